@@ -1,0 +1,76 @@
+import path from "node:path";
+import { z } from "zod";
+
+// The one place that reads process.env. Every process (web, workers, CLI, scripts) gets a validated,
+// typed view; numbers and booleans are coerced here so nobody else parses strings.
+
+const booleanish = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/tuneforge"),
+  REDIS_URL: z.string().url().default("redis://127.0.0.1:6379"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /// Data directory: frozen dataset versions, adapters, the generated secret key.
+  TUNEFORGE_DATA_DIR: z.string().min(1).default("./data"),
+  /// Directory scanned for Hugging Face model folders; every model path is confined to it.
+  TUNEFORGE_MODELS_DIR: z.string().min(1).default("./models"),
+  /// 32+ chars; when absent a key is generated into <data dir>/secret.key (mode 0600).
+  TUNEFORGE_SECRET: z.string().min(32, "TUNEFORGE_SECRET must be at least 32 characters").optional(),
+  /// Required when HOST is not loopback.
+  TUNEFORGE_PASSWORD: z.string().min(8, "TUNEFORGE_PASSWORD must be at least 8 characters").optional(),
+  /// Prefix of every BullMQ key, so several installations (or tests) can share one Redis.
+  TUNEFORGE_QUEUE_PREFIX: z.string().min(1).default("tuneforge"),
+  /// Base URL the CLI talks to.
+  TUNEFORGE_URL: z.string().url().default("http://127.0.0.1:3000"),
+  TUNEFORGE_API_TOKEN: z.string().optional(),
+  /// Skip creating the sample dataset on first start.
+  TUNEFORGE_NO_SAMPLE: booleanish.default(false),
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_ORG_ID: z.string().optional(),
+  OPENAI_PROJECT_ID: z.string().optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Parses an environment; throws one readable error listing every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Treat empty strings as unset so `FOO= npm start` falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = envSchema.safeParse(cleaned);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Auth is required whenever the server listens beyond loopback. */
+export function authRequired(e: Env = env()): boolean {
+  return !isLoopbackHost(e.HOST);
+}
+
+export function dataDir(e: Env = env()): string {
+  return path.resolve(e.TUNEFORGE_DATA_DIR);
+}
+
+export function modelsDir(e: Env = env()): string {
+  return path.resolve(e.TUNEFORGE_MODELS_DIR);
+}

@@ -1,0 +1,69 @@
+import { NextResponse } from "next/server";
+import { z } from "zod";
+import { HttpError } from "./errors";
+import { authenticateRequest, type AuthContext } from "../auth/request";
+
+// Every route handler goes through `route()`: it checks auth, parses params/query/body with zod,
+// calls one lib function, serializes, and maps errors to HTTP. No Prisma in route.ts files.
+
+type Schemas = {
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Public routes (health, login) skip the auth check. */
+  public?: boolean;
+};
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export type RouteInput<S extends Schemas> = {
+  req: Request;
+  params: Infer<S["params"]>;
+  query: Infer<S["query"]>;
+  body: Infer<S["body"]>;
+  auth: AuthContext | null;
+};
+
+type NextContext = { params: Promise<Record<string, string | string[]>> };
+
+export function route<S extends Schemas>(schemas: S, handler: (input: RouteInput<S>) => Promise<unknown>) {
+  return async (req: Request, ctx?: NextContext): Promise<Response> => {
+    try {
+      const auth = schemas.public ? null : await authenticateRequest(req);
+      const rawParams = ctx?.params ? await ctx.params : {};
+      const params = schemas.params ? schemas.params.parse(rawParams) : undefined;
+      const url = new URL(req.url);
+      const query = schemas.query ? schemas.query.parse(Object.fromEntries(url.searchParams)) : undefined;
+      let body: unknown;
+      if (schemas.body) {
+        const text = await req.text();
+        let json: unknown;
+        try {
+          json = text ? JSON.parse(text) : {};
+        } catch {
+          throw new HttpError(400, "invalid_json", "Request body is not valid JSON");
+        }
+        body = schemas.body.parse(json);
+      }
+      const result = await handler({ req, params, query, body, auth } as RouteInput<S>);
+      if (result instanceof Response) return result;
+      return NextResponse.json(result ?? { ok: true }, { headers: { "Cache-Control": "no-store" } });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  };
+}
+
+export function errorResponse(err: unknown): Response {
+  if (err instanceof HttpError) {
+    return NextResponse.json({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });
+  }
+  if (err instanceof z.ZodError) {
+    const details = err.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    const first = details[0];
+    const message = first ? `${first.path || "input"}: ${first.message}` : "Invalid input";
+    return NextResponse.json({ error: { code: "validation_error", message, details } }, { status: 400 });
+  }
+  console.error("[api] unhandled error:", err);
+  return NextResponse.json({ error: { code: "internal_error", message: "Internal server error" } }, { status: 500 });
+}
