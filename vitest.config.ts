@@ -32,6 +32,7 @@ export default defineConfig({
           include: ["{lib,workers,cli,native,scripts,app}/**/*.int.test.ts"],
           env: testEnv,
           fileParallelism: false,
+          globalSetup: ["lib/testing/int-global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

@@ -1,0 +1,64 @@
+import { spawnSync } from "node:child_process";
+import pg from "pg";
+
+// Database set-up shared by `npm start`, `npm test`, `npm run db:migrate` and the integration-test setup.
+
+/** Creates the database named in `url` when it does not exist (connects to the `postgres` database to do so). */
+export async function ensureDatabase(url: string): Promise<{ created: boolean }> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ""));
+  if (!/^[A-Za-z0-9_-]+$/.test(name)) throw new Error(`Unsupported database name in DATABASE_URL: "${name}"`);
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const found = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (found.rowCount) return { created: false };
+    await client.query(`create database "${name}"`);
+    return { created: true };
+  } finally {
+    await client.end();
+  }
+}
+
+/** Drops and re-creates a database (tests only: every `npm test` starts from an empty one). */
+export async function recreateDatabase(url: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ""));
+  if (!/^[A-Za-z0-9_-]+$/.test(name) || !name.includes("test")) {
+    throw new Error(`Refusing to drop "${name}": only databases whose name contains "test" are recreated`);
+  }
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    await client.query(`drop database if exists "${name}" with (force)`);
+    await client.query(`create database "${name}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Applies pending migrations with the Prisma CLI (offline JS engine; see prisma.config.ts). */
+export function migrateDeploy(url: string, opts: { quiet?: boolean } = {}): void {
+  const result = spawnSync("npx", ["prisma", "migrate", "deploy"], {
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      // The JS engine needs no binaries; pointing these at an existing file stops download attempts.
+      PRISMA_SCHEMA_ENGINE_BINARY: "/bin/false",
+      PRISMA_QUERY_ENGINE_LIBRARY: "/bin/false",
+      PRISMA_HIDE_UPDATE_MESSAGE: "1",
+    },
+    encoding: "utf8",
+  });
+  if (result.status !== 0) {
+    throw new Error(`prisma migrate deploy failed:\n${result.stdout}\n${result.stderr}`);
+  }
+  if (!opts.quiet) {
+    const applied = result.stdout.split("\n").filter((l) => /migration|applied/i.test(l));
+    for (const line of applied) console.log(`[db] ${line.trim()}`);
+  }
+}
