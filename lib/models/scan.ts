@@ -1,0 +1,76 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { modelsDir } from "../env";
+
+// Minimal scan of the models directory: one level of sub-folders, each a Hugging Face model folder
+// when it holds a config.json. Weights and tokenizer loading belong to the trainer, not here.
+
+export type LocalModel = {
+  name: string;
+  path: string;
+  modelType: string | null;
+  architectures: string[];
+  hasTokenizer: boolean;
+  hasChatTemplate: boolean;
+  /** Set when config.json exists but cannot be read as JSON. */
+  error?: string;
+};
+
+export type ModelScan = { modelsDir: string; exists: boolean; models: LocalModel[] };
+
+async function isFile(p: string): Promise<boolean> {
+  return stat(p).then((s) => s.isFile(), () => false);
+}
+
+async function readJson(p: string): Promise<Record<string, unknown>> {
+  const parsed: unknown = JSON.parse(await readFile(p, "utf8"));
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error(`${path.basename(p)} is not a JSON object`);
+  return parsed as Record<string, unknown>;
+}
+
+async function hasChatTemplate(folder: string): Promise<boolean> {
+  // Newer exports keep the template in its own file; older ones inside tokenizer_config.json.
+  if (await isFile(path.join(folder, "chat_template.jinja"))) return true;
+  const configPath = path.join(folder, "tokenizer_config.json");
+  if (!(await isFile(configPath))) return false;
+  try {
+    const template = (await readJson(configPath)).chat_template;
+    return (typeof template === "string" && template.length > 0) || Array.isArray(template);
+  } catch {
+    return false;
+  }
+}
+
+async function describe(folder: string, name: string): Promise<LocalModel> {
+  const base = { name, path: folder, hasTokenizer: await isFile(path.join(folder, "tokenizer.json")), hasChatTemplate: await hasChatTemplate(folder) };
+  try {
+    const config = await readJson(path.join(folder, "config.json"));
+    return {
+      ...base,
+      modelType: typeof config.model_type === "string" ? config.model_type : null,
+      architectures: Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === "string") : [],
+    };
+  } catch (err) {
+    return { ...base, modelType: null, architectures: [], error: `config.json: ${(err as Error).message}` };
+  }
+}
+
+/** Lists the model folders under the models directory (default: TUNEFORGE_MODELS_DIR), sorted by name. */
+export async function scanModels(opts: { dir?: string } = {}): Promise<ModelScan> {
+  const dir = opts.dir ?? modelsDir();
+  let entries;
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { modelsDir: dir, exists: false, models: [] };
+    throw err;
+  }
+  // Symlinked model folders are common (weights kept on another disk), so links are followed.
+  const candidates = entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith(".")).map((e) => e.name);
+  const models: LocalModel[] = [];
+  for (const name of candidates.sort()) {
+    const folder = path.join(dir, name);
+    if (await isFile(path.join(folder, "config.json"))) models.push(await describe(folder, name));
+  }
+  return { modelsDir: dir, exists: true, models };
+}

@@ -1,0 +1,43 @@
+// Default price table: OpenAI standard tier, USD per 1M tokens, from copies of the official pricing
+// page taken in 2026 (the ones carrying the fine-tuning wind-down banner). Prices change; the table in
+// the database is what estimates use, and users can edit it.
+//
+// Left out on purpose: o4-mini reinforcement fine-tuning is billed per training hour ($100/h), not per
+// token, and tuneforge trains with supervised and DPO methods only.
+
+export const PRICE_SOURCE = "OpenAI pricing page, standard tier (copies from 2026); USD per 1M tokens";
+
+export type DefaultPrice = {
+  provider: "openai";
+  model: string;
+  trainingPerMTok: number;
+  inputPerMTok: number;
+  cachedInputPerMTok: number | null;
+  outputPerMTok: number;
+  note: string;
+};
+
+export const DEFAULT_PRICES: readonly DefaultPrice[] = [
+  { provider: "openai", model: "gpt-4.1-2025-04-14", trainingPerMTok: 25, inputPerMTok: 3, cachedInputPerMTok: 0.75, outputPerMTok: 12, note: "" },
+  { provider: "openai", model: "gpt-4.1-mini-2025-04-14", trainingPerMTok: 5, inputPerMTok: 0.8, cachedInputPerMTok: 0.2, outputPerMTok: 3.2, note: "" },
+  {
+    provider: "openai",
+    model: "gpt-4.1-nano-2025-04-14",
+    trainingPerMTok: 1.5,
+    inputPerMTok: 0.2,
+    cachedInputPerMTok: 0.05,
+    outputPerMTok: 0.8,
+    note: "An unverified report says this base was retired on 2026-10-23; check OpenAI's deprecations page.",
+  },
+  { provider: "openai", model: "gpt-4o-2024-08-06", trainingPerMTok: 25, inputPerMTok: 3.75, cachedInputPerMTok: 1.875, outputPerMTok: 15, note: "" },
+  { provider: "openai", model: "gpt-4o-mini-2024-07-18", trainingPerMTok: 3, inputPerMTok: 0.3, cachedInputPerMTok: 0.15, outputPerMTok: 1.2, note: "" },
+  { provider: "openai", model: "gpt-3.5-turbo-0125", trainingPerMTok: 8, inputPerMTok: 3, cachedInputPerMTok: null, outputPerMTok: 6, note: "Legacy model." },
+  { provider: "openai", model: "davinci-002", trainingPerMTok: 6, inputPerMTok: 12, cachedInputPerMTok: null, outputPerMTok: 12, note: "Legacy completions model." },
+  { provider: "openai", model: "babbage-002", trainingPerMTok: 0.4, inputPerMTok: 1.6, cachedInputPerMTok: null, outputPerMTok: 1.6, note: "Legacy completions model." },
+];
+
+/** The note stored with a default row: the cached-input price has no column of its own. */
+export function defaultNote(p: DefaultPrice): string {
+  const cached = p.cachedInputPerMTok === null ? "" : `Cached input $${p.cachedInputPerMTok} / 1M.`;
+  return [cached, p.note].filter(Boolean).join(" ");
+}

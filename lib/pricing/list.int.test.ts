@@ -1,0 +1,34 @@
+import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import { createPrismaClient } from "../db/client";
+import { DEFAULT_PRICES } from "./defaults";
+import { listPrices } from "./list";
+
+describe("listPrices", () => {
+  const db = createPrismaClient();
+  afterAll(() => db.$disconnect());
+  beforeEach(async () => {
+    await db.priceEntry.deleteMany();
+  });
+
+  it("fills an empty table from the defaults on first read, once", async () => {
+    const first = await listPrices({ db });
+    expect(first.prices).toHaveLength(DEFAULT_PRICES.length);
+    expect(first.source).toMatch(/OpenAI/);
+    const mini = first.prices.find((p) => p.model === "gpt-4o-mini-2024-07-18");
+    expect(mini).toMatchObject({ provider: "openai", trainingPerMTok: 3, inputPerMTok: 0.3, outputPerMTok: 1.2 });
+    expect(mini?.note).toMatch(/Cached input \$0\.15/);
+    expect((await listPrices({ db })).prices).toHaveLength(DEFAULT_PRICES.length);
+  });
+
+  it("leaves a table the user has edited alone", async () => {
+    await db.priceEntry.create({ data: { provider: "openai", model: "custom", trainingPerMTok: 1 } });
+    const table = await listPrices({ db });
+    expect(table.prices.map((p) => p.model)).toEqual(["custom"]);
+  });
+
+  it("survives concurrent first reads", async () => {
+    const [a, b] = await Promise.all([listPrices({ db }), listPrices({ db })]);
+    expect(a.prices).toHaveLength(DEFAULT_PRICES.length);
+    expect(b.prices).toHaveLength(DEFAULT_PRICES.length);
+  });
+});
