@@ -1,0 +1,14 @@
+import { PRUNE_SESSIONS_EVERY_MS, parsePayload } from "./contracts";
+import type { QueueSet } from "./queues";
+
+// Repeating jobs. Upserting a job scheduler is idempotent (keyed by its id), so every worker process
+// may call this on start without creating duplicates, and it restores the schedule after Redis lost it.
+
+export async function upsertSystemSchedules(queues: QueueSet): Promise<void> {
+  const name = "system.pruneSessions";
+  await queues.get("system").upsertJobScheduler(
+    name,
+    { every: PRUNE_SESSIONS_EVERY_MS },
+    { name, data: parsePayload("system", name, {}) },
+  );
+}

@@ -1,0 +1,23 @@
+import type { PrismaClient } from "@prisma/client";
+import type { Job } from "bullmq";
+import type { QueueName } from "../../lib/queue/contracts";
+import { systemProcessor } from "./system";
+
+// Queues this build can consume. A queue without an entry has no processor yet (fine-tune and eval
+// processors arrive with their features); its jobs wait in Redis until a worker that has one starts.
+
+export type ProcessorDeps = { db: PrismaClient };
+export type ProcessorFactory = (deps: ProcessorDeps) => (job: Job) => Promise<unknown>;
+
+export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
+  system: systemProcessor,
+};
+
+/** Per-queue concurrency: housekeeping needs one slot. */
+export const CONCURRENCY: Partial<Record<QueueName, number>> = {
+  system: 1,
+};
+
+export function consumableQueues(): QueueName[] {
+  return Object.keys(PROCESSORS) as QueueName[];
+}

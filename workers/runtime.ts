@@ -1,0 +1,121 @@
+import type { PrismaClient } from "@prisma/client";
+import { Worker } from "bullmq";
+import type { Redis } from "ioredis";
+import type { QueueName } from "../lib/queue/contracts";
+import { createQueueSet } from "../lib/queue/queues";
+import { upsertSystemSchedules } from "../lib/queue/schedules";
+import { createRedis } from "../lib/redis";
+import { startHeartbeat, type WorkerDevice } from "../lib/workers/heartbeat";
+import { reconcileJobs } from "../lib/workers/reconcile";
+import { CONCURRENCY, PROCESSORS, consumableQueues } from "./processors";
+
+// One worker process: reconcile Postgres into the queues, start a BullMQ Worker per consumed queue,
+// publish a heartbeat, and close all of it in order. workers/main.ts adds signals; tests call this directly.
+
+export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
+
+export type WorkerProcessOptions = {
+  db: PrismaClient;
+  redisUrl: string;
+  prefix: string;
+  /** Queues to consume; defaults to every queue that has a processor. */
+  queues?: QueueName[];
+  devices?: WorkerDevice[];
+  /** How long close() lets running jobs finish before abandoning them (they are then picked up again as stalled). */
+  closeGraceMs?: number;
+  log?: Logger;
+};
+
+export type WorkerProcess = {
+  id: string;
+  queues: QueueName[];
+  heartbeatKey: string;
+  close(): Promise<void>;
+};
+
+const consoleLogger: Logger = {
+  info: (m) => console.log(m),
+  warn: (m) => console.warn(m),
+  error: (m) => console.error(m),
+};
+
+export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
+  const log = opts.log ?? consoleLogger;
+  const consumed = opts.queues ?? consumableQueues();
+  const missing = consumed.filter((q) => !PROCESSORS[q]);
+  if (missing.length) {
+    throw new Error(`No processor for queue(s) ${missing.join(", ")} in this version; consumable: ${consumableQueues().join(", ")}`);
+  }
+
+  // Short commands (enqueue, heartbeat) share one connection; each Worker gets its own because it blocks.
+  const client = createRedis("client", opts.redisUrl);
+  client.on("error", (err) => log.warn(`[redis] ${err.message}`));
+  const queueSet = createQueueSet({ connection: client, prefix: opts.prefix, onError: (q, err) => log.warn(`[queue ${q}] ${err.message}`) });
+  const workers: Worker[] = [];
+  // BullMQ does not close connections it was handed, so they are tracked and quit here.
+  const workerConnections: Redis[] = [];
+
+  async function closeConnections(): Promise<void> {
+    await queueSet.close();
+    await Promise.all([client, ...workerConnections].map((c) => c.quit().catch(() => c.disconnect())));
+  }
+
+  try {
+    const r = await reconcileJobs({ db: opts.db, queues: queueSet });
+    log.info(`[reconcile] ${r.entries.length} unfinished job(s) in Postgres: ${r.enqueued} enqueued, ${r.requeued} re-queued, ${r.present} already queued`);
+    if (consumed.includes("system")) await upsertSystemSchedules(queueSet);
+
+    for (const name of consumed) {
+      const factory = PROCESSORS[name]!;
+      const connection = createRedis("bullmq", opts.redisUrl);
+      workerConnections.push(connection);
+      const worker = new Worker(name, factory({ db: opts.db }), {
+        connection,
+        prefix: opts.prefix,
+        concurrency: CONCURRENCY[name] ?? 1,
+      });
+      worker.on("error", (err) => log.error(`[worker ${name}] ${err.message}`));
+      // Payloads may hold personal data (dataset rows): log ids and reasons only.
+      worker.on("failed", (job, err) => log.warn(`[worker ${name}] job ${job?.id ?? "?"} (${job?.name ?? "?"}) failed: ${err.message}`));
+      workers.push(worker);
+    }
+    await Promise.all(workers.map((w) => w.waitUntilReady()));
+  } catch (err) {
+    await Promise.all(workers.map((w) => w.close(true)));
+    await closeConnections();
+    throw err;
+  }
+
+  const heartbeat = await startHeartbeat({
+    redis: client,
+    prefix: opts.prefix,
+    queues: consumed,
+    devices: opts.devices,
+    onError: (err) => log.warn(`[heartbeat] ${err.message}`),
+  });
+  log.info(`[worker] ${heartbeat.id} consuming ${consumed.join(", ")} (prefix ${opts.prefix})`);
+
+  let closing: Promise<void> | undefined;
+  return {
+    id: heartbeat.id,
+    queues: consumed,
+    heartbeatKey: heartbeat.key,
+    close() {
+      closing ??= (async () => {
+        // Stop taking jobs and let running ones finish; past the grace period abandon them, and BullMQ's
+        // stalled-job check hands them to the next worker.
+        const grace = opts.closeGraceMs ?? 10_000;
+        const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
+        const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), grace).unref());
+        if (!(await Promise.race([graceful, timer]))) {
+          log.warn(`[worker] jobs still running after ${grace} ms; abandoning them`);
+          await Promise.all(workers.map((w) => w.close(true)));
+        }
+        await heartbeat.stop().catch((err: Error) => log.warn(`[heartbeat] could not remove key: ${err.message}`));
+        await closeConnections();
+        log.info(`[worker] ${heartbeat.id} stopped`);
+      })();
+      return closing;
+    },
+  };
+}
