@@ -69,7 +69,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
       const factory = PROCESSORS[name]!;
       const connection = createRedis("bullmq", opts.redisUrl);
       workerConnections.push(connection);
-      const worker = new Worker(name, factory({ db: opts.db }), {
+      const worker = new Worker(name, factory({ db: opts.db, log }), {
         connection,
         prefix: opts.prefix,
         concurrency: CONCURRENCY[name] ?? 1,

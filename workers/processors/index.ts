@@ -1,12 +1,13 @@
 import type { PrismaClient } from "@prisma/client";
 import type { Job } from "bullmq";
 import type { QueueName } from "../../lib/queue/contracts";
+import type { DispatchLogger } from "../../lib/queue/dispatch";
 import { systemProcessor } from "./system";
 
 // Queues this build can consume. A queue without an entry has no processor yet (fine-tune and eval
 // processors arrive with their features); its jobs wait in Redis until a worker that has one starts.
 
-export type ProcessorDeps = { db: PrismaClient };
+export type ProcessorDeps = { db: PrismaClient; log: DispatchLogger };
 export type ProcessorFactory = (deps: ProcessorDeps) => (job: Job) => Promise<unknown>;
 
 export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
