@@ -56,7 +56,7 @@ describe("health", () => {
     expect(Date.now() - start).toBeLessThan(2000);
     expect(h.redis.ok).toBe(false);
     expect(h.redis.latencyMs).toBeNull();
-    expect(h.redis.error).toMatch(/ECONNREFUSED|connect/i);
+    expect(h.redis.error).toMatch(/ECONNREFUSED/);
     expect(h.database.ok).toBe(true);
     expect(h.workers).toEqual({ ok: false, online: 0, workers: [] });
     expect(h.queues).toEqual([]);

@@ -34,12 +34,15 @@ export type RedisProbe = {
  */
 export async function probeRedis(opts: { url: string; prefix: string; timeoutMs: number }): Promise<RedisProbe> {
   const client = createRedis("probe", opts.url);
+  // connect() rejects with a bare "Connection is closed."; the cause (ECONNREFUSED, auth) arrives as an event.
+  let cause: Error | undefined;
+  client.on("error", (err: Error) => (cause ??= err));
   try {
     const start = performance.now();
     try {
       await withTimeout(client.connect().then(() => client.ping()), opts.timeoutMs, "Redis");
     } catch (err) {
-      return { redis: { ok: false, latencyMs: null, error: errorMessage(err) }, workers: null, queues: [] };
+      return { redis: { ok: false, latencyMs: null, error: errorMessage(cause ?? err) }, workers: null, queues: [] };
     }
     const redis: ServiceCheck = { ok: true, latencyMs: elapsedMs(start) };
     try {

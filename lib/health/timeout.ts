@@ -25,8 +25,12 @@ export function elapsedMs(start: number): number {
   return Math.round((performance.now() - start) * 10) / 10;
 }
 
+/** One readable line for a failed check (Prisma wraps driver errors in several lines of preamble). */
 export function errorMessage(err: unknown): string {
   if (err instanceof AggregateError && err.errors.length) return errorMessage(err.errors[0]);
-  if (err instanceof Error) return err.message || err.name;
-  return String(err);
+  const text = err instanceof Error ? err.message || err.name : String(err);
+  const driver = /Message: `([^`]+)`/.exec(text);
+  if (driver?.[1]) return driver[1];
+  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !/^Invalid `.*` invocation/.test(l));
+  return lines.join(" ") || text;
 }

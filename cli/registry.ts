@@ -1,0 +1,27 @@
+import type { Command } from "./command";
+import { doctorCommand } from "./commands/doctor";
+
+// Implemented subcommands, in the order `tuneforge --help` lists them.
+export const COMMANDS: Command[] = [doctorCommand];
+
+export function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+export function helpText(version: string): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `tuneforge ${version} — fine-tune language models on your own data`,
+    "",
+    "Usage: tuneforge <command> [options]",
+    "",
+    "Commands:",
+    ...lines,
+    "",
+    "Options:",
+    "  -h, --help     show help (also: tuneforge <command> --help)",
+    "  -v, --version  print the version",
+    "",
+  ].join("\n");
+}
