@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
 import pg from "pg";
 
 // Database set-up shared by `npm start`, `npm test`, `npm run db:migrate` and the integration-test setup.
@@ -60,5 +62,35 @@ export function migrateDeploy(url: string, opts: { quiet?: boolean } = {}): void
   if (!opts.quiet) {
     const applied = result.stdout.split("\n").filter((l) => /migration|applied/i.test(l));
     for (const line of applied) console.log(`[db] ${line.trim()}`);
+  }
+}
+
+/** Migration directories under `migrationsDir` (the ones `prisma migrate deploy` would apply), sorted. */
+export function migrationNames(migrationsDir: string): string[] {
+  return fs
+    .readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && fs.existsSync(path.join(migrationsDir, d.name, "migration.sql")))
+    .map((d) => d.name)
+    .sort();
+}
+
+/**
+ * Migrations not yet applied to the database at `url`. Asking Postgres takes milliseconds, while the Prisma
+ * CLI needs seconds to start, so callers run `migrateDeploy` only when this list is not empty.
+ */
+export async function pendingMigrations(url: string, migrationsDir = "prisma/migrations"): Promise<string[]> {
+  const all = migrationNames(migrationsDir);
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const table = await client.query("select to_regclass('public._prisma_migrations') as t");
+    if (!table.rows[0]?.t) return all;
+    const done = await client.query<{ migration_name: string }>(
+      "select migration_name from _prisma_migrations where finished_at is not null and rolled_back_at is null",
+    );
+    const applied = new Set(done.rows.map((r) => r.migration_name));
+    return all.filter((name) => !applied.has(name));
+  } finally {
+    await client.end();
   }
 }

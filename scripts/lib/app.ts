@@ -1,0 +1,90 @@
+import path from "node:path";
+import { createPrismaClient } from "../../lib/db/client";
+import { seedSampleData } from "../../lib/sample/seed";
+import { ensureDatabase, migrateDeploy, pendingMigrations, recreateDatabase } from "./database";
+import type { Logger } from "./log";
+import type { ChildSpec } from "./supervisor";
+
+// The steps `npm start`, `npm run dev` and the e2e server share: database ready, sample data, and the
+// command lines of the web and worker processes.
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+
+/** Creates (or, for tests, recreates) the database and applies pending migrations. */
+export async function prepareDatabase(opts: { url: string; log: Logger; recreate?: boolean }): Promise<void> {
+  const name = new URL(opts.url).pathname.slice(1);
+  if (opts.recreate) {
+    await recreateDatabase(opts.url);
+    opts.log.info(`database ${name} recreated empty`);
+  } else if ((await ensureDatabase(opts.url)).created) {
+    opts.log.info(`database ${name} created`);
+  }
+  const pending = await pendingMigrations(opts.url, path.join(ROOT, "prisma/migrations"));
+  if (pending.length === 0) {
+    opts.log.info(`database ${name} is up to date`);
+    return;
+  }
+  opts.log.info(`applying ${pending.length} migration(s) to ${name}: ${pending.join(", ")}`);
+  migrateDeploy(opts.url, { quiet: true });
+}
+
+/** Creates the sample dataset on first start (idempotent; TUNEFORGE_NO_SAMPLE turns it off). */
+export async function seedSample(opts: { url: string; log: Logger }): Promise<void> {
+  const db = createPrismaClient(opts.url);
+  try {
+    const { created } = await seedSampleData({ db });
+    opts.log.info(created ? "sample dataset created" : "sample data: nothing to do (already seeded or turned off)");
+  } finally {
+    await db.$disconnect();
+  }
+}
+
+export type ProcessEnv = NodeJS.ProcessEnv;
+
+export function webSpec(opts: { env: ProcessEnv; host: string; port: number; dev?: boolean }): ChildSpec {
+  const next = path.join(ROOT, "node_modules/next/dist/bin/next");
+  return {
+    name: "web",
+    color: "cyan",
+    command: process.execPath,
+    args: [next, opts.dev ? "dev" : "start", "-H", opts.host, "-p", String(opts.port)],
+    env: { ...opts.env, NEXT_TELEMETRY_DISABLED: "1" },
+    cwd: ROOT,
+  };
+}
+
+export function workerSpec(opts: { env: ProcessEnv; watch?: boolean }): ChildSpec {
+  // `node --import tsx` runs the TypeScript entry in this very process (the tsx CLI would add a wrapper
+  // process between us and the worker, and signals would have to cross it).
+  const args = opts.watch ? ["--import", "tsx", "--watch", "workers/main.ts"] : ["--import", "tsx", "workers/main.ts"];
+  return { name: "worker", color: "magenta", command: process.execPath, args, env: opts.env, cwd: ROOT };
+}
+
+/** Where to reach a server listening on `host` from this machine (a wildcard address means loopback). */
+export function localUrl(host: string, port: number): string {
+  const h = host === "0.0.0.0" || host === "::" || host === "[::]" ? "127.0.0.1" : host;
+  return `http://${h.includes(":") && !h.startsWith("[") ? `[${h}]` : h}:${port}`;
+}
+
+/**
+ * Polls /api/health until the web answers (any HTTP status: the body says what is down, and a missing
+ * worker must not stop us from printing the URL). Gives up when `cancelled` resolves or after `timeoutMs`.
+ */
+export async function waitForHealth(
+  baseUrl: string,
+  opts: { timeoutMs: number; cancelled: Promise<unknown> },
+): Promise<{ status: number; body: unknown } | undefined> {
+  let stop = false;
+  void opts.cancelled.then(() => (stop = true));
+  const deadline = Date.now() + opts.timeoutMs;
+  while (!stop && Date.now() < deadline) {
+    try {
+      const res = await fetch(`${baseUrl}/api/health`, { signal: AbortSignal.timeout(3000) });
+      const body: unknown = await res.json().catch(() => undefined);
+      return { status: res.status, body };
+    } catch {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  return undefined;
+}
