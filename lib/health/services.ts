@@ -64,7 +64,8 @@ export async function probeRedis(opts: { url: string; prefix: string; timeoutMs:
 async function queueCounts(client: Redis, prefix: string): Promise<Omit<QueueCounts, "consumers">[]> {
   return Promise.all(
     QUEUE_NAMES.map(async (name) => {
-      const queue = new Queue(name, { connection: client, prefix, skipVersionCheck: true });
+      // Read-only: skipMetasUpdate keeps a health probe from writing queue metadata into Redis.
+      const queue = new Queue(name, { connection: client, prefix, skipVersionCheck: true, skipMetasUpdate: true });
       queue.on("error", () => {}); // reported through the rejected count instead
       try {
         // "waiting" = ready to run; delayed jobs (schedules, retry backoff) are not waiting on a worker yet.

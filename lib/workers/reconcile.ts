@@ -64,7 +64,8 @@ async function reconcileOne(queues: QueueSet, t: Target): Promise<ReconcileEntry
     const state = await existing.getState();
     if (state !== "completed" && state !== "failed" && state !== "unknown") return { queue: t.queue, jobId, outcome: "present" };
     // BullMQ dedupes on the id of a finished job too, so it must go before the row can be queued again.
-    // Processors start with a status check on the row, so a re-run of a job that just finished is a no-op.
+    // Contract for the fine-tune and eval processors: begin with a status check on the row, so that a
+    // re-run of a job whose row turned terminal meanwhile is a no-op.
     if (state !== "unknown") {
       await existing.remove();
       outcome = "requeued";
