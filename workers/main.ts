@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   try {
     proc = await startWorkerProcess({ db: prisma(), redisUrl: e.REDIS_URL, prefix: e.TUNEFORGE_QUEUE_PREFIX, queues });
   } catch (err) {
-    console.error(`[worker] could not start (Redis ${redactRedisUrl(e.REDIS_URL)}): ${(err as Error).message}`);
+    console.error(`[worker] could not start (Redis ${redactRedisUrl(e.REDIS_URL)}, database from DATABASE_URL): ${(err as Error).message}`);
     await disconnectPrisma();
     process.exit(1);
   }
