@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { disconnectPrisma, prisma } from "../lib/db/client";
 import { env } from "../lib/env";
+import { errorMessage } from "../lib/health/timeout";
 import { isQueueName, type QueueName } from "../lib/queue/contracts";
 import { redactRedisUrl } from "../lib/redis";
 import { consumableQueues } from "./processors";
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   try {
     proc = await startWorkerProcess({ db: prisma(), redisUrl: e.REDIS_URL, prefix: e.TUNEFORGE_QUEUE_PREFIX, queues });
   } catch (err) {
-    console.error(`[worker] could not start (Redis ${redactRedisUrl(e.REDIS_URL)}, database from DATABASE_URL): ${(err as Error).message}`);
+    console.error(`[worker] could not start (Redis ${redactRedisUrl(e.REDIS_URL)}, database from DATABASE_URL): ${errorMessage(err)}`);
     await disconnectPrisma();
     process.exit(1);
   }
