@@ -95,6 +95,8 @@ describe("errorMessage", () => {
     expect(errorMessage(new Error("\nInvalid `prisma.$queryRaw()` invocation:\n\nCan't reach database server at 127.0.0.1:5499"))).toBe(
       "Can't reach database server at 127.0.0.1:5499",
     );
+    const framed = "\nInvalid `prisma.fineTuneJob.findMany()` invocation in\n/x/reconcile.ts:28:25\n\n  27 const [jobs] = await\n→ 28   db.fineTuneJob.findMany(\nCan't reach database server at 127.0.0.1:5499";
+    expect(errorMessage(new Error(framed))).toBe("Can't reach database server at 127.0.0.1:5499");
     expect(errorMessage(new AggregateError([new Error("connect ECONNREFUSED ::1:6379")]))).toBe("connect ECONNREFUSED ::1:6379");
   });
 });

@@ -31,6 +31,8 @@ export function errorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message || err.name : String(err);
   const driver = /Message: `([^`]+)`/.exec(text);
   if (driver?.[1]) return driver[1];
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !/^Invalid `.*` invocation/.test(l));
+  const lines = text.split("\n").map((l) => l.trim()).filter(Boolean);
+  // "Invalid `prisma.x()` invocation in <file>", a code frame, then the cause on the last line.
+  if (lines[0] && /^Invalid `.*` invocation/.test(lines[0])) return lines[lines.length - 1] ?? text;
   return lines.join(" ") || text;
 }
