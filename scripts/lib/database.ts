@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { Redis } from "ioredis";
 import pg from "pg";
 
 // Database set-up shared by `npm start`, `npm test`, `npm run db:migrate` and the integration-test setup.
@@ -92,5 +93,21 @@ export async function pendingMigrations(url: string, migrationsDir = "prisma/mig
     return all.filter((name) => !applied.has(name));
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * Empties the Redis database of `url` (tests only). db 0 is where an installation keeps its queues by
+ * default, so it is refused: tests must name another index.
+ */
+export async function flushTestRedis(url: string): Promise<void> {
+  const index = Number(new URL(url).pathname.replace(/^\//, "") || "0");
+  if (!Number.isInteger(index) || index === 0) throw new Error(`Refusing to flush Redis db ${index} of ${url}: tests use a db index other than 0`);
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+  try {
+    await client.connect();
+    await client.flushdb();
+  } finally {
+    client.disconnect();
   }
 }

@@ -1,0 +1,38 @@
+import path from "node:path";
+import { z } from "zod";
+
+// Where the tests keep their state. Same variables and defaults as vitest.config.ts, so `npm test`, vitest
+// run alone and the e2e server agree; override them to run two checkouts' tests side by side.
+// (The app's own configuration lives in lib/env.ts; these variables only steer the test harness.)
+
+const schema = z.object({
+  TEST_DATABASE_URL: z.string().url().default("postgresql://postgres@127.0.0.1:5432/tuneforge_test"),
+  TEST_REDIS_URL: z.string().url().default("redis://127.0.0.1:6379/1"),
+  TEST_DATA_DIR: z.string().min(1).default("data/test"),
+});
+
+export type TestSettings = {
+  databaseUrl: string;
+  /** The e2e server's own database (`<test db>_e2e`), recreated at each e2e run. */
+  e2eDatabaseUrl: string;
+  redisUrl: string;
+  dataDir: string;
+  e2eDataDir: string;
+  queuePrefix: string;
+};
+
+export function testSettings(source: Record<string, string | undefined> = process.env): TestSettings {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const v = schema.parse(cleaned);
+  const e2e = new URL(v.TEST_DATABASE_URL);
+  e2e.pathname = `${e2e.pathname}_e2e`;
+  return {
+    databaseUrl: v.TEST_DATABASE_URL,
+    e2eDatabaseUrl: e2e.toString(),
+    redisUrl: v.TEST_REDIS_URL,
+    dataDir: path.resolve(v.TEST_DATA_DIR),
+    e2eDataDir: path.resolve("data/e2e"),
+    queuePrefix: "tuneforge-test",
+  };
+}
+

@@ -1,0 +1,78 @@
+import fs from "node:fs";
+import { parseArgs } from "node:util";
+import { startOpenAIEmulator } from "../lib/openai-emulator/server";
+import { ROOT, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
+import { buildStale } from "./lib/build";
+import { flushTestRedis } from "./lib/database";
+import { logger, seconds } from "./lib/log";
+import { ensureServices } from "./lib/services";
+import { Supervisor } from "./lib/supervisor";
+import { testSettings } from "./lib/test-env";
+
+// The app as Playwright sees it (playwright.config.ts webServer): production build, web + workers on port
+// 3100 and the OpenAI emulator on 3199, against a database, Redis db and data directory of their own that
+// start empty on every run, so each e2e run sees exactly a first start (sample data included).
+//   npx tsx scripts/serve-e2e.ts [--port 3100] [--emulator-port 3199]
+// Playwright ends it by killing our process group, so the children stay in that group.
+
+const log = logger("e2e-serve", "yellow");
+
+async function main(): Promise<number> {
+  const t0 = Date.now();
+  const { values } = parseArgs({
+    options: { port: { type: "string", default: "3100" }, "emulator-port": { type: "string", default: "3199" } },
+    strict: true,
+  });
+  const port = Number(values.port);
+  const emulatorPort = Number(values["emulator-port"]);
+  const t = testSettings();
+  const host = "127.0.0.1";
+
+  await ensureServices({ databaseUrl: t.e2eDatabaseUrl, redisUrl: t.redisUrl, log });
+  fs.rmSync(t.e2eDataDir, { recursive: true, force: true });
+  fs.mkdirSync(t.e2eDataDir, { recursive: true });
+  await flushTestRedis(t.redisUrl);
+  await prepareDatabase({ url: t.e2eDatabaseUrl, log, recreate: true });
+  await seedSample({ url: t.e2eDatabaseUrl, log });
+
+  const emulator = await startOpenAIEmulator({ port: emulatorPort, host });
+  log.info(`OpenAI emulator at ${emulator.url}`);
+
+  const { OPENAI_API_KEY: _key, OPENAI_ORG_ID: _org, OPENAI_PROJECT_ID: _project, E2E_BASE_URL: _external, ...inherited } = process.env;
+  const childEnv: NodeJS.ProcessEnv = {
+    // The developer's own OpenAI settings must not leak into the tests: every e2e run starts unconfigured,
+    // and the default provider endpoint is the emulator, so nothing can reach the real API.
+    ...inherited,
+    NODE_ENV: "production",
+    DATABASE_URL: t.e2eDatabaseUrl,
+    REDIS_URL: t.redisUrl,
+    HOST: host,
+    PORT: String(port),
+    TUNEFORGE_DATA_DIR: t.e2eDataDir,
+    TUNEFORGE_QUEUE_PREFIX: t.queuePrefix,
+    OPENAI_BASE_URL: emulator.url,
+  };
+  await buildStale({ root: ROOT, env: childEnv, log });
+
+  const supervisor = new Supervisor({ ownProcessGroups: false, graceMs: 5_000, nameWidth: 9 });
+  supervisor.onStop(() => emulator.close());
+  supervisor.handleSignals();
+  supervisor.start(webSpec({ env: childEnv, host, port }));
+  supervisor.start(workerSpec({ env: childEnv }));
+
+  const url = localUrl(host, port);
+  const health = await waitForHealth(url, { timeoutMs: 120_000, cancelled: supervisor.done });
+  if (health) supervisor.note(`e2e app ready at ${url} (set-up ${seconds(Date.now() - t0)})`);
+  else supervisor.note(`web did not answer ${url}/api/health within 120 s`);
+
+  const result = await supervisor.done;
+  return result.code;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);

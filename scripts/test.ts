@@ -1,0 +1,123 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { ROOT, prepareDatabase } from "./lib/app";
+import { buildStale } from "./lib/build";
+import { flushTestRedis } from "./lib/database";
+import { logger, paint, seconds } from "./lib/log";
+import { ensureServices } from "./lib/services";
+import { testSettings } from "./lib/test-env";
+
+// `npm test` (scripts/test.sh installs dependencies first): every tier, in order, against a test database
+// and Redis db of their own. A failing tier does not stop the later ones, so one run shows everything
+// that is broken; the exit code is non-zero if any tier failed.
+//   npm test -- --only unit,int     run some tiers (typecheck, unit, int, native, e2e)
+
+const log = logger("test", "blue");
+const CHROMIUM = "/usr/bin/chromium";
+const TIERS = ["typecheck", "unit", "int", "native", "e2e"] as const;
+type Tier = (typeof TIERS)[number];
+type Outcome = { tier: Tier; status: "passed" | "failed" | "not present"; ms: number; note?: string };
+
+function parseTiers(argv: string[]): Tier[] {
+  const { values } = parseArgs({ args: argv, options: { only: { type: "string" } }, strict: true });
+  if (!values.only) return [...TIERS];
+  const asked = values.only.split(",").map((s) => s.trim()).filter(Boolean);
+  const bad = asked.filter((s) => !(TIERS as readonly string[]).includes(s));
+  if (bad.length) throw new Error(`Unknown tier(s) ${bad.join(", ")}; tiers: ${TIERS.join(", ")}`);
+  return TIERS.filter((t) => asked.includes(t));
+}
+
+/** Runs a command with the terminal attached (test runners print their own progress); resolves its exit code. */
+function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
+    child.on("error", (err) => {
+      log.error(`${command}: ${err.message}`);
+      resolve(127);
+    });
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
+function hasNpmScript(name: string): boolean {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts?: Record<string, string> };
+  return Boolean(pkg.scripts?.[name]);
+}
+
+async function main(): Promise<number> {
+  const tiers = parseTiers(process.argv.slice(2));
+  const t = testSettings();
+  const bin = (p: string) => path.join(ROOT, "node_modules", p);
+  const { E2E_BASE_URL: _external, ...inherited } = process.env;
+  // Test runners get the test settings spelled out; vitest.config.ts and serve-e2e read the same variables.
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    TEST_DATABASE_URL: t.databaseUrl,
+    TEST_REDIS_URL: t.redisUrl,
+    TEST_DATA_DIR: t.dataDir,
+  };
+
+  const setupStart = Date.now();
+  await ensureServices({ databaseUrl: t.databaseUrl, redisUrl: t.redisUrl, log });
+  if (tiers.includes("int")) {
+    // Every run starts from an empty database and Redis db (integration tests may leave rows behind).
+    await prepareDatabase({ url: t.databaseUrl, log, recreate: true });
+    await flushTestRedis(t.redisUrl);
+    fs.rmSync(t.dataDir, { recursive: true, force: true });
+  }
+  log.info(`set-up done in ${seconds(Date.now() - setupStart)}`);
+
+  const tierRuns: Record<Tier, () => Promise<Omit<Outcome, "tier" | "ms">>> = {
+    typecheck: async () => ({ status: (await run(process.execPath, [bin("typescript/bin/tsc"), "--noEmit"], env)) === 0 ? "passed" : "failed" }),
+    unit: async () => ({ status: (await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", "unit"], env)) === 0 ? "passed" : "failed" }),
+    int: async () => ({ status: (await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", "int"], env)) === 0 ? "passed" : "failed" }),
+    // The native addon's own tests arrive with the addon, as an npm script; until then there is nothing to run.
+    native: async () => {
+      if (!hasNpmScript("test:native")) return { status: "not present", note: "no test:native script in package.json" };
+      return { status: (await run("npm", ["run", "--silent", "test:native"], env)) === 0 ? "passed" : "failed" };
+    },
+    e2e: async () => {
+      if (!fs.existsSync(CHROMIUM)) {
+        log.error(`Chromium is missing at ${CHROMIUM}. Install it with:\n\n    apt-get install -y chromium\n`);
+        return { status: "failed", note: "chromium missing" };
+      }
+      try {
+        // Build here rather than inside Playwright's webServer, whose start-up timeout should not cover a build.
+        await buildStale({ root: ROOT, env: { ...env, NODE_ENV: "production" }, log });
+      } catch (err) {
+        log.error((err as Error).message);
+        return { status: "failed", note: "next build failed" };
+      }
+      return { status: (await run(process.execPath, [bin("@playwright/test/cli.js"), "test"], env)) === 0 ? "passed" : "failed" };
+    },
+  };
+
+  const outcomes: Outcome[] = [];
+  for (const tier of tiers) {
+    log.info(paint("bold", `── ${tier} ──`));
+    const started = Date.now();
+    const result = await tierRuns[tier]();
+    outcomes.push({ tier, ...result, ms: Date.now() - started });
+  }
+
+  const colour = { passed: "green", failed: "red", "not present": "gray" } as const;
+  console.log(`\n${paint("bold", "test summary")}`);
+  for (const o of outcomes) {
+    const status = paint(colour[o.status], o.status.padEnd(11));
+    console.log(`  ${o.tier.padEnd(10)} ${status} ${seconds(o.ms).padStart(8)}${o.note ? `  (${o.note})` : ""}`);
+  }
+  const failed = outcomes.filter((o) => o.status === "failed");
+  console.log(`  ${"total".padEnd(10)} ${" ".repeat(11)} ${seconds(Date.now() - setupStart).padStart(8)}`);
+  console.log(failed.length ? paint("red", `\n${failed.length} tier(s) failed: ${failed.map((o) => o.tier).join(", ")}`) : paint("green", "\nall tiers passed"));
+  return failed.length ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    log.error(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);
