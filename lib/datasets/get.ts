@@ -18,6 +18,8 @@ export type DatasetDetail = {
   isSample: boolean;
   updatedAt: string;
   exampleCount: number;
+  validationCount: number;
+  tokenCount: number;
   examples: ExampleRow[];
 };
 
@@ -41,6 +43,13 @@ export async function getDataset(opts: { id: string; db?: PrismaClient }): Promi
     },
   });
   if (!dataset) return null;
+  // Totals over every example, not just the ones shown.
+  const groups = await db.example.groupBy({
+    by: ["split"],
+    where: { datasetId: dataset.id },
+    _count: { _all: true },
+    _sum: { tokenCount: true },
+  });
   return {
     id: dataset.id,
     name: dataset.name,
@@ -48,6 +57,8 @@ export async function getDataset(opts: { id: string; db?: PrismaClient }): Promi
     isSample: dataset.isSample,
     updatedAt: dataset.updatedAt.toISOString(),
     exampleCount: dataset._count.examples,
+    validationCount: groups.find((g) => g.split === "validation")?._count._all ?? 0,
+    tokenCount: groups.reduce((n, g) => n + (g._sum.tokenCount ?? 0), 0),
     examples: dataset.examples.map((e) => ({
       id: e.id,
       position: e.position,

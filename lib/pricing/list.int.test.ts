@@ -20,6 +20,11 @@ describe("listPrices", () => {
     expect((await listPrices({ db })).prices).toHaveLength(DEFAULT_PRICES.length);
   });
 
+  it("lists current models before legacy ones, in the defaults' order", async () => {
+    const { prices } = await listPrices({ db });
+    expect(prices.map((p) => p.model)).toEqual(DEFAULT_PRICES.map((p) => p.model));
+  });
+
   it("leaves a table the user has edited alone", async () => {
     await db.priceEntry.create({ data: { provider: "openai", model: "custom", trainingPerMTok: 1 } });
     const table = await listPrices({ db });

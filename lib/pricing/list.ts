@@ -34,11 +34,20 @@ export async function seedDefaultPrices(opts: { db?: PrismaClient } = {}): Promi
   return result.count;
 }
 
-/** The price table, seeded from the defaults on first read. Ordered by provider, then training price. */
+// Current models first, legacy ones last (the defaults' order); rows the user added follow by name.
+function defaultRank(model: string): number {
+  const i = DEFAULT_PRICES.findIndex((p) => p.model === model);
+  return i === -1 ? DEFAULT_PRICES.length : i;
+}
+
+/** The price table, seeded from the defaults on first read. */
 export async function listPrices(opts: { db?: PrismaClient } = {}): Promise<PriceTable> {
   const db = opts.db ?? prisma();
   await seedDefaultPrices({ db });
-  const rows = await db.priceEntry.findMany({ orderBy: [{ provider: "asc" }, { trainingPerMTok: "desc" }, { model: "asc" }] });
+  const rows = await db.priceEntry.findMany({ orderBy: [{ provider: "asc" }, { model: "asc" }] });
+  rows.sort(
+    (a, b) => a.provider.localeCompare(b.provider) || defaultRank(a.model) - defaultRank(b.model) || a.model.localeCompare(b.model),
+  );
   return {
     source: PRICE_SOURCE,
     prices: rows.map((r) => ({

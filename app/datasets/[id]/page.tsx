@@ -1,0 +1,74 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { ExampleCard } from "@/components/datasets/ExampleCard";
+import { Badge } from "@/components/ui/Badge";
+import { DateTime } from "@/components/ui/DateTime";
+import { EmptyState } from "@/components/ui/EmptyState";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { formatInt } from "@/components/ui/format";
+import { getDataset } from "@/lib/datasets/get";
+
+type Props = { params: Promise<{ id: string }> };
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const dataset = await getDataset({ id: (await params).id });
+  return { title: dataset?.name ?? "Dataset not found" };
+}
+
+export default async function DatasetPage({ params }: Props) {
+  const dataset = await getDataset({ id: (await params).id });
+  if (!dataset) notFound();
+
+  return (
+    <div className="stack">
+      <PageHeader
+        back={{ href: "/datasets", label: "Datasets" }}
+        title={
+          <span className="row" style={{ gap: "0.6rem" }}>
+            {dataset.name}
+            {dataset.isSample ? <Badge tone="sample">Sample</Badge> : null}
+          </span>
+        }
+        description={dataset.description || undefined}
+      />
+      <dl className="stats">
+        <div className="stat">
+          <dt>Examples</dt>
+          <dd>{formatInt(dataset.exampleCount)}</dd>
+        </div>
+        <div className="stat">
+          <dt>Validation</dt>
+          <dd>{formatInt(dataset.validationCount)}</dd>
+        </div>
+        <div className="stat">
+          <dt>Tokens</dt>
+          <dd>{formatInt(dataset.tokenCount)}</dd>
+        </div>
+        <div className="stat">
+          <dt>Updated</dt>
+          <dd style={{ fontSize: "1rem", fontWeight: 500 }}>
+            <DateTime iso={dataset.updatedAt} />
+          </dd>
+        </div>
+      </dl>
+      {dataset.examples.length === 0 ? (
+        <EmptyState icon="▤" title="This dataset has no examples">
+          <p>Examples are added by importing a JSONL file or writing them in the curation view.</p>
+        </EmptyState>
+      ) : (
+        <>
+          {dataset.exampleCount > dataset.examples.length ? (
+            <p className="muted">
+              Showing the first {formatInt(dataset.examples.length)} of {formatInt(dataset.exampleCount)} examples.
+            </p>
+          ) : null}
+          <ol className="examples" aria-label="Examples">
+            {dataset.examples.map((e) => (
+              <ExampleCard key={e.id} example={e} />
+            ))}
+          </ol>
+        </>
+      )}
+    </div>
+  );
+}

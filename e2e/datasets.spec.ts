@@ -1,0 +1,36 @@
+import { expect, test } from "@playwright/test";
+import { SAMPLE_DATASET_NAME } from "./pages";
+
+test("the sample dataset is listed with its Sample badge and counts", async ({ page }) => {
+  await page.goto("/datasets");
+  const row = page.getByRole("row").filter({ hasText: SAMPLE_DATASET_NAME });
+  await expect(row).toBeVisible();
+  await expect(row.getByText("Sample", { exact: true })).toBeVisible();
+  // Examples, train, validation and tokens are real numbers from the database.
+  const cells = row.getByRole("cell");
+  await expect(cells.nth(1)).toHaveText(/^\d+$/);
+  expect(Number(await cells.nth(1).textContent())).toBeGreaterThanOrEqual(12);
+  expect(Number(await cells.nth(3).textContent())).toBeGreaterThan(0);
+});
+
+test("the sample dataset opens read-only with system, user and assistant turns", async ({ page }) => {
+  await page.goto("/datasets");
+  await page.getByRole("link", { name: SAMPLE_DATASET_NAME }).click();
+  await expect(page.getByRole("heading", { level: 1, name: new RegExp(SAMPLE_DATASET_NAME) })).toBeVisible();
+  const first = page.getByRole("listitem", { name: "Example 1", exact: true });
+  await expect(first).toContainText("system");
+  await expect(first).toContainText("user");
+  await expect(first).toContainText("assistant");
+  await expect(first).toContainText(/\d+ tokens/);
+});
+
+test("deleting asks for confirmation, and Escape cancels", async ({ page }) => {
+  await page.goto("/datasets");
+  await page.getByRole("button", { name: `Delete ${SAMPLE_DATASET_NAME}` }).click();
+  const dialog = page.getByRole("dialog", { name: new RegExp(`Delete “${SAMPLE_DATASET_NAME}”`) });
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByRole("button", { name: "Cancel" })).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  await expect(page.getByRole("link", { name: SAMPLE_DATASET_NAME })).toBeVisible();
+});

@@ -1,0 +1,27 @@
+import { expect, test } from "@playwright/test";
+import { PAGES, SAMPLE_DATASET_NAME } from "./pages";
+
+// One full-page screenshot per page under e2e/artifacts/ (gitignored), to look at after a run.
+const DIR = "e2e/artifacts";
+
+for (const p of PAGES) {
+  test(`screenshot: ${p.slug}`, async ({ page }) => {
+    await page.goto(p.path);
+    await expect(page.getByRole("heading", { level: 1, name: p.heading })).toBeVisible();
+    // Wait for client-side data (react-query) and the status indicator to settle before capturing.
+    await expect(page.getByText(/^Loading|^Scanning|^Checking/)).toHaveCount(0);
+    await expect(page.getByTestId("status-indicator")).not.toContainText("Checking status");
+    await page.screenshot({ path: `${DIR}/${p.slug}.png`, fullPage: true });
+  });
+}
+
+test("screenshot: dataset detail and status details", async ({ page }) => {
+  await page.goto("/datasets");
+  await page.getByRole("link", { name: SAMPLE_DATASET_NAME }).click();
+  await expect(page.getByRole("listitem", { name: "Example 1", exact: true })).toBeVisible();
+  await page.screenshot({ path: `${DIR}/dataset-detail.png` });
+
+  await page.getByTestId("status-indicator").click();
+  await expect(page.getByRole("dialog", { name: "System status" })).toBeVisible();
+  await page.screenshot({ path: `${DIR}/status-details.png` });
+});

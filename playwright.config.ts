@@ -1,0 +1,50 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// e2e against the real app + workers + OpenAI emulator, started by scripts/serve-e2e.ts on port 3100.
+// Browsers cannot be downloaded on these machines, so Playwright drives the system Chromium.
+// E2E_BASE_URL points the tests at a server you already run (development only); no server is started then.
+const externalBaseURL = process.env.E2E_BASE_URL;
+const baseURL = externalBaseURL ?? "http://127.0.0.1:3100";
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  forbidOnly: true,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [["list"]],
+  use: {
+    ...devices["Desktop Chrome"],
+    baseURL,
+    // A common laptop screen: the layout must read well at this size.
+    viewport: { width: 1366, height: 768 },
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    launchOptions: {
+      executablePath: "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: externalBaseURL
+    ? undefined
+    : {
+        command: "npx tsx scripts/serve-e2e.ts",
+        url: "http://127.0.0.1:3100/api/health",
+        timeout: 240_000,
+        reuseExistingServer: false,
+        stdout: "pipe",
+        stderr: "pipe",
+      },
+});
