@@ -86,9 +86,15 @@ export function localPostgresVersion(): string | undefined {
 
 type StartCommand = { cmd: string; args: string[] };
 
-function postgresStartCommand(): StartCommand | undefined {
+/** The port the local cluster is configured for (starting it only helps when that is the port we need). */
+function clusterPort(version: string): number {
+  const conf = fs.readFileSync(`/etc/postgresql/${version}/main/postgresql.conf`, "utf8");
+  return Number(/^\s*port\s*=\s*(\d+)/m.exec(conf)?.[1] ?? 5432);
+}
+
+function postgresStartCommand(port: number): StartCommand | undefined {
   const version = localPostgresVersion();
-  if (!version) return undefined;
+  if (!version || clusterPort(version) !== port) return undefined;
   return { cmd: "pg_ctlcluster", args: ["--skip-systemctl-redirect", version, "main", "start"] };
 }
 
@@ -107,7 +113,15 @@ function redisStartCommand(port: number): StartCommand | undefined {
   };
 }
 
-export class ServiceUnavailableError extends Error {}
+export class ServiceUnavailableError extends Error {
+  constructor(
+    message: string,
+    /** Whether `docker compose up -d postgres redis` would help (it would not fix a wrong password). */
+    readonly suggestDocker = true,
+  ) {
+    super(message);
+  }
+}
 
 type ServiceSpec = {
   name: "Postgres" | "Redis";
@@ -136,34 +150,51 @@ async function ensureOne(spec: ServiceSpec, log: Logger): Promise<void> {
   const where = `${spec.name} at ${host}:${new URL(spec.url).port || (spec.name === "Postgres" ? 5432 : 6379)}`;
   if (!first.refused) {
     // Something answered but refused us (bad password, missing role…): starting a server will not help.
-    throw new ServiceUnavailableError(`${where} answered with an error: ${first.error}`);
+    throw new ServiceUnavailableError(`${where} answered with an error: ${first.error}`, false);
   }
   const start = isLocalHost(host) ? spec.startCommand() : undefined;
   if (!start) {
-    throw new ServiceUnavailableError(
-      `${where} is not reachable (${first.error}) and no local ${spec.name} server is installed to start.\n` +
-        `Start one with:\n\n    ${DOCKER_HINT}\n`,
-    );
+    throw new ServiceUnavailableError(`${where} is not reachable (${first.error}) and there is no local ${spec.name} server to start.`);
   }
   log.info(`${spec.name} is down; starting it: ${start.cmd} ${start.args.map((a) => (a === "" ? '""' : a)).join(" ")}`);
   const run = spawnSync(start.cmd, start.args, { encoding: "utf8" });
   if (run.status !== 0) {
-    throw new ServiceUnavailableError(
-      `Could not start ${spec.name} (${start.cmd} exited with ${run.status}):\n${run.stdout}${run.stderr}\n` +
-        `Start it yourself, or run:\n\n    ${DOCKER_HINT}\n`,
-    );
+    throw new ServiceUnavailableError(`Could not start ${spec.name} (${start.cmd} exited with ${run.status}):\n${run.stdout}${run.stderr}`);
   }
   const after = await waitUntilUp(spec, 20_000);
   if (!after.ok) throw new ServiceUnavailableError(`${spec.name} was started but does not answer: ${after.error}`);
   log.info(`${spec.name} is up`);
 }
 
+const postgresSpec = (url: string): ServiceSpec => ({
+  name: "Postgres",
+  url,
+  probe: probePostgres,
+  startCommand: () => postgresStartCommand(Number(new URL(url).port || 5432)),
+});
+const redisSpec = (url: string): ServiceSpec => ({
+  name: "Redis",
+  url,
+  probe: probeRedis,
+  startCommand: () => redisStartCommand(Number(new URL(url).port || 6379)),
+});
+
+async function ensureAll(specs: ServiceSpec[], log: Logger): Promise<void> {
+  // All at once: each probe is bounded by its own timeout, and each fix is independent of the others.
+  const results = await Promise.allSettled(specs.map((spec) => ensureOne(spec, log)));
+  const errors = results.flatMap((r) => (r.status === "rejected" ? [r.reason as Error] : []));
+  if (errors.length === 0) return;
+  const docker = errors.some((e) => !(e instanceof ServiceUnavailableError) || e.suggestDocker);
+  const text = errors.map((e) => e.message).join("\n");
+  throw new ServiceUnavailableError(docker ? `${text}\nStart the services with:\n\n    ${DOCKER_HINT}\n` : text, docker);
+}
+
+/** Makes sure Postgres answers (starting a local server when needed); throws ServiceUnavailableError. */
+export function ensurePostgres(opts: { databaseUrl: string; log: Logger }): Promise<void> {
+  return ensureAll([postgresSpec(opts.databaseUrl)], opts.log);
+}
+
 /** Makes sure Postgres and Redis answer, starting local servers when needed; throws ServiceUnavailableError. */
-export async function ensureServices(opts: { databaseUrl: string; redisUrl: string; log: Logger }): Promise<void> {
-  const redisPort = Number(new URL(opts.redisUrl).port || 6379);
-  // Probe both at once (each probe is bounded by its own timeout), then fix them one by one.
-  await Promise.all([
-    ensureOne({ name: "Postgres", url: opts.databaseUrl, probe: probePostgres, startCommand: postgresStartCommand }, opts.log),
-    ensureOne({ name: "Redis", url: opts.redisUrl, probe: probeRedis, startCommand: () => redisStartCommand(redisPort) }, opts.log),
-  ]);
+export function ensureServices(opts: { databaseUrl: string; redisUrl: string; log: Logger }): Promise<void> {
+  return ensureAll([postgresSpec(opts.databaseUrl), redisSpec(opts.redisUrl)], opts.log);
 }

@@ -1,0 +1,86 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { checkStep, combineHashes, hashFiles, hashInputs, stampHash, type BuildStep } from "./build";
+
+let root: string;
+const write = (rel: string, text: string) => {
+  fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
+  fs.writeFileSync(path.join(root, rel), text);
+};
+
+beforeEach(() => {
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "tuneforge-build-"));
+  write("app/page.tsx", "export default function Page() {}\n");
+  write("lib/a.ts", "export const a = 1;\n");
+  write("tsconfig.json", "{}\n");
+});
+afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const inputs = ["app", "lib", "public", "tsconfig.json"];
+
+describe("hashInputs", () => {
+  it("is stable and ignores missing inputs", () => {
+    expect(hashInputs(root, inputs)).toBe(hashInputs(root, inputs));
+    expect(hashInputs(root, inputs)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("changes when a file is edited, added, removed or renamed", () => {
+    const seen = new Set([hashInputs(root, inputs)]);
+    write("lib/a.ts", "export const a = 2;\n");
+    seen.add(hashInputs(root, inputs));
+    write("lib/b.ts", "export const b = 1;\n");
+    seen.add(hashInputs(root, inputs));
+    fs.renameSync(path.join(root, "lib/b.ts"), path.join(root, "lib/c.ts"));
+    seen.add(hashInputs(root, inputs));
+    fs.rmSync(path.join(root, "lib/c.ts"));
+    write("public/logo.svg", "<svg/>");
+    seen.add(hashInputs(root, inputs));
+    expect(seen.size).toBe(5);
+  });
+
+  it("ignores test files and node_modules, which never reach the build output", () => {
+    const before = hashInputs(root, inputs);
+    write("lib/a.test.ts", "test");
+    write("lib/db.int.test.ts", "test");
+    write("lib/node_modules/x/index.js", "x");
+    expect(hashInputs(root, inputs)).toBe(before);
+  });
+});
+
+describe("checkStep", () => {
+  const step: BuildStep = {
+    name: "next",
+    inputs,
+    stampFile: ".next/stamp",
+    outputMarker: ".next/BUILD_ID",
+    selfEdited: ["tsconfig.json"],
+    command: "true",
+    args: [],
+    env: { NODE_ENV: "test" },
+  };
+
+  it("is stale without output, fresh with a matching stamp, stale again after an edit", () => {
+    expect(checkStep(root, step)).toMatchObject({ stale: true, why: "no previous build" });
+    write(".next/BUILD_ID", "x");
+    expect(checkStep(root, step)).toMatchObject({ stale: true, why: "no build stamp" });
+    write(".next/stamp", `${hashInputs(root, inputs)}\n`);
+    expect(checkStep(root, step)).toMatchObject({ stale: false });
+    write("app/page.tsx", "changed");
+    expect(checkStep(root, step)).toMatchObject({ stale: true, why: "inputs changed" });
+  });
+
+  it("records the post-build hash only when the build itself rewrote its own files", () => {
+    const before = hashFiles(root, inputs);
+    write("tsconfig.json", '{ "include": ["next-env.d.ts"] }\n');
+    const afterSelfEdit = hashFiles(root, inputs);
+    expect(stampHash(step, before, afterSelfEdit)).toBe(hashInputs(root, inputs));
+    // A developer's edit during the build: keep the old hash so the next start rebuilds.
+    write("lib/a.ts", "edited during the build");
+    const afterUserEdit = hashFiles(root, inputs);
+    expect(stampHash(step, before, afterUserEdit)).not.toBe(hashInputs(root, inputs));
+    // Nothing changed: the hash taken before the build.
+    expect(stampHash(step, before, before)).toBe(combineHashes(before));
+  });
+});
