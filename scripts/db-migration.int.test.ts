@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { isEmptyDiff, prismaDiff } from "./lib/migration";
 
 // Runs `npm run db:migration`'s script for real (Prisma's WASM engine, the pg adapter, the test database's
 // server) on temporary copies of the schema and migrations, so prisma/ itself is never touched.
@@ -23,6 +24,22 @@ function runScript(name: string) {
     env: { ...process.env, DATABASE_URL: databaseUrl },
   });
 }
+
+describe("prisma/schema.prisma", () => {
+  it("has a migration for every change (the snapshot of the last migration matches it)", { timeout: 90_000 }, () => {
+    const current = fs.readFileSync(path.join(root, "prisma/schema.prisma"), "utf8");
+    const snapshot = fs.readFileSync(path.join(root, "prisma/migrations/schema.snapshot.prisma"), "utf8");
+    if (current === snapshot) return;
+    // Text differs (maybe only comments or formatting): ask Prisma whether the SQL would.
+    const sql = prismaDiff({
+      root,
+      databaseUrl,
+      from: ["--from-schema-datamodel", path.join(root, "prisma/migrations/schema.snapshot.prisma")],
+      to: path.join(root, "prisma/schema.prisma"),
+    });
+    expect(isEmptyDiff(sql), `schema changes without a migration; run: npm run db:migration -- <name>\n${sql}`).toBe(true);
+  });
+});
 
 describe("db:migration", () => {
   fs.cpSync(path.join(root, "prisma/migrations"), migrations, { recursive: true });

@@ -66,10 +66,11 @@ export type MigrationOptions = {
 
 export type MigrationResult = { written: false } | { written: true; dir: string; sql: string };
 
-function diff(opts: MigrationOptions, from: string[]): string {
+/** `prisma migrate diff <from> --to-schema-datamodel <to> --script` with the offline engine; the SQL. */
+export function prismaDiff(opts: { root: string; databaseUrl: string; from: string[]; to: string }): string {
   const result = spawnSync(
     process.execPath,
-    [path.join(opts.root, "node_modules/prisma/build/index.js"), "migrate", "diff", ...from, "--to-schema-datamodel", opts.schema, "--script"],
+    [path.join(opts.root, "node_modules/prisma/build/index.js"), "migrate", "diff", ...opts.from, "--to-schema-datamodel", opts.to, "--script"],
     {
       cwd: opts.root,
       encoding: "utf8",
@@ -100,7 +101,7 @@ export function writeMigration(opts: MigrationOptions): MigrationResult {
         "(it is committed with every migration) rather than guessing.",
     );
   }
-  const sql = diff(opts, from);
+  const sql = prismaDiff({ root: opts.root, databaseUrl: opts.databaseUrl, from, to: opts.schema });
   if (isEmptyDiff(sql)) return { written: false };
 
   const dir = path.join(opts.migrationsDir, `${nextStamp(existing, opts.now ?? new Date())}_${slug}`);

@@ -78,3 +78,32 @@ async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+describe("Supervisor with own process groups", () => {
+  it("leaves no grandchild behind, even one that ignores SIGTERM", async () => {
+    const { lines, write } = collect();
+    const sup = new Supervisor({ ownProcessGroups: true, graceMs: 2000, colored: false, out: write, err: write });
+    const grandchild = "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000);";
+    sup.start(
+      node(
+        "parent",
+        `const c = require('node:child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' });` +
+          "console.log('grandchild ' + c.pid); process.on('SIGTERM', () => process.exit(0)); setInterval(() => {}, 1000);",
+      ),
+    );
+    await waitFor(() => lines.some((l) => l.startsWith("parent | grandchild ")));
+    const pid = Number(lines.find((l) => l.startsWith("parent | grandchild "))?.split(" ").at(-1));
+    expect(isAlive(pid)).toBe(true);
+    await sup.stop("test");
+    await waitFor(() => !isAlive(pid), 3000);
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -44,8 +44,8 @@ export type ChildSpec = {
 
 export type SupervisorOptions = {
   /**
-   * true: each child leads its own process group, so the supervisor alone receives the terminal's Ctrl-C
-   * and each child gets exactly one SIGTERM (and its grandchildren with it).
+   * true: each child leads its own process group, so the supervisor alone receives the terminal's Ctrl-C,
+   * each child gets exactly one SIGTERM, and the final SIGKILL reaches its grandchildren too.
    * false: children stay in our group, for callers that kill our whole group (Playwright's webServer).
    */
   ownProcessGroups: boolean;
@@ -127,10 +127,15 @@ export class Supervisor {
     void this.stop(reason, 1);
   }
 
+  /**
+   * SIGTERM goes to the child alone: a wrapper (node --watch, a shell) forwards it to its own children, and
+   * signalling the whole group too would deliver it twice (which many programs read as "exit now").
+   * SIGKILL goes to the whole group when children lead one, so nothing they started survives them.
+   */
   private signal(r: Running, sig: NodeJS.Signals): void {
     if (r.child.pid === undefined) return;
     try {
-      if (this.opts.ownProcessGroups) process.kill(-r.child.pid, sig);
+      if (sig === "SIGKILL" && this.opts.ownProcessGroups) process.kill(-r.child.pid, sig);
       else if (r.alive) r.child.kill(sig);
     } catch (e) {
       // ESRCH: already gone, which is what we want.
