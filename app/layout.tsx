@@ -8,6 +8,7 @@ import { Providers } from "./providers";
 export const metadata: Metadata = {
   title: { default: "tuneforge", template: "%s · tuneforge" },
   description: "Self-hosted dashboard for fine-tuning language models.",
+  icons: { icon: "/icon.svg" },
 };
 
 export const viewport: Viewport = {

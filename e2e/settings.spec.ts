@@ -25,6 +25,7 @@ test("saves an OpenAI key, shows it only masked, and tests the connection", asyn
   const result = page.getByTestId("connection-test-result");
   await expect(result).toContainText("Connection works");
   await expect(result).toContainText(/\d+ ms/);
+  await page.screenshot({ path: "e2e/artifacts/settings-configured.png", fullPage: true });
 });
 
 test("creates an API token, shows it once, lists and revokes it", async ({ page }) => {

@@ -45,8 +45,8 @@ export function DatasetsTable() {
         <EmptyState icon="▤" title="No datasets yet">
           <p>
             A dataset is a set of chat examples in OpenAI&apos;s JSONL format: a system prompt, the user&apos;s message and
-            the answer you want the model to learn. Importing files and editing examples arrive with the curation view;
-            the sample dataset created on first start shows the format.
+            the answer you want the model to learn. Importing JSONL files and editing examples in the browser arrive with
+            the curation view; this version only shows and deletes datasets.
           </p>
         </EmptyState>
       ) : (

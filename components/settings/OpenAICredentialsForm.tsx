@@ -128,7 +128,7 @@ function CredentialsForm({ view }: { view: OpenAICredentialView }) {
             />
           )}
         </Field>
-        <Field id="openai-base-url" label="Base URL" optional hint="For a proxy or a compatible server. Empty means https://api.openai.com/v1.">
+        <Field id="openai-base-url" label="Base URL" optional hint="For a proxy or a compatible server. Empty uses OPENAI_BASE_URL from the environment if set, otherwise https://api.openai.com/v1.">
           {(p) => <Input {...p} name="baseUrl" type="url" inputMode="url" placeholder="https://api.openai.com/v1" value={baseUrl} onChange={(e) => setBaseUrl(e.target.value)} />}
         </Field>
         <div className="row" style={{ alignItems: "flex-start", gap: "1rem" }}>

@@ -36,8 +36,10 @@ export const DEFAULT_PRICES: readonly DefaultPrice[] = [
   { provider: "openai", model: "babbage-002", trainingPerMTok: 0.4, inputPerMTok: 1.6, cachedInputPerMTok: null, outputPerMTok: 1.6, note: "Legacy completions model." },
 ];
 
+const usd = new Intl.NumberFormat("en-US", { style: "currency", currency: "USD", minimumFractionDigits: 2, maximumFractionDigits: 4 });
+
 /** The note stored with a default row: the cached-input price has no column of its own. */
 export function defaultNote(p: DefaultPrice): string {
-  const cached = p.cachedInputPerMTok === null ? "" : `Cached input $${p.cachedInputPerMTok} / 1M.`;
+  const cached = p.cachedInputPerMTok === null ? "" : `Cached input ${usd.format(p.cachedInputPerMTok)} / 1M.`;
   return [cached, p.note].filter(Boolean).join(" ");
 }
