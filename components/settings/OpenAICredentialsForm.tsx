@@ -160,11 +160,8 @@ function CredentialsForm({ view }: { view: OpenAICredentialView }) {
         {test.data ? (
           <div data-testid="connection-test-result">
             <Notice tone={test.data.ok ? "ok" : "danger"} title={test.data.ok ? "Connection works" : "Connection failed"}>
+              {/* The message already names the endpoint, the round trip and the model count. */}
               {test.data.message}
-              <span className="muted">
-                {" "}
-                ({test.data.latencyMs} ms{test.data.modelCount !== undefined ? `, ${test.data.modelCount} models visible` : ""})
-              </span>
             </Notice>
           </div>
         ) : null}
