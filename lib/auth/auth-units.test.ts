@@ -68,7 +68,7 @@ describe("cookies", () => {
 
 describe("paths", () => {
   it("lists the public paths", () => {
-    for (const p of ["/login", "/api/auth/login", "/api/auth/session", "/api/health", "/_next/static/chunks/a.js"]) {
+    for (const p of ["/login", "/api/auth/login", "/api/auth/session", "/api/health", "/_next/static/chunks/a.js", "/icon.svg"]) {
       expect(isPublicPath(p)).toBe(true);
     }
     for (const p of ["/", "/settings", "/api/settings/credentials", "/api/healthz", "/loginx"]) {

@@ -4,7 +4,8 @@
 /** Request header the proxy sets to the path being rendered, so server components know it. */
 export const PATH_HEADER = "x-tuneforge-path";
 
-const PUBLIC_EXACT = new Set(["/login", "/api/health", "/favicon.ico", "/robots.txt"]);
+// The favicon is public so the sign-in page can show it before sign-in.
+const PUBLIC_EXACT = new Set(["/login", "/api/health", "/favicon.ico", "/icon.svg", "/robots.txt"]);
 const PUBLIC_PREFIXES = ["/api/auth/", "/_next/static/", "/_next/image", "/login/"];
 
 export function isPublicPath(pathname: string): boolean {
