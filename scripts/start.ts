@@ -115,7 +115,7 @@ async function main(): Promise<number> {
   }
 
   const result = await supervisor.done;
-  supervisor.note(result.code === 0 ? "stopped" : `stopped: ${result.reason}`);
+  supervisor.note(result.code === 0 ? "stopped" : `stopped because ${result.reason}`);
   return result.code;
 }
 

@@ -55,7 +55,8 @@ describe.each([true, false])("Supervisor (own process groups: %s)", (ownProcessG
     sup.start(node("worker", "console.error('boom'); setTimeout(() => process.exit(3), 200);"));
     const result = await sup.done;
     expect(result.code).toBe(1);
-    expect(result.reason).toBe("worker exited with code 3 unexpectedly; stopping everything");
+    expect(result.reason).toBe("worker exited with code 3");
+    expect(lines).toContain("tuneforge | worker exited with code 3 unexpectedly; stopping everything");
     expect(lines).toContain("worker | boom");
   });
 

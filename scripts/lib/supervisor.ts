@@ -122,8 +122,8 @@ export class Supervisor {
   }
 
   private onUnexpectedExit(name: string, what: string): void {
-    const reason = `${name} ${what} unexpectedly; stopping everything`;
-    this.note(paint("red", reason, this.opts.colored ?? useColor));
+    const reason = `${name} ${what}`;
+    this.note(paint("red", `${reason} unexpectedly; stopping everything`, this.opts.colored ?? useColor));
     void this.stop(reason, 1);
   }
 
