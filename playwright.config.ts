@@ -44,6 +44,8 @@ export default defineConfig({
         url: "http://127.0.0.1:3100/api/health",
         timeout: 240_000,
         reuseExistingServer: false,
+        // Let web + workers close cleanly (heartbeat removed) instead of being killed.
+        gracefulShutdown: { signal: "SIGTERM", timeout: 5000 },
         stdout: "pipe",
         stderr: "pipe",
       },

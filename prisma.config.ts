@@ -14,6 +14,6 @@ export default defineConfig({
   migrations: { path: path.join("prisma", "migrations") },
   async adapter() {
     const url = process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-    return new PrismaPg(createPgPool(url, 2));
+    return new PrismaPg(createPgPool(url, { max: 2, allowExitOnIdle: true }));
   },
 });

@@ -40,6 +40,15 @@ class RemappingClient extends pg.Client {
   }
 }
 
-export function createPgPool(connectionString: string, max = 10): pg.Pool {
-  return new pg.Pool({ connectionString, max, Client: RemappingClient as unknown as typeof pg.Client });
+/**
+ * `allowExitOnIdle` lets a short-lived process (the Prisma CLI, scripts) exit as soon as its work is done
+ * instead of waiting for idle connections to time out.
+ */
+export function createPgPool(connectionString: string, opts: { max?: number; allowExitOnIdle?: boolean } = {}): pg.Pool {
+  return new pg.Pool({
+    connectionString,
+    max: opts.max ?? 10,
+    allowExitOnIdle: opts.allowExitOnIdle ?? false,
+    Client: RemappingClient as unknown as typeof pg.Client,
+  });
 }
