@@ -1,0 +1,131 @@
+#pragma once
+// The trainer's public C++ surface: everything the node-addon-api binding (binding/addon.cc) calls, and
+// nothing else. The binding copies JS options into these plain structs on the main thread; all methods
+// here run on worker threads and report failures as tf::Error (see common/error.h).
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace tf::api {
+
+struct LoadOptions {
+  std::string model_dir;         // HF folder: config.json + *.safetensors (tokenizer files are read in TS)
+  std::string quant = "none";    // "none" | "nf4"
+  bool double_quant = false;     // nf4 only
+  std::string backend = "auto";  // "auto" | "cpu" | "cuda"
+  int threads = 0;               // 0 = all cores
+};
+
+struct ModelInfo {
+  std::string architecture, model_type, backend;
+  int vocab_size, hidden_size, intermediate_size, num_layers, num_heads, num_kv_heads, head_dim;
+  int max_position_embeddings;
+  bool tie_word_embeddings;
+  std::vector<int> eos_token_ids;
+  int64_t num_parameters;        // all parameters, embedding included
+  int64_t matmul_parameters;     // N_frozen of the FLOP accounting
+  int64_t weight_bytes;          // memory of the frozen weights as loaded (NF4 ≈ 0.52 B/param)
+};
+
+struct LoraOptions {
+  int rank = 16;
+  float alpha = 32.f;
+  float dropout = 0.05f;
+  bool rslora = false;  // scaling = alpha / sqrt(rank) instead of alpha / rank
+  std::vector<std::string> targets{"q_proj", "k_proj", "v_proj", "o_proj"};
+};
+
+// One tokenized example. loss_mask[i] == 1 means token i is a training target (predicted from tokens < i).
+struct Example {
+  std::vector<int32_t> tokens;
+  std::vector<uint8_t> loss_mask;
+};
+
+struct TrainOptions {
+  LoraOptions lora;
+  int epochs = 3;
+  int batch_size = 4;     // sequences per micro-batch
+  int grad_accum = 4;     // micro-batches per optimizer step
+  double lr = 2e-4;
+  double weight_decay = 0.01;
+  double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
+  std::string schedule = "cosine";  // "cosine" | "linear" | "constant"
+  double warmup_ratio = 0.03;
+  double max_grad_norm = 1.0;       // <= 0 disables clipping
+  int max_seq_len = 2048;           // longer examples are truncated (TS reports it; C++ enforces it)
+  bool packing = false;             // concatenate examples into max_seq_len rows (attention stays per example)
+  bool gradient_checkpointing = false;
+  uint64_t seed = 0;
+  int eval_every = 0;               // optimizer steps between validation passes; 0 = at each epoch end only
+  int checkpoint_every = 0;         // optimizer steps between checkpoints; 0 = at each epoch end only
+  std::string out_dir;              // adapter written here; checkpoints under out_dir/checkpoints/step-N
+  std::string resume_from;          // a checkpoint dir to resume from ("" = fresh start)
+  std::string base_model_name;      // written into adapter_config.json
+};
+
+struct StepReport {
+  int step = 0, total_steps = 0, epoch = 0;
+  double loss = 0, lr = 0, grad_norm = 0;
+  double tokens_per_sec = 0, elapsed_ms = 0;
+  bool has_valid_loss = false;
+  double valid_loss = 0;
+  int64_t memory_bytes = 0;
+  std::string checkpoint_dir;  // non-empty when a checkpoint was written at this step
+};
+
+struct TrainResult {
+  int steps = 0;
+  std::string adapter_dir;
+  double final_loss = 0;
+  bool has_valid_loss = false;
+  double final_valid_loss = 0;
+  bool cancelled = false;      // stopped at a step boundary on request; the last checkpoint is kept
+  std::string last_checkpoint;
+};
+
+struct GenerateOptions {
+  int max_tokens = 256;
+  float temperature = 0.f;   // 0 = greedy
+  float top_p = 1.f;
+  uint64_t seed = 0;
+  std::vector<int> stop_token_ids;  // eos ids; stop strings are handled in TS (it decodes the stream)
+};
+
+struct GenerateResult {
+  std::vector<int32_t> tokens;     // generated tokens (without the prompt)
+  std::string finish_reason;       // "stop" | "length" | "cancelled"
+};
+
+using ProgressFn = std::function<void(const StepReport&)>;
+// Called for each generated token of prompt `index`; used to stream text in the playground.
+using TokenFn = std::function<void(int index, int32_t token)>;
+
+class Session {
+ public:
+  static std::unique_ptr<Session> load(const LoadOptions& options);
+  virtual ~Session() = default;
+  virtual ModelInfo info() const = 0;
+
+  virtual TrainResult train(const std::vector<Example>& train, const std::vector<Example>& validation,
+                            const TrainOptions& options, const ProgressFn& progress,
+                            const std::atomic<bool>& cancel) = 0;
+
+  // Natural-log p(t[i+1] | t[0..i]) for i = 0..n-2, with an optional PEFT adapter ("" = base model).
+  virtual std::vector<double> logprobs(const std::vector<int32_t>& tokens, const std::string& adapter_dir) = 0;
+
+  virtual std::vector<GenerateResult> generate(const std::vector<std::vector<int32_t>>& prompts,
+                                               const GenerateOptions& options, const std::string& adapter_dir,
+                                               const TokenFn& on_token, const std::atomic<bool>& cancel) = 0;
+
+  // Writes base + adapter as a complete HF folder (bf16 safetensors + config.json); tokenizer files are
+  // copied by the caller (TS) since they are not read here.
+  virtual void merge(const std::string& adapter_dir, const std::string& out_dir) = 0;
+};
+
+// Backends compiled into this build ("cpu", and "cuda" when built with nvcc).
+std::vector<std::string> backends_built();
+
+}  // namespace tf::api

@@ -1,0 +1,41 @@
+#pragma once
+// NF4 exactly as bitsandbytes (reference/trainer.md): blocks of 64 over the row-major flattened weight,
+// fp32 absmax per block, nearest of the 16 NF4 codes, two codes per byte with the FIRST element in the
+// HIGH nibble. Double quantization: offset = mean(absmax); (absmax - offset) quantized in blocks of 256 with
+// the signed 8-bit dynamic map; one fp32 absmax2 per 256 blocks.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace tf {
+
+extern const float kNf4Code[16];
+constexpr int kNf4BlockSize = 64;
+constexpr int kNf4DoubleQuantBlockSize = 256;
+
+// The 256-value signed dynamic map (create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8)), sorted.
+const std::vector<float>& dynamic_map_signed();
+
+uint8_t nf4_nearest_code(float x_normalized);  // x already divided by absmax, in [-1, 1]
+
+struct Nf4Tensor {
+  int64_t rows = 0, cols = 0;       // [out, in]
+  std::vector<uint8_t> packed;      // numel/2 bytes (numel rounded up to even)
+  bool double_quant = false;
+  std::vector<float> absmax;        // per block, when !double_quant
+  std::vector<uint8_t> absmax_q8;   // per block, when double_quant: index into dynamic_map_signed()
+  std::vector<float> absmax2;       // per 256 blocks, when double_quant
+  float absmax_offset = 0.f;        // mean(absmax), when double_quant
+
+  int64_t numel() const { return rows * cols; }
+  int64_t num_blocks() const { return (numel() + kNf4BlockSize - 1) / kNf4BlockSize; }
+  float block_absmax(int64_t block) const;  // recovers absmax (dequantizing the double quant if used)
+  size_t bytes() const;                     // memory used by this representation
+};
+
+Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_quant);
+// Dequantizes rows [row_begin, row_end) into out (row-major, (row_end-row_begin)*cols floats).
+void nf4_dequantize_rows(const Nf4Tensor& t, int64_t row_begin, int64_t row_end, float* out);
+std::vector<float> nf4_dequantize(const Nf4Tensor& t);
+
+}  // namespace tf
