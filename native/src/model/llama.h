@@ -1,0 +1,119 @@
+#pragma once
+// The Llama-family decoder (Llama, Mistral, Qwen2, SmolLM2) on the CPU backend: frozen base weights (fp32
+// or NF4), LoRA adapters with gradients, and a KV cache for decoding. HF transformers semantics (see
+// reference/trainer.md). Only LoRA parameters ever get gradients.
+//
+// Threading: every method uses the pool given to load(); results are bitwise identical for any pool size.
+// A LlamaModel is not safe to call from two threads at once (it owns scratch buffers).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "common/threadpool.h"
+#include "io/config.h"
+#include "io/peft.h"
+
+namespace tf {
+
+enum class Quant { None, NF4 };
+
+// B rows of T tokens, row-major [B*T]. targets[i] is the id that position i should predict (usually
+// tokens[i+1]) or -1 to leave it out of the loss (prompt, padding). positions restart at 0 for each packed
+// segment (empty → 0..T-1 in every row). segments label contiguous runs inside a row (empty → one segment
+// per row); attention never crosses a segment boundary. Padding is simply a segment with targets -1.
+struct Batch {
+  int B = 0, T = 0;
+  std::vector<int32_t> tokens, targets, positions, segments;
+};
+
+struct LossSum {
+  double sum = 0;     // sum over counted targets of -ln p(target)
+  int64_t count = 0;  // targets != -1
+};
+
+struct LoraSpec {
+  int rank = 16;
+  float alpha = 32.f;
+  float dropout = 0.05f;
+  bool rslora = false;  // scaling = alpha / sqrt(rank) instead of alpha / rank
+  std::vector<std::string> targets{"q_proj", "k_proj", "v_proj", "o_proj"};  // any of q,k,v,o,gate,up,down_proj
+};
+
+// One LoRA tensor and its gradient. Order is stable (layer, then q,k,v,o,gate,up,down, A before B), so an
+// optimizer can keep its state in the same order; name is "<module>.lora_A" / "<module>.lora_B" with module
+// like "model.layers.0.self_attn.q_proj".
+struct ParamRef {
+  float* w;
+  float* g;
+  size_t n;
+  std::string name;
+};
+
+class LlamaModel {
+ public:
+  // Reads <dir>/config.json and the safetensors weights (single file or sharded). F32/F16/BF16 sources are
+  // converted to fp32, or quantized to NF4 (+ double quant) for the seven per-layer projections and an untied
+  // lm_head; embeddings, norms and biases stay fp32. Errors name the tensor and file.
+  static std::unique_ptr<LlamaModel> load(const std::string& dir, Quant quant, bool double_quant,
+                                          ThreadPool& pool);
+  ~LlamaModel();
+
+  const ModelConfig& config() const;
+  Quant quant() const;
+  int64_t weight_bytes() const;      // memory of the frozen weights as held (NF4 ≈ 0.52 B/param)
+  int64_t num_parameters() const;    // all frozen parameters, embedding included
+  int64_t matmul_parameters() const; // N_frozen of the FLOP accounting (lm_head counted, embedding not)
+
+  // --- LoRA ---
+  // PEFT init: A ~ U(±1/sqrt(in)) (kaiming-uniform a=sqrt(5)), B = 0; throws on an unknown target name or
+  // rank < 1.
+  void init_lora(const LoraSpec& spec, uint64_t seed);
+  bool has_lora() const;
+  const LoraSpec& lora_spec() const;
+  float lora_scaling() const;
+  int64_t lora_parameters() const;  // N_lora
+  void clear_lora();
+  // Validates every module name and shape against this base ("adapter made for another base" errors).
+  void load_lora(const PeftAdapter& adapter);
+  PeftAdapter export_lora(const std::string& base_name) const;
+  std::vector<ParamRef> lora_params();
+  void zero_lora_grads();
+
+  // --- training ---
+  // Accumulates d(grad_scale * sum of losses)/dθ into the LoRA gradients (call zero_lora_grads() per optimizer
+  // step) and returns the loss sum. dropout_on applies LoRA dropout with masks drawn from rng. With
+  // checkpointing only each layer's input is kept and the layer is recomputed in backward (same gradients).
+  // Throws if no LoRA is attached.
+  LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing);
+  // Loss only (validation), no dropout.
+  LossSum forward_loss(const Batch& batch);
+  // Logits [T, V] for one sequence (positions 0..T-1), with the LoRA adapter if one is attached.
+  std::vector<float> logits(const std::vector<int32_t>& tokens);
+
+  // Bytes of activations forward_backward keeps for a B x T batch (plus logits), for memory reports.
+  int64_t activation_bytes(int B, int T, bool checkpointing) const;
+
+  // --- decoding ---
+  struct KVCache {
+    int max_len = 0;
+    int len = 0;              // tokens already in the cache (next position)
+    int kv_dim = 0;           // num_key_value_heads * head_dim
+    std::vector<float> k, v;  // [layers][max_len][kv_dim]
+    void reset() { len = 0; }
+  };
+  // max_len <= max_position_embeddings.
+  std::unique_ptr<KVCache> new_cache(int max_len) const;
+  // Appends n tokens (positions cache.len ..) and writes the logits of the last one into last_logits [V].
+  // Throws when the cache would overflow or a token id is out of the vocabulary.
+  void decode(KVCache& cache, const int32_t* tokens, int n, float* last_logits);
+
+  struct Impl;  // defined in model/*.cc
+
+ private:
+  explicit LlamaModel(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tf
