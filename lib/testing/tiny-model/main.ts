@@ -1,0 +1,39 @@
+import { parseArgs } from "node:util";
+import { writeTinyModel } from "./index";
+import { PRESET_NAMES, type PresetName } from "./presets";
+
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small] [--seed N] [--tied] [--gqa] [--qwen2] [--f32]
+// Writes a seeded HF model folder for demos and manual runs of the trainer.
+
+const { values } = parseArgs({
+  options: {
+    out: { type: "string" },
+    preset: { type: "string", default: "tiny" },
+    seed: { type: "string", default: "0" },
+    tied: { type: "boolean", default: false },
+    gqa: { type: "boolean", default: false },
+    qwen2: { type: "boolean", default: false },
+    f32: { type: "boolean", default: false },
+  },
+  strict: true,
+});
+
+try {
+  if (!values.out) throw new Error("--out DIR is required (the folder to write the model into)");
+  if (!(PRESET_NAMES as string[]).includes(values.preset)) throw new Error(`--preset must be one of ${PRESET_NAMES.join(", ")}, got "${values.preset}"`);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${values.seed}"`);
+  const m = writeTinyModel({
+    dir: values.out,
+    preset: values.preset as PresetName,
+    seed,
+    tiedEmbeddings: values.tied,
+    gqa: values.gqa,
+    qwen2: values.qwen2,
+    dtype: values.f32 ? "F32" : "BF16",
+  });
+  console.log(`wrote ${m.dir}: ${m.config.architectures} with ${(m.numParameters / 1e6).toFixed(2)}M parameters, vocab ${m.vocabSize}`);
+} catch (err) {
+  console.error(`tiny-model: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

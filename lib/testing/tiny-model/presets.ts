@@ -1,0 +1,21 @@
+// Model shapes the generator writes. "tiny" keeps unit/integration tests fast (well under a second per
+// training step on 2 cores); "small" (~20M parameters) is what `tuneforge bench trainer` measures at
+// sequence length 256.
+
+export type Shape = {
+  hidden: number;
+  intermediate: number;
+  layers: number;
+  heads: number;
+  kvHeads: number;
+  maxPositions: number;
+  merges: number;
+};
+
+export const PRESETS = {
+  tiny: { hidden: 64, intermediate: 128, layers: 2, heads: 4, kvHeads: 4, maxPositions: 512, merges: 120 },
+  small: { hidden: 512, intermediate: 1408, layers: 6, heads: 8, kvHeads: 8, maxPositions: 1024, merges: 120 },
+} satisfies Record<string, Shape>;
+
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
