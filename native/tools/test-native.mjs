@@ -1,0 +1,59 @@
+// `npm run test:native`: configure + build the CMake tree in native/build/cmake (Release, -j2), run ctest,
+// and end with one line "N passed, N failed" counting test cases across all executables. An executable that
+// died before writing its counts (crash, timeout) counts as one failure, so the total never hides it.
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const buildDir = path.join(nativeDir, "build", "cmake");
+const jobs = String(Math.max(1, Math.min(os.cpus().length, Number(process.env.TF_BUILD_JOBS) || 2)));
+
+function run(cmd, args, env = process.env) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", env });
+  if (r.error) {
+    console.error(`test:native: cannot run ${cmd}: ${r.error.message}`);
+    return 127;
+  }
+  return r.status ?? 1;
+}
+
+fs.mkdirSync(buildDir, { recursive: true });
+if (run("cmake", ["-S", nativeDir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"]) !== 0) {
+  console.error("test:native: cmake configure failed (is cmake >= 3.16 installed?)");
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+if (run("cmake", ["--build", buildDir, "-j", jobs]) !== 0) {
+  console.error("test:native: build failed");
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
+const summaryDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-native-tests-"));
+const ctestArgs = ["--test-dir", buildDir, "--output-on-failure", "-j", jobs, ...process.argv.slice(2)];
+const status = run("ctest", ctestArgs, { ...process.env, TF_TEST_SUMMARY_DIR: summaryDir });
+
+// Which executables ctest ran (so a crashed one, with no summary file, is counted).
+const listed = spawnSync("ctest", ["--test-dir", buildDir, "-N", ...process.argv.slice(2)], { encoding: "utf8" });
+const names = (listed.stdout || "").split("\n").map((l) => l.match(/Test\s+#\d+:\s+(\S+)/)?.[1]).filter(Boolean);
+
+let passed = 0;
+let failed = 0;
+for (const name of names) {
+  const file = path.join(summaryDir, `${name}.txt`);
+  if (!fs.existsSync(file)) {
+    console.error(`test:native: ${name} wrote no summary (crashed or timed out)`);
+    failed += 1;
+    continue;
+  }
+  const [p, f] = fs.readFileSync(file, "utf8").trim().split(/\s+/).map(Number);
+  passed += p;
+  failed += f;
+}
+fs.rmSync(summaryDir, { recursive: true, force: true });
+if (status !== 0 && failed === 0) failed = 1;  // ctest failed for a reason the counts did not capture
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(status === 0 && failed === 0 ? 0 : 1);
