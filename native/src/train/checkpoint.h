@@ -1,0 +1,41 @@
+#pragma once
+// Training checkpoints: out_dir/checkpoints/step-N/ holds the adapter (PEFT format, fp32, so it reloads
+// bit-exactly), optimizer.safetensors (AdamW first/second moments keyed "<param>.exp_avg" / ".exp_avg_sq")
+// and trainer_state.json (step, epoch, data position, optimizer step count, dropout RNG state). A checkpoint
+// is written into a hidden temporary folder and renamed into place, so a crash never leaves a half-written
+// step-N that a resume would trust.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "io/peft.h"
+
+namespace tf::train {
+
+struct TrainerState {
+  int step = 0;                 // optimizer steps completed
+  int total_steps = 0;
+  int epoch = 0;                // epoch of the next micro-batch (0-based)
+  int64_t next_micro_batch = 0; // index of the next micro-batch within that epoch
+  int64_t rows = 0;             // rows of the training set (a resume must see the same data)
+  uint64_t seed = 0;
+  int64_t optimizer_steps = 0;  // AdamW's t (bias correction)
+  Rng::State rng{};
+};
+
+struct Checkpoint {
+  PeftAdapter adapter;
+  std::vector<std::string> names;               // parameter order of the moments
+  std::vector<std::vector<float>> exp_avg, exp_avg_sq;
+  TrainerState state;
+};
+
+// Writes <checkpoints_dir>/step-<state.step> atomically and returns its path; then removes older step-*
+// folders beyond the newest `keep`.
+std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoint& ckpt, int keep);
+
+// Reads a folder written by write_checkpoint; errors name the folder and the missing/bad file.
+Checkpoint read_checkpoint(const std::string& dir);
+
+}  // namespace tf::train
