@@ -1,0 +1,100 @@
+import fs from "node:fs";
+import path from "node:path";
+import { Template } from "@huggingface/jinja";
+import { Tokenizer } from "@huggingface/tokenizers";
+import { chooseChatTemplate, tokenString } from "./template";
+
+// A model folder's tokenizer and chat template, loaded once: renders conversations exactly the way the
+// model was trained to see them and tokenizes without adding special tokens (the template already writes
+// them), as transformers' apply_chat_template(tokenize=True) does.
+
+export type ChatMessage = { role: string; content: string; [key: string]: unknown };
+export type RenderOptions = { addGenerationPrompt: boolean; tools?: unknown[] };
+
+export type ChatTokenizer = {
+  modelDir: string;
+  bosToken?: string;
+  eosToken?: string;
+  /** Ids that end a reply: the eos token plus the turn-end tokens the template family uses. */
+  stopTokenIds: number[];
+  templateOrigin: string;
+  render(messages: ChatMessage[], opts: RenderOptions): string;
+  encode(text: string): number[];
+  decode(ids: number[]): string;
+  tokenId(token: string): number | undefined;
+};
+
+function readJson(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch {
+    throw new Error(`${file} is missing: a model folder needs tokenizer.json and tokenizer_config.json next to config.json`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+const TURN_END_TOKENS = ["<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<|endoftext|>", "</s>", "<end_of_turn>"];
+
+export function loadChatTokenizer(modelDir: string): ChatTokenizer {
+  const tokenizerJson = readJson(path.join(modelDir, "tokenizer.json"));
+  const config = readJson(path.join(modelDir, "tokenizer_config.json"));
+  let tokenizer: Tokenizer;
+  try {
+    tokenizer = new Tokenizer(tokenizerJson, config);
+  } catch (err) {
+    throw new Error(`${path.join(modelDir, "tokenizer.json")} could not be loaded: ${(err as Error).message}`);
+  }
+  const bosToken = tokenString(config.bos_token);
+  const eosToken = tokenString(config.eos_token);
+  const templates = new Map<boolean, { template: Template; origin: string }>();
+  const templateFor = (tools: boolean) => {
+    let t = templates.get(tools);
+    if (!t) {
+      const source = chooseChatTemplate(modelDir, config, { tools });
+      try {
+        t = { template: new Template(source.text), origin: source.origin };
+      } catch (err) {
+        throw new Error(`${source.origin}: the chat template does not parse: ${(err as Error).message}`);
+      }
+      templates.set(tools, t);
+    }
+    return t;
+  };
+  const stop = new Set<number>();
+  for (const name of [eosToken, ...TURN_END_TOKENS]) {
+    const id = name === undefined ? undefined : tokenizer.token_to_id(name);
+    if (id !== undefined) stop.add(id);
+  }
+  return {
+    modelDir,
+    bosToken,
+    eosToken,
+    stopTokenIds: [...stop],
+    get templateOrigin() {
+      return templateFor(false).origin;
+    },
+    render(messages, opts) {
+      const tools = opts.tools && opts.tools.length > 0 ? opts.tools : undefined;
+      const { template, origin } = templateFor(Boolean(tools));
+      try {
+        return template.render({
+          messages,
+          add_generation_prompt: opts.addGenerationPrompt,
+          bos_token: bosToken ?? "",
+          eos_token: eosToken ?? "",
+          ...(tools ? { tools } : {}),
+        });
+      } catch (err) {
+        throw new Error(`${origin}: rendering the chat template failed: ${(err as Error).message}`);
+      }
+    },
+    encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
+    decode: (ids) => tokenizer.decode(ids, { skip_special_tokens: false }),
+    tokenId: (token) => tokenizer.token_to_id(token),
+  };
+}

@@ -1,0 +1,133 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTinyModel } from "../testing/tiny-model";
+import { loadChatTokenizer, type ChatTokenizer } from "./chat-tokenizer";
+import { tokenizeDataset } from "./dataset";
+import { parseChatJsonl } from "./jsonl";
+import { tokenizeChat, type ChatExample } from "./masks";
+
+const LLAMA3 =
+  "{{- bos_token }}{%- for message in messages %}{%- set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' %}{{- content }}{%- endfor %}" +
+  "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+// Marks whichever message is last: every earlier rendering differs from the later ones (a rewriting template).
+const REWRITING = "{%- for message in messages %}{{- message['role'] + ': ' + message['content'] }}{%- if loop.last %} [last]{%- endif %}{{- '\\n' }}{%- endfor %}{%- if add_generation_prompt %}assistant: {%- endif %}";
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tokenizer-"));
+let base: string;
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+beforeAll(() => {
+  base = writeTinyModel({ dir: path.join(tmp, "base") }).dir;
+});
+
+/** A copy of the tiny model's tokenizer files with another template (as chat_template.jinja or in the config). */
+function withTemplate(name: string, template: string | object, where: "jinja" | "config"): ChatTokenizer {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.copyFileSync(path.join(base, "tokenizer.json"), path.join(dir, "tokenizer.json"));
+  const config = JSON.parse(fs.readFileSync(path.join(base, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+  if (where === "jinja") fs.writeFileSync(path.join(dir, "chat_template.jinja"), template as string);
+  else config.chat_template = template;
+  fs.writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify(config));
+  return loadChatTokenizer(dir);
+}
+
+const convo: ChatExample = {
+  messages: [
+    { role: "system", content: "You are a helpful assistant." },
+    { role: "user", content: "What is the capital of France?" },
+    { role: "assistant", content: "Paris." },
+    { role: "user", content: "And of Italy?" },
+    { role: "assistant", content: "Rome." },
+  ],
+};
+
+/** The decoded text of each run of masked tokens. */
+function spans(chat: ChatTokenizer, t: { tokens: number[]; lossMask: (0 | 1)[] }): string[] {
+  const out: string[] = [];
+  let run: number[] = [];
+  t.tokens.forEach((id, i) => {
+    if (t.lossMask[i]) run.push(id);
+    else if (run.length) (out.push(chat.decode(run)), (run = []));
+  });
+  if (run.length) out.push(chat.decode(run));
+  return out;
+}
+
+describe("tokenizeChat (prefix-method assistant masks)", () => {
+  it("masks exactly the assistant replies and their end-of-turn under ChatML", () => {
+    const chat = loadChatTokenizer(base);
+    const t = tokenizeChat(chat, convo);
+    expect(t.tokens.length).toBe(t.lossMask.length);
+    expect(chat.decode(t.tokens)).toContain("<|im_start|>user\nWhat is the capital of France?<|im_end|>");
+    expect(spans(chat, t)).toEqual(["Paris.<|im_end|>\n", "Rome.<|im_end|>\n"]);
+  });
+
+  it("works with a Llama-3 template read from chat_template.jinja (bos_token variable, trim, eot)", () => {
+    const chat = withTemplate("llama3", LLAMA3, "jinja");
+    expect(chat.templateOrigin).toMatch(/chat_template\.jinja$/);
+    const t = tokenizeChat(chat, convo);
+    expect(t.tokens[0]).toBe(chat.tokenId("<|begin_of_text|>"));
+    expect(spans(chat, t)).toEqual(["Paris.<|eot_id|>", "Rome.<|eot_id|>"]);
+    expect(chat.stopTokenIds).toContain(chat.tokenId("<|eot_id|>"));
+  });
+
+  it("excludes assistant messages with weight 0", () => {
+    const chat = loadChatTokenizer(base);
+    const t = tokenizeChat(chat, { messages: convo.messages.map((m, i) => (i === 2 ? { ...m, weight: 0 } : m)) });
+    expect(spans(chat, t)).toEqual(["Rome.<|im_end|>\n"]);
+    expect(chat.decode(t.tokens)).not.toContain("weight");
+  });
+
+  it("refuses a template that rewrites earlier turns, naming the template", () => {
+    const chat = withTemplate("rewriting", REWRITING, "config");
+    expect(() => tokenizeChat(chat, convo)).toThrow(/tokenizer_config\.json \(chat_template\): .*not a token prefix.*rewrites earlier turns/);
+  });
+
+  it("picks the default template from a list of named templates, tool_use when tools are given", () => {
+    const chat = withTemplate("named", [{ name: "tool_use", template: "TOOLS{{ tools | length }}" }, { name: "default", template: LLAMA3 }], "config");
+    expect(chat.render(convo.messages, { addGenerationPrompt: false })).toMatch(/^<\|begin_of_text\|>/);
+    expect(chat.render(convo.messages, { addGenerationPrompt: false, tools: [{ type: "function" }] })).toBe("TOOLS1");
+  });
+});
+
+describe("tokenizeDataset", () => {
+  const long = (line: number, reply: string): ReturnType<typeof parseChatJsonl>[number] => ({
+    line,
+    messages: [{ role: "user", content: "Hello world. ".repeat(20) }, { role: "assistant", content: reply }],
+  });
+
+  it("truncates at max_seq_len and reports what was cut", () => {
+    const chat = loadChatTokenizer(base);
+    const full = tokenizeChat(chat, long(1, "yes"));
+    const { examples, report } = tokenizeDataset(chat, [long(1, "yes"), long(2, "A long reply. ".repeat(10))], { maxSeqLen: full.tokens.length, file: "d.jsonl" });
+    expect(examples.every((e) => e.tokens.length <= full.tokens.length)).toBe(true);
+    expect(report.truncatedExamples).toBe(1);
+    expect(report.truncatedTokens).toBeGreaterThan(0);
+    expect(report.examples).toBe(2);
+  });
+
+  it("rejects examples left with no trainable tokens, naming their lines", () => {
+    const chat = loadChatTokenizer(base);
+    expect(() => tokenizeDataset(chat, [long(3, "yes")], { maxSeqLen: 20, file: "d.jsonl" })).toThrow(/d\.jsonl: 1 example\(s\) have no trainable tokens: line 3 \(all of its assistant tokens lie beyond max_seq_len 20\)/);
+    const noAssistant = { line: 4, messages: [{ role: "user", content: "hi" }] };
+    expect(() => tokenizeDataset(chat, [noAssistant], { maxSeqLen: 100, file: "d.jsonl" })).toThrow(/line 4 \(it has no assistant message/);
+  });
+});
+
+describe("parseChatJsonl", () => {
+  it("reads examples with their line numbers and joins text parts", () => {
+    const text = ['{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":[{"type":"text","text":"he"},{"type":"text","text":"llo"}],"weight":1}]}', "", '{"messages":[{"role":"user","content":"x"}]}'].join("\n");
+    const ex = parseChatJsonl(text, "a.jsonl");
+    expect(ex.map((e) => e.line)).toEqual([1, 3]);
+    expect(ex[0]!.messages[1]!.content).toBe("hello");
+  });
+
+  it("names the file, line and field of malformed input", () => {
+    expect(() => parseChatJsonl('{"messages":[]}\n{oops', "a.jsonl")).toThrow(/^a\.jsonl line 1: messages: /);
+    expect(() => parseChatJsonl('{"messages":[{"role":"user","content":"x"}]}\n{oops', "a.jsonl")).toThrow(/^a\.jsonl line 2: not valid JSON/);
+    expect(() => parseChatJsonl('{"messages":[{"role":"robot","content":"x"}]}', "a.jsonl")).toThrow(/^a\.jsonl line 1: messages\[0\]\.role: /);
+    expect(() => parseChatJsonl('{"messages":[{"role":"assistant","content":"x","weight":0.5}]}', "a.jsonl")).toThrow(/messages\[0\]\.weight/);
+  });
+});
