@@ -1,0 +1,140 @@
+// tf::api::Session on the CPU backend: one LlamaModel and its thread pool, with training, log-probabilities,
+// generation and merging on top. The adapter a call asks for is attached for that call ("" = the base model);
+// training leaves its trained adapter attached until the next call that names one.
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <thread>
+
+#include "api.h"
+#include "common/error.h"
+#include "common/threadpool.h"
+#include "generate/generate.h"
+#include "io/peft.h"
+#include "merge.h"
+#include "model/llama.h"
+#include "train/trainer.h"
+
+namespace tf::api {
+
+namespace {
+
+Quant parse_quant(const LoadOptions& o) {
+  if (o.quant == "none") {
+    TF_CHECK(!o.double_quant, "double_quant applies to quant \"nf4\" only; pass quant nf4 or drop double_quant");
+    return Quant::None;
+  }
+  if (o.quant == "nf4") return Quant::NF4;
+  throw Error("quant \"" + o.quant + "\" is not supported; use \"none\" or \"nf4\"");
+}
+
+void check_backend(const std::string& backend) {
+  if (backend == "auto" || backend == "cpu") return;
+  if (backend == "cuda") throw Error("backend \"cuda\": this build has no CUDA backend (built without nvcc); use cpu or auto");
+  throw Error("backend \"" + backend + "\" is not supported; use auto, cpu or cuda");
+}
+
+class CpuSession final : public Session {
+ public:
+  CpuSession(const LoadOptions& o, Quant quant) : model_dir_(o.model_dir), pool_(o.threads) {
+    model_ = LlamaModel::load(o.model_dir, quant, o.double_quant, pool_);
+  }
+
+  ModelInfo info() const override {
+    const ModelConfig& c = model_->config();
+    ModelInfo i;
+    i.architecture = c.architecture;
+    i.model_type = c.model_type;
+    i.backend = "cpu";
+    i.vocab_size = c.vocab_size;
+    i.hidden_size = c.hidden_size;
+    i.intermediate_size = c.intermediate_size;
+    i.num_layers = c.num_hidden_layers;
+    i.num_heads = c.num_attention_heads;
+    i.num_kv_heads = c.num_key_value_heads;
+    i.head_dim = c.head_dim;
+    i.max_position_embeddings = c.max_position_embeddings;
+    i.tie_word_embeddings = c.tie_word_embeddings;
+    i.eos_token_ids = c.eos_token_ids;
+    i.num_parameters = model_->num_parameters();
+    i.matmul_parameters = model_->matmul_parameters();
+    i.weight_bytes = model_->weight_bytes();
+    return i;
+  }
+
+  TrainResult train(const std::vector<Example>& train, const std::vector<Example>& validation,
+                    const TrainOptions& options, const ProgressFn& progress,
+                    const std::atomic<bool>& cancel) override {
+    TrainOptions o = options;
+    if (o.base_model_name.empty()) o.base_model_name = model_dir_;
+    return tf::train::run_training(*model_, train, validation, o, progress, cancel);
+  }
+
+  std::vector<double> logprobs(const std::vector<int32_t>& tokens, const std::string& adapter_dir) override {
+    TF_CHECK(!tokens.empty(), "logprobs: tokens is empty; pass at least one token id");
+    const ModelConfig& c = model_->config();
+    TF_CHECK((int64_t)tokens.size() <= c.max_position_embeddings,
+             "logprobs: " + std::to_string(tokens.size()) + " tokens exceed the model's max_position_embeddings (" +
+                 std::to_string(c.max_position_embeddings) + ")");
+    for (size_t i = 0; i < tokens.size(); i++)
+      TF_CHECK(tokens[i] >= 0 && tokens[i] < c.vocab_size,
+               "logprobs: token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
+                   " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
+    attach(adapter_dir);
+    std::vector<double> out;
+    if (tokens.size() < 2) return out;
+    const std::vector<float> logits = model_->logits(tokens);
+    const size_t V = (size_t)c.vocab_size;
+    for (size_t i = 0; i + 1 < tokens.size(); i++) {
+      // log_softmax in double with the max subtracted: exact enough to compare adapters and merges.
+      const float* row = &logits[i * V];
+      double mx = row[0];
+      for (size_t v = 1; v < V; v++) mx = std::max(mx, (double)row[v]);
+      double z = 0;
+      for (size_t v = 0; v < V; v++) z += std::exp((double)row[v] - mx);
+      out.push_back((double)row[(size_t)tokens[i + 1]] - mx - std::log(z));
+    }
+    return out;
+  }
+
+  std::vector<GenerateResult> generate(const std::vector<std::vector<int32_t>>& prompts,
+                                       const GenerateOptions& options, const std::string& adapter_dir,
+                                       const TokenFn& on_token, const std::atomic<bool>& cancel) override {
+    attach(adapter_dir);
+    return tf::generate::generate_batch(*model_, prompts, options, on_token, cancel);
+  }
+
+  void merge(const std::string& adapter_dir, const std::string& out_dir) override {
+    TF_CHECK(!adapter_dir.empty(), "merge: adapter_dir is required");
+    const PeftAdapter adapter = read_peft_adapter(adapter_dir);
+    merge_adapter_into_base(model_dir_, adapter, out_dir, pool_);
+  }
+
+ private:
+  void attach(const std::string& adapter_dir) {
+    if (adapter_dir.empty()) {
+      model_->clear_lora();
+      return;
+    }
+    // Read every call: adapters are small, and a folder rewritten by a training run must not be served stale.
+    model_->load_lora(read_peft_adapter(adapter_dir));
+  }
+
+  std::string model_dir_;
+  ThreadPool pool_;
+  std::unique_ptr<LlamaModel> model_;
+};
+
+}  // namespace
+
+std::unique_ptr<Session> Session::load(const LoadOptions& options) {
+  TF_CHECK(!options.model_dir.empty(), "model_dir is required: a folder with config.json and *.safetensors");
+  TF_CHECK(options.threads >= 0, "threads must be >= 0 (0 = all cores), got " + std::to_string(options.threads));
+  check_backend(options.backend);
+  const Quant quant = parse_quant(options);
+  return std::make_unique<CpuSession>(options, quant);
+}
+
+std::vector<std::string> backends_built() { return {"cpu"}; }
+
+}  // namespace tf::api

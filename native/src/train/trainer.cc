@@ -1,0 +1,260 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include "common/error.h"
+#include "train/adamw.h"
+#include "train/checkpoint.h"
+#include "train/schedule.h"
+
+namespace tf::train {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+void validate_options(const api::TrainOptions& o, const ModelConfig& cfg) {
+  auto bad = [](const std::string& what) { throw Error(what); };
+  if (o.epochs < 1) bad("epochs must be at least 1 (got " + std::to_string(o.epochs) + ")");
+  if (o.batch_size < 1) bad("batch_size must be at least 1 (got " + std::to_string(o.batch_size) + ")");
+  if (o.grad_accum < 1) bad("grad_accum must be at least 1 (got " + std::to_string(o.grad_accum) + ")");
+  if (!(std::isfinite(o.lr) && o.lr > 0)) bad("lr must be a positive number (got " + std::to_string(o.lr) + ")");
+  if (!std::isfinite(o.max_grad_norm)) bad("max_grad_norm must be finite (<= 0 disables clipping)");
+  if (o.eval_every < 0) bad("eval_every must be >= 0 (0 = at each epoch end)");
+  if (o.checkpoint_every < 0) bad("checkpoint_every must be >= 0 (0 = at each epoch end)");
+  if (o.out_dir.empty()) bad("out_dir is required: the adapter and checkpoints are written there");
+  if (o.lora.rank < 1) bad("lora rank must be at least 1 (got " + std::to_string(o.lora.rank) + ")");
+  if (!(o.lora.dropout >= 0 && o.lora.dropout < 1))
+    bad("lora dropout must be in [0, 1) (got " + std::to_string(o.lora.dropout) + ")");
+  if (o.max_seq_len < 2) bad("max_seq_len must be at least 2 (got " + std::to_string(o.max_seq_len) + ")");
+  (void)cfg;
+}
+
+// Longer-than-context examples are an error only when max_seq_len would not cut them to the context anyway.
+void check_context(const std::vector<api::Example>& examples, const api::TrainOptions& o, const ModelConfig& cfg,
+                   const std::string& which) {
+  if (o.max_seq_len <= cfg.max_position_embeddings) return;
+  for (size_t e = 0; e < examples.size(); e++)
+    TF_CHECK((int64_t)examples[e].tokens.size() <= cfg.max_position_embeddings,
+             which + " example " + std::to_string(e) + " has " + std::to_string(examples[e].tokens.size()) +
+                 " tokens, more than the model's max_position_embeddings (" +
+                 std::to_string(cfg.max_position_embeddings) + "); set max_seq_len to at most " +
+                 std::to_string(cfg.max_position_embeddings) + " to truncate it");
+}
+
+std::vector<ParamView> views(LlamaModel& model) {
+  std::vector<ParamView> out;
+  for (const ParamRef& p : model.lora_params()) out.push_back({p.w, p.g, p.n, p.name});
+  return out;
+}
+
+struct Plan {
+  int64_t rows = 0, micro_per_epoch = 0;
+  int steps_per_epoch = 0, total_steps = 0, warmup = 0;
+  // Optimizer step s (1-based) consumes micro-batches [first, last) of epoch `epoch`; depends on s alone,
+  // which is what makes resume reproduce the uninterrupted run.
+  void locate(int s, int* epoch, int64_t* first, int64_t* last, int grad_accum) const {
+    *epoch = (s - 1) / steps_per_epoch;
+    const int64_t k = (s - 1) % steps_per_epoch;
+    *first = k * grad_accum;
+    *last = std::min<int64_t>(*first + grad_accum, micro_per_epoch);
+  }
+};
+
+void restore(LlamaModel& model, AdamW& opt, Rng& rng, const Checkpoint& c, const Plan& plan,
+             const api::TrainOptions& o, const std::string& dir) {
+  const std::string why = "resume_from " + dir + ": ";
+  TF_CHECK(c.state.rows == plan.rows && c.state.total_steps == plan.total_steps,
+           why + "the checkpoint was made for " + std::to_string(c.state.rows) + " rows and " +
+               std::to_string(c.state.total_steps) + " steps, this run has " + std::to_string(plan.rows) +
+               " rows and " + std::to_string(plan.total_steps) +
+               " steps; resume with the same data, epochs, batch_size, grad_accum, max_seq_len and packing");
+  TF_CHECK(c.state.seed == o.seed, why + "the checkpoint was made with another seed; resume with the same seed");
+  TF_CHECK(c.adapter.r == o.lora.rank && c.adapter.alpha == o.lora.alpha && c.adapter.rslora == o.lora.rslora,
+           why + "the checkpoint's LoRA (r=" + std::to_string(c.adapter.r) + ", alpha=" +
+               std::to_string(c.adapter.alpha) + ") differs from the options; resume with the same LoRA settings");
+  model.load_lora(c.adapter);
+  const std::vector<ParamView> params = views(model);
+  TF_CHECK(params.size() == c.names.size(), why + "the checkpoint's optimizer state has " +
+                                                std::to_string(c.names.size()) + " tensors, the adapter has " +
+                                                std::to_string(params.size()) + "; resume with the same LoRA targets");
+  for (size_t i = 0; i < params.size(); i++) {
+    TF_CHECK(params[i].name == c.names[i] && params[i].n == c.exp_avg[i].size() &&
+                 params[i].n == c.exp_avg_sq[i].size(),
+             why + "optimizer state for " + c.names[i] + " does not match the adapter tensor " + params[i].name);
+    opt.first_moments()[i] = c.exp_avg[i];
+    opt.second_moments()[i] = c.exp_avg_sq[i];
+  }
+  opt.set_steps_taken(c.state.optimizer_steps);
+  rng.set_state(c.state.rng);
+}
+
+}  // namespace
+
+double mean_loss(LlamaModel& model, const std::vector<Row>& rows, int batch_size) {
+  double sum = 0;
+  int64_t count = 0;
+  for (size_t b = 0; b < rows.size(); b += (size_t)batch_size) {
+    const MicroBatch mb = make_batch_in_order(rows, (int64_t)b, (int64_t)std::min(rows.size(), b + batch_size));
+    const LossSum l = model.forward_loss(mb.batch);
+    sum += l.sum;
+    count += l.count;
+  }
+  return count > 0 ? sum / (double)count : 0.0;
+}
+
+api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>& train,
+                              const std::vector<api::Example>& validation, const api::TrainOptions& o,
+                              const api::ProgressFn& progress, const std::atomic<bool>& cancel) {
+  const auto t_start = Clock::now();
+  const ModelConfig& cfg = model.config();
+  validate_options(o, cfg);
+  const ScheduleKind kind = parse_schedule(o.schedule);
+  check_context(train, o, cfg, "training");
+  check_context(validation, o, cfg, "validation");
+  const int seq_len = std::min(o.max_seq_len, cfg.max_position_embeddings);
+
+  const RowSet train_rows = build_rows(train, seq_len, cfg.vocab_size, o.packing, o.seed, "training");
+  TF_CHECK(!train_rows.rows.empty(),
+           "no training example has a loss target within the first " + std::to_string(seq_len) +
+               " tokens; check the loss masks (assistant turns) or raise max_seq_len");
+  const RowSet valid_rows = build_rows(validation, seq_len, cfg.vocab_size, false, o.seed, "validation");
+
+  Plan plan;
+  plan.rows = (int64_t)train_rows.rows.size();
+  plan.micro_per_epoch = (plan.rows + o.batch_size - 1) / o.batch_size;
+  plan.steps_per_epoch = (int)((plan.micro_per_epoch + o.grad_accum - 1) / o.grad_accum);
+  plan.total_steps = plan.steps_per_epoch * o.epochs;
+  plan.warmup = warmup_steps_for(plan.total_steps, o.warmup_ratio);
+
+  LoraSpec spec;
+  spec.rank = o.lora.rank;
+  spec.alpha = o.lora.alpha;
+  spec.dropout = o.lora.dropout;
+  spec.rslora = o.lora.rslora;
+  spec.targets = o.lora.targets;
+  model.init_lora(spec, o.seed);
+  AdamWHyper hyper{o.beta1, o.beta2, o.eps, o.weight_decay};
+  AdamW opt(views(model), hyper);
+  // Dropout's stream, separate from LoRA init and data order so changing one leaves the others alone.
+  Rng rng(hash_u64(o.seed, 0xd50u));
+
+  int start = 0;
+  if (!o.resume_from.empty()) {
+    const Checkpoint c = read_checkpoint(o.resume_from);
+    restore(model, opt, rng, c, plan, o, o.resume_from);
+    start = c.state.step;
+  }
+
+  const std::string ckpt_root = (std::filesystem::path(o.out_dir) / "checkpoints").string();
+  api::TrainResult result;
+  int last_ckpt_step = -1;
+  auto checkpoint = [&](int step) {
+    Checkpoint c;
+    c.adapter = model.export_lora(o.base_model_name);
+    c.names = opt.names();
+    c.exp_avg = opt.first_moments();
+    c.exp_avg_sq = opt.second_moments();
+    TrainerState& s = c.state;
+    s.step = step;
+    s.total_steps = plan.total_steps;
+    s.epoch = step / plan.steps_per_epoch;
+    s.next_micro_batch = (int64_t)(step % plan.steps_per_epoch) * o.grad_accum;
+    s.rows = plan.rows;
+    s.seed = o.seed;
+    s.optimizer_steps = opt.steps_taken();
+    s.rng = rng.state();
+    result.last_checkpoint = write_checkpoint(ckpt_root, c, kCheckpointsKept);
+    last_ckpt_step = step;
+    return result.last_checkpoint;
+  };
+
+  const bool dropout_on = o.lora.dropout > 0.f;
+  const int64_t frozen_bytes = model.weight_bytes();
+  const int64_t lora_bytes = 2 * model.lora_parameters() * (int64_t)sizeof(float);  // weights + grads
+  std::vector<int64_t> order;
+  int order_epoch = -1;
+  result.steps = start;
+
+  for (int s = start + 1; s <= plan.total_steps; s++) {
+    if (cancel.load()) {
+      if (last_ckpt_step != s - 1) checkpoint(s - 1);
+      result.cancelled = true;
+      return result;
+    }
+    const auto t_step = Clock::now();
+    int epoch;
+    int64_t first, last;
+    plan.locate(s, &epoch, &first, &last, o.grad_accum);
+    if (epoch != order_epoch) {
+      order = epoch_order(plan.rows, o.seed, epoch);
+      order_epoch = epoch;
+    }
+    std::vector<MicroBatch> micro;
+    int64_t targets = 0, tokens = 0;
+    int max_t = 0;
+    for (int64_t m = first; m < last; m++) {
+      const int64_t b = m * o.batch_size;
+      micro.push_back(make_batch(train_rows.rows, order, b, std::min<int64_t>(b + o.batch_size, plan.rows)));
+      targets += micro.back().n_targets;
+      tokens += micro.back().n_tokens;
+      max_t = std::max(max_t, micro.back().batch.T);
+    }
+    model.zero_lora_grads();
+    const float scale = 1.f / (float)targets;  // every row has a target, so targets > 0
+    double loss_sum = 0;
+    for (const MicroBatch& mb : micro)
+      loss_sum += model.forward_backward(mb.batch, scale, dropout_on, rng, o.gradient_checkpointing).sum;
+    const double loss = loss_sum / (double)targets;
+    const std::vector<ParamView> params = views(model);
+    const double norm = clip_grad_norm(params, o.max_grad_norm);
+    const double lr = o.lr * schedule_multiplier(kind, s - 1, plan.warmup, plan.total_steps);
+    if (!std::isfinite(loss) || !std::isfinite(norm)) {
+      const std::string what = !std::isfinite(loss) ? "the loss is " + std::to_string(loss)
+                                                     : "the gradient norm is " + std::to_string(norm);
+      throw Error("training diverged at step " + std::to_string(s) + " of " + std::to_string(plan.total_steps) +
+                  ": " + what + " (lr " + std::to_string(lr) + "). " +
+                  (last_ckpt_step >= 0 ? "The last good checkpoint is kept at " + result.last_checkpoint + ". "
+                                       : std::string("No checkpoint was written before it. ")) +
+                  "Lower the learning rate or set max_grad_norm (clipping) and start again.");
+    }
+    opt.step(params, lr);
+    const double step_ms = ms_since(t_step);
+
+    api::StepReport r;
+    r.step = s;
+    r.total_steps = plan.total_steps;
+    r.epoch = epoch;
+    r.loss = loss;
+    r.lr = lr;
+    r.grad_norm = norm;
+    r.tokens_per_sec = step_ms > 0 ? (double)tokens / (step_ms / 1000.0) : 0.0;
+    r.memory_bytes = frozen_bytes + lora_bytes + opt.state_bytes() +
+                     model.activation_bytes(o.batch_size, max_t, o.gradient_checkpointing);
+    const bool epoch_end = s % plan.steps_per_epoch == 0;
+    if (!valid_rows.rows.empty() && ((o.eval_every > 0 && s % o.eval_every == 0) || epoch_end)) {
+      r.has_valid_loss = true;
+      r.valid_loss = mean_loss(model, valid_rows.rows, o.batch_size);
+      result.has_valid_loss = true;
+      result.final_valid_loss = r.valid_loss;
+    }
+    if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end) r.checkpoint_dir = checkpoint(s);
+    r.elapsed_ms = ms_since(t_start);
+    result.steps = s;
+    result.final_loss = loss;
+    if (progress) progress(r);
+  }
+
+  const PeftAdapter adapter = model.export_lora(o.base_model_name);
+  write_peft_adapter(o.out_dir, adapter);
+  result.adapter_dir = o.out_dir;
+  return result;
+}
+
+}  // namespace tf::train
