@@ -67,6 +67,9 @@ async function main(): Promise<number> {
     await flushTestRedis(t.redisUrl);
     fs.rmSync(t.dataDir, { recursive: true, force: true });
   }
+  // Unit, integration and e2e tests load the native addon, so it is built (when stale) before any tier runs.
+  // A failed build is reported and the tiers still run; tests that need the addon then fail with the reason.
+  if (tiers.some((tier) => tier !== "typecheck")) await buildStale({ root: ROOT, env, log, only: ["native"] });
   log.info(`set-up done in ${seconds(Date.now() - setupStart)}`);
 
   const tierRuns: Record<Tier, () => Promise<Omit<Outcome, "tier" | "ms">>> = {

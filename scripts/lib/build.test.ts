@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { checkStep, combineHashes, hashFiles, hashInputs, stampHash, type BuildStep } from "./build";
+import { buildStale, checkStep, combineHashes, hashFiles, hashInputs, nativeBuildStep, stampHash, type BuildStep } from "./build";
 
 let root: string;
 const write = (rel: string, text: string) => {
@@ -82,5 +82,44 @@ describe("checkStep", () => {
     expect(stampHash(step, before, afterUserEdit)).not.toBe(hashInputs(root, inputs));
     // Nothing changed: the hash taken before the build.
     expect(stampHash(step, before, before)).toBe(combineHashes(before));
+  });
+});
+
+describe("salted and optional steps (the native addon)", () => {
+  const base: BuildStep = {
+    name: "addon",
+    inputs: ["lib"],
+    stampFile: "out/stamp",
+    outputMarker: "out/addon.node",
+    selfEdited: [],
+    command: process.execPath,
+    args: ["-e", "require('fs').mkdirSync('out',{recursive:true});require('fs').writeFileSync('out/addon.node','x')"],
+    env: process.env,
+  };
+  const quiet = { info: () => {}, warn: () => {}, error: () => {} } as unknown as Parameters<typeof buildStale>[0]["log"];
+
+  it("is stale again when only the salt (Node's ABI) changes", async () => {
+    const step = { ...base, salt: "node v20 abi 115" };
+    expect(await buildStale({ root, env: process.env, log: quiet, steps: [step] })).toEqual(["addon"]);
+    expect(checkStep(root, step)).toMatchObject({ stale: false });
+    expect(checkStep(root, { ...step, salt: "node v22 abi 127" })).toMatchObject({ stale: true, why: "inputs changed" });
+  });
+
+  it("an optional step's failure is reported and the next steps still build; a required one throws", async () => {
+    const warnings: string[] = [];
+    const log = { ...quiet, warn: (m: string) => warnings.push(m) } as typeof quiet;
+    const failing = { ...base, name: "broken", args: ["-e", "process.exit(3)"], optional: "local training is disabled" };
+    const next = { ...base, name: "next-step", stampFile: "out/stamp2" };
+    expect(await buildStale({ root, env: process.env, log, steps: [failing, next] })).toEqual(["next-step"]);
+    expect(warnings).toEqual(["broken build failed (exit code 3); local training is disabled"]);
+    expect(fs.existsSync(path.join(root, "out/stamp"))).toBe(false);
+    await expect(buildStale({ root, env: process.env, log, steps: [{ ...failing, optional: undefined }] })).rejects.toThrow("broken build failed (exit code 3)");
+  });
+
+  it("the native step points at the addon path health checks and hashes Node's ABI", () => {
+    const step = nativeBuildStep("/repo", process.env);
+    expect(step.outputMarker).toBe("native/build/Release/tuneforge_native.node");
+    expect(step.salt).toContain(process.versions.modules);
+    expect(step.optional).toBeTruthy();
   });
 });

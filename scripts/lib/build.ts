@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { NATIVE_ADDON_RELATIVE_PATH } from "../../lib/health/native";
 import { LinePrefixer, formatPrefix } from "./supervisor";
 import { useColor, type Color, type Logger } from "./log";
 
@@ -22,6 +23,13 @@ export type BuildStep = {
   command: string;
   args: string[];
   env: NodeJS.ProcessEnv;
+  /** Not a file but part of what the output depends on (the native addon: Node's ABI); hashed with the inputs. */
+  salt?: string;
+  /**
+   * Set for a step the app can run without: a failed build is reported with this consequence and the
+   * remaining steps go on (no stamp is written, so the next start tries again).
+   */
+  optional?: string;
 };
 
 /** Test files never end up in a build's output, so editing them must not trigger a rebuild. */
@@ -69,8 +77,15 @@ export function changedFiles(before: Map<string, string>, after: Map<string, str
 
 export type Staleness = { stale: boolean; hash: string; files: Map<string, string>; why: string };
 
-export function checkStep(root: string, step: BuildStep): Staleness {
+/** The per-file hashes of a step's inputs, plus its salt as a pseudo-file so every hash comparison sees it. */
+function stepFiles(root: string, step: BuildStep): Map<string, string> {
   const files = hashFiles(root, step.inputs);
+  if (step.salt) files.set("\0salt", createHash("sha256").update(step.salt).digest("hex"));
+  return files;
+}
+
+export function checkStep(root: string, step: BuildStep): Staleness {
+  const files = stepFiles(root, step);
   const hash = combineHashes(files);
   if (!fs.existsSync(path.join(root, step.outputMarker))) return { stale: true, hash, files, why: "no previous build" };
   const stampPath = path.join(root, step.stampFile);
@@ -95,11 +110,28 @@ export function nextBuildStep(root: string, baseEnv: NodeJS.ProcessEnv): BuildSt
 }
 
 /**
- * Every build step, in order. This list is the single place where build steps are registered: the native
- * addon adds its step here (inputs native/, its own stamp and output marker, its build command).
+ * The native trainer addon (node-gyp, see native/tools/build-addon.mjs). Optional: without it the dashboard
+ * runs and health reports local training as unavailable. Tests are not inputs (they are not in the addon);
+ * Node's version and ABI are, because an addon built for another Node fails to load.
  */
+export function nativeBuildStep(root: string, baseEnv: NodeJS.ProcessEnv): BuildStep {
+  return {
+    name: "native",
+    inputs: ["native/src", "native/binding.gyp", "native/tools/sources.mjs", "native/tools/build-addon.mjs", "node_modules/node-addon-api/package.json"],
+    stampFile: "native/build/tuneforge-native.sha256",
+    outputMarker: NATIVE_ADDON_RELATIVE_PATH,
+    selfEdited: [],
+    command: process.execPath,
+    args: [path.join(root, "native/tools/build-addon.mjs")],
+    env: baseEnv,
+    salt: `node ${process.version} abi ${process.versions.modules} napi ${process.versions.napi} ${process.platform}-${process.arch}`,
+    optional: "local training is disabled until it builds (retry with `npm run native:build`)",
+  };
+}
+
+/** Every build step, in order. This list is the single place where build steps are registered. */
 export function buildSteps(root: string, baseEnv: NodeJS.ProcessEnv): BuildStep[] {
-  return [nextBuildStep(root, baseEnv)];
+  return [nextBuildStep(root, baseEnv), nativeBuildStep(root, baseEnv)];
 }
 
 /**
@@ -131,10 +163,22 @@ function runStep(root: string, step: BuildStep, color: Color): Promise<void> {
   });
 }
 
-/** Runs every stale step; returns the names of the steps it built. Throws when a build fails. */
-export async function buildStale(opts: { root: string; env: NodeJS.ProcessEnv; log: Logger; force?: boolean }): Promise<string[]> {
+/**
+ * Runs every stale step (or only the steps named in `only`); returns the names of the steps it built.
+ * Throws when a required build fails; an optional step's failure is logged and the others go on.
+ */
+export async function buildStale(opts: {
+  root: string;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  force?: boolean;
+  only?: string[];
+  /** Defaults to buildSteps(); tests pass their own. */
+  steps?: BuildStep[];
+}): Promise<string[]> {
   const built: string[] = [];
-  for (const step of buildSteps(opts.root, opts.env)) {
+  for (const step of opts.steps ?? buildSteps(opts.root, opts.env)) {
+    if (opts.only && !opts.only.includes(step.name)) continue;
     const state = checkStep(opts.root, step);
     if (!state.stale && !opts.force) {
       opts.log.info(`${step.name} build is up to date`);
@@ -142,9 +186,15 @@ export async function buildStale(opts: { root: string; env: NodeJS.ProcessEnv; l
     }
     opts.log.info(`building ${step.name} (${opts.force ? "forced" : state.why})…`);
     const started = Date.now();
-    await runStep(opts.root, step, "gray");
+    try {
+      await runStep(opts.root, step, "gray");
+    } catch (err) {
+      if (!step.optional) throw err;
+      opts.log.warn(`${(err as Error).message}; ${step.optional}`);
+      continue;
+    }
     fs.mkdirSync(path.dirname(path.join(opts.root, step.stampFile)), { recursive: true });
-    fs.writeFileSync(path.join(opts.root, step.stampFile), `${stampHash(step, state.files, hashFiles(opts.root, step.inputs))}\n`);
+    fs.writeFileSync(path.join(opts.root, step.stampFile), `${stampHash(step, state.files, stepFiles(opts.root, step))}\n`);
     opts.log.info(`${step.name} built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     built.push(step.name);
   }

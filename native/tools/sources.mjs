@@ -1,0 +1,18 @@
+// Prints every .cc under native/src (relative to native/, sorted), one per line, for binding.gyp's
+// <!@(node tools/sources.mjs): a new source file is built without editing the gyp file.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+function walk(rel, out) {
+  for (const entry of fs.readdirSync(path.join(nativeDir, rel), { withFileTypes: true })) {
+    const child = path.posix.join(rel, entry.name);
+    if (entry.isDirectory()) walk(child, out);
+    else if (entry.isFile() && entry.name.endsWith(".cc")) out.push(child);
+  }
+  return out;
+}
+
+process.stdout.write(walk("src", []).sort().join("\n") + "\n");
