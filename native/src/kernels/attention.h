@@ -1,0 +1,25 @@
+#pragma once
+// Causal grouped-query attention softmax(q kᵀ / sqrt(d)) v with packed-segment masking. Query i of a row sees
+// keys [seg_start[i], q_offset + i]: causal, and never across a packed segment boundary. Each kv head serves
+// nh/nkv consecutive query heads. Layouts: q, out [B*Tq, nh*d]; k, v [B*Tk, nkv*d]; P [B, nh, Tq, Tk].
+#include <cstdint>
+
+#include "common/threadpool.h"
+
+namespace tf::kernels {
+
+struct AttnShape {
+  int64_t B = 0, Tq = 0, Tk = 0, nh = 0, nkv = 0, hd = 0;
+  int64_t q_offset = 0;  // key index of query 0 (0 in training; cached length when decoding)
+};
+
+// seg_start [B*Tq]: first visible key of each query (null = 0). P (probabilities, zero where masked) is kept
+// for backward when non-null.
+void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, const float* k, const float* v,
+                       const int32_t* seg_start, float* P, float* out);
+// dq is overwritten; dk, dv are overwritten (summed over the query heads of each group in a fixed order).
+void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, const float* k, const float* v,
+                        const int32_t* seg_start, const float* P, const float* dout, float* dq, float* dk,
+                        float* dv);
+
+}  // namespace tf::kernels

@@ -1,0 +1,24 @@
+#pragma once
+// Cross-entropy over the vocabulary: loss_i = logsumexp(z_i) − z_i[t_i], with t_i = −1 meaning "not a
+// target" (prompt, padding). Sums are taken in double, in row order, so they do not depend on threads.
+#include <cstdint>
+
+#include "common/threadpool.h"
+
+namespace tf::kernels {
+
+struct CeSum {
+  double sum = 0;
+  int64_t count = 0;
+};
+
+// Per-row losses into `losses` [N] (0 for ignored rows) when non-null; returns the sum over counted rows.
+// Throws tf::Error for a target outside [−1, V).
+CeSum cross_entropy_forward(ThreadPool* pool, const float* logits, const int32_t* targets, float* losses, int64_t N,
+                            int64_t V);
+// Fused forward + backward: overwrites logits [N,V] with d(grad_scale · Σ loss)/dlogits =
+// grad_scale (softmax − onehot) (rows with target −1 become zero) and returns the loss sum.
+CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int32_t* targets, float grad_scale,
+                                     int64_t N, int64_t V);
+
+}  // namespace tf::kernels

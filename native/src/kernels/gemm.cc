@@ -1,0 +1,212 @@
+// GEMM driver (packing, cache blocking, threading), the portable micro-kernel and the double reference.
+#include "kernels/gemm.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include "common/error.h"
+
+namespace tf::kernels {
+
+namespace {
+
+// Portable 4x8 micro-kernel; plain loops the compiler may vectorize with the baseline ISA (SSE2).
+constexpr int kScalarMR = 4, kScalarNR = 8;
+void scalar_kernel(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha, float beta,
+                   bool overwrite) {
+  float acc[kScalarMR][kScalarNR] = {};
+  for (int64_t k = 0; k < kc; ++k) {
+    for (int i = 0; i < kScalarMR; ++i)
+      for (int j = 0; j < kScalarNR; ++j) acc[i][j] += Ap[i] * Bp[j];
+    Ap += kScalarMR;
+    Bp += kScalarNR;
+  }
+  for (int i = 0; i < kScalarMR; ++i)
+    for (int j = 0; j < kScalarNR; ++j) {
+      float* c = C + i * ldc + j;
+      *c = overwrite ? alpha * acc[i][j] : alpha * acc[i][j] + beta * *c;
+    }
+}
+
+MicroKernel pick_kernel() {
+  switch (active_isa()) {
+    case Isa::Avx512: return micro_kernel_avx512();
+    case Isa::Avx2: return micro_kernel_avx2();
+    default: return micro_kernel_scalar();
+  }
+}
+
+inline float a_at(const GemmArgs& g, int64_t i, int64_t k) { return g.trans_a ? g.A[k * g.lda + i] : g.A[i * g.lda + k]; }
+
+// Micro-panels of MR rows, k-major: dst[p][k][0..MR), zero-padded past the last row.
+void pack_a(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, int MR, float* dst) {
+  for (int64_t ip = 0; ip < mc; ip += MR) {
+    const int64_t rows = std::min<int64_t>(MR, mc - ip);
+    if (g.trans_a) {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = g.A + (p0 + k) * g.lda + i0 + ip;
+        float* d = dst + k * MR;
+        for (int64_t r = 0; r < rows; ++r) d[r] = src[r];
+        for (int64_t r = rows; r < MR; ++r) d[r] = 0.f;
+      }
+    } else {
+      for (int64_t r = 0; r < MR; ++r) {
+        if (r < rows) {
+          const float* src = g.A + (i0 + ip + r) * g.lda + p0;
+          for (int64_t k = 0; k < kc; ++k) dst[k * MR + r] = src[k];
+        } else {
+          for (int64_t k = 0; k < kc; ++k) dst[k * MR + r] = 0.f;
+        }
+      }
+    }
+    dst += kc * MR;
+  }
+}
+
+// Micro-panels of NR columns, k-major: dst[p][k][0..NR), zero-padded past the last column.
+void pack_b(const GemmArgs& g, int64_t j0, int64_t nc, int64_t p0, int64_t kc, int NR, float* dst) {
+  for (int64_t jp = 0; jp < nc; jp += NR) {
+    const int64_t cols = std::min<int64_t>(NR, nc - jp);
+    if (g.trans_b) {
+      for (int64_t c = 0; c < NR; ++c) {
+        if (c < cols) {
+          const float* src = g.B + (j0 + jp + c) * g.ldb + p0;
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + c] = src[k];
+        } else {
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + c] = 0.f;
+        }
+      }
+    } else {
+      for (int64_t k = 0; k < kc; ++k) {
+        const float* src = g.B + (p0 + k) * g.ldb + j0 + jp;
+        float* d = dst + k * NR;
+        for (int64_t c = 0; c < cols; ++c) d[c] = src[c];
+        for (int64_t c = cols; c < NR; ++c) d[c] = 0.f;
+      }
+    }
+    dst += kc * NR;
+  }
+}
+
+// C[m0:m1, n0:n1] on this thread. m0 and n0 are multiples of MR and NR, so the tile grid (and which tiles are
+// partial) is the same however the work is split.
+void gemm_range(const GemmArgs& g, const MicroKernel& mk, int64_t m0, int64_t m1, int64_t n0, int64_t n1) {
+  const int MR = mk.mr, NR = mk.nr;
+  const int64_t MC = MR * std::max(1, 144 / MR), NC = NR * std::max(1, 2048 / NR);
+  thread_local std::vector<float> apack, bpack;
+  float ctmp[16 * 64];
+  for (int64_t jc = n0; jc < n1; jc += NC) {
+    const int64_t nc = std::min(NC, n1 - jc), npan = (nc + NR - 1) / NR;
+    for (int64_t pc = 0; pc < g.K; pc += kGemmKC) {
+      const int64_t kc = std::min<int64_t>(kGemmKC, g.K - pc);
+      const bool first = pc == 0;
+      const bool overwrite = first && g.beta == 0.f;
+      const float beta = first ? g.beta : 1.f;
+      if (bpack.size() < static_cast<size_t>(npan * kc * NR)) bpack.resize(npan * kc * NR);
+      pack_b(g, jc, nc, pc, kc, NR, bpack.data());
+      for (int64_t ic = m0; ic < m1; ic += MC) {
+        const int64_t mc = std::min(MC, m1 - ic), mpan = (mc + MR - 1) / MR;
+        if (apack.size() < static_cast<size_t>(mpan * kc * MR)) apack.resize(mpan * kc * MR);
+        pack_a(g, ic, mc, pc, kc, MR, apack.data());
+        for (int64_t jp = 0; jp < npan; ++jp) {
+          const int64_t cols = std::min<int64_t>(NR, nc - jp * NR);
+          for (int64_t ip = 0; ip < mpan; ++ip) {
+            const int64_t rows = std::min<int64_t>(MR, mc - ip * MR);
+            float* c = g.C + (ic + ip * MR) * g.ldc + jc + jp * NR;
+            const float* ap = apack.data() + ip * kc * MR;
+            const float* bp = bpack.data() + jp * kc * NR;
+            if (rows == MR && cols == NR) {
+              mk.fn(kc, ap, bp, c, g.ldc, g.alpha, beta, overwrite);
+              continue;
+            }
+            // Partial tile: run the same kernel on a padded copy so the arithmetic is identical.
+            for (int64_t r = 0; r < MR; ++r)
+              for (int64_t q = 0; q < NR; ++q) ctmp[r * NR + q] = (r < rows && q < cols && !overwrite) ? c[r * g.ldc + q] : 0.f;
+            mk.fn(kc, ap, bp, ctmp, NR, g.alpha, beta, overwrite);
+            for (int64_t r = 0; r < rows; ++r) std::memcpy(c + r * g.ldc, ctmp + r * NR, cols * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+MicroKernel micro_kernel_scalar() { return {kScalarMR, kScalarNR, scalar_kernel}; }
+
+void sgemm(const GemmArgs& g, ThreadPool* pool) {
+  TF_CHECK(g.M >= 0 && g.N >= 0 && g.K >= 0, "sgemm: negative dimension");
+  if (g.M == 0 || g.N == 0) return;
+  if (g.K == 0) {
+    for (int64_t i = 0; i < g.M; ++i)
+      for (int64_t j = 0; j < g.N; ++j) {
+        float* c = g.C + i * g.ldc + j;
+        *c = g.beta == 0.f ? 0.f : g.beta * *c;
+      }
+    return;
+  }
+  const MicroKernel mk = pick_kernel();
+  const int nt = pool ? pool->size() : 1;
+  const double work = static_cast<double>(g.M) * g.N * g.K;
+  if (nt == 1 || work < 2e5) {
+    gemm_range(g, mk, 0, g.M, 0, g.N);
+    return;
+  }
+  // Split the dimension that leaves each thread more of it: redundant packing of the other operand is then
+  // the smaller overhead.
+  if (g.N / nt >= g.M / nt && g.N >= 2 * mk.nr) {
+    pool->parallel_for_grain(g.N, mk.nr, [&](int64_t b, int64_t e, int) { gemm_range(g, mk, 0, g.M, b, e); });
+  } else {
+    pool->parallel_for_grain(g.M, mk.mr, [&](int64_t b, int64_t e, int) { gemm_range(g, mk, b, e, 0, g.N); });
+  }
+}
+
+void matmul_xwt(ThreadPool* pool, const float* x, const float* W, float* y, int64_t M, int64_t N, int64_t K,
+                float beta, float alpha) {
+  GemmArgs g;
+  g.trans_b = true;
+  g.M = M, g.N = N, g.K = K;
+  g.A = x, g.lda = K, g.B = W, g.ldb = K, g.C = y, g.ldc = N;
+  g.alpha = alpha, g.beta = beta;
+  sgemm(g, pool);
+}
+
+void sgemm_reference(const GemmArgs& g) {
+  for (int64_t i = 0; i < g.M; ++i)
+    for (int64_t j = 0; j < g.N; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < g.K; ++k) {
+        const double b = g.trans_b ? g.B[j * g.ldb + k] : g.B[k * g.ldb + j];
+        s += static_cast<double>(a_at(g, i, k)) * b;
+      }
+      float* c = g.C + i * g.ldc + j;
+      *c = static_cast<float>(g.alpha * s + (g.beta == 0.f ? 0.0 : static_cast<double>(g.beta) * *c));
+    }
+}
+
+double gemm_peak_gflops(ThreadPool& pool, double seconds) {
+  const int64_t n = 1536;
+  std::vector<float> A(n * n), B(n * n), C(n * n);
+  for (int64_t i = 0; i < n * n; ++i) {
+    A[i] = static_cast<float>((i * 7 % 13) - 6) * 0.01f;
+    B[i] = static_cast<float>((i * 5 % 11) - 5) * 0.01f;
+  }
+  GemmArgs g;
+  g.trans_b = true;
+  g.M = g.N = g.K = n;
+  g.A = A.data(), g.lda = n, g.B = B.data(), g.ldb = n, g.C = C.data(), g.ldc = n;
+  double best = 0, spent = 0;
+  for (int rep = 0; rep < 50 && (rep < 3 || spent < seconds); ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sgemm(g, &pool);
+    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    spent += s;
+    best = std::max(best, 2.0 * n * n * n / s / 1e9);
+  }
+  return best;
+}
+
+}  // namespace tf::kernels

@@ -1,0 +1,80 @@
+#include "kernels/lora.h"
+
+#include <vector>
+
+#include "common/rng.h"
+#include "kernels/gemm.h"
+
+namespace tf::kernels {
+
+namespace {
+
+GemmArgs args(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
+              int64_t ldb, float* C, int64_t ldc, float alpha, float beta) {
+  GemmArgs g;
+  g.trans_a = ta, g.trans_b = tb, g.M = M, g.N = N, g.K = K;
+  g.A = A, g.lda = lda, g.B = B, g.ldb = ldb, g.C = C, g.ldc = ldc, g.alpha = alpha, g.beta = beta;
+  return g;
+}
+
+// out[i] = mask(i) / (1 − p) · in[i]; with in == nullptr the caller wants out *= mask / (1 − p).
+void apply_dropout(ThreadPool* pool, const LoraDropout& drop, const float* in, float* out, int64_t n) {
+  const float keep_scale = 1.f / (1.f - drop.p);
+  auto body = [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const float v = in ? in[i] : out[i];
+      out[i] = hash_uniform(drop.key, static_cast<uint64_t>(i)) >= drop.p ? v * keep_scale : 0.f;
+    }
+  };
+  if (pool) pool->parallel_for_grain(n, 4096, body); else body(0, n, 0);
+}
+
+std::vector<float>& scratch() {
+  thread_local std::vector<float> buf;
+  return buf;
+}
+
+}  // namespace
+
+void lora_forward(ThreadPool* pool, const LoraDims& d, const float* x, const float* A, const float* B, float scale,
+                  const LoraDropout& drop, float* u, float* y) {
+  const float* xin = x;
+  if (drop.p > 0.f) {
+    auto& xd = scratch();
+    xd.resize(d.N * d.in);
+    apply_dropout(pool, drop, x, xd.data(), d.N * d.in);
+    xin = xd.data();
+  }
+  sgemm(args(false, true, d.N, d.r, d.in, xin, d.in, A, d.in, u, d.r, 1.f, 0.f), pool);       // u = x Aᵀ
+  sgemm(args(false, true, d.N, d.out, d.r, u, d.r, B, d.r, y, d.out, scale, 1.f), pool);      // y += s u Bᵀ
+}
+
+void lora_backward(ThreadPool* pool, const LoraDims& d, const float* x, const float* A, const float* B, float scale,
+                   const LoraDropout& drop, const float* u, const float* dy, float* dA, float* dB, float* dx) {
+  std::vector<float> du(d.N * d.r);
+  sgemm(args(false, false, d.N, d.r, d.out, dy, d.out, B, d.r, du.data(), d.r, scale, 0.f), pool);  // du = s dy B
+  sgemm(args(true, false, d.out, d.r, d.N, dy, d.out, u, d.r, dB, d.r, scale, 1.f), pool);          // dB += s dyᵀ u
+  auto& xd = scratch();
+  const float* xin = x;
+  if (drop.p > 0.f) {
+    xd.resize(d.N * d.in);
+    apply_dropout(pool, drop, x, xd.data(), d.N * d.in);
+    xin = xd.data();
+  }
+  sgemm(args(true, false, d.r, d.in, d.N, du.data(), d.r, xin, d.in, dA, d.in, 1.f, 1.f), pool);    // dA += duᵀ x
+  if (!dx) return;
+  if (drop.p > 0.f) {
+    // dx += mask ∘ (du A) / (1 − p): the mask must hit only this branch's share of dx.
+    sgemm(args(false, false, d.N, d.in, d.r, du.data(), d.r, A, d.in, xd.data(), d.in, 1.f, 0.f), pool);
+    apply_dropout(pool, drop, nullptr, xd.data(), d.N * d.in);
+    const float* t = xd.data();
+    auto body = [&](int64_t b, int64_t e, int) {
+      for (int64_t i = b; i < e; ++i) dx[i] += t[i];
+    };
+    if (pool) pool->parallel_for_grain(d.N * d.in, 4096, body); else body(0, d.N * d.in, 0);
+  } else {
+    sgemm(args(false, false, d.N, d.in, d.r, du.data(), d.r, A, d.in, dx, d.in, 1.f, 1.f), pool);   // dx += du A
+  }
+}
+
+}  // namespace tf::kernels

@@ -1,0 +1,69 @@
+#include "kernels/rope.h"
+
+#include <cmath>
+
+#include "common/error.h"
+
+namespace tf::kernels {
+
+std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling) {
+  TF_CHECK(head_dim > 0 && head_dim % 2 == 0, "RoPE needs an even head_dim, got " + std::to_string(head_dim));
+  const int half = head_dim / 2;
+  std::vector<float> inv(half);
+  for (int i = 0; i < half; ++i) {
+    const float expo = static_cast<float>(2 * i) / static_cast<float>(head_dim);
+    inv[i] = 1.0f / std::pow(static_cast<float>(theta), expo);
+  }
+  if (scaling.type.empty() || scaling.type == "default") return inv;
+  TF_CHECK(scaling.type == "llama3", "unsupported rope_scaling type '" + scaling.type + "' (supported: llama3)");
+  const double old_len = scaling.original_max_position_embeddings;
+  const double low_wavelen = old_len / scaling.low_freq_factor, high_wavelen = old_len / scaling.high_freq_factor;
+  for (int i = 0; i < half; ++i) {
+    const double f = inv[i], wavelen = 2 * M_PI / f;
+    if (wavelen < high_wavelen) continue;            // high frequency: unchanged
+    if (wavelen > low_wavelen) {                     // low frequency: divided by factor
+      inv[i] = static_cast<float>(f / scaling.factor);
+      continue;
+    }
+    const double smooth = (old_len / wavelen - scaling.low_freq_factor) /
+                          (scaling.high_freq_factor - scaling.low_freq_factor);
+    inv[i] = static_cast<float>((1 - smooth) * f / scaling.factor + smooth * f);
+  }
+  return inv;
+}
+
+static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
+                   int64_t heads, int64_t D, float sign) {
+  const int64_t half = D / 2;
+  auto rows = [&](int64_t b, int64_t e, int) {
+    std::vector<float> cs(half), sn(half);
+    for (int64_t i = b; i < e; ++i) {
+      for (int64_t j = 0; j < half; ++j) {
+        const float ang = static_cast<float>(positions[i]) * inv_freq[j];  // fp32 product, as HF
+        cs[j] = static_cast<float>(std::cos(static_cast<double>(ang)));
+        sn[j] = sign * static_cast<float>(std::sin(static_cast<double>(ang)));
+      }
+      for (int64_t h = 0; h < heads; ++h) {
+        float* v = x + (i * heads + h) * D;
+        for (int64_t j = 0; j < half; ++j) {
+          const float a = v[j], c = v[j + half];
+          v[j] = a * cs[j] - c * sn[j];
+          v[j + half] = c * cs[j] + a * sn[j];
+        }
+      }
+    }
+  };
+  if (pool) pool->parallel_for(N, rows); else rows(0, N, 0);
+}
+
+void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
+                  int64_t heads, int64_t head_dim) {
+  rotate(pool, x, positions, inv_freq, N, heads, head_dim, 1.f);
+}
+
+void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
+                   int64_t heads, int64_t head_dim) {
+  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, -1.f);
+}
+
+}  // namespace tf::kernels

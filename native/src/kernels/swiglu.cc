@@ -1,0 +1,33 @@
+#include "kernels/swiglu.h"
+
+#include <cmath>
+
+namespace tf::kernels {
+
+namespace {
+inline float sigmoid(float x) { return 1.f / (1.f + std::exp(-x)); }
+constexpr int64_t kGrain = 4096;  // elementwise work is tiny; keep chunks big enough to be worth a thread
+}  // namespace
+
+void swiglu_forward(ThreadPool* pool, const float* g, const float* u, float* h, int64_t n) {
+  auto body = [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) h[i] = g[i] * sigmoid(g[i]) * u[i];
+  };
+  if (pool) pool->parallel_for_grain(n, kGrain, body); else body(0, n, 0);
+}
+
+void swiglu_backward(ThreadPool* pool, const float* dh, const float* g, const float* u, float* dg, float* du, int64_t n) {
+  auto body = [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const float s = sigmoid(g[i]);
+      const float silu = g[i] * s;
+      const float dsilu = s * (1.f + g[i] * (1.f - s));
+      const float d = dh[i];
+      dg[i] = d * u[i] * dsilu;
+      du[i] = d * silu;
+    }
+  };
+  if (pool) pool->parallel_for_grain(n, kGrain, body); else body(0, n, 0);
+}
+
+}  // namespace tf::kernels
