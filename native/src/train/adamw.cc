@@ -14,12 +14,14 @@ void adamw_update(float* w, const float* g, float* m, float* v, size_t n, const 
   const float step_size = (float)(lr / bc1);
   const float bc2_sqrt = (float)std::sqrt(bc2);
   const float decay = (float)(1.0 - lr * h.weight_decay);
+  // 1 - beta in double then rounded, as torch passes it as a Python float: (1.f - 0.999f) is off by 1e-5.
   const float b1 = (float)h.beta1, b2 = (float)h.beta2, eps = (float)h.eps;
+  const float one_minus_b1 = (float)(1.0 - h.beta1), one_minus_b2 = (float)(1.0 - h.beta2);
   for (size_t i = 0; i < n; i++) {
     const float gi = g[i];
     w[i] *= decay;
-    m[i] = b1 * m[i] + (1.f - b1) * gi;
-    v[i] = b2 * v[i] + (1.f - b2) * gi * gi;
+    m[i] = b1 * m[i] + one_minus_b1 * gi;
+    v[i] = b2 * v[i] + one_minus_b2 * gi * gi;
     const float denom = std::sqrt(v[i]) / bc2_sqrt + eps;
     w[i] -= step_size * m[i] / denom;
   }
