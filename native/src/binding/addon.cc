@@ -1,0 +1,87 @@
+// Entry point of tuneforge_native.node: loadModel (→ Model), backendsBuilt, gemmPeakGflops, cpuIsa.
+// native/index.ts is the one hand-written TypeScript interface for everything exported here.
+#include <napi.h>
+
+#include <memory>
+#include <thread>
+
+#include "api.h"
+#include "binding/convert.h"
+#include "binding/model.h"
+#include "binding/workers.h"
+#include "common/threadpool.h"
+#include "kernels/gemm.h"
+#include "kernels/isa.h"
+
+namespace tf::binding {
+namespace {
+
+struct AddonData {
+  Napi::FunctionReference model_ctor;
+};
+
+// loadModel({ modelDir, quant?, doubleQuant?, backend?, threads? }) → Promise<Model>
+Napi::Value LoadModel(const Napi::CallbackInfo& info) {
+  api::LoadOptions options;
+  try {
+    options = to_load_options(info.Length() > 0 ? info[0] : info.Env().Undefined());
+  } catch (const ArgError& e) {
+    throw Napi::TypeError::New(info.Env(), std::string("loadModel: ") + e.what());
+  }
+  auto* data = info.Env().GetInstanceData<AddonData>();
+  auto* w = new LoadWorker(info.Env(), std::move(options), &data->model_ctor);
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value BackendsBuilt(const Napi::CallbackInfo& info) { return to_js(info.Env(), api::backends_built()); }
+
+Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), kernels::isa_name(kernels::detected_isa()));
+}
+
+// gemmPeakGflops({ threads?, seconds? }) → Promise<number>: the fp32 GEMM rate the bench compares against.
+Napi::Value GemmPeakGflops(const Napi::CallbackInfo& info) {
+  int threads = 0;
+  double seconds = 1.0;
+  try {
+    OptionReader r(info.Length() > 0 ? info[0] : info.Env().Undefined(), "gemmPeakGflops options");
+    r.only({"threads", "seconds"});
+    r.integer("threads", threads, 0, 1024);
+    r.number("seconds", seconds, 0.01, 600);
+  } catch (const ArgError& e) {
+    throw Napi::TypeError::New(info.Env(), std::string("gemmPeakGflops: ") + e.what());
+  }
+  auto out = std::make_shared<double>(0);
+  auto* w = new TaskWorker(
+      info.Env(), "gemmPeakGflops", nullptr,
+      [threads, seconds, out] {
+        ThreadPool pool(threads);
+        *out = kernels::gemm_peak_gflops(pool, seconds);
+      },
+      [out](Napi::Env env) -> Napi::Value { return Napi::Number::New(env, *out); });
+  Napi::Promise p = w->promise();
+  w->Queue();
+  return p;
+}
+
+}  // namespace
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  data->model_ctor = Napi::Persistent(Model::Define(env));
+  env.SetInstanceData(data);
+  exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
+  exports.Set("backendsBuilt", Napi::Function::New<BackendsBuilt>(env, "backendsBuilt"));
+  exports.Set("gemmPeakGflops", Napi::Function::New<GemmPeakGflops>(env, "gemmPeakGflops"));
+  exports.Set("cpuIsa", Napi::Function::New<CpuIsa>(env, "cpuIsa"));
+  exports.Set("Model", data->model_ctor.Value());
+  return exports;
+}
+
+}  // namespace tf::binding
+
+// NODE_API_MODULE needs a plain identifier.
+static Napi::Object InitTuneforge(Napi::Env env, Napi::Object exports) { return tf::binding::Init(env, exports); }
+NODE_API_MODULE(tuneforge_native, InitTuneforge)
