@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { DEFAULT_PRICES } from "../lib/pricing/defaults";
 import { PAGES } from "./pages";
 
 test("the dashboard loads with the next steps and the OpenAI wind-down banner", async ({ page }) => {
@@ -8,6 +9,8 @@ test("the dashboard loads with the next steps and the OpenAI wind-down banner", 
   for (const step of ["Add data", "Check the cost", "Fine-tune", "Evaluate"]) {
     await expect(steps.getByRole("heading", { name: new RegExp(step) })).toBeVisible();
   }
+  // Prices are filled at first start, before anyone opens the Costs page.
+  await expect(steps.getByText(`The price table covers ${DEFAULT_PRICES.length} models`)).toBeVisible();
   await expect(page.getByText(/OpenAI stops accepting new fine-tuning jobs on 6 January 2027 — \d+ days? left|OpenAI no longer accepts new fine-tuning jobs/)).toBeVisible();
 });
 

@@ -60,7 +60,8 @@ export async function scanModels(opts: { dir?: string } = {}): Promise<ModelScan
   const dir = opts.dir ?? modelsDir();
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    // The models directory is chosen at run time; tell Turbopack not to trace the whole project for it.
+    entries = await readdir(/*turbopackIgnore: true*/ dir, { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return { modelsDir: dir, exists: false, models: [] };
     throw err;
@@ -69,7 +70,7 @@ export async function scanModels(opts: { dir?: string } = {}): Promise<ModelScan
   const candidates = entries.filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith(".")).map((e) => e.name);
   const models: LocalModel[] = [];
   for (const name of candidates.sort()) {
-    const folder = path.join(dir, name);
+    const folder = path.join(/*turbopackIgnore: true*/ dir, name);
     if (await isFile(path.join(folder, "config.json"))) models.push(await describe(folder, name));
   }
   return { modelsDir: dir, exists: true, models };

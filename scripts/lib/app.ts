@@ -1,6 +1,7 @@
 import path from "node:path";
 import { createPrismaClient } from "../../lib/db/client";
 import { seedSampleData } from "../../lib/sample/seed";
+import { seedDefaultPrices } from "../../lib/pricing/list";
 import { ensureDatabase, migrateDeploy, pendingMigrations, recreateDatabase } from "./database";
 import type { Logger } from "./log";
 import type { ChildSpec } from "./supervisor";
@@ -28,12 +29,17 @@ export async function prepareDatabase(opts: { url: string; log: Logger; recreate
   migrateDeploy(opts.url, { quiet: true });
 }
 
-/** Creates the sample dataset on first start (idempotent; TUNEFORGE_NO_SAMPLE turns it off). */
+/**
+ * First-start data: the sample dataset (idempotent; TUNEFORGE_NO_SAMPLE turns it off) and the default price
+ * table, so the overview and cost estimates see prices before anyone opens the Costs page.
+ */
 export async function seedSample(opts: { url: string; log: Logger }): Promise<void> {
   const db = createPrismaClient(opts.url);
   try {
     const { created } = await seedSampleData({ db });
     opts.log.info(created ? "sample dataset created" : "sample data: nothing to do (already seeded or turned off)");
+    const prices = await seedDefaultPrices({ db });
+    if (prices > 0) opts.log.info(`price table filled with ${prices} default price(s)`);
   } finally {
     await db.$disconnect();
   }
