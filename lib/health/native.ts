@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import path from "node:path";
-import { createRequire } from "node:module";
+import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE } from "../../native/index";
 
-// The native trainer addon (issue #3) is built by node-gyp into this path under the repository root.
-// Health, doctor and the start script look only here, so the path lives in this one constant.
-export const NATIVE_ADDON_RELATIVE_PATH = "native/build/Release/tuneforge_native.node";
+// Health of the native trainer addon (issue #3) for /api/health, doctor and the start script. The path
+// constant lives in native/index.ts with the loader, so every consumer looks in the same place.
+export { NATIVE_ADDON_RELATIVE_PATH };
 
 export type NativeStatus = { ok: boolean; built: boolean; backendsBuilt: string[]; message: string };
 
@@ -12,27 +12,15 @@ export function nativeAddonPath(root: string): string {
   return path.join(root, NATIVE_ADDON_RELATIVE_PATH);
 }
 
-/**
- * Whether the addon is built, and which compute backends it was built with. The addon reports its
- * backends itself (`backends` as a string array or a function returning one), since only the build knows
- * whether nvcc was found.
- */
+/** Whether the addon is built and loads, and which compute backends it was built with (only the build knows). */
 export function nativeStatus(root: string): NativeStatus {
-  const file = nativeAddonPath(root);
-  if (!fs.existsSync(file)) {
-    return { ok: false, built: false, backendsBuilt: [], message: "native addon not built (native/ has no build yet)" };
-  }
-  let addon: { backends?: unknown };
+  if (!fs.existsSync(nativeAddonPath(root))) return { ok: false, built: false, backendsBuilt: [], message: NATIVE_NOT_BUILT_MESSAGE };
+  let backendsBuilt: string[];
   try {
-    // createRequire from the file itself: bundlers leave a runtime path alone, and Node loads .node files.
-    addon = createRequire(file)(file) as { backends?: unknown };
+    backendsBuilt = loadNativeAddon(root).backendsBuilt();
   } catch (err) {
-    return { ok: false, built: true, backendsBuilt: [], message: `native addon at ${NATIVE_ADDON_RELATIVE_PATH} failed to load: ${(err as Error).message}` };
+    return { ok: false, built: true, backendsBuilt: [], message: (err as Error).message };
   }
-  const raw = typeof addon.backends === "function" ? (addon.backends as () => unknown)() : addon.backends;
-  const backendsBuilt = Array.isArray(raw) ? raw.filter((b): b is string => typeof b === "string") : [];
-  if (backendsBuilt.length === 0) {
-    return { ok: false, built: true, backendsBuilt, message: "native addon loaded but reports no compute backends" };
-  }
+  if (backendsBuilt.length === 0) return { ok: false, built: true, backendsBuilt, message: "native addon loaded but reports no compute backends" };
   return { ok: true, built: true, backendsBuilt, message: `native addon built with ${backendsBuilt.join(", ")}` };
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { NATIVE_NOT_BUILT_MESSAGE } from "../../native/index";
 import { nativeStatus, NATIVE_ADDON_RELATIVE_PATH } from "./native";
 import { chromiumStatus, migrationDirs, modelsDirStatus, satisfiesMinVersion } from "./system";
 import { errorMessage } from "./timeout";
@@ -22,7 +23,7 @@ describe("satisfiesMinVersion", () => {
 
 describe("nativeStatus", () => {
   it("reports not built when the build output is missing", () => {
-    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], message: "native addon not built (native/ has no build yet)" });
+    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], message: NATIVE_NOT_BUILT_MESSAGE });
   });
 
   it("reports a build output that does not load", () => {

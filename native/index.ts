@@ -1,0 +1,200 @@
+import fs from "node:fs";
+import path from "node:path";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+// The one hand-written TypeScript interface for tuneforge_native.node (native/src/binding/*.cc) and its
+// loader. Field names are camelCase versions of native/src/api.h. Everything long returns a Promise
+// settled from a worker thread; the event loop never waits on the trainer.
+
+/** Where node-gyp puts the addon, relative to the repository root. Health, doctor and start use this too. */
+export const NATIVE_ADDON_RELATIVE_PATH = "native/build/Release/tuneforge_native.node";
+
+export const NATIVE_NOT_BUILT_MESSAGE =
+  "native addon not built: run `npm run native:build` (needs g++ and Node headers); the dashboard still runs with local training disabled";
+
+export type Quant = "none" | "nf4";
+export type Backend = "auto" | "cpu" | "cuda";
+
+export type LoadOptions = {
+  /** A Hugging Face model folder: config.json + *.safetensors (tokenizer files are read in TypeScript). */
+  modelDir: string;
+  quant?: Quant;
+  /** NF4 only: quantize the absmax values too (≈0.127 bits/parameter less). */
+  doubleQuant?: boolean;
+  backend?: Backend;
+  /** 0 = all cores. */
+  threads?: number;
+};
+
+export type ModelInfo = {
+  architecture: string;
+  modelType: string;
+  backend: string;
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  maxPositionEmbeddings: number;
+  tieWordEmbeddings: boolean;
+  eosTokenIds: number[];
+  /** All parameters, embedding included. */
+  numParameters: number;
+  /** N_frozen of the FLOP accounting (matmul weights incl. lm_head, not the embedding). */
+  matmulParameters: number;
+  /** Memory of the frozen weights as loaded (NF4 ≈ 0.52 bytes/parameter). */
+  weightBytes: number;
+};
+
+export type LoraOptions = { rank?: number; alpha?: number; dropout?: number; rslora?: boolean; targets?: string[] };
+
+/** lossMask[i] = 1: token i is a training target (predicted from tokens before it). */
+export type TrainExample = { tokens: number[] | Int32Array; lossMask: (0 | 1)[] | Uint8Array };
+
+export type TrainOptions = {
+  lora?: LoraOptions;
+  epochs?: number;
+  batchSize?: number;
+  gradAccum?: number;
+  lr?: number;
+  weightDecay?: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  schedule?: "cosine" | "linear" | "constant";
+  warmupRatio?: number;
+  /** <= 0 disables clipping. */
+  maxGradNorm?: number;
+  maxSeqLen?: number;
+  packing?: boolean;
+  gradientCheckpointing?: boolean;
+  seed?: number | bigint;
+  /** Optimizer steps between validation passes; 0 = each epoch end. */
+  evalEvery?: number;
+  /** Optimizer steps between checkpoints; 0 = each epoch end. */
+  checkpointEvery?: number;
+  /** The adapter is written here; checkpoints under outDir/checkpoints/step-N. */
+  outDir: string;
+  resumeFrom?: string;
+  baseModelName?: string;
+};
+
+export type StepReport = {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokensPerSec: number;
+  elapsedMs: number;
+  validLoss?: number;
+  memoryBytes: number;
+  /** Set when a checkpoint was written at this step. */
+  checkpointDir?: string;
+};
+
+export type TrainResult = {
+  steps: number;
+  adapterDir: string;
+  finalLoss: number;
+  finalValidLoss?: number;
+  /** Stopped at a step boundary on request; lastCheckpoint is kept. */
+  cancelled: boolean;
+  lastCheckpoint?: string;
+};
+
+export type GenerateOptions = {
+  maxTokens?: number;
+  /** 0 = greedy. */
+  temperature?: number;
+  topP?: number;
+  seed?: number | bigint;
+  /** Defaults to the model's eos ids. Stop strings are TypeScript's job (it decodes the stream). */
+  stopTokenIds?: number[];
+  adapterDir?: string;
+};
+
+export type GenerateResult = { tokens: number[]; finishReason: "stop" | "length" | "cancelled" };
+
+/** A loaded model. One long operation at a time; starting another while one runs throws. */
+export interface NativeModel {
+  info(): ModelInfo;
+  train(examples: TrainExample[], validation: TrainExample[] | null, options: TrainOptions, onProgress?: (report: StepReport) => void): Promise<TrainResult>;
+  /** Natural-log p(t[i+1] | t[0..i]) for i = 0..n−2, base model or with a PEFT adapter. */
+  logprobs(tokens: number[] | Int32Array, adapterDir?: string): Promise<number[]>;
+  generate(prompts: (number[] | Int32Array)[], options?: GenerateOptions, onToken?: (index: number, token: number) => void): Promise<GenerateResult[]>;
+  /** Writes base + adapter as a bf16 HF folder (config + weights; copy tokenizer files yourself). */
+  merge(adapterDir: string, outDir: string): Promise<void>;
+  /** Asks the running operation to stop at its next safe point; false when nothing was running. */
+  cancel(): boolean;
+  /** Frees the weights now; throws while an operation runs. */
+  close(): void;
+  /** Name of the running operation, or null. */
+  readonly busy: string | null;
+  readonly closed: boolean;
+}
+
+export interface NativeAddon {
+  loadModel(options: LoadOptions): Promise<NativeModel>;
+  /** Compute backends compiled in: "cpu", plus "cuda" when built with nvcc. */
+  backendsBuilt(): string[];
+  /** Best fp32 GEMM GFLOP/s of this build's kernels on this machine (the bench's 100 %). */
+  gemmPeakGflops(options?: { threads?: number; seconds?: number }): Promise<number>;
+  /** The widest SIMD instruction set the kernels detected ("avx512", "avx2", "scalar"). */
+  cpuIsa(): string;
+}
+
+// Computed on use, not at import: bundlers (Next) may rewrite import.meta.url, and callers there pass a root.
+function defaultRoot(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+export function nativeAddonPath(root: string = defaultRoot()): string {
+  return path.join(root, NATIVE_ADDON_RELATIVE_PATH);
+}
+
+const cache = new Map<string, NativeAddon>();
+
+/** The addon, or an Error saying what is missing and what to do. */
+export function loadNativeAddon(root: string = defaultRoot()): NativeAddon {
+  const file = nativeAddonPath(root);
+  const cached = cache.get(file);
+  if (cached) return cached;
+  if (!fs.existsSync(file)) throw new Error(`${NATIVE_NOT_BUILT_MESSAGE} (looked for ${NATIVE_ADDON_RELATIVE_PATH})`);
+  let addon: NativeAddon;
+  try {
+    // createRequire from the file itself: bundlers leave a runtime path alone, and Node loads .node files.
+    addon = createRequire(file)(file) as NativeAddon;
+  } catch (err) {
+    throw new Error(
+      `native addon at ${NATIVE_ADDON_RELATIVE_PATH} failed to load (${(err as Error).message}); rebuild it with \`npm run native:build\`. ` +
+        "The dashboard still runs with local training disabled",
+    );
+  }
+  if (typeof addon.loadModel !== "function" || typeof addon.backendsBuilt !== "function") {
+    throw new Error(`native addon at ${NATIVE_ADDON_RELATIVE_PATH} is from an older build (no loadModel/backendsBuilt); rebuild it with \`npm run native:build\``);
+  }
+  cache.set(file, addon);
+  return addon;
+}
+
+/**
+ * Runs one model operation under an AbortSignal: aborting calls model.cancel(), and the operation then
+ * ends at its next safe point (train resolves with cancelled: true; generate returns what it has).
+ */
+export async function withAbort<T>(model: NativeModel, signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
+  if (!signal) return start();
+  if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted before it started");
+  const promise = start();
+  const onAbort = () => model.cancel();
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    return await promise;
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
