@@ -1,25 +1,11 @@
 // Bodies of the /api/settings endpoints, as agreed with the settings API.
 
-export type OpenAICredentialView = {
-  configured: boolean;
-  source: "database" | "env" | null;
-  apiKeyMasked: string | null;
-  baseUrl: string | null;
-  organization: string | null;
-  project: string | null;
-  lastTestedAt: string | null;
-  lastTestOk: boolean | null;
-  lastTestMessage: string | null;
-};
+// The credential shapes are owned by lib/settings (type-only imports: nothing server-side reaches the bundle).
+import type { CredentialView, OpenAICredentialInput, OpenAICredentialView } from "@/lib/settings/credentials";
 
-export type CredentialsResponse = { openai: OpenAICredentialView };
-
-export type OpenAICredentialUpdate = {
-  apiKey?: string;
-  baseUrl?: string | null;
-  organization?: string | null;
-  project?: string | null;
-};
+export type { OpenAICredentialView };
+export type CredentialsResponse = CredentialView;
+export type OpenAICredentialUpdate = OpenAICredentialInput;
 
 export type ConnectionTestResult = { ok: boolean; message: string; latencyMs: number; modelCount?: number };
 
