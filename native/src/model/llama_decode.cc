@@ -1,0 +1,69 @@
+// Incremental decoding with a KV cache: n new tokens (a prompt prefill or one sampled token) attend to
+// everything cached so far; only the last token's logits are computed.
+#include "common/error.h"
+#include "kernels/attention.h"
+#include "kernels/embedding.h"
+#include "kernels/matmul.h"
+#include "kernels/rmsnorm.h"
+#include "kernels/rope.h"
+#include "kernels/swiglu.h"
+#include "model/llama_impl.h"
+
+namespace tf {
+
+using namespace kernels;
+
+std::unique_ptr<LlamaModel::KVCache> LlamaModel::new_cache(int max_len) const {
+  const Impl& m = *impl_;
+  TF_CHECK(max_len >= 1 && max_len <= m.cfg.max_position_embeddings,
+           "KV cache length " + std::to_string(max_len) + " must be in [1, max_position_embeddings = " +
+               std::to_string(m.cfg.max_position_embeddings) + "]");
+  auto c = std::make_unique<KVCache>();
+  c->max_len = max_len;
+  c->kv_dim = m.nkv * m.hd;
+  c->k.assign(int64_t(m.L) * max_len * c->kv_dim, 0.f);
+  c->v.assign(c->k.size(), 0.f);
+  return c;
+}
+
+void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_logits) {
+  Impl& m = *impl_;
+  const int64_t kvd = int64_t(m.nkv) * m.hd, qd = int64_t(m.nh) * m.hd, H = m.H, I = m.I;
+  TF_CHECK(n >= 1, "decode needs at least one token");
+  TF_CHECK(c.kv_dim == kvd && c.k.size() == size_t(m.L) * c.max_len * kvd, "KV cache was made for another model");
+  TF_CHECK(c.len + n <= c.max_len, "KV cache full: " + std::to_string(c.len) + " + " + std::to_string(n) +
+                                       " tokens exceed its length " + std::to_string(c.max_len));
+  m.drop.assign(m.L, {});
+  const float eps = static_cast<float>(m.cfg.rms_norm_eps);
+  std::vector<float> x(n * H), xn(n * H), q(n * qd), att(n * qd), x2(n * H), g(n * I), u(n * I), h(n * I);
+  std::vector<int32_t> pos(n);
+  for (int i = 0; i < n; ++i) pos[i] = c.len + i;
+  embedding_forward(m.pool, tokens, m.embed.data(), x.data(), n, m.V, H);
+  for (int l = 0; l < m.L; ++l) {
+    const Layer& ly = m.layers[l];
+    float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;
+    float* vl = c.v.data() + int64_t(l) * c.max_len * kvd;
+    rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
+    m.proj_forward(ly.proj[kQ], xn.data(), q.data(), n, {}, nullptr);
+    m.proj_forward(ly.proj[kK], xn.data(), kl + int64_t(c.len) * kvd, n, {}, nullptr);
+    m.proj_forward(ly.proj[kV], xn.data(), vl + int64_t(c.len) * kvd, n, {}, nullptr);
+    rope_forward(m.pool, q.data(), pos.data(), m.inv_freq.data(), n, m.nh, m.hd);
+    rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
+    AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
+    attention_forward(m.pool, s, q.data(), kl, vl, nullptr, nullptr, att.data());
+    m.proj_forward(ly.proj[kO], att.data(), x2.data(), n, {}, nullptr);
+    for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
+    rmsnorm_forward(m.pool, x2.data(), ly.post_norm.data(), xn.data(), nullptr, n, H, eps);
+    m.proj_forward(ly.proj[kGate], xn.data(), g.data(), n, {}, nullptr);
+    m.proj_forward(ly.proj[kUp], xn.data(), u.data(), n, {}, nullptr);
+    swiglu_forward(m.pool, g.data(), u.data(), h.data(), n * I);
+    m.proj_forward(ly.proj[kDown], h.data(), x.data(), n, {}, nullptr);
+    for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
+  }
+  c.len += n;
+  const float* last = x.data() + int64_t(n - 1) * H;
+  rmsnorm_forward(nullptr, last, m.final_norm.data(), xn.data(), nullptr, 1, H, eps);
+  linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, last_logits, 1, m.V, H);
+}
+
+}  // namespace tf

@@ -1,0 +1,88 @@
+#pragma once
+// Internals of LlamaModel shared by the model/*.cc files (load, LoRA management, training passes, decoding).
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "kernels/lora.h"
+#include "model/llama.h"
+#include "quant/nf4.h"
+
+namespace tf {
+
+// The seven per-layer projections in PEFT target-name order (also the LoRA parameter order).
+enum Proj { kQ = 0, kK, kV, kO, kGate, kUp, kDown, kNumProj };
+extern const char* const kProjNames[kNumProj];  // "q_proj", ...
+std::string proj_module(int layer, int p);        // "model.layers.<l>.self_attn.q_proj", ".mlp.gate_proj", ...
+
+// A frozen linear layer (fp32 or NF4, optional bias) with an optional LoRA branch.
+struct Linear {
+  int64_t in = 0, out = 0;
+  std::vector<float> w;           // [out, in] when dense
+  const float* w_ext = nullptr;   // tied weight owned elsewhere (lm_head = embed_tokens)
+  bool is_nf4 = false;
+  Nf4Tensor q;
+  std::vector<float> bias;        // empty = none
+  bool has_lora = false;
+  std::vector<float> A, B, gA, gB;  // A [r, in], B [out, r]
+
+  const float* dense() const { return w_ext ? w_ext : w.data(); }
+  int64_t bytes() const;
+};
+
+struct Layer {
+  std::vector<float> input_norm, post_norm;
+  std::array<Linear, kNumProj> proj;
+};
+
+// What a layer's backward needs from its forward. With checkpointing one of these is reused for every layer.
+struct LayerActs {
+  std::vector<float> xn1, rstd1, q, k, v, P, att, x2, xn2, rstd2, g, u, h, tmp;
+  std::array<std::vector<float>, kNumProj> lora_u;  // [N, r] per adapted projection
+};
+
+// Scratch reused across calls so steady-state training does not allocate (or page-fault) per step.
+struct Workspace {
+  std::vector<LayerActs> acts;                 // one per layer, or one shared with checkpointing
+  std::vector<std::vector<float>> xs;          // layer inputs x_0..x_L [N, H]
+  std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b, xtmp;
+  std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
+  std::vector<int32_t> positions, seg_start;
+};
+
+struct LlamaModel::Impl {
+  ModelConfig cfg;
+  Quant quant = Quant::None;
+  bool double_quant = false;
+  ThreadPool* pool = nullptr;
+  int H = 0, I = 0, V = 0, L = 0, nh = 0, nkv = 0, hd = 0;
+  std::vector<float> embed, final_norm, inv_freq;
+  std::vector<Layer> layers;
+  Linear lm_head;
+
+  bool lora_on = false;
+  LoraSpec spec;
+  float scaling = 0.f;
+
+  // Per-forward dropout keys [layer][proj]; all zero-probability when dropout is off.
+  std::vector<std::array<kernels::LoraDropout, kNumProj>> drop;
+
+  Workspace ws;
+
+  // Base projection (+ LoRA) y = x Wᵀ (+ b) (+ s B A x); keeps the LoRA intermediate in lora_u when non-null.
+  void proj_forward(const Linear& lin, const float* x, float* y, int64_t N, const kernels::LoraDropout& d,
+                    std::vector<float>* lora_u) const;
+  // dx (= or +=) for base and LoRA; LoRA grads accumulate. dx may be null (only LoRA grads wanted).
+  void proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate, int64_t N,
+                     const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
+
+  // One decoder layer on N = B*T rows: x_in → x_out, filling acts.
+  void layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
+                     const int32_t* seg_start, LayerActs& a) const;
+  // dx_out → dx_in (dx_in may alias nothing; it is overwritten). need_dx = false skips the input gradient.
+  void layer_backward(int l, const float* x_in, const float* dx_out, float* dx_in, bool need_dx, int B, int T,
+                      const int32_t* positions, const int32_t* seg_start, LayerActs& a);
+};
+
+}  // namespace tf

@@ -1,0 +1,131 @@
+// Loading the frozen base from an HF folder, and the model's simple accessors.
+#include <algorithm>
+#include <cmath>
+
+#include "common/error.h"
+#include "io/safetensors.h"
+#include "kernels/rope.h"
+#include "model/llama_impl.h"
+
+namespace tf {
+
+const char* const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+
+std::string proj_module(int layer, int p) {
+  return "model.layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + kProjNames[p];
+}
+
+int64_t Linear::bytes() const {
+  int64_t b = static_cast<int64_t>(bias.size()) * 4;
+  if (is_nf4) return b + static_cast<int64_t>(q.bytes());
+  return b + static_cast<int64_t>(w.size()) * 4;  // a tied weight is counted once, with the embedding
+}
+
+namespace {
+
+std::vector<float> read(const WeightStore& ws, const std::string& dir, const std::string& name,
+                        std::vector<int64_t> shape) {
+  if (!ws.has(name)) throw Error(dir + ": missing tensor " + name + " (required by config.json)");
+  return ws.read_f32(name, shape);
+}
+
+void load_linear(const WeightStore& ws, const std::string& dir, const std::string& name, int64_t out, int64_t in,
+                 bool bias, Quant quant, bool dq, Linear& lin) {
+  lin.in = in, lin.out = out;
+  std::vector<float> w = read(ws, dir, name + ".weight", {out, in});
+  if (quant == Quant::NF4) {
+    lin.q = nf4_quantize(w.data(), out, in, dq);
+    lin.is_nf4 = true;
+  } else {
+    lin.w = std::move(w);
+  }
+  if (bias) lin.bias = read(ws, dir, name + ".bias", {out});
+}
+
+}  // namespace
+
+std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant, bool double_quant, ThreadPool& pool) {
+  auto m = std::make_unique<Impl>();
+  m->cfg = parse_model_config_file(dir + "/config.json");
+  const ModelConfig& c = m->cfg;
+  m->quant = quant, m->double_quant = double_quant && quant == Quant::NF4, m->pool = &pool;
+  m->H = c.hidden_size, m->I = c.intermediate_size, m->V = c.vocab_size, m->L = c.num_hidden_layers;
+  m->nh = c.num_attention_heads, m->nkv = c.num_key_value_heads, m->hd = c.head_dim;
+  TF_CHECK(m->H > 0 && m->I > 0 && m->V > 0 && m->L > 0 && m->nh > 0 && m->nkv > 0 && m->hd > 0,
+           dir + "/config.json: sizes must be positive");
+  TF_CHECK(m->nh % m->nkv == 0, dir + "/config.json: num_attention_heads (" + std::to_string(m->nh) +
+                                    ") must be a multiple of num_key_value_heads (" + std::to_string(m->nkv) + ")");
+  m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling);
+
+  WeightStore ws(dir);
+  const int64_t H = m->H, I = m->I, V = m->V, qd = int64_t(m->nh) * m->hd, kvd = int64_t(m->nkv) * m->hd;
+  m->embed = read(ws, dir, "model.embed_tokens.weight", {V, H});
+  m->final_norm = read(ws, dir, "model.norm.weight", {H});
+  m->layers.resize(m->L);
+  const int64_t shapes[kNumProj][2] = {{qd, H}, {kvd, H}, {kvd, H}, {H, qd}, {I, H}, {I, H}, {H, I}};
+  for (int l = 0; l < m->L; ++l) {
+    Layer& ly = m->layers[l];
+    const std::string pre = "model.layers." + std::to_string(l);
+    ly.input_norm = read(ws, dir, pre + ".input_layernorm.weight", {H});
+    ly.post_norm = read(ws, dir, pre + ".post_attention_layernorm.weight", {H});
+    for (int p = 0; p < kNumProj; ++p)
+      load_linear(ws, dir, proj_module(l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
+                  m->double_quant, ly.proj[p]);
+  }
+  // lm_head stays fp32 even with NF4, as transformers keeps the output embedding out of bitsandbytes.
+  m->lm_head.in = H, m->lm_head.out = V;
+  if (c.tie_word_embeddings || !ws.has("lm_head.weight")) {
+    TF_CHECK(c.tie_word_embeddings, dir + ": missing tensor lm_head.weight (config.json says tie_word_embeddings "
+                                          "is false)");
+    m->lm_head.w_ext = m->embed.data();
+  } else {
+    m->lm_head.w = read(ws, dir, "lm_head.weight", {V, H});
+  }
+  return std::unique_ptr<LlamaModel>(new LlamaModel(std::move(m)));
+}
+
+LlamaModel::LlamaModel(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+LlamaModel::~LlamaModel() = default;
+
+const ModelConfig& LlamaModel::config() const { return impl_->cfg; }
+Quant LlamaModel::quant() const { return impl_->quant; }
+
+int64_t LlamaModel::weight_bytes() const {
+  const Impl& m = *impl_;
+  int64_t b = (m.embed.size() + m.final_norm.size()) * 4 + m.lm_head.bytes();
+  for (const Layer& ly : m.layers) {
+    b += (ly.input_norm.size() + ly.post_norm.size()) * 4;
+    for (const Linear& p : ly.proj) b += p.bytes();
+  }
+  return b;
+}
+
+int64_t LlamaModel::num_parameters() const {
+  const Impl& m = *impl_;
+  int64_t n = m.embed.size() + m.final_norm.size() + (m.lm_head.w_ext ? 0 : int64_t(m.V) * m.H);
+  for (const Layer& ly : m.layers) {
+    n += ly.input_norm.size() + ly.post_norm.size();
+    for (const Linear& p : ly.proj) n += p.in * p.out + p.bias.size();
+  }
+  return n;
+}
+
+int64_t LlamaModel::matmul_parameters() const {
+  const Impl& m = *impl_;
+  int64_t n = int64_t(m.V) * m.H;
+  for (const Layer& ly : m.layers)
+    for (const Linear& p : ly.proj) n += p.in * p.out;
+  return n;
+}
+
+int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
+  const Impl& m = *impl_;
+  const int64_t N = int64_t(B) * T, qd = int64_t(m.nh) * m.hd, kvd = int64_t(m.nkv) * m.hd;
+  const int64_t r = m.lora_on ? m.spec.rank : 0;
+  const int64_t per_layer = N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r) +
+                            int64_t(B) * m.nh * T * T;
+  const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer : int64_t(m.L) * (N * m.H + per_layer);
+  return 4 * (kept + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
+}
+
+}  // namespace tf

@@ -1,0 +1,169 @@
+// LoRA adapters on the frozen base: PEFT init, import/export in PEFT's layout, parameters for the optimizer.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "common/error.h"
+#include "model/llama_impl.h"
+
+namespace tf {
+
+namespace {
+
+int proj_index(const std::string& name) {
+  for (int p = 0; p < kNumProj; ++p)
+    if (name == kProjNames[p]) return p;
+  return -1;
+}
+
+float scaling_of(const LoraSpec& s) {
+  return s.rslora ? s.alpha / std::sqrt(static_cast<float>(s.rank)) : s.alpha / static_cast<float>(s.rank);
+}
+
+std::vector<bool> target_mask(const std::vector<std::string>& targets) {
+  TF_CHECK(!targets.empty(), "LoRA needs at least one target module");
+  std::vector<bool> on(kNumProj, false);
+  for (const auto& t : targets) {
+    const int p = proj_index(t);
+    TF_CHECK(p >= 0, "unknown LoRA target '" + t +
+                         "' (supported: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
+    on[p] = true;
+  }
+  return on;
+}
+
+}  // namespace
+
+void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
+  Impl& m = *impl_;
+  TF_CHECK(spec.rank >= 1, "LoRA rank must be at least 1, got " + std::to_string(spec.rank));
+  TF_CHECK(spec.dropout >= 0.f && spec.dropout < 1.f, "LoRA dropout must be in [0, 1)");
+  const std::vector<bool> on = target_mask(spec.targets);
+  clear_lora();
+  Rng rng(seed);
+  for (auto& ly : m.layers)
+    for (int p = 0; p < kNumProj; ++p) {
+      if (!on[p]) continue;
+      Linear& lin = ly.proj[p];
+      lin.has_lora = true;
+      // kaiming_uniform_(a=sqrt(5)) on [r, in]: gain sqrt(2/(1+5)), bound = gain*sqrt(3/in) = 1/sqrt(in).
+      const float bound = 1.f / std::sqrt(static_cast<float>(lin.in));
+      lin.A.resize(spec.rank * lin.in);
+      for (float& a : lin.A) a = rng.uniform(-bound, bound);
+      lin.B.assign(lin.out * spec.rank, 0.f);
+      lin.gA.assign(lin.A.size(), 0.f);
+      lin.gB.assign(lin.B.size(), 0.f);
+    }
+  m.spec = spec;
+  m.scaling = scaling_of(spec);
+  m.lora_on = true;
+}
+
+bool LlamaModel::has_lora() const { return impl_->lora_on; }
+const LoraSpec& LlamaModel::lora_spec() const { return impl_->spec; }
+float LlamaModel::lora_scaling() const { return impl_->scaling; }
+
+int64_t LlamaModel::lora_parameters() const {
+  int64_t n = 0;
+  for (const auto& ly : impl_->layers)
+    for (const auto& lin : ly.proj)
+      if (lin.has_lora) n += lin.A.size() + lin.B.size();
+  return n;
+}
+
+void LlamaModel::clear_lora() {
+  for (auto& ly : impl_->layers)
+    for (auto& lin : ly.proj) {
+      lin.has_lora = false;
+      lin.A.clear(), lin.B.clear(), lin.gA.clear(), lin.gB.clear();
+      lin.A.shrink_to_fit(), lin.B.shrink_to_fit(), lin.gA.shrink_to_fit(), lin.gB.shrink_to_fit();
+    }
+  impl_->lora_on = false;
+  impl_->spec = LoraSpec{};
+  impl_->scaling = 0.f;
+}
+
+void LlamaModel::load_lora(const PeftAdapter& a) {
+  Impl& m = *impl_;
+  TF_CHECK(a.r >= 1, "adapter rank must be at least 1");
+  TF_CHECK(!a.modules.empty(), "adapter has no LoRA modules");
+  // Validate everything before touching the model, so a bad adapter leaves the current one in place.
+  std::map<std::pair<int, int>, const LoraTensors*> found;
+  std::set<std::string> targets;
+  for (const auto& t : a.modules) {
+    int layer = -1, p = -1;
+    for (int l = 0; l < m.L && p < 0; ++l)
+      for (int q = 0; q < kNumProj; ++q)
+        if (t.module == proj_module(l, q)) layer = l, p = q;
+    if (p < 0)
+      throw Error("adapter module " + t.module + " does not exist in this base model (" + m.cfg.architecture + ", " +
+                  std::to_string(m.L) + " layers): the adapter was made for another base");
+    const Linear& lin = m.layers[layer].proj[p];
+    if (t.rank != a.r || t.in != lin.in || t.out != lin.out ||
+        t.A.size() != size_t(a.r) * lin.in || t.B.size() != size_t(lin.out) * a.r)
+      throw Error("adapter module " + t.module + " has lora_A [" + std::to_string(t.rank) + ", " +
+                  std::to_string(t.in) + "] / lora_B [" + std::to_string(t.out) + ", " + std::to_string(t.rank) +
+                  "], this base expects [" + std::to_string(a.r) + ", " + std::to_string(lin.in) + "] / [" +
+                  std::to_string(lin.out) + ", " + std::to_string(a.r) + "]: the adapter was made for another base");
+    TF_CHECK(found.emplace(std::make_pair(layer, p), &t).second, "adapter lists module " + t.module + " twice");
+    targets.insert(kProjNames[p]);
+  }
+  clear_lora();
+  for (const auto& [key, t] : found) {
+    Linear& lin = m.layers[key.first].proj[key.second];
+    lin.has_lora = true;
+    lin.A = t->A, lin.B = t->B;
+    lin.gA.assign(lin.A.size(), 0.f), lin.gB.assign(lin.B.size(), 0.f);
+  }
+  m.spec.rank = a.r, m.spec.alpha = a.alpha, m.spec.dropout = a.dropout, m.spec.rslora = a.rslora;
+  m.spec.targets.clear();
+  for (int p = 0; p < kNumProj; ++p)
+    if (targets.count(kProjNames[p])) m.spec.targets.push_back(kProjNames[p]);
+  m.scaling = scaling_of(m.spec);
+  m.lora_on = true;
+}
+
+PeftAdapter LlamaModel::export_lora(const std::string& base_name) const {
+  const Impl& m = *impl_;
+  TF_CHECK(m.lora_on, "no LoRA adapter to export");
+  PeftAdapter a;
+  a.r = m.spec.rank, a.alpha = m.spec.alpha, a.dropout = m.spec.dropout, a.rslora = m.spec.rslora;
+  a.target_modules = m.spec.targets;
+  a.base_model = base_name;
+  for (int l = 0; l < m.L; ++l)
+    for (int p = 0; p < kNumProj; ++p) {
+      const Linear& lin = m.layers[l].proj[p];
+      if (!lin.has_lora) continue;
+      LoraTensors t;
+      t.module = proj_module(l, p);
+      t.rank = m.spec.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
+      t.A = lin.A, t.B = lin.B;
+      a.modules.push_back(std::move(t));
+    }
+  return a;
+}
+
+std::vector<ParamRef> LlamaModel::lora_params() {
+  std::vector<ParamRef> out;
+  Impl& m = *impl_;
+  for (int l = 0; l < m.L; ++l)
+    for (int p = 0; p < kNumProj; ++p) {
+      Linear& lin = m.layers[l].proj[p];
+      if (!lin.has_lora) continue;
+      const std::string mod = proj_module(l, p);
+      out.push_back({lin.A.data(), lin.gA.data(), lin.A.size(), mod + ".lora_A"});
+      out.push_back({lin.B.data(), lin.gB.data(), lin.B.size(), mod + ".lora_B"});
+    }
+  return out;
+}
+
+void LlamaModel::zero_lora_grads() {
+  for (auto& ly : impl_->layers)
+    for (auto& lin : ly.proj) {
+      std::fill(lin.gA.begin(), lin.gA.end(), 0.f);
+      std::fill(lin.gB.begin(), lin.gB.end(), 0.f);
+    }
+}
+
+}  // namespace tf

@@ -1,0 +1,136 @@
+// Whole-model passes over a batch: training (forward + backward into LoRA gradients, optionally with
+// gradient checkpointing), validation loss, and full logits for scoring.
+#include <algorithm>
+
+#include "common/error.h"
+#include "kernels/cross_entropy.h"
+#include "kernels/embedding.h"
+#include "kernels/matmul.h"
+#include "kernels/rmsnorm.h"
+#include "model/llama_impl.h"
+
+namespace tf {
+
+using namespace kernels;
+
+namespace {
+
+// Checks a batch against the model and fills positions / per-query first visible key (within the row).
+void prepare(const LlamaModel::Impl& m, const Batch& b, bool need_targets, Workspace& w) {
+  TF_CHECK(b.B >= 1 && b.T >= 1, "batch must have B >= 1 and T >= 1 (got B=" + std::to_string(b.B) +
+                                     ", T=" + std::to_string(b.T) + ")");
+  const int64_t N = int64_t(b.B) * b.T, maxp = m.cfg.max_position_embeddings;
+  TF_CHECK(b.T <= maxp, "sequence length " + std::to_string(b.T) + " exceeds max_position_embeddings (" +
+                            std::to_string(maxp) + ") of this model");
+  TF_CHECK(static_cast<int64_t>(b.tokens.size()) == N,
+           "batch has " + std::to_string(b.tokens.size()) + " tokens, expected B*T = " + std::to_string(N));
+  if (need_targets)
+    TF_CHECK(static_cast<int64_t>(b.targets.size()) == N,
+             "batch has " + std::to_string(b.targets.size()) + " targets, expected B*T = " + std::to_string(N));
+  w.positions.resize(N);
+  if (b.positions.empty()) {
+    for (int64_t i = 0; i < N; ++i) w.positions[i] = static_cast<int32_t>(i % b.T);
+  } else {
+    TF_CHECK(static_cast<int64_t>(b.positions.size()) == N, "batch positions must have B*T entries");
+    for (int64_t i = 0; i < N; ++i) {
+      TF_CHECK(b.positions[i] >= 0 && b.positions[i] < maxp,
+               "position " + std::to_string(b.positions[i]) + " at index " + std::to_string(i) +
+                   " is outside [0, max_position_embeddings = " + std::to_string(maxp) + ")");
+      w.positions[i] = b.positions[i];
+    }
+  }
+  w.seg_start.resize(N);
+  TF_CHECK(b.segments.empty() || static_cast<int64_t>(b.segments.size()) == N, "batch segments must have B*T entries");
+  for (int64_t i = 0; i < N; ++i) {
+    const int64_t t = i % b.T;
+    if (t == 0 || b.segments.empty())
+      w.seg_start[i] = 0;
+    else  // a new label starts a new run; the run's first index is where its attention begins
+      w.seg_start[i] = b.segments[i] == b.segments[i - 1] ? w.seg_start[i - 1] : static_cast<int32_t>(t);
+  }
+}
+
+void set_no_dropout(LlamaModel::Impl& m) { m.drop.assign(m.L, {}); }
+
+// Embedding + all layers; x_L lands in ws.xs[L]. keep_all: one LayerActs per layer (for backward).
+void forward_layers(LlamaModel::Impl& m, const Batch& b, bool keep_all) {
+  Workspace& w = m.ws;
+  const int64_t N = int64_t(b.B) * b.T;
+  w.xs.resize(m.L + 1);
+  for (auto& x : w.xs) x.resize(N * m.H);
+  w.acts.resize(keep_all ? m.L : 1);
+  embedding_forward(m.pool, b.tokens.data(), m.embed.data(), w.xs[0].data(), N, m.V, m.H);
+  for (int l = 0; l < m.L; ++l)
+    m.layer_forward(l, w.xs[l].data(), w.xs[l + 1].data(), b.B, b.T, w.positions.data(), w.seg_start.data(),
+                    w.acts[keep_all ? l : 0]);
+}
+
+// Final norm + lm_head into ws.logits [N, V].
+void head_forward(LlamaModel::Impl& m, int64_t N) {
+  Workspace& w = m.ws;
+  w.xf.resize(N * m.H), w.rstdf.resize(N), w.logits.resize(N * m.V);
+  rmsnorm_forward(m.pool, w.xs[m.L].data(), m.final_norm.data(), w.xf.data(), w.rstdf.data(), N, m.H,
+                  static_cast<float>(m.cfg.rms_norm_eps));
+  linear_forward(m.pool, w.xf.data(), m.lm_head.dense(), nullptr, w.logits.data(), N, m.V, m.H);
+}
+
+}  // namespace
+
+LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing) {
+  Impl& m = *impl_;
+  TF_CHECK(m.lora_on, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
+  Workspace& w = m.ws;
+  prepare(m, b, true, w);
+  const int64_t N = int64_t(b.B) * b.T;
+  // Keys for every (layer, projection), drawn whether or not it is adapted, so the stream is fixed per step.
+  m.drop.assign(m.L, {});
+  if (dropout_on && m.spec.dropout > 0.f)
+    for (auto& layer : m.drop)
+      for (auto& d : layer) d = {m.spec.dropout, rng.next_u64()};
+  forward_layers(m, b, !checkpointing);
+  head_forward(m, N);
+  const CeSum ce = cross_entropy_forward_backward(m.pool, w.logits.data(), b.targets.data(), grad_scale, N, m.V);
+  // dlogits → dx_L
+  w.dxf.resize(N * m.H), w.dx_a.resize(N * m.H), w.dx_b.resize(N * m.H);
+  linear_backward(m.pool, w.logits.data(), nullptr, m.lm_head.dense(), w.dxf.data(), false, nullptr, nullptr, N, m.H,
+                  m.V);
+  rmsnorm_backward(m.pool, w.dxf.data(), w.xs[m.L].data(), m.final_norm.data(), w.rstdf.data(), w.dx_a.data(), false, N,
+                   m.H);
+  float* dx = w.dx_a.data();
+  float* dx_next = w.dx_b.data();
+  if (checkpointing) w.xtmp.resize(N * m.H);
+  for (int l = m.L - 1; l >= 0; --l) {
+    LayerActs& a = w.acts[checkpointing ? 0 : l];
+    if (checkpointing)  // recompute this layer's activations from its saved input (same dropout keys)
+      m.layer_forward(l, w.xs[l].data(), w.xtmp.data(), b.B, b.T, w.positions.data(), w.seg_start.data(), a);
+    m.layer_backward(l, w.xs[l].data(), dx, dx_next, l > 0, b.B, b.T, w.positions.data(), w.seg_start.data(), a);
+    std::swap(dx, dx_next);
+  }
+  set_no_dropout(m);
+  return {ce.sum, ce.count};
+}
+
+LossSum LlamaModel::forward_loss(const Batch& b) {
+  Impl& m = *impl_;
+  prepare(m, b, true, m.ws);
+  set_no_dropout(m);
+  forward_layers(m, b, false);
+  const int64_t N = int64_t(b.B) * b.T;
+  head_forward(m, N);
+  const CeSum ce = cross_entropy_forward(m.pool, m.ws.logits.data(), b.targets.data(), nullptr, N, m.V);
+  return {ce.sum, ce.count};
+}
+
+std::vector<float> LlamaModel::logits(const std::vector<int32_t>& tokens) {
+  Impl& m = *impl_;
+  Batch b;
+  b.B = 1, b.T = static_cast<int>(tokens.size());
+  b.tokens = tokens;
+  prepare(m, b, false, m.ws);
+  set_no_dropout(m);
+  forward_layers(m, b, false);
+  head_forward(m, b.T);
+  return std::vector<float>(m.ws.logits.begin(), m.ws.logits.begin() + int64_t(b.T) * m.V);
+}
+
+}  // namespace tf
