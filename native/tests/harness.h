@@ -15,6 +15,8 @@
 #include <functional>
 #include <sstream>
 #include <string>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <sys/stat.h>
@@ -51,11 +53,19 @@ inline void report(const char* file, int line, const std::string& what) {
   std::fprintf(stderr, "  FAIL %s:%d: %s\n", file, line, what.c_str());
 }
 
+template <typename T, typename = void>
+struct Streamable : std::false_type {};
+template <typename T>
+struct Streamable<T, std::void_t<decltype(std::declval<std::ostream&>() << std::declval<const T&>())>> : std::true_type {};
+
+// Values in failure messages: streamable types as themselves, enums as their number, anything else opaque.
 template <typename T>
 std::string show(const T& v) {
   std::ostringstream os;
   os.precision(9);
-  os << v;
+  if constexpr (std::is_enum_v<T>) os << "enum " << static_cast<long long>(v);
+  else if constexpr (Streamable<T>::value) os << v;
+  else os << "(value)";
   return os.str();
 }
 inline std::string show(const std::string& v) { return "\"" + v + "\""; }
