@@ -1,0 +1,215 @@
+// Elementwise and row kernels: forward against plain double references, backward by finite differences.
+#include <cmath>
+#include <vector>
+
+#include "harness.h"
+#include "kernels/attention.h"
+#include "kernels/cross_entropy.h"
+#include "kernels/embedding.h"
+#include "kernels/rmsnorm.h"
+#include "kernels/rope.h"
+#include "kernels/swiglu.h"
+#include "test_kernels_util.h"
+
+using namespace tf;
+using namespace tf::kernels;
+using namespace tf_test;
+
+TEST(rmsnorm_forward_and_backward) {
+  ThreadPool pool(2);
+  const int64_t N = 5, C = 24;
+  auto x = randv(N * C, 20), w = randv(C, 21), r = randv(N * C, 22);
+  std::vector<float> y(N * C), rstd(N), dx(N * C);
+  for (int64_t i = 0; i < N; ++i) {  // reference
+    double ss = 0;
+    for (int64_t c = 0; c < C; ++c) ss += double(x[i * C + c]) * x[i * C + c];
+    const double rs = 1 / std::sqrt(ss / C + 1e-5);
+    rmsnorm_forward(&pool, x.data(), w.data(), y.data(), rstd.data(), N, C, 1e-5f);
+    for (int64_t c = 0; c < C; ++c) CHECK_NEAR(y[i * C + c], x[i * C + c] * rs * w[c], 1e-6);
+  }
+  auto loss = [&] {
+    rmsnorm_forward(&pool, x.data(), w.data(), y.data(), rstd.data(), N, C, 1e-5f);
+    return dot(r, y);
+  };
+  loss();
+  rmsnorm_backward(&pool, r.data(), x.data(), w.data(), rstd.data(), dx.data(), false, N, C);
+  check_grad("rmsnorm dx", x, dx, loss, 1e-3f, 1e-3, 1e-2);
+}
+
+TEST(rope_matches_rotate_half_and_backward_inverts) {
+  ThreadPool pool(2);
+  const int64_t N = 4, heads = 3, D = 8;
+  const auto inv = rope_inv_freq(D, 10000.0, RopeScaling{});
+  for (int i = 0; i < D / 2; ++i) CHECK_NEAR(inv[i], std::pow(10000.0, -2.0 * i / D), 1e-6 * inv[i]);
+  auto x = randv(N * heads * D, 30), r = randv(N * heads * D, 31);
+  std::vector<int32_t> pos = {0, 3, 17, 1000};
+  std::vector<float> y = x;
+  rope_forward(&pool, y.data(), pos.data(), inv.data(), N, heads, D);
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t h = 0; h < heads; ++h)
+      for (int64_t d = 0; d < D; ++d) {
+        const float* v = x.data() + (i * heads + h) * D;
+        const double ang = double(float(pos[i]) * inv[d % (D / 2)]);
+        const double rot = d < D / 2 ? -v[d + D / 2] : v[d - D / 2];
+        CHECK_NEAR(y[(i * heads + h) * D + d], v[d] * std::cos(ang) + rot * std::sin(ang), 1e-5);
+      }
+  auto loss = [&] {
+    std::vector<float> t = x;
+    rope_forward(&pool, t.data(), pos.data(), inv.data(), N, heads, D);
+    return dot(r, t);
+  };
+  std::vector<float> dx = r;
+  rope_backward(&pool, dx.data(), pos.data(), inv.data(), N, heads, D);
+  check_grad("rope dx", x, dx, loss, 1e-2f, 1e-3, 1e-3);
+}
+
+TEST(rope_llama3_scaling_bands) {
+  RopeScaling s;
+  s.type = "llama3", s.factor = 8, s.low_freq_factor = 1, s.high_freq_factor = 4, s.original_max_position_embeddings = 8192;
+  const int D = 128;
+  const auto plain = rope_inv_freq(D, 500000.0, RopeScaling{});
+  const auto scaled = rope_inv_freq(D, 500000.0, s);
+  for (int i = 0; i < D / 2; ++i) {
+    const double f = plain[i], wl = 2 * M_PI / f;
+    double want = f;  // wavelength below 8192/4: unchanged
+    if (wl > 8192.0) want = f / 8;
+    else if (wl >= 2048.0) {
+      const double sm = (8192.0 / wl - 1) / 3;
+      want = (1 - sm) * f / 8 + sm * f;
+    }
+    CHECK_NEAR(scaled[i], want, 1e-6 * want);
+  }
+  CHECK_EQ(scaled[0], plain[0]);
+  CHECK_NEAR(scaled[D / 2 - 1], plain[D / 2 - 1] / 8, 1e-6 * plain[D / 2 - 1]);
+  RopeScaling bad;
+  bad.type = "yarn";
+  CHECK_THROWS(rope_inv_freq(D, 1e4, bad), "yarn");
+}
+
+TEST(swiglu_forward_and_backward) {
+  ThreadPool pool(2);
+  const int64_t n = 50;
+  auto g = randv(n, 40, 3.f), u = randv(n, 41, 2.f), r = randv(n, 42);
+  std::vector<float> h(n), dg(n), du(n);
+  swiglu_forward(&pool, g.data(), u.data(), h.data(), n);
+  for (int64_t i = 0; i < n; ++i) CHECK_NEAR(h[i], g[i] / (1 + std::exp(-double(g[i]))) * u[i], 1e-6);
+  auto loss = [&] {
+    swiglu_forward(&pool, g.data(), u.data(), h.data(), n);
+    return dot(r, h);
+  };
+  swiglu_backward(&pool, r.data(), g.data(), u.data(), dg.data(), du.data(), n);
+  check_grad("swiglu dg", g, dg, loss, 1e-3f, 1e-4, 1e-3);
+  check_grad("swiglu du", u, du, loss, 1e-3f, 1e-4, 1e-3);
+}
+
+TEST(embedding_lookup_scatter_and_bad_ids) {
+  ThreadPool pool(2);
+  const int64_t V = 7, C = 5;
+  auto table = randv(V * C, 50);
+  std::vector<int32_t> ids = {3, 0, 3, 6};
+  std::vector<float> out(ids.size() * C), dt(V * C, 0.f);
+  embedding_forward(&pool, ids.data(), table.data(), out.data(), 4, V, C);
+  for (int i = 0; i < 4; ++i)
+    for (int c = 0; c < C; ++c) CHECK_EQ(out[i * C + c], table[ids[i] * C + c]);
+  auto r = randv(ids.size() * C, 51);
+  embedding_backward(ids.data(), r.data(), dt.data(), 4, V, C);
+  auto loss = [&] {
+    embedding_forward(&pool, ids.data(), table.data(), out.data(), 4, V, C);
+    return dot(r, out);
+  };
+  check_grad("embedding dtable", table, dt, loss, 1e-2f, 1e-5, 1e-4);
+  std::vector<int32_t> bad = {1, 7};
+  CHECK_THROWS(embedding_forward(&pool, bad.data(), table.data(), out.data(), 2, V, C), "token id 7 at position 1");
+}
+
+TEST(cross_entropy_forward_backward_with_ignored_targets) {
+  ThreadPool pool(2);
+  const int64_t N = 4, V = 9;
+  auto z = randv(N * V, 60, 4.f);
+  std::vector<int32_t> t = {2, -1, 8, 0};
+  double want = 0;
+  for (int64_t i = 0; i < N; ++i) {
+    if (t[i] < 0) continue;
+    double s = 0;
+    for (int64_t j = 0; j < V; ++j) s += std::exp(double(z[i * V + j]));
+    want += std::log(s) - z[i * V + t[i]];
+  }
+  std::vector<float> losses(N);
+  const CeSum f = cross_entropy_forward(&pool, z.data(), t.data(), losses.data(), N, V);
+  CHECK_NEAR(f.sum, want, 1e-5);
+  CHECK_EQ(f.count, int64_t(3));
+  CHECK_EQ(losses[1], 0.f);
+  std::vector<float> d = z;
+  const CeSum fb = cross_entropy_forward_backward(&pool, d.data(), t.data(), 0.5f, N, V);
+  CHECK_NEAR(fb.sum, want, 1e-5);
+  for (int64_t j = 0; j < V; ++j) CHECK_EQ(d[1 * V + j], 0.f);
+  auto loss = [&] { return 0.5 * cross_entropy_forward(&pool, z.data(), t.data(), nullptr, N, V).sum; };
+  check_grad("ce dlogits", z, d, loss, 1e-2f, 2e-4, 2e-3);
+  std::vector<int32_t> bad = {2, 9, 0, 0};
+  CHECK_THROWS(cross_entropy_forward(&pool, z.data(), bad.data(), nullptr, N, V), "target id 9");
+}
+
+namespace {
+// Straight-loop attention in double: the reference for the GEMM-based kernel.
+std::vector<double> naive_attention(const AttnShape& s, const std::vector<float>& q, const std::vector<float>& k,
+                                    const std::vector<float>& v, const std::vector<int32_t>& seg) {
+  const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd;
+  std::vector<double> out(s.B * s.Tq * qs, 0.0);
+  for (int64_t b = 0; b < s.B; ++b)
+    for (int64_t h = 0; h < s.nh; ++h) {
+      const int64_t g = h / (s.nh / s.nkv);
+      for (int64_t i = 0; i < s.Tq; ++i) {
+        const int64_t lo = seg.empty() ? 0 : seg[b * s.Tq + i], hi = s.q_offset + i;
+        std::vector<double> w(s.Tk, 0.0);
+        double mx = -1e300, sum = 0;
+        for (int64_t j = lo; j <= hi; ++j) {
+          double d = 0;
+          for (int64_t c = 0; c < s.hd; ++c)
+            d += double(q[(b * s.Tq + i) * qs + h * s.hd + c]) * k[(b * s.Tk + j) * ks + g * s.hd + c];
+          w[j] = d / std::sqrt(double(s.hd));
+          mx = std::max(mx, w[j]);
+        }
+        for (int64_t j = lo; j <= hi; ++j) sum += (w[j] = std::exp(w[j] - mx));
+        for (int64_t j = lo; j <= hi; ++j)
+          for (int64_t c = 0; c < s.hd; ++c)
+            out[(b * s.Tq + i) * qs + h * s.hd + c] += w[j] / sum * v[(b * s.Tk + j) * ks + g * s.hd + c];
+      }
+    }
+  return out;
+}
+}  // namespace
+
+TEST(attention_gqa_segments_forward_and_backward) {
+  ThreadPool pool(2);
+  AttnShape s{2, 7, 7, 4, 2, 8, 0};
+  const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd;
+  auto q = randv(s.B * s.Tq * qs, 70), k = randv(s.B * s.Tk * ks, 71), v = randv(s.B * s.Tk * ks, 72);
+  auto r = randv(s.B * s.Tq * qs, 73);
+  // row 0: one sequence; row 1: segments [0,3) and [3,7)
+  std::vector<int32_t> seg = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3};
+  std::vector<float> P(s.B * s.nh * s.Tq * s.Tk), out(s.B * s.Tq * qs);
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+  const auto want = naive_attention(s, q, k, v, seg);
+  for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
+  auto loss = [&] {
+    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+    return dot(r, out);
+  };
+  loss();
+  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
+  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), r.data(), dq.data(), dk.data(),
+                     dv.data());
+  check_grad("attention dq", q, dq, loss, 1e-2f, 2e-4, 2e-3);
+  check_grad("attention dk", k, dk, loss, 1e-2f, 2e-4, 2e-3);
+  check_grad("attention dv", v, dv, loss, 1e-2f, 2e-4, 2e-3);
+}
+
+TEST(attention_with_query_offset_matches_reference) {
+  ThreadPool pool(2);
+  AttnShape s{1, 3, 10, 4, 1, 16, 7};  // 3 new queries after 7 cached keys, MQA
+  auto q = randv(s.Tq * s.nh * s.hd, 80), k = randv(s.Tk * s.hd, 81), v = randv(s.Tk * s.hd, 82);
+  std::vector<float> out(q.size());
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), nullptr, nullptr, out.data());
+  const auto want = naive_attention(s, q, k, v, {});
+  for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
+}
