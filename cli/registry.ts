@@ -1,8 +1,13 @@
 import type { Command } from "./command";
+import { benchCommand } from "./commands/bench";
 import { doctorCommand } from "./commands/doctor";
+import { generateCommand } from "./commands/generate";
+import { logprobsCommand } from "./commands/logprobs";
+import { mergeCommand } from "./commands/merge";
+import { trainCommand } from "./commands/train";
 
 // Implemented subcommands, in the order `tuneforge --help` lists them.
-export const COMMANDS: Command[] = [doctorCommand];
+export const COMMANDS: Command[] = [trainCommand, generateCommand, logprobsCommand, mergeCommand, benchCommand, doctorCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,0 +1,102 @@
+import { withAbort } from "../../native/index";
+import { loadChatTokenizer, type ChatMessage } from "../../lib/tokenizer";
+import { StreamDecoder } from "../../lib/tokenizer/stream";
+import { parseCommandOptions, UsageError } from "../args";
+import type { Command } from "../command";
+import { MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireAdapterDir, requireModelDir, requireOption } from "../native/options";
+
+// tuneforge generate – a completion from the native trainer's model (and adapter), streamed as it decodes.
+// Stops at the model's end-of-turn tokens, at --stop strings (found in decoded text) or at --max-tokens.
+
+function parseMessages(raw: string): ChatMessage[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(`generate: --messages is not valid JSON (${(err as Error).message})`);
+  }
+  const list = Array.isArray(value) ? value : (value as { messages?: unknown } | null)?.messages;
+  if (!Array.isArray(list) || list.length === 0) throw new UsageError('generate: --messages must be a JSON array of {"role", "content"} messages (or {"messages": [...]})');
+  list.forEach((m, i) => {
+    const msg = m as { role?: unknown; content?: unknown } | null;
+    if (typeof msg?.role !== "string" || typeof msg.content !== "string") throw new UsageError(`generate: --messages[${i}] needs a string "role" and "content"`);
+  });
+  return list as ChatMessage[];
+}
+
+export const generateCommand: Command = {
+  name: "generate",
+  summary: "generate a completion for a prompt or chat messages",
+  usage: [
+    "Usage: tuneforge generate --model DIR [--adapter DIR] (--prompt TEXT | --messages JSON) [options]",
+    "",
+    "--prompt is raw text; --messages is rendered with the model's chat template (plus the assistant prompt).",
+    "",
+    "Options:",
+    "  --max-tokens 256    most tokens to generate",
+    "  --temperature 0     0 = greedy (deterministic)",
+    "  --top-p 1           nucleus sampling mass",
+    "  --seed 0            sampling seed",
+    "  --stop STRING       also stop at this text (repeatable)",
+    "  --adapter DIR       a PEFT LoRA adapter folder to apply",
+    ...MODEL_LOAD_USAGE.map((l) => l.replace("held in memory", "held in memory (default none)")),
+    '  --json              print {"completion", "finish_reason", "tokens"} instead of streaming text',
+    "",
+  ].join("\n"),
+  async run(args, ctx) {
+    const { values: v } = parseCommandOptions("generate", args, {
+      model: { type: "string" },
+      adapter: { type: "string" },
+      prompt: { type: "string" },
+      messages: { type: "string" },
+      "max-tokens": { type: "string" },
+      temperature: { type: "string" },
+      "top-p": { type: "string" },
+      seed: { type: "string" },
+      stop: { type: "string", multiple: true },
+      json: { type: "boolean", default: false },
+      ...MODEL_LOAD_OPTIONS,
+    });
+    const modelDir = requireModelDir("generate", requireOption("generate", "model", v.model, "DIR"));
+    if ((v.prompt === undefined) === (v.messages === undefined)) throw new UsageError("generate: give exactly one of --prompt TEXT or --messages JSON");
+    const maxTokens = numberOption("generate", "max-tokens", v["max-tokens"], 256, { min: 1, integer: true });
+    const temperature = numberOption("generate", "temperature", v.temperature, 0, { min: 0, max: 100 });
+    const topP = numberOption("generate", "top-p", v["top-p"], 1, { min: 1e-6, max: 1 });
+    const seed = numberOption("generate", "seed", v.seed, 0, { min: 0, integer: true });
+    const adapterDir = v.adapter ? requireAdapterDir("generate", v.adapter) : undefined;
+
+    const chat = loadChatTokenizer(modelDir);
+    const text = v.messages !== undefined ? chat.render(parseMessages(v.messages), { addGenerationPrompt: true }) : v.prompt!;
+    const prompt = chat.encode(text);
+    if (prompt.length === 0) throw new UsageError("generate: the prompt is empty");
+
+    const { model } = await openModel("generate", ctx.root, modelDir, v, "none");
+    try {
+      const info = model.info();
+      if (prompt.length + maxTokens > info.maxPositionEmbeddings) {
+        throw new Error(`generate: the prompt (${prompt.length} tokens) plus --max-tokens ${maxTokens} exceeds the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
+      }
+      const stopTokenIds = [...new Set([...info.eosTokenIds, ...chat.stopTokenIds])];
+      const decoder = new StreamDecoder(chat, v.stop ?? []);
+      const abort = new AbortController();
+      const onToken = (_index: number, token: number) => {
+        if (stopTokenIds.includes(token) || decoder.stopped) return;
+        const piece = decoder.push(token);
+        if (!v.json && piece) ctx.out(piece);
+        // A stop string ends this (only) prompt: stop the trainer instead of decoding to max-tokens.
+        if (decoder.stopped) abort.abort();
+      };
+      const [result] = await withAbort(model, abort.signal, () => model.generate([prompt], { maxTokens, temperature, topP, seed, stopTokenIds, adapterDir }, onToken));
+      const rest = decoder.flush();
+      if (!v.json) ctx.out(rest + "\n");
+      const finishReason = decoder.stopped ? "stop" : result!.finishReason;
+      if (v.json) {
+        const tokens = result!.tokens.filter((t, i, all) => !(i === all.length - 1 && stopTokenIds.includes(t)));
+        ctx.out(JSON.stringify({ completion: decoder.text, finish_reason: finishReason, tokens }) + "\n");
+      }
+      return 0;
+    } finally {
+      model.close();
+    }
+  },
+};

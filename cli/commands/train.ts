@@ -1,0 +1,161 @@
+import path from "node:path";
+import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
+import { loadChatTokenizer, readChatJsonl, tokenizeDataset, type DatasetReport } from "../../lib/tokenizer";
+import { parseCommandOptions } from "../args";
+import type { Command } from "../command";
+import { choiceOption, MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireModelDir, requireOption } from "../native/options";
+import { jsonStepLine, textStepLine } from "../native/progress";
+
+// tuneforge train – QLoRA/LoRA fine-tuning on chat JSONL with the native trainer; writes a PEFT adapter.
+// Defaults are the seed's (r 16, alpha 32, dropout 0.05, q/k/v/o, 3 epochs, batch 4 × accum 4, lr 2e-4).
+const USAGE = [
+  "Usage: tuneforge train --model DIR --data FILE.jsonl --out DIR [options]",
+  "",
+  "Trains a LoRA adapter on chat examples ({\"messages\": [...]} per line). The model's chat template renders",
+  "each example and only assistant replies are trained on (messages with \"weight\": 0 are skipped).",
+  "",
+  "Options:",
+  "  --validation FILE.jsonl  held-out examples; their loss is reported (valid_loss)",
+  ...MODEL_LOAD_USAGE.map((l) => l.replace("frozen base weights are held in memory", "frozen base weights are held in memory (default nf4)")),
+  "  --rank 16 --alpha 32 --dropout 0.05 --rslora --targets q_proj,k_proj,v_proj,o_proj   LoRA",
+  "  --epochs 3 --batch-size 4 --grad-accum 4 --lr 2e-4 --weight-decay 0.01",
+  "  --schedule cosine|linear|constant --warmup-ratio 0.03 --max-grad-norm 1.0",
+  "  --max-seq-len 2048      longer examples are truncated (reported)",
+  "  --seed 0                same seed, same data → same adapter",
+  "  --eval-every N          optimizer steps between validation passes (default: each epoch)",
+  "  --checkpoint-every N    optimizer steps between checkpoints (default: each epoch)",
+  "  --resume DIR            continue from a checkpoint folder (out/checkpoints/step-N)",
+  "  --packing               pack examples into max-seq-len rows",
+  "  --gradient-checkpointing  recompute activations in backward (less memory)",
+  "  --json                  one JSON object per optimizer step, then {\"done\": true, ...}",
+  "",
+  "Ctrl-C stops at the next step and keeps the last checkpoint; a second Ctrl-C exits at once.",
+  "",
+].join("\n");
+
+const TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+export const trainCommand: Command = {
+  name: "train",
+  summary: "fine-tune a LoRA adapter on chat JSONL with the native trainer",
+  usage: USAGE,
+  async run(args, ctx) {
+    const { values: v } = parseCommandOptions("train", args, {
+      model: { type: "string" },
+      data: { type: "string" },
+      validation: { type: "string" },
+      out: { type: "string" },
+      ...MODEL_LOAD_OPTIONS,
+      rank: { type: "string" },
+      alpha: { type: "string" },
+      dropout: { type: "string" },
+      rslora: { type: "boolean", default: false },
+      targets: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      "grad-accum": { type: "string" },
+      lr: { type: "string" },
+      "weight-decay": { type: "string" },
+      schedule: { type: "string" },
+      "warmup-ratio": { type: "string" },
+      "max-grad-norm": { type: "string" },
+      "max-seq-len": { type: "string" },
+      seed: { type: "string" },
+      "eval-every": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      resume: { type: "string" },
+      packing: { type: "boolean", default: false },
+      "gradient-checkpointing": { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+    });
+    const modelDir = requireModelDir("train", requireOption("train", "model", v.model, "DIR (a Hugging Face model folder)"));
+    const dataFile = requireOption("train", "data", v.data, "FILE.jsonl (chat examples)");
+    const outDir = path.resolve(requireOption("train", "out", v.out, "DIR (where the adapter is written)"));
+    const targets = (v.targets ?? "q_proj,k_proj,v_proj,o_proj").split(",").map((t) => t.trim()).filter(Boolean);
+    const bad = targets.filter((t) => !TARGETS.includes(t));
+    if (bad.length || targets.length === 0) throw new Error(`train: --targets must list modules among ${TARGETS.join(", ")}; got ${bad.join(", ") || "nothing"}`);
+    let maxSeqLen = numberOption("train", "max-seq-len", v["max-seq-len"], 2048, { min: 2, integer: true });
+    const n = (flag: string, fallback: number, o: Parameters<typeof numberOption>[4] = {}) => numberOption("train", flag, (v as Record<string, unknown>)[flag] as string | undefined, fallback, o);
+    const options: TrainOptions = {
+      lora: { rank: n("rank", 16, { min: 1, integer: true }), alpha: n("alpha", 32, { min: 0 }), dropout: n("dropout", 0.05, { min: 0, max: 0.99 }), rslora: v.rslora, targets },
+      epochs: n("epochs", 3, { min: 1, integer: true }),
+      batchSize: n("batch-size", 4, { min: 1, integer: true }),
+      gradAccum: n("grad-accum", 4, { min: 1, integer: true }),
+      lr: n("lr", 2e-4, { min: 0 }),
+      weightDecay: n("weight-decay", 0.01, { min: 0 }),
+      schedule: choiceOption("train", "schedule", v.schedule, ["cosine", "linear", "constant"] as const, "cosine"),
+      warmupRatio: n("warmup-ratio", 0.03, { min: 0, max: 1 }),
+      maxGradNorm: n("max-grad-norm", 1.0),
+      seed: n("seed", 0, { min: 0, integer: true }),
+      evalEvery: n("eval-every", 0, { min: 0, integer: true }),
+      checkpointEvery: n("checkpoint-every", 0, { min: 0, integer: true }),
+      packing: v.packing,
+      gradientCheckpointing: v["gradient-checkpointing"],
+      outDir,
+      ...(v.resume ? { resumeFrom: path.resolve(v.resume) } : {}),
+      baseModelName: modelDir,
+    };
+    const note = (text: string) => ctx.err(`train: ${text}\n`);
+
+    // Read the data and tokenizer first: their errors should not wait for a model load.
+    const chat = loadChatTokenizer(modelDir);
+    const trainRaw = readChatJsonl(dataFile);
+    const validRaw = v.validation ? readChatJsonl(v.validation) : undefined;
+    const { model } = await openModel("train", ctx.root, modelDir, v, "nf4");
+    try {
+      const info = model.info();
+      if (maxSeqLen > info.maxPositionEmbeddings) {
+        note(`--max-seq-len ${maxSeqLen} exceeds the model's max_position_embeddings ${info.maxPositionEmbeddings}; using ${info.maxPositionEmbeddings}`);
+        maxSeqLen = info.maxPositionEmbeddings;
+      }
+      options.maxSeqLen = maxSeqLen;
+      const train = tokenizeDataset(chat, trainRaw, { maxSeqLen, file: dataFile });
+      const valid = validRaw && v.validation ? tokenizeDataset(chat, validRaw, { maxSeqLen, file: v.validation }) : undefined;
+      const describe = (what: string, r: DatasetReport) =>
+        `${what}: ${r.examples} examples, ${r.tokens} tokens (${r.trainableTokens} trained on)` +
+        (r.truncatedExamples ? `; ${r.truncatedExamples} truncated at ${maxSeqLen} tokens (${r.truncatedTokens} tokens cut)` : "");
+      note(describe(dataFile, train.report));
+      if (valid) note(describe(v.validation!, valid.report));
+
+      const tty = !v.json && process.stderr.isTTY;
+      const onProgress = (r: StepReport) => {
+        if (v.json) ctx.out(jsonStepLine(r) + "\n");
+        else if (tty) ctx.err(`\r${textStepLine(r)}\x1b[K`);
+        else ctx.err(`${textStepLine(r)}\n`);
+      };
+      // First Ctrl-C: stop at the next step boundary (the trainer keeps the last checkpoint). Second: exit.
+      const abort = new AbortController();
+      const onSigint = () => {
+        if (abort.signal.aborted) process.exit(130);
+        note("stopping after the current step (Ctrl-C again to exit now)");
+        abort.abort();
+      };
+      process.on("SIGINT", onSigint);
+      let result;
+      try {
+        result = await withAbort(model, abort.signal, () => model.train(train.examples, valid?.examples ?? null, options, onProgress));
+      } finally {
+        process.off("SIGINT", onSigint);
+        if (tty) ctx.err("\n");
+      }
+      const done = {
+        done: true,
+        steps: result.steps,
+        adapter: result.adapterDir,
+        final_loss: result.finalLoss,
+        ...(result.finalValidLoss !== undefined ? { valid_loss: result.finalValidLoss } : {}),
+        cancelled: result.cancelled,
+        ...(result.lastCheckpoint ? { last_checkpoint: result.lastCheckpoint } : {}),
+        examples: train.report.examples,
+        tokens: train.report.tokens,
+        truncated_examples: train.report.truncatedExamples,
+        truncated_tokens: train.report.truncatedTokens,
+      };
+      if (v.json) ctx.out(JSON.stringify(done) + "\n");
+      else ctx.out(`${result.cancelled ? "stopped early" : "done"}: ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}; adapter in ${result.adapterDir}\n`);
+      return result.cancelled ? 130 : 0;
+    } finally {
+      model.close();
+    }
+  },
+};

@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { flopsPerToken, loraParameters } from "./flops";
+
+// Llama-3.1-8B: the reference's worked example (r=16 on all 7 modules, T=2048 → ≈31.9 GFLOP/token).
+const llama8b = { hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, headDim: 128, matmulParameters: 6.98e9 + 4096 * 128256 };
+const all = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+
+describe("FLOP accounting", () => {
+  it("counts LoRA parameters as r·(in+out) per module per layer", () => {
+    expect(loraParameters(llama8b, 16, ["q_proj"])).toBe(32 * 16 * (4096 + 4096));
+    expect(loraParameters(llama8b, 16, ["k_proj"])).toBe(32 * 16 * (4096 + 1024));
+    expect(loraParameters(llama8b, 16, all)).toBe(41_943_040);
+  });
+
+  it("reproduces the reference's ≈31.9 GFLOP/token for Llama-3.1-8B at T=2048", () => {
+    expect(flopsPerToken(llama8b, 16, all, 2048) / 1e9).toBeCloseTo(31.9, 0);
+  });
+});
