@@ -1,0 +1,163 @@
+// NF4 quantization, bit-exact with bitsandbytes' CUDA kernels (kQuantizeBlockwise / dQuantizeNF4):
+//  - absmax per block of 64 over the row-major flattened weight; values are multiplied by the float
+//    reciprocal 1/absmax (not divided), as bitsandbytes does, because the two can differ in the last bit;
+//  - the code is chosen by bitsandbytes' decision tree on the float midpoints between neighbouring codes,
+//    with strict '>' so a value exactly on a midpoint takes the lower code;
+//  - two codes per byte, the first element in the high nibble; an odd tail is padded with 0.0;
+//  - an all-zero block has absmax 0, so 0 * (1/0) = NaN, every comparison fails and the code is 0 (-1.0);
+//    it dequantizes to -1.0 * 0 = 0 all the same. We keep that rather than "fix" it, to stay bit-exact.
+// Double quantization follows bitsandbytes.functional.quantize_4bit(compress_statistics=True).
+#include "quant/nf4.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "common/error.h"
+#include "quant/nf4_internal.h"
+
+namespace tf {
+
+const float kNf4Code[16] = {-1.0f,
+                            -0.6961928009986877f,
+                            -0.5250730514526367f,
+                            -0.39491748809814453f,
+                            -0.28444138169288635f,
+                            -0.18477343022823334f,
+                            -0.09105003625154495f,
+                            0.0f,
+                            0.07958029955625534f,
+                            0.16093020141124725f,
+                            0.24611230194568634f,
+                            0.33791524171829224f,
+                            0.44070982933044434f,
+                            0.5626170039176941f,
+                            0.7229568362236023f,
+                            1.0f};
+
+uint8_t nf4_nearest_code(float x) {
+  // bitsandbytes' dQuantizeNF4 tree; each constant is the midpoint of two neighbouring codes.
+  if (x > 0.03979014977812767f) {
+    if (x > 0.3893125355243683f) {
+      if (x > 0.6427869200706482f) return x > 0.8614784181118011f ? 0b1111 : 0b1110;
+      return x > 0.5016634166240692f ? 0b1101 : 0b1100;
+    }
+    if (x > 0.2035212516784668f) return x > 0.2920137718319893f ? 0b1011 : 0b1010;
+    return x > 0.1202552504837513f ? 0b1001 : 0b1000;
+  }
+  if (x > -0.33967943489551544f) {
+    if (x > -0.13791173323988914f) return x > -0.045525018125772476f ? 0b0111 : 0b0110;
+    return x > -0.23460740596055984f ? 0b0101 : 0b0100;
+  }
+  if (x > -0.6106329262256622f) return x > -0.4599952697753906f ? 0b0011 : 0b0010;
+  return x > -0.8480964004993439f ? 0b0001 : 0b0000;
+}
+
+float Nf4Tensor::block_absmax(int64_t block) const {
+  if (!double_quant) return absmax[size_t(block)];
+  // dequantize_blockwise gives code * absmax2 (rounded to float), then bitsandbytes adds the offset.
+  float v = dynamic_map_signed()[absmax_q8[size_t(block)]] * absmax2[size_t(block / kNf4DoubleQuantBlockSize)];
+  return v + absmax_offset;
+}
+
+size_t Nf4Tensor::bytes() const {
+  size_t b = packed.size();
+  if (double_quant) b += absmax_q8.size() + absmax2.size() * sizeof(float) + sizeof(float);
+  else b += absmax.size() * sizeof(float);
+  return b;
+}
+
+Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_quant) {
+  TF_CHECK(rows >= 0 && cols >= 0, "nf4_quantize: invalid shape [" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
+  Nf4Tensor t;
+  t.rows = rows;
+  t.cols = cols;
+  t.double_quant = double_quant;
+  const int64_t n = t.numel();
+  TF_CHECK(n == 0 || w, "nf4_quantize: no weight data");
+  const int64_t nb = t.num_blocks();
+  t.packed.assign(size_t((n + 1) / 2), 0);
+  std::vector<float> absmax(static_cast<size_t>(nb));
+
+  for (int64_t b = 0; b < nb; ++b) {
+    const int64_t i0 = b * kNf4BlockSize, i1 = std::min(n, i0 + kNf4BlockSize);
+    float m = 0.0f;
+    for (int64_t i = i0; i < i1; ++i) {
+      // A NaN/Inf weight would silently poison a whole block; the caller wraps this with the tensor name.
+      if (!std::isfinite(w[i]))
+        throw Error("nf4_quantize: weight [" + std::to_string(rows) + ", " + std::to_string(cols) +
+                    "] has a non-finite value at element " + std::to_string(i));
+      m = std::fmax(m, std::fabs(w[i]));
+    }
+    absmax[size_t(b)] = m;
+    const float inv = 1.0f / m;
+    // Pad to the block's even end with 0.0, as the kernel's load does for the tail.
+    for (int64_t i = i0; i < i1; i += 2) {
+      uint8_t hi = nf4_nearest_code(w[i] * inv);
+      uint8_t lo = nf4_nearest_code((i + 1 < i1 ? w[i + 1] : 0.0f) * inv);
+      t.packed[size_t(i / 2)] = uint8_t(hi << 4 | lo);
+    }
+  }
+
+  if (!double_quant) {
+    t.absmax = std::move(absmax);
+    return t;
+  }
+  // offset = absmax.mean(); (absmax - offset) blockwise-quantized in blocks of 256 with the dynamic map.
+  double sum = 0;
+  for (float a : absmax) sum += a;
+  t.absmax_offset = nb ? float(sum / double(nb)) : 0.0f;
+  const float* code = dynamic_map_signed().data();
+  const int64_t nb2 = (nb + kNf4DoubleQuantBlockSize - 1) / kNf4DoubleQuantBlockSize;
+  t.absmax_q8.resize(size_t(nb));
+  t.absmax2.resize(size_t(nb2));
+  for (int64_t b2 = 0; b2 < nb2; ++b2) {
+    const int64_t j0 = b2 * kNf4DoubleQuantBlockSize, j1 = std::min(nb, j0 + kNf4DoubleQuantBlockSize);
+    float m = 0.0f;
+    for (int64_t j = j0; j < j1; ++j) m = std::fmax(m, std::fabs(absmax[size_t(j)] - t.absmax_offset));
+    t.absmax2[size_t(b2)] = m;
+    const float inv = 1.0f / m;
+    for (int64_t j = j0; j < j1; ++j)
+      t.absmax_q8[size_t(j)] = dynamic_map_quantize(code, (absmax[size_t(j)] - t.absmax_offset) * inv);
+  }
+  return t;
+}
+
+void nf4_dequantize_rows(const Nf4Tensor& t, int64_t row_begin, int64_t row_end, float* out) {
+  TF_CHECK(row_begin >= 0 && row_begin <= row_end && row_end <= t.rows,
+           "nf4_dequantize_rows: rows [" + std::to_string(row_begin) + ", " + std::to_string(row_end) +
+               ") outside a tensor of " + std::to_string(t.rows) + " rows");
+  const int64_t i0 = row_begin * t.cols, i1 = row_end * t.cols;
+  int64_t i = i0;
+  while (i < i1) {
+    // One block (or the part of it inside the range) at a time, through a 16-entry table of code * absmax.
+    const int64_t block = i / kNf4BlockSize;
+    const int64_t end = std::min(i1, (block + 1) * kNf4BlockSize);
+    const float a = t.block_absmax(block);
+    float lut[16];
+    for (int k = 0; k < 16; ++k) lut[k] = kNf4Code[k] * a;
+    float* o = out + (i - i0);
+    if (i & 1) {  // range starts on a low nibble (odd column count)
+      *o++ = lut[t.packed[size_t(i / 2)] & 0xF];
+      ++i;
+    }
+    const uint8_t* p = t.packed.data() + i / 2;
+    for (; i + 1 < end; i += 2, ++p) {
+      o[0] = lut[*p >> 4];
+      o[1] = lut[*p & 0xF];
+      o += 2;
+    }
+    if (i < end) {
+      *o = lut[*p >> 4];
+      ++i;
+    }
+  }
+}
+
+std::vector<float> nf4_dequantize(const Nf4Tensor& t) {
+  std::vector<float> out(size_t(t.numel()));
+  nf4_dequantize_rows(t, 0, t.rows, out.data());
+  return out;
+}
+
+}  // namespace tf
