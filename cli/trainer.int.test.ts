@@ -1,0 +1,130 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadNativeAddon } from "../native/index";
+import { writeTinyModel } from "../lib/testing/tiny-model";
+import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+
+// The trainer commands as other tools drive them: the real `tuneforge` bin as a child process on a
+// generated tiny model. Errors must be readable and exit non-zero without a crash (no signal, no stack).
+
+const bin = path.resolve("bin/tuneforge.mjs");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trainer-cli-"));
+let modelDir: string;
+let data: string;
+let adapter: string;
+
+type Run = { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string };
+function tuneforge(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+function expectCleanFailure(r: Run, message: RegExp): void {
+  expect(r.signal).toBeNull();
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr).not.toMatch(/^\s+at /m); // a message, not a stack trace
+}
+
+const logprobsOf = async (args: string[]) => {
+  const r = await tuneforge(["logprobs", ...args]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return (JSON.parse(r.stdout) as { logprobs: number[] }).logprobs;
+};
+
+beforeAll(() => {
+  loadNativeAddon(); // fails with "native addon not built: run `npm run native:build` …" when it is missing
+  modelDir = writeTinyModel({ dir: path.join(tmp, "model"), seed: 5 }).dir;
+  data = path.join(tmp, "train.jsonl");
+  fs.writeFileSync(data, toJsonl(colorTask(24)));
+  fs.writeFileSync(path.join(tmp, "valid.jsonl"), toJsonl(colorTask(6, 3)));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("tuneforge train / logprobs / generate / merge", () => {
+  it("train --json prints one parseable line per optimizer step, the loss falls, then a done line", async () => {
+    const out = path.join(tmp, "adapter");
+    const r = await tuneforge([
+      "train", "--model", modelDir, "--data", data, "--validation", "valid.jsonl", "--out", out, "--json",
+      "--rank", "8", "--alpha", "16", "--dropout", "0", "--epochs", "3", "--batch-size", "4", "--grad-accum", "2", "--lr", "1e-2", "--warmup-ratio", "0",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const steps = lines.filter((l) => !l.done);
+    const done = lines.at(-1)!;
+    expect(done).toMatchObject({ done: true, steps: steps.length, adapter: out, cancelled: false });
+    expect(steps.length).toBe(9); // 24 examples / (4 × 2) per step × 3 epochs
+    for (const s of steps) expect(Object.keys(s)).toEqual(expect.arrayContaining(["step", "loss", "lr", "tokens_per_sec", "elapsed_ms"]));
+    expect(steps.some((s) => typeof s.valid_loss === "number")).toBe(true);
+    expect(steps.at(-1)!.loss as number).toBeLessThan(steps[0]!.loss as number);
+    expect(r.stderr).toMatch(/24 examples/);
+    adapter = out;
+    const config = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as Record<string, unknown>;
+    expect(config).toMatchObject({ peft_type: "LORA", r: 8, lora_alpha: 16 });
+  }, 180_000);
+
+  it("logprobs prints n − 1 values, changed by the adapter", async () => {
+    const base = await logprobsOf(["--model", modelDir, "--tokens", "10,20,30,40,50"]);
+    expect(base).toHaveLength(4);
+    const tuned = await logprobsOf(["--model", modelDir, "--tokens", "10,20,30,40,50", "--adapter", adapter]);
+    expect(tuned).toHaveLength(4);
+    expect(tuned).not.toEqual(base);
+  }, 60_000);
+
+  it("generate is deterministic at temperature 0 and applies the chat template", async () => {
+    const args = ["generate", "--model", modelDir, "--adapter", adapter, "--messages", JSON.stringify(colorTask(1)[0]!.messages.slice(0, 2)), "--max-tokens", "12", "--json"];
+    const a = await tuneforge(args);
+    const b = await tuneforge(args);
+    expect(a.code, a.stderr).toBe(0);
+    const ja = JSON.parse(a.stdout) as { completion: string; finish_reason: string; tokens: number[] };
+    expect(JSON.parse(b.stdout)).toEqual(ja);
+    expect(["stop", "length"]).toContain(ja.finish_reason);
+    expect(ja.tokens.length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("merge writes a model whose logprobs match base + adapter", async () => {
+    const merged = path.join(tmp, "merged");
+    const r = await tuneforge(["merge", "--model", modelDir, "--adapter", adapter, "--out", merged]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of ["config.json", "tokenizer.json", "tokenizer_config.json"]) expect(fs.existsSync(path.join(merged, f))).toBe(true);
+    const tokens = "335,100,101,102,103,336,335,120,121";
+    const viaAdapter = await logprobsOf(["--model", modelDir, "--adapter", adapter, "--tokens", tokens]);
+    const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
+    // The merged weights are stored in bf16, so agreement is to bf16 rounding, not bit-exact.
+    viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
+  }, 60_000);
+});
+
+describe("trainer commands on bad input", () => {
+  it("a missing model folder", async () => {
+    expectCleanFailure(await tuneforge(["logprobs", "--model", path.join(tmp, "nope"), "--tokens", "1,2"]), /model folder .*nope does not exist/);
+  });
+
+  it("an unsupported architecture", async () => {
+    const dir = path.join(tmp, "gpt2");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["GPT2LMHeadModel"], model_type: "gpt2" }));
+    expectCleanFailure(await tuneforge(["logprobs", "--model", dir, "--tokens", "1,2"]), /GPT2LMHeadModel/);
+  });
+
+  it("a malformed JSONL line, by number", async () => {
+    const bad = path.join(tmp, "bad.jsonl");
+    fs.writeFileSync(bad, toJsonl(colorTask(2)) + "{not json\n");
+    expectCleanFailure(await tuneforge(["train", "--model", modelDir, "--data", bad, "--out", path.join(tmp, "x")]), /bad\.jsonl line 3: not valid JSON/);
+  });
+
+  it("an out-of-vocabulary token id", async () => {
+    expectCleanFailure(await tuneforge(["logprobs", "--model", modelDir, "--tokens", "1,2,100000"]), /tokens\[2\] = 100000 is not a token id of this model/);
+  });
+});

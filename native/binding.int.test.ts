@@ -1,0 +1,124 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadChatTokenizer, tokenizeDataset } from "../lib/tokenizer";
+import { writeTinyModel } from "../lib/testing/tiny-model";
+import { colorTask } from "../lib/testing/tiny-model/task";
+import { loadNativeAddon, type NativeAddon, type NativeModel, type StepReport, type TrainExample } from "./index";
+
+// The real addon on a generated tiny model: the binding's contract (Promises, progress, cancellation, one
+// operation at a time, errors as JS errors, a free event loop). `npm test` builds the addon first, so a
+// missing build fails here with the loader's message instead of skipping.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "binding-"));
+let addon: NativeAddon;
+let model: NativeModel;
+let examples: TrainExample[];
+let modelDir: string;
+
+beforeAll(async () => {
+  addon = loadNativeAddon();
+  modelDir = writeTinyModel({ dir: path.join(tmp, "model"), seed: 3 }).dir;
+  model = await addon.loadModel({ modelDir, threads: 2 });
+  const chat = loadChatTokenizer(modelDir);
+  const lines = colorTask(16).map((ex, i) => ({ ...ex, line: i + 1 }));
+  examples = tokenizeDataset(chat, lines, { maxSeqLen: 128, file: "task" }).examples;
+}, 60_000);
+afterAll(() => {
+  if (model && !model.busy) model.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const trainOpts = (out: string) => ({ lora: { rank: 4, alpha: 8, dropout: 0 }, epochs: 2, batchSize: 4, gradAccum: 1, lr: 1e-2, warmupRatio: 0, maxSeqLen: 128, outDir: path.join(tmp, out) });
+
+describe("native addon", () => {
+  it("reports its backends and the model's shape", () => {
+    expect(addon.backendsBuilt()).toContain("cpu");
+    const info = model.info();
+    expect(info).toMatchObject({ architecture: "LlamaForCausalLM", hiddenSize: 64, numLayers: 2, numHeads: 4 });
+    expect(info.vocabSize).toBeGreaterThan(300);
+    expect(info.eosTokenIds.length).toBeGreaterThan(0);
+  });
+
+  it("computes n − 1 finite, negative log-probabilities", async () => {
+    const lp = await model.logprobs([1, 2, 3, 4, 5, 6]);
+    expect(lp).toHaveLength(5);
+    for (const x of lp) expect(x).toBeLessThan(0);
+  });
+
+  it("rejects bad arguments synchronously with a TypeError naming the argument", () => {
+    expect(() => model.logprobs([1, 99999])).toThrow(/tokens\[1\] = 99999 is not a token id of this model \(vocab_size \d+/);
+    expect(() => addon.loadModel({ modelDir, quant: "nf5" as "nf4" })).toThrow(TypeError);
+    expect(() => addon.loadModel({ modelDir, quant: "nf5" as "nf4" })).toThrow(/loadModel options\.quant must be one of "none", "nf4"/);
+    expect(() => model.train(examples, null, { ...trainOpts("x"), lora: { rank: "4" as unknown as number } })).toThrow(/train options\.lora\.rank must be an integer/);
+    expect(() => model.train(examples, null, { ...trainOpts("x"), epohcs: 3 } as never)).toThrow(/unknown option "epohcs"/);
+  });
+
+  it("turns a C++ failure into a rejected Promise, not a crash", async () => {
+    await expect(addon.loadModel({ modelDir: path.join(tmp, "missing") })).rejects.toThrow(/missing/);
+    const bad = path.join(tmp, "gpt2");
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, "config.json"), JSON.stringify({ architectures: ["GPT2LMHeadModel"], model_type: "gpt2" }));
+    await expect(addon.loadModel({ modelDir: bad })).rejects.toThrow(/GPT2LMHeadModel.*Llama/is);
+  });
+
+  it("generates deterministically at temperature 0 and streams the same tokens", async () => {
+    const streamed: number[] = [];
+    const a = await model.generate([[1, 2, 3]], { maxTokens: 8, stopTokenIds: [] }, (i, t) => i === 0 && streamed.push(t));
+    const b = await model.generate([[1, 2, 3]], { maxTokens: 8, stopTokenIds: [] });
+    expect(a[0]!.tokens).toHaveLength(8);
+    expect(a[0]!.finishReason).toBe("length");
+    expect(b[0]!.tokens).toEqual(a[0]!.tokens);
+    expect(streamed).toEqual(a[0]!.tokens);
+  });
+
+  it("trains with per-step progress while the event loop keeps running, one operation at a time", async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const reports: StepReport[] = [];
+    const done = model.train(examples, examples.slice(0, 4), trainOpts("adapter"), (r) => reports.push(r));
+    expect(model.busy).toBe("train");
+    expect(() => model.logprobs([1, 2, 3])).toThrow(/cannot start logprobs while train is running/);
+    expect(() => model.close()).toThrow(/cannot close while train is running/);
+    const result = await done;
+    clearInterval(timer);
+    expect(model.busy).toBeNull();
+    expect(ticks).toBeGreaterThan(2);
+    expect(result.cancelled).toBe(false);
+    expect(reports.length).toBe(result.steps);
+    expect(reports.map((r) => r.step)).toEqual(Array.from({ length: result.steps }, (_, i) => i + 1));
+    expect(reports[0]!.totalSteps).toBe(result.steps);
+    expect(reports.at(-1)!.loss).toBeLessThan(reports[0]!.loss);
+    expect(fs.existsSync(path.join(result.adapterDir, "adapter_model.safetensors"))).toBe(true);
+    expect(fs.existsSync(path.join(result.adapterDir, "adapter_config.json"))).toBe(true);
+    const base = await model.logprobs(examples[0]!.tokens);
+    const tuned = await model.logprobs(examples[0]!.tokens, result.adapterDir);
+    expect(tuned).not.toEqual(base);
+  }, 120_000);
+
+  it("stops at a step boundary on cancel()", async () => {
+    let cancelled = false;
+    const result = await model.train(examples, null, { ...trainOpts("cancelled"), epochs: 20 }, (r) => {
+      if (r.step === 2 && !cancelled) cancelled = model.cancel();
+    });
+    expect(cancelled).toBe(true);
+    expect(result.cancelled).toBe(true);
+    expect(result.steps).toBeLessThan(20 * 4);
+    expect(model.busy).toBeNull();
+  }, 120_000);
+
+  it("rejects with the error a progress callback throws, and stops training", async () => {
+    const boom = new Error("progress handler failed");
+    await expect(model.train(examples, null, { ...trainOpts("throwing"), epochs: 20 }, () => { throw boom; })).rejects.toBe(boom);
+    expect(model.busy).toBeNull();
+  }, 120_000);
+
+  it("closes: later calls say the model is closed", async () => {
+    const m = await addon.loadModel({ modelDir, quant: "nf4", doubleQuant: true });
+    expect(m.info().weightBytes).toBeLessThan(model.info().weightBytes);
+    m.close();
+    expect(m.closed).toBe(true);
+    expect(() => m.logprobs([1, 2])).toThrow(/closed/);
+  });
+});
