@@ -189,11 +189,11 @@ export function loadNativeAddon(root: string = defaultRoot()): NativeAddon {
 export async function withAbort<T>(model: NativeModel, signal: AbortSignal | undefined, start: () => Promise<T>): Promise<T> {
   if (!signal) return start();
   if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error("aborted before it started");
-  const promise = start();
+  // Listen before starting: start() may itself trigger the abort (a callback that runs synchronously).
   const onAbort = () => model.cancel();
   signal.addEventListener("abort", onAbort, { once: true });
   try {
-    return await promise;
+    return await start();
   } finally {
     signal.removeEventListener("abort", onAbort);
   }
