@@ -134,7 +134,9 @@ Napi::Value Model::Generate(const Napi::CallbackInfo& info) {
     }
     std::string adapter;
     api::GenerateOptions options = to_generate_options(info.Length() > 1 ? info[1] : info.Env().Undefined(), adapter);
-    if (options.stop_token_ids.empty()) options.stop_token_ids = info_.eos_token_ids;
+    // Absent stopTokenIds means "the model's eos ids"; an explicit [] means run to maxTokens.
+    const bool stop_given = info.Length() > 1 && info[1].IsObject() && !info[1].As<Napi::Object>().Get("stopTokenIds").IsUndefined();
+    if (!stop_given) options.stop_token_ids = info_.eos_token_ids;
     check_callback(info, 2, "onToken");
     auto cancel = begin_operation("generate");
     auto* w = new GenerateWorker(info.Env(), this, session_, std::move(prompts), std::move(options), std::move(adapter),
