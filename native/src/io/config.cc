@@ -1,0 +1,195 @@
+// config.json of the Llama family, read with Hugging Face transformers' semantics: the same defaults per
+// architecture, head_dim explicit or hidden/heads, eos as an int or a list, llama3 rope scaling. Anything
+// the trainer would compute differently from transformers (other rope types, MLP bias, a non-SiLU
+// activation) is refused here with a message, rather than trained silently wrong.
+#include "io/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "common/error.h"
+#include "common/json.h"
+
+namespace tf {
+
+const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", nullptr};
+
+namespace {
+
+std::string supported_list() {
+  std::string s;
+  for (int i = 0; kSupportedArchitectures[i]; ++i) s += (i ? ", " : "") + std::string(kSupportedArchitectures[i]);
+  return s;
+}
+
+const Json* present(const Json& j, const char* key) {
+  const Json* v = j.find(key);
+  return v && !v->is_null() ? v : nullptr;
+}
+
+int get_int(const Json& j, const char* key, int def, const std::string& src) {
+  const Json* v = present(j, key);
+  if (!v) return def;
+  int64_t x = v->as_int(src + ": " + key);
+  TF_CHECK(x >= -2147483647 && x <= 2147483647, src + ": " + key + " = " + std::to_string(x) + " is out of range");
+  return int(x);
+}
+
+double get_double(const Json& j, const char* key, double def, const std::string& src) {
+  const Json* v = present(j, key);
+  return v ? v->as_double(src + ": " + key) : def;
+}
+
+// transformers' defaults differ per architecture only in max_position_embeddings here.
+int default_max_positions(const std::string& arch) {
+  if (arch == "MistralForCausalLM") return 4096 * 32;
+  if (arch == "Qwen2ForCausalLM") return 32768;
+  return 2048;
+}
+
+RopeScaling parse_rope_scaling(const Json& j, const std::string& src) {
+  RopeScaling r;
+  const Json* rs = present(j, "rope_scaling");
+  if (!rs) return r;
+  const std::string what = src + ": rope_scaling";
+  rs->as_object(what);
+  const Json* type = present(*rs, "rope_type");
+  if (!type) type = present(*rs, "type");
+  TF_CHECK(type, what + " has no rope_type");
+  const std::string& t = type->as_string(what + ".rope_type");
+  if (t == "default") return r;
+  TF_CHECK(t == "llama3", what + " type \"" + t + "\" is not supported (supported: llama3, or none)");
+  r.type = "llama3";
+  r.factor = get_double(*rs, "factor", r.factor, what);
+  r.low_freq_factor = get_double(*rs, "low_freq_factor", r.low_freq_factor, what);
+  r.high_freq_factor = get_double(*rs, "high_freq_factor", r.high_freq_factor, what);
+  r.original_max_position_embeddings =
+      get_int(*rs, "original_max_position_embeddings", r.original_max_position_embeddings, what);
+  TF_CHECK(r.factor >= 1.0, what + ".factor must be >= 1");
+  TF_CHECK(r.low_freq_factor > 0 && r.high_freq_factor > r.low_freq_factor,
+           what + ": need 0 < low_freq_factor < high_freq_factor");
+  TF_CHECK(r.original_max_position_embeddings > 0, what + ".original_max_position_embeddings must be positive");
+  return r;
+}
+
+}  // namespace
+
+ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
+  const Json j = parse_json(json_text, source);
+  j.as_object(source);
+  ModelConfig c;
+
+  const Json* archs = present(j, "architectures");
+  const Json* mt = present(j, "model_type");
+  if (archs) {
+    const auto& list = archs->as_array(source + ": architectures");
+    TF_CHECK(!list.empty(), source + ": architectures is empty; supported: " + supported_list());
+    c.architecture = list[0].as_string(source + ": architectures[0]");
+  } else {
+    // Some hand-written configs only give model_type; map it the way transformers' AutoModel would.
+    TF_CHECK(mt, source + ": neither architectures nor model_type is set; supported: " + supported_list());
+    const std::string& m = mt->as_string(source + ": model_type");
+    c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
+                   : m == "qwen2" ? "Qwen2ForCausalLM" : "model_type " + m;
+  }
+  bool supported = false;
+  for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
+  TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
+  c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral" : "qwen2";
+
+  std::string missing;
+  for (const char* k : {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"})
+    if (!present(j, k)) missing += (missing.empty() ? "" : ", ") + std::string(k);
+  TF_CHECK(missing.empty(), source + ": missing " + missing);
+  c.vocab_size = get_int(j, "vocab_size", 0, source);
+  c.hidden_size = get_int(j, "hidden_size", 0, source);
+  c.intermediate_size = get_int(j, "intermediate_size", 0, source);
+  c.num_hidden_layers = get_int(j, "num_hidden_layers", 0, source);
+  c.num_attention_heads = get_int(j, "num_attention_heads", 0, source);
+  c.num_key_value_heads = get_int(j, "num_key_value_heads", c.num_attention_heads, source);
+  for (auto kv : {std::make_pair("vocab_size", c.vocab_size), std::make_pair("hidden_size", c.hidden_size),
+                  std::make_pair("intermediate_size", c.intermediate_size),
+                  std::make_pair("num_hidden_layers", c.num_hidden_layers),
+                  std::make_pair("num_attention_heads", c.num_attention_heads),
+                  std::make_pair("num_key_value_heads", c.num_key_value_heads)})
+    TF_CHECK(kv.second > 0, source + ": " + kv.first + " must be positive, got " + std::to_string(kv.second));
+  TF_CHECK(c.num_attention_heads % c.num_key_value_heads == 0,
+           source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
+               ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
+  if (present(j, "head_dim")) {
+    c.head_dim = get_int(j, "head_dim", 0, source);
+    TF_CHECK(c.head_dim > 0, source + ": head_dim must be positive");
+  } else {
+    TF_CHECK(c.hidden_size % c.num_attention_heads == 0,
+             source + ": hidden_size (" + std::to_string(c.hidden_size) + ") is not divisible by num_attention_heads (" +
+                 std::to_string(c.num_attention_heads) + ") and head_dim is not given");
+    c.head_dim = c.hidden_size / c.num_attention_heads;
+  }
+  TF_CHECK(c.head_dim % 2 == 0, source + ": head_dim " + std::to_string(c.head_dim) + " must be even for rotary embeddings");
+
+  c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
+  TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
+  // Sliding-window attention equals full causal attention up to the window; beyond it we would differ from
+  // transformers, so the window becomes the longest sequence we accept.
+  const bool window = c.architecture == "MistralForCausalLM" ||
+                      (c.architecture == "Qwen2ForCausalLM" && present(j, "use_sliding_window") &&
+                       j.at("use_sliding_window").as_bool(source + ": use_sliding_window"));
+  if (window && present(j, "sliding_window")) {
+    int w = get_int(j, "sliding_window", 0, source);
+    TF_CHECK(w > 0, source + ": sliding_window must be positive");
+    if (w < c.max_position_embeddings) c.max_position_embeddings = w;
+  }
+  c.rms_norm_eps = get_double(j, "rms_norm_eps", 1e-6, source);
+  TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
+  c.rope_theta = get_double(j, "rope_theta", 10000.0, source);
+  TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), source + ": rope_theta must be positive");
+  c.rope_scaling = parse_rope_scaling(j, source);
+
+  if (const Json* v = present(j, "tie_word_embeddings")) c.tie_word_embeddings = v->as_bool(source + ": tie_word_embeddings");
+  // Qwen2 always has q/k/v bias; Llama has it only with attention_bias (which also adds an o_proj bias there).
+  if (c.architecture == "Qwen2ForCausalLM") {
+    c.attention_bias = true;
+  } else if (const Json* v = present(j, "attention_bias")) {
+    c.attention_bias = v->as_bool(source + ": attention_bias");
+    TF_CHECK(!c.attention_bias, source + ": attention_bias = true (with an o_proj bias) is not supported");
+  }
+  if (const Json* v = present(j, "mlp_bias"))
+    TF_CHECK(!v->as_bool(source + ": mlp_bias"), source + ": mlp_bias = true is not supported");
+  if (const Json* v = present(j, "hidden_act")) {
+    const std::string& act = v->as_string(source + ": hidden_act");
+    TF_CHECK(act == "silu" || act == "swish", source + ": hidden_act \"" + act + "\" is not supported (only silu)");
+  }
+
+  c.bos_token_id = get_int(j, "bos_token_id", -1, source);
+  if (const Json* e = present(j, "eos_token_id")) {
+    if (e->is_array()) {
+      for (const Json& x : e->as_array()) c.eos_token_ids.push_back(int(x.as_int(source + ": eos_token_id")));
+    } else {
+      c.eos_token_ids.push_back(int(e->as_int(source + ": eos_token_id")));
+    }
+  }
+  const Json* dt = present(j, "torch_dtype");
+  if (!dt) dt = present(j, "dtype");  // newer transformers write "dtype"
+  if (dt) c.torch_dtype = dt->as_string(source + ": torch_dtype");
+  return c;
+}
+
+ModelConfig parse_model_config_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  TF_CHECK(f, "cannot read " + path + ": " + std::strerror(errno) + " (a Hugging Face model folder has a config.json)");
+  std::ostringstream text;
+  text << f.rdbuf();
+  return parse_model_config(text.str(), path);
+}
+
+long long matmul_param_count(const ModelConfig& c) {
+  const long long H = c.hidden_size, I = c.intermediate_size, hd = c.head_dim;
+  const long long q = H * c.num_attention_heads * hd, kv = H * c.num_key_value_heads * hd;
+  const long long per_layer = q + 2 * kv + q /* o_proj */ + 3 * H * I;
+  return per_layer * c.num_hidden_layers + (long long)c.vocab_size * H;  // + lm_head (also when tied)
+}
+
+}  // namespace tf
