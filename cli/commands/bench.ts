@@ -113,6 +113,9 @@ export const benchCommand: Command = {
           percent_of_peak: Math.round((gflops / peak) * 1000) / 10,
           weight_bytes: info.weightBytes,
           weight_bytes_per_param: Math.round((info.weightBytes / info.numParameters) * 1000) / 1000,
+          // The trainer keeps the embedding and norms in fp32 (4 bytes each); the rest is the matmul weights
+          // in the chosen quantization. Tied embeddings double as lm_head, so they cannot be split out.
+          matmul_bytes_per_param: info.tieWordEmbeddings ? null : Math.round(((info.weightBytes - 4 * (info.numParameters - info.matmulParameters)) / info.matmulParameters) * 1000) / 1000,
           peak_memory_bytes: Math.max(...reports.map((r) => r.memoryBytes)),
         };
         if (v.json) ctx.out(JSON.stringify(figures) + "\n");
@@ -125,7 +128,8 @@ export const benchCommand: Command = {
               `model FLOPs      ${(flops / 1e6).toFixed(1)} MFLOP/token → ${figures.achieved_gflops} GFLOP/s`,
               `fp32 GEMM peak   ${figures.gemm_peak_gflops} GFLOP/s (measured now)`,
               `efficiency       ${figures.percent_of_peak} % of peak`,
-              `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter`,
+              `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter` +
+                (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms fp32)`),
               `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (trainer's report)`,
               "",
             ].join("\n"),
