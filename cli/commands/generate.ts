@@ -1,6 +1,5 @@
-import { withAbort } from "../../native/index";
 import { loadChatTokenizer, type ChatMessage } from "../../lib/tokenizer";
-import { StreamDecoder } from "../../lib/tokenizer/stream";
+import { generateText } from "../../lib/tokenizer/generate";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
 import { MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireAdapterDir, requireModelDir, requireOption } from "../native/options";
@@ -73,27 +72,23 @@ export const generateCommand: Command = {
     const { model } = await openModel("generate", ctx.root, modelDir, v, "none");
     try {
       const info = model.info();
-      if (prompt.length + maxTokens > info.maxPositionEmbeddings) {
-        throw new Error(`generate: the prompt (${prompt.length} tokens) plus --max-tokens ${maxTokens} exceeds the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
+      if (prompt.length >= info.maxPositionEmbeddings) {
+        throw new Error(`generate: the prompt has ${prompt.length} tokens; the model's max_position_embeddings is ${info.maxPositionEmbeddings}, which leaves no room to generate`);
       }
-      const stopTokenIds = [...new Set([...info.eosTokenIds, ...chat.stopTokenIds])];
-      const decoder = new StreamDecoder(chat, v.stop ?? []);
-      const abort = new AbortController();
-      const onToken = (_index: number, token: number) => {
-        if (stopTokenIds.includes(token) || decoder.stopped) return;
-        const piece = decoder.push(token);
-        if (!v.json && piece) ctx.out(piece);
-        // A stop string ends this (only) prompt: stop the trainer instead of decoding to max-tokens.
-        if (decoder.stopped) abort.abort();
-      };
-      const [result] = await withAbort(model, abort.signal, () => model.generate([prompt], { maxTokens, temperature, topP, seed, stopTokenIds, adapterDir }, onToken));
-      const rest = decoder.flush();
-      if (!v.json) ctx.out(rest + "\n");
-      const finishReason = decoder.stopped ? "stop" : result!.finishReason;
-      if (v.json) {
-        const tokens = result!.tokens.filter((t, i, all) => !(i === all.length - 1 && stopTokenIds.includes(t)));
-        ctx.out(JSON.stringify({ completion: decoder.text, finish_reason: finishReason, tokens }) + "\n");
-      }
+      // The context window bounds the reply: say so rather than fail on a long prompt.
+      const room = info.maxPositionEmbeddings - prompt.length;
+      if (maxTokens > room) ctx.err(`generate: --max-tokens ${maxTokens} lowered to ${room} (max_position_embeddings ${info.maxPositionEmbeddings} − ${prompt.length} prompt tokens)\n`);
+      const [result] = await generateText(model, chat, [prompt], {
+        maxTokens: Math.min(maxTokens, room),
+        temperature,
+        topP,
+        seed,
+        adapterDir,
+        stopStrings: v.stop ?? [],
+        onText: (_i, text) => v.json || ctx.out(text),
+      });
+      if (v.json) ctx.out(JSON.stringify({ completion: result!.text, finish_reason: result!.finishReason, tokens: result!.tokens }) + "\n");
+      else ctx.out("\n");
       return 0;
     } finally {
       model.close();
