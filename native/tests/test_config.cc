@@ -1,0 +1,179 @@
+// config.json parsing: real configs of the supported families (trimmed copies of the published files),
+// transformers' defaults, and the refusals that keep us from training a model we would compute differently.
+#include "io/config.h"
+
+#include <string>
+
+#include "harness.h"
+
+using namespace tf;
+
+namespace {
+
+// Llama-3.1-8B's config.json as published (the fields we read, plus a few we ignore).
+const char* kLlama31 = R"({
+  "architectures": ["LlamaForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 128000,
+  "eos_token_id": [128001, 128008, 128009], "hidden_act": "silu", "hidden_size": 4096, "initializer_range": 0.02,
+  "intermediate_size": 14336, "max_position_embeddings": 131072, "mlp_bias": false, "model_type": "llama",
+  "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 8, "pretraining_tp": 1,
+  "rms_norm_eps": 1e-05,
+  "rope_scaling": {"factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                   "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+  "rope_theta": 500000.0, "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.43.0.dev0",
+  "use_cache": true, "vocab_size": 128256})";
+
+// Qwen2.5-0.5B-Instruct (tied embeddings, q/k/v bias, GQA 14/2).
+const char* kQwen25 = R"({
+  "architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 151643, "eos_token_id": 151645,
+  "hidden_act": "silu", "hidden_size": 896, "initializer_range": 0.02, "intermediate_size": 4864,
+  "max_position_embeddings": 32768, "max_window_layers": 21, "model_type": "qwen2", "num_attention_heads": 14,
+  "num_hidden_layers": 24, "num_key_value_heads": 2, "rms_norm_eps": 1e-06, "rope_theta": 1000000.0,
+  "sliding_window": 32768, "tie_word_embeddings": true, "torch_dtype": "bfloat16", "use_cache": true,
+  "use_sliding_window": false, "vocab_size": 151936})";
+
+// SmolLM2-135M: Llama with tied embeddings and GQA 9/3.
+const char* kSmolLM2 = R"({
+  "architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 1, "eos_token_id": 2,
+  "hidden_act": "silu", "hidden_size": 576, "intermediate_size": 1536, "max_position_embeddings": 8192,
+  "model_type": "llama", "num_attention_heads": 9, "num_hidden_layers": 30, "num_key_value_heads": 3,
+  "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 100000, "tie_word_embeddings": true,
+  "torch_dtype": "bfloat16", "vocab_size": 49152})";
+
+std::string minimal(const std::string& extra, const std::string& arch = "LlamaForCausalLM") {
+  return R"({"architectures": [")" + arch + R"("], "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128,
+             "num_hidden_layers": 2, "num_attention_heads": 4)" + (extra.empty() ? "" : ", " + extra) + "}";
+}
+
+}  // namespace
+
+TEST(config_llama31_with_llama3_rope_scaling) {
+  ModelConfig c = parse_model_config(kLlama31, "llama31/config.json");
+  CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("llama"));
+  CHECK_EQ(c.vocab_size, 128256);
+  CHECK_EQ(c.hidden_size, 4096);
+  CHECK_EQ(c.intermediate_size, 14336);
+  CHECK_EQ(c.num_hidden_layers, 32);
+  CHECK_EQ(c.num_attention_heads, 32);
+  CHECK_EQ(c.num_key_value_heads, 8);
+  CHECK_EQ(c.head_dim, 128);
+  CHECK_EQ(c.max_position_embeddings, 131072);
+  CHECK_EQ(c.rms_norm_eps, 1e-5);
+  CHECK_EQ(c.rope_theta, 500000.0);
+  CHECK_EQ(c.rope_scaling.type, std::string("llama3"));
+  CHECK_EQ(c.rope_scaling.factor, 8.0);
+  CHECK_EQ(c.rope_scaling.low_freq_factor, 1.0);
+  CHECK_EQ(c.rope_scaling.high_freq_factor, 4.0);
+  CHECK_EQ(c.rope_scaling.original_max_position_embeddings, 8192);
+  CHECK(!c.tie_word_embeddings);
+  CHECK(!c.attention_bias);
+  CHECK_EQ(c.bos_token_id, 128000);
+  CHECK(c.eos_token_ids == std::vector<int>({128001, 128008, 128009}));
+  CHECK_EQ(c.torch_dtype, std::string("bfloat16"));
+  // N_frozen for the FLOP accounting: per layer q,o 4096^2, k,v 4096*1024, 3 MLP 4096*14336; plus lm_head.
+  const long long per_layer = 2LL * 4096 * 4096 + 2LL * 4096 * 1024 + 3LL * 4096 * 14336;
+  CHECK_EQ(matmul_param_count(c), 32 * per_layer + 128256LL * 4096);
+  // The reference's ≈31.9 GFLOP/token at T=2048 with r=16 on 7 modules is 4·N + 6·N_lora + 6·L·nh·hd·T.
+  const long long n_lora = 32LL * 16 * ((4096 + 4096) * 2 + (4096 + 1024) * 2 + (4096 + 14336) * 3);
+  const double flops = 4.0 * matmul_param_count(c) + 6.0 * n_lora + 6.0 * 32 * 32 * 128 * 2048;
+  CHECK_NEAR(flops / 1e9, 31.9, 0.1);
+}
+
+TEST(config_qwen2_has_qkv_bias_and_tied_embeddings) {
+  ModelConfig c = parse_model_config(kQwen25, "qwen/config.json");
+  CHECK_EQ(c.model_type, std::string("qwen2"));
+  CHECK(c.attention_bias);
+  CHECK(c.tie_word_embeddings);
+  CHECK_EQ(c.head_dim, 64);
+  CHECK_EQ(c.num_key_value_heads, 2);
+  CHECK_EQ(c.max_position_embeddings, 32768);  // use_sliding_window false: the window does not apply
+  CHECK_EQ(c.rope_theta, 1000000.0);
+  CHECK(c.eos_token_ids == std::vector<int>({151645}));
+  CHECK(c.rope_scaling.type.empty());
+  // Without "architectures", model_type decides; Qwen2 has bias even when attention_bias is absent.
+  ModelConfig q = parse_model_config(R"({"model_type": "qwen2", "vocab_size": 10, "hidden_size": 8,
+      "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2})", "q.json");
+  CHECK_EQ(q.architecture, std::string("Qwen2ForCausalLM"));
+  CHECK(q.attention_bias);
+  CHECK_EQ(q.max_position_embeddings, 32768);
+}
+
+TEST(config_smollm2_tied_llama) {
+  ModelConfig c = parse_model_config(kSmolLM2, "smol/config.json");
+  CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
+  CHECK(c.tie_word_embeddings);
+  CHECK_EQ(c.head_dim, 64);
+  CHECK_EQ(c.num_key_value_heads, 3);
+  CHECK_EQ(c.rope_theta, 100000.0);  // an integer in the file
+  CHECK(c.rope_scaling.type.empty());  // "rope_scaling": null
+  CHECK(c.eos_token_ids == std::vector<int>({2}));
+}
+
+TEST(config_defaults_and_explicit_head_dim) {
+  ModelConfig c = parse_model_config(minimal(""), "m.json");
+  CHECK_EQ(c.num_key_value_heads, 4);  // defaults to num_attention_heads
+  CHECK_EQ(c.head_dim, 16);
+  CHECK_EQ(c.max_position_embeddings, 2048);
+  CHECK_EQ(c.rms_norm_eps, 1e-6);
+  CHECK_EQ(c.rope_theta, 10000.0);
+  CHECK(!c.tie_word_embeddings);
+  CHECK_EQ(c.bos_token_id, -1);
+  CHECK(c.eos_token_ids.empty());
+  CHECK(c.torch_dtype.empty());
+  // head_dim given explicitly may differ from hidden / heads (e.g. Mistral-Nemo: 5120 hidden, 32 heads, 128).
+  ModelConfig e = parse_model_config(minimal(R"("head_dim": 32, "num_key_value_heads": 2, "dtype": "float16")"), "m.json");
+  CHECK_EQ(e.head_dim, 32);
+  CHECK_EQ(e.torch_dtype, std::string("float16"));
+  // Mistral: transformers' default context, capped by sliding_window (we have no sliding-window attention).
+  ModelConfig mi = parse_model_config(minimal(R"("sliding_window": 4096, "max_position_embeddings": 32768)", "MistralForCausalLM"), "m.json");
+  CHECK_EQ(mi.model_type, std::string("mistral"));
+  CHECK_EQ(mi.max_position_embeddings, 4096);
+  ModelConfig mn = parse_model_config(minimal(R"("sliding_window": null)", "MistralForCausalLM"), "m.json");
+  CHECK_EQ(mn.max_position_embeddings, 131072);
+  ModelConfig rd = parse_model_config(minimal(R"("rope_scaling": {"rope_type": "default"})"), "m.json");
+  CHECK(rd.rope_scaling.type.empty());
+}
+
+TEST(config_unsupported_architecture_lists_supported) {
+  CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
+               "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
+               "MistralForCausalLM, Qwen2ForCausalLM");
+  CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
+               "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
+  CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
+  int n = 0;
+  while (kSupportedArchitectures[n]) ++n;
+  CHECK_EQ(n, 3);
+}
+
+TEST(config_invalid_values_are_named) {
+  CHECK_THROWS(parse_model_config(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 5})", "c.json"),
+               "c.json: missing hidden_size, intermediate_size, num_hidden_layers, num_attention_heads");
+  CHECK_THROWS(parse_model_config(minimal(R"("num_key_value_heads": 3)"), "c.json"),
+               "num_attention_heads (4) must be a multiple of num_key_value_heads (3)");
+  CHECK_THROWS(parse_model_config(minimal(R"("num_key_value_heads": 0)"), "c.json"), "num_key_value_heads must be positive, got 0");
+  CHECK_THROWS(parse_model_config(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 100, "hidden_size": 66,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "c.json"),
+               "hidden_size (66) is not divisible by num_attention_heads (4) and head_dim is not given");
+  CHECK_THROWS(parse_model_config(minimal(R"("head_dim": 15)"), "c.json"), "head_dim 15 must be even");
+  CHECK_THROWS(parse_model_config(minimal(R"("hidden_size": "64")"), "c.json"), "duplicate key \"hidden_size\"");
+  CHECK_THROWS(parse_model_config(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 100, "hidden_size": "64",
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "c.json"),
+               "c.json: hidden_size: expected an integer, got a string");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "yarn", "factor": 4})"), "c.json"),
+               "rope_scaling type \"yarn\" is not supported (supported: llama3, or none)");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"factor": 4})"), "c.json"), "rope_scaling has no rope_type");
+  CHECK_THROWS(parse_model_config(minimal(R"("mlp_bias": true)"), "c.json"), "mlp_bias = true is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_bias": true)"), "c.json"), "attention_bias = true");
+  CHECK_THROWS(parse_model_config(minimal(R"("hidden_act": "gelu")"), "c.json"), "hidden_act \"gelu\" is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("rms_norm_eps": 0)"), "c.json"), "rms_norm_eps must be positive");
+  CHECK_THROWS(parse_model_config(minimal(R"("eos_token_id": [1, "x"])"), "c.json"), "eos_token_id: expected an integer");
+  CHECK_THROWS(parse_model_config(minimal(R"("tie_word_embeddings": 1)"), "c.json"), "tie_word_embeddings: expected true or false");
+  CHECK_THROWS(parse_model_config("[1]", "c.json"), "c.json: expected an object, got an array");
+  CHECK_THROWS(parse_model_config_file("/nonexistent/config.json"), "cannot read /nonexistent/config.json");
+  tf_test::TempDir dir("tf-cfg");
+  tf_test::write_file(dir.file("config.json"), kSmolLM2);
+  CHECK_EQ(parse_model_config_file(dir.file("config.json")).hidden_size, 576);
+  tf_test::write_file(dir.file("config.json"), "{\"architectures\": [");
+  CHECK_THROWS(parse_model_config_file(dir.file("config.json")), "invalid JSON in " + dir.file("config.json"));
+}
