@@ -1,6 +1,7 @@
 #include "train/trainer.h"
 
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 
@@ -15,6 +16,15 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Numbers in messages: "%g" keeps 1e+30 readable and prints non-finite values as nan/inf without a sign.
+std::string num(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return "inf";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
 double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
@@ -24,7 +34,7 @@ void validate_options(const api::TrainOptions& o, const ModelConfig& cfg) {
   if (o.epochs < 1) bad("epochs must be at least 1 (got " + std::to_string(o.epochs) + ")");
   if (o.batch_size < 1) bad("batch_size must be at least 1 (got " + std::to_string(o.batch_size) + ")");
   if (o.grad_accum < 1) bad("grad_accum must be at least 1 (got " + std::to_string(o.grad_accum) + ")");
-  if (!(std::isfinite(o.lr) && o.lr > 0)) bad("lr must be a positive number (got " + std::to_string(o.lr) + ")");
+  if (!(std::isfinite(o.lr) && o.lr > 0)) bad("lr must be a positive number (got " + num(o.lr) + ")");
   if (!std::isfinite(o.max_grad_norm)) bad("max_grad_norm must be finite (<= 0 disables clipping)");
   if (o.eval_every < 0) bad("eval_every must be >= 0 (0 = at each epoch end)");
   if (o.checkpoint_every < 0) bad("checkpoint_every must be >= 0 (0 = at each epoch end)");
@@ -216,10 +226,9 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
     const double norm = clip_grad_norm(params, o.max_grad_norm);
     const double lr = o.lr * schedule_multiplier(kind, s - 1, plan.warmup, plan.total_steps);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
-      const std::string what = !std::isfinite(loss) ? "the loss is " + std::to_string(loss)
-                                                     : "the gradient norm is " + std::to_string(norm);
+      const std::string what = !std::isfinite(loss) ? "the loss is " + num(loss) : "the gradient norm is " + num(norm);
       throw Error("training diverged at step " + std::to_string(s) + " of " + std::to_string(plan.total_steps) +
-                  ": " + what + " (lr " + std::to_string(lr) + "). " +
+                  ": " + what + " (lr " + num(lr) + "). " +
                   (last_ckpt_step >= 0 ? "The last good checkpoint is kept at " + result.last_checkpoint + ". "
                                        : std::string("No checkpoint was written before it. ")) +
                   "Lower the learning rate or set max_grad_norm (clipping) and start again.");
