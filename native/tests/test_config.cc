@@ -156,6 +156,7 @@ TEST(config_invalid_values_are_named) {
       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "c.json"),
                "hidden_size (66) is not divisible by num_attention_heads (4) and head_dim is not given");
   CHECK_THROWS(parse_model_config(minimal(R"("head_dim": 15)"), "c.json"), "head_dim 15 must be even");
+  CHECK_THROWS(parse_model_config(minimal(R"("head_dim": 2147483646)"), "c.json"), "head_dim = 2147483646 is implausibly large");
   CHECK_THROWS(parse_model_config(minimal(R"("hidden_size": "64")"), "c.json"), "duplicate key \"hidden_size\"");
   CHECK_THROWS(parse_model_config(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 100, "hidden_size": "64",
       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "c.json"),

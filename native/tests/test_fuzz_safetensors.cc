@@ -1,4 +1,5 @@
-// Fuzzing of everything that parses untrusted bytes: safetensors headers and files, JSON, sharded indexes.
+// Fuzzing of everything that parses untrusted bytes: safetensors headers and files, JSON, sharded indexes,
+// config.json and PEFT adapter folders.
 // Valid files are generated from a seed and then mutated (bit flips, lying lengths, truncation, extreme
 // numbers, deep nesting, splices). The only acceptable outcomes are a tf::Error or a file whose every
 // tensor lies inside the buffer, which we then read in full; CMake also builds this test under ASan+UBSan so
@@ -10,6 +11,8 @@
 
 #include "common/json.h"
 #include "harness.h"
+#include "io/config.h"
+#include "io/peft.h"
 #include "io/safetensors.h"
 
 using namespace tf;
@@ -281,6 +284,91 @@ TEST(fuzz_sharded_index_only_throws_tf_error) {
     } catch (const Error&) {
     } catch (const std::exception& e) {
       tf_test::report(__FILE__, __LINE__, "index case " + std::to_string(seed + uint64_t(i)) + " threw " + e.what());
+    }
+  }
+}
+
+namespace {
+
+// Text mutations that keep most of the JSON intact, so the checks after parsing get exercised.
+void mutate_text(Rand& r, std::string& t) {
+  for (size_t k = 0, m = 1 + r.below(3); k < m; ++k) {
+    size_t p = r.below(t.size());
+    switch (r.below(4)) {
+      case 0: t[p] = "0123456789-.e\"{}[]:,tn"[r.below(23)]; break;
+      case 1: t.erase(p, 1 + r.below(5)); break;
+      case 2: t.insert(p, kExtremes[r.below(sizeof kExtremes / sizeof *kExtremes)]); break;
+      default: {  // replace the number at p with an extreme one
+        while (p < t.size() && !(t[p] >= '0' && t[p] <= '9')) ++p;
+        size_t q = p;
+        while (q < t.size() && ((t[q] >= '0' && t[q] <= '9') || t[q] == '.')) ++q;
+        if (p < t.size()) t.replace(p, q - p, kExtremes[r.below(sizeof kExtremes / sizeof *kExtremes)]);
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(fuzz_model_config_only_throws_tf_error) {
+  const std::string good = R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 100, "hidden_size": 64,
+    "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+    "head_dim": 16, "max_position_embeddings": 256, "rms_norm_eps": 1e-5, "rope_theta": 10000.0,
+    "rope_scaling": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+    "original_max_position_embeddings": 64}, "tie_word_embeddings": true, "eos_token_id": [1, 2]})";
+  const uint64_t seed = base_seed() + 4000000;
+  int accepted = 0;
+  for (int i = 0; i < iterations(20000) / 4; ++i) {
+    Rand r(seed + uint64_t(i));
+    std::string t = good;
+    mutate_text(r, t);
+    try {
+      ModelConfig c = parse_model_config(t, "fuzz/config.json");
+      // Whatever is accepted satisfies the invariants the model code relies on.
+      if (c.hidden_size <= 0 || c.num_attention_heads <= 0 || c.num_key_value_heads <= 0 || c.head_dim <= 0 ||
+          c.num_attention_heads % c.num_key_value_heads != 0 || c.head_dim % 2 != 0 || c.vocab_size <= 0 ||
+          c.intermediate_size <= 0 || c.num_hidden_layers <= 0 || c.max_position_embeddings <= 0)
+        tf_test::report(__FILE__, __LINE__, "config case " + std::to_string(seed + uint64_t(i)) + " accepted invalid sizes");
+      if (matmul_param_count(c) <= 0) tf_test::report(__FILE__, __LINE__, "config case: parameter count not positive");
+      ++accepted;
+    } catch (const Error&) {
+    } catch (const std::exception& e) {
+      tf_test::report(__FILE__, __LINE__, "config case " + std::to_string(seed + uint64_t(i)) + " threw " + e.what());
+    }
+  }
+  CHECK(accepted > 0);
+}
+
+TEST(fuzz_peft_adapter_only_throws_tf_error) {
+  tf_test::TempDir dir("tf-fuzz-peft");
+  PeftAdapter a;
+  a.r = 2, a.alpha = 4, a.dropout = 0.1f, a.target_modules = {"q_proj"};
+  for (int l = 0; l < 2; ++l) {
+    LoraTensors m;
+    m.module = "model.layers." + std::to_string(l) + ".self_attn.q_proj";
+    m.rank = 2, m.in = 4, m.out = 3;
+    m.A.assign(8, 0.5f), m.B.assign(6, 0.25f);
+    a.modules.push_back(m);
+  }
+  write_peft_adapter(dir.path(), a);
+  const std::string cfg = tf_test::read_file(dir.file("adapter_config.json"));
+  const std::string st = tf_test::read_file(dir.file("adapter_model.safetensors"));
+  const uint64_t seed = base_seed() + 5000000;
+  for (int i = 0; i < iterations(20000) / 50; ++i) {
+    Rand r(seed + uint64_t(i));
+    std::string c = cfg, s = st;
+    if (r.chance(50)) mutate_text(r, c);
+    else mutate(r, s);
+    tf_test::write_file(dir.file("adapter_config.json"), c);
+    tf_test::write_file(dir.file("adapter_model.safetensors"), s);
+    try {
+      PeftAdapter b = read_peft_adapter(dir.path());
+      for (const LoraTensors& m : b.modules)
+        if (m.A.size() != size_t(m.rank) * size_t(m.in) || m.B.size() != size_t(m.out) * size_t(m.rank))
+          tf_test::report(__FILE__, __LINE__, "adapter case " + std::to_string(seed + uint64_t(i)) + " has inconsistent sizes");
+    } catch (const Error&) {
+    } catch (const std::exception& e) {
+      tf_test::report(__FILE__, __LINE__, "adapter case " + std::to_string(seed + uint64_t(i)) + " threw " + e.what());
     }
   }
 }

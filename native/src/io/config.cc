@@ -129,6 +129,18 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     c.head_dim = c.hidden_size / c.num_attention_heads;
   }
   TF_CHECK(c.head_dim % 2 == 0, source + ": head_dim " + std::to_string(c.head_dim) + " must be even for rotary embeddings");
+  // Upper bounds far above any real model, so that size arithmetic downstream (parameter counts, buffer
+  // sizes) cannot overflow on a corrupt or hostile config.
+  for (auto kv : {std::make_pair("vocab_size", std::make_pair(c.vocab_size, 1 << 24)),
+                  std::make_pair("hidden_size", std::make_pair(c.hidden_size, 1 << 20)),
+                  std::make_pair("intermediate_size", std::make_pair(c.intermediate_size, 1 << 20)),
+                  std::make_pair("num_hidden_layers", std::make_pair(c.num_hidden_layers, 1 << 16)),
+                  std::make_pair("num_attention_heads", std::make_pair(c.num_attention_heads, 1 << 16)),
+                  std::make_pair("head_dim", std::make_pair(c.head_dim, 1 << 16))})
+    TF_CHECK(kv.second.first <= kv.second.second, source + ": " + kv.first + " = " + std::to_string(kv.second.first) +
+                                                      " is implausibly large (limit " + std::to_string(kv.second.second) + ")");
+  TF_CHECK((long long)c.num_attention_heads * c.head_dim <= (1 << 20),
+           source + ": num_attention_heads * head_dim is implausibly large");
 
   c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
