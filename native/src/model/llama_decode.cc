@@ -63,7 +63,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
   c.len += n;
   const float* last = x.data() + int64_t(n - 1) * H;
   rmsnorm_forward(nullptr, last, m.final_norm.data(), xn.data(), nullptr, 1, H, eps);
-  linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, last_logits, 1, m.V, H);
+  linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, last_logits, 1, H, m.V);
 }
 
 }  // namespace tf

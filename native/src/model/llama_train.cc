@@ -71,7 +71,7 @@ void head_forward(LlamaModel::Impl& m, int64_t N) {
   w.xf.resize(N * m.H), w.rstdf.resize(N), w.logits.resize(N * m.V);
   rmsnorm_forward(m.pool, w.xs[m.L].data(), m.final_norm.data(), w.xf.data(), w.rstdf.data(), N, m.H,
                   static_cast<float>(m.cfg.rms_norm_eps));
-  linear_forward(m.pool, w.xf.data(), m.lm_head.dense(), nullptr, w.logits.data(), N, m.V, m.H);
+  linear_forward(m.pool, w.xf.data(), m.lm_head.dense(), nullptr, w.logits.data(), N, m.H, m.V);
 }
 
 }  // namespace

@@ -1,0 +1,205 @@
+// LlamaModel forward against the independent double-precision reference (test_model_ref.h) on tiny models:
+// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, llama3 RoPE scaling, packed
+// segments, an adapter; KV-cache decoding; LoRA import/export; bad input.
+#include <algorithm>
+
+#include "harness.h"
+#include "kernels/isa.h"
+#include "test_model_util.h"
+
+using namespace tf;
+using namespace tf_test;
+
+namespace {
+
+void check_logits_match(Loaded& r, const RefLora* lora, double tol) {
+  const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 5, 21, 9, 30};
+  const auto got = r.m->logits(toks);
+  const auto want = ref_logits(r.tm, lora, toks, 1, int(toks.size()), {}, {});
+  REQUIRE(got.size() == want.size());
+  double md = 0;
+  for (size_t i = 0; i < got.size(); ++i) md = std::max(md, std::fabs(got[i] - want[i]));
+  if (!(md <= tol)) report(__FILE__, __LINE__, "logits differ from the reference by " + show(md));
+  // Loss of a packed batch (positions restart, attention stays inside segments).
+  const Batch b = packed_batch(r.tm.s.V, 9);
+  const LossSum ls = r.m->forward_loss(b);
+  const double want_loss = ref_loss(ref_logits(r.tm, lora, b.tokens, b.B, b.T, b.positions, b.segments), b.targets, r.tm.s.V);
+  CHECK_NEAR(ls.sum, want_loss, 1e-4 * std::max(1.0, want_loss));
+  CHECK_EQ(ls.count, int64_t(std::count_if(b.targets.begin(), b.targets.end(), [](int t) { return t >= 0; })));
+}
+
+}  // namespace
+
+TEST(forward_matches_reference_fp32_gqa_untied) {
+  ThreadPool pool(2);
+  TinySpec s;
+  auto r = load_tiny(s, pool);
+  check_logits_match(r, nullptr, 1e-4);
+  CHECK_EQ(r.m->matmul_parameters(), int64_t(2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 48) + 37 * 32));
+}
+
+TEST(forward_matches_reference_qwen2_bias_tied_mha_bf16) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.bias = true, s.tie = true, s.nkv = 4, s.dtype = DType::BF16;
+  auto r = load_tiny(s, pool, 2);
+  check_logits_match(r, nullptr, 1e-4);
+}
+
+TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.llama3 = true, s.nkv = 1, s.theta = 500000.0;
+  auto r = load_tiny(s, pool, 3);
+  check_logits_match(r, nullptr, 1e-4);
+}
+
+TEST(forward_matches_reference_nf4_and_double_quant) {
+  ThreadPool pool(2);
+  for (bool dq : {false, true}) {
+    TinySpec s;
+    s.nf4 = true, s.double_quant = dq, s.tie = dq;
+    auto r = load_tiny(s, pool, 4);
+    check_logits_match(r, nullptr, 1e-4);
+    // NF4 holds ~0.5 bytes per projection parameter instead of 4
+    TinySpec d = s;
+    d.nf4 = false;
+    auto dense = load_tiny(d, pool, 4);
+    CHECK(r.m->weight_bytes() < dense.m->weight_bytes());
+  }
+}
+
+TEST(forward_with_adapter_matches_reference) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.nf4 = true;
+  auto r = load_tiny(s, pool, 5);
+  LoraSpec ls;
+  ls.rank = 4, ls.alpha = 8, ls.targets = {"q_proj", "v_proj", "o_proj", "gate_proj", "down_proj"};
+  r.m->init_lora(ls, 11);
+  // PEFT init: B = 0, so the adapted model starts exactly at the base.
+  const std::vector<int32_t> toks = {1, 2, 3, 4};
+  const auto with = r.m->logits(toks);
+  randomize_b(*r.m, 12);
+  RefLora lora = ref_lora(*r.m);
+  check_logits_match(r, &lora, 1e-4);
+  r.m->clear_lora();
+  CHECK(r.m->logits(toks) == with);
+  CHECK_NEAR(ls.alpha / ls.rank, 2.0, 0);
+}
+
+TEST(lora_init_follows_peft) {
+  ThreadPool pool(1);
+  auto r = load_tiny(TinySpec{}, pool);
+  LoraSpec ls;
+  ls.rank = 8, ls.alpha = 16, ls.rslora = true, ls.targets = {"k_proj", "up_proj"};
+  r.m->init_lora(ls, 3);
+  CHECK_NEAR(r.m->lora_scaling(), 16 / std::sqrt(8.0), 1e-6);
+  auto ps = r.m->lora_params();
+  REQUIRE(ps.size() == 2u * 2 * 2);  // 2 layers x 2 modules x (A, B)
+  CHECK_EQ(ps[0].name, std::string("model.layers.0.self_attn.k_proj.lora_A"));
+  CHECK_EQ(ps[3].name, std::string("model.layers.0.mlp.up_proj.lora_B"));
+  const float bound = 1 / std::sqrt(32.f);
+  float amax = 0;
+  for (size_t i = 0; i < ps[0].n; ++i) amax = std::max(amax, std::fabs(ps[0].w[i]));
+  CHECK(amax <= bound && amax > 0.8f * bound);
+  for (size_t i = 0; i < ps[1].n; ++i) CHECK_EQ(ps[1].w[i], 0.f);
+  CHECK_EQ(r.m->lora_parameters(), int64_t(2 * (8 * 32 + 16 * 8 + 8 * 32 + 48 * 8)));
+  CHECK_THROWS(r.m->init_lora(LoraSpec{4, 8, 0, false, {"qproj"}}, 1), "unknown LoRA target 'qproj'");
+}
+
+TEST(adapter_export_load_round_trip_and_wrong_base) {
+  ThreadPool pool(2);
+  auto r = load_tiny(TinySpec{}, pool);
+  r.m->init_lora(LoraSpec{}, 5);
+  randomize_b(*r.m, 6);
+  const std::vector<int32_t> toks = {4, 8, 15, 16, 23, 42 % 37};
+  const auto before = r.m->logits(toks);
+  const PeftAdapter a = r.m->export_lora("tiny");
+  CHECK_EQ(a.modules.size(), size_t(2 * 4));
+  CHECK_EQ(a.modules[0].module, std::string("model.layers.0.self_attn.q_proj"));
+  r.m->clear_lora();
+  r.m->load_lora(a);
+  CHECK(r.m->logits(toks) == before);
+  PeftAdapter bad = a;
+  bad.modules[1].in = 64;
+  CHECK_THROWS(r.m->load_lora(bad), "made for another base");
+  bad = a;
+  bad.modules[0].module = "model.layers.7.self_attn.q_proj";
+  CHECK_THROWS(r.m->load_lora(bad), "does not exist in this base");
+  CHECK(r.m->logits(toks) == before);  // a rejected adapter leaves the loaded one in place
+}
+
+TEST(kv_cache_decode_matches_full_forward) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.bias = true;
+  auto r = load_tiny(s, pool, 7);
+  r.m->init_lora(LoraSpec{}, 8);
+  randomize_b(*r.m, 9);
+  const std::vector<int32_t> toks = {5, 9, 2, 30, 11, 7, 7};
+  const auto full = r.m->logits(toks);
+  auto cache = r.m->new_cache(16);
+  std::vector<float> last(s.V);
+  r.m->decode(*cache, toks.data(), 3, last.data());  // prefill
+  for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], full[2 * s.V + v], 1e-5);
+  for (size_t t = 3; t < toks.size(); ++t) {
+    r.m->decode(*cache, &toks[t], 1, last.data());
+    for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], full[t * s.V + v], 1e-5);
+  }
+  CHECK_EQ(cache->len, 7);
+  std::vector<int32_t> many(10, 1);
+  CHECK_THROWS(r.m->decode(*cache, many.data(), 10, last.data()), "KV cache full");
+  CHECK_THROWS(r.m->new_cache(65), "max_position_embeddings");
+}
+
+TEST(isa_paths_agree_on_logits) {
+  ThreadPool pool(2);
+  auto r = load_tiny(TinySpec{}, pool);
+  const kernels::Isa saved = kernels::active_isa();
+  const std::vector<int32_t> toks = {1, 5, 9, 13, 17, 21, 25, 29, 33};
+  kernels::set_active_isa(kernels::Isa::Scalar);
+  const auto scalar = r.m->logits(toks);
+  for (int i = 1; i <= int(kernels::detected_isa()); ++i) {
+    kernels::set_active_isa(kernels::Isa(i));
+    CHECK(max_abs_diff(r.m->logits(toks), scalar) < 2e-5);
+  }
+  kernels::set_active_isa(saved);
+}
+
+TEST(bad_input_gives_clear_errors) {
+  ThreadPool pool(1);
+  auto r = load_tiny(TinySpec{}, pool);
+  std::vector<int32_t> oov = {1, 2, 37};
+  CHECK_THROWS(r.m->logits(oov), "token id 37 at position 2 is outside the vocabulary");
+  std::vector<int32_t> longseq(65, 1);
+  CHECK_THROWS(r.m->logits(longseq), "exceeds max_position_embeddings (64)");
+  Batch b = packed_batch(37, 1);
+  Rng rng(0);
+  CHECK_THROWS(r.m->forward_backward(b, 1.f, false, rng, false), "needs a LoRA adapter");
+  b.targets[3] = 99;
+  CHECK_THROWS(r.m->forward_loss(b), "target id 99");
+  b = packed_batch(37, 1);
+  b.positions[4] = 64;
+  CHECK_THROWS(r.m->forward_loss(b), "position 64 at index 4");
+  b = packed_batch(37, 1);
+  b.tokens.pop_back();
+  CHECK_THROWS(r.m->forward_loss(b), "expected B*T = 12");
+}
+
+TEST(load_errors_name_the_tensor) {
+  ThreadPool pool(1);
+  TempDir dir("tf-bad");
+  TinySpec s;
+  TinyModel tm = write_tiny_model(dir.path(), s, 1);
+  // Rewrite without one tensor, then with a wrong shape.
+  std::vector<TensorToWrite> out;
+  for (auto& [name, v] : tm.w)
+    if (name != "model.layers.1.mlp.up_proj.weight") out.push_back({name, DType::F32, tm.shape[name], v.data()});
+  write_safetensors(dir.file("model.safetensors"), out);
+  CHECK_THROWS(LlamaModel::load(dir.path(), Quant::None, false, pool), "model.layers.1.mlp.up_proj.weight");
+  std::vector<float> wrong(33 * 32, 0.f);
+  out.push_back({"model.layers.1.mlp.up_proj.weight", DType::F32, {33, 32}, wrong.data()});
+  write_safetensors(dir.file("model.safetensors"), out);
+  CHECK_THROWS(LlamaModel::load(dir.path(), Quant::NF4, false, pool), "model.layers.1.mlp.up_proj.weight");
+}

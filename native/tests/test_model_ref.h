@@ -1,0 +1,244 @@
+#pragma once
+// Tiny Llama-family models for the model tests: seeded random weights written as a real HF folder
+// (config.json + model.safetensors), and an independent reference forward pass in double precision with
+// straight loops (no kernels from src/kernels), used for logits, losses and finite-difference gradients.
+#include <cmath>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/rng.h"
+#include "harness.h"
+#include "io/safetensors.h"
+#include "quant/nf4.h"
+
+namespace tf_test {
+
+struct TinySpec {
+  int V = 37, H = 32, I = 48, L = 2, nh = 4, nkv = 2, hd = 8, max_pos = 64;
+  bool tie = false, bias = false, llama3 = false, nf4 = false, double_quant = false;
+  double theta = 10000.0, eps = 1e-5;
+  tf::DType dtype = tf::DType::F32;
+};
+
+struct TinyModel {
+  TinySpec s;
+  std::map<std::string, std::vector<float>> w;  // what the reference uses (dequantized when s.nf4)
+  std::map<std::string, std::vector<int64_t>> shape;
+};
+
+inline const char* const kTinyProj[7] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+inline std::string tiny_module(int l, int p) {
+  return "model.layers." + std::to_string(l) + (p < 4 ? ".self_attn." : ".mlp.") + kTinyProj[p];
+}
+
+// Writes the folder and returns the weights as the model will see them (bf16-rounded when dtype is BF16,
+// NF4-dequantized for the projections when s.nf4).
+inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uint64_t seed) {
+  TinyModel m;
+  m.s = s;
+  tf::Rng rng(seed);
+  auto add = [&](const std::string& name, std::vector<int64_t> shp, float lo, float hi) {
+    int64_t n = 1;
+    for (auto d : shp) n *= d;
+    std::vector<float> v(n);
+    for (auto& x : v) x = rng.uniform(lo, hi);
+    if (s.dtype == tf::DType::BF16)
+      for (auto& x : v) x = tf::bf16_to_f32(tf::f32_to_bf16(x));
+    m.w[name] = v;
+    m.shape[name] = shp;
+  };
+  const int64_t qd = int64_t(s.nh) * s.hd, kvd = int64_t(s.nkv) * s.hd;
+  add("model.embed_tokens.weight", {s.V, s.H}, -1.f, 1.f);
+  for (int l = 0; l < s.L; ++l) {
+    const std::string p = "model.layers." + std::to_string(l);
+    add(p + ".input_layernorm.weight", {s.H}, 0.8f, 1.2f);
+    add(p + ".post_attention_layernorm.weight", {s.H}, 0.8f, 1.2f);
+    const int64_t shp[7][2] = {{qd, s.H}, {kvd, s.H}, {kvd, s.H}, {s.H, qd}, {s.I, s.H}, {s.I, s.H}, {s.H, s.I}};
+    for (int j = 0; j < 7; ++j) {
+      const float b = 1.5f / std::sqrt(float(shp[j][1]));
+      add(tiny_module(l, j) + ".weight", {shp[j][0], shp[j][1]}, -b, b);
+      if (s.bias && j < 3) add(tiny_module(l, j) + ".bias", {shp[j][0]}, -0.1f, 0.1f);
+    }
+  }
+  add("model.norm.weight", {s.H}, 0.8f, 1.2f);
+  if (!s.tie) add("lm_head.weight", {s.V, s.H}, -0.5f, 0.5f);
+  std::vector<tf::TensorToWrite> out;
+  for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
+  tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
+  std::string cfg = std::string("{\"architectures\": [\"") + (s.bias ? "Qwen2ForCausalLM" : "LlamaForCausalLM") +
+                    "\"], \"model_type\": \"" + (s.bias ? "qwen2" : "llama") + "\"" +
+                    ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
+                    ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
+                    std::to_string(s.L) + ", \"num_attention_heads\": " + std::to_string(s.nh) +
+                    ", \"num_key_value_heads\": " + std::to_string(s.nkv) + ", \"head_dim\": " + std::to_string(s.hd) +
+                    ", \"max_position_embeddings\": " + std::to_string(s.max_pos) + ", \"rms_norm_eps\": 1e-05" +
+                    ", \"rope_theta\": " + std::to_string(s.theta) + ", \"tie_word_embeddings\": " +
+                    (s.tie ? "true" : "false") + ", \"torch_dtype\": \"float32\", \"bos_token_id\": 1" +
+                    ", \"eos_token_id\": 2";
+  if (s.llama3)
+    cfg += ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, "
+           "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}";
+  write_file(dir + "/config.json", cfg + "}");
+  if (s.nf4)
+    for (int l = 0; l < s.L; ++l)
+      for (int j = 0; j < 7; ++j) {
+        auto& v = m.w[tiny_module(l, j) + ".weight"];
+        const auto& shp = m.shape[tiny_module(l, j) + ".weight"];
+        v = tf::nf4_dequantize(tf::nf4_quantize(v.data(), shp[0], shp[1], s.double_quant));
+      }
+  return m;
+}
+
+// LoRA factors by module name (pointers into the model's own parameters, so perturbing them is seen here).
+struct RefLora {
+  std::map<std::string, std::pair<const float*, const float*>> ab;
+  int r = 0;
+  double scaling = 0;
+};
+
+// Reference forward of B rows of T tokens → logits [B*T, V] in double. Positions and segments as in tf::Batch.
+inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, const std::vector<int32_t>& tokens,
+                                      int B, int T, const std::vector<int32_t>& positions,
+                                      const std::vector<int32_t>& segments) {
+  const TinySpec& s = m.s;
+  const int H = s.H, qd = s.nh * s.hd, kvd = s.nkv * s.hd;
+  auto W = [&](const std::string& n) -> const std::vector<float>& { return m.w.at(n); };
+  // y[n, out] = x[n, in] Wᵀ (+ b) (+ scaling B A x)
+  auto lin = [&](const std::vector<double>& x, int n, int in, const std::string& mod, int out) {
+    std::vector<double> y(size_t(n) * out, 0.0);
+    const auto& w = W(mod + ".weight");
+    const bool hb = m.w.count(mod + ".bias") > 0;
+    for (int i = 0; i < n; ++i)
+      for (int o = 0; o < out; ++o) {
+        double a = hb ? W(mod + ".bias")[o] : 0.0;
+        for (int c = 0; c < in; ++c) a += x[size_t(i) * in + c] * w[size_t(o) * in + c];
+        y[size_t(i) * out + o] = a;
+      }
+    if (lora && lora->ab.count(mod)) {
+      const float* A = lora->ab.at(mod).first;
+      const float* Bm = lora->ab.at(mod).second;
+      for (int i = 0; i < n; ++i) {
+        std::vector<double> u(lora->r, 0.0);
+        for (int k = 0; k < lora->r; ++k)
+          for (int c = 0; c < in; ++c) u[k] += double(A[k * in + c]) * x[size_t(i) * in + c];
+        for (int o = 0; o < out; ++o) {
+          double a = 0;
+          for (int k = 0; k < lora->r; ++k) a += double(Bm[o * lora->r + k]) * u[k];
+          y[size_t(i) * out + o] += lora->scaling * a;
+        }
+      }
+    }
+    return y;
+  };
+  auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) {
+    std::vector<double> y(x.size());
+    for (int i = 0; i < n; ++i) {
+      double ss = 0;
+      for (int c = 0; c < H; ++c) ss += x[size_t(i) * H + c] * x[size_t(i) * H + c];
+      const double r = 1 / std::sqrt(ss / H + s.eps);
+      for (int c = 0; c < H; ++c) y[size_t(i) * H + c] = x[size_t(i) * H + c] * r * w[c];
+    }
+    return y;
+  };
+  std::vector<double> inv(s.hd / 2);
+  for (int i = 0; i < s.hd / 2; ++i) {
+    double f = std::pow(s.theta, -2.0 * i / s.hd);
+    if (s.llama3) {  // factor 8, low 1, high 4, original 16 (see write_tiny_model)
+      const double wl = 2 * M_PI / f;
+      if (wl > 16.0) f /= 8;
+      else if (wl >= 4.0) {
+        const double sm = (16.0 / wl - 1) / 3;
+        f = (1 - sm) * f / 8 + sm * f;
+      }
+    }
+    inv[i] = f;
+  }
+  auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos) {
+    const int h2 = s.hd / 2;
+    for (int i = 0; i < n; ++i)
+      for (int h = 0; h < heads; ++h) {
+        double* v = &x[(size_t(i) * heads + h) * s.hd];
+        for (int j = 0; j < h2; ++j) {
+          const double c = std::cos(pos[i] * inv[j]), sn = std::sin(pos[i] * inv[j]);
+          const double a = v[j], b = v[j + h2];
+          v[j] = a * c - b * sn;
+          v[j + h2] = b * c + a * sn;
+        }
+      }
+  };
+  std::vector<double> logits;
+  for (int b = 0; b < B; ++b) {
+    const int n = T;
+    std::vector<int32_t> pos(n), seg(n);
+    for (int i = 0; i < n; ++i) {
+      pos[i] = positions.empty() ? i : positions[b * T + i];
+      seg[i] = segments.empty() ? 0 : segments[b * T + i];
+    }
+    std::vector<double> x(size_t(n) * H);
+    for (int i = 0; i < n; ++i)
+      for (int c = 0; c < H; ++c) x[size_t(i) * H + c] = W("model.embed_tokens.weight")[size_t(tokens[b * T + i]) * H + c];
+    for (int l = 0; l < s.L; ++l) {
+      const std::string p = "model.layers." + std::to_string(l);
+      auto xn = norm(x, n, W(p + ".input_layernorm.weight"));
+      auto q = lin(xn, n, H, tiny_module(l, 0), qd), k = lin(xn, n, H, tiny_module(l, 1), kvd),
+           v = lin(xn, n, H, tiny_module(l, 2), kvd);
+      rope(q, n, s.nh, pos);
+      rope(k, n, s.nkv, pos);
+      std::vector<double> att(size_t(n) * qd, 0.0);
+      for (int h = 0; h < s.nh; ++h) {
+        const int g = h / (s.nh / s.nkv);
+        for (int i = 0; i < n; ++i) {
+          std::vector<double> sc(n, -INFINITY);
+          double mx = -INFINITY, sum = 0;
+          for (int j = 0; j <= i; ++j) {
+            bool same = true;  // segments are contiguous runs: j sees i only if no label change in between
+            for (int t = j + 1; t <= i; ++t) same = same && seg[t] == seg[t - 1];
+            if (!same) continue;
+            double d = 0;
+            for (int c = 0; c < s.hd; ++c) d += q[(size_t(i) * s.nh + h) * s.hd + c] * k[(size_t(j) * s.nkv + g) * s.hd + c];
+            sc[j] = d / std::sqrt(double(s.hd));
+            mx = std::max(mx, sc[j]);
+          }
+          for (int j = 0; j <= i; ++j) sum += sc[j] == -INFINITY ? 0.0 : std::exp(sc[j] - mx);
+          for (int j = 0; j <= i; ++j) {
+            if (sc[j] == -INFINITY) continue;
+            const double pj = std::exp(sc[j] - mx) / sum;
+            for (int c = 0; c < s.hd; ++c) att[(size_t(i) * s.nh + h) * s.hd + c] += pj * v[(size_t(j) * s.nkv + g) * s.hd + c];
+          }
+        }
+      }
+      auto o = lin(att, n, qd, tiny_module(l, 3), H);
+      for (size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+      auto xn2 = norm(x, n, W(p + ".post_attention_layernorm.weight"));
+      auto gt = lin(xn2, n, H, tiny_module(l, 4), s.I), up = lin(xn2, n, H, tiny_module(l, 5), s.I);
+      for (size_t i = 0; i < gt.size(); ++i) gt[i] = gt[i] / (1 + std::exp(-gt[i])) * up[i];
+      auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
+      for (size_t i = 0; i < x.size(); ++i) x[i] += d[i];
+    }
+    auto xf = norm(x, n, W("model.norm.weight"));
+    const auto& head = W(s.tie ? "model.embed_tokens.weight" : "lm_head.weight");
+    for (int i = 0; i < n; ++i)
+      for (int vv = 0; vv < s.V; ++vv) {
+        double a = 0;
+        for (int c = 0; c < H; ++c) a += xf[size_t(i) * H + c] * head[size_t(vv) * H + c];
+        logits.push_back(a);
+      }
+  }
+  return logits;
+}
+
+// Σ over targets != -1 of −log softmax(logits)[target].
+inline double ref_loss(const std::vector<double>& logits, const std::vector<int32_t>& targets, int V) {
+  double sum = 0;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    if (targets[i] < 0) continue;
+    double mx = -INFINITY, s = 0;
+    for (int v = 0; v < V; ++v) mx = std::max(mx, logits[i * V + v]);
+    for (int v = 0; v < V; ++v) s += std::exp(logits[i * V + v] - mx);
+    sum += mx + std::log(s) - logits[i * V + targets[i]];
+  }
+  return sum;
+}
+
+}  // namespace tf_test
