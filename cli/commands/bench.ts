@@ -102,7 +102,7 @@ export const benchCommand: Command = {
           parameters: info.numParameters,
           matmul_parameters: info.matmulParameters,
           lora_parameters: loraParameters(info, rank, targets),
-          quant: v.quant ?? "nf4",
+          quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
           seq_len: seqLen,
           threads: threads || os.cpus().length,
           isa: addon.cpuIsa(),
@@ -129,7 +129,7 @@ export const benchCommand: Command = {
               `fp32 GEMM peak   ${figures.gemm_peak_gflops} GFLOP/s (measured now)`,
               `efficiency       ${figures.percent_of_peak} % of peak`,
               `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter` +
-                (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms fp32)`),
+                (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights incl. lm_head ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms fp32)`),
               `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (trainer's report)`,
               "",
             ].join("\n"),
