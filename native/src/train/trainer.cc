@@ -29,7 +29,7 @@ double ms_since(Clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-void validate_options(const api::TrainOptions& o, const ModelConfig& cfg) {
+void validate_options(const api::TrainOptions& o) {
   auto bad = [](const std::string& what) { throw Error(what); };
   if (o.epochs < 1) bad("epochs must be at least 1 (got " + std::to_string(o.epochs) + ")");
   if (o.batch_size < 1) bad("batch_size must be at least 1 (got " + std::to_string(o.batch_size) + ")");
@@ -43,7 +43,6 @@ void validate_options(const api::TrainOptions& o, const ModelConfig& cfg) {
   if (!(o.lora.dropout >= 0 && o.lora.dropout < 1))
     bad("lora dropout must be in [0, 1) (got " + std::to_string(o.lora.dropout) + ")");
   if (o.max_seq_len < 2) bad("max_seq_len must be at least 2 (got " + std::to_string(o.max_seq_len) + ")");
-  (void)cfg;
 }
 
 // Longer-than-context examples are an error only when max_seq_len would not cut them to the context anyway.
@@ -86,6 +85,14 @@ void restore(LlamaModel& model, AdamW& opt, Rng& rng, const Checkpoint& c, const
                " rows and " + std::to_string(plan.total_steps) +
                " steps; resume with the same data, epochs, batch_size, grad_accum, max_seq_len and packing");
   TF_CHECK(c.state.seed == o.seed, why + "the checkpoint was made with another seed; resume with the same seed");
+  int epoch;
+  int64_t first, last;
+  plan.locate(c.state.step + 1, &epoch, &first, &last, o.grad_accum);
+  TF_CHECK(c.state.step <= plan.total_steps &&
+               (c.state.step == plan.total_steps || (c.state.epoch == epoch && c.state.next_micro_batch == first)),
+           why + "trainer_state.json's data position (epoch " + std::to_string(c.state.epoch) + ", micro-batch " +
+               std::to_string(c.state.next_micro_batch) + ") does not follow from its step " +
+               std::to_string(c.state.step) + "; the checkpoint is damaged or from another grad_accum");
   TF_CHECK(c.adapter.r == o.lora.rank && c.adapter.alpha == o.lora.alpha && c.adapter.rslora == o.lora.rslora,
            why + "the checkpoint's LoRA (r=" + std::to_string(c.adapter.r) + ", alpha=" +
                std::to_string(c.adapter.alpha) + ") differs from the options; resume with the same LoRA settings");
@@ -124,7 +131,7 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
                               const api::ProgressFn& progress, const std::atomic<bool>& cancel) {
   const auto t_start = Clock::now();
   const ModelConfig& cfg = model.config();
-  validate_options(o, cfg);
+  validate_options(o);
   const ScheduleKind kind = parse_schedule(o.schedule);
   check_context(train, o, cfg, "training");
   check_context(validation, o, cfg, "validation");
