@@ -2,7 +2,8 @@
 // Learning-rate schedules with linear warmup, with the formulas of HF transformers'
 // get_{constant,linear,cosine}_schedule_with_warmup, so a run here and a run with the HF Trainer agree
 // step for step. As in the HF Trainer, optimizer step s (1-based) uses the multiplier of scheduler step
-// s - 1: the first step of a warmup runs at lr 0.
+// s - 1: the first step of a warmup runs at lr 0. "constant" is HF's constant_with_warmup (HF's plain
+// "constant" ignores warmup_ratio; here a ratio of 0 gives that).
 #include <string>
 
 namespace tf::train {

@@ -172,6 +172,11 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
   const std::string ckpt_root = (std::filesystem::path(o.out_dir) / "checkpoints").string();
   api::TrainResult result;
   int last_ckpt_step = -1;
+  if (!o.resume_from.empty()) {
+    // The checkpoint resumed from is the last good one until this run writes its own.
+    last_ckpt_step = start;
+    result.last_checkpoint = o.resume_from;
+  }
   auto checkpoint = [&](int step) {
     Checkpoint c;
     c.adapter = model.export_lora(o.base_model_name);
