@@ -45,11 +45,16 @@ int step_of(const fs::path& p) {
 
 void prune(const fs::path& root, int keep) {
   std::vector<std::pair<int, fs::path>> steps;
-  for (const auto& e : fs::directory_iterator(root))
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root)) {
+    const std::string name = e.path().filename().string();
     if (e.is_directory() && step_of(e.path()) >= 0) steps.push_back({step_of(e.path()), e.path()});
+    // Half-written folders of a crashed run: never resumable, only taking space.
+    if (name.rfind(".step-", 0) == 0 && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0)
+      fs::remove_all(e.path(), ec);
+  }
   std::sort(steps.begin(), steps.end());
   for (size_t i = 0; i + (size_t)keep < steps.size(); i++) {
-    std::error_code ec;
     fs::remove_all(steps[i].second, ec);  // best effort: an old checkpoint left behind is harmless
   }
 }
