@@ -167,6 +167,13 @@ TEST(resume_after_cancel_reproduces_the_uninterrupted_run) {
     CHECK_EQ(resumed.reports[i].loss, uninterrupted.reports[i + 2].loss);
     CHECK_EQ(resumed.reports[i].lr, uninterrupted.reports[i + 2].lr);
   }
+  // Resuming from the epoch-end checkpoint the uninterrupted run wrote (step 3) works the same way.
+  tf_test::TempDir again("tf-again");
+  o.out_dir = again.path();
+  o.resume_from = full.path() + "/checkpoints/step-3";
+  const Run from_epoch_end = train(*s, tr, {}, o);
+  REQUIRE(from_epoch_end.reports.size() == 3);
+  for (size_t i = 0; i < 3; i++) CHECK_EQ(from_epoch_end.reports[i].loss, uninterrupted.reports[i + 3].loss);
   // Resume with other data is refused with a reason.
   TrainOptions wrong = o;
   wrong.batch_size = 2;

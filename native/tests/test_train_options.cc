@@ -12,8 +12,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::unique_ptr<Session> load(const std::string& dir, const std::string& quant, bool double_quant) {
+std::unique_ptr<Session> load(const std::string& dir, const std::string& quant, bool double_quant, int threads = 0) {
   LoadOptions lo;
+  lo.threads = threads;
   lo.model_dir = dir;
   lo.quant = quant;
   lo.double_quant = double_quant;
@@ -69,6 +70,21 @@ TEST(gradient_checkpointing_gives_the_same_losses) {
     CHECK_NEAR(plain[i].loss, ckpt[i].loss, 1e-6);
     CHECK(ckpt[i].memory_bytes <= plain[i].memory_bytes);
   }
+}
+
+TEST(the_thread_count_does_not_change_the_losses) {
+  tf_test::TempDir model("tf-model"), a("tf-a"), b("tf-b");
+  tf_test::write_tiny_model(model.path(), task_model());
+  const auto tr = tf_test::task_examples(16, 4);
+  auto one = load(model.path(), "none", false, 1);
+  auto two = load(model.path(), "none", false, 2);
+  TrainOptions o = options(a.path(), 2);
+  o.lora.dropout = 0.1f;
+  const auto ra = run(*one, tr, o);
+  o.out_dir = b.path();
+  const auto rb = run(*two, tr, o);
+  REQUIRE(ra.size() == rb.size() && !ra.empty());
+  for (size_t i = 0; i < ra.size(); i++) CHECK_EQ(ra[i].loss, rb[i].loss);
 }
 
 TEST(an_nf4_double_quant_base_trains) {
