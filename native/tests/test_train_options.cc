@@ -95,9 +95,9 @@ TEST(an_nf4_double_quant_base_trains) {
   const auto tr = tf_test::task_examples(64, 11);
   const auto r = run(*q, tr, options(out.path(), 12));
   REQUIRE(!r.empty());
-  std::printf("  nf4+dq: %d steps, loss %.4f -> %.4f, memory %lld B (fp32 base: %lld B)\n", r.back().step,
-              r.front().loss, r.back().loss, (long long)r.back().memory_bytes,
-              (long long)(full->info().weight_bytes));
+  std::printf("  nf4+dq: %d steps, loss %.4f -> %.4f, frozen weights %lld B (fp32: %lld B), step memory %lld B\n",
+              r.back().step, r.front().loss, r.back().loss, (long long)q->info().weight_bytes,
+              (long long)full->info().weight_bytes, (long long)r.back().memory_bytes);
   CHECK(r.back().loss < 0.5 * r.front().loss);
   CHECK(q->info().weight_bytes < full->info().weight_bytes);
   // The adapter trained on the NF4 base also helps the full-precision base (it is a PEFT adapter like any).

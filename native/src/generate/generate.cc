@@ -25,14 +25,14 @@ api::GenerateResult generate_one(LlamaModel& model, const std::vector<int32_t>& 
                  " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
 
   api::GenerateResult result;
-  const int64_t want = (int64_t)prompt.size() + options.max_tokens;
-  const int max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
-  auto cache = model.new_cache(max_len);
-  std::vector<float> logits((size_t)cfg.vocab_size);
   if (cancel.load()) {
     result.finish_reason = "cancelled";
     return result;
   }
+  const int64_t want = (int64_t)prompt.size() + options.max_tokens;
+  const int max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
+  auto cache = model.new_cache(max_len);
+  std::vector<float> logits((size_t)cfg.vocab_size);
   model.decode(*cache, prompt.data(), (int)prompt.size(), logits.data());
   Rng rng(hash_u64(options.seed, (uint64_t)index));
   while (true) {
