@@ -284,6 +284,16 @@ TEST(bad_options_are_clear_errors) {
   std::vector<Example> masked = tr;
   for (auto& e : masked) std::fill(e.loss_mask.begin(), e.loss_mask.end(), 0);
   CHECK_THROWS(s->train(masked, {}, o, nullptr, cancel), "no training example has a loss target");
+  std::vector<Example> oov = tr;
+  oov[2].tokens[1] = 32;
+  CHECK_THROWS(s->train(oov, {}, o, nullptr, cancel), "training example 2: token id 32 at position 1");
+  std::vector<Example> longer = tr;
+  longer[1].tokens.assign(70, 5);
+  longer[1].loss_mask.assign(70, 1);
+  o.max_seq_len = 100;  // above max_position_embeddings (64), so nothing would cut the 70 tokens
+  CHECK_THROWS(s->train(longer, {}, o, nullptr, cancel), "training example 1 has 70 tokens, more than the model's max_position_embeddings (64)");
+  o.max_seq_len = 64;  // now it is truncated like any long example
+  CHECK_EQ(s->train(longer, {}, o, nullptr, cancel).steps, o.epochs);
   o.resume_from = out.path() + "/nowhere";
   CHECK_THROWS(s->train(tr, {}, o, nullptr, cancel), "nowhere is not a folder");
 }
