@@ -74,6 +74,25 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     expect(config).toMatchObject({ peft_type: "LORA", r: 8, lora_alpha: 16 });
   }, 180_000);
 
+  it("learns the structured task end to end: loss < 0.3, and the adapter answers through the chat template", async () => {
+    const out = path.join(tmp, "task-adapter");
+    const r = await tuneforge([
+      "train", "--model", modelDir, "--data", data, "--out", out, "--json", "--epochs", "25", "--lr", "1e-2", "--rank", "8", "--alpha", "16",
+      "--dropout", "0", "--batch-size", "4", "--grad-accum", "1", "--warmup-ratio", "0", "--targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    expect(lines[0]!.loss!).toBeGreaterThan(5); // near-uniform over ~400 tokens at the start
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    for (const [thing, color] of [["sky", "blue"], ["coal", "black"]]) {
+      const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: `What color is the ${thing}?` }];
+      const g = await tuneforge(["generate", "--model", modelDir, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "20", "--json"]);
+      expect(g.code, g.stderr).toBe(0);
+      // Greedy decoding stops at the template's <|im_end|>, which the assistant-only mask trained it to emit.
+      expect(JSON.parse(g.stdout)).toMatchObject({ completion: `{"color": "${color}"}`, finish_reason: "stop" });
+    }
+  }, 180_000);
+
   it("logprobs prints n − 1 values, changed by the adapter", async () => {
     const base = await logprobsOf(["--model", modelDir, "--tokens", "10,20,30,40,50"]);
     expect(base).toHaveLength(4);

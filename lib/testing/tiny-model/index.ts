@@ -56,7 +56,10 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const rng = createRng(opts.seed ?? 0);
   const std = 0.02;
 
-  const tensors: Tensor[] = [{ name: "model.embed_tokens.weight", shape: [V, H], data: randn(rng, V * H, std) }];
+  // The output projection gets std 1/√H (rows of norm ≈ 1): with 0.02 a tiny model's logits could never
+  // move more than ~1 from uniform, so no test task could reach a low loss. A tied embedding is that projection.
+  const headStd = 1 / Math.sqrt(H);
+  const tensors: Tensor[] = [{ name: "model.embed_tokens.weight", shape: [V, H], data: randn(rng, V * H, opts.tiedEmbeddings ? headStd : std) }];
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}`;
     const lin = (name: string, out: number, inp: number) => tensors.push({ name: `${p}.${name}.weight`, shape: [out, inp], data: randn(rng, out * inp, std) });
@@ -76,7 +79,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     lin("mlp.down_proj", H, s.intermediate);
   }
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H) });
-  if (!opts.tiedEmbeddings) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, std) });
+  if (!opts.tiedEmbeddings) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
   const eos = tok.ids["<|im_end|>"];
   const bos = tok.ids["<|begin_of_text|>"];
