@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadChatTokenizer, tokenizeDataset } from "../lib/tokenizer";
+import { generateText } from "../lib/tokenizer/generate";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask } from "../lib/testing/tiny-model/task";
 import { loadNativeAddon, type NativeAddon, type NativeModel, type StepReport, type TrainExample } from "./index";
@@ -71,6 +72,28 @@ describe("native addon", () => {
     expect(a[0]!.finishReason).toBe("length");
     expect(b[0]!.tokens).toEqual(a[0]!.tokens);
     expect(streamed).toEqual(a[0]!.tokens);
+  });
+
+  it("accepts typed arrays for tokens", async () => {
+    expect(await model.logprobs(Int32Array.from([1, 2, 3, 4]))).toEqual(await model.logprobs([1, 2, 3, 4]));
+  });
+
+  it("stops each prompt of a batch at a stop string found in the decoded stream, then cancels the rest", async () => {
+    const chat = loadChatTokenizer(modelDir);
+    const prompts = [chat.encode("What color is the sky?"), chat.encode("Hello world")];
+    const free = await generateText(model, chat, prompts, { maxTokens: 40, stopStrings: [] });
+    // Stop strings taken from what greedy decoding is known to produce, a few characters in.
+    const stops = free.map((r) => r.text.slice(3, 6));
+    expect(stops.every((s) => s.length === 3)).toBe(true);
+    const streamed = ["", ""];
+    const stopped = await generateText(model, chat, prompts, { maxTokens: 40, stopStrings: stops, onText: (i, t) => (streamed[i] += t) });
+    stopped.forEach((r, i) => {
+      expect(r.finishReason).toBe("stop");
+      expect(r.text).toBe(free[i]!.text.slice(0, free[i]!.text.indexOf(stops[i]!)));
+      expect(streamed[i]).toBe(r.text);
+      expect(r.tokens.length).toBeLessThan(40);
+    });
+    expect(model.busy).toBeNull();
   });
 
   it("trains with per-step progress while the event loop keeps running, one operation at a time", async () => {
