@@ -52,13 +52,12 @@ void pack_a(const GemmArgs& g, int64_t i0, int64_t mc, int64_t p0, int64_t kc, i
         for (int64_t r = rows; r < MR; ++r) d[r] = 0.f;
       }
     } else {
-      for (int64_t r = 0; r < MR; ++r) {
-        if (r < rows) {
-          const float* src = g.A + (i0 + ip + r) * g.lda + p0;
-          for (int64_t k = 0; k < kc; ++k) dst[k * MR + r] = src[k];
-        } else {
-          for (int64_t k = 0; k < kc; ++k) dst[k * MR + r] = 0.f;
-        }
+      // k outer: MR row streams are read in step (each cache line reused for 16 k) and dst is written in order.
+      const float* src = g.A + (i0 + ip) * g.lda + p0;
+      for (int64_t k = 0; k < kc; ++k) {
+        float* d = dst + k * MR;
+        for (int64_t r = 0; r < rows; ++r) d[r] = src[r * g.lda + k];
+        for (int64_t r = rows; r < MR; ++r) d[r] = 0.f;
       }
     }
     dst += kc * MR;
@@ -70,13 +69,11 @@ void pack_b(const GemmArgs& g, int64_t j0, int64_t nc, int64_t p0, int64_t kc, i
   for (int64_t jp = 0; jp < nc; jp += NR) {
     const int64_t cols = std::min<int64_t>(NR, nc - jp);
     if (g.trans_b) {
-      for (int64_t c = 0; c < NR; ++c) {
-        if (c < cols) {
-          const float* src = g.B + (j0 + jp + c) * g.ldb + p0;
-          for (int64_t k = 0; k < kc; ++k) dst[k * NR + c] = src[k];
-        } else {
-          for (int64_t k = 0; k < kc; ++k) dst[k * NR + c] = 0.f;
-        }
+      const float* src = g.B + (j0 + jp) * g.ldb + p0;
+      for (int64_t k = 0; k < kc; ++k) {
+        float* d = dst + k * NR;
+        for (int64_t c = 0; c < cols; ++c) d[c] = src[c * g.ldb + k];
+        for (int64_t c = cols; c < NR; ++c) d[c] = 0.f;
       }
     } else {
       for (int64_t k = 0; k < kc; ++k) {
