@@ -93,6 +93,27 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     }
   }, 180_000);
 
+  it("Ctrl-C stops at the next step, keeps a checkpoint and still prints the done line", async () => {
+    const out = path.join(tmp, "interrupted");
+    const child = spawn(process.execPath, [bin, "train", "--model", modelDir, "--data", data, "--out", out, "--json", "--epochs", "500", "--batch-size", "4", "--grad-accum", "1"], { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (!child.killed && stdout.includes('"step":3,')) child.kill("SIGINT"); // once: a second Ctrl-C exits at once
+    });
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    const done = JSON.parse(stdout.trim().split("\n").at(-1)!) as { done: boolean; cancelled: boolean; steps: number; adapter: string; last_checkpoint?: string };
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/stopping after the current step/);
+    expect(done).toMatchObject({ done: true, cancelled: true });
+    expect(done.steps).toBeLessThan(500 * 6);
+    // The checkpoint holds a loadable PEFT adapter, so "adapter" points there.
+    expect(done.adapter).toBe(done.last_checkpoint);
+    expect(fs.existsSync(path.join(done.adapter, "adapter_model.safetensors"))).toBe(true);
+  }, 120_000);
+
   it("logprobs prints n − 1 values, changed by the adapter", async () => {
     const base = await logprobsOf(["--model", modelDir, "--tokens", "10,20,30,40,50"]);
     expect(base).toHaveLength(4);

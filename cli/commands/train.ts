@@ -141,7 +141,8 @@ export const trainCommand: Command = {
       const done = {
         done: true,
         steps: result.steps,
-        adapter: result.adapterDir,
+        // Stopped early, the trainer writes no final adapter; the last checkpoint holds a loadable one.
+        adapter: result.adapterDir || result.lastCheckpoint || null,
         final_loss: result.finalLoss,
         ...(result.finalValidLoss !== undefined ? { valid_loss: result.finalValidLoss } : {}),
         cancelled: result.cancelled,
@@ -152,7 +153,7 @@ export const trainCommand: Command = {
         truncated_tokens: train.report.truncatedTokens,
       };
       if (v.json) ctx.out(JSON.stringify(done) + "\n");
-      else ctx.out(`${result.cancelled ? "stopped early" : "done"}: ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}; adapter in ${result.adapterDir}\n`);
+      else ctx.out(`${result.cancelled ? "stopped early" : "done"}: ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}; adapter in ${done.adapter ?? "(none written)"}\n`);
       return result.cancelled ? 130 : 0;
     } finally {
       model.close();
