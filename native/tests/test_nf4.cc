@@ -180,6 +180,18 @@ TEST(dynamic_map_values_from_the_formula) {
   CHECK_NEAR(m[254], 0.99296875, 1e-7);
   CHECK_NEAR(m[0], -0.99296875, 1e-7);
   for (int i = 0; i < 127; ++i) CHECK_EQ(m[i], -m[254 - i]);
+  // Every positive entry against the formula evaluated in double: 10^(i-6) * (0.1 + (j + 0.5) * 0.9 / 2^i),
+  // within 2 float ulps (the map is built in float32 as PyTorch does, so it is not the exact real value).
+  int k = 128, far = 0;
+  for (int i = 0; i < 7; ++i) {
+    for (int j = 0; j < (1 << i); ++j, ++k) {
+      double exact = std::pow(10.0, i - 6) * (0.1 + (j + 0.5) * 0.9 / double(1 << i));
+      double ulp = std::nextafter(float(exact), 2.0f) - float(exact);
+      if (std::fabs(m[k] - exact) > 2 * ulp) ++far;
+    }
+  }
+  CHECK_EQ(k, 255);
+  CHECK_EQ(far, 0);
 }
 
 TEST(dynamic_map_search_picks_the_nearest_value) {

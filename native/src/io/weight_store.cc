@@ -2,8 +2,6 @@
 // (weight_map: tensor name -> shard file). Missing or inconsistent shards are reported all at once, because
 // a user fixing a partial download wants the whole list, not one file per attempt.
 #include <algorithm>
-#include <cstring>
-#include <set>
 
 #include <dirent.h>
 #include <sys/stat.h>
