@@ -48,12 +48,13 @@ describe("native addon", () => {
     for (const x of lp) expect(x).toBeLessThan(0);
   });
 
-  it("rejects bad arguments synchronously with a TypeError naming the argument", () => {
-    expect(() => model.logprobs([1, 99999])).toThrow(/tokens\[1\] = 99999 is not a token id of this model \(vocab_size \d+/);
-    expect(() => addon.loadModel({ modelDir, quant: "nf5" as "nf4" })).toThrow(TypeError);
-    expect(() => addon.loadModel({ modelDir, quant: "nf5" as "nf4" })).toThrow(/loadModel options\.quant must be one of "none", "nf4"/);
-    expect(() => model.train(examples, null, { ...trainOpts("x"), lora: { rank: "4" as unknown as number } })).toThrow(/train options\.lora\.rank must be an integer/);
-    expect(() => model.train(examples, null, { ...trainOpts("x"), epohcs: 3 } as never)).toThrow(/unknown option "epohcs"/);
+  it("rejects bad arguments with a TypeError naming the argument", async () => {
+    await expect(model.logprobs([1, 99999])).rejects.toThrow(/tokens\[1\] = 99999 is not a token id of this model \(vocab_size \d+/);
+    await expect(addon.loadModel({ modelDir, quant: "nf5" as "nf4" })).rejects.toThrow(TypeError);
+    await expect(addon.loadModel({ modelDir, quant: "nf5" as "nf4" })).rejects.toThrow(/loadModel options\.quant must be one of "none", "nf4"/);
+    await expect(model.train(examples, null, { ...trainOpts("x"), lora: { rank: "4" as unknown as number } })).rejects.toThrow(/train options\.lora\.rank must be an integer/);
+    await expect(model.train(examples, null, { ...trainOpts("x"), epohcs: 3 } as never)).rejects.toThrow(/unknown option "epohcs"/);
+    expect(model.busy).toBeNull();
   });
 
   it("turns a C++ failure into a rejected Promise, not a crash", async () => {
@@ -102,7 +103,7 @@ describe("native addon", () => {
     const reports: StepReport[] = [];
     const done = model.train(examples, examples.slice(0, 4), trainOpts("adapter"), (r) => reports.push(r));
     expect(model.busy).toBe("train");
-    expect(() => model.logprobs([1, 2, 3])).toThrow(/cannot start logprobs while train is running/);
+    await expect(model.logprobs([1, 2, 3])).rejects.toThrow(/cannot start logprobs while train is running/);
     expect(() => model.close()).toThrow(/cannot close while train is running/);
     const result = await done;
     clearInterval(timer);
@@ -142,6 +143,6 @@ describe("native addon", () => {
     expect(m.info().weightBytes).toBeLessThan(model.info().weightBytes);
     m.close();
     expect(m.closed).toBe(true);
-    expect(() => m.logprobs([1, 2])).toThrow(/closed/);
+    await expect(m.logprobs([1, 2])).rejects.toThrow(/closed/);
   });
 });

@@ -120,7 +120,10 @@ export type GenerateOptions = {
 
 export type GenerateResult = { tokens: number[]; finishReason: "stop" | "length" | "cancelled" };
 
-/** A loaded model. One long operation at a time; starting another while one runs throws. */
+/**
+ * A loaded model. One long operation at a time: starting another while one runs rejects with an error
+ * naming both. Promise-returning methods report every failure (bad arguments as TypeError) by rejecting.
+ */
 export interface NativeModel {
   info(): ModelInfo;
   train(examples: TrainExample[], validation: TrainExample[] | null, options: TrainOptions, onProgress?: (report: StepReport) => void): Promise<TrainResult>;
@@ -146,6 +149,8 @@ export interface NativeAddon {
   gemmPeakGflops(options?: { threads?: number; seconds?: number }): Promise<number>;
   /** The widest SIMD instruction set the kernels detected ("avx512", "avx2", "scalar"). */
   cpuIsa(): string;
+  /** The class of loaded models (for instanceof); construct models with loadModel. */
+  readonly Model: { prototype: NativeModel };
 }
 
 // Computed on use, not at import: bundlers (Next) may rewrite import.meta.url, and callers there pass a root.

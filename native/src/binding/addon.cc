@@ -20,13 +20,20 @@ struct AddonData {
   Napi::FunctionReference model_ctor;
 };
 
+// Promise-returning exports report bad arguments as a rejection, like every other failure.
+Napi::Value rejected(Napi::Env env, const Napi::Error& error) {
+  Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+  d.Reject(error.Value());
+  return d.Promise();
+}
+
 // loadModel({ modelDir, quant?, doubleQuant?, backend?, threads? }) → Promise<Model>
 Napi::Value LoadModel(const Napi::CallbackInfo& info) {
   api::LoadOptions options;
   try {
     options = to_load_options(info.Length() > 0 ? info[0] : info.Env().Undefined());
   } catch (const ArgError& e) {
-    throw Napi::TypeError::New(info.Env(), std::string("loadModel: ") + e.what());
+    return rejected(info.Env(), Napi::TypeError::New(info.Env(), std::string("loadModel: ") + e.what()));
   }
   auto* data = info.Env().GetInstanceData<AddonData>();
   auto* w = new LoadWorker(info.Env(), std::move(options), &data->model_ctor);
@@ -51,7 +58,7 @@ Napi::Value GemmPeakGflops(const Napi::CallbackInfo& info) {
     r.integer("threads", threads, 0, 1024);
     r.number("seconds", seconds, 0.01, 600);
   } catch (const ArgError& e) {
-    throw Napi::TypeError::New(info.Env(), std::string("gemmPeakGflops: ") + e.what());
+    return rejected(info.Env(), Napi::TypeError::New(info.Env(), std::string("gemmPeakGflops: ") + e.what()));
   }
   auto out = std::make_shared<double>(0);
   auto* w = new TaskWorker(

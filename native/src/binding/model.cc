@@ -7,7 +7,8 @@
 namespace tf::binding {
 
 namespace {
-// Wraps a method body: argument errors become TypeErrors, anything else an Error, with the method name.
+// Wraps a synchronous method (info, close): argument errors become TypeErrors, anything else an Error,
+// with the method name.
 template <class F>
 Napi::Value entry(const Napi::CallbackInfo& info, const char* method, F&& body) {
   try {
@@ -18,6 +19,27 @@ Napi::Value entry(const Napi::CallbackInfo& info, const char* method, F&& body) 
     throw;
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), std::string("model.") + method + ": " + e.what());
+  }
+}
+
+// Same for methods that return a Promise: every failure, argument errors and a busy model included, rejects
+// the Promise instead of throwing, so `.catch()` and `await` callers see errors the same way.
+template <class F>
+Napi::Value entry_async(const Napi::CallbackInfo& info, const char* method, F&& body) {
+  Napi::Env env = info.Env();
+  auto rejected = [&](Napi::Value error) -> Napi::Value {
+    Napi::Promise::Deferred d = Napi::Promise::Deferred::New(env);
+    d.Reject(error);
+    return d.Promise();
+  };
+  try {
+    return body();
+  } catch (const ArgError& e) {
+    return rejected(Napi::TypeError::New(env, std::string("model.") + method + ": " + e.what()).Value());
+  } catch (const Napi::Error& e) {
+    return rejected(e.Value());
+  } catch (const std::exception& e) {
+    return rejected(Napi::Error::New(env, std::string("model.") + method + ": " + e.what()).Value());
   }
 }
 
@@ -80,7 +102,7 @@ Napi::Value Model::Info(const Napi::CallbackInfo& info) {
 
 // train(examples, validation, options, onProgress?) → Promise<TrainResult>
 Napi::Value Model::Train(const Napi::CallbackInfo& info) {
-  return entry(info, "train", [&]() -> Napi::Value {
+  return entry_async(info, "train", [&]() -> Napi::Value {
     if (!session_) throw ArgError("the model is closed");
     auto train = to_examples(info[0], "examples", info_.vocab_size);
     if (train.empty()) throw ArgError("examples is empty; there is nothing to train on");
@@ -99,7 +121,7 @@ Napi::Value Model::Train(const Napi::CallbackInfo& info) {
 
 // logprobs(tokens, adapterDir?) → Promise<number[]> (n − 1 values)
 Napi::Value Model::Logprobs(const Napi::CallbackInfo& info) {
-  return entry(info, "logprobs", [&]() -> Napi::Value {
+  return entry_async(info, "logprobs", [&]() -> Napi::Value {
     if (!session_) throw ArgError("the model is closed");
     auto tokens = std::make_shared<std::vector<int32_t>>(to_tokens(info[0], "tokens", info_.vocab_size));
     if (tokens->size() < 2) throw ArgError("tokens needs at least 2 ids (log-probabilities are of tokens 1..n-1)");
@@ -122,7 +144,7 @@ Napi::Value Model::Logprobs(const Napi::CallbackInfo& info) {
 
 // generate(prompts, options, onToken?) → Promise<{tokens, finishReason}[]>
 Napi::Value Model::Generate(const Napi::CallbackInfo& info) {
-  return entry(info, "generate", [&]() -> Napi::Value {
+  return entry_async(info, "generate", [&]() -> Napi::Value {
     if (!session_) throw ArgError("the model is closed");
     if (info.Length() < 1 || !info[0].IsArray()) throw ArgError("prompts must be an array of token-id arrays");
     Napi::Array list = info[0].As<Napi::Array>();
@@ -149,7 +171,7 @@ Napi::Value Model::Generate(const Napi::CallbackInfo& info) {
 
 // merge(adapterDir, outDir) → Promise<void>
 Napi::Value Model::Merge(const Napi::CallbackInfo& info) {
-  return entry(info, "merge", [&]() -> Napi::Value {
+  return entry_async(info, "merge", [&]() -> Napi::Value {
     if (!session_) throw ArgError("the model is closed");
     std::string adapter = optional_string(info, 0, "adapterDir");
     std::string out = optional_string(info, 1, "outDir");
