@@ -5,6 +5,11 @@
 
 #include "io/safetensors.h"
 
+// safetensors data is little-endian and the reader/writer copy it as host memory.
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "tuneforge's safetensors I/O assumes a little-endian host"
+#endif
+
 namespace tf {
 
 const char* dtype_name(DType d) {
