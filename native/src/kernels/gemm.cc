@@ -30,6 +30,16 @@ void scalar_kernel(int64_t kc, const float* Ap, const float* Bp, float* C, int64
     }
 }
 
+float scalar_dot(const float* a, const float* b, int64_t n) {
+  float s[4] = {0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; ++l) s[l] += a[i + l] * b[i + l];
+  float r = (s[0] + s[1]) + (s[2] + s[3]);
+  for (; i < n; ++i) r += a[i] * b[i];
+  return r;
+}
+
 MicroKernel pick_kernel() {
   switch (active_isa()) {
     case Isa::Avx512: return micro_kernel_avx512();
@@ -132,7 +142,7 @@ void gemm_range(const GemmArgs& g, const MicroKernel& mk, int64_t m0, int64_t m1
 
 }  // namespace
 
-MicroKernel micro_kernel_scalar() { return {kScalarMR, kScalarNR, scalar_kernel}; }
+MicroKernel micro_kernel_scalar() { return {kScalarMR, kScalarNR, scalar_kernel, scalar_dot}; }
 
 void sgemm(const GemmArgs& g, ThreadPool* pool) {
   TF_CHECK(g.M >= 0 && g.N >= 0 && g.K >= 0, "sgemm: negative dimension");
@@ -147,6 +157,18 @@ void sgemm(const GemmArgs& g, ThreadPool* pool) {
   }
   const MicroKernel mk = pick_kernel();
   const int nt = pool ? pool->size() : 1;
+  if (g.M <= kGemvMaxRows && g.trans_b && !g.trans_a) {
+    auto cols = [&](int64_t b, int64_t e, int) {
+      for (int64_t i = 0; i < g.M; ++i)
+        for (int64_t j = b; j < e; ++j) {
+          const float acc = mk.dot(g.A + i * g.lda, g.B + j * g.ldb, g.K);
+          float* c = g.C + i * g.ldc + j;
+          *c = g.beta == 0.f ? g.alpha * acc : g.alpha * acc + g.beta * *c;
+        }
+    };
+    if (nt > 1 && g.N * g.K >= (1 << 16)) pool->parallel_for_grain(g.N, 16, cols); else cols(0, g.N, 0);
+    return;
+  }
   const double work = static_cast<double>(g.M) * g.N * g.K;
   if (nt == 1 || work < 2e5) {
     gemm_range(g, mk, 0, g.M, 0, g.N);

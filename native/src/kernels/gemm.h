@@ -3,7 +3,8 @@
 // op(B) = B [K,N] or Bᵀ (B stored [N,K], the weight layout: y = x Wᵀ is trans_b = true).
 // BLIS-style: pack A and B into micro-panels, an MRxNR register-blocked micro-kernel per ISA. Each C element is
 // summed by one thread in a fixed k order (blocks of kGemmKC), so the result does not depend on the thread
-// count; a K split into calls at multiples of kGemmKC (beta = 1 after the first) gives the same bits as one call.
+// count; a K split into calls at multiples of kGemmKC (beta = 1 after the first) gives the same bits as one call
+// (except on the few-row dot-product path, M <= kGemvMaxRows with trans_b, which sums each element in one go).
 #include <cstdint>
 
 #include "common/threadpool.h"
@@ -46,7 +47,11 @@ struct MicroKernel {
   int mr, nr;
   void (*fn)(int64_t kc, const float* Ap, const float* Bp, float* C, int64_t ldc, float alpha, float beta,
              bool overwrite);
+  // Dot product for the few-row case (decoding one token): packing a whole weight to use it once costs
+  // more than the arithmetic, so y = x Wᵀ with M <= kGemvMaxRows runs as dot products of contiguous rows.
+  float (*dot)(const float* a, const float* b, int64_t n);
 };
+constexpr int64_t kGemvMaxRows = 4;
 MicroKernel micro_kernel_scalar();
 MicroKernel micro_kernel_avx2();
 MicroKernel micro_kernel_avx512();

@@ -17,7 +17,8 @@ int64_t panel_rows(const Nf4Tensor& W) {
 }
 
 std::vector<float>& scratch() {
-  static std::vector<float> buf;  // model calls are serial; one buffer reused for every layer
+  // One buffer per calling thread, reused for every layer: two models driven from two threads never share it.
+  thread_local std::vector<float> buf;
   return buf;
 }
 
