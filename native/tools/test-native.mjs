@@ -11,8 +11,8 @@ const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..
 const buildDir = path.join(nativeDir, "build", "cmake");
 const jobs = String(Math.max(1, Math.min(os.cpus().length, Number(process.env.TF_BUILD_JOBS) || 2)));
 
-function run(cmd, args, env = process.env) {
-  const r = spawnSync(cmd, args, { stdio: "inherit", env });
+function run(cmd, args, env = process.env, cwd = undefined) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", env, cwd });
   if (r.error) {
     console.error(`test:native: cannot run ${cmd}: ${r.error.message}`);
     return 127;
@@ -33,11 +33,13 @@ if (run("cmake", ["--build", buildDir, "-j", jobs]) !== 0) {
 }
 
 const summaryDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-native-tests-"));
-const ctestArgs = ["--test-dir", buildDir, "--output-on-failure", "-j", jobs, ...process.argv.slice(2)];
-const status = run("ctest", ctestArgs, { ...process.env, TF_TEST_SUMMARY_DIR: summaryDir });
+// ctest runs in the build folder (ctest --test-dir needs CMake 3.20; we support 3.16). Extra arguments pass
+// through, e.g. `npm run test:native -- -R nf4`.
+const ctestArgs = ["--output-on-failure", "-j", jobs, ...process.argv.slice(2)];
+const status = run("ctest", ctestArgs, { ...process.env, TF_TEST_SUMMARY_DIR: summaryDir }, buildDir);
 
 // Which executables ctest ran (so a crashed one, with no summary file, is counted).
-const listed = spawnSync("ctest", ["--test-dir", buildDir, "-N", ...process.argv.slice(2)], { encoding: "utf8" });
+const listed = spawnSync("ctest", ["-N", ...process.argv.slice(2)], { encoding: "utf8", cwd: buildDir });
 const names = (listed.stdout || "").split("\n").map((l) => l.match(/Test\s+#\d+:\s+(\S+)/)?.[1]).filter(Boolean);
 
 let passed = 0;
