@@ -130,6 +130,8 @@ TEST(config_defaults_and_explicit_head_dim) {
   CHECK_EQ(mi.max_position_embeddings, 4096);
   ModelConfig mn = parse_model_config(minimal(R"("sliding_window": null)", "MistralForCausalLM"), "m.json");
   CHECK_EQ(mn.max_position_embeddings, 131072);
+  ModelConfig md = parse_model_config(minimal("", "MistralForCausalLM"), "m.json");  // transformers' default window
+  CHECK_EQ(md.max_position_embeddings, 4096);
   ModelConfig rd = parse_model_config(minimal(R"("rope_scaling": {"rope_type": "default"})"), "m.json");
   CHECK(rd.rope_scaling.type.empty());
 }

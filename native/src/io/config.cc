@@ -149,8 +149,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool window = c.architecture == "MistralForCausalLM" ||
                       (c.architecture == "Qwen2ForCausalLM" && present(j, "use_sliding_window") &&
                        j.at("use_sliding_window").as_bool(source + ": use_sliding_window"));
-  if (window && present(j, "sliding_window")) {
-    int w = get_int(j, "sliding_window", 0, source);
+  // MistralConfig's default window is 4096 when the key is absent; null means no window.
+  const int default_window = c.architecture == "MistralForCausalLM" && !j.has("sliding_window") ? 4096 : 0;
+  if (window && (present(j, "sliding_window") || default_window)) {
+    int w = get_int(j, "sliding_window", default_window, source);
     TF_CHECK(w > 0, source + ": sliding_window must be positive");
     if (w < c.max_position_embeddings) c.max_position_embeddings = w;
   }
