@@ -57,6 +57,36 @@ describe("native addon", () => {
     expect(model.busy).toBeNull();
   });
 
+  it("survives garbage arguments everywhere: each call rejects with an Error, none crashes", async () => {
+    const garbage: unknown[] = [undefined, null, 0, -1, 1.5, NaN, Infinity, "x", true, {}, [], [1.5], [-1], [NaN], [[]], [[-3]], { tokens: "x" }, [{ tokens: [1, 2], lossMask: [1] }], [{ tokens: [1, 2], lossMask: [0, 2] }], 10n, () => 1];
+    const m = model as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    const a = addon as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+    let calls = 0;
+    // Where {} and undefined are valid (options objects), use a string instead so the call must fail.
+    const asOptions = (g: unknown) => (g === undefined || (typeof g === "object" && g !== null && !Array.isArray(g) && Object.keys(g).length === 0) ? "x" : g);
+    for (const g of garbage) {
+      const attempts = [
+        () => m.logprobs!(g),
+        () => m.logprobs!([1, 2], g === undefined || g === null ? 5 : g),
+        () => m.generate!(g),
+        () => m.generate!([g]),
+        () => m.generate!([[1]], asOptions(g)),
+        () => m.train!(g, null, { outDir: path.join(tmp, "g") }),
+        () => m.train!(examples, g === undefined || g === null || (Array.isArray(g) && g.length === 0) ? "x" : g, { outDir: path.join(tmp, "g") }),
+        () => m.train!(examples, null, g),
+        () => m.merge!(g, g),
+        () => a.loadModel!(g),
+        () => a.gemmPeakGflops!(asOptions(g)),
+      ];
+      for (const attempt of attempts) {
+        calls++;
+        await expect(attempt()).rejects.toBeInstanceOf(Error);
+      }
+    }
+    expect(calls).toBe(garbage.length * 11);
+    expect(model.busy).toBeNull();
+  });
+
   it("turns a C++ failure into a rejected Promise, not a crash", async () => {
     await expect(addon.loadModel({ modelDir: path.join(tmp, "missing") })).rejects.toThrow(/missing/);
     const bad = path.join(tmp, "gpt2");
