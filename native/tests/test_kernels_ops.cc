@@ -213,3 +213,28 @@ TEST(attention_with_query_offset_matches_reference) {
   const auto want = naive_attention(s, q, k, v, {});
   for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
 }
+
+TEST(attention_multi_block_with_segments_crossing_blocks) {
+  ThreadPool pool(2);
+  AttnShape s{2, 150, 150, 4, 2, 8, 0};  // three query blocks; segments [0,70) [70,131) [131,150) in row 1
+  const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd;
+  auto q = randv(s.B * s.Tq * qs, 74), k = randv(s.B * s.Tk * ks, 75), v = randv(s.B * s.Tk * ks, 76);
+  auto r = randv(s.B * s.Tq * qs, 77);
+  std::vector<int32_t> seg(s.B * s.Tq, 0);
+  for (int64_t i = 0; i < s.Tq; ++i) seg[s.Tq + i] = i < 70 ? 0 : i < 131 ? 70 : 131;
+  std::vector<float> P(s.B * s.nh * s.Tq * s.Tk), out(s.B * s.Tq * qs);
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+  const auto want = naive_attention(s, q, k, v, seg);
+  for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
+  auto loss = [&] {
+    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+    return dot(r, out);
+  };
+  loss();
+  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
+  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), r.data(), dq.data(), dk.data(),
+                     dv.data());
+  check_grad("attention dq", q, dq, loss, 1e-2f, 5e-4, 2e-3, 97);
+  check_grad("attention dk", k, dk, loss, 1e-2f, 5e-4, 2e-3, 53);
+  check_grad("attention dv", v, dv, loss, 1e-2f, 5e-4, 2e-3, 53);
+}

@@ -27,6 +27,21 @@ void check(const AttnShape& s) {
 
 }  // namespace
 
+// Queries go in blocks of kQBlock rows; a block only touches keys from its first visible key to its last query,
+// so the masked upper triangle (half of the causal work) is never computed.
+constexpr int64_t kQBlock = 64;
+
+namespace {
+struct KeyRange {
+  int64_t lo, hi;  // inclusive
+};
+KeyRange block_keys(const AttnShape& s, const int32_t* seg_start, int64_t b, int64_t i0, int64_t i1) {
+  int64_t lo = s.q_offset + i0;
+  for (int64_t i = i0; i < i1; ++i) lo = std::min<int64_t>(lo, seg_start ? seg_start[b * s.Tq + i] : 0);
+  return {lo, s.q_offset + i1 - 1};
+}
+}  // namespace
+
 void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, const float* k, const float* v,
                        const int32_t* seg_start, float* P, float* out) {
   check(s);
@@ -44,26 +59,31 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
       const float* qh = q + b * s.Tq * qs + h * s.hd;
       const float* kg = k + b * s.Tk * ks + g * s.hd;
       const float* vg = v + b * s.Tk * ks + g * s.hd;
-      // Full Tq x Tk scores (the masked part is cheap next to the projections), then a masked softmax.
-      sgemm(args(false, true, s.Tq, s.Tk, s.hd, qh, qs, kg, ks, p, s.Tk, scale, 0.f), nullptr);
-      for (int64_t i = 0; i < s.Tq; ++i) {
-        float* row = p + i * s.Tk;
-        const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;  // inclusive
-        TF_CHECK(lo >= 0 && lo <= hi, "attention: segment start after the query");
-        float mx = -INFINITY;
-        for (int64_t j = lo; j <= hi; ++j) mx = std::max(mx, row[j]);
-        double sum = 0;
-        for (int64_t j = lo; j <= hi; ++j) {
-          row[j] = std::exp(row[j] - mx);
-          sum += row[j];
+      float* oh = out + b * s.Tq * qs + h * s.hd;
+      for (int64_t i0 = 0; i0 < s.Tq; i0 += kQBlock) {
+        const int64_t i1 = std::min(s.Tq, i0 + kQBlock);
+        const KeyRange kr = block_keys(s, seg_start, b, i0, i1);
+        const int64_t nk = kr.hi - kr.lo + 1;
+        float* pb = p + i0 * s.Tk + kr.lo;
+        sgemm(args(false, true, i1 - i0, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, pb, s.Tk, scale, 0.f), nullptr);
+        for (int64_t i = i0; i < i1; ++i) {
+          float* row = p + i * s.Tk;
+          const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;  // inclusive
+          TF_CHECK(lo >= 0 && lo <= hi, "attention: segment start after the query");
+          float mx = -INFINITY;
+          for (int64_t j = lo; j <= hi; ++j) mx = std::max(mx, row[j]);
+          double sum = 0;
+          for (int64_t j = lo; j <= hi; ++j) {
+            row[j] = std::exp(row[j] - mx);
+            sum += row[j];
+          }
+          const float inv = static_cast<float>(1.0 / sum);
+          for (int64_t j = 0; j < lo; ++j) row[j] = 0.f;
+          for (int64_t j = lo; j <= hi; ++j) row[j] *= inv;
+          for (int64_t j = hi + 1; j < s.Tk; ++j) row[j] = 0.f;
         }
-        const float inv = static_cast<float>(1.0 / sum);
-        for (int64_t j = 0; j < lo; ++j) row[j] = 0.f;
-        for (int64_t j = lo; j <= hi; ++j) row[j] *= inv;
-        for (int64_t j = hi + 1; j < s.Tk; ++j) row[j] = 0.f;
+        sgemm(args(false, false, i1 - i0, s.hd, nk, pb, s.Tk, vg + kr.lo * ks, ks, oh + i0 * qs, qs, 1.f, 0.f), nullptr);
       }
-      sgemm(args(false, false, s.Tq, s.hd, s.Tk, p, s.Tk, vg, ks, out + b * s.Tq * qs + h * s.hd, qs, 1.f, 0.f),
-            nullptr);
     }
   };
   if (pool) pool->parallel_for(s.B * s.nh, task); else task(0, s.B * s.nh, 0);
@@ -75,40 +95,51 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
   check(s);
   const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, group = s.nh / s.nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(s.hd));
-  // One task per (row, kv head): it owns dk/dv of that head and sums its query heads in order.
+  // One task per (row, kv head): it owns dk/dv of that head and sums its query heads and blocks in order.
   auto task = [&](int64_t b0, int64_t e0, int) {
-    std::vector<float> dp(s.Tq * s.Tk);
+    std::vector<float> dp(kQBlock * s.Tk);
     for (int64_t t = b0; t < e0; ++t) {
       const int64_t b = t / s.nkv, g = t % s.nkv;
       const float* kg = k + b * s.Tk * ks + g * s.hd;
       const float* vg = v + b * s.Tk * ks + g * s.hd;
       float* dkg = dk + b * s.Tk * ks + g * s.hd;
       float* dvg = dv + b * s.Tk * ks + g * s.hd;
+      for (int64_t j = 0; j < s.Tk; ++j) {
+        std::fill(dkg + j * ks, dkg + j * ks + s.hd, 0.f);
+        std::fill(dvg + j * ks, dvg + j * ks + s.hd, 0.f);
+      }
       for (int64_t hh = 0; hh < group; ++hh) {
         const int64_t h = g * group + hh;
         const float* p = P + (b * s.nh + h) * s.Tq * s.Tk;
         const float* qh = q + b * s.Tq * qs + h * s.hd;
         const float* doh = dout + b * s.Tq * qs + h * s.hd;
-        const float beta = hh == 0 ? 0.f : 1.f;
-        // dV += Pᵀ dout;  dP = dout Vᵀ
-        sgemm(args(true, false, s.Tk, s.hd, s.Tq, p, s.Tk, doh, qs, dvg, ks, 1.f, beta), nullptr);
-        sgemm(args(false, true, s.Tq, s.Tk, s.hd, doh, qs, vg, ks, dp.data(), s.Tk, 1.f, 0.f), nullptr);
-        // Softmax backward: dS = P ∘ (dP − Σ_j P dP), zero where masked (P is zero there).
-        for (int64_t i = 0; i < s.Tq; ++i) {
-          const float* pr = p + i * s.Tk;
-          float* d = dp.data() + i * s.Tk;
-          const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;
-          double dot = 0;
-          for (int64_t j = lo; j <= hi; ++j) dot += static_cast<double>(pr[j]) * d[j];
-          const float fd = static_cast<float>(dot);
-          for (int64_t j = 0; j < lo; ++j) d[j] = 0.f;
-          for (int64_t j = lo; j <= hi; ++j) d[j] = pr[j] * (d[j] - fd);
-          for (int64_t j = hi + 1; j < s.Tk; ++j) d[j] = 0.f;
+        float* dqh = dq + b * s.Tq * qs + h * s.hd;
+        for (int64_t i0 = 0; i0 < s.Tq; i0 += kQBlock) {
+          const int64_t i1 = std::min(s.Tq, i0 + kQBlock), m = i1 - i0;
+          const KeyRange kr = block_keys(s, seg_start, b, i0, i1);
+          const int64_t nk = kr.hi - kr.lo + 1;
+          const float* pb = p + i0 * s.Tk + kr.lo;
+          // dV += Pᵀ dout;  dP = dout Vᵀ (dp rows hold keys kr.lo.. at column 0)
+          sgemm(args(true, false, nk, s.hd, m, pb, s.Tk, doh + i0 * qs, qs, dvg + kr.lo * ks, ks, 1.f, 1.f), nullptr);
+          sgemm(args(false, true, m, nk, s.hd, doh + i0 * qs, qs, vg + kr.lo * ks, ks, dp.data(), nk, 1.f, 0.f), nullptr);
+          // Softmax backward: dS = P ∘ (dP − Σ_j P dP), zero where masked (P is zero there).
+          for (int64_t i = i0; i < i1; ++i) {
+            const float* pr = p + i * s.Tk;
+            float* d = dp.data() + (i - i0) * nk - kr.lo;  // indexed by absolute key j
+            const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;
+            double dot = 0;
+            for (int64_t j = lo; j <= hi; ++j) dot += static_cast<double>(pr[j]) * d[j];
+            const float fd = static_cast<float>(dot);
+            for (int64_t j = kr.lo; j < lo; ++j) d[j] = 0.f;
+            for (int64_t j = lo; j <= hi; ++j) d[j] = pr[j] * (d[j] - fd);
+            for (int64_t j = hi + 1; j <= kr.hi; ++j) d[j] = 0.f;
+          }
+          // dQ = scale dS K;  dK += scale dSᵀ Q
+          sgemm(args(false, false, m, s.hd, nk, dp.data(), nk, kg + kr.lo * ks, ks, dqh + i0 * qs, qs, scale, 0.f),
+                nullptr);
+          sgemm(args(true, false, nk, s.hd, m, dp.data(), nk, qh + i0 * qs, qs, dkg + kr.lo * ks, ks, scale, 1.f),
+                nullptr);
         }
-        // dQ = scale dS K;  dK += scale dSᵀ Q
-        sgemm(args(false, false, s.Tq, s.hd, s.Tk, dp.data(), s.Tk, kg, ks, dq + b * s.Tq * qs + h * s.hd, qs, scale,
-                   0.f), nullptr);
-        sgemm(args(true, false, s.Tk, s.hd, s.Tq, dp.data(), s.Tk, qh, qs, dkg, ks, scale, beta), nullptr);
       }
     }
   };
