@@ -133,6 +133,11 @@ int main(int argc, char** argv) {
                 static_cast<long long>(n_lora), quant.c_str());
     std::printf("frozen weights: %.1f MB (%.3f bytes/param); activations %.1f MB\n", m->weight_bytes() / 1e6,
                 static_cast<double>(m->weight_bytes()) / m->num_parameters(), m->activation_bytes(B, T, ckpt) / 1e6);
+    // Embedding, lm_head and norms stay fp32 (as transformers keeps them out of bitsandbytes); the seven
+    // projections are what NF4 shrinks, and they dominate real models.
+    const double proj_params = n_frozen - static_cast<double>(s.V) * s.H;
+    const double proj_bytes = m->weight_bytes() - 4.0 * (m->num_parameters() - proj_params);
+    std::printf("projections: %.3f bytes/param\n", proj_bytes / proj_params);
     std::printf("gemm peak: %.1f GFLOP/s\n", peak);
     std::printf("step B=%d T=%d%s: best %.3f s, mean %.3f s, %.0f tokens/s\n", B, T, ckpt ? " (checkpointing)" : "",
                 best, total / steps, tokens / best);
