@@ -81,7 +81,7 @@ export const trainCommand: Command = {
       epochs: n("epochs", 3, { min: 1, integer: true }),
       batchSize: n("batch-size", 4, { min: 1, integer: true }),
       gradAccum: n("grad-accum", 4, { min: 1, integer: true }),
-      lr: n("lr", 2e-4, { min: 0 }),
+      lr: n("lr", 2e-4, { min: 0, max: 10 }),
       weightDecay: n("weight-decay", 0.01, { min: 0 }),
       schedule: choiceOption("train", "schedule", v.schedule, ["cosine", "linear", "constant"] as const, "cosine"),
       warmupRatio: n("warmup-ratio", 0.03, { min: 0, max: 1 }),

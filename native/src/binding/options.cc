@@ -1,19 +1,26 @@
 // OptionReader: typed, range-checked reads of JS options objects (see convert.h).
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 
 #include "binding/convert.h"
 
 namespace tf::binding {
 
 namespace {
+// Shortest readable form (2e-4, 10, 0.999) rather than std::to_string's fixed six decimals.
+std::string fmt(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", d);
+  return buf;
+}
+
 std::string describe(const Napi::Value& v) {
   if (v.IsNull()) return "null";
   if (v.IsArray()) return "an array";
   if (v.IsString()) return "the string \"" + v.As<Napi::String>().Utf8Value() + "\"";
   if (v.IsNumber()) {
-    std::string s = std::to_string(v.As<Napi::Number>().DoubleValue());
-    return "the number " + s;
+    return "the number " + fmt(v.As<Napi::Number>().DoubleValue());
   }
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? "true" : "false";
   if (v.IsFunction()) return "a function";
@@ -82,7 +89,7 @@ void OptionReader::number(const char* key, double& out, double min, double max) 
   if (!v.IsNumber()) throw ArgError(name(key) + " must be a number, got " + describe(v));
   double d = v.As<Napi::Number>().DoubleValue();
   if (!std::isfinite(d) || d < min || d > max)
-    throw ArgError(name(key) + " must be between " + std::to_string(min) + " and " + std::to_string(max) + ", got " + std::to_string(d));
+    throw ArgError(name(key) + " must be between " + fmt(min) + " and " + fmt(max) + ", got " + fmt(d));
   out = d;
 }
 
