@@ -170,3 +170,22 @@ TEST(isa_paths_agree_on_gradients) {
   }
   kernels::set_active_isa(saved);
 }
+
+TEST(gradients_accumulate_across_micro_batches_and_scale_linearly) {
+  ThreadPool pool(2);
+  auto r = load_tiny(TinySpec{}, pool, 28);
+  r.m->init_lora(LoraSpec{}, 1);
+  randomize_b(*r.m, 2);
+  const Batch b = packed_batch(37, 12);
+  run(*r.m, b, false, false);
+  const auto g1 = grads(*r.m);
+  // two calls without zeroing in between = the sum; grad_scale multiplies the gradient
+  Rng rng(0);
+  r.m->forward_backward(b, 0.5f, false, rng, false);
+  const auto g2 = grads(*r.m);
+  for (size_t k = 0; k < g1.size(); ++k)
+    for (size_t i = 0; i < g1[k].size(); ++i) CHECK_NEAR(g2[k][i], 1.5 * g1[k][i], 1e-6 + 1e-5 * std::fabs(g1[k][i]));
+  r.m->zero_lora_grads();
+  for (const auto& g : grads(*r.m))
+    for (float x : g) CHECK_EQ(x, 0.f);
+}
