@@ -168,6 +168,22 @@ describe("native addon", () => {
     expect(model.busy).toBeNull();
   }, 120_000);
 
+  it("loads every variant the tiny-model generator writes (tied, GQA, Qwen2 biases, f32, NF4)", async () => {
+    const variants = [{ tiedEmbeddings: true }, { gqa: true }, { qwen2: true }, { dtype: "F32" as const }];
+    for (const [i, v] of variants.entries()) {
+      const dir = writeTinyModel({ dir: path.join(tmp, `variant-${i}`), seed: i, ...v }).dir;
+      for (const quant of ["none", "nf4"] as const) {
+        const m = await addon.loadModel({ modelDir: dir, quant });
+        const info = m.info();
+        expect(info.tieWordEmbeddings).toBe(Boolean(v.tiedEmbeddings));
+        expect(info.numKvHeads).toBe(v.gqa ? 2 : 4);
+        const lp = await m.logprobs([1, 2, 3, 4]);
+        expect(lp.every((x) => Number.isFinite(x) && x < 0)).toBe(true);
+        m.close();
+      }
+    }
+  });
+
   it("closes: later calls say the model is closed", async () => {
     const m = await addon.loadModel({ modelDir, quant: "nf4", doubleQuant: true });
     expect(m.info().weightBytes).toBeLessThan(model.info().weightBytes);
