@@ -226,6 +226,9 @@ TEST(attention_multi_block_with_segments_crossing_blocks) {
   attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
   const auto want = naive_attention(s, q, k, v, seg);
   for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
+  std::vector<float> out_nop(out.size());  // without kept probabilities (inference): same numbers
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), nullptr, out_nop.data());
+  CHECK(out_nop == out);
   auto loss = [&] {
     attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
     return dot(r, out);

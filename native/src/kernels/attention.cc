@@ -48,14 +48,10 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
   const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, group = s.nh / s.nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(s.hd));
   auto task = [&](int64_t b0, int64_t e0, int) {
-    std::vector<float> local;
+    std::vector<float> local;  // one block of probabilities when the caller keeps none
+    if (!P) local.resize(std::min(kQBlock, s.Tq) * s.Tk);
     for (int64_t t = b0; t < e0; ++t) {
       const int64_t b = t / s.nh, h = t % s.nh, g = h / group;
-      float* p = P ? P + t * s.Tq * s.Tk : nullptr;
-      if (!p) {
-        local.resize(s.Tq * s.Tk);
-        p = local.data();
-      }
       const float* qh = q + b * s.Tq * qs + h * s.hd;
       const float* kg = k + b * s.Tk * ks + g * s.hd;
       const float* vg = v + b * s.Tk * ks + g * s.hd;
@@ -64,10 +60,11 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
         const int64_t i1 = std::min(s.Tq, i0 + kQBlock);
         const KeyRange kr = block_keys(s, seg_start, b, i0, i1);
         const int64_t nk = kr.hi - kr.lo + 1;
-        float* pb = p + i0 * s.Tk + kr.lo;
+        float* prow = P ? P + (t * s.Tq + i0) * s.Tk : local.data();  // row i0 of this block
+        float* pb = prow + kr.lo;
         sgemm(args(false, true, i1 - i0, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, pb, s.Tk, scale, 0.f), nullptr);
         for (int64_t i = i0; i < i1; ++i) {
-          float* row = p + i * s.Tk;
+          float* row = prow + (i - i0) * s.Tk;
           const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;  // inclusive
           TF_CHECK(lo >= 0 && lo <= hi, "attention: segment start after the query");
           float mx = -INFINITY;

@@ -77,9 +77,10 @@ struct LlamaModel::Impl {
   void proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate, int64_t N,
                      const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
 
-  // One decoder layer on N = B*T rows: x_in → x_out, filling acts.
+  // One decoder layer on N = B*T rows: x_in → x_out, filling acts. Without for_backward the attention
+  // probabilities are not kept (B*nh*T*T floats: the largest activation at long sequence lengths).
   void layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
-                     const int32_t* seg_start, LayerActs& a) const;
+                     const int32_t* seg_start, LayerActs& a, bool for_backward) const;
   // dx_out → dx_in (dx_in may alias nothing; it is overwritten). need_dx = false skips the input gradient.
   void layer_backward(int l, const float* x_in, const float* dx_out, float* dx_in, bool need_dx, int B, int T,
                       const int32_t* positions, const int32_t* seg_start, LayerActs& a);

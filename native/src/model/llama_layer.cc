@@ -49,7 +49,7 @@ void LlamaModel::Impl::proj_backward(Linear& lin, const float* x, const float* d
 }
 
 void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
-                                     const int32_t* seg_start, LayerActs& a) const {
+                                     const int32_t* seg_start, LayerActs& a, bool for_backward) const {
   const Layer& ly = layers[l];
   const int64_t N = int64_t(B) * T, qd = int64_t(nh) * hd, kvd = int64_t(nkv) * hd;
   const float eps = static_cast<float>(cfg.rms_norm_eps);
@@ -62,9 +62,11 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
   rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
-  a.P.resize(int64_t(B) * nh * T * T), a.att.resize(N * qd);
+  if (for_backward) a.P.resize(int64_t(B) * nh * T * T);
+  a.att.resize(N * qd);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
-  attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, a.P.data(), a.att.data());
+  attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.P.data() : nullptr,
+                    a.att.data());
   a.x2.resize(N * H);
   proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
   add_into(pool, a.x2.data(), x_in, N * H);

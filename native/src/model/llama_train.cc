@@ -62,7 +62,7 @@ void forward_layers(LlamaModel::Impl& m, const Batch& b, bool keep_all) {
   embedding_forward(m.pool, b.tokens.data(), m.embed.data(), w.xs[0].data(), N, m.V, m.H);
   for (int l = 0; l < m.L; ++l)
     m.layer_forward(l, w.xs[l].data(), w.xs[l + 1].data(), b.B, b.T, w.positions.data(), w.seg_start.data(),
-                    w.acts[keep_all ? l : 0]);
+                    w.acts[keep_all ? l : 0], keep_all);
 }
 
 // Final norm + lm_head into ws.logits [N, V].
@@ -102,7 +102,8 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   for (int l = m.L - 1; l >= 0; --l) {
     LayerActs& a = w.acts[checkpointing ? 0 : l];
     if (checkpointing)  // recompute this layer's activations from its saved input (same dropout keys)
-      m.layer_forward(l, w.xs[l].data(), w.xtmp.data(), b.B, b.T, w.positions.data(), w.seg_start.data(), a);
+      m.layer_forward(l, w.xs[l].data(), w.xtmp.data(), b.B, b.T, w.positions.data(), w.seg_start.data(), a,
+                      true);
     m.layer_backward(l, w.xs[l].data(), dx, dx_next, l > 0, b.B, b.T, w.positions.data(), w.seg_start.data(), a);
     std::swap(dx, dx_next);
   }
