@@ -1,0 +1,76 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadChatTokenizer, tokenizeDataset } from "../lib/tokenizer";
+import { writeTinyModel, type TinyModelOptions } from "../lib/testing/tiny-model";
+import { ReferenceModel, type ReferenceOptions } from "../lib/testing/tiny-model/reference";
+import { colorTask } from "../lib/testing/tiny-model/task";
+import { loadNativeAddon, type LoadOptions, type NativeAddon } from "./index";
+
+// The native forward against an independent float64 reference written in TypeScript from the reference
+// facts alone (lib/testing/tiny-model/reference.ts): base weights, NF4, NF4 + double quant, an adapter,
+// tied embeddings, GQA and Qwen2 biases. The trainer computes in fp32; measured agreement is ≤ 2e-6, so the
+// tolerance below is 2e-5, far under the effects being checked (NF4 error, an adapter: > 1e-3).
+
+const TOL = 2e-5;
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "reference-"));
+let addon: NativeAddon;
+const tokens = [335, 10, 200, 31, 7, 300, 120, 45, 336, 99, 250, 5];
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+beforeAll(() => {
+  addon = loadNativeAddon();
+});
+
+async function compare(model: TinyModelOptions, load: Omit<LoadOptions, "modelDir">, ref: ReferenceOptions, tolerance: number): Promise<void> {
+  const native = await addon.loadModel({ modelDir: model.dir, ...load });
+  try {
+    const got = await native.logprobs(tokens, ref.adapterDir);
+    const want = new ReferenceModel(model.dir, ref).logprobs(tokens);
+    const worst = Math.max(...got.map((g, i) => Math.abs(g - want[i]!)));
+    expect(worst).toBeLessThan(tolerance);
+  } finally {
+    native.close();
+  }
+}
+
+describe("native forward = independent reference", () => {
+  const variants: [string, Partial<TinyModelOptions>][] = [
+    ["llama bf16", {}],
+    ["llama f32", { dtype: "F32" }],
+    ["tied embeddings", { tiedEmbeddings: true }],
+    ["grouped-query attention", { gqa: true }],
+    ["qwen2 q/k/v biases", { qwen2: true }],
+  ];
+  for (const [name, v] of variants) {
+    it(`${name}: full precision, NF4 and NF4 + double quant`, async () => {
+      const m = { dir: path.join(tmp, name.replace(/\W+/g, "-")), seed: 11, ...v };
+      writeTinyModel(m);
+      await compare(m, { quant: "none" }, {}, TOL);
+      await compare(m, { quant: "nf4" }, { quant: "nf4" }, TOL);
+      await compare(m, { quant: "nf4", doubleQuant: true }, { quant: "nf4", doubleQuant: true }, TOL);
+      // NF4 must change the function visibly, or the NF4 comparisons would prove nothing.
+      const full = new ReferenceModel(m.dir).logprobs(tokens);
+      const nf4 = new ReferenceModel(m.dir, { quant: "nf4" }).logprobs(tokens);
+      expect(Math.max(...nf4.map((x, i) => Math.abs(x - full[i]!)))).toBeGreaterThan(100 * TOL);
+    }, 60_000);
+  }
+
+  it("with a trained PEFT adapter (base and NF4 base)", async () => {
+    const m = { dir: path.join(tmp, "adapted"), seed: 12, gqa: true };
+    writeTinyModel(m);
+    const chat = loadChatTokenizer(m.dir);
+    const { examples } = tokenizeDataset(chat, colorTask(8).map((e, i) => ({ ...e, line: i + 1 })), { maxSeqLen: 128, file: "task" });
+    const trainer = await addon.loadModel({ modelDir: m.dir });
+    const adapterDir = path.join(tmp, "adapter");
+    const lora = { rank: 4, alpha: 8, dropout: 0, rslora: true, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] };
+    await trainer.train(examples, null, { lora, epochs: 3, batchSize: 4, gradAccum: 1, lr: 2e-2, warmupRatio: 0, maxSeqLen: 128, outDir: adapterDir });
+    trainer.close();
+    // The adapter must matter, or this comparison would only repeat the base-model one.
+    const base = new ReferenceModel(m.dir).logprobs(tokens);
+    const adapted = new ReferenceModel(m.dir, { adapterDir }).logprobs(tokens);
+    expect(Math.max(...adapted.map((a, i) => Math.abs(a - base[i]!)))).toBeGreaterThan(1e-2);
+    await compare(m, { quant: "none" }, { adapterDir }, TOL);
+    await compare(m, { quant: "nf4" }, { quant: "nf4", adapterDir }, TOL);
+  }, 120_000);
+});
