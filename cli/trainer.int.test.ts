@@ -114,6 +114,32 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     expect(fs.existsSync(path.join(done.adapter, "adapter_model.safetensors"))).toBe(true);
   }, 120_000);
 
+  it("--resume from the checkpoint a Ctrl-C left continues the uninterrupted loss curve", async () => {
+    const common = ["--model", modelDir, "--data", data, "--json", "--epochs", "4", "--batch-size", "4", "--grad-accum", "1", "--lr", "5e-3", "--seed", "7"];
+    const losses = (stdout: string) => new Map(stdout.trim().split("\n").map((l) => JSON.parse(l) as { step?: number; loss?: number }).filter((l) => l.step !== undefined).map((l) => [l.step!, l.loss!]));
+    const full = await tuneforge(["train", ...common, "--out", path.join(tmp, "full")]);
+    expect(full.code, full.stderr).toBe(0);
+    const reference = losses(full.stdout);
+
+    const child = spawn(process.execPath, [bin, "train", ...common, "--out", path.join(tmp, "part")], { cwd: tmp, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+      if (!child.killed && stdout.includes('"step":5,')) child.kill("SIGINT");
+    });
+    await new Promise((resolve) => child.on("exit", resolve));
+    const stopped = JSON.parse(stdout.trim().split("\n").at(-1)!) as { steps: number; last_checkpoint: string; cancelled: boolean };
+    expect(stopped.cancelled).toBe(true);
+    expect(stopped.steps).toBeLessThan(reference.size);
+
+    const resumed = await tuneforge(["train", ...common, "--out", path.join(tmp, "part"), "--resume", stopped.last_checkpoint]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const rest = losses(resumed.stdout);
+    expect(Math.min(...rest.keys())).toBe(stopped.steps + 1);
+    expect(Math.max(...rest.keys())).toBe(reference.size);
+    for (const [step, loss] of rest) expect(loss).toBeCloseTo(reference.get(step)!, 9);
+  }, 180_000);
+
   it("logprobs prints n − 1 values, changed by the adapter", async () => {
     const base = await logprobsOf(["--model", modelDir, "--tokens", "10,20,30,40,50"]);
     expect(base).toHaveLength(4);
