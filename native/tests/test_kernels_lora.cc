@@ -31,7 +31,7 @@ TEST(lora_forward_matches_naive_and_grads_match_finite_differences) {
         for (int64_t k = 0; k < d.r; ++k) {
           double a = 0;
           for (int64_t c = 0; c < d.in; ++c) {
-            const bool keep = hash_uniform(drop.key, uint64_t(i * d.in + c)) >= p;
+            const bool keep = lora_keep(drop.key, uint64_t(i * d.in + c), lora_drop_threshold(p));
             a += double(A[k * d.in + c]) * (keep ? x[i * d.in + c] / (1 - p) : 0.0);
           }
           acc += double(B[o * d.r + k]) * a;
@@ -49,6 +49,15 @@ TEST(lora_forward_matches_naive_and_grads_match_finite_differences) {
     check_grad("lora dA", A, dA, loss, 1e-2f, 1e-3, 2e-3);
     check_grad("lora dB", B, dB, loss, 1e-2f, 1e-3, 2e-3);
     check_grad("lora dx", x, dx, loss, 1e-2f, 1e-3, 2e-3);
+  }
+}
+
+TEST(lora_dropout_mask_keeps_one_minus_p) {
+  for (float p : {0.05f, 0.3f}) {
+    int64_t kept = 0;
+    const int64_t n = 400000;
+    for (int64_t e = 0; e < n; ++e) kept += lora_keep(99, uint64_t(e), lora_drop_threshold(p));
+    CHECK_NEAR(double(kept) / n, 1.0 - p, 0.003);
   }
 }
 

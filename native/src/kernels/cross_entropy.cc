@@ -18,13 +18,17 @@ void check_targets(const int32_t* t, int64_t N, int64_t V) {
                   " is outside the vocabulary [0, " + std::to_string(V) + ") (use -1 to ignore a position)");
 }
 
-// Returns logsumexp of the row; also the max, for the softmax.
-double row_lse(const float* z, int64_t V, float* mx_out) {
+float row_max(const float* z, int64_t V) {
   float mx = -INFINITY;
   for (int64_t j = 0; j < V; ++j) mx = std::max(mx, z[j]);
+  return mx;
+}
+
+// logsumexp of the row: fp32 exponentials (each exact to an ulp, arguments <= 0) summed in double.
+double row_lse(const float* z, int64_t V) {
+  const float mx = row_max(z, V);
   double s = 0;
-  for (int64_t j = 0; j < V; ++j) s += std::exp(static_cast<double>(z[j] - mx));
-  *mx_out = mx;
+  for (int64_t j = 0; j < V; ++j) s += std::exp(z[j] - mx);
   return mx + std::log(s);
 }
 
@@ -47,8 +51,7 @@ CeSum cross_entropy_forward(ThreadPool* pool, const float* logits, const int32_t
   auto body = [&](int64_t b, int64_t e, int) {
     for (int64_t i = b; i < e; ++i) {
       if (targets[i] < 0) continue;
-      float mx;
-      row[i] = row_lse(logits + i * V, V, &mx) - logits[i * V + targets[i]];
+      row[i] = row_lse(logits + i * V, V) - logits[i * V + targets[i]];
     }
   };
   if (pool) pool->parallel_for(N, body); else body(0, N, 0);
@@ -68,10 +71,17 @@ CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int3
         std::fill(z, z + V, 0.f);
         continue;
       }
-      float mx;
-      const double lse = row_lse(z, V, &mx);
-      row[i] = lse - z[targets[i]];
-      for (int64_t j = 0; j < V; ++j) z[j] = grad_scale * static_cast<float>(std::exp(z[j] - lse));
+      // One pass of exponentials, kept in z, then normalized: softmax without a second exp per logit.
+      const float mx = row_max(z, V), zt = z[targets[i]];
+      double s = 0;
+      for (int64_t j = 0; j < V; ++j) {
+        const float e = std::exp(z[j] - mx);
+        z[j] = e;
+        s += e;
+      }
+      row[i] = mx + std::log(s) - zt;
+      const float k = static_cast<float>(grad_scale / s);
+      for (int64_t j = 0; j < V; ++j) z[j] *= k;
       z[targets[i]] -= grad_scale;
     }
   };

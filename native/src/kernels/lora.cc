@@ -20,10 +20,14 @@ GemmArgs args(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A,
 // out[i] = mask(i) / (1 − p) · in[i]; with in == nullptr the caller wants out *= mask / (1 − p).
 void apply_dropout(ThreadPool* pool, const LoraDropout& drop, const float* in, float* out, int64_t n) {
   const float keep_scale = 1.f / (1.f - drop.p);
+  const uint32_t thr = lora_drop_threshold(drop.p);
   auto body = [&](int64_t b, int64_t e, int) {
+    uint64_t bits = 0;
     for (int64_t i = b; i < e; ++i) {
+      if (i == b || (i & 3) == 0) bits = hash_u64(drop.key, static_cast<uint64_t>(i) >> 2);
+      const bool keep = ((bits >> ((i & 3) * 16)) & 0xFFFFu) >= thr;
       const float v = in ? in[i] : out[i];
-      out[i] = hash_uniform(drop.key, static_cast<uint64_t>(i)) >= drop.p ? v * keep_scale : 0.f;
+      out[i] = keep ? v * keep_scale : 0.f;
     }
   };
   if (pool) pool->parallel_for_grain(n, 4096, body); else body(0, n, 0);

@@ -4,14 +4,22 @@
 // and checkpoint recompute regenerate it instead of storing it, and no thread ordering can change it.
 #include <cstdint>
 
+#include "common/rng.h"
 #include "common/threadpool.h"
 
 namespace tf::kernels {
 
 struct LoraDropout {
   float p = 0.f;      // drop probability; 0 = off
-  uint64_t key = 0;   // element (i, c) is kept iff hash_uniform(key, i*in + c) >= p
+  uint64_t key = 0;   // mask key: element e = i*in + c is kept iff lora_keep(key, e, p)
 };
+
+// Element e draws a 16-bit uniform: bits [16*(e%4), 16*(e%4)+16) of hash_u64(key, e/4), so one hash serves four
+// elements (p is resolved to 1/65536, far finer than any dropout setting).
+inline uint32_t lora_drop_threshold(float p) { return static_cast<uint32_t>(p * 65536.f + 0.5f); }
+inline bool lora_keep(uint64_t key, uint64_t e, uint32_t threshold) {
+  return ((hash_u64(key, e >> 2) >> ((e & 3) * 16)) & 0xFFFFu) >= threshold;
+}
 
 struct LoraDims {
   int64_t N = 0, in = 0, out = 0, r = 0;
