@@ -190,6 +190,18 @@ describe("trainer commands on bad input", () => {
     expectCleanFailure(await tuneforge(["train", "--model", modelDir, "--data", bad, "--out", path.join(tmp, "x")]), /bad\.jsonl line 3: not valid JSON/);
   });
 
+  it("a sequence longer than max_position_embeddings", async () => {
+    const long = Array.from({ length: 600 }, (_, i) => String(i % 300)).join(",");
+    expectCleanFailure(await tuneforge(["logprobs", "--model", modelDir, "--tokens", long]), /600 tokens exceed the model's max_position_embeddings \(512\)/);
+  });
+
+  it("an adapter made for another base model", async () => {
+    // The adapter from the first test has k/v of 64 outputs; this model's grouped-query k/v have 32.
+    const other = writeTinyModel({ dir: path.join(tmp, "other-base"), gqa: true }).dir;
+    const r = await tuneforge(["logprobs", "--model", other, "--adapter", adapter, "--tokens", "1,2,3"]);
+    expectCleanFailure(r, /k_proj|v_proj|shape/);
+  });
+
   it("an out-of-vocabulary token id", async () => {
     expectCleanFailure(await tuneforge(["logprobs", "--model", modelDir, "--tokens", "1,2,100000"]), /tokens\[2\] = 100000 is not a token id of this model/);
   });
