@@ -23,7 +23,8 @@ function issuePath(p: PropertyKey[]): string {
 
 export function parseChatJsonl(text: string, file: string): NumberedExample[] {
   const out: NumberedExample[] = [];
-  const lines = text.split("\n");
+  // Editors on Windows write a byte-order mark and CRLF line ends; neither is part of the JSON.
+  const lines = text.replace(/^\uFEFF/, "").split("\n");
   lines.forEach((raw, index) => {
     const line = index + 1;
     if (raw.trim() === "") return;

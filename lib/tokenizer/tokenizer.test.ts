@@ -124,6 +124,11 @@ describe("parseChatJsonl", () => {
     expect(ex[0]!.messages[1]!.content).toBe("hello");
   });
 
+  it("accepts a byte-order mark and CRLF line ends", () => {
+    const ex = parseChatJsonl('\uFEFF{"messages":[{"role":"user","content":"a"}]}\r\n{"messages":[{"role":"user","content":"b"}]}\r\n', "w.jsonl");
+    expect(ex.map((e) => e.messages[0]!.content)).toEqual(["a", "b"]);
+  });
+
   it("names the file, line and field of malformed input", () => {
     expect(() => parseChatJsonl('{"messages":[]}\n{oops', "a.jsonl")).toThrow(/^a\.jsonl line 1: messages: /);
     expect(() => parseChatJsonl('{"messages":[{"role":"user","content":"x"}]}\n{oops', "a.jsonl")).toThrow(/^a\.jsonl line 2: not valid JSON/);
