@@ -172,6 +172,20 @@ describe("tuneforge train / logprobs / generate / merge", () => {
   }, 60_000);
 });
 
+describe("tuneforge bench trainer", () => {
+  it("reports throughput, model GFLOP/s against a GEMM peak measured in the same run, and bytes/parameter", async () => {
+    // A smoke test of the plumbing on the tiny preset; real figures come from `npm run bench trainer`.
+    const r = await tuneforge(["bench", "trainer", "--preset", "tiny", "--seq-len", "64", "--steps", "3", "--peak-seconds", "0.2", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const f = JSON.parse(r.stdout) as Record<string, number>;
+    expect(f.tokens_per_sec).toBeGreaterThan(0);
+    expect(f.gemm_peak_gflops).toBeGreaterThan(0);
+    expect(f.achieved_gflops).toBeCloseTo((f.tokens_per_sec! * f.flops_per_token!) / 1e9, 0);
+    expect(f.percent_of_peak).toBeCloseTo((100 * f.achieved_gflops!) / f.gemm_peak_gflops!, 0);
+    expect(f.weight_bytes_per_param).toBeGreaterThan(0);
+  }, 120_000);
+});
+
 describe("trainer commands on bad input", () => {
   it("a missing model folder", async () => {
     expectCleanFailure(await tuneforge(["logprobs", "--model", path.join(tmp, "nope"), "--tokens", "1,2"]), /model folder .*nope does not exist/);
