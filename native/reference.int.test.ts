@@ -72,5 +72,13 @@ describe("native forward = independent reference", () => {
     expect(Math.max(...adapted.map((a, i) => Math.abs(a - base[i]!)))).toBeGreaterThan(1e-2);
     await compare(m, { quant: "none" }, { adapterDir }, TOL);
     await compare(m, { quant: "nf4" }, { quant: "nf4", adapterDir }, TOL);
+
+    // The merged folder, read by the reference's own safetensors reader, is base + adapter up to bf16 storage.
+    const merger = await addon.loadModel({ modelDir: m.dir });
+    const mergedDir = path.join(tmp, "merged");
+    await merger.merge(adapterDir, mergedDir);
+    merger.close();
+    const merged = new ReferenceModel(mergedDir).logprobs(tokens);
+    expect(Math.max(...merged.map((x, i) => Math.abs(x - adapted[i]!)))).toBeLessThan(0.02);
   }, 120_000);
 });
