@@ -54,8 +54,9 @@ struct ParamRef {
 class LlamaModel {
  public:
   // Reads <dir>/config.json and the safetensors weights (single file or sharded). F32/F16/BF16 sources are
-  // converted to fp32, or quantized to NF4 (+ double quant) for the seven per-layer projections and an untied
-  // lm_head; embeddings, norms and biases stay fp32. Errors name the tensor and file.
+  // converted to fp32; with Quant::NF4 the seven per-layer projections are quantized (+ double quant), while
+  // embeddings, lm_head, norms and biases stay fp32 (transformers keeps lm_head out of bitsandbytes too).
+  // Errors name the tensor and file.
   static std::unique_ptr<LlamaModel> load(const std::string& dir, Quant quant, bool double_quant,
                                           ThreadPool& pool);
   ~LlamaModel();
