@@ -150,7 +150,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const native: DoctorReport["checks"]["native"] = {
     status: n.ok ? "ok" : "warn",
     message: n.message,
-    ...(n.ok ? {} : { hint: n.built ? "rebuild it: `npm start` rebuilds a stale addon" : "only local (GPU/CPU) training needs it; `npm start` builds it once native/ has sources" }),
+    ...(n.ok ? {} : { hint: n.built ? "rebuild it: `npm start` rebuilds a stale addon" : "only local training needs it: run `npm run native:build` (needs g++ and Node headers) and read its output" }),
     built: n.built,
     backendsBuilt: n.backendsBuilt,
     path: NATIVE_ADDON_RELATIVE_PATH,
