@@ -187,17 +187,17 @@ TEST(attention_gqa_segments_forward_and_backward) {
   auto r = randv(s.B * s.Tq * qs, 73);
   // row 0: one sequence; row 1: segments [0,3) and [3,7)
   std::vector<int32_t> seg = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 3, 3, 3};
-  std::vector<float> P(s.B * s.nh * s.Tq * s.Tk), out(s.B * s.Tq * qs);
-  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+  std::vector<float> lse(s.B * s.nh * s.Tq), out(s.B * s.Tq * qs);
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
   const auto want = naive_attention(s, q, k, v, seg);
   for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
   auto loss = [&] {
-    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
     return dot(r, out);
   };
   loss();
   std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
-  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), r.data(), dq.data(), dk.data(),
+  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), r.data(), dq.data(), dk.data(),
                      dv.data());
   check_grad("attention dq", q, dq, loss, 1e-2f, 2e-4, 2e-3);
   check_grad("attention dk", k, dk, loss, 1e-2f, 2e-4, 2e-3);
@@ -222,20 +222,33 @@ TEST(attention_multi_block_with_segments_crossing_blocks) {
   auto r = randv(s.B * s.Tq * qs, 77);
   std::vector<int32_t> seg(s.B * s.Tq, 0);
   for (int64_t i = 0; i < s.Tq; ++i) seg[s.Tq + i] = i < 70 ? 0 : i < 131 ? 70 : 131;
-  std::vector<float> P(s.B * s.nh * s.Tq * s.Tk), out(s.B * s.Tq * qs);
-  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+  std::vector<float> lse(s.B * s.nh * s.Tq), out(s.B * s.Tq * qs);
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
   const auto want = naive_attention(s, q, k, v, seg);
   for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
-  std::vector<float> out_nop(out.size());  // without kept probabilities (inference): same numbers
+  std::vector<float> out_nop(out.size());  // without lse (inference): same numbers
   attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), nullptr, out_nop.data());
   CHECK(out_nop == out);
+  for (int64_t h = 0; h < s.nh; ++h) {  // lse of row 1, query 100 (segment [70, 131)) by hand
+    const int64_t i = 100, g = h / 2;
+    double mx = -1e300, sum = 0;
+    std::vector<double> sc;
+    for (int64_t j = 70; j <= i; ++j) {
+      double d = 0;
+      for (int64_t c = 0; c < s.hd; ++c) d += double(q[(s.Tq + i) * qs + h * s.hd + c]) * k[(s.Tk + j) * ks + g * s.hd + c];
+      sc.push_back(d / std::sqrt(double(s.hd)));
+      mx = std::max(mx, sc.back());
+    }
+    for (double x : sc) sum += std::exp(x - mx);
+    CHECK_NEAR(lse[(s.nh + h) * s.Tq + i], mx + std::log(sum), 1e-5);
+  }
   auto loss = [&] {
-    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), out.data());
+    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
     return dot(r, out);
   };
   loss();
   std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
-  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), P.data(), r.data(), dq.data(), dk.data(),
+  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), r.data(), dq.data(), dk.data(),
                      dv.data());
   check_grad("attention dq", q, dq, loss, 1e-2f, 5e-4, 2e-3, 97);
   check_grad("attention dk", k, dk, loss, 1e-2f, 5e-4, 2e-3, 53);

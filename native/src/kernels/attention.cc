@@ -37,19 +37,29 @@ struct KeyRange {
 };
 KeyRange block_keys(const AttnShape& s, const int32_t* seg_start, int64_t b, int64_t i0, int64_t i1) {
   int64_t lo = s.q_offset + i0;
-  for (int64_t i = i0; i < i1; ++i) lo = std::min<int64_t>(lo, seg_start ? seg_start[b * s.Tq + i] : 0);
+  for (int64_t i = i0; i < i1; ++i) {
+    const int64_t first = seg_start ? seg_start[b * s.Tq + i] : 0;
+    TF_CHECK(first >= 0 && first <= s.q_offset + i, "attention: a query's segment starts after the query");
+    lo = std::min(lo, first);
+  }
   return {lo, s.q_offset + i1 - 1};
 }
 }  // namespace
 
+// Scaled scores of one query block against its visible keys into sb [m, nk] (row stride nk).
+void block_scores(const AttnShape& s, const float* qh, const float* kg, int64_t i0, int64_t m, const KeyRange& kr,
+                  float scale, float* sb) {
+  const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, nk = kr.hi - kr.lo + 1;
+  sgemm(args(false, true, m, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, sb, nk, scale, 0.f), nullptr);
+}
+
 void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, const float* k, const float* v,
-                       const int32_t* seg_start, float* P, float* out) {
+                       const int32_t* seg_start, float* lse, float* out) {
   check(s);
   const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, group = s.nh / s.nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(s.hd));
   auto task = [&](int64_t b0, int64_t e0, int) {
-    std::vector<float> local;  // one block of probabilities when the caller keeps none
-    if (!P) local.resize(std::min(kQBlock, s.Tq) * s.Tk);
+    std::vector<float> pb(std::min(kQBlock, s.Tq) * s.Tk);  // one block of probabilities
     for (int64_t t = b0; t < e0; ++t) {
       const int64_t b = t / s.nh, h = t % s.nh, g = h / group;
       const float* qh = q + b * s.Tq * qs + h * s.hd;
@@ -60,13 +70,10 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
         const int64_t i1 = std::min(s.Tq, i0 + kQBlock);
         const KeyRange kr = block_keys(s, seg_start, b, i0, i1);
         const int64_t nk = kr.hi - kr.lo + 1;
-        float* prow = P ? P + (t * s.Tq + i0) * s.Tk : local.data();  // row i0 of this block
-        float* pb = prow + kr.lo;
-        sgemm(args(false, true, i1 - i0, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, pb, s.Tk, scale, 0.f), nullptr);
+        block_scores(s, qh, kg, i0, i1 - i0, kr, scale, pb.data());
         for (int64_t i = i0; i < i1; ++i) {
-          float* row = prow + (i - i0) * s.Tk;
+          float* row = pb.data() + (i - i0) * nk - kr.lo;  // indexed by absolute key
           const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;  // inclusive
-          TF_CHECK(lo >= 0 && lo <= hi, "attention: segment start after the query");
           float mx = -INFINITY;
           for (int64_t j = lo; j <= hi; ++j) mx = std::max(mx, row[j]);
           double sum = 0;
@@ -75,11 +82,13 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
             sum += row[j];
           }
           const float inv = static_cast<float>(1.0 / sum);
-          for (int64_t j = 0; j < lo; ++j) row[j] = 0.f;
+          for (int64_t j = kr.lo; j < lo; ++j) row[j] = 0.f;
           for (int64_t j = lo; j <= hi; ++j) row[j] *= inv;
-          for (int64_t j = hi + 1; j < s.Tk; ++j) row[j] = 0.f;
+          for (int64_t j = hi + 1; j <= kr.hi; ++j) row[j] = 0.f;
+          if (lse) lse[t * s.Tq + i] = mx + static_cast<float>(std::log(sum));
         }
-        sgemm(args(false, false, i1 - i0, s.hd, nk, pb, s.Tk, vg + kr.lo * ks, ks, oh + i0 * qs, qs, 1.f, 0.f), nullptr);
+        sgemm(args(false, false, i1 - i0, s.hd, nk, pb.data(), nk, vg + kr.lo * ks, ks, oh + i0 * qs, qs, 1.f, 0.f),
+              nullptr);
       }
     }
   };
@@ -87,14 +96,15 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
 }
 
 void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, const float* k, const float* v,
-                        const int32_t* seg_start, const float* P, const float* dout, float* dq, float* dk,
+                        const int32_t* seg_start, const float* lse, const float* dout, float* dq, float* dk,
                         float* dv) {
   check(s);
   const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, group = s.nh / s.nkv;
   const float scale = 1.f / std::sqrt(static_cast<float>(s.hd));
   // One task per (row, kv head): it owns dk/dv of that head and sums its query heads and blocks in order.
   auto task = [&](int64_t b0, int64_t e0, int) {
-    std::vector<float> dp(kQBlock * s.Tk);
+    const int64_t cap = std::min(kQBlock, s.Tq) * s.Tk;
+    std::vector<float> pb(cap), dp(cap);
     for (int64_t t = b0; t < e0; ++t) {
       const int64_t b = t / s.nkv, g = t % s.nkv;
       const float* kg = k + b * s.Tk * ks + g * s.hd;
@@ -107,7 +117,7 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
       }
       for (int64_t hh = 0; hh < group; ++hh) {
         const int64_t h = g * group + hh;
-        const float* p = P + (b * s.nh + h) * s.Tq * s.Tk;
+        const float* lh = lse + (b * s.nh + h) * s.Tq;
         const float* qh = q + b * s.Tq * qs + h * s.hd;
         const float* doh = dout + b * s.Tq * qs + h * s.hd;
         float* dqh = dq + b * s.Tq * qs + h * s.hd;
@@ -115,14 +125,24 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
           const int64_t i1 = std::min(s.Tq, i0 + kQBlock), m = i1 - i0;
           const KeyRange kr = block_keys(s, seg_start, b, i0, i1);
           const int64_t nk = kr.hi - kr.lo + 1;
-          const float* pb = p + i0 * s.Tk + kr.lo;
-          // dV += Pᵀ dout;  dP = dout Vᵀ (dp rows hold keys kr.lo.. at column 0)
-          sgemm(args(true, false, nk, s.hd, m, pb, s.Tk, doh + i0 * qs, qs, dvg + kr.lo * ks, ks, 1.f, 1.f), nullptr);
-          sgemm(args(false, true, m, nk, s.hd, doh + i0 * qs, qs, vg + kr.lo * ks, ks, dp.data(), nk, 1.f, 0.f), nullptr);
+          // Recompute P = exp(S − lse) for this block (zero where masked).
+          block_scores(s, qh, kg, i0, m, kr, scale, pb.data());
+          for (int64_t i = i0; i < i1; ++i) {
+            float* row = pb.data() + (i - i0) * nk - kr.lo;
+            const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;
+            for (int64_t j = kr.lo; j < lo; ++j) row[j] = 0.f;
+            for (int64_t j = lo; j <= hi; ++j) row[j] = std::exp(row[j] - lh[i]);
+            for (int64_t j = hi + 1; j <= kr.hi; ++j) row[j] = 0.f;
+          }
+          // dV += Pᵀ dout;  dP = dout Vᵀ
+          sgemm(args(true, false, nk, s.hd, m, pb.data(), nk, doh + i0 * qs, qs, dvg + kr.lo * ks, ks, 1.f, 1.f),
+                nullptr);
+          sgemm(args(false, true, m, nk, s.hd, doh + i0 * qs, qs, vg + kr.lo * ks, ks, dp.data(), nk, 1.f, 0.f),
+                nullptr);
           // Softmax backward: dS = P ∘ (dP − Σ_j P dP), zero where masked (P is zero there).
           for (int64_t i = i0; i < i1; ++i) {
-            const float* pr = p + i * s.Tk;
-            float* d = dp.data() + (i - i0) * nk - kr.lo;  // indexed by absolute key j
+            const float* pr = pb.data() + (i - i0) * nk - kr.lo;
+            float* d = dp.data() + (i - i0) * nk - kr.lo;
             const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;
             double dot = 0;
             for (int64_t j = lo; j <= hi; ++j) dot += static_cast<double>(pr[j]) * d[j];

@@ -38,7 +38,7 @@ struct Layer {
 
 // What a layer's backward needs from its forward. With checkpointing one of these is reused for every layer.
 struct LayerActs {
-  std::vector<float> xn1, rstd1, q, k, v, P, att, x2, xn2, rstd2, g, u, h, tmp;
+  std::vector<float> xn1, rstd1, q, k, v, lse, att, x2, xn2, rstd2, g, u, h, tmp;
   std::array<std::vector<float>, kNumProj> lora_u;  // [N, r] per adapted projection
 };
 
@@ -77,8 +77,8 @@ struct LlamaModel::Impl {
   void proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate, int64_t N,
                      const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
 
-  // One decoder layer on N = B*T rows: x_in → x_out, filling acts. Without for_backward the attention
-  // probabilities are not kept (B*nh*T*T floats: the largest activation at long sequence lengths).
+  // One decoder layer on N = B*T rows: x_in → x_out, filling acts (without for_backward the attention
+  // log-sum-exp is not kept).
   void layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
                      const int32_t* seg_start, LayerActs& a, bool for_backward) const;
   // dx_out → dx_in (dx_in may alias nothing; it is overwritten). need_dx = false skips the input gradient.

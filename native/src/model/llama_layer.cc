@@ -62,10 +62,10 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
   rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
-  if (for_backward) a.P.resize(int64_t(B) * nh * T * T);
+  if (for_backward) a.lse.resize(int64_t(B) * nh * T);
   a.att.resize(N * qd);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
-  attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.P.data() : nullptr,
+  attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.lse.data() : nullptr,
                     a.att.data());
   a.x2.resize(N * H);
   proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
@@ -98,7 +98,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   w.datt.resize(N * qd), w.dq.resize(N * qd), w.dk.resize(N * kvd), w.dv.resize(N * kvd);
   proj_backward(ly.proj[kO], a.att.data(), w.dx2.data(), w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
-  attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, a.P.data(), w.datt.data(), w.dq.data(),
+  attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, a.lse.data(), w.datt.data(), w.dq.data(),
                      w.dk.data(), w.dv.data());
   rope_backward(pool, w.dq.data(), positions, inv_freq.data(), N, nh, hd);
   rope_backward(pool, w.dk.data(), positions, inv_freq.data(), N, nkv, hd);

@@ -122,8 +122,9 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   const Impl& m = *impl_;
   const int64_t N = int64_t(B) * T, qd = int64_t(m.nh) * m.hd, kvd = int64_t(m.nkv) * m.hd;
   const int64_t r = m.lora_on ? m.spec.rank : 0;
+  // Attention keeps one log-sum-exp per (query, head); its per-thread block scratch is not counted.
   const int64_t per_layer = N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r) +
-                            int64_t(B) * m.nh * T * T;
+                            int64_t(B) * m.nh * T;
   const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer : int64_t(m.L) * (N * m.H + per_layer);
   return 4 * (kept + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
 }
