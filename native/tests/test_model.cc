@@ -132,25 +132,28 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 
 TEST(kv_cache_decode_matches_full_forward) {
   ThreadPool pool(2);
-  TinySpec s;
-  s.bias = true;
-  auto r = load_tiny(s, pool, 7);
-  r.m->init_lora(LoraSpec{}, 8);
-  randomize_b(*r.m, 9);
-  const std::vector<int32_t> toks = {5, 9, 2, 30, 11, 7, 7};
-  const auto full = r.m->logits(toks);
-  auto cache = r.m->new_cache(16);
-  std::vector<float> last(s.V);
-  r.m->decode(*cache, toks.data(), 3, last.data());  // prefill
-  for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], full[2 * s.V + v], 1e-5);
-  for (size_t t = 3; t < toks.size(); ++t) {
-    r.m->decode(*cache, &toks[t], 1, last.data());
-    for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], full[t * s.V + v], 1e-5);
+  TinySpec a, b;
+  a.bias = true;
+  b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
+  for (const TinySpec& s : {a, b}) {
+    auto r = load_tiny(s, pool, 7);
+    r.m->init_lora(LoraSpec{}, 8);
+    randomize_b(*r.m, 9);
+    const std::vector<int32_t> toks = {5, 9, 2, 30, 11, 7, 7};
+    const auto full = r.m->logits(toks);
+    auto cache = r.m->new_cache(16);
+    std::vector<float> last(s.V);
+    r.m->decode(*cache, toks.data(), 3, last.data());  // prefill
+    for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], full[2 * s.V + v], 1e-5);
+    for (size_t t = 3; t < toks.size(); ++t) {
+      r.m->decode(*cache, &toks[t], 1, last.data());
+      for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], full[t * s.V + v], 1e-5);
+    }
+    CHECK_EQ(cache->len, 7);
+    std::vector<int32_t> many(10, 1);
+    CHECK_THROWS(r.m->decode(*cache, many.data(), 10, last.data()), "KV cache full");
+    CHECK_THROWS(r.m->new_cache(65), "max_position_embeddings");
   }
-  CHECK_EQ(cache->len, 7);
-  std::vector<int32_t> many(10, 1);
-  CHECK_THROWS(r.m->decode(*cache, many.data(), 10, last.data()), "KV cache full");
-  CHECK_THROWS(r.m->new_cache(65), "max_position_embeddings");
 }
 
 TEST(isa_paths_agree_on_logits) {
