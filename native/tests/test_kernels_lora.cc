@@ -81,6 +81,29 @@ TEST(nf4_linear_equals_dense_linear_on_dequantized_weight) {
   }
 }
 
+TEST(nf4_linear_decode_path_matches_dequantized_dense) {
+  ThreadPool pool(2);
+  for (bool dq : {false, true})
+    for (int64_t in : {72, 128, 33})  // 72 and 33: quantization blocks straddle rows, odd nibble starts
+      for (int64_t N : {1, 3}) {
+        const int64_t out = 300;
+        auto W = randv(out * in, 110, 0.2f), x = randv(N * in, 111), b = randv(out, 112);
+        const Nf4Tensor q = nf4_quantize(W.data(), out, in, dq);
+        const std::vector<float> deq = nf4_dequantize(q);
+        std::vector<float> y(N * out), ref(N * out), y1(N * out);
+        nf4_linear_forward(&pool, x.data(), q, b.data(), y.data(), N);
+        nf4_linear_forward(nullptr, x.data(), q, b.data(), y1.data(), N);
+        CHECK(y == y1);  // any thread count, same bits
+        for (int64_t i = 0; i < N; ++i)
+          for (int64_t j = 0; j < out; ++j) {
+            double s = b[j];
+            for (int64_t c = 0; c < in; ++c) s += double(x[i * in + c]) * deq[j * in + c];
+            ref[i * out + j] = float(s);
+          }
+        CHECK(max_abs_diff(y, ref) < 1e-5);
+      }
+}
+
 TEST(threadpool_partition_is_deterministic_and_exceptions_propagate) {
   for (int t : {1, 2, 3, 7}) {
     ThreadPool pool(t);
