@@ -2,6 +2,7 @@
 // A fixed pool of worker threads. parallel_for splits [0, n) into contiguous chunks that depend only on n
 // and the thread count (never on timing), and every kernel gives each output element to exactly one chunk
 // with a fixed reduction order — so results are bitwise identical for any thread count and any run.
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -38,12 +39,15 @@ class ThreadPool {
 
   int nthreads_;
   std::vector<std::thread> threads_;
+  // Handing out a job and collecting it first spins briefly on these atomics and only then sleeps on the
+  // condition variables: a sleep/wake round trip costs ~50 µs, which would dominate the many small kernels
+  // of a decoding step.
   std::mutex mu_;
   std::condition_variable start_cv_, done_cv_;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
-  bool stop_ = false;
-  bool busy_ = false;  // a parallel_for is running; nested calls go serial
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<int> pending_{0};
+  std::atomic<bool> stop_{false};
+  bool busy_ = false;  // a parallel_for is running; nested calls go serial (guarded by mu_)
   const std::function<void(int64_t, int64_t, int)>* job_ = nullptr;
   int64_t job_n_ = 0, job_grain_ = 1;
   std::exception_ptr error_;
