@@ -122,6 +122,8 @@ LossSum LlamaModel::forward_loss(const Batch& b) {
   return {ce.sum, ce.count};
 }
 
+void LlamaModel::release_workspace() { impl_->ws = Workspace{}; }
+
 std::vector<float> LlamaModel::logits(const std::vector<int32_t>& tokens) {
   Impl& m = *impl_;
   Batch b;
