@@ -3,7 +3,7 @@ import { createPrismaClient } from "../db/client";
 import { deleteDataset } from "../datasets/delete";
 import { listDatasets } from "../datasets/list";
 import { exampleContentHash } from "../datasets/content-hash";
-import { countChatTokens } from "../datasets/tokens";
+import { countChatExampleTokens, DEFAULT_COUNT_MODEL } from "../tokens/count";
 import { SAMPLE_DATASET_NAME, SAMPLE_SEEDED_KEY, seedSampleData } from "./seed";
 import { SAMPLE_EXAMPLES } from "./techcorp";
 
@@ -33,7 +33,7 @@ describe("seedSampleData", () => {
       expect(messages.at(-1)?.role).toBe("assistant");
       expect(e.tags.length).toBeGreaterThan(0);
       expect(e.contentHash).toBe(exampleContentHash({ messages }));
-      expect(e.tokenCount).toBe(countChatTokens(messages));
+      expect(e.tokenCount).toBe(countChatExampleTokens({ messages }, DEFAULT_COUNT_MODEL));
       expect(e.source).toBe("sample");
     }
     expect(ds.examples.some((e) => (e.messages as unknown[]).length > 3)).toBe(true);

@@ -2,7 +2,7 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 import { env } from "../env";
 import { exampleContentHash } from "../datasets/content-hash";
-import { countChatTokens } from "../datasets/tokens";
+import { countChatExampleTokens, DEFAULT_COUNT_MODEL } from "../tokens/count";
 import { SAMPLE_EXAMPLES, SAMPLE_SYSTEM_PROMPT, type SampleMessage } from "./techcorp";
 
 export const SAMPLE_SEEDED_KEY = "sampleSeeded";
@@ -34,7 +34,7 @@ export async function seedSampleData(opts: { db?: PrismaClient } = {}): Promise<
       split: ex.split,
       tags: ex.tags,
       contentHash: exampleContentHash({ messages }),
-      tokenCount: countChatTokens(messages),
+      tokenCount: countChatExampleTokens({ messages }, DEFAULT_COUNT_MODEL),
       source: "sample",
     };
   });
