@@ -15,7 +15,12 @@ export type PreferenceExample = Record<string, unknown> & {
 
 export type ConvertedRecord = { kind: "chat"; example: ChatExample } | { kind: "preference"; example: PreferenceExample };
 
+// invalid_json / invalid_utf8 come from reading the line, before any converter runs; unrecognized_format
+// marks a record whose keys match no supported format.
 export type FormatErrorCode =
+  | "invalid_json"
+  | "invalid_utf8"
+  | "unrecognized_format"
   | "data_type"
   | "missing_field"
   | "invalid_field"
