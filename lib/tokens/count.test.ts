@@ -53,6 +53,17 @@ describe("text tokens", () => {
     expect(countTextTokens(text, "o200k_base")).toBeLessThan(countTextTokens(text, "cl100k_base"));
   });
 
+  it("gives the same count from the short-text cache and for long uncached text", () => {
+    const short = "Refunds take 5 business days.";
+    const first = countTextTokens(short, "o200k_base");
+    expect(countTextTokens(short, "o200k_base")).toBe(first);
+    // The cache is per encoding: the same text under cl100k is counted with cl100k.
+    expect(countTextTokens("Привет мир", "cl100k_base")).not.toBe(countTextTokens("Привет мир", "o200k_base"));
+    // Over the cache's length limit, so counted fresh: 1000 × ("hello" or " hello", " world").
+    const long = Array(1000).fill("hello world").join(" ");
+    expect(countTextTokens(long, "o200k_base")).toBe(2000);
+  });
+
   it("counts special-token strings as ordinary text instead of throwing", () => {
     for (const enc of ["o200k_base", "cl100k_base"] as const) {
       expect(countTextTokens("<|endoftext|>", enc)).toBeGreaterThan(1);
