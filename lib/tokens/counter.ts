@@ -1,6 +1,6 @@
 // A TokenCounter counts what one training example costs in tokens for one model. OpenAI models use
-// tiktoken + the cookbook's chat formula (./openai.ts); a local model can later implement the same
-// interface with its own tokenizer and chat template (lib/tokenizer), and callers need not change.
+// tiktoken + the cookbook's chat formula (./count.ts: openAiTokenCounter); a local model renders with its own
+// chat template and tokenizer (./local.ts: localTokenCounter). Callers take a TokenCounter and need not care.
 
 export type ChatExampleInput = {
   messages: unknown[];
