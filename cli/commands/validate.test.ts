@@ -83,6 +83,16 @@ describe("tuneforge validate", () => {
     expect(r.stderr).toMatch(/binary file/);
   }, 60_000);
 
+  it("exits 2 on wrong usage, saying what to fix", async () => {
+    const none = await run();
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/give exactly one FILE/);
+    const limit = await run("x.jsonl", "--token-limit", "lots");
+    expect(limit.code).toBe(2);
+    expect(limit.stderr).toMatch(/--token-limit must be a positive whole number/);
+    expect((await run("x.jsonl", "--jsn")).code).toBe(2);
+  }, 60_000);
+
   it("reports invalid UTF-8 by line and leakage from --validation-file", async () => {
     const train = path.join(dir, "train.jsonl");
     const rows = Array.from({ length: 50 }, (_, i) => example(i));

@@ -1,7 +1,7 @@
 import type { TokenCounter } from "../../tokens/counter";
 import { severityOf, type IssueCode } from "./codes";
 import { exampleKind, validateExample } from "./example";
-import { NearDuplicateIndex, shingles } from "./minhash";
+import { NearDuplicateIndex, shingles, signature } from "./minhash";
 import { parseJsonLine } from "./parse";
 import { distribution, type Distribution } from "./stats";
 import { conversationMessages, conversationText, digest, promptText } from "./text";
@@ -60,7 +60,8 @@ export class DatasetValidator {
   private readonly issues: Issue[] = [];
   private readonly splits: Record<Split, SplitState>;
   private readonly trainPrompts = new Map<string, number>();
-  private readonly trainPromptIndex: NearDuplicateIndex<number>;
+  /** Shingles of each training prompt; indexed for near matches only at finish(), if there is validation data. */
+  private readonly trainPromptShingles: { line: number; shingles: Uint32Array }[] = [];
   private readonly pendingValidationPrompts: { line: number; text: string }[] = [];
   private readonly trainTokens: number[] = [];
   private readonly allTokens: number[] = [];
@@ -75,7 +76,6 @@ export class DatasetValidator {
     this.limit = opts.tokenLimit ?? opts.counter?.tokenLimit;
     const state = (): SplitState => ({ exact: new Map(), near: new NearDuplicateIndex(this.threshold) });
     this.splits = { train: state(), validation: state() };
-    this.trainPromptIndex = new NearDuplicateIndex(this.threshold);
   }
 
   /** An issue found outside the validator (e.g. the reader's invalid_utf8). */
@@ -146,12 +146,13 @@ export class DatasetValidator {
     }
     state.exact.set(key, line);
     const sh = shingles(text);
-    const match = state.near.query(sh);
+    const sig = signature(sh);
+    const match = state.near.query(sh, sig);
     if (match) {
       this.counts.near += 1;
       this.report("near_duplicate", line, split, `line ${line}${where} is ${Math.round(match.jaccard * 100)}% the same as line ${match.id} (word 3-shingle Jaccard ≥ ${this.threshold}); keep the better one or make them differ`);
     }
-    state.near.add(line, sh);
+    state.near.add(line, sh, sig);
   }
 
   private trackPrompt(line: number, split: Split, prompt: string): void {
@@ -159,7 +160,7 @@ export class DatasetValidator {
     if (split === "train") {
       const key = digest(prompt);
       if (!this.trainPrompts.has(key)) this.trainPrompts.set(key, line);
-      this.trainPromptIndex.add(line, shingles(prompt));
+      this.trainPromptShingles.push({ line, shingles: shingles(prompt) });
     } else {
       // Checked at finish(): the training file may be fed after the validation file.
       this.pendingValidationPrompts.push({ line, text: prompt });
@@ -171,9 +172,12 @@ export class DatasetValidator {
   }
 
   private checkLeakage(): void {
+    if (this.pendingValidationPrompts.length === 0) return;
+    const index = new NearDuplicateIndex<number>(this.threshold);
+    for (const p of this.trainPromptShingles) index.add(p.line, p.shingles);
     for (const { line, text } of this.pendingValidationPrompts) {
       const same = this.trainPrompts.get(digest(text));
-      const near = same === undefined ? this.trainPromptIndex.query(shingles(text)) : null;
+      const near = same === undefined ? index.query(shingles(text)) : null;
       if (same === undefined && !near) continue;
       this.counts.leaked += 1;
       const how = same !== undefined ? `the same user prompt as training line ${same}` : `nearly the same user prompt as training line ${near!.id} (${Math.round(near!.jaccard * 100)}% of word 3-shingles)`;

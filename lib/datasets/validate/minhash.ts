@@ -38,17 +38,26 @@ const SEEDS = Uint32Array.from({ length: NUM_HASHES }, (_, i) => fmix32(0x9e3779
 
 /** Lowercased words with punctuation removed, so "Hello, world!" and "hello world" shingle the same. */
 export function words(text: string): string[] {
-  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(" ").filter(Boolean);
+  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== "");
 }
 
 /** Sorted, unique 32-bit hashes of the word 3-shingles (a text of fewer words is one shingle). */
 export function shingles(text: string): Uint32Array {
   const w = words(text);
   if (w.length === 0) return new Uint32Array(0);
-  const set = new Set<number>();
-  if (w.length < SHINGLE_WORDS) set.add(fnv1a(w.join(" ")));
-  for (let i = 0; i + SHINGLE_WORDS <= w.length; i++) set.add(fnv1a(w.slice(i, i + SHINGLE_WORDS).join(" ")));
-  return Uint32Array.from(set).sort();
+  // Hash each word once and combine three word hashes per shingle with integer mixing: no strings built.
+  const wh = w.map(fnv1a);
+  const n = Math.max(1, w.length - SHINGLE_WORDS + 1);
+  const out = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    let h = 0x2545f491;
+    for (let k = i; k < Math.min(i + SHINGLE_WORDS, wh.length); k++) h = fmix32(h ^ wh[k]!) + k - i;
+    out[i] = h >>> 0;
+  }
+  out.sort();
+  let u = 0;
+  for (let i = 0; i < out.length; i++) if (i === 0 || out[i] !== out[i - 1]) out[u++] = out[i]!;
+  return out.slice(0, u);
 }
 
 export function signature(sh: Uint32Array): Uint32Array {
@@ -92,29 +101,40 @@ export type NearMatch<T> = { id: T; jaccard: number };
 
 /** An LSH index of shingle sets; ids are whatever the caller uses to name an item (line numbers). */
 export class NearDuplicateIndex<T> {
-  private readonly buckets: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map());
+  // Per band: the first item of each bucket, and the rest only for the (rare) buckets with more than one,
+  // so 100k examples × 16 bands cost numbers in maps rather than arrays.
+  private readonly heads: Map<number, number>[] = Array.from({ length: BANDS }, () => new Map());
+  private readonly rest: Map<number, number[]>[] = Array.from({ length: BANDS }, () => new Map());
   private readonly items: { id: T; shingles: Uint32Array }[] = [];
 
   constructor(private readonly threshold = 0.9) {}
 
-  /** The earliest indexed item with Jaccard ≥ threshold, or null. */
+  get size(): number {
+    return this.items.length;
+  }
+
+  /** The earliest indexed item with Jaccard ≥ threshold, or null. Pass `sig` when it is already computed. */
   query(sh: Uint32Array, sig = signature(sh)): NearMatch<T> | null {
-    if (sh.length === 0) return null;
+    if (sh.length === 0 || this.items.length === 0) return null;
     const seen = new Set<number>();
     let best: { index: number; jaccard: number } | null = null;
+    const consider = (index: number) => {
+      if (seen.has(index) || (best && index > best.index)) return;
+      seen.add(index);
+      const j = jaccard(sh, this.items[index]!.shingles);
+      // Compare with a tiny tolerance: 90/100 must count as 0.9 whatever the rounding.
+      if (j >= this.threshold - 1e-12) best = { index, jaccard: j };
+    };
     for (let b = 0; b < BANDS; b++) {
-      const bucket = this.buckets[b]!.get(bandKey(sig, b));
-      if (!bucket) continue;
-      for (let n = 0; n < Math.min(bucket.length, MAX_BUCKET_COMPARISONS); n++) {
-        const index = bucket[n]!;
-        if (seen.has(index) || (best && index > best.index)) continue;
-        seen.add(index);
-        const j = jaccard(sh, this.items[index]!.shingles);
-        // Compare with a tiny tolerance: 90/100 must count as 0.9 whatever the rounding.
-        if (j >= this.threshold - 1e-12 && (!best || index < best.index)) best = { index, jaccard: j };
-      }
+      const key = bandKey(sig, b);
+      const head = this.heads[b]!.get(key);
+      if (head === undefined) continue;
+      consider(head);
+      const more = this.rest[b]!.get(key);
+      if (more) for (let n = 0; n < Math.min(more.length, MAX_BUCKET_COMPARISONS - 1); n++) consider(more[n]!);
     }
-    return best ? { id: this.items[best.index]!.id, jaccard: best.jaccard } : null;
+    const found = best as { index: number; jaccard: number } | null;
+    return found ? { id: this.items[found.index]!.id, jaccard: found.jaccard } : null;
   }
 
   add(id: T, sh: Uint32Array, sig = signature(sh)): void {
@@ -122,9 +142,12 @@ export class NearDuplicateIndex<T> {
     const index = this.items.push({ id, shingles: sh }) - 1;
     for (let b = 0; b < BANDS; b++) {
       const key = bandKey(sig, b);
-      const bucket = this.buckets[b]!.get(key);
-      if (bucket) bucket.push(index);
-      else this.buckets[b]!.set(key, [index]);
+      if (!this.heads[b]!.has(key)) this.heads[b]!.set(key, index);
+      else {
+        const more = this.rest[b]!.get(key);
+        if (more) more.push(index);
+        else this.rest[b]!.set(key, [index]);
+      }
     }
   }
 }
