@@ -75,6 +75,20 @@ describe("tuneforge estimate", () => {
     expect(r.stderr).toContain("3 line(s) are not valid examples");
   }, 30_000);
 
+  it("reads CSV with the named columns", async () => {
+    const file = write("pairs.csv", 'question,answer\r\n"hello world",hi\r\n"hello world","hi"\r\n');
+    const r = await tuneforge(["estimate", file, "--model", "gpt-4o-mini", "--user", "question", "--assistant", "answer", "--json"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ examples: 2, tokensPerEpoch: 28, epochs: 25, billedTokens: 700, usd: 0.0021 });
+    const noColumns = await tuneforge(["estimate", file, "--model", "gpt-4o-mini"]);
+    expect(noColumns.code).toBe(2);
+    expect(noColumns.stderr).toContain("--user COL and --assistant COL");
+    const wrong = await tuneforge(["estimate", file, "--model", "gpt-4o-mini", "--user", "q", "--assistant", "answer"]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('the user column "q" is not in the header (question, answer)');
+  }, 30_000);
+
   it("exits 1 on an empty file and 2 on a missing or binary file or bad usage", async () => {
     const empty = await tuneforge(["estimate", write("empty.jsonl", ""), "--model", "gpt-4o"]);
     expect(empty.code).toBe(1);

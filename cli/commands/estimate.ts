@@ -1,4 +1,5 @@
 import { estimateFile, type FileEstimate } from "../../lib/cost/estimate-file";
+import { CsvMappingError, CsvSyntaxError, type CsvColumnMapping } from "../../lib/datasets/formats";
 import { JsonlFileError } from "../../lib/datasets/read/jsonl-stream";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
@@ -7,13 +8,15 @@ import type { Command } from "../command";
 // chat formula, epochs per its default heuristic unless --epochs, price from the built-in table.
 const USAGE = [
   "Usage: tuneforge estimate FILE --model M [--epochs N] [--json]",
+  "       tuneforge estimate FILE.csv --user COL --assistant COL [--system COL] --model M [...]",
   "",
   "Estimates the training cost of FILE (JSONL: OpenAI chat, DPO preference, Alpaca, ShareGPT or",
-  "prompt/completion; the format is detected). Works offline.",
+  "prompt/completion, detected; or CSV with a header row and the columns named). Works offline.",
   "",
   "Options:",
   "  --model M     base model, e.g. gpt-4o-mini-2024-07-18 (or an ft: model); picks tokenizer, limit and price",
   "  --epochs N    epochs to bill (1–50); default: OpenAI's heuristic (3, more for small sets, fewer for large)",
+  "  --user COL --assistant COL --system COL   CSV columns holding each part (system optional)",
   "  --json        print {\"examples\", \"tokensPerEpoch\", \"epochs\", \"billedTokens\", \"usd\"}",
   "",
   "Examples over the model's per-example limit are billed only up to it (they are truncated in training).",
@@ -30,6 +33,16 @@ function parseEpochs(raw: string | undefined): number | undefined {
     throw new UsageError(`estimate: --epochs must be a whole number from 1 to 50, got "${raw}".`);
   }
   return n;
+}
+
+/** CSV when the file is .csv or columns are given; then --user and --assistant are required. */
+function csvMapping(file: string, v: { user?: string; assistant?: string; system?: string }): CsvColumnMapping | undefined {
+  const isCsv = file.toLowerCase().endsWith(".csv") || v.user !== undefined || v.assistant !== undefined || v.system !== undefined;
+  if (!isCsv) return undefined;
+  if (!v.user || !v.assistant) {
+    throw new UsageError("estimate: a CSV file needs --user COL and --assistant COL (and optionally --system COL), named as in its header row.");
+  }
+  return { user: v.user, assistant: v.assistant, ...(v.system ? { system: v.system } : {}) };
 }
 
 const integer = new Intl.NumberFormat("en-US");
@@ -55,7 +68,14 @@ export const estimateCommand: Command = {
     const { values: v, positionals } = parseCommandOptions(
       "estimate",
       args,
-      { model: { type: "string" }, epochs: { type: "string" }, json: { type: "boolean", default: false } },
+      {
+        model: { type: "string" },
+        epochs: { type: "string" },
+        json: { type: "boolean", default: false },
+        user: { type: "string" },
+        assistant: { type: "string" },
+        system: { type: "string" },
+      },
       { positionals: true },
     );
     if (positionals.length !== 1) throw new UsageError("estimate: pass exactly one FILE. Run `tuneforge estimate --help` for usage.");
@@ -63,14 +83,21 @@ export const estimateCommand: Command = {
     if (!model) throw new UsageError("estimate: --model is required (e.g. --model gpt-4o-mini-2024-07-18).");
     const epochs = parseEpochs(v.epochs);
     const file = positionals[0] as string;
+    const csv = csvMapping(file, v);
 
     let result: FileEstimate;
     try {
-      result = await estimateFile({ file, model, epochs });
+      result = await estimateFile({ file, model, epochs, csv });
     } catch (err) {
-      if (err instanceof JsonlFileError) {
+      // Unreadable file or a mapping naming no column: nothing can be estimated (2). Broken quoting: the
+      // file is readable but not valid CSV from that line on (1).
+      if (err instanceof JsonlFileError || err instanceof CsvMappingError) {
         ctx.err(`tuneforge: ${err.message}\n`);
         return 2;
+      }
+      if (err instanceof CsvSyntaxError) {
+        ctx.err(`tuneforge: ${file} ${err.message}\n`);
+        return 1;
       }
       throw err;
     }
@@ -82,7 +109,8 @@ export const estimateCommand: Command = {
     for (const e of shown) ctx.err(`${e.message} [${e.code}]\n`);
     if (result.invalid.length > shown.length) ctx.err(`… and ${result.invalid.length - shown.length} more invalid lines\n`);
     if (result.invalid.length > 0) {
-      ctx.err(`tuneforge: ${result.invalid.length} line(s) are not valid examples and were left out of the estimate; run \`tuneforge validate ${file}\` for details.\n`);
+      const more = csv ? "" : `; run \`tuneforge validate ${file}\` for details`;
+      ctx.err(`tuneforge: ${result.invalid.length} line(s) are not valid examples and were left out of the estimate${more}.\n`);
     }
     return 1;
   },

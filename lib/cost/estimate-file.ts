@@ -1,5 +1,13 @@
 import { readJsonlLines } from "../datasets/read/jsonl-stream";
-import { convertRecord, detectFormat, type ConvertedRecord, type DatasetFormat, type FormatError } from "../datasets/formats";
+import {
+  convertRecord,
+  detectFormat,
+  readCsvRows,
+  type ConvertedRecord,
+  type CsvColumnMapping,
+  type DatasetFormat,
+  type FormatError,
+} from "../datasets/formats";
 import { countChatExampleTokens } from "../tokens/count";
 import { defaultTrainingPrice, estimateBilling, type BillingEstimate } from "./estimate";
 
@@ -11,7 +19,7 @@ const DETECT_WINDOW = 20;
 
 export type FileEstimate = {
   estimate: BillingEstimate;
-  format: Exclude<DatasetFormat, "csv"> | null;
+  format: DatasetFormat | null;
   /** Lines that are not valid examples, in file order. */
   invalid: FormatError[];
 };
@@ -35,11 +43,39 @@ function parseLine(line: number, text: string | null, utf8Error?: string): Parse
   }
 }
 
+export type EstimateFileOptions = {
+  file: string;
+  model: string;
+  epochs?: number;
+  /** Read FILE as CSV with this column mapping (JSONL, format detected, when absent). */
+  csv?: CsvColumnMapping;
+};
+
 /**
  * Reads FILE, converts every line and estimates billing with the cookbook heuristic (or fixed epochs).
- * Throws JsonlFileError when the file cannot be read as text at all.
+ * Throws JsonlFileError when the file cannot be read as text at all (and CsvMappingError / CsvSyntaxError
+ * for a CSV whose mapping or quoting is wrong).
  */
-export async function estimateFile(opts: { file: string; model: string; epochs?: number }): Promise<FileEstimate> {
+export async function estimateFile(opts: EstimateFileOptions): Promise<FileEstimate> {
+  const { exampleTokens, invalid, format } = opts.csv ? await csvTokens(opts.file, opts.csv, opts.model) : await jsonlTokens(opts.file, opts.model);
+  const estimate = estimateBilling({ exampleTokens, model: opts.model, epochs: opts.epochs, usdPerMTok: defaultTrainingPrice(opts.model) });
+  return { estimate, format, invalid };
+}
+
+type Tokens = { exampleTokens: number[]; invalid: FormatError[]; format: DatasetFormat | null };
+
+async function csvTokens(file: string, mapping: CsvColumnMapping, model: string): Promise<Tokens> {
+  const exampleTokens: number[] = [];
+  const invalid: FormatError[] = [];
+  for await (const r of readCsvRows(file, mapping)) {
+    const result = "error" in r ? r : convertRecord(r.row, "csv", r.line, { csvMapping: mapping });
+    if ("error" in result) invalid.push(result.error);
+    else exampleTokens.push(convertedExampleTokens(result, model));
+  }
+  return { exampleTokens, invalid, format: "csv" };
+}
+
+async function jsonlTokens(file: string, model: string): Promise<Tokens> {
   const exampleTokens: number[] = [];
   const invalid: FormatError[] = [];
   const pending: Parsed[] = [];
@@ -58,7 +94,7 @@ export async function estimateFile(opts: { file: string; model: string; epochs?:
     }
     const result = convertRecord(p.value, format, p.line);
     if ("error" in result) invalid.push(result.error);
-    else exampleTokens.push(convertedExampleTokens(result, opts.model));
+    else exampleTokens.push(convertedExampleTokens(result, model));
   };
   const decide = () => {
     decided = true;
@@ -66,7 +102,7 @@ export async function estimateFile(opts: { file: string; model: string; epochs?:
     for (const p of pending.splice(0)) consume(p);
   };
 
-  for await (const l of readJsonlLines(opts.file)) {
+  for await (const l of readJsonlLines(file)) {
     const parsed = parseLine(l.line, l.text, "error" in l ? l.error.message : undefined);
     if (decided) consume(parsed);
     else {
@@ -75,7 +111,5 @@ export async function estimateFile(opts: { file: string; model: string; epochs?:
     }
   }
   if (!decided) decide();
-
-  const estimate = estimateBilling({ exampleTokens, model: opts.model, epochs: opts.epochs, usdPerMTok: defaultTrainingPrice(opts.model) });
-  return { estimate, format, invalid };
+  return { exampleTokens, invalid, format };
 }

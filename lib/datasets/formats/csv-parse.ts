@@ -28,6 +28,11 @@ export class CsvParser {
   private started = false;
   private pendingCr = false;
 
+  /** The physical line the parser has reached (for errors found outside it, e.g. bad bytes). */
+  get currentLine(): number {
+    return this.line;
+  }
+
   /** Parses a chunk; returns the records completed by it. */
   push(chunk: string): CsvRecord[] {
     const out: CsvRecord[] = [];

@@ -10,6 +10,7 @@ export type * from "./types";
 export { detectFormat } from "./detect";
 export { CsvParser, CsvSyntaxError, parseCsv, type CsvRecord } from "./csv-parse";
 export { checkCsvMapping, csvRowFromRecord, type CsvRow } from "./csv";
+export { CsvMappingError, readCsvRows, type CsvFileRow } from "./csv-file";
 
 /**
  * Normalizes one parsed record (a JSON value, or a CsvRow for "csv") of a known format to an OpenAI chat or
