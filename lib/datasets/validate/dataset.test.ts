@@ -57,6 +57,12 @@ describe("validateDataset: duplicates", () => {
     expect(r.stats.nearDuplicates).toBe(1);
   });
 
+  it("a long system prompt shared by every example does not make them near-duplicates", () => {
+    const system = { role: "system", content: Array.from({ length: 300 }, (_, i) => `rule${i}`).join(" ") };
+    const data = distinct(50).map((e) => ({ ...e, value: { messages: [system, ...(e.value as { messages: unknown[] }).messages.slice(1)] } }));
+    expect(codes(validateDataset(data))).toEqual([]);
+  });
+
   it("looks for duplicates within a split; across splits it is leakage", () => {
     const train = distinct(50);
     const validation = [{ line: 1, split: "validation" as const, value: train[0]!.value }];

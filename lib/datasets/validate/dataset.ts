@@ -4,7 +4,7 @@ import { exampleKind, validateExample } from "./example";
 import { NearDuplicateIndex, shingles, signature } from "./minhash";
 import { parseJsonLine } from "./parse";
 import { distribution, type Distribution } from "./stats";
-import { conversationMessages, conversationText, digest, promptText } from "./text";
+import { conversationMessages, conversationText, dialogueText, digest, promptText } from "./text";
 import type { Issue, Split } from "./types";
 
 // Whole-dataset validation. Examples are fed one at a time (the CLI streams a file into it) and only small
@@ -130,11 +130,11 @@ export class DatasetValidator {
       if (split === "train") this.trainTokens.push(tokens);
       if (this.limit !== undefined && tokens > this.limit) this.counts.over += 1;
     }
-    this.checkDuplicates(line, split, conversationText(example));
+    this.checkDuplicates(line, split, conversationText(example), dialogueText(example));
     this.trackPrompt(line, split, promptText(example));
   }
 
-  private checkDuplicates(line: number, split: Split, text: string): void {
+  private checkDuplicates(line: number, split: Split, text: string, dialogue: string): void {
     const state = this.splits[split];
     const key = digest(text);
     const first = state.exact.get(key);
@@ -145,12 +145,12 @@ export class DatasetValidator {
       return;
     }
     state.exact.set(key, line);
-    const sh = shingles(text);
+    const sh = shingles(dialogue);
     const sig = signature(sh);
     const match = state.near.query(sh, sig);
     if (match) {
       this.counts.near += 1;
-      this.report("near_duplicate", line, split, `line ${line}${where} is ${Math.round(match.jaccard * 100)}% the same as line ${match.id} (word 3-shingle Jaccard ≥ ${this.threshold}); keep the better one or make them differ`);
+      this.report("near_duplicate", line, split, `line ${line}${where} is ${Math.round(match.jaccard * 100)}% the same as line ${match.id} (word 3-shingle Jaccard ≥ ${this.threshold}, system messages aside); keep the better one or make them differ`);
     }
     state.near.add(line, sh, sig);
   }

@@ -36,6 +36,19 @@ export function conversationText(example: Record<string, unknown>): string {
 }
 
 /**
+ * The conversation without system messages, for near-duplicates: a long system prompt shared by every
+ * example would otherwise push unrelated examples over the Jaccard threshold.
+ */
+export function dialogueText(example: Record<string, unknown>): string {
+  return normalize(
+    conversationMessages(example)
+      .filter((m) => !(isRecord(m) && m.role === "system"))
+      .map(messageText)
+      .join("\n"),
+  );
+}
+
+/**
  * The prompt, for leakage: the user turns only. System prompts are usually shared by every example, so
  * including them would make every pair look alike.
  */
