@@ -126,6 +126,17 @@ describe("validateExample: content types", () => {
     expect(codes({ messages: [u([{ type: "image_url", image_url: { url: "ftp://x" } }]), a("x")] })).toEqual(["invalid_content"]);
     expect(codes({ messages: [u([{ type: "text" }]), a("x")] })).toEqual(["invalid_content"]);
     expect(codes({ messages: [u([1, 2]), a("x")] })).toEqual(["invalid_content", "invalid_content"]);
+    const dataUrl = (type: string) => ({ type: "image_url", image_url: { url: `data:image/${type};base64,AAAA` } });
+    expect(codes({ messages: [u([dataUrl("png"), dataUrl("jpeg"), dataUrl("webp")]), a("x")] })).toEqual([]);
+    expect(codes({ messages: [u([dataUrl("gif")]), a("x")] })).toEqual(["invalid_content"]);
+  });
+
+  it("invalid_content: more than 10 images in one example", () => {
+    const image = { type: "image_url", image_url: { url: "https://example.com/i.png" } };
+    expect(codes({ messages: [u(Array(10).fill(image)), a("x")] })).toEqual([]);
+    const issues = validateExample({ messages: [u(Array(6).fill(image)), a("x"), u(Array(5).fill(image)), a("y")] }, ctx);
+    expect(issues.map((i) => i.code)).toEqual(["invalid_content"]);
+    expect(issues[0]!.message).toMatch(/11 images in one example; .* at most 10/);
   });
 
   it("empty_content: whitespace-only text", () => {

@@ -18,10 +18,19 @@ function partProblem(part: unknown, role: string, at: string): ContentProblem | 
     if (typeof url !== "string" || !/^(https?:|data:image\/)/.test(url)) {
       return { code: "invalid_content", path: at, message: `${at} needs "image_url": {"url": "https://…" or "data:image/…;base64,…"}` };
     }
+    // Vision fine-tuning takes JPEG, PNG or WEBP only (reference §4).
+    if (url.startsWith("data:") && !/^data:image\/(jpeg|jpg|png|webp);base64,/.test(url)) {
+      return { code: "invalid_content", path: at, message: `${at} is a ${url.slice(5, url.indexOf(";") > 0 ? url.indexOf(";") : 20)} data URL; fine-tuning takes JPEG, PNG or WEBP images (base64)` };
+    }
     return null;
   }
   const type = typeof part.type === "string" ? `"${part.type}"` : "missing";
   return { code: "invalid_content", path: at, message: `${at} has type ${type}; fine-tuning accepts only "text" parts${role === "user" ? ' and "image_url" parts' : ""}` };
+}
+
+/** Image parts in a content value (vision examples may carry at most 10). */
+export function imageCount(content: unknown): number {
+  return Array.isArray(content) ? content.filter((p) => isRecord(p) && p.type === "image_url").length : 0;
 }
 
 /** Problems with a present, non-null content value (null/absent is the caller's call: it depends on tool calls). */

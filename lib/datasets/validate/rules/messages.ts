@@ -1,5 +1,7 @@
 import { isRecord, type Rule } from "../types";
-import { contentProblems } from "./content";
+import { contentProblems, imageCount } from "./content";
+
+const MAX_IMAGES_PER_EXAMPLE = 10;
 
 // Per-message checks: the cookbook's message_missing_key / message_unrecognized_key / unrecognized_role /
 // missing_content, made right for tool calling (reference §4): an assistant message with `tool_calls` (or the
@@ -23,6 +25,10 @@ export const messagesRule: Rule = {
   applies: "chat",
   check({ example, ctx, report }) {
     const messages = example.messages as unknown[];
+    const images = messages.reduce<number>((n, m) => n + (isRecord(m) ? imageCount(m.content) : 0), 0);
+    if (images > MAX_IMAGES_PER_EXAMPLE) {
+      report("invalid_content", `line ${ctx.line}: ${images} images in one example; vision fine-tuning takes at most ${MAX_IMAGES_PER_EXAMPLE}, so split it`, "messages");
+    }
     messages.forEach((m, i) => {
       const at = `messages[${i}]`;
       const where = `line ${ctx.line}: ${at}`;
