@@ -1,4 +1,5 @@
 import { parseCommandOptions } from "../args";
+import type { FileToValidate } from "../../lib/datasets/validate/file";
 import type { CliContext, Command } from "../command";
 
 // tuneforge validate FILE – offline check of a fine-tuning JSONL file before it is uploaded.
@@ -55,7 +56,7 @@ export const validateCommand: Command = {
 };
 
 async function runValidate(opts: ValidateRun, ctx: CliContext): Promise<number> {
-  const files: { path: string; split: "train" | "validation" }[] = [{ path: opts.file, split: "train" }];
+  const files: FileToValidate[] = [{ path: opts.file, split: "train" }];
   if (opts.validationFile) files.push({ path: opts.validationFile, split: "validation" });
   // Loaded on use: the tiktoken rank tables are large and `tuneforge --help` does not need them.
   const [{ estimateBilling, defaultTrainingPrice }, { JsonlFileError }, { validateFiles }, { formatReport }, { openAiTokenCounter }] = await Promise.all([
