@@ -40,10 +40,9 @@ function defaultRank(model: string): number {
   return i === -1 ? DEFAULT_PRICES.length : i;
 }
 
-/** The price table, seeded from the defaults on first read. */
+/** The price table (filled from the defaults at first start by seedDefaultPrices, not on each read). */
 export async function listPrices(opts: { db?: PrismaClient } = {}): Promise<PriceTable> {
   const db = opts.db ?? prisma();
-  await seedDefaultPrices({ db });
   const rows = await db.priceEntry.findMany({ orderBy: [{ provider: "asc" }, { model: "asc" }] });
   rows.sort(
     (a, b) => a.provider.localeCompare(b.provider) || defaultRank(a.model) - defaultRank(b.model) || a.model.localeCompare(b.model),
