@@ -1,15 +1,7 @@
-import type { PrismaClient, Split } from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 
-export type ExampleRow = {
-  id: string;
-  position: number;
-  split: Split;
-  tags: string[];
-  tokenCount: number | null;
-  source: string;
-  messages: { role: string; content: string }[];
-};
+// The header of a dataset page: identity and totals. Rows are read page by page through the examples query.
 
 export type DatasetDetail = {
   id: string;
@@ -20,30 +12,16 @@ export type DatasetDetail = {
   exampleCount: number;
   validationCount: number;
   tokenCount: number;
-  examples: ExampleRow[];
+  countModel: string;
+  revision: number;
+  analyzedRevision: number | null;
 };
 
-// Read-only view for now; the curation table (paging, editing, import) replaces it later.
-const MAX_EXAMPLES = 500;
-
-function messageText(content: unknown): string {
-  if (typeof content === "string") return content;
-  if (content == null) return "";
-  return JSON.stringify(content);
-}
-
-/** A dataset with its first examples in table order, or null when it does not exist. */
+/** A dataset with its totals, or null when it does not exist. */
 export async function getDataset(opts: { id: string; db?: PrismaClient }): Promise<DatasetDetail | null> {
   const db = opts.db ?? prisma();
-  const dataset = await db.dataset.findUnique({
-    where: { id: opts.id },
-    include: {
-      examples: { orderBy: { position: "asc" }, take: MAX_EXAMPLES },
-      _count: { select: { examples: true } },
-    },
-  });
+  const dataset = await db.dataset.findUnique({ where: { id: opts.id } });
   if (!dataset) return null;
-  // Totals over every example, not just the ones shown.
   const groups = await db.example.groupBy({
     by: ["split"],
     where: { datasetId: dataset.id },
@@ -56,20 +34,11 @@ export async function getDataset(opts: { id: string; db?: PrismaClient }): Promi
     description: dataset.description,
     isSample: dataset.isSample,
     updatedAt: dataset.updatedAt.toISOString(),
-    exampleCount: dataset._count.examples,
+    exampleCount: groups.reduce((n, g) => n + g._count._all, 0),
     validationCount: groups.find((g) => g.split === "validation")?._count._all ?? 0,
     tokenCount: groups.reduce((n, g) => n + (g._sum.tokenCount ?? 0), 0),
-    examples: dataset.examples.map((e) => ({
-      id: e.id,
-      position: e.position,
-      split: e.split,
-      tags: e.tags,
-      tokenCount: e.tokenCount,
-      source: e.source,
-      messages: (Array.isArray(e.messages) ? e.messages : []).map((m) => {
-        const msg = (m ?? {}) as { role?: unknown; content?: unknown };
-        return { role: String(msg.role ?? "?"), content: messageText(msg.content) };
-      }),
-    })),
+    countModel: dataset.countModel,
+    revision: dataset.revision,
+    analyzedRevision: dataset.analyzedRevision,
   };
 }

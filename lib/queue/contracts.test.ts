@@ -13,7 +13,7 @@ import {
 
 describe("queue contracts", () => {
   it("names every queue and gives each job name the domain.verb form", () => {
-    expect([...QUEUE_NAMES].sort()).toEqual(["eval", "gpu-jobs", "openai-jobs", "system"]);
+    expect([...QUEUE_NAMES].sort()).toEqual(["datasets", "eval", "gpu-jobs", "openai-jobs", "system"]);
     for (const q of QUEUE_NAMES) {
       expect(Object.keys(CONTRACTS[q]).length).toBeGreaterThan(0);
       for (const name of jobNamesOf(q)) expect(name).toMatch(/^[a-z]+\.[a-z][A-Za-z]*$/);

@@ -5,7 +5,7 @@ import { z } from "zod";
 // schema per payload, and the job id each payload maps to. Producers and consumers both import this,
 // so a payload is parsed when it is enqueued and again when it is consumed.
 
-export const QUEUE_NAMES = ["openai-jobs", "gpu-jobs", "eval", "system"] as const;
+export const QUEUE_NAMES = ["openai-jobs", "gpu-jobs", "eval", "datasets", "system"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 // Domain ids are cuids; the charset check also keeps ':' (BullMQ's key separator) out of job ids.
@@ -14,6 +14,10 @@ const domainId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id of let
 const fineTuneRun = z.object({ jobId: domainId }).strict();
 const evalRun = z.object({ evalRunId: domainId }).strict();
 const pruneSessions = z.object({}).strict();
+const datasetImport = z.object({ importId: domainId }).strict();
+// `revision` is the Dataset.revision the analysis is for: a newer edit gets a new job instead of being
+// deduplicated into one that already started on older rows.
+const datasetAnalyze = z.object({ datasetId: domainId, revision: z.number().int().nonnegative() }).strict();
 
 type Contract<S extends z.ZodType> = {
   schema: S;
@@ -40,6 +44,11 @@ export const CONTRACTS = {
   // Baseline vs candidate evaluation runs (issue #7).
   eval: {
     "eval.run": contract(evalRun, (p) => `eval-${p.evalRunId}`),
+  },
+  // Dataset work too big for a request: writing a staged import, counting tokens and finding duplicates.
+  datasets: {
+    "datasets.import": contract(datasetImport, (p) => `import-${p.importId}`),
+    "datasets.analyze": contract(datasetAnalyze, (p) => `analyze-${p.datasetId}-r${p.revision}`),
   },
   // Housekeeping on a schedule.
   system: {

@@ -1,7 +1,7 @@
 import { Prisma, type PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 import { env } from "../env";
-import { exampleContentHash } from "../datasets/content-hash";
+import { exampleDerivedColumns } from "../datasets/rows/derive";
 import { countChatExampleTokens, DEFAULT_COUNT_MODEL } from "../tokens/count";
 import { SAMPLE_EXAMPLES, SAMPLE_SYSTEM_PROMPT, type SampleMessage } from "./techcorp";
 
@@ -33,7 +33,7 @@ export async function seedSampleData(opts: { db?: PrismaClient } = {}): Promise<
       messages,
       split: ex.split,
       tags: ex.tags,
-      contentHash: exampleContentHash({ messages }),
+      ...exampleDerivedColumns({ kind: "chat", messages }),
       tokenCount: countChatExampleTokens({ messages }, DEFAULT_COUNT_MODEL),
       source: "sample",
     };

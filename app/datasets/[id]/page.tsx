@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
-import { ExampleCard } from "@/components/datasets/ExampleCard";
+import { Suspense } from "react";
+import { DatasetWorkspace } from "@/components/datasets/workspace/DatasetWorkspace";
 import { Badge } from "@/components/ui/Badge";
 import { DateTime } from "@/components/ui/DateTime";
-import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatInt } from "@/components/ui/format";
 import { getDataset } from "@/lib/datasets/get";
@@ -41,7 +41,7 @@ export default async function DatasetPage({ params }: Props) {
           <dd>{formatInt(dataset.validationCount)}</dd>
         </div>
         <div className="stat">
-          <dt>Tokens</dt>
+          <dt>Tokens ({dataset.countModel})</dt>
           <dd>{formatInt(dataset.tokenCount)}</dd>
         </div>
         <div className="stat">
@@ -51,24 +51,22 @@ export default async function DatasetPage({ params }: Props) {
           </dd>
         </div>
       </dl>
-      {dataset.examples.length === 0 ? (
-        <EmptyState icon="▤" title="This dataset has no examples">
-          <p>Examples are added by importing a JSONL file or writing them in the curation view.</p>
-        </EmptyState>
-      ) : (
-        <>
-          {dataset.exampleCount > dataset.examples.length ? (
-            <p className="muted">
-              Showing the first {formatInt(dataset.examples.length)} of {formatInt(dataset.exampleCount)} examples.
-            </p>
-          ) : null}
-          <ol className="examples" aria-label="Examples">
-            {dataset.examples.map((e) => (
-              <ExampleCard key={e.id} example={e} />
-            ))}
-          </ol>
-        </>
-      )}
+      {/* useSearchParams in the workspace needs a Suspense boundary for the static shell. */}
+      <Suspense>
+        <DatasetWorkspace
+          dataset={{
+            id: dataset.id,
+            name: dataset.name,
+            description: dataset.description,
+            isSample: dataset.isSample,
+            updatedAt: dataset.updatedAt,
+            exampleCount: dataset.exampleCount,
+            validationCount: dataset.validationCount,
+            tokenCount: dataset.tokenCount,
+            countModel: dataset.countModel,
+          }}
+        />
+      </Suspense>
     </div>
   );
 }

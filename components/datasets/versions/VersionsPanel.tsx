@@ -1,0 +1,8 @@
+"use client";
+
+import type { PanelProps } from "../workspace/contracts";
+
+// Placeholder with the agreed props, replaced by the panel's implementation in this same change.
+export function VersionsPanel(_props: PanelProps) {
+  return <p className="muted">Splits and versions is being built.</p>;
+}
