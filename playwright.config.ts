@@ -3,8 +3,10 @@ import { defineConfig, devices } from "@playwright/test";
 // e2e against the real app + workers + OpenAI emulator, started by scripts/serve-e2e.ts on port 3100.
 // Browsers cannot be downloaded on these machines, so Playwright drives the system Chromium.
 // E2E_BASE_URL points the tests at a server you already run (development only); no server is started then.
+// E2E_PORT moves the started server (and its emulator to E2E_PORT + 99) so two checkouts can run e2e at once.
 const externalBaseURL = process.env.E2E_BASE_URL;
-const baseURL = externalBaseURL ?? "http://127.0.0.1:3100";
+const port = Number(process.env.E2E_PORT ?? 3100);
+const baseURL = externalBaseURL ?? `http://127.0.0.1:${port}`;
 
 export default defineConfig({
   testDir: "e2e",
@@ -40,8 +42,8 @@ export default defineConfig({
   webServer: externalBaseURL
     ? undefined
     : {
-        command: "npx tsx scripts/serve-e2e.ts",
-        url: "http://127.0.0.1:3100/api/health",
+        command: `npx tsx scripts/serve-e2e.ts --port ${port} --emulator-port ${port + 99}`,
+        url: `http://127.0.0.1:${port}/api/health`,
         timeout: 240_000,
         reuseExistingServer: false,
         // Let web + workers close cleanly (heartbeat removed) instead of being killed.
