@@ -77,3 +77,14 @@ describe("writeJsonlFile", () => {
     expect(await readdir(dir)).toEqual(["train.jsonl"]);
   });
 });
+
+describe("extra top-level keys", () => {
+  it("stores parallel_tool_calls apart from messages/tools and writes it back after tools", () => {
+    const converted = convertRecord({ parallel_tool_calls: false, messages: [{ role: "user", content: "x" }, { role: "assistant", content: "y" }] }, "openai-chat", 1);
+    if ("error" in converted) throw new Error(converted.error.message);
+    const stored = storedFields(converted);
+    expect(stored.extra).toEqual({ parallel_tool_calls: false });
+    const [line] = exportJsonl({ examples: [{ ...stored, tools: [], position: 0, split: "train" }] });
+    expect(line).toBe('{"messages":[{"role":"user","content":"x"},{"role":"assistant","content":"y"}],"tools":[],"parallel_tool_calls":false}\n');
+  });
+});

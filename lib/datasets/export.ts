@@ -7,9 +7,8 @@ import type { ConvertedRecord } from "./formats";
 // Export writes what OpenAI trains on. The stored columns are the source: `messages` + `tools` for chat, and for
 // DPO `messages` + `tools` are the prompt (`input`) while `preference` holds the two outputs. Keys are written in
 // one fixed order, so export → import → export reproduces the same bytes.
-//
-// Known loss: the schema has no column for a chat line's `parallel_tool_calls` (or any other top-level key
-// besides messages/tools), so such keys do not survive storage and are not exported.
+// Other top-level keys of a chat line (`parallel_tool_calls`, …) live in the `extra` column and are written after
+// `tools`, sorted by name (Postgres jsonb does not keep key order, so the file's order cannot be the rule).
 
 export type ExportSplit = "train" | "validation" | "test";
 
@@ -21,6 +20,8 @@ export type StoredExample = {
   messages: unknown;
   tools: unknown;
   preference: unknown;
+  /** Other top-level keys of a chat line; null when none. */
+  extra?: unknown;
 };
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -28,20 +29,28 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** The Example columns for a converted import record (the inverse of exampleRecord). */
-export function storedFields(converted: ConvertedRecord): Pick<StoredExample, "kind" | "messages" | "tools" | "preference"> {
+export function storedFields(converted: ConvertedRecord): Pick<StoredExample, "kind" | "messages" | "tools" | "preference" | "extra"> {
   if (converted.kind === "chat") {
-    const { messages, tools } = converted.example;
-    return { kind: "chat", messages, tools: tools ?? null, preference: null };
+    const { messages, tools, ...rest } = converted.example;
+    const extra = Object.keys(rest).length > 0 ? rest : null;
+    return { kind: "chat", messages, tools: tools ?? null, preference: null, extra };
   }
   const { input, preferred_output, non_preferred_output } = converted.example;
-  return { kind: "preference", messages: input.messages, tools: input.tools ?? null, preference: { preferred_output, non_preferred_output } };
+  return { kind: "preference", messages: input.messages, tools: input.tools ?? null, preference: { preferred_output, non_preferred_output }, extra: null };
 }
 
 /** The OpenAI JSONL object of one stored example. */
-export function exampleRecord(example: Pick<StoredExample, "kind" | "messages" | "tools" | "preference">): Record<string, unknown> {
+export function exampleRecord(example: Pick<StoredExample, "kind" | "messages" | "tools" | "preference" | "extra">): Record<string, unknown> {
   const prompt: Record<string, unknown> = { messages: example.messages };
   if (example.tools != null) prompt.tools = example.tools;
-  if (example.kind === "chat") return prompt;
+  if (example.kind === "chat") {
+    if (isRecord(example.extra)) {
+      for (const key of Object.keys(example.extra).sort()) {
+        if (key !== "messages" && key !== "tools") prompt[key] = example.extra[key];
+      }
+    }
+    return prompt;
+  }
   if (!isRecord(example.preference)) throw new Error("preference example has no stored preferred/non-preferred outputs");
   return {
     input: prompt,

@@ -2,6 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 import type { Job } from "bullmq";
 import type { QueueName } from "../../lib/queue/contracts";
 import type { DispatchLogger } from "../../lib/queue/dispatch";
+import { datasetsProcessor } from "./datasets";
 import { systemProcessor } from "./system";
 
 // Queues this build can consume. A queue without an entry has no processor yet (fine-tune and eval
@@ -11,11 +12,13 @@ export type ProcessorDeps = { db: PrismaClient; log: DispatchLogger };
 export type ProcessorFactory = (deps: ProcessorDeps) => (job: Job) => Promise<unknown>;
 
 export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
+  datasets: datasetsProcessor,
   system: systemProcessor,
 };
 
-/** Per-queue concurrency: housekeeping needs one slot. */
+/** Per-queue concurrency: housekeeping needs one slot; dataset jobs are CPU-bound (counting uses worker threads). */
 export const CONCURRENCY: Partial<Record<QueueName, number>> = {
+  datasets: 2,
   system: 1,
 };
 

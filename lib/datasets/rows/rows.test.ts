@@ -63,3 +63,17 @@ describe("issue columns", () => {
     expect(withDatasetIssues(both.issues, [])).toMatchObject({ issues: [shape], issueCodes: ["missing_content"], errorCount: 1, warningCount: 0 });
   });
 });
+
+describe("newExampleRow", async () => {
+  const { newExampleRow } = await import("./build");
+  it("keeps extra keys, derives the table columns and records example-level findings", () => {
+    const row = newExampleRow(
+      { kind: "chat", example: { parallel_tool_calls: true, messages: [{ role: "user", content: "  " }, { role: "assistant", content: "ok" }] } },
+      { datasetId: "d1", position: 3, split: "validation", tags: ["a"], source: "f.jsonl:4" },
+    );
+    expect(row).toMatchObject({ datasetId: "d1", position: 3, split: "validation", tags: ["a"], source: "f.jsonl:4", extra: { parallel_tool_calls: true }, messageCount: 2, replyPreview: "ok", tokenCount: null });
+    expect(row.issueCodes).toContain("empty_content");
+    expect(row.errorCount).toBeGreaterThan(0);
+    expect(JSON.stringify(row.issues)).not.toMatch(/line 0/);
+  });
+});
