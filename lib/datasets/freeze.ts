@@ -36,7 +36,7 @@ function isUniqueViolation(error: unknown): boolean {
 /**
  * Freezes the dataset's train and validation examples into version last + 1. Examples in the "test" split are
  * held out of training data and are not part of a version. Refuses an empty dataset and one with no train
- * examples (OpenAI requires a training file).
+ * examples (OpenAI requires a training file), and one whose train/validation rows have errors.
  */
 export async function freezeDatasetVersion(opts: { datasetId: string; note?: string; db?: PrismaClient; root?: string }): Promise<DatasetVersion> {
   const db = opts.db ?? prisma();
@@ -44,11 +44,23 @@ export async function freezeDatasetVersion(opts: { datasetId: string; note?: str
   const dataset = await db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true, name: true } });
   if (!dataset) throw notFound("Dataset");
 
+  // OpenAI rejects a file with format errors, and a version is what jobs upload: refuse rather than freeze a
+  // version that can never train. Rows in the test split are not frozen, so their errors do not block.
+  const withErrors = await db.example.count({ where: { datasetId: dataset.id, split: { in: ["train", "validation"] }, errorCount: { gt: 0 } } });
+  if (withErrors > 0) {
+    throw new HttpError(
+      409,
+      "examples_have_errors",
+      `${withErrors === 1 ? "1 example has" : `${withErrors} examples have`} errors; fix or delete them first (filter the Examples table by errors).`,
+      { examplesWithErrors: withErrors },
+    );
+  }
+
   // One query = one consistent snapshot of the rows; edits after it belong to the next version.
   const examples: StoredExample[] = await db.example.findMany({
     where: { datasetId: dataset.id, split: { in: ["train", "validation"] } },
     orderBy: [{ position: "asc" }, { id: "asc" }],
-    select: { kind: true, position: true, split: true, messages: true, tools: true, preference: true },
+    select: { kind: true, position: true, split: true, messages: true, tools: true, preference: true, extra: true },
   });
   const trainCount = examples.filter((e) => e.split === "train").length;
   const validationCount = examples.length - trainCount;

@@ -1,0 +1,18 @@
+import { z } from "zod";
+import { resplitDataset, splitSummary } from "@/lib/datasets/versions/resplit";
+import { route } from "@/lib/http/route";
+
+const params = z.object({ id: z.string().min(1) });
+const body = z.object({
+  validationRatio: z.number({ error: "validationRatio must be a number between 0 and 0.5" }).min(0).max(0.5),
+  seed: z.number({ error: "seed must be a whole number" }).int().safe(),
+  stratifyByTag: z.boolean().default(false),
+  resetManual: z.boolean().default(false),
+  preview: z.boolean().default(false),
+});
+
+// GET /api/datasets/[id]/splits – current train/validation/test counts and how many rows were split by hand
+export const GET = route({ params }, async ({ params }) => ({ splits: await splitSummary(params.id) }));
+
+// POST /api/datasets/[id]/splits – re-split by ratio with a seed (preview: true only counts)
+export const POST = route({ params, body }, async ({ params, body }) => ({ split: await resplitDataset({ datasetId: params.id, ...body }) }));
