@@ -1,6 +1,7 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import type { DatasetDiff, DiffSide } from "@/lib/datasets/versions/diff";
 import type { ExportSource, ExportSplitChoice } from "@/lib/datasets/versions/export";
 import type { VersionSummary } from "@/lib/datasets/versions/list";
@@ -37,9 +38,14 @@ export function useSplitPreview(datasetId: string, form: SplitForm, enabled: boo
 
 export function useApplySplit(datasetId: string) {
   const client = useQueryClient();
+  const router = useRouter();
   return useMutation({
     mutationFn: (form: SplitForm) => apiFetch<{ split: ResplitResult }>(`${base(datasetId)}/splits`, { method: "POST", body: form }).then((r) => r.split),
-    onSuccess: () => client.invalidateQueries({ queryKey: datasetKeys.all(datasetId) }),
+    onSuccess: () => {
+      // The page header's counts are rendered on the server: refresh them too.
+      router.refresh();
+      return client.invalidateQueries({ queryKey: datasetKeys.all(datasetId) });
+    },
   });
 }
 

@@ -25,6 +25,8 @@ const BATCH = 500;
 export function datasetSlug(name: string): string {
   const slug = name
     .normalize("NFKD")
+    // Decomposed accents drop away, so "Émile" becomes "emile" rather than "e-mile".
+    .replace(/\p{M}/gu, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "");

@@ -4,8 +4,8 @@ import { route } from "@/lib/http/route";
 
 const params = z.object({ id: z.string().min(1) });
 const query = z.object({
-  version: z.union([z.literal("working"), z.coerce.number().int().positive()], { error: 'version: a version number or "working"' }).default("working"),
-  split: z.enum(["train", "validation", "test", "all"], { error: "split: one of train, validation, test, all" }).default("all"),
+  version: z.union([z.literal("working"), z.coerce.number().int().positive()], { error: 'a version number or "working"' }).default("working"),
+  split: z.enum(["train", "validation", "test", "all"], { error: "one of train, validation, test, all" }).default("all"),
 });
 
 // GET /api/datasets/[id]/export?version=3|working&split=train|validation|test|all – OpenAI chat JSONL download

@@ -4,8 +4,11 @@ import { route } from "@/lib/http/route";
 
 const params = z.object({ id: z.string().min(1) });
 const body = z.object({
-  validationRatio: z.number({ error: "validationRatio must be a number between 0 and 0.5" }).min(0).max(0.5),
-  seed: z.number({ error: "seed must be a whole number" }).int().safe(),
+  validationRatio: z
+    .number({ error: "must be a number between 0 and 0.5 (the share of examples for validation)" })
+    .min(0, "must be at least 0")
+    .max(0.5, "must be at most 0.5: more than half in validation leaves too little to train on"),
+  seed: z.number({ error: "must be a whole number, e.g. 42" }).int("must be a whole number, e.g. 42").safe(),
   stratifyByTag: z.boolean().default(false),
   resetManual: z.boolean().default(false),
   preview: z.boolean().default(false),
