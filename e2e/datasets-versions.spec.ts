@@ -1,4 +1,6 @@
+import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { promisify } from "node:util";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
@@ -75,6 +77,12 @@ test("re-split with a seed, freeze a version, download its train export and comp
     expect(record.messages!.some((m) => m.role === "assistant")).toBe(true);
   }
 
+  // The CLI gets the same bytes from the running server.
+  const cli = await promisify(execFile)(process.execPath, ["bin/tuneforge.mjs", "export", "--dataset", SAMPLE_DATASET_NAME, "--version", String(number), "--split", "train"], {
+    env: { ...process.env, TUNEFORGE_URL: new URL(page.url()).origin },
+  });
+  expect(cli.stdout).toBe(text);
+
   // Nothing changed since the freeze.
   await page.getByLabel("Compare from").selectOption(String(number));
   await page.getByLabel("Compare to").selectOption("working");
@@ -83,6 +91,17 @@ test("re-split with a seed, freeze a version, download its train export and comp
   await expect(page.getByLabel("Diff summary")).toContainText(`+0 added−0 removed~0 changed${total - (await count(current, "Test"))} unchanged`);
   await expect(page.getByText(`No changes: working set holds the same examples as v${number}.`)).toBeVisible();
 
+  // Another seed moves examples between train and validation: the diff shows them as changed splits.
+  await page.getByRole("textbox", { name: "Seed" }).fill("8");
+  await page.getByRole("button", { name: "Apply split" }).click();
+  await expect(page.getByText(/Split applied/)).toBeVisible();
+  await page.getByRole("button", { name: "Show diff" }).click();
+  const summary = page.getByLabel("Diff summary");
+  await expect(summary).not.toContainText("~0 changed");
+  const changed = Number(/~(\d+) changed/.exec((await summary.textContent()) ?? "")![1]);
+  expect(changed).toBeGreaterThan(0);
+  await expect(page.getByRole("region", { name: "Changed" }).getByText("split changed")).toHaveCount(changed);
+
   // What a user sees at 1366×768: the split and freeze cards, then the versions table with the diff.
   await page.getByRole("heading", { name: "Split", exact: true }).evaluate((el) => el.scrollIntoView({ block: "center" }));
   await page.screenshot({ path: "e2e/artifacts/datasets-versions-split.png" });
@@ -90,4 +109,7 @@ test("re-split with a seed, freeze a version, download its train export and comp
   await row.getByRole("button", { name: `Export v${number}` }).click();
   await expect(row.getByRole("link", { name: `Download v${number} all JSONL` })).toBeVisible();
   await page.screenshot({ path: "e2e/artifacts/datasets-versions.png" });
+  await page.keyboard.press("Escape");
+  await page.getByRole("heading", { name: `Diff v${number} → working set` }).evaluate((el) => el.scrollIntoView());
+  await page.screenshot({ path: "e2e/artifacts/datasets-versions-diff.png" });
 });

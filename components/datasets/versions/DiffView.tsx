@@ -17,10 +17,10 @@ function describeChanges(changes: string[]): string {
   return parts.length ? `${parts.join(", ")} changed` : "changed";
 }
 
-function Preview({ entry }: { entry: EntryPreview }) {
+function Preview({ entry, split }: { entry: EntryPreview; split?: string }) {
   return (
     <div className={styles.preview}>
-      <span className={styles.splitTag}>{entry.split}</span>
+      <span className={styles.splitTag}>{split ?? entry.split}</span>
       <span className={styles.prompt}>{entry.prompt || <em className="muted">no user message</em>}</span>
       <span className={styles.reply}>{entry.reply || <em className="muted">no reply</em>}</span>
     </div>
@@ -40,6 +40,15 @@ function Section({ title, tone, count, children }: { title: string; tone: "added
 }
 
 function ChangedItem({ item }: { item: ChangedPreview }) {
+  // Only moved between splits: one line with the move says it all.
+  if (item.changes.length === 1 && item.changes[0] === "split") {
+    return (
+      <li className={styles.changedItem}>
+        <div className={styles.changedWhat}>split changed</div>
+        <Preview entry={item.after} split={`${item.before.split} → ${item.after.split}`} />
+      </li>
+    );
+  }
   return (
     <li className={styles.changedItem}>
       <div className={styles.changedWhat}>{describeChanges(item.changes)}</div>
