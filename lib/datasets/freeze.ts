@@ -44,9 +44,22 @@ export async function freezeDatasetVersion(opts: { datasetId: string; note?: str
   const dataset = await db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true, name: true } });
   if (!dataset) throw notFound("Dataset");
 
+  // One repeatable-read transaction = one consistent snapshot: the error check and the rows it vouches for see
+  // the same data, and edits after it belong to the next version.
+  const frozenSplits = { datasetId: dataset.id, split: { in: ["train", "validation"] as ("train" | "validation")[] } };
+  const [withErrors, examples] = await db.$transaction(
+    [
+      db.example.count({ where: { ...frozenSplits, errorCount: { gt: 0 } } }),
+      db.example.findMany({
+        where: frozenSplits,
+        orderBy: [{ position: "asc" }, { id: "asc" }],
+        select: { kind: true, position: true, split: true, messages: true, tools: true, preference: true, extra: true },
+      }),
+    ],
+    { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+  );
   // OpenAI rejects a file with format errors, and a version is what jobs upload: refuse rather than freeze a
   // version that can never train. Rows in the test split are not frozen, so their errors do not block.
-  const withErrors = await db.example.count({ where: { datasetId: dataset.id, split: { in: ["train", "validation"] }, errorCount: { gt: 0 } } });
   if (withErrors > 0) {
     throw new HttpError(
       409,
@@ -55,13 +68,6 @@ export async function freezeDatasetVersion(opts: { datasetId: string; note?: str
       { examplesWithErrors: withErrors },
     );
   }
-
-  // One query = one consistent snapshot of the rows; edits after it belong to the next version.
-  const examples: StoredExample[] = await db.example.findMany({
-    where: { datasetId: dataset.id, split: { in: ["train", "validation"] } },
-    orderBy: [{ position: "asc" }, { id: "asc" }],
-    select: { kind: true, position: true, split: true, messages: true, tools: true, preference: true, extra: true },
-  });
   const trainCount = examples.filter((e) => e.split === "train").length;
   const validationCount = examples.length - trainCount;
   if (examples.length === 0) {
