@@ -21,12 +21,15 @@ export function versionDir(datasetId: string, number: number): string {
   return path.join("datasets", datasetId, `v${number}`);
 }
 
-/** Billed tokens of one example; for DPO the prompt plus the preferred answer, as an estimate. */
-function exampleTokens(example: StoredExample): number {
+/**
+ * Billed tokens of one example with the dataset's count model (the one its table shows); for DPO the prompt plus
+ * the preferred answer, as an estimate. Counted here, not read from the rows, so a pending analysis never matters.
+ */
+function exampleTokens(example: StoredExample, model: string): number {
   const messages = Array.isArray(example.messages) ? example.messages : [];
   const preference = example.preference as { preferred_output?: unknown } | null;
   const extra = example.kind === "preference" && Array.isArray(preference?.preferred_output) ? preference.preferred_output : [];
-  return countChatExampleTokens({ messages: [...messages, ...extra], tools: example.tools ?? undefined }, DEFAULT_COUNT_MODEL);
+  return countChatExampleTokens({ messages: [...messages, ...extra], tools: example.tools ?? undefined }, model);
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -41,7 +44,7 @@ function isUniqueViolation(error: unknown): boolean {
 export async function freezeDatasetVersion(opts: { datasetId: string; note?: string; db?: PrismaClient; root?: string }): Promise<DatasetVersion> {
   const db = opts.db ?? prisma();
   const root = opts.root ?? dataDir();
-  const dataset = await db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true, name: true } });
+  const dataset = await db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true, name: true, countModel: true } });
   if (!dataset) throw notFound("Dataset");
 
   // One repeatable-read transaction = one consistent snapshot: the error check and the rows it vouches for see
@@ -86,7 +89,7 @@ export async function freezeDatasetVersion(opts: { datasetId: string; note?: str
     await writeJsonlFile(path.join(staging, "train.jsonl"), jsonlLines(examples, "train"), { hash });
     if (validationCount > 0) await writeJsonlFile(path.join(staging, "validation.jsonl"), jsonlLines(examples, "validation"), { hash });
     const sha256 = hash.digest("hex");
-    const tokenCount = examples.reduce((sum, e) => sum + exampleTokens(e), 0);
+    const tokenCount = examples.reduce((sum, e) => sum + exampleTokens(e, dataset.countModel || DEFAULT_COUNT_MODEL), 0);
     const hasPreference = examples.some((e) => e.kind === "preference");
 
     for (let attempt = 1; ; attempt++) {

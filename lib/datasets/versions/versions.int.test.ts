@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../db/client";
 import { createQueueSet, type QueueSet } from "../../queue/queues";
+import { countChatExampleTokens } from "../../tokens/count";
 import { convertRecord, detectFormat } from "../formats";
 import { newExampleRow } from "../rows/build";
 import { diffDataset } from "./diff";
@@ -163,6 +164,15 @@ describe("versions", () => {
     expect((await diffDataset({ datasetId: ds.id, from: 2, to: "working" }, { db, root })).counts).toMatchObject({ added: 0, removed: 0, changed: 0, unchanged: 4 });
     const v1v2 = await diffDataset({ datasetId: ds.id, from: 1, to: 2 }, { db, root });
     expect(v1v2.counts).toEqual(diff.counts);
+  });
+
+  it("counts a version's tokens with the dataset's count model, whatever the analysis has done", async () => {
+    const ds = await importLines([chat("Ünïcödé — façade 東京", "naïve café 🚀")]);
+    await db.dataset.update({ where: { id: ds.id }, data: { countModel: "gpt-3.5-turbo-0125" } });
+    const v = await freezeVersion(ds.id, undefined, { db, root });
+    const messages = JSON.parse(chat("Ünïcödé — façade 東京", "naïve café 🚀")).messages;
+    expect(v.tokenCount).toBe(countChatExampleTokens({ messages }, "gpt-3.5-turbo-0125"));
+    expect(v.tokenCount).not.toBe(countChatExampleTokens({ messages }, "gpt-4o-mini-2024-07-18"));
   });
 
   it("refuses to freeze while examples have errors, saying how many", async () => {
