@@ -7,8 +7,6 @@ import { SAMPLE_DATASET_NAME } from "./pages";
 // Splits and versions on the sample dataset, as a user does it: re-split with a seed (the preview is what gets
 // applied), freeze a version with a note, download its train file, and compare it to the working set.
 
-test.describe.configure({ mode: "serial" });
-
 async function openVersionsTab(page: Page) {
   await page.goto("/datasets");
   await page.getByRole("link", { name: SAMPLE_DATASET_NAME }).click();
@@ -23,6 +21,11 @@ async function count(group: Locator, term: "Train" | "Validation" | "Test"): Pro
 
 test("re-split with a seed, freeze a version, download its train export and compare it to the working set", async ({ page }) => {
   await openVersionsTab(page);
+  // How the tab looks before anything was frozen (a run where another spec froze first shows its versions).
+  await page.getByRole("heading", { name: "Versions", exact: true }).evaluate((el) => el.scrollIntoView({ block: "center" }));
+  await expect(page.getByText("Loading versions…")).toBeHidden();
+  await expect(page.getByLabel("Split preview")).toBeVisible();
+  await page.screenshot({ path: "e2e/artifacts/datasets-versions-empty.png" });
   const current = page.getByLabel("Current split");
   await expect(current).toBeVisible();
   const total = (await count(current, "Train")) + (await count(current, "Validation")) + (await count(current, "Test"));
