@@ -37,8 +37,15 @@ export async function resplitDataset(input: ResplitInput, opts: { db?: PrismaCli
   const manual = input.resetManual ? [] : await manualRows(db, input.datasetId);
   const keepIds = new Set(manual.map((r) => r.id));
   const split = { datasetId: input.datasetId, validationRatio: input.validationRatio, seed: input.seed, stratifyByTag: input.stratifyByTag, keepIds, db };
-  const result = input.preview ? await planSplits(split) : await applySplits({ ...split, resetManual: input.resetManual });
-  if (!input.preview) await requestAnalysis(input.datasetId, (result as { revision: number }).revision, { queues: opts.queues });
+  let result: { train: number; validation: number; kept: number };
+  if (input.preview) {
+    result = await planSplits(split);
+  } else {
+    const applied = await applySplits({ ...split, resetManual: input.resetManual });
+    // After the commit: leakage depends on splits, so the analysis runs again for the new revision.
+    await requestAnalysis(input.datasetId, applied.revision, { queues: opts.queues });
+    result = applied;
+  }
   const totals: SplitCounts = { train: result.train, validation: result.validation, test: 0 };
   for (const row of manual) totals[row.split] += 1;
   return { train: result.train, validation: result.validation, kept: result.kept, totals, preview: input.preview ?? false };
