@@ -147,6 +147,8 @@ test("a multi-turn example with a system prompt, tags and a manual split (screen
   await tags.press("Enter");
   await tags.press("Backspace");
   await expect(editor.getByRole("button", { name: /^Remove tag / })).toHaveCount(2);
+  await page.screenshot({ path: "e2e/artifacts/datasets-editor-settings.png" });
+  await editor.getByRole("heading", { name: "Findings" }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: "e2e/artifacts/datasets-editor.png" });
 
   await editor.getByRole("button", { name: "Save" }).click();

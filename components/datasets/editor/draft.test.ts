@@ -72,3 +72,27 @@ describe("editor draft", () => {
     expect(nextRole([blankMessage("assistant")])).toBe("user");
   });
 });
+
+describe("DPO draft", () => {
+  const dpo = example({
+    kind: "preference",
+    messages: [{ role: "user", content: "Say hi" }],
+    extra: null,
+    preference: { preferred_output: [{ role: "assistant", content: "Hi!" }], non_preferred_output: [{ role: "assistant", content: "Go away." }] },
+  });
+
+  it("edits the outputs as their own message lists and patches them together", () => {
+    const d = draftFrom(dpo);
+    expect(patchFrom(d, dpo).patch).toEqual({});
+    d.nonPreferred[0]!.content = "No.";
+    expect(patchFrom(d, dpo).patch).toEqual({
+      preference: { preferred_output: [{ role: "assistant", content: "Hi!" }], non_preferred_output: [{ role: "assistant", content: "No." }] },
+    });
+  });
+
+  it("names problems after the list they are in", () => {
+    const d = draftFrom(dpo);
+    d.preferred[0]!.toolCallsText = "{";
+    expect(Object.keys(patchFrom(d, dpo).problems)).toEqual(["Tool calls of preferred message 1"]);
+  });
+});

@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../db/client";
 import { closeQueues, queues } from "../../queue/queues";
 import { createExample, getExample, updateExample } from "./example";
+import { newExampleRow } from "../rows/build";
 import { chat, makeDataset } from "./test-helpers";
 
 describe("editing one example", () => {
@@ -118,5 +119,48 @@ describe("editing one example", () => {
     expect(saved.splitManual).toBe(true);
     expect(saved.tags).toEqual(["billing", "vip"]);
     expect(saved.tokenCount).toBe(12);
+  });
+});
+
+describe("editing a DPO example", () => {
+  const db = createPrismaClient();
+  let datasetId = "";
+  afterAll(async () => {
+    if (datasetId) await db.dataset.delete({ where: { id: datasetId } });
+    await db.$disconnect();
+    await closeQueues();
+  });
+
+  it("saves prompt and outputs, and re-validates them (an output without an assistant message is an error)", async () => {
+    const dataset = await db.dataset.create({ data: { name: `dpo-edit-${Date.now()}` } });
+    datasetId = dataset.id;
+    const row = await db.example.create({
+      data: newExampleRow(
+        { kind: "preference", example: { input: { messages: [{ role: "user", content: "Say hi" }] }, preferred_output: [{ role: "assistant", content: "Hi!" }], non_preferred_output: [{ role: "assistant", content: "No." }] } },
+        { datasetId, position: 0 },
+      ),
+    });
+    expect(row.errorCount).toBe(0);
+    const broken = await updateExample({
+      datasetId,
+      exampleId: row.id,
+      patch: { preference: { preferred_output: [{ role: "assistant", content: "Hello there!" }], non_preferred_output: [] } },
+      db,
+    });
+    expect(broken.kind).toBe("preference");
+    expect(broken.preference).toEqual({ preferred_output: [{ role: "assistant", content: "Hello there!" }], non_preferred_output: [] });
+    expect(broken.issues.map((i) => i.code)).toContain("invalid_preference");
+    const fixed = await updateExample({
+      datasetId,
+      exampleId: row.id,
+      patch: { preference: { preferred_output: [{ role: "assistant", content: "Hello there!" }], non_preferred_output: [{ role: "assistant", content: "Whatever." }] } },
+      db,
+    });
+    expect(fixed.errorCount).toBe(0);
+    expect((await db.example.findUniqueOrThrow({ where: { id: row.id } })).replyPreview).toBe("Hello there!");
+    // A chat example has no outputs to edit.
+    await expect(createExample({ datasetId, db }).then((e) => updateExample({ datasetId, exampleId: e.id, patch: { preference: { preferred_output: [], non_preferred_output: [] } }, db }))).rejects.toThrow(
+      /only DPO \(preference\) examples/,
+    );
   });
 });
