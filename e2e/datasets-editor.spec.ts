@@ -172,6 +172,21 @@ test("a save that fails keeps the edits and says why (stale copy → 409)", asyn
   await expect(editor.getByRole("textbox", { name: "Content of message 1" })).toHaveValue("my edit in the browser");
 });
 
+test("delete from the editor, then Undo in the toast brings the example back", async ({ page, request }) => {
+  const datasetId = await sampleDatasetId(request);
+  const example = await newExample(request, datasetId);
+  const editor = await openEditor(page, datasetId, example);
+  await editor.getByRole("button", { name: "Delete" }).click();
+  await expect(editor).toBeHidden();
+  const toast = page.getByRole("status").filter({ hasText: `Deleted example ${example.position + 1}.` });
+  await expect(toast).toBeVisible();
+  expect((await request.get(`/api/datasets/${datasetId}/examples/${example.id}`)).status()).toBe(404);
+  await page.screenshot({ path: "e2e/artifacts/datasets-editor-undo.png" });
+  await toast.getByRole("button", { name: "Undo" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Restored 1 example." })).toBeVisible();
+  expect((await request.get(`/api/datasets/${datasetId}/examples/${example.id}`)).status()).toBe(200);
+});
+
 test("bulk tag, set split and delete through the API, each undone exactly", async ({ request }) => {
   const datasetId = await sampleDatasetId(request);
   const a = await newExample(request, datasetId);

@@ -16,6 +16,7 @@ import { IssueList } from "./IssueList";
 import { JsonField } from "./JsonField";
 import { MessageList } from "./MessageList";
 import { TagsInput } from "./TagsInput";
+import { showUndoToast } from "./UndoToast";
 import { useTokenCount } from "./useTokenCount";
 
 type Props = Omit<ExampleEditorProps, "exampleId"> & { example: EditorExampleData };
@@ -76,6 +77,16 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
       );
       queryClient.setQueryData(datasetKeys.example(datasetId, saved.id), saved);
       void queryClient.invalidateQueries({ queryKey: datasetKeys.all(datasetId) });
+    },
+  });
+
+  // Undoable like a bulk delete, so no confirmation: the toast offers Undo for 10 s.
+  const remove = useMutation({
+    mutationFn: () => apiFetch<{ undo: { batchId: string } }>(`/api/datasets/${datasetId}/examples/${base.id}`, { method: "DELETE" }),
+    onSuccess: ({ undo }) => {
+      showUndoToast({ message: `Deleted example ${formatInt(n)}.`, datasetId, batchId: undo.batchId, queryClient });
+      void queryClient.invalidateQueries({ queryKey: datasetKeys.all(datasetId) });
+      onClose();
     },
   });
 
@@ -230,11 +241,12 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
 
       <footer className={styles.footer}>
         <div className={styles.footerStatus} aria-live="polite">
-          <div>
+          <div title={tokens.data ? `Counted with the ${tokens.data.model} tokenizer; its per-example limit is ${formatInt(tokens.data.limit)}` : undefined}>
             <strong aria-label="Total tokens" className={total !== undefined && limit !== undefined && total > limit ? styles.overLimit : undefined}>
               {total === undefined ? "…" : formatInt(total)}
             </strong>
-            {limit !== undefined ? ` / ${formatInt(limit)} tokens (${tokens.data!.model})` : " tokens"}
+            {limit !== undefined ? ` / ${formatInt(limit)} tokens` : " tokens"}
+            {total !== undefined && limit !== undefined && total > limit ? <span className={styles.overLimit}> · over the limit, will be truncated</span> : null}
           </div>
           <div>
             {save.isPending
@@ -246,6 +258,9 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
                   : (savedNote ?? "No changes")}
           </div>
         </div>
+        <Button variant="danger-ghost" onClick={() => remove.mutate()} disabled={remove.isPending || save.isPending}>
+          {remove.isPending ? "Deleting…" : "Delete"}
+        </Button>
         {dirty ? (
           <Button variant="ghost" onClick={() => setPending({ run: () => setDraft(draftFrom(base)) })}>
             Revert
@@ -255,6 +270,13 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
           {save.isPending ? "Saving…" : "Save"}
         </Button>
       </footer>
+      {remove.error ? (
+        <div className={styles.saveError}>
+          <Notice tone="danger" title="Not deleted">
+            {messageOf(remove.error)}
+          </Notice>
+        </div>
+      ) : null}
       {save.error ? (
         <div className={styles.saveError}>
           <Notice tone="danger" title="Not saved. Your edits are still here.">
