@@ -246,6 +246,7 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
               {total === undefined ? "…" : formatInt(total)}
             </strong>
             {limit !== undefined ? ` / ${formatInt(limit)} tokens` : " tokens"}
+            {tokens.error ? <span className={styles.overLimit}> · count failed: {messageOf(tokens.error)}</span> : null}
             {total !== undefined && limit !== undefined && total > limit ? <span className={styles.overLimit}> · over the limit, will be truncated</span> : null}
           </div>
           <div>

@@ -119,6 +119,12 @@ describe("editing one example", () => {
     expect(saved.splitManual).toBe(true);
     expect(saved.tags).toEqual(["billing", "vip"]);
     expect(saved.tokenCount).toBe(12);
+
+    // An empty patch writes nothing: same updatedAt, same revision.
+    const revision = (await db.dataset.findUniqueOrThrow({ where: { id: dataset.id } })).revision;
+    const again = await updateExample({ datasetId: dataset.id, exampleId: rows[0]!.id, patch: {}, db });
+    expect(again.updatedAt).toBe(saved.updatedAt);
+    expect((await db.dataset.findUniqueOrThrow({ where: { id: dataset.id } })).revision).toBe(revision);
   });
 });
 

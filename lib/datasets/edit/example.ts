@@ -1,13 +1,13 @@
 import type { PrismaClient } from "@prisma/client";
+import { z } from "zod";
 import { prisma } from "../../db/client";
-import { notFound } from "../../http/errors";
+import { badRequest, notFound } from "../../http/errors";
 import { contentColumns, newExampleRow } from "../rows/build";
 import { markDatasetChanged, requestAnalysis } from "../rows/changed";
 import type { StoredIssue } from "../rows/issues";
 import { editConflict, exampleNotFound } from "./errors";
 import { convertedFromContent } from "./record";
 import { examplePatchShape, messageShape, normalizeTags, type ExamplePatch, type SplitName } from "./shape";
-import { z } from "zod";
 
 // One example at a time, for the message editor: read it whole, save an edit (which re-validates the row and
 // asks the analysis to recount), append a blank one, delete one.
@@ -87,12 +87,14 @@ export async function updateExample(
 ): Promise<EditorExample> {
   const db = opts.db ?? prisma();
   const patch = examplePatchShape.parse(opts.patch);
+  // Nothing to change: no write, no new revision, no analysis.
+  if (Object.keys(patch).length === 0) return getExample(opts);
   const revision = await db.$transaction(async (tx) => {
     const row = await tx.example.findFirst({ where: { id: opts.exampleId, datasetId: opts.datasetId } });
     if (!row) throw exampleNotFound();
     if (opts.expectedUpdatedAt !== undefined && row.updatedAt.getTime() !== new Date(opts.expectedUpdatedAt).getTime()) throw editConflict();
     if (patch.preference && row.kind !== "preference") {
-      throw new z.ZodError([{ code: "custom", path: ["preference"], message: "only DPO (preference) examples have preferred/non-preferred outputs", input: patch.preference }]);
+      throw badRequest("preference: only DPO (preference) examples have preferred/non-preferred outputs; edit this chat example's messages instead", { path: "preference" });
     }
     const contentChanged = patch.messages !== undefined || patch.tools !== undefined || patch.extra !== undefined || patch.preference !== undefined;
     const content = contentChanged
