@@ -42,6 +42,7 @@ test("fix a blank example in the editor: errors shown, live token count, save re
   await expect(findings.getByRole("listitem").filter({ hasText: "missing_content" })).toHaveCount(2);
   await expect(editor.getByText("2 errors", { exact: true })).toBeVisible();
   await expect(editor.getByRole("button", { name: "Save" })).toBeDisabled();
+  await expect(editor.getByLabel("Tokens of message 2")).toHaveText(/^\d+ tokens$/);
   await page.screenshot({ path: "e2e/artifacts/datasets-editor-errors.png" });
 
   const total = editor.getByLabel("Total tokens");
@@ -100,6 +101,15 @@ test("reorder and remove messages, toggle weight, tool calls with an inline JSON
   await expect(discard).toBeVisible();
   await discard.getByRole("button", { name: "Cancel" }).click();
   await expect(discard).toBeHidden();
+  await expect(calls).toHaveValue(/get_weather/);
+  // Stepping to another row (Alt+↓ anywhere, J outside text fields) with unsaved edits asks the same.
+  await calls.press("Alt+ArrowDown");
+  await expect(discard).toBeVisible();
+  await discard.getByRole("button", { name: "Cancel" }).click();
+  await editor.getByRole("heading", { name: /^Example \d+$/ }).click();
+  await page.keyboard.press("j");
+  await expect(discard).toBeVisible();
+  await discard.getByRole("button", { name: "Cancel" }).click();
   await expect(calls).toHaveValue(/get_weather/);
 
   await page.keyboard.press("Control+s");
