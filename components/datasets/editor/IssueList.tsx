@@ -1,4 +1,4 @@
-import type { EditorExampleData } from "./draft";
+import { readablePath, type EditorExampleData } from "./draft";
 import styles from "./editor.module.css";
 
 type Issue = EditorExampleData["issues"][number];
@@ -17,7 +17,7 @@ export function IssueList({ issues }: { issues: Issue[] }) {
           </span>
           <span className={styles.issueText}>
             {issue.message}
-            {issue.path ? <span className={styles.issuePath}> ({issue.path})</span> : null}
+            {issue.path ? <span className={styles.issuePath} title={issue.path}> ({readablePath(issue.path)})</span> : null}
           </span>
         </li>
       ))}

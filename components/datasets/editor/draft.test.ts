@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blankMessage, draftFrom, nextRole, patchFrom, type EditorExampleData } from "./draft";
+import { blankMessage, draftFrom, nextRole, patchFrom, readablePath, type EditorExampleData } from "./draft";
 
 const example = (over: Partial<EditorExampleData> = {}): EditorExampleData => ({
   id: "e1",
@@ -94,5 +94,13 @@ describe("DPO draft", () => {
     const d = draftFrom(dpo);
     d.preferred[0]!.toolCallsText = "{";
     expect(Object.keys(patchFrom(d, dpo).problems)).toEqual(["Tool calls of preferred message 1"]);
+  });
+});
+
+describe("readablePath", () => {
+  it("numbers messages from 1 like the cards", () => {
+    expect(readablePath("messages[1].content")).toBe("message 2 · content");
+    expect(readablePath("messages[0].tool_calls[0].function.arguments")).toBe("message 1 · tool_calls[0] · function · arguments");
+    expect(readablePath("non_preferred_output[0].content")).toBe("non-preferred message 1 · content");
   });
 });

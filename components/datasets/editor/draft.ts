@@ -184,3 +184,14 @@ export function patchFrom(draft: Draft, example: EditorExampleData): { patch: Re
   if (!same(draft.tags, example.tags)) patch.tags = draft.tags;
   return { patch, problems: built.problems };
 }
+
+/** "messages[1].content" → "message 2 · content": the validator counts from 0, the editor's cards from 1. */
+export function readablePath(path: string): string {
+  return path
+    .replace(/^input\./, "")
+    .replace(/(non_preferred_output|preferred_output|messages)\[(\d+)\]/g, (_, list: string, i: string) => {
+      const name = list === "messages" ? "message" : list === "preferred_output" ? "preferred message" : "non-preferred message";
+      return `${name} ${Number(i) + 1}`;
+    })
+    .replace(/\./g, " · ");
+}
