@@ -36,17 +36,20 @@ describe("bulk actions and undo", () => {
     const before = await rowsOf(dataset.id);
     const revision = (await db.dataset.findUniqueOrThrow({ where: { id: dataset.id } })).revision;
 
-    const result = await bulkAction({ datasetId: dataset.id, input: { ids: [rows[1]!.id, rows[3]!.id], action: "delete" }, db });
-    expect(result.affected).toBe(2);
+    const result = await bulkAction({ datasetId: dataset.id, input: { ids: [rows[1]!.id, rows[3]!.id, rows[4]!.id], action: "delete" }, db, deletePartRows: 2 });
+    expect(result.affected).toBe(3);
+    // Two rows in the head batch, one in a part; a part cannot be undone on its own.
+    const part = await db.undoBatch.findFirstOrThrow({ where: { datasetId: dataset.id, kind: "delete_part" } });
+    await expect(undoBatch({ datasetId: dataset.id, batchId: part.id, db })).rejects.toMatchObject({ status: 404 });
     expect(new Date(result.undo.expiresAt).getTime() - Date.now()).toBeGreaterThan(UNDO_LIFETIME_MS - 60_000);
-    expect((await rowsOf(dataset.id)).map((r) => r.position)).toEqual([0, 2, 4]);
+    expect((await rowsOf(dataset.id)).map((r) => r.position)).toEqual([0, 2]);
 
     const undone = await undoBatch({ datasetId: dataset.id, batchId: result.undo.batchId, db });
-    expect(undone).toEqual({ kind: "delete", restored: 2 });
+    expect(undone).toEqual({ kind: "delete", restored: 3 });
     expect(await rowsOf(dataset.id)).toEqual(before);
     expect((await db.dataset.findUniqueOrThrow({ where: { id: dataset.id } })).revision).toBe(revision + 2);
-    // Used once.
-    expect(await db.undoBatch.findUnique({ where: { id: result.undo.batchId } })).toBeNull();
+    // Used once, parts included.
+    expect(await db.undoBatch.count({ where: { datasetId: dataset.id } })).toBe(0);
     await expect(undoBatch({ datasetId: dataset.id, batchId: result.undo.batchId, db })).rejects.toMatchObject({ status: 404, code: "undo_not_found" });
   });
 
@@ -128,10 +131,14 @@ describe("bulk actions and undo", () => {
     };
     const tag = await time("tag 10k", () => bulkAction({ datasetId: dataset.id, input: { ids, action: "tag", tags: ["big"] }, db }));
     const undoTag = await time("undo tag 10k", () => undoBatch({ datasetId: dataset.id, batchId: tag.out.undo.batchId, db }));
+    const beforeDelete = await rowsOf(dataset.id);
     const del = await time("delete 10k", () => bulkAction({ datasetId: dataset.id, input: { ids, action: "delete" }, db }));
     expect(await db.example.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect(await db.undoBatch.count({ where: { datasetId: dataset.id, kind: "delete_part" } })).toBe(4);
     const undoDel = await time("undo delete 10k", () => undoBatch({ datasetId: dataset.id, batchId: del.out.undo.batchId, db }));
     expect(await db.example.count({ where: { datasetId: dataset.id } })).toBe(10_000);
+    expect(await db.undoBatch.count({ where: { datasetId: dataset.id } })).toBe(0);
+    expect(await rowsOf(dataset.id)).toEqual(beforeDelete);
     for (const t of [tag, undoTag, del, undoDel]) expect(t.ms).toBeLessThan(3_000);
   }, 60_000);
 });

@@ -10,6 +10,8 @@ import { normalizeTags, SPLITS, tagsShape } from "./shape";
 
 export const MAX_BULK_IDS = 100_000;
 export const UNDO_LIFETIME_MS = 24 * 60 * 60 * 1000;
+/** ~2,000 whole rows (a few kB each) keep every undo payload far below Postgres's 255 MB jsonb limit. */
+export const DELETE_PART_ROWS = 2_000;
 // Big selections write big undo payloads; Prisma's default 5 s transaction timeout is for small writes.
 export const BULK_TX = { timeout: 120_000, maxWait: 10_000 } as const;
 
@@ -79,7 +81,20 @@ function actionSql(input: BulkActionInput, datasetId: string, ids: string[]): Pr
   }
 }
 
-export async function bulkAction(opts: { datasetId: string; input: BulkActionInput; db?: PrismaClient; now?: Date }): Promise<BulkResult> {
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function bulkAction(opts: {
+  datasetId: string;
+  input: BulkActionInput;
+  db?: PrismaClient;
+  now?: Date;
+  /** Rows per undo batch of a delete; tests lower it to exercise the split. */
+  deletePartRows?: number;
+}): Promise<BulkResult> {
   const db = opts.db ?? prisma();
   const input = bulkActionShape.parse(opts.input);
   const ids = [...new Set(input.ids)];
@@ -90,10 +105,18 @@ export async function bulkAction(opts: { datasetId: string; input: BulkActionInp
     await assertAllInDataset(tx, opts.datasetId, ids);
     // Expired batches of every dataset go whenever a new one is written, so the table never grows unbounded.
     await tx.undoBatch.deleteMany({ where: { expiresAt: { lt: now } } });
-    const batch = await tx.undoBatch.create({
-      data: { datasetId: opts.datasetId, kind: input.action, payload: {}, createdAt: now, expiresAt: new Date(now.getTime() + UNDO_LIFETIME_MS) },
-    });
-    await tx.$executeRaw`UPDATE undo_batches SET payload = (${payloadSql(input.action, opts.datasetId, ids)}) WHERE id = ${batch.id}`;
+    const expiresAt = new Date(now.getTime() + UNDO_LIFETIME_MS);
+    // Deleted rows are kept whole, so a big delete is spread over "delete_part" batches of DELETE_PART_ROWS rows
+    // (one jsonb value is capped at 255 MB); the head batch lists them and undo restores all of them.
+    const chunks = input.action === "delete" ? chunk(ids, opts.deletePartRows ?? DELETE_PART_ROWS) : [ids];
+    const parts: string[] = [];
+    for (const part of chunks.slice(1)) {
+      const row = await tx.undoBatch.create({ data: { datasetId: opts.datasetId, kind: "delete_part", payload: {}, createdAt: now, expiresAt } });
+      await tx.$executeRaw`UPDATE undo_batches SET payload = (${payloadSql("delete", opts.datasetId, part)}) WHERE id = ${row.id}`;
+      parts.push(row.id);
+    }
+    const batch = await tx.undoBatch.create({ data: { datasetId: opts.datasetId, kind: input.action, payload: {}, createdAt: now, expiresAt } });
+    await tx.$executeRaw`UPDATE undo_batches SET payload = (${payloadSql(input.action, opts.datasetId, chunks[0]!)}) || jsonb_build_object('parts', ${parts}::text[]) WHERE id = ${batch.id}`;
     const affected = await tx.$executeRaw(actionSql(input, opts.datasetId, ids));
     const revision = await markDatasetChanged(tx, opts.datasetId);
     return { result: { affected, undo: { batchId: batch.id, expiresAt: batch.expiresAt.toISOString() } }, revision };

@@ -18,11 +18,14 @@ export async function undoBatch(opts: { datasetId: string; batchId: string; db?:
   const now = opts.now ?? new Date();
   const outcome = await db.$transaction(async (tx) => {
     // Locks the batch, so two clicks on Undo cannot restore twice.
-    const [batch] = await tx.$queryRaw<{ id: string; kind: string; expires_at: Date }[]>`
-      SELECT id, kind, expires_at FROM undo_batches WHERE id = ${opts.batchId} AND dataset_id = ${opts.datasetId} FOR UPDATE`;
+    // Parts of a big delete are not undone on their own: only the head batch the action returned.
+    const [batch] = await tx.$queryRaw<{ id: string; kind: string; expires_at: Date; parts: string[] }[]>`
+      SELECT id, kind, expires_at, ARRAY(SELECT jsonb_array_elements_text(COALESCE(payload->'parts', '[]'::jsonb))) AS parts
+      FROM undo_batches WHERE id = ${opts.batchId} AND dataset_id = ${opts.datasetId} AND kind <> 'delete_part' FOR UPDATE`;
     if (!batch) throw gone();
+    const batchIds = [batch.id, ...batch.parts];
     if (batch.expires_at.getTime() < now.getTime()) {
-      await tx.undoBatch.delete({ where: { id: batch.id } });
+      await tx.undoBatch.deleteMany({ where: { id: { in: batchIds } } });
       return { expired: true as const };
     }
     const restored =
@@ -31,7 +34,7 @@ export async function undoBatch(opts: { datasetId: string; batchId: string; db?:
           await tx.$executeRaw`
             INSERT INTO examples
             SELECT r.* FROM undo_batches b, jsonb_populate_recordset(NULL::examples, b.payload->'rows') r
-            WHERE b.id = ${batch.id} AND r.dataset_id = ${opts.datasetId}
+            WHERE b.id = ANY(${batchIds}::text[]) AND b.dataset_id = ${opts.datasetId} AND r.dataset_id = ${opts.datasetId}
             ON CONFLICT (id) DO NOTHING`
         : await tx.$executeRaw`
             UPDATE examples e SET
@@ -41,7 +44,7 @@ export async function undoBatch(opts: { datasetId: string; batchId: string; db?:
               updated_at = (now() AT TIME ZONE 'UTC')
             FROM undo_batches b, jsonb_array_elements(b.payload->'rows') r
             WHERE b.id = ${batch.id} AND e.id = r->>'id' AND e.dataset_id = ${opts.datasetId}`;
-    await tx.undoBatch.delete({ where: { id: batch.id } });
+    await tx.undoBatch.deleteMany({ where: { id: { in: batchIds } } });
     const revision = await markDatasetChanged(tx, opts.datasetId);
     return { expired: false as const, result: { kind: batch.kind, restored }, revision };
   }, BULK_TX);
