@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { countChatExampleTokens } from "../lib/tokens/count";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // The message editor against the real app: a blank example shows its errors, is fixed in the drawer, saved
@@ -226,4 +227,44 @@ test("bulk tag, set split and delete through the API, each undone exactly", asyn
   const bad = await request.post(`/api/datasets/${datasetId}/bulk`, { data: { ids, action: "set_split" } });
   expect(bad.status()).toBe(400);
   expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^split: choose the split/);
+});
+
+test("a DPO example edits its prompt and both outputs; saving re-validates them", async ({ page, request }) => {
+  const datasetId = await sampleDatasetId(request);
+  const res = await request.post(`/api/datasets/${datasetId}/examples`, {
+    data: {
+      messages: [{ role: "user", content: "How do I export my invoices?" }],
+      preference: { preferred_output: [{ role: "assistant", content: "Billing → Invoices → Export CSV." }], non_preferred_output: [] },
+    },
+  });
+  expect(res.status()).toBe(200);
+  const example = ((await res.json()) as { example: { id: string; position: number } }).example;
+  const editor = await openEditor(page, datasetId, example);
+  await expect(editor.getByText("DPO", { exact: true })).toBeVisible();
+  await expect(editor.getByRole("list", { name: "Findings" })).toContainText("invalid_preference");
+
+  await editor.getByRole("button", { name: "Add non-preferred message" }).click();
+  await editor.getByRole("textbox", { name: "Content of non-preferred message 1" }).fill("I can't help with that.");
+  await expect(editor.getByLabel("Tokens of non-preferred message 1")).toHaveText(/^\d+ tokens$/);
+  await page.keyboard.press("Control+s");
+  await expect(editor.getByText("Saved. Re-validated: no errors or warnings.")).toBeVisible();
+  await page.screenshot({ path: "e2e/artifacts/datasets-editor-dpo.png" });
+});
+
+test("token count API equals the stored formula and names a bad field", async ({ request }) => {
+  const messages = [
+    { role: "system", content: "Be brief." },
+    { role: "user", content: "What is your refund window?" },
+    { role: "assistant", content: "30 days from purchase." },
+  ];
+  for (const model of ["gpt-4o-mini-2024-07-18", "gpt-3.5-turbo-0125"]) {
+    const res = await request.post("/api/tokens/count", { data: { model, messages } });
+    expect(res.ok()).toBe(true);
+    const body = (await res.json()) as { tokens: number; perMessage: number[]; limit: number };
+    expect(body.tokens).toBe(countChatExampleTokens({ messages }, model));
+    expect(body.perMessage).toHaveLength(3);
+  }
+  const bad = await request.post("/api/tokens/count", { data: { messages: [{ role: "assistant", content: "x", tool_calls: {} }] } });
+  expect(bad.status()).toBe(400);
+  expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^messages\.0\.tool_calls: tool_calls must be a JSON array/);
 });

@@ -167,6 +167,7 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
         <MessageList
           title={base.kind === "preference" ? "Prompt messages" : "Messages"}
           group="messages"
+          weights={base.kind === "chat"}
           messages={draft.messages}
           tokens={tokensOf(0, sizes[0])}
           problems={problems}

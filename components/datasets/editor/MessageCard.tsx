@@ -17,13 +17,15 @@ type Props = {
   isLast: boolean;
   tokens: number | undefined;
   problems: Record<string, string>;
+  /** DPO outputs are compared whole; per-message training weight applies to supervised chat only. */
+  showWeight: boolean;
   onChange: (next: DraftMessage) => void;
   onMove: (delta: -1 | 1) => void;
   onRemove: () => void;
 };
 
 /** One message: role, content, and for assistant / tool messages the fields only they take. */
-export function MessageCard({ message, label, isFirst, isLast, tokens, problems, onChange, onMove, onRemove }: Props) {
+export function MessageCard({ message, label, isFirst, isLast, tokens, problems, showWeight, onChange, onMove, onRemove }: Props) {
   const id = useId();
   // Most replies make no tool calls: the JSON box opens on demand instead of taking room on every card.
   const [showCalls, setShowCalls] = useState(message.toolCallsText.trim() !== "");
@@ -76,18 +78,22 @@ export function MessageCard({ message, label, isFirst, isLast, tokens, problems,
       {message.role === "assistant" ? (
         <>
           <div className={styles.inlineRow}>
-            <label className={styles.toggle}>
-              <input
-                type="checkbox"
-                checked={message.weight !== 0}
-                onChange={(e) => set({ weight: e.target.checked ? 1 : 0 })}
-                aria-describedby={`${id}-weight`}
-              />
-              Trains on this reply
-            </label>
-            <span id={`${id}-weight`} className={styles.hint}>
-              {message.weight === 0 ? "weight 0: shown as context, not learned" : message.weight === undefined ? "weight 1 (default)" : `weight ${message.weight}`}
-            </span>
+            {showWeight ? (
+              <>
+                <label className={styles.toggle}>
+                  <input
+                    type="checkbox"
+                    checked={message.weight !== 0}
+                    onChange={(e) => set({ weight: e.target.checked ? 1 : 0 })}
+                    aria-describedby={`${id}-weight`}
+                  />
+                  Trains on this reply
+                </label>
+                <span id={`${id}-weight`} className={styles.hint}>
+                  {message.weight === 0 ? "weight 0: shown as context, not learned" : message.weight === undefined ? "weight 1 (default)" : `weight ${message.weight}`}
+                </span>
+              </>
+            ) : null}
             {showCalls ? null : (
               <Button variant="ghost" size="sm" className={styles.pushRight} aria-label={`Add tool calls to ${label}`} onClick={() => setShowCalls(true)}>
                 + Tool calls

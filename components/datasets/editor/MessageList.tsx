@@ -14,10 +14,12 @@ type Props = {
   problems: Record<string, string>;
   onChange: (messages: DraftMessage[]) => void;
   hint?: string;
+  /** Supervised chat trains per assistant message (weight); DPO compares outputs whole. */
+  weights?: boolean;
 };
 
 /** A list of messages with add / move / remove. */
-export function MessageList({ title, group, messages, tokens, problems, onChange, hint }: Props) {
+export function MessageList({ title, group, messages, tokens, problems, onChange, hint, weights = false }: Props) {
   const headingId = `messages-${group}`;
   const addLabel = group === "messages" ? "Add message" : group === "preferred" ? "Add preferred message" : "Add non-preferred message";
   const move = (i: number, delta: -1 | 1) => {
@@ -43,6 +45,7 @@ export function MessageList({ title, group, messages, tokens, problems, onChange
             isLast={i === messages.length - 1}
             tokens={tokens[i]}
             problems={problems}
+            showWeight={weights}
             onChange={(updated) => onChange(messages.map((x) => (x.key === m.key ? updated : x)))}
             onMove={(delta) => move(i, delta)}
             onRemove={() => onChange(messages.filter((x) => x.key !== m.key))}

@@ -2,6 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 import { z } from "zod";
 import { prisma } from "../../db/client";
 import { badRequest, notFound } from "../../http/errors";
+import type { ConvertedRecord } from "../formats";
 import { contentColumns, newExampleRow } from "../rows/build";
 import { markDatasetChanged, requestAnalysis } from "../rows/changed";
 import type { StoredIssue } from "../rows/issues";
@@ -126,25 +127,36 @@ export async function updateExample(
   return getExample(opts);
 }
 
-export const createTemplateShape = z.strictObject({ messages: z.array(messageShape).max(5_000).optional() });
+export const createTemplateShape = z.strictObject({
+  messages: z.array(messageShape, { error: "messages must be a list of messages" }).max(5_000).optional(),
+  /** Given: a DPO example whose `messages` are the prompt. */
+  preference: z
+    .strictObject({
+      preferred_output: z.array(messageShape, { error: "preferred_output must be a list of messages" }),
+      non_preferred_output: z.array(messageShape, { error: "non_preferred_output must be a list of messages" }),
+    })
+    .optional(),
+});
 
 /**
  * Appends an example at the end of the table. The default is a blank user + assistant pair: it is saved as is
- * and shows its missing_content errors until the user writes the text.
+ * and shows its missing_content errors until the user writes the text. With `preference` it is a DPO example.
  */
 export async function createExample(opts: { datasetId: string; template?: z.infer<typeof createTemplateShape> } & Db): Promise<EditorExample> {
   const db = opts.db ?? prisma();
   const template = createTemplateShape.parse(opts.template ?? {});
-  const messages = template.messages ?? [
-    { role: "user", content: "" },
-    { role: "assistant", content: "" },
-  ];
+  const pref = template.preference;
+  const blank = pref ? [{ role: "user", content: "" }] : [{ role: "user", content: "" }, { role: "assistant", content: "" }];
+  const messages = template.messages ?? blank;
+  const converted: ConvertedRecord = pref
+    ? { kind: "preference", example: { input: { messages }, preferred_output: pref.preferred_output, non_preferred_output: pref.non_preferred_output } }
+    : { kind: "chat", example: { messages } };
   const { id, revision } = await db.$transaction(async (tx) => {
     const dataset = await tx.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true } });
     if (!dataset) throw notFound("Dataset");
     const { _max } = await tx.example.aggregate({ where: { datasetId: opts.datasetId }, _max: { position: true } });
     const created = await tx.example.create({
-      data: newExampleRow({ kind: "chat", example: { messages } }, { datasetId: opts.datasetId, position: (_max.position ?? -1) + 1, source: "manual" }),
+      data: newExampleRow(converted, { datasetId: opts.datasetId, position: (_max.position ?? -1) + 1, source: "manual" }),
       select: { id: true },
     });
     return { id: created.id, revision: await markDatasetChanged(tx, opts.datasetId) };
