@@ -6,16 +6,14 @@ import { apiFetch, ApiError, messageOf } from "@/components/api-client";
 import { Badge } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
 import { ConfirmDialog } from "@/components/ui/ConfirmDialog";
-import { Field } from "@/components/ui/Field";
 import { formatInt, plural } from "@/components/ui/format";
 import { Notice } from "@/components/ui/Notice";
 import { datasetKeys, type ExampleEditorProps } from "../workspace/contracts";
-import { buildDraft, draftFrom, patchFrom, type Draft, type EditorExampleData, type Split } from "./draft";
+import { buildDraft, draftFrom, patchFrom, type Draft, type EditorExampleData } from "./draft";
 import styles from "./editor.module.css";
+import { ExampleSettings } from "./ExampleSettings";
 import { IssueList } from "./IssueList";
-import { JsonField } from "./JsonField";
 import { MessageList } from "./MessageList";
-import { TagsInput } from "./TagsInput";
 import { showUndoToast } from "./UndoToast";
 import { useTokenCount } from "./useTokenCount";
 
@@ -196,48 +194,7 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
           </>
         ) : null}
 
-        <section className={styles.section} aria-labelledby="editor-settings">
-          <div className={styles.sectionHead}>
-            <h3 id="editor-settings">Example settings</h3>
-          </div>
-          <div className={styles.settings}>
-            <Field
-              id="editor-split"
-              label="Split"
-              hint={base.splitManual || draft.split !== base.split ? "Set by hand: a re-split by ratio keeps it" : "Assigned by the split ratio"}
-            >
-              {(control) => (
-                <select {...control} className="input" value={draft.split} onChange={(e) => update({ split: e.target.value as Split })}>
-                  <option value="train">train</option>
-                  <option value="validation">validation</option>
-                  <option value="test">test (held out)</option>
-                </select>
-              )}
-            </Field>
-            {base.kind === "chat" ? (
-              <Field id="editor-parallel" label="Parallel tool calls" hint="Stored as parallel_tool_calls">
-                {(control) => (
-                  <select {...control} className="input" value={draft.parallel} onChange={(e) => update({ parallel: e.target.value as Draft["parallel"] })}>
-                    <option value="unset">Not set (OpenAI default)</option>
-                    <option value="on">true</option>
-                    <option value="off">false</option>
-                  </select>
-                )}
-              </Field>
-            ) : null}
-          </div>
-          <Field id="editor-tags" label="Tags" hint="Enter adds a tag; Backspace in the empty box removes the last">
-            {(control) => <TagsInput id={control.id} tags={draft.tags} onChange={(tags) => update({ tags })} />}
-          </Field>
-          <JsonField
-            label="Tools"
-            value={draft.toolsText}
-            onChange={(toolsText) => update({ toolsText })}
-            error={problems.Tools}
-            placeholder='[{"type": "function", "function": {"name": "get_weather", "parameters": {…}}}]'
-            hint="Optional. Function definitions the model may call in this example."
-          />
-        </section>
+        <ExampleSettings kind={base.kind} draft={draft} savedSplit={base.split} splitManual={base.splitManual} problems={problems} update={update} />
       </div>
 
       <footer className={styles.footer}>
