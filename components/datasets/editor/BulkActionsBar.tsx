@@ -58,7 +58,10 @@ export function BulkActionsBar({ datasetId, selectedIds, onDone }: BulkActionsBa
     };
   }, [open]);
 
-  const toggle = (which: Exclude<Open, null>) => setOpen((o) => (o === which ? null : which));
+  const toggle = (which: Exclude<Open, null>) => {
+    run.reset(); // a new attempt: the last error no longer applies
+    setOpen((o) => (o === which ? null : which));
+  };
   const busy = run.isPending;
 
   return (
@@ -80,7 +83,7 @@ export function BulkActionsBar({ datasetId, selectedIds, onDone }: BulkActionsBa
       </div>
       <div className={styles.anchor}>
         <Button size="sm" aria-expanded={open === "split"} aria-haspopup="menu" disabled={busy} onClick={() => toggle("split")}>
-          Set split ▾
+          Set split <span aria-hidden="true">▾</span>
         </Button>
         {open === "split" ? (
           <div className={styles.popover}>
