@@ -1,11 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { Prisma } from "@prisma/client";
 
-// Bulk insert of Example rows inside the import's transaction. Prisma's createMany goes through the query
-// compiler row by row; one INSERT … SELECT FROM json_populate_recordset per chunk moves the same rows as a
-// single JSON parameter, which Postgres expands server-side (several times faster at 100k rows).
-
-type Tx = Prisma.TransactionClient;
+// Bulk insert of Example rows inside the import's transaction: one INSERT … SELECT FROM json_populate_recordset
+// per chunk moves the rows as a single JSON parameter, which Postgres expands server-side (far fewer round
+// trips and parameters than createMany's row-by-row values).
 
 // Column name in the database for each field newExampleRow returns (the schema maps camelCase → snake_case).
 const COLUMNS: Record<string, string> = {
@@ -35,7 +33,7 @@ const COLUMNS: Record<string, string> = {
 };
 
 const columnList = Object.values(COLUMNS).map((c) => `"${c}"`).join(", ");
-const SQL = `INSERT INTO "examples" (${columnList}) SELECT ${columnList} FROM json_populate_recordset(NULL::"examples", $1::json)`;
+export const INSERT_EXAMPLES_SQL = `INSERT INTO "examples" (${columnList}) SELECT ${columnList} FROM json_populate_recordset(NULL::"examples", $1::json)`;
 
 let counter = 0;
 /** A collision-free id in cuid's shape (letters and digits, starts with "c"), like Prisma's default. */
@@ -54,10 +52,4 @@ export function toDbRow(row: Prisma.ExampleCreateManyInput, now: string): Record
   out.id = row.id ?? newRowId();
   out.updated_at = now;
   return out;
-}
-
-/** Inserts rows (already built by newExampleRow); returns how many went in. */
-export async function insertExampleRows(tx: Tx, rows: Record<string, unknown>[]): Promise<number> {
-  if (rows.length === 0) return 0;
-  return tx.$executeRawUnsafe(SQL, JSON.stringify(rows));
 }

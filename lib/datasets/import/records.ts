@@ -59,6 +59,16 @@ function fromError(line: number, bytes: number, error: { code: string; message: 
   return { line, bytes, converted: null, findings: [{ line, code: error.code, message: error.message }] };
 }
 
+/**
+ * Chat and DPO lines may share a file (an export of a dataset holding both kinds is one): each such line is
+ * read as its own kind. Other formats are converted as detected, so a stray line is reported, not guessed.
+ */
+function ownFormat(value: unknown, format: Exclude<DatasetFormat, "csv">): Exclude<DatasetFormat, "csv"> {
+  if (format !== "openai-chat" && format !== "preference") return format;
+  const own = detectFormat([value]);
+  return own === "openai-chat" || own === "preference" ? own : format;
+}
+
 export async function* readJsonlRecords(file: string, format: Exclude<DatasetFormat, "csv">): AsyncGenerator<ImportRecord> {
   for await (const item of readJsonlLines(file)) {
     if (item.text === null) {
@@ -76,7 +86,7 @@ export async function* readJsonlRecords(file: string, format: Exclude<DatasetFor
       yield { line: item.line, bytes, converted: null, findings };
       continue;
     }
-    const result = convertRecord(parsed.value, format, item.line);
+    const result = convertRecord(parsed.value, ownFormat(parsed.value, format), item.line);
     if ("error" in result) {
       yield { line: item.line, bytes, converted: null, findings: [...findings, { line: item.line, code: result.error.code, message: result.error.message }] };
       continue;

@@ -6,11 +6,13 @@ import type { QueueSet } from "../../queue/queues";
 import { CsvMappingError, CsvSyntaxError, type DatasetFormat } from "../formats";
 import { JsonlFileError } from "../read/jsonl-stream";
 import { newExampleRow } from "../rows/build";
-import { markDatasetChanged, requestAnalysis } from "../rows/changed";
+import type { StoredIssue } from "../rows/issues";
+import { requestAnalysis } from "../rows/changed";
 import { readCsvPreview } from "./csv-preview";
-import { insertExampleRows, toDbRow } from "./insert-rows";
+import { toDbRow } from "./insert-rows";
 import { detectFileFormat, readCsvRecords, readJsonlRecords, UnrecognizedFormatError, type ImportRecord } from "./records";
 import { ReportBuilder } from "./report";
+import { cleanSearchIndex, ImportTx } from "./write-tx";
 import { importOptionsSchema, type ImportOptions, type ImportReport, type LineFinding } from "./types";
 
 // The `datasets.import` job. One pass over the staged file converts, validates and inserts every line inside
@@ -72,6 +74,9 @@ export async function runDatasetImport(opts: { db: PrismaClient; importId: strin
     await removeStagedFile(imp.stagedPath);
     await db.datasetImport.update({ where: { id: importId }, data: { stagedPath: null } });
     await requestAnalysis(imp.datasetId, result.revision, opts.queues ? { queues: opts.queues } : {});
+    // The rows are visible already; this only makes the first searches fast (autovacuum would do it later),
+    // so the job does not wait for it.
+    void cleanSearchIndex().catch((err: Error) => console.error(`[datasets] search index clean-up after import ${importId}: ${err.message}`));
     return { importId, status: "succeeded", imported: result.imported, skipped: result.skipped };
   } catch (err) {
     if (err instanceof StopImport) {
@@ -111,81 +116,64 @@ type WriteInput = {
 async function writeRecords(input: WriteInput): Promise<{ imported: number; skipped: number; revision: number }> {
   const { db, importId, datasetId, options } = input;
   const source = input.fileName.replace(/:/g, "_");
-  return db.$transaction(
-    async (tx) => {
-      // Locks the dataset row first, so two imports into one dataset append one after the other.
-      const revision = await markDatasetChanged(tx, datasetId);
-      const { _max } = await tx.example.aggregate({ where: { datasetId }, _max: { position: true } });
-      let position = (_max.position ?? -1) + 1;
-      const report = new ReportBuilder(input.format);
-      const now = new Date().toISOString();
-      let chunk: Record<string, unknown>[] = [];
-      let imported = 0;
-      let lastProgress = Date.now();
-      let bytesRead = 0;
-      // Once a line is invalid and the user has not chosen to skip, the rows will be rolled back: stop inserting.
-      let writing = true;
+  const { tx, revision, nextPosition } = await ImportTx.begin(datasetId);
+  try {
+    let position = nextPosition;
+    const report = new ReportBuilder(input.format);
+    const now = new Date().toISOString();
+    let chunk: Record<string, unknown>[] = [];
+    let lastProgress = Date.now();
+    let bytesRead = 0;
+    // Once a line is invalid and the user has not chosen to skip, the rows will be rolled back: stop inserting.
+    let writing = true;
 
-      const flush = async () => {
-        if (writing) imported += await insertExampleRows(tx, chunk);
-        chunk = [];
-      };
-
-      for await (const record of input.records) {
-        bytesRead += record.bytes;
-        if ("blank" in record) {
-          report.blank();
-          continue;
-        }
-        if (record.converted === null) {
-          report.invalid(record.line, record.findings);
+    for await (const record of input.records) {
+      bytesRead += record.bytes;
+      if ("blank" in record) {
+        report.blank();
+      } else if (record.converted === null) {
+        report.invalid(record.line, record.findings);
+        if (!options.skipInvalid) writing = false;
+      } else {
+        const row = newExampleRow(record.converted, { datasetId, position, split: options.split, source: `${source}:${record.line}` });
+        const stored = row.issues as unknown as StoredIssue[];
+        const at = (i: StoredIssue): LineFinding => ({ line: record.line, code: i.code, message: i.message });
+        const errors = [...record.findings, ...stored.filter((i) => i.severity === "error").map(at)];
+        const warnings = stored.filter((i) => i.severity !== "error").map(at);
+        if (errors.length > 0) {
+          report.invalid(record.line, errors, warnings);
+          if (!options.skipInvalid) writing = false;
         } else {
-          const row = newExampleRow(record.converted, { datasetId, position, split: options.split, source: `${source}:${record.line}` });
-          const stored = row.issues as unknown as { code: string; severity: string; message: string }[];
-          const errors: LineFinding[] = [...record.findings, ...stored.filter((i) => i.severity === "error").map((i) => ({ line: record.line, code: i.code, message: i.message }))];
-          const warnings = stored.filter((i) => i.severity !== "error").map((i) => ({ line: record.line, code: i.code, message: i.message }));
-          if (errors.length > 0) {
-            report.invalid(record.line, errors, warnings);
-            if (!options.skipInvalid) writing = false;
-          } else {
-            report.valid(record.line, warnings, row.contentHash);
-            position += 1;
-            if (writing) chunk.push(toDbRow(row, now));
-          }
-        }
-        if (chunk.length >= INSERT_CHUNK) await flush();
-        if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
-          lastProgress = Date.now();
-          const phase = writing ? "writing" : "validating";
-          const moved = await db.datasetImport.updateMany({
-            where: { id: importId, status: "importing" },
-            data: { lines: report.lines, bytesRead: BigInt(Math.min(bytesRead, Number(input.fileBytes))), report: { phase, format: input.format } },
-          });
-          if (moved.count === 0) throw new StopImport("cancelled");
+          report.valid(record.line, warnings, row.contentHash);
+          position += 1;
+          if (writing) chunk.push(toDbRow(row, now));
         }
       }
-      await flush();
-      const final = report.finish();
-      if (final.validLines === 0) throw new StopImport("nothing_valid", final);
-      if (final.invalidLines > 0 && !options.skipInvalid) throw new StopImport("refused", final);
-
-      // The status flips in the same transaction as the rows: committed rows always mean "succeeded".
-      const done = await tx.datasetImport.updateMany({
-        where: { id: importId, status: "importing" },
-        data: {
-          status: "succeeded",
-          imported,
-          skipped: final.invalidLines,
-          lines: final.lines,
-          bytesRead: input.fileBytes,
-          report: final as unknown as Prisma.InputJsonValue,
-          finishedAt: new Date(),
-        },
-      });
-      if (done.count === 0) throw new StopImport("cancelled");
-      return { imported, skipped: final.invalidLines, revision };
-    },
-    // A 200 MB file takes a while; the default 5 s would abort it.
-    { timeout: 30 * 60_000, maxWait: 30_000 },
-  );
+      if (chunk.length >= INSERT_CHUNK || (!writing && chunk.length > 0)) {
+        if (writing) await tx.insert(chunk);
+        chunk = [];
+      }
+      if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+        lastProgress = Date.now();
+        const moved = await db.datasetImport.updateMany({
+          where: { id: importId, status: "importing" },
+          data: { lines: report.lines, bytesRead: BigInt(Math.min(bytesRead, Number(input.fileBytes))), report: { phase: writing ? "writing" : "validating", format: input.format } },
+        });
+        if (moved.count === 0) throw new StopImport("cancelled");
+      }
+    }
+    if (writing) await tx.insert(chunk);
+    const imported = await tx.drain();
+    const final = report.finish();
+    if (final.validLines === 0) throw new StopImport("nothing_valid", final);
+    if (final.invalidLines > 0 && !options.skipInvalid) throw new StopImport("refused", final);
+    // The status flips in the same transaction as the rows: committed rows always mean "succeeded".
+    const marked = await tx.markSucceeded(importId, { imported, skipped: final.invalidLines, lines: final.lines, bytesRead: input.fileBytes, report: final });
+    if (!marked) throw new StopImport("cancelled");
+    await tx.commit();
+    return { imported, skipped: final.invalidLines, revision };
+  } catch (err) {
+    await tx.rollback().catch(() => undefined);
+    throw err;
+  }
 }
