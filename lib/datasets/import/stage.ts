@@ -29,6 +29,8 @@ export type StageInput = {
   db?: PrismaClient;
   queues?: QueueSet;
   maxBytes?: number;
+  /** The request's Content-Length, when it had one: a body that ends short of it was cut off on the way. */
+  expectedBytes?: number;
 };
 
 /** A file name safe to show and to use in `source` ("name.jsonl:12"): no directories, no control characters. */
@@ -68,6 +70,13 @@ export async function stageUpload(input: StageInput): Promise<ImportView> {
       : `The upload of ${fileName} broke off after ${bytes} bytes (${(err as Error).message}); upload it again`;
     await db.datasetImport.update({ where: { id: row.id }, data: { status: "failed", bytes, error: message, finishedAt: new Date() } });
     throw new HttpError(tooLarge ? 413 : 400, tooLarge ? "file_too_large" : "upload_failed", message, { importId: row.id });
+  }
+
+  if (input.expectedBytes !== undefined && bytes !== input.expectedBytes) {
+    await removeStagedFile(stagedPath);
+    const message = `The upload of ${fileName} arrived incomplete (${bytes} of ${input.expectedBytes} bytes); nothing was imported. Upload it again`;
+    await db.datasetImport.update({ where: { id: row.id }, data: { status: "failed", bytes, error: message, finishedAt: new Date() } });
+    throw new HttpError(400, "upload_incomplete", message, { importId: row.id });
   }
 
   if (bytes === 0) {

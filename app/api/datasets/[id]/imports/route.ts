@@ -16,7 +16,8 @@ const uploadQuery = z.object({
 // streamed to disk (no body schema, so route() leaves the stream unread), then queued for the worker
 export const POST = route({ params, query: uploadQuery }, async ({ params, query, req }) => {
   const { fileName, ...options } = query;
-  return { import: await stageUpload({ datasetId: params.id, fileName, options, body: req.body }) };
+  const length = req.headers.get("content-length");
+  return { import: await stageUpload({ datasetId: params.id, fileName, options, body: req.body, expectedBytes: length ? Number(length) : undefined }) };
 });
 
 // GET /api/datasets/[id]/imports – latest imports of the dataset, newest first (without reports)
