@@ -162,6 +162,7 @@ describe("import pipeline", () => {
         ["unrecognized_role", Buffer.from(JSON.stringify({ messages: [{ role: "human", content: "hi" }, { role: "assistant", content: "ok" }] }))],
         ["missing_content", Buffer.from(JSON.stringify({ messages: [{ role: "user", content: null }, { role: "assistant", content: "ok" }] }))],
         ["example_missing_assistant_message", Buffer.from(JSON.stringify({ messages: [{ role: "user", content: "hi" }] }))],
+        ["invalid_content", Buffer.from(JSON.stringify({ messages: [{ role: "user", content: "nul\u0000here" }, { role: "assistant", content: "ok" }] }))],
         ["duplicate_key", Buffer.from('{"messages": [{"role": "user", "content": "hi"}], "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "ok"}]}')],
       ];
       const file = Buffer.concat([...good, ...bad.map(([, b]) => b)].flatMap((b) => [b, Buffer.from("\r\n")]));
@@ -175,6 +176,7 @@ describe("import pipeline", () => {
         expect(found.every((e) => e.message.length > 15)).toBe(true);
       }
       expect(result.report!.errors.find((e) => e.code === "invalid_utf8")!.message).toMatch(/not valid UTF-8.*column/);
+      expect(result.report!.errors.some((e) => /NUL character/.test(e.message))).toBe(true);
       // BOM and CRLF do not leak into the rows once the valid lines are imported.
       await confirmImport({ datasetId: d.id, importId: result.id, db, queues });
       await runDatasetImport({ db, importId: result.id, queues });

@@ -22,6 +22,9 @@ export class UnrecognizedFormatError extends Error {
 }
 
 const DETECT_RECORDS = 200;
+// An escaped NUL (an odd run of backslashes before "u0000"): Postgres jsonb rejects it, which would fail the
+// whole transaction instead of one line.
+const NUL_ESCAPE = /(?<!\\)(?:\\\\)*\\u0000/;
 
 const SUPPORTED =
   'OpenAI chat {"messages": […]}, DPO {"input", "preferred_output", "non_preferred_output"}, Alpaca {"instruction", "input", "output"}, ' +
@@ -78,6 +81,11 @@ export async function* readJsonlRecords(file: string, format: Exclude<DatasetFor
     const bytes = Buffer.byteLength(item.text) + 1;
     if (item.text.trim() === "") {
       yield { line: item.line, bytes, blank: true };
+      continue;
+    }
+    if (NUL_ESCAPE.test(item.text)) {
+      const message = `line ${item.line}: contains a NUL character (\\u0000), which the database cannot store and no model needs; remove it`;
+      yield { line: item.line, bytes, converted: null, findings: [{ line: item.line, code: "invalid_content", message }] };
       continue;
     }
     const parsed = parseJsonLine(item.text, item.line);
