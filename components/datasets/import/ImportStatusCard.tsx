@@ -128,7 +128,7 @@ export function ImportStatusCard({ datasetId, importId, onClose }: { datasetId: 
               Token counts and duplicate checks run in the background and appear in the table shortly.
             </Notice>
             <div className={styles.actions}>
-              <ButtonLink variant="primary" href={`?tab=examples`}>
+              <ButtonLink variant="primary" href={`/datasets/${encodeURIComponent(datasetId)}?tab=examples`}>
                 View examples
               </ButtonLink>
             </div>
