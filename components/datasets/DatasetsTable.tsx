@@ -76,9 +76,10 @@ export function DatasetsTable() {
                 <td className="num">{formatInt(d.tokenCount)}</td>
                 <td><DateTime iso={d.updatedAt} /></td>
                 <td className="actions">
+                  {/* The name stays "Import file" (the row gives the dataset): a link named after the dataset would
+                      compete with the dataset's own link for its name. */}
                   <ButtonLink size="sm" variant="ghost" href={`/datasets/${encodeURIComponent(d.id)}?tab=import`}>
-                    <span aria-hidden="true">Import file</span>
-                    <span className="visually-hidden">Import a file into {d.name}</span>
+                    Import file
                   </ButtonLink>
                   <Button
                     variant="danger-ghost"
