@@ -92,6 +92,11 @@ export function ImportStatusCard({ datasetId, importId, onClose }: { datasetId: 
             </div>
             <progress className={styles.bar} max={100} value={percent} aria-label="Processing progress" />
             {!report?.phase ? <p className="muted">If this does not move, check that the workers are running (they start with <code>npm start</code>).</p> : null}
+            <div className={styles.actions}>
+              <Button size="sm" disabled={act.isPending} onClick={() => act.mutate({ kind: "cancel" })}>
+                Cancel import
+              </Button>
+            </div>
           </div>
         ) : null}
 

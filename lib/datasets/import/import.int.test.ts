@@ -134,6 +134,22 @@ describe("import pipeline", () => {
     expect(await db.example.count({ where: { datasetId: d.id } })).toBe(0);
   });
 
+  it("cancel during a running import rolls back everything it had written", async () => {
+    const d = await newDataset("cancel-running");
+    const file = path.join(dir, "running.jsonl");
+    await writeFile(file, Array.from({ length: 40_000 }, (_, i) => chat(i)).join("\n"));
+    const staged = await stageUpload({ datasetId: d.id, fileName: "running.jsonl", options: { format: "auto", skipInvalid: false, split: "train" }, body: fileBody(file), db, queues });
+    const running = runDatasetImport({ db, importId: staged.id, queues });
+    // Wait until the job reports progress (rows are being inserted), then cancel.
+    for (let i = 0; i < 200 && (await getImport({ datasetId: d.id, importId: staged.id, db })).lines === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    expect((await getImport({ datasetId: d.id, importId: staged.id, db })).lines).toBeGreaterThan(0);
+    await cancelImport({ datasetId: d.id, importId: staged.id, db });
+    expect(await running).toMatchObject({ status: "cancelled" });
+    expect((await getImport({ datasetId: d.id, importId: staged.id, db })).status).toBe("cancelled");
+    expect(await db.example.count({ where: { datasetId: d.id } })).toBe(0);
+    expect((await db.dataset.findUnique({ where: { id: d.id } }))!.revision).toBe(0);
+  });
+
   describe("bad input: a clear message, nothing half-written", () => {
     it.each([
       ["an empty file", "empty.jsonl", Buffer.alloc(0), /empty \(0 bytes\)/],
