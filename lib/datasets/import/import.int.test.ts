@@ -150,6 +150,21 @@ describe("import pipeline", () => {
     expect((await db.dataset.findUnique({ where: { id: d.id } }))!.revision).toBe(0);
   });
 
+  it("a database error is retried from the start, and after the last attempt the import fails with the reason", async () => {
+    const d = await newDataset("db-error");
+    // An existing row at the largest position makes the next insert overflow the integer column.
+    await db.example.create({ data: { datasetId: d.id, position: 2_147_483_647, messages: [], contentHash: "x" } });
+    const staged = await stageUpload({ datasetId: d.id, fileName: "e.jsonl", options: { format: "auto", skipInvalid: false, split: "train" }, body: bytesBody(chat(1)), db, queues });
+    await expect(runDatasetImport({ db, importId: staged.id, queues })).rejects.toThrow(/out of range/);
+    await expect(runDatasetImport({ db, importId: staged.id, queues })).rejects.toThrow(/out of range/);
+    expect((await getImport({ datasetId: d.id, importId: staged.id, db })).status).toBe("importing");
+    expect(await runDatasetImport({ db, importId: staged.id, queues })).toMatchObject({ status: "failed" });
+    const failed = await getImport({ datasetId: d.id, importId: staged.id, db });
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toMatch(/stopped with an error 3 times \(.*out of range.*\); nothing was added/);
+    expect(await db.example.count({ where: { datasetId: d.id } })).toBe(1);
+  });
+
   describe("bad input: a clear message, nothing half-written", () => {
     it.each([
       ["an empty file", "empty.jsonl", Buffer.alloc(0), /empty \(0 bytes\)/],

@@ -2,6 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { dataDir } from "../../env";
+import { DEFAULT_JOB_OPTIONS } from "../../queue/contracts";
 import type { QueueSet } from "../../queue/queues";
 import { CsvMappingError, CsvSyntaxError, type DatasetFormat } from "../formats";
 import { JsonlFileError } from "../read/jsonl-stream";
@@ -54,11 +55,17 @@ export async function runDatasetImport(opts: { db: PrismaClient; importId: strin
   const options = importOptionsSchema.parse(imp.options);
   const file = stagedFilePath(imp.stagedPath);
 
+  // Runs of this import so far: a run that dies mid-way leaves its phase in the report; the last allowed retry
+  // marks the import failed instead of leaving it "importing" forever.
+  const previous = imp.report as { phase?: string; attempt?: number } | null;
+  const attempt = previous?.phase ? (previous.attempt ?? 1) + 1 : 1;
+
   const end = async (data: Finish) => {
     await db.datasetImport.updateMany({ where: { id: importId, status: "importing" }, data: { ...data, finishedAt: new Date() } });
   };
 
   try {
+    await db.datasetImport.update({ where: { id: importId }, data: { report: { phase: "validating", attempt } } });
     const isCsv = options.format === "csv" || (options.format === "auto" && /\.(csv|tsv)$/i.test(imp.fileName));
     if (isCsv && !options.csvMapping) {
       const csv = await readCsvPreview(file, imp.fileName);
@@ -68,9 +75,9 @@ export async function runDatasetImport(opts: { db: PrismaClient; importId: strin
     }
     const format: DatasetFormat = isCsv ? "csv" : options.format === "auto" ? await detectFileFormat(file, imp.fileName) : (options.format as DatasetFormat);
     const records = format === "csv" ? readCsvRecords(file, options.csvMapping!) : readJsonlRecords(file, format);
-    await db.datasetImport.update({ where: { id: importId }, data: { format, report: { phase: "validating", format } } });
+    await db.datasetImport.update({ where: { id: importId }, data: { format, report: { phase: "validating", format, attempt } } });
 
-    const result = await writeRecords({ db, importId, datasetId: imp.datasetId, fileName: imp.fileName, fileBytes: imp.bytes, format, options, records });
+    const result = await writeRecords({ db, importId, datasetId: imp.datasetId, fileName: imp.fileName, fileBytes: imp.bytes, format, options, records, attempt });
     await removeStagedFile(imp.stagedPath);
     await db.datasetImport.update({ where: { id: importId }, data: { stagedPath: null } });
     await requestAnalysis(imp.datasetId, result.revision, opts.queues ? { queues: opts.queues } : {});
@@ -97,7 +104,12 @@ export async function runDatasetImport(opts: { db: PrismaClient; importId: strin
       await removeStagedFile(imp.stagedPath);
       return { importId, status: "failed", error: err.message };
     }
-    // Database or disk trouble: nothing was committed, so BullMQ's retry starts over.
+    // Database or disk trouble: nothing was committed, so BullMQ's retry starts over; after the last one, say so.
+    if (attempt >= DEFAULT_JOB_OPTIONS.attempts) {
+      await end({ status: "failed", error: `The import stopped with an error ${attempt} times (${(err as Error).message}); nothing was added. Check the worker log, then upload the file again.` });
+      await removeStagedFile(imp.stagedPath);
+      return { importId, status: "failed", error: (err as Error).message };
+    }
     throw err;
   }
 }
@@ -111,6 +123,7 @@ type WriteInput = {
   format: DatasetFormat;
   options: ImportOptions;
   records: AsyncIterable<ImportRecord>;
+  attempt: number;
 };
 
 async function writeRecords(input: WriteInput): Promise<{ imported: number; skipped: number; revision: number }> {
@@ -157,7 +170,7 @@ async function writeRecords(input: WriteInput): Promise<{ imported: number; skip
         lastProgress = Date.now();
         const moved = await db.datasetImport.updateMany({
           where: { id: importId, status: "importing" },
-          data: { lines: report.lines, bytesRead: BigInt(Math.min(bytesRead, Number(input.fileBytes))), report: { phase: writing ? "writing" : "validating", format: input.format } },
+          data: { lines: report.lines, bytesRead: BigInt(Math.min(bytesRead, Number(input.fileBytes))), report: { phase: writing ? "writing" : "validating", format: input.format, attempt: input.attempt } },
         });
         if (moved.count === 0) throw new StopImport("cancelled");
       }
