@@ -4,6 +4,7 @@ import { prisma } from "../../db/client";
 import { badRequest, notFound } from "../../http/errors";
 import type { ConvertedRecord } from "../formats";
 import { contentColumns, newExampleRow } from "../rows/build";
+import { syncSearchEntry } from "../rows/search-index";
 import { markDatasetChanged, requestAnalysis } from "../rows/changed";
 import type { StoredIssue } from "../rows/issues";
 import { editConflict, exampleNotFound } from "./errors";
@@ -121,6 +122,7 @@ export async function updateExample(
       },
     });
     if (count !== 1) throw editConflict();
+    if (contentChanged) await syncSearchEntry(tx, row.id);
     return markDatasetChanged(tx, opts.datasetId);
   });
   await requestAnalysis(opts.datasetId, revision);

@@ -13,7 +13,7 @@ import { readCsvPreview } from "./csv-preview";
 import { toDbRow } from "./insert-rows";
 import { detectFileFormat, readCsvRecords, readJsonlRecords, UnrecognizedFormatError, type ImportRecord } from "./records";
 import { ReportBuilder } from "./report";
-import { cleanSearchIndex, ImportTx } from "./write-tx";
+import { ImportTx } from "./write-tx";
 import { importOptionsSchema, type ImportOptions, type ImportReport, type LineFinding } from "./types";
 
 // The `datasets.import` job. One pass over the staged file converts, validates and inserts every line inside
@@ -81,9 +81,6 @@ export async function runDatasetImport(opts: { db: PrismaClient; importId: strin
     await removeStagedFile(imp.stagedPath);
     await db.datasetImport.update({ where: { id: importId }, data: { stagedPath: null } });
     await requestAnalysis(imp.datasetId, result.revision, opts.queues ? { queues: opts.queues } : {});
-    // The rows are visible already; this only makes the first searches fast (autovacuum would do it later),
-    // so the job does not wait for it.
-    void cleanSearchIndex().catch((err: Error) => console.error(`[datasets] search index clean-up after import ${importId}: ${err.message}`));
     return { importId, status: "succeeded", imported: result.imported, skipped: result.skipped };
   } catch (err) {
     if (err instanceof StopImport) {
