@@ -114,3 +114,12 @@ export function findingsKey(issues: readonly StoredIssue[] | undefined): string 
   if (!issues || issues.length === 0) return "";
   return JSON.stringify([...issues].map((i) => [i.code, i.severity, i.message]).sort());
 }
+
+/**
+ * The position of the example a duplicate finding points at ("same as example #12" → 11), for the statistics
+ * panel's duplicate clusters. The messages above are written here, so this reads them back reliably.
+ */
+export function referencedPosition(message: string): number | null {
+  const m = /example #(\d+)/.exec(message);
+  return m ? Number(m[1]) - 1 : null;
+}
