@@ -17,7 +17,10 @@ const ISSUE_WRITE_BATCH = 1_000;
 export type AnalysisOutcome =
   | { status: "skipped"; reason: "missing" | "done" | "superseded" }
   | { status: "superseded"; counted: number }
-  | { status: "done"; counted: number; rows: number; threads: number; changedFindings: number; countMs: number; totalMs: number; findings: DatasetFindings["counts"] };
+  | { status: "done"; counted: number; rows: number; threads: number; changedFindings: number; countMs: number; totalMs: number; phases: PhaseTimes; findings: DatasetFindings["counts"] };
+
+/** Milliseconds spent per phase, summed over batches (batches overlap, so the sum can exceed the wall time). */
+export type PhaseTimes = { readMs: number; threadMs: number; writeMs: number; findingsMs: number };
 
 export type AnalyzeOptions = {
   db: PrismaClient;
@@ -67,20 +70,29 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
   let counted = 0;
   let read = 0;
   let countMs = 0;
+  const phases: PhaseTimes = { readMs: 0, threadMs: 0, writeMs: 0, findingsMs: 0 };
+  const timed = async <T>(phase: keyof PhaseTimes, work: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      phases[phase] += performance.now() - t;
+    }
+  };
   try {
     // Keep every thread busy: read the next batches while earlier ones count; fold results in table order.
     const batches: string[][] = [];
     for (let i = 0; i < ids.length; i += batchSize) batches.push(ids.slice(i, i + batchSize));
     const inFlight: Promise<{ rows: AnalysisRow[]; results: ThreadRowResult[] }>[] = [];
     const start = (b: number) => {
-      inFlight[b] = readRows(db, batches[b]!).then(async (rows) => {
-        const results = await pool.run(rows);
+      inFlight[b] = timed("readMs", () => readRows(db, batches[b]!)).then(async (rows) => {
+        const results = await timed("threadMs", () => pool.run(rows));
         const byId = new Map(rows.map((r) => [r.id, r]));
         const toWrite = results
           .filter((r) => r.tokenCount !== null)
           .map((r) => ({ id: r.id, contentHash: byId.get(r.id)!.contentHash, tokenCount: r.tokenCount!, assistantTokens: r.assistantTokens! }));
         // Read `counted` after the await: batches finish concurrently.
-        const written = await writeTokenCounts(db, toWrite);
+        const written = await timed("writeMs", () => writeTokenCounts(db, toWrite));
         counted += written;
         return { rows, results };
       });
@@ -95,6 +107,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
       if (next < batches.length) start(next++);
       read += rows.length;
       await opts.onBatch?.({ counted, read, total: ids.length });
+      const foldStart = performance.now();
       const resultById = new Map(results.map((r) => [r.id, r]));
       for (const row of rows) {
         const result = resultById.get(row.id)!;
@@ -102,6 +115,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
         if (existing.length > 0) stored.set(row.id, findingsKey(existing));
         findings.add({ id: row.id, position: row.position, split: row.split, tokenCount: result.tokenCount ?? row.tokenCount, fingerprint: result.fingerprint });
       }
+      phases.findingsMs += performance.now() - foldStart;
     }
     countMs = Date.now() - started;
   } finally {
@@ -132,7 +146,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
     data: { analyzedRevision: revision, analyzedAt: new Date(), analysisError: null },
   });
   if (marked.count === 0) return { status: "superseded", counted };
-  return { status: "done", counted, rows: ids.length, threads, changedFindings: changedIds.length, countMs, totalMs: Date.now() - started, findings: findings.counts };
+  return { status: "done", counted, rows: ids.length, threads, changedFindings: changedIds.length, countMs, totalMs: Date.now() - started, phases, findings: findings.counts };
 }
 
 async function superseded(db: PrismaClient, datasetId: string, revision: number): Promise<boolean> {
