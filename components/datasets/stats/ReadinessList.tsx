@@ -15,7 +15,7 @@ export function ReadinessList({ items }: { items: ReadinessItem[] }) {
           <span className={styles.checkIcon} aria-hidden="true">
             {ICON[item.level]}
           </span>
-          <span className="sr-only">{LABEL[item.level]}: </span>
+          <span className="visually-hidden">{LABEL[item.level]}: </span>
           <span>{item.message}</span>
         </li>
       ))}

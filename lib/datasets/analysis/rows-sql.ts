@@ -26,9 +26,9 @@ export type AnalysisRow = ThreadRow & {
 /** Rows by id, returned in table order. */
 export async function readRows(db: Db, ids: string[]): Promise<AnalysisRow[]> {
   const rows = await db.$queryRawUnsafe<
-    { id: string; position: number; split: AnalysisRow["split"]; kind: AnalysisRow["kind"]; token_count: number | null; content_hash: string; messages: string; tools: string | null; preference: string | null; extra: string | null; issues: string | null }[]
+    { id: string; position: number; split: AnalysisRow["split"]; kind: AnalysisRow["kind"]; token_count: number | null; assistant_tokens: number | null; content_hash: string; messages: string; tools: string | null; preference: string | null; extra: string | null; issues: string | null }[]
   >(
-    `SELECT id, position, split::text AS split, kind::text AS kind, token_count, content_hash,
+    `SELECT id, position, split::text AS split, kind::text AS kind, token_count, assistant_tokens, content_hash,
             messages::text AS messages, tools::text AS tools, preference::text AS preference, extra::text AS extra,
             CASE WHEN issue_codes && $2::text[] THEN issues::text END AS issues
        FROM examples WHERE id = ANY($1::text[]) ORDER BY position, id`,
@@ -47,7 +47,8 @@ export async function readRows(db: Db, ids: string[]): Promise<AnalysisRow[]> {
     preference: r.preference,
     extra: r.extra,
     datasetIssues: r.issues,
-    count: r.token_count === null,
+    // Rows written with a count but no assistant figure (the sample seed) are counted again for it.
+    count: r.token_count === null || r.assistant_tokens === null,
   }));
 }
 

@@ -1,4 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { loadChatTokenizer } from "../../tokenizer/chat-tokenizer";
+import { writeTinyModel } from "../../testing/tiny-model";
+import { localTokenCounter } from "../../tokens/local";
 import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../db/client";
 import { countChatExampleTokens, countTextTokensForModel } from "../../tokens/count";
@@ -77,6 +83,15 @@ describe("analyzeDataset", () => {
     expect(after.analyzedAt).toBeInstanceOf(Date);
     // A repeated job is a no-op.
     expect(await analyzeDataset({ db, datasetId: ds.id, revision: 0 })).toEqual({ status: "skipped", reason: "done" });
+  });
+
+  it("fills in assistant tokens of rows written with a count but none (the sample seed does that)", async () => {
+    const ds = await makeDataset([{ user: "Hi", assistant: "Hello there" }]);
+    await db.example.updateMany({ where: { datasetId: ds.id }, data: { tokenCount: 999 } });
+    await analyzeDataset({ db, datasetId: ds.id, revision: 0, threads: 1 });
+    const [row] = await rowsOf(ds.id);
+    expect(row!.assistantTokens).toBe(countTextTokensForModel("Hello there", "gpt-4o-mini"));
+    expect(row!.tokenCount).toBe(countChatExampleTokens({ messages: row!.messages as unknown[] }, "gpt-4o-mini"));
   });
 
   it("counts a DPO row as its input plus the preferred output", async () => {
@@ -169,6 +184,25 @@ describe("analyzeDataset", () => {
     expect(await db.example.count({ where: { datasetId: ds.id, tokenCount: { not: null } } })).toBe(2);
     // The stale job, repeated, does nothing: the newer one will.
     expect(await analyzeDataset({ db, datasetId: ds.id, revision: 0 })).toEqual({ status: "skipped", reason: "superseded" });
+  });
+
+  it("counts with a local model's own tokenizer and chat template in the threads", async () => {
+    const modelsDir = mkdtempSync(path.join(tmpdir(), "tf-analysis-models-"));
+    try {
+      const chat = loadChatTokenizer(writeTinyModel({ dir: path.join(modelsDir, "tiny") }).dir);
+      const ds = await makeDataset([{ user: "hello world", assistant: "hi there" }, { user: "second question", assistant: "second answer", weight0: true }], "local:tiny");
+      const outcome = await analyzeDataset({ db, datasetId: ds.id, revision: 0, threads: 1, modelsDir });
+      expect(outcome).toMatchObject({ status: "done", counted: 2 });
+      const counter = localTokenCounter("local:tiny", chat, 4_096);
+      for (const row of await rowsOf(ds.id)) {
+        const messages = row.messages as { role: string; content: string; weight?: number }[];
+        expect(row.tokenCount).toBe(counter.countExample({ messages }));
+        const reply = messages.find((m) => m.role === "assistant")!;
+        expect(row.assistantTokens).toBe(reply.weight === 0 ? 0 : counter.countText(reply.content));
+      }
+    } finally {
+      rmSync(modelsDir, { recursive: true, force: true });
+    }
   });
 
   it("records a readable error for a model it cannot count for", async () => {

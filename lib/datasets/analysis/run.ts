@@ -29,6 +29,8 @@ export type AnalyzeOptions = {
   /** Counting threads; one per core but one by default. */
   threads?: number;
   batchSize?: number;
+  /** Where local models live; the configured models dir by default (tests point it at a fixture). */
+  modelsDir?: string;
   /** Called after each batch's counts are committed (tests watch the table fill in; benches time it). */
   onBatch?: (progress: { counted: number; read: number; total: number }) => void | Promise<void>;
 };
@@ -66,7 +68,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
   /** Dataset-level findings currently stored, for rows that have any. */
   const stored = new Map<string, string>();
   const threads = Math.max(1, Math.min(opts.threads ?? defaultThreadCount(), Math.ceil(ids.length / batchSize) || 1));
-  const pool = new CountPool(threads, { countModel });
+  const pool = new CountPool(threads, { countModel, modelsDir: opts.modelsDir });
   let counted = 0;
   let read = 0;
   let countMs = 0;

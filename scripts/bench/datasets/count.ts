@@ -26,7 +26,10 @@ export type CountBenchResult = {
   countMs: number;
   analysisMs: number;
   statsMs: number;
+  /** Whole process, including building the rows. */
   peakRssMb: number;
+  /** Sampled every 100 ms while the analysis ran (threads included: they share the process). */
+  analysisRssMb: number;
   findings: { exactDuplicates: number; nearDuplicates: number; leaked: number; overLimit: number };
   phases: { readMs: number; threadMs: number; writeMs: number; findingsMs: number };
 };
@@ -168,6 +171,9 @@ export async function benchCount(opts: { rows?: number; threads?: number; databa
     const threads = opts.threads ?? defaultThreadCount();
     t = Date.now();
     let lastLog = 0;
+    // RSS sampled during the analysis itself (maxRSS would include building the 100k rows above).
+    let analysisRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (analysisRss = Math.max(analysisRss, process.memoryUsage().rss)), 100);
     const outcome = await analyzeDataset({
       db,
       datasetId: ds.id,
@@ -180,6 +186,7 @@ export async function benchCount(opts: { rows?: number; threads?: number; databa
         }
       },
     });
+    clearInterval(sampler);
     if (outcome.status !== "done") throw new Error(`analysis ended ${outcome.status}`);
     const statsStart = Date.now();
     const stats = await getDatasetStats({ db, datasetId: ds.id });
@@ -195,6 +202,7 @@ export async function benchCount(opts: { rows?: number; threads?: number; databa
       analysisMs: outcome.totalMs,
       statsMs,
       peakRssMb,
+      analysisRssMb: analysisRss / 1024 / 1024,
       findings: outcome.findings,
       phases: outcome.phases,
     };
@@ -204,7 +212,7 @@ export async function benchCount(opts: { rows?: number; threads?: number; databa
     log(`whole analysis (counts + exact/near duplicates + leakage + findings written): ${(result.analysisMs / 1000).toFixed(1)} s`);
     log(`  findings: ${result.findings.exactDuplicates} exact, ${result.findings.nearDuplicates} near duplicates, ${result.findings.leaked} leaked prompts, ${result.findings.overLimit} over the limit`);
     log(`stats query: ${result.statsMs} ms (${stats!.totalTokens.toLocaleString("en-US")} tokens in total)`);
-    log(`peak RSS: ${result.peakRssMb.toFixed(0)} MB`);
+    log(`peak RSS while analysing: ${result.analysisRssMb.toFixed(0)} MB (whole bench process incl. building the rows: ${result.peakRssMb.toFixed(0)} MB)`);
     return result;
   } finally {
     await db.$disconnect();
