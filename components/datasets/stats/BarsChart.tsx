@@ -9,9 +9,9 @@ export type BarItem = { label: string; count: number; tone?: "accent" | "warn" |
 const FILL = { accent: "var(--accent)", warn: "var(--warn)", danger: "var(--danger)", muted: "var(--border-strong)" } as const;
 
 /** Horizontal bars for categories (tags, issue codes), tallest first. */
-export function BarsChart({ title, items, empty, unit = "examples" }: { title: string; items: BarItem[]; empty: string; unit?: string }) {
+export function BarsChart({ title, items, empty, unit = "examples", note }: { title: string; items: BarItem[]; empty: string; unit?: string; note?: string }) {
   const summary = items.length ? `${title}: ${items.map((i) => `${i.label} ${formatInt(i.count)}`).join(", ")}` : `${title}: ${empty}`;
-  const height = Math.max(120, items.length * 26 + 24);
+  const height = Math.max(120, items.length * 24 + 36);
   return (
     <figure className={styles.chartCard}>
       <figcaption className={styles.chartTitle}>{title}</figcaption>
@@ -23,7 +23,7 @@ export function BarsChart({ title, items, empty, unit = "examples" }: { title: s
             <BarChart data={items} layout="vertical" margin={{ top: 4, right: 24, bottom: 4, left: 4 }}>
               <CartesianGrid horizontal={false} stroke="var(--border)" />
               <XAxis type="number" allowDecimals={false} tick={{ fontSize: 11, fill: "var(--text-muted)" }} tickLine={false} axisLine={{ stroke: "var(--border)" }} />
-              <YAxis type="category" dataKey="label" width={150} tick={{ fontSize: 12, fill: "var(--text)" }} tickLine={false} axisLine={false} />
+              <YAxis type="category" dataKey="label" width={150} interval={0} tick={{ fontSize: 12, fill: "var(--text)" }} tickLine={false} axisLine={false} />
               <Tooltip
                 cursor={{ fill: "var(--surface-2)" }}
                 contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 6, fontSize: 12 }}
@@ -39,6 +39,7 @@ export function BarsChart({ title, items, empty, unit = "examples" }: { title: s
           </ResponsiveContainer>
         </div>
       )}
+      {note ? <p className={styles.chartNote}>{note}</p> : null}
     </figure>
   );
 }

@@ -16,7 +16,7 @@ function RowLink({ row, pathname }: { row: ClusterRow; pathname: string }) {
 }
 
 /** Groups of repeated examples: the first copy in the table, then the rows that repeat it. */
-export function DuplicateClusters({ clusters, pathname, total }: { clusters: DuplicateCluster[]; pathname: string; total: number }) {
+export function DuplicateClusters({ clusters, pathname, truncated }: { clusters: DuplicateCluster[]; pathname: string; truncated: boolean }) {
   if (clusters.length === 0) return <p className="muted">No duplicates or near-duplicates found.</p>;
   return (
     <>
@@ -43,7 +43,7 @@ export function DuplicateClusters({ clusters, pathname, total }: { clusters: Dup
           </li>
         ))}
       </ol>
-      {total > clusters.length ? <p className="muted">Showing the {formatInt(clusters.length)} largest groups; filter the table by issue to see every flagged example.</p> : null}
+      {truncated ? <p className="muted">Showing the {formatInt(clusters.length)} largest groups; filter the table by issue to see every flagged example.</p> : null}
     </>
   );
 }

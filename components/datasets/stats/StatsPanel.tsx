@@ -19,6 +19,8 @@ import type { AnalysisProgress, DatasetStats } from "./types";
 import styles from "./stats.module.css";
 
 const ISSUE_TONE = { error: "danger", warning: "warn" } as const;
+/** Tags beyond this many would make bars too thin to read; the rest are counted in a note. */
+const MAX_TAG_BARS = 12;
 
 /** Polls the analysis while it runs; when it finishes, everything about the dataset is refetched. */
 function useAnalysis(datasetId: string) {
@@ -74,8 +76,9 @@ export function StatsPanel({ datasetId }: PanelProps) {
 
   const counted = analysis.data?.counted ?? s.counted;
   const issues: BarItem[] = s.issuesByCode.map((i) => ({ label: i.code, count: i.count, tone: ISSUE_TONE[i.severity] }));
-  const tags: BarItem[] = [...s.tags.map((t) => ({ label: t.tag, count: t.count })), ...(s.untagged > 0 ? [{ label: "(untagged)", count: s.untagged, tone: "muted" as const }] : [])];
-  const clusterCount = s.duplicates.exactRows + s.duplicates.nearRows;
+  const shownTags = s.tags.slice(0, MAX_TAG_BARS);
+  const tags: BarItem[] = [...shownTags.map((t) => ({ label: t.tag, count: t.count })), ...(s.untagged > 0 ? [{ label: "(untagged)", count: s.untagged, tone: "muted" as const }] : [])];
+  const moreTags = s.distinctTags - shownTags.length;
 
   return (
     <div className={styles.panel}>
@@ -92,12 +95,12 @@ export function StatsPanel({ datasetId }: PanelProps) {
         <dl className={styles.figures} aria-label="Summary figures">
           <Figure label="Examples" value={formatInt(s.examples)} hint={s.kinds.preference > 0 ? `${formatInt(s.kinds.chat)} chat · ${formatInt(s.kinds.preference)} preference` : undefined} />
           <Figure label="Train / validation" value={`${formatInt(s.splits.train)} / ${formatInt(s.splits.validation)}`} hint={s.splits.test > 0 ? `${formatInt(s.splits.test)} test` : undefined} />
-          <Figure label="Total tokens" value={formatInt(s.totalTokens)} hint={s.counted < s.examples ? `${formatInt(s.counted)} of ${formatInt(s.examples)} counted` : `limit ${formatInt(s.tokenLimit)} per example`} />
+          <Figure label="Total tokens" value={formatInt(s.totalTokens)} hint={s.counted < s.examples ? `${formatInt(s.counted)} of ${formatInt(s.examples)} counted` : `limit ${formatInt(s.tokenLimit)} each`} />
           <Figure label="Billed tokens" value={formatInt(s.billing.billedTokens)} hint={`${formatInt(s.billing.tokensPerEpoch)} × ${s.billing.epochs} epoch${s.billing.epochs === 1 ? "" : "s"}`} />
           <Figure
             label="Estimated cost"
             value={s.billing.usd === null ? "—" : formatUsd(s.billing.usd)}
-            hint={s.billing.usdPerMTok === null ? "no price for this model in the price table" : `at ${formatUsd(s.billing.usdPerMTok)} / 1M training tokens`}
+            hint={s.billing.usdPerMTok === null ? "no price for this model in the price table" : `${formatUsd(s.billing.usdPerMTok)} / 1M tokens`}
           />
           <Figure label="Over the limit" value={formatInt(s.overLimit)} hint={s.withErrors > 0 ? `${formatInt(s.withErrors)} with errors` : "no format errors"} />
         </dl>
@@ -107,12 +110,12 @@ export function StatsPanel({ datasetId }: PanelProps) {
         <HistogramChart title="Tokens per example" unit="tokens" histogram={s.tokensPerExample} limit={{ value: s.tokenLimit, label: "Token limit" }} empty="not counted yet" />
         <HistogramChart title="Assistant tokens per example" unit="tokens" histogram={s.assistantTokens} empty="not counted yet" />
         <HistogramChart title="Messages per example" unit="messages" histogram={s.messagesPerExample} empty="no messages" />
-        <BarsChart title="Tags" items={tags} empty="No example is tagged yet." />
+        <BarsChart title="Tags" items={tags} empty="No example is tagged yet." note={moreTags > 0 ? `and ${formatInt(moreTags)} more tag${moreTags === 1 ? "" : "s"}` : undefined} />
         <BarsChart title="Issues by code" items={issues} empty="No issues found." />
       </section>
 
       <Card title="Duplicates" description={`${formatInt(s.duplicates.exactRows)} exact and ${formatInt(s.duplicates.nearRows)} near-duplicate examples${s.duplicates.leakedRows ? `, ${formatInt(s.duplicates.leakedRows)} validation examples sharing a training prompt` : ""}. Open one to edit or delete it.`}>
-        <DuplicateClusters clusters={s.duplicates.clusters} pathname={pathname} total={clusterCount} />
+        <DuplicateClusters clusters={s.duplicates.clusters} pathname={pathname} truncated={s.duplicates.truncated} />
       </Card>
     </div>
   );

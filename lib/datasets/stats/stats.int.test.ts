@@ -66,7 +66,7 @@ describe("getDatasetStats", () => {
       untagged: 2,
       distinctTags: 2,
       tags: [{ tag: "account", count: 4 }, { tag: "billing", count: 2 }],
-      duplicates: { exactRows: 2, nearRows: 0, leakedRows: 1 },
+      duplicates: { exactRows: 2, nearRows: 0, leakedRows: 1, truncated: false },
     });
     // Histograms hold every row once.
     const total = (h: { buckets: { count: number }[] }) => h.buckets.reduce((s, b) => s + b.count, 0);

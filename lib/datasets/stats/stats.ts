@@ -39,7 +39,8 @@ export type DatasetStats = {
   tags: { tag: string; count: number }[];
   distinctTags: number;
   untagged: number;
-  duplicates: { exactRows: number; nearRows: number; leakedRows: number; clusters: DuplicateCluster[] };
+  /** `truncated`: more groups exist than are listed (the largest come first). */
+  duplicates: { exactRows: number; nearRows: number; leakedRows: number; clusters: DuplicateCluster[]; truncated: boolean };
   billing: { trainExamples: number; tokensPerEpoch: number; epochs: number; billedTokens: number; priceModel: string | null; usdPerMTok: number | null; usd: number | null };
   readiness: ReadinessItem[];
 };
@@ -112,6 +113,7 @@ export async function getDatasetStats(opts: { datasetId: string; db?: PrismaClie
     listPrices({ db }),
     duplicateClusters(db, datasetId),
   ]);
+  const { clusters: clusterList, truncated } = clusters;
 
   const issuesByCode = codeRows.map((r) => ({ code: r.code, severity: r.code in ISSUE_CODES ? severityOf(r.code as IssueCode) : ("warning" as const), count: r.n }));
   const countOf = (code: string) => codeRows.find((r) => r.code === code)?.n ?? 0;
@@ -144,7 +146,7 @@ export async function getDatasetStats(opts: { datasetId: string; db?: PrismaClie
     tags,
     distinctTags: distinct[0]?.n ?? 0,
     untagged: summary.untagged,
-    duplicates: { exactRows: countOf("exact_duplicate"), nearRows: countOf("near_duplicate"), leakedRows: countOf("split_leakage"), clusters },
+    duplicates: { exactRows: countOf("exact_duplicate"), nearRows: countOf("near_duplicate"), leakedRows: countOf("split_leakage"), clusters: clusterList, truncated },
     billing: {
       trainExamples: summary.train,
       tokensPerEpoch: summary.train_billable,
@@ -177,7 +179,7 @@ export async function getDatasetStats(opts: { datasetId: string; db?: PrismaClie
  * Duplicate clusters from the analysis's findings: each flagged row names the earlier example it repeats, so
  * rows are grouped under that original (largest clusters first).
  */
-async function duplicateClusters(db: PrismaClient, datasetId: string): Promise<DuplicateCluster[]> {
+async function duplicateClusters(db: PrismaClient, datasetId: string): Promise<{ clusters: DuplicateCluster[]; truncated: boolean }> {
   const flagged = await db.$queryRawUnsafe<{ id: string; position: number; split: Split; preview: string; issues: { code: string; message: string }[] }[]>(
     `SELECT id, position, split::text AS split, prompt_preview AS preview, issues FROM examples
       WHERE dataset_id = $1 AND issue_codes && ARRAY['exact_duplicate', 'near_duplicate']::text[]
@@ -195,15 +197,18 @@ async function duplicateClusters(db: PrismaClient, datasetId: string): Promise<D
     group.copies.push({ id: row.id, position: row.position, split: row.split, preview: row.preview, message: finding.message });
     groups.set(key, group);
   }
-  const chosen = [...groups.values()].sort((a, b) => b.copies.length - a.copies.length || a.position - b.position).slice(0, MAX_CLUSTERS);
-  if (chosen.length === 0) return [];
+  const all = [...groups.values()].sort((a, b) => b.copies.length - a.copies.length || a.position - b.position);
+  const chosen = all.slice(0, MAX_CLUSTERS);
+  const truncated = all.length > chosen.length || flagged.length === MAX_FLAGGED_ROWS;
+  if (chosen.length === 0) return { clusters: [], truncated };
   const originals = await db.$queryRawUnsafe<{ id: string; position: number; split: Split; preview: string }[]>(
     `SELECT id, position, split::text AS split, prompt_preview AS preview FROM examples WHERE dataset_id = $1 AND position = ANY($2::int[]) ORDER BY position, id`,
     datasetId,
     [...new Set(chosen.map((g) => g.position))],
   );
-  return chosen.flatMap((g) => {
+  const clusters = chosen.flatMap((g) => {
     const o = originals.find((r) => r.position === g.position && r.split === g.split) ?? originals.find((r) => r.position === g.position);
     return o ? [{ kind: g.kind, original: { ...o, message: null }, copies: g.copies }] : [];
   });
+  return { clusters, truncated };
 }
