@@ -80,8 +80,22 @@ test("duplicate clusters list the repeated examples and open them in the table",
       chat("How do I reset my password?  ", "use the reset link on the sign-in page."),
     ].map((c, position) => newExampleRow(c as never, { datasetId: ds.id, position, tags: ["account"] }));
     await db.example.createMany({ data: rows });
+    // A model nobody can count for is refused with the choices; nothing changes.
+    const bad = await page.request.patch(`/api/datasets/${ds.id}`, { data: { countModel: "gpt-99" } });
+    expect(bad.status()).toBe(400);
+    expect((await bad.json()).error).toMatchObject({ code: "unknown_count_model", message: expect.stringContaining('"gpt-99" is not a model tuneforge can count tokens for; pick one of'), details: { field: "countModel" } });
+    const unknownKey = await page.request.patch(`/api/datasets/${ds.id}`, { data: { tokenizer: "x" } });
+    expect(unknownKey.status()).toBe(400);
+    expect((await unknownKey.json()).error.code).toBe("validation_error");
+    expect((await page.request.get(`/api/datasets/no-such-dataset/stats`)).status()).toBe(404);
+    expect((await page.request.get(`/api/datasets/no-such-dataset/analysis`)).status()).toBe(404);
+
     const res = await page.request.patch(`/api/datasets/${ds.id}`, { data: { countModel: "gpt-4o-mini-2024-07-18" } });
     expect(res.ok()).toBe(true);
+    expect((await res.json()).dataset).toMatchObject({ countModel: "gpt-4o-mini-2024-07-18", revision: 1, recount: true });
+    const progress = await (await page.request.get(`/api/datasets/${ds.id}/analysis`)).json();
+    expect(Object.keys(progress).sort()).toEqual(["analyzedRevision", "countModel", "counted", "error", "pending", "revision", "tokenLimit", "total"]);
+    expect(progress).toMatchObject({ revision: 1, total: 5, countModel: "gpt-4o-mini-2024-07-18", tokenLimit: 65_536, error: null });
 
     await page.goto(`/datasets/${ds.id}?tab=stats`);
     const checklist = page.getByRole("list", { name: "Readiness checklist" });
