@@ -27,6 +27,8 @@ export class CountPool {
   private readonly workers: Worker[] = [];
   private nextTaskId = 1;
   private failure: Error | null = null;
+  /** Set by close(): threads exiting then are expected, not a failure. */
+  private closed = false;
 
   constructor(readonly size: number, data: ThreadData) {
     for (let i = 0; i < size; i++) {
@@ -40,8 +42,6 @@ export class CountPool {
       this.idle.push(w);
     }
   }
-
-  private closed = false;
 
   /** Counts/fingerprints one batch on the next free thread. */
   run(rows: ThreadRow[]): Promise<ThreadRowResult[]> {
