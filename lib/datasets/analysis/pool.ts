@@ -1,5 +1,7 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { exampleTokenCounter } from "./counter";
+import { analyzeRow } from "./row-work";
 import type { ThreadData, ThreadRequest, ThreadResponse, ThreadRow, ThreadRowResult } from "./thread-protocol";
 
 // A fixed pool of counting threads. Tokenizing is CPU-bound and js-tiktoken is synchronous, so counting on
@@ -18,9 +20,37 @@ function threadExecArgv(): string[] {
   return process.execArgv.filter((a) => !a.startsWith("--watch"));
 }
 
+/** What the analysis runs batches on: a pool of threads, or this thread for small datasets. */
+export interface RowRunner {
+  readonly size: number;
+  run(rows: ThreadRow[]): Promise<ThreadRowResult[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * Small datasets are analysed on the calling thread: starting a thread (tsx + the tokenizer's rank table) costs
+ * about a second, far more than counting a few hundred rows, which blocks the event loop only briefly.
+ */
+export const INLINE_MAX_ROWS = 500;
+
+export class InlineRunner implements RowRunner {
+  readonly size = 0;
+  private readonly counter;
+
+  constructor(data: ThreadData) {
+    this.counter = exampleTokenCounter(data.countModel, { modelsDir: data.modelsDir });
+  }
+
+  async run(rows: ThreadRow[]): Promise<ThreadRowResult[]> {
+    return rows.map((r) => analyzeRow(r, this.counter));
+  }
+
+  async close(): Promise<void> {}
+}
+
 type Pending = { resolve: (r: ThreadRowResult[]) => void; reject: (e: Error) => void };
 
-export class CountPool {
+export class CountPool implements RowRunner {
   private readonly idle: Worker[] = [];
   private readonly waiting: { req: ThreadRequest; pending: Pending }[] = [];
   private readonly pending = new Map<number, Pending>();

@@ -104,7 +104,8 @@ describe("analyzeDataset", () => {
       },
     } as ConvertedRecord;
     const ds = await makeDataset([dpo]);
-    await analyzeDataset({ db, datasetId: ds.id, revision: 0, threads: 1 });
+    // A one-row dataset is analysed on this thread (no counting threads started for it).
+    expect(await analyzeDataset({ db, datasetId: ds.id, revision: 0 })).toMatchObject({ status: "done", threads: 0, counted: 1 });
     const [row] = await rowsOf(ds.id);
     const expected = countChatExampleTokens({ messages: [{ role: "user", content: "Say hi" }, { role: "assistant", content: "Hello there, friend!" }] }, "gpt-4o-mini");
     expect(row!.tokenCount).toBe(expected);
@@ -207,9 +208,13 @@ describe("analyzeDataset", () => {
 
   it("records a readable error for a model it cannot count for", async () => {
     const ds = await makeDataset([{ user: "a", assistant: "b" }], "local:no-such-model");
-    await expect(analyzeDataset({ db, datasetId: ds.id, revision: 0, threads: 1 })).rejects.toThrow(/no-such-model/);
-    const after = await db.dataset.findUniqueOrThrow({ where: { id: ds.id } });
-    expect(after.analysisError).toMatch(/Analysis of revision 0 failed: .*no-such-model/);
-    expect(after.analyzedRevision).toBeNull();
+    // Both paths: in a counting thread and on this thread.
+    for (const threads of [1, 0]) {
+      await db.dataset.update({ where: { id: ds.id }, data: { analysisError: null } });
+      await expect(analyzeDataset({ db, datasetId: ds.id, revision: 0, threads })).rejects.toThrow(/cannot count tokens for local:no-such-model: .*tokenizer\.json is missing/);
+      const after = await db.dataset.findUniqueOrThrow({ where: { id: ds.id } });
+      expect(after.analysisError).toMatch(/Analysis of revision 0 failed: cannot count tokens for local:no-such-model/);
+      expect(after.analyzedRevision).toBeNull();
+    }
   });
 });

@@ -2,7 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 import { DATASET_LEVEL_CODES, withDatasetIssues, type StoredIssue } from "../rows/issues";
 import { countModelTokenLimit, parseCountModel } from "./count-model";
 import { DatasetFindings, findingsKey } from "./findings";
-import { CountPool, defaultThreadCount } from "./pool";
+import { CountPool, defaultThreadCount, INLINE_MAX_ROWS, InlineRunner, type RowRunner } from "./pool";
 import { exampleIdsInOrder, lockIssues, readRows, writeIssueColumns, writeTokenCounts, type AnalysisRow } from "./rows-sql";
 import type { ThreadRowResult } from "./thread-protocol";
 
@@ -26,7 +26,10 @@ export type AnalyzeOptions = {
   db: PrismaClient;
   datasetId: string;
   revision: number;
-  /** Counting threads; one per core but one by default. */
+  /**
+   * Counting threads; by default one per core but one, and none (this thread) for datasets of at most
+   * INLINE_MAX_ROWS rows. 0 forces the inline path.
+   */
   threads?: number;
   batchSize?: number;
   /** Where local models live; the configured models dir by default (tests point it at a fixture). */
@@ -67,8 +70,10 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
   const findings = new DatasetFindings({ tokenLimit, model: countModel });
   /** Dataset-level findings currently stored, for rows that have any. */
   const stored = new Map<string, string>();
-  const threads = Math.max(1, Math.min(opts.threads ?? defaultThreadCount(), Math.ceil(ids.length / batchSize) || 1));
-  const pool = new CountPool(threads, { countModel, modelsDir: opts.modelsDir });
+  const wanted = opts.threads ?? (ids.length <= INLINE_MAX_ROWS ? 0 : defaultThreadCount());
+  const threads = wanted === 0 ? 0 : Math.max(1, Math.min(wanted, Math.ceil(ids.length / batchSize) || 1));
+  const data = { countModel, modelsDir: opts.modelsDir };
+  const pool: RowRunner = threads === 0 ? new InlineRunner(data) : new CountPool(threads, data);
   let counted = 0;
   let read = 0;
   let countMs = 0;
@@ -102,7 +107,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
       inFlight[b]!.catch(() => undefined);
     };
     let next = 0;
-    for (; next < Math.min(batches.length, threads + 1); next++) start(next);
+    for (; next < Math.min(batches.length, Math.max(threads, 1) + 1); next++) start(next);
     for (let b = 0; b < batches.length; b++) {
       const { rows, results } = await inFlight[b]!;
       delete inFlight[b];
