@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { DATASET_LEVEL_CODES, withDatasetIssues, type StoredIssue } from "../rows/issues";
+import { fillSearchIndex } from "../rows/search-index";
 import { countModelTokenLimit, parseCountModel } from "./count-model";
 import { DatasetFindings, findingsKey } from "./findings";
 import { CountPool, defaultThreadCount, INLINE_MAX_ROWS, InlineRunner, type RowRunner } from "./pool";
@@ -7,7 +8,8 @@ import { exampleIdsInOrder, lockIssues, readRows, writeIssueColumns, writeTokenC
 import type { ThreadRowResult } from "./thread-protocol";
 
 // The background analysis of one dataset revision (the `datasets.analyze` job): token counts for rows that
-// have none, written batch by batch so the table fills in while it runs, then the findings that need the
+// have none, written batch by batch so the table fills in while it runs, search entries for new rows, then the
+// findings that need the
 // whole dataset (duplicates, leakage, token limit), written only to rows whose findings changed.
 // Jobs can repeat or arrive out of order; the revision decides what still needs doing.
 
@@ -20,7 +22,7 @@ export type AnalysisOutcome =
   | { status: "done"; counted: number; rows: number; threads: number; changedFindings: number; countMs: number; totalMs: number; phases: PhaseTimes; findings: DatasetFindings["counts"] };
 
 /** Milliseconds spent per phase, summed over batches (batches overlap, so the sum can exceed the wall time). */
-export type PhaseTimes = { readMs: number; threadMs: number; writeMs: number; findingsMs: number };
+export type PhaseTimes = { readMs: number; threadMs: number; writeMs: number; findingsMs: number; searchMs: number };
 
 export type AnalyzeOptions = {
   db: PrismaClient;
@@ -77,7 +79,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
   let counted = 0;
   let read = 0;
   let countMs = 0;
-  const phases: PhaseTimes = { readMs: 0, threadMs: 0, writeMs: 0, findingsMs: 0 };
+  const phases: PhaseTimes = { readMs: 0, threadMs: 0, writeMs: 0, findingsMs: 0, searchMs: 0 };
   const timed = async <T>(phase: keyof PhaseTimes, work: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try {
@@ -128,6 +130,8 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
   } finally {
     await pool.close();
   }
+  // New rows (import, create, undo) become searchable; after the counts, so the token column fills first.
+  await timed("searchMs", () => fillSearchIndex(db, datasetId));
 
   // Counts stay (they describe rows whose content hash still matched); findings and the analysed mark belong
   // to the newer revision's job.

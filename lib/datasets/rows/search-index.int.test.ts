@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../db/client";
+import { analyzeDataset } from "../analysis/run";
 import { updateExample } from "../edit/example";
 import { newExampleRow } from "./build";
 import { fillSearchIndex, missingSearchEntries } from "./search-index";
@@ -29,5 +30,18 @@ describe("example_search", () => {
     expect(await db.exampleSearch.count({ where: { datasetId: ds.id } })).toBe(11);
     await db.dataset.delete({ where: { id: ds.id } });
     expect(await db.exampleSearch.count({ where: { datasetId: ds.id } })).toBe(0);
+  });
+
+  it("is filled by the dataset analysis, so imported rows become searchable in the background", async () => {
+    const ds = await db.dataset.create({ data: { name: `search-analysis-${Date.now()}` } });
+    const row = (i: number) => ({ kind: "chat" as const, example: { messages: [{ role: "user", content: `modem ${i} blinks` }, { role: "assistant", content: "restart it" }] } });
+    await db.example.createMany({ data: Array.from({ length: 5 }, (_, i) => newExampleRow(row(i), { datasetId: ds.id, position: i })) });
+    const { revision } = await db.dataset.update({ where: { id: ds.id }, data: { revision: { increment: 1 } } });
+    expect(await missingSearchEntries(db, ds.id)).toBe(5);
+    await analyzeDataset({ db, datasetId: ds.id, revision, threads: 0 });
+    expect(await missingSearchEntries(db, ds.id)).toBe(0);
+    const hits = await db.exampleSearch.findMany({ where: { datasetId: ds.id, text: { contains: "modem 3" } } });
+    expect(hits).toHaveLength(1);
+    await db.dataset.delete({ where: { id: ds.id } });
   });
 });

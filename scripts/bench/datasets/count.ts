@@ -31,7 +31,7 @@ export type CountBenchResult = {
   /** Sampled every 100 ms while the analysis ran (threads included: they share the process). */
   analysisRssMb: number;
   findings: { exactDuplicates: number; nearDuplicates: number; leaked: number; overLimit: number };
-  phases: { readMs: number; threadMs: number; writeMs: number; findingsMs: number };
+  phases: { readMs: number; threadMs: number; writeMs: number; findingsMs: number; searchMs: number };
 };
 
 /** A small deterministic PRNG, so every run benches the same data. */
@@ -235,7 +235,7 @@ export async function benchCount(opts: { rows?: number; threads?: number; databa
     };
     log(`token counts for all ${n.toLocaleString("en-US")} rows: ${(result.countMs / 1000).toFixed(1)} s (${result.threads} counting thread(s) on ${result.cores} cores; target ≤ 20 s)`);
     const p = result.phases;
-    log(`  time per phase, summed over batches: read ${(p.readMs / 1000).toFixed(1)} s, count+fingerprint in threads ${(p.threadMs / 1000).toFixed(1)} s (incl. waiting for a free thread), write counts ${(p.writeMs / 1000).toFixed(1)} s, duplicate index ${(p.findingsMs / 1000).toFixed(1)} s`);
+    log(`  time per phase, summed over batches: read ${(p.readMs / 1000).toFixed(1)} s, count+fingerprint in threads ${(p.threadMs / 1000).toFixed(1)} s (incl. waiting for a free thread), write counts ${(p.writeMs / 1000).toFixed(1)} s, duplicate index ${(p.findingsMs / 1000).toFixed(1)} s, search entries ${(p.searchMs / 1000).toFixed(1)} s`);
     log(`whole analysis (counts + exact/near duplicates + leakage + findings written): ${(result.analysisMs / 1000).toFixed(1)} s`);
     log(`  findings: ${result.findings.exactDuplicates} exact, ${result.findings.nearDuplicates} near duplicates, ${result.findings.leaked} leaked prompts, ${result.findings.overLimit} over the limit`);
     log(`stats query: ${result.statsMs} ms (${stats!.totalTokens.toLocaleString("en-US")} tokens in total)`);
