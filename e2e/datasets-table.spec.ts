@@ -1,0 +1,125 @@
+import { expect, test, type Page } from "@playwright/test";
+import { SAMPLE_DATASET_NAME } from "./pages";
+
+// The curation table on the sample dataset (18 examples): previews, server-side sort, search and split
+// filters kept in the URL, keyboard navigation into the editor, and selection showing the bulk actions.
+
+async function openSample(page: Page) {
+  await page.goto("/datasets");
+  await page.getByRole("link", { name: SAMPLE_DATASET_NAME }).click();
+  const table = page.getByRole("table", { name: "Examples" });
+  await expect(table.getByRole("checkbox", { name: "Select example 1", exact: true })).toBeVisible();
+  return table;
+}
+
+/** Data rows (the header row has no "Select example N" checkbox). */
+const dataRows = (table: ReturnType<Page["getByRole"]>) => table.getByRole("row").filter({ has: table.page().getByRole("checkbox", { name: /^Select example \d+$/ }) });
+
+const datasetId = (page: Page) => new URL(page.url()).pathname.split("/").pop()!;
+
+test("the table shows every example with its previews, messages, split and issues", async ({ page }) => {
+  const table = await openSample(page);
+  await expect(dataRows(table)).toHaveCount(18);
+  await expect(page.getByText(/^18\s+examples$/)).toBeVisible();
+  const first = dataRows(table).first();
+  await expect(first).toContainText("I forgot my password");
+  await expect(first).toContainText("No problem");
+  await expect(first.getByRole("cell").nth(1)).toHaveText("1");
+  await expect(first).toContainText(/train|validation|test/);
+  for (const name of ["#", "First user message", "Reply", "Msgs", "Tokens", "Split", "Issues"]) {
+    await expect(table.getByRole("columnheader", { name })).toBeVisible();
+  }
+  await expect(table.getByRole("columnheader", { name: "#" })).toHaveAttribute("aria-sort", "ascending");
+  await page.screenshot({ path: "e2e/artifacts/datasets-table.png" });
+});
+
+test("clicking a header sorts on the server, and the sort stays in the URL", async ({ page }) => {
+  const table = await openSample(page);
+  // The sample's tokens are counted when it is created.
+  const tokens = table.getByRole("columnheader", { name: "Tokens" });
+  const api = await page.request.get(`/api/datasets/${datasetId(page)}/examples?sort=tokens&dir=desc&limit=18`);
+  const expected = ((await api.json()) as { rows: { position: number }[] }).rows.map((r) => String(r.position + 1));
+
+  await tokens.getByRole("button").click();
+  await expect(tokens).toHaveAttribute("aria-sort", "ascending");
+  await tokens.getByRole("button").click();
+  await expect(tokens).toHaveAttribute("aria-sort", "descending");
+  await expect(page).toHaveURL(/sort=tokens&dir=desc|dir=desc&sort=tokens/);
+  await expect(table.getByRole("columnheader", { name: "#" })).toHaveAttribute("aria-sort", "none");
+  await expect(dataRows(table).first().getByRole("cell").nth(1)).toHaveText(expected[0]!);
+  const numbers = await dataRows(table).evaluateAll((rows) => rows.map((r) => r.querySelectorAll("td")[1]?.textContent ?? ""));
+  expect(numbers).toEqual(expected);
+  expect(expected).not.toEqual([...expected].sort((a, b) => Number(a) - Number(b)));
+
+  await page.reload();
+  await expect(table.getByRole("columnheader", { name: "Tokens" })).toHaveAttribute("aria-sort", "descending");
+});
+
+test("search and the split filter narrow the rows, and Clear filters brings them back", async ({ page }) => {
+  const table = await openSample(page);
+  const api = await page.request.get(`/api/datasets/${datasetId(page)}/examples?q=password`);
+  const expected = ((await api.json()) as { total: number }).total;
+  expect(expected).toBeGreaterThan(0);
+  expect(expected).toBeLessThan(18);
+
+  await page.getByRole("searchbox", { name: "Search examples" }).fill("password");
+  await expect(page).toHaveURL(/q=password/);
+  await expect(dataRows(table)).toHaveCount(expected);
+  await expect(page.getByText(new RegExp(`^${expected}\\s+of 18 examples$`))).toBeVisible();
+
+  await page.getByRole("button", { name: "Clear filters" }).click();
+  await expect(dataRows(table)).toHaveCount(18);
+
+  await page.getByRole("combobox", { name: "Split" }).selectOption("validation");
+  await expect(page).toHaveURL(/split=validation/);
+  const rows = dataRows(table);
+  await expect(rows.first()).toBeVisible();
+  const splits = await rows.evaluateAll((rs) => rs.map((r) => r.querySelectorAll("td")[7]?.textContent?.trim() ?? ""));
+  expect(splits.length).toBeGreaterThan(0);
+  expect(splits.length).toBeLessThan(18);
+  for (const s of splits) expect(s).toBe("validation");
+
+  await page.reload();
+  await expect(page.getByRole("combobox", { name: "Split" })).toHaveValue("validation");
+  await expect(dataRows(table)).toHaveCount(splits.length);
+
+  await page.getByRole("searchbox", { name: "Search examples" }).fill("zzzz-no-such-words");
+  await expect(page.getByRole("heading", { name: "No examples match these filters" })).toBeVisible();
+  await page.getByRole("button", { name: "Clear filters" }).first().click();
+  await expect(dataRows(table)).toHaveCount(18);
+});
+
+test("ArrowDown moves the active row and Enter opens it in the URL", async ({ page }) => {
+  const table = await openSample(page);
+  const api = await page.request.get(`/api/datasets/${datasetId(page)}/examples?limit=3`);
+  const ids = ((await api.json()) as { rows: { id: string }[] }).rows.map((r) => r.id);
+
+  await dataRows(table).first().focus();
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowUp");
+  await expect(dataRows(table).nth(1)).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(new RegExp(`example=${ids[1]}`));
+  await expect(dataRows(table).nth(1)).toHaveAttribute("aria-current", "true");
+});
+
+test("selecting rows shows the bulk actions; Shift+click selects a range; the header box selects all", async ({ page }) => {
+  const table = await openSample(page);
+  await table.getByRole("checkbox", { name: "Select example 2", exact: true }).check();
+  await expect(page.getByRole("region", { name: "Bulk actions" })).toBeVisible();
+  await expect(page.getByText(/1\s+selected/)).toBeVisible();
+  await table.getByRole("checkbox", { name: "Select example 5", exact: true }).click({ modifiers: ["Shift"] });
+  await expect(page.getByText(/4\s+selected/)).toBeVisible();
+  for (const n of [2, 3, 4, 5]) await expect(table.getByRole("checkbox", { name: `Select example ${n}`, exact: true })).toBeChecked();
+  // Selecting does not open the editor.
+  expect(page.url()).not.toContain("example=");
+
+  await page.screenshot({ path: "e2e/artifacts/datasets-table-selected.png" });
+
+  const all = table.getByRole("checkbox", { name: "Select all loaded examples" });
+  await all.check();
+  await expect(page.getByText(/18\s+selected/)).toBeVisible();
+  await all.uncheck();
+  await expect(page.getByRole("region", { name: "Bulk actions" })).toHaveCount(0);
+});
