@@ -8,7 +8,7 @@ import styles from "./table.module.css";
 import type { ExampleRow } from "./types";
 import { PAGE_SIZE } from "./use-example-pages";
 
-const ROW_HEIGHT = 40;
+const ROW_HEIGHT = 38;
 
 type Props = {
   total: number;
@@ -69,10 +69,14 @@ export function ExamplesTable(p: Props) {
   // A new query (sort, filters) starts at the top.
   useEffect(() => setActive((a) => Math.min(a, Math.max(0, p.total - 1))), [p.total]);
 
+  // Keyboard moves focus to the active row once it is rendered with data: a jump (End, PageDown) may land on
+  // a page still loading, whose skeleton row cannot take focus, so the request waits for the real row.
   useEffect(() => {
     if (!focusActive.current) return;
+    const row = scrollRef.current?.querySelector<HTMLElement>(`tr[data-index="${active}"][tabindex]`);
+    if (!row) return;
     focusActive.current = false;
-    scrollRef.current?.querySelector<HTMLElement>(`tr[data-index="${active}"]`)?.focus({ preventScroll: true });
+    row.focus({ preventScroll: true });
   });
 
   const move = (to: number) => {

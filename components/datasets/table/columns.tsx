@@ -88,13 +88,18 @@ export const COLUMNS = [
     id: "tags",
     header: "Tags",
     enableSorting: false,
-    cell: (c) => (
-      <span className={styles.badges} title={c.getValue().join(", ") || undefined}>
-        {c.getValue().map((t) => (
-          <Badge key={t}>{t}</Badge>
-        ))}
-      </span>
-    ),
+    // Two tags fit the column; the rest are counted ("+2") and listed in the tooltip.
+    cell: (c) => {
+      const tags = c.getValue();
+      return (
+        <span className={styles.badges} title={tags.join(", ") || undefined}>
+          {tags.slice(0, 2).map((t) => (
+            <Badge key={t}>{t}</Badge>
+          ))}
+          {tags.length > 2 ? <span className={styles.more}>+{tags.length - 2}</span> : null}
+        </span>
+      );
+    },
     size: 160,
   }),
   col.accessor("split", {
