@@ -87,6 +87,7 @@ test("search and the split filter narrow the rows, and Clear filters brings them
 
   await page.getByRole("searchbox", { name: "Search examples" }).fill("zzzz-no-such-words");
   await expect(page.getByRole("heading", { name: "No examples match these filters" })).toBeVisible();
+  await page.screenshot({ path: "e2e/artifacts/datasets-table-no-matches.png" });
   await page.getByRole("button", { name: "Clear filters" }).first().click();
   await expect(dataRows(table)).toHaveCount(18);
 });
@@ -191,9 +192,11 @@ test.describe("a table larger than a page", () => {
     await page.screenshot({ path: "e2e/artifacts/datasets-table-scrolled.png" });
 
     // Sorting by tokens (descending) starts again at the top with the largest counts.
-    await table.getByRole("columnheader", { name: "Tokens" }).getByRole("button").click();
-    await table.getByRole("columnheader", { name: "Tokens" }).getByRole("button").click();
-    await expect(table.getByRole("columnheader", { name: "Tokens" })).toHaveAttribute("aria-sort", "descending");
+    const tokens = table.getByRole("columnheader", { name: "Tokens" });
+    await tokens.getByRole("button").click();
+    await expect(tokens).toHaveAttribute("aria-sort", "ascending");
+    await tokens.getByRole("button").click();
+    await expect(tokens).toHaveAttribute("aria-sort", "descending");
     const firstRow = table.getByRole("row").filter({ has: page.getByRole("checkbox", { name: /^Select example \d+$/ }) }).first();
     await expect(firstRow.getByRole("cell").nth(5)).toHaveText("519");
 

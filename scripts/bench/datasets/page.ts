@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import os from "node:os";
 import { pathToFileURL } from "node:url";
 import pg from "pg";
 import { createPrismaClient } from "../../../lib/db/client";
@@ -177,6 +178,8 @@ export async function benchPage(opts: {
     await db.$disconnect();
   }
   const ms = (n: number) => n.toFixed(1).padStart(7);
+  // Figures from a shared machine mean little without its load: printed so runs can be compared.
+  out(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} CPUs`);
   const width = Math.max(...figures.map((f) => f.name.length));
   out(`${"case".padEnd(width)}  ${"matches".padStart(8)}  p50 ms  p95 ms  max ms`);
   for (const f of figures) out(`${f.name.padEnd(width)}  ${`${f.exact ? "" : "≈"}${f.total.toLocaleString("en-US")}`.padStart(8)} ${ms(f.p50)} ${ms(f.p95)} ${ms(f.max)}${f.p95 > 50 ? "  ← over 50 ms" : ""}`);
