@@ -3,16 +3,14 @@
 import { useEffect, useState } from "react";
 import { MIN_SEARCH_WORD } from "@/lib/datasets/query/params";
 import { ISSUE_CODES, type IssueCode } from "@/lib/datasets/validate/codes";
-import { Button } from "../../ui/Button";
 import { formatInt } from "../../ui/format";
 import styles from "./table.module.css";
 import type { DatasetFacets } from "./types";
-import { hasFilters, type TableState } from "./url-state";
+import type { TableState } from "./url-state";
 
 type Props = {
   state: TableState;
   update: (changes: TableState) => void;
-  clear: () => void;
   facets: DatasetFacets | undefined;
 };
 
@@ -39,7 +37,7 @@ function useDebouncedParam(value: string | undefined, apply: (v: string) => void
 const wholeNumber = (v: string) => v.trim() === "" || /^\d+$/.test(v.trim());
 const ordered = (min: string, max: string) => !min.trim() || !max.trim() || !wholeNumber(min) || !wholeNumber(max) || Number(min) <= Number(max);
 
-export function ExamplesToolbar({ state, update, clear, facets }: Props) {
+export function ExamplesToolbar({ state, update, facets }: Props) {
   const [q, setQ] = useDebouncedParam(state.q, (v) => update({ q: v }), searchable);
   // A bound is applied only while the pair makes a range; otherwise the message below says what to fix.
   const [min, setMin] = useDebouncedParam(state.minTokens, (v) => update({ minTokens: v }), (v) => wholeNumber(v) && ordered(v, max));
@@ -127,11 +125,6 @@ export function ExamplesToolbar({ state, update, clear, facets }: Props) {
         <input type="checkbox" className={styles.check} checked={state.duplicates === "true"} onChange={(e) => update({ duplicates: e.target.checked ? "true" : "" })} />
         Duplicates only
       </label>
-      {hasFilters(state) ? (
-        <Button size="sm" variant="ghost" onClick={clear}>
-          Clear filters
-        </Button>
-      ) : null}
       {!searchable(q) ? <span className={styles.hint}>Type at least {MIN_SEARCH_WORD} characters to search.</span> : null}
       {rangeError ? (
         <span className={styles.fieldError} role="alert">

@@ -86,7 +86,6 @@ export function ExamplesView({ datasetId, onOpenExample, openExampleId, onOrderC
       <ExamplesToolbar
         state={state}
         update={(changes: TableState) => update(changes)}
-        clear={clearFilters}
         facets={facets.data}
       />
       {create.error ? <Notice tone="danger" title="Could not create an example">{messageOf(create.error)}</Notice> : null}
@@ -94,24 +93,31 @@ export function ExamplesView({ datasetId, onOpenExample, openExampleId, onOrderC
       {facets.error ? <Notice tone="warn" title="Filter menus unavailable">{messageOf(facets.error)}</Notice> : null}
 
       <div className={styles.summary}>
-        <span aria-live="polite">
-          {total === null ? (
-            "Loading examples…"
-          ) : (
-            <>
-              <strong title={data.totalExact ? undefined : "Estimated from the first 1,000 matches"}>
-                {data.totalExact ? "" : "≈ "}
-                {formatInt(total)}
-              </strong>
-              {datasetTotal !== undefined && (hasFilters(state) || datasetTotal !== total) ? ` of ${formatInt(datasetTotal)}` : ""} {total === 1 && !datasetTotal ? "example" : "examples"}
-              {selectedIds.length ? (
-                <>
-                  {" · "}
-                  <strong>{formatInt(selectedIds.length)}</strong> selected
-                </>
-              ) : null}
-            </>
-          )}
+        <span className={styles.summaryCount}>
+          <span aria-live="polite">
+            {total === null ? (
+              "Loading examples…"
+            ) : (
+              <>
+                <strong title={data.totalExact ? undefined : "An estimate: more than 1,000 examples match this search"}>
+                  {data.totalExact ? "" : "≈ "}
+                  {formatInt(total)}
+                </strong>
+                {datasetTotal !== undefined && (hasFilters(state) || datasetTotal !== total) ? ` of ${formatInt(datasetTotal)}` : ""} {total === 1 && !datasetTotal ? "example" : "examples"}
+                {selectedIds.length ? (
+                  <>
+                    {" · "}
+                    <strong>{formatInt(selectedIds.length)}</strong> selected
+                  </>
+                ) : null}
+              </>
+            )}
+          </span>
+          {hasFilters(state) ? (
+            <Button size="sm" variant="ghost" onClick={clearFilters}>
+              Clear filters
+            </Button>
+          ) : null}
         </span>
         <span className={styles.summaryActions}>
           {counting && analysis ? (

@@ -73,7 +73,7 @@ export const COLUMNS = [
     cell: (c) => (c.getValue() ? <span className={styles.clip}>{c.getValue()}</span> : <span className={styles.none}>No reply</span>),
     size: FLEXIBLE,
   }),
-  col.accessor("messageCount", { id: "messages", header: "Msgs", cell: (c) => <span className={styles.num}>{formatInt(c.getValue())}</span>, size: 72 }),
+  col.accessor("messageCount", { id: "messages", header: "Msgs", cell: (c) => <span className={styles.num}>{formatInt(c.getValue())}</span>, size: 66 }),
   col.accessor("tokenCount", {
     id: "tokens",
     header: "Tokens",
@@ -82,7 +82,7 @@ export const COLUMNS = [
       if (n !== null) return <span className={styles.num}>{formatInt(n)}</span>;
       return table.options.meta?.rows?.counting ? <span className={styles.counting}>counting…</span> : <span className={styles.none}>—</span>;
     },
-    size: 84,
+    size: 80,
   }),
   col.accessor("tags", {
     id: "tags",
@@ -100,7 +100,7 @@ export const COLUMNS = [
         </span>
       );
     },
-    size: 160,
+    size: 190,
   }),
   col.accessor("split", {
     id: "split",
@@ -115,7 +115,7 @@ export const COLUMNS = [
         ) : null}
       </span>
     ),
-    size: 108,
+    size: 100,
   }),
   col.accessor("errorCount", {
     id: "issues",
@@ -138,6 +138,6 @@ export const COLUMNS = [
         </span>
       );
     },
-    size: 156,
+    size: 150,
   }),
 ];
