@@ -1,7 +1,7 @@
 "use client";
 
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
-import { useCallback, useMemo } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
 // The table's sort and filters live in the URL (same names as the API's search params), so a reload, a link
 // or Back restores the view. Other params of the page (tab, example) pass through untouched.
@@ -37,11 +37,18 @@ export function useTableState(): [TableState, (changes: TableState | ((s: TableS
   const router = useRouter();
   const pathname = usePathname();
   const search = useSearchParams();
-  const state = useMemo(() => readTableState(new URLSearchParams(search.toString())), [search]);
+  const urlState = useMemo(() => readTableState(new URLSearchParams(search.toString())), [search]);
+  // The router commits a replace() a moment later; until then the view shows (and the next change builds
+  // on) what was asked for, so two quick clicks on a header sort ascending, then descending.
+  const pending = useRef<TableState | null>(null);
+  const [, rerender] = useState(0);
+  useEffect(() => {
+    pending.current = null;
+  }, [urlState]);
 
   const update = useCallback(
     (changes: TableState | ((s: TableState) => TableState)) => {
-      const current = readTableState(new URLSearchParams(window.location.search));
+      const current = pending.current ?? readTableState(new URLSearchParams(window.location.search));
       const next = typeof changes === "function" ? changes(current) : { ...current, ...changes };
       const params = new URLSearchParams(window.location.search);
       for (const p of TABLE_PARAMS) {
@@ -49,10 +56,12 @@ export function useTableState(): [TableState, (changes: TableState | ((s: TableS
         if (v) params.set(p, v);
         else params.delete(p);
       }
+      pending.current = readTableState(params);
+      rerender((n) => n + 1);
       const qs = params.toString();
       router.replace(qs ? `${pathname}?${qs}` : pathname, { scroll: false });
     },
     [router, pathname],
   );
-  return [state, update];
+  return [pending.current ?? urlState, update];
 }
