@@ -1,4 +1,4 @@
-import type { PrismaClient } from "@prisma/client";
+import { Prisma, type PrismaClient } from "@prisma/client";
 import { prisma } from "../../db/client";
 import { badRequest, notFound } from "../../http/errors";
 import { countMatches } from "./count";
@@ -50,21 +50,33 @@ export async function listExamples(opts: ListExamplesOptions): Promise<ExamplesP
   const limit = opts.limit ?? DEFAULT_LIMIT;
   if (!Number.isInteger(offset) || offset < 0) throw badRequest("offset: must be a whole number, 0 or more");
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw badRequest(`limit: must be a whole number from 1 to ${MAX_LIMIT}`);
-  const where = whereSql(opts.datasetId, opts.filters ?? {});
+  const filters = opts.filters ?? {};
+  const where = whereSql(opts.datasetId, filters);
   const order = orderBySql(opts.sort ?? "position", opts.dir ?? "asc");
+
+  // A search is counted first: when it matches few rows (an exact count), the page reads just those through
+  // the trigram index and sorts them, behind an OFFSET 0 fence. Left alone, the planner may instead walk a
+  // sort index testing every row's text (5,000 ILIKEs for "VPN" + a tag in the bench). A search that matches
+  // many rows keeps the index walk, which finds 50 matches quickly.
+  const searchTotal = filters.q ? await countMatches(db, opts.datasetId, filters) : null;
+  const candidates = searchTotal?.exact
+    ? Prisma.sql`(SELECT e.id, e.position, e.token_count, e.prompt_preview, e.reply_preview, e.message_count, e.error_count,
+                         e.warning_count, e.split, e.updated_at
+                  FROM examples e ${where} OFFSET 0) e`
+    : Prisma.sql`examples e ${where}`;
 
   const [exists, rows, counted] = await Promise.all([
     db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true } }),
     // Deferred join: the inner query finds the page's ids (an index-only walk for the plain sorts, however deep
     // the offset), then only those 50 rows are read from the table.
     db.$queryRaw<ExampleRow[]>`
-      WITH page AS (SELECT e.id FROM examples e ${where} ${order} LIMIT ${limit} OFFSET ${offset})
+      WITH page AS (SELECT e.id FROM ${candidates} ${order} LIMIT ${limit} OFFSET ${offset})
       SELECT e.id, e.position, e.kind::text AS kind, e.split::text AS split, e.split_manual AS "splitManual", e.tags,
              e.token_count AS "tokenCount", e.assistant_tokens AS "assistantTokens", e.message_count AS "messageCount",
              e.prompt_preview AS "promptPreview", e.reply_preview AS "replyPreview", e.issue_codes AS "issueCodes",
              e.error_count AS "errorCount", e.warning_count AS "warningCount"
       FROM page JOIN examples e ON e.id = page.id ${order}`,
-    countMatches(db, opts.datasetId, opts.filters ?? {}),
+    searchTotal ?? countMatches(db, opts.datasetId, filters),
   ]);
   if (!exists) throw notFound("Dataset");
   return { rows, total: counted.total, totalExact: counted.exact, offset, limit };
