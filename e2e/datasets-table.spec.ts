@@ -198,6 +198,7 @@ test.describe("a table larger than a page", () => {
     await expect(tokens).toHaveAttribute("aria-sort", "descending");
     const firstRow = table.getByRole("row").filter({ has: page.getByRole("checkbox", { name: /^Select example \d+$/ }) }).first();
     await expect(firstRow.getByRole("cell").nth(5)).toHaveText("519");
+    expect(await scroller.evaluate((el) => el.scrollTop)).toBe(0);
 
     // A tag filter over all 5,000 rows counts every match, not just the loaded ones.
     await page.getByRole("combobox", { name: "Tag" }).selectOption("seventh");

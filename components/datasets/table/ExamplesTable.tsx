@@ -11,6 +11,8 @@ import { PAGE_SIZE } from "./use-example-pages";
 const ROW_HEIGHT = 38;
 
 type Props = {
+  /** Changes with the sort and filters: a new list starts at its top. */
+  listKey: string;
   total: number;
   rowAt: (index: number) => ExampleRow | undefined;
   loaded: ExampleRow[];
@@ -66,7 +68,11 @@ export function ExamplesTable(p: Props) {
     onVisiblePages(pages);
   }, [first, last, onVisiblePages]);
 
-  // A new query (sort, filters) starts at the top.
+  // A new list (sort, filters) starts at its top; a list that shrank keeps the active row inside it.
+  useEffect(() => {
+    setActive(0);
+    if (scrollRef.current) scrollRef.current.scrollTop = 0;
+  }, [p.listKey]);
   useEffect(() => setActive((a) => Math.min(a, Math.max(0, p.total - 1))), [p.total]);
 
   // Keyboard moves focus to the active row once it is rendered with data: a jump (End, PageDown) may land on

@@ -19,7 +19,7 @@ import type { DatasetFacets } from "./types";
 import { useAnalysis } from "./use-analysis";
 import { useExamplePages } from "./use-example-pages";
 import { useSelection } from "./use-selection";
-import { apiQuery, hasFilters, useTableState, type TableState } from "./url-state";
+import { apiQuery, hasFilters, useTableState } from "./url-state";
 
 /** The Examples tab: filters, the virtualized table, selection with bulk actions, and "New example". */
 export function ExamplesView({ datasetId, onOpenExample, openExampleId, onOrderChange }: ExamplesViewProps) {
@@ -85,7 +85,7 @@ export function ExamplesView({ datasetId, onOpenExample, openExampleId, onOrderC
     <div className={styles.view}>
       <ExamplesToolbar
         state={state}
-        update={(changes: TableState) => update(changes)}
+        update={update}
         facets={facets.data}
       />
       {create.error ? <Notice tone="danger" title="Could not create an example">{messageOf(create.error)}</Notice> : null}
@@ -169,6 +169,7 @@ export function ExamplesView({ datasetId, onOpenExample, openExampleId, onOrderC
       ) : (
         <div className={styles.frame} ref={frameRef}>
           <ExamplesTable
+            listKey={queryKey}
             total={total ?? 0}
             rowAt={data.rowAt}
             loaded={data.loaded}
