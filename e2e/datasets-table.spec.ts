@@ -149,14 +149,21 @@ test.describe("a table larger than a page", () => {
       await c.query(`INSERT INTO datasets (id, name, updated_at) VALUES ($1, $2, now())`, [datasetId, `Scroll test ${datasetId}`]);
       await c.query(
         `INSERT INTO examples (id, dataset_id, position, messages, content_hash, token_count, message_count, prompt_preview,
-                               reply_preview, search_text, split, tags, updated_at)
+                               reply_preview, search_text, split, tags, updated_at, issues, issue_codes, error_count, warning_count)
          SELECT $1 || '-' || i, $1, i,
                 jsonb_build_array(jsonb_build_object('role', 'user', 'content', 'Scroll row ' || i),
                                   jsonb_build_object('role', 'assistant', 'content', 'Reply number ' || i)),
                 md5(i::text), 20 + (i * 37) % 500, 2, 'Scroll row ' || i, 'Reply number ' || i,
                 'Scroll row ' || i || E'\\n' || 'Reply number ' || i,
                 (CASE WHEN i % 10 = 0 THEN 'validation' ELSE 'train' END)::split,
-                CASE WHEN i % 7 = 0 THEN ARRAY['seventh'] ELSE ARRAY[]::text[] END, now()
+                CASE WHEN i % 7 = 0 THEN ARRAY['seventh'] ELSE ARRAY[]::text[] END, now(),
+                -- Every 50th row (from 3) is flagged a duplicate, every 97th (from 5) lacks its reply.
+                CASE WHEN i % 50 = 3 THEN '[{"code":"exact_duplicate","severity":"warning","message":"Same as an earlier example."}]'::jsonb
+                     WHEN i % 97 = 5 THEN '[{"code":"example_missing_assistant_message","severity":"error","message":"No assistant message."}]'::jsonb
+                     ELSE '[]'::jsonb END,
+                CASE WHEN i % 50 = 3 THEN ARRAY['exact_duplicate'] WHEN i % 97 = 5 THEN ARRAY['example_missing_assistant_message'] ELSE ARRAY[]::text[] END,
+                CASE WHEN i % 50 <> 3 AND i % 97 = 5 THEN 1 ELSE 0 END,
+                CASE WHEN i % 50 = 3 THEN 1 ELSE 0 END
          FROM generate_series(0, $2::int - 1) AS i`,
         [datasetId, ROWS],
       );
@@ -165,6 +172,24 @@ test.describe("a table larger than a page", () => {
 
   test.afterAll(async () => {
     await withDb((c) => c.query(`DELETE FROM datasets WHERE id = $1`, [datasetId]));
+  });
+
+  test("issue badges, the Duplicates toggle and the status menu filter over all 5,000 rows", async ({ page }) => {
+    await page.goto(`/datasets/${datasetId}`);
+    const table = page.getByRole("table", { name: "Examples" });
+    const row = (n: number) => table.getByRole("row").filter({ has: page.getByRole("checkbox", { name: `Select example ${n}`, exact: true }) });
+    await expect(row(4).getByText("1 warning")).toHaveAttribute("title", /exact_duplicate/);
+    await expect(row(6).getByText("1 error")).toHaveAttribute("title", /example_missing_assistant_message/);
+    await expect(row(1)).toContainText("✓ clean");
+    await page.screenshot({ path: "e2e/artifacts/datasets-table-issues.png" });
+
+    await page.getByLabel("Duplicates only").check();
+    await expect(page).toHaveURL(/duplicates=true/);
+    await expect(page.getByText(/^100\s+of 5,000 examples$/)).toBeVisible();
+    await page.getByLabel("Duplicates only").uncheck();
+    await page.getByRole("combobox", { name: "Status" }).selectOption("errors");
+    await expect(page.getByText(/^51\s+of 5,000 examples$/)).toBeVisible();
+    await expect(row(6)).toBeVisible();
   });
 
   test("scrolling a 5,000-row table loads the pages it reaches; End jumps to the last row", async ({ page }) => {
