@@ -2,7 +2,7 @@
 
 import { flexRender, getCoreRowModel, useReactTable, type SortingState } from "@tanstack/react-table";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { COLUMNS, FLEXIBLE } from "./columns";
 import styles from "./table.module.css";
 import type { ExampleRow } from "./types";
@@ -37,6 +37,7 @@ export function ExamplesTable(p: Props) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const [active, setActive] = useState(0);
   const focusActive = useRef(false);
+  const helpId = useId();
 
   const table = useReactTable({
     data: p.loaded,
@@ -115,7 +116,10 @@ export function ExamplesTable(p: Props) {
 
   return (
     <div ref={scrollRef} className={styles.scroller}>
-      <table className={styles.table} aria-rowcount={p.total + 1} aria-label="Examples">
+      <p id={helpId} className="visually-hidden">
+        Arrow keys move between rows, Enter opens the example, Space selects it, Shift+click selects a range.
+      </p>
+      <table className={styles.table} aria-rowcount={p.total + 1} aria-label="Examples" aria-describedby={helpId}>
         <colgroup>
           {columns.map((c) => (
             <col key={c.id} style={c.columnDef.size === FLEXIBLE ? undefined : { width: c.getSize() }} />
@@ -188,7 +192,7 @@ export function ExamplesTable(p: Props) {
                 key={data.id}
                 data-index={item.index}
                 aria-rowindex={item.index + 2}
-                aria-selected={isSelected}
+                data-selected={isSelected || undefined}
                 aria-current={isOpen ? "true" : undefined}
                 tabIndex={item.index === active ? 0 : -1}
                 className={styles.row}
