@@ -12,6 +12,8 @@ export function proxy(req: NextRequest): NextResponse {
 }
 
 export const config = {
-  // Everything except Next's build assets and image optimizer (public anyway, and hot).
-  matcher: ["/((?!_next/static|_next/image|favicon.ico).*)"],
+  // Everything except Next's build assets and image optimizer (public anyway, and hot), and the dataset
+  // upload: when a proxy runs, Next buffers the request body in memory and cuts it at 10 MB, so a file upload
+  // must bypass it. route() still runs every auth check (lib/auth/request.ts) on that route.
+  matcher: ["/((?!_next/static|_next/image|favicon.ico|api/datasets/[^/]+/imports/?$).*)"],
 };

@@ -121,9 +121,9 @@ test("selecting rows shows the bulk actions; Shift+click selects a range; the he
   const table = await openSample(page);
   await table.getByRole("checkbox", { name: "Select example 2", exact: true }).check();
   await expect(page.getByRole("region", { name: "Bulk actions" })).toBeVisible();
-  await expect(page.getByText(/1\s+selected/)).toBeVisible();
+  await expect(page.getByText(/examples · 1\s+selected/)).toBeVisible();
   await table.getByRole("checkbox", { name: "Select example 5", exact: true }).click({ modifiers: ["Shift"] });
-  await expect(page.getByText(/4\s+selected/)).toBeVisible();
+  await expect(page.getByText(/examples · 4\s+selected/)).toBeVisible();
   for (const n of [2, 3, 4, 5]) await expect(table.getByRole("checkbox", { name: `Select example ${n}`, exact: true })).toBeChecked();
   // Selecting does not open the editor.
   expect(page.url()).not.toContain("example=");
@@ -132,7 +132,7 @@ test("selecting rows shows the bulk actions; Shift+click selects a range; the he
 
   const all = table.getByRole("checkbox", { name: "Select all loaded examples" });
   await all.check();
-  await expect(page.getByText(/18\s+selected/)).toBeVisible();
+  await expect(page.getByText(/examples · 18\s+selected/)).toBeVisible();
   await all.uncheck();
   await expect(page.getByRole("region", { name: "Bulk actions" })).toHaveCount(0);
 });
@@ -186,6 +186,8 @@ test.describe("a table larger than a page", () => {
          FROM generate_series(0, $2::int - 1) AS i`,
         [datasetId, ROWS],
       );
+      // Searchable at once (the analysis would add these entries in the background).
+      await c.query(`INSERT INTO example_search (example_id, dataset_id, text) SELECT id, dataset_id, search_text FROM examples WHERE dataset_id = $1`, [datasetId]);
     });
   });
 
@@ -206,6 +208,9 @@ test.describe("a table larger than a page", () => {
     await expect(page).toHaveURL(/duplicates=true/);
     await expect(page.getByText(/^100\s+of 5,000 examples$/)).toBeVisible();
     await page.getByLabel("Duplicates only").uncheck();
+    await page.getByRole("searchbox", { name: "Search examples" }).fill("row 4321");
+    await expect(page.getByText(/^1\s+of 5,000 examples$/)).toBeVisible();
+    await page.getByRole("button", { name: "Clear filters" }).click();
     await page.getByRole("combobox", { name: "Status" }).selectOption("errors");
     await expect(page.getByText(/^51\s+of 5,000 examples$/)).toBeVisible();
     await expect(row(6)).toBeVisible();

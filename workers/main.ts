@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { requestStaleAnalyses } from "../lib/datasets/analysis/reconcile";
 import { disconnectPrisma, prisma } from "../lib/db/client";
 import { env } from "../lib/env";
 import { errorMessage } from "../lib/health/timeout";
@@ -30,6 +31,11 @@ async function main(): Promise<void> {
     await disconnectPrisma();
     process.exit(1);
   }
+
+  // Datasets changed while no worker ran (and the sample dataset, created unanalysed) get analysed now.
+  requestStaleAnalyses({ db: prisma() })
+    .then((stale) => stale.length && console.log(`[worker] requested analysis of ${stale.length} dataset(s) not analysed at their latest revision`))
+    .catch((err: Error) => console.error(`[worker] could not request stale dataset analyses: ${err.message}`));
 
   let signalled = false;
   const shutdown = (signal: NodeJS.Signals) => {

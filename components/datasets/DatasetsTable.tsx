@@ -6,7 +6,7 @@ import { useState } from "react";
 import type { DatasetSummary } from "@/lib/datasets/list";
 import { apiFetch, messageOf } from "../api-client";
 import { Badge } from "../ui/Badge";
-import { Button } from "../ui/Button";
+import { Button, ButtonLink } from "../ui/Button";
 import { ConfirmDialog } from "../ui/ConfirmDialog";
 import { DateTime } from "../ui/DateTime";
 import { EmptyState } from "../ui/EmptyState";
@@ -45,8 +45,7 @@ export function DatasetsTable() {
         <EmptyState icon="▤" title="No datasets yet">
           <p>
             A dataset is a set of chat examples in OpenAI&apos;s JSONL format: a system prompt, the user&apos;s message and
-            the answer you want the model to learn. Importing JSONL files and editing examples in the browser arrive with
-            the curation view; this version only shows and deletes datasets.
+            the answer you want the model to learn. Create one with “New dataset”, then import a JSONL or CSV file into it.
           </p>
         </EmptyState>
       ) : (
@@ -77,6 +76,11 @@ export function DatasetsTable() {
                 <td className="num">{formatInt(d.tokenCount)}</td>
                 <td><DateTime iso={d.updatedAt} /></td>
                 <td className="actions">
+                  {/* The name stays "Import file" (the row gives the dataset): a link named after the dataset would
+                      compete with the dataset's own link for its name. */}
+                  <ButtonLink size="sm" variant="ghost" href={`/datasets/${encodeURIComponent(d.id)}?tab=import`}>
+                    Import file
+                  </ButtonLink>
                   <Button
                     variant="danger-ghost"
                     size="sm"

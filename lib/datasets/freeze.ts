@@ -21,12 +21,15 @@ export function versionDir(datasetId: string, number: number): string {
   return path.join("datasets", datasetId, `v${number}`);
 }
 
-/** Billed tokens of one example; for DPO the prompt plus the preferred answer, as an estimate. */
-function exampleTokens(example: StoredExample): number {
+/**
+ * Billed tokens of one example with the dataset's count model (the one its table shows); for DPO the prompt plus
+ * the preferred answer, as an estimate. Counted here, not read from the rows, so a pending analysis never matters.
+ */
+function exampleTokens(example: StoredExample, model: string): number {
   const messages = Array.isArray(example.messages) ? example.messages : [];
   const preference = example.preference as { preferred_output?: unknown } | null;
   const extra = example.kind === "preference" && Array.isArray(preference?.preferred_output) ? preference.preferred_output : [];
-  return countChatExampleTokens({ messages: [...messages, ...extra], tools: example.tools ?? undefined }, DEFAULT_COUNT_MODEL);
+  return countChatExampleTokens({ messages: [...messages, ...extra], tools: example.tools ?? undefined }, model);
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -36,20 +39,38 @@ function isUniqueViolation(error: unknown): boolean {
 /**
  * Freezes the dataset's train and validation examples into version last + 1. Examples in the "test" split are
  * held out of training data and are not part of a version. Refuses an empty dataset and one with no train
- * examples (OpenAI requires a training file).
+ * examples (OpenAI requires a training file), and one whose train/validation rows have errors.
  */
 export async function freezeDatasetVersion(opts: { datasetId: string; note?: string; db?: PrismaClient; root?: string }): Promise<DatasetVersion> {
   const db = opts.db ?? prisma();
   const root = opts.root ?? dataDir();
-  const dataset = await db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true, name: true } });
+  const dataset = await db.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true, name: true, countModel: true } });
   if (!dataset) throw notFound("Dataset");
 
-  // One query = one consistent snapshot of the rows; edits after it belong to the next version.
-  const examples: StoredExample[] = await db.example.findMany({
-    where: { datasetId: dataset.id, split: { in: ["train", "validation"] } },
-    orderBy: [{ position: "asc" }, { id: "asc" }],
-    select: { kind: true, position: true, split: true, messages: true, tools: true, preference: true },
-  });
+  // One repeatable-read transaction = one consistent snapshot: the error check and the rows it vouches for see
+  // the same data, and edits after it belong to the next version.
+  const frozenSplits = { datasetId: dataset.id, split: { in: ["train", "validation"] as ("train" | "validation")[] } };
+  const [withErrors, examples] = await db.$transaction(
+    [
+      db.example.count({ where: { ...frozenSplits, errorCount: { gt: 0 } } }),
+      db.example.findMany({
+        where: frozenSplits,
+        orderBy: [{ position: "asc" }, { id: "asc" }],
+        select: { kind: true, position: true, split: true, messages: true, tools: true, preference: true, extra: true },
+      }),
+    ],
+    { isolationLevel: Prisma.TransactionIsolationLevel.RepeatableRead },
+  );
+  // OpenAI rejects a file with format errors, and a version is what jobs upload: refuse rather than freeze a
+  // version that can never train. Rows in the test split are not frozen, so their errors do not block.
+  if (withErrors > 0) {
+    throw new HttpError(
+      409,
+      "examples_have_errors",
+      `${withErrors === 1 ? "1 example has" : `${withErrors} examples have`} errors; fix or delete them first (filter the Examples table by errors).`,
+      { examplesWithErrors: withErrors },
+    );
+  }
   const trainCount = examples.filter((e) => e.split === "train").length;
   const validationCount = examples.length - trainCount;
   if (examples.length === 0) {
@@ -68,7 +89,7 @@ export async function freezeDatasetVersion(opts: { datasetId: string; note?: str
     await writeJsonlFile(path.join(staging, "train.jsonl"), jsonlLines(examples, "train"), { hash });
     if (validationCount > 0) await writeJsonlFile(path.join(staging, "validation.jsonl"), jsonlLines(examples, "validation"), { hash });
     const sha256 = hash.digest("hex");
-    const tokenCount = examples.reduce((sum, e) => sum + exampleTokens(e), 0);
+    const tokenCount = examples.reduce((sum, e) => sum + exampleTokens(e, dataset.countModel || DEFAULT_COUNT_MODEL), 0);
     const hasPreference = examples.some((e) => e.kind === "preference");
 
     for (let attempt = 1; ; attempt++) {

@@ -18,7 +18,8 @@ describe("applySplits", () => {
     await db.example.update({ where: { id: manual.id }, data: { split: "test" } });
 
     const result = await applySplits({ datasetId: ds.id, validationRatio: 0.25, seed: 42, keepIds: new Set([manual.id]), db });
-    expect(result).toEqual({ train: 14, validation: 5, kept: 1 });
+    expect(result).toMatchObject({ train: 14, validation: 5, kept: 1 });
+    expect(result.revision).toBe(1);
 
     const after = await db.example.findMany({ where: { datasetId: ds.id } });
     expect(after.find((r) => r.id === manual.id)?.split).toBe("test");

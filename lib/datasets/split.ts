@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 import { badRequest, notFound } from "../http/errors";
+import { markDatasetChanged } from "./rows/changed";
 
 export type SplitName = "train" | "validation";
 
@@ -82,13 +83,12 @@ export function assignSplits(
 
 export type ApplySplitsResult = { train: number; validation: number; kept: number };
 
-/**
- * Re-splits a dataset and writes Example.split in one transaction. Ids in `keepIds` are rows the user set by
- * hand: they keep their split and take no part in the draw.
- */
-export async function applySplits(
+export type SplitPlan = ApplySplitsResult & { trainIds: string[]; validationIds: string[] };
+
+/** Draws the splits without writing: rows in `keepIds` keep theirs, every other row is drawn. */
+export async function planSplits(
   opts: SplitOptions & { datasetId: string; keepIds?: ReadonlySet<string>; db?: PrismaClient },
-): Promise<ApplySplitsResult> {
+): Promise<SplitPlan> {
   validateSplitOptions(opts);
   const db = opts.db ?? prisma();
   const keep = opts.keepIds ?? new Set<string>();
@@ -97,11 +97,29 @@ export async function applySplits(
   const rows = await db.example.findMany({ where: { datasetId: opts.datasetId }, select: { id: true, tags: true } });
   const drawn = rows.filter((r) => !keep.has(r.id));
   const splits = assignSplits(drawn, opts);
-  const train = drawn.filter((r) => splits.get(r.id) === "train").map((r) => r.id);
-  const validation = drawn.filter((r) => splits.get(r.id) === "validation").map((r) => r.id);
-  await db.$transaction([
-    db.example.updateMany({ where: { datasetId: opts.datasetId, id: { in: train } }, data: { split: "train" } }),
-    db.example.updateMany({ where: { datasetId: opts.datasetId, id: { in: validation } }, data: { split: "validation" } }),
-  ]);
-  return { train: train.length, validation: validation.length, kept: rows.length - drawn.length };
+  const trainIds = drawn.filter((r) => splits.get(r.id) === "train").map((r) => r.id);
+  const validationIds = drawn.filter((r) => splits.get(r.id) === "validation").map((r) => r.id);
+  return { trainIds, validationIds, train: trainIds.length, validation: validationIds.length, kept: rows.length - drawn.length };
+}
+
+/**
+ * Re-splits a dataset: writes Example.split and bumps the dataset revision in ONE transaction (leakage
+ * analysis depends on splits, so a re-split is a change like any edit). Ids in `keepIds` are rows the user set
+ * by hand: they keep their split and take no part in the draw. `resetManual` clears every row's manual mark in
+ * the same transaction (the caller passes no keepIds then). The caller requests analysis of `revision` after.
+ */
+export async function applySplits(
+  opts: SplitOptions & { datasetId: string; keepIds?: ReadonlySet<string>; resetManual?: boolean; db?: PrismaClient },
+): Promise<ApplySplitsResult & { revision: number }> {
+  const db = opts.db ?? prisma();
+  const plan = await planSplits({ ...opts, db });
+  const revision = await db.$transaction(async (tx) => {
+    if (opts.resetManual) {
+      await tx.example.updateMany({ where: { datasetId: opts.datasetId, splitManual: true }, data: { splitManual: false } });
+    }
+    await tx.example.updateMany({ where: { datasetId: opts.datasetId, id: { in: plan.trainIds } }, data: { split: "train" } });
+    await tx.example.updateMany({ where: { datasetId: opts.datasetId, id: { in: plan.validationIds } }, data: { split: "validation" } });
+    return markDatasetChanged(tx, opts.datasetId);
+  });
+  return { train: plan.train, validation: plan.validation, kept: plan.kept, revision };
 }

@@ -1,11 +1,10 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { Suspense } from "react";
+import { DatasetTotals } from "@/components/datasets/workspace/DatasetTotals";
 import { DatasetWorkspace } from "@/components/datasets/workspace/DatasetWorkspace";
 import { Badge } from "@/components/ui/Badge";
-import { DateTime } from "@/components/ui/DateTime";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { formatInt } from "@/components/ui/format";
 import { getDataset } from "@/lib/datasets/get";
 
 type Props = { params: Promise<{ id: string }> };
@@ -31,26 +30,7 @@ export default async function DatasetPage({ params }: Props) {
         }
         description={dataset.description || undefined}
       />
-      <dl className="stats">
-        <div className="stat">
-          <dt>Examples</dt>
-          <dd>{formatInt(dataset.exampleCount)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Validation</dt>
-          <dd>{formatInt(dataset.validationCount)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Tokens ({dataset.countModel})</dt>
-          <dd>{formatInt(dataset.tokenCount)}</dd>
-        </div>
-        <div className="stat">
-          <dt>Updated</dt>
-          <dd style={{ fontSize: "1rem", fontWeight: 500 }}>
-            <DateTime iso={dataset.updatedAt} />
-          </dd>
-        </div>
-      </dl>
+      <DatasetTotals initial={dataset} />
       {/* useSearchParams in the workspace needs a Suspense boundary for the static shell. */}
       <Suspense>
         <DatasetWorkspace

@@ -1,6 +1,7 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { newExampleRow } from "../rows/build";
 import { withDatasetIssues } from "../rows/issues";
+import { fillSearchIndex } from "../rows/search-index";
 
 // Known rows for the query tests: every filter and sort has rows that must and must not match, and the test
 // computes what to expect from the same descriptions (in JS), so a wrong WHERE or ORDER BY cannot agree.
@@ -63,6 +64,8 @@ export async function createQueryFixture(db: PrismaClient, name: string): Promis
   await db.example.createMany({ data: built });
   // @updatedAt stamps "now" on insert; the test wants known, distinct times.
   for (const r of built) await db.example.updateMany({ where: { datasetId: ds.id, position: r.position }, data: { updatedAt: r.updatedAt } });
+  // Search reads example_search, which the analysis fills for new rows; here the fill runs at once.
+  await fillSearchIndex(db, ds.id);
   const ids = await db.example.findMany({ where: { datasetId: ds.id }, select: { id: true, position: true } });
   const idAt = new Map(ids.map((r) => [r.position, r.id]));
   return { datasetId: ds.id, rows: built.map((r) => ({ ...r, id: idAt.get(r.position)! }) as FixtureRow) };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../db/client";
 import { HttpError } from "../../http/errors";
 import { newExampleRow } from "../rows/build";
+import { fillSearchIndex } from "../rows/search-index";
 import { getFacets } from "./facets";
 import { createQueryFixture, type FixtureRow } from "./fixture";
 import { listExamples } from "./list";
@@ -159,6 +160,19 @@ describe("listExamples filters", () => {
   });
 });
 
+describe("search and the search index", () => {
+  it("finds a row only once the analysis has given it a search entry", async () => {
+    const ds = await db.dataset.create({ data: { name: `query-unindexed-${Date.now()}-${Math.random()}` } });
+    datasetIds.push(ds.id);
+    await db.example.createMany({
+      data: [newExampleRow({ kind: "chat", example: { messages: [{ role: "user", content: "zebra crossing" }, { role: "assistant", content: "ok" }] } }, { datasetId: ds.id, position: 0 })],
+    });
+    expect((await listExamples({ datasetId: ds.id, db, filters: { q: "zebra" } })).total).toBe(0);
+    await fillSearchIndex(db, ds.id);
+    expect((await listExamples({ datasetId: ds.id, db, filters: { q: "zebra" } })).total).toBe(1);
+  });
+});
+
 describe("listExamples errors", () => {
   it("an unknown dataset is a 404", async () => {
     await expect(listExamples({ datasetId: "no-such-dataset", db })).rejects.toMatchObject({ status: 404, code: "not_found" });
@@ -204,6 +218,7 @@ describe("search totals past the exact-count cap", () => {
         ),
       ),
     });
+    await fillSearchIndex(db, ds.id);
     const search = (q: string) => listExamples({ datasetId: ds.id, db, filters: { q } });
     // 667 and 1,000 matches: exact.
     expect(await search("third")).toMatchObject({ total: 667, totalExact: true });

@@ -19,8 +19,7 @@ describe("whereSql", () => {
 
   it("turns a 1–2 character word into strpos (never a trigram ILIKE) and lower-cases it", () => {
     const sql = whereSql("ds1", { q: "Refund OK" });
-    expect(sql.text).toContain("e.search_text ILIKE $2");
-    expect(sql.text).toContain("strpos(lower(e.search_text), $3) > 0");
+    expect(sql.text).toContain("EXISTS (SELECT 1 FROM example_search s WHERE s.example_id = e.id AND s.text ILIKE $2 AND strpos(lower(s.text), $3) > 0)");
     expect(sql.values).toEqual(["ds1", "%Refund%", "ok"]);
   });
 

@@ -11,20 +11,30 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-function searchConditions(q: string): Prisma.Sql[] {
-  return searchWords(q).map((word) =>
+/**
+ * Search runs on example_search (the examples' text under a trigram index, kept off the examples table so
+ * imports and edits stay fast; see lib/datasets/rows/search-index.ts): every word must appear, any case. Rows
+ * the analysis has not indexed yet are not found until it has. One EXISTS for all words lets the planner
+ * either start from the trigram index (few matches) or probe a row's entry by id while walking a sort index
+ * (many matches, first page found quickly).
+ */
+function searchCondition(q: string): Prisma.Sql[] {
+  const words = searchWords(q);
+  if (!words.length) return [];
+  const tests = words.map((word) =>
     word.length >= MIN_SEARCH_WORD
-      ? // ILIKE '%word%' is what the pg_trgm GIN index on search_text accelerates.
-        Prisma.sql`e.search_text ILIKE ${`%${escapeLike(word)}%`}`
+      ? // ILIKE '%word%' is what the pg_trgm GIN index on example_search.text accelerates.
+        Prisma.sql`s.text ILIKE ${`%${escapeLike(word)}%`}`
       : // A 1–2 character word has no trigram: written as strpos so the planner cannot pick the trigram index
         // for it (a GIN scan without trigrams reads the whole index); it only narrows rows a longer word found.
-        Prisma.sql`strpos(lower(e.search_text), ${word.toLowerCase()}) > 0`,
+        Prisma.sql`strpos(lower(s.text), ${word.toLowerCase()}) > 0`,
   );
+  return [Prisma.sql`EXISTS (SELECT 1 FROM example_search s WHERE s.example_id = e.id AND ${Prisma.join(tests, " AND ")})`];
 }
 
 /** WHERE conditions for a dataset's rows under the filters (joined with AND). */
 export function whereConditions(datasetId: string, f: ExampleFilters): Prisma.Sql[] {
-  return [...indexedConditions(datasetId, f), ...(f.q ? searchConditions(f.q) : [])];
+  return [...indexedConditions(datasetId, f), ...(f.q ? searchCondition(f.q) : [])];
 }
 
 /** The conditions every filter but the search adds: all answered from indexes, so counting them is cheap. */

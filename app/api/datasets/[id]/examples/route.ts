@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { createExample, createTemplateShape } from "@/lib/datasets/edit";
 import { examplesQueryParamsSchema } from "@/lib/datasets/query/params";
 import { listExamples } from "@/lib/datasets/query/list";
 import { route } from "@/lib/http/route";
@@ -9,3 +10,8 @@ const params = z.object({ id: z.string().min(1) });
 export const GET = route({ params, query: examplesQueryParamsSchema }, async ({ params, query }) =>
   listExamples({ datasetId: params.id, ...query }),
 );
+
+// POST /api/datasets/[id]/examples – append an example (blank user + assistant unless `messages` is given)
+export const POST = route({ params, body: createTemplateShape }, async ({ params, body }) => ({
+  example: await createExample({ datasetId: params.id, template: body }),
+}));
