@@ -165,7 +165,8 @@ test.describe("a table larger than a page", () => {
   test.beforeAll(async () => {
     datasetId = `scroll-${Date.now()}`;
     await withDb(async (c) => {
-      await c.query(`INSERT INTO datasets (id, name, updated_at) VALUES ($1, $2, now())`, [datasetId, `Scroll test ${datasetId}`]);
+      // analyzed_revision = revision: analysed, so the table does not wait for counts.
+      await c.query(`INSERT INTO datasets (id, name, updated_at, analyzed_revision) VALUES ($1, $2, now(), 0)`, [datasetId, `Scroll test ${datasetId}`]);
       await c.query(
         `INSERT INTO examples (id, dataset_id, position, messages, content_hash, token_count, message_count, prompt_preview,
                                reply_preview, search_text, split, tags, updated_at, issues, issue_codes, error_count, warning_count)
@@ -253,4 +254,34 @@ test.describe("a table larger than a page", () => {
     await page.getByRole("combobox", { name: "Tag" }).selectOption("seventh");
     await expect(page.getByText(/^715\s+of 5,000 examples$/)).toBeVisible();
   });
+});
+
+test("uncounted tokens read \"counting…\" while the analysis is pending, and fill in without a reload", async ({ page }) => {
+  const id = `counting-${Date.now()}`;
+  // No analysis job runs for a dataset written straight to the database, so it stays pending until the test
+  // writes the counts itself, as the analysis would.
+  await withDb(async (c) => {
+    await c.query(`INSERT INTO datasets (id, name, updated_at, revision) VALUES ($1, $2, now(), 1)`, [id, `Counting test ${id}`]);
+    await c.query(
+      `INSERT INTO examples (id, dataset_id, position, messages, content_hash, message_count, prompt_preview, reply_preview, search_text, updated_at)
+       SELECT $1 || '-' || i, $1, i, '[]'::jsonb, md5(i::text), 2, 'Question ' || i, 'Answer ' || i, 'Question ' || i, now()
+       FROM generate_series(0, 2) AS i`,
+      [id],
+    );
+  });
+  try {
+    await page.goto(`/datasets/${id}`);
+    const table = page.getByRole("table", { name: "Examples" });
+    await expect(table.getByText("counting…")).toHaveCount(3);
+    await expect(page.getByText(/^Counting tokens…/)).toBeVisible();
+    await withDb(async (c) => {
+      await c.query(`UPDATE examples SET token_count = 100 + position WHERE dataset_id = $1`, [id]);
+      await c.query(`UPDATE datasets SET analyzed_revision = 1 WHERE id = $1`, [id]);
+    });
+    await expect(table.getByRole("cell", { name: "102", exact: true })).toBeVisible();
+    await expect(table.getByText("counting…")).toHaveCount(0);
+    await expect(page.getByText(/^Counting tokens…/)).toHaveCount(0);
+  } finally {
+    await withDb((c) => c.query(`DELETE FROM datasets WHERE id = $1`, [id]));
+  }
 });
