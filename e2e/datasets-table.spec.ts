@@ -115,6 +115,7 @@ test("ArrowDown moves the active row and Enter opens it in the URL", async ({ pa
   await page.keyboard.press("Enter");
   await expect(page).toHaveURL(new RegExp(`example=${ids[1]}`));
   await expect(dataRows(table).nth(1)).toHaveAttribute("aria-current", "true");
+  await page.screenshot({ path: "e2e/artifacts/datasets-table-editor.png" });
 });
 
 test("selecting rows shows the bulk actions; Shift+click selects a range; the header box selects all", async ({ page }) => {
