@@ -13,15 +13,21 @@ test("the sample dataset is listed with its Sample badge and counts", async ({ p
   expect(Number(await cells.nth(3).textContent())).toBeGreaterThan(0);
 });
 
-test("the sample dataset opens read-only with system, user and assistant turns", async ({ page }) => {
+test("the sample dataset opens on its curation table with every example", async ({ page }) => {
   await page.goto("/datasets");
   await page.getByRole("link", { name: SAMPLE_DATASET_NAME }).click();
   await expect(page.getByRole("heading", { level: 1, name: new RegExp(SAMPLE_DATASET_NAME) })).toBeVisible();
-  const first = page.getByRole("listitem", { name: "Example 1", exact: true });
-  await expect(first).toContainText("system");
-  await expect(first).toContainText("user");
-  await expect(first).toContainText("assistant");
-  await expect(first).toContainText(/\d+ tokens/);
+  const table = page.getByRole("table", { name: "Examples" });
+  const first = table.getByRole("row").filter({ has: page.getByRole("checkbox", { name: "Select example 1", exact: true }) });
+  // First user message and the assistant's reply, previewed from the stored messages.
+  await expect(first).toContainText("I forgot my password");
+  await expect(first).toContainText("No problem");
+  // 18 on a fresh start; specs that add examples to the sample may have run first.
+  const id = new URL(page.url()).pathname.split("/").pop();
+  const { total } = (await (await page.request.get(`/api/datasets/${id}/examples?limit=1`)).json()) as { total: number };
+  expect(total).toBeGreaterThanOrEqual(18);
+  // Virtualized: the size counts every row, the DOM holds those near the viewport.
+  await expect(table).toHaveAttribute("aria-rowcount", String(total + 1));
 });
 
 test("deleting asks for confirmation, and Escape cancels", async ({ page }) => {

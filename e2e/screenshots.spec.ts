@@ -18,7 +18,7 @@ for (const p of PAGES) {
 test("screenshot: dataset detail and status details", async ({ page }) => {
   await page.goto("/datasets");
   await page.getByRole("link", { name: SAMPLE_DATASET_NAME }).click();
-  await expect(page.getByRole("listitem", { name: "Example 1", exact: true })).toBeVisible();
+  await expect(page.getByRole("table", { name: "Examples" }).getByRole("checkbox", { name: "Select example 1", exact: true })).toBeVisible();
   await page.screenshot({ path: `${DIR}/dataset-detail.png` });
 
   await page.getByTestId("status-indicator").click();

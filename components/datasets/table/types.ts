@@ -1,0 +1,16 @@
+// Response shapes the table reads. Type-only imports from lib (erased at build, so no server code reaches
+// the browser bundle).
+export type { ExampleRow, ExamplesPage } from "@/lib/datasets/query/list";
+export type { DatasetFacets } from "@/lib/datasets/query/facets";
+
+/** GET /api/datasets/[id]/analysis (the analysis part's route; absent → treated as not pending). */
+export type AnalysisStatus = {
+  revision: number;
+  analyzedRevision: number | null;
+  pending: boolean;
+  counted: number;
+  total: number;
+  error: string | null;
+  countModel: string;
+  tokenLimit: number;
+};
