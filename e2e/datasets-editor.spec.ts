@@ -1,18 +1,25 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { countChatExampleTokens } from "../lib/tokens/count";
-import { SAMPLE_DATASET_NAME } from "./pages";
 
 // The message editor against the real app: a blank example shows its errors, is fixed in the drawer, saved
 // (the server re-validates it) and comes back clean; messages are reordered and removed, weight and tool calls
 // edited. Bulk actions and their undo go through the API here; the table that renders the bar is another part.
 
-async function sampleDatasetId(request: APIRequestContext): Promise<string> {
+const EDITOR_DATASET = "E2E — editor";
+
+/**
+ * The dataset these tests add examples to: their own, so the sample dataset that other specs count and freeze
+ * stays as seeded. Made on first use (POST /api/datasets), found by name afterwards.
+ */
+async function editorDatasetId(request: APIRequestContext): Promise<string> {
   const res = await request.get("/api/datasets");
   expect(res.ok()).toBe(true);
   const { datasets } = (await res.json()) as { datasets: { id: string; name: string }[] };
-  const sample = datasets.find((d) => d.name === SAMPLE_DATASET_NAME);
-  expect(sample, "the e2e database has the sample dataset").toBeTruthy();
-  return sample!.id;
+  const existing = datasets.find((d) => d.name === EDITOR_DATASET);
+  if (existing) return existing.id;
+  const created = await request.post("/api/datasets", { data: { name: EDITOR_DATASET, description: "Examples written by the editor e2e tests" } });
+  expect(created.status(), await created.text()).toBeLessThan(300);
+  return ((await created.json()) as { dataset: { id: string } }).dataset.id;
 }
 
 async function newExample(request: APIRequestContext, datasetId: string): Promise<{ id: string; position: number }> {
@@ -35,7 +42,7 @@ async function openEditor(page: Page, datasetId: string, example: { id: string; 
 }
 
 test("fix a blank example in the editor: errors shown, live token count, save re-validates and the errors disappear", async ({ page, request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const example = await newExample(request, datasetId);
   const editor = await openEditor(page, datasetId, example);
 
@@ -65,7 +72,7 @@ test("fix a blank example in the editor: errors shown, live token count, save re
 });
 
 test("reorder and remove messages, toggle weight, tool calls with an inline JSON error, keyboard save and discard", async ({ page, request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const example = await newExample(request, datasetId);
   const editor = await openEditor(page, datasetId, example);
   await editor.getByRole("textbox", { name: "Content of message 1" }).fill("What's the weather in Paris?");
@@ -130,7 +137,7 @@ test("reorder and remove messages, toggle weight, tool calls with an inline JSON
 });
 
 test("a multi-turn example with a system prompt, tags and a manual split (screenshot)", async ({ page, request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const res = await request.post(`/api/datasets/${datasetId}/examples`, {
     data: {
       messages: [
@@ -171,7 +178,7 @@ test("a multi-turn example with a system prompt, tags and a manual split (screen
 });
 
 test("a save that fails keeps the edits and says why (stale copy → 409)", async ({ page, request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const example = await newExample(request, datasetId);
   const editor = await openEditor(page, datasetId, example);
   await editor.getByRole("textbox", { name: "Content of message 1" }).fill("my edit in the browser");
@@ -184,7 +191,7 @@ test("a save that fails keeps the edits and says why (stale copy → 409)", asyn
 });
 
 test("delete from the editor, then Undo in the toast brings the example back", async ({ page, request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const example = await newExample(request, datasetId);
   const editor = await openEditor(page, datasetId, example);
   await editor.getByRole("button", { name: "Delete" }).click();
@@ -199,7 +206,7 @@ test("delete from the editor, then Undo in the toast brings the example back", a
 });
 
 test("bulk tag, set split and delete through the API, each undone exactly", async ({ request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const a = await newExample(request, datasetId);
   const b = await newExample(request, datasetId);
   const ids = [a.id, b.id];
@@ -230,7 +237,7 @@ test("bulk tag, set split and delete through the API, each undone exactly", asyn
 });
 
 test("a DPO example edits its prompt and both outputs; saving re-validates them", async ({ page, request }) => {
-  const datasetId = await sampleDatasetId(request);
+  const datasetId = await editorDatasetId(request);
   const res = await request.post(`/api/datasets/${datasetId}/examples`, {
     data: {
       messages: [{ role: "user", content: "How do I export my invoices?" }],

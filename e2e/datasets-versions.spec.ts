@@ -2,8 +2,6 @@ import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { expect, test, type Locator, type Page } from "@playwright/test";
-import pg from "pg";
-import { testSettings } from "../scripts/lib/test-env";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // Splits and versions on the sample dataset, as a user does it: re-split with a seed (the preview is what gets
@@ -119,28 +117,19 @@ test("re-split with a seed, freeze a version, download its train export and comp
   await page.screenshot({ path: "e2e/artifacts/datasets-versions-diff.png" });
 });
 
-test("freezing is refused, with the count and what to do, while examples have errors", async ({ page }) => {
-  // Error findings come from validation/analysis; two rows get one here directly in the e2e database, and lose
-  // it again afterwards so the sample stays as other specs expect it.
-  const db = new pg.Client({ connectionString: testSettings().e2eDatabaseUrl });
-  await db.connect();
-  const marked = await db.query<{ id: string }>(
-    `UPDATE examples SET error_count = 1 WHERE id IN (
-       SELECT e.id FROM examples e JOIN datasets d ON d.id = e.dataset_id
-       WHERE d.name = $1 AND e.split = 'train' AND e.error_count = 0 ORDER BY e.position LIMIT 2)
-     RETURNING id`,
-    [SAMPLE_DATASET_NAME],
-  );
-  try {
-    expect(marked.rowCount).toBe(2);
-    await openVersionsTab(page);
-    const before = await page.getByRole("row").count();
-    await page.getByRole("button", { name: "Freeze version" }).click();
-    const notice = page.getByRole("alert").filter({ hasText: "Not frozen" });
-    await expect(notice).toContainText("2 examples have errors; fix or delete them first");
-    expect(await page.getByRole("row").count()).toBe(before);
-  } finally {
-    await db.query("UPDATE examples SET error_count = 0 WHERE id = ANY($1)", [marked.rows.map((r) => r.id)]);
-    await db.end();
-  }
+test("freezing is refused, with the count and what to do, while examples have errors", async ({ page, request }) => {
+  // A dataset of its own with two blank examples: the editor's "new example" is a user + assistant pair with
+  // empty content, which the validator reports as missing_content errors.
+  const created = await request.post("/api/datasets", { data: { name: `E2E — freeze refused ${Date.now()}` } });
+  expect(created.status(), await created.text()).toBeLessThan(300);
+  const { dataset } = (await created.json()) as { dataset: { id: string } };
+  for (let i = 0; i < 2; i++) expect((await request.post(`/api/datasets/${dataset.id}/examples`, { data: {} })).ok()).toBe(true);
+
+  await page.goto(`/datasets/${dataset.id}?tab=versions`);
+  await expect(page.getByRole("heading", { name: "Split", exact: true })).toBeVisible();
+  await page.getByRole("button", { name: "Freeze version" }).click();
+  const notice = page.getByRole("alert").filter({ hasText: "Not frozen" });
+  await expect(notice).toContainText("2 examples have errors; fix or delete them first");
+  const versions = (await (await request.get(`/api/datasets/${dataset.id}/versions`)).json()) as { versions: unknown[] };
+  expect(versions.versions).toEqual([]);
 });
