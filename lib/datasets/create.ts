@@ -12,7 +12,12 @@ export async function createDataset(opts: { name: string; description?: string; 
   const name = opts.name.trim();
   if (!name) throw new HttpError(400, "bad_request", "name: give the dataset a name");
   try {
-    const d = await db.dataset.create({ data: { name, description: opts.description?.trim() ?? "" }, select: { id: true, name: true, description: true } });
+    // An empty dataset has nothing to analyse: it starts analysed at revision 0, so the table and totals do
+    // not wait for ("counting…") an analysis that no change has asked for.
+    const d = await db.dataset.create({
+      data: { name, description: opts.description?.trim() ?? "", analyzedRevision: 0, analyzedAt: new Date() },
+      select: { id: true, name: true, description: true },
+    });
     return d;
   } catch (err) {
     if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === "P2002") {

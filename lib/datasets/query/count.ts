@@ -10,7 +10,9 @@ import { andSql, indexedConditions, whereConditions } from "./sql";
 
 export const SEARCH_COUNT_CAP = 1000;
 
-export type MatchTotal = { total: number; exact: boolean };
+/** `ids`: for a search with an exact count, the matching rows (at most SEARCH_COUNT_CAP), so the page reads them
+ * by id instead of running the search a second time. */
+export type MatchTotal = { total: number; exact: boolean; ids?: string[] };
 
 export async function countMatches(db: PrismaClient, datasetId: string, f: ExampleFilters): Promise<MatchTotal> {
   const all = andSql(whereConditions(datasetId, f));
@@ -18,10 +20,10 @@ export async function countMatches(db: PrismaClient, datasetId: string, f: Examp
     const [r] = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS n FROM examples e WHERE ${all}`;
     return { total: r?.n ?? 0, exact: true };
   }
-  const [capped] = await db.$queryRaw<{ n: number; last: number | null }[]>`
-    SELECT count(*)::int AS n, max(s.position) AS last
-    FROM (SELECT e.position FROM examples e WHERE ${all} ORDER BY e.position LIMIT ${SEARCH_COUNT_CAP + 1}) s`;
-  if (!capped || capped.n <= SEARCH_COUNT_CAP || capped.last === null) return { total: capped?.n ?? 0, exact: true };
+  const [capped] = await db.$queryRaw<{ n: number; last: number | null; ids: string[] | null }[]>`
+    SELECT count(*)::int AS n, max(s.position) AS last, array_agg(s.id) AS ids
+    FROM (SELECT e.id, e.position FROM examples e WHERE ${all} ORDER BY e.position LIMIT ${SEARCH_COUNT_CAP + 1}) s`;
+  if (!capped || capped.n <= SEARCH_COUNT_CAP || capped.last === null) return { total: capped?.n ?? 0, exact: true, ids: capped?.ids ?? [] };
   const [base] = await db.$queryRaw<{ all: number; passed: number }[]>(Prisma.sql`
     SELECT count(*)::int AS all, count(*) FILTER (WHERE e.position <= ${capped.last})::int AS passed
     FROM examples e WHERE ${andSql(indexedConditions(datasetId, f))}`);

@@ -54,15 +54,16 @@ export async function listExamples(opts: ListExamplesOptions): Promise<ExamplesP
   const where = whereSql(opts.datasetId, filters);
   const order = orderBySql(opts.sort ?? "position", opts.dir ?? "asc");
 
-  // A search is counted first: when it matches few rows (an exact count), the page reads just those through
-  // the trigram index and sorts them, behind an OFFSET 0 fence. Left alone, the planner may instead walk a
-  // sort index testing every row's text (5,000 ILIKEs for "VPN" + a tag in the bench). A search that matches
-  // many rows keeps the index walk, which finds 50 matches quickly.
+  // A search is counted first: when it matches few rows (an exact count), the count hands over their ids and
+  // the page reads just those by primary key and sorts them, behind an OFFSET 0 fence, so the text is searched
+  // once. Left alone, the planner may instead walk a sort index testing every row's text (5,000 ILIKEs for
+  // "VPN" + a tag in the bench). A search that matches many rows keeps the index walk, which finds 50 matches
+  // quickly.
   const searchTotal = filters.q ? await countMatches(db, opts.datasetId, filters) : null;
-  const candidates = searchTotal?.exact
+  const candidates = searchTotal?.ids
     ? Prisma.sql`(SELECT e.id, e.position, e.token_count, e.prompt_preview, e.reply_preview, e.message_count, e.error_count,
                          e.warning_count, e.split, e.updated_at
-                  FROM examples e ${where} OFFSET 0) e`
+                  FROM examples e WHERE e.dataset_id = ${opts.datasetId} AND e.id = ANY(${searchTotal.ids}::text[]) OFFSET 0) e`
     : Prisma.sql`examples e ${where}`;
 
   const [exists, rows, counted] = await Promise.all([
