@@ -8,6 +8,7 @@ import { createQueryFixture, type FixtureRow } from "./fixture";
 import { listExamples } from "./list";
 import type { ExampleFilters, SortDir, SortKey } from "./params";
 import { SEARCH_COUNT_CAP } from "./count";
+import { clearMatchLists, DEEP_SEARCH_OFFSET } from "./match-cache";
 
 const db = createPrismaClient();
 const datasetIds: string[] = [];
@@ -230,5 +231,41 @@ describe("search totals past the exact-count cap", () => {
     expect(await search("common")).toMatchObject({ total: 2000, totalExact: false });
     // Rows themselves are exact whatever the total: the first page is the first 50 matches in order.
     expect(positions(most.rows)).toEqual(Array.from({ length: 75 }, (_, i) => i).filter((i) => i % 3 !== 0).slice(0, 50));
+  });
+});
+
+describe("deep pages of a search matching many rows", () => {
+  it(`past offset ${DEEP_SEARCH_OFFSET} pages come from one ordered match list, exact, and follow edits`, async () => {
+    clearMatchLists();
+    const ds = await db.dataset.create({ data: { name: `query-deep-${Date.now()}-${Math.random()}` } });
+    datasetIds.push(ds.id);
+    const n = 1600;
+    await db.example.createMany({
+      data: Array.from({ length: n }, (_, i) =>
+        newExampleRow(
+          { kind: "chat", example: { messages: [{ role: "user", content: `broad question ${i}${i % 4 === 0 ? " rare" : ""}` }, { role: "assistant", content: "ok" }] } },
+          { datasetId: ds.id, position: i },
+        ),
+      ),
+    });
+    await fillSearchIndex(db, ds.id);
+    const page = (offset: number, dir: SortDir = "asc") => listExamples({ datasetId: ds.id, db, filters: { q: "broad" }, offset, limit: 50, dir });
+
+    // The first page estimates the total (a broad search); a deep page lists every match and knows it exactly.
+    expect((await page(0)).totalExact).toBe(false);
+    const deep = await page(1200);
+    expect(deep).toMatchObject({ total: n, totalExact: true });
+    expect(positions(deep.rows)).toEqual(Array.from({ length: 50 }, (_, i) => 1200 + i));
+    // The next page is a slice of the same list; the last page is short; descending order is its own list.
+    expect(positions((await page(1250)).rows)).toEqual(Array.from({ length: 50 }, (_, i) => 1250 + i));
+    expect(positions((await page(1580)).rows)).toEqual(Array.from({ length: 20 }, (_, i) => 1580 + i));
+    expect(positions((await page(1200, "desc")).rows)).toEqual(Array.from({ length: 50 }, (_, i) => n - 1 - 1200 - i));
+
+    // An edit moves the dataset's revision: the next deep page sees it (no stale list).
+    await db.example.deleteMany({ where: { datasetId: ds.id, position: { lt: 100 } } });
+    await db.dataset.update({ where: { id: ds.id }, data: { revision: { increment: 1 } } });
+    const after = await page(1200);
+    expect(after.total).toBe(n - 100);
+    expect(positions(after.rows)).toEqual(Array.from({ length: 50 }, (_, i) => 1300 + i));
   });
 });

@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 import { prisma } from "../../db/client";
 import { badRequest, notFound } from "../../http/errors";
 import { countMatches } from "./count";
+import { cachedMatchIds, DEEP_SEARCH_OFFSET } from "./match-cache";
 import { DEFAULT_LIMIT, MAX_LIMIT, type ExampleFilters, type SortDir, type SortKey } from "./params";
 import { orderBySql, whereSql } from "./sql";
 
@@ -60,6 +61,7 @@ export async function listExamples(opts: ListExamplesOptions): Promise<ExamplesP
   // "VPN" + a tag in the bench). A search that matches many rows keeps the index walk, which finds 50 matches
   // quickly.
   const searchTotal = filters.q ? await countMatches(db, opts.datasetId, filters) : null;
+  if (searchTotal && !searchTotal.exact && offset >= DEEP_SEARCH_OFFSET) return deepSearchPage(db, opts.datasetId, filters, where, order, offset, limit);
   const candidates = searchTotal?.ids
     ? Prisma.sql`(SELECT e.id, e.position, e.token_count, e.prompt_preview, e.reply_preview, e.message_count, e.error_count,
                          e.warning_count, e.split, e.updated_at
@@ -81,4 +83,24 @@ export async function listExamples(opts: ListExamplesOptions): Promise<ExamplesP
   ]);
   if (!exists) throw notFound("Dataset");
   return { rows, total: counted.total, totalExact: counted.exact, offset, limit };
+}
+
+const PAGE_COLUMNS = Prisma.sql`e.id, e.position, e.kind::text AS kind, e.split::text AS split, e.split_manual AS "splitManual", e.tags,
+  e.token_count AS "tokenCount", e.assistant_tokens AS "assistantTokens", e.message_count AS "messageCount",
+  e.prompt_preview AS "promptPreview", e.reply_preview AS "replyPreview", e.issue_codes AS "issueCodes",
+  e.error_count AS "errorCount", e.warning_count AS "warningCount"`;
+
+/** A page deep into a search matching many rows: a slice of the ordered match list (see match-cache.ts). */
+async function deepSearchPage(db: PrismaClient, datasetId: string, filters: ExampleFilters, where: Prisma.Sql, order: Prisma.Sql, offset: number, limit: number): Promise<ExamplesPage> {
+  const dataset = await db.dataset.findUnique({ where: { id: datasetId }, select: { revision: true, analyzedRevision: true } });
+  if (!dataset) throw notFound("Dataset");
+  // order.sql is the ORDER BY text (column names only; no user input), so the key covers sort and direction.
+  const key = JSON.stringify([datasetId, dataset.revision, dataset.analyzedRevision, filters, order.sql]);
+  const { ids } = await cachedMatchIds(key, async () => (await db.$queryRaw<{ id: string }[]>`SELECT e.id FROM examples e ${where} ${order}`).map((r) => r.id));
+  const pageIds = ids.slice(offset, offset + limit);
+  const rows = pageIds.length
+    ? await db.$queryRaw<ExampleRow[]>`SELECT ${PAGE_COLUMNS} FROM examples e WHERE e.id = ANY(${pageIds}::text[]) ${order}`
+    : [];
+  // Listing every match also gives the exact total.
+  return { rows, total: ids.length, totalExact: true, offset, limit };
 }
