@@ -91,6 +91,12 @@ export function ExamplesView({ datasetId, onOpenExample, openExampleId, onOrderC
       {create.error ? <Notice tone="danger" title="Could not create an example">{messageOf(create.error)}</Notice> : null}
       {data.error ? <Notice tone="danger" title="Could not load examples">{messageOf(data.error)}</Notice> : null}
       {facets.error ? <Notice tone="warn" title="Filter menus unavailable">{messageOf(facets.error)}</Notice> : null}
+      {state.q && counting ? (
+        // New rows join the search index in the background analysis (lib/datasets/rows/search-index.ts).
+        <Notice tone="info" title="Search is catching up">
+          Examples added or imported moments ago are still being indexed and may be missing from these results.
+        </Notice>
+      ) : null}
 
       <div className={styles.summary}>
         <span className={styles.summaryCount}>
