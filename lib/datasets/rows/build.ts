@@ -4,7 +4,7 @@ import type { ConvertedRecord } from "../formats";
 import { exampleRecord } from "../export";
 import { validateExample } from "../validate";
 import { exampleDerivedColumns } from "./derive";
-import { issueColumns, toStoredIssue, withExampleIssues } from "./issues";
+import { toStoredIssue, withExampleIssues } from "./issues";
 
 // One place that turns an example into the columns of an Example row: stored fields, derived table columns
 // and example-level findings. Import (many rows), the editor (one row) and tests all build rows here.
@@ -57,4 +57,3 @@ export function newExampleRow(converted: ConvertedRecord, at: RowPlacement): Pri
   };
 }
 
-export { issueColumns };
