@@ -1,7 +1,6 @@
 import { Prisma } from "@prisma/client";
-import { storedFields } from "../export";
+import { exampleRecord, storedFields } from "../export";
 import type { ConvertedRecord } from "../formats";
-import { exampleRecord } from "../export";
 import { validateExample } from "../validate";
 import { exampleDerivedColumns } from "./derive";
 import { toStoredIssue, withExampleIssues } from "./issues";
