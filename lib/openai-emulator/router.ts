@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import type { EmulatorFaults } from "./faults";
 import type { EmulatorState } from "./state";
 
 // A tiny method + path-pattern router. Each resource lives in its own file under routes/ and exports
@@ -11,9 +12,18 @@ export type RouteContext = {
   state: EmulatorState;
   /** The accepted API key of this request. */
   apiKey: string;
+  faults: EmulatorFaults;
 };
 
-export type RouteResult = { status?: number; body: unknown; headers?: Record<string, string> };
+export type RouteResult = {
+  status?: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  /** A non-JSON body (file content). */
+  raw?: { data: Buffer; contentType: string };
+  /** Destroy the connection instead of answering (the work was done; the client never hears). */
+  drop?: boolean;
+};
 
 export type EmulatorRoute = {
   method: "GET" | "POST" | "DELETE";

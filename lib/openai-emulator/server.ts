@@ -2,10 +2,15 @@ import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authenticate, keyPolicy } from "./auth";
+import { manualClock, realClock, type EmulatorClock } from "./clock";
 import { EmulatorError, invalidUrl } from "./errors";
+import { noFaults, type EmulatorFaults, type RequestLogEntry } from "./faults";
 import { compileRoutes, matchRoute, type EmulatorRoute } from "./router";
+import { fileRoutes, syncFiles } from "./routes/files";
+import { fineTuningRoutes } from "./routes/fine-tuning";
 import { modelRoutes } from "./routes/models";
-import { createState, type EmulatorState } from "./state";
+import { syncAll } from "./simulator";
+import { createState, type EmulatorState, type SimulationTiming } from "./state";
 
 // A stand-in for api.openai.com that the real `openai` SDK talks to (tests, e2e, offline demos).
 // node:http only; responses follow OpenAI's documented shapes and headers closely enough that the SDK's
@@ -19,6 +24,11 @@ export type OpenAIEmulatorOptions = {
   apiKeys?: string[];
   /** Model ids listed by GET /v1/models; defaults to OpenAI's fine-tunable base models. */
   models?: string[];
+  /** A clock the caller moves with emulator.advance(ms); real time when false or absent. */
+  manualClock?: boolean;
+  /** Phase lengths of simulated files and jobs (see DEFAULT_TIMING). */
+  timing?: Partial<SimulationTiming>;
+  faults?: Partial<EmulatorFaults>;
 };
 
 export type OpenAIEmulator = {
@@ -26,14 +36,28 @@ export type OpenAIEmulator = {
   url: string;
   port: number;
   state: EmulatorState;
+  clock: EmulatorClock;
+  /** Mutable switches: set fields to make the next requests fail the ways OpenAI does. */
+  faults: EmulatorFaults;
+  /** Every request seen, oldest first. */
+  requests: RequestLogEntry[];
+  /** Moves a manual clock forward and brings files and jobs up to date. */
+  advance(ms: number): void;
   close(): Promise<void>;
 };
 
-const ROUTES: EmulatorRoute[] = [...modelRoutes];
+const ROUTES: EmulatorRoute[] = [...modelRoutes, ...fileRoutes, ...fineTuningRoutes];
 
 export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Promise<OpenAIEmulator> {
   const host = opts.host ?? "127.0.0.1";
-  const state = createState({ models: opts.models });
+  const clock = opts.manualClock ? manualClock() : realClock();
+  const state = createState({ models: opts.models, clock, timing: opts.timing });
+  const faults: EmulatorFaults = { ...noFaults(), ...opts.faults };
+  const requests: RequestLogEntry[] = [];
+  const sync = () => {
+    syncFiles(state);
+    syncAll(state);
+  };
   const accepts = keyPolicy(opts.apiKeys);
   const routes = compileRoutes(ROUTES);
 
@@ -55,16 +79,33 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
     res.setHeader("x-request-id", `req_${randomBytes(16).toString("hex")}`);
     res.setHeader("openai-version", "2020-10-01");
     res.setHeader("openai-organization", state.organization);
+    const log: RequestLogEntry = {
+      method,
+      path: url.pathname,
+      status: 0,
+      retryCount: Number(req.headers["x-stainless-retry-count"] ?? 0),
+    };
+    requests.push(log);
     try {
       const apiKey = authenticate(req, accepts); // OpenAI checks the key before routing
+      injectFault(faults, res);
       const found = matchRoute(routes, method, url.pathname);
       if (!found) throw invalidUrl(method, url.pathname);
+      sync();
       const started = Date.now();
-      const result = await found.route.handler({ req, params: found.params, query: url.searchParams, state, apiKey });
+      const result = await found.route.handler({ req, params: found.params, query: url.searchParams, state, apiKey, faults });
+      if (result.drop) {
+        log.status = -1;
+        req.socket.destroy();
+        return;
+      }
       res.setHeader("openai-processing-ms", String(Date.now() - started));
-      send(res, result.status ?? 200, result.body, result.headers);
+      log.status = result.status ?? 200;
+      if (result.raw) sendRaw(res, log.status, result.raw.data, result.raw.contentType);
+      else send(res, log.status, result.body, result.headers);
     } catch (err) {
       if (!(err instanceof EmulatorError)) throw err;
+      log.status = err.status;
       send(res, err.status, err.toBody());
     }
   }
@@ -83,6 +124,13 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
     url: `http://${urlHost}:${port}/v1`,
     port,
     state,
+    clock,
+    faults,
+    requests,
+    advance: (ms) => {
+      clock.advance(ms);
+      sync();
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
@@ -90,6 +138,24 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
         server.closeAllConnections();
       }),
   };
+}
+
+/** Counting-down 429 and 500 switches; they hit before routing, as a gateway's would. */
+function injectFault(faults: EmulatorFaults, res: ServerResponse): void {
+  if (faults.rateLimitNext > 0) {
+    faults.rateLimitNext -= 1;
+    res.setHeader("retry-after", String(faults.retryAfterSeconds));
+    throw new EmulatorError(429, "Rate limit reached for requests. Please try again in " + faults.retryAfterSeconds + "s.", "requests", "rate_limit_exceeded");
+  }
+  if (faults.serverErrorNext > 0) {
+    faults.serverErrorNext -= 1;
+    throw new EmulatorError(500, "The server had an error while processing your request. Sorry about that!", "server_error");
+  }
+}
+
+function sendRaw(res: ServerResponse, status: number, data: Buffer, contentType: string): void {
+  res.writeHead(status, { "content-type": contentType, "content-length": data.length });
+  res.end(data);
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
