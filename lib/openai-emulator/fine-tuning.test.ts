@@ -180,3 +180,26 @@ describe("OpenAI emulator: fine-tuning jobs through the SDK", () => {
     await expect(client.fineTuning.jobs.retrieve("ftjob-nope")).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe("OpenAI emulator: real clock (e2e and demos)", () => {
+  it("advances a job on wall time when no manual clock is asked for", async () => {
+    const real = await startOpenAIEmulator({ timing: { fileProcessingMs: 5, validatingMs: 20, queuedMs: 20, stepMs: 5 } });
+    try {
+      expect(real.clock.manual).toBe(false);
+      expect(() => real.advance(1)).toThrow(/manual clock/);
+      const client = sdk(real.url);
+      const file = await client.files.create({ file: await toFile(Buffer.from(chatJsonl(10)), "t.jsonl"), purpose: "fine-tune" });
+      const job = await client.fineTuning.jobs.create({ model: "gpt-4o-mini-2024-07-18", training_file: file.id, hyperparameters: { n_epochs: 2 } });
+      let status = job.status;
+      const deadline = Date.now() + 1500;
+      while (status !== "succeeded" && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        status = (await client.fineTuning.jobs.retrieve(job.id)).status;
+      }
+      expect(status).toBe("succeeded");
+      expect((await client.fineTuning.jobs.checkpoints.list(job.id)).data.map((c) => c.step_number)).toEqual([20, 10]);
+    } finally {
+      await real.close();
+    }
+  });
+});
