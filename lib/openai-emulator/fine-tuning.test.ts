@@ -203,3 +203,20 @@ describe("OpenAI emulator: real clock (e2e and demos)", () => {
     }
   });
 });
+
+describe("OpenAI emulator: create-time checks", () => {
+  it("rejects metadata values that are too long, and echoes integrations", async () => {
+    const c = await startOpenAIEmulator({ manualClock: true });
+    try {
+      const client = sdk(c.url);
+      const file = await client.files.create({ file: await toFile(Buffer.from(chatJsonl(10)), "t.jsonl"), purpose: "fine-tune" });
+      await expect(client.fineTuning.jobs.create({ model: "gpt-4o-mini-2024-07-18", training_file: file.id, metadata: { k: "x".repeat(513) } }))
+        .rejects.toMatchObject({ status: 400, param: "metadata" });
+      const integrations = [{ type: "wandb" as const, wandb: { project: "tuneforge" } }];
+      const job = await client.fineTuning.jobs.create({ model: "gpt-4o-mini-2024-07-18", training_file: file.id, integrations });
+      expect(job.integrations).toEqual(integrations);
+    } finally {
+      await c.close();
+    }
+  });
+});

@@ -76,7 +76,9 @@ export const fineTuningRoutes: EmulatorRoute[] = [
         throw bad("Invalid 'suffix': string must be 1 to 64 characters.", "suffix", "invalid_value");
       }
       const metadata = (body.metadata ?? null) as Record<string, string> | null;
-      if (metadata && Object.keys(metadata).length > 16) throw bad("Invalid 'metadata': at most 16 pairs.", "metadata", "invalid_value");
+      if (metadata && (Object.keys(metadata).length > 16 || Object.entries(metadata).some(([k, v]) => k.length > 64 || typeof v !== "string" || v.length > 512))) {
+        throw bad("Invalid 'metadata': at most 16 pairs, keys up to 64 and string values up to 512 characters.", "metadata", "invalid_value");
+      }
       const seed = typeof body.seed === "number" ? body.seed : 42 + state.jobs.size; // OpenAI picks one when absent
       const requested = hyperparameters(body, type);
       const rec = newRecord(
@@ -94,7 +96,7 @@ export const fineTuningRoutes: EmulatorRoute[] = [
           training_file,
           validation_file,
           estimated_finish: null,
-          integrations: null,
+          integrations: Array.isArray(body.integrations) ? body.integrations : null,
           metadata,
           method: { type, [type]: { hyperparameters: { ...requested } } },
           user_provided_suffix: suffix as string | null,
