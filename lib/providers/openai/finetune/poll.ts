@@ -29,6 +29,8 @@ async function newEvents(client: OpenAI, jobId: string, afterEventId: string | n
       seen.add(e.id);
       fresh.push(e);
     }
+    // Never met afterEventId (unknown id, or OpenAI dropped old events): everything is returned, and the
+    // caller's store de-duplicates by remoteId.
     if (!page.hasNextPage()) return fresh.reverse();
     page = await page.getNextPage();
   }
