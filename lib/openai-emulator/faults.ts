@@ -12,6 +12,10 @@ export type EmulatorFaults = {
   serverErrorNext: number;
   /** The next N job creations create the job, then destroy the connection without answering. */
   dropJobCreateResponses: number;
+  /** The next N uploaded files end in status "error" (with status_details) instead of "processed". */
+  failFileProcessingNext: number;
+  /** Uploaded files stay "uploaded" (never processed), as a stuck file does. */
+  stallFileProcessing: boolean;
 };
 
 export const noFaults = (): EmulatorFaults => ({
@@ -20,6 +24,8 @@ export const noFaults = (): EmulatorFaults => ({
   retryAfterSeconds: 1,
   serverErrorNext: 0,
   dropJobCreateResponses: 0,
+  failFileProcessingNext: 0,
+  stallFileProcessing: false,
 });
 
 /** One line per request the emulator saw, so tests can check the SDK's retries. */

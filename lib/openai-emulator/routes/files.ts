@@ -19,7 +19,10 @@ export type FileObject = {
   status_details: string | null;
 };
 
-export type StoredFile = { file: FileObject; content: Buffer; createdMs: number };
+/** What processing will end in: normally "processed"; the fault switches make it "error" or never. */
+export type FileOutcome = "processed" | "error" | "stall";
+
+export type StoredFile = { file: FileObject; content: Buffer; createdMs: number; outcome: FileOutcome };
 
 const PURPOSES = new Set(["assistants", "batch", "fine-tune", "vision", "user_data", "evals"]);
 
@@ -40,6 +43,7 @@ export function storeFile(state: EmulatorState, filename: string, purpose: strin
     },
     content,
     createdMs: now,
+    outcome: "processed",
   };
   state.files.set(stored.file.id, stored);
   return stored;
@@ -48,7 +52,13 @@ export function storeFile(state: EmulatorState, filename: string, purpose: strin
 export function syncFiles(state: EmulatorState): void {
   const now = state.clock.now();
   for (const f of state.files.values()) {
-    if (f.file.status === "uploaded" && now >= f.createdMs + state.timing.fileProcessingMs) f.file.status = "processed";
+    if (f.file.status !== "uploaded" || f.outcome === "stall" || now < f.createdMs + state.timing.fileProcessingMs) continue;
+    if (f.outcome === "error") {
+      f.file.status = "error";
+      f.file.status_details = "The file could not be processed (emulator switch failFileProcessingNext).";
+    } else {
+      f.file.status = "processed";
+    }
   }
 }
 
@@ -62,7 +72,7 @@ export const fileRoutes: EmulatorRoute[] = [
   {
     method: "POST",
     pattern: "/v1/files",
-    handler: async ({ req, state }) => {
+    handler: async ({ req, state, faults }) => {
       const parts = parseMultipart(await readBody(req), req.headers["content-type"]);
       const purpose = parts.find((p) => p.name === "purpose")?.data.toString("utf8");
       const file = parts.find((p) => p.name === "file" && p.filename !== undefined);
@@ -74,7 +84,13 @@ export const fileRoutes: EmulatorRoute[] = [
       if (purpose === "fine-tune" && !file.filename!.endsWith(".jsonl")) {
         throw new EmulatorError(400, `Invalid file format for Fine-Tuning API. Must be .jsonl`, "invalid_request_error", null, "file");
       }
-      return { body: storeFile(state, file.filename!, purpose, Buffer.from(file.data)).file };
+      const stored = storeFile(state, file.filename!, purpose, Buffer.from(file.data));
+      if (faults.stallFileProcessing) stored.outcome = "stall";
+      else if (faults.failFileProcessingNext > 0) {
+        faults.failFileProcessingNext -= 1;
+        stored.outcome = "error";
+      }
+      return { body: stored.file };
     },
   },
   {
