@@ -2,6 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 import { badRequest, notFound } from "../http/errors";
 import { markDatasetChanged } from "./rows/changed";
+import { mulberry32 } from "../random/mulberry32";
 
 export type SplitName = "train" | "validation";
 
@@ -14,17 +15,6 @@ export type SplitOptions = {
   stratifyByTag?: boolean;
 };
 
-/** mulberry32: tiny, fast and good enough to shuffle; Math.random cannot be seeded. */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle<T>(items: T[], random: () => number): T[] {
   for (let i = items.length - 1; i > 0; i--) {
@@ -67,7 +57,7 @@ export function assignSplits(
     ids.push(ex.id);
     strata.set(key, ids);
   }
-  const random = seededRandom(opts.seed);
+  const random = mulberry32(opts.seed);
   const result = new Map<string, SplitName>();
   // Strata in key order so the PRNG stream is consumed the same way every time.
   for (const key of [...strata.keys()].sort()) {

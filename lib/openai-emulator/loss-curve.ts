@@ -1,17 +1,10 @@
+import { mulberry32 } from "../random/mulberry32";
+
 // A seeded, realistic-looking SFT loss curve: exponential decay towards a floor with multiplicative noise,
 // and token accuracy that rises as the loss falls. Same seed, same curve, so tests can assert on it.
 
-/** mulberry32: a tiny deterministic PRNG (returns [0, 1)). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The emulator's seeded PRNG (the project's mulberry32). */
+export const prng = mulberry32;
 
 export type StepMetrics = { train_loss: number; train_mean_token_accuracy: number; valid_loss: number; valid_mean_token_accuracy: number };
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { countTextTokens, encoderFor, type EncodingName } from "./encoders";
+import { mulberry32 } from "../random/mulberry32";
 
 // countTextTokens sums cached per-piece counts; it must equal encoding the whole text, on any input.
 
@@ -14,14 +15,6 @@ function randomText(rand: () => number, pieces: number): string {
   return s;
 }
 
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("countTextTokens", () => {
   for (const encoding of ["o200k_base", "cl100k_base"] as EncodingName[]) {

@@ -1,19 +1,14 @@
+import { mulberry32 } from "../../random/mulberry32";
+
 // A small seeded PRNG so the same seed writes byte-identical models on every machine (Math.random cannot
 // be seeded). SplitMix64-style mixing over 32-bit halves keeps it fast without BigInt.
 
 export type Rng = { uniform(): number; normal(): number };
 
 export function createRng(seed: number): Rng {
-  let state = (seed >>> 0) ^ 0x9e3779b9;
   let spare: number | undefined;
-  // mulberry32: good enough statistics for weight init, and trivially reproducible.
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // The seed is mixed first so tiny models and other draws from the same seed do not share a sequence.
+  const next = mulberry32((seed >>> 0) ^ 0x9e3779b9);
   return {
     uniform: next,
     normal() {

@@ -11,6 +11,7 @@ import { newExampleRow } from "../../../lib/datasets/rows/build";
 import { getDatasetStats } from "../../../lib/datasets/stats/stats";
 import { recreateDatabase, migrateDeploy } from "../../lib/database";
 import { testSettings } from "../../lib/test-env";
+import { mulberry32 } from "../../../lib/random/mulberry32";
 
 // Bench: token counting and the dataset-wide analysis of 100,000 varied chat examples (~50 MB of messages),
 // then the statistics query. Rows are written straight to a fresh database (`<test db>_bench`) with raw SQL
@@ -34,16 +35,6 @@ export type CountBenchResult = {
   phases: { readMs: number; threadMs: number; writeMs: number; findingsMs: number; searchMs: number };
 };
 
-/** A small deterministic PRNG, so every run benches the same data. */
-function mulberry32(seed: number) {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Common English words plus made-up product names and numbers: natural text tokenizes like real data does
 // (mostly whole-word tokens), while the random mix keeps every example different.

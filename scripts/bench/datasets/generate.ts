@@ -3,22 +3,12 @@ import { mkdir } from "node:fs/promises";
 import { once } from "node:events";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { mulberry32 } from "../../../lib/random/mulberry32";
 
 // A deterministic synthetic fine-tuning file for the dataset benches: n varied OpenAI chat examples (system
 // prompts, multi-turn, tool calls with null content, weights, image parts, parallel_tool_calls), about 500
 // bytes each, so 100,000 examples are ~50 MB. Same n → same bytes, on every machine.
 
-/** mulberry32: small, fast, good enough to vary text; seeded so runs compare. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const WORDS = (
   "account billing invoice refund password reset login error shipping order delivery tracking warranty " +
@@ -41,7 +31,7 @@ function sentence(r: () => number, words: number): string {
 
 /** The i-th example of the file (pure function of i). */
 export function syntheticExample(i: number): Record<string, unknown> {
-  const r = rng(i + 1);
+  const r = mulberry32(i + 1);
   const messages: Record<string, unknown>[] = [];
   if (r() < 0.7) messages.push({ role: "system", content: SYSTEMS[i % SYSTEMS.length] });
   const shape = r();

@@ -1,21 +1,14 @@
 import type { Prisma } from "@prisma/client";
 import { newExampleRow } from "../../../lib/datasets/rows/build";
 import { withDatasetIssues } from "../../../lib/datasets/rows/issues";
+import { mulberry32 } from "../../../lib/random/mulberry32";
 
 // Varied support-chat rows for the table benchmark: realistic previews and search text, tags, splits, a
 // few example-level errors (from the real validator) and dataset-level warnings, token counts set.
 // A seeded generator keeps every run on the same data.
 
-export function seededRandom(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded rows: the project's mulberry32. */
+export const seededRandom = mulberry32;
 
 const PRODUCTS = ["router", "laptop", "invoice", "account", "password", "printer", "subscription", "phone", "tablet", "VPN", "mailbox", "webhook", "API key", "dashboard", "backup"];
 const PROBLEMS = ["keeps disconnecting", "was charged twice", "will not turn on", "shows error 0x80070005", "is locked", "needs a refund", "is running slow", "lost all settings", "cannot sync", "returns HTTP 500", "expired yesterday", "is missing from my order"];
