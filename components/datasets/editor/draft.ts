@@ -1,4 +1,5 @@
 import { parseJsonText, parseToolCallsText, parseToolsText, toJsonText } from "@/lib/datasets/edit/tool-calls";
+import type { EditorExample } from "@/lib/datasets/edit/example";
 
 // The editor's working copy of an example. Messages are held as form fields (text for content and JSON boxes)
 // and turned back into OpenAI messages on save; keys the form does not show (name, refusal…) ride along
@@ -7,23 +8,8 @@ import { parseJsonText, parseToolCallsText, parseToolsText, toJsonText } from "@
 export type Split = "train" | "validation" | "test";
 export const ROLES = ["system", "user", "assistant", "tool"] as const;
 
-export type EditorExampleData = {
-  id: string;
-  kind: "chat" | "preference";
-  position: number;
-  messages: unknown[];
-  tools: unknown[] | null;
-  extra: Record<string, unknown> | null;
-  preference: { preferred_output: unknown[]; non_preferred_output: unknown[] } | null;
-  split: Split;
-  splitManual: boolean;
-  tags: string[];
-  issues: { code: string; severity: "error" | "warning"; message: string; path?: string }[];
-  errorCount: number;
-  warningCount: number;
-  tokenCount: number | null;
-  updatedAt: string;
-};
+/** The editor's view of GET …/examples/[exampleId] (type-only import: nothing from lib reaches the bundle). */
+export type EditorExampleData = Omit<EditorExample, "datasetId" | "assistantTokens" | "source" | "createdAt">;
 
 export type DraftMessage = {
   /** Stable React key; not saved. */

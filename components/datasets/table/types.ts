@@ -3,14 +3,5 @@
 export type { ExampleRow, ExamplesPage } from "@/lib/datasets/query/list";
 export type { DatasetFacets } from "@/lib/datasets/query/facets";
 
-/** GET /api/datasets/[id]/analysis (the analysis part's route; absent → treated as not pending). */
-export type AnalysisStatus = {
-  revision: number;
-  analyzedRevision: number | null;
-  pending: boolean;
-  counted: number;
-  total: number;
-  error: string | null;
-  countModel: string;
-  tokenLimit: number;
-};
+/** GET /api/datasets/[id]/analysis (absent → treated as not pending). */
+export type { AnalysisProgress as AnalysisStatus } from "@/lib/datasets/analysis/progress";

@@ -1,19 +1,14 @@
+import type { DatasetDetail } from "@/lib/datasets/get";
+
 // Props between the dataset workspace and its panels. Each panel lives in its own folder under
 // components/datasets/ and talks to the API itself (react-query); the workspace only routes between them
 // through the URL (?tab=…&example=…), so every view can be linked to and reloaded.
 
 /** What the server page knows about the dataset when it renders. */
-export type DatasetSummary = {
-  id: string;
-  name: string;
-  description: string;
-  isSample: boolean;
-  updatedAt: string;
-  exampleCount: number;
-  validationCount: number;
-  tokenCount: number;
-  countModel: string;
-};
+export type DatasetSummary = Pick<
+  DatasetDetail,
+  "id" | "name" | "description" | "isSample" | "updatedAt" | "exampleCount" | "validationCount" | "tokenCount" | "countModel"
+>;
 
 export const WORKSPACE_TABS = ["examples", "import", "stats", "versions"] as const;
 export type WorkspaceTab = (typeof WORKSPACE_TABS)[number];
