@@ -20,7 +20,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["{lib,workers,cli,native,scripts,components,app}/**/*.test.ts"],
+          include: ["{lib,workers,cli,native,scripts,components,app,test}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "node_modules/**"],
           env: testEnv,
         },
@@ -29,7 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "int",
-          include: ["{lib,workers,cli,native,scripts,app}/**/*.int.test.ts"],
+          include: ["{lib,workers,cli,native,scripts,app,test}/**/*.int.test.ts"],
           env: testEnv,
           fileParallelism: false,
           globalSetup: ["lib/testing/int-global-setup.ts"],

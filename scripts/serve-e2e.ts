@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
-import { startOpenAIEmulator } from "../lib/openai-emulator/server";
+import { startOpenAIEmulator } from "../test/openai-emulator/server";
 import { ROOT, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { flushTestRedis } from "./lib/database";

@@ -4,7 +4,7 @@ import { DELETE as deleteOpenAI, PUT as putOpenAI } from "@/app/api/settings/cre
 import { POST as testOpenAI } from "@/app/api/settings/credentials/openai/test/route";
 import { disconnectPrisma, prisma } from "../db/client";
 import { parseEnv } from "../env";
-import { startOpenAIEmulator, type OpenAIEmulator } from "../openai-emulator/server";
+import { startOpenAIEmulator, type OpenAIEmulator } from "../../test/openai-emulator/server";
 import { testOpenAIConnection } from "../providers/openai/test-connection";
 import { getCredentialView, resolveOpenAIConfig } from "./credentials";
 

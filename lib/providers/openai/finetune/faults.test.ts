@@ -1,8 +1,8 @@
 import { APIConnectionError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { noFaults } from "../../../openai-emulator/faults";
-import { startOpenAIEmulator, type OpenAIEmulator } from "../../../openai-emulator/server";
-import { chatJsonl } from "../../../openai-emulator/test-helpers";
+import { noFaults } from "../../../../test/openai-emulator/faults";
+import { startOpenAIEmulator, type OpenAIEmulator } from "../../../../test/openai-emulator/server";
+import { chatJsonl } from "../../../../test/openai-emulator/test-helpers";
 import { createOrFindJob } from "./create";
 import { classifyOpenAIError, WIND_DOWN_EXPLANATION } from "./errors";
 import { pollJob } from "./poll";

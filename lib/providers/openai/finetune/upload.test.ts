@@ -1,7 +1,7 @@
 import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatJsonl } from "../../../openai-emulator/test-helpers";
-import { startOpenAIEmulator, type OpenAIEmulator } from "../../../openai-emulator/server";
+import { chatJsonl } from "../../../../test/openai-emulator/test-helpers";
+import { startOpenAIEmulator, type OpenAIEmulator } from "../../../../test/openai-emulator/server";
 import { emulatorClient } from "./test-support";
 import { uploadFineTuneFile, waitForFile } from "./upload";
 

@@ -1,4 +1,4 @@
-import { mulberry32 } from "../random/mulberry32";
+import { mulberry32 } from "../../lib/random/mulberry32";
 
 // A seeded, realistic-looking SFT loss curve: exponential decay towards a floor with multiplicative noise,
 // and token accuracy that rises as the loss falls. Same seed, same curve, so tests can assert on it.

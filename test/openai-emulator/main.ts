@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { startOpenAIEmulator } from "./server";
 
-// CLI: `npx tsx lib/openai-emulator/main.ts --port 3199 [--api-key sk-...]... [--host 127.0.0.1]`
+// CLI: `npx tsx test/openai-emulator/main.ts --port 3199 [--api-key sk-...]... [--host 127.0.0.1]`
 // Used by e2e and for offline demos; point OPENAI_BASE_URL (or the Settings base URL) at the printed URL.
 
 const { values } = parseArgs({
