@@ -1,0 +1,109 @@
+// The shapes a fine-tuning job takes outside the database: what GET /api/jobs/[id] returns, what the job
+// page renders, what `tuneforge jobs … --json` prints and what the live stream carries. Every provider
+// (OpenAI now, local training later) fills the same shapes, so the monitoring UI is shared.
+
+export type JobStatusName =
+  | "queued"
+  | "uploading"
+  | "validating_files"
+  | "running"
+  | "cancelling"
+  | "succeeded"
+  | "failed"
+  | "cancelled";
+
+export const TERMINAL_JOB_STATUSES: readonly JobStatusName[] = ["succeeded", "failed", "cancelled"];
+export const isTerminalJobStatus = (s: string) => (TERMINAL_JOB_STATUSES as readonly string[]).includes(s);
+
+export type MetricPointView = {
+  step: number;
+  trainLoss: number | null;
+  trainAccuracy: number | null;
+  validLoss: number | null;
+  validAccuracy: number | null;
+  /** Whole-validation-set figures, reported at epoch ends. */
+  fullValidLoss: number | null;
+  fullValidAccuracy: number | null;
+  learningRate: number | null;
+  tokensPerSecond: number | null;
+  gradNorm: number | null;
+  memoryBytes: number | null;
+  totalSteps: number | null;
+  epoch: number | null;
+  /** When the point was recorded (ISO). */
+  at: string;
+};
+
+export type JobEventView = {
+  id: string;
+  /** The provider's event id; null for events tuneforge wrote itself. */
+  remoteId: string | null;
+  level: string;
+  message: string;
+  data: unknown;
+  at: string;
+};
+
+export type CheckpointView = {
+  id: string;
+  step: number;
+  remoteId: string | null;
+  /** OpenAI: the model name to run inference against this checkpoint. */
+  modelName: string | null;
+  /** Local: adapter directory relative to the data directory. */
+  path: string | null;
+  metrics: Record<string, number>;
+  at: string;
+};
+
+export type JobDatasetRef = {
+  datasetId: string;
+  datasetName: string;
+  versionId: string;
+  versionNumber: number;
+  trainCount: number;
+  validationCount: number;
+};
+
+/** A job without its series: the row of the jobs list and the header of the job page. */
+export type JobSummary = {
+  id: string;
+  status: JobStatusName;
+  provider: "openai" | "local";
+  method: "supervised" | "dpo";
+  baseModel: string;
+  fineTunedModel: string | null;
+  trainedTokens: number | null;
+  estimatedUsd: number | null;
+  actualUsd: number | null;
+  estimatedTokensPerEpoch: number | null;
+  estimatedEpochs: number | null;
+  trainingPricePerMTok: number | null;
+  /** As requested at launch ("auto" or numbers; provider-specific keys). */
+  hyperparameters: Record<string, unknown>;
+  suffix: string | null;
+  seed: number | null;
+  attached: boolean;
+  remoteJobId: string | null;
+  remoteStatus: string | null;
+  remoteTrainingFileId: string | null;
+  remoteValidationFileId: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+  retryMessage: string | null;
+  dataset: JobDatasetRef | null;
+  /** Step and total steps of the newest metric point (null before the first). */
+  progress: { step: number; totalSteps: number | null } | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  estimatedFinishAt: string | null;
+  cancelRequestedAt: string | null;
+};
+
+/** GET /api/jobs/[id] and `tuneforge jobs show ID --json`. */
+export type JobView = JobSummary & {
+  metrics: MetricPointView[];
+  events: JobEventView[];
+  checkpoints: CheckpointView[];
+};
