@@ -29,6 +29,18 @@ export const envSchema = z.object({
   TUNEFORGE_API_TOKEN: z.string().optional(),
   /// Skip creating the sample dataset on first start.
   TUNEFORGE_NO_SAMPLE: booleanish.default(false),
+  /// Hosted jobs: poll interval (ms) while a remote job is running; tests set it low.
+  TUNEFORGE_OPENAI_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(750),
+  /// Hosted jobs: the slower pace (ms) while files process or the job is validating/queued.
+  TUNEFORGE_OPENAI_SLOW_POLL_MS: z.coerce.number().int().min(10).max(600_000).default(3000),
+  /// Hosted jobs: longest wait (ms) between retries of a rate-limited or failing provider call.
+  TUNEFORGE_OPENAI_BACKOFF_MAX_MS: z.coerce.number().int().min(10).max(3_600_000).default(60_000),
+  /// Workers re-enqueue unfinished jobs from Postgres this often (ms), so a flushed Redis loses no work.
+  TUNEFORGE_RECONCILE_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
+  /// BullMQ lock of an active job (ms): a killed worker's job is taken over at most about this long later.
+  TUNEFORGE_WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  /// How often (ms) workers look for jobs whose lock expired (their worker died).
+  TUNEFORGE_WORKER_STALLED_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_ORG_ID: z.string().optional(),

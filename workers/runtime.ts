@@ -1,16 +1,18 @@
 import type { PrismaClient } from "@prisma/client";
 import { Worker } from "bullmq";
 import type { Redis } from "ioredis";
+import { env } from "../lib/env";
 import type { QueueName } from "../lib/queue/contracts";
 import { createQueueSet } from "../lib/queue/queues";
 import { upsertSystemSchedules } from "../lib/queue/schedules";
 import { createRedis } from "../lib/redis";
 import { startHeartbeat, type WorkerDevice } from "../lib/workers/heartbeat";
 import { reconcileJobs } from "../lib/workers/reconcile";
-import { CONCURRENCY, PROCESSORS, consumableQueues } from "./processors";
+import { CONCURRENCY, MAX_STALLED, PROCESSORS, consumableQueues } from "./processors";
 
-// One worker process: reconcile Postgres into the queues, start a BullMQ Worker per consumed queue,
-// publish a heartbeat, and close all of it in order. workers/main.ts adds signals; tests call this directly.
+// One worker process: reconcile Postgres into the queues (at start and then periodically, so a Redis that
+// was flushed while we run gets its jobs back), start a BullMQ Worker per consumed queue, publish a
+// heartbeat, and close all of it in order. workers/main.ts adds signals; tests call this directly.
 
 export type Logger = { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
 
@@ -24,6 +26,11 @@ export type WorkerProcessOptions = {
   /** How long close() lets running jobs finish before abandoning them (they are then picked up again as stalled). */
   closeGraceMs?: number;
   log?: Logger;
+  /** Reconcile period; defaults to TUNEFORGE_RECONCILE_MS. */
+  reconcileMs?: number;
+  /** BullMQ lock duration and stalled-job check period; default TUNEFORGE_WORKER_LOCK_MS / _STALLED_MS. */
+  lockMs?: number;
+  stalledMs?: number;
 };
 
 export type WorkerProcess = {
@@ -60,6 +67,10 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     await Promise.all([client, ...workerConnections].map((c) => c.quit().catch(() => c.disconnect())));
   }
 
+  // Long-running processors (hosted fine-tunes poll for hours) stop between steps when this aborts.
+  const shutdown = new AbortController();
+  const e = env();
+
   try {
     const r = await reconcileJobs({ db: opts.db, queues: queueSet });
     log.info(`[reconcile] ${r.entries.length} unfinished job(s) in Postgres: ${r.enqueued} enqueued, ${r.requeued} re-queued, ${r.present} already queued`);
@@ -69,10 +80,14 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
       const factory = PROCESSORS[name]!;
       const connection = createRedis("bullmq", opts.redisUrl);
       workerConnections.push(connection);
-      const worker = new Worker(name, factory({ db: opts.db, log }), {
+      const worker = new Worker(name, factory({ db: opts.db, log, redis: client, prefix: opts.prefix, signal: shutdown.signal }), {
         connection,
         prefix: opts.prefix,
         concurrency: CONCURRENCY[name] ?? 1,
+        // A SIGKILLed worker's active job is handed to another worker once its lock lapses (checked every stalledMs).
+        lockDuration: opts.lockMs ?? e.TUNEFORGE_WORKER_LOCK_MS,
+        stalledInterval: opts.stalledMs ?? e.TUNEFORGE_WORKER_STALLED_MS,
+        maxStalledCount: MAX_STALLED[name] ?? 1,
       });
       worker.on("error", (err) => log.error(`[worker ${name}] ${err.message}`));
       // Payloads may hold personal data (dataset rows): log ids and reasons only.
@@ -94,6 +109,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
     onError: (err) => log.warn(`[heartbeat] ${err.message}`),
   });
   log.info(`[worker] ${heartbeat.id} consuming ${consumed.join(", ")} (prefix ${opts.prefix})`);
+  const stopReconciling = startPeriodicReconcile({ ...opts, queueSet, consumed, log, everyMs: opts.reconcileMs ?? e.TUNEFORGE_RECONCILE_MS });
 
   let closing: Promise<void> | undefined;
   return {
@@ -104,6 +120,8 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
       closing ??= (async () => {
         // Stop taking jobs and let running ones finish; past the grace period abandon them, and BullMQ's
         // stalled-job check hands them to the next worker.
+        stopReconciling();
+        shutdown.abort();
         const grace = opts.closeGraceMs ?? 10_000;
         const graceful = Promise.all(workers.map((w) => w.close())).then(() => true);
         const timer = new Promise<false>((resolve) => setTimeout(() => resolve(false), grace).unref());
@@ -118,4 +136,29 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
       return closing;
     },
   };
+}
+
+/** Re-runs reconcileJobs every `everyMs` (never two at once); logs only when it had to put work back. */
+function startPeriodicReconcile(o: {
+  db: PrismaClient;
+  queueSet: ReturnType<typeof createQueueSet>;
+  consumed: QueueName[];
+  log: Logger;
+  everyMs: number;
+}): () => void {
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    (async () => {
+      const r = await reconcileJobs({ db: o.db, queues: o.queueSet });
+      if (r.enqueued || r.requeued) o.log.info(`[reconcile] put back ${r.enqueued} lost and ${r.requeued} finished-but-unfinished job(s) from Postgres`);
+      // A flushed Redis also lost the repeatable schedules; upserting is idempotent.
+      if (o.consumed.includes("system")) await upsertSystemSchedules(o.queueSet);
+    })()
+      .catch((err: Error) => o.log.warn(`[reconcile] ${err.message}`))
+      .finally(() => (busy = false));
+  }, o.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
 }

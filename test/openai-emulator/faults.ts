@@ -14,7 +14,7 @@ export type EmulatorFaults = {
   dropJobCreateResponses: number;
   /** The next N uploaded files end in status "error" (with status_details) instead of "processed". */
   failFileProcessingNext: number;
-  /** Uploaded files stay "uploaded" (never processed), as a stuck file does. */
+  /** While on, uploaded files stay "uploaded", as a stuck file does; switching it off lets them finish. */
   stallFileProcessing: boolean;
 };
 

@@ -1,26 +1,27 @@
-import { parseArgs } from "node:util";
+import { EMULATOR_USAGE, parseEmulatorArgs } from "./cli-args";
 import { startOpenAIEmulator } from "./server";
 
-// CLI: `npx tsx test/openai-emulator/main.ts --port 3199 [--api-key sk-...]... [--host 127.0.0.1]`
-// Used by e2e and for offline demos; point OPENAI_BASE_URL (or the Settings base URL) at the printed URL.
+// CLI: `npx tsx test/openai-emulator/main.ts --port 3199 [--step-ms 100] [--training-not-available] …`
+// (--help lists every flag). Used by e2e and for offline demos; point OPENAI_BASE_URL (or the Settings base
+// URL) at the printed URL. Faults and timing can be changed while it runs through /_emulator/ (loopback).
 
-const { values } = parseArgs({
-  options: {
-    port: { type: "string", default: "3199" },
-    host: { type: "string", default: "127.0.0.1" },
-    "api-key": { type: "string", multiple: true },
-  },
-});
+if (process.argv.includes("--help")) {
+  console.log(EMULATOR_USAGE);
+  process.exit(0);
+}
 
-const port = Number(values.port);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`--port must be an integer 0..65535, got ${values.port}`);
+let options;
+try {
+  options = parseEmulatorArgs(process.argv.slice(2));
+} catch (err) {
+  console.error(`${(err as Error).message}\n\n${EMULATOR_USAGE}`);
   process.exit(2);
 }
 
-const emulator = await startOpenAIEmulator({ port, host: values.host, apiKeys: values["api-key"] });
-const keys = values["api-key"]?.length ? `${values["api-key"].length} configured key(s)` : 'any key starting with "sk-test-"';
-console.log(`OpenAI emulator listening on ${emulator.url} (accepts ${keys})`);
+const emulator = await startOpenAIEmulator(options);
+const keys = options.apiKeys?.length ? `${options.apiKeys.length} configured key(s)` : 'any key starting with "sk-test-"';
+const control = emulator.url.replace(/\/v1$/, "/_emulator/state");
+console.log(`OpenAI emulator listening on ${emulator.url} (accepts ${keys}); timing ${JSON.stringify(emulator.state.timing)}; control: ${control}`);
 
 let closing = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

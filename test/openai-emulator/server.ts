@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authenticate, keyPolicy } from "./auth";
+import { CONTROL_PREFIX, handleControl } from "./control";
 import { manualClock, realClock, type EmulatorClock } from "./clock";
 import { EmulatorError, invalidUrl } from "./errors";
 import { noFaults, type EmulatorFaults, type RequestLogEntry } from "./faults";
@@ -55,8 +56,12 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
   const faults: EmulatorFaults = { ...noFaults(), ...opts.faults };
   const requests: RequestLogEntry[] = [];
   const sync = () => {
-    syncFiles(state);
+    syncFiles(state, faults.stallFileProcessing);
     syncAll(state);
+  };
+  const advance = (ms: number) => {
+    clock.advance(ms);
+    sync();
   };
   const accepts = keyPolicy(opts.apiKeys);
   const routes = compileRoutes(ROUTES);
@@ -79,6 +84,16 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
     res.setHeader("x-request-id", `req_${randomBytes(16).toString("hex")}`);
     res.setHeader("openai-version", "2020-10-01");
     res.setHeader("openai-organization", state.organization);
+    if (url.pathname.startsWith(CONTROL_PREFIX)) {
+      try {
+        sync();
+        send(res, 200, await handleControl(req, url.pathname, { state, faults, clock, advance }));
+      } catch (err) {
+        if (!(err instanceof EmulatorError)) throw err;
+        send(res, err.status, err.toBody());
+      }
+      return;
+    }
     const log: RequestLogEntry = {
       method,
       path: url.pathname,
@@ -127,10 +142,7 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
     clock,
     faults,
     requests,
-    advance: (ms) => {
-      clock.advance(ms);
-      sync();
-    },
+    advance,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

@@ -1,25 +1,49 @@
 import type { PrismaClient } from "@prisma/client";
 import type { Job } from "bullmq";
+import type { Redis } from "ioredis";
 import type { QueueName } from "../../lib/queue/contracts";
 import type { DispatchLogger } from "../../lib/queue/dispatch";
 import { datasetsProcessor } from "./datasets";
+import { openAIJobsProcessor } from "./openai-jobs";
 import { systemProcessor } from "./system";
 
 // Queues this build can consume. A queue without an entry has no processor yet (fine-tune and eval
 // processors arrive with their features); its jobs wait in Redis until a worker that has one starts.
 
-export type ProcessorDeps = { db: PrismaClient; log: DispatchLogger };
+export type ProcessorDeps = {
+  db: PrismaClient;
+  log: DispatchLogger & { info(message: string): void };
+  /** Shared short-command connection: live updates are published on it. */
+  redis: Redis;
+  /** The installation's queue prefix (also the prefix of live channels). */
+  prefix: string;
+  /** Aborted when the process shuts down; long-running processors stop between steps. */
+  signal: AbortSignal;
+};
 export type ProcessorFactory = (deps: ProcessorDeps) => (job: Job) => Promise<unknown>;
 
 export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
   datasets: datasetsProcessor,
   system: systemProcessor,
+  "openai-jobs": openAIJobsProcessor,
 };
 
-/** Per-queue concurrency: housekeeping needs one slot; dataset jobs are CPU-bound (counting uses worker threads). */
+/**
+ * Per-queue concurrency: housekeeping needs one slot; dataset jobs are CPU-bound (counting uses worker
+ * threads); hosted fine-tunes mostly wait on OpenAI, so one process watches many.
+ */
 export const CONCURRENCY: Partial<Record<QueueName, number>> = {
   datasets: 2,
   system: 1,
+  "openai-jobs": 20,
+};
+
+/**
+ * How often a job may be found stalled (its worker died) before BullMQ fails it. A hosted run resumes
+ * from Postgres without repeating side effects, so being taken over is always safe for it.
+ */
+export const MAX_STALLED: Partial<Record<QueueName, number>> = {
+  "openai-jobs": 20,
 };
 
 export function consumableQueues(): QueueName[] {

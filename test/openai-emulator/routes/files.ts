@@ -19,8 +19,8 @@ export type FileObject = {
   status_details: string | null;
 };
 
-/** What processing will end in: normally "processed"; the fault switches make it "error" or never. */
-export type FileOutcome = "processed" | "error" | "stall";
+/** What processing will end in: normally "processed"; failFileProcessingNext makes it "error". */
+export type FileOutcome = "processed" | "error";
 
 export type StoredFile = { file: FileObject; content: Buffer; createdMs: number; outcome: FileOutcome };
 
@@ -49,10 +49,12 @@ export function storeFile(state: EmulatorState, filename: string, purpose: strin
   return stored;
 }
 
-export function syncFiles(state: EmulatorState): void {
+/** While `stalled` (faults.stallFileProcessing) no file finishes processing; switching it off releases them. */
+export function syncFiles(state: EmulatorState, stalled = false): void {
+  if (stalled) return;
   const now = state.clock.now();
   for (const f of state.files.values()) {
-    if (f.file.status !== "uploaded" || f.outcome === "stall" || now < f.createdMs + state.timing.fileProcessingMs) continue;
+    if (f.file.status !== "uploaded" || now < f.createdMs + state.timing.fileProcessingMs) continue;
     if (f.outcome === "error") {
       f.file.status = "error";
       f.file.status_details = "The file could not be processed (emulator switch failFileProcessingNext).";
@@ -85,8 +87,7 @@ export const fileRoutes: EmulatorRoute[] = [
         throw new EmulatorError(400, `Invalid file format for Fine-Tuning API. Must be .jsonl`, "invalid_request_error", null, "file");
       }
       const stored = storeFile(state, file.filename!, purpose, Buffer.from(file.data));
-      if (faults.stallFileProcessing) stored.outcome = "stall";
-      else if (faults.failFileProcessingNext > 0) {
+      if (faults.failFileProcessingNext > 0) {
         faults.failFileProcessingNext -= 1;
         stored.outcome = "error";
       }

@@ -62,4 +62,4 @@ export const openAIProvider: FineTuneProvider<OpenAI> = {
 };
 
 export { cancelJob, classifyOpenAIError, createOrFindJob, pollJob, uploadFineTuneFile, waitForFile };
-export { readResultsCsv, parseResultsCsv } from "./results";
+export { decodeResultsCsv, readResultsCsv, parseResultsCsv } from "./results";

@@ -10,10 +10,16 @@ export async function readResultsCsv(client: OpenAI, fileId: string): Promise<Re
   return parseResultsCsv(body);
 }
 
-export function parseResultsCsv(body: string): ResultsRow[] {
+/** The CSV text itself, base64-decoded when needed (what the worker keeps as the results artifact). */
+export function decodeResultsCsv(body: string): string {
   const trimmed = body.trim();
   const text = trimmed.startsWith("step,") ? trimmed : Buffer.from(trimmed, "base64").toString("utf8").trim();
   if (!text.startsWith("step,")) throw new Error("The results file is neither a CSV nor base64 of one (no 'step,' header).");
+  return `${text}\n`;
+}
+
+export function parseResultsCsv(body: string): ResultsRow[] {
+  const text = decodeResultsCsv(body).trim();
   const [header, ...lines] = text.split(/\r?\n/);
   const cols = header!.split(",").map((c) => c.trim());
   // Unknown extra columns (e.g. full_valid_loss) are kept; empty cells are steps without validation.

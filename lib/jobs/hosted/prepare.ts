@@ -1,0 +1,74 @@
+import { NotFoundError } from "openai";
+import { createOrFindJob, uploadFineTuneFile } from "../../providers/openai/finetune";
+import { publishJobSummary, recordJobEvent } from "../events";
+import { JobFailure, type JobRow, type StepContext, type StepResult } from "./context";
+import { hyperparametersOf, uploadSpecs } from "./input";
+
+// Before a remote job exists: upload each file, wait until OpenAI has processed it, then create the job.
+// Each step does at most one side effect and records its result in Postgres before returning, so a worker
+// killed at any point resumes here with the recorded file ids (checked, re-uploaded only on a 404) and
+// finds a job whose create response was lost by its metadata instead of creating another.
+
+export async function prepareStep(ctx: StepContext, row: JobRow): Promise<StepResult> {
+  const { db, client } = ctx;
+  if (row.status === "queued") {
+    await db.fineTuneJob.update({ where: { id: row.id }, data: { status: "uploading" } });
+    await publishJobSummary(db, ctx.pub, row.id);
+  }
+  const specs = await uploadSpecs(row, ctx.dataDir);
+  const ids: Partial<Record<(typeof specs)[number]["field"], string>> = {};
+  for (const spec of specs) {
+    const id = row[spec.field];
+    if (!id) {
+      const fileId = await uploadFineTuneFile(client, { path: spec.path, filename: spec.filename });
+      await db.fineTuneJob.update({ where: { id: row.id }, data: { [spec.field]: fileId } });
+      await publishJobSummary(db, ctx.pub, row.id);
+      return 0; // next step re-reads the row with the id recorded
+    }
+    if (!ctx.mem.processedFiles.has(id)) {
+      const waiting = await checkFile(ctx, row, spec, id);
+      if (waiting !== null) return waiting;
+      ctx.mem.processedFiles.add(id);
+    }
+    ids[spec.field] = id;
+  }
+
+  const created = await createOrFindJob(client, {
+    tuneforgeJobId: row.id,
+    model: row.baseModel,
+    method: row.method,
+    hyperparameters: hyperparametersOf(row.hyperparameters),
+    suffix: row.suffix,
+    seed: row.seed,
+    trainingFileId: ids.remoteTrainingFileId!,
+    validationFileId: ids.remoteValidationFileId ?? null,
+  });
+  await db.fineTuneJob.update({
+    where: { id: row.id },
+    data: { remoteJobId: created.remoteJobId, remoteStatus: created.state.remoteStatus, status: created.state.status },
+  });
+  await publishJobSummary(db, ctx.pub, row.id);
+  ctx.log?.info(`[openai-jobs] job ${row.id}: remote job ${created.remoteJobId}${created.reused ? " (found by metadata after a lost response)" : ""}`);
+  return 0;
+}
+
+/** null when the file is processed; a wait while OpenAI still processes it; 0 after clearing a vanished id. */
+async function checkFile(ctx: StepContext, row: JobRow, spec: { kind: string; field: string; filename: string }, id: string): Promise<StepResult | null> {
+  let file;
+  try {
+    file = await ctx.client.files.retrieve(id);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    // The recorded upload is gone (deleted on OpenAI's side): forget it, and the next step uploads again.
+    await ctx.db.fineTuneJob.updateMany({ where: { id: row.id, [spec.field]: id }, data: { [spec.field]: null } });
+    await recordJobEvent(ctx.db, ctx.pub, row.id, { level: "warn", message: `The uploaded ${spec.kind} file ${id} no longer exists on OpenAI; uploading it again.` });
+    return 0;
+  }
+  const status = String(file.status);
+  if (status === "processed") return null;
+  if (status === "error" || status === "deleted" || status === "failed") {
+    const details = file.status_details ? `: ${file.status_details}` : "";
+    throw new JobFailure("file_processing_failed", `OpenAI could not process the ${spec.kind} file ${spec.filename} (${id}), status ${status}${details}`);
+  }
+  return ctx.timing.slowPollMs;
+}
