@@ -16,15 +16,17 @@ export async function prepareStep(ctx: StepContext, row: JobRow): Promise<StepRe
     await publishJobSummary(db, ctx.pub, row.id);
   }
   const specs = await uploadSpecs(row, ctx.dataDir);
+  // Upload every file first (OpenAI processes them in parallel), then wait for each.
+  const missing = specs.find((spec) => !row[spec.field]);
+  if (missing) {
+    const fileId = await uploadFineTuneFile(client, { path: missing.path, filename: missing.filename });
+    await db.fineTuneJob.update({ where: { id: row.id }, data: { [missing.field]: fileId } });
+    await publishJobSummary(db, ctx.pub, row.id);
+    return 0; // the next step re-reads the row with the id recorded
+  }
   const ids: Partial<Record<(typeof specs)[number]["field"], string>> = {};
   for (const spec of specs) {
-    const id = row[spec.field];
-    if (!id) {
-      const fileId = await uploadFineTuneFile(client, { path: spec.path, filename: spec.filename });
-      await db.fineTuneJob.update({ where: { id: row.id }, data: { [spec.field]: fileId } });
-      await publishJobSummary(db, ctx.pub, row.id);
-      return 0; // next step re-reads the row with the id recorded
-    }
+    const id = row[spec.field]!;
     if (!ctx.mem.processedFiles.has(id)) {
       const waiting = await checkFile(ctx, row, spec, id);
       if (waiting !== null) return waiting;
