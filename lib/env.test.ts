@@ -18,6 +18,13 @@ describe("parseEnv", () => {
     expect(parseEnv({ TUNEFORGE_NO_SAMPLE: "false" }).TUNEFORGE_NO_SAMPLE).toBe(false);
   });
 
+  it("defaults and bounds the worker's poll, reconcile and lock settings", () => {
+    const e = parseEnv({});
+    expect([e.TUNEFORGE_OPENAI_POLL_MS, e.TUNEFORGE_OPENAI_SLOW_POLL_MS, e.TUNEFORGE_RECONCILE_MS, e.TUNEFORGE_WORKER_LOCK_MS, e.TUNEFORGE_WORKER_STALLED_MS]).toEqual([750, 3000, 30_000, 30_000, 30_000]);
+    expect(parseEnv({ TUNEFORGE_OPENAI_POLL_MS: "50", TUNEFORGE_RECONCILE_MS: "300" })).toMatchObject({ TUNEFORGE_OPENAI_POLL_MS: 50, TUNEFORGE_RECONCILE_MS: 300 });
+    expect(() => parseEnv({ TUNEFORGE_OPENAI_POLL_MS: "0" })).toThrow(/TUNEFORGE_OPENAI_POLL_MS/);
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ PORT: "", REDIS_URL: "" }).PORT).toBe(3000);
   });
