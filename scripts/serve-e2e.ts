@@ -17,6 +17,11 @@ import { testSettings } from "./lib/test-env";
 
 const log = logger("e2e-serve", "yellow");
 
+// A small job (tens of examples → ~100–150 steps with OpenAI's "auto" epochs) shows its curve growing for
+// ~12–18 s after ~3 s of file processing, validation and queueing: long enough for a spec to watch it live,
+// short enough to finish within the spec. Specs flip faults at run time via POST /_emulator/faults.
+const E2E_EMULATOR_TIMING = { fileProcessingMs: 300, validatingMs: 1500, queuedMs: 1000, stepMs: 120 };
+
 async function main(): Promise<number> {
   const t0 = Date.now();
   const { values } = parseArgs({
@@ -35,7 +40,7 @@ async function main(): Promise<number> {
   await prepareDatabase({ url: t.e2eDatabaseUrl, log, recreate: true });
   await seedSample({ url: t.e2eDatabaseUrl, log });
 
-  const emulator = await startOpenAIEmulator({ port: emulatorPort, host });
+  const emulator = await startOpenAIEmulator({ port: emulatorPort, host, timing: E2E_EMULATOR_TIMING });
   log.info(`OpenAI emulator at ${emulator.url}`);
 
   const { OPENAI_API_KEY: _key, OPENAI_ORG_ID: _org, OPENAI_PROJECT_ID: _project, E2E_BASE_URL: _external, ...inherited } = process.env;
