@@ -37,6 +37,8 @@ export type RemoteJobState = {
   /** As resolved by the provider ("auto" until the job runs). */
   hyperparameters: Record<string, Hyperparameter | null>;
   estimatedFinish: Date | null;
+  /** When the provider says the job ended (OpenAI sets it on success; null while running and on most failures). */
+  finishedAt: Date | null;
   resultFileIds: string[];
 };
 

@@ -32,7 +32,8 @@ export async function pollStep(ctx: StepContext, row: JobRow): Promise<StepResul
   await publishCheckpoints(ctx.pub, row.id, checkpoints);
 
   if (r.state.status === "succeeded") await storeResults(ctx, row, r.state.resultFileIds, nEpochs);
-  const changed = await applyRemoteState(ctx, row, r.state, r.events.at(-1)?.remoteId ?? null);
+  const startedAt = r.events.find((e) => e.message === "Fine-tuning job started")?.at ?? r.metrics[0]?.at ?? null;
+  const changed = await applyRemoteState(ctx, row, r.state, { lastEventId: r.events.at(-1)?.remoteId ?? null, startedAt });
   // New points move the summary's progress too; an idle poll (only the cursor and poll time moved) is not published.
   if (changed || points.length) await publishJobSummary(ctx.db, ctx.pub, row.id);
   if (isTerminalJobStatus(r.state.status)) return 0;
@@ -62,7 +63,13 @@ export async function cancelStep(ctx: StepContext, row: JobRow): Promise<StepRes
   return pollStep(ctx, { ...row, status: "cancelling" });
 }
 
-async function applyRemoteState(ctx: StepContext, row: JobRow, state: RemoteJobState, lastEventId: string | null): Promise<boolean> {
+/** `seen`: the newest event id of this poll, and when the job started if this poll's events tell. */
+async function applyRemoteState(
+  ctx: StepContext,
+  row: JobRow,
+  state: RemoteJobState,
+  seen: { lastEventId: string | null; startedAt: Date | null },
+): Promise<boolean> {
   const terminal = isTerminalJobStatus(state.status);
   const status: JobStatus = row.cancelRequestedAt && !terminal ? "cancelling" : state.status;
   const now = new Date();
@@ -71,11 +78,12 @@ async function applyRemoteState(ctx: StepContext, row: JobRow, state: RemoteJobS
     remoteStatus: state.remoteStatus,
     estimatedFinishAt: state.estimatedFinish,
     lastPolledAt: now,
-    ...(lastEventId ? { lastEventRemoteId: lastEventId } : {}),
+    ...(seen.lastEventId ? { lastEventRemoteId: seen.lastEventId } : {}),
     ...(state.fineTunedModel ? { fineTunedModel: state.fineTunedModel } : {}),
     ...(state.trainedTokens !== null ? { trainedTokens: state.trainedTokens } : {}),
-    ...(state.status === "running" && !row.startedAt ? { startedAt: now } : {}),
-    ...(terminal && !row.finishedAt ? { finishedAt: now } : {}),
+    // Times from OpenAI's own events when this poll saw them (a job may have run while no worker watched).
+    ...((state.status === "running" || seen.startedAt) && !row.startedAt ? { startedAt: seen.startedAt ?? now } : {}),
+    ...(terminal && !row.finishedAt ? { finishedAt: state.finishedAt ?? now } : {}),
     ...(state.error ? { errorCode: state.error.code, errorMessage: state.error.message } : {}),
   };
   if (state.trainedTokens !== null) {

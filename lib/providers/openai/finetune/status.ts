@@ -31,6 +31,7 @@ export function toRemoteJobState(job: OpenAI.FineTuning.FineTuningJob): RemoteJo
     error: err?.code ? { code: err.code, message: err.message ?? "" } : null,
     hyperparameters: Object.fromEntries(Object.entries(hp).map(([k, v]) => [k, v ?? null])),
     estimatedFinish: job.estimated_finish ? new Date(job.estimated_finish * 1000) : null,
+    finishedAt: job.finished_at ? new Date(job.finished_at * 1000) : null,
     resultFileIds: job.result_files ?? [],
   };
 }
