@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { decodeResultsCsv, parseResultsCsv } from "../../providers/openai/finetune/results";
-import { publishMetrics, storeMetricPoints } from "../events";
+import { NotFoundError } from "openai";
+import { decodeResultsCsv, parseResultsCsv, ResultsFormatError } from "../../providers/openai/finetune/results";
+import { publishMetrics, recordJobEvent, storeMetricPoints } from "../events";
 import type { JobRow, StepContext } from "./context";
 import { resultsMetricRows } from "./series";
 
@@ -15,7 +16,15 @@ export async function storeResults(ctx: StepContext, row: JobRow, resultFileIds:
   if (!fileId) return;
   const existing = await ctx.db.artifact.findFirst({ where: { jobId: row.id, kind: "results_csv" } });
   if (existing) return;
-  const csv = decodeResultsCsv(await (await ctx.client.files.content(fileId)).text());
+  let csv: string;
+  try {
+    csv = decodeResultsCsv(await (await ctx.client.files.content(fileId)).text());
+  } catch (err) {
+    // A missing or unreadable results file must not fail a job that succeeded: say so, keep the event curve.
+    if (!(err instanceof NotFoundError) && !(err instanceof ResultsFormatError)) throw err;
+    await recordJobEvent(ctx.db, ctx.pub, row.id, { level: "warn", message: `OpenAI's results file ${fileId} could not be read (${err.message}); the curve shown comes from the job's events.` });
+    return;
+  }
   const inserted = await storeMetricPoints(ctx.db, row.id, resultsMetricRows(parseResultsCsv(csv), nEpochs));
   await publishMetrics(ctx.pub, row.id, inserted);
   if (inserted.length) ctx.log?.info(`[openai-jobs] job ${row.id}: back-filled ${inserted.length} metric point(s) from the results file`);

@@ -138,6 +138,19 @@ describe("hosted job run", () => {
     expect(emu.requests.length).toBe(before);
   });
 
+  it("keeps a succeeded job succeeded when OpenAI's results file is gone, saying so in an event", async () => {
+    const jobId = await job({ train: chatJsonl(12), hyperparameters: { n_epochs: 1 } });
+    onSleep = async (ms) => {
+      emu.advance(ms); // move on here, so the results file can be removed before the loop's next poll reads it
+      for (const r of remoteJobsOf(emu, jobId)) for (const id of r.job.result_files) emu.state.files.delete(id);
+    };
+    expect(await runHostedJob(deps(), jobId)).toMatchObject({ status: "succeeded" });
+    expect(await db.artifact.count({ where: { jobId } })).toBe(0);
+    expect(await db.metricPoint.count({ where: { jobId } })).toBe(12);
+    const warn = await db.jobEvent.findFirstOrThrow({ where: { jobId, level: "warn" } });
+    expect(warn.message).toMatch(/results file file-\S+ could not be read .*No such File object.*the curve shown comes from the job's events/);
+  });
+
   it("fails on 403 training_not_available with OpenAI's words and the wind-down explanation, creating nothing", async () => {
     emu.faults.trainingNotAvailable = true;
     const jobId = await job({ train: chatJsonl(12) });

@@ -5,6 +5,10 @@ import type OpenAI from "openai";
 
 export type ResultsRow = Record<string, number | null>;
 
+export class ResultsFormatError extends Error {
+  override name = "ResultsFormatError";
+}
+
 export async function readResultsCsv(client: OpenAI, fileId: string): Promise<ResultsRow[]> {
   const body = await (await client.files.content(fileId)).text();
   return parseResultsCsv(body);
@@ -14,7 +18,7 @@ export async function readResultsCsv(client: OpenAI, fileId: string): Promise<Re
 export function decodeResultsCsv(body: string): string {
   const trimmed = body.trim();
   const text = trimmed.startsWith("step,") ? trimmed : Buffer.from(trimmed, "base64").toString("utf8").trim();
-  if (!text.startsWith("step,")) throw new Error("The results file is neither a CSV nor base64 of one (no 'step,' header).");
+  if (!text.startsWith("step,")) throw new ResultsFormatError("The results file is neither a CSV nor base64 of one (no 'step,' header).");
   return `${text}\n`;
 }
 
