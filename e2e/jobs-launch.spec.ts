@@ -1,4 +1,4 @@
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { defaultEpochs } from "../lib/cost/epochs";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
@@ -24,6 +24,15 @@ async function sampleVersion(request: APIRequestContext): Promise<{ datasetId: s
   return { datasetId: sample!.id, version: versions[0]! };
 }
 
+/** A full-page shot from the top with nothing focused, so the sticky shell is drawn where a user sees it. */
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  await page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
+}
+
 test("estimate, blocked without a key, fix the suffix, launch and land on the job", async ({ page, request }) => {
   expect((await request.delete("/api/settings/credentials/openai")).ok()).toBe(true);
   const { datasetId, version } = await sampleVersion(request);
@@ -40,7 +49,7 @@ test("estimate, blocked without a key, fix the suffix, launch and land on the jo
   const launch = page.getByRole("button", { name: "Launch on OpenAI" });
   await expect(page.getByTestId("launch-issues")).toContainText("No OpenAI key is configured");
   await expect(launch).toBeDisabled();
-  await page.screenshot({ path: "e2e/artifacts/jobs-launch-no-key.png", fullPage: true });
+  await shot(page, "jobs-launch-no-key");
 
   // Save a key the emulator accepts, the way a user does.
   await page.getByRole("link", { name: "Open Settings" }).click();
@@ -57,12 +66,12 @@ test("estimate, blocked without a key, fix the suffix, launch and land on the jo
   await expect(page.getByLabel("Suffix (optional)")).toHaveAttribute("aria-invalid", "true");
   await expect(estimate.getByTestId("estimate-epochs")).toHaveText("3");
   await expect(launch).toBeDisabled();
-  await page.screenshot({ path: "e2e/artifacts/jobs-launch-invalid-suffix.png", fullPage: true });
+  await shot(page, "jobs-launch-invalid-suffix");
 
   await page.getByLabel("Suffix (optional)").fill("support-bot");
   await expect(page.getByTestId("launch-issues")).toHaveCount(0);
   await expect(launch).toBeEnabled();
-  await page.screenshot({ path: "e2e/artifacts/jobs-launch-ready.png", fullPage: true });
+  await shot(page, "jobs-launch-ready");
   await launch.click();
 
   await page.waitForURL(/\/jobs\/[a-z0-9]+$/);

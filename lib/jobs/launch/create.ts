@@ -16,7 +16,10 @@ const int = (n: number) => n.toLocaleString("en-US");
 export async function launchJob(raw: unknown, opts: { db?: PrismaClient; env?: Env; root?: string } = {}): Promise<JobView> {
   const db = opts.db ?? prisma();
   const { estimate: e, request } = await checkLaunch(raw, opts);
-  if (e.issues.length > 0 || !request || !e.version) throw launchRefused(e.issues);
+  if (e.issues.length > 0 || !request || !e.version) {
+    const fallback = { field: "datasetVersionId", code: "version_not_found" as const, message: "Pick a dataset version to train on." };
+    throw launchRefused(e.issues.length > 0 ? e.issues : [fallback]);
+  }
 
   const cost = e.usd === null ? "cost unknown (no price for this model)" : `estimated ${usd(e.usd)}`;
   const summary =
