@@ -5,13 +5,14 @@ import { estimateCommand } from "./commands/estimate";
 import { exportCommand } from "./commands/export";
 import { generateCommand } from "./commands/generate";
 import { importCommand } from "./commands/import";
+import { jobsCommand } from "./commands/jobs";
 import { logprobsCommand } from "./commands/logprobs";
 import { mergeCommand } from "./commands/merge";
 import { trainCommand } from "./commands/train";
 import { validateCommand } from "./commands/validate";
 
 // Implemented subcommands, in the order `tuneforge --help` lists them.
-export const COMMANDS: Command[] = [validateCommand, importCommand, estimateCommand, exportCommand, trainCommand, generateCommand, logprobsCommand, mergeCommand, benchCommand, doctorCommand];
+export const COMMANDS: Command[] = [validateCommand, importCommand, estimateCommand, exportCommand, jobsCommand, trainCommand, generateCommand, logprobsCommand, mergeCommand, benchCommand, doctorCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,0 +1,9 @@
+import { z } from "zod";
+import { route } from "@/lib/http/route";
+import { checkLaunch } from "@/lib/jobs/launch/check";
+
+// Any object: a half-filled form still gets an estimate, and its mistakes come back as issues, not a 400.
+const body = z.record(z.string(), z.unknown(), { error: "send the launch form as a JSON object" });
+
+// POST /api/jobs/estimate – what a launch would cost (train tokens × epochs × price) and what blocks it
+export const POST = route({ body }, async ({ body }) => ({ estimate: (await checkLaunch(body)).estimate }));

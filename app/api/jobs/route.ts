@@ -1,0 +1,33 @@
+import { z } from "zod";
+import { route } from "@/lib/http/route";
+import { launchJob } from "@/lib/jobs/launch/create";
+import { launchRequestSchema } from "@/lib/jobs/launch/request";
+import { listJobs } from "@/lib/jobs/list";
+import type { JobStatusName } from "@/lib/jobs/types";
+
+const STATUSES = ["queued", "uploading", "validating_files", "running", "cancelling", "succeeded", "failed", "cancelled"] as const satisfies readonly JobStatusName[];
+
+const listQuery = z
+  .object({
+    status: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        const list = (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+        const unknown = list.filter((x) => !(STATUSES as readonly string[]).includes(x));
+        if (unknown.length) ctx.addIssue({ code: "custom", message: `unknown status ${unknown.map((u) => `"${u}"`).join(", ")}; use ${STATUSES.join(", ")}` });
+        return list as JobStatusName[];
+      }),
+    provider: z.enum(["openai", "local"], { error: "must be openai or local" }).optional(),
+    model: z.string().trim().min(1).optional(),
+    datasetId: z.string().min(1).optional(),
+    limit: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").optional(),
+  })
+  .strict();
+
+// GET /api/jobs?status=running,queued&provider=openai&model=4o-mini&datasetId=…&limit=50 – newest first
+export const GET = route({ query: listQuery }, async ({ query }) => ({ jobs: await listJobs(query) }));
+
+// POST /api/jobs – launch: {provider:"openai", datasetVersionId, baseModel, method?, hyperparameters?, suffix?, seed?};
+// every blocking issue (data, key, hyperparameters) answers 4xx with details.issues; on success the JobView
+export const POST = route({ body: launchRequestSchema }, async ({ body }) => ({ job: await launchJob(body) }));

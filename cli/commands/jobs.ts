@@ -1,0 +1,103 @@
+import { UsageError } from "../args";
+import type { CliContext, Command } from "../command";
+import type { JobSummary, JobView } from "../../lib/jobs/types";
+import { JobsApi, Refused, refusalText, Unreachable } from "./jobs/api";
+import { parseCreateArgs, parseIdArgs, parseListArgs } from "./jobs/args";
+import { runCreate } from "./jobs/create";
+import { formatJob, formatList } from "./jobs/format";
+
+// tuneforge jobs create|list|show|cancel|attach – fine-tuning jobs on a running tuneforge, through its REST API.
+
+const USAGE = [
+  "Usage: tuneforge jobs create --provider openai --data FILE.jsonl [--validation FILE.jsonl] --model BASE",
+  "                             [--suffix S] [--epochs N] [--batch-size N] [--lr-multiplier X] [--seed N]",
+  "                             [--wait [--interval SECONDS]] [--json]",
+  "       tuneforge jobs list [--status S[,S…]] [--json]",
+  "       tuneforge jobs show ID [--json]",
+  "       tuneforge jobs cancel ID [--json]",
+  "       tuneforge jobs attach REMOTE_ID [--json]",
+  "",
+  "Talks to the tuneforge server (TUNEFORGE_URL, default http://127.0.0.1:3000; TUNEFORGE_API_TOKEN when it",
+  "requires sign-in; --url overrides the address).",
+  "",
+  "create   imports FILE (and the --validation file into the validation split) as a new dataset, freezes a",
+  "         version, checks it and launches an OpenAI fine-tuning job on it. Hyperparameters left out are",
+  '         "auto". --wait polls until the job ends, with progress on stderr (Ctrl-C stops waiting, not the job).',
+  "list     newest jobs first; --status filters (queued, uploading, validating_files, running, cancelling,",
+  "         succeeded, failed, cancelled).",
+  "show     one job: status, estimate and cost, model, latest metrics and events.",
+  "cancel   asks the worker to cancel the job with OpenAI.",
+  "attach   follows a job launched elsewhere by its OpenAI id (ftjob-…): events, metrics and cost appear here.",
+  "",
+  "--json prints the job (or {\"jobs\": […]}) as the API returns it: id, status, provider, baseModel,",
+  "fineTunedModel, trainedTokens, estimatedUsd, actualUsd, metrics [{step, trainLoss, validLoss, …}], events …",
+  "",
+  "Exit codes: 0 done (with --wait: the job succeeded); 1 refused by the server (its message is printed: lines",
+  "with errors, a blocked launch, a finished job) or, with --wait, the job failed or was cancelled; 2 wrong",
+  "usage, a file that cannot be read, or the server cannot be reached.",
+  "",
+].join("\n");
+
+async function api(url: string | undefined): Promise<JobsApi> {
+  const { env } = await import("../../lib/env");
+  const e = env();
+  return new JobsApi(url ?? e.TUNEFORGE_URL, e.TUNEFORGE_API_TOKEN);
+}
+
+const jobPath = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
+
+async function run(sub: string | undefined, rest: string[], ctx: CliContext): Promise<number> {
+  switch (sub) {
+    case "create": {
+      const a = parseCreateArgs(rest);
+      return runCreate(a, await api(a.url), ctx);
+    }
+    case "list": {
+      const a = parseListArgs(rest);
+      const { jobs } = await (await api(a.url)).json<{ jobs: JobSummary[] }>("GET", "/api/jobs", undefined, { status: a.status.join(",") || undefined });
+      ctx.out(a.json ? `${JSON.stringify({ jobs }, null, 2)}\n` : formatList(jobs));
+      return 0;
+    }
+    case "show":
+    case "cancel": {
+      const a = parseIdArgs(sub, "job ID", rest);
+      const client = await api(a.url);
+      const { job } = await client.json<{ job: JobView }>(sub === "show" ? "GET" : "POST", sub === "show" ? jobPath(a.id) : `${jobPath(a.id)}/cancel`);
+      if (a.json) ctx.out(`${JSON.stringify(job, null, 2)}\n`);
+      else if (sub === "show") ctx.out(formatJob(job, client.url(`/jobs/${job.id}`)));
+      else ctx.out(`Cancel requested for job ${job.id} (now ${job.status}); the worker cancels it with OpenAI.\n`);
+      return 0;
+    }
+    case "attach": {
+      const a = parseIdArgs(sub, "OpenAI job id (ftjob-…)", rest);
+      const client = await api(a.url);
+      const { job } = await client.json<{ job: JobView }>("POST", "/api/jobs/attach", { remoteJobId: a.id });
+      ctx.out(a.json ? `${JSON.stringify(job, null, 2)}\n` : `Attached ${a.id} as job ${job.id} (${job.status}, ${job.baseModel}): ${client.url(`/jobs/${job.id}`)}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(sub ? `jobs: unknown subcommand "${sub}"; use create, list, show, cancel or attach.` : "jobs: say what to do: create, list, show, cancel or attach. Run `tuneforge jobs --help` for usage.");
+  }
+}
+
+export const jobsCommand: Command = {
+  name: "jobs",
+  summary: "create, list, show, cancel or attach fine-tuning jobs on a running tuneforge",
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args;
+    try {
+      return await run(sub, rest, ctx);
+    } catch (err) {
+      if (err instanceof Unreachable) {
+        ctx.err(`tuneforge: jobs: ${err.message}\n`);
+        return 2;
+      }
+      if (err instanceof Refused) {
+        ctx.err(`tuneforge: jobs ${sub}: ${refusalText(err)}\n`);
+        return 1;
+      }
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,99 @@
+import { parseCommandOptions, UsageError } from "../../args";
+
+// Argument parsing for `tuneforge jobs <subcommand>`: every value is checked here, before any request, with
+// a message that names the flag and what it accepts. (The server checks the same ranges again.)
+
+export type Hyperparameters = { nEpochs?: number; batchSize?: number; learningRateMultiplier?: number };
+
+export type CreateArgs = {
+  data: string;
+  validation?: string;
+  model: string;
+  suffix?: string;
+  seed?: number;
+  hyperparameters: Hyperparameters;
+  wait: boolean;
+  json: boolean;
+  intervalMs: number;
+  url?: string;
+};
+
+const JOB_STATUSES = ["queued", "uploading", "validating_files", "running", "cancelling", "succeeded", "failed", "cancelled"];
+
+function wholeNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`jobs: ${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  }
+  return Number(raw);
+}
+
+function positive(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`jobs: ${flag} must be a number above 0, got "${raw}".`);
+  return n;
+}
+
+export function parseCreateArgs(args: string[]): CreateArgs {
+  const { values: v, positionals } = parseCommandOptions(
+    "jobs",
+    args,
+    {
+      provider: { type: "string" },
+      data: { type: "string" },
+      validation: { type: "string" },
+      model: { type: "string" },
+      suffix: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      "lr-multiplier": { type: "string" },
+      seed: { type: "string" },
+      wait: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      interval: { type: "string" },
+      url: { type: "string" },
+    },
+    { positionals: true },
+  );
+  if (positionals.length > 0) throw new UsageError(`jobs create: unexpected argument "${positionals[0]}"; pass the file with --data FILE.jsonl.`);
+  if (v.provider !== "openai") {
+    throw new UsageError(v.provider === undefined ? "jobs create: --provider openai is required." : `jobs create: --provider must be openai (local training is not available from the CLI yet), got "${v.provider}".`);
+  }
+  if (!v.data) throw new UsageError("jobs create: --data FILE.jsonl is required (the training examples).");
+  const model = v.model?.trim();
+  if (!model) throw new UsageError("jobs create: --model is required, e.g. --model gpt-4o-mini-2024-07-18.");
+  if (v.suffix !== undefined && (v.suffix.length < 1 || v.suffix.length > 64)) throw new UsageError(`jobs create: --suffix must be 1 to 64 characters, got ${v.suffix.length}.`);
+  const interval = positive("--interval", v.interval);
+  return {
+    data: v.data,
+    validation: v.validation,
+    model,
+    suffix: v.suffix,
+    seed: wholeNumber("--seed", v.seed, 0, 2147483647),
+    hyperparameters: {
+      nEpochs: wholeNumber("--epochs", v.epochs, 1, 50),
+      batchSize: wholeNumber("--batch-size", v["batch-size"], 1, 256),
+      learningRateMultiplier: positive("--lr-multiplier", v["lr-multiplier"]),
+    },
+    wait: !!v.wait,
+    json: !!v.json,
+    intervalMs: Math.round((interval ?? 5) * 1000),
+    url: v.url,
+  };
+}
+
+export function parseListArgs(args: string[]): { status: string[]; json: boolean; url?: string } {
+  const { values: v } = parseCommandOptions("jobs", args, { status: { type: "string" }, json: { type: "boolean", default: false }, url: { type: "string" } });
+  const status = (v.status ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+  const unknown = status.filter((s) => !JOB_STATUSES.includes(s));
+  if (unknown.length) throw new UsageError(`jobs list: unknown --status ${unknown.join(", ")}; use one or more of ${JOB_STATUSES.join(", ")} (comma-separated).`);
+  return { status, json: !!v.json, url: v.url };
+}
+
+/** `jobs show ID`, `jobs cancel ID`, `jobs attach REMOTE_ID`: one id and the common flags. */
+export function parseIdArgs(sub: string, what: string, args: string[]): { id: string; json: boolean; url?: string } {
+  const { values: v, positionals } = parseCommandOptions("jobs", args, { json: { type: "boolean", default: false }, url: { type: "string" } }, { positionals: true });
+  if (positionals.length !== 1) throw new UsageError(`jobs ${sub}: pass exactly one ${what} (got ${positionals.length}).`);
+  return { id: positionals[0]!, json: !!v.json, url: v.url };
+}

@@ -1,0 +1,69 @@
+import { stat } from "node:fs/promises";
+import path from "node:path";
+import type { CliContext } from "../../command";
+import type { JobView } from "../../../lib/jobs/types";
+import { Refused, refusalText, type JobsApi } from "./api";
+import type { CreateArgs } from "./args";
+import { formatJob } from "./format";
+import { importFile, ImportRefused } from "./import-file";
+import { waitForJob } from "./wait";
+
+// tuneforge jobs create: file(s) → new dataset (train + validation splits) → frozen version → launched job
+// [→ waited for]. Each step goes through the REST API the dashboard uses, so the same checks apply.
+
+async function readable(file: string): Promise<string | null> {
+  try {
+    const s = await stat(file);
+    return s.isDirectory() ? `${file} is a directory; pass a .jsonl file` : null;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "ENOENT" ? `${file}: no such file` : `${file}: cannot read (${(err as Error).message})`;
+  }
+}
+
+/** Dataset names are unique; the file name and the second keep them apart and say where they came from. */
+export function datasetNameFor(file: string, now: Date): string {
+  return `${path.basename(file).replace(/\.jsonl$/i, "")} (tuneforge jobs create ${now.toISOString().slice(0, 19).replace("T", " ")})`;
+}
+
+export async function runCreate(a: CreateArgs, api: JobsApi, ctx: CliContext): Promise<number> {
+  const log = (line: string) => ctx.err(`${line}\n`);
+  for (const f of [a.data, a.validation].filter((x): x is string => !!x)) {
+    const problem = await readable(f);
+    if (problem) {
+      ctx.err(`tuneforge: jobs create: ${problem}\n`);
+      return 2;
+    }
+  }
+
+  const name = datasetNameFor(a.data, new Date());
+  const { dataset } = await api.json<{ dataset: { id: string } }>("POST", "/api/datasets", { name, description: `Created by tuneforge jobs create from ${path.basename(a.data)}` });
+  log(`created dataset "${name}"`);
+  try {
+    await importFile(api, dataset.id, a.data, "train", log);
+    if (a.validation) await importFile(api, dataset.id, a.validation, "validation", log);
+  } catch (err) {
+    if (!(err instanceof ImportRefused)) throw err;
+    ctx.err(`tuneforge: jobs create: ${err.message}\n`);
+    return 1;
+  }
+  const { version } = await api.json<{ version: { number: number } }>("POST", `/api/datasets/${encodeURIComponent(dataset.id)}/versions`, { note: "frozen by tuneforge jobs create" });
+  log(`froze version v${version.number}`);
+
+  let job: JobView;
+  try {
+    const hyperparameters = Object.fromEntries(Object.entries(a.hyperparameters).filter(([, v]) => v !== undefined));
+    const body = { provider: "openai", datasetId: dataset.id, versionNumber: version.number, baseModel: a.model, hyperparameters, suffix: a.suffix, seed: a.seed };
+    job = (await api.json<{ job: JobView }>("POST", "/api/jobs", body)).job;
+  } catch (err) {
+    if (!(err instanceof Refused)) throw err;
+    const retry = api.url(`/jobs/new?dataset=${encodeURIComponent(dataset.id)}&version=${version.number}`);
+    ctx.err(`tuneforge: jobs create: launch refused: ${refusalText(err)}\nThe dataset "${name}" v${version.number} was kept; fix the above and launch it again at ${retry}\n`);
+    return 1;
+  }
+  log(`launched job ${job.id}: ${api.url(`/jobs/${job.id}`)}`);
+
+  if (a.wait) job = await waitForJob(api, job, { intervalMs: a.intervalMs, log });
+  ctx.out(a.json ? `${JSON.stringify(job, null, 2)}\n` : formatJob(job, api.url(`/jobs/${job.id}`)));
+  if (!a.wait) return 0;
+  return job.status === "succeeded" ? 0 : 1;
+}

@@ -1,0 +1,274 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { Worker } from "bullmq";
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as datasetsRoute from "../../../app/api/datasets/route";
+import * as importsRoute from "../../../app/api/datasets/[id]/imports/route";
+import * as importRoute from "../../../app/api/datasets/[id]/imports/[importId]/route";
+import * as importCancelRoute from "../../../app/api/datasets/[id]/imports/[importId]/cancel/route";
+import * as versionsRoute from "../../../app/api/datasets/[id]/versions/route";
+import * as jobsRoute from "../../../app/api/jobs/route";
+import * as jobRoute from "../../../app/api/jobs/[id]/route";
+import * as jobCancelRoute from "../../../app/api/jobs/[id]/cancel/route";
+import * as attachRoute from "../../../app/api/jobs/attach/route";
+import { createPrismaClient } from "../../../lib/db/client";
+import { runDatasetImport } from "../../../lib/datasets/import/run";
+import { dataDir, env } from "../../../lib/env";
+import { closeLiveRedis } from "../../../lib/jobs/launch/live";
+import { chatExample } from "../../../lib/jobs/launch/test-support";
+import { isTerminalJobStatus, type JobView } from "../../../lib/jobs/types";
+import { seedDefaultPrices } from "../../../lib/pricing/list";
+import { openAIClient } from "../../../lib/providers/openai/client";
+import { createOrFindJob, pollJob, uploadFineTuneFile, waitForFile } from "../../../lib/providers/openai/finetune";
+import type { Hyperparameters } from "../../../lib/providers/types";
+import { closeQueues, queues } from "../../../lib/queue/queues";
+import { createRedis } from "../../../lib/redis";
+import { deleteOpenAICredential, saveOpenAICredential } from "../../../lib/settings/credentials";
+import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-emulator/server";
+import { chatJsonl } from "../../../test/openai-emulator/test-helpers";
+import type { CliContext } from "../../command";
+import { jobsCommand } from "../jobs";
+
+// `tuneforge jobs …` against the app's own route handlers (served by node:http, as Next would), a real BullMQ
+// worker for imports, Postgres, Redis, and the OpenAI emulator through the real SDK.
+
+type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
+const ROUTES: { pattern: RegExp; keys: string[]; module: Record<string, unknown> }[] = [
+  { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/cancel$/, keys: ["id", "importId"], module: importCancelRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
+  { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
+  { pattern: /^\/api\/jobs\/attach$/, keys: [], module: attachRoute },
+  { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
+  { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: jobCancelRoute },
+];
+
+const db = createPrismaClient();
+const redis = createRedis("bullmq");
+let server: http.Server;
+let url: string;
+let importWorker: Worker;
+let hostedWorker: Worker | undefined;
+let emu: OpenAIEmulator;
+let dir: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "tf-cli-jobs-"));
+  emu = await startOpenAIEmulator({ timing: { fileProcessingMs: 10, validatingMs: 40, queuedMs: 40, stepMs: 5 } });
+  await seedDefaultPrices({ db });
+  server = http.createServer(async (req, res) => {
+    const u = new URL(req.url!, `http://${req.headers.host}`);
+    for (const r of ROUTES) {
+      const m = r.pattern.exec(u.pathname);
+      const handler = m ? (r.module[req.method!] as Handler | undefined) : undefined;
+      if (!m || !handler) continue;
+      const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
+      const hasBody = req.method !== "GET" && req.method !== "HEAD";
+      const request = new Request(u, {
+        method: req.method,
+        headers: req.headers as Record<string, string>,
+        ...(hasBody ? { body: Readable.toWeb(req) as unknown as ReadableStream, duplex: "half" } : {}),
+      } as RequestInit);
+      const response = await handler(request, { params: Promise.resolve(params) });
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  importWorker = new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
+    connection: redis,
+    prefix: env().TUNEFORGE_QUEUE_PREFIX,
+  });
+});
+
+afterAll(async () => {
+  await importWorker.close();
+  await hostedWorker?.close();
+  await new Promise((r) => server.close(r));
+  const datasets = await db.dataset.findMany({ where: { name: { contains: "tuneforge jobs create" } }, select: { id: true } });
+  const ids = datasets.map((d) => d.id);
+  await db.fineTuneJob.deleteMany({ where: { OR: [{ datasetVersion: { datasetId: { in: ids } } }, { attached: true }] } });
+  await db.datasetVersion.deleteMany({ where: { datasetId: { in: ids } } });
+  await db.dataset.deleteMany({ where: { id: { in: ids } } });
+  for (const id of ids) await rm(path.join(dataDir(), "datasets", id), { recursive: true, force: true });
+  await deleteOpenAICredential({ db });
+  await closeQueues();
+  await closeLiveRedis();
+  await redis.quit();
+  await emu.close();
+  await db.$disconnect();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function tuneforge(...args: string[]) {
+  let stdout = "";
+  let stderr = "";
+  const ctx: CliContext = { root: process.cwd(), out: (t) => (stdout += t), err: (t) => (stderr += t) };
+  const code = await jobsCommand.run([...args, "--url", url], ctx);
+  return { code, stdout, stderr };
+}
+
+async function jsonl(name: string, lines: unknown[]): Promise<string> {
+  const file = path.join(dir, name);
+  await writeFile(file, lines.map((l) => (typeof l === "string" ? l : JSON.stringify(l))).join("\n") + "\n");
+  return file;
+}
+
+const key = () => saveOpenAICredential({ apiKey: "sk-test-cli-jobs-0123456789", baseUrl: emu.url }, { db });
+
+/**
+ * Stand-in for the openai-jobs worker, which is built on another branch: the provider's real steps (upload,
+ * create, poll) against the emulator, storing what they return, so --wait follows a job the way it will.
+ */
+async function runHostedJob(jobId: string): Promise<void> {
+  const job = await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId }, include: { datasetVersion: true } });
+  const client = await openAIClient({ db });
+  const trainingFileId = await uploadFineTuneFile(client, { path: path.join(dataDir(), job.datasetVersion!.trainPath), filename: "train.jsonl" });
+  await waitForFile(client, trainingFileId, { pollMs: 20 });
+  const config = { tuneforgeJobId: job.id, model: job.baseModel, method: job.method, hyperparameters: job.hyperparameters as Hyperparameters, suffix: job.suffix, seed: job.seed };
+  const { remoteJobId } = await createOrFindJob(client, { ...config, trainingFileId });
+  await db.fineTuneJob.update({ where: { id: jobId }, data: { remoteJobId, remoteTrainingFileId: trainingFileId, status: "validating_files", startedAt: new Date() } });
+  let after: string | null = null;
+  for (;;) {
+    const r = await pollJob(client, remoteJobId, { afterEventId: after });
+    after = r.events.at(-1)?.remoteId ?? after;
+    await db.metricPoint.createMany({
+      data: r.metrics.map((m) => ({ jobId, step: m.step, trainLoss: m.trainLoss, trainAccuracy: m.trainAccuracy, validLoss: m.validLoss, validAccuracy: m.validAccuracy, totalSteps: m.totalSteps })),
+      skipDuplicates: true,
+    });
+    const s = r.state;
+    await db.fineTuneJob.update({
+      where: { id: jobId },
+      data: { status: s.status, remoteStatus: s.remoteStatus, fineTunedModel: s.fineTunedModel, trainedTokens: s.trainedTokens, ...(isTerminalJobStatus(s.status) ? { finishedAt: new Date() } : {}) },
+    });
+    if (isTerminalJobStatus(s.status)) return;
+    await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+describe("tuneforge jobs create", () => {
+  it("imports train + validation, freezes, launches and prints the job as JSON", async () => {
+    await key();
+    const train = await jsonl("train.jsonl", Array.from({ length: 12 }, (_, i) => chatExample(i)));
+    const val = await jsonl("val.jsonl", Array.from({ length: 3 }, (_, i) => chatExample(100 + i)));
+    const r = await tuneforge("create", "--provider", "openai", "--data", train, "--validation", val, "--model", "gpt-4o-mini-2024-07-18", "--epochs", "2", "--suffix", "cli", "--seed", "7", "--json");
+    expect(r.stderr).toMatch(/created dataset "train \(tuneforge jobs create .*\)"\nimporting train\.jsonl into the train split…\nimported 12 examples from train\.jsonl\nimporting val\.jsonl into the validation split…\nimported 3 examples from val\.jsonl\nfroze version v1\nlaunched job \S+: http:\/\/127\.0\.0\.1:\d+\/jobs\/\S+\n$/);
+    expect(r.code).toBe(0);
+    const job = JSON.parse(r.stdout) as JobView;
+    expect(job).toMatchObject({ status: "queued", provider: "openai", baseModel: "gpt-4o-mini-2024-07-18", fineTunedModel: null, trainedTokens: null, actualUsd: null, metrics: [], suffix: "cli", seed: 7 });
+    expect(job.hyperparameters).toEqual({ nEpochs: 2 });
+    expect(job.dataset).toMatchObject({ versionNumber: 1, trainCount: 12, validationCount: 3 });
+    expect(job.estimatedUsd).toBeGreaterThan(0);
+    expect(job.estimatedEpochs).toBe(2);
+  });
+
+  it("stops with the line numbers when a line cannot be imported, launching nothing", async () => {
+    const before = await db.fineTuneJob.count();
+    const train = await jsonl("bad.jsonl", [chatExample(1), chatExample(2), '{"messages": "nope"}', chatExample(3)]);
+    const r = await tuneforge("create", "--provider", "openai", "--data", train, "--model", "gpt-4o-mini-2024-07-18");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/tuneforge: jobs create: .*bad\.jsonl: 1 line\(s\) cannot be used for training; nothing was imported:\n {2}line 3: .*messages.*\nFix them/);
+    expect(await db.fineTuneJob.count()).toBe(before);
+  });
+
+  it("prints the server's refusal verbatim and keeps the version for a retry", async () => {
+    await deleteOpenAICredential({ db });
+    const train = await jsonl("few.jsonl", Array.from({ length: 4 }, (_, i) => chatExample(i)));
+    const r = await tuneforge("create", "--provider", "openai", "--data", train, "--model", "gpt-4o-mini-2024-07-18");
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("tuneforge: jobs create: launch refused: 2 problems:\n  - No OpenAI key is configured: add your API key in Settings (or set OPENAI_API_KEY), then launch.\n  - version v1 of ");
+    expect(r.stderr).toContain("has 4 training examples; OpenAI needs at least 10. Add examples to the train split and freeze a new version.\nThe dataset ");
+    expect(r.stderr).toMatch(/was kept; fix the above and launch it again at http:\/\/127\.0\.0\.1:\d+\/jobs\/new\?dataset=\S+&version=1\n$/);
+  });
+
+});
+
+describe("tuneforge jobs list / show / cancel / attach", () => {
+  it("lists, shows and cancels", async () => {
+    const list = await tuneforge("list", "--status", "queued", "--json");
+    expect(list.code).toBe(0);
+    const queued = (JSON.parse(list.stdout) as { jobs: JobView[] }).jobs;
+    const target = queued.find((j) => j.suffix === "cli")!;
+    expect(target).toBeDefined();
+    const table = await tuneforge("list");
+    expect(table.stdout).toMatch(/^ID\s+STATUS\s+BASE MODEL\s+FINE-TUNED MODEL\s+DATASET\s+COST\s+CREATED\n/);
+    expect(table.stdout).toContain(target.id);
+
+    const show = await tuneforge("show", target.id);
+    expect(show.code).toBe(0);
+    expect(show.stdout).toContain(`job ${target.id}  queued\n  openai supervised · gpt-4o-mini-2024-07-18 · "train (tuneforge jobs create`);
+    expect(show.stdout).toContain("hyperparameters  nEpochs=2 · suffix cli · seed 7");
+
+    const cancel = await tuneforge("cancel", target.id);
+    expect(cancel).toMatchObject({ code: 0, stdout: `Cancel requested for job ${target.id} (now cancelling); the worker cancels it with OpenAI.\n` });
+    const missing = await tuneforge("show", "nope");
+    expect(missing).toMatchObject({ code: 1, stderr: "tuneforge: jobs show: No fine-tuning job with id nope\n" });
+  });
+
+  it("attaches a job launched elsewhere, and explains ids it cannot attach", async () => {
+    await key();
+    const client = new OpenAI({ apiKey: "sk-test-elsewhere", baseURL: emu.url, maxRetries: 0 });
+    const file = await uploadFineTuneFile(client, { content: chatJsonl(12), filename: "elsewhere.jsonl" });
+    await waitForFile(client, file, { pollMs: 20 });
+    const remote = await client.fineTuning.jobs.create({ model: "gpt-4o-mini-2024-07-18", training_file: file });
+
+    const ok = await tuneforge("attach", remote.id);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(new RegExp(`^Attached ${remote.id} as job \\S+ \\((validating_files|queued|running), gpt-4o-mini-2024-07-18\\): http://127\\.0\\.0\\.1:\\d+/jobs/\\S+\\n$`));
+    const unknown = await tuneforge("attach", "ftjob-nothere");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe("tuneforge: jobs attach: OpenAI has no fine-tuning job ftjob-nothere for the configured key; check the id, and that the key in Settings belongs to the organization and project that ran it.\n");
+    const again = await tuneforge("attach", remote.id);
+    expect(again.stderr).toMatch(/is already tracked here as job/);
+  });
+
+  it("exits 2 when the server cannot be reached or the file is missing", async () => {
+    let stderr = "";
+    const ctx: CliContext = { root: process.cwd(), out: () => {}, err: (t) => (stderr += t) };
+    // A port that was just free: nothing listens there.
+    const probe = http.createServer();
+    await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    expect(await jobsCommand.run(["list", "--url", `http://127.0.0.1:${port}`], ctx)).toBe(2);
+    expect(stderr).toBe(`tuneforge: jobs: cannot reach tuneforge at http://127.0.0.1:${port} (ECONNREFUSED). Start it with \`npm start\`, or point TUNEFORGE_URL (or --url) at the server\n`);
+    const missing = await tuneforge("create", "--provider", "openai", "--data", path.join(dir, "absent.jsonl"), "--model", "gpt-4o-mini");
+    expect(missing).toMatchObject({ code: 2, stderr: `tuneforge: jobs create: ${path.join(dir, "absent.jsonl")}: no such file\n` });
+  });
+});
+
+describe("tuneforge jobs create --wait", () => {
+  it("follows the job to the end with progress on stderr, prints it with its metrics; a finished job cannot be cancelled", async () => {
+    await key();
+    // Runs left by the tests above (the cancelled job) are not this test's business.
+    await queues().get("openai-jobs").obliterate({ force: true });
+    hostedWorker = new Worker("openai-jobs", async (j) => runHostedJob(j.data.jobId as string), { connection: createRedis("bullmq"), prefix: env().TUNEFORGE_QUEUE_PREFIX });
+    const train = await jsonl("wait.jsonl", chatJsonl(10).trim().split("\n"));
+    const r = await tuneforge("create", "--provider", "openai", "--data", train, "--model", "gpt-4o-mini-2024-07-18", "--epochs", "1", "--wait", "--interval", "0.05", "--json");
+    await hostedWorker.close();
+    hostedWorker = undefined;
+    expect(r.stderr).toMatch(/\nqueued\n/);
+    expect(r.stderr).toMatch(/\nrunning, step \d+\/10, train loss \d+\.\d{4}/);
+    expect(r.stderr).toMatch(/\nsucceeded, step 10\/10, train loss \d+\.\d{4}\n$/);
+    expect(r.code).toBe(0);
+    const job = JSON.parse(r.stdout) as JobView;
+    expect(job.status).toBe("succeeded");
+    expect(job.fineTunedModel).toMatch(/^ft:gpt-4o-mini-2024-07-18:/);
+    expect(job.trainedTokens).toBeGreaterThan(0);
+    expect(job.metrics.map((m) => m.step)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    expect(job.metrics.every((m) => typeof m.trainLoss === "number")).toBe(true);
+
+    const refused = await tuneforge("cancel", job.id);
+    expect(refused).toMatchObject({ code: 1, stderr: `tuneforge: jobs cancel: Job ${job.id} already succeeded; there is nothing to cancel.\n` });
+  }, 60_000);
+});
