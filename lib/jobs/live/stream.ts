@@ -94,7 +94,7 @@ export function jobEventStream(opts: JobStreamOptions): ReadableStream<Uint8Arra
 
       const fail = (err: unknown) => {
         console.error(`[live] stream for job ${opts.jobId}: ${(err as Error).message}`);
-        close({ event: "error", data: { message: "The live stream stopped; reload the page to resume." } });
+        close({ event: "stream-error", data: { message: "The live stream stopped; reconnecting." } });
       };
 
       if (opts.signal?.aborted) return close();

@@ -62,3 +62,70 @@ export function curvePoints(from: number, to: number, o: CurveOptions): PointFie
   for (let s = from; s <= to; s++) out.push(curvePoint(s, o));
   return out;
 }
+
+export type DemoJobOptions = {
+  status?: Prisma.FineTuneJobCreateInput["status"];
+  provider?: "openai" | "local";
+  baseModel?: string;
+  suffix?: string;
+  datasetVersionId?: string;
+  /** Metric points 1..steps are written (no publish: they are history). */
+  steps?: number;
+  curve?: Partial<CurveOptions>;
+  extra?: Partial<Prisma.FineTuneJobUncheckedCreateInput>;
+};
+
+/** A job as the worker leaves it mid-run or at the end: row, metric history, a few events and checkpoints. */
+export async function createDemoJob(db: PrismaClient, o: DemoJobOptions = {}): Promise<string> {
+  const curve: CurveOptions = { totalSteps: 300, epochs: 3, ...o.curve };
+  const steps = o.steps ?? 0;
+  const startedAt = new Date(Date.now() - Math.max(60, steps) * 1000);
+  const terminal = o.status === "succeeded" || o.status === "failed" || o.status === "cancelled";
+  const job = await db.fineTuneJob.create({
+    data: {
+      provider: o.provider ?? "openai",
+      status: o.status ?? "running",
+      baseModel: o.baseModel ?? "gpt-4o-mini-2024-07-18",
+      suffix: o.suffix ?? null,
+      datasetVersionId: o.datasetVersionId ?? null,
+      hyperparameters: { n_epochs: curve.epochs ?? 3, batch_size: 1, learning_rate_multiplier: 1.8 },
+      remoteJobId: `ftjob-demo-${Math.random().toString(36).slice(2, 12)}`,
+      remoteTrainingFileId: "file-train-demo",
+      remoteValidationFileId: "file-valid-demo",
+      remoteStatus: o.status ?? "running",
+      estimatedTokensPerEpoch: 41_250,
+      estimatedEpochs: curve.epochs ?? 3,
+      trainingPricePerMTok: 3,
+      estimatedUsd: 0.37,
+      createdAt: new Date(startedAt.getTime() - 90_000),
+      startedAt,
+      finishedAt: terminal ? new Date() : null,
+      ...o.extra,
+    },
+  });
+  if (steps > 0) {
+    const rows = curvePoints(1, steps, curve).map((p) => ({ ...p, jobId: job.id, createdAt: new Date(startedAt.getTime() + p.step * 1000) }));
+    for (let i = 0; i < rows.length; i += 5000) await db.metricPoint.createMany({ data: rows.slice(i, i + 5000) });
+    const perEpoch = curve.totalSteps / (curve.epochs ?? 3);
+    const checkpoints = [];
+    for (let s = perEpoch; s <= steps; s += perEpoch) {
+      const p = curvePoint(s, curve);
+      checkpoints.push({
+        jobId: job.id,
+        step: s,
+        remoteId: `ftckpt-demo-${s}`,
+        modelName: `ft:${o.baseModel ?? "gpt-4o-mini-2024-07-18"}:demo::ckpt${s}:ckpt-step-${s}`,
+        metrics: { step: s, train_loss: p.trainLoss, valid_loss: p.validLoss ?? p.fullValidLoss, full_valid_loss: p.fullValidLoss },
+      });
+    }
+    if (checkpoints.length) await db.checkpoint.createMany({ data: checkpoints as Prisma.CheckpointCreateManyInput[] });
+  }
+  await db.jobEvent.createMany({
+    data: [
+      { jobId: job.id, remoteId: "ftevent-1", level: "info", message: "Validating training file: file-train-demo", data: { status: "validating_files" }, createdAt: new Date(startedAt.getTime() - 60_000) },
+      { jobId: job.id, remoteId: "ftevent-2", level: "info", message: "Fine-tuning job started", data: { status: "running" }, createdAt: startedAt },
+      { jobId: job.id, remoteId: null, level: "warn", message: "OpenAI answered 429 (rate limited); retried after 2 s", createdAt: new Date(startedAt.getTime() + 5_000) },
+    ],
+  });
+  return job.id;
+}
