@@ -3,6 +3,7 @@ import { bestCheckpoint } from "./checkpoints";
 import { downsampleExtremes } from "./downsample";
 import { epochBoundaries } from "./epochs";
 import { mergeLiveMessage, mergePoints } from "./merge";
+import { curvePoints } from "../live/curve";
 import { detectOverfitting, suggestedEpochs } from "./overfitting";
 import { formatDuration, progressFigures, stepRate } from "./progress";
 import { emaSmooth } from "./smoothing";
@@ -60,26 +61,46 @@ describe("detectOverfitting", () => {
   const overfit = Array.from({ length: 91 }, (_, s) =>
     point(s, { trainLoss: 2 - s * 0.015, validLoss: s % 10 === 0 ? valid[s / 10]! : null, epoch: s / 30 }),
   );
+  // Without smoothing or noise margins, to test the counting itself.
+  const exact = { smoothing: 0, minRelativeRise: 0, jitterFactor: 0 };
   it("reports where the rise began once validation rose 3 times in a row while training fell", () => {
-    const alert = detectOverfitting(overfit, { smoothing: 0 });
+    const alert = detectOverfitting(overfit, exact);
     expect(alert).toMatchObject({ startStep: 40, detectedStep: 70, validLossAtStart: 1.0, validLossNow: 1.42 });
     expect(alert!.trainLossAtDetection).toBeLessThan(alert!.trainLossAtStart);
     expect(suggestedEpochs(alert!)).toBe(1); // step 40 at 30 steps per epoch = epoch 1.33
   });
   it("needs N rises: two are not enough with N = 3", () => {
-    expect(detectOverfitting(overfit.slice(0, 61), { smoothing: 0 })).toBeNull();
+    expect(detectOverfitting(overfit.slice(0, 61), exact)).toBeNull();
+    // With the default margins the rise must also beat the evaluations' jitter: one more evaluation.
+    expect(detectOverfitting(overfit, { smoothing: 0 })).toMatchObject({ startStep: 40, detectedStep: 80 });
   });
   it("stays quiet when training loss rose as well, or when validation recovered", () => {
     const bothRise = overfit.map((p) => ({ ...p, trainLoss: 1 + p.step * 0.01 }));
-    expect(detectOverfitting(bothRise, { smoothing: 0 })).toBeNull();
+    expect(detectOverfitting(bothRise, exact)).toBeNull();
     const recovered = [...overfit, point(100, { trainLoss: 0.5, validLoss: 0.5 })];
-    expect(detectOverfitting(recovered, { smoothing: 0 })).toBeNull();
+    expect(detectOverfitting(recovered, exact)).toBeNull();
   });
   it("smoothing keeps small bumps right after a steep fall from raising the alarm", () => {
     // Raw validation rises three times (1.50 → 1.52 → 1.54 → 1.56); the smoothed curve is still falling.
     const bumpy = [2.0, 1.5, 1.52, 1.54, 1.56].map((v, i) => point(i * 10, { trainLoss: 2 - i * 0.1, validLoss: v }));
     expect(detectOverfitting(bumpy, { smoothing: 0 })).toMatchObject({ startStep: 10, detectedStep: 40 });
     expect(detectOverfitting(bumpy, { smoothing: 0.6 })).toBeNull();
+  });
+});
+
+describe("detectOverfitting on seeded training curves", () => {
+  const views = (pts: ReturnType<typeof curvePoints>) => pts.map((p) => point(p.step, { trainLoss: p.trainLoss ?? null, validLoss: p.validLoss ?? null, epoch: p.epoch ?? null }));
+  it("stays quiet on noisy plateaus and finds a real turn near where it began", () => {
+    for (const total of [300, 3000]) {
+      for (let seed = 1; seed <= 10; seed++) {
+        expect(detectOverfitting(views(curvePoints(1, total, { totalSteps: total, seed })))).toBeNull();
+        const alert = detectOverfitting(views(curvePoints(1, total, { totalSteps: total, seed, overfitFrom: 0.45 })));
+        expect(alert).not.toBeNull();
+        // The turn is at 45 % of training; smoothing and noise place the start a little around it.
+        expect(alert!.startStep / total).toBeGreaterThan(0.35);
+        expect(alert!.startStep / total).toBeLessThan(0.7);
+      }
+    }
   });
 });
 

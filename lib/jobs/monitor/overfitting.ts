@@ -2,8 +2,8 @@ import type { MetricPointView } from "../types";
 import { emaSmooth } from "./smoothing";
 
 // Overfitting: the model keeps getting better on its training data while getting worse on data it does not
-// train on. We call it when the (smoothed) validation loss rose at N consecutive evaluations while the
-// (smoothed) training loss fell over the same steps, and the validation loss has not come back below where
+// train on. We call it when the (smoothed) validation loss rose at N consecutive evaluations, by more than
+// noise (3 % by default), while the (smoothed) training loss fell over the same steps, and the validation loss has not come back below where
 // the rise began. Smoothing keeps one noisy evaluation from raising (or breaking) the alarm.
 
 export type OverfittingOptions = {
@@ -11,6 +11,13 @@ export type OverfittingOptions = {
   rises?: number;
   /** EMA weight applied to both series before comparing (default 0.6). */
   smoothing?: number;
+  /**
+   * The rise must exceed this fraction of the loss it started from (default 0.03): on a long plateau the
+   * smoothed noise alone rises three times in a row now and then, by a percent or so.
+   */
+  minRelativeRise?: number;
+  /** …and this multiple of the median change between consecutive raw evaluations (default 2). */
+  jitterFactor?: number;
 };
 
 export type OverfittingAlert = {
@@ -26,7 +33,13 @@ export type OverfittingAlert = {
   trainLossAtDetection: number;
 };
 
-type Eval = { step: number; epoch: number | null; valid: number; train: number };
+type Eval = { step: number; epoch: number | null; valid: number; train: number; rawValid: number };
+
+/** Median absolute change between consecutive raw evaluations: how much validation loss jitters. */
+function jitter(evals: readonly Eval[]): number {
+  const diffs = evals.slice(1).map((e, i) => Math.abs(e.rawValid - evals[i]!.rawValid)).sort((a, b) => a - b);
+  return diffs.length ? diffs[Math.floor(diffs.length / 2)]! : 0;
+}
 
 /** Validation evaluations (points with a valid or full-valid loss) with both series smoothed. */
 function evaluations(points: readonly MetricPointView[], smoothing: number): Eval[] {
@@ -40,13 +53,16 @@ function evaluations(points: readonly MetricPointView[], smoothing: number): Eva
   });
   const validSmoothed = emaSmooth(withValid.map((e) => e.valid), smoothing);
   return withValid
-    .map((e, i) => ({ ...e, valid: validSmoothed[i]! }))
+    .map((e, i) => ({ ...e, rawValid: e.valid, valid: validSmoothed[i]! }))
     .filter((e): e is Eval => e.train !== null);
 }
 
 export function detectOverfitting(points: readonly MetricPointView[], opts: OverfittingOptions = {}): OverfittingAlert | null {
   const rises = Math.max(1, opts.rises ?? 3);
   const evals = evaluations(points, opts.smoothing ?? 0.6);
+  // A rise counts when it beats both a share of the loss and the evaluations' own jitter.
+  const noise = jitter(evals) * (opts.jitterFactor ?? 2);
+  const minRise = opts.minRelativeRise ?? 0.03;
   let runStart = 0;
   for (let i = 1; i < evals.length; i++) {
     if (!(evals[i]!.valid > evals[i - 1]!.valid)) {
@@ -57,6 +73,7 @@ export function detectOverfitting(points: readonly MetricPointView[], opts: Over
     const start = evals[runStart]!;
     const end = evals[i]!;
     if (!(end.train < start.train)) continue;
+    if (end.valid - start.valid < Math.max(minRise * Math.abs(start.valid), noise)) continue;
     // Only report a rise the job has not recovered from: a later evaluation back below the start means the
     // bump was transient.
     const recovered = evals.slice(i + 1).some((e) => e.valid < start.valid);
