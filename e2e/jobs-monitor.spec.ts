@@ -130,7 +130,7 @@ test("the jobs list filters through the URL and compares two jobs", async ({ pag
   await page.getByRole("button", { name: "Compare (2)" }).click();
   await expect(page).toHaveURL(new RegExp(`/jobs/compare\\?ids=${a},${b}`));
   await expect(page.getByTestId("compare-loss")).toHaveAttribute("data-series", "2");
-  await expect(page.locator(".recharts-legend-item-text", { hasText: `gpt-4.1-nano-${tag}` })).toHaveCount(2);
-  await expect(page.locator(".recharts-legend-item-text", { hasText: `gpt-4.1-mini-${tag}` })).toHaveCount(2);
+  await expect(page.getByTestId("compare-loss").locator(".recharts-legend-item-text", { hasText: `gpt-4.1-nano-${tag}` })).toHaveCount(2);
+  await expect(page.getByTestId("compare-loss").locator(".recharts-legend-item-text", { hasText: `gpt-4.1-mini-${tag}` })).toHaveCount(2);
   await page.screenshot({ path: `${DIR}/jobs-compare.png`, fullPage: true });
 });

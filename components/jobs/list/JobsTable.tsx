@@ -84,13 +84,13 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
                 <StatusBadge status={j.status} />
               </td>
               <td>{j.provider === "openai" ? "OpenAI" : "Local"}</td>
-              <td>
+              <td className="nowrap">
                 <Link href={`/jobs/${encodeURIComponent(j.id)}`} className="mono">
                   {j.baseModel}
                 </Link>
                 {j.fineTunedModel ? <div className="muted mono" style={{ fontSize: "0.8rem" }}>{j.fineTunedModel}</div> : j.suffix ? <div className="muted">{j.suffix}</div> : null}
               </td>
-              <td>{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
+              <td className="nowrap">{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
               <td className="num">{cost(j)}</td>
               <td className="nowrap">
                 <DateTime iso={j.createdAt} />

@@ -29,8 +29,8 @@ function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: 
       <ResponsiveContainer width="100%" height="100%">
         <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
-          <XAxis dataKey="step" type="number" domain={["dataMin", "dataMax"]} allowDuplicatedCategory={false} tick={tick} tickLine={false} />
-          <YAxis type="number" scale={metric === "loss" && settings.logScale ? "log" : "auto"} domain={["auto", "auto"]} allowDataOverflow={settings.logScale} width={48} tick={tick} tickLine={false} axisLine={false} tickFormatter={fmt} />
+          <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={tick} tickLine={false} />
+          <YAxis type="number" scale={metric === "loss" && settings.logScale ? "log" : "auto"} domain={metric === "accuracy" ? ["auto", 1] : ["auto", "auto"]} allowDataOverflow={settings.logScale} width={48} tick={tick} tickLine={false} axisLine={false} tickFormatter={fmt} />
           <Tooltip isAnimationActive={false} contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 6, fontSize: 12 }} labelFormatter={(s) => `step ${s}`} formatter={(v, n) => [fmt(Number(v)), n]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {jobs.flatMap((j, i) => [

@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { formatInt, formatUsd } from "@/components/ui/format";
-import type { JobSummary } from "@/lib/jobs/types";
+import { isTerminalJobStatus, type JobSummary } from "@/lib/jobs/types";
 
 // Estimated (shown before launch: tokens per epoch × epochs × price) against actual (trained tokens × the
 // same price, once the provider reports them).
@@ -22,7 +22,7 @@ export function CostPanel({ job }: { job: JobSummary }) {
         </dd>
         <dt>Actual</dt>
         <dd data-testid="cost-actual">
-          {job.actualUsd !== null ? formatUsd(job.actualUsd) : <span className="muted">when the job ends</span>}
+          {job.actualUsd !== null ? formatUsd(job.actualUsd) : <span className="muted">{isTerminalJobStatus(job.status) ? "not reported by the provider" : "when the job ends"}</span>}
           {job.trainedTokens !== null ? <span className="muted"> ({formatInt(job.trainedTokens)} trained tokens)</span> : null}
         </dd>
         <dt>Price</dt>

@@ -67,11 +67,12 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
           <ResponsiveContainer width="100%" height="100%">
             <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
-              <XAxis dataKey="step" type="number" domain={["dataMin", "dataMax"]} allowDuplicatedCategory={false} tick={tick} tickLine={false} />
+              <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={tick} tickLine={false} />
               <YAxis
                 type="number"
                 scale={logScale ? "log" : "auto"}
-                domain={["auto", "auto"]}
+                // Accuracy cannot exceed 1; "auto" would round the top up to 1.05 or 1.2.
+                domain={metric === "accuracy" ? ["auto", 1] : ["auto", "auto"]}
                 allowDataOverflow={logScale}
                 width={48}
                 tick={tick}
