@@ -8,6 +8,7 @@ import { StatusBadge } from "@/components/ui/StatusBadge";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { JobStatusName, MetricPointView } from "@/lib/jobs/types";
 import { ChartControls, type ChartSettings } from "./ChartControls";
+import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
 import styles from "./monitor.module.css";
 
 // Several jobs' curves on one chart: one colour per job, training solid, validation dashed.
@@ -16,8 +17,6 @@ export type CompareJob = { id: string; name: string; status: JobStatusName; metr
 
 // Distinct under the common colour-vision deficiencies (Okabe–Ito), then two extra.
 const COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#999933"];
-const tick = { fontSize: 11, fill: "var(--text-muted)" };
-const fmt = (v: number) => (Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
 function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: Metric; settings: ChartSettings }) {
   const series = useMemo(
@@ -29,9 +28,9 @@ function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: 
       <ResponsiveContainer width="100%" height="100%">
         <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
-          <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={tick} tickLine={false} />
-          <YAxis type="number" scale={metric === "loss" && settings.logScale ? "log" : "auto"} domain={metric === "accuracy" ? ["auto", 1] : ["auto", "auto"]} allowDataOverflow={settings.logScale} width={48} tick={tick} tickLine={false} axisLine={false} tickFormatter={fmt} />
-          <Tooltip isAnimationActive={false} contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 6, fontSize: 12 }} labelFormatter={(s) => `step ${s}`} formatter={(v, n) => [fmt(Number(v)), n]} />
+          <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={axisTick} tickLine={false} />
+          <YAxis type="number" scale={metric === "loss" && settings.logScale ? "log" : "auto"} domain={metric === "accuracy" ? ACCURACY_DOMAIN : ["auto", "auto"]} allowDataOverflow={settings.logScale || metric === "accuracy"} width={48} tick={axisTick} tickLine={false} axisLine={false} tickFormatter={formatFigure} />
+          <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} labelFormatter={(s) => `step ${s}`} formatter={(v, n) => [formatFigure(Number(v)), n]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {jobs.flatMap((j, i) => [
             <Line key={`${j.id}-train`} data={series[i]!.train} dataKey="smooth" name={`${j.name} · training`} stroke={COLORS[i % COLORS.length]} strokeWidth={1.6} dot={false} isAnimationActive={false} />,

@@ -4,6 +4,7 @@ import { useEffect, useMemo, useRef } from "react";
 import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { MetricPointView } from "@/lib/jobs/types";
+import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
 import styles from "./monitor.module.css";
 
 // Train and validation curves of one job. Raw values are drawn faint behind the smoothed line (as
@@ -25,8 +26,6 @@ type Props = {
   height?: "normal" | "small";
 };
 
-const tick = { fontSize: 11, fill: "var(--text-muted)" };
-const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(2));
 
 export function MetricChart({ metric, title, points, smoothing, logScale, epochSteps, height = "normal" }: Props) {
   const series = useMemo(() => chartSeries(points, { metric, smoothing, logScale }), [points, metric, smoothing, logScale]);
@@ -46,8 +45,8 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
   const empty = series.train.length === 0 && series.valid.length === 0 && series.fullValid.length === 0;
   const summary = empty
     ? `${title}: no ${metric} figures yet`
-    : `${title}: ${series.train.length ? `training ${fmt(series.train.at(-1)!.raw)} at step ${series.train.at(-1)!.step}` : "no training figures"}${
-        series.valid.length ? `, validation ${fmt(series.valid.at(-1)!.raw)} at step ${series.valid.at(-1)!.step}` : ""
+    : `${title}: ${series.train.length ? `training ${formatFigure(series.train.at(-1)!.raw)} at step ${series.train.at(-1)!.step}` : "no training figures"}${
+        series.valid.length ? `, validation ${formatFigure(series.valid.at(-1)!.raw)} at step ${series.valid.at(-1)!.step}` : ""
       }`;
 
   return (
@@ -67,24 +66,23 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
           <ResponsiveContainer width="100%" height="100%">
             <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
-              <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={tick} tickLine={false} />
+              <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={axisTick} tickLine={false} />
               <YAxis
                 type="number"
                 scale={logScale ? "log" : "auto"}
-                // Accuracy cannot exceed 1; "auto" would round the top up to 1.05 or 1.2.
-                domain={metric === "accuracy" ? ["auto", 1] : ["auto", "auto"]}
-                allowDataOverflow={logScale}
+                domain={metric === "accuracy" ? ACCURACY_DOMAIN : ["auto", "auto"]}
+                allowDataOverflow={logScale || metric === "accuracy"}
                 width={48}
-                tick={tick}
+                tick={axisTick}
                 tickLine={false}
                 axisLine={false}
-                tickFormatter={fmt}
+                tickFormatter={formatFigure}
               />
               <Tooltip
                 isAnimationActive={false}
-                contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 6, fontSize: 12 }}
+                contentStyle={tooltipStyle}
                 labelFormatter={(step) => `step ${step}`}
-                formatter={(value, name) => [fmt(Number(value)), name]}
+                formatter={(value, name) => [formatFigure(Number(value)), name]}
               />
               {epochSteps.map((s, i) => (
                 <ReferenceLine key={s} x={s} stroke="var(--border-strong)" strokeDasharray="4 4" label={{ value: `epoch ${i + 1}`, position: "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" }} />
