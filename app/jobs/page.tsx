@@ -1,33 +1,42 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
+import { JobFilters } from "@/components/jobs/list/JobFilters";
+import { JobsTable } from "@/components/jobs/list/JobsTable";
 import { WindDownBanner } from "@/components/overview/WindDownBanner";
 import { ButtonLink } from "@/components/ui/Button";
-import { DateTime } from "@/components/ui/DateTime";
+import { Card } from "@/components/ui/Card";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { StatusBadge } from "@/components/ui/StatusBadge";
-import { Table } from "@/components/ui/Table";
-import { listRecentJobs } from "@/lib/overview/recent";
+import { listJobDatasets, listJobs } from "@/lib/jobs/list";
+import { parseJobListFilters } from "@/lib/jobs/monitor/list-filters";
 
 export const metadata: Metadata = { title: "Jobs" };
 
-export default async function JobsPage() {
+export default async function JobsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await connection();
-  const jobs = await listRecentJobs();
+  const filters = parseJobListFilters(await searchParams);
+  const filtered = Object.keys(filters).length > 0;
+  const [jobs, datasets] = await Promise.all([listJobs(filters), listJobDatasets()]);
   return (
     <div className="stack">
       <PageHeader
         title="Fine-tuning jobs"
-        description="Every training run, hosted on OpenAI or local on your GPU, with its status, dataset version and resulting model."
+        description="Every training run, hosted on OpenAI or local on your GPU, with its status, dataset version, cost and progress."
+        actions={
+          <ButtonLink href="/jobs/new" variant="primary">
+            New job
+          </ButtonLink>
+        }
       />
       <WindDownBanner />
-      {jobs.length === 0 ? (
+      {jobs.length === 0 && !filtered ? (
         <EmptyState
           icon="▶"
           title="No fine-tuning jobs yet — start from a dataset version"
           actions={
             <>
-              <ButtonLink href="/datasets" variant="primary">Choose a dataset</ButtonLink>
+              <ButtonLink href="/jobs/new" variant="primary">New job</ButtonLink>
+              <ButtonLink href="/datasets">Choose a dataset</ButtonLink>
               <ButtonLink href="/settings">Add an OpenAI key</ButtonLink>
             </>
           }
@@ -39,34 +48,18 @@ export default async function JobsPage() {
           </p>
         </EmptyState>
       ) : (
-        <Table caption="Fine-tuning jobs">
-          <thead>
-            <tr>
-              <th scope="col">Status</th>
-              <th scope="col">Provider</th>
-              <th scope="col">Base model</th>
-              <th scope="col">Dataset</th>
-              <th scope="col">Result</th>
-              <th scope="col">Created</th>
-            </tr>
-          </thead>
-          <tbody>
-            {jobs.map((j) => (
-              <tr key={j.id}>
-                <td><StatusBadge status={j.status} /></td>
-                <td>{j.provider === "openai" ? "OpenAI" : "Local"}</td>
-                <td className="mono">{j.baseModel}</td>
-                <td>{j.datasetName ? `${j.datasetName} v${j.datasetVersion}` : <span className="muted">—</span>}</td>
-                <td>
-                  {j.fineTunedModel ? <span className="mono">{j.fineTunedModel}</span> : null}
-                  {j.errorMessage ? <span className="status-item-bad">{j.errorMessage}</span> : null}
-                  {!j.fineTunedModel && !j.errorMessage ? <span className="muted">—</span> : null}
-                </td>
-                <td><DateTime iso={j.createdAt} /></td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
+        <>
+          <Card>
+            <JobFilters filters={filters} datasets={datasets} />
+          </Card>
+          {jobs.length === 0 ? (
+            <p className="muted" role="status">
+              No job matches these filters.
+            </p>
+          ) : (
+            <JobsTable jobs={jobs} renderedAt={Date.now()} />
+          )}
+        </>
       )}
     </div>
   );

@@ -35,3 +35,13 @@ export async function listJobs(filters: JobListFilters = {}, opts: { db?: Prisma
   const progress = await latestProgress(db, rows.map((r) => r.id));
   return rows.map((r) => toJobSummary(r, progress.get(r.id) ?? null));
 }
+
+/** Datasets that at least one job trained on, for the list's dataset filter (name order). */
+export async function listJobDatasets(opts: { db?: PrismaClient } = {}): Promise<{ id: string; name: string }[]> {
+  const db = opts.db ?? prisma();
+  return db.dataset.findMany({
+    where: { versions: { some: { jobs: { some: {} } } } },
+    select: { id: true, name: true },
+    orderBy: { name: "asc" },
+  });
+}

@@ -1,0 +1,47 @@
+import type { Metadata } from "next";
+import { connection } from "next/server";
+import { CompareCharts, type CompareJob } from "@/components/jobs/monitor/CompareCharts";
+import { ButtonLink } from "@/components/ui/Button";
+import { Notice } from "@/components/ui/Notice";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { HttpError } from "@/lib/http/errors";
+import { parseCompareIds } from "@/lib/jobs/monitor/list-filters";
+import { loadJobView } from "@/lib/jobs/view";
+
+export const metadata: Metadata = { title: "Compare jobs" };
+
+/** "gpt-4o-mini · support-v2" — the model the job produced, else its base model and suffix, else its id. */
+function jobName(j: { fineTunedModel: string | null; baseModel: string; suffix: string | null; dataset: { datasetName: string; versionNumber: number } | null }): string {
+  if (j.fineTunedModel) return j.fineTunedModel;
+  const data = j.dataset ? ` · ${j.dataset.datasetName} v${j.dataset.versionNumber}` : "";
+  return `${j.baseModel}${j.suffix ? ` · ${j.suffix}` : ""}${data}`;
+}
+
+export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  await connection();
+  const ids = parseCompareIds((await searchParams).ids);
+  const loaded = await Promise.all(
+    ids.map((id) =>
+      loadJobView(id).catch((err: unknown) => {
+        if (err instanceof HttpError && err.status === 404) return null;
+        throw err;
+      }),
+    ),
+  );
+  const missing = ids.filter((_, i) => loaded[i] === null);
+  const jobs: CompareJob[] = loaded.flatMap((v) => (v ? [{ id: v.id, name: jobName(v), status: v.status, metrics: v.metrics }] : []));
+  return (
+    <div className="stack">
+      <PageHeader title="Compare jobs" back={{ href: "/jobs", label: "Jobs" }} description="Loss and accuracy curves of several jobs on the same axes." />
+      {missing.length ? <Notice tone="warn">No job with id {missing.join(", ")}.</Notice> : null}
+      {jobs.length < 2 ? (
+        <Notice tone="info" title="Pick at least two jobs">
+          <p>Select jobs in the list and press Compare.</p>
+          <ButtonLink href="/jobs">Go to the jobs list</ButtonLink>
+        </Notice>
+      ) : (
+        <CompareCharts jobs={jobs} />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+"use client";
+
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useState } from "react";
+import { Button } from "@/components/ui/Button";
+import { DateTime } from "@/components/ui/DateTime";
+import { StatusBadge } from "@/components/ui/StatusBadge";
+import { Table } from "@/components/ui/Table";
+import { formatInt, formatUsd } from "@/components/ui/format";
+import { formatDuration } from "@/lib/jobs/monitor/progress";
+import type { JobSummary } from "@/lib/jobs/types";
+import styles from "./list.module.css";
+
+// The jobs table with row selection for Compare. Durations of running jobs are counted to the server's
+// render time (the list is a snapshot; the job page is the live view).
+
+function duration(j: JobSummary, renderedAt: number): string {
+  if (!j.startedAt) return "—";
+  const end = j.finishedAt ? Date.parse(j.finishedAt) : renderedAt;
+  return formatDuration(Math.max(0, end - Date.parse(j.startedAt)));
+}
+
+function cost(j: JobSummary) {
+  if (j.actualUsd !== null) return <span title="actual">{formatUsd(j.actualUsd)}</span>;
+  if (j.estimatedUsd !== null) return <span title="estimated" className="muted">≈ {formatUsd(j.estimatedUsd)}</span>;
+  return <span className="muted">—</span>;
+}
+
+function progress(j: JobSummary) {
+  if (!j.progress) return <span className="muted">—</span>;
+  const { step, totalSteps } = j.progress;
+  const pct = totalSteps ? Math.min(100, (step / totalSteps) * 100) : null;
+  return (
+    <span className={styles.progress}>
+      {pct !== null ? (
+        <span className={styles.bar} aria-hidden="true">
+          <span className={styles.fill} style={{ width: `${pct}%`, display: "block" }} />
+        </span>
+      ) : null}
+      <span className="num">{totalSteps ? `${formatInt(step)}/${formatInt(totalSteps)}` : formatInt(step)}</span>
+    </span>
+  );
+}
+
+export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt: number }) {
+  const router = useRouter();
+  const [selected, setSelected] = useState<string[]>([]);
+  const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
+  return (
+    <div className="stack">
+      <div className={styles.toolbar}>
+        <span className="muted">
+          {formatInt(jobs.length)} job{jobs.length === 1 ? "" : "s"}
+          {selected.length ? ` · ${selected.length} selected` : " · select two or more to compare their curves"}
+        </span>
+        <Button variant="secondary" disabled={selected.length < 2} onClick={() => router.push(`/jobs/compare?ids=${selected.map(encodeURIComponent).join(",")}`)}>
+          Compare {selected.length >= 2 ? `(${selected.length})` : ""}
+        </Button>
+      </div>
+      <Table caption="Fine-tuning jobs">
+        <thead>
+          <tr>
+            <th scope="col">
+              <span className="visually-hidden">Select</span>
+            </th>
+            <th scope="col">Status</th>
+            <th scope="col">Provider</th>
+            <th scope="col">Base model</th>
+            <th scope="col">Dataset</th>
+            <th scope="col" className="num">Cost</th>
+            <th scope="col">Created</th>
+            <th scope="col" className="num">Duration</th>
+            <th scope="col">Progress</th>
+          </tr>
+        </thead>
+        <tbody>
+          {jobs.map((j) => (
+            <tr key={j.id} className={selected.includes(j.id) ? styles.selected : undefined} data-job-id={j.id}>
+              <td>
+                <input type="checkbox" checked={selected.includes(j.id)} onChange={() => toggle(j.id)} aria-label={`Select job ${j.fineTunedModel ?? j.baseModel} for comparison`} />
+              </td>
+              <td>
+                <StatusBadge status={j.status} />
+              </td>
+              <td>{j.provider === "openai" ? "OpenAI" : "Local"}</td>
+              <td className="nowrap">
+                <Link href={`/jobs/${encodeURIComponent(j.id)}`} className="mono">
+                  {j.baseModel}
+                </Link>
+                {j.fineTunedModel ? <div className="muted mono" style={{ fontSize: "0.8rem" }}>{j.fineTunedModel}</div> : j.suffix ? <div className="muted">{j.suffix}</div> : null}
+              </td>
+              <td className="nowrap">{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
+              <td className="num">{cost(j)}</td>
+              <td className="nowrap">
+                <DateTime iso={j.createdAt} />
+              </td>
+              <td className="num nowrap">{duration(j, renderedAt)}</td>
+              <td>{progress(j)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </Table>
+    </div>
+  );
+}

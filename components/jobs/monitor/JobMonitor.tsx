@@ -1,0 +1,101 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { apiFetch } from "@/components/api-client";
+import { Card } from "@/components/ui/Card";
+import { DateTime } from "@/components/ui/DateTime";
+import { PageHeader } from "@/components/ui/PageHeader";
+import { StatusBadge } from "@/components/ui/StatusBadge";
+import { epochBoundaries, resolvedEpochs } from "@/lib/jobs/monitor/epochs";
+import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
+import { isTerminalJobStatus, type JobView } from "@/lib/jobs/types";
+import { CancelJobButton } from "./CancelJobButton";
+import { ChartControls, type ChartSettings } from "./ChartControls";
+import { CheckpointsTable } from "./CheckpointsTable";
+import { CostPanel } from "./CostPanel";
+import { DetailsPanel } from "./DetailsPanel";
+import { EventLog } from "./EventLog";
+import { MetricChart } from "./MetricChart";
+import { OverfittingNotice } from "./OverfittingNotice";
+import { ProblemNotices } from "./ProblemNotices";
+import { ProgressPanel } from "./ProgressPanel";
+import styles from "./monitor.module.css";
+import { jobQueryKey, useJobStream, type StreamState } from "./useJobStream";
+
+// The job page's client side: the server rendered the job once (loadJobView); from here on the
+// react-query cache holds it and the SSE stream merges every update into it.
+
+const STREAM_LABEL: Record<StreamState, string> = { open: "Live", connecting: "Connecting…", closed: "Not live" };
+
+export function JobMonitor({ initial }: { initial: JobView }) {
+  const { data } = useQuery({
+    queryKey: jobQueryKey(initial.id),
+    queryFn: () => apiFetch<JobView>(`/api/jobs/${encodeURIComponent(initial.id)}`),
+    initialData: initial,
+    // The stream keeps the cache current; refetching 10,000 points on focus would only repeat it.
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
+  });
+  const job = data ?? initial;
+  const terminal = isTerminalJobStatus(job.status);
+  const stream = useJobStream(job.id, !isTerminalJobStatus(initial.status));
+  const [chart, setChart] = useState<ChartSettings>({ smoothing: 0.6, logScale: false });
+
+  const epochs = useMemo(() => epochBoundaries(job.metrics, resolvedEpochs(job.hyperparameters)), [job.metrics, job.hyperparameters]);
+  const overfitting = useMemo(() => detectOverfitting(job.metrics), [job.metrics]);
+  const title = job.fineTunedModel ?? `${job.baseModel}${job.suffix ? ` · ${job.suffix}` : ""}`;
+
+  return (
+    <div className="stack">
+      <PageHeader
+        title={<span className="mono">{title}</span>}
+        back={{ href: "/jobs", label: "Jobs" }}
+        description={
+          <>
+            <StatusBadge status={job.status} /> {job.provider === "openai" ? "OpenAI" : "Local"} · {job.baseModel}
+            {job.dataset ? ` · ${job.dataset.datasetName} v${job.dataset.versionNumber}` : ""} · created <DateTime iso={job.createdAt} />
+          </>
+        }
+        actions={
+          <>
+            <span className="muted" data-testid="stream-state" data-state={stream}>
+              <span className={styles.liveDot} data-state={stream} aria-hidden="true" />
+              {terminal ? "Finished" : STREAM_LABEL[stream]}
+            </span>
+            {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} /> : null}
+          </>
+        }
+      />
+      <ProblemNotices job={job} />
+      {overfitting ? <OverfittingNotice alert={overfitting} checkpoints={job.checkpoints} /> : null}
+      <div className={styles.grid}>
+        <div className={styles.column}>
+          <Card title="Loss" actions={<ChartControls value={chart} onChange={setChart} />}>
+            <MetricChart metric="loss" title="Loss" points={job.metrics} smoothing={chart.smoothing} logScale={chart.logScale} epochSteps={epochs} />
+          </Card>
+          <Card title="Token accuracy">
+            <MetricChart metric="accuracy" title="Token accuracy" points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
+          </Card>
+          <Card title="Checkpoints">
+            <CheckpointsTable checkpoints={job.checkpoints} />
+          </Card>
+          <Card title="Events">
+            <EventLog events={job.events} />
+          </Card>
+        </div>
+        <div className={styles.column}>
+          <Card title="Progress">
+            <ProgressPanel job={job} />
+          </Card>
+          <Card title="Cost">
+            <CostPanel job={job} />
+          </Card>
+          <Card title="Model and settings">
+            <DetailsPanel job={job} />
+          </Card>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+"use client";
+
+import { useEffect, useMemo, useRef } from "react";
+import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
+import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
+import type { MetricPointView } from "@/lib/jobs/types";
+import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
+import styles from "./monitor.module.css";
+
+// Train and validation curves of one job. Raw values are drawn faint behind the smoothed line (as
+// TensorBoard does); full-validation figures at epoch ends are distinct markers; epoch boundaries are
+// dashed lines. Series are memoized and thinned for drawing, and nothing animates, so 10,000 points and a
+// new point per second stay cheap.
+
+export const TRAIN_COLOR = "#1f4fd1";
+export const VALID_COLOR = "#d9480f";
+export const FULL_VALID_COLOR = "#7048e8";
+
+type Props = {
+  metric: Metric;
+  title: string;
+  points: readonly MetricPointView[];
+  smoothing: number;
+  logScale: boolean;
+  epochSteps: readonly number[];
+  height?: "normal" | "small";
+};
+
+
+export function MetricChart({ metric, title, points, smoothing, logScale, epochSteps, height = "normal" }: Props) {
+  const series = useMemo(() => chartSeries(points, { metric, smoothing, logScale }), [points, metric, smoothing, logScale]);
+  const boxRef = useRef<HTMLDivElement>(null);
+
+  // Tell tests and the bench which step is on screen: set after React committed the chart and the browser
+  // had a frame to paint it.
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const frame = requestAnimationFrame(() => {
+      box.dataset.lastStep = series.lastStep === null ? "" : String(series.lastStep);
+    });
+    return () => cancelAnimationFrame(frame);
+  }, [series]);
+
+  const empty = series.train.length === 0 && series.valid.length === 0 && series.fullValid.length === 0;
+  const summary = empty
+    ? `${title}: no ${metric} figures yet`
+    : `${title}: ${series.train.length ? `training ${formatFigure(series.train.at(-1)!.raw)} at step ${series.train.at(-1)!.step}` : "no training figures"}${
+        series.valid.length ? `, validation ${formatFigure(series.valid.at(-1)!.raw)} at step ${series.valid.at(-1)!.step}` : ""
+      }`;
+
+  return (
+    <figure className={styles.chartFigure}>
+      <div
+        ref={boxRef}
+        className={height === "small" ? styles.chartBoxSmall : styles.chartBox}
+        role="img"
+        aria-label={summary}
+        data-testid={`chart-${metric}`}
+        data-train-points={series.train.length}
+        data-valid-points={series.valid.length}
+      >
+        {empty ? (
+          <p className="muted">No {metric} figures yet; they appear here as the provider reports them.</p>
+        ) : (
+          <ResponsiveContainer width="100%" height="100%">
+            <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
+              <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
+              <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={axisTick} tickLine={false} />
+              <YAxis
+                type="number"
+                scale={logScale ? "log" : "auto"}
+                domain={metric === "accuracy" ? ACCURACY_DOMAIN : ["auto", "auto"]}
+                allowDataOverflow={logScale || metric === "accuracy"}
+                width={48}
+                tick={axisTick}
+                tickLine={false}
+                axisLine={false}
+                tickFormatter={formatFigure}
+              />
+              <Tooltip
+                isAnimationActive={false}
+                contentStyle={tooltipStyle}
+                labelFormatter={(step) => `step ${step}`}
+                formatter={(value, name) => [formatFigure(Number(value)), name]}
+              />
+              {epochSteps.map((s, i) => (
+                <ReferenceLine key={s} x={s} stroke="var(--border-strong)" strokeDasharray="4 4" label={{ value: `epoch ${i + 1}`, position: "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" }} />
+              ))}
+              {smoothing > 0 ? (
+                <Line data={series.train} dataKey="raw" name="training (raw)" stroke={TRAIN_COLOR} strokeOpacity={0.22} dot={false} isAnimationActive={false} legendType="none" tooltipType="none" />
+              ) : null}
+              <Line data={series.train} dataKey="smooth" name="training" stroke={TRAIN_COLOR} strokeWidth={1.6} dot={false} isAnimationActive={false} />
+              {smoothing > 0 ? (
+                <Line data={series.valid} dataKey="raw" name="validation (raw)" stroke={VALID_COLOR} strokeOpacity={0.25} dot={false} isAnimationActive={false} legendType="none" tooltipType="none" />
+              ) : null}
+              <Line data={series.valid} dataKey="smooth" name="validation" stroke={VALID_COLOR} strokeWidth={1.6} dot={false} isAnimationActive={false} />
+              <Scatter data={series.fullValid} dataKey="raw" name="full validation (epoch end)" fill={FULL_VALID_COLOR} shape="diamond" isAnimationActive={false} />
+            </ComposedChart>
+          </ResponsiveContainer>
+        )}
+      </div>
+      <figcaption className={styles.legendNote}>
+        <span style={{ color: TRAIN_COLOR }}>━ training</span>
+        {"  ·  "}
+        <span style={{ color: VALID_COLOR }}>━ validation</span>
+        {"  ·  "}
+        <span style={{ color: FULL_VALID_COLOR }}>◆ full validation at epoch end</span>
+        {epochSteps.length ? "  ·  ┆ epoch boundary" : ""}
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,97 @@
+import type { Redis } from "ioredis";
+import { createRedis } from "../../redis";
+
+// One Redis subscriber connection per process, fanned out to every listener (each open SSE stream), so a
+// hundred open browser tabs cost one Redis connection, not a hundred. A channel is SUBSCRIBEd while it has
+// listeners and UNSUBSCRIBEd when the last one leaves. `subscribe` resolves once Redis has confirmed the
+// subscription: anything published after that moment reaches the listener, which is what lets the stream
+// read history from Postgres afterwards without a gap.
+
+export type HubListener = {
+  message: (raw: string) => void;
+  /** The subscriber reconnected: messages may have been lost meanwhile, so re-read from Postgres. */
+  resync?: () => void;
+};
+
+type ChannelEntry = { listeners: Set<HubListener>; ready: Promise<void> };
+
+export class LiveHub {
+  private readonly channels = new Map<string, ChannelEntry>();
+  private connectedOnce = false;
+
+  constructor(private readonly redis: Redis) {
+    redis.on("message", (channel: string, raw: string) => {
+      const entry = this.channels.get(channel);
+      if (!entry) return;
+      for (const l of entry.listeners) l.message(raw);
+    });
+    redis.on("ready", () => {
+      // ioredis re-subscribes by itself after a reconnect; what was published in between is gone.
+      if (this.connectedOnce) for (const entry of this.channels.values()) for (const l of entry.listeners) l.resync?.();
+      this.connectedOnce = true;
+    });
+    redis.on("error", (err: Error) => console.error(`[live] subscriber: ${err.message}`));
+  }
+
+  /** Adds a listener; resolves (with its unsubscribe function) once the channel is subscribed. */
+  async subscribe(channel: string, listener: HubListener): Promise<() => void> {
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      const ready = this.redis.subscribe(channel).then(() => undefined);
+      entry = { listeners: new Set(), ready };
+      this.channels.set(channel, entry);
+    }
+    entry.listeners.add(listener);
+    const own = entry;
+    try {
+      await own.ready;
+    } catch (err) {
+      this.remove(channel, own, listener);
+      throw err;
+    }
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.remove(channel, own, listener);
+    };
+  }
+
+  private remove(channel: string, entry: ChannelEntry, listener: HubListener): void {
+    entry.listeners.delete(listener);
+    if (entry.listeners.size > 0 || this.channels.get(channel) !== entry) return;
+    this.channels.delete(channel);
+    // Commands on one connection run in order, so a later SUBSCRIBE of the same channel lands after this.
+    this.redis.unsubscribe(channel).catch((err: Error) => console.error(`[live] unsubscribe ${channel}: ${err.message}`));
+  }
+
+  /** Channels with at least one listener (for tests and diagnostics). */
+  activeChannels(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  listenerCount(channel: string): number {
+    return this.channels.get(channel)?.listeners.size ?? 0;
+  }
+
+  async close(): Promise<void> {
+    this.channels.clear();
+    await this.redis.quit().catch(() => undefined);
+  }
+}
+
+// Next reloads modules in development; the hub lives on globalThis so a reload does not leak a connection.
+const globalForHub = globalThis as unknown as { tuneforgeLiveHub?: LiveHub };
+
+/** The process's hub, connected on first use. */
+export function liveHub(): LiveHub {
+  globalForHub.tuneforgeLiveHub ??= new LiveHub(createRedis("client"));
+  return globalForHub.tuneforgeLiveHub;
+}
+
+/** Closes the process's hub (tests, shutdown); the next liveHub() opens a new one. */
+export async function closeLiveHub(): Promise<void> {
+  const hub = globalForHub.tuneforgeLiveHub;
+  globalForHub.tuneforgeLiveHub = undefined;
+  await hub?.close();
+}

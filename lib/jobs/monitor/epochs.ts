@@ -1,0 +1,33 @@
+import type { MetricPointView } from "../types";
+
+// Epoch boundaries for the charts' markers. The worker stores a fractional `epoch` (step / steps per epoch)
+// on each point, so steps per epoch = step / epoch of any point; the markers go at each whole multiple up
+// to the total steps (or the newest step while the total is unknown). Without `epoch`, n_epochs from the
+// hyperparameters and totalSteps give the same figure.
+
+export function stepsPerEpoch(points: readonly MetricPointView[], nEpochs: number | null): number | null {
+  for (let i = points.length - 1; i >= 0; i--) {
+    const p = points[i]!;
+    if (p.epoch !== null && p.epoch > 0 && p.step > 0) return p.step / p.epoch;
+  }
+  const total = points.at(-1)?.totalSteps ?? null;
+  if (total && nEpochs && nEpochs > 0) return total / nEpochs;
+  return null;
+}
+
+export function epochBoundaries(points: readonly MetricPointView[], nEpochs: number | null): number[] {
+  const per = stepsPerEpoch(points, nEpochs);
+  const last = points.at(-1);
+  if (!per || !last) return [];
+  const end = last.totalSteps ?? last.step;
+  const out: number[] = [];
+  // The end of the last epoch is the end of training: no marker there.
+  for (let k = 1; k * per < end - 1e-9 && out.length < 200; k++) out.push(Math.round(k * per));
+  return out;
+}
+
+/** n_epochs as resolved by the provider (a number), or null while it is "auto". */
+export function resolvedEpochs(hyperparameters: Record<string, unknown>): number | null {
+  const n = hyperparameters["n_epochs"];
+  return typeof n === "number" && n > 0 ? n : null;
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from "vitest";
+import { bestCheckpoint } from "./checkpoints";
+import { downsampleExtremes } from "./downsample";
+import { epochBoundaries } from "./epochs";
+import { mergeLiveMessage, mergePoints } from "./merge";
+import { curvePoints } from "../live/curve";
+import { detectOverfitting, suggestedEpochs } from "./overfitting";
+import { formatDuration, progressFigures, stepRate } from "./progress";
+import { emaSmooth } from "./smoothing";
+import { point } from "./testing-points";
+import { statusTimeline } from "./timeline";
+import type { CheckpointView, JobView } from "../types";
+
+describe("emaSmooth (TensorBoard's debiased EMA)", () => {
+  it("matches values worked out by hand", () => {
+    // w = 0.5: last = 0.5·0 + 0.5·1 = 0.5, debias 1 − 0.5 = 0.5 → 1; then last = 0.25 + 1.5 = 1.75, debias 0.75 → 2.333…
+    const out = emaSmooth([1, 3, 3], 0.5);
+    expect(out[0]).toBeCloseTo(1, 12);
+    expect(out[1]).toBeCloseTo(7 / 3, 12);
+    // last = 0.875 + 1.5 = 2.375, debias 0.875 → 2.7142857…
+    expect(out[2]).toBeCloseTo(2.375 / 0.875, 12);
+  });
+  it("is the identity at weight 0 and passes gaps through", () => {
+    expect(emaSmooth([4, null, 2], 0)).toEqual([4, null, 2]);
+    const out = emaSmooth([2, null, 2], 0.9);
+    expect(out[1]).toBeNull();
+    expect(out[2]).toBeCloseTo(2, 12); // a constant series stays constant thanks to the debias
+  });
+});
+
+describe("progressFigures", () => {
+  const start = Date.UTC(2026, 10, 29, 8, 0, 0);
+  const pts = [0, 10, 20, 30].map((s) => point(s, { totalSteps: 130, at: new Date(start + s * 2000).toISOString() }));
+  it("derives the ETA from the step rate, counted from the newest point", () => {
+    expect(stepRate(pts)).toBeCloseTo(0.5, 12); // 30 steps in 60 s
+    const now = start + 70_000;
+    const f = progressFigures({ startedAt: new Date(start).toISOString(), finishedAt: null, estimatedFinishAt: null, terminal: false, points: pts }, now);
+    // newest point at +60 s, 100 steps left at 0.5 step/s = 200 s → finish at +260 s; now is +70 s → 190 s
+    expect(f.etaMs).toBe(190_000);
+    expect(f.etaSource).toBe("step-rate");
+    expect(f.percent).toBeCloseTo((30 / 130) * 100, 12);
+    expect(f.elapsedMs).toBe(70_000);
+  });
+  it("prefers the provider's finish estimate and stops the clock at the end", () => {
+    const now = start + 70_000;
+    const f = progressFigures({ startedAt: new Date(start).toISOString(), finishedAt: null, estimatedFinishAt: new Date(start + 100_000).toISOString(), terminal: false, points: pts }, now);
+    expect(f).toMatchObject({ etaMs: 30_000, etaSource: "provider" });
+    const done = progressFigures({ startedAt: new Date(start).toISOString(), finishedAt: new Date(start + 90_000).toISOString(), estimatedFinishAt: null, terminal: true, points: pts }, now + 1e6);
+    expect(done).toMatchObject({ etaMs: null, elapsedMs: 90_000 });
+  });
+  it("formats durations", () => {
+    expect(formatDuration(37_400)).toBe("37 s");
+    expect(formatDuration(252_000)).toBe("4 min 12 s");
+    expect(formatDuration(3_900_000)).toBe("1 h 05 min");
+  });
+});
+
+describe("detectOverfitting", () => {
+  // Train loss falls steadily; validation evaluated every 10 steps falls until step 40, then rises.
+  const valid = [2.0, 1.6, 1.3, 1.1, 1.0, 1.05, 1.12, 1.2, 1.3, 1.42];
+  const overfit = Array.from({ length: 91 }, (_, s) =>
+    point(s, { trainLoss: 2 - s * 0.015, validLoss: s % 10 === 0 ? valid[s / 10]! : null, epoch: s / 30 }),
+  );
+  // Without smoothing or noise margins, to test the counting itself.
+  const exact = { smoothing: 0, minRelativeRise: 0, jitterFactor: 0 };
+  it("reports where the rise began once validation rose 3 times in a row while training fell", () => {
+    const alert = detectOverfitting(overfit, exact);
+    expect(alert).toMatchObject({ startStep: 40, detectedStep: 70, validLossAtStart: 1.0, validLossNow: 1.42 });
+    expect(alert!.trainLossAtDetection).toBeLessThan(alert!.trainLossAtStart);
+    expect(suggestedEpochs(alert!)).toBe(1); // step 40 at 30 steps per epoch = epoch 1.33
+  });
+  it("needs N rises: two are not enough with N = 3", () => {
+    expect(detectOverfitting(overfit.slice(0, 61), exact)).toBeNull();
+    // With the default margins the rise must also beat the evaluations' jitter: one more evaluation.
+    expect(detectOverfitting(overfit, { smoothing: 0 })).toMatchObject({ startStep: 40, detectedStep: 80 });
+  });
+  it("stays quiet when training loss rose as well, or when validation recovered", () => {
+    const bothRise = overfit.map((p) => ({ ...p, trainLoss: 1 + p.step * 0.01 }));
+    expect(detectOverfitting(bothRise, exact)).toBeNull();
+    const recovered = [...overfit, point(100, { trainLoss: 0.5, validLoss: 0.5 })];
+    expect(detectOverfitting(recovered, exact)).toBeNull();
+  });
+  it("smoothing keeps small bumps right after a steep fall from raising the alarm", () => {
+    // Raw validation rises three times (1.50 → 1.52 → 1.54 → 1.56); the smoothed curve is still falling.
+    const bumpy = [2.0, 1.5, 1.52, 1.54, 1.56].map((v, i) => point(i * 10, { trainLoss: 2 - i * 0.1, validLoss: v }));
+    expect(detectOverfitting(bumpy, { smoothing: 0 })).toMatchObject({ startStep: 10, detectedStep: 40 });
+    expect(detectOverfitting(bumpy, { smoothing: 0.6 })).toBeNull();
+  });
+});
+
+describe("detectOverfitting on seeded training curves", () => {
+  const views = (pts: ReturnType<typeof curvePoints>) => pts.map((p) => point(p.step, { trainLoss: p.trainLoss ?? null, validLoss: p.validLoss ?? null, epoch: p.epoch ?? null }));
+  it("stays quiet on noisy plateaus and finds a real turn near where it began", () => {
+    for (const total of [300, 3000]) {
+      for (let seed = 1; seed <= 10; seed++) {
+        expect(detectOverfitting(views(curvePoints(1, total, { totalSteps: total, seed })))).toBeNull();
+        const alert = detectOverfitting(views(curvePoints(1, total, { totalSteps: total, seed, overfitFrom: 0.45 })));
+        expect(alert).not.toBeNull();
+        // The turn is at 45 % of training; smoothing and noise place the start a little around it.
+        expect(alert!.startStep / total).toBeGreaterThan(0.35);
+        expect(alert!.startStep / total).toBeLessThan(0.7);
+      }
+    }
+  });
+});
+
+describe("epochBoundaries", () => {
+  it("places markers at whole epochs from the fractional epoch", () => {
+    const pts = [point(0, { epoch: 0, totalSteps: 300 }), point(150, { epoch: 1.5, totalSteps: 300 })];
+    expect(epochBoundaries(pts, null)).toEqual([100, 200]);
+  });
+  it("falls back to n_epochs and total steps", () => {
+    expect(epochBoundaries([point(10, { totalSteps: 90 })], 3)).toEqual([30, 60]);
+    expect(epochBoundaries([point(10)], null)).toEqual([]);
+  });
+});
+
+describe("bestCheckpoint", () => {
+  const ck = (id: string, metrics: Record<string, number>): CheckpointView => ({ id, step: 0, remoteId: null, modelName: null, path: null, metrics, at: "" });
+  it("prefers the lowest validation loss, else the lowest training loss", () => {
+    expect(bestCheckpoint([ck("a", { train_loss: 0.1, valid_loss: 0.9 }), ck("b", { train_loss: 0.5, valid_loss: 0.7 })])).toMatchObject({ id: "b", by: "validation loss", value: 0.7 });
+    expect(bestCheckpoint([ck("a", { train_loss: 0.3 }), ck("b", { train_loss: 0.2 })])).toMatchObject({ id: "b", by: "training loss" });
+    expect(bestCheckpoint([])).toBeNull();
+  });
+});
+
+describe("downsampleExtremes", () => {
+  it("keeps the ends and every bucket's extremes", () => {
+    const pts = Array.from({ length: 10_000 }, (_, i) => point(i, { trainLoss: i === 5_000 ? 99 : i === 7_000 ? -5 : 1 }));
+    const out = downsampleExtremes(pts, 1000, [(p) => p.trainLoss]);
+    expect(out.length).toBeLessThanOrEqual(1000);
+    expect(out[0]!.step).toBe(0);
+    expect(out.at(-1)!.step).toBe(9_999);
+    expect(out.map((p) => p.step)).toEqual(expect.arrayContaining([5_000, 7_000]));
+  });
+});
+
+describe("merging live messages", () => {
+  it("appends new points and ignores repeats", () => {
+    const a = [point(1), point(2)];
+    const merged = mergePoints(a, [point(2, { trainLoss: 5 }), point(3)]);
+    expect(merged.map((p) => p.step)).toEqual([1, 2, 3]);
+    expect(merged[1]!.trainLoss).toBe(5);
+    expect(mergePoints(merged, [point(4), point(3)]).map((p) => p.step)).toEqual([1, 2, 3, 4]);
+  });
+  it("keeps series when the job summary changes, and updates progress from points", () => {
+    const view = { id: "j", status: "running", progress: null, metrics: [], events: [], checkpoints: [] } as unknown as JobView;
+    const withPoints = mergeLiveMessage(view, { type: "metrics", points: [point(7, { totalSteps: 10 })] });
+    expect(withPoints.progress).toEqual({ step: 7, totalSteps: 10 });
+    const done = mergeLiveMessage(withPoints, { type: "job", job: { ...withPoints, status: "succeeded", progress: { step: 5, totalSteps: 10 } } });
+    expect(done.status).toBe("succeeded");
+    expect(done.metrics).toHaveLength(1);
+    expect(done.progress).toEqual({ step: 7, totalSteps: 10 });
+  });
+});
+
+describe("statusTimeline", () => {
+  it("marks the steps before the current one done and times them from events", () => {
+    const t = statusTimeline(
+      { status: "running", createdAt: "2026-11-29T08:00:00.000Z", startedAt: "2026-11-29T08:05:00.000Z", finishedAt: null, attached: false },
+      [{ id: "e", remoteId: null, level: "info", message: "Uploading", data: { status: "uploading" }, at: "2026-11-29T08:01:00.000Z" }],
+    );
+    expect(t.map((s) => [s.status, s.state, s.at])).toEqual([
+      ["queued", "done", "2026-11-29T08:00:00.000Z"],
+      ["uploading", "done", "2026-11-29T08:01:00.000Z"],
+      ["validating_files", "done", null],
+      ["running", "current", "2026-11-29T08:05:00.000Z"],
+      ["terminal", "pending", null],
+    ]);
+  });
+});
