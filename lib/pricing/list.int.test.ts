@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../db/client";
-import { DEFAULT_PRICES } from "./defaults";
+import { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF, DEFAULT_ROW_SOURCE, legacyDefaultNote } from "./defaults";
 import { listPrices, seedDefaultPrices } from "./list";
 
 describe("price table", () => {
@@ -18,8 +18,22 @@ describe("price table", () => {
     expect(first.prices).toHaveLength(DEFAULT_PRICES.length);
     expect(first.source).toMatch(/OpenAI/);
     const mini = first.prices.find((p) => p.model === "gpt-4o-mini-2024-07-18");
-    expect(mini).toMatchObject({ provider: "openai", trainingPerMTok: 3, inputPerMTok: 0.3, outputPerMTok: 1.2 });
-    expect(mini?.note).toMatch(/Cached input \$0\.15/);
+    const def = DEFAULT_PRICES.find((p) => p.model === "gpt-4o-mini-2024-07-18")!;
+    expect(mini).toMatchObject({
+      provider: "openai",
+      trainingPerMTok: def.trainingPerMTok,
+      inputPerMTok: def.inputPerMTok,
+      cachedInputPerMTok: def.cachedInputPerMTok,
+      outputPerMTok: def.outputPerMTok,
+      asOf: DEFAULT_PRICES_AS_OF,
+      source: DEFAULT_ROW_SOURCE,
+      legacy: false,
+      hasDefault: true,
+    });
+    // The cached-input price has its own column now; the note no longer repeats it.
+    expect(mini?.note).toBe("");
+    expect(first.prices.filter((p) => p.legacy).map((p) => p.model)).toEqual(["gpt-3.5-turbo-0125", "davinci-002", "babbage-002"]);
+    expect(first.prices.find((p) => p.model === "babbage-002")?.cachedInputPerMTok).toBeNull();
     expect((await listPrices({ db })).prices).toHaveLength(DEFAULT_PRICES.length);
   });
 
@@ -39,5 +53,35 @@ describe("price table", () => {
   it("survives two processes seeding at once (web and workers starting together)", async () => {
     await Promise.all([seedDefaultPrices({ db }), seedDefaultPrices({ db })]);
     expect((await listPrices({ db })).prices).toHaveLength(DEFAULT_PRICES.length);
+  });
+
+  it("brings untouched default rows of an older installation up to date, once, and leaves changed rows alone", async () => {
+    // What the first releases wrote: no date, no source, the cached price in the note.
+    const old = (model: string) => DEFAULT_PRICES.find((p) => p.model === model)!;
+    const mini = old("gpt-4o-mini-2024-07-18");
+    const nano = old("gpt-4.1-nano-2025-04-14");
+    const gpt4o = old("gpt-4o-2024-08-06");
+    const oldRow = (p: typeof mini, extra: { trainingPerMTok?: number; note?: string } = {}) => ({
+      provider: p.provider,
+      model: p.model,
+      trainingPerMTok: extra.trainingPerMTok ?? p.trainingPerMTok,
+      inputPerMTok: p.inputPerMTok,
+      outputPerMTok: p.outputPerMTok,
+      note: extra.note ?? legacyDefaultNote(p),
+    });
+    await db.priceEntry.createMany({
+      data: [oldRow(mini), oldRow(nano, { note: "my own note" }), oldRow(gpt4o, { trainingPerMTok: gpt4o.trainingPerMTok + 1 })],
+    });
+
+    expect(await seedDefaultPrices({ db })).toBe(0); // not empty: nothing inserted
+    const rows = new Map((await listPrices({ db })).prices.map((p) => [p.model, p]));
+    expect(rows.get(mini.model)).toMatchObject({ asOf: DEFAULT_PRICES_AS_OF, source: DEFAULT_ROW_SOURCE, cachedInputPerMTok: mini.cachedInputPerMTok, note: mini.note });
+    expect(rows.get(nano.model)).toMatchObject({ asOf: DEFAULT_PRICES_AS_OF, source: DEFAULT_ROW_SOURCE, cachedInputPerMTok: nano.cachedInputPerMTok, note: "my own note" });
+    // Its training price differs from the default: someone changed it, so it is not ours to date.
+    expect(rows.get(gpt4o.model)).toMatchObject({ asOf: null, source: "", cachedInputPerMTok: null, trainingPerMTok: gpt4o.trainingPerMTok + 1 });
+
+    const before = await db.priceEntry.findMany({ orderBy: { model: "asc" } });
+    await seedDefaultPrices({ db });
+    expect(await db.priceEntry.findMany({ orderBy: { model: "asc" } })).toEqual(before);
   });
 });
