@@ -21,17 +21,16 @@ import { runDatasetImport } from "../../../lib/datasets/import/run";
 import { dataDir, env } from "../../../lib/env";
 import { closeLiveRedis } from "../../../lib/jobs/launch/live";
 import { chatExample } from "../../../lib/jobs/launch/test-support";
-import { isTerminalJobStatus, type JobView } from "../../../lib/jobs/types";
+import { type JobView } from "../../../lib/jobs/types";
+import { uploadFineTuneFile, waitForFile } from "../../../lib/providers/openai/finetune";
 import { seedDefaultPrices } from "../../../lib/pricing/list";
-import { openAIClient } from "../../../lib/providers/openai/client";
-import { createOrFindJob, pollJob, uploadFineTuneFile, waitForFile } from "../../../lib/providers/openai/finetune";
-import type { Hyperparameters } from "../../../lib/providers/types";
 import { closeQueues, queues } from "../../../lib/queue/queues";
 import { createRedis } from "../../../lib/redis";
 import { deleteOpenAICredential, saveOpenAICredential } from "../../../lib/settings/credentials";
 import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-emulator/server";
 import { chatJsonl } from "../../../test/openai-emulator/test-helpers";
 import type { CliContext } from "../../command";
+import { openAIJobsProcessor } from "../../../workers/processors/openai-jobs";
 import { jobsCommand } from "../jobs";
 
 // `tuneforge jobs …` against the app's own route handlers (served by node:http, as Next would), a real BullMQ
@@ -52,6 +51,7 @@ const ROUTES: { pattern: RegExp; keys: string[]; module: Record<string, unknown>
 
 const db = createPrismaClient();
 const redis = createRedis("bullmq");
+const liveRedis = createRedis("client");
 let server: http.Server;
 let url: string;
 let importWorker: Worker;
@@ -105,6 +105,7 @@ afterAll(async () => {
   await closeQueues();
   await closeLiveRedis();
   await redis.quit();
+  await liveRedis.quit();
   await emu.close();
   await db.$disconnect();
   await rm(dir, { recursive: true, force: true });
@@ -125,36 +126,6 @@ async function jsonl(name: string, lines: unknown[]): Promise<string> {
 }
 
 const key = () => saveOpenAICredential({ apiKey: "sk-test-cli-jobs-0123456789", baseUrl: emu.url }, { db });
-
-/**
- * Stand-in for the openai-jobs worker, which is built on another branch: the provider's real steps (upload,
- * create, poll) against the emulator, storing what they return, so --wait follows a job the way it will.
- */
-async function runHostedJob(jobId: string): Promise<void> {
-  const job = await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId }, include: { datasetVersion: true } });
-  const client = await openAIClient({ db });
-  const trainingFileId = await uploadFineTuneFile(client, { path: path.join(dataDir(), job.datasetVersion!.trainPath), filename: "train.jsonl" });
-  await waitForFile(client, trainingFileId, { pollMs: 20 });
-  const config = { tuneforgeJobId: job.id, model: job.baseModel, method: job.method, hyperparameters: job.hyperparameters as Hyperparameters, suffix: job.suffix, seed: job.seed };
-  const { remoteJobId } = await createOrFindJob(client, { ...config, trainingFileId });
-  await db.fineTuneJob.update({ where: { id: jobId }, data: { remoteJobId, remoteTrainingFileId: trainingFileId, status: "validating_files", startedAt: new Date() } });
-  let after: string | null = null;
-  for (;;) {
-    const r = await pollJob(client, remoteJobId, { afterEventId: after });
-    after = r.events.at(-1)?.remoteId ?? after;
-    await db.metricPoint.createMany({
-      data: r.metrics.map((m) => ({ jobId, step: m.step, trainLoss: m.trainLoss, trainAccuracy: m.trainAccuracy, validLoss: m.validLoss, validAccuracy: m.validAccuracy, totalSteps: m.totalSteps })),
-      skipDuplicates: true,
-    });
-    const s = r.state;
-    await db.fineTuneJob.update({
-      where: { id: jobId },
-      data: { status: s.status, remoteStatus: s.remoteStatus, fineTunedModel: s.fineTunedModel, trainedTokens: s.trainedTokens, ...(isTerminalJobStatus(s.status) ? { finishedAt: new Date() } : {}) },
-    });
-    if (isTerminalJobStatus(s.status)) return;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-}
 
 describe("tuneforge jobs create", () => {
   it("imports train + validation, freezes, launches and prints the job as JSON", async () => {
@@ -252,7 +223,14 @@ describe("tuneforge jobs create --wait", () => {
     await key();
     // Runs left by the tests above (the cancelled job) are not this test's business.
     await queues().get("openai-jobs").obliterate({ force: true });
-    hostedWorker = new Worker("openai-jobs", async (j) => runHostedJob(j.data.jobId as string), { connection: createRedis("bullmq"), prefix: env().TUNEFORGE_QUEUE_PREFIX });
+    // The real openai-jobs processor, as workers/main.ts runs it.
+    hostedWorker = new Worker("openai-jobs", openAIJobsProcessor({ db, redis: liveRedis, prefix: env().TUNEFORGE_QUEUE_PREFIX, signal: new AbortController().signal, log: console }), {
+      connection: createRedis("bullmq"),
+      prefix: env().TUNEFORGE_QUEUE_PREFIX,
+    });
+    // Slow steps (10 × 300 ms) so the worker's polls (every 750 ms while running) see the job running.
+    const timing = await fetch(new URL("/_emulator/timing", emu.url), { method: "POST", body: JSON.stringify({ stepMs: 300 }) });
+    expect(timing.ok).toBe(true);
     const train = await jsonl("wait.jsonl", chatJsonl(10).trim().split("\n"));
     const r = await tuneforge("create", "--provider", "openai", "--data", train, "--model", "gpt-4o-mini-2024-07-18", "--epochs", "1", "--wait", "--interval", "0.05", "--json");
     await hostedWorker.close();
