@@ -1,7 +1,7 @@
 "use client";
 
 import { useId, useState } from "react";
-import { Button } from "../../ui/Button";
+import { Button, ButtonLink } from "../../ui/Button";
 import { Card } from "../../ui/Card";
 import { DateTime } from "../../ui/DateTime";
 import { EmptyState } from "../../ui/EmptyState";
@@ -116,6 +116,9 @@ export function VersionsTable({ datasetId, onCompare }: Props) {
                     {v.jobCount + v.evalRunCount === 0 ? <span className="muted">—</span> : `${v.jobCount} jobs · ${v.evalRunCount} evals`}
                   </td>
                   <td className="actions">
+                    <ButtonLink size="sm" href={`/jobs/new?dataset=${datasetId}&version=${v.number}`}>
+                      Train
+                    </ButtonLink>
                     <ExportMenu datasetId={datasetId} source={v.number} splits={v.validationCount > 0 ? ["train", "validation", "all"] : ["train", "all"]} />
                   </td>
                 </tr>
