@@ -35,20 +35,34 @@ export async function prepareStep(ctx: StepContext, row: JobRow): Promise<StepRe
     ids[spec.field] = id;
   }
 
-  const created = await createOrFindJob(client, {
-    tuneforgeJobId: row.id,
-    model: row.baseModel,
-    method: row.method,
-    hyperparameters: hyperparametersOf(row.hyperparameters),
-    suffix: row.suffix,
-    seed: row.seed,
-    trainingFileId: ids.remoteTrainingFileId!,
-    validationFileId: ids.remoteValidationFileId ?? null,
-  });
-  await db.fineTuneJob.update({
-    where: { id: row.id },
-    data: { remoteJobId: created.remoteJobId, remoteStatus: created.state.remoteStatus, status: created.state.status },
-  });
+  // Two processes can hold the same job for a moment (a stalled job taken over while its first worker is
+  // merely slow). The create runs under a per-job Postgres lock and re-checks the row inside it, so the
+  // second one sees the recorded remote id (or the cancel request) and creates nothing.
+  const created = await db.$transaction(
+    async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tuneforge:finetune:${row.id}`}, 0))`;
+      const now = await tx.fineTuneJob.findUniqueOrThrow({ where: { id: row.id }, select: { remoteJobId: true, cancelRequestedAt: true } });
+      if (now.remoteJobId || now.cancelRequestedAt) return null;
+      const result = await createOrFindJob(client, {
+        tuneforgeJobId: row.id,
+        model: row.baseModel,
+        method: row.method,
+        hyperparameters: hyperparametersOf(row.hyperparameters),
+        suffix: row.suffix,
+        seed: row.seed,
+        trainingFileId: ids.remoteTrainingFileId!,
+        validationFileId: ids.remoteValidationFileId ?? null,
+      });
+      // Committed with the lock's release; a crash before that is healed by the metadata lookup above.
+      await tx.fineTuneJob.update({
+        where: { id: row.id },
+        data: { remoteJobId: result.remoteJobId, remoteStatus: result.state.remoteStatus, status: result.state.status },
+      });
+      return result;
+    },
+    { maxWait: 30_000, timeout: 5 * 60_000 },
+  );
+  if (!created) return 0;
   await publishJobSummary(db, ctx.pub, row.id);
   ctx.log?.info(`[openai-jobs] job ${row.id}: remote job ${created.remoteJobId}${created.reused ? " (found by metadata after a lost response)" : ""}`);
   return 0;

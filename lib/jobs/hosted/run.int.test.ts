@@ -12,7 +12,8 @@ import { WIND_DOWN_EXPLANATION } from "../../providers/openai/finetune/errors";
 import { createRedis } from "../../redis";
 import { deleteKeysUnder, uniquePrefix } from "../../workers/testing";
 import { parseLiveMessage, type LiveMessage } from "../live/channel";
-import type { HostedDeps } from "./context";
+import { loadJobRow, type HostedDeps, type StepContext } from "./context";
+import { prepareStep } from "./prepare";
 import { runHostedJob } from "./run";
 import { createHostedJob, deleteHostedJobs, emulatorCurve, invalidChatJsonl, remoteJobsOf, type HostedFixture } from "./test-support";
 
@@ -248,6 +249,22 @@ describe("hosted job run", () => {
     expect(row.remoteTrainingFileId).not.toBe("file-deleted-meanwhile");
     expect(row.remoteValidationFileId).toBe(kept.id);
     expect(emu.state.jobs.get(row.remoteJobId!)!.job.validation_file).toBe(kept.id);
+  });
+
+  it("creates one remote job when several workers reach the create step of the same job at once", async () => {
+    const jobId = await job({ train: chatJsonl(12) });
+    const client = emulatorClient(emu.url);
+    const file = await client.files.create({ file: new File([chatJsonl(12)], "t.jsonl"), purpose: "fine-tune" });
+    emu.advance(1000);
+    await db.fineTuneJob.update({ where: { id: jobId }, data: { status: "uploading", remoteTrainingFileId: file.id } });
+    // Both read the row before either created anything, as two processes holding the job would.
+    const stale = (await loadJobRow(db, jobId))!;
+    const ctx = (): StepContext => ({ ...deps(), client, mem: { processedFiles: new Set(), cancelSent: false, failures: 0 } });
+    // The file check runs before the create; marking the file as already seen lines all contenders up at the create.
+    const seen = (): StepContext => ({ ...ctx(), mem: { processedFiles: new Set([file.id]), cancelSent: false, failures: 0 } });
+    await Promise.all(Array.from({ length: 4 }, () => prepareStep(seen(), stale)));
+    expect(remoteJobsOf(emu, jobId)).toHaveLength(1);
+    expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } })).remoteJobId).toBe(remoteJobsOf(emu, jobId)[0]!.job.id);
   });
 
   it("fails with a message that names the file when the frozen version is missing on disk", async () => {
