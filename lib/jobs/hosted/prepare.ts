@@ -1,8 +1,9 @@
 import { NotFoundError } from "openai";
-import { createOrFindJob, uploadFineTuneFile } from "../../providers/openai/finetune";
+import { uploadFineTuneFile } from "../../providers/openai/finetune";
 import { publishJobSummary, recordJobEvent } from "../events";
 import { JobFailure, type JobRow, type StepContext, type StepResult } from "./context";
-import { hyperparametersOf, uploadSpecs } from "./input";
+import { createRemoteJob } from "./create";
+import { uploadSpecs } from "./input";
 
 // Before a remote job exists: upload each file, wait until OpenAI has processed it, then create the job.
 // Each step does at most one side effect and records its result in Postgres before returning, so a worker
@@ -35,36 +36,7 @@ export async function prepareStep(ctx: StepContext, row: JobRow): Promise<StepRe
     ids[spec.field] = id;
   }
 
-  // Two processes can hold the same job for a moment (a stalled job taken over while its first worker is
-  // merely slow). The create runs under a per-job Postgres lock and re-checks the row inside it, so the
-  // second one sees the recorded remote id (or the cancel request) and creates nothing.
-  const created = await db.$transaction(
-    async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`tuneforge:finetune:${row.id}`}, 0))`;
-      const now = await tx.fineTuneJob.findUniqueOrThrow({ where: { id: row.id }, select: { remoteJobId: true, cancelRequestedAt: true } });
-      if (now.remoteJobId || now.cancelRequestedAt) return null;
-      const result = await createOrFindJob(client, {
-        tuneforgeJobId: row.id,
-        model: row.baseModel,
-        method: row.method,
-        hyperparameters: hyperparametersOf(row.hyperparameters),
-        suffix: row.suffix,
-        seed: row.seed,
-        trainingFileId: ids.remoteTrainingFileId!,
-        validationFileId: ids.remoteValidationFileId ?? null,
-      });
-      // Committed with the lock's release; a crash before that is healed by the metadata lookup above.
-      await tx.fineTuneJob.update({
-        where: { id: row.id },
-        data: { remoteJobId: result.remoteJobId, remoteStatus: result.state.remoteStatus, status: result.state.status },
-      });
-      return result;
-    },
-    { maxWait: 30_000, timeout: 5 * 60_000 },
-  );
-  if (!created) return 0;
-  await publishJobSummary(db, ctx.pub, row.id);
-  ctx.log?.info(`[openai-jobs] job ${row.id}: remote job ${created.remoteJobId}${created.reused ? " (found by metadata after a lost response)" : ""}`);
+  await createRemoteJob(ctx, row, { trainingFileId: ids.remoteTrainingFileId!, validationFileId: ids.remoteValidationFileId ?? null });
   return 0;
 }
 
