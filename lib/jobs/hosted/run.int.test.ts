@@ -190,6 +190,43 @@ describe("hosted job run", () => {
     expect(await db.metricPoint.count({ where: { jobId } })).toBe(12);
   });
 
+  it("retries through 500s and an unreachable server with backoff, repeating no side effect", async () => {
+    const jobId = await job({ train: chatJsonl(12), hyperparameters: { n_epochs: 1 } });
+    const messages: string[] = [];
+    let phase = 0;
+    const base = deps();
+    const down = emulatorClient("http://127.0.0.1:1/v1", 0);
+    let useDown = false;
+    const d: HostedDeps = {
+      ...base,
+      // The same SDK client, pointed at a closed port while "OpenAI is down".
+      client: async () => new Proxy(emulatorClient(emu.url, 0), { get: (t, k) => Reflect.get(useDown ? down : t, k) }),
+      sleep: async (ms, signal) => {
+        const r = await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } });
+        if (r.retryMessage) messages.push(r.retryMessage);
+        if (r.remoteJobId && phase === 0) {
+          phase = 1;
+          emu.faults.serverErrorNext = 2;
+        } else if (phase === 1 && emu.faults.serverErrorNext === 0) {
+          phase = 2;
+          useDown = true;
+        } else if (phase === 2 && r.retryMessage?.includes("Cannot reach")) {
+          phase = 3;
+          useDown = false;
+        }
+        await base.sleep!(ms, signal);
+      },
+    };
+    expect(await runHostedJob(d, jobId)).toMatchObject({ status: "succeeded" });
+    expect(messages.some((m) => /failed \(500\).*Retrying in 1 s \(attempt 2\)/.test(m))).toBe(true);
+    expect(messages.some((m) => /failed \(500\).*Retrying in 2 s \(attempt 3\)/.test(m))).toBe(true);
+    // Consecutive failures keep doubling the wait, whatever their kind.
+    expect(messages).toContain("Cannot reach http://127.0.0.1:1/v1. Check the base URL and that the server is running. Retrying in 4 s (attempt 4).");
+    expect(remoteJobsOf(emu, jobId)).toHaveLength(1);
+    expect(await db.metricPoint.count({ where: { jobId } })).toBe(12);
+    expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } })).retryMessage).toBeNull();
+  });
+
   it("finds the job by metadata after a lost create response: one remote job", async () => {
     emu.faults.dropJobCreateResponses = 1;
     const jobId = await job({ train: chatJsonl(12), hyperparameters: { n_epochs: 1 } });
