@@ -1,8 +1,9 @@
 import { NotFoundError } from "openai";
-import { createOrFindJob, uploadFineTuneFile } from "../../providers/openai/finetune";
+import { uploadFineTuneFile } from "../../providers/openai/finetune";
 import { publishJobSummary, recordJobEvent } from "../events";
 import { JobFailure, type JobRow, type StepContext, type StepResult } from "./context";
-import { hyperparametersOf, uploadSpecs } from "./input";
+import { createRemoteJob } from "./create";
+import { uploadSpecs } from "./input";
 
 // Before a remote job exists: upload each file, wait until OpenAI has processed it, then create the job.
 // Each step does at most one side effect and records its result in Postgres before returning, so a worker
@@ -35,22 +36,7 @@ export async function prepareStep(ctx: StepContext, row: JobRow): Promise<StepRe
     ids[spec.field] = id;
   }
 
-  const created = await createOrFindJob(client, {
-    tuneforgeJobId: row.id,
-    model: row.baseModel,
-    method: row.method,
-    hyperparameters: hyperparametersOf(row.hyperparameters),
-    suffix: row.suffix,
-    seed: row.seed,
-    trainingFileId: ids.remoteTrainingFileId!,
-    validationFileId: ids.remoteValidationFileId ?? null,
-  });
-  await db.fineTuneJob.update({
-    where: { id: row.id },
-    data: { remoteJobId: created.remoteJobId, remoteStatus: created.state.remoteStatus, status: created.state.status },
-  });
-  await publishJobSummary(db, ctx.pub, row.id);
-  ctx.log?.info(`[openai-jobs] job ${row.id}: remote job ${created.remoteJobId}${created.reused ? " (found by metadata after a lost response)" : ""}`);
+  await createRemoteJob(ctx, row, { trainingFileId: ids.remoteTrainingFileId!, validationFileId: ids.remoteValidationFileId ?? null });
   return 0;
 }
 

@@ -12,7 +12,8 @@ import { WIND_DOWN_EXPLANATION } from "../../providers/openai/finetune/errors";
 import { createRedis } from "../../redis";
 import { deleteKeysUnder, uniquePrefix } from "../../workers/testing";
 import { parseLiveMessage, type LiveMessage } from "../live/channel";
-import type { HostedDeps } from "./context";
+import { loadJobRow, type HostedDeps, type StepContext } from "./context";
+import { prepareStep } from "./prepare";
 import { runHostedJob } from "./run";
 import { createHostedJob, deleteHostedJobs, emulatorCurve, invalidChatJsonl, remoteJobsOf, type HostedFixture } from "./test-support";
 
@@ -189,6 +190,43 @@ describe("hosted job run", () => {
     expect(await db.metricPoint.count({ where: { jobId } })).toBe(12);
   });
 
+  it("retries through 500s and an unreachable server with backoff, repeating no side effect", async () => {
+    const jobId = await job({ train: chatJsonl(12), hyperparameters: { n_epochs: 1 } });
+    const messages: string[] = [];
+    let phase = 0;
+    const base = deps();
+    const down = emulatorClient("http://127.0.0.1:1/v1", 0);
+    let useDown = false;
+    const d: HostedDeps = {
+      ...base,
+      // The same SDK client, pointed at a closed port while "OpenAI is down".
+      client: async () => new Proxy(emulatorClient(emu.url, 0), { get: (t, k) => Reflect.get(useDown ? down : t, k) }),
+      sleep: async (ms, signal) => {
+        const r = await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } });
+        if (r.retryMessage) messages.push(r.retryMessage);
+        if (r.remoteJobId && phase === 0) {
+          phase = 1;
+          emu.faults.serverErrorNext = 2;
+        } else if (phase === 1 && emu.faults.serverErrorNext === 0) {
+          phase = 2;
+          useDown = true;
+        } else if (phase === 2 && r.retryMessage?.includes("Cannot reach")) {
+          phase = 3;
+          useDown = false;
+        }
+        await base.sleep!(ms, signal);
+      },
+    };
+    expect(await runHostedJob(d, jobId)).toMatchObject({ status: "succeeded" });
+    expect(messages.some((m) => /failed \(500\).*Retrying in 1 s \(attempt 2\)/.test(m))).toBe(true);
+    expect(messages.some((m) => /failed \(500\).*Retrying in 2 s \(attempt 3\)/.test(m))).toBe(true);
+    // Consecutive failures keep doubling the wait, whatever their kind.
+    expect(messages).toContain("Cannot reach http://127.0.0.1:1/v1. Check the base URL and that the server is running. Retrying in 4 s (attempt 4).");
+    expect(remoteJobsOf(emu, jobId)).toHaveLength(1);
+    expect(await db.metricPoint.count({ where: { jobId } })).toBe(12);
+    expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } })).retryMessage).toBeNull();
+  });
+
   it("finds the job by metadata after a lost create response: one remote job", async () => {
     emu.faults.dropJobCreateResponses = 1;
     const jobId = await job({ train: chatJsonl(12), hyperparameters: { n_epochs: 1 } });
@@ -248,6 +286,22 @@ describe("hosted job run", () => {
     expect(row.remoteTrainingFileId).not.toBe("file-deleted-meanwhile");
     expect(row.remoteValidationFileId).toBe(kept.id);
     expect(emu.state.jobs.get(row.remoteJobId!)!.job.validation_file).toBe(kept.id);
+  });
+
+  it("creates one remote job when several workers reach the create step of the same job at once", async () => {
+    const jobId = await job({ train: chatJsonl(12) });
+    const client = emulatorClient(emu.url);
+    const file = await client.files.create({ file: new File([chatJsonl(12)], "t.jsonl"), purpose: "fine-tune" });
+    emu.advance(1000);
+    await db.fineTuneJob.update({ where: { id: jobId }, data: { status: "uploading", remoteTrainingFileId: file.id } });
+    // Both read the row before either created anything, as two processes holding the job would.
+    const stale = (await loadJobRow(db, jobId))!;
+    const ctx = (): StepContext => ({ ...deps(), client, mem: { processedFiles: new Set(), cancelSent: false, failures: 0 } });
+    // The file check runs before the create; marking the file as already seen lines all contenders up at the create.
+    const seen = (): StepContext => ({ ...ctx(), mem: { processedFiles: new Set([file.id]), cancelSent: false, failures: 0 } });
+    await Promise.all(Array.from({ length: 4 }, () => prepareStep(seen(), stale)));
+    expect(remoteJobsOf(emu, jobId)).toHaveLength(1);
+    expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } })).remoteJobId).toBe(remoteJobsOf(emu, jobId)[0]!.job.id);
   });
 
   it("fails with a message that names the file when the frozen version is missing on disk", async () => {
