@@ -50,7 +50,10 @@ test("the ROI calculator shows hand-computed results and keeps them in the URL",
   await expect(result(page, "break-even")).toHaveText("2 days");
   await expect(result(page, "net")).toHaveText("$177.825");
   await expect(page.getByTestId("roi-net").locator("dt")).toHaveText("Net over 60 days");
-  await expect(page.getByRole("img", { name: /The lines cross at day 2\./ }).locator("svg.recharts-surface")).toBeVisible();
+  const chart = page.getByRole("img", { name: /The lines cross at day 2\./ });
+  await expect(chart.locator(".recharts-line")).toHaveCount(2);
+  await expect(chart.locator(".recharts-reference-line")).toHaveCount(1);
+  await expect(chart.getByText("break-even: day 2")).toBeVisible();
 
   // The link reproduces the calculation.
   await expect(page).toHaveURL(/daily=500000/);

@@ -72,7 +72,7 @@ export function RoiCalculator({ initial }: { initial: RoiForm }) {
       </fieldset>
       <fieldset className={styles.fieldGroup}>
         <legend>Models and prices (USD per 1M tokens)</legend>
-        <div className={styles.fields}>
+        <div className={styles.models}>
           {modelSelect("base", "Base model", "What you would use without fine-tuning.")}
           {modelSelect("ft", "Fine-tuned model", "The model you fine-tune; its row gives the training price.")}
         </div>
