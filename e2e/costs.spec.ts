@@ -166,4 +166,6 @@ test("the page reads at a phone's width (screenshot)", async ({ page }) => {
   await expect(result(page, "break-even")).toBeVisible();
   await expect(page.getByRole("list", { name: "Dataset checklist" })).toBeVisible();
   await page.screenshot({ path: `${DIR}/costs-narrow.png`, fullPage: true });
+  await page.getByRole("region", { name: "Return on investment" }).screenshot({ path: `${DIR}/costs-narrow-roi.png` });
+  await page.getByRole("region", { name: "Do you need fine-tuning?" }).screenshot({ path: `${DIR}/costs-narrow-guide.png` });
 });
