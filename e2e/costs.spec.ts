@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
+import pg from "pg";
+import { testSettings } from "../scripts/lib/test-env";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // The Costs page against the real app: the price table is edited through its dialog and the ROI calculator
@@ -127,6 +130,36 @@ test("a fine-tuned model that costs more per day never breaks even", async ({ pa
   await expect(result(page, "monthly-savings")).toHaveText("-$156.60");
   await expect(result(page, "net")).toHaveText("-$494.80");
   await expect(page.getByRole("img", { name: /never catches up/ })).toBeVisible();
+});
+
+async function withDb<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: testSettings().e2eDatabaseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+test("a finished job prefills its trained tokens and model (/costs?job=<id>)", async ({ page }) => {
+  // A finished (terminal) job row, as the OpenAI worker leaves it; the workers do not touch terminal jobs.
+  const id = `e2e-costs-${randomUUID()}`;
+  await withDb((c) =>
+    c.query(`INSERT INTO fine_tune_jobs (id, provider, status, base_model, trained_tokens, updated_at) VALUES ($1, 'openai', 'succeeded', 'gpt-4.1-mini-2025-04-14', 2500000, now())`, [id]),
+  );
+  try {
+    await page.goto(`/costs?job=${id}`);
+    await expect(page.getByText(`Prefilled from job ${id}`)).toBeVisible();
+    const roi = page.getByRole("region", { name: "Return on investment" });
+    await expect(roi.getByLabel("Training tokens", { exact: true })).toHaveValue("2500000");
+    await expect(roi.getByLabel("Base model", { exact: true })).toHaveValue("gpt-4.1-mini-2025-04-14");
+    await expect(roi.getByLabel("Fine-tuned model", { exact: true })).toHaveValue("gpt-4.1-mini-2025-04-14");
+    // 2.5M trained tokens × gpt-4.1-mini's $5 / 1M = $12.50
+    await expect(result(page, "training-cost")).toHaveText("$12.50");
+  } finally {
+    await withDb((c) => c.query("DELETE FROM fine_tune_jobs WHERE id = $1", [id]));
+  }
 });
 
 test("an unknown job id says so and leaves the calculator usable", async ({ page }) => {
