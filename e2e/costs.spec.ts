@@ -1,4 +1,7 @@
+import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
+import pg from "pg";
+import { testSettings } from "../scripts/lib/test-env";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // The Costs page against the real app: the price table is edited through its dialog and the ROI calculator
@@ -50,7 +53,10 @@ test("the ROI calculator shows hand-computed results and keeps them in the URL",
   await expect(result(page, "break-even")).toHaveText("2 days");
   await expect(result(page, "net")).toHaveText("$177.825");
   await expect(page.getByTestId("roi-net").locator("dt")).toHaveText("Net over 60 days");
-  await expect(page.getByRole("img", { name: /The lines cross at day 2\./ }).locator("svg.recharts-surface")).toBeVisible();
+  const chart = page.getByRole("img", { name: /The lines cross at day 2\./ });
+  await expect(chart.locator(".recharts-line")).toHaveCount(2);
+  await expect(chart.locator(".recharts-reference-line")).toHaveCount(1);
+  await expect(chart.getByText("break-even: day 2")).toBeVisible();
 
   // The link reproduces the calculation.
   await expect(page).toHaveURL(/daily=500000/);
@@ -126,6 +132,36 @@ test("a fine-tuned model that costs more per day never breaks even", async ({ pa
   await expect(page.getByRole("img", { name: /never catches up/ })).toBeVisible();
 });
 
+async function withDb<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: testSettings().e2eDatabaseUrl });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+test("a finished job prefills its trained tokens and model (/costs?job=<id>)", async ({ page }) => {
+  // A finished (terminal) job row, as the OpenAI worker leaves it; the workers do not touch terminal jobs.
+  const id = `e2e-costs-${randomUUID()}`;
+  await withDb((c) =>
+    c.query(`INSERT INTO fine_tune_jobs (id, provider, status, base_model, trained_tokens, updated_at) VALUES ($1, 'openai', 'succeeded', 'gpt-4.1-mini-2025-04-14', 2500000, now())`, [id]),
+  );
+  try {
+    await page.goto(`/costs?job=${id}`);
+    await expect(page.getByText(`Prefilled from job ${id}`)).toBeVisible();
+    const roi = page.getByRole("region", { name: "Return on investment" });
+    await expect(roi.getByLabel("Training tokens", { exact: true })).toHaveValue("2500000");
+    await expect(roi.getByLabel("Base model", { exact: true })).toHaveValue("gpt-4.1-mini-2025-04-14");
+    await expect(roi.getByLabel("Fine-tuned model", { exact: true })).toHaveValue("gpt-4.1-mini-2025-04-14");
+    // 2.5M trained tokens × gpt-4.1-mini's $5 / 1M = $12.50
+    await expect(result(page, "training-cost")).toHaveText("$12.50");
+  } finally {
+    await withDb((c) => c.query("DELETE FROM fine_tune_jobs WHERE id = $1", [id]));
+  }
+});
+
 test("an unknown job id says so and leaves the calculator usable", async ({ page }) => {
   await page.goto("/costs?job=no-such-job");
   await expect(page.getByText("No fine-tuning job with id “no-such-job”")).toBeVisible();
@@ -163,4 +199,6 @@ test("the page reads at a phone's width (screenshot)", async ({ page }) => {
   await expect(result(page, "break-even")).toBeVisible();
   await expect(page.getByRole("list", { name: "Dataset checklist" })).toBeVisible();
   await page.screenshot({ path: `${DIR}/costs-narrow.png`, fullPage: true });
+  await page.getByRole("region", { name: "Return on investment" }).screenshot({ path: `${DIR}/costs-narrow-roi.png` });
+  await page.getByRole("region", { name: "Do you need fine-tuning?" }).screenshot({ path: `${DIR}/costs-narrow-guide.png` });
 });

@@ -7,25 +7,13 @@ import { Card } from "@/components/ui/Card";
 import { Notice } from "@/components/ui/Notice";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { formatInt } from "@/components/ui/format";
-import { roiPrefillForJob, type RoiPrefill } from "@/lib/cost/prefill";
-import { ROI_DEFAULTS, roiFormFromParams, type RoiForm } from "@/lib/cost/roi-form";
+import { initialRoiForm, roiPrefillForJob, type RoiPrefill } from "@/lib/cost/prefill";
 import { listDatasets } from "@/lib/datasets/list";
 
 export const metadata: Metadata = { title: "Costs" };
 
 type SearchParams = Record<string, string | string[] | undefined>;
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
-
-/** The calculator's starting fields: defaults, then the job's tokens and model, then whatever the URL says. */
-function initialForm(params: SearchParams, prefill: RoiPrefill | null): RoiForm {
-  const base: RoiForm = { ...ROI_DEFAULTS };
-  if (prefill) {
-    base.base = prefill.baseModel;
-    base.ft = prefill.baseModel;
-    if (prefill.trainingTokens !== null) base.training = String(prefill.trainingTokens);
-  }
-  return roiFormFromParams(params, base);
-}
 
 function JobNotice({ jobId, prefill }: { jobId: string; prefill: RoiPrefill | null }) {
   if (!prefill) {
@@ -62,7 +50,7 @@ export default async function CostsPage({ searchParams }: { searchParams: Promis
       {jobId ? <JobNotice jobId={jobId} prefill={prefill} /> : null}
       <div className={styles.columns}>
         <Card id="roi" title="Return on investment" description="Does a fine-tuned model pay for its training? Change any number; the link keeps them.">
-          <RoiCalculator initial={initialForm(params, prefill)} />
+          <RoiCalculator initial={initialRoiForm(params, prefill)} baseline={initialRoiForm({}, prefill)} />
         </Card>
         <Card id="guide" title="Do you need fine-tuning?">
           <FineTuneGuide

@@ -66,21 +66,21 @@ export function PriceTable() {
             <th scope="col">Model</th>
             <th scope="col" className="num">Training / 1M</th>
             <th scope="col" className="num">Input / 1M</th>
-            <th scope="col" className="num">Cached input / 1M</th>
+            <th scope="col" className="num">Cached / 1M</th>
             <th scope="col" className="num">Output / 1M</th>
-            <th scope="col">As of · source</th>
-            <th scope="col">Notes</th>
-            <th scope="col"><span className="visually-hidden">Actions</span></th>
+            <th scope="col">As of</th>
+            <th scope="col" className={styles.actionsCell}>Actions</th>
           </tr>
         </thead>
         <tbody>
           {data.prices.map((p) => (
             <tr key={p.id} data-model={p.model}>
-              <td className="nowrap">
-                <span className="mono">{p.model}</span>
+              <td className={styles.modelCell}>
+                <span className="mono nowrap">{p.model}</span>
                 <div className={styles.meta}>
                   {p.provider === "openai" ? "OpenAI" : p.provider} {p.legacy ? <Badge>legacy</Badge> : null}
                 </div>
+                {p.note ? <div className={styles.note}>{p.note}</div> : null}
               </td>
               <td className="num"><Price value={p.trainingPerMTok} /></td>
               <td className="num"><Price value={p.inputPerMTok} /></td>
@@ -90,7 +90,6 @@ export function PriceTable() {
                 {p.asOf ?? <span className="muted">no date</span>}
                 <div className={styles.meta}><Source row={p} /></div>
               </td>
-              <td className="muted" style={{ fontSize: "0.85rem" }}>{p.note || "—"}</td>
               <td className={styles.actionsCell}>
                 <Button size="sm" variant="ghost" aria-label={`Edit ${p.model}`} onClick={() => setDialog({ kind: "edit", row: p })}>
                   Edit

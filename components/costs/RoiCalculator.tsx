@@ -28,8 +28,11 @@ function rowOf(prices: PriceRow[] | undefined, model: string): RowPrices | null 
   return prices?.find((p) => p.model === model) ?? null;
 }
 
-/** Fields start from the URL (and a job's prefill); every change goes back into the URL. */
-export function RoiCalculator({ initial }: { initial: RoiForm }) {
+/**
+ * Fields start from the URL (and a job's prefill); every change goes back into the URL as its difference from
+ * `baseline` (the defaults, or the job's prefill), so the same link always rebuilds the same numbers.
+ */
+export function RoiCalculator({ initial, baseline = ROI_DEFAULTS }: { initial: RoiForm; baseline?: RoiForm }) {
   const prices = usePrices();
   const [form, setForm] = useState<RoiForm>(initial);
   const rows = { base: rowOf(prices.data?.prices, form.base), ft: rowOf(prices.data?.prices, form.ft) };
@@ -39,7 +42,7 @@ export function RoiCalculator({ initial }: { initial: RoiForm }) {
   const update = (key: keyof RoiForm, value: string) => {
     const next = { ...form, [key]: value };
     setForm(next);
-    const diff = roiFormToParams(next);
+    const diff = roiFormToParams(next, baseline);
     replaceSearchParams(Object.fromEntries((Object.keys(ROI_DEFAULTS) as (keyof RoiForm)[]).map((k) => [k, diff[k] ?? null])));
   };
   const models = prices.data?.prices.map((p) => p.model) ?? [];
@@ -72,7 +75,7 @@ export function RoiCalculator({ initial }: { initial: RoiForm }) {
       </fieldset>
       <fieldset className={styles.fieldGroup}>
         <legend>Models and prices (USD per 1M tokens)</legend>
-        <div className={styles.fields}>
+        <div className={styles.models}>
           {modelSelect("base", "Base model", "What you would use without fine-tuning.")}
           {modelSelect("ft", "Fine-tuned model", "The model you fine-tune; its row gives the training price.")}
         </div>

@@ -65,10 +65,10 @@ function verdict(items: GuideItem[], train: number): GuideVerdict {
     return { level: "not_yet", title: "Not yet: stay with prompting and few-shot", detail: `With fewer than ${MIN_EXAMPLES} examples there is nothing to fine-tune on. Put your best examples into the prompt (few-shot) and collect more from real use.` };
   }
   if (items.some((i) => i.status === "fail")) {
-    return { level: "not_yet", title: "Not yet: fix the failing checks first", detail: "A training run on this data would be refused or wasted. Fix the items marked below, then check again." };
+    return { level: "not_yet", title: "Not yet: fix the failing checks first", detail: "A training run on this data would be refused or wasted. Fix the items marked above, then check again." };
   }
   if (items.some((i) => i.status === "warn")) {
-    return { level: "caution", title: "Possible, with care", detail: "The data can be trained on, but the warnings below make the result harder to trust. Fix them if you can, and make sure prompting and few-shot have really been tried." };
+    return { level: "caution", title: "Possible, with care", detail: "The data can be trained on, but the warnings above make the result harder to trust. Fix them if you can, and make sure prompting and few-shot have really been tried." };
   }
   return { level: "ready", title: "Ready to fine-tune, if prompting is not enough", detail: "This dataset meets the checks. Fine-tune when a well-written prompt with examples (and RAG for facts) still misses the format, style or cost you need." };
 }

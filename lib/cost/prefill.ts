@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 import { baseModelName } from "../tokens/model-name";
+import { ROI_DEFAULTS, roiFormFromParams, type RoiForm } from "./roi-form";
 
 // What the Costs page's ROI calculator takes from a fine-tuning job (/costs?job=<id>, linked from the job page):
 // the tokens that were billed for training and the model that was fine-tuned. A finished job reports its
@@ -36,4 +37,18 @@ export async function roiPrefillForJob(opts: { jobId: string; db?: PrismaClient 
     trainingTokens,
     tokensFrom,
   };
+}
+
+/**
+ * The calculator's starting fields: the defaults, then the job's model (as both the base and the fine-tuned
+ * model: the same model with and without fine-tuning) and training tokens, then whatever the URL says.
+ */
+export function initialRoiForm(params: Record<string, string | string[] | undefined>, prefill: RoiPrefill | null): RoiForm {
+  const base: RoiForm = { ...ROI_DEFAULTS };
+  if (prefill) {
+    base.base = prefill.baseModel;
+    base.ft = prefill.baseModel;
+    if (prefill.trainingTokens !== null) base.training = String(prefill.trainingTokens);
+  }
+  return roiFormFromParams(params, base);
 }
