@@ -5,6 +5,7 @@ import { Readable, Transform } from "node:stream";
 import { parseCommandOptions } from "../args";
 import type { CliContext, Command } from "../command";
 import type { ImportReport, ImportView } from "../../lib/datasets/import/types";
+import { readApiJson, sendApiRequest, Unreachable, type ApiRequestInit } from "../api-client";
 
 // tuneforge import FILE --dataset NAME – uploads a file to a running tuneforge through its REST API (the same
 // path as the browser), waits for the worker, and prints the check in `tuneforge validate`'s style.
@@ -103,46 +104,15 @@ export function parseCsvMap(text: string): NonNullable<ImportRun["csvMap"]> | st
   return { user: map.user, assistant: map.assistant, ...(map.system ? { system: map.system } : {}) };
 }
 
-/** The server could not be reached or refused us: exit 2 with what to do. */
-class Unreachable extends Error {}
-
 class Api {
   constructor(
     private readonly base: string,
     private readonly token: string | undefined,
   ) {}
 
-  async call<T>(method: string, pathname: string, init: { json?: unknown; body?: ReadableStream; query?: Record<string, string> } = {}): Promise<{ status: number; body: T & { error?: { code: string; message: string } } }> {
-    const url = new URL(pathname, this.base);
-    for (const [k, val] of Object.entries(init.query ?? {})) url.searchParams.set(k, val);
-    const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (init.json !== undefined) headers["content-type"] = "application/json";
-    if (init.body) headers["content-type"] = "application/octet-stream";
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-        ...(init.body ? { duplex: "half" } : {}),
-      } as RequestInit);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Unreachable(
-        `cannot reach tuneforge at ${this.base} (${cause?.code ?? cause?.message ?? (err as Error).message}). Start it with \`npm start\`, or point TUNEFORGE_URL (or --url) at the server`,
-      );
-    }
-    const text = await res.text();
-    let body: unknown = {};
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      throw new Unreachable(`${url.origin} answered ${res.status} with something that is not tuneforge's JSON API; check TUNEFORGE_URL`);
-    }
-    if (res.status === 401) {
-      throw new Unreachable(`the server requires sign-in: ${(body as { error?: { message?: string } }).error?.message ?? "unauthorized"}. Create an API token in Settings and set TUNEFORGE_API_TOKEN`);
-    }
+  async call<T>(method: string, pathname: string, init: ApiRequestInit = {}): Promise<{ status: number; body: T & { error?: { code: string; message: string } } }> {
+    const res = await sendApiRequest(this.base, this.token, method, pathname, init);
+    const body = await readApiJson(res, this.base, `${method} ${pathname}`);
     return { status: res.status, body: body as T & { error?: { code: string; message: string } } };
   }
 }

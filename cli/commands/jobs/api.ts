@@ -2,9 +2,11 @@
 // Unreachable (no server, not tuneforge, sign-in needed: exit 2) and Refused (a 4xx/5xx whose message the
 // server wrote for people: printed verbatim, exit 1).
 
+import { readApiJson, sendApiRequest, Unreachable, type ApiRequestInit } from "../../api-client";
+
 export type ApiErrorBody = { error?: { code?: string; message?: string; details?: { issues?: { message: string }[] } } };
 
-export class Unreachable extends Error {}
+export { Unreachable };
 
 export class Refused extends Error {
   constructor(
@@ -39,41 +41,14 @@ export class JobsApi {
     return new URL(pathname, this.base).toString();
   }
 
-  private async send(method: string, pathname: string, init: { json?: unknown; body?: ReadableStream; query?: Record<string, string | undefined> }): Promise<Response> {
-    const url = new URL(pathname, this.base);
-    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    const headers: Record<string, string> = {};
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (init.json !== undefined) headers["content-type"] = "application/json";
-    if (init.body) headers["content-type"] = "application/octet-stream";
-    try {
-      return await fetch(url, {
-        method,
-        headers,
-        body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
-        ...(init.body ? { duplex: "half" } : {}),
-      } as RequestInit);
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new Unreachable(
-        `cannot reach tuneforge at ${this.base} (${cause?.code ?? cause?.message ?? (err as Error).message}). Start it with \`npm start\`, or point TUNEFORGE_URL (or --url) at the server`,
-      );
-    }
+  private send(method: string, pathname: string, init: ApiRequestInit): Promise<Response> {
+    return sendApiRequest(this.base, this.token, method, pathname, init);
   }
 
   private async read<T>(res: Response, what: string): Promise<T> {
-    const text = await res.text();
-    let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : {};
-    } catch {
-      throw new Unreachable(`${new URL(this.base).origin} answered ${what} with ${res.status} and something that is not tuneforge's JSON API; check TUNEFORGE_URL`);
-    }
-    const error = (body as ApiErrorBody).error;
-    if (res.status === 401) {
-      throw new Unreachable(`the server requires sign-in: ${error?.message ?? "unauthorized"}. Create an API token in Settings and set TUNEFORGE_API_TOKEN`);
-    }
+    const body = await readApiJson(res, this.base, what);
     if (!res.ok) {
+      const error = (body as ApiErrorBody).error;
       const issues = (error?.details?.issues ?? []).map((i) => i.message);
       throw new Refused(res.status, error?.code ?? "http_error", error?.message ?? `${what} failed with ${res.status}`, issues);
     }
