@@ -1,15 +1,15 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET as streamRoute } from "@/app/api/jobs/[id]/stream/route";
+import { GET as streamRoute } from "./route";
 import { prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { createRedis } from "@/lib/redis";
-import type { LiveMessage } from "./channel";
-import { jobChannel } from "./channel";
-import { closeLiveHub, liveHub } from "./hub";
-import { jobStreamResponse } from "./response";
-import { readSse, type SseFrame } from "./sse-parse";
-import { curvePoints, updateAndPublishJob, writeAndPublishPoints } from "./testing";
+import type { LiveMessage } from "@/lib/jobs/live/channel";
+import { jobChannel } from "@/lib/jobs/live/channel";
+import { closeLiveHub, liveHub } from "@/lib/jobs/live/hub";
+import { jobStreamResponse } from "@/lib/jobs/live/response";
+import { readSse, type SseFrame } from "@/lib/jobs/live/sse-parse";
+import { curvePoints, updateAndPublishJob, writeAndPublishPoints } from "@/lib/jobs/live/testing";
 
 // The SSE route against real Postgres and Redis: points are written and published the way the worker does
 // (Postgres first), around the moment a client connects and while it is away.
