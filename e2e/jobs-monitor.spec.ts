@@ -57,6 +57,12 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
   await expect(chart(page)).toHaveAttribute("data-last-step", "170");
   await expect(chart(page)).toHaveAttribute("data-train-points", "170");
 
+  // The worker's retry note shows while it retries and goes with the next good poll.
+  await updateAndPublishJob(db, redis, t.queuePrefix, jobId, { retryMessage: "OpenAI answered 503; retrying in 4 s (attempt 2 of 8)" });
+  await expect(page.getByTestId("retry-message")).toHaveText("OpenAI answered 503; retrying in 4 s (attempt 2 of 8)");
+  await updateAndPublishJob(db, redis, t.queuePrefix, jobId, { retryMessage: null });
+  await expect(page.getByTestId("retry-message")).toHaveCount(0);
+
   // The job ends: status, model name and cost arrive on the stream, the cancel button goes.
   await updateAndPublishJob(db, redis, t.queuePrefix, jobId, {
     status: "succeeded",

@@ -90,9 +90,9 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
                 </Link>
                 {j.fineTunedModel ? <div className="muted mono" style={{ fontSize: "0.8rem" }}>{j.fineTunedModel}</div> : j.suffix ? <div className="muted">{j.suffix}</div> : null}
               </td>
-              <td className="nowrap">{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
+              <td>{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
               <td className="num">{cost(j)}</td>
-              <td className="nowrap">
+              <td>
                 <DateTime iso={j.createdAt} />
               </td>
               <td className="num nowrap">{duration(j, renderedAt)}</td>

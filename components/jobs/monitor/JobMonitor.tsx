@@ -9,6 +9,7 @@ import { PageHeader } from "@/components/ui/PageHeader";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { epochBoundaries, resolvedEpochs } from "@/lib/jobs/monitor/epochs";
 import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
+import { unpackPoints, type PackedPoints } from "@/lib/jobs/monitor/pack";
 import { isTerminalJobStatus, type JobView } from "@/lib/jobs/types";
 import { CancelJobButton } from "./CancelJobButton";
 import { ChartControls, type ChartSettings } from "./ChartControls";
@@ -28,7 +29,8 @@ import { jobQueryKey, useJobStream, type StreamState } from "./useJobStream";
 
 const STREAM_LABEL: Record<StreamState, string> = { open: "Live", connecting: "Connecting…", closed: "Not live" };
 
-export function JobMonitor({ initial }: { initial: JobView }) {
+export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobView; packedMetrics: PackedPoints }) {
+  const [initial] = useState<JobView>(() => ({ ...summary, metrics: unpackPoints(packedMetrics) }));
   const { data } = useQuery({
     queryKey: jobQueryKey(initial.id),
     queryFn: () => apiFetch<JobView>(`/api/jobs/${encodeURIComponent(initial.id)}`),

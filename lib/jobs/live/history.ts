@@ -13,10 +13,10 @@ export async function assertJobExists(db: PrismaClient, jobId: string): Promise<
   if (!found) throw new HttpError(404, "job_not_found", `No fine-tuning job with id ${jobId}`);
 }
 
-export async function loadHistorySince(db: PrismaClient, jobId: string, afterStep: number): Promise<JobHistory> {
-  const [job, points, events, checkpoints, newest] = await Promise.all([
+/** Everything but the metric points: summary (with progress), events and checkpoints. */
+export async function loadJobMeta(db: PrismaClient, jobId: string): Promise<Omit<JobHistory, "points">> {
+  const [job, events, checkpoints, newest] = await Promise.all([
     db.fineTuneJob.findUnique({ where: { id: jobId }, include: JOB_SUMMARY_INCLUDE }),
-    db.metricPoint.findMany({ where: { jobId, step: { gt: afterStep } }, orderBy: { step: "asc" } }),
     db.jobEvent.findMany({ where: { jobId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
     db.checkpoint.findMany({ where: { jobId }, orderBy: { step: "asc" } }),
     db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true, totalSteps: true } }),
@@ -24,8 +24,15 @@ export async function loadHistorySince(db: PrismaClient, jobId: string, afterSte
   if (!job) throw new HttpError(404, "job_not_found", `No fine-tuning job with id ${jobId}`);
   return {
     job: toJobSummary(job, newest ? { step: newest.step, totalSteps: newest.totalSteps } : null),
-    points: points.map(toMetricPointView),
     events: events.map(toJobEventView),
     checkpoints: checkpoints.map(toCheckpointView),
   };
+}
+
+export async function loadHistorySince(db: PrismaClient, jobId: string, afterStep: number): Promise<JobHistory> {
+  const [meta, points] = await Promise.all([
+    loadJobMeta(db, jobId),
+    db.metricPoint.findMany({ where: { jobId, step: { gt: afterStep } }, orderBy: { step: "asc" } }),
+  ]);
+  return { ...meta, points: points.map(toMetricPointView) };
 }

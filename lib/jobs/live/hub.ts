@@ -9,6 +9,8 @@ import { createRedis } from "../../redis";
 
 export type HubListener = {
   message: (raw: string) => void;
+  /** The connection dropped: hold what arrives after it comes back until `resync` has re-read Postgres. */
+  interrupted?: () => void;
   /** The subscriber reconnected: messages may have been lost meanwhile, so re-read from Postgres. */
   resync?: () => void;
 };
@@ -17,20 +19,40 @@ type ChannelEntry = { listeners: Set<HubListener>; ready: Promise<void> };
 
 export class LiveHub {
   private readonly channels = new Map<string, ChannelEntry>();
-  private connectedOnce = false;
+  private connectedOnce: boolean;
 
   constructor(private readonly redis: Redis) {
+    // A connection handed over already open has had its first "ready": the next one is a reconnect.
+    this.connectedOnce = redis.status === "ready";
     redis.on("message", (channel: string, raw: string) => {
       const entry = this.channels.get(channel);
       if (!entry) return;
       for (const l of entry.listeners) l.message(raw);
     });
+    redis.on("close", () => {
+      for (const entry of this.channels.values()) for (const l of entry.listeners) l.interrupted?.();
+    });
     redis.on("ready", () => {
-      // ioredis re-subscribes by itself after a reconnect; what was published in between is gone.
-      if (this.connectedOnce) for (const entry of this.channels.values()) for (const l of entry.listeners) l.resync?.();
+      if (this.connectedOnce) void this.afterReconnect();
       this.connectedOnce = true;
     });
     redis.on("error", (err: Error) => console.error(`[live] subscriber: ${err.message}`));
+  }
+
+  /**
+   * What was published while the connection was down is gone. Subscribe again (ioredis does too; this
+   * one we can await) and only then tell the listeners to re-read Postgres, so nothing published after
+   * their read can be missed.
+   */
+  private async afterReconnect(): Promise<void> {
+    const channels = [...this.channels.keys()];
+    if (channels.length === 0) return;
+    try {
+      await this.redis.subscribe(...channels);
+    } catch (err) {
+      console.error(`[live] re-subscribe after reconnect: ${(err as Error).message}`);
+    }
+    for (const channel of channels) for (const l of this.channels.get(channel)?.listeners ?? []) l.resync?.();
   }
 
   /** Adds a listener; resolves (with its unsubscribe function) once the channel is subscribed. */

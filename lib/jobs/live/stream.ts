@@ -108,6 +108,10 @@ export function jobEventStream(opts: JobStreamOptions): ReadableStream<Uint8Arra
             if (buffer) buffer.push(m);
             else deliver(m);
           },
+          // After a Redis reconnect: buffer from the drop on, re-read Postgres, then flush (as on connect).
+          interrupted: () => {
+            buffer ??= [];
+          },
           resync: () => void catchUp().catch(fail),
         })
         .then(async (unsub) => {

@@ -37,7 +37,7 @@ function build(points: readonly MetricPointView[], get: (p: MetricPointView) => 
 
 export function chartSeries(points: readonly MetricPointView[], opts: { metric: Metric; smoothing: number; logScale: boolean; maxPoints?: number }): ChartSeries {
   const pick = PICK[opts.metric];
-  const max = opts.maxPoints ?? 1200;
+  const max = opts.maxPoints ?? 800;
   const train = build(points, pick.train, opts.smoothing, opts.logScale, max);
   const valid = build(points, pick.valid, opts.smoothing, opts.logScale, max);
   const fullValid: ChartSeries["fullValid"] = [];

@@ -1,15 +1,15 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GET as streamRoute } from "@/app/api/jobs/[id]/stream/route";
+import { GET as streamRoute } from "./route";
 import { prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { createRedis } from "@/lib/redis";
-import type { LiveMessage } from "./channel";
-import { jobChannel } from "./channel";
-import { closeLiveHub, liveHub } from "./hub";
-import { jobStreamResponse } from "./response";
-import { readSse, type SseFrame } from "./sse-parse";
-import { curvePoints, updateAndPublishJob, writeAndPublishPoints } from "./testing";
+import type { LiveMessage } from "@/lib/jobs/live/channel";
+import { jobChannel } from "@/lib/jobs/live/channel";
+import { closeLiveHub, LiveHub, liveHub } from "@/lib/jobs/live/hub";
+import { jobStreamResponse } from "@/lib/jobs/live/response";
+import { readSse, type SseFrame } from "@/lib/jobs/live/sse-parse";
+import { curvePoints, updateAndPublishJob, writeAndPublishPoints } from "@/lib/jobs/live/testing";
 
 // The SSE route against real Postgres and Redis: points are written and published the way the worker does
 // (Postgres first), around the moment a client connects and while it is away.
@@ -173,5 +173,38 @@ describe("GET /api/jobs/[id]/stream", () => {
     const c = await collect(res, (x) => x.frames.filter((f) => "comment" in f && f.comment === "ping").length >= 2);
     controller.abort();
     expect(c.frames.filter((f) => "comment" in f)).toHaveLength(2);
+  });
+});
+
+describe("when the shared subscriber loses Redis", () => {
+  it("re-reads Postgres after reconnecting: points published while it was away still arrive, once", async () => {
+    const hubRedis = createRedis("client");
+    const hubId = Number(await hubRedis.client("ID")); // asked before it enters subscriber mode
+    const hub = new LiveHub(hubRedis);
+    const jobId = await newJob();
+    await writeAndPublishPoints(db, redis, prefix, jobId, curvePoints(1, 10, curve));
+    const controller = new AbortController();
+    const res = await jobStreamResponse({ jobId, lastEventId: null, signal: controller.signal, hub });
+    const frames = readSse(res.body!)[Symbol.asyncIterator]();
+    const steps: number[] = [];
+    const readUntil = async (last: number) => {
+      while (steps.at(-1) !== last) {
+        const { value, done } = await frames.next();
+        if (done) throw new Error("stream ended");
+        if ("data" in value && value.event === "message") {
+          const m = JSON.parse(value.data) as LiveMessage;
+          if (m.type === "metrics") steps.push(...m.points.map((p) => p.step));
+        }
+      }
+    };
+    await readUntil(10);
+    // Drop the hub's connection; these points are published while it reconnects (or before), so pub/sub
+    // alone would lose some of them.
+    await redis.client("KILL", "ID", String(hubId));
+    for (let s = 11; s <= 30; s++) await writeAndPublishPoints(db, redis, prefix, jobId, curvePoints(s, s, curve));
+    await readUntil(30);
+    controller.abort();
+    await hub.close();
+    expect(steps).toEqual(range(1, 30));
   });
 });
