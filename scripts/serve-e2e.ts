@@ -55,6 +55,10 @@ async function main(): Promise<number> {
     PORT: String(port),
     TUNEFORGE_DATA_DIR: t.e2eDataDir,
     TUNEFORGE_QUEUE_PREFIX: t.queuePrefix,
+    // Jobs the monitoring specs insert play the worker's part themselves (rows + live messages); the periodic
+    // reconcile would hand them to the real worker too, which would poll OpenAI for their made-up remote ids.
+    // Jobs launched through the API are enqueued directly, and reconciling at worker start is unchanged.
+    TUNEFORGE_RECONCILE_MS: String(60 * 60 * 1000),
     OPENAI_BASE_URL: emulator.url,
   };
   await buildStale({ root: ROOT, env: childEnv, log });

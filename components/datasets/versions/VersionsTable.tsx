@@ -116,10 +116,12 @@ export function VersionsTable({ datasetId, onCompare }: Props) {
                     {v.jobCount + v.evalRunCount === 0 ? <span className="muted">—</span> : `${v.jobCount} jobs · ${v.evalRunCount} evals`}
                   </td>
                   <td className="actions">
-                    <ButtonLink size="sm" href={`/jobs/new?dataset=${datasetId}&version=${v.number}`}>
-                      Train
-                    </ButtonLink>
-                    <ExportMenu datasetId={datasetId} source={v.number} splits={v.validationCount > 0 ? ["train", "validation", "all"] : ["train", "all"]} />
+                    <div className={styles.rowActions}>
+                      <ButtonLink size="sm" href={`/jobs/new?dataset=${datasetId}&version=${v.number}`}>
+                        Train
+                      </ButtonLink>
+                      <ExportMenu datasetId={datasetId} source={v.number} splits={v.validationCount > 0 ? ["train", "validation", "all"] : ["train", "all"]} />
+                    </div>
                   </td>
                 </tr>
               ))}

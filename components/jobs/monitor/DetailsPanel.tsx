@@ -5,6 +5,8 @@ import styles from "./monitor.module.css";
 // The fine-tuned model (with a copy button: it is what you paste into your code), hyperparameters as
 // requested or resolved, and the provider's ids for support requests.
 
+// Stored camelCase (nEpochs); shown in the API's own words (n_epochs), as on the launch form.
+const apiName = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
 export function DetailsPanel({ job }: { job: JobSummary }) {
@@ -34,7 +36,7 @@ export function DetailsPanel({ job }: { job: JobSummary }) {
           </>
         ) : (
           hp.map(([k, v]) => (
-            <FragmentRow key={k} label={k} value={show(v)} keyMono />
+            <FragmentRow key={k} label={apiName(k)} value={show(v)} keyMono />
           ))
         )}
         {job.suffix ? <FragmentRow label="Suffix" value={job.suffix} /> : null}

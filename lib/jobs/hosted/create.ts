@@ -2,6 +2,7 @@ import { createOrFindJob } from "../../providers/openai/finetune";
 import { publishJobSummary } from "../events";
 import type { JobRow, StepContext } from "./context";
 import { hyperparametersOf } from "./input";
+import { recordStatusChange } from "./transitions";
 
 // The create step, once every file is processed. OpenAI's create has no idempotency key, so two guards:
 // the job is tagged with our id and looked up by it first (a lost response is found, not repeated), and
@@ -35,6 +36,7 @@ export async function createRemoteJob(ctx: StepContext, row: JobRow, files: { tr
     { maxWait: 30_000, timeout: 5 * 60_000 },
   );
   if (!created) return;
+  await recordStatusChange(ctx, row.id, row.status, created.state.status);
   await publishJobSummary(db, ctx.pub, row.id);
   ctx.log?.info(`[openai-jobs] job ${row.id}: remote job ${created.remoteJobId}${created.reused ? " (found by metadata after a lost response)" : ""}`);
 }

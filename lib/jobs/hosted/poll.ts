@@ -13,6 +13,7 @@ import {
 } from "../events";
 import type { JobRow, StepContext, StepResult } from "./context";
 import { storeResults } from "./results";
+import { recordStatusChange } from "./transitions";
 import { checkpointRow, eventRow, metricRow, numberOrNull } from "./series";
 
 // Once a remote job exists: one poll (job, events after the stored cursor, checkpoints), written to
@@ -94,6 +95,7 @@ async function applyRemoteState(
     row.status !== status || row.remoteStatus !== state.remoteStatus || row.fineTunedModel !== (state.fineTunedModel ?? row.fineTunedModel) ||
     row.trainedTokens !== (state.trainedTokens ?? row.trainedTokens) || (row.estimatedFinishAt?.getTime() ?? null) !== (state.estimatedFinish?.getTime() ?? null);
   await ctx.db.fineTuneJob.update({ where: { id: row.id }, data });
+  await recordStatusChange(ctx, row.id, row.status, status);
   return changed;
 }
 

@@ -4,6 +4,7 @@ import { publishJobSummary, recordJobEvent } from "../events";
 import { JobFailure, type JobRow, type StepContext, type StepResult } from "./context";
 import { createRemoteJob } from "./create";
 import { uploadSpecs } from "./input";
+import { recordStatusChange } from "./transitions";
 
 // Before a remote job exists: upload each file, wait until OpenAI has processed it, then create the job.
 // Each step does at most one side effect and records its result in Postgres before returning, so a worker
@@ -14,6 +15,7 @@ export async function prepareStep(ctx: StepContext, row: JobRow): Promise<StepRe
   const { db, client } = ctx;
   if (row.status === "queued") {
     await db.fineTuneJob.update({ where: { id: row.id }, data: { status: "uploading" } });
+    await recordStatusChange(ctx, row.id, row.status, "uploading");
     await publishJobSummary(db, ctx.pub, row.id);
   }
   const specs = await uploadSpecs(row, ctx.dataDir);

@@ -98,6 +98,14 @@ describe("hosted job run", () => {
     expect(row.remoteTrainingFileId).toMatch(/^file-/);
     expect(row.remoteValidationFileId).toMatch(/^file-/);
     expect(row.startedAt).not.toBeNull();
+    // Each status change is an event of ours carrying data.status, in order (the page's status timeline).
+    const transitions = (await db.jobEvent.findMany({ where: { jobId, remoteId: null }, orderBy: { createdAt: "asc" } }))
+      .map((e) => (e.data as { status?: string } | null)?.status)
+      .filter(Boolean);
+    expect(transitions[0]).toBe("uploading");
+    expect(transitions).toContain("running");
+    expect(transitions.at(-1)).toBe("succeeded");
+    expect(new Set(transitions).size).toBe(transitions.length);
     expect(row.finishedAt).not.toBeNull();
     expect(row.trainedTokens).toBeGreaterThan(0);
     expect(row.actualUsd?.toNumber()).toBeCloseTo((row.trainedTokens! * 3) / 1e6, 4);
