@@ -54,6 +54,11 @@ export function route<S extends Schemas>(schemas: S, handler: (input: RouteInput
   };
 }
 
+/** 201 Created with a JSON body, for routes that make a new resource. */
+export function created(body: unknown): Response {
+  return NextResponse.json(body, { status: 201, headers: { "Cache-Control": "no-store" } });
+}
+
 export function errorResponse(err: unknown): Response {
   if (err instanceof HttpError) {
     return NextResponse.json({ error: { code: err.code, message: err.message, details: err.details } }, { status: err.status });

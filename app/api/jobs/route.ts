@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { route } from "@/lib/http/route";
+import { created, route } from "@/lib/http/route";
 import { launchJob } from "@/lib/jobs/launch/create";
 import { launchRequestSchema } from "@/lib/jobs/launch/request";
 import { listJobs } from "@/lib/jobs/list";
@@ -29,5 +29,5 @@ const listQuery = z
 export const GET = route({ query: listQuery }, async ({ query }) => ({ jobs: await listJobs(query) }));
 
 // POST /api/jobs – launch: {provider:"openai", datasetVersionId, baseModel, method?, hyperparameters?, suffix?, seed?};
-// every blocking issue (data, key, hyperparameters) answers 4xx with details.issues; on success the JobView
-export const POST = route({ body: launchRequestSchema }, async ({ body }) => ({ job: await launchJob(body) }));
+// every blocking issue (data, key, hyperparameters) answers 4xx with details.issues; on success 201 and the JobView
+export const POST = route({ body: launchRequestSchema }, async ({ body }) => created({ job: await launchJob(body) }));

@@ -188,7 +188,7 @@ describe("launch, list, show and cancel", () => {
     await configureKey();
     const e = await estimate({ provider: "openai", datasetVersionId: chat.version.id, baseModel: MODEL, hyperparameters: { nEpochs: 4, batchSize: "auto" }, suffix: "support-v1", seed: 42 });
     const r = await launch({ provider: "openai", datasetVersionId: chat.version.id, baseModel: MODEL, hyperparameters: { nEpochs: 4, batchSize: "auto" }, suffix: "support-v1", seed: 42 });
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(201);
     job = r.body.job;
     expect(job).toMatchObject({
       status: "queued",

@@ -66,7 +66,7 @@ describe("POST /api/jobs/attach", () => {
 
   it("records the remote job as attached and enqueues it; a second attach is refused", async () => {
     const r = await attach({ remoteJobId: ` ${remoteId} ` });
-    expect(r.status).toBe(200);
+    expect(r.status).toBe(201);
     const job = r.body.job;
     expect(job).toMatchObject({
       provider: "openai",
