@@ -66,7 +66,7 @@ test("launch from the form, watch the curve grow live, and see the job succeed",
   await expect.poll(() => lastDrawnStep(page), { timeout: 15_000 }).toBeGreaterThan(first + 5);
   await page.screenshot({ path: `${DIR}/jobs-flow-running.png`, fullPage: true });
 
-  await expect(page.getByText("succeeded").first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
   const job = ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: { status: string; fineTunedModel: string; trainedTokens: number; actualUsd: number; metrics: { step: number }[]; progress: { totalSteps: number } } }).job;
   expect(job.status).toBe("succeeded");
   expect(job.fineTunedModel).toMatch(/^ft:gpt-4o-mini-2024-07-18:.*:flow:/);
@@ -88,7 +88,7 @@ test("cancel a running job from its page", async ({ page, request }) => {
   await expect.poll(() => lastDrawnStep(page), { timeout: 30_000 }).toBeGreaterThan(0);
   await page.getByRole("button", { name: "Cancel job" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Cancel job" }).click();
-  await expect(page.getByText("cancelled").first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("cancelled", { exact: true }).first()).toBeVisible({ timeout: 30_000 });
   const job = ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: { status: string; fineTunedModel: string | null; metrics: unknown[]; progress: { totalSteps: number } } }).job;
   expect(job.status).toBe("cancelled");
   expect(job.fineTunedModel).toBeNull();
@@ -101,7 +101,7 @@ test("OpenAI's wind-down refusal is shown in plain words with the way forward", 
   const { datasetId, version } = await sampleVersion(request);
   const id = await launchThroughApi(request, datasetId, version.number, "wind-down");
   await page.goto(`/jobs/${id}`);
-  await expect(page.getByText("failed").first()).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByText("failed", { exact: true }).first()).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText(/winding down self-serve fine-tuning/)).toBeVisible();
   await expect(page.getByText("2027-01-06").first()).toBeVisible();
   // The provider's own words stay verbatim next to our explanation.

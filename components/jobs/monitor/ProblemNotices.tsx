@@ -2,6 +2,7 @@ import Link from "next/link";
 import { Notice } from "@/components/ui/Notice";
 import type { JobSummary } from "@/lib/jobs/types";
 import { isTerminalJobStatus } from "@/lib/jobs/types";
+import { providerWordsOf } from "@/lib/providers/openai/wind-down";
 
 // What went wrong, in plain words: the provider's message verbatim, plus what to do for the one error that
 // needs explaining (OpenAI's fine-tuning wind-down), and the worker's retry note while it retries.
@@ -16,7 +17,9 @@ export function ProblemNotices({ job }: { job: JobSummary }) {
       ) : null}
       {job.errorCode === "training_not_available" ? (
         <Notice tone="danger" title="OpenAI no longer accepts this fine-tuning job">
-          <p data-testid="error-message">{job.errorMessage ?? "training_not_available"}</p>
+          <p>
+            OpenAI said: <q data-testid="error-message">{job.errorMessage ? providerWordsOf(job.errorMessage) : "training_not_available"}</q>
+          </p>
           <p>
             OpenAI is winding down self-serve fine-tuning: it takes no new jobs after <strong>2027-01-06</strong>, and
             accounts without access get this refusal now. Your datasets, versions and evaluations stay here. Train the

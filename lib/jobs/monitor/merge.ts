@@ -1,5 +1,5 @@
 import type { LiveMessage } from "../live/channel";
-import type { JobView, MetricPointView } from "../types";
+import { isTerminalJobStatus, type JobView, type MetricPointView } from "../types";
 
 // Folds one live message into the job view the page holds (the react-query cache). Messages can repeat
 // what the page already has (history and live overlap on reconnect), so every merge is idempotent:
@@ -45,6 +45,9 @@ export function mergeLiveMessage(view: JobView, message: LiveMessage): JobView {
     case "checkpoints":
       return { ...view, checkpoints: mergeById(view.checkpoints, message.checkpoints, (a, b) => a.step - b.step) };
     case "job": {
+      // A terminal status is final: a summary taken earlier (e.g. the cancel request's "cancelling" answer
+      // arriving after the stream already said "cancelled") must not bring the job back to life.
+      if (isTerminalJobStatus(view.status) && !isTerminalJobStatus(message.job.status)) return view;
       // The summary's progress comes from the points we hold when they are newer than the sender's.
       const last = view.metrics.at(-1);
       const progress = last && (!message.job.progress || message.job.progress.step < last.step) ? { step: last.step, totalSteps: last.totalSteps } : message.job.progress;

@@ -152,6 +152,13 @@ describe("merging live messages", () => {
     expect(done.metrics).toHaveLength(1);
     expect(done.progress).toEqual({ step: 7, totalSteps: 10 });
   });
+  it("never moves a finished job back to a running status (a late cancel answer after the stream's end)", () => {
+    const view = { id: "j", status: "cancelled", progress: null, metrics: [], events: [], checkpoints: [] } as unknown as JobView;
+    const late = mergeLiveMessage(view, { type: "job", job: { ...view, status: "cancelling" } });
+    expect(late.status).toBe("cancelled");
+    const view2 = { ...view, status: "cancelling" } as JobView;
+    expect(mergeLiveMessage(view2, { type: "job", job: { ...view2, status: "cancelled" } }).status).toBe("cancelled");
+  });
 });
 
 describe("statusTimeline", () => {

@@ -2,13 +2,12 @@ import { APIConnectionError, APIError } from "openai";
 import type { ErrorClassification } from "../../types";
 import { OPENAI_DEFAULT_BASE_URL } from "../client";
 import { describeOpenAIError } from "../describe-error";
+import { WIND_DOWN_EXPLANATION } from "../wind-down";
+
+export { WIND_DOWN_EXPLANATION };
 
 // Decides what the worker does with an SDK error that survived the SDK's own retries: fail the job with
 // OpenAI's own words (permanent), or try again later with backoff (transient).
-
-export const WIND_DOWN_EXPLANATION =
-  "OpenAI is winding down self-serve fine-tuning: organizations are being cut off in stages and no one can create new jobs after 2027-01-06. " +
-  "Existing fine-tuned models keep working for inference. To keep training, use local training in tuneforge instead.";
 
 const PERMANENT = new Set([400, 401, 403, 404, 422]);
 
