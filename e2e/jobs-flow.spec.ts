@@ -102,7 +102,7 @@ test("OpenAI's wind-down refusal is shown in plain words with the way forward", 
   const id = await launchThroughApi(request, datasetId, version.number, "wind-down");
   await page.goto(`/jobs/${id}`);
   await expect(page.getByText("failed", { exact: true }).first()).toBeVisible({ timeout: 30_000 });
-  await expect(page.getByText(/winding down self-serve fine-tuning/)).toBeVisible();
+  await expect(page.getByText(/winding down self-serve fine-tuning: it takes no new jobs/)).toBeVisible();
   await expect(page.getByText("2027-01-06").first()).toBeVisible();
   // The provider's own words stay verbatim next to our explanation.
   await expect(page.getByTestId("error-message")).toContainText("no longer able to create new fine-tuning training jobs");
