@@ -1,17 +1,18 @@
-import { ROOT, localUrl, prepareDatabase, waitForHealth, webSpec } from "../../lib/app";
+import { ROOT, localUrl, prepareDatabase, waitForHealth, webSpec, workerSpec } from "../../lib/app";
 import { buildStale } from "../../lib/build";
 import { logger } from "../../lib/log";
 import { ensureServices } from "../../lib/services";
 import { Supervisor } from "../../lib/supervisor";
 
-// The production web server on a scratch database, as scripts/serve-e2e.ts starts it (no workers: the
-// bench's emit function plays the worker's part on the live path).
+// The production web server on a scratch database, as scripts/serve-e2e.ts starts it. Without `workerEnv` no
+// worker runs (the emit function plays the worker's part on the live path); with it, the real worker process
+// runs too, with those variables added (the OpenAI emulator's URL and key).
 
 const log = logger("bench-app", "yellow");
 
 export type BenchApp = { url: string; stop: () => Promise<void> };
 
-export async function startBenchApp(opts: { port: number; databaseUrl: string; redisUrl: string; prefix: string; dataDir: string }): Promise<BenchApp> {
+export async function startBenchApp(opts: { port: number; databaseUrl: string; redisUrl: string; prefix: string; dataDir: string; workerEnv?: Record<string, string> }): Promise<BenchApp> {
   await ensureServices({ databaseUrl: opts.databaseUrl, redisUrl: opts.redisUrl, log });
   await prepareDatabase({ url: opts.databaseUrl, log, recreate: true });
   const host = "127.0.0.1";
@@ -29,6 +30,7 @@ export async function startBenchApp(opts: { port: number; databaseUrl: string; r
   await buildStale({ root: ROOT, env, log, only: ["next"] });
   const supervisor = new Supervisor({ ownProcessGroups: true, graceMs: 5_000, nameWidth: 9, out: () => {} });
   supervisor.start(webSpec({ env, host, port: opts.port }));
+  if (opts.workerEnv) supervisor.start(workerSpec({ env: { ...env, ...opts.workerEnv } }));
   const url = localUrl(host, opts.port);
   const health = await waitForHealth(url, { timeoutMs: 120_000, cancelled: supervisor.done });
   if (!health) {
