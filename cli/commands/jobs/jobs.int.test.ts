@@ -228,8 +228,8 @@ describe("tuneforge jobs create --wait", () => {
       connection: createRedis("bullmq"),
       prefix: env().TUNEFORGE_QUEUE_PREFIX,
     });
-    // Slow steps (10 × 300 ms) so the worker's polls (every 750 ms while running) see the job running.
-    const timing = await fetch(new URL("/_emulator/timing", emu.url), { method: "POST", body: JSON.stringify({ stepMs: 300 }) });
+    // Slow steps (10 × 600 ms): the worker polls every 3 s until the job runs, then every 750 ms, so it sees it running.
+    const timing = await fetch(new URL("/_emulator/timing", emu.url), { method: "POST", body: JSON.stringify({ stepMs: 600 }) });
     expect(timing.ok).toBe(true);
     const train = await jsonl("wait.jsonl", chatJsonl(10).trim().split("\n"));
     const r = await tuneforge("create", "--provider", "openai", "--data", train, "--model", "gpt-4o-mini-2024-07-18", "--epochs", "1", "--wait", "--interval", "0.05", "--json");
