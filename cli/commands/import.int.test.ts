@@ -1,9 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as datasetsRoute from "../../app/api/datasets/route";
@@ -17,13 +14,13 @@ import { env } from "../../lib/env";
 import { closeQueues } from "../../lib/queue/queues";
 import { createRedis } from "../../lib/redis";
 import type { CliContext } from "../command";
+import { serveRoutes, type RouteEntry, type RouteServer } from "../testing/route-server";
 import { importCommand, runImport } from "./import";
 
 // `tuneforge import` against the real route handlers (served by node:http, as Next would), a real BullMQ
 // worker, Postgres and Redis. Only the HTTP server is small: the handlers are the app's own.
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-const ROUTES: { pattern: RegExp; keys: string[]; module: Record<string, unknown> }[] = [
+const ROUTES: RouteEntry[] = [
   { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
   { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
   { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
@@ -33,7 +30,7 @@ const ROUTES: { pattern: RegExp; keys: string[]; module: Record<string, unknown>
 
 const db = createPrismaClient();
 const workerRedis = createRedis("bullmq");
-let server: http.Server;
+let server: RouteServer;
 let url: string;
 let worker: Worker;
 let dir: string;
@@ -41,28 +38,8 @@ const names: string[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "tf-cli-import-"));
-  server = http.createServer(async (req, res) => {
-    const u = new URL(req.url!, `http://${req.headers.host}`);
-    for (const r of ROUTES) {
-      const m = r.pattern.exec(u.pathname);
-      const handler = m ? (r.module[req.method!] as Handler | undefined) : undefined;
-      if (!m || !handler) continue;
-      const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
-      const hasBody = req.method !== "GET" && req.method !== "HEAD";
-      const request = new Request(u, {
-        method: req.method,
-        headers: req.headers as Record<string, string>,
-        ...(hasBody ? { body: Readable.toWeb(req) as unknown as ReadableStream, duplex: "half" } : {}),
-      } as RequestInit);
-      const response = await handler(request, { params: Promise.resolve(params) });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveRoutes(ROUTES);
+  url = server.url;
   // The route handlers enqueue under this process's prefix; this worker runs the imports.
   worker = new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
     connection: workerRedis,
@@ -72,7 +49,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await worker.close();
-  await new Promise((r) => server.close(r));
+  await server.close();
   await db.dataset.deleteMany({ where: { name: { in: names } } });
   await closeQueues();
   await workerRedis.quit();

@@ -3,7 +3,6 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Readable } from "node:stream";
 import { Worker } from "bullmq";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -31,13 +30,13 @@ import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-e
 import { chatJsonl } from "../../../test/openai-emulator/test-helpers";
 import type { CliContext } from "../../command";
 import { openAIJobsProcessor } from "../../../workers/processors/openai-jobs";
+import { serveRoutes, type RouteEntry, type RouteServer } from "../../testing/route-server";
 import { jobsCommand } from "../jobs";
 
 // `tuneforge jobs …` against the app's own route handlers (served by node:http, as Next would), a real BullMQ
 // worker for imports, Postgres, Redis, and the OpenAI emulator through the real SDK.
 
-type Handler = (req: Request, ctx: { params: Promise<Record<string, string>> }) => Promise<Response>;
-const ROUTES: { pattern: RegExp; keys: string[]; module: Record<string, unknown> }[] = [
+const ROUTES: RouteEntry[] = [
   { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
   { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
   { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
@@ -52,7 +51,7 @@ const ROUTES: { pattern: RegExp; keys: string[]; module: Record<string, unknown>
 const db = createPrismaClient();
 const redis = createRedis("bullmq");
 const liveRedis = createRedis("client");
-let server: http.Server;
+let server: RouteServer;
 let url: string;
 let importWorker: Worker;
 let hostedWorker: Worker | undefined;
@@ -63,28 +62,8 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "tf-cli-jobs-"));
   emu = await startOpenAIEmulator({ timing: { fileProcessingMs: 10, validatingMs: 40, queuedMs: 40, stepMs: 5 } });
   await seedDefaultPrices({ db });
-  server = http.createServer(async (req, res) => {
-    const u = new URL(req.url!, `http://${req.headers.host}`);
-    for (const r of ROUTES) {
-      const m = r.pattern.exec(u.pathname);
-      const handler = m ? (r.module[req.method!] as Handler | undefined) : undefined;
-      if (!m || !handler) continue;
-      const params = Object.fromEntries(r.keys.map((k, i) => [k, decodeURIComponent(m[i + 1]!)]));
-      const hasBody = req.method !== "GET" && req.method !== "HEAD";
-      const request = new Request(u, {
-        method: req.method,
-        headers: req.headers as Record<string, string>,
-        ...(hasBody ? { body: Readable.toWeb(req) as unknown as ReadableStream, duplex: "half" } : {}),
-      } as RequestInit);
-      const response = await handler(request, { params: Promise.resolve(params) });
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
-      return;
-    }
-    res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveRoutes(ROUTES);
+  url = server.url;
   importWorker = new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
     connection: redis,
     prefix: env().TUNEFORGE_QUEUE_PREFIX,
@@ -94,7 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await importWorker.close();
   await hostedWorker?.close();
-  await new Promise((r) => server.close(r));
+  await server.close();
   const datasets = await db.dataset.findMany({ where: { name: { contains: "tuneforge jobs create" } }, select: { id: true } });
   const ids = datasets.map((d) => d.id);
   await db.fineTuneJob.deleteMany({ where: { OR: [{ datasetVersion: { datasetId: { in: ids } } }, { attached: true }] } });
