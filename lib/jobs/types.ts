@@ -2,15 +2,10 @@
 // page renders, what `tuneforge jobs … --json` prints and what the live stream carries. Every provider
 // (OpenAI now, local training later) fills the same shapes, so the monitoring UI is shared.
 
-export type JobStatusName =
-  | "queued"
-  | "uploading"
-  | "validating_files"
-  | "running"
-  | "cancelling"
-  | "succeeded"
-  | "failed"
-  | "cancelled";
+/** Every status a job can have, in lifecycle order (prisma enum JobStatus); the one list filters and CLI flags use. */
+export const JOB_STATUSES = ["queued", "uploading", "validating_files", "running", "cancelling", "succeeded", "failed", "cancelled"] as const;
+
+export type JobStatusName = (typeof JOB_STATUSES)[number];
 
 export const TERMINAL_JOB_STATUSES: readonly JobStatusName[] = ["succeeded", "failed", "cancelled"];
 export const isTerminalJobStatus = (s: string) => (TERMINAL_JOB_STATUSES as readonly string[]).includes(s);

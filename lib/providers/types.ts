@@ -4,7 +4,6 @@
 /** Our JobStatus names (prisma enum JobStatus); `cancelling` is ours alone, never reported by a provider. */
 export type JobStatus = "queued" | "uploading" | "validating_files" | "running" | "succeeded" | "failed" | "cancelled";
 
-export const TERMINAL_STATUSES: readonly JobStatus[] = ["succeeded", "failed", "cancelled"];
 
 export type Hyperparameter = "auto" | number;
 

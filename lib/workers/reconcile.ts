@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { isTerminalJobStatus, JOB_STATUSES } from "../jobs/types";
 import type { JobName, Payload, QueueName } from "../queue/contracts";
 import { jobIdFor, parsePayload } from "../queue/contracts";
 import type { QueueSet } from "../queue/queues";
@@ -7,7 +8,7 @@ import type { QueueSet } from "../queue/queues";
 // job that Postgres says is unfinished back into its queue under its deterministic job id, so a lost
 // Redis loses no work and a healthy Redis gets no duplicates.
 
-export const NON_TERMINAL_JOB_STATUSES = ["queued", "uploading", "validating_files", "running", "cancelling"] as const;
+export const NON_TERMINAL_JOB_STATUSES = JOB_STATUSES.filter((s) => !isTerminalJobStatus(s));
 export const NON_TERMINAL_EVAL_STATUSES = ["queued", "running"] as const;
 
 export type ReconcileOutcome =

@@ -3,9 +3,8 @@ import { created, route } from "@/lib/http/route";
 import { launchJob } from "@/lib/jobs/launch/create";
 import { launchRequestSchema } from "@/lib/jobs/launch/request";
 import { listJobs } from "@/lib/jobs/list";
-import type { JobStatusName } from "@/lib/jobs/types";
+import { JOB_STATUSES as STATUSES, type JobStatusName } from "@/lib/jobs/types";
 
-const STATUSES = ["queued", "uploading", "validating_files", "running", "cancelling", "succeeded", "failed", "cancelled"] as const satisfies readonly JobStatusName[];
 
 const listQuery = z
   .object({

@@ -1,4 +1,5 @@
 import { parseCommandOptions, UsageError } from "../../args";
+import { JOB_STATUSES } from "../../../lib/jobs/types";
 
 // Argument parsing for `tuneforge jobs <subcommand>`: every value is checked here, before any request, with
 // a message that names the flag and what it accepts. (The server checks the same ranges again.)
@@ -18,7 +19,6 @@ export type CreateArgs = {
   url?: string;
 };
 
-const JOB_STATUSES = ["queued", "uploading", "validating_files", "running", "cancelling", "succeeded", "failed", "cancelled"];
 
 function wholeNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;
@@ -86,7 +86,7 @@ export function parseCreateArgs(args: string[]): CreateArgs {
 export function parseListArgs(args: string[]): { status: string[]; json: boolean; url?: string } {
   const { values: v } = parseCommandOptions("jobs", args, { status: { type: "string" }, json: { type: "boolean", default: false }, url: { type: "string" } });
   const status = (v.status ?? "").split(",").map((s) => s.trim()).filter(Boolean);
-  const unknown = status.filter((s) => !JOB_STATUSES.includes(s));
+  const unknown = status.filter((s) => !(JOB_STATUSES as readonly string[]).includes(s));
   if (unknown.length) throw new UsageError(`jobs list: unknown --status ${unknown.join(", ")}; use one or more of ${JOB_STATUSES.join(", ")} (comma-separated).`);
   return { status, json: !!v.json, url: v.url };
 }

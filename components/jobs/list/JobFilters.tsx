@@ -1,5 +1,5 @@
 import { Button, ButtonLink } from "@/components/ui/Button";
-import { JOB_STATUSES } from "@/lib/jobs/monitor/list-filters";
+import { JOB_STATUSES } from "@/lib/jobs/types";
 import type { JobListFilters } from "@/lib/jobs/list";
 import styles from "./list.module.css";
 

@@ -1,18 +1,17 @@
 import type { JobListFilters } from "../list";
-import type { JobStatusName } from "../types";
+import { JOB_STATUSES, type JobStatusName } from "../types";
 
 // The jobs list keeps its filters in the URL (?status=running,failed&provider=openai&model=mini&dataset=<id>),
 // so a filtered list can be bookmarked and shared. Unknown values are dropped rather than refused: a stale
 // link still opens the list.
 
-export const JOB_STATUSES: JobStatusName[] = ["queued", "uploading", "validating_files", "running", "cancelling", "succeeded", "failed", "cancelled"];
 
 type Params = Record<string, string | string[] | undefined>;
 
 const values = (v: string | string[] | undefined) => (Array.isArray(v) ? v : v ? [v] : []).flatMap((s) => s.split(",")).map((s) => s.trim()).filter(Boolean);
 
 export function parseJobListFilters(params: Params): JobListFilters {
-  const status = values(params.status).filter((s): s is JobStatusName => (JOB_STATUSES as string[]).includes(s));
+  const status = values(params.status).filter((s): s is JobStatusName => (JOB_STATUSES as readonly string[]).includes(s));
   const provider = values(params.provider)[0];
   const model = values(params.model).join(",").slice(0, 200);
   const dataset = values(params.dataset)[0];
