@@ -56,6 +56,8 @@ test("re-split with a seed, freeze a version, download its train export and comp
   const trainCount = Number(await cells.nth(1).textContent());
   expect(trainCount).toBe(total - expectedValidation);
   expect(Number(await cells.nth(2).textContent())).toBe(expectedValidation);
+  // Each version opens the launch form prefilled with it.
+  await expect(row.getByRole("link", { name: "Train" })).toHaveAttribute("href", /^\/jobs\/new\?dataset=[^&]+&version=\d+$/);
   // The table fits a 1366 px screen without scrolling sideways.
   const wrap = row.locator("xpath=ancestor::div[contains(@class, 'table-wrap')]");
   expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);

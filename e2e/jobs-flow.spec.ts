@@ -77,6 +77,8 @@ test("launch from the form, watch the curve grow live, and see the job succeed",
   await expect.poll(() => lastDrawnStep(page)).toBe(job.progress.totalSteps);
   await expect(page.getByText(job.fineTunedModel).first()).toBeVisible();
   await expect(page.getByTestId("cost-actual")).toContainText("$");
+  // Hyperparameters are shown by their API names, as on the launch form.
+  await expect(page.getByText("n_epochs", { exact: true })).toBeVisible();
   await page.screenshot({ path: `${DIR}/jobs-flow-succeeded.png`, fullPage: true });
 });
 
