@@ -1,5 +1,7 @@
 import fs from "node:fs";
 import { parseArgs } from "node:util";
+import path from "node:path";
+import { writeTinyModel } from "../lib/testing/tiny-model";
 import { startOpenAIEmulator } from "../test/openai-emulator/server";
 import { ROOT, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
 import { buildStale } from "./lib/build";
@@ -7,7 +9,7 @@ import { flushTestRedis } from "./lib/database";
 import { logger, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { Supervisor } from "./lib/supervisor";
-import { testSettings } from "./lib/test-env";
+import { E2E_TINY_MODEL, testSettings } from "./lib/test-env";
 
 // The app as Playwright sees it (playwright.config.ts webServer): production build, web + workers on port
 // 3100 and the OpenAI emulator on 3199, against a database, Redis db and data directory of their own that
@@ -39,6 +41,9 @@ async function main(): Promise<number> {
   await flushTestRedis(t.redisUrl);
   await prepareDatabase({ url: t.e2eDatabaseUrl, log, recreate: true });
   await seedSample({ url: t.e2eDatabaseUrl, log });
+  // No weights can be downloaded here: local-training specs use a generated tiny chat model (ChatML template).
+  const modelsDir = path.join(t.e2eDataDir, "models");
+  writeTinyModel({ dir: path.join(modelsDir, E2E_TINY_MODEL), preset: "tiny", seed: 7 });
 
   const emulator = await startOpenAIEmulator({ port: emulatorPort, host, timing: E2E_EMULATOR_TIMING });
   log.info(`OpenAI emulator at ${emulator.url}`);
@@ -54,6 +59,7 @@ async function main(): Promise<number> {
     HOST: host,
     PORT: String(port),
     TUNEFORGE_DATA_DIR: t.e2eDataDir,
+    TUNEFORGE_MODELS_DIR: modelsDir,
     TUNEFORGE_QUEUE_PREFIX: t.queuePrefix,
     // Jobs the monitoring specs insert play the worker's part themselves (rows + live messages); the periodic
     // reconcile would hand them to the real worker too, which would poll OpenAI for their made-up remote ids.

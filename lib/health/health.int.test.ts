@@ -37,7 +37,7 @@ describe("health", () => {
       // Exactly the promised fields: devices stay out of the health contract.
       expect(Object.keys(h.workers.workers[0]!).sort()).toEqual(["hostname", "id", "lastSeenAt", "pid", "queues", "startedAt"]);
       expect(h.workers.workers[0]).toMatchObject({ id: hb.id, pid: process.pid, queues: ["system"] });
-      expect(h.queues.map((q) => q.name).sort()).toEqual(["datasets", "eval", "gpu-jobs", "openai-jobs", "system"]);
+      expect(h.queues.map((q) => q.name).sort()).toEqual(["datasets", "eval", "gpu-jobs", "inference", "openai-jobs", "system"]);
       expect(h.queues.find((q) => q.name === "gpu-jobs")).toEqual({ name: "gpu-jobs", waiting: 1, active: 0, failed: 0, consumers: 0 });
       expect(h.queues.find((q) => q.name === "system")?.consumers).toBe(1);
       // `npm test` builds the native addon before the tiers run, so health loads it and lists its backends.

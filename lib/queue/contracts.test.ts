@@ -6,6 +6,7 @@ import {
   QUEUE_NAMES,
   isQueueName,
   jobIdFor,
+  jobOptionsFor,
   jobNamesOf,
   parseJob,
   parsePayload,
@@ -13,7 +14,7 @@ import {
 
 describe("queue contracts", () => {
   it("names every queue and gives each job name the domain.verb form", () => {
-    expect([...QUEUE_NAMES].sort()).toEqual(["datasets", "eval", "gpu-jobs", "openai-jobs", "system"]);
+    expect([...QUEUE_NAMES].sort()).toEqual(["datasets", "eval", "gpu-jobs", "inference", "openai-jobs", "system"]);
     for (const q of QUEUE_NAMES) {
       expect(Object.keys(CONTRACTS[q]).length).toBeGreaterThan(0);
       for (const name of jobNamesOf(q)) expect(name).toMatch(/^[a-z]+\.[a-z][A-Za-z]*$/);
@@ -64,6 +65,15 @@ describe("queue contracts", () => {
     // Prototype keys are not job names.
     expect(parseJob("system", "toString", {}).known).toBe(false);
     expect(() => parseJob("eval", "eval.run", { evalRunId: "" })).toThrow(PayloadError);
+  });
+
+  it("gives interactive playground work its own options: one attempt, nothing kept", () => {
+    expect(jobOptionsFor("inference", "playground.generate")).toEqual({ attempts: 1, removeOnComplete: true, removeOnFail: true });
+    expect(jobOptionsFor("gpu-jobs", "finetune.run")).toBeUndefined();
+    const payload = { requestId: "r1", model: "tiny", messages: [{ role: "user", content: "hi" }], maxTokens: 8, temperature: 0, topP: 1 };
+    expect(jobIdFor("inference", "playground.generate", parsePayload("inference", "playground.generate", payload))).toBe("generate-r1");
+    expect(jobIdFor("gpu-jobs", "model.merge", { artifactId: "a1" })).toBe("merge-a1");
+    expect(() => parsePayload("inference", "playground.generate", { ...payload, messages: [] })).toThrow(/messages/);
   });
 
   it("bounds retries and retention", () => {

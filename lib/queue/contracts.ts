@@ -5,7 +5,7 @@ import { z } from "zod";
 // schema per payload, and the job id each payload maps to. Producers and consumers both import this,
 // so a payload is parsed when it is enqueued and again when it is consumed.
 
-export const QUEUE_NAMES = ["openai-jobs", "gpu-jobs", "eval", "datasets", "system"] as const;
+export const QUEUE_NAMES = ["openai-jobs", "gpu-jobs", "inference", "eval", "datasets", "system"] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 // Domain ids are cuids; the charset check also keeps ':' (BullMQ's key separator) out of job ids.
@@ -13,6 +13,24 @@ const domainId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be an id of let
 
 const fineTuneRun = z.object({ jobId: domainId }).strict();
 const evalRun = z.object({ evalRunId: domainId }).strict();
+// A merged-model export: the Artifact row (status pending) says which job's adapter to merge.
+const modelMerge = z.object({ artifactId: domainId }).strict();
+// One playground completion. Ephemeral (no Postgres row): the prompt travels in the payload and the tokens
+// come back on the live channel `${prefix}:inference:${requestId}` (lib/playground owns that channel).
+const playgroundGenerate = z
+  .object({
+    requestId: domainId,
+    /** A model folder name under the models directory. */
+    model: z.string().min(1).max(256),
+    /** A local job whose adapter is applied; absent = the base model. */
+    adapterJobId: domainId.optional(),
+    messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(100_000) }).strict()).min(1).max(200),
+    maxTokens: z.number().int().min(1).max(8192),
+    temperature: z.number().min(0).max(2),
+    topP: z.number().gt(0).max(1),
+    seed: z.number().int().min(0).optional(),
+  })
+  .strict();
 const pruneSessions = z.object({}).strict();
 const datasetImport = z.object({ importId: domainId }).strict();
 // `revision` is the Dataset.revision the analysis is for: a newer edit gets a new job instead of being
@@ -21,6 +39,8 @@ const datasetAnalyze = z.object({ datasetId: domainId, revision: z.number().int(
 
 type Contract<S extends z.ZodType> = {
   schema: S;
+  /** Overrides of DEFAULT_JOB_OPTIONS for this job name (e.g. no retries for interactive work). */
+  options?: JobsOptions;
   /**
    * Deterministic BullMQ job id: enqueueing the same domain object twice yields one job (BullMQ only
    * dedupes on `jobId`). `undefined` for jobs that are scheduled, not tied to a domain row.
@@ -28,8 +48,8 @@ type Contract<S extends z.ZodType> = {
   jobId: ((payload: z.infer<S>) => string) | undefined;
 };
 
-function contract<S extends z.ZodType>(schema: S, jobId: Contract<S>["jobId"]): Contract<S> {
-  return { schema, jobId };
+function contract<S extends z.ZodType>(schema: S, jobId: Contract<S>["jobId"], options?: JobsOptions): Contract<S> {
+  return options ? { schema, jobId, options } : { schema, jobId };
 }
 
 export const CONTRACTS = {
@@ -40,6 +60,12 @@ export const CONTRACTS = {
   // Local QLoRA fine-tunes on a GPU (or CPU) worker (issue #6).
   "gpu-jobs": {
     "finetune.run": contract(fineTuneRun, (p) => `finetune-${p.jobId}`),
+    "model.merge": contract(modelMerge, (p) => `merge-${p.artifactId}`),
+  },
+  // Playground generations on a GPU worker: interactive, so never retried later and never kept (the prompt
+  // may be private); a lost one is simply asked again.
+  inference: {
+    "playground.generate": contract(playgroundGenerate, (p) => `generate-${p.requestId}`, { attempts: 1, removeOnComplete: true, removeOnFail: true }),
   },
   // Baseline vs candidate evaluation runs (issue #7).
   eval: {
@@ -111,6 +137,11 @@ export function parsePayload<Q extends QueueName, N extends JobName<Q>>(queue: Q
   const result = c.schema.safeParse(data);
   if (!result.success) throw new PayloadError(queue, name, result.error.issues);
   return result.data as Payload<Q, N>;
+}
+
+/** The contract's own job options (merged over DEFAULT_JOB_OPTIONS by the queue), if any. */
+export function jobOptionsFor(queue: QueueName, name: string): JobsOptions | undefined {
+  return contractOf(queue, name)?.options;
 }
 
 /** The deterministic job id of a parsed payload, or undefined for jobs not tied to a domain row. */

@@ -5,6 +5,7 @@ import { createRedis } from "../redis";
 import {
   DEFAULT_JOB_OPTIONS,
   jobIdFor,
+  jobOptionsFor,
   parsePayload,
   type JobName,
   type Payload,
@@ -55,7 +56,7 @@ export function createQueueSet(opts: QueueSetOptions = {}): QueueSet {
     async enqueue(queue, name, payload) {
       const parsed = parsePayload(queue, name, payload);
       const jobId = jobIdFor(queue, name, parsed);
-      return get(queue).add(name, parsed, jobId ? { jobId } : {});
+      return get(queue).add(name, parsed, { ...jobOptionsFor(queue, name), ...(jobId ? { jobId } : {}) });
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));

@@ -36,3 +36,5 @@ export function testSettings(source: Record<string, string | undefined> = proces
   };
 }
 
+/** The generated model folder (under the e2e data dir's models/) that local-training specs pick. */
+export const E2E_TINY_MODEL = "tiny-chat";
