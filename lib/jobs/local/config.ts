@@ -90,3 +90,24 @@ export function targetPresetOf(targets: readonly string[]): LoraTargetPreset | "
   for (const [name, list] of Object.entries(LORA_TARGET_PRESETS)) if (same(targets, list)) return name as LoraTargetPreset;
   return "custom";
 }
+
+/**
+ * POST /api/jobs with provider "local" (the launch form and `tuneforge jobs create --provider local` send this).
+ * baseModel is a folder name in the models directory (lib/models/resolve.ts confines it there).
+ */
+export const localLaunchRequestSchema = z
+  .object({
+    provider: z.literal("local"),
+    datasetVersionId: z.string().min(1).optional(),
+    datasetId: z.string().min(1).optional(),
+    versionNumber: z.number().int().positive().optional(),
+    baseModel: z.string({ error: "is required: a model folder in the models directory" }).trim().min(1, "is required: a model folder in the models directory").max(256),
+    suffix: z.string({ error: "must be text" }).max(64, "must be at most 64 characters").optional(),
+    config: localConfigSchema.default(DEFAULT_LOCAL_CONFIG),
+  })
+  .strict()
+  .refine((r) => r.datasetVersionId || (r.datasetId && r.versionNumber), {
+    message: "pick a dataset version (datasetVersionId, or datasetId with versionNumber)",
+    path: ["datasetVersionId"],
+  });
+export type LocalLaunchRequest = z.infer<typeof localLaunchRequestSchema>;
