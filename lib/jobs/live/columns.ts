@@ -1,5 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
-import type { PackedPoints } from "../monitor/pack";
+import { packColumns, type MetricColumns, type NumericKey, type PackedPoints } from "../monitor/pack";
 
 // A job's whole metric history as columns, aggregated by Postgres into one row of arrays: for 10,000 points
 // this is several times faster than reading 10,000 row objects and packing them (see lib/jobs/monitor/
@@ -36,33 +36,48 @@ const FIELDS = {
   memoryBytes: "memory_bytes",
   totalSteps: "total_steps",
   epoch: "epoch",
-} as const satisfies Record<keyof PackedPoints["columns"], keyof Row>;
+} as const satisfies Record<NumericKey, keyof Row>;
 
 export async function loadMetricColumns(db: PrismaClient, jobId: string): Promise<PackedPoints> {
-  const [row] = await db.$queryRaw<Row[]>`
-    SELECT array_agg(step ORDER BY step) AS step,
-           array_agg((extract(epoch FROM created_at) * 1000)::float8 ORDER BY step) AS at,
-           array_agg(train_loss ORDER BY step) AS train_loss,
-           array_agg(train_accuracy ORDER BY step) AS train_accuracy,
-           array_agg(valid_loss ORDER BY step) AS valid_loss,
-           array_agg(valid_accuracy ORDER BY step) AS valid_accuracy,
-           array_agg(full_valid_loss ORDER BY step) AS full_valid_loss,
-           array_agg(full_valid_accuracy ORDER BY step) AS full_valid_accuracy,
-           array_agg(learning_rate ORDER BY step) AS learning_rate,
-           array_agg(tokens_per_second ORDER BY step) AS tokens_per_second,
-           array_agg(grad_norm ORDER BY step) AS grad_norm,
-           array_agg(memory_bytes::float8 ORDER BY step) AS memory_bytes,
-           array_agg(total_steps ORDER BY step) AS total_steps,
-           array_agg(epoch ORDER BY step) AS epoch
-    FROM metric_points WHERE job_id = ${jobId}`;
-  if (!row?.step) return { t0: 0, step: [], at: [], columns: {} };
-  // Dates carry microseconds; JavaScript (and Prisma) keep whole milliseconds, truncated.
-  const times = row.at!.map((t) => Math.floor(t));
-  const t0 = times[0]!;
-  const columns: PackedPoints["columns"] = {};
-  for (const [key, column] of Object.entries(FIELDS) as [keyof typeof FIELDS, keyof Row][]) {
-    const values = row[column] as (number | null)[];
-    if (values.some((v) => v !== null)) columns[key] = values.map((v) => (v === null ? null : Number(v)));
+  // One sort in the subquery instead of an ORDER BY inside each of the 14 aggregates, and the row handed back
+  // as one JSON text that JSON.parse reads, instead of 14 arrays the driver parses element by element: together
+  // ~4× faster for 10,000 rows. Postgres aggregates a sorted subquery in order in practice but does not promise
+  // it, so the order is checked below and restored if it ever differs.
+  const [result] = await db.$queryRaw<{ row: string | null }[]>`
+    SELECT json_build_object(
+             'step', array_agg(step),
+             'at', array_agg((extract(epoch FROM created_at) * 1000)::float8),
+             'train_loss', array_agg(train_loss),
+             'train_accuracy', array_agg(train_accuracy),
+             'valid_loss', array_agg(valid_loss),
+             'valid_accuracy', array_agg(valid_accuracy),
+             'full_valid_loss', array_agg(full_valid_loss),
+             'full_valid_accuracy', array_agg(full_valid_accuracy),
+             'learning_rate', array_agg(learning_rate),
+             'tokens_per_second', array_agg(tokens_per_second),
+             'grad_norm', array_agg(grad_norm),
+             'memory_bytes', array_agg(memory_bytes::float8),
+             'total_steps', array_agg(total_steps),
+             'epoch', array_agg(epoch)
+           )::text AS row
+    FROM (SELECT * FROM metric_points WHERE job_id = ${jobId} ORDER BY step) AS ordered`;
+  const row = result?.row ? (JSON.parse(result.row) as Row) : null;
+  if (!row?.step) return packColumns({ step: [], at: [], columns: {} });
+  const order = orderByStep(row.step);
+  const inOrder = <T>(xs: T[]): T[] => (order ? order.map((i) => xs[i]!) : xs);
+  const columns: MetricColumns["columns"] = {};
+  for (const [key, column] of Object.entries(FIELDS) as [NumericKey, keyof Row][]) {
+    // JSON has no NaN or Infinity: Postgres writes those floats (a diverged loss) as strings.
+    columns[key] = inOrder(row[column] as (number | string | null)[]).map((v) => (typeof v === "string" ? Number(v) : v));
   }
-  return { t0, step: row.step, at: times.map((t) => t - t0), columns };
+  // Dates carry microseconds; JavaScript (and Prisma) keep whole milliseconds, truncated.
+  return packColumns({ step: inOrder(row.step), at: inOrder(row.at!).map((t) => Math.floor(t)), columns });
+}
+
+/** null when the steps are already ascending, else the permutation that sorts them. */
+function orderByStep(steps: number[]): number[] | null {
+  for (let i = 1; i < steps.length; i++) {
+    if (steps[i]! < steps[i - 1]!) return steps.map((_, k) => k).sort((a, b) => steps[a]! - steps[b]!);
+  }
+  return null;
 }
