@@ -1,0 +1,82 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "../db/client";
+import { dataDir } from "../env";
+import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch/test-support";
+import { writeTinyModel } from "../testing/tiny-model";
+import { loadChatTokenizer, readChatJsonl, tokenizeDataset } from "../tokenizer";
+import { GET as modelRoute } from "../../app/api/models/[name]/route";
+import { estimateMemory } from "./memory";
+import { estimateLocalTraining } from "./local-estimate";
+import { previewForModel } from "./preview-request";
+import { describeModel } from "./scan";
+
+// The local estimate and the preview against a real frozen version (Postgres + files) and a generated model.
+
+const db = prisma();
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "tf-estimate-models-"));
+const fixtures: VersionFixture[] = [];
+let fixture: VersionFixture;
+let tinyParams = 0;
+
+beforeAll(async () => {
+  tinyParams = writeTinyModel({ dir: path.join(root, "tiny-chat"), preset: "tiny", seed: 7 }).numParameters;
+  fixture = await makeVersion(db, { train: 12, validation: 3 });
+  fixtures.push(fixture);
+});
+afterAll(async () => {
+  await removeVersions(db, fixtures);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("estimateLocalTraining", () => {
+  it("counts tokens per epoch with the model's tokenizer and derives the trainer's steps", async () => {
+    const config = { training: { batchSize: 2, gradAccum: 2, epochs: 3, maxSeqLen: 4096 }, lora: { rank: 8 } };
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config }, modelsRoot: root });
+    // The same counts through the CLI's path (tokenizeDataset over the frozen file).
+    const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
+    const train = path.join(dataDir(), fixture.version.trainPath);
+    const { report } = tokenizeDataset(chat, readChatJsonl(train), { maxSeqLen: 512, file: train });
+    expect(e.seqLen).toBe(512); // clamped to max_position_embeddings
+    expect(e.issues.map((i) => i.field)).toContain("config.training.maxSeqLen");
+    expect(e.dataset).toMatchObject({ examples: 12, validationExamples: 3, tokensPerEpoch: report.tokens, trainedTokensPerEpoch: report.trainableTokens, rows: 12, skipped: 0 });
+    // 12 rows / batch 2 = 6 micro-batches / accumulation 2 = 3 steps per epoch, × 3 epochs
+    expect(e).toMatchObject({ stepsPerEpoch: 3, totalSteps: 9, method: "qlora" });
+    expect(e.model.parameters).toBe(tinyParams);
+    // Memory at the longest example's length (no packing), for the chosen rank.
+    expect(e.memorySeqLen).toBe(e.dataset?.longest);
+    const described = await describeModel({ name: "tiny-chat", dir: path.join(root, "tiny-chat") });
+    const expected = estimateMemory({ shape: described.shape!, parameters: tinyParams, seqLen: e.dataset!.longest, batchSize: 2, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] } }, "qlora");
+    expect(e.memory.find((m) => m.method === "qlora")).toEqual(expected);
+  });
+
+  it("packs short examples into rows of max_seq_len", async () => {
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { packing: true, maxSeqLen: 512, batchSize: 1, gradAccum: 1, epochs: 1 } } }, modelsRoot: root });
+    const perRow = Math.floor(512 / e.dataset!.longest);
+    expect(e.dataset!.rows).toBeLessThanOrEqual(Math.ceil(12 / perRow));
+    expect(e.dataset!.rows).toBeGreaterThanOrEqual(Math.ceil(e.dataset!.tokensPerEpoch / 512));
+    expect(e.totalSteps).toBe(e.dataset!.rows);
+    expect(e.memorySeqLen).toBe(512);
+  });
+
+  it("refuses model names outside the models directory", async () => {
+    await expect(estimateLocalTraining({ name: "../etc", request: {}, modelsRoot: root })).rejects.toThrow(/not a folder directly inside the models directory/);
+    const res = await modelRoute(new Request("http://127.0.0.1:3000/api/models/x", { headers: { host: "127.0.0.1:3000" } }), { params: Promise.resolve({ name: "../../etc" }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("model_outside_models_dir");
+  });
+});
+
+describe("previewForModel", () => {
+  it("previews a stored example by id, truncated at maxSeqLen", async () => {
+    const example = await db.example.findFirstOrThrow({ where: { datasetId: fixture.datasetId }, orderBy: { position: "asc" } });
+    const p = await previewForModel({ name: "tiny-chat", body: { exampleId: example.id, maxSeqLen: 20 }, modelsRoot: root });
+    expect(p.example).toEqual({ id: example.id, datasetId: fixture.datasetId });
+    expect(p.rendered).toContain("How do I reset the password of account number 0?");
+    expect(p.tokens.filter((t) => !t.truncated)).toHaveLength(20);
+    expect(p.counts.truncated).toBe(p.tokens.length - 20);
+    await expect(previewForModel({ name: "tiny-chat", body: { exampleId: "missing" }, modelsRoot: root })).rejects.toThrow(/Example missing not found/);
+  });
+});

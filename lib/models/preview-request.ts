@@ -1,0 +1,59 @@
+import type { PrismaClient } from "@prisma/client";
+import { z } from "zod";
+import { prisma } from "../db/client";
+import { messageShape } from "../datasets/edit/shape";
+import { HttpError } from "../http/errors";
+import { chatTokenizerFor } from "./chat-cache";
+import { previewExample, type PreviewMessage, type TokenPreview } from "./preview";
+import { resolveModelDir } from "./resolve";
+import { describeModel } from "./scan";
+
+// POST /api/models/[name]/preview: the token-level preview of typed messages or of a stored example.
+
+export const previewRequestSchema = z
+  .strictObject({
+    messages: z.array(messageShape, { error: "messages must be a list of messages" }).min(1, "messages: give at least one message").max(5_000).optional(),
+    tools: z.array(z.record(z.string(), z.unknown()), { error: "tools must be a JSON array" }).nullable().optional(),
+    exampleId: z.string().min(1).optional(),
+    maxSeqLen: z.number({ error: "maxSeqLen must be a whole number" }).int("maxSeqLen must be a whole number").min(2, "maxSeqLen must be at least 2").max(1 << 20).optional(),
+  })
+  .refine((b) => (b.messages ? !b.exampleId : !!b.exampleId), { message: "send either messages or exampleId (one of them)", path: ["messages"] });
+export type PreviewRequest = z.infer<typeof previewRequestSchema>;
+
+export type ModelPreview = TokenPreview & { model: string; example: { id: string; datasetId: string } | null; contextLength: number | null };
+
+type DpoOutputs = { preferred_output?: unknown };
+
+async function storedExample(id: string, db: PrismaClient): Promise<{ messages: PreviewMessage[]; tools?: unknown[]; datasetId: string }> {
+  const row = await db.example.findUnique({ where: { id }, select: { messages: true, tools: true, preference: true, datasetId: true } });
+  if (!row) throw new HttpError(404, "not_found", `Example ${id} not found; it may have been deleted.`);
+  const messages = (Array.isArray(row.messages) ? row.messages : []) as PreviewMessage[];
+  // A preference pair trains the preferred answer after the prompt: preview that conversation.
+  const preferred = (row.preference as DpoOutputs | null)?.preferred_output;
+  return { messages: Array.isArray(preferred) ? [...messages, ...(preferred as PreviewMessage[])] : messages, tools: Array.isArray(row.tools) ? (row.tools as unknown[]) : undefined, datasetId: row.datasetId };
+}
+
+export async function previewForModel(opts: { name: string; body: PreviewRequest; db?: PrismaClient; modelsRoot?: string }): Promise<ModelPreview> {
+  const resolved = resolveModelDir(opts.name, { root: opts.modelsRoot });
+  const details = await describeModel(resolved);
+  // Default: the model's context length (what the trainer clamps to), else the seed's 2048.
+  const maxSeqLen = Math.min(opts.body.maxSeqLen ?? details.contextLength ?? 2048, details.contextLength ?? Infinity);
+  let chat;
+  try {
+    chat = chatTokenizerFor(resolved.dir);
+  } catch (err) {
+    throw new HttpError(400, "model_tokenizer", `${resolved.name}: ${(err as Error).message}`);
+  }
+  const source = opts.body.exampleId ? await storedExample(opts.body.exampleId, opts.db ?? prisma()) : null;
+  const messages = source?.messages ?? (opts.body.messages as PreviewMessage[]);
+  const tools = source?.tools ?? opts.body.tools ?? undefined;
+  if (messages.length === 0) throw new HttpError(400, "empty_example", "The example has no messages to preview.");
+  let preview: TokenPreview;
+  try {
+    preview = previewExample(chat, { messages, tools }, maxSeqLen);
+  } catch (err) {
+    // Template errors (a rewriting template, a template that rejects a role) are the data's or the model's to fix.
+    throw new HttpError(400, "template_error", (err as Error).message);
+  }
+  return { ...preview, model: resolved.name, example: source && opts.body.exampleId ? { id: opts.body.exampleId, datasetId: source.datasetId } : null, contextLength: details.contextLength };
+}
