@@ -79,4 +79,12 @@ describe("previewForModel", () => {
     expect(p.counts.truncated).toBe(p.tokens.length - 20);
     await expect(previewForModel({ name: "tiny-chat", body: { exampleId: "missing" }, modelsRoot: root })).rejects.toThrow(/Example missing not found/);
   });
+
+  it("previews a frozen version's example by its line, and names the valid range otherwise", async () => {
+    const p = await previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: fixture.version.id, split: "train", line: 3 } }, modelsRoot: root });
+    expect(p.versionLine).toEqual({ line: 3, of: 12, split: "train" });
+    expect(p.rendered).toContain("account number 2?");
+    expect(p.counts.trained).toBeGreaterThan(0);
+    await expect(previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: fixture.version.id, split: "train", line: 13 } }, modelsRoot: root })).rejects.toThrow(/lines 1 to 12/);
+  });
 });
