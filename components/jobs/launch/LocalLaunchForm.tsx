@@ -51,8 +51,7 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
   const usable = (models.data?.models ?? []).filter((m) => m.hasTokenizer && m.hasChatTemplate && m.parameters && !m.error);
   const [form, setForm] = useState<LocalFormState>(() => initialLocalState(initialVersionId));
   const baseModel = form.baseModel || usable[0]?.name || "";
-  const state = { ...form, baseModel };
-  const request = useMemo(() => toLocalLaunchRequest(state), [JSON.stringify(state)]); // eslint-disable-line react-hooks/exhaustive-deps
+  const request = useMemo(() => toLocalLaunchRequest({ ...form, baseModel }), [form, baseModel]);
   const estimate = useLocalEstimate(request);
   const launch = useLaunchLocalJob();
   const [previewLine, setPreviewLine] = useState("1");
