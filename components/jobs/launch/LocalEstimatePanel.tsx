@@ -20,9 +20,9 @@ const PARTS: { key: keyof MemoryParts; label: string }[] = [
   { key: "activations", label: "Activations" },
 ];
 
-type Props = { estimate: LocalEstimate | undefined; error: string | null; pending: boolean; stale: boolean; epochs: string };
+type Props = { estimate: LocalEstimate | undefined; error: string | null; pending: boolean; stale: boolean; epochs: string; batchSize: string };
 
-export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs }: Props) {
+export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs, batchSize }: Props) {
   const chosen = e?.memory.find((m) => m.method === e.method);
   return (
     <Card title="Estimate" description="Counted with the base model's tokenizer and chat template over the version's train split." level={2}>
@@ -55,7 +55,7 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs 
             {chosen ? (
               <>
                 <h3 className={styles.subhead}>
-                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA, bf16"}) at {formatInt(e.memorySeqLen)} tokens × batch
+                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA, bf16"}) at {formatInt(e.memorySeqLen)} tokens × micro-batch {batchSize}
                 </h3>
                 <dl className={styles.sum} data-testid="local-memory">
                   {PARTS.map((p) => (
