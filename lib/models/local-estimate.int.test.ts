@@ -6,7 +6,7 @@ import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch/test-support";
 import { writeTinyModel } from "../testing/tiny-model";
-import { loadChatTokenizer, readChatJsonl, tokenizeDataset } from "../tokenizer";
+import { loadChatTokenizer, readChatJsonl, tokenizeChat, tokenizeDataset } from "../tokenizer";
 import { GET as modelRoute } from "../../app/api/models/[name]/route";
 import { estimateMemory } from "./memory";
 import { estimateLocalTraining } from "./local-estimate";
@@ -50,6 +50,25 @@ describe("estimateLocalTraining", () => {
     const described = await describeModel({ name: "tiny-chat", dir: path.join(root, "tiny-chat") });
     const expected = estimateMemory({ shape: described.shape!, parameters: tinyParams, seqLen: e.dataset!.longest, batchSize: 2, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] } }, "qlora");
     expect(e.memory.find((m) => m.method === "qlora")).toEqual(expected);
+  });
+
+  it("re-counts truncation and skipped examples at another max_seq_len from the same tokenization", async () => {
+    const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
+    const tokenized = readChatJsonl(path.join(dataDir(), fixture.version.trainPath)).map((ex) => tokenizeChat(chat, ex));
+    const L = Math.round(tokenized.reduce((a, t) => a + t.tokens.length, 0) / tokenized.length) - 5; // cuts every example's tail
+    const kept = tokenized.filter((t) => t.lossMask.slice(1, L).some((m) => m === 1));
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { maxSeqLen: L } } }, modelsRoot: root });
+    expect(e.dataset).toMatchObject({
+      examples: kept.length,
+      skipped: 12 - kept.length,
+      tokensPerEpoch: kept.reduce((a, t) => a + Math.min(L, t.tokens.length), 0),
+      truncatedExamples: kept.filter((t) => t.tokens.length > L).length,
+    });
+    expect(e.dataset!.truncatedExamples).toBeGreaterThan(0);
+    // So short that no reply survives: every example is skipped, and the estimate says so.
+    const none = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { maxSeqLen: 8 } } }, modelsRoot: root });
+    expect(none.dataset).toMatchObject({ examples: 0, skipped: 12, rows: 0 });
+    expect(none.issues.map((i) => i.message).join(" ")).toMatch(/12 training example\(s\) have no trained token within 8 tokens/);
   });
 
   it("packs short examples into rows of max_seq_len", async () => {

@@ -66,27 +66,63 @@ function insideDataDir(root: string, rel: string): string {
   return full;
 }
 
-function countSplit(chat: ReturnType<typeof chatTokenizerFor>, file: string, seqLen: number) {
+type ChatTokenizer = ReturnType<typeof chatTokenizerFor>;
+/** One split tokenized once: each example's token count and loss mask (what changes with the form is counted from these). */
+type TokenizedSplit = { lengths: number[]; masks: Uint8Array[] };
+
+// Frozen versions never change, and chatTokenizerFor hands out a new tokenizer object when a model's files
+// change, so (tokenizer object, file) is a safe cache key: editing hyperparameters in the form re-counts from
+// memory instead of re-tokenizing the dataset. Weakly held: an evicted tokenizer takes its entries with it.
+const tokenizedCache = new WeakMap<ChatTokenizer, Map<string, Promise<TokenizedSplit>>>();
+const MAX_SPLITS_PER_MODEL = 6;
+/** Examples tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
+const CHUNK = 64;
+
+async function tokenizeSplit(chat: ChatTokenizer, file: string): Promise<TokenizedSplit> {
   const examples = readChatJsonl(file);
-  const lengths: number[] = [];
-  const s = { examples: 0, skipped: 0, tokens: 0, trained: 0, truncatedExamples: 0, truncatedTokens: 0, longest: 0 };
-  for (const ex of examples) {
-    let t;
+  const out: TokenizedSplit = { lengths: [], masks: [] };
+  for (const [i, ex] of examples.entries()) {
+    if (i > 0 && i % CHUNK === 0) await new Promise((r) => setImmediate(r));
     try {
-      t = tokenizeChat(chat, ex);
+      const t = tokenizeChat(chat, ex);
+      out.lengths.push(t.tokens.length);
+      out.masks.push(Uint8Array.from(t.lossMask));
     } catch (err) {
       throw new HttpError(400, "template_error", `${path.basename(file)} line ${ex.line}: ${(err as Error).message}`);
     }
-    const n = Math.min(t.tokens.length, seqLen);
+  }
+  return out;
+}
+
+function tokenizedSplit(chat: ChatTokenizer, file: string): Promise<TokenizedSplit> {
+  let perModel = tokenizedCache.get(chat);
+  if (!perModel) tokenizedCache.set(chat, (perModel = new Map()));
+  const hit = perModel.get(file);
+  if (hit) return hit;
+  const pending = tokenizeSplit(chat, file);
+  perModel.set(file, pending);
+  // A failure (unreadable file, template error) is not remembered: fixing the model folder must take effect.
+  pending.catch(() => perModel.delete(file));
+  while (perModel.size > MAX_SPLITS_PER_MODEL) perModel.delete(perModel.keys().next().value as string);
+  return pending;
+}
+
+function countSplit(split: TokenizedSplit, seqLen: number) {
+  const lengths: number[] = [];
+  const s = { examples: 0, skipped: 0, tokens: 0, trained: 0, truncatedExamples: 0, truncatedTokens: 0, longest: 0 };
+  for (const [i, length] of split.lengths.entries()) {
+    const mask = split.masks[i] as Uint8Array;
+    const n = Math.min(length, seqLen);
     // The trainer keeps an example only if a loss target lies within its first seqLen tokens (positions ≥ 1).
-    const trained = t.lossMask.slice(1, n).reduce<number>((a, m) => a + m, 0);
+    let trained = 0;
+    for (let k = 1; k < n; k++) trained += mask[k] as number;
     if (trained === 0) {
       s.skipped++;
       continue;
     }
-    if (t.tokens.length > seqLen) {
+    if (length > seqLen) {
       s.truncatedExamples++;
-      s.truncatedTokens += t.tokens.length - seqLen;
+      s.truncatedTokens += length - seqLen;
     }
     s.examples++;
     s.tokens += n;
@@ -137,8 +173,8 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
         throw new HttpError(400, "model_tokenizer", `${resolved.name}: ${(err as Error).message}`);
       }
       const root = path.resolve(opts.dataRoot ?? dataDir());
-      const train = countSplit(chat, insideDataDir(root, version.trainPath), seqLen);
-      const valid = version.validationPath && version.validationCount > 0 ? countSplit(chat, insideDataDir(root, version.validationPath), seqLen) : null;
+      const train = countSplit(await tokenizedSplit(chat, insideDataDir(root, version.trainPath)), seqLen);
+      const valid = version.validationPath && version.validationCount > 0 ? countSplit(await tokenizedSplit(chat, insideDataDir(root, version.validationPath)), seqLen) : null;
       dataset = {
         versionId: version.id,
         examples: train.examples,
