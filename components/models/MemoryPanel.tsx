@@ -35,7 +35,7 @@ const wholeOr = (text: string, min: number): number | null => {
 
 function FitBadge({ verdict }: { verdict: FitVerdict }) {
   const where = `${verdict.hostname} ${verdict.label}`;
-  const title = `${formatBytes(verdict.needBytes)} needed; ${formatBytes(verdict.usableBytes)} usable of ${formatBytes(verdict.totalBytes)}${verdict.kind === "ram" ? " (free at the last heartbeat)" : " (90 %: CUDA context and fragmentation take the rest)"}`;
+  const title = `${formatBytes(verdict.needBytes)} needed; ${formatBytes(verdict.usableBytes)} usable of ${formatBytes(verdict.totalBytes)}${verdict.kind === "ram" ? " (free at the last heartbeat)" : " (90 %: CUDA context and fragmentation take the rest)"}${verdict.trainsHere ? "; a gpu-jobs worker runs on this host" : "; no gpu-jobs worker runs on this host yet"}`;
   if (verdict.fits === "yes") return <Badge tone="ok" title={title}>✓ fits {where}</Badge>;
   if (verdict.fits === "tight") return <Badge tone="warn" title={title}>≈ tight on {where}</Badge>;
   return <Badge tone="danger" title={title}>✗ does not fit {where}</Badge>;

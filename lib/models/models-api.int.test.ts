@@ -8,12 +8,13 @@ import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch
 import { writeTinyModel } from "../testing/tiny-model";
 import { loadChatTokenizer, readChatJsonl, tokenizeChat, tokenizeDataset } from "../tokenizer";
 import { GET as modelRoute } from "../../app/api/models/[name]/route";
+import { POST as previewRoute } from "../../app/api/models/[name]/preview/route";
 import { estimateMemory } from "./memory";
 import { estimateLocalTraining } from "./local-estimate";
 import { previewForModel } from "./preview-request";
 import { describeModel } from "./scan";
 
-// The local estimate and the preview against a real frozen version (Postgres + files) and a generated model.
+// The local estimate, the preview and their routes against a real frozen version (Postgres + files) and a generated model.
 
 const db = prisma();
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "tf-estimate-models-"));
@@ -105,5 +106,24 @@ describe("previewForModel", () => {
     expect(p.rendered).toContain("account number 2?");
     expect(p.counts.trained).toBeGreaterThan(0);
     await expect(previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: fixture.version.id, split: "train", line: 13 } }, modelsRoot: root })).rejects.toThrow(/lines 1 to 12/);
+  });
+});
+
+describe("POST /api/models/[name]/preview", () => {
+  const post = (name: string, body: unknown) =>
+    previewRoute(new Request(`http://127.0.0.1:3000/api/models/${name}/preview`, { method: "POST", headers: { host: "127.0.0.1:3000", origin: "http://127.0.0.1:3000", "content-type": "application/json" }, body: JSON.stringify(body) }), {
+      params: Promise.resolve({ name }),
+    });
+  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+  it("names the field when the body is wrong, and refuses names outside the models directory", async () => {
+    let res = await post("tiny-chat", { messages: [{ role: "user", content: "hi" }], exampleId: "x" });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toMatch(/messages: send exactly one of messages, exampleId or versionExample/);
+    res = await post("tiny-chat", { messages: [{ role: "user", content: "hi" }], maxSeqLen: 1 });
+    expect((await errorOf(res)).message).toMatch(/maxSeqLen: maxSeqLen must be at least 2/);
+    res = await post("..", { messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("model_outside_models_dir");
   });
 });
