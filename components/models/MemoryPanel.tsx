@@ -3,8 +3,8 @@
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { LORA_TARGET_PRESETS, type LoraTargetPreset } from "@/lib/jobs/local/config";
-import { checkFit, type FitVerdict, type MemoryTarget } from "@/lib/models/fit";
-import { estimateAllMethods, type MemoryEstimate, type MemoryParts } from "@/lib/models/memory";
+import { checkFitByBackend, type FitVerdict, type MemoryTarget } from "@/lib/models/fit";
+import { estimateAllMethods, type MemoryEstimate, type MemoryParts, type Precision } from "@/lib/models/memory";
 import type { LocalModel } from "@/lib/models/scan";
 import { Badge } from "../ui/Badge";
 import { Field } from "../ui/Field";
@@ -48,14 +48,18 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
   const [rankText, setRankText] = useState("16");
   const [preset, setPreset] = useState<LoraTargetPreset>("attention");
   const [checkpointing, setCheckpointing] = useState(false);
+  const [precision, setPrecision] = useState<Precision>("bf16");
   const seqLen = wholeOr(seqText, 2);
   const batch = wholeOr(batchText, 1);
   const rank = wholeOr(rankText, 1);
 
-  const estimates: MemoryEstimate[] = useMemo(() => {
-    if (!model.shape || !model.parameters || !seqLen || !batch || !rank) return [];
-    return estimateAllMethods({ shape: model.shape, parameters: model.parameters, seqLen: Math.min(seqLen, context), batchSize: batch, lora: { rank, targets: LORA_TARGET_PRESETS[preset] }, gradientCheckpointing: checkpointing });
+  // Both precisions: the table shows the chosen one; GPUs are checked in bf16 (CUDA), RAM in fp32 (CPU backend).
+  const byPrecision = useMemo(() => {
+    if (!model.shape || !model.parameters || !seqLen || !batch || !rank) return null;
+    const input = { shape: model.shape, parameters: model.parameters, seqLen: Math.min(seqLen, context), batchSize: batch, lora: { rank, targets: LORA_TARGET_PRESETS[preset] }, gradientCheckpointing: checkpointing };
+    return { bf16: estimateAllMethods({ ...input, precision: "bf16" }), fp32: estimateAllMethods({ ...input, precision: "fp32" }) };
   }, [model, seqLen, batch, rank, preset, checkpointing, context]);
+  const estimates: MemoryEstimate[] = byPrecision?.[precision] ?? [];
 
   if (!model.shape || !model.parameters) {
     return <Notice tone="warn" title="No memory estimate">{model.weightsError ?? "config.json lacks the Llama shape (hidden_size, num_hidden_layers, num_attention_heads)."}</Notice>;
@@ -78,6 +82,14 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
             <select {...p} className="input" value={preset} onChange={(e) => setPreset(e.target.value as LoraTargetPreset)}>
               <option value="attention">attention (q, k, v, o)</option>
               <option value="all-linear">all linear</option>
+            </select>
+          )}
+        </Field>
+        <Field id={`mem-precision-${model.name}`} label="Shown for">
+          {(p) => (
+            <select {...p} className="input" value={precision} onChange={(e) => setPrecision(e.target.value as Precision)}>
+              <option value="bf16">GPU, CUDA (bf16)</option>
+              <option value="fp32">CPU backend (fp32)</option>
             </select>
           )}
         </Field>
@@ -135,10 +147,10 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
             ) : targets.length === 0 ? (
               <p className="muted">No worker has reported its memory yet: start the workers (<code>npm start</code>) and a GPU worker to see what fits.</p>
             ) : (
-              estimates.map((e) => (
+              estimates.map((e, i) => (
                 <div key={e.method} className={styles.fitRow}>
                   <span className={styles.fitMethod}>{METHOD_LABEL[e.method]}</span>
-                  {checkFit(e.total, targets).map((v) => (
+                  {checkFitByBackend({ gpuBytes: byPrecision?.bf16[i]?.total ?? e.total, cpuBytes: byPrecision?.fp32[i]?.total ?? e.total }, targets).map((v) => (
                     <FitBadge key={`${v.hostname}-${v.label}`} verdict={v} />
                   ))}
                 </div>
@@ -146,7 +158,7 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
             )}
           </div>
           <p className={styles.note}>
-            Weights: NF4 + double quant ≈ 4.127 bits for the layers&apos; linear weights (embeddings, norms and lm_head stay bf16) or bf16 throughout;
+            Weights: NF4 + double quant ≈ 4.127 bits for the layers&apos; linear weights (embeddings, norms and lm_head unquantized) or unquantized throughout;
             LoRA parameters, their gradients and AdamW&apos;s two moments in fp32; full fine-tuning adds bf16 gradients and two fp32 moments for every
             parameter; activations for backward in bf16 (eager attention) plus fp32 logits. Not counted: CUDA context and allocator slack.
           </p>

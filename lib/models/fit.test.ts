@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WorkerInfo } from "../workers/heartbeat";
-import { checkFit, memoryTargets } from "./fit";
+import { checkFit, checkFitByBackend, memoryTargets } from "./fit";
 
 const GiB = 1024 ** 3;
 const base = { pid: 1, startedAt: "2026-01-01T00:00:00Z", lastSeenAt: "2026-01-01T00:00:00Z" };
@@ -27,5 +27,15 @@ describe("memoryTargets and checkFit", () => {
     expect(fits(22 * GiB)).toEqual(["yes", "tight", "yes", "no"]);
     expect(fits(5 * GiB)).toEqual(["yes", "yes", "yes", "yes"]);
     expect(fits(24 * GiB)).toEqual(["yes", "no", "yes", "no"]);
+  });
+
+  it("checks GPUs against the bf16 estimate and RAM against the fp32 one", () => {
+    const verdicts = checkFitByBackend({ gpuBytes: 20 * GiB, cpuBytes: 40 * GiB }, memoryTargets(workers));
+    expect(verdicts.map((v) => [v.label, v.needBytes / GiB, v.fits])).toEqual([
+      ["GPU 0 · NVIDIA H200", 20, "yes"],
+      ["GPU 1 · RTX 4090", 20, "yes"],
+      ["RAM", 40, "yes"],
+      ["RAM", 40, "no"],
+    ]);
   });
 });

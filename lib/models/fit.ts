@@ -47,3 +47,11 @@ export function memoryTargets(workers: WorkerInfo[]): MemoryTarget[] {
 export function checkFit(needBytes: number, targets: MemoryTarget[]): FitVerdict[] {
   return targets.map((t) => ({ ...t, needBytes, fits: needBytes <= t.usableBytes ? "yes" : needBytes <= t.totalBytes ? "tight" : "no" }));
 }
+
+/**
+ * GPUs run the CUDA backend (bf16 weights and activations), RAM the CPU backend (fp32), so each target is
+ * checked against the estimate for the precision it would train in.
+ */
+export function checkFitByBackend(need: { gpuBytes: number; cpuBytes: number }, targets: MemoryTarget[]): FitVerdict[] {
+  return targets.flatMap((t) => checkFit(t.kind === "gpu" ? need.gpuBytes : need.cpuBytes, [t]));
+}

@@ -9,8 +9,8 @@ import { readChatJsonl } from "../tokenizer/jsonl";
 import { tokenizeChat } from "../tokenizer/masks";
 import { chatTokenizerFor } from "./chat-cache";
 import { workerMemory } from "./details";
-import { checkFit, type FitVerdict } from "./fit";
-import { estimateAllMethods, type MemoryEstimate, type TrainingMethod } from "./memory";
+import { checkFitByBackend, type FitVerdict } from "./fit";
+import { estimateAllMethods, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
 import { resolveModelDir } from "./resolve";
 import { describeModel, type LocalModel } from "./scan";
 
@@ -54,6 +54,8 @@ export type LocalEstimate = {
   method: TrainingMethod;
   /** The micro-batch's sequence length the memory estimate assumes (padded to the longest example, or seqLen when packing). */
   memorySeqLen: number;
+  /** In the precision of the chosen backend: fp32 for cpu, bf16 for cuda and auto. */
+  precision: Precision;
   memory: MemoryEstimate[];
   fit: FitVerdict[];
   workersKnown: boolean;
@@ -196,12 +198,17 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   const stepsPerEpoch = microPerEpoch === null ? null : Math.ceil(microPerEpoch / t.gradAccum);
   const memorySeqLen = !dataset || t.packing ? seqLen : Math.max(2, dataset.longest);
   const method: TrainingMethod = config.quantization.quant === "nf4" ? "qlora" : "lora";
-  const memory = model.shape && model.parameters
-    ? estimateAllMethods({ shape: model.shape, parameters: model.parameters, seqLen: memorySeqLen, batchSize: t.batchSize, lora: { rank: config.lora.rank, targets: config.lora.targets }, doubleQuant: config.quantization.doubleQuant, gradientCheckpointing: t.gradientCheckpointing })
-    : [];
-  if (memory.length === 0) issues.push({ field: "baseModel", message: `${model.name}: config.json lacks the Llama shape (hidden_size, layers, heads) or the weights are unreadable, so memory cannot be estimated.` });
-  const chosen = memory.find((m) => m.method === method);
+  const precision: Precision = t.backend === "cpu" ? "fp32" : "bf16";
+  const memoryInput: MemoryInput | null =
+    model.shape && model.parameters
+      ? { shape: model.shape, parameters: model.parameters, seqLen: memorySeqLen, batchSize: t.batchSize, lora: { rank: config.lora.rank, targets: config.lora.targets }, doubleQuant: config.quantization.doubleQuant, gradientCheckpointing: t.gradientCheckpointing }
+      : null;
+  const memory = memoryInput ? estimateAllMethods({ ...memoryInput, precision }) : [];
+  if (!memoryInput) issues.push({ field: "baseModel", message: `${model.name}: config.json lacks the Llama shape (hidden_size, layers, heads) or the weights are unreadable, so memory cannot be estimated.` });
   const workers = await workerMemory({ redisUrl: opts.redisUrl, prefix: opts.prefix });
+  // backend cpu trains in RAM only, cuda on GPUs only, auto wherever a worker can.
+  const targets = workers.targets.filter((w) => t.backend === "auto" || (t.backend === "cpu") === (w.kind === "ram"));
+  const need = (p: Precision) => (memoryInput ? estimateAllMethods({ ...memoryInput, precision: p }).find((m) => m.method === method)?.total : undefined) ?? 0;
   return {
     model: { name: model.name, parameters: model.parameters, contextLength: model.contextLength, architecture: model.architecture, dtype: model.dtype },
     seqLen,
@@ -210,8 +217,9 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
     totalSteps: stepsPerEpoch === null ? null : stepsPerEpoch * t.epochs,
     method,
     memorySeqLen,
+    precision,
     memory,
-    fit: chosen ? checkFit(chosen.total, workers.targets) : [],
+    fit: memoryInput ? checkFitByBackend({ gpuBytes: need("bf16"), cpuBytes: need("fp32") }, targets) : [],
     workersKnown: workers.workersKnown,
     issues,
   };

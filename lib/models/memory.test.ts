@@ -43,10 +43,11 @@ describe("estimateMemory", () => {
     expect(e.parts.lora).toBe(13_631_488 * 4);
     expect(e.parts.gradients).toBe(13_631_488 * 4);
     expect(e.parts.optimizer).toBe(13_631_488 * 8);
-    // per token per layer: 4·4096 + (32+16)·128 + 32·128 + 3·14336 + 32·2048 = 135,168 values · 2 B · 32 layers
-    // = 8,650,752 B, + logits and their gradient 2 · 128,256 · 4 B = 1,026,048 → 9,676,800 B/token · 2048 tokens
-    expect(e.parts.activations).toBe(19_818_086_400);
-    expect(e.total).toBe(5_702_336_446 + 54_525_952 * 2 + 109_051_904 + 19_818_086_400);
+    // per token per layer: input 4096 + 4·4096 + 2 + 2·(32·128) + 2·(8·128) + 3·14336 + max(4096, 14336) + 7·16 + 32
+    // = 4096 + 16384 + 2 + 8192 + 2048 + 43008 + 14336 + 112 + 32 = 88,210 values · 32 layers = 2,822,720,
+    // + logits 128,256 + 3·4096 = 140,544 → 2,963,264 values/token · 2 B (bf16) · 2048 tokens
+    expect(e.parts.activations).toBe(12_137_529_344);
+    expect(e.total).toBe(5_702_336_446 + 54_525_952 * 2 + 109_051_904 + 12_137_529_344);
     expect(e.trainableParameters).toBe(13_631_488);
   });
 
@@ -63,11 +64,22 @@ describe("estimateMemory", () => {
     expect(full?.trainableParameters).toBe(P);
   });
 
-  it("activations scale with batch and shrink with gradient checkpointing", () => {
-    expect(estimateMemory({ ...input, batchSize: 4 }, "qlora").parts.activations).toBe(4 * 19_818_086_400);
-    // layer inputs 32·4096 = 131,072 + one recomputed layer 135,168 → 266,240 · 2 B + 1,026,048
-    expect(activationBytesPerToken(LLAMA_31_8B, 2048, true)).toBe(1_558_528);
-    // At T = 512 the attention probabilities are 32·512 per token instead of 32·2048.
-    expect(activationBytesPerToken(LLAMA_31_8B, 512)).toBe((4 * 4096 + 48 * 128 + 4096 + 3 * 14_336 + 32 * 512) * 2 * 32 + 1_026_048);
+  it("activations scale with tokens (no T×T attention matrix) and shrink with gradient checkpointing", () => {
+    expect(estimateMemory({ ...input, batchSize: 4 }, "qlora").parts.activations).toBe(4 * 12_137_529_344);
+    expect(estimateMemory({ ...input, seqLen: 512, batchSize: 4 }, "qlora").parts.activations).toBe(12_137_529_344);
+    // layer inputs 32·4096 = 131,072 + one recomputed layer 84,114 (88,210 less its input) + 140,544 = 355,730 values · 2 B
+    expect(activationBytesPerToken(LLAMA_31_8B, 16, true)).toBe(711_460);
+    // Full fine-tuning keeps no LoRA intermediates: 7·16 values fewer per layer.
+    expect(estimateMemory(input, "full").parts.activations).toBe((2_963_264 - 32 * 112) * 2 * 2048);
+  });
+
+  it("in fp32 (the CPU backend) unquantized weights and activations take 4 bytes", () => {
+    const fp32 = estimateMemory({ ...input, precision: "fp32" }, "qlora");
+    // 3,600,457,662.46 + 1,050,939,392 · 4 = 7,804,215,230.46
+    expect(fp32.parts.weights).toBe(7_804_215_230);
+    // 2,963,264 values · 4 B · 2048 tokens
+    expect(fp32.parts.activations).toBe(24_275_058_688);
+    expect(fp32.parts.optimizer).toBe(109_051_904); // AdamW state is fp32 either way
+    expect(estimateMemory({ ...input, precision: "fp32" }, "full").parts.gradients).toBe(P * 4);
   });
 });

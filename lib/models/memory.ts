@@ -11,7 +11,7 @@ import { layerLinearParameters, linearDims, type LinearModule, type ModelShape }
 export const TRAINING_METHODS = ["qlora", "lora", "full"] as const;
 export type TrainingMethod = (typeof TRAINING_METHODS)[number];
 
-/** bf16/fp16: the dtype frozen weights and activations are held in. */
+/** bf16/fp16: the dtype frozen weights and activations are held in on a GPU. */
 export const HALF_BYTES = 2;
 /** LoRA A/B matrices and their gradients stay in fp32 (PEFT upcasts adapters on quantized bases). */
 export const FP32_BYTES = 4;
@@ -33,7 +33,15 @@ export type MemoryInput = {
   doubleQuant?: boolean;
   /** Keep only each layer's input and recompute the rest in backward. */
   gradientCheckpointing?: boolean;
+  /**
+   * What unquantized weights and activations are held in: bf16 on the CUDA backend (default), fp32 on the CPU
+   * backend (the native CPU trainer holds everything but NF4 weights in fp32).
+   */
+  precision?: Precision;
 };
+
+export type Precision = "bf16" | "fp32";
+export const PRECISION_BYTES: Record<Precision, number> = { bf16: HALF_BYTES, fp32: FP32_BYTES };
 
 export type MemoryParts = { weights: number; lora: number; optimizer: number; gradients: number; activations: number };
 export type MemoryEstimate = {
@@ -51,37 +59,46 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
 }
 
 /**
- * Activation bytes kept for backward, per sequence token. Per layer (bf16), the tensors backward reads:
- * the two RMSNorm inputs and outputs (4·H), q/k/v ((nh + 2·nkv)·hd), the attention output fed to o_proj
- * (nh·hd), gate, up and silu(gate)·up (3·I), and the softmax probabilities (nh·T per token: eager attention,
- * no flash kernel). Plus the logits and their gradient in fp32 (2·V·4 bytes), the largest single tensor for
- * big vocabularies. With gradient checkpointing only each layer's input (H) stays, plus one layer recomputed.
+ * Activation values kept for backward, per token, as the native trainer lays them out (native/src/model:
+ * LlamaModel::activation_bytes, whose figure each training step reports as memoryBytes). Per layer: the layer
+ * input (H), both RMSNorm inputs/outputs and the residual (4·H), q and k before and after RoPE (2·(nh·hd) +
+ * 2·(nkv·hd)), gate, up and silu(gate)·up (3·I), one matmul-input scratch (max(H, I)), the LoRA A outputs
+ * and dropout masks (7·r, 0 without LoRA), two norm statistics (2), and one log-sum-exp per query head (nh):
+ * attention is computed in blocks, so no T×T probability matrix is kept. Outside the layers: the logits (V)
+ * and the final norm and residual-stream gradients (3·H). With gradient checkpointing only each layer's input
+ * stays, plus one layer recomputed.
  */
-export function activationBytesPerToken(shape: ModelShape, seqLen: number, checkpointing = false): number {
+export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false): number {
   const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd, numLayers: L, vocabSize: V } = shape;
-  const perLayer = 4 * H + (nh + 2 * nkv) * hd + nh * hd + 3 * I + nh * seqLen;
-  const layers = checkpointing ? L * H + perLayer : L * perLayer;
-  const logits = 2 * V * FP32_BYTES;
-  return layers * HALF_BYTES + logits;
+  const perLayer = 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh;
+  const layers = checkpointing ? L * H + perLayer : L * (H + perLayer);
+  return layers + V + 3 * H;
+}
+
+/** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */
+export function activationBytesPerToken(shape: ModelShape, rank: number, checkpointing = false, valueBytes = HALF_BYTES): number {
+  return activationValuesPerToken(shape, rank, checkpointing) * valueBytes;
 }
 
 export function estimateMemory(input: MemoryInput, method: TrainingMethod): MemoryEstimate {
   const { shape, parameters } = input;
+  const valueBytes = PRECISION_BYTES[input.precision ?? "bf16"];
   const tokens = input.seqLen * input.batchSize;
-  const activations = tokens * activationBytesPerToken(shape, input.seqLen, input.gradientCheckpointing);
+  // Full fine-tuning has no LoRA intermediates to keep.
+  const activations = tokens * activationBytesPerToken(shape, method === "full" ? 0 : input.lora.rank, input.gradientCheckpointing, valueBytes);
   if (method === "full") {
-    // Every parameter trains: bf16 weights + bf16 gradients + AdamW's two fp32 moments = 12 bytes/parameter.
-    return finish(method, { weights: parameters * HALF_BYTES, lora: 0, gradients: parameters * HALF_BYTES, optimizer: parameters * ADAMW_STATE_BYTES, activations }, parameters);
+    // Every parameter trains: bf16 weights + bf16 gradients + AdamW's two fp32 moments = 12 bytes/parameter (16 in fp32).
+    return finish(method, { weights: parameters * valueBytes, lora: 0, gradients: parameters * valueBytes, optimizer: parameters * ADAMW_STATE_BYTES, activations }, parameters);
   }
   const adapter = loraParameters(shape, input.lora.rank, input.lora.targets);
   let weights: number;
   if (method === "qlora") {
-    // bitsandbytes quantizes the per-layer linear weights only; embedding, norms and lm_head stay bf16.
+    // bitsandbytes quantizes the per-layer linear weights only; embedding, norms and lm_head stay bf16 (fp32 on CPU).
     const quantized = Math.min(layerLinearParameters(shape), parameters);
     const bits = input.doubleQuant === false ? NF4_BITS : NF4_DOUBLE_QUANT_BITS;
-    weights = (quantized * bits) / 8 + (parameters - quantized) * HALF_BYTES;
+    weights = (quantized * bits) / 8 + (parameters - quantized) * valueBytes;
   } else {
-    weights = parameters * HALF_BYTES;
+    weights = parameters * valueBytes;
   }
   // Frozen weights get no gradient: only the adapter has fp32 gradients and AdamW state.
   return finish(method, { weights, lora: adapter * FP32_BYTES, gradients: adapter * FP32_BYTES, optimizer: adapter * ADAMW_STATE_BYTES, activations }, adapter);

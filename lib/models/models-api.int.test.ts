@@ -9,6 +9,9 @@ import { writeTinyModel } from "../testing/tiny-model";
 import { loadChatTokenizer, readChatJsonl, tokenizeChat, tokenizeDataset } from "../tokenizer";
 import { GET as modelRoute } from "../../app/api/models/[name]/route";
 import { POST as previewRoute } from "../../app/api/models/[name]/preview/route";
+import { createRedis } from "../redis";
+import { startHeartbeat, type Heartbeat } from "../workers/heartbeat";
+import { deleteKeysUnder, uniquePrefix } from "../workers/testing";
 import { estimateMemory } from "./memory";
 import { estimateLocalTraining } from "./local-estimate";
 import { previewForModel } from "./preview-request";
@@ -22,12 +25,21 @@ const fixtures: VersionFixture[] = [];
 let fixture: VersionFixture;
 let tinyParams = 0;
 
+const redis = createRedis("client");
+const prefix = uniquePrefix("models-api");
+let heartbeat: Heartbeat;
+
 beforeAll(async () => {
+  // A worker with a 1 MiB "GPU" (nothing fits) on this host, whose RAM (everything fits) it reports too.
+  heartbeat = await startHeartbeat({ redis, prefix, queues: ["gpu-jobs"], devices: [{ index: 0, name: "Test GPU", memoryMiB: 1 }] });
   tinyParams = writeTinyModel({ dir: path.join(root, "tiny-chat"), preset: "tiny", seed: 7 }).numParameters;
   fixture = await makeVersion(db, { train: 12, validation: 3 });
   fixtures.push(fixture);
 });
 afterAll(async () => {
+  await heartbeat.stop();
+  await deleteKeysUnder(redis, prefix);
+  await redis.quit();
   await removeVersions(db, fixtures);
   fs.rmSync(root, { recursive: true, force: true });
 });
@@ -35,7 +47,7 @@ afterAll(async () => {
 describe("estimateLocalTraining", () => {
   it("counts tokens per epoch with the model's tokenizer and derives the trainer's steps", async () => {
     const config = { training: { batchSize: 2, gradAccum: 2, epochs: 3, maxSeqLen: 4096 }, lora: { rank: 8 } };
-    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config }, modelsRoot: root });
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config }, modelsRoot: root, prefix });
     // The same counts through the CLI's path (tokenizeDataset over the frozen file).
     const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
     const train = path.join(dataDir(), fixture.version.trainPath);
@@ -49,8 +61,21 @@ describe("estimateLocalTraining", () => {
     // Memory at the longest example's length (no packing), for the chosen rank.
     expect(e.memorySeqLen).toBe(e.dataset?.longest);
     const described = await describeModel({ name: "tiny-chat", dir: path.join(root, "tiny-chat") });
-    const expected = estimateMemory({ shape: described.shape!, parameters: tinyParams, seqLen: e.dataset!.longest, batchSize: 2, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] } }, "qlora");
-    expect(e.memory.find((m) => m.method === "qlora")).toEqual(expected);
+    const memoryInput = { shape: described.shape!, parameters: tinyParams, seqLen: e.dataset!.longest, batchSize: 2, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const } };
+    expect(e.precision).toBe("bf16"); // backend auto: shown for a GPU
+    const expected = (input: typeof memoryInput) => estimateMemory(input, "qlora");
+    expect(e.memory.find((m) => m.method === "qlora")).toEqual(expected(memoryInput));
+    // On the CPU backend everything but NF4 weights is fp32: more memory, and only RAM is a target.
+    const cpu = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { ...config, training: { ...config.training, backend: "cpu" } } }, modelsRoot: root, prefix });
+    expect(cpu.precision).toBe("fp32");
+    const cpuQlora = estimateMemory({ ...memoryInput, precision: "fp32" }, "qlora");
+    expect(cpu.memory.find((m) => m.method === "qlora")).toEqual(cpuQlora);
+    // auto: the GPU (bf16 need) does not fit in 1 MiB, the RAM (fp32 need) does; cpu: RAM only.
+    expect(e.fit.map((v) => [v.label, v.fits, v.needBytes])).toEqual([
+      ["GPU 0 · Test GPU", "no", expected(memoryInput).total],
+      ["RAM", "yes", cpuQlora.total],
+    ]);
+    expect(cpu.fit.map((v) => [v.label, v.fits])).toEqual([["RAM", "yes"]]);
   });
 
   it("re-counts truncation and skipped examples at another max_seq_len from the same tokenization", async () => {

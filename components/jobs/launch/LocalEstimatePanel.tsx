@@ -55,7 +55,7 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs,
             {chosen ? (
               <>
                 <h3 className={styles.subhead}>
-                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA, bf16"}) at {formatInt(e.memorySeqLen)} tokens × micro-batch {batchSize}
+                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA"}, {e.precision === "fp32" ? "CPU backend, fp32" : "GPU, bf16"}) at {formatInt(e.memorySeqLen)} tokens × micro-batch {batchSize}
                 </h3>
                 <dl className={styles.sum} data-testid="local-memory">
                   {PARTS.map((p) => (
