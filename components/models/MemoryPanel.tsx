@@ -25,7 +25,7 @@ const PARTS: { key: keyof MemoryParts; label: string; color: string }[] = [
   { key: "gradients", label: "Gradients", color: "var(--sample)" },
   { key: "activations", label: "Activations", color: "var(--danger)" },
 ];
-const METHOD_LABEL = { qlora: "QLoRA (NF4)", lora: "LoRA (bf16)", full: "Full fine-tune" } as const;
+const METHOD_LABEL = { qlora: "QLoRA (NF4)", lora: "LoRA", full: "Full fine-tune" } as const;
 const GiB = 1024 ** 3;
 
 const wholeOr = (text: string, min: number): number | null => {
@@ -159,8 +159,10 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
           </div>
           <p className={styles.note}>
             Weights: NF4 + double quant ≈ 4.127 bits for the layers&apos; linear weights (embeddings, norms and lm_head unquantized) or unquantized throughout;
-            LoRA parameters, their gradients and AdamW&apos;s two moments in fp32; full fine-tuning adds bf16 gradients and two fp32 moments for every
-            parameter; activations for backward in bf16 (eager attention) plus fp32 logits. Not counted: CUDA context and allocator slack.
+            LoRA parameters, their gradients and AdamW&apos;s two moments in fp32; full fine-tuning adds gradients and two fp32 moments for every
+            parameter; activations as the native trainer keeps them (blockwise attention: no T×T matrix). GPUs are checked against the bf16
+            figure, RAM against the fp32 one (the CPU backend trains everything but NF4 weights in fp32). Not counted: CUDA context and
+            allocator slack (10 % of each GPU is kept free).
           </p>
         </>
       ) : null}
