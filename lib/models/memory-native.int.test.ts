@@ -19,7 +19,7 @@ describe("memory estimate vs the native CPU trainer", () => {
   it.each([
     ["nf4", "qlora"],
     ["none", "lora"],
-  ] as const)("quant %s: the fp32 %s estimate is agrees with the reported memory to 0.1 percent", async (quant, method) => {
+  ] as const)("quant %s: the fp32 %s estimate agrees with the reported memory to 0.1 percent", async (quant, method) => {
     const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}`), preset: "small", seed: 2 });
     const described = await describeModel({ name: "m", dir: tiny.dir });
     const T = 128;
