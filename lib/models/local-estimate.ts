@@ -160,6 +160,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
     issues.push({ field: "config.training.maxSeqLen", message: `max sequence length ${t.maxSeqLen} is above ${model.name}'s context length ${model.contextLength}; training uses ${model.contextLength}.` });
   }
   if (model.weightsError) issues.push({ field: "baseModel", message: `${model.name}: ${model.weightsError}` });
+  if (!model.hasTokenizer) issues.push({ field: "baseModel", message: `${model.name} has no tokenizer.json, so tokens cannot be counted; copy the model's tokenizer files into its folder.` });
   if (!model.hasChatTemplate) issues.push({ field: "baseModel", message: `${model.name} has no chat template, so chat examples cannot be rendered; use an instruct model's folder.` });
 
   let dataset: DatasetTokens | null = null;

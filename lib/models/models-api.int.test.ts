@@ -106,6 +106,17 @@ describe("estimateLocalTraining", () => {
     expect(e.memorySeqLen).toBe(512);
   });
 
+  it("names what a model folder lacks instead of counting nothing", async () => {
+    const bare = path.join(root, "no-tokenizer");
+    fs.mkdirSync(bare, { recursive: true });
+    for (const f of ["config.json", "model.safetensors"]) fs.copyFileSync(path.join(root, "tiny-chat", f), path.join(bare, f));
+    const e = await estimateLocalTraining({ name: "no-tokenizer", request: { datasetVersionId: fixture.version.id }, modelsRoot: root, prefix });
+    expect(e.dataset).toBeNull();
+    expect(e.issues.map((i) => i.message)).toEqual(expect.arrayContaining([expect.stringMatching(/no tokenizer\.json/), expect.stringMatching(/no chat template/)]));
+    // The memory estimate needs only config.json and the weights' headers.
+    expect(e.memory.map((m) => m.method)).toEqual(["qlora", "lora", "full"]);
+  });
+
   it("refuses model names outside the models directory", async () => {
     await expect(estimateLocalTraining({ name: "../etc", request: {}, modelsRoot: root })).rejects.toThrow(/not a folder directly inside the models directory/);
     const res = await modelRoute(new Request("http://127.0.0.1:3000/api/models/x", { headers: { host: "127.0.0.1:3000" } }), { params: Promise.resolve({ name: "../../etc" }) });
