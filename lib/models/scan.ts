@@ -1,9 +1,12 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { modelsDir } from "../env";
+import { summarizeWeights } from "./safetensors-header";
+import { shapeFromConfig, type ModelShape } from "./shape";
 
-// Minimal scan of the models directory: one level of sub-folders, each a Hugging Face model folder
-// when it holds a config.json. Weights and tokenizer loading belong to the trainer, not here.
+// Scan of the models directory: one level of sub-folders, each a Hugging Face model folder when it holds a
+// config.json. Parameters and dtype come from the safetensors headers (never the weights), the rest from
+// config.json; loading weights and tokenizers belongs to the trainer.
 
 export type LocalModel = {
   name: string;
@@ -12,8 +15,20 @@ export type LocalModel = {
   architectures: string[];
   hasTokenizer: boolean;
   hasChatTemplate: boolean;
+  /** architectures[0], e.g. "LlamaForCausalLM". */
+  architecture: string | null;
+  /** Counted from the safetensors headers; null when no weights are readable. */
+  parameters: number | null;
+  /** The dtype of most weights (safetensors), else config.json's torch_dtype. */
+  dtype: string | null;
+  /** max_position_embeddings. */
+  contextLength: number | null;
+  shape: ModelShape | null;
+  weightFiles: string[];
   /** Set when config.json exists but cannot be read as JSON. */
   error?: string;
+  /** Set when the weights' headers cannot be read (the model is listed, but cannot train). */
+  weightsError?: string;
 };
 
 export type ModelScan = { modelsDir: string; exists: boolean; models: LocalModel[] };
@@ -43,16 +58,37 @@ async function hasChatTemplate(folder: string): Promise<boolean> {
 
 async function describe(folder: string, name: string): Promise<LocalModel> {
   const base = { name, path: folder, hasTokenizer: await isFile(path.join(folder, "tokenizer.json")), hasChatTemplate: await hasChatTemplate(folder) };
+  let weights: Awaited<ReturnType<typeof summarizeWeights>> = null;
+  let weightsError: string | undefined;
+  try {
+    weights = await summarizeWeights(folder);
+    if (!weights) weightsError = "no *.safetensors weights in the folder";
+  } catch (err) {
+    weightsError = (err as Error).message;
+  }
+  const fromWeights = { parameters: weights?.parameters ?? null, weightFiles: weights?.files ?? [], ...(weightsError ? { weightsError } : {}) };
   try {
     const config = await readJson(path.join(folder, "config.json"));
+    const architectures = Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === "string") : [];
+    const context = config.max_position_embeddings;
     return {
       ...base,
+      ...fromWeights,
       modelType: typeof config.model_type === "string" ? config.model_type : null,
-      architectures: Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === "string") : [],
+      architectures,
+      architecture: architectures[0] ?? null,
+      dtype: weights?.dtype ?? (typeof config.torch_dtype === "string" ? config.torch_dtype : null),
+      contextLength: typeof context === "number" && Number.isInteger(context) && context > 0 ? context : null,
+      shape: shapeFromConfig(config),
     };
   } catch (err) {
-    return { ...base, modelType: null, architectures: [], error: `config.json: ${(err as Error).message}` };
+    return { ...base, ...fromWeights, modelType: null, architectures: [], architecture: null, dtype: weights?.dtype ?? null, contextLength: null, shape: null, error: `config.json: ${(err as Error).message}` };
   }
+}
+
+/** One model folder's details, by a name already confined by resolveModelDir. */
+export async function describeModel(resolved: { name: string; dir: string }): Promise<LocalModel> {
+  return describe(resolved.dir, resolved.name);
 }
 
 /** Lists the model folders under the models directory (default: TUNEFORGE_MODELS_DIR), sorted by name. */

@@ -2,6 +2,7 @@ import os from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
+import { loadNativeAddon } from "../../native/index";
 
 // Each worker process publishes itself at `<prefix>:workers:<id>` with a short TTL and refreshes it, so
 // "N workers online" is simply the number of live keys: a crashed worker disappears within the TTL,
@@ -25,6 +26,10 @@ export const workerInfoSchema = z.object({
   lastSeenAt: z.string(),
   /** GPU workers list their devices; absent on CPU-only workers. */
   devices: z.array(deviceSchema).optional(),
+  /** The host's memory at the last beat (the CPU backend trains in RAM). Absent from older workers. */
+  ram: z.object({ totalBytes: z.number(), freeBytes: z.number() }).optional(),
+  /** Compute backends the native addon was built with ("cpu", "cuda"); absent when it is not built. */
+  backends: z.array(z.string()).optional(),
 });
 
 export type WorkerInfo = z.infer<typeof workerInfoSchema>;
@@ -54,6 +59,8 @@ export type HeartbeatOptions = {
   queues: string[];
   id?: string;
   devices?: WorkerDevice[];
+  /** Defaults to what the native addon reports; [] or an unbuilt addon leaves the field out. */
+  backends?: string[];
   intervalMs?: number;
   ttlMs?: number;
   onError?: (err: Error) => void;
@@ -66,6 +73,7 @@ export async function startHeartbeat(opts: HeartbeatOptions): Promise<Heartbeat>
   const startedAt = new Date().toISOString();
   const onError = opts.onError ?? ((err) => console.error(`[heartbeat] ${err.message}`));
   let stopped = false;
+  const backends = opts.backends ?? builtBackends();
 
   async function beat(): Promise<void> {
     const info: WorkerInfo = {
@@ -76,6 +84,8 @@ export async function startHeartbeat(opts: HeartbeatOptions): Promise<Heartbeat>
       startedAt,
       lastSeenAt: new Date().toISOString(),
       ...(opts.devices ? { devices: opts.devices } : {}),
+      ram: { totalBytes: os.totalmem(), freeBytes: os.freemem() },
+      ...(backends.length > 0 ? { backends } : {}),
     };
     await opts.redis.set(key, JSON.stringify(info), "PX", ttlMs);
   }
@@ -99,6 +109,15 @@ export async function startHeartbeat(opts: HeartbeatOptions): Promise<Heartbeat>
       await opts.redis.del(key);
     },
   };
+}
+
+/** The addon's compiled backends, or [] when it is not built (the dashboard runs without local training). */
+function builtBackends(): string[] {
+  try {
+    return loadNativeAddon().backendsBuilt();
+  } catch {
+    return [];
+  }
 }
 
 /** Every live worker under `prefix`, oldest first. Malformed keys (another version) are ignored. */

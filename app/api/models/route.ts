@@ -1,5 +1,5 @@
 import { route } from "@/lib/http/route";
-import { scanModels } from "@/lib/models/scan";
+import { listModels } from "@/lib/models/details";
 
-// GET /api/models – Hugging Face model folders found in the models directory
-export const GET = route({}, async () => scanModels());
+// GET /api/models – model folders in the models directory with their details, and the workers' GPUs and RAM
+export const GET = route({}, async () => listModels());

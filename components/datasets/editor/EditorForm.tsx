@@ -15,6 +15,7 @@ import { ExampleSettings } from "./ExampleSettings";
 import { IssueList } from "./IssueList";
 import { MessageList } from "./MessageList";
 import { showUndoToast } from "./UndoToast";
+import { ExampleTokenPreview } from "../../tokens/ExampleTokenPreview";
 import { useTokenCount } from "./useTokenCount";
 
 type Props = Omit<ExampleEditorProps, "exampleId"> & { example: EditorExampleData };
@@ -195,6 +196,7 @@ export function EditorForm({ datasetId, example, onClose, onNavigate }: Props) {
         ) : null}
 
         <ExampleSettings kind={base.kind} draft={draft} savedSplit={base.split} splitManual={base.splitManual} problems={problems} update={update} />
+        <ExampleTokenPreview messages={[...built.messages, ...(built.preference?.preferred_output ?? [])]} tools={built.tools} sectionClassName={styles.section} />
       </div>
 
       <footer className={styles.footer}>

@@ -1,7 +1,7 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useMemo, useState, type FormEvent } from "react";
+import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import type { LaunchOptions, LaunchVersionOption } from "@/lib/jobs/launch/options";
 import { messageOf } from "../../api-client";
 import { Button } from "../../ui/Button";
@@ -12,6 +12,9 @@ import { Notice } from "../../ui/Notice";
 import { formatInt, formatUsd } from "../../ui/format";
 import { useLaunchEstimate, useLaunchJob, type LaunchIssue } from "./api";
 import { EstimatePanel, IssueList } from "./EstimatePanel";
+import { LocalLaunchForm } from "./LocalLaunchForm";
+import { ProviderSwitch, type Provider } from "./ProviderSwitch";
+import { VersionSelect } from "./VersionSelect";
 import { initialFormState, toLaunchRequest, type HyperparameterField, type LaunchFormState, type LaunchMethod } from "./form-state";
 import styles from "./launch.module.css";
 
@@ -27,27 +30,22 @@ const HYPERPARAMETERS: { field: HyperparameterField; label: string; hint: string
 
 const methodFor = (v: LaunchVersionOption | undefined): LaunchMethod => (v?.hasPreference ? "dpo" : "supervised");
 
-function versionLabel(v: LaunchVersionOption): string {
-  return `v${v.number} — ${formatInt(v.trainCount)} train · ${formatInt(v.validationCount)} validation${v.hasPreference ? " · DPO" : ""}${v.note ? ` — ${v.note}` : ""}`;
-}
-
-function groupByDataset(versions: LaunchVersionOption[]) {
-  const groups = new Map<string, { name: string; versions: LaunchVersionOption[] }>();
-  for (const v of versions) {
-    const g = groups.get(v.datasetId) ?? { name: v.datasetName, versions: [] };
-    g.versions.push(v);
-    groups.set(v.datasetId, g);
-  }
-  return [...groups.entries()];
-}
-
 function ValidationHint({ version }: { version: LaunchVersionOption | undefined }) {
   if (!version) return null;
   if (version.validationCount === 0) return <>No validation split in this version: only training loss will be reported.</>;
   return <>The validation split ({formatInt(version.validationCount)} examples) is uploaded as the validation file; OpenAI reports validation loss on it.</>;
 }
 
+/** OpenAI | Local: the same form, two providers. Local renders LocalLaunchForm with the version chosen so far. */
 export function LaunchForm({ options, initialVersionId }: { options: LaunchOptions; initialVersionId: string }) {
+  const [provider, setProvider] = useState<Provider>("openai");
+  const [versionId, setVersionId] = useState(initialVersionId);
+  const providerSwitch = <ProviderSwitch value={provider} onChange={setProvider} />;
+  if (provider === "local") return <LocalLaunchForm options={options} initialVersionId={versionId} providerSwitch={providerSwitch} />;
+  return <OpenAILaunchForm options={options} initialVersionId={versionId} onVersion={setVersionId} providerSwitch={providerSwitch} />;
+}
+
+function OpenAILaunchForm({ options, initialVersionId, onVersion, providerSwitch }: { options: LaunchOptions; initialVersionId: string; onVersion: (id: string) => void; providerSwitch: ReactNode }) {
   const router = useRouter();
   const initialVersion = options.versions.find((v) => v.id === initialVersionId);
   const [form, setForm] = useState<LaunchFormState>(() => initialFormState(initialVersionId, methodFor(initialVersion)));
@@ -79,27 +77,19 @@ export function LaunchForm({ options, initialVersionId }: { options: LaunchOptio
     <div className={styles.layout}>
       <Card title="Job settings" level={2}>
         <form id="launch-form" className={styles.form} onSubmit={onSubmit} aria-label="Launch a fine-tuning job" noValidate>
+          {providerSwitch}
           <Field id="launch-version" label="Dataset version" hint={<ValidationHint version={version} />} error={fieldError("datasetVersionId")}>
             {(p) => (
-              <select
-                {...p}
-                className="input"
+              <VersionSelect
+                control={p}
+                versions={options.versions}
                 value={form.datasetVersionId}
-                onChange={(e) => {
-                  const next = options.versions.find((v) => v.id === e.target.value);
-                  setForm((f) => ({ ...f, datasetVersionId: e.target.value, method: methodFor(next) }));
+                onChange={(id) => {
+                  const next = options.versions.find((v) => v.id === id);
+                  setForm((f) => ({ ...f, datasetVersionId: id, method: methodFor(next) }));
+                  onVersion(id);
                 }}
-              >
-                {groupByDataset(options.versions).map(([id, g]) => (
-                  <optgroup key={id} label={g.name}>
-                    {g.versions.map((v) => (
-                      <option key={v.id} value={v.id}>
-                        {g.name} {versionLabel(v)}
-                      </option>
-                    ))}
-                  </optgroup>
-                ))}
-              </select>
+              />
             )}
           </Field>
 

@@ -13,7 +13,7 @@ export type { LaunchEstimate, LaunchIssue };
 const ESTIMATE_DEBOUNCE_MS = 300;
 
 /** The value once it has stopped changing for `ms`; typing in a field sends one request, not one per key. */
-function useDebounced<T>(value: T, ms: number): T {
+export function useDebounced<T>(value: T, ms: number): T {
   const [settled, setSettled] = useState(value);
   const key = JSON.stringify(value);
   useEffect(() => {

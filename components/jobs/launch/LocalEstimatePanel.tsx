@@ -1,0 +1,99 @@
+"use client";
+
+import type { MemoryParts } from "@/lib/models/memory";
+import { formatBytes } from "../../models/format";
+import { Badge } from "../../ui/Badge";
+import { Card } from "../../ui/Card";
+import { Notice } from "../../ui/Notice";
+import { formatInt } from "../../ui/format";
+import type { LocalEstimate } from "./local-api";
+import styles from "./launch.module.css";
+
+// Local training costs no money but time and memory: tokens per epoch with the model's own tokenizer, the
+// trainer's steps, the memory of the chosen method part by part, and whether it fits where workers run.
+
+const PARTS: { key: keyof MemoryParts; label: string }[] = [
+  { key: "weights", label: "Weights" },
+  { key: "lora", label: "LoRA params" },
+  { key: "optimizer", label: "Optimizer (AdamW)" },
+  { key: "gradients", label: "Gradients" },
+  { key: "activations", label: "Activations" },
+];
+
+type Props = { estimate: LocalEstimate | undefined; error: string | null; pending: boolean; stale: boolean; epochs: string; batchSize: string };
+
+export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs, batchSize }: Props) {
+  const chosen = e?.memory.find((m) => m.method === e.method);
+  return (
+    <Card title="Estimate" description="Counted with the base model's tokenizer and chat template over the version's train split." level={2}>
+      <div aria-live="polite" aria-busy={pending || stale} className={stale ? styles.stale : undefined} data-testid="local-estimate">
+        {error ? <Notice tone="danger">{error}</Notice> : null}
+        {!e && pending ? <p className="muted">Counting tokens…</p> : null}
+        {e ? (
+          <>
+            <dl className={styles.sum}>
+              <dt>Training examples</dt>
+              <dd>{e.dataset ? formatInt(e.dataset.examples) : "—"}</dd>
+              <dt>Tokens per epoch</dt>
+              <dd data-testid="local-tokens">{e.dataset ? formatInt(e.dataset.tokensPerEpoch) : "—"}</dd>
+              <dt>of which trained</dt>
+              <dd data-testid="local-trained-tokens">{e.dataset ? formatInt(e.dataset.trainedTokensPerEpoch) : "—"}</dd>
+              <dt>Sequences per epoch{e.dataset && e.dataset.rows !== e.dataset.examples ? " (packed ≈)" : ""}</dt>
+              <dd>{e.dataset ? formatInt(e.dataset.rows) : "—"}</dd>
+              <dt>Steps per epoch</dt>
+              <dd data-testid="local-steps-per-epoch">{e.stepsPerEpoch ?? "—"}</dd>
+              <dt>× Epochs</dt>
+              <dd>{epochs}</dd>
+              <dt className={styles.total}>= Optimizer steps</dt>
+              <dd className={styles.total} data-testid="local-total-steps">{e.totalSteps ?? "—"}</dd>
+            </dl>
+            {e.dataset && e.dataset.truncatedExamples > 0 ? (
+              <p className={styles.small}>
+                {formatInt(e.dataset.truncatedExamples)} example(s) are longer than {formatInt(e.seqLen)} tokens: {formatInt(e.dataset.truncatedTokens)} tokens are cut off.
+              </p>
+            ) : null}
+            {chosen ? (
+              <>
+                <h3 className={styles.subhead}>
+                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA"}, {e.precision === "fp32" ? "CPU backend, fp32" : "GPU, bf16"}) at {formatInt(e.memorySeqLen)} tokens × micro-batch {batchSize}
+                </h3>
+                <dl className={styles.sum} data-testid="local-memory">
+                  {PARTS.map((p) => (
+                    <div key={p.key} style={{ display: "contents" }}>
+                      <dt>{p.label}</dt>
+                      <dd>{formatBytes(chosen.parts[p.key])}</dd>
+                    </div>
+                  ))}
+                  <dt className={styles.total}>= Total</dt>
+                  <dd className={styles.total} data-testid="local-memory-total">{formatBytes(chosen.total)}</dd>
+                </dl>
+                <div className={styles.fitList} data-testid="local-fit">
+                  {!e.workersKnown ? (
+                    <span className="muted">Workers unknown (Redis unreachable).</span>
+                  ) : e.fit.length === 0 ? (
+                    <span className="muted">No worker has reported its GPUs or RAM yet.</span>
+                  ) : (
+                    e.fit.map((v) => (
+                      <Badge key={`${v.hostname}-${v.label}`} tone={v.fits === "yes" ? "ok" : v.fits === "tight" ? "warn" : "danger"} title={`${formatBytes(v.usableBytes)} usable of ${formatBytes(v.totalBytes)}`}>
+                        {v.fits === "yes" ? "✓ fits" : v.fits === "tight" ? "≈ tight on" : "✗ does not fit"} {v.hostname} {v.label}
+                      </Badge>
+                    ))
+                  )}
+                </div>
+              </>
+            ) : null}
+            {e.issues.length > 0 ? (
+              <Notice tone="warn" title="Check before launching">
+                <ul className={styles.issues} data-testid="local-issues">
+                  {e.issues.map((i) => (
+                    <li key={`${i.field}-${i.message}`}>{i.message}</li>
+                  ))}
+                </ul>
+              </Notice>
+            ) : null}
+          </>
+        ) : null}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,136 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test, type APIRequestContext } from "@playwright/test";
+import { localLaunchRequestSchema } from "../lib/jobs/local/config";
+import { writeTinyModel } from "../lib/testing/tiny-model";
+import { SAMPLE_DATASET_NAME } from "./pages";
+
+// The Models page, the token-level preview and the local launch form against the real app with the e2e
+// app's generated "tiny-chat" model (scripts/serve-e2e.ts writes it with seed 7 into its models directory).
+
+const MODEL = "tiny-chat";
+const DIR = "e2e/artifacts";
+
+/** The same generator and options as the e2e server: the parameter count the page must show. */
+function tinyChatParameters(): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-tiny-"));
+  try {
+    return writeTinyModel({ dir, preset: "tiny", seed: 7 }).numParameters;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const firstNumber = (text: string | null) => Number((text ?? "").replace(/,/g, "").match(/\d+/)?.[0]);
+
+async function sampleDataset(request: APIRequestContext): Promise<string> {
+  const { datasets } = (await (await request.get("/api/datasets")).json()) as { datasets: { id: string; name: string }[] };
+  return datasets.find((d) => d.name === SAMPLE_DATASET_NAME)!.id;
+}
+
+/** The sample dataset's first frozen version (frozen here when no earlier spec froze one). */
+async function sampleVersion(request: APIRequestContext) {
+  const datasetId = await sampleDataset(request);
+  const list = async () => ((await (await request.get(`/api/datasets/${datasetId}/versions`)).json()) as { versions: { number: number; trainCount: number }[] }).versions;
+  if ((await list()).length === 0) expect((await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e models" } })).ok()).toBe(true);
+  return { datasetId, version: (await list())[0]! };
+}
+
+test("Models page: tiny-chat's details from its headers, and the memory panel with the three methods and fit", async ({ page }) => {
+  const parameters = tinyChatParameters();
+  await page.goto("/models");
+  const row = page.getByTestId(`model-row-${MODEL}`);
+  await expect(row).toContainText("LlamaForCausalLM");
+  await expect(row).toContainText("BF16");
+  await expect(row).toContainText("512");
+  await expect(row.getByText("present")).toBeVisible();
+  await expect(row.locator("td[title]").first()).toHaveAttribute("title", new RegExp(`^${parameters.toLocaleString("en-US")} parameters in model.safetensors`));
+
+  const panel = page.getByTestId(`memory-${MODEL}`);
+  for (const method of ["qlora", "lora", "full"]) await expect(panel.getByTestId(`memory-row-${method}`)).toBeVisible();
+  // Full fine-tuning trains every parameter; LoRA on attention at rank 16 trains far fewer.
+  await expect(panel.getByTestId("memory-row-full")).toContainText(parameters.toLocaleString("en-US"));
+  const total = () => panel.getByTestId("memory-row-qlora").locator("td strong").textContent();
+  const before = await total();
+  await panel.getByLabel("Micro-batch").fill("32");
+  await expect.poll(total).not.toBe(before);
+  // The e2e workers report their host's RAM; each method gets a verdict for it.
+  await expect(panel.getByTestId("memory-fits")).toContainText(/fits .* RAM/);
+  // The stacked bar: three methods × five parts drawn (parts of zero bytes, e.g. full's LoRA, draw nothing).
+  await expect(panel.getByRole("application")).toBeVisible();
+  await expect.poll(() => panel.locator(".recharts-bar-rectangle").count()).toBeGreaterThanOrEqual(12);
+  await page.screenshot({ path: `${DIR}/models-page.png`, fullPage: true });
+});
+
+test("token preview from a dataset example: trained span highlighted, truncation marked at max sequence length", async ({ page, request }) => {
+  const datasetId = await sampleDataset(request);
+  const { rows } = (await (await request.get(`/api/datasets/${datasetId}/examples?limit=1`)).json()) as { rows: { id: string; position: number }[] };
+  const example = rows[0]!;
+  await page.goto(`/datasets/${datasetId}?example=${example.id}`);
+  const editor = page.getByRole("dialog", { name: `Edit example ${example.position + 1}` });
+  await editor.getByRole("button", { name: "Token preview" }).click();
+  await expect(editor.getByLabel("Model (tokenizer + chat template)")).toHaveValue(MODEL);
+  const preview = editor.getByTestId("token-preview");
+  await expect(preview).toBeVisible();
+  const total = firstNumber(await preview.getByTestId("count-total").textContent());
+  // "kept of all" when the example is longer than the model's context (tiny-chat: 512).
+  const trainedKept = firstNumber(await preview.getByTestId("count-trained").textContent());
+  expect(total).toBeGreaterThan(10);
+  expect(trainedKept).toBeGreaterThan(0);
+  await expect(preview.locator("[data-trained]:not([data-truncated])")).toHaveCount(trainedKept);
+  // The assistant's reply is trained; the ChatML header before it is not.
+  await expect(preview.locator("[data-token-index]").first()).toHaveText("<|im_start|>");
+  await expect(preview.locator("[data-token-index]").first()).not.toHaveAttribute("data-trained", /.*/);
+  await preview.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${DIR}/token-preview-example.png` });
+
+  await editor.getByLabel("Max sequence length").fill("24");
+  await expect(preview.getByTestId("max-seq-marker")).toBeVisible();
+  await expect(preview.getByTestId("count-truncated")).toHaveText(String(total - 24));
+  await expect(preview.locator("[data-truncated]")).toHaveCount(total - 24);
+  await preview.getByTestId("max-seq-marker").scrollIntoViewIfNeeded();
+  await page.screenshot({ path: `${DIR}/token-preview-truncated.png` });
+});
+
+test("launch form, Local: the seed's defaults, presets, the estimate with the model's tokenizer, preview, and the request sent", async ({ page, request }) => {
+  const { datasetId, version } = await sampleVersion(request);
+  await page.goto(`/jobs/new?dataset=${datasetId}&version=${version.number}`);
+  await page.getByRole("radio", { name: "Local", exact: true }).check();
+  await expect(page.getByLabel("Base model")).toHaveValue(MODEL);
+  await expect(page.getByLabel("Rank (r)")).toHaveValue("16");
+  await expect(page.getByLabel("Alpha")).toHaveValue("32");
+  await expect(page.getByLabel("Learning rate")).toHaveValue("0.0002");
+  await expect(page.getByLabel("Max sequence length")).toHaveValue("2048");
+  await expect(page.getByRole("checkbox", { name: "gate_proj" })).not.toBeChecked();
+
+  const estimated = page.waitForResponse((r) => r.url().includes(`/api/models/${MODEL}/estimate`) && r.status() === 200 && (r.request().postData() ?? "").includes("gate_proj"));
+  await page.getByRole("radio", { name: /all linear/ }).check();
+  await expect(page.getByRole("checkbox", { name: "gate_proj" })).toBeChecked();
+  const { estimate } = (await (await estimated).json()) as { estimate: { dataset: { tokensPerEpoch: number; examples: number }; stepsPerEpoch: number; totalSteps: number; seqLen: number } };
+  const panel = page.getByTestId("local-estimate");
+  await expect(panel.getByTestId("local-tokens")).toHaveText(estimate.dataset.tokensPerEpoch.toLocaleString("en-US"));
+  expect(estimate.dataset.examples).toBe(version.trainCount);
+  // No packing: one row per example; batch 4 × accumulation 4; 3 epochs (the seed's).
+  expect(estimate.stepsPerEpoch).toBe(Math.ceil(Math.ceil(version.trainCount / 4) / 4));
+  await expect(panel.getByTestId("local-total-steps")).toHaveText(String(estimate.stepsPerEpoch * 3));
+  expect(estimate.seqLen).toBe(512); // clamped to tiny-chat's context
+  await expect(panel.getByTestId("local-memory-total")).toHaveText(/\d/);
+  await expect(panel.getByTestId("local-issues")).toContainText("context length 512");
+
+  await page.getByRole("button", { name: "Preview tokens" }).click();
+  await expect(page.getByTestId("token-preview")).toBeVisible();
+  await expect(page.getByText(/train line 1 of \d+, tokenized with tiny-chat/)).toBeVisible();
+  await page.screenshot({ path: `${DIR}/launch-local.png`, fullPage: true });
+
+  await page.getByLabel("Epochs").fill("2");
+  await page.getByLabel("Backend").selectOption("cpu");
+  await expect(panel.getByTestId("local-total-steps")).toHaveText(String(estimate.stepsPerEpoch * 2));
+  const sent = page.waitForRequest((r) => r.url().endsWith("/api/jobs") && r.method() === "POST");
+  await page.getByRole("button", { name: "Launch locally" }).click();
+  const body = localLaunchRequestSchema.parse((await sent).postDataJSON());
+  expect(body).toMatchObject({ provider: "local", baseModel: MODEL, datasetVersionId: expect.any(String) });
+  expect(body.config.lora.targets).toHaveLength(7);
+  expect(body.config.training).toMatchObject({ epochs: 2, backend: "cpu", batchSize: 4, gradAccum: 4, lr: 2e-4, maxSeqLen: 2048 });
+  expect(body.config.quantization).toEqual({ quant: "nf4", doubleQuant: true });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import type { WorkerInfo } from "../workers/heartbeat";
+import { checkFit, checkFitByBackend, memoryTargets } from "./fit";
+
+const GiB = 1024 ** 3;
+const base = { pid: 1, startedAt: "2026-01-01T00:00:00Z", lastSeenAt: "2026-01-01T00:00:00Z" };
+const workers: WorkerInfo[] = [
+  { ...base, id: "gpu-a", hostname: "gpu-box", queues: ["gpu-jobs"], devices: [{ index: 0, name: "NVIDIA H200", memoryMiB: 143_771 }, { index: 1, name: "RTX 4090", memoryMiB: 24_564 }], ram: { totalBytes: 128 * GiB, freeBytes: 100 * GiB }, backends: ["cpu", "cuda"] },
+  // A second process on the same host must not double its RAM.
+  { ...base, id: "gpu-b", hostname: "gpu-box", queues: ["inference"], ram: { totalBytes: 128 * GiB, freeBytes: 99 * GiB } },
+  { ...base, id: "web", hostname: "laptop", queues: ["openai-jobs"], ram: { totalBytes: 16 * GiB, freeBytes: 6 * GiB } },
+  // An older worker without ram/backends still parses and adds nothing.
+  { ...base, id: "old", hostname: "old-box", queues: ["system"] },
+];
+
+describe("memoryTargets and checkFit", () => {
+  it("lists each GPU and each host's RAM once, marking where local training runs", () => {
+    const targets = memoryTargets(workers);
+    expect(targets.map((t) => `${t.hostname}/${t.label}/${t.trainsHere}`)).toEqual(["gpu-box/GPU 0 · NVIDIA H200/true", "gpu-box/GPU 1 · RTX 4090/true", "gpu-box/RAM/true", "laptop/RAM/false"]);
+    expect(targets[1]).toMatchObject({ totalBytes: 24_564 * 1024 * 1024, usableBytes: Math.floor(24_564 * 1024 * 1024 * 0.9) });
+    expect(targets[2]).toMatchObject({ totalBytes: 128 * GiB, usableBytes: 100 * GiB });
+  });
+
+  it("says yes within 90 % of a GPU, tight up to its total, no beyond; RAM against what is free", () => {
+    const fits = (need: number) => checkFit(need, memoryTargets(workers)).map((v) => v.fits);
+    // 22 GiB: 4090 usable = 21.6 GiB → tight; laptop has 6 GiB free → no
+    expect(fits(22 * GiB)).toEqual(["yes", "tight", "yes", "no"]);
+    expect(fits(5 * GiB)).toEqual(["yes", "yes", "yes", "yes"]);
+    expect(fits(24 * GiB)).toEqual(["yes", "no", "yes", "no"]);
+  });
+
+  it("checks GPUs against the bf16 estimate and RAM against the fp32 one", () => {
+    const verdicts = checkFitByBackend({ gpuBytes: 20 * GiB, cpuBytes: 40 * GiB }, memoryTargets(workers));
+    expect(verdicts.map((v) => [v.label, v.needBytes / GiB, v.fits])).toEqual([
+      ["GPU 0 · NVIDIA H200", 20, "yes"],
+      ["GPU 1 · RTX 4090", 20, "yes"],
+      ["RAM", 40, "yes"],
+      ["RAM", 40, "no"],
+    ]);
+  });
+});

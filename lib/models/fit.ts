@@ -1,0 +1,57 @@
+import type { WorkerInfo } from "../workers/heartbeat";
+
+// Does an estimate fit where training would run? Each GPU a worker reports is a target (the CUDA backend),
+// and each host's RAM is one (the CPU backend, and where weights pass through while loading). Hosts are
+// counted once even when several worker processes run there.
+
+/** Part of a GPU that training cannot have: the CUDA context, cuBLAS workspaces, allocator fragmentation. */
+export const GPU_RESERVED_FRACTION = 0.1;
+
+export type MemoryTarget = {
+  kind: "gpu" | "ram";
+  hostname: string;
+  /** "GPU 0 · NVIDIA H200" or "RAM". */
+  label: string;
+  totalBytes: number;
+  /** What training may use: 90 % of a GPU; the free RAM at the worker's last beat. */
+  usableBytes: number;
+  /** A worker on this host consumes gpu-jobs (local training runs there). */
+  trainsHere: boolean;
+};
+
+export type FitVerdict = MemoryTarget & { fits: "yes" | "tight" | "no"; needBytes: number };
+
+export function memoryTargets(workers: WorkerInfo[]): MemoryTarget[] {
+  const targets: MemoryTarget[] = [];
+  const seen = new Set<string>();
+  const trainingHosts = new Set(workers.filter((w) => w.queues.includes("gpu-jobs")).map((w) => w.hostname));
+  for (const w of workers) {
+    const trainsHere = trainingHosts.has(w.hostname);
+    for (const d of w.devices ?? []) {
+      const key = `${w.hostname}\0gpu${d.index}`;
+      if (seen.has(key) || d.memoryMiB === undefined) continue;
+      seen.add(key);
+      const totalBytes = d.memoryMiB * 1024 * 1024;
+      targets.push({ kind: "gpu", hostname: w.hostname, label: `GPU ${d.index} · ${d.name}`, totalBytes, usableBytes: Math.floor(totalBytes * (1 - GPU_RESERVED_FRACTION)), trainsHere });
+    }
+    const ramKey = `${w.hostname}\0ram`;
+    if (w.ram && !seen.has(ramKey)) {
+      seen.add(ramKey);
+      targets.push({ kind: "ram", hostname: w.hostname, label: "RAM", totalBytes: w.ram.totalBytes, usableBytes: w.ram.freeBytes, trainsHere });
+    }
+  }
+  return targets;
+}
+
+/** "yes" within the usable part, "tight" above it but within the total (may work, may OOM), else "no". */
+export function checkFit(needBytes: number, targets: MemoryTarget[]): FitVerdict[] {
+  return targets.map((t) => ({ ...t, needBytes, fits: needBytes <= t.usableBytes ? "yes" : needBytes <= t.totalBytes ? "tight" : "no" }));
+}
+
+/**
+ * GPUs run the CUDA backend (bf16 weights and activations), RAM the CPU backend (fp32), so each target is
+ * checked against the estimate for the precision it would train in.
+ */
+export function checkFitByBackend(need: { gpuBytes: number; cpuBytes: number }, targets: MemoryTarget[]): FitVerdict[] {
+  return targets.flatMap((t) => checkFit(t.kind === "gpu" ? need.gpuBytes : need.cpuBytes, [t]));
+}

@@ -1,0 +1,46 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadNativeAddon } from "../../native/index";
+import { writeTinyModel } from "../testing/tiny-model";
+import { estimateMemory } from "./memory";
+import { describeModel } from "./scan";
+
+// The estimate against the real trainer: each training step reports memoryBytes, the trainer's own account of
+// what it holds (frozen weights as loaded, adapter + gradients, AdamW state, activations for the micro-batch).
+// The CPU backend computes in fp32, so the Models page's fp32 estimate must agree with it: a job's memory
+// metric and the page's prediction are then the same number.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tf-memory-native-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("memory estimate vs the native CPU trainer", () => {
+  it.each([
+    ["nf4", "qlora"],
+    ["none", "lora"],
+  ] as const)("quant %s: the fp32 %s estimate agrees with the reported memory to 0.1 percent", async (quant, method) => {
+    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}`), preset: "small", seed: 2 });
+    const described = await describeModel({ name: "m", dir: tiny.dir });
+    const T = 128;
+    const B = 2;
+    const model = await loadNativeAddon().loadModel({ modelDir: tiny.dir, quant, doubleQuant: quant === "nf4", backend: "cpu", threads: 2 });
+    try {
+      const examples = Array.from({ length: B }, (_, i) => {
+        const tokens = Array.from({ length: T }, (_, k) => (k * 7 + i) % tiny.vocabSize);
+        return { tokens, lossMask: tokens.map((_, k) => (k >= T / 2 ? 1 : 0)) as (0 | 1)[] };
+      });
+      let reported = 0;
+      await model.train(examples, null, { outDir: path.join(tmp, `out-${quant}`), epochs: 1, batchSize: B, gradAccum: 1, maxSeqLen: T, lora: { rank: 16 } }, (s) => {
+        reported = Math.max(reported, s.memoryBytes);
+      });
+      const estimate = estimateMemory({ shape: described.shape!, parameters: described.parameters!, seqLen: T, batchSize: B, lora: { rank: 16, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, doubleQuant: true, precision: "fp32" }, method);
+      expect(described.parameters).toBe(model.info().numParameters);
+      expect(Math.abs(estimate.parts.weights - model.info().weightBytes) / model.info().weightBytes).toBeLessThan(0.001);
+      expect(reported).toBeGreaterThan(0);
+      expect(Math.abs(estimate.total - reported) / reported).toBeLessThan(0.001);
+    } finally {
+      model.close();
+    }
+  });
+});

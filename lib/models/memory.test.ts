@@ -1,0 +1,85 @@
+import { describe, expect, it } from "vitest";
+import { activationBytesPerToken, estimateAllMethods, estimateMemory, loraParameters, type MemoryInput } from "./memory";
+import { layerLinearParameters, shapeParameters, type ModelShape } from "./shape";
+
+// Llama-3.1-8B's config.json: every expected figure below is worked out by hand in the comments.
+const LLAMA_31_8B: ModelShape = {
+  vocabSize: 128_256,
+  hiddenSize: 4096,
+  intermediateSize: 14_336,
+  numLayers: 32,
+  numHeads: 32,
+  numKvHeads: 8,
+  headDim: 128,
+  tieWordEmbeddings: false,
+};
+// Its safetensors headers sum to 8,030,261,248 parameters.
+const P = 8_030_261_248;
+const ATTENTION = ["q_proj", "k_proj", "v_proj", "o_proj"] as const;
+const ALL_LINEAR = [...ATTENTION, "gate_proj", "up_proj", "down_proj"] as const;
+const input: MemoryInput = { shape: LLAMA_31_8B, parameters: P, seqLen: 2048, batchSize: 1, lora: { rank: 16, targets: ATTENTION } };
+
+describe("Llama parameter counts", () => {
+  it("matches the published total and the per-layer linear count", () => {
+    // per layer: q 4096·4096 + k,v 2·4096·1024 + o 4096·4096 + gate,up,down 3·4096·14336 = 218,103,808; × 32
+    expect(layerLinearParameters(LLAMA_31_8B)).toBe(6_979_321_856);
+    // + embed and lm_head 2·128256·4096 = 1,050,673,152 + norms 4096·65 = 266,240
+    expect(shapeParameters(LLAMA_31_8B)).toBe(P);
+  });
+
+  it("counts LoRA parameters as PEFT prints them", () => {
+    // q 16·(4096+4096) + k,v 2·16·(4096+1024) + o 16·8192 = 425,984 per layer × 32
+    expect(loraParameters(LLAMA_31_8B, 16, ATTENTION)).toBe(13_631_488);
+    // + gate, up, down 3·16·(4096+14336) = 884,736 → 1,310,720 per layer × 32
+    expect(loraParameters(LLAMA_31_8B, 16, ALL_LINEAR)).toBe(41_943_040);
+  });
+});
+
+describe("estimateMemory", () => {
+  it("QLoRA: NF4 + double quant linears, bf16 rest, fp32 adapter with grads and two AdamW moments", () => {
+    const e = estimateMemory(input, "qlora");
+    // 6,979,321,856 · 4.127 / 8 = 3,600,457,662.46 + 1,050,939,392 · 2 = 2,101,878,784
+    expect(e.parts.weights).toBe(5_702_336_446);
+    expect(e.parts.lora).toBe(13_631_488 * 4);
+    expect(e.parts.gradients).toBe(13_631_488 * 4);
+    expect(e.parts.optimizer).toBe(13_631_488 * 8);
+    // per token per layer: input 4096 + 4·4096 + 2 + 2·(32·128) + 2·(8·128) + 3·14336 + max(4096, 14336) + 7·16 + 32
+    // = 4096 + 16384 + 2 + 8192 + 2048 + 43008 + 14336 + 112 + 32 = 88,210 values · 32 layers = 2,822,720,
+    // + logits 128,256 + 3·4096 = 140,544 → 2,963,264 values/token · 2 B (bf16) · 2048 tokens
+    expect(e.parts.activations).toBe(12_137_529_344);
+    expect(e.total).toBe(5_702_336_446 + 54_525_952 * 2 + 109_051_904 + 12_137_529_344);
+    expect(e.trainableParameters).toBe(13_631_488);
+  });
+
+  it("without double quant NF4 costs 4.5 bits per weight", () => {
+    // 6,979,321,856 · 4.5 / 8 = 3,926,118,544 + 2,101,878,784
+    expect(estimateMemory({ ...input, doubleQuant: false }, "qlora").parts.weights).toBe(6_027_747_328);
+  });
+
+  it("LoRA holds bf16 weights; full fine-tuning adds bf16 gradients and fp32 AdamW state for every parameter", () => {
+    const [, lora, full] = estimateAllMethods(input);
+    expect(lora?.parts.weights).toBe(16_060_522_496);
+    expect(lora?.parts.optimizer).toBe(109_051_904);
+    expect(full?.parts).toMatchObject({ weights: 16_060_522_496, gradients: 16_060_522_496, optimizer: 64_242_089_984, lora: 0 });
+    expect(full?.trainableParameters).toBe(P);
+  });
+
+  it("activations scale with tokens (no T×T attention matrix) and shrink with gradient checkpointing", () => {
+    expect(estimateMemory({ ...input, batchSize: 4 }, "qlora").parts.activations).toBe(4 * 12_137_529_344);
+    expect(estimateMemory({ ...input, seqLen: 512, batchSize: 4 }, "qlora").parts.activations).toBe(12_137_529_344);
+    // layer inputs 32·4096 = 131,072 + one recomputed layer 84,114 (88,210 less its input) + 140,544 = 355,730 values · 2 B
+    expect(activationBytesPerToken(LLAMA_31_8B, 16, true)).toBe(711_460);
+    // Full fine-tuning keeps no LoRA intermediates: 7·16 values fewer per layer.
+    expect(estimateMemory(input, "full").parts.activations).toBe((2_963_264 - 32 * 112) * 2 * 2048);
+  });
+
+  it("in fp32 (the CPU backend) unquantized weights and activations take 4 bytes", () => {
+    const fp32 = estimateMemory({ ...input, precision: "fp32" }, "qlora");
+    // 3,600,457,662.46 + 1,050,939,392 · 4 = 7,804,215,230.46
+    expect(fp32.parts.weights).toBe(7_804_215_230);
+    // 2,963,264 values · 4 B · 2048 tokens
+    expect(fp32.parts.activations).toBe(24_275_058_688);
+    expect(fp32.parts.optimizer).toBe(109_051_904); // AdamW state is fp32 either way
+    expect(estimateMemory({ ...input, precision: "fp32" }, "full").parts.gradients).toBe(P * 4);
+  });
+});

@@ -1,0 +1,116 @@
+import { layerLinearParameters, linearDims, type LinearModule, type ModelShape } from "./shape";
+
+// Training memory for one model at a sequence length and micro-batch, for QLoRA, LoRA and full fine-tuning,
+// split into the parts people trade off: frozen weights, LoRA parameters, optimizer state, gradients and
+// activations. Facts from /work/shared/reference/trainer.md (bitsandbytes, PEFT, QLoRA paper); the rest is the
+// Llama layout counted tensor by tensor. Pure arithmetic, shared by the API, the Models page and the CLI.
+//
+// What is NOT counted: the CUDA context and allocator slack (a few hundred MiB, see fit.ts's headroom),
+// the tokenizer and the dataset, dequantization scratch buffers (one layer's weight at a time).
+
+export const TRAINING_METHODS = ["qlora", "lora", "full"] as const;
+export type TrainingMethod = (typeof TRAINING_METHODS)[number];
+
+/** bf16/fp16: the dtype frozen weights and activations are held in on a GPU. */
+export const HALF_BYTES = 2;
+/** LoRA A/B matrices and their gradients stay in fp32 (PEFT upcasts adapters on quantized bases). */
+export const FP32_BYTES = 4;
+/** AdamW keeps two fp32 moments (m and v) per trainable parameter. */
+export const ADAMW_STATE_BYTES = 2 * FP32_BYTES;
+/** NF4 costs 4 bits + one fp32 absmax per block of 64 = 4.5 bits; double quant (8-bit absmax, one fp32 per 256 blocks) ≈ 4.127 bits. */
+export const NF4_BITS = 4.5;
+export const NF4_DOUBLE_QUANT_BITS = 4.127;
+
+export type MemoryInput = {
+  shape: ModelShape;
+  /** All parameters (from the safetensors headers); embedding, norms and lm_head included. */
+  parameters: number;
+  seqLen: number;
+  /** Micro-batch: sequences in one forward/backward (gradient accumulation does not add memory). */
+  batchSize: number;
+  lora: { rank: number; targets: readonly LinearModule[] };
+  /** NF4 only (QLoRA). Default true, the seed's setting. */
+  doubleQuant?: boolean;
+  /** Keep only each layer's input and recompute the rest in backward. */
+  gradientCheckpointing?: boolean;
+  /**
+   * What unquantized weights and activations are held in: bf16 on the CUDA backend (default), fp32 on the CPU
+   * backend (the native CPU trainer holds everything but NF4 weights in fp32).
+   */
+  precision?: Precision;
+};
+
+export type Precision = "bf16" | "fp32";
+export const PRECISION_BYTES: Record<Precision, number> = { bf16: HALF_BYTES, fp32: FP32_BYTES };
+
+export type MemoryParts = { weights: number; lora: number; optimizer: number; gradients: number; activations: number };
+export type MemoryEstimate = {
+  method: TrainingMethod;
+  /** Bytes per part; `total` is their sum. */
+  parts: MemoryParts;
+  total: number;
+  trainableParameters: number;
+};
+
+/** PEFT's count: each adapted module adds A [r, in] and B [out, r], i.e. r·(in + out), in every layer. */
+export function loraParameters(shape: ModelShape, rank: number, targets: readonly LinearModule[]): number {
+  const dims = linearDims(shape);
+  return shape.numLayers * targets.reduce((n, t) => n + rank * (dims[t].in + dims[t].out), 0);
+}
+
+/**
+ * Activation values kept for backward, per token, as the native trainer lays them out (native/src/model:
+ * LlamaModel::activation_bytes, whose figure each training step reports as memoryBytes). Per layer: the layer
+ * input (H), both RMSNorm inputs/outputs and the residual (4·H), q and k before and after RoPE (2·(nh·hd) +
+ * 2·(nkv·hd)), gate, up and silu(gate)·up (3·I), one matmul-input scratch (max(H, I)), the LoRA A outputs
+ * and dropout masks (7·r, 0 without LoRA), two norm statistics (2), and one log-sum-exp per query head (nh):
+ * attention is computed in blocks, so no T×T probability matrix is kept. Outside the layers: the logits (V)
+ * and the final norm and residual-stream gradients (3·H). With gradient checkpointing only each layer's input
+ * stays, plus one layer recomputed.
+ */
+export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false): number {
+  const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd, numLayers: L, vocabSize: V } = shape;
+  const perLayer = 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh;
+  const layers = checkpointing ? L * H + perLayer : L * (H + perLayer);
+  return layers + V + 3 * H;
+}
+
+/** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */
+export function activationBytesPerToken(shape: ModelShape, rank: number, checkpointing = false, valueBytes = HALF_BYTES): number {
+  return activationValuesPerToken(shape, rank, checkpointing) * valueBytes;
+}
+
+export function estimateMemory(input: MemoryInput, method: TrainingMethod): MemoryEstimate {
+  const { shape, parameters } = input;
+  const valueBytes = PRECISION_BYTES[input.precision ?? "bf16"];
+  const tokens = input.seqLen * input.batchSize;
+  // Full fine-tuning has no LoRA intermediates to keep.
+  const activations = tokens * activationBytesPerToken(shape, method === "full" ? 0 : input.lora.rank, input.gradientCheckpointing, valueBytes);
+  if (method === "full") {
+    // Every parameter trains: bf16 weights + bf16 gradients + AdamW's two fp32 moments = 12 bytes/parameter (16 in fp32).
+    return finish(method, { weights: parameters * valueBytes, lora: 0, gradients: parameters * valueBytes, optimizer: parameters * ADAMW_STATE_BYTES, activations }, parameters);
+  }
+  const adapter = loraParameters(shape, input.lora.rank, input.lora.targets);
+  let weights: number;
+  if (method === "qlora") {
+    // bitsandbytes quantizes the per-layer linear weights only; embedding, norms and lm_head stay bf16 (fp32 on CPU).
+    const quantized = Math.min(layerLinearParameters(shape), parameters);
+    const bits = input.doubleQuant === false ? NF4_BITS : NF4_DOUBLE_QUANT_BITS;
+    weights = (quantized * bits) / 8 + (parameters - quantized) * valueBytes;
+  } else {
+    weights = parameters * valueBytes;
+  }
+  // Frozen weights get no gradient: only the adapter has fp32 gradients and AdamW state.
+  return finish(method, { weights, lora: adapter * FP32_BYTES, gradients: adapter * FP32_BYTES, optimizer: adapter * ADAMW_STATE_BYTES, activations }, adapter);
+}
+
+function finish(method: TrainingMethod, parts: MemoryParts, trainableParameters: number): MemoryEstimate {
+  const rounded = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, Math.round(v)])) as MemoryParts;
+  const total = rounded.weights + rounded.lora + rounded.optimizer + rounded.gradients + rounded.activations;
+  return { method, parts: rounded, total, trainableParameters };
+}
+
+/** QLoRA, LoRA and full fine-tuning side by side. */
+export function estimateAllMethods(input: MemoryInput): MemoryEstimate[] {
+  return TRAINING_METHODS.map((m) => estimateMemory(input, m));
+}

@@ -1,0 +1,165 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prisma } from "../db/client";
+import { dataDir } from "../env";
+import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch/test-support";
+import { writeTinyModel } from "../testing/tiny-model";
+import { loadChatTokenizer, readChatJsonl, tokenizeChat, tokenizeDataset } from "../tokenizer";
+import { GET as modelRoute } from "../../app/api/models/[name]/route";
+import { POST as previewRoute } from "../../app/api/models/[name]/preview/route";
+import { createRedis } from "../redis";
+import { startHeartbeat, type Heartbeat } from "../workers/heartbeat";
+import { deleteKeysUnder, uniquePrefix } from "../workers/testing";
+import { estimateMemory } from "./memory";
+import { estimateLocalTraining } from "./local-estimate";
+import { previewForModel } from "./preview-request";
+import { describeModel } from "./scan";
+
+// The local estimate, the preview and their routes against a real frozen version (Postgres + files) and a generated model.
+
+const db = prisma();
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "tf-estimate-models-"));
+const fixtures: VersionFixture[] = [];
+let fixture: VersionFixture;
+let tinyParams = 0;
+
+const redis = createRedis("client");
+const prefix = uniquePrefix("models-api");
+let heartbeat: Heartbeat;
+
+beforeAll(async () => {
+  // A worker with a 1 MiB "GPU" (nothing fits) on this host, whose RAM (everything fits) it reports too.
+  heartbeat = await startHeartbeat({ redis, prefix, queues: ["gpu-jobs"], devices: [{ index: 0, name: "Test GPU", memoryMiB: 1 }] });
+  tinyParams = writeTinyModel({ dir: path.join(root, "tiny-chat"), preset: "tiny", seed: 7 }).numParameters;
+  fixture = await makeVersion(db, { train: 12, validation: 3 });
+  fixtures.push(fixture);
+});
+afterAll(async () => {
+  await heartbeat.stop();
+  await deleteKeysUnder(redis, prefix);
+  await redis.quit();
+  await removeVersions(db, fixtures);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe("estimateLocalTraining", () => {
+  it("counts tokens per epoch with the model's tokenizer and derives the trainer's steps", async () => {
+    const config = { training: { batchSize: 2, gradAccum: 2, epochs: 3, maxSeqLen: 4096 }, lora: { rank: 8 } };
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config }, modelsRoot: root, prefix });
+    // The same counts through the CLI's path (tokenizeDataset over the frozen file).
+    const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
+    const train = path.join(dataDir(), fixture.version.trainPath);
+    const { report } = tokenizeDataset(chat, readChatJsonl(train), { maxSeqLen: 512, file: train });
+    expect(e.seqLen).toBe(512); // clamped to max_position_embeddings
+    expect(e.issues.map((i) => i.field)).toContain("config.training.maxSeqLen");
+    expect(e.dataset).toMatchObject({ examples: 12, validationExamples: 3, tokensPerEpoch: report.tokens, trainedTokensPerEpoch: report.trainableTokens, rows: 12, skipped: 0 });
+    // 12 rows / batch 2 = 6 micro-batches / accumulation 2 = 3 steps per epoch, × 3 epochs
+    expect(e).toMatchObject({ stepsPerEpoch: 3, totalSteps: 9, method: "qlora" });
+    expect(e.model.parameters).toBe(tinyParams);
+    // Memory at the longest example's length (no packing), for the chosen rank.
+    expect(e.memorySeqLen).toBe(e.dataset?.longest);
+    const described = await describeModel({ name: "tiny-chat", dir: path.join(root, "tiny-chat") });
+    const memoryInput = { shape: described.shape!, parameters: tinyParams, seqLen: e.dataset!.longest, batchSize: 2, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const } };
+    expect(e.precision).toBe("bf16"); // backend auto: shown for a GPU
+    const expected = (input: typeof memoryInput) => estimateMemory(input, "qlora");
+    expect(e.memory.find((m) => m.method === "qlora")).toEqual(expected(memoryInput));
+    // On the CPU backend everything but NF4 weights is fp32: more memory, and only RAM is a target.
+    const cpu = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { ...config, training: { ...config.training, backend: "cpu" } } }, modelsRoot: root, prefix });
+    expect(cpu.precision).toBe("fp32");
+    const cpuQlora = estimateMemory({ ...memoryInput, precision: "fp32" }, "qlora");
+    expect(cpu.memory.find((m) => m.method === "qlora")).toEqual(cpuQlora);
+    // auto: the GPU (bf16 need) does not fit in 1 MiB, the RAM (fp32 need) does; cpu: RAM only.
+    expect(e.fit.map((v) => [v.label, v.fits, v.needBytes])).toEqual([
+      ["GPU 0 · Test GPU", "no", expected(memoryInput).total],
+      ["RAM", "yes", cpuQlora.total],
+    ]);
+    expect(cpu.fit.map((v) => [v.label, v.fits])).toEqual([["RAM", "yes"]]);
+  });
+
+  it("re-counts truncation and skipped examples at another max_seq_len from the same tokenization", async () => {
+    const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
+    const tokenized = readChatJsonl(path.join(dataDir(), fixture.version.trainPath)).map((ex) => tokenizeChat(chat, ex));
+    const L = Math.round(tokenized.reduce((a, t) => a + t.tokens.length, 0) / tokenized.length) - 5; // cuts every example's tail
+    const kept = tokenized.filter((t) => t.lossMask.slice(1, L).some((m) => m === 1));
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { maxSeqLen: L } } }, modelsRoot: root });
+    expect(e.dataset).toMatchObject({
+      examples: kept.length,
+      skipped: 12 - kept.length,
+      tokensPerEpoch: kept.reduce((a, t) => a + Math.min(L, t.tokens.length), 0),
+      truncatedExamples: kept.filter((t) => t.tokens.length > L).length,
+    });
+    expect(e.dataset!.truncatedExamples).toBeGreaterThan(0);
+    // So short that no reply survives: every example is skipped, and the estimate says so.
+    const none = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { maxSeqLen: 8 } } }, modelsRoot: root });
+    expect(none.dataset).toMatchObject({ examples: 0, skipped: 12, rows: 0 });
+    expect(none.issues.map((i) => i.message).join(" ")).toMatch(/12 training example\(s\) have no trained token within 8 tokens/);
+  });
+
+  it("packs short examples into rows of max_seq_len", async () => {
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { packing: true, maxSeqLen: 512, batchSize: 1, gradAccum: 1, epochs: 1 } } }, modelsRoot: root });
+    const perRow = Math.floor(512 / e.dataset!.longest);
+    expect(e.dataset!.rows).toBeLessThanOrEqual(Math.ceil(12 / perRow));
+    expect(e.dataset!.rows).toBeGreaterThanOrEqual(Math.ceil(e.dataset!.tokensPerEpoch / 512));
+    expect(e.totalSteps).toBe(e.dataset!.rows);
+    expect(e.memorySeqLen).toBe(512);
+  });
+
+  it("names what a model folder lacks instead of counting nothing", async () => {
+    const bare = path.join(root, "no-tokenizer");
+    fs.mkdirSync(bare, { recursive: true });
+    for (const f of ["config.json", "model.safetensors"]) fs.copyFileSync(path.join(root, "tiny-chat", f), path.join(bare, f));
+    const e = await estimateLocalTraining({ name: "no-tokenizer", request: { datasetVersionId: fixture.version.id }, modelsRoot: root, prefix });
+    expect(e.dataset).toBeNull();
+    expect(e.issues.map((i) => i.message)).toEqual(expect.arrayContaining([expect.stringMatching(/no tokenizer\.json/), expect.stringMatching(/no chat template/)]));
+    // The memory estimate needs only config.json and the weights' headers.
+    expect(e.memory.map((m) => m.method)).toEqual(["qlora", "lora", "full"]);
+  });
+
+  it("refuses model names outside the models directory", async () => {
+    await expect(estimateLocalTraining({ name: "../etc", request: {}, modelsRoot: root })).rejects.toThrow(/not a folder directly inside the models directory/);
+    const res = await modelRoute(new Request("http://127.0.0.1:3000/api/models/x", { headers: { host: "127.0.0.1:3000" } }), { params: Promise.resolve({ name: "../../etc" }) });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("model_outside_models_dir");
+  });
+});
+
+describe("previewForModel", () => {
+  it("previews a stored example by id, truncated at maxSeqLen", async () => {
+    const example = await db.example.findFirstOrThrow({ where: { datasetId: fixture.datasetId }, orderBy: { position: "asc" } });
+    const p = await previewForModel({ name: "tiny-chat", body: { exampleId: example.id, maxSeqLen: 20 }, modelsRoot: root });
+    expect(p.example).toEqual({ id: example.id, datasetId: fixture.datasetId });
+    expect(p.rendered).toContain("How do I reset the password of account number 0?");
+    expect(p.tokens.filter((t) => !t.truncated)).toHaveLength(20);
+    expect(p.counts.truncated).toBe(p.tokens.length - 20);
+    await expect(previewForModel({ name: "tiny-chat", body: { exampleId: "missing" }, modelsRoot: root })).rejects.toThrow(/Example missing not found/);
+  });
+
+  it("previews a frozen version's example by its line, and names the valid range otherwise", async () => {
+    const p = await previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: fixture.version.id, split: "train", line: 3 } }, modelsRoot: root });
+    expect(p.versionLine).toEqual({ line: 3, of: 12, split: "train" });
+    expect(p.rendered).toContain("account number 2?");
+    expect(p.counts.trained).toBeGreaterThan(0);
+    await expect(previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: fixture.version.id, split: "train", line: 13 } }, modelsRoot: root })).rejects.toThrow(/lines 1 to 12/);
+  });
+});
+
+describe("POST /api/models/[name]/preview", () => {
+  const post = (name: string, body: unknown) =>
+    previewRoute(new Request(`http://127.0.0.1:3000/api/models/${name}/preview`, { method: "POST", headers: { host: "127.0.0.1:3000", origin: "http://127.0.0.1:3000", "content-type": "application/json" }, body: JSON.stringify(body) }), {
+      params: Promise.resolve({ name }),
+    });
+  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+
+  it("names the field when the body is wrong, and refuses names outside the models directory", async () => {
+    let res = await post("tiny-chat", { messages: [{ role: "user", content: "hi" }], exampleId: "x" });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toMatch(/messages: send exactly one of messages, exampleId or versionExample/);
+    res = await post("tiny-chat", { messages: [{ role: "user", content: "hi" }], maxSeqLen: 1 });
+    expect((await errorOf(res)).message).toMatch(/maxSeqLen: maxSeqLen must be at least 2/);
+    res = await post("..", { messages: [{ role: "user", content: "hi" }] });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).code).toBe("model_outside_models_dir");
+  });
+});
