@@ -1,0 +1,29 @@
+import type { Redis } from "ioredis";
+import { prisma } from "@/lib/db/client";
+import { env } from "@/lib/env";
+import { route } from "@/lib/http/route";
+import { liveHub } from "@/lib/jobs/live/hub";
+import { listPlaygroundChoices } from "@/lib/playground/choices";
+import { playgroundRequestSchema, playgroundStreamResponse } from "@/lib/playground/request";
+import { queues } from "@/lib/queue/queues";
+
+// GET: the base models and fine-tuned jobs to chat with. POST: one reply streamed as Server-Sent Events
+// (protocol in lib/playground/request.ts; messages start/token/done/error).
+export const dynamic = "force-dynamic";
+
+export const GET = route({}, () => listPlaygroundChoices(prisma()));
+
+export const POST = route({ body: playgroundRequestSchema }, ({ req, body }) =>
+  playgroundStreamResponse(
+    {
+      db: prisma(),
+      hub: liveHub(),
+      queues: queues(),
+      // The queue's own connection (a plain ioredis client here, never a cluster) sets the cancel key.
+      redis: () => queues().get("inference").client as Promise<Redis>,
+      prefix: env().TUNEFORGE_QUEUE_PREFIX,
+    },
+    body,
+    req.signal,
+  ),
+);
