@@ -1,4 +1,5 @@
 import type { Redis } from "ioredis";
+import { createRedis } from "../redis";
 
 // The live channel of one playground request: the worker publishes the reply's text as it decodes, the
 // POST /api/playground stream relays it. Nothing is stored: a prompt may be private, and a lost reply is
@@ -51,4 +52,12 @@ export function parseInferenceMessage(raw: string): InferenceMessage | null {
   } catch {
     return null;
   }
+}
+
+const globalForPlayground = globalThis as unknown as { tuneforgePlaygroundRedis?: Redis };
+
+/** The web process's one short-command connection for cancel keys (the live hub's is in subscriber mode). */
+export function sharedCommandClient(): Redis {
+  globalForPlayground.tuneforgePlaygroundRedis ??= createRedis("client");
+  return globalForPlayground.tuneforgePlaygroundRedis;
 }

@@ -1,8 +1,8 @@
-import type { Redis } from "ioredis";
 import { prisma } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import { route } from "@/lib/http/route";
 import { liveHub } from "@/lib/jobs/live/hub";
+import { sharedCommandClient } from "@/lib/playground/channel";
 import { listPlaygroundChoices } from "@/lib/playground/choices";
 import { playgroundRequestSchema, playgroundStreamResponse } from "@/lib/playground/request";
 import { queues } from "@/lib/queue/queues";
@@ -19,8 +19,7 @@ export const POST = route({ body: playgroundRequestSchema }, ({ req, body }) =>
       db: prisma(),
       hub: liveHub(),
       queues: queues(),
-      // The queue's own connection (a plain ioredis client here, never a cluster) sets the cancel key.
-      redis: () => queues().get("inference").client as Promise<Redis>,
+      redis: async () => sharedCommandClient(),
       prefix: env().TUNEFORGE_QUEUE_PREFIX,
     },
     body,
