@@ -58,6 +58,10 @@ const globalForPlayground = globalThis as unknown as { tuneforgePlaygroundRedis?
 
 /** The web process's one short-command connection for cancel keys (the live hub's is in subscriber mode). */
 export function sharedCommandClient(): Redis {
-  globalForPlayground.tuneforgePlaygroundRedis ??= createRedis("client");
+  if (!globalForPlayground.tuneforgePlaygroundRedis) {
+    const client = createRedis("client");
+    client.on("error", (err: Error) => console.error(`[playground] redis: ${err.message}`));
+    globalForPlayground.tuneforgePlaygroundRedis = client;
+  }
   return globalForPlayground.tuneforgePlaygroundRedis;
 }
