@@ -5,8 +5,8 @@ import styles from "./playground.module.css";
 
 function Stats({ ttft, tps, tokens, finishReason }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string }) {
   const parts = [
-    ttft !== null ? `first token ${ttft} ms` : null,
-    tps !== null ? `${tps.toFixed(1)} tokens/s` : null,
+    ttft !== null ? `first token ${Math.round(ttft)} ms` : null,
+    tps !== null ? `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tokens/s` : null,
     tokens ? `${tokens} tokens` : null,
     finishReason === "length" ? "hit max tokens" : finishReason === "stopped" || finishReason === "cancelled" ? "stopped" : null,
   ].filter(Boolean);
