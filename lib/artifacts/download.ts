@@ -1,13 +1,14 @@
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import { HttpError, notFound } from "../http/errors";
+import { ADAPTER_EXCLUDES } from "./list";
 import { existingDataFolder, listFolderFiles } from "./paths";
 import { tarGzStream } from "./tar";
 
 // Folder downloads as .tar.gz: the final adapter, one checkpoint, or a ready merged-model export. The folder
 // comes from Postgres, never from the request, and is confined to the data directory (paths.ts).
 
-export type FolderDownload = { dir: string; filename: string };
+export type FolderDownload = { dir: string; filename: string; exclude?: string[] };
 
 function safeName(s: string): string {
   return s.replace(/[^A-Za-z0-9._-]+/g, "-").replace(/^-+|-+$/g, "") || "model";
@@ -25,7 +26,7 @@ export async function adapterDownload(db: PrismaClient, jobId: string): Promise<
   if (!job.adapterPath) {
     throw new HttpError(409, "no_adapter", `Job ${jobId} has no adapter yet (status ${job.status}); it is written when training finishes.`);
   }
-  return { dir: existingDataFolder(job.adapterPath, `The adapter of job ${jobId}`), filename: `${safeName(job.baseModel)}-${job.id}-adapter` };
+  return { dir: existingDataFolder(job.adapterPath, `The adapter of job ${jobId}`), filename: `${safeName(job.baseModel)}-${job.id}-adapter`, exclude: ADAPTER_EXCLUDES };
 }
 
 export async function checkpointDownload(db: PrismaClient, jobId: string, step: number): Promise<FolderDownload> {
@@ -45,7 +46,7 @@ export async function mergedDownload(db: PrismaClient, artifactId: string): Prom
 
 /** The HTTP response for a folder download: a streamed .tar.gz with a file name. */
 export function folderDownloadResponse(d: FolderDownload): Response {
-  const files = listFolderFiles(d.dir);
+  const files = listFolderFiles(d.dir, { exclude: d.exclude });
   const name = path.basename(d.filename);
   return new Response(tarGzStream(name, files), {
     headers: {

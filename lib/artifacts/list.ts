@@ -11,6 +11,8 @@ import { mergedExportView, type AdapterView, type CheckpointFilesView, type JobA
 // instead of offering a download that fails.
 
 const WEIGHTS_FILE = "adapter_model.safetensors";
+/** The trainer writes checkpoints inside the adapter folder; they are offered one by one, not with the adapter. */
+export const ADAPTER_EXCLUDES = ["checkpoints"];
 
 async function sha256File(file: string): Promise<string> {
   const hash = createHash("sha256");
@@ -20,7 +22,7 @@ async function sha256File(file: string): Promise<string> {
 
 async function adapterView(db: PrismaClient, jobId: string, adapterPath: string): Promise<AdapterView> {
   const dir = existingDataFolder(adapterPath, "The adapter folder");
-  const files = listFolderFiles(dir);
+  const files = listFolderFiles(dir, { exclude: ADAPTER_EXCLUDES });
   const recorded = await db.artifact.findFirst({ where: { jobId, kind: "adapter", status: "ready" }, orderBy: { createdAt: "desc" } });
   const weights = path.join(dir, WEIGHTS_FILE);
   const sha256 = recorded?.sha256 ?? (fs.existsSync(weights) ? await sha256File(weights) : null);

@@ -37,11 +37,15 @@ export function existingDataFolder(relative: string, what: string, root: string 
 
 export type FolderFile = { rel: string; abs: string; size: number; mode: number; mtimeMs: number };
 
-/** Regular files under `dir`, sorted by path; links are skipped (they could point outside). */
-export function listFolderFiles(dir: string): FolderFile[] {
+/**
+ * Regular files under `dir`, sorted by path; links are skipped (they could point outside). `exclude` names
+ * top-level entries to leave out (the trainer keeps checkpoints/ inside the adapter folder).
+ */
+export function listFolderFiles(dir: string, opts: { exclude?: string[] } = {}): FolderFile[] {
   const out: FolderFile[] = [];
   const walk = (sub: string) => {
     for (const entry of fs.readdirSync(path.join(dir, sub), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (!sub && opts.exclude?.includes(entry.name)) continue;
       const rel = sub ? `${sub}/${entry.name}` : entry.name;
       if (entry.isDirectory()) walk(rel);
       else if (entry.isFile()) {
