@@ -8,6 +8,7 @@ import type { PrismaClient } from "@prisma/client";
 import { trainTinyAdapter } from "../lib/artifacts/testing";
 import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
+import { writeTinyModel } from "../lib/testing/tiny-model";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
 
 // The playground and the adapter download against the real app: a real adapter is trained here with the
@@ -77,6 +78,34 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await page.getByLabel("Fine-tuned job").selectOption("");
   await expect(tuned).toHaveCount(0);
   await expect(base.getByTestId("reply")).toHaveCount(0);
+});
+
+test("Stop ends both replies midway and keeps what had arrived", async ({ page }) => {
+  // The tiny model writes its whole reply in milliseconds; the "small" preset (~20M parameters) streams
+  // slowly enough on the CPU to be stopped. It lives in the models directory only for this test.
+  const slow = path.join(t.e2eDataDir, "models", `small-${run}`);
+  writeTinyModel({ dir: slow, preset: "small", seed: 5 });
+  try {
+    await page.goto("/playground");
+    await page.getByLabel("Base model").selectOption(`small-${run}`);
+    await page.getByLabel("Max tokens").fill("900");
+    await page.getByLabel("Temperature").fill("1");
+    await page.getByLabel("Seed").fill("3");
+    await page.getByLabel("Message", { exact: true }).fill("Tell me everything.");
+    await page.getByRole("button", { name: "Send" }).click();
+    const base = page.getByTestId("column-base");
+    await expect(base).toHaveAttribute("data-state", "streaming");
+    await expect(base.getByTestId("live-reply")).not.toBeEmpty();
+    await page.screenshot({ path: `${DIR}/playground-streaming.png` });
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect(base).toHaveAttribute("data-state", "done");
+    await expect(base.getByTestId("reply-stats")).toContainText("stopped");
+    expect(((await base.getByTestId("reply").textContent()) ?? "").length).toBeGreaterThan(0);
+    await expect(page.getByRole("button", { name: "Send" })).toBeDisabled(); // empty message box
+    await expect(page.getByRole("button", { name: "Stop" })).toBeDisabled();
+  } finally {
+    fs.rmSync(slow, { recursive: true, force: true });
+  }
 });
 
 test("an unknown job in the link says so, and the chat still works with the base model", async ({ page }) => {
