@@ -118,6 +118,7 @@ afterAll(async () => {
   fs.rmSync(absJobDir, { recursive: true, force: true });
   fs.rmSync(path.join(dataDir(), "exports", jobId), { recursive: true, force: true });
   fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(modelsDir(), { recursive: true, force: true }); // this file's own models directory
 });
 
 describe("a local job's artifacts", () => {

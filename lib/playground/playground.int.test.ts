@@ -100,6 +100,7 @@ afterAll(async () => {
   await db.datasetVersion.deleteMany({ where: { datasetId } });
   await db.dataset.deleteMany({ where: { id: datasetId } });
   fs.rmSync(path.join(dataDir(), relJobDir), { recursive: true, force: true });
+  fs.rmSync(modelsDir(), { recursive: true, force: true }); // this file's own models directory
 });
 
 const mkJob = (data: { status: "succeeded" | "running"; adapterPath: string | null }) => (globalThis as unknown as { mk: (d: typeof data) => Promise<string> }).mk(data);
