@@ -63,11 +63,13 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
     }
     const chat = chatTokenizer(model.dir);
     const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true }));
+    // Said before the model loads (a big one takes a while), so the browser knows a worker has it.
+    await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens });
     const native = await cachedModel(model.name, model.dir, deps.addon);
     const room = native.info().maxPositionEmbeddings - prompt.length;
     if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
+    // The context window bounds the reply.
     const maxTokens = Math.min(p.maxTokens, room);
-    await publish({ type: "start", promptTokens: prompt.length, maxTokens });
 
     let first: number | null = null;
     let count = 0;

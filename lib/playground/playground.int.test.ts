@@ -13,7 +13,8 @@ import { startWorkerProcess, type WorkerProcess } from "../../workers/runtime";
 import { trainTinyAdapter } from "../artifacts/testing";
 import { prisma } from "../db/client";
 import { dataDir, env, modelsDir } from "../env";
-import { closeLiveHub } from "../jobs/live/hub";
+import { HttpError } from "../http/errors";
+import { closeLiveHub, liveHub } from "../jobs/live/hub";
 import { readSse } from "../jobs/live/sse-parse";
 import { closeQueues } from "../queue/queues";
 import { createRedis } from "../redis";
@@ -22,6 +23,7 @@ import { deleteKeysUnder } from "../workers/testing";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 import { runPlaygroundGeneration } from "./generate-run";
 import type { PlaygroundChoices } from "./choices";
+import { playgroundRequestSchema, playgroundStreamResponse } from "./request";
 
 // The playground on real parts: POST /api/playground (the route handler) → Redis/BullMQ → a real worker
 // process consuming `inference` → the native addon generating on a generated tiny model, with and without
@@ -165,6 +167,18 @@ describe("POST /api/playground", () => {
     const mismatch = await ask({ model: "other-model", adapterJobId: jobId, messages: question });
     expect(mismatch.status).toBe(400);
     expect(mismatch.error).toMatch(new RegExp(`was trained on ${MODEL}, not other-model`));
+    // No worker consumes `inference` under this prefix: refused at once instead of waiting forever.
+    const lonely = createRedis("client");
+    try {
+      const refused = await playgroundStreamResponse(
+        { db, hub: liveHub(), queues: { enqueue: () => Promise.reject(new Error("must not be called")) }, redis: async () => lonely, prefix: `tf-test-noworker-${run}` },
+        playgroundRequestSchema.parse({ model: MODEL, messages: question }),
+      ).catch((err: unknown) => err);
+      expect(refused).toBeInstanceOf(HttpError);
+      expect(refused).toMatchObject({ status: 503, code: "no_inference_worker" });
+    } finally {
+      await lonely.quit();
+    }
     const invalid = await ask({ model: MODEL, messages: [], temperature: 5 });
     expect(invalid.status).toBe(400);
     expect(invalid.error).toMatch(/^messages: send at least one message/);

@@ -7,6 +7,7 @@ import type { LiveHub } from "../jobs/live/hub";
 import { sseComment, sseEvent } from "../jobs/live/sse";
 import { resolveModelDir } from "../models/resolve";
 import type { QueueSet } from "../queue/queues";
+import { listWorkers } from "../workers/heartbeat";
 import { jobAdapter } from "./adapter";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 
@@ -41,7 +42,10 @@ export type PlaygroundStreamDeps = {
   prefix: string;
   modelsRoot?: string;
   dataRoot?: string;
-  /** No word from a worker this long after enqueueing: end with an error that says why. */
+  /**
+   * No word from a worker this long after enqueueing: end with an error that says why. Long by default: the
+   * request may wait behind others (one generation at a time) and a big model takes a while to load.
+   */
   startTimeoutMs?: number;
   heartbeatMs?: number;
 };
@@ -56,8 +60,18 @@ export async function checkPlaygroundRequest(db: PrismaClient, r: PlaygroundRequ
   }
 }
 
+/** A request nobody will take would wait forever: say so at once, with what to do. */
+async function assertInferenceWorker(redis: Redis, prefix: string): Promise<void> {
+  const workers = await listWorkers(redis, prefix);
+  if (!workers.some((w) => w.queues.includes("inference"))) {
+    throw new HttpError(503, "no_inference_worker", "No worker is consuming the inference queue, so nothing would answer. Start one (`npm start`, or `npm start -- --only workers`) and send again.");
+  }
+}
+
 export async function playgroundStreamResponse(deps: PlaygroundStreamDeps, r: PlaygroundRequest, signal?: AbortSignal): Promise<Response> {
   await checkPlaygroundRequest(deps.db, r, deps);
+  await assertInferenceWorker(await deps.redis(), deps.prefix);
+  const startTimeoutMs = deps.startTimeoutMs ?? 10 * 60_000;
   const requestId = randomUUID();
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
@@ -113,8 +127,8 @@ export async function playgroundStreamResponse(deps: PlaygroundStreamDeps, r: Pl
           if (closed) return unsub();
           await deps.queues.enqueue("inference", "playground.generate", { requestId, ...r });
           startTimer = setTimeout(
-            () => send({ type: "error", message: `No inference worker took the request within ${Math.round((deps.startTimeoutMs ?? 60_000) / 1000)} s. Is a worker running (npm start starts one)?` }),
-            deps.startTimeoutMs ?? 60_000,
+            () => send({ type: "error", message: `No inference worker took the request within ${Math.round(startTimeoutMs / 1000)} s; the workers may be stuck or busy. Check the status indicator and send again.` }),
+            startTimeoutMs,
           );
           heartbeat = setInterval(() => {
             try {
