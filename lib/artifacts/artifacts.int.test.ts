@@ -215,6 +215,18 @@ describe("a local job's artifacts", () => {
     expect(row.status).toBe("failed");
     expect(row.errorMessage).toMatch(/No model folder "no-such-model"/);
   });
+
+  it("a merge asked to stop by shutdown leaves the export pending and throws, so the queue retries it", async () => {
+    const other = await localJob({ status: "succeeded", adapterPath: `${relJobDir}/adapter` });
+    const a = await json<MergedExportView>(await mergeRoute(post(`/api/jobs/${other}/artifacts/merged`), ctx({ id: other })), 201);
+    const shutdown = new AbortController();
+    shutdown.abort();
+    await expect(runModelMerge({ db, log: { info: () => {}, warn: () => {} }, signal: shutdown.signal }, { artifactId: a.id })).rejects.toThrow(/shutting down; it will be retried/);
+    expect((await db.artifact.findUniqueOrThrow({ where: { id: a.id } })).status).toBe("pending");
+    // The retry on a live worker finishes it.
+    expect((await runModelMerge({ db, log: { info: () => {}, warn: () => {} } }, { artifactId: a.id })).outcome).toBe("ready");
+    fs.rmSync(path.join(dataDir(), "exports", other), { recursive: true, force: true });
+  });
 });
 
 describe("bad requests get clear 4xx answers", () => {

@@ -22,6 +22,7 @@ export type MergeRunDeps = {
   modelsRoot?: string;
 };
 
+/** Throws only when interrupted by shutdown (so the queue retries it); every other failure is a "failed" row. */
 export type MergeRunResult = { outcome: "ready" | "failed" | "skipped"; path?: string; sizeBytes?: number; message?: string };
 
 /** Tokenizer and generation files a model folder may carry; the trainer writes weights and config only. */
@@ -67,6 +68,15 @@ export async function runModelMerge(deps: MergeRunDeps, payload: { artifactId: s
     throw err;
   }
 
+  // Shutting down: leave the row pending and fail the queue job, so BullMQ's retry (the contract's attempts
+  // with backoff) starts the merge over on a worker that stays up. Completing it would end it for good.
+  const interrupted = async (): Promise<never> => {
+    fs.rmSync(outDir, { recursive: true, force: true });
+    await db.artifact.update({ where: { id: artifact.id }, data: { status: "pending" } });
+    throw new Error(`merge of artifact ${artifact.id} interrupted by shutdown; it will be retried`);
+  };
+  if (deps.signal?.aborted) throw new Error(`merge of artifact ${artifact.id} not started: shutting down; it will be retried`);
+
   await db.artifact.update({ where: { id: artifact.id }, data: { status: "running", errorMessage: null } });
   // A half-written folder from an interrupted run is replaced, never mixed with new files.
   fs.rmSync(outDir, { recursive: true, force: true });
@@ -80,18 +90,14 @@ export async function runModelMerge(deps: MergeRunDeps, payload: { artifactId: s
     } finally {
       model.close();
     }
-    if (deps.signal?.aborted) {
-      // Shutting down: leave the row pending so the re-enqueued job starts over on the next worker.
-      await db.artifact.update({ where: { id: artifact.id }, data: { status: "pending" } });
-      fs.rmSync(outDir, { recursive: true, force: true });
-      return { outcome: "skipped", message: "interrupted by shutdown" };
-    }
+    if (deps.signal?.aborted) return interrupted();
     for (const name of TOKENIZER_FILES) {
       const from = path.join(baseDir, name);
       const to = path.join(outDir, name);
       if (fs.existsSync(from) && !fs.existsSync(to)) fs.copyFileSync(from, to);
     }
   } catch (err) {
+    if (deps.signal?.aborted) return interrupted();
     fs.rmSync(outDir, { recursive: true, force: true });
     return fail(`Merging the adapter of job ${job.id} into ${job.baseModel} failed: ${(err as Error).message}`);
   }
