@@ -14,10 +14,21 @@ const WEIGHTS_FILE = "adapter_model.safetensors";
 /** The trainer writes checkpoints inside the adapter folder; they are offered one by one, not with the adapter. */
 export const ADAPTER_EXCLUDES = ["checkpoints"];
 
+// The panel polls this list while an export runs; an adapter can be hundreds of MB, so its hash is kept
+// per (file, size, mtime) instead of being read again every second.
+const hashes = new Map<string, string>();
+
 async function sha256File(file: string): Promise<string> {
+  const st = fs.statSync(file);
+  const key = `${file}:${st.size}:${st.mtimeMs}`;
+  const known = hashes.get(key);
+  if (known) return known;
   const hash = createHash("sha256");
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
+  const hex = hash.digest("hex");
+  if (hashes.size > 1000) hashes.clear();
+  hashes.set(key, hex);
+  return hex;
 }
 
 async function adapterView(db: PrismaClient, jobId: string, adapterPath: string): Promise<AdapterView> {
