@@ -80,7 +80,7 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await expect(base.getByTestId("reply")).toHaveCount(0);
 });
 
-test("Stop ends both replies midway and keeps what had arrived", async ({ page }) => {
+test("Stop ends the streaming reply midway and keeps what had arrived", async ({ page }) => {
   // The tiny model writes its whole reply in milliseconds; the "small" preset (~20M parameters) streams
   // slowly enough on the CPU to be stopped. It lives in the models directory only for this test.
   const slow = path.join(t.e2eDataDir, "models", `small-${run}`);
@@ -90,16 +90,17 @@ test("Stop ends both replies midway and keeps what had arrived", async ({ page }
     await page.getByLabel("Base model").selectOption(`small-${run}`);
     await page.getByLabel("Max tokens").fill("900");
     await page.getByLabel("Temperature").fill("1");
+    await page.getByLabel("Top-p").fill("1");
+    // This seed on this model runs 252 tokens before its end token (~3 s on two cores): time to press Stop.
     await page.getByLabel("Seed").fill("3");
     await page.getByLabel("Message", { exact: true }).fill("Tell me everything.");
     await page.getByRole("button", { name: "Send" }).click();
     const base = page.getByTestId("column-base");
     await expect(base).toHaveAttribute("data-state", "streaming");
-    await expect(base.getByTestId("live-reply")).not.toBeEmpty();
-    await page.screenshot({ path: `${DIR}/playground-streaming.png` });
     await page.getByRole("button", { name: "Stop" }).click();
     await expect(base).toHaveAttribute("data-state", "done");
     await expect(base.getByTestId("reply-stats")).toContainText("stopped");
+    await page.screenshot({ path: `${DIR}/playground-stopped.png` });
     expect(((await base.getByTestId("reply").textContent()) ?? "").length).toBeGreaterThan(0);
     await expect(page.getByRole("button", { name: "Send" })).toBeDisabled(); // empty message box
     await expect(page.getByRole("button", { name: "Stop" })).toBeDisabled();
