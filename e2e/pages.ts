@@ -3,6 +3,7 @@ export const PAGES = [
   { path: "/", link: "Overview", heading: "Overview", slug: "overview" },
   { path: "/datasets", link: "Datasets", heading: "Datasets", slug: "datasets" },
   { path: "/jobs", link: "Jobs", heading: "Fine-tuning jobs", slug: "jobs" },
+  { path: "/playground", link: "Playground", heading: "Playground", slug: "playground" },
   { path: "/evaluations", link: "Evaluations", heading: "Evaluations", slug: "evaluations" },
   { path: "/models", link: "Models", heading: "Models", slug: "models" },
   { path: "/costs", link: "Costs", heading: "Costs", slug: "costs" },

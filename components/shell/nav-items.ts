@@ -4,6 +4,7 @@ export const NAV_ITEMS: readonly NavItem[] = [
   { href: "/", label: "Overview", icon: "⌂" },
   { href: "/datasets", label: "Datasets", icon: "▤" },
   { href: "/jobs", label: "Jobs", icon: "▶" },
+  { href: "/playground", label: "Playground", icon: "❝" },
   { href: "/evaluations", label: "Evaluations", icon: "⚖" },
   { href: "/models", label: "Models", icon: "◆" },
   { href: "/costs", label: "Costs", icon: "$" },

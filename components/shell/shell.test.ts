@@ -45,6 +45,6 @@ describe("navigation", () => {
   });
 
   it("lists every section of the dashboard", () => {
-    expect(NAV_ITEMS.map((i) => i.label)).toEqual(["Overview", "Datasets", "Jobs", "Evaluations", "Models", "Costs", "Settings"]);
+    expect(NAV_ITEMS.map((i) => i.label)).toEqual(["Overview", "Datasets", "Jobs", "Playground", "Evaluations", "Models", "Costs", "Settings"]);
   });
 });

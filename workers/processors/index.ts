@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { QueueName } from "../../lib/queue/contracts";
 import type { DispatchLogger } from "../../lib/queue/dispatch";
 import { datasetsProcessor } from "./datasets";
+import { inferenceProcessor } from "./inference";
 import { openAIJobsProcessor } from "./openai-jobs";
 import { systemProcessor } from "./system";
 
@@ -26,6 +27,7 @@ export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
   datasets: datasetsProcessor,
   system: systemProcessor,
   "openai-jobs": openAIJobsProcessor,
+  inference: inferenceProcessor,
 };
 
 /**
@@ -36,6 +38,8 @@ export const CONCURRENCY: Partial<Record<QueueName, number>> = {
   datasets: 2,
   system: 1,
   "openai-jobs": 20,
+  // One generation at a time: a loaded model runs one operation at once, and replies are short.
+  inference: 1,
 };
 
 /**

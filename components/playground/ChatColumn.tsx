@@ -1,0 +1,49 @@
+"use client";
+
+import type { Column } from "./chat-state";
+import styles from "./playground.module.css";
+
+function Stats({ ttft, tps, tokens, finishReason }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string }) {
+  const parts = [
+    ttft !== null ? `first token ${Math.round(ttft)} ms` : null,
+    tps !== null ? `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tokens/s` : null,
+    tokens ? `${tokens} tokens` : null,
+    finishReason === "length" ? "hit max tokens" : finishReason === "stopped" || finishReason === "cancelled" ? "stopped" : null,
+  ].filter(Boolean);
+  return parts.length ? <span className={styles.stats} data-testid="reply-stats">{parts.join(" · ")}</span> : null;
+}
+
+/** One side of the comparison: its own turns, and the reply streaming in. */
+export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "tuned"; title: string; subtitle: string; column: Column }) {
+  const state = column.live ? column.live.state : column.turns.length ? "done" : "idle";
+  return (
+    <section className={`card ${styles.column}`} aria-labelledby={`col-${side}`} data-testid={`column-${side}`} data-state={state}>
+      <div className={`card-body ${styles.column}`}>
+        <div className={styles.columnHead}>
+          <h2 id={`col-${side}`}>{title}</h2>
+          <span className="muted mono">{subtitle}</span>
+        </div>
+        {column.turns.length === 0 && !column.live ? <p className="muted">Ask something below; the reply streams here.</p> : null}
+        <ol className={styles.turns} aria-live="polite">
+          {column.turns.map((t, i) => (
+            <li key={i} className={`${styles.turn} ${t.role === "user" ? styles.user : styles.assistant}`} data-role={t.role}>
+              <span className={styles.role}>{t.role === "user" ? "You" : title}</span>
+              {t.error ? <span className="field-error" role="alert">{t.error}</span> : <span data-testid={t.role === "assistant" ? "reply" : undefined}>{t.content || "(empty reply)"}</span>}
+              {t.stats ? <Stats ttft={t.stats.timeToFirstTokenMs} tps={t.stats.tokensPerSecond} tokens={t.stats.tokens} finishReason={t.stats.finishReason} /> : null}
+            </li>
+          ))}
+          {column.live ? (
+            <li className={`${styles.turn} ${styles.assistant}`} data-role="assistant" aria-busy="true">
+              <span className={styles.role}>{title}</span>
+              {column.live.state === "waiting" ? (
+                <span className="muted">Waiting for the worker…</span>
+              ) : (
+                <span className={styles.cursor} data-testid="live-reply">{column.live.text}</span>
+              )}
+            </li>
+          ) : null}
+        </ol>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,229 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useReducer, useRef, useState } from "react";
+import type { PlaygroundChoices } from "@/lib/playground/choices";
+import type { PlaygroundRequest } from "@/lib/playground/request";
+import { apiFetch, messageOf } from "../api-client";
+import { Button, ButtonLink } from "../ui/Button";
+import { Card } from "../ui/Card";
+import { EmptyState } from "../ui/EmptyState";
+import { Field } from "../ui/Field";
+import { Input } from "../ui/Input";
+import { Notice } from "../ui/Notice";
+import { ChatColumn } from "./ChatColumn";
+import { chatReducer, EMPTY_CHAT, messagesFor, type Side } from "./chat-state";
+import { streamReply } from "./stream-reply";
+import styles from "./playground.module.css";
+
+// Chat with a base model and a fine-tuned job's adapter side by side. Send starts both replies at once;
+// each streams into its own column with time to first token and tokens/s. Stop cancels both (the server
+// tells the worker, which stops generating). Changing the model or the job starts a new chat.
+
+type Settings = { maxTokens: string; temperature: string; topP: string; seed: string };
+const DEFAULTS: Settings = { maxTokens: "256", temperature: "0.7", topP: "0.95", seed: "" };
+
+function parseSettings(s: Settings): { ok: true; value: Pick<PlaygroundRequest, "maxTokens" | "temperature" | "topP" | "seed"> } | { ok: false; field: keyof Settings; message: string } {
+  const num = (v: string) => (v.trim() === "" ? NaN : Number(v));
+  const maxTokens = num(s.maxTokens);
+  if (!Number.isInteger(maxTokens) || maxTokens < 1 || maxTokens > 8192) return { ok: false, field: "maxTokens", message: "A whole number from 1 to 8192." };
+  const temperature = num(s.temperature);
+  if (!(temperature >= 0 && temperature <= 2)) return { ok: false, field: "temperature", message: "From 0 (greedy) to 2." };
+  const topP = num(s.topP);
+  if (!(topP > 0 && topP <= 1)) return { ok: false, field: "topP", message: "Above 0, at most 1." };
+  const seed = s.seed.trim() === "" ? undefined : num(s.seed);
+  if (seed !== undefined && !(Number.isInteger(seed) && seed >= 0)) return { ok: false, field: "seed", message: "A whole number ≥ 0, or empty." };
+  return { ok: true, value: { maxTokens, temperature, topP, ...(seed !== undefined ? { seed } : {}) } };
+}
+
+export function Playground({ initialJobId }: { initialJobId?: string }) {
+  const { data, error, isPending } = useQuery({
+    queryKey: ["playground-choices"],
+    queryFn: ({ signal }) => apiFetch<PlaygroundChoices>("/api/playground", { signal }),
+  });
+  const [model, setModel] = useState("");
+  const [jobId, setJobId] = useState("");
+  const [system, setSystem] = useState("");
+  const [settings, setSettings] = useState<Settings>(DEFAULTS);
+  const [question, setQuestion] = useState("");
+  const [chat, dispatch] = useReducer(chatReducer, EMPTY_CHAT);
+  const controllers = useRef<AbortController[]>([]);
+  const [inFlight, setInFlight] = useState(0);
+
+  // First load: preselect ?job= (and its base model), else the first model.
+  useEffect(() => {
+    if (!data || model) return;
+    const job = data.jobs.find((j) => j.id === initialJobId);
+    if (job) {
+      setJobId(job.id);
+      setModel(job.baseModel);
+    } else if (data.models[0]) setModel(data.models[0].name);
+  }, [data, model, initialJobId]);
+  useEffect(() => () => controllers.current.forEach((c) => c.abort()), []);
+
+  if (isPending) return <p className="muted" aria-busy="true">Loading models and jobs…</p>;
+  if (error) return <Notice tone="danger" title="Could not load the playground">{messageOf(error)}</Notice>;
+  if (data.models.length === 0) {
+    return (
+      <EmptyState icon="❝" title="No model to chat with" actions={<ButtonLink href="/models">Models</ButtonLink>}>
+        <p>Put a Hugging Face model folder (with tokenizer.json) in the models directory; the Models page says where that is.</p>
+      </EmptyState>
+    );
+  }
+
+  const jobsForModel = data.jobs.filter((j) => j.baseModel === model);
+  const job = data.jobs.find((j) => j.id === jobId);
+  const missingJob = initialJobId && !data.jobs.some((j) => j.id === initialJobId);
+  const parsed = parseSettings(settings);
+  const busy = inFlight > 0;
+  const sides: Side[] = job ? ["base", "tuned"] : ["base"];
+
+  const send = () => {
+    const text = question.trim();
+    if (!text || busy || !parsed.ok || !model) return;
+    setQuestion("");
+    controllers.current = [];
+    for (const side of sides) {
+      const body: PlaygroundRequest = { model, messages: messagesFor(chat[side], system, text), ...parsed.value, ...(side === "tuned" ? { adapterJobId: jobId } : {}) };
+      const ac = new AbortController();
+      controllers.current.push(ac);
+      dispatch({ type: "send", side, text, at: performance.now() });
+      setInFlight((n) => n + 1);
+      let ended = false;
+      void streamReply(
+        body,
+        (m) => {
+          if (m.type === "token") dispatch({ type: "token", side, text: m.text, at: performance.now() });
+          else if (m.type === "done") {
+            ended = true;
+            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason } });
+          } else if (m.type === "error") {
+            ended = true;
+            dispatch({ type: "error", side, message: m.message });
+          }
+        },
+        ac.signal,
+      ).finally(() => {
+        if (!ended) dispatch({ type: "ended", side });
+        setInFlight((n) => n - 1);
+      });
+    }
+  };
+  const stop = () => controllers.current.forEach((c) => c.abort());
+  const restart = () => {
+    stop();
+    dispatch({ type: "clear" });
+  };
+  const setting = (key: keyof Settings, label: string, hint?: string) => (
+    <Field id={`pg-${key}`} label={label} hint={hint} error={!parsed.ok && parsed.field === key ? parsed.message : undefined}>
+      {(control) => <Input {...control} inputMode="decimal" value={settings[key]} onChange={(e) => setSettings({ ...settings, [key]: e.target.value })} />}
+    </Field>
+  );
+
+  return (
+    <div className="stack">
+      {missingJob ? (
+        <Notice tone="warn" title="That job cannot be used here">
+          Job <code>{initialJobId}</code> is not a succeeded local job with an adapter. Pick one below, or chat with the base model alone.
+        </Notice>
+      ) : null}
+      <Card title="Setup">
+        <div className={styles.settings}>
+          <Field id="pg-model" label="Base model">
+            {(control) => (
+              <select
+                {...control}
+                className="input"
+                value={model}
+                disabled={busy}
+                onChange={(e) => {
+                  setModel(e.target.value);
+                  setJobId("");
+                  restart();
+                }}
+              >
+                {data.models.map((m) => (
+                  <option key={m.name} value={m.name}>
+                    {m.name}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field id="pg-job" label="Fine-tuned job" hint={jobsForModel.length ? undefined : "No succeeded local job on this model yet."}>
+            {(control) => (
+              <select
+                {...control}
+                className="input"
+                value={jobId}
+                disabled={busy}
+                onChange={(e) => {
+                  setJobId(e.target.value);
+                  restart();
+                }}
+              >
+                <option value="">None (base model only)</option>
+                {jobsForModel.map((j) => (
+                  <option key={j.id} value={j.id}>
+                    {j.label}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          {setting("maxTokens", "Max tokens")}
+          {setting("temperature", "Temperature", "0 = greedy")}
+          {setting("topP", "Top-p")}
+          {setting("seed", "Seed", "empty = 0")}
+          <div className={styles.wide}>
+            <Field id="pg-system" label="System prompt" optional>
+              {(control) => <textarea {...control} className="input" rows={2} value={system} onChange={(e) => setSystem(e.target.value)} />}
+            </Field>
+          </div>
+        </div>
+      </Card>
+
+      <div className={styles.columns}>
+        <ChatColumn side="base" title="Base" subtitle={model} column={chat.base} />
+        {job ? <ChatColumn side="tuned" title="Fine-tuned" subtitle={job.label} column={chat.tuned} /> : null}
+      </div>
+
+      <form
+        className={styles.composer}
+        onSubmit={(e) => {
+          e.preventDefault();
+          send();
+        }}
+      >
+        <Field id="pg-question" label="Message">
+          {(control) => (
+            <textarea
+              {...control}
+              className="input"
+              value={question}
+              placeholder="Ask both models… (Enter sends, Shift+Enter for a new line)"
+              onChange={(e) => setQuestion(e.target.value)}
+              onKeyDown={(e) => {
+                if (e.key === "Enter" && !e.shiftKey) {
+                  e.preventDefault();
+                  send();
+                }
+              }}
+            />
+          )}
+        </Field>
+        <div className="form-actions">
+          <Button type="submit" variant="primary" disabled={busy || !question.trim() || !parsed.ok}>
+            Send
+          </Button>
+          <Button onClick={stop} disabled={!busy}>
+            Stop
+          </Button>
+          <Button variant="ghost" onClick={restart} disabled={chat.base.turns.length === 0 && chat.tuned.turns.length === 0}>
+            New chat
+          </Button>
+        </div>
+      </form>
+    </div>
+  );
+}

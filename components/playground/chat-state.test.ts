@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { chatReducer, EMPTY_CHAT, messagesFor } from "./chat-state";
+
+describe("playground chat state", () => {
+  it("keeps each side's own history and measures time to first token from Send", () => {
+    let c = chatReducer(EMPTY_CHAT, { type: "send", side: "base", text: "hi", at: 1000 });
+    c = chatReducer(c, { type: "send", side: "tuned", text: "hi", at: 1000 });
+    c = chatReducer(c, { type: "token", side: "base", text: "Hel", at: 1250 });
+    c = chatReducer(c, { type: "token", side: "base", text: "lo", at: 1300 });
+    c = chatReducer(c, { type: "token", side: "tuned", text: "Yo", at: 1400 });
+    expect(c.base.live).toMatchObject({ text: "Hello", state: "streaming", firstAt: 1250 });
+    c = chatReducer(c, { type: "done", side: "base", stats: { tokensPerSecond: 40, tokens: 2, finishReason: "stop" } });
+    c = chatReducer(c, { type: "ended", side: "tuned" });
+    expect(c.base.turns.at(-1)).toEqual({ role: "assistant", content: "Hello", stats: { timeToFirstTokenMs: 250, tokensPerSecond: 40, tokens: 2, finishReason: "stop" } });
+    expect(c.tuned.turns.at(-1)).toMatchObject({ content: "Yo", stats: { finishReason: "stopped", timeToFirstTokenMs: 400 } });
+    expect(messagesFor(c.base, "Be brief.", "again")).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "hi" },
+      { role: "assistant", content: "Hello" },
+      { role: "user", content: "again" },
+    ]);
+    expect(messagesFor(c.tuned, " ", "again").map((m) => m.content)).toEqual(["hi", "Yo", "again"]);
+  });
+
+  it("an error ends the reply and is left out of the next request's history", () => {
+    let c = chatReducer(EMPTY_CHAT, { type: "send", side: "base", text: "hi", at: 0 });
+    c = chatReducer(c, { type: "error", side: "base", message: "No model folder" });
+    expect(c.base.live).toBeNull();
+    expect(c.base.turns.at(-1)).toMatchObject({ role: "assistant", error: "No model folder" });
+    expect(messagesFor(c.base, "", "next")).toEqual([{ role: "user", content: "next" }]);
+  });
+});

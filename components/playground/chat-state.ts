@@ -1,0 +1,62 @@
+// Each column of the playground keeps its own conversation: the base model's replies are never shown to
+// the fine-tuned model or the other way round, so each side answers its own history on the next turn.
+
+export type ReplyStats = { timeToFirstTokenMs: number | null; tokensPerSecond: number | null; tokens: number; finishReason: string };
+export type Turn = { role: "user" | "assistant"; content: string; stats?: ReplyStats; error?: string };
+export type LiveReply = { text: string; state: "waiting" | "streaming"; sentAt: number; firstAt: number | null };
+export type Column = { turns: Turn[]; live: LiveReply | null };
+export type Side = "base" | "tuned";
+export type Chat = Record<Side, Column>;
+
+export const EMPTY_CHAT: Chat = { base: { turns: [], live: null }, tuned: { turns: [], live: null } };
+
+export type ChatAction =
+  | { type: "send"; side: Side; text: string; at: number }
+  | { type: "token"; side: Side; text: string; at: number }
+  | { type: "done"; side: Side; stats: Omit<ReplyStats, "timeToFirstTokenMs"> }
+  | { type: "error"; side: Side; message: string }
+  /** The stream ended without done/error (Stop, or the connection dropped): keep what arrived. */
+  | { type: "ended"; side: Side }
+  | { type: "clear" };
+
+function finish(col: Column, turn: Omit<Turn, "role" | "content">): Column {
+  const live = col.live;
+  if (!live) return col;
+  return { turns: [...col.turns, { role: "assistant", content: live.text, ...turn }], live: null };
+}
+
+export function chatReducer(chat: Chat, a: ChatAction): Chat {
+  if (a.type === "clear") return EMPTY_CHAT;
+  const col = chat[a.side];
+  let next: Column = col;
+  switch (a.type) {
+    case "send":
+      next = { turns: [...col.turns, { role: "user", content: a.text }], live: { text: "", state: "waiting", sentAt: a.at, firstAt: null } };
+      break;
+    case "token":
+      if (!col.live) return chat;
+      next = { ...col, live: { ...col.live, text: col.live.text + a.text, state: "streaming", firstAt: col.live.firstAt ?? a.at } };
+      break;
+    case "done": {
+      const live = col.live;
+      if (!live) return chat;
+      // Time to first token as the user felt it: from Send to the first text on screen (queueing included).
+      next = finish(col, { stats: { ...a.stats, timeToFirstTokenMs: live.firstAt === null ? null : live.firstAt - live.sentAt } });
+      break;
+    }
+    case "error":
+      next = finish(col, { error: a.message });
+      break;
+    case "ended":
+      next = finish(col, { stats: { timeToFirstTokenMs: col.live?.firstAt != null ? col.live.firstAt - col.live.sentAt : null, tokensPerSecond: null, tokens: 0, finishReason: "stopped" } });
+      break;
+  }
+  return { ...chat, [a.side]: next };
+}
+
+/** The messages a side sends for its next reply: system prompt, its own finished turns, the new question. */
+export function messagesFor(col: Column, system: string, question: string): { role: "system" | "user" | "assistant"; content: string }[] {
+  // A question whose reply failed is left out with the failure, so the model never sees two questions in a row.
+  const history = col.turns.filter((t, i) => !t.error && !col.turns[i + 1]?.error).map((t) => ({ role: t.role, content: t.content }));
+  return [...(system.trim() ? [{ role: "system" as const, content: system }] : []), ...history, { role: "user" as const, content: question }];
+}

@@ -1,0 +1,152 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { expect, test } from "@playwright/test";
+import type { PrismaClient } from "@prisma/client";
+import { trainTinyAdapter } from "../lib/artifacts/testing";
+import type { JobArtifactsView } from "../lib/artifacts/view";
+import { createPrismaClient } from "../lib/db/client";
+import { writeTinyModel } from "../lib/testing/tiny-model";
+import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
+
+// The playground and the adapter download against the real app: a real adapter is trained here with the
+// native addon on the e2e app's generated "tiny-chat" model, a succeeded local job row points at it, and the
+// app's own worker (consuming `inference`) generates both columns' replies.
+
+const DIR = "e2e/artifacts";
+const t = testSettings();
+const run = randomBytes(4).toString("hex");
+const relAdapter = `jobs/e2e-playground-${run}/adapter`;
+let db: PrismaClient;
+let jobId = "";
+
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  db = createPrismaClient(t.e2eDatabaseUrl);
+  // Ten epochs of the color task: enough for the adapter to answer it the way it was trained.
+  await trainTinyAdapter({ modelDir: path.join(t.e2eDataDir, "models", E2E_TINY_MODEL), outDir: path.join(t.e2eDataDir, relAdapter), epochs: 10 });
+  const ds = await db.dataset.create({ data: { name: `Colors ${run}` } });
+  const v = await db.datasetVersion.create({
+    data: { datasetId: ds.id, number: 1, trainPath: `datasets/${ds.id}/v1/train.jsonl`, sha256: "0".repeat(64), exampleCount: 16, trainCount: 16, validationCount: 0, tokenCount: 600 },
+  });
+  const job = await db.fineTuneJob.create({
+    data: { provider: "local", status: "succeeded", baseModel: E2E_TINY_MODEL, datasetVersionId: v.id, suffix: "colors", adapterPath: relAdapter, startedAt: new Date(), finishedAt: new Date() },
+  });
+  jobId = job.id;
+});
+
+test.afterAll(async () => {
+  await db.$disconnect();
+});
+
+test("chat in the playground: base and fine-tuned stream side by side, each with its own history", async ({ page }) => {
+  await page.goto("/");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Playground", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Playground" })).toBeVisible();
+
+  await page.goto(`/playground?job=${jobId}`);
+  await expect(page.getByLabel("Base model")).toHaveValue(E2E_TINY_MODEL);
+  await expect(page.getByLabel("Fine-tuned job")).toHaveValue(jobId);
+  await page.getByLabel("System prompt").fill("Answer in JSON.");
+  await page.getByLabel("Temperature").fill("0");
+  await page.getByLabel("Max tokens").fill("24");
+  await page.getByLabel("Message", { exact: true }).fill("What color is the sky?");
+  await page.getByRole("button", { name: "Send" }).click();
+
+  const base = page.getByTestId("column-base");
+  const tuned = page.getByTestId("column-tuned");
+  await expect(tuned).toHaveAttribute("data-state", "done");
+  await expect(base).toHaveAttribute("data-state", "done");
+  await expect(tuned.getByTestId("reply")).toHaveText('{"color": "blue"}');
+  const baseReply = (await base.getByTestId("reply").textContent()) ?? "";
+  expect(baseReply.length).toBeGreaterThan(0);
+  expect(baseReply).not.toBe('{"color": "blue"}');
+  await expect(tuned.getByTestId("reply-stats")).toContainText(/first token \d+ ms · [\d.]+ tokens\/s · \d+ tokens/);
+  await expect(base.getByTestId("reply-stats")).toContainText(/first token \d+ ms/);
+
+  // A second turn: each side answers after its own history (the adapter still answers the task).
+  await page.getByLabel("Message", { exact: true }).fill("What color is the coal?");
+  await page.keyboard.press("Enter");
+  await expect(tuned.getByTestId("reply")).toHaveCount(2);
+  await expect(base.getByTestId("reply")).toHaveCount(2);
+  await expect(tuned.locator('[data-role="user"]')).toHaveCount(2);
+  await page.screenshot({ path: `${DIR}/playground.png`, fullPage: true });
+
+  // Base alone: one column.
+  await page.getByLabel("Fine-tuned job").selectOption("");
+  await expect(tuned).toHaveCount(0);
+  await expect(base.getByTestId("reply")).toHaveCount(0);
+});
+
+test("Stop ends the streaming reply midway and keeps what had arrived", async ({ page }) => {
+  // The tiny model writes its whole reply in milliseconds; the "small" preset (~20M parameters) streams
+  // slowly enough on the CPU to be stopped. It lives in the models directory only for this test.
+  const slow = path.join(t.e2eDataDir, "models", `small-${run}`);
+  writeTinyModel({ dir: slow, preset: "small", seed: 5 });
+  try {
+    await page.goto("/playground");
+    await page.getByLabel("Base model").selectOption(`small-${run}`);
+    await page.getByLabel("Max tokens").fill("900");
+    await page.getByLabel("Temperature").fill("1");
+    await page.getByLabel("Top-p").fill("1");
+    // This seed on this model runs 252 tokens before its end token (~3 s on two cores): time to press Stop.
+    await page.getByLabel("Seed").fill("3");
+    await page.getByLabel("Message", { exact: true }).fill("Tell me everything.");
+    await page.getByRole("button", { name: "Send" }).click();
+    const base = page.getByTestId("column-base");
+    await expect(base).toHaveAttribute("data-state", "streaming");
+    await page.getByRole("button", { name: "Stop" }).click();
+    await expect(base).toHaveAttribute("data-state", "done");
+    await expect(base.getByTestId("reply-stats")).toContainText("stopped");
+    await page.screenshot({ path: `${DIR}/playground-stopped.png` });
+    expect(((await base.getByTestId("reply").textContent()) ?? "").length).toBeGreaterThan(0);
+    await expect(page.getByRole("button", { name: "Send" })).toBeDisabled(); // empty message box
+    await expect(page.getByRole("button", { name: "Stop" })).toBeDisabled();
+  } finally {
+    fs.rmSync(slow, { recursive: true, force: true });
+  }
+});
+
+test("an unknown job in the link says so, and the chat still works with the base model", async ({ page }) => {
+  await page.goto("/playground?job=nosuchjob");
+  await expect(page.getByText("is not a succeeded local job with an adapter")).toBeVisible();
+  await expect(page.getByLabel("Fine-tuned job")).toHaveValue("");
+  await page.getByLabel("Message", { exact: true }).fill("Hello?");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(page.getByTestId("column-base")).toHaveAttribute("data-state", "done");
+  await expect(page.getByTestId("column-base").getByTestId("reply")).toHaveCount(1);
+});
+
+test("the adapter downloads as a .tar.gz that unpacks to the trained files, byte for byte", async ({ page }) => {
+  const listed = await page.request.get(`/api/jobs/${jobId}/artifacts`);
+  expect(listed.status()).toBe(200);
+  const view = (await listed.json()) as JobArtifactsView;
+  expect(view.adapter?.files.map((f) => f.name)).toEqual(expect.arrayContaining(["adapter_config.json", "adapter_model.safetensors"]));
+  expect(view.playgroundUrl).toBe(`/playground?job=${jobId}`);
+
+  const res = await page.request.get(view.adapter!.downloadUrl);
+  expect(res.status()).toBe(200);
+  expect(res.headers()["content-disposition"]).toMatch(/attachment; filename=".+-adapter\.tar\.gz"/);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-adapter-"));
+  try {
+    fs.writeFileSync(path.join(tmp, "a.tar.gz"), await res.body());
+    execFileSync("tar", ["-xzf", "a.tar.gz"], { cwd: tmp });
+    const root = fs.readdirSync(tmp).find((n) => n.endsWith("-adapter"))!;
+    const original = path.join(t.e2eDataDir, relAdapter);
+    for (const f of view.adapter!.files) {
+      expect(fs.readFileSync(path.join(tmp, root, f.name)).equals(fs.readFileSync(path.join(original, f.name))), f.name).toBe(true);
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+
+  // The merged-model export is queued work: the request answers at once with a pending artifact.
+  const exp = await page.request.post(`/api/jobs/${jobId}/artifacts/merged`);
+  expect([200, 201]).toContain(exp.status());
+  expect(((await exp.json()) as { status: string }).status).toMatch(/pending|running|ready/);
+
+  const missing = await page.request.get(`/api/jobs/nosuchjob/artifacts/adapter`);
+  expect(missing.status()).toBe(404);
+});

@@ -1,0 +1,111 @@
+import type { PrismaClient } from "@prisma/client";
+import type { Redis } from "ioredis";
+import type { NativeAddon } from "../../native/index";
+import { HttpError } from "../http/errors";
+import { resolveModelDir } from "../models/resolve";
+import type { Payload } from "../queue/contracts";
+import { loadChatTokenizer, type ChatTokenizer } from "../tokenizer";
+import { generateText } from "../tokenizer/generate";
+import { jobAdapter } from "./adapter";
+import { isCancelled, publishInference, type InferenceMessage } from "./channel";
+import { cachedModel } from "./model-cache";
+
+// One playground reply on the inference worker: resolve the model (confined to the models directory) and
+// the adapter (a succeeded local job's), render the chat with the model's template plus the assistant
+// prompt, generate with the cached base model, and publish each newly decoded piece of text. Stop (the
+// request's cancel key) and worker shutdown both end generation at the next token.
+
+export type PlaygroundDeps = {
+  db: PrismaClient;
+  redis: Redis;
+  prefix: string;
+  log: { warn(message: string): void };
+  signal?: AbortSignal;
+  addon?: () => NativeAddon;
+  modelsRoot?: string;
+  dataRoot?: string;
+  /** How often the cancel key is checked while generating. */
+  cancelPollMs?: number;
+};
+
+export type PlaygroundPayload = Payload<"inference", "playground.generate">;
+
+const tokenizers = new Map<string, ChatTokenizer>();
+function chatTokenizer(dir: string): ChatTokenizer {
+  let t = tokenizers.get(dir);
+  if (!t) {
+    t = loadChatTokenizer(dir);
+    tokenizers.set(dir, t);
+  }
+  return t;
+}
+
+export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: PlaygroundPayload): Promise<{ outcome: "done" | "error" | "cancelled" }> {
+  const publish = (m: InferenceMessage) => publishInference(deps.redis, deps.prefix, p.requestId, m);
+  const t0 = Date.now();
+  if (await isCancelled(deps.redis, deps.prefix, p.requestId)) return { outcome: "cancelled" };
+
+  const stop = new AbortController();
+  const onShutdown = () => stop.abort();
+  deps.signal?.addEventListener("abort", onShutdown, { once: true });
+  const poll = setInterval(() => {
+    void isCancelled(deps.redis, deps.prefix, p.requestId).then((yes) => yes && stop.abort(), () => undefined);
+  }, deps.cancelPollMs ?? 150);
+  try {
+    const model = resolveModelDir(p.model, { root: deps.modelsRoot });
+    let adapterDir: string | undefined;
+    if (p.adapterJobId) {
+      const adapter = await jobAdapter(deps.db, p.adapterJobId, { dataRoot: deps.dataRoot });
+      if (adapter.baseModel !== model.name) {
+        throw new HttpError(400, "adapter_base_mismatch", `Job ${p.adapterJobId} was trained on ${adapter.baseModel}, not ${model.name}; its adapter fits only that model.`);
+      }
+      adapterDir = adapter.dir;
+    }
+    const chat = chatTokenizer(model.dir);
+    const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true }));
+    // Said before the model loads (a big one takes a while), so the browser knows a worker has it.
+    await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens });
+    const native = await cachedModel(model.name, model.dir, deps.addon);
+    const room = native.info().maxPositionEmbeddings - prompt.length;
+    if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
+    // The context window bounds the reply.
+    const maxTokens = Math.min(p.maxTokens, room);
+
+    let first: number | null = null;
+    let count = 0;
+    const [result] = await generateText(native, chat, [prompt], {
+      maxTokens,
+      temperature: p.temperature,
+      topP: p.topP,
+      seed: p.seed ?? 0,
+      adapterDir,
+      signal: stop.signal,
+      onText: (_i, text) => {
+        first ??= Date.now();
+        void publish({ type: "token", text });
+      },
+    });
+    count = result!.tokens.length;
+    const end = Date.now();
+    const generating = first === null ? 0 : (end - first) / 1000;
+    await publish({
+      type: "done",
+      finishReason: result!.finishReason,
+      tokens: count,
+      promptTokens: prompt.length,
+      timeToFirstTokenMs: first === null ? null : first - t0,
+      // The first token's arrival starts the clock, so the rate counts the tokens after it.
+      tokensPerSecond: count > 1 && generating > 0 ? (count - 1) / generating : null,
+      elapsedMs: end - t0,
+    });
+    return { outcome: result!.finishReason === "cancelled" ? "cancelled" : "done" };
+  } catch (err) {
+    const message = err instanceof HttpError ? err.message : `Generation failed: ${(err as Error).message}`;
+    if (!(err instanceof HttpError)) deps.log.warn(`[playground] request ${p.requestId}: ${(err as Error).message}`);
+    await publish({ type: "error", message });
+    return { outcome: "error" };
+  } finally {
+    clearInterval(poll);
+    deps.signal?.removeEventListener("abort", onShutdown);
+  }
+}

@@ -1,0 +1,48 @@
+import { loadNativeAddon, type NativeAddon, type NativeModel } from "../../native/index";
+
+// The inference worker keeps base models loaded between playground requests: loading reads every weight
+// from disk, generating a short reply takes a fraction of that. One model per name, and only the most recent
+// few names, so switching models does not hold every model ever used in memory. Adapters are not cached
+// here: they are passed per call (GenerateOptions.adapterDir) and the trainer caches them itself.
+
+const MAX_MODELS = 2;
+
+type Entry = { dir: string; model: Promise<NativeModel> };
+const loaded = new Map<string, Entry>();
+
+export async function cachedModel(name: string, dir: string, addon: () => NativeAddon = () => loadNativeAddon()): Promise<NativeModel> {
+  const hit = loaded.get(name);
+  if (hit && hit.dir === dir) {
+    // Most recently used last.
+    loaded.delete(name);
+    loaded.set(name, hit);
+    const model = await hit.model;
+    if (!model.closed) return model;
+  }
+  const entry: Entry = { dir, model: addon().loadModel({ modelDir: dir, quant: "none" }) };
+  loaded.set(name, entry);
+  entry.model.catch(() => loaded.get(name) === entry && loaded.delete(name));
+  while (loaded.size > MAX_MODELS) {
+    const [oldest, old] = loaded.entries().next().value as [string, Entry];
+    loaded.delete(oldest);
+    void old.model.then((m) => !m.busy && !m.closed && m.close()).catch(() => undefined);
+  }
+  return entry.model;
+}
+
+/** Frees every cached model (worker shutdown, tests). */
+export async function closeCachedModels(): Promise<void> {
+  const entries = [...loaded.values()];
+  loaded.clear();
+  for (const e of entries) {
+    const m = await e.model.catch(() => null);
+    if (m && !m.closed) {
+      m.cancel();
+      try {
+        m.close();
+      } catch {
+        // still finishing an operation; the process is going away anyway
+      }
+    }
+  }
+}

@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "@prisma/client";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { HttpError } from "../http/errors";
+import type { LiveHub } from "../jobs/live/hub";
+import { sseComment, sseEvent } from "../jobs/live/sse";
+import { resolveModelDir } from "../models/resolve";
+import type { QueueSet } from "../queue/queues";
+import { listWorkers } from "../workers/heartbeat";
+import { jobAdapter } from "./adapter";
+import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
+
+// POST /api/playground: one reply, streamed as Server-Sent Events. The request is checked here first (model
+// inside the models directory, adapter of a succeeded local job trained on that model) so mistakes get a 4xx
+// instead of a stream; then the stream subscribes to the request's channel BEFORE enqueueing, so not even
+// the first token can be published unheard. It ends with the worker's done/error, or when the browser goes
+// away, which sets the cancel key so the worker stops generating for nobody.
+
+export const playgroundRequestSchema = z
+  .object({
+    model: z.string().trim().min(1, "pick a base model").max(256),
+    adapterJobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a job id").optional(),
+    messages: z
+      .array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(100_000) }).strict())
+      .min(1, "send at least one message")
+      .max(200),
+    maxTokens: z.number().int().min(1).max(8192).default(256),
+    temperature: z.number().min(0).max(2).default(0),
+    topP: z.number().gt(0).max(1).default(1),
+    seed: z.number().int().min(0).optional(),
+  })
+  .strict();
+export type PlaygroundRequest = z.infer<typeof playgroundRequestSchema>;
+
+export type PlaygroundStreamDeps = {
+  db: PrismaClient;
+  hub: LiveHub;
+  queues: Pick<QueueSet, "enqueue">;
+  /** A short-command connection, for the cancel key. */
+  redis: () => Promise<Redis>;
+  prefix: string;
+  modelsRoot?: string;
+  dataRoot?: string;
+  /**
+   * No word from a worker this long after enqueueing: end with an error that says why. Long by default: the
+   * request may wait behind others (one generation at a time) and a big model takes a while to load.
+   */
+  startTimeoutMs?: number;
+  heartbeatMs?: number;
+};
+
+/** Checks what can be checked without the worker; throws an HttpError (4xx) naming the field. */
+export async function checkPlaygroundRequest(db: PrismaClient, r: PlaygroundRequest, opts: { modelsRoot?: string; dataRoot?: string } = {}): Promise<void> {
+  const model = resolveModelDir(r.model, { root: opts.modelsRoot });
+  if (!r.adapterJobId) return;
+  const adapter = await jobAdapter(db, r.adapterJobId, { dataRoot: opts.dataRoot });
+  if (adapter.baseModel !== model.name) {
+    throw new HttpError(400, "adapter_base_mismatch", `adapterJobId: job ${r.adapterJobId} was trained on ${adapter.baseModel}, not ${model.name}; pick ${adapter.baseModel} as the base model.`);
+  }
+}
+
+/** A request nobody will take would wait forever: say so at once, with what to do. */
+async function assertInferenceWorker(redis: Redis, prefix: string): Promise<void> {
+  const workers = await listWorkers(redis, prefix);
+  if (!workers.some((w) => w.queues.includes("inference"))) {
+    throw new HttpError(503, "no_inference_worker", "No worker is consuming the inference queue, so nothing would answer. Start one (`npm start`, or `npm start -- --only workers`) and send again.");
+  }
+}
+
+export async function playgroundStreamResponse(deps: PlaygroundStreamDeps, r: PlaygroundRequest, signal?: AbortSignal): Promise<Response> {
+  await checkPlaygroundRequest(deps.db, r, deps);
+  await assertInferenceWorker(await deps.redis(), deps.prefix);
+  const startTimeoutMs = deps.startTimeoutMs ?? 10 * 60_000;
+  const requestId = randomUUID();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      let closed = false;
+      let finished = false;
+      let unsubscribe = () => {};
+      let heartbeat: ReturnType<typeof setInterval> | undefined;
+      let startTimer: ReturnType<typeof setTimeout> | undefined;
+
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        clearTimeout(startTimer);
+        unsubscribe();
+        signal?.removeEventListener("abort", onAbort);
+        // The browser left before the reply ended: the worker should stop (or never start).
+        if (!finished) void deps.redis().then((redis) => requestCancel(redis, deps.prefix, requestId)).catch(() => undefined);
+        try {
+          controller.close();
+        } catch {
+          // already closed by the client
+        }
+      };
+      const onAbort = () => close();
+      const send = (m: InferenceMessage) => {
+        if (closed) return;
+        try {
+          controller.enqueue(sseEvent({ data: m }));
+        } catch {
+          close();
+          return;
+        }
+        if (m.type === "start") clearTimeout(startTimer);
+        if (m.type === "done" || m.type === "error") {
+          finished = true;
+          close();
+        }
+      };
+
+      if (signal?.aborted) return close();
+      signal?.addEventListener("abort", onAbort);
+      controller.enqueue(sseEvent({ event: "request", data: { requestId } }));
+      deps.hub
+        .subscribe(inferenceChannel(deps.prefix, requestId), {
+          message: (raw) => {
+            const m = parseInferenceMessage(raw);
+            if (m) send(m);
+          },
+        })
+        .then(async (unsub) => {
+          unsubscribe = unsub;
+          if (closed) return unsub();
+          await deps.queues.enqueue("inference", "playground.generate", { requestId, ...r });
+          startTimer = setTimeout(
+            () => send({ type: "error", message: `No inference worker took the request within ${Math.round(startTimeoutMs / 1000)} s; the workers may be stuck or busy. Check the status indicator and send again.` }),
+            startTimeoutMs,
+          );
+          heartbeat = setInterval(() => {
+            try {
+              controller.enqueue(sseComment("ping"));
+            } catch {
+              close();
+            }
+          }, deps.heartbeatMs ?? 15_000);
+        })
+        .catch((err: Error) => send({ type: "error", message: `Could not queue the request: ${err.message}` }));
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    },
+  });
+}
