@@ -20,7 +20,7 @@ export default async function NewJobPage({ searchParams }: Props) {
       <PageHeader
         back={{ href: "/jobs", label: "Jobs" }}
         title="Launch a fine-tuning job"
-        description="Train an OpenAI model on a frozen dataset version. The estimate below is what OpenAI will bill for training, before you spend anything."
+        description="Train on a frozen dataset version: on OpenAI (the estimate is what OpenAI will bill, before you spend anything) or locally with the native QLoRA trainer on your own GPU or CPU (the estimate counts tokens with the model's own tokenizer and shows the memory it needs)."
       />
       <WindDownBanner />
       {initial ? (
