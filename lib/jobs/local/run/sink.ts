@@ -1,0 +1,121 @@
+import type { MetricPoint, PrismaClient } from "@prisma/client";
+import type { StepReport } from "../../../../native/index";
+import { publishCheckpoints, publishMetrics, storeCheckpoints, type LivePublisher } from "../../events";
+import { relativeToData } from "./paths";
+
+// The trainer reports each optimizer step from its worker thread; the event loop receives the reports in
+// order. Writing each one before the next step would put a Postgres round trip on the training path, so the
+// sink queues reports and one writer drains the queue: whatever arrived while a write ran goes in the next
+// (one transaction per batch). Points are upserted on (job, step), so a resumed run's points replace those a
+// killed run wrote past its last checkpoint, and the page (which merges by step) draws one curve without gaps.
+
+export type StepSinkOptions = {
+  db: PrismaClient;
+  pub: LivePublisher;
+  jobId: string;
+  dataDir: string;
+  /** Configured epochs, to turn a step into a fractional epoch for the chart's epoch lines. */
+  epochs: number;
+  onError: (err: Error) => void;
+};
+
+export type StepSink = {
+  push(report: StepReport): void;
+  /** Records a checkpoint the trainer wrote without a step report (the one written on cancel). */
+  checkpoint(step: number, dir: string, metrics: Record<string, number>): void;
+  /** Resolves once everything pushed so far is stored and published. */
+  drain(): Promise<void>;
+  /** Steps stored so far (the newest report seen). */
+  readonly lastStep: number;
+  readonly lastReport: StepReport | null;
+};
+
+type Item = { kind: "step"; report: StepReport } | { kind: "checkpoint"; step: number; dir: string; metrics: Record<string, number> };
+
+export function createStepSink(o: StepSinkOptions): StepSink {
+  let queue: Item[] = [];
+  let writing: Promise<void> | null = null;
+  let lastReport: StepReport | null = null;
+
+  const pointOf = (r: StepReport) => ({
+    trainLoss: r.loss,
+    validLoss: r.validLoss ?? null,
+    learningRate: r.lr,
+    tokensPerSecond: r.tokensPerSec,
+    gradNorm: r.gradNorm,
+    memoryBytes: BigInt(Math.round(r.memoryBytes)),
+    totalSteps: r.totalSteps,
+    epoch: r.totalSteps > 0 ? (r.step * o.epochs) / r.totalSteps : null,
+  });
+
+  async function writeBatch(items: Item[]): Promise<void> {
+    const steps = items.flatMap((i) => (i.kind === "step" ? [i.report] : []));
+    const points: MetricPoint[] = steps.length
+      ? await o.db.$transaction(
+          steps.map((r) =>
+            o.db.metricPoint.upsert({
+              where: { jobId_step: { jobId: o.jobId, step: r.step } },
+              create: { jobId: o.jobId, step: r.step, ...pointOf(r) },
+              // createdAt too: a replaced point is a new measurement.
+              update: { ...pointOf(r), createdAt: new Date() },
+            }),
+          ),
+        )
+      : [];
+    const checkpoints = items.flatMap((i) => {
+      if (i.kind === "checkpoint") return [{ step: i.step, dir: i.dir, metrics: i.metrics }];
+      const r = i.report;
+      if (!r.checkpointDir) return [];
+      return [{ step: r.step, dir: r.checkpointDir, metrics: { trainLoss: r.loss, ...(r.validLoss !== undefined ? { validLoss: r.validLoss } : {}) } }];
+    });
+    const stored = await storeCheckpoints(
+      o.db,
+      o.jobId,
+      checkpoints.map((c) => ({ step: c.step, remoteId: null, modelName: null, path: relativeToData(o.dataDir, c.dir), metrics: c.metrics })),
+    );
+    await publishMetrics(o.pub, o.jobId, points);
+    await publishCheckpoints(o.pub, o.jobId, stored);
+  }
+
+  function kick(): void {
+    if (writing) return;
+    writing = (async () => {
+      while (queue.length) {
+        const batch = queue;
+        queue = [];
+        try {
+          await writeBatch(batch);
+        } catch (err) {
+          o.onError(err as Error);
+        }
+      }
+    })().finally(() => {
+      writing = null;
+      if (queue.length) kick();
+    });
+  }
+
+  return {
+    push(report) {
+      lastReport = report;
+      queue.push({ kind: "step", report });
+      kick();
+    },
+    checkpoint(step, dir, metrics) {
+      queue.push({ kind: "checkpoint", step, dir, metrics });
+      kick();
+    },
+    async drain() {
+      while (writing || queue.length) {
+        kick();
+        await writing;
+      }
+    },
+    get lastStep() {
+      return lastReport?.step ?? 0;
+    },
+    get lastReport() {
+      return lastReport;
+    },
+  };
+}
