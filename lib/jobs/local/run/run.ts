@@ -88,11 +88,10 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
 
     // Resume: the newest recorded checkpoint whose folder is still there (the trainer keeps the last few).
     const resume = await findResumeCheckpoint(db, deps.dataDir, jobId);
-    if (resume) {
-      // Points a killed run stored past the checkpoint are re-measured by this run; drop them so a cancel
-      // before it gets there cannot leave a stale tail.
-      await db.metricPoint.deleteMany({ where: { jobId, step: { gt: resume.step } } });
-    }
+    // What a killed run wrote past the resume point is re-done by this run: its points (so a cancel before it
+    // gets there leaves no stale tail) and its checkpoints (the trainer keeps only the newest few by step, and
+    // stale later ones would push out the fresh ones). Without a checkpoint the run starts over.
+    await dropPast(db, deps.dataDir, jobId, resume?.step ?? 0);
 
     const started = await db.fineTuneJob.updateMany({
       where: { id: jobId, status: { in: ["queued", "running"] }, cancelRequestedAt: null },
@@ -207,13 +206,33 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
   }
 }
 
+/**
+ * Where a run picked up again starts: the newest checkpoint on disk (the trainer writes them atomically and
+ * keeps the last few) that is not past the newest stored metric point. A checkpoint further on than the
+ * stored curve (the worker died before its points were written) would leave a gap, so an older one is used.
+ */
 async function findResumeCheckpoint(db: PrismaClient, dataDir: string, jobId: string): Promise<{ step: number; path: string; dir: string } | null> {
-  const rows = await db.checkpoint.findMany({ where: { jobId, path: { not: null } }, orderBy: { step: "desc" } });
-  for (const c of rows) {
-    const dir = absoluteInData(dataDir, c.path!);
-    if (isResumableCheckpoint(dir)) return { step: c.step, path: c.path!, dir };
+  const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
+  const onDisk = fs.existsSync(root) ? fs.readdirSync(root).flatMap((name) => (/^step-\d+$/.test(name) ? [Number(name.slice(5))] : [])) : [];
+  const last = await db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true } });
+  const limit = last?.step ?? 0;
+  for (const step of onDisk.sort((a, b) => b - a)) {
+    const dir = path.join(root, `step-${step}`);
+    if (step > limit || !isResumableCheckpoint(dir)) continue;
+    return { step, path: relativeToData(dataDir, dir), dir };
   }
   return null;
+}
+
+async function dropPast(db: PrismaClient, dataDir: string, jobId: string, step: number): Promise<void> {
+  await db.metricPoint.deleteMany({ where: { jobId, step: { gt: step } } });
+  await db.checkpoint.deleteMany({ where: { jobId, step: { gt: step } } });
+  const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
+  if (!fs.existsSync(root)) return;
+  for (const name of fs.readdirSync(root)) {
+    const m = /^step-(\d+)$/.exec(name);
+    if (m && Number(m[1]) > step) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  }
 }
 
 /**

@@ -50,17 +50,14 @@ export function createStepSink(o: StepSinkOptions): StepSink {
 
   async function writeBatch(items: Item[]): Promise<void> {
     const steps = items.flatMap((i) => (i.kind === "step" ? [i.report] : []));
+    // Upsert as two statements per batch, whatever its size: drop the steps being re-measured, insert all.
     const points: MetricPoint[] = steps.length
-      ? await o.db.$transaction(
-          steps.map((r) =>
-            o.db.metricPoint.upsert({
-              where: { jobId_step: { jobId: o.jobId, step: r.step } },
-              create: { jobId: o.jobId, step: r.step, ...pointOf(r) },
-              // createdAt too: a replaced point is a new measurement.
-              update: { ...pointOf(r), createdAt: new Date() },
-            }),
-          ),
-        )
+      ? (
+          await o.db.$transaction([
+            o.db.metricPoint.deleteMany({ where: { jobId: o.jobId, step: { in: steps.map((r) => r.step) } } }),
+            o.db.metricPoint.createManyAndReturn({ data: steps.map((r) => ({ jobId: o.jobId, step: r.step, ...pointOf(r) })) }),
+          ])
+        )[1].sort((a, b) => a.step - b.step)
       : [];
     const checkpoints = items.flatMap((i) => {
       if (i.kind === "checkpoint") return [{ step: i.step, dir: i.dir, metrics: i.metrics }];
