@@ -3,6 +3,7 @@ import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import type { z } from "zod";
 import { prisma } from "../../db/client";
+import type { QueueSet } from "../../queue/queues";
 import { dataDir as defaultDataDir, modelsDir as defaultModelsDir } from "../../env";
 import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
@@ -40,7 +41,7 @@ export type LocalLaunchEstimate = {
   issues: LaunchIssue[];
 };
 
-type Options = { db?: PrismaClient; dataDir?: string; modelsDir?: string };
+type Options = { db?: PrismaClient; dataDir?: string; modelsDir?: string; queues?: QueueSet };
 
 function zodIssues(error: z.ZodError): LaunchIssue[] {
   return error.issues.map((i) => {
@@ -185,7 +186,7 @@ export async function launchLocalJob(raw: unknown, opts: Options = {}): Promise<
     return created;
   });
   try {
-    await enqueueJobRun(job.id, undefined, "local");
+    await enqueueJobRun(job.id, opts.queues, "local");
   } catch (err) {
     const message = `Waiting for the job queue (Redis: ${(err as Error).message}); the job starts once the workers can reach Redis.`;
     await db.fineTuneJob.update({ where: { id: job.id }, data: { retryMessage: message } });
