@@ -65,7 +65,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
               <span className={styles.liveDot} data-state={stream} aria-hidden="true" />
               {terminal ? "Finished" : STREAM_LABEL[stream]}
             </span>
-            {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} /> : null}
+            {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} local={job.provider === "local"} /> : null}
           </>
         }
       />
