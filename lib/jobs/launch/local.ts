@@ -9,6 +9,7 @@ import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
 import { loadChatTokenizer, parseChatJsonl, tokenizeDataset } from "../../tokenizer";
 import { localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
+import { absoluteInData } from "../local/run/paths";
 import { storedLocalConfig } from "../local/stored";
 import type { JobView } from "../types";
 import { loadJobView } from "../view";
@@ -67,6 +68,30 @@ function maxPositions(modelDir: string): number | null {
   }
 }
 
+type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number };
+
+// A version never changes, so its counts per (model, max length) are cached: the form asks on every change.
+const countCache = new Map<string, Promise<TokenCounts>>();
+const MAX_CACHED = 16;
+
+function countVersionTokens(v: { id: string; trainPath: string; validationPath: string | null }, modelDir: string, maxSeqLen: number, root: string, label: string): Promise<TokenCounts> {
+  const key = `${root}|${v.id}|${modelDir}|${maxSeqLen}`;
+  const hit = countCache.get(key);
+  if (hit) return hit;
+  const work = (async (): Promise<TokenCounts> => {
+    const chat = loadChatTokenizer(modelDir);
+    const read = (rel: string) => parseChatJsonl(fs.readFileSync(absoluteInData(root, rel), "utf8"), `${label} ${path.basename(rel)}`);
+    const train = tokenizeDataset(chat, read(v.trainPath), { maxSeqLen, file: `${label} train` });
+    const validation = v.validationPath ? tokenizeDataset(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }).report.examples : 0;
+    return { examples: train.report.examples, validationExamples: validation, tokens: train.report.tokens, trainable: train.report.trainableTokens, truncated: train.report.truncatedExamples };
+  })();
+  countCache.set(key, work);
+  // A failure is not cached (the data directory may come back), and the oldest entries go first.
+  work.catch(() => countCache.delete(key));
+  while (countCache.size > MAX_CACHED) countCache.delete(countCache.keys().next().value!);
+  return work;
+}
+
 export type LocalLaunchCheck = { estimate: LocalLaunchEstimate; request: LocalLaunchRequest | null; modelName: string | null };
 
 export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promise<LocalLaunchCheck> {
@@ -104,21 +129,14 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
   }
 
   // Counts with the model's tokenizer (only when both the model and the version are known and readable).
-  let counts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0 };
+  let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0 };
   let maxSeqLen: number | null = null;
   if (row && modelDir && !row.hasPreference && row.trainCount > 0) {
     const limit = maxPositions(modelDir);
     maxSeqLen = Math.min(config?.training.maxSeqLen ?? 2048, limit ?? Infinity);
     if (config && limit && config.training.maxSeqLen > limit) notes.push(`max sequence length ${config.training.maxSeqLen} is above the model's ${limit} positions; training uses ${limit}.`);
     try {
-      const chat = loadChatTokenizer(modelDir);
-      const read = (rel: string) => {
-        const file = path.resolve(root, rel);
-        return parseChatJsonl(fs.readFileSync(file, "utf8"), `${label} ${path.basename(rel)}`);
-      };
-      const train = tokenizeDataset(chat, read(row.trainPath), { maxSeqLen, file: `${label} train` });
-      counts = { examples: train.report.examples, validationExamples: 0, tokens: train.report.tokens, trainable: train.report.trainableTokens, truncated: train.report.truncatedExamples };
-      if (row.validationPath && row.validationCount > 0) counts.validationExamples = tokenizeDataset(chat, read(row.validationPath), { maxSeqLen, file: `${label} validation` }).report.examples;
+      counts = await countVersionTokens({ id: row.id, trainPath: row.trainPath, validationPath: row.validationCount > 0 ? row.validationPath : null }, modelDir, maxSeqLen, root, label);
       if (counts.truncated) notes.push(`${counts.truncated} training example${counts.truncated === 1 ? " is" : "s are"} longer than ${maxSeqLen} tokens and will be truncated.`);
     } catch (err) {
       issues.push({ field: "dataset", code: "version_unreadable", message: `${(err as Error).message}. Fix the data (or pick another model) and freeze a new version.` });
