@@ -12,7 +12,17 @@ const modelsRoot = vi.hoisted(() => {
   return dir;
 });
 
+import { writeFile } from "node:fs/promises";
+import { Worker as BullWorker } from "bullmq";
+import * as datasetsRoute from "../app/api/datasets/route";
+import * as importsRoute from "../app/api/datasets/[id]/imports/route";
+import * as importRoute from "../app/api/datasets/[id]/imports/[importId]/route";
+import * as versionsRoute from "../app/api/datasets/[id]/versions/route";
 import * as jobsRoute from "../app/api/jobs/route";
+import { jobsCommand } from "../cli/commands/jobs";
+import type { CliContext } from "../cli/command";
+import { runDatasetImport } from "../lib/datasets/import/run";
+import { createRedis } from "../lib/redis";
 import * as jobRoute from "../app/api/jobs/[id]/route";
 import * as jobCancelRoute from "../app/api/jobs/[id]/cancel/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
@@ -43,6 +53,10 @@ beforeAll(async () => {
   mkdirSync(modelsRoot, { recursive: true });
   writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
   server = await serveRoutes([
+    { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
+    { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
+    { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
+    { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
     { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
     { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
     { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: jobCancelRoute },
@@ -50,6 +64,9 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  // Datasets `tuneforge jobs create` made (examples, imports and all) go too.
+  const cliDatasets = await db.dataset.findMany({ where: { name: { contains: "tf-gpu-cli-" } }, include: { versions: { select: { id: true } } } });
+  for (const d of cliDatasets) fixtures.push(...d.versions.map((v) => ({ datasetId: d.id, versionId: v.id })));
   const jobs = await db.fineTuneJob.findMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } }, select: { id: true } });
   for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
   for (const j of jobs) {
@@ -209,6 +226,38 @@ describe("gpu worker: local fine-tuning jobs", () => {
     w.child.kill("SIGTERM");
     await w.exited;
   }, 90_000);
+
+  it("`tuneforge jobs create --provider local --wait --json` imports, trains and prints adapterPath and metrics", async () => {
+    const bull = createRedis("bullmq");
+    const importWorker = new BullWorker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
+      connection: bull,
+      prefix: env().TUNEFORGE_QUEUE_PREFIX,
+    });
+    const w = startGpuWorker();
+    try {
+      const file = path.join(modelsRoot, "..", `tf-gpu-cli-${process.pid}.jsonl`);
+      await writeFile(file, toJsonl(colorTask(12)));
+      let stdout = "";
+      let stderr = "";
+      const ctx: CliContext = { root: process.cwd(), out: (t) => (stdout += t), err: (t) => (stderr += t) };
+      const args = ["create", "--provider", "local", "--model", "tiny-chat", "--data", file, "--quant", "none", "--rank", "4", "--epochs", "1", "--batch-size", "4", "--grad-accum", "1", "--backend", "cpu", "--wait", "--interval", "0.2", "--json", "--url", server.url];
+      const code = await jobsCommand.run(args, ctx);
+      rmSync(file, { force: true });
+      expect(code, `${stderr}\n${w.output()}`).toBe(0);
+      const job = JSON.parse(stdout) as JobView;
+      expect(job).toMatchObject({ provider: "local", status: "succeeded", baseModel: "tiny-chat", backend: "cpu" });
+      expect(job.adapterPath).toBe(path.join(dataDir(), "jobs", job.id, "adapter"));
+      expect(existsSync(path.join(job.adapterPath!, "adapter_model.safetensors"))).toBe(true);
+      expect(job.metrics.map((m) => m.step)).toEqual([1, 2, 3]);
+      expect(job.loraConfig).toMatchObject({ lora: { rank: 4 } });
+      expect(stderr).toMatch(/launched job \S+/);
+    } finally {
+      await importWorker.close();
+      await bull.quit();
+      w.child.kill("SIGTERM");
+      await w.exited;
+    }
+  }, 60_000);
 
   it("cancels a running job at the next step keeping its last checkpoint, and a queued one at once", async () => {
     const v = await version(60, 0);
