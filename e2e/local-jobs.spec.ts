@@ -1,5 +1,4 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { SAMPLE_DATASET_NAME } from "./pages";
 
 // Local fine-tuning against the real app and the real GPU worker (scripts/serve-e2e.ts starts it on the CPU
 // backend, one thread) with the generated "tiny-chat" model in the e2e models directory: launch through
@@ -9,6 +8,7 @@ import { SAMPLE_DATASET_NAME } from "./pages";
 
 const DIR = "e2e/artifacts";
 const MODEL = "tiny-chat";
+const SYSTEM = "You are a careful assistant for a paint shop. Answer every question about colors with one JSON object of the form {\"color\": name} and nothing else: no greeting, no explanation, no markdown. ".repeat(2);
 
 type JobJson = {
   id: string;
@@ -21,29 +21,46 @@ type JobJson = {
   progress: { step: number; totalSteps: number } | null;
 };
 
-/** The sample dataset's first frozen version (frozen here when no earlier spec froze one). */
-async function sampleVersion(request: APIRequestContext) {
-  const { datasets } = (await (await request.get("/api/datasets")).json()) as { datasets: { id: string; name: string }[] };
-  const sample = datasets.find((d) => d.name === SAMPLE_DATASET_NAME)!;
-  const list = async () => ((await (await request.get(`/api/datasets/${sample.id}/versions`)).json()) as { versions: { number: number; trainCount: number }[] }).versions;
-  if ((await list()).length === 0) expect((await request.post(`/api/datasets/${sample.id}/versions`, { data: { note: "e2e local" } })).ok()).toBe(true);
-  return { datasetId: sample.id, version: (await list())[0]! };
+/**
+ * A small chat dataset the tiny model's tokenizer renders within its 512 positions (the sample's long support
+ * answers do not fit): 60 examples added through the API and frozen once per run.
+ */
+let frozen: Promise<{ datasetId: string; versionNumber: number; trainCount: number }> | undefined;
+function tinyVersion(request: APIRequestContext) {
+  frozen ??= (async () => {
+    const made = await request.post("/api/datasets", { data: { name: `local-e2e-${Date.now()}` } });
+    expect(made.ok(), await made.text()).toBe(true);
+    const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
+    const pairs = [["sky", "blue"], ["grass", "green"], ["snow", "white"], ["coal", "black"], ["sun", "yellow"], ["blood", "red"]];
+    for (let i = 0; i < 60; i++) {
+      const [thing, color] = pairs[i % pairs.length]!;
+      // The system prompt makes each step slow enough (on one CPU thread) for the page to watch and cancel.
+      const messages = [{ role: "system", content: SYSTEM }, { role: "user", content: `What color is the ${thing}? (${i})` }, { role: "assistant", content: `{"color": "${color}"}` }];
+      const res = await request.post(`/api/datasets/${datasetId}/examples`, { data: { messages } });
+      expect(res.ok(), await res.text()).toBe(true);
+    }
+    const v = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e local" } });
+    expect(v.ok(), await v.text()).toBe(true);
+    const version = ((await v.json()) as { version: { number: number; trainCount: number } }).version;
+    return { datasetId, versionNumber: version.number, trainCount: version.trainCount };
+  })();
+  return frozen;
 }
 
 /** Launches on tiny-chat with about `steps` optimizer steps (batch 1, so steps = examples × epochs). */
 async function launchLocal(request: APIRequestContext, steps: number, checkpointEvery: number): Promise<string> {
-  const { datasetId, version } = await sampleVersion(request);
-  const epochs = Math.min(100, Math.max(1, Math.ceil(steps / Math.max(1, version.trainCount))));
+  const { datasetId, versionNumber, trainCount } = await tinyVersion(request);
+  const epochs = Math.min(100, Math.max(1, Math.ceil(steps / Math.max(1, trainCount))));
   const res = await request.post("/api/jobs", {
     data: {
       provider: "local",
       datasetId,
-      versionNumber: version.number,
+      versionNumber,
       baseModel: MODEL,
       config: {
         lora: { rank: 8, alpha: 16 },
         quantization: { quant: "none" },
-        training: { epochs, batchSize: 1, gradAccum: 1, lr: 5e-3, maxSeqLen: 256, checkpointEvery, backend: "cpu" },
+        training: { epochs, batchSize: 1, gradAccum: 1, lr: 5e-3, checkpointEvery, backend: "cpu" },
       },
     },
   });
@@ -56,7 +73,7 @@ const lastDrawnStep = async (page: Page) => Number((await page.getByTestId("char
 
 test("a local job launched through the API trains live on the GPU worker and succeeds with its adapter", async ({ page, request }) => {
   test.setTimeout(180_000);
-  const id = await launchLocal(request, 600, 100);
+  const id = await launchLocal(request, 1200, 200);
   await page.goto(`/jobs/${id}`);
 
   // Live: the drawn step keeps rising while the page stays open (no reload).
@@ -72,13 +89,13 @@ test("a local job launched through the API trains live on the GPU worker and suc
   await expect.poll(() => lastDrawnStep(page)).toBe(job.progress!.totalSteps);
   expect(job.adapterPath).toMatch(new RegExp(`jobs/${id}/adapter$`));
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
-  await expect(page.getByText("Backend")).toBeVisible();
+  await expect(page.getByText("Backend", { exact: true }).locator("xpath=following-sibling::dd[1]")).toHaveText("cpu");
   await page.screenshot({ path: `${DIR}/local-jobs-succeeded.png`, fullPage: true });
 });
 
 test("a queued local job shows its place in line and cancels at once; a running one stops keeping its checkpoint", async ({ page, request }) => {
   test.setTimeout(150_000);
-  const running = await launchLocal(request, 20_000, 20);
+  const running = await launchLocal(request, 6000, 20);
   const queued = await launchLocal(request, 50, 0);
 
   // The GPU worker runs one job at a time: the second waits, first in line.

@@ -171,7 +171,10 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(job.metrics.filter((m) => m.validLoss !== null).map((m) => m.step)).toEqual([3, 6, 9, 12]);
     expect(job.metrics.at(-1)!.epoch).toBeCloseTo(2);
     expect(job.metrics.at(-1)!.trainLoss!).toBeLessThan(job.metrics[0]!.trainLoss!);
-    expect(job.checkpoints.map((c) => c.step)).toEqual([4, 6, 8, 12]);
+    // Every 4 steps and at each epoch end (4, 6, 8, 12); the trainer keeps the newest 3 folders, and rows follow.
+    expect(job.checkpoints.map((c) => c.step)).toEqual([6, 8, 12]);
+    expect(job.checkpoints.every((c) => existsSync(path.join(dataDir(), c.path!, "adapter_model.safetensors")))).toBe(true);
+    expect(job.checkpoints.at(-1)!.metrics).toEqual({ train_loss: job.metrics.at(-1)!.trainLoss, valid_loss: job.metrics.at(-1)!.validLoss });
 
     // The adapter: absolute path in the view, artifact with the file's sha256, a card naming data and settings.
     expect(path.isAbsolute(job.adapterPath!)).toBe(true);
@@ -204,19 +207,19 @@ describe("gpu worker: local fine-tuning jobs", () => {
 
   it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
     const v = await version(60, 0);
-    // 60 examples, batch 1: 60 steps per epoch × 4 = 240 steps; a checkpoint every 10.
-    const job = await launch(v, { epochs: 4, batchSize: 1, gradAccum: 1, checkpointEvery: 10 });
+    // 60 examples, batch 1: 60 steps per epoch × 8 = 480 steps; a checkpoint every 10.
+    const job = await launch(v, { epochs: 8, batchSize: 1, gradAccum: 1, checkpointEvery: 10 });
     let w = startGpuWorker();
     await until("a checkpoint at step 20 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 20 } } })) ? true : undefined));
     w.child.kill("SIGKILL");
     await w.exited;
     const before = await steps(job.id);
     expect((await row(job.id)).status).toBe("running");
-    expect(before.at(-1)!).toBeLessThan(240);
+    expect(before.at(-1)!).toBeLessThan(480);
 
     w = startGpuWorker();
     await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 45_000);
-    expect(await steps(job.id)).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
+    expect(await steps(job.id)).toEqual(Array.from({ length: 480 }, (_, i) => i + 1));
     const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(resumed, `${events.join("\n")}\n${w.output()}`).not.toBeNull();

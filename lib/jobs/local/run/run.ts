@@ -152,7 +152,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
     // The checkpoint the trainer writes when it stops early comes without a step report.
     if (result.cancelled && result.lastCheckpoint && (!resume || path.resolve(result.lastCheckpoint) !== path.resolve(resume.dir))) {
       const step = Number(/step-(\d+)$/.exec(result.lastCheckpoint)?.[1] ?? result.steps);
-      sink.checkpoint(step, result.lastCheckpoint, { trainLoss: sink.lastReport?.loss ?? result.finalLoss });
+      sink.checkpoint(step, result.lastCheckpoint, { train_loss: sink.lastReport?.loss ?? result.finalLoss });
     }
     await sink.drain();
 

@@ -1,7 +1,8 @@
 import type { MetricPoint, PrismaClient } from "@prisma/client";
 import type { StepReport } from "../../../../native/index";
 import { publishCheckpoints, publishMetrics, storeCheckpoints, type LivePublisher } from "../../events";
-import { relativeToData } from "./paths";
+import fs from "node:fs";
+import { absoluteInData, relativeToData } from "./paths";
 
 // The trainer reports each optimizer step from its worker thread; the event loop receives the reports in
 // order. Writing each one before the next step would put a Postgres round trip on the training path, so the
@@ -63,15 +64,25 @@ export function createStepSink(o: StepSinkOptions): StepSink {
       if (i.kind === "checkpoint") return [{ step: i.step, dir: i.dir, metrics: i.metrics }];
       const r = i.report;
       if (!r.checkpointDir) return [];
-      return [{ step: r.step, dir: r.checkpointDir, metrics: { trainLoss: r.loss, ...(r.validLoss !== undefined ? { validLoss: r.validLoss } : {}) } }];
+      // Keys as OpenAI's checkpoint metrics (the checkpoints table and "best checkpoint" read these).
+      return [{ step: r.step, dir: r.checkpointDir, metrics: { train_loss: r.loss, ...(r.validLoss !== undefined ? { valid_loss: r.validLoss } : {}) } }];
     });
     const stored = await storeCheckpoints(
       o.db,
       o.jobId,
       checkpoints.map((c) => ({ step: c.step, remoteId: null, modelName: null, path: relativeToData(o.dataDir, c.dir), metrics: c.metrics })),
     );
+    if (stored.length) await forgetPrunedCheckpoints();
     await publishMetrics(o.pub, o.jobId, points);
     await publishCheckpoints(o.pub, o.jobId, stored);
+  }
+
+  // The trainer keeps only its newest few checkpoint folders; rows for the ones it removed would list
+  // checkpoints nobody can load or resume from.
+  async function forgetPrunedCheckpoints(): Promise<void> {
+    const rows = await o.db.checkpoint.findMany({ where: { jobId: o.jobId, path: { not: null } }, select: { id: true, path: true } });
+    const gone = rows.filter((c) => !fs.existsSync(absoluteInData(o.dataDir, c.path!))).map((c) => c.id);
+    if (gone.length) await o.db.checkpoint.deleteMany({ where: { id: { in: gone } } });
   }
 
   function kick(): void {
