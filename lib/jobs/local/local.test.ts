@@ -80,3 +80,12 @@ describe("adapter card", () => {
     expect(md).toContain("QLoRA trainer on the cuda backend");
   });
 });
+
+describe("local provider core", () => {
+  it("validates the local config by field and never retries a failed run", async () => {
+    const { localProvider } = await import("../../providers/local");
+    expect(localProvider.validateConfig({ lora: { rank: 8 } })).toEqual([]);
+    expect(localProvider.validateConfig({ training: { backend: "tpu" } })).toEqual([{ field: "training.backend", message: "must be auto, cpu or cuda" }]);
+    expect(localProvider.classifyError(new Error("CUDA error: out of memory"))).toMatchObject({ retry: false, code: "out_of_memory" });
+  });
+});
