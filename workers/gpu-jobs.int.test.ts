@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -201,25 +201,50 @@ describe("gpu worker: local fine-tuning jobs", () => {
     } finally {
       model.close();
     }
+
+    // The heartbeat lists the device this GPU worker trains on (the CPU here).
+    const hb = createRedis("client");
+    try {
+      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
+      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; queues: string[]; devices?: { name: string; memoryMiB?: number }[] }));
+      const mine = infos.find((i) => i.id === job.workerId)!;
+      expect(mine.queues).toEqual(["gpu-jobs"]);
+      expect(mine.devices![0]!.name).toMatch(/^CPU \(\d+ cores/);
+      expect(mine.devices![0]!.memoryMiB).toBeGreaterThan(0);
+    } finally {
+      await hb.quit();
+    }
+
+    // A model folder whose weights are broken passes the launch checks (config.json is there) and fails on the
+    // worker with a message that says what to check.
+    const broken = path.join(modelsRoot, "broken-chat");
+    cpSync(path.join(modelsRoot, "tiny-chat"), broken, { recursive: true });
+    writeFileSync(path.join(broken, "model.safetensors"), "not safetensors");
+    const bad = (await api<{ job: JobView }>("POST", "/api/jobs", { provider: "local", datasetVersionId: v, baseModel: "broken-chat", config: { quantization: { quant: "none" }, training: { backend: "cpu" } } })).body.job;
+    await until("the broken-model job to fail", w, statusIs(bad.id, "failed"));
+    const failed = await row(bad.id);
+    expect(failed.errorCode).toBe("model_invalid");
+    expect(failed.errorMessage).toMatch(/^Could not load the base model: .*safetensors.*Check that the folder holds config\.json, \*\.safetensors and tokenizer files/s);
+
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   }, 60_000);
 
   it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
     const v = await version(60, 0);
-    // 60 examples, batch 1: 60 steps per epoch × 8 = 480 steps; a checkpoint every 10.
-    const job = await launch(v, { epochs: 8, batchSize: 1, gradAccum: 1, checkpointEvery: 10 });
+    // 60 examples, batch 2: 30 steps per epoch × 8 = 240 steps; a checkpoint every 10.
+    const job = await launch(v, { epochs: 8, batchSize: 2, gradAccum: 1, checkpointEvery: 10 });
     let w = startGpuWorker();
     await until("a checkpoint at step 20 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 20 } } })) ? true : undefined));
     w.child.kill("SIGKILL");
     await w.exited;
     const before = await steps(job.id);
     expect((await row(job.id)).status).toBe("running");
-    expect(before.at(-1)!).toBeLessThan(480);
+    expect(before.at(-1)!).toBeLessThan(240);
 
     w = startGpuWorker();
     await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 45_000);
-    expect(await steps(job.id)).toEqual(Array.from({ length: 480 }, (_, i) => i + 1));
+    expect(await steps(job.id)).toEqual(Array.from({ length: 240 }, (_, i) => i + 1));
     const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(resumed, `${events.join("\n")}\n${w.output()}`).not.toBeNull();

@@ -87,7 +87,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
       : null;
 
     // Resume: the newest recorded checkpoint whose folder is still there (the trainer keeps the last few).
-    const resume = await findResumeCheckpoint(db, deps.dataDir, jobId);
+    const plan = await resumePlan(db, deps.dataDir, jobId);
+    const resume = plan.resume;
     // What a killed run wrote past the resume point is re-done by this run: its points (so a cancel before it
     // gets there leaves no stale tail) and its checkpoints (the trainer keeps only the newest few by step, and
     // stale later ones would push out the fresh ones). Without a checkpoint the run starts over.
@@ -108,7 +109,9 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
       resume
         ? `Resumed from step ${resume.step} (checkpoint ${resume.path}) on ${deps.workerId}, ${info.backend} backend.`
         : `Training on ${deps.workerId}, ${info.backend} backend: ${train.report.examples} examples, ${train.report.tokens} tokens (${train.report.trainableTokens} trained on)${truncated}` +
-            (valid ? `; ${valid.report.examples} validation examples` : "") + ".",
+            (valid ? `; ${valid.report.examples} validation examples` : "") +
+            (plan.skipped.length ? `; starting over: the checkpoints left by an earlier run (steps ${plan.skipped.join(", ")}) are past its stored curve (step ${plan.stored}) or incomplete` : "") +
+            ".",
       { backend: info.backend, workerId: deps.workerId, ...(resume ? { resumedFromStep: resume.step } : {}) },
     );
     await publishJobSummary(db, pub, jobId);
@@ -212,16 +215,24 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
  * stored curve (the worker died before its points were written) would leave a gap, so an older one is used.
  */
 async function findResumeCheckpoint(db: PrismaClient, dataDir: string, jobId: string): Promise<{ step: number; path: string; dir: string } | null> {
+  return (await resumePlan(db, dataDir, jobId)).resume;
+}
+
+async function resumePlan(db: PrismaClient, dataDir: string, jobId: string): Promise<{ resume: { step: number; path: string; dir: string } | null; skipped: number[]; stored: number }> {
   const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
   const onDisk = fs.existsSync(root) ? fs.readdirSync(root).flatMap((name) => (/^step-\d+$/.test(name) ? [Number(name.slice(5))] : [])) : [];
   const last = await db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true } });
-  const limit = last?.step ?? 0;
+  const stored = last?.step ?? 0;
+  const skipped: number[] = [];
   for (const step of onDisk.sort((a, b) => b - a)) {
     const dir = path.join(root, `step-${step}`);
-    if (step > limit || !isResumableCheckpoint(dir)) continue;
-    return { step, path: relativeToData(dataDir, dir), dir };
+    if (step > stored || !isResumableCheckpoint(dir)) {
+      skipped.push(step);
+      continue;
+    }
+    return { resume: { step, path: relativeToData(dataDir, dir), dir }, skipped, stored };
   }
-  return null;
+  return { resume: null, skipped, stored };
 }
 
 async function dropPast(db: PrismaClient, dataDir: string, jobId: string, step: number): Promise<void> {

@@ -7,8 +7,9 @@ import { absoluteInData, relativeToData } from "./paths";
 // The trainer reports each optimizer step from its worker thread; the event loop receives the reports in
 // order. Writing each one before the next step would put a Postgres round trip on the training path, so the
 // sink queues reports and one writer drains the queue: whatever arrived while a write ran goes in the next
-// (one transaction per batch). Points are upserted on (job, step), so a resumed run's points replace those a
-// killed run wrote past its last checkpoint, and the page (which merges by step) draws one curve without gaps.
+// (one statement per batch). Points are unique on (job, step), and a resumed run's points replace those a
+// killed run wrote past its last checkpoint (dropped before the resumed run starts), and the page (which merges
+// by step) draws one curve without gaps.
 
 export type StepSinkOptions = {
   db: PrismaClient;
@@ -51,14 +52,10 @@ export function createStepSink(o: StepSinkOptions): StepSink {
 
   async function writeBatch(items: Item[]): Promise<void> {
     const steps = items.flatMap((i) => (i.kind === "step" ? [i.report] : []));
-    // Upsert as two statements per batch, whatever its size: drop the steps being re-measured, insert all.
+    // One statement per batch, whatever its size. Steps are new within a run: a resumed run first drops what
+    // the killed run stored past its checkpoint (run.ts dropPast), so a plain insert is the upsert here.
     const points: MetricPoint[] = steps.length
-      ? (
-          await o.db.$transaction([
-            o.db.metricPoint.deleteMany({ where: { jobId: o.jobId, step: { in: steps.map((r) => r.step) } } }),
-            o.db.metricPoint.createManyAndReturn({ data: steps.map((r) => ({ jobId: o.jobId, step: r.step, ...pointOf(r) })) }),
-          ])
-        )[1].sort((a, b) => a.step - b.step)
+      ? (await o.db.metricPoint.createManyAndReturn({ data: steps.map((r) => ({ jobId: o.jobId, step: r.step, ...pointOf(r) })), skipDuplicates: true })).sort((a, b) => a.step - b.step)
       : [];
     const checkpoints = items.flatMap((i) => {
       if (i.kind === "checkpoint") return [{ step: i.step, dir: i.dir, metrics: i.metrics }];
