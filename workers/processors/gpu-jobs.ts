@@ -50,7 +50,6 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
     log: deps.log,
     dataDir: dataDir(e),
     modelsDir: modelsDir(e),
-    root: process.cwd(),
     workerId: deps.workerId ?? newWorkerId(),
     defaultBackend: backend,
     threads: e.TUNEFORGE_LOCAL_THREADS,

@@ -27,8 +27,8 @@ export type LocalRunDeps = {
   log: { info(m: string): void; warn(m: string): void };
   dataDir: string;
   modelsDir: string;
-  /** Repository root, where the native addon is built. */
-  root: string;
+  /** Repository root, where the native addon is built; defaults to the one native/index.ts sits in. */
+  root?: string;
   /** The heartbeat id of this worker, recorded on the job. */
   workerId: string;
   /** What "auto" means on this worker (TUNEFORGE_LOCAL_BACKEND). */
