@@ -27,11 +27,13 @@ const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../.
 const { values: a } = parseArgs({
   options: {
     preset: { type: "string", default: "small" },
-    examples: { type: "string", default: "64" },
+    examples: { type: "string", default: "256" },
     epochs: { type: "string", default: "1" },
     "batch-size": { type: "string", default: "4" },
-    threads: { type: "string", default: "0" },
-    repeats: { type: "string", default: "1" },
+    // One trainer thread: on a small shared machine, two would fight Postgres and Node for the cores and
+    // bury a few-percent difference in noise. --threads 0 = all cores.
+    threads: { type: "string", default: "1" },
+    repeats: { type: "string", default: "3" },
   },
 });
 const preset = a.preset === "tiny" ? "tiny" : "small";
