@@ -255,6 +255,28 @@ describe("gpu worker: local fine-tuning jobs", () => {
     await w.exited;
   }, 90_000);
 
+  it("a worker stopped with SIGTERM stops at the next step, hands the job back, and the next one resumes exactly there", async () => {
+    const v = await version(60, 0);
+    const job = await launch(v, { epochs: 6, batchSize: 2, gradAccum: 1, checkpointEvery: 10 });
+    let w = startGpuWorker();
+    await until("a checkpoint", w, async () => ((await db.checkpoint.count({ where: { jobId: job.id } })) > 0 ? true : undefined));
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    const handBack = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { contains: "handed the job back" } } });
+    expect(handBack, w.output()).not.toBeNull();
+    const stoppedAt = Number(/stopped at step (\d+)/.exec(handBack!.message)![1]);
+    expect(stoppedAt).toBeLessThan(180);
+    expect(await (await queues().get("gpu-jobs").getJob(`finetune-${job.id}`))!.getState()).toBe("waiting");
+    expect((await row(job.id)).status).toBe("running");
+
+    w = startGpuWorker();
+    await until("the job to succeed after the hand-back", w, statusIs(job.id, "succeeded"));
+    expect(await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: `Resumed from step ${stoppedAt} ` } } }), w.output()).not.toBeNull();
+    expect(await steps(job.id)).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
+    w.child.kill("SIGTERM");
+    await w.exited;
+  }, 60_000);
+
   it("`tuneforge jobs create --provider local --wait --json` imports, trains and prints adapterPath and metrics", async () => {
     const bull = createRedis("bullmq");
     const importWorker = new BullWorker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {

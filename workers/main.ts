@@ -53,8 +53,9 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  // Datasets changed while no worker ran (and the sample dataset, created unanalysed) get analysed now.
-  requestStaleAnalyses({ db: prisma() })
+  // Datasets changed while no worker ran (and the sample dataset, created unanalysed) get analysed now (by the
+  // workers that analyse; a GPU worker leaves that to them).
+  if (!gpu) requestStaleAnalyses({ db: prisma() })
     .then((stale) => stale.length && console.log(`[worker] requested analysis of ${stale.length} dataset(s) not analysed at their latest revision`))
     .catch((err: Error) => console.error(`[worker] could not request stale dataset analyses: ${err.message}`));
 
