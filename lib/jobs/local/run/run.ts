@@ -86,7 +86,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
       ? await stage("tokenize", () => tokenizeDataset(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
       : null;
 
-    // Resume: the newest recorded checkpoint whose folder is still there (the trainer keeps the last few).
+    // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches.
     const plan = await resumePlan(db, deps.dataDir, jobId);
     const resume = plan.resume;
     // What a killed run wrote past the resume point is re-done by this run: its points (so a cancel before it
