@@ -47,7 +47,7 @@ export function formatJob(j: JobView, jobUrl: string): string {
 
 export function formatList(jobs: JobSummary[]): string {
   if (jobs.length === 0) return "No jobs.\n";
-  const rows = jobs.map((j) => [j.id, j.status, j.baseModel, j.fineTunedModel ?? "—", datasetLabel(j), j.actualUsd !== null ? usd(j.actualUsd) : `~${usd(j.estimatedUsd)}`, j.createdAt.slice(0, 16).replace("T", " ")]);
+  const rows = jobs.map((j) => [j.id, j.status, j.baseModel, j.fineTunedModel ?? (j.adapterPath ? "adapter (jobs show ID)" : "—"), datasetLabel(j), j.actualUsd !== null ? usd(j.actualUsd) : `~${usd(j.estimatedUsd)}`, j.createdAt.slice(0, 16).replace("T", " ")]);
   const head = ["ID", "STATUS", "BASE MODEL", "FINE-TUNED MODEL", "DATASET", "COST", "CREATED"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
