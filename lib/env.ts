@@ -41,6 +41,12 @@ export const envSchema = z.object({
   TUNEFORGE_WORKER_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
   /// How often (ms) workers look for jobs whose lock expired (their worker died).
   TUNEFORGE_WORKER_STALLED_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /// GPU worker: the device index this process trains on (becomes CUDA_VISIBLE_DEVICES); unset = device 0 / CPU.
+  TUNEFORGE_GPU_DEVICE: z.coerce.number().int().min(0).max(1023).optional(),
+  /// GPU worker: compute backend for local jobs that ask for "auto" (cpu on a machine without CUDA).
+  TUNEFORGE_LOCAL_BACKEND: z.enum(["auto", "cpu", "cuda"]).default("auto"),
+  /// GPU worker: CPU threads of the CPU backend (0 = all cores).
+  TUNEFORGE_LOCAL_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_ORG_ID: z.string().optional(),

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { assertAuthConfigured } from "../lib/auth/startup";
 import { dataDir, env } from "../lib/env";
-import { prepareDatabase, seedSample, webSpec, workerSpec } from "./lib/app";
+import { gpuWorkerSpec, prepareDatabase, seedSample, webSpec, workerSpec } from "./lib/app";
 import { logger } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { Supervisor } from "./lib/supervisor";
@@ -30,6 +30,7 @@ async function main(): Promise<number> {
   supervisor.handleSignals();
   supervisor.start(webSpec({ env: childEnv, host: e.HOST, port: e.PORT, dev: true }));
   supervisor.start(workerSpec({ env: childEnv, watch: true }));
+  supervisor.start(gpuWorkerSpec({ env: childEnv, watch: true }));
   const result = await supervisor.done;
   return result.code;
 }

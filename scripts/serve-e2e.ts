@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import path from "node:path";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { startOpenAIEmulator } from "../test/openai-emulator/server";
-import { ROOT, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
+import { ROOT, gpuWorkerSpec, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { flushTestRedis } from "./lib/database";
 import { logger, seconds } from "./lib/log";
@@ -74,6 +74,9 @@ async function main(): Promise<number> {
   supervisor.handleSignals();
   supervisor.start(webSpec({ env: childEnv, host, port }));
   supervisor.start(workerSpec({ env: childEnv }));
+  // Local-training specs run on the CPU backend with one thread, so a tiny model's curve grows at a pace a
+  // browser can watch and the other processes keep a core.
+  supervisor.start(gpuWorkerSpec({ env: { ...childEnv, TUNEFORGE_LOCAL_BACKEND: "cpu", TUNEFORGE_LOCAL_THREADS: "1" } }));
 
   const url = localUrl(host, port);
   const health = await waitForHealth(url, { timeoutMs: 120_000, cancelled: supervisor.done });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { assertAuthConfigured } from "../lib/auth/startup";
 import { authRequired, dataDir, env, type Env } from "../lib/env";
-import { ROOT, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
+import { ROOT, gpuWorkerSpec, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { pendingMigrations } from "./lib/database";
 import { logger, paint, seconds } from "./lib/log";
@@ -13,11 +13,13 @@ import { Supervisor } from "./lib/supervisor";
 // services up → database created + migrated → sample data → stale builds → web + workers supervised.
 //   --only web       the web server alone (docker compose `web`; it also migrates and seeds)
 //   --only workers   the workers alone (docker compose `worker`; waits for the web's migrations)
+//   --only gpu-worker  one GPU worker alone (docker compose `gpu-worker`, or another host; waits for migrations)
 //   --build-only     build what is stale and exit (the Dockerfile's build step)
 
 const log = logger("tuneforge");
 
-type Role = "all" | "web" | "workers";
+type Role = "all" | "web" | "workers" | "gpu-worker";
+const ROLES: readonly Role[] = ["web", "workers", "gpu-worker"];
 
 function parseCli(argv: string[]): { role: Role; buildOnly: boolean; t0: number } {
   const { values } = parseArgs({
@@ -25,11 +27,11 @@ function parseCli(argv: string[]): { role: Role; buildOnly: boolean; t0: number 
     options: { only: { type: "string" }, "build-only": { type: "boolean" }, "t0-ms": { type: "string" } },
     strict: true,
   });
-  if (values.only !== undefined && values.only !== "web" && values.only !== "workers") {
-    throw new Error(`--only takes "web" or "workers", not "${values.only}"`);
+  if (values.only !== undefined && !ROLES.includes(values.only as Role)) {
+    throw new Error(`--only takes "web", "workers" or "gpu-worker", not "${values.only}"`);
   }
   const t0 = Number(values["t0-ms"]);
-  return { role: values.only ?? "all", buildOnly: values["build-only"] ?? false, t0: Number.isFinite(t0) && t0 > 0 ? t0 : Date.now() };
+  return { role: (values.only as Role | undefined) ?? "all", buildOnly: values["build-only"] ?? false, t0: Number.isFinite(t0) && t0 > 0 ? t0 : Date.now() };
 }
 
 /** The environment every child gets: the caller's, with the validated values spelled out. */
@@ -75,13 +77,13 @@ async function main(): Promise<number> {
     return 0;
   }
   // The workers never listen on HOST, so only a process that serves pages needs the password.
-  if (cli.role !== "workers") assertAuthConfigured(e);
+  if (cli.role === "all" || cli.role === "web") assertAuthConfigured(e);
 
   await ensureServices({ databaseUrl: e.DATABASE_URL, redisUrl: e.REDIS_URL, log });
   lap("services");
   fs.mkdirSync(dataDir(e), { recursive: true });
 
-  if (cli.role === "workers") {
+  if (cli.role === "workers" || cli.role === "gpu-worker") {
     await waitForMigrations(e.DATABASE_URL);
     lap("database");
   } else {
@@ -95,10 +97,11 @@ async function main(): Promise<number> {
 
   const supervisor = new Supervisor({ ownProcessGroups: true, graceMs: 15_000, nameWidth: 9 });
   supervisor.handleSignals();
-  if (cli.role !== "workers") supervisor.start(webSpec({ env: cenv, host: e.HOST, port: e.PORT }));
-  if (cli.role !== "web") supervisor.start(workerSpec({ env: cenv }));
+  if (cli.role === "all" || cli.role === "web") supervisor.start(webSpec({ env: cenv, host: e.HOST, port: e.PORT }));
+  if (cli.role === "all" || cli.role === "workers") supervisor.start(workerSpec({ env: cenv }));
+  if (cli.role === "all" || cli.role === "gpu-worker") supervisor.start(gpuWorkerSpec({ env: cenv }));
 
-  if (cli.role !== "workers") {
+  if (cli.role === "all" || cli.role === "web") {
     const url = localUrl(e.HOST, e.PORT);
     const health = await waitForHealth(url, { timeoutMs: 120_000, cancelled: supervisor.done });
     lap("web ready");

@@ -71,8 +71,8 @@ describe("worker process", () => {
   });
 
   it("refuses to consume a queue it has no processor for", async () => {
-    await expect(startWorkerProcess({ db, redisUrl: env().REDIS_URL, prefix, queues: ["gpu-jobs"], log })).rejects.toThrow(
-      /No processor for queue\(s\) gpu-jobs/,
+    await expect(startWorkerProcess({ db, redisUrl: env().REDIS_URL, prefix, queues: ["eval"], log })).rejects.toThrow(
+      /No processor for queue\(s\) eval/,
     );
   });
 });

@@ -6,9 +6,9 @@ import type { QueueName } from "../lib/queue/contracts";
 import { createQueueSet } from "../lib/queue/queues";
 import { upsertSystemSchedules } from "../lib/queue/schedules";
 import { createRedis } from "../lib/redis";
-import { startHeartbeat, type WorkerDevice } from "../lib/workers/heartbeat";
+import { newWorkerId, startHeartbeat, type WorkerDevice } from "../lib/workers/heartbeat";
 import { reconcileJobs } from "../lib/workers/reconcile";
-import { CONCURRENCY, MAX_STALLED, PROCESSORS, consumableQueues } from "./processors";
+import { CONCURRENCY, MAX_STALLED, PROCESSORS, consumableQueues, defaultQueues } from "./processors";
 
 // One worker process: reconcile Postgres into the queues (at start and then periodically, so a Redis that
 // was flushed while we run gets its jobs back), start a BullMQ Worker per consumed queue, publish a
@@ -20,7 +20,7 @@ export type WorkerProcessOptions = {
   db: PrismaClient;
   redisUrl: string;
   prefix: string;
-  /** Queues to consume; defaults to every queue that has a processor. */
+  /** Queues to consume; defaults to every queue that has a processor except the GPU ones (see GPU_QUEUES). */
   queues?: QueueName[];
   devices?: WorkerDevice[];
   /** How long close() lets running jobs finish before abandoning them (they are then picked up again as stalled). */
@@ -48,7 +48,9 @@ const consoleLogger: Logger = {
 
 export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<WorkerProcess> {
   const log = opts.log ?? consoleLogger;
-  const consumed = opts.queues ?? consumableQueues();
+  const consumed = opts.queues ?? defaultQueues();
+  // Known before the processors start, so jobs can record which worker runs them.
+  const workerId = newWorkerId();
   const missing = consumed.filter((q) => !PROCESSORS[q]);
   if (missing.length) {
     throw new Error(`No processor for queue(s) ${missing.join(", ")} in this version; consumable: ${consumableQueues().join(", ")}`);
@@ -80,7 +82,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
       const factory = PROCESSORS[name]!;
       const connection = createRedis("bullmq", opts.redisUrl);
       workerConnections.push(connection);
-      const worker = new Worker(name, factory({ db: opts.db, log, redis: client, prefix: opts.prefix, signal: shutdown.signal }), {
+      const worker = new Worker(name, factory({ db: opts.db, log, redis: client, prefix: opts.prefix, signal: shutdown.signal, workerId }), {
         connection,
         prefix: opts.prefix,
         concurrency: CONCURRENCY[name] ?? 1,
@@ -104,6 +106,7 @@ export async function startWorkerProcess(opts: WorkerProcessOptions): Promise<Wo
   const heartbeat = await startHeartbeat({
     redis: client,
     prefix: opts.prefix,
+    id: workerId,
     queues: consumed,
     devices: opts.devices,
     onError: (err) => log.warn(`[heartbeat] ${err.message}`),

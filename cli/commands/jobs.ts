@@ -12,6 +12,12 @@ const USAGE = [
   "Usage: tuneforge jobs create --provider openai --data FILE.jsonl [--validation FILE.jsonl] --model BASE",
   "                             [--suffix S] [--epochs N] [--batch-size N] [--lr-multiplier X] [--seed N]",
   "                             [--wait [--interval SECONDS]] [--json]",
+  "       tuneforge jobs create --provider local --model NAME_OR_PATH --data FILE.jsonl [--validation FILE.jsonl]",
+  "                             [every training flag of `tuneforge train`: --quant nf4|none --double-quant",
+  "                              --backend auto|cpu|cuda --rank --alpha --dropout --rslora --targets LIST|attention|all-linear",
+  "                              --epochs --batch-size --grad-accum --lr --weight-decay --schedule --warmup-ratio",
+  "                              --max-grad-norm --max-seq-len --seed --eval-every --checkpoint-every --packing",
+  "                              --gradient-checkpointing] [--wait [--interval SECONDS]] [--json]",
   "       tuneforge jobs list [--status S[,S…]] [--json]",
   "       tuneforge jobs show ID [--json]",
   "       tuneforge jobs cancel ID [--json]",
@@ -23,14 +29,17 @@ const USAGE = [
   "create   imports FILE (and the --validation file into the validation split) as a new dataset, freezes a",
   "         version, checks it and launches an OpenAI fine-tuning job on it. Hyperparameters left out are",
   '         "auto". --wait polls until the job ends, with progress on stderr (Ctrl-C stops waiting, not the job).',
+  "         --provider local trains a LoRA adapter on a GPU worker instead: --model is a folder in the server's",
+  "         models directory (by name, or a path inside it); defaults are `tuneforge train`'s.",
   "list     newest jobs first; --status filters (queued, uploading, validating_files, running, cancelling,",
   "         succeeded, failed, cancelled).",
   "show     one job: status, estimate and cost, model, latest metrics and events.",
-  "cancel   asks the worker to cancel the job with OpenAI.",
+  "cancel   asks the worker to cancel the job (with OpenAI; a local job stops at the next step, checkpoint kept).",
   "attach   follows a job launched elsewhere by its OpenAI id (ftjob-…): events, metrics and cost appear here.",
   "",
   "--json prints the job (or {\"jobs\": […]}) as the API returns it: id, status, provider, baseModel,",
-  "fineTunedModel, trainedTokens, estimatedUsd, actualUsd, metrics [{step, trainLoss, validLoss, …}], events …",
+  "fineTunedModel, trainedTokens, estimatedUsd, actualUsd, metrics [{step, trainLoss, validLoss, …}], events …;",
+  "local jobs add adapterPath (absolute), backend, workerId, loraConfig and queuePosition.",
   "",
   "Exit codes: 0 done (with --wait: the job succeeded); 1 refused by the server (its message is printed: lines",
   "with errors, a blocked launch, a finished job) or, with --wait, the job failed or was cancelled; 2 wrong",
@@ -65,6 +74,7 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
       const { job } = await client.json<{ job: JobView }>(sub === "show" ? "GET" : "POST", sub === "show" ? jobPath(a.id) : `${jobPath(a.id)}/cancel`);
       if (a.json) ctx.out(`${JSON.stringify(job, null, 2)}\n`);
       else if (sub === "show") ctx.out(formatJob(job, client.url(`/jobs/${job.id}`)));
+      else if (job.provider === "local") ctx.out(`Cancel requested for job ${job.id} (now ${job.status}); its GPU worker stops at the next step and keeps the last checkpoint.\n`);
       else ctx.out(`Cancel requested for job ${job.id} (now ${job.status}); the worker cancels it with OpenAI.\n`);
       return 0;
     }

@@ -94,6 +94,16 @@ export type JobSummary = {
   finishedAt: string | null;
   estimatedFinishAt: string | null;
   cancelRequestedAt: string | null;
+  /** Local jobs: the final adapter folder (or, when cancelled, the last checkpoint kept), absolute; else null. */
+  adapterPath: string | null;
+  /** Local jobs: the compute backend the trainer ran on ("cpu", "cuda"), once started. */
+  backend: string | null;
+  /** Local jobs: the GPU worker (heartbeat id) running it now or last. */
+  workerId: string | null;
+  /** Local jobs: { lora, quantization } as launched (hyperparameters holds the training settings). */
+  loraConfig: Record<string, unknown> | null;
+  /** A queued local job's 1-based place among the gpu-jobs runs waiting for a GPU worker; null otherwise. */
+  queuePosition: number | null;
 };
 
 /** GET /api/jobs/[id] and `tuneforge jobs show ID --json`. */

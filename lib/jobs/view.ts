@@ -1,6 +1,9 @@
 import type { Checkpoint, DatasetVersion, FineTuneJob, JobEvent, MetricPoint, Prisma, PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
+import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
+import { absoluteInData } from "./local/run/paths";
+import { gpuQueuePosition } from "./local/queue-position";
 import type { CheckpointView, JobEventView, JobStatusName, JobSummary, JobView, MetricPointView } from "./types";
 
 // Row → view conversions for jobs, and the loader the API, pages, CLI and SSE stream share.
@@ -88,6 +91,11 @@ export function toJobSummary(j: JobRow, progress: JobSummary["progress"]): JobSu
     finishedAt: iso(j.finishedAt),
     estimatedFinishAt: iso(j.estimatedFinishAt),
     cancelRequestedAt: iso(j.cancelRequestedAt),
+    adapterPath: j.adapterPath ? absoluteInData(dataDir(), j.adapterPath) : null,
+    backend: j.backend,
+    workerId: j.workerId,
+    loraConfig: (j.loraConfig ?? null) as Record<string, unknown> | null,
+    queuePosition: null,
   };
 }
 
@@ -113,8 +121,10 @@ export async function loadJobView(id: string, opts: { db?: PrismaClient } = {}):
     db.checkpoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" } }),
   ]);
   const last = metrics.at(-1);
+  const queuePosition = job.provider === "local" && job.status === "queued" ? await gpuQueuePosition(id) : null;
   return {
     ...toJobSummary(job, last ? { step: last.step, totalSteps: last.totalSteps } : null),
+    queuePosition,
     metrics: metrics.map(toMetricPointView),
     events: events.map(toJobEventView),
     checkpoints: checkpoints.map(toCheckpointView),

@@ -1,4 +1,4 @@
-// The contract every fine-tuning backend implements (OpenAI now; local training later). Functions return
+// The contract every fine-tuning backend implements (OpenAI hosted; local training in lib/providers/local). Functions return
 // plain data; the worker persists it (remote ids before the next step) so a crash can resume mid-flow.
 
 /** Our JobStatus names (prisma enum JobStatus); `cancelling` is ours alone, never reported by a provider. */
@@ -82,14 +82,22 @@ export type ValidationIssue = { field: string; message: string };
 
 export type CostEstimate = { billedTokens: number; epochs: number; usd: number };
 
-export type Artifact = { kind: "model" | "checkpoint" | "results"; id: string; name: string };
+export type Artifact = { kind: "model" | "checkpoint" | "results" | "adapter"; id: string; name: string };
 
 export type ErrorClassification = { retry: boolean; message: string; code: string | null };
 
-/** Client is provider-specific (the OpenAI SDK client for OpenAI). */
-export interface FineTuneProvider<Client> {
+/**
+ * What every backend shares: a name, config checks that name the field, and failures sorted into "retry" or
+ * "tell the user". Config is the backend's own shape (FineTuneConfig hosted; the local config for local).
+ */
+export interface FineTuneProviderCore<Config> {
   readonly name: string;
-  validateConfig(config: FineTuneConfig): ValidationIssue[];
+  validateConfig(config: Config): ValidationIssue[];
+  classifyError(err: unknown): ErrorClassification;
+}
+
+/** A hosted provider: files are uploaded, a remote job is created and polled. Client is the provider's SDK client. */
+export interface FineTuneProvider<Client> extends FineTuneProviderCore<FineTuneConfig> {
   estimateCost(input: { billedTokens: number; epochs: number; usdPerMillionTokens: number }): CostEstimate;
   uploadFile(client: Client, input: { path?: string; content?: string | Buffer; filename: string }): Promise<string>;
   waitForFile(client: Client, fileId: string, opts?: { pollMs?: number; timeoutMs?: number; sleep?: (ms: number) => Promise<void> }): Promise<void>;
@@ -97,5 +105,4 @@ export interface FineTuneProvider<Client> {
   poll(client: Client, remoteJobId: string, opts?: { afterEventId?: string | null }): Promise<PollResult>;
   cancel(client: Client, remoteJobId: string): Promise<RemoteJobState>;
   listArtifacts(client: Client, remoteJobId: string): Promise<Artifact[]>;
-  classifyError(err: unknown): ErrorClassification;
 }

@@ -66,6 +66,16 @@ export function workerSpec(opts: { env: ProcessEnv; watch?: boolean }): ChildSpe
   return { name: "worker", color: "magenta", command: process.execPath, args, env: opts.env, cwd: ROOT };
 }
 
+/**
+ * The GPU worker: consumes gpu-jobs (and inference once it has a processor) with concurrency 1 on one device
+ * (TUNEFORGE_GPU_DEVICE, default 0) or, on a machine without CUDA, the CPU backend. One per GPU; more
+ * machines run `node --import tsx workers/main.ts --gpu` against the same Postgres and Redis.
+ */
+export function gpuWorkerSpec(opts: { env: ProcessEnv; watch?: boolean }): ChildSpec {
+  const args = ["--import", "tsx", ...(opts.watch ? ["--watch"] : []), "workers/main.ts", "--gpu"];
+  return { name: "gpu", color: "cyan", command: process.execPath, args, env: opts.env, cwd: ROOT };
+}
+
 /** Where to reach a server listening on `host` from this machine (a wildcard address means loopback). */
 export function localUrl(host: string, port: number): string {
   const h = host === "0.0.0.0" || host === "::" || host === "[::]" ? "127.0.0.1" : host;

@@ -5,6 +5,7 @@ import type { QueueName } from "../../lib/queue/contracts";
 import type { DispatchLogger } from "../../lib/queue/dispatch";
 import { datasetsProcessor } from "./datasets";
 import { inferenceProcessor } from "./inference";
+import { gpuJobsProcessor } from "./gpu-jobs";
 import { openAIJobsProcessor } from "./openai-jobs";
 import { systemProcessor } from "./system";
 
@@ -20,6 +21,8 @@ export type ProcessorDeps = {
   prefix: string;
   /** Aborted when the process shuts down; long-running processors stop between steps. */
   signal: AbortSignal;
+  /** This process's heartbeat id (jobs record which worker ran them); tests that call a factory may omit it. */
+  workerId?: string;
 };
 export type ProcessorFactory = (deps: ProcessorDeps) => (job: Job) => Promise<unknown>;
 
@@ -28,7 +31,14 @@ export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
   system: systemProcessor,
   "openai-jobs": openAIJobsProcessor,
   inference: inferenceProcessor,
+  "gpu-jobs": gpuJobsProcessor,
 };
+
+/**
+ * Queues that need the trainer's device. A plain worker (`workers/main.ts` without --queues) leaves them to
+ * GPU workers (`workers/main.ts --gpu`, one process per device), so a web host never trains by accident.
+ */
+export const GPU_QUEUES: readonly QueueName[] = ["gpu-jobs", "inference"];
 
 /**
  * Per-queue concurrency: housekeeping needs one slot; dataset jobs are CPU-bound (counting uses worker
@@ -40,6 +50,8 @@ export const CONCURRENCY: Partial<Record<QueueName, number>> = {
   "openai-jobs": 20,
   // One generation at a time: a loaded model runs one operation at once, and replies are short.
   inference: 1,
+  // One run at a time owns the device; more GPUs = more worker processes.
+  "gpu-jobs": 1,
 };
 
 /**
@@ -48,8 +60,20 @@ export const CONCURRENCY: Partial<Record<QueueName, number>> = {
  */
 export const MAX_STALLED: Partial<Record<QueueName, number>> = {
   "openai-jobs": 20,
+  // A local run taken over after its worker died resumes from its last checkpoint, so a takeover is safe.
+  "gpu-jobs": 20,
 };
 
 export function consumableQueues(): QueueName[] {
   return Object.keys(PROCESSORS) as QueueName[];
+}
+
+/** What a worker consumes by default: every queue with a processor except the GPU ones. */
+export function defaultQueues(): QueueName[] {
+  return consumableQueues().filter((q) => !GPU_QUEUES.includes(q));
+}
+
+/** What `--gpu` consumes: the GPU queues this version has processors for. */
+export function gpuQueues(): QueueName[] {
+  return consumableQueues().filter((q) => GPU_QUEUES.includes(q));
 }

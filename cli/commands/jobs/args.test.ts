@@ -8,6 +8,7 @@ describe("jobs create arguments", () => {
   it("reads every flag into the launch request's terms", () => {
     const a = parseCreateArgs([...base, "--validation", "val.jsonl", "--suffix", "bot", "--epochs", "3", "--batch-size", "8", "--lr-multiplier", "0.5", "--seed", "42", "--wait", "--interval", "0.2", "--json"]);
     expect(a).toEqual({
+      provider: "openai",
       data: "train.jsonl",
       validation: "val.jsonl",
       model: "gpt-4o-mini-2024-07-18",
@@ -23,8 +24,8 @@ describe("jobs create arguments", () => {
   });
 
   it.each([
-    [["--data", "t.jsonl", "--model", "m"], "jobs create: --provider openai is required."],
-    [["--provider", "local", "--data", "t.jsonl", "--model", "m"], 'jobs create: --provider must be openai (local training is not available from the CLI yet), got "local".'],
+    [["--data", "t.jsonl", "--model", "m"], "jobs create: --provider openai|local is required."],
+    [["--provider", "hf", "--data", "t.jsonl", "--model", "m"], 'jobs create: --provider must be openai or local, got "hf".'],
     [["--provider", "openai", "--model", "m"], "jobs create: --data FILE.jsonl is required (the training examples)."],
     [["--provider", "openai", "--data", "t.jsonl"], "jobs create: --model is required, e.g. --model gpt-4o-mini-2024-07-18."],
     [[...base, "--epochs", "0"], 'jobs: --epochs must be a whole number from 1 to 50, got "0".'],
@@ -41,6 +42,41 @@ describe("jobs create arguments", () => {
 
   it("names unknown flags and where to look", () => {
     expect(() => parseCreateArgs([...base, "--epoch", "3"])).toThrow(/^jobs: Unknown option '--epoch'\. Run `tuneforge jobs --help` for usage\.$/);
+  });
+});
+
+describe("jobs create --provider local arguments", () => {
+  const local = ["--provider", "local", "--data", "train.jsonl", "--model", "tiny-chat"];
+
+  it("takes every training flag of `tuneforge train` into the shared local config, defaults for the rest", () => {
+    const a = parseCreateArgs([
+      ...local, "--quant", "nf4", "--double-quant", "--backend", "cpu", "--rank", "8", "--alpha", "16", "--dropout", "0.1", "--rslora", "--targets", "all-linear",
+      "--epochs", "2", "--batch-size", "2", "--grad-accum", "8", "--lr", "1e-4", "--weight-decay", "0", "--schedule", "linear", "--warmup-ratio", "0.1",
+      "--max-grad-norm", "0.5", "--max-seq-len", "512", "--seed", "7", "--eval-every", "10", "--checkpoint-every", "20", "--packing", "--gradient-checkpointing", "--json",
+    ]);
+    expect(a.provider).toBe("local");
+    expect(a.model).toBe("tiny-chat");
+    expect(a.local).toEqual({
+      lora: { rank: 8, alpha: 16, dropout: 0.1, rslora: true, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] },
+      quantization: { quant: "nf4", doubleQuant: true },
+      training: {
+        epochs: 2, batchSize: 2, gradAccum: 8, lr: 1e-4, weightDecay: 0, schedule: "linear", warmupRatio: 0.1, maxGradNorm: 0.5, seed: 7,
+        maxSeqLen: 512, packing: true, gradientCheckpointing: true, backend: "cpu", evalEvery: 10, checkpointEvery: 20,
+      },
+    });
+    expect(parseCreateArgs(local).local).toMatchObject({ lora: { rank: 16, alpha: 32, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, quantization: { quant: "nf4", doubleQuant: true }, training: { epochs: 3, lr: 2e-4 } });
+  });
+
+  it.each([
+    [[...local, "--rank", "0"], "jobs create: --rank: rank must be 1 to 1024."],
+    [[...local, "--quant", "int8"], 'jobs create: --quant: must be "nf4" or "none".'],
+    [[...local, "--quant", "none", "--double-quant"], "jobs create: --double-quant: double quantization needs nf4."],
+    [[...local, "--targets", "q_proj,mlp"], "jobs create: --targets: must be among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj."],
+    [[...local, "--lr", "fast"], 'jobs create: --lr must be a number, got "fast".'],
+    [[...local, "--threads", "4"], "jobs create: --threads is a setting of the GPU worker (TUNEFORGE_LOCAL_THREADS), not of a job."],
+    [["--provider", "local", "--data", "t.jsonl"], "jobs create: --model is required: a model folder in the server's models directory, e.g. --model SmolLM2-135M-Instruct."],
+  ])("refuses %j", (args, message) => {
+    expect(() => parseCreateArgs(args)).toThrow(new UsageError(message));
   });
 });
 

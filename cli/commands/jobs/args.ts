@@ -1,5 +1,7 @@
 import { parseCommandOptions, UsageError } from "../../args";
+import type { LocalConfig } from "../../../lib/jobs/local/config";
 import { JOB_STATUSES } from "../../../lib/jobs/types";
+import { LOCAL_FLAGS, localConfigFromFlags, localModelArg } from "./local-args";
 
 // Argument parsing for `tuneforge jobs <subcommand>`: every value is checked here, before any request, with
 // a message that names the flag and what it accepts. (The server checks the same ranges again.)
@@ -7,6 +9,9 @@ import { JOB_STATUSES } from "../../../lib/jobs/types";
 export type Hyperparameters = { nEpochs?: number; batchSize?: number; learningRateMultiplier?: number };
 
 export type CreateArgs = {
+  provider: "openai" | "local";
+  /** provider local: the training flags as the shared local config. */
+  local?: LocalConfig;
   data: string;
   validation?: string;
   model: string;
@@ -36,6 +41,9 @@ function positive(flag: string, raw: string | undefined): number | undefined {
 }
 
 export function parseCreateArgs(args: string[]): CreateArgs {
+  const providerIndex = args.findIndex((a) => a === "--provider" || a.startsWith("--provider="));
+  const provider = providerIndex < 0 ? undefined : args[providerIndex]!.includes("=") ? args[providerIndex]!.split("=")[1] : args[providerIndex + 1];
+  if (provider === "local") return parseLocalCreateArgs(args);
   const { values: v, positionals } = parseCommandOptions(
     "jobs",
     args,
@@ -58,7 +66,7 @@ export function parseCreateArgs(args: string[]): CreateArgs {
   );
   if (positionals.length > 0) throw new UsageError(`jobs create: unexpected argument "${positionals[0]}"; pass the file with --data FILE.jsonl.`);
   if (v.provider !== "openai") {
-    throw new UsageError(v.provider === undefined ? "jobs create: --provider openai is required." : `jobs create: --provider must be openai (local training is not available from the CLI yet), got "${v.provider}".`);
+    throw new UsageError(v.provider === undefined ? "jobs create: --provider openai|local is required." : `jobs create: --provider must be openai or local, got "${v.provider}".`);
   }
   if (!v.data) throw new UsageError("jobs create: --data FILE.jsonl is required (the training examples).");
   const model = v.model?.trim();
@@ -66,6 +74,7 @@ export function parseCreateArgs(args: string[]): CreateArgs {
   if (v.suffix !== undefined && (v.suffix.length < 1 || v.suffix.length > 64)) throw new UsageError(`jobs create: --suffix must be 1 to 64 characters, got ${v.suffix.length}.`);
   const interval = positive("--interval", v.interval);
   return {
+    provider: "openai",
     data: v.data,
     validation: v.validation,
     model,
@@ -76,6 +85,48 @@ export function parseCreateArgs(args: string[]): CreateArgs {
       batchSize: wholeNumber("--batch-size", v["batch-size"], 1, 256),
       learningRateMultiplier: positive("--lr-multiplier", v["lr-multiplier"]),
     },
+    wait: !!v.wait,
+    json: !!v.json,
+    intervalMs: Math.round((interval ?? 5) * 1000),
+    url: v.url,
+  };
+}
+
+/** --provider local: a model folder (name or path) and every training flag of `tuneforge train`. */
+function parseLocalCreateArgs(args: string[]): CreateArgs {
+  const { values: v, positionals } = parseCommandOptions(
+    "jobs",
+    args,
+    {
+      provider: { type: "string" },
+      data: { type: "string" },
+      validation: { type: "string" },
+      model: { type: "string" },
+      suffix: { type: "string" },
+      ...LOCAL_FLAGS,
+      wait: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      interval: { type: "string" },
+      url: { type: "string" },
+    },
+    { positionals: true },
+  );
+  if (positionals.length > 0) throw new UsageError(`jobs create: unexpected argument "${positionals[0]}"; pass the file with --data FILE.jsonl.`);
+  if (!v.data) throw new UsageError("jobs create: --data FILE.jsonl is required (the training examples).");
+  const model = v.model?.trim();
+  if (!model) throw new UsageError("jobs create: --model is required: a model folder in the server's models directory, e.g. --model SmolLM2-135M-Instruct.");
+  if (v.suffix !== undefined && (v.suffix.length < 1 || v.suffix.length > 64)) throw new UsageError(`jobs create: --suffix must be 1 to 64 characters, got ${v.suffix.length}.`);
+  const interval = positive("--interval", v.interval);
+  const local = localConfigFromFlags(v);
+  return {
+    provider: "local",
+    local,
+    data: v.data,
+    validation: v.validation,
+    model: localModelArg(model),
+    suffix: v.suffix,
+    seed: local.training.seed,
+    hyperparameters: {},
     wait: !!v.wait,
     json: !!v.json,
     intervalMs: Math.round((interval ?? 5) * 1000),

@@ -52,7 +52,10 @@ export async function runCreate(a: CreateArgs, api: JobsApi, ctx: CliContext): P
   let job: JobView;
   try {
     const hyperparameters = Object.fromEntries(Object.entries(a.hyperparameters).filter(([, v]) => v !== undefined));
-    const body = { provider: "openai", datasetId: dataset.id, versionNumber: version.number, baseModel: a.model, hyperparameters, suffix: a.suffix, seed: a.seed };
+    const body =
+      a.provider === "local"
+        ? { provider: "local", datasetId: dataset.id, versionNumber: version.number, baseModel: a.model, suffix: a.suffix, config: a.local }
+        : { provider: "openai", datasetId: dataset.id, versionNumber: version.number, baseModel: a.model, hyperparameters, suffix: a.suffix, seed: a.seed };
     job = (await api.json<{ job: JobView }>("POST", "/api/jobs", body)).job;
   } catch (err) {
     if (!(err instanceof Refused)) throw err;

@@ -21,13 +21,18 @@ export function progressLine(j: JobView): string {
 }
 
 export function formatJob(j: JobView, jobUrl: string): string {
-  const hp = Object.entries(j.hyperparameters).map(([k, v]) => `${k}=${String(v)}`).join(" ") || "all auto";
+  const hp = Object.entries(j.hyperparameters).map(([k, v]) => `${k}=${Array.isArray(v) ? v.join(",") : String(v)}`).join(" ") || "all auto";
   const lines = [
     `job ${j.id}  ${j.status}${j.remoteStatus && j.remoteStatus !== j.status ? ` (OpenAI: ${j.remoteStatus})` : ""}`,
     `  ${j.provider} ${j.method} · ${j.baseModel} · ${datasetLabel(j)}`,
     `  hyperparameters  ${hp}${j.suffix ? ` · suffix ${j.suffix}` : ""}${j.seed !== null ? ` · seed ${j.seed}` : ""}`,
     `  estimate         ${j.estimatedTokensPerEpoch !== null ? `${int(j.estimatedTokensPerEpoch)} tokens × ${j.estimatedEpochs} epochs = ` : ""}${usd(j.estimatedUsd)}`,
   ];
+  if (j.provider === "local") {
+    if (j.queuePosition !== null) lines.push(`  queue            #${j.queuePosition} waiting for a GPU worker`);
+    if (j.workerId) lines.push(`  worker           ${j.workerId}${j.backend ? ` (${j.backend} backend)` : ""}`);
+    if (j.adapterPath) lines.push(`  adapter          ${j.adapterPath}`);
+  }
   if (j.remoteJobId) lines.push(`  OpenAI job       ${j.remoteJobId}`);
   if (j.fineTunedModel) lines.push(`  model            ${j.fineTunedModel}`);
   if (j.trainedTokens !== null) lines.push(`  trained tokens   ${int(j.trainedTokens)} · actual cost ${usd(j.actualUsd)}`);
@@ -42,7 +47,7 @@ export function formatJob(j: JobView, jobUrl: string): string {
 
 export function formatList(jobs: JobSummary[]): string {
   if (jobs.length === 0) return "No jobs.\n";
-  const rows = jobs.map((j) => [j.id, j.status, j.baseModel, j.fineTunedModel ?? "—", datasetLabel(j), j.actualUsd !== null ? usd(j.actualUsd) : `~${usd(j.estimatedUsd)}`, j.createdAt.slice(0, 16).replace("T", " ")]);
+  const rows = jobs.map((j) => [j.id, j.status, j.baseModel, j.fineTunedModel ?? (j.adapterPath ? "adapter (jobs show ID)" : "—"), datasetLabel(j), j.actualUsd !== null ? usd(j.actualUsd) : `~${usd(j.estimatedUsd)}`, j.createdAt.slice(0, 16).replace("T", " ")]);
   const head = ["ID", "STATUS", "BASE MODEL", "FINE-TUNED MODEL", "DATASET", "COST", "CREATED"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();

@@ -16,7 +16,7 @@ function summaryOf(body: unknown): JobSummary | null {
   return candidate && typeof candidate === "object" && "id" in candidate && "status" in candidate ? (candidate as JobSummary) : null;
 }
 
-export function CancelJobButton({ jobId, disabled }: { jobId: string; disabled?: boolean }) {
+export function CancelJobButton({ jobId, disabled, local }: { jobId: string; disabled?: boolean; local?: boolean }) {
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -52,7 +52,11 @@ export function CancelJobButton({ jobId, disabled }: { jobId: string; disabled?:
         onConfirm={() => void cancel()}
         onCancel={() => setOpen(false)}
       >
-        <p>The provider stops training; tokens already trained are still billed, and no model is produced.</p>
+        {local ? (
+          <p>The GPU worker stops at the next step; the last checkpoint is kept as a loadable adapter.</p>
+        ) : (
+          <p>The provider stops training; tokens already trained are still billed, and no model is produced.</p>
+        )}
       </ConfirmDialog>
     </>
   );

@@ -1,15 +1,18 @@
 import { CopyButton } from "@/components/settings/CopyButton";
+import { targetPresetOf } from "@/lib/jobs/local/config";
 import type { JobSummary } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
 
 // The fine-tuned model (with a copy button: it is what you paste into your code), hyperparameters as
-// requested or resolved, and the provider's ids for support requests.
+// requested or resolved, and the provider's ids for support requests. Local jobs show their adapter folder,
+// the worker and backend that ran them, and the LoRA / quantization / training settings instead.
 
 // Stored camelCase (nEpochs); shown in the API's own words (n_epochs), as on the launch form.
 const apiName = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const show = (v: unknown) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
 
 export function DetailsPanel({ job }: { job: JobSummary }) {
+  if (job.provider === "local") return <LocalDetails job={job} />;
   const hp = Object.entries(job.hyperparameters);
   return (
     <div className="stack">
@@ -57,5 +60,42 @@ function FragmentRow({ label, value, mono, keyMono }: { label: string; value: st
       <dt className={keyMono ? "mono" : undefined}>{label}</dt>
       <dd className={mono ? `mono ${styles.wrapCode}` : undefined}>{value}</dd>
     </>
+  );
+}
+
+type StoredLora = { lora?: { rank?: number; alpha?: number; dropout?: number; rslora?: boolean; targets?: string[] }; quantization?: { quant?: string; doubleQuant?: boolean } };
+
+function LocalDetails({ job }: { job: JobSummary }) {
+  const { lora, quantization: q } = (job.loraConfig ?? {}) as StoredLora;
+  const training = Object.entries(job.hyperparameters);
+  const targets = lora?.targets ?? [];
+  const adapterLabel = job.status === "cancelled" ? "Last checkpoint (kept)" : "Adapter";
+  return (
+    <div className="stack">
+      <div>
+        <strong>{adapterLabel}</strong>
+        {job.adapterPath ? (
+          <div className={styles.modelName}>
+            <code id="adapter-path" className="mono" data-testid="adapter-path">
+              {job.adapterPath}
+            </code>
+            <CopyButton text={job.adapterPath} targetId="adapter-path" />
+          </div>
+        ) : (
+          <p className="muted">A PEFT adapter folder (with a README card) appears here when the job succeeds.</p>
+        )}
+      </div>
+      <dl className="kv">
+        <FragmentRow label="Backend" value={job.backend ?? "— (not started)"} />
+        <FragmentRow label="Worker" value={job.workerId ?? "—"} mono />
+        <FragmentRow label="LoRA" value={lora ? `r ${lora.rank} · alpha ${lora.alpha} · dropout ${lora.dropout}${lora.rslora ? " · rsLoRA" : ""}` : "—"} />
+        <FragmentRow label="Targets" value={targets.length ? `${targetPresetOf(targets)}: ${targets.join(", ")}` : "—"} />
+        <FragmentRow label="Quantization" value={q ? (q.quant === "nf4" ? `NF4${q.doubleQuant ? " + double quant" : ""}` : "none (checkpoint dtype)") : "—"} />
+        {training.map(([k, v]) => (
+          <FragmentRow key={k} label={apiName(k)} value={show(v)} keyMono />
+        ))}
+        {job.suffix ? <FragmentRow label="Suffix" value={job.suffix} /> : null}
+      </dl>
+    </div>
   );
 }

@@ -11,6 +11,7 @@ import { epochBoundaries, resolvedEpochs } from "@/lib/jobs/monitor/epochs";
 import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
 import { unpackPoints, type PackedPoints } from "@/lib/jobs/monitor/pack";
 import { isTerminalJobStatus, type JobView } from "@/lib/jobs/types";
+import { ArtifactsPanel } from "../artifacts/ArtifactsPanel";
 import { CancelJobButton } from "./CancelJobButton";
 import { ChartControls, type ChartSettings } from "./ChartControls";
 import { CheckpointsTable } from "./CheckpointsTable";
@@ -65,7 +66,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
               <span className={styles.liveDot} data-state={stream} aria-hidden="true" />
               {terminal ? "Finished" : STREAM_LABEL[stream]}
             </span>
-            {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} /> : null}
+            {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} local={job.provider === "local"} /> : null}
           </>
         }
       />
@@ -79,6 +80,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
           <Card title="Token accuracy">
             <MetricChart metric="accuracy" title="Token accuracy" points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
           </Card>
+          <ArtifactsPanel jobId={job.id} status={job.status} provider={job.provider} />
           <Card title="Checkpoints">
             <CheckpointsTable checkpoints={job.checkpoints} />
           </Card>

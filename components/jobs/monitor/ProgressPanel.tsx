@@ -7,6 +7,7 @@ import { formatDuration, progressFigures } from "@/lib/jobs/monitor/progress";
 import { statusTimeline } from "@/lib/jobs/monitor/timeline";
 import { isTerminalJobStatus, type JobView } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
+import { QueuePosition } from "./QueuePosition";
 
 // Step/total, percentage, elapsed, ETA and the status timeline. Times that depend on "now" render after
 // mount only (the server's clock and the browser's differ), and tick once a second.
@@ -31,6 +32,7 @@ export function ProgressPanel({ job }: { job: JobView }) {
   const percent = step !== null && total ? Math.min(100, (step / total) * 100) : null;
   return (
     <div>
+      <QueuePosition job={job} />
       <div className={styles.progressBar} role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent === null ? undefined : Math.round(percent)}>
         <div className={styles.progressFill} style={{ width: `${percent ?? (job.status === "succeeded" ? 100 : 0)}%` }} />
       </div>

@@ -7,13 +7,15 @@ import { queues, type QueueSet } from "../../queue/queues";
  * run with that id would also swallow the add, so it is removed first — Postgres, not that run, says
  * whether the job still needs work.
  */
-export async function enqueueJobRun(jobId: string, qs: QueueSet = queues()): Promise<void> {
-  const runId = jobIdFor("openai-jobs", "finetune.run", { jobId });
-  const existing = runId ? await qs.get("openai-jobs").getJob(runId) : undefined;
+export async function enqueueJobRun(jobId: string, qs: QueueSet = queues(), provider: "openai" | "local" = "openai"): Promise<void> {
+  // Hosted runs go to the openai-jobs workers; local ones to the GPU workers (one device each).
+  const queue = provider === "local" ? "gpu-jobs" : "openai-jobs";
+  const runId = jobIdFor(queue, "finetune.run", { jobId });
+  const existing = runId ? await qs.get(queue).getJob(runId) : undefined;
   if (existing) {
     const state = await existing.getState();
     if (state !== "completed" && state !== "failed") return;
     await existing.remove();
   }
-  await qs.enqueue("openai-jobs", "finetune.run", { jobId });
+  await qs.enqueue(queue, "finetune.run", { jobId });
 }

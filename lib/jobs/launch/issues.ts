@@ -14,7 +14,8 @@ export type LaunchIssueCode =
   | "too_few_examples"
   | "method_mismatch"
   | "openai_not_configured"
-  | "invalid_hyperparameter";
+  | "invalid_hyperparameter"
+  | "model_not_found";
 
 // Problems with what was sent are 400; a missing version 404; state that must change first (the data, the
 // settings) 409. The first issue decides, and every issue travels in details.
@@ -23,6 +24,7 @@ const STATUS: Record<LaunchIssueCode, number> = {
   provider_unsupported: 400,
   invalid_hyperparameter: 400,
   method_mismatch: 400,
+  model_not_found: 400,
   version_not_found: 404,
   version_unreadable: 409,
   version_has_errors: 409,

@@ -1,0 +1,99 @@
+import fs from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { UsageError } from "../../args";
+import { LORA_TARGET_PRESETS, localConfigSchema, type LocalConfig } from "../../../lib/jobs/local/config";
+
+// `tuneforge jobs create --provider local …`: the training flags of `tuneforge train`, turned into the shared
+// local config (lib/jobs/local/config.ts) and checked here with the same schema the server uses, so a mistake
+// is reported by its flag name before anything is uploaded.
+
+export const LOCAL_FLAGS = {
+  quant: { type: "string" },
+  "double-quant": { type: "boolean" },
+  backend: { type: "string" },
+  threads: { type: "string" },
+  rank: { type: "string" },
+  alpha: { type: "string" },
+  dropout: { type: "string" },
+  rslora: { type: "boolean" },
+  targets: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  "grad-accum": { type: "string" },
+  lr: { type: "string" },
+  "weight-decay": { type: "string" },
+  schedule: { type: "string" },
+  "warmup-ratio": { type: "string" },
+  "max-grad-norm": { type: "string" },
+  "max-seq-len": { type: "string" },
+  seed: { type: "string" },
+  "eval-every": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "string" },
+  packing: { type: "boolean" },
+  "gradient-checkpointing": { type: "boolean" },
+} as const;
+
+/** Config field path → the flag that sets it (for messages). */
+const FLAG_OF: Record<string, string> = {
+  "lora.rank": "--rank", "lora.alpha": "--alpha", "lora.dropout": "--dropout", "lora.targets": "--targets", "lora.rslora": "--rslora",
+  "quantization.quant": "--quant", "quantization.doubleQuant": "--double-quant",
+  "training.epochs": "--epochs", "training.batchSize": "--batch-size", "training.gradAccum": "--grad-accum", "training.lr": "--lr",
+  "training.weightDecay": "--weight-decay", "training.schedule": "--schedule", "training.warmupRatio": "--warmup-ratio",
+  "training.maxGradNorm": "--max-grad-norm", "training.maxSeqLen": "--max-seq-len", "training.seed": "--seed",
+  "training.evalEvery": "--eval-every", "training.checkpointEvery": "--checkpoint-every", "training.backend": "--backend",
+};
+
+type Values = { [K in keyof typeof LOCAL_FLAGS]?: (typeof LOCAL_FLAGS)[K]["type"] extends "boolean" ? boolean : string };
+
+function num(flag: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw new UsageError(`jobs create: ${flag} must be a number, got "${raw}".`);
+  return n;
+}
+
+function targetsOf(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const preset = LORA_TARGET_PRESETS[raw.trim() as keyof typeof LORA_TARGET_PRESETS];
+  return preset ? [...preset] : raw.split(",").map((t) => t.trim()).filter(Boolean);
+}
+
+export function localConfigFromFlags(v: Values): LocalConfig {
+  if (v.threads !== undefined) throw new UsageError("jobs create: --threads is a setting of the GPU worker (TUNEFORGE_LOCAL_THREADS), not of a job.");
+  if (v.resume !== undefined) throw new UsageError("jobs create: --resume is not needed: a local job resumes from its own last checkpoint when its worker restarts.");
+  const drop = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
+  const raw = {
+    lora: drop({ rank: num("--rank", v.rank), alpha: num("--alpha", v.alpha), dropout: num("--dropout", v.dropout), rslora: v.rslora, targets: targetsOf(v.targets) }),
+    quantization: drop({ quant: v.quant, doubleQuant: v["double-quant"] }),
+    training: drop({
+      epochs: num("--epochs", v.epochs), batchSize: num("--batch-size", v["batch-size"]), gradAccum: num("--grad-accum", v["grad-accum"]), lr: num("--lr", v.lr),
+      weightDecay: num("--weight-decay", v["weight-decay"]), schedule: v.schedule, warmupRatio: num("--warmup-ratio", v["warmup-ratio"]),
+      maxGradNorm: num("--max-grad-norm", v["max-grad-norm"]), maxSeqLen: num("--max-seq-len", v["max-seq-len"]), seed: num("--seed", v.seed),
+      evalEvery: num("--eval-every", v["eval-every"]), checkpointEvery: num("--checkpoint-every", v["checkpoint-every"]), packing: v.packing,
+      gradientCheckpointing: v["gradient-checkpointing"], backend: v.backend,
+    }),
+  };
+  const parsed = localConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]!;
+    const key = first.path.filter((p) => typeof p === "string").join(".");
+    const flag = FLAG_OF[key] ?? key;
+    throw new UsageError(`jobs create: ${flag}: ${first.message}.`);
+  }
+  return parsed.data;
+}
+
+/**
+ * --model for local jobs is a folder name in the server's models directory, or a path to one; a path that
+ * exists here is sent absolute (the server still refuses anything outside its models directory).
+ */
+export function localModelArg(raw: string): string {
+  const looksLikePath = raw.includes("/") || raw.includes(path.sep) || raw.startsWith(".");
+  return looksLikePath && fs.existsSync(raw) ? path.resolve(raw) : raw;
+}
+
+export function parseLocalFlags(args: string[]): Values {
+  return parseArgs({ args, options: LOCAL_FLAGS, strict: false, allowPositionals: true }).values as Values;
+}

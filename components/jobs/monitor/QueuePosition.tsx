@@ -1,0 +1,38 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { JobView } from "@/lib/jobs/types";
+import styles from "./monitor.module.css";
+
+// A queued local job waits for a GPU worker; its place in line moves as jobs ahead finish, which no live
+// message announces (nothing happens to this job), so the page asks again every few seconds while queued.
+
+const REFRESH_MS = 3_000;
+
+export function QueuePosition({ job }: { job: JobView }) {
+  const [position, setPosition] = useState<number | null>(job.queuePosition);
+  const waiting = job.provider === "local" && job.status === "queued";
+  useEffect(() => setPosition(job.queuePosition), [job.queuePosition]);
+  useEffect(() => {
+    if (!waiting) return;
+    let stopped = false;
+    const t = setInterval(async () => {
+      try {
+        const res = await fetch(`/api/jobs/${encodeURIComponent(job.id)}`, { cache: "no-store" });
+        if (res.ok && !stopped) setPosition(((await res.json()) as { job: JobView }).job.queuePosition);
+      } catch {
+        // Offline for a moment: keep the last figure.
+      }
+    }, REFRESH_MS);
+    return () => {
+      stopped = true;
+      clearInterval(t);
+    };
+  }, [waiting, job.id]);
+  if (!waiting) return null;
+  return (
+    <p className={styles.queueNote} data-testid="queue-position" role="status">
+      {position === null ? "Queued: waiting for a GPU worker to take it." : `Queued: #${position} in line for a GPU worker.`}
+    </p>
+  );
+}

@@ -1,0 +1,125 @@
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+
+// Local fine-tuning against the real app and the real GPU worker (scripts/serve-e2e.ts starts it on the CPU
+// backend, one thread) with the generated "tiny-chat" model in the e2e models directory: launch through
+// POST /api/jobs (provider "local"), watch the loss curve grow live on /jobs/<id> and the job succeed with its
+// adapter; then, with one job training, see a second one queued (#1 in line) and cancel it at once, and
+// cancel the running one from its page, which keeps its last checkpoint as the adapter.
+
+const DIR = "e2e/artifacts";
+const MODEL = "tiny-chat";
+const SYSTEM = "You are a careful assistant for a paint shop. Answer every question about colors with one JSON object of the form {\"color\": name} and nothing else: no greeting, no explanation, no markdown. ".repeat(2);
+
+type JobJson = {
+  id: string;
+  status: string;
+  backend: string | null;
+  adapterPath: string | null;
+  queuePosition: number | null;
+  metrics: { step: number; trainLoss: number }[];
+  checkpoints: { step: number; path: string }[];
+  progress: { step: number; totalSteps: number } | null;
+};
+
+/**
+ * A small chat dataset the tiny model's tokenizer renders within its 512 positions (the sample's long support
+ * answers do not fit): 60 examples added through the API and frozen once per run.
+ */
+let frozen: Promise<{ datasetId: string; versionNumber: number; trainCount: number }> | undefined;
+function tinyVersion(request: APIRequestContext) {
+  frozen ??= (async () => {
+    const made = await request.post("/api/datasets", { data: { name: `local-e2e-${Date.now()}` } });
+    expect(made.ok(), await made.text()).toBe(true);
+    const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
+    const pairs = [["sky", "blue"], ["grass", "green"], ["snow", "white"], ["coal", "black"], ["sun", "yellow"], ["blood", "red"]];
+    for (let i = 0; i < 60; i++) {
+      const [thing, color] = pairs[i % pairs.length]!;
+      // The system prompt makes each step slow enough (on one CPU thread) for the page to watch and cancel.
+      const messages = [{ role: "system", content: SYSTEM }, { role: "user", content: `What color is the ${thing}? (${i})` }, { role: "assistant", content: `{"color": "${color}"}` }];
+      const res = await request.post(`/api/datasets/${datasetId}/examples`, { data: { messages } });
+      expect(res.ok(), await res.text()).toBe(true);
+    }
+    const v = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e local" } });
+    expect(v.ok(), await v.text()).toBe(true);
+    const version = ((await v.json()) as { version: { number: number; trainCount: number } }).version;
+    return { datasetId, versionNumber: version.number, trainCount: version.trainCount };
+  })();
+  return frozen;
+}
+
+/** Launches on tiny-chat with about `steps` optimizer steps (batch 1, so steps = examples × epochs). */
+async function launchLocal(request: APIRequestContext, steps: number, checkpointEvery: number): Promise<string> {
+  const { datasetId, versionNumber, trainCount } = await tinyVersion(request);
+  const epochs = Math.min(100, Math.max(1, Math.ceil(steps / Math.max(1, trainCount))));
+  const res = await request.post("/api/jobs", {
+    data: {
+      provider: "local",
+      datasetId,
+      versionNumber,
+      baseModel: MODEL,
+      config: {
+        lora: { rank: 8, alpha: 16 },
+        quantization: { quant: "none" },
+        training: { epochs, batchSize: 1, gradAccum: 1, lr: 5e-3, checkpointEvery, backend: "cpu" },
+      },
+    },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  return ((await res.json()) as { job: { id: string } }).job.id;
+}
+
+const jobOf = async (request: APIRequestContext, id: string) => ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: JobJson }).job;
+const lastDrawnStep = async (page: Page) => Number((await page.getByTestId("chart-loss").getAttribute("data-last-step")) || 0);
+
+test("a local job launched through the API trains live on the GPU worker and succeeds with its adapter", async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const id = await launchLocal(request, 1200, 200);
+  await page.goto(`/jobs/${id}`);
+
+  // Live: the drawn step keeps rising while the page stays open (no reload).
+  await expect.poll(() => lastDrawnStep(page), { timeout: 60_000 }).toBeGreaterThan(0);
+  const first = await lastDrawnStep(page);
+  await expect.poll(() => lastDrawnStep(page), { timeout: 30_000 }).toBeGreaterThan(first + 5);
+  await page.screenshot({ path: `${DIR}/local-jobs-running.png`, fullPage: true });
+
+  await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 120_000 });
+  const job = await jobOf(request, id);
+  expect(job.backend).toBe("cpu");
+  expect(job.metrics.map((m) => m.step)).toEqual(Array.from({ length: job.progress!.totalSteps }, (_, i) => i + 1));
+  await expect.poll(() => lastDrawnStep(page)).toBe(job.progress!.totalSteps);
+  expect(job.adapterPath).toMatch(new RegExp(`jobs/${id}/adapter$`));
+  await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
+  await expect(page.getByText("Backend", { exact: true }).locator("xpath=following-sibling::dd[1]")).toHaveText("cpu");
+  await page.screenshot({ path: `${DIR}/local-jobs-succeeded.png`, fullPage: true });
+});
+
+test("a queued local job shows its place in line and cancels at once; a running one stops keeping its checkpoint", async ({ page, request }) => {
+  test.setTimeout(150_000);
+  const running = await launchLocal(request, 6000, 20);
+  const queued = await launchLocal(request, 50, 0);
+
+  // The GPU worker runs one job at a time: the second waits, first in line.
+  await expect.poll(async () => (await jobOf(request, running)).status, { timeout: 60_000 }).toBe("running");
+  await page.goto(`/jobs/${queued}`);
+  await expect(page.getByTestId("queue-position")).toHaveText("Queued: #1 in line for a GPU worker.");
+  await page.getByRole("button", { name: "Cancel job" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel job" }).click();
+  await expect(page.getByText("cancelled", { exact: true }).first()).toBeVisible({ timeout: 15_000 });
+  expect((await jobOf(request, queued)).metrics).toHaveLength(0);
+
+  await page.goto(`/jobs/${running}`);
+  await expect.poll(async () => (await jobOf(request, running)).checkpoints.length, { timeout: 60_000 }).toBeGreaterThan(0);
+  await page.getByRole("button", { name: "Cancel job" }).click();
+  await expect(page.getByRole("dialog")).toContainText("the last checkpoint is kept");
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel job" }).click();
+  await expect(page.getByText("cancelled", { exact: true }).first()).toBeVisible({ timeout: 30_000 });
+  const job = await jobOf(request, running);
+  expect(job.status).toBe("cancelled");
+  expect(job.metrics.length).toBeLessThan(job.progress!.totalSteps);
+  const kept = job.checkpoints.at(-1)!;
+  expect(job.adapterPath).toMatch(new RegExp(`${kept.path}$`));
+  await expect(page.getByText("Last checkpoint (kept)")).toBeVisible();
+  await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
+  await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
+  await page.screenshot({ path: `${DIR}/local-jobs-cancelled.png`, fullPage: true });
+});

@@ -1,0 +1,213 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { PrismaClient } from "@prisma/client";
+import type { z } from "zod";
+import { prisma } from "../../db/client";
+import type { QueueSet } from "../../queue/queues";
+import { dataDir as defaultDataDir, modelsDir as defaultModelsDir } from "../../env";
+import { HttpError } from "../../http/errors";
+import { resolveModelDir } from "../../models/resolve";
+import { loadChatTokenizer, parseChatJsonl, tokenizeDataset } from "../../tokenizer";
+import { localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
+import { absoluteInData } from "../local/run/paths";
+import { storedLocalConfig } from "../local/stored";
+import type { JobView } from "../types";
+import { loadJobView } from "../view";
+import type { LaunchVersionRef } from "./check";
+import { enqueueJobRun } from "./enqueue";
+import { launchRefused, type LaunchIssue } from "./issues";
+
+// Launch of a local fine-tune (POST /api/jobs with provider "local"; the estimate route for the form): the
+// request is the shared local config, the base model a folder in the models directory, and the counts come
+// from that model's own tokenizer and chat template with the assistant-only masks the trainer will use, so the
+// numbers on the form are the ones training sees. Nothing is billed: the estimate is tokens and steps.
+
+export type LocalLaunchEstimate = {
+  provider: "local";
+  version: LaunchVersionRef | null;
+  baseModel: string | null;
+  method: "supervised";
+  examples: number;
+  validationExamples: number;
+  /** Tokens of the training split as the trainer sees them (after truncation at maxSeqLen). */
+  tokensPerEpoch: number;
+  trainableTokensPerEpoch: number;
+  truncatedExamples: number;
+  maxSeqLen: number | null;
+  epochs: number;
+  /** Optimizer steps: ⌈⌈examples / batch⌉ / accumulation⌉ per epoch (packing makes fewer). */
+  totalSteps: number;
+  usd: null;
+  notes: string[];
+  issues: LaunchIssue[];
+};
+
+type Options = { db?: PrismaClient; dataDir?: string; modelsDir?: string; queues?: QueueSet };
+
+function zodIssues(error: z.ZodError): LaunchIssue[] {
+  return error.issues.map((i) => {
+    const field = i.path.join(".") || "request";
+    const message = i.code === "unrecognized_keys" ? `Unknown field${i.keys.length > 1 ? "s" : ""} ${i.keys.join(", ")}; remove ${i.keys.length > 1 ? "them" : "it"}.` : `${field}: ${i.message}.`;
+    return { field, code: "invalid_field" as const, message };
+  });
+}
+
+async function findVersion(db: PrismaClient, r: { datasetVersionId?: string; datasetId?: string; versionNumber?: number }) {
+  const include = { dataset: { select: { name: true } } } as const;
+  if (r.datasetVersionId) return db.datasetVersion.findUnique({ where: { id: r.datasetVersionId }, include });
+  if (r.datasetId && r.versionNumber) return db.datasetVersion.findUnique({ where: { datasetId_number: { datasetId: r.datasetId, number: r.versionNumber } }, include });
+  return null;
+}
+
+function maxPositions(modelDir: string): number | null {
+  try {
+    const cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as { max_position_embeddings?: number };
+    return typeof cfg.max_position_embeddings === "number" ? cfg.max_position_embeddings : null;
+  } catch {
+    return null;
+  }
+}
+
+type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number };
+
+// A version never changes, so its counts per (model, max length) are cached: the form asks on every change.
+const countCache = new Map<string, Promise<TokenCounts>>();
+const MAX_CACHED = 16;
+
+function countVersionTokens(v: { id: string; trainPath: string; validationPath: string | null }, modelDir: string, maxSeqLen: number, root: string, label: string): Promise<TokenCounts> {
+  const key = `${root}|${v.id}|${modelDir}|${maxSeqLen}`;
+  const hit = countCache.get(key);
+  if (hit) return hit;
+  const work = (async (): Promise<TokenCounts> => {
+    const chat = loadChatTokenizer(modelDir);
+    const read = (rel: string) => parseChatJsonl(fs.readFileSync(absoluteInData(root, rel), "utf8"), `${label} ${path.basename(rel)}`);
+    const train = tokenizeDataset(chat, read(v.trainPath), { maxSeqLen, file: `${label} train` });
+    const validation = v.validationPath ? tokenizeDataset(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }).report.examples : 0;
+    return { examples: train.report.examples, validationExamples: validation, tokens: train.report.tokens, trainable: train.report.trainableTokens, truncated: train.report.truncatedExamples };
+  })();
+  countCache.set(key, work);
+  // A failure is not cached (the data directory may come back), and the oldest entries go first.
+  work.catch(() => countCache.delete(key));
+  while (countCache.size > MAX_CACHED) countCache.delete(countCache.keys().next().value!);
+  return work;
+}
+
+export type LocalLaunchCheck = { estimate: LocalLaunchEstimate; request: LocalLaunchRequest | null; modelName: string | null };
+
+export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promise<LocalLaunchCheck> {
+  const db = opts.db ?? prisma();
+  const root = opts.dataDir ?? defaultDataDir();
+  const parsed = localLaunchRequestSchema.safeParse(raw);
+  const issues: LaunchIssue[] = parsed.success ? [] : zodIssues(parsed.error);
+  const notes: string[] = [];
+  const r = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
+  const config: LocalConfig | null = parsed.success ? parsed.data.config : null;
+
+  const row = await findVersion(db, {
+    datasetVersionId: typeof r.datasetVersionId === "string" ? r.datasetVersionId : undefined,
+    datasetId: typeof r.datasetId === "string" ? r.datasetId : undefined,
+    versionNumber: typeof r.versionNumber === "number" ? r.versionNumber : undefined,
+  });
+  if (!row && (r.datasetVersionId || r.datasetId)) {
+    issues.push({ field: "datasetVersionId", code: "version_not_found", message: "That dataset version does not exist (deleted?); pick another, or freeze one on the dataset's Splits & versions tab." });
+  }
+  const label = row ? `version v${row.number} of "${row.dataset.name}"` : "";
+  if (row?.hasPreference) issues.push({ field: "dataset", code: "method_mismatch", message: `${label} holds preference (DPO) pairs; local training takes chat examples only. Pick a chat dataset version.` });
+  if (row && row.trainCount === 0) issues.push({ field: "dataset", code: "too_few_examples", message: `${label} has no training examples; move examples to the train split and freeze a new version.` });
+
+  let modelDir: string | null = null;
+  let modelName: string | null = null;
+  if (typeof r.baseModel === "string" && r.baseModel.trim()) {
+    try {
+      const m = resolveModelDir(r.baseModel, { root: opts.modelsDir ?? defaultModelsDir() });
+      modelDir = m.dir;
+      modelName = m.name;
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      issues.push({ field: "baseModel", code: "model_not_found", message: err.message });
+    }
+  }
+
+  // Counts with the model's tokenizer (only when both the model and the version are known and readable).
+  let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0 };
+  let maxSeqLen: number | null = null;
+  if (row && modelDir && !row.hasPreference && row.trainCount > 0) {
+    const limit = maxPositions(modelDir);
+    maxSeqLen = Math.min(config?.training.maxSeqLen ?? 2048, limit ?? Infinity);
+    if (config && limit && config.training.maxSeqLen > limit) notes.push(`max sequence length ${config.training.maxSeqLen} is above the model's ${limit} positions; training uses ${limit}.`);
+    try {
+      counts = await countVersionTokens({ id: row.id, trainPath: row.trainPath, validationPath: row.validationCount > 0 ? row.validationPath : null }, modelDir, maxSeqLen, root, label);
+      if (counts.truncated) notes.push(`${counts.truncated} training example${counts.truncated === 1 ? " is" : "s are"} longer than ${maxSeqLen} tokens and will be truncated.`);
+    } catch (err) {
+      issues.push({ field: "dataset", code: "version_unreadable", message: `${(err as Error).message}. Fix the data (or pick another model) and freeze a new version.` });
+    }
+  }
+  if (row && row.validationCount === 0) notes.push("No validation split: only the training loss is reported. Re-split with a validation share to watch for overfitting.");
+
+  const t = config?.training;
+  const epochs = t?.epochs ?? 3;
+  const stepsPerEpoch = t ? Math.ceil(Math.ceil(counts.examples / t.batchSize) / t.gradAccum) : 0;
+  return {
+    estimate: {
+      provider: "local",
+      version: row
+        ? { id: row.id, datasetId: row.datasetId, datasetName: row.dataset.name, number: row.number, trainCount: row.trainCount, validationCount: row.validationCount, hasPreference: row.hasPreference }
+        : null,
+      baseModel: modelName,
+      method: "supervised",
+      examples: counts.examples,
+      validationExamples: counts.validationExamples,
+      tokensPerEpoch: counts.tokens,
+      trainableTokensPerEpoch: counts.trainable,
+      truncatedExamples: counts.truncated,
+      maxSeqLen,
+      epochs,
+      totalSteps: stepsPerEpoch * epochs,
+      usd: null,
+      notes,
+      issues,
+    },
+    request: parsed.success ? parsed.data : null,
+    modelName,
+  };
+}
+
+/** POST /api/jobs, provider "local": checks, records the job with its config, queues it on gpu-jobs. */
+export async function launchLocalJob(raw: unknown, opts: Options = {}): Promise<JobView> {
+  const db = opts.db ?? prisma();
+  const { estimate: e, request, modelName } = await checkLocalLaunch(raw, opts);
+  if (e.issues.length > 0 || !request || !e.version || !modelName) {
+    const fallback = { field: "datasetVersionId", code: "version_not_found" as const, message: "Pick a dataset version to train on." };
+    throw launchRefused(e.issues.length > 0 ? e.issues : [fallback]);
+  }
+  const { lora, quantization: q, training: t } = request.config;
+  const summary =
+    `Queued: local ${q.quant === "nf4" ? "QLoRA" : "LoRA"} fine-tune of ${modelName} on "${e.version.datasetName}" v${e.version.number} ` +
+    `(${e.examples} training, ${e.validationExamples} validation examples, ${e.tokensPerEpoch} tokens per epoch); ` +
+    `r ${lora.rank}, alpha ${lora.alpha}, ${t.epochs} epoch${t.epochs === 1 ? "" : "s"} ≈ ${e.totalSteps} steps, backend ${t.backend}.`;
+  const job = await db.$transaction(async (tx) => {
+    const created = await tx.fineTuneJob.create({
+      data: {
+        provider: "local",
+        status: "queued",
+        method: "supervised",
+        baseModel: modelName,
+        datasetVersionId: e.version!.id,
+        ...storedLocalConfig(request.config),
+        suffix: request.suffix ?? null,
+        seed: t.seed,
+        estimatedTokensPerEpoch: e.tokensPerEpoch,
+        estimatedEpochs: t.epochs,
+      },
+    });
+    await tx.jobEvent.create({ data: { jobId: created.id, level: "info", message: summary, data: { estimate: { ...e, issues: undefined, notes: undefined } } } });
+    return created;
+  });
+  try {
+    await enqueueJobRun(job.id, opts.queues, "local");
+  } catch (err) {
+    const message = `Waiting for the job queue (Redis: ${(err as Error).message}); the job starts once the workers can reach Redis.`;
+    await db.fineTuneJob.update({ where: { id: job.id }, data: { retryMessage: message } });
+  }
+  return loadJobView(job.id, { db });
+}

@@ -1,0 +1,3 @@
+export { runLocalJob, type LocalRunDeps, type LocalRunOutcome } from "./run";
+export { adapterCardMarkdown } from "./card";
+export { finalAdapterDir, jobOutputDir } from "./paths";

@@ -1,0 +1,301 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { PrismaClient } from "@prisma/client";
+import { loadNativeAddon, type Backend, type NativeModel, type TrainResult } from "../../../../native/index";
+import { resolveModelDir } from "../../../models/resolve";
+import { loadChatTokenizer, tokenizeDataset } from "../../../tokenizer";
+import { publishJobSummary, recordJobEvent, type LivePublisher } from "../../events";
+import { isTerminalJobStatus } from "../../types";
+import { localConfigOfJob } from "../stored";
+import { folderSize, sha256File, writeAdapterCard } from "./card";
+import { loadVersionData } from "./data";
+import { describeRunError, type RunFailure } from "./errors";
+import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
+import { createStepSink } from "./sink";
+
+// One local fine-tune from its row to the end: data from the frozen version, the model's own tokenizer and
+// chat template (assistant-only loss masks), the native trainer with the job's LoRA/quantization/training
+// settings, and every step stored + published as it comes. A run picked up again after its worker died starts
+// from the newest checkpoint on disk; cancel (from the page or CLI) stops at the next step with the last
+// checkpoint kept; a worker shutting down stops the same way and hands the job back to the queue.
+
+export type LocalRunDeps = {
+  db: PrismaClient;
+  pub: LivePublisher;
+  /** Aborted when this worker shuts down: the run stops at a step boundary and reports "interrupted". */
+  signal: AbortSignal;
+  log: { info(m: string): void; warn(m: string): void };
+  dataDir: string;
+  modelsDir: string;
+  /** Repository root, where the native addon is built; defaults to the one native/index.ts sits in. */
+  root?: string;
+  /** The heartbeat id of this worker, recorded on the job. */
+  workerId: string;
+  /** What "auto" means on this worker (TUNEFORGE_LOCAL_BACKEND). */
+  defaultBackend: Backend;
+  threads: number;
+  /** How often a running job's row is checked for a cancel request. */
+  cancelCheckMs?: number;
+};
+
+export type LocalRunOutcome = "succeeded" | "failed" | "cancelled" | "interrupted" | "skipped";
+
+class StageError extends Error {
+  constructor(readonly failure: RunFailure) {
+    super(failure.message);
+  }
+}
+
+async function stage<T>(name: Parameters<typeof describeRunError>[1], fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw new StageError(describeRunError(err, name));
+  }
+}
+
+export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ outcome: LocalRunOutcome }> {
+  const { db, pub } = deps;
+  const job = await db.fineTuneJob.findUnique({ where: { id: jobId } });
+  // Contract of reconcile: a re-run of a job that finished meanwhile does nothing.
+  if (!job || job.provider !== "local" || isTerminalJobStatus(job.status)) return { outcome: "skipped" };
+  const event = (level: string, message: string, data?: Record<string, unknown>) =>
+    recordJobEvent(db, pub, jobId, { level, message, ...(data ? { data: data as never } : {}) });
+
+  if (job.cancelRequestedAt) {
+    await finishCancelled(deps, jobId, null);
+    return { outcome: "cancelled" };
+  }
+
+  const outDir = jobOutputDir(deps.dataDir, jobId);
+  let model: NativeModel | null = null;
+  try {
+    const config = await stage("data", () => localConfigOfJob(job));
+    const backendWanted: Backend = config.training.backend === "auto" ? deps.defaultBackend : config.training.backend;
+    const data = await stage("data", () => loadVersionData(db, deps.dataDir, job.datasetVersionId));
+    const modelDir = await stage("model", () => resolveModelDir(job.baseModel, { root: deps.modelsDir }).dir);
+    const chat = await stage("tokenize", () => loadChatTokenizer(modelDir));
+    const addon = await stage("model", () => loadNativeAddon(deps.root));
+    model = await stage("model", () =>
+      addon.loadModel({ modelDir, quant: config.quantization.quant, doubleQuant: config.quantization.doubleQuant, backend: backendWanted, threads: deps.threads }),
+    );
+    const info = model.info();
+    const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
+    const train = await stage("tokenize", () => tokenizeDataset(chat, data.train, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} train` }));
+    const valid = data.validation
+      ? await stage("tokenize", () => tokenizeDataset(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
+      : null;
+
+    // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches.
+    const plan = await resumePlan(db, deps.dataDir, jobId);
+    const resume = plan.resume;
+    // What a killed run wrote past the resume point is re-done by this run: its points (so a cancel before it
+    // gets there leaves no stale tail) and its checkpoints (the trainer keeps only the newest few by step, and
+    // stale later ones would push out the fresh ones). Without a checkpoint the run starts over.
+    await dropPast(db, deps.dataDir, jobId, resume?.step ?? 0);
+
+    const started = await db.fineTuneJob.updateMany({
+      where: { id: jobId, status: { in: ["queued", "running"] }, cancelRequestedAt: null },
+      data: { status: "running", startedAt: job.startedAt ?? new Date(), workerId: deps.workerId, backend: info.backend, errorCode: null, errorMessage: null, retryMessage: null },
+    });
+    if (started.count === 0) {
+      // Cancelled between our read and now.
+      await finishCancelled(deps, jobId, null);
+      return { outcome: "cancelled" };
+    }
+    const truncated = train.report.truncatedExamples ? `; ${train.report.truncatedExamples} truncated at ${maxSeqLen} tokens` : "";
+    await event(
+      "info",
+      resume
+        ? `Resumed from step ${resume.step} (checkpoint ${resume.path}) on ${deps.workerId}, ${info.backend} backend.`
+        : `Training on ${deps.workerId}, ${info.backend} backend: ${train.report.examples} examples, ${train.report.tokens} tokens (${train.report.trainableTokens} trained on)${truncated}` +
+            (valid ? `; ${valid.report.examples} validation examples` : "") +
+            (plan.skipped.length ? `; starting over: the checkpoints left by an earlier run (steps ${plan.skipped.join(", ")}) are past its stored curve (step ${plan.stored}) or incomplete` : "") +
+            ".",
+      { backend: info.backend, workerId: deps.workerId, ...(resume ? { resumedFromStep: resume.step } : {}) },
+    );
+    await publishJobSummary(db, pub, jobId);
+
+    const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
+    const stop = watchForStop(deps, jobId, model);
+    const t0 = Date.now();
+    let result: TrainResult;
+    try {
+      const { lora, training: t } = config;
+      result = await stage("train", () =>
+        model!.train(
+          train.examples,
+          valid?.examples ?? null,
+          {
+            lora,
+            epochs: t.epochs,
+            batchSize: t.batchSize,
+            gradAccum: t.gradAccum,
+            lr: t.lr,
+            weightDecay: t.weightDecay,
+            schedule: t.schedule,
+            warmupRatio: t.warmupRatio,
+            maxGradNorm: t.maxGradNorm,
+            maxSeqLen,
+            packing: t.packing,
+            gradientCheckpointing: t.gradientCheckpointing,
+            seed: t.seed,
+            evalEvery: t.evalEvery,
+            checkpointEvery: t.checkpointEvery,
+            outDir,
+            baseModelName: job.baseModel,
+            ...(resume ? { resumeFrom: resume.dir } : {}),
+          },
+          (r) => sink.push(r),
+        ),
+      );
+    } finally {
+      stop.dispose();
+    }
+    // The checkpoint the trainer writes when it stops early comes without a step report.
+    if (result.cancelled && result.lastCheckpoint && (!resume || path.resolve(result.lastCheckpoint) !== path.resolve(resume.dir))) {
+      const step = Number(/step-(\d+)$/.exec(result.lastCheckpoint)?.[1] ?? result.steps);
+      sink.checkpoint(step, result.lastCheckpoint, { train_loss: sink.lastReport?.loss ?? result.finalLoss });
+    }
+    await sink.drain();
+
+    if (result.cancelled) {
+      if (stop.reason === "shutdown") {
+        await event("info", `Worker ${deps.workerId} is shutting down; stopped at step ${result.steps} and handed the job back (it resumes from ${result.lastCheckpoint ? path.basename(result.lastCheckpoint) : "the start"}).`);
+        return { outcome: "interrupted" };
+      }
+      await finishCancelled(deps, jobId, result.lastCheckpoint ?? null);
+      return { outcome: "cancelled" };
+    }
+
+    const adapterDir = finalAdapterDir(deps.dataDir, jobId);
+    await stage("finish", async () => {
+      moveAdapterIntoPlace(outDir, adapterDir);
+      writeAdapterCard(adapterDir, {
+        jobId,
+        baseModel: job.baseModel,
+        dataset: { name: data.version.datasetName, version: data.version.number, sha256: data.version.sha256, trainExamples: train.report.examples, validationExamples: valid?.report.examples ?? 0 },
+        config,
+        backend: info.backend,
+        result: { steps: result.steps, finalLoss: result.finalLoss, ...(result.finalValidLoss !== undefined ? { finalValidLoss: result.finalValidLoss } : {}), trainedTokens: train.report.tokens * config.training.epochs, seconds: (Date.now() - t0) / 1000 },
+        finishedAt: new Date(),
+      });
+    });
+    const relAdapter = relativeToData(deps.dataDir, adapterDir);
+    const sha256 = await sha256File(path.join(adapterDir, "adapter_model.safetensors"));
+    const sizeBytes = BigInt(folderSize(adapterDir));
+    await db.$transaction(async (tx) => {
+      const existing = await tx.artifact.findFirst({ where: { jobId, kind: "adapter" } });
+      const data = { path: relAdapter, sizeBytes, sha256, status: "ready" as const, errorMessage: null };
+      if (existing) await tx.artifact.update({ where: { id: existing.id }, data });
+      else await tx.artifact.create({ data: { jobId, kind: "adapter", ...data } });
+      await tx.fineTuneJob.update({
+        where: { id: jobId },
+        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, trainedTokens: train.report.tokens * config.training.epochs, fineTunedModel: null },
+      });
+    });
+    const valid_ = result.finalValidLoss !== undefined ? `, validation loss ${result.finalValidLoss.toFixed(4)}` : "";
+    await event("info", `Succeeded after ${result.steps} steps: train loss ${result.finalLoss.toFixed(4)}${valid_}. Adapter in ${relAdapter}.`, { adapterPath: relAdapter, sha256 });
+    await publishJobSummary(db, pub, jobId);
+    return { outcome: "succeeded" };
+  } catch (err) {
+    if (!(err instanceof StageError)) throw err; // Postgres or Redis trouble: BullMQ retries the run, which resumes.
+    await db.fineTuneJob.update({ where: { id: jobId }, data: { status: "failed", finishedAt: new Date(), errorCode: err.failure.code, errorMessage: err.failure.message, workerId: deps.workerId } });
+    await event("error", `Failed: ${err.failure.message}`, { code: err.failure.code });
+    await publishJobSummary(db, pub, jobId);
+    return { outcome: "failed" };
+  } finally {
+    if (model && !model.closed && !model.busy) model.close();
+  }
+}
+
+/**
+ * Where a run picked up again starts: the newest checkpoint on disk (the trainer writes them atomically and
+ * keeps the last few) that is not past the newest stored metric point. A checkpoint further on than the
+ * stored curve (the worker died before its points were written) would leave a gap, so an older one is used.
+ */
+async function findResumeCheckpoint(db: PrismaClient, dataDir: string, jobId: string): Promise<{ step: number; path: string; dir: string } | null> {
+  return (await resumePlan(db, dataDir, jobId)).resume;
+}
+
+async function resumePlan(db: PrismaClient, dataDir: string, jobId: string): Promise<{ resume: { step: number; path: string; dir: string } | null; skipped: number[]; stored: number }> {
+  const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
+  const onDisk = fs.existsSync(root) ? fs.readdirSync(root).flatMap((name) => (/^step-\d+$/.test(name) ? [Number(name.slice(5))] : [])) : [];
+  const last = await db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true } });
+  const stored = last?.step ?? 0;
+  const skipped: number[] = [];
+  for (const step of onDisk.sort((a, b) => b - a)) {
+    const dir = path.join(root, `step-${step}`);
+    if (step > stored || !isResumableCheckpoint(dir)) {
+      skipped.push(step);
+      continue;
+    }
+    return { resume: { step, path: relativeToData(dataDir, dir), dir }, skipped, stored };
+  }
+  return { resume: null, skipped, stored };
+}
+
+async function dropPast(db: PrismaClient, dataDir: string, jobId: string, step: number): Promise<void> {
+  await db.metricPoint.deleteMany({ where: { jobId, step: { gt: step } } });
+  await db.checkpoint.deleteMany({ where: { jobId, step: { gt: step } } });
+  const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
+  if (!fs.existsSync(root)) return;
+  for (const name of fs.readdirSync(root)) {
+    const m = /^step-(\d+)$/.exec(name);
+    if (m && Number(m[1]) > step) fs.rmSync(path.join(root, name), { recursive: true, force: true });
+  }
+}
+
+/**
+ * Stops the trainer at its next step when the row asks for it (cancelRequestedAt, checked every ~500 ms: one
+ * indexed read) or this worker shuts down. Both go through model.cancel(); the reason decides what follows.
+ */
+function watchForStop(deps: LocalRunDeps, jobId: string, model: NativeModel) {
+  let reason: "cancel" | "shutdown" | null = null;
+  const stop = (why: "cancel" | "shutdown") => {
+    if (reason) return;
+    reason = why;
+    model.cancel();
+  };
+  const onAbort = () => stop("shutdown");
+  deps.signal.addEventListener("abort", onAbort, { once: true });
+  if (deps.signal.aborted) onAbort();
+  let checking = false;
+  const timer = setInterval(() => {
+    if (checking || reason) return;
+    checking = true;
+    deps.db.fineTuneJob
+      .findUnique({ where: { id: jobId }, select: { cancelRequestedAt: true } })
+      .then((row) => {
+        if (!row || row.cancelRequestedAt) stop("cancel");
+      })
+      .catch((err: Error) => deps.log.warn(`[gpu-jobs] job ${jobId}: cancel check failed: ${err.message}`))
+      .finally(() => (checking = false));
+  }, deps.cancelCheckMs ?? 500);
+  return {
+    get reason() {
+      return reason;
+    },
+    dispose() {
+      clearInterval(timer);
+      deps.signal.removeEventListener("abort", onAbort);
+    },
+  };
+}
+
+/** Ends a job as cancelled; the last checkpoint (a loadable adapter) is kept and becomes its adapterPath. */
+async function finishCancelled(deps: LocalRunDeps, jobId: string, lastCheckpoint: string | null): Promise<void> {
+  const { db, pub } = deps;
+  let kept = lastCheckpoint && fs.existsSync(lastCheckpoint) ? relativeToData(deps.dataDir, lastCheckpoint) : null;
+  if (!kept) {
+    const newest = await findResumeCheckpoint(db, deps.dataDir, jobId);
+    kept = newest?.path ?? null;
+  }
+  await db.fineTuneJob.update({ where: { id: jobId }, data: { status: "cancelled", finishedAt: new Date(), ...(kept ? { adapterPath: kept } : {}) } });
+  await recordJobEvent(db, pub, jobId, {
+    level: "info",
+    message: kept ? `Cancelled; the last checkpoint is kept at ${kept} (a loadable adapter).` : "Cancelled before any checkpoint was written.",
+    ...(kept ? { data: { checkpoint: kept } } : {}),
+  });
+  await publishJobSummary(db, pub, jobId);
+}

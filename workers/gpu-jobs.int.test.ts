@@ -1,0 +1,341 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+
+// The models directory must be set before lib/env is first read (the route resolves models through it).
+// (Hoisted above the imports, so no imports here; the folder is created in beforeAll.)
+const modelsRoot = vi.hoisted(() => {
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/tf-gpu-models-${process.pid}-${Date.now()}`;
+  process.env.TUNEFORGE_MODELS_DIR = dir;
+  return dir;
+});
+
+import { writeFile } from "node:fs/promises";
+import { Worker as BullWorker } from "bullmq";
+import * as datasetsRoute from "../app/api/datasets/route";
+import * as importsRoute from "../app/api/datasets/[id]/imports/route";
+import * as importRoute from "../app/api/datasets/[id]/imports/[importId]/route";
+import * as versionsRoute from "../app/api/datasets/[id]/versions/route";
+import * as jobsRoute from "../app/api/jobs/route";
+import { jobsCommand } from "../cli/commands/jobs";
+import type { CliContext } from "../cli/command";
+import { runDatasetImport } from "../lib/datasets/import/run";
+import { createRedis } from "../lib/redis";
+import * as jobRoute from "../app/api/jobs/[id]/route";
+import * as jobCancelRoute from "../app/api/jobs/[id]/cancel/route";
+import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
+import { createPrismaClient } from "../lib/db/client";
+import { dataDir, env } from "../lib/env";
+import { closeLiveRedis } from "../lib/jobs/launch/live";
+import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
+import type { JobView } from "../lib/jobs/types";
+import { closeQueues, queues } from "../lib/queue/queues";
+import { writeTinyModel } from "../lib/testing/tiny-model";
+import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
+import { waitFor } from "../lib/workers/testing";
+import { loadNativeAddon } from "../native/index";
+
+// Local fine-tunes end to end on real parts: POST /api/jobs (provider "local") through the app's own route
+// handlers, the real GPU worker process (workers/main.ts --gpu) on the CPU backend with a generated tiny chat
+// model, Postgres and Redis. Covers: success with metric points, checkpoints, the adapter (+ card, artifact)
+// that loads and changes logprobs; a SIGKILLed worker whose job resumes from its checkpoint with a curve
+// without gaps; cancel of a running job (last checkpoint kept) and of a queued one (at once).
+
+const db = createPrismaClient();
+const fixtures: LocalVersionFixture[] = [];
+const children: ChildProcess[] = [];
+let server: RouteServer;
+
+beforeAll(async () => {
+  mkdirSync(modelsRoot, { recursive: true });
+  writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
+  server = await serveRoutes([
+    { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
+    { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
+    { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
+    { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
+    { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
+    { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
+    { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: jobCancelRoute },
+  ]);
+});
+afterAll(async () => {
+  for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
+  // Datasets `tuneforge jobs create` made (examples, imports and all) go too.
+  const cliDatasets = await db.dataset.findMany({ where: { name: { contains: "tf-gpu-cli-" } }, include: { versions: { select: { id: true } } } });
+  for (const d of cliDatasets) fixtures.push(...d.versions.map((v) => ({ datasetId: d.id, versionId: v.id })));
+  const jobs = await db.fineTuneJob.findMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } }, select: { id: true } });
+  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
+  for (const j of jobs) {
+    await rm(path.join(dataDir(), "jobs", j.id), { recursive: true, force: true });
+    for (const run of [await queues().get("gpu-jobs").getJob(`finetune-${j.id}`)]) await run?.remove().catch(() => undefined);
+  }
+  await deleteFrozenVersions(db, fixtures);
+  await server.close();
+  await closeQueues();
+  await closeLiveRedis();
+  await db.$disconnect();
+  rmSync(modelsRoot, { recursive: true, force: true });
+});
+
+type Worker = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+
+function startGpuWorker(): Worker {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("workers/main.ts"), "--gpu"], {
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "test",
+      DATABASE_URL: env().DATABASE_URL,
+      REDIS_URL: env().REDIS_URL,
+      TUNEFORGE_QUEUE_PREFIX: env().TUNEFORGE_QUEUE_PREFIX,
+      TUNEFORGE_DATA_DIR: dataDir(),
+      TUNEFORGE_MODELS_DIR: modelsRoot,
+      TUNEFORGE_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+      TUNEFORGE_LOCAL_BACKEND: "cpu",
+      // One thread: the machine runs other tests, and slower steps leave room to kill mid-run.
+      TUNEFORGE_LOCAL_THREADS: "1",
+      TUNEFORGE_RECONCILE_MS: "60000",
+      TUNEFORGE_WORKER_LOCK_MS: "1000",
+      TUNEFORGE_WORKER_STALLED_MS: "300",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  children.push(child);
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(server.url + p, { method, headers: { "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function launch(versionId: string, training: Record<string, unknown>): Promise<JobView> {
+  const res = await api<{ job: JobView }>("POST", "/api/jobs", {
+    provider: "local",
+    datasetVersionId: versionId,
+    baseModel: "tiny-chat",
+    config: { lora: { rank: 8, alpha: 16, dropout: 0 }, quantization: { quant: "none" }, training: { backend: "cpu", lr: 1e-2, warmupRatio: 0, ...training } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.job;
+}
+
+const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
+const until = <T>(what: string, w: Worker | null, check: () => Promise<T | undefined>, ms = 30_000) =>
+  waitFor(check, ms, what).catch((err: Error) => {
+    throw new Error(`${err.message}\nworker output:\n${w?.output().slice(-3000) ?? ""}`);
+  });
+const statusIs = (id: string, status: string) => async () => ((await row(id)).status === status ? true : undefined);
+const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
+
+async function version(train: number, validation: number): Promise<string> {
+  const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int", train: toJsonl(colorTask(train)), validation: validation ? toJsonl(colorTask(validation, 2)) : undefined });
+  fixtures.push(f);
+  return f.versionId;
+}
+
+describe("gpu worker: local fine-tuning jobs", () => {
+  it("refuses a model outside the models directory and a missing one, naming the field", async () => {
+    const v = await version(4, 0);
+    for (const baseModel of ["../etc", "/etc", "no-such-model"]) {
+      const res = await api<{ error: { code: string; message: string; details: { issues: { field: string }[] } } }>("POST", "/api/jobs", { provider: "local", datasetVersionId: v, baseModel });
+      expect(res.status).toBe(400);
+      expect(res.body.error.details.issues[0]!.field).toBe("baseModel");
+    }
+  });
+
+  it("launches through the API, trains on the worker, stores every step, and the adapter changes logprobs", async () => {
+    const v = await version(24, 6);
+    const queued = await launch(v, { epochs: 2, batchSize: 4, gradAccum: 1, evalEvery: 3, checkpointEvery: 4 });
+    expect(queued.provider).toBe("local");
+    expect(queued.status).toBe("queued");
+    expect(queued.queuePosition).toBe(1); // no GPU worker yet: first in line
+    expect(queued.loraConfig).toMatchObject({ lora: { rank: 8 }, quantization: { quant: "none", doubleQuant: false } });
+
+    const w = startGpuWorker();
+    await until("the job to succeed", w, statusIs(queued.id, "succeeded"));
+    const job = (await api<{ job: JobView }>("GET", `/api/jobs/${queued.id}`)).body.job;
+    expect(job.backend).toBe("cpu");
+    expect(job.workerId).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(job.queuePosition).toBeNull();
+    // 24 examples / batch 4 = 6 steps per epoch, 2 epochs: one point per step, validation every 3 steps.
+    expect(job.metrics.map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(job.metrics.every((m) => m.trainLoss! > 0 && m.learningRate! > 0 && m.tokensPerSecond! > 0 && m.memoryBytes! > 0 && m.gradNorm! > 0 && m.totalSteps === 12)).toBe(true);
+    expect(job.metrics.filter((m) => m.validLoss !== null).map((m) => m.step)).toEqual([3, 6, 9, 12]);
+    expect(job.metrics.at(-1)!.epoch).toBeCloseTo(2);
+    expect(job.metrics.at(-1)!.trainLoss!).toBeLessThan(job.metrics[0]!.trainLoss!);
+    // Every 4 steps and at each epoch end (4, 6, 8, 12); the trainer keeps the newest 3 folders, and rows follow.
+    expect(job.checkpoints.map((c) => c.step)).toEqual([6, 8, 12]);
+    expect(job.checkpoints.every((c) => existsSync(path.join(dataDir(), c.path!, "adapter_model.safetensors")))).toBe(true);
+    expect(job.checkpoints.at(-1)!.metrics).toEqual({ train_loss: job.metrics.at(-1)!.trainLoss, valid_loss: job.metrics.at(-1)!.validLoss });
+
+    // The adapter: absolute path in the view, artifact with the file's sha256, a card naming data and settings.
+    expect(path.isAbsolute(job.adapterPath!)).toBe(true);
+    expect(job.adapterPath).toBe(path.join(dataDir(), "jobs", job.id, "adapter"));
+    const artifact = await db.artifact.findFirstOrThrow({ where: { jobId: job.id, kind: "adapter" } });
+    const { createHash } = await import("node:crypto");
+    expect(artifact.sha256).toBe(createHash("sha256").update(readFileSync(path.join(job.adapterPath!, "adapter_model.safetensors"))).digest("hex"));
+    const card = readFileSync(path.join(job.adapterPath!, "README.md"), "utf8");
+    const versionRow = await db.datasetVersion.findUniqueOrThrow({ where: { id: v } });
+    expect(card).toContain("base_model: tiny-chat");
+    expect(card).toContain(versionRow.sha256);
+    expect(card).toMatch(/\| LoRA rank \| 8 \|/);
+    expect(card).toContain("final validation loss");
+
+    // The adapter loads and raises the likelihood of the trained answers.
+    const model = await loadNativeAddon().loadModel({ modelDir: path.join(modelsRoot, "tiny-chat"), quant: "none", backend: "cpu", threads: 1 });
+    try {
+      const chat = loadChatTokenizer(path.join(modelsRoot, "tiny-chat"));
+      const ex = tokenizeChat(chat, colorTask(1, 3)[0]!);
+      const score = (lp: number[]) => lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
+      const base = score(await model.logprobs(ex.tokens));
+      const tuned = score(await model.logprobs(ex.tokens, job.adapterPath!));
+      expect(tuned).toBeGreaterThan(base + 1);
+    } finally {
+      model.close();
+    }
+
+    // The heartbeat lists the device this GPU worker trains on (the CPU here).
+    const hb = createRedis("client");
+    try {
+      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
+      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; queues: string[]; devices?: { name: string; memoryMiB?: number }[] }));
+      const mine = infos.find((i) => i.id === job.workerId)!;
+      expect(mine.queues).toEqual(["gpu-jobs"]);
+      expect(mine.devices![0]!.name).toMatch(/^CPU \(\d+ cores/);
+      expect(mine.devices![0]!.memoryMiB).toBeGreaterThan(0);
+    } finally {
+      await hb.quit();
+    }
+
+    // A model folder whose weights are broken passes the launch checks (config.json is there) and fails on the
+    // worker with a message that says what to check.
+    const broken = path.join(modelsRoot, "broken-chat");
+    cpSync(path.join(modelsRoot, "tiny-chat"), broken, { recursive: true });
+    writeFileSync(path.join(broken, "model.safetensors"), "not safetensors");
+    const bad = (await api<{ job: JobView }>("POST", "/api/jobs", { provider: "local", datasetVersionId: v, baseModel: "broken-chat", config: { quantization: { quant: "none" }, training: { backend: "cpu" } } })).body.job;
+    await until("the broken-model job to fail", w, statusIs(bad.id, "failed"));
+    const failed = await row(bad.id);
+    expect(failed.errorCode).toBe("model_invalid");
+    expect(failed.errorMessage).toMatch(/^Could not load the base model: .*safetensors.*Check that the folder holds config\.json, \*\.safetensors and tokenizer files/s);
+
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  }, 60_000);
+
+  it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
+    const v = await version(120, 0);
+    // 120 examples, batch 1: 120 steps per epoch × 4 = 480 steps; a checkpoint every 40 (and at epoch ends), so
+    // the 3 the trainer keeps span more than the few steps the stored curve may lag behind on a busy machine.
+    const job = await launch(v, { epochs: 4, batchSize: 1, gradAccum: 1, checkpointEvery: 40 });
+    let w = startGpuWorker();
+    await until("a checkpoint at step 40 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 40 } } })) ? true : undefined));
+    w.child.kill("SIGKILL");
+    await w.exited;
+    const before = await steps(job.id);
+    expect((await row(job.id)).status).toBe("running");
+    expect(before.at(-1)!).toBeLessThan(480);
+
+    w = startGpuWorker();
+    await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 45_000);
+    expect(await steps(job.id)).toEqual(Array.from({ length: 480 }, (_, i) => i + 1));
+    const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
+    const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    expect(resumed, `${events.join("\n")}\n${w.output()}`).not.toBeNull();
+    const from = Number(/Resumed from step (\d+)/.exec(resumed!.message)![1]);
+    expect(from).toBeGreaterThanOrEqual(40);
+    expect(from % 40).toBe(0);
+    w.child.kill("SIGTERM");
+    await w.exited;
+  }, 90_000);
+
+  it("a worker stopped with SIGTERM stops at the next step, hands the job back, and the next one resumes exactly there", async () => {
+    const v = await version(60, 0);
+    const job = await launch(v, { epochs: 6, batchSize: 2, gradAccum: 1, checkpointEvery: 10 });
+    let w = startGpuWorker();
+    await until("a checkpoint", w, async () => ((await db.checkpoint.count({ where: { jobId: job.id } })) > 0 ? true : undefined));
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+    const handBack = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { contains: "handed the job back" } } });
+    expect(handBack, w.output()).not.toBeNull();
+    const stoppedAt = Number(/stopped at step (\d+)/.exec(handBack!.message)![1]);
+    expect(stoppedAt).toBeLessThan(180);
+    expect(await (await queues().get("gpu-jobs").getJob(`finetune-${job.id}`))!.getState()).toBe("waiting");
+    expect((await row(job.id)).status).toBe("running");
+
+    w = startGpuWorker();
+    await until("the job to succeed after the hand-back", w, statusIs(job.id, "succeeded"));
+    expect(await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: `Resumed from step ${stoppedAt} ` } } }), w.output()).not.toBeNull();
+    expect(await steps(job.id)).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
+    w.child.kill("SIGTERM");
+    await w.exited;
+  }, 60_000);
+
+  it("`tuneforge jobs create --provider local --wait --json` imports, trains and prints adapterPath and metrics", async () => {
+    const bull = createRedis("bullmq");
+    const importWorker = new BullWorker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
+      connection: bull,
+      prefix: env().TUNEFORGE_QUEUE_PREFIX,
+    });
+    const w = startGpuWorker();
+    try {
+      const file = path.join(modelsRoot, "..", `tf-gpu-cli-${process.pid}.jsonl`);
+      await writeFile(file, toJsonl(colorTask(12)));
+      let stdout = "";
+      let stderr = "";
+      const ctx: CliContext = { root: process.cwd(), out: (t) => (stdout += t), err: (t) => (stderr += t) };
+      const args = ["create", "--provider", "local", "--model", "tiny-chat", "--data", file, "--quant", "none", "--rank", "4", "--epochs", "1", "--batch-size", "4", "--grad-accum", "1", "--backend", "cpu", "--wait", "--interval", "0.2", "--json", "--url", server.url];
+      const code = await jobsCommand.run(args, ctx);
+      rmSync(file, { force: true });
+      expect(code, `${stderr}\n${w.output()}`).toBe(0);
+      const job = JSON.parse(stdout) as JobView;
+      expect(job).toMatchObject({ provider: "local", status: "succeeded", baseModel: "tiny-chat", backend: "cpu" });
+      expect(job.adapterPath).toBe(path.join(dataDir(), "jobs", job.id, "adapter"));
+      expect(existsSync(path.join(job.adapterPath!, "adapter_model.safetensors"))).toBe(true);
+      expect(job.metrics.map((m) => m.step)).toEqual([1, 2, 3]);
+      expect(job.loraConfig).toMatchObject({ lora: { rank: 4 } });
+      expect(stderr).toMatch(/launched job \S+/);
+    } finally {
+      await importWorker.close();
+      await bull.quit();
+      w.child.kill("SIGTERM");
+      await w.exited;
+    }
+  }, 60_000);
+
+  it("cancels a running job at the next step keeping its last checkpoint, and a queued one at once", async () => {
+    const v = await version(60, 0);
+    const running = await launch(v, { epochs: 20, batchSize: 1, gradAccum: 1, checkpointEvery: 5 });
+    const waiting = await launch(v, { epochs: 1, batchSize: 1, gradAccum: 1 });
+    const w = startGpuWorker();
+    await until("a checkpoint", w, async () => ((await db.checkpoint.count({ where: { jobId: running.id } })) > 0 ? true : undefined));
+    // Concurrency 1: the second job waits its turn, first in line.
+    const second = (await api<{ job: JobView }>("GET", `/api/jobs/${waiting.id}`)).body.job;
+    expect(second.status).toBe("queued");
+    expect(second.queuePosition).toBe(1);
+    const cancelledQueued = await api<{ job: JobView }>("POST", `/api/jobs/${waiting.id}/cancel`);
+    expect(cancelledQueued.body.job.status).toBe("cancelled");
+    expect(await queues().get("gpu-jobs").getJob(`finetune-${waiting.id}`)).toBeUndefined();
+
+    const asked = await api<{ job: JobView }>("POST", `/api/jobs/${running.id}/cancel`);
+    expect(asked.body.job.status).toBe("cancelling");
+    await until("the running job to be cancelled", w, statusIs(running.id, "cancelled"), 15_000);
+    const done = (await api<{ job: JobView }>("GET", `/api/jobs/${running.id}`)).body.job;
+    expect(done.metrics.at(-1)!.step).toBeLessThan(1200);
+    // The kept checkpoint is the newest one, on disk, and a loadable adapter.
+    const newest = done.checkpoints.at(-1)!;
+    expect(done.adapterPath).toBe(path.join(dataDir(), newest.path!));
+    expect(existsSync(path.join(done.adapterPath!, "adapter_model.safetensors"))).toBe(true);
+    expect(newest.step).toBeGreaterThanOrEqual(done.metrics.at(-1)!.step - 1);
+    expect(done.events.some((e) => e.message.startsWith("Cancelled; the last checkpoint is kept"))).toBe(true);
+    w.child.kill("SIGTERM");
+    await w.exited;
+  }, 60_000);
+});
