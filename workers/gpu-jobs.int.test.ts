@@ -208,7 +208,8 @@ describe("gpu worker: local fine-tuning jobs", () => {
       const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
       const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; queues: string[]; devices?: { name: string; memoryMiB?: number }[] }));
       const mine = infos.find((i) => i.id === job.workerId)!;
-      expect(mine.queues).toEqual(["gpu-jobs"]);
+      // A GPU worker takes the device queues: training runs and playground generations.
+      expect([...mine.queues].sort()).toEqual(["gpu-jobs", "inference"]);
       expect(mine.devices![0]!.name).toMatch(/^CPU \(\d+ cores/);
       expect(mine.devices![0]!.memoryMiB).toBeGreaterThan(0);
     } finally {

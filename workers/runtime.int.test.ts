@@ -29,12 +29,13 @@ describe("worker process", () => {
   it("publishes a heartbeat, runs system.pruneSessions, and removes the heartbeat on close", async () => {
     const proc = await startWorkerProcess({ db, redisUrl: env().REDIS_URL, prefix, log });
     try {
-      expect(proc.queues).toEqual(["datasets", "system", "openai-jobs", "inference"]);
+      // A plain worker leaves the device queues (gpu-jobs, inference) to GPU workers (workers/main.ts --gpu).
+      expect(proc.queues).toEqual(["datasets", "system", "openai-jobs"]);
       expect(proc.heartbeatKey).toBe(heartbeatKey(prefix, proc.id));
 
       const raw = await redis.get(proc.heartbeatKey);
       const info = workerInfoSchema.parse(JSON.parse(raw!));
-      expect(info).toMatchObject({ id: proc.id, pid: process.pid, hostname: os.hostname(), queues: ["datasets", "system", "openai-jobs", "inference"] });
+      expect(info).toMatchObject({ id: proc.id, pid: process.pid, hostname: os.hostname(), queues: ["datasets", "system", "openai-jobs"] });
       const ttl = await redis.pttl(proc.heartbeatKey);
       expect(ttl).toBeGreaterThan(5_000);
       expect(ttl).toBeLessThanOrEqual(15_000);

@@ -124,11 +124,13 @@ describe("POST /api/jobs refusals", () => {
     expect(await refusal({ ...base(), suffix: "" })).toMatchObject({ status: 400, message: "suffix: must be 1 to 64 characters." });
     expect(await refusal({ ...base(), seed: 1.5 })).toMatchObject({ status: 400, message: "seed: must be an integer from 0 to 2147483647." });
     expect(await refusal({ ...base(), baseModel: "gpt 4o" })).toMatchObject({ status: 400, message: 'baseModel: "gpt 4o" contains spaces; model names look like gpt-4o-mini-2024-07-18.' });
-    expect(await refusal({ ...base(), provider: "local" })).toMatchObject({ status: 400, code: "provider_unsupported", message: 'provider "local" cannot launch jobs yet; only "openai" can (local training on your GPU arrives later).' });
+    // A local launch names a model folder; an OpenAI model name is not one.
+    expect(await refusal({ ...base(), provider: "local" })).toMatchObject({ status: 400, message: expect.stringMatching(/^No model folder "gpt-4o-mini-2024-07-18" in the models directory .*The Models page lists what is there\.$/) });
+    expect(await refusal({ ...base(), provider: "anthropic" })).toMatchObject({ status: 400, code: "provider_unsupported", message: 'provider "anthropic" is not one tuneforge can launch; use "openai" (hosted) or "local" (the native trainer on a GPU worker).' });
     expect(await refusal({ ...base(), datasetVersionId: "nope" })).toMatchObject({ status: 404, code: "version_not_found" });
-    // Shape errors come from zod through route(), naming the field.
-    expect(await refusal({ ...base(), hyperparameters: { nEpochs: "three" } })).toMatchObject({ status: 400, code: "validation_error", message: 'hyperparameters.nEpochs: must be "auto" or a number' });
-    expect(await refusal({ provider: "openai", baseModel: MODEL })).toMatchObject({ status: 400, message: "datasetVersionId: pick a dataset version (datasetVersionId, or datasetId with versionNumber)" });
+    // Shape errors name the field as OpenAI does.
+    expect(await refusal({ ...base(), hyperparameters: { nEpochs: "three" } })).toMatchObject({ status: 400, message: 'n_epochs: must be "auto" or a number.' });
+    expect(await refusal({ provider: "openai", baseModel: MODEL })).toMatchObject({ status: 400, message: "datasetVersionId: pick a dataset version (datasetVersionId, or datasetId with versionNumber)." });
     const many = await launch({ ...base(), suffix: "", seed: -1 });
     expect(many.body.error.message).toBe("2 problems block this launch: suffix: must be 1 to 64 characters. seed: must be an integer from 0 to 2147483647.");
     expect(many.body.error.details?.issues.map((i) => i.field)).toEqual(["suffix", "seed"]);

@@ -140,7 +140,7 @@ export async function checkLaunch(raw: unknown, opts: Options = {}): Promise<Lau
   const notes: string[] = [];
 
   if (parsed.success && parsed.data.provider !== "openai") {
-    const message = `provider "${parsed.data.provider}" cannot launch jobs yet; only "openai" can (local training on your GPU arrives later).`;
+    const message = `provider "${parsed.data.provider}" is not one tuneforge can launch; use "openai" (hosted) or "local" (the native trainer on a GPU worker).`;
     issues.push({ field: "provider", code: "provider_unsupported", message });
   }
 
