@@ -1,4 +1,5 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { jobOf, tinyVersion } from "./local-data";
 
 // Local fine-tuning against the real app and the real GPU worker (scripts/serve-e2e.ts starts it on the CPU
 // backend, one thread) with the generated "tiny-chat" model in the e2e models directory: launch through
@@ -8,45 +9,6 @@ import { expect, test, type APIRequestContext, type Page } from "@playwright/tes
 
 const DIR = "e2e/artifacts";
 const MODEL = "tiny-chat";
-const SYSTEM = "You are a careful assistant for a paint shop. Answer every question about colors with one JSON object of the form {\"color\": name} and nothing else: no greeting, no explanation, no markdown. ".repeat(2);
-
-type JobJson = {
-  id: string;
-  status: string;
-  backend: string | null;
-  adapterPath: string | null;
-  queuePosition: number | null;
-  metrics: { step: number; trainLoss: number }[];
-  checkpoints: { step: number; path: string }[];
-  progress: { step: number; totalSteps: number } | null;
-};
-
-/**
- * A small chat dataset the tiny model's tokenizer renders within its 512 positions (the sample's long support
- * answers do not fit): 60 examples added through the API and frozen once per run.
- */
-let frozen: Promise<{ datasetId: string; versionNumber: number; trainCount: number }> | undefined;
-function tinyVersion(request: APIRequestContext) {
-  frozen ??= (async () => {
-    const made = await request.post("/api/datasets", { data: { name: `local-e2e-${Date.now()}` } });
-    expect(made.ok(), await made.text()).toBe(true);
-    const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
-    const pairs = [["sky", "blue"], ["grass", "green"], ["snow", "white"], ["coal", "black"], ["sun", "yellow"], ["blood", "red"]];
-    for (let i = 0; i < 60; i++) {
-      const [thing, color] = pairs[i % pairs.length]!;
-      // The system prompt makes each step slow enough (on one CPU thread) for the page to watch and cancel.
-      const messages = [{ role: "system", content: SYSTEM }, { role: "user", content: `What color is the ${thing}? (${i})` }, { role: "assistant", content: `{"color": "${color}"}` }];
-      const res = await request.post(`/api/datasets/${datasetId}/examples`, { data: { messages } });
-      expect(res.ok(), await res.text()).toBe(true);
-    }
-    const v = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e local" } });
-    expect(v.ok(), await v.text()).toBe(true);
-    const version = ((await v.json()) as { version: { number: number; trainCount: number } }).version;
-    return { datasetId, versionNumber: version.number, trainCount: version.trainCount };
-  })();
-  return frozen;
-}
-
 /** Launches on tiny-chat with about `steps` optimizer steps (batch 1, so steps = examples × epochs). */
 async function launchLocal(request: APIRequestContext, steps: number, checkpointEvery: number): Promise<string> {
   const { datasetId, versionNumber, trainCount } = await tinyVersion(request);
@@ -68,7 +30,6 @@ async function launchLocal(request: APIRequestContext, steps: number, checkpoint
   return ((await res.json()) as { job: { id: string } }).job.id;
 }
 
-const jobOf = async (request: APIRequestContext, id: string) => ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: JobJson }).job;
 const lastDrawnStep = async (page: Page) => Number((await page.getByTestId("chart-loss").getAttribute("data-last-step")) || 0);
 
 test("a local job launched through the API trains live on the GPU worker and succeeds with its adapter", async ({ page, request }) => {

@@ -1,0 +1,44 @@
+import { expect, type APIRequestContext } from "@playwright/test";
+
+// A small chat dataset the generated "tiny-chat" model's tokenizer renders within its 512 positions (the
+// sample's long support answers do not fit): 60 examples added through the API and frozen once per spec file.
+// The local-training specs (local-jobs, local-flow) train on it.
+
+/** The system prompt of every example (long on purpose: it makes each step slow enough to watch). */
+export const SYSTEM = "You are a careful assistant for a paint shop. Answer every question about colors with one JSON object of the form {\"color\": name} and nothing else: no greeting, no explanation, no markdown. ".repeat(2);
+
+/** The fields of GET /api/jobs/<id> the local specs read. */
+export type JobJson = {
+  id: string;
+  status: string;
+  backend: string | null;
+  adapterPath: string | null;
+  queuePosition: number | null;
+  metrics: { step: number; trainLoss: number }[];
+  checkpoints: { step: number; path: string }[];
+  progress: { step: number; totalSteps: number } | null;
+};
+
+let frozen: Promise<{ datasetId: string; versionNumber: number; trainCount: number }> | undefined;
+export function tinyVersion(request: APIRequestContext) {
+  frozen ??= (async () => {
+    const made = await request.post("/api/datasets", { data: { name: `local-e2e-${Date.now()}` } });
+    expect(made.ok(), await made.text()).toBe(true);
+    const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
+    const pairs = [["sky", "blue"], ["grass", "green"], ["snow", "white"], ["coal", "black"], ["sun", "yellow"], ["blood", "red"]];
+    for (let i = 0; i < 60; i++) {
+      const [thing, color] = pairs[i % pairs.length]!;
+      // The system prompt makes each step slow enough (on one CPU thread) for the page to watch and cancel.
+      const messages = [{ role: "system", content: SYSTEM }, { role: "user", content: `What color is the ${thing}? (${i})` }, { role: "assistant", content: `{"color": "${color}"}` }];
+      const res = await request.post(`/api/datasets/${datasetId}/examples`, { data: { messages } });
+      expect(res.ok(), await res.text()).toBe(true);
+    }
+    const v = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e local" } });
+    expect(v.ok(), await v.text()).toBe(true);
+    const version = ((await v.json()) as { version: { number: number; trainCount: number } }).version;
+    return { datasetId, versionNumber: version.number, trainCount: version.trainCount };
+  })();
+  return frozen;
+}
+
+export const jobOf = async (request: APIRequestContext, id: string) => ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: JobJson }).job;
