@@ -52,6 +52,11 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   const job = await jobOf(request, id);
   expect(job.metrics).toHaveLength(trainCount * 4);
   await expect.poll(() => lastDrawnStep(page)).toBe(trainCount * 4);
+  // The trainer's step dynamics replace OpenAI's token accuracy; its cost is tokens on your own hardware.
+  await expect(page.getByRole("heading", { name: "Token accuracy" })).toHaveCount(0);
+  for (const field of ["learningRate", "gradNorm", "tokensPerSecond", "memoryBytes"]) await expect(page.getByTestId(`dynamics-${field}`)).toBeVisible();
+  await expect(page.getByTestId("dynamics-memoryBytes-latest")).toHaveText(/^\d+(\.\d+)? (MiB|GiB)$/);
+  await expect(page.getByTestId("cost-actual")).toHaveText("none: trained on your own hardware");
 
   // The adapter from the Artifacts card: a .tar.gz holding the PEFT files and the adapter card.
   const artifacts = page.getByTestId("artifacts-panel");

@@ -6,6 +6,7 @@ import { isTerminalJobStatus, type JobSummary } from "@/lib/jobs/types";
 // same price, once the provider reports them).
 
 export function CostPanel({ job }: { job: JobSummary }) {
+  if (job.provider === "local") return <LocalCost job={job} />;
   const estTokens = job.estimatedTokensPerEpoch !== null && job.estimatedEpochs !== null ? job.estimatedTokensPerEpoch * job.estimatedEpochs : null;
   return (
     <div className="stack">
@@ -32,5 +33,22 @@ export function CostPanel({ job }: { job: JobSummary }) {
         <Link href={`/costs?job=${encodeURIComponent(job.id)}`}>ROI for this job →</Link>
       </p>
     </div>
+  );
+}
+
+/** A local run has no bill: what it cost is tokens and time on your own hardware. */
+function LocalCost({ job }: { job: JobSummary }) {
+  const estTokens = job.estimatedTokensPerEpoch !== null && job.estimatedEpochs !== null ? job.estimatedTokensPerEpoch * job.estimatedEpochs : null;
+  return (
+    <dl className="kv">
+      <dt>Provider bill</dt>
+      <dd data-testid="cost-actual">none: trained on your own hardware</dd>
+      <dt>Planned tokens</dt>
+      <dd data-testid="cost-estimated">
+        {estTokens !== null ? `${formatInt(estTokens)} (${formatInt(job.estimatedTokensPerEpoch!)} × ${job.estimatedEpochs} epochs)` : "—"}
+      </dd>
+      <dt>Trained tokens</dt>
+      <dd>{job.trainedTokens !== null ? formatInt(job.trainedTokens) : <span className="muted">{isTerminalJobStatus(job.status) ? "—" : "when the job ends"}</span>}</dd>
+    </dl>
   );
 }

@@ -8,6 +8,7 @@ import { DateTime } from "@/components/ui/DateTime";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { epochBoundaries, resolvedEpochs } from "@/lib/jobs/monitor/epochs";
+import { hasAccuracy } from "@/lib/jobs/monitor/dynamics";
 import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
 import { unpackPoints, type PackedPoints } from "@/lib/jobs/monitor/pack";
 import { isTerminalJobStatus, type JobView } from "@/lib/jobs/types";
@@ -17,6 +18,7 @@ import { ChartControls, type ChartSettings } from "./ChartControls";
 import { CheckpointsTable } from "./CheckpointsTable";
 import { CostPanel } from "./CostPanel";
 import { DetailsPanel } from "./DetailsPanel";
+import { DynamicsCharts } from "./DynamicsCharts";
 import { EventLog } from "./EventLog";
 import { MetricChart } from "./MetricChart";
 import { OverfittingNotice } from "./OverfittingNotice";
@@ -47,6 +49,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
 
   const epochs = useMemo(() => epochBoundaries(job.metrics, resolvedEpochs(job.hyperparameters)), [job.metrics, job.hyperparameters]);
   const overfitting = useMemo(() => detectOverfitting(job.metrics), [job.metrics]);
+  const showAccuracy = useMemo(() => hasAccuracy(job.metrics), [job.metrics]);
   const title = job.fineTunedModel ?? `${job.baseModel}${job.suffix ? ` · ${job.suffix}` : ""}`;
 
   return (
@@ -77,9 +80,17 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
           <Card title="Loss" actions={<ChartControls value={chart} onChange={setChart} />}>
             <MetricChart metric="loss" title="Loss" points={job.metrics} smoothing={chart.smoothing} logScale={chart.logScale} epochSteps={epochs} />
           </Card>
-          <Card title="Token accuracy">
-            <MetricChart metric="accuracy" title="Token accuracy" points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
-          </Card>
+          {/* OpenAI reports token accuracy; the native trainer reports its step dynamics instead. */}
+          {job.provider === "openai" || showAccuracy ? (
+            <Card title="Token accuracy">
+              <MetricChart metric="accuracy" title="Token accuracy" points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
+            </Card>
+          ) : null}
+          {job.provider === "local" ? (
+            <Card title="Training dynamics">
+              {job.metrics.length ? <DynamicsCharts points={job.metrics} /> : <p className="muted">Learning rate, gradient norm, tokens/s and memory appear here from the first step.</p>}
+            </Card>
+          ) : null}
           <ArtifactsPanel jobId={job.id} status={job.status} provider={job.provider} />
           <Card title="Checkpoints">
             <CheckpointsTable checkpoints={job.checkpoints} />
