@@ -3,22 +3,11 @@ import path from "node:path";
 import { parseCommandOptions } from "../args";
 import type { Command } from "../command";
 import { openModel, requireAdapterDir, requireModelDir, requireOption } from "../native/options";
+import { TOKENIZER_FILES } from "../../lib/models/files";
 
 // tuneforge merge – folds a LoRA adapter into the base weights (W + scaling·B·A, in the original precision,
 // never into re-quantized NF4) and writes a complete HF model folder that any tool can load.
 
-// Tokenizer and generation files a model folder may carry; the trainer writes weights and config only.
-const COPIED_FILES = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "chat_template.jinja",
-  "special_tokens_map.json",
-  "added_tokens.json",
-  "tokenizer.model",
-  "vocab.json",
-  "merges.txt",
-  "generation_config.json",
-];
 
 export const mergeCommand: Command = {
   name: "merge",
@@ -44,7 +33,7 @@ export const mergeCommand: Command = {
       model.close();
     }
     const copied: string[] = [];
-    for (const name of COPIED_FILES) {
+    for (const name of TOKENIZER_FILES) {
       const from = path.join(modelDir, name);
       const to = path.join(out, name);
       if (fs.existsSync(from) && !fs.existsSync(to)) {

@@ -1,9 +1,10 @@
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
+import { LORA_TARGETS } from "../../lib/jobs/local/config";
 import { loadChatTokenizer, readChatJsonl, tokenizeDataset, type DatasetReport } from "../../lib/tokenizer";
 import { parseCommandOptions } from "../args";
 import type { Command } from "../command";
-import { choiceOption, MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireModelDir, requireOption } from "../native/options";
+import { choiceOption, MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireModelDir, requireOption, TRAINING_FLAGS } from "../native/options";
 import { jsonStepLine, textStepLine } from "../native/progress";
 
 // tuneforge train – QLoRA/LoRA fine-tuning on chat JSONL with the native trainer; writes a PEFT adapter.
@@ -33,7 +34,7 @@ const USAGE = [
   "",
 ].join("\n");
 
-const TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"];
+const TARGETS: readonly string[] = LORA_TARGETS;
 
 export const trainCommand: Command = {
   name: "train",
@@ -46,26 +47,7 @@ export const trainCommand: Command = {
       validation: { type: "string" },
       out: { type: "string" },
       ...MODEL_LOAD_OPTIONS,
-      rank: { type: "string" },
-      alpha: { type: "string" },
-      dropout: { type: "string" },
-      rslora: { type: "boolean", default: false },
-      targets: { type: "string" },
-      epochs: { type: "string" },
-      "batch-size": { type: "string" },
-      "grad-accum": { type: "string" },
-      lr: { type: "string" },
-      "weight-decay": { type: "string" },
-      schedule: { type: "string" },
-      "warmup-ratio": { type: "string" },
-      "max-grad-norm": { type: "string" },
-      "max-seq-len": { type: "string" },
-      seed: { type: "string" },
-      "eval-every": { type: "string" },
-      "checkpoint-every": { type: "string" },
-      resume: { type: "string" },
-      packing: { type: "boolean", default: false },
-      "gradient-checkpointing": { type: "boolean", default: false },
+      ...TRAINING_FLAGS,
       json: { type: "boolean", default: false },
     });
     const modelDir = requireModelDir("train", requireOption("train", "model", v.model, "DIR (a Hugging Face model folder)"));
@@ -77,7 +59,7 @@ export const trainCommand: Command = {
     let maxSeqLen = numberOption("train", "max-seq-len", v["max-seq-len"], 2048, { min: 2, integer: true });
     const n = (flag: string, fallback: number, o: Parameters<typeof numberOption>[4] = {}) => numberOption("train", flag, (v as Record<string, unknown>)[flag] as string | undefined, fallback, o);
     const options: TrainOptions = {
-      lora: { rank: n("rank", 16, { min: 1, integer: true }), alpha: n("alpha", 32, { min: 0 }), dropout: n("dropout", 0.05, { min: 0, max: 0.99 }), rslora: v.rslora, targets },
+      lora: { rank: n("rank", 16, { min: 1, integer: true }), alpha: n("alpha", 32, { min: 0 }), dropout: n("dropout", 0.05, { min: 0, max: 0.99 }), rslora: Boolean(v.rslora), targets },
       epochs: n("epochs", 3, { min: 1, integer: true }),
       batchSize: n("batch-size", 4, { min: 1, integer: true }),
       gradAccum: n("grad-accum", 4, { min: 1, integer: true }),
@@ -89,8 +71,8 @@ export const trainCommand: Command = {
       seed: n("seed", 0, { min: 0, integer: true }),
       evalEvery: n("eval-every", 0, { min: 0, integer: true }),
       checkpointEvery: n("checkpoint-every", 0, { min: 0, integer: true }),
-      packing: v.packing,
-      gradientCheckpointing: v["gradient-checkpointing"],
+      packing: Boolean(v.packing),
+      gradientCheckpointing: Boolean(v["gradient-checkpointing"]),
       outDir,
       ...(v.resume ? { resumeFrom: path.resolve(v.resume) } : {}),
       baseModelName: modelDir,

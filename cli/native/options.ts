@@ -52,6 +52,34 @@ export const MODEL_LOAD_OPTIONS = {
   threads: { type: "string" },
 } as const;
 
+/**
+ * The LoRA and training flags of `tuneforge train`, also taken by `tuneforge jobs create --provider local`
+ * (cli/commands/jobs/local-args.ts). No defaults here: each command applies its own (the trainer's, or the
+ * server's shared local config), and the jobs command must tell a flag left out from one given.
+ */
+export const TRAINING_FLAGS = {
+  rank: { type: "string" },
+  alpha: { type: "string" },
+  dropout: { type: "string" },
+  rslora: { type: "boolean" },
+  targets: { type: "string" },
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  "grad-accum": { type: "string" },
+  lr: { type: "string" },
+  "weight-decay": { type: "string" },
+  schedule: { type: "string" },
+  "warmup-ratio": { type: "string" },
+  "max-grad-norm": { type: "string" },
+  "max-seq-len": { type: "string" },
+  seed: { type: "string" },
+  "eval-every": { type: "string" },
+  "checkpoint-every": { type: "string" },
+  resume: { type: "string" },
+  packing: { type: "boolean" },
+  "gradient-checkpointing": { type: "boolean" },
+} as const;
+
 export type ModelLoadValues = { quant?: string; "double-quant"?: boolean; backend?: string; threads?: string };
 
 export const MODEL_LOAD_USAGE = [

@@ -3,6 +3,7 @@ import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import { loadNativeAddon, withAbort, type NativeAddon } from "../../native/index";
 import { HttpError } from "../http/errors";
+import { TOKENIZER_FILES } from "../models/files";
 import { resolveModelDir } from "../models/resolve";
 import { dataDir } from "../env";
 import { dataPathOf, existingDataFolder, folderSize } from "./paths";
@@ -25,18 +26,6 @@ export type MergeRunDeps = {
 /** Throws only when interrupted by shutdown (so the queue retries it); every other failure is a "failed" row. */
 export type MergeRunResult = { outcome: "ready" | "failed" | "skipped"; path?: string; sizeBytes?: number; message?: string };
 
-/** Tokenizer and generation files a model folder may carry; the trainer writes weights and config only. */
-export const TOKENIZER_FILES = [
-  "tokenizer.json",
-  "tokenizer_config.json",
-  "chat_template.jinja",
-  "special_tokens_map.json",
-  "added_tokens.json",
-  "tokenizer.model",
-  "vocab.json",
-  "merges.txt",
-  "generation_config.json",
-];
 
 export async function runModelMerge(deps: MergeRunDeps, payload: { artifactId: string }): Promise<MergeRunResult> {
   const { db, log } = deps;

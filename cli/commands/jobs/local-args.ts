@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../args";
+import { TRAINING_FLAGS } from "../../native/options";
 import { LORA_TARGET_PRESETS, localConfigSchema, type LocalConfig } from "../../../lib/jobs/local/config";
 
 // `tuneforge jobs create --provider local …`: the training flags of `tuneforge train`, turned into the shared
@@ -13,26 +14,7 @@ export const LOCAL_FLAGS = {
   "double-quant": { type: "boolean" },
   backend: { type: "string" },
   threads: { type: "string" },
-  rank: { type: "string" },
-  alpha: { type: "string" },
-  dropout: { type: "string" },
-  rslora: { type: "boolean" },
-  targets: { type: "string" },
-  epochs: { type: "string" },
-  "batch-size": { type: "string" },
-  "grad-accum": { type: "string" },
-  lr: { type: "string" },
-  "weight-decay": { type: "string" },
-  schedule: { type: "string" },
-  "warmup-ratio": { type: "string" },
-  "max-grad-norm": { type: "string" },
-  "max-seq-len": { type: "string" },
-  seed: { type: "string" },
-  "eval-every": { type: "string" },
-  "checkpoint-every": { type: "string" },
-  resume: { type: "string" },
-  packing: { type: "boolean" },
-  "gradient-checkpointing": { type: "boolean" },
+  ...TRAINING_FLAGS,
 } as const;
 
 /** Config field path → the flag that sets it (for messages). */
