@@ -5,6 +5,7 @@ import { useEffect, useState } from "react";
 import type { ModelPreview } from "@/lib/models/preview-request";
 import { apiFetch, messageOf } from "../api-client";
 import { Field } from "../ui/Field";
+import { useDebounced } from "../ui/useDebounced";
 import { Input } from "../ui/Input";
 import { Notice } from "../ui/Notice";
 import { TokenPreview } from "./TokenPreview";
@@ -27,17 +28,6 @@ type Props = {
   idPrefix?: string;
 };
 
-function useSettled<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  const key = JSON.stringify(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-    // The JSON key, not the object identity: a re-render with equal fields must not restart the timer.
-  }, [key, ms]);
-  return settled;
-}
-
 export function TokenPreviewPanel({ source, model: fixedModel, maxSeqLen: fixedMax, idPrefix = "preview" }: Props) {
   const models = useModels();
   const usable = (models.data?.models ?? []).filter((m) => m.hasTokenizer && m.hasChatTemplate && !m.error);
@@ -50,7 +40,7 @@ export function TokenPreviewPanel({ source, model: fixedModel, maxSeqLen: fixedM
   const maxSeqLen = Number(maxText);
   const validMax = Number.isInteger(maxSeqLen) && maxSeqLen >= 2;
   // Debounced: the editor's source changes on every key press.
-  const body = useSettled({ ...source, ...(validMax ? { maxSeqLen } : {}) }, 300);
+  const body = useDebounced({ ...source, ...(validMax ? { maxSeqLen } : {}) }, 300);
   const preview = useQuery<ModelPreview>({
     queryKey: ["models", model, "preview", body],
     queryFn: ({ signal }) => apiFetch<{ preview: ModelPreview }>(`/api/models/${encodeURIComponent(model)}/preview`, { method: "POST", body, signal }).then((r) => r.preview),

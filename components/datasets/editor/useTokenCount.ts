@@ -1,19 +1,10 @@
 "use client";
 
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import { apiFetch } from "@/components/api-client";
+import { useDebounced } from "@/components/ui/useDebounced";
 
 export type TokenCount = { model: string; tokens: number; perMessage: number[]; limit: number };
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [current, setCurrent] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setCurrent(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return current;
-}
 
 /**
  * The live token count of what is in the editor, counted by the server with the dataset's model (the same

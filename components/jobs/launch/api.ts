@@ -1,28 +1,17 @@
 "use client";
 
 import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
 import type { LaunchEstimate } from "@/lib/jobs/launch/check";
 import type { LaunchIssue } from "@/lib/jobs/launch/issues";
 import type { JobView } from "@/lib/jobs/types";
 import { apiFetch } from "../../api-client";
+import { useDebounced } from "../../ui/useDebounced";
 import type { LaunchRequestBody } from "./form-state";
 
 export type { LaunchEstimate, LaunchIssue };
 
 const ESTIMATE_DEBOUNCE_MS = 300;
 
-/** The value once it has stopped changing for `ms`; typing in a field sends one request, not one per key. */
-export function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  const key = JSON.stringify(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-    // The JSON key, not the object identity: a re-render with equal fields must not restart the timer.
-  }, [key, ms]);
-  return settled;
-}
 
 /**
  * The live estimate for the form as it stands. `settled` is false while the shown answer belongs to older

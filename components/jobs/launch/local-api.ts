@@ -4,7 +4,7 @@ import { keepPreviousData, useMutation, useQuery } from "@tanstack/react-query";
 import type { JobView } from "@/lib/jobs/types";
 import type { LocalEstimate } from "@/lib/models/local-estimate";
 import { apiFetch } from "../../api-client";
-import { useDebounced } from "./api";
+import { useDebounced } from "../../ui/useDebounced";
 import type { LocalLaunchBody } from "./local-form-state";
 
 export type { LocalEstimate };
