@@ -21,6 +21,11 @@ describe("memoryTargets and checkFit", () => {
     expect(targets[2]).toMatchObject({ totalBytes: 128 * GiB, usableBytes: 100 * GiB });
   });
 
+  it("does not count a CPU-backend GPU worker's CPU (device -1) as a GPU: its host RAM is the target", () => {
+    const cpuWorker: WorkerInfo = { ...base, id: "cpu-gpu-worker", hostname: "vm", queues: ["gpu-jobs", "inference"], devices: [{ index: -1, name: "CPU (2 cores, avx512)", memoryMiB: 23_000 }], ram: { totalBytes: 23 * GiB, freeBytes: 20 * GiB } };
+    expect(memoryTargets([cpuWorker]).map((t) => `${t.kind}/${t.label}/${t.trainsHere}`)).toEqual(["ram/RAM/true"]);
+  });
+
   it("says yes within 90 % of a GPU, tight up to its total, no beyond; RAM against what is free", () => {
     const fits = (need: number) => checkFit(need, memoryTargets(workers)).map((v) => v.fits);
     // 22 GiB: 4090 usable = 21.6 GiB → tight; laptop has 6 GiB free → no

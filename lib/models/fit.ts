@@ -28,6 +28,9 @@ export function memoryTargets(workers: WorkerInfo[]): MemoryTarget[] {
   for (const w of workers) {
     const trainsHere = trainingHosts.has(w.hostname);
     for (const d of w.devices ?? []) {
+      // A GPU worker on the CPU backend lists its CPU as device -1 (lib/jobs/local/device.ts): its memory is
+      // the host's RAM, which is a target of its own below, not a GPU.
+      if (d.index < 0) continue;
       const key = `${w.hostname}\0gpu${d.index}`;
       if (seen.has(key) || d.memoryMiB === undefined) continue;
       seen.add(key);
