@@ -107,7 +107,8 @@ async function main(): Promise<void> {
   worker.stdout!.on("data", (d) => (workerOut += d));
   worker.stderr!.on("data", (d) => (workerOut += d));
   try {
-    while (!workerOut.includes("consuming gpu-jobs")) {
+    // "[worker] <id> consuming inference, gpu-jobs (prefix …)": ready once its queues are listed.
+    while (!/consuming [^\n]*gpu-jobs/.test(workerOut)) {
       if (worker.exitCode !== null) throw new Error(`GPU worker exited:\n${workerOut}`);
       await new Promise((r) => setTimeout(r, 100));
     }
