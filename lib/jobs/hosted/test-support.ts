@@ -1,8 +1,6 @@
-import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
-import path from "node:path";
 import type { Prisma, PrismaClient } from "@prisma/client";
 import type { OpenAIEmulator } from "../../../test/openai-emulator/server";
+import { createFrozenVersion } from "../local/test-support";
 
 // Test-only: a frozen dataset version on disk + a FineTuneJob row pointing at it, the way freeze and launch
 // leave them, and the emulator's own view of a job's curve to compare stored metric points against.
@@ -21,32 +19,18 @@ export async function createHostedJob(
     attachedRemoteId?: string;
   },
 ): Promise<HostedFixture> {
-  const tag = randomBytes(4).toString("hex");
-  const dataset = await db.dataset.create({ data: { name: `hosted-${tag}` } });
-  const rel = path.join("datasets", dataset.id, "v1");
-  await mkdir(path.join(dataDir, rel), { recursive: true });
-  await writeFile(path.join(dataDir, rel, "train.jsonl"), opts.train);
-  await writeFile(path.join(dataDir, rel, "validation.jsonl"), opts.validation ?? "");
-  const lines = (s: string) => s.split("\n").filter((l) => l.trim()).length;
-  const trainCount = lines(opts.train);
-  const validationCount = opts.validation ? lines(opts.validation) : 0;
-  const version = await db.datasetVersion.create({
-    data: {
-      datasetId: dataset.id, number: 1, trainPath: path.join(rel, "train.jsonl"), validationPath: path.join(rel, "validation.jsonl"),
-      sha256: "0".repeat(64), exampleCount: trainCount + validationCount, trainCount, validationCount, tokenCount: 100,
-    },
-  });
+  const version = await createFrozenVersion(db, dataDir, { name: "hosted", train: opts.train, validation: opts.validation });
   const job = await db.fineTuneJob.create({
     data: {
       provider: "openai",
       baseModel: opts.model ?? "gpt-4o-mini-2024-07-18",
-      datasetVersionId: version.id,
+      datasetVersionId: version.versionId,
       hyperparameters: opts.hyperparameters ?? { n_epochs: 2 },
       trainingPricePerMTok: opts.pricePerMTok ?? 3,
       ...(opts.attachedRemoteId ? { attached: true, remoteJobId: opts.attachedRemoteId } : {}),
     },
   });
-  return { datasetId: dataset.id, versionId: version.id, jobId: job.id };
+  return { ...version, jobId: job.id };
 }
 
 export async function deleteHostedJobs(db: PrismaClient, fixtures: HostedFixture[]): Promise<void> {
