@@ -40,6 +40,23 @@ function positive(flag: string, raw: string | undefined): number | undefined {
   return n;
 }
 
+/** Flags every `jobs create` takes, whatever the provider. */
+const CREATE_FLAGS = {
+  provider: { type: "string" },
+  data: { type: "string" },
+  validation: { type: "string" },
+  model: { type: "string" },
+  suffix: { type: "string" },
+} as const;
+
+/** How `jobs create` reports: wait for the end, print JSON, poll interval, server URL. */
+const WAIT_FLAGS = {
+  wait: { type: "boolean", default: false },
+  json: { type: "boolean", default: false },
+  interval: { type: "string" },
+  url: { type: "string" },
+} as const;
+
 export function parseCreateArgs(args: string[]): CreateArgs {
   const providerIndex = args.findIndex((a) => a === "--provider" || a.startsWith("--provider="));
   const provider = providerIndex < 0 ? undefined : args[providerIndex]!.includes("=") ? args[providerIndex]!.split("=")[1] : args[providerIndex + 1];
@@ -48,19 +65,12 @@ export function parseCreateArgs(args: string[]): CreateArgs {
     "jobs",
     args,
     {
-      provider: { type: "string" },
-      data: { type: "string" },
-      validation: { type: "string" },
-      model: { type: "string" },
-      suffix: { type: "string" },
+      ...CREATE_FLAGS,
       epochs: { type: "string" },
       "batch-size": { type: "string" },
       "lr-multiplier": { type: "string" },
       seed: { type: "string" },
-      wait: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      interval: { type: "string" },
-      url: { type: "string" },
+      ...WAIT_FLAGS,
     },
     { positionals: true },
   );
@@ -98,16 +108,9 @@ function parseLocalCreateArgs(args: string[]): CreateArgs {
     "jobs",
     args,
     {
-      provider: { type: "string" },
-      data: { type: "string" },
-      validation: { type: "string" },
-      model: { type: "string" },
-      suffix: { type: "string" },
+      ...CREATE_FLAGS,
       ...LOCAL_FLAGS,
-      wait: { type: "boolean", default: false },
-      json: { type: "boolean", default: false },
-      interval: { type: "string" },
-      url: { type: "string" },
+      ...WAIT_FLAGS,
     },
     { positionals: true },
   );
