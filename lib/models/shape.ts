@@ -1,16 +1,10 @@
 // The shape numbers of a Llama-family config.json that memory estimates need. Everything here is plain
 // arithmetic on config.json, so the browser can import it too.
 
-export type ModelShape = {
-  vocabSize: number;
-  hiddenSize: number;
-  intermediateSize: number;
-  numLayers: number;
-  numHeads: number;
-  numKvHeads: number;
-  headDim: number;
-  tieWordEmbeddings: boolean;
-};
+import type { ModelInfo } from "../../native/index";
+
+/** The same fields, under the same names, as the native addon's ModelInfo (what a loaded model reports). */
+export type ModelShape = Pick<ModelInfo, "vocabSize" | "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim" | "tieWordEmbeddings">;
 
 const posInt = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null);
 
