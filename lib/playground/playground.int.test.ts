@@ -175,7 +175,7 @@ describe("POST /api/playground", () => {
         playgroundRequestSchema.parse({ model: MODEL, messages: question }),
       ).catch((err: unknown) => err);
       expect(refused).toBeInstanceOf(HttpError);
-      expect(refused).toMatchObject({ status: 503, code: "no_inference_worker" });
+      expect(refused).toMatchObject({ status: 503, code: "no_inference_worker", message: expect.stringContaining("npm start -- --only gpu-worker") });
     } finally {
       await lonely.quit();
     }

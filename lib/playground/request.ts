@@ -64,7 +64,7 @@ export async function checkPlaygroundRequest(db: PrismaClient, r: PlaygroundRequ
 async function assertInferenceWorker(redis: Redis, prefix: string): Promise<void> {
   const workers = await listWorkers(redis, prefix);
   if (!workers.some((w) => w.queues.includes("inference"))) {
-    throw new HttpError(503, "no_inference_worker", "No worker is consuming the inference queue, so nothing would answer. Start one (`npm start`, or `npm start -- --only workers`) and send again.");
+    throw new HttpError(503, "no_inference_worker", "No GPU worker is consuming the inference queue, so nothing would answer. Start one (`npm start` starts one; on its own: `npm start -- --only gpu-worker`) and send again.");
   }
 }
 
