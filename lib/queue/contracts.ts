@@ -67,7 +67,7 @@ export const CONTRACTS = {
   inference: {
     "playground.generate": contract(playgroundGenerate, (p) => `generate-${p.requestId}`, { attempts: 1, removeOnComplete: true, removeOnFail: true }),
   },
-  // Baseline vs candidate evaluation runs (issue #7).
+  // Baseline vs candidate evaluation runs whose models are all remote (OpenAI, OpenAI-compatible endpoints).
   eval: {
     "eval.run": contract(evalRun, (p) => `eval-${p.evalRunId}`),
   },
