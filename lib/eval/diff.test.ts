@@ -24,6 +24,7 @@ describe("diffTokens", () => {
   it("keeps words, whitespace runs and punctuation as tokens whose join is the input", () => {
     expect(diffTokens('Hi,  "Zoë" said:\n ok!')).toEqual(["Hi", ",", "  ", '"', "Zoë", '"', " ", "said", ":", "\n ", "ok", "!"]);
     expect(diffTokens("")).toEqual([]);
+    expect(diffTokens("退款已批准")).toEqual(["退", "款", "已", "批", "准"]);
   });
 });
 

@@ -8,9 +8,11 @@ export type DiffSegment = { op: "same" | "del" | "add"; text: string };
 /** Largest LCS table (cells) we fill: 4 M cells is ~16 MB and a few ms. */
 export const MAX_DIFF_CELLS = 4_000_000;
 
-/** Words (letters, digits, _), whitespace runs and single other characters; their concatenation is the input. */
+/** Words (letters, digits, _), whitespace runs and single other characters; their concatenation is the input.
+ * Chinese and Japanese characters are tokens of their own: those scripts do not separate words with spaces, and
+ * a whole sentence as one "word" would make every small edit replace the sentence. */
 export function diffTokens(s: string): string[] {
-  return s.match(/[\p{L}\p{N}\p{M}_]+|\s+|[^\p{L}\p{N}\p{M}_\s]/gu) ?? [];
+  return s.match(/[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]|[\p{L}\p{N}\p{M}_]+|\s+|[^\p{L}\p{N}\p{M}_\s]/gu) ?? [];
 }
 
 function lineTokens(s: string): string[] {

@@ -38,6 +38,7 @@ describe("parseJudgeReply", () => {
     ["Both fine. [[C]]", "tie"],
     ["My final verdict is [[B]].", "B"],
     ["winner = tie", "tie"],
+    ["Verdict: a tie", "tie"],
   ])("reads a verdict line: %j", (raw, winner) => {
     const got = parseJudgeReply(raw);
     expect(got.winner).toBe(winner);
@@ -46,7 +47,7 @@ describe("parseJudgeReply", () => {
   });
 
   it("refuses to guess, quoting the reply", () => {
-    for (const raw of ["I like both.", '{"winner": "maybe"}', "[[A]] no wait [[B]]", ""]) {
+    for (const raw of ["I like both.", '{"winner": "maybe"}', "[[A]] no wait [[B]]", "Verdict: a close call", ""]) {
       expect(() => parseJudgeReply(raw)).toThrow(JudgeParseError);
     }
     expect(() => parseJudgeReply("I like both.")).toThrow(`could not read a winner (A, B or tie) from the judge's reply: "I like both."`);

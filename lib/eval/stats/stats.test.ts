@@ -81,6 +81,30 @@ describe("pairedBootstrap", () => {
     expect(h99).toBeGreaterThan(h90);
   });
 
+  it("equals a plain reference bootstrap with mulberry32, on both the gather and the histogram path", () => {
+    const reference = (deltas: number[], seed: number, iterations = 500) => {
+      const rng = mulberry32(seed);
+      const means = Array.from({ length: iterations }, () => {
+        let sum = 0;
+        for (let i = 0; i < deltas.length; i++) sum += deltas[Math.floor(rng() * deltas.length)]!;
+        return sum / deltas.length;
+      }).sort((a, b) => a - b);
+      const at = (p: number) => percentile(means, p)!;
+      return [at(2.5), at(97.5)];
+    };
+    const continuous = draw(37, 8);
+    const binary = Array.from({ length: 37 }, (_, i) => [-1, 0, 0, 1, 1][i % 5]!);
+    // Equal up to float rounding (the 2.5 % tail is computed from the level); another draw sequence would be ~1e-2 off.
+    const [clo, chi] = pairedBootstrap(continuous, { seed: 12, iterations: 500 });
+    const [rclo, rchi] = reference(continuous, 12);
+    expect(clo).toBeCloseTo(rclo!, 12);
+    expect(chi).toBeCloseTo(rchi!, 12);
+    const [lo, hi] = pairedBootstrap(binary, { seed: 12, iterations: 500 });
+    const [rlo, rhi] = reference(binary, 12);
+    expect(lo).toBeCloseTo(rlo!, 12);
+    expect(hi).toBeCloseTo(rhi!, 12);
+  });
+
   it("resamples several columns jointly, matching the single-column result for the same seed", () => {
     const a = draw(40, 5);
     const b = draw(40, 6);
