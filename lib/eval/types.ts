@@ -113,7 +113,7 @@ export type EvalSummary = {
   /** Samples where both sides produced an output. */
   scored: number;
   /** Judge verdicts (human overrides applied): wins/losses/ties/inconsistent, and the candidate's win rate
-   * = (wins + ties/2) / judged, with its 95 % Wilson interval. null without a judge. */
+   * = (wins + (ties + inconsistent)/2) / judged, with its 95 % Wilson interval. null without a judge. */
   verdicts: { candidate: number; baseline: number; tie: number; inconsistent: number; judged: number } | null;
   winRate: { candidate: number; ci: Interval } | null;
   /** Judge–human agreement over samples with both a judge verdict and a human one. */
