@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pairwiseJudgeMessages, parseJudgeReply, pointwiseJudgeMessages } from "../../lib/eval/judge";
 import { startOpenAIEmulator, type OpenAIEmulator } from "./server";
 import { fineTunedModel, sdk } from "./test-helpers";
 
@@ -23,11 +24,10 @@ const post = (p: string, body: unknown) => fetch(control(p), { method: "POST", h
 const ask = (model: string, content: string, extra: Record<string, unknown> = {}) =>
   sdk(emu.url).chat.completions.create({ model, messages: [{ role: "user", content }], ...extra });
 
-// The judge prompt's shape as lib/eval/judge writes it: a system message asking for JSON, labelled sections.
-const judgeMessages = (reference: string, a: string, b: string) => [
-  { role: "system" as const, content: 'You are an impartial judge. Reply with ONE JSON object {"winner": "A" | "B" | "tie", "rationale": "..."}.' },
-  { role: "user" as const, content: `## Conversation\nuser: What color?\n\n## Reference answer\n${reference}\n\n## Response A\n${a}\n\n## Response B\n${b}\n` },
-];
+// The judge prompts exactly as the eval runner sends them.
+const prompt = [{ role: "user", content: "What color is the blue ball?" }];
+const judgeMessages = (reference: string, a: string, b: string) =>
+  pairwiseJudgeMessages({ prompt, expected: reference, a, b }) as { role: "system" | "user"; content: string }[];
 
 describe("OpenAI emulator: chat completions through the SDK", () => {
   it("answers in OpenAI's ChatCompletion shape; a fine-tune answers like its nearest training example", async () => {
@@ -82,15 +82,14 @@ describe("OpenAI emulator: chat completions through the SDK", () => {
     const swapped = await sdk(emu.url).chat.completions.create({ model: "gpt-4.1-mini", messages: judgeMessages(good, bad, good) });
     expect(JSON.parse(forward.choices[0]!.message.content!)).toMatchObject({ winner: "A", rationale: expect.any(String) });
     expect(JSON.parse(swapped.choices[0]!.message.content!)).toMatchObject({ winner: "B" });
+    const parsed = parseJudgeReply(forward.choices[0]!.message.content!);
+    expect(parsed.winner).toBe("A");
     const tie = await sdk(emu.url).chat.completions.create({ model: "gpt-4.1-mini", messages: judgeMessages(good, good, good) });
     expect(JSON.parse(tie.choices[0]!.message.content!).winner).toBe("tie");
   });
 
   it("scores pointwise against the expected answer", async () => {
-    const messages = (response: string) => [
-      { role: "system" as const, content: 'Score the response from 1 to 10. Reply with JSON {"score": n, "rationale": "..."}.' },
-      { role: "user" as const, content: `## Expected answer\n{"color": "blue"}\n\n## Response\n${response}\n` },
-    ];
+    const messages = (response: string) => pointwiseJudgeMessages({ prompt, expected: '{"color": "blue"}', response }) as { role: "system" | "user"; content: string }[];
     const hi = await sdk(emu.url).chat.completions.create({ model: "gpt-4.1-mini", messages: messages('{"color": "blue"}') });
     const lo = await sdk(emu.url).chat.completions.create({ model: "gpt-4.1-mini", messages: messages("I like turtles") });
     expect(JSON.parse(hi.choices[0]!.message.content!).score).toBe(10);

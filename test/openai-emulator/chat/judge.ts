@@ -18,18 +18,21 @@ export function judgeKind(messages: Msg[]): JudgeKind | null {
   return null;
 }
 
-/** The text under a labelled section of the judge's user message ("Response A", "Reference answer", …). */
+/**
+ * The text of a labelled section of the judge's user message: a tagged block (<reference_answer> … </reference_answer>,
+ * as lib/eval/judge/render.ts writes them) or, for hand-written prompts, a Markdown-ish header line ("## Response A").
+ */
 export function section(text: string, labels: RegExp): string | null {
-  // XML-ish delimiters first: <response_a> … </response_a>.
-  const tag = new RegExp(`<(${labels.source})>([\\s\\S]*?)</\\1>`, "i").exec(text);
-  if (tag) return tag[2]!.trim();
+  for (const m of text.matchAll(/<([A-Za-z][\w-]*)>\n?([\s\S]*?)\n?<\/\1>/g)) {
+    if (labels.test(m[1]!.replace(/[_-]/g, " "))) return m[2]!.replaceAll(`<\\/${m[1]}>`, `</${m[1]}>`);
+  }
   const lines = text.split("\n");
-  const isHeader = (line: string) => /^\s*(?:#{1,6}\s*|\[|=+\s*|-+\s*|\*\*)?[A-Za-z][A-Za-z _()-]{0,40}(?:\]|\s*=+|\s*-+|\*\*)?\s*:?\s*$/.test(line);
+  const isHeader = (line: string) => /^\s*(?:#{1,6}\s*|\[|=+\s*|\*\*)[A-Za-z][A-Za-z _()-]{0,40}(?:\]|\s*=+|\*\*)?\s*:?\s*$/.test(line);
   const start = lines.findIndex((l) => isHeader(l) && labels.test(l.replace(/[^A-Za-z ]/g, " ").replace(/\s+/g, " ").trim()));
   if (start < 0) return null;
   const body: string[] = [];
   for (const line of lines.slice(start + 1)) {
-    if (isHeader(line) && line.trim() !== "") break;
+    if (isHeader(line)) break;
     body.push(line);
   }
   return body.join("\n").trim();
@@ -38,7 +41,7 @@ export function section(text: string, labels: RegExp): string | null {
 const REFERENCE = /reference|expected/i;
 const RESPONSE_A = /response[ _]?a\b/i;
 const RESPONSE_B = /response[ _]?b\b/i;
-const RESPONSE = /^response$|response to (judge|score)|^response_?$/i;
+const RESPONSE = /^response$/i;
 
 export function pairwiseVerdict(user: string): { winner: "A" | "B" | "tie"; rationale: string } {
   const reference = section(user, REFERENCE);
@@ -56,7 +59,7 @@ export function pairwiseVerdict(user: string): { winner: "A" | "B" | "tie"; rati
 
 export function pointwiseScore(user: string): { score: number; rationale: string } {
   const reference = section(user, REFERENCE) ?? "";
-  const response = section(user, RESPONSE) ?? section(user, /response/i) ?? "";
+  const response = section(user, RESPONSE) ?? "";
   const f = overlapF1(response, reference);
   return { score: 1 + Math.round(9 * f), rationale: `${Math.round(f * 100)}% token overlap with the expected answer.` };
 }
