@@ -260,7 +260,12 @@ describe("eval worker", () => {
       provider: "local",
       datasetVersionId: f.versionId,
       baseModel: "tiny-chat",
-      config: { lora: { rank: 8, alpha: 16, dropout: 0 }, quantization: { quant: "none" }, training: { backend: "cpu", lr: 1e-2, warmupRatio: 0, epochs: 10, batchSize: 4, gradAccum: 1 } },
+      // The settings under which the tiny model learns the task exactly (lib/artifacts/testing.ts trains the same way).
+      config: {
+        lora: { rank: 8, alpha: 16, dropout: 0, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] },
+        quantization: { quant: "nf4" },
+        training: { backend: "cpu", lr: 1e-2, warmupRatio: 0, epochs: 10, batchSize: 4, gradAccum: 1, seed: 1 },
+      },
     });
     const gpu = startWorker(["--gpu"]);
     const trained = await until("the local job to succeed", gpu, async () => {
@@ -280,8 +285,9 @@ describe("eval worker", () => {
     expect(samples).toHaveLength(6);
     expect(samples.every((s) => s.candidateOutput !== null && s.baselineOutput !== null)).toBe(true);
     const summary = done.summary as unknown as EvalSummary;
-    expect(summary.metrics.jsonValid!.candidate).toBeGreaterThan(summary.metrics.jsonValid!.baseline);
-    expect(summary.metrics.exactMatch!.candidate).toBeGreaterThan(summary.metrics.exactMatch!.baseline);
+    const shown = JSON.stringify(samples.map((s) => ({ expected: s.expected, candidate: s.candidateOutput, baseline: s.baselineOutput })));
+    expect(summary.metrics.jsonValid!.candidate, shown).toBeGreaterThan(summary.metrics.jsonValid!.baseline);
+    expect(summary.metrics.exactMatch!.candidate, shown).toBeGreaterThan(summary.metrics.exactMatch!.baseline);
     expect(summary.candidate.costUsd).toBe(0);
     await gpu.kill("SIGTERM");
   }, 420_000);
