@@ -2,6 +2,7 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-emulator/server";
 import { generationSchema } from "../types";
+import { openGenerator } from "./index";
 import { createLimiter } from "./limiter";
 import { costOf, priceKey } from "./price";
 import { remoteGenerator } from "./remote";
@@ -69,6 +70,22 @@ describe("remote generator", () => {
 
     const missing = await remoteGenerator({ client: client(3), model: "ft:gpt-4o-mini-2024-07-18:org::nope", label: "m", concurrency: 1, price: null }).generate(ask, settings).catch((e: unknown) => e);
     expect(missing).toMatchObject({ name: "GenerationError", status: 404, message: "404 The model `ft:gpt-4o-mini-2024-07-18:org::nope` does not exist or you do not have access to it." });
+  });
+});
+
+describe("endpoint: specs", () => {
+  it("talk to any OpenAI-compatible server at its base URL with the placeholder key, cost unknown", async () => {
+    // A server that checks keys would see "unused"; this emulator accepts exactly that one.
+    const server = await startOpenAIEmulator({ apiKeys: ["unused"], chatLatencyMs: 0 });
+    try {
+      const gen = await openGenerator({ where: "remote", provider: "endpoint", baseUrl: server.url, model: "llama-3-8b", label: "endpoint" }, { db: null as never, concurrency: 2 });
+      const g = await gen.generate(ask, settings);
+      expect(g.text).toContain("sky");
+      expect(g.costUsd).toBeNull();
+      expect(server.state.chat.counts).toEqual({ "llama-3-8b": 1 });
+    } finally {
+      await server.close();
+    }
   });
 });
 
