@@ -49,7 +49,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
     baseline = await resolveModelSpec(run.baselineSpec, { ...opts, field: "baseline" });
     judgeModel = run.judgeSpec ? await resolveModelSpec(run.judgeSpec, { ...opts, field: "judge" }) : null;
   } catch (err) {
-    return finish(deps, evalRunId, "failed", { errorMessage: `Cannot start: ${(err as Error).message}` });
+    return failEarly(deps, evalRunId, `Cannot start: ${(err as Error).message}`);
   }
   if (deps.queue === "eval" && [candidate, baseline].some((m) => m.where === "local")) {
     // Re-enqueued on the plain queue (e.g. by the startup reconciler) but it needs the trainer: move it.
@@ -74,7 +74,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
     };
   } catch (err) {
     const message = err instanceof HttpError ? err.message : `Cannot open the models: ${(err as Error).message}`;
-    return finish(deps, evalRunId, "failed", { errorMessage: message });
+    return failEarly(deps, evalRunId, message);
   }
 
   const settings: GenerationSettings = generationSchema.parse(run.generation ?? {});
@@ -189,7 +189,7 @@ type StoredSample = {
   candidateError: string | null;
 };
 
-async function loadSummarySamples(db: PrismaClient, evalRunId: string): Promise<StoredSample[]> {
+async function loadSummarySamples(db: Prisma.TransactionClient, evalRunId: string): Promise<StoredSample[]> {
   return (await db.evalSample.findMany({
     where: { evalRunId },
     orderBy: { index: "asc" },
@@ -206,43 +206,65 @@ const toSummarySample = (s: StoredSample): SummarySample => ({
   judgePointwise: (s.judgePointwise as PointwiseScores | null) ?? null,
 });
 
+/**
+ * Reads the samples and writes the summary with the run row locked (SELECT … FOR UPDATE), the same lock a human
+ * override takes (lib/eval/override.ts): an override either lands before and is counted here, or after, sees
+ * the run finished and recomputes the summary itself — never in between, lost.
+ */
+async function underRunLock<T>(db: PrismaClient, evalRunId: string, fn: (tx: Prisma.TransactionClient, status: string) => Promise<T>): Promise<T> {
+  return db.$transaction(
+    async (tx) => {
+      const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text AS status FROM eval_runs WHERE id = ${evalRunId} FOR UPDATE`;
+      return fn(tx, row?.status ?? "missing");
+    },
+    { timeout: 120_000, maxWait: 30_000 },
+  );
+}
+
 async function storeSummary(db: PrismaClient, evalRunId: string): Promise<void> {
-  const samples = await loadSummarySamples(db, evalRunId);
-  await db.evalRun.update({ where: { id: evalRunId }, data: { summary: summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue } });
+  await underRunLock(db, evalRunId, async (tx) => {
+    const samples = await loadSummarySamples(tx, evalRunId);
+    await tx.evalRun.update({ where: { id: evalRunId }, data: { summary: summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue } });
+  });
 }
 
 /** Succeeded, unless every sample failed on one side: then the run failed with that provider's message. */
 async function complete(deps: EvalRunDeps, evalRunId: string, progress: EvalProgress): Promise<{ outcome: EvalRunOutcome }> {
-  const samples = await loadSummarySamples(deps.db, evalRunId);
-  const summary = summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue;
-  let errorMessage: string | null = null;
-  for (const which of ["baseline", "candidate"] as const) {
-    const key = which === "baseline" ? "baselineError" : "candidateError";
-    if (samples.length > 0 && samples.every((s) => s[key] !== null)) {
-      errorMessage = `Every ${which} generation failed; the first error: ${samples[0]![key]}`;
-      break;
+  const result = await underRunLock(deps.db, evalRunId, async (tx, current) => {
+    // Cancelled while the last samples finished: the cancel wins (its summary is written below).
+    if (current !== "queued" && current !== "running") return null;
+    const samples = await loadSummarySamples(tx, evalRunId);
+    const summary = summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue;
+    let errorMessage: string | null = null;
+    for (const which of ["baseline", "candidate"] as const) {
+      const key = which === "baseline" ? "baselineError" : "candidateError";
+      if (samples.length > 0 && samples.every((s) => s[key] !== null)) {
+        errorMessage = `Every ${which} generation failed; the first error: ${samples[0]![key]}`;
+        break;
+      }
     }
+    const status: "succeeded" | "failed" = errorMessage ? "failed" : "succeeded";
+    await tx.evalRun.update({ where: { id: evalRunId }, data: { status, finishedAt: new Date(), summary, errorMessage } });
+    return { status, errorMessage };
+  });
+  if (!result) {
+    await storeSummary(deps.db, evalRunId);
+    return { outcome: "cancelled" };
   }
-  const status = errorMessage ? "failed" : "succeeded";
-  const out = await finish(deps, evalRunId, status, { summary, errorMessage });
-  await publishEvalProgress(deps.redis, deps.prefix, evalRunId, { ...progress, status }).catch(() => undefined);
-  return out;
+  if (result.status === "failed") deps.log.warn(`[eval] run ${evalRunId} failed: ${result.errorMessage}`);
+  else deps.log.info(`[eval] run ${evalRunId} succeeded`);
+  await publishEvalProgress(deps.redis, deps.prefix, evalRunId, { ...progress, status: result.status }).catch(() => undefined);
+  return { outcome: result.status };
 }
 
-/** The final status, conditional on the run still being live (a cancel that came first wins). */
-async function finish(
-  deps: EvalRunDeps,
-  evalRunId: string,
-  status: "succeeded" | "failed",
-  data: { summary?: Prisma.InputJsonValue; errorMessage?: string | null },
-): Promise<{ outcome: EvalRunOutcome }> {
+/** A run that cannot start fails, conditional on it still being live (a cancel that came first wins). */
+async function failEarly(deps: EvalRunDeps, evalRunId: string, errorMessage: string): Promise<{ outcome: EvalRunOutcome }> {
   const changed = await deps.db.evalRun.updateMany({
     where: { id: evalRunId, status: { in: ["queued", "running"] } },
-    data: { status, finishedAt: new Date(), ...data },
+    data: { status: "failed", finishedAt: new Date(), errorMessage },
   });
   if (changed.count === 0) return { outcome: "cancelled" };
-  if (status === "failed") deps.log.warn(`[eval] run ${evalRunId} failed: ${data.errorMessage}`);
-  else deps.log.info(`[eval] run ${evalRunId} succeeded`);
-  return { outcome: status };
+  deps.log.warn(`[eval] run ${evalRunId} failed: ${errorMessage}`);
+  await publishEvalProgress(deps.redis, deps.prefix, evalRunId, { generated: { baseline: 0, candidate: 0 }, judged: 0, total: 0, status: "failed" }).catch(() => undefined);
+  return { outcome: "failed" };
 }
-
