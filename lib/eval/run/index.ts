@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import type { NativeAddon } from "../../../native/index";
 import { HttpError } from "../../http/errors";
+import type { QueueSet } from "../../queue/queues";
 import { enqueueEvalRun, type EvalQueue } from "../create/enqueue";
 import { publishEvalProgress } from "../live";
 import { openGenerator, resolveModelSpec, type Generator, type ResolvedModel } from "../models";
@@ -29,6 +30,8 @@ export type EvalRunDeps = {
   addon?: () => NativeAddon;
   /** SDK retries of remote calls (default 4). */
   maxRetries?: number;
+  /** Where a run with a local side is moved; default: the process's queues. */
+  queues?: QueueSet;
   /** How often the row's status is re-read for a cancel. */
   cancelPollMs?: number;
 };
@@ -53,7 +56,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
   }
   if (deps.queue === "eval" && [candidate, baseline].some((m) => m.where === "local")) {
     // Re-enqueued on the plain queue (e.g. by the startup reconciler) but it needs the trainer: move it.
-    await enqueueEvalRun(evalRunId, "gpu-jobs");
+    await enqueueEvalRun(evalRunId, "gpu-jobs", deps.queues);
     return { outcome: "moved" };
   }
 
