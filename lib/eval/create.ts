@@ -8,7 +8,7 @@ import type { QueueSet } from "../queue/queues";
 import { attachTags, overlappingPrompts, readSplitLines, samplesOfLines, type PreparedSample } from "./create/samples";
 import { enqueueEvalRun, type EvalQueue } from "./create/enqueue";
 import { compileJsonSchema } from "./metrics";
-import { resolveModelSpec, type ResolvedModel } from "./models/resolve";
+import { resolveModelSpec } from "./models/resolve";
 import { parseSpec } from "./spec";
 import { createEvalSchema, type CreateEval } from "./types";
 
@@ -168,4 +168,3 @@ async function trainingOverlap(db: PrismaClient, root: string, candidateSpec: st
   return `${plural(n, "held-out prompt")} of ${samples.length.toLocaleString("en-US")} also ${n === 1 ? "appears" : "appear"} in the training data of job ${jobId} ("${v.dataset.name}" v${v.number}); the candidate has seen them, so its scores on them overstate how it generalizes.`;
 }
 
-export type { ResolvedModel };

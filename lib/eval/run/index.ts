@@ -1,13 +1,13 @@
-import type { Prisma, PrismaClient } from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import type { NativeAddon } from "../../../native/index";
 import { HttpError } from "../../http/errors";
 import type { QueueSet } from "../../queue/queues";
 import { enqueueEvalRun, type EvalQueue } from "../create/enqueue";
-import { publishEvalProgress } from "../live";
+import { progressFromRows, publishEvalProgress } from "../live";
 import { openGenerator, resolveModelSpec, type Generator, type ResolvedModel } from "../models";
-import { summarize, type SummarySample } from "../summary";
-import { generationSchema, type EvalProgress, type GenerationSettings, type PointwiseScores, type SampleMetrics, type Verdict } from "../types";
+import { generationSchema, type EvalProgress, type GenerationSettings } from "../types";
+import { complete, failEarly, storeSummary } from "./finish";
 import { processSample, type SampleContext, type SampleRow } from "./sample";
 
 // The eval worker's run: queued → running → succeeded | failed | cancelled. It works only on what the rows
@@ -98,7 +98,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
   }, deps.cancelPollMs ?? 300);
 
   try {
-    const progress = await initialProgress(db, evalRunId, run.judgeSpec !== null);
+    const progress: EvalProgress = { ...(await progressFromRows(db, evalRunId))!, status: "running" };
     const publisher = throttledPublisher(deps, evalRunId, progress);
     const todo = (await db.evalSample.findMany({
       where: {
@@ -156,16 +156,6 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
   }
 }
 
-async function initialProgress(db: PrismaClient, evalRunId: string, judged: boolean): Promise<EvalProgress> {
-  const [total, baseline, candidate, verdicts] = await Promise.all([
-    db.evalSample.count({ where: { evalRunId } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ baselineOutput: { not: null } }, { baselineError: { not: null } }] } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ candidateOutput: { not: null } }, { candidateError: { not: null } }] } }),
-    judged ? db.evalSample.count({ where: { evalRunId, OR: [{ verdict: { not: null } }, { judgeError: { not: null } }] } }) : Promise.resolve(0),
-  ]);
-  return { generated: { baseline, candidate }, judged: verdicts, total, status: "running" };
-}
-
 /** Live progress at most every 200 ms (a fast run finishes thousands of samples a minute). */
 function throttledPublisher(deps: EvalRunDeps, evalRunId: string, progress: EvalProgress) {
   let last = 0;
@@ -179,95 +169,4 @@ function throttledPublisher(deps: EvalRunDeps, evalRunId: string, progress: Eval
     },
     flush: send,
   };
-}
-
-type StoredSample = {
-  tags: string[];
-  baselineMetrics: unknown;
-  candidateMetrics: unknown;
-  verdict: Verdict | null;
-  humanVerdict: Verdict | null;
-  judgePointwise: unknown;
-  baselineError: string | null;
-  candidateError: string | null;
-};
-
-async function loadSummarySamples(db: Prisma.TransactionClient, evalRunId: string): Promise<StoredSample[]> {
-  return (await db.evalSample.findMany({
-    where: { evalRunId },
-    orderBy: { index: "asc" },
-    select: { tags: true, baselineMetrics: true, candidateMetrics: true, verdict: true, humanVerdict: true, judgePointwise: true, baselineError: true, candidateError: true },
-  })) as StoredSample[];
-}
-
-const toSummarySample = (s: StoredSample): SummarySample => ({
-  tags: s.tags,
-  baselineMetrics: (s.baselineMetrics as SampleMetrics | null) ?? null,
-  candidateMetrics: (s.candidateMetrics as SampleMetrics | null) ?? null,
-  verdict: s.verdict,
-  humanVerdict: s.humanVerdict,
-  judgePointwise: (s.judgePointwise as PointwiseScores | null) ?? null,
-});
-
-/**
- * Reads the samples and writes the summary with the run row locked (SELECT … FOR UPDATE), the same lock a human
- * override takes (lib/eval/override.ts): an override either lands before and is counted here, or after, sees
- * the run finished and recomputes the summary itself — never in between, lost.
- */
-async function underRunLock<T>(db: PrismaClient, evalRunId: string, fn: (tx: Prisma.TransactionClient, status: string) => Promise<T>): Promise<T> {
-  return db.$transaction(
-    async (tx) => {
-      const [row] = await tx.$queryRaw<{ status: string }[]>`SELECT status::text AS status FROM eval_runs WHERE id = ${evalRunId} FOR UPDATE`;
-      return fn(tx, row?.status ?? "missing");
-    },
-    { timeout: 120_000, maxWait: 30_000 },
-  );
-}
-
-async function storeSummary(db: PrismaClient, evalRunId: string): Promise<void> {
-  await underRunLock(db, evalRunId, async (tx) => {
-    const samples = await loadSummarySamples(tx, evalRunId);
-    await tx.evalRun.update({ where: { id: evalRunId }, data: { summary: summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue } });
-  });
-}
-
-/** Succeeded, unless every sample failed on one side: then the run failed with that provider's message. */
-async function complete(deps: EvalRunDeps, evalRunId: string, progress: EvalProgress): Promise<{ outcome: EvalRunOutcome }> {
-  const result = await underRunLock(deps.db, evalRunId, async (tx, current) => {
-    // Cancelled while the last samples finished: the cancel wins (its summary is written below).
-    if (current !== "queued" && current !== "running") return null;
-    const samples = await loadSummarySamples(tx, evalRunId);
-    const summary = summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue;
-    let errorMessage: string | null = null;
-    for (const which of ["baseline", "candidate"] as const) {
-      const key = which === "baseline" ? "baselineError" : "candidateError";
-      if (samples.length > 0 && samples.every((s) => s[key] !== null)) {
-        errorMessage = `Every ${which} generation failed; the first error: ${samples[0]![key]}`;
-        break;
-      }
-    }
-    const status: "succeeded" | "failed" = errorMessage ? "failed" : "succeeded";
-    await tx.evalRun.update({ where: { id: evalRunId }, data: { status, finishedAt: new Date(), summary, errorMessage } });
-    return { status, errorMessage };
-  });
-  if (!result) {
-    await storeSummary(deps.db, evalRunId);
-    return { outcome: "cancelled" };
-  }
-  if (result.status === "failed") deps.log.warn(`[eval] run ${evalRunId} failed: ${result.errorMessage}`);
-  else deps.log.info(`[eval] run ${evalRunId} succeeded`);
-  await publishEvalProgress(deps.redis, deps.prefix, evalRunId, { ...progress, status: result.status }).catch(() => undefined);
-  return { outcome: result.status };
-}
-
-/** A run that cannot start fails, conditional on it still being live (a cancel that came first wins). */
-async function failEarly(deps: EvalRunDeps, evalRunId: string, errorMessage: string): Promise<{ outcome: EvalRunOutcome }> {
-  const changed = await deps.db.evalRun.updateMany({
-    where: { id: evalRunId, status: { in: ["queued", "running"] } },
-    data: { status: "failed", finishedAt: new Date(), errorMessage },
-  });
-  if (changed.count === 0) return { outcome: "cancelled" };
-  deps.log.warn(`[eval] run ${evalRunId} failed: ${errorMessage}`);
-  await publishEvalProgress(deps.redis, deps.prefix, evalRunId, { generated: { baseline: 0, candidate: 0 }, judged: 0, total: 0, status: "failed" }).catch(() => undefined);
-  return { outcome: "failed" };
 }
