@@ -1,11 +1,12 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import * as cancelRoute from "../../app/api/evals/[id]/cancel/route";
 import { createPrismaClient } from "../db/client";
 import { exampleContentHash } from "../datasets/content-hash";
 import { dataDir } from "../env";
 import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../jobs/local/test-support";
-import { createQueueSet } from "../queue/queues";
+import { closeQueues, createQueueSet } from "../queue/queues";
 import { createRedis } from "../redis";
 import { deleteKeysUnder, uniquePrefix } from "../workers/testing";
 import { cancelEval } from "./cancel";
@@ -32,6 +33,7 @@ afterAll(async () => {
   await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await closeEvalLiveRedis();
+  await closeQueues();
   await db.$disconnect();
 });
 
@@ -78,6 +80,16 @@ describe("createEval", () => {
     expect((await db.evalRun.findUniqueOrThrow({ where: { id: run.id } })).status).toBe("cancelled");
     await cancelEval(run.id, { db });
     await expect(cancelEval("nope", { db })).rejects.toMatchObject({ status: 404 });
+
+    // POST /api/evals/[id]/cancel: the same through the route (a finished run → 409 naming its status).
+    const call = (id: string) => cancelRoute.POST(new Request(`http://localhost/api/evals/${id}/cancel`, { method: "POST" }), { params: Promise.resolve({ id }) });
+    const ok = await call(limited.runIds[0]!);
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ id: limited.runIds[0], status: "cancelled" });
+    await db.evalRun.update({ where: { id: run.id }, data: { status: "succeeded" } });
+    const done = await call(run.id);
+    expect(done.status).toBe(409);
+    expect((await done.json()).error).toMatchObject({ code: "eval_finished", message: `Evaluation ${run.id} already succeeded; there is nothing to cancel.` });
   });
 
   it("refuses a version without the split, an empty split, a judge that runs locally, and a sweep of a non-job", async () => {
