@@ -113,6 +113,11 @@ describe("GET /api/evals/[id]", () => {
       progress: { total: 30, baseline: 30, candidate: 30, judged, errors },
     });
     expect(run.finishedAt).not.toBeNull();
+    // The fixture's story, through the real summarize: better on "format", worse on "refunds".
+    expect(run.summary).toMatchObject({ n: 30, verdicts: { judged: expect.any(Number) }, winRate: { candidate: expect.any(Number) } });
+    const tag = (t: string) => run.summary!.tags.find((x) => x.tag === t)!;
+    expect(tag("format")).toMatchObject({ n: 15, improvement: true, regression: false });
+    expect(tag("refunds")).toMatchObject({ n: 15, improvement: false, regression: true });
   });
 
   it("answers 404 with what to do for an unknown id", async () => {
