@@ -183,6 +183,19 @@ describe("tuneforge eval create", () => {
     await expect(tuneforge("create", "--dataset-version", "v", "--candidate", "openai:a", "--baseline", "openai:b", "--limit", "0")).rejects.toThrow('eval: --limit must be a whole number from 1 to 100000, got "0".');
   });
 
+  it("refuses a --json-schema file that is missing or not JSON (exit 2) before creating anything", async () => {
+    const missing = await tuneforge("create", "--dataset-version", done.versionId, "--candidate", "openai:a", "--baseline", "openai:b", "--json-schema", path.join(dir, "none.json"));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toBe(`tuneforge: eval create: --json-schema ${path.join(dir, "none.json")}: no such file\n`);
+    const bad = path.join(dir, "bad.json");
+    await writeFile(bad, "{ not json");
+    const r = await tuneforge("create", "--dataset-version", done.versionId, "--candidate", "openai:a", "--baseline", "openai:b", "--json-schema", bad);
+    expect(r.code).toBe(2);
+    expect(r.stderr.startsWith(`tuneforge: eval create: --json-schema ${bad} is not valid JSON (`)).toBe(true);
+    expect(r.stderr.endsWith("); pass a JSON Schema document.\n")).toBe(true);
+    expect(await db.evalRun.count({ where: { datasetVersionId: done.versionId } })).toBe(1);
+  });
+
   it("says which field the server refused (exit 1)", async () => {
     const r = await tuneforge("create", "--dataset-version", "no-such-version", "--candidate", "openai:a", "--baseline", "openai:b");
     expect(r.code).toBe(1);
