@@ -61,6 +61,8 @@ export const CONTRACTS = {
   "gpu-jobs": {
     "finetune.run": contract(fineTuneRun, (p) => `finetune-${p.jobId}`),
     "model.merge": contract(modelMerge, (p) => `merge-${p.artifactId}`),
+    // An evaluation with a local side (a local model or a local job's adapter): generation needs the trainer.
+    "eval.run": contract(evalRun, (p) => `eval-${p.evalRunId}`),
   },
   // Playground generations on a GPU worker: interactive, so never retried later and never kept (the prompt
   // may be private); a lost one is simply asked again.

@@ -25,6 +25,10 @@ export function gpuJobHandlers(deps: GpuDeps): GpuJobHandlers {
     },
     // The merged-model export (base + adapter → one bf16 folder).
     "model.merge": (payload) => runModelMerge({ db: deps.db, log: deps.log, signal: deps.signal }, payload),
+    // An evaluation with a local side: generation runs on this worker's trainer.
+    "eval.run": async () => {
+      throw new Error("the eval runner is not built yet");
+    },
   };
 }
 

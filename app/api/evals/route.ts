@@ -1,0 +1,23 @@
+import { z } from "zod";
+import { route } from "@/lib/http/route";
+import { EVAL_STATUSES, listEvalRuns, type EvalStatusName } from "@/lib/eval/list";
+
+const listQuery = z
+  .object({
+    jobId: z.string().min(1).optional(),
+    sweepId: z.string().min(1).optional(),
+    status: z
+      .string()
+      .optional()
+      .transform((s, ctx) => {
+        const list = (s ?? "").split(",").map((x) => x.trim()).filter(Boolean);
+        const unknown = list.filter((x) => !(EVAL_STATUSES as readonly string[]).includes(x));
+        if (unknown.length) ctx.addIssue({ code: "custom", message: `unknown status ${unknown.map((u) => `"${u}"`).join(", ")}; use ${EVAL_STATUSES.join(", ")}` });
+        return list as EvalStatusName[];
+      }),
+    limit: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").optional(),
+  })
+  .strict();
+
+// GET /api/evals?jobId=…&sweepId=…&status=running,queued&limit=50 – newest first
+export const GET = route({ query: listQuery }, async ({ query }) => ({ runs: await listEvalRuns(query) }));

@@ -1,0 +1,38 @@
+import type { SampleMetrics } from "../types";
+import { exactMatch } from "./exact";
+import { tokenF1 } from "./f1";
+import { jsonValid } from "./json";
+import { lengthRatio } from "./length";
+import { normalizedMatch } from "./normalize";
+import { rougeL } from "./rouge";
+import { schemaValid } from "./schema";
+
+export type SampleMetricsInput = {
+  output: string;
+  expected: string | null;
+  latencyMs: number;
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number | null;
+  schema?: Record<string, unknown> | null;
+};
+
+/** Every metric of one side of one sample. Without an expected answer the reference metrics are 0 (nothing to
+ * match) and lengthRatio is null; jsonValid and schemaValid need no reference. */
+export function sampleMetrics(input: SampleMetricsInput): SampleMetrics {
+  const { output, expected } = input;
+  const metrics: SampleMetrics = {
+    exactMatch: expected === null ? 0 : exactMatch(output, expected),
+    normalizedMatch: expected === null ? 0 : normalizedMatch(output, expected),
+    jsonValid: jsonValid(output),
+    rougeL: expected === null ? 0 : rougeL(output, expected),
+    tokenF1: expected === null ? 0 : tokenF1(output, expected),
+    lengthRatio: lengthRatio(output, expected),
+    latencyMs: input.latencyMs,
+    promptTokens: input.promptTokens,
+    completionTokens: input.completionTokens,
+    costUsd: input.costUsd,
+  };
+  if (input.schema) metrics.schemaValid = schemaValid(output, input.schema);
+  return metrics;
+}
