@@ -1,0 +1,124 @@
+import { expect, test, type Page } from "@playwright/test";
+import type { PrismaClient } from "@prisma/client";
+import { createPrismaClient } from "../lib/db/client";
+import { seedEvalRun } from "../lib/eval/testing";
+import type { EvalRunView } from "../lib/eval/types";
+import { testSettings } from "../scripts/lib/test-env";
+
+// The evaluation pages against the real app: a finished run seeded into the e2e database with real metrics,
+// judge verdicts and summary (seedEvalRun: candidate better on "format", worse on "refunds"), then read,
+// filtered, overruled and exported through the UI.
+
+const DIR = "e2e/artifacts";
+const t = testSettings();
+let db: PrismaClient;
+let seeded: { runId: string; jobId?: string };
+
+test.beforeAll(async () => {
+  db = createPrismaClient(t.e2eDatabaseUrl);
+  seeded = await seedEvalRun(db, { n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" });
+});
+
+test.afterAll(async () => {
+  await db.$disconnect();
+});
+
+const runOf = async (page: Page) => ((await (await page.request.get(`/api/evals/${seeded.runId}`)).json()) as { run: EvalRunView }).run;
+const rows = (page: Page) => page.getByTestId("sbs-row");
+
+test("the run page shows the summary and a virtualized side-by-side list", async ({ page }) => {
+  const run = await runOf(page);
+  const summary = run.summary!;
+  await page.goto(`/evaluations/${seeded.runId}`);
+  await expect(page.getByRole("heading", { level: 1, name: "triage v3 vs base" })).toBeVisible();
+  await expect(page.getByTestId("win-rate")).toContainText(`${(summary.winRate!.candidate * 100).toFixed(1)} %`);
+  await expect(page.getByTestId("count-candidate")).toHaveText(String(summary.verdicts!.candidate));
+  await expect(page.getByTestId("count-inconsistent")).toHaveText(String(summary.verdicts!.inconsistent));
+  await expect(page.getByTestId("metric-delta-chart")).toBeVisible();
+  await expect(page.getByTestId("metric-exactMatch")).toBeVisible();
+  await expect(page.getByTestId("tag-sentence")).toHaveText("The candidate is better on format, worse on refunds.");
+
+  await expect(page.getByText(`120 of 120 rows shown.`)).toBeVisible();
+  // Virtualized: far fewer rows in the DOM than in the run.
+  const inDom = await rows(page).count();
+  expect(inDom).toBeGreaterThan(2);
+  expect(inDom).toBeLessThan(30);
+  await expect(rows(page).first().getByTestId("expected")).toContainText('"intent"');
+  await page.screenshot({ path: `${DIR}/eval-run.png`, fullPage: true });
+
+  // Scrolled to the end, the last row is rendered.
+  await page.getByTestId("sbs-scroller").evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(page.locator('[data-testid="sbs-row"][data-sample="119"]')).toBeVisible();
+});
+
+test("filter to losses, overrule the judge and see the summary change; keys move and set verdicts", async ({ page }) => {
+  await page.goto(`/evaluations/${seeded.runId}`);
+  const before = (await runOf(page)).summary!;
+  await page.getByTestId("filter-verdict").selectOption("losses");
+  await expect(page.getByText(`${before.verdicts!.baseline} of 120 rows shown.`)).toBeVisible();
+  const first = rows(page).first();
+  await expect(first).toContainText("judge: baseline wins");
+
+  // A person says the candidate was better: the row shows it at once, the summary counts it.
+  const index = Number(await first.getAttribute("data-sample"));
+  await first.getByRole("button", { name: "Candidate" }).click();
+  await expect(page.getByTestId("count-candidate")).toHaveText(String(before.verdicts!.candidate + 1));
+  await expect(page.getByTestId("count-baseline")).toHaveText(String(before.verdicts!.baseline - 1));
+  await expect(page.getByTestId("agreement")).toContainText("0 of 1 rows a person reviewed");
+  // The row no longer is a loss, so the filtered list drops it.
+  await expect(page.locator(`[data-testid="sbs-row"][data-sample="${index}"]`)).toHaveCount(0);
+
+  // Keyboard: back to all rows, j selects the first row, j again the second, 2 = tie on it, 0 clears it.
+  await page.getByTestId("filter-verdict").selectOption("all");
+  await page.getByTestId("sbs-scroller").focus();
+  await page.keyboard.press("j");
+  await expect(page.locator('[data-testid="sbs-row"][aria-current="true"]')).toHaveAttribute("data-sample", "0");
+  await page.keyboard.press("j");
+  const selected = page.locator('[data-testid="sbs-row"][aria-current="true"]');
+  await expect(selected).toHaveAttribute("data-sample", "1");
+  await page.keyboard.press("k");
+  await expect(selected).toHaveAttribute("data-sample", "0");
+  await page.keyboard.press("ArrowDown");
+  await expect(selected).toHaveAttribute("data-sample", "1");
+  await page.keyboard.press("2");
+  await expect(selected).toContainText("you: tie");
+  await expect.poll(async () => (await (await page.request.get(`/api/evals/${seeded.runId}/samples?after=0&limit=1`)).json()).samples[0].humanVerdict).toBe("tie");
+  await page.keyboard.press("0");
+  await expect(selected).not.toContainText("you: tie");
+  await expect.poll(async () => (await (await page.request.get(`/api/evals/${seeded.runId}/samples?after=0&limit=1`)).json()).samples[0].humanVerdict).toBeNull();
+});
+
+test("export links download the run as CSV and JSON", async ({ page }) => {
+  await page.goto(`/evaluations/${seeded.runId}`);
+  const csvHref = await page.getByTestId("export-csv").getAttribute("href");
+  const csv = await page.request.get(csvHref!);
+  expect(csv.ok()).toBe(true);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  const lines = (await csv.text()).trim().split("\n");
+  expect(lines[0]).toMatch(/^index,/);
+  const json = await page.request.get((await page.getByTestId("export-json").getAttribute("href"))!);
+  expect(((await json.json()) as { samples: unknown[] }).samples).toHaveLength(120);
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-csv").click();
+  expect((await download).suggestedFilename()).toMatch(/\.csv$/);
+});
+
+test("the list links to the run; the form prefills from a job and names a bad spec", async ({ page }) => {
+  await page.goto("/evaluations");
+  await page.getByRole("link", { name: "triage v3 vs base" }).first().click();
+  await expect(page).toHaveURL(new RegExp(`/evaluations/${seeded.runId}$`));
+
+  await page.goto(`/jobs/${seeded.jobId}`);
+  await page.getByRole("link", { name: "Evaluate this job" }).click();
+  await expect(page).toHaveURL(new RegExp(`/evaluations/new\\?job=${seeded.jobId}$`));
+  await expect(page.getByLabel("Candidate", { exact: true })).toHaveValue(`job:${seeded.jobId}`);
+  await expect(page.getByLabel("Baseline", { exact: true })).toHaveValue(/^local:/);
+  await expect(page.getByLabel("Split")).toHaveValue("validation");
+  await expect(page.getByLabel("Rubric")).toBeDisabled();
+  await page.getByLabel("Baseline", { exact: true }).fill("gpt-4o");
+  await expect(page.getByText(`"gpt-4o" is not a model spec`)).toBeVisible();
+  await page.getByLabel("JSON schema").fill("{type: object}");
+  await expect(page.getByText(/^Not valid JSON/)).toBeVisible();
+  await page.screenshot({ path: `${DIR}/eval-form.png`, fullPage: true });
+});
