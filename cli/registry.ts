@@ -2,6 +2,7 @@ import type { Command } from "./command";
 import { benchCommand } from "./commands/bench";
 import { doctorCommand } from "./commands/doctor";
 import { estimateCommand } from "./commands/estimate";
+import { evalCommand } from "./commands/eval";
 import { exportCommand } from "./commands/export";
 import { generateCommand } from "./commands/generate";
 import { importCommand } from "./commands/import";
@@ -12,7 +13,7 @@ import { trainCommand } from "./commands/train";
 import { validateCommand } from "./commands/validate";
 
 // Implemented subcommands, in the order `tuneforge --help` lists them.
-export const COMMANDS: Command[] = [validateCommand, importCommand, estimateCommand, exportCommand, jobsCommand, trainCommand, generateCommand, logprobsCommand, mergeCommand, benchCommand, doctorCommand];
+export const COMMANDS: Command[] = [validateCommand, importCommand, estimateCommand, exportCommand, jobsCommand, evalCommand, trainCommand, generateCommand, logprobsCommand, mergeCommand, benchCommand, doctorCommand];
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
@@ -35,7 +35,7 @@ import { closeQueues, queues } from "../lib/queue/queues";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
-import { waitFor } from "../lib/workers/testing";
+import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon } from "../native/index";
 
 // Local fine-tunes end to end on real parts: POST /api/jobs (provider "local") through the app's own route
@@ -81,19 +81,18 @@ afterAll(async () => {
   rmSync(modelsRoot, { recursive: true, force: true });
 });
 
-type Worker = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+type Worker = SpawnedWorker;
 
 function startGpuWorker(): Worker {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("workers/main.ts"), "--gpu"], {
+  return spawnWorker({
+    args: ["--gpu"],
+    track: children,
     env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "test",
       DATABASE_URL: env().DATABASE_URL,
       REDIS_URL: env().REDIS_URL,
       TUNEFORGE_QUEUE_PREFIX: env().TUNEFORGE_QUEUE_PREFIX,
       TUNEFORGE_DATA_DIR: dataDir(),
       TUNEFORGE_MODELS_DIR: modelsRoot,
-      TUNEFORGE_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
       TUNEFORGE_LOCAL_BACKEND: "cpu",
       // One thread: the machine runs other tests, and slower steps leave room to kill mid-run.
       TUNEFORGE_LOCAL_THREADS: "1",
@@ -101,14 +100,7 @@ function startGpuWorker(): Worker {
       TUNEFORGE_WORKER_LOCK_MS: "1000",
       TUNEFORGE_WORKER_STALLED_MS: "300",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
 }
 
 async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {

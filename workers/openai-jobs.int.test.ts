@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,7 +10,7 @@ import { env } from "../lib/env";
 import { createHostedJob, deleteHostedJobs, emulatorCurve, remoteJobsOf, type HostedFixture } from "../lib/jobs/hosted/test-support";
 import { createQueueSet } from "../lib/queue/queues";
 import { createRedis } from "../lib/redis";
-import { deleteKeysUnder, uniquePrefix, waitFor } from "../lib/workers/testing";
+import { deleteKeysUnder, spawnWorker, uniquePrefix, waitFor, type SpawnedWorker } from "../lib/workers/testing";
 
 // The real worker process (workers/main.ts --queues openai-jobs) against the emulator through the real SDK,
 // SIGKILLed at the three points where a crash could repeat a side effect or lose data — after the upload,
@@ -41,18 +41,17 @@ afterAll(async () => {
   await db.$disconnect();
 });
 
-type Worker = { child: ChildProcess; output: () => string; exited: Promise<number | null> };
+type Worker = SpawnedWorker;
 
 function startWorker(): Worker {
-  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("workers/main.ts"), "--queues", "openai-jobs"], {
+  return spawnWorker({
+    args: ["--queues", "openai-jobs"],
+    track: children,
     env: {
-      PATH: process.env.PATH,
-      NODE_ENV: "test",
       DATABASE_URL: env().DATABASE_URL,
       REDIS_URL: env().REDIS_URL,
       TUNEFORGE_QUEUE_PREFIX: prefix,
       TUNEFORGE_DATA_DIR: dataDir,
-      TUNEFORGE_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
       OPENAI_BASE_URL: emu.url,
       OPENAI_API_KEY: "sk-test-worker-reliability",
       TUNEFORGE_OPENAI_POLL_MS: "40",
@@ -61,14 +60,7 @@ function startWorker(): Worker {
       TUNEFORGE_WORKER_LOCK_MS: "1000",
       TUNEFORGE_WORKER_STALLED_MS: "300",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  children.push(child);
-  let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
 }
 
 async function kill(w: Worker): Promise<void> {

@@ -6,6 +6,7 @@ import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
 import { attachTags, overlappingPrompts, readSplitLines, samplesOfLines, type PreparedSample } from "./create/samples";
 import { enqueueEvalRun, type EvalQueue } from "./create/enqueue";
+import { compileJsonSchema } from "./metrics";
 import { resolveModelSpec, type ResolvedModel } from "./models/resolve";
 import { parseSpec } from "./spec";
 import { createEvalSchema, type CreateEval } from "./types";
@@ -45,7 +46,10 @@ export async function createEval(input: unknown, deps: CreateEvalDeps = {}): Pro
     throw new HttpError(400, "no_validation_split", `split: "${version.dataset.name}" v${version.number} has no validation examples; pick split "train" or freeze a version with a validation split.`, { field: "split" });
   }
 
-  // JSON_SCHEMA_CHECK (h-core's compileJsonSchema lands with the metrics)
+  if (req.jsonSchema) {
+    const compiled = compileJsonSchema(req.jsonSchema);
+    if (!compiled.ok) throw new HttpError(400, "invalid_json_schema", `jsonSchema: ${compiled.message}`, { field: "jsonSchema" });
+  }
 
   const opts = { db, dataRoot: root, modelsRoot: deps.modelsRoot };
   const candidate = await resolveModelSpec(req.candidate, { ...opts, field: "candidate" });

@@ -1,12 +1,12 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
+import { EVAL_STATUSES, type EvalStatusName } from "./statuses";
 import type { EvalRunView } from "./types";
 import { EVAL_RUN_INCLUDE, evalProgress, toEvalRunView } from "./view";
 
 // The evaluations list (page, GET /api/evals, `tuneforge eval list`): newest first, filtered on the server.
 
-export const EVAL_STATUSES = ["queued", "running", "succeeded", "failed", "cancelled"] as const;
-export type EvalStatusName = (typeof EVAL_STATUSES)[number];
+export { EVAL_STATUSES, type EvalStatusName };
 
 export type EvalListFilters = {
   jobId?: string;

@@ -4,12 +4,17 @@ import type { EvalStatus, Prisma, PrismaClient } from "@prisma/client";
 import { dataDir } from "../env";
 import { createFrozenVersion } from "../jobs/local/test-support";
 import { mulberry32 } from "../random/mulberry32";
-import type { ChatMessage, GenerationSettings, JudgeCall } from "./types";
+import { combineVerdicts, parseJudgeReply, parsePointwiseReply } from "./judge";
+import { sampleMetrics } from "./metrics";
+import { summarize, type SummarySample } from "./summary";
+import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "./types";
 
 // Test and UI-development fixture: a finished (or half-finished) evaluation as the runner leaves it — a real
 // dataset and frozen version on disk, an EvalRun, and one EvalSample per held-out line with varied outputs
-// (exact answers, broken JSON, rambling paraphrases, very long replies, provider errors), judge calls scripted
-// in both orders, and the per-side metrics, verdicts and summary computed by evaluation's own functions. The
+// (exact answers, broken JSON, rambling paraphrases, very long replies, provider errors), judge replies scripted
+// in both orders (fair most of the time, position-biased on ~10 % of rows) and read by the real parser, and the
+// per-side metrics (sampleMetrics), verdicts (combineVerdicts) and summary (summarize) computed by evaluation's
+// own functions. The
 // same seed always gives the same rows, so tests can assert on them and screenshots stay stable.
 
 export type SeedEvalRunOptions = {
@@ -113,9 +118,9 @@ function stylesFor(tagIndex: number, rand: () => number): { baseline: Style; can
   };
 }
 
-/** A judge call as the parser leaves it: the winner in display order, a rationale, and the raw reply. */
+/** A judge reply as a judge model writes it, read by the real parser. */
 function judgeCall(winner: JudgeCall["winner"], rationale: string): JudgeCall {
-  return { winner, rationale, raw: JSON.stringify({ winner, rationale }) };
+  return parseJudgeReply(JSON.stringify({ winner, rationale }));
 }
 
 const QUALITY: Record<Style, number> = { exact: 5, fenced: 4, long: 2, paraphrase: 1, broken: 1, wrong: 0 };
@@ -131,6 +136,27 @@ function scriptedJudge(b: Style, c: Style, rand: () => number): { forward: Judge
   };
   if (rand() < 0.1) return { forward: judgeCall("A", why("A")), swapped: judgeCall("A", why("A")) };
   return { forward: fair("A"), swapped: fair("B") };
+}
+
+/** Pointwise scores (1..10) in line with the styles, read by the real parser. */
+function scriptedPointwise(b: Style | null, c: Style): PointwiseScores {
+  const score = (st: Style) => parsePointwiseReply(JSON.stringify({ score: 2 + QUALITY[st] + (st === "exact" ? 3 : 0), rationale: st === "exact" ? "Matches the reference exactly." : `The response is ${st} compared to the reference.` }));
+  return b === null ? { candidate: score(c) } : { baseline: score(b), candidate: score(c) };
+}
+
+/** Metrics of one side, with plausible latency, token counts and price (USD per token, null = unknown). */
+function sideMetrics(output: string, t: { prompt: ChatMessage[]; expected: string }, rand: () => number, usdPerToken: number | null, schema?: Record<string, unknown>): SampleMetrics {
+  const promptTokens = Math.ceil(t.prompt.reduce((a, m) => a + m.content.length, 0) / 4) + 7;
+  const completionTokens = Math.max(1, Math.ceil(output.length / 4));
+  return sampleMetrics({
+    output,
+    expected: t.expected,
+    latencyMs: Math.round(180 + completionTokens * 9 + rand() * 400),
+    promptTokens,
+    completionTokens,
+    costUsd: usdPerToken === null ? null : (promptTokens + completionTokens) * usdPerToken,
+    schema: schema ?? null,
+  });
 }
 
 const GENERATION: GenerationSettings = { temperature: 0, topP: 1, maxTokens: 512, seed: 0 };
@@ -197,17 +223,40 @@ export async function seedEvalRun(db: PrismaClient, opts: SeedEvalRunOptions): P
     const baselineOutput = baselineFailed ? null : render(styles.baseline, t);
     const candidateOutput = render(styles.candidate, t);
     const judged = withJudge && !baselineFailed ? scriptedJudge(styles.baseline, styles.candidate, rand) : null;
+    const baselineMetrics = baselineOutput === null ? null : sideMetrics(baselineOutput, t, rand, 0.6e-6, opts.jsonSchema);
+    const candidateMetrics = sideMetrics(candidateOutput, t, rand, 1.2e-6, opts.jsonSchema);
+    const judgePointwise = withJudge ? scriptedPointwise(baselineFailed ? null : styles.baseline, styles.candidate) : null;
     return {
       ...base,
       baselineOutput,
       candidateOutput,
+      baselineMetrics: baselineMetrics ?? undefined,
+      candidateMetrics,
       baselineError: baselineFailed ? "429 Rate limit reached for gpt-4o-mini (retried 5 times)" : null,
       judgeForward: judged?.forward,
       judgeSwapped: judged?.swapped,
+      judgePointwise: judgePointwise ?? undefined,
+      verdict: judged ? combineVerdicts(judged.forward, judged.swapped) : null,
     };
   });
   for (let k = 0; k < rows.length; k += 1000) await db.evalSample.createMany({ data: rows.slice(k, k + 1000) });
+  // The runner stores a summary when a run ends (a cancelled run: over the samples done).
+  if (status === "succeeded" || status === "cancelled") {
+    const summary = summarize(rows.slice(0, done).map(summarySampleOf));
+    await db.evalRun.update({ where: { id: run.id }, data: { summary } });
+  }
   return { runId: run.id, versionId: version.versionId, datasetId: version.datasetId, ...(jobId ? { jobId } : {}) };
+}
+
+function summarySampleOf(r: Prisma.EvalSampleCreateManyInput): SummarySample {
+  return {
+    tags: (r.tags as string[] | undefined) ?? [],
+    baselineMetrics: (r.baselineMetrics as SampleMetrics | undefined) ?? null,
+    candidateMetrics: (r.candidateMetrics as SampleMetrics | undefined) ?? null,
+    verdict: r.verdict ?? null,
+    humanVerdict: r.humanVerdict ?? null,
+    judgePointwise: (r.judgePointwise as PointwiseScores | undefined) ?? null,
+  };
 }
 
 /** Deletes seeded runs (their samples cascade), jobs, versions, datasets and frozen files. */

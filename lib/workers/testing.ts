@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import path from "node:path";
 import type { Redis } from "ioredis";
 
 // Helpers for integration tests that touch Redis: each test file works under its own queue prefix and
@@ -28,4 +30,33 @@ export async function waitFor<T>(check: () => Promise<T | undefined>, timeoutMs 
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A worker process started by a test (workers/main.ts), with its output kept for failure messages. */
+export type SpawnedWorker = { child: ChildProcess; output: () => string; exited: Promise<number | null>; kill(signal?: NodeJS.Signals): Promise<number | null> };
+
+/**
+ * Starts the real worker (`node --import tsx workers/main.ts <args>`) with only the environment given (plus
+ * PATH, NODE_ENV=test and a test secret), so a test states exactly which database, Redis prefix, data and
+ * models directories and timings the process sees. `track` collects children for the afterAll cleanup.
+ */
+export function spawnWorker(opts: { args: string[]; env: Record<string, string | undefined>; track?: ChildProcess[] }): SpawnedWorker {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("workers/main.ts"), ...opts.args], {
+    env: { PATH: process.env.PATH, NODE_ENV: "test", TUNEFORGE_SECRET: "test-secret-0123456789abcdef0123456789abcdef", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  opts.track?.push(child);
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    exited,
+    async kill(signal: NodeJS.Signals = "SIGKILL") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
 }

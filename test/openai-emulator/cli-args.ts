@@ -22,7 +22,8 @@ export const EMULATOR_USAGE = `Usage: npx tsx test/openai-emulator/main.ts [opti
   --drop-job-create-responses N   the next N job creations succeed but the connection is dropped
   --fail-file-processing-next N   the next N uploads end in status "error"
   --stall-file-processing         uploads stay "uploaded" until switched off (POST /_emulator/faults)
-Switches can be flipped later: POST /_emulator/faults, /_emulator/timing; GET /_emulator/state.`;
+  --chat-latency-ms N             each chat completion answers after N ms (default 2)
+Switches can be flipped later: POST /_emulator/faults, /_emulator/timing, /_emulator/chat; GET /_emulator/state.`;
 
 export function parseEmulatorArgs(argv: string[]): OpenAIEmulatorOptions & { port: number; host: string } {
   const { values } = parseArgs({
@@ -44,6 +45,7 @@ export function parseEmulatorArgs(argv: string[]): OpenAIEmulatorOptions & { por
       "drop-job-create-responses": { type: "string" },
       "fail-file-processing-next": { type: "string" },
       "stall-file-processing": { type: "boolean" },
+      "chat-latency-ms": { type: "string" },
     },
   });
   const num = (flag: keyof typeof values, opts: { integer?: boolean; min?: number; max?: number } = {}): number | undefined => {
@@ -80,5 +82,6 @@ export function parseEmulatorArgs(argv: string[]): OpenAIEmulatorOptions & { por
     manualClock: values["manual-clock"] ?? false,
     timing,
     faults,
+    ...(values["chat-latency-ms"] !== undefined && { chatLatencyMs: num("chat-latency-ms") }),
   };
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { readJson } from "./body";
 import type { EmulatorClock } from "./clock";
+import { applyChatControl, newChatControl } from "./chat/control";
 import { EmulatorError } from "./errors";
 import { noFaults, type EmulatorFaults } from "./faults";
 import type { EmulatorState, SimulationTiming } from "./state";
@@ -12,6 +13,9 @@ import type { EmulatorState, SimulationTiming } from "./state";
 //   POST /_emulator/faults/reset           every switch off
 //   POST /_emulator/timing  {stepMs?, fileProcessingMs?, validatingMs?, queuedMs?}
 //   POST /_emulator/advance {ms}           manual clock only
+//   GET  /_emulator/chat                  chat rules, latency and answered completions per model
+//   POST /_emulator/chat {rules?, latencyMs?, resetCounts?}  script chat completions (chat/control.ts)
+//   POST /_emulator/chat/reset             no rules, default latency, counters at zero
 // They are not OpenAI endpoints, need no API key, and are left out of emulator.requests.
 
 export const CONTROL_PREFIX = "/_emulator/";
@@ -45,8 +49,15 @@ export async function handleControl(req: IncomingMessage, path: string, target: 
       target.advance(ms);
       return { now: target.clock.now() };
     }
+    case "GET /_emulator/chat":
+      return { chat: target.state.chat };
+    case "POST /_emulator/chat":
+      return { chat: applyChatControl(target.state.chat, await readJson(req)) };
+    case "POST /_emulator/chat/reset":
+      target.state.chat = newChatControl();
+      return { chat: target.state.chat };
     default:
-      throw new EmulatorError(404, `Unknown control endpoint ${route}. Try GET /_emulator/state, POST /_emulator/faults, /faults/reset, /timing or /advance.`);
+      throw new EmulatorError(404, `Unknown control endpoint ${route}. Try GET /_emulator/state, POST /_emulator/faults, /faults/reset, /timing, /advance or /chat.`);
   }
 }
 
@@ -55,6 +66,7 @@ function snapshot(t: ControlTarget) {
     clock: { manual: t.clock.manual, now: t.clock.now() },
     timing: t.state.timing,
     faults: t.faults,
+    chat: t.state.chat,
     files: [...t.state.files.values()].map(({ file }) => ({ id: file.id, filename: file.filename, purpose: file.purpose, status: file.status, bytes: file.bytes })),
     jobs: [...t.state.jobs.values()].map((r) => ({
       id: r.job.id,

@@ -8,6 +8,7 @@ import { EmulatorError, invalidUrl } from "./errors";
 import { noFaults, type EmulatorFaults, type RequestLogEntry } from "./faults";
 import { compileRoutes, matchRoute, type EmulatorRoute } from "./router";
 import { fileRoutes, syncFiles } from "./routes/files";
+import { chatRoutes } from "./routes/chat";
 import { fineTuningRoutes } from "./routes/fine-tuning";
 import { modelRoutes } from "./routes/models";
 import { syncAll } from "./simulator";
@@ -30,6 +31,8 @@ export type OpenAIEmulatorOptions = {
   /** Phase lengths of simulated files and jobs (see DEFAULT_TIMING). */
   timing?: Partial<SimulationTiming>;
   faults?: Partial<EmulatorFaults>;
+  /** Latency of each chat completion in ms (default 2); the bench sets a realistic one. */
+  chatLatencyMs?: number;
 };
 
 export type OpenAIEmulator = {
@@ -47,12 +50,13 @@ export type OpenAIEmulator = {
   close(): Promise<void>;
 };
 
-const ROUTES: EmulatorRoute[] = [...modelRoutes, ...fileRoutes, ...fineTuningRoutes];
+const ROUTES: EmulatorRoute[] = [...modelRoutes, ...fileRoutes, ...fineTuningRoutes, ...chatRoutes];
 
 export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Promise<OpenAIEmulator> {
   const host = opts.host ?? "127.0.0.1";
   const clock = opts.manualClock ? manualClock() : realClock();
   const state = createState({ models: opts.models, clock, timing: opts.timing });
+  if (opts.chatLatencyMs !== undefined) state.chat.latencyMs = opts.chatLatencyMs;
   const faults: EmulatorFaults = { ...noFaults(), ...opts.faults };
   const requests: RequestLogEntry[] = [];
   const sync = () => {

@@ -1,3 +1,4 @@
+import { newChatControl, type ChatControl } from "./chat/control";
 import { realClock, type EmulatorClock } from "./clock";
 import type { StoredFile } from "./routes/files";
 import type { JobRecord } from "./simulator";
@@ -17,6 +18,8 @@ export type EmulatorState = {
   timing: SimulationTiming;
   /** Feeds ids; a counter keeps ids unique and their order stable. */
   seq: number;
+  /** Scripted rules, latency and counters of chat completions. */
+  chat: ChatControl;
 };
 
 /** How long each simulated phase lasts on the emulator's clock. */
@@ -57,6 +60,7 @@ export function createState(
     clock: opts.clock ?? realClock(),
     timing: { ...DEFAULT_TIMING, ...opts.timing },
     seq: 0,
+    chat: newChatControl(),
   };
 }
 

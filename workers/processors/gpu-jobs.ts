@@ -1,11 +1,13 @@
 import { WaitingError, type Job } from "bullmq";
 import { loadNativeAddon } from "../../native/index";
 import { runModelMerge } from "../../lib/artifacts/merge-run";
+import { runEval } from "../../lib/eval/run";
 import { dataDir, env, modelsDir } from "../../lib/env";
 import { detectGpuWorkerDevice } from "../../lib/jobs/local/device";
 import { runLocalJob, type LocalRunDeps } from "../../lib/jobs/local/run";
 import { newWorkerId } from "../../lib/workers/heartbeat";
 import { createProcessor, type Handlers } from "../../lib/queue/dispatch";
+import { evalDeps } from "./eval";
 import type { ProcessorDeps } from "./index";
 
 // The gpu-jobs queue: work that needs the trainer's device. Concurrency 1 per worker process (one process per
@@ -26,8 +28,10 @@ export function gpuJobHandlers(deps: GpuDeps): GpuJobHandlers {
     // The merged-model export (base + adapter → one bf16 folder).
     "model.merge": (payload) => runModelMerge({ db: deps.db, log: deps.log, signal: deps.signal }, payload),
     // An evaluation with a local side: generation runs on this worker's trainer.
-    "eval.run": async () => {
-      throw new Error("the eval runner is not built yet");
+    "eval.run": async (payload, job) => {
+      const result = await runEval({ ...evalDeps(deps, "gpu-jobs"), addon: () => loadNativeAddon() }, payload.evalRunId);
+      if (result.outcome === "interrupted") await handBack(job, deps);
+      return result;
     },
   };
 }

@@ -4,6 +4,7 @@ import type { Redis } from "ioredis";
 import type { QueueName } from "../../lib/queue/contracts";
 import type { DispatchLogger } from "../../lib/queue/dispatch";
 import { datasetsProcessor } from "./datasets";
+import { evalProcessor } from "./eval";
 import { inferenceProcessor } from "./inference";
 import { gpuJobsProcessor } from "./gpu-jobs";
 import { openAIJobsProcessor } from "./openai-jobs";
@@ -32,6 +33,7 @@ export const PROCESSORS: Partial<Record<QueueName, ProcessorFactory>> = {
   "openai-jobs": openAIJobsProcessor,
   inference: inferenceProcessor,
   "gpu-jobs": gpuJobsProcessor,
+  eval: evalProcessor,
 };
 
 /**
@@ -52,6 +54,9 @@ export const CONCURRENCY: Partial<Record<QueueName, number>> = {
   inference: 1,
   // One run at a time owns the device; more GPUs = more worker processes.
   "gpu-jobs": 1,
+  // A run waits on remote models and limits its own requests (its `concurrency` per model), so a few runs
+  // share one process; more would only split the same providers' rate limits further.
+  eval: 4,
 };
 
 /**
@@ -62,6 +67,8 @@ export const MAX_STALLED: Partial<Record<QueueName, number>> = {
   "openai-jobs": 20,
   // A local run taken over after its worker died resumes from its last checkpoint, so a takeover is safe.
   "gpu-jobs": 20,
+  // A run taken over resumes from its stored samples, generating only what is missing.
+  eval: 20,
 };
 
 export function consumableQueues(): QueueName[] {

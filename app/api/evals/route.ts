@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { route } from "@/lib/http/route";
+import { created, route } from "@/lib/http/route";
+import { createEval } from "@/lib/eval/create";
 import { EVAL_STATUSES, listEvalRuns, type EvalStatusName } from "@/lib/eval/list";
+import { getEvalRunView } from "@/lib/eval/view";
 
 const listQuery = z
   .object({
@@ -21,3 +23,16 @@ const listQuery = z
 
 // GET /api/evals?jobId=…&sweepId=…&status=running,queued&limit=50 – newest first
 export const GET = route({ query: listQuery }, async ({ query }) => ({ runs: await listEvalRuns(query) }));
+
+// createEval parses the request itself (createEvalSchema) and names the field of each mistake; here only "a JSON
+// object" is required.
+const createBody = z.record(z.string(), z.unknown(), { error: "send the evaluation request as a JSON object" });
+
+// POST /api/evals – {datasetVersionId, split?, candidate, baseline, judge?, rubric?, jsonSchema?, generation?,
+// concurrency?, limit?, jobId?, sweepCheckpoints?}; 201 with the created runs (several for a checkpoint sweep)
+// and the warnings found (e.g. held-out prompts the candidate trained on)
+export const POST = route({ body: createBody }, async ({ body }) => {
+  const { runIds, warnings } = await createEval(body);
+  const runs = await Promise.all(runIds.map((id) => getEvalRunView(id)));
+  return created({ runs, warnings });
+});

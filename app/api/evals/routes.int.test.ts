@@ -2,11 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
 import { CSV_HEADER } from "@/lib/eval/export";
 import { removeSeededEvalRuns, seedEvalRun, type SeededEvalRun } from "@/lib/eval/testing";
-import type { EvalRunView, EvalSampleView, EvalSamplesPage } from "@/lib/eval/types";
+import { summarize } from "@/lib/eval/summary";
+import { summarySamples } from "@/lib/eval/override";
+import type { EvalRunView, EvalSampleView, EvalSamplesPage, EvalSummary } from "@/lib/eval/types";
+import { closeQueues, queues } from "@/lib/queue/queues";
 import { DELETE as deleteRoute, GET as getRoute } from "./[id]/route";
 import { GET as exportRoute } from "./[id]/export/route";
 import { GET as samplesRoute } from "./[id]/samples/route";
-import { GET as listRoute } from "./route";
+import { PUT as verdictRoute } from "./[id]/samples/[index]/verdict/route";
+import { GET as listRoute, POST as createRoute } from "./route";
 
 // The eval read routes through the real handlers and Postgres, on runs seeded by seedEvalRun.
 
@@ -14,6 +18,8 @@ const db = prisma();
 const BASE = "http://127.0.0.1:3000";
 const host = { host: "127.0.0.1:3000" };
 const get = (p: string) => new Request(`${BASE}${p}`, { headers: host });
+const put = (p: string, body: unknown) => new Request(`${BASE}${p}`, { method: "PUT", headers: { ...host, origin: BASE, "content-type": "application/json" }, body: JSON.stringify(body) });
+const post = (p: string, body: unknown) => new Request(`${BASE}${p}`, { method: "POST", headers: { ...host, origin: BASE, "content-type": "application/json" }, body: JSON.stringify(body) });
 const del = (p: string) => new Request(`${BASE}${p}`, { method: "DELETE", headers: { ...host, origin: BASE } });
 const ctx = (params: Record<string, string>) => ({ params: Promise.resolve(params) });
 type ErrorBody = { error: { code: string; message: string } };
@@ -31,7 +37,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await db.evalRun.deleteMany({ where: { datasetVersionId: { in: seeded.map((s) => s.versionId) }, id: { notIn: seeded.map((s) => s.runId) } } });
   await removeSeededEvalRuns(db, seeded);
+  await queues().get("eval").obliterate({ force: true });
+  await closeQueues();
   await db.$disconnect();
 });
 
@@ -113,6 +122,11 @@ describe("GET /api/evals/[id]", () => {
       progress: { total: 30, baseline: 30, candidate: 30, judged, errors },
     });
     expect(run.finishedAt).not.toBeNull();
+    // The fixture's story, through the real summarize: better on "format", worse on "refunds".
+    expect(run.summary).toMatchObject({ n: 30, verdicts: { judged: expect.any(Number) }, winRate: { candidate: expect.any(Number) } });
+    const tag = (t: string) => run.summary!.tags.find((x) => x.tag === t)!;
+    expect(tag("format")).toMatchObject({ n: 15, improvement: true, regression: false });
+    expect(tag("refunds")).toMatchObject({ n: 15, improvement: false, regression: true });
   });
 
   it("answers 404 with what to do for an unknown id", async () => {
@@ -231,5 +245,90 @@ describe("DELETE /api/evals/[id]", () => {
     expect(await db.evalSample.count({ where: { evalRunId: fromJob.runId } })).toBe(0);
     const gone = await getRoute(get(`/api/evals/${fromJob.runId}`), ctx({ id: fromJob.runId }));
     expect(gone.status).toBe(404);
+  });
+});
+
+const rounded = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === "number" ? Number(x.toPrecision(12)) : x)));
+
+describe("PUT /api/evals/[id]/samples/[index]/verdict", () => {
+  let run: SeededEvalRun;
+  beforeAll(async () => {
+    run = await seedEvalRun(db, { n: 40, seed: 5 });
+    seeded.push(run);
+  });
+  async function override(id: string, index: string, body: unknown) {
+    const res = await verdictRoute(put(`/api/evals/${id}/samples/${index}/verdict`, body), ctx({ id, index }));
+    return { status: res.status, body: (await res.json()) as { sample: EvalSampleView; summary: EvalSummary } & ErrorBody };
+  }
+
+  it("stores the human verdict apart, recomputes the stored summary and measures agreement", async () => {
+    const before = (await db.evalRun.findUniqueOrThrow({ where: { id: run.runId } })).summary as EvalSummary;
+    const samples = await db.evalSample.findMany({ where: { evalRunId: run.runId, verdict: { not: null } }, orderBy: { index: "asc" } });
+    // One override that agrees with the judge and one that flips a judge's baseline win (or other call) to the candidate.
+    const agreeOn = samples.find((s) => s.verdict === "candidate")!;
+    const flipOn = samples.find((s) => s.verdict === "baseline" || s.verdict === "inconsistent")!;
+    const a = await override(run.runId, String(agreeOn.index), { verdict: "candidate" });
+    expect(a.status).toBe(200);
+    expect(a.body.sample).toMatchObject({ index: agreeOn.index, verdict: "candidate", humanVerdict: "candidate" });
+    expect(a.body.summary.agreement).toEqual({ n: 1, agree: 1 });
+
+    const f = await override(run.runId, String(flipOn.index), { verdict: "candidate" });
+    expect(f.body.sample).toMatchObject({ verdict: flipOn.verdict, humanVerdict: "candidate" });
+    expect(f.body.summary.agreement).toEqual({ n: 2, agree: 1 });
+    expect(f.body.summary.verdicts!.candidate).toBe(before.verdicts!.candidate + 1);
+    expect(f.body.summary.verdicts![flipOn.verdict as "baseline" | "inconsistent"]).toBe(before.verdicts![flipOn.verdict as "baseline" | "inconsistent"] - 1);
+    expect(f.body.summary.winRate!.candidate).toBeGreaterThan(before.winRate!.candidate);
+
+    // Stored: the run's summary equals summarize over the rows as they are now; the row keeps when it was set.
+    // (Compared to 12 digits: the last bit of a float can differ after a round trip through jsonb.)
+    const stored = (await db.evalRun.findUniqueOrThrow({ where: { id: run.runId } })).summary;
+    expect(rounded(stored)).toEqual(rounded(f.body.summary));
+    expect(rounded(stored)).toEqual(rounded(summarize(await summarySamples(db, run.runId))));
+    const row = await db.evalSample.findUniqueOrThrow({ where: { evalRunId_index: { evalRunId: run.runId, index: flipOn.index } } });
+    expect(row.humanVerdictAt).toBeInstanceOf(Date);
+
+    // null clears the override: back to the judge's counts.
+    await override(run.runId, String(agreeOn.index), { verdict: null });
+    const cleared = await override(run.runId, String(flipOn.index), { verdict: null });
+    expect(cleared.body.sample.humanVerdict).toBeNull();
+    expect(cleared.body.summary.agreement).toBeNull();
+    expect(cleared.body.summary.verdicts).toEqual(before.verdicts);
+    expect((await db.evalSample.findUniqueOrThrow({ where: { id: row.id } })).humanVerdictAt).toBeNull();
+  });
+
+  it("refuses a bad verdict, a bad index, an unknown sample and an unknown run", async () => {
+    const bad = await override(run.runId, "0", { verdict: "inconsistent" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toBe('verdict: must be "candidate", "baseline", "tie" or null (null clears the override)');
+    const missing = await override(run.runId, "0", {});
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.message).toMatch(/^verdict: /);
+    const idx = await override(run.runId, "first", { verdict: "tie" });
+    expect(idx.status).toBe(400);
+    expect(idx.body.error.message).toBe("index: must be a sample index");
+    const none = await override(run.runId, "40", { verdict: "tie" });
+    expect(none.status).toBe(404);
+    expect(none.body.error.message).toBe(`Evaluation ${run.runId} has no sample 40; its samples are numbered 0 to 39.`);
+    const noRun = await override("nope", "0", { verdict: "tie" });
+    expect(noRun.status).toBe(404);
+  });
+});
+
+describe("POST /api/evals", () => {
+  it("creates a run on a version's held-out split and answers 201 with its view", async () => {
+    const res = await createRoute(
+      post("/api/evals", { name: "api create", datasetVersionId: done.versionId, candidate: "openai:ft:gpt-4o-mini-2024-07-18:acme::x", baseline: "openai:gpt-4o-mini-2024-07-18", limit: 5 }),
+    );
+    const body = (await res.json()) as { runs: EvalRunView[]; warnings: string[] } & ErrorBody;
+    expect(res.status, JSON.stringify(body)).toBe(201);
+    expect(body.runs).toHaveLength(1);
+    expect(body.runs[0]).toMatchObject({ name: "api create", status: "queued", datasetVersionId: done.versionId, split: "validation", progress: { total: 5, baseline: 0, candidate: 0, judged: 0, errors: 0 }, summary: null });
+    expect(Array.isArray(body.warnings)).toBe(true);
+  });
+
+  it("answers 400 naming the field of a bad spec", async () => {
+    const res = await createRoute(post("/api/evals", { datasetVersionId: done.versionId, candidate: "gpt-4o", baseline: "openai:gpt-4o-mini" }));
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as ErrorBody).error.message).toMatch(/^candidate: "gpt-4o" is not a model spec/);
   });
 });

@@ -6,6 +6,8 @@ import { notFound } from "../../http/errors";
 // version is what those runs trained or scored on, which is why it can never change).
 
 export type VersionSummary = {
+  /** The version's own id (what an evaluation names as datasetVersionId). */
+  id: string;
   number: number;
   note: string;
   createdAt: string;
@@ -20,6 +22,7 @@ export type VersionSummary = {
 };
 
 const select = {
+  id: true,
   number: true,
   note: true,
   createdAt: true,

@@ -1,0 +1,95 @@
+import type { NativeAddon } from "../../../native/index";
+import { cachedModel } from "../../playground/model-cache";
+import { loadChatTokenizer, type ChatTokenizer } from "../../tokenizer";
+import { generateText } from "../../tokenizer/generate";
+import type { ChatMessage, GenerationSettings } from "../types";
+import { createLimiter } from "./limiter";
+import { GenerationError, type Generation, type Generator } from "./types";
+
+// Generation on this worker's trainer. Prompts that arrive together are batched, up to `batchSize` (the run's
+// concurrency) per native call: one forward pass serves the whole batch, which is where a CPU or GPU gets its
+// throughput. A loaded model runs one operation at a time, so every local generator of the process (baseline
+// and candidate often share a base model, differing only in the adapter) goes through one lock. Cost is 0.
+
+export type LocalOptions = { model: string; modelDir: string; adapterDir?: string; label: string; batchSize: number; addon?: () => NativeAddon };
+
+type Pending = { prompt: number[]; settings: GenerationSettings; resolve: (g: Generation) => void; reject: (e: Error) => void };
+
+// One native operation at a time in this process.
+const device = createLimiter(1);
+const tokenizers = new Map<string, ChatTokenizer>();
+
+function chatTokenizer(dir: string): ChatTokenizer {
+  let t = tokenizers.get(dir);
+  if (!t) {
+    t = loadChatTokenizer(dir);
+    tokenizers.set(dir, t);
+  }
+  return t;
+}
+
+export function localGenerator(opts: LocalOptions): Generator {
+  const chat = chatTokenizer(opts.modelDir);
+  const pending: Pending[] = [];
+  let scheduled = false;
+
+  async function runBatch(batch: Pending[]): Promise<void> {
+    const started = performance.now();
+    try {
+      const native = await cachedModel(opts.model, opts.modelDir, opts.addon);
+      const window = native.info().maxPositionEmbeddings;
+      const fits = batch.filter((p) => {
+        if (p.prompt.length < window) return true;
+        p.reject(new GenerationError(`The prompt is ${p.prompt.length} tokens; ${opts.model} reads at most ${window}.`));
+        return false;
+      });
+      if (fits.length === 0) return;
+      const s = fits[0]!.settings;
+      const longest = Math.max(...fits.map((p) => p.prompt.length));
+      const results = await generateText(native, chat, fits.map((p) => p.prompt), {
+        maxTokens: Math.min(s.maxTokens, window - longest),
+        temperature: s.temperature,
+        topP: s.topP,
+        seed: s.seed,
+        adapterDir: opts.adapterDir,
+      });
+      // Each prompt waited for the whole batch: that is its latency as a caller sees it.
+      const latencyMs = performance.now() - started;
+      results.forEach((r, i) => {
+        const p = fits[i]!;
+        p.resolve({ text: r.text, finishReason: r.finishReason, latencyMs, promptTokens: p.prompt.length, completionTokens: r.tokens.length, costUsd: 0 });
+      });
+    } catch (err) {
+      for (const p of batch) p.reject(new GenerationError(`Local generation failed: ${(err as Error).message}`));
+    }
+  }
+
+  function drain(): void {
+    scheduled = false;
+    while (pending.length > 0) {
+      const batch = pending.splice(0, opts.batchSize);
+      void device.run(() => runBatch(batch));
+    }
+  }
+
+  return {
+    label: opts.label,
+    generate(messages: ChatMessage[], settings: GenerationSettings): Promise<Generation> {
+      return new Promise<Generation>((resolve, reject) => {
+        let prompt: number[];
+        try {
+          prompt = chat.encode(chat.render(messages, { addGenerationPrompt: true }));
+        } catch (err) {
+          reject(new GenerationError(`Cannot render the prompt with ${opts.model}'s chat template: ${(err as Error).message}`));
+          return;
+        }
+        pending.push({ prompt, settings, resolve, reject });
+        // Wait one turn of the event loop so the prompts the runner starts together share a batch.
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(drain);
+        }
+      });
+    },
+  };
+}

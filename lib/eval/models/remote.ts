@@ -1,0 +1,57 @@
+import OpenAI, { APIConnectionError, APIError } from "openai";
+import type { ChatMessage, GenerationSettings } from "../types";
+import { createLimiter } from "./limiter";
+import { costOf, type TokenPrice } from "./price";
+import { GenerationError, type Generation, type Generator } from "./types";
+
+// Chat completions through the official SDK (OpenAI itself or any OpenAI-compatible server). The SDK does the
+// retrying: 408/409/429/5xx and connection errors with exponential backoff, honouring retry-after(-ms); what
+// is left after `maxRetries` becomes a GenerationError carrying the provider's message verbatim. A limiter
+// per model keeps at most `concurrency` requests in flight.
+
+export type RemoteOptions = { client: OpenAI; model: string; label: string; concurrency: number; price: TokenPrice | null };
+
+export function remoteGenerator(opts: RemoteOptions): Generator {
+  const limiter = createLimiter(opts.concurrency);
+  return {
+    label: opts.label,
+    generate: (messages: ChatMessage[], settings: GenerationSettings, signal?: AbortSignal) =>
+      limiter.run(async (): Promise<Generation> => {
+        const started = performance.now();
+        let res;
+        try {
+          res = await opts.client.chat.completions.create(
+            {
+              model: opts.model,
+              messages: messages as OpenAI.Chat.ChatCompletionMessageParam[],
+              temperature: settings.temperature,
+              top_p: settings.topP,
+              max_tokens: settings.maxTokens,
+              seed: settings.seed,
+            },
+            { signal },
+          );
+        } catch (err) {
+          throw asGenerationError(err);
+        }
+        const latencyMs = performance.now() - started;
+        const choice = res.choices[0];
+        const promptTokens = res.usage?.prompt_tokens ?? 0;
+        const completionTokens = res.usage?.completion_tokens ?? 0;
+        return {
+          text: choice?.message?.content ?? "",
+          finishReason: choice?.finish_reason ?? "stop",
+          latencyMs,
+          promptTokens,
+          completionTokens,
+          costUsd: costOf(opts.price, promptTokens, completionTokens),
+        };
+      }),
+  };
+}
+
+function asGenerationError(err: unknown): Error {
+  if (err instanceof APIConnectionError) return new GenerationError(err.message, null);
+  if (err instanceof APIError) return new GenerationError(err.message, err.status ?? null);
+  return err as Error;
+}

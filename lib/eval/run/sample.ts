@@ -1,0 +1,106 @@
+import type { Prisma, PrismaClient } from "@prisma/client";
+import { combineVerdicts, pairwiseJudgeMessages, parseJudgeReply, parsePointwiseReply, pointwiseJudgeMessages } from "../judge";
+import { sampleMetrics } from "../metrics";
+import type { Generator } from "../models";
+import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "../types";
+
+// One sample's work: whatever is still missing of (baseline output, candidate output, judge verdict). Each
+// side is written the moment it is done, so a worker killed between the two sides, or before the judge,
+// resumes with only the missing part. A provider error that survived its retries is stored on its side
+// (baselineError / candidateError / judgeError) and the run moves on.
+
+export type SampleRow = {
+  id: string;
+  index: number;
+  prompt: ChatMessage[];
+  expected: string | null;
+  baselineOutput: string | null;
+  candidateOutput: string | null;
+  baselineError: string | null;
+  candidateError: string | null;
+  verdict: string | null;
+  judgeError: string | null;
+};
+
+export type SampleContext = {
+  db: PrismaClient;
+  baseline: Generator;
+  candidate: Generator;
+  judge: Generator | null;
+  rubric: string | null;
+  settings: GenerationSettings;
+  /** Greedy, short: a verdict is one JSON object. */
+  judgeSettings: GenerationSettings;
+  schema: Record<string, unknown> | null;
+  signal: AbortSignal;
+};
+
+export type SampleOutcome = { baseline: boolean; candidate: boolean; judged: boolean };
+
+const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export const needsBaseline = (s: SampleRow) => s.baselineOutput === null && s.baselineError === null;
+export const needsCandidate = (s: SampleRow) => s.candidateOutput === null && s.candidateError === null;
+
+async function side(ctx: SampleContext, s: SampleRow, which: "baseline" | "candidate"): Promise<string | null> {
+  const gen = which === "baseline" ? ctx.baseline : ctx.candidate;
+  try {
+    const g = await gen.generate(s.prompt, ctx.settings, ctx.signal);
+    const metrics: SampleMetrics = sampleMetrics({ output: g.text, expected: s.expected, latencyMs: Math.round(g.latencyMs), promptTokens: g.promptTokens, completionTokens: g.completionTokens, costUsd: g.costUsd, schema: ctx.schema });
+    if (ctx.signal.aborted) return null;
+    await ctx.db.evalSample.update({
+      where: { id: s.id },
+      data: which === "baseline" ? { baselineOutput: g.text, baselineMetrics: metrics, baselineError: null } : { candidateOutput: g.text, candidateMetrics: metrics, candidateError: null },
+    });
+    return g.text;
+  } catch (err) {
+    // Shutting down or cancelled: nothing is recorded, the next worker generates this side again.
+    if (ctx.signal.aborted) return null;
+    const message = errorText(err);
+    await ctx.db.evalSample.update({ where: { id: s.id }, data: which === "baseline" ? { baselineError: message } : { candidateError: message } });
+    return null;
+  }
+}
+
+export async function processSample(ctx: SampleContext, s: SampleRow): Promise<SampleOutcome> {
+  const outcome: SampleOutcome = { baseline: false, candidate: false, judged: false };
+  // Both sides at once: for remote models they wait on different providers (or different limiters).
+  const [b, c] = await Promise.all([
+    needsBaseline(s) ? side(ctx, s, "baseline").then((t) => ((outcome.baseline = !ctx.signal.aborted), t)) : Promise.resolve(s.baselineOutput),
+    needsCandidate(s) ? side(ctx, s, "candidate").then((t) => ((outcome.candidate = !ctx.signal.aborted), t)) : Promise.resolve(s.candidateOutput),
+  ]);
+  if (!ctx.judge || b === null || c === null || s.verdict !== null || s.judgeError !== null || ctx.signal.aborted) return outcome;
+  await judgeSample(ctx, ctx.judge, s, b, c);
+  outcome.judged = !ctx.signal.aborted;
+  return outcome;
+}
+
+/** Pairwise in both orders (candidate as A, then as B), plus a pointwise score of each side. */
+async function judgeSample(ctx: SampleContext, judge: Generator, s: SampleRow, baseline: string, candidate: string): Promise<void> {
+  const ask = async (messages: ChatMessage[]) => (await judge.generate(messages, ctx.judgeSettings, ctx.signal)).text;
+  try {
+    const [fwdRaw, swpRaw, ptB, ptC] = await Promise.all([
+      ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, expected: s.expected, a: candidate, b: baseline })),
+      ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, expected: s.expected, a: baseline, b: candidate })),
+      ask(pointwiseJudgeMessages({ prompt: s.prompt, expected: s.expected, response: baseline })),
+      ask(pointwiseJudgeMessages({ prompt: s.prompt, expected: s.expected, response: candidate })),
+    ]);
+    const forward: JudgeCall = parseJudgeReply(fwdRaw);
+    const swapped: JudgeCall = parseJudgeReply(swpRaw);
+    const pointwise: PointwiseScores = { baseline: parsePointwiseReply(ptB), candidate: parsePointwiseReply(ptC) };
+    if (ctx.signal.aborted) return;
+    await ctx.db.evalSample.update({
+      where: { id: s.id },
+      data: {
+        judgeForward: forward as unknown as Prisma.InputJsonValue,
+        judgeSwapped: swapped as unknown as Prisma.InputJsonValue,
+        judgePointwise: pointwise as unknown as Prisma.InputJsonValue,
+        verdict: combineVerdicts(forward, swapped),
+        judgeError: null,
+      },
+    });
+  } catch (err) {
+    if (ctx.signal.aborted) return;
+    await ctx.db.evalSample.update({ where: { id: s.id }, data: { judgeError: errorText(err) } });
+  }
+}

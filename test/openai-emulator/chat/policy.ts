@@ -1,0 +1,78 @@
+import type { EmulatorState } from "../state";
+import { judgeKind, pairwiseVerdict, pointwiseScore } from "./judge";
+import { overlapF1, words } from "./overlap";
+
+// What an emulated chat model says, deterministically:
+//  - a judge prompt (any model) → a JSON verdict or score (judge.ts);
+//  - an `ft:` model of a succeeded emulator job → the assistant reply of the training example whose last user
+//    message overlaps most with the prompt's last user message: a fine-tune that learned its data by heart;
+//  - any other model → a generic, polite, longer paraphrase that is never JSON: a base model that has not
+//    learned the task's format.
+
+type Msg = { role: string; content: string };
+
+type Example = { user: string; reply: string };
+const examplesOf = new WeakMap<Buffer, Example[]>();
+
+function trainingExamples(content: Buffer): Example[] {
+  let cached = examplesOf.get(content);
+  if (cached) return cached;
+  cached = [];
+  for (const line of content.toString("utf8").split(/\r?\n/)) {
+    if (!line.trim()) continue;
+    try {
+      const messages = (JSON.parse(line) as { messages?: Msg[] }).messages ?? [];
+      const last = messages[messages.length - 1];
+      const user = [...messages].reverse().find((m) => m.role === "user");
+      if (last?.role === "assistant" && user) cached.push({ user: String(user.content), reply: String(last.content) });
+    } catch {
+      // a line the job's file check would have refused; nothing to learn from it
+    }
+  }
+  examplesOf.set(content, cached);
+  return cached;
+}
+
+/** The succeeded job whose fine-tuned model this is, or null (unknown ft: models are a 404). */
+export function fineTunedJob(state: EmulatorState, model: string) {
+  for (const rec of state.jobs.values()) if (rec.job.fine_tuned_model === model && rec.job.status === "succeeded") return rec;
+  return null;
+}
+
+export function lastUser(messages: Msg[]): string {
+  return [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
+}
+
+export function answer(state: EmulatorState, model: string, messages: Msg[]): string {
+  const kind = judgeKind(messages);
+  if (kind === "pairwise") return JSON.stringify(pairwiseVerdict(lastUser(messages)));
+  if (kind === "pointwise") return JSON.stringify(pointwiseScore(lastUser(messages)));
+  const question = lastUser(messages);
+  const job = model.startsWith("ft:") ? fineTunedJob(state, model) : null;
+  if (job) {
+    const file = state.files.get(job.job.training_file);
+    const examples = file ? trainingExamples(file.content) : [];
+    let best: Example | null = null;
+    let bestScore = -1;
+    for (const e of examples) {
+      const s = overlapF1(e.user, question);
+      if (s > bestScore) {
+        best = e;
+        bestScore = s;
+      }
+    }
+    if (best) return best.reply;
+  }
+  return baseModelReply(question);
+}
+
+/** A base model's answer: friendly, wordy, restating the question, never in the task's format. */
+export function baseModelReply(question: string): string {
+  const topic = words(question).slice(0, 12).join(" ");
+  return (
+    `Thank you for your question! You asked about "${topic}". ` +
+    "That is a great thing to ask, and the answer depends a little on the details, so here is a general overview. " +
+    "In most cases it helps to consider the context first, then look at the specifics, and finally check the result. " +
+    "I hope this helps, and let me know if you would like more information."
+  );
+}

@@ -1,0 +1,103 @@
+import { randomBytes } from "node:crypto";
+import { readJson } from "../body";
+import { matchRule } from "../chat/control";
+import { tokenCount } from "../chat/overlap";
+import { answer, fineTunedJob } from "../chat/policy";
+import { EmulatorError, notFound } from "../errors";
+import type { EmulatorRoute, RouteResult } from "../router";
+
+// POST /v1/chat/completions in OpenAI's shape (ChatCompletion: id "chatcmpl-…", choices[].message with
+// refusal null, logprobs null, finish_reason, usage, system_fingerprint). The reply comes from a scripted
+// rule when one matches, else from the deterministic policy (chat/policy.ts). max_tokens /
+// max_completion_tokens cut the reply (finish_reason "length"); an unknown ft: model is a 404
+// model_not_found; a malformed body is a 400 naming the parameter, as OpenAI words them.
+
+const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
+type Msg = { role: string; content: string };
+
+const missing = (param: string) => new EmulatorError(400, `Missing required parameter: '${param}'.`, "invalid_request_error", "missing_required_parameter", param);
+const invalidType = (param: string, expected: string, got: unknown) =>
+  new EmulatorError(400, `Invalid type for '${param}': expected ${expected}, but got ${Array.isArray(got) ? "an array" : typeof got} instead.`, "invalid_request_error", "invalid_type", param);
+const invalidValue = (param: string, message: string) => new EmulatorError(400, message, "invalid_request_error", "invalid_value", param);
+
+function textOf(content: unknown, param: string): string {
+  if (typeof content === "string") return content;
+  if (content === null || content === undefined) return "";
+  if (Array.isArray(content)) return content.map((p) => (p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).join("");
+  throw invalidType(param, "one of a string or array of objects", content);
+}
+
+function parseBody(body: Record<string, unknown>): { model: string; messages: Msg[]; maxTokens: number | null } {
+  if (body.model === undefined) throw missing("model");
+  if (typeof body.model !== "string") throw invalidType("model", "a string", body.model);
+  if (body.messages === undefined) throw missing("messages");
+  if (!Array.isArray(body.messages)) throw invalidType("messages", "an array", body.messages);
+  if (body.messages.length === 0) throw invalidValue("messages", "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.");
+  const messages = body.messages.map((m: unknown, i: number) => {
+    const role = (m as { role?: unknown } | null)?.role;
+    if (role === undefined) throw missing(`messages[${i}].role`);
+    if (typeof role !== "string" || !ROLES.has(role)) throw invalidValue(`messages[${i}].role`, `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`);
+    return { role, content: textOf((m as { content?: unknown }).content, `messages[${i}].content`) };
+  });
+  const limit = body.max_completion_tokens ?? body.max_tokens ?? null;
+  const param = body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
+  if (limit !== null && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)) {
+    throw invalidValue(param, `Invalid '${param}': integer below minimum value. Expected a value >= 1, but got ${JSON.stringify(limit)} instead.`);
+  }
+  if (body.temperature !== undefined && (typeof body.temperature !== "number" || body.temperature < 0 || body.temperature > 2)) {
+    throw invalidValue("temperature", `Invalid 'temperature': expected a number between 0 and 2, but got ${JSON.stringify(body.temperature)} instead.`);
+  }
+  if (body.stream === true) throw invalidValue("stream", "The emulator does not stream chat completions; call without stream.");
+  return { model: body.model, messages, maxTokens: limit as number | null };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const chatRoutes: EmulatorRoute[] = [
+  {
+    method: "POST",
+    pattern: "/v1/chat/completions",
+    handler: async ({ req, state }): Promise<RouteResult> => {
+      const { model, messages, maxTokens } = parseBody(await readJson(req));
+      if (model.startsWith("ft:") && !fineTunedJob(state, model)) {
+        throw notFound(`The model \`${model}\` does not exist or you do not have access to it.`, "model", "model_not_found");
+      }
+      const rule = matchRule(state.chat, model, messages.map((m) => m.content));
+      const delay = rule?.delayMs ?? state.chat.latencyMs;
+      if (delay > 0) await sleep(delay);
+      // A client that hung up (a killed worker) never saw this answer: it is not counted as generated.
+      if (req.socket.destroyed) return { drop: true, body: null };
+      if (rule?.status !== undefined) {
+        const err = new EmulatorError(rule.status, rule.message ?? `Scripted error ${rule.status}.`, rule.status === 429 ? "requests" : rule.status >= 500 ? "server_error" : "invalid_request_error", rule.status === 429 ? "rate_limit_exceeded" : null);
+        return { status: rule.status, body: err.toBody(), headers: rule.status === 429 ? { "retry-after": "0" } : {} };
+      }
+      let content = rule?.reply ?? answer(state, model, messages);
+      let finish: "stop" | "length" = "stop";
+      if (maxTokens !== null && tokenCount(content) > maxTokens) {
+        content = content.slice(0, maxTokens * 4);
+        finish = "length";
+      }
+      const promptTokens = messages.reduce((sum, m) => sum + tokenCount(m.content) + 3, 3);
+      const completionTokens = tokenCount(content);
+      state.chat.counts[model] = (state.chat.counts[model] ?? 0) + 1;
+      return {
+        body: {
+          id: `chatcmpl-${randomBytes(15).toString("base64url")}`,
+          object: "chat.completion",
+          created: Math.floor(state.clock.now() / 1000),
+          model,
+          choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+          usage: {
+            prompt_tokens: promptTokens,
+            completion_tokens: completionTokens,
+            total_tokens: promptTokens + completionTokens,
+            prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+            completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+          },
+          service_tier: "default",
+          system_fingerprint: "fp_emulator",
+        },
+      };
+    },
+  },
+];
