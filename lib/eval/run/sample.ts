@@ -1,4 +1,4 @@
-import type { Prisma, PrismaClient } from "@prisma/client";
+import { Prisma, type PrismaClient } from "@prisma/client";
 import { combineVerdicts, pairwiseJudgeMessages, parseJudgeReply, parsePointwiseReply, pointwiseJudgeMessages } from "../judge";
 import { sampleMetrics } from "../metrics";
 import type { Generator } from "../models";
@@ -75,32 +75,37 @@ export async function processSample(ctx: SampleContext, s: SampleRow): Promise<S
   return outcome;
 }
 
-/** Pairwise in both orders (candidate as A, then as B), plus a pointwise score of each side. */
+/**
+ * Pairwise in both orders (candidate as A, then as B) and a pointwise score of each side, all at once. The
+ * verdict needs both pairwise replies; the pointwise scores are extra, so a judge that cannot score still
+ * gives a verdict (the scoring problem is kept in judgeError).
+ */
 async function judgeSample(ctx: SampleContext, judge: Generator, s: SampleRow, baseline: string, candidate: string): Promise<void> {
   const ask = async (messages: ChatMessage[]) => (await judge.generate(messages, ctx.judgeSettings, ctx.signal)).text;
-  try {
-    const [fwdRaw, swpRaw, ptB, ptC] = await Promise.all([
-      ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, expected: s.expected, a: candidate, b: baseline })),
-      ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, expected: s.expected, a: baseline, b: candidate })),
-      ask(pointwiseJudgeMessages({ prompt: s.prompt, expected: s.expected, response: baseline })),
-      ask(pointwiseJudgeMessages({ prompt: s.prompt, expected: s.expected, response: candidate })),
-    ]);
-    const forward: JudgeCall = parseJudgeReply(fwdRaw);
-    const swapped: JudgeCall = parseJudgeReply(swpRaw);
-    const pointwise: PointwiseScores = { baseline: parsePointwiseReply(ptB), candidate: parsePointwiseReply(ptC) };
-    if (ctx.signal.aborted) return;
-    await ctx.db.evalSample.update({
-      where: { id: s.id },
-      data: {
-        judgeForward: forward as unknown as Prisma.InputJsonValue,
-        judgeSwapped: swapped as unknown as Prisma.InputJsonValue,
-        judgePointwise: pointwise as unknown as Prisma.InputJsonValue,
-        verdict: combineVerdicts(forward, swapped),
-        judgeError: null,
-      },
-    });
-  } catch (err) {
-    if (ctx.signal.aborted) return;
-    await ctx.db.evalSample.update({ where: { id: s.id }, data: { judgeError: errorText(err) } });
+  const pair = (a: string, b: string) => ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, expected: s.expected, a, b })).then(parseJudgeReply);
+  const point = (response: string) => ask(pointwiseJudgeMessages({ prompt: s.prompt, expected: s.expected, response })).then(parsePointwiseReply);
+  const [fwd, swp, ptB, ptC] = await Promise.allSettled([pair(candidate, baseline), pair(baseline, candidate), point(baseline), point(candidate)]);
+  if (ctx.signal.aborted) return;
+  if (fwd.status === "rejected" || swp.status === "rejected") {
+    const reason = fwd.status === "rejected" ? fwd.reason : (swp as PromiseRejectedResult).reason;
+    await ctx.db.evalSample.update({ where: { id: s.id }, data: { judgeError: errorText(reason) } });
+    return;
   }
+  const forward: JudgeCall = fwd.value;
+  const swapped: JudgeCall = swp.value;
+  const pointwise: PointwiseScores = {
+    ...(ptB.status === "fulfilled" && { baseline: ptB.value }),
+    ...(ptC.status === "fulfilled" && { candidate: ptC.value }),
+  };
+  const pointError = [ptB, ptC].find((p): p is PromiseRejectedResult => p.status === "rejected");
+  await ctx.db.evalSample.update({
+    where: { id: s.id },
+    data: {
+      judgeForward: forward as unknown as Prisma.InputJsonValue,
+      judgeSwapped: swapped as unknown as Prisma.InputJsonValue,
+      judgePointwise: (Object.keys(pointwise).length > 0 ? pointwise : Prisma.DbNull) as Prisma.InputJsonValue,
+      verdict: combineVerdicts(forward, swapped),
+      judgeError: pointError ? `Pointwise score: ${errorText(pointError.reason)}` : null,
+    },
+  });
 }
