@@ -64,7 +64,8 @@ export function useEvalSamples(id: string, version: string) {
   return { ...query, loaded };
 }
 
-type OverrideResult = { sample: EvalSampleView; summary: EvalSummary };
+/** summary is null while the run is still going (the worker writes the summary when it finishes). */
+type OverrideResult = { sample: EvalSampleView; summary: EvalSummary | null };
 
 function patchSample(qc: QueryClient, id: string, index: number, humanVerdict: Verdict | null) {
   qc.setQueriesData<EvalSampleView[]>({ queryKey: evalSamplesKey(id) }, (rows) => rows?.map((s) => (s.index === index ? { ...s, humanVerdict } : s)));
@@ -80,7 +81,7 @@ export function useOverrideVerdict(id: string) {
     onError: (_err, { index, previous }) => patchSample(qc, id, index, previous),
     onSuccess: ({ sample, summary }) => {
       patchSample(qc, id, sample.index, sample.humanVerdict);
-      qc.setQueryData<EvalRunView>(evalRunKey(id), (run) => (run ? { ...run, summary } : run));
+      qc.setQueryData<EvalRunView>(evalRunKey(id), (run) => (run && summary ? { ...run, summary } : run));
     },
   });
 }
