@@ -8,9 +8,11 @@ export type DiffSegment = { op: "same" | "del" | "add"; text: string };
 /** Largest LCS table (cells) we fill: 4 M cells is ~16 MB and a few ms. */
 export const MAX_DIFF_CELLS = 4_000_000;
 
-/** Words (letters, digits, _), whitespace runs and single other characters; their concatenation is the input. */
+/** Words (letters, digits, _), whitespace runs and single other characters; their concatenation is the input.
+ * Chinese and Japanese characters are tokens of their own: those scripts do not separate words with spaces, and
+ * a whole sentence as one "word" would make every small edit replace the sentence. */
 export function diffTokens(s: string): string[] {
-  return s.match(/[\p{L}\p{N}\p{M}_]+|\s+|[^\p{L}\p{N}\p{M}_\s]/gu) ?? [];
+  return s.match(/[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]|[\p{L}\p{N}\p{M}_]+|\s+|[^\p{L}\p{N}\p{M}_\s]/gu) ?? [];
 }
 
 function lineTokens(s: string): string[] {
@@ -35,7 +37,10 @@ function lcsDiff(a: string[], b: string[], out: Segments): boolean {
   while (start < a.length && start < b.length && a[start] === b[start]) start++;
   let endA = a.length;
   let endB = b.length;
-  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) (endA--, endB--);
+  while (endA > start && endB > start && a[endA - 1] === b[endB - 1]) {
+    endA--;
+    endB--;
+  }
   const n = endA - start;
   const m = endB - start;
   if (n * m > MAX_DIFF_CELLS) return false;
@@ -71,12 +76,36 @@ function lcsDiff(a: string[], b: string[], out: Segments): boolean {
   return true;
 }
 
+/** A whitespace-only "same" between two changes ("one two" → "uno dos" would read del one, add uno, same " ",
+ * del two, add dos) is folded into the change, so the view shows one "old → new" stretch instead of confetti. */
+function foldWhitespace(list: DiffSegment[]): DiffSegment[] {
+  const out = new Segments();
+  let del = "";
+  let add = "";
+  list.forEach((seg, i) => {
+    if (seg.op === "del") del += seg.text;
+    else if (seg.op === "add") add += seg.text;
+    else if (del && add && /^\s+$/.test(seg.text) && list[i + 1]) {
+      del += seg.text;
+      add += seg.text;
+    } else {
+      out.push("del", del);
+      out.push("add", add);
+      del = add = "";
+      out.push("same", seg.text);
+    }
+  });
+  out.push("del", del);
+  out.push("add", add);
+  return out.list;
+}
+
 /** Word-level diff of a (baseline) against b (candidate): same/del/add segments; joining the same+del texts gives
  * a, joining same+add gives b. */
 export function wordDiff(a: string, b: string): DiffSegment[] {
   if (a === b) return a === "" ? [] : [{ op: "same", text: a }];
   const out = new Segments();
-  if (lcsDiff(diffTokens(a), diffTokens(b), out)) return out.list;
+  if (lcsDiff(diffTokens(a), diffTokens(b), out)) return foldWhitespace(out.list);
   const byLine = new Segments();
   if (lcsDiff(lineTokens(a), lineTokens(b), byLine)) return byLine.list;
   const whole = new Segments();

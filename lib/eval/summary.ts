@@ -94,7 +94,13 @@ function metricSummaries(samples: SummarySample[], opts: SummaryOptions): Partia
 
 function tagBreakdowns(samples: SummarySample[], opts: SummaryOptions): TagBreakdown[] {
   const byTag = new Map<string, SummarySample[]>();
-  for (const s of samples) for (const tag of new Set(s.tags)) byTag.set(tag, [...(byTag.get(tag) ?? []), s]);
+  for (const s of samples) {
+    for (const tag of new Set(s.tags)) {
+      const rows = byTag.get(tag);
+      if (rows) rows.push(s);
+      else byTag.set(tag, [s]);
+    }
+  }
   const out: TagBreakdown[] = [];
   for (const [tag, rows] of byTag) {
     const rate = winRate(verdictCounts(rows));

@@ -55,7 +55,10 @@ export function parseJudgeReply(raw: string): JudgeCall {
   // "[[A]]" (MT-Bench; [[C]] is its tie) and "Winner: A" lines; several different answers are ambiguous.
   const found = new Set<JudgeCall["winner"]>();
   for (const m of raw.matchAll(/\[\[\s*(A|B|C|tie)\s*\]\]/gi)) found.add(winnerOf(m[1]!)!);
-  for (const m of raw.matchAll(/^\W*(?:winner|verdict)\W*[:=]\W*(?:response\s*)?(A|B|tie)\b/gim)) found.add(winnerOf(m[1]!)!);
+  // A and B must be capitals here: "Verdict: a tie" must not read as A.
+  for (const m of raw.matchAll(/^\W*(?:[Ww]inner|WINNER|[Vv]erdict|VERDICT)\W*[:=]\W*(?:[Rr]esponse\s*|a\s+(?=tie))?(A|B|[Tt]ie|TIE)\b/gm)) {
+    found.add(winnerOf(m[1]!)!);
+  }
   if (found.size === 1) {
     const [winner] = [...found];
     return { winner: winner!, rationale: raw.trim(), raw };
