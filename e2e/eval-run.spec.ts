@@ -1,7 +1,6 @@
+import { execFileSync } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
-import type { PrismaClient } from "@prisma/client";
-import { createPrismaClient } from "../lib/db/client";
-import { seedEvalRun } from "../lib/eval/testing";
+import type { SeedEvalRunOptions, SeededEvalRun } from "../lib/eval/testing";
 import type { EvalRunView } from "../lib/eval/types";
 import { testSettings } from "../scripts/lib/test-env";
 
@@ -11,16 +10,25 @@ import { testSettings } from "../scripts/lib/test-env";
 
 const DIR = "e2e/artifacts";
 const t = testSettings();
-let db: PrismaClient;
-let seeded: { runId: string; jobId?: string };
+let seeded: SeededEvalRun;
 
-test.beforeAll(async () => {
-  db = createPrismaClient(t.e2eDatabaseUrl);
-  seeded = await seedEvalRun(db, { n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" });
-});
+/**
+ * seedEvalRun in a tsx child process: the fixture's metrics import ajv by its CommonJS subpaths
+ * ("ajv/dist/2020"), which Playwright's ESM loader cannot resolve but tsx (like the app's build) can.
+ */
+export function seedEvalRunE2E(opts: SeedEvalRunOptions): SeededEvalRun {
+  const code = `Promise.all([import("./lib/eval/testing.ts"), import("./lib/db/client.ts")]).then(async ([f, c]) => {
+    const db = c.createPrismaClient(process.env.SEED_DATABASE_URL);
+    const r = await f.seedEvalRun(db, JSON.parse(process.env.SEED_OPTIONS));
+    await db.$disconnect();
+    process.stdout.write(JSON.stringify(r));
+  })`;
+  const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { env: { ...process.env, SEED_DATABASE_URL: t.e2eDatabaseUrl, SEED_OPTIONS: JSON.stringify(opts) }, encoding: "utf8" });
+  return JSON.parse(out) as SeededEvalRun;
+}
 
-test.afterAll(async () => {
-  await db.$disconnect();
+test.beforeAll(() => {
+  seeded = seedEvalRunE2E({ n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" });
 });
 
 const runOf = async (page: Page) => ((await (await page.request.get(`/api/evals/${seeded.runId}`)).json()) as { run: EvalRunView }).run;
@@ -68,13 +76,12 @@ test("filter to losses, overrule the judge and see the summary change; keys move
   // The row no longer is a loss, so the filtered list drops it.
   await expect(page.locator(`[data-testid="sbs-row"][data-sample="${index}"]`)).toHaveCount(0);
 
-  // Keyboard: back to all rows, j selects the first row, j again the second, 2 = tie on it, 0 clears it.
+  // Keyboard: back to all rows, click the first row to select it, j/k and the arrows move, 2 = tie, 0 clears.
   await page.getByTestId("filter-verdict").selectOption("all");
-  await page.getByTestId("sbs-scroller").focus();
-  await page.keyboard.press("j");
-  await expect(page.locator('[data-testid="sbs-row"][aria-current="true"]')).toHaveAttribute("data-sample", "0");
-  await page.keyboard.press("j");
   const selected = page.locator('[data-testid="sbs-row"][aria-current="true"]');
+  await page.locator('[data-testid="sbs-row"][data-sample="0"]').getByTestId("expected").click();
+  await expect(selected).toHaveAttribute("data-sample", "0");
+  await page.keyboard.press("j");
   await expect(selected).toHaveAttribute("data-sample", "1");
   await page.keyboard.press("k");
   await expect(selected).toHaveAttribute("data-sample", "0");

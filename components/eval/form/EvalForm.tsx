@@ -55,7 +55,7 @@ export function EvalForm({ versions, specOptions, initialVersionId, prefill }: P
   return (
     <div className={styles.formLayout}>
       <Card title="What to compare" level={2}>
-        <form id="eval-form" className="form" onSubmit={onSubmit} aria-label="New evaluation" noValidate>
+        <form id="eval-form" className={styles.form} onSubmit={onSubmit} aria-label="New evaluation" noValidate>
           {prefill?.problem ? <Notice tone="warn">{prefill.problem}</Notice> : null}
           <div className={styles.formGrid}>
             <Field id="eval-version" label="Dataset version" error={err("datasetVersionId")}>
@@ -80,7 +80,7 @@ export function EvalForm({ versions, specOptions, initialVersionId, prefill }: P
           <Field id="eval-baseline" label="Baseline" hint={`What the candidate must beat — usually the base model it was trained from. ${SPEC_HINT}`} error={err("baseline")}>
             {(p) => <SpecPicker control={p} value={form.baseline} onChange={(v) => set("baseline", v)} options={specOptions} pickLabel="Pick a baseline" placeholder="openai:gpt-4o-mini-2024-07-18" />}
           </Field>
-          <label className="row" style={{ gap: "0.5rem" }}>
+          <label className={styles.toggle}>
             <input
               type="checkbox"
               checked={form.sweepCheckpoints}

@@ -1,6 +1,7 @@
 import { Card } from "@/components/ui/Card";
 import { Table } from "@/components/ui/Table";
 import { formatInt, formatUsd } from "@/components/ui/format";
+import styles from "../eval.module.css";
 import type { EvalSummary, SideTotals } from "@/lib/eval/types";
 
 // What each model cost to run on this data and how fast it answered: a win that costs three times as much, or
@@ -31,7 +32,7 @@ export function CostCard({ summary }: { summary: EvalSummary }) {
         <tbody>
           {ROWS.map((r) => (
             <tr key={r.label}>
-              <th scope="row">{r.label}</th>
+              <th scope="row" className={styles.rowHeader}>{r.label}</th>
               <td className="num">{r.value(summary.baseline)}</td>
               <td className="num">{r.value(summary.candidate)}</td>
             </tr>

@@ -63,7 +63,7 @@ export function MetricsCard({ summary }: { summary: EvalSummary }) {
             <tbody>
               {rows.map(({ metric, label, m }) => (
                 <tr key={metric} data-testid={`metric-${metric}`}>
-                  <th scope="row">{label}</th>
+                  <th scope="row" className={styles.rowHeader}>{label}</th>
                   <td className="num">{percent(m.baseline)}</td>
                   <td className="num">{percent(m.candidate)}</td>
                   <td className={`num ${deltaTone(m) === "better" ? styles.pos : deltaTone(m) === "worse" ? styles.neg : ""}`}>{signedPoints(m.delta)}</td>

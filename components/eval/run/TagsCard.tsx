@@ -2,6 +2,7 @@ import { Badge } from "@/components/ui/Badge";
 import { Card } from "@/components/ui/Card";
 import { Table } from "@/components/ui/Table";
 import { formatInt } from "@/components/ui/format";
+import styles from "../eval.module.css";
 import type { EvalSummary } from "@/lib/eval/types";
 import { metricRows } from "./MetricsCard";
 import { METRIC_LABELS, percent, signedPoints, tagVerdictSentence } from "./words";
@@ -33,7 +34,7 @@ export function TagsCard({ summary }: { summary: EvalSummary }) {
             <tbody>
               {summary.tags.map((t) => (
                 <tr key={t.tag} data-testid={`tag-row-${t.tag}`}>
-                  <th scope="row">{t.tag}</th>
+                  <th scope="row" className={styles.rowHeader}>{t.tag}</th>
                   <td className="num">{formatInt(t.n)}</td>
                   <td className="num">{t.winRate ? `${percent(t.winRate.candidate, 0)} (${percent(t.winRate.ci[0], 0)}–${percent(t.winRate.ci[1], 0)})` : "—"}</td>
                   <td>

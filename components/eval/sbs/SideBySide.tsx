@@ -39,12 +39,19 @@ export function SideBySide({ run }: { run: EvalRunView }) {
   const tags = useMemo(() => (samples ? allTags(samples) : []), [samples]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const sectionRef = useRef<HTMLElement>(null);
+  // The column heads stick at the top inside the scroller (so they line up with the rows whatever the scrollbar
+  // width); the list starts below them, which the virtualizer is told as its scroll margin.
+  const headRef = useRef<HTMLDivElement>(null);
+  const [headPx, setHeadPx] = useState(0);
+  useEffect(() => setHeadPx(headRef.current?.offsetHeight ?? 0), []);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ESTIMATED_ROW_PX,
     overscan: 4,
+    scrollMargin: headPx,
+    scrollPaddingStart: headPx,
     getItemKey: (i) => samples?.[rows[i]!]?.index ?? i,
   });
 
@@ -115,12 +122,6 @@ export function SideBySide({ run }: { run: EvalRunView }) {
         </p>
         {error ? <Notice tone="danger">Could not load the rows: {messageOf(error)}</Notice> : null}
         {override.error ? <Notice tone="danger">Your verdict was not saved: {messageOf(override.error)}</Notice> : null}
-        <div className={styles.columnsHead} aria-hidden="true">
-          <span>Prompt</span>
-          <span>Expected</span>
-          <span>Baseline · {run.baselineSpec}</span>
-          <span>Candidate · {run.candidateSpec}</span>
-        </div>
         <div
           ref={scrollRef}
           className={styles.scroller}
@@ -129,6 +130,16 @@ export function SideBySide({ run }: { run: EvalRunView }) {
           aria-describedby="sbs-keys"
           data-testid="sbs-scroller"
         >
+          <div ref={headRef} className={styles.columnsHead} aria-hidden="true">
+            <span>Prompt</span>
+            <span>Expected</span>
+            <span>
+              Baseline <span className={styles.columnSpec} title={run.baselineSpec}>{run.baselineSpec}</span>
+            </span>
+            <span>
+              Candidate <span className={styles.columnSpec} title={run.candidateSpec}>{run.candidateSpec}</span>
+            </span>
+          </div>
           {samples && rows.length === 0 ? <p className="muted" style={{ padding: "1rem" }}>No rows match these filters.</p> : null}
           <div role="list" style={{ height: virtualizer.getTotalSize(), position: "relative" }}>
             {virtualizer.getVirtualItems().map((item) => {
@@ -144,7 +155,7 @@ export function SideBySide({ run }: { run: EvalRunView }) {
                   data-testid="sbs-row"
                   ref={virtualizer.measureElement}
                   className={styles.row}
-                  style={{ transform: `translateY(${item.start}px)` }}
+                  style={{ transform: `translateY(${item.start - headPx}px)` }}
                 >
                   <SampleRow sample={s} diffMode={diffMode} judged={!!run.judgeSpec} onSelect={setSelected} onOverride={onOverride} />
                 </div>
