@@ -13,22 +13,24 @@ const t = testSettings();
 let seeded: SeededEvalRun;
 
 /**
- * seedEvalRun in a tsx child process: the fixture's metrics import ajv by its CommonJS subpaths
- * ("ajv/dist/2020"), which Playwright's ESM loader cannot resolve but tsx (like the app's build) can.
+ * seedEvalRun in one tsx child process per call (several runs each): the fixture's metrics import ajv by its
+ * CommonJS subpaths ("ajv/dist/2020"), which Playwright's ESM loader cannot resolve but tsx (like the app's
+ * build) can.
  */
-export function seedEvalRunE2E(opts: SeedEvalRunOptions): SeededEvalRun {
+function seedEvalRunsE2E(list: SeedEvalRunOptions[]): SeededEvalRun[] {
   const code = `Promise.all([import("./lib/eval/testing.ts"), import("./lib/db/client.ts")]).then(async ([f, c]) => {
     const db = c.createPrismaClient(process.env.SEED_DATABASE_URL);
-    const r = await f.seedEvalRun(db, JSON.parse(process.env.SEED_OPTIONS));
+    const out = [];
+    for (const opts of JSON.parse(process.env.SEED_OPTIONS)) out.push(await f.seedEvalRun(db, opts));
     await db.$disconnect();
-    process.stdout.write(JSON.stringify(r));
+    process.stdout.write(JSON.stringify(out));
   })`;
-  const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { env: { ...process.env, SEED_DATABASE_URL: t.e2eDatabaseUrl, SEED_OPTIONS: JSON.stringify(opts) }, encoding: "utf8" });
-  return JSON.parse(out) as SeededEvalRun;
+  const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { env: { ...process.env, SEED_DATABASE_URL: t.e2eDatabaseUrl, SEED_OPTIONS: JSON.stringify(list) }, encoding: "utf8" });
+  return JSON.parse(out) as SeededEvalRun[];
 }
 
 test.beforeAll(() => {
-  seeded = seedEvalRunE2E({ n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" });
+  seeded = seedEvalRunsE2E([{ n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" }])[0]!;
 });
 
 const runOf = async (page: Page) => ((await (await page.request.get(`/api/evals/${seeded.runId}`)).json()) as { run: EvalRunView }).run;
@@ -128,4 +130,22 @@ test("the list links to the run; the form prefills from a job and names a bad sp
   await page.getByLabel("JSON schema").fill("{type: object}");
   await expect(page.getByText(/^Not valid JSON/)).toBeVisible();
   await page.screenshot({ path: `${DIR}/eval-form.png`, fullPage: true });
+});
+
+test("a checkpoint sweep charts the metric by step and marks the best checkpoint", async ({ page }) => {
+  const sweepId = `sweep-${Date.now()}`;
+  const seededRuns = seedEvalRunsE2E([
+    ...[10, 20, 30].map((step, i) => ({ n: 24, root: t.e2eDataDir, sweepId, checkpointStep: step, seed: 100 + i, name: `sweep step ${step}` })),
+    { n: 24, root: t.e2eDataDir, sweepId, seed: 200, name: "sweep final" },
+  ]);
+  const runs = seededRuns.slice(0, 3);
+  const finalRun = seededRuns[3]!;
+  const winRates = await Promise.all(
+    runs.map(async (r) => ((await (await page.request.get(`/api/evals/${r.runId}`)).json()) as { run: EvalRunView }).run.summary!.winRate!.candidate),
+  );
+  const bestStep = [10, 20, 30][winRates.indexOf(Math.max(...winRates))]!;
+  await page.goto(`/evaluations/${finalRun.runId}`);
+  await expect(page.getByTestId("sweep-chart")).toBeVisible();
+  await expect(page.getByTestId("sweep-best")).toContainText(`Best: step ${bestStep} with win rate`);
+  await page.getByTestId("sweep-chart").screenshot({ path: `${DIR}/eval-sweep.png` });
 });
