@@ -149,3 +149,26 @@ test("a checkpoint sweep charts the metric by step and marks the best checkpoint
   await expect(page.getByTestId("sweep-best")).toContainText(`Best: step ${bestStep} with win rate`);
   await page.getByTestId("sweep-chart").screenshot({ path: `${DIR}/eval-sweep.png` });
 });
+
+test("the form starts a real run (OpenAI models and a judge on the emulator) and the page follows it to the end", async ({ page }) => {
+  test.setTimeout(120_000);
+  const emulator = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}/v1`;
+  const key = await page.request.put("/api/settings/credentials/openai", { data: { apiKey: "sk-test-e2e-eval-0000abcd", baseUrl: emulator } });
+  expect(key.ok(), await key.text()).toBe(true);
+  await page.goto("/evaluations/new");
+  await page.getByLabel("Candidate", { exact: true }).fill("openai:gpt-4o-mini-2024-07-18");
+  await page.getByLabel("Pick a baseline").selectOption("openai:gpt-4o-mini-2024-07-18");
+  await page.getByLabel("Baseline", { exact: true }).fill("openai:gpt-3.5-turbo");
+  await page.getByLabel("Judge model").fill("openai:gpt-4o");
+  await expect(page.getByLabel("Rubric")).toBeEnabled();
+  await page.getByLabel("Limit").fill("6");
+  await page.getByLabel("Name").fill("form run");
+  await page.getByRole("button", { name: "Start evaluation" }).click();
+  await expect(page).toHaveURL(/\/evaluations\/(?!new)[\w-]+$/);
+  await expect(page.getByRole("heading", { level: 1, name: "form run" })).toBeVisible();
+  await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId("win-rate")).toBeVisible();
+  await expect(page.getByText("6 of 6 rows shown.")).toBeVisible();
+  await expect(page.getByTestId("sbs-row").first().getByTestId("candidate-output")).not.toContainText("Not generated yet");
+  await page.screenshot({ path: `${DIR}/eval-form-run.png`, fullPage: true });
+});

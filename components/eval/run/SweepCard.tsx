@@ -64,7 +64,7 @@ export function SweepCard({ run }: { run: EvalRunView }) {
               <LineChart data={points} margin={{ top: 16, right: 16, bottom: 4, left: 0 }}>
                 <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
                 <XAxis dataKey="step" type="number" domain={["dataMin", "dataMax"]} allowDecimals={false} tick={axisTick} tickLine={false} />
-                <YAxis domain={[0, 1]} tick={axisTick} tickLine={false} axisLine={false} width={44} tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
+                <YAxis domain={[0, 1]} tick={axisTick} tickLine={false} axisLine={false} width={56} tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
                 <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} labelFormatter={(s) => `step ${s}`} formatter={(v) => [percent(Number(v)), label]} />
                 <Line dataKey="value" stroke="var(--accent)" strokeWidth={1.8} isAnimationActive={false} />
                 {final ? <ReferenceLine y={final.value} stroke="var(--text-muted)" strokeDasharray="4 4" label={{ value: "final adapter", position: "insideTopRight", fontSize: 10, fill: "var(--text-muted)" }} /> : null}

@@ -15,7 +15,11 @@ export function WinRateCard({ summary, judged }: { summary: EvalSummary; judged:
   if (!judged || !v || !w) {
     return (
       <Card title="Win rate" level={3}>
-        <p className="muted">No judge on this run: compare the metrics instead. Add a judge spec to get a head-to-head verdict per row.</p>
+        <p className="muted">
+          {judged
+            ? "No judged rows yet: the judge compares both outputs once both models have answered."
+            : "No judge on this run: compare the metrics instead. Add a judge spec to get a head-to-head verdict per row."}
+        </p>
       </Card>
     );
   }
