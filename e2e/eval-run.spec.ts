@@ -56,6 +56,12 @@ test("the run page shows the summary and a virtualized side-by-side list", async
   await expect(rows(page).first().getByTestId("expected")).toContainText('"intent"');
   await page.screenshot({ path: `${DIR}/eval-run.png`, fullPage: true });
 
+  // The prompt shows its last user message; the whole conversation (system prompt included) on demand.
+  const row0 = page.locator('[data-testid="sbs-row"][data-sample="0"]');
+  await expect(row0).not.toContainText("support triage assistant");
+  await row0.getByRole("button", { name: /Full conversation/ }).click();
+  await expect(row0).toContainText("support triage assistant");
+
   // Scrolled to the end, the last row is rendered.
   await page.getByTestId("sbs-scroller").evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect(page.locator('[data-testid="sbs-row"][data-sample="119"]')).toBeVisible();
@@ -115,6 +121,8 @@ test("export links download the run as CSV and JSON", async ({ page }) => {
 
 test("the list links to the run; the form prefills from a job and names a bad spec", async ({ page }) => {
   await page.goto("/evaluations");
+  await expect(page.getByTestId("eval-row").first()).toBeVisible();
+  await page.screenshot({ path: `${DIR}/eval-list.png`, fullPage: true });
   await page.getByRole("link", { name: "triage v3 vs base" }).first().click();
   await expect(page).toHaveURL(new RegExp(`/evaluations/${seeded.runId}$`));
 

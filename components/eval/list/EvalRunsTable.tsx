@@ -41,12 +41,15 @@ export function EvalRunsTable({ runs }: { runs: EvalRunView[] }) {
             <td>
               <StatusBadge status={r.status} />
             </td>
-            <td>
+            <td style={{ minWidth: "11rem" }}>
               <Link href={`/evaluations/${r.id}`}>{r.name || `Evaluation ${r.id.slice(-6)}`}</Link>
               {r.checkpointStep !== null ? <span className="muted"> · step {r.checkpointStep}</span> : null}
             </td>
             <td className="mono">
-              {r.candidateSpec} <span className="muted">vs</span> {r.baselineSpec}
+              <div>{r.candidateSpec}</div>
+              <div>
+                <span className="muted">vs</span> {r.baselineSpec}
+              </div>
             </td>
             <td>
               {r.datasetName} v{r.versionNumber} <span className="muted">· {r.split}</span>
@@ -55,7 +58,7 @@ export function EvalRunsTable({ runs }: { runs: EvalRunView[] }) {
               <WinRate run={r} />
             </td>
             <td className="num">{formatInt(r.progress.total)}</td>
-            <td>
+            <td className="nowrap">
               <DateTime iso={r.createdAt} />
             </td>
           </tr>
