@@ -140,6 +140,25 @@ test("the list links to the run; the form prefills from a job and names a bad sp
   await page.screenshot({ path: `${DIR}/eval-form.png`, fullPage: true });
 });
 
+test("a running run shows its progress and cancels from its page", async ({ page }) => {
+  const [running] = seedEvalRunsE2E([{ n: 40, root: t.e2eDataDir, status: "running", name: "half way" }]);
+  await page.goto(`/evaluations/${running!.runId}`);
+  await expect(page.getByTestId("eval-progress")).toBeVisible();
+  const done = Number(await page.getByTestId("eval-progress").getAttribute("aria-valuenow"));
+  expect(done).toBeGreaterThan(0);
+  expect(done).toBeLessThan(100);
+  await expect(page.getByText("40 of 40 rows shown.")).toBeVisible();
+  await page.screenshot({ path: `${DIR}/eval-running.png`, fullPage: true });
+  await page.getByTestId("filter-verdict").selectOption("unjudged");
+  await expect(page.getByText("16 of 40 rows shown.")).toBeVisible();
+  await expect(page.getByTestId("sbs-row").first()).toContainText("Not generated yet");
+  await page.getByRole("button", { name: "Cancel evaluation" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel evaluation" }).click();
+  await expect(page.getByText("cancelled", { exact: true }).first()).toBeVisible();
+  await expect(page.getByText(/^Cancelled: the summary covers/)).toBeVisible();
+  await expect(page.getByTestId("eval-progress")).toHaveCount(0);
+});
+
 test("a checkpoint sweep charts the metric by step and marks the best checkpoint", async ({ page }) => {
   const sweepId = `sweep-${Date.now()}`;
   const seededRuns = seedEvalRunsE2E([
