@@ -1,7 +1,7 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { CreateEvalRequest, EvalRunView, EvalSampleView, EvalSamplesPage, EvalSummary, Verdict } from "@/lib/eval/types";
 import { apiFetch } from "../api-client";
 
@@ -98,14 +98,4 @@ export function useCancelEval(id: string) {
     mutationFn: () => apiFetch<unknown>(`/api/evals/${encodeURIComponent(id)}/cancel`, { method: "POST", body: {} }),
     onSuccess: () => qc.invalidateQueries({ queryKey: evalRunKey(id), exact: true }),
   });
-}
-
-/** Re-render every `ms` while `on`: a clock for elapsed-time labels. */
-export function useTick(on: boolean, ms = 1000) {
-  const [, setT] = useState(0);
-  useEffect(() => {
-    if (!on) return;
-    const t = setInterval(() => setT((x) => x + 1), ms);
-    return () => clearInterval(t);
-  }, [on, ms]);
 }

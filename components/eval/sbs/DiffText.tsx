@@ -7,8 +7,6 @@ import styles from "../eval.module.css";
 // (the reference's missing words are not inserted): the cell stays the exact text the model produced, which
 // matters when a reader checks JSON or formatting by eye; the reference sits in its own column.
 
-export type DiffRole = "old" | "new";
-
 export const DiffText = memo(function DiffText({ text, reference, expanded, label }: { text: string; reference: string | null; expanded: boolean; label: string }) {
   const parts = useMemo(() => (reference === null ? null : wordDiff(reference, text)), [reference, text]);
   return (

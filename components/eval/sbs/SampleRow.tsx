@@ -37,7 +37,7 @@ function metricsLine(m: SampleMetrics): string {
 /** A judge call says A or B; which model that was depends on the order it was shown in. */
 function judgeWinner(call: JudgeCall, candidateIs: "A" | "B"): string {
   if (call.winner === "tie") return "tie";
-  return call.winner === candidateIs ? "candidate" : "baseline";
+  return call.winner === candidateIs ? "candidate better" : "baseline better";
 }
 
 function Output({ side, sample, reference, expanded }: { side: "baseline" | "candidate"; sample: EvalSampleView; reference: string | null; expanded: boolean }) {
