@@ -189,17 +189,18 @@ describe("eval worker", () => {
   it("resumes after SIGKILL mid-run and generates each sample exactly once per side", async () => {
     const f = await remoteVersion(20, 16);
     await control("chat", { resetCounts: true, latencyMs: 1 });
-    // The 6th held-out prompt hangs: the worker finishes samples 0..5 (one at a time) and is killed while it waits
-    // on sample 6, which no client has received yet — so nothing answered is lost with the process.
+    // The 7th held-out prompt hangs: the worker finishes every other sample and is killed while it waits on that
+    // one, whose answers no client has received yet — so nothing answered is lost with the process.
     const held = line(20 + 6).messages[1]!.content;
-    await control("chat", { rules: [{ contains: held, delayMs: 20_000 }] });
-    const { runIds } = await createEval({ datasetVersionId: f.versionId, candidate: `openai:${ft}`, baseline: `openai:${BASE}`, judge: "openai:gpt-4.1-mini-2025-04-14", concurrency: 1 });
+    await control("chat", { rules: [{ contains: held, delayMs: 60_000 }] });
+    const { runIds } = await createEval({ datasetVersionId: f.versionId, candidate: `openai:${ft}`, baseline: `openai:${BASE}`, judge: "openai:gpt-4.1-mini-2025-04-14", concurrency: 2 });
     const id = runIds[0]!;
     let w = startWorker(["--queues", "eval"]);
-    await until("six samples judged", w, async () => ((await db.evalSample.count({ where: { evalRunId: id, verdict: { not: null } } })) >= 6 ? true : undefined));
+    await until("all samples but the held one judged", w, async () => ((await db.evalSample.count({ where: { evalRunId: id, verdict: { not: null } } })) >= 15 ? true : undefined));
     await w.kill("SIGKILL");
     expect((await runRow(id)).status).toBe("running");
-    expect(await db.evalSample.count({ where: { evalRunId: id, candidateOutput: { not: null } } })).toBe(6);
+    const pending = await db.evalSample.findMany({ where: { evalRunId: id, candidateOutput: null }, select: { index: true } });
+    expect(pending).toEqual([{ index: 6 }]);
 
     await control("chat", { rules: [] });
     w = startWorker(["--queues", "eval"]);

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
+import type { QueueSet } from "../queue/queues";
 import { attachTags, overlappingPrompts, readSplitLines, samplesOfLines, type PreparedSample } from "./create/samples";
 import { enqueueEvalRun, type EvalQueue } from "./create/enqueue";
 import { compileJsonSchema } from "./metrics";
@@ -17,7 +18,7 @@ import { createEvalSchema, type CreateEval } from "./types";
 // to a worker. Problems the user can still act on (held-out prompts the candidate trained on, lines without
 // an expected answer) are warnings stored on the run, not refusals.
 
-export type CreateEvalDeps = { db?: PrismaClient; root?: string; modelsRoot?: string };
+export type CreateEvalDeps = { db?: PrismaClient; root?: string; modelsRoot?: string; /** Default: the process's queues (REDIS_URL, TUNEFORGE_QUEUE_PREFIX). */ queues?: QueueSet };
 export type CreateEvalResult = { runIds: string[]; warnings: string[] };
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
@@ -109,7 +110,7 @@ export async function createEval(input: unknown, deps: CreateEvalDeps = {}): Pro
 
   for (const id of runIds) {
     try {
-      await enqueueEvalRun(id, queue);
+      await enqueueEvalRun(id, queue, deps.queues);
     } catch (err) {
       // The run is saved; workers re-enqueue every unfinished run from Postgres when they (re)connect.
       await db.evalRun.update({

@@ -78,6 +78,7 @@ export function csvRow(s: EvalSampleView): string {
 export function exportFileName(run: Pick<EvalRunView, "id" | "name">, format: ExportFormat): string {
   const slug = run.name
     .normalize("NFKD")
+    .replace(/\p{M}/gu, "") // accents split off by NFKD: "É" → "E"
     .replace(/[^A-Za-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .toLowerCase()

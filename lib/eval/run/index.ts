@@ -120,7 +120,11 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
       schema: (run.jsonSchema as Record<string, unknown> | null) ?? null,
       signal: stop.signal,
     };
-    // `concurrency` samples in flight; each model's limiter (or the local batcher) does the rest.
+    // Samples in flight: for local models `concurrency` (the batch the trainer generates at once); for remote
+    // ones twice that, so generation of later samples overlaps the judging of earlier ones — each model's
+    // limiter still keeps its own requests at `concurrency`.
+    const remoteOnly = candidate.where === "remote" && baseline.where === "remote";
+    const lanes = Math.max(1, Math.min(remoteOnly ? run.concurrency * 2 : run.concurrency, todo.length));
     let next = 0;
     const lane = async () => {
       while (!stop.signal.aborted && next < todo.length) {
@@ -132,7 +136,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
         publisher.bump();
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(run.concurrency, todo.length)) }, lane));
+    await Promise.all(Array.from({ length: lanes }, lane));
     await publisher.flush();
 
     if (cancelled) {
