@@ -17,7 +17,9 @@ import { dataDir, env } from "../lib/env";
 import { cancelEval } from "../lib/eval/cancel";
 import { createEval } from "../lib/eval/create";
 import { closeEvalLiveRedis } from "../lib/eval/live";
-import type { EvalSummary } from "../lib/eval/types";
+import { evalChannel } from "../lib/eval/live";
+import type { EvalProgress, EvalSummary } from "../lib/eval/types";
+import { createRedis } from "../lib/redis";
 import { launchLocalJob } from "../lib/jobs/launch/local";
 import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import { closeQueues } from "../lib/queue/queues";
@@ -144,6 +146,11 @@ describe("eval worker", () => {
   it("with a fair judge the fine-tune wins both orders; a position-biased judge is inconsistent everywhere", async () => {
     const f = await remoteVersion(30, 12);
     const w = startWorker(["--queues", "eval"]);
+    // Live progress: what an open run page hears on the run's channel.
+    const sub = createRedis("client");
+    const heard: { channel: string; message: EvalProgress & { type: string } }[] = [];
+    sub.on("pmessage", (_p, channel, raw) => heard.push({ channel, message: JSON.parse(raw) }));
+    await sub.psubscribe(evalChannel(env().TUNEFORGE_QUEUE_PREFIX, "*"));
     const fair = await createEval({
       datasetVersionId: f.versionId,
       candidate: `openai:${ft}`,
@@ -170,6 +177,9 @@ describe("eval worker", () => {
     expect(summary.metrics.exactMatch).toMatchObject({ candidate: 1, baseline: 0 });
     expect(summary.metrics.schemaValid).toMatchObject({ candidate: 1, baseline: 0 });
     expect(summary.tags.map((t) => t.tag).sort()).toEqual(["even", "odd"]);
+    const last = heard.filter((h) => h.channel === evalChannel(env().TUNEFORGE_QUEUE_PREFIX, done.id)).at(-1);
+    expect(last?.message).toEqual({ type: "progress", generated: { baseline: 12, candidate: 12 }, judged: 12, total: 12, status: "succeeded" });
+    await sub.quit();
 
     await control("chat", { rules: [{ model: "judge-biased", reply: '{"winner": "A", "rationale": "The first response is better."}' }] });
     const biased = await createEval({ datasetVersionId: f.versionId, candidate: `openai:${ft}`, baseline: `openai:${BASE}`, judge: "openai:judge-biased", concurrency: 4 });
@@ -290,6 +300,18 @@ describe("eval worker", () => {
     expect(summary.metrics.jsonValid!.candidate, shown).toBeGreaterThan(summary.metrics.jsonValid!.baseline);
     expect(summary.metrics.exactMatch!.candidate, shown).toBeGreaterThan(summary.metrics.exactMatch!.baseline);
     expect(summary.candidate.costUsd).toBe(0);
+
+    // Every kept checkpoint and the final adapter, one run each, in one sweep.
+    const checkpoints = await db.checkpoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
+    expect(checkpoints.length).toBeGreaterThan(0);
+    const sweep = await createEval({ datasetVersionId: f.versionId, candidate: `job:${job.id}`, baseline: "local:tiny-chat", concurrency: 2, limit: 2, generation: { maxTokens: 24 }, sweepCheckpoints: true });
+    expect(sweep.runIds).toHaveLength(checkpoints.length + 1);
+    const runs = await db.evalRun.findMany({ where: { id: { in: sweep.runIds } }, orderBy: { createdAt: "asc" } });
+    expect(new Set(runs.map((r) => r.sweepId)).size).toBe(1);
+    expect(runs[0]!.sweepId).toBeTruthy();
+    expect(runs.map((r) => r.checkpointStep)).toEqual([...checkpoints.map((c) => c.step), null]);
+    expect(runs.map((r) => r.candidateSpec)).toEqual([...checkpoints.map((c) => `job:${job.id}@${c.step}`), `job:${job.id}`]);
+    for (const id of sweep.runIds) expect((await until(`sweep run ${id}`, gpu, finished(id), 120_000)).status).toBe("succeeded");
     await gpu.kill("SIGTERM");
   }, 420_000);
 });

@@ -32,7 +32,7 @@ describe("workers/main.ts", () => {
       }, 20_000, `the worker heartbeat (output so far: ${output})`);
       expect(workers).toHaveLength(1);
       expect(workers[0]?.pid).toBe(child.pid);
-      expect(workers[0]?.queues).toEqual(["datasets", "system", "openai-jobs"]);
+      expect(workers[0]?.queues).toEqual(["datasets", "system", "openai-jobs", "eval"]);
     } catch (err) {
       child.kill("SIGKILL");
       throw err;

@@ -8,7 +8,7 @@ import type { QueueSet } from "../queue/queues";
 import { attachTags, overlappingPrompts, readSplitLines, samplesOfLines, type PreparedSample } from "./create/samples";
 import { enqueueEvalRun, type EvalQueue } from "./create/enqueue";
 import { compileJsonSchema } from "./metrics";
-import { resolveModelSpec, type ResolvedModel } from "./models/resolve";
+import { resolveModelSpec } from "./models/resolve";
 import { parseSpec } from "./spec";
 import { createEvalSchema, type CreateEval } from "./types";
 
@@ -70,7 +70,8 @@ export async function createEval(input: unknown, deps: CreateEvalDeps = {}): Pro
   const warnings: string[] = [];
   if (skipped.length > 0) {
     const shown = skipped.slice(0, 10).join(", ") + (skipped.length > 10 ? ", …" : "");
-    warnings.push(`${plural(skipped.length, "line")} of the ${req.split} split (line ${shown}) end without an assistant reply and were skipped: there is no expected answer to compare against.`);
+    const one = skipped.length === 1;
+    warnings.push(`${plural(skipped.length, "line")} of the ${req.split} split (line${one ? "" : "s"} ${shown}) ${one ? "ends" : "end"} without an assistant reply and ${one ? "was" : "were"} skipped: there is no expected answer to compare against.`);
   }
   const overlap = await trainingOverlap(db, root, req.candidate, samples);
   if (overlap) warnings.push(overlap);
@@ -164,7 +165,6 @@ async function trainingOverlap(db: PrismaClient, root: string, candidateSpec: st
   }
   const n = overlappingPrompts(samples, train.lines);
   if (n === 0) return null;
-  return `${plural(n, "held-out prompt")} of ${samples.length.toLocaleString("en-US")} also appear in the training data of job ${jobId} ("${v.dataset.name}" v${v.number}); the candidate has seen them, so its scores on them overstate how it generalizes.`;
+  return `${plural(n, "held-out prompt")} of ${samples.length.toLocaleString("en-US")} also ${n === 1 ? "appears" : "appear"} in the training data of job ${jobId} ("${v.dataset.name}" v${v.number}); the candidate has seen them, so its scores on them overstate how it generalizes.`;
 }
 
-export type { ResolvedModel };

@@ -55,6 +55,8 @@ describe("queue contracts", () => {
     expect(jobIdFor("system", "system.pruneSessions", {})).toBeUndefined();
     // BullMQ rejects integer-like custom ids; the prefix keeps a numeric domain id valid.
     expect(jobIdFor("gpu-jobs", "finetune.run", { jobId: "123" })).toBe("finetune-123");
+    // An eval with a local side runs on a GPU worker under the same id as on the eval queue.
+    expect(jobIdFor("gpu-jobs", "eval.run", { evalRunId: "cm2" })).toBe("eval-cm2");
   });
 
   it("parses at consume: known, unknown, and known-but-malformed", () => {

@@ -20,6 +20,11 @@ describe("emulator CLI flags", () => {
     });
   });
 
+  it("takes a chat completion latency", () => {
+    expect(parseEmulatorArgs(["--chat-latency-ms", "250"]).chatLatencyMs).toBe(250);
+    expect(() => parseEmulatorArgs(["--chat-latency-ms", "fast"])).toThrow('--chat-latency-ms must be a number >= 0, got "fast"');
+  });
+
   it("names the flag and the expected value when one is wrong", () => {
     expect(() => parseEmulatorArgs(["--step-ms", "0"])).toThrow('--step-ms must be a number >= 1, got "0"');
     expect(() => parseEmulatorArgs(["--rate-limit-next", "1.5"])).toThrow('--rate-limit-next must be an integer >= 0, got "1.5"');

@@ -10,8 +10,8 @@ import { gpuJobsProcessor } from "./gpu-jobs";
 import { openAIJobsProcessor } from "./openai-jobs";
 import { systemProcessor } from "./system";
 
-// Queues this build can consume. A queue without an entry has no processor yet (fine-tune and eval
-// processors arrive with their features); its jobs wait in Redis until a worker that has one starts.
+// Queues this build can consume: every queue has a processor. A queue added later without one would have its
+// jobs wait in Redis until a worker that has one starts.
 
 export type ProcessorDeps = {
   db: PrismaClient;

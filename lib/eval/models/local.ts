@@ -1,4 +1,4 @@
-import type { NativeAddon } from "../../../native/index";
+import type { NativeAddon, NativeModel } from "../../../native/index";
 import { cachedModel } from "../../playground/model-cache";
 import { loadChatTokenizer, type ChatTokenizer } from "../../tokenizer";
 import { generateText } from "../../tokenizer/generate";
@@ -28,6 +28,24 @@ function chatTokenizer(dir: string): ChatTokenizer {
   return t;
 }
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The cached model is shared with the playground, which the same GPU worker serves between eval batches: wait
+ * until no other operation runs on it, and if one slipped in between the check and the call (the model refuses
+ * a second operation), wait and try again rather than failing the batch.
+ */
+async function whenIdle<T>(native: NativeModel, op: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    while (native.busy) await sleep(20);
+    try {
+      return await op();
+    } catch (err) {
+      if (!native.busy || attempt >= 20) throw err;
+    }
+  }
+}
+
 export function localGenerator(opts: LocalOptions): Generator {
   const chat = chatTokenizer(opts.modelDir);
   const pending: Pending[] = [];
@@ -46,13 +64,15 @@ export function localGenerator(opts: LocalOptions): Generator {
       if (fits.length === 0) return;
       const s = fits[0]!.settings;
       const longest = Math.max(...fits.map((p) => p.prompt.length));
-      const results = await generateText(native, chat, fits.map((p) => p.prompt), {
-        maxTokens: Math.min(s.maxTokens, window - longest),
-        temperature: s.temperature,
-        topP: s.topP,
-        seed: s.seed,
-        adapterDir: opts.adapterDir,
-      });
+      const results = await whenIdle(native, () =>
+        generateText(native, chat, fits.map((p) => p.prompt), {
+          maxTokens: Math.min(s.maxTokens, window - longest),
+          temperature: s.temperature,
+          topP: s.topP,
+          seed: s.seed,
+          adapterDir: opts.adapterDir,
+        }),
+      );
       // Each prompt waited for the whole batch: that is its latency as a caller sees it.
       const latencyMs = performance.now() - started;
       results.forEach((r, i) => {

@@ -1,12 +1,13 @@
-import type { Prisma, PrismaClient } from "@prisma/client";
+import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import type { NativeAddon } from "../../../native/index";
 import { HttpError } from "../../http/errors";
+import type { QueueSet } from "../../queue/queues";
 import { enqueueEvalRun, type EvalQueue } from "../create/enqueue";
-import { publishEvalProgress } from "../live";
+import { progressFromRows, publishEvalProgress } from "../live";
 import { openGenerator, resolveModelSpec, type Generator, type ResolvedModel } from "../models";
-import { summarize, type SummarySample } from "../summary";
-import { generationSchema, type EvalProgress, type GenerationSettings, type PointwiseScores, type SampleMetrics, type Verdict } from "../types";
+import { generationSchema, type EvalProgress, type GenerationSettings } from "../types";
+import { complete, failEarly, storeSummary } from "./finish";
 import { processSample, type SampleContext, type SampleRow } from "./sample";
 
 // The eval worker's run: queued → running → succeeded | failed | cancelled. It works only on what the rows
@@ -29,6 +30,8 @@ export type EvalRunDeps = {
   addon?: () => NativeAddon;
   /** SDK retries of remote calls (default 4). */
   maxRetries?: number;
+  /** Where a run with a local side is moved; default: the process's queues. */
+  queues?: QueueSet;
   /** How often the row's status is re-read for a cancel. */
   cancelPollMs?: number;
 };
@@ -49,11 +52,11 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
     baseline = await resolveModelSpec(run.baselineSpec, { ...opts, field: "baseline" });
     judgeModel = run.judgeSpec ? await resolveModelSpec(run.judgeSpec, { ...opts, field: "judge" }) : null;
   } catch (err) {
-    return finish(deps, evalRunId, "failed", { errorMessage: `Cannot start: ${(err as Error).message}` });
+    return failEarly(deps, evalRunId, `Cannot start: ${(err as Error).message}`);
   }
   if (deps.queue === "eval" && [candidate, baseline].some((m) => m.where === "local")) {
     // Re-enqueued on the plain queue (e.g. by the startup reconciler) but it needs the trainer: move it.
-    await enqueueEvalRun(evalRunId, "gpu-jobs");
+    await enqueueEvalRun(evalRunId, "gpu-jobs", deps.queues);
     return { outcome: "moved" };
   }
 
@@ -74,7 +77,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
     };
   } catch (err) {
     const message = err instanceof HttpError ? err.message : `Cannot open the models: ${(err as Error).message}`;
-    return finish(deps, evalRunId, "failed", { errorMessage: message });
+    return failEarly(deps, evalRunId, message);
   }
 
   const settings: GenerationSettings = generationSchema.parse(run.generation ?? {});
@@ -95,7 +98,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
   }, deps.cancelPollMs ?? 300);
 
   try {
-    const progress = await initialProgress(db, evalRunId, run.judgeSpec !== null);
+    const progress: EvalProgress = { ...(await progressFromRows(db, evalRunId))!, status: "running" };
     const publisher = throttledPublisher(deps, evalRunId, progress);
     const todo = (await db.evalSample.findMany({
       where: {
@@ -153,16 +156,6 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
   }
 }
 
-async function initialProgress(db: PrismaClient, evalRunId: string, judged: boolean): Promise<EvalProgress> {
-  const [total, baseline, candidate, verdicts] = await Promise.all([
-    db.evalSample.count({ where: { evalRunId } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ baselineOutput: { not: null } }, { baselineError: { not: null } }] } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ candidateOutput: { not: null } }, { candidateError: { not: null } }] } }),
-    judged ? db.evalSample.count({ where: { evalRunId, OR: [{ verdict: { not: null } }, { judgeError: { not: null } }] } }) : Promise.resolve(0),
-  ]);
-  return { generated: { baseline, candidate }, judged: verdicts, total, status: "running" };
-}
-
 /** Live progress at most every 200 ms (a fast run finishes thousands of samples a minute). */
 function throttledPublisher(deps: EvalRunDeps, evalRunId: string, progress: EvalProgress) {
   let last = 0;
@@ -177,72 +170,3 @@ function throttledPublisher(deps: EvalRunDeps, evalRunId: string, progress: Eval
     flush: send,
   };
 }
-
-type StoredSample = {
-  tags: string[];
-  baselineMetrics: unknown;
-  candidateMetrics: unknown;
-  verdict: Verdict | null;
-  humanVerdict: Verdict | null;
-  judgePointwise: unknown;
-  baselineError: string | null;
-  candidateError: string | null;
-};
-
-async function loadSummarySamples(db: PrismaClient, evalRunId: string): Promise<StoredSample[]> {
-  return (await db.evalSample.findMany({
-    where: { evalRunId },
-    orderBy: { index: "asc" },
-    select: { tags: true, baselineMetrics: true, candidateMetrics: true, verdict: true, humanVerdict: true, judgePointwise: true, baselineError: true, candidateError: true },
-  })) as StoredSample[];
-}
-
-const toSummarySample = (s: StoredSample): SummarySample => ({
-  tags: s.tags,
-  baselineMetrics: (s.baselineMetrics as SampleMetrics | null) ?? null,
-  candidateMetrics: (s.candidateMetrics as SampleMetrics | null) ?? null,
-  verdict: s.verdict,
-  humanVerdict: s.humanVerdict,
-  judgePointwise: (s.judgePointwise as PointwiseScores | null) ?? null,
-});
-
-async function storeSummary(db: PrismaClient, evalRunId: string): Promise<void> {
-  const samples = await loadSummarySamples(db, evalRunId);
-  await db.evalRun.update({ where: { id: evalRunId }, data: { summary: summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue } });
-}
-
-/** Succeeded, unless every sample failed on one side: then the run failed with that provider's message. */
-async function complete(deps: EvalRunDeps, evalRunId: string, progress: EvalProgress): Promise<{ outcome: EvalRunOutcome }> {
-  const samples = await loadSummarySamples(deps.db, evalRunId);
-  const summary = summarize(samples.map(toSummarySample)) as unknown as Prisma.InputJsonValue;
-  let errorMessage: string | null = null;
-  for (const which of ["baseline", "candidate"] as const) {
-    const key = which === "baseline" ? "baselineError" : "candidateError";
-    if (samples.length > 0 && samples.every((s) => s[key] !== null)) {
-      errorMessage = `Every ${which} generation failed; the first error: ${samples[0]![key]}`;
-      break;
-    }
-  }
-  const status = errorMessage ? "failed" : "succeeded";
-  const out = await finish(deps, evalRunId, status, { summary, errorMessage });
-  await publishEvalProgress(deps.redis, deps.prefix, evalRunId, { ...progress, status }).catch(() => undefined);
-  return out;
-}
-
-/** The final status, conditional on the run still being live (a cancel that came first wins). */
-async function finish(
-  deps: EvalRunDeps,
-  evalRunId: string,
-  status: "succeeded" | "failed",
-  data: { summary?: Prisma.InputJsonValue; errorMessage?: string | null },
-): Promise<{ outcome: EvalRunOutcome }> {
-  const changed = await deps.db.evalRun.updateMany({
-    where: { id: evalRunId, status: { in: ["queued", "running"] } },
-    data: { status, finishedAt: new Date(), ...data },
-  });
-  if (changed.count === 0) return { outcome: "cancelled" };
-  if (status === "failed") deps.log.warn(`[eval] run ${evalRunId} failed: ${data.errorMessage}`);
-  else deps.log.info(`[eval] run ${evalRunId} succeeded`);
-  return { outcome: status };
-}
-

@@ -1,0 +1,108 @@
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-emulator/server";
+import { generationSchema } from "../types";
+import { openGenerator } from "./index";
+import { createLimiter } from "./limiter";
+import { costOf, priceKey } from "./price";
+import { remoteGenerator } from "./remote";
+import { GenerationError } from "./types";
+
+// The remote model client through the real SDK against the emulator: usage and cost, the per-model limit on
+// requests in flight, retries through 429 (retry-after honoured) and 5xx, and the provider's error verbatim.
+
+let emu: OpenAIEmulator;
+beforeAll(async () => {
+  emu = await startOpenAIEmulator({ chatLatencyMs: 0 });
+});
+afterAll(() => emu.close());
+
+const settings = generationSchema.parse({});
+const client = (maxRetries = 3) => new OpenAI({ apiKey: "sk-test-models", baseURL: emu.url, maxRetries, timeout: 5_000 });
+const ask = [{ role: "user", content: "What color is the sky?" }];
+
+describe("remote generator", () => {
+  it("returns the text with usage, latency and cost from the price (USD per 1M tokens)", async () => {
+    const gen = remoteGenerator({ client: client(), model: "gpt-4o-mini-2024-07-18", label: "openai:gpt-4o-mini", concurrency: 2, price: { inputPerMTok: 1, outputPerMTok: 4 } });
+    const g = await gen.generate(ask, settings);
+    expect(g.text).toContain("sky");
+    expect(g.finishReason).toBe("stop");
+    expect(g.promptTokens).toBeGreaterThan(0);
+    expect(g.completionTokens).toBeGreaterThan(0);
+    expect(g.latencyMs).toBeGreaterThan(0);
+    expect(g.costUsd).toBeCloseTo((g.promptTokens * 1 + g.completionTokens * 4) / 1e6, 12);
+    const unpriced = await remoteGenerator({ client: client(), model: "x", label: "x", concurrency: 1, price: null }).generate(ask, settings);
+    expect(unpriced.costUsd).toBeNull();
+  });
+
+  it("keeps at most `concurrency` requests in flight", async () => {
+    emu.state.chat.latencyMs = 40;
+    let peak = 0;
+    const server = emu.state.chat;
+    const gen = remoteGenerator({ client: client(), model: "gpt-4o-mini", label: "m", concurrency: 3, price: null });
+    const watch = setInterval(() => {
+      // A logged request answers status 0 until its reply is sent.
+      const open = emu.requests.filter((r) => r.path === "/v1/chat/completions" && r.status === 0).length;
+      peak = Math.max(peak, open);
+    }, 5);
+    await Promise.all(Array.from({ length: 12 }, () => gen.generate(ask, settings)));
+    clearInterval(watch);
+    server.latencyMs = 0;
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThanOrEqual(3);
+  });
+
+  it("retries 429 (retry-after) and 500, then answers; after its retries the provider's message is kept verbatim", async () => {
+    emu.faults.retryAfterSeconds = 0;
+    emu.faults.rateLimitNext = 2;
+    emu.faults.serverErrorNext = 1;
+    const before = emu.requests.length;
+    const g = await remoteGenerator({ client: client(3), model: "gpt-4o-mini", label: "m", concurrency: 1, price: null }).generate(ask, settings);
+    expect(g.text.length).toBeGreaterThan(0);
+    expect(emu.requests.slice(before).map((r) => r.status)).toEqual([429, 429, 500, 200]);
+
+    emu.faults.rateLimitNext = 5;
+    const err = await remoteGenerator({ client: client(1), model: "gpt-4o-mini", label: "m", concurrency: 1, price: null }).generate(ask, settings).catch((e: unknown) => e);
+    emu.faults.rateLimitNext = 0;
+    expect(err).toBeInstanceOf(GenerationError);
+    expect((err as GenerationError).status).toBe(429);
+    expect((err as Error).message).toMatch(/^429 Rate limit reached for requests/);
+
+    const missing = await remoteGenerator({ client: client(3), model: "ft:gpt-4o-mini-2024-07-18:org::nope", label: "m", concurrency: 1, price: null }).generate(ask, settings).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ name: "GenerationError", status: 404, message: "404 The model `ft:gpt-4o-mini-2024-07-18:org::nope` does not exist or you do not have access to it." });
+  });
+});
+
+describe("endpoint: specs", () => {
+  it("talk to any OpenAI-compatible server at its base URL with the placeholder key, cost unknown", async () => {
+    // A server that checks keys would see "unused"; this emulator accepts exactly that one.
+    const server = await startOpenAIEmulator({ apiKeys: ["unused"], chatLatencyMs: 0 });
+    try {
+      const gen = await openGenerator({ where: "remote", provider: "endpoint", baseUrl: server.url, model: "llama-3-8b", label: "endpoint" }, { db: null as never, concurrency: 2 });
+      const g = await gen.generate(ask, settings);
+      expect(g.text).toContain("sky");
+      expect(g.costUsd).toBeNull();
+      expect(server.state.chat.counts).toEqual({ "llama-3-8b": 1 });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("limiter and prices", () => {
+  it("a limiter runs waiting calls in arrival order as slots free up", async () => {
+    const limiter = createLimiter(2);
+    const order: number[] = [];
+    const tick = () => new Promise((r) => setTimeout(r, 5));
+    await Promise.all([1, 2, 3, 4, 5].map((i) => limiter.run(async () => (await tick(), order.push(i)))));
+    expect(order).toEqual([1, 2, 3, 4, 5]);
+    expect(limiter.active).toBe(0);
+  });
+
+  it("prices a fine-tuned model at its base model's row; no price → unknown", () => {
+    expect(priceKey("ft:gpt-4.1-mini-2025-04-14:acme:support:abc123")).toBe("gpt-4.1-mini-2025-04-14");
+    expect(priceKey("gpt-4.1-mini-2025-04-14")).toBe("gpt-4.1-mini-2025-04-14");
+    expect(costOf({ inputPerMTok: 0.8, outputPerMTok: 3.2 }, 1_000_000, 500_000)).toBeCloseTo(2.4);
+    expect(costOf(null, 10, 10)).toBeNull();
+  });
+});
