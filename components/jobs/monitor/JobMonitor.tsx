@@ -3,6 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import { apiFetch } from "@/components/api-client";
+import { ButtonLink } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
 import { DateTime } from "@/components/ui/DateTime";
 import { PageHeader } from "@/components/ui/PageHeader";
@@ -69,6 +70,11 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
               <span className={styles.liveDot} data-state={stream} aria-hidden="true" />
               {terminal ? "Finished" : STREAM_LABEL[stream]}
             </span>
+            {job.status === "succeeded" ? (
+              <ButtonLink href={`/evaluations/new?job=${encodeURIComponent(job.id)}`} variant="primary">
+                Evaluate this job
+              </ButtonLink>
+            ) : null}
             {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} local={job.provider === "local"} /> : null}
           </>
         }

@@ -1,0 +1,35 @@
+import type { EvalSummary, QualityMetric, TagBreakdown } from "@/lib/eval/types";
+
+// The summary in words, for the places a chart cannot be read at a glance (and for screen readers).
+
+export const METRIC_LABELS: Record<QualityMetric, string> = {
+  exactMatch: "Exact match",
+  normalizedMatch: "Normalized match",
+  jsonValid: "Valid JSON",
+  schemaValid: "Schema valid",
+  rougeL: "ROUGE-L",
+  tokenF1: "Token F1",
+};
+
+/** "better on format, worse on refunds" from the per-tag flags; null when no tag stands out. */
+export function tagVerdictSentence(tags: readonly Pick<TagBreakdown, "tag" | "regression" | "improvement">[]): string | null {
+  const better = tags.filter((t) => t.improvement && !t.regression).map((t) => t.tag);
+  const worse = tags.filter((t) => t.regression).map((t) => t.tag);
+  const parts = [better.length ? `better on ${better.join(", ")}` : null, worse.length ? `worse on ${worse.join(", ")}` : null].filter(Boolean);
+  return parts.length ? `The candidate is ${parts.join(", ")}.` : null;
+}
+
+export const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
+export const signedPoints = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} pts`;
+
+/** "58.0 % (95 % CI 51.2–64.5 %)" */
+export function winRateText(w: NonNullable<EvalSummary["winRate"]>): string {
+  return `${percent(w.candidate)} (95 % CI ${(w.ci[0] * 100).toFixed(1)}–${percent(w.ci[1])})`;
+}
+
+/** One line on the win rate: which way the interval points, so nobody reads 52 % ± 9 as a win. */
+export function winRateVerdict(w: NonNullable<EvalSummary["winRate"]>): string {
+  if (w.ci[0] > 0.5) return "The candidate wins: the whole interval is above 50 %.";
+  if (w.ci[1] < 0.5) return "The baseline wins: the whole interval is below 50 %.";
+  return "No clear winner: the interval includes 50 %.";
+}

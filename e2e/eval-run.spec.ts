@@ -1,0 +1,201 @@
+import { execFileSync } from "node:child_process";
+import { expect, test, type Page } from "@playwright/test";
+import type { SeedEvalRunOptions, SeededEvalRun } from "../lib/eval/testing";
+import type { EvalRunView } from "../lib/eval/types";
+import { testSettings } from "../scripts/lib/test-env";
+
+// The evaluation pages against the real app: a finished run seeded into the e2e database with real metrics,
+// judge verdicts and summary (seedEvalRun: candidate better on "format", worse on "refunds"), then read,
+// filtered, overruled and exported through the UI.
+
+const DIR = "e2e/artifacts";
+const t = testSettings();
+let seeded: SeededEvalRun;
+
+/**
+ * seedEvalRun in one tsx child process per call (several runs each): the fixture's metrics import ajv by its
+ * CommonJS subpaths ("ajv/dist/2020"), which Playwright's ESM loader cannot resolve but tsx (like the app's
+ * build) can.
+ */
+function seedEvalRunsE2E(list: SeedEvalRunOptions[]): SeededEvalRun[] {
+  const code = `Promise.all([import("./lib/eval/testing.ts"), import("./lib/db/client.ts")]).then(async ([f, c]) => {
+    const db = c.createPrismaClient(process.env.SEED_DATABASE_URL);
+    const out = [];
+    for (const opts of JSON.parse(process.env.SEED_OPTIONS)) out.push(await f.seedEvalRun(db, opts));
+    await db.$disconnect();
+    process.stdout.write(JSON.stringify(out));
+  })`;
+  const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { env: { ...process.env, SEED_DATABASE_URL: t.e2eDatabaseUrl, SEED_OPTIONS: JSON.stringify(list) }, encoding: "utf8" });
+  return JSON.parse(out) as SeededEvalRun[];
+}
+
+test.beforeAll(() => {
+  seeded = seedEvalRunsE2E([{ n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" }])[0]!;
+});
+
+const runOf = async (page: Page) => ((await (await page.request.get(`/api/evals/${seeded.runId}`)).json()) as { run: EvalRunView }).run;
+const rows = (page: Page) => page.getByTestId("sbs-row");
+
+test("the run page shows the summary and a virtualized side-by-side list", async ({ page }) => {
+  const run = await runOf(page);
+  const summary = run.summary!;
+  await page.goto(`/evaluations/${seeded.runId}`);
+  await expect(page.getByRole("heading", { level: 1, name: "triage v3 vs base" })).toBeVisible();
+  await expect(page.getByTestId("win-rate")).toContainText(`${(summary.winRate!.candidate * 100).toFixed(1)} %`);
+  await expect(page.getByTestId("count-candidate")).toHaveText(String(summary.verdicts!.candidate));
+  await expect(page.getByTestId("count-inconsistent")).toHaveText(String(summary.verdicts!.inconsistent));
+  await expect(page.getByTestId("metric-delta-chart")).toBeVisible();
+  await expect(page.getByTestId("metric-exactMatch")).toBeVisible();
+  await expect(page.getByTestId("tag-sentence")).toHaveText("The candidate is better on format, worse on refunds.");
+
+  await expect(page.getByText(`120 of 120 rows shown.`)).toBeVisible();
+  // Virtualized: far fewer rows in the DOM than in the run.
+  const inDom = await rows(page).count();
+  expect(inDom).toBeGreaterThan(2);
+  expect(inDom).toBeLessThan(30);
+  await expect(rows(page).first().getByTestId("expected")).toContainText('"intent"');
+  await page.screenshot({ path: `${DIR}/eval-run.png`, fullPage: true });
+
+  // The prompt shows its last user message; the whole conversation (system prompt included) on demand.
+  const row0 = page.locator('[data-testid="sbs-row"][data-sample="0"]');
+  await expect(row0).not.toContainText("support triage assistant");
+  await row0.getByRole("button", { name: /Full conversation/ }).click();
+  await expect(row0).toContainText("support triage assistant");
+
+  // Scrolled to the end, the last row is rendered.
+  await page.getByTestId("sbs-scroller").evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(page.locator('[data-testid="sbs-row"][data-sample="119"]')).toBeVisible();
+});
+
+test("filter to losses, overrule the judge and see the summary change; keys move and set verdicts", async ({ page }) => {
+  await page.goto(`/evaluations/${seeded.runId}`);
+  const before = (await runOf(page)).summary!;
+  await page.getByTestId("filter-verdict").selectOption("losses");
+  await expect(page.getByText(`${before.verdicts!.baseline} of 120 rows shown.`)).toBeVisible();
+  const first = rows(page).first();
+  await expect(first).toContainText("judge: baseline wins");
+
+  // A person says the candidate was better: the row shows it at once, the summary counts it.
+  const index = Number(await first.getAttribute("data-sample"));
+  await first.getByRole("button", { name: "Candidate" }).click();
+  await expect(page.getByTestId("count-candidate")).toHaveText(String(before.verdicts!.candidate + 1));
+  await expect(page.getByTestId("count-baseline")).toHaveText(String(before.verdicts!.baseline - 1));
+  await expect(page.getByTestId("agreement")).toContainText("0 of 1 rows a person reviewed");
+  // The row no longer is a loss, so the filtered list drops it.
+  await expect(page.locator(`[data-testid="sbs-row"][data-sample="${index}"]`)).toHaveCount(0);
+
+  // Keyboard: back to all rows, click the first row to select it, j/k and the arrows move, 2 = tie, 0 clears.
+  await page.getByTestId("filter-verdict").selectOption("all");
+  const selected = page.locator('[data-testid="sbs-row"][aria-current="true"]');
+  await page.locator('[data-testid="sbs-row"][data-sample="0"]').getByTestId("expected").click();
+  await expect(selected).toHaveAttribute("data-sample", "0");
+  await page.keyboard.press("j");
+  await expect(selected).toHaveAttribute("data-sample", "1");
+  await page.keyboard.press("k");
+  await expect(selected).toHaveAttribute("data-sample", "0");
+  await page.keyboard.press("ArrowDown");
+  await expect(selected).toHaveAttribute("data-sample", "1");
+  await page.keyboard.press("2");
+  await expect(selected).toContainText("you: tie");
+  await expect.poll(async () => (await (await page.request.get(`/api/evals/${seeded.runId}/samples?after=0&limit=1`)).json()).samples[0].humanVerdict).toBe("tie");
+  await page.keyboard.press("0");
+  await expect(selected).not.toContainText("you: tie");
+  await expect.poll(async () => (await (await page.request.get(`/api/evals/${seeded.runId}/samples?after=0&limit=1`)).json()).samples[0].humanVerdict).toBeNull();
+});
+
+test("export links download the run as CSV and JSON", async ({ page }) => {
+  await page.goto(`/evaluations/${seeded.runId}`);
+  const csvHref = await page.getByTestId("export-csv").getAttribute("href");
+  const csv = await page.request.get(csvHref!);
+  expect(csv.ok()).toBe(true);
+  expect(csv.headers()["content-type"]).toContain("text/csv");
+  const lines = (await csv.text()).trim().split("\n");
+  expect(lines[0]).toMatch(/^index,/);
+  const json = await page.request.get((await page.getByTestId("export-json").getAttribute("href"))!);
+  expect(((await json.json()) as { samples: unknown[] }).samples).toHaveLength(120);
+
+  const download = page.waitForEvent("download");
+  await page.getByTestId("export-csv").click();
+  expect((await download).suggestedFilename()).toMatch(/\.csv$/);
+});
+
+test("the list links to the run; the form prefills from a job and names a bad spec", async ({ page }) => {
+  await page.goto("/evaluations");
+  await expect(page.getByTestId("eval-row").first()).toBeVisible();
+  await page.screenshot({ path: `${DIR}/eval-list.png`, fullPage: true });
+  await page.getByRole("link", { name: "triage v3 vs base" }).first().click();
+  await expect(page).toHaveURL(new RegExp(`/evaluations/${seeded.runId}$`));
+
+  await page.goto(`/jobs/${seeded.jobId}`);
+  await page.getByRole("link", { name: "Evaluate this job" }).click();
+  await expect(page).toHaveURL(new RegExp(`/evaluations/new\\?job=${seeded.jobId}$`));
+  await expect(page.getByLabel("Candidate", { exact: true })).toHaveValue(`job:${seeded.jobId}`);
+  await expect(page.getByLabel("Baseline", { exact: true })).toHaveValue(/^local:/);
+  await expect(page.getByLabel("Split")).toHaveValue("validation");
+  await expect(page.getByLabel("Rubric")).toBeDisabled();
+  await page.getByLabel("Baseline", { exact: true }).fill("gpt-4o");
+  await expect(page.getByText(`"gpt-4o" is not a model spec`)).toBeVisible();
+  await page.getByLabel("JSON schema").fill("{type: object}");
+  await expect(page.getByText(/^Not valid JSON/)).toBeVisible();
+  await page.screenshot({ path: `${DIR}/eval-form.png`, fullPage: true });
+});
+
+test("a running run shows its progress and cancels from its page", async ({ page }) => {
+  const [running] = seedEvalRunsE2E([{ n: 40, root: t.e2eDataDir, status: "running", name: "half way" }]);
+  await page.goto(`/evaluations/${running!.runId}`);
+  await expect(page.getByTestId("eval-progress")).toBeVisible();
+  const done = Number(await page.getByTestId("eval-progress").getAttribute("aria-valuenow"));
+  expect(done).toBeGreaterThan(0);
+  expect(done).toBeLessThan(100);
+  await expect(page.getByText("40 of 40 rows shown.")).toBeVisible();
+  await page.screenshot({ path: `${DIR}/eval-running.png`, fullPage: true });
+  await page.getByTestId("filter-verdict").selectOption("unjudged");
+  await expect(page.getByText("16 of 40 rows shown.")).toBeVisible();
+  await expect(page.getByTestId("sbs-row").first()).toContainText("Not generated yet");
+  await page.getByRole("button", { name: "Cancel evaluation" }).click();
+  await page.getByRole("dialog").getByRole("button", { name: "Cancel evaluation" }).click();
+  await expect(page.getByText("cancelled", { exact: true }).first()).toBeVisible();
+  await expect(page.getByText(/^Cancelled: the summary covers/)).toBeVisible();
+  await expect(page.getByTestId("eval-progress")).toHaveCount(0);
+});
+
+test("a checkpoint sweep charts the metric by step and marks the best checkpoint", async ({ page }) => {
+  const sweepId = `sweep-${Date.now()}`;
+  const seededRuns = seedEvalRunsE2E([
+    ...[10, 20, 30].map((step, i) => ({ n: 24, root: t.e2eDataDir, sweepId, checkpointStep: step, seed: 100 + i, name: `sweep step ${step}` })),
+    { n: 24, root: t.e2eDataDir, sweepId, seed: 200, name: "sweep final" },
+  ]);
+  const runs = seededRuns.slice(0, 3);
+  const finalRun = seededRuns[3]!;
+  const winRates = await Promise.all(
+    runs.map(async (r) => ((await (await page.request.get(`/api/evals/${r.runId}`)).json()) as { run: EvalRunView }).run.summary!.winRate!.candidate),
+  );
+  const bestStep = [10, 20, 30][winRates.indexOf(Math.max(...winRates))]!;
+  await page.goto(`/evaluations/${finalRun.runId}`);
+  await expect(page.getByTestId("sweep-chart")).toBeVisible();
+  await expect(page.getByTestId("sweep-best")).toContainText(`Best: step ${bestStep} with win rate`);
+  await page.getByTestId("sweep-chart").screenshot({ path: `${DIR}/eval-sweep.png` });
+});
+
+test("the form starts a real run (OpenAI models and a judge on the emulator) and the page follows it to the end", async ({ page }) => {
+  test.setTimeout(120_000);
+  const emulator = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}/v1`;
+  const key = await page.request.put("/api/settings/credentials/openai", { data: { apiKey: "sk-test-e2e-eval-0000abcd", baseUrl: emulator } });
+  expect(key.ok(), await key.text()).toBe(true);
+  await page.goto("/evaluations/new");
+  await page.getByLabel("Candidate", { exact: true }).fill("openai:gpt-4o-mini-2024-07-18");
+  await page.getByLabel("Pick a baseline").selectOption("openai:gpt-4o-mini-2024-07-18");
+  await page.getByLabel("Baseline", { exact: true }).fill("openai:gpt-3.5-turbo");
+  await page.getByLabel("Judge model").fill("openai:gpt-4o");
+  await expect(page.getByLabel("Rubric")).toBeEnabled();
+  await page.getByLabel("Limit").fill("6");
+  await page.getByLabel("Name").fill("form run");
+  await page.getByRole("button", { name: "Start evaluation" }).click();
+  await expect(page).toHaveURL(/\/evaluations\/(?!new)[\w-]+$/);
+  await expect(page.getByRole("heading", { level: 1, name: "form run" })).toBeVisible();
+  await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId("win-rate")).toBeVisible();
+  await expect(page.getByText("6 of 6 rows shown.")).toBeVisible();
+  await expect(page.getByTestId("sbs-row").first().getByTestId("candidate-output")).not.toContainText("Not generated yet");
+  await page.screenshot({ path: `${DIR}/eval-form-run.png`, fullPage: true });
+});
