@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process";
 import { expect, test, type Page } from "@playwright/test";
-import type { SeedEvalRunOptions, SeededEvalRun } from "../lib/eval/testing";
+import { createPrismaClient } from "../lib/db/client";
+import { seedEvalRun, type SeedEvalRunOptions, type SeededEvalRun } from "../lib/eval/testing";
 import type { EvalRunView } from "../lib/eval/types";
 import { testSettings } from "../scripts/lib/test-env";
 
@@ -12,25 +12,20 @@ const DIR = "e2e/artifacts";
 const t = testSettings();
 let seeded: SeededEvalRun;
 
-/**
- * seedEvalRun in one tsx child process per call (several runs each): the fixture's metrics import ajv by its
- * CommonJS subpaths ("ajv/dist/2020"), which Playwright's ESM loader cannot resolve but tsx (like the app's
- * build) can.
- */
-function seedEvalRunsE2E(list: SeedEvalRunOptions[]): SeededEvalRun[] {
-  const code = `Promise.all([import("./lib/eval/testing.ts"), import("./lib/db/client.ts")]).then(async ([f, c]) => {
-    const db = c.createPrismaClient(process.env.SEED_DATABASE_URL);
-    const out = [];
-    for (const opts of JSON.parse(process.env.SEED_OPTIONS)) out.push(await f.seedEvalRun(db, opts));
+/** Seeds runs straight into the e2e server's database (real metrics, verdicts and summary: seedEvalRun). */
+async function seedEvalRunsE2E(list: SeedEvalRunOptions[]): Promise<SeededEvalRun[]> {
+  const db = createPrismaClient(t.e2eDatabaseUrl);
+  try {
+    const out: SeededEvalRun[] = [];
+    for (const opts of list) out.push(await seedEvalRun(db, opts));
+    return out;
+  } finally {
     await db.$disconnect();
-    process.stdout.write(JSON.stringify(out));
-  })`;
-  const out = execFileSync(process.execPath, ["--import", "tsx", "-e", code], { env: { ...process.env, SEED_DATABASE_URL: t.e2eDatabaseUrl, SEED_OPTIONS: JSON.stringify(list) }, encoding: "utf8" });
-  return JSON.parse(out) as SeededEvalRun[];
+  }
 }
 
-test.beforeAll(() => {
-  seeded = seedEvalRunsE2E([{ n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" }])[0]!;
+test.beforeAll(async () => {
+  seeded = (await seedEvalRunsE2E([{ n: 120, root: t.e2eDataDir, withJob: true, name: "triage v3 vs base" }]))[0]!;
 });
 
 const runOf = async (page: Page) => ((await (await page.request.get(`/api/evals/${seeded.runId}`)).json()) as { run: EvalRunView }).run;
@@ -141,7 +136,7 @@ test("the list links to the run; the form prefills from a job and names a bad sp
 });
 
 test("a running run shows its progress and cancels from its page", async ({ page }) => {
-  const [running] = seedEvalRunsE2E([{ n: 40, root: t.e2eDataDir, status: "running", name: "half way" }]);
+  const [running] = await seedEvalRunsE2E([{ n: 40, root: t.e2eDataDir, status: "running", name: "half way" }]);
   await page.goto(`/evaluations/${running!.runId}`);
   await expect(page.getByTestId("eval-progress")).toBeVisible();
   const done = Number(await page.getByTestId("eval-progress").getAttribute("aria-valuenow"));
@@ -161,7 +156,7 @@ test("a running run shows its progress and cancels from its page", async ({ page
 
 test("a checkpoint sweep charts the metric by step and marks the best checkpoint", async ({ page }) => {
   const sweepId = `sweep-${Date.now()}`;
-  const seededRuns = seedEvalRunsE2E([
+  const seededRuns = await seedEvalRunsE2E([
     ...[10, 20, 30].map((step, i) => ({ n: 24, root: t.e2eDataDir, sweepId, checkpointStep: step, seed: 100 + i, name: `sweep step ${step}` })),
     { n: 24, root: t.e2eDataDir, sweepId, seed: 200, name: "sweep final" },
   ]);

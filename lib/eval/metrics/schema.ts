@@ -1,4 +1,4 @@
-import Ajv2020 from "ajv/dist/2020";
+import Ajv2020 from "ajv/dist/2020.js";
 import AjvDraft7 from "ajv";
 import type { ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";

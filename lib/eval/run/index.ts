@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import type { NativeAddon } from "../../../native/index";
@@ -82,6 +83,8 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
 
   const settings: GenerationSettings = generationSchema.parse(run.generation ?? {});
   const stop = new AbortController();
+  // Every request in flight (lanes × models) listens on this one signal; Node warns past 10 listeners.
+  setMaxListeners(0, stop.signal);
   const onShutdown = () => stop.abort();
   deps.signal.addEventListener("abort", onShutdown, { once: true });
   let cancelled = false;
