@@ -1,47 +1,19 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { SAMPLE_DATASET_NAME } from "./pages";
+import { expect, test, type Page } from "@playwright/test";
+import { emulatorFaults, launchHostedJob, sampleVersion, useEmulatorKey } from "./hosted-data";
 
 // The whole hosted-job loop against the real app, the real worker and the OpenAI emulator that
 // scripts/serve-e2e.ts starts (a step every ~120 ms): launch from the form, watch the loss curve grow while
 // the job runs, see it succeed with its model name and actual cost; cancel a second job mid-run; and see
 // OpenAI's wind-down refusal (403 training_not_available, switched on in the emulator) explained on a third.
 
-const EMULATOR = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}`;
 const API_KEY = "sk-test-e2e-flow-0000abcd";
 const DIR = "e2e/artifacts";
-
-async function useEmulatorKey(request: APIRequestContext) {
-  const res = await request.put("/api/settings/credentials/openai", { data: { apiKey: API_KEY, baseUrl: `${EMULATOR}/v1` } });
-  expect(res.ok(), await res.text()).toBe(true);
-}
-
-async function emulatorFaults(request: APIRequestContext, faults: Record<string, unknown> | "reset") {
-  const res = faults === "reset" ? await request.post(`${EMULATOR}/_emulator/faults/reset`) : await request.post(`${EMULATOR}/_emulator/faults`, { data: faults });
-  expect(res.ok(), await res.text()).toBe(true);
-}
-
-/** The sample dataset's first frozen version (frozen here when no earlier spec froze one). */
-async function sampleVersion(request: APIRequestContext) {
-  const { datasets } = (await (await request.get("/api/datasets")).json()) as { datasets: { id: string; name: string }[] };
-  const sample = datasets.find((d) => d.name === SAMPLE_DATASET_NAME)!;
-  const list = async () => ((await (await request.get(`/api/datasets/${sample.id}/versions`)).json()) as { versions: { number: number }[] }).versions;
-  if ((await list()).length === 0) expect((await request.post(`/api/datasets/${sample.id}/versions`, { data: { note: "e2e flow" } })).ok()).toBe(true);
-  return { datasetId: sample.id, version: (await list())[0]! };
-}
-
-async function launchThroughApi(request: APIRequestContext, datasetId: string, versionNumber: number, suffix: string): Promise<string> {
-  const res = await request.post("/api/jobs", {
-    data: { provider: "openai", datasetId, versionNumber, baseModel: "gpt-4o-mini-2024-07-18", suffix, hyperparameters: { nEpochs: 3 } },
-  });
-  expect(res.status(), await res.text()).toBe(201);
-  return ((await res.json()) as { job: { id: string } }).job.id;
-}
 
 const lastDrawnStep = async (page: Page) => Number((await page.getByTestId("chart-loss").getAttribute("data-last-step")) || 0);
 
 test.beforeEach(async ({ request }) => {
   await emulatorFaults(request, "reset");
-  await useEmulatorKey(request);
+  await useEmulatorKey(request, API_KEY);
 });
 
 test.afterEach(async ({ request }) => {
@@ -85,7 +57,7 @@ test("launch from the form, watch the curve grow live, and see the job succeed",
 test("cancel a running job from its page", async ({ page, request }) => {
   test.setTimeout(90_000);
   const { datasetId, version } = await sampleVersion(request);
-  const id = await launchThroughApi(request, datasetId, version.number, "to-cancel");
+  const id = await launchHostedJob(request, datasetId, version.number, "to-cancel");
   await page.goto(`/jobs/${id}`);
   await expect.poll(() => lastDrawnStep(page), { timeout: 30_000 }).toBeGreaterThan(0);
   await page.getByRole("button", { name: "Cancel job" }).click();
@@ -101,7 +73,7 @@ test("cancel a running job from its page", async ({ page, request }) => {
 test("OpenAI's wind-down refusal is shown in plain words with the way forward", async ({ page, request }) => {
   await emulatorFaults(request, { trainingNotAvailable: true });
   const { datasetId, version } = await sampleVersion(request);
-  const id = await launchThroughApi(request, datasetId, version.number, "wind-down");
+  const id = await launchHostedJob(request, datasetId, version.number, "wind-down");
   await page.goto(`/jobs/${id}`);
   await expect(page.getByText("failed", { exact: true }).first()).toBeVisible({ timeout: 30_000 });
   await expect(page.getByText(/winding down self-serve fine-tuning: it takes no new jobs/)).toBeVisible();

@@ -44,7 +44,7 @@ export function MetricsCard({ summary }: { summary: EvalSummary }) {
                   {data.map((d) => (
                     <Cell key={d.label} fill={d.tone === "better" ? "var(--ok)" : d.tone === "worse" ? "var(--danger)" : "var(--border-strong)"} />
                   ))}
-                  <ErrorBar dataKey="err" width={6} stroke="var(--text)" strokeWidth={1.2} />
+                  <ErrorBar dataKey="err" width={6} stroke="var(--text)" strokeWidth={1.2} isAnimationActive={false} />
                 </Bar>
               </BarChart>
             </ResponsiveContainer>
