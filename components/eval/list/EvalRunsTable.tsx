@@ -5,6 +5,7 @@ import { Table } from "@/components/ui/Table";
 import { formatInt } from "@/components/ui/format";
 import type { EvalRunView } from "@/lib/eval/types";
 import { percent } from "../run/words";
+import styles from "../eval.module.css";
 
 // The evaluations list: one row per run, the head-to-head figure first-class (win rate with its interval).
 
@@ -45,13 +46,13 @@ export function EvalRunsTable({ runs }: { runs: EvalRunView[] }) {
               <Link href={`/evaluations/${r.id}`}>{r.name || `Evaluation ${r.id.slice(-6)}`}</Link>
               {r.checkpointStep !== null ? <span className="muted"> · step {r.checkpointStep}</span> : null}
             </td>
-            <td className="mono">
+            <td className={`mono ${styles.listSpecs}`}>
               <div>{r.candidateSpec}</div>
               <div>
                 <span className="muted">vs</span> {r.baselineSpec}
               </div>
             </td>
-            <td>
+            <td className={styles.listDataset}>
               {r.datasetName} v{r.versionNumber} <span className="muted">· {r.split}</span>
             </td>
             <td className="num">
