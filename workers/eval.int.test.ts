@@ -2,7 +2,7 @@ import type { ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
 // The models directory must be set before lib/env is first read (createEval resolves local models through it).
 const modelsRoot = vi.hoisted(() => {
@@ -75,6 +75,12 @@ afterAll(async () => {
   await closeEvalLiveRedis();
   await db.$disconnect();
   rmSync(modelsRoot, { recursive: true, force: true });
+});
+
+// A test that fails midway must not leave its worker consuming the queue: it would take the next test's runs
+// (e.g. the SIGKILLed worker's stalled run, while that test still holds a prompt hanging).
+afterEach(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
 
 function startWorker(args: string[]): SpawnedWorker {
@@ -177,8 +183,13 @@ describe("eval worker", () => {
     expect(summary.metrics.exactMatch).toMatchObject({ candidate: 1, baseline: 0 });
     expect(summary.metrics.schemaValid).toMatchObject({ candidate: 1, baseline: 0 });
     expect(summary.tags.map((t) => t.tag).sort()).toEqual(["even", "odd"]);
-    const last = heard.filter((h) => h.channel === evalChannel(env().TUNEFORGE_QUEUE_PREFIX, done.id)).at(-1);
-    expect(last?.message).toEqual({ type: "progress", generated: { baseline: 12, candidate: 12 }, judged: 12, total: 12, status: "succeeded" });
+    // The row turns succeeded just before the final message is published: wait for that message to arrive.
+    const channel = evalChannel(env().TUNEFORGE_QUEUE_PREFIX, done.id);
+    const last = await until("the final progress message", w, async () => {
+      const m = heard.filter((h) => h.channel === channel).at(-1);
+      return m?.message.status === "succeeded" ? m : undefined;
+    }, 5_000);
+    expect(last.message).toEqual({ type: "progress", generated: { baseline: 12, candidate: 12 }, judged: 12, total: 12, status: "succeeded" });
     await sub.quit();
 
     await control("chat", { rules: [{ model: "judge-biased", reply: '{"winner": "A", "rationale": "The first response is better."}' }] });
