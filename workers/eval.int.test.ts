@@ -26,6 +26,7 @@ import { closeQueues } from "../lib/queue/queues";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
+import { storeTestOpenAIKey } from "../lib/eval/testing";
 import { startOpenAIEmulator, type OpenAIEmulator } from "../test/openai-emulator/server";
 import { fineTunedModel } from "../test/openai-emulator/test-helpers";
 
@@ -38,6 +39,7 @@ import { fineTunedModel } from "../test/openai-emulator/test-helpers";
 const db = createPrismaClient();
 const fixtures: LocalVersionFixture[] = [];
 const children: ChildProcess[] = [];
+let removeKey: () => Promise<void> = async () => undefined;
 let emu: OpenAIEmulator;
 let ft: string;
 const BASE = "gpt-4o-mini-2024-07-18";
@@ -59,9 +61,12 @@ beforeAll(async () => {
   emu = await startOpenAIEmulator({ timing: { fileProcessingMs: 0, validatingMs: 0, queuedMs: 0, stepMs: 1 }, chatLatencyMs: 1 });
   // The emulator's fine-tune knows every line (train and held-out): it answers exactly, its base does not.
   ft = await fineTunedModel(emu, jsonl(0, 80));
+  // Saved in Settings, as a user would: createEval refuses openai: specs without a key.
+  removeKey = await storeTestOpenAIKey(db, emu.url);
 }, 60_000);
 
 afterAll(async () => {
+  await removeKey();
   for (const c of children) if (c.exitCode === null) c.kill("SIGKILL");
   const versionIds = fixtures.map((f) => f.versionId);
   await db.evalRun.deleteMany({ where: { datasetVersionId: { in: versionIds } } });

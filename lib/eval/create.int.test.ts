@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as cancelRoute from "../../app/api/evals/[id]/cancel/route";
 import { createPrismaClient } from "../db/client";
 import { exampleContentHash } from "../datasets/content-hash";
@@ -9,6 +9,7 @@ import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } f
 import { closeQueues, createQueueSet } from "../queue/queues";
 import { createRedis } from "../redis";
 import { deleteKeysUnder, uniquePrefix } from "../workers/testing";
+import { storeTestOpenAIKey } from "./testing";
 import { cancelEval } from "./cancel";
 import { createEval } from "./create";
 import { closeEvalLiveRedis } from "./live";
@@ -21,8 +22,14 @@ const redis = createRedis("client");
 const prefix = uniquePrefix("eval-create");
 const queues = createQueueSet({ connection: redis, prefix });
 const fixtures: LocalVersionFixture[] = [];
+let removeKey: () => Promise<void>;
+
+beforeAll(async () => {
+  removeKey = await storeTestOpenAIKey(db);
+});
 
 afterAll(async () => {
+  await removeKey();
   const versionIds = fixtures.map((f) => f.versionId);
   await db.evalRun.deleteMany({ where: { datasetVersionId: { in: versionIds } } });
   await db.checkpoint.deleteMany({ where: { job: { datasetVersionId: { in: versionIds } } } });
@@ -101,5 +108,14 @@ describe("createEval", () => {
     await expect(createEval({ ...base, split: "train", judge: "local:tiny" }, { db, queues })).rejects.toMatchObject({ status: 400, details: { field: "judge" } });
     await expect(createEval({ ...base, split: "train", sweepCheckpoints: true }, { db, queues })).rejects.toMatchObject({ status: 400, details: { field: "sweepCheckpoints" } });
     await expect(createEval({ ...base, split: "train", extra: 1 }, { db, queues })).rejects.toMatchObject({ status: 400, code: "invalid_eval_request" });
+    // Without an OpenAI key an openai: side could only fail on the worker: refused now, naming the side.
+    await removeKey();
+    await expect(createEval({ ...base, split: "train", candidate: "endpoint:http://127.0.0.1:9/v1#m" }, { db, queues })).rejects.toMatchObject({
+      status: 400,
+      code: "openai_not_configured",
+      details: { field: "baseline" },
+      message: "baseline: openai:b runs on OpenAI, and no OpenAI API key is configured. Add one in Settings or set OPENAI_API_KEY.",
+    });
+    removeKey = await storeTestOpenAIKey(db);
   });
 });

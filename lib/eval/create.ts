@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
+import { resolveOpenAIConfig } from "../settings/credentials";
 import type { QueueSet } from "../queue/queues";
 import { attachTags, overlappingPrompts, readSplitLines, samplesOfLines, type PreparedSample } from "./create/samples";
 import { enqueueEvalRun, type EvalQueue } from "./create/enqueue";
@@ -58,6 +59,15 @@ export async function createEval(input: unknown, deps: CreateEvalDeps = {}): Pro
   const judge = req.judge ? await resolveModelSpec(req.judge, { ...opts, field: "judge" }) : null;
   if (judge && judge.where !== "remote") {
     throw new HttpError(400, "judge_not_remote", `judge: the judge must be a chat-completions model (openai:<model>, endpoint:<url>#<model> or a hosted job); ${req.judge} runs on the local trainer.`, { field: "judge" });
+  }
+
+  // A run on OpenAI without a key could only fail on the worker; say so now, naming the field.
+  const onOpenAI = (["candidate", "baseline", "judge"] as const).find((f) => {
+    const m = { candidate, baseline, judge }[f];
+    return m?.where === "remote" && m.provider === "openai";
+  });
+  if (onOpenAI && !(await resolveOpenAIConfig({ db }))) {
+    throw new HttpError(400, "openai_not_configured", `${onOpenAI}: ${req[onOpenAI]} runs on OpenAI, and no OpenAI API key is configured. Add one in Settings or set OPENAI_API_KEY.`, { field: onOpenAI });
   }
 
   const lines = readSplitLines(root, splitPath, `${version.dataset.name} v${version.number} ${req.split}`);

@@ -8,6 +8,7 @@ import { combineVerdicts, parseJudgeReply, parsePointwiseReply } from "./judge";
 import { sampleMetrics } from "./metrics";
 import { summarize, type SummarySample } from "./summary";
 import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "./types";
+import { deleteOpenAICredential, saveOpenAICredential } from "../settings/credentials";
 
 // Test and UI-development fixture: a finished (or half-finished) evaluation as the runner leaves it — a real
 // dataset and frozen version on disk, an EvalRun, and one EvalSample per held-out line with varied outputs
@@ -266,4 +267,15 @@ export async function removeSeededEvalRuns(db: PrismaClient, seeded: SeededEvalR
   await db.datasetVersion.deleteMany({ where: { id: { in: seeded.map((s) => s.versionId) } } });
   await db.dataset.deleteMany({ where: { id: { in: seeded.map((s) => s.datasetId) } } });
   for (const s of seeded) await rm(path.join(root, "datasets", s.datasetId), { recursive: true, force: true });
+}
+
+/**
+ * An OpenAI key saved in Settings as a user would (createEval refuses openai: specs without one); `baseUrl`
+ * points the workers at the emulator. The returned function removes it again.
+ */
+export async function storeTestOpenAIKey(db: PrismaClient, baseUrl?: string): Promise<() => Promise<void>> {
+  await saveOpenAICredential({ apiKey: "sk-test-eval-settings", ...(baseUrl ? { baseUrl } : {}) }, { db });
+  return async () => {
+    await deleteOpenAICredential({ db });
+  };
 }

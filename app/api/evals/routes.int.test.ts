@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
 import { CSV_HEADER } from "@/lib/eval/export";
-import { removeSeededEvalRuns, seedEvalRun, type SeededEvalRun } from "@/lib/eval/testing";
+import { removeSeededEvalRuns, seedEvalRun, storeTestOpenAIKey, type SeededEvalRun } from "@/lib/eval/testing";
 import { summarize } from "@/lib/eval/summary";
 import { summarySamples } from "@/lib/eval/override";
 import type { EvalRunView, EvalSampleView, EvalSamplesPage, EvalSummary } from "@/lib/eval/types";
@@ -29,7 +29,10 @@ let done: SeededEvalRun;
 let running: SeededEvalRun;
 let fromJob: SeededEvalRun;
 
+let removeKey: () => Promise<void>;
+
 beforeAll(async () => {
+  removeKey = await storeTestOpenAIKey(db);
   done = await seedEvalRun(db, { n: 30, seed: 1, name: "Triage v2 / \"final\"" });
   running = await seedEvalRun(db, { n: 10, seed: 2, status: "running" });
   fromJob = await seedEvalRun(db, { n: 4, seed: 3, withJob: true });
@@ -37,6 +40,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await removeKey();
   await db.evalRun.deleteMany({ where: { datasetVersionId: { in: seeded.map((s) => s.versionId) }, id: { notIn: seeded.map((s) => s.runId) } } });
   await removeSeededEvalRuns(db, seeded);
   await queues().get("eval").obliterate({ force: true });

@@ -9,6 +9,7 @@ import { createQueueSet } from "../../queue/queues";
 import { createRedis } from "../../redis";
 import { writeTinyModel } from "../../testing/tiny-model";
 import { deleteKeysUnder, uniquePrefix } from "../../workers/testing";
+import { storeTestOpenAIKey } from "../testing";
 import { createEval } from "../create";
 import { runEval, type EvalRunDeps } from "./index";
 
@@ -36,12 +37,16 @@ const deps = (queue: EvalRunDeps["queue"]): EvalRunDeps => ({
   modelsRoot,
 });
 
-beforeAll(() => {
+let removeKey: () => Promise<void>;
+
+beforeAll(async () => {
+  removeKey = await storeTestOpenAIKey(db);
   mkdirSync(modelsRoot, { recursive: true });
   writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 3 });
 });
 
 afterAll(async () => {
+  await removeKey();
   const versionIds = fixtures.map((f) => f.versionId);
   await db.evalRun.deleteMany({ where: { datasetVersionId: { in: versionIds } } });
   for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
@@ -87,6 +92,8 @@ describe("runEval", () => {
     expect((await db.evalRun.findUniqueOrThrow({ where: { id: runIds[0] } })).errorMessage).toBe(`Cannot start: candidate: no fine-tuning job with id ${job.id}.`);
 
     const second = await createEval({ datasetVersionId: versionId, candidate: "openai:gpt-4o-mini", baseline: "openai:gpt-4.1-mini" }, { db, queues });
+    // The key is removed after the run was created (creation refuses a run without one).
+    await removeKey();
     expect((await runEval(deps("eval"), second.runIds[0]!)).outcome).toBe("failed");
     const failed = await db.evalRun.findUniqueOrThrow({ where: { id: second.runIds[0] } });
     expect(failed.errorMessage).toMatch(/No OpenAI API key is configured/);
