@@ -49,6 +49,9 @@ export const envSchema = z.object({
   TUNEFORGE_LOCAL_THREADS: z.coerce.number().int().min(0).max(1024).default(0),
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
+  /// API keys for evaluations' endpoint:<base url>#<model> specs: "<base url>=<key>" pairs separated by commas
+  /// or newlines. A key is sent only to the base URL it is listed with (lib/eval/models/endpoint-keys.ts).
+  TUNEFORGE_ENDPOINT_KEYS: z.string().optional(),
   OPENAI_ORG_ID: z.string().optional(),
   OPENAI_PROJECT_ID: z.string().optional(),
 });
