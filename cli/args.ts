@@ -42,3 +42,12 @@ export function parseCommandOptions<O extends Options>(command: string, args: st
     throw new UsageError(`${command}: ${message}. Run \`tuneforge ${command} --help\` for usage.`);
   }
 }
+
+/** A flag that takes a whole number in [min, max]; undefined when absent; `command` prefixes the usage error. */
+export function wholeNumberFlag(command: string, flag: string, raw: string | undefined, min: number, max: number): number | undefined {
+  if (raw === undefined) return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
+    throw new UsageError(`${command}: ${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
+  }
+  return Number(raw);
+}

@@ -1,7 +1,7 @@
 import { UsageError } from "../args";
 import type { CliContext, Command } from "../command";
 import type { EvalRunView } from "../../lib/eval/types";
-import { JobsApi, Refused, refusalText, Unreachable } from "./jobs/api";
+import { serverApi, serverSubcommandExit } from "./jobs/api";
 import { parseEvalCreateArgs, parseEvalExportArgs, parseEvalIdArgs, parseEvalListArgs } from "./eval/args";
 import { runEvalCreate } from "./eval/create";
 import { runEvalExport } from "./eval/export";
@@ -46,21 +46,16 @@ const USAGE = [
   "",
 ].join("\n");
 
-async function api(url: string | undefined): Promise<JobsApi> {
-  const { env } = await import("../../lib/env");
-  const e = env();
-  return new JobsApi(url ?? e.TUNEFORGE_URL, e.TUNEFORGE_API_TOKEN);
-}
 
 async function run(sub: string | undefined, rest: string[], ctx: CliContext): Promise<number> {
   switch (sub) {
     case "create": {
       const a = parseEvalCreateArgs(rest);
-      return runEvalCreate(a, await api(a.url), ctx);
+      return runEvalCreate(a, await serverApi(a.url), ctx);
     }
     case "show": {
       const a = parseEvalIdArgs(sub, rest);
-      const client = await api(a.url);
+      const client = await serverApi(a.url);
       const { run } = await client.json<{ run: EvalRunView }>("GET", `/api/evals/${encodeURIComponent(a.id)}`);
       const url = client.url(`/evaluations/${run.id}`);
       ctx.out(a.json ? `${JSON.stringify(evalResultJson(run, url), null, 2)}\n` : formatEvalRun(run, url));
@@ -68,7 +63,7 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
     }
     case "list": {
       const a = parseEvalListArgs(rest);
-      const { runs } = await (await api(a.url)).json<{ runs: EvalRunView[] }>("GET", "/api/evals", undefined, { status: a.status.join(",") || undefined, jobId: a.jobId });
+      const { runs } = await (await serverApi(a.url)).json<{ runs: EvalRunView[] }>("GET", "/api/evals", undefined, { status: a.status.join(",") || undefined, jobId: a.jobId });
       ctx.out(a.json ? `${JSON.stringify({ runs }, null, 2)}\n` : formatEvalList(runs));
       return 0;
     }
@@ -89,18 +84,6 @@ export const evalCommand: Command = {
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;
-    try {
-      return await run(sub, rest, ctx);
-    } catch (err) {
-      if (err instanceof Unreachable) {
-        ctx.err(`tuneforge: eval: ${err.message}\n`);
-        return 2;
-      }
-      if (err instanceof Refused) {
-        ctx.err(`tuneforge: eval ${sub}: ${refusalText(err)}\n`);
-        return 1;
-      }
-      throw err;
-    }
+    return serverSubcommandExit("eval", sub, ctx, () => run(sub, rest, ctx));
   },
 };

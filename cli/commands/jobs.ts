@@ -1,7 +1,7 @@
 import { UsageError } from "../args";
 import type { CliContext, Command } from "../command";
 import type { JobSummary, JobView } from "../../lib/jobs/types";
-import { JobsApi, Refused, refusalText, Unreachable } from "./jobs/api";
+import { serverApi, serverSubcommandExit } from "./jobs/api";
 import { parseCreateArgs, parseIdArgs, parseListArgs } from "./jobs/args";
 import { runCreate } from "./jobs/create";
 import { formatJob, formatList } from "./jobs/format";
@@ -47,11 +47,6 @@ const USAGE = [
   "",
 ].join("\n");
 
-async function api(url: string | undefined): Promise<JobsApi> {
-  const { env } = await import("../../lib/env");
-  const e = env();
-  return new JobsApi(url ?? e.TUNEFORGE_URL, e.TUNEFORGE_API_TOKEN);
-}
 
 const jobPath = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
 
@@ -59,18 +54,18 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
   switch (sub) {
     case "create": {
       const a = parseCreateArgs(rest);
-      return runCreate(a, await api(a.url), ctx);
+      return runCreate(a, await serverApi(a.url), ctx);
     }
     case "list": {
       const a = parseListArgs(rest);
-      const { jobs } = await (await api(a.url)).json<{ jobs: JobSummary[] }>("GET", "/api/jobs", undefined, { status: a.status.join(",") || undefined });
+      const { jobs } = await (await serverApi(a.url)).json<{ jobs: JobSummary[] }>("GET", "/api/jobs", undefined, { status: a.status.join(",") || undefined });
       ctx.out(a.json ? `${JSON.stringify({ jobs }, null, 2)}\n` : formatList(jobs));
       return 0;
     }
     case "show":
     case "cancel": {
       const a = parseIdArgs(sub, "job ID", rest);
-      const client = await api(a.url);
+      const client = await serverApi(a.url);
       const { job } = await client.json<{ job: JobView }>(sub === "show" ? "GET" : "POST", sub === "show" ? jobPath(a.id) : `${jobPath(a.id)}/cancel`);
       if (a.json) ctx.out(`${JSON.stringify(job, null, 2)}\n`);
       else if (sub === "show") ctx.out(formatJob(job, client.url(`/jobs/${job.id}`)));
@@ -80,7 +75,7 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
     }
     case "attach": {
       const a = parseIdArgs(sub, "OpenAI job id (ftjob-…)", rest);
-      const client = await api(a.url);
+      const client = await serverApi(a.url);
       const { job } = await client.json<{ job: JobView }>("POST", "/api/jobs/attach", { remoteJobId: a.id });
       ctx.out(a.json ? `${JSON.stringify(job, null, 2)}\n` : `Attached ${a.id} as job ${job.id} (${job.status}, ${job.baseModel}): ${client.url(`/jobs/${job.id}`)}\n`);
       return 0;
@@ -96,18 +91,6 @@ export const jobsCommand: Command = {
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;
-    try {
-      return await run(sub, rest, ctx);
-    } catch (err) {
-      if (err instanceof Unreachable) {
-        ctx.err(`tuneforge: jobs: ${err.message}\n`);
-        return 2;
-      }
-      if (err instanceof Refused) {
-        ctx.err(`tuneforge: jobs ${sub}: ${refusalText(err)}\n`);
-        return 1;
-      }
-      throw err;
-    }
+    return serverSubcommandExit("jobs", sub, ctx, () => run(sub, rest, ctx));
   },
 };

@@ -4,7 +4,7 @@ import type { NativeAddon } from "../../native/index";
 import { HttpError } from "../http/errors";
 import { resolveModelDir } from "../models/resolve";
 import type { Payload } from "../queue/contracts";
-import { loadChatTokenizer, type ChatTokenizer } from "../tokenizer";
+import { chatTokenizerFor } from "../models/chat-cache";
 import { generateText } from "../tokenizer/generate";
 import { jobAdapter } from "./adapter";
 import { isCancelled, publishInference, type InferenceMessage } from "./channel";
@@ -30,15 +30,6 @@ export type PlaygroundDeps = {
 
 export type PlaygroundPayload = Payload<"inference", "playground.generate">;
 
-const tokenizers = new Map<string, ChatTokenizer>();
-function chatTokenizer(dir: string): ChatTokenizer {
-  let t = tokenizers.get(dir);
-  if (!t) {
-    t = loadChatTokenizer(dir);
-    tokenizers.set(dir, t);
-  }
-  return t;
-}
 
 export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: PlaygroundPayload): Promise<{ outcome: "done" | "error" | "cancelled" }> {
   const publish = (m: InferenceMessage) => publishInference(deps.redis, deps.prefix, p.requestId, m);
@@ -61,7 +52,7 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
       }
       adapterDir = adapter.dir;
     }
-    const chat = chatTokenizer(model.dir);
+    const chat = chatTokenizerFor(model.dir);
     const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true }));
     // Said before the model loads (a big one takes a while), so the browser knows a worker has it.
     await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens });

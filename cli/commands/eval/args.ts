@@ -1,4 +1,4 @@
-import { parseCommandOptions, UsageError } from "../../args";
+import { parseCommandOptions, UsageError, wholeNumberFlag } from "../../args";
 import { parseSpec, SpecError } from "../../../lib/eval/spec";
 import { EVAL_STATUSES } from "../../../lib/eval/statuses";
 
@@ -25,11 +25,7 @@ export type EvalCreateArgs = {
   url?: string;
 };
 
-function wholeNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) throw new UsageError(`eval: ${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
-  return Number(raw);
-}
+const wholeNumber = (flag: string, raw: string | undefined, min: number, max: number) => wholeNumberFlag("eval", flag, raw, min, max);
 
 function numberIn(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
   if (raw === undefined) return undefined;

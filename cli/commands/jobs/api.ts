@@ -60,3 +60,31 @@ export class JobsApi {
 export function refusalText(err: Refused): string {
   return err.issues.length > 1 ? `${err.issues.length} problems:\n${err.issues.map((i) => `  - ${i}`).join("\n")}` : err.message;
 }
+
+/**
+ * The exit code of a subcommand that talks to the server, for every command group (jobs, eval): 2 when the
+ * server cannot be reached, 1 when it refused (its message printed), else whatever the subcommand returns.
+ */
+export async function serverSubcommandExit(group: string, sub: string | undefined, ctx: { err(text: string): void }, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof Unreachable) {
+      ctx.err(`tuneforge: ${group}: ${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof Refused) {
+      ctx.err(`tuneforge: ${group} ${sub}: ${refusalText(err)}\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+/** The client for the server this CLI run talks to: --url, else TUNEFORGE_URL, with TUNEFORGE_API_TOKEN. */
+export async function serverApi(url: string | undefined): Promise<JobsApi> {
+  // Imported here so commands that never reach the server do not validate the environment.
+  const { env } = await import("../../../lib/env");
+  const e = env();
+  return new JobsApi(url ?? e.TUNEFORGE_URL, e.TUNEFORGE_API_TOKEN);
+}

@@ -1,4 +1,4 @@
-import { parseCommandOptions, UsageError } from "../../args";
+import { parseCommandOptions, UsageError, wholeNumberFlag } from "../../args";
 import type { LocalConfig } from "../../../lib/jobs/local/config";
 import { JOB_STATUSES } from "../../../lib/jobs/types";
 import { LOCAL_FLAGS, localConfigFromFlags, localModelArg } from "./local-args";
@@ -25,13 +25,7 @@ export type CreateArgs = {
 };
 
 
-function wholeNumber(flag: string, raw: string | undefined, min: number, max: number): number | undefined {
-  if (raw === undefined) return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < min || Number(raw) > max) {
-    throw new UsageError(`jobs: ${flag} must be a whole number from ${min} to ${max}, got "${raw}".`);
-  }
-  return Number(raw);
-}
+const wholeNumber = (flag: string, raw: string | undefined, min: number, max: number) => wholeNumberFlag("jobs", flag, raw, min, max);
 
 function positive(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;

@@ -1,6 +1,6 @@
 import type { NativeAddon, NativeModel } from "../../../native/index";
 import { cachedModel } from "../../playground/model-cache";
-import { loadChatTokenizer, type ChatTokenizer } from "../../tokenizer";
+import { chatTokenizerFor } from "../../models/chat-cache";
 import { generateText } from "../../tokenizer/generate";
 import type { ChatMessage, GenerationSettings } from "../types";
 import { createLimiter } from "./limiter";
@@ -17,16 +17,6 @@ type Pending = { prompt: number[]; settings: GenerationSettings; resolve: (g: Ge
 
 // One native operation at a time in this process.
 const device = createLimiter(1);
-const tokenizers = new Map<string, ChatTokenizer>();
-
-function chatTokenizer(dir: string): ChatTokenizer {
-  let t = tokenizers.get(dir);
-  if (!t) {
-    t = loadChatTokenizer(dir);
-    tokenizers.set(dir, t);
-  }
-  return t;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -47,7 +37,7 @@ async function whenIdle<T>(native: NativeModel, op: () => Promise<T>): Promise<T
 }
 
 export function localGenerator(opts: LocalOptions): Generator {
-  const chat = chatTokenizer(opts.modelDir);
+  const chat = chatTokenizerFor(opts.modelDir);
   const pending: Pending[] = [];
   let scheduled = false;
 
