@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { DEFAULT_ROW_SOURCE } from "@/lib/pricing/defaults";
+import { BASE_PRICE_SOURCE, DEFAULT_ROW_SOURCE } from "@/lib/pricing/defaults";
 import type { PriceRow, PriceTable as PriceTableData } from "@/lib/pricing/list";
 import { apiFetch, messageOf } from "../api-client";
 import { Badge } from "../ui/Badge";
@@ -60,16 +60,23 @@ export function PriceTable() {
         </Button>
       </div>
       {reset.error ? <Notice tone="danger" title="Could not reset the row">{messageOf(reset.error)}</Notice> : null}
-      <Table caption="Fine-tuning prices in US dollars per million tokens">
+      <Table caption="Fine-tuning and inference prices in US dollars per million tokens">
         <thead>
+          {/* Two header rows: the fine-tuned model's inference prices and the base model's own, side by side. */}
           <tr>
-            <th scope="col">Model</th>
-            <th scope="col" className="num">Training / 1M</th>
-            <th scope="col" className="num">Input / 1M</th>
-            <th scope="col" className="num">Cached / 1M</th>
-            <th scope="col" className="num">Output / 1M</th>
-            <th scope="col">As of</th>
-            <th scope="col" className={styles.actionsCell}>Actions</th>
+            <th scope="col" rowSpan={2}>Model</th>
+            <th scope="col" rowSpan={2} className="num">Training / 1M</th>
+            <th scope="colgroup" colSpan={3} className={styles.groupHead}>Fine-tuned model / 1M</th>
+            <th scope="colgroup" colSpan={2} className={`${styles.groupHead} ${styles.baseCol}`}>Base model / 1M</th>
+            <th scope="col" rowSpan={2}>As of</th>
+            <th scope="col" rowSpan={2} className={styles.actionsCell}>Actions</th>
+          </tr>
+          <tr>
+            <th scope="col" className="num">Input</th>
+            <th scope="col" className="num">Cached</th>
+            <th scope="col" className="num">Output</th>
+            <th scope="col" className={`num ${styles.baseCol}`}>Base in</th>
+            <th scope="col" className="num">Base out</th>
           </tr>
         </thead>
         <tbody>
@@ -86,6 +93,11 @@ export function PriceTable() {
               <td className="num"><Price value={p.inputPerMTok} /></td>
               <td className="num"><Price value={p.cachedInputPerMTok} /></td>
               <td className="num"><Price value={p.outputPerMTok} /></td>
+              <td className={`num ${styles.baseCol}`}>
+                <Price value={p.baseInputPerMTok} />
+                {p.baseCachedInputPerMTok !== null ? <div className={styles.meta}>cached {formatUsd(p.baseCachedInputPerMTok)}</div> : null}
+              </td>
+              <td className="num"><Price value={p.baseOutputPerMTok} /></td>
               <td className="nowrap">
                 {p.asOf ?? <span className="muted">no date</span>}
                 <div className={styles.meta}><Source row={p} /></div>
@@ -108,8 +120,10 @@ export function PriceTable() {
         </tbody>
       </Table>
       <p className="muted" style={{ fontSize: "0.85rem", margin: 0 }}>
-        Default rows: {DEFAULT_ROW_SOURCE}; {data.source}. Input, cached input and output are the prices of using the
-        fine-tuned model. “Reset” puts a built-in row back to its default.
+        Default rows: {DEFAULT_ROW_SOURCE}; {BASE_PRICE_SOURCE}; {data.source}. “Fine-tuned model” prices are what
+        using your fine-tuned version costs; “Base model” prices (input, cached input below it, output) are what the
+        model itself costs without fine-tuning. The ROI calculator and evaluations use each where it applies. “Reset”
+        puts a built-in row back to its default.
       </p>
       <PriceDialog open={dialog?.kind === "edit"} row={dialog?.kind === "edit" ? dialog.row : null} onClose={() => setDialog(null)} />
       <ConfirmDialog
