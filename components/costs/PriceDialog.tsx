@@ -18,14 +18,14 @@ type PriceField = { key: PriceFormKey; label: string; optional: boolean };
 // The fine-tuned model's inference prices and the base model's own, grouped so the two are not confused
 // (fine-tuned inference costs about twice the base's).
 const FINE_TUNED_FIELDS: PriceField[] = [
-  { key: "inputPerMTok", label: "Input / 1M tokens ($)", optional: true },
-  { key: "cachedInputPerMTok", label: "Cached input / 1M tokens ($)", optional: true },
-  { key: "outputPerMTok", label: "Output / 1M tokens ($)", optional: true },
+  { key: "inputPerMTok", label: "Input / 1M ($)", optional: true },
+  { key: "cachedInputPerMTok", label: "Cached input / 1M ($)", optional: true },
+  { key: "outputPerMTok", label: "Output / 1M ($)", optional: true },
 ];
 const BASE_FIELDS: PriceField[] = [
-  { key: "baseInputPerMTok", label: "Base input / 1M tokens ($)", optional: true },
-  { key: "baseCachedInputPerMTok", label: "Base cached input / 1M tokens ($)", optional: true },
-  { key: "baseOutputPerMTok", label: "Base output / 1M tokens ($)", optional: true },
+  { key: "baseInputPerMTok", label: "Base input / 1M ($)", optional: true },
+  { key: "baseCachedInputPerMTok", label: "Base cached input / 1M ($)", optional: true },
+  { key: "baseOutputPerMTok", label: "Base output / 1M ($)", optional: true },
 ];
 
 /** Add a row (row = null) or edit one, in a modal form; what was typed stays when the server refuses it. */
