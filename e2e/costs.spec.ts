@@ -118,7 +118,7 @@ test("the base model's own prices are edited in the dialog and drive the calcula
   const row = page.locator(`tr[data-model="${GPT4O}"]`);
   await row.getByRole("button", { name: `Edit ${GPT4O}` }).click();
   const dialog = page.getByRole("dialog", { name: `Edit prices of ${GPT4O}` });
-  await expect(dialog.getByRole("group", { name: "Using the base model (not fine-tuned)" })).toBeVisible();
+  await expect(dialog.getByRole("group", { name: "Using the base model, not fine-tuned (optional)" })).toBeVisible();
   const baseOut = dialog.getByLabel(/^Base output \/ 1M/);
   await expect(baseOut).toHaveValue("10");
   await expect(dialog.getByLabel(/^Output \/ 1M/)).toHaveValue("15");

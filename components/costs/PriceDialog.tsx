@@ -13,19 +13,20 @@ import { bodyFromForm, fieldOfServerMessage, formFromRow, type PriceFormErrors, 
 
 type Props = { open: boolean; row: PriceRow | null; onClose: () => void };
 
-type PriceField = { key: PriceFormKey; label: string; optional: boolean };
+// Every price in a group is optional (empty = unknown); the legend says so once, so the labels stay one line.
+type PriceField = { key: PriceFormKey; label: string };
 
 // The fine-tuned model's inference prices and the base model's own, grouped so the two are not confused
 // (fine-tuned inference costs about twice the base's).
 const FINE_TUNED_FIELDS: PriceField[] = [
-  { key: "inputPerMTok", label: "Input / 1M ($)", optional: true },
-  { key: "cachedInputPerMTok", label: "Cached input / 1M ($)", optional: true },
-  { key: "outputPerMTok", label: "Output / 1M ($)", optional: true },
+  { key: "inputPerMTok", label: "Input / 1M ($)" },
+  { key: "cachedInputPerMTok", label: "Cached input / 1M ($)" },
+  { key: "outputPerMTok", label: "Output / 1M ($)" },
 ];
 const BASE_FIELDS: PriceField[] = [
-  { key: "baseInputPerMTok", label: "Base input / 1M ($)", optional: true },
-  { key: "baseCachedInputPerMTok", label: "Base cached input / 1M ($)", optional: true },
-  { key: "baseOutputPerMTok", label: "Base output / 1M ($)", optional: true },
+  { key: "baseInputPerMTok", label: "Base input / 1M ($)" },
+  { key: "baseCachedInputPerMTok", label: "Base cached input / 1M ($)" },
+  { key: "baseOutputPerMTok", label: "Base output / 1M ($)" },
 ];
 
 /** Add a row (row = null) or edit one, in a modal form; what was typed stays when the server refuses it. */
@@ -111,15 +112,15 @@ export function PriceDialog({ open, row, onClose }: Props) {
             </Field>
             {(
               [
-                ["Using the fine-tuned model", FINE_TUNED_FIELDS],
-                ["Using the base model (not fine-tuned)", BASE_FIELDS],
+                ["Using the fine-tuned model (optional)", FINE_TUNED_FIELDS],
+                ["Using the base model, not fine-tuned (optional)", BASE_FIELDS],
               ] as const
             ).map(([legend, fields]) => (
               <fieldset key={legend} className={`${styles.fieldGroup} ${styles.wide}`}>
                 <legend>{legend}</legend>
                 <div className={styles.priceGroup}>
                   {fields.map((f) => (
-                    <Field key={f.key} id={`price-${f.key}`} label={f.label} optional={f.optional} error={errors[f.key]}>
+                    <Field key={f.key} id={`price-${f.key}`} label={f.label} error={errors[f.key]}>
                       {(c) => <Input {...c} inputMode="decimal" value={values[f.key]} onChange={set(f.key)} autoComplete="off" />}
                     </Field>
                   ))}
