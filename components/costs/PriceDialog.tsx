@@ -25,7 +25,7 @@ const FINE_TUNED_FIELDS: PriceField[] = [
 ];
 const BASE_FIELDS: PriceField[] = [
   { key: "baseInputPerMTok", label: "Base input / 1M ($)" },
-  { key: "baseCachedInputPerMTok", label: "Base cached input / 1M ($)" },
+  { key: "baseCachedInputPerMTok", label: "Base cached / 1M ($)" },
   { key: "baseOutputPerMTok", label: "Base output / 1M ($)" },
 ];
 
