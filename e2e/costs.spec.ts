@@ -42,31 +42,36 @@ test("the ROI calculator shows hand-computed results and keeps them in the URL",
   await page.goto("/costs");
   await expect(page.getByRole("heading", { level: 1, name: "Costs" })).toBeVisible();
   await fillScenario(page);
-  // gpt-4o 3.75/15 vs fine-tuned gpt-4o-mini 0.30/1.20, training $3 / 1M:
-  // training 2M × 3 = $6; base/day 0.5M × (0.75 × 3.75 + 0.25 × 15) = $3.28125 → ×30 = $98.4375
+  // gpt-4o used as is (base prices 2.50/10) vs fine-tuned gpt-4o-mini (fine-tuned prices 0.30/1.20), training $3 / 1M:
+  // training 2M × 3 = $6; base/day 0.5M × (0.75 × 2.50 + 0.25 × 10) = $2.1875 → ×30 = $65.625
   // fine-tuned/day 0.5M × (0.75 × 0.6 × 0.30 + 0.25 × 1.20) = $0.2175 → ×30 = $6.525
-  // savings/day $3.06375 → ×30 = $91.9125; break-even ⌈6 / 3.06375⌉ = 2 days; net 60 × 3.06375 − 6 = $177.825
+  // savings/day $1.97 → ×30 = $59.10; break-even ⌈6 / 1.97⌉ = 4 days; net 60 × 1.97 − 6 = $112.20
   await expect(result(page, "training-cost")).toHaveText("$6.00");
-  await expect(result(page, "monthly-base")).toHaveText("$98.4375");
+  await expect(result(page, "monthly-base")).toHaveText("$65.625");
   await expect(result(page, "monthly-ft")).toHaveText("$6.525");
-  await expect(result(page, "monthly-savings")).toHaveText("$91.9125");
-  await expect(result(page, "break-even")).toHaveText("2 days");
-  await expect(result(page, "net")).toHaveText("$177.825");
+  await expect(result(page, "monthly-savings")).toHaveText("$59.10");
+  await expect(result(page, "break-even")).toHaveText("4 days");
+  await expect(result(page, "net")).toHaveText("$112.20");
   await expect(page.getByTestId("roi-net").locator("dt")).toHaveText("Net over 60 days");
-  const chart = page.getByRole("img", { name: /The lines cross at day 2\./ });
+  const chart = page.getByRole("img", { name: /The lines cross at day 4\./ });
   await expect(chart.locator(".recharts-line")).toHaveCount(2);
   await expect(chart.locator(".recharts-reference-line")).toHaveCount(1);
-  await expect(chart.getByText("break-even: day 2")).toBeVisible();
+  await expect(chart.getByText("break-even: day 4")).toBeVisible();
 
   // The link reproduces the calculation.
   await expect(page).toHaveURL(/daily=500000/);
   await page.reload();
-  await expect(result(page, "net")).toHaveText("$177.825");
+  await expect(result(page, "net")).toHaveText("$112.20");
   await expect(page.getByLabel("Input share (%)", { exact: true })).toHaveValue("75");
 
   await page.getByText("How this is computed").click();
-  await expect(page.getByText(/= 500,000 \/ 1M × \(75 % × \$3\.75 \+ 25 % × \$15\.00\) = \$3\.2813/)).toBeVisible();
+  await expect(page.getByText(/= 500,000 \/ 1M × \(75 % × \$2\.50 \+ 25 % × \$10\.00\) = \$2\.1875/)).toBeVisible();
   await page.screenshot({ path: `${DIR}/costs.png`, fullPage: true });
+  // The price table shows the base model's own prices beside the fine-tuned ones.
+  const miniRow = page.locator(`tr[data-model="${MINI}"]`);
+  // Model, training, fine-tuned input / cached / output, base input (cached below it) / output, as of, actions.
+  await expect(miniRow.locator("td")).toHaveText([new RegExp(MINI), "$3.00", "$0.30", "$0.15", "$1.20", /^\$0\.15\s*cached \$0\.075$/, "$0.60", /2026-08-21/, /Edit/]);
+  await page.locator("table").filter({ has: miniRow }).screenshot({ path: `${DIR}/costs-price-table.png` });
 
   // A bad field says what is wrong and keeps what was typed; the other fields keep theirs.
   await fill(page, { "Daily inference tokens": "-5" });
@@ -83,7 +88,7 @@ test("editing a price in the table changes the ROI result; reset brings it back"
   const row = page.locator(`tr[data-model="${MINI}"]`);
   await row.getByRole("button", { name: `Edit ${MINI}` }).click();
   const dialog = page.getByRole("dialog", { name: `Edit prices of ${MINI}` });
-  const output = dialog.getByLabel(/^Output \/ 1M tokens/);
+  const output = dialog.getByLabel(/^Output \/ 1M/);
   // Refused input stays in the field with a message beside it.
   await output.fill("-1");
   await dialog.getByRole("button", { name: "Save prices" }).click();
@@ -105,6 +110,34 @@ test("editing a price in the table changes the ROI result; reset brings it back"
   await expect(row).toContainText("2026-08-21");
 });
 
+test("the base model's own prices are edited in the dialog and drive the calculator's base side", async ({ page }) => {
+  await page.goto("/costs");
+  await fillScenario(page);
+  await expect(result(page, "monthly-base")).toHaveText("$65.625");
+
+  const row = page.locator(`tr[data-model="${GPT4O}"]`);
+  await row.getByRole("button", { name: `Edit ${GPT4O}` }).click();
+  const dialog = page.getByRole("dialog", { name: `Edit prices of ${GPT4O}` });
+  await expect(dialog.getByRole("group", { name: "Using the base model, not fine-tuned (optional)" })).toBeVisible();
+  const baseOut = dialog.getByLabel(/^Base output \/ 1M/);
+  await expect(baseOut).toHaveValue("10");
+  await expect(dialog.getByLabel(/^Output \/ 1M/)).toHaveValue("15");
+  await dialog.screenshot({ path: `${DIR}/costs-price-dialog.png` });
+  await baseOut.fill("-3");
+  await dialog.getByRole("button", { name: "Save prices" }).click();
+  await expect(dialog.getByText("Cannot be negative; type 0 for free.")).toBeVisible();
+  await baseOut.fill("12");
+  await dialog.getByRole("button", { name: "Save prices" }).click();
+  await expect(dialog).toBeHidden();
+
+  // base/day 0.5M × (0.75 × 2.50 + 0.25 × 12) = $2.4375 → ×30 = $73.125; the fine-tuned side is unchanged
+  await expect(result(page, "monthly-base")).toHaveText("$73.125");
+  await expect(result(page, "monthly-ft")).toHaveText("$6.525");
+  await expect(row).toContainText("$12.00");
+  await row.getByRole("button", { name: `Reset ${GPT4O} to its default prices` }).click();
+  await expect(result(page, "monthly-base")).toHaveText("$65.625");
+});
+
 test("adding a model that already has a row is refused beside the model field", async ({ page }) => {
   await page.goto("/costs");
   await page.getByRole("button", { name: "Add model" }).click();
@@ -124,11 +157,11 @@ test("a fine-tuned model that costs more per day never breaks even", async ({ pa
   await roi.getByLabel("Base model", { exact: true }).selectOption(MINI);
   await roi.getByLabel("Fine-tuned model", { exact: true }).selectOption(GPT4O);
   await fill(page, { "Training tokens": "1000000", "Daily inference tokens": "1000000", "Period (days)": "90", "Input share (%)": "80", "Prompt reduction (%)": "10" });
-  // base 0.8 × 0.30 + 0.2 × 1.20 = $0.48/day; fine-tuned 0.8 × 0.9 × 3.75 + 0.2 × 15 = $5.70/day; training 1M × $25
-  // savings −$5.22/day → −$156.60 a month; net 90 × −5.22 − 25 = −$494.80
+  // gpt-4o-mini used as is: base 0.8 × 0.15 + 0.2 × 0.60 = $0.24/day; fine-tuned gpt-4o 0.8 × 0.9 × 3.75 + 0.2 × 15
+  // = $5.70/day; training 1M × $25; savings −$5.46/day → −$163.80 a month; net 90 × −5.46 − 25 = −$516.40
   await expect(result(page, "break-even")).toHaveText("Never");
-  await expect(result(page, "monthly-savings")).toHaveText("-$156.60");
-  await expect(result(page, "net")).toHaveText("-$494.80");
+  await expect(result(page, "monthly-savings")).toHaveText("-$163.80");
+  await expect(result(page, "net")).toHaveText("-$516.40");
   await expect(page.getByRole("img", { name: /never catches up/ })).toBeVisible();
 });
 

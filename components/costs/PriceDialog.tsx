@@ -13,11 +13,20 @@ import { bodyFromForm, fieldOfServerMessage, formFromRow, type PriceFormErrors, 
 
 type Props = { open: boolean; row: PriceRow | null; onClose: () => void };
 
-const PRICE_FIELDS: { key: PriceFormKey; label: string; optional: boolean }[] = [
-  { key: "trainingPerMTok", label: "Training / 1M tokens ($)", optional: false },
-  { key: "inputPerMTok", label: "Input / 1M tokens ($)", optional: true },
-  { key: "cachedInputPerMTok", label: "Cached input / 1M tokens ($)", optional: true },
-  { key: "outputPerMTok", label: "Output / 1M tokens ($)", optional: true },
+// Every price in a group is optional (empty = unknown); the legend says so once, so the labels stay one line.
+type PriceField = { key: PriceFormKey; label: string };
+
+// The fine-tuned model's inference prices and the base model's own, grouped so the two are not confused
+// (fine-tuned inference costs about twice the base's).
+const FINE_TUNED_FIELDS: PriceField[] = [
+  { key: "inputPerMTok", label: "Input / 1M ($)" },
+  { key: "cachedInputPerMTok", label: "Cached input / 1M ($)" },
+  { key: "outputPerMTok", label: "Output / 1M ($)" },
+];
+const BASE_FIELDS: PriceField[] = [
+  { key: "baseInputPerMTok", label: "Base input / 1M ($)" },
+  { key: "baseCachedInputPerMTok", label: "Base cached / 1M ($)" },
+  { key: "baseOutputPerMTok", label: "Base output / 1M ($)" },
 ];
 
 /** Add a row (row = null) or edit one, in a modal form; what was typed stays when the server refuses it. */
@@ -69,7 +78,7 @@ export function PriceDialog({ open, row, onClose }: Props) {
     <dialog
       ref={ref}
       className="dialog"
-      style={{ width: "min(620px, calc(100vw - 2rem))" }}
+      style={{ width: "min(720px, calc(100vw - 2rem))" }}
       aria-labelledby={titleId}
       onCancel={(e) => {
         e.preventDefault();
@@ -95,20 +104,38 @@ export function PriceDialog({ open, row, onClose }: Props) {
                 {(c) => <Input {...c} className="mono" value={values.model} onChange={set("model")} autoComplete="off" spellCheck={false} />}
               </Field>
             </div>
-            {PRICE_FIELDS.map((f) => (
-              <Field key={f.key} id={`price-${f.key}`} label={f.label} optional={f.optional} error={errors[f.key]}>
-                {(c) => <Input {...c} inputMode="decimal" value={values[f.key]} onChange={set(f.key)} autoComplete="off" />}
-              </Field>
-            ))}
+            <Field id="price-trainingPerMTok" label="Training / 1M tokens ($)" error={errors.trainingPerMTok}>
+              {(c) => <Input {...c} inputMode="decimal" value={values.trainingPerMTok} onChange={set("trainingPerMTok")} autoComplete="off" />}
+            </Field>
             <Field id="price-asOf" label="As of" optional hint={row?.asOf ? `Now ${row.asOf}; empty = today.` : "Empty = today."} error={errors.asOf}>
               {(c) => <Input {...c} type="date" value={values.asOf} onChange={set("asOf")} />}
             </Field>
-            <Field id="price-note" label="Note" optional error={errors.note}>
-              {(c) => <Input {...c} value={values.note} onChange={set("note")} maxLength={500} />}
-            </Field>
+            {(
+              [
+                ["Using the fine-tuned model (optional)", FINE_TUNED_FIELDS],
+                ["Using the base model, not fine-tuned (optional)", BASE_FIELDS],
+              ] as const
+            ).map(([legend, fields]) => (
+              <fieldset key={legend} className={`${styles.fieldGroup} ${styles.wide}`}>
+                <legend>{legend}</legend>
+                <div className={styles.priceGroup}>
+                  {fields.map((f) => (
+                    <Field key={f.key} id={`price-${f.key}`} label={f.label} error={errors[f.key]}>
+                      {(c) => <Input {...c} inputMode="decimal" value={values[f.key]} onChange={set(f.key)} autoComplete="off" />}
+                    </Field>
+                  ))}
+                </div>
+              </fieldset>
+            ))}
+            <div className={styles.wide}>
+              <Field id="price-note" label="Note" optional error={errors.note}>
+                {(c) => <Input {...c} value={values.note} onChange={set("note")} maxLength={500} />}
+              </Field>
+            </div>
           </div>
           <p className="muted" style={{ fontSize: "0.85rem", margin: 0 }}>
-            Saved rows are marked “edited”. Input and output are what the fine-tuned model costs to use.
+            Saved rows are marked “edited”. Evaluations price a fine-tuned model (ft:…) at the fine-tuned prices and the
+            base model itself at the base prices; empty means unknown.
           </p>
           {general ? <Notice tone="danger">{general}</Notice> : null}
         </div>

@@ -18,8 +18,9 @@ import { replaceSearchParams } from "./url";
 const USAGE: RoiFieldKey[] = ["training", "daily", "days", "inputShare", "reduction"];
 const PRICES: { key: RoiFieldKey; model: RoiModelKey; column: keyof RowPrices }[] = [
   { key: "trainPrice", model: "ft", column: "trainingPerMTok" },
-  { key: "baseIn", model: "base", column: "inputPerMTok" },
-  { key: "baseOut", model: "base", column: "outputPerMTok" },
+  // The base model's own prices (its base columns), not what its fine-tuned version would cost.
+  { key: "baseIn", model: "base", column: "baseInputPerMTok" },
+  { key: "baseOut", model: "base", column: "baseOutputPerMTok" },
   { key: "ftIn", model: "ft", column: "inputPerMTok" },
   { key: "ftOut", model: "ft", column: "outputPerMTok" },
 ];
@@ -100,8 +101,8 @@ export function RoiCalculator({ initial, baseline = ROI_DEFAULTS }: { initial: R
           })}
         </div>
         <p className="muted" style={{ fontSize: "0.85rem", margin: "0.6rem 0 0" }}>
-          The table lists what fine-tuned models cost to use; a base model&apos;s own rates are often lower. Type them
-          if you know them.
+          Base prices come from the table&apos;s base-model columns (the model used as is); fine-tuned prices from the
+          fine-tuned model&apos;s row, which costs about twice its base to use. Type a price to override the table.
         </p>
       </fieldset>
       {prices.isPending ? (

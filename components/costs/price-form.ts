@@ -3,11 +3,30 @@ import type { PriceRow } from "@/lib/pricing/list";
 // The price dialog's fields as typed text, turned into the API's body. Checked here first so a typo is shown
 // beside its field at once; the server checks again and its message (which names the field) lands there too.
 
-export type PriceFormKey = "provider" | "model" | "trainingPerMTok" | "inputPerMTok" | "cachedInputPerMTok" | "outputPerMTok" | "asOf" | "note";
+export type PriceFormKey =
+  | "provider"
+  | "model"
+  | "trainingPerMTok"
+  | "inputPerMTok"
+  | "cachedInputPerMTok"
+  | "outputPerMTok"
+  | "baseInputPerMTok"
+  | "baseCachedInputPerMTok"
+  | "baseOutputPerMTok"
+  | "asOf"
+  | "note";
 export type PriceFormValues = Record<PriceFormKey, string>;
 export type PriceFormErrors = Partial<Record<PriceFormKey, string>>;
 
-const PRICE_KEYS = ["trainingPerMTok", "inputPerMTok", "cachedInputPerMTok", "outputPerMTok"] as const;
+const PRICE_KEYS = [
+  "trainingPerMTok",
+  "inputPerMTok",
+  "cachedInputPerMTok",
+  "outputPerMTok",
+  "baseInputPerMTok",
+  "baseCachedInputPerMTok",
+  "baseOutputPerMTok",
+] as const;
 
 const text = (n: number | null) => (n === null ? "" : String(n));
 
@@ -19,6 +38,9 @@ export function formFromRow(row: PriceRow | null): PriceFormValues {
     inputPerMTok: text(row?.inputPerMTok ?? null),
     cachedInputPerMTok: text(row?.cachedInputPerMTok ?? null),
     outputPerMTok: text(row?.outputPerMTok ?? null),
+    baseInputPerMTok: text(row?.baseInputPerMTok ?? null),
+    baseCachedInputPerMTok: text(row?.baseCachedInputPerMTok ?? null),
+    baseOutputPerMTok: text(row?.baseOutputPerMTok ?? null),
     // Empty: the server dates an edit today; the current date is shown as a hint.
     asOf: "",
     note: row?.note ?? "",

@@ -39,8 +39,17 @@ export const ROI_DEFAULTS: RoiForm = {
 
 export const MAX_DAYS = 3650;
 
-/** Prices of a table row, as the calculator needs them (null: the row has no such price). */
-export type RowPrices = { trainingPerMTok: number; inputPerMTok: number | null; outputPerMTok: number | null };
+/**
+ * Prices of a table row, as the calculator needs them (null: the row has no such price). inputPerMTok and
+ * outputPerMTok are what the fine-tuned version costs; base* what the model itself costs (about half).
+ */
+export type RowPrices = {
+  trainingPerMTok: number;
+  inputPerMTok: number | null;
+  outputPerMTok: number | null;
+  baseInputPerMTok: number | null;
+  baseOutputPerMTok: number | null;
+};
 
 /** Reads the form from URL search params; unknown keys are ignored and missing ones take the defaults. */
 export function roiFormFromParams(params: Record<string, string | string[] | undefined>, base: RoiForm = ROI_DEFAULTS): RoiForm {
@@ -81,14 +90,17 @@ export type ParsedRoiForm = {
   prices: Record<PriceKey, number | null>;
 };
 
-/** Parses every field; a price left empty falls back to the chosen model's row (training price: the fine-tuned model's). */
+/**
+ * Parses every field; a price left empty falls back to the chosen model's row: the base model's own (base)
+ * columns for the base prices, the fine-tuned columns of the fine-tuned model's row for the others.
+ */
 export function parseRoiForm(form: RoiForm, rows: { base: RowPrices | null; ft: RowPrices | null }): ParsedRoiForm {
   const errors: ParsedRoiForm["errors"] = {};
   const values: Partial<Record<RoiFieldKey, number>> = {};
   const fromTable: Record<PriceKey, number | null> = {
     trainPrice: rows.ft?.trainingPerMTok ?? null,
-    baseIn: rows.base?.inputPerMTok ?? null,
-    baseOut: rows.base?.outputPerMTok ?? null,
+    baseIn: rows.base?.baseInputPerMTok ?? null,
+    baseOut: rows.base?.baseOutputPerMTok ?? null,
     ftIn: rows.ft?.inputPerMTok ?? null,
     ftOut: rows.ft?.outputPerMTok ?? null,
   };
@@ -96,7 +108,7 @@ export function parseRoiForm(form: RoiForm, rows: { base: RowPrices | null; ft: 
     const isPrice = ROI_FIELDS[key].kind === "price";
     if (isPrice && form[key].trim() === "") {
       const tableValue = fromTable[key as PriceKey];
-      if (tableValue === null) errors[key] = `${ROI_FIELDS[key].label}: the price table has no such price for this model; type one`;
+      if (tableValue === null) errors[key] = `${ROI_FIELDS[key].label}: the price table has no ${key === "baseIn" || key === "baseOut" ? "base-model" : "such"} price for this model; type one`;
       else values[key] = tableValue;
       continue;
     }

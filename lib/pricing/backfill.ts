@@ -15,15 +15,37 @@ export function defaultRowData(p: DefaultPrice): Prisma.PriceEntryCreateManyInpu
     inputPerMTok: p.inputPerMTok,
     outputPerMTok: p.outputPerMTok,
     cachedInputPerMTok: p.cachedInputPerMTok,
+    baseInputPerMTok: p.baseInputPerMTok,
+    baseCachedInputPerMTok: p.baseCachedInputPerMTok,
+    baseOutputPerMTok: p.baseOutputPerMTok,
     asOf: new Date(`${DEFAULT_PRICES_AS_OF}T00:00:00Z`),
     source: DEFAULT_ROW_SOURCE,
     note: p.note,
   };
 }
 
+/**
+ * Gives built-in rows written before the table had base-model columns their default base prices. Only rows whose
+ * three base columns are all still empty are touched, so a base price someone typed (even one of the three) is
+ * never overwritten, and a second run finds nothing to do. Edited rows get them too: nobody could have set
+ * these columns before they existed. Returns how many rows were filled.
+ */
+export async function backfillBasePrices(opts: { db: PrismaClient }): Promise<number> {
+  let filled = 0;
+  for (const p of DEFAULT_PRICES) {
+    if (p.baseInputPerMTok === null && p.baseCachedInputPerMTok === null && p.baseOutputPerMTok === null) continue;
+    const result = await opts.db.priceEntry.updateMany({
+      where: { provider: p.provider, model: p.model, baseInputPerMTok: null, baseCachedInputPerMTok: null, baseOutputPerMTok: null },
+      data: { baseInputPerMTok: p.baseInputPerMTok, baseCachedInputPerMTok: p.baseCachedInputPerMTok, baseOutputPerMTok: p.baseOutputPerMTok },
+    });
+    filled += result.count;
+  }
+  return filled;
+}
+
 /** Returns how many rows were brought up to date. */
 export async function backfillDefaultPrices(opts: { db: PrismaClient }): Promise<number> {
-  let updated = 0;
+  let updated = await backfillBasePrices(opts);
   for (const p of DEFAULT_PRICES) {
     const untouched: Prisma.PriceEntryWhereInput = {
       provider: p.provider,

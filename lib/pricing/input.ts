@@ -31,6 +31,10 @@ export const priceCreateInput = z
     inputPerMTok: optionalPrice("inputPerMTok"),
     cachedInputPerMTok: optionalPrice("cachedInputPerMTok"),
     outputPerMTok: optionalPrice("outputPerMTok"),
+    // The base model's own inference prices (what using it without fine-tuning costs).
+    baseInputPerMTok: optionalPrice("baseInputPerMTok"),
+    baseCachedInputPerMTok: optionalPrice("baseCachedInputPerMTok"),
+    baseOutputPerMTok: optionalPrice("baseOutputPerMTok"),
     asOf: isoDay.optional(),
     note: z.string().max(500, "note must be at most 500 characters").optional(),
   })

@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../db/client";
 import { DEFAULT_PRICES, DEFAULT_PRICES_AS_OF, DEFAULT_ROW_SOURCE, legacyDefaultNote } from "./defaults";
+import { backfillBasePrices } from "./backfill";
 import { listPrices, seedDefaultPrices } from "./list";
 
 describe("price table", () => {
@@ -25,6 +26,9 @@ describe("price table", () => {
       inputPerMTok: def.inputPerMTok,
       cachedInputPerMTok: def.cachedInputPerMTok,
       outputPerMTok: def.outputPerMTok,
+      baseInputPerMTok: 0.15,
+      baseCachedInputPerMTok: 0.075,
+      baseOutputPerMTok: 0.6,
       asOf: DEFAULT_PRICES_AS_OF,
       source: DEFAULT_ROW_SOURCE,
       legacy: false,
@@ -81,6 +85,33 @@ describe("price table", () => {
     expect(rows.get(gpt4o.model)).toMatchObject({ asOf: null, source: "", cachedInputPerMTok: null, trainingPerMTok: gpt4o.trainingPerMTok + 1 });
 
     const before = await db.priceEntry.findMany({ orderBy: { model: "asc" } });
+    await seedDefaultPrices({ db });
+    expect(await db.priceEntry.findMany({ orderBy: { model: "asc" } })).toEqual(before);
+  });
+
+  it("fills the base-model prices of rows written before those columns existed, once, never over a user's value", async () => {
+    const def = (model: string) => DEFAULT_PRICES.find((p) => p.model === model)!;
+    const fromDefault = (model: string) => {
+      const p = def(model);
+      return { provider: p.provider, model: p.model, trainingPerMTok: p.trainingPerMTok, inputPerMTok: p.inputPerMTok, outputPerMTok: p.outputPerMTok, cachedInputPerMTok: p.cachedInputPerMTok, asOf: new Date(`${DEFAULT_PRICES_AS_OF}T00:00:00Z`), source: DEFAULT_ROW_SOURCE };
+    };
+    await db.priceEntry.createMany({
+      data: [
+        fromDefault("gpt-4.1-2025-04-14"), // untouched default row of an older installation
+        { ...fromDefault("gpt-4o-2024-08-06"), inputPerMTok: 4, source: "edited" }, // edited fine-tuned price, no base yet
+        { ...fromDefault("gpt-4o-mini-2024-07-18"), baseOutputPerMTok: 0.7, source: "edited" }, // the user typed one base price
+        { provider: "openai", model: "custom", trainingPerMTok: 1 }, // not a built-in model
+      ],
+    });
+    await seedDefaultPrices({ db });
+    const rows = new Map((await listPrices({ db })).prices.map((p) => [p.model, p]));
+    expect(rows.get("gpt-4.1-2025-04-14")).toMatchObject({ baseInputPerMTok: 2, baseCachedInputPerMTok: 0.5, baseOutputPerMTok: 8, source: DEFAULT_ROW_SOURCE });
+    expect(rows.get("gpt-4o-2024-08-06")).toMatchObject({ baseInputPerMTok: 2.5, baseCachedInputPerMTok: 1.25, baseOutputPerMTok: 10, inputPerMTok: 4, source: "edited" });
+    expect(rows.get("gpt-4o-mini-2024-07-18")).toMatchObject({ baseInputPerMTok: null, baseCachedInputPerMTok: null, baseOutputPerMTok: 0.7 });
+    expect(rows.get("custom")).toMatchObject({ baseInputPerMTok: null, baseCachedInputPerMTok: null, baseOutputPerMTok: null });
+
+    const before = await db.priceEntry.findMany({ orderBy: { model: "asc" } });
+    expect(await backfillBasePrices({ db })).toBe(0);
     await seedDefaultPrices({ db });
     expect(await db.priceEntry.findMany({ orderBy: { model: "asc" } })).toEqual(before);
   });

@@ -11,6 +11,10 @@ export type PriceRow = {
   inputPerMTok: number | null;
   outputPerMTok: number | null;
   cachedInputPerMTok: number | null;
+  /** The base model's own inference prices (the columns above are its fine-tuned version's). */
+  baseInputPerMTok: number | null;
+  baseCachedInputPerMTok: number | null;
+  baseOutputPerMTok: number | null;
   /** The day the price was read (YYYY-MM-DD); null for rows added before dates were kept. */
   asOf: string | null;
   /** Where the price came from: the defaults' source, or "edited". */
@@ -27,7 +31,7 @@ export type PriceTable = { source: string; prices: PriceRow[] };
 
 /**
  * Fills an empty price table from the defaults and brings untouched default rows of older installations up to
- * date (dates, source, cached-input column); returns how many rows were inserted.
+ * date (dates, source, cached-input and base-model columns); returns how many rows were inserted.
  */
 export async function seedDefaultPrices(opts: { db?: PrismaClient } = {}): Promise<number> {
   const db = opts.db ?? prisma();
@@ -57,6 +61,9 @@ export function toPriceRow(r: PriceEntry): PriceRow {
     inputPerMTok: r.inputPerMTok?.toNumber() ?? null,
     outputPerMTok: r.outputPerMTok?.toNumber() ?? null,
     cachedInputPerMTok: r.cachedInputPerMTok?.toNumber() ?? null,
+    baseInputPerMTok: r.baseInputPerMTok?.toNumber() ?? null,
+    baseCachedInputPerMTok: r.baseCachedInputPerMTok?.toNumber() ?? null,
+    baseOutputPerMTok: r.baseOutputPerMTok?.toNumber() ?? null,
     asOf: r.asOf ? r.asOf.toISOString().slice(0, 10) : null,
     source: r.source,
     note: r.note,

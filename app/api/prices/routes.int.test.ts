@@ -50,6 +50,21 @@ describe("price table routes", () => {
     expect(((await dated.json()) as { price: PriceRow }).price).toMatchObject({ provider: "local", asOf: "2026-01-31", trainingPerMTok: 0 });
   });
 
+  it("returns the base model's own prices beside the fine-tuned ones, and takes them on add and edit", async () => {
+    const mini = await row("gpt-4o-mini-2024-07-18");
+    expect(mini).toMatchObject({ inputPerMTok: 0.3, cachedInputPerMTok: 0.15, outputPerMTok: 1.2, baseInputPerMTok: 0.15, baseCachedInputPerMTok: 0.075, baseOutputPerMTok: 0.6 });
+    expect(await row("davinci-002")).toMatchObject({ baseInputPerMTok: 2, baseCachedInputPerMTok: null, baseOutputPerMTok: 2 });
+
+    const res = await createRoute(send("POST", "", { model: "mine", trainingPerMTok: 1, baseInputPerMTok: 0.25, baseOutputPerMTok: 2 }));
+    expect(((await res.json()) as { price: PriceRow }).price).toMatchObject({ baseInputPerMTok: 0.25, baseCachedInputPerMTok: null, baseOutputPerMTok: 2, inputPerMTok: null });
+
+    await patchRoute(send("PATCH", `/${mini.id}`, { baseOutputPerMTok: 0.55, baseCachedInputPerMTok: null }), ctx(mini.id));
+    expect(await row(mini.model)).toMatchObject({ baseInputPerMTok: 0.15, baseCachedInputPerMTok: null, baseOutputPerMTok: 0.55, outputPerMTok: 1.2, source: "edited" });
+    // A seed at the next start must not put back the base prices the user changed or cleared.
+    await seedDefaultPrices({ db });
+    expect(await row(mini.model)).toMatchObject({ baseCachedInputPerMTok: null, baseOutputPerMTok: 0.55 });
+  });
+
   it("refuses bad input naming the field and what to type, and writes nothing", async () => {
     const cases: [unknown, string][] = [
       [{ trainingPerMTok: 1 }, "model: model is required: type the model's name, e.g. gpt-4o-mini-2024-07-18"],
@@ -57,6 +72,9 @@ describe("price table routes", () => {
       [{ model: "m", trainingPerMTok: -1 }, "trainingPerMTok: trainingPerMTok cannot be negative; type 0 for free"],
       [{ model: "m", trainingPerMTok: "3" }, "trainingPerMTok: trainingPerMTok must be a number of US dollars per 1M tokens, e.g. 3 or 0.15"],
       [{ model: "m", trainingPerMTok: 1, outputPerMTok: -0.01 }, "outputPerMTok: outputPerMTok cannot be negative; type 0 for free"],
+      [{ model: "m", trainingPerMTok: 1, baseInputPerMTok: -2 }, "baseInputPerMTok: baseInputPerMTok cannot be negative; type 0 for free"],
+      [{ model: "m", trainingPerMTok: 1, baseOutputPerMTok: "1.5" }, "baseOutputPerMTok: baseOutputPerMTok must be a number of US dollars per 1M tokens, e.g. 3 or 0.15"],
+      [{ model: "m", trainingPerMTok: 1, baseCachedInputPerMTok: 2_000_000 }, "baseCachedInputPerMTok: baseCachedInputPerMTok must be below $1,000,000 per 1M tokens"],
       [{ model: "m", trainingPerMTok: 1, asOf: "2026-02-30" }, "asOf: asOf is not a real calendar day"],
       [{ model: "m", trainingPerMTok: 1, asOf: "yesterday" }, "asOf: asOf must be a date like 2026-08-21"],
     ];
@@ -97,7 +115,7 @@ describe("price table routes", () => {
 
   it("resets a built-in row to its default and refuses to reset a row the user added", async () => {
     const gpt4o = await row("gpt-4o-2024-08-06");
-    await patchRoute(send("PATCH", `/${gpt4o.id}`, { trainingPerMTok: 99, outputPerMTok: 99, note: "typo" }), ctx(gpt4o.id));
+    await patchRoute(send("PATCH", `/${gpt4o.id}`, { trainingPerMTok: 99, outputPerMTok: 99, baseInputPerMTok: 99, baseOutputPerMTok: null, note: "typo" }), ctx(gpt4o.id));
     const res = await resetRoute(send("POST", `/${gpt4o.id}/reset`), ctx(gpt4o.id));
     expect(res.status).toBe(200);
     const def = DEFAULT_PRICES.find((p) => p.model === gpt4o.model)!;
@@ -106,6 +124,9 @@ describe("price table routes", () => {
       inputPerMTok: def.inputPerMTok,
       cachedInputPerMTok: def.cachedInputPerMTok,
       outputPerMTok: def.outputPerMTok,
+      baseInputPerMTok: def.baseInputPerMTok,
+      baseCachedInputPerMTok: def.baseCachedInputPerMTok,
+      baseOutputPerMTok: def.baseOutputPerMTok,
       note: def.note,
       source: DEFAULT_ROW_SOURCE,
       asOf: DEFAULT_PRICES_AS_OF,

@@ -4,7 +4,8 @@ import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-e
 import { generationSchema } from "../types";
 import { openGenerator } from "./index";
 import { createLimiter } from "./limiter";
-import { costOf, priceKey } from "./price";
+import { Prisma } from "@prisma/client";
+import { costOf, priceKey, tokenPriceOf } from "./price";
 import { remoteGenerator } from "./remote";
 import { GenerationError } from "./types";
 
@@ -104,5 +105,18 @@ describe("limiter and prices", () => {
     expect(priceKey("gpt-4.1-mini-2025-04-14")).toBe("gpt-4.1-mini-2025-04-14");
     expect(costOf({ inputPerMTok: 0.8, outputPerMTok: 3.2 }, 1_000_000, 500_000)).toBeCloseTo(2.4);
     expect(costOf(null, 10, 10)).toBeNull();
+  });
+
+  it("a base model pays the row's base prices, its fine-tuned version the fine-tuned ones; a missing price is unknown", () => {
+    const d = (n: number | null) => (n === null ? null : new Prisma.Decimal(n));
+    // gpt-4o-mini's default row: fine-tuned 0.30 / 1.20, base 0.15 / 0.60 per 1M tokens.
+    const row = { inputPerMTok: d(0.3), outputPerMTok: d(1.2), baseInputPerMTok: d(0.15), baseOutputPerMTok: d(0.6) };
+    expect(tokenPriceOf(row, "gpt-4o-mini-2024-07-18")).toEqual({ inputPerMTok: 0.15, outputPerMTok: 0.6 });
+    expect(tokenPriceOf(row, "ft:gpt-4o-mini-2024-07-18:acme::abc")).toEqual({ inputPerMTok: 0.3, outputPerMTok: 1.2 });
+    expect(costOf(tokenPriceOf(row, "gpt-4o-mini-2024-07-18"), 1_000_000, 1_000_000)).toBeCloseTo(0.75);
+    // No base price: unknown, never the fine-tuned price in its place.
+    expect(tokenPriceOf({ ...row, baseOutputPerMTok: null }, "gpt-4o-mini-2024-07-18")).toBeNull();
+    expect(tokenPriceOf({ ...row, inputPerMTok: null }, "ft:gpt-4o-mini-2024-07-18:acme::abc")).toBeNull();
+    expect(tokenPriceOf(null, "gpt-4o-mini-2024-07-18")).toBeNull();
   });
 });
