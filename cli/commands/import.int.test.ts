@@ -3,29 +3,19 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as datasetsRoute from "../../app/api/datasets/route";
-import * as importsRoute from "../../app/api/datasets/[id]/imports/route";
-import * as importRoute from "../../app/api/datasets/[id]/imports/[importId]/route";
-import * as confirmRoute from "../../app/api/datasets/[id]/imports/[importId]/confirm/route";
-import * as cancelRoute from "../../app/api/datasets/[id]/imports/[importId]/cancel/route";
 import { createPrismaClient } from "../../lib/db/client";
-import { runDatasetImport } from "../../lib/datasets/import/run";
-import { env } from "../../lib/env";
 import { closeQueues } from "../../lib/queue/queues";
 import { createRedis } from "../../lib/redis";
 import type { CliContext } from "../command";
 import { serveRoutes, type RouteEntry, type RouteServer } from "../testing/route-server";
+import { DATASET_IMPORT_ROUTES, startImportWorker } from "../testing/dataset-routes";
 import { importCommand, runImport } from "./import";
 
 // `tuneforge import` against the real route handlers (served by node:http, as Next would), a real BullMQ
 // worker, Postgres and Redis. Only the HTTP server is small: the handlers are the app's own.
 
 const ROUTES: RouteEntry[] = [
-  { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/confirm$/, keys: ["id", "importId"], module: confirmRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/cancel$/, keys: ["id", "importId"], module: cancelRoute },
+  ...DATASET_IMPORT_ROUTES,
 ];
 
 const db = createPrismaClient();
@@ -41,10 +31,7 @@ beforeAll(async () => {
   server = await serveRoutes(ROUTES);
   url = server.url;
   // The route handlers enqueue under this process's prefix; this worker runs the imports.
-  worker = new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
-    connection: workerRedis,
-    prefix: env().TUNEFORGE_QUEUE_PREFIX,
-  });
+  worker = startImportWorker(db, workerRedis);
 });
 
 afterAll(async () => {

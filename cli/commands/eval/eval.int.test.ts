@@ -3,17 +3,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as datasetsRoute from "../../../app/api/datasets/route";
-import * as importsRoute from "../../../app/api/datasets/[id]/imports/route";
-import * as importRoute from "../../../app/api/datasets/[id]/imports/[importId]/route";
-import * as importCancelRoute from "../../../app/api/datasets/[id]/imports/[importId]/cancel/route";
-import * as versionsRoute from "../../../app/api/datasets/[id]/versions/route";
 import * as evalsRoute from "../../../app/api/evals/route";
 import * as evalRoute from "../../../app/api/evals/[id]/route";
 import * as evalSamplesRoute from "../../../app/api/evals/[id]/samples/route";
 import * as evalExportRoute from "../../../app/api/evals/[id]/export/route";
 import { createPrismaClient } from "../../../lib/db/client";
-import { runDatasetImport } from "../../../lib/datasets/import/run";
 import { CSV_HEADER } from "../../../lib/eval/export";
 import { removeSeededEvalRuns, seedEvalRun, type SeededEvalRun } from "../../../lib/eval/testing";
 import type { EvalRunView, EvalSampleView } from "../../../lib/eval/types";
@@ -28,6 +22,7 @@ import { fineTunedModel } from "../../../test/openai-emulator/test-helpers";
 import { evalProcessor } from "../../../workers/processors/eval";
 import type { CliContext } from "../../command";
 import { serveRoutes, type RouteEntry, type RouteServer } from "../../testing/route-server";
+import { DATASET_IMPORT_ROUTES, startImportWorker } from "../../testing/dataset-routes";
 import { evalCommand } from "../eval";
 import type { EvalResultJson } from "./format";
 
@@ -35,11 +30,7 @@ import type { EvalResultJson } from "./format";
 // a real BullMQ import worker and eval worker, and the OpenAI emulator through the real SDK.
 
 const ROUTES: RouteEntry[] = [
-  { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/cancel$/, keys: ["id", "importId"], module: importCancelRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
+  ...DATASET_IMPORT_ROUTES,
   { pattern: /^\/api\/evals$/, keys: [], module: evalsRoute },
   { pattern: /^\/api\/evals\/([^/]+)$/, keys: ["id"], module: evalRoute },
   { pattern: /^\/api\/evals\/([^/]+)\/samples$/, keys: ["id"], module: evalSamplesRoute },
@@ -62,10 +53,7 @@ beforeAll(async () => {
   emu = await startOpenAIEmulator({ timing: { fileProcessingMs: 10, validatingMs: 20, queuedMs: 20, stepMs: 2 } });
   await seedDefaultPrices({ db });
   server = await serveRoutes(ROUTES);
-  importWorker = new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
-    connection: redis,
-    prefix: env().TUNEFORGE_QUEUE_PREFIX,
-  });
+  importWorker = startImportWorker(db, redis);
   done = await seedEvalRun(db, { n: 60, seed: 11, name: "cli seeded" });
   running = await seedEvalRun(db, { n: 8, seed: 12, status: "running" });
   seeded.push(done, running);

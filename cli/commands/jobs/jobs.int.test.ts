@@ -6,17 +6,11 @@ import path from "node:path";
 import { Worker } from "bullmq";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as datasetsRoute from "../../../app/api/datasets/route";
-import * as importsRoute from "../../../app/api/datasets/[id]/imports/route";
-import * as importRoute from "../../../app/api/datasets/[id]/imports/[importId]/route";
-import * as importCancelRoute from "../../../app/api/datasets/[id]/imports/[importId]/cancel/route";
-import * as versionsRoute from "../../../app/api/datasets/[id]/versions/route";
 import * as jobsRoute from "../../../app/api/jobs/route";
 import * as jobRoute from "../../../app/api/jobs/[id]/route";
 import * as jobCancelRoute from "../../../app/api/jobs/[id]/cancel/route";
 import * as attachRoute from "../../../app/api/jobs/attach/route";
 import { createPrismaClient } from "../../../lib/db/client";
-import { runDatasetImport } from "../../../lib/datasets/import/run";
 import { dataDir, env } from "../../../lib/env";
 import { closeLiveRedis } from "../../../lib/jobs/launch/live";
 import { chatExample } from "../../../lib/jobs/launch/test-support";
@@ -31,17 +25,14 @@ import { chatJsonl } from "../../../test/openai-emulator/test-helpers";
 import type { CliContext } from "../../command";
 import { openAIJobsProcessor } from "../../../workers/processors/openai-jobs";
 import { serveRoutes, type RouteEntry, type RouteServer } from "../../testing/route-server";
+import { DATASET_IMPORT_ROUTES, startImportWorker } from "../../testing/dataset-routes";
 import { jobsCommand } from "../jobs";
 
 // `tuneforge jobs …` against the app's own route handlers (served by node:http, as Next would), a real BullMQ
 // worker for imports, Postgres, Redis, and the OpenAI emulator through the real SDK.
 
 const ROUTES: RouteEntry[] = [
-  { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/cancel$/, keys: ["id", "importId"], module: importCancelRoute },
-  { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
+  ...DATASET_IMPORT_ROUTES,
   { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
   { pattern: /^\/api\/jobs\/attach$/, keys: [], module: attachRoute },
   { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
@@ -64,10 +55,7 @@ beforeAll(async () => {
   await seedDefaultPrices({ db });
   server = await serveRoutes(ROUTES);
   url = server.url;
-  importWorker = new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
-    connection: redis,
-    prefix: env().TUNEFORGE_QUEUE_PREFIX,
-  });
+  importWorker = startImportWorker(db, redis);
 });
 
 afterAll(async () => {

@@ -1,0 +1,32 @@
+import { Worker } from "bullmq";
+import type { PrismaClient } from "@prisma/client";
+import type { Redis } from "ioredis";
+import * as datasetsRoute from "../../app/api/datasets/route";
+import * as importsRoute from "../../app/api/datasets/[id]/imports/route";
+import * as importRoute from "../../app/api/datasets/[id]/imports/[importId]/route";
+import * as importConfirmRoute from "../../app/api/datasets/[id]/imports/[importId]/confirm/route";
+import * as importCancelRoute from "../../app/api/datasets/[id]/imports/[importId]/cancel/route";
+import * as versionsRoute from "../../app/api/datasets/[id]/versions/route";
+import { runDatasetImport } from "../../lib/datasets/import/run";
+import { env } from "../../lib/env";
+import type { RouteEntry } from "./route-server";
+
+// Test-only: what every CLI command that uploads a file needs from the server — the dataset, import and version
+// routes, and a worker that writes staged imports (the `datasets.import` job the web process enqueues).
+
+export const DATASET_IMPORT_ROUTES: RouteEntry[] = [
+  { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/confirm$/, keys: ["id", "importId"], module: importConfirmRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)\/cancel$/, keys: ["id", "importId"], module: importCancelRoute },
+  { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
+];
+
+/** A real BullMQ worker for `datasets.import` on the installation's prefix; close it in afterAll. */
+export function startImportWorker(db: PrismaClient, connection: Redis): Worker {
+  return new Worker("datasets", async (job) => (job.name === "datasets.import" ? runDatasetImport({ db, importId: job.data.importId }) : null), {
+    connection,
+    prefix: env().TUNEFORGE_QUEUE_PREFIX,
+  });
+}
