@@ -1,7 +1,9 @@
 import { expect, test, type Page } from "@playwright/test";
 import { createPrismaClient } from "../lib/db/client";
 import { seedEvalRun, type SeedEvalRunOptions, type SeededEvalRun } from "../lib/eval/testing";
+import { progressFromRows, publishEvalProgress } from "../lib/eval/live";
 import type { EvalRunView } from "../lib/eval/types";
+import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
 
 // The evaluation pages against the real app: a finished run seeded into the e2e database with real metrics,
@@ -144,6 +146,24 @@ test("a running run shows its progress and cancels from its page", async ({ page
   expect(done).toBeLessThan(100);
   await expect(page.getByText("40 of 40 rows shown.")).toBeVisible();
   await page.screenshot({ path: `${DIR}/eval-running.png`, fullPage: true });
+
+  // Live: the page follows the run's progress stream. The last eight pending rows get both outputs (as the worker writes
+  // them), then the worker's progress message is published: the bar moves at once, long before a poll would.
+  await expect(page.getByTestId("eval-stream")).toHaveAttribute("data-state", "open");
+  const db = createPrismaClient(t.e2eDatabaseUrl);
+  const redis = createRedis("client", t.redisUrl);
+  try {
+    const pending = await db.evalSample.findMany({ where: { evalRunId: running!.runId, baselineOutput: null }, orderBy: { index: "desc" }, take: 8, select: { id: true } });
+    await db.evalSample.updateMany({ where: { id: { in: pending.map((p) => p.id) } }, data: { baselineOutput: "{}", candidateOutput: "{}" } });
+    const progress = await progressFromRows(db, running!.runId);
+    await publishEvalProgress(redis, t.queuePrefix, running!.runId, progress!);
+    const expected = Math.round((100 * (progress!.generated.baseline + progress!.generated.candidate + progress!.judged)) / (3 * progress!.total));
+    await expect(page.getByTestId("eval-progress")).toHaveAttribute("aria-valuenow", String(expected), { timeout: 1_000 });
+    expect(expected).toBeGreaterThan(done);
+  } finally {
+    await redis.quit();
+    await db.$disconnect();
+  }
   await page.getByTestId("filter-verdict").selectOption("unjudged");
   await expect(page.getByText("16 of 40 rows shown.")).toBeVisible();
   await expect(page.getByTestId("sbs-row").first()).toContainText("Not generated yet");

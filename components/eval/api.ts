@@ -1,12 +1,11 @@
 "use client";
 
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import type { CreateEvalRequest, EvalRunView, EvalSampleView, EvalSamplesPage, EvalSummary, Verdict } from "@/lib/eval/types";
 import { apiFetch } from "../api-client";
 
-// The eval routes as react-query hooks. The run is polled while it is queued or running (the page shows live
-// progress without a stream); the samples are loaded page by page into one list, because filtering and sorting
+// The eval routes as react-query hooks. The run follows its progress stream while it is queued or running; the samples are loaded page by page into one list, because filtering and sorting
 // by delta need every row, and a thousand rows of text are a few hundred kilobytes.
 
 export const evalRunKey = (id: string) => ["evals", id] as const;
@@ -17,13 +16,55 @@ export const isLive = (status: EvalRunView["status"]) => status === "queued" || 
 
 export const fetchEvalRun = (id: string) => apiFetch<{ run: EvalRunView }>(`/api/evals/${encodeURIComponent(id)}`).then((r) => r.run);
 
+/**
+ * The run, kept current while it is live: the progress stream (GET /api/evals/[id]/stream) moves the counts as
+ * each sample lands and says when the run ends (then the run is re-read for its summary). Polling stays on as the
+ * fallback, slower while the stream is open.
+ */
 export function useEvalRun(initial: EvalRunView) {
-  return useQuery({
+  const [streaming, setStreaming] = useState(false);
+  const query = useQuery({
     queryKey: evalRunKey(initial.id),
     queryFn: () => fetchEvalRun(initial.id),
     initialData: initial,
-    refetchInterval: (q) => (q.state.data && isLive(q.state.data.status) ? POLL_MS : false),
+    refetchInterval: (q) => (q.state.data && isLive(q.state.data.status) ? (streaming ? STREAMING_POLL_MS : POLL_MS) : false),
   });
+  useEvalProgressStream(initial.id, isLive(query.data.status), setStreaming);
+  return { ...query, streaming };
+}
+
+const STREAMING_POLL_MS = 10_000;
+
+type ProgressEvent = { generated: { baseline: number; candidate: number }; judged: number; total: number; status: EvalRunView["status"] };
+
+function useEvalProgressStream(id: string, live: boolean, onOpen: (open: boolean) => void) {
+  const qc = useQueryClient();
+  useEffect(() => {
+    if (!live || typeof EventSource === "undefined") return;
+    const source = new EventSource(`/api/evals/${encodeURIComponent(id)}/stream`);
+    // "Open" from the first event on: the server sends it after its subscription is confirmed, so from then on
+    // nothing the worker publishes is missed.
+    source.onerror = () => onOpen(false);
+    source.addEventListener("progress", (e) => {
+      onOpen(true);
+      const p = JSON.parse((e as MessageEvent<string>).data) as ProgressEvent;
+      // A poll already in flight read the row before this event: cancel it so it cannot put older counts back.
+      void qc.cancelQueries({ queryKey: evalRunKey(id), exact: true });
+      qc.setQueryData<EvalRunView>(evalRunKey(id), (run) =>
+        run ? { ...run, status: p.status, progress: { ...run.progress, total: p.total, baseline: p.generated.baseline, candidate: p.generated.candidate, judged: p.judged } } : run,
+      );
+      if (!isLive(p.status)) {
+        // Finished: stop the stream (EventSource would reconnect) and read the run again for its summary.
+        source.close();
+        onOpen(false);
+        void qc.invalidateQueries({ queryKey: evalRunKey(id), exact: true });
+      }
+    });
+    return () => {
+      source.close();
+      onOpen(false);
+    };
+  }, [id, live, qc, onOpen]);
 }
 
 /** The other runs of a checkpoint sweep, for the metric-vs-step chart. */

@@ -17,7 +17,7 @@ import { SweepCard } from "./SweepCard";
 import { TagsCard } from "./TagsCard";
 import { WinRateCard } from "./WinRateCard";
 
-// /evaluations/[id]: the run rendered by the server once, then kept current by polling while it runs. The summary
+// /evaluations/[id]: the run rendered by the server once, then kept current by its progress stream while it runs. The summary
 // comes from the server (recomputed there after each human verdict), never recomputed in the browser.
 
 export function runTitle(run: Pick<EvalRunView, "name" | "candidateSpec" | "baselineSpec">): string {
@@ -25,7 +25,7 @@ export function runTitle(run: Pick<EvalRunView, "name" | "candidateSpec" | "base
 }
 
 export function EvalRunPage({ initial }: { initial: EvalRunView }) {
-  const { data } = useEvalRun(initial);
+  const { data, streaming } = useEvalRun(initial);
   const run = data ?? initial;
   const live = isLive(run.status);
   return (
@@ -42,6 +42,11 @@ export function EvalRunPage({ initial }: { initial: EvalRunView }) {
         }
         actions={
           <>
+            {live ? (
+              <span className="muted" data-testid="eval-stream" data-state={streaming ? "open" : "connecting"}>
+                {streaming ? "Live" : "Connecting…"}
+              </span>
+            ) : null}
             {run.jobId ? <ButtonLink href={`/jobs/${encodeURIComponent(run.jobId)}`}>Open job</ButtonLink> : null}
             {live ? <CancelEvalButton id={run.id} /> : null}
           </>

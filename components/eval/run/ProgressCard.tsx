@@ -3,7 +3,7 @@ import { formatInt } from "@/components/ui/format";
 import type { EvalRunView } from "@/lib/eval/types";
 import styles from "../eval.module.css";
 
-// Live progress while the worker generates and judges (the page polls the run).
+// Live progress while the worker generates and judges (moved by the run's progress stream).
 
 export function ProgressCard({ run }: { run: EvalRunView }) {
   const p = run.progress;
