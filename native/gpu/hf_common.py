@@ -275,3 +275,52 @@ def format_table(headers, rows):
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     line = lambda r: "  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip()
     return "\n".join([line(cells[0]), line(["-" * w for w in widths])] + [line(r) for r in cells[1:]])
+
+
+# ---- summary rows for check.sh (steps 3 and 4) ----
+# A row is (step, check, ours, reference, target, status); status is PASS, FAIL, MISSING (our side not built)
+# or INFO (a measurement without a target).
+
+def _gb(b):
+    return f"{b / 2**30:.1f} GiB"
+
+
+def step3_rows(summary, label):
+    """Rows from hf_compare.py --json output ({"ok", "rows": [{"name", "max_rel", "tol", "ok"}], ...})."""
+    if summary is None:
+        return [("3", f"1B logits/loss/grads vs HF ({label})", "not built yet", "HF PEFT fp32", "bf16 tolerance", "MISSING")]
+    if not summary["rows"]:
+        return [("3", f"1B logits/loss/grads vs HF ({label})", "nothing compared", "HF PEFT fp32", "bf16 tolerance", "FAIL")]
+    return [("3", f"1B {r['name']} vs HF ({label})", "n/a" if r.get("max_rel") is None else f"max rel err {r['max_rel']:.2g}",
+             "HF PEFT fp32", "" if r.get("tol") is None else f"≤ {r['tol']:g}", "PASS" if r["ok"] else "FAIL")
+            for r in summary["rows"]]
+
+
+def step4_rows(hf, ours, ours8b, missing_reason="not built yet"):
+    """hf: hf_throughput.py's JSON; ours / ours8b: `tuneforge bench trainer --json` output, or None."""
+    peak = hf["gemm_peak_tflops"]
+    rows = [("4", "bf16 GEMM peak (torch.matmul, this run)", "", f"{peak:.0f} TFLOP/s", "", "INFO")]
+    if ours is None:
+        rows += [
+            ("4", "1B tokens/s (seq 2048)", missing_reason, f"{hf['tokens_per_sec']:.0f}", "≥ 2× HF", "MISSING"),
+            ("4", "1B MFU", missing_reason, f"{hf['mfu_percent']:.1f} %", "≥ 45 %", "MISSING"),
+            ("4", "1B peak memory", missing_reason, _gb(hf["peak_memory_bytes"]), "≤ 0.5× HF", "MISSING"),
+        ]
+    else:
+        tps, ratio = ours["tokens_per_sec"], ours["tokens_per_sec"] / hf["tokens_per_sec"]
+        our_mfu = mfu(tps, ours["flops_per_token"], peak)
+        mem_ratio = ours["peak_memory_bytes"] / hf["peak_memory_bytes"]
+        rows += [
+            ("4", "1B tokens/s (seq 2048)", f"{tps:.0f} ({ratio:.2f}× HF)", f"{hf['tokens_per_sec']:.0f}", "≥ 2× HF",
+             "PASS" if ratio >= 2 else "FAIL"),
+            ("4", "1B MFU", f"{our_mfu:.1f} %", f"{hf['mfu_percent']:.1f} %", "≥ 45 %", "PASS" if our_mfu >= 45 else "FAIL"),
+            ("4", "1B peak memory", f"{_gb(ours['peak_memory_bytes'])} ({mem_ratio:.2f}× HF)", _gb(hf["peak_memory_bytes"]),
+             "≤ 0.5× HF", "PASS" if mem_ratio <= 0.5 else "FAIL"),
+        ]
+    if ours8b is None:
+        rows.append(("4", "8B tokens/s (seq 2048)", missing_reason, "", "≥ 12,000", "MISSING"))
+    else:
+        t8 = ours8b["tokens_per_sec"]
+        rows.append(("4", "8B tokens/s (seq 2048)", f"{t8:.0f} (MFU {mfu(t8, ours8b['flops_per_token'], peak):.1f} %)", "",
+                     "≥ 12,000", "PASS" if t8 >= 12000 else "FAIL"))
+    return rows
