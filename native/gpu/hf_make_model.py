@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import llama_config_dict  # noqa: E402
+from hf_common import import_torch_stack, llama_config_dict  # noqa: E402
 
 
 def main():
@@ -30,7 +30,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
-    import torch
+    torch = import_torch_stack("hf_make_model")
     from transformers import LlamaConfig, LlamaForCausalLM
 
     t0 = time.time()

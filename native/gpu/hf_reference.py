@@ -30,8 +30,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import (assistant_mask, lora_param_names, parse_targets, trainer_state,  # noqa: E402
-                       write_safetensors)
+from hf_common import (assistant_mask, import_torch_stack, lora_param_names, parse_targets,  # noqa: E402
+                       trainer_state, write_safetensors)
 
 
 def main():
@@ -53,7 +53,7 @@ def main():
     alpha = args.alpha if args.alpha is not None else 2.0 * args.rank
     stem = args.out[: -len(".safetensors")]
 
-    import torch
+    torch = import_torch_stack("hf_reference")
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import save_file
     from transformers import LlamaForCausalLM

@@ -4,6 +4,7 @@ step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
     python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json]   # hf_compare.py --json's last line
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
+    python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
 A file left out (or empty, or missing) means our side did not run: the row says so (--reason) instead of a number.
 """
@@ -14,7 +15,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import step3_rows, step4_rows  # noqa: E402
+from hf_common import format_table, step3_rows, step4_rows  # noqa: E402
 
 
 def last_json(path):
@@ -33,14 +34,20 @@ def last_json(path):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["step3", "step4"])
+    ap.add_argument("step", choices=["step3", "step4", "table"])
     ap.add_argument("--label", default="cuda")
     ap.add_argument("--compare")
     ap.add_argument("--hf")
     ap.add_argument("--ours")
     ap.add_argument("--ours8b")
     ap.add_argument("--reason", default="not built yet")
+    ap.add_argument("--rows")
     args = ap.parse_args()
+    if args.step == "table":
+        with open(args.rows) as f:
+            rows = [ln.split("\t") for ln in f.read().splitlines() if ln.strip()]
+        print(format_table(["step", "check", "ours", "reference", "target", "status"], rows))
+        return 1 if any(r[-1] == "FAIL" for r in rows) else 0
     if args.step == "step3":
         rows = step3_rows(last_json(args.compare), args.label)
     else:
@@ -54,4 +61,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -20,7 +20,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import flops_per_token, gemm_tflops, lora_parameters, matmul_parameters, mfu, parse_targets  # noqa: E402
+from hf_common import import_torch_stack, flops_per_token, gemm_tflops, lora_parameters, matmul_parameters, mfu, parse_targets  # noqa: E402
 
 
 def measure_gemm_peak(torch, n, reps=20, rounds=3):
@@ -64,7 +64,7 @@ def main():
     targets = parse_targets(args.targets)
     alpha = args.alpha if args.alpha is not None else 2.0 * args.rank
 
-    import torch
+    torch = import_torch_stack("hf_throughput")
     from peft import LoraConfig, get_peft_model
     from transformers import LlamaForCausalLM
 

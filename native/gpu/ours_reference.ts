@@ -80,9 +80,8 @@ async function main() {
       loss: sum / count,
       train_loss: step.loss,
       grad_norm: step.gradNorm,
-      step_memory_bytes: step.memoryBytes,
-      load_seconds: loadSeconds,
-      seconds: (Date.now() - t0) / 1000,
+      // Not results: hf_compare.py skips objects.
+      meta: { stepMemoryBytes: step.memoryBytes, loadSeconds, seconds: (Date.now() - t0) / 1000 },
     };
     fs.writeFileSync(v.out!, JSON.stringify(out) + "\n");
     process.stdout.write(JSON.stringify({ ...out, logprobs: `${logprobs.length} values` }) + "\n");

@@ -137,6 +137,7 @@ class Safetensors(unittest.TestCase):
 class Comparison(unittest.TestCase):
     def test_tolerances_by_name(self):
         self.assertEqual(hc.tolerance_for("loss"), hc.TOLERANCES["loss"])
+        self.assertEqual(hc.tolerance_for("train_loss"), hc.TOLERANCES["loss"])
         self.assertEqual(hc.tolerance_for("grad_norm"), hc.TOLERANCES["grad_norm"])
         self.assertEqual(hc.tolerance_for("grad.model.layers.0.self_attn.q_proj.lora_A"), hc.TOLERANCES["grad"])
         self.assertEqual(hc.tolerance_for("logprobs"), hc.TOLERANCES["logprobs"])
