@@ -38,15 +38,10 @@ def main():
     config = LlamaConfig(**cfg_dict)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     # Built straight in bf16 on the GPU: the 8B shape is 16 GB, and fp32 construction on the CPU takes minutes.
-    # transformers' own init is skipped (it would be overwritten), which is also why the model is deterministic
-    # across transformers versions.
-    prev = torch.get_default_dtype()
-    torch.set_default_dtype(torch.bfloat16)
-    try:
-        with torch.device(device), torch.no_grad():
-            model = LlamaForCausalLM(config)
-    finally:
-        torch.set_default_dtype(prev)
+    # The weights transformers initializes are overwritten below, which also makes the model the same across
+    # transformers versions.
+    with torch.device(device), torch.no_grad():
+        model = LlamaForCausalLM._from_config(config, torch_dtype=torch.bfloat16)
     gen = torch.Generator(device=device).manual_seed(args.seed)
     with torch.no_grad():
         for name, p in model.named_parameters():

@@ -113,8 +113,9 @@ def main():
     result = {
         "logits": logits.detach().to(torch.bfloat16).cpu().contiguous(),
         "logprobs": logprobs.detach().float().cpu().contiguous(),
-        "loss": loss.detach().float().cpu().reshape(1),
-        "train_loss": loss.detach().float().cpu().reshape(1),
+        # clone(): safetensors refuses tensors that share memory (loss and train_loss are the same number).
+        "loss": loss.detach().float().cpu().reshape(1).clone(),
+        "train_loss": loss.detach().float().cpu().reshape(1).clone(),
         "grad_norm": torch.tensor([grad_norm], dtype=torch.float32),
         "tokens": tokens,
         "loss_mask": torch.from_numpy(mask.astype(np.uint8)),
