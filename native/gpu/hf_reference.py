@@ -63,7 +63,8 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = torch.float32 if args.dtype == "fp32" else torch.bfloat16
-    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=dtype, attn_implementation="sdpa").to(device)
+    # .to(dtype) as well: transformers versions differ in what torch_dtype= (later dtype=) does by default.
+    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=dtype, attn_implementation="sdpa").to(device=device, dtype=dtype)
     model.eval()  # no dropout anywhere; gradients still flow
     cfg = model.config
     if args.seq > cfg.max_position_embeddings:

@@ -74,7 +74,8 @@ def main():
     t0 = time.time()
     peak_tflops = measure_gemm_peak(torch, args.gemm_size)
 
-    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=torch.bfloat16, attn_implementation="sdpa").cuda()
+    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=torch.bfloat16, attn_implementation="sdpa")
+    model = model.to(device="cuda", dtype=torch.bfloat16)
     model.config.use_cache = False
     if not args.no_checkpointing:
         model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
