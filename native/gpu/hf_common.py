@@ -297,14 +297,18 @@ def _gb(b):
     return f"{b / 2**30:.1f} GiB"
 
 
-def step3_rows(summary, label):
-    """Rows from hf_compare.py --json output ({"ok", "rows": [{"name", "max_rel", "tol", "ok"}], ...})."""
+def step3_rows(summary, label, info=False):
+    """Rows from hf_compare.py --json output ({"ok", "rows": [{"name", "max_rel", "tol", "ok"}], ...}).
+
+    info: a calibration (HF bf16 against HF fp32), shown as INFO with what the verdict would have been.
+    """
     if summary is None:
         return [("3", f"1B logits/loss/grads vs HF ({label})", "not built yet", "HF PEFT fp32", "bf16 tolerance", "MISSING")]
     if not summary["rows"]:
         return [("3", f"1B logits/loss/grads vs HF ({label})", "nothing compared", "HF PEFT fp32", "bf16 tolerance", "FAIL")]
     return [("3", f"1B {r['name']} vs HF ({label})", "n/a" if r.get("max_rel") is None else f"max rel err {r['max_rel']:.2g}",
-             "HF PEFT fp32", "" if r.get("tol") is None else f"≤ {r['tol']:g}", "PASS" if r["ok"] else "FAIL")
+             "HF PEFT fp32", "" if r.get("tol") is None else f"≤ {r['tol']:g}",
+             ("INFO (within)" if r["ok"] else "INFO (outside)") if info else ("PASS" if r["ok"] else "FAIL"))
             for r in summary["rows"]]
 
 

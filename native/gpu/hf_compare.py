@@ -25,7 +25,8 @@ def summarize(rows):
     out = list(rest)
     if grads:
         worst = max(grads, key=lambda r: r.get("max_rel", float("inf")))
-        out.append(dict(worst, name=f"grad.* ({len(grads)} tensors, worst {worst['name'][5:]})",
+        short = worst["name"][5:].replace("model.layers.", "L").replace("self_attn.", "").replace("mlp.", "")
+        out.append(dict(worst, name=f"grad.* ({len(grads)}, worst {short})",
                         ok=all(r["ok"] for r in grads)))
         out += [r for r in grads if not r["ok"] and r is not worst]
     return out

@@ -2,7 +2,7 @@
 """Summary-table rows for check.sh steps 3 and 4, one tab-separated line each:
 step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
-    python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json]   # hf_compare.py --json's last line
+    python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json] [--info]   # hf_compare.py --json's output
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
     python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
@@ -41,6 +41,7 @@ def main():
     ap.add_argument("--ours")
     ap.add_argument("--ours8b")
     ap.add_argument("--reason", default="not built yet")
+    ap.add_argument("--info", action="store_true", help="step3: a calibration row set (INFO, never FAIL)")
     ap.add_argument("--rows")
     args = ap.parse_args()
     if args.step == "table":
@@ -49,7 +50,7 @@ def main():
         print(format_table(["step", "check", "ours", "reference", "target", "status"], rows))
         return 1 if any(r[-1] == "FAIL" for r in rows) else 0
     if args.step == "step3":
-        rows = step3_rows(last_json(args.compare), args.label)
+        rows = step3_rows(last_json(args.compare), args.label, args.info)
     else:
         hf = last_json(args.hf)
         if hf is None:

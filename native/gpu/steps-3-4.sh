@@ -12,6 +12,8 @@
 #   PYTHON          the python with torch, transformers and peft (default python3)
 #   GPU_CHECK_BATCH rows per step at sequence length 2048 for both 1B throughput runs (default 4)
 #   GPU_CHECK_CPU_VS_HF=1  also compare our CPU backend with HF (default: only when CUDA is not built; ~1 min)
+#   GPU_CHECK_CALIBRATE=1  also compare HF bf16 with HF fp32, to judge the tolerances (default: only when CUDA
+#                          is not built; ~30 s)
 #   GPU_CHECK_SKIP_8B=1    skip the 8B model (writing its 16 GB of weights takes about a minute)
 
 _hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
@@ -66,6 +68,14 @@ gpu_steps_3_4() {
     --targets $targets --seq 256 --out "$ref"; then
     _hf_row 3 "HF + PEFT reference" "" "hf_reference.py failed" "" FAIL
   else
+    # Calibration: HF's own bf16 numbers against its fp32 ones show how far a correct bf16 computation lands,
+    # i.e. whether the tolerances are fair. Rows are INFO.
+    if [[ ${GPU_CHECK_CALIBRATE:-$((1 - have_cuda))} == 1 ]] &&
+      _hf_timed "3: HF + PEFT in bf16 (calibration)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
+        --targets $targets --seq 256 --dtype bf16 --out "$dir/ref-bf16.safetensors"; then
+      "$py" "$gpu/hf_compare.py" "$dir/ref-bf16.safetensors" "$ref" --label "HF bf16" --json | tee "$dir/compare-hf-bf16.txt"
+      "$py" "$gpu/hf_rows.py" step3 --label "HF bf16, calibration" --info --compare "$dir/compare-hf-bf16.txt" >>"$_HF_ROWS"
+    fi
     local backend label
     for backend in cuda cpu; do
       if [[ $backend == cuda && $have_cuda == 0 ]]; then

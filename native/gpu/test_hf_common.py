@@ -171,6 +171,7 @@ class Comparison(unittest.TestCase):
             self.assertTrue(summary["ok"])
             rows = hc.step3_rows(summary, "cpu")
             self.assertEqual([x[5] for x in rows], ["PASS"] * 3)
+            self.assertEqual([x[5] for x in hc.step3_rows(summary, "HF bf16", info=True)], ["INFO (within)"] * 3)
             bad = os.path.join(d, "bad.json")
             with open(bad, "w") as f:
                 json.dump({"logprobs": [-11.5, -12.0, -11.9], "loss": 12.5, "grad_norm": 0.5}, f)
