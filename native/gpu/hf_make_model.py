@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Write a randomly initialized Llama model in Hugging Face format (nothing is downloaded).
+
+    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny --out DIR [--seed 0]
+
+DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling) and bf16
+*.safetensors (sharded with model.safetensors.index.json when large). No tokenizer is written: the checks
+(hf_reference.py, hf_throughput.py, ours_reference.ts, `tuneforge bench trainer`) feed token ids directly, and
+logits, loss, gradients and throughput do not depend on the text a token stands for.
+
+Weights: every matrix N(0, 0.02²) like transformers' initializer_range, norms 1 + N(0, 0.1²) (not all ones, so a
+norm applied wrongly shows up in the comparison), drawn from one seeded generator so the same seed on the same
+device gives the same model.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from hf_common import import_torch_stack, llama_config_dict  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny"])
+    ap.add_argument("--out", required=True, help="model folder to write (created; existing files replaced)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    torch = import_torch_stack("hf_make_model")
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    t0 = time.time()
+    cfg_dict = llama_config_dict(args.shape)
+    config = LlamaConfig(**cfg_dict)
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    # Built on the GPU (the 8B shape is 32 GB in fp32 there, for a moment; on the CPU its construction takes
+    # minutes), then cast to bf16. Plain construction and .to() work the same on every transformers version;
+    # the weights transformers initializes are overwritten below, so the model does not depend on its version.
+    with torch.device(device), torch.no_grad():
+        model = LlamaForCausalLM(config).to(torch.bfloat16)
+    gen = torch.Generator(device=device).manual_seed(args.seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("norm.weight"):
+                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
+            else:
+                p.copy_(0.02 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
+    if cfg_dict["tie_word_embeddings"]:
+        model.tie_weights()
+
+    os.makedirs(args.out, exist_ok=True)
+    model.save_pretrained(args.out, safe_serialization=True, max_shard_size="5GB")
+    # save_pretrained's config carries transformers' own extras; make sure the fields our loader reads are ours.
+    with open(os.path.join(args.out, "config.json")) as f:
+        saved = json.load(f)
+    saved.update({k: v for k, v in cfg_dict.items() if k != "torch_dtype"})
+    saved["torch_dtype"] = "bfloat16"
+    with open(os.path.join(args.out, "config.json"), "w") as f:
+        json.dump(saved, f, indent=2)
+        f.write("\n")
+    n = sum(p.numel() for p in model.parameters())
+    print(json.dumps({"model": args.out, "shape": args.shape, "parameters": n, "device": device,
+                      "seconds": round(time.time() - t0, 1)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# check.sh steps 3 and 4: our trainer against HF transformers + PEFT on a generated Llama-3.2-1B-shaped model
+# (logits, loss, LoRA gradients), then throughput / MFU / peak memory side by side, and ours on an 8B shape.
+# native/gpu/README.md explains the rows. Budget: about 6 minutes on one H200 (each part prints its time).
+#
+# Sourced by native/gpu/check.sh (defines gpu_steps_3_4, runs nothing), or run alone:
+#   bash native/gpu/steps-3-4.sh
+# Environment:
+#   GPU_CHECK_DIR   work folder (default /tmp/tuneforge-gpu-check); models are kept there and reused by reruns
+#   GPU_CHECK_ROWS  file the summary rows are appended to (tab-separated: step, check, ours, reference, target,
+#                   status); run alone, they go to $GPU_CHECK_DIR/hf/rows.tsv and are printed as a table
+#   PYTHON          the python with torch, transformers and peft (default python3)
+#   GPU_CHECK_BATCH rows per step at sequence length 2048 for both 1B throughput runs (default 4)
+#   GPU_CHECK_CPU_VS_HF=1  also compare our CPU backend with HF (default: only when CUDA is not built; ~1 min)
+#   GPU_CHECK_CALIBRATE=1  also compare HF bf16 with HF fp32, to judge the tolerances (default: only when CUDA
+#                          is not built; ~30 s)
+#   GPU_CHECK_SKIP_8B=1    skip the 8B model (writing its 16 GB of weights takes about a minute)
+
+_hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
+
+# _hf_timed NAME CMD...: runs CMD with its output to the terminal, prints its time; returns its status.
+_hf_timed() {
+  local name=$1 start=$SECONDS rc
+  shift
+  _hf_log "$name…"
+  "$@"
+  rc=$?
+  _hf_log "$name: $((SECONDS - start)) s (exit $rc)"
+  return $rc
+}
+
+_hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
+
+gpu_steps_3_4() {
+  local root gpu dir py batch start_all=$SECONDS
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  gpu="$root/native/gpu"
+  dir="${GPU_CHECK_DIR:-/tmp/tuneforge-gpu-check}/hf"
+  py="${PYTHON:-python3}"
+  batch="${GPU_CHECK_BATCH:-4}"
+  mkdir -p "$dir"
+  _HF_ROWS="${GPU_CHECK_ROWS:-$dir/rows.tsv}"
+  [[ -n ${GPU_CHECK_ROWS:-} ]] || : >"$_HF_ROWS"
+  local rank=16 targets=q,k,v,o targets_long=q_proj,k_proj,v_proj,o_proj
+
+  # What our side has: the addon, its backends, and tsx (the CLI and ours_reference.ts are TypeScript).
+  local addon="$root/native/build/Release/tuneforge_native.node" backends="" why_not="not built yet"
+  if [[ ! -f $addon ]]; then
+    why_not="not built yet (no native addon)"
+  elif [[ ! -d $root/node_modules/tsx ]]; then
+    why_not="not run (node_modules missing: npm install)"
+  else
+    backends=$(node -e 'console.log(require(process.argv[1]).backendsBuilt().join(","))' "$addon" 2>/dev/null)
+    [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (addon has backends: ${backends:-none})"
+  fi
+  local have_cuda=0 have_cpu=0
+  [[ ",$backends," == *",cuda,"* ]] && have_cuda=1
+  [[ ",$backends," == *",cpu,"* ]] && have_cpu=1
+  _hf_log "our backends: ${backends:-none}; work folder $dir"
+
+  # ---- step 3: logits, loss and LoRA gradients on identical weights and inputs ----
+  local m1b="$dir/llama-1b" ref="$dir/ref.safetensors"
+  if [[ ! -f $m1b/config.json ]]; then
+    _hf_timed "3: generate the 1B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 1b --out "$m1b" --seed 0 \
+      || { _hf_row 3 "generate the 1B model" "" "hf_make_model.py failed" "" FAIL; return 0; }
+  fi
+  if ! _hf_timed "3: HF + PEFT reference (seq 256, fp32)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
+    --targets $targets --seq 256 --out "$ref"; then
+    _hf_row 3 "HF + PEFT reference" "" "hf_reference.py failed" "" FAIL
+  else
+    # Calibration: HF's own bf16 numbers against its fp32 ones show how far a correct bf16 computation lands,
+    # i.e. whether the tolerances are fair. Rows are INFO.
+    if [[ ${GPU_CHECK_CALIBRATE:-$((1 - have_cuda))} == 1 ]] &&
+      _hf_timed "3: HF + PEFT in bf16 (calibration)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
+        --targets $targets --seq 256 --dtype bf16 --out "$dir/ref-bf16.safetensors"; then
+      "$py" "$gpu/hf_compare.py" "$dir/ref-bf16.safetensors" "$ref" --label "HF bf16" --json | tee "$dir/compare-hf-bf16.txt"
+      "$py" "$gpu/hf_rows.py" step3 --label "HF bf16, calibration" --info --compare "$dir/compare-hf-bf16.txt" >>"$_HF_ROWS"
+    fi
+    local backend label
+    for backend in cuda cpu; do
+      if [[ $backend == cuda && $have_cuda == 0 ]]; then
+        _hf_row 3 "1B logits/loss/grads vs HF (cuda)" "$why_not" "HF PEFT fp32" "bf16 tolerance" MISSING
+        continue
+      fi
+      if [[ $backend == cpu ]]; then
+        [[ $have_cpu == 1 ]] || continue
+        [[ $have_cuda == 0 || ${GPU_CHECK_CPU_VS_HF:-0} == 1 ]] || continue
+      fi
+      label=$backend
+      if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout 300 node --import tsx \
+        "$gpu/ours_reference.ts" --model "$m1b" --ref "$ref" --backend "$backend" --quant none --out "$dir/ours-$backend.json"; then
+        "$py" "$gpu/hf_compare.py" "$dir/ours-$backend.json" "$ref" --label "$label" --json | tee "$dir/compare-$backend.txt"
+        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" >>"$_HF_ROWS"
+      else
+        _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "ours_reference.ts failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
+      fi
+    done
+  fi
+
+  # ---- step 4: throughput and memory, same batch, seq 2048, rank, targets ----
+  local hf_json="$dir/throughput-hf.json" ours_json="$dir/throughput-ours-1b.json" ours8b_json="$dir/throughput-ours-8b.json"
+  rm -f "$hf_json" "$ours_json" "$ours8b_json"
+  _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" --model "$m1b" \
+    --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
+  if [[ $have_cuda == 1 ]]; then
+    _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 node "$root/bin/tuneforge.mjs" \
+      bench trainer --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
+      --quant nf4 --double-quant --backend cuda --json | tee "$ours_json"
+    if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
+      local m8b="$dir/llama-8b"
+      [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
+      _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 node "$root/bin/tuneforge.mjs" \
+        bench trainer --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
+        --quant nf4 --double-quant --backend cuda --json | tee "$ours8b_json"
+    fi
+  else
+    _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"
+  fi
+  "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" >>"$_HF_ROWS"
+  _hf_log "steps 3-4 done in $((SECONDS - start_all)) s"
+  return 0
+}
+
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  set -uo pipefail
+  gpu_steps_3_4
+  rows="${GPU_CHECK_ROWS:-${GPU_CHECK_DIR:-/tmp/tuneforge-gpu-check}/hf/rows.tsv}"
+  echo
+  "${PYTHON:-python3}" "$(dirname "${BASH_SOURCE[0]}")/hf_rows.py" table --rows "$rows"
+fi

@@ -1,0 +1,211 @@
+"""Unit tests of the torch-free parts of the HF reference scripts.
+
+    python3 -m unittest discover -s native/gpu -p 'test_hf_*.py'
+
+Needs python3 with numpy only (no torch, no GPU).
+"""
+
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import hf_common as hc  # noqa: E402
+
+
+def total_parameters(cfg):
+    """Every parameter, the way transformers counts them (a tied lm_head once, with the embedding)."""
+    embed = cfg["vocab_size"] * cfg["hidden_size"]
+    lm_head = 0 if cfg["tie_word_embeddings"] else embed
+    norms = (2 * cfg["num_hidden_layers"] + 1) * cfg["hidden_size"]
+    return hc.matmul_parameters(cfg) - embed + lm_head + embed + norms
+
+
+class ShapesAndFlops(unittest.TestCase):
+    def test_shapes_match_the_published_parameter_counts(self):
+        # Llama-3.2-1B: 1,235,814,400 parameters; Llama-3.1-8B: 8,030,261,248.
+        self.assertEqual(total_parameters(hc.llama_config_dict("1b")), 1_235_814_400)
+        self.assertEqual(total_parameters(hc.llama_config_dict("8b")), 8_030_261_248)
+
+    def test_config_has_what_our_loader_and_transformers_read(self):
+        c = hc.llama_config_dict("1b")
+        self.assertEqual((c["head_dim"], c["rope_scaling"]["rope_type"], c["rope_theta"]), (64, "llama3", 500000.0))
+        self.assertTrue(c["tie_word_embeddings"])
+        self.assertFalse(hc.llama_config_dict("8b")["tie_word_embeddings"])
+        self.assertLess(hc.llama_config_dict("tiny")["eos_token_id"], hc.llama_config_dict("tiny")["vocab_size"])
+        with self.assertRaisesRegex(ValueError, "unknown --shape"):
+            hc.llama_config_dict("3b")
+
+    def test_flops_per_token_matches_the_reference_figure_for_8b(self):
+        # reference/trainer.md: Llama-3.1-8B, r=16 on 7 modules, T=2048 ≈ 31.9 GFLOP/token.
+        f = hc.flops_per_token(hc.llama_config_dict("8b"), 16, list(hc.PROJECTIONS), 2048)
+        self.assertAlmostEqual(f / 1e9, 31.9, delta=0.1)
+
+    def test_flops_formula_terms(self):
+        c = hc.llama_config_dict("tiny")
+        t = ["q_proj", "v_proj"]
+        lora = c["num_hidden_layers"] * 8 * ((256 + 256) + (256 + 64))
+        self.assertEqual(hc.lora_parameters(c, 8, t), lora)
+        self.assertEqual(hc.flops_per_token(c, 8, t, 100),
+                         4 * hc.matmul_parameters(c) + 6 * lora + 6 * 2 * 8 * 32 * 100)
+
+    def test_mfu_and_gemm(self):
+        self.assertAlmostEqual(hc.gemm_tflops(8192, 8192, 8192, 2 * 8192**3 / 790e12), 790.0)
+        self.assertAlmostEqual(hc.mfu(10_000, 31.9e9, 790.0), 100 * 319 / 790)
+        with self.assertRaises(ValueError):
+            hc.mfu(1, 1, 0)
+
+    def test_parse_targets(self):
+        self.assertEqual(hc.parse_targets("q,k,v_proj,o,q"), ["q_proj", "k_proj", "v_proj", "o_proj"])
+        with self.assertRaisesRegex(ValueError, "unknown module 'lm_head'"):
+            hc.parse_targets("q,lm_head")
+        with self.assertRaisesRegex(ValueError, "lists no module"):
+            hc.parse_targets(" , ")
+
+
+class MaskAndLoss(unittest.TestCase):
+    def test_assistant_mask_has_two_answer_spans_and_no_target_at_zero(self):
+        m = hc.assistant_mask(256)
+        self.assertEqual(m[0], 0)
+        starts = np.flatnonzero(np.diff(m.astype(int)) == 1) + 1
+        self.assertEqual(len(starts), 2)
+        self.assertEqual(m[-1], 1)
+        self.assertTrue(0 < m.sum() < 256)
+        with self.assertRaises(ValueError):
+            hc.assistant_mask(5)
+
+    def test_masked_mean_nll_uses_the_shifted_mask(self):
+        lp = np.log([0.5, 0.25, 0.125])  # log p(t1), log p(t2), log p(t3)
+        self.assertAlmostEqual(hc.masked_mean_nll(lp, [0, 0, 1, 1]), -(np.log(0.25) + np.log(0.125)) / 2)
+        with self.assertRaisesRegex(ValueError, "want n − 1"):
+            hc.masked_mean_nll(lp, [0, 1])
+        with self.assertRaisesRegex(ValueError, "no target"):
+            hc.masked_mean_nll(lp, [1, 0, 0, 0])
+
+
+class TrainerCheckpoint(unittest.TestCase):
+    def test_param_order_is_layer_then_projection_then_a_b(self):
+        names = hc.lora_param_names(2, ["o_proj", "q_proj", "down_proj"])
+        self.assertEqual(names[:6], [
+            "model.layers.0.self_attn.q_proj.lora_A", "model.layers.0.self_attn.q_proj.lora_B",
+            "model.layers.0.self_attn.o_proj.lora_A", "model.layers.0.self_attn.o_proj.lora_B",
+            "model.layers.0.mlp.down_proj.lora_A", "model.layers.0.mlp.down_proj.lora_B"])
+        self.assertEqual(len(names), 12)
+
+    def test_step_zero_state(self):
+        s = hc.trainer_state(2, ["q_proj"], rows=1, total_steps=1, seed=7)
+        self.assertEqual((s["format"], s["step"], s["next_micro_batch"], s["seed"]), (1, 0, 0, "0000000000000007"))
+        self.assertEqual(len(s["rng"]), 6)
+        for w in s["rng"]:
+            self.assertRegex(w, "^[0-9a-f]{16}$")
+        json.dumps(s)
+
+
+class Safetensors(unittest.TestCase):
+    def test_round_trip(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "t.safetensors")
+            t = {"a": np.arange(6, dtype=np.float32).reshape(2, 3), "b": np.array([1, 2], dtype=np.int64)}
+            hc.write_safetensors(p, t, {"format": "pt"})
+            back = hc.read_safetensors(p)
+            np.testing.assert_array_equal(back["a"], t["a"])
+            np.testing.assert_array_equal(back["b"], t["b"])
+
+    def test_reads_bf16_and_rejects_bad_offsets(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "bf16.safetensors")
+            vals = np.array([1.0, -2.5, 0.15625], dtype=np.float32)  # exact in bf16
+            raw = (vals.view(np.uint32) >> 16).astype("<u2").tobytes()
+            header = json.dumps({"x": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 6]}}).encode()
+            with open(p, "wb") as f:
+                f.write(struct.pack("<Q", len(header)) + header + raw)
+            np.testing.assert_array_equal(hc.read_safetensors(p)["x"], vals)
+            bad = json.dumps({"x": {"dtype": "BF16", "shape": [3], "data_offsets": [0, 60]}}).encode()
+            with open(p, "wb") as f:
+                f.write(struct.pack("<Q", len(bad)) + bad + raw)
+            with self.assertRaisesRegex(ValueError, "outside the data"):
+                hc.read_safetensors(p)
+
+
+class Comparison(unittest.TestCase):
+    def test_tolerances_by_name(self):
+        self.assertEqual(hc.tolerance_for("loss"), hc.TOLERANCES["loss"])
+        self.assertEqual(hc.tolerance_for("train_loss"), hc.TOLERANCES["loss"])
+        self.assertEqual(hc.tolerance_for("grad_norm"), hc.TOLERANCES["grad_norm"])
+        self.assertEqual(hc.tolerance_for("grad.model.layers.0.self_attn.q_proj.lora_A"), hc.TOLERANCES["grad"])
+        self.assertEqual(hc.tolerance_for("logprobs"), hc.TOLERANCES["logprobs"])
+        self.assertEqual(hc.tolerance_for("logits"), hc.TOLERANCES["logits"])
+
+    def test_relative_to_the_reference_scale(self):
+        ref = np.array([10.0, -0.001, 5.0])
+        ok = hc.compare_tensor("logits", ref + 0.1, ref)
+        self.assertTrue(ok["ok"])
+        self.assertAlmostEqual(ok["max_rel"], 0.01)
+        self.assertFalse(hc.compare_tensor("logits", ref + 0.5, ref)["ok"])
+        self.assertFalse(hc.compare_tensor("logits", np.array([np.nan, 0, 5.0]), ref)["ok"])
+        self.assertIn("shape", hc.compare_tensor("logits", ref[:2], ref)["why"])
+
+    def test_compare_script_end_to_end(self):
+        with tempfile.TemporaryDirectory() as d:
+            ref = {"logprobs": np.array([-11.5, -12.0, -11.9], np.float32), "loss": np.array([11.8], np.float32),
+                   "grad_norm": np.array([0.5], np.float32), "tokens": np.array([1, 2, 3, 4], np.int64),
+                   "grad.model.layers.0.self_attn.q_proj.lora_A": np.ones((2, 3), np.float32)}
+            rp = os.path.join(d, "ref.safetensors")
+            hc.write_safetensors(rp, ref)
+            good = os.path.join(d, "ours.json")
+            with open(good, "w") as f:
+                json.dump({"logprobs": [-11.51, -12.0, -11.9], "loss": 11.801, "grad_norm": 0.501, "backend": "cpu"}, f)
+            run = lambda ours: subprocess.run([sys.executable, os.path.join(HERE, "hf_compare.py"), ours, rp, "--json"],
+                                              capture_output=True, text=True)
+            r = run(good)
+            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+            self.assertIn("not compared (only HF has them): grad.* (1)", r.stdout)
+            summary = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertTrue(summary["ok"])
+            rows = hc.step3_rows(summary, "cpu")
+            self.assertEqual([x[5] for x in rows], ["PASS"] * 3)
+            self.assertEqual([x[5] for x in hc.step3_rows(summary, "HF bf16", info=True)], ["INFO (within)"] * 3)
+            bad = os.path.join(d, "bad.json")
+            with open(bad, "w") as f:
+                json.dump({"logprobs": [-11.5, -12.0, -11.9], "loss": 12.5, "grad_norm": 0.5}, f)
+            r = run(bad)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn("FAIL", r.stdout)
+            self.assertEqual(json.loads(r.stdout.strip().splitlines()[-1])["failed"], ["loss"])
+
+
+class Rows(unittest.TestCase):
+    HF = {"gemm_peak_tflops": 790.0, "tokens_per_sec": 20000.0, "mfu_percent": 30.0, "peak_memory_bytes": 40 * 2**30}
+
+    def test_missing_side_says_so(self):
+        rows = hc.step4_rows(self.HF, None, None)
+        self.assertEqual([r[5] for r in rows], ["INFO", "MISSING", "MISSING", "MISSING", "MISSING"])
+        self.assertTrue(all(r[2] == "not built yet" for r in rows[1:]))
+        self.assertEqual(hc.step3_rows(None, "cuda")[0][5], "MISSING")
+
+    def test_targets(self):
+        c = hc.llama_config_dict("1b")
+        fpt = hc.flops_per_token(c, 16, ["q_proj", "k_proj", "v_proj", "o_proj"], 2048)
+        fast = {"tokens_per_sec": 45000.0, "flops_per_token": fpt, "peak_memory_bytes": 15 * 2**30}
+        rows = hc.step4_rows(self.HF, fast, {"tokens_per_sec": 11000.0, "flops_per_token": 31.9e9})
+        status = {r[1]: r[5] for r in rows}
+        self.assertEqual(status["1B tokens/s (seq 2048)"], "PASS")  # 2.25×
+        self.assertEqual(status["1B peak memory"], "PASS")  # 0.375×
+        expected_mfu = 100 * 45000 * fpt / 790e12
+        self.assertEqual(status["1B MFU"], "PASS" if expected_mfu >= 45 else "FAIL")
+        self.assertEqual(status["8B tokens/s (seq 2048)"], "FAIL")
+
+    def test_table(self):
+        t = hc.format_table(["a", "bb"], [["xxx", None], [1, 2]]).splitlines()
+        self.assertEqual(t, ["a    bb", "---  --", "xxx", "1    2"])
+
+
+if __name__ == "__main__":
+    unittest.main()
