@@ -26,6 +26,12 @@ namespace tf::cuda {
 
 using bf16 = __nv_bfloat16;
 
+}  // namespace tf::cuda
+
+// Device helpers only when nvcc compiles (cuda_check's host .cc files include this header for CUDA_CHECK).
+#ifdef __CUDACC__
+namespace tf::cuda {
+
 __device__ __forceinline__ float to_f(bf16 x) { return __bfloat162float(x); }
 __device__ __forceinline__ bf16 to_bf(float x) { return __float2bfloat16_rn(x); }
 
@@ -62,3 +68,4 @@ __device__ __forceinline__ float block_max(float v, float* scratch) {
 }
 
 }  // namespace tf::cuda
+#endif  // __CUDACC__

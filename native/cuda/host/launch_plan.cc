@@ -125,6 +125,13 @@ Tolerance fp32_output_tolerance(int64_t reduction_len, double max_scale, double 
   return t;
 }
 
+Tolerance gemm_tolerance(int64_t K, double max_scale, bool bf16_out) {
+  Tolerance t;
+  t.rtol = (bf16_out ? kBf16Ulp : 4 * kFp32Eps) + 4.0 * double(std::max<int64_t>(1, K)) * kFp32Eps;
+  t.atol = t.rtol * 1e-3 * max_scale;
+  return t;
+}
+
 Comparison compare(const std::vector<float>& got, const std::vector<double>& ref, const std::vector<double>& scale,
                    const Tolerance& tol) {
   TF_CHECK(got.size() == ref.size(), "compare: " + std::to_string(got.size()) + " results against " +

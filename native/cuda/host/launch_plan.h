@@ -80,6 +80,10 @@ struct Tolerance {
 Tolerance bf16_output_tolerance(int64_t reduction_len, double max_scale, double floor_frac = 1e-3);
 // Outputs kept in fp32 (losses, optimizer state): `ulps` fp32 ulps plus the accumulation bound.
 Tolerance fp32_output_tolerance(int64_t reduction_len, double max_scale, double ulps = 4);
+// GEMM on tensor cores, scale = Σ|a||b| (+ |beta C|): tensor-core fp32 accumulation is not guaranteed to round to
+// nearest at every addition (it may truncate aligned addends), so the accumulation term is 4·K·2^-24 instead
+// of the 2·K·2^-24 of an IEEE loop; plus one bf16 ulp when C is bf16, or 4 fp32 ulps when C is fp32.
+Tolerance gemm_tolerance(int64_t K, double max_scale, bool bf16_out);
 
 struct Comparison {
   double max_abs_err = 0;    // max |got - ref|
