@@ -43,7 +43,9 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_kernel(bool trans_a, bool 
   const bf16 zero = to_bf(0.f);
 
   wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[kFragM][kFragN];
+#pragma unroll
   for (int i = 0; i < kFragM; ++i)
+#pragma unroll
     for (int j = 0; j < kFragN; ++j) wmma::fill_fragment(acc[i][j], 0.f);
 
   for (int64_t k0 = 0; k0 < K; k0 += TK) {
@@ -60,12 +62,17 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_kernel(bool trans_a, bool 
       Bs[k][n] = (gn < N && gk < K) ? B[trans_b ? gn * ldb + gk : gk * ldb + gn] : zero;
     }
     __syncthreads();
+#pragma unroll
     for (int kk = 0; kk < TK; kk += 16) {
       wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major> af[kFragM];
       wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major> bfr[kFragN];
+#pragma unroll
       for (int i = 0; i < kFragM; ++i) wmma::load_matrix_sync(af[i], &As[wm * kWarpM + i * 16][kk], TK + kPadA);
+#pragma unroll
       for (int j = 0; j < kFragN; ++j) wmma::load_matrix_sync(bfr[j], &Bs[kk][wn * kWarpN + j * 16], TN + kPadB);
+#pragma unroll
       for (int i = 0; i < kFragM; ++i)
+#pragma unroll
         for (int j = 0; j < kFragN; ++j) wmma::mma_sync(acc[i][j], af[i], bfr[j], acc[i][j]);
     }
     __syncthreads();
@@ -73,8 +80,11 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_kernel(bool trans_a, bool 
 
   // Epilogue through a per-warp 16x16 scratch: fragments have an opaque register layout, and the edges of C
   // need per-element bounds checks and beta * C.
+  // Fully unrolled so the accumulator array stays in registers (a runtime index would spill it to local memory).
   float* cs = Cs[warp];
+#pragma unroll
   for (int i = 0; i < kFragM; ++i)
+#pragma unroll
     for (int j = 0; j < kFragN; ++j) {
       wmma::store_matrix_sync(cs, acc[i][j], 16, wmma::mem_row_major);
       __syncwarp();

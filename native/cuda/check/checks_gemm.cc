@@ -70,7 +70,7 @@ Row run_case(const Case& c, uint64_t seed) {
   Row r = make_row(name, shape, got, to_double(ref), scale, gemm_tolerance(c.K, max_abs(scale), !c.f32_out), ms);
   if (r.pass && ms > 0) {
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%.1f TFLOP/s (cold)", 2.0 * c.M * c.N * c.K / (ms * 1e-3) / 1e12);
+    std::snprintf(buf, sizeof buf, "%.1f TFLOP/s (1st call)", 2.0 * c.M * c.N * c.K / (ms * 1e-3) / 1e12);
     r.note = buf;
   }
   return r;
@@ -79,10 +79,11 @@ Row run_case(const Case& c, uint64_t seed) {
 }  // namespace
 
 void run_gemm_checks(std::vector<Row>& rows) {
+  // Sizes keep the single-threaded double reference (strided for the non-transposed B) to seconds.
   const Case cases[] = {
-      {false, true, 512, 2048, 2048, 1.f, 0.f, false, "y=xW^T"},
-      {false, false, 512, 2048, 1024, 1.f, 0.f, false, "dx=dyW"},
-      {true, false, 1024, 512, 768, 1.f, 0.f, false, "dW=dy^Tx"},
+      {false, true, 256, 2048, 2048, 1.f, 0.f, false, "y=xW^T"},
+      {false, false, 256, 1024, 1024, 1.f, 0.f, false, "dx=dyW"},
+      {true, false, 512, 512, 512, 1.f, 0.f, false, "dW=dy^Tx"},
       {true, true, 256, 384, 320, 1.f, 0.f, false, "A^T B^T"},
       {false, true, 77, 130, 45, 0.5f, 0.5f, false, "ragged beta"},
       {false, true, 512, 16, 2048, 1.f, 0.f, false, "lora x A^T"},

@@ -1,5 +1,6 @@
 // cuda_check: every CUDA kernel family against its CPU reference in native/src, on seeded random inputs, with
 // bf16-aware tolerances (host/launch_plan.h explains them). One table row per checked output.
+// Times are of the checked (first) call, so they include lazy module loading: a smoke signal, not a benchmark.
 // Exit status: 0 all pass, 1 any fail, 2 no usable CUDA device (nothing was checked).
 #include <cstdio>
 #include <exception>
@@ -63,7 +64,7 @@ int main() {
     }
   }
   int failed = 0;
-  std::printf("%-34s %-22s %11s %-28s %-6s %9s  %s\n", "kernel", "shape", "max err", "tolerance", "result", "ms",
+  std::printf("%-34s %-22s %11s %-28s %-6s %9s  %s\n", "kernel", "shape", "max err", "tolerance", "result", "ms 1st",
               "note");
   for (const Row& r : rows) {
     failed += !r.pass;
