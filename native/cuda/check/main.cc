@@ -25,8 +25,13 @@ bool usable_device(std::string* why) {
     *why = "cudaGetDeviceCount found 0 devices";
     return false;
   }
-  cudaDeviceProp prop;
-  if (cudaGetDeviceProperties(&prop, 0) != cudaSuccess || prop.major < 8) {
+  cudaDeviceProp prop{};
+  const cudaError_t pe = cudaGetDeviceProperties(&prop, 0);
+  if (pe != cudaSuccess) {
+    *why = std::string("cudaGetDeviceProperties(0): ") + cudaGetErrorString(pe);
+    return false;
+  }
+  if (prop.major < 8) {
     *why = std::string("device 0 (") + prop.name + ") is below sm_80; the kernels are built for sm_80 and sm_90a";
     return false;
   }
