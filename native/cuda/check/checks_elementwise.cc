@@ -1,0 +1,125 @@
+// RMSNorm, RoPE and SwiGLU forward/backward against the CPU kernels (run on the same bf16-rounded inputs).
+// bf16 outputs: one bf16 ulp of the magnitude of the terms that were combined (host/launch_plan.h).
+#include "../api.h"
+#include "check_util.h"
+#include "kernels/rmsnorm.h"
+#include "kernels/rope.h"
+#include "kernels/swiglu.h"
+
+namespace tf::cuda::check {
+
+namespace {
+
+std::string shape2(int64_t a, int64_t b) { return "[" + std::to_string(a) + "," + std::to_string(b) + "]"; }
+
+void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
+  const float eps = 1e-5f;
+  auto x = randn_bf16(static_cast<size_t>(N * C), 201), w = randn_bf16(static_cast<size_t>(C), 202, 0.1f, 1.f),
+       dy = randn_bf16(static_cast<size_t>(N * C), 203), dx0 = randn_bf16(static_cast<size_t>(N * C), 204);
+  std::vector<float> y(x.size()), rstd(static_cast<size_t>(N)), dx(x.size()), dxa = dx0;
+  kernels::rmsnorm_forward(nullptr, x.data(), w.data(), y.data(), rstd.data(), N, C, eps);
+  kernels::rmsnorm_backward(nullptr, dy.data(), x.data(), w.data(), rstd.data(), dx.data(), false, N, C);
+  kernels::rmsnorm_backward(nullptr, dy.data(), x.data(), w.data(), rstd.data(), dxa.data(), true, N, C);
+
+  DeviceBuf<uint16_t> dX(to_bf16(x)), dW(to_bf16(w)), dY(x.size()), dDy(to_bf16(dy)), dDx(x.size()),
+      dDxa(to_bf16(dx0));
+  DeviceBuf<float> dR(static_cast<size_t>(N));
+  const double ms_f = time_ms([&] { rmsnorm_forward(dX.bf(), dW.bf(), dY.bf(), dR.p, N, C, eps, nullptr); });
+  const auto yref = to_double(y);
+  rows.push_back(make_row("rmsnorm_forward y", shape2(N, C), from_bf16(dY.download()), yref, {},
+                          bf16_output_tolerance(C, max_abs(yref)), ms_f));
+  const auto rref = to_double(rstd);
+  rows.push_back(make_row("rmsnorm_forward rstd", shape2(N, 1), dR.download(), rref, {},
+                          fp32_output_tolerance(C, max_abs(rref)), ms_f));
+
+  // The backward runs on the GPU's own rstd (as the trainer would); its tiny fp32 difference is inside the bound.
+  const double ms_b = time_ms([&] { rmsnorm_backward(dDy.bf(), dX.bf(), dW.bf(), dR.p, dDx.bf(), false, N, C, nullptr); });
+  const double ms_a = time_ms([&] { rmsnorm_backward(dDy.bf(), dX.bf(), dW.bf(), dR.p, dDxa.bf(), true, N, C, nullptr); });
+  // Terms of dx_c: r w_c dy_c and x_c r^3/C Σ|w dy x| (plus the accumulated value).
+  std::vector<double> scale(x.size()), scale_a(x.size());
+  for (int64_t i = 0; i < N; ++i) {
+    double sabs = 0;
+    for (int64_t c = 0; c < C; ++c) sabs += std::fabs(double(dy[i * C + c]) * w[c] * x[i * C + c]);
+    const double r = rstd[i];
+    for (int64_t c = 0; c < C; ++c) {
+      const size_t k = static_cast<size_t>(i * C + c);
+      scale[k] = std::fabs(r * w[c] * dy[k]) + std::fabs(x[k]) * r * r * r * sabs / C;
+      scale_a[k] = scale[k] + std::fabs(dx0[k]);
+    }
+  }
+  rows.push_back(make_row("rmsnorm_backward dx", shape2(N, C), from_bf16(dDx.download()), to_double(dx), scale,
+                          bf16_output_tolerance(C, max_abs(scale)), ms_b));
+  rows.push_back(make_row("rmsnorm_backward dx (accumulate)", shape2(N, C), from_bf16(dDxa.download()),
+                          to_double(dxa), scale_a, bf16_output_tolerance(C, max_abs(scale_a)), ms_a));
+}
+
+void rope_checks(std::vector<Row>& rows) {
+  const int64_t N = 512, H = 32, D = 64;
+  RopeScaling llama3;
+  llama3.type = "llama3";
+  llama3.factor = 32;
+  const std::vector<float> inv = kernels::rope_inv_freq(int(D), 500000.0, llama3);
+  Rng rng(301);
+  std::vector<int32_t> pos(static_cast<size_t>(N));
+  for (auto& p : pos) p = int32_t(rng.next_u64() % 131072);  // up to Llama 3.2's 128k context
+  auto x = randn_bf16(static_cast<size_t>(N * H * D), 302);
+  for (float sign : {1.f, -1.f}) {
+    std::vector<float> cpu = x;
+    if (sign > 0) kernels::rope_forward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D);
+    else kernels::rope_backward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D);
+    DeviceBuf<uint16_t> dX(to_bf16(x));
+    DeviceBuf<int32_t> dP(pos);
+    DeviceBuf<float> dInv(inv);
+    const double ms = time_ms([&] {
+      if (sign > 0) rope_forward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr);
+      else rope_backward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr);
+    });
+    // Each output combines the pair (x_j, x_{j+D/2}); |x_j| + |x_{j+D/2}| bounds both terms.
+    std::vector<double> scale(x.size());
+    for (int64_t rh = 0; rh < N * H; ++rh)
+      for (int64_t j = 0; j < D / 2; ++j) {
+        const size_t a = static_cast<size_t>(rh * D + j), b = a + static_cast<size_t>(D / 2);
+        scale[a] = scale[b] = std::fabs(x[a]) + std::fabs(x[b]);
+      }
+    rows.push_back(make_row(sign > 0 ? "rope_forward" : "rope_backward",
+                            "[" + std::to_string(N) + "," + std::to_string(H) + "," + std::to_string(D) + "]",
+                            from_bf16(dX.download()), to_double(cpu), scale, bf16_output_tolerance(2, max_abs(scale)),
+                            ms));
+  }
+}
+
+void swiglu_checks(std::vector<Row>& rows) {
+  const int64_t n = (int64_t(1) << 22) + 3;  // ragged tail
+  auto g = randn_bf16(static_cast<size_t>(n), 401, 2.f), u = randn_bf16(static_cast<size_t>(n), 402), dh = randn_bf16(static_cast<size_t>(n), 403);
+  std::vector<float> h(static_cast<size_t>(n)), dg(static_cast<size_t>(n)), du(static_cast<size_t>(n));
+  kernels::swiglu_forward(nullptr, g.data(), u.data(), h.data(), n);
+  kernels::swiglu_backward(nullptr, dh.data(), g.data(), u.data(), dg.data(), du.data(), n);
+  DeviceBuf<uint16_t> dG(to_bf16(g)), dU(to_bf16(u)), dH(static_cast<size_t>(n)), dDh(to_bf16(dh)), dDg(static_cast<size_t>(n)), dDu(static_cast<size_t>(n));
+  const double ms_f = time_ms([&] { swiglu_forward(dG.bf(), dU.bf(), dH.bf(), n, nullptr); });
+  const double ms_b = time_ms([&] { swiglu_backward(dDh.bf(), dG.bf(), dU.bf(), dDg.bf(), dDu.bf(), n, nullptr); });
+  const std::string shape = "[" + std::to_string(n) + "]";
+  const auto href = to_double(h), duref = to_double(du);
+  rows.push_back(make_row("swiglu_forward h", shape, from_bf16(dH.download()), href, {},
+                          bf16_output_tolerance(1, max_abs(href)), ms_f));
+  // dsilu = s (1 + g (1 - s)) cancels near g = -1.28; its terms are s and s |g| (1 - s).
+  std::vector<double> scale(static_cast<size_t>(n));
+  for (size_t i = 0; i < scale.size(); ++i) {
+    const double s = 1 / (1 + std::exp(-double(g[i])));
+    scale[i] = std::fabs(double(dh[i]) * u[i]) * s * (1 + std::fabs(g[i]) * (1 - s));
+  }
+  rows.push_back(make_row("swiglu_backward dg", shape, from_bf16(dDg.download()), to_double(dg), scale,
+                          bf16_output_tolerance(1, max_abs(scale)), ms_b));
+  rows.push_back(make_row("swiglu_backward du", shape, from_bf16(dDu.download()), duref, {},
+                          bf16_output_tolerance(1, max_abs(duref)), ms_b));
+}
+
+}  // namespace
+
+void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
+  rmsnorm_checks(rows, 512, 2048);
+  rmsnorm_checks(rows, 7, 333);  // short ragged rows: fewer elements than threads
+  rope_checks(rows);
+  swiglu_checks(rows);
+}
+
+}  // namespace tf::cuda::check

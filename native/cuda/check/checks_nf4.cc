@@ -1,0 +1,49 @@
+// NF4 dequantization: must equal bf16(nf4_dequantize_rows) exactly (tolerance 0): both sides compute the same
+// two or three correctly rounded fp32 operations per value, then round to bf16 the same way.
+#include "../api.h"
+#include "check_util.h"
+#include "quant/nf4.h"
+
+namespace tf::cuda::check {
+
+namespace {
+
+Row check_one(bool double_quant, int64_t rows, int64_t cols, int64_t r0, int64_t r1, uint64_t seed) {
+  const std::vector<float> w = randn_bf16(static_cast<size_t>(rows * cols), seed, 0.05f);
+  const Nf4Tensor t = nf4_quantize(w.data(), rows, cols, double_quant);
+  std::vector<float> cpu(static_cast<size_t>((r1 - r0) * cols));
+  nf4_dequantize_rows(t, r0, r1, cpu.data());
+  std::vector<double> ref(cpu.size());
+  for (size_t i = 0; i < cpu.size(); ++i) ref[i] = bf16_round(cpu[i]);
+
+  DeviceBuf<uint8_t> packed(t.packed);
+  DeviceBuf<float> absmax(t.absmax), absmax2(t.absmax2), dyn(dynamic_map_signed());
+  DeviceBuf<uint8_t> q8(t.absmax_q8);
+  DeviceBuf<uint16_t> out(cpu.size());
+  Nf4DeviceView v;
+  v.rows = rows;
+  v.cols = cols;
+  v.packed = packed.p;
+  v.double_quant = double_quant;
+  v.absmax = absmax.p;
+  v.absmax_q8 = q8.p;
+  v.absmax2 = absmax2.p;
+  v.absmax_offset = t.absmax_offset;
+  v.dyn_map = dyn.p;
+  const double ms = time_ms([&] { nf4_dequantize_rows_bf16(v, r0, r1, out.bf(), nullptr); });
+  const std::string shape = "[" + std::to_string(rows) + "," + std::to_string(cols) + "] rows " +
+                            std::to_string(r0) + ".." + std::to_string(r1);
+  return make_row(double_quant ? "nf4_dequant (double quant)" : "nf4_dequant", shape, from_bf16(out.download()), ref,
+                  {}, Tolerance{}, ms);
+}
+
+}  // namespace
+
+void run_nf4_checks(std::vector<Row>& rows) {
+  rows.push_back(check_one(false, 2048, 2048, 0, 2048, 101));
+  rows.push_back(check_one(true, 2048, 2048, 0, 2048, 102));
+  // Odd column count: a row range that starts on a low nibble and ends mid-block.
+  rows.push_back(check_one(true, 257, 333, 5, 130, 103));
+}
+
+}  // namespace tf::cuda::check

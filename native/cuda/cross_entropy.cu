@@ -1,0 +1,133 @@
+// Fused cross-entropy with the loss mask (kernels/cross_entropy.h), chunked over the vocabulary so the logits
+// are read twice and written once, and a short batch still fills the GPU:
+//   1. one block per (row, chunk): max and Σexp(z - max) of the chunk -> partials;
+//   2. one warp per row: merge the chunk partials into logsumexp, the row loss (0 when target == -1) and the
+//      invalid-target count;
+//   3. one block per (row, chunk): dlogits = grad_scale * (exp(z - lse) - onehot), in place over the logits;
+//   4. one block: Σ losses in double and the counts into CeSumDevice.
+#include <string>
+
+#include "api.h"
+#include "common.cuh"
+#include "host/launch_plan.h"
+
+namespace tf::cuda {
+
+namespace {
+
+constexpr int kThreads = 256;
+
+__global__ void ce_chunk_stats(const bf16* logits, float* chunk_max, float* chunk_sum, int64_t V, int64_t chunk,
+                               int64_t nchunks) {
+  __shared__ float scratch[32];
+  const int64_t row = blockIdx.y, c = blockIdx.x;
+  const bf16* z = logits + row * V;
+  const int64_t j0 = c * chunk, j1 = min(V, j0 + chunk);
+  float mx = -INFINITY;
+  for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) mx = fmaxf(mx, to_f(z[j]));
+  mx = block_max(mx, scratch);
+  float s = 0.f;
+  for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) s += expf(to_f(z[j]) - mx);
+  s = block_sum(s, scratch);
+  if (threadIdx.x == 0) {
+    chunk_max[row * nchunks + c] = mx;
+    chunk_sum[row * nchunks + c] = s;
+  }
+}
+
+// blockDim.x == 32: one warp per row.
+__global__ void ce_row_lse(const bf16* logits, const int32_t* targets, const float* chunk_max,
+                           const float* chunk_sum, float* lse, float* losses, int64_t V, int64_t nchunks,
+                           long long* invalid) {
+  const int64_t row = blockIdx.x;
+  const float* cm = chunk_max + row * nchunks;
+  const float* cs = chunk_sum + row * nchunks;
+  float mx = -INFINITY;
+  for (int64_t c = threadIdx.x; c < nchunks; c += 32) mx = fmaxf(mx, cm[c]);
+  mx = warp_max(mx);
+  float s = 0.f;
+  for (int64_t c = threadIdx.x; c < nchunks; c += 32) s += cs[c] * expf(cm[c] - mx);
+  s = warp_sum(s);
+  if (threadIdx.x != 0) return;
+  const float l = mx + logf(s);
+  lse[row] = l;
+  const int32_t t = targets[row];
+  float loss = 0.f;
+  if (t < -1 || t >= V) atomicAdd(reinterpret_cast<unsigned long long*>(invalid), 1ull);
+  else if (t >= 0) loss = l - to_f(logits[row * V + t]);
+  if (losses) losses[row] = loss;
+}
+
+__global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float* lse, float grad_scale, int64_t V,
+                              int64_t chunk) {
+  const int64_t row = blockIdx.y, c = blockIdx.x;
+  bf16* z = logits + row * V;
+  const int64_t j0 = c * chunk, j1 = min(V, j0 + chunk);
+  const int32_t t = targets[row];
+  const bool counted = t >= 0 && t < V;
+  const float l = lse[row];
+  for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) {
+    float d = 0.f;
+    if (counted) d = grad_scale * (expf(to_f(z[j]) - l) - (j == t ? 1.f : 0.f));
+    z[j] = to_bf(d);
+  }
+}
+
+// One block sums the row losses in double in a fixed order per thread, so the total is reproducible.
+__global__ void ce_reduce(const float* row_loss, const int32_t* targets, int64_t N, int64_t V, CeSumDevice* out) {
+  __shared__ double sums[kThreads];
+  __shared__ long long counts[kThreads];
+  double s = 0;
+  long long n = 0;
+  for (int64_t i = threadIdx.x; i < N; i += blockDim.x)
+    if (targets[i] >= 0 && targets[i] < V) {
+      s += double(row_loss[i]);
+      ++n;
+    }
+  sums[threadIdx.x] = s;
+  counts[threadIdx.x] = n;
+  __syncthreads();
+  for (int w = blockDim.x / 2; w > 0; w >>= 1) {
+    if (threadIdx.x < w) {
+      sums[threadIdx.x] += sums[threadIdx.x + w];
+      counts[threadIdx.x] += counts[threadIdx.x + w];
+    }
+    __syncthreads();
+  }
+  if (threadIdx.x == 0) {
+    out->sum = sums[0];
+    out->count = counts[0];
+  }
+}
+
+}  // namespace
+
+int64_t cross_entropy_scratch_floats(int64_t N, int64_t V) { return 2 * N * ce_chunks(V).count + 2 * N; }
+
+void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
+                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream) {
+  TF_CHECK(N >= 0 && N <= 65535, "cross_entropy: " + std::to_string(N) +
+                                     " rows in one call (at most 65535; split the batch)");
+  TF_CHECK(result && scratch, "cross_entropy: result and scratch buffers are required");
+  const CeChunks p = ce_chunks(V);
+  CUDA_CHECK(cudaMemsetAsync(result, 0, sizeof(CeSumDevice), stream));
+  if (N == 0) return;
+  float* chunk_max = scratch;
+  float* chunk_sum = chunk_max + N * p.count;
+  float* lse = chunk_sum + N * p.count;
+  // Row losses go to the caller's buffer when given, else to scratch (the reduction needs them either way).
+  float* row_loss = losses ? losses : lse + N;
+  const dim3 grid(unsigned(p.count), unsigned(N));
+  ce_chunk_stats<<<grid, kThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+  CUDA_CHECK_LAUNCH();
+  ce_row_lse<<<unsigned(N), 32, 0, stream>>>(logits, targets, chunk_max, chunk_sum, lse, row_loss, V, p.count,
+                                             &result->invalid);
+  CUDA_CHECK_LAUNCH();
+  // The loss sum reads the target logits, so it runs before the gradient overwrites them.
+  ce_reduce<<<1, kThreads, 0, stream>>>(row_loss, targets, N, V, result);
+  CUDA_CHECK_LAUNCH();
+  ce_chunk_grad<<<grid, kThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace tf::cuda

@@ -1,0 +1,69 @@
+// NF4 (+ double-quant absmax) -> bf16, into one scratch buffer the caller reuses for every layer (the Unsloth
+// path: the frozen base weight exists in bf16 only for the GEMM that uses it). Bit-for-bit the CPU's
+// nf4_dequantize_rows followed by bf16 rounding: absmax = dyn[q8] * absmax2 + offset and value = code * absmax,
+// each product and sum rounded separately (__fmul_rn/__fadd_rn stop nvcc from fusing them into an FMA, which
+// rounds once and would differ from the CPU in the last bit).
+#include <string>
+
+#include "api.h"
+#include "common.cuh"
+#include "host/launch_plan.h"
+
+namespace tf::cuda {
+
+namespace {
+
+// The NF4 code table, the same literals as tf::kNf4Code.
+__constant__ float kCode[16] = {-1.0f,
+                                -0.6961928009986877f,
+                                -0.5250730514526367f,
+                                -0.39491748809814453f,
+                                -0.28444138169288635f,
+                                -0.18477343022823334f,
+                                -0.09105003625154495f,
+                                0.0f,
+                                0.07958029955625534f,
+                                0.16093020141124725f,
+                                0.24611230194568634f,
+                                0.33791524171829224f,
+                                0.44070982933044434f,
+                                0.5626170039176941f,
+                                0.7229568362236023f,
+                                1.0f};
+
+constexpr int kBlock = 64, kBlock2 = 256;  // tf::kNf4BlockSize, tf::kNf4DoubleQuantBlockSize
+
+// One thread per element: the kernel is bound by the bf16 writes (2 bytes out per 0.5 byte in), so wider
+// per-thread work buys little; a grid-stride loop covers tensors larger than the grid.
+__global__ void nf4_dequant_kernel(Nf4DeviceView t, int64_t i0, int64_t n, bf16* out) {
+  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t i = i0 + k;
+    const int64_t block = i / kBlock;
+    float a;
+    if (t.double_quant)
+      a = __fadd_rn(__fmul_rn(t.dyn_map[t.absmax_q8[block]], t.absmax2[block / kBlock2]), t.absmax_offset);
+    else
+      a = t.absmax[block];
+    const uint8_t byte = t.packed[i >> 1];
+    const int q = (i & 1) ? (byte & 0xF) : (byte >> 4);  // first element in the high nibble
+    out[k] = to_bf(__fmul_rn(kCode[q], a));
+  }
+}
+
+}  // namespace
+
+void nf4_dequantize_rows_bf16(const Nf4DeviceView& t, int64_t row_begin, int64_t row_end, bf16* out,
+                              cudaStream_t stream) {
+  TF_CHECK(row_begin >= 0 && row_begin <= row_end && row_end <= t.rows,
+           "nf4_dequantize_rows_bf16: rows [" + std::to_string(row_begin) + ", " + std::to_string(row_end) +
+               ") outside a tensor of " + std::to_string(t.rows) + " rows");
+  TF_CHECK(t.packed && (t.double_quant ? (t.absmax_q8 && t.absmax2 && t.dyn_map) : t.absmax != nullptr),
+           "nf4_dequantize_rows_bf16: the device view is missing its packed codes or absmax arrays");
+  const int64_t n = (row_end - row_begin) * t.cols;
+  const Grid1D g = elementwise_grid(n);
+  if (g.blocks == 0) return;
+  nf4_dequant_kernel<<<unsigned(g.blocks), g.threads, 0, stream>>>(t, row_begin * t.cols, n, out);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace tf::cuda

@@ -1,0 +1,168 @@
+// Host-side logic of the CUDA backend (native/cuda/host/launch_plan.h), on the CPU: launch shapes, the
+// vocabulary chunking of the fused cross-entropy, AdamW's per-step scalars against the CPU optimizer, bf16
+// rounding and the tolerance arithmetic cuda_check relies on. The kernels themselves need a GPU
+// (native/gpu/check.sh); everything they compute on the host is checked here.
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "harness.h"
+#include "host/launch_plan.h"
+#include "train/adamw.h"
+
+using namespace tf::cuda;
+
+TEST(elementwise_grid_covers_n_and_caps_blocks) {
+  CHECK_EQ(elementwise_grid(0).blocks, 0);
+  CHECK_EQ(elementwise_grid(1).blocks, 1);
+  CHECK_EQ(elementwise_grid(256).blocks, 1);
+  CHECK_EQ(elementwise_grid(257).blocks, 2);
+  CHECK_EQ(elementwise_grid(257).threads, 256);
+  // Capped: the kernels' grid-stride loops cover the rest.
+  const Grid1D big = elementwise_grid(int64_t(1) << 40, 256, 1024);
+  CHECK_EQ(big.blocks, 1024);
+  CHECK_THROWS(elementwise_grid(-1), "negative element count");
+  CHECK_THROWS(elementwise_grid(10, 100), "multiple of 32");
+}
+
+TEST(gemm_grid_tiles_round_up) {
+  GemmGrid g = gemm_grid(1, 1);
+  CHECK_EQ(g.tiles_m, 1);
+  CHECK_EQ(g.tiles_n, 1);
+  g = gemm_grid(kGemmTileM, kGemmTileN + 1);
+  CHECK_EQ(g.tiles_m, 1);
+  CHECK_EQ(g.tiles_n, 2);
+  g = gemm_grid(2048 * 4, 128256);  // 4 x 2048 tokens against the Llama 3 vocabulary
+  CHECK_EQ(g.tiles_m, 64);
+  CHECK_EQ(g.tiles_n, 1002);
+  CHECK_THROWS(gemm_grid(int64_t(65536) * kGemmTileM, 1), "65535 row tiles");
+}
+
+TEST(gemm_validate_names_the_bad_leading_dimension) {
+  gemm_validate(false, true, 4, 8, 16, 16, 16, 8);   // y = x Wᵀ: A [4,16], B stored [8,16]
+  gemm_validate(true, false, 16, 8, 4, 16, 8, 8);    // dW = dyᵀ x: A stored [4,16], B [4,8]
+  gemm_validate(false, false, 4, 8, 16, 20, 10, 9);  // padded rows are fine
+  CHECK_THROWS(gemm_validate(false, false, 4, 8, 16, 15, 8, 8), "lda = 15 is smaller than A's stored row of 16");
+  CHECK_THROWS(gemm_validate(true, false, 4, 8, 16, 3, 8, 8), "A stored [K,M]");
+  CHECK_THROWS(gemm_validate(false, true, 4, 8, 16, 16, 8, 8), "ldb = 8 is smaller than B's stored row of 16");
+  CHECK_THROWS(gemm_validate(false, false, 4, 8, 16, 16, 8, 7), "ldc = 7");
+  CHECK_THROWS(gemm_validate(false, false, -1, 8, 16, 16, 8, 8), "negative dimension");
+}
+
+TEST(ce_chunks_partition_the_vocabulary) {
+  for (int64_t V : {1, 100, 8192, 8193, 32003, 128256}) {
+    const CeChunks p = ce_chunks(V);
+    int64_t covered = 0, prev_end = 0;
+    for (int64_t c = 0; c < p.count; ++c) {
+      const int64_t b = ce_chunk_begin(p, c), e = ce_chunk_end(p, V, c);
+      CHECK_EQ(b, prev_end);  // contiguous, no overlap
+      CHECK(e > b);           // no empty chunk
+      covered += e - b;
+      prev_end = e;
+    }
+    CHECK_EQ(covered, V);
+  }
+  CHECK_EQ(ce_chunks(128256).count, 16);  // 15 full chunks of 8192 + a ragged one
+  CHECK_EQ(ce_chunks(100).chunk, 100);    // a small vocabulary is one chunk of its own size
+  CHECK_EQ(ce_chunks(100, 30).count, 4);
+  CHECK_THROWS(ce_chunks(0), "vocabulary size must be > 0");
+  CHECK_THROWS(ce_chunks(10, 0), "chunk size must be > 0");
+}
+
+// The GPU kernel applies the update with these scalars using the CPU's operation order; check the scalars
+// reproduce adamw_update bit for bit when applied that way on the host.
+TEST(adamw_scalars_reproduce_the_cpu_update_bitwise) {
+  tf::train::AdamWHyper h;
+  h.weight_decay = 0.01;
+  const int64_t n = 1000;
+  std::vector<float> w(n), g(n), m(n), v(n);
+  for (int64_t i = 0; i < n; ++i) {
+    w[i] = std::sin(0.37f * i);
+    g[i] = 0.01f * std::cos(1.3f * i);
+    m[i] = 1e-3f * std::sin(2.1f * i);
+    v[i] = 1e-5f * (1.5f + std::cos(0.7f * i));
+  }
+  auto w2 = w, m2 = m, v2 = v;
+  for (int64_t t : {1, 7, 1000}) {
+    tf::train::adamw_update(w.data(), g.data(), m.data(), v.data(), n, h, t, 2e-4);
+    const AdamWScalars s = adamw_scalars(h, t, 2e-4);
+    for (int64_t i = 0; i < n; ++i) {  // the kernel's sequence, one rounding per operation
+      const float gi = g[i];
+      w2[i] = w2[i] * s.decay;
+      m2[i] = s.b1 * m2[i] + s.one_minus_b1 * gi;
+      v2[i] = s.b2 * v2[i] + s.one_minus_b2 * gi * gi;
+      const float denom = std::sqrt(v2[i]) / s.bc2_sqrt + s.eps;
+      w2[i] = w2[i] - s.step_size * m2[i] / denom;
+    }
+  }
+  CHECK(std::memcmp(w.data(), w2.data(), n * sizeof(float)) == 0);
+  CHECK(std::memcmp(m.data(), m2.data(), n * sizeof(float)) == 0);
+  CHECK(std::memcmp(v.data(), v2.data(), n * sizeof(float)) == 0);
+  CHECK_THROWS(adamw_scalars(h, 0, 1e-3), "1-based");
+}
+
+TEST(clip_coefficient_matches_clip_grad_norm) {
+  CHECK_EQ(clip_coefficient(2.0, 0.0), 1.0);  // clipping off
+  CHECK_EQ(clip_coefficient(0.1, 1.0), 1.0);  // under the limit
+  CHECK_EQ(clip_coefficient(std::numeric_limits<double>::infinity(), 1.0), 1.0);
+  CHECK_NEAR(clip_coefficient(4.0, 1.0), 1.0 / (4.0 + 1e-6), 1e-15);
+  // Against the CPU clip on one tensor.
+  std::vector<float> w(3, 0.f), g = {3.f, 4.f, 0.f};
+  std::vector<tf::train::ParamView> p = {{w.data(), g.data(), 3, "x"}};
+  const double norm = tf::train::clip_grad_norm(p, 1.0);
+  CHECK_NEAR(norm, 5.0, 1e-12);
+  CHECK_EQ(g[0], 3.f * float(clip_coefficient(5.0, 1.0)));
+}
+
+TEST(bf16_rounding_is_nearest_even) {
+  CHECK_EQ(bf16_bits(1.0f), 0x3f80);
+  CHECK_EQ(bf16_value(0x3f80), 1.0f);
+  // 1 + 2^-8 is exactly halfway between 1 and 1 + 2^-7: ties to even (1.0); 1 + 3*2^-8 ties up to 1 + 2^-6.
+  CHECK_EQ(bf16_round(1.0f + 1.0f / 256), 1.0f);
+  CHECK_EQ(bf16_round(1.0f + 3.0f / 256), 1.0f + 1.0f / 64);
+  CHECK_EQ(bf16_round(1.0f + 1.0f / 256 + 1.0f / 65536), 1.0f + 1.0f / 128);  // above halfway rounds up
+  CHECK_EQ(bf16_round(-2.5f), -2.5f);  // exactly representable
+  CHECK(std::isnan(bf16_round(std::numeric_limits<float>::quiet_NaN())));
+  CHECK(std::isinf(bf16_round(std::numeric_limits<float>::infinity())));
+  CHECK(std::isinf(bf16_round(3.4e38f)));  // beyond bf16's max rounds to infinity, as __float2bfloat16_rn
+  const std::vector<float> x = {0.1f, -3.3f, 1e-20f};
+  const auto back = from_bf16(to_bf16(x));
+  for (size_t i = 0; i < x.size(); ++i) CHECK(std::fabs(back[i] - x[i]) <= std::fabs(x[i]) / 256);
+}
+
+TEST(tolerances_follow_bf16_and_accumulation_bounds) {
+  const Tolerance t = bf16_output_tolerance(1, 2.0);
+  CHECK_NEAR(t.rtol, kBf16Ulp + 2 * kFp32Eps, 1e-15);
+  CHECK_NEAR(t.atol, t.rtol * 1e-3 * 2.0, 1e-15);
+  // Longer reductions get a looser bound, linear in the length.
+  CHECK(bf16_output_tolerance(4096, 1).rtol > bf16_output_tolerance(64, 1).rtol);
+  CHECK_NEAR(fp32_output_tolerance(0, 0, 2).rtol, 4 * kFp32Eps, 1e-18);
+  CHECK_NEAR(gemm_tolerance(2048, 1, false).rtol, 4 * kFp32Eps + 4 * 2048 * kFp32Eps, 1e-15);
+  CHECK(gemm_tolerance(2048, 1, true).rtol > kBf16Ulp);
+  CHECK(t.describe().find("|terms|") != std::string::npos);
+}
+
+TEST(compare_reports_worst_ratio_and_non_finite) {
+  Tolerance t;
+  t.rtol = 0.01;
+  t.atol = 0.001;
+  // Element 1 is off by 0.02 against a bound of 0.01*1 + 0.001 = 0.011: ratio ~1.82, fails.
+  Comparison c = compare({1.f, 1.02f, 0.f}, {1.0, 1.0, 0.0}, {}, t);
+  CHECK(!c.pass());
+  CHECK_EQ(c.worst_index, 1);
+  CHECK_NEAR(c.max_abs_err, 0.02, 1e-6);
+  CHECK_NEAR(c.max_ratio, 0.02 / 0.011, 1e-4);
+  // A per-element scale loosens the bound where terms cancelled.
+  c = compare({1.f, 1.02f}, {1.0, 1.0}, {1.0, 10.0}, t);
+  CHECK(c.pass());
+  // Exact tolerance: equal passes, any difference fails.
+  CHECK(compare({0.5f}, {0.5}, {}, Tolerance{}).pass());
+  CHECK(!compare({0.5f}, {0.50001}, {}, Tolerance{}).pass());
+  // NaN where the reference is finite always fails, whatever the tolerance.
+  t.rtol = 1e9;
+  c = compare({std::numeric_limits<float>::quiet_NaN()}, {1.0}, {}, t);
+  CHECK_EQ(c.non_finite, 1);
+  CHECK(!c.pass());
+  CHECK_THROWS(compare({1.f}, {1.0, 2.0}, {}, t), "reference values");
+}
