@@ -14,7 +14,7 @@ JOBS="$(nproc 2>/dev/null || echo 4)"
 SUMMARY=()   # "step|what|result|detail" rows, printed as the final table
 FAILED=0
 
-record() {  # record STEP WHAT RESULT DETAIL   (RESULT: PASS, FAIL or SKIP)
+record() {  # record STEP WHAT RESULT DETAIL   (RESULT: PASS, FAIL, SKIP or INFO)
   SUMMARY+=("$1|$2|$3|$4")
   [[ "$3" == FAIL ]] && FAILED=1
   return 0
@@ -64,7 +64,22 @@ step1
 step2
 
 # ======================= steps 3-4: HF transformers + PEFT comparison, throughput and memory (h-hf) =======================
-# (h-hf: add steps 3 and 4 here, above the summary; call `record STEP WHAT PASS|FAIL|SKIP DETAIL` for each row.)
+# steps-3-4.sh appends tab-separated rows (step, check, ours, reference, target, status); each becomes a summary
+# row. MISSING (our side not built yet) is shown as SKIP; INFO rows (tolerance calibration) never fail the run.
+# shellcheck source=steps-3-4.sh
+source "$ROOT/native/gpu/steps-3-4.sh"
+HF_ROWS="$(mktemp)"
+GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
+while IFS=$'\t' read -r s what ours ref target status; do
+  [[ -n "$s" ]] || continue
+  case "$status" in
+    PASS | FAIL | INFO) result=$status ;;
+    MISSING) result=SKIP ;;
+    *) result=FAIL ;;
+  esac
+  record "$s" "$what" "$result" "ours ${ours:--} · reference ${ref:--} · target ${target:--}"
+done <"$HF_ROWS"
+rm -f "$HF_ROWS"
 
 # ======================= summary =======================
 echo
