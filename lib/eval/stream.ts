@@ -3,7 +3,7 @@ import { prisma } from "../db/client";
 import { env } from "../env";
 import { notFound } from "../http/errors";
 import { liveHub, type LiveHub } from "../jobs/live/hub";
-import { sseComment, sseEvent, sseRetry } from "../jobs/live/sse";
+import { sseComment, sseEvent, sseResponse, sseRetry } from "../jobs/live/sse";
 import { evalChannel, progressFromRows } from "./live";
 import { isTerminalEvalStatus } from "./statuses";
 import type { EvalProgress } from "./types";
@@ -69,12 +69,5 @@ export async function evalStreamResponse(opts: EvalStreamOptions): Promise<Respo
       cleanup();
     },
   });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      "Cache-Control": "no-store, no-transform",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    },
-  });
+  return sseResponse(body);
 }

@@ -4,7 +4,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { HttpError } from "../http/errors";
 import type { LiveHub } from "../jobs/live/hub";
-import { sseComment, sseEvent } from "../jobs/live/sse";
+import { sseComment, sseEvent, sseResponse } from "../jobs/live/sse";
 import { resolveModelDir } from "../models/resolve";
 import type { QueueSet } from "../queue/queues";
 import { listWorkers } from "../workers/heartbeat";
@@ -141,12 +141,5 @@ export async function playgroundStreamResponse(deps: PlaygroundStreamDeps, r: Pl
         .catch((err: Error) => send({ type: "error", message: `Could not queue the request: ${err.message}` }));
     },
   });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      "Cache-Control": "no-store, no-transform",
-      Connection: "keep-alive",
-      "X-Accel-Buffering": "no",
-    },
-  });
+  return sseResponse(body);
 }

@@ -3,7 +3,7 @@ import { prisma } from "../../db/client";
 import { env } from "../../env";
 import { assertJobExists } from "./history";
 import { liveHub, type LiveHub } from "./hub";
-import { parseCursor } from "./sse";
+import { parseCursor, sseResponse } from "./sse";
 import { jobEventStream } from "./stream";
 
 // GET /api/jobs/[id]/stream in one call: 404 for an unknown job, else a text/event-stream response whose
@@ -32,13 +32,5 @@ export async function jobStreamResponse(opts: {
     heartbeatMs: opts.heartbeatMs,
     endGraceMs: opts.endGraceMs,
   });
-  return new Response(body, {
-    headers: {
-      "Content-Type": "text/event-stream; charset=utf-8",
-      "Cache-Control": "no-store, no-transform",
-      Connection: "keep-alive",
-      // Reverse proxies (nginx) would otherwise buffer the stream and deliver it in bursts.
-      "X-Accel-Buffering": "no",
-    },
-  });
+  return sseResponse(body);
 }

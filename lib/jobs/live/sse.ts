@@ -29,3 +29,16 @@ export function parseCursor(lastEventId: string | null, after: string | null | u
   const read = (v: string | null | undefined) => (v && /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : -1);
   return Math.max(-1, read(lastEventId), read(after));
 }
+
+/** A text/event-stream response for `body`: never cached or transformed, and not buffered by reverse proxies. */
+export function sseResponse(body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      "Cache-Control": "no-store, no-transform",
+      Connection: "keep-alive",
+      // Reverse proxies (nginx) would otherwise buffer the stream and deliver it in bursts.
+      "X-Accel-Buffering": "no",
+    },
+  });
+}
