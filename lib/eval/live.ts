@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import { env } from "../env";
 import { createRedis } from "../redis";
 import type { EvalProgress } from "./types";
+import { evalProgress } from "./view";
 
 // The live channel of one eval run: the worker publishes progress (generations per side, judged samples,
 // status) after each sample, so an open run page updates without polling. Postgres holds the truth; a
@@ -16,17 +17,12 @@ export async function publishEvalProgress(redis: Redis, prefix: string, evalRunI
   await redis.publish(evalChannel(prefix, evalRunId), JSON.stringify({ type: "progress", ...progress }));
 }
 
-/** Progress counted from the stored samples (used after a resume, a cancel, or the last sample). */
+/** Progress counted from the stored samples (used after a resume, a cancel, or the last sample): one grouped count. */
 export async function progressFromRows(db: PrismaClient, evalRunId: string): Promise<EvalProgress | null> {
-  const run = await db.evalRun.findUnique({ where: { id: evalRunId }, select: { status: true, judgeSpec: true } });
+  const run = await db.evalRun.findUnique({ where: { id: evalRunId }, select: { status: true } });
   if (!run) return null;
-  const [total, baseline, candidate, judged] = await Promise.all([
-    db.evalSample.count({ where: { evalRunId } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ baselineOutput: { not: null } }, { baselineError: { not: null } }] } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ candidateOutput: { not: null } }, { candidateError: { not: null } }] } }),
-    db.evalSample.count({ where: { evalRunId, OR: [{ verdict: { not: null } }, { judgeError: { not: null } }] } }),
-  ]);
-  return { generated: { baseline, candidate }, judged, total, status: run.status };
+  const c = (await evalProgress(db, [evalRunId])).get(evalRunId);
+  return { generated: { baseline: c?.baseline ?? 0, candidate: c?.candidate ?? 0 }, judged: c?.judged ?? 0, total: c?.total ?? 0, status: run.status };
 }
 
 const holder = globalThis as unknown as { tuneforgeEvalLiveRedis?: Redis };
