@@ -81,4 +81,57 @@ void gemm_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t 
                       int64_t lda, const bf16* B, int64_t ldb, float beta, float* C, int64_t ldc,
                       cudaStream_t stream);
 
+// ---- attention.cu (kernels/attention.h) ----
+// Causal grouped-query attention for training (Tq == Tk == T, q_offset 0), flash-style: tiles of queries
+// against tiles of keys with an online softmax, so no T x T matrix exists; only each query's log-sum-exp is
+// kept for backward. q, out, dq [B*T, nh*hd]; k, v, dk, dv [B*T, nkv*hd] (bf16); lse [B, nh, T] fp32 (natural log
+// of the scaled scores' Σexp, exactly what the CPU's attention_forward writes). seg_start [B*T]: first visible key
+// of each query within its row (packed segments; null = 0). Query head h reads kv head h / (nh / nkv).
+// hd: any multiple of 8 up to 256 (64 and 128, the Llama shapes, are the tuned paths).
+struct AttnDims {
+  int64_t B = 0, T = 0, nh = 0, nkv = 0, hd = 0;
+};
+void attention_forward(const AttnDims& d, const bf16* q, const bf16* k, const bf16* v, const int32_t* seg_start,
+                       float* lse, bf16* out, cudaStream_t stream);
+// fp32 scratch attention_backward needs (D = rowsum(dout ∘ out) and fp32 dq/dk/dv accumulators, as it chooses).
+int64_t attention_backward_scratch_floats(const AttnDims& d);
+// dq, dk, dv are overwritten; dk/dv are summed over the query heads of each kv group. out/lse: the forward's.
+void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const bf16* v, const bf16* out,
+                        const bf16* dout, const int32_t* seg_start, const float* lse, float* scratch, bf16* dq,
+                        bf16* dk, bf16* dv, cudaStream_t stream);
+
+// ---- matmul (blas.h / cublaslt.cc): the GEMM every caller uses ----
+// Same contract as gemm_bf16 / gemm_bf16_f32out, dispatched to cuBLASLt when libcublasLt.so could be loaded at
+// run time (dlopen; TF_CUDA_GEMM=wmma forces our kernels), otherwise to the WMMA kernels above. Thread-safe.
+void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
+                 int64_t lda, const bf16* B, int64_t ldb, float beta, bf16* C, int64_t ldc, cudaStream_t stream);
+void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
+                        int64_t lda, const bf16* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                        cudaStream_t stream);
+// "cublaslt <version>" or "wmma (<why cuBLASLt is not used>)", for reports and cuda_check's header.
+const char* matmul_backend_description();
+
+// ---- lora.cu (kernels/lora.h) ----
+// PEFT's branch y += s · B (A dropout(x)) on bf16 activations. A [r, in], B [out, r] are the bf16 compute copies of
+// the fp32 masters (lora_cast_to_bf16 after each optimizer step); gradients accumulate into fp32 dA, dB.
+// Dropout matches the CPU's bit for bit: element e = i*in + c is kept iff kernels::lora_keep(key, e, threshold),
+// kept values scaled by 1 / (1 - p); p == 0 is off (x read directly).
+struct LoraDeviceDims {
+  int64_t N = 0, in = 0, out = 0, r = 0;
+};
+// bf16 scratch lora_forward / lora_backward need: N * in (the dropped-out x) + N * r.
+int64_t lora_scratch_elems(const LoraDeviceDims& d);
+// u [N, r] (bf16, kept for backward) = dropout(x) Aᵀ; y [N, out] += s u Bᵀ.
+void lora_forward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const bf16* B, float scale, float drop_p,
+                  uint64_t drop_key, bf16* u, bf16* y, bf16* scratch, cudaStream_t stream);
+// dB += s dyᵀ u; dA += (s dy B)ᵀ dropout(x); dx (may be null) += mask ∘ (s dy B A) / (1 - p).
+void lora_backward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const bf16* B, float scale, float drop_p,
+                   uint64_t drop_key, const bf16* u, const bf16* dy, float* dA, float* dB, bf16* dx, bf16* scratch,
+                   cudaStream_t stream);
+// fp32 → bf16 (round to nearest even), e.g. LoRA masters into their compute copies; and the reverse.
+void cast_f32_to_bf16(const float* in, bf16* out, int64_t n, cudaStream_t stream);
+void cast_bf16_to_f32(const bf16* in, float* out, int64_t n, cudaStream_t stream);
+// y[i] += x[i] (residual adds), bf16 storage, fp32 arithmetic.
+void add_inplace_bf16(bf16* y, const bf16* x, int64_t n, cudaStream_t stream);
+
 }  // namespace tf::cuda
