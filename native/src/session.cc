@@ -1,12 +1,15 @@
-// tf::api::Session on the CPU backend: one LlamaModel and its thread pool, with training, log-probabilities,
-// generation and merging on top. The adapter a call asks for is attached for that call ("" = the base model);
-// training leaves its trained adapter attached until the next call that names one.
+// tf::api::Session: one LlamaModel on the host and its thread pool, plus (backend cuda) the CUDA model over the
+// same weights. Training and log-probabilities run on the chosen backend; generation and merging run on the host
+// model (the CUDA backend is a trainer: it has no KV-cache decoding yet). The adapter a call asks for is attached
+// for that call ("" = the base model); training leaves its trained adapter attached until the next call that
+// names one.
 #include <algorithm>
 #include <cmath>
 #include <memory>
 #include <thread>
 
 #include "api.h"
+#include "backend/cuda_entry.h"
 #include "common/error.h"
 #include "common/threadpool.h"
 #include "generate/generate.h"
@@ -28,16 +31,28 @@ Quant parse_quant(const LoadOptions& o) {
   throw Error("quant \"" + o.quant + "\" is not supported; use \"none\" or \"nf4\"");
 }
 
-void check_backend(const std::string& backend) {
-  if (backend == "auto" || backend == "cpu") return;
-  if (backend == "cuda") throw Error("backend \"cuda\": this build has no CUDA backend (built without nvcc); use cpu or auto");
-  throw Error("backend \"" + backend + "\" is not supported; use auto, cpu or cuda");
+// "cpu" or "cuda" for the requested backend: auto takes CUDA when it is built and a device answers.
+std::string resolve_backend(const std::string& backend) {
+  if (backend == "cpu") return "cpu";
+  if (backend != "auto" && backend != "cuda")
+    throw Error("backend \"" + backend + "\" is not supported; use auto, cpu or cuda");
+  if (!backend::cuda_built()) {
+    if (backend == "cuda")
+      throw Error("backend \"cuda\": this build has no CUDA backend (built without nvcc); use cpu or auto");
+    return "cpu";
+  }
+  std::string why;
+  if (!backend::cuda_devices(&why).empty()) return "cuda";
+  if (backend == "cuda") throw Error("backend \"cuda\": no usable CUDA device (" + why + "); use cpu or auto");
+  return "cpu";
 }
 
-class CpuSession final : public Session {
+class LocalSession final : public Session {
  public:
-  CpuSession(const LoadOptions& o, Quant quant) : model_dir_(o.model_dir), pool_(o.threads) {
+  LocalSession(const LoadOptions& o, Quant quant, const std::string& backend)
+      : model_dir_(o.model_dir), pool_(o.threads) {
     model_ = LlamaModel::load(o.model_dir, quant, o.double_quant, pool_);
+    if (backend == "cuda") cuda_ = backend::make_cuda_model(*model_, 0);
   }
 
   ModelInfo info() const override {
@@ -45,7 +60,7 @@ class CpuSession final : public Session {
     ModelInfo i;
     i.architecture = c.architecture;
     i.model_type = c.model_type;
-    i.backend = "cpu";
+    i.backend = trainer_model().backend_name();
     i.vocab_size = c.vocab_size;
     i.hidden_size = c.hidden_size;
     i.intermediate_size = c.intermediate_size;
@@ -58,7 +73,7 @@ class CpuSession final : public Session {
     i.eos_token_ids = c.eos_token_ids;
     i.num_parameters = model_->num_parameters();
     i.matmul_parameters = model_->matmul_parameters();
-    i.weight_bytes = model_->weight_bytes();
+    i.weight_bytes = trainer_model().weight_bytes();
     return i;
   }
 
@@ -67,7 +82,7 @@ class CpuSession final : public Session {
                     const std::atomic<bool>& cancel) override {
     TrainOptions o = options;
     if (o.base_model_name.empty()) o.base_model_name = model_dir_;
-    return tf::train::run_training(*model_, train, validation, o, progress, cancel);
+    return tf::train::run_training(trainer_model(), train, validation, o, progress, cancel);
   }
 
   std::vector<double> logprobs(const std::vector<int32_t>& tokens, const std::string& adapter_dir) override {
@@ -80,10 +95,10 @@ class CpuSession final : public Session {
       TF_CHECK(tokens[i] >= 0 && tokens[i] < c.vocab_size,
                "logprobs: token id " + std::to_string(tokens[i]) + " at position " + std::to_string(i) +
                    " is outside the vocabulary [0, " + std::to_string(c.vocab_size) + ")");
-    attach(adapter_dir);
+    attach(trainer_model(), adapter_dir);
     std::vector<double> out;
     if (tokens.size() < 2) return out;
-    const std::vector<float> logits = model_->logits(tokens);
+    const std::vector<float> logits = trainer_model().logits(tokens);
     const size_t V = (size_t)c.vocab_size;
     for (size_t i = 0; i + 1 < tokens.size(); i++) {
       // log_softmax in double with the max subtracted: exact enough to compare adapters and merges.
@@ -100,7 +115,7 @@ class CpuSession final : public Session {
   std::vector<GenerateResult> generate(const std::vector<std::vector<int32_t>>& prompts,
                                        const GenerateOptions& options, const std::string& adapter_dir,
                                        const TokenFn& on_token, const std::atomic<bool>& cancel) override {
-    attach(adapter_dir);
+    attach(*model_, adapter_dir);
     return tf::generate::generate_batch(*model_, prompts, options, on_token, cancel);
   }
 
@@ -111,18 +126,22 @@ class CpuSession final : public Session {
   }
 
  private:
-  void attach(const std::string& adapter_dir) {
+  // Where training and log-probabilities run: the CUDA model when the session has one, else the host model.
+  TrainableModel& trainer_model() const { return cuda_ ? *cuda_ : *model_; }
+
+  static void attach(TrainableModel& model, const std::string& adapter_dir) {
     if (adapter_dir.empty()) {
-      model_->clear_lora();
+      model.clear_lora();
       return;
     }
     // Read every call: adapters are small, and a folder rewritten by a training run must not be served stale.
-    model_->load_lora(read_peft_adapter(adapter_dir));
+    model.load_lora(read_peft_adapter(adapter_dir));
   }
 
   std::string model_dir_;
   ThreadPool pool_;
-  std::unique_ptr<LlamaModel> model_;
+  std::unique_ptr<LlamaModel> model_;        // host weights: generation, merging, and the CPU backend
+  std::unique_ptr<TrainableModel> cuda_;     // backend cuda only
 };
 
 }  // namespace
@@ -130,11 +149,14 @@ class CpuSession final : public Session {
 std::unique_ptr<Session> Session::load(const LoadOptions& options) {
   TF_CHECK(!options.model_dir.empty(), "model_dir is required: a folder with config.json and *.safetensors");
   TF_CHECK(options.threads >= 0, "threads must be >= 0 (0 = all cores), got " + std::to_string(options.threads));
-  check_backend(options.backend);
+  const std::string backend = resolve_backend(options.backend);
   const Quant quant = parse_quant(options);
-  return std::make_unique<CpuSession>(options, quant);
+  return std::make_unique<LocalSession>(options, quant, backend);
 }
 
-std::vector<std::string> backends_built() { return {"cpu"}; }
+std::vector<std::string> backends_built() {
+  if (backend::cuda_built()) return {"cpu", "cuda"};
+  return {"cpu"};
+}
 
 }  // namespace tf::api

@@ -14,32 +14,11 @@
 #include "common/threadpool.h"
 #include "io/config.h"
 #include "io/peft.h"
+#include "model/trainable.h"
 
 namespace tf {
 
 enum class Quant { None, NF4 };
-
-// B rows of T tokens, row-major [B*T]. targets[i] is the id that position i should predict (usually
-// tokens[i+1]) or -1 to leave it out of the loss (prompt, padding). positions restart at 0 for each packed
-// segment (empty → 0..T-1 in every row). segments label contiguous runs inside a row (empty → one segment
-// per row); attention never crosses a segment boundary. Padding is simply a segment with targets -1.
-struct Batch {
-  int B = 0, T = 0;
-  std::vector<int32_t> tokens, targets, positions, segments;
-};
-
-struct LossSum {
-  double sum = 0;     // sum over counted targets of -ln p(target)
-  int64_t count = 0;  // targets != -1
-};
-
-struct LoraSpec {
-  int rank = 16;
-  float alpha = 32.f;
-  float dropout = 0.05f;
-  bool rslora = false;  // scaling = alpha / sqrt(rank) instead of alpha / rank
-  std::vector<std::string> targets{"q_proj", "k_proj", "v_proj", "o_proj"};  // any of q,k,v,o,gate,up,down_proj
-};
 
 // One LoRA tensor and its gradient. Order is stable (layer, then q,k,v,o,gate,up,down, A before B), so an
 // optimizer can keep its state in the same order; name is "<module>.lora_A" / "<module>.lora_B" with module
@@ -51,7 +30,7 @@ struct ParamRef {
   std::string name;
 };
 
-class LlamaModel {
+class LlamaModel final : public TrainableModel {
  public:
   // Reads <dir>/config.json and the safetensors weights (single file or sharded). F32/F16/BF16 sources are
   // converted to fp32; with Quant::NF4 the seven per-layer projections are quantized (+ double quant), while
@@ -61,40 +40,45 @@ class LlamaModel {
                                           ThreadPool& pool);
   ~LlamaModel();
 
-  const ModelConfig& config() const;
+  const ModelConfig& config() const override;
   Quant quant() const;
-  int64_t weight_bytes() const;      // memory of the frozen weights as held (NF4 ≈ 0.52 B/param)
+  int64_t weight_bytes() const override;  // memory of the frozen weights as held (NF4 ≈ 0.52 B/param)
   int64_t num_parameters() const;    // all frozen parameters, embedding included
   int64_t matmul_parameters() const; // N_frozen of the FLOP accounting (lm_head counted, embedding not)
 
   // --- LoRA ---
   // PEFT init: A ~ U(±1/sqrt(in)) (kaiming-uniform a=sqrt(5)), B = 0; throws on an unknown target name or
   // rank < 1.
-  void init_lora(const LoraSpec& spec, uint64_t seed);
+  void init_lora(const LoraSpec& spec, uint64_t seed) override;
   bool has_lora() const;
   const LoraSpec& lora_spec() const;
   float lora_scaling() const;
-  int64_t lora_parameters() const;  // N_lora
-  void clear_lora();
+  int64_t lora_parameters() const override;  // N_lora
+  void clear_lora() override;
   // Validates every module name and shape against this base ("adapter made for another base" errors).
-  void load_lora(const PeftAdapter& adapter);
-  PeftAdapter export_lora(const std::string& base_name) const;
+  void load_lora(const PeftAdapter& adapter) override;
+  PeftAdapter export_lora(const std::string& base_name) const override;
   std::vector<ParamRef> lora_params();
-  void zero_lora_grads();
+  void zero_lora_grads() override;
+  std::vector<std::vector<float>> lora_grads_host() const override;
+  // AdamW on the host vectors of lora_params() (train/adamw.h), re-reading them at every call.
+  std::unique_ptr<LoraOptimizer> make_optimizer(const train::AdamWHyper& hyper) override;
+  std::string backend_name() const override { return "cpu"; }
 
   // --- training ---
   // Accumulates d(grad_scale * sum of losses)/dθ into the LoRA gradients (call zero_lora_grads() per optimizer
   // step) and returns the loss sum. dropout_on applies LoRA dropout with masks drawn from rng. With
   // checkpointing only each layer's input is kept and the layer is recomputed in backward (same gradients).
   // Throws if no LoRA is attached.
-  LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing);
+  LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
+                           bool checkpointing) override;
   // Loss only (validation), no dropout.
-  LossSum forward_loss(const Batch& batch);
+  LossSum forward_loss(const Batch& batch) override;
   // Logits [T, V] for one sequence (positions 0..T-1), with the LoRA adapter if one is attached.
-  std::vector<float> logits(const std::vector<int32_t>& tokens);
+  std::vector<float> logits(const std::vector<int32_t>& tokens) override;
 
   // Bytes of activations forward_backward keeps for a B x T batch (plus logits), for memory reports.
-  int64_t activation_bytes(int B, int T, bool checkpointing) const;
+  int64_t activation_bytes(int B, int T, bool checkpointing) const override;
   // Training keeps its activation buffers between steps (no per-step allocation); this frees them, e.g.
   // before generating with a model that is done training.
   void release_workspace();
@@ -114,6 +98,8 @@ class LlamaModel {
   void decode(KVCache& cache, const int32_t* tokens, int n, float* last_logits);
 
   struct Impl;  // defined in model/*.cc
+  // Read-only access to the loaded weights, for a backend that uploads them to a device (native/cuda/backend).
+  const Impl& internals() const { return *impl_; }
 
  private:
   explicit LlamaModel(std::unique_ptr<Impl> impl);

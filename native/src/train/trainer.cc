@@ -57,12 +57,6 @@ void check_context(const std::vector<api::Example>& examples, const api::TrainOp
                  std::to_string(cfg.max_position_embeddings) + " to truncate it");
 }
 
-std::vector<ParamView> views(LlamaModel& model) {
-  std::vector<ParamView> out;
-  for (const ParamRef& p : model.lora_params()) out.push_back({p.w, p.g, p.n, p.name});
-  return out;
-}
-
 struct Plan {
   int64_t rows = 0, micro_per_epoch = 0;
   int steps_per_epoch = 0, total_steps = 0, warmup = 0;
@@ -76,7 +70,7 @@ struct Plan {
   }
 };
 
-void restore(LlamaModel& model, AdamW& opt, Rng& rng, const Checkpoint& c, const Plan& plan,
+void restore(TrainableModel& model, LoraOptimizer& opt, Rng& rng, const Checkpoint& c, const Plan& plan,
              const api::TrainOptions& o, const std::string& dir) {
   const std::string why = "resume_from " + dir + ": ";
   TF_CHECK(c.state.rows == plan.rows && c.state.total_steps == plan.total_steps,
@@ -97,24 +91,22 @@ void restore(LlamaModel& model, AdamW& opt, Rng& rng, const Checkpoint& c, const
            why + "the checkpoint's LoRA (r=" + std::to_string(c.adapter.r) + ", alpha=" +
                std::to_string(c.adapter.alpha) + ") differs from the options; resume with the same LoRA settings");
   model.load_lora(c.adapter);
-  const std::vector<ParamView> params = views(model);
-  TF_CHECK(params.size() == c.names.size(), why + "the checkpoint's optimizer state has " +
-                                                std::to_string(c.names.size()) + " tensors, the adapter has " +
-                                                std::to_string(params.size()) + "; resume with the same LoRA targets");
-  for (size_t i = 0; i < params.size(); i++) {
-    TF_CHECK(params[i].name == c.names[i] && params[i].n == c.exp_avg[i].size() &&
-                 params[i].n == c.exp_avg_sq[i].size(),
-             why + "optimizer state for " + c.names[i] + " does not match the adapter tensor " + params[i].name);
-    opt.first_moments()[i] = c.exp_avg[i];
-    opt.second_moments()[i] = c.exp_avg_sq[i];
-  }
+  const std::vector<std::string>& names = opt.names();
+  const std::vector<size_t> sizes = opt.sizes();
+  TF_CHECK(names.size() == c.names.size(), why + "the checkpoint's optimizer state has " +
+                                               std::to_string(c.names.size()) + " tensors, the adapter has " +
+                                               std::to_string(names.size()) + "; resume with the same LoRA targets");
+  for (size_t i = 0; i < names.size(); i++)
+    TF_CHECK(names[i] == c.names[i] && sizes[i] == c.exp_avg[i].size() && sizes[i] == c.exp_avg_sq[i].size(),
+             why + "optimizer state for " + c.names[i] + " does not match the adapter tensor " + names[i]);
+  opt.set_moments(c.exp_avg, c.exp_avg_sq);
   opt.set_steps_taken(c.state.optimizer_steps);
   rng.set_state(c.state.rng);
 }
 
 }  // namespace
 
-double mean_loss(LlamaModel& model, const std::vector<Row>& rows, int batch_size) {
+double mean_loss(TrainableModel& model, const std::vector<Row>& rows, int batch_size) {
   double sum = 0;
   int64_t count = 0;
   for (size_t b = 0; b < rows.size(); b += (size_t)batch_size) {
@@ -126,7 +118,7 @@ double mean_loss(LlamaModel& model, const std::vector<Row>& rows, int batch_size
   return count > 0 ? sum / (double)count : 0.0;
 }
 
-api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>& train,
+api::TrainResult run_training(TrainableModel& model, const std::vector<api::Example>& train,
                               const std::vector<api::Example>& validation, const api::TrainOptions& o,
                               const api::ProgressFn& progress, const std::atomic<bool>& cancel) {
   const auto t_start = Clock::now();
@@ -158,7 +150,8 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
   spec.targets = o.lora.targets;
   model.init_lora(spec, o.seed);
   AdamWHyper hyper{o.beta1, o.beta2, o.eps, o.weight_decay};
-  AdamW opt(views(model), hyper);
+  std::unique_ptr<LoraOptimizer> opt_owner = model.make_optimizer(hyper);
+  LoraOptimizer& opt = *opt_owner;
   // Dropout's stream, separate from LoRA init and data order so changing one leaves the others alone.
   Rng rng(hash_u64(o.seed, 0xd50u));
 
@@ -181,8 +174,7 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
     Checkpoint c;
     c.adapter = model.export_lora(o.base_model_name);
     c.names = opt.names();
-    c.exp_avg = opt.first_moments();
-    c.exp_avg_sq = opt.second_moments();
+    opt.get_moments(&c.exp_avg, &c.exp_avg_sq);
     TrainerState& s = c.state;
     s.step = step;
     s.total_steps = plan.total_steps;
@@ -228,14 +220,14 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
       tokens += micro.back().n_tokens;
       max_t = std::max(max_t, micro.back().batch.T);
     }
+    model.reset_peak_bytes();
     model.zero_lora_grads();
     const float scale = 1.f / (float)targets;  // every row has a target, so targets > 0
     double loss_sum = 0;
     for (const MicroBatch& mb : micro)
       loss_sum += model.forward_backward(mb.batch, scale, dropout_on, rng, o.gradient_checkpointing).sum;
     const double loss = loss_sum / (double)targets;
-    const std::vector<ParamView> params = views(model);
-    const double norm = clip_grad_norm(params, o.max_grad_norm);
+    const double norm = opt.clip_grad_norm(o.max_grad_norm);
     const double lr = o.lr * schedule_multiplier(kind, s - 1, plan.warmup, plan.total_steps);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
       const std::string what = !std::isfinite(loss) ? "the loss is " + num(loss) : "the gradient norm is " + num(norm);
@@ -245,7 +237,7 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
                                        : std::string("No checkpoint was written before it. ")) +
                   "Lower the learning rate or set max_grad_norm (clipping) and start again.");
     }
-    opt.step(params, lr);
+    opt.step(lr);
     const double step_ms = ms_since(t_step);
 
     api::StepReport r;
@@ -256,8 +248,12 @@ api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>
     r.lr = lr;
     r.grad_norm = norm;
     r.tokens_per_sec = step_ms > 0 ? (double)tokens / (step_ms / 1000.0) : 0.0;
-    r.memory_bytes = frozen_bytes + lora_bytes + opt.state_bytes() +
-                     model.activation_bytes(o.batch_size, max_t, o.gradient_checkpointing);
+    // A backend that measures its memory (CUDA: the device arena and allocator) reports this step's peak;
+    // the CPU reports the estimate of what it holds.
+    const int64_t measured = model.measured_peak_bytes();
+    r.memory_bytes = measured >= 0 ? measured
+                                   : frozen_bytes + lora_bytes + opt.state_bytes() +
+                                         model.activation_bytes(o.batch_size, max_t, o.gradient_checkpointing);
     const bool epoch_end = s % plan.steps_per_epoch == 0;
     if (!valid_rows.rows.empty() && ((o.eval_every > 0 && s % o.eval_every == 0) || epoch_end)) {
       r.has_valid_loss = true;

@@ -19,11 +19,11 @@ namespace tf::train {
 
 constexpr int kCheckpointsKept = 3;
 
-api::TrainResult run_training(LlamaModel& model, const std::vector<api::Example>& train,
+api::TrainResult run_training(TrainableModel& model, const std::vector<api::Example>& train,
                               const std::vector<api::Example>& validation, const api::TrainOptions& options,
                               const api::ProgressFn& progress, const std::atomic<bool>& cancel);
 
 // Mean -ln p over every unmasked target of the rows (no dropout), batch_size rows at a time.
-double mean_loss(LlamaModel& model, const std::vector<Row>& rows, int batch_size);
+double mean_loss(TrainableModel& model, const std::vector<Row>& rows, int batch_size);
 
 }  // namespace tf::train

@@ -1,0 +1,34 @@
+#pragma once
+// The CPU core's only view of the CUDA backend. Implemented by native/cuda/backend/entry.cc when the build has
+// nvcc (TF_WITH_CUDA), and by backend/cuda_absent.cc otherwise, which says so in every answer. Session::load
+// (session.cc) resolves --backend auto|cpu|cuda with these.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/llama.h"
+#include "model/trainable.h"
+
+namespace tf::backend {
+
+// Whether native/cuda was compiled and linked into this build.
+bool cuda_built();
+
+struct CudaDevice {
+  int index = 0;
+  std::string name;
+  int64_t total_bytes = 0;
+  int sm = 0;  // compute capability as major * 10 + minor (80, 90, ...)
+};
+// Devices the backend can use (compute capability >= 8.0). Never throws: when there are none, *why_none (if
+// given) says why (not built, no driver, no device, too old).
+std::vector<CudaDevice> cuda_devices(std::string* why_none = nullptr);
+
+// The CUDA model over host's frozen weights (uploaded once) on the given device. host must outlive it; the CUDA
+// model may use host's LoRA code (init, validation, PEFT export) but must not rely on host's attached adapter
+// between its own calls, because the session also attaches adapters to host for generation. Throws tf::Error
+// when CUDA is not built or the device cannot be used (out of memory names the bytes).
+std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel& host, int device);
+
+}  // namespace tf::backend
