@@ -58,6 +58,10 @@ describe("tuneforge doctor", () => {
     expect(report.checks.workers.queues.find((q) => q.name === "system")?.consumers).toBe(1);
     // `npm test` builds the native addon first, so doctor loads it and reports its backends.
     expect(report.checks.native).toMatchObject({ status: "ok", built: true, backendsBuilt: expect.arrayContaining(["cpu"]) });
+    // Devices found by the cuda backend, or why there are none (this machine has no GPU unless it says so).
+    const native = report.checks.native;
+    if (native.cudaDevices.length > 0) expect(native.cudaReason).toBeNull();
+    else expect(native.cudaReason).toMatch(/\S/);
     expect(["ok", "warn"]).toContain(report.checks.chromium.status);
     // A relative TUNEFORGE_MODELS_DIR means the folder under the repository, whatever the cwd.
     expect(report.checks.modelsDir.path).toBe(path.resolve("models"));

@@ -2,6 +2,9 @@
   # The Node addon: every .cc under src/ (tools/sources.mjs lists them), C++17 with exceptions, because the
   # core reports every failure as a tf::Error that the binding turns into a JS error. No -march=native: the
   # kernels choose AVX2/AVX-512 per function at run time, so the addon runs on any x86-64.
+  # With nvcc, build-addon.mjs first builds native/cuda (CMake: libtf_cuda.a) and records how to link it;
+  # tf_cuda then links in and TF_WITH_CUDA replaces src/backend/cuda_absent.cc (tools/cuda-link.mjs).
+  "variables": { "tf_cuda%": "<!(node tools/cuda-link.mjs enabled)" },
   "targets": [
     {
       "target_name": "tuneforge_native",
@@ -17,7 +20,13 @@
         "GCC_ENABLE_CPP_RTTI": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "OTHER_CPLUSPLUSFLAGS": ["-O3"]
-      }
+      },
+      "conditions": [
+        ["tf_cuda==1", {
+          "defines": ["TF_WITH_CUDA"],
+          "libraries": ["<!@(node tools/cuda-link.mjs libraries)"]
+        }]
+      ]
     }
   ]
 }

@@ -42,6 +42,19 @@ describe("native addon", () => {
     expect(info.eosTokenIds.length).toBeGreaterThan(0);
   });
 
+  it("lists the CUDA devices it can use, or says why there are none", () => {
+    const { devices, reason } = addon.cudaDevices();
+    if (devices.length > 0) {
+      expect(reason).toBeNull();
+      for (const d of devices) expect(d.sm).toBeGreaterThanOrEqual(80);
+    } else {
+      // Without nvcc at build time the reason names the build; with it, what cudart said (no driver, no device).
+      expect(reason).toMatch(addon.backendsBuilt().includes("cuda") ? /device|driver|cuda/i : /no CUDA backend/);
+    }
+    // "auto" resolves to what the devices allow: the model above was loaded with the default backend.
+    expect(model.info().backend).toBe(devices.length > 0 ? "cuda" : "cpu");
+  });
+
   it("computes n − 1 finite, negative log-probabilities", async () => {
     const lp = await model.logprobs([1, 2, 3, 4, 5, 6]);
     expect(lp).toHaveLength(5);

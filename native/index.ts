@@ -141,10 +141,20 @@ export interface NativeModel {
   readonly closed: boolean;
 }
 
+export interface CudaDeviceInfo {
+  index: number;
+  name: string;
+  totalBytes: number;
+  /** Compute capability × 10 (80 = A100, 90 = H100/H200). */
+  sm: number;
+}
+
 export interface NativeAddon {
   loadModel(options: LoadOptions): Promise<NativeModel>;
   /** Compute backends compiled in: "cpu", plus "cuda" when built with nvcc. */
   backendsBuilt(): string[];
+  /** CUDA devices the cuda backend can use (sm_80+); reason says why when there are none. */
+  cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null };
   /** Best fp32 GEMM GFLOP/s of this build's kernels on this machine (the bench's 100 %). */
   gemmPeakGflops(options?: { threads?: number; seconds?: number }): Promise<number>;
   /** The widest SIMD instruction set the kernels detected ("avx512", "avx2", "scalar"). */

@@ -1,5 +1,6 @@
 import { createPrismaClient } from "../../lib/db/client";
 import { nativeStatus, NATIVE_ADDON_RELATIVE_PATH } from "../../lib/health/native";
+import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
 import {
   chromiumStatus,
@@ -27,7 +28,7 @@ export type DoctorReport = {
     database: Check<{ url: string; latencyMs: number | null; migrations: MigrationStatus | null }>;
     redis: Check<{ url: string; latencyMs: number | null }>;
     workers: Check<{ online: number; workers: WorkerInfo[]; queues: QueueCounts[] }>;
-    native: Check<{ built: boolean; backendsBuilt: string[]; path: string }>;
+    native: Check<{ built: boolean; backendsBuilt: string[]; cudaDevices: CudaDeviceInfo[]; cudaReason: string | null; path: string }>;
     chromium: Check<{ path: string; version: string | null }>;
     modelsDir: Check<{ path: string; exists: boolean; readable: boolean; models: number }>;
   };
@@ -153,6 +154,8 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     ...(n.ok ? {} : { hint: n.built ? "rebuild it: `npm start` rebuilds a stale addon" : "only local training needs it: run `npm run native:build` (needs g++ and Node headers) and read its output" }),
     built: n.built,
     backendsBuilt: n.backendsBuilt,
+    cudaDevices: n.cudaDevices,
+    cudaReason: n.cudaReason,
     path: NATIVE_ADDON_RELATIVE_PATH,
   };
 

@@ -1,12 +1,31 @@
 import fs from "node:fs";
 import path from "node:path";
-import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE } from "../../native/index";
+import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE, type CudaDeviceInfo, type NativeAddon } from "../../native/index";
 
 // Health of the native trainer addon (issue #3) for /api/health, doctor and the start script. The path
 // constant lives in native/index.ts with the loader, so every consumer looks in the same place.
 export { NATIVE_ADDON_RELATIVE_PATH };
 
-export type NativeStatus = { ok: boolean; built: boolean; backendsBuilt: string[]; message: string };
+export type NativeStatus = {
+  ok: boolean;
+  built: boolean;
+  backendsBuilt: string[];
+  /** CUDA devices the cuda backend found (empty without one), and why there are none. */
+  cudaDevices: CudaDeviceInfo[];
+  cudaReason: string | null;
+  message: string;
+};
+
+/** "NVIDIA H200 (sm_90, 139.8 GiB)". */
+export function describeCudaDevice(d: CudaDeviceInfo): string {
+  return `${d.name} (sm_${d.sm}, ${(d.totalBytes / 2 ** 30).toFixed(1)} GiB)`;
+}
+
+// An addon from before cudaDevices existed counts as having none.
+function cudaDevicesOf(addon: NativeAddon): { devices: CudaDeviceInfo[]; reason: string | null } {
+  if (typeof addon.cudaDevices !== "function") return { devices: [], reason: "the addon predates CUDA device detection; rebuild it" };
+  return addon.cudaDevices();
+}
 
 export function nativeAddonPath(root: string): string {
   return path.join(root, NATIVE_ADDON_RELATIVE_PATH);
@@ -14,13 +33,23 @@ export function nativeAddonPath(root: string): string {
 
 /** Whether the addon is built and loads, and which compute backends it was built with (only the build knows). */
 export function nativeStatus(root: string): NativeStatus {
-  if (!fs.existsSync(nativeAddonPath(root))) return { ok: false, built: false, backendsBuilt: [], message: NATIVE_NOT_BUILT_MESSAGE };
+  const none = { cudaDevices: [], cudaReason: null };
+  if (!fs.existsSync(nativeAddonPath(root))) return { ok: false, built: false, backendsBuilt: [], ...none, message: NATIVE_NOT_BUILT_MESSAGE };
   let backendsBuilt: string[];
+  let cuda: { devices: CudaDeviceInfo[]; reason: string | null };
   try {
-    backendsBuilt = loadNativeAddon(root).backendsBuilt();
+    const addon = loadNativeAddon(root);
+    backendsBuilt = addon.backendsBuilt();
+    cuda = cudaDevicesOf(addon);
   } catch (err) {
-    return { ok: false, built: true, backendsBuilt: [], message: (err as Error).message };
+    return { ok: false, built: true, backendsBuilt: [], ...none, message: (err as Error).message };
   }
-  if (backendsBuilt.length === 0) return { ok: false, built: true, backendsBuilt, message: "native addon loaded but reports no compute backends" };
-  return { ok: true, built: true, backendsBuilt, message: `native addon built with ${backendsBuilt.join(", ")}` };
+  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason };
+  if (backendsBuilt.length === 0) return { ok: false, built: true, backendsBuilt, ...devices, message: "native addon loaded but reports no compute backends" };
+  const gpus = !backendsBuilt.includes("cuda")
+    ? ""
+    : cuda.devices.length > 0
+      ? `; CUDA device${cuda.devices.length === 1 ? "" : "s"}: ${cuda.devices.map(describeCudaDevice).join(", ")}`
+      : `; no CUDA device (${cuda.reason ?? "none found"}), so training runs on the CPU`;
+  return { ok: true, built: true, backendsBuilt, ...devices, message: `native addon built with ${backendsBuilt.join(", ")}${gpus}` };
 }

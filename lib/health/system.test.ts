@@ -23,7 +23,7 @@ describe("satisfiesMinVersion", () => {
 
 describe("nativeStatus", () => {
   it("reports not built when the build output is missing", () => {
-    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], message: NATIVE_NOT_BUILT_MESSAGE });
+    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, message: NATIVE_NOT_BUILT_MESSAGE });
   });
 
   it("reports a build output that does not load", () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command for a GPU machine (issue 8): builds the CUDA backend and checks it, ending with one summary table.
 #   step 1: every CUDA kernel against its CPU reference (cuda_check), bf16-aware tolerances;
-#   step 2: tiny-model logits and LoRA gradients, CUDA vs CPU (needs the full CUDA backend: not built yet);
+#   step 2: tiny-model logits, loss and LoRA gradients, CUDA vs CPU (cuda_model_check);
 #   steps 3-4: against HF transformers + PEFT, and throughput/memory (native/gpu/hf_*.py).
 # Usage: native/gpu/check.sh            (from anywhere; needs cmake, a C++ compiler and nvcc)
 # Exit status: 0 when every step that ran passed, 1 otherwise. Budget: <= 8 minutes on one H200.
@@ -54,10 +54,28 @@ step1() {
   esac
 }
 
-# ======================= step 2: tiny model, CUDA vs CPU (h-cuda) =======================
+# ======================= step 2: tiny models, the whole CUDA model vs the CPU backend =======================
+# cuda_model_check: logits, loss, every LoRA gradient, one optimizer step and a short training run through the
+# public API, on tiny Llama/Qwen2 models (fp32 and NF4 bases, dropout, checkpointing, GQA, packing).
 step2() {
-  echo "== step 2: not built yet (needs the full CUDA backend: model forward/backward on the GPU)"
-  record 2 "tiny model logits + LoRA grads, CUDA vs CPU" SKIP "not built yet: the CUDA backend is not wired into the trainer"
+  echo "== step 2: build and run cuda_model_check (tiny models, CUDA vs CPU)"
+  if [[ ! -f "$BUILD/CMakeCache.txt" ]]; then
+    record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "the CMake tree was not configured (step 1 failed)"
+    return
+  fi
+  if ! cmake --build "$BUILD" -j "$JOBS" --target cuda_model_check >"$BUILD.build2.log" 2>&1; then
+    tail -n 40 "$BUILD.build2.log"
+    record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "build of cuda_model_check failed (log: $BUILD.build2.log)"
+    return
+  fi
+  timeout 300 "$BUILD/cuda_model_check"
+  local rc=$?
+  case $rc in
+    0) record 2 "tiny models: logits, loss, LoRA grads vs CPU" PASS "every comparison within its limit (table above)" ;;
+    2) record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "no usable CUDA device (exit 2)" ;;
+    124) record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "timed out after 300 s" ;;
+    *) record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "exit $rc (FAIL rows above)" ;;
+  esac
 }
 
 step1
@@ -66,6 +84,13 @@ step2
 # ======================= steps 3-4: HF transformers + PEFT comparison, throughput and memory (h-hf) =======================
 # steps-3-4.sh appends tab-separated rows (step, check, ours, reference, target, status); each becomes a summary
 # row. MISSING (our side not built yet) is shown as SKIP; INFO rows (tolerance calibration) never fail the run.
+# Steps 3-4 drive our trainer through the Node addon, which must be built with the CUDA backend (TF_CUDA=1 makes a
+# CPU-only build an error). Without node or node_modules they report "not run" rows, as steps-3-4.sh explains.
+if command -v node >/dev/null 2>&1 && [[ -d "$ROOT/node_modules/node-addon-api" ]]; then
+  echo "== building the Node addon with the CUDA backend (steps 3-4 use it)"
+  (cd "$ROOT" && TF_CUDA=1 TF_BUILD_JOBS="$JOBS" node native/tools/build-addon.mjs) >"$BUILD.addon.log" 2>&1 ||
+    { tail -n 30 "$BUILD.addon.log"; echo "   addon build failed (log: $BUILD.addon.log); steps 3-4 report it"; }
+fi
 # shellcheck source=steps-3-4.sh
 source "$ROOT/native/gpu/steps-3-4.sh"
 HF_ROWS="$(mktemp)"

@@ -128,4 +128,14 @@ class Session {
 // Backends compiled into this build ("cpu", and "cuda" when built with nvcc).
 std::vector<std::string> backends_built();
 
+// CUDA devices the cuda backend can use (compute capability >= 8.0); empty with *reason saying why when there
+// are none (not built, no driver, no device, too old). Never throws.
+struct CudaDeviceInfo {
+  int index = 0;
+  std::string name;
+  int64_t total_bytes = 0;
+  int sm = 0;  // 80, 86, 90, ...
+};
+std::vector<CudaDeviceInfo> cuda_devices(std::string* reason);
+
 }  // namespace tf::api

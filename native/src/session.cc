@@ -154,6 +154,12 @@ std::unique_ptr<Session> Session::load(const LoadOptions& options) {
   return std::make_unique<LocalSession>(options, quant, backend);
 }
 
+std::vector<CudaDeviceInfo> cuda_devices(std::string* reason) {
+  std::vector<CudaDeviceInfo> out;
+  for (const backend::CudaDevice& d : backend::cuda_devices(reason)) out.push_back({d.index, d.name, d.total_bytes, d.sm});
+  return out;
+}
+
 std::vector<std::string> backends_built() {
   if (backend::cuda_built()) return {"cpu", "cuda"};
   return {"cpu"};

@@ -166,3 +166,34 @@ TEST(compare_reports_worst_ratio_and_non_finite) {
   CHECK(!c.pass());
   CHECK_THROWS(compare({1.f}, {1.0, 2.0}, {}, t), "reference values");
 }
+
+// ---- host/agreement.h: the whole-model comparison of cuda_model_check ----
+#include "host/agreement.h"
+
+TEST(agreement_measures_relative_l2_max_and_cosine) {
+  using tf::cuda::check::agreement;
+  const auto same = agreement({1.f, -2.f, 3.f}, {1.f, -2.f, 3.f});
+  CHECK_EQ(same.rel_l2, 0.0);
+  CHECK_NEAR(same.cosine, 1.0, 1e-12);
+  // ref (3, 4): ||ref|| = 5; got (3, 4.5): ||d|| = 0.5 → 0.1; max |d| / max |ref| = 0.5 / 4.
+  const auto a = agreement({3.f, 4.5f}, {3.f, 4.f});
+  CHECK_NEAR(a.rel_l2, 0.1, 1e-9);
+  CHECK_NEAR(a.max_rel, 0.125, 1e-9);
+  CHECK_NEAR(a.cosine, (9 + 18) / (5 * std::sqrt(9 + 20.25)), 1e-9);
+  // A flipped sign is caught by the cosine as well as by the error.
+  const auto flip = agreement({-3.f, -4.f}, {3.f, 4.f});
+  CHECK_NEAR(flip.rel_l2, 2.0, 1e-12);
+  CHECK_NEAR(flip.cosine, -1.0, 1e-12);
+}
+
+TEST(agreement_fails_non_finite_and_size_mismatch) {
+  using tf::cuda::check::agreement;
+  const auto nan = agreement({1.f, NAN}, {1.f, 2.f});
+  CHECK(!nan.finite);
+  CHECK(!(nan.rel_l2 <= tf::cuda::check::kLogitsRelL2));
+  const auto size = agreement({1.f}, {1.f, 2.f});
+  CHECK(!size.same_size);
+  CHECK(!(size.rel_l2 <= 1.0));
+  // An all-zero reference compares absolutely (a gradient that should vanish).
+  CHECK_NEAR(agreement({0.f, 1e-3f}, {0.f, 0.f}).rel_l2, 1e-3, 1e-9);
+}

@@ -1,4 +1,4 @@
-// Entry point of tuneforge_native.node: loadModel (→ Model), backendsBuilt, gemmPeakGflops, cpuIsa.
+// Entry point of tuneforge_native.node: loadModel (→ Model), backendsBuilt, cudaDevices, gemmPeakGflops, cpuIsa.
 // native/index.ts is the one hand-written TypeScript interface for everything exported here.
 #include <napi.h>
 
@@ -44,6 +44,26 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
 
 Napi::Value BackendsBuilt(const Napi::CallbackInfo& info) { return to_js(info.Env(), api::backends_built()); }
 
+// cudaDevices() → { devices: [{ index, name, totalBytes, sm }], reason: string | null }
+Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string reason;
+  const std::vector<api::CudaDeviceInfo> devices = api::cuda_devices(&reason);
+  Napi::Array list = Napi::Array::New(env, devices.size());
+  for (size_t i = 0; i < devices.size(); i++) {
+    Napi::Object d = Napi::Object::New(env);
+    d.Set("index", devices[i].index);
+    d.Set("name", devices[i].name);
+    d.Set("totalBytes", Napi::Number::New(env, static_cast<double>(devices[i].total_bytes)));
+    d.Set("sm", devices[i].sm);
+    list.Set(i, d);
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("devices", list);
+  out.Set("reason", devices.empty() ? Napi::Value(Napi::String::New(env, reason)) : env.Null());
+  return out;
+}
+
 Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), kernels::isa_name(kernels::detected_isa()));
 }
@@ -81,6 +101,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData(data);
   exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
   exports.Set("backendsBuilt", Napi::Function::New<BackendsBuilt>(env, "backendsBuilt"));
+  exports.Set("cudaDevices", Napi::Function::New<CudaDevices>(env, "cudaDevices"));
   exports.Set("gemmPeakGflops", Napi::Function::New<GemmPeakGflops>(env, "gemmPeakGflops"));
   exports.Set("cpuIsa", Napi::Function::New<CpuIsa>(env, "cpuIsa"));
   exports.Set("Model", data->model_ctor.Value());

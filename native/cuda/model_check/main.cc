@@ -1,0 +1,232 @@
+// cuda_model_check (native/gpu/check.sh step 2): the whole CUDA model against the CPU backend on tiny Llama
+// models — logits, the loss, every LoRA gradient of one forward/backward (dropout on and off, gradient
+// checkpointing on and off, fp32 and NF4 + double-quant bases, GQA, packed segments, Qwen2 biases), one optimizer
+// step, and a short training run through api::Session on both backends. One table row per comparison.
+//
+// The CPU backend computes in fp32 and the CUDA backend in bf16 with fp32 accumulation, so results cannot match
+// bit for bit; host/agreement.h says how each comparison is measured and why its threshold is what a correct
+// bf16 computation reaches. Exit status: 0 all pass, 1 any fail, 2 no usable CUDA device (nothing checked).
+#include <cstdio>
+#include <exception>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "api.h"
+#include "backend/cuda_entry.h"
+#include "host/agreement.h"
+#include "test_model_util.h"
+
+using namespace tf_test;
+using tf::cuda::check::Agreement;
+using tf::cuda::check::agreement;
+
+namespace {
+
+struct Row {
+  std::string name;
+  Agreement a;
+  double limit = 0;  // on a.rel_l2
+  bool pass = false;
+  std::string note;
+};
+
+struct Case {
+  std::string name;
+  TinySpec spec;
+  bool dropout = false, checkpointing = false;
+  int B = 2, T = 48;
+};
+
+// B rows of T tokens, each row two packed segments (positions restart, attention never crosses), targets the next
+// token within a segment, a few masked like prompt tokens.
+tf::Batch make_batch(int B, int T, int V, uint64_t seed) {
+  tf::Rng rng(seed);
+  tf::Batch b;
+  b.B = B, b.T = T;
+  const int cut = T / 3 + 1;
+  for (int r = 0; r < B; ++r)
+    for (int t = 0; t < T; ++t) {
+      b.tokens.push_back(static_cast<int32_t>(rng.next_u64() % V));
+      b.positions.push_back(t < cut ? t : t - cut);
+      b.segments.push_back(t < cut ? 0 : 1);
+    }
+  for (int i = 0; i < B * T; ++i) {
+    const int t = i % T;
+    const bool seg_end = t == T - 1 || t == cut - 1;
+    b.targets.push_back(seg_end || t % 7 == 3 ? -1 : b.tokens[i + 1]);
+  }
+  return b;
+}
+
+tf::LoraSpec all_linear(float dropout) {
+  tf::LoraSpec s;
+  s.rank = 8;
+  s.alpha = 16;
+  s.dropout = dropout;
+  s.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  return s;
+}
+
+void add(std::vector<Row>& rows, const std::string& name, const Agreement& a, double limit, const std::string& note = "") {
+  rows.push_back({name, a, limit, a.finite && a.rel_l2 <= limit, note});
+}
+
+// One forward/backward (and logits, and an optimizer step) on both backends from the same adapter.
+void run_case(const Case& c, std::vector<Row>& rows) {
+  tf::ThreadPool pool(0);
+  TempDir dir("tf-cuda-model-check");
+  write_tiny_model(dir.path(), c.spec, 11);
+  const tf::Quant q = c.spec.nf4 ? tf::Quant::NF4 : tf::Quant::None;
+  auto cpu = tf::LlamaModel::load(dir.path(), q, c.spec.double_quant, pool);
+  auto host = tf::LlamaModel::load(dir.path(), q, c.spec.double_quant, pool);
+  auto gpu = tf::backend::make_cuda_model(*host, 0);
+
+  const tf::LoraSpec spec = all_linear(c.dropout ? 0.1f : 0.f);
+  cpu->init_lora(spec, 5);
+  randomize_b(*cpu, 9, 0.2f);  // PEFT starts B at 0, which would hide every A gradient and the branch itself
+  const tf::PeftAdapter adapter = cpu->export_lora("check");
+  gpu->load_lora(adapter);
+
+  const tf::Batch b = make_batch(c.B, c.T, c.spec.V, 3);
+  const std::string tag = c.name + " ";
+
+  // Logits of the first row as one sequence.
+  const std::vector<int32_t> seq(b.tokens.begin(), b.tokens.begin() + c.T);
+  add(rows, tag + "logits", agreement(gpu->logits(seq), cpu->logits(seq)), tf::cuda::check::kLogitsRelL2);
+
+  // Loss and gradients: the same dropout keys (same Rng seed) on both sides.
+  cpu->zero_lora_grads();
+  gpu->zero_lora_grads();
+  tf::Rng rc(21), rg(21);
+  int64_t count = 0;
+  for (int32_t t : b.targets) count += t >= 0;
+  const float scale = 1.f / static_cast<float>(count);
+  const tf::LossSum lc = cpu->forward_backward(b, scale, c.dropout, rc, c.checkpointing);
+  const tf::LossSum lg = gpu->forward_backward(b, scale, c.dropout, rg, c.checkpointing);
+  add(rows, tag + "loss", agreement({static_cast<float>(lg.sum / lg.count)}, {static_cast<float>(lc.sum / lc.count)}),
+      tf::cuda::check::kLossRel, lg.count == lc.count ? "" : "target counts differ");
+  if (lg.count != lc.count) rows.back().pass = false;
+
+  const auto gc = cpu->lora_grads_host(), gg = gpu->lora_grads_host();
+  std::vector<float> all_c, all_g;
+  Agreement worst;
+  std::string worst_name;
+  auto params = cpu->lora_params();
+  for (size_t i = 0; i < gc.size() && i < gg.size(); ++i) {
+    const Agreement a = agreement(gg[i], gc[i]);
+    if (!a.finite || a.rel_l2 > worst.rel_l2 || worst_name.empty()) worst = a, worst_name = params[i].name;
+    all_c.insert(all_c.end(), gc[i].begin(), gc[i].end());
+    all_g.insert(all_g.end(), gg[i].begin(), gg[i].end());
+  }
+  add(rows, tag + "LoRA grads (all)", agreement(all_g, all_c), tf::cuda::check::kGradRelL2,
+      gc.size() == gg.size() ? std::to_string(gc.size()) + " tensors" : "tensor counts differ");
+  if (gc.size() != gg.size()) rows.back().pass = false;
+  add(rows, tag + "LoRA grad (worst tensor)", worst, tf::cuda::check::kGradTensorRelL2, worst_name);
+
+  // One clipped AdamW step from those gradients, then the adapters.
+  auto oc = cpu->make_optimizer({0.9, 0.999, 1e-8, 0.01});
+  auto og = gpu->make_optimizer({0.9, 0.999, 1e-8, 0.01});
+  const double nc = oc->clip_grad_norm(1.0), ng = og->clip_grad_norm(1.0);
+  add(rows, tag + "grad norm", agreement({static_cast<float>(ng)}, {static_cast<float>(nc)}), tf::cuda::check::kGradRelL2);
+  oc->step(1e-3);
+  og->step(1e-3);
+  const tf::PeftAdapter ac = cpu->export_lora("check"), ag = gpu->export_lora("check");
+  std::vector<float> wc, wg;
+  for (const auto& m : ac.modules) wc.insert(wc.end(), m.A.begin(), m.A.end()), wc.insert(wc.end(), m.B.begin(), m.B.end());
+  for (const auto& m : ag.modules) wg.insert(wg.end(), m.A.begin(), m.A.end()), wg.insert(wg.end(), m.B.begin(), m.B.end());
+  add(rows, tag + "adapter after 1 step", agreement(wg, wc), tf::cuda::check::kWeightsRelL2);
+}
+
+// A short run through the public API on both backends: the same data and options give the same loss curve.
+void run_session_training(std::vector<Row>& rows) {
+  TempDir dir("tf-cuda-session-check");
+  TinySpec s;
+  s.V = 96, s.H = 64, s.I = 160, s.L = 2, s.nh = 4, s.nkv = 2, s.hd = 16, s.max_pos = 128;
+  write_tiny_model(dir.path(), s, 4);
+  std::vector<tf::api::Example> train;
+  tf::Rng rng(8);
+  for (int e = 0; e < 24; ++e) {
+    tf::api::Example ex;
+    const int n = 20 + static_cast<int>(rng.next_u64() % 40);
+    for (int i = 0; i < n; ++i) {
+      ex.tokens.push_back(static_cast<int32_t>(3 + rng.next_u64() % (s.V - 3)));
+      ex.loss_mask.push_back(i > n / 2 ? 1 : 0);
+    }
+    train.push_back(ex);
+  }
+  auto run = [&](const std::string& backend, std::vector<double>* losses) {
+    tf::api::LoadOptions lo;
+    lo.model_dir = dir.path();
+    lo.backend = backend;
+    auto session = tf::api::Session::load(lo);
+    tf::api::TrainOptions o;
+    o.lora.rank = 8, o.lora.alpha = 16, o.lora.dropout = 0.05f;
+    o.epochs = 2, o.batch_size = 4, o.grad_accum = 2, o.lr = 2e-3, o.warmup_ratio = 0, o.seed = 3;
+    o.out_dir = dir.file("out-" + backend);
+    std::atomic<bool> cancel{false};
+    session->train(train, {}, o, [&](const tf::api::StepReport& r) { losses->push_back(r.loss); }, cancel);
+    return session->info().backend;
+  };
+  std::vector<double> lc, lg;
+  const std::string bc = run("cpu", &lc), bg = run("cuda", &lg);
+  std::vector<float> fc(lc.begin(), lc.end()), fg(lg.begin(), lg.end());
+  add(rows, "session: loss curve, " + std::to_string(lc.size()) + " steps", agreement(fg, fc),
+      tf::cuda::check::kLossCurveRel, "backends " + bc + " / " + bg);
+  if (bg != "cuda" || lc.size() != lg.size()) rows.back().pass = false;
+}
+
+}  // namespace
+
+int main() {
+  std::string why;
+  const auto devices = tf::backend::cuda_devices(&why);
+  if (devices.empty()) {
+    std::printf("cuda_model_check: no usable CUDA device (%s): nothing was checked. Run it on a GPU machine "
+                "(native/gpu/check.sh).\n", why.c_str());
+    return 2;
+  }
+  std::printf("cuda_model_check: device 0: %s (sm_%d)\n", devices[0].name.c_str(), devices[0].sm);
+
+  std::vector<Case> cases;
+  TinySpec base;
+  base.V = 384, base.H = 128, base.I = 320, base.L = 3, base.nh = 4, base.nkv = 2, base.hd = 32, base.max_pos = 256;
+  base.dtype = tf::DType::BF16;  // weights exactly representable on both sides
+  cases.push_back({"fp32 base", base, false, false});
+  cases.push_back({"fp32 base, dropout", base, true, false});
+  cases.push_back({"fp32 base, checkpointing", base, false, true});
+  TinySpec nf4 = base;
+  nf4.nf4 = true, nf4.double_quant = true;
+  cases.push_back({"nf4+dq base, dropout, ckpt", nf4, true, true});
+  TinySpec hd64 = base;
+  hd64.H = 256, hd64.nh = 4, hd64.nkv = 1, hd64.hd = 64;
+  cases.push_back({"hd64 nkv1, T 200", hd64, false, false, 1, 200});
+  TinySpec qwen = base;
+  qwen.bias = true, qwen.tie = true;
+  cases.push_back({"qwen2 biases, tied", qwen, false, false});
+
+  std::vector<Row> rows;
+  std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;
+  for (const Case& c : cases) runs.push_back({c.name, [c](std::vector<Row>& r) { run_case(c, r); }});
+  runs.push_back({"session training", run_session_training});
+  for (const auto& [name, fn] : runs) {
+    try {
+      fn(rows);
+    } catch (const std::exception& e) {
+      Row r;
+      r.name = name;
+      r.note = e.what();
+      rows.push_back(r);
+    }
+  }
+  int failed = 0;
+  std::printf("%-44s %10s %10s %10s %9s %-6s %s\n", "comparison (cuda vs cpu)", "rel L2", "max rel", "cosine", "limit",
+              "result", "note");
+  for (const Row& r : rows) {
+    failed += !r.pass;
+    std::printf("%-44s %10.3e %10.3e %10.6f %9.1e %-6s %s\n", r.name.c_str(), r.a.rel_l2, r.a.max_rel, r.a.cosine,
+                r.limit, r.pass ? "PASS" : "FAIL", r.note.c_str());
+  }
+  std::printf("cuda_model_check: %zu comparisons, %d failed\n", rows.size(), failed);
+  return failed ? 1 : 0;
+}
