@@ -155,8 +155,11 @@ export interface NativeAddon {
   backendsBuilt(): string[];
   /** CUDA devices the cuda backend can use (sm_80+); reason says why when there are none. */
   cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null };
-  /** Best fp32 GEMM GFLOP/s of this build's kernels on this machine (the bench's 100 %). */
-  gemmPeakGflops(options?: { threads?: number; seconds?: number }): Promise<number>;
+  /**
+   * The bench's 100 %: best fp32 GEMM GFLOP/s of the CPU kernels (backend "cpu", default), or best bf16 GEMM
+   * GFLOP/s (fp32 accumulation) on CUDA device 0 (backend "cuda"; rejects without a device).
+   */
+  gemmPeakGflops(options?: { threads?: number; seconds?: number; backend?: "cpu" | "cuda" }): Promise<number>;
   /** The widest SIMD instruction set the kernels detected ("avx512", "avx2", "scalar"). */
   cpuIsa(): string;
   /** The class of loaded models (for instanceof); construct models with loadModel. */

@@ -17,5 +17,9 @@ std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel&, int) {
   throw Error("backend \"cuda\": this build has no CUDA backend (built without nvcc); use cpu or auto");
 }
 
+double cuda_gemm_peak_tflops(double, int) {
+  throw Error("cuda GEMM peak: this build has no CUDA backend (built without nvcc)");
+}
+
 }  // namespace tf::backend
 #endif  // TF_WITH_CUDA

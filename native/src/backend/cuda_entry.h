@@ -31,4 +31,9 @@ std::vector<CudaDevice> cuda_devices(std::string* why_none = nullptr);
 // when CUDA is not built or the device cannot be used (out of memory names the bytes).
 std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel& host, int device);
 
+// The best bf16 GEMM rate (TFLOP/s: square n x n x n, fp32 accumulation, through matmul_bf16 — cuBLASLt when it
+// loads, else our kernels) on device 0 within about `seconds`: the 100 % of the bench's MFU on the cuda backend.
+// Throws tf::Error when CUDA is not built or no device is usable.
+double cuda_gemm_peak_tflops(double seconds, int n = 8192);
+
 }  // namespace tf::backend

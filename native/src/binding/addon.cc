@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "api.h"
+#include "backend/cuda_entry.h"
 #include "binding/convert.h"
 #include "binding/model.h"
 #include "binding/workers.h"
@@ -68,22 +69,29 @@ Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), kernels::isa_name(kernels::detected_isa()));
 }
 
-// gemmPeakGflops({ threads?, seconds? }) → Promise<number>: the fp32 GEMM rate the bench compares against.
+// gemmPeakGflops({ threads?, seconds?, backend? }) → Promise<number>: the GEMM rate the bench compares against —
+// fp32 on the CPU (backend "cpu", default), or bf16 with fp32 accumulation on CUDA device 0 (backend "cuda").
 Napi::Value GemmPeakGflops(const Napi::CallbackInfo& info) {
   int threads = 0;
   double seconds = 1.0;
+  std::string backend = "cpu";
   try {
     OptionReader r(info.Length() > 0 ? info[0] : info.Env().Undefined(), "gemmPeakGflops options");
-    r.only({"threads", "seconds"});
+    r.only({"threads", "seconds", "backend"});
     r.integer("threads", threads, 0, 1024);
     r.number("seconds", seconds, 0.01, 600);
+    r.choice("backend", backend, {"cpu", "cuda"});
   } catch (const ArgError& e) {
     return rejected(info.Env(), Napi::TypeError::New(info.Env(), std::string("gemmPeakGflops: ") + e.what()));
   }
   auto out = std::make_shared<double>(0);
   auto* w = new TaskWorker(
       info.Env(), "gemmPeakGflops", nullptr,
-      [threads, seconds, out] {
+      [threads, seconds, backend, out] {
+        if (backend == "cuda") {
+          *out = backend::cuda_gemm_peak_tflops(seconds) * 1000.0;
+          return;
+        }
         ThreadPool pool(threads);
         *out = kernels::gemm_peak_gflops(pool, seconds);
       },
