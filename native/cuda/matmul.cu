@@ -118,16 +118,14 @@ bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
                   int64_t lda, const bf16* B, int64_t ldb, float beta, OutT* C, int64_t ldc, cudaStream_t stream) {
   const lt::Library& lib = lt::library();
   const GemmBackendChoice choice = lt::backend_choice();
-  if (!lib.loaded()) {
-    if (choice == GemmBackendChoice::Cublaslt) throw Error("TF_CUDA_GEMM=cublaslt, but " + lib.why_not);
-    if (choice == GemmBackendChoice::Auto) {
+  if (route_gemm(choice, lib.why_not, K) == GemmRoute::Wmma) {
+    if (choice == GemmBackendChoice::Auto && !lib.loaded()) {
       std::lock_guard<std::mutex> lock(g_mu);
       if (!g_said_fallback) say_fallback(lib.why_not);
       g_said_fallback = true;
     }
     return false;
   }
-  if (K == 0) return false;  // C = beta C: cuBLASLt rejects k = 0, the WMMA kernel handles it
   GemmShapeKey key;
   CUDA_CHECK(cudaGetDevice(&key.device));
   key.trans_a = trans_a, key.trans_b = trans_b, key.f32_out = sizeof(OutT) == 4;
@@ -143,15 +141,19 @@ bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
   {
     std::lock_guard<std::mutex> lock(g_mu);
     DeviceState& d = device_state(lib, key.device);
-    if (!d.handle) {
-      if (choice == GemmBackendChoice::Cublaslt) throw Error("TF_CUDA_GEMM=cublaslt, but " + d.create_error);
+    if (route_gemm(choice, d.create_error, K) == GemmRoute::Wmma) {
       if (!g_said_fallback) say_fallback(d.create_error);
       g_said_fallback = true;
       return false;
     }
     auto [it, inserted] = d.plans.try_emplace(key);
     if (inserted) {
-      build_plan(lib, d, key, it->second);
+      try {
+        build_plan(lib, d, key, it->second);
+      } catch (...) {
+        d.plans.erase(it);  // no half-built plan may turn later calls into a silent fallback
+        throw;
+      }
       if (!it->second.supported)
         say_fallback("cuBLASLt has no algorithm for GEMM " + describe_gemm(key) + " (said once per shape)");
     }
@@ -197,7 +199,14 @@ void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_
 const char* matmul_backend_description() {
   // thread_local: each caller's pointer stays valid until its own next call.
   thread_local std::string text;
-  const lt::Library& lib = lt::library();
+  const lt::Library* libp = nullptr;
+  try {
+    libp = &lt::library();
+  } catch (const std::exception& e) {  // a malformed TF_CUDA_GEMM: a report line must not throw
+    text = std::string("unusable (") + e.what() + ")";
+    return text.c_str();
+  }
+  const lt::Library& lib = *libp;
   if (!lib.loaded()) {
     text = "wmma (" + lib.why_not + ")";
     return text.c_str();

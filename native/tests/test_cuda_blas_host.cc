@@ -211,3 +211,18 @@ TEST(shape_keys_hash_and_compare_every_field) {
   CHECK_EQ(hashes.size(), keys.size());
   CHECK_EQ(describe_gemm(base), std::string("NT 8192x2048x2048 bf16 out"));
 }
+
+TEST(dispatcher_routes_to_wmma_when_cublaslt_is_unavailable) {
+  // The real reason on this machine (no libcublasLt) drives the same decision matmul.cu makes.
+  const lt::Library lib = lt::load_library(GemmBackendChoice::Auto, {"libtf_no_such_cublaslt.so.99"});
+  REQUIRE(!lib.loaded());
+  CHECK(route_gemm(GemmBackendChoice::Auto, lib.why_not, 2048) == GemmRoute::Wmma);
+  CHECK(route_gemm(GemmBackendChoice::Wmma, "", 2048) == GemmRoute::Wmma);
+  CHECK(route_gemm(GemmBackendChoice::Auto, "", 2048) == GemmRoute::Cublaslt);
+  CHECK(route_gemm(GemmBackendChoice::Cublaslt, "", 2048) == GemmRoute::Cublaslt);
+  CHECK(route_gemm(GemmBackendChoice::Auto, "", 0) == GemmRoute::Wmma);  // C = beta C stays on our kernel
+  CHECK_THROWS(route_gemm(GemmBackendChoice::Cublaslt, lib.why_not, 2048),
+               "TF_CUDA_GEMM=cublaslt, but libcublasLt could not be loaded");
+  CHECK_THROWS(route_gemm(GemmBackendChoice::Cublaslt, "cublasLtCreate on device 0: CUBLAS_STATUS_NOT_INITIALIZED", 64),
+               "cublasLtCreate on device 0");
+}

@@ -15,6 +15,15 @@ GemmBackendChoice parse_gemm_backend(const char* value) {
               " is not a GEMM backend: use 'auto' (or leave it unset), 'wmma' or 'cublaslt'");
 }
 
+GemmRoute route_gemm(GemmBackendChoice choice, const std::string& why_not, int64_t K) {
+  if (choice == GemmBackendChoice::Wmma) return GemmRoute::Wmma;
+  if (!why_not.empty()) {
+    if (choice == GemmBackendChoice::Cublaslt) throw Error("TF_CUDA_GEMM=cublaslt, but " + why_not);
+    return GemmRoute::Wmma;
+  }
+  return K == 0 ? GemmRoute::Wmma : GemmRoute::Cublaslt;
+}
+
 std::vector<std::string> cublaslt_library_candidates() {
   return {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11", "libcublasLt.so"};
 }

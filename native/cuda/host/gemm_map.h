@@ -19,6 +19,12 @@ enum class GemmBackendChoice {
 // TF_CUDA_GEMM's value (null = unset). Throws tf::Error naming the variable and the accepted values otherwise.
 GemmBackendChoice parse_gemm_backend(const char* value);
 
+// Where one GEMM runs. `why_not` is the reason cuBLASLt is unavailable (empty when it is available: loaded and a
+// handle on this device). Required-but-unavailable (TF_CUDA_GEMM=cublaslt) throws tf::Error with the reason;
+// otherwise an unavailable cuBLASLt, or K == 0 (C = beta C, which cuBLASLt rejects), routes to WMMA.
+enum class GemmRoute { Cublaslt, Wmma };
+GemmRoute route_gemm(GemmBackendChoice choice, const std::string& why_not, int64_t K);
+
 // dlopen candidates, newest first: the major matching our CUDA 13 runtime, then older ones a driver may ship.
 std::vector<std::string> cublaslt_library_candidates();
 
