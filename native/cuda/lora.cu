@@ -1,9 +1,14 @@
-// PEFT's LoRA branch y += s · B (A dropout(x)) on bf16 activations (kernels/lora.h). The four GEMMs go through
-// matmul_bf16(_f32out) (cuBLASLt or WMMA); the kernels here are the dropout mask, which must equal the CPU's bit
-// for bit (lora_math.h, tested on the CPU), applied to x and to the branch's share of dx.
+// PEFT's LoRA branch y += s · B (A dropout(x)) on bf16 activations (kernels/lora.h). The steps (which GEMM with
+// which transposes, leading dimensions, alpha, beta) are host/lora_plan.h's lists, which the CPU test runs too; the
+// GEMMs go through matmul_bf16(_f32out) (cuBLASLt or WMMA). The kernels here are the dropout mask, which must
+// equal the CPU's bit for bit (lora_math.h, tested on the CPU), applied to x and to the branch's share of dx.
+#include <string>
+#include <vector>
+
 #include "api.h"
 #include "common.cuh"
 #include "host/launch_plan.h"
+#include "host/lora_plan.h"
 #include "lora_math.h"
 
 namespace tf::cuda {
@@ -50,12 +55,59 @@ void validate(const LoraDeviceDims& d, float drop_p, const void* scratch, const 
            std::string(who) + ": scratch is null; pass lora_scratch_elems(dims) bf16 elements of device memory");
 }
 
-void dropout(const bf16* x, bf16* out, int64_t n, float p, uint64_t key, cudaStream_t stream) {
-  const Grid1D grid = elementwise_grid((n + 3) / 4);
-  if (grid.blocks == 0) return;
-  lora_dropout_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(x, out, n, key, lora_drop_threshold_hd(p),
-                                                                         lora_keep_scale(p));
-  CUDA_CHECK_LAUNCH();
+// Device pointers of one call's operands (host/lora_plan.h's LoraBuf).
+struct LoraOperands {
+  const bf16 *x = nullptr, *A = nullptr, *B = nullptr, *dy = nullptr;
+  bf16 *u = nullptr, *y = nullptr, *dx = nullptr, *scratch = nullptr;
+  float *dA = nullptr, *dB = nullptr;
+};
+
+bf16* bf16_operand(const LoraOperands& o, LoraBuf b, const LoraPlanDims& d) {
+  switch (b) {
+    case LoraBuf::X: return const_cast<bf16*>(o.x);  // only ever read
+    case LoraBuf::A: return const_cast<bf16*>(o.A);
+    case LoraBuf::B: return const_cast<bf16*>(o.B);
+    case LoraBuf::Dy: return const_cast<bf16*>(o.dy);
+    case LoraBuf::U: return o.u;
+    case LoraBuf::Y: return o.y;
+    case LoraBuf::Dx: return o.dx;
+    case LoraBuf::XDrop:
+    case LoraBuf::T:
+    case LoraBuf::Du: return o.scratch + lora_scratch_offset(b, d);
+    default: throw Error("lora: operand " + std::to_string(int(b)) + " is not bf16");
+  }
+}
+
+// Runs a plan of host/lora_plan.h on `stream` (the same list the CPU test runs with bf16 rounding).
+void run_plan(const std::vector<LoraStep>& plan, const LoraPlanDims& d, const LoraOperands& o, float p, uint64_t key,
+              cudaStream_t stream) {
+  const int64_t n = d.N * d.in;
+  const Grid1D grid = elementwise_grid((n + 3) / 4);  // one thread per group of four elements (one hash)
+  for (const LoraStep& s : plan) {
+    switch (s.kind) {
+      case LoraStepKind::Dropout:
+        lora_dropout_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
+            o.x, bf16_operand(o, LoraBuf::XDrop, d), n, key, lora_drop_threshold_hd(p), lora_keep_scale(p));
+        CUDA_CHECK_LAUNCH();
+        break;
+      case LoraStepKind::DropoutAdd:
+        lora_dropout_add_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
+            o.dx, bf16_operand(o, LoraBuf::T, d), n, key, lora_drop_threshold_hd(p), lora_keep_scale(p));
+        CUDA_CHECK_LAUNCH();
+        break;
+      case LoraStepKind::Gemm: {
+        const bf16* a = bf16_operand(o, s.a, d);
+        const bf16* b = bf16_operand(o, s.b, d);
+        if (s.f32_out())
+          matmul_bf16_f32out(s.ta, s.tb, s.M, s.N, s.K, s.alpha, a, s.lda, b, s.ldb, s.beta,
+                             s.c == LoraBuf::DA ? o.dA : o.dB, s.ldc, stream);
+        else
+          matmul_bf16(s.ta, s.tb, s.M, s.N, s.K, s.alpha, a, s.lda, b, s.ldb, s.beta, bf16_operand(o, s.c, d), s.ldc,
+                      stream);
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace
@@ -66,13 +118,10 @@ void lora_forward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const b
                   uint64_t drop_key, bf16* u, bf16* y, bf16* scratch, cudaStream_t stream) {
   validate(d, drop_p, scratch, "lora_forward");
   if (d.N == 0) return;
-  const bf16* xin = x;
-  if (drop_p > 0.f) {
-    dropout(x, scratch, d.N * d.in, drop_p, drop_key, stream);
-    xin = scratch;
-  }
-  matmul_bf16(false, true, d.N, d.r, d.in, 1.f, xin, d.in, A, d.in, 0.f, u, d.r, stream);      // u = x Aᵀ
-  matmul_bf16(false, true, d.N, d.out, d.r, scale, u, d.r, B, d.r, 1.f, y, d.out, stream);    // y += s u Bᵀ
+  const LoraPlanDims pd{d.N, d.in, d.out, d.r};
+  LoraOperands o;
+  o.x = x, o.A = A, o.B = B, o.u = u, o.y = y, o.scratch = scratch;
+  run_plan(lora_forward_plan(pd, scale, drop_p > 0.f), pd, o, drop_p, drop_key, stream);
 }
 
 void lora_backward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const bf16* B, float scale, float drop_p,
@@ -80,28 +129,11 @@ void lora_backward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const 
                    cudaStream_t stream) {
   validate(d, drop_p, scratch, "lora_backward");
   if (d.N == 0) return;
-  bf16* xd = scratch;               // [N, in]: dropout(x), later the branch's dx share
-  bf16* du = scratch + d.N * d.in;  // [N, r]
-  matmul_bf16(false, false, d.N, d.r, d.out, scale, dy, d.out, B, d.r, 0.f, du, d.r, stream);       // du = s dy B
-  matmul_bf16_f32out(true, false, d.out, d.r, d.N, scale, dy, d.out, u, d.r, 1.f, dB, d.r, stream);  // dB += s dyᵀu
-  const bf16* xin = x;
-  if (drop_p > 0.f) {
-    dropout(x, xd, d.N * d.in, drop_p, drop_key, stream);
-    xin = xd;
-  }
-  matmul_bf16_f32out(true, false, d.r, d.in, d.N, 1.f, du, d.r, xin, d.in, 1.f, dA, d.in, stream);   // dA += duᵀ x
-  if (dx == nullptr) return;
-  if (drop_p > 0.f) {
-    // xd is free again (dA's GEMM, earlier on this stream, has read it): t = du A, then dx += mask ∘ t / (1 − p).
-    matmul_bf16(false, false, d.N, d.in, d.r, 1.f, du, d.r, A, d.in, 0.f, xd, d.in, stream);
-    const int64_t n = d.N * d.in;
-    const Grid1D grid = elementwise_grid((n + 3) / 4);
-    lora_dropout_add_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
-        dx, xd, n, drop_key, lora_drop_threshold_hd(drop_p), lora_keep_scale(drop_p));
-    CUDA_CHECK_LAUNCH();
-  } else {
-    matmul_bf16(false, false, d.N, d.in, d.r, 1.f, du, d.r, A, d.in, 1.f, dx, d.in, stream);         // dx += du A
-  }
+  const LoraPlanDims pd{d.N, d.in, d.out, d.r};
+  LoraOperands o;
+  o.x = x, o.A = A, o.B = B, o.dy = dy, o.u = const_cast<bf16*>(u), o.dx = dx, o.dA = dA, o.dB = dB;
+  o.scratch = scratch;
+  run_plan(lora_backward_plan(pd, scale, drop_p > 0.f, dx != nullptr), pd, o, drop_p, drop_key, stream);
 }
 
 }  // namespace tf::cuda

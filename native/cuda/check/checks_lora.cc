@@ -7,6 +7,7 @@
 
 #include "../api.h"
 #include "check_util.h"
+#include "host/lora_plan.h"
 #include "kernels/lora.h"
 
 namespace tf::cuda::check {
@@ -160,16 +161,6 @@ void run_matmul_checks(std::vector<Row>& rows) {
 
 // ---- LoRA ----
 
-// A result that went through `roundings` bf16 roundings (intermediates and output) of fp32 sums with `k` terms in
-// total, against an fp32 CPU that rounds nothing: each rounding moves the result by at most one bf16 ulp of its
-// terms' magnitude (scale = the same computation on absolute values), the accumulation as in gemm_tolerance.
-Tolerance chain_tolerance(int roundings, int64_t k, double max_scale, bool fp32_out) {
-  Tolerance t;
-  t.rtol = roundings * kBf16Ulp + 4.0 * double(k) * kFp32Eps + (fp32_out ? 4 * kFp32Eps : 0.0);
-  t.atol = t.rtol * 1e-3 * max_scale;
-  return t;
-}
-
 struct LoraCase {
   int64_t N, in, out, r;
   float scale, p;
@@ -217,12 +208,12 @@ void run_lora_case(const LoraCase& c, uint64_t seed, std::vector<Row>& rows) {
     rows.push_back(make_row(std::string("lora ") + what + tag, shape, got, to_double(ref), to_double(scale), tol, ms));
   };
   auto mx = [](const std::vector<float>& v) { return max_abs(to_double(v)); };
-  row("fwd u", from_bf16(gu.download()), u, ua, chain_tolerance(1 + dr, c.in, mx(ua), false), ms_f);
-  row("fwd y", from_bf16(gy.download()), y, ya, chain_tolerance(2 + dr, c.in + c.r, mx(ya), false), ms_f);
+  row("fwd u", from_bf16(gu.download()), u, ua, lora_chain_tolerance(1 + dr, c.in, mx(ua), false), ms_f);
+  row("fwd y", from_bf16(gy.download()), y, ya, lora_chain_tolerance(2 + dr, c.in + c.r, mx(ya), false), ms_f);
   // dB uses the GPU's bf16 u; dA the bf16 du = s dy B (and bf16 dropout(x)); dx du and, with dropout, bf16 du A.
-  row("bwd dB", gdB.download(), dB, dBa, chain_tolerance(1 + dr, c.in + c.N, mx(dBa), true), ms_b);
-  row("bwd dA", gdA.download(), dA, dAa, chain_tolerance(1 + dr, c.out + c.N, mx(dAa), true), ms_b);
-  row("bwd dx", from_bf16(gdx.download()), dx, dxa, chain_tolerance(2 + dr, c.out + c.r, mx(dxa), false), ms_b);
+  row("bwd dB", gdB.download(), dB, dBa, lora_chain_tolerance(1 + dr, c.in + c.N, mx(dBa), true), ms_b);
+  row("bwd dA", gdA.download(), dA, dAa, lora_chain_tolerance(1 + dr, c.out + c.N, mx(dAa), true), ms_b);
+  row("bwd dx", from_bf16(gdx.download()), dx, dxa, lora_chain_tolerance(2 + dr, c.out + c.r, mx(dxa), false), ms_b);
 }
 
 // u = dropout(x) Aᵀ with A = I (in == r): every u is one kept-and-scaled x or an exact 0, so the GPU's u must equal
