@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../api.h"
 #include "check_util.h"
 
 using namespace tf::cuda::check;
@@ -35,8 +36,8 @@ bool usable_device(std::string* why) {
     *why = std::string("device 0 (") + prop.name + ") is below sm_80; the kernels are built for sm_80 and sm_90a";
     return false;
   }
-  std::printf("cuda_check: device 0: %s (sm_%d%d, %.1f GiB)\n", prop.name, prop.major, prop.minor,
-              double(prop.totalGlobalMem) / (1 << 30));
+  std::printf("cuda_check: device 0: %s (sm_%d%d, %.1f GiB), matmul: %s\n", prop.name, prop.major, prop.minor,
+              double(prop.totalGlobalMem) / (1 << 30), tf::cuda::matmul_backend_description());
   return true;
 }
 
@@ -53,7 +54,8 @@ int main() {
   const std::vector<std::pair<const char*, std::function<void(std::vector<Row>&)>>> families = {
       {"nf4_dequant", run_nf4_checks},         {"rmsnorm/rope/swiglu", run_norm_rope_swiglu_checks},
       {"cross_entropy", run_cross_entropy_checks}, {"adamw", run_adamw_checks},
-      {"gemm", run_gemm_checks}};
+      {"gemm", run_gemm_checks},
+      {"matmul/lora", run_lora_matmul_checks}};
   for (const auto& [name, run] : families) {
     try {
       run(rows);

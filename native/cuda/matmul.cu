@@ -1,0 +1,227 @@
+// The GEMM every caller uses (api.h matmul_bf16 / matmul_bf16_f32out): cuBLASLt when libcublasLt could be loaded
+// at run time, else the WMMA kernels of gemm.cu. Host code only (no kernels here); built by nvcc with the rest.
+//
+// Per device: one cuBLASLt handle, created lazily; per (device, stream): one workspace, because two streams
+// running GEMMs at once must not share scratch (calls on one stream are serialized by the stream itself).
+// Per shape (and pointer alignment): the matmul descriptor, the three layouts and the heuristic's algorithm,
+// built once and kept for the process's life, like the handle (destroying them at static destruction would
+// race the CUDA runtime's own teardown). A shape cuBLASLt does not support (no algorithm, or
+// CUBLAS_STATUS_NOT_SUPPORTED) runs on WMMA, said once per shape on stderr; any other cuBLASLt failure throws.
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "api.h"
+#include "common.cuh"
+#include "cublaslt/loader.h"
+#include "host/gemm_map.h"
+#include "host/launch_plan.h"
+
+namespace tf::cuda {
+
+namespace {
+
+struct Plan {
+  bool supported = false;
+  lt::MatmulDesc desc = nullptr;
+  lt::MatrixLayout a = nullptr, b = nullptr, c = nullptr;
+  lt::MatmulAlgo algo{};
+};
+
+struct DeviceState {
+  bool tried = false;
+  lt::Handle handle = nullptr;
+  std::string create_error;  // why this device has no handle
+  size_t workspace_bytes = 0;
+  std::unordered_map<cudaStream_t, void*> workspaces;
+  std::unordered_map<GemmShapeKey, Plan, GemmShapeKeyHash> plans;  // node-based: Plan* stay valid
+};
+
+std::mutex g_mu;
+std::unordered_map<int, DeviceState> g_devices;
+bool g_said_fallback = false;
+
+[[noreturn]] void fail(const std::string& what, lt::Status s, const GemmShapeKey& key) {
+  throw Error("cuBLASLt " + what + " failed with " + cublas_status_name(s) + " for GEMM " + describe_gemm(key) +
+              "; set TF_CUDA_GEMM=wmma to use the built-in kernels instead");
+}
+
+// Under g_mu. Null handle (with create_error set) when cuBLASLt cannot run on this device.
+DeviceState& device_state(const lt::Library& lib, int device) {
+  DeviceState& d = g_devices[device];
+  if (d.tried) return d;
+  int major = 0;
+  CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+  d.tried = true;
+  d.workspace_bytes = cublaslt_workspace_bytes(major);
+  const lt::Status s = lib.create(&d.handle);
+  if (s != kCublasStatusSuccess) {
+    d.handle = nullptr;
+    d.create_error = "cublasLtCreate on device " + std::to_string(device) + ": " + cublas_status_name(s);
+  }
+  return d;
+}
+
+void* workspace(DeviceState& d, cudaStream_t stream) {
+  auto it = d.workspaces.find(stream);
+  if (it != d.workspaces.end()) return it->second;
+  void* p = nullptr;
+  CUDA_CHECK(cudaMalloc(&p, d.workspace_bytes));
+  d.workspaces.emplace(stream, p);
+  return p;
+}
+
+// Builds the descriptors and asks the heuristic for one algorithm. Leaves supported = false when cuBLASLt has
+// none for this shape; throws on any other failure.
+void build_plan(const lt::Library& lib, const DeviceState& d, const GemmShapeKey& key, Plan& p) {
+  const LtGemmMap m = map_row_major_gemm(key.trans_a, key.trans_b, key.M, key.N, key.K, key.lda, key.ldb, key.ldc);
+  lt::Status s = lib.desc_create(&p.desc, lt::kComputeType32F, lt::kCudaR32F);
+  if (s != kCublasStatusSuccess) fail("MatmulDescCreate", s, key);
+  const int32_t op_a = m.op_a_t ? lt::kOpT : lt::kOpN, op_b = m.op_b_t ? lt::kOpT : lt::kOpN;
+  if ((s = lib.desc_set(p.desc, lt::kDescTransA, &op_a, sizeof op_a)) != kCublasStatusSuccess) fail("TRANSA", s, key);
+  if ((s = lib.desc_set(p.desc, lt::kDescTransB, &op_b, sizeof op_b)) != kCublasStatusSuccess) fail("TRANSB", s, key);
+  const int c_type = key.f32_out ? lt::kCudaR32F : lt::kCudaR16BF;
+  if ((s = lib.layout_create(&p.a, lt::kCudaR16BF, m.a.rows, m.a.cols, m.a.ld)) != kCublasStatusSuccess)
+    fail("MatrixLayoutCreate(A)", s, key);
+  if ((s = lib.layout_create(&p.b, lt::kCudaR16BF, m.b.rows, m.b.cols, m.b.ld)) != kCublasStatusSuccess)
+    fail("MatrixLayoutCreate(B)", s, key);
+  if ((s = lib.layout_create(&p.c, c_type, m.c.rows, m.c.cols, m.c.ld)) != kCublasStatusSuccess)
+    fail("MatrixLayoutCreate(C)", s, key);
+
+  lt::MatmulPreference pref = nullptr;
+  if ((s = lib.pref_create(&pref)) != kCublasStatusSuccess) fail("MatmulPreferenceCreate", s, key);
+  const uint64_t ws = d.workspace_bytes;
+  // cuBLASLt's "A" is our B and its "B" our A (gemm_map.h), so the alignments swap too; D is C.
+  const uint32_t align[4] = {key.align_b, key.align_a, key.align_c, key.align_c};
+  s = lib.pref_set(pref, lt::kPrefMaxWorkspaceBytes, &ws, sizeof ws);
+  for (int i = 0; i < 4 && s == kCublasStatusSuccess; ++i)
+    s = lib.pref_set(pref, lt::kPrefMinAlignmentA + i, &align[i], sizeof align[i]);
+  lt::HeuristicResult result{};
+  int returned = 0;
+  if (s == kCublasStatusSuccess)
+    s = lib.get_heuristic(d.handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &returned);
+  lib.pref_destroy(pref);
+  if (s == kCublasStatusNotSupported || (s == kCublasStatusSuccess && returned == 0)) return;
+  if (s != kCublasStatusSuccess) fail("MatmulAlgoGetHeuristic", s, key);
+  p.algo = result.algo;
+  p.supported = true;
+}
+
+void say_fallback(const std::string& why) {
+  std::fprintf(stderr, "tuneforge: matmul uses the WMMA kernels: %s\n", why.c_str());
+}
+
+// True when cuBLASLt ran the GEMM; false when the caller must run the WMMA kernel instead.
+template <typename OutT>
+bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
+                  int64_t lda, const bf16* B, int64_t ldb, float beta, OutT* C, int64_t ldc, cudaStream_t stream) {
+  const lt::Library& lib = lt::library();
+  const GemmBackendChoice choice = lt::backend_choice();
+  if (route_gemm(choice, lib.why_not, K) == GemmRoute::Wmma) {
+    if (choice == GemmBackendChoice::Auto && !lib.loaded()) {
+      std::lock_guard<std::mutex> lock(g_mu);
+      if (!g_said_fallback) say_fallback(lib.why_not);
+      g_said_fallback = true;
+    }
+    return false;
+  }
+  GemmShapeKey key;
+  CUDA_CHECK(cudaGetDevice(&key.device));
+  key.trans_a = trans_a, key.trans_b = trans_b, key.f32_out = sizeof(OutT) == 4;
+  key.M = M, key.N = N, key.K = K, key.lda = lda, key.ldb = ldb, key.ldc = ldc;
+  key.align_a = pointer_alignment(reinterpret_cast<uintptr_t>(A));
+  key.align_b = pointer_alignment(reinterpret_cast<uintptr_t>(B));
+  key.align_c = pointer_alignment(reinterpret_cast<uintptr_t>(C));
+
+  Plan* plan = nullptr;
+  void* ws = nullptr;
+  lt::Handle handle = nullptr;
+  size_t ws_bytes = 0;
+  {
+    std::lock_guard<std::mutex> lock(g_mu);
+    DeviceState& d = device_state(lib, key.device);
+    if (route_gemm(choice, d.create_error, K) == GemmRoute::Wmma) {
+      if (!g_said_fallback) say_fallback(d.create_error);
+      g_said_fallback = true;
+      return false;
+    }
+    auto [it, inserted] = d.plans.try_emplace(key);
+    if (inserted) {
+      try {
+        build_plan(lib, d, key, it->second);
+      } catch (...) {
+        d.plans.erase(it);  // no half-built plan may turn later calls into a silent fallback
+        throw;
+      }
+      if (!it->second.supported)
+        say_fallback("cuBLASLt has no algorithm for GEMM " + describe_gemm(key) + " (said once per shape)");
+    }
+    plan = &it->second;
+    if (!plan->supported) return false;
+    ws = workspace(d, stream);
+    handle = d.handle;
+    ws_bytes = d.workspace_bytes;
+  }
+  const lt::Status s = lib.matmul(handle, plan->desc, &alpha, B, plan->a, A, plan->b, &beta, C, plan->c, C, plan->c,
+                                  &plan->algo, ws, ws_bytes, reinterpret_cast<void*>(stream));
+  if (s == kCublasStatusNotSupported) {
+    std::lock_guard<std::mutex> lock(g_mu);
+    if (plan->supported)
+      say_fallback("cublasLtMatmul returned CUBLAS_STATUS_NOT_SUPPORTED for GEMM " + describe_gemm(key) +
+                   " (said once per shape)");
+    plan->supported = false;
+    return false;
+  }
+  if (s != kCublasStatusSuccess) fail("Matmul", s, key);
+  return true;
+}
+
+}  // namespace
+
+void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
+                 int64_t lda, const bf16* B, int64_t ldb, float beta, bf16* C, int64_t ldc, cudaStream_t stream) {
+  gemm_validate(trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  if (M == 0 || N == 0) return;
+  if (!try_cublaslt(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, stream))
+    gemm_bf16(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, stream);
+}
+
+void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
+                        int64_t lda, const bf16* B, int64_t ldb, float beta, float* C, int64_t ldc,
+                        cudaStream_t stream) {
+  gemm_validate(trans_a, trans_b, M, N, K, lda, ldb, ldc);
+  if (M == 0 || N == 0) return;
+  if (!try_cublaslt(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, stream))
+    gemm_bf16_f32out(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, stream);
+}
+
+const char* matmul_backend_description() {
+  // thread_local: each caller's pointer stays valid until its own next call.
+  thread_local std::string text;
+  const lt::Library* libp = nullptr;
+  try {
+    libp = &lt::library();
+  } catch (const std::exception& e) {  // a malformed TF_CUDA_GEMM: a report line must not throw
+    text = std::string("unusable (") + e.what() + ")";
+    return text.c_str();
+  }
+  const lt::Library& lib = *libp;
+  if (!lib.loaded()) {
+    text = "wmma (" + lib.why_not + ")";
+    return text.c_str();
+  }
+  int device = 0;
+  if (cudaGetDevice(&device) == cudaSuccess) {
+    std::lock_guard<std::mutex> lock(g_mu);
+    const DeviceState& d = device_state(lib, device);
+    if (!d.handle) {
+      text = "wmma (" + d.create_error + ")";
+      return text.c_str();
+    }
+  }
+  text = "cublaslt " + format_cublaslt_version(lib.version) + " (" + lib.name + ")";
+  return text.c_str();
+}
+
+}  // namespace tf::cuda
