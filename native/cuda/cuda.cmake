@@ -16,7 +16,13 @@ elseif(CMAKE_CUDA_COMPILER)
   set(CMAKE_CUDA_STANDARD 17)
   set(CMAKE_CUDA_STANDARD_REQUIRED ON)
   file(GLOB TF_CUDA_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/*.cu)
-  add_library(tf_cuda STATIC ${TF_CUDA_SOURCES})
+  # The CUDA model (backend/): host C++ that calls the launchers; .cc files compile with the host compiler and
+  # get cuda_runtime.h from CUDA::cudart_static's include directories.
+  file(GLOB TF_CUDA_BACKEND_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/backend/*.cc
+       ${CMAKE_CURRENT_LIST_DIR}/backend/*.cu)
+  add_library(tf_cuda STATIC ${TF_CUDA_SOURCES} ${TF_CUDA_BACKEND_SOURCES})
+  # backend/entry.cc implements backend/cuda_entry.h only under TF_WITH_CUDA (cuda_absent.cc is its opposite).
+  target_compile_definitions(tf_cuda PRIVATE TF_WITH_CUDA)
   target_compile_options(tf_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra,-Wno-unused-parameter>)
   target_link_libraries(tf_cuda PUBLIC tf_cuda_host tf_core CUDA::cudart_static)
   file(GLOB TF_CUDA_CHECK_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/check/*.cu
