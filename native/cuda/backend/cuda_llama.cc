@@ -171,19 +171,31 @@ void CudaLlama::clear_lora() {
 PeftAdapter CudaLlama::export_lora(const std::string& base_name) const {
   TF_CHECK(lora_on_, "no LoRA adapter to export");
   activate();
-  // The host gives the PEFT layout (module names, shapes, spec); the values come from the device masters.
-  host_.init_lora(spec_, 0);
-  std::vector<ParamRef> params = host_.lora_params();
-  TF_CHECK(params.size() == lora_sizes_.size(), "export_lora: the host's LoRA layout differs from the device's");
   std::vector<float> w(static_cast<size_t>(lora_n_));
   CUDA_CHECK(cudaMemcpyAsync(w.data(), lora_w_.get(), w.size() * 4, cudaMemcpyDeviceToHost, stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));
-  size_t at = 0;
-  for (size_t i = 0; i < params.size(); ++i) {
-    TF_CHECK(params[i].n == lora_sizes_[i], "export_lora: tensor " + params[i].name + " changed size");
-    std::copy(w.begin() + at, w.begin() + at + params[i].n, params[i].w), at += params[i].n;
-  }
-  return host_.export_lora(base_name);
+  // The device masters as a PEFT adapter of exactly the adapted modules (an adapter loaded for only some
+  // layers stays that way), handed to the host's load_lora + export_lora so validation, target_modules and
+  // every PEFT field come from the same code as the CPU backend's export.
+  PeftAdapter a;
+  a.r = spec_.rank, a.alpha = spec_.alpha, a.dropout = spec_.dropout, a.rslora = spec_.rslora;
+  a.target_modules = spec_.targets;
+  for (int l = 0; l < hm_.L; ++l)
+    for (int p = 0; p < kNumProj; ++p) {
+      const LoraSlot& s = slots_[l][p];
+      if (s.a < 0) continue;
+      const DeviceLinear& lin = layers_[l].proj[p];
+      LoraTensors t;
+      t.module = proj_module(l, p);
+      t.rank = spec_.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
+      t.A.assign(w.begin() + s.a, w.begin() + s.a + spec_.rank * lin.in);
+      t.B.assign(w.begin() + s.b, w.begin() + s.b + lin.out * spec_.rank);
+      a.modules.push_back(std::move(t));
+    }
+  host_.load_lora(a);
+  PeftAdapter out = host_.export_lora(base_name);
+  out.target_modules = spec_.targets;  // init_lora's order, as the CPU exports it (load_lora sorts them)
+  return out;
 }
 
 void CudaLlama::zero_lora_grads() {
