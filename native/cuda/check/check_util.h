@@ -104,5 +104,6 @@ void run_cross_entropy_checks(std::vector<Row>& rows);
 void run_adamw_checks(std::vector<Row>& rows);
 void run_gemm_checks(std::vector<Row>& rows);
 void run_lora_matmul_checks(std::vector<Row>& rows);  // checks_lora.cc: matmul dispatch, LoRA, casts
+void run_model_kernel_checks(std::vector<Row>& rows);
 
 }  // namespace tf::cuda::check

@@ -55,7 +55,8 @@ int main() {
       {"nf4_dequant", run_nf4_checks},         {"rmsnorm/rope/swiglu", run_norm_rope_swiglu_checks},
       {"cross_entropy", run_cross_entropy_checks}, {"adamw", run_adamw_checks},
       {"gemm", run_gemm_checks},
-      {"matmul/lora", run_lora_matmul_checks}};
+      {"matmul/lora", run_lora_matmul_checks},
+      {"model_kernels", run_model_kernel_checks}};
   for (const auto& [name, run] : families) {
     try {
       run(rows);

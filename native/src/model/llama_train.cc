@@ -7,6 +7,7 @@
 #include "kernels/embedding.h"
 #include "kernels/matmul.h"
 #include "kernels/rmsnorm.h"
+#include "model/batch_prep.h"
 #include "model/llama_impl.h"
 
 namespace tf {
@@ -17,37 +18,7 @@ namespace {
 
 // Checks a batch against the model and fills positions / per-query first visible key (within the row).
 void prepare(const LlamaModel::Impl& m, const Batch& b, bool need_targets, Workspace& w) {
-  TF_CHECK(b.B >= 1 && b.T >= 1, "batch must have B >= 1 and T >= 1 (got B=" + std::to_string(b.B) +
-                                     ", T=" + std::to_string(b.T) + ")");
-  const int64_t N = int64_t(b.B) * b.T, maxp = m.cfg.max_position_embeddings;
-  TF_CHECK(b.T <= maxp, "sequence length " + std::to_string(b.T) + " exceeds max_position_embeddings (" +
-                            std::to_string(maxp) + ") of this model");
-  TF_CHECK(static_cast<int64_t>(b.tokens.size()) == N,
-           "batch has " + std::to_string(b.tokens.size()) + " tokens, expected B*T = " + std::to_string(N));
-  if (need_targets)
-    TF_CHECK(static_cast<int64_t>(b.targets.size()) == N,
-             "batch has " + std::to_string(b.targets.size()) + " targets, expected B*T = " + std::to_string(N));
-  w.positions.resize(N);
-  if (b.positions.empty()) {
-    for (int64_t i = 0; i < N; ++i) w.positions[i] = static_cast<int32_t>(i % b.T);
-  } else {
-    TF_CHECK(static_cast<int64_t>(b.positions.size()) == N, "batch positions must have B*T entries");
-    for (int64_t i = 0; i < N; ++i) {
-      TF_CHECK(b.positions[i] >= 0 && b.positions[i] < maxp,
-               "position " + std::to_string(b.positions[i]) + " at index " + std::to_string(i) +
-                   " is outside [0, max_position_embeddings = " + std::to_string(maxp) + ")");
-      w.positions[i] = b.positions[i];
-    }
-  }
-  w.seg_start.resize(N);
-  TF_CHECK(b.segments.empty() || static_cast<int64_t>(b.segments.size()) == N, "batch segments must have B*T entries");
-  for (int64_t i = 0; i < N; ++i) {
-    const int64_t t = i % b.T;
-    if (t == 0 || b.segments.empty())
-      w.seg_start[i] = 0;
-    else  // a new label starts a new run; the run's first index is where its attention begins
-      w.seg_start[i] = b.segments[i] == b.segments[i - 1] ? w.seg_start[i - 1] : static_cast<int32_t>(t);
-  }
+  prepare_batch(m.cfg, b, need_targets, w.positions, w.seg_start);
 }
 
 void set_no_dropout(LlamaModel::Impl& m) { m.drop.assign(m.L, {}); }

@@ -1,0 +1,147 @@
+#pragma once
+// The Llama-family decoder on one CUDA device: a TrainableModel over a host LlamaModel's frozen weights,
+// mirroring model/llama_layer.cc and model/llama_train.cc step by step (same dropout keys, positions, segment
+// starts, checkpoint recompute), in bf16 with fp32 accumulation.
+//
+// Memory: the frozen weights (bf16, or NF4 packed + absmax exactly as the host holds them, dequantized per
+// projection into one reused bf16 buffer right before its matmul), the LoRA state (fp32 masters and gradients,
+// bf16 compute copies; the optimizer adds fp32 moments), and ONE arena for everything a step needs (host/
+// arena_plan.h). One non-blocking stream; the host waits only where it needs a value (the loss sum, the norm).
+#include <cuda_runtime.h>
+
+#include <array>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api.h"
+#include "backend/device_memory.h"
+#include "host/arena_plan.h"
+#include "model/llama.h"
+#include "model/llama_impl.h"
+#include "model/trainable.h"
+
+namespace tf::cuda {
+
+// A frozen projection on the device: dense bf16 [out, in] or NF4, plus an optional fp32 bias.
+struct DeviceLinear {
+  int64_t in = 0, out = 0;
+  bool nf4 = false;
+  const bf16* w = nullptr;  // dense
+  Nf4DeviceView q;          // nf4
+  const float* bias = nullptr;
+};
+
+struct DeviceLayer {
+  const bf16* input_norm = nullptr;
+  const bf16* post_norm = nullptr;
+  std::array<DeviceLinear, kNumProj> proj;
+};
+
+// Where one projection's LoRA tensors live in the contiguous LoRA buffers (element offsets; -1 = not adapted).
+struct LoraSlot {
+  int64_t a = -1, b = -1;  // A [r, in] at a, B [out, r] at b
+};
+
+class CudaLlama final : public TrainableModel {
+ public:
+  // Uploads host's frozen weights to `device` (synchronously, once). host must outlive this model.
+  CudaLlama(LlamaModel& host, int device);
+  ~CudaLlama() override;
+
+  const ModelConfig& config() const override { return host_.config(); }
+  int64_t weight_bytes() const override { return weight_bytes_; }
+  std::string backend_name() const override { return "cuda"; }
+
+  void init_lora(const LoraSpec& spec, uint64_t seed) override;
+  void load_lora(const PeftAdapter& adapter) override;
+  void clear_lora() override;
+  PeftAdapter export_lora(const std::string& base_name) const override;
+  int64_t lora_parameters() const override { return lora_on_ ? lora_n_ : 0; }
+  void zero_lora_grads() override;
+  std::vector<std::vector<float>> lora_grads_host() const override;
+  std::unique_ptr<LoraOptimizer> make_optimizer(const train::AdamWHyper& hyper) override;
+
+  LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
+                           bool checkpointing) override;
+  LossSum forward_loss(const Batch& batch) override;
+  std::vector<float> logits(const std::vector<int32_t>& tokens) override;
+
+  int64_t activation_bytes(int B, int T, bool checkpointing) const override;
+  int64_t measured_peak_bytes() const override;
+  void reset_peak_bytes() override;
+  // Frozen weights, LoRA + optimizer, and the last step's activations / scratch / logits chunk.
+  std::string memory_report() const;
+
+  // --- for CudaLoraOptimizer (cuda_optimizer.cc) ---
+  struct LoraDevice {
+    float* w = nullptr;  // fp32 masters, all tensors back to back in parameter order
+    float* g = nullptr;  // fp32 gradients, same layout
+    bf16* compute = nullptr;
+    int64_t n = 0;
+  };
+  LoraDevice lora_device() const;
+  const std::vector<std::string>& lora_names() const { return lora_names_; }
+  const std::vector<size_t>& lora_sizes() const { return lora_sizes_; }
+  cudaStream_t stream() const { return stream_; }
+  void activate() const;          // cudaSetDevice: every entry point, since callers may switch threads
+  void refresh_lora_compute();    // bf16 compute copies from the fp32 masters (after a step / load)
+  void add_optimizer_bytes(int64_t delta) { optimizer_bytes_ += delta; }
+
+ private:
+  // cuda_llama.cc: weights and LoRA management
+  void upload_weights();
+  void upload_lora_from_host();  // host.lora_params() → device masters; zero grads; refresh compute copies
+  ModelDims dims() const;
+  // cuda_llama_layer.cc
+  const bf16* weight_for(const DeviceLinear& lin);  // dense pointer, or NF4 dequantized into the arena
+  void proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u);
+  void proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
+                     const bf16* lora_u);
+  void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a);
+  void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
+                      const LayerSlots& a);
+  // cuda_llama_train.cc
+  void begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets);
+  void forward_layers(const Batch& b);
+  void final_norm(int64_t N);
+  LossSum finish_loss(int64_t chunks, const Batch& b);  // the one sync: read and sum the CeSumDevice results
+
+  template <typename T>
+  T* buf(int64_t offset) const { return arena_.at<T>(offset); }
+
+  LlamaModel& host_;
+  const LlamaModel::Impl& hm_;
+  int device_ = 0;
+  cudaStream_t stream_ = nullptr;
+
+  // frozen weights
+  std::vector<DeviceBuffer> weights_;
+  std::vector<DeviceLayer> layers_;
+  const bf16* embed_ = nullptr;
+  const bf16* lm_head_ = nullptr;  // == embed_ when tied
+  const bf16* final_norm_ = nullptr;
+  const float* inv_freq_ = nullptr;
+  int64_t weight_bytes_ = 0;
+
+  // LoRA
+  bool lora_on_ = false;
+  LoraSpec spec_;
+  float scaling_ = 0.f;
+  std::vector<std::array<LoraSlot, kNumProj>> slots_;
+  std::array<bool, kNumProj> adapted_{};
+  DeviceBuffer lora_w_, lora_g_, lora_bf_;
+  int64_t lora_n_ = 0;
+  std::vector<std::string> lora_names_;
+  std::vector<size_t> lora_sizes_;
+  int64_t optimizer_bytes_ = 0;
+  // Per-forward dropout {p, key} per [layer][proj]; p == 0 everywhere when dropout is off.
+  std::vector<std::array<std::pair<float, uint64_t>, kNumProj>> drop_;
+
+  // per step
+  Arena arena_;
+  ArenaPlan plan_;
+  std::vector<int32_t> positions_, seg_start_;
+};
+
+}  // namespace tf::cuda

@@ -1,0 +1,109 @@
+// One decoder layer on the device, forward and backward, line for line the CPU's model/llama_layer.cc:
+//   x2 = x + o_proj(attn(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
+//   y  = x2 + down_proj(silu(gate_proj(n2)) * up_proj(n2)),                  n2 = rmsnorm(x2)
+#include "backend/cuda_llama.h"
+#include "common.cuh"
+#include "model_kernels.h"
+
+namespace tf::cuda {
+
+const bf16* CudaLlama::weight_for(const DeviceLinear& lin) {
+  if (!lin.nf4) return lin.w;
+  // QLoRA: the frozen weight stays NF4 and is expanded into the one reused buffer right before its matmul
+  // (stream order guarantees the previous user of the buffer has finished).
+  bf16* w = buf<bf16>(plan_.dequant);
+  TF_CHECK(w, "internal: an NF4 projection but the arena plan has no dequant buffer");
+  nf4_dequantize_rows_bf16(lin.q, 0, lin.out, w, stream_);
+  return w;
+}
+
+void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u) {
+  const DeviceLinear& lin = layers_[l].proj[p];
+  // y = x Wᵀ: W is stored [out, in], so B is transposed.
+  matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, weight_for(lin), lin.in, 0.f, y, lin.out, stream_);
+  if (lin.bias) add_bias_bf16(y, lin.bias, N, lin.out, stream_);
+  const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];
+  if (s.a < 0) return;
+  const bf16* lw = lora_bf_.as<bf16>();
+  const auto& d = drop_[l][p];
+  lora_forward({N, lin.in, lin.out, spec_.rank}, x, lw + s.a, lw + s.b, scaling_, d.first, d.second, lora_u, y,
+               buf<bf16>(plan_.lora_scratch), stream_);
+}
+
+void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
+                              const bf16* lora_u) {
+  const DeviceLinear& lin = layers_[l].proj[p];
+  // dx = dy W (W [out, in] as stored), written or accumulated (beta 1).
+  if (dx)
+    matmul_bf16(false, false, N, lin.in, lin.out, 1.f, dy, lin.out, weight_for(lin), lin.in, accumulate ? 1.f : 0.f,
+                dx, lin.in, stream_);
+  const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];
+  if (s.a < 0) return;
+  const bf16* lw = lora_bf_.as<bf16>();
+  float* g = lora_g_.as<float>();
+  const auto& d = drop_[l][p];
+  lora_backward({N, lin.in, lin.out, spec_.rank}, x, lw + s.a, lw + s.b, scaling_, d.first, d.second, lora_u, dy,
+                g + s.a, g + s.b, dx, buf<bf16>(plan_.lora_scratch), stream_);
+}
+
+void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a) {
+  const DeviceLayer& ly = layers_[l];
+  const int64_t N = int64_t(B) * T, H = hm_.H, I = hm_.I, nh = hm_.nh, nkv = hm_.nkv, hd = hm_.hd;
+  const float eps = static_cast<float>(config().rms_norm_eps);
+  const int32_t* pos = buf<int32_t>(plan_.positions);
+  auto u = [&](int p) { return buf<bf16>(a.lora_u[p]); };
+  bf16 *xn1 = buf<bf16>(a.xn1), *q = buf<bf16>(a.q), *k = buf<bf16>(a.k), *v = buf<bf16>(a.v);
+  bf16 *att = buf<bf16>(a.att), *x2 = buf<bf16>(a.x2), *xn2 = buf<bf16>(a.xn2);
+  bf16 *g = buf<bf16>(a.g), *up = buf<bf16>(a.u), *h = buf<bf16>(a.h);
+  rmsnorm_forward(x_in, ly.input_norm, xn1, buf<float>(a.rstd1), N, H, eps, stream_);
+  proj_forward(l, kQ, xn1, q, N, u(kQ));
+  proj_forward(l, kK, xn1, k, N, u(kK));
+  proj_forward(l, kV, xn1, v, N, u(kV));
+  rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
+  rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
+  attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
+  proj_forward(l, kO, att, x2, N, u(kO));
+  add_inplace_bf16(x2, x_in, N * H, stream_);
+  rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
+  proj_forward(l, kGate, xn2, g, N, u(kGate));
+  proj_forward(l, kUp, xn2, up, N, u(kUp));
+  swiglu_forward(g, up, h, N * I, stream_);
+  proj_forward(l, kDown, h, x_out, N, u(kDown));
+  add_inplace_bf16(x_out, x2, N * H, stream_);
+}
+
+void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
+                               const LayerSlots& a) {
+  const DeviceLayer& ly = layers_[l];
+  const int64_t N = int64_t(B) * T, H = hm_.H, I = hm_.I, nh = hm_.nh, nkv = hm_.nkv, hd = hm_.hd;
+  const int32_t* pos = buf<int32_t>(plan_.positions);
+  auto u = [&](int p) { return buf<bf16>(a.lora_u[p]); };
+  bf16 *dh = buf<bf16>(plan_.dh), *dg = buf<bf16>(plan_.dg), *du = buf<bf16>(plan_.du);
+  bf16 *dxn = buf<bf16>(plan_.dxn), *dx2 = buf<bf16>(plan_.dx2), *datt = buf<bf16>(plan_.datt);
+  bf16 *dq = buf<bf16>(plan_.dq), *dk = buf<bf16>(plan_.dk), *dv = buf<bf16>(plan_.dv);
+  const bf16 *xn2 = buf<bf16>(a.xn2), *xn1 = buf<bf16>(a.xn1), *att = buf<bf16>(a.att);
+  // MLP
+  proj_backward(l, kDown, buf<bf16>(a.h), dx_out, dh, false, N, u(kDown));
+  swiglu_backward(dh, buf<bf16>(a.g), buf<bf16>(a.u), dg, du, N * I, stream_);
+  proj_backward(l, kGate, xn2, dg, dxn, false, N, u(kGate));
+  proj_backward(l, kUp, xn2, du, dxn, true, N, u(kUp));
+  CUDA_CHECK(cudaMemcpyAsync(dx2, dx_out, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));  // residual
+  rmsnorm_backward(dxn, buf<bf16>(a.x2), ly.post_norm, buf<float>(a.rstd2), dx2, true, N, H, stream_);
+  // Attention
+  proj_backward(l, kO, att, dx2, datt, false, N, u(kO));
+  attention_backward({B, T, nh, nkv, hd}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
+                     buf<int32_t>(plan_.seg_start), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv,
+                     stream_);
+  rope_backward(dq, pos, inv_freq_, N, nh, hd, stream_);
+  rope_backward(dk, pos, inv_freq_, N, nkv, hd, stream_);
+  // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
+  bf16* dxn_or_null = need_dx ? dxn : nullptr;
+  proj_backward(l, kQ, xn1, dq, dxn_or_null, false, N, u(kQ));
+  proj_backward(l, kK, xn1, dk, dxn_or_null, true, N, u(kK));
+  proj_backward(l, kV, xn1, dv, dxn_or_null, true, N, u(kV));
+  if (!need_dx) return;
+  CUDA_CHECK(cudaMemcpyAsync(dx_in, dx2, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));
+  rmsnorm_backward(dxn, x_in, ly.input_norm, buf<float>(a.rstd1), dx_in, true, N, H, stream_);
+}
+
+}  // namespace tf::cuda

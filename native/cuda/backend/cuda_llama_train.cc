@@ -1,0 +1,179 @@
+// Whole-model passes on the device, mirroring model/llama_train.cc: training (forward + backward into the LoRA
+// gradients, optionally with gradient checkpointing), the validation loss and full logits. The loss head runs
+// over row chunks (kLogitsChunkRows), so an N x V logits matrix never exists; the loss sums come back with one
+// synchronization per pass.
+#include <algorithm>
+
+#include "backend/cuda_llama.h"
+#include "common.cuh"
+#include "model/batch_prep.h"
+#include "model_kernels.h"
+
+namespace tf::cuda {
+
+namespace {
+
+// Ids and targets are checked here, where the error can name the position (a kernel cannot throw).
+void check_ids(const Batch& b, int V, bool targets) {
+  for (size_t i = 0; i < b.tokens.size(); ++i)
+    TF_CHECK(b.tokens[i] >= 0 && b.tokens[i] < V, "token id " + std::to_string(b.tokens[i]) + " at position " +
+                                                      std::to_string(i) + " is outside the vocabulary [0, " +
+                                                      std::to_string(V) + ")");
+  if (targets)
+    for (size_t i = 0; i < b.targets.size(); ++i)
+      TF_CHECK(b.targets[i] >= -1 && b.targets[i] < V,
+               "target " + std::to_string(b.targets[i]) + " at position " + std::to_string(i) +
+                   " is outside [-1, " + std::to_string(V) + ") (-1 leaves a position out of the loss)");
+}
+
+void upload_async(void* dst, const std::vector<int32_t>& src, cudaStream_t s) {
+  if (!src.empty()) CUDA_CHECK(cudaMemcpyAsync(dst, src.data(), src.size() * 4, cudaMemcpyHostToDevice, s));
+}
+
+}  // namespace
+
+void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets) {
+  activate();
+  prepare_batch(config(), b, need_targets, positions_, seg_start_);
+  check_ids(b, hm_.V, need_targets);
+  const ModelDims d = dims();
+  StepShape s;
+  s.B = b.B, s.T = b.T, s.mode = mode, s.checkpointing = checkpointing;
+  const int64_t N = s.rows();
+  KernelScratch k;
+  if (mode == StepMode::Train) k.attention_bwd_floats = attention_backward_scratch_floats({b.B, b.T, d.nh, d.nkv, d.hd});
+  if (mode != StepMode::Logits) k.ce_floats = cross_entropy_scratch_floats(s.chunk_rows(), d.V);
+  for (int p = 0; p < kNumProj; ++p)
+    if (lora_on_ && adapted_[p])
+      k.lora_elems = std::max(k.lora_elems, lora_scratch_elems({N, d.proj_in(p), d.proj_out(p), d.rank}));
+  plan_ = plan_step(d, s, k);
+  // Work still queued on the stream may use the arena; it is reallocated only after that finishes.
+  if (plan_.total > arena_.capacity()) CUDA_CHECK(cudaStreamSynchronize(stream_));
+  arena_.fit(plan_);
+  // The host vectors are pageable, so these copies finish before cudaMemcpyAsync returns: reusing
+  // positions_ / seg_start_ on the next call is safe.
+  upload_async(buf<int32_t>(plan_.tokens), b.tokens, stream_);
+  upload_async(buf<int32_t>(plan_.positions), positions_, stream_);
+  upload_async(buf<int32_t>(plan_.seg_start), seg_start_, stream_);
+  if (need_targets) upload_async(buf<int32_t>(plan_.targets), b.targets, stream_);
+  drop_.assign(hm_.L, {});
+}
+
+void CudaLlama::forward_layers(const Batch& b) {
+  const int64_t N = int64_t(b.B) * b.T;
+  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_);
+  const bool keep_all = plan_.layers.size() > 1;  // one set per layer (training without checkpointing)
+  for (int l = 0; l < hm_.L; ++l)
+    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layers[keep_all ? l : 0]);
+}
+
+void CudaLlama::final_norm(int64_t N) {
+  rmsnorm_forward(buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<bf16>(plan_.xf), buf<float>(plan_.rstdf), N, hm_.H,
+                  static_cast<float>(config().rms_norm_eps), stream_);
+}
+
+LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
+  std::vector<CeSumDevice> r(static_cast<size_t>(chunks));
+  CUDA_CHECK(cudaMemcpyAsync(r.data(), buf<CeSumDevice>(plan_.ce_results), r.size() * sizeof(CeSumDevice),
+                             cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  LossSum out;
+  for (const CeSumDevice& c : r) {
+    if (c.invalid > 0) {  // check_ids rules this out; kept because a kernel-side count is the last line
+      for (size_t i = 0; i < b.targets.size(); ++i)
+        TF_CHECK(b.targets[i] >= -1 && b.targets[i] < hm_.V,
+                 "target " + std::to_string(b.targets[i]) + " at position " + std::to_string(i) +
+                     " is outside [-1, " + std::to_string(hm_.V) + ")");
+      throw Error("cross-entropy on the device counted " + std::to_string(c.invalid) +
+                  " targets outside the vocabulary, but the host saw none: device memory is corrupt");
+    }
+    out.sum += c.sum, out.count += c.count;
+  }
+  return out;
+}
+
+LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing) {
+  TF_CHECK(lora_on_, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
+  begin_step(b, StepMode::Train, checkpointing, true);
+  // Keys for every (layer, projection), drawn whether or not it is adapted, exactly as the CPU draws them.
+  if (dropout_on && spec_.dropout > 0.f)
+    for (auto& layer : drop_)
+      for (auto& d : layer) d = {spec_.dropout, rng.next_u64()};
+  const int64_t N = int64_t(b.B) * b.T, H = hm_.H, V = hm_.V;
+  forward_layers(b);
+  final_norm(N);
+  // Loss head per row chunk: logits = xf Eᵀ, fused CE writes dlogits in place, dxf rows = dlogits E.
+  StepShape s;
+  s.B = b.B, s.T = b.T;
+  const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
+  bf16* logits = buf<bf16>(plan_.logits);
+  const bf16* xf = buf<bf16>(plan_.xf);
+  bf16* dxf = buf<bf16>(plan_.dxf);
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * R, rows = std::min(R, N - r0);
+    matmul_bf16(false, true, rows, V, H, 1.f, xf + r0 * H, H, lm_head_, H, 0.f, logits, V, stream_);
+    cross_entropy_forward_backward(logits, buf<int32_t>(plan_.targets) + r0, grad_scale, nullptr,
+                                   buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
+                                   stream_);
+    matmul_bf16(false, false, rows, H, V, 1.f, logits, V, lm_head_, H, 0.f, dxf + r0 * H, H, stream_);
+  }
+  bf16* dx = buf<bf16>(plan_.dx_a);
+  bf16* dx_next = buf<bf16>(plan_.dx_b);
+  rmsnorm_backward(dxf, buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<float>(plan_.rstdf), dx, false, N, H, stream_);
+  for (int l = hm_.L - 1; l >= 0; --l) {
+    const LayerSlots& a = plan_.layers[checkpointing ? 0 : size_t(l)];
+    if (checkpointing)  // recompute this layer's activations from its saved input (same dropout keys)
+      layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xtmp), b.B, b.T, a);
+    layer_backward(l, buf<bf16>(plan_.xs[l]), dx, dx_next, l > 0, b.B, b.T, a);
+    std::swap(dx, dx_next);
+  }
+  const LossSum out = finish_loss(chunks, b);
+  drop_.assign(hm_.L, {});
+  return out;
+}
+
+LossSum CudaLlama::forward_loss(const Batch& b) {
+  begin_step(b, StepMode::Loss, false, true);
+  const int64_t N = int64_t(b.B) * b.T, H = hm_.H, V = hm_.V;
+  forward_layers(b);
+  final_norm(N);
+  StepShape s;
+  s.B = b.B, s.T = b.T;
+  const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * R, rows = std::min(R, N - r0);
+    matmul_bf16(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f,
+                buf<bf16>(plan_.logits), V, stream_);
+    // grad_scale 0: the loss is all we want; the dlogits the kernel leaves behind are never read.
+    cross_entropy_forward_backward(buf<bf16>(plan_.logits), buf<int32_t>(plan_.targets) + r0, 0.f, nullptr,
+                                   buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
+                                   stream_);
+  }
+  return finish_loss(chunks, b);
+}
+
+std::vector<float> CudaLlama::logits(const std::vector<int32_t>& tokens) {
+  Batch b;
+  b.B = 1, b.T = static_cast<int>(tokens.size());
+  b.tokens = tokens;
+  begin_step(b, StepMode::Logits, false, false);
+  const int64_t N = b.T, H = hm_.H, V = hm_.V;
+  forward_layers(b);
+  final_norm(N);
+  StepShape s;
+  s.B = 1, s.T = b.T;
+  const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
+  std::vector<float> out(size_t(N * V));
+  float* dev = buf<float>(plan_.logits_f32);
+  for (int64_t c = 0; c < chunks; ++c) {
+    const int64_t r0 = c * R, rows = std::min(R, N - r0);
+    // fp32 output straight from the fp32 accumulators: scoring wants the logits unrounded.
+    matmul_bf16_f32out(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, dev, V,
+                       stream_);
+    CUDA_CHECK(cudaMemcpyAsync(out.data() + r0 * V, dev, size_t(rows * V) * 4, cudaMemcpyDeviceToHost, stream_));
+  }
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  return out;
+}
+
+}  // namespace tf::cuda

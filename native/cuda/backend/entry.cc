@@ -1,0 +1,92 @@
+// The build with nvcc: backend/cuda_entry.h answered by the CUDA runtime (devices of compute capability >= 8.0,
+// the bf16 tensor-core kernels' minimum) and the CUDA model (cuda_llama.h).
+#ifdef TF_WITH_CUDA
+#include <cuda_runtime.h>
+
+#include "backend/cuda_entry.h"
+#include "backend/cuda_llama.h"
+#include "common/error.h"
+
+namespace tf::backend {
+
+namespace {
+
+constexpr int kMinSm = 80;
+
+std::string runtime_error_text(cudaError_t e) {
+  return std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+}
+
+std::vector<CudaDevice> list_devices(std::string* why_none) {
+  int count = 0;
+  const cudaError_t e = cudaGetDeviceCount(&count);
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // do not leave a sticky error behind for the CPU backend's caller
+    std::string why;
+    if (e == cudaErrorInsufficientDriver)
+      why = "the NVIDIA driver is missing or older than the CUDA runtime this build uses (" + runtime_error_text(e) +
+            "); install or update the driver";
+    else if (e == cudaErrorNoDevice)
+      why = "no CUDA device is visible (" + runtime_error_text(e) + "); check CUDA_VISIBLE_DEVICES and the driver";
+    else
+      why = "the CUDA runtime could not list devices (" + runtime_error_text(e) + ")";
+    if (why_none) *why_none = why;
+    return {};
+  }
+  if (count == 0) {
+    if (why_none) *why_none = "no CUDA device found";
+    return {};
+  }
+  std::vector<CudaDevice> out;
+  std::string too_old;
+  for (int i = 0; i < count; ++i) {
+    cudaDeviceProp p{};
+    const cudaError_t pe = cudaGetDeviceProperties(&p, i);
+    if (pe != cudaSuccess) {
+      cudaGetLastError();
+      too_old += (too_old.empty() ? "" : "; ") + std::string("device ") + std::to_string(i) + ": " +
+                 runtime_error_text(pe);
+      continue;
+    }
+    const int sm = p.major * 10 + p.minor;
+    if (sm < kMinSm) {
+      too_old += (too_old.empty() ? "" : "; ") + std::string("device ") + std::to_string(i) + " " + p.name +
+                 " is sm_" + std::to_string(sm);
+      continue;
+    }
+    out.push_back({i, p.name, int64_t(p.totalGlobalMem), sm});
+  }
+  if (out.empty() && why_none)
+    *why_none = "no device has compute capability >= 8.0 (Ampere or newer), which the bf16 kernels need (" +
+                too_old + ")";
+  return out;
+}
+
+}  // namespace
+
+bool cuda_built() { return true; }
+
+std::vector<CudaDevice> cuda_devices(std::string* why_none) {
+  try {
+    return list_devices(why_none);
+  } catch (const std::exception& e) {  // never throws: the session falls back to the CPU with this reason
+    if (why_none) *why_none = std::string("CUDA device query failed: ") + e.what();
+  } catch (...) {
+    if (why_none) *why_none = "CUDA device query failed";
+  }
+  return {};
+}
+
+std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel& host, int device) {
+  std::string why;
+  const std::vector<CudaDevice> devices = cuda_devices(&why);
+  for (const CudaDevice& d : devices)
+    if (d.index == device) return std::make_unique<cuda::CudaLlama>(host, device);
+  if (devices.empty()) throw Error("backend \"cuda\": no usable CUDA device (" + why + "); use cpu or auto");
+  throw Error("backend \"cuda\": device " + std::to_string(device) +
+              " is not usable (missing or compute capability below 8.0); usable devices: " +
+              std::to_string(devices.size()));
+}
+
+}  // namespace tf::backend
+#endif  // TF_WITH_CUDA

@@ -1,0 +1,209 @@
+#include "host/arena_plan.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "common/error.h"
+
+namespace tf::cuda {
+
+int64_t align_up(int64_t n, int64_t alignment) {
+  TF_CHECK(n >= 0 && alignment > 0, "align_up: negative size or non-positive alignment");
+  return (n + alignment - 1) / alignment * alignment;
+}
+
+int64_t ModelDims::proj_in(int p) const {
+  switch (p) {
+    case 3: return qd();      // o_proj
+    case 6: return I;         // down_proj
+    default: return H;        // q, k, v, gate, up
+  }
+}
+int64_t ModelDims::proj_out(int p) const {
+  switch (p) {
+    case 0: return qd();
+    case 1: case 2: return kvd();
+    case 4: case 5: return I;
+    default: return H;        // o, down
+  }
+}
+
+ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
+                     const std::array<bool, kArenaProjections>& adapted) {
+  ModelDims d;
+  d.H = c.hidden_size, d.I = c.intermediate_size, d.V = c.vocab_size, d.L = c.num_hidden_layers;
+  d.nh = c.num_attention_heads, d.nkv = c.num_key_value_heads, d.hd = c.head_dim;
+  TF_CHECK(d.H > 0 && d.I > 0 && d.V > 0 && d.L > 0 && d.nh > 0 && d.nkv > 0 && d.hd > 0,
+           "model_dims: the model config has a non-positive size");
+  d.rank = lora_rank;
+  d.adapted = adapted;
+  if (nf4)
+    for (int p = 0; p < kArenaProjections; ++p) d.dequant_elems = std::max(d.dequant_elems, d.proj_in(p) * d.proj_out(p));
+  return d;
+}
+
+int64_t StepShape::chunk_rows() const { return std::min(rows(), logits_chunk_rows); }
+int64_t StepShape::logits_chunks() const { return (rows() + chunk_rows() - 1) / chunk_rows(); }
+
+const char* category_name(Category c) {
+  switch (c) {
+    case Category::Activations: return "activations";
+    case Category::Scratch: return "scratch";
+    case Category::Logits: return "logits chunk";
+  }
+  return "?";
+}
+
+namespace {
+
+// Appends buffers at aligned offsets; every buffer gets its own range, so no two overlap.
+struct Builder {
+  ArenaPlan& plan;
+  int64_t add(const std::string& name, Category c, int64_t bytes) {
+    TF_CHECK(bytes >= 0, "arena plan: buffer " + name + " has a negative size");
+    const int64_t off = align_up(plan.total);
+    plan.buffers.push_back({name, c, bytes, off});
+    plan.total = off + bytes;
+    return off;
+  }
+};
+
+LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64_t T, const std::string& pre) {
+  const auto A = Category::Activations;
+  LayerSlots s;
+  s.xn1 = b.add(pre + "xn1", A, N * d.H * 2);
+  s.rstd1 = b.add(pre + "rstd1", A, N * 4);
+  s.q = b.add(pre + "q", A, N * d.qd() * 2);
+  s.k = b.add(pre + "k", A, N * d.kvd() * 2);
+  s.v = b.add(pre + "v", A, N * d.kvd() * 2);
+  s.lse = b.add(pre + "lse", A, B * d.nh * T * 4);
+  s.att = b.add(pre + "att", A, N * d.qd() * 2);
+  s.x2 = b.add(pre + "x2", A, N * d.H * 2);
+  s.xn2 = b.add(pre + "xn2", A, N * d.H * 2);
+  s.rstd2 = b.add(pre + "rstd2", A, N * 4);
+  s.g = b.add(pre + "g", A, N * d.I * 2);
+  s.u = b.add(pre + "u", A, N * d.I * 2);
+  s.h = b.add(pre + "h", A, N * d.I * 2);
+  static const char* const kProj[kArenaProjections] = {"q", "k", "v", "o", "gate", "up", "down"};
+  if (d.rank > 0)
+    for (int p = 0; p < kArenaProjections; ++p)
+      if (d.adapted[p]) s.lora_u[p] = b.add(pre + "lora_u." + kProj[p], A, N * d.rank * 2);
+  return s;
+}
+
+}  // namespace
+
+ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch& k) {
+  TF_CHECK(s.B >= 1 && s.T >= 1, "arena plan: a step needs B >= 1 and T >= 1");
+  TF_CHECK(s.logits_chunk_rows >= 1, "arena plan: logits_chunk_rows must be >= 1");
+  TF_CHECK(d.L >= 1 && d.H >= 1 && d.V >= 1, "arena plan: model dims are not set");
+  ArenaPlan plan;
+  Builder b{plan};
+  const int64_t N = s.rows(), R = s.chunk_rows();
+  const bool train = s.mode == StepMode::Train;
+  const auto A = Category::Activations, S = Category::Scratch;
+  // Small per-batch inputs first (uploaded from the host each call).
+  plan.tokens = b.add("tokens", S, N * 4);
+  plan.positions = b.add("positions", S, N * 4);
+  plan.seg_start = b.add("seg_start", S, N * 4);
+  if (s.mode != StepMode::Logits) plan.targets = b.add("targets", S, N * 4);
+  // Residual stream: training keeps every layer's input (backward, and the checkpoint recompute, start
+  // from it); a forward-only pass ping-pongs between two buffers.
+  if (train) {
+    for (int64_t l = 0; l <= d.L; ++l) plan.xs.push_back(b.add("x" + std::to_string(l), A, N * d.H * 2));
+  } else {
+    const int64_t x_even = b.add("x_even", A, N * d.H * 2), x_odd = b.add("x_odd", A, N * d.H * 2);
+    for (int64_t l = 0; l <= d.L; ++l) plan.xs.push_back(l % 2 ? x_odd : x_even);
+  }
+  const int64_t sets = train && !s.checkpointing ? d.L : 1;
+  for (int64_t l = 0; l < sets; ++l)
+    plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
+  if (train && s.checkpointing) plan.xtmp = b.add("x_recompute", A, N * d.H * 2);
+  plan.xf = b.add("x_final", A, N * d.H * 2);
+  plan.rstdf = b.add("rstd_final", A, N * 4);
+  if (train) {
+    plan.dxf = b.add("dx_final", S, N * d.H * 2);
+    plan.dx_a = b.add("dx_a", S, N * d.H * 2);
+    plan.dx_b = b.add("dx_b", S, N * d.H * 2);
+    plan.dh = b.add("dh", S, N * d.I * 2);
+    plan.dg = b.add("dg", S, N * d.I * 2);
+    plan.du = b.add("du", S, N * d.I * 2);
+    plan.dxn = b.add("dxn", S, N * d.H * 2);
+    plan.dx2 = b.add("dx2", S, N * d.H * 2);
+    plan.datt = b.add("datt", S, N * d.qd() * 2);
+    plan.dq = b.add("dq", S, N * d.qd() * 2);
+    plan.dk = b.add("dk", S, N * d.kvd() * 2);
+    plan.dv = b.add("dv", S, N * d.kvd() * 2);
+    plan.attn_scratch = b.add("attention_bwd_scratch", S, k.attention_bwd_floats * 4);
+  }
+  if (d.rank > 0) plan.lora_scratch = b.add("lora_scratch", S, k.lora_elems * 2);
+  if (d.dequant_elems > 0) plan.dequant = b.add("nf4_dequant", S, d.dequant_elems * 2);
+  if (s.mode == StepMode::Logits) {
+    plan.logits_f32 = b.add("logits_f32", Category::Logits, R * d.V * 4);
+  } else {
+    plan.logits = b.add("logits", Category::Logits, R * d.V * 2);
+    plan.ce_scratch = b.add("ce_scratch", S, k.ce_floats * 4);
+    plan.ce_results = b.add("ce_results", S, s.logits_chunks() * kCeSumDeviceBytes);
+  }
+  plan.total = align_up(plan.total);
+  return plan;
+}
+
+int64_t ArenaPlan::bytes(Category c) const {
+  int64_t n = 0;
+  for (const ArenaBuffer& b : buffers)
+    if (b.category == c) n += b.bytes;
+  return n;
+}
+
+const ArenaBuffer* ArenaPlan::find(const std::string& name) const {
+  for (const ArenaBuffer& b : buffers)
+    if (b.name == name) return &b;
+  return nullptr;
+}
+
+int64_t activation_bytes_estimate(const ModelDims& d, int64_t B, int64_t T, bool checkpointing) {
+  StepShape s;
+  s.B = B, s.T = T, s.mode = StepMode::Train, s.checkpointing = checkpointing;
+  const ArenaPlan p = plan_step(d, s, KernelScratch{});
+  return p.bytes(Category::Activations) + p.bytes(Category::Logits);
+}
+
+std::string format_bytes(int64_t bytes) {
+  if (bytes < 0) return "unknown";
+  static const char* const kUnits[] = {"KiB", "MiB", "GiB", "TiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double v = static_cast<double>(bytes);
+  int u = -1;
+  while (v >= 1024 && u < 3) v /= 1024, ++u;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f %s", v, kUnits[u]);
+  return buf;
+}
+
+std::string format_memory_report(const MemoryTotals& t) {
+  const int64_t step = t.activations + t.scratch + t.logits_chunk;
+  const int64_t held = t.frozen_weights + t.lora_and_optimizer + std::max(step, t.arena_capacity);
+  std::string r = "CUDA memory:\n";
+  auto line = [&](const char* what, int64_t b) { r += "  " + std::string(what) + ": " + format_bytes(b) + "\n"; };
+  line("frozen weights", t.frozen_weights);
+  line("LoRA + optimizer", t.lora_and_optimizer);
+  line("activations", t.activations);
+  line("scratch", t.scratch);
+  line("logits chunk", t.logits_chunk);
+  line("arena allocated", t.arena_capacity);
+  line("total held", held);
+  if (t.device_total > 0)
+    r += "  device: " + format_bytes(t.device_free) + " free of " + format_bytes(t.device_total) + "\n";
+  return r;
+}
+
+std::string out_of_memory_message(const std::string& what, int64_t requested, int64_t device_free,
+                                  int64_t device_total) {
+  return "CUDA out of memory allocating " + what + ": " + format_bytes(requested) + " (" +
+         std::to_string(requested) + " bytes) requested, the device has " + format_bytes(device_free) +
+         " free of " + format_bytes(device_total) +
+         ". Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.";
+}
+
+}  // namespace tf::cuda

@@ -1,0 +1,122 @@
+#pragma once
+// The device arena of the CUDA model (native/cuda/backend/cuda_llama.*): every activation and scratch buffer of
+// one B x T step, carved out of ONE cudaMalloc at 256-byte aligned offsets computed here on the host. Plain C++
+// (no CUDA headers) so the layout, its totals and the memory report are unit-tested on machines without a GPU
+// (tests/test_cuda_arena_host.cc); CudaLlama uses exactly these offsets.
+//
+// The layout mirrors the CPU's Workspace (model/llama_impl.h): the residual stream x_0..x_L, one LayerActs set
+// per layer (or a single reused set with gradient checkpointing, plus the recompute output), the backward
+// scratch, and the loss head over row chunks so an N x V logits matrix never exists for large N.
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "io/config.h"
+
+namespace tf::cuda {
+
+constexpr int64_t kArenaAlign = 256;
+// Rows of the loss head per chunk: logits exist for at most this many rows at a time.
+constexpr int64_t kLogitsChunkRows = 2048;
+constexpr int kArenaProjections = 7;  // q, k, v, o, gate, up, down (model/llama_impl.h Proj order)
+
+int64_t align_up(int64_t n, int64_t alignment = kArenaAlign);
+
+// What the plan needs to know about the model.
+struct ModelDims {
+  int64_t H = 0, I = 0, V = 0, L = 0, nh = 0, nkv = 0, hd = 0;
+  int64_t rank = 0;                                // LoRA rank; 0 = no adapter attached
+  std::array<bool, kArenaProjections> adapted{};   // which projections carry a LoRA branch
+  int64_t dequant_elems = 0;  // out*in of the largest NF4 projection (0: dense weights need no dequant buffer)
+  int64_t qd() const { return nh * hd; }
+  int64_t kvd() const { return nkv * hd; }
+  // in / out features of projection p (q, k, v, o, gate, up, down).
+  int64_t proj_in(int p) const;
+  int64_t proj_out(int p) const;
+};
+// From a model config; nf4 says the seven projections are NF4 (one dequant buffer of the largest).
+ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
+                     const std::array<bool, kArenaProjections>& adapted);
+
+enum class StepMode { Train, Loss, Logits };
+struct StepShape {
+  int64_t B = 0, T = 0;
+  StepMode mode = StepMode::Train;
+  bool checkpointing = false;  // Train only
+  int64_t logits_chunk_rows = kLogitsChunkRows;
+  int64_t rows() const { return B * T; }
+  int64_t chunk_rows() const;      // min(rows, logits_chunk_rows)
+  int64_t logits_chunks() const;   // ceil(rows / chunk_rows)
+};
+
+// Kernel scratch whose size the kernel files decide (api.h: attention_backward_scratch_floats,
+// cross_entropy_scratch_floats for chunk_rows() rows, lora_scratch_elems of the largest adapted projection).
+struct KernelScratch {
+  int64_t attention_bwd_floats = 0;
+  int64_t ce_floats = 0;
+  int64_t lora_elems = 0;  // bf16 elements
+};
+
+enum class Category { Activations, Scratch, Logits };
+const char* category_name(Category c);
+
+struct ArenaBuffer {
+  std::string name;
+  Category category = Category::Scratch;
+  int64_t bytes = 0;   // requested
+  int64_t offset = 0;  // aligned; the buffer occupies [offset, offset + bytes)
+};
+
+// One LayerActs set (what a layer's backward needs from its forward); byte offsets into the arena.
+struct LayerSlots {
+  int64_t xn1 = -1, rstd1 = -1, q = -1, k = -1, v = -1, lse = -1, att = -1, x2 = -1, xn2 = -1, rstd2 = -1;
+  int64_t g = -1, u = -1, h = -1;
+  std::array<int64_t, kArenaProjections> lora_u{-1, -1, -1, -1, -1, -1, -1};  // [N, r] bf16, adapted only
+};
+
+// Byte offsets of every buffer (-1 = not in this mode). Element types: bf16 unless noted.
+struct ArenaPlan {
+  std::vector<ArenaBuffer> buffers;  // each distinct allocation once, in layout order
+  std::vector<int64_t> xs;           // x_0..x_L [N, H]; Loss/Logits alternate two buffers (nothing is kept)
+  std::vector<LayerSlots> layers;    // L sets (Train without checkpointing) or one reused set
+  int64_t xtmp = -1;                 // checkpointing: the recomputed layer's output (discarded)
+  int64_t xf = -1, rstdf = -1;       // final norm output [N, H], rstd [N] fp32
+  int64_t dxf = -1, dx_a = -1, dx_b = -1;                    // residual stream gradients [N, H]
+  int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward
+  int64_t datt = -1, dq = -1, dk = -1, dv = -1;
+  int64_t attn_scratch = -1, lora_scratch = -1, ce_scratch = -1;  // fp32, bf16, fp32
+  int64_t dequant = -1;              // one reused bf16 buffer for the NF4 projection being multiplied
+  int64_t logits = -1;               // [chunk_rows, V] bf16 (Train, Loss)
+  int64_t logits_f32 = -1;           // [chunk_rows, V] fp32 (Logits)
+  int64_t ce_results = -1;           // logits_chunks() CeSumDevice (24 bytes each)
+  int64_t tokens = -1, targets = -1, positions = -1, seg_start = -1;  // int32 [N]
+  int64_t total = 0;                 // bytes the arena must have
+  int64_t bytes(Category c) const;   // requested bytes of one category (alignment padding excluded)
+  const ArenaBuffer* find(const std::string& name) const;
+};
+
+constexpr int64_t kCeSumDeviceBytes = 24;  // struct CeSumDevice { double; long long; long long; }
+
+ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch& k);
+
+// What CudaLlama::activation_bytes reports: the bytes forward_backward keeps for a B x T batch, i.e. the
+// plan's Activations plus its Logits chunk (kernel scratch excluded: it does not grow with what is kept).
+int64_t activation_bytes_estimate(const ModelDims& d, int64_t B, int64_t T, bool checkpointing);
+
+// ---- memory report ----
+struct MemoryTotals {
+  int64_t frozen_weights = 0;      // persistent: base weights (bf16 / NF4), norms, rope table
+  int64_t lora_and_optimizer = 0;  // persistent: fp32 masters + grads, bf16 copies, AdamW moments
+  int64_t activations = 0, scratch = 0, logits_chunk = 0;  // the last step's plan
+  int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
+  int64_t device_free = -1, device_total = -1;  // cudaMemGetInfo; -1 = unknown
+};
+std::string format_bytes(int64_t bytes);  // "812 B", "1.50 KiB", "3.25 GiB"
+std::string format_memory_report(const MemoryTotals& t);
+// The message of an out-of-memory tf::Error: what was being allocated, how many bytes, the device's free and
+// total memory, and what the user can change.
+std::string out_of_memory_message(const std::string& what, int64_t requested, int64_t device_free,
+                                  int64_t device_total);
+
+}  // namespace tf::cuda

@@ -1,0 +1,179 @@
+// The CUDA model's device arena plan (native/cuda/host/arena_plan.h) on the CPU: every buffer of a B x T step
+// at a 256-byte aligned offset with no overlaps, what checkpointing and the loss head's row chunks change, the
+// activation estimate CudaLlama::activation_bytes reports (checked against a hand count for the tiny test
+// model's config), and the memory report / out-of-memory message text.
+#include <algorithm>
+#include <string>
+
+#include "harness.h"
+#include "host/arena_plan.h"
+#include "test_model_util.h"
+
+using namespace tf::cuda;
+
+namespace {
+
+// The tiny test model's config (test_model_ref.h TinySpec), read back through the real loader.
+ModelDims tiny_dims(bool nf4, int rank, std::array<bool, kArenaProjections> adapted) {
+  tf::ThreadPool pool(1);
+  tf_test::TinySpec s;
+  s.nf4 = nf4;
+  tf_test::Loaded t = tf_test::load_tiny(s, pool);
+  return model_dims(t.m->config(), nf4, rank, adapted);
+}
+
+const std::array<bool, kArenaProjections> kQkvo{true, true, true, true, false, false, false};
+const std::array<bool, kArenaProjections> kAll{true, true, true, true, true, true, true};
+
+void check_layout(const ArenaPlan& p) {
+  std::vector<ArenaBuffer> b = p.buffers;
+  std::sort(b.begin(), b.end(), [](const ArenaBuffer& x, const ArenaBuffer& y) { return x.offset < y.offset; });
+  for (size_t i = 0; i < b.size(); ++i) {
+    CHECK_EQ(b[i].offset % kArenaAlign, 0);
+    CHECK(b[i].bytes >= 0);
+    CHECK(b[i].offset + b[i].bytes <= p.total);
+    if (i + 1 < b.size()) CHECK(b[i].offset + b[i].bytes <= b[i + 1].offset);  // no overlap
+  }
+  CHECK_EQ(p.total % kArenaAlign, 0);
+}
+
+StepShape shape(int64_t B, int64_t T, StepMode m, bool ckpt = false) {
+  StepShape s;
+  s.B = B, s.T = T, s.mode = m, s.checkpointing = ckpt;
+  return s;
+}
+
+}  // namespace
+
+TEST(align_up_rounds_to_256) {
+  CHECK_EQ(align_up(0), 0);
+  CHECK_EQ(align_up(1), 256);
+  CHECK_EQ(align_up(256), 256);
+  CHECK_EQ(align_up(257), 512);
+  CHECK_THROWS(align_up(-1), "negative");
+}
+
+TEST(model_dims_from_tiny_config) {
+  const ModelDims d = tiny_dims(false, 4, kQkvo);
+  CHECK_EQ(d.H, 32);
+  CHECK_EQ(d.I, 48);
+  CHECK_EQ(d.V, 37);
+  CHECK_EQ(d.L, 2);
+  CHECK_EQ(d.qd(), 32);
+  CHECK_EQ(d.kvd(), 16);
+  CHECK_EQ(d.proj_in(3), 32);   // o_proj reads the attention output
+  CHECK_EQ(d.proj_out(1), 16);  // k_proj
+  CHECK_EQ(d.proj_in(6), 48);   // down_proj
+  CHECK_EQ(d.dequant_elems, 0);
+  // NF4: one dequant buffer as large as the largest projection (gate/up/down: 48 x 32).
+  CHECK_EQ(tiny_dims(true, 4, kQkvo).dequant_elems, 48 * 32);
+}
+
+TEST(every_mode_is_aligned_without_overlaps) {
+  const ModelDims d = tiny_dims(true, 4, kAll);
+  KernelScratch k{1000, 500, 300};
+  for (StepMode m : {StepMode::Train, StepMode::Loss, StepMode::Logits})
+    for (bool ckpt : {false, true}) {
+      const ArenaPlan p = plan_step(d, shape(3, 7, m, ckpt), k);
+      check_layout(p);
+      CHECK_EQ(p.xs.size(), size_t(d.L + 1));
+      CHECK(p.tokens >= 0 && p.positions >= 0 && p.seg_start >= 0 && p.xf >= 0 && p.dequant >= 0);
+      CHECK(p.lora_scratch >= 0);
+    }
+}
+
+TEST(train_keeps_every_layer_and_checkpointing_one) {
+  const ModelDims d = tiny_dims(false, 4, kQkvo);
+  const ArenaPlan full = plan_step(d, shape(2, 6, StepMode::Train), {});
+  const ArenaPlan ckpt = plan_step(d, shape(2, 6, StepMode::Train, true), {});
+  CHECK_EQ(full.layers.size(), size_t(2));
+  CHECK(full.layers[0].q != full.layers[1].q);
+  CHECK_EQ(full.xtmp, -1);
+  CHECK_EQ(ckpt.layers.size(), size_t(1));
+  CHECK(ckpt.xtmp >= 0);
+  // All L+1 layer inputs are distinct buffers in training (backward starts from them).
+  for (size_t i = 0; i + 1 < full.xs.size(); ++i) CHECK(full.xs[i] != full.xs[i + 1]);
+  // LoRA intermediates only for adapted projections.
+  CHECK(full.layers[0].lora_u[0] >= 0);
+  CHECK_EQ(full.layers[0].lora_u[4], -1);
+  CHECK(ckpt.bytes(Category::Activations) < full.bytes(Category::Activations));
+  CHECK(full.dq >= 0 && full.dx_a >= 0 && full.attn_scratch >= 0 && full.ce_results >= 0);
+}
+
+TEST(forward_only_modes_alternate_two_residual_buffers) {
+  const ModelDims d = tiny_dims(false, 0, {});
+  const ArenaPlan p = plan_step(d, shape(1, 5, StepMode::Loss), {});
+  CHECK(p.xs[0] != p.xs[1]);
+  CHECK_EQ(p.xs[0], p.xs[2]);
+  CHECK_EQ(p.layers.size(), size_t(1));
+  CHECK_EQ(p.dq, -1);
+  CHECK_EQ(p.lora_scratch, -1);  // no adapter attached
+  CHECK_EQ(p.layers[0].lora_u[0], -1);
+  CHECK(p.logits >= 0 && p.logits_f32 == -1 && p.targets >= 0);
+  const ArenaPlan lg = plan_step(d, shape(1, 5, StepMode::Logits), {});
+  CHECK(lg.logits_f32 >= 0 && lg.logits == -1 && lg.targets == -1 && lg.ce_results == -1);
+  CHECK_EQ(lg.find("logits_f32")->bytes, 5 * 37 * 4);
+}
+
+TEST(loss_head_chunks_rows) {
+  const ModelDims d = tiny_dims(false, 4, kQkvo);
+  StepShape s = shape(3, 2000, StepMode::Train);  // 6000 rows: chunks of 2048
+  CHECK_EQ(s.chunk_rows(), 2048);
+  CHECK_EQ(s.logits_chunks(), 3);
+  const ArenaPlan p = plan_step(d, s, {});
+  CHECK_EQ(p.find("logits")->bytes, 2048 * 37 * 2);
+  CHECK_EQ(p.find("ce_results")->bytes, 3 * kCeSumDeviceBytes);
+  CHECK_EQ(p.bytes(Category::Logits), 2048 * 37 * 2);
+  s = shape(1, 10, StepMode::Train);  // fewer rows than a chunk: one chunk of exactly N rows
+  CHECK_EQ(s.chunk_rows(), 10);
+  CHECK_EQ(s.logits_chunks(), 1);
+  s.logits_chunk_rows = 3;
+  CHECK_EQ(s.logits_chunks(), 4);
+}
+
+TEST(kernel_scratch_sizes_are_honoured) {
+  const ModelDims d = tiny_dims(false, 4, kQkvo);
+  const ArenaPlan p = plan_step(d, shape(2, 6, StepMode::Train), KernelScratch{111, 222, 333});
+  CHECK_EQ(p.find("attention_bwd_scratch")->bytes, 111 * 4);
+  CHECK_EQ(p.find("ce_scratch")->bytes, 222 * 4);
+  CHECK_EQ(p.find("lora_scratch")->bytes, 333 * 2);
+  CHECK_EQ(p.bytes(Category::Scratch) + p.bytes(Category::Activations) + p.bytes(Category::Logits) <= p.total,
+           true);
+  CHECK_THROWS(plan_step(d, shape(0, 6, StepMode::Train), {}), "B >= 1");
+}
+
+// What CudaLlama::activation_bytes returns (activation_bytes_estimate with the model's dims) equals a hand
+// count of the buffers forward_backward keeps, for the tiny model (H 32, I 48, V 37, L 2, nh 4, nkv 2, hd 8).
+TEST(activation_estimate_matches_hand_count_for_tiny_model) {
+  const ModelDims d = tiny_dims(true, 4, kQkvo);
+  const int64_t B = 2, T = 6, N = 12, H = 32, I = 48, V = 37, qd = 32, kvd = 16, nh = 4, r = 4;
+  const int64_t per_layer = 2 * N * (3 * H + 2 * qd + 2 * kvd + 3 * I) + 4 * 2 * N + 4 * B * nh * T +
+                            4 /*q,k,v,o adapted*/ * 2 * N * r;
+  const int64_t residual = (2 + 1) * 2 * N * H;  // x_0..x_2
+  const int64_t final_norm = 2 * N * H + 4 * N;
+  const int64_t logits = 2 * N * V;
+  CHECK_EQ(activation_bytes_estimate(d, B, T, false), residual + 2 * per_layer + final_norm + logits);
+  CHECK_EQ(activation_bytes_estimate(d, B, T, true), residual + per_layer + 2 * N * H + final_norm + logits);
+  const ArenaPlan p = plan_step(d, shape(B, T, StepMode::Train), {});
+  CHECK_EQ(activation_bytes_estimate(d, B, T, false), p.bytes(Category::Activations) + p.bytes(Category::Logits));
+}
+
+TEST(memory_report_and_oom_message) {
+  CHECK_EQ(format_bytes(812), std::string("812 B"));
+  CHECK_EQ(format_bytes(1536), std::string("1.50 KiB"));
+  CHECK_EQ(format_bytes(int64_t(3) << 30), std::string("3.00 GiB"));
+  CHECK_EQ(format_bytes(-1), std::string("unknown"));
+  MemoryTotals t;
+  t.frozen_weights = 5 << 20, t.lora_and_optimizer = 1 << 20, t.activations = 2 << 20, t.scratch = 1 << 20;
+  t.logits_chunk = 1 << 10, t.arena_capacity = 4 << 20, t.device_free = int64_t(10) << 30;
+  t.device_total = int64_t(80) << 30;
+  const std::string r = format_memory_report(t);
+  for (const char* want : {"frozen weights: 5.00 MiB", "LoRA + optimizer: 1.00 MiB", "activations: 2.00 MiB",
+                           "scratch: 1.00 MiB", "logits chunk: 1.00 KiB", "arena allocated: 4.00 MiB",
+                           "total held: 10.00 MiB", "10.00 GiB free of 80.00 GiB"})
+    CHECK(r.find(want) != std::string::npos);
+  const std::string m = out_of_memory_message("the activation arena", 3 << 20, 1 << 20, int64_t(8) << 30);
+  for (const char* want : {"the activation arena", "3.00 MiB", "3145728 bytes", "1.00 MiB free of 8.00 GiB",
+                           "batch_size", "max_seq_len", "gradient_checkpointing"})
+    CHECK(m.find(want) != std::string::npos);
+}
