@@ -103,5 +103,6 @@ void run_norm_rope_swiglu_checks(std::vector<Row>& rows);
 void run_cross_entropy_checks(std::vector<Row>& rows);
 void run_adamw_checks(std::vector<Row>& rows);
 void run_gemm_checks(std::vector<Row>& rows);
+void run_attention_checks(std::vector<Row>& rows);
 
 }  // namespace tf::cuda::check

@@ -53,6 +53,7 @@ int main() {
   const std::vector<std::pair<const char*, std::function<void(std::vector<Row>&)>>> families = {
       {"nf4_dequant", run_nf4_checks},         {"rmsnorm/rope/swiglu", run_norm_rope_swiglu_checks},
       {"cross_entropy", run_cross_entropy_checks}, {"adamw", run_adamw_checks},
+      {"attention", run_attention_checks},
       {"gemm", run_gemm_checks}};
   for (const auto& [name, run] : families) {
     try {
