@@ -123,8 +123,9 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   for (int f = 0; f < kMaxFrags; ++f) wmma::fill_fragment(o[f], 0.f);
   const int nfrag = p.hd_pad / 16;
 
-  // Softmax layout: lanes 2r and 2r+1 own row r of the warp's 16, each one half of the key tile.
-  const int r_local = lane >> 1, half_cols = p.key_tile / 2, c_begin = (lane & 1) * half_cols;
+  // Softmax layout: lanes 2r and 2r+1 own row r of the warp's 16, taking alternate columns (neighbouring
+  // banks; halves of the row would put both lanes on the same bank).
+  const int r_local = lane >> 1, c_begin = lane & 1;
   const int row = warp * 16 + r_local;
   const int64_t i = q0 + row;
   const int seg_i = sseg[row];
@@ -156,7 +157,7 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
 
     // Online softmax of row r_local over this tile (masked scores are -inf).
     float tile_max = -INFINITY;
-    for (int c = c_begin; c < c_begin + half_cols; ++c) {
+    for (int c = c_begin; c < p.key_tile; c += 2) {
       const float s = attn_visible(i, k0 + c, seg_i) ? srow[c] * scale : -INFINITY;
       srow[c] = s;
       tile_max = fmaxf(tile_max, s);
@@ -164,7 +165,7 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
     tile_max = fmaxf(tile_max, __shfl_xor_sync(kFullMask, tile_max, 1));
     const float alpha = st.advance(tile_max);
     float sum = 0.f;
-    for (int c = c_begin; c < c_begin + half_cols; ++c) {
+    for (int c = c_begin; c < p.key_tile; c += 2) {
       const float pr = st.prob(srow[c]);
       prow[c] = to_bf(pr);
       sum += pr;

@@ -382,7 +382,7 @@ TEST(plans_fit_shared_memory_and_wmma_alignment) {
     CHECK(b.row_stride % 8 == 0 && b.prob_stride % 8 == 0 && b.score_stride % 4 == 0);
     CHECK_EQ(f.q_tile, f.warps * 16);
     CHECK_EQ(b.tile, b.warps * 16);
-    CHECK(f.key_tile % 32 == 0);  // lane pairs split each score row in halves of whole 16-column groups
+    CHECK(f.key_tile % 16 == 0);  // score tiles of whole 16x16 fragments
     CHECK(f.threads <= 256 && b.threads <= 128);  // the kernels' __launch_bounds__
     // Regions in order, 128-byte aligned, non-overlapping, inside the block's bytes.
     const int64_t fo[] = {f.off_q, f.off_k, f.off_v, f.off_s, f.off_p, f.off_rowscale, f.off_seg, f.smem_bytes};
