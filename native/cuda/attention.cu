@@ -106,12 +106,12 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   bf16* pw = reinterpret_cast<bf16*>(smem + p.off_p) + warp * 16 * ps;   // and their bf16 probabilities
 
   const int64_t qt = int64_t(gridDim.x) - 1 - blockIdx.x;  // heaviest (last) query tiles first
-  const int64_t h = blockIdx.y, b = blockIdx.z, g = h / (nh / nkv);
+  const int64_t h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
   const int64_t qs = nh * hd, ks = nkv * hd;
   const int64_t q0 = qt * p.q_tile;
   const int rows = int(min(int64_t(p.q_tile), T - q0));
 
-  load_tile(sq, rs, p.q_tile, q + (b * T + q0) * qs + h * hd, qs, rows, hd, p.hd_pad);
+  load_tile(sq, rs, p.q_tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
   load_segments(sseg, p.q_tile, seg, b, T, q0, rows);
   int row_of[FragC::num_elements];
   fragment_rows(sw, ss, lane, row_of);
@@ -136,8 +136,8 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   for (int64_t kt = tiles.begin; kt < tiles.end; ++kt) {
     const int64_t k0 = kt * p.key_tile;
     const int krows = int(min(int64_t(p.key_tile), T - k0));
-    load_tile(sk, rs, p.key_tile, k + (b * T + k0) * ks + g * hd, ks, krows, hd, p.hd_pad);
-    load_tile(sv, rs, p.key_tile, v + (b * T + k0) * ks + g * hd, ks, krows, hd, p.hd_pad);
+    load_tile(sk, rs, p.key_tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+    load_tile(sv, rs, p.key_tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
     __syncthreads();
 
     // S = Q Kᵀ for the warp's 16 rows (Kᵀ is K read column-major).
@@ -198,7 +198,7 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   // out = O / l, lse = m + log l.
   if ((lane & 1) == 0) {
     rowscale[row] = st.inv_l();
-    if (row < rows) lse[(b * nh + h) * T + i] = st.lse();
+    if (row < rows) lse[attn_stat_index(b, h, i, nh, T)] = st.lse();
   }
   __syncwarp();
 #pragma unroll
@@ -210,7 +210,7 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
       __syncwarp();
       for (int e = lane; e < 256; e += 32) {
         const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
-        if (r < rows && col < hd) out[(b * T + q0 + r) * qs + h * hd + col] = to_bf(sw[(e / 16) * ss + e % 16]);
+        if (r < rows && col < hd) out[attn_offset(b, q0 + r, h, T, nh, hd) + col] = to_bf(sw[(e / 16) * ss + e % 16]);
       }
       __syncwarp();
     }
@@ -222,10 +222,10 @@ __global__ void attention_row_dot_kernel(const bf16* __restrict__ out, const bf1
   const int lane = threadIdx.x & 31;
   const int64_t total = B * T * nh, warps = int64_t(gridDim.x) * (blockDim.x >> 5);
   for (int64_t w = int64_t(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); w < total; w += warps) {
-    const int64_t token = w / nh, h = w % nh;  // token = b*T + t: rows in memory order
+    const int64_t token = w / nh, h = w % nh, b = token / T, t = token % T;  // memory order: token = b*T + t
     float acc = 0.f;
     if (lane * 8 < hd) {
-      const int64_t off = w * hd + lane * 8;  // [B*T, nh*hd] row-major: (token*nh + h)*hd
+      const int64_t off = attn_offset(b, t, h, T, nh, hd) + lane * 8;
       const uint4 ov = *reinterpret_cast<const uint4*>(out + off), dv = *reinterpret_cast<const uint4*>(dout + off);
       const bf16* o8 = reinterpret_cast<const bf16*>(&ov);
       const bf16* d8 = reinterpret_cast<const bf16*>(&dv);
@@ -233,10 +233,7 @@ __global__ void attention_row_dot_kernel(const bf16* __restrict__ out, const bf1
       for (int e = 0; e < 8; ++e) acc += to_f(o8[e]) * to_f(d8[e]);
     }
     acc = warp_sum(acc);
-    if (lane == 0) {
-      const int64_t b = token / T, t = token % T;
-      D[(b * nh + h) * T + t] = acc;
-    }
+    if (lane == 0) D[attn_stat_index(b, h, t, nh, T)] = acc;
   }
 }
 
@@ -269,8 +266,8 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   const int64_t k_last = k0 + krows - 1;
   const int nfrag = p.hd_pad / 16, ksteps = p.hd_pad / 16, tsteps = tile / 16;
 
-  load_tile(sk, rs, tile, k + (b * T + k0) * ks + g * hd, ks, krows, hd, p.hd_pad);
-  load_tile(sv, rs, tile, v + (b * T + k0) * ks + g * hd, ks, krows, hd, p.hd_pad);
+  load_tile(sk, rs, tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  load_tile(sv, rs, tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
 
   FragC dk_acc[kMaxFrags], dv_acc[kMaxFrags];
 #pragma unroll
@@ -288,13 +285,13 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
       __syncthreads();  // the previous step's readers of the query-side tiles are done (and K/V are loaded)
       load_segments(sseg, tile, seg, b, T, q0, rows);
       for (int r = threadIdx.x; r < tile; r += blockDim.x) {
-        slse[r] = r < rows ? lse[(b * nh + h) * T + q0 + r] : 0.f;
-        sd[r] = r < rows ? Dg[(b * nh + h) * T + q0 + r] : 0.f;
+        slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
+        sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
       }
       __syncthreads();
       if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
-      load_tile(sq, rs, tile, q + (b * T + q0) * qs + h * hd, qs, rows, hd, p.hd_pad);
-      load_tile(sdo, rs, tile, dout + (b * T + q0) * qs + h * hd, qs, rows, hd, p.hd_pad);
+      load_tile(sq, rs, tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+      load_tile(sdo, rs, tile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
       __syncthreads();
 
       // Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ for the warp's 16 keys against the tile's queries.
@@ -359,7 +356,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
         __syncwarp();
         for (int e = lane; e < 256; e += 32) {
           const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
-          if (r < rows && col < hd) atomicAdd(dq_acc + (b * T + q0 + r) * qs + h * hd + col, sw[(e / 16) * ss + e % 16]);
+          if (r < rows && col < hd) atomicAdd(dq_acc + attn_offset(b, q0 + r, h, T, nh, hd) + col, sw[(e / 16) * ss + e % 16]);
         }
         __syncwarp();
       }
@@ -376,7 +373,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
       for (int e = lane; e < 256; e += 32) {
         const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
         if (r < krows && col < hd) {
-          const int64_t off = (b * T + k0 + r) * ks + g * hd + col;
+          const int64_t off = attn_offset(b, k0 + r, g, T, nkv, hd) + col;
           dk[off] = to_bf(scale * sw[(e / 16) * ss + e % 16]);
           dv[off] = to_bf(dpw[(e / 16) * ss + e % 16]);
         }

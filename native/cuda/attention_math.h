@@ -38,6 +38,15 @@ TF_HD float attn_log(float x) {
 #endif
 }
 
+// Layouts (kernels/attention.h): element offset of (batch row b, token t, head) in a [B*T, heads*hd] activation
+// (q, out, dout, dq: heads = nh; k, v, dk, dv: heads = nkv), index of (b, h, t) in lse and D [B, nh, T], and the
+// kv head that serves query head h.
+TF_HD int64_t attn_offset(int64_t b, int64_t t, int64_t head, int64_t T, int64_t heads, int64_t hd) {
+  return (b * T + t) * heads * hd + head * hd;
+}
+TF_HD int64_t attn_stat_index(int64_t b, int64_t h, int64_t t, int64_t nh, int64_t T) { return (b * nh + h) * T + t; }
+TF_HD int64_t attn_kv_head(int64_t h, int64_t nh, int64_t nkv) { return h / (nh / nkv); }
+
 // A query's first visible key. The contract is 0 <= seg_start[i] <= i (the CPU reference throws otherwise); a
 // kernel cannot throw, so an out-of-range value is clamped: the query still sees itself and no NaN appears.
 TF_HD int64_t attn_clamp_seg(int64_t seg, int64_t i) { return seg < 0 ? 0 : (seg > i ? i : seg); }

@@ -79,7 +79,7 @@ struct ForwardResult {
 };
 ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
   const AttnPlanDims& d = in.d;
-  const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd;
+  const int64_t qs = d.nh * d.hd;
   const float scale = attn_scale(d.hd);
   ForwardResult res;
   res.out.assign(size_t(d.B * d.T * qs), 0.f);
@@ -87,7 +87,7 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
   std::vector<float> s(static_cast<size_t>(key_tile));
   for (int64_t b = 0; b < d.B; ++b)
     for (int64_t h = 0; h < d.nh; ++h) {
-      const int64_t g = h / (d.nh / d.nkv);
+      const int64_t g = attn_kv_head(h, d.nh, d.nkv);
       for (int64_t q0 = 0; q0 < d.T; q0 += q_tile) {
         const int64_t rows = std::min<int64_t>(q_tile, d.T - q0);
         int64_t min_seg = INT_MAX;
@@ -95,7 +95,7 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
         const AttnTileRange tiles = attn_key_tiles(min_seg, q0 + rows - 1, key_tile);
         for (int64_t r = 0; r < rows; ++r) {
           const int64_t i = q0 + r, seg_i = seg_of(in, b, i);
-          const float* qi = in.q.data() + (b * d.T + i) * qs + h * d.hd;
+          const float* qi = in.q.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
           OnlineSoftmax st;
           std::vector<float> o(size_t(d.hd), 0.f);
           for (int64_t kt = tiles.begin; kt < tiles.end; ++kt) {
@@ -104,7 +104,7 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
             for (int c = 0; c < key_tile; ++c) {
               const int64_t j = k0 + c;
               s[size_t(c)] = attn_visible(i, j, seg_i)
-                                 ? dot(qi, in.k.data() + (b * d.T + j) * ks + g * d.hd, d.hd) * scale
+                                 ? dot(qi, in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd), d.hd) * scale
                                  : -INFINITY;
               tile_max = std::max(tile_max, s[size_t(c)]);
             }
@@ -115,14 +115,14 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
               const float p = st.prob(s[size_t(c)]);
               sum += p;
               if (p == 0.f) continue;
-              const float* vj = in.v.data() + (b * d.T + k0 + c) * ks + g * d.hd;
+              const float* vj = in.v.data() + attn_offset(b, k0 + c, g, d.T, d.nkv, d.hd);
               for (int64_t col = 0; col < d.hd; ++col) o[size_t(col)] += p * vj[col];
             }
             st.l += sum;
           }
-          float* oi = res.out.data() + (b * d.T + i) * qs + h * d.hd;
+          float* oi = res.out.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
           for (int64_t col = 0; col < d.hd; ++col) oi[col] = o[size_t(col)] * st.inv_l();
-          res.lse[size_t((b * d.nh + h) * d.T + i)] = st.lse();
+          res.lse[size_t(attn_stat_index(b, h, i, d.nh, d.T))] = st.lse();
         }
       }
     }
@@ -145,8 +145,8 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
   for (int64_t b = 0; b < d.B; ++b)
     for (int64_t t = 0; t < d.T; ++t)
       for (int64_t h = 0; h < d.nh; ++h) {
-        const int64_t off = (b * d.T + t) * qs + h * d.hd;
-        D[size_t((b * d.nh + h) * d.T + t)] = dot(fwd.out.data() + off, in.dout.data() + off, d.hd);
+        const int64_t off = attn_offset(b, t, h, d.T, d.nh, d.hd);
+        D[size_t(attn_stat_index(b, h, t, d.nh, d.T))] = dot(fwd.out.data() + off, in.dout.data() + off, d.hd);
       }
   res.dk.assign(size_t(d.B * d.T * ks), 0.f);
   res.dv.assign(size_t(d.B * d.T * ks), 0.f);
@@ -171,14 +171,14 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
               for (int64_t c = 0; c < rows; ++c) {
                 const int64_t j = k0 + r, i = q0 + c;
                 if (!attn_visible(i, j, seg_of(in, b, i))) continue;  // P = 0, dS = 0
-                const float* qi = in.q.data() + (b * d.T + i) * qs + h * d.hd;
-                const float* doi = in.dout.data() + (b * d.T + i) * qs + h * d.hd;
-                const float* kj = in.k.data() + (b * d.T + j) * ks + g * d.hd;
-                const float* vj = in.v.data() + (b * d.T + j) * ks + g * d.hd;
-                const int64_t row = (b * d.nh + h) * d.T + i;
+                const float* qi = in.q.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+                const float* doi = in.dout.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+                const float* kj = in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
+                const float* vj = in.v.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
+                const int64_t row = attn_stat_index(b, h, i, d.nh, d.T);
                 const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, fwd.lse[size_t(row)]);
                 const float ds = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
-                float* dqi = dq_acc.data() + (b * d.T + i) * qs + h * d.hd;
+                float* dqi = dq_acc.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
                 for (int64_t col = 0; col < d.hd; ++col) {
                   dv_acc[size_t(r * d.hd + col)] += p * doi[col];
                   dk_acc[size_t(r * d.hd + col)] += ds * qi[col];
@@ -189,7 +189,7 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
         }
         for (int64_t r = 0; r < krows; ++r)
           for (int64_t col = 0; col < d.hd; ++col) {
-            const size_t off = size_t((b * d.T + k0 + r) * ks + g * d.hd + col);
+            const size_t off = size_t(attn_offset(b, k0 + r, g, d.T, d.nkv, d.hd) + col);
             res.dk[off] = scale * dk_acc[size_t(r * d.hd + col)];
             res.dv[off] = dv_acc[size_t(r * d.hd + col)];
           }
