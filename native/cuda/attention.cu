@@ -10,13 +10,16 @@
 //   loaded with the accumulator layout, tells which row each register element belongs to. Key tiles beyond the
 //   diagonal or before every row's segment are never visited (attention_math.h attn_key_tiles); query tiles are
 //   scheduled last-first, since causal work grows with the tile index.
-// Backward: (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, kv head, batch row) owns dK
-//   and dV of its keys in registers and loops over the group's query heads and the query tiles that see its keys
-//   (attn_first_query_tile / attn_tiles_interact), so dK/dV are summed over the GQA group without atomics; each
-//   step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms P = exp(S - lse) and dS = P ∘ (dP - D) (bf16 into
-//   shared memory), adds Pᵀ dO to dV and dSᵀ Q to dK, then every warp computes 16 rows of the step's dQ = dS K
-//   and adds them to an fp32 scratch with atomics (dQ gets contributions from every key tile; the atomic order
-//   makes its last bits run-to-run nondeterministic, dK/dV are deterministic); (3) dQ is scaled and cast to bf16.
+// Backward: (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, query head, batch row) holds
+//   that head's share of dK and dV for its keys in registers and loops over the query tiles that see its keys
+//   (attn_first_query_tile / attn_tiles_interact); each step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms
+//   P = exp(S - lse) and dS = P ∘ (dP - D) (bf16 into shared memory), adds Pᵀ dO to dV and dSᵀ Q to dK, then every
+//   warp computes 16 rows of the step's dQ = dS K and adds them to an fp32 scratch with atomics (dQ gets
+//   contributions from every key tile; the atomic order makes its last bits run-to-run nondeterministic); the
+//   block ends by writing its fp32 dK/dV shares to scratch; (3) dQ is scaled and cast to bf16, and each GQA
+//   group's dK/dV shares are summed in head order (deterministic) and cast. Blocks per query head rather than per
+//   kv head: nh/nkv times more blocks, which matters because causal masking gives the first key tiles most of
+//   the work (host/attention_plan.h).
 // Head dims: hd is zero-padded to a multiple of 16 in shared memory, so every multiple of 8 up to 256 runs on
 // tensor cores; 64 and 128 are the tuned shapes (hd > 128 keeps 32 accumulator fragments per backward warp and
 // may spill registers: correct, not tuned). Not yet done (measure first, on a GPU): cp.async double buffering of
@@ -241,8 +244,8 @@ template <int kMaxFrags>
 __global__ void __launch_bounds__(128) attention_backward_kernel(
     const AttnBackwardPlan p, const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
     const bf16* __restrict__ dout, const int32_t* __restrict__ seg, const float* __restrict__ lse,
-    const float* __restrict__ Dg, float* __restrict__ dq_acc, bf16* __restrict__ dk, bf16* __restrict__ dv,
-    int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
+    const float* __restrict__ Dg, float* __restrict__ dq_acc, float* __restrict__ dk_part,
+    float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
   bf16* sv = reinterpret_cast<bf16*>(smem + p.off_v);
@@ -259,7 +262,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;    // Sᵀ of the warp's 16 keys
   float* dpw = reinterpret_cast<float*>(smem + p.off_dp) + warp * 16 * ss;  // dPᵀ of the warp's 16 keys
 
-  const int64_t kt = blockIdx.x, g = blockIdx.y, b = blockIdx.z, group = nh / nkv;
+  const int64_t kt = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
   const int64_t qs = nh * hd, ks = nkv * hd;
   const int64_t k0 = kt * tile;
   const int krows = int(min(int64_t(tile), T - k0));
@@ -277,93 +280,91 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   }
 
   const int64_t n_qtiles = (T + tile - 1) / tile;
-  for (int64_t hh = 0; hh < group; ++hh) {
-    const int64_t h = g * group + hh;
-    for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
-      const int64_t q0 = qt * tile;
-      const int rows = int(min(int64_t(tile), T - q0));
-      __syncthreads();  // the previous step's readers of the query-side tiles are done (and K/V are loaded)
-      load_segments(sseg, tile, seg, b, T, q0, rows);
-      for (int r = threadIdx.x; r < tile; r += blockDim.x) {
-        slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
-        sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
-      }
-      __syncthreads();
-      if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
-      load_tile(sq, rs, tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
-      load_tile(sdo, rs, tile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
-      __syncthreads();
+  for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
+    const int64_t q0 = qt * tile;
+    const int rows = int(min(int64_t(tile), T - q0));
+    __syncthreads();  // the previous step's readers of the query-side tiles are done (and K/V are loaded)
+    load_segments(sseg, tile, seg, b, T, q0, rows);
+    for (int r = threadIdx.x; r < tile; r += blockDim.x) {
+      slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
+      sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
+    }
+    __syncthreads();
+    if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
+    load_tile(sq, rs, tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    load_tile(sdo, rs, tile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    __syncthreads();
 
-      // Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ for the warp's 16 keys against the tile's queries.
-      for (int n = 0; n < tsteps; ++n) {
-        FragC s_acc, dp_acc;
-        wmma::fill_fragment(s_acc, 0.f);
-        wmma::fill_fragment(dp_acc, 0.f);
-        for (int kk = 0; kk < ksteps; ++kk) {
-          FragA a;
-          FragBCol bt;
-          wmma::load_matrix_sync(a, sk + warp * 16 * rs + kk * 16, rs);
-          wmma::load_matrix_sync(bt, sq + n * 16 * rs + kk * 16, rs);
-          wmma::mma_sync(s_acc, a, bt, s_acc);
-          wmma::load_matrix_sync(a, sv + warp * 16 * rs + kk * 16, rs);
-          wmma::load_matrix_sync(bt, sdo + n * 16 * rs + kk * 16, rs);
-          wmma::mma_sync(dp_acc, a, bt, dp_acc);
-        }
-        wmma::store_matrix_sync(sw + n * 16, s_acc, ss, wmma::mem_row_major);
-        wmma::store_matrix_sync(dpw + n * 16, dp_acc, ss, wmma::mem_row_major);
+    // Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ for the warp's 16 keys against the tile's queries.
+    for (int n = 0; n < tsteps; ++n) {
+      FragC s_acc, dp_acc;
+      wmma::fill_fragment(s_acc, 0.f);
+      wmma::fill_fragment(dp_acc, 0.f);
+      for (int kk = 0; kk < ksteps; ++kk) {
+        FragA a;
+        FragBCol bt;
+        wmma::load_matrix_sync(a, sk + warp * 16 * rs + kk * 16, rs);
+        wmma::load_matrix_sync(bt, sq + n * 16 * rs + kk * 16, rs);
+        wmma::mma_sync(s_acc, a, bt, s_acc);
+        wmma::load_matrix_sync(a, sv + warp * 16 * rs + kk * 16, rs);
+        wmma::load_matrix_sync(bt, sdo + n * 16 * rs + kk * 16, rs);
+        wmma::mma_sync(dp_acc, a, bt, dp_acc);
       }
-      __syncwarp();
+      wmma::store_matrix_sync(sw + n * 16, s_acc, ss, wmma::mem_row_major);
+      wmma::store_matrix_sync(dpw + n * 16, dp_acc, ss, wmma::mem_row_major);
+    }
+    __syncwarp();
 
-      // P = exp(S - lse) where visible (else 0), dS = P ∘ (dP - D); both bf16 for the tensor-core products.
-      for (int e = lane; e < 16 * tile; e += 32) {
-        const int r = e / tile, c = e % tile;
-        const int64_t j = k0 + warp * 16 + r, i = q0 + c;
-        const float pr = attn_visible(i, j, sseg[c]) ? attn_bwd_prob(sw[r * ss + c] * scale, slse[c]) : 0.f;
-        spt[(warp * 16 + r) * ps + c] = to_bf(pr);
-        sdst[(warp * 16 + r) * ps + c] = to_bf(attn_dscore(pr, dpw[r * ss + c], sd[c]));
-      }
-      __syncwarp();
+    // P = exp(S - lse) where visible (else 0), dS = P ∘ (dP - D); both bf16 for the tensor-core products.
+    for (int e = lane; e < 16 * tile; e += 32) {
+      const int r = e / tile, c = e % tile;
+      const int64_t j = k0 + warp * 16 + r, i = q0 + c;
+      const float pr = attn_visible(i, j, sseg[c]) ? attn_bwd_prob(sw[r * ss + c] * scale, slse[c]) : 0.f;
+      spt[(warp * 16 + r) * ps + c] = to_bf(pr);
+      sdst[(warp * 16 + r) * ps + c] = to_bf(attn_dscore(pr, dpw[r * ss + c], sd[c]));
+    }
+    __syncwarp();
 
-      // dV_w += Pᵀ dO, dK_w += dSᵀ Q (scaled at the end).
-      for (int kk = 0; kk < tsteps; ++kk) {
-        FragA pa, da;
-        wmma::load_matrix_sync(pa, spt + warp * 16 * ps + kk * 16, ps);
-        wmma::load_matrix_sync(da, sdst + warp * 16 * ps + kk * 16, ps);
+    // dV_w += Pᵀ dO, dK_w += dSᵀ Q (scaled at the end).
+    for (int kk = 0; kk < tsteps; ++kk) {
+      FragA pa, da;
+      wmma::load_matrix_sync(pa, spt + warp * 16 * ps + kk * 16, ps);
+      wmma::load_matrix_sync(da, sdst + warp * 16 * ps + kk * 16, ps);
 #pragma unroll
-        for (int f = 0; f < kMaxFrags; ++f)
-          if (f < nfrag) {
-            FragB bm;
-            wmma::load_matrix_sync(bm, sdo + kk * 16 * rs + f * 16, rs);
-            wmma::mma_sync(dv_acc[f], pa, bm, dv_acc[f]);
-            wmma::load_matrix_sync(bm, sq + kk * 16 * rs + f * 16, rs);
-            wmma::mma_sync(dk_acc[f], da, bm, dk_acc[f]);
-          }
-      }
-      __syncthreads();  // every warp's dSᵀ rows are in place
+      for (int f = 0; f < kMaxFrags; ++f)
+        if (f < nfrag) {
+          FragB bm;
+          wmma::load_matrix_sync(bm, sdo + kk * 16 * rs + f * 16, rs);
+          wmma::mma_sync(dv_acc[f], pa, bm, dv_acc[f]);
+          wmma::load_matrix_sync(bm, sq + kk * 16 * rs + f * 16, rs);
+          wmma::mma_sync(dk_acc[f], da, bm, dk_acc[f]);
+        }
+    }
+    __syncthreads();  // every warp's dSᵀ rows are in place
 
-      // dQ rows 16w..16w+15 of the tile += dS K over the tile's keys (dS read column-major from dSᵀ).
-      for (int f = 0; f < nfrag; ++f) {
-        FragC acc;
-        wmma::fill_fragment(acc, 0.f);
-        for (int kk = 0; kk < tsteps; ++kk) {
-          FragACol a;
-          FragB bk;
-          wmma::load_matrix_sync(a, sdst + kk * 16 * ps + warp * 16, ps);
-          wmma::load_matrix_sync(bk, sk + kk * 16 * rs + f * 16, rs);
-          wmma::mma_sync(acc, a, bk, acc);
-        }
-        wmma::store_matrix_sync(sw, acc, ss, wmma::mem_row_major);
-        __syncwarp();
-        for (int e = lane; e < 256; e += 32) {
-          const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
-          if (r < rows && col < hd) atomicAdd(dq_acc + attn_offset(b, q0 + r, h, T, nh, hd) + col, sw[(e / 16) * ss + e % 16]);
-        }
-        __syncwarp();
+    // dQ rows 16w..16w+15 of the tile += dS K over the tile's keys (dS read column-major from dSᵀ).
+    for (int f = 0; f < nfrag; ++f) {
+      FragC acc;
+      wmma::fill_fragment(acc, 0.f);
+      for (int kk = 0; kk < tsteps; ++kk) {
+        FragACol a;
+        FragB bk;
+        wmma::load_matrix_sync(a, sdst + kk * 16 * ps + warp * 16, ps);
+        wmma::load_matrix_sync(bk, sk + kk * 16 * rs + f * 16, rs);
+        wmma::mma_sync(acc, a, bk, acc);
       }
+      wmma::store_matrix_sync(sw, acc, ss, wmma::mem_row_major);
+      __syncwarp();
+      for (int e = lane; e < 256; e += 32) {
+        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
+        if (r < rows && col < hd) atomicAdd(dq_acc + attn_offset(b, q0 + r, h, T, nh, hd) + col, sw[(e / 16) * ss + e % 16]);
+      }
+      __syncwarp();
     }
   }
 
-  // dK = scale · Σ dSᵀ Q, dV = Σ Pᵀ dO for the warp's 16 keys.
+  // This head's shares dK = scale · Σ dSᵀ Q and dV = Σ Pᵀ dO for the warp's 16 keys (fp32; summed per group
+  // by attention_dkv_reduce_kernel).
 #pragma unroll
   for (int f = 0; f < kMaxFrags; ++f)
     if (f < nfrag) {
@@ -373,9 +374,9 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
       for (int e = lane; e < 256; e += 32) {
         const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
         if (r < krows && col < hd) {
-          const int64_t off = attn_offset(b, k0 + r, g, T, nkv, hd) + col;
-          dk[off] = to_bf(scale * sw[(e / 16) * ss + e % 16]);
-          dv[off] = to_bf(dpw[(e / 16) * ss + e % 16]);
+          const int64_t off = attn_offset(b, k0 + r, h, T, nh, hd) + col;
+          dk_part[off] = scale * sw[(e / 16) * ss + e % 16];
+          dv_part[off] = dpw[(e / 16) * ss + e % 16];
         }
       }
       __syncwarp();
@@ -387,6 +388,23 @@ __global__ void attention_dq_cast_kernel(const float* __restrict__ acc, bf16* __
                                          float scale) {
   for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < n; idx += int64_t(gridDim.x) * blockDim.x)
     dq[idx] = to_bf(scale * acc[idx]);
+}
+
+// dk, dv [B*T, nkv*hd] = bf16 of the sum of the group's per-query-head shares [B*T, nh*hd], in head order.
+__global__ void attention_dkv_reduce_kernel(const float* __restrict__ dk_part, const float* __restrict__ dv_part,
+                                            bf16* __restrict__ dk, bf16* __restrict__ dv, int64_t n, int64_t nh,
+                                            int64_t nkv, int64_t hd) {
+  const int64_t group = nh / nkv;
+  for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < n; idx += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t base = attn_dkv_share_base(idx, nh, nkv, hd);
+    float sk = 0.f, sv = 0.f;
+    for (int64_t hh = 0; hh < group; ++hh) {
+      sk += dk_part[base + hh * hd];
+      sv += dv_part[base + hh * hd];
+    }
+    dk[idx] = to_bf(sk);
+    dv[idx] = to_bf(sv);
+  }
 }
 
 AttnPlanDims plan_dims(const AttnDims& d) {
@@ -434,13 +452,13 @@ void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, 
 
 template <int kMaxFrags>
 void launch_backward(const AttnBackwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
-                     const bf16* dout, const int32_t* seg, const float* lse, float* scratch, bf16* dk, bf16* dv,
-                     cudaStream_t stream) {
+                     const bf16* dout, const int32_t* seg, const float* lse, float* scratch, cudaStream_t stream) {
   auto kernel = attention_backward_kernel<kMaxFrags>;
   prepare_smem(kernel, "backward", p.smem_bytes);
   const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));
   kernel<<<grid, p.threads, size_t(p.smem_bytes), stream>>>(p, q, k, v, dout, seg, lse, scratch + p.scratch_d_offset,
-                                                             scratch + p.scratch_dq_offset, dk, dv, d.T, d.nh, d.nkv,
+                                                             scratch + p.scratch_dq_offset, scratch + p.scratch_dk_offset,
+                                                             scratch + p.scratch_dv_offset, d.T, d.nh, d.nkv,
                                                              int(d.hd), attn_scale(d.hd));
   CUDA_CHECK_LAUNCH();
 }
@@ -486,13 +504,18 @@ void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const b
                                                                              d.B, d.T, d.nh, int(d.hd));
   CUDA_CHECK_LAUNCH();
   switch (p.max_frags) {
-    case 4: launch_backward<4>(p, d, q, k, v, dout, seg_start, lse, scratch, dk, dv, stream); break;
-    case 8: launch_backward<8>(p, d, q, k, v, dout, seg_start, lse, scratch, dk, dv, stream); break;
-    default: launch_backward<16>(p, d, q, k, v, dout, seg_start, lse, scratch, dk, dv, stream); break;
+    case 4: launch_backward<4>(p, d, q, k, v, dout, seg_start, lse, scratch, stream); break;
+    case 8: launch_backward<8>(p, d, q, k, v, dout, seg_start, lse, scratch, stream); break;
+    default: launch_backward<16>(p, d, q, k, v, dout, seg_start, lse, scratch, stream); break;
   }
   const Grid1D cast = elementwise_grid(dq_elems);
   attention_dq_cast_kernel<<<unsigned(cast.blocks), cast.threads, 0, stream>>>(dq_acc, dq, dq_elems,
                                                                                 attn_scale(d.hd));
+  CUDA_CHECK_LAUNCH();
+  const int64_t dkv_elems = d.B * d.T * d.nkv * d.hd;
+  const Grid1D reduce = elementwise_grid(dkv_elems);
+  attention_dkv_reduce_kernel<<<unsigned(reduce.blocks), reduce.threads, 0, stream>>>(
+      scratch + p.scratch_dk_offset, scratch + p.scratch_dv_offset, dk, dv, dkv_elems, d.nh, d.nkv, d.hd);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -129,9 +129,10 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
   return res;
 }
 
-// attention_backward's three kernels, sequentially: D = rowsum(dout ∘ out); per (b, kv head, key tile) the group's
-// heads and the query tiles from attn_first_query_tile that attn_tiles_interact admits, P and dS from the shared
-// helpers, dK/dV summed in the block's accumulators, dQ accumulated across key tiles, then scaled.
+// attention_backward's kernels, sequentially: D = rowsum(dout ∘ out); per (b, query head, key tile) the query
+// tiles from attn_first_query_tile that attn_tiles_interact admits, P and dS from the shared helpers, the head's
+// dK/dV shares in the block's accumulators, dQ accumulated across key tiles; then dQ scaled, and each GQA group's
+// shares summed in head order (attention_dkv_reduce_kernel).
 struct BackwardResult {
   std::vector<float> dq, dk, dv;
   int64_t pairs_visited = 0, pairs_skipped = 0;
@@ -142,60 +143,70 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
   const float scale = attn_scale(d.hd);
   BackwardResult res;
   std::vector<float> D(size_t(d.B * d.nh * d.T)), dq_acc(size_t(d.B * d.T * qs), 0.f);
+  std::vector<float> dk_part(size_t(d.B * d.T * qs), NAN), dv_part(size_t(d.B * d.T * qs), NAN);  // all written
   for (int64_t b = 0; b < d.B; ++b)
     for (int64_t t = 0; t < d.T; ++t)
       for (int64_t h = 0; h < d.nh; ++h) {
         const int64_t off = attn_offset(b, t, h, d.T, d.nh, d.hd);
         D[size_t(attn_stat_index(b, h, t, d.nh, d.T))] = dot(fwd.out.data() + off, in.dout.data() + off, d.hd);
       }
-  res.dk.assign(size_t(d.B * d.T * ks), 0.f);
-  res.dv.assign(size_t(d.B * d.T * ks), 0.f);
   const int64_t n_qtiles = (d.T + tile - 1) / tile;
   for (int64_t b = 0; b < d.B; ++b)
-    for (int64_t g = 0; g < d.nkv; ++g)
+    for (int64_t h = 0; h < d.nh; ++h)
       for (int64_t k0 = 0; k0 < d.T; k0 += tile) {
+        const int64_t g = attn_kv_head(h, d.nh, d.nkv);
         const int64_t krows = std::min<int64_t>(tile, d.T - k0), k_last = k0 + krows - 1;
         std::vector<float> dk_acc(size_t(krows * d.hd), 0.f), dv_acc(size_t(krows * d.hd), 0.f);
-        for (int64_t hh = 0; hh < group; ++hh) {
-          const int64_t h = g * group + hh;
-          for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
-            const int64_t q0 = qt * tile, rows = std::min<int64_t>(tile, d.T - q0);
-            int64_t min_seg = INT_MAX;
-            for (int64_t r = 0; r < rows; ++r) min_seg = std::min(min_seg, seg_of(in, b, q0 + r));
-            if (!attn_tiles_interact(q0 + rows - 1, min_seg, k0, k_last)) {
-              ++res.pairs_skipped;
-              continue;
-            }
-            ++res.pairs_visited;
-            for (int64_t r = 0; r < krows; ++r)
-              for (int64_t c = 0; c < rows; ++c) {
-                const int64_t j = k0 + r, i = q0 + c;
-                if (!attn_visible(i, j, seg_of(in, b, i))) continue;  // P = 0, dS = 0
-                const float* qi = in.q.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
-                const float* doi = in.dout.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
-                const float* kj = in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
-                const float* vj = in.v.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
-                const int64_t row = attn_stat_index(b, h, i, d.nh, d.T);
-                const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, fwd.lse[size_t(row)]);
-                const float ds = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
-                float* dqi = dq_acc.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
-                for (int64_t col = 0; col < d.hd; ++col) {
-                  dv_acc[size_t(r * d.hd + col)] += p * doi[col];
-                  dk_acc[size_t(r * d.hd + col)] += ds * qi[col];
-                  dqi[col] += ds * kj[col];
-                }
-              }
+        for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
+          const int64_t q0 = qt * tile, rows = std::min<int64_t>(tile, d.T - q0);
+          int64_t min_seg = INT_MAX;
+          for (int64_t r = 0; r < rows; ++r) min_seg = std::min(min_seg, seg_of(in, b, q0 + r));
+          if (!attn_tiles_interact(q0 + rows - 1, min_seg, k0, k_last)) {
+            ++res.pairs_skipped;
+            continue;
           }
+          ++res.pairs_visited;
+          for (int64_t r = 0; r < krows; ++r)
+            for (int64_t c = 0; c < rows; ++c) {
+              const int64_t j = k0 + r, i = q0 + c;
+              if (!attn_visible(i, j, seg_of(in, b, i))) continue;  // P = 0, dS = 0
+              const float* qi = in.q.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+              const float* doi = in.dout.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+              const float* kj = in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
+              const float* vj = in.v.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
+              const int64_t row = attn_stat_index(b, h, i, d.nh, d.T);
+              const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, fwd.lse[size_t(row)]);
+              const float ds = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
+              float* dqi = dq_acc.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+              for (int64_t col = 0; col < d.hd; ++col) {
+                dv_acc[size_t(r * d.hd + col)] += p * doi[col];
+                dk_acc[size_t(r * d.hd + col)] += ds * qi[col];
+                dqi[col] += ds * kj[col];
+              }
+            }
         }
         for (int64_t r = 0; r < krows; ++r)
           for (int64_t col = 0; col < d.hd; ++col) {
-            const size_t off = size_t(attn_offset(b, k0 + r, g, d.T, d.nkv, d.hd) + col);
-            res.dk[off] = scale * dk_acc[size_t(r * d.hd + col)];
-            res.dv[off] = dv_acc[size_t(r * d.hd + col)];
+            const size_t off = size_t(attn_offset(b, k0 + r, h, d.T, d.nh, d.hd) + col);
+            dk_part[off] = scale * dk_acc[size_t(r * d.hd + col)];
+            dv_part[off] = dv_acc[size_t(r * d.hd + col)];
           }
       }
   res.dq.resize(dq_acc.size());
   for (size_t e = 0; e < dq_acc.size(); ++e) res.dq[e] = scale * dq_acc[e];
+  const int64_t n = d.B * d.T * ks;
+  res.dk.resize(size_t(n));
+  res.dv.resize(size_t(n));
+  for (int64_t idx = 0; idx < n; ++idx) {
+    const int64_t base = attn_dkv_share_base(idx, d.nh, d.nkv, d.hd);
+    float sk = 0.f, sv = 0.f;
+    for (int64_t hh = 0; hh < group; ++hh) {
+      sk += dk_part[size_t(base + hh * d.hd)];
+      sv += dv_part[size_t(base + hh * d.hd)];
+    }
+    res.dk[size_t(idx)] = sk;
+    res.dv[size_t(idx)] = sv;
+  }
   return res;
 }
 
@@ -425,7 +436,7 @@ TEST(grids_cover_every_batch_head_and_tile) {
     const AttnBackwardPlan b = attention_backward_plan(d);
     CHECK(b.grid_x * b.tile >= T);
     CHECK((b.grid_x - 1) * b.tile < T);
-    CHECK_EQ(b.grid_y, d.nkv);  // one block per kv head: dK/dV summed over the group without atomics
+    CHECK_EQ(b.grid_y, d.nh);  // one block per query head; the group's dK/dV shares are summed afterwards
     CHECK_EQ(b.grid_z, d.B);
     CHECK(b.d_blocks * (b.d_threads / 32) >= d.B * T * d.nh);  // one warp per (token, head)
   }
@@ -434,11 +445,15 @@ TEST(grids_cover_every_batch_head_and_tile) {
 TEST(scratch_formula_and_layout) {
   const AttnPlanDims d = dims(2, 100, 6, 2, 40);
   const AttnBackwardPlan b = attention_backward_plan(d);
-  CHECK_EQ(attention_scratch_floats(d), int64_t(2 * 6 * 100 + 2 * 100 * 6 * 40));
+  const int64_t per_head = 2 * 100 * 6 * 40;  // one [B*T, nh*hd] fp32 array
+  CHECK_EQ(attention_scratch_floats(d), int64_t(2 * 6 * 100 + 3 * per_head));
   CHECK_EQ(b.scratch_floats, attention_scratch_floats(d));
+  // D first, then the dQ accumulator and the dK and dV shares, back to back.
   CHECK_EQ(b.scratch_d_offset, int64_t(0));
-  CHECK_EQ(b.scratch_dq_offset, int64_t(2 * 6 * 100));  // D first, then the dQ accumulator
-  CHECK_EQ(b.scratch_dq_offset + d.B * d.T * d.nh * d.hd, b.scratch_floats);
+  CHECK_EQ(b.scratch_dq_offset, int64_t(2 * 6 * 100));
+  CHECK_EQ(b.scratch_dk_offset, b.scratch_dq_offset + per_head);
+  CHECK_EQ(b.scratch_dv_offset, b.scratch_dk_offset + per_head);
+  CHECK_EQ(b.scratch_dv_offset + per_head, b.scratch_floats);
 }
 
 TEST(validate_names_the_bad_dimension) {

@@ -88,7 +88,7 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
   p.score_stride = p.tile + kAttnScorePad;
   p.prob_stride = p.tile + kAttnProbPad;
   p.grid_x = ceil_div(d.T, p.tile);
-  p.grid_y = d.nkv;
+  p.grid_y = d.nh;
   p.grid_z = d.B;
   int64_t cur = 0;
   const int64_t tile_bytes = int64_t(p.tile) * p.row_stride * 2;
@@ -106,6 +106,8 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
   p.smem_bytes = align128(cur);
   p.scratch_d_offset = 0;
   p.scratch_dq_offset = d.B * d.nh * d.T;
+  p.scratch_dk_offset = p.scratch_dq_offset + d.B * d.T * d.nh * d.hd;
+  p.scratch_dv_offset = p.scratch_dk_offset + d.B * d.T * d.nh * d.hd;
   p.scratch_floats = attention_scratch_floats(d);
   p.d_threads = 256;
   // A grid-stride loop covers the rest beyond 2^20 blocks.
@@ -115,7 +117,7 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
 
 int64_t attention_scratch_floats(const AttnPlanDims& d) {
   attention_validate(d);
-  return d.B * d.nh * d.T + d.B * d.T * d.nh * d.hd;
+  return d.B * d.nh * d.T + 3 * d.B * d.T * d.nh * d.hd;
 }
 
 bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_bytes) {

@@ -8,9 +8,12 @@
 //   key tiles of kAttnKeyTile keys staged in shared memory, scores and P·V on tensor cores (WMMA bf16 16x16x16,
 //   fp32 accumulate). hd is padded to a multiple of 16 with zeros in shared memory (zero columns change no dot
 //   product), so every multiple of 8 up to 256 takes the tensor-core path.
-// Backward: one block per (key tile, kv head, batch row) that loops over the group's query heads and the query
-//   tiles that see its keys, accumulating dK/dV in registers (no atomics, no scratch) and adding each tile's dQ
-//   into an fp32 scratch with atomics; a last kernel casts dQ to bf16. D = rowsum(dout ∘ out) is precomputed.
+// Backward: D = rowsum(dout ∘ out) is precomputed; then one block per (key tile, query head, batch row) loops
+//   over the query tiles that see its keys, accumulating that head's share of dK/dV in registers and adding each
+//   tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32 scratch and a last kernel
+//   sums each GQA group in a fixed order (deterministic) and casts dK, dV and dQ to bf16. One block per query head
+//   rather than per kv head (looping the group inside) gives nh/nkv times more blocks: with causal masking the
+//   first key tiles carry most of the work, and per-kv-head blocks would leave them as a long serial tail.
 #include <cstdint>
 
 namespace tf::cuda {
@@ -56,19 +59,21 @@ struct AttnBackwardPlan {
   int tile = 0;  // keys per block and queries per step (equal: warp w owns keys 16w.. and dQ rows 16w..)
   int hd_pad = 0, max_frags = 0;
   int row_stride = 0, score_stride = 0, prob_stride = 0;
-  int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // key tiles, kv heads, batch rows
+  int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // key tiles, query heads, batch rows
   int64_t off_k = 0, off_v = 0, off_q = 0, off_do = 0, off_s = 0, off_dp = 0, off_pt = 0, off_dst = 0,
           off_lse = 0, off_d = 0, off_seg = 0;
   int64_t smem_bytes = 0;
-  // fp32 scratch: D [B, nh, T] at 0, then the dQ accumulator [B*T, nh*hd].
-  int64_t scratch_d_offset = 0, scratch_dq_offset = 0, scratch_floats = 0;
+  // fp32 scratch: D [B, nh, T] at 0, then the dQ accumulator and the per-query-head dK and dV shares, each
+  // [B*T, nh*hd].
+  int64_t scratch_d_offset = 0, scratch_dq_offset = 0, scratch_dk_offset = 0, scratch_dv_offset = 0,
+          scratch_floats = 0;
   // The D = rowsum(dout ∘ out) kernel: one warp per (token, head).
   int d_threads = 0;
   int64_t d_blocks = 0;
 };
 AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d);
 
-// fp32 floats attention_backward needs: B*nh*T (D) + B*T*nh*hd (dQ accumulator).
+// fp32 floats attention_backward needs: B*nh*T (D) + 3 * B*T*nh*hd (dQ accumulator, dK and dV shares).
 int64_t attention_scratch_floats(const AttnPlanDims& d);
 
 // Throws tf::Error when a block's shared memory exceeds what the device grants (limit_bytes: the device's
