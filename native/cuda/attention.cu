@@ -63,15 +63,16 @@ __device__ __forceinline__ void load_tile(bf16* dst, int stride, int tile_rows, 
   }
 }
 
-// Which row of a 16x16 accumulator each of this lane's fragment elements holds (see the file comment). Uses the
-// first 16x16 floats of `scratch` (a warp-private tile with row stride `stride`).
-__device__ __forceinline__ void fragment_rows(float* scratch, int stride, int lane, int (&row_of)[FragC::num_elements]) {
-  for (int e = lane; e < 256; e += 32) scratch[(e / 16) * stride + e % 16] = float(e / 16);
+// Which row (or column) of a 16x16 accumulator each of this lane's fragment elements holds (see the file
+// comment). Uses the first 16x16 floats of `scratch` (a warp-private tile with row stride `stride`).
+__device__ __forceinline__ void fragment_index(float* scratch, int stride, int lane, bool columns,
+                                               int (&index_of)[FragC::num_elements]) {
+  for (int e = lane; e < 256; e += 32) scratch[(e / 16) * stride + e % 16] = float(columns ? e % 16 : e / 16);
   __syncwarp();
-  FragC rows;
-  wmma::load_matrix_sync(rows, scratch, stride, wmma::mem_row_major);
+  FragC idx;
+  wmma::load_matrix_sync(idx, scratch, stride, wmma::mem_row_major);
 #pragma unroll
-  for (int e = 0; e < FragC::num_elements; ++e) row_of[e] = int(rows.x[e]);
+  for (int e = 0; e < FragC::num_elements; ++e) index_of[e] = int(idx.x[e]);
   __syncwarp();
 }
 
@@ -117,7 +118,7 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   load_tile(sq, rs, p.q_tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
   load_segments(sseg, p.q_tile, seg, b, T, q0, rows);
   int row_of[FragC::num_elements];
-  fragment_rows(sw, ss, lane, row_of);
+  fragment_index(sw, ss, lane, false, row_of);
   __syncthreads();
   const AttnTileRange tiles = attn_key_tiles(tile_min_seg(sseg, rows), q0 + rows - 1, p.key_tile);
 
@@ -259,8 +260,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int rs = p.row_stride, ss = p.score_stride, ps = p.prob_stride, tile = p.tile;
-  float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;    // Sᵀ of the warp's 16 keys
-  float* dpw = reinterpret_cast<float*>(smem + p.off_dp) + warp * 16 * ss;  // dPᵀ of the warp's 16 keys
+  float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;  // Sᵀ, then P, then dS of the warp's keys
 
   const int64_t kt = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
   const int64_t qs = nh * hd, ks = nkv * hd;
@@ -271,6 +271,8 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
 
   load_tile(sk, rs, tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
   load_tile(sv, rs, tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  int col_of[FragC::num_elements];
+  fragment_index(sw, ss, lane, true, col_of);
 
   FragC dk_acc[kMaxFrags], dv_acc[kMaxFrags];
 #pragma unroll
@@ -295,33 +297,55 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     load_tile(sdo, rs, tile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
     __syncthreads();
 
-    // Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ for the warp's 16 keys against the tile's queries.
+    // Sᵀ = K_w Qᵀ for the warp's 16 keys against the tile's queries.
     for (int n = 0; n < tsteps; ++n) {
-      FragC s_acc, dp_acc;
+      FragC s_acc;
       wmma::fill_fragment(s_acc, 0.f);
-      wmma::fill_fragment(dp_acc, 0.f);
       for (int kk = 0; kk < ksteps; ++kk) {
         FragA a;
         FragBCol bt;
         wmma::load_matrix_sync(a, sk + warp * 16 * rs + kk * 16, rs);
         wmma::load_matrix_sync(bt, sq + n * 16 * rs + kk * 16, rs);
         wmma::mma_sync(s_acc, a, bt, s_acc);
-        wmma::load_matrix_sync(a, sv + warp * 16 * rs + kk * 16, rs);
-        wmma::load_matrix_sync(bt, sdo + n * 16 * rs + kk * 16, rs);
-        wmma::mma_sync(dp_acc, a, bt, dp_acc);
       }
       wmma::store_matrix_sync(sw + n * 16, s_acc, ss, wmma::mem_row_major);
-      wmma::store_matrix_sync(dpw + n * 16, dp_acc, ss, wmma::mem_row_major);
     }
     __syncwarp();
 
-    // P = exp(S - lse) where visible (else 0), dS = P ∘ (dP - D); both bf16 for the tensor-core products.
+    // P = exp(S - lse) where visible, else 0: fp32 in place for dS, bf16 for the dV product.
     for (int e = lane; e < 16 * tile; e += 32) {
       const int r = e / tile, c = e % tile;
       const int64_t j = k0 + warp * 16 + r, i = q0 + c;
       const float pr = attn_visible(i, j, sseg[c]) ? attn_bwd_prob(sw[r * ss + c] * scale, slse[c]) : 0.f;
+      sw[r * ss + c] = pr;
       spt[(warp * 16 + r) * ps + c] = to_bf(pr);
-      sdst[(warp * 16 + r) * ps + c] = to_bf(attn_dscore(pr, dpw[r * ss + c], sd[c]));
+    }
+    __syncwarp();
+
+    // dPᵀ = V_w dOᵀ stays in registers: dS = P ∘ (dP - D) element by element on the fragments (P loaded with the
+    // accumulator layout, D by each element's column = query), written back over P. Keeping dP out of shared
+    // memory saves a 16 x tile fp32 tile per warp (two hd-128 blocks fit an H100 SM instead of one).
+    for (int n = 0; n < tsteps; ++n) {
+      FragC dp_acc, pf;
+      wmma::fill_fragment(dp_acc, 0.f);
+      for (int kk = 0; kk < ksteps; ++kk) {
+        FragA a;
+        FragBCol bt;
+        wmma::load_matrix_sync(a, sv + warp * 16 * rs + kk * 16, rs);
+        wmma::load_matrix_sync(bt, sdo + n * 16 * rs + kk * 16, rs);
+        wmma::mma_sync(dp_acc, a, bt, dp_acc);
+      }
+      wmma::load_matrix_sync(pf, sw + n * 16, ss, wmma::mem_row_major);
+#pragma unroll
+      for (int e = 0; e < FragC::num_elements; ++e)
+        pf.x[e] = attn_dscore(pf.x[e], dp_acc.x[e], sd[n * 16 + col_of[e]]);
+      __syncwarp();  // every lane has read this P block before any lane overwrites it
+      wmma::store_matrix_sync(sw + n * 16, pf, ss, wmma::mem_row_major);
+    }
+    __syncwarp();
+    for (int e = lane; e < 16 * tile; e += 32) {
+      const int r = e / tile, c = e % tile;
+      sdst[(warp * 16 + r) * ps + c] = to_bf(sw[r * ss + c]);
     }
     __syncwarp();
 
@@ -369,14 +393,14 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   for (int f = 0; f < kMaxFrags; ++f)
     if (f < nfrag) {
       wmma::store_matrix_sync(sw, dk_acc[f], ss, wmma::mem_row_major);
-      wmma::store_matrix_sync(dpw, dv_acc[f], ss, wmma::mem_row_major);
+      wmma::store_matrix_sync(sw + 16, dv_acc[f], ss, wmma::mem_row_major);  // columns 16..31 (score_stride >= 36)
       __syncwarp();
       for (int e = lane; e < 256; e += 32) {
         const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
         if (r < krows && col < hd) {
           const int64_t off = attn_offset(b, k0 + r, h, T, nh, hd) + col;
           dk_part[off] = scale * sw[(e / 16) * ss + e % 16];
-          dv_part[off] = dpw[(e / 16) * ss + e % 16];
+          dv_part[off] = sw[(e / 16) * ss + 16 + e % 16];
         }
       }
       __syncwarp();

@@ -97,7 +97,6 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
   p.off_q = take(&cur, tile_bytes);
   p.off_do = take(&cur, tile_bytes);
   p.off_s = take(&cur, int64_t(p.warps) * 16 * p.score_stride * 4);
-  p.off_dp = take(&cur, int64_t(p.warps) * 16 * p.score_stride * 4);
   p.off_pt = take(&cur, int64_t(p.tile) * p.prob_stride * 2);
   p.off_dst = take(&cur, int64_t(p.tile) * p.prob_stride * 2);
   p.off_lse = take(&cur, int64_t(p.tile) * 4);

@@ -60,7 +60,7 @@ struct AttnBackwardPlan {
   int hd_pad = 0, max_frags = 0;
   int row_stride = 0, score_stride = 0, prob_stride = 0;
   int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // key tiles, query heads, batch rows
-  int64_t off_k = 0, off_v = 0, off_q = 0, off_do = 0, off_s = 0, off_dp = 0, off_pt = 0, off_dst = 0,
+  int64_t off_k = 0, off_v = 0, off_q = 0, off_do = 0, off_s = 0, off_pt = 0, off_dst = 0,
           off_lse = 0, off_d = 0, off_seg = 0;
   int64_t smem_bytes = 0;
   // fp32 scratch: D [B, nh, T] at 0, then the dQ accumulator and the per-query-head dK and dV shares, each
