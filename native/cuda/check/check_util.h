@@ -105,5 +105,6 @@ void run_adamw_checks(std::vector<Row>& rows);
 void run_gemm_checks(std::vector<Row>& rows);
 void run_lora_matmul_checks(std::vector<Row>& rows);  // checks_lora.cc: matmul dispatch, LoRA, casts
 void run_model_kernel_checks(std::vector<Row>& rows);
+void run_attention_checks(std::vector<Row>& rows);
 
 }  // namespace tf::cuda::check

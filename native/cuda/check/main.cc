@@ -56,7 +56,8 @@ int main() {
       {"cross_entropy", run_cross_entropy_checks}, {"adamw", run_adamw_checks},
       {"gemm", run_gemm_checks},
       {"matmul/lora", run_lora_matmul_checks},
-      {"model_kernels", run_model_kernel_checks}};
+      {"model_kernels", run_model_kernel_checks},
+      {"attention", run_attention_checks}};
   for (const auto& [name, run] : families) {
     try {
       run(rows);

@@ -1,0 +1,546 @@
+// Causal grouped-query attention, flash-style (FlashAttention-2), forward and backward, bf16 in/out with fp32
+// softmax statistics and fp32 accumulation on tensor cores (WMMA bf16 16x16x16). No T x T matrix is ever
+// stored: forward keeps one log-sum-exp per query, backward recomputes P a tile at a time from it.
+//
+// Forward (attention_forward_kernel): a block per (query tile, query head, batch row); warp w owns query rows
+//   16w..16w+15 of the tile. Per key tile (staged in shared memory): S = Q Kᵀ on tensor cores into the warp's
+//   fp32 score tile, masking (causal + packed segments) and the online-softmax update by lane pairs (one row
+//   each), P rounded to bf16, then O = O·α + P V with O held in WMMA accumulator fragments. The per-row factor α
+//   is applied to the opaque fragments through a "row index" fragment: a 16x16 matrix whose entry (r, c) = r,
+//   loaded with the accumulator layout, tells which row each register element belongs to. Key tiles beyond the
+//   diagonal or before every row's segment are never visited (attention_math.h attn_key_tiles); query tiles are
+//   scheduled last-first, since causal work grows with the tile index.
+// Backward: (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, query head, batch row) holds
+//   that head's share of dK and dV for its keys in registers and loops over the query tiles that see its keys
+//   (attn_first_query_tile / attn_tiles_interact); each step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms
+//   P = exp(S - lse) and dS = P ∘ (dP - D) (bf16 into shared memory), adds Pᵀ dO to dV and dSᵀ Q to dK, then every
+//   warp computes 16 rows of the step's dQ = dS K and adds them to an fp32 scratch with atomics (dQ gets
+//   contributions from every key tile; the atomic order makes its last bits run-to-run nondeterministic); the
+//   block ends by writing its fp32 dK/dV shares to scratch; (3) dQ is scaled and cast to bf16, and each GQA
+//   group's dK/dV shares are summed in head order (deterministic) and cast. Blocks per query head rather than per
+//   kv head: nh/nkv times more blocks, which matters because causal masking gives the first key tiles most of
+//   the work (host/attention_plan.h).
+// Head dims: hd is zero-padded to a multiple of 16 in shared memory, so every multiple of 8 up to 256 runs on
+// tensor cores; 64 and 128 are the tuned shapes (hd > 128 keeps 32 accumulator fragments per backward warp and
+// may spill registers: correct, not tuned). Not yet done (measure first, on a GPU): cp.async double buffering of
+// the K/V tiles, mma.sync with ldmatrix instead of WMMA + shared-memory round trips for the softmax.
+#include <mma.h>
+
+#include <climits>
+#include <cstdint>
+
+#include "api.h"
+#include "attention_math.h"
+#include "common.cuh"
+#include "host/attention_plan.h"
+#include "host/launch_plan.h"
+
+namespace tf::cuda {
+
+namespace {
+
+using namespace nvcuda;
+using FragA = wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major>;
+using FragACol = wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::col_major>;
+using FragB = wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major>;
+using FragBCol = wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major>;
+using FragC = wmma::fragment<wmma::accumulator, 16, 16, 16, float>;
+
+constexpr unsigned kFullMask = 0xffffffffu;
+
+// Rows [0, rows) of a bf16 matrix with row stride ld (the tile's first element at src) into a [tile_rows, stride]
+// shared-memory tile, zero beyond `rows` and beyond hd (up to hd_pad): zero keys/values/queries contribute
+// nothing and never inject NaN from uninitialized memory. 16-byte loads: hd % 8 == 0 and 16-byte-aligned bases
+// (checked by the launchers).
+__device__ __forceinline__ void load_tile(bf16* dst, int stride, int tile_rows, const bf16* __restrict__ src,
+                                          int64_t ld, int rows, int hd, int hd_pad) {
+  const int chunks = hd_pad / 8;
+  for (int idx = threadIdx.x; idx < tile_rows * chunks; idx += blockDim.x) {
+    const int r = idx / chunks, c = (idx % chunks) * 8;
+    uint4 val = make_uint4(0u, 0u, 0u, 0u);
+    if (r < rows && c < hd) val = *reinterpret_cast<const uint4*>(src + int64_t(r) * ld + c);
+    *reinterpret_cast<uint4*>(dst + r * stride + c) = val;
+  }
+}
+
+// Which row (or column) of a 16x16 accumulator each of this lane's fragment elements holds (see the file
+// comment). Uses the first 16x16 floats of `scratch` (a warp-private tile with row stride `stride`).
+__device__ __forceinline__ void fragment_index(float* scratch, int stride, int lane, bool columns,
+                                               int (&index_of)[FragC::num_elements]) {
+  for (int e = lane; e < 256; e += 32) scratch[(e / 16) * stride + e % 16] = float(columns ? e % 16 : e / 16);
+  __syncwarp();
+  FragC idx;
+  wmma::load_matrix_sync(idx, scratch, stride, wmma::mem_row_major);
+#pragma unroll
+  for (int e = 0; e < FragC::num_elements; ++e) index_of[e] = int(idx.x[e]);
+  __syncwarp();
+}
+
+// Smallest first-visible key over the tile's valid rows (sseg holds them; rows past T hold INT_MAX).
+__device__ __forceinline__ int tile_min_seg(const int* sseg, int rows) {
+  int m = INT_MAX;
+  for (int r = 0; r < rows; ++r) m = min(m, sseg[r]);
+  return m;
+}
+
+// Each query row's first visible key (clamped into [0, i]), INT_MAX for rows past T so they see no key.
+__device__ __forceinline__ void load_segments(int* sseg, int tile_rows, const int32_t* __restrict__ seg, int64_t b,
+                                              int64_t T, int64_t q0, int rows) {
+  for (int r = threadIdx.x; r < tile_rows; r += blockDim.x)
+    sseg[r] = r < rows ? int(attn_clamp_seg(seg ? seg[b * T + q0 + r] : 0, q0 + r)) : INT_MAX;
+}
+
+template <int kMaxFrags>
+__global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwardPlan p, const bf16* __restrict__ q,
+                                                                const bf16* __restrict__ k,
+                                                                const bf16* __restrict__ v,
+                                                                const int32_t* __restrict__ seg, float* __restrict__ lse,
+                                                                bf16* __restrict__ out, int64_t T, int64_t nh,
+                                                                int64_t nkv, int hd, float scale) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  bf16* sq = reinterpret_cast<bf16*>(smem + p.off_q);
+  bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
+  bf16* sv = reinterpret_cast<bf16*>(smem + p.off_v);
+  float* rowscale = reinterpret_cast<float*>(smem + p.off_rowscale);
+  int* sseg = reinterpret_cast<int*>(smem + p.off_seg);
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int rs = p.row_stride, ss = p.score_stride, ps = p.prob_stride;
+  float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;  // this warp's 16 score rows
+  bf16* pw = reinterpret_cast<bf16*>(smem + p.off_p) + warp * 16 * ps;   // and their bf16 probabilities
+
+  const int64_t qt = int64_t(gridDim.x) - 1 - blockIdx.x;  // heaviest (last) query tiles first
+  const int64_t h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
+  const int64_t qs = nh * hd, ks = nkv * hd;
+  const int64_t q0 = qt * p.q_tile;
+  const int rows = int(min(int64_t(p.q_tile), T - q0));
+
+  load_tile(sq, rs, p.q_tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+  load_segments(sseg, p.q_tile, seg, b, T, q0, rows);
+  int row_of[FragC::num_elements];
+  fragment_index(sw, ss, lane, false, row_of);
+  __syncthreads();
+  const AttnTileRange tiles = attn_key_tiles(tile_min_seg(sseg, rows), q0 + rows - 1, p.key_tile);
+
+  FragC o[kMaxFrags];
+#pragma unroll
+  for (int f = 0; f < kMaxFrags; ++f) wmma::fill_fragment(o[f], 0.f);
+  const int nfrag = p.hd_pad / 16;
+
+  // Softmax layout: lanes 2r and 2r+1 own row r of the warp's 16, taking alternate columns (neighbouring
+  // banks; halves of the row would put both lanes on the same bank).
+  const int r_local = lane >> 1, c_begin = lane & 1;
+  const int row = warp * 16 + r_local;
+  const int64_t i = q0 + row;
+  const int seg_i = sseg[row];
+  float* srow = sw + r_local * ss;
+  bf16* prow = pw + r_local * ps;
+  OnlineSoftmax st;
+
+  for (int64_t kt = tiles.begin; kt < tiles.end; ++kt) {
+    const int64_t k0 = kt * p.key_tile;
+    const int krows = int(min(int64_t(p.key_tile), T - k0));
+    load_tile(sk, rs, p.key_tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+    load_tile(sv, rs, p.key_tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+    __syncthreads();
+
+    // S = Q Kᵀ for the warp's 16 rows (Kᵀ is K read column-major).
+    for (int n = 0; n < p.key_tile / 16; ++n) {
+      FragC acc;
+      wmma::fill_fragment(acc, 0.f);
+      for (int kk = 0; kk < p.hd_pad / 16; ++kk) {
+        FragA a;
+        FragBCol bt;
+        wmma::load_matrix_sync(a, sq + warp * 16 * rs + kk * 16, rs);
+        wmma::load_matrix_sync(bt, sk + n * 16 * rs + kk * 16, rs);
+        wmma::mma_sync(acc, a, bt, acc);
+      }
+      wmma::store_matrix_sync(sw + n * 16, acc, ss, wmma::mem_row_major);
+    }
+    __syncwarp();
+
+    // Online softmax of row r_local over this tile (masked scores are -inf).
+    float tile_max = -INFINITY;
+    for (int c = c_begin; c < p.key_tile; c += 2) {
+      const float s = attn_visible(i, k0 + c, seg_i) ? srow[c] * scale : -INFINITY;
+      srow[c] = s;
+      tile_max = fmaxf(tile_max, s);
+    }
+    tile_max = fmaxf(tile_max, __shfl_xor_sync(kFullMask, tile_max, 1));
+    const float alpha = st.advance(tile_max);
+    float sum = 0.f;
+    for (int c = c_begin; c < p.key_tile; c += 2) {
+      const float pr = st.prob(srow[c]);
+      prow[c] = to_bf(pr);
+      sum += pr;
+    }
+    sum += __shfl_xor_sync(kFullMask, sum, 1);
+    st.l += sum;
+    if ((lane & 1) == 0) rowscale[row] = alpha;
+    __syncwarp();
+
+    // O = O·α + P V.
+#pragma unroll
+    for (int f = 0; f < kMaxFrags; ++f)
+      if (f < nfrag)
+#pragma unroll
+        for (int e = 0; e < FragC::num_elements; ++e) o[f].x[e] *= rowscale[warp * 16 + row_of[e]];
+    for (int kk = 0; kk < p.key_tile / 16; ++kk) {
+      FragA a;
+      wmma::load_matrix_sync(a, pw + kk * 16, ps);
+#pragma unroll
+      for (int f = 0; f < kMaxFrags; ++f)
+        if (f < nfrag) {
+          FragB bv;
+          wmma::load_matrix_sync(bv, sv + kk * 16 * rs + f * 16, rs);
+          wmma::mma_sync(o[f], a, bv, o[f]);
+        }
+    }
+    __syncthreads();  // K/V are overwritten by the next tile
+  }
+
+  // out = O / l, lse = m + log l.
+  if ((lane & 1) == 0) {
+    rowscale[row] = st.inv_l();
+    if (row < rows) lse[attn_stat_index(b, h, i, nh, T)] = st.lse();
+  }
+  __syncwarp();
+#pragma unroll
+  for (int f = 0; f < kMaxFrags; ++f)
+    if (f < nfrag) {
+#pragma unroll
+      for (int e = 0; e < FragC::num_elements; ++e) o[f].x[e] *= rowscale[warp * 16 + row_of[e]];
+      wmma::store_matrix_sync(sw, o[f], ss, wmma::mem_row_major);
+      __syncwarp();
+      for (int e = lane; e < 256; e += 32) {
+        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
+        if (r < rows && col < hd) out[attn_offset(b, q0 + r, h, T, nh, hd) + col] = to_bf(sw[(e / 16) * ss + e % 16]);
+      }
+      __syncwarp();
+    }
+}
+
+// D[b, h, t] = Σ_c dout·out over the head's hd values: one warp per (token, head), 8 bf16 per lane (hd <= 256).
+__global__ void attention_row_dot_kernel(const bf16* __restrict__ out, const bf16* __restrict__ dout,
+                                         float* __restrict__ D, int64_t B, int64_t T, int64_t nh, int hd) {
+  const int lane = threadIdx.x & 31;
+  const int64_t total = B * T * nh, warps = int64_t(gridDim.x) * (blockDim.x >> 5);
+  for (int64_t w = int64_t(blockIdx.x) * (blockDim.x >> 5) + (threadIdx.x >> 5); w < total; w += warps) {
+    const int64_t token = w / nh, h = w % nh, b = token / T, t = token % T;  // memory order: token = b*T + t
+    float acc = 0.f;
+    if (lane * 8 < hd) {
+      const int64_t off = attn_offset(b, t, h, T, nh, hd) + lane * 8;
+      const uint4 ov = *reinterpret_cast<const uint4*>(out + off), dv = *reinterpret_cast<const uint4*>(dout + off);
+      const bf16* o8 = reinterpret_cast<const bf16*>(&ov);
+      const bf16* d8 = reinterpret_cast<const bf16*>(&dv);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) acc += to_f(o8[e]) * to_f(d8[e]);
+    }
+    acc = warp_sum(acc);
+    if (lane == 0) D[attn_stat_index(b, h, t, nh, T)] = acc;
+  }
+}
+
+template <int kMaxFrags>
+__global__ void __launch_bounds__(128) attention_backward_kernel(
+    const AttnBackwardPlan p, const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
+    const bf16* __restrict__ dout, const int32_t* __restrict__ seg, const float* __restrict__ lse,
+    const float* __restrict__ Dg, float* __restrict__ dq_acc, float* __restrict__ dk_part,
+    float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
+  extern __shared__ __align__(128) unsigned char smem[];
+  bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
+  bf16* sv = reinterpret_cast<bf16*>(smem + p.off_v);
+  bf16* sq = reinterpret_cast<bf16*>(smem + p.off_q);
+  bf16* sdo = reinterpret_cast<bf16*>(smem + p.off_do);
+  bf16* spt = reinterpret_cast<bf16*>(smem + p.off_pt);   // Pᵀ [tile keys][tile queries]
+  bf16* sdst = reinterpret_cast<bf16*>(smem + p.off_dst);  // dSᵀ [tile keys][tile queries]
+  float* slse = reinterpret_cast<float*>(smem + p.off_lse);
+  float* sd = reinterpret_cast<float*>(smem + p.off_d);
+  int* sseg = reinterpret_cast<int*>(smem + p.off_seg);
+
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int rs = p.row_stride, ss = p.score_stride, ps = p.prob_stride, tile = p.tile;
+  float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;  // Sᵀ, then P, then dS of the warp's keys
+
+  const int64_t kt = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
+  const int64_t qs = nh * hd, ks = nkv * hd;
+  const int64_t k0 = kt * tile;
+  const int krows = int(min(int64_t(tile), T - k0));
+  const int64_t k_last = k0 + krows - 1;
+  const int nfrag = p.hd_pad / 16, ksteps = p.hd_pad / 16, tsteps = tile / 16;
+
+  load_tile(sk, rs, tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  load_tile(sv, rs, tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  int col_of[FragC::num_elements];
+  fragment_index(sw, ss, lane, true, col_of);
+
+  FragC dk_acc[kMaxFrags], dv_acc[kMaxFrags];
+#pragma unroll
+  for (int f = 0; f < kMaxFrags; ++f) {
+    wmma::fill_fragment(dk_acc[f], 0.f);
+    wmma::fill_fragment(dv_acc[f], 0.f);
+  }
+
+  const int64_t n_qtiles = (T + tile - 1) / tile;
+  for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
+    const int64_t q0 = qt * tile;
+    const int rows = int(min(int64_t(tile), T - q0));
+    __syncthreads();  // the previous step's readers of the query-side tiles are done (and K/V are loaded)
+    load_segments(sseg, tile, seg, b, T, q0, rows);
+    for (int r = threadIdx.x; r < tile; r += blockDim.x) {
+      slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
+      sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
+    }
+    __syncthreads();
+    if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
+    load_tile(sq, rs, tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    load_tile(sdo, rs, tile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    __syncthreads();
+
+    // Sᵀ = K_w Qᵀ for the warp's 16 keys against the tile's queries.
+    for (int n = 0; n < tsteps; ++n) {
+      FragC s_acc;
+      wmma::fill_fragment(s_acc, 0.f);
+      for (int kk = 0; kk < ksteps; ++kk) {
+        FragA a;
+        FragBCol bt;
+        wmma::load_matrix_sync(a, sk + warp * 16 * rs + kk * 16, rs);
+        wmma::load_matrix_sync(bt, sq + n * 16 * rs + kk * 16, rs);
+        wmma::mma_sync(s_acc, a, bt, s_acc);
+      }
+      wmma::store_matrix_sync(sw + n * 16, s_acc, ss, wmma::mem_row_major);
+    }
+    __syncwarp();
+
+    // P = exp(S - lse) where visible, else 0: fp32 in place for dS, bf16 for the dV product.
+    for (int e = lane; e < 16 * tile; e += 32) {
+      const int r = e / tile, c = e % tile;
+      const int64_t j = k0 + warp * 16 + r, i = q0 + c;
+      const float pr = attn_visible(i, j, sseg[c]) ? attn_bwd_prob(sw[r * ss + c] * scale, slse[c]) : 0.f;
+      sw[r * ss + c] = pr;
+      spt[(warp * 16 + r) * ps + c] = to_bf(pr);
+    }
+    __syncwarp();
+
+    // dPᵀ = V_w dOᵀ stays in registers: dS = P ∘ (dP - D) element by element on the fragments (P loaded with the
+    // accumulator layout, D by each element's column = query), written back over P. Keeping dP out of shared
+    // memory saves a 16 x tile fp32 tile per warp (two hd-128 blocks fit an H100 SM instead of one).
+    for (int n = 0; n < tsteps; ++n) {
+      FragC dp_acc, pf;
+      wmma::fill_fragment(dp_acc, 0.f);
+      for (int kk = 0; kk < ksteps; ++kk) {
+        FragA a;
+        FragBCol bt;
+        wmma::load_matrix_sync(a, sv + warp * 16 * rs + kk * 16, rs);
+        wmma::load_matrix_sync(bt, sdo + n * 16 * rs + kk * 16, rs);
+        wmma::mma_sync(dp_acc, a, bt, dp_acc);
+      }
+      wmma::load_matrix_sync(pf, sw + n * 16, ss, wmma::mem_row_major);
+#pragma unroll
+      for (int e = 0; e < FragC::num_elements; ++e)
+        pf.x[e] = attn_dscore(pf.x[e], dp_acc.x[e], sd[n * 16 + col_of[e]]);
+      __syncwarp();  // every lane has read this P block before any lane overwrites it
+      wmma::store_matrix_sync(sw + n * 16, pf, ss, wmma::mem_row_major);
+    }
+    __syncwarp();
+    for (int e = lane; e < 16 * tile; e += 32) {
+      const int r = e / tile, c = e % tile;
+      sdst[(warp * 16 + r) * ps + c] = to_bf(sw[r * ss + c]);
+    }
+    __syncwarp();
+
+    // dV_w += Pᵀ dO, dK_w += dSᵀ Q (scaled at the end).
+    for (int kk = 0; kk < tsteps; ++kk) {
+      FragA pa, da;
+      wmma::load_matrix_sync(pa, spt + warp * 16 * ps + kk * 16, ps);
+      wmma::load_matrix_sync(da, sdst + warp * 16 * ps + kk * 16, ps);
+#pragma unroll
+      for (int f = 0; f < kMaxFrags; ++f)
+        if (f < nfrag) {
+          FragB bm;
+          wmma::load_matrix_sync(bm, sdo + kk * 16 * rs + f * 16, rs);
+          wmma::mma_sync(dv_acc[f], pa, bm, dv_acc[f]);
+          wmma::load_matrix_sync(bm, sq + kk * 16 * rs + f * 16, rs);
+          wmma::mma_sync(dk_acc[f], da, bm, dk_acc[f]);
+        }
+    }
+    __syncthreads();  // every warp's dSᵀ rows are in place
+
+    // dQ rows 16w..16w+15 of the tile += dS K over the tile's keys (dS read column-major from dSᵀ).
+    for (int f = 0; f < nfrag; ++f) {
+      FragC acc;
+      wmma::fill_fragment(acc, 0.f);
+      for (int kk = 0; kk < tsteps; ++kk) {
+        FragACol a;
+        FragB bk;
+        wmma::load_matrix_sync(a, sdst + kk * 16 * ps + warp * 16, ps);
+        wmma::load_matrix_sync(bk, sk + kk * 16 * rs + f * 16, rs);
+        wmma::mma_sync(acc, a, bk, acc);
+      }
+      wmma::store_matrix_sync(sw, acc, ss, wmma::mem_row_major);
+      __syncwarp();
+      for (int e = lane; e < 256; e += 32) {
+        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
+        if (r < rows && col < hd) atomicAdd(dq_acc + attn_offset(b, q0 + r, h, T, nh, hd) + col, sw[(e / 16) * ss + e % 16]);
+      }
+      __syncwarp();
+    }
+  }
+
+  // This head's shares dK = scale · Σ dSᵀ Q and dV = Σ Pᵀ dO for the warp's 16 keys (fp32; summed per group
+  // by attention_dkv_reduce_kernel).
+#pragma unroll
+  for (int f = 0; f < kMaxFrags; ++f)
+    if (f < nfrag) {
+      wmma::store_matrix_sync(sw, dk_acc[f], ss, wmma::mem_row_major);
+      wmma::store_matrix_sync(sw + 16, dv_acc[f], ss, wmma::mem_row_major);  // columns 16..31 (score_stride >= 36)
+      __syncwarp();
+      for (int e = lane; e < 256; e += 32) {
+        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
+        if (r < krows && col < hd) {
+          const int64_t off = attn_offset(b, k0 + r, h, T, nh, hd) + col;
+          dk_part[off] = scale * sw[(e / 16) * ss + e % 16];
+          dv_part[off] = sw[(e / 16) * ss + 16 + e % 16];
+        }
+      }
+      __syncwarp();
+    }
+}
+
+// dq = bf16(scale · accumulated dS K).
+__global__ void attention_dq_cast_kernel(const float* __restrict__ acc, bf16* __restrict__ dq, int64_t n,
+                                         float scale) {
+  for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < n; idx += int64_t(gridDim.x) * blockDim.x)
+    dq[idx] = to_bf(scale * acc[idx]);
+}
+
+// dk, dv [B*T, nkv*hd] = bf16 of the sum of the group's per-query-head shares [B*T, nh*hd], in head order.
+__global__ void attention_dkv_reduce_kernel(const float* __restrict__ dk_part, const float* __restrict__ dv_part,
+                                            bf16* __restrict__ dk, bf16* __restrict__ dv, int64_t n, int64_t nh,
+                                            int64_t nkv, int64_t hd) {
+  const int64_t group = nh / nkv;
+  for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < n; idx += int64_t(gridDim.x) * blockDim.x) {
+    const int64_t base = attn_dkv_share_base(idx, nh, nkv, hd);
+    float sk = 0.f, sv = 0.f;
+    for (int64_t hh = 0; hh < group; ++hh) {
+      sk += dk_part[base + hh * hd];
+      sv += dv_part[base + hh * hd];
+    }
+    dk[idx] = to_bf(sk);
+    dv[idx] = to_bf(sv);
+  }
+}
+
+AttnPlanDims plan_dims(const AttnDims& d) {
+  AttnPlanDims p;
+  p.B = d.B;
+  p.T = d.T;
+  p.nh = d.nh;
+  p.nkv = d.nkv;
+  p.hd = d.hd;
+  return p;
+}
+
+void check_tensor(const void* ptr, const char* name) {
+  TF_CHECK(ptr != nullptr, std::string("attention: ") + name + " is null");
+  TF_CHECK(reinterpret_cast<uintptr_t>(ptr) % 16 == 0,
+           std::string("attention: ") + name +
+               " must be 16-byte aligned (rows are read 8 bf16 at a time; allocate or offset it by multiples of 8 "
+               "elements)");
+}
+
+int64_t smem_optin_limit() {
+  int dev = 0, bytes = 0;
+  CUDA_CHECK(cudaGetDevice(&dev));
+  CUDA_CHECK(cudaDeviceGetAttribute(&bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev));
+  return bytes;
+}
+
+// Opts the kernel into more than 48 KiB of dynamic shared memory when its plan needs it (throws if it cannot fit).
+template <typename Kernel>
+void prepare_smem(Kernel kernel, const char* name, int64_t bytes) {
+  if (attention_smem_check(name, bytes, smem_optin_limit()))
+    CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, int(bytes)));
+}
+
+template <int kMaxFrags>
+void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
+                    const int32_t* seg, float* lse, bf16* out, cudaStream_t stream) {
+  auto kernel = attention_forward_kernel<kMaxFrags>;
+  prepare_smem(kernel, "forward", p.smem_bytes);
+  const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));
+  kernel<<<grid, p.threads, size_t(p.smem_bytes), stream>>>(p, q, k, v, seg, lse, out, d.T, d.nh, d.nkv, int(d.hd),
+                                                             attn_scale(d.hd));
+  CUDA_CHECK_LAUNCH();
+}
+
+template <int kMaxFrags>
+void launch_backward(const AttnBackwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
+                     const bf16* dout, const int32_t* seg, const float* lse, float* scratch, cudaStream_t stream) {
+  auto kernel = attention_backward_kernel<kMaxFrags>;
+  prepare_smem(kernel, "backward", p.smem_bytes);
+  const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));
+  kernel<<<grid, p.threads, size_t(p.smem_bytes), stream>>>(p, q, k, v, dout, seg, lse, scratch + p.scratch_d_offset,
+                                                             scratch + p.scratch_dq_offset, scratch + p.scratch_dk_offset,
+                                                             scratch + p.scratch_dv_offset, d.T, d.nh, d.nkv,
+                                                             int(d.hd), attn_scale(d.hd));
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace
+
+void attention_forward(const AttnDims& d, const bf16* q, const bf16* k, const bf16* v, const int32_t* seg_start,
+                       float* lse, bf16* out, cudaStream_t stream) {
+  const AttnForwardPlan p = attention_forward_plan(plan_dims(d));
+  check_tensor(q, "q");
+  check_tensor(k, "k");
+  check_tensor(v, "v");
+  check_tensor(out, "out");
+  TF_CHECK(lse != nullptr, "attention: lse is null (backward needs each query's log-sum-exp)");
+  switch (p.max_frags) {
+    case 4: launch_forward<4>(p, d, q, k, v, seg_start, lse, out, stream); break;
+    case 8: launch_forward<8>(p, d, q, k, v, seg_start, lse, out, stream); break;
+    default: launch_forward<16>(p, d, q, k, v, seg_start, lse, out, stream); break;
+  }
+}
+
+int64_t attention_backward_scratch_floats(const AttnDims& d) { return attention_scratch_floats(plan_dims(d)); }
+
+void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const bf16* v, const bf16* out,
+                        const bf16* dout, const int32_t* seg_start, const float* lse, float* scratch, bf16* dq,
+                        bf16* dk, bf16* dv, cudaStream_t stream) {
+  const AttnBackwardPlan p = attention_backward_plan(plan_dims(d));
+  check_tensor(q, "q");
+  check_tensor(k, "k");
+  check_tensor(v, "v");
+  check_tensor(out, "out");
+  check_tensor(dout, "dout");
+  check_tensor(dq, "dq");
+  check_tensor(dk, "dk");
+  check_tensor(dv, "dv");
+  TF_CHECK(lse != nullptr, "attention_backward: lse is null (pass the forward's)");
+  TF_CHECK(scratch != nullptr, "attention_backward: scratch is null (attention_backward_scratch_floats(d) floats)");
+
+  const int64_t dq_elems = d.B * d.T * d.nh * d.hd;
+  float* dq_acc = scratch + p.scratch_dq_offset;
+  CUDA_CHECK(cudaMemsetAsync(dq_acc, 0, size_t(dq_elems) * sizeof(float), stream));
+  attention_row_dot_kernel<<<unsigned(p.d_blocks), p.d_threads, 0, stream>>>(out, dout, scratch + p.scratch_d_offset,
+                                                                             d.B, d.T, d.nh, int(d.hd));
+  CUDA_CHECK_LAUNCH();
+  switch (p.max_frags) {
+    case 4: launch_backward<4>(p, d, q, k, v, dout, seg_start, lse, scratch, stream); break;
+    case 8: launch_backward<8>(p, d, q, k, v, dout, seg_start, lse, scratch, stream); break;
+    default: launch_backward<16>(p, d, q, k, v, dout, seg_start, lse, scratch, stream); break;
+  }
+  const Grid1D cast = elementwise_grid(dq_elems);
+  attention_dq_cast_kernel<<<unsigned(cast.blocks), cast.threads, 0, stream>>>(dq_acc, dq, dq_elems,
+                                                                                attn_scale(d.hd));
+  CUDA_CHECK_LAUNCH();
+  const int64_t dkv_elems = d.B * d.T * d.nkv * d.hd;
+  const Grid1D reduce = elementwise_grid(dkv_elems);
+  attention_dkv_reduce_kernel<<<unsigned(reduce.blocks), reduce.threads, 0, stream>>>(
+      scratch + p.scratch_dk_offset, scratch + p.scratch_dv_offset, dk, dv, dkv_elems, d.nh, d.nkv, d.hd);
+  CUDA_CHECK_LAUNCH();
+}
+
+}  // namespace tf::cuda

@@ -1,0 +1,120 @@
+#pragma once
+// The arithmetic of flash-style causal attention that the CUDA kernels (attention.cu) and the CPU tests
+// (tests/test_cuda_attention_host.cc) share: which key tiles a query tile visits, which (query, key) pairs are
+// visible, the online-softmax state, and the backward's P and dS. Every function here is TF_HD, so the CPU test
+// runs the very same code the kernel does; that is how the algorithm is verified on machines without a GPU.
+#include <cmath>
+#include <cstdint>
+
+#ifndef TF_HD
+#if defined(__CUDACC__)
+#define TF_HD __host__ __device__ __forceinline__
+#else
+#define TF_HD inline
+#endif
+#endif
+
+namespace tf::cuda {
+
+// 1/sqrt(hd) computed exactly as the CPU reference does (float sqrt of a float), so scores agree to the last bit
+// of the scale.
+TF_HD float attn_scale(int64_t hd) { return 1.f / sqrtf(static_cast<float>(hd)); }
+
+// exp on the device is the fast intrinsic: its arguments here are always <= 0 (a score minus a running max or
+// minus the log-sum-exp), where __expf's error stays within a few fp32 ulps, far below bf16 resolution.
+TF_HD float attn_exp(float x) {
+#if defined(__CUDA_ARCH__)
+  return __expf(x);
+#else
+  return std::exp(x);
+#endif
+}
+
+TF_HD float attn_log(float x) {
+#if defined(__CUDA_ARCH__)
+  return logf(x);
+#else
+  return std::log(x);
+#endif
+}
+
+// Layouts (kernels/attention.h): element offset of (batch row b, token t, head) in a [B*T, heads*hd] activation
+// (q, out, dout, dq: heads = nh; k, v, dk, dv: heads = nkv), index of (b, h, t) in lse and D [B, nh, T], and the
+// kv head that serves query head h.
+TF_HD int64_t attn_offset(int64_t b, int64_t t, int64_t head, int64_t T, int64_t heads, int64_t hd) {
+  return (b * T + t) * heads * hd + head * hd;
+}
+TF_HD int64_t attn_stat_index(int64_t b, int64_t h, int64_t t, int64_t nh, int64_t T) { return (b * nh + h) * T + t; }
+TF_HD int64_t attn_kv_head(int64_t h, int64_t nh, int64_t nkv) { return h / (nh / nkv); }
+// Backward's GQA sum: element idx of dk/dv [B*T, nkv*hd] is the sum over hh < nh/nkv of the per-query-head
+// shares [B*T, nh*hd] at attn_dkv_share_base(idx) + hh*hd (the group's heads are consecutive).
+TF_HD int64_t attn_dkv_share_base(int64_t idx, int64_t nh, int64_t nkv, int64_t hd) {
+  const int64_t c = idx % hd, g = (idx / hd) % nkv, token = idx / (hd * nkv);
+  return (token * nh + g * (nh / nkv)) * hd + c;
+}
+
+// A query's first visible key. The contract is 0 <= seg_start[i] <= i (the CPU reference throws otherwise); a
+// kernel cannot throw, so an out-of-range value is clamped: the query still sees itself and no NaN appears.
+TF_HD int64_t attn_clamp_seg(int64_t seg, int64_t i) { return seg < 0 ? 0 : (seg > i ? i : seg); }
+
+// Query i sees key j iff j lies in [seg_i, i]: causal, and never across a packed-segment boundary.
+TF_HD bool attn_visible(int64_t i, int64_t j, int64_t seg_i) { return j >= seg_i && j <= i; }
+
+// Half-open range of tile indices [begin, end).
+struct AttnTileRange {
+  int64_t begin = 0, end = 0;
+};
+
+// Key tiles a query tile must visit: its rows see keys in [min_seg, q_last] (min_seg = the smallest first visible
+// key over its rows, q_last = its last row). Tiles wholly beyond the diagonal or wholly before every row's
+// segment are never visited.
+TF_HD AttnTileRange attn_key_tiles(int64_t min_seg, int64_t q_last, int64_t key_tile) {
+  AttnTileRange r;
+  r.begin = min_seg / key_tile;
+  r.end = q_last / key_tile + 1;
+  return r;
+}
+
+// Backward, from the key side: a key tile starting at key k0 is seen only by query tiles whose last row is >= k0,
+// i.e. from the tile that contains row k0 on.
+TF_HD int64_t attn_first_query_tile(int64_t k0, int64_t query_tile) { return k0 / query_tile; }
+
+// Whether a query tile (last row q_last, smallest first visible key min_seg) sees any key of [k0, k_last]. False
+// means the pair is fully masked and is skipped (the other queries' segments start after the tile's last key, or
+// the whole key tile lies beyond the diagonal).
+TF_HD bool attn_tiles_interact(int64_t q_last, int64_t min_seg, int64_t k0, int64_t k_last) {
+  return q_last >= k0 && min_seg <= k_last;
+}
+
+// Online softmax over one query row, a key tile at a time (FlashAttention): m is the running max of the scaled
+// scores seen so far, l the running Σ exp(s - m). A new tile with maximum tile_max moves the reference to
+// m' = max(m, tile_max); everything accumulated against the old reference (l, and the output accumulator) is
+// multiplied by exp(m - m'), which advance() returns. Masked scores are -inf; a row that has seen only masked
+// scores keeps m = -inf and l = 0 (the rescale factor is then 0, never NaN from -inf - -inf).
+struct OnlineSoftmax {
+  float m = -INFINITY;
+  float l = 0.f;
+
+  // Moves the reference max; returns the factor for the output accumulator. Add the tile's Σ prob(s) to l after.
+  TF_HD float advance(float tile_max) {
+    const float m_new = fmaxf(m, tile_max);
+    const float alpha = (m == -INFINITY) ? 0.f : attn_exp(m - m_new);
+    m = m_new;
+    l *= alpha;
+    return alpha;
+  }
+  // exp(s - m) against the current reference; 0 for a masked score.
+  TF_HD float prob(float s) const { return s == -INFINITY ? 0.f : attn_exp(s - m); }
+  // The row's log-sum-exp of its scaled visible scores (what backward recomputes P from). Every valid row sees
+  // at least itself, so l >= 1 there.
+  TF_HD float lse() const { return m + attn_log(l); }
+  // The output is the accumulator divided by l; 0 for a row that saw nothing (padding rows past T).
+  TF_HD float inv_l() const { return l > 0.f ? 1.f / l : 0.f; }
+};
+
+// Backward: the forward's probability recomputed from the saved log-sum-exp, and the softmax gradient
+// dS = P ∘ (dP - D) with D = Σ_c dout·out of the query row (= Σ_j P dP, precomputed once per row).
+TF_HD float attn_bwd_prob(float s_scaled, float lse) { return attn_exp(s_scaled - lse); }
+TF_HD float attn_dscore(float p, float dp, float D) { return p * (dp - D); }
+
+}  // namespace tf::cuda

@@ -1,0 +1,185 @@
+// Flash-style causal GQA attention (attention.cu) against the CPU's kernels::attention_forward / _backward, run
+// in fp32 on the same bf16-rounded inputs. Backward gets the CPU forward's out (rounded to bf16) and lse, so each
+// row checks one kernel. Tolerances: one bf16 ulp of the magnitude of the terms each output combines
+// (host/launch_plan.h), with the terms computed here in double:
+//   out[i]  = Σ_j P_ij v_j                     terms P_ij |v_j|
+//   dv[j]   = Σ_{h,i} P_ij dout_i              terms P_ij |dout_i|
+//   dk[j]   = scale Σ_{h,i} dS_ij q_i          terms scale t_ij |q_i|
+//   dq[i]   = scale Σ_j dS_ij k_j              terms scale t_ij |k_j|
+// where t_ij = P_ij (|dP_ij| + Σ_c |dout_ic out_ic|) bounds |dS_ij| = P_ij |dP_ij - D_i| and the error of the
+// GPU's D (computed from the bf16 out). The GPU rounds P and dS to bf16 before the tensor-core products (2^-9
+// relative each) and the result once more: within the one-ulp (2^-7) bound. lse (fp32) is checked against
+// 1 + scale max_j Σ_c |q_ic k_jc| (the size of the scores whose fp32 sums it depends on).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "../api.h"
+#include "check_util.h"
+#include "common/threadpool.h"
+#include "kernels/attention.h"
+
+namespace tf::cuda::check {
+
+namespace {
+
+struct Case {
+  AttnDims d;
+  bool packed;
+  const char* what;
+};
+
+std::string shape_text(const AttnDims& d, bool packed) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "B%lld T%lld h%lld/%lld d%lld%s", (long long)d.B, (long long)d.T, (long long)d.nh,
+                (long long)d.nkv, (long long)d.hd, packed ? " packed" : "");
+  return buf;
+}
+
+// Segments of random lengths (3..200 tokens) per batch row: each query's first visible key.
+std::vector<int32_t> packed_segments(const AttnDims& d, uint64_t seed) {
+  Rng r(seed);
+  std::vector<int32_t> seg(static_cast<size_t>(d.B * d.T));
+  for (int64_t b = 0; b < d.B; ++b) {
+    int64_t start = 0, next = 3 + int64_t(r.next_u64() % 198);
+    for (int64_t t = 0; t < d.T; ++t) {
+      if (t == next) {
+        start = t;
+        next = t + 3 + int64_t(r.next_u64() % 198);
+      }
+      seg[static_cast<size_t>(b * d.T + t)] = int32_t(start);
+    }
+  }
+  return seg;
+}
+
+// Tolerance scales of every output, from the CPU forward's lse (see the file comment).
+struct Scales {
+  std::vector<double> out, lse, dq, dk, dv;
+};
+Scales term_scales(ThreadPool& pool, const AttnDims& d, const std::vector<float>& q, const std::vector<float>& k,
+                   const std::vector<float>& v, const std::vector<float>& out, const std::vector<float>& dout,
+                   const std::vector<float>& lse, const int32_t* seg) {
+  const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv, hd = d.hd;
+  const double scale = 1.0 / std::sqrt(double(hd));
+  Scales s;
+  s.out.assign(q.size(), 0.0);
+  s.lse.assign(lse.size(), 0.0);
+  s.dq.assign(q.size(), 0.0);
+  s.dk.assign(k.size(), 0.0);
+  s.dv.assign(k.size(), 0.0);
+  // One task per (batch row, kv head): it owns dk/dv of that head and everything of its query heads.
+  pool.parallel_for(d.B * d.nkv, [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t b = t / d.nkv, g = t % d.nkv;
+      for (int64_t h = g * group; h < (g + 1) * group; ++h)
+        for (int64_t i = 0; i < d.T; ++i) {
+          const size_t qo = static_cast<size_t>((b * d.T + i) * qs + h * hd), lo = static_cast<size_t>((b * d.nh + h) * d.T + i);
+          const int64_t first = seg ? seg[b * d.T + i] : 0;
+          double A = 0;
+          for (int64_t c = 0; c < hd; ++c) A += std::fabs(double(dout[qo + c]) * out[qo + c]);
+          double max_abs_score = 0;
+          for (int64_t j = first; j <= i; ++j) {
+            const size_t ko = static_cast<size_t>((b * d.T + j) * ks + g * hd);
+            double sc = 0, sabs = 0, dp = 0;
+            for (int64_t c = 0; c < hd; ++c) {
+              sc += double(q[qo + c]) * k[ko + c];
+              sabs += std::fabs(double(q[qo + c]) * k[ko + c]);
+              dp += double(dout[qo + c]) * v[ko + c];
+            }
+            max_abs_score = std::max(max_abs_score, sabs * scale);
+            const double p = std::exp(sc * scale - double(lse[lo]));
+            const double tij = p * (std::fabs(dp) + A);
+            for (int64_t c = 0; c < hd; ++c) {
+              s.out[qo + c] += p * std::fabs(v[ko + c]);
+              s.dv[ko + c] += p * std::fabs(dout[qo + c]);
+              s.dk[ko + c] += scale * tij * std::fabs(q[qo + c]);
+              s.dq[qo + c] += scale * tij * std::fabs(k[ko + c]);
+            }
+          }
+          s.lse[lo] = 1 + max_abs_score;
+        }
+    }
+  });
+  return s;
+}
+
+void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, uint64_t seed) {
+  const AttnDims& d = cs.d;
+  const size_t nq = static_cast<size_t>(d.B * d.T * d.nh * d.hd), nk = static_cast<size_t>(d.B * d.T * d.nkv * d.hd);
+  const auto q = randn_bf16(nq, seed, 1.5f), k = randn_bf16(nk, seed + 1), v = randn_bf16(nk, seed + 2),
+             dout = randn_bf16(nq, seed + 3);
+  const std::vector<int32_t> seg = cs.packed ? packed_segments(d, seed + 4) : std::vector<int32_t>();
+  const int32_t* segp = cs.packed ? seg.data() : nullptr;
+
+  kernels::AttnShape s;
+  s.B = d.B;
+  s.Tq = s.Tk = d.T;
+  s.nh = d.nh;
+  s.nkv = d.nkv;
+  s.hd = d.hd;
+  std::vector<float> out(nq), lse(static_cast<size_t>(d.B * d.nh * d.T));
+  kernels::attention_forward(&pool, s, q.data(), k.data(), v.data(), segp, lse.data(), out.data());
+  // Backward runs on the forward's out as the GPU trainer would store it (bf16); the CPU needs no out.
+  const std::vector<float> out_bf = from_bf16(to_bf16(out));
+  std::vector<float> dq(nq), dk(nk), dv(nk);
+  kernels::attention_backward(&pool, s, q.data(), k.data(), v.data(), segp, lse.data(), dout.data(), dq.data(),
+                              dk.data(), dv.data());
+  const Scales sc = term_scales(pool, d, q, k, v, out_bf, dout, lse, segp);
+
+  DeviceBuf<uint16_t> dQ(to_bf16(q)), dK(to_bf16(k)), dV(to_bf16(v)), dOut(nq), dOutRef(to_bf16(out_bf)),
+      dDout(to_bf16(dout)), dDq(nq), dDk(nk), dDv(nk);
+  DeviceBuf<float> dLse(lse.size()), dLseRef(lse), dScratch(static_cast<size_t>(attention_backward_scratch_floats(d)));
+  DeviceBuf<int32_t> dSeg(seg);
+  const int32_t* dsegp = cs.packed ? dSeg.p : nullptr;
+
+  const double ms_f = time_ms([&] { attention_forward(d, dQ.bf(), dK.bf(), dV.bf(), dsegp, dLse.p, dOut.bf(), nullptr); });
+  const double ms_b = time_ms([&] {
+    attention_backward(d, dQ.bf(), dK.bf(), dV.bf(), dOutRef.bf(), dDout.bf(), dsegp, dLseRef.p, dScratch.p,
+                       dDq.bf(), dDk.bf(), dDv.bf(), nullptr);
+  });
+
+  const std::string shape = shape_text(d, cs.packed);
+  const std::string tag = std::string(" (") + cs.what + ")";
+  const int64_t keys = d.T, group_keys = d.T * (d.nh / d.nkv);  // terms per output: keys, or queries of the group
+  rows.push_back(make_row("attention_forward out" + tag, shape, from_bf16(dOut.download()), to_double(out), sc.out,
+                          bf16_output_tolerance(keys, max_abs(sc.out)), ms_f));
+  rows.push_back(make_row("attention_forward lse" + tag, shape, dLse.download(), to_double(lse), sc.lse,
+                          fp32_output_tolerance(keys + d.hd, max_abs(sc.lse)), ms_f));
+  rows.push_back(make_row("attention_backward dq" + tag, shape, from_bf16(dDq.download()), to_double(dq), sc.dq,
+                          bf16_output_tolerance(keys + d.hd, max_abs(sc.dq)), ms_b));
+  rows.push_back(make_row("attention_backward dk" + tag, shape, from_bf16(dDk.download()), to_double(dk), sc.dk,
+                          bf16_output_tolerance(group_keys + d.hd, max_abs(sc.dk)), ms_b));
+  rows.push_back(make_row("attention_backward dv" + tag, shape, from_bf16(dDv.download()), to_double(dv), sc.dv,
+                          bf16_output_tolerance(group_keys + d.hd, max_abs(sc.dv)), ms_b));
+}
+
+AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
+  AttnDims d;
+  d.B = B;
+  d.T = T;
+  d.nh = nh;
+  d.nkv = nkv;
+  d.hd = hd;
+  return d;
+}
+
+}  // namespace
+
+void run_attention_checks(std::vector<Row>& rows) {
+  ThreadPool pool;
+  const Case cases[] = {
+      {dims(2, 37, 4, 2, 16), false, "tiny model"},
+      {dims(1, 2048, 32, 8, 64), false, "Llama-1B-like"},
+      {dims(1, 1024, 32, 8, 128), false, "8B-like"},
+      {dims(2, 700, 8, 2, 64), true, "packed segments"},
+      {dims(1, 300, 6, 3, 40), true, "packed, hd 40 padded"},
+  };
+  uint64_t seed = 901;
+  for (const Case& c : cases) {
+    attention_case(rows, pool, c, seed);
+    seed += 10;
+  }
+}
+
+}  // namespace tf::cuda::check

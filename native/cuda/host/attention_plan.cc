@@ -1,0 +1,130 @@
+#include "attention_plan.h"
+
+#include <algorithm>
+#include <string>
+
+#include "common/error.h"
+
+namespace tf::cuda {
+
+namespace {
+
+std::string dims_text(const AttnPlanDims& d) {
+  return " (B=" + std::to_string(d.B) + ", T=" + std::to_string(d.T) + ", nh=" + std::to_string(d.nh) +
+         ", nkv=" + std::to_string(d.nkv) + ", hd=" + std::to_string(d.hd) + ")";
+}
+
+int64_t align128(int64_t x) { return (x + 127) / 128 * 128; }
+
+// Appends a region of `bytes` at the next 128-byte boundary; returns its offset.
+int64_t take(int64_t* cursor, int64_t bytes) {
+  const int64_t off = align128(*cursor);
+  *cursor = off + bytes;
+  return off;
+}
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+}  // namespace
+
+void attention_validate(const AttnPlanDims& d) {
+  const std::string s = dims_text(d);
+  TF_CHECK(d.B > 0 && d.T > 0, "attention: batch rows B and sequence length T must be > 0" + s);
+  TF_CHECK(d.nh > 0 && d.nkv > 0 && d.nh % d.nkv == 0,
+           "attention: query heads nh must be a positive multiple of the kv heads nkv" + s);
+  TF_CHECK(d.hd > 0 && d.hd % 8 == 0 && d.hd <= kAttnMaxHeadDim,
+           "attention: head dim hd must be a multiple of 8 in [8, 256]" + s);
+  // grid.y and grid.z are limited to 65535; grid.x (tiles of T) to 2^31 - 1.
+  TF_CHECK(d.nh <= 65535 && d.B <= 65535, "attention: nh and B must be <= 65535 (CUDA grid limit)" + s);
+  TF_CHECK(d.T <= (int64_t(1) << 30), "attention: T must be <= 2^30" + s);
+}
+
+int64_t attn_hd_padded(int64_t hd) { return ceil_div(hd, 16) * 16; }
+
+int attn_max_frags(int64_t hd) {
+  const int64_t frags = attn_hd_padded(hd) / 16;
+  return frags <= 4 ? 4 : frags <= 8 ? 8 : 16;
+}
+
+AttnForwardPlan attention_forward_plan(const AttnPlanDims& d) {
+  attention_validate(d);
+  AttnForwardPlan p;
+  // 128 query rows per block for hd <= 64 (twice the work per staged K/V tile; the tiles are small), 64 above
+  // (the registers of 8 or 16 output fragments per warp and the larger tiles limit the block).
+  p.warps = d.hd <= 64 ? 8 : 4;
+  p.threads = p.warps * 32;
+  p.q_tile = p.warps * 16;
+  p.key_tile = kAttnKeyTile;
+  p.hd_pad = int(attn_hd_padded(d.hd));
+  p.max_frags = attn_max_frags(d.hd);
+  p.row_stride = p.hd_pad + kAttnRowPad;
+  p.score_stride = p.key_tile + kAttnScorePad;
+  p.prob_stride = p.key_tile + kAttnProbPad;
+  p.grid_x = ceil_div(d.T, p.q_tile);
+  p.grid_y = d.nh;
+  p.grid_z = d.B;
+  int64_t cur = 0;
+  p.off_q = take(&cur, int64_t(p.q_tile) * p.row_stride * 2);
+  p.off_k = take(&cur, int64_t(p.key_tile) * p.row_stride * 2);
+  p.off_v = take(&cur, int64_t(p.key_tile) * p.row_stride * 2);
+  p.off_s = take(&cur, int64_t(p.warps) * 16 * p.score_stride * 4);
+  p.off_p = take(&cur, int64_t(p.warps) * 16 * p.prob_stride * 2);
+  p.off_rowscale = take(&cur, int64_t(p.q_tile) * 4);
+  p.off_seg = take(&cur, int64_t(p.q_tile) * 4);
+  p.smem_bytes = align128(cur);
+  return p;
+}
+
+AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
+  attention_validate(d);
+  AttnBackwardPlan p;
+  // 64 keys and 64 queries per step up to hd 128; 32 above, so that four hd-256 tiles still fit an A100 block.
+  p.warps = d.hd <= 128 ? 4 : 2;
+  p.threads = p.warps * 32;
+  p.tile = p.warps * 16;
+  p.hd_pad = int(attn_hd_padded(d.hd));
+  p.max_frags = attn_max_frags(d.hd);
+  p.row_stride = p.hd_pad + kAttnRowPad;
+  p.score_stride = p.tile + kAttnScorePad;
+  p.prob_stride = p.tile + kAttnProbPad;
+  p.grid_x = ceil_div(d.T, p.tile);
+  p.grid_y = d.nh;
+  p.grid_z = d.B;
+  int64_t cur = 0;
+  const int64_t tile_bytes = int64_t(p.tile) * p.row_stride * 2;
+  p.off_k = take(&cur, tile_bytes);
+  p.off_v = take(&cur, tile_bytes);
+  p.off_q = take(&cur, tile_bytes);
+  p.off_do = take(&cur, tile_bytes);
+  p.off_s = take(&cur, int64_t(p.warps) * 16 * p.score_stride * 4);
+  p.off_pt = take(&cur, int64_t(p.tile) * p.prob_stride * 2);
+  p.off_dst = take(&cur, int64_t(p.tile) * p.prob_stride * 2);
+  p.off_lse = take(&cur, int64_t(p.tile) * 4);
+  p.off_d = take(&cur, int64_t(p.tile) * 4);
+  p.off_seg = take(&cur, int64_t(p.tile) * 4);
+  p.smem_bytes = align128(cur);
+  p.scratch_d_offset = 0;
+  p.scratch_dq_offset = d.B * d.nh * d.T;
+  p.scratch_dk_offset = p.scratch_dq_offset + d.B * d.T * d.nh * d.hd;
+  p.scratch_dv_offset = p.scratch_dk_offset + d.B * d.T * d.nh * d.hd;
+  p.scratch_floats = attention_scratch_floats(d);
+  p.d_threads = 256;
+  // A grid-stride loop covers the rest beyond 2^20 blocks.
+  p.d_blocks = std::min<int64_t>(ceil_div(d.B * d.T * d.nh, p.d_threads / 32), int64_t(1) << 20);
+  return p;
+}
+
+int64_t attention_scratch_floats(const AttnPlanDims& d) {
+  attention_validate(d);
+  return d.B * d.nh * d.T + 3 * d.B * d.T * d.nh * d.hd;
+}
+
+bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_bytes) {
+  TF_CHECK(smem_bytes <= limit_bytes,
+           std::string("attention: ") + kernel + " needs " + std::to_string(smem_bytes) +
+               " bytes of shared memory per block but the device allows " + std::to_string(limit_bytes) +
+               " (an sm_80 or newer GPU is required)");
+  return smem_bytes > kSmemDefaultLimit;
+}
+
+}  // namespace tf::cuda

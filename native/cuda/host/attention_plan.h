@@ -1,0 +1,83 @@
+#pragma once
+// Launch shapes of the flash-style attention kernels (attention.cu): tile sizes per head dim, grids, the shared
+// memory layout of each block (byte offsets, so the kernel and the host agree on one layout), its check against
+// the per-block shared-memory limits, and the fp32 scratch of backward. Plain C++ without CUDA headers, unit-tested
+// on the CPU by tests/test_cuda_attention_host.cc.
+//
+// Forward: one block per (query tile, query head, batch row); warps * 16 query rows, each warp owning 16 rows,
+//   key tiles of kAttnKeyTile keys staged in shared memory, scores and P·V on tensor cores (WMMA bf16 16x16x16,
+//   fp32 accumulate). hd is padded to a multiple of 16 with zeros in shared memory (zero columns change no dot
+//   product), so every multiple of 8 up to 256 takes the tensor-core path.
+// Backward: D = rowsum(dout ∘ out) is precomputed; then one block per (key tile, query head, batch row) loops
+//   over the query tiles that see its keys, accumulating that head's share of dK/dV in registers and adding each
+//   tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32 scratch and a last kernel
+//   sums each GQA group in a fixed order (deterministic) and casts dK, dV and dQ to bf16. One block per query head
+//   rather than per kv head (looping the group inside) gives nh/nkv times more blocks: with causal masking the
+//   first key tiles carry most of the work, and per-kv-head blocks would leave them as a long serial tail.
+#include <cstdint>
+
+namespace tf::cuda {
+
+struct AttnPlanDims {
+  int64_t B = 0, T = 0, nh = 0, nkv = 0, hd = 0;
+};
+
+constexpr int64_t kAttnMaxHeadDim = 256;
+constexpr int kAttnKeyTile = 64;          // forward: keys per shared-memory tile
+constexpr int kAttnRowPad = 8;            // bf16 row padding of Q/K/V/dO tiles (bank conflicts; ldm % 8 == 0)
+constexpr int kAttnScorePad = 4;          // fp32 row padding of score tiles (ldm % 4 == 0)
+constexpr int kAttnProbPad = 8;           // bf16 row padding of probability tiles
+constexpr int64_t kSmemDefaultLimit = 48 * 1024;    // usable without opting in
+constexpr int64_t kSmemOptinLimitSm80 = 163 * 1024;  // A100: cudaDevAttrMaxSharedMemoryPerBlockOptin
+constexpr int64_t kSmemOptinLimitSm90 = 227 * 1024;  // H100/H200
+
+// Throws tf::Error naming the dimension when the shape is not one the kernels take: positive sizes, nh a multiple
+// of nkv, hd a multiple of 8 up to 256, and grid dimensions within CUDA's limits.
+void attention_validate(const AttnPlanDims& d);
+
+// hd rounded up to the tensor-core K step (16).
+int64_t attn_hd_padded(int64_t hd);
+// Register-tile template of the kernels: output fragments of 16 columns, 4 (hd <= 64), 8 (<= 128) or 16 (<= 256).
+int attn_max_frags(int64_t hd);
+
+// Byte offsets of one block's shared-memory regions (each 128-byte aligned; WMMA needs 32).
+struct AttnForwardPlan {
+  int warps = 0, threads = 0;
+  int q_tile = 0, key_tile = 0;  // rows of queries per block, keys per tile
+  int hd_pad = 0, max_frags = 0;
+  int row_stride = 0;    // bf16 elements per Q/K/V row in shared memory
+  int score_stride = 0;  // fp32 elements per score row (per warp: 16 rows x key_tile)
+  int prob_stride = 0;   // bf16 elements per probability row (per warp: 16 rows x key_tile)
+  int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // query tiles, query heads, batch rows
+  int64_t off_q = 0, off_k = 0, off_v = 0, off_s = 0, off_p = 0, off_rowscale = 0, off_seg = 0;
+  int64_t smem_bytes = 0;
+};
+AttnForwardPlan attention_forward_plan(const AttnPlanDims& d);
+
+struct AttnBackwardPlan {
+  int warps = 0, threads = 0;
+  int tile = 0;  // keys per block and queries per step (equal: warp w owns keys 16w.. and dQ rows 16w..)
+  int hd_pad = 0, max_frags = 0;
+  int row_stride = 0, score_stride = 0, prob_stride = 0;
+  int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // key tiles, query heads, batch rows
+  int64_t off_k = 0, off_v = 0, off_q = 0, off_do = 0, off_s = 0, off_pt = 0, off_dst = 0,
+          off_lse = 0, off_d = 0, off_seg = 0;
+  int64_t smem_bytes = 0;
+  // fp32 scratch: D [B, nh, T] at 0, then the dQ accumulator and the per-query-head dK and dV shares, each
+  // [B*T, nh*hd].
+  int64_t scratch_d_offset = 0, scratch_dq_offset = 0, scratch_dk_offset = 0, scratch_dv_offset = 0,
+          scratch_floats = 0;
+  // The D = rowsum(dout ∘ out) kernel: one warp per (token, head).
+  int d_threads = 0;
+  int64_t d_blocks = 0;
+};
+AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d);
+
+// fp32 floats attention_backward needs: B*nh*T (D) + 3 * B*T*nh*hd (dQ accumulator, dK and dV shares).
+int64_t attention_scratch_floats(const AttnPlanDims& d);
+
+// Throws tf::Error when a block's shared memory exceeds what the device grants (limit_bytes: the device's
+// opt-in maximum per block). Returns whether the launch must opt in (bytes above the 48 KiB default).
+bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_bytes);
+
+}  // namespace tf::cuda

@@ -1,0 +1,472 @@
+// The CUDA attention's algorithm on the CPU (native/cuda/attention.cu needs a GPU to run): a plain-C++ "tiled
+// simulation" runs the kernels' tile loops sequentially with the very same TF_HD helpers (attention_math.h: key
+// tile ranges, visibility, online softmax, backward P and dS) and the very same tile sizes (attention_plan.h), on
+// random fp32 inputs with packed segments, GQA and T not a multiple of the tile, and must match the CPU reference
+// kernels::attention_forward / attention_backward to fp32 accuracy. Plus the launch plans: shared memory within
+// the per-block limits, grids covering every (b, head, tile), WMMA alignment rules, the scratch formula.
+#include <algorithm>
+#include <climits>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include "attention_math.h"
+#include "common/rng.h"
+#include "harness.h"
+#include "host/attention_plan.h"
+#include "kernels/attention.h"
+
+using namespace tf::cuda;
+
+namespace {
+
+struct Inputs {
+  AttnPlanDims d;
+  std::vector<float> q, k, v, dout;
+  std::vector<int32_t> seg;  // empty = no segments
+};
+
+// Packed rows: segments of random lengths (some shorter than a tile, some spanning several).
+Inputs make_inputs(const AttnPlanDims& d, uint64_t seed, bool segments) {
+  tf::Rng r(seed);
+  Inputs in;
+  in.d = d;
+  auto fill = [&](std::vector<float>& x, int64_t n) {
+    x.resize(size_t(n));
+    for (auto& e : x) e = r.normal();
+  };
+  fill(in.q, d.B * d.T * d.nh * d.hd);
+  fill(in.k, d.B * d.T * d.nkv * d.hd);
+  fill(in.v, d.B * d.T * d.nkv * d.hd);
+  fill(in.dout, d.B * d.T * d.nh * d.hd);
+  if (segments) {
+    in.seg.resize(size_t(d.B * d.T));
+    for (int64_t b = 0; b < d.B; ++b) {
+      int64_t start = 0;
+      for (int64_t t = 0; t < d.T; ++t) {
+        if (t > 0 && r.next_u64() % 23 == 0) start = t;  // mean segment ~23 tokens
+        in.seg[size_t(b * d.T + t)] = int32_t(start);
+      }
+    }
+  }
+  return in;
+}
+
+tf::kernels::AttnShape cpu_shape(const AttnPlanDims& d) {
+  tf::kernels::AttnShape s;
+  s.B = d.B;
+  s.Tq = s.Tk = d.T;
+  s.nh = d.nh;
+  s.nkv = d.nkv;
+  s.hd = d.hd;
+  return s;
+}
+
+int64_t seg_of(const Inputs& in, int64_t b, int64_t i) {
+  return attn_clamp_seg(in.seg.empty() ? 0 : in.seg[size_t(b * in.d.T + i)], i);
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+  float s = 0.f;
+  for (int64_t c = 0; c < n; ++c) s += a[c] * b[c];
+  return s;
+}
+
+// attention_forward_kernel, sequentially: per (b, h, query tile) the key tiles of attn_key_tiles, each one an
+// online-softmax step per row (tile max, advance, prob, l += Σp, O = O·α + Σ p v).
+struct ForwardResult {
+  std::vector<float> out, lse;
+};
+ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
+  const AttnPlanDims& d = in.d;
+  const int64_t qs = d.nh * d.hd;
+  const float scale = attn_scale(d.hd);
+  ForwardResult res;
+  res.out.assign(size_t(d.B * d.T * qs), 0.f);
+  res.lse.assign(size_t(d.B * d.nh * d.T), 0.f);
+  std::vector<float> s(static_cast<size_t>(key_tile));
+  for (int64_t b = 0; b < d.B; ++b)
+    for (int64_t h = 0; h < d.nh; ++h) {
+      const int64_t g = attn_kv_head(h, d.nh, d.nkv);
+      for (int64_t q0 = 0; q0 < d.T; q0 += q_tile) {
+        const int64_t rows = std::min<int64_t>(q_tile, d.T - q0);
+        int64_t min_seg = INT_MAX;
+        for (int64_t r = 0; r < rows; ++r) min_seg = std::min(min_seg, seg_of(in, b, q0 + r));
+        const AttnTileRange tiles = attn_key_tiles(min_seg, q0 + rows - 1, key_tile);
+        for (int64_t r = 0; r < rows; ++r) {
+          const int64_t i = q0 + r, seg_i = seg_of(in, b, i);
+          const float* qi = in.q.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+          OnlineSoftmax st;
+          std::vector<float> o(size_t(d.hd), 0.f);
+          for (int64_t kt = tiles.begin; kt < tiles.end; ++kt) {
+            const int64_t k0 = kt * key_tile;
+            float tile_max = -INFINITY;
+            for (int c = 0; c < key_tile; ++c) {
+              const int64_t j = k0 + c;
+              s[size_t(c)] = attn_visible(i, j, seg_i)
+                                 ? dot(qi, in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd), d.hd) * scale
+                                 : -INFINITY;
+              tile_max = std::max(tile_max, s[size_t(c)]);
+            }
+            const float alpha = st.advance(tile_max);
+            for (auto& x : o) x *= alpha;
+            float sum = 0.f;
+            for (int c = 0; c < key_tile; ++c) {
+              const float p = st.prob(s[size_t(c)]);
+              sum += p;
+              if (p == 0.f) continue;
+              const float* vj = in.v.data() + attn_offset(b, k0 + c, g, d.T, d.nkv, d.hd);
+              for (int64_t col = 0; col < d.hd; ++col) o[size_t(col)] += p * vj[col];
+            }
+            st.l += sum;
+          }
+          float* oi = res.out.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+          for (int64_t col = 0; col < d.hd; ++col) oi[col] = o[size_t(col)] * st.inv_l();
+          res.lse[size_t(attn_stat_index(b, h, i, d.nh, d.T))] = st.lse();
+        }
+      }
+    }
+  return res;
+}
+
+// attention_backward's kernels, sequentially: D = rowsum(dout ∘ out); per (b, query head, key tile) the query
+// tiles from attn_first_query_tile that attn_tiles_interact admits, P and dS from the shared helpers, the head's
+// dK/dV shares in the block's accumulators, dQ accumulated across key tiles; then dQ scaled, and each GQA group's
+// shares summed in head order (attention_dkv_reduce_kernel).
+struct BackwardResult {
+  std::vector<float> dq, dk, dv;
+  int64_t pairs_visited = 0, pairs_skipped = 0;
+};
+BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile) {
+  const AttnPlanDims& d = in.d;
+  const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv;
+  const float scale = attn_scale(d.hd);
+  BackwardResult res;
+  std::vector<float> D(size_t(d.B * d.nh * d.T)), dq_acc(size_t(d.B * d.T * qs), 0.f);
+  std::vector<float> dk_part(size_t(d.B * d.T * qs), NAN), dv_part(size_t(d.B * d.T * qs), NAN);  // all written
+  for (int64_t b = 0; b < d.B; ++b)
+    for (int64_t t = 0; t < d.T; ++t)
+      for (int64_t h = 0; h < d.nh; ++h) {
+        const int64_t off = attn_offset(b, t, h, d.T, d.nh, d.hd);
+        D[size_t(attn_stat_index(b, h, t, d.nh, d.T))] = dot(fwd.out.data() + off, in.dout.data() + off, d.hd);
+      }
+  const int64_t n_qtiles = (d.T + tile - 1) / tile;
+  for (int64_t b = 0; b < d.B; ++b)
+    for (int64_t h = 0; h < d.nh; ++h)
+      for (int64_t k0 = 0; k0 < d.T; k0 += tile) {
+        const int64_t g = attn_kv_head(h, d.nh, d.nkv);
+        const int64_t krows = std::min<int64_t>(tile, d.T - k0), k_last = k0 + krows - 1;
+        std::vector<float> dk_acc(size_t(krows * d.hd), 0.f), dv_acc(size_t(krows * d.hd), 0.f);
+        for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
+          const int64_t q0 = qt * tile, rows = std::min<int64_t>(tile, d.T - q0);
+          int64_t min_seg = INT_MAX;
+          for (int64_t r = 0; r < rows; ++r) min_seg = std::min(min_seg, seg_of(in, b, q0 + r));
+          if (!attn_tiles_interact(q0 + rows - 1, min_seg, k0, k_last)) {
+            ++res.pairs_skipped;
+            continue;
+          }
+          ++res.pairs_visited;
+          for (int64_t r = 0; r < krows; ++r)
+            for (int64_t c = 0; c < rows; ++c) {
+              const int64_t j = k0 + r, i = q0 + c;
+              if (!attn_visible(i, j, seg_of(in, b, i))) continue;  // P = 0, dS = 0
+              const float* qi = in.q.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+              const float* doi = in.dout.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+              const float* kj = in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
+              const float* vj = in.v.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
+              const int64_t row = attn_stat_index(b, h, i, d.nh, d.T);
+              const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, fwd.lse[size_t(row)]);
+              const float ds = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
+              float* dqi = dq_acc.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
+              for (int64_t col = 0; col < d.hd; ++col) {
+                dv_acc[size_t(r * d.hd + col)] += p * doi[col];
+                dk_acc[size_t(r * d.hd + col)] += ds * qi[col];
+                dqi[col] += ds * kj[col];
+              }
+            }
+        }
+        for (int64_t r = 0; r < krows; ++r)
+          for (int64_t col = 0; col < d.hd; ++col) {
+            const size_t off = size_t(attn_offset(b, k0 + r, h, d.T, d.nh, d.hd) + col);
+            dk_part[off] = scale * dk_acc[size_t(r * d.hd + col)];
+            dv_part[off] = dv_acc[size_t(r * d.hd + col)];
+          }
+      }
+  res.dq.resize(dq_acc.size());
+  for (size_t e = 0; e < dq_acc.size(); ++e) res.dq[e] = scale * dq_acc[e];
+  const int64_t n = d.B * d.T * ks;
+  res.dk.resize(size_t(n));
+  res.dv.resize(size_t(n));
+  for (int64_t idx = 0; idx < n; ++idx) {
+    const int64_t base = attn_dkv_share_base(idx, d.nh, d.nkv, d.hd);
+    float sk = 0.f, sv = 0.f;
+    for (int64_t hh = 0; hh < group; ++hh) {
+      sk += dk_part[size_t(base + hh * d.hd)];
+      sv += dv_part[size_t(base + hh * d.hd)];
+    }
+    res.dk[size_t(idx)] = sk;
+    res.dv[size_t(idx)] = sv;
+  }
+  return res;
+}
+
+// Largest |a - b| relative to the largest |b| (fp32 summation orders differ between the two).
+double rel_err(const std::vector<float>& a, const std::vector<float>& b) {
+  double m = 0;
+  for (float x : b) m = std::max(m, double(std::fabs(x)));
+  return tf_test::max_abs_diff(a, b) / std::max(m, 1e-30);
+}
+
+void check_against_reference(const AttnPlanDims& d, bool segments, int q_tile, int key_tile, int bwd_tile,
+                             uint64_t seed) {
+  const Inputs in = make_inputs(d, seed, segments);
+  const auto s = cpu_shape(d);
+  std::vector<float> out(in.q.size()), lse(size_t(d.B * d.nh * d.T));
+  tf::kernels::attention_forward(nullptr, s, in.q.data(), in.k.data(), in.v.data(),
+                                 segments ? in.seg.data() : nullptr, lse.data(), out.data());
+  const ForwardResult fwd = sim_forward(in, q_tile, key_tile);
+  CHECK(rel_err(fwd.out, out) < 2e-5);
+  CHECK(tf_test::max_abs_diff(fwd.lse, lse) < 2e-5 * (1 + 10));  // |lse| is O(log T + |scores|) ~ 10
+
+  std::vector<float> dq(in.q.size()), dk(in.k.size()), dv(in.v.size());
+  tf::kernels::attention_backward(nullptr, s, in.q.data(), in.k.data(), in.v.data(),
+                                  segments ? in.seg.data() : nullptr, lse.data(), in.dout.data(), dq.data(),
+                                  dk.data(), dv.data());
+  const BackwardResult bwd = sim_backward(in, fwd, bwd_tile);
+  CHECK(rel_err(bwd.dq, dq) < 1e-4);
+  CHECK(rel_err(bwd.dk, dk) < 1e-4);
+  CHECK(rel_err(bwd.dv, dv) < 1e-4);
+  CHECK(bwd.pairs_visited > 0);
+  if (segments && d.T > 4 * bwd_tile) CHECK(bwd.pairs_skipped > 0);  // packed segments prune whole tile pairs
+}
+
+AttnPlanDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
+  AttnPlanDims d;
+  d.B = B, d.T = T, d.nh = nh, d.nkv = nkv, d.hd = hd;
+  return d;
+}
+
+// The tiled simulation with the tile sizes the CUDA launch plans choose for this shape.
+void check_with_plan_tiles(const AttnPlanDims& d, bool segments, uint64_t seed) {
+  const AttnForwardPlan f = attention_forward_plan(d);
+  const AttnBackwardPlan b = attention_backward_plan(d);
+  check_against_reference(d, segments, f.q_tile, f.key_tile, b.tile, seed);
+}
+
+}  // namespace
+
+TEST(online_softmax_matches_a_one_shot_softmax_for_any_split) {
+  tf::Rng r(7);
+  std::vector<float> s(100);
+  for (auto& x : s) x = 4.f * r.normal();
+  s[3] = s[50] = -INFINITY;  // masked
+  double mx = -INFINITY, sum = 0;
+  for (float x : s) mx = std::max(mx, double(x));
+  for (float x : s) sum += std::exp(double(x) - mx);
+  for (size_t split : {size_t(1), size_t(7), size_t(32), size_t(100)}) {
+    OnlineSoftmax st;
+    std::vector<double> w(s.size(), 0.0);  // each score's weight, rescaled like the output accumulator
+    for (size_t t0 = 0; t0 < s.size(); t0 += split) {
+      const size_t t1 = std::min(s.size(), t0 + split);
+      float tmax = -INFINITY;
+      for (size_t j = t0; j < t1; ++j) tmax = std::max(tmax, s[j]);
+      const float alpha = st.advance(tmax);
+      for (size_t j = 0; j < t0; ++j) w[j] *= alpha;
+      for (size_t j = t0; j < t1; ++j) {
+        w[j] = st.prob(s[j]);
+        st.l += float(w[j]);
+      }
+    }
+    CHECK_NEAR(st.lse(), mx + std::log(sum), 1e-5);
+    for (size_t j = 0; j < s.size(); ++j)
+      CHECK_NEAR(w[j] * st.inv_l(), std::isinf(s[j]) ? 0.0 : std::exp(double(s[j]) - mx) / sum, 1e-6);
+  }
+}
+
+TEST(online_softmax_fully_masked_tiles_stay_finite) {
+  OnlineSoftmax st;
+  CHECK_EQ(st.advance(-INFINITY), 0.f);  // never exp(-inf - -inf) = NaN
+  CHECK_EQ(st.l, 0.f);
+  CHECK_EQ(st.prob(-INFINITY), 0.f);
+  CHECK_EQ(st.inv_l(), 0.f);  // a padding row writes 0, not NaN
+  CHECK_EQ(st.advance(2.f), 0.f);
+  st.l += st.prob(2.f);
+  CHECK_EQ(st.l, 1.f);
+  CHECK_EQ(st.advance(-INFINITY), 1.f);  // a masked tile after real scores changes nothing
+  CHECK_NEAR(st.lse(), 2.0, 0);
+}
+
+TEST(backward_prob_and_dscore) {
+  CHECK_NEAR(attn_bwd_prob(1.5f, 1.5f), 1.0, 0);
+  CHECK_NEAR(attn_bwd_prob(0.f, std::log(4.f)), 0.25, 1e-7);
+  CHECK_NEAR(attn_dscore(0.25f, 3.f, 1.f), 0.5, 0);
+  CHECK_EQ(attn_dscore(0.f, 3.f, 1.f), 0.f);
+}
+
+TEST(visibility_and_segment_clamp) {
+  CHECK(attn_visible(5, 5, 0));
+  CHECK(!attn_visible(5, 6, 0));  // causal
+  CHECK(attn_visible(5, 3, 3));
+  CHECK(!attn_visible(5, 2, 3));  // previous packed segment
+  CHECK_EQ(attn_clamp_seg(-4, 9), int64_t(0));
+  CHECK_EQ(attn_clamp_seg(12, 9), int64_t(9));  // a bad seg_start still lets the query see itself
+  CHECK_EQ(attn_clamp_seg(4, 9), int64_t(4));
+  CHECK_EQ(attn_scale(64), 0.125f);
+}
+
+// With equal query and key tiles (backward), attn_first_query_tile + attn_tiles_interact visit exactly the tile
+// pairs that hold a visible (query, key) pair: nothing needed is skipped, nothing fully masked is computed.
+TEST(backward_tile_pairs_are_exactly_the_visible_ones) {
+  for (uint64_t seed : {1, 2, 3}) {
+    const AttnPlanDims d = dims(1, 203, 1, 1, 8);
+    const Inputs in = make_inputs(d, seed, true);
+    for (int tile : {16, 32, 64}) {
+      const int64_t nt = (d.T + tile - 1) / tile;
+      for (int64_t kt = 0; kt < nt; ++kt)
+        for (int64_t qt = 0; qt < nt; ++qt) {
+          const int64_t k0 = kt * tile, k_last = std::min(d.T, k0 + tile) - 1;
+          const int64_t q0 = qt * tile, q_last = std::min(d.T, q0 + tile) - 1;
+          bool any = false;
+          int64_t min_seg = INT_MAX;
+          for (int64_t i = q0; i <= q_last; ++i) {
+            min_seg = std::min(min_seg, seg_of(in, 0, i));
+            for (int64_t j = k0; j <= k_last; ++j) any = any || attn_visible(i, j, seg_of(in, 0, i));
+          }
+          const bool visited = qt >= attn_first_query_tile(k0, tile) && attn_tiles_interact(q_last, min_seg, k0, k_last);
+          CHECK_EQ(visited, any);
+        }
+    }
+  }
+}
+
+// Forward: the key tiles of attn_key_tiles contain every key any row of the query tile sees.
+TEST(forward_key_tiles_cover_every_visible_key) {
+  const AttnPlanDims d = dims(1, 300, 1, 1, 8);
+  const Inputs in = make_inputs(d, 11, true);
+  for (int q_tile : {64, 128})
+    for (int64_t q0 = 0; q0 < d.T; q0 += q_tile) {
+      const int64_t q_last = std::min(d.T, q0 + q_tile) - 1;
+      int64_t min_seg = INT_MAX;
+      for (int64_t i = q0; i <= q_last; ++i) min_seg = std::min(min_seg, seg_of(in, 0, i));
+      const AttnTileRange r = attn_key_tiles(min_seg, q_last, kAttnKeyTile);
+      for (int64_t i = q0; i <= q_last; ++i)
+        for (int64_t j = seg_of(in, 0, i); j <= i; ++j) {
+          CHECK(j / kAttnKeyTile >= r.begin);
+          CHECK(j / kAttnKeyTile < r.end);
+        }
+      CHECK(r.end * kAttnKeyTile <= q_last + kAttnKeyTile);  // nothing wholly beyond the diagonal
+    }
+}
+
+TEST(tiled_simulation_matches_reference_tiny_model) {
+  check_with_plan_tiles(dims(2, 37, 4, 2, 16), false, 21);  // cuda_check's tiny shape: T below one tile
+  check_with_plan_tiles(dims(2, 37, 4, 2, 16), true, 22);
+}
+
+TEST(tiled_simulation_matches_reference_ragged_T_gqa_segments) {
+  check_with_plan_tiles(dims(1, 150, 4, 1, 24), true, 31);    // hd 24: padded to 32 on the GPU
+  check_with_plan_tiles(dims(2, 200, 4, 2, 64), true, 32);    // the 64 path, 128-row query tiles
+  check_with_plan_tiles(dims(1, 130, 2, 2, 128), false, 33);  // the 128 path, MHA, T = 2 tiles + 2
+}
+
+TEST(tiled_simulation_matches_reference_small_tiles) {
+  // Tiles smaller than the segments and than T many times over: many online-softmax steps per row, many
+  // skipped tile pairs, query and key tiles of different sizes.
+  check_against_reference(dims(1, 120, 6, 2, 8), true, 16, 32, 16, 41);
+  check_against_reference(dims(2, 97, 3, 1, 16), true, 32, 16, 16, 42);
+  check_against_reference(dims(1, 64, 2, 1, 8), false, 16, 16, 16, 43);
+}
+
+TEST(plans_fit_shared_memory_and_wmma_alignment) {
+  for (int64_t hd = 8; hd <= kAttnMaxHeadDim; hd += 8) {
+    const AttnPlanDims d = dims(1, 1000, 8, 2, hd);
+    const AttnForwardPlan f = attention_forward_plan(d);
+    const AttnBackwardPlan b = attention_backward_plan(d);
+    // Every head dim fits an A100 block (and so an H100/H200 one).
+    CHECK(f.smem_bytes <= kSmemOptinLimitSm80);
+    CHECK(b.smem_bytes <= kSmemOptinLimitSm80);
+    CHECK(!attention_smem_check("forward", f.smem_bytes, kSmemOptinLimitSm90) || f.smem_bytes > kSmemDefaultLimit);
+    CHECK(f.hd_pad % 16 == 0 && f.hd_pad >= hd && f.hd_pad < hd + 16);
+    CHECK(f.max_frags * 16 >= f.hd_pad && b.max_frags * 16 >= b.hd_pad);
+    // WMMA ldm: multiple of 8 for bf16, 4 for fp32; tiles made of whole 16x16 fragments, one 16-row strip per warp.
+    CHECK(f.row_stride % 8 == 0 && f.prob_stride % 8 == 0 && f.score_stride % 4 == 0);
+    CHECK(b.row_stride % 8 == 0 && b.prob_stride % 8 == 0 && b.score_stride % 4 == 0);
+    CHECK_EQ(f.q_tile, f.warps * 16);
+    CHECK_EQ(b.tile, b.warps * 16);
+    CHECK(f.key_tile % 16 == 0);  // score tiles of whole 16x16 fragments
+    CHECK(f.threads <= 256 && b.threads <= 128);  // the kernels' __launch_bounds__
+    CHECK(b.score_stride >= 32);  // backward stages a dK and a dV fragment side by side in a warp's score rows
+    // Up to hd 128, two backward blocks share an H100/H200 SM (228 KiB, 1 KiB reserved per block).
+    if (hd <= 128) CHECK(2 * (b.smem_bytes + 1024) <= 228 * 1024);
+    // Regions in order, 128-byte aligned, non-overlapping, inside the block's bytes.
+    const int64_t fo[] = {f.off_q, f.off_k, f.off_v, f.off_s, f.off_p, f.off_rowscale, f.off_seg, f.smem_bytes};
+    const int64_t fs[] = {int64_t(f.q_tile) * f.row_stride * 2, int64_t(f.key_tile) * f.row_stride * 2,
+                          int64_t(f.key_tile) * f.row_stride * 2, int64_t(f.warps) * 16 * f.score_stride * 4,
+                          int64_t(f.warps) * 16 * f.prob_stride * 2, int64_t(f.q_tile) * 4, int64_t(f.q_tile) * 4};
+    for (int r = 0; r < 7; ++r) {
+      CHECK(fo[r] % 128 == 0);
+      CHECK(fo[r] + fs[r] <= fo[r + 1]);
+    }
+    const int64_t bo[] = {b.off_k, b.off_v, b.off_q, b.off_do, b.off_s, b.off_pt, b.off_dst,
+                          b.off_lse, b.off_d, b.off_seg, b.smem_bytes};
+    const int64_t tb = int64_t(b.tile) * b.row_stride * 2, sb = int64_t(b.warps) * 16 * b.score_stride * 4,
+                  pb = int64_t(b.tile) * b.prob_stride * 2, vb = int64_t(b.tile) * 4;
+    const int64_t bs[] = {tb, tb, tb, tb, sb, pb, pb, vb, vb, vb};
+    for (int r = 0; r < 10; ++r) {
+      CHECK(bo[r] % 128 == 0);
+      CHECK(bo[r] + bs[r] <= bo[r + 1]);
+    }
+  }
+  // The tuned Llama shapes, concretely.
+  const AttnForwardPlan f64 = attention_forward_plan(dims(1, 2048, 32, 8, 64));
+  CHECK_EQ(f64.q_tile, 128);
+  CHECK_EQ(f64.max_frags, 4);
+  const AttnForwardPlan f128 = attention_forward_plan(dims(1, 1024, 32, 8, 128));
+  CHECK_EQ(f128.q_tile, 64);
+  CHECK_EQ(f128.max_frags, 8);
+  CHECK_EQ(attention_backward_plan(dims(1, 1024, 32, 8, 128)).tile, 64);
+  CHECK_EQ(attention_backward_plan(dims(1, 1024, 32, 8, 256)).tile, 32);
+}
+
+TEST(grids_cover_every_batch_head_and_tile) {
+  for (int64_t T : {1, 37, 63, 64, 65, 128, 129, 2048, 2049}) {
+    const AttnPlanDims d = dims(3, T, 32, 8, 64);
+    const AttnForwardPlan f = attention_forward_plan(d);
+    CHECK(f.grid_x * f.q_tile >= T);
+    CHECK((f.grid_x - 1) * f.q_tile < T);  // no empty query tile
+    CHECK_EQ(f.grid_y, d.nh);
+    CHECK_EQ(f.grid_z, d.B);
+    const AttnBackwardPlan b = attention_backward_plan(d);
+    CHECK(b.grid_x * b.tile >= T);
+    CHECK((b.grid_x - 1) * b.tile < T);
+    CHECK_EQ(b.grid_y, d.nh);  // one block per query head; the group's dK/dV shares are summed afterwards
+    CHECK_EQ(b.grid_z, d.B);
+    CHECK(b.d_blocks * (b.d_threads / 32) >= d.B * T * d.nh);  // one warp per (token, head)
+  }
+}
+
+TEST(scratch_formula_and_layout) {
+  const AttnPlanDims d = dims(2, 100, 6, 2, 40);
+  const AttnBackwardPlan b = attention_backward_plan(d);
+  const int64_t per_head = 2 * 100 * 6 * 40;  // one [B*T, nh*hd] fp32 array
+  CHECK_EQ(attention_scratch_floats(d), int64_t(2 * 6 * 100 + 3 * per_head));
+  CHECK_EQ(b.scratch_floats, attention_scratch_floats(d));
+  // D first, then the dQ accumulator and the dK and dV shares, back to back.
+  CHECK_EQ(b.scratch_d_offset, int64_t(0));
+  CHECK_EQ(b.scratch_dq_offset, int64_t(2 * 6 * 100));
+  CHECK_EQ(b.scratch_dk_offset, b.scratch_dq_offset + per_head);
+  CHECK_EQ(b.scratch_dv_offset, b.scratch_dk_offset + per_head);
+  CHECK_EQ(b.scratch_dv_offset + per_head, b.scratch_floats);
+}
+
+TEST(validate_names_the_bad_dimension) {
+  CHECK_THROWS(attention_validate(dims(1, 10, 4, 2, 12)), "multiple of 8");
+  CHECK_THROWS(attention_validate(dims(1, 10, 4, 2, 264)), "hd=264");
+  CHECK_THROWS(attention_validate(dims(1, 10, 4, 3, 64)), "multiple of the kv heads");
+  CHECK_THROWS(attention_validate(dims(1, 0, 4, 2, 64)), "T must be > 0");
+  CHECK_THROWS(attention_validate(dims(70000, 8, 4, 2, 64)), "65535");
+  CHECK_THROWS(attention_forward_plan(dims(1, 8, 0, 0, 64)), "nkv");
+  CHECK_THROWS(attention_smem_check("backward", 300 * 1024, kSmemOptinLimitSm90), "backward needs 307200 bytes");
+  CHECK(attention_smem_check("forward", 100 * 1024, kSmemOptinLimitSm90));   // must opt in
+  CHECK(!attention_smem_check("forward", 40 * 1024, kSmemOptinLimitSm90));   // default is enough
+}
