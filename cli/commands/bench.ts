@@ -25,7 +25,8 @@ export const benchCommand: Command = {
     "",
     "Options:",
     "  --seq-len 256  --batch-size 4  --grad-accum 1  --steps 6  --rank 16  --targets q_proj,k_proj,v_proj,o_proj",
-    "  --quant nf4|none (default nf4)  --double-quant  --threads N  --peak-seconds 2",
+    "  --quant nf4|none (default nf4)  --double-quant  --backend auto|cpu|cuda  --threads N  --peak-seconds 2",
+    "  --gradient-checkpointing   keep only each layer's input and recompute it in backward (less memory)",
     "  --json         print the figures as one JSON object",
     "",
   ].join("\n"),
@@ -43,6 +44,7 @@ export const benchCommand: Command = {
         rank: { type: "string" },
         targets: { type: "string" },
         "peak-seconds": { type: "string" },
+        "gradient-checkpointing": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         ...MODEL_LOAD_OPTIONS,
       },
@@ -91,7 +93,7 @@ export const benchCommand: Command = {
         });
         const reports: StepReport[] = [];
         log(`training ${steps} steps of ${batchSize}×${gradAccum}×${seqLen} tokens…`);
-        await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
+        await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
           reports.push(r);
           log(`step ${r.step}/${r.totalSteps}: ${Math.round(r.tokensPerSec)} tok/s`);
         });
@@ -111,6 +113,7 @@ export const benchCommand: Command = {
           lora_parameters: loraParameters(info, rank, targets),
           quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
           seq_len: seqLen,
+          gradient_checkpointing: v["gradient-checkpointing"] ?? false,
           backend: info.backend,
           threads: threads || os.cpus().length,
           isa: addon.cpuIsa(),

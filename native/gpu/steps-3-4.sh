@@ -105,13 +105,13 @@ gpu_steps_3_4() {
   if [[ $have_cuda == 1 ]]; then
     _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 node "$root/bin/tuneforge.mjs" \
       bench trainer --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
-      --quant nf4 --double-quant --backend cuda --json | tee "$ours_json"
+      --quant nf4 --double-quant --backend cuda --gradient-checkpointing --json | tee "$ours_json"
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
       [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
       _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 node "$root/bin/tuneforge.mjs" \
         bench trainer --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
-        --quant nf4 --double-quant --backend cuda --json | tee "$ours8b_json"
+        --quant nf4 --double-quant --backend cuda --gradient-checkpointing --json | tee "$ours8b_json"
     fi
   else
     _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"

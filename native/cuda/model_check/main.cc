@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "api.h"
+#include "../../src/api.h"  // tf::api (native/cuda/api.h is the launchers' header of the same name)
 #include "backend/cuda_entry.h"
 #include "host/agreement.h"
 #include "test_model_util.h"
