@@ -6,6 +6,7 @@
 // the per-block limits, grids covering every (b, head, tile), WMMA alignment rules, the scratch formula.
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <cmath>
 #include <cstdint>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "common/rng.h"
 #include "harness.h"
 #include "host/attention_plan.h"
+#include "host/launch_plan.h"
 #include "kernels/attention.h"
 
 using namespace tf::cuda;
@@ -77,7 +79,8 @@ float dot(const float* a, const float* b, int64_t n) {
 struct ForwardResult {
   std::vector<float> out, lse;
 };
-ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
+// With `bf16`, the kernel's roundings too: P to bf16 for the P·V product (l sums the fp32 P), out to bf16.
+ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile, bool bf16 = false) {
   const AttnPlanDims& d = in.d;
   const int64_t qs = d.nh * d.hd;
   const float scale = attn_scale(d.hd);
@@ -116,12 +119,16 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile) {
               sum += p;
               if (p == 0.f) continue;
               const float* vj = in.v.data() + attn_offset(b, k0 + c, g, d.T, d.nkv, d.hd);
-              for (int64_t col = 0; col < d.hd; ++col) o[size_t(col)] += p * vj[col];
+              const float pv = bf16 ? bf16_round(p) : p;
+              for (int64_t col = 0; col < d.hd; ++col) o[size_t(col)] += pv * vj[col];
             }
             st.l += sum;
           }
           float* oi = res.out.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
-          for (int64_t col = 0; col < d.hd; ++col) oi[col] = o[size_t(col)] * st.inv_l();
+          for (int64_t col = 0; col < d.hd; ++col) {
+            const float x = o[size_t(col)] * st.inv_l();
+            oi[col] = bf16 ? bf16_round(x) : x;
+          }
           res.lse[size_t(attn_stat_index(b, h, i, d.nh, d.T))] = st.lse();
         }
       }
@@ -137,7 +144,10 @@ struct BackwardResult {
   std::vector<float> dq, dk, dv;
   int64_t pairs_visited = 0, pairs_skipped = 0;
 };
-BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile) {
+// With `bf16`, the kernels' roundings too: P and dS to bf16 for the tensor-core products, results to bf16. `out`
+// and `lse` are what backward is given (the forward's).
+BackwardResult sim_backward(const Inputs& in, const std::vector<float>& out, const std::vector<float>& lse, int tile,
+                            bool bf16 = false) {
   const AttnPlanDims& d = in.d;
   const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv;
   const float scale = attn_scale(d.hd);
@@ -148,7 +158,7 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
     for (int64_t t = 0; t < d.T; ++t)
       for (int64_t h = 0; h < d.nh; ++h) {
         const int64_t off = attn_offset(b, t, h, d.T, d.nh, d.hd);
-        D[size_t(attn_stat_index(b, h, t, d.nh, d.T))] = dot(fwd.out.data() + off, in.dout.data() + off, d.hd);
+        D[size_t(attn_stat_index(b, h, t, d.nh, d.T))] = dot(out.data() + off, in.dout.data() + off, d.hd);
       }
   const int64_t n_qtiles = (d.T + tile - 1) / tile;
   for (int64_t b = 0; b < d.B; ++b)
@@ -175,11 +185,12 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
               const float* kj = in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
               const float* vj = in.v.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
               const int64_t row = attn_stat_index(b, h, i, d.nh, d.T);
-              const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, fwd.lse[size_t(row)]);
-              const float ds = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
+              const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, lse[size_t(row)]);
+              const float ds_exact = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
+              const float pv = bf16 ? bf16_round(p) : p, ds = bf16 ? bf16_round(ds_exact) : ds_exact;
               float* dqi = dq_acc.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
               for (int64_t col = 0; col < d.hd; ++col) {
-                dv_acc[size_t(r * d.hd + col)] += p * doi[col];
+                dv_acc[size_t(r * d.hd + col)] += pv * doi[col];
                 dk_acc[size_t(r * d.hd + col)] += ds * qi[col];
                 dqi[col] += ds * kj[col];
               }
@@ -193,7 +204,8 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
           }
       }
   res.dq.resize(dq_acc.size());
-  for (size_t e = 0; e < dq_acc.size(); ++e) res.dq[e] = scale * dq_acc[e];
+  auto round_out = [bf16](float x) { return bf16 ? bf16_round(x) : x; };
+  for (size_t e = 0; e < dq_acc.size(); ++e) res.dq[e] = round_out(scale * dq_acc[e]);
   const int64_t n = d.B * d.T * ks;
   res.dk.resize(size_t(n));
   res.dv.resize(size_t(n));
@@ -204,8 +216,8 @@ BackwardResult sim_backward(const Inputs& in, const ForwardResult& fwd, int tile
       sk += dk_part[size_t(base + hh * d.hd)];
       sv += dv_part[size_t(base + hh * d.hd)];
     }
-    res.dk[size_t(idx)] = sk;
-    res.dv[size_t(idx)] = sv;
+    res.dk[size_t(idx)] = round_out(sk);
+    res.dv[size_t(idx)] = round_out(sv);
   }
   return res;
 }
@@ -232,7 +244,7 @@ void check_against_reference(const AttnPlanDims& d, bool segments, int q_tile, i
   tf::kernels::attention_backward(nullptr, s, in.q.data(), in.k.data(), in.v.data(),
                                   segments ? in.seg.data() : nullptr, lse.data(), in.dout.data(), dq.data(),
                                   dk.data(), dv.data());
-  const BackwardResult bwd = sim_backward(in, fwd, bwd_tile);
+  const BackwardResult bwd = sim_backward(in, fwd.out, fwd.lse, bwd_tile);
   CHECK(rel_err(bwd.dq, dq) < 1e-4);
   CHECK(rel_err(bwd.dk, dk) < 1e-4);
   CHECK(rel_err(bwd.dv, dv) < 1e-4);
@@ -375,6 +387,50 @@ TEST(tiled_simulation_matches_reference_small_tiles) {
   check_against_reference(dims(1, 120, 6, 2, 8), true, 16, 32, 16, 41);
   check_against_reference(dims(2, 97, 3, 1, 16), true, 32, 16, 16, 42);
   check_against_reference(dims(1, 64, 2, 1, 8), false, 16, 16, 16, 43);
+}
+
+namespace {
+
+std::vector<double> dbl(const std::vector<float>& v) { return std::vector<double>(v.begin(), v.end()); }
+
+// cuda_check's tolerances (attention_term_scales / attention_tolerances) against the roundings the kernels make on
+// purpose: the tiled simulation with bf16 P, dS and outputs, on bf16 inputs, must pass them against the fp32
+// reference, and use a visible part of the bound (the tolerances are not vacuous). Inputs and the backward's out
+// and lse are exactly what cuda_check feeds the GPU.
+void check_bf16_roundings_within_tolerance(const AttnPlanDims& d, bool segments, uint64_t seed) {
+  Inputs in = make_inputs(d, seed, segments);
+  for (auto& e : in.q) e = bf16_round(1.5f * e);
+  for (auto* x : {&in.k, &in.v, &in.dout})
+    for (auto& e : *x) e = bf16_round(e);
+  const auto s = cpu_shape(d);
+  const int32_t* seg = segments ? in.seg.data() : nullptr;
+  std::vector<float> out(in.q.size()), lse(size_t(d.B * d.nh * d.T));
+  tf::kernels::attention_forward(nullptr, s, in.q.data(), in.k.data(), in.v.data(), seg, lse.data(), out.data());
+  const std::vector<float> out_bf = from_bf16(to_bf16(out));
+  std::vector<float> dq(in.q.size()), dk(in.k.size()), dv(in.v.size());
+  tf::kernels::attention_backward(nullptr, s, in.q.data(), in.k.data(), in.v.data(), seg, lse.data(), in.dout.data(),
+                                  dq.data(), dk.data(), dv.data());
+  const AttnTermScales sc = attention_term_scales(nullptr, d, in.q.data(), in.k.data(), in.v.data(), out_bf.data(),
+                                                  in.dout.data(), lse.data(), seg);
+  const AttnTolerances tol = attention_tolerances(d, sc);
+
+  const ForwardResult gf = sim_forward(in, attention_forward_plan(d).q_tile, kAttnKeyTile, true);
+  const BackwardResult gb = sim_backward(in, out_bf, lse, attention_backward_plan(d).tile, true);
+  const Comparison c_out = compare(gf.out, dbl(out), sc.out, tol.out), c_lse = compare(gf.lse, dbl(lse), sc.lse, tol.lse),
+                   c_dq = compare(gb.dq, dbl(dq), sc.dq, tol.dq), c_dk = compare(gb.dk, dbl(dk), sc.dk, tol.dk),
+                   c_dv = compare(gb.dv, dbl(dv), sc.dv, tol.dv);
+  for (const Comparison* c : {&c_out, &c_lse, &c_dq, &c_dk, &c_dv}) CHECK(c->pass());
+  for (const Comparison* c : {&c_out, &c_dq, &c_dk, &c_dv}) CHECK(c->max_ratio > 0.05);
+  std::printf("  bf16 roundings / cuda_check bound: out %.2f lse %.2f dq %.2f dk %.2f dv %.2f\n", c_out.max_ratio,
+              c_lse.max_ratio, c_dq.max_ratio, c_dk.max_ratio, c_dv.max_ratio);
+}
+
+}  // namespace
+
+TEST(bf16_roundings_of_the_kernels_stay_within_cuda_check_tolerances) {
+  check_bf16_roundings_within_tolerance(dims(2, 37, 4, 2, 16), false, 51);  // the tiny model
+  check_bf16_roundings_within_tolerance(dims(1, 300, 6, 3, 40), true, 52);  // packed, padded hd
+  check_bf16_roundings_within_tolerance(dims(1, 256, 8, 2, 64), true, 53);  // packed, GQA 4
 }
 
 TEST(plans_fit_shared_memory_and_wmma_alignment) {

@@ -1,15 +1,8 @@
 // Flash-style causal GQA attention (attention.cu) against the CPU's kernels::attention_forward / _backward, run
 // in fp32 on the same bf16-rounded inputs. Backward gets the CPU forward's out (rounded to bf16) and lse, so each
 // row checks one kernel. Tolerances: one bf16 ulp of the magnitude of the terms each output combines
-// (host/launch_plan.h), with the terms computed here in double:
-//   out[i]  = Σ_j P_ij v_j                     terms P_ij |v_j|
-//   dv[j]   = Σ_{h,i} P_ij dout_i              terms P_ij |dout_i|
-//   dk[j]   = scale Σ_{h,i} dS_ij q_i          terms scale t_ij |q_i|
-//   dq[i]   = scale Σ_j dS_ij k_j              terms scale t_ij |k_j|
-// where t_ij = P_ij (|dP_ij| + Σ_c |dout_ic out_ic|) bounds |dS_ij| = P_ij |dP_ij - D_i| and the error of the
-// GPU's D (computed from the bf16 out). The GPU rounds P and dS to bf16 before the tensor-core products (2^-9
-// relative each) and the result once more: within the one-ulp (2^-7) bound. lse (fp32) is checked against
-// 1 + scale max_j Σ_c |q_ic k_jc| (the size of the scores whose fp32 sums it depends on).
+// (host/attention_plan.h attention_term_scales explains them; tests/test_cuda_attention_host.cc checks that a
+// CPU simulation with the kernels' bf16 roundings stays within them).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +10,7 @@
 #include "../api.h"
 #include "check_util.h"
 #include "common/threadpool.h"
+#include "host/attention_plan.h"
 #include "kernels/attention.h"
 
 namespace tf::cuda::check {
@@ -53,57 +47,6 @@ std::vector<int32_t> packed_segments(const AttnDims& d, uint64_t seed) {
   return seg;
 }
 
-// Tolerance scales of every output, from the CPU forward's lse (see the file comment).
-struct Scales {
-  std::vector<double> out, lse, dq, dk, dv;
-};
-Scales term_scales(ThreadPool& pool, const AttnDims& d, const std::vector<float>& q, const std::vector<float>& k,
-                   const std::vector<float>& v, const std::vector<float>& out, const std::vector<float>& dout,
-                   const std::vector<float>& lse, const int32_t* seg) {
-  const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv, hd = d.hd;
-  const double scale = 1.0 / std::sqrt(double(hd));
-  Scales s;
-  s.out.assign(q.size(), 0.0);
-  s.lse.assign(lse.size(), 0.0);
-  s.dq.assign(q.size(), 0.0);
-  s.dk.assign(k.size(), 0.0);
-  s.dv.assign(k.size(), 0.0);
-  // One task per (batch row, kv head): it owns dk/dv of that head and everything of its query heads.
-  pool.parallel_for(d.B * d.nkv, [&](int64_t t0, int64_t t1, int) {
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t b = t / d.nkv, g = t % d.nkv;
-      for (int64_t h = g * group; h < (g + 1) * group; ++h)
-        for (int64_t i = 0; i < d.T; ++i) {
-          const size_t qo = static_cast<size_t>((b * d.T + i) * qs + h * hd), lo = static_cast<size_t>((b * d.nh + h) * d.T + i);
-          const int64_t first = seg ? seg[b * d.T + i] : 0;
-          double A = 0;
-          for (int64_t c = 0; c < hd; ++c) A += std::fabs(double(dout[qo + c]) * out[qo + c]);
-          double max_abs_score = 0;
-          for (int64_t j = first; j <= i; ++j) {
-            const size_t ko = static_cast<size_t>((b * d.T + j) * ks + g * hd);
-            double sc = 0, sabs = 0, dp = 0;
-            for (int64_t c = 0; c < hd; ++c) {
-              sc += double(q[qo + c]) * k[ko + c];
-              sabs += std::fabs(double(q[qo + c]) * k[ko + c]);
-              dp += double(dout[qo + c]) * v[ko + c];
-            }
-            max_abs_score = std::max(max_abs_score, sabs * scale);
-            const double p = std::exp(sc * scale - double(lse[lo]));
-            const double tij = p * (std::fabs(dp) + A);
-            for (int64_t c = 0; c < hd; ++c) {
-              s.out[qo + c] += p * std::fabs(v[ko + c]);
-              s.dv[ko + c] += p * std::fabs(dout[qo + c]);
-              s.dk[ko + c] += scale * tij * std::fabs(q[qo + c]);
-              s.dq[qo + c] += scale * tij * std::fabs(k[ko + c]);
-            }
-          }
-          s.lse[lo] = 1 + max_abs_score;
-        }
-    }
-  });
-  return s;
-}
-
 void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, uint64_t seed) {
   const AttnDims& d = cs.d;
   const size_t nq = static_cast<size_t>(d.B * d.T * d.nh * d.hd), nk = static_cast<size_t>(d.B * d.T * d.nkv * d.hd);
@@ -125,7 +68,11 @@ void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, ui
   std::vector<float> dq(nq), dk(nk), dv(nk);
   kernels::attention_backward(&pool, s, q.data(), k.data(), v.data(), segp, lse.data(), dout.data(), dq.data(),
                               dk.data(), dv.data());
-  const Scales sc = term_scales(pool, d, q, k, v, out_bf, dout, lse, segp);
+  AttnPlanDims pd;
+  pd.B = d.B, pd.T = d.T, pd.nh = d.nh, pd.nkv = d.nkv, pd.hd = d.hd;
+  const AttnTermScales sc =
+      attention_term_scales(&pool, pd, q.data(), k.data(), v.data(), out_bf.data(), dout.data(), lse.data(), segp);
+  const AttnTolerances tol = attention_tolerances(pd, sc);
 
   DeviceBuf<uint16_t> dQ(to_bf16(q)), dK(to_bf16(k)), dV(to_bf16(v)), dOut(nq), dOutRef(to_bf16(out_bf)),
       dDout(to_bf16(dout)), dDq(nq), dDk(nk), dDv(nk);
@@ -141,17 +88,16 @@ void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, ui
 
   const std::string shape = shape_text(d, cs.packed);
   const std::string tag = std::string(" (") + cs.what + ")";
-  const int64_t keys = d.T, group_keys = d.T * (d.nh / d.nkv);  // terms per output: keys, or queries of the group
   rows.push_back(make_row("attention_forward out" + tag, shape, from_bf16(dOut.download()), to_double(out), sc.out,
-                          bf16_output_tolerance(keys, max_abs(sc.out)), ms_f));
-  rows.push_back(make_row("attention_forward lse" + tag, shape, dLse.download(), to_double(lse), sc.lse,
-                          fp32_output_tolerance(keys + d.hd, max_abs(sc.lse)), ms_f));
+                          tol.out, ms_f));
+  rows.push_back(make_row("attention_forward lse" + tag, shape, dLse.download(), to_double(lse), sc.lse, tol.lse,
+                          ms_f));
   rows.push_back(make_row("attention_backward dq" + tag, shape, from_bf16(dDq.download()), to_double(dq), sc.dq,
-                          bf16_output_tolerance(keys + d.hd, max_abs(sc.dq)), ms_b));
+                          tol.dq, ms_b));
   rows.push_back(make_row("attention_backward dk" + tag, shape, from_bf16(dDk.download()), to_double(dk), sc.dk,
-                          bf16_output_tolerance(group_keys + d.hd, max_abs(sc.dk)), ms_b));
+                          tol.dk, ms_b));
   rows.push_back(make_row("attention_backward dv" + tag, shape, from_bf16(dDv.download()), to_double(dv), sc.dv,
-                          bf16_output_tolerance(group_keys + d.hd, max_abs(sc.dv)), ms_b));
+                          tol.dv, ms_b));
 }
 
 AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {

@@ -1,6 +1,7 @@
 #include "attention_plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 
 #include "common/error.h"
@@ -125,6 +126,88 @@ bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_
                " bytes of shared memory per block but the device allows " + std::to_string(limit_bytes) +
                " (an sm_80 or newer GPU is required)");
   return smem_bytes > kSmemDefaultLimit;
+}
+
+AttnTermScales attention_term_scales(ThreadPool* pool, const AttnPlanDims& d, const float* q, const float* k,
+                                     const float* v, const float* out, const float* dout, const float* lse,
+                                     const int32_t* seg_start) {
+  attention_validate(d);
+  const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv, hd = d.hd;
+  const double scale = 1.0 / std::sqrt(double(hd));
+  AttnTermScales s;
+  s.out.assign(size_t(d.B * d.T * qs), 0.0);
+  s.dq.assign(s.out.size(), 0.0);
+  s.lse.assign(size_t(d.B * d.nh * d.T), 0.0);
+  s.dk.assign(size_t(d.B * d.T * ks), 0.0);
+  s.dv.assign(s.dk.size(), 0.0);
+  // One task per (batch row, kv head): it owns dk/dv of that head and everything of its query heads.
+  auto task = [&](int64_t t0, int64_t t1, int) {
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t b = t / d.nkv, g = t % d.nkv;
+      for (int64_t h = g * group; h < (g + 1) * group; ++h)
+        for (int64_t i = 0; i < d.T; ++i) {
+          const size_t qo = size_t((b * d.T + i) * qs + h * hd), lo = size_t((b * d.nh + h) * d.T + i);
+          const int64_t first = seg_start ? std::max<int64_t>(0, std::min<int64_t>(seg_start[b * d.T + i], i)) : 0;
+          double A = 0;
+          for (int64_t c = 0; c < hd; ++c) A += std::fabs(double(dout[qo + c]) * out[qo + c]);
+          double max_abs_score = 0;
+          for (int64_t j = first; j <= i; ++j) {
+            const size_t ko = size_t((b * d.T + j) * ks + g * hd);
+            double sc = 0, sabs = 0, dp = 0;
+            for (int64_t c = 0; c < hd; ++c) {
+              sc += double(q[qo + c]) * k[ko + c];
+              sabs += std::fabs(double(q[qo + c]) * k[ko + c]);
+              dp += double(dout[qo + c]) * v[ko + c];
+            }
+            max_abs_score = std::max(max_abs_score, sabs * scale);
+            const double p = std::exp(sc * scale - double(lse[lo]));
+            const double tij = p * (std::fabs(dp) + A);
+            for (int64_t c = 0; c < hd; ++c) {
+              s.out[qo + c] += p * std::fabs(v[ko + c]);
+              s.dv[ko + c] += p * std::fabs(dout[qo + c]);
+              s.dk[ko + c] += scale * tij * std::fabs(q[qo + c]);
+              s.dq[qo + c] += scale * tij * std::fabs(k[ko + c]);
+            }
+          }
+          s.lse[lo] = 1 + max_abs_score;
+        }
+    }
+  };
+  if (pool) pool->parallel_for(d.B * d.nkv, task);
+  else task(0, d.B * d.nkv, 0);
+  return s;
+}
+
+namespace {
+double max_of(const std::vector<double>& v) {
+  double m = 0;
+  for (double x : v) m = std::max(m, std::fabs(x));
+  return m;
+}
+}  // namespace
+
+namespace {
+// bf16_output_tolerance plus `roundings` intermediate bf16 roundings, each moving a term by at most half an ulp
+// (2^-8 relative): P before P·V and Pᵀ·dO (1), dS before dSᵀQ and dS·K plus D from the bf16 out (2).
+Tolerance with_intermediate_roundings(int64_t len, double max_scale, int roundings) {
+  Tolerance t = bf16_output_tolerance(len, max_scale);
+  t.rtol += roundings * kBf16Ulp / 2;
+  t.atol = t.rtol * 1e-3 * max_scale;
+  return t;
+}
+}  // namespace
+
+AttnTolerances attention_tolerances(const AttnPlanDims& d, const AttnTermScales& s) {
+  // Terms per output: the visible keys (<= T) for out/lse/dq, the group's queries (<= T nh/nkv) for dk/dv, plus
+  // the hd-long dot products inside each term.
+  const int64_t keys = d.T, group_queries = d.T * (d.nh / d.nkv);
+  AttnTolerances t;
+  t.out = with_intermediate_roundings(keys, max_of(s.out), 1);
+  t.lse = fp32_output_tolerance(keys + d.hd, max_of(s.lse));
+  t.dq = with_intermediate_roundings(keys + d.hd, max_of(s.dq), 2);
+  t.dk = with_intermediate_roundings(group_queries + d.hd, max_of(s.dk), 2);
+  t.dv = with_intermediate_roundings(group_queries + d.hd, max_of(s.dv), 1);
+  return t;
 }
 
 }  // namespace tf::cuda

@@ -15,6 +15,10 @@
 //   rather than per kv head (looping the group inside) gives nh/nkv times more blocks: with causal masking the
 //   first key tiles carry most of the work, and per-kv-head blocks would leave them as a long serial tail.
 #include <cstdint>
+#include <vector>
+
+#include "common/threadpool.h"
+#include "launch_plan.h"
 
 namespace tf::cuda {
 
@@ -79,5 +83,28 @@ int64_t attention_scratch_floats(const AttnPlanDims& d);
 // Throws tf::Error when a block's shared memory exceeds what the device grants (limit_bytes: the device's
 // opt-in maximum per block). Returns whether the launch must opt in (bytes above the 48 KiB default).
 bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_bytes);
+
+// ---- cuda_check tolerances (bf16-aware, host/launch_plan.h) ----
+// Magnitudes of the terms each output combines, in double, given the (bf16-valued) inputs, the forward's out as
+// backward reads it (bf16) and the reference lse. With t_ij = P_ij (|dP_ij| + Σ_c |dout_ic out_ic|), which bounds
+// |dS_ij| = P_ij |dP_ij - D_i| and the error of a D computed from the bf16 out:
+//   out[i] = Σ_j P_ij v_j         → Σ_j P_ij |v_j|        dv[j] = Σ_{h,i} P_ij dout_i → Σ P_ij |dout_i|
+//   dk[j] = scale Σ_{h,i} dS_ij q_i → scale Σ t_ij |q_i|   dq[i] = scale Σ_j dS_ij k_j → scale Σ_j t_ij |k_j|
+//   lse[i]: 1 + scale max_j Σ_c |q_ic k_jc| (the size of the scores whose fp32 sums it depends on).
+// The kernels round P (and dS) to bf16 before the tensor-core products and each result once more; every rounding
+// moves a term by at most half a bf16 ulp (2^-8 relative). The tolerances are one bf16 ulp (2^-7, the output's
+// rounding plus the fp32 slack of bf16_output_tolerance) plus half an ulp per intermediate rounding: P for out
+// and dv, dS and D (computed from the bf16 out) for dq and dk. tests/test_cuda_attention_host.cc measures the
+// simulated roundings against them.
+struct AttnTermScales {
+  std::vector<double> out, lse, dq, dk, dv;
+};
+AttnTermScales attention_term_scales(ThreadPool* pool, const AttnPlanDims& d, const float* q, const float* k,
+                                     const float* v, const float* out, const float* dout, const float* lse,
+                                     const int32_t* seg_start);
+struct AttnTolerances {
+  Tolerance out, lse, dq, dk, dv;
+};
+AttnTolerances attention_tolerances(const AttnPlanDims& d, const AttnTermScales& s);
 
 }  // namespace tf::cuda
