@@ -55,6 +55,13 @@ describe("native addon", () => {
     expect(model.info().backend).toBe(devices.length > 0 ? "cuda" : "cpu");
   });
 
+  it("measures the GPU's bf16 GEMM peak, or rejects with the reason there is no device", async () => {
+    const { devices, reason } = addon.cudaDevices();
+    const peak = addon.gemmPeakGflops({ backend: "cuda", seconds: 0.05 });
+    if (devices.length > 0) expect(await peak).toBeGreaterThan(1000);
+    else await expect(peak).rejects.toThrow(addon.backendsBuilt().includes("cuda") ? reason! : /no CUDA backend/);
+  });
+
   it("computes n − 1 finite, negative log-probabilities", async () => {
     const lp = await model.logprobs([1, 2, 3, 4, 5, 6]);
     expect(lp).toHaveLength(5);

@@ -41,7 +41,14 @@ describe("health", () => {
       expect(h.queues.find((q) => q.name === "gpu-jobs")).toEqual({ name: "gpu-jobs", waiting: 1, active: 0, failed: 0, consumers: 0 });
       expect(h.queues.find((q) => q.name === "system")?.consumers).toBe(1);
       // `npm test` builds the native addon before the tiers run, so health loads it and lists its backends.
-      expect(h.native).toEqual({ ok: true, built: true, backendsBuilt: expect.arrayContaining(["cpu"]), message: expect.stringMatching(/^native addon built with cpu/) });
+      expect(h.native).toEqual({
+        ok: true,
+        built: true,
+        backendsBuilt: expect.arrayContaining(["cpu"]),
+        cudaDevices: expect.any(Array),
+        cudaReason: h.native.cudaDevices.length > 0 ? null : expect.stringMatching(/\S/),
+        message: expect.stringMatching(/^native addon built with cpu/),
+      });
       expect(Number.isNaN(Date.parse(h.checkedAt))).toBe(false);
     } finally {
       await hb.stop();
@@ -105,7 +112,7 @@ describe("health", () => {
     expect(body.database.ok).toBe(true);
     expect(body.redis.ok).toBe(true);
     expect(Object.keys(body.workers).sort()).toEqual(["ok", "online", "workers"]);
-    expect(Object.keys(body.native).sort()).toEqual(["backendsBuilt", "built", "message", "ok"]);
+    expect(Object.keys(body.native).sort()).toEqual(["backendsBuilt", "built", "cudaDevices", "cudaReason", "message", "ok"]);
     for (const q of body.queues) expect(Object.keys(q).sort()).toEqual(["active", "consumers", "failed", "name", "waiting"]);
   });
 });

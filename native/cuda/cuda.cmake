@@ -23,6 +23,8 @@ elseif(CMAKE_CUDA_COMPILER)
   add_library(tf_cuda STATIC ${TF_CUDA_SOURCES} ${TF_CUDA_BACKEND_SOURCES})
   target_compile_options(tf_cuda PRIVATE $<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra,-Wno-unused-parameter>)
   target_link_libraries(tf_cuda PUBLIC tf_cuda_host tf_core CUDA::cudart_static)
+  # npm run native:build links these static libraries into the addon, a shared object.
+  set_target_properties(tf_cuda tf_cuda_host PROPERTIES POSITION_INDEPENDENT_CODE ON)
   # The whole tree gets the CUDA backend: under TF_WITH_CUDA, backend/entry.cc implements backend/cuda_entry.h
   # and src/backend/cuda_absent.cc compiles to nothing, so Session (tf_core) resolves "auto"/"cuda" to it and every
   # test executable links it (and still runs without a GPU: the device list is then empty and says why). tf_core and

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "api.h"
+#include "backend/cuda_entry.h"
 #include "common/json.h"
 #include "common/rng.h"
 #include "harness.h"
@@ -117,8 +118,16 @@ TEST(session_load_options_are_checked) {
   tf_test::write_tiny_model(base.path(), tf_test::TinySpec{});
   LoadOptions lo;
   lo.model_dir = base.path();
+  // What "cuda" does depends on the build (nvcc or not) and the machine (a device or not): each answer is checked.
+  std::string why;
+  const bool cuda_built = tf::backend::cuda_built(), device = !tf::backend::cuda_devices(&why).empty();
   lo.backend = "cuda";
-  CHECK_THROWS(Session::load(lo), "this build has no CUDA backend (built without nvcc)");
+  if (!cuda_built)
+    CHECK_THROWS(Session::load(lo), "this build has no CUDA backend (built without nvcc)");
+  else if (!device)
+    CHECK_THROWS(Session::load(lo), "no usable CUDA device (" + why + ")");
+  else
+    CHECK_EQ(Session::load(lo)->info().backend, std::string("cuda"));
   lo.backend = "tpu";
   CHECK_THROWS(Session::load(lo), "backend \"tpu\"");
   lo.backend = "auto";
@@ -127,12 +136,15 @@ TEST(session_load_options_are_checked) {
   lo.quant = "none";
   lo.double_quant = true;
   CHECK_THROWS(Session::load(lo), "double_quant");
-  CHECK(backends_built() == std::vector<std::string>{"cpu"});
+  CHECK(backends_built() == (cuda_built ? std::vector<std::string>{"cpu", "cuda"} : std::vector<std::string>{"cpu"}));
 
   lo.double_quant = false;
+  lo.backend = "cpu";
   auto s = Session::load(lo);
   const ModelInfo info = s->info();
   CHECK_EQ(info.backend, std::string("cpu"));
+  lo.backend = "auto";  // CUDA when built and a device answers, else the CPU
+  CHECK_EQ(Session::load(lo)->info().backend, std::string(device ? "cuda" : "cpu"));
   CHECK_EQ(info.vocab_size, 32);
   CHECK_EQ(info.num_layers, 2);
   // embed 32·32 + per layer (2 norms 64 + q,o 2·1024 + k,v 2·512 + gate,up,down 3·2048) + final norm 32.

@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CUDA_LINK_FILE } from "./cuda-link.mjs";
 
 const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const repoRoot = path.resolve(nativeDir, "..");
@@ -57,10 +58,59 @@ if (!fs.existsSync(bindingDir) || !fs.readdirSync(bindingDir).some((f) => f.ends
   fail("native/src/binding has no .cc file, so there is no addon entry point to build");
 }
 
+// nvcc on PATH, in $CUDACXX, or at the toolkit's usual place (often installed without being on PATH).
+function findNvcc() {
+  const candidates = [process.env.CUDACXX, "/usr/local/cuda/bin/nvcc"].filter(Boolean);
+  const onPath = spawnSync("sh", ["-c", "command -v nvcc"], { encoding: "utf8" });
+  if (onPath.status === 0 && onPath.stdout.trim()) return onPath.stdout.trim();
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+// With nvcc (and TF_CUDA not 0), CMake builds native/cuda into static libraries in native/build/cmake (the same
+// tree `npm run test:native` uses, so nothing compiles twice) and cuda-link.json tells binding.gyp to link them.
+// TF_CUDA=1 makes a missing nvcc or a failed CUDA build an error instead of a CPU-only addon.
+function buildCuda() {
+  fs.rmSync(CUDA_LINK_FILE, { force: true });
+  const wanted = process.env.TF_CUDA;
+  if (wanted === "0") {
+    console.log("native:build: TF_CUDA=0: building the CPU-only addon");
+    return;
+  }
+  const nvcc = findNvcc();
+  if (!nvcc) {
+    if (wanted === "1") fail("TF_CUDA=1 but nvcc was not found (PATH, $CUDACXX, /usr/local/cuda/bin); install the CUDA toolkit");
+    console.log("native:build: no nvcc found: building the CPU-only addon (the cuda backend needs the CUDA toolkit)");
+    return;
+  }
+  const buildDir = path.join(nativeDir, "build", "cmake");
+  const env = { ...process.env, CUDACXX: nvcc };
+  const step = (args) => spawnSync("cmake", args, { stdio: "inherit", env });
+  const t0 = Date.now();
+  const ok =
+    step(["-S", nativeDir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"]).status === 0 &&
+    step(["--build", buildDir, "-j", jobs, "--target", "tf_cuda", "tf_cuda_host"]).status === 0;
+  const libCuda = path.join(buildDir, "libtf_cuda.a");
+  const libHost = path.join(buildDir, "libtf_cuda_host.a");
+  if (!ok || !fs.existsSync(libCuda)) {
+    const why = !ok ? "the CMake build of native/cuda failed (output above)" : `${libCuda} is missing (CMake did not build tf_cuda: see its CUDA message above)`;
+    if (wanted === "1") fail(`TF_CUDA=1 but ${why}`);
+    console.warn(`native:build: ${why}; building the CPU-only addon`);
+    return;
+  }
+  const cudaLib = [path.join(path.dirname(path.dirname(fs.realpathSync(nvcc))), "lib64"), "/usr/local/cuda/lib64"].find((d) =>
+    fs.existsSync(path.join(d, "libcudart_static.a")),
+  );
+  if (!cudaLib) fail(`built tf_cuda but found no libcudart_static.a next to ${nvcc}`);
+  const libraries = [libCuda, libHost, `-L${cudaLib}`, "-lcudart_static", "-ldl", "-lrt", "-lpthread"];
+  fs.writeFileSync(CUDA_LINK_FILE, JSON.stringify({ nvcc, libraries }, null, 2) + "\n");
+  console.log(`native:build: CUDA kernels built with ${nvcc} in ${((Date.now() - t0) / 1000).toFixed(1)} s; the addon links them`);
+}
+
 const nodedir = findNodedir();
 const nodeGyp = findNodeGyp();
 const jobs = String(Math.max(1, Math.min(os.cpus().length, Number(process.env.TF_BUILD_JOBS) || os.cpus().length)));
 const started = Date.now();
+buildCuda();
 const r = spawnSync(process.execPath, [nodeGyp, "configure", "build", `--nodedir=${nodedir}`, `--jobs=${jobs}`, "--release"], {
   cwd: nativeDir,
   stdio: "inherit",
