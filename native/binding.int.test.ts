@@ -163,6 +163,9 @@ describe("native addon", () => {
     expect(reports.length).toBe(result.steps);
     expect(reports.map((r) => r.step)).toEqual(Array.from({ length: result.steps }, (_, i) => i + 1));
     expect(reports[0]!.totalSteps).toBe(result.steps);
+    // The first step says where the memory goes; later steps do not repeat it.
+    expect(reports[0]!.memoryReport).toMatch(/^memory \(cpu, estimate\): frozen weights [\d.]+ MiB, LoRA weights \+ grads [\d.]+ MiB, optimizer [\d.]+ MiB, activations [\d.]+ MiB; total [\d.]+ MiB$/);
+    expect(reports.slice(1).every((r) => r.memoryReport === undefined)).toBe(true);
     expect(reports.at(-1)!.loss).toBeLessThan(reports[0]!.loss);
     expect(fs.existsSync(path.join(result.adapterDir, "adapter_model.safetensors"))).toBe(true);
     expect(fs.existsSync(path.join(result.adapterDir, "adapter_config.json"))).toBe(true);

@@ -95,6 +95,8 @@ export type StepReport = {
   memoryBytes: number;
   /** Set when a checkpoint was written at this step. */
   checkpointDir?: string;
+  /** The first step of a run only: where the memory goes, by category (device memory on CUDA, an estimate on the CPU). */
+  memoryReport?: string;
 };
 
 export type TrainResult = {

@@ -157,6 +157,10 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(job.backend).toBe("cpu");
     expect(job.workerId).toMatch(/-\d+-[0-9a-f]{6}$/);
     expect(job.queuePosition).toBeNull();
+    // The job log says once where the memory goes.
+    const memory = (await db.jobEvent.findMany({ where: { jobId: queued.id } })).filter((e) => e.message.startsWith("memory (cpu, estimate): "));
+    expect(memory).toHaveLength(1);
+    expect(memory[0]!.message).toMatch(/frozen weights [\d.]+ MiB, .* total [\d.]+ MiB$/);
     // 24 examples / batch 4 = 6 steps per epoch, 2 epochs: one point per step, validation every 3 steps.
     expect(job.metrics.map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(job.metrics.every((m) => m.trainLoss! > 0 && m.learningRate! > 0 && m.tokensPerSecond! > 0 && m.memoryBytes! > 0 && m.gradNorm! > 0 && m.totalSteps === 12)).toBe(true);

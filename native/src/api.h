@@ -74,6 +74,7 @@ struct StepReport {
   double valid_loss = 0;
   int64_t memory_bytes = 0;
   std::string checkpoint_dir;  // non-empty when a checkpoint was written at this step
+  std::string memory_report;   // the first step of a run only: where the memory goes, by category
 };
 
 struct TrainResult {

@@ -71,7 +71,7 @@ class CudaLlama final : public TrainableModel {
   int64_t measured_peak_bytes() const override;
   void reset_peak_bytes() override;
   // Frozen weights, LoRA + optimizer, and the last step's activations / scratch / logits chunk.
-  std::string memory_report() const;
+  std::string memory_report() const override;
 
   // --- for CudaLoraOptimizer (cuda_optimizer.cc) ---
   struct LoraDevice {

@@ -180,6 +180,7 @@ Napi::Object to_js(Napi::Env env, const api::StepReport& r) {
   if (r.has_valid_loss) o.Set("validLoss", r.valid_loss);
   o.Set("memoryBytes", static_cast<double>(r.memory_bytes));
   if (!r.checkpoint_dir.empty()) o.Set("checkpointDir", r.checkpoint_dir);
+  if (!r.memory_report.empty()) o.Set("memoryReport", r.memory_report);
   return o;
 }
 

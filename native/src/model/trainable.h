@@ -94,6 +94,9 @@ class TrainableModel {
   // Peak bytes this backend actually held since the last reset (device memory on CUDA); -1 = not measured
   // (the CPU backend, whose report is the estimate).
   virtual int64_t measured_peak_bytes() const { return -1; }
+  // Where the memory of the last step went, by category, in a few lines for the job log; "" = the backend has
+  // no breakdown of its own (the trainer then writes its estimate).
+  virtual std::string memory_report() const { return ""; }
   virtual void reset_peak_bytes() {}
 };
 

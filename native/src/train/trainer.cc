@@ -104,6 +104,20 @@ void restore(TrainableModel& model, LoraOptimizer& opt, Rng& rng, const Checkpoi
   rng.set_state(c.state.rng);
 }
 
+// The backend's own breakdown (CUDA: measured device memory by category), or the CPU's estimate of what it holds.
+std::string memory_report(const TrainableModel& model, int64_t frozen, int64_t lora, int64_t optimizer, int64_t total) {
+  const std::string own = model.memory_report();
+  if (!own.empty()) return own;
+  auto mib = [](int64_t b) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.1f MiB", double(b) / (1 << 20));
+    return std::string(buf);
+  };
+  return "memory (" + model.backend_name() + ", estimate): frozen weights " + mib(frozen) + ", LoRA weights + grads " +
+         mib(lora) + ", optimizer " + mib(optimizer) + ", activations " + mib(total - frozen - lora - optimizer) +
+         "; total " + mib(total);
+}
+
 }  // namespace
 
 double mean_loss(TrainableModel& model, const std::vector<Row>& rows, int batch_size) {
@@ -262,6 +276,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       result.final_valid_loss = r.valid_loss;
     }
     if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end) r.checkpoint_dir = checkpoint(s);
+    if (s == start + 1) r.memory_report = memory_report(model, frozen_bytes, lora_bytes, opt.state_bytes(), r.memory_bytes);
     r.elapsed_ms = ms_since(t_start);
     result.steps = s;
     result.final_loss = loss;

@@ -5,6 +5,7 @@ import { loadNativeAddon, type Backend, type NativeModel, type TrainResult } fro
 import { resolveModelDir } from "../../../models/resolve";
 import { loadChatTokenizer, tokenizeDataset } from "../../../tokenizer";
 import { publishJobSummary, recordJobEvent, type LivePublisher } from "../../events";
+import { memoryReportLine } from "./memory";
 import { isTerminalJobStatus } from "../../types";
 import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
@@ -118,6 +119,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
 
     const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
     const stop = watchForStop(deps, jobId, model);
+    const memoryEvents: Promise<unknown>[] = [];
     const t0 = Date.now();
     let result: TrainResult;
     try {
@@ -146,11 +148,16 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
             baseModelName: job.baseModel,
             ...(resume ? { resumeFrom: resume.dir } : {}),
           },
-          (r) => sink.push(r),
+          (r) => {
+            sink.push(r);
+            // Once per run: where the memory goes (device memory by category on CUDA, the estimate on the CPU).
+            if (r.memoryReport) memoryEvents.push(event("info", memoryReportLine(r.memoryReport), { memoryBytes: r.memoryBytes }));
+          },
         ),
       );
     } finally {
       stop.dispose();
+      await Promise.allSettled(memoryEvents);
     }
     // The checkpoint the trainer writes when it stops early comes without a step report.
     if (result.cancelled && result.lastCheckpoint && (!resume || path.resolve(result.lastCheckpoint) !== path.resolve(resume.dir))) {
