@@ -122,6 +122,7 @@ class CudaLoraOptimizer final : public LoraOptimizer {
 
 std::unique_ptr<LoraOptimizer> CudaLlama::make_optimizer(const train::AdamWHyper& hyper) {
   TF_CHECK(lora_on_, "make_optimizer needs a LoRA adapter (call init_lora or load_lora first)");
+  train::AdamW validate({}, hyper);  // the CPU optimizer's checks of beta1, beta2, eps and weight_decay
   return std::make_unique<CudaLoraOptimizer>(*this, hyper);
 }
 

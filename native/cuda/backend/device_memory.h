@@ -37,12 +37,17 @@ class DeviceBuffer {
 
 [[noreturn]] void throw_cuda_copy_error(cudaError_t e, const std::string& what);
 
-// Synchronous host → device copy of a whole vector into a new buffer (weights at load time).
+// Synchronous host → device copy of a whole vector into a new buffer (weights at load time): the data is in the
+// buffer when this returns, for work on any stream.
 template <typename T>
 DeviceBuffer upload_vector(const std::vector<T>& host, const std::string& what) {
   DeviceBuffer b(int64_t(host.size() * sizeof(T)), what);
   if (!host.empty()) {
-    const cudaError_t e = cudaMemcpy(b.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice);
+    cudaError_t e = cudaMemcpy(b.get(), host.data(), host.size() * sizeof(T), cudaMemcpyHostToDevice);
+    // From pageable memory cudaMemcpy returns once the data is staged, before the DMA into the buffer has
+    // finished, and the model's non-blocking stream is not ordered after the default stream that copy ran on:
+    // wait for it, or the first kernel on that stream may read the buffer before it is written.
+    if (e == cudaSuccess) e = cudaStreamSynchronize(0);
     if (e != cudaSuccess) throw_cuda_copy_error(e, what);
   }
   return b;

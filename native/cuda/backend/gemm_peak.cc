@@ -40,6 +40,7 @@ double cuda_gemm_peak_tflops(double seconds, int n) {
   // Zeros are a valid input: tensor-core throughput does not depend on the values.
   CUDA_CHECK(cudaMemset(a.p, 0, elems * 2));
   CUDA_CHECK(cudaMemset(b.p, 0, elems * 2));
+  CUDA_CHECK(cudaDeviceSynchronize());  // cudaMemset is asynchronous and the GEMMs run on a non-blocking stream
   cudaStream_t stream;
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
   cudaEvent_t start, stop;
