@@ -162,10 +162,10 @@ void run_case(const Case& c, std::vector<Row>& rows) {
   const double nc = oc->clip_grad_norm(max_norm), ng = og->clip_grad_norm(max_norm);
   add(rows, tag + "grad norm", agreement({static_cast<float>(ng)}, {static_cast<float>(nc)}), tf::cuda::check::kGradRelL2);
   add(rows, tag + "grad norm (same grads, host sum)", agreement({static_cast<float>(ng)}, {static_cast<float>(n_host)}),
-      1e-6);
+      tf::cuda::check::kSameFp32);
   oc->step(lr);
   og->step(lr);
-  add(rows, tag + "adapter after 1 step (host AdamW)", agreement(flatten(gpu->export_lora("check")), expect), 1e-6,
+  add(rows, tag + "adapter after 1 step (host AdamW)", agreement(flatten(gpu->export_lora("check")), expect), tf::cuda::check::kSameFp32,
       at == expect.size() ? "" : "gradient and adapter sizes differ");
   if (at != expect.size()) rows.back().pass = false;
 }
