@@ -108,6 +108,10 @@ void matmul_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, fl
 void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
                         int64_t lda, const bf16* B, int64_t ldb, float beta, float* C, int64_t ldc,
                         cudaStream_t stream);
+// Frees the cuBLASLt workspace matmul keeps for `stream` (one per stream that ran a GEMM). Call it, after the
+// stream's work has finished, before destroying a stream: otherwise every model or bench that creates a stream
+// leaves its workspace (tens of MiB) behind in a long-lived worker. No-op for a stream that never used cuBLASLt.
+void matmul_release_stream(cudaStream_t stream);
 // "cublaslt <version>" or "wmma (<why cuBLASLt is not used>)", for reports and cuda_check's header.
 const char* matmul_backend_description();
 

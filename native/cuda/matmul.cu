@@ -196,6 +196,17 @@ void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_
     gemm_bf16_f32out(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, stream);
 }
 
+void matmul_release_stream(cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  for (auto& [device, d] : g_devices) {
+    auto it = d.workspaces.find(stream);
+    if (it == d.workspaces.end()) continue;
+    // The caller has synchronized the stream; cudaFree also waits for the device, so no GEMM still uses it.
+    cudaFree(it->second);
+    d.workspaces.erase(it);
+  }
+}
+
 const char* matmul_backend_description() {
   // thread_local: each caller's pointer stays valid until its own next call.
   thread_local std::string text;

@@ -35,6 +35,7 @@ CudaLlama::~CudaLlama() {
   cudaSetDevice(device_);
   if (stream_) {
     cudaStreamSynchronize(stream_);  // no kernel may still use the buffers freed below
+    matmul_release_stream(stream_);
     cudaStreamDestroy(stream_);
   }
 }

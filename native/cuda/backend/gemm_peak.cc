@@ -66,9 +66,11 @@ double cuda_gemm_peak_tflops(double seconds, int n) {
       if (ms > 0) best = std::max(best, 2.0 * n * n * double(n) * reps / (ms / 1e3) / 1e12);
     } while (std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < seconds);
   } catch (...) {
+    cudaStreamSynchronize(stream), cuda::matmul_release_stream(stream);
     cudaEventDestroy(start), cudaEventDestroy(stop), cudaStreamDestroy(stream);
     throw;
   }
+  cudaStreamSynchronize(stream), cuda::matmul_release_stream(stream);
   cudaEventDestroy(start), cudaEventDestroy(stop), cudaStreamDestroy(stream);
   return best;
 }
