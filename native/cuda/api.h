@@ -54,7 +54,8 @@ struct CeSumDevice {
   long long count;
   long long invalid;
 };
-// Scratch the launcher needs: 2 * N * ce_chunks(V).count floats + N floats (row logsumexp).
+// Scratch the launcher needs: 2 * N * ce_chunks(V).count floats (per-chunk max and Σexp) + 2 * N (row logsumexp, row
+// losses). N <= 65535 rows per call (grid.y); callers chunk bigger batches.
 int64_t cross_entropy_scratch_floats(int64_t N, int64_t V);
 // Fused forward + backward over vocabulary chunks: losses [N] (0 for ignored rows; may be null), *result, and
 // logits overwritten by grad_scale (softmax - onehot) (zero rows where target == -1).

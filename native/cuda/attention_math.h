@@ -6,13 +6,7 @@
 #include <cmath>
 #include <cstdint>
 
-#ifndef TF_HD
-#if defined(__CUDACC__)
-#define TF_HD __host__ __device__ __forceinline__
-#else
-#define TF_HD inline
-#endif
-#endif
+#include "hd.h"
 
 namespace tf::cuda {
 

@@ -5,13 +5,7 @@
 // are TF_HD so tests/test_cuda_lora_host.cc runs these very functions against tf::hash_u64 / lora_keep.
 #include <cstdint>
 
-#ifndef TF_HD  // other *_math.h headers define the same macro
-#if defined(__CUDACC__)
-#define TF_HD __host__ __device__ __forceinline__
-#else
-#define TF_HD inline
-#endif
-#endif
+#include "hd.h"
 
 namespace tf::cuda {
 

@@ -105,6 +105,9 @@ class CudaLlama final : public TrainableModel {
   void begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets);
   void forward_layers(const Batch& b);
   void final_norm(int64_t N);
+  // Loss head of rows [r0, r0 + rows) (chunk c): logits = xf Eᵀ into the logits buffer, then the fused cross-entropy,
+  // which leaves grad_scale · dlogits in that buffer (grad_scale 0: the loss only).
+  void loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale);
   LossSum finish_loss(int64_t chunks, const Batch& b);  // the one sync: read and sum the CeSumDevice results
 
   template <typename T>

@@ -72,6 +72,15 @@ void CudaLlama::final_norm(int64_t N) {
                   static_cast<float>(config().rms_norm_eps), stream_);
 }
 
+void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale) {
+  const int64_t H = hm_.H, V = hm_.V;
+  bf16* logits = buf<bf16>(plan_.logits);
+  matmul_bf16(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, logits, V, stream_);
+  cross_entropy_forward_backward(logits, buf<int32_t>(plan_.targets) + r0, grad_scale, nullptr,
+                                 buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
+                                 stream_);
+}
+
 LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
   std::vector<CeSumDevice> r(static_cast<size_t>(chunks));
   CUDA_CHECK(cudaMemcpyAsync(r.data(), buf<CeSumDevice>(plan_.ce_results), r.size() * sizeof(CeSumDevice),
@@ -107,14 +116,10 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   s.B = b.B, s.T = b.T;
   const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
   bf16* logits = buf<bf16>(plan_.logits);
-  const bf16* xf = buf<bf16>(plan_.xf);
   bf16* dxf = buf<bf16>(plan_.dxf);
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * R, rows = std::min(R, N - r0);
-    matmul_bf16(false, true, rows, V, H, 1.f, xf + r0 * H, H, lm_head_, H, 0.f, logits, V, stream_);
-    cross_entropy_forward_backward(logits, buf<int32_t>(plan_.targets) + r0, grad_scale, nullptr,
-                                   buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
-                                   stream_);
+    loss_chunk(c, r0, rows, grad_scale);
     matmul_bf16(false, false, rows, H, V, 1.f, logits, V, lm_head_, H, 0.f, dxf + r0 * H, H, stream_);
   }
   bf16* dx = buf<bf16>(plan_.dx_a);
@@ -134,7 +139,7 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
 
 LossSum CudaLlama::forward_loss(const Batch& b) {
   begin_step(b, StepMode::Loss, false, true);
-  const int64_t N = int64_t(b.B) * b.T, H = hm_.H, V = hm_.V;
+  const int64_t N = int64_t(b.B) * b.T;
   forward_layers(b);
   final_norm(N);
   StepShape s;
@@ -142,12 +147,7 @@ LossSum CudaLlama::forward_loss(const Batch& b) {
   const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * R, rows = std::min(R, N - r0);
-    matmul_bf16(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f,
-                buf<bf16>(plan_.logits), V, stream_);
-    // grad_scale 0: the loss is all we want; the dlogits the kernel leaves behind are never read.
-    cross_entropy_forward_backward(buf<bf16>(plan_.logits), buf<int32_t>(plan_.targets) + r0, 0.f, nullptr,
-                                   buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
-                                   stream_);
+    loss_chunk(c, r0, rows, 0.f);  // the loss is all we want; the dlogits left behind are never read
   }
   return finish_loss(chunks, b);
 }
