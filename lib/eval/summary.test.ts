@@ -105,7 +105,8 @@ describe("summarize", () => {
     expect(s.tags[0]!.metrics.exactMatch!.ci).toEqual([-1, -1]);
   });
 
-  it("summarises 10,000 samples in well under a second, deterministically", () => {
+  // Its speed is a figure of `npm run bench:eval -- --only summary`, not an assertion here.
+  it("summarises 10,000 samples deterministically", () => {
     const rng = mulberry32(11);
     const tags = ["format", "refunds", "billing", "smalltalk"];
     const samples = Array.from({ length: 10_000 }, (_, i) => {
@@ -114,15 +115,9 @@ describe("summarize", () => {
       const verdicts: Verdict[] = ["candidate", "baseline", "tie", "inconsistent"];
       return sample({ tags: [tags[i % 4]!, ...(i % 3 ? [] : ["hard"])], baselineMetrics: m(), candidateMetrics: m(), verdict: verdicts[(rng() * 4) | 0]! });
     });
-    // CPU time, not wall time: the figure must not depend on what else the test machine is running.
-    const started = process.cpuUsage();
     const s = summarize(samples, { seed: 5 });
-    const used = process.cpuUsage(started);
-    const elapsed = (used.user + used.system) / 1000;
-    expect(elapsed).toBeLessThan(1000);
     expect(s.tags.map((t) => t.tag)).toEqual(["hard", "billing", "format", "refunds", "smalltalk"]);
     expect(Object.keys(s.metrics)).toHaveLength(6);
     expect(summarize(samples, { seed: 5 })).toEqual(s);
-    console.log(`summarize(10,000 samples, 5 overlapping tags): ${elapsed.toFixed(0)} ms CPU`);
   });
 });
