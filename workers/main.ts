@@ -43,23 +43,20 @@ function gpuDevices(e: ReturnType<typeof env>): WorkerDevice[] {
 async function main(): Promise<void> {
   const e = env();
   const { queues, gpu } = parseQueues(process.argv.slice(2));
-  let proc: WorkerProcess;
-  try {
-    const devices = gpu ? gpuDevices(e) : undefined;
-    proc = await startWorkerProcess({ db: prisma(), redisUrl: e.REDIS_URL, prefix: e.TUNEFORGE_QUEUE_PREFIX, queues, ...(devices ? { devices } : {}) });
-  } catch (err) {
-    console.error(`[worker] could not start (Redis ${redactRedisUrl(e.REDIS_URL)}, database from DATABASE_URL): ${errorMessage(err)}`);
-    await disconnectPrisma();
-    process.exit(1);
-  }
 
-  // Datasets changed while no worker ran (and the sample dataset, created unanalysed) get analysed now (by the
-  // workers that analyse; a GPU worker leaves that to them).
-  if (!gpu) requestStaleAnalyses({ db: prisma() })
-    .then((stale) => stale.length && console.log(`[worker] requested analysis of ${stale.length} dataset(s) not analysed at their latest revision`))
-    .catch((err: Error) => console.error(`[worker] could not request stale dataset analyses: ${err.message}`));
-
+  // Signals are handled from the start: the heartbeat is visible before startWorkerProcess returns, so a SIGTERM
+  // can arrive while it is still starting; it then shuts down as soon as the process is up.
+  let proc: WorkerProcess | null = null;
   let signalled = false;
+  const close = (p: WorkerProcess) =>
+    p
+      .close()
+      .then(() => disconnectPrisma())
+      .then(() => process.exit(0))
+      .catch((err: Error) => {
+        console.error(`[worker] error while shutting down: ${err.message}`);
+        process.exit(1);
+      });
   const shutdown = (signal: NodeJS.Signals) => {
     if (signalled) {
       // A second Ctrl-C means "now": skip the grace period.
@@ -68,17 +65,29 @@ async function main(): Promise<void> {
     }
     signalled = true;
     console.log(`[worker] ${signal}: finishing current jobs and shutting down`);
-    proc
-      .close()
-      .then(() => disconnectPrisma())
-      .then(() => process.exit(0))
-      .catch((err: Error) => {
-        console.error(`[worker] error while shutting down: ${err.message}`);
-        process.exit(1);
-      });
+    if (proc) void close(proc);
   };
   process.on("SIGTERM", shutdown);
   process.on("SIGINT", shutdown);
+
+  try {
+    const devices = gpu ? gpuDevices(e) : undefined;
+    proc = await startWorkerProcess({ db: prisma(), redisUrl: e.REDIS_URL, prefix: e.TUNEFORGE_QUEUE_PREFIX, queues, ...(devices ? { devices } : {}) });
+  } catch (err) {
+    console.error(`[worker] could not start (Redis ${redactRedisUrl(e.REDIS_URL)}, database from DATABASE_URL): ${errorMessage(err)}`);
+    await disconnectPrisma();
+    process.exit(1);
+  }
+  if (signalled) {
+    void close(proc);
+    return;
+  }
+
+  // Datasets changed while no worker ran (and the sample dataset, created unanalysed) get analysed now (by the
+  // workers that analyse; a GPU worker leaves that to them).
+  if (!gpu) requestStaleAnalyses({ db: prisma() })
+    .then((stale) => stale.length && console.log(`[worker] requested analysis of ${stale.length} dataset(s) not analysed at their latest revision`))
+    .catch((err: Error) => console.error(`[worker] could not request stale dataset analyses: ${err.message}`));
 }
 
 main().catch((err: Error) => {
