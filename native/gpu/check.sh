@@ -25,33 +25,38 @@ if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
   export PATH="/usr/local/cuda/bin:$PATH"
 fi
 
-# ======================= step 1: CUDA kernels vs the CPU reference (h-cuda) =======================
+# build_and_run STEP WHAT TARGET: builds TARGET in the CMake tree and runs it (exit 0 all pass, 1 a failure,
+# 2 no usable device), recording one summary row.
+build_and_run() {
+  local step=$1 what=$2 target=$3
+  if ! cmake --build "$BUILD" -j "$JOBS" --target "$target" >"$BUILD.$target.log" 2>&1; then
+    tail -n 40 "$BUILD.$target.log"
+    record "$step" "$what" FAIL "build of $target failed (log: $BUILD.$target.log)"
+    return
+  fi
+  timeout 300 "$BUILD/$target"
+  local rc=$?
+  case $rc in
+    0) record "$step" "$what" PASS "every row within its limit (table above)" ;;
+    2) record "$step" "$what" FAIL "no usable CUDA device ($target exit 2)" ;;
+    124) record "$step" "$what" FAIL "$target timed out after 300 s" ;;
+    *) record "$step" "$what" FAIL "$target exit $rc (FAIL rows above)" ;;
+  esac
+}
+
+# ======================= step 1: CUDA kernels vs the CPU reference =======================
 step1() {
   echo "== step 1: build the CMake tree with nvcc ($BUILD) and run cuda_check"
   if ! command -v nvcc >/dev/null 2>&1; then
     record 1 "CUDA kernels vs CPU" FAIL "nvcc not found (install the CUDA toolkit or put nvcc on PATH)"
     return
   fi
-  local t0=$SECONDS
   if ! cmake -S "$NATIVE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF >"$BUILD.configure.log" 2>&1; then
     tail -n 30 "$BUILD.configure.log"
     record 1 "CUDA kernels vs CPU" FAIL "cmake configure failed (log: $BUILD.configure.log)"
     return
   fi
-  if ! cmake --build "$BUILD" -j "$JOBS" --target cuda_check >"$BUILD.build.log" 2>&1; then
-    tail -n 40 "$BUILD.build.log"
-    record 1 "CUDA kernels vs CPU" FAIL "build of cuda_check failed (log: $BUILD.build.log)"
-    return
-  fi
-  echo "   built in $((SECONDS - t0)) s"
-  timeout 300 "$BUILD/cuda_check"
-  local rc=$?
-  case $rc in
-    0) record 1 "CUDA kernels vs CPU" PASS "every kernel within tolerance (table above)" ;;
-    2) record 1 "CUDA kernels vs CPU" FAIL "no usable CUDA device (cuda_check exit 2)" ;;
-    124) record 1 "CUDA kernels vs CPU" FAIL "cuda_check timed out after 300 s" ;;
-    *) record 1 "CUDA kernels vs CPU" FAIL "cuda_check exit $rc (FAIL rows above)" ;;
-  esac
+  build_and_run 1 "CUDA kernels vs CPU" cuda_check
 }
 
 # ======================= step 2: tiny models, the whole CUDA model vs the CPU backend =======================
@@ -63,19 +68,7 @@ step2() {
     record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "the CMake tree was not configured (step 1 failed)"
     return
   fi
-  if ! cmake --build "$BUILD" -j "$JOBS" --target cuda_model_check >"$BUILD.build2.log" 2>&1; then
-    tail -n 40 "$BUILD.build2.log"
-    record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "build of cuda_model_check failed (log: $BUILD.build2.log)"
-    return
-  fi
-  timeout 300 "$BUILD/cuda_model_check"
-  local rc=$?
-  case $rc in
-    0) record 2 "tiny models: logits, loss, LoRA grads vs CPU" PASS "every comparison within its limit (table above)" ;;
-    2) record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "no usable CUDA device (exit 2)" ;;
-    124) record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "timed out after 300 s" ;;
-    *) record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "exit $rc (FAIL rows above)" ;;
-  esac
+  build_and_run 2 "tiny models: logits, loss, LoRA grads vs CPU" cuda_model_check
 }
 
 step1
