@@ -6,12 +6,13 @@ import { loadNativeAddon, type Backend, type Quant, type StepReport } from "../i
 
 // Our trainer's side of check.sh step 3: on the inputs and adapter hf_reference.py wrote, the per-token
 // log-probabilities (base + that adapter), the loss, and the loss and LoRA gradient norm of one training step
-// that starts from the same adapter (a step-0 checkpoint of it, hf_reference's FILE-checkpoint/).
-// The trainer exposes no per-tensor gradients, so the gradient check is the global norm before clipping.
+// that starts from the same adapter (a step-0 checkpoint of it, hf_reference's FILE-checkpoint/), and every LoRA
+// gradient of that loss at that adapter (model.loraGradients), compared tensor by tensor with HF's grad.*.
 //
 //   node --import tsx native/gpu/ours_reference.ts --model DIR --ref FILE.safetensors --backend cuda --out ours.json
 //
-// Writes {"logprobs": [...], "loss": x, "train_loss": x, "grad_norm": x, ...}; hf_compare.py reads it.
+// Writes {"logprobs": [...], "loss": x, "train_loss": x, "grad_norm": x, "grad.<module>.lora_A": [...], ...};
+// hf_compare.py reads it.
 
 const { values: v } = parseArgs({
   options: {
@@ -47,6 +48,10 @@ async function main() {
   try {
     const loadSeconds = (Date.now() - t0) / 1000;
     const logprobs = await model.logprobs(inputs.tokens, path.resolve(adapterDir));
+    // Every LoRA gradient of the same loss at the same adapter, named as hf_reference.py names HF's (grad.<module>.lora_A).
+    const example = { tokens: Int32Array.from(inputs.tokens), lossMask: Uint8Array.from(inputs.loss_mask) };
+    const lg = await model.loraGradients(example, path.resolve(adapterDir));
+    const grads = Object.fromEntries(Object.entries(lg.gradients).map(([name, g]) => [`grad.${name}`, Array.from(g)]));
     // The trainer's loss: mean −log p over targets; logprobs[i] is the log-probability of token i + 1.
     let sum = 0;
     let count = 0;
@@ -80,11 +85,12 @@ async function main() {
       loss: sum / count,
       train_loss: step.loss,
       grad_norm: step.gradNorm,
+      ...grads,
       // Not results: hf_compare.py skips objects.
       meta: { stepMemoryBytes: step.memoryBytes, loadSeconds, seconds: (Date.now() - t0) / 1000 },
     };
     fs.writeFileSync(v.out!, JSON.stringify(out) + "\n");
-    process.stdout.write(JSON.stringify({ ...out, logprobs: `${logprobs.length} values` }) + "\n");
+    process.stdout.write(JSON.stringify({ backend: out.backend, loss: out.loss, train_loss: out.train_loss, grad_norm: out.grad_norm, logprobs: `${logprobs.length} values`, gradients: `${Object.keys(grads).length} tensors`, meta: out.meta }) + "\n");
   } finally {
     model.close();
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -117,6 +117,15 @@ class Session {
   // Natural-log p(t[i+1] | t[0..i]) for i = 0..n-2, with an optional PEFT adapter ("" = base model).
   virtual std::vector<double> logprobs(const std::vector<int32_t>& tokens, const std::string& adapter_dir) = 0;
 
+  // The LoRA gradients of one example's mean masked loss (the trainer's loss; no dropout) at the adapter in
+  // adapter_dir, on the training backend: what the GPU check compares tensor by tensor with HF + PEFT.
+  struct LoraGradients {
+    double loss = 0;                      // mean -ln p over the example's targets
+    std::vector<std::string> names;       // "<module>.lora_A" / ".lora_B", the trainer's parameter order
+    std::vector<std::vector<float>> grads;
+  };
+  virtual LoraGradients lora_gradients(const Example& example, const std::string& adapter_dir) = 0;
+
   virtual std::vector<GenerateResult> generate(const std::vector<std::vector<int32_t>>& prompts,
                                                const GenerateOptions& options, const std::string& adapter_dir,
                                                const TokenFn& on_token, const std::atomic<bool>& cancel) = 0;

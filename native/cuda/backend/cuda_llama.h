@@ -82,6 +82,7 @@ class CudaLlama final : public TrainableModel {
   };
   LoraDevice lora_device() const;
   const std::vector<std::string>& lora_names() const { return lora_names_; }
+  std::vector<std::string> lora_param_names() const override { return lora_names_; }
   const std::vector<size_t>& lora_sizes() const { return lora_sizes_; }
   cudaStream_t stream() const { return stream_; }
   void activate() const;          // cudaSetDevice: every entry point, since callers may switch threads

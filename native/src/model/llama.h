@@ -61,6 +61,7 @@ class LlamaModel final : public TrainableModel {
   std::vector<ParamRef> lora_params();
   void zero_lora_grads() override;
   std::vector<std::vector<float>> lora_grads_host() const override;
+  std::vector<std::string> lora_param_names() const override;
   // AdamW on the host vectors of lora_params() (train/adamw.h), re-reading them at every call.
   std::unique_ptr<LoraOptimizer> make_optimizer(const train::AdamWHyper& hyper) override;
   std::string backend_name() const override { return "cpu"; }

@@ -53,6 +53,12 @@ std::vector<std::vector<float>> LlamaModel::lora_grads_host() const {
   return out;
 }
 
+std::vector<std::string> LlamaModel::lora_param_names() const {
+  std::vector<std::string> out;
+  for (const ParamRef& p : const_cast<LlamaModel*>(this)->lora_params()) out.push_back(p.name);
+  return out;
+}
+
 std::unique_ptr<LoraOptimizer> LlamaModel::make_optimizer(const train::AdamWHyper& hyper) {
   TF_CHECK(has_lora(), "make_optimizer needs a LoRA adapter (call init_lora or load_lora first)");
   return std::make_unique<CpuLoraOptimizer>(*this, hyper);

@@ -78,6 +78,9 @@ class TrainableModel {
   // Host copies of the LoRA gradients in parameter order (A before B, layer by layer): tests and the GPU check
   // compare backends with these.
   virtual std::vector<std::vector<float>> lora_grads_host() const = 0;
+  // Names of those tensors, same order: "<module>.lora_A" / "<module>.lora_B" (module like
+  // "model.layers.0.self_attn.q_proj").
+  virtual std::vector<std::string> lora_param_names() const = 0;
   // AdamW over the LoRA tensors attached now (call after init_lora / load_lora).
   virtual std::unique_ptr<LoraOptimizer> make_optimizer(const train::AdamWHyper& hyper) = 0;
 
