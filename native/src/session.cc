@@ -16,6 +16,7 @@
 #include "io/peft.h"
 #include "merge.h"
 #include "model/llama.h"
+#include "train/batching.h"
 #include "train/trainer.h"
 
 namespace tf::api {
@@ -114,25 +115,19 @@ class LocalSession final : public Session {
 
   LoraGradients lora_gradients(const Example& ex, const std::string& adapter_dir) override {
     TF_CHECK(!adapter_dir.empty(), "loraGradients: adapterDir is required (the adapter to take the gradients at)");
-    const int n = static_cast<int>(ex.tokens.size());
-    TF_CHECK(n >= 2 && ex.loss_mask.size() == ex.tokens.size(),
-             "loraGradients: need at least 2 tokens and one loss-mask entry per token");
-    TF_CHECK(n <= model_->config().max_position_embeddings,
-             "loraGradients: " + std::to_string(n) + " tokens exceed the model's max_position_embeddings");
+    const int max_len = model_->config().max_position_embeddings;
+    TF_CHECK((int64_t)ex.tokens.size() <= max_len, "loraGradients: " + std::to_string(ex.tokens.size()) +
+                                                       " tokens exceed the model's max_position_embeddings (" +
+                                                       std::to_string(max_len) + ")");
+    // The trainer's own row and batch building: the same mask convention, validation and messages.
+    const train::RowSet rows = train::build_rows({ex}, max_len, model_->config().vocab_size, false, 0, "loraGradients");
+    TF_CHECK(!rows.rows.empty(), "loraGradients: the loss mask selects no target after the first token");
+    const train::MicroBatch mb = train::make_batch_in_order(rows.rows, 0, 1);
     TrainableModel& m = trainer_model();
     attach(m, adapter_dir);
-    // The trainer's convention: loss_mask[i] = 1 makes token i a target, predicted at position i - 1.
-    Batch b;
-    b.B = 1, b.T = n;
-    b.tokens = ex.tokens;
-    b.targets.assign(n, -1);
-    int64_t count = 0;
-    for (int i = 1; i < n; i++)
-      if (ex.loss_mask[i]) b.targets[i - 1] = ex.tokens[i], count++;
-    TF_CHECK(count > 0, "loraGradients: the loss mask selects no target after the first token");
     m.zero_lora_grads();
     Rng unused(0);  // dropout is off: no key is drawn
-    const LossSum l = m.forward_backward(b, 1.f / static_cast<float>(count), false, unused, false);
+    const LossSum l = m.forward_backward(mb.batch, 1.f / static_cast<float>(mb.n_targets), false, unused, false);
     LoraGradients out;
     out.loss = l.sum / static_cast<double>(l.count);
     out.names = m.lora_param_names();
