@@ -201,8 +201,8 @@ export function loadNativeAddon(root: string = defaultRoot()): NativeAddon {
         "The dashboard still runs with local training disabled",
     );
   }
-  if (typeof addon.loadModel !== "function" || typeof addon.backendsBuilt !== "function") {
-    throw new Error(`native addon at ${NATIVE_ADDON_RELATIVE_PATH} is from an older build (no loadModel/backendsBuilt); rebuild it with \`npm run native:build\``);
+  if (typeof addon.loadModel !== "function" || typeof addon.backendsBuilt !== "function" || typeof addon.cudaDevices !== "function") {
+    throw new Error(`native addon at ${NATIVE_ADDON_RELATIVE_PATH} is from an older build (no loadModel/backendsBuilt/cudaDevices); rebuild it with \`npm run native:build\``);
   }
   cache.set(file, addon);
   return addon;

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE, type CudaDeviceInfo, type NativeAddon } from "../../native/index";
+import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE, type CudaDeviceInfo } from "../../native/index";
 
 // Health of the native trainer addon (issue #3) for /api/health, doctor and the start script. The path
 // constant lives in native/index.ts with the loader, so every consumer looks in the same place.
@@ -21,12 +21,6 @@ export function describeCudaDevice(d: CudaDeviceInfo): string {
   return `${d.name} (sm_${d.sm}, ${(d.totalBytes / 2 ** 30).toFixed(1)} GiB)`;
 }
 
-// An addon from before cudaDevices existed counts as having none.
-function cudaDevicesOf(addon: NativeAddon): { devices: CudaDeviceInfo[]; reason: string | null } {
-  if (typeof addon.cudaDevices !== "function") return { devices: [], reason: "the addon predates CUDA device detection; rebuild it" };
-  return addon.cudaDevices();
-}
-
 export function nativeAddonPath(root: string): string {
   return path.join(root, NATIVE_ADDON_RELATIVE_PATH);
 }
@@ -40,7 +34,7 @@ export function nativeStatus(root: string): NativeStatus {
   try {
     const addon = loadNativeAddon(root);
     backendsBuilt = addon.backendsBuilt();
-    cuda = cudaDevicesOf(addon);
+    cuda = addon.cudaDevices();
   } catch (err) {
     return { ok: false, built: true, backendsBuilt: [], ...none, message: (err as Error).message };
   }
