@@ -8,30 +8,16 @@
 #include "api.h"
 #include "common.cuh"
 #include "host/launch_plan.h"
+#include "quant/nf4.h"
 
 namespace tf::cuda {
 
 namespace {
 
-// The NF4 code table, the same literals as tf::kNf4Code.
-__constant__ float kCode[16] = {-1.0f,
-                                -0.6961928009986877f,
-                                -0.5250730514526367f,
-                                -0.39491748809814453f,
-                                -0.28444138169288635f,
-                                -0.18477343022823334f,
-                                -0.09105003625154495f,
-                                0.0f,
-                                0.07958029955625534f,
-                                0.16093020141124725f,
-                                0.24611230194568634f,
-                                0.33791524171829224f,
-                                0.44070982933044434f,
-                                0.5626170039176941f,
-                                0.7229568362236023f,
-                                1.0f};
+// The NF4 code table, spelled from the same literals as tf::kNf4Code.
+__constant__ float kCode[16] = TF_NF4_CODE_VALUES;
 
-constexpr int kBlock = 64, kBlock2 = 256;  // tf::kNf4BlockSize, tf::kNf4DoubleQuantBlockSize
+constexpr int kBlock = kNf4BlockSize, kBlock2 = kNf4DoubleQuantBlockSize;
 
 // One thread per element: the kernel is bound by the bf16 writes (2 bytes out per 0.5 byte in), so wider
 // per-thread work buys little; a grid-stride loop covers tensors larger than the grid.
