@@ -16,8 +16,11 @@ namespace tf::cuda {
 namespace {
 
 // One thread per group of four elements: they share one hash (bits 16*(e%4).. of hash(key, e/4)), so each hash
-// is computed once, as the CPU's apply_dropout does. out[e] = keep ? x[e] / (1 - p) : 0.
-__global__ void lora_dropout_kernel(const bf16* x, bf16* out, int64_t n, uint64_t key, uint32_t threshold,
+// is computed once, as the CPU's apply_dropout does. kAdd false: out[e] = keep ? in[e] / (1 - p) : 0 (dropout of
+// x). kAdd true: out[e] += keep ? in[e] / (1 - p) : 0 — the mask hits only this branch's share of dx, not what
+// dx already holds.
+template <bool kAdd>
+__global__ void lora_dropout_kernel(const bf16* in, bf16* out, int64_t n, uint64_t key, uint32_t threshold,
                                     float keep_scale) {
   const int64_t groups = (n + 3) / 4;
   for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < groups; g += int64_t(gridDim.x) * blockDim.x) {
@@ -26,21 +29,11 @@ __global__ void lora_dropout_kernel(const bf16* x, bf16* out, int64_t n, uint64_
       const int64_t e = g * 4 + j;
       if (e >= n) break;
       const bool keep = ((bits >> (j * 16)) & 0xFFFFu) >= threshold;
-      out[e] = keep ? to_bf(to_f(x[e]) * keep_scale) : to_bf(0.f);
-    }
-  }
-}
-
-// dx[e] += keep ? t[e] / (1 - p) : 0 — the mask hits only this branch's share of dx, not what dx already holds.
-__global__ void lora_dropout_add_kernel(bf16* dx, const bf16* t, int64_t n, uint64_t key, uint32_t threshold,
-                                        float keep_scale) {
-  const int64_t groups = (n + 3) / 4;
-  for (int64_t g = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; g < groups; g += int64_t(gridDim.x) * blockDim.x) {
-    const uint64_t bits = lora_hash_u64(key, uint64_t(g));
-    for (int j = 0; j < 4; ++j) {
-      const int64_t e = g * 4 + j;
-      if (e >= n) break;
-      if (((bits >> (j * 16)) & 0xFFFFu) >= threshold) dx[e] = to_bf(to_f(dx[e]) + to_f(t[e]) * keep_scale);
+      if (kAdd) {
+        if (keep) out[e] = to_bf(to_f(out[e]) + to_f(in[e]) * keep_scale);
+      } else {
+        out[e] = keep ? to_bf(to_f(in[e]) * keep_scale) : to_bf(0.f);
+      }
     }
   }
 }
@@ -86,13 +79,13 @@ void run_plan(const std::vector<LoraStep>& plan, const LoraPlanDims& d, const Lo
   for (const LoraStep& s : plan) {
     switch (s.kind) {
       case LoraStepKind::Dropout:
-        lora_dropout_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
+        lora_dropout_kernel<false><<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
             o.x, bf16_operand(o, LoraBuf::XDrop, d), n, key, lora_drop_threshold_hd(p), lora_keep_scale(p));
         CUDA_CHECK_LAUNCH();
         break;
       case LoraStepKind::DropoutAdd:
-        lora_dropout_add_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
-            o.dx, bf16_operand(o, LoraBuf::T, d), n, key, lora_drop_threshold_hd(p), lora_keep_scale(p));
+        lora_dropout_kernel<true><<<unsigned(grid.blocks), grid.threads, 0, stream>>>(
+            bf16_operand(o, LoraBuf::T, d), o.dx, n, key, lora_drop_threshold_hd(p), lora_keep_scale(p));
         CUDA_CHECK_LAUNCH();
         break;
       case LoraStepKind::Gemm: {
