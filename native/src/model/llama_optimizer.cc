@@ -25,9 +25,8 @@ class CpuLoraOptimizer final : public LoraOptimizer {
   const std::vector<std::string>& names() const override { return opt_.names(); }
   std::vector<size_t> sizes() const override { return sizes_; }
   void get_moments(std::vector<std::vector<float>>* m, std::vector<std::vector<float>>* v) const override {
-    auto& self = const_cast<train::AdamW&>(opt_);
-    *m = self.first_moments();
-    *v = self.second_moments();
+    *m = opt_.first_moments();
+    *v = opt_.second_moments();
   }
   void set_moments(const std::vector<std::vector<float>>& m, const std::vector<std::vector<float>>& v) override {
     TF_CHECK(m.size() == sizes_.size() && v.size() == sizes_.size(), "optimizer moments: tensor count mismatch");

@@ -37,6 +37,8 @@ class AdamW {
   void set_steps_taken(int64_t t) { t_ = t; }
   std::vector<std::vector<float>>& first_moments() { return m_; }
   std::vector<std::vector<float>>& second_moments() { return v_; }
+  const std::vector<std::vector<float>>& first_moments() const { return m_; }
+  const std::vector<std::vector<float>>& second_moments() const { return v_; }
   const std::vector<std::string>& names() const { return names_; }
   int64_t state_bytes() const;
 
