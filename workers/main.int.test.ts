@@ -44,6 +44,31 @@ describe("workers/main.ts", () => {
     expect(output).toContain("SIGTERM");
   }, 40_000);
 
+  it("a SIGTERM while it is still starting (before the heartbeat) shuts it down cleanly once it is up", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.resolve("workers/main.ts")], {
+      env: { ...process.env, DATABASE_URL: env().DATABASE_URL, REDIS_URL: env().REDIS_URL, TUNEFORGE_QUEUE_PREFIX: prefix },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    let signalled = false;
+    const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+    const onData = (d: Buffer) => {
+      output += d;
+      // "[reconcile] …" is logged inside startWorkerProcess, before its workers and heartbeat exist.
+      if (!signalled && output.includes("[reconcile]")) {
+        signalled = true;
+        child.kill("SIGTERM");
+      }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    const code = await exited;
+    expect(signalled, output).toBe(true);
+    expect(code, output).toBe(0);
+    expect(output).toContain("SIGTERM: finishing current jobs");
+    expect(await listWorkers(redis, prefix)).toEqual([]);
+  }, 40_000);
+
   it("exits 1 with a readable message when asked for an unknown queue", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", path.resolve("workers/main.ts"), "--queues", "nope"], {
       env: { ...process.env, TUNEFORGE_QUEUE_PREFIX: prefix },
