@@ -183,6 +183,15 @@ describe("tuneforge bench trainer", () => {
     expect(f.achieved_gflops).toBeCloseTo((f.tokens_per_sec! * f.flops_per_token!) / 1e9, 0);
     expect(f.percent_of_peak).toBeCloseTo((100 * f.achieved_gflops!) / f.gemm_peak_gflops!, 0);
     expect(f.weight_bytes_per_param).toBeGreaterThan(0);
+    expect((f as unknown as { backend: string }).backend).toBe("cpu");
+
+    // --gradient-checkpointing reaches the trainer: it keeps only each layer's input, so its memory report is lower.
+    const c = await tuneforge(["bench", "trainer", "--preset", "tiny", "--seq-len", "64", "--steps", "3", "--peak-seconds", "0.2", "--gradient-checkpointing", "--json"]);
+    expect(c.code, c.stderr).toBe(0);
+    const g = JSON.parse(c.stdout) as Record<string, number | boolean>;
+    expect(g.gradient_checkpointing).toBe(true);
+    expect(f.gradient_checkpointing as unknown).toBe(false);
+    expect(g.peak_memory_bytes as number).toBeLessThan(f.peak_memory_bytes!);
   }, 120_000);
 });
 
