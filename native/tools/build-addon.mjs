@@ -7,6 +7,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { cudaChoice } from "./cuda-choice.mjs";
 import { CUDA_LINK_FILE } from "./cuda-link.mjs";
 
 const nativeDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -68,20 +69,14 @@ function findNvcc() {
 
 // With nvcc (and TF_CUDA not 0), CMake builds native/cuda into static libraries in native/build/cmake (the same
 // tree `npm run test:native` uses, so nothing compiles twice) and cuda-link.json tells binding.gyp to link them.
-// TF_CUDA=1 makes a missing nvcc or a failed CUDA build an error instead of a CPU-only addon.
+// TF_CUDA=1 makes a missing nvcc or a failed CUDA build an error instead of a CPU-only addon (cuda-choice.mjs).
 function buildCuda() {
   fs.rmSync(CUDA_LINK_FILE, { force: true });
-  const wanted = process.env.TF_CUDA;
-  if (wanted === "0") {
-    console.log("native:build: TF_CUDA=0: building the CPU-only addon");
-    return;
-  }
   const nvcc = findNvcc();
-  if (!nvcc) {
-    if (wanted === "1") fail("TF_CUDA=1 but nvcc was not found (PATH, $CUDACXX, /usr/local/cuda/bin); install the CUDA toolkit");
-    console.log("native:build: no nvcc found: building the CPU-only addon (the cuda backend needs the CUDA toolkit)");
-    return;
-  }
+  const choice = cudaChoice({ env: process.env, nvccPath: nvcc });
+  if (choice.error) fail(choice.error);
+  console.log(`native:build: ${choice.reason}`);
+  if (!choice.build) return;
   const buildDir = path.join(nativeDir, "build", "cmake");
   const env = { ...process.env, CUDACXX: nvcc };
   const step = (args) => spawnSync("cmake", args, { stdio: "inherit", env });
@@ -93,7 +88,7 @@ function buildCuda() {
   const libHost = path.join(buildDir, "libtf_cuda_host.a");
   if (!ok || !fs.existsSync(libCuda)) {
     const why = !ok ? "the CMake build of native/cuda failed (output above)" : `${libCuda} is missing (CMake did not build tf_cuda: see its CUDA message above)`;
-    if (wanted === "1") fail(`TF_CUDA=1 but ${why}`);
+    if (choice.required) fail(`TF_CUDA=1 but ${why}`);
     console.warn(`native:build: ${why}; building the CPU-only addon`);
     return;
   }
