@@ -29,7 +29,7 @@ using bf16 = __nv_bfloat16;
 }  // namespace tf::cuda
 
 // Device helpers only when nvcc compiles (cuda_check's host .cc files include this header for CUDA_CHECK).
-#ifdef __CUDACC__
+#if defined(__CUDACC__) || defined(TF_CUDA_EMULATOR)
 namespace tf::cuda {
 
 __device__ __forceinline__ float to_f(bf16 x) { return __bfloat162float(x); }

@@ -25,11 +25,11 @@ elseif(CMAKE_CUDA_COMPILER)
   target_link_libraries(tf_cuda PUBLIC tf_cuda_host tf_core CUDA::cudart_static)
   # npm run native:build links these static libraries into the addon, a shared object.
   set_target_properties(tf_cuda tf_cuda_host PROPERTIES POSITION_INDEPENDENT_CODE ON)
-  # The whole tree gets the CUDA backend: under TF_WITH_CUDA, backend/entry.cc implements backend/cuda_entry.h
-  # and src/backend/cuda_absent.cc compiles to nothing, so Session (tf_core) resolves "auto"/"cuda" to it and every
-  # test executable links it (and still runs without a GPU: the device list is then empty and says why). tf_core and
-  # tf_cuda need each other; CMake repeats cyclic static libraries on the link line.
-  target_compile_definitions(tf_core PUBLIC TF_WITH_CUDA)
+  # The whole tree gets the CUDA backend: backend/entry.cc (under TF_WITH_CUDA) implements backend/cuda_entry.h,
+  # so Session (tf_core) resolves "auto"/"cuda" to it and every test executable links it (and still runs without a
+  # GPU: the device list is then empty and says why). tf_core and tf_cuda need each other; CMake repeats cyclic
+  # static libraries on the link line.
+  target_compile_definitions(tf_cuda PRIVATE TF_WITH_CUDA)
   target_link_libraries(tf_core PUBLIC tf_cuda)
   file(GLOB TF_CUDA_CHECK_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_LIST_DIR}/check/*.cu
        ${CMAKE_CURRENT_LIST_DIR}/check/*.cc)
@@ -40,6 +40,8 @@ elseif(CMAKE_CUDA_COMPILER)
   target_include_directories(cuda_model_check PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
   target_link_libraries(cuda_model_check PRIVATE tf_cuda tf_core)
   message(STATUS "CUDA ${CMAKE_CUDA_COMPILER_VERSION}: building tf_cuda, cuda_check and cuda_model_check for ${CMAKE_CUDA_ARCHITECTURES}")
-else()
+endif()
+if(NOT TARGET tf_cuda)
   message(STATUS "no nvcc: CUDA kernels not built")
+  target_sources(tf_core PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src/backend/cuda_absent.cc)
 endif()

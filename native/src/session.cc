@@ -43,7 +43,13 @@ std::string resolve_backend(const std::string& backend) {
     return "cpu";
   }
   std::string why;
-  if (!backend::cuda_devices(&why).empty()) return "cuda";
+  const std::vector<backend::CudaDevice> devices = backend::cuda_devices(&why);
+  // The CUDA model runs on device 0 of the visible ones (CUDA_VISIBLE_DEVICES picks which GPU that is, as the GPU
+  // worker does), so only device 0 counts: another usable GPU would not be the one trained on.
+  for (const backend::CudaDevice& d : devices)
+    if (d.index == 0) return "cuda";
+  if (!devices.empty())
+    why = "device 0 is below sm_80; set CUDA_VISIBLE_DEVICES (TUNEFORGE_GPU_DEVICE for the GPU worker) to a usable GPU";
   if (backend == "cuda") throw Error("backend \"cuda\": no usable CUDA device (" + why + "); use cpu or auto");
   return "cpu";
 }

@@ -117,7 +117,7 @@ export function nextBuildStep(root: string, baseEnv: NodeJS.ProcessEnv): BuildSt
 export function nativeBuildStep(root: string, baseEnv: NodeJS.ProcessEnv): BuildStep {
   return {
     name: "native",
-    inputs: ["native/src", "native/cuda", "native/CMakeLists.txt", "native/binding.gyp", "native/tools/sources.mjs", "native/tools/build-addon.mjs", "native/tools/cuda-link.mjs", "node_modules/node-addon-api/package.json"],
+    inputs: ["native/src", "native/cuda", "native/CMakeLists.txt", "native/binding.gyp", "native/tools/sources.mjs", "native/tools/build-addon.mjs", "native/tools/cuda-choice.mjs", "native/tools/cuda-link.mjs", "node_modules/node-addon-api/package.json"],
     stampFile: "native/build/tuneforge-native.sha256",
     outputMarker: NATIVE_ADDON_RELATIVE_PATH,
     selfEdited: [],

@@ -65,6 +65,16 @@ double time_ms(F&& fn) {
   return ms;
 }
 
+// Case sizes. On a GPU the checks use the models' own shapes; under the CPU emulator (native/cuda/emu) a large
+// dimension is replaced by a smaller one that still spans several tiles and blocks and keeps every ragged edge,
+// because one emulated thread costs about what a whole block costs on a GPU.
+#ifdef TF_CUDA_EMULATOR
+inline constexpr bool kEmulated = true;
+#else
+inline constexpr bool kEmulated = false;
+#endif
+constexpr int64_t gpu_or_emu(int64_t on_gpu, int64_t emulated) { return kEmulated ? emulated : on_gpu; }
+
 // Seeded normal values already rounded to bf16 (so CPU and GPU see identical inputs).
 inline std::vector<float> randn_bf16(size_t n, uint64_t seed, float scale = 1.f, float shift = 0.f) {
   Rng r(seed);

@@ -116,10 +116,10 @@ void run_attention_checks(std::vector<Row>& rows) {
   ThreadPool pool;
   const Case cases[] = {
       {dims(2, 37, 4, 2, 16), false, "tiny model"},
-      {dims(1, 2048, 32, 8, 64), false, "Llama-1B-like"},
-      {dims(1, 1024, 32, 8, 128), false, "8B-like"},
-      {dims(2, 700, 8, 2, 64), true, "packed segments"},
-      {dims(1, 300, 6, 3, 40), true, "packed, hd 40 padded"},
+      {dims(1, gpu_or_emu(2048, 320), gpu_or_emu(32, 4), gpu_or_emu(8, 1), 64), false, "Llama-1B-like"},
+      {dims(1, gpu_or_emu(1024, 200), gpu_or_emu(32, 4), gpu_or_emu(8, 1), 128), false, "8B-like"},
+      {dims(2, gpu_or_emu(700, 260), gpu_or_emu(8, 4), 2, 64), true, "packed segments"},
+      {dims(1, gpu_or_emu(300, 150), 6, 3, 40), true, "packed, hd 40 padded"},
   };
   uint64_t seed = 901;
   for (const Case& c : cases) {

@@ -54,7 +54,7 @@ void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
 }
 
 void rope_checks(std::vector<Row>& rows) {
-  const int64_t N = 512, H = 32, D = 64;
+  const int64_t N = gpu_or_emu(512, 64), H = gpu_or_emu(32, 8), D = 64;
   RopeScaling llama3;
   llama3.type = "llama3";
   llama3.factor = 32;
@@ -89,7 +89,7 @@ void rope_checks(std::vector<Row>& rows) {
 }
 
 void swiglu_checks(std::vector<Row>& rows) {
-  const int64_t n = (int64_t(1) << 22) + 3;  // ragged tail
+  const int64_t n = gpu_or_emu(int64_t(1) << 22, int64_t(1) << 16) + 3;  // ragged tail
   auto g = randn_bf16(static_cast<size_t>(n), 401, 2.f), u = randn_bf16(static_cast<size_t>(n), 402), dh = randn_bf16(static_cast<size_t>(n), 403);
   std::vector<float> h(static_cast<size_t>(n)), dg(static_cast<size_t>(n)), du(static_cast<size_t>(n));
   kernels::swiglu_forward(nullptr, g.data(), u.data(), h.data(), n);
@@ -116,7 +116,7 @@ void swiglu_checks(std::vector<Row>& rows) {
 }  // namespace
 
 void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
-  rmsnorm_checks(rows, 512, 2048);
+  rmsnorm_checks(rows, gpu_or_emu(512, 64), 2048);
   rmsnorm_checks(rows, 7, 333);  // short ragged rows: fewer elements than threads
   rope_checks(rows);
   swiglu_checks(rows);

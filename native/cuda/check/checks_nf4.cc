@@ -40,8 +40,8 @@ Row check_one(bool double_quant, int64_t rows, int64_t cols, int64_t r0, int64_t
 }  // namespace
 
 void run_nf4_checks(std::vector<Row>& rows) {
-  rows.push_back(check_one(false, 2048, 2048, 0, 2048, 101));
-  rows.push_back(check_one(true, 2048, 2048, 0, 2048, 102));
+  rows.push_back(check_one(false, gpu_or_emu(2048, 256), 2048, 0, gpu_or_emu(2048, 256), 101));
+  rows.push_back(check_one(true, gpu_or_emu(2048, 256), 2048, 0, gpu_or_emu(2048, 256), 102));
   // Odd column count: a row range that starts on a low nibble and ends mid-block.
   rows.push_back(check_one(true, 257, 333, 5, 130, 103));
 }

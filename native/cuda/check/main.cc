@@ -10,6 +10,7 @@
 
 #include "../api.h"
 #include "check_util.h"
+#include "../host/test_summary.h"
 
 using namespace tf::cuda::check;
 
@@ -43,7 +44,8 @@ bool usable_device(std::string* why) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  (void)argc;
   std::string why;
   if (!usable_device(&why)) {
     std::printf("cuda_check: no CUDA device present (%s): nothing was checked. Run it on a GPU machine "
@@ -81,5 +83,6 @@ int main() {
                 r.tolerance.c_str(), r.pass ? "PASS" : "FAIL", r.ms, r.note.c_str());
   }
   std::printf("cuda_check: %zu checks, %d failed\n", rows.size(), failed);
+  write_test_summary(argv[0], int(rows.size()) - failed, failed);
   return failed ? 1 : 0;
 }

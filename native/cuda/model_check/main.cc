@@ -17,10 +17,12 @@
 #include "host/agreement.h"
 #include "test_model_util.h"
 #include "train/adamw.h"
+#include "host/test_summary.h"
 
 using namespace tf_test;
 using tf::cuda::check::Agreement;
 using tf::cuda::check::agreement;
+using tf::cuda::check::write_test_summary;
 
 namespace {
 
@@ -210,7 +212,8 @@ void run_session_training(std::vector<Row>& rows) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  (void)argc;
   std::string why;
   const auto devices = tf::backend::cuda_devices(&why);
   if (devices.empty()) {
@@ -260,5 +263,6 @@ int main() {
                 r.limit, r.pass ? "PASS" : "FAIL", r.note.c_str());
   }
   std::printf("cuda_model_check: %zu comparisons, %d failed\n", rows.size(), failed);
+  write_test_summary(argv[0], int(rows.size()) - failed, failed);
   return failed ? 1 : 0;
 }

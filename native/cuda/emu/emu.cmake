@@ -1,0 +1,75 @@
+# The CUDA emulator build (native/cuda/emu): native/cuda's kernels, launchers and CUDA model compiled as C++ against
+# emu/include's stand-ins for the toolkit headers, linked with the same core objects into tf_core_emu, and run by
+# cuda_check_emu and cuda_model_check_emu as ctest tests. The kernels' own code executes on every machine, with or
+# without nvcc or a GPU; what only a GPU shows (speed, real tensor-core rounding, races between concurrently
+# running threads) still needs native/gpu/check.sh.
+option(TF_CUDA_EMULATOR "Build and test native/cuda under the CPU emulator" ON)
+find_program(TF_NODE_EXECUTABLE node)
+if(NOT TF_CUDA_EMULATOR)
+  message(STATUS "CUDA emulator: off (TF_CUDA_EMULATOR=OFF)")
+  return()
+endif()
+if(NOT TF_NODE_EXECUTABLE)
+  message(STATUS "CUDA emulator: not built (node, which translates the .cu files, was not found)")
+  return()
+endif()
+
+set(TF_EMU_DIR ${CMAKE_CURRENT_LIST_DIR})
+set(TF_CUDA_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+set(TF_EMU_GEN ${CMAKE_CURRENT_BINARY_DIR}/cuda_emu_gen)
+file(GLOB TF_EMU_CU_SOURCES CONFIGURE_DEPENDS ${TF_CUDA_DIR}/*.cu)
+set(TF_EMU_TRANSLATED)
+foreach(cu ${TF_EMU_CU_SOURCES})
+  get_filename_component(stem ${cu} NAME_WE)
+  set(out ${TF_EMU_GEN}/${stem}.cc)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${cu} ${out}
+    DEPENDS ${cu} ${TF_EMU_DIR}/translate.mjs
+    COMMENT "tf_emu: translating ${stem}.cu" VERBATIM)
+  list(APPEND TF_EMU_TRANSLATED ${out})
+endforeach()
+file(GLOB TF_EMU_BACKEND_SOURCES CONFIGURE_DEPENDS ${TF_CUDA_DIR}/backend/*.cc)
+
+# Usage requirements of everything compiled against the emulator: its headers shadow the toolkit's (BEFORE), and
+# the code is compiled as nvcc compiles device code: no fused multiply-add contraction (the kernels spell their
+# roundings with __fmul_rn and friends), no type-based alias analysis (kernels read bf16 arrays as uint4), and
+# #pragma unroll ignored.
+add_library(tf_emu_flags INTERFACE)
+target_include_directories(tf_emu_flags BEFORE INTERFACE ${TF_EMU_DIR}/include)
+target_include_directories(tf_emu_flags INTERFACE ${TF_CUDA_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_compile_definitions(tf_emu_flags INTERFACE TF_CUDA_EMULATOR)
+target_compile_options(tf_emu_flags INTERFACE -O2 -ffp-contract=off -fno-strict-aliasing -Wno-unknown-pragmas)
+
+add_library(tf_cuda_emu_objects OBJECT ${TF_EMU_TRANSLATED} ${TF_EMU_BACKEND_SOURCES}
+            ${TF_EMU_DIR}/fiber.cc ${TF_EMU_DIR}/scheduler.cc ${TF_EMU_DIR}/runtime.cc)
+target_link_libraries(tf_cuda_emu_objects PRIVATE tf_emu_flags)
+target_compile_definitions(tf_cuda_emu_objects PRIVATE TF_WITH_CUDA)
+
+# One archive, no cycles: the core, the CUDA host plans and the emulated CUDA backend.
+add_library(tf_core_emu STATIC $<TARGET_OBJECTS:tf_core_objects> $<TARGET_OBJECTS:tf_cuda_host_objects>
+            $<TARGET_OBJECTS:tf_cuda_emu_objects>)
+target_include_directories(tf_core_emu PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/src)
+target_link_libraries(tf_core_emu PUBLIC tf_emu_flags Threads::Threads ${CMAKE_DL_LIBS})
+
+file(GLOB TF_EMU_CHECK_SOURCES CONFIGURE_DEPENDS ${TF_CUDA_DIR}/check/*.cc)
+add_executable(cuda_check_emu ${TF_EMU_CHECK_SOURCES})
+target_link_libraries(cuda_check_emu PRIVATE tf_core_emu)
+add_executable(cuda_model_check_emu ${TF_CUDA_DIR}/model_check/main.cc)
+target_include_directories(cuda_model_check_emu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+target_link_libraries(cuda_model_check_emu PRIVATE tf_core_emu)
+foreach(t cuda_check_emu cuda_model_check_emu)
+  add_test(NAME ${t} COMMAND ${t})
+  set_tests_properties(${t} PROPERTIES TIMEOUT 900)
+endforeach()
+message(STATUS "CUDA emulator: building cuda_check_emu and cuda_model_check_emu (ctest)")
+
+# The emulator's own tests: a .cu file, so they go through the same translation as the kernels.
+set(TF_EMU_TEST_CU ${TF_EMU_DIR}/tests/test_cuda_emulator.cu)
+add_custom_command(OUTPUT ${TF_EMU_GEN}/test_cuda_emulator.cc
+  COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${TF_EMU_TEST_CU} ${TF_EMU_GEN}/test_cuda_emulator.cc
+  DEPENDS ${TF_EMU_TEST_CU} ${TF_EMU_DIR}/translate.mjs VERBATIM)
+add_executable(test_cuda_emulator ${TF_EMU_GEN}/test_cuda_emulator.cc ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
+target_include_directories(test_cuda_emulator PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+target_link_libraries(test_cuda_emulator PRIVATE tf_core_emu)
+add_test(NAME test_cuda_emulator COMMAND test_cuda_emulator)
+set_tests_properties(test_cuda_emulator PROPERTIES TIMEOUT 300)

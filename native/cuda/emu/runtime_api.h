@@ -1,0 +1,150 @@
+#pragma once
+// Host-side CUDA runtime for the emulator: the part of cuda_runtime_api.h that native/cuda uses, over host memory.
+// "Device" memory is host memory from cudaMalloc, filled with 0xFF bytes (NaN as float and bf16) so a kernel that
+// reads memory nobody wrote shows NaN instead of a lucky zero; every allocation is registered, and cudaMemcpy /
+// cudaMemset check that their device ranges lie inside one allocation (as out-of-bounds copies fail on a GPU).
+// Streams and events exist but kernels run to completion at launch, in issue order; a kernel fault is returned
+// by the next synchronizing call or cudaGetLastError, like an asynchronous error on a device.
+//
+// Environment: TF_CUDA_EMU_SM (80 or 90, default 90) picks the limits of the emulated device;
+// TF_CUDA_EMU_MEMORY (bytes, default 16 GiB) its memory, so out-of-memory paths can be tested;
+// TF_CUDA_EMU_DEVICES=0 emulates a machine with a driver but no device; TF_CUDA_EMU_TRACE=1 prints every launch
+// with its geometry and wall time to stderr.
+#include <cstddef>
+#include <cstdint>
+
+#include "device.h"
+
+enum cudaError {
+  cudaSuccess = 0,
+  cudaErrorInvalidValue = 1,
+  cudaErrorMemoryAllocation = 2,
+  cudaErrorInitializationError = 3,
+  cudaErrorInvalidConfiguration = 9,
+  cudaErrorInvalidDevicePointer = 17,
+  cudaErrorInsufficientDriver = 35,
+  cudaErrorNoDevice = 100,
+  cudaErrorInvalidDevice = 101,
+  cudaErrorInvalidResourceHandle = 400,
+  cudaErrorNotReady = 600,
+  cudaErrorLaunchFailure = 719,
+};
+typedef enum cudaError cudaError_t;
+
+enum cudaMemcpyKind {
+  cudaMemcpyHostToHost = 0,
+  cudaMemcpyHostToDevice = 1,
+  cudaMemcpyDeviceToHost = 2,
+  cudaMemcpyDeviceToDevice = 3,
+  cudaMemcpyDefault = 4,
+};
+enum cudaDeviceAttr {
+  cudaDevAttrMaxThreadsPerBlock = 1,
+  cudaDevAttrMultiProcessorCount = 16,
+  cudaDevAttrComputeCapabilityMajor = 75,
+  cudaDevAttrComputeCapabilityMinor = 76,
+  cudaDevAttrMaxSharedMemoryPerBlockOptin = 97,
+};
+enum cudaFuncAttribute {
+  cudaFuncAttributeMaxDynamicSharedMemorySize = 8,
+};
+
+struct CUstream_st;
+struct CUevent_st;
+typedef CUstream_st* cudaStream_t;
+typedef CUevent_st* cudaEvent_t;
+constexpr unsigned cudaStreamDefault = 0, cudaStreamNonBlocking = 1;
+
+struct cudaDeviceProp {
+  char name[256];
+  size_t totalGlobalMem;
+  size_t sharedMemPerBlock;
+  size_t sharedMemPerBlockOptin;
+  int warpSize;
+  int maxThreadsPerBlock;
+  int major, minor;
+  int multiProcessorCount;
+};
+
+const char* cudaGetErrorName(cudaError_t e);
+const char* cudaGetErrorString(cudaError_t e);
+cudaError_t cudaGetLastError();
+cudaError_t cudaPeekAtLastError();
+
+cudaError_t cudaGetDeviceCount(int* count);
+cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device);
+cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device);
+cudaError_t cudaSetDevice(int device);
+cudaError_t cudaGetDevice(int* device);
+cudaError_t cudaDeviceSynchronize();
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes);
+
+cudaError_t cudaMalloc(void** p, size_t bytes);
+template <typename T>
+cudaError_t cudaMalloc(T** p, size_t bytes) {
+  return cudaMalloc(reinterpret_cast<void**>(p), bytes);
+}
+cudaError_t cudaFree(void* p);
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind);
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream = nullptr);
+cudaError_t cudaMemset(void* p, int value, size_t bytes);
+cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t stream = nullptr);
+
+cudaError_t cudaStreamCreate(cudaStream_t* s);
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags);
+cudaError_t cudaStreamDestroy(cudaStream_t s);
+cudaError_t cudaStreamSynchronize(cudaStream_t s);
+
+cudaError_t cudaEventCreate(cudaEvent_t* e);
+cudaError_t cudaEventDestroy(cudaEvent_t e);
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s = nullptr);
+cudaError_t cudaEventSynchronize(cudaEvent_t e);
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
+
+namespace tf_emu {
+
+cudaError_t set_func_max_dynamic_smem(const void* fn, int bytes);
+// Validates the configuration and runs the grid; records the outcome for cudaGetLastError.
+void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
+                 KernelBody body);
+
+// `kernel<<<grid, block, smem, stream>>>(args...)` after translate.mjs:
+// `::tf_emu::Launch("kernel", grid, block, smem, stream).run(kernel, args...)`. Arguments are converted to the
+// kernel's parameter types once, at launch, and every thread gets its own copy, as on the device.
+class Launch {
+ public:
+  Launch(const char* name, dim3 grid, dim3 block, size_t smem = 0, cudaStream_t stream = nullptr)
+      : name_(name), grid_(grid), block_(block), smem_(smem), stream_(stream) {}
+
+  template <typename... P, typename... A>
+  void run(void (*fn)(P...), A&&... args) {
+    static_assert(sizeof...(P) == sizeof...(A), "kernel launched with the wrong number of arguments");
+    using Params = std::tuple<std::decay_t<P>...>;
+    Params params(static_cast<std::decay_t<P>>(std::forward<A>(args))...);
+    struct Ctx {
+      void (*fn)(P...);
+      Params* params;
+    } ctx{fn, &params};
+    KernelBody body{[](void* c) {
+                      auto* x = static_cast<Ctx*>(c);
+                      Params copy = *x->params;  // each thread's own parameters
+                      std::apply(x->fn, copy);
+                    },
+                    &ctx};
+    launch_grid(name_, reinterpret_cast<const void*>(fn), grid_, block_, smem_, stream_, body);
+  }
+
+ private:
+  const char* name_;
+  dim3 grid_, block_;
+  size_t smem_;
+  cudaStream_t stream_;
+};
+
+}  // namespace tf_emu
+
+template <typename F>
+cudaError_t cudaFuncSetAttribute(F* fn, cudaFuncAttribute attr, int value) {
+  if (attr != cudaFuncAttributeMaxDynamicSharedMemorySize) return cudaErrorInvalidValue;
+  return ::tf_emu::set_func_max_dynamic_smem(reinterpret_cast<const void*>(fn), value);
+}

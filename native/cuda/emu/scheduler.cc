@@ -1,0 +1,316 @@
+#include "scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "fiber.h"
+#include "limits.h"
+
+namespace tf_emu {
+
+namespace {
+
+enum class State { Ready, Running, AtBarrier, AtWarp, Done };
+
+struct Thread {
+  Context ctx;
+  KernelThread k;
+  int warp = 0, lane = 0;
+  State state = State::Ready;
+  const char* waiting_in = nullptr;
+};
+
+// One collective in progress in a warp (disjoint masks may be in progress at once, as on Volta and later).
+struct Pending {
+  const char* op = nullptr;
+  unsigned mask = 0, arrived = 0;
+  Combine combine = nullptr;
+  void* args[32] = {};
+};
+
+struct Warp {
+  unsigned exited = 0;  // lanes that returned from the kernel
+  unsigned lanes = 0;   // lanes that exist (the last warp of a block may be partial)
+  std::vector<Pending> pending;
+};
+
+struct FaultUnwind {};  // thrown by kernel_fault, caught at the bottom of the fiber
+
+struct Block {
+  std::vector<Thread> threads;
+  std::vector<Warp> warps;
+  std::deque<Thread*> ready;
+  int live = 0, at_barrier = 0;
+  bool reverse = false;
+  std::string fault;
+  Context scheduler;
+  uint3 idx{0, 0, 0};
+};
+
+struct Launch {
+  const char* name = "";
+  dim3 grid, block;
+  KernelBody body{};
+  void* smem = nullptr;
+};
+
+thread_local Block* g_block = nullptr;
+thread_local Thread* g_cur = nullptr;
+thread_local Launch* g_launch = nullptr;
+thread_local std::vector<std::unique_ptr<FiberStack>> g_stacks;
+
+// Large enough for the kernels' local arrays (fragments, index tables) with room to spare; mmap'd lazily.
+constexpr size_t kStackBytes = 256 * 1024;
+
+std::string where(const Thread& t) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "block (%u,%u,%u), thread (%u,%u,%u) (warp %d, lane %d)", g_block->idx.x,
+                g_block->idx.y, g_block->idx.z, t.k.idx.x, t.k.idx.y, t.k.idx.z, t.warp, t.lane);
+  return buf;
+}
+
+// Hands the OS thread to the next ready thread directly (one switch instead of two through the scheduler), or back
+// to the scheduler when none is ready (the block is done, deadlocked or faulted).
+void yield_to_scheduler() {
+  Thread* t = g_cur;
+  Block& b = *g_block;
+  if (b.fault.empty() && !b.ready.empty()) {
+    Thread* next = b.ready.front();
+    b.ready.pop_front();
+    if (next == t) {  // released itself and is first in line: keep running
+      t->state = State::Running;
+      return;
+    }
+    next->state = State::Running;
+    g_cur = next;
+    switch_context(t->ctx, next->ctx);
+    return;
+  }
+  switch_context(t->ctx, b.scheduler);
+}
+
+void make_ready(Thread* t) {
+  t->state = State::Ready;
+  t->waiting_in = nullptr;
+  g_block->ready.push_back(t);
+}
+
+// Makes threads [first, first + count) that satisfy `waiting` ready, in this block's order.
+template <typename Pred>
+void make_ready_range(Thread* first, size_t count, Pred waiting) {
+  if (g_block->reverse) {
+    for (size_t i = count; i-- > 0;)
+      if (waiting(first[i])) make_ready(&first[i]);
+  } else {
+    for (size_t i = 0; i < count; ++i)
+      if (waiting(first[i])) make_ready(&first[i]);
+  }
+}
+
+void release_barrier_if_complete() {
+  Block& b = *g_block;
+  if (b.at_barrier == 0 || b.at_barrier < b.live) return;
+  b.at_barrier = 0;
+  make_ready_range(b.threads.data(), b.threads.size(), [](const Thread& t) { return t.state == State::AtBarrier; });
+}
+
+std::string hex(unsigned v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+void fiber_entry(void* arg) {
+  Thread* t = static_cast<Thread*>(arg);
+  try {
+    g_launch->body.fn(g_launch->body.ctx);
+  } catch (const FaultUnwind&) {
+    // g_block->fault already says what happened.
+  } catch (const std::exception& e) {
+    if (g_block->fault.empty()) g_block->fault = where(*t) + ": exception in kernel: " + e.what();
+  }
+  t->state = State::Done;
+  Block& b = *g_block;
+  b.live -= 1;
+  Warp& w = b.warps[t->warp];
+  w.exited |= 1u << t->lane;
+  for (const Pending& p : w.pending)
+    if ((p.mask & (1u << t->lane)) && b.fault.empty())
+      b.fault = where(*t) + ": exited while lanes " + hex(p.arrived) + " of its warp wait for it in " + p.op +
+                " (mask " + hex(p.mask) + ")";
+  release_barrier_if_complete();
+  switch_context(t->ctx, b.scheduler);
+  std::abort();  // a finished fiber is never resumed
+}
+
+std::string describe_deadlock(const Block& b) {
+  // Consecutive threads in the same wait are listed as one range.
+  std::string out;
+  size_t i = 0;
+  while (i < b.threads.size()) {
+    const Thread& t = b.threads[i];
+    size_t j = i;
+    while (j + 1 < b.threads.size() && b.threads[j + 1].state == t.state &&
+           b.threads[j + 1].waiting_in == t.waiting_in)
+      ++j;
+    if (t.state != State::Done) {
+      if (!out.empty()) out += "; ";
+      out += "threads " + std::to_string(i) + "-" + std::to_string(j) + " wait in " +
+             (t.waiting_in ? t.waiting_in : "?");
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+void run_block(Launch& L, uint3 idx, bool reverse) {
+  Block b;
+  b.idx = idx;
+  b.reverse = reverse;
+  const unsigned n = L.block.x * L.block.y * L.block.z;
+  b.threads.resize(n);
+  b.warps.resize((n + 31) / 32);
+  for (unsigned w = 0; w < b.warps.size(); ++w) {
+    const unsigned in_warp = std::min(32u, n - w * 32);
+    b.warps[w].lanes = in_warp == 32 ? 0xffffffffu : ((1u << in_warp) - 1);
+  }
+  while (g_stacks.size() < n) g_stacks.push_back(std::make_unique<FiberStack>(kStackBytes, g_stacks.size() * 320));
+  g_block = &b;
+  for (unsigned i = 0; i < n; ++i) {
+    Thread& t = b.threads[i];
+    t.k.linear = int(i);
+    t.k.idx = {i % L.block.x, (i / L.block.x) % L.block.y, i / (L.block.x * L.block.y)};
+    t.warp = int(i / 32);
+    t.lane = int(i % 32);
+    make_context(t.ctx, *g_stacks[i], &fiber_entry, &t);
+  }
+  b.live = int(n);
+  make_ready_range(b.threads.data(), b.threads.size(), [](const Thread&) { return true; });
+  if (L.smem) std::memset(L.smem, 0xff, limits::kMaxDynamicSharedBytes);
+  while (!b.ready.empty() && b.fault.empty()) {
+    Thread* t = b.ready.front();
+    b.ready.pop_front();
+    t->state = State::Running;
+    g_cur = t;
+    switch_context(b.scheduler, t->ctx);
+  }
+  g_cur = nullptr;
+  if (b.fault.empty() && b.live > 0) {
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "block (%u,%u,%u): ", idx.x, idx.y, idx.z);
+    b.fault = std::string(buf) + "deadlock: " + describe_deadlock(b);
+  }
+  g_block = nullptr;
+  if (!b.fault.empty()) throw std::string(b.fault);
+}
+
+}  // namespace
+
+KernelThread& current_thread() {
+  if (!g_cur) {
+    std::fprintf(stderr, "tf_emu: threadIdx used outside a kernel\n");
+    std::abort();
+  }
+  return g_cur->k;
+}
+const uint3& current_block_idx() { return g_block->idx; }
+const dim3& current_block_dim() { return g_launch->block; }
+const dim3& current_grid_dim() { return g_launch->grid; }
+int lane_id() { return g_cur->lane; }
+void* dynamic_shared_memory() { return g_launch->smem; }
+
+void kernel_fault(const std::string& what) {
+  if (g_block->fault.empty()) g_block->fault = where(*g_cur) + ": " + what;
+  throw FaultUnwind{};
+}
+
+void block_barrier() {
+  Block& b = *g_block;
+  Thread* t = g_cur;
+  t->state = State::AtBarrier;
+  t->waiting_in = "__syncthreads";
+  b.at_barrier += 1;
+  release_barrier_if_complete();
+  yield_to_scheduler();
+}
+
+void warp_collective(const char* op, unsigned mask, void* my_args, Combine combine) {
+  Block& b = *g_block;
+  Thread* t = g_cur;
+  Warp& w = b.warps[t->warp];
+  const unsigned bit = 1u << t->lane;
+  if (!(mask & bit)) kernel_fault(std::string(op) + " with mask " + hex(mask) + ", which leaves out the calling lane");
+  if (mask & ~w.lanes) kernel_fault(std::string(op) + " with mask " + hex(mask) + " naming lanes that do not exist");
+  if (mask & w.exited)
+    kernel_fault(std::string(op) + " with mask " + hex(mask) + " naming lanes that already exited (" + hex(mask & w.exited) + ")");
+  Pending* p = nullptr;
+  for (Pending& q : w.pending) {
+    if (!(q.mask & bit) && !(q.mask & mask)) continue;
+    if (q.mask != mask || (q.op != op && std::strcmp(q.op, op) != 0))
+      kernel_fault("calls " + std::string(op) + " (mask " + hex(mask) + ") while lanes " + hex(q.arrived) +
+                   " of its warp wait in " + q.op + " (mask " + hex(q.mask) + "): the warp's lanes diverged");
+    if (q.arrived & bit) kernel_fault(std::string(op) + " entered twice by one lane");
+    p = &q;
+    break;
+  }
+  if (!p) {
+    w.pending.emplace_back();
+    p = &w.pending.back();
+    p->op = op;
+    p->mask = mask;
+    p->combine = combine;
+  }
+  p->args[t->lane] = my_args;
+  p->arrived |= bit;
+  t->state = State::AtWarp;
+  t->waiting_in = op;
+  if (p->arrived == p->mask) {
+    p->combine(p->args, p->mask);
+    const unsigned done = p->mask;
+    w.pending.erase(w.pending.begin() + (p - w.pending.data()));
+    make_ready_range(&b.threads[size_t(t->warp) * 32], size_t(std::min(32, int(b.threads.size()) - t->warp * 32)),
+                     [&](const Thread& x) { return (done >> x.lane) & 1u; });
+  }
+  yield_to_scheduler();
+}
+
+LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 block, size_t dynamic_smem,
+                      KernelBody body) {
+  (void)fn_key;
+  LaunchResult r;
+  Launch L;
+  L.name = name;
+  L.grid = grid;
+  L.block = block;
+  L.body = body;
+  std::unique_ptr<unsigned char[], void (*)(void*)> smem(nullptr, std::free);
+  if (dynamic_smem > 0) {
+    smem.reset(static_cast<unsigned char*>(std::aligned_alloc(128, limits::kMaxDynamicSharedBytes)));
+    L.smem = smem.get();
+  }
+  Launch* outer = g_launch;
+  if (outer) {
+    r.error = 1;
+    r.message = std::string("kernel ") + name + " launched from inside a kernel (dynamic parallelism is not emulated)";
+    return r;
+  }
+  g_launch = &L;
+  uint64_t linear = 0;
+  try {
+    for (unsigned z = 0; z < grid.z; ++z)
+      for (unsigned y = 0; y < grid.y; ++y)
+        for (unsigned x = 0; x < grid.x; ++x, ++linear) run_block(L, {x, y, z}, linear % 2 == 1);
+  } catch (const std::string& fault) {
+    r.error = 719;  // cudaErrorLaunchFailure
+    r.message = std::string("kernel ") + name + ", " + fault;
+  }
+  g_launch = nullptr;
+  return r;
+}
+
+}  // namespace tf_emu

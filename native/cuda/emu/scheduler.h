@@ -1,0 +1,54 @@
+#pragma once
+// The emulator's execution model. A launch runs its blocks one after another on the calling OS thread; a block's
+// threads are fibers that run until they must meet other threads:
+//   - __syncthreads(): until every live thread of the block has arrived;
+//   - a warp collective (__syncwarp, __shfl_*_sync, every WMMA call): until every lane in its mask has arrived,
+//     then one `combine` computes all lanes' results at once.
+// Everything a real GPU leaves undefined here is made to fail loudly instead of working by luck: lanes of one
+// warp meeting in different collectives or masks, a lane exiting while its warp waits for it, a barrier some
+// threads never reach (deadlock), a mask without the caller's own lane. Threads run in forward order in even
+// blocks and reverse order in odd ones (and rejoin in that order after each barrier), so code that reads
+// another thread's shared-memory write without a barrier between them sees it missing in half the blocks.
+// Dynamic shared memory is filled with 0xFF bytes (NaN as float and bf16) before each block.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "vector_types.h"
+
+namespace tf_emu {
+
+// Inside a kernel: the calling thread's indices and the launch's geometry.
+struct KernelThread {
+  uint3 idx{0, 0, 0};
+  int linear = 0;  // x + y * bx + z * bx * by
+};
+KernelThread& current_thread();
+const uint3& current_block_idx();
+const dim3& current_block_dim();
+const dim3& current_grid_dim();
+
+// Lane arguments of a warp collective: lane_args[l] is what lane l passed (nullptr for lanes not in mask).
+using Combine = void (*)(void* const* lane_args, unsigned mask);
+void warp_collective(const char* op, unsigned mask, void* my_args, Combine combine);
+void block_barrier();
+// Aborts the running kernel with a message (the launch then fails with cudaErrorLaunchFailure).
+[[noreturn]] void kernel_fault(const std::string& what);
+void* dynamic_shared_memory();
+int lane_id();
+
+struct KernelBody {
+  void (*fn)(void*);
+  void* ctx;
+};
+
+// Runs a whole grid. Returns "" on success, else why the launch failed (the caller maps it to a cudaError).
+// fn_key identifies the kernel (for its cudaFuncSetAttribute limits), name is for messages.
+struct LaunchResult {
+  int error = 0;  // a cudaError_t value; 0 = success
+  std::string message;
+};
+LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 block, size_t dynamic_smem,
+                      KernelBody body);
+
+}  // namespace tf_emu
