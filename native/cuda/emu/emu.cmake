@@ -73,3 +73,11 @@ target_include_directories(test_cuda_emulator PRIVATE ${CMAKE_CURRENT_SOURCE_DIR
 target_link_libraries(test_cuda_emulator PRIVATE tf_core_emu)
 add_test(NAME test_cuda_emulator COMMAND test_cuda_emulator)
 set_tests_properties(test_cuda_emulator PROPERTIES TIMEOUT 300)
+
+# The CUDA backend through tf::api::Session: training on the emulated GPU, no-device and out-of-memory messages.
+add_executable(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_session.cc
+               ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
+target_include_directories(test_cuda_emulated_session PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+target_link_libraries(test_cuda_emulated_session PRIVATE tf_core_emu)
+add_test(NAME test_cuda_emulated_session COMMAND test_cuda_emulated_session)
+set_tests_properties(test_cuda_emulated_session PROPERTIES TIMEOUT 300)

@@ -1,7 +1,10 @@
 #pragma once
-// The emulated device's limits, those of the GPU named by TF_CUDA_EMU_SM (default 90: H100/H200; 80: A100).
-// Launches are checked against them as the driver would, so a launch that would fail on the device fails here.
+// The emulated devices and their limits. TF_CUDA_EMU_SM lists one compute capability per device, separated by
+// commas (default "90"): 90 has H100/H200 limits, 80 A100 limits, anything else (75: a Turing card the kernels do
+// not support) A100 limits under its own number. Launches are checked against the current device's limits as the
+// driver would, so a launch that would fail on the device fails here.
 #include <cstddef>
+#include <string>
 
 namespace tf_emu::limits {
 
@@ -12,11 +15,12 @@ constexpr unsigned kMaxGridY = 65535, kMaxGridZ = 65535;
 
 struct Device {
   int sm = 90;
-  const char* name = "";
+  std::string name;
   size_t shared_optin = 0;  // cudaDevAttrMaxSharedMemoryPerBlockOptin
   int multiprocessors = 0;
 };
-// From TF_CUDA_EMU_SM (80 or 90; anything else falls back to 90 with a warning on stderr).
-const Device& device();
+// Read from the environment at every call, so a test can change the machine between calls.
+int device_count();
+Device device(int index);
 
 }  // namespace tf_emu::limits

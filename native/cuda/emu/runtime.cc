@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
+#include <algorithm>
 
 #include "limits.h"
 #include "runtime_api.h"
@@ -86,24 +88,38 @@ cudaError_t check_copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind 
 
 }  // namespace
 
-const limits::Device& limits::device() {
-  static const Device d = [] {
-    const char* v = std::getenv("TF_CUDA_EMU_SM");
-    Device out;
-    if (v && std::strcmp(v, "80") == 0) {
-      out = {80, "tuneforge CUDA emulator (CPU; sm_80 limits)", 166912, 108};
-    } else {
-      if (v && *v && std::strcmp(v, "90") != 0)
-        std::fprintf(stderr, "tf_emu: TF_CUDA_EMU_SM=%s is not 80 or 90; emulating sm_90\n", v);
-      out = {90, "tuneforge CUDA emulator (CPU; sm_90 limits)", 232448, 132};
-    }
-    return out;
-  }();
+namespace {
+std::vector<int> device_sms() {
+  std::vector<int> out;
+  const char* v = std::getenv("TF_CUDA_EMU_SM");
+  std::string list = v && *v ? v : "90";
+  size_t start = 0;
+  while (start <= list.size()) {
+    const size_t end = std::min(list.find(',', start), list.size());
+    const int sm = std::atoi(list.substr(start, end - start).c_str());
+    out.push_back(sm > 0 ? sm : 90);
+    start = end + 1;
+  }
+  return out;
+}
+thread_local int g_current_device = 0;
+}  // namespace
+
+int limits::device_count() { return no_device() ? 0 : int(device_sms().size()); }
+
+limits::Device limits::device(int index) {
+  const std::vector<int> sms = device_sms();
+  const int sm = index >= 0 && index < int(sms.size()) ? sms[size_t(index)] : 90;
+  Device d;
+  d.sm = sm;
+  d.name = "tuneforge CUDA emulator (CPU; sm_" + std::to_string(sm) + ")";
+  d.shared_optin = sm >= 90 ? 232448 : 166912;
+  d.multiprocessors = sm >= 90 ? 132 : 108;
   return d;
 }
 
 cudaError_t set_func_max_dynamic_smem(const void* fn, int bytes) {
-  if (bytes < 0 || size_t(bytes) > limits::device().shared_optin) return record(cudaErrorInvalidValue);
+  if (bytes < 0 || size_t(bytes) > limits::device(g_current_device).shared_optin) return record(cudaErrorInvalidValue);
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
   s.max_dynamic_smem[fn] = bytes;
@@ -120,6 +136,13 @@ void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t
     std::fprintf(stderr, "tf_emu: kernel %s: invalid launch configuration grid (%u,%u,%u) block (%u,%u,%u)\n", name,
                  grid.x, grid.y, grid.z, block.x, block.y, block.z);
     record(cudaErrorInvalidConfiguration);
+    return;
+  }
+  // The kernels are built for sm_80 and sm_90a: an older device has no image to run.
+  if (limits::device(g_current_device).sm < 80) {
+    std::fprintf(stderr, "tf_emu: kernel %s: no kernel image for device %d (sm_%d)\n", name, g_current_device,
+                 limits::device(g_current_device).sm);
+    record(cudaErrorNoKernelImageForDevice);
     return;
   }
   size_t allowed = limits::kDefaultSharedBytes;
@@ -166,6 +189,7 @@ const char* cudaGetErrorName(cudaError_t e) {
     case cudaErrorInsufficientDriver: return "cudaErrorInsufficientDriver";
     case cudaErrorNoDevice: return "cudaErrorNoDevice";
     case cudaErrorInvalidDevice: return "cudaErrorInvalidDevice";
+    case cudaErrorNoKernelImageForDevice: return "cudaErrorNoKernelImageForDevice";
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
     case cudaErrorNotReady: return "cudaErrorNotReady";
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
@@ -184,6 +208,7 @@ const char* cudaGetErrorString(cudaError_t e) {
     case cudaErrorInsufficientDriver: return "CUDA driver version is insufficient for CUDA runtime version";
     case cudaErrorNoDevice: return "no CUDA-capable device is detected";
     case cudaErrorInvalidDevice: return "invalid device ordinal";
+    case cudaErrorNoKernelImageForDevice: return "no kernel image is available for execution on the device";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
     case cudaErrorNotReady: return "device not ready";
     case cudaErrorLaunchFailure: {
@@ -205,17 +230,15 @@ cudaError_t cudaGetLastError() {
 cudaError_t cudaPeekAtLastError() { return tf_emu::state().last_error; }
 
 cudaError_t cudaGetDeviceCount(int* count) {
-  *count = 0;
-  if (tf_emu::no_device()) return record(cudaErrorNoDevice);
-  *count = 1;
-  return cudaSuccess;
+  *count = tf_emu::limits::device_count();
+  return *count == 0 ? record(cudaErrorNoDevice) : cudaSuccess;
 }
 
 cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
-  if (tf_emu::no_device() || device != 0) return record(cudaErrorInvalidDevice);
-  const auto& d = tf_emu::limits::device();
+  if (device < 0 || device >= tf_emu::limits::device_count()) return record(cudaErrorInvalidDevice);
+  const auto d = tf_emu::limits::device(device);
   std::memset(prop, 0, sizeof *prop);
-  std::snprintf(prop->name, sizeof prop->name, "%s", d.name);
+  std::snprintf(prop->name, sizeof prop->name, "%s", d.name.c_str());
   prop->totalGlobalMem = tf_emu::memory_bytes();
   prop->sharedMemPerBlock = tf_emu::limits::kDefaultSharedBytes;
   prop->sharedMemPerBlockOptin = d.shared_optin;
@@ -228,8 +251,8 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp* prop, int device) {
 }
 
 cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) {
-  if (tf_emu::no_device() || device != 0) return record(cudaErrorInvalidDevice);
-  const auto& d = tf_emu::limits::device();
+  if (device < 0 || device >= tf_emu::limits::device_count()) return record(cudaErrorInvalidDevice);
+  const auto d = tf_emu::limits::device(device);
   switch (attr) {
     case cudaDevAttrMaxThreadsPerBlock: *value = int(tf_emu::limits::kMaxThreadsPerBlock); return cudaSuccess;
     case cudaDevAttrMultiProcessorCount: *value = d.multiprocessors; return cudaSuccess;
@@ -240,13 +263,16 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device) 
   return record(cudaErrorInvalidValue);
 }
 
+// Every emulated device shares the host's memory; the current one only decides which limits launches get.
 cudaError_t cudaSetDevice(int device) {
-  if (tf_emu::no_device()) return record(cudaErrorNoDevice);
-  return device == 0 ? cudaSuccess : record(cudaErrorInvalidDevice);
+  if (tf_emu::limits::device_count() == 0) return record(cudaErrorNoDevice);
+  if (device < 0 || device >= tf_emu::limits::device_count()) return record(cudaErrorInvalidDevice);
+  tf_emu::g_current_device = device;
+  return cudaSuccess;
 }
 cudaError_t cudaGetDevice(int* device) {
-  *device = 0;
-  return tf_emu::no_device() ? record(cudaErrorNoDevice) : cudaSuccess;
+  *device = tf_emu::g_current_device;
+  return tf_emu::limits::device_count() == 0 ? record(cudaErrorNoDevice) : cudaSuccess;
 }
 cudaError_t cudaDeviceSynchronize() { return tf_emu::pending(); }
 

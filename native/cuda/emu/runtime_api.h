@@ -6,7 +6,7 @@
 // Streams and events exist but kernels run to completion at launch, in issue order; a kernel fault is returned
 // by the next synchronizing call or cudaGetLastError, like an asynchronous error on a device.
 //
-// Environment: TF_CUDA_EMU_SM (80 or 90, default 90) picks the limits of the emulated device;
+// Environment: TF_CUDA_EMU_SM lists the emulated devices' compute capabilities (default "90"; limits.h);
 // TF_CUDA_EMU_MEMORY (bytes, default 16 GiB) its memory, so out-of-memory paths can be tested;
 // TF_CUDA_EMU_DEVICES=0 emulates a machine with a driver but no device; TF_CUDA_EMU_TRACE=1 prints every launch
 // with its geometry and wall time to stderr.
@@ -25,6 +25,7 @@ enum cudaError {
   cudaErrorInsufficientDriver = 35,
   cudaErrorNoDevice = 100,
   cudaErrorInvalidDevice = 101,
+  cudaErrorNoKernelImageForDevice = 209,
   cudaErrorInvalidResourceHandle = 400,
   cudaErrorNotReady = 600,
   cudaErrorLaunchFailure = 719,

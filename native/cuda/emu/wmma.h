@@ -7,6 +7,7 @@
 // and differs between GPU generations, so a kernel may only rely on every fragment of one type sharing it — as
 // attention.cu's index fragments do. Anything more would show up as wrong results here.
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <type_traits>
 
@@ -54,7 +55,11 @@ class fragment {
 
 namespace detail {
 
-inline std::string hexptr(const void* p) { return std::to_string(reinterpret_cast<uintptr_t>(p)); }
+inline std::string hexptr(const void* p) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%p", p);
+  return buf;
+}
 
 template <typename T>
 void check_operand(const char* op, const T* p, unsigned ldm) {
