@@ -101,6 +101,16 @@ void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const b
                         const bf16* dout, const int32_t* seg_start, const float* lse, float* scratch, bf16* dq,
                         bf16* dk, bf16* dv, cudaStream_t stream);
 
+// ---- attention_decode.cu (the attention of model/llama_decode.cc) ----
+// Generation with a KV cache: n query rows at positions len0 .. len0 + n - 1 (q, out [n, nh*hd]) against the
+// cache's keys and values (k_cache, v_cache [>= len0 + n, nkv*hd], this call's rows already written); row i sees
+// keys [0, len0 + i]. Any hd up to 256.
+struct AttnDecodeDims {
+  int64_t n = 0, len0 = 0, nh = 0, nkv = 0, hd = 0;
+};
+void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cache, const bf16* v_cache, bf16* out,
+                      cudaStream_t stream);
+
 // ---- matmul (blas.h / cublaslt.cc): the GEMM every caller uses ----
 // Same contract as gemm_bf16 / gemm_bf16_f32out, dispatched to cuBLASLt when libcublasLt.so could be loaded at
 // run time (dlopen; TF_CUDA_GEMM=wmma forces our kernels), otherwise to the WMMA kernels above. Thread-safe.

@@ -1,6 +1,6 @@
 // tf::api::Session: one LlamaModel on the host and its thread pool, plus (backend cuda) the CUDA model over the
-// same weights. Training and log-probabilities run on the chosen backend; generation and merging run on the host
-// model (the CUDA backend is a trainer: it has no KV-cache decoding yet). The adapter a call asks for is attached
+// same weights. Training, log-probabilities and generation run on the chosen backend (the CUDA model decodes with
+// its own KV cache on the device); merging runs on the host model. The adapter a call asks for is attached
 // for that call ("" = the base model); training leaves its trained adapter attached until the next call that
 // names one.
 #include <algorithm>
@@ -144,8 +144,14 @@ class LocalSession final : public Session {
   std::vector<GenerateResult> generate(const std::vector<std::vector<int32_t>>& prompts,
                                        const GenerateOptions& options, const std::string& adapter_dir,
                                        const TokenFn& on_token, const std::atomic<bool>& cancel) override {
+    // On the CUDA backend the device decodes with its own KV cache; the CPU backend decodes on the host model.
+    if (Decoder* device = cuda_ ? cuda_->decoder() : nullptr) {
+      attach(*cuda_, adapter_dir);
+      return tf::generate::generate_batch(*device, prompts, options, on_token, cancel);
+    }
     attach(*model_, adapter_dir);
-    return tf::generate::generate_batch(*model_, prompts, options, on_token, cancel);
+    const std::unique_ptr<Decoder> host = host_decoder(*model_);
+    return tf::generate::generate_batch(*host, prompts, options, on_token, cancel);
   }
 
   void merge(const std::string& adapter_dir, const std::string& out_dir) override {

@@ -18,6 +18,7 @@
 #include "backend/device_memory.h"
 #include "host/arena_plan.h"
 #include "model/llama.h"
+#include "model/decoder.h"
 #include "model/llama_impl.h"
 #include "model/trainable.h"
 
@@ -43,7 +44,14 @@ struct LoraSlot {
   int64_t a = -1, b = -1;  // A [r, in] at a, B [out, r] at b
 };
 
-class CudaLlama final : public TrainableModel {
+// Where one layer's decode step keeps keys and values (cuda_llama_decode.cc): rows [0, len0) hold earlier tokens.
+struct KvLayerView {
+  bf16* k = nullptr;  // [max_len, nkv*hd]
+  bf16* v = nullptr;
+  int64_t len0 = 0;
+};
+
+class CudaLlama final : public TrainableModel, public Decoder {
  public:
   // Uploads host's frozen weights to `device` (synchronously, once). host must outlive this model.
   CudaLlama(LlamaModel& host, int device);
@@ -52,6 +60,11 @@ class CudaLlama final : public TrainableModel {
   const ModelConfig& config() const override { return host_.config(); }
   int64_t weight_bytes() const override { return weight_bytes_; }
   std::string backend_name() const override { return "cuda"; }
+  Decoder* decoder() override { return this; }
+
+  // Decoder (cuda_llama_decode.cc): the KV cache lives on the device, bf16, [layers][max_len][nkv*hd].
+  std::unique_ptr<DecodeCache> new_decode_cache(int max_len) override;
+  void decode(DecodeCache& cache, const int32_t* tokens, int n, float* last_logits) override;
 
   void init_lora(const LoraSpec& spec, uint64_t seed) override;
   void load_lora(const PeftAdapter& adapter) override;
@@ -99,7 +112,9 @@ class CudaLlama final : public TrainableModel {
   void proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u);
   void proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
                      const bf16* lora_u);
-  void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a);
+  // kv: decoding (B = 1): append this call's keys/values to the cache and attend over it instead of within T.
+  void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
+                     const KvLayerView* kv = nullptr);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                       const LayerSlots& a);
   // cuda_llama_train.cc

@@ -46,7 +46,8 @@ void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16*
                 g + s.a, g + s.b, dx, buf<bf16>(plan_.lora_scratch), stream_);
 }
 
-void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a) {
+void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
+                              const KvLayerView* kv) {
   const DeviceLayer& ly = layers_[l];
   const int64_t N = int64_t(B) * T, H = hm_.H, I = hm_.I, nh = hm_.nh, nkv = hm_.nkv, hd = hm_.hd;
   const float eps = static_cast<float>(config().rms_norm_eps);
@@ -61,7 +62,15 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   proj_forward(l, kV, xn1, v, N, u(kV));
   rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
   rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
-  attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
+  if (kv) {
+    // Decoding: this call's rotated keys and values join the cache at rows len0 .., then the rows attend over it.
+    const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);
+    CUDA_CHECK(cudaMemcpyAsync(kv->k + kv->len0 * nkv * hd, k, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
+    CUDA_CHECK(cudaMemcpyAsync(kv->v + kv->len0 * nkv * hd, v, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
+    attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
+  } else {
+    attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
+  }
   proj_forward(l, kO, att, x2, N, u(kO));
   add_inplace_bf16(x2, x_in, N * H, stream_);
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);

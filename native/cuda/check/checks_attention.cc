@@ -110,9 +110,55 @@ AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
   return d;
 }
 
+// attention_decode.cu against attention in double over the same bf16 inputs: n rows at positions len0 .., each
+// over the cache's keys [0, len0 + i]. Scale per output: Σ p |v| (the terms the output sums), one bf16 ulp of it.
+void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, int64_t nkv, int64_t hd, uint64_t seed) {
+  const int64_t keys = len0 + n;
+  const auto q = randn_bf16(size_t(n * nh * hd), seed), k = randn_bf16(size_t(keys * nkv * hd), seed + 1),
+             v = randn_bf16(size_t(keys * nkv * hd), seed + 2);
+  std::vector<double> ref(q.size()), scale(q.size());
+  const double sc = 1.0 / std::sqrt(double(hd));
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t h = 0; h < nh; ++h) {
+      const int64_t g = h / (nh / nkv), visible = len0 + i + 1;
+      std::vector<double> p(static_cast<size_t>(visible));
+      double mx = -1e300, sum = 0;
+      for (int64_t j = 0; j < visible; ++j) {
+        double dot = 0;
+        for (int64_t d = 0; d < hd; ++d) dot += double(q[size_t((i * nh + h) * hd + d)]) * k[size_t((j * nkv + g) * hd + d)];
+        p[size_t(j)] = dot * sc;
+        mx = std::max(mx, p[size_t(j)]);
+      }
+      for (double& x : p) sum += (x = std::exp(x - mx));
+      for (int64_t d = 0; d < hd; ++d) {
+        double o = 0, a = 0;
+        for (int64_t j = 0; j < visible; ++j) {
+          const double vv = v[size_t((j * nkv + g) * hd + d)];
+          o += p[size_t(j)] / sum * vv;
+          a += p[size_t(j)] / sum * std::fabs(vv);
+        }
+        ref[size_t((i * nh + h) * hd + d)] = o;
+        scale[size_t((i * nh + h) * hd + d)] = a;
+      }
+    }
+  DeviceBuf<uint16_t> dq(to_bf16(q)), dk(to_bf16(k)), dv(to_bf16(v)), dout(q.size());
+  const double ms = time_ms([&] {
+    attention_decode({n, len0, nh, nkv, hd}, dq.bf(), dk.bf(), dv.bf(), dout.bf(), nullptr);
+  });
+  char shape[96];
+  std::snprintf(shape, sizeof shape, "n%lld at %lld h%lld/%lld d%lld", (long long)n, (long long)len0, (long long)nh,
+                (long long)nkv, (long long)hd);
+  rows.push_back(make_row("attention_decode out", shape, from_bf16(dout.download()), ref, scale,
+                          bf16_output_tolerance(keys, max_abs(scale)), ms));
+}
+
 }  // namespace
 
 void run_attention_checks(std::vector<Row>& rows) {
+  decode_case(rows, 1, 0, 4, 2, 64, 951);                          // the first generated token after nothing
+  decode_case(rows, 1, gpu_or_emu(4095, 300), 32, 8, 128, 961);   // one token against a long cache (8B-like)
+  decode_case(rows, gpu_or_emu(200, 40), 17, 6, 3, 40, 971);      // prefill after a few tokens, hd 40
+  decode_case(rows, 3, 250, 8, 1, 256, 981);                      // hd 256, one kv head
   ThreadPool pool;
   const Case cases[] = {
       {dims(2, 37, 4, 2, 16), false, "tiny model"},

@@ -31,6 +31,7 @@ struct State {
   std::unordered_map<const void*, int> max_dynamic_smem;  // cudaFuncSetAttribute
   cudaError_t last_error = cudaSuccess;                  // cudaGetLastError
   std::string last_fault;                                // the message of the last kernel fault
+  std::unordered_map<std::string, uint64_t> launches;     // successful launches per kernel name
 };
 State& state() {
   static State s;
@@ -118,6 +119,13 @@ limits::Device limits::device(int index) {
   return d;
 }
 
+uint64_t launch_count(const std::string& kernel) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.launches.find(kernel);
+  return it == s.launches.end() ? 0 : it->second;
+}
+
 cudaError_t set_func_max_dynamic_smem(const void* fn, int bytes) {
   if (bytes < 0 || size_t(bytes) > limits::device(g_current_device).shared_optin) return record(cudaErrorInvalidValue);
   State& s = state();
@@ -166,7 +174,10 @@ void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t
     std::fprintf(stderr, "tf_emu: %s grid (%u,%u,%u) block (%u,%u,%u) smem %zu: %.1f ms\n", name, grid.x, grid.y, grid.z,
                  block.x, block.y, block.z, smem,
                  std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  if (r.error != 0) {
+  if (r.error == 0) {
+    std::lock_guard<std::mutex> slock(s.mu);
+    s.launches[name] += 1;
+  } else {
     std::fprintf(stderr, "tf_emu: %s\n", r.message.c_str());
     std::lock_guard<std::mutex> slock(s.mu);
     s.last_fault = r.message;

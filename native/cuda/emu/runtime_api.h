@@ -12,6 +12,7 @@
 // with its geometry and wall time to stderr.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "device.h"
 
@@ -105,6 +106,9 @@ cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t end);
 namespace tf_emu {
 
 cudaError_t set_func_max_dynamic_smem(const void* fn, int bytes);
+// How many times a kernel (by its name at the launch site) has run in this process: lets a test see which code
+// path a high-level call took on the "device".
+uint64_t launch_count(const std::string& kernel);
 // Validates the configuration and runs the grid; records the outcome for cudaGetLastError.
 void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
                  KernelBody body);

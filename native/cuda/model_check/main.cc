@@ -15,6 +15,7 @@
 #include "../../src/api.h"  // tf::api (native/cuda/api.h is the launchers' header of the same name)
 #include "backend/cuda_entry.h"
 #include "host/agreement.h"
+#include "model/decoder.h"
 #include "test_model_util.h"
 #include "train/adamw.h"
 #include "host/test_summary.h"
@@ -97,6 +98,26 @@ void run_case(const Case& c, std::vector<Row>& rows) {
   // Logits of the first row as one sequence.
   const std::vector<int32_t> seq(b.tokens.begin(), b.tokens.begin() + c.T);
   add(rows, tag + "logits", agreement(gpu->logits(seq), cpu->logits(seq)), tf::cuda::check::kLogitsRelL2);
+
+  // Generation: the first half of that row as the prompt (prefill), then the rest one token per call with the
+  // row's own tokens (teacher-forced), on the CPU model's KV cache and the device's. Every call's last logits must
+  // agree like the full forward's.
+  {
+    const auto host_dec = tf::host_decoder(*cpu);
+    tf::Decoder* dev_dec = gpu->decoder();
+    const int prefill = c.T / 2, steps = std::min(6, c.T - prefill), V = c.spec.V;
+    auto cache_c = host_dec->new_decode_cache(prefill + steps), cache_g = dev_dec->new_decode_cache(prefill + steps);
+    std::vector<float> lc(static_cast<size_t>(V)), lg(static_cast<size_t>(V)), all_c, all_g;
+    for (int at = 0, n = prefill; at < prefill + steps; at += n, n = 1) {
+      host_dec->decode(*cache_c, seq.data() + at, n, lc.data());
+      dev_dec->decode(*cache_g, seq.data() + at, n, lg.data());
+      all_c.insert(all_c.end(), lc.begin(), lc.end());
+      all_g.insert(all_g.end(), lg.begin(), lg.end());
+    }
+    add(rows, tag + "decode logits (KV cache)", agreement(all_g, all_c), tf::cuda::check::kLogitsRelL2,
+        "prefill " + std::to_string(prefill) + " + " + std::to_string(steps) + " steps");
+    if (cache_g->len() != prefill + steps) rows.back().pass = false, rows.back().note += ", cache length wrong";
+  }
 
   // The validation loss: forward_loss is its own path on the device (StepMode::Loss, ping-pong residual buffers).
   const tf::LossSum vc = cpu->forward_loss(b), vg = gpu->forward_loss(b);

@@ -10,7 +10,7 @@ namespace tf::generate {
 
 namespace {
 
-api::GenerateResult generate_one(LlamaModel& model, const std::vector<int32_t>& prompt, int index,
+api::GenerateResult generate_one(Decoder& model, const std::vector<int32_t>& prompt, int index,
                                  const api::GenerateOptions& options, const SamplerOptions& sampler,
                                  const api::TokenFn& on_token, const std::atomic<bool>& cancel) {
   const ModelConfig& cfg = model.config();
@@ -31,7 +31,7 @@ api::GenerateResult generate_one(LlamaModel& model, const std::vector<int32_t>& 
   }
   const int64_t want = (int64_t)prompt.size() + options.max_tokens;
   const int max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
-  auto cache = model.new_cache(max_len);
+  auto cache = model.new_decode_cache(max_len);
   std::vector<float> logits((size_t)cfg.vocab_size);
   model.decode(*cache, prompt.data(), (int)prompt.size(), logits.data());
   Rng rng(hash_u64(options.seed, (uint64_t)index));
@@ -44,7 +44,7 @@ api::GenerateResult generate_one(LlamaModel& model, const std::vector<int32_t>& 
     }
     result.tokens.push_back(tok);
     if (on_token) on_token(index, tok);
-    if ((int64_t)result.tokens.size() >= options.max_tokens || cache->len >= max_len) {
+    if ((int64_t)result.tokens.size() >= options.max_tokens || cache->len() >= max_len) {
       // Either the caller's limit or the model's context (max_position_embeddings) is reached.
       result.finish_reason = "length";
       return result;
@@ -59,7 +59,7 @@ api::GenerateResult generate_one(LlamaModel& model, const std::vector<int32_t>& 
 
 }  // namespace
 
-std::vector<api::GenerateResult> generate_batch(LlamaModel& model, const std::vector<std::vector<int32_t>>& prompts,
+std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vector<std::vector<int32_t>>& prompts,
                                                 const api::GenerateOptions& options, const api::TokenFn& on_token,
                                                 const std::atomic<bool>& cancel) {
   TF_CHECK(options.max_tokens >= 1, "max_tokens must be at least 1 (got " + std::to_string(options.max_tokens) + ")");

@@ -7,11 +7,11 @@
 #include <vector>
 
 #include "api.h"
-#include "model/llama.h"
+#include "model/decoder.h"
 
 namespace tf::generate {
 
-std::vector<api::GenerateResult> generate_batch(LlamaModel& model, const std::vector<std::vector<int32_t>>& prompts,
+std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vector<std::vector<int32_t>>& prompts,
                                                 const api::GenerateOptions& options, const api::TokenFn& on_token,
                                                 const std::atomic<bool>& cancel);
 

@@ -12,6 +12,7 @@
 #include "common/rng.h"
 #include "io/config.h"
 #include "io/peft.h"
+#include "model/decoder.h"
 #include "train/adamw.h"
 
 namespace tf {
@@ -67,6 +68,8 @@ class TrainableModel {
   // Memory of the frozen weights as held by this backend (NF4 ≈ 0.52 B/param).
   virtual int64_t weight_bytes() const = 0;
   virtual std::string backend_name() const = 0;  // "cpu", "cuda"
+  // The backend's own KV-cache decoding (model/decoder.h), or nullptr when generation should use the host model's.
+  virtual Decoder* decoder() { return nullptr; }
 
   // --- LoRA (same semantics as LlamaModel's; see model/llama.h) ---
   virtual void init_lora(const LoraSpec& spec, uint64_t seed) = 0;

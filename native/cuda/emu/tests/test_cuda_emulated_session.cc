@@ -7,6 +7,8 @@
 #include <vector>
 #include <string>
 
+#include <cuda_runtime.h>  // the emulator's: tf_emu::launch_count
+
 #include "api.h"
 #include "harness.h"
 #include "test_session_model.h"
@@ -21,6 +23,14 @@ struct ScopedEnv {
   ScopedEnv(const char* n, const char* value) : name(n) { setenv(n, value, 1); }
   ~ScopedEnv() { unsetenv(name.c_str()); }
 };
+
+std::unique_ptr<Session> open(const tf_test::TempDir& dir, const std::string& backend) {
+  LoadOptions lo;
+  lo.model_dir = dir.path();
+  lo.threads = 2;
+  lo.backend = backend;
+  return Session::load(lo);
+}
 
 std::unique_ptr<Session> load(const tf_test::TempDir& dir, const std::string& backend) {
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
@@ -82,6 +92,59 @@ TEST(auto_trains_on_the_emulated_gpu_along_the_cpu_backends_curve) {
   for (size_t i = 0; i < g.size(); ++i) CHECK(std::fabs(g[i].loss - c[i].loss) <= 0.01 * c[i].loss);
   CHECK(g.back().loss < 0.92 * g.front().loss);
   CHECK(g.back().has_valid_loss && std::fabs(g.back().valid_loss - c.back().valid_loss) <= 0.01 * c.back().valid_loss);
+}
+
+// Generation on a cuda session decodes on the device (the CUDA model's KV cache, attention_decode.cu). An adapter
+// trained on the CPU until the task is learned (test_session_train.cc's recipe) must give the same greedy
+// completions on both backends: the trained answers have margins far above bf16 noise.
+TEST(generation_on_the_device_matches_the_cpu_with_a_trained_adapter) {
+  tf_test::TempDir model("tf-emu-gen"), out("tf-emu-gen-out");
+  tf_test::TinySpec spec;
+  spec.hidden = 64;
+  spec.intermediate = 128;
+  spec.embed_std = 0.1f;
+  spec.tied = false;
+  tf_test::write_tiny_model(model.path(), spec);
+  auto cpu = open(model, "cpu"), gpu = open(model, "cuda");
+  REQUIRE(gpu->info().backend == "cuda");
+  TrainOptions o = short_run(out.path());
+  o.epochs = 30;
+  o.batch_size = 4;
+  o.grad_accum = 2;
+  o.lora.dropout = 0.05f;
+  o.seed = 7;
+  std::atomic<bool> cancel{false};
+  cpu->train(tf_test::task_examples(64, 11), {}, o, nullptr, cancel);
+
+  tf::Rng rng(99);
+  std::vector<std::vector<int32_t>> prompts;
+  for (int word = 4; word < 12; ++word) prompts.push_back(tf_test::task_prompt(rng, word));
+  GenerateOptions g;
+  g.max_tokens = 4;
+  g.stop_token_ids = {tf_test::kEos};
+  int streamed = 0;
+  const uint64_t decodes_before = tf_emu::launch_count("attention_decode_kernel");
+  const auto on_gpu = gpu->generate(prompts, g, out.path(), [&](int, int32_t) { ++streamed; }, cancel);
+  const uint64_t decodes_gpu = tf_emu::launch_count("attention_decode_kernel");
+  const auto on_cpu = cpu->generate(prompts, g, out.path(), nullptr, cancel);
+  // The device decoded (one attention_decode per layer per call); the CPU session launched nothing.
+  CHECK(decodes_gpu > decodes_before + prompts.size());
+  CHECK(tf_emu::launch_count("attention_decode_kernel") == decodes_gpu);
+  REQUIRE(on_gpu.size() == prompts.size());
+  int tokens = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) {
+    CHECK(on_gpu[i].tokens == on_cpu[i].tokens);
+    CHECK(on_gpu[i].finish_reason == on_cpu[i].finish_reason);
+    REQUIRE(!on_gpu[i].tokens.empty());
+    CHECK(on_gpu[i].tokens[0] == tf_test::task_answer(4 + int(i)));
+    tokens += int(on_gpu[i].tokens.size());
+  }
+  CHECK(streamed == tokens);
+  // The base model (no adapter) on the device has not learned the task.
+  const auto base = gpu->generate(prompts, g, "", nullptr, cancel);
+  int right = 0;
+  for (size_t i = 0; i < prompts.size(); ++i) right += !base[i].tokens.empty() && base[i].tokens[0] == tf_test::task_answer(4 + int(i));
+  CHECK(right < int(prompts.size()));
 }
 
 TEST(without_a_device_auto_uses_the_cpu_and_cuda_says_why) {

@@ -1,0 +1,64 @@
+// Generation on the device (model/decoder.h): a bf16 KV cache per layer and a forward over only the new tokens,
+// line for line the CPU's LlamaModel::decode (model/llama_decode.cc): prompt tokens in one call (prefill), then one
+// token per call. The layers are the training forward's (cuda_llama_layer.cc) with attention over the cache
+// (attention_decode.cu); only the last row's logits are computed, in fp32, and copied to the host.
+#include "backend/cuda_llama.h"
+#include "common.cuh"
+#include "model_kernels.h"
+
+namespace tf::cuda {
+
+namespace {
+
+class CudaDecodeCache final : public DecodeCache {
+ public:
+  CudaDecodeCache(const CudaLlama* owner, int max_len, DeviceBuffer k, DeviceBuffer v)
+      : owner(owner), max_len_(max_len), k(std::move(k)), v(std::move(v)) {}
+  int len() const override { return len_; }
+  int max_len() const override { return max_len_; }
+
+  const CudaLlama* owner;
+  int max_len_, len_ = 0;
+  DeviceBuffer k, v;  // [layers][max_len][nkv*hd] bf16
+};
+
+}  // namespace
+
+std::unique_ptr<DecodeCache> CudaLlama::new_decode_cache(int max_len) {
+  activate();
+  TF_CHECK(max_len >= 1 && max_len <= config().max_position_embeddings,
+           "KV cache length " + std::to_string(max_len) + " must be in [1, max_position_embeddings = " +
+               std::to_string(config().max_position_embeddings) + "]");
+  const int64_t bytes = int64_t(hm_.L) * max_len * hm_.nkv * hm_.hd * int64_t(sizeof(bf16));
+  DeviceBuffer k(bytes, "the KV cache (keys)"), v(bytes, "the KV cache (values)");
+  return std::make_unique<CudaDecodeCache>(this, max_len, std::move(k), std::move(v));
+}
+
+void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last_logits) {
+  auto* cache = dynamic_cast<CudaDecodeCache*>(&c);
+  TF_CHECK(cache && cache->owner == this, "decode: the cache belongs to another model or backend");
+  TF_CHECK(n >= 1, "decode: at least one token per call");
+  TF_CHECK(cache->len_ + n <= cache->max_len_, "decode: " + std::to_string(n) + " more tokens overflow the KV cache (" +
+                                                    std::to_string(cache->len_) + " of " +
+                                                    std::to_string(cache->max_len_) + " used)");
+  Batch b;
+  b.B = 1, b.T = n;
+  b.tokens.assign(tokens, tokens + n);
+  for (int i = 0; i < n; ++i) b.positions.push_back(cache->len_ + i);
+  begin_step(b, StepMode::Logits, false, false);  // validates the ids before anything is written to the cache
+  const int64_t H = hm_.H, V = hm_.V, per_layer = int64_t(cache->max_len_) * hm_.nkv * hm_.hd;
+  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
+  for (int l = 0; l < hm_.L; ++l) {
+    const KvLayerView kv{cache->k.as<bf16>() + l * per_layer, cache->v.as<bf16>() + l * per_layer, cache->len_};
+    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), 1, n, plan_.layers[0], &kv);
+  }
+  final_norm(n);
+  float* dev = buf<float>(plan_.logits_f32);
+  matmul_bf16_f32out(false, true, 1, V, H, 1.f, buf<bf16>(plan_.xf) + (n - 1) * H, H, lm_head_, H, 0.f, dev, V,
+                     stream_);
+  CUDA_CHECK(cudaMemcpyAsync(last_logits, dev, size_t(V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  cache->len_ += n;
+}
+
+}  // namespace tf::cuda
