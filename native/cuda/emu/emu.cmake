@@ -61,6 +61,10 @@ foreach(t cuda_check_emu cuda_model_check_emu)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES TIMEOUT 900)
 endforeach()
+# The kernels once more under A100 limits (163 KiB of shared memory per block instead of H100's 227 KiB).
+add_test(NAME cuda_check_emu_sm80 COMMAND cuda_check_emu)
+set_tests_properties(cuda_check_emu_sm80 PROPERTIES TIMEOUT 900
+                     ENVIRONMENT "TF_CUDA_EMU_SM=80;TF_TEST_SUMMARY_NAME=cuda_check_emu_sm80")
 message(STATUS "CUDA emulator: building cuda_check_emu and cuda_model_check_emu (ctest)")
 
 # The emulator's own tests: a .cu file, so they go through the same translation as the kernels.

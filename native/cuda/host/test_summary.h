@@ -12,8 +12,12 @@ namespace tf::cuda::check {
 inline void write_test_summary(const char* argv0, int passed, int failed) {
   const char* dir = std::getenv("TF_TEST_SUMMARY_DIR");
   if (!dir) return;
-  const char* prog = std::strrchr(argv0, '/');
-  prog = prog ? prog + 1 : argv0;
+  // A ctest test that runs the same program another way (the emulator with A100 limits) names itself.
+  const char* prog = std::getenv("TF_TEST_SUMMARY_NAME");
+  if (!prog) {
+    prog = std::strrchr(argv0, '/');
+    prog = prog ? prog + 1 : argv0;
+  }
   std::ofstream(std::string(dir) + "/" + prog + ".txt") << passed << " " << failed << "\n";
 }
 
