@@ -29,6 +29,12 @@ struct Nf4DeviceView {
 void nf4_dequantize_rows_bf16(const Nf4DeviceView& t, int64_t row_begin, int64_t row_end, bf16* out,
                               cudaStream_t stream);
 
+// ---- nf4_gemv.cu ----
+// y [n, rows] = x [n, cols] Wᵀ for n <= kNf4GemvMaxRows, reading W's NF4 codes directly (decoding): the same
+// values as nf4_dequantize_rows_bf16 followed by a GEMM with fp32 accumulation, without the bf16 copy of W.
+constexpr int kNf4GemvMaxRows = 8;
+void nf4_gemv_bf16(const Nf4DeviceView& t, const bf16* x, bf16* y, int64_t n, cudaStream_t stream);
+
 // ---- rmsnorm.cu (kernels/rmsnorm.h) ----
 void rmsnorm_forward(const bf16* x, const bf16* w, bf16* y, float* rstd, int64_t N, int64_t C, float eps,
                      cudaStream_t stream);

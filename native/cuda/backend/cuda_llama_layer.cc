@@ -19,8 +19,11 @@ const bf16* CudaLlama::weight_for(const DeviceLinear& lin) {
 
 void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u) {
   const DeviceLinear& lin = layers_[l].proj[p];
-  // y = x Wᵀ: W is stored [out, in], so B is transposed.
-  matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, weight_for(lin), lin.in, 0.f, y, lin.out, stream_);
+  // y = x Wᵀ: W is stored [out, in], so B is transposed. A few rows (decoding) read an NF4 weight directly.
+  if (lin.nf4 && N <= kNf4GemvMaxRows)
+    nf4_gemv_bf16(lin.q, x, y, N, stream_);
+  else
+    matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, weight_for(lin), lin.in, 0.f, y, lin.out, stream_);
   if (lin.bias) add_bias_bf16(y, lin.bias, N, lin.out, stream_);
   const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];
   if (s.a < 0) return;

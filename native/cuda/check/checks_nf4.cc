@@ -1,5 +1,7 @@
 // NF4 dequantization: must equal bf16(nf4_dequantize_rows) exactly (tolerance 0): both sides compute the same
 // two or three correctly rounded fp32 operations per value, then round to bf16 the same way.
+#include <cmath>
+
 #include "../api.h"
 #include "check_util.h"
 #include "quant/nf4.h"
@@ -37,9 +39,52 @@ Row check_one(bool double_quant, int64_t rows, int64_t cols, int64_t r0, int64_t
                   {}, Tolerance{}, ms);
 }
 
+// nf4_gemv_bf16 (decoding's y = x Wᵀ straight from the codes) against double sums over the CPU's dequantized,
+// bf16-rounded weights: a GEMM's tolerance for K = cols, bf16 output.
+Row check_gemv(bool double_quant, int64_t out_features, int64_t in_features, int64_t n, uint64_t seed) {
+  const std::vector<float> w = randn_bf16(static_cast<size_t>(out_features * in_features), seed, 0.05f);
+  const Nf4Tensor t = nf4_quantize(w.data(), out_features, in_features, double_quant);
+  std::vector<float> deq(w.size());
+  nf4_dequantize_rows(t, 0, out_features, deq.data());
+  const std::vector<float> x = randn_bf16(static_cast<size_t>(n * in_features), seed + 1);
+  std::vector<double> ref(static_cast<size_t>(n * out_features)), scale(ref.size());
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t o = 0; o < out_features; ++o) {
+      double acc = 0, mag = 0;
+      for (int64_t k = 0; k < in_features; ++k) {
+        const double p = double(bf16_round(deq[size_t(o * in_features + k)])) * x[size_t(r * in_features + k)];
+        acc += p;
+        mag += std::fabs(p);
+      }
+      ref[size_t(r * out_features + o)] = acc;
+      scale[size_t(r * out_features + o)] = mag;
+    }
+  DeviceBuf<uint8_t> packed(t.packed);
+  DeviceBuf<float> absmax(t.absmax), absmax2(t.absmax2), dyn(dynamic_map_signed());
+  DeviceBuf<uint8_t> q8(t.absmax_q8);
+  DeviceBuf<uint16_t> dx(to_bf16(x)), dy(ref.size());
+  Nf4DeviceView v;
+  v.rows = out_features;
+  v.cols = in_features;
+  v.packed = packed.p;
+  v.double_quant = double_quant;
+  v.absmax = absmax.p;
+  v.absmax_q8 = q8.p;
+  v.absmax2 = absmax2.p;
+  v.absmax_offset = t.absmax_offset;
+  v.dyn_map = dyn.p;
+  const double ms = time_ms([&] { nf4_gemv_bf16(v, dx.bf(), dy.bf(), n, nullptr); });
+  const std::string shape = std::to_string(n) + "x" + std::to_string(out_features) + "x" + std::to_string(in_features);
+  return make_row(double_quant ? "nf4_gemv (double quant)" : "nf4_gemv", shape, from_bf16(dy.download()), ref, scale,
+                  gemm_tolerance(in_features, max_abs(scale), true), ms);
+}
+
 }  // namespace
 
 void run_nf4_checks(std::vector<Row>& rows) {
+  rows.push_back(check_gemv(false, gpu_or_emu(2048, 256), gpu_or_emu(2048, 512), 1, 111));
+  rows.push_back(check_gemv(true, gpu_or_emu(8192, 384), gpu_or_emu(2048, 256), kNf4GemvMaxRows, 112));
+  rows.push_back(check_gemv(true, 77, 333, 3, 113));  // odd sizes: blocks straddle rows, rows start mid-byte
   rows.push_back(check_one(false, gpu_or_emu(2048, 256), 2048, 0, gpu_or_emu(2048, 256), 101));
   rows.push_back(check_one(true, gpu_or_emu(2048, 256), 2048, 0, gpu_or_emu(2048, 256), 102));
   // Odd column count: a row range that starts on a low nibble and ends mid-block.

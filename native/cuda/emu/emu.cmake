@@ -38,7 +38,9 @@ add_library(tf_emu_flags INTERFACE)
 target_include_directories(tf_emu_flags BEFORE INTERFACE ${TF_EMU_DIR}/include)
 target_include_directories(tf_emu_flags INTERFACE ${TF_CUDA_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_compile_definitions(tf_emu_flags INTERFACE TF_CUDA_EMULATOR)
-target_compile_options(tf_emu_flags INTERFACE -O2 -ffp-contract=off -fno-strict-aliasing -Wno-unknown-pragmas)
+# -Wno-sign-compare: blockDim and threadIdx are unsigned, as in CUDA, and nvcc does not warn about comparing them with ints.
+target_compile_options(tf_emu_flags INTERFACE -O2 -ffp-contract=off -fno-strict-aliasing -Wno-unknown-pragmas
+                       -Wno-sign-compare)
 
 add_library(tf_cuda_emu_objects OBJECT ${TF_EMU_TRANSLATED} ${TF_EMU_BACKEND_SOURCES}
             ${TF_EMU_DIR}/fiber.cc ${TF_EMU_DIR}/scheduler.cc ${TF_EMU_DIR}/runtime.cc)
