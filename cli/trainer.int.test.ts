@@ -195,6 +195,30 @@ describe("tuneforge bench trainer", () => {
   }, 120_000);
 });
 
+describe("tuneforge bench generate", () => {
+  it("reports prefill and decode tokens/s and the weight bytes read per second", async () => {
+    const r = await tuneforge(["bench", "generate", "--preset", "tiny", "--prompt-len", "16", "--max-tokens", "12", "--runs", "2", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const f = JSON.parse(r.stdout) as Record<string, number | string | null>;
+    expect(f.backend).toBe("cpu");
+    expect(f.prompt_len).toBe(16);
+    expect(f.max_tokens).toBe(12);
+    const decode = f.decode_tokens_per_sec as number;
+    expect(decode).toBeGreaterThan(0);
+    expect(f.prefill_tokens_per_sec as number).toBeGreaterThan(0);
+    expect(f.ms_per_token as number).toBeCloseTo(1000 / decode, 1);
+    expect(f.weight_gb_read_per_sec as number).toBeCloseTo(((f.weight_bytes as number) * decode) / 1e9, 1);
+  }, 120_000);
+
+  it("names the benchmarks when none or an unknown one is given", async () => {
+    for (const args of [["bench"], ["bench", "decode"]]) {
+      const r = await tuneforge(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/tuneforge bench trainer \[options\]` or `tuneforge bench generate \[options\]/);
+    }
+  });
+});
+
 describe("trainer commands on bad input", () => {
   it("a missing model folder", async () => {
     expectCleanFailure(await tuneforge(["logprobs", "--model", path.join(tmp, "nope"), "--tokens", "1,2"]), /model folder .*nope does not exist/);

@@ -31,6 +31,18 @@ _hf_timed() {
 
 _hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
 
+# Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label.
+_gpu_decode_row() {
+  local out="$dir/decode-$2.json"
+  _hf_timed "4: ours decode ($2, NF4 + double quant, 512-token prompt, 128 tokens)" timeout 180 node "$root/bin/tuneforge.mjs" \
+    bench generate --model "$1" --prompt-len 512 --max-tokens 128 --runs 2 --quant nf4 --double-quant --backend cuda \
+    --json | tee "$out"
+  local figures
+  figures=$("$py" -c 'import json,sys; print("decode {decode_tokens_per_sec} tok/s, {weight_gb_read_per_sec} GB/s of weights; prefill {prefill_tokens_per_sec} tok/s".format(**json.load(open(sys.argv[1]))))' "$out" 2>/dev/null) \
+    && _hf_row 4 "ours generation speed ($2)" "$figures" "" "" INFO \
+    || _hf_row 4 "ours generation speed ($2)" "bench generate failed (see log)" "" "" FAIL
+}
+
 gpu_steps_3_4() {
   local root gpu dir py batch start_all=$SECONDS
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -106,12 +118,15 @@ gpu_steps_3_4() {
     _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 node "$root/bin/tuneforge.mjs" \
       bench trainer --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
       --quant nf4 --double-quant --backend cuda --gradient-checkpointing --json | tee "$ours_json"
+    _gpu_decode_row "$m1b" 1B
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
       [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
       _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 node "$root/bin/tuneforge.mjs" \
         bench trainer --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
         --quant nf4 --double-quant --backend cuda --gradient-checkpointing --json | tee "$ours8b_json"
+      # Loading the 8B model again costs about a minute of device time: only on request.
+      [[ ${GPU_CHECK_DECODE_8B:-0} == 1 ]] && _gpu_decode_row "$m8b" 8B
     fi
   else
     _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"
