@@ -6,6 +6,7 @@
 #include <cstring>
 #include <deque>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "fiber.h"
@@ -63,6 +64,8 @@ thread_local Block* g_block = nullptr;
 thread_local Thread* g_cur = nullptr;
 thread_local Launch* g_launch = nullptr;
 thread_local std::vector<std::unique_ptr<FiberStack>> g_stacks;
+thread_local uint64_t g_block_epoch = 0;  // increases with every block run on this OS thread
+thread_local std::unordered_map<void*, uint64_t> g_poisoned;  // static shared array -> epoch it was last filled
 
 // Large enough for the kernels' local arrays (fragments, index tables) with room to spare; mmap'd lazily.
 constexpr size_t kStackBytes = 256 * 1024;
@@ -169,6 +172,7 @@ std::string describe_deadlock(const Block& b) {
 }
 
 void run_block(Launch& L, uint3 idx, bool reverse) {
+  ++g_block_epoch;
   Block b;
   b.idx = idx;
   b.reverse = reverse;
@@ -223,6 +227,13 @@ const dim3& current_block_dim() { return g_launch->block; }
 const dim3& current_grid_dim() { return g_launch->grid; }
 int lane_id() { return g_cur->lane; }
 void* dynamic_shared_memory() { return g_launch->smem; }
+
+void poison_shared(void* p, size_t bytes) {
+  uint64_t& epoch = g_poisoned[p];
+  if (epoch == g_block_epoch) return;
+  std::memset(p, 0xff, bytes);
+  epoch = g_block_epoch;
+}
 
 void kernel_fault(const std::string& what) {
   if (g_block->fault.empty()) g_block->fault = where(*g_cur) + ": " + what;

@@ -35,6 +35,9 @@ void block_barrier();
 // Aborts the running kernel with a message (the launch then fails with cudaErrorLaunchFailure).
 [[noreturn]] void kernel_fault(const std::string& what);
 void* dynamic_shared_memory();
+// Called (by translate.mjs's code) where a kernel declares static shared memory: the first thread of each block to
+// get there fills it with 0xFF bytes (NaN), before any thread of the block can have written it.
+void poison_shared(void* p, size_t bytes);
 int lane_id();
 
 struct KernelBody {

@@ -66,6 +66,29 @@ TEST(shuffles_and_barriers_sum_across_lanes_and_warps) {
   }
 }
 
+__global__ void racy_static(float* out) {
+  __shared__ float s[64], unused[2][3];
+  s[threadIdx.x] = float(threadIdx.x);
+  if (threadIdx.x == 0) unused[1][2] = 0.f;
+  out[blockIdx.x * blockDim.x + threadIdx.x] = s[(threadIdx.x + 1) % 64];
+}
+
+TEST(a_missing_barrier_reads_nan_from_static_shared_memory_too) {
+  Dev<float> out(64 * 2);
+  for (int launch = 0; launch < 2; ++launch) {  // the second launch must not see the first one's values either
+    racy_static<<<2, 64>>>(out.p);
+    CHECK(launch_outcome() == "ok");
+    const auto o = out.get();
+    int nan_block0 = 0, nan_block1 = 0;
+    for (int t = 0; t < 63; ++t) {
+      nan_block0 += std::isnan(o[t]);
+      nan_block1 += std::isnan(o[64 + t]);
+    }
+    CHECK(nan_block0 == 63);  // forward order: thread t reads s[t + 1] before thread t + 1 writes it
+    CHECK(nan_block1 == 0);   // reverse order: every neighbour already wrote
+  }
+}
+
 __global__ void racy_dynamic(float* out) {
   extern __shared__ __align__(16) float dyn[];
   dyn[threadIdx.x] = float(threadIdx.x);
