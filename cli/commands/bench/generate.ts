@@ -1,11 +1,8 @@
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { createRng } from "../../../lib/testing/tiny-model/rng";
-import { writeTinyModel } from "../../../lib/testing/tiny-model";
-import { parseCommandOptions, UsageError } from "../../args";
+import { parseCommandOptions } from "../../args";
 import type { CliContext } from "../../command";
-import { choiceOption, MODEL_LOAD_OPTIONS, numberOption, openModel, requireModelDir } from "../../native/options";
+import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
+import { withBenchModel } from "./model";
 
 // tuneforge bench generate – generation speed of the native model: prefill (the prompt, one forward) and decode
 // (one token per forward through the KV cache), on the backend the model runs on. Decoding reads every weight once
@@ -39,82 +36,66 @@ export async function benchGenerate(args: string[], ctx: CliContext): Promise<nu
     json: { type: "boolean", default: false },
     ...MODEL_LOAD_OPTIONS,
   });
-  if (v.model && v.preset) throw new UsageError("bench: give --model or --preset, not both");
-  const preset = choiceOption("bench", "preset", v.preset, ["small", "tiny"] as const, "small");
   const promptLen = numberOption("bench", "prompt-len", v["prompt-len"], 128, { min: 1, integer: true });
   const maxTokens = numberOption("bench", "max-tokens", v["max-tokens"], 128, { min: 2, integer: true });
   const runs = numberOption("bench", "runs", v.runs, 3, { min: 1, integer: true });
   const log = (text: string) => v.json || ctx.err(`bench: ${text}\n`);
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tuneforge-bench-"));
-  try {
-    let modelDir: string;
-    if (v.model) modelDir = requireModelDir("bench", v.model);
-    else {
-      modelDir = writeTinyModel({ dir: path.join(tmp, "model"), preset, seed: 0 }).dir;
-      log(`generated the ${preset} preset model in ${modelDir}`);
+  return withBenchModel(ctx, v, log, async ({ model, label }) => {
+    const info = model.info();
+    if (promptLen + maxTokens > info.maxPositionEmbeddings)
+      throw new Error(`bench: --prompt-len + --max-tokens (${promptLen + maxTokens}) exceed the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
+    const rng = createRng(2);
+    const prompt = Int32Array.from({ length: promptLen }, () => Math.floor(rng.uniform() * info.vocabSize));
+    // No stop token: every run generates exactly maxTokens tokens, whatever the random model prefers.
+    const once = async (tokens: number): Promise<Timing> => {
+      const start = performance.now();
+      let first = 0;
+      let last = 0;
+      let count = 0;
+      await model.generate([prompt], { maxTokens: tokens, temperature: 0, stopTokenIds: [], adapterDir: v.adapter }, () => {
+        last = performance.now();
+        if (count++ === 0) first = last;
+      });
+      if (count !== tokens) throw new Error(`bench: expected ${tokens} tokens, the model streamed ${count}`);
+      return { prefillMs: first - start, decodeMs: last - first, tokens: count };
+    };
+    log("warm-up…");
+    await once(2);
+    const timings: Timing[] = [];
+    for (let r = 0; r < runs; r++) {
+      timings.push(await once(maxTokens));
+      log(`run ${r + 1}/${runs}: ${Math.round(((maxTokens - 1) * 1000) / timings[r]!.decodeMs)} decode tokens/s`);
     }
-    const { model } = await openModel("bench", ctx.root, modelDir, v, "nf4");
-    try {
-      const info = model.info();
-      if (promptLen + maxTokens > info.maxPositionEmbeddings)
-        throw new Error(`bench: --prompt-len + --max-tokens (${promptLen + maxTokens}) exceed the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
-      const rng = createRng(2);
-      const prompt = Int32Array.from({ length: promptLen }, () => Math.floor(rng.uniform() * info.vocabSize));
-      // No stop token: every run generates exactly maxTokens tokens, whatever the random model prefers.
-      const once = async (tokens: number): Promise<Timing> => {
-        const start = performance.now();
-        let first = 0;
-        let last = 0;
-        let count = 0;
-        await model.generate([prompt], { maxTokens: tokens, temperature: 0, stopTokenIds: [], adapterDir: v.adapter }, () => {
-          last = performance.now();
-          if (count++ === 0) first = last;
-        });
-        if (count !== tokens) throw new Error(`bench: expected ${tokens} tokens, the model streamed ${count}`);
-        return { prefillMs: first - start, decodeMs: last - first, tokens: count };
-      };
-      log("warm-up…");
-      await once(2);
-      const timings: Timing[] = [];
-      for (let r = 0; r < runs; r++) {
-        timings.push(await once(maxTokens));
-        log(`run ${r + 1}/${runs}: ${Math.round(((maxTokens - 1) * 1000) / timings[r]!.decodeMs)} decode tokens/s`);
-      }
-      // The best run of each phase: a busy machine must not decide the figure.
-      const prefillMs = Math.min(...timings.map((t) => t.prefillMs));
-      const decodeMs = Math.min(...timings.map((t) => t.decodeMs));
-      const decodePerSec = ((maxTokens - 1) * 1000) / decodeMs;
-      const figures = {
-        model: v.model ? modelDir : `preset ${preset}`,
-        parameters: info.numParameters,
-        quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
-        backend: info.backend,
-        adapter: v.adapter ?? null,
-        prompt_len: promptLen,
-        max_tokens: maxTokens,
-        prefill_tokens_per_sec: Math.round((promptLen * 1000 * 10) / prefillMs) / 10,
-        decode_tokens_per_sec: Math.round(decodePerSec * 10) / 10,
-        ms_per_token: Math.round((decodeMs / (maxTokens - 1)) * 100) / 100,
-        weight_bytes: info.weightBytes,
-        weight_gb_read_per_sec: Math.round(((info.weightBytes * decodePerSec) / 1e9) * 10) / 10,
-      };
-      if (v.json) ctx.out(JSON.stringify(figures) + "\n");
-      else
-        ctx.out(
-          [
-            `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters, ${figures.quant}, ${figures.backend} backend${figures.adapter ? `, adapter ${figures.adapter}` : ""}`,
-            `prefill          ${figures.prefill_tokens_per_sec} tokens/s (${promptLen}-token prompt)`,
-            `decode           ${figures.decode_tokens_per_sec} tokens/s = ${figures.ms_per_token} ms/token (${maxTokens} tokens, best of ${runs})`,
-            `weights read     ${(info.weightBytes / 1e6).toFixed(1)} MB per token → ${figures.weight_gb_read_per_sec} GB/s`,
-            "",
-          ].join("\n"),
-        );
-      return 0;
-    } finally {
-      model.close();
-    }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+    // The best run of each phase: a busy machine must not decide the figure.
+    const prefillMs = Math.min(...timings.map((t) => t.prefillMs));
+    const decodeMs = Math.min(...timings.map((t) => t.decodeMs));
+    const decodePerSec = ((maxTokens - 1) * 1000) / decodeMs;
+    const figures = {
+      model: label,
+      parameters: info.numParameters,
+      quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
+      backend: info.backend,
+      adapter: v.adapter ?? null,
+      prompt_len: promptLen,
+      max_tokens: maxTokens,
+      prefill_tokens_per_sec: Math.round((promptLen * 1000 * 10) / prefillMs) / 10,
+      decode_tokens_per_sec: Math.round(decodePerSec * 10) / 10,
+      ms_per_token: Math.round((decodeMs / (maxTokens - 1)) * 100) / 100,
+      weight_bytes: info.weightBytes,
+      weight_gb_read_per_sec: Math.round(((info.weightBytes * decodePerSec) / 1e9) * 10) / 10,
+    };
+    if (v.json) ctx.out(JSON.stringify(figures) + "\n");
+    else
+      ctx.out(
+        [
+          `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters, ${figures.quant}, ${figures.backend} backend${figures.adapter ? `, adapter ${figures.adapter}` : ""}`,
+          `prefill          ${figures.prefill_tokens_per_sec} tokens/s (${promptLen}-token prompt)`,
+          `decode           ${figures.decode_tokens_per_sec} tokens/s = ${figures.ms_per_token} ms/token (${maxTokens} tokens, best of ${runs})`,
+          `weights read     ${(info.weightBytes / 1e6).toFixed(1)} MB per token → ${figures.weight_gb_read_per_sec} GB/s`,
+          "",
+        ].join("\n"),
+      );
+    return 0;
+  });
 }

@@ -1,13 +1,12 @@
-import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { StepReport, TrainExample } from "../../../native/index";
 import { createRng } from "../../../lib/testing/tiny-model/rng";
-import { writeTinyModel } from "../../../lib/testing/tiny-model";
-import { parseCommandOptions, UsageError } from "../../args";
+import { parseCommandOptions } from "../../args";
 import type { CliContext } from "../../command";
 import { flopsPerToken, loraParameters } from "../../native/flops";
-import { choiceOption, MODEL_LOAD_OPTIONS, numberOption, openModel, requireModelDir } from "../../native/options";
+import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
+import { withBenchModel } from "./model";
 
 // tuneforge bench trainer – training throughput of the native trainer in model FLOPs, against the fp32 GEMM
 // peak of the same kernels measured in the same run (so the percentage is honest on any machine).
@@ -47,8 +46,6 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       ...MODEL_LOAD_OPTIONS,
     },
   );
-  if (v.model && v.preset) throw new UsageError("bench: give --model or --preset, not both");
-  const preset = choiceOption("bench", "preset", v.preset, ["small", "tiny"] as const, "small");
   const seqLen = numberOption("bench", "seq-len", v["seq-len"], 256, { min: 8, integer: true });
   const batchSize = numberOption("bench", "batch-size", v["batch-size"], 4, { min: 1, integer: true });
   const gradAccum = numberOption("bench", "grad-accum", v["grad-accum"], 1, { min: 1, integer: true });
@@ -58,95 +55,81 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
   const targets = (v.targets ?? "q_proj,k_proj,v_proj,o_proj").split(",").map((t) => t.trim()).filter(Boolean);
   const log = (text: string) => v.json || ctx.err(`bench: ${text}\n`);
 
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tuneforge-bench-"));
-  try {
-    let modelDir: string;
-    if (v.model) modelDir = requireModelDir("bench", v.model);
-    else {
-      modelDir = writeTinyModel({ dir: path.join(tmp, "model"), preset, seed: 0 }).dir;
-      log(`generated the ${preset} preset model in ${modelDir}`);
-    }
-    const { addon, model } = await openModel("bench", ctx.root, modelDir, v, "nf4");
-    try {
-      const info = model.info();
-      if (seqLen > info.maxPositionEmbeddings) throw new Error(`bench: --seq-len ${seqLen} exceeds the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
-      const threads = numberOption("bench", "threads", v.threads, 0, { min: 0, integer: true });
-      // The 100 % of the efficiency figure is the GEMM peak of the backend the model trains on: fp32 CPU
-      // kernels, or bf16 tensor cores (fp32 accumulation) on the GPU.
-      const onGpu = info.backend === "cuda";
-      const peakLabel = onGpu ? "bf16 GEMM peak (GPU)" : "fp32 GEMM peak";
-      const measurePeak = () => addon.gemmPeakGflops(onGpu ? { backend: "cuda", seconds: peakSeconds } : { threads, seconds: peakSeconds });
-      log(`measuring the ${peakLabel} (${peakSeconds}s)…`);
-      const peakBefore = await measurePeak();
+  return withBenchModel(ctx, v, log, async ({ addon, model, label, tmp }) => {
+    const info = model.info();
+    if (seqLen > info.maxPositionEmbeddings) throw new Error(`bench: --seq-len ${seqLen} exceeds the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
+    const threads = numberOption("bench", "threads", v.threads, 0, { min: 0, integer: true });
+    // The 100 % of the efficiency figure is the GEMM peak of the backend the model trains on: fp32 CPU
+    // kernels, or bf16 tensor cores (fp32 accumulation) on the GPU.
+    const onGpu = info.backend === "cuda";
+    const peakLabel = onGpu ? "bf16 GEMM peak (GPU)" : "fp32 GEMM peak";
+    const measurePeak = () => addon.gemmPeakGflops(onGpu ? { backend: "cuda", seconds: peakSeconds } : { threads, seconds: peakSeconds });
+    log(`measuring the ${peakLabel} (${peakSeconds}s)…`);
+    const peakBefore = await measurePeak();
 
-      // Random tokens, every position a target: the cost per token does not depend on the content.
-      const rng = createRng(1);
-      const examples: TrainExample[] = Array.from({ length: batchSize * gradAccum * steps }, () => {
-        const tokens = Int32Array.from({ length: seqLen }, () => Math.floor(rng.uniform() * info.vocabSize));
-        const lossMask = new Uint8Array(seqLen).fill(1);
-        lossMask[0] = 0;
-        return { tokens, lossMask };
-      });
-      const reports: StepReport[] = [];
-      log(`training ${steps} steps of ${batchSize}×${gradAccum}×${seqLen} tokens…`);
-      await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
-        reports.push(r);
-        log(`step ${r.step}/${r.totalSteps}: ${Math.round(r.tokensPerSec)} tok/s`);
-      });
-      // Measured again after training and the best kept: a busy machine must not flatter the percentage.
-      const peak = Math.max(peakBefore, await measurePeak());
-      if (reports.length < 2) throw new Error(`bench: the trainer reported ${reports.length} steps; need at least 2`);
-      const first = reports[0]!;
-      const last = reports[reports.length - 1]!;
-      const tokensPerStep = batchSize * gradAccum * seqLen;
-      const tokensPerSec = ((reports.length - 1) * tokensPerStep) / ((last.elapsedMs - first.elapsedMs) / 1000);
-      const flops = flopsPerToken(info, rank, targets, seqLen);
-      const gflops = (tokensPerSec * flops) / 1e9;
-      const figures = {
-        model: v.model ? modelDir : `preset ${preset}`,
-        parameters: info.numParameters,
-        matmul_parameters: info.matmulParameters,
-        lora_parameters: loraParameters(info, rank, targets),
-        quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
-        seq_len: seqLen,
-        gradient_checkpointing: v["gradient-checkpointing"] ?? false,
-        backend: info.backend,
-        threads: threads || os.cpus().length,
-        isa: addon.cpuIsa(),
-        tokens_per_sec: Math.round(tokensPerSec * 10) / 10,
-        flops_per_token: flops,
-        achieved_gflops: Math.round(gflops * 10) / 10,
-        gemm_peak_gflops: Math.round(peak * 10) / 10,
-        percent_of_peak: Math.round((gflops / peak) * 1000) / 10,
-        weight_bytes: info.weightBytes,
-        weight_bytes_per_param: Math.round((info.weightBytes / info.numParameters) * 1000) / 1000,
-        // The CPU trainer keeps the embedding and norms in fp32 (4 bytes each), the CUDA one in bf16 (2); the rest
-        // is the matmul weights in the chosen quantization. Tied embeddings double as lm_head: not split out.
-        matmul_bytes_per_param: info.tieWordEmbeddings ? null : Math.round(((info.weightBytes - (onGpu ? 2 : 4) * (info.numParameters - info.matmulParameters)) / info.matmulParameters) * 1000) / 1000,
-        peak_memory_bytes: Math.max(...reports.map((r) => r.memoryBytes)),
-      };
-      if (v.json) ctx.out(JSON.stringify(figures) + "\n");
-      else {
-        ctx.out(
-          [
-            `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters (${(info.matmulParameters / 1e6).toFixed(2)}M in matmuls), LoRA r=${rank} on ${targets.join(",")} (${(figures.lora_parameters / 1e6).toFixed(3)}M)`,
-            `setup            ${figures.quant}, seq len ${seqLen}, ` + (onGpu ? "cuda backend" : `${figures.threads} threads, ${figures.isa} kernels`),
-            `throughput       ${figures.tokens_per_sec} tokens/s`,
-            `model FLOPs      ${(flops / 1e6).toFixed(1)} MFLOP/token → ${figures.achieved_gflops} GFLOP/s`,
-            `${peakLabel.padEnd(16)} ${figures.gemm_peak_gflops} GFLOP/s (measured now)`,
-            `efficiency       ${figures.percent_of_peak} % of peak`,
-            `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter` +
-              (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights incl. lm_head ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms ${onGpu ? "bf16" : "fp32"})`),
-            `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (trainer's report)`,
-            "",
-          ].join("\n"),
-        );
-      }
-      return 0;
-    } finally {
-      model.close();
+    // Random tokens, every position a target: the cost per token does not depend on the content.
+    const rng = createRng(1);
+    const examples: TrainExample[] = Array.from({ length: batchSize * gradAccum * steps }, () => {
+      const tokens = Int32Array.from({ length: seqLen }, () => Math.floor(rng.uniform() * info.vocabSize));
+      const lossMask = new Uint8Array(seqLen).fill(1);
+      lossMask[0] = 0;
+      return { tokens, lossMask };
+    });
+    const reports: StepReport[] = [];
+    log(`training ${steps} steps of ${batchSize}×${gradAccum}×${seqLen} tokens…`);
+    await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
+      reports.push(r);
+      log(`step ${r.step}/${r.totalSteps}: ${Math.round(r.tokensPerSec)} tok/s`);
+    });
+    // Measured again after training and the best kept: a busy machine must not flatter the percentage.
+    const peak = Math.max(peakBefore, await measurePeak());
+    if (reports.length < 2) throw new Error(`bench: the trainer reported ${reports.length} steps; need at least 2`);
+    const first = reports[0]!;
+    const last = reports[reports.length - 1]!;
+    const tokensPerStep = batchSize * gradAccum * seqLen;
+    const tokensPerSec = ((reports.length - 1) * tokensPerStep) / ((last.elapsedMs - first.elapsedMs) / 1000);
+    const flops = flopsPerToken(info, rank, targets, seqLen);
+    const gflops = (tokensPerSec * flops) / 1e9;
+    const figures = {
+      model: label,
+      parameters: info.numParameters,
+      matmul_parameters: info.matmulParameters,
+      lora_parameters: loraParameters(info, rank, targets),
+      quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
+      seq_len: seqLen,
+      gradient_checkpointing: v["gradient-checkpointing"] ?? false,
+      backend: info.backend,
+      threads: threads || os.cpus().length,
+      isa: addon.cpuIsa(),
+      tokens_per_sec: Math.round(tokensPerSec * 10) / 10,
+      flops_per_token: flops,
+      achieved_gflops: Math.round(gflops * 10) / 10,
+      gemm_peak_gflops: Math.round(peak * 10) / 10,
+      percent_of_peak: Math.round((gflops / peak) * 1000) / 10,
+      weight_bytes: info.weightBytes,
+      weight_bytes_per_param: Math.round((info.weightBytes / info.numParameters) * 1000) / 1000,
+      // The CPU trainer keeps the embedding and norms in fp32 (4 bytes each), the CUDA one in bf16 (2); the rest
+      // is the matmul weights in the chosen quantization. Tied embeddings double as lm_head: not split out.
+      matmul_bytes_per_param: info.tieWordEmbeddings ? null : Math.round(((info.weightBytes - (onGpu ? 2 : 4) * (info.numParameters - info.matmulParameters)) / info.matmulParameters) * 1000) / 1000,
+      peak_memory_bytes: Math.max(...reports.map((r) => r.memoryBytes)),
+    };
+    if (v.json) ctx.out(JSON.stringify(figures) + "\n");
+    else {
+      ctx.out(
+        [
+          `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters (${(info.matmulParameters / 1e6).toFixed(2)}M in matmuls), LoRA r=${rank} on ${targets.join(",")} (${(figures.lora_parameters / 1e6).toFixed(3)}M)`,
+          `setup            ${figures.quant}, seq len ${seqLen}, ` + (onGpu ? "cuda backend" : `${figures.threads} threads, ${figures.isa} kernels`),
+          `throughput       ${figures.tokens_per_sec} tokens/s`,
+          `model FLOPs      ${(flops / 1e6).toFixed(1)} MFLOP/token → ${figures.achieved_gflops} GFLOP/s`,
+          `${peakLabel.padEnd(16)} ${figures.gemm_peak_gflops} GFLOP/s (measured now)`,
+          `efficiency       ${figures.percent_of_peak} % of peak`,
+          `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter` +
+            (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights incl. lm_head ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms ${onGpu ? "bf16" : "fp32"})`),
+          `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (trainer's report)`,
+          "",
+        ].join("\n"),
+      );
     }
-  } finally {
-    fs.rmSync(tmp, { recursive: true, force: true });
-  }
+    return 0;
+  });
 }

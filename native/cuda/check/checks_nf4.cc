@@ -10,6 +10,25 @@ namespace tf::cuda::check {
 
 namespace {
 
+// A host Nf4Tensor's arrays copied to the device, and the view the launchers take.
+struct DeviceNf4 {
+  DeviceBuf<uint8_t> packed, q8;
+  DeviceBuf<float> absmax, absmax2, dyn;
+  Nf4DeviceView view;
+  explicit DeviceNf4(const Nf4Tensor& t)
+      : packed(t.packed), q8(t.absmax_q8), absmax(t.absmax), absmax2(t.absmax2), dyn(dynamic_map_signed()) {
+    view.rows = t.rows;
+    view.cols = t.cols;
+    view.packed = packed.p;
+    view.double_quant = t.double_quant;
+    view.absmax = absmax.p;
+    view.absmax_q8 = q8.p;
+    view.absmax2 = absmax2.p;
+    view.absmax_offset = t.absmax_offset;
+    view.dyn_map = dyn.p;
+  }
+};
+
 Row check_one(bool double_quant, int64_t rows, int64_t cols, int64_t r0, int64_t r1, uint64_t seed) {
   const std::vector<float> w = randn_bf16(static_cast<size_t>(rows * cols), seed, 0.05f);
   const Nf4Tensor t = nf4_quantize(w.data(), rows, cols, double_quant);
@@ -18,21 +37,9 @@ Row check_one(bool double_quant, int64_t rows, int64_t cols, int64_t r0, int64_t
   std::vector<double> ref(cpu.size());
   for (size_t i = 0; i < cpu.size(); ++i) ref[i] = bf16_round(cpu[i]);
 
-  DeviceBuf<uint8_t> packed(t.packed);
-  DeviceBuf<float> absmax(t.absmax), absmax2(t.absmax2), dyn(dynamic_map_signed());
-  DeviceBuf<uint8_t> q8(t.absmax_q8);
+  const DeviceNf4 dev(t);
   DeviceBuf<uint16_t> out(cpu.size());
-  Nf4DeviceView v;
-  v.rows = rows;
-  v.cols = cols;
-  v.packed = packed.p;
-  v.double_quant = double_quant;
-  v.absmax = absmax.p;
-  v.absmax_q8 = q8.p;
-  v.absmax2 = absmax2.p;
-  v.absmax_offset = t.absmax_offset;
-  v.dyn_map = dyn.p;
-  const double ms = time_ms([&] { nf4_dequantize_rows_bf16(v, r0, r1, out.bf(), nullptr); });
+  const double ms = time_ms([&] { nf4_dequantize_rows_bf16(dev.view, r0, r1, out.bf(), nullptr); });
   const std::string shape = "[" + std::to_string(rows) + "," + std::to_string(cols) + "] rows " +
                             std::to_string(r0) + ".." + std::to_string(r1);
   return make_row(double_quant ? "nf4_dequant (double quant)" : "nf4_dequant", shape, from_bf16(out.download()), ref,
@@ -59,21 +66,9 @@ Row check_gemv(bool double_quant, int64_t out_features, int64_t in_features, int
       ref[size_t(r * out_features + o)] = acc;
       scale[size_t(r * out_features + o)] = mag;
     }
-  DeviceBuf<uint8_t> packed(t.packed);
-  DeviceBuf<float> absmax(t.absmax), absmax2(t.absmax2), dyn(dynamic_map_signed());
-  DeviceBuf<uint8_t> q8(t.absmax_q8);
+  const DeviceNf4 dev(t);
   DeviceBuf<uint16_t> dx(to_bf16(x)), dy(ref.size());
-  Nf4DeviceView v;
-  v.rows = out_features;
-  v.cols = in_features;
-  v.packed = packed.p;
-  v.double_quant = double_quant;
-  v.absmax = absmax.p;
-  v.absmax_q8 = q8.p;
-  v.absmax2 = absmax2.p;
-  v.absmax_offset = t.absmax_offset;
-  v.dyn_map = dyn.p;
-  const double ms = time_ms([&] { nf4_gemv_bf16(v, dx.bf(), dy.bf(), n, nullptr); });
+  const double ms = time_ms([&] { nf4_gemv_bf16(dev.view, dx.bf(), dy.bf(), n, nullptr); });
   const std::string shape = std::to_string(n) + "x" + std::to_string(out_features) + "x" + std::to_string(in_features);
   return make_row(double_quant ? "nf4_gemv (double quant)" : "nf4_gemv", shape, from_bf16(dy.download()), ref, scale,
                   gemm_tolerance(in_features, max_abs(scale), true), ms);
