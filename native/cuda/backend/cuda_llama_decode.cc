@@ -38,7 +38,7 @@ void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last
   auto* cache = dynamic_cast<CudaDecodeCache*>(&c);
   TF_CHECK(cache && cache->owner == this, "decode: the cache belongs to another model or backend");
   TF_CHECK(n >= 1, "decode: at least one token per call");
-  TF_CHECK(cache->len_ + n <= cache->max_len_, "decode: " + std::to_string(n) + " more tokens overflow the KV cache (" +
+  TF_CHECK(int64_t(cache->len_) + n <= cache->max_len_, "decode: " + std::to_string(n) + " more tokens overflow the KV cache (" +
                                                     std::to_string(cache->len_) + " of " +
                                                     std::to_string(cache->max_len_) + " used)");
   Batch b;

@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
       r.tolerance = "-";
       r.note = e.what();
       rows.push_back(r);
-      cudaGetLastError();  // clear a sticky launch error so the next family starts clean
+      // A launch-configuration error is cleared here; a kernel fault is sticky (on a device and in the emulator),
+      // so every later family fails too and the table shows where it started.
+      cudaGetLastError();
     }
   }
   int failed = 0;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -47,8 +48,11 @@ void combine_shuffle(void* const* lane_args, unsigned mask) {
   for (int l = 0; l < 32; ++l) {
     if (!(mask & (1u << l))) continue;
     auto* a = static_cast<ShuffleArgs<T>*>(lane_args[l]);
-    // A source lane outside the mask holds no defined value on the device: read as the caller's own.
-    a->out = (mask & (1u << a->src)) ? static_cast<ShuffleArgs<T>*>(lane_args[a->src])->in : a->in;
+    // A source lane outside the mask has no defined value on the device: a kernel that reads one is wrong.
+    if (!(mask & (1u << a->src)))
+      kernel_fault("a shuffle in lane " + std::to_string(l) + " reads lane " + std::to_string(a->src) +
+                   ", which is not in its mask");
+    a->out = static_cast<ShuffleArgs<T>*>(lane_args[a->src])->in;
   }
 }
 template <typename T>
@@ -66,14 +70,14 @@ inline void __syncwarp(unsigned mask = 0xffffffffu) {
 template <typename T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = 32) {
   const int lane = ::tf_emu::lane_id();
-  const int src = lane ^ lane_mask;
-  // Lanes past the width's segment read their own value, as on the device.
-  return ::tf_emu::shuffle("__shfl_xor_sync", mask, v, (src / width == lane / width) ? src : lane);
+  const int src = (lane ^ lane_mask) & 31;
+  // With width < 32, a lane may read earlier groups but reads its own value for a later one (programming guide).
+  return ::tf_emu::shuffle("__shfl_xor_sync", mask, v, src / width > lane / width ? lane : src);
 }
 template <typename T>
 T __shfl_sync(unsigned mask, T v, int src_lane, int width = 32) {
   const int lane = ::tf_emu::lane_id();
-  return ::tf_emu::shuffle("__shfl_sync", mask, v, (lane / width) * width + (src_lane % width));
+  return ::tf_emu::shuffle("__shfl_sync", mask, v, (lane / width) * width + ((src_lane % width) + width) % width);
 }
 template <typename T>
 T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = 32) {

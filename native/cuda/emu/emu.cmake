@@ -30,20 +30,24 @@ foreach(cu ${TF_EMU_CU_SOURCES})
 endforeach()
 file(GLOB TF_EMU_BACKEND_SOURCES CONFIGURE_DEPENDS ${TF_CUDA_DIR}/backend/*.cc)
 
-# Usage requirements of everything compiled against the emulator: its headers shadow the toolkit's (BEFORE), and
-# the code is compiled as nvcc compiles device code: no fused multiply-add contraction (the kernels spell their
-# roundings with __fmul_rn and friends), no type-based alias analysis (kernels read bf16 arrays as uint4), and
-# #pragma unroll ignored.
+# Usage requirements of everything compiled against the emulator: its headers shadow the toolkit's (BEFORE).
+# No fused multiply-add contraction: nvcc does contract a * b + c by default (--fmad=true), but where the kernels
+# must match the CPU bit for bit they spell their roundings with __fmul_rn and friends, which the emulator keeps;
+# elsewhere the emulator rounds each operation, so it is slightly more exact than a device (and __expf is exact
+# here), and its tolerances are the bf16-level ones of a device run, not tighter. No type-based alias analysis
+# (kernels read bf16 arrays as uint4), #pragma unroll ignored, and stack-clash protection so a large frame cannot
+# jump a fiber stack's guard.
 add_library(tf_emu_flags INTERFACE)
 target_include_directories(tf_emu_flags BEFORE INTERFACE ${TF_EMU_DIR}/include)
 target_include_directories(tf_emu_flags INTERFACE ${TF_CUDA_DIR} ${CMAKE_CURRENT_SOURCE_DIR}/src)
 target_compile_definitions(tf_emu_flags INTERFACE TF_CUDA_EMULATOR)
 # -Wno-sign-compare: blockDim and threadIdx are unsigned, as in CUDA, and nvcc does not warn about comparing them with ints.
 target_compile_options(tf_emu_flags INTERFACE -O2 -ffp-contract=off -fno-strict-aliasing -Wno-unknown-pragmas
-                       -Wno-sign-compare)
+                       -Wno-sign-compare -fstack-clash-protection)
 
 add_library(tf_cuda_emu_objects OBJECT ${TF_EMU_TRANSLATED} ${TF_EMU_BACKEND_SOURCES}
-            ${TF_EMU_DIR}/fiber.cc ${TF_EMU_DIR}/scheduler.cc ${TF_EMU_DIR}/runtime.cc)
+            ${TF_EMU_DIR}/fiber.cc ${TF_EMU_DIR}/scheduler.cc ${TF_EMU_DIR}/runtime.cc ${TF_EMU_DIR}/memory.cc
+            ${TF_EMU_DIR}/fault.cc)
 target_link_libraries(tf_cuda_emu_objects PRIVATE tf_emu_flags)
 target_compile_definitions(tf_cuda_emu_objects PRIVATE TF_WITH_CUDA)
 

@@ -16,10 +16,10 @@ namespace tf_emu {
 
 FiberStack::FiberStack(size_t bytes, size_t color) : color_(color % 4096) {
   const size_t page = size_t(sysconf(_SC_PAGESIZE));
-  bytes_ = (bytes + page - 1) / page * page + page;
+  bytes_ = (bytes + page - 1) / page * page + kGuardBytes;
   base_ = mmap(nullptr, bytes_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (base_ == MAP_FAILED) throw std::bad_alloc();
-  mprotect(base_, page, PROT_NONE);
+  mprotect(base_, kGuardBytes, PROT_NONE);
 }
 
 FiberStack::~FiberStack() { munmap(base_, bytes_); }
@@ -119,8 +119,8 @@ ucontext_t* uctx(Context& c) {
 void make_context(Context& ctx, FiberStack& stack, void (*entry)(void*), void* arg) {
   ucontext_t* u = uctx(ctx);
   getcontext(u);
-  u->uc_stack.ss_sp = static_cast<char*>(stack.base()) + sysconf(_SC_PAGESIZE);
-  u->uc_stack.ss_size = stack.bytes() - sysconf(_SC_PAGESIZE);
+  u->uc_stack.ss_sp = static_cast<char*>(stack.base()) + kGuardBytes;
+  u->uc_stack.ss_size = stack.bytes() - kGuardBytes - 4096;
   u->uc_link = nullptr;
   const auto e = reinterpret_cast<uintptr_t>(entry), a = reinterpret_cast<uintptr_t>(arg);
   makecontext(u, reinterpret_cast<void (*)()>(&start_thunk), 4, unsigned(e >> 32), unsigned(e), unsigned(a >> 32),

@@ -28,7 +28,10 @@ class FiberStack {
   size_t bytes() const { return bytes_; }
 
  private:
-  void* base_ = nullptr;  // mmap'd; the lowest page is a guard page, so an overflow faults instead of corrupting
+  // The lowest 64 KiB are PROT_NONE: an overflow faults instead of corrupting the next stack, even with a frame
+  // larger than one page (the emulated kernels' frames are compiled with -fstack-clash-protection too).
+  static constexpr size_t kGuardBytes = 64 * 1024;
+  void* base_ = nullptr;
   size_t bytes_ = 0, color_ = 0;
 };
 

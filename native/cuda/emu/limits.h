@@ -8,10 +8,10 @@
 
 namespace tf_emu::limits {
 
-constexpr size_t kMaxDynamicSharedBytes = 232448;  // the largest of the emulated devices (sm_90: 227 KB)
 constexpr size_t kDefaultSharedBytes = 48 * 1024;  // without cudaFuncAttributeMaxDynamicSharedMemorySize
 constexpr unsigned kMaxThreadsPerBlock = 1024;
-constexpr unsigned kMaxGridY = 65535, kMaxGridZ = 65535;
+constexpr unsigned kMaxBlockX = 1024, kMaxBlockY = 1024, kMaxBlockZ = 64;
+constexpr unsigned kMaxGridX = 2147483647u, kMaxGridY = 65535, kMaxGridZ = 65535;
 
 struct Device {
   int sm = 90;

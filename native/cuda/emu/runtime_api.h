@@ -3,8 +3,9 @@
 // "Device" memory is host memory from cudaMalloc, filled with 0xFF bytes (NaN as float and bf16) so a kernel that
 // reads memory nobody wrote shows NaN instead of a lucky zero; every allocation is registered, and cudaMemcpy /
 // cudaMemset check that their device ranges lie inside one allocation (as out-of-bounds copies fail on a GPU).
-// Streams and events exist but kernels run to completion at launch, in issue order; a kernel fault is returned
-// by the next synchronizing call or cudaGetLastError, like an asynchronous error on a device.
+// Streams and events exist but kernels run to completion at launch, in issue order. A kernel fault is sticky as on
+// a device: every later call fails with cudaErrorLaunchFailure (whose string names the kernel, block, thread and
+// why) until cudaDeviceReset. Invalid accesses past an allocation hit a guard page and are reported (fault.cc).
 //
 // Environment: TF_CUDA_EMU_SM lists the emulated devices' compute capabilities (default "90"; limits.h);
 // TF_CUDA_EMU_MEMORY (bytes, default 16 GiB) its memory, so out-of-memory paths can be tested;
@@ -79,6 +80,8 @@ cudaError_t cudaDeviceGetAttribute(int* value, cudaDeviceAttr attr, int device);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int* device);
 cudaError_t cudaDeviceSynchronize();
+// Destroys the context: frees every allocation and clears a sticky error (the only way, as on a device).
+cudaError_t cudaDeviceReset();
 cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes);
 
 cudaError_t cudaMalloc(void** p, size_t bytes);

@@ -11,18 +11,19 @@
 
 #include "fiber.h"
 #include "limits.h"
+#include "state.h"
 
 namespace tf_emu {
 
 namespace {
 
-enum class State { Ready, Running, AtBarrier, AtWarp, Done };
+enum class ThreadState { Ready, Running, AtBarrier, AtWarp, Done };
 
 struct Thread {
   Context ctx;
   KernelThread k;
   int warp = 0, lane = 0;
-  State state = State::Ready;
+  ThreadState state = ThreadState::Ready;
   const char* waiting_in = nullptr;
 };
 
@@ -47,24 +48,40 @@ struct Block {
   std::vector<Warp> warps;
   std::deque<Thread*> ready;
   int live = 0, at_barrier = 0;
-  bool reverse = false;
+  bool reverse = false;  // threads start, and rejoin after each barrier, in reverse order
+  bool greedy = false;   // released threads go to the front of the line: one warp runs ahead until it blocks
   std::string fault;
   Context scheduler;
   uint3 idx{0, 0, 0};
 };
 
-struct Launch {
+struct GridRun {
   const char* name = "";
   dim3 grid, block;
   KernelBody body{};
-  void* smem = nullptr;
+  void* smem = nullptr;  // dynamic shared memory: exactly the bytes asked for, then a guard page
+  size_t smem_bytes = 0, shared_limit = 0;
+  size_t static_shared = 0;  // bytes of static __shared__ arrays the kernel declared (counted once per launch)
+  std::unordered_map<void*, size_t> static_arrays;
 };
 
 thread_local Block* g_block = nullptr;
 thread_local Thread* g_cur = nullptr;
-thread_local Launch* g_launch = nullptr;
+thread_local GridRun* g_launch = nullptr;
 thread_local std::vector<std::unique_ptr<FiberStack>> g_stacks;
-thread_local uint64_t g_block_epoch = 0;  // increases with every block run on this OS thread
+thread_local uint64_t g_block_epoch = 0;
+// TF_CUDA_EMU_ORDER, read once: -1 rotates per block, else 0 forward, 1 reverse, 2 greedy, 3 greedy-reverse.
+const int g_fixed_order = [] {
+  const char* v = std::getenv("TF_CUDA_EMU_ORDER");
+  if (!v || !*v) return -1;
+  const std::string s = v;
+  if (s == "forward") return 0;
+  if (s == "reverse") return 1;
+  if (s == "greedy") return 2;
+  if (s == "greedy-reverse") return 3;
+  std::fprintf(stderr, "tf_emu: TF_CUDA_EMU_ORDER=%s is not forward, reverse, greedy or greedy-reverse; rotating\n", v);
+  return -1;
+}();  // increases with every block run on this OS thread
 thread_local std::unordered_map<void*, uint64_t> g_poisoned;  // static shared array -> epoch it was last filled
 
 // Large enough for the kernels' local arrays (fragments, index tables) with room to spare; mmap'd lazily.
@@ -86,10 +103,10 @@ void yield_to_scheduler() {
     Thread* next = b.ready.front();
     b.ready.pop_front();
     if (next == t) {  // released itself and is first in line: keep running
-      t->state = State::Running;
+      t->state = ThreadState::Running;
       return;
     }
-    next->state = State::Running;
+    next->state = ThreadState::Running;
     g_cur = next;
     switch_context(t->ctx, next->ctx);
     return;
@@ -98,20 +115,30 @@ void yield_to_scheduler() {
 }
 
 void make_ready(Thread* t) {
-  t->state = State::Ready;
+  t->state = ThreadState::Ready;
   t->waiting_in = nullptr;
   g_block->ready.push_back(t);
 }
 
-// Makes threads [first, first + count) that satisfy `waiting` ready, in this block's order.
+void make_ready_front(Thread* t) {
+  t->state = ThreadState::Ready;
+  t->waiting_in = nullptr;
+  g_block->ready.push_front(t);
+}
+
+// Makes threads [first, first + count) that satisfy `waiting` ready, in this block's order: at the back of the
+// line (every warp advances in turn), or in a greedy block at the front (the released threads run ahead of
+// every other warp until they block, so a warp that needs a barrier it does not have overtakes the others).
 template <typename Pred>
 void make_ready_range(Thread* first, size_t count, Pred waiting) {
-  if (g_block->reverse) {
+  const bool backwards = g_block->reverse != g_block->greedy;  // front insertion reverses the order once more
+  void (*put)(Thread*) = g_block->greedy ? &make_ready_front : &make_ready;
+  if (backwards) {
     for (size_t i = count; i-- > 0;)
-      if (waiting(first[i])) make_ready(&first[i]);
+      if (waiting(first[i])) put(&first[i]);
   } else {
     for (size_t i = 0; i < count; ++i)
-      if (waiting(first[i])) make_ready(&first[i]);
+      if (waiting(first[i])) put(&first[i]);
   }
 }
 
@@ -119,7 +146,7 @@ void release_barrier_if_complete() {
   Block& b = *g_block;
   if (b.at_barrier == 0 || b.at_barrier < b.live) return;
   b.at_barrier = 0;
-  make_ready_range(b.threads.data(), b.threads.size(), [](const Thread& t) { return t.state == State::AtBarrier; });
+  make_ready_range(b.threads.data(), b.threads.size(), [](const Thread& t) { return t.state == ThreadState::AtBarrier; });
 }
 
 std::string hex(unsigned v) {
@@ -137,7 +164,7 @@ void fiber_entry(void* arg) {
   } catch (const std::exception& e) {
     if (g_block->fault.empty()) g_block->fault = where(*t) + ": exception in kernel: " + e.what();
   }
-  t->state = State::Done;
+  t->state = ThreadState::Done;
   Block& b = *g_block;
   b.live -= 1;
   Warp& w = b.warps[t->warp];
@@ -161,7 +188,7 @@ std::string describe_deadlock(const Block& b) {
     while (j + 1 < b.threads.size() && b.threads[j + 1].state == t.state &&
            b.threads[j + 1].waiting_in == t.waiting_in)
       ++j;
-    if (t.state != State::Done) {
+    if (t.state != ThreadState::Done) {
       if (!out.empty()) out += "; ";
       out += "threads " + std::to_string(i) + "-" + std::to_string(j) + " wait in " +
              (t.waiting_in ? t.waiting_in : "?");
@@ -171,11 +198,15 @@ std::string describe_deadlock(const Block& b) {
   return out;
 }
 
-void run_block(Launch& L, uint3 idx, bool reverse) {
+void run_block(GridRun& L, uint3 idx, uint64_t linear) {
   ++g_block_epoch;
   Block b;
   b.idx = idx;
-  b.reverse = reverse;
+  // Blocks rotate through the four orders (forward / reverse, fair / greedy), so every launch of more than a few
+  // blocks runs its threads in each of them. TF_CUDA_EMU_ORDER=forward|reverse|greedy|greedy-reverse fixes one.
+  const int order = g_fixed_order >= 0 ? g_fixed_order : int(linear % 4);
+  b.reverse = order == 1 || order == 3;
+  b.greedy = order >= 2;
   const unsigned n = L.block.x * L.block.y * L.block.z;
   b.threads.resize(n);
   b.warps.resize((n + 31) / 32);
@@ -195,11 +226,11 @@ void run_block(Launch& L, uint3 idx, bool reverse) {
   }
   b.live = int(n);
   make_ready_range(b.threads.data(), b.threads.size(), [](const Thread&) { return true; });
-  if (L.smem) std::memset(L.smem, 0xff, limits::kMaxDynamicSharedBytes);
+  if (L.smem) std::memset(L.smem, 0xff, L.smem_bytes);
   while (!b.ready.empty() && b.fault.empty()) {
     Thread* t = b.ready.front();
     b.ready.pop_front();
-    t->state = State::Running;
+    t->state = ThreadState::Running;
     g_cur = t;
     switch_context(b.scheduler, t->ctx);
   }
@@ -229,6 +260,16 @@ int lane_id() { return g_cur->lane; }
 void* dynamic_shared_memory() { return g_launch->smem; }
 
 void poison_shared(void* p, size_t bytes) {
+  if (g_launch->static_arrays.emplace(p, bytes).second) {
+    g_launch->static_shared += bytes;
+    const size_t total = g_launch->static_shared + g_launch->smem_bytes;
+    if (g_launch->static_shared > limits::kDefaultSharedBytes || total > g_launch->shared_limit)
+      kernel_fault("uses " + std::to_string(g_launch->static_shared) + " bytes of static and " +
+                   std::to_string(g_launch->smem_bytes) + " of dynamic shared memory, more than the " +
+                   std::to_string(g_launch->static_shared > limits::kDefaultSharedBytes ? limits::kDefaultSharedBytes
+                                                                                        : g_launch->shared_limit) +
+                   " a block may have (a device refuses the launch)");
+  }
   uint64_t& epoch = g_poisoned[p];
   if (epoch == g_block_epoch) return;
   std::memset(p, 0xff, bytes);
@@ -243,7 +284,7 @@ void kernel_fault(const std::string& what) {
 void block_barrier() {
   Block& b = *g_block;
   Thread* t = g_cur;
-  t->state = State::AtBarrier;
+  t->state = ThreadState::AtBarrier;
   t->waiting_in = "__syncthreads";
   b.at_barrier += 1;
   release_barrier_if_complete();
@@ -278,7 +319,7 @@ void warp_collective(const char* op, unsigned mask, void* my_args, Combine combi
   }
   p->args[t->lane] = my_args;
   p->arrived |= bit;
-  t->state = State::AtWarp;
+  t->state = ThreadState::AtWarp;
   t->waiting_in = op;
   if (p->arrived == p->mask) {
     p->combine(p->args, p->mask);
@@ -290,21 +331,39 @@ void warp_collective(const char* op, unsigned mask, void* my_args, Combine combi
   yield_to_scheduler();
 }
 
+bool describe_running_thread(char* out, size_t n) {
+  if (!g_cur || !g_block || !g_launch) return false;
+  std::snprintf(out, n, "kernel %s, %s", g_launch->name, where(*g_cur).c_str());
+  return true;
+}
+
 LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 block, size_t dynamic_smem,
-                      KernelBody body) {
+                      size_t shared_limit, KernelBody body) {
   (void)fn_key;
+  install_fault_reporting();
   LaunchResult r;
-  Launch L;
+  GridRun L;
   L.name = name;
   L.grid = grid;
   L.block = block;
   L.body = body;
-  std::unique_ptr<unsigned char[], void (*)(void*)> smem(nullptr, std::free);
+  L.smem_bytes = dynamic_smem;
+  L.shared_limit = shared_limit;
+  GuardedRegion smem;
   if (dynamic_smem > 0) {
-    smem.reset(static_cast<unsigned char*>(std::aligned_alloc(128, limits::kMaxDynamicSharedBytes)));
-    L.smem = smem.get();
+    smem = map_guarded(dynamic_smem, 128);
+    if (!smem.start) {
+      r.error = 2;  // cudaErrorMemoryAllocation
+      r.message = std::string("kernel ") + name + ": no host memory for its dynamic shared memory";
+      return r;
+    }
+    L.smem = smem.start;
   }
-  Launch* outer = g_launch;
+  struct Unmap {
+    GuardedRegion& g;
+    ~Unmap() { unmap_guarded(g.mapping, g.mapping_bytes); }
+  } unmap{smem};
+  GridRun* outer = g_launch;
   if (outer) {
     r.error = 1;
     r.message = std::string("kernel ") + name + " launched from inside a kernel (dynamic parallelism is not emulated)";
@@ -315,7 +374,7 @@ LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 bloc
   try {
     for (unsigned z = 0; z < grid.z; ++z)
       for (unsigned y = 0; y < grid.y; ++y)
-        for (unsigned x = 0; x < grid.x; ++x, ++linear) run_block(L, {x, y, z}, linear % 2 == 1);
+        for (unsigned x = 0; x < grid.x; ++x, ++linear) run_block(L, {x, y, z}, linear);
   } catch (const std::string& fault) {
     r.error = 719;  // cudaErrorLaunchFailure
     r.message = std::string("kernel ") + name + ", " + fault;

@@ -7,8 +7,10 @@
 // Everything a real GPU leaves undefined here is made to fail loudly instead of working by luck: lanes of one
 // warp meeting in different collectives or masks, a lane exiting while its warp waits for it, a barrier some
 // threads never reach (deadlock), a mask without the caller's own lane. Threads run in forward order in even
-// blocks and reverse order in odd ones (and rejoin in that order after each barrier), so code that reads
-// another thread's shared-memory write without a barrier between them sees it missing in half the blocks.
+// Blocks rotate through four orders: threads start (and rejoin after each barrier) forward or in reverse, and
+// released threads either queue behind every other warp or jump the line so their warp runs ahead until it
+// blocks. Code that reads another thread's shared-memory write without a barrier between them, or a warp that
+// overwrites a tile others still read, then sees the missing value in some of the blocks.
 // Dynamic shared memory is filled with 0xFF bytes (NaN as float and bf16) before each block.
 #include <cstddef>
 #include <cstdint>
@@ -46,12 +48,16 @@ struct KernelBody {
 };
 
 // Runs a whole grid. Returns "" on success, else why the launch failed (the caller maps it to a cudaError).
-// fn_key identifies the kernel (for its cudaFuncSetAttribute limits), name is for messages.
+// fn_key identifies the kernel, name is for messages; shared_limit bounds static + dynamic shared memory (48 KiB,
+// or the device's opt-in maximum when the kernel raised its dynamic limit).
 struct LaunchResult {
   int error = 0;  // a cudaError_t value; 0 = success
   std::string message;
 };
 LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 block, size_t dynamic_smem,
-                      KernelBody body);
+                      size_t shared_limit, KernelBody body);
+// "kernel K, block (x,y,z), thread (x,y,z) (warp w, lane l)" when called on an emulated GPU thread (fault.cc's
+// signal handler); false elsewhere.
+bool describe_running_thread(char* out, size_t n);
 
 }  // namespace tf_emu

@@ -1,9 +1,10 @@
 #pragma once
 // nvcuda::wmma for the emulator (16x16x16 tiles, bf16 inputs, fp32 accumulators — what native/cuda uses).
 // Every call is a warp collective, as on the device: all 32 lanes must make it with the same pointer, ldm and
-// layout, or the kernel faults. Loads and stores check the documented requirements (a 256-bit aligned pointer,
+// layout, or the kernel faults. Loads and stores move each lane's own elements after the rendezvous, when that
+// lane runs on, so reading another lane's stored elements needs a __syncwarp as on the device. Loads and stores check the documented requirements (a 256-bit aligned pointer,
 // ldm a multiple of 16 bytes). A fragment's elements are spread over the lanes in a deliberately scrambled order
-// (element e of lane l holds tile position (l * n + e) * 97 mod 256): the register layout is opaque on the device
+// (element e of lane l holds tile position (l * n + e) * k mod 256, k per fragment type): the register layout is opaque on the device
 // and differs between GPU generations, so a kernel may only rely on every fragment of one type sharing it — as
 // attention.cu's index fragments do. Anything more would show up as wrong results here.
 #include <cstdint>
@@ -38,7 +39,14 @@ template <int M, int N, int K>
 struct Dims<accumulator, M, N, K> {
   static constexpr int rows = M, cols = N;
 };
-constexpr int kScramble = 97;  // odd, so i -> i * 97 mod 256 is a permutation of the tile
+// Odd, so i -> i * k mod 256 is a permutation of the tile; a different one per fragment type, so copying elements
+// between fragments of different types (which the API does not define) gives wrong results here.
+template <typename Use, typename Layout>
+constexpr int scramble() {
+  if constexpr (std::is_same_v<Use, accumulator>) return 97;
+  else if constexpr (std::is_same_v<Use, matrix_a>) return std::is_same_v<Layout, col_major> ? 45 : 89;
+  else return std::is_same_v<Layout, col_major> ? 57 : 113;
+}
 }  // namespace detail
 
 template <typename Use, int M, int N, int K, typename T, typename Layout = void>
@@ -50,7 +58,9 @@ class fragment {
   using element_type = T;
   T x[num_elements];
   // Tile position (row-major index) of element e of `lane`.
-  static int position(int lane, int e) { return ((lane * num_elements + e) * detail::kScramble) % (rows * cols); }
+  static int position(int lane, int e) {
+    return ((lane * num_elements + e) * detail::scramble<Use, Layout>()) % (rows * cols);
+  }
 };
 
 namespace detail {
@@ -71,29 +81,39 @@ void check_operand(const char* op, const T* p, unsigned ldm) {
 
 template <typename Frag, typename T>
 struct LoadArgs {
+  static constexpr const char* kOp = "wmma::load_matrix_sync";
   Frag* f;
   const T* p;
   unsigned ldm;
   bool col;  // element (r, c) at p[c * ldm + r]
 };
 
-template <typename Frag, typename T>
-void combine_load(void* const* lane_args, unsigned mask) {
-  const auto* first = static_cast<LoadArgs<Frag, T>*>(lane_args[0]);
-  for (int l = 0; l < 32; ++l) {
-    auto* a = static_cast<LoadArgs<Frag, T>*>(lane_args[l]);
+// The rendezvous only checks that every lane names the same tile; each lane then moves its own elements when it
+// runs on (load_lane / store_lane). So, as on the device, a lane that reads elements another lane stores, without
+// a __syncwarp between, may see them before that lane has written them.
+template <typename Args>
+void combine_same_tile(void* const* lane_args, unsigned mask) {
+  const auto* first = static_cast<Args*>(lane_args[0]);
+  for (int l = 1; l < 32; ++l) {
+    const auto* a = static_cast<Args*>(lane_args[l]);
     if (a->p != first->p || a->ldm != first->ldm || a->col != first->col)
-      ::tf_emu::kernel_fault("wmma::load_matrix_sync: lanes 0 and " + std::to_string(l) +
+      ::tf_emu::kernel_fault(std::string(Args::kOp) + ": lanes 0 and " + std::to_string(l) +
                              " pass different pointers, ldm or layout");
-    for (int e = 0; e < Frag::num_elements; ++e) {
-      const int pos = Frag::position(l, e), r = pos / Frag::cols, c = pos % Frag::cols;
-      a->f->x[e] = a->p[a->col ? size_t(c) * a->ldm + r : size_t(r) * a->ldm + c];
-    }
+  }
+}
+
+template <typename Frag, typename T>
+void load_lane(const LoadArgs<Frag, T>& a) {
+  const int l = ::tf_emu::lane_id();
+  for (int e = 0; e < Frag::num_elements; ++e) {
+    const int pos = Frag::position(l, e), r = pos / Frag::cols, c = pos % Frag::cols;
+    a.f->x[e] = a.p[a.col ? size_t(c) * a.ldm + r : size_t(r) * a.ldm + c];
   }
 }
 
 template <typename Frag, typename T>
 struct StoreArgs {
+  static constexpr const char* kOp = "wmma::store_matrix_sync";
   const Frag* f;
   T* p;
   unsigned ldm;
@@ -101,17 +121,11 @@ struct StoreArgs {
 };
 
 template <typename Frag, typename T>
-void combine_store(void* const* lane_args, unsigned mask) {
-  const auto* first = static_cast<StoreArgs<Frag, T>*>(lane_args[0]);
-  for (int l = 0; l < 32; ++l) {
-    auto* a = static_cast<StoreArgs<Frag, T>*>(lane_args[l]);
-    if (a->p != first->p || a->ldm != first->ldm || a->col != first->col)
-      ::tf_emu::kernel_fault("wmma::store_matrix_sync: lanes 0 and " + std::to_string(l) +
-                             " pass different pointers, ldm or layout");
-    for (int e = 0; e < Frag::num_elements; ++e) {
-      const int pos = Frag::position(l, e), r = pos / Frag::cols, c = pos % Frag::cols;
-      a->p[a->col ? size_t(c) * a->ldm + r : size_t(r) * a->ldm + c] = a->f->x[e];
-    }
+void store_lane(const StoreArgs<Frag, T>& a) {
+  const int l = ::tf_emu::lane_id();
+  for (int e = 0; e < Frag::num_elements; ++e) {
+    const int pos = Frag::position(l, e), r = pos / Frag::cols, c = pos % Frag::cols;
+    a.p[a.col ? size_t(c) * a.ldm + r : size_t(r) * a.ldm + c] = a.f->x[e];
   }
 }
 
@@ -164,7 +178,8 @@ void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const T* p, unsigned
   using Frag = fragment<Use, M, N, K, T, Layout>;
   detail::check_operand("wmma::load_matrix_sync", p, ldm);
   detail::LoadArgs<Frag, T> a{&f, p, ldm, std::is_same_v<Layout, col_major>};
-  ::tf_emu::warp_collective("wmma::load_matrix_sync", 0xffffffffu, &a, &detail::combine_load<Frag, T>);
+  ::tf_emu::warp_collective("wmma::load_matrix_sync", 0xffffffffu, &a, &detail::combine_same_tile<decltype(a)>);
+  detail::load_lane(a);
 }
 
 // accumulator: the layout is an argument.
@@ -173,7 +188,8 @@ void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const float* p, 
   using Frag = fragment<accumulator, M, N, K, float>;
   detail::check_operand("wmma::load_matrix_sync", p, ldm);
   detail::LoadArgs<Frag, float> a{&f, p, ldm, layout == mem_col_major};
-  ::tf_emu::warp_collective("wmma::load_matrix_sync", 0xffffffffu, &a, &detail::combine_load<Frag, float>);
+  ::tf_emu::warp_collective("wmma::load_matrix_sync", 0xffffffffu, &a, &detail::combine_same_tile<decltype(a)>);
+  detail::load_lane(a);
 }
 
 template <int M, int N, int K>
@@ -181,7 +197,8 @@ void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f,
   using Frag = fragment<accumulator, M, N, K, float>;
   detail::check_operand("wmma::store_matrix_sync", p, ldm);
   detail::StoreArgs<Frag, float> a{&f, p, ldm, layout == mem_col_major};
-  ::tf_emu::warp_collective("wmma::store_matrix_sync", 0xffffffffu, &a, &detail::combine_store<Frag, float>);
+  ::tf_emu::warp_collective("wmma::store_matrix_sync", 0xffffffffu, &a, &detail::combine_same_tile<decltype(a)>);
+  detail::store_lane(a);
 }
 
 template <typename FD, typename FA, typename FB, typename FC>

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "harness.h"
 
 namespace {
@@ -32,6 +35,19 @@ struct Dev {
 std::string launch_outcome() {
   const cudaError_t e = cudaGetLastError();
   return e == cudaSuccess ? "ok" : std::string(cudaGetErrorName(e)) + ": " + cudaGetErrorString(e);
+}
+
+// A faulting launch's outcome. A fault is sticky, as on a device, so the context is reset afterwards, which frees
+// every allocation: tests that fault allocate with cudaMalloc directly, never through Dev.
+std::string fault_outcome() {
+  const std::string o = launch_outcome();
+  cudaDeviceReset();
+  return o;
+}
+float* raw_floats(size_t n) {
+  float* p = nullptr;
+  REQUIRE(cudaMalloc(&p, n * sizeof(float)) == cudaSuccess);
+  return p;
 }
 
 __global__ void warp_and_block_sums(const float* in, float* warp_out, float* block_out) {
@@ -131,16 +147,23 @@ __global__ void diverged_collectives(float* out) {
   out[threadIdx.x] = v;
 }
 
-TEST(lanes_meeting_in_different_collectives_fault) {
-  Dev<float> out(32);
-  diverged_collectives<<<1, 32>>>(out.p);
+TEST(lanes_meeting_in_different_collectives_fault_and_the_fault_sticks_until_reset) {
+  float* out = raw_floats(32);
+  diverged_collectives<<<1, 32>>>(out);
   const std::string o = launch_outcome();
   CHECK(o.find("cudaErrorLaunchFailure") == 0);
   CHECK(o.find("diverged") != std::string::npos);
   CHECK(o.find("diverged_collectives") != std::string::npos);  // names the kernel
-  // The fault is reported once; the next launch runs normally.
-  warp_and_block_sums<<<1, 32>>>(out.p, out.p, out.p);
+  // As on a device, the context is unusable from now on: every call reports the fault again.
+  CHECK(cudaGetLastError() == cudaErrorLaunchFailure);
+  void* p = nullptr;
+  CHECK(cudaMalloc(&p, 64) == cudaErrorLaunchFailure);
+  CHECK(cudaDeviceSynchronize() == cudaErrorLaunchFailure);
+  cudaDeviceReset();
+  out = raw_floats(32);
+  warp_and_block_sums<<<1, 32>>>(out, out, out);
   CHECK(launch_outcome() == "ok");
+  cudaFree(out);
 }
 
 __global__ void deadlock(float* out) {
@@ -149,9 +172,8 @@ __global__ void deadlock(float* out) {
 }
 
 TEST(a_barrier_that_cannot_complete_is_a_deadlock_fault) {
-  Dev<float> out(32);
-  deadlock<<<1, 32>>>(out.p);
-  const std::string o = launch_outcome();
+  deadlock<<<1, 32>>>(raw_floats(32));
+  const std::string o = fault_outcome();
   CHECK(o.find("deadlock") != std::string::npos);
   CHECK(o.find("threads 0-0 wait in __shfl_xor_sync") != std::string::npos);
   CHECK(o.find("threads 1-31 wait in __syncthreads") != std::string::npos);
@@ -163,9 +185,8 @@ __global__ void early_exit(float* out) {
 }
 
 TEST(a_lane_exiting_before_its_warp_collective_faults) {
-  Dev<float> out(32);
-  early_exit<<<1, 32>>>(out.p);
-  const std::string o = launch_outcome();
+  early_exit<<<1, 32>>>(raw_floats(32));
+  const std::string o = fault_outcome();
   CHECK(o.find("cudaErrorLaunchFailure") == 0);
   CHECK(o.find("exited") != std::string::npos);
 }
@@ -200,9 +221,13 @@ TEST(wmma_multiplies_and_checks_alignment) {
       for (int k = 0; k < 16; ++k) ref += float(a[i * 16 + k]) * float(b[j * 16 + k]);  // b is column-major
       CHECK(c[i * 16 + j] == ref);
     }
-  wmma_product<<<1, 32>>>(da.p, db.p, dc.p, 8);  // 16 bytes past a 256-byte aligned base: not 256-bit aligned
-  const std::string o = launch_outcome();
-  CHECK(o.find("not 256-bit aligned") != std::string::npos);
+}
+
+TEST(wmma_needs_256_bit_aligned_tiles) {
+  __nv_bfloat16* a = nullptr;
+  REQUIRE(cudaMalloc(&a, 512 * sizeof(__nv_bfloat16)) == cudaSuccess);
+  wmma_product<<<1, 32>>>(a, a, raw_floats(256), 8);  // 16 bytes past a 256-byte aligned base
+  CHECK(fault_outcome().find("not 256-bit aligned") != std::string::npos);
 }
 
 TEST(device_memory_is_nan_filled_bounds_checked_and_limited) {
@@ -210,6 +235,7 @@ TEST(device_memory_is_nan_filled_bounds_checked_and_limited) {
   for (float x : d.get()) CHECK(std::isnan(x));
   std::vector<float> big(17, 0.f);
   CHECK(cudaMemcpy(d.p, big.data(), 17 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);
+  CHECK(cudaMemcpy(d.p, d.p + 8, 4 * sizeof(float), cudaMemcpyHostToDevice) == cudaErrorInvalidValue);  // wrong kind
   CHECK(cudaMemset(d.p + 8, 0, 9 * sizeof(float)) == cudaErrorInvalidValue);
   CHECK(cudaGetLastError() == cudaErrorInvalidValue);
   CHECK(cudaGetLastError() == cudaSuccess);
@@ -254,6 +280,100 @@ TEST(a_device_below_sm_80_has_no_kernel_image) {
   CHECK(e == cudaErrorNoKernelImageForDevice);
   warp_and_block_sums<<<1, 32>>>(out.p, out.p, out.p);
   CHECK(launch_outcome() == "ok");
+}
+
+__global__ void shuffle_outside_mask(float* out) {
+  if (threadIdx.x < 16) out[threadIdx.x] = __shfl_xor_sync(0x0000ffffu, 1.f, 16);  // lane ^ 16 is not in the mask
+}
+
+__global__ void shuffle_width_16(float* out) {
+  out[threadIdx.x] = __shfl_xor_sync(0xffffffffu, float(threadIdx.x), 16, 16);
+}
+
+TEST(shuffles_follow_the_width_rules_and_fault_outside_their_mask) {
+  Dev<float> out(32);
+  shuffle_width_16<<<1, 32>>>(out.p);
+  CHECK(launch_outcome() == "ok");
+  const auto o = out.get();
+  // Groups of 16: lanes 0-15 would read the later group, so they keep their own value; lanes 16-31 read the
+  // earlier group (programming guide, __shfl_xor_sync).
+  for (int l = 0; l < 16; ++l) CHECK(o[l] == float(l));
+  for (int l = 16; l < 32; ++l) CHECK(o[l] == float(l - 16));
+  shuffle_outside_mask<<<1, 32>>>(raw_floats(32));
+  CHECK(fault_outcome().find("not in its mask") != std::string::npos);
+}
+
+__global__ void too_much_static_shared(float* out) {
+  __shared__ float big[13 * 1024];  // 52 KiB: more static shared memory than any block may have
+  big[threadIdx.x] = 1.f;
+  out[threadIdx.x] = big[threadIdx.x];
+}
+
+TEST(static_shared_memory_counts_against_the_block_limit) {
+  too_much_static_shared<<<1, 32>>>(raw_floats(32));
+  CHECK(fault_outcome().find("static") != std::string::npos);
+}
+
+// Warp 1 reads a flag warp 0 sets after two collectives, with no barrier: a race. In fair order (blocks 0, 1, 3)
+// warp 1 gets there first; in greedy order (block 2) warp 0 runs ahead and sets it first.
+__global__ void warp_overtakes(int* seen) {
+  __shared__ int flag;
+  if (threadIdx.x == 0) flag = 0;
+  __syncthreads();
+  float v = __shfl_xor_sync(0xffffffffu, 1.f, 1);
+  if (threadIdx.x < 32) {
+    v += __shfl_xor_sync(0xffffffffu, v, 2);
+    if (threadIdx.x == 0) flag = int(v);
+  } else if (threadIdx.x == 32) {
+    seen[blockIdx.x] = flag;
+  }
+}
+
+TEST(blocks_rotate_through_fair_and_greedy_orders) {
+  Dev<int> seen(4);
+  warp_overtakes<<<4, 64>>>(seen.p);
+  CHECK(launch_outcome() == "ok");
+  const auto s = seen.get();
+  CHECK(s[0] == 0);  // forward, fair: warp 1 read before warp 0 wrote
+  CHECK(s[2] == 2);  // forward, greedy: warp 0 ran ahead through both collectives
+}
+
+__global__ void write_past_end(float* p, int n) { p[n + threadIdx.x * 1024] = 1.f; }
+
+// Runs `launch` in a child process (an invalid access kills the process, as it kills a device context) and
+// returns what the child wrote to stderr, and whether it died of a signal.
+std::string child_stderr(void (*launch)(), bool* signalled) {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], 2);
+    close(fds[0]);
+    launch();
+    cudaDeviceSynchronize();
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string text;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) text.append(buf, size_t(n));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  *signalled = WIFSIGNALED(status);
+  return text;
+}
+
+TEST(an_access_past_an_allocation_is_reported_with_the_kernel_and_thread) {
+  bool signalled = false;
+  const std::string err = child_stderr([] {
+    float* p = nullptr;
+    cudaMalloc(&p, 1000 * sizeof(float));
+    write_past_end<<<1, 32>>>(p, 1000);
+  }, &signalled);
+  CHECK(signalled);
+  CHECK(err.find("invalid memory access") != std::string::npos);
+  CHECK(err.find("kernel write_past_end, block (0,0,0), thread (") != std::string::npos);
 }
 
 }  // namespace

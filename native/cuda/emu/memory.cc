@@ -1,0 +1,140 @@
+// The emulator's device memory (runtime_api.h): every cudaMalloc is its own mapping that ends right before a
+// guard page, so a kernel that runs past an allocation faults at once (and fault.cc names the kernel and
+// thread) instead of corrupting a neighbour; copies and memsets must stay inside one allocation.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "state.h"
+
+namespace tf_emu {
+
+namespace {
+
+size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
+
+// Whether [p, p + bytes) lies inside one allocation.
+bool device_range(const void* p, size_t bytes) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  auto it = s.allocations.upper_bound(a);
+  if (it == s.allocations.begin()) return false;
+  --it;
+  return a >= it->first && a + bytes <= it->first + it->second.bytes;
+}
+
+cudaError_t check_copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  if (bytes == 0) return cudaSuccess;
+  const bool dst_dev = device_range(dst, bytes), src_dev = device_range(src, bytes);
+  switch (kind) {
+    case cudaMemcpyHostToDevice: return dst_dev && !src_dev ? cudaSuccess : cudaErrorInvalidValue;
+    case cudaMemcpyDeviceToHost: return src_dev && !dst_dev ? cudaSuccess : cudaErrorInvalidValue;
+    case cudaMemcpyDeviceToDevice: return dst_dev && src_dev ? cudaSuccess : cudaErrorInvalidValue;
+    case cudaMemcpyHostToHost: return !dst_dev && !src_dev ? cudaSuccess : cudaErrorInvalidValue;
+    case cudaMemcpyDefault: return cudaSuccess;
+  }
+  return cudaErrorInvalidValue;
+}
+
+}  // namespace
+
+GuardedRegion map_guarded(size_t bytes, size_t align) {
+  const size_t page = size_t(sysconf(_SC_PAGESIZE));
+  const size_t body = round_up(bytes == 0 ? 1 : bytes, align);
+  GuardedRegion r;
+  r.mapping_bytes = round_up(body, page) + page;
+  r.mapping = mmap(nullptr, r.mapping_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r.mapping == MAP_FAILED) return GuardedRegion{};
+  char* guard = static_cast<char*>(r.mapping) + r.mapping_bytes - page;
+  mprotect(guard, page, PROT_NONE);
+  r.start = guard - body;
+  std::memset(r.start, 0xff, body);
+  return r;
+}
+
+void unmap_guarded(void* mapping, size_t mapping_bytes) {
+  if (mapping) munmap(mapping, mapping_bytes);
+}
+
+void free_all_allocations() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (auto& [start, a] : s.allocations) unmap_guarded(a.mapping, a.mapping_bytes);
+  s.allocations.clear();
+  s.allocated = 0;
+}
+
+}  // namespace tf_emu
+
+using tf_emu::record;
+
+cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  auto& s = tf_emu::state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  *total_bytes = tf_emu::memory_bytes();
+  *free_bytes = *total_bytes > s.allocated ? *total_bytes - s.allocated : 0;
+  return cudaSuccess;
+}
+
+cudaError_t cudaMalloc(void** p, size_t bytes) {
+  *p = nullptr;
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  auto& s = tf_emu::state();
+  const size_t counted = tf_emu::round_up(bytes == 0 ? 1 : bytes, 256);
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    if (s.allocated + counted > tf_emu::memory_bytes()) return record(cudaErrorMemoryAllocation);
+    s.allocated += counted;  // reserved before mapping, so concurrent callers cannot both pass the check
+  }
+  const tf_emu::GuardedRegion r = tf_emu::map_guarded(bytes, 256);  // NaN-filled: unwritten reads show
+  std::lock_guard<std::mutex> lock(s.mu);
+  if (!r.start) {
+    s.allocated -= counted;
+    return record(cudaErrorMemoryAllocation);
+  }
+  s.allocations[reinterpret_cast<uintptr_t>(r.start)] = {r.mapping, r.mapping_bytes, bytes};
+  *p = r.start;
+  return cudaSuccess;
+}
+
+cudaError_t cudaFree(void* p) {
+  if (!p) return cudaSuccess;
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  auto& s = tf_emu::state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  auto it = s.allocations.find(reinterpret_cast<uintptr_t>(p));
+  if (it == s.allocations.end()) return record(cudaErrorInvalidDevicePointer);
+  s.allocated -= tf_emu::round_up(it->second.bytes == 0 ? 1 : it->second.bytes, 256);
+  tf_emu::unmap_guarded(it->second.mapping, it->second.mapping_bytes);
+  s.allocations.erase(it);
+  return cudaSuccess;
+}
+
+cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
+  return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
+}
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  if (const cudaError_t e = tf_emu::check_copy(dst, src, bytes, kind); e != cudaSuccess) {
+    std::fprintf(stderr, "tf_emu: cudaMemcpy of %zu bytes (kind %d): a device range lies outside every allocation, "
+                 "or a host pointer is device memory\n", bytes, int(kind));
+    return record(e);
+  }
+  if (bytes) std::memmove(dst, src, bytes);
+  return cudaSuccess;
+}
+cudaError_t cudaMemset(void* p, int value, size_t bytes) { return cudaMemsetAsync(p, value, bytes, nullptr); }
+cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t) {
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  if (bytes && !tf_emu::device_range(p, bytes)) {
+    std::fprintf(stderr, "tf_emu: cudaMemset of %zu bytes outside every allocation\n", bytes);
+    return record(cudaErrorInvalidValue);
+  }
+  if (bytes) std::memset(p, value, bytes);
+  return cudaSuccess;
+}
