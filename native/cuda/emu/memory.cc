@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -60,6 +61,14 @@ void unmap_guarded(void* mapping, size_t mapping_bytes) {
   if (mapping) munmap(mapping, mapping_bytes);
 }
 
+size_t device_bytes_peak(bool reset) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const size_t peak = s.peak_allocated;
+  if (reset) s.peak_allocated = s.allocated;
+  return peak;
+}
+
 void free_all_allocations() {
   State& s = state();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -90,6 +99,7 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
     std::lock_guard<std::mutex> lock(s.mu);
     if (s.allocated + counted > tf_emu::memory_bytes()) return record(cudaErrorMemoryAllocation);
     s.allocated += counted;  // reserved before mapping, so concurrent callers cannot both pass the check
+    s.peak_allocated = std::max(s.peak_allocated, s.allocated);
   }
   const tf_emu::GuardedRegion r = tf_emu::map_guarded(bytes, 256);  // NaN-filled: unwritten reads show
   std::lock_guard<std::mutex> lock(s.mu);

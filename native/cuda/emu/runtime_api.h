@@ -112,6 +112,9 @@ cudaError_t set_func_max_dynamic_smem(const void* fn, int bytes);
 // How many times a kernel (by its name at the launch site) has run in this process: lets a test see which code
 // path a high-level call took on the "device".
 uint64_t launch_count(const std::string& kernel);
+// The most device memory that was allocated at once (in cudaMalloc's 256-byte granules) since the last reset;
+// reset = true starts a new window at the current level. What a test holds a backend's memory report against.
+size_t device_bytes_peak(bool reset = false);
 // Validates the configuration and runs the grid; records the outcome for cudaGetLastError.
 void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
                  KernelBody body);

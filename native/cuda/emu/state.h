@@ -22,6 +22,7 @@ struct State {
   std::mutex mu;
   std::map<uintptr_t, Allocation> allocations;  // by start address
   size_t allocated = 0;                          // bytes counted against TF_CUDA_EMU_MEMORY (256-byte granules)
+  size_t peak_allocated = 0;                     // the most `allocated` has been since the last reset
   std::unordered_map<const void*, int> max_dynamic_smem;  // cudaFuncSetAttribute
   // A kernel fault is sticky, as on a device: every later call that needs the context fails with it until
   // cudaDeviceReset. last_fault says which kernel, block and thread failed, and why.
