@@ -35,8 +35,8 @@ function gpuDevices(e: ReturnType<typeof env>): WorkerDevice[] {
   } catch (err) {
     console.error(`[worker] ${errorMessage(err)}`);
   }
-  const { devices, backend } = detectGpuWorkerDevice({ backend: e.TUNEFORGE_LOCAL_BACKEND, device: e.TUNEFORGE_GPU_DEVICE }, addon);
-  console.log(`[worker] GPU worker on ${devices.map((d) => d.name).join(", ")} (${backend} backend)`);
+  const { devices, backend, cpuBecause } = detectGpuWorkerDevice({ backend: e.TUNEFORGE_LOCAL_BACKEND, device: e.TUNEFORGE_GPU_DEVICE }, addon);
+  console.log(`[worker] GPU worker on ${devices.map((d) => d.name).join(", ")} (${backend} backend${cpuBecause ? `: no usable GPU, ${cpuBecause}` : ""})`);
   return devices;
 }
 

@@ -24,6 +24,8 @@ describe("detectGpuWorkerDevice with the real addon", () => {
       expect(auto.backend).toBe("cpu");
       expect(auto.devices).toEqual([expect.objectContaining({ index: -1, name: expect.stringContaining(addon.cpuIsa()) })]);
       expect(cuda).toThrow(`TUNEFORGE_LOCAL_BACKEND=cuda but CUDA device 0 is not usable (${real.reason})`);
+      // "auto" on the CPU says why, for the worker's log.
+      expect(auto.cpuBecause).toBe(real.reason);
     }
   });
 });
@@ -44,7 +46,9 @@ describe("detectGpuWorkerDevice with a given device list", () => {
     expect(() => detectGpuWorkerDevice({ backend: "cuda", device: 1 }, addon, none)).toThrow(
       "TUNEFORGE_LOCAL_BACKEND=cuda but CUDA device 1 is not usable (no CUDA device is visible (cudaErrorNoDevice: no CUDA-capable device is detected)); check the driver and TUNEFORGE_GPU_DEVICE, or use TUNEFORGE_LOCAL_BACKEND=cpu",
     );
-    expect(detectGpuWorkerDevice({ backend: "auto" }, addon, none).backend).toBe("cpu");
+    expect(detectGpuWorkerDevice({ backend: "auto" }, addon, none)).toMatchObject({ backend: "cpu", cpuBecause: none.reason });
+    // Chosen by the user, the CPU needs no reason.
+    expect(detectGpuWorkerDevice({ backend: "cpu" }, addon, none).cpuBecause).toBeUndefined();
   });
 
   it("does not train on another device than the trainer's device 0, and names the usable ones", () => {
@@ -57,7 +61,11 @@ describe("detectGpuWorkerDevice with a given device list", () => {
 
 describe("detectGpuWorkerDevice without the addon", () => {
   it("falls back to the CPU for auto and says to build the addon for cuda", () => {
-    expect(detectGpuWorkerDevice({ backend: "auto" }, null)).toEqual({ backend: "cpu", devices: [expect.objectContaining({ index: -1, name: expect.stringMatching(/^CPU \(\d+ cores\)$/) })] });
+    expect(detectGpuWorkerDevice({ backend: "auto" }, null)).toEqual({
+      backend: "cpu",
+      devices: [expect.objectContaining({ index: -1, name: expect.stringMatching(/^CPU \(\d+ cores\)$/) })],
+      cpuBecause: expect.stringContaining("the native addon did not load"),
+    });
     expect(() => detectGpuWorkerDevice({ backend: "cuda" }, null)).toThrow(/TUNEFORGE_LOCAL_BACKEND=cuda but the native addon did not load .*npm run native:build.*TUNEFORGE_LOCAL_BACKEND=cpu/);
   });
 });

@@ -48,19 +48,21 @@ function cudaMissingError(setup: GpuWorkerSetup, addon: NativeAddon | null, cuda
 }
 
 /**
- * The devices a GPU worker lists and the backend "auto" resolves to on it. `cuda` defaults to the addon's own
- * `cudaDevices()`; pass a list to describe another machine.
+ * The devices a GPU worker lists and the backend "auto" resolves to on it; when "auto" ends on the CPU,
+ * `cpuBecause` says why (the runtime's reason), so a GPU machine that trains on its CPU says so in its log.
+ * `cuda` defaults to the addon's own `cudaDevices()`; pass a list to describe another machine.
  */
 export function detectGpuWorkerDevice(
   setup: GpuWorkerSetup,
   addon: NativeAddon | null,
   cuda: CudaDeviceList = addon ? addon.cudaDevices() : { devices: [], reason: ADDON_NOT_LOADED },
-): { devices: WorkerDevice[]; backend: "cpu" | "cuda" } {
+): { devices: WorkerDevice[]; backend: "cpu" | "cuda"; cpuBecause?: string } {
   if (setup.backend !== "cpu") {
     const gpu = cuda.devices.find((d) => d.index === TRAINER_DEVICE);
     if (gpu) return { devices: [{ index: setup.device ?? 0, name: gpu.name, memoryMiB: Math.round(gpu.totalBytes / 2 ** 20) }], backend: "cuda" };
     // Asked for CUDA and none is usable: say so now, with the runtime's reason, rather than at the first job.
     if (setup.backend === "cuda") throw cudaMissingError(setup, addon, cuda);
+    return { devices: [cpuDevice(addon)], backend: "cpu", cpuBecause: missingDeviceReason(cuda) };
   }
   return { devices: [cpuDevice(addon)], backend: "cpu" };
 }
