@@ -1,7 +1,8 @@
 // Generation on the device (model/decoder.h): a bf16 KV cache per layer and a forward over only the new tokens,
 // line for line the CPU's LlamaModel::decode (model/llama_decode.cc): prompt tokens in one call (prefill), then one
-// token per call. The layers are the training forward's (cuda_llama_layer.cc) with attention over the cache
-// (attention_decode.cu); only the last row's logits are computed, in fp32, and copied to the host.
+// token per call. The layers are the training forward's (cuda_llama_layer.cc); a prompt into an empty cache uses the
+// training's flash attention within itself, every later call attention over the cache (attention_decode.cu). Only
+// the last row's logits are computed, in fp32, and copied to the host.
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"

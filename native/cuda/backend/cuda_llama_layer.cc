@@ -70,7 +70,10 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
     const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);
     CUDA_CHECK(cudaMemcpyAsync(kv->k + kv->len0 * nkv * hd, k, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
     CUDA_CHECK(cudaMemcpyAsync(kv->v + kv->len0 * nkv * hd, v, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
-    attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
+    if (kv->len0 == 0 && N > 1)  // a prompt into an empty cache: causal attention within it, on tensor cores
+      attention_forward({1, N, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
+    else
+      attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
   } else {
     attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
   }
