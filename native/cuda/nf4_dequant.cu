@@ -1,39 +1,23 @@
 // NF4 (+ double-quant absmax) -> bf16, into one scratch buffer the caller reuses for every layer (the Unsloth
 // path: the frozen base weight exists in bf16 only for the GEMM that uses it). Bit-for-bit the CPU's
-// nf4_dequantize_rows followed by bf16 rounding: absmax = dyn[q8] * absmax2 + offset and value = code * absmax,
-// each product and sum rounded separately (__fmul_rn/__fadd_rn stop nvcc from fusing them into an FMA, which
-// rounds once and would differ from the CPU in the last bit).
+// nf4_dequantize_rows followed by bf16 rounding (nf4_device.cuh's nf4_value).
 #include <string>
 
 #include "api.h"
 #include "common.cuh"
 #include "host/launch_plan.h"
+#include "nf4_device.cuh"
 #include "quant/nf4.h"
 
 namespace tf::cuda {
 
 namespace {
 
-// The NF4 code table, spelled from the same literals as tf::kNf4Code.
-__constant__ float kCode[16] = TF_NF4_CODE_VALUES;
-
-constexpr int kBlock = kNf4BlockSize, kBlock2 = kNf4DoubleQuantBlockSize;
-
 // One thread per element: the kernel is bound by the bf16 writes (2 bytes out per 0.5 byte in), so wider
 // per-thread work buys little; a grid-stride loop covers tensors larger than the grid.
 __global__ void nf4_dequant_kernel(Nf4DeviceView t, int64_t i0, int64_t n, bf16* out) {
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t i = i0 + k;
-    const int64_t block = i / kBlock;
-    float a;
-    if (t.double_quant)
-      a = __fadd_rn(__fmul_rn(t.dyn_map[t.absmax_q8[block]], t.absmax2[block / kBlock2]), t.absmax_offset);
-    else
-      a = t.absmax[block];
-    const uint8_t byte = t.packed[i >> 1];
-    const int q = (i & 1) ? (byte & 0xF) : (byte >> 4);  // first element in the high nibble
-    out[k] = to_bf(__fmul_rn(kCode[q], a));
-  }
+  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < n; k += int64_t(gridDim.x) * blockDim.x)
+    out[k] = to_bf(nf4_value(t, i0 + k));
 }
 
 }  // namespace

@@ -1,31 +1,19 @@
 // y = x Wᵀ for a few rows of x straight from the NF4 weight (decoding: one token per step). The general path,
 // nf4_dequantize_rows_bf16 then a GEMM, writes and reads the whole weight in bf16 (4.5 bytes of traffic per weight);
 // decoding is bound by exactly that traffic, so this kernel reads the packed codes (0.5 byte per weight) once and
-// applies them to every row. Same arithmetic as that path: each weight is bf16(code * absmax) with absmax recovered
-// as nf4_dequant.cu does, products and sums in fp32, y rounded to bf16.
+// applies them to every row. Same arithmetic as that path: each weight is bf16(nf4_value) (nf4_device.cuh), products
+// and sums in fp32, y rounded to bf16.
 #include <string>
 
 #include "api.h"
 #include "common.cuh"
-#include "quant/nf4.h"
+#include "nf4_device.cuh"
 
 namespace tf::cuda {
 
 namespace {
 
-__constant__ float kCode[16] = TF_NF4_CODE_VALUES;
-constexpr int kBlock = kNf4BlockSize, kBlock2 = kNf4DoubleQuantBlockSize;
 constexpr int kWarps = 8;
-
-__device__ __forceinline__ float nf4_weight(const Nf4DeviceView& t, int64_t i) {
-  const int64_t block = i / kBlock;
-  const float a = t.double_quant
-                      ? __fadd_rn(__fmul_rn(t.dyn_map[t.absmax_q8[block]], t.absmax2[block / kBlock2]), t.absmax_offset)
-                      : t.absmax[block];
-  const uint8_t byte = t.packed[i >> 1];
-  const int q = (i & 1) ? (byte & 0xF) : (byte >> 4);  // first element in the high nibble
-  return to_f(to_bf(__fmul_rn(kCode[q], a)));
-}
 
 // One warp per output feature o; lanes stride over the input features, every row of x shares each weight.
 __global__ void __launch_bounds__(kWarps * 32)
@@ -38,7 +26,7 @@ __global__ void __launch_bounds__(kWarps * 32)
 #pragma unroll
   for (int r = 0; r < kNf4GemvMaxRows; ++r) acc[r] = 0.f;
   for (int64_t k = lane; k < in; k += 32) {
-    const float w = nf4_weight(t, o * in + k);
+    const float w = to_f(to_bf(nf4_value(t, o * in + k)));
 #pragma unroll
     for (int r = 0; r < kNf4GemvMaxRows; ++r)
       if (r < n) acc[r] += w * to_f(x[r * in + k]);

@@ -10,7 +10,7 @@
 namespace tf {
 
 // bitsandbytes' NF4 code values as an initializer list, so the CPU's kNf4Code and the CUDA kernel's __constant__
-// copy (native/cuda/nf4_dequant.cu) are spelled from one place.
+// copy (native/cuda/nf4_device.cuh) are spelled from one place.
 #define TF_NF4_CODE_VALUES \
   {-1.0f,                  \
    -0.6961928009986877f,    \
