@@ -11,10 +11,6 @@
 
 namespace tf_emu {
 
-// A fiber's saved context. `entry(arg)` runs on the fiber's stack and must never return (it switches away for
-// the last time instead).
-struct FiberContext;
-
 class FiberStack {
  public:
   // `color`: bytes left unused at the top. Stacks are page-aligned, so without it every fiber's hot frames would
@@ -42,7 +38,8 @@ struct Context {
   ~Context();
 };
 
-// Prepares `ctx` so that the first switch to it runs entry(arg) on `stack`.
+// Prepares `ctx` so that the first switch to it runs entry(arg) on `stack`; entry must never return (it switches
+// away for the last time instead).
 void make_context(Context& ctx, FiberStack& stack, void (*entry)(void*), void* arg);
 // Saves the current context into `from` and resumes `to`.
 void switch_context(Context& from, Context& to);

@@ -139,7 +139,7 @@ void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t
   std::lock_guard<std::mutex> lock(launch_mu);
   const auto t0 = std::chrono::steady_clock::now();
   const LaunchResult r =
-      run_grid(name, fn, grid, block, smem, raised ? dev.shared_optin : limits::kDefaultSharedBytes, body);
+      run_grid(name, grid, block, smem, raised ? dev.shared_optin : limits::kDefaultSharedBytes, body);
   if (const char* trace = std::getenv("TF_CUDA_EMU_TRACE"); trace && std::strcmp(trace, "1") == 0)
     std::fprintf(stderr, "tf_emu: %s grid (%u,%u,%u) block (%u,%u,%u) smem %zu: %.1f ms\n", name, grid.x, grid.y, grid.z,
                  block.x, block.y, block.z, smem,

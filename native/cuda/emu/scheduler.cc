@@ -337,9 +337,8 @@ bool describe_running_thread(char* out, size_t n) {
   return true;
 }
 
-LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 block, size_t dynamic_smem,
-                      size_t shared_limit, KernelBody body) {
-  (void)fn_key;
+LaunchResult run_grid(const char* name, dim3 grid, dim3 block, size_t dynamic_smem, size_t shared_limit,
+                      KernelBody body) {
   install_fault_reporting();
   LaunchResult r;
   GridRun L;

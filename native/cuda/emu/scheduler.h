@@ -48,13 +48,13 @@ struct KernelBody {
 };
 
 // Runs a whole grid. Returns "" on success, else why the launch failed (the caller maps it to a cudaError).
-// fn_key identifies the kernel, name is for messages; shared_limit bounds static + dynamic shared memory (48 KiB,
+// name is for messages; shared_limit bounds static + dynamic shared memory (48 KiB,
 // or the device's opt-in maximum when the kernel raised its dynamic limit).
 struct LaunchResult {
   int error = 0;  // a cudaError_t value; 0 = success
   std::string message;
 };
-LaunchResult run_grid(const char* name, const void* fn_key, dim3 grid, dim3 block, size_t dynamic_smem,
+LaunchResult run_grid(const char* name, dim3 grid, dim3 block, size_t dynamic_smem,
                       size_t shared_limit, KernelBody body);
 // "kernel K, block (x,y,z), thread (x,y,z) (warp w, lane l)" when called on an emulated GPU thread (fault.cc's
 // signal handler); false elsewhere.
