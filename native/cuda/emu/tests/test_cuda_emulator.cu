@@ -223,6 +223,29 @@ TEST(wmma_multiplies_and_checks_alignment) {
     }
 }
 
+// Stores a fragment, then every lane reads the whole tile, with or without a __syncwarp between.
+__global__ void store_then_read(float* out, int sync) {
+  extern __shared__ __align__(32) float tile[];
+  wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc;
+  wmma::fill_fragment(acc, 2.f);
+  wmma::store_matrix_sync(tile, acc, 16, wmma::mem_row_major);
+  if (sync) __syncwarp();
+  float sum = 0.f;
+  for (int e = 0; e < 256; ++e) sum += tile[e];
+  out[threadIdx.x] = sum;
+}
+
+TEST(reading_other_lanes_stored_elements_needs_a_syncwarp) {
+  Dev<float> out(32);
+  store_then_read<<<1, 32, 256 * sizeof(float)>>>(out.p, 1);
+  CHECK(launch_outcome() == "ok");
+  for (float x : out.get()) CHECK(x == 512.f);
+  // Without it, lane 0 runs on first and reads the other lanes' elements before they are written (NaN).
+  store_then_read<<<1, 32, 256 * sizeof(float)>>>(out.p, 0);
+  CHECK(launch_outcome() == "ok");
+  CHECK(std::isnan(out.get()[0]));
+}
+
 TEST(wmma_needs_256_bit_aligned_tiles) {
   __nv_bfloat16* a = nullptr;
   REQUIRE(cudaMalloc(&a, 512 * sizeof(__nv_bfloat16)) == cudaSuccess);
@@ -268,6 +291,8 @@ TEST(dynamic_shared_memory_above_48k_needs_the_attribute) {
   CHECK(cudaFuncSetAttribute(big_smem, cudaFuncAttributeMaxDynamicSharedMemorySize, 1 << 20) == cudaErrorInvalidValue);
   cudaGetLastError();
   big_smem<<<1, 2048>>>(out.p);  // more threads than a block may have
+  CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
+  big_smem<<<1, dim3(1, 1, 128)>>>(out.p);  // 128 threads, but a block's z is at most 64
   CHECK(cudaGetLastError() == cudaErrorInvalidConfiguration);
 }
 
@@ -374,6 +399,26 @@ TEST(an_access_past_an_allocation_is_reported_with_the_kernel_and_thread) {
   CHECK(signalled);
   CHECK(err.find("invalid memory access") != std::string::npos);
   CHECK(err.find("kernel write_past_end, block (0,0,0), thread (") != std::string::npos);
+}
+
+// About 1 MiB of frames: more than a GPU thread's 256 KiB fiber stack.
+int deep(int n) {
+  volatile char pad[1024];
+  pad[0] = char(n);
+  return n == 0 ? pad[0] : deep(n - 1) + pad[0];
+}
+__global__ void overflow_stack(int* out) { out[threadIdx.x] = deep(1000); }
+
+TEST(a_stack_overflow_in_a_kernel_is_reported_too) {
+  bool signalled = false;
+  const std::string err = child_stderr([] {
+    int* p = nullptr;
+    cudaMalloc(&p, 32 * sizeof(int));
+    overflow_stack<<<1, 32>>>(p);
+  }, &signalled);
+  CHECK(signalled);
+  CHECK(err.find("kernel overflow_stack, block (0,0,0), thread (") != std::string::npos);
+  CHECK(err.find("stack overflow") != std::string::npos);
 }
 
 }  // namespace
