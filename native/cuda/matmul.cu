@@ -116,6 +116,9 @@ void say_fallback(const std::string& why) {
 template <typename OutT>
 bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
                   int64_t lda, const bf16* B, int64_t ldb, float beta, OutT* C, int64_t ldc, cudaStream_t stream) {
+#ifdef TF_CUDA_EMULATOR
+  return false;  // the emulator's device memory is host memory, which cuBLASLt (on a machine that has it) cannot take
+#endif
   const lt::Library& lib = lt::library();
   const GemmBackendChoice choice = lt::backend_choice();
   if (route_gemm(choice, lib.why_not, K) == GemmRoute::Wmma) {
@@ -210,6 +213,9 @@ void matmul_release_stream(cudaStream_t stream) {
 const char* matmul_backend_description() {
   // thread_local: each caller's pointer stays valid until its own next call.
   thread_local std::string text;
+#ifdef TF_CUDA_EMULATOR
+  return "wmma (the CUDA emulator never loads cuBLASLt)";
+#endif
   const lt::Library* libp = nullptr;
   try {
     libp = &lt::library();

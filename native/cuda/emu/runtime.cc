@@ -15,13 +15,6 @@ namespace tf_emu {
 
 namespace {
 
-// cuBLASLt (when a machine has it) would be handed host pointers as device memory: the emulator always uses
-// native/cuda's own WMMA GEMM, whatever TF_CUDA_GEMM says.
-[[maybe_unused]] const bool g_forced_wmma = [] {
-  setenv("TF_CUDA_GEMM", "wmma", 1);
-  return true;
-}();
-
 thread_local cudaError_t t_last_error = cudaSuccess;  // per thread, as CUDA's
 thread_local int t_current_device = 0;
 
