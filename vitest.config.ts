@@ -3,6 +3,9 @@ import { defineConfig } from "vitest/config";
 
 // Test tiers by file name: *.test.ts = pure logic; *.int.test.ts = real Postgres + Redis
 // (own database tuneforge_test and Redis db 1; files run one at a time). e2e lives in e2e/ (Playwright).
+// *.emu.test.ts = the cuda paths of the TypeScript side (binding, GPU worker, CLI) on the addon linked against the
+// CUDA emulator (native/cuda/emu/addon.cmake); `npm run test:native` runs them after building it, with
+// TUNEFORGE_NATIVE_ADDON pointing at it, so the unit and int projects exclude them.
 const testEnv = {
   NODE_ENV: "test" as const,
   DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tuneforge_test",
@@ -21,7 +24,7 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["{lib,workers,cli,native,scripts,components,app,test}/**/*.test.ts"],
-          exclude: ["**/*.int.test.ts", "node_modules/**"],
+          exclude: ["**/*.int.test.ts", "**/*.emu.test.ts", "node_modules/**"],
           env: testEnv,
         },
       },
@@ -35,6 +38,19 @@ export default defineConfig({
           globalSetup: ["lib/testing/int-global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "emu",
+          include: ["{lib,workers,cli,native}/**/*.emu.test.ts"],
+          env: { ...testEnv, TUNEFORGE_NATIVE_ADDON: process.env.TUNEFORGE_NATIVE_ADDON ?? path.resolve("native/build/cmake/tuneforge_native_emu.node") },
+          fileParallelism: false,
+          globalSetup: ["lib/testing/int-global-setup.ts"],
+          // Emulated kernels run thousands of times slower than a GPU's.
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
         },
       },
     ],

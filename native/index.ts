@@ -165,9 +165,11 @@ export interface NativeAddon {
   cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null };
   /**
    * The bench's 100 %: best fp32 GEMM GFLOP/s of the CPU kernels (backend "cpu", default), or best bf16 GEMM
-   * GFLOP/s (fp32 accumulation) on CUDA device 0 (backend "cuda"; rejects without a device).
+   * GFLOP/s (fp32 accumulation) on CUDA device 0 (backend "cuda"; rejects without a device). size: the cuda
+   * backend's square GEMM order (default 8192, a multiple of 128; smaller for small or emulated devices), not
+   * accepted with "cpu".
    */
-  gemmPeakGflops(options?: { threads?: number; seconds?: number; backend?: "cpu" | "cuda" }): Promise<number>;
+  gemmPeakGflops(options?: { threads?: number; seconds?: number; backend?: "cpu" | "cuda"; size?: number }): Promise<number>;
   /** The widest SIMD instruction set the kernels detected ("avx512", "avx2", "scalar"). */
   cpuIsa(): string;
   /** The class of loaded models (for instanceof); construct models with loadModel. */
@@ -179,8 +181,21 @@ function defaultRoot(): string {
   return path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 }
 
+/**
+ * TUNEFORGE_NATIVE_ADDON: load the addon from this file instead of <root>/native/build/Release — a build kept
+ * apart (say a CUDA build beside a CPU-only one), or the addon linked against the CUDA emulator
+ * (native/build/cmake/tuneforge_native_emu.node), which the cuda-path tests run on machines without a GPU.
+ */
+export const NATIVE_ADDON_ENV = "TUNEFORGE_NATIVE_ADDON";
+
 export function nativeAddonPath(root: string = defaultRoot()): string {
-  return path.join(root, NATIVE_ADDON_RELATIVE_PATH);
+  const override = process.env[NATIVE_ADDON_ENV];
+  return override ? path.resolve(override) : path.join(root, NATIVE_ADDON_RELATIVE_PATH);
+}
+
+/** How messages name the addon file: the usual relative path, or the override with where it came from. */
+function addonLabel(file: string): string {
+  return process.env[NATIVE_ADDON_ENV] ? `${file} (${NATIVE_ADDON_ENV})` : NATIVE_ADDON_RELATIVE_PATH;
 }
 
 const cache = new Map<string, NativeAddon>();
@@ -190,19 +205,23 @@ export function loadNativeAddon(root: string = defaultRoot()): NativeAddon {
   const file = nativeAddonPath(root);
   const cached = cache.get(file);
   if (cached) return cached;
-  if (!fs.existsSync(file)) throw new Error(`${NATIVE_NOT_BUILT_MESSAGE} (looked for ${NATIVE_ADDON_RELATIVE_PATH})`);
+  const label = addonLabel(file);
+  if (!fs.existsSync(file)) {
+    if (process.env[NATIVE_ADDON_ENV]) throw new Error(`native addon not found at ${label}: point ${NATIVE_ADDON_ENV} at a built .node file or unset it`);
+    throw new Error(`${NATIVE_NOT_BUILT_MESSAGE} (looked for ${label})`);
+  }
   let addon: NativeAddon;
   try {
     // createRequire from the file itself: bundlers leave a runtime path alone, and Node loads .node files.
     addon = createRequire(file)(file) as NativeAddon;
   } catch (err) {
     throw new Error(
-      `native addon at ${NATIVE_ADDON_RELATIVE_PATH} failed to load (${(err as Error).message}); rebuild it with \`npm run native:build\`. ` +
+      `native addon at ${label} failed to load (${(err as Error).message}); rebuild it with \`npm run native:build\`. ` +
         "The dashboard still runs with local training disabled",
     );
   }
   if (typeof addon.loadModel !== "function" || typeof addon.backendsBuilt !== "function" || typeof addon.cudaDevices !== "function") {
-    throw new Error(`native addon at ${NATIVE_ADDON_RELATIVE_PATH} is from an older build (no loadModel/backendsBuilt/cudaDevices); rebuild it with \`npm run native:build\``);
+    throw new Error(`native addon at ${label} is from an older build (no loadModel/backendsBuilt/cudaDevices); rebuild it with \`npm run native:build\``);
   }
   cache.set(file, addon);
   return addon;

@@ -1,6 +1,5 @@
 import fs from "node:fs";
-import path from "node:path";
-import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE, type CudaDeviceInfo } from "../../native/index";
+import { loadNativeAddon, nativeAddonPath, NATIVE_ADDON_ENV, NATIVE_ADDON_RELATIVE_PATH, NATIVE_NOT_BUILT_MESSAGE, type CudaDeviceInfo } from "../../native/index";
 
 // Health of the native trainer addon (issue #3) for /api/health, doctor and the start script. The path
 // constant lives in native/index.ts with the loader, so every consumer looks in the same place.
@@ -14,6 +13,8 @@ export type NativeStatus = {
   cudaDevices: CudaDeviceInfo[];
   cudaReason: string | null;
   message: string;
+  /** The addon file: native/build/Release/tuneforge_native.node, or TUNEFORGE_NATIVE_ADDON's absolute path. */
+  path: string;
 };
 
 /** "NVIDIA H200 (sm_90, 139.8 GiB)". */
@@ -21,14 +22,14 @@ export function describeCudaDevice(d: CudaDeviceInfo): string {
   return `${d.name} (sm_${d.sm}, ${(d.totalBytes / 2 ** 30).toFixed(1)} GiB)`;
 }
 
-export function nativeAddonPath(root: string): string {
-  return path.join(root, NATIVE_ADDON_RELATIVE_PATH);
-}
-
 /** Whether the addon is built and loads, and which compute backends it was built with (only the build knows). */
 export function nativeStatus(root: string): NativeStatus {
-  const none = { cudaDevices: [], cudaReason: null };
-  if (!fs.existsSync(nativeAddonPath(root))) return { ok: false, built: false, backendsBuilt: [], ...none, message: NATIVE_NOT_BUILT_MESSAGE };
+  const file = process.env[NATIVE_ADDON_ENV] ? nativeAddonPath(root) : NATIVE_ADDON_RELATIVE_PATH;
+  const none = { cudaDevices: [], cudaReason: null, path: file };
+  if (!fs.existsSync(nativeAddonPath(root))) {
+    const message = process.env[NATIVE_ADDON_ENV] ? `${NATIVE_ADDON_ENV} names ${file}, which does not exist` : NATIVE_NOT_BUILT_MESSAGE;
+    return { ok: false, built: false, backendsBuilt: [], ...none, message };
+  }
   let backendsBuilt: string[];
   let cuda: { devices: CudaDeviceInfo[]; reason: string | null };
   try {
@@ -38,7 +39,7 @@ export function nativeStatus(root: string): NativeStatus {
   } catch (err) {
     return { ok: false, built: true, backendsBuilt: [], ...none, message: (err as Error).message };
   }
-  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason };
+  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason, path: file };
   if (backendsBuilt.length === 0) return { ok: false, built: true, backendsBuilt, ...devices, message: "native addon loaded but reports no compute backends" };
   const gpus = !backendsBuilt.includes("cuda")
     ? ""

@@ -57,5 +57,31 @@ for (const name of names) {
 }
 fs.rmSync(summaryDir, { recursive: true, force: true });
 if (status !== 0 && failed === 0) failed = 1;  // ctest failed for a reason the counts did not capture
+
+// The TypeScript side's cuda paths (binding, GPU worker, CLI) on the addon linked against the CUDA emulator
+// (cuda/emu/addon.cmake), built above: the vitest "emu" project, *.emu.test.ts. Only with ctest's selection
+// untouched (`npm run test:native -- -R x` runs C++ tests only).
+const emuAddon = path.join(buildDir, "tuneforge_native_emu.node");
+let emuStatus = 0;
+if (process.argv.length <= 2 && fs.existsSync(emuAddon)) {
+  const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tf-emu-vitest-")), "report.json");
+  const vitest = path.join(nativeDir, "..", "node_modules", "vitest", "vitest.mjs");
+  emuStatus = run(process.execPath, [vitest, "run", "--project", "emu", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+    { ...process.env, TUNEFORGE_NATIVE_ADDON: emuAddon }, path.join(nativeDir, ".."));
+  if (fs.existsSync(report)) {
+    const r = JSON.parse(fs.readFileSync(report, "utf8"));
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    console.log(`test:native: emulated-GPU TypeScript tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+  }
+  if (emuStatus !== 0 && failed === 0) failed = 1;  // a file that failed to load counts no tests
+  fs.rmSync(path.dirname(report), { recursive: true, force: true });
+} else if (!fs.existsSync(emuAddon)) {
+  // Missing only when the emulator is switched off on purpose; otherwise the build lost it, and that is a failure.
+  const cache = fs.readFileSync(path.join(buildDir, "CMakeCache.txt"), "utf8");
+  const off = /^TF_CUDA_EMULATOR:BOOL=OFF$/m.test(cache);
+  console.log(`test:native: no ${emuAddon} (${off ? "TF_CUDA_EMULATOR=OFF" : "see the CMake messages above"}); the emulated-GPU TypeScript tests did not run`);
+  if (!off) failed += 1;
+}
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(status === 0 && failed === 0 ? 0 : 1);
+process.exit(status === 0 && emuStatus === 0 && failed === 0 ? 0 : 1);

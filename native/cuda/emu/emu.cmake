@@ -50,6 +50,8 @@ add_library(tf_cuda_emu_objects OBJECT ${TF_EMU_TRANSLATED} ${TF_EMU_BACKEND_SOU
             ${TF_EMU_DIR}/fault.cc)
 target_link_libraries(tf_cuda_emu_objects PRIVATE tf_emu_flags)
 target_compile_definitions(tf_cuda_emu_objects PRIVATE TF_WITH_CUDA)
+# PIC like the core's objects: tf_core_emu is linked into the emulated addon (addon.cmake), a shared object.
+set_target_properties(tf_cuda_emu_objects PROPERTIES POSITION_INDEPENDENT_CODE ON)
 
 # One archive, no cycles: the core, the CUDA host plans and the emulated CUDA backend.
 add_library(tf_core_emu STATIC $<TARGET_OBJECTS:tf_core_objects> $<TARGET_OBJECTS:tf_cuda_host_objects>
@@ -91,3 +93,6 @@ target_include_directories(test_cuda_emulated_session PRIVATE ${CMAKE_CURRENT_SO
 target_link_libraries(test_cuda_emulated_session PRIVATE tf_core_emu)
 add_test(NAME test_cuda_emulated_session COMMAND test_cuda_emulated_session)
 set_tests_properties(test_cuda_emulated_session PROPERTIES TIMEOUT 300)
+
+# The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
+include(${TF_EMU_DIR}/addon.cmake)

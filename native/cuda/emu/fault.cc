@@ -16,9 +16,31 @@ namespace tf_emu {
 
 namespace {
 
-void report(int sig, siginfo_t* info, void*) {
+// The handlers that were there before ours. In a Node process that is V8's: WebAssembly bounds checks are
+// guard-page faults that V8 turns into exceptions, so a fault outside an emulated kernel goes to it untouched.
+struct sigaction g_previous_segv {}, g_previous_bus {};
+
+void pass_on(int sig, siginfo_t* info, void* context) {
+  const struct sigaction& prev = sig == SIGBUS ? g_previous_bus : g_previous_segv;
+  if ((prev.sa_flags & SA_SIGINFO) && prev.sa_sigaction != nullptr) {
+    prev.sa_sigaction(sig, info, context);
+    return;
+  }
+  if (prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN && prev.sa_handler != nullptr) {
+    prev.sa_handler(sig);
+    return;
+  }
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+void report(int sig, siginfo_t* info, void* context) {
   char where[320];
-  if (describe_running_thread(where, sizeof where)) {
+  if (!describe_running_thread(where, sizeof where)) {
+    pass_on(sig, info, context);
+    return;
+  }
+  {
     char line[512];
     const int n = std::snprintf(line, sizeof line,
                                 "tf_emu: %s: invalid memory access at %p (past the end of an allocation or of dynamic "
@@ -50,8 +72,8 @@ void install_fault_reporting() {
     sa.sa_sigaction = &report;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGSEGV, &sa, nullptr);
-    sigaction(SIGBUS, &sa, nullptr);
+    sigaction(SIGSEGV, &sa, &g_previous_segv);
+    sigaction(SIGBUS, &sa, &g_previous_bus);
   });
 }
 

@@ -69,27 +69,34 @@ Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), kernels::isa_name(kernels::detected_isa()));
 }
 
-// gemmPeakGflops({ threads?, seconds?, backend? }) → Promise<number>: the GEMM rate the bench compares against —
-// fp32 on the CPU (backend "cpu", default), or bf16 with fp32 accumulation on CUDA device 0 (backend "cuda").
+// gemmPeakGflops({ threads?, seconds?, backend?, size? }) → Promise<number>: the GEMM rate the bench compares
+// against — fp32 on the CPU (backend "cpu", default), or bf16 with fp32 accumulation on CUDA device 0 (backend
+// "cuda", square GEMMs of order `size`, default 8192: large enough to reach a device's peak).
 Napi::Value GemmPeakGflops(const Napi::CallbackInfo& info) {
   int threads = 0;
   double seconds = 1.0;
   std::string backend = "cpu";
+  int size = 8192;
   try {
     OptionReader r(info.Length() > 0 ? info[0] : info.Env().Undefined(), "gemmPeakGflops options");
-    r.only({"threads", "seconds", "backend"});
+    r.only({"threads", "seconds", "backend", "size"});
     r.integer("threads", threads, 0, 1024);
     r.number("seconds", seconds, 0.01, 600);
     r.choice("backend", backend, {"cpu", "cuda"});
+    const bool sized = r.has("size");
+    r.integer("size", size, 256, 32768);
+    // The CPU peak has its own fixed blocking; a size there would be silently ignored.
+    if (sized && backend != "cuda") throw ArgError("size applies to the cuda backend only");
+    if (size % 128 != 0) throw ArgError("size must be a multiple of 128, got " + std::to_string(size));
   } catch (const ArgError& e) {
     return rejected(info.Env(), Napi::TypeError::New(info.Env(), std::string("gemmPeakGflops: ") + e.what()));
   }
   auto out = std::make_shared<double>(0);
   auto* w = new TaskWorker(
       info.Env(), "gemmPeakGflops", nullptr,
-      [threads, seconds, backend, out] {
+      [threads, seconds, backend, size, out] {
         if (backend == "cuda") {
-          *out = backend::cuda_gemm_peak_tflops(seconds) * 1000.0;
+          *out = backend::cuda_gemm_peak_tflops(seconds, size) * 1000.0;
           return;
         }
         ThreadPool pool(threads);

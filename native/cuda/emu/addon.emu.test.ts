@@ -1,0 +1,154 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nativeStatus } from "../../../lib/health/native";
+import { writeTinyModel } from "../../../lib/testing/tiny-model";
+import { colorTask } from "../../../lib/testing/tiny-model/task";
+import { loadChatTokenizer, tokenizeDataset } from "../../../lib/tokenizer";
+import { loadNativeAddon, withAbort, NATIVE_ADDON_ENV, type NativeAddon, type NativeModel, type StepReport, type TrainExample, type TrainOptions } from "../../index";
+
+// The addon's cuda paths, which a CPU-only machine never runs: the same binding sources linked against the CUDA
+// emulator (addon.cmake), loaded through TUNEFORGE_NATIVE_ADDON (the vitest "emu" project sets it). The device is
+// the emulator's "sm_90"; every kernel is the real .cu code. What this cannot show: speed, and races between
+// threads that truly run at once (native/gpu/check.sh on a GPU).
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "emu-addon-"));
+let addon: NativeAddon;
+let onDevice: NativeModel;
+let onCpu: NativeModel;
+let examples: TrainExample[];
+let modelDir: string;
+
+beforeAll(async () => {
+  addon = loadNativeAddon();
+  modelDir = writeTinyModel({ dir: path.join(tmp, "model"), seed: 3 }).dir;
+  onDevice = await addon.loadModel({ modelDir, threads: 2 });
+  onCpu = await addon.loadModel({ modelDir, threads: 2, backend: "cpu" });
+  const chat = loadChatTokenizer(modelDir);
+  examples = tokenizeDataset(chat, colorTask(16).map((ex, i) => ({ ...ex, line: i + 1 })), { maxSeqLen: 128, file: "task" }).examples;
+});
+afterAll(() => {
+  for (const m of [onDevice, onCpu]) if (m && !m.busy) m.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+const options = (out: string, extra: Partial<TrainOptions> = {}): TrainOptions => ({
+  lora: { rank: 4, alpha: 8, dropout: 0 },
+  epochs: 2,
+  batchSize: 4,
+  gradAccum: 1,
+  lr: 1e-2,
+  warmupRatio: 0,
+  maxSeqLen: 128,
+  seed: 11,
+  outDir: path.join(tmp, out),
+  ...extra,
+});
+
+async function train(model: NativeModel, out: string, extra: Partial<TrainOptions> = {}) {
+  const reports: StepReport[] = [];
+  const result = await model.train(examples, null, options(out, extra), (r) => reports.push(r));
+  return { result, reports };
+}
+
+const maxAbsDiff = (a: number[], b: number[]) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i]!)), 0);
+
+describe("the addon on the emulated GPU", () => {
+  it("reports the cuda backend and its device, and health says so with the file it loaded", () => {
+    expect(process.env[NATIVE_ADDON_ENV]).toMatch(/tuneforge_native_emu\.node$/);
+    expect(addon.backendsBuilt()).toEqual(["cpu", "cuda"]);
+    const { devices, reason } = addon.cudaDevices();
+    expect(reason).toBeNull();
+    expect(devices).toEqual([expect.objectContaining({ index: 0, sm: 90, name: expect.stringMatching(/emulator/) })]);
+    const status = nativeStatus(process.cwd());
+    expect(status).toMatchObject({ ok: true, built: true, backendsBuilt: ["cpu", "cuda"], path: path.resolve(process.env[NATIVE_ADDON_ENV]!) });
+    expect(status.message).toMatch(/^native addon built with cpu, cuda; CUDA device: tuneforge CUDA emulator .*\(sm_90, 16\.0 GiB\)$/);
+  });
+
+  it('"auto" loads onto the device, "cpu" stays on the host', () => {
+    expect(onDevice.info().backend).toBe("cuda");
+    expect(onCpu.info().backend).toBe("cpu");
+    // Unquantized weights are bf16 on the device and fp32 on the host.
+    expect(onDevice.info().weightBytes / onCpu.info().weightBytes).toBeCloseTo(0.5, 2);
+  });
+
+  it("measures the device's bf16 GEMM peak at the size asked for, and names a bad size", async () => {
+    expect(await addon.gemmPeakGflops({ backend: "cuda", size: 256, seconds: 0.05 })).toBeGreaterThan(0);
+    await expect(addon.gemmPeakGflops({ backend: "cuda", size: 300 })).rejects.toThrow(/size must be a multiple of 128, got 300/);
+    await expect(addon.gemmPeakGflops({ backend: "cpu", size: 256 })).rejects.toThrow(/size applies to the cuda backend only/);
+    await expect(addon.gemmPeakGflops({ backend: "cuda", size: 128 })).rejects.toThrow(TypeError);
+  });
+
+  it("trains along the CPU backend's loss curve and reports the device memory it holds", async () => {
+    const cuda = await train(onDevice, "cuda-run");
+    const cpu = await train(onCpu, "cpu-run");
+    expect(cuda.reports.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    // bf16 compute with fp32 accumulation against the CPU's fp32: within 1 % at every step, and both learn.
+    for (const [i, r] of cuda.reports.entries()) expect(Math.abs(r.loss - cpu.reports[i]!.loss) / cpu.reports[i]!.loss).toBeLessThan(0.01);
+    expect(cuda.result.finalLoss).toBeLessThan(cuda.reports[0]!.loss);
+    // The first step says where device memory goes; the step reports carry what the arena and weights hold.
+    expect(cuda.reports[0]!.memoryReport).toMatch(/^CUDA memory:\n {2}frozen weights: .*\n {2}total held: [\d.]+ MiB\n {2}device: [\d.]+ GiB free of 16\.00 GiB\n?$/s);
+    expect(cuda.reports[0]!.memoryReport).not.toBe(cpu.reports[0]!.memoryReport);
+    const held = Number(/total held: ([\d.]+) MiB/.exec(cuda.reports[0]!.memoryReport!)![1]) * 2 ** 20;
+    expect(Math.abs(cuda.reports[0]!.memoryBytes - held) / held).toBeLessThan(0.01);
+    expect(cuda.reports.slice(1).every((r) => r.memoryReport === undefined && r.memoryBytes > 0 && r.tokensPerSec > 0 && r.gradNorm > 0)).toBe(true);
+    // The device-trained adapter is an ordinary PEFT folder: the CPU backend scores with it like the device does.
+    const ids = examples[0]!.tokens;
+    const viaCpu = await onCpu.logprobs(ids, cuda.result.adapterDir);
+    const viaDevice = await onDevice.logprobs(ids, cuda.result.adapterDir);
+    expect(maxAbsDiff(viaCpu, viaDevice)).toBeLessThan(0.05);
+    expect(maxAbsDiff(viaCpu, await onCpu.logprobs(ids))).toBeGreaterThan(0.1); // the adapter changed the model
+  });
+
+  it("computes the LoRA gradients check.sh step 3 compares with HF on the device as on the CPU", async () => {
+    const { result } = await train(onCpu, "for-grads", { epochs: 1 });
+    const g = await onDevice.loraGradients(examples[1]!, result.adapterDir);
+    const ref = await onCpu.loraGradients(examples[1]!, result.adapterDir);
+    expect(Object.keys(g.gradients).sort()).toEqual(Object.keys(ref.gradients).sort());
+    expect(Math.abs(g.loss - ref.loss) / ref.loss).toBeLessThan(0.01);
+    let worst = 0;
+    for (const [name, ours] of Object.entries(g.gradients)) {
+      const theirs = ref.gradients[name]!;
+      const scale = Math.max(...theirs.map(Math.abs));
+      worst = Math.max(worst, maxAbsDiff(Array.from(ours), Array.from(theirs)) / scale);
+    }
+    // Relative to each tensor's largest entry: bf16 activations give percent-level differences, not more.
+    expect(worst).toBeLessThan(0.05);
+  });
+
+  it("an abort on the device stops at a step boundary, and the run resumes on the device from its checkpoint", async () => {
+    const controller = new AbortController();
+    const seen: StepReport[] = [];
+    const result = await withAbort(onDevice, controller.signal, () =>
+      onDevice.train(examples, null, options("cancelled", { epochs: 4, checkpointEvery: 2 }), (r) => {
+        seen.push(r);
+        if (r.step === 3) controller.abort();
+      }),
+    );
+    expect(result.cancelled).toBe(true);
+    expect(result.steps).toBeGreaterThanOrEqual(3);
+    expect(result.steps).toBeLessThan(16);
+    // A cancelled run keeps a checkpoint of the step it stopped after.
+    const stoppedAt = seen.at(-1)!.step;
+    expect(result.lastCheckpoint).toMatch(new RegExp(`step-${stoppedAt}$`));
+    const resumed = await train(onDevice, "resumed", { epochs: 4, checkpointEvery: 2, resumeFrom: result.lastCheckpoint });
+    expect(resumed.reports.map((r) => r.step)).toEqual(Array.from({ length: 16 - stoppedAt }, (_, i) => i + stoppedAt + 1));
+    // The resumed steps repeat an uninterrupted run's: the adapter, AdamW's fp32 moments and the data order all
+    // come back from the checkpoint (a resume that restarted the moments would be off by far more).
+    const whole = await train(onDevice, "uninterrupted", { epochs: 4, checkpointEvery: 2 });
+    for (const r of resumed.reports) expect(Math.abs(r.loss - whole.reports[r.step - 1]!.loss) / r.loss).toBeLessThan(1e-4);
+  });
+
+  it("generates on the device: greedy, streamed as returned, stopped by a stop token", async () => {
+    const streamed: number[] = [];
+    const [a] = await onDevice.generate([[1, 2, 3]], { maxTokens: 8, stopTokenIds: [] }, (i, t) => i === 0 && streamed.push(t));
+    expect(a!.tokens).toHaveLength(8);
+    expect(a!.finishReason).toBe("length");
+    expect(streamed).toEqual(a!.tokens);
+    const stop = a!.tokens[2]!;
+    const [b] = await onDevice.generate([[1, 2, 3]], { maxTokens: 8, stopTokenIds: [stop] });
+    expect(b!.finishReason).toBe("stop");
+    expect(b!.tokens).toEqual(a!.tokens.slice(0, a!.tokens.indexOf(stop))); // the stop token is not returned
+  });
+});
