@@ -195,3 +195,74 @@ TEST(checkpoints_move_between_the_cuda_and_cpu_backends) {
     }
   }
 }
+
+// Cancel as the addon does it: another thread sets the flag while the device trains. The trainer looks at the flag
+// only between steps, so the run ends at a step boundary with a checkpoint of the last finished step (none was due
+// there: checkpoints come at epoch ends only here), and no final adapter. The checkpoint is usable: as an adapter
+// for scoring, and to finish the run, which then ends where the uninterrupted run ends.
+TEST(cancel_from_another_thread_ends_a_cuda_run_at_a_step_boundary_with_a_usable_checkpoint) {
+  tf_test::TempDir model("tf-emu-cancel"), full("tf-emu-full"), part("tf-emu-part"), rest("tf-emu-rest");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  auto gpu = open(model, "cuda");
+  TrainOptions o = resume_options(full.path());
+  o.checkpoint_every = 0;
+  const Run u = train(*gpu, o);
+  REQUIRE(u.reports.size() == 6);
+
+  // Step 2's report hands over to the cancelling thread and waits until the flag is set, so the run is cancelled
+  // before step 3 every time, however the threads are scheduled.
+  std::atomic<bool> cancel{false};
+  std::mutex mu;
+  std::condition_variable cv;
+  bool asked = false;
+  std::thread canceller([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return asked; });
+    cancel = true;
+    cv.notify_all();
+  });
+  Run c;
+  o.out_dir = part.path();
+  try {
+    c.result = gpu->train(resume_data(), {}, o, [&](const StepReport& r) {
+      c.reports.push_back(r);
+      if (r.step != 2) return;
+      std::unique_lock<std::mutex> lock(mu);
+      asked = true;
+      cv.notify_all();
+      cv.wait(lock, [&] { return cancel.load(); });
+    }, cancel);
+  } catch (...) {
+    { std::lock_guard<std::mutex> lock(mu); asked = true; }
+    cv.notify_all();
+    canceller.join();
+    throw;
+  }
+  canceller.join();
+  CHECK(c.result.cancelled);
+  CHECK_EQ(c.result.steps, 2);
+  CHECK_EQ(c.reports.size(), size_t(2));
+  CHECK(c.reports.back().checkpoint_dir.empty());  // the cancel wrote it, not a schedule
+  const std::string step2 = part.path() + "/checkpoints/step-2";
+  CHECK_EQ(c.result.last_checkpoint, step2);
+  CHECK(c.result.adapter_dir.empty());
+  CHECK(!fs::exists(part.file("adapter_model.safetensors")));
+  for (size_t i = 0; i < c.reports.size(); ++i) CHECK_EQ(c.reports[i].loss, u.reports[i].loss);
+
+  const tf::train::Checkpoint ck = tf::train::read_checkpoint(step2);
+  CHECK_EQ(ck.state.step, 2);
+  CHECK_EQ(ck.state.optimizer_steps, int64_t(2));
+  CHECK_EQ(ck.state.next_micro_batch, int64_t(4));
+  // Scoring with the checkpoint's adapter on the device: it is a PEFT folder, and it is the trained one.
+  const std::vector<int32_t>& tokens = resume_data()[0].tokens;
+  const std::vector<double> base = gpu->logprobs(tokens, ""), tuned = gpu->logprobs(tokens, step2);
+  REQUIRE(tuned.size() == tokens.size() - 1);
+  CHECK(tuned != base);
+
+  o.out_dir = rest.path();
+  o.resume_from = step2;
+  const Run r = train(*gpu, o);
+  check_continues(r, u, 2, 0.0);
+  CHECK_EQ(r.result.adapter_dir, rest.path());
+  CHECK(fs::exists(rest.file("adapter_model.safetensors")));
+}
