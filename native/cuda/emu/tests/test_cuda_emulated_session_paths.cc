@@ -266,3 +266,75 @@ TEST(cancel_from_another_thread_ends_a_cuda_run_at_a_step_boundary_with_a_usable
   CHECK_EQ(r.result.adapter_dir, rest.path());
   CHECK(fs::exists(rest.file("adapter_model.safetensors")));
 }
+
+// A model whose head can express the task (test_cuda_emulated_session.cc's generation model) and an adapter trained on
+// the CPU until it moves the answers' log-probabilities far beyond bf16 noise; made once for the scoring tests.
+struct Scoring {
+  tf_test::TempDir model{"tf-emu-score"}, adapter{"tf-emu-score-adapter"};
+  Scoring() {
+    tf_test::TinySpec spec;
+    spec.hidden = 64;
+    spec.intermediate = 128;
+    spec.embed_std = 0.1f;
+    spec.tied = false;
+    tf_test::write_tiny_model(model.path(), spec);
+    TrainOptions o = resume_options(adapter.path());
+    o.epochs = 4;
+    o.lora.dropout = 0;
+    std::atomic<bool> cancel{false};
+    open(model, "cpu")->train(tf_test::task_examples(32, 11), {}, o, nullptr, cancel);
+  }
+};
+
+const Scoring& scoring() {
+  static const Scoring s;
+  return s;
+}
+
+// logprobs on the device (CudaLlama::logits, fp32 out of the last GEMM) against the CPU's, with the base model and
+// with the adapter, for held-out task sequences; the adapter must move them far more than the two backends differ.
+TEST(logprobs_on_the_device_match_the_cpu_with_and_without_an_adapter) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda"), cpu = open(sc.model, "cpu");
+  std::vector<float> gpu_tuned, cpu_tuned, gpu_base, cpu_base;
+  double moved = 0;
+  for (const Example& e : tf_test::task_examples(8, 12)) {
+    // Adapter, base, adapter again: each call attaches what it names, so the base call must not see the adapter.
+    const std::vector<double> g1 = gpu->logprobs(e.tokens, sc.adapter.path()), g0 = gpu->logprobs(e.tokens, ""),
+                              g2 = gpu->logprobs(e.tokens, sc.adapter.path());
+    const std::vector<double> c1 = cpu->logprobs(e.tokens, sc.adapter.path()), c0 = cpu->logprobs(e.tokens, "");
+    REQUIRE(g1.size() == e.tokens.size() - 1 && g0.size() == g1.size() && c1.size() == g1.size());
+    CHECK(g2 == g1);
+    gpu_tuned.insert(gpu_tuned.end(), g1.begin(), g1.end()), cpu_tuned.insert(cpu_tuned.end(), c1.begin(), c1.end());
+    gpu_base.insert(gpu_base.end(), g0.begin(), g0.end()), cpu_base.insert(cpu_base.end(), c0.begin(), c0.end());
+    for (size_t i = 0; i < g1.size(); ++i) moved = std::max(moved, std::fabs(c1[i] - c0[i]));
+  }
+  // Log-probabilities are per-token losses: the loss tolerance (kLossRel) applies to them as a whole.
+  const double tuned = agreement(gpu_tuned, cpu_tuned).rel_l2, base = agreement(gpu_base, cpu_base).rel_l2;
+  std::printf("  logprobs, cuda vs cpu (rel L2): %.2e with the adapter, %.2e without; the adapter moves them by up to "
+              "%.2f nats\n", tuned, base, moved);
+  CHECK(tuned <= tf::cuda::check::kLossRel);
+  CHECK(base <= tf::cuda::check::kLossRel);
+  CHECK(moved >= 1);
+}
+
+// lora_gradients (what the GPU check compares with HF + PEFT) on a cuda session: the device's forward/backward through
+// the Session, against the CPU session's, at a trained adapter, with cuda_model_check's gradient limits.
+TEST(lora_gradients_on_the_device_match_the_cpu) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda"), cpu = open(sc.model, "cpu");
+  const Example ex = tf_test::task_examples(3, 13)[2];
+  const Session::LoraGradients g = gpu->lora_gradients(ex, sc.adapter.path());
+  const Session::LoraGradients c = cpu->lora_gradients(ex, sc.adapter.path());
+  CHECK(g.names == c.names);
+  REQUIRE(g.grads.size() == c.grads.size() && g.grads.size() == 2 * 7 * 2);  // A and B, 7 projections, 2 layers
+  CHECK_NEAR(g.loss, c.loss, tf::cuda::check::kLossRel * c.loss);
+  double worst = 0;
+  for (size_t i = 0; i < g.grads.size(); ++i) worst = std::max(worst, agreement(g.grads[i], c.grads[i]).rel_l2);
+  const double all = agreement(flat(g.grads), flat(c.grads)).rel_l2;
+  std::printf("  loss %.4f on cuda, %.4f on cpu; gradients rel L2 %.2e, worst tensor %.2e\n", g.loss, c.loss, all, worst);
+  CHECK(all <= tf::cuda::check::kGradRelL2);
+  CHECK(worst <= tf::cuda::check::kGradTensorRelL2);
+  // Relative errors need a reference that is not zero (a trained adapter's B is non-zero, so every tensor has a gradient).
+  for (const auto& t : c.grads) CHECK(std::any_of(t.begin(), t.end(), [](float v) { return v != 0.f; }));
+}
