@@ -16,6 +16,7 @@
 #include "api.h"
 #include "harness.h"
 #include "host/agreement.h"
+#include "host/arena_plan.h"  // format_bytes, as the memory report writes sizes
 #include "test_session_model.h"
 #include "train/checkpoint.h"
 
@@ -393,4 +394,48 @@ TEST(packing_gradient_checkpointing_and_eval_every_through_a_cuda_session) {
   std::printf("  device peak %lld B without checkpointing, %lld B with; loss %.4f -> %.4f at the start, %.4f (cpu "
               "%.4f) at the end\n", (long long)plain[0].memory_bytes, (long long)ckpt[0].memory_bytes,
               host.front().loss, host[from - 1].loss, ckpt.back().loss, host.back().loss);
+}
+
+// What a cuda session says about itself: info() as the CPU's but for the backend and the bytes the weights take on the
+// device, and the first step's memory report, whose numbers are the device's. One step is the whole run here (8
+// examples, one micro-batch, one epoch), so validation runs within the step the report describes: the report must
+// still be the training step's, not the validation pass's (forward only: smaller activations and scratch).
+TEST(info_and_the_memory_report_of_a_cuda_session) {
+  tf_test::TempDir model("tf-emu-info"), a("tf-emu-info-a"), b("tf-emu-info-b");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  auto gpu = open(model, "cuda"), cpu = open(model, "cpu");
+  const ModelInfo g = gpu->info(), c = cpu->info();
+  CHECK_EQ(g.backend, std::string("cuda"));
+  CHECK(g.architecture == c.architecture && g.model_type == c.model_type && g.vocab_size == c.vocab_size &&
+        g.hidden_size == c.hidden_size && g.num_layers == c.num_layers && g.num_kv_heads == c.num_kv_heads &&
+        g.head_dim == c.head_dim && g.eos_token_ids == c.eos_token_ids && g.tie_word_embeddings == c.tie_word_embeddings);
+  CHECK_EQ(g.num_parameters, c.num_parameters);
+  CHECK_EQ(g.matmul_parameters, c.matmul_parameters);
+  // bf16 weights (the tied head is the embedding) plus the fp32 RoPE frequencies, head_dim / 2 of them.
+  CHECK_EQ(g.weight_bytes, 2 * g.num_parameters + 4 * (g.head_dim / 2));
+
+  TrainOptions o = resume_options(a.path());
+  o.epochs = 1;
+  o.batch_size = 8;
+  o.grad_accum = 1;
+  o.checkpoint_every = 0;
+  auto first_report = [&](const std::vector<Example>& validation) {
+    std::vector<StepReport> reports;
+    std::atomic<bool> cancel{false};
+    gpu->train(tf_test::task_examples(8, 1), validation, o, [&](const StepReport& r) { reports.push_back(r); }, cancel);
+    REQUIRE(reports.size() == 1);
+    return reports[0];
+  };
+  const StepReport validated = first_report(tf_test::task_examples(8, 2));
+  o.out_dir = b.path();
+  const StepReport plain = first_report({});
+  CHECK(validated.has_valid_loss && !plain.has_valid_loss);
+  CHECK_EQ(validated.memory_report, plain.memory_report);
+  CHECK_EQ(validated.memory_bytes, plain.memory_bytes);
+  const std::string& report = validated.memory_report;
+  CHECK(report.find("frozen weights: " + tf::cuda::format_bytes(g.weight_bytes) + "\n") != std::string::npos);
+  // The first run of a fresh session: the arena was never larger than this step's plan, so what the report says the
+  // device holds is the step's measured peak.
+  CHECK(report.find("total held: " + tf::cuda::format_bytes(validated.memory_bytes) + "\n") != std::string::npos);
+  CHECK(report.find("free of 16.00 GiB") != std::string::npos);  // the emulated device's memory (runtime_api.h)
 }
