@@ -439,3 +439,40 @@ TEST(info_and_the_memory_report_of_a_cuda_session) {
   CHECK(report.find("total held: " + tf::cuda::format_bytes(validated.memory_bytes) + "\n") != std::string::npos);
   CHECK(report.find("free of 16.00 GiB") != std::string::npos);  // the emulated device's memory (runtime_api.h)
 }
+
+// Generation on the device up to the end of the context (the KV cache sized to max_position_embeddings, filled by a
+// prefill of the whole context or by single steps up to its last row: the emulator faults on any access past it) and
+// cancelled from the token callback, as the CPU session does it (test_generate_session.cc).
+TEST(device_generation_runs_to_the_end_of_the_context_and_stops_on_cancel) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda"), cpu = open(sc.model, "cpu");
+  const int context = gpu->info().max_position_embeddings;  // 64
+  std::vector<int32_t> full, most;
+  for (const Example& e : tf_test::task_examples(8, 14)) full.insert(full.end(), e.tokens.begin(), e.tokens.end());
+  REQUIRE(int(full.size()) == context);
+  most.assign(full.begin(), full.end() - 5);
+  GenerateOptions g;
+  g.max_tokens = 500;  // more than the context allows
+  std::atomic<bool> cancel{false};
+  int streamed = 0;
+  const auto on_gpu = gpu->generate({full, most}, g, sc.adapter.path(), [&](int, int32_t) { ++streamed; }, cancel);
+  const auto on_cpu = cpu->generate({full, most}, g, sc.adapter.path(), nullptr, cancel);
+  REQUIRE(on_gpu.size() == 2 && on_cpu.size() == 2);
+  // The last token is sampled from the full cache's logits: a full prompt gives one, 59 tokens give 64 - 59 + 1.
+  CHECK_EQ(on_gpu[0].tokens.size(), size_t(1));
+  CHECK_EQ(on_gpu[1].tokens.size(), size_t(6));
+  CHECK_EQ(streamed, 7);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK_EQ(on_gpu[i].finish_reason, std::string("length"));
+    CHECK_EQ(on_gpu[i].tokens.size(), on_cpu[i].tokens.size());
+    CHECK_EQ(on_cpu[i].finish_reason, std::string("length"));
+  }
+
+  g.max_tokens = 5;
+  const auto cancelled = gpu->generate({most, full}, g, sc.adapter.path(), [&](int, int32_t) { cancel = true; }, cancel);
+  REQUIRE(cancelled.size() == 2);
+  CHECK_EQ(cancelled[0].tokens.size(), size_t(1));
+  CHECK_EQ(cancelled[0].finish_reason, std::string("cancelled"));
+  CHECK(cancelled[1].tokens.empty() && cancelled[1].finish_reason == "cancelled");
+  CHECK_EQ(cancelled[0].tokens[0], on_gpu[1].tokens[0]);  // greedy: the same first token as before
+}
