@@ -183,6 +183,9 @@ TEST(checkpoints_move_between_the_cuda_and_cpu_backends) {
   const Run rg = train(*gpu, o);
   check_continues(rc, ug, 2, kCurveRel);
   check_continues(rg, uc, 2, kCurveRel);
+  // The final adapter describes itself the same whichever backends the run went through.
+  const std::string config = tf_test::read_file(g_full.file("adapter_config.json"));
+  for (const auto* d : {&c_full, &on_cpu, &on_gpu}) CHECK_EQ(tf_test::read_file(d->file("adapter_config.json")), config);
   // The moments and weights are sums of gradients, so the two backends' agree as their gradients do (kGradRelL2;
   // seen: within 6e-3, as between the two uninterrupted runs); restarted moments miss by 25 % to 75 %.
   for (const std::string step : {"step-3", "step-6"}) {
