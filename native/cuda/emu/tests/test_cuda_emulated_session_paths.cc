@@ -1,8 +1,9 @@
-// The CUDA backend's Session paths beyond a plain training run (test_cuda_emulated_session.cc has that one):
-// checkpoints resumed on the device and moved between the device and the CPU, cancelling from another thread,
-// scoring (logprobs, lora_gradients), packing, gradient checkpointing, validation and the memory report. Each is
-// compared with the CPU backend, which computes in fp32; the device computes in bf16, so the comparisons use the
-// bf16 tolerances of host/agreement.h and of the curve test (1 % per step).
+// The CUDA backend's Session paths beyond a plain training run and greedy generation (test_cuda_emulated_session.cc
+// has those): checkpoints resumed on the device and moved between the device and the CPU, cancelling from another
+// thread, scoring (logprobs, lora_gradients), packing, gradient checkpointing and eval_every, info() and the memory
+// report, generation to the end of the context, and NF4 loading. Each is compared with the CPU backend, which computes
+// in fp32; the device computes in bf16, so the comparisons use the bf16 tolerances of host/agreement.h and of the
+// curve test (1 % per step).
 #include <cmath>
 #include <algorithm>
 #include <atomic>
@@ -133,6 +134,41 @@ void check_continues(const Run& resumed, const Run& uninterrupted, int from_step
   CHECK(!resumed.result.cancelled);
 }
 
+// Sets a cancel flag from its own thread when asked, and answers once it is set: the handshake that lands a cancel
+// from another thread at a known step boundary, however the threads are scheduled.
+class Canceller {
+ public:
+  explicit Canceller(std::atomic<bool>& flag) : flag_(flag), thread_([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return asked_; });
+    flag_ = true;
+    cv_.notify_all();
+  }) {}
+  // Asks anyway, so the thread ends even when the run failed before asking.
+  ~Canceller() {
+    ask();
+    thread_.join();
+  }
+  void cancel_and_wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    asked_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return flag_.load(); });
+  }
+
+ private:
+  void ask() {
+    std::lock_guard<std::mutex> lock(mu_);
+    asked_ = true;
+    cv_.notify_all();
+  }
+  std::atomic<bool>& flag_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool asked_ = false;
+  std::thread thread_;  // last: it starts once the members it uses exist
+};
+
 }  // namespace
 
 // Train on the device with checkpoint_every, then resume from a copy of the step-2 checkpoint in a fresh session: the
@@ -214,35 +250,15 @@ TEST(cancel_from_another_thread_ends_a_cuda_run_at_a_step_boundary_with_a_usable
   REQUIRE(u.reports.size() == 6);
 
   // Step 2's report hands over to the cancelling thread and waits until the flag is set, so the run is cancelled
-  // before step 3 every time, however the threads are scheduled.
+  // before step 3 every time.
   std::atomic<bool> cancel{false};
-  std::mutex mu;
-  std::condition_variable cv;
-  bool asked = false;
-  std::thread canceller([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return asked; });
-    cancel = true;
-    cv.notify_all();
-  });
+  Canceller canceller(cancel);
   Run c;
   o.out_dir = part.path();
-  try {
-    c.result = gpu->train(resume_data(), {}, o, [&](const StepReport& r) {
-      c.reports.push_back(r);
-      if (r.step != 2) return;
-      std::unique_lock<std::mutex> lock(mu);
-      asked = true;
-      cv.notify_all();
-      cv.wait(lock, [&] { return cancel.load(); });
-    }, cancel);
-  } catch (...) {
-    { std::lock_guard<std::mutex> lock(mu); asked = true; }
-    cv.notify_all();
-    canceller.join();
-    throw;
-  }
-  canceller.join();
+  c.result = gpu->train(resume_data(), {}, o, [&](const StepReport& r) {
+    c.reports.push_back(r);
+    if (r.step == 2) canceller.cancel_and_wait();
+  }, cancel);
   CHECK(c.result.cancelled);
   CHECK_EQ(c.result.steps, 2);
   CHECK_EQ(c.reports.size(), size_t(2));
@@ -271,6 +287,8 @@ TEST(cancel_from_another_thread_ends_a_cuda_run_at_a_step_boundary_with_a_usable
   CHECK(fs::exists(rest.file("adapter_model.safetensors")));
 }
 
+namespace {
+
 // A model whose head can express the task (test_cuda_emulated_session.cc's generation model) and an adapter trained on
 // the CPU until it moves the answers' log-probabilities far beyond bf16 noise; made once for the scoring tests.
 struct Scoring {
@@ -294,6 +312,8 @@ const Scoring& scoring() {
   static const Scoring s;
   return s;
 }
+
+}  // namespace
 
 // logprobs on the device (CudaLlama::logits, fp32 out of the last GEMM) against the CPU's, with the base model and
 // with the adapter, for held-out task sequences; the adapter must move them far more than the two backends differ.
