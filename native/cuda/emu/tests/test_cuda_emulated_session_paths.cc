@@ -531,3 +531,27 @@ TEST(a_cuda_session_loaded_as_nf4_trains_along_the_cpu_nf4_curve) {
               (long long)info.weight_bytes, g.reports.front().loss, g.reports.back().loss, c.reports.front().loss,
               c.reports.back().loss);
 }
+
+// Divergence on the device: an absurd learning rate blows the adapter up in the first update, the device's next loss
+// is NaN (its kernels must carry the NaN into the loss sum, not mask it), and the trainer stops with the step and the
+// last checkpoint, as on the CPU (test_session_train.cc).
+TEST(divergence_on_the_device_stops_the_run_and_keeps_the_last_checkpoint) {
+  tf_test::TempDir model("tf-emu-diverge"), out("tf-emu-diverge-out");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  TrainOptions o = resume_options(out.path());
+  o.lr = 1e30;
+  o.warmup_ratio = 0;
+  o.max_grad_norm = 0;
+  o.checkpoint_every = 1;
+  std::string message;
+  try {
+    train(*open(model, "cuda"), o);
+  } catch (const tf::Error& e) {
+    message = e.what();
+  }
+  CHECK(message.find("training diverged at step 2 of 6: the loss is nan") != std::string::npos);
+  const std::string step1 = out.path() + "/checkpoints/step-1";
+  CHECK(message.find("The last good checkpoint is kept at " + step1 + ".") != std::string::npos);
+  CHECK_EQ(tf::train::read_checkpoint(step1).state.step, 1);
+  CHECK(!fs::exists(out.path() + "/checkpoints/step-2"));
+}
