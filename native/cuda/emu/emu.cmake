@@ -94,5 +94,14 @@ target_link_libraries(test_cuda_emulated_session PRIVATE tf_core_emu)
 add_test(NAME test_cuda_emulated_session COMMAND test_cuda_emulated_session)
 set_tests_properties(test_cuda_emulated_session PROPERTIES TIMEOUT 300)
 
+# The CUDA backend's other Session paths: resume (on the device and across backends), cancel, scoring, packing,
+# gradient checkpointing, validation and the memory report.
+add_executable(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc
+               ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
+target_include_directories(test_cuda_emulated_session_paths PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+target_link_libraries(test_cuda_emulated_session_paths PRIVATE tf_core_emu)
+add_test(NAME test_cuda_emulated_session_paths COMMAND test_cuda_emulated_session_paths)
+set_tests_properties(test_cuda_emulated_session_paths PROPERTIES TIMEOUT 300)
+
 # The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
 include(${TF_EMU_DIR}/addon.cmake)

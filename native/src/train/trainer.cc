@@ -268,6 +268,10 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     r.memory_bytes = measured >= 0 ? measured
                                    : frozen_bytes + lora_bytes + opt.state_bytes() +
                                          model.activation_bytes(o.batch_size, max_t, o.gradient_checkpointing);
+    // The first step's breakdown is taken now, before validation: the CUDA model reports the buffers of its last
+    // pass, and a validation pass (forward only) would replace the training step's activations and scratch with
+    // its own smaller ones.
+    if (s == start + 1) r.memory_report = memory_report(model, frozen_bytes, lora_bytes, opt.state_bytes(), r.memory_bytes);
     const bool epoch_end = s % plan.steps_per_epoch == 0;
     if (!valid_rows.rows.empty() && ((o.eval_every > 0 && s % o.eval_every == 0) || epoch_end)) {
       r.has_valid_loss = true;
@@ -276,7 +280,6 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       result.final_valid_loss = r.valid_loss;
     }
     if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end) r.checkpoint_dir = checkpoint(s);
-    if (s == start + 1) r.memory_report = memory_report(model, frozen_bytes, lora_bytes, opt.state_bytes(), r.memory_bytes);
     r.elapsed_ms = ms_since(t_start);
     result.steps = s;
     result.final_loss = loss;

@@ -1,0 +1,557 @@
+// The CUDA backend's Session paths beyond a plain training run and greedy generation (test_cuda_emulated_session.cc
+// has those): checkpoints resumed on the device and moved between the device and the CPU, cancelling from another
+// thread, scoring (logprobs, lora_gradients), packing, gradient checkpointing and eval_every, info() and the memory
+// report, generation to the end of the context, and NF4 loading. Each is compared with the CPU backend, which computes
+// in fp32; the device computes in bf16, so the comparisons use the bf16 tolerances of host/agreement.h and of the
+// curve test (1 % per step).
+#include <cmath>
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api.h"
+#include "harness.h"
+#include "host/agreement.h"
+#include "host/arena_plan.h"  // format_bytes, as the memory report writes sizes
+#include "test_session_model.h"
+#include "train/checkpoint.h"
+
+using namespace tf::api;
+namespace fs = std::filesystem;
+using tf::cuda::check::agreement;
+
+namespace {
+
+// The existing curve test's tolerance: bf16 compute against fp32, step by step (seen there: within 0.03 %).
+constexpr double kCurveRel = 0.01;
+
+std::unique_ptr<Session> open(const tf_test::TempDir& model, const std::string& backend) {
+  LoadOptions lo;
+  lo.model_dir = model.path();
+  lo.threads = 2;
+  lo.backend = backend;
+  auto s = Session::load(lo);
+  if (s->info().backend != backend) throw tf::Error("test: asked for backend " + backend + ", got " + s->info().backend);
+  return s;
+}
+
+// 24 task examples in micro-batches of 4, two per step: 3 steps per epoch, 6 in all. Dropout is on so the
+// checkpoint must carry the dropout RNG, and weight decay so the resumed step must apply it exactly as before.
+TrainOptions resume_options(const std::string& out) {
+  TrainOptions o;
+  o.lora.rank = 8;
+  o.lora.alpha = 16;
+  o.lora.dropout = 0.2f;
+  o.lora.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  o.epochs = 2;
+  o.batch_size = 4;
+  o.grad_accum = 2;
+  o.lr = 5e-3;  // the tiny model's stable rate (test_session_train.cc)
+  o.weight_decay = 0.01;
+  o.max_seq_len = 64;
+  o.seed = 7;
+  o.checkpoint_every = 2;  // checkpoints at steps 2, 3 (epoch end), 4 and 6; the newest three are kept
+  o.out_dir = out;
+  return o;
+}
+
+const std::vector<Example>& resume_data() {
+  static const std::vector<Example> data = tf_test::task_examples(24, 5);
+  return data;
+}
+
+struct Run {
+  TrainResult result;
+  std::vector<StepReport> reports;
+};
+
+// Trains; when save_as is given, copies the checkpoint written at step save_step there, as a user moving a job to
+// another machine would (the trainer prunes all but the newest three, so it would not stay in out_dir).
+Run train(Session& s, const TrainOptions& o, const std::string& save_as = "", int save_step = -1) {
+  Run run;
+  std::atomic<bool> cancel{false};
+  run.result = s.train(resume_data(), {}, o, [&](const StepReport& r) {
+    run.reports.push_back(r);
+    if (r.step == save_step) {
+      REQUIRE(!r.checkpoint_dir.empty());
+      fs::copy(r.checkpoint_dir, save_as, fs::copy_options::recursive);
+    }
+  }, cancel);
+  return run;
+}
+
+std::vector<float> flat(const std::vector<std::vector<float>>& parts) {
+  std::vector<float> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+std::vector<float> flat(const tf::PeftAdapter& a) {
+  std::vector<float> out;
+  for (const auto& m : a.modules) out.insert(out.end(), m.A.begin(), m.A.end()), out.insert(out.end(), m.B.begin(), m.B.end());
+  return out;
+}
+
+// Relative L2 distances of two checkpoints' LoRA weights and AdamW moments, and whether their trainer state agrees.
+struct CheckpointDistance {
+  double adapter = INFINITY, exp_avg = INFINITY, exp_avg_sq = INFINITY;
+  bool same_state = false;
+};
+
+CheckpointDistance distance(const std::string& got_dir, const std::string& ref_dir) {
+  const tf::train::Checkpoint got = tf::train::read_checkpoint(got_dir), ref = tf::train::read_checkpoint(ref_dir);
+  CheckpointDistance d;
+  d.adapter = agreement(flat(got.adapter), flat(ref.adapter)).rel_l2;
+  d.exp_avg = agreement(flat(got.exp_avg), flat(ref.exp_avg)).rel_l2;
+  d.exp_avg_sq = agreement(flat(got.exp_avg_sq), flat(ref.exp_avg_sq)).rel_l2;
+  d.same_state = got.names == ref.names && got.state.step == ref.state.step &&
+                 got.state.optimizer_steps == ref.state.optimizer_steps && got.state.rng == ref.state.rng &&
+                 got.state.epoch == ref.state.epoch && got.state.next_micro_batch == ref.state.next_micro_batch;
+  std::printf("  %s vs %s: adapter %.2e, exp_avg %.2e, exp_avg_sq %.2e (rel L2)\n",
+              fs::path(got_dir).filename().c_str(), fs::path(ref_dir).filename().c_str(), d.adapter, d.exp_avg,
+              d.exp_avg_sq);
+  return d;
+}
+
+// A resumed run must report the steps after the checkpoint, with the uninterrupted run's learning rates (a function
+// of the step alone) and losses within rel of its losses.
+void check_continues(const Run& resumed, const Run& uninterrupted, int from_step, double rel) {
+  REQUIRE(resumed.reports.size() + from_step == uninterrupted.reports.size());
+  for (size_t i = 0; i < resumed.reports.size(); ++i) {
+    const StepReport &r = resumed.reports[i], &u = uninterrupted.reports[i + from_step];
+    CHECK_EQ(r.step, from_step + int(i) + 1);
+    CHECK_EQ(r.total_steps, u.total_steps);
+    CHECK_EQ(r.epoch, u.epoch);
+    CHECK_EQ(r.lr, u.lr);
+    CHECK_NEAR(r.loss, u.loss, rel * u.loss);
+  }
+  CHECK_EQ(resumed.result.steps, int(uninterrupted.reports.size()));
+  CHECK(!resumed.result.cancelled);
+}
+
+// Sets a cancel flag from its own thread when asked, and answers once it is set: the handshake that lands a cancel
+// from another thread at a known step boundary, however the threads are scheduled.
+class Canceller {
+ public:
+  explicit Canceller(std::atomic<bool>& flag) : flag_(flag), thread_([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return asked_; });
+    flag_ = true;
+    cv_.notify_all();
+  }) {}
+  // Asks anyway, so the thread ends even when the run failed before asking.
+  ~Canceller() {
+    ask();
+    thread_.join();
+  }
+  void cancel_and_wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    asked_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return flag_.load(); });
+  }
+
+ private:
+  void ask() {
+    std::lock_guard<std::mutex> lock(mu_);
+    asked_ = true;
+    cv_.notify_all();
+  }
+  std::atomic<bool>& flag_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool asked_ = false;
+  std::thread thread_;  // last: it starts once the members it uses exist
+};
+
+}  // namespace
+
+// Train on the device with checkpoint_every, then resume from a copy of the step-2 checkpoint in a fresh session: the
+// remaining steps and the checkpoints the resumed run writes (LoRA weights, AdamW moments, trainer state) are those
+// of the uninterrupted device run, bit for bit. The emulator runs the same kernels in the same thread orders each
+// time, so nothing but a state the checkpoint failed to carry can make them differ.
+TEST(a_fresh_cuda_session_resumes_a_cuda_checkpoint_along_the_uninterrupted_curve) {
+  tf_test::TempDir model("tf-emu-resume"), full("tf-emu-full"), saved("tf-emu-saved"), resumed("tf-emu-resumed");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  TrainOptions o = resume_options(full.path());
+  const Run u = train(*open(model, "cuda"), o, saved.file("step-2"), 2);
+  REQUIRE(u.reports.size() == 6);
+  CHECK(!u.result.cancelled);
+
+  o.out_dir = resumed.path();
+  o.resume_from = saved.file("step-2");
+  const Run r = train(*open(model, "cuda"), o);
+  check_continues(r, u, 2, 0.0);
+  CHECK_EQ(r.result.last_checkpoint, resumed.path() + "/checkpoints/step-6");
+  for (const std::string step : {"step-3", "step-6"}) {
+    const CheckpointDistance d = distance(resumed.path() + "/checkpoints/" + step, full.path() + "/checkpoints/" + step);
+    CHECK(d.same_state);
+    CHECK_EQ(d.adapter, 0.0);
+    CHECK_EQ(d.exp_avg, 0.0);
+    CHECK_EQ(d.exp_avg_sq, 0.0);
+  }
+}
+
+// A job moved between a GPU worker and a CPU machine: a device checkpoint resumed on the CPU, and a CPU checkpoint
+// resumed on the device, each continue their source run's curve within the bf16 tolerance. The losses alone would
+// not show a lost optimizer state across backends (restarting the moments moves them by ~0.7 %, inside that
+// tolerance), so the moments in the next checkpoints are compared with the source run's too.
+TEST(checkpoints_move_between_the_cuda_and_cpu_backends) {
+  tf_test::TempDir model("tf-emu-move"), g_full("tf-emu-g"), c_full("tf-emu-c"), g_saved("tf-emu-gs"),
+      c_saved("tf-emu-cs"), on_cpu("tf-emu-on-cpu"), on_gpu("tf-emu-on-gpu");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  auto gpu = open(model, "cuda"), cpu = open(model, "cpu");
+  TrainOptions o = resume_options(g_full.path());
+  const Run ug = train(*gpu, o, g_saved.file("step-2"), 2);
+  o.out_dir = c_full.path();
+  const Run uc = train(*cpu, o, c_saved.file("step-2"), 2);
+
+  o.out_dir = on_cpu.path();
+  o.resume_from = g_saved.file("step-2");
+  const Run rc = train(*cpu, o);
+  o.out_dir = on_gpu.path();
+  o.resume_from = c_saved.file("step-2");
+  const Run rg = train(*gpu, o);
+  check_continues(rc, ug, 2, kCurveRel);
+  check_continues(rg, uc, 2, kCurveRel);
+  // The final adapter describes itself the same whichever backends the run went through.
+  const std::string config = tf_test::read_file(g_full.file("adapter_config.json"));
+  for (const auto* d : {&c_full, &on_cpu, &on_gpu}) CHECK_EQ(tf_test::read_file(d->file("adapter_config.json")), config);
+  // The moments and weights are sums of gradients, so the two backends' agree as their gradients do (kGradRelL2;
+  // seen: within 6e-3, as between the two uninterrupted runs); restarted moments miss by 25 % to 75 %.
+  for (const std::string step : {"step-3", "step-6"}) {
+    const auto ck = [&](const tf_test::TempDir& d) { return d.path() + "/checkpoints/" + step; };
+    for (const CheckpointDistance& d : {distance(ck(on_cpu), ck(g_full)), distance(ck(on_gpu), ck(c_full)),
+                                        distance(ck(g_full), ck(c_full))}) {
+      CHECK(d.same_state);
+      CHECK(d.adapter <= tf::cuda::check::kGradRelL2);
+      CHECK(d.exp_avg <= tf::cuda::check::kGradRelL2);
+      CHECK(d.exp_avg_sq <= tf::cuda::check::kGradRelL2);
+    }
+  }
+}
+
+// Cancel as the addon does it: another thread sets the flag while the device trains. The trainer looks at the flag
+// only between steps, so the run ends at a step boundary with a checkpoint of the last finished step (none was due
+// there: checkpoints come at epoch ends only here), and no final adapter. The checkpoint is usable: as an adapter
+// for scoring, and to finish the run, which then ends where the uninterrupted run ends.
+TEST(cancel_from_another_thread_ends_a_cuda_run_at_a_step_boundary_with_a_usable_checkpoint) {
+  tf_test::TempDir model("tf-emu-cancel"), full("tf-emu-full"), part("tf-emu-part"), rest("tf-emu-rest");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  auto gpu = open(model, "cuda");
+  TrainOptions o = resume_options(full.path());
+  o.checkpoint_every = 0;
+  const Run u = train(*gpu, o);
+  REQUIRE(u.reports.size() == 6);
+
+  // Step 2's report hands over to the cancelling thread and waits until the flag is set, so the run is cancelled
+  // before step 3 every time.
+  std::atomic<bool> cancel{false};
+  Canceller canceller(cancel);
+  Run c;
+  o.out_dir = part.path();
+  c.result = gpu->train(resume_data(), {}, o, [&](const StepReport& r) {
+    c.reports.push_back(r);
+    if (r.step == 2) canceller.cancel_and_wait();
+  }, cancel);
+  CHECK(c.result.cancelled);
+  CHECK_EQ(c.result.steps, 2);
+  CHECK_EQ(c.reports.size(), size_t(2));
+  CHECK(c.reports.back().checkpoint_dir.empty());  // the cancel wrote it, not a schedule
+  const std::string step2 = part.path() + "/checkpoints/step-2";
+  CHECK_EQ(c.result.last_checkpoint, step2);
+  CHECK(c.result.adapter_dir.empty());
+  CHECK(!fs::exists(part.file("adapter_model.safetensors")));
+  for (size_t i = 0; i < c.reports.size(); ++i) CHECK_EQ(c.reports[i].loss, u.reports[i].loss);
+
+  const tf::train::Checkpoint ck = tf::train::read_checkpoint(step2);
+  CHECK_EQ(ck.state.step, 2);
+  CHECK_EQ(ck.state.optimizer_steps, int64_t(2));
+  CHECK_EQ(ck.state.next_micro_batch, int64_t(4));
+  // Scoring with the checkpoint's adapter on the device: it is a PEFT folder, and it is the trained one.
+  const std::vector<int32_t>& tokens = resume_data()[0].tokens;
+  const std::vector<double> base = gpu->logprobs(tokens, ""), tuned = gpu->logprobs(tokens, step2);
+  REQUIRE(tuned.size() == tokens.size() - 1);
+  CHECK(tuned != base);
+
+  o.out_dir = rest.path();
+  o.resume_from = step2;
+  const Run r = train(*gpu, o);
+  check_continues(r, u, 2, 0.0);
+  CHECK_EQ(r.result.adapter_dir, rest.path());
+  CHECK(fs::exists(rest.file("adapter_model.safetensors")));
+}
+
+namespace {
+
+// A model whose head can express the task (test_cuda_emulated_session.cc's generation model) and an adapter trained on
+// the CPU until it moves the answers' log-probabilities far beyond bf16 noise; made once for the scoring tests.
+struct Scoring {
+  tf_test::TempDir model{"tf-emu-score"}, adapter{"tf-emu-score-adapter"};
+  Scoring() {
+    tf_test::TinySpec spec;
+    spec.hidden = 64;
+    spec.intermediate = 128;
+    spec.embed_std = 0.1f;
+    spec.tied = false;
+    tf_test::write_tiny_model(model.path(), spec);
+    TrainOptions o = resume_options(adapter.path());
+    o.epochs = 4;
+    o.lora.dropout = 0;
+    std::atomic<bool> cancel{false};
+    open(model, "cpu")->train(tf_test::task_examples(32, 11), {}, o, nullptr, cancel);
+  }
+};
+
+const Scoring& scoring() {
+  static const Scoring s;
+  return s;
+}
+
+}  // namespace
+
+// logprobs on the device (CudaLlama::logits, fp32 out of the last GEMM) against the CPU's, with the base model and
+// with the adapter, for held-out task sequences; the adapter must move them far more than the two backends differ.
+TEST(logprobs_on_the_device_match_the_cpu_with_and_without_an_adapter) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda"), cpu = open(sc.model, "cpu");
+  std::vector<float> gpu_tuned, cpu_tuned, gpu_base, cpu_base;
+  double moved = 0;
+  for (const Example& e : tf_test::task_examples(8, 12)) {
+    // Adapter, base, adapter again: each call attaches what it names, so the base call must not see the adapter.
+    const std::vector<double> g1 = gpu->logprobs(e.tokens, sc.adapter.path()), g0 = gpu->logprobs(e.tokens, ""),
+                              g2 = gpu->logprobs(e.tokens, sc.adapter.path());
+    const std::vector<double> c1 = cpu->logprobs(e.tokens, sc.adapter.path()), c0 = cpu->logprobs(e.tokens, "");
+    REQUIRE(g1.size() == e.tokens.size() - 1 && g0.size() == g1.size() && c1.size() == g1.size());
+    CHECK(g2 == g1);
+    gpu_tuned.insert(gpu_tuned.end(), g1.begin(), g1.end()), cpu_tuned.insert(cpu_tuned.end(), c1.begin(), c1.end());
+    gpu_base.insert(gpu_base.end(), g0.begin(), g0.end()), cpu_base.insert(cpu_base.end(), c0.begin(), c0.end());
+    for (size_t i = 0; i < g1.size(); ++i) moved = std::max(moved, std::fabs(c1[i] - c0[i]));
+  }
+  // Log-probabilities are per-token losses: the loss tolerance (kLossRel) applies to them as a whole.
+  const double tuned = agreement(gpu_tuned, cpu_tuned).rel_l2, base = agreement(gpu_base, cpu_base).rel_l2;
+  std::printf("  logprobs, cuda vs cpu (rel L2): %.2e with the adapter, %.2e without; the adapter moves them by up to "
+              "%.2f nats\n", tuned, base, moved);
+  CHECK(tuned <= tf::cuda::check::kLossRel);
+  CHECK(base <= tf::cuda::check::kLossRel);
+  CHECK(moved >= 1);
+}
+
+// lora_gradients (what the GPU check compares with HF + PEFT) on a cuda session: the device's forward/backward through
+// the Session, against the CPU session's, at a trained adapter, with cuda_model_check's gradient limits.
+TEST(lora_gradients_on_the_device_match_the_cpu) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda"), cpu = open(sc.model, "cpu");
+  const Example ex = tf_test::task_examples(3, 13)[2];
+  const Session::LoraGradients g = gpu->lora_gradients(ex, sc.adapter.path());
+  const Session::LoraGradients c = cpu->lora_gradients(ex, sc.adapter.path());
+  CHECK(g.names == c.names);
+  REQUIRE(g.grads.size() == c.grads.size() && g.grads.size() == 2 * 7 * 2);  // A and B, 7 projections, 2 layers
+  CHECK_NEAR(g.loss, c.loss, tf::cuda::check::kLossRel * c.loss);
+  double worst = 0;
+  for (size_t i = 0; i < g.grads.size(); ++i) worst = std::max(worst, agreement(g.grads[i], c.grads[i]).rel_l2);
+  const double all = agreement(flat(g.grads), flat(c.grads)).rel_l2;
+  std::printf("  loss %.4f on cuda, %.4f on cpu; gradients rel L2 %.2e, worst tensor %.2e\n", g.loss, c.loss, all, worst);
+  CHECK(all <= tf::cuda::check::kGradRelL2);
+  CHECK(worst <= tf::cuda::check::kGradTensorRelL2);
+  // Relative errors need a reference that is not zero (a trained adapter's B is non-zero, so every tensor has a gradient).
+  for (const auto& t : c.grads) CHECK(std::any_of(t.begin(), t.end(), [](float v) { return v != 0.f; }));
+}
+
+// Packing and gradient checkpointing through the Session on the device, with validation at every step (eval_every).
+// cuda_model_check covers both inside the model (a packed batch, the recompute); this is the trainer's way in: its
+// packed rows (segments, restarting positions) reach the device, checkpointing is switched by the option, and the
+// device's validation loss is reported where eval_every says. A packed row only shows whether attention stays within
+// its example once the model attends to the example's WORD, so the device takes over a packed CPU run after it has
+// learned the task (attention across the whole row moves the loss by 0.15 % at init, inside the bf16 tolerance, and
+// by 2 to 5 % here: seen with the device's segment starts zeroed by hand).
+TEST(packing_gradient_checkpointing_and_eval_every_through_a_cuda_session) {
+  const Scoring& sc = scoring();
+  tf_test::TempDir on_cpu("tf-emu-pack-cpu"), saved("tf-emu-pack-saved"), a("tf-emu-pack-a"), b("tf-emu-pack-b");
+  const std::vector<Example> tr = tf_test::task_examples(64, 9), va = tf_test::task_examples(8, 10);
+  TrainOptions o = resume_options(on_cpu.path());
+  o.lora.dropout = 0.05f;  // the recompute must draw the same dropout keys
+  o.packing = true;        // 64 examples of 8 tokens, 8 to a row of 64: 8 rows
+  o.batch_size = 2;
+  o.grad_accum = 1;
+  o.epochs = 5;  // 4 steps per epoch; the device runs the last epoch
+  o.eval_every = 2;
+  o.checkpoint_every = 0;
+  const int from = 16;
+  auto run = [&](Session& s, const TrainOptions& opts) {
+    std::vector<StepReport> reports;
+    std::atomic<bool> cancel{false};
+    s.train(tr, va, opts, [&](const StepReport& r) {
+      reports.push_back(r);
+      if (r.step == from && opts.resume_from.empty()) fs::copy(r.checkpoint_dir, saved.file("ck"), fs::copy_options::recursive);
+    }, cancel);
+    return reports;
+  };
+  const std::vector<StepReport> host = run(*open(sc.model, "cpu"), o);
+  REQUIRE(host.size() == 20);
+  auto gpu = open(sc.model, "cuda");
+  o.resume_from = saved.file("ck");
+  o.out_dir = a.path();
+  const std::vector<StepReport> plain = run(*gpu, o);
+  o.gradient_checkpointing = true;
+  o.out_dir = b.path();
+  const std::vector<StepReport> ckpt = run(*gpu, o);
+  REQUIRE(plain.size() == 4 && ckpt.size() == plain.size());
+  for (size_t i = 0; i < plain.size(); ++i) {
+    const StepReport& h = host[from + i];
+    CHECK_EQ(ckpt[i].step, h.step);
+    // The recompute is the same arithmetic on the same inputs with the same keys: the same losses, bit for bit.
+    CHECK_EQ(ckpt[i].loss, plain[i].loss);
+    CHECK_EQ(ckpt[i].valid_loss, plain[i].valid_loss);
+    CHECK(ckpt[i].memory_bytes < plain[i].memory_bytes);
+    CHECK_NEAR(ckpt[i].loss, h.loss, kCurveRel * h.loss);
+    CHECK_EQ(ckpt[i].has_valid_loss, h.step % 2 == 0);
+    CHECK_EQ(h.has_valid_loss, h.step % 2 == 0);
+    if (h.has_valid_loss) CHECK_NEAR(ckpt[i].valid_loss, h.valid_loss, kCurveRel * h.valid_loss);
+  }
+  std::printf("  device peak %lld B without checkpointing, %lld B with; loss %.4f -> %.4f at the start, %.4f (cpu "
+              "%.4f) at the end\n", (long long)plain[0].memory_bytes, (long long)ckpt[0].memory_bytes,
+              host.front().loss, host[from - 1].loss, ckpt.back().loss, host.back().loss);
+}
+
+// What a cuda session says about itself: info() as the CPU's but for the backend and the bytes the weights take on the
+// device, and the first step's memory report, whose numbers are the device's. One step is the whole run here (8
+// examples, one micro-batch, one epoch), so validation runs within the step the report describes: the report must
+// still be the training step's, not the validation pass's (forward only: smaller activations and scratch).
+TEST(info_and_the_memory_report_of_a_cuda_session) {
+  tf_test::TempDir model("tf-emu-info"), a("tf-emu-info-a"), b("tf-emu-info-b");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  auto gpu = open(model, "cuda"), cpu = open(model, "cpu");
+  const ModelInfo g = gpu->info(), c = cpu->info();
+  CHECK_EQ(g.backend, std::string("cuda"));
+  CHECK(g.architecture == c.architecture && g.model_type == c.model_type && g.vocab_size == c.vocab_size &&
+        g.hidden_size == c.hidden_size && g.num_layers == c.num_layers && g.num_kv_heads == c.num_kv_heads &&
+        g.head_dim == c.head_dim && g.eos_token_ids == c.eos_token_ids && g.tie_word_embeddings == c.tie_word_embeddings);
+  CHECK_EQ(g.num_parameters, c.num_parameters);
+  CHECK_EQ(g.matmul_parameters, c.matmul_parameters);
+  // bf16 weights (the tied head is the embedding) plus the fp32 RoPE frequencies, head_dim / 2 of them.
+  CHECK_EQ(g.weight_bytes, 2 * g.num_parameters + 4 * (g.head_dim / 2));
+
+  TrainOptions o = resume_options(a.path());
+  o.epochs = 1;
+  o.batch_size = 8;
+  o.grad_accum = 1;
+  o.checkpoint_every = 0;
+  auto first_report = [&](const std::vector<Example>& validation) {
+    std::vector<StepReport> reports;
+    std::atomic<bool> cancel{false};
+    gpu->train(tf_test::task_examples(8, 1), validation, o, [&](const StepReport& r) { reports.push_back(r); }, cancel);
+    REQUIRE(reports.size() == 1);
+    return reports[0];
+  };
+  const StepReport validated = first_report(tf_test::task_examples(8, 2));
+  o.out_dir = b.path();
+  const StepReport plain = first_report({});
+  CHECK(validated.has_valid_loss && !plain.has_valid_loss);
+  CHECK_EQ(validated.memory_report, plain.memory_report);
+  CHECK_EQ(validated.memory_bytes, plain.memory_bytes);
+  const std::string& report = validated.memory_report;
+  CHECK(report.find("frozen weights: " + tf::cuda::format_bytes(g.weight_bytes) + "\n") != std::string::npos);
+  // The first run of a fresh session: the arena was never larger than this step's plan, so what the report says the
+  // device holds is the step's measured peak.
+  CHECK(report.find("total held: " + tf::cuda::format_bytes(validated.memory_bytes) + "\n") != std::string::npos);
+  CHECK(report.find("free of 16.00 GiB") != std::string::npos);  // the emulated device's memory (runtime_api.h)
+}
+
+// Generation on the device up to the end of the context (the KV cache sized to max_position_embeddings, filled by a
+// prefill of the whole context or by single steps up to its last row: the emulator faults on any access past it) and
+// cancelled from the token callback, as the CPU session does it (test_generate_session.cc).
+TEST(device_generation_runs_to_the_end_of_the_context_and_stops_on_cancel) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda"), cpu = open(sc.model, "cpu");
+  const int context = gpu->info().max_position_embeddings;  // 64
+  std::vector<int32_t> full, most;
+  for (const Example& e : tf_test::task_examples(8, 14)) full.insert(full.end(), e.tokens.begin(), e.tokens.end());
+  REQUIRE(int(full.size()) == context);
+  most.assign(full.begin(), full.end() - 5);
+  GenerateOptions g;
+  g.max_tokens = 500;  // more than the context allows
+  std::atomic<bool> cancel{false};
+  int streamed = 0;
+  const auto on_gpu = gpu->generate({full, most}, g, sc.adapter.path(), [&](int, int32_t) { ++streamed; }, cancel);
+  const auto on_cpu = cpu->generate({full, most}, g, sc.adapter.path(), nullptr, cancel);
+  REQUIRE(on_gpu.size() == 2 && on_cpu.size() == 2);
+  // The last token is sampled from the full cache's logits: a full prompt gives one, 59 tokens give 64 - 59 + 1.
+  CHECK_EQ(on_gpu[0].tokens.size(), size_t(1));
+  CHECK_EQ(on_gpu[1].tokens.size(), size_t(6));
+  CHECK_EQ(streamed, 7);
+  for (size_t i = 0; i < 2; ++i) {
+    CHECK_EQ(on_gpu[i].finish_reason, std::string("length"));
+    CHECK_EQ(on_gpu[i].tokens.size(), on_cpu[i].tokens.size());
+    CHECK_EQ(on_cpu[i].finish_reason, std::string("length"));
+  }
+
+  g.max_tokens = 5;
+  const auto cancelled = gpu->generate({most, full}, g, sc.adapter.path(), [&](int, int32_t) { cancel = true; }, cancel);
+  REQUIRE(cancelled.size() == 2);
+  CHECK_EQ(cancelled[0].tokens.size(), size_t(1));
+  CHECK_EQ(cancelled[0].finish_reason, std::string("cancelled"));
+  CHECK(cancelled[1].tokens.empty() && cancelled[1].finish_reason == "cancelled");
+  CHECK_EQ(cancelled[0].tokens[0], on_gpu[1].tokens[0]);  // greedy: the same first token as before
+}
+
+// QLoRA through the Session: a cuda session loaded with quant nf4 + double_quant keeps the frozen weights packed on
+// the device (a third of the bf16 bytes here; the 1 KiB dequantization map included) and trains along the CPU's NF4
+// curve, which dequantizes the same codes. cuda_model_check covers NF4 inside the model; this is LoadOptions' way in.
+TEST(a_cuda_session_loaded_as_nf4_trains_along_the_cpu_nf4_curve) {
+  tf_test::TempDir model("tf-emu-nf4"), a("tf-emu-nf4-a"), b("tf-emu-nf4-b");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  auto load = [&](const std::string& backend) {
+    LoadOptions lo;
+    lo.model_dir = model.path();
+    lo.threads = 2;
+    lo.backend = backend;
+    lo.quant = "nf4";
+    lo.double_quant = true;
+    return Session::load(lo);
+  };
+  auto gpu = load("cuda"), cpu = load("cpu");
+  REQUIRE(gpu->info().backend == "cuda");
+  const ModelInfo info = gpu->info();
+  CHECK(info.weight_bytes < 2 * info.num_parameters / 3);
+  TrainOptions o = resume_options(a.path());
+  o.checkpoint_every = 0;
+  const Run g = train(*gpu, o);
+  o.out_dir = b.path();
+  const Run c = train(*cpu, o);
+  REQUIRE(g.reports.size() == 6 && c.reports.size() == 6);
+  for (size_t i = 0; i < g.reports.size(); ++i) CHECK_NEAR(g.reports[i].loss, c.reports[i].loss, kCurveRel * c.reports[i].loss);
+  CHECK(g.reports.back().loss < 0.95 * g.reports.front().loss);
+  std::printf("  nf4: %lld weight bytes on the device; loss %.4f -> %.4f on cuda, %.4f -> %.4f on cpu\n",
+              (long long)info.weight_bytes, g.reports.front().loss, g.reports.back().loss, c.reports.front().loss,
+              c.reports.back().loss);
+}
+
+// Divergence on the device: an absurd learning rate blows the adapter up in the first update, the device's next loss
+// is NaN (its kernels must carry the NaN into the loss sum, not mask it), and the trainer stops with the step and the
+// last checkpoint, as on the CPU (test_session_train.cc).
+TEST(divergence_on_the_device_stops_the_run_and_keeps_the_last_checkpoint) {
+  tf_test::TempDir model("tf-emu-diverge"), out("tf-emu-diverge-out");
+  tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});
+  TrainOptions o = resume_options(out.path());
+  o.lr = 1e30;
+  o.warmup_ratio = 0;
+  o.max_grad_norm = 0;
+  o.checkpoint_every = 1;
+  std::string message;
+  try {
+    train(*open(model, "cuda"), o);
+  } catch (const tf::Error& e) {
+    message = e.what();
+  }
+  CHECK(message.find("training diverged at step 2 of 6: the loss is nan") != std::string::npos);
+  const std::string step1 = out.path() + "/checkpoints/step-1";
+  CHECK(message.find("The last good checkpoint is kept at " + step1 + ".") != std::string::npos);
+  CHECK_EQ(tf::train::read_checkpoint(step1).state.step, 1);
+  CHECK(!fs::exists(out.path() + "/checkpoints/step-2"));
+}
