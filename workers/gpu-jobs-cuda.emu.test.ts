@@ -1,0 +1,210 @@
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+
+// The models directory must be set before lib/env is first read (hoisted above the imports).
+const modelsRoot = vi.hoisted(() => {
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/tf-gpu-cuda-models-${process.pid}-${Date.now()}`;
+  process.env.TUNEFORGE_MODELS_DIR = dir;
+  return dir;
+});
+
+import * as jobsRoute from "../app/api/jobs/route";
+import * as jobRoute from "../app/api/jobs/[id]/route";
+import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
+import { createPrismaClient } from "../lib/db/client";
+import { dataDir, env } from "../lib/env";
+import { closeLiveRedis } from "../lib/jobs/launch/live";
+import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
+import type { JobView } from "../lib/jobs/types";
+import { closeQueues, queues } from "../lib/queue/queues";
+import { createRedis } from "../lib/redis";
+import { writeTinyModel } from "../lib/testing/tiny-model";
+import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
+import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
+import { loadNativeAddon, NATIVE_ADDON_ENV } from "../native/index";
+
+// Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
+// linked against the CUDA emulator (TUNEFORGE_NATIVE_ADDON), so the job runs on the "cuda" backend — the device
+// the worker finds and lists, the device memory report in the job log, checkpoints written from device state, a
+// SIGKILLed worker resumed on the device — and a worker whose machine has no usable device.
+
+const db = createPrismaClient();
+const fixtures: LocalVersionFixture[] = [];
+const children: ChildProcess[] = [];
+let server: RouteServer;
+
+beforeAll(async () => {
+  mkdirSync(modelsRoot, { recursive: true });
+  writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
+  server = await serveRoutes([
+    { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
+    { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
+  ]);
+});
+// A failed test must not leave its worker consuming the next test's jobs.
+afterEach(async () => {
+  for (const c of children.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      c.kill("SIGKILL");
+      await new Promise((r) => c.once("exit", r));
+    }
+  }
+});
+afterAll(async () => {
+  const jobs = await db.fineTuneJob.findMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } }, select: { id: true } });
+  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
+  for (const j of jobs) {
+    await rm(path.join(dataDir(), "jobs", j.id), { recursive: true, force: true });
+    await (await queues().get("gpu-jobs").getJob(`finetune-${j.id}`))?.remove().catch(() => undefined);
+  }
+  await deleteFrozenVersions(db, fixtures);
+  await server.close();
+  await closeQueues();
+  await closeLiveRedis();
+  await db.$disconnect();
+  rmSync(modelsRoot, { recursive: true, force: true });
+});
+
+/** A GPU worker on the emulated device; `extra` changes the machine (TF_CUDA_EMU_DEVICES=0: no device). */
+function startGpuWorker(extra: Record<string, string> = {}): SpawnedWorker {
+  return spawnWorker({
+    args: ["--gpu"],
+    track: children,
+    env: {
+      DATABASE_URL: env().DATABASE_URL,
+      REDIS_URL: env().REDIS_URL,
+      TUNEFORGE_QUEUE_PREFIX: env().TUNEFORGE_QUEUE_PREFIX,
+      TUNEFORGE_DATA_DIR: dataDir(),
+      TUNEFORGE_MODELS_DIR: modelsRoot,
+      [NATIVE_ADDON_ENV]: process.env[NATIVE_ADDON_ENV],
+      TUNEFORGE_LOCAL_BACKEND: "auto",
+      TUNEFORGE_LOCAL_THREADS: "1",
+      TUNEFORGE_RECONCILE_MS: "60000",
+      TUNEFORGE_WORKER_LOCK_MS: "1000",
+      TUNEFORGE_WORKER_STALLED_MS: "300",
+      ...extra,
+    },
+  });
+}
+
+async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(server.url + p, { method, headers: { "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+async function launch(versionId: string, training: Record<string, unknown>, quantization: Record<string, unknown> = { quant: "none" }): Promise<JobView> {
+  const res = await api<{ job: JobView }>("POST", "/api/jobs", {
+    provider: "local",
+    datasetVersionId: versionId,
+    baseModel: "tiny-chat",
+    config: { lora: { rank: 8, alpha: 16, dropout: 0 }, quantization, training: { backend: "auto", lr: 1e-2, warmupRatio: 0, ...training } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.job;
+}
+
+const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
+const until = <T>(what: string, w: SpawnedWorker, check: () => Promise<T | undefined>, ms = 60_000) =>
+  waitFor(check, ms, what).catch((err: Error) => {
+    throw new Error(`${err.message}\nworker output:\n${w.output().slice(-3000)}`);
+  });
+const statusIs = (id: string, ...status: string[]) => async () => (status.includes((await row(id)).status) ? true : undefined);
+const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
+const view = async (id: string) => (await api<{ job: JobView }>("GET", `/api/jobs/${id}`)).body.job;
+
+async function version(train: number, validation: number): Promise<string> {
+  const f = await createFrozenVersion(db, dataDir(), { name: "gpu-cuda-emu", train: toJsonl(colorTask(train)), validation: validation ? toJsonl(colorTask(validation, 2)) : undefined });
+  fixtures.push(f);
+  return f.versionId;
+}
+
+describe("gpu worker on the emulated CUDA device", () => {
+  it('trains an "auto" job on the device: lists it, logs device memory, writes checkpoints and an adapter that works', async () => {
+    const v = await version(16, 4);
+    const queued = await launch(v, { epochs: 2, batchSize: 4, gradAccum: 1, evalEvery: 2, checkpointEvery: 2 }, { quant: "nf4", doubleQuant: true });
+    const w = startGpuWorker();
+    await until("the job to end", w, statusIs(queued.id, "succeeded", "failed"));
+    const job = await view(queued.id);
+    expect(job.status, `${job.errorMessage}\n${w.output()}`).toBe("succeeded");
+    expect(w.output()).toMatch(/GPU worker on tuneforge CUDA emulator \(CPU; sm_90\) \(cuda backend\)/);
+    expect(job.backend).toBe("cuda");
+    // The heartbeat lists the device the jobs run on, with its memory.
+    const hb = createRedis("client");
+    try {
+      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
+      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; devices?: { name: string; memoryMiB?: number }[] }));
+      expect(infos.find((i) => i.id === job.workerId)!.devices).toEqual([{ index: 0, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
+    } finally {
+      await hb.quit();
+    }
+    // The job log has the device's memory report folded into one line, and says which backend trained.
+    const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    expect(events.filter((m) => m.startsWith("CUDA memory: ")), events.join("\n")).toHaveLength(1);
+    expect(events.find((m) => m.startsWith("CUDA memory: "))).toMatch(/^CUDA memory: frozen weights: [\d.]+ KiB, .*total held: [\d.]+ MiB, device: [\d.]+ GiB free of 16\.00 GiB$/);
+    expect(events.some((m) => /^Training on .*, cuda backend: 16 examples/.test(m))).toBe(true);
+    // 16 examples / batch 4 = 4 steps per epoch, 2 epochs; validation every 2 steps; device memory per step.
+    expect(job.metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(job.metrics.every((m) => m.trainLoss! > 0 && m.memoryBytes! > 0 && m.gradNorm! > 0)).toBe(true);
+    expect(job.metrics.filter((m) => m.validLoss !== null).map((m) => m.step)).toEqual([2, 4, 6, 8]);
+    expect(job.metrics.at(-1)!.trainLoss!).toBeLessThan(job.metrics[0]!.trainLoss!);
+    expect(job.checkpoints.map((c) => c.step)).toEqual([4, 6, 8]);
+    expect(job.checkpoints.every((c) => existsSync(path.join(dataDir(), c.path!, "adapter_model.safetensors")))).toBe(true);
+    const card = readFileSync(path.join(job.adapterPath!, "README.md"), "utf8");
+    expect(card).toContain("QLoRA trainer on the cuda backend");
+
+    // The adapter trained on the device raises the likelihood of the trained answers on the host as well.
+    const model = await loadNativeAddon().loadModel({ modelDir: path.join(modelsRoot, "tiny-chat"), quant: "none", backend: "cpu", threads: 1 });
+    try {
+      const ex = tokenizeChat(loadChatTokenizer(path.join(modelsRoot, "tiny-chat")), colorTask(1, 3)[0]!);
+      const score = (lp: number[]) => lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
+      expect(score(await model.logprobs(ex.tokens, job.adapterPath!))).toBeGreaterThan(score(await model.logprobs(ex.tokens)) + 1);
+    } finally {
+      model.close();
+    }
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  });
+
+  it("a SIGKILLed worker's job resumes on the device from its last checkpoint, with no gap in the curve", async () => {
+    const v = await version(48, 0);
+    // 48 examples, batch 1: 48 steps per epoch × 2 = 96 steps; a checkpoint every 8.
+    const job = await launch(v, { epochs: 2, batchSize: 1, gradAccum: 1, checkpointEvery: 8 });
+    let w = startGpuWorker();
+    await until("a checkpoint at step 8 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 8 } } })) ? true : undefined));
+    w.child.kill("SIGKILL");
+    await w.exited;
+    expect((await row(job.id)).status).toBe("running");
+    expect((await steps(job.id)).at(-1)!).toBeLessThan(96);
+
+    w = startGpuWorker();
+    await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 90_000);
+    expect(await steps(job.id)).toEqual(Array.from({ length: 96 }, (_, i) => i + 1));
+    const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
+    const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    expect(resumed?.message, `${events.join("\n")}\n${w.output()}`).toMatch(/^Resumed from step (8|16|24|32|40|48|56|64|72|80|88) \(checkpoint .*\) on .*, cuda backend\.$/);
+    expect((await view(job.id)).backend).toBe("cuda");
+    w.child.kill("SIGTERM");
+    await w.exited;
+  }, 150_000);
+
+  it('without a usable device, "auto" trains on the CPU and says why, and a job that asks for "cuda" fails saying what to do', async () => {
+    const w = startGpuWorker({ TF_CUDA_EMU_DEVICES: "0" });
+    const v = await version(8, 0);
+    const auto = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1 });
+    await until("the auto job to succeed", w, statusIs(auto.id, "succeeded"));
+    expect((await view(auto.id)).backend).toBe("cpu");
+    expect(w.output()).toMatch(/GPU worker on CPU \(\d+ cores.*\(cpu backend: no usable GPU, .+\)/);
+
+    const cuda = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1, backend: "cuda" });
+    await until("the cuda job to fail", w, statusIs(cuda.id, "failed"));
+    const failed = await row(cuda.id);
+    expect(failed.errorCode).toBe("backend_unavailable");
+    expect(failed.errorMessage).toMatch(/Launch with backend "cpu" or "auto", or run a GPU worker built with CUDA\.$/);
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+});
