@@ -1,4 +1,5 @@
-import { loadNativeAddon, type NativeAddon, type NativeModel } from "../../native/index";
+import { loadNativeAddon, type Backend, type NativeAddon, type NativeModel } from "../../native/index";
+import { env, type Env } from "../env";
 
 // The inference worker keeps base models loaded between playground requests: loading reads every weight
 // from disk, generating a short reply takes a fraction of that. One model per name, and only the most recent
@@ -7,10 +8,22 @@ import { loadNativeAddon, type NativeAddon, type NativeModel } from "../../nativ
 
 const MAX_MODELS = 2;
 
+/** Where playground and evaluation models run: the GPU worker's own settings, as for its training jobs. */
+export type ModelPlacement = { backend: Backend; threads: number };
+
+export function workerPlacement(e: Env = env()): ModelPlacement {
+  return { backend: e.TUNEFORGE_LOCAL_BACKEND, threads: e.TUNEFORGE_LOCAL_THREADS };
+}
+
 type Entry = { dir: string; model: Promise<NativeModel> };
 const loaded = new Map<string, Entry>();
 
-export async function cachedModel(name: string, dir: string, addon: () => NativeAddon = () => loadNativeAddon()): Promise<NativeModel> {
+export async function cachedModel(
+  name: string,
+  dir: string,
+  addon: () => NativeAddon = () => loadNativeAddon(),
+  placement: ModelPlacement = workerPlacement(),
+): Promise<NativeModel> {
   const hit = loaded.get(name);
   if (hit && hit.dir === dir) {
     // Most recently used last.
@@ -19,7 +32,8 @@ export async function cachedModel(name: string, dir: string, addon: () => Native
     const model = await hit.model;
     if (!model.closed) return model;
   }
-  const entry: Entry = { dir, model: addon().loadModel({ modelDir: dir, quant: "none" }) };
+  // TUNEFORGE_LOCAL_BACKEND=cpu keeps the device free for other work: generation must not take it either.
+  const entry: Entry = { dir, model: addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads }) };
   loaded.set(name, entry);
   entry.model.catch(() => loaded.get(name) === entry && loaded.delete(name));
   while (loaded.size > MAX_MODELS) {
