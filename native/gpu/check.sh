@@ -77,17 +77,12 @@ step2
 # ======================= steps 3-4: HF transformers + PEFT comparison, throughput and memory (h-hf) =======================
 # steps-3-4.sh appends tab-separated rows (step, check, ours, reference, target, status); each becomes a summary
 # row. MISSING (our side not built yet) is shown as SKIP; INFO rows (tolerance calibration) never fail the run.
-# Steps 3-4 drive our trainer through the Node addon, which must be built with the CUDA backend (TF_CUDA=1 makes a
-# CPU-only build an error). Without node or node_modules they report "not run" rows, as steps-3-4.sh explains.
-if command -v node >/dev/null 2>&1 && [[ -d "$ROOT/node_modules/node-addon-api" ]]; then
-  echo "== building the Node addon with the CUDA backend (steps 3-4 use it)"
-  (cd "$ROOT" && TF_CUDA=1 TF_BUILD_JOBS="$JOBS" node native/tools/build-addon.mjs) >"$BUILD.addon.log" 2>&1 ||
-    { tail -n 30 "$BUILD.addon.log"; echo "   addon build failed (log: $BUILD.addon.log); steps 3-4 report it"; }
-fi
+# Steps 3-4 drive our trainer through gpu_ours (native/gpu/ours.cc), built in the same CMake tree ($BUILD): no
+# Node.js or node_modules needed on the GPU machine.
 # shellcheck source=steps-3-4.sh
 source "$ROOT/native/gpu/steps-3-4.sh"
 HF_ROWS="$(mktemp)"
-GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
+GPU_CHECK_BUILD="$BUILD" GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
 while IFS=$'\t' read -r s what ours ref target status; do
   [[ -n "$s" ]] || continue
   case "$status" in

@@ -313,7 +313,8 @@ def step3_rows(summary, label, info=False):
 
 
 def step4_rows(hf, ours, ours8b, missing_reason="not built yet"):
-    """hf: hf_throughput.py's JSON; ours / ours8b: `tuneforge bench trainer --json` output, or None."""
+    """hf: hf_throughput.py's JSON; ours / ours8b: `gpu_ours bench` output with flops_per_token (hf_rows.py adds
+    it), or `tuneforge bench trainer --json` output; or None."""
     peak = hf["gemm_peak_tflops"]
     rows = [("4", "bf16 GEMM peak (torch.matmul, this run)", "", f"{peak:.0f} TFLOP/s", "", "INFO")]
     if ours is None:

@@ -67,7 +67,7 @@ def main():
                           "failed": [r["name"] for r in rows if not r["ok"]],
                           "rows": [{k: r.get(k) for k in ("name", "max_rel", "tol", "ok")} for r in shown]}))
     if not rows:
-        print("hf_compare: no tensor in common; is OURS a result of ours_reference.ts?", file=sys.stderr)
+        print("hf_compare: no tensor in common; is OURS a result of gpu_ours reference?", file=sys.stderr)
     return 0 if ok else 1
 
 

@@ -5,7 +5,7 @@
 
 DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling) and bf16
 *.safetensors (sharded with model.safetensors.index.json when large). No tokenizer is written: the checks
-(hf_reference.py, hf_throughput.py, ours_reference.ts, `tuneforge bench trainer`) feed token ids directly, and
+(hf_reference.py, hf_throughput.py, `gpu_ours`, `tuneforge bench trainer`) feed token ids directly, and
 logits, loss, gradients and throughput do not depend on the text a token stands for.
 
 Weights: every matrix N(0, 0.02²) like transformers' initializer_range, norms 1 + N(0, 0.1²) (not all ones, so a

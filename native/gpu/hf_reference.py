@@ -6,7 +6,7 @@
 Writes next to --out (FILE = --out without .safetensors):
   FILE.safetensors        logits [T, V] (bf16), logprobs [T-1], loss, train_loss, grad_norm, tokens, loss_mask,
                           and grad.<module>.lora_A / .lora_B for every adapted module (fp32)
-  FILE.inputs.json        {"tokens": [...], "loss_mask": [...]} for our side (native/gpu/ours_reference.ts)
+  FILE.inputs.json        {"tokens": [...], "loss_mask": [...]} for our side (`gpu_ours reference`, native/gpu/ours.cc)
   FILE-adapter/           the PEFT adapter the gradients were taken at (PEFT's save_pretrained)
   FILE-checkpoint/        the same adapter as a step-0 checkpoint of our trainer (trainer_state.json, zero AdamW
                           moments), so `resumeFrom` makes our first training step use exactly this adapter

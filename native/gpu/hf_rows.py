@@ -4,6 +4,7 @@ step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
     python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json] [--info]   # hf_compare.py --json's output
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
+    python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)
     python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
 A file left out (or empty, or missing) means our side did not run: the row says so (--reason) instead of a number.
@@ -15,7 +16,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import format_table, step3_rows, step4_rows  # noqa: E402
+from hf_common import flops_per_token, format_table, step3_rows, step4_rows  # noqa: E402
 
 
 def last_json(path):
@@ -32,9 +33,24 @@ def last_json(path):
     return None
 
 
+def with_model_flops(ours):
+    """gpu_ours bench's result with flops_per_token added from its model's config.json, by the formula HF's side is
+    counted with (hf_common.flops_per_token), so both MFU figures use one accounting. None stays None."""
+    if ours is None or "flops_per_token" in ours:
+        return ours
+    with open(os.path.join(ours["model_dir"], "config.json")) as f:
+        cfg = json.load(f)
+    return dict(ours, flops_per_token=flops_per_token(cfg, ours["rank"], ours["targets"], ours["seq_len"]))
+
+
+def decode_line(figures):
+    return ("decode {decode_tokens_per_sec:.1f} tok/s, {weight_gb_read_per_sec:.1f} GB/s of weights; "
+            "prefill {prefill_tokens_per_sec:.0f} tok/s".format(**figures))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["step3", "step4", "table"])
+    ap.add_argument("step", choices=["step3", "step4", "decode", "table"])
     ap.add_argument("--label", default="cuda")
     ap.add_argument("--compare")
     ap.add_argument("--hf")
@@ -49,6 +65,13 @@ def main():
             rows = [ln.split("\t") for ln in f.read().splitlines() if ln.strip()]
         print(format_table(["step", "check", "ours", "reference", "target", "status"], rows))
         return 1 if any(r[-1] == "FAIL" for r in rows) else 0
+    if args.step == "decode":
+        figures = last_json(args.ours)
+        if figures is None:
+            print(f"hf_rows: no result in {args.ours}", file=sys.stderr)
+            return 1
+        print(decode_line(figures))
+        return 0
     if args.step == "step3":
         rows = step3_rows(last_json(args.compare), args.label, args.info)
     else:
@@ -56,7 +79,7 @@ def main():
         if hf is None:
             rows = [("4", "HF PEFT throughput", "", f"no result in {args.hf}", "", "FAIL")]
         else:
-            rows = step4_rows(hf, last_json(args.ours), last_json(args.ours8b), args.reason)
+            rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason)
     for r in rows:
         print("\t".join(str(c) for c in r))
 

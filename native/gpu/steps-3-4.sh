@@ -5,7 +5,10 @@
 #
 # Sourced by native/gpu/check.sh (defines gpu_steps_3_4, runs nothing), or run alone:
 #   bash native/gpu/steps-3-4.sh
+# Our side runs through gpu_ours (native/gpu/ours.cc: tf::api::Session, the interface the Node addon calls), built
+# here with CMake: GPU machines need a C++ compiler and nvcc, not Node.js and node_modules.
 # Environment:
+#   GPU_CHECK_BUILD the CMake tree gpu_ours is built in (default native/build/gpu, check.sh's)
 #   GPU_CHECK_DIR   work folder (default /tmp/tuneforge-gpu-check); models are kept there and reused by reruns
 #   GPU_CHECK_ROWS  file the summary rows are appended to (tab-separated: step, check, ours, reference, target,
 #                   status); run alone, they go to $GPU_CHECK_DIR/hf/rows.tsv and are printed as a table
@@ -34,13 +37,12 @@ _hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
 # Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label.
 _gpu_decode_row() {
   local out="$dir/decode-$2.json"
-  _hf_timed "4: ours decode ($2, NF4 + double quant, 512-token prompt, 128 tokens)" timeout 180 node "$root/bin/tuneforge.mjs" \
-    bench generate --model "$1" --prompt-len 512 --max-tokens 128 --runs 2 --quant nf4 --double-quant --backend cuda \
-    --json | tee "$out"
+  _hf_timed "4: ours decode ($2, NF4 + double quant, 512-token prompt, 128 tokens)" timeout 180 "$ours" decode \
+    --model "$1" --prompt-len 512 --max-tokens 128 --runs 2 --quant nf4 --double-quant --backend cuda | tee "$out"
   local figures
-  figures=$("$py" -c 'import json,sys; print("decode {decode_tokens_per_sec} tok/s, {weight_gb_read_per_sec} GB/s of weights; prefill {prefill_tokens_per_sec} tok/s".format(**json.load(open(sys.argv[1]))))' "$out" 2>/dev/null) \
+  figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null) \
     && _hf_row 4 "ours generation speed ($2)" "$figures" "" "" INFO \
-    || _hf_row 4 "ours generation speed ($2)" "bench generate failed (see log)" "" "" FAIL
+    || _hf_row 4 "ours generation speed ($2)" "gpu_ours decode failed (see log)" "" "" FAIL
 }
 
 gpu_steps_3_4() {
@@ -55,15 +57,18 @@ gpu_steps_3_4() {
   [[ -n ${GPU_CHECK_ROWS:-} ]] || : >"$_HF_ROWS"
   local rank=16 targets=q,k,v,o targets_long=q_proj,k_proj,v_proj,o_proj
 
-  # What our side has: the addon, its backends, and tsx (the CLI and ours_reference.ts are TypeScript).
-  local addon="$root/native/build/Release/tuneforge_native.node" backends="" why_not="not built yet"
-  if [[ ! -f $addon ]]; then
-    why_not="not built yet (no native addon)"
-  elif [[ ! -d $root/node_modules/tsx ]]; then
-    why_not="not run (node_modules missing: npm install)"
+  # What our side has: gpu_ours, built in the CMake tree (check.sh's step 1 configured it; alone, configure here).
+  local build="${GPU_CHECK_BUILD:-$root/native/build/gpu}" ours backends="" why_not="not built yet"
+  ours="$build/gpu_ours"
+  mkdir -p "$(dirname "$build")"
+  if { [[ -f $build/CMakeCache.txt ]] || cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF \
+    >"$build.configure-ours.log" 2>&1; } && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 4)" --target gpu_ours \
+    >"$build.gpu_ours.log" 2>&1; then
+    backends=$("$ours" backends | "$py" -c 'import json,sys; print(",".join(json.load(sys.stdin)["backends"]))' 2>/dev/null)
+    [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (gpu_ours has backends: ${backends:-none}; is nvcc on PATH?)"
   else
-    backends=$(node -e 'console.log(require(process.argv[1]).backendsBuilt().join(","))' "$addon" 2>/dev/null)
-    [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (addon has backends: ${backends:-none})"
+    tail -n 30 "$build.gpu_ours.log" 2>/dev/null
+    why_not="gpu_ours did not build (log: $build.gpu_ours.log)"
   fi
   local have_cuda=0 have_cpu=0
   [[ ",$backends," == *",cuda,"* ]] && have_cuda=1
@@ -99,12 +104,12 @@ gpu_steps_3_4() {
         [[ $have_cuda == 0 || ${GPU_CHECK_CPU_VS_HF:-0} == 1 ]] || continue
       fi
       label=$backend
-      if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout 300 node --import tsx \
-        "$gpu/ours_reference.ts" --model "$m1b" --ref "$ref" --backend "$backend" --quant none --out "$dir/ours-$backend.json"; then
+      if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout 300 "$ours" reference \
+        --model "$m1b" --ref "$ref" --backend "$backend" --quant none --out "$dir/ours-$backend.json"; then
         "$py" "$gpu/hf_compare.py" "$dir/ours-$backend.json" "$ref" --label "$label" --json | tee "$dir/compare-$backend.txt"
         "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" >>"$_HF_ROWS"
       else
-        _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "ours_reference.ts failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
+        _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "gpu_ours reference failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
       fi
     done
   fi
@@ -115,16 +120,16 @@ gpu_steps_3_4() {
   _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" --model "$m1b" \
     --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
   if [[ $have_cuda == 1 ]]; then
-    _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 node "$root/bin/tuneforge.mjs" \
-      bench trainer --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
-      --quant nf4 --double-quant --backend cuda --gradient-checkpointing --json | tee "$ours_json"
+    _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 "$ours" bench \
+      --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
+      --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
     _gpu_decode_row "$m1b" 1B
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
       [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
-      _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 node "$root/bin/tuneforge.mjs" \
-        bench trainer --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
-        --quant nf4 --double-quant --backend cuda --gradient-checkpointing --json | tee "$ours8b_json"
+      _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 "$ours" bench \
+        --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
+        --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 | tee "$ours8b_json"
       # Loading the 8B model again costs about a minute of device time: only on request.
       [[ ${GPU_CHECK_DECODE_8B:-0} == 1 ]] && _gpu_decode_row "$m8b" 8B
     fi
