@@ -6,7 +6,7 @@ import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
 import { flopsPerToken, loraParameters } from "../../native/flops";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
-import { withBenchModel } from "./model";
+import { figure, withBenchModel } from "./model";
 
 // tuneforge bench trainer – training throughput of the native trainer in model FLOPs, against the fp32 GEMM
 // peak of the same kernels measured in the same run (so the percentage is honest on any machine).
@@ -109,12 +109,12 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       backend: info.backend,
       threads: threads || os.cpus().length,
       isa: addon.cpuIsa(),
-      tokens_per_sec: Math.round(tokensPerSec * 10) / 10,
+      tokens_per_sec: figure(tokensPerSec),
       flops_per_token: flops,
-      achieved_gflops: Math.round(gflops * 10) / 10,
-      gemm_peak_gflops: Math.round(peak * 10) / 10,
+      achieved_gflops: figure(gflops),
+      gemm_peak_gflops: figure(peak),
       gemm_peak_size: onGpu ? peakSize : null,
-      percent_of_peak: Math.round((gflops / peak) * 1000) / 10,
+      percent_of_peak: figure((100 * gflops) / peak),
       weight_bytes: info.weightBytes,
       weight_bytes_per_param: Math.round((info.weightBytes / info.numParameters) * 1000) / 1000,
       // The CPU trainer keeps the embedding and norms in fp32 (4 bytes each), the CUDA one in bf16 (2); the rest
