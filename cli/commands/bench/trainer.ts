@@ -120,7 +120,11 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       // The CPU trainer keeps the embedding and norms in fp32 (4 bytes each), the CUDA one in bf16 (2); the rest
       // is the matmul weights in the chosen quantization. Tied embeddings double as lm_head: not split out.
       matmul_bytes_per_param: info.tieWordEmbeddings ? null : Math.round(((info.weightBytes - (onGpu ? 2 : 4) * (info.numParameters - info.matmulParameters)) / info.matmulParameters) * 1000) / 1000,
+      // On the GPU, what the device held at its peak (measured: arena + weights); on the CPU the trainer's estimate.
       peak_memory_bytes: Math.max(...reports.map((r) => r.memoryBytes)),
+      // The first step's breakdown (weights, LoRA + optimizer, activations, …; on the GPU the device's free/total):
+      // where a peak-memory figure that misses its target went.
+      memory_report: reports[0]!.memoryReport ?? null,
     };
     if (v.json) ctx.out(JSON.stringify(figures) + "\n");
     else {
@@ -134,7 +138,8 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
           `efficiency       ${figures.percent_of_peak} % of peak`,
           `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter` +
             (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights incl. lm_head ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms ${onGpu ? "bf16" : "fp32"})`),
-          `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (trainer's report)`,
+          `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (${onGpu ? "measured on the device" : "the trainer's estimate"})`,
+          ...(figures.memory_report ? [figures.memory_report.trimEnd()] : []),
           "",
         ].join("\n"),
       );
