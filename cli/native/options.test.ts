@@ -10,6 +10,8 @@ describe("trainer option parsing", () => {
     expect(() => numberOption("train", "epochs", "0", 3, { min: 1 })).toThrow(/train: --epochs must be ≥ 1, got 0/);
     expect(() => numberOption("train", "dropout", "abc", 0)).toThrow(UsageError);
     expect(() => numberOption("train", "dropout", "", 0)).toThrow(/must be a number/);
+    expect(numberOption("bench", "peak-size", "384", 8192, { min: 256, integer: true, multipleOf: 128 })).toBe(384);
+    expect(() => numberOption("bench", "peak-size", "300", 8192, { min: 256, integer: true, multipleOf: 128 })).toThrow(/bench: --peak-size must be a multiple of 128, got 300/);
   });
 
   it("accepts only listed choices", () => {

@@ -6,16 +6,17 @@ import { UsageError } from "../args";
 // Option parsing shared by the trainer commands (train, logprobs, generate, merge, bench): numbers with
 // ranges, enums, and the common --quant/--double-quant/--backend/--threads, with messages naming the flag.
 
-export function numberOption(command: string, flag: string, raw: string | undefined, fallback: number, opts: { min?: number; max?: number; integer?: boolean } = {}): number {
+export function numberOption(command: string, flag: string, raw: string | undefined, fallback: number, opts: { min?: number; max?: number; integer?: boolean; multipleOf?: number } = {}): number {
   if (raw === undefined) return fallback;
   const v = Number(raw);
-  const { min = -Infinity, max = Infinity, integer = false } = opts;
+  const { min = -Infinity, max = Infinity, integer = false, multipleOf } = opts;
   const kind = integer ? "an integer" : "a number";
   if (raw.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) throw new UsageError(`${command}: --${flag} must be ${kind}, got "${raw}"`);
   if (v < min || v > max) {
     const range = max === Infinity ? `≥ ${min}` : min === -Infinity ? `≤ ${max}` : `between ${min} and ${max}`;
     throw new UsageError(`${command}: --${flag} must be ${range}, got ${raw}`);
   }
+  if (multipleOf !== undefined && v % multipleOf !== 0) throw new UsageError(`${command}: --${flag} must be a multiple of ${multipleOf}, got ${raw}`);
   return v;
 }
 

@@ -2,7 +2,7 @@ import { createRng } from "../../../lib/testing/tiny-model/rng";
 import { parseCommandOptions } from "../../args";
 import type { CliContext } from "../../command";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
-import { withBenchModel } from "./model";
+import { figure, withBenchModel } from "./model";
 
 // tuneforge bench generate – generation speed of the native model: prefill (the prompt, one forward) and decode
 // (one token per forward through the KV cache), on the backend the model runs on. Decoding reads every weight once
@@ -79,11 +79,11 @@ export async function benchGenerate(args: string[], ctx: CliContext): Promise<nu
       adapter: v.adapter ?? null,
       prompt_len: promptLen,
       max_tokens: maxTokens,
-      prefill_tokens_per_sec: Math.round((promptLen * 1000 * 10) / prefillMs) / 10,
-      decode_tokens_per_sec: Math.round(decodePerSec * 10) / 10,
+      prefill_tokens_per_sec: figure((promptLen * 1000) / prefillMs),
+      decode_tokens_per_sec: figure(decodePerSec),
       ms_per_token: Math.round((decodeMs / (maxTokens - 1)) * 100) / 100,
       weight_bytes: info.weightBytes,
-      weight_gb_read_per_sec: Math.round(((info.weightBytes * decodePerSec) / 1e9) * 10) / 10,
+      weight_gb_read_per_sec: figure((info.weightBytes * decodePerSec) / 1e9),
     };
     if (v.json) ctx.out(JSON.stringify(figures) + "\n");
     else

@@ -35,3 +35,9 @@ export async function withBenchModel<T>(ctx: CliContext, v: BenchModelValues, lo
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/**
+ * A measured rate for the report: 4 significant digits. Fixed decimals would print a slow machine's figures
+ * (the CUDA emulator's 0.003 GB/s of weights read) as 0, and a fast one's no more usefully.
+ */
+export const figure = (x: number): number => Number(x.toPrecision(4));

@@ -2,11 +2,11 @@ import os from "node:os";
 import path from "node:path";
 import type { StepReport, TrainExample } from "../../../native/index";
 import { createRng } from "../../../lib/testing/tiny-model/rng";
-import { parseCommandOptions } from "../../args";
+import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
 import { flopsPerToken, loraParameters } from "../../native/flops";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
-import { withBenchModel } from "./model";
+import { figure, withBenchModel } from "./model";
 
 // tuneforge bench trainer – training throughput of the native trainer in model FLOPs, against the fp32 GEMM
 // peak of the same kernels measured in the same run (so the percentage is honest on any machine).
@@ -22,6 +22,8 @@ export const BENCH_TRAINER_USAGE = [
   "Options:",
   "  --seq-len 256  --batch-size 4  --grad-accum 1  --steps 6  --rank 16  --targets q_proj,k_proj,v_proj,o_proj",
   "  --quant nf4|none (default nf4)  --double-quant  --backend auto|cpu|cuda  --threads N  --peak-seconds 2",
+  "  --peak-size 8192   cuda backend only: the order of the square bf16 GEMMs of the peak (a multiple of",
+  "                     128, ≥ 256); smaller for a small device or the CUDA emulator",
   "  --gradient-checkpointing   keep only each layer's input and recompute it in backward (less memory)",
   "  --json         print the figures as one JSON object",
   "",
@@ -41,6 +43,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       rank: { type: "string" },
       targets: { type: "string" },
       "peak-seconds": { type: "string" },
+      "peak-size": { type: "string" },
       "gradient-checkpointing": { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       ...MODEL_LOAD_OPTIONS,
@@ -52,6 +55,8 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
   const steps = numberOption("bench", "steps", v.steps, 6, { min: 2, integer: true });
   const rank = numberOption("bench", "rank", v.rank, 16, { min: 1, integer: true });
   const peakSeconds = numberOption("bench", "peak-seconds", v["peak-seconds"], 2, { min: 0.1, max: 60 });
+  // The addon's default and limits for the cuda GEMM peak (gemmPeakGflops).
+  const peakSize = numberOption("bench", "peak-size", v["peak-size"], 8192, { min: 256, max: 32768, integer: true, multipleOf: 128 });
   const targets = (v.targets ?? "q_proj,k_proj,v_proj,o_proj").split(",").map((t) => t.trim()).filter(Boolean);
   const log = (text: string) => v.json || ctx.err(`bench: ${text}\n`);
 
@@ -62,8 +67,11 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
     // The 100 % of the efficiency figure is the GEMM peak of the backend the model trains on: fp32 CPU
     // kernels, or bf16 tensor cores (fp32 accumulation) on the GPU.
     const onGpu = info.backend === "cuda";
+    // Checked once the backend is known: --backend auto lands on the CPU when there is no device. The CPU peak
+    // has its own fixed blocking, so a size there would be silently ignored.
+    if (v["peak-size"] !== undefined && !onGpu) throw new UsageError(`bench: --peak-size sets the cuda backend's GEMM size; this model runs on the ${info.backend} backend`);
     const peakLabel = onGpu ? "bf16 GEMM peak (GPU)" : "fp32 GEMM peak";
-    const measurePeak = () => addon.gemmPeakGflops(onGpu ? { backend: "cuda", seconds: peakSeconds } : { threads, seconds: peakSeconds });
+    const measurePeak = () => addon.gemmPeakGflops(onGpu ? { backend: "cuda", seconds: peakSeconds, size: peakSize } : { threads, seconds: peakSeconds });
     log(`measuring the ${peakLabel} (${peakSeconds}s)…`);
     const peakBefore = await measurePeak();
 
@@ -101,17 +109,22 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       backend: info.backend,
       threads: threads || os.cpus().length,
       isa: addon.cpuIsa(),
-      tokens_per_sec: Math.round(tokensPerSec * 10) / 10,
+      tokens_per_sec: figure(tokensPerSec),
       flops_per_token: flops,
-      achieved_gflops: Math.round(gflops * 10) / 10,
-      gemm_peak_gflops: Math.round(peak * 10) / 10,
-      percent_of_peak: Math.round((gflops / peak) * 1000) / 10,
+      achieved_gflops: figure(gflops),
+      gemm_peak_gflops: figure(peak),
+      gemm_peak_size: onGpu ? peakSize : null,
+      percent_of_peak: figure((100 * gflops) / peak),
       weight_bytes: info.weightBytes,
       weight_bytes_per_param: Math.round((info.weightBytes / info.numParameters) * 1000) / 1000,
       // The CPU trainer keeps the embedding and norms in fp32 (4 bytes each), the CUDA one in bf16 (2); the rest
       // is the matmul weights in the chosen quantization. Tied embeddings double as lm_head: not split out.
       matmul_bytes_per_param: info.tieWordEmbeddings ? null : Math.round(((info.weightBytes - (onGpu ? 2 : 4) * (info.numParameters - info.matmulParameters)) / info.matmulParameters) * 1000) / 1000,
+      // On the GPU, what the device held at its peak (measured: arena + weights); on the CPU the trainer's estimate.
       peak_memory_bytes: Math.max(...reports.map((r) => r.memoryBytes)),
+      // The first step's breakdown (weights, LoRA + optimizer, activations, …; on the GPU the device's free/total):
+      // where a peak-memory figure that misses its target went.
+      memory_report: reports[0]!.memoryReport ?? null,
     };
     if (v.json) ctx.out(JSON.stringify(figures) + "\n");
     else {
@@ -121,11 +134,12 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
           `setup            ${figures.quant}, seq len ${seqLen}, ` + (onGpu ? "cuda backend" : `${figures.threads} threads, ${figures.isa} kernels`),
           `throughput       ${figures.tokens_per_sec} tokens/s`,
           `model FLOPs      ${(flops / 1e6).toFixed(1)} MFLOP/token → ${figures.achieved_gflops} GFLOP/s`,
-          `${peakLabel.padEnd(16)} ${figures.gemm_peak_gflops} GFLOP/s (measured now)`,
+          `${peakLabel.padEnd(16)} ${figures.gemm_peak_gflops} GFLOP/s (measured now${onGpu ? `, ${peakSize}³ GEMMs` : ""})`,
           `efficiency       ${figures.percent_of_peak} % of peak`,
           `frozen weights   ${(info.weightBytes / 1e6).toFixed(2)} MB = ${figures.weight_bytes_per_param} bytes/parameter` +
             (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights incl. lm_head ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms ${onGpu ? "bf16" : "fp32"})`),
-          `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (trainer's report)`,
+          `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (${onGpu ? "measured on the device" : "the trainer's estimate"})`,
+          ...(figures.memory_report ? [figures.memory_report.trimEnd()] : []),
           "",
         ].join("\n"),
       );
