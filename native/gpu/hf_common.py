@@ -6,6 +6,8 @@ the throughput table are measured with the same ruler (reference/trainer.md, "FL
 """
 
 import json
+import os
+import shutil
 import struct
 
 import numpy as np
@@ -166,6 +168,22 @@ def trainer_state(num_layers, targets, rows, total_steps, seed):
         "rng": [f"{0x9E3779B97F4A7C15 * (i + 1) & 0xFFFFFFFFFFFFFFFF:016x}" for i in range(6)],
         "params": lora_param_names(num_layers, targets),
     }
+
+
+def write_step0_checkpoint(adapter_dir, ckpt_dir, num_layers, targets, seed, sizes):
+    """Our trainer's step-0 checkpoint of a PEFT adapter: the adapter files, trainer_state.json and zero AdamW
+    moments. Resuming from it trains step 1 at exactly that adapter. sizes: parameter name (lora_param_names) →
+    element count."""
+    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    shutil.copytree(adapter_dir, ckpt_dir)
+    state = trainer_state(num_layers, targets, rows=1, total_steps=1, seed=seed)
+    with open(os.path.join(ckpt_dir, "trainer_state.json"), "w") as f:
+        json.dump(state, f)
+    moments = {}
+    for n in state["params"]:
+        moments[n + ".exp_avg"] = np.zeros(sizes[n], np.float32)
+        moments[n + ".exp_avg_sq"] = np.zeros(sizes[n], np.float32)
+    write_safetensors(os.path.join(ckpt_dir, "optimizer.safetensors"), moments)
 
 
 # ---- safetensors without the safetensors package (numpy only), for the comparison on any machine ----

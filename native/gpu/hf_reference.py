@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hf_common import (assistant_mask, import_torch_stack, lora_param_names, parse_targets,  # noqa: E402
-                       trainer_state, write_safetensors)
+                       write_step0_checkpoint)
 
 
 def main():
@@ -133,17 +133,8 @@ def main():
     shutil.rmtree(adapter_dir, ignore_errors=True)
     model.save_pretrained(adapter_dir, safe_serialization=True)
     ckpt_dir = stem + "-checkpoint"
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
-    shutil.copytree(adapter_dir, ckpt_dir)
-    state = trainer_state(cfg.num_hidden_layers, targets, rows=1, total_steps=1, seed=args.seed)
-    with open(os.path.join(ckpt_dir, "trainer_state.json"), "w") as f:
-        json.dump(state, f)
-    moments = {}
-    for n in state["params"]:
-        size = int(np.prod(grads[n].shape))
-        moments[n + ".exp_avg"] = np.zeros(size, np.float32)
-        moments[n + ".exp_avg_sq"] = np.zeros(size, np.float32)
-    write_safetensors(os.path.join(ckpt_dir, "optimizer.safetensors"), moments)
+    write_step0_checkpoint(adapter_dir, ckpt_dir, cfg.num_hidden_layers, targets, args.seed,
+                           {n: int(np.prod(g.shape)) for n, g in grads.items()})
 
     print(json.dumps({"out": args.out, "adapter": adapter_dir, "checkpoint": ckpt_dir, "loss": float(loss),
                       "grad_norm": grad_norm, "targets_in_mask": int(mask[1:].sum()), "dtype": args.dtype,

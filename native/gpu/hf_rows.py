@@ -44,8 +44,9 @@ def with_model_flops(ours):
 
 
 def decode_line(figures):
-    return ("decode {decode_tokens_per_sec:.1f} tok/s, {weight_gb_read_per_sec:.1f} GB/s of weights; "
-            "prefill {prefill_tokens_per_sec:.0f} tok/s".format(**figures))
+    # Four significant digits: an emulated or tiny run's rates must not round to zero.
+    return ("decode {decode_tokens_per_sec:.4g} tok/s, {weight_gb_read_per_sec:.4g} GB/s of weights; "
+            "prefill {prefill_tokens_per_sec:.4g} tok/s".format(**figures))
 
 
 def main():

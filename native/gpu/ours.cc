@@ -271,6 +271,7 @@ int decode(const Args& a) {
   const double decode_per_sec = (max_tokens - 1) / best_d;
   Json j = Json::object();
   j.set("backend", Json::string(info.backend));
+  j.set("quant", Json::string(a.get("quant", "nf4") + (a.flag("double-quant") ? " + double quant" : "")));
   j.set("prompt_len", Json::integer(prompt_len));
   j.set("max_tokens", Json::integer(max_tokens));
   j.set("prefill_tokens_per_sec", Json::number(prompt_len / best_p));

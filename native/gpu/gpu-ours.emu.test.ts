@@ -1,0 +1,132 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runProcess, type Run } from "../../cli/testing/run-bin";
+import { writeTinyModel } from "../../lib/testing/tiny-model";
+import { colorTask } from "../../lib/testing/tiny-model/task";
+import { loadChatTokenizer, tokenizeDataset } from "../../lib/tokenizer";
+import { loadNativeAddon } from "../index";
+
+// Our side of native/gpu/check.sh steps 3-4 as the GPU machine runs it (gpu_ours, native/gpu/ours.cc; no Node.js
+// there), built against the CUDA emulator (gpu_ours_emu), on a tiny model: the step-3 chain from hf_reference.py's
+// files — inputs.json, the PEFT adapter and the step-0 checkpoint hf_common.write_step0_checkpoint writes, the very
+// function hf_reference.py calls — to hf_compare.py's verdict, with our CPU backend in HF's place (torch is not
+// here); and step 4's bench JSON turned into rows by hf_rows.py. Plus the torch-free Python helpers' unit tests.
+
+const OURS = path.resolve("native/build/cmake/gpu_ours_emu");
+const GPU = path.resolve("native/gpu");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gpu-ours-"));
+let modelDir: string;
+
+const run = (file: string, args: string[]): Promise<Run> => runProcess(file, args, { cwd: process.cwd() });
+function ok(r: Run): string {
+  expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(0);
+  return r.stdout;
+}
+const lastJson = <T>(text: string): T => JSON.parse(text.trim().split("\n").at(-1)!) as T;
+
+beforeAll(() => {
+  modelDir = writeTinyModel({ dir: path.join(tmp, "model"), seed: 9 }).dir;
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () => {
+  it("lists the backends it was built with and the device", async () => {
+    expect(lastJson(ok(await run(OURS, ["backends"])))).toEqual({ backends: ["cpu", "cuda"], devices: [expect.stringMatching(/emulator/)], reason: null });
+    const bad = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "lots"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--seq-len must be an integer >= 8, got "lots"/);
+  });
+
+  it("step 3: from hf_reference.py's files to hf_compare.py's verdict, the device against our CPU backend", async () => {
+    // An adapter with B ≠ 0 (trained a little on the CPU), saved as PEFT writes it.
+    const addon = loadNativeAddon();
+    const cpu = await addon.loadModel({ modelDir, backend: "cpu", threads: 2 });
+    const chat = loadChatTokenizer(modelDir);
+    const examples = tokenizeDataset(chat, colorTask(8).map((ex, i) => ({ ...ex, line: i + 1 })), { maxSeqLen: 96, file: "task" }).examples;
+    const targets = ["q_proj", "k_proj", "v_proj", "o_proj"];
+    const trained = await cpu.train(examples, null, { lora: { rank: 4, alpha: 8, dropout: 0, targets }, epochs: 1, batchSize: 4, lr: 1e-2, warmupRatio: 0, outDir: path.join(tmp, "trained") });
+    cpu.close();
+    const stem = path.join(tmp, "ref");
+    fs.cpSync(trained.adapterDir, `${stem}-adapter`, { recursive: true });
+    const ex = examples[0]!;
+    fs.writeFileSync(`${stem}.inputs.json`, JSON.stringify({ tokens: Array.from(ex.tokens), loss_mask: Array.from(ex.lossMask), rank: 4, alpha: 8, targets, seed: 5 }));
+    // The step-0 checkpoint, by the function hf_reference.py uses; element counts from the adapter file.
+    const py = [
+      "import sys; sys.path.insert(0, sys.argv[1]); import hf_common as hc",
+      "stem = sys.argv[2]; t = hc.read_safetensors(stem + '-adapter/adapter_model.safetensors')",
+      "sizes = {k.replace('base_model.model.', '', 1).replace('.weight', ''): v.size for k, v in t.items()}",
+      "hc.write_step0_checkpoint(stem + '-adapter', stem + '-checkpoint', int(sys.argv[3]), sys.argv[4].split(','), 5, sizes)",
+    ].join("\n");
+    ok(await run("python3", ["-c", py, GPU, stem, "2", targets.join(",")]));
+
+    const outputs: Record<string, { backend: string; loss: number; train_loss: number; grad_norm: number; logprobs: number[] }> = {};
+    for (const backend of ["cuda", "cpu"]) {
+      const out = path.join(tmp, `ours-${backend}.json`);
+      ok(await run(OURS, ["reference", "--model", modelDir, "--ref", `${stem}.safetensors`, "--backend", backend, "--quant", "none", "--out", out]));
+      outputs[backend] = JSON.parse(fs.readFileSync(out, "utf8"));
+      const o = outputs[backend]!;
+      expect(o.backend).toBe(backend);
+      expect(o.logprobs).toHaveLength(ex.tokens.length - 1);
+      // Step 1 from the step-0 checkpoint trains at exactly the adapter: its loss is the adapter's mean NLL (a
+      // checkpoint whose adapter was not taken would start from B = 0, the base model's loss).
+      expect(Math.abs(o.train_loss - o.loss) / o.loss).toBeLessThan(backend === "cpu" ? 1e-5 : 1e-2);
+      expect(o.grad_norm).toBeGreaterThan(0);
+      expect(Object.keys(o).filter((k) => k.startsWith("grad.model.layers."))).toHaveLength(2 * 4 * 2); // 2 layers × 4 targets × A, B
+    }
+    // hf_compare.py, as check.sh runs it with HF's result as the reference: every tensor within bf16 tolerance.
+    const cmp = await run("python3", [path.join(GPU, "hf_compare.py"), path.join(tmp, "ours-cuda.json"), path.join(tmp, "ours-cpu.json"), "--label", "cuda", "--json"]);
+    const verdict = lastJson<{ ok: boolean; compared: number; failed: string[] }>(cmp.stdout);
+    expect(verdict.failed, cmp.stdout).toEqual([]);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.compared).toBe(4 + 16); // logprobs, loss, train_loss, grad_norm, and every gradient
+    expect(cmp.code).toBe(0);
+    // And it does fail a tensor that is off: the cpu result with one gradient scaled by 1.1.
+    const skewed = JSON.parse(fs.readFileSync(path.join(tmp, "ours-cpu.json"), "utf8")) as Record<string, unknown>;
+    const key = Object.keys(skewed).find((k) => k.startsWith("grad.") && k.endsWith("lora_B"))!;
+    skewed[key] = (skewed[key] as number[]).map((x) => x * 1.1);
+    fs.writeFileSync(path.join(tmp, "skewed.json"), JSON.stringify(skewed));
+    const bad = await run("python3", [path.join(GPU, "hf_compare.py"), path.join(tmp, "skewed.json"), path.join(tmp, "ours-cpu.json"), "--json"]);
+    expect(bad.code).toBe(1);
+    expect(lastJson<{ failed: string[] }>(bad.stdout).failed).toEqual([key]);
+  });
+
+  it("step 4: the bench's figures, and hf_rows.py's rows from them with the FLOPs of the model's config.json", async () => {
+    const args = ["bench", "--model", modelDir, "--seq-len", "64", "--batch-size", "2", "--steps", "3", "--rank", "4", "--targets", "q_proj,k_proj,v_proj,o_proj", "--quant", "nf4", "--double-quant", "--gradient-checkpointing", "--backend", "cuda", "--peak-size", "256"];
+    const ours = lastJson<Record<string, unknown>>(ok(await run(OURS, args)));
+    expect(ours).toMatchObject({ backend: "cuda", seq_len: 64, batch_size: 2, rank: 4, steps: 3, gradient_checkpointing: true, quant: "nf4 + double quant", model_dir: modelDir });
+    expect(ours.tokens_per_sec as number).toBeGreaterThan(0);
+    expect(ours.gemm_peak_gflops as number).toBeGreaterThan(0);
+    const held = Number(/total held: ([\d.]+) KiB/.exec(ours.memory_report as string)![1]) * 1024;
+    expect(Math.abs((ours.peak_memory_bytes as number) - held) / held).toBeLessThan(0.02);
+
+    // HF's side as hf_throughput.py writes it (a fixture: its figures only feed the arithmetic checked here).
+    const hf = { tokens_per_sec: (ours.tokens_per_sec as number) / 2, mfu_percent: 1, peak_memory_bytes: 4 * (ours.peak_memory_bytes as number), gemm_peak_tflops: 0.002 };
+    fs.writeFileSync(path.join(tmp, "hf.json"), JSON.stringify(hf) + "\n");
+    fs.writeFileSync(path.join(tmp, "ours.json"), JSON.stringify(ours) + "\n");
+    const rows = ok(await run("python3", [path.join(GPU, "hf_rows.py"), "step4", "--hf", path.join(tmp, "hf.json"), "--ours", path.join(tmp, "ours.json")]))
+      .trim()
+      .split("\n")
+      .map((l) => l.split("\t"));
+    const row = (name: string) => rows.find((r) => r[1] === name)!;
+    expect(row("1B tokens/s (seq 2048)")[2]).toMatch(/\(2\.00× HF\)$/);
+    expect(row("1B tokens/s (seq 2048)")[5]).toBe("PASS");
+    expect(row("1B peak memory")[2]).toMatch(/\(0\.25× HF\)$/);
+    // MFU = tokens/s × (4·N_frozen + 6·N_lora + 6·L·heads·head_dim·T) / peak, N from the tiny model's config.
+    const cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as Record<string, number>;
+    const hd = cfg.hidden_size! / cfg.num_attention_heads!;
+    const [h, q, kv, inter, L] = [cfg.hidden_size!, cfg.num_attention_heads! * hd, cfg.num_key_value_heads! * hd, cfg.intermediate_size!, cfg.num_hidden_layers!];
+    const frozen = L * (h * q + 2 * h * kv + q * h + 3 * h * inter) + cfg.vocab_size! * h;
+    const lora = L * 4 * (h + q + h + kv + h + kv + q + h);
+    const flops = 4 * frozen + 6 * lora + 6 * L * q * 64;
+    const mfu = (100 * (ours.tokens_per_sec as number) * flops) / (0.002 * 1e12);
+    expect(Number(/^([\d.]+) %$/.exec(row("1B MFU")[2]!)![1])).toBeCloseTo(mfu, 1);
+  });
+
+  it("the torch-free Python helpers pass their unit tests", async () => {
+    const r = await run("python3", ["-m", "unittest", "discover", "-s", GPU, "-p", "test_hf_*.py"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/Ran \d+ tests in .*\n\nOK/);
+  });
+});
