@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, nativeAddonPath, withAbort, type NativeModel } from "./index";
+import { loadNativeAddon, NATIVE_ADDON_ENV, NATIVE_ADDON_RELATIVE_PATH, nativeAddonPath, withAbort, type NativeModel } from "./index";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "native-index-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -17,6 +17,23 @@ describe("loadNativeAddon", () => {
     fs.mkdirSync(path.dirname(nativeAddonPath(root)), { recursive: true });
     fs.writeFileSync(nativeAddonPath(root), "not a shared object");
     expect(() => loadNativeAddon(root)).toThrow(new RegExp(`${NATIVE_ADDON_RELATIVE_PATH} failed to load .*npm run native:build`));
+  });
+
+  it(`loads from ${NATIVE_ADDON_ENV} instead when it is set, and names that file and the variable in its errors`, () => {
+    const before = process.env[NATIVE_ADDON_ENV];
+    try {
+      process.env[NATIVE_ADDON_ENV] = "relative/missing.node";
+      expect(nativeAddonPath(tmp)).toBe(path.resolve("relative/missing.node"));
+      expect(() => loadNativeAddon(tmp)).toThrow(`native addon not found at ${path.resolve("relative/missing.node")} (${NATIVE_ADDON_ENV}): point ${NATIVE_ADDON_ENV} at a built .node file or unset it`);
+      const broken = path.join(tmp, "elsewhere.node");
+      fs.writeFileSync(broken, "not a shared object");
+      process.env[NATIVE_ADDON_ENV] = broken;
+      expect(() => loadNativeAddon(tmp)).toThrow(`native addon at ${broken} (${NATIVE_ADDON_ENV}) failed to load`);
+    } finally {
+      if (before === undefined) delete process.env[NATIVE_ADDON_ENV];
+      else process.env[NATIVE_ADDON_ENV] = before;
+    }
+    expect(nativeAddonPath(tmp)).toBe(path.join(tmp, NATIVE_ADDON_RELATIVE_PATH));
   });
 });
 

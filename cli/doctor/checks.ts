@@ -1,5 +1,5 @@
 import { createPrismaClient } from "../../lib/db/client";
-import { nativeStatus } from "../../lib/health/native";
+import { nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
 import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
 import {
@@ -156,7 +156,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     backendsBuilt: n.backendsBuilt,
     cudaDevices: n.cudaDevices,
     cudaReason: n.cudaReason,
-    path: n.path,
+    path: nativeAddonDisplayPath(opts.root),
   };
 
   const c = chromiumStatus(opts.chromiumPath);

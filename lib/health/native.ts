@@ -13,9 +13,13 @@ export type NativeStatus = {
   cudaDevices: CudaDeviceInfo[];
   cudaReason: string | null;
   message: string;
-  /** The addon file: native/build/Release/tuneforge_native.node, or TUNEFORGE_NATIVE_ADDON's absolute path. */
-  path: string;
 };
+
+/** The addon file doctor names: native/build/Release/tuneforge_native.node, or TUNEFORGE_NATIVE_ADDON's absolute
+ * path. Not part of NativeStatus: /api/health has no business telling the server's file layout. */
+export function nativeAddonDisplayPath(root: string): string {
+  return process.env[NATIVE_ADDON_ENV] ? nativeAddonPath(root) : NATIVE_ADDON_RELATIVE_PATH;
+}
 
 /** "NVIDIA H200 (sm_90, 139.8 GiB)". */
 export function describeCudaDevice(d: CudaDeviceInfo): string {
@@ -24,10 +28,9 @@ export function describeCudaDevice(d: CudaDeviceInfo): string {
 
 /** Whether the addon is built and loads, and which compute backends it was built with (only the build knows). */
 export function nativeStatus(root: string): NativeStatus {
-  const file = process.env[NATIVE_ADDON_ENV] ? nativeAddonPath(root) : NATIVE_ADDON_RELATIVE_PATH;
-  const none = { cudaDevices: [], cudaReason: null, path: file };
+  const none = { cudaDevices: [], cudaReason: null };
   if (!fs.existsSync(nativeAddonPath(root))) {
-    const message = process.env[NATIVE_ADDON_ENV] ? `${NATIVE_ADDON_ENV} names ${file}, which does not exist` : NATIVE_NOT_BUILT_MESSAGE;
+    const message = process.env[NATIVE_ADDON_ENV] ? `${NATIVE_ADDON_ENV} names ${nativeAddonPath(root)}, which does not exist` : NATIVE_NOT_BUILT_MESSAGE;
     return { ok: false, built: false, backendsBuilt: [], ...none, message };
   }
   let backendsBuilt: string[];
@@ -39,7 +42,7 @@ export function nativeStatus(root: string): NativeStatus {
   } catch (err) {
     return { ok: false, built: true, backendsBuilt: [], ...none, message: (err as Error).message };
   }
-  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason, path: file };
+  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason };
   if (backendsBuilt.length === 0) return { ok: false, built: true, backendsBuilt, ...devices, message: "native addon loaded but reports no compute backends" };
   const gpus = !backendsBuilt.includes("cuda")
     ? ""

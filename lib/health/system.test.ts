@@ -2,8 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { NATIVE_NOT_BUILT_MESSAGE } from "../../native/index";
-import { nativeStatus, NATIVE_ADDON_RELATIVE_PATH } from "./native";
+import { NATIVE_ADDON_ENV, NATIVE_NOT_BUILT_MESSAGE } from "../../native/index";
+import { nativeAddonDisplayPath, nativeStatus, NATIVE_ADDON_RELATIVE_PATH } from "./native";
 import { chromiumStatus, migrationDirs, modelsDirStatus, satisfiesMinVersion } from "./system";
 import { errorMessage } from "./timeout";
 
@@ -24,6 +24,19 @@ describe("satisfiesMinVersion", () => {
 describe("nativeStatus", () => {
   it("reports not built when the build output is missing", () => {
     expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, message: NATIVE_NOT_BUILT_MESSAGE });
+  });
+
+  it(`with ${NATIVE_ADDON_ENV} naming a missing file, says so; doctor names that file`, () => {
+    const before = process.env[NATIVE_ADDON_ENV];
+    process.env[NATIVE_ADDON_ENV] = path.join(tmp, "nope.node");
+    try {
+      expect(nativeStatus(tmp)).toMatchObject({ ok: false, built: false, message: `${NATIVE_ADDON_ENV} names ${path.join(tmp, "nope.node")}, which does not exist` });
+      expect(nativeAddonDisplayPath(tmp)).toBe(path.join(tmp, "nope.node"));
+    } finally {
+      if (before === undefined) delete process.env[NATIVE_ADDON_ENV];
+      else process.env[NATIVE_ADDON_ENV] = before;
+    }
+    expect(nativeAddonDisplayPath(tmp)).toBe(NATIVE_ADDON_RELATIVE_PATH);
   });
 
   it("reports a build output that does not load", () => {
