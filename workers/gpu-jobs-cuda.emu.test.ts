@@ -191,6 +191,24 @@ describe("gpu worker on the emulated CUDA device", () => {
     await w.exited;
   }, 150_000);
 
+  it("a job too large for the device fails with out_of_memory and what to change, and the worker trains the next one", async () => {
+    // 1.2 MB of device memory: the weights and a batch of one fit, a batch of 16 does not.
+    const w = startGpuWorker({ TF_CUDA_EMU_MEMORY: "1200000" });
+    const v = await version(16, 0);
+    const big = await launch(v, { epochs: 1, batchSize: 16, gradAccum: 1 });
+    await until("the big job to fail", w, statusIs(big.id, "failed", "succeeded"));
+    const failed = await row(big.id);
+    expect(failed.status, w.output()).toBe("failed");
+    expect(failed.errorCode).toBe("out_of_memory");
+    expect(failed.errorMessage).toMatch(/^Out of memory: CUDA out of memory allocating the activation arena .* requested, the device has .* free of 1\.14 MiB\..*gradient checkpointing\.$/s);
+    // The failed run gave its device memory back: the same worker process trains a job that fits.
+    const small = await launch(v, { epochs: 1, batchSize: 1, gradAccum: 1 });
+    await until("the small job to succeed", w, statusIs(small.id, "succeeded"));
+    expect((await view(small.id)).backend).toBe("cuda");
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+
   it('without a usable device, "auto" trains on the CPU and says why, and a job that asks for "cuda" fails saying what to do', async () => {
     const w = startGpuWorker({ TF_CUDA_EMU_DEVICES: "0" });
     const v = await version(8, 0);
