@@ -37,6 +37,12 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const bad = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "lots"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--seq-len must be an integer >= 8, got "lots"/);
+    // A GEMM size the peak refuses is refused before training: the peak is measured after it, so a late refusal
+    // would cost the GPU machine the whole run and its figures.
+    const badSize = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "16", "--steps", "2", "--batch-size", "1", "--peak-size", "300"]);
+    expect(badSize.code).toBe(1);
+    expect(badSize.stderr).toMatch(/--peak-size must be 0 \(no GEMM peak\) or a multiple of 128 between 256 and 32768, got 300/);
+    expect(badSize.stderr).not.toMatch(/gpu_ours bench: step/);
   });
 
   it("step 3: from hf_reference.py's files to hf_compare.py's verdict, the device against our CPU backend", async () => {

@@ -10,7 +10,8 @@
 //   gpu_ours bench --model DIR [--seq-len 2048] [--batch-size 4] [--steps 6] [--rank 16] [--targets q_proj,...]
 //       [--quant nf4] [--double-quant] [--gradient-checkpointing] [--backend cuda] [--peak-size 8192]
 //       Training throughput on random tokens: tokens_per_sec (steps 2.., the first is warm-up), peak_memory_bytes
-//       (the trainer's own report), and our bf16 GEMM peak on the device. hf_rows.py computes the model FLOPs
+//       (the trainer's own report), and our bf16 GEMM peak on the device (--peak-size 0: not measured; else a
+//       multiple of 128 in 256..32768, checked before training). hf_rows.py computes the model FLOPs
 //       from the model's config.json with the formula it applies to HF (hf_common.flops_per_token).
 //   gpu_ours backends
 //       The backends this build has and the usable CUDA devices: {"backends":["cpu","cuda"],"devices":[...]}.
@@ -191,6 +192,10 @@ int reference(const Args& a) {
 int bench(const Args& a) {
   const int seq = a.integer("seq-len", 2048, 8), batch = a.integer("batch-size", 4, 1), steps = a.integer("steps", 6, 2);
   const int rank = a.integer("rank", 16, 1), peak_size = a.integer("peak-size", 8192, 0);
+  // Checked now, not when the peak is measured: that happens after training, and a size the GEMM peak refuses
+  // would throw away minutes of device time and the throughput figures with them. 0 skips the peak.
+  TF_CHECK(peak_size == 0 || (peak_size >= 256 && peak_size <= 32768 && peak_size % 128 == 0),
+           "--peak-size must be 0 (no GEMM peak) or a multiple of 128 between 256 and 32768, got " + std::to_string(peak_size));
   const std::vector<std::string> targets = split(a.get("targets", "q_proj,k_proj,v_proj,o_proj"));
   auto session = api::Session::load(load_options(a, "nf4"));
   const api::ModelInfo info = session->info();
