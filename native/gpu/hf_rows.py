@@ -4,6 +4,7 @@ step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
     python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json] [--info]   # hf_compare.py --json's output
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
+                                    [--ran ours,ours8b]  # the benches that ran: no result from one is a FAIL
     python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)
     python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
@@ -58,6 +59,7 @@ def main():
     ap.add_argument("--ours")
     ap.add_argument("--ours8b")
     ap.add_argument("--reason", default="not built yet")
+    ap.add_argument("--ran", default="", help="step4: ours,ours8b — the benches that were run (no result = FAIL)")
     ap.add_argument("--info", action="store_true", help="step3: a calibration row set (INFO, never FAIL)")
     ap.add_argument("--rows")
     args = ap.parse_args()
@@ -80,7 +82,9 @@ def main():
         if hf is None:
             rows = [("4", "HF PEFT throughput", "", f"no result in {args.hf}", "", "FAIL")]
         else:
-            rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason)
+            ran = [r for r in args.ran.split(",") if r]
+            rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
+                              ran)
     for r in rows:
         print("\t".join(str(c) for c in r))
 
