@@ -100,7 +100,14 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
 
   it("step 4: the bench's figures, and hf_rows.py's rows from them with the FLOPs of the model's config.json", async () => {
     const args = ["bench", "--model", modelDir, "--seq-len", "64", "--batch-size", "2", "--steps", "3", "--rank", "4", "--targets", "q_proj,k_proj,v_proj,o_proj", "--quant", "nf4", "--double-quant", "--gradient-checkpointing", "--backend", "cuda", "--peak-size", "256"];
-    const ours = lastJson<Record<string, unknown>>(ok(await run(OURS, args)));
+    const benchRun = await run(OURS, args);
+    const ours = lastJson<Record<string, unknown>>(ok(benchRun));
+    // tokens/s over steps 2..n is the sum of those steps' own times, as hf_throughput.py times HF's steps: not
+    // the wall clock from step 1's end to the last's, which also holds the checkpoint written after the last step.
+    const rates = [...benchRun.stderr.matchAll(/gpu_ours bench: step \d+\/\d+: ([\d.e+]+) tokens\/s/g)].map((m) => Number(m[1]));
+    expect(rates).toHaveLength(3);
+    const perStep = (2 * 64 * 2) / rates.slice(1).reduce((sum, r) => sum + (2 * 64) / r, 0);
+    expect(Math.abs((ours.tokens_per_sec as number) - perStep) / perStep).toBeLessThan(1e-4);
     expect(ours).toMatchObject({ backend: "cuda", seq_len: 64, batch_size: 2, rank: 4, steps: 3, gradient_checkpointing: true, quant: "nf4 + double quant", model_dir: modelDir });
     expect(ours.tokens_per_sec as number).toBeGreaterThan(0);
     expect(ours.gemm_peak_gflops as number).toBeGreaterThan(0);
