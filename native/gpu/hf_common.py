@@ -315,12 +315,17 @@ def _gb(b):
     return f"{b / 2**30:.1f} GiB"
 
 
-def step3_rows(summary, label, info=False):
+def step3_rows(summary, label, info=False, ran=False):
     """Rows from hf_compare.py --json output ({"ok", "rows": [{"name", "max_rel", "tol", "ok"}], ...}).
 
     info: a calibration (HF bf16 against HF fp32), shown as INFO with what the verdict would have been.
+    ran: our side ran and hf_compare.py was given its result, so no summary means the comparison broke: FAIL,
+    not MISSING (which check.sh shows as SKIP and does not fail on).
     """
     if summary is None:
+        if ran:
+            return [("3", f"1B logits/loss/grads vs HF ({label})", "hf_compare.py gave no result (see the log)",
+                     "HF PEFT fp32", "bf16 tolerance", "FAIL")]
         return [("3", f"1B logits/loss/grads vs HF ({label})", "not built yet", "HF PEFT fp32", "bf16 tolerance", "MISSING")]
     if not summary["rows"]:
         return [("3", f"1B logits/loss/grads vs HF ({label})", "nothing compared", "HF PEFT fp32", "bf16 tolerance", "FAIL")]

@@ -107,7 +107,7 @@ gpu_steps_3_4() {
       if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout 300 "$ours" reference \
         --model "$m1b" --ref "$ref" --backend "$backend" --quant none --out "$dir/ours-$backend.json"; then
         "$py" "$gpu/hf_compare.py" "$dir/ours-$backend.json" "$ref" --label "$label" --json | tee "$dir/compare-$backend.txt"
-        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" >>"$_HF_ROWS"
+        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" --ran ours >>"$_HF_ROWS"
       else
         _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "gpu_ours reference failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
       fi

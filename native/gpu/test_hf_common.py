@@ -190,6 +190,12 @@ class Rows(unittest.TestCase):
         self.assertTrue(all(r[2] == "not built yet" for r in rows[1:]))
         self.assertEqual(hc.step3_rows(None, "cuda")[0][5], "MISSING")
 
+    def test_a_comparison_that_gave_no_result_fails(self):
+        # gpu_ours reference succeeded but hf_compare.py crashed: a FAIL, not MISSING (SKIP in check.sh).
+        row = hc.step3_rows(None, "cuda", ran=True)[0]
+        self.assertEqual(row[5], "FAIL")
+        self.assertIn("hf_compare.py", row[2])
+
     def test_a_bench_that_ran_and_left_no_result_fails(self):
         # check.sh shows MISSING as SKIP and passes: a crashed or timed-out bench on the GPU must not look like that.
         rows = hc.step4_rows(self.HF, None, None, "not built yet", ran=["ours", "ours8b"])
