@@ -18,6 +18,7 @@
 #   GPU_CHECK_CALIBRATE=1  also compare HF bf16 with HF fp32, to judge the tolerances (default: only when CUDA
 #                          is not built; ~30 s)
 #   GPU_CHECK_SKIP_8B=1    skip the 8B model (writing its 16 GB of weights takes about a minute)
+#   GPU_CHECK_DECODE_8B=1  also measure decoding on the 8B model (loading it again costs about a minute)
 
 _hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
 
