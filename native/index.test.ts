@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { loadNativeAddon, NATIVE_ADDON_RELATIVE_PATH, nativeAddonPath, withAbort, type NativeModel } from "./index";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
+import { loadNativeAddon, NATIVE_ADDON_ENV, NATIVE_ADDON_RELATIVE_PATH, nativeAddonPath, withAbort, type NativeModel } from "./index";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "native-index-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -17,6 +17,21 @@ describe("loadNativeAddon", () => {
     fs.mkdirSync(path.dirname(nativeAddonPath(root)), { recursive: true });
     fs.writeFileSync(nativeAddonPath(root), "not a shared object");
     expect(() => loadNativeAddon(root)).toThrow(new RegExp(`${NATIVE_ADDON_RELATIVE_PATH} failed to load .*npm run native:build`));
+  });
+});
+
+describe("TUNEFORGE_NATIVE_ADDON", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("is unset in the unit tests, whatever the shell exports (the tests above write where the addon is looked for)", () => {
+    expect(process.env[NATIVE_ADDON_ENV] ?? "").toBe("");
+    expect(nativeAddonPath(tmp)).toBe(path.join(tmp, NATIVE_ADDON_RELATIVE_PATH));
+  });
+
+  it("names the file to load instead, resolved, and a missing one by that name", () => {
+    vi.stubEnv(NATIVE_ADDON_ENV, "somewhere/else.node");
+    expect(nativeAddonPath(tmp)).toBe(path.resolve("somewhere/else.node"));
+    expect(() => loadNativeAddon(tmp)).toThrow(`native addon not found at ${path.resolve("somewhere/else.node")} (${NATIVE_ADDON_ENV}): point ${NATIVE_ADDON_ENV} at a built .node file or unset it`);
   });
 });
 
