@@ -23,7 +23,7 @@ describe("satisfiesMinVersion", () => {
 
 describe("nativeStatus", () => {
   it("reports not built when the build output is missing", () => {
-    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, message: NATIVE_NOT_BUILT_MESSAGE });
+    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, message: NATIVE_NOT_BUILT_MESSAGE, path: NATIVE_ADDON_RELATIVE_PATH });
   });
 
   it("reports a build output that does not load", () => {
@@ -35,6 +35,7 @@ describe("nativeStatus", () => {
     expect(s.built).toBe(true);
     expect(s.ok).toBe(false);
     expect(s.message).toMatch(/failed to load/);
+    expect(s.path).toBe(NATIVE_ADDON_RELATIVE_PATH);
   });
 });
 
