@@ -13,6 +13,10 @@ const testEnv = {
   TUNEFORGE_DATA_DIR: process.env.TEST_DATA_DIR ?? path.resolve("data/test"),
   TUNEFORGE_QUEUE_PREFIX: "tuneforge-test",
   TUNEFORGE_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
+  // Unit and int tests use the in-tree addon path whatever the shell exports: native/index.test.ts writes a broken
+  // file where the addon is looked for, which with an operator's TUNEFORGE_NATIVE_ADDON was that addon. (Empty
+  // means unset to the loader; the emu project sets its own.)
+  TUNEFORGE_NATIVE_ADDON: "",
 };
 
 export default defineConfig({

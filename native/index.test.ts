@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { loadNativeAddon, NATIVE_ADDON_ENV, NATIVE_ADDON_RELATIVE_PATH, nativeAddonPath, withAbort, type NativeModel } from "./index";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "native-index-"));
@@ -18,22 +18,27 @@ describe("loadNativeAddon", () => {
     fs.writeFileSync(nativeAddonPath(root), "not a shared object");
     expect(() => loadNativeAddon(root)).toThrow(new RegExp(`${NATIVE_ADDON_RELATIVE_PATH} failed to load .*npm run native:build`));
   });
+});
 
-  it(`loads from ${NATIVE_ADDON_ENV} instead when it is set, and names that file and the variable in its errors`, () => {
-    const before = process.env[NATIVE_ADDON_ENV];
-    try {
-      process.env[NATIVE_ADDON_ENV] = "relative/missing.node";
-      expect(nativeAddonPath(tmp)).toBe(path.resolve("relative/missing.node"));
-      expect(() => loadNativeAddon(tmp)).toThrow(`native addon not found at ${path.resolve("relative/missing.node")} (${NATIVE_ADDON_ENV}): point ${NATIVE_ADDON_ENV} at a built .node file or unset it`);
-      const broken = path.join(tmp, "elsewhere.node");
-      fs.writeFileSync(broken, "not a shared object");
-      process.env[NATIVE_ADDON_ENV] = broken;
-      expect(() => loadNativeAddon(tmp)).toThrow(`native addon at ${broken} (${NATIVE_ADDON_ENV}) failed to load`);
-    } finally {
-      if (before === undefined) delete process.env[NATIVE_ADDON_ENV];
-      else process.env[NATIVE_ADDON_ENV] = before;
-    }
+describe("TUNEFORGE_NATIVE_ADDON", () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it("is unset in the unit tests, whatever the shell exports (the tests above write where the addon is looked for)", () => {
+    expect(process.env[NATIVE_ADDON_ENV] ?? "").toBe("");
     expect(nativeAddonPath(tmp)).toBe(path.join(tmp, NATIVE_ADDON_RELATIVE_PATH));
+  });
+
+  it("names the file to load instead, resolved, and a missing one by that name", () => {
+    vi.stubEnv(NATIVE_ADDON_ENV, "somewhere/else.node");
+    expect(nativeAddonPath(tmp)).toBe(path.resolve("somewhere/else.node"));
+    expect(() => loadNativeAddon(tmp)).toThrow(`native addon not found at ${path.resolve("somewhere/else.node")} (${NATIVE_ADDON_ENV}): point ${NATIVE_ADDON_ENV} at a built .node file or unset it`);
+  });
+
+  it("names the file and the variable when the file there does not load", () => {
+    const broken = path.join(tmp, "elsewhere.node");
+    fs.writeFileSync(broken, "not a shared object");
+    vi.stubEnv(NATIVE_ADDON_ENV, broken);
+    expect(() => loadNativeAddon(tmp)).toThrow(`native addon at ${broken} (${NATIVE_ADDON_ENV}) failed to load`);
   });
 });
 

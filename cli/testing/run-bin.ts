@@ -17,7 +17,9 @@ export function runProcess(file: string, args: string[], opts: { cwd: string; en
     child.stdout.on("data", (d) => (stdout += d));
     child.stderr.on("data", (d) => (stderr += d));
     child.on("error", reject);
-    child.on("exit", (code, signal) => resolve({ code, signal, stdout, stderr }));
+    // "close", not "exit": Node fires "exit" when the process ends, possibly before its stdout/stderr pipes are
+    // drained (and a process it left running may still hold them); "close" comes after both streams ended.
+    child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 

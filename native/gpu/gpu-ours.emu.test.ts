@@ -37,6 +37,12 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const bad = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "lots"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--seq-len must be an integer >= 8, got "lots"/);
+    // A GEMM size the peak refuses is refused before training: the peak is measured after it, so a late refusal
+    // would cost the GPU machine the whole run and its figures.
+    const badSize = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "16", "--steps", "2", "--batch-size", "1", "--peak-size", "300"]);
+    expect(badSize.code).toBe(1);
+    expect(badSize.stderr).toMatch(/--peak-size must be 0 \(no GEMM peak\) or a multiple of 128 between 256 and 32768, got 300/);
+    expect(badSize.stderr).not.toMatch(/gpu_ours bench: step/);
   });
 
   it("step 3: from hf_reference.py's files to hf_compare.py's verdict, the device against our CPU backend", async () => {
@@ -94,7 +100,14 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
 
   it("step 4: the bench's figures, and hf_rows.py's rows from them with the FLOPs of the model's config.json", async () => {
     const args = ["bench", "--model", modelDir, "--seq-len", "64", "--batch-size", "2", "--steps", "3", "--rank", "4", "--targets", "q_proj,k_proj,v_proj,o_proj", "--quant", "nf4", "--double-quant", "--gradient-checkpointing", "--backend", "cuda", "--peak-size", "256"];
-    const ours = lastJson<Record<string, unknown>>(ok(await run(OURS, args)));
+    const benchRun = await run(OURS, args);
+    const ours = lastJson<Record<string, unknown>>(ok(benchRun));
+    // tokens/s over steps 2..n is the sum of those steps' own times, as hf_throughput.py times HF's steps: not
+    // the wall clock from step 1's end to the last's, which also holds the checkpoint written after the last step.
+    const rates = [...benchRun.stderr.matchAll(/gpu_ours bench: step \d+\/\d+: ([\d.e+]+) tokens\/s/g)].map((m) => Number(m[1]));
+    expect(rates).toHaveLength(3);
+    const perStep = (2 * 64 * 2) / rates.slice(1).reduce((sum, r) => sum + (2 * 64) / r, 0);
+    expect(Math.abs((ours.tokens_per_sec as number) - perStep) / perStep).toBeLessThan(1e-4);
     expect(ours).toMatchObject({ backend: "cuda", seq_len: 64, batch_size: 2, rank: 4, steps: 3, gradient_checkpointing: true, quant: "nf4 + double quant", model_dir: modelDir });
     expect(ours.tokens_per_sec as number).toBeGreaterThan(0);
     expect(ours.gemm_peak_gflops as number).toBeGreaterThan(0);

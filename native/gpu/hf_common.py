@@ -315,12 +315,17 @@ def _gb(b):
     return f"{b / 2**30:.1f} GiB"
 
 
-def step3_rows(summary, label, info=False):
+def step3_rows(summary, label, info=False, ran=False):
     """Rows from hf_compare.py --json output ({"ok", "rows": [{"name", "max_rel", "tol", "ok"}], ...}).
 
     info: a calibration (HF bf16 against HF fp32), shown as INFO with what the verdict would have been.
+    ran: our side ran and hf_compare.py was given its result, so no summary means the comparison broke: FAIL,
+    not MISSING (which check.sh shows as SKIP and does not fail on).
     """
     if summary is None:
+        if ran:
+            return [("3", f"1B logits/loss/grads vs HF ({label})", "hf_compare.py gave no result (see the log)",
+                     "HF PEFT fp32", "bf16 tolerance", "FAIL")]
         return [("3", f"1B logits/loss/grads vs HF ({label})", "not built yet", "HF PEFT fp32", "bf16 tolerance", "MISSING")]
     if not summary["rows"]:
         return [("3", f"1B logits/loss/grads vs HF ({label})", "nothing compared", "HF PEFT fp32", "bf16 tolerance", "FAIL")]
@@ -330,16 +335,26 @@ def step3_rows(summary, label, info=False):
             for r in summary["rows"]]
 
 
-def step4_rows(hf, ours, ours8b, missing_reason="not built yet"):
+NO_RESULT = "our bench ran and gave no result (see the log)"
+
+
+def step4_rows(hf, ours, ours8b, missing_reason="not built yet", ran=()):
     """hf: hf_throughput.py's JSON; ours / ours8b: `gpu_ours bench` output with flops_per_token (hf_rows.py adds
-    it), or `tuneforge bench trainer --json` output; or None."""
+    it), or `tuneforge bench trainer --json` output; or None. ran: which of "ours", "ours8b" were run — one that
+    ran and left no result (a crash, a timeout, out of memory) is a FAIL, not MISSING (which check.sh shows as
+    SKIP and does not fail on)."""
     peak = hf["gemm_peak_tflops"]
     rows = [("4", "bf16 GEMM peak (torch.matmul, this run)", "", f"{peak:.0f} TFLOP/s", "", "INFO")]
+
+    def absent(side):
+        return (NO_RESULT, "FAIL") if side in ran else (missing_reason, "MISSING")
+
     if ours is None:
+        why, status = absent("ours")
         rows += [
-            ("4", "1B tokens/s (seq 2048)", missing_reason, f"{hf['tokens_per_sec']:.0f}", "≥ 2× HF", "MISSING"),
-            ("4", "1B MFU", missing_reason, f"{hf['mfu_percent']:.1f} %", "≥ 45 %", "MISSING"),
-            ("4", "1B peak memory", missing_reason, _gb(hf["peak_memory_bytes"]), "≤ 0.5× HF", "MISSING"),
+            ("4", "1B tokens/s (seq 2048)", why, f"{hf['tokens_per_sec']:.0f}", "≥ 2× HF", status),
+            ("4", "1B MFU", why, f"{hf['mfu_percent']:.1f} %", "≥ 45 %", status),
+            ("4", "1B peak memory", why, _gb(hf["peak_memory_bytes"]), "≤ 0.5× HF", status),
         ]
     else:
         tps, ratio = ours["tokens_per_sec"], ours["tokens_per_sec"] / hf["tokens_per_sec"]
@@ -353,7 +368,8 @@ def step4_rows(hf, ours, ours8b, missing_reason="not built yet"):
              "≤ 0.5× HF", "PASS" if mem_ratio <= 0.5 else "FAIL"),
         ]
     if ours8b is None:
-        rows.append(("4", "8B tokens/s (seq 2048)", missing_reason, "", "≥ 12,000", "MISSING"))
+        why, status = absent("ours8b")
+        rows.append(("4", "8B tokens/s (seq 2048)", why, "", "≥ 12,000", status))
     else:
         t8 = ours8b["tokens_per_sec"]
         rows.append(("4", "8B tokens/s (seq 2048)", f"{t8:.0f} (MFU {mfu(t8, ours8b['flops_per_token'], peak):.1f} %)", "",

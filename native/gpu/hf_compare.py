@@ -3,8 +3,8 @@
 
     python3 native/gpu/hf_compare.py OURS REF [--label cuda] [--json]
 
-OURS and REF are .safetensors or .json result files (hf_reference.py writes REF, native/gpu/ours_reference.ts
-writes OURS). Every name both have is compared; the grad.* tensors are summarized in one row (the worst one,
+OURS and REF are .safetensors or .json result files (hf_reference.py writes REF, `gpu_ours reference`
+(native/gpu/ours.cc) writes OURS). Every name both have is compared; the grad.* tensors are summarized in one row (the worst one,
 plus each that fails). Exit status 1 when something is out of tolerance or nothing could be compared.
 Needs only numpy (no torch), so it also runs where the results were copied to.
 """

@@ -2,8 +2,9 @@
 """Summary-table rows for check.sh steps 3 and 4, one tab-separated line each:
 step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
-    python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json] [--info]   # hf_compare.py --json's output
+    python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json] [--info] [--ran ours]  # hf_compare.py --json's output
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
+                                    [--ran ours,ours8b]  # the benches that ran: no result from one is a FAIL
     python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)
     python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
@@ -58,6 +59,8 @@ def main():
     ap.add_argument("--ours")
     ap.add_argument("--ours8b")
     ap.add_argument("--reason", default="not built yet")
+    ap.add_argument("--ran", default="", help="step4: ours,ours8b — the benches that were run; step3: ours — our side "
+                    "ran and was compared (no result = FAIL)")
     ap.add_argument("--info", action="store_true", help="step3: a calibration row set (INFO, never FAIL)")
     ap.add_argument("--rows")
     args = ap.parse_args()
@@ -74,13 +77,15 @@ def main():
         print(decode_line(figures))
         return 0
     if args.step == "step3":
-        rows = step3_rows(last_json(args.compare), args.label, args.info)
+        rows = step3_rows(last_json(args.compare), args.label, args.info, ran="ours" in args.ran.split(","))
     else:
         hf = last_json(args.hf)
         if hf is None:
             rows = [("4", "HF PEFT throughput", "", f"no result in {args.hf}", "", "FAIL")]
         else:
-            rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason)
+            ran = [r for r in args.ran.split(",") if r]
+            rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
+                              ran)
     for r in rows:
         print("\t".join(str(c) for c in r))
 

@@ -10,7 +10,8 @@
 //   gpu_ours bench --model DIR [--seq-len 2048] [--batch-size 4] [--steps 6] [--rank 16] [--targets q_proj,...]
 //       [--quant nf4] [--double-quant] [--gradient-checkpointing] [--backend cuda] [--peak-size 8192]
 //       Training throughput on random tokens: tokens_per_sec (steps 2.., the first is warm-up), peak_memory_bytes
-//       (the trainer's own report), and our bf16 GEMM peak on the device. hf_rows.py computes the model FLOPs
+//       (the trainer's own report), and our bf16 GEMM peak on the device (--peak-size 0: not measured; else a
+//       multiple of 128 in 256..32768, checked before training). hf_rows.py computes the model FLOPs
 //       from the model's config.json with the formula it applies to HF (hf_common.flops_per_token).
 //   gpu_ours backends
 //       The backends this build has and the usable CUDA devices: {"backends":["cpu","cuda"],"devices":[...]}.
@@ -191,6 +192,10 @@ int reference(const Args& a) {
 int bench(const Args& a) {
   const int seq = a.integer("seq-len", 2048, 8), batch = a.integer("batch-size", 4, 1), steps = a.integer("steps", 6, 2);
   const int rank = a.integer("rank", 16, 1), peak_size = a.integer("peak-size", 8192, 0);
+  // Checked now, not when the peak is measured: that happens after training, and a size the GEMM peak refuses
+  // would throw away minutes of device time and the throughput figures with them. 0 skips the peak.
+  TF_CHECK(peak_size == 0 || (peak_size >= 256 && peak_size <= 32768 && peak_size % 128 == 0),
+           "--peak-size must be 0 (no GEMM peak) or a multiple of 128 between 256 and 32768, got " + std::to_string(peak_size));
   const std::vector<std::string> targets = split(a.get("targets", "q_proj,k_proj,v_proj,o_proj"));
   auto session = api::Session::load(load_options(a, "nf4"));
   const api::ModelInfo info = session->info();
@@ -206,13 +211,21 @@ int bench(const Args& a) {
   session->train(random_examples(batch * steps, seq, info.vocab_size, 1), {}, o,
                  [&](const api::StepReport& r) {
                    reports.push_back(r);
-                   std::fprintf(stderr, "gpu_ours bench: step %d/%d: %.0f tokens/s\n", r.step, r.total_steps, r.tokens_per_sec);
+                   std::fprintf(stderr, "gpu_ours bench: step %d/%d: %.6g tokens/s\n", r.step, r.total_steps, r.tokens_per_sec);
                  },
                  cancel);
   fs::remove_all(tmp);
   TF_CHECK(reports.size() >= 2, "the trainer reported " + std::to_string(reports.size()) + " steps; need at least 2");
-  // Steps 2..n: the first step pays for allocation, algorithm selection and module loading.
-  const double tokens_per_sec = double(reports.size() - 1) * batch * seq / ((reports.back().elapsed_ms - reports.front().elapsed_ms) / 1000.0);
+  // Steps 2..n: the first step pays for allocation, algorithm selection and module loading. Each step's own time
+  // (its tokens over its rate), summed, as hf_throughput.py times HF's steps: the difference of elapsed_ms would
+  // also count the checkpoint written after the last step (the epoch's end: adapter and AdamW moments copied off
+  // the device and written, ~160 MB for the 8B shape), a cost HF's figure does not carry, over only 4-5 steps.
+  double step_seconds = 0;
+  for (size_t i = 1; i < reports.size(); ++i) {
+    TF_CHECK(reports[i].tokens_per_sec > 0, "step " + std::to_string(reports[i].step) + " reported no rate");
+    step_seconds += double(batch) * seq / reports[i].tokens_per_sec;
+  }
+  const double tokens_per_sec = double(reports.size() - 1) * batch * seq / step_seconds;
   int64_t peak_memory = 0;
   for (const auto& r : reports) peak_memory = std::max(peak_memory, r.memory_bytes);
   // Our own bf16 GEMM rate (cuBLASLt when it loads, else our kernels): tells whether the trainer's GEMMs can be fast.

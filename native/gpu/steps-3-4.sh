@@ -18,6 +18,7 @@
 #   GPU_CHECK_CALIBRATE=1  also compare HF bf16 with HF fp32, to judge the tolerances (default: only when CUDA
 #                          is not built; ~30 s)
 #   GPU_CHECK_SKIP_8B=1    skip the 8B model (writing its 16 GB of weights takes about a minute)
+#   GPU_CHECK_DECODE_8B=1  also measure decoding on the 8B model (loading it again costs about a minute)
 
 _hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
 
@@ -107,7 +108,7 @@ gpu_steps_3_4() {
       if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout 300 "$ours" reference \
         --model "$m1b" --ref "$ref" --backend "$backend" --quant none --out "$dir/ours-$backend.json"; then
         "$py" "$gpu/hf_compare.py" "$dir/ours-$backend.json" "$ref" --label "$label" --json | tee "$dir/compare-$backend.txt"
-        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" >>"$_HF_ROWS"
+        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" --ran ours >>"$_HF_ROWS"
       else
         _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "gpu_ours reference failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
       fi
@@ -117,12 +118,15 @@ gpu_steps_3_4() {
   # ---- step 4: throughput and memory, same batch, seq 2048, rank, targets ----
   local hf_json="$dir/throughput-hf.json" ours_json="$dir/throughput-ours-1b.json" ours8b_json="$dir/throughput-ours-8b.json"
   rm -f "$hf_json" "$ours_json" "$ours8b_json"
+  # The benches that were run: one that leaves no JSON (crash, timeout, out of memory) is a FAIL row, not MISSING.
+  local ran=""
   _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" --model "$m1b" \
     --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
   if [[ $have_cuda == 1 ]]; then
     _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 "$ours" bench \
       --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
       --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
+    ran=ours
     _gpu_decode_row "$m1b" 1B
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
@@ -130,13 +134,15 @@ gpu_steps_3_4() {
       _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 "$ours" bench \
         --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
         --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 | tee "$ours8b_json"
+      ran+=",ours8b"
       # Loading the 8B model again costs about a minute of device time: only on request.
       [[ ${GPU_CHECK_DECODE_8B:-0} == 1 ]] && _gpu_decode_row "$m8b" 8B
     fi
   else
     _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"
   fi
-  "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" >>"$_HF_ROWS"
+  "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
+    --ran "$ran" >>"$_HF_ROWS"
   _hf_log "steps 3-4 done in $((SECONDS - start_all)) s"
   return 0
 }

@@ -190,6 +190,22 @@ class Rows(unittest.TestCase):
         self.assertTrue(all(r[2] == "not built yet" for r in rows[1:]))
         self.assertEqual(hc.step3_rows(None, "cuda")[0][5], "MISSING")
 
+    def test_a_comparison_that_gave_no_result_fails(self):
+        # gpu_ours reference succeeded but hf_compare.py crashed: a FAIL, not MISSING (SKIP in check.sh).
+        row = hc.step3_rows(None, "cuda", ran=True)[0]
+        self.assertEqual(row[5], "FAIL")
+        self.assertIn("hf_compare.py", row[2])
+
+    def test_a_bench_that_ran_and_left_no_result_fails(self):
+        # check.sh shows MISSING as SKIP and passes: a crashed or timed-out bench on the GPU must not look like that.
+        rows = hc.step4_rows(self.HF, None, None, "not built yet", ran=["ours", "ours8b"])
+        self.assertEqual([r[5] for r in rows], ["INFO", "FAIL", "FAIL", "FAIL", "FAIL"])
+        self.assertTrue(all(r[2] == hc.NO_RESULT for r in rows[1:]))
+        # GPU_CHECK_SKIP_8B=1: the 8B bench did not run, its row stays MISSING.
+        rows = hc.step4_rows(self.HF, None, None, "skipped", ran=["ours"])
+        self.assertEqual([r[5] for r in rows], ["INFO", "FAIL", "FAIL", "FAIL", "MISSING"])
+        self.assertEqual(rows[-1][2], "skipped")
+
     def test_targets(self):
         c = hc.llama_config_dict("1b")
         fpt = hc.flops_per_token(c, 16, ["q_proj", "k_proj", "v_proj", "o_proj"], 2048)

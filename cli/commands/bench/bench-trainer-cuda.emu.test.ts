@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { jsonOf, runProcess, runTuneforge, type Run } from "../../testing/run-bin";
 
-// `tuneforge bench trainer --backend cuda`, the command native/gpu/steps-3-4.sh runs on the H200 (step 4), here
-// on the addon linked against the CUDA emulator: the same flags scaled down (sequence 128 instead of 2048, a
-// 256³ GEMM peak instead of 8192³), then its JSON through the Python that turns it into check.sh's summary rows,
-// so a renamed field or a wrong figure fails here and not in the GPU machine's few minutes.
+// `tuneforge bench trainer --backend cuda`, the users' counterpart of what native/gpu/steps-3-4.sh runs on the H200
+// in step 4 (`gpu_ours bench`, native/gpu/ours.cc, tested in native/gpu/gpu-ours.emu.test.ts), here on the addon
+// linked against the CUDA emulator: step 4's flags scaled down (sequence 128 instead of 2048, a 256³ GEMM peak
+// instead of 8192³), then its JSON through the Python that turns it into check.sh's summary rows (hf_rows.py still
+// reads this command's output, with its own flops_per_token, as well as gpu_ours's).
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bench-trainer-cuda-"));
 let modelDir: string;
@@ -28,7 +29,7 @@ type Figures = {
   memory_report: string | null;
 };
 
-// steps-3-4.sh's flags (rank 16, the attention projections, NF4 + double quant, checkpointing), scaled down.
+// steps-3-4.sh's step-4 flags (rank 16, the attention projections, NF4 + double quant, checkpointing), scaled down.
 const STEP4 = ["--seq-len", "128", "--batch-size", "2", "--steps", "3", "--rank", "16", "--targets", "q_proj,k_proj,v_proj,o_proj", "--peak-seconds", "0.2"];
 const bench = (...args: string[]): Promise<Run> => runTuneforge(["bench", "trainer", "--model", modelDir, ...STEP4, ...args], tmp);
 const relDiff = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);

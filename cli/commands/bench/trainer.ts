@@ -92,10 +92,11 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
     // Measured again after training and the best kept: a busy machine must not flatter the percentage.
     const peak = Math.max(peakBefore, await measurePeak());
     if (reports.length < 2) throw new Error(`bench: the trainer reported ${reports.length} steps; need at least 2`);
-    const first = reports[0]!;
-    const last = reports[reports.length - 1]!;
     const tokensPerStep = batchSize * gradAccum * seqLen;
-    const tokensPerSec = ((reports.length - 1) * tokensPerStep) / ((last.elapsedMs - first.elapsedMs) / 1000);
+    // Each timed step's own time (its tokens over its rate), summed, as hf_throughput.py times HF's steps: the
+    // difference of elapsedMs would also count the checkpoint written after the last step (the epoch's end).
+    const stepSeconds = reports.slice(1).reduce((sum, r) => sum + tokensPerStep / r.tokensPerSec, 0);
+    const tokensPerSec = ((reports.length - 1) * tokensPerStep) / stepSeconds;
     const flops = flopsPerToken(info, rank, targets, seqLen);
     const gflops = (tokensPerSec * flops) / 1e9;
     const figures = {

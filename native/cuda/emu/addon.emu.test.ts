@@ -6,6 +6,7 @@ import { nativeAddonDisplayPath, nativeStatus } from "../../../lib/health/native
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { colorTask } from "../../../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeDataset } from "../../../lib/tokenizer";
+import { runProcess } from "../../../cli/testing/run-bin";
 import { loadNativeAddon, withAbort, NATIVE_ADDON_ENV, type NativeAddon, type NativeModel, type StepReport, type TrainExample, type TrainOptions } from "../../index";
 
 // The addon's cuda paths, which a CPU-only machine never runs: the same binding sources linked against the CUDA
@@ -139,6 +140,24 @@ describe("the addon on the emulated GPU", () => {
     // come back from the checkpoint (a resume that restarted the moments would be off by far more).
     const whole = await train(onDevice, "uninterrupted", { epochs: 4, checkpointEvery: 2 });
     for (const r of resumed.reports) expect(Math.abs(r.loss - whole.reports[r.step - 1]!.loss) / r.loss).toBeLessThan(1e-4);
+  });
+
+  it("leaves faults outside emulated kernels to V8: a WebAssembly out-of-bounds load still throws", async () => {
+    // V8 turns wasm bounds faults (guard pages) into RuntimeErrors from its SIGSEGV handler; the emulator installs
+    // its own at the first kernel and must pass such faults on (fault.cc), or the process dies. In a child process,
+    // so a regression kills the child and not the test runner.
+    const script = `
+      const addon = require(process.env.${NATIVE_ADDON_ENV});
+      addon.gemmPeakGflops({ backend: "cuda", size: 256, seconds: 0.01 }).then(async (gflops) => {
+        // (module (memory 1) (func (export "f") (param i32) (result i32) local.get 0 i32.load))
+        const bytes = new Uint8Array([0,97,115,109,1,0,0,0, 1,6,1,96,1,127,1,127, 3,2,1,0, 5,3,1,0,1, 7,5,1,1,102,0,0, 10,9,1,7,0,32,0,40,2,0,11]);
+        const { instance } = await WebAssembly.instantiate(bytes);
+        instance.exports.f(16);
+        try { instance.exports.f(1 << 20); console.log("no trap"); } catch (e) { console.log(gflops > 0 ? "kernel ran; " + e.constructor.name + ": " + e.message : "no kernel"); }
+      });`;
+    const r = await runProcess(process.execPath, ["-e", script], { cwd: process.cwd() });
+    expect(r.signal, r.stderr).toBeNull();
+    expect(r.stdout.trim()).toBe("kernel ran; RuntimeError: memory access out of bounds");
   });
 
   it("generates on the device: greedy, streamed as returned, stopped by a stop token", async () => {
