@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -17,15 +16,16 @@ import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
 import { dataDir, env } from "../lib/env";
 import { closeLiveRedis } from "../lib/jobs/launch/live";
-import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
+import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import type { JobView } from "../lib/jobs/types";
-import { closeQueues, queues } from "../lib/queue/queues";
+import { closeQueues } from "../lib/queue/queues";
 import { createRedis } from "../lib/redis";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
-import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
+import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon, NATIVE_ADDON_ENV } from "../native/index";
+import { apiCall, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
 // linked against the CUDA emulator (TUNEFORGE_NATIVE_ADDON), so the job runs on the "cuda" backend — the device
@@ -55,13 +55,7 @@ afterEach(async () => {
   }
 });
 afterAll(async () => {
-  const jobs = await db.fineTuneJob.findMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } }, select: { id: true } });
-  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
-  for (const j of jobs) {
-    await rm(path.join(dataDir(), "jobs", j.id), { recursive: true, force: true });
-    await (await queues().get("gpu-jobs").getJob(`finetune-${j.id}`))?.remove().catch(() => undefined);
-  }
-  await deleteFrozenVersions(db, fixtures);
+  await removeLocalJobs(db, fixtures);
   await server.close();
   await closeQueues();
   await closeLiveRedis();
@@ -70,31 +64,9 @@ afterAll(async () => {
 });
 
 /** A GPU worker on the emulated device; `extra` changes the machine (TF_CUDA_EMU_DEVICES=0: no device). */
-function startGpuWorker(extra: Record<string, string> = {}): SpawnedWorker {
-  return spawnWorker({
-    args: ["--gpu"],
-    track: children,
-    env: {
-      DATABASE_URL: env().DATABASE_URL,
-      REDIS_URL: env().REDIS_URL,
-      TUNEFORGE_QUEUE_PREFIX: env().TUNEFORGE_QUEUE_PREFIX,
-      TUNEFORGE_DATA_DIR: dataDir(),
-      TUNEFORGE_MODELS_DIR: modelsRoot,
-      [NATIVE_ADDON_ENV]: process.env[NATIVE_ADDON_ENV],
-      TUNEFORGE_LOCAL_BACKEND: "auto",
-      TUNEFORGE_LOCAL_THREADS: "1",
-      TUNEFORGE_RECONCILE_MS: "60000",
-      TUNEFORGE_WORKER_LOCK_MS: "1000",
-      TUNEFORGE_WORKER_STALLED_MS: "300",
-      ...extra,
-    },
-  });
-}
-
-async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(server.url + p, { method, headers: { "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const startWorker = (extra: Record<string, string> = {}): SpawnedWorker =>
+  startGpuWorker({ modelsDir: modelsRoot, track: children, env: { [NATIVE_ADDON_ENV]: process.env[NATIVE_ADDON_ENV], TUNEFORGE_LOCAL_BACKEND: "auto", ...extra } });
+const api = <T>(method: string, p: string, body?: unknown) => apiCall<T>(server.url, method, p, body);
 
 async function launch(versionId: string, training: Record<string, unknown>, quantization: Record<string, unknown> = { quant: "none" }): Promise<JobView> {
   const res = await api<{ job: JobView }>("POST", "/api/jobs", {
@@ -108,10 +80,7 @@ async function launch(versionId: string, training: Record<string, unknown>, quan
 }
 
 const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
-const until = <T>(what: string, w: SpawnedWorker, check: () => Promise<T | undefined>, ms = 60_000) =>
-  waitFor(check, ms, what).catch((err: Error) => {
-    throw new Error(`${err.message}\nworker output:\n${w.output().slice(-3000)}`);
-  });
+const until = <T>(what: string, w: SpawnedWorker, check: () => Promise<T | undefined>, ms = 60_000) => untilWithOutput(what, w, check, ms);
 const statusIs = (id: string, ...status: string[]) => async () => (status.includes((await row(id)).status) ? true : undefined);
 const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
 const view = async (id: string) => (await api<{ job: JobView }>("GET", `/api/jobs/${id}`)).body.job;
@@ -126,7 +95,7 @@ describe("gpu worker on the emulated CUDA device", () => {
   it('trains an "auto" job on the device: lists it, logs device memory, writes checkpoints and an adapter that works', async () => {
     const v = await version(16, 4);
     const queued = await launch(v, { epochs: 2, batchSize: 4, gradAccum: 1, evalEvery: 2, checkpointEvery: 2 }, { quant: "nf4", doubleQuant: true });
-    const w = startGpuWorker();
+    const w = startWorker();
     await until("the job to end", w, statusIs(queued.id, "succeeded", "failed"));
     const job = await view(queued.id);
     expect(job.status, `${job.errorMessage}\n${w.output()}`).toBe("succeeded");
@@ -173,14 +142,14 @@ describe("gpu worker on the emulated CUDA device", () => {
     const v = await version(48, 0);
     // 48 examples, batch 1: 48 steps per epoch × 2 = 96 steps; a checkpoint every 8.
     const job = await launch(v, { epochs: 2, batchSize: 1, gradAccum: 1, checkpointEvery: 8 });
-    let w = startGpuWorker();
+    let w = startWorker();
     await until("a checkpoint at step 8 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 8 } } })) ? true : undefined));
     w.child.kill("SIGKILL");
     await w.exited;
     expect((await row(job.id)).status).toBe("running");
     expect((await steps(job.id)).at(-1)!).toBeLessThan(96);
 
-    w = startGpuWorker();
+    w = startWorker();
     await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 90_000);
     expect(await steps(job.id)).toEqual(Array.from({ length: 96 }, (_, i) => i + 1));
     const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
@@ -193,7 +162,7 @@ describe("gpu worker on the emulated CUDA device", () => {
 
   it("a job too large for the device fails with out_of_memory and what to change, and the worker trains the next one", async () => {
     // 1.2 MB of device memory: the weights and a batch of one fit, a batch of 16 does not.
-    const w = startGpuWorker({ TF_CUDA_EMU_MEMORY: "1200000" });
+    const w = startWorker({ TF_CUDA_EMU_MEMORY: "1200000" });
     const v = await version(16, 0);
     const big = await launch(v, { epochs: 1, batchSize: 16, gradAccum: 1 });
     await until("the big job to fail", w, statusIs(big.id, "failed", "succeeded"));
@@ -210,7 +179,7 @@ describe("gpu worker on the emulated CUDA device", () => {
   });
 
   it('without a usable device, "auto" trains on the CPU and says why, and a job that asks for "cuda" fails saying what to do', async () => {
-    const w = startGpuWorker({ TF_CUDA_EMU_DEVICES: "0" });
+    const w = startWorker({ TF_CUDA_EMU_DEVICES: "0" });
     const v = await version(8, 0);
     const auto = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1 });
     await until("the auto job to succeed", w, statusIs(auto.id, "succeeded"));

@@ -1,6 +1,5 @@
 import type { ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -29,14 +28,15 @@ import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
 import { dataDir, env } from "../lib/env";
 import { closeLiveRedis } from "../lib/jobs/launch/live";
-import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
+import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import type { JobView } from "../lib/jobs/types";
 import { closeQueues, queues } from "../lib/queue/queues";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
-import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
+import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon } from "../native/index";
+import { apiCall, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes end to end on real parts: POST /api/jobs (provider "local") through the app's own route
 // handlers, the real GPU worker process (workers/main.ts --gpu) on the CPU backend with a generated tiny chat
@@ -67,13 +67,7 @@ afterAll(async () => {
   // Datasets `tuneforge jobs create` made (examples, imports and all) go too.
   const cliDatasets = await db.dataset.findMany({ where: { name: { contains: "tf-gpu-cli-" } }, include: { versions: { select: { id: true } } } });
   for (const d of cliDatasets) fixtures.push(...d.versions.map((v) => ({ datasetId: d.id, versionId: v.id })));
-  const jobs = await db.fineTuneJob.findMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } }, select: { id: true } });
-  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
-  for (const j of jobs) {
-    await rm(path.join(dataDir(), "jobs", j.id), { recursive: true, force: true });
-    for (const run of [await queues().get("gpu-jobs").getJob(`finetune-${j.id}`)]) await run?.remove().catch(() => undefined);
-  }
-  await deleteFrozenVersions(db, fixtures);
+  await removeLocalJobs(db, fixtures);
   await server.close();
   await closeQueues();
   await closeLiveRedis();
@@ -83,30 +77,8 @@ afterAll(async () => {
 
 type Worker = SpawnedWorker;
 
-function startGpuWorker(): Worker {
-  return spawnWorker({
-    args: ["--gpu"],
-    track: children,
-    env: {
-      DATABASE_URL: env().DATABASE_URL,
-      REDIS_URL: env().REDIS_URL,
-      TUNEFORGE_QUEUE_PREFIX: env().TUNEFORGE_QUEUE_PREFIX,
-      TUNEFORGE_DATA_DIR: dataDir(),
-      TUNEFORGE_MODELS_DIR: modelsRoot,
-      TUNEFORGE_LOCAL_BACKEND: "cpu",
-      // One thread: the machine runs other tests, and slower steps leave room to kill mid-run.
-      TUNEFORGE_LOCAL_THREADS: "1",
-      TUNEFORGE_RECONCILE_MS: "60000",
-      TUNEFORGE_WORKER_LOCK_MS: "1000",
-      TUNEFORGE_WORKER_STALLED_MS: "300",
-    },
-  });
-}
-
-async function api<T>(method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(server.url + p, { method, headers: { "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
-  return { status: res.status, body: (await res.json()) as T };
-}
+const startWorker = (): Worker => startGpuWorker({ modelsDir: modelsRoot, track: children, env: { TUNEFORGE_LOCAL_BACKEND: "cpu" } });
+const api = <T>(method: string, p: string, body?: unknown) => apiCall<T>(server.url, method, p, body);
 
 async function launch(versionId: string, training: Record<string, unknown>): Promise<JobView> {
   const res = await api<{ job: JobView }>("POST", "/api/jobs", {
@@ -120,10 +92,7 @@ async function launch(versionId: string, training: Record<string, unknown>): Pro
 }
 
 const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
-const until = <T>(what: string, w: Worker | null, check: () => Promise<T | undefined>, ms = 30_000) =>
-  waitFor(check, ms, what).catch((err: Error) => {
-    throw new Error(`${err.message}\nworker output:\n${w?.output().slice(-3000) ?? ""}`);
-  });
+const until = <T>(what: string, w: Worker | null, check: () => Promise<T | undefined>, ms = 30_000) => untilWithOutput(what, w, check, ms);
 const statusIs = (id: string, status: string) => async () => ((await row(id)).status === status ? true : undefined);
 const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
 
@@ -151,7 +120,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(queued.queuePosition).toBe(1); // no GPU worker yet: first in line
     expect(queued.loraConfig).toMatchObject({ lora: { rank: 8 }, quantization: { quant: "none", doubleQuant: false } });
 
-    const w = startGpuWorker();
+    const w = startWorker();
     await until("the job to succeed", w, statusIs(queued.id, "succeeded"));
     const job = (await api<{ job: JobView }>("GET", `/api/jobs/${queued.id}`)).body.job;
     expect(job.backend).toBe("cpu");
@@ -232,7 +201,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     // 120 examples, batch 1: 120 steps per epoch × 4 = 480 steps; a checkpoint every 40 (and at epoch ends), so
     // the 3 the trainer keeps span more than the few steps the stored curve may lag behind on a busy machine.
     const job = await launch(v, { epochs: 4, batchSize: 1, gradAccum: 1, checkpointEvery: 40 });
-    let w = startGpuWorker();
+    let w = startWorker();
     await until("a checkpoint at step 40 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 40 } } })) ? true : undefined));
     w.child.kill("SIGKILL");
     await w.exited;
@@ -240,7 +209,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect((await row(job.id)).status).toBe("running");
     expect(before.at(-1)!).toBeLessThan(480);
 
-    w = startGpuWorker();
+    w = startWorker();
     await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 45_000);
     expect(await steps(job.id)).toEqual(Array.from({ length: 480 }, (_, i) => i + 1));
     const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
@@ -256,7 +225,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
   it("a worker stopped with SIGTERM stops at the next step, hands the job back, and the next one resumes exactly there", async () => {
     const v = await version(60, 0);
     const job = await launch(v, { epochs: 6, batchSize: 2, gradAccum: 1, checkpointEvery: 10 });
-    let w = startGpuWorker();
+    let w = startWorker();
     await until("a checkpoint", w, async () => ((await db.checkpoint.count({ where: { jobId: job.id } })) > 0 ? true : undefined));
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
@@ -267,7 +236,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(await (await queues().get("gpu-jobs").getJob(`finetune-${job.id}`))!.getState()).toBe("waiting");
     expect((await row(job.id)).status).toBe("running");
 
-    w = startGpuWorker();
+    w = startWorker();
     await until("the job to succeed after the hand-back", w, statusIs(job.id, "succeeded"));
     expect(await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: `Resumed from step ${stoppedAt} ` } } }), w.output()).not.toBeNull();
     expect(await steps(job.id)).toEqual(Array.from({ length: 180 }, (_, i) => i + 1));
@@ -281,7 +250,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
       connection: bull,
       prefix: env().TUNEFORGE_QUEUE_PREFIX,
     });
-    const w = startGpuWorker();
+    const w = startWorker();
     try {
       const file = path.join(modelsRoot, "..", `tf-gpu-cli-${process.pid}.jsonl`);
       await writeFile(file, toJsonl(colorTask(12)));
@@ -311,7 +280,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     const v = await version(60, 0);
     const running = await launch(v, { epochs: 20, batchSize: 1, gradAccum: 1, checkpointEvery: 5 });
     const waiting = await launch(v, { epochs: 1, batchSize: 1, gradAccum: 1 });
-    const w = startGpuWorker();
+    const w = startWorker();
     await until("a checkpoint", w, async () => ((await db.checkpoint.count({ where: { jobId: running.id } })) > 0 ? true : undefined));
     // Concurrency 1: the second job waits its turn, first in line.
     const second = (await api<{ job: JobView }>("GET", `/api/jobs/${waiting.id}`)).body.job;

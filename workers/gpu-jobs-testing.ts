@@ -1,0 +1,57 @@
+import type { ChildProcess } from "node:child_process";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import type { PrismaClient } from "@prisma/client";
+import { dataDir, env } from "../lib/env";
+import { deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
+import { queues } from "../lib/queue/queues";
+import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
+
+// Test-only: what the GPU worker tests share (gpu-jobs.int.test.ts on the CPU backend, gpu-jobs-cuda.emu.test.ts on
+// the emulated device): the real worker process with a stated environment, waits that show the worker's output when
+// they time out, and the clean-up of the jobs and dataset versions a file made.
+
+/** A GPU worker (workers/main.ts --gpu) on this test run's database, Redis prefix, data and models directories. */
+export function startGpuWorker(opts: { modelsDir: string; track: ChildProcess[]; env: Record<string, string | undefined> }): SpawnedWorker {
+  return spawnWorker({
+    args: ["--gpu"],
+    track: opts.track,
+    env: {
+      DATABASE_URL: env().DATABASE_URL,
+      REDIS_URL: env().REDIS_URL,
+      TUNEFORGE_QUEUE_PREFIX: env().TUNEFORGE_QUEUE_PREFIX,
+      TUNEFORGE_DATA_DIR: dataDir(),
+      TUNEFORGE_MODELS_DIR: opts.modelsDir,
+      // One thread: the machine runs other tests, and slower steps leave room to kill mid-run.
+      TUNEFORGE_LOCAL_THREADS: "1",
+      TUNEFORGE_RECONCILE_MS: "60000",
+      TUNEFORGE_WORKER_LOCK_MS: "1000",
+      TUNEFORGE_WORKER_STALLED_MS: "300",
+      ...opts.env,
+    },
+  });
+}
+
+/** Polls `check`; on a timeout the error carries the end of the worker's output. */
+export function untilWithOutput<T>(what: string, w: SpawnedWorker | null, check: () => Promise<T | undefined>, ms: number): Promise<T> {
+  return waitFor(check, ms, what).catch((err: Error) => {
+    throw new Error(`${err.message}\nworker output:\n${w?.output().slice(-3000) ?? ""}`);
+  });
+}
+
+/** JSON over HTTP to a route server (cli/testing/route-server.ts). */
+export async function apiCall<T>(baseUrl: string, method: string, p: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(baseUrl + p, { method, headers: { "content-type": "application/json" }, ...(body ? { body: JSON.stringify(body) } : {}) });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Removes the local jobs trained on `fixtures` (their folders and queue entries) and the fixtures themselves. */
+export async function removeLocalJobs(db: PrismaClient, fixtures: LocalVersionFixture[]): Promise<void> {
+  const jobs = await db.fineTuneJob.findMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } }, select: { id: true } });
+  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
+  for (const j of jobs) {
+    await rm(path.join(dataDir(), "jobs", j.id), { recursive: true, force: true });
+    await (await queues().get("gpu-jobs").getJob(`finetune-${j.id}`))?.remove().catch(() => undefined);
+  }
+  await deleteFrozenVersions(db, fixtures);
+}
