@@ -37,6 +37,10 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const bad = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "lots"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--seq-len must be an integer >= 8, got "lots"/);
+    // A misspelt target is refused before the model loads, not after minutes of device time.
+    const target = await run(OURS, ["bench", "--model", modelDir, "--targets", "q,zz"]);
+    expect(target.code).toBe(1);
+    expect(target.stderr).toMatch(/--targets: unknown module "zz"; use some of q,k,v,o,gate,up,down/);
     // A GEMM size the peak refuses is refused before training: the peak is measured after it, so a late refusal
     // would cost the GPU machine the whole run and its figures.
     const badSize = await run(OURS, ["bench", "--model", modelDir, "--seq-len", "16", "--steps", "2", "--batch-size", "1", "--peak-size", "300"]);

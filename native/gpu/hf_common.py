@@ -338,16 +338,19 @@ def step3_rows(summary, label, info=False, ran=False):
 NO_RESULT = "our bench ran and gave no result (see the log)"
 
 
-def step4_rows(hf, ours, ours8b, missing_reason="not built yet", ran=()):
+def step4_rows(hf, ours, ours8b, missing_reason="not built yet", ran=(), missing_reason_8b=None):
     """hf: hf_throughput.py's JSON; ours / ours8b: `gpu_ours bench` output with flops_per_token (hf_rows.py adds
     it), or `tuneforge bench trainer --json` output; or None. ran: which of "ours", "ours8b" were run — one that
     ran and left no result (a crash, a timeout, out of memory) is a FAIL, not MISSING (which check.sh shows as
-    SKIP and does not fail on)."""
+    SKIP and does not fail on). missing_reason_8b: why the 8B bench did not run when that is not missing_reason
+    (GPU_CHECK_SKIP_8B=1)."""
     peak = hf["gemm_peak_tflops"]
     rows = [("4", "bf16 GEMM peak (torch.matmul, this run)", "", f"{peak:.0f} TFLOP/s", "", "INFO")]
 
     def absent(side):
-        return (NO_RESULT, "FAIL") if side in ran else (missing_reason, "MISSING")
+        if side in ran:
+            return NO_RESULT, "FAIL"
+        return (missing_reason_8b or missing_reason) if side == "ours8b" else missing_reason, "MISSING"
 
     if ours is None:
         why, status = absent("ours")

@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--ours")
     ap.add_argument("--ours8b")
     ap.add_argument("--reason", default="not built yet")
+    ap.add_argument("--reason8b", help="step4: why the 8B bench did not run, when not --reason (it was skipped)")
     ap.add_argument("--ran", default="", help="step4: ours,ours8b — the benches that were run; step3: ours — our side "
                     "ran and was compared (no result = FAIL)")
     ap.add_argument("--info", action="store_true", help="step3: a calibration row set (INFO, never FAIL)")
@@ -85,7 +86,7 @@ def main():
         else:
             ran = [r for r in args.ran.split(",") if r]
             rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
-                              ran)
+                              ran, args.reason8b)
     for r in rows:
         print("\t".join(str(c) for c in r))
 

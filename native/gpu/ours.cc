@@ -96,13 +96,33 @@ api::LoadOptions load_options(const Args& a, const std::string& default_quant) {
   return lo;
 }
 
-std::vector<std::string> split(const std::string& s) {
+// --targets "q,k,v,o" or "q_proj,k_proj,...": the projection names, each once; an unknown one is an error here rather
+// than after the model has loaded (hf_common.parse_targets reads the same list for HF's side).
+std::vector<std::string> parse_targets(const std::string& s) {
+  static const std::vector<std::string> known = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
   std::vector<std::string> out;
   std::stringstream in(s);
-  for (std::string part; std::getline(in, part, ',');)
-    if (!part.empty()) out.push_back(part.size() > 5 && part.compare(part.size() - 5, 5, "_proj") == 0 ? part : part + "_proj");
+  for (std::string part; std::getline(in, part, ',');) {
+    if (part.empty()) continue;
+    const std::string name = part.size() > 5 && part.compare(part.size() - 5, 5, "_proj") == 0 ? part : part + "_proj";
+    TF_CHECK(std::find(known.begin(), known.end(), name) != known.end(),
+             "--targets: unknown module \"" + part + "\"; use some of q,k,v,o,gate,up,down (or their *_proj names)");
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(name);
+  }
+  TF_CHECK(!out.empty(), "--targets lists no module");
   return out;
 }
+
+// A scratch folder for the adapter a measurement writes, removed on every way out (a failed run included).
+struct ScratchDir {
+  fs::path path;
+  explicit ScratchDir(const std::string& what)
+      : path(fs::temp_directory_path() / ("tuneforge-gpu-" + what + "-" + std::to_string(::getpid()))) {}
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(path, ignored);
+  }
+};
 
 Json number_array(const std::vector<double>& v) {
   Json a = Json::array();
@@ -160,12 +180,11 @@ int reference(const Args& a) {
   o.max_seq_len = int(ex.tokens.size());
   o.seed = uint64_t(inputs.at("seed").as_int("seed"));
   o.resume_from = checkpoint;
-  const fs::path tmp = fs::temp_directory_path() / ("tuneforge-gpu-ours-" + std::to_string(::getpid()));
-  o.out_dir = (tmp / "adapter").string();
+  const ScratchDir tmp("reference");
+  o.out_dir = (tmp.path / "adapter").string();
   std::vector<api::StepReport> reports;
   std::atomic<bool> cancel{false};
   session->train({ex}, {}, o, [&](const api::StepReport& r) { reports.push_back(r); }, cancel);
-  fs::remove_all(tmp);
   TF_CHECK(reports.size() == 1, "expected one training step from the step-0 checkpoint, the trainer reported " + std::to_string(reports.size()));
 
   Json j = Json::object();
@@ -196,7 +215,7 @@ int bench(const Args& a) {
   // would throw away minutes of device time and the throughput figures with them. 0 skips the peak.
   TF_CHECK(peak_size == 0 || (peak_size >= 256 && peak_size <= 32768 && peak_size % 128 == 0),
            "--peak-size must be 0 (no GEMM peak) or a multiple of 128 between 256 and 32768, got " + std::to_string(peak_size));
-  const std::vector<std::string> targets = split(a.get("targets", "q_proj,k_proj,v_proj,o_proj"));
+  const std::vector<std::string> targets = parse_targets(a.get("targets", "q_proj,k_proj,v_proj,o_proj"));
   auto session = api::Session::load(load_options(a, "nf4"));
   const api::ModelInfo info = session->info();
   TF_CHECK(seq <= info.max_position_embeddings, "--seq-len " + std::to_string(seq) + " exceeds the model's max_position_embeddings " + std::to_string(info.max_position_embeddings));
@@ -204,8 +223,8 @@ int bench(const Args& a) {
   o.lora.rank = rank, o.lora.alpha = float(2 * rank), o.lora.dropout = 0.05f, o.lora.targets = targets;
   o.epochs = 1, o.batch_size = batch, o.grad_accum = 1, o.lr = 1e-4, o.warmup_ratio = 0, o.max_seq_len = seq;
   o.gradient_checkpointing = a.flag("gradient-checkpointing");
-  const fs::path tmp = fs::temp_directory_path() / ("tuneforge-gpu-bench-" + std::to_string(::getpid()));
-  o.out_dir = (tmp / "adapter").string();
+  const ScratchDir tmp("bench");
+  o.out_dir = (tmp.path / "adapter").string();
   std::vector<api::StepReport> reports;
   std::atomic<bool> cancel{false};
   session->train(random_examples(batch * steps, seq, info.vocab_size, 1), {}, o,
@@ -214,7 +233,6 @@ int bench(const Args& a) {
                    std::fprintf(stderr, "gpu_ours bench: step %d/%d: %.6g tokens/s\n", r.step, r.total_steps, r.tokens_per_sec);
                  },
                  cancel);
-  fs::remove_all(tmp);
   TF_CHECK(reports.size() >= 2, "the trainer reported " + std::to_string(reports.size()) + " steps; need at least 2");
   // Steps 2..n: the first step pays for allocation, algorithm selection and module loading. Each step's own time
   // (its tokens over its rate), summed, as hf_throughput.py times HF's steps: the difference of elapsed_ms would

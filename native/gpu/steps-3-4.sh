@@ -141,8 +141,10 @@ gpu_steps_3_4() {
   else
     _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"
   fi
+  local reason8b=()
+  [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]] && reason8b=(--reason8b "skipped (GPU_CHECK_SKIP_8B=1)")
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
-    --ran "$ran" >>"$_HF_ROWS"
+    --ran "$ran" "${reason8b[@]}" >>"$_HF_ROWS"
   _hf_log "steps 3-4 done in $((SECONDS - start_all)) s"
   return 0
 }

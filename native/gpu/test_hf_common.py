@@ -205,6 +205,10 @@ class Rows(unittest.TestCase):
         rows = hc.step4_rows(self.HF, None, None, "skipped", ran=["ours"])
         self.assertEqual([r[5] for r in rows], ["INFO", "FAIL", "FAIL", "FAIL", "MISSING"])
         self.assertEqual(rows[-1][2], "skipped")
+        # ... and says it was skipped, not that our side is not built.
+        rows = hc.step4_rows(self.HF, None, None, "not built yet", ran=["ours"], missing_reason_8b="skipped (GPU_CHECK_SKIP_8B=1)")
+        self.assertEqual(rows[-1][2], "skipped (GPU_CHECK_SKIP_8B=1)")
+        self.assertEqual(rows[1][2], hc.NO_RESULT)
 
     def test_targets(self):
         c = hc.llama_config_dict("1b")
