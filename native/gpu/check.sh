@@ -34,8 +34,8 @@ build_and_run() {
     record "$step" "$what" FAIL "build of $target failed (log: $BUILD.$target.log)"
     return
   fi
-  timeout 300 "$BUILD/$target"
-  local rc=$?
+  timeout 300 "$BUILD/$target" | tee "$BUILD.$target.out"
+  local rc=${PIPESTATUS[0]}
   case $rc in
     0) record "$step" "$what" PASS "every row within its limit (table above)" ;;
     2) record "$step" "$what" FAIL "no usable CUDA device ($target exit 2)" ;;
@@ -43,6 +43,13 @@ build_and_run() {
     *) record "$step" "$what" FAIL "$target exit $rc (FAIL rows above)" ;;
   esac
 }
+
+# cuBLASLt is loaded by name at run time; when it sits only in Python's nvidia wheel, put its folder on the path.
+CUBLASLT_DIR="$(bash "$ROOT/native/gpu/find-cublaslt.sh")"
+if [[ -n $CUBLASLT_DIR ]]; then
+  export LD_LIBRARY_PATH="$CUBLASLT_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  echo "== libcublasLt found in $CUBLASLT_DIR (now on LD_LIBRARY_PATH)"
+fi
 
 # ======================= step 1: CUDA kernels vs the CPU reference =======================
 step1() {
@@ -57,6 +64,10 @@ step1() {
     return
   fi
   build_and_run 1 "CUDA kernels vs CPU" cuda_check
+  # Which GEMMs the trainer gets (cuda_check's header): cuBLASLt, or our WMMA kernels and why. MFU depends on it.
+  local gemm
+  gemm=$(grep -o 'matmul: .*' "$BUILD.cuda_check.out" 2>/dev/null | head -n 1)
+  [[ -n $gemm ]] && record 1 "GEMMs run through" INFO "${gemm#matmul: }"
 }
 
 # ======================= step 2: tiny models, the whole CUDA model vs the CPU backend =======================

@@ -141,6 +141,22 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(Number(/^([\d.]+) %$/.exec(row("1B MFU")[2]!)![1])).toBeCloseTo(mfu, 1);
   });
 
+  it("find-cublaslt.sh finds cuBLASLt inside Python's nvidia wheel, and says nothing when the loader finds it", async () => {
+    // The layout of the CUDA 13 wheel (nvidia/cu13/lib); the script only looks for the file, it does not load it.
+    const site = path.join(tmp, "site-packages");
+    const lib = path.join(site, "nvidia", "cu13", "lib");
+    fs.mkdirSync(lib, { recursive: true });
+    fs.writeFileSync(path.join(lib, "libcublasLt.so.13"), "");
+    const find = (extra: Record<string, string>) => runProcess("bash", [path.join(GPU, "find-cublaslt.sh")], { cwd: process.cwd(), env: extra });
+    expect(ok(await find({ PYTHONPATH: site })).trim()).toBe(lib);
+    expect(ok(await find({ PYTHONPATH: site, LD_LIBRARY_PATH: `/nowhere:${lib}` })).trim()).toBe("");
+    // Without the wheel: no failure, and either nothing to add (no cuBLASLt: the GEMMs run on WMMA, as on this
+    // machine) or the toolkit's own folder.
+    const other = ok(await find({ PYTHONPATH: path.join(tmp, "empty") })).trim();
+    if (other) expect(fs.readdirSync(other).some((f) => /^libcublasLt\.so\.1[23]/.test(f))).toBe(true);
+    else expect(other).toBe("");
+  });
+
   it("the torch-free Python helpers pass their unit tests", async () => {
     const r = await run("python3", ["-m", "unittest", "discover", "-s", GPU, "-p", "test_hf_*.py"]);
     expect(r.code, r.stderr).toBe(0);
