@@ -178,6 +178,36 @@ describe("gpu worker on the emulated CUDA device", () => {
     await w.exited;
   });
 
+  it("on a machine with an old GPU 0 and a usable GPU 1, TUNEFORGE_GPU_DEVICE=1 trains on GPU 1, and without it auto says to set it", async () => {
+    const machine = { TF_CUDA_EMU_SM: "75,90" };
+    const v = await version(8, 0);
+    // Unset: the trainer's device 0 is the sm_75 one, too old for the kernels; the worker names the usable one.
+    let w = startWorker(machine);
+    const onCpu = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1 });
+    await until("the job on the worker without TUNEFORGE_GPU_DEVICE", w, statusIs(onCpu.id, "succeeded"));
+    expect((await view(onCpu.id)).backend).toBe("cpu");
+    expect(w.output()).toMatch(/\(cpu backend: no usable GPU, device 0 of the visible ones is not usable, only 1: tuneforge CUDA emulator \(CPU; sm_90\); point TUNEFORGE_GPU_DEVICE at one of those\)/);
+    w.child.kill("SIGTERM");
+    await w.exited;
+
+    // TUNEFORGE_GPU_DEVICE=1 becomes CUDA_VISIBLE_DEVICES=1: the runtime's device 0 is GPU 1, listed by its own index.
+    w = startWorker({ ...machine, TUNEFORGE_GPU_DEVICE: "1" });
+    const onGpu1 = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1 });
+    await until("the job on GPU 1", w, statusIs(onGpu1.id, "succeeded"));
+    const job = await view(onGpu1.id);
+    expect(job.backend).toBe("cuda");
+    const hb = createRedis("client");
+    try {
+      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
+      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; devices?: unknown[] }));
+      expect(infos.find((i) => i.id === job.workerId)!.devices).toEqual([{ index: 1, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
+    } finally {
+      await hb.quit();
+    }
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+
   it('without a usable device, "auto" trains on the CPU and says why, and a job that asks for "cuda" fails saying what to do', async () => {
     const w = startWorker({ TF_CUDA_EMU_DEVICES: "0" });
     const v = await version(8, 0);

@@ -18,8 +18,8 @@ namespace {
 thread_local cudaError_t t_last_error = cudaSuccess;  // per thread, as CUDA's
 thread_local int t_current_device = 0;
 
-// TF_CUDA_EMU_SM: compute capabilities separated by commas, one per device.
-std::vector<int> device_sms() {
+// TF_CUDA_EMU_SM: compute capabilities separated by commas, one per device of the machine.
+std::vector<int> machine_sms() {
   std::vector<int> out;
   const char* v = std::getenv("TF_CUDA_EMU_SM");
   const std::string list = v && *v ? v : "90";
@@ -28,6 +28,28 @@ std::vector<int> device_sms() {
     const size_t end = std::min(list.find(',', start), list.size());
     const int sm = std::atoi(list.substr(start, end - start).c_str());
     out.push_back(sm > 0 ? sm : 90);
+    start = end + 1;
+  }
+  return out;
+}
+
+// The devices this process sees, as the CUDA runtime applies CUDA_VISIBLE_DEVICES (a GPU worker exports it from
+// TUNEFORGE_GPU_DEVICE): unset, every device; otherwise the listed indices in that order, renumbered from 0, up to
+// the first entry that is not a valid index (the runtime ignores it and everything after it); set but empty, none.
+std::vector<int> device_sms() {
+  const std::vector<int> machine = machine_sms();
+  const char* v = std::getenv("CUDA_VISIBLE_DEVICES");
+  if (v == nullptr) return machine;
+  std::vector<int> out;
+  const std::string list = v;
+  size_t start = 0;
+  while (start < list.size()) {
+    const size_t end = std::min(list.find(',', start), list.size());
+    const std::string entry = list.substr(start, end - start);
+    char* rest = nullptr;
+    const long index = std::strtol(entry.c_str(), &rest, 10);
+    if (entry.empty() || *rest != '\0' || index < 0 || index >= long(machine.size())) break;
+    out.push_back(machine[size_t(index)]);
     start = end + 1;
   }
   return out;

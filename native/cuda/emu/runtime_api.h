@@ -9,8 +9,8 @@
 //
 // Environment: TF_CUDA_EMU_SM lists the emulated devices' compute capabilities (default "90"; limits.h);
 // TF_CUDA_EMU_MEMORY (bytes, default 16 GiB) its memory, so out-of-memory paths can be tested;
-// TF_CUDA_EMU_DEVICES=0 emulates a machine with a driver but no device; TF_CUDA_EMU_TRACE=1 prints every launch
-// with its geometry and wall time to stderr.
+// TF_CUDA_EMU_DEVICES=0 emulates a machine with a driver but no device; CUDA_VISIBLE_DEVICES picks and renumbers
+// the devices as the runtime does; TF_CUDA_EMU_TRACE=1 prints every launch with its geometry and wall time to stderr.
 #include <cstddef>
 #include <cstdint>
 #include <string>

@@ -307,6 +307,37 @@ TEST(a_device_below_sm_80_has_no_kernel_image) {
   CHECK(launch_outcome() == "ok");
 }
 
+// The visible devices as cudart applies CUDA_VISIBLE_DEVICES: listed indices in order, renumbered from 0, up to the
+// first invalid entry; set but empty hides every device. A GPU worker relies on it (TUNEFORGE_GPU_DEVICE).
+std::vector<int> visible_sms(const char* visible) {
+  if (visible) setenv("CUDA_VISIBLE_DEVICES", visible, 1);
+  else unsetenv("CUDA_VISIBLE_DEVICES");
+  int n = 0;
+  std::vector<int> sms;
+  if (cudaGetDeviceCount(&n) == cudaSuccess) {
+    for (int i = 0; i < n; ++i) {
+      cudaDeviceProp p{};
+      CHECK(cudaGetDeviceProperties(&p, i) == cudaSuccess);
+      sms.push_back(p.major * 10 + p.minor);
+    }
+  } else {
+    (void)cudaGetLastError();
+  }
+  unsetenv("CUDA_VISIBLE_DEVICES");
+  return sms;
+}
+
+TEST(cuda_visible_devices_picks_and_renumbers_the_devices) {
+  setenv("TF_CUDA_EMU_SM", "80,90", 1);
+  CHECK(visible_sms(nullptr) == std::vector<int>({80, 90}));
+  CHECK(visible_sms("1") == std::vector<int>({90}));
+  CHECK(visible_sms("1,0") == std::vector<int>({90, 80}));
+  CHECK(visible_sms("0,7,1") == std::vector<int>({80}));  // 7 is no device: it and what follows are ignored
+  CHECK(visible_sms("").empty());
+  unsetenv("TF_CUDA_EMU_SM");
+  CHECK(visible_sms(nullptr) == std::vector<int>({90}));
+}
+
 __global__ void shuffle_outside_mask(float* out) {
   if (threadIdx.x < 16) out[threadIdx.x] = __shfl_xor_sync(0x0000ffffu, 1.f, 16);  // lane ^ 16 is not in the mask
 }
