@@ -14,18 +14,17 @@ import * as jobsRoute from "../app/api/jobs/route";
 import * as jobRoute from "../app/api/jobs/[id]/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
-import { dataDir, env } from "../lib/env";
+import { dataDir } from "../lib/env";
 import { closeLiveRedis } from "../lib/jobs/launch/live";
 import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import type { JobView } from "../lib/jobs/types";
 import { closeQueues } from "../lib/queue/queues";
-import { createRedis } from "../lib/redis";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon, NATIVE_ADDON_ENV } from "../native/index";
-import { apiCall, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
+import { apiCall, heartbeatOf, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
 // linked against the CUDA emulator (TUNEFORGE_NATIVE_ADDON), so the job runs on the "cuda" backend — the device
@@ -102,14 +101,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(w.output()).toMatch(/GPU worker on tuneforge CUDA emulator \(CPU; sm_90\) \(cuda backend\)/);
     expect(job.backend).toBe("cuda");
     // The heartbeat lists the device the jobs run on, with its memory.
-    const hb = createRedis("client");
-    try {
-      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
-      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; devices?: { name: string; memoryMiB?: number }[] }));
-      expect(infos.find((i) => i.id === job.workerId)!.devices).toEqual([{ index: 0, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
-    } finally {
-      await hb.quit();
-    }
+    expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 0, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
     // The job log has the device's memory report folded into one line, and says which backend trained.
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(events.filter((m) => m.startsWith("CUDA memory: ")), events.join("\n")).toHaveLength(1);
@@ -196,14 +188,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     await until("the job on GPU 1", w, statusIs(onGpu1.id, "succeeded"));
     const job = await view(onGpu1.id);
     expect(job.backend).toBe("cuda");
-    const hb = createRedis("client");
-    try {
-      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
-      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; devices?: unknown[] }));
-      expect(infos.find((i) => i.id === job.workerId)!.devices).toEqual([{ index: 1, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
-    } finally {
-      await hb.quit();
-    }
+    expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 1, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
     w.child.kill("SIGTERM");
     await w.exited;
   });

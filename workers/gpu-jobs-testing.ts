@@ -5,6 +5,7 @@ import type { PrismaClient } from "@prisma/client";
 import { dataDir, env } from "../lib/env";
 import { deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import { queues } from "../lib/queue/queues";
+import { createRedis } from "../lib/redis";
 import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
 
 // Test-only: what the GPU worker tests share (gpu-jobs.int.test.ts on the CPU backend, gpu-jobs-cuda.emu.test.ts on
@@ -54,4 +55,18 @@ export async function removeLocalJobs(db: PrismaClient, fixtures: LocalVersionFi
     await (await queues().get("gpu-jobs").getJob(`finetune-${j.id}`))?.remove().catch(() => undefined);
   }
   await deleteFrozenVersions(db, fixtures);
+}
+
+/** What a worker's heartbeat says of itself (lib/workers/heartbeat.ts), read from Redis as the dashboard does. */
+export type HeartbeatInfo = { id: string; queues: string[]; devices?: { index: number; name: string; memoryMiB?: number }[] };
+
+export async function heartbeatOf(workerId: string): Promise<HeartbeatInfo | undefined> {
+  const redis = createRedis("client");
+  try {
+    const keys = await redis.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
+    const infos = await Promise.all(keys.map(async (k) => JSON.parse((await redis.get(k)) ?? "{}") as HeartbeatInfo));
+    return infos.find((i) => i.id === workerId);
+  } finally {
+    await redis.quit();
+  }
 }

@@ -36,7 +36,7 @@ import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon } from "../native/index";
-import { apiCall, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
+import { apiCall, heartbeatOf, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes end to end on real parts: POST /api/jobs (provider "local") through the app's own route
 // handlers, the real GPU worker process (workers/main.ts --gpu) on the CPU backend with a generated tiny chat
@@ -168,18 +168,11 @@ describe("gpu worker: local fine-tuning jobs", () => {
     }
 
     // The heartbeat lists the device this GPU worker trains on (the CPU here).
-    const hb = createRedis("client");
-    try {
-      const keys = await hb.keys(`${env().TUNEFORGE_QUEUE_PREFIX}:workers:*`);
-      const infos = await Promise.all(keys.map(async (k) => JSON.parse((await hb.get(k)) ?? "{}") as { id: string; queues: string[]; devices?: { name: string; memoryMiB?: number }[] }));
-      const mine = infos.find((i) => i.id === job.workerId)!;
-      // A GPU worker takes the device queues: training runs and playground generations.
-      expect([...mine.queues].sort()).toEqual(["gpu-jobs", "inference"]);
-      expect(mine.devices![0]!.name).toMatch(/^CPU \(\d+ cores/);
-      expect(mine.devices![0]!.memoryMiB).toBeGreaterThan(0);
-    } finally {
-      await hb.quit();
-    }
+    const mine = (await heartbeatOf(job.workerId!))!;
+    // A GPU worker takes the device queues: training runs and playground generations.
+    expect([...mine.queues].sort()).toEqual(["gpu-jobs", "inference"]);
+    expect(mine.devices![0]!.name).toMatch(/^CPU \(\d+ cores/);
+    expect(mine.devices![0]!.memoryMiB).toBeGreaterThan(0);
 
     // A model folder whose weights are broken passes the launch checks (config.json is there) and fails on the
     // worker with a message that says what to check.
