@@ -12,6 +12,7 @@ const modelsRoot = vi.hoisted(() => {
 
 import * as jobsRoute from "../app/api/jobs/route";
 import * as jobRoute from "../app/api/jobs/[id]/route";
+import * as playgroundRoute from "../app/api/playground/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
 import { dataDir } from "../lib/env";
@@ -24,6 +25,9 @@ import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon, NATIVE_ADDON_ENV } from "../native/index";
+import { readSse } from "../lib/jobs/live/sse-parse";
+import { closeLiveHub } from "../lib/jobs/live/hub";
+import { parseInferenceMessage } from "../lib/playground/channel";
 import { apiCall, heartbeatOf, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
@@ -42,6 +46,7 @@ beforeAll(async () => {
   server = await serveRoutes([
     { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
     { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
+    { pattern: /^\/api\/playground$/, keys: [], module: playgroundRoute },
   ]);
 });
 // A failed test must not leave its worker consuming the next test's jobs.
@@ -58,6 +63,7 @@ afterAll(async () => {
   await server.close();
   await closeQueues();
   await closeLiveRedis();
+  await closeLiveHub();
   await db.$disconnect();
   rmSync(modelsRoot, { recursive: true, force: true });
 });
@@ -189,6 +195,31 @@ describe("gpu worker on the emulated CUDA device", () => {
     const job = await view(onGpu1.id);
     expect(job.backend).toBe("cuda");
     expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 1, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+
+  it("a training job gets the device memory a cached playground model held: the worker releases idle models first", async () => {
+    // 2.05 MB of device memory: this job's training fits (1.74 MiB held), but not next to the cached playground
+    // model's weights (271 KB).
+    const w = startWorker({ TF_CUDA_EMU_MEMORY: "2050000" });
+    await until("the worker to consume the inference queue", w, async () => (/consuming .*inference/.test(w.output()) ? true : undefined));
+    const res = await fetch(`${server.url}/api/playground`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny-chat", messages: [{ role: "user", content: "What color is the sky?" }], maxTokens: 8 }),
+    });
+    expect(res.headers.get("content-type"), await res.clone().text().catch(() => "")).toMatch(/^text\/event-stream/);
+    const types: string[] = [];
+    for await (const frame of readSse(res.body!)) if ("data" in frame && frame.event === "message") types.push(parseInferenceMessage(frame.data)!.type);
+    expect(types.at(-1), w.output()).toBe("done"); // the worker generated the reply on the device and keeps the model
+    const v = await version(16, 0);
+    const job = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1 });
+    await until("the job to end", w, statusIs(job.id, "succeeded", "failed"));
+    const ended = await row(job.id);
+    expect(ended.status, `${ended.errorMessage}\n${w.output()}`).toBe("succeeded");
+    expect(ended.backend).toBe("cuda");
+    expect(w.output()).toContain("[gpu-jobs] released 1 cached playground/evaluation model(s) to give the job the device");
     w.child.kill("SIGTERM");
     await w.exited;
   });

@@ -44,6 +44,25 @@ export async function cachedModel(
   return entry.model;
 }
 
+/**
+ * Frees the cached models no reply is using, and says how many. A GPU worker calls it before a training run or a
+ * merge: a cached base model holds its weights on the device, which the job may need (an 8B model in bf16 is 16 GB);
+ * the next playground request loads it again. A model still generating stays; it is evicted later.
+ */
+export async function releaseIdleModels(): Promise<number> {
+  let released = 0;
+  for (const [name, entry] of [...loaded.entries()]) {
+    const m = await entry.model.catch(() => null);
+    if (m && m.busy) continue;
+    if (loaded.get(name) === entry) loaded.delete(name);
+    if (m && !m.closed) {
+      m.close();
+      released += 1;
+    }
+  }
+  return released;
+}
+
 /** Frees every cached model (worker shutdown, tests). */
 export async function closeCachedModels(): Promise<void> {
   const entries = [...loaded.values()];

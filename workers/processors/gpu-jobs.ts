@@ -5,6 +5,7 @@ import { runEval } from "../../lib/eval/run";
 import { dataDir, env, modelsDir } from "../../lib/env";
 import { detectGpuWorkerDevice } from "../../lib/jobs/local/device";
 import { runLocalJob, type LocalRunDeps } from "../../lib/jobs/local/run";
+import { releaseIdleModels } from "../../lib/playground/model-cache";
 import { newWorkerId } from "../../lib/workers/heartbeat";
 import { createProcessor, type Handlers } from "../../lib/queue/dispatch";
 import { evalDeps } from "./eval";
@@ -21,12 +22,16 @@ export type GpuJobHandlers = Handlers<"gpu-jobs">;
 export function gpuJobHandlers(deps: GpuDeps): GpuJobHandlers {
   return {
     "finetune.run": async (payload, job) => {
+      await releaseDevice(deps);
       const result = await runLocalJob(deps.local, payload.jobId);
       if (result.outcome === "interrupted") await handBack(job, deps);
       return result;
     },
     // The merged-model export (base + adapter → one bf16 folder).
-    "model.merge": (payload) => runModelMerge({ db: deps.db, log: deps.log, signal: deps.signal }, payload),
+    "model.merge": async (payload) => {
+      await releaseDevice(deps);
+      return runModelMerge({ db: deps.db, log: deps.log, signal: deps.signal }, payload);
+    },
     // An evaluation with a local side: generation runs on this worker's trainer.
     "eval.run": async (payload, job) => {
       const result = await runEval({ ...evalDeps(deps, "gpu-jobs"), addon: () => loadNativeAddon() }, payload.evalRunId);
@@ -58,6 +63,12 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
     threads: e.TUNEFORGE_LOCAL_THREADS,
   };
   return createProcessor("gpu-jobs", gpuJobHandlers({ ...deps, local }), deps.log);
+}
+
+/** Training and merging load their own model: the idle playground/evaluation models leave the device to them. */
+async function releaseDevice(deps: GpuDeps): Promise<void> {
+  const released = await releaseIdleModels();
+  if (released > 0) deps.log.info(`[gpu-jobs] released ${released} cached playground/evaluation model(s) to give the job the device`);
 }
 
 /** Shutting down mid-run: back to waiting, so another worker resumes from the last checkpoint at once. */

@@ -52,6 +52,8 @@ describe("paths under the data directory", () => {
 describe("run failures", () => {
   it("names the problem and the next step", () => {
     expect(describeRunError(new Error("std::bad_alloc"), "train")).toMatchObject({ code: "out_of_memory", message: expect.stringMatching(/nf4 quantization, a smaller batch size/) });
+    // A trainer message that ends its own sentence is not followed by a second period.
+    expect(describeRunError(new Error("CUDA out of memory: 5 MiB requested. Use a smaller batch_size."), "train").message).toMatch(/^Out of memory: CUDA out of memory: 5 MiB requested\. Use a smaller batch_size\. Use nf4/);
     expect(describeRunError(new Error("config.json: unsupported model_type bert"), "model")).toMatchObject({ code: "model_invalid", message: expect.stringMatching(/Llama-family/) });
     expect(describeRunError(new Error("training diverged at step 3 of 9: the loss is nan"), "train").code).toBe("training_diverged");
     expect(describeRunError(new Error("template error"), "tokenize")).toMatchObject({ code: "tokenizer_failed", message: expect.stringMatching(/chat template: template error/) });
