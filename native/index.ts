@@ -131,12 +131,6 @@ export interface NativeModel {
   train(examples: TrainExample[], validation: TrainExample[] | null, options: TrainOptions, onProgress?: (report: StepReport) => void): Promise<TrainResult>;
   /** Natural-log p(t[i+1] | t[0..i]) for i = 0..n−2, base model or with a PEFT adapter. */
   logprobs(tokens: number[] | Int32Array, adapterDir?: string): Promise<number[]>;
-  /**
-   * The LoRA gradients of one example's mean masked loss (the trainer's loss, no dropout) at the adapter in
-   * adapterDir, on the training backend, keyed "<module>.lora_A" / ".lora_B": what the GPU check compares
-   * tensor by tensor with HF + PEFT.
-   */
-  loraGradients(example: TrainExample, adapterDir: string): Promise<{ loss: number; gradients: Record<string, Float32Array> }>;
   generate(prompts: (number[] | Int32Array)[], options?: GenerateOptions, onToken?: (index: number, token: number) => void): Promise<GenerateResult[]>;
   /** Writes base + adapter as a bf16 HF folder (config + weights; copy tokenizer files yourself). */
   merge(adapterDir: string, outDir: string): Promise<void>;

@@ -120,14 +120,14 @@ class LocalSession final : public Session {
   }
 
   LoraGradients lora_gradients(const Example& ex, const std::string& adapter_dir) override {
-    TF_CHECK(!adapter_dir.empty(), "loraGradients: adapterDir is required (the adapter to take the gradients at)");
+    TF_CHECK(!adapter_dir.empty(), "lora_gradients: adapterDir is required (the adapter to take the gradients at)");
     const int max_len = model_->config().max_position_embeddings;
-    TF_CHECK((int64_t)ex.tokens.size() <= max_len, "loraGradients: " + std::to_string(ex.tokens.size()) +
+    TF_CHECK((int64_t)ex.tokens.size() <= max_len, "lora_gradients: " + std::to_string(ex.tokens.size()) +
                                                        " tokens exceed the model's max_position_embeddings (" +
                                                        std::to_string(max_len) + ")");
     // The trainer's own row and batch building: the same mask convention, validation and messages.
-    const train::RowSet rows = train::build_rows({ex}, max_len, model_->config().vocab_size, false, 0, "loraGradients");
-    TF_CHECK(!rows.rows.empty(), "loraGradients: the loss mask selects no target after the first token");
+    const train::RowSet rows = train::build_rows({ex}, max_len, model_->config().vocab_size, false, 0, "lora_gradients");
+    TF_CHECK(!rows.rows.empty(), "lora_gradients: the loss mask selects no target after the first token");
     const train::MicroBatch mb = train::make_batch_in_order(rows.rows, 0, 1);
     TrainableModel& m = trainer_model();
     attach(m, adapter_dir);

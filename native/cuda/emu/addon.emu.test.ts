@@ -103,22 +103,6 @@ describe("the addon on the emulated GPU", () => {
     expect(maxAbsDiff(viaCpu, await onCpu.logprobs(ids))).toBeGreaterThan(0.1); // the adapter changed the model
   });
 
-  it("computes the LoRA gradients check.sh step 3 compares with HF on the device as on the CPU", async () => {
-    const { result } = await train(onCpu, "for-grads", { epochs: 1 });
-    const g = await onDevice.loraGradients(examples[1]!, result.adapterDir);
-    const ref = await onCpu.loraGradients(examples[1]!, result.adapterDir);
-    expect(Object.keys(g.gradients).sort()).toEqual(Object.keys(ref.gradients).sort());
-    expect(Math.abs(g.loss - ref.loss) / ref.loss).toBeLessThan(0.01);
-    let worst = 0;
-    for (const [name, ours] of Object.entries(g.gradients)) {
-      const theirs = ref.gradients[name]!;
-      const scale = Math.max(...theirs.map(Math.abs));
-      worst = Math.max(worst, maxAbsDiff(Array.from(ours), Array.from(theirs)) / scale);
-    }
-    // Relative to each tensor's largest entry: bf16 activations give percent-level differences, not more.
-    expect(worst).toBeLessThan(0.05);
-  });
-
   it("an abort on the device stops at a step boundary, and the run resumes on the device from its checkpoint", async () => {
     const controller = new AbortController();
     const seen: StepReport[] = [];

@@ -63,7 +63,6 @@ Napi::Function Model::Define(Napi::Env env) {
                          InstanceMethod<&Model::Info>("info"),
                          InstanceMethod<&Model::Train>("train"),
                          InstanceMethod<&Model::Logprobs>("logprobs"),
-                         InstanceMethod<&Model::LoraGradients>("loraGradients"),
                          InstanceMethod<&Model::Generate>("generate"),
                          InstanceMethod<&Model::Merge>("merge"),
                          InstanceMethod<&Model::Cancel>("cancel"),
@@ -138,40 +137,6 @@ Napi::Value Model::Logprobs(const Napi::CallbackInfo& info) {
           Napi::Array a = Napi::Array::New(env, out->size());
           for (size_t i = 0; i < out->size(); ++i) a.Set(static_cast<uint32_t>(i), (*out)[i]);
           return a;
-        });
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
-  });
-}
-
-// loraGradients({tokens, lossMask}, adapterDir) → Promise<{loss, gradients: {name: Float32Array}}>
-Napi::Value Model::LoraGradients(const Napi::CallbackInfo& info) {
-  return entry_async(info, "loraGradients", [&]() -> Napi::Value {
-    if (!session_) throw ArgError("the model is closed");
-    Napi::Array one = Napi::Array::New(info.Env(), 1);
-    one.Set(0u, info.Length() > 0 ? info[0] : info.Env().Undefined());
-    auto example = std::make_shared<api::Example>(to_examples(one, "example", info_.vocab_size)[0]);
-    std::string adapter = optional_string(info, 1, "adapterDir");
-    if (adapter.empty()) throw ArgError("adapterDir is required (the adapter to take the gradients at)");
-    begin_operation("loraGradients");
-    auto session = session_;
-    auto out = std::make_shared<api::Session::LoraGradients>();
-    auto* w = new TaskWorker(
-        info.Env(), "loraGradients", this,
-        [session, example, adapter, out] { *out = session->lora_gradients(*example, adapter); },
-        [out](Napi::Env env) -> Napi::Value {
-          Napi::Object grads = Napi::Object::New(env);
-          for (size_t i = 0; i < out->names.size(); ++i) {
-            const std::vector<float>& g = out->grads[i];
-            Napi::Float32Array a = Napi::Float32Array::New(env, g.size());
-            std::copy(g.begin(), g.end(), a.Data());
-            grads.Set(out->names[i], a);
-          }
-          Napi::Object o = Napi::Object::New(env);
-          o.Set("loss", out->loss);
-          o.Set("gradients", grads);
-          return o;
         });
     Napi::Promise p = w->promise();
     w->Queue();

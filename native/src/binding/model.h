@@ -30,7 +30,6 @@ class Model : public Napi::ObjectWrap<Model> {
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Train(const Napi::CallbackInfo& info);
   Napi::Value Logprobs(const Napi::CallbackInfo& info);
-  Napi::Value LoraGradients(const Napi::CallbackInfo& info);
   Napi::Value Generate(const Napi::CallbackInfo& info);
   Napi::Value Merge(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
