@@ -80,28 +80,21 @@ set(TF_EMU_TEST_CU ${TF_EMU_DIR}/tests/test_cuda_emulator.cu)
 add_custom_command(OUTPUT ${TF_EMU_GEN}/test_cuda_emulator.cc
   COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${TF_EMU_TEST_CU} ${TF_EMU_GEN}/test_cuda_emulator.cc
   DEPENDS ${TF_EMU_TEST_CU} ${TF_EMU_DIR}/translate.mjs VERBATIM)
-add_executable(test_cuda_emulator ${TF_EMU_GEN}/test_cuda_emulator.cc ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
-target_include_directories(test_cuda_emulator PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
-target_link_libraries(test_cuda_emulator PRIVATE tf_core_emu)
-add_test(NAME test_cuda_emulator COMMAND test_cuda_emulator)
-set_tests_properties(test_cuda_emulator PROPERTIES TIMEOUT 300)
+# A C++ test program on the emulated backend: its sources, the shared main(), tf_core_emu, one ctest test.
+function(tf_emu_test name)
+  add_executable(${name} ${ARGN} ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
+  target_include_directories(${name} PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
+  target_link_libraries(${name} PRIVATE tf_core_emu)
+  add_test(NAME ${name} COMMAND ${name})
+  set_tests_properties(${name} PROPERTIES TIMEOUT 300)
+endfunction()
+tf_emu_test(test_cuda_emulator ${TF_EMU_GEN}/test_cuda_emulator.cc)
 
 # The CUDA backend through tf::api::Session: training on the emulated GPU, no-device and out-of-memory messages.
-add_executable(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_session.cc
-               ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
-target_include_directories(test_cuda_emulated_session PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
-target_link_libraries(test_cuda_emulated_session PRIVATE tf_core_emu)
-add_test(NAME test_cuda_emulated_session COMMAND test_cuda_emulated_session)
-set_tests_properties(test_cuda_emulated_session PROPERTIES TIMEOUT 300)
-
+tf_emu_test(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_session.cc)
 # The CUDA backend's other Session paths: resume (on the device and across backends), cancel, scoring, packing,
 # gradient checkpointing, validation and the memory report.
-add_executable(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc
-               ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
-target_include_directories(test_cuda_emulated_session_paths PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
-target_link_libraries(test_cuda_emulated_session_paths PRIVATE tf_core_emu)
-add_test(NAME test_cuda_emulated_session_paths COMMAND test_cuda_emulated_session_paths)
-set_tests_properties(test_cuda_emulated_session_paths PROPERTIES TIMEOUT 300)
+tf_emu_test(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc)
 
 # The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
 include(${TF_EMU_DIR}/addon.cmake)
