@@ -141,6 +141,35 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(Number(/^([\d.]+) %$/.exec(row("1B MFU")[2]!)![1])).toBeCloseTo(mfu, 1);
   });
 
+  it("step 4's decode row: steps-3-4.sh's own _gpu_decode_row decodes on the device and reads back its figures", async () => {
+    // 512 + 128 positions; grouped-query attention like Llama 3.
+    const decodeModel = writeTinyModel({ dir: path.join(tmp, "decode-model"), seed: 6, shape: { kvHeads: 2, maxPositions: 1024 } }).dir;
+    const rows = path.join(tmp, "rows.tsv");
+    // The variables gpu_steps_3_4 sets before it calls _gpu_decode_row.
+    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B';
+    const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, decodeModel, OURS], { cwd: process.cwd() });
+    expect(r.code, r.stderr).toBe(0);
+
+    const f = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B.json"), "utf8")) as Record<string, number | string | null>;
+    expect(f).toMatchObject({ backend: "cuda", quant: "nf4 + double quant", prompt_len: 512, max_tokens: 128 });
+    const decode = f.decode_tokens_per_sec as number;
+    const gbps = f.weight_gb_read_per_sec as number;
+    const prefill = f.prefill_tokens_per_sec as number;
+    expect(decode).toBeGreaterThan(0);
+    expect(prefill).toBeGreaterThan(0);
+    expect(gbps).toBeGreaterThan(0);
+    expect(Math.abs(gbps - ((f.weight_bytes as number) * decode) / 1e9) / gbps).toBeLessThan(2e-3);
+    expect(Math.abs((f.ms_per_token as number) - 1000 / decode) / (f.ms_per_token as number)).toBeLessThan(2e-3);
+
+    // An INFO row with the figures (four significant digits), not "gpu_ours decode failed (see log)".
+    const [row] = fs.readFileSync(rows, "utf8").trim().split("\n").map((line) => line.split("\t"));
+    expect(row!.slice(0, 2)).toEqual(["4", "ours generation speed (1B)"]);
+    expect(row!.slice(3)).toEqual(["", "", "INFO"]);
+    const shown = /^decode (\S+) tok\/s, (\S+) GB\/s of weights; prefill (\S+) tok\/s$/.exec(row![2]!);
+    expect(shown, row![2]).not.toBeNull();
+    for (const [text, value] of [[shown![1], decode], [shown![2], gbps], [shown![3], prefill]] as const) expect(Math.abs(Number(text) - value) / value).toBeLessThan(1e-3);
+  }, 90_000);
+
   it("find-cublaslt.sh finds cuBLASLt inside Python's nvidia wheel, and says nothing when the loader finds it", async () => {
     // The layout of the CUDA 13 wheel (nvidia/cu13/lib); the script only looks for the file, it does not load it.
     const site = path.join(tmp, "site-packages");
