@@ -92,8 +92,9 @@ tf_emu_test(test_cuda_emulator ${TF_EMU_GEN}/test_cuda_emulator.cc)
 
 # The CUDA backend through tf::api::Session: training on the emulated GPU, no-device and out-of-memory messages.
 tf_emu_test(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_session.cc)
-# The CUDA backend's other Session paths: resume (on the device and across backends), cancel, scoring, packing,
-# gradient checkpointing, validation and the memory report.
+# Its checkpoints: resumed on the device and across backends, written by a cancel, kept when the loss diverges.
+tf_emu_test(test_cuda_emulated_checkpoints ${TF_EMU_DIR}/tests/test_cuda_emulated_checkpoints.cc)
+# Its other Session paths: scoring, packing, gradient checkpointing, validation, the memory report, NF4.
 tf_emu_test(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc)
 
 # The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
