@@ -62,6 +62,20 @@ describe("native addon", () => {
     else await expect(peak).rejects.toThrow(addon.backendsBuilt().includes("cuda") ? reason! : /no CUDA backend/);
   });
 
+  it("reads the device's free and total memory, or throws the reason there is no device", () => {
+    const { devices, reason } = addon.cudaDevices();
+    if (devices.length > 0) {
+      const m = addon.cudaMemory();
+      expect(m.totalBytes).toBe(devices[0]!.totalBytes);
+      expect(m.freeBytes).toBeGreaterThan(0);
+      expect(m.freeBytes).toBeLessThanOrEqual(m.totalBytes);
+    } else {
+      expect(() => addon.cudaMemory()).toThrow(addon.backendsBuilt().includes("cuda") ? `CUDA memory: no usable CUDA device (${reason})` : "CUDA memory: this build has no CUDA backend (built without nvcc)");
+    }
+    expect(() => addon.cudaMemory(-1)).toThrow(TypeError);
+    expect(() => addon.cudaMemory(1.5)).toThrow("cudaMemory: device must be a non-negative integer");
+  });
+
   it("computes n − 1 finite, negative log-probabilities", async () => {
     const lp = await model.logprobs([1, 2, 3, 4, 5, 6]);
     expect(lp).toHaveLength(5);

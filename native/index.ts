@@ -158,6 +158,12 @@ export interface NativeAddon {
   /** CUDA devices the cuda backend can use (sm_80+); reason says why when there are none. */
   cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null };
   /**
+   * Free and total memory of a visible CUDA device (default 0) right now, counting every process's use. Creates
+   * the device's context in this process if it has none (a few hundred MiB on a GPU), so only processes that use
+   * the device ask. Throws when CUDA is not built or the device is not usable.
+   */
+  cudaMemory(device?: number): { freeBytes: number; totalBytes: number };
+  /**
    * The bench's 100 %: best fp32 GEMM GFLOP/s of the CPU kernels (backend "cpu", default), or best bf16 GEMM
    * GFLOP/s (fp32 accumulation) on CUDA device 0 (backend "cuda"; rejects without a device). size: the cuda
    * backend's square GEMM order (default 8192, a multiple of 128; smaller for small or emulated devices), not

@@ -12,10 +12,11 @@ const modelsRoot = vi.hoisted(() => {
 
 import * as jobsRoute from "../app/api/jobs/route";
 import * as jobRoute from "../app/api/jobs/[id]/route";
+import * as cancelRoute from "../app/api/jobs/[id]/cancel/route";
 import * as playgroundRoute from "../app/api/playground/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
-import { dataDir } from "../lib/env";
+import { dataDir, env } from "../lib/env";
 import { closeLiveRedis } from "../lib/jobs/launch/live";
 import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import type { JobView } from "../lib/jobs/types";
@@ -27,7 +28,8 @@ import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon, NATIVE_ADDON_ENV } from "../native/index";
 import { readSse } from "../lib/jobs/live/sse-parse";
 import { closeLiveHub } from "../lib/jobs/live/hub";
-import { parseInferenceMessage } from "../lib/playground/channel";
+import { inferenceChannel, parseInferenceMessage, type InferenceMessage } from "../lib/playground/channel";
+import { createRedis } from "../lib/redis";
 import { apiCall, heartbeatOf, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
@@ -46,6 +48,7 @@ beforeAll(async () => {
   server = await serveRoutes([
     { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
     { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
+    { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: cancelRoute },
     { pattern: /^\/api\/playground$/, keys: [], module: playgroundRoute },
   ]);
 });
@@ -84,9 +87,24 @@ async function launch(versionId: string, training: Record<string, unknown>, quan
   return res.body.job;
 }
 
+/** One playground reply through the route, every message as the browser reads it. */
+async function reply(body: Record<string, unknown>): Promise<InferenceMessage[]> {
+  const res = await fetch(`${server.url}/api/playground`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model: "tiny-chat", messages: [{ role: "user", content: "What color is the sky?" }], temperature: 0, ...body }),
+  });
+  expect(res.headers.get("content-type"), await res.clone().text().catch(() => "")).toMatch(/^text\/event-stream/);
+  const messages: InferenceMessage[] = [];
+  for await (const frame of readSse(res.body!)) if ("data" in frame && frame.event === "message") messages.push(parseInferenceMessage(frame.data)!);
+  return messages;
+}
+const ofType = <K extends InferenceMessage["type"]>(messages: InferenceMessage[], type: K) => messages.find((m) => m.type === type) as Extract<InferenceMessage, { type: K }> | undefined;
+
 const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
 const until = <T>(what: string, w: SpawnedWorker, check: () => Promise<T | undefined>, ms = 60_000) => untilWithOutput(what, w, check, ms);
 const statusIs = (id: string, ...status: string[]) => async () => (status.includes((await row(id)).status) ? true : undefined);
+const trained = (id: string) => async () => ((await db.metricPoint.findFirst({ where: { jobId: id } })) ? true : undefined);
 const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
 const view = async (id: string) => (await api<{ job: JobView }>("GET", `/api/jobs/${id}`)).body.job;
 
@@ -204,14 +222,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     // model's weights (271 KB).
     const w = startWorker({ TF_CUDA_EMU_MEMORY: "2050000" });
     await until("the worker to consume the inference queue", w, async () => (/consuming .*inference/.test(w.output()) ? true : undefined));
-    const res = await fetch(`${server.url}/api/playground`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ model: "tiny-chat", messages: [{ role: "user", content: "What color is the sky?" }], maxTokens: 8 }),
-    });
-    expect(res.headers.get("content-type"), await res.clone().text().catch(() => "")).toMatch(/^text\/event-stream/);
-    const types: string[] = [];
-    for await (const frame of readSse(res.body!)) if ("data" in frame && frame.event === "message") types.push(parseInferenceMessage(frame.data)!.type);
+    const types = (await reply({ maxTokens: 8 })).map((m) => m.type);
     expect(types.at(-1), w.output()).toBe("done"); // the worker generated the reply on the device and keeps the model
     const v = await version(16, 0);
     const job = await launch(v, { epochs: 1, batchSize: 4, gradAccum: 1 });
@@ -220,6 +231,64 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(ended.status, `${ended.errorMessage}\n${w.output()}`).toBe("succeeded");
     expect(ended.backend).toBe("cuda");
     expect(w.output()).toContain("[gpu-jobs] released 1 cached playground/evaluation model(s) to give the job the device");
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+
+  it("while a run trains on a device too small to share, a playground reply runs on the CPU, says why, and the run goes on", async () => {
+    // 12 MB of device memory: the run holds about 1.8 MB, but its estimate (bf16 rows of 512 tokens, 4 at a time)
+    // is 12.2 MB, which leaves no room for a reply beside it.
+    const w = startWorker({ TF_CUDA_EMU_MEMORY: "12000000" });
+    const v = await version(16, 0);
+    const job = await launch(v, { epochs: 25, batchSize: 4, gradAccum: 1 });
+    await until("the run's first step", w, trained(job.id));
+    const messages = await reply({ maxTokens: 8 });
+    expect(ofType(messages, "start")?.note, w.output()).toMatch(
+      new RegExp(`^Generated on the CPU: training job ${job.id} is using the GPU \\([\\d.]+ MiB free; this reply needs 0\\.3 MiB and the job keeps 12\\.2 MiB for itself\\)\\.$`),
+    );
+    expect(ofType(messages, "done")).toMatchObject({ backend: "cpu" });
+    expect((await row(job.id)).status).toBe("running");
+    expect((await api("POST", `/api/jobs/${job.id}/cancel`)).status).toBe(200);
+    await until("the run to stop", w, statusIs(job.id, "cancelled", "failed", "succeeded"));
+    const ended = await row(job.id);
+    expect(ended.status, `${ended.errorMessage}\n${w.output()}`).toBe("cancelled");
+    // After the run the device is the replies' again.
+    const after = await reply({ maxTokens: 4 });
+    expect(ofType(after, "start")).not.toHaveProperty("note");
+    expect(ofType(after, "done")).toMatchObject({ backend: "cuda" });
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+
+  it("a run waits for the reply generating on the device, then trains; with room beside it, the next reply stays on the device", async () => {
+    const w = startWorker();
+    await until("the worker to consume the inference queue", w, async () => (/consuming .*inference/.test(w.output()) ? true : undefined));
+    const v = await version(16, 0);
+    // Greedy, 120 tokens: seconds on the emulator, so the run is asked for while the reply generates. The reply's
+    // live channel says when it does (the route relays it to this test only at the end).
+    const sub = createRedis("client");
+    let generating!: () => void;
+    const firstToken = new Promise<void>((resolve) => (generating = resolve));
+    sub.on("pmessage", (_pattern, _channel, raw: string) => parseInferenceMessage(raw)?.type === "token" && generating());
+    await sub.psubscribe(inferenceChannel(env().TUNEFORGE_QUEUE_PREFIX, "*"));
+    const long = reply({ maxTokens: 120 });
+    await firstToken;
+    await sub.quit();
+    const job = await launch(v, { epochs: 25, batchSize: 4, gradAccum: 1 });
+    const messages = await long;
+    const replyEnded = Date.now();
+    expect(ofType(messages, "done"), w.output()).toMatchObject({ backend: "cuda", finishReason: "length" });
+    await until("the run's first step", w, trained(job.id));
+    expect(w.output()).toContain(`[gpu-jobs] job ${job.id} waits for 1 playground reply(s) generating on the device`);
+    expect((await row(job.id)).startedAt!.getTime()).toBeGreaterThanOrEqual(replyEnded - 1000);
+    // 16 GiB: the run's 12.2 MB estimate leaves plenty, so a reply during the run is generated on the device.
+    const during = await reply({ maxTokens: 4 });
+    expect(ofType(during, "start")).not.toHaveProperty("note");
+    expect(ofType(during, "done")).toMatchObject({ backend: "cuda" });
+    expect((await row(job.id)).status).toBe("running");
+    expect((await api("POST", `/api/jobs/${job.id}/cancel`)).status).toBe(200);
+    await until("the run to stop", w, statusIs(job.id, "cancelled", "failed", "succeeded"));
+    expect((await row(job.id)).status).toBe("cancelled");
     w.child.kill("SIGTERM");
     await w.exited;
   });

@@ -1,9 +1,5 @@
-/** Bytes as GiB (or MiB below 1 GiB), the units GPU memory is sold and reported in. */
-export function formatBytes(bytes: number): string {
-  const GiB = 1024 ** 3;
-  if (bytes >= GiB) return `${(bytes / GiB).toFixed(bytes >= 100 * GiB ? 0 : bytes >= 10 * GiB ? 1 : 2)} GiB`;
-  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
-}
+// Memory sizes are formatted where the memory arithmetic lives (the GPU worker's messages use it too).
+export { formatBytes } from "../../lib/models/memory";
 
 /** 8,030,261,248 → "8.03 B"; 1,234,567 → "1.23 M". */
 export function formatParams(n: number): string {

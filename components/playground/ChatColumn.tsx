@@ -3,14 +3,24 @@
 import type { Column } from "./chat-state";
 import styles from "./playground.module.css";
 
-function Stats({ ttft, tps, tokens, finishReason }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string }) {
+function Stats({ ttft, tps, tokens, finishReason, backend }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string; backend?: string }) {
   const parts = [
+    backend ? `on the ${backend === "cpu" ? "CPU" : "GPU"}` : null,
     ttft !== null ? `first token ${Math.round(ttft)} ms` : null,
     tps !== null ? `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tokens/s` : null,
     tokens ? `${tokens} tokens` : null,
     finishReason === "length" ? "hit max tokens" : finishReason === "stopped" || finishReason === "cancelled" ? "stopped" : null,
   ].filter(Boolean);
   return parts.length ? <span className={styles.stats} data-testid="reply-stats">{parts.join(" · ")}</span> : null;
+}
+
+/** Why a reply ran where it did (the CPU while a training run holds the GPU): the user sees why it is slow. */
+function Note({ text }: { text: string }) {
+  return (
+    <span className={styles.note} data-testid="reply-note">
+      {text}
+    </span>
+  );
 }
 
 /** One side of the comparison: its own turns, and the reply streaming in. */
@@ -29,7 +39,8 @@ export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "
             <li key={i} className={`${styles.turn} ${t.role === "user" ? styles.user : styles.assistant}`} data-role={t.role}>
               <span className={styles.role}>{t.role === "user" ? "You" : title}</span>
               {t.error ? <span className="field-error" role="alert">{t.error}</span> : <span data-testid={t.role === "assistant" ? "reply" : undefined}>{t.content || "(empty reply)"}</span>}
-              {t.stats ? <Stats ttft={t.stats.timeToFirstTokenMs} tps={t.stats.tokensPerSecond} tokens={t.stats.tokens} finishReason={t.stats.finishReason} /> : null}
+              {t.stats ? <Stats ttft={t.stats.timeToFirstTokenMs} tps={t.stats.tokensPerSecond} tokens={t.stats.tokens} finishReason={t.stats.finishReason} backend={t.stats.backend} /> : null}
+              {t.note ? <Note text={t.note} /> : null}
             </li>
           ))}
           {column.live ? (
@@ -40,6 +51,7 @@ export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "
               ) : (
                 <span className={styles.cursor} data-testid="live-reply">{column.live.text}</span>
               )}
+              {column.live.note ? <Note text={column.live.note} /> : null}
             </li>
           ) : null}
         </ol>

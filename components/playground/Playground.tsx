@@ -93,10 +93,11 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
       void streamReply(
         body,
         (m) => {
-          if (m.type === "token") dispatch({ type: "token", side, text: m.text, at: performance.now() });
+          if (m.type === "start") dispatch({ type: "start", side, note: m.note });
+          else if (m.type === "token") dispatch({ type: "token", side, text: m.text, at: performance.now() });
           else if (m.type === "done") {
             ended = true;
-            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason } });
+            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason, backend: m.backend } });
           } else if (m.type === "error") {
             ended = true;
             dispatch({ type: "error", side, message: m.message });

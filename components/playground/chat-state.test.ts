@@ -22,6 +22,19 @@ describe("playground chat state", () => {
     expect(messagesFor(c.tuned, " ", "again").map((m) => m.content)).toEqual(["hi", "Yo", "again"]);
   });
 
+  it("the worker's note on where a reply runs shows while it streams and stays with the finished turn", () => {
+    let c = chatReducer(EMPTY_CHAT, { type: "send", side: "base", text: "hi", at: 0 });
+    c = chatReducer(c, { type: "start", side: "base" });
+    expect(c.base.live).not.toHaveProperty("note");
+    c = chatReducer(c, { type: "start", side: "base", note: "Generated on the CPU: training job j1 is using the GPU." });
+    c = chatReducer(c, { type: "token", side: "base", text: "Hello", at: 5 });
+    expect(c.base.live?.note).toBe("Generated on the CPU: training job j1 is using the GPU.");
+    c = chatReducer(c, { type: "done", side: "base", stats: { tokensPerSecond: 3, tokens: 1, finishReason: "stop", backend: "cpu" } });
+    expect(c.base.turns.at(-1)).toMatchObject({ content: "Hello", note: "Generated on the CPU: training job j1 is using the GPU.", stats: { backend: "cpu" } });
+    // A start for a side with no reply in flight (a late message after Clear) changes nothing.
+    expect(chatReducer(EMPTY_CHAT, { type: "start", side: "tuned", note: "x" })).toBe(EMPTY_CHAT);
+  });
+
   it("an error ends the reply and is left out of the next request's history", () => {
     let c = chatReducer(EMPTY_CHAT, { type: "send", side: "base", text: "hi", at: 0 });
     c = chatReducer(c, { type: "error", side: "base", message: "No model folder" });

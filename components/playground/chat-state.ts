@@ -1,9 +1,10 @@
 // Each column of the playground keeps its own conversation: the base model's replies are never shown to
 // the fine-tuned model or the other way round, so each side answers its own history on the next turn.
 
-export type ReplyStats = { timeToFirstTokenMs: number | null; tokensPerSecond: number | null; tokens: number; finishReason: string };
-export type Turn = { role: "user" | "assistant"; content: string; stats?: ReplyStats; error?: string };
-export type LiveReply = { text: string; state: "waiting" | "streaming"; sentAt: number; firstAt: number | null };
+export type ReplyStats = { timeToFirstTokenMs: number | null; tokensPerSecond: number | null; tokens: number; finishReason: string; backend?: string };
+/** `note`: why the reply ran somewhere unusual (the worker's start message), e.g. the CPU while a run trains on the GPU. */
+export type Turn = { role: "user" | "assistant"; content: string; stats?: ReplyStats; error?: string; note?: string };
+export type LiveReply = { text: string; state: "waiting" | "streaming"; sentAt: number; firstAt: number | null; note?: string };
 export type Column = { turns: Turn[]; live: LiveReply | null };
 export type Side = "base" | "tuned";
 export type Chat = Record<Side, Column>;
@@ -12,6 +13,8 @@ export const EMPTY_CHAT: Chat = { base: { turns: [], live: null }, tuned: { turn
 
 export type ChatAction =
   | { type: "send"; side: Side; text: string; at: number }
+  /** The worker took the request; `note` when it runs somewhere unusual. */
+  | { type: "start"; side: Side; note?: string }
   | { type: "token"; side: Side; text: string; at: number }
   | { type: "done"; side: Side; stats: Omit<ReplyStats, "timeToFirstTokenMs"> }
   | { type: "error"; side: Side; message: string }
@@ -22,7 +25,7 @@ export type ChatAction =
 function finish(col: Column, turn: Omit<Turn, "role" | "content">): Column {
   const live = col.live;
   if (!live) return col;
-  return { turns: [...col.turns, { role: "assistant", content: live.text, ...turn }], live: null };
+  return { turns: [...col.turns, { role: "assistant", content: live.text, ...(live.note ? { note: live.note } : {}), ...turn }], live: null };
 }
 
 export function chatReducer(chat: Chat, a: ChatAction): Chat {
@@ -32,6 +35,10 @@ export function chatReducer(chat: Chat, a: ChatAction): Chat {
   switch (a.type) {
     case "send":
       next = { turns: [...col.turns, { role: "user", content: a.text }], live: { text: "", state: "waiting", sentAt: a.at, firstAt: null } };
+      break;
+    case "start":
+      if (!col.live || !a.note) return chat;
+      next = { ...col, live: { ...col.live, note: a.note } };
       break;
     case "token":
       if (!col.live) return chat;

@@ -73,7 +73,9 @@ export async function runModelMerge(deps: MergeRunDeps, payload: { artifactId: s
   const t0 = Date.now();
   try {
     const addon = deps.addon ?? loadNativeAddon();
-    const model = await addon.loadModel({ modelDir: baseDir, quant: "none" });
+    // The merge reads and writes files on the host: backend "cpu", so a GPU worker does not upload weights to the
+    // device for nothing (it would take device memory a playground reply or the next run needs).
+    const model = await addon.loadModel({ modelDir: baseDir, quant: "none", backend: "cpu" });
     try {
       await withAbort(model, deps.signal, () => model.merge(adapterDir, outDir));
     } finally {

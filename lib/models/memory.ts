@@ -114,3 +114,10 @@ function finish(method: TrainingMethod, parts: MemoryParts, trainableParameters:
 export function estimateAllMethods(input: MemoryInput): MemoryEstimate[] {
   return TRAINING_METHODS.map((m) => estimateMemory(input, m));
 }
+
+/** Bytes as GiB (or MiB below 1 GiB), the units GPU memory is sold and reported in. */
+export function formatBytes(bytes: number): string {
+  const GiB = 1024 ** 3;
+  if (bytes >= GiB) return `${(bytes / GiB).toFixed(bytes >= 100 * GiB ? 0 : bytes >= 10 * GiB ? 1 : 2)} GiB`;
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}

@@ -15,11 +15,13 @@ export type GenerationStats = {
   /** Generated tokens per second from the first token on. */
   tokensPerSecond: number | null;
   elapsedMs: number;
+  /** The backend that generated it ("cuda" or "cpu"). */
+  backend?: string;
 };
 
 export type InferenceMessage =
   /** The worker took the request (it may have waited behind another in the queue). */
-  | { type: "start"; promptTokens: number; maxTokens: number }
+  | { type: "start"; promptTokens: number; maxTokens: number; /** Why the reply runs somewhere unusual (the CPU while a run trains on the GPU). */ note?: string }
   | { type: "token"; text: string }
   | ({ type: "done" } & GenerationStats)
   | { type: "error"; message: string };

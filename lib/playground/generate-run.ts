@@ -8,7 +8,10 @@ import { chatTokenizerFor } from "../models/chat-cache";
 import { generateText } from "../tokenizer/generate";
 import { jobAdapter } from "./adapter";
 import { isCancelled, publishInference, type InferenceMessage } from "./channel";
-import { cachedModel } from "./model-cache";
+import { describeModel } from "../models/scan";
+import { replyDeviceBytes } from "../models/device-need";
+import { deviceShare } from "../workers/device-share";
+import { cachedModel, isModelCached, workerPlacement, type ModelPlacement } from "./model-cache";
 
 // One playground reply on the inference worker: resolve the model (confined to the models directory) and
 // the adapter (a succeeded local job's), render the chat with the model's template plus the assistant
@@ -30,6 +33,31 @@ export type PlaygroundDeps = {
 
 export type PlaygroundPayload = Payload<"inference", "playground.generate">;
 
+/**
+ * Runs `reply` where it should run: as the worker is configured (TUNEFORGE_LOCAL_BACKEND), except on the CPU while
+ * a training run holds the device and the reply would not fit beside it (lib/workers/device-share.ts); `note`
+ * then says so.
+ */
+async function runPlaced<T>(model: { name: string; dir: string }, tokens: { prompt: number; max: number }, reply: (placement: ModelPlacement, note?: string) => Promise<T>): Promise<T> {
+  const configured = workerPlacement();
+  if (configured.backend === "cpu") return reply(configured);
+  const share = deviceShare();
+  // The need is read only while a job holds the device (a big model's shard headers are not free to read), and
+  // read again if a job came or went meanwhile: placing on a stale figure could squeeze a run that just began.
+  let need = 0;
+  for (;;) {
+    const job = share.heldBy;
+    need = job ? await replyNeed(model, tokens.prompt, tokens.max, configured.backend) : 0;
+    if (share.heldBy === job) break;
+  }
+  return share.withReply(need, (placed) => (placed.onDevice ? reply(configured) : reply({ ...configured, backend: "cpu" }, `Generated on the CPU: ${placed.because}.`)));
+}
+
+async function replyNeed(model: { name: string; dir: string }, promptTokens: number, maxTokens: number, backend: ModelPlacement["backend"]): Promise<number> {
+  const described = await describeModel(model);
+  const context = Math.min(promptTokens + maxTokens, described.contextLength ?? promptTokens + maxTokens);
+  return replyDeviceBytes(described, { prompt: promptTokens, context }, isModelCached(model.name, model.dir, backend));
+}
 
 export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: PlaygroundPayload): Promise<{ outcome: "done" | "error" | "cancelled" }> {
   const publish = (m: InferenceMessage) => publishInference(deps.redis, deps.prefix, p.requestId, m);
@@ -54,42 +82,44 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
     }
     const chat = chatTokenizerFor(model.dir);
     const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true }));
-    // Said before the model loads (a big one takes a while), so the browser knows a worker has it.
-    await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens });
-    const native = await cachedModel(model.name, model.dir, deps.addon);
-    const room = native.info().maxPositionEmbeddings - prompt.length;
-    if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
-    // The context window bounds the reply.
-    const maxTokens = Math.min(p.maxTokens, room);
+    return await runPlaced(model, { prompt: prompt.length, max: p.maxTokens }, async (placement, note) => {
+      // Said before the model loads (a big one takes a while), so the browser knows a worker has it, and where.
+      await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, ...(note ? { note } : {}) });
+      const native = await cachedModel(model.name, model.dir, deps.addon, placement);
+      const room = native.info().maxPositionEmbeddings - prompt.length;
+      if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
+      // The context window bounds the reply.
+      const maxTokens = Math.min(p.maxTokens, room);
 
-    let first: number | null = null;
-    let count = 0;
-    const [result] = await generateText(native, chat, [prompt], {
-      maxTokens,
-      temperature: p.temperature,
-      topP: p.topP,
-      seed: p.seed ?? 0,
-      adapterDir,
-      signal: stop.signal,
-      onText: (_i, text) => {
-        first ??= Date.now();
-        void publish({ type: "token", text });
-      },
+      let first: number | null = null;
+      const [result] = await generateText(native, chat, [prompt], {
+        maxTokens,
+        temperature: p.temperature,
+        topP: p.topP,
+        seed: p.seed ?? 0,
+        adapterDir,
+        signal: stop.signal,
+        onText: (_i, text) => {
+          first ??= Date.now();
+          void publish({ type: "token", text });
+        },
+      });
+      const count = result!.tokens.length;
+      const end = Date.now();
+      const generating = first === null ? 0 : (end - first) / 1000;
+      await publish({
+        type: "done",
+        finishReason: result!.finishReason,
+        tokens: count,
+        promptTokens: prompt.length,
+        timeToFirstTokenMs: first === null ? null : first - t0,
+        // The first token's arrival starts the clock, so the rate counts the tokens after it.
+        tokensPerSecond: count > 1 && generating > 0 ? (count - 1) / generating : null,
+        elapsedMs: end - t0,
+        backend: native.info().backend,
+      });
+      return { outcome: result!.finishReason === "cancelled" ? ("cancelled" as const) : ("done" as const) };
     });
-    count = result!.tokens.length;
-    const end = Date.now();
-    const generating = first === null ? 0 : (end - first) / 1000;
-    await publish({
-      type: "done",
-      finishReason: result!.finishReason,
-      tokens: count,
-      promptTokens: prompt.length,
-      timeToFirstTokenMs: first === null ? null : first - t0,
-      // The first token's arrival starts the clock, so the rate counts the tokens after it.
-      tokensPerSecond: count > 1 && generating > 0 ? (count - 1) / generating : null,
-      elapsedMs: end - t0,
-    });
-    return { outcome: result!.finishReason === "cancelled" ? "cancelled" : "done" };
   } catch (err) {
     const message = err instanceof HttpError ? err.message : `Generation failed: ${(err as Error).message}`;
     if (!(err instanceof HttpError)) deps.log.warn(`[playground] request ${p.requestId}: ${(err as Error).message}`);

@@ -3,8 +3,10 @@ import { env, type Env } from "../env";
 
 // The inference worker keeps base models loaded between playground requests: loading reads every weight
 // from disk, generating a short reply takes a fraction of that. One model per name, and only the most recent
-// few names, so switching models does not hold every model ever used in memory. Adapters are not cached
-// here: they are passed per call (GenerateOptions.adapterDir) and the trainer caches them itself.
+// few names, so switching models does not hold every model ever used in memory. A model is cached per backend
+// too: a reply moved to the CPU while a training run holds the GPU (lib/workers/device-share.ts) must not be
+// served by the device copy, nor the next reply after the run by the CPU copy. Adapters are not cached here: they
+// are passed per call (GenerateOptions.adapterDir) and the trainer caches them itself.
 
 const MAX_MODELS = 2;
 
@@ -15,8 +17,14 @@ export function workerPlacement(e: Env = env()): ModelPlacement {
   return { backend: e.TUNEFORGE_LOCAL_BACKEND, threads: e.TUNEFORGE_LOCAL_THREADS };
 }
 
-type Entry = { dir: string; model: Promise<NativeModel> };
+type Entry = { dir: string; backend: Backend; model: Promise<NativeModel> };
 const loaded = new Map<string, Entry>();
+const keyOf = (name: string, backend: Backend) => `${name}\0${backend}`;
+
+/** Whether `name` from `dir` is loaded (or loading) on `backend`: a reply then needs no memory for its weights. */
+export function isModelCached(name: string, dir: string, backend: Backend): boolean {
+  return loaded.get(keyOf(name, backend))?.dir === dir;
+}
 
 export async function cachedModel(
   name: string,
@@ -24,18 +32,19 @@ export async function cachedModel(
   addon: () => NativeAddon = () => loadNativeAddon(),
   placement: ModelPlacement = workerPlacement(),
 ): Promise<NativeModel> {
-  const hit = loaded.get(name);
+  const key = keyOf(name, placement.backend);
+  const hit = loaded.get(key);
   if (hit && hit.dir === dir) {
     // Most recently used last.
-    loaded.delete(name);
-    loaded.set(name, hit);
+    loaded.delete(key);
+    loaded.set(key, hit);
     const model = await hit.model;
     if (!model.closed) return model;
   }
   // TUNEFORGE_LOCAL_BACKEND=cpu keeps the device free for other work: generation must not take it either.
-  const entry: Entry = { dir, model: addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads }) };
-  loaded.set(name, entry);
-  entry.model.catch(() => loaded.get(name) === entry && loaded.delete(name));
+  const entry: Entry = { dir, backend: placement.backend, model: addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads }) };
+  loaded.set(key, entry);
+  entry.model.catch(() => loaded.get(key) === entry && loaded.delete(key));
   while (loaded.size > MAX_MODELS) {
     const [oldest, old] = loaded.entries().next().value as [string, Entry];
     loaded.delete(oldest);
@@ -47,14 +56,18 @@ export async function cachedModel(
 /**
  * Frees the cached models no reply is using, and says how many. A GPU worker calls it before a training run or a
  * merge: a cached base model holds its weights on the device, which the job may need (an 8B model in bf16 is 16 GB);
- * the next playground request loads it again. A model still generating stays; it is evicted later.
+ * the next playground request loads it again. A model still generating stays; it is evicted later. `deviceOnly`
+ * keeps the models loaded on the CPU backend (a run on the device does not need their RAM, and a reply moved to
+ * the CPU may be about to use one).
  */
-export async function releaseIdleModels(): Promise<number> {
+export async function releaseIdleModels(opts: { deviceOnly?: boolean } = {}): Promise<number> {
   let released = 0;
-  for (const [name, entry] of [...loaded.entries()]) {
+  for (const [key, entry] of [...loaded.entries()]) {
+    if (opts.deviceOnly && entry.backend === "cpu") continue;
     const m = await entry.model.catch(() => null);
     if (m && m.busy) continue;
-    if (loaded.get(name) === entry) loaded.delete(name);
+    if (opts.deviceOnly && m && !m.closed && m.info().backend === "cpu") continue;
+    if (loaded.get(key) === entry) loaded.delete(key);
     if (m && !m.closed) {
       m.close();
       released += 1;

@@ -148,4 +148,12 @@ struct CudaDeviceInfo {
 };
 std::vector<CudaDeviceInfo> cuda_devices(std::string* reason);
 
+// Free and total bytes of CUDA device `device` (of the visible ones) right now, counting every process's use.
+// Throws tf::Error when CUDA is not built or the device is not usable.
+struct CudaMemoryInfo {
+  int64_t free_bytes = 0;
+  int64_t total_bytes = 0;
+};
+CudaMemoryInfo cuda_memory(int device);
+
 }  // namespace tf::api

@@ -195,6 +195,11 @@ std::vector<CudaDeviceInfo> cuda_devices(std::string* reason) {
   return out;
 }
 
+CudaMemoryInfo cuda_memory(int device) {
+  const backend::CudaMemory m = backend::cuda_memory(device);
+  return {m.free_bytes, m.total_bytes};
+}
+
 std::vector<std::string> backends_built() {
   if (backend::cuda_built()) return {"cpu", "cuda"};
   return {"cpu"};

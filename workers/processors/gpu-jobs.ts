@@ -5,7 +5,9 @@ import { runEval } from "../../lib/eval/run";
 import { dataDir, env, modelsDir } from "../../lib/env";
 import { detectGpuWorkerDevice } from "../../lib/jobs/local/device";
 import { runLocalJob, type LocalRunDeps } from "../../lib/jobs/local/run";
+import { jobDeviceReserve } from "../../lib/jobs/local/device-reserve";
 import { releaseIdleModels } from "../../lib/playground/model-cache";
+import { configureDeviceShare, deviceShare } from "../../lib/workers/device-share";
 import { newWorkerId } from "../../lib/workers/heartbeat";
 import { createProcessor, type Handlers } from "../../lib/queue/dispatch";
 import { evalDeps } from "./eval";
@@ -22,8 +24,7 @@ export type GpuJobHandlers = Handlers<"gpu-jobs">;
 export function gpuJobHandlers(deps: GpuDeps): GpuJobHandlers {
   return {
     "finetune.run": async (payload, job) => {
-      await releaseDevice(deps);
-      const result = await runLocalJob(deps.local, payload.jobId);
+      const result = await onDevice(deps, payload.jobId, () => runLocalJob(deps.local, payload.jobId));
       if (result.outcome === "interrupted") await handBack(job, deps);
       return result;
     },
@@ -51,6 +52,8 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
     deps.log.warn(`[gpu-jobs] ${(err as Error).message}`);
   }
   const { backend } = detectGpuWorkerDevice({ backend: e.TUNEFORGE_LOCAL_BACKEND, device: e.TUNEFORGE_GPU_DEVICE }, addon);
+  // The trainer's device is the runtime's device 0 (CUDA_VISIBLE_DEVICES names it); replies share it with runs.
+  if (backend === "cuda" && addon) configureDeviceShare(() => addon.cudaMemory(0));
   const local: LocalRunDeps = {
     db: deps.db,
     pub: { redis: deps.redis, prefix: deps.prefix },
@@ -65,9 +68,26 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
   return createProcessor("gpu-jobs", gpuJobHandlers({ ...deps, local }), deps.log);
 }
 
-/** Training and merging load their own model: the idle playground/evaluation models leave the device to them. */
-async function releaseDevice(deps: GpuDeps): Promise<void> {
-  const released = await releaseIdleModels();
+/**
+ * A training run on this worker. On the device it runs as the device's job (lib/workers/device-share.ts): after
+ * the replies already generating there finish and the idle cached models are freed, and with replies placed
+ * around its memory estimate while it trains. On the CPU it only frees the idle models' RAM first.
+ */
+async function onDevice<T>(deps: GpuDeps, jobId: string, run: () => Promise<T>): Promise<T> {
+  const reserveBytes = deps.local.defaultBackend === "cuda" ? await jobDeviceReserve(deps.db, jobId, { modelsDir: deps.local.modelsDir, backend: "cuda" }) : null;
+  if (reserveBytes === null) {
+    await releaseDevice(deps);
+    return run();
+  }
+  return deviceShare().runJob({ label: `training job ${jobId}`, reserveBytes }, run, {
+    onWait: (n) => deps.log.info(`[gpu-jobs] job ${jobId} waits for ${n} playground reply(s) generating on the device`),
+    prepare: () => releaseDevice(deps, { deviceOnly: true }),
+  });
+}
+
+/** Training and merging load their own model: the idle playground/evaluation models leave the memory to them. */
+async function releaseDevice(deps: GpuDeps, opts: { deviceOnly?: boolean } = {}): Promise<void> {
+  const released = await releaseIdleModels(opts);
   if (released > 0) deps.log.info(`[gpu-jobs] released ${released} cached playground/evaluation model(s) to give the job the device`);
 }
 

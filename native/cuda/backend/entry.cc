@@ -3,6 +3,8 @@
 #ifdef TF_WITH_CUDA
 #include <cuda_runtime.h>
 
+#include <algorithm>
+
 #include "backend/cuda_entry.h"
 #include "backend/cuda_llama.h"
 #include "common/error.h"
@@ -75,6 +77,27 @@ std::vector<CudaDevice> cuda_devices(std::string* why_none) {
     if (why_none) *why_none = "CUDA device query failed";
   }
   return {};
+}
+
+CudaMemory cuda_memory(int device) {
+  std::string why;
+  const std::vector<CudaDevice> devices = cuda_devices(&why);
+  if (devices.empty()) throw Error("CUDA memory: no usable CUDA device (" + why + ")");
+  if (std::none_of(devices.begin(), devices.end(), [device](const CudaDevice& d) { return d.index == device; }))
+    throw Error("CUDA memory: device " + std::to_string(device) + " is not usable (missing or below sm_80)");
+  // cudaMemGetInfo answers for the calling thread's current device: switch to the one asked for, then back, so
+  // a model that runs on another device in this thread is not moved.
+  int current = 0;
+  cudaError_t e = cudaGetDevice(&current);
+  if (e == cudaSuccess) e = cudaSetDevice(device);
+  size_t free_bytes = 0, total_bytes = 0;
+  if (e == cudaSuccess) e = cudaMemGetInfo(&free_bytes, &total_bytes);
+  cudaSetDevice(current);
+  if (e != cudaSuccess) {
+    cudaGetLastError();  // not sticky for the next caller
+    throw Error("CUDA memory of device " + std::to_string(device) + ": " + runtime_error_text(e));
+  }
+  return {int64_t(free_bytes), int64_t(total_bytes)};
 }
 
 std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel& host, int device) {

@@ -75,6 +75,18 @@ describe("the addon on the emulated GPU", () => {
     expect(onDevice.info().weightBytes / onCpu.info().weightBytes).toBeCloseTo(0.5, 2);
   });
 
+  it("reads the device's free memory as models take and give it back", async () => {
+    const before = addon.cudaMemory();
+    expect(before.totalBytes).toBe(16 * 2 ** 30);
+    const another = await addon.loadModel({ modelDir, threads: 2 });
+    const loaded = addon.cudaMemory();
+    // At least the bf16 weights went to the device; closing gives all of it back.
+    expect(before.freeBytes - loaded.freeBytes).toBeGreaterThanOrEqual(another.info().weightBytes);
+    another.close();
+    expect(addon.cudaMemory().freeBytes).toBe(before.freeBytes);
+    expect(() => addon.cudaMemory(1)).toThrow("CUDA memory: device 1 is not usable (missing or below sm_80)");
+  });
+
   it("measures the device's bf16 GEMM peak at the size asked for, and names a bad size", async () => {
     expect(await addon.gemmPeakGflops({ backend: "cuda", size: 256, seconds: 0.05 })).toBeGreaterThan(0);
     await expect(addon.gemmPeakGflops({ backend: "cuda", size: 300 })).rejects.toThrow(/size must be a multiple of 128, got 300/);

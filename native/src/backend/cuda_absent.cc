@@ -13,6 +13,10 @@ std::vector<CudaDevice> cuda_devices(std::string* why_none) {
   return {};
 }
 
+CudaMemory cuda_memory(int) {
+  throw Error("CUDA memory: this build has no CUDA backend (built without nvcc)");
+}
+
 std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel&, int) {
   throw Error("backend \"cuda\": this build has no CUDA backend (built without nvcc); use cpu or auto");
 }

@@ -25,6 +25,15 @@ struct CudaDevice {
 // given) says why (not built, no driver, no device, too old).
 std::vector<CudaDevice> cuda_devices(std::string* why_none = nullptr);
 
+// Free and total memory of a usable device as the CUDA runtime counts them: every process's allocations, this
+// one's included. Creates the device's context in this process if it has none, so only a process that uses the
+// device (the GPU worker) should ask. Throws tf::Error when CUDA is not built or the device is not usable.
+struct CudaMemory {
+  int64_t free_bytes = 0;
+  int64_t total_bytes = 0;
+};
+CudaMemory cuda_memory(int device);
+
 // The CUDA model over host's frozen weights (uploaded once) on the given device. host must outlive it; the CUDA
 // model may use host's LoRA code (init, validation, PEFT export) but must not rely on host's attached adapter
 // between its own calls, because the session also attaches adapters to host for generation. Throws tf::Error

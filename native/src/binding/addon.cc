@@ -1,4 +1,5 @@
-// Entry point of tuneforge_native.node: loadModel (→ Model), backendsBuilt, cudaDevices, gemmPeakGflops, cpuIsa.
+// Entry point of tuneforge_native.node: loadModel (→ Model), backendsBuilt, cudaDevices, cudaMemory, gemmPeakGflops,
+// cpuIsa.
 // native/index.ts is the one hand-written TypeScript interface for everything exported here.
 #include <napi.h>
 
@@ -65,6 +66,27 @@ Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// cudaMemory(device = 0) → { freeBytes, totalBytes } now; throws when CUDA is not built or the device is not usable.
+Napi::Value CudaMemory(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int device = 0;
+  if (info.Length() > 0 && !info[0].IsUndefined()) {
+    const double d = info[0].IsNumber() ? info[0].As<Napi::Number>().DoubleValue() : -1;
+    if (!(d >= 0 && d <= 1024 && d == double(int(d))))
+      throw Napi::TypeError::New(env, "cudaMemory: device must be a non-negative integer");
+    device = int(d);
+  }
+  try {
+    const api::CudaMemoryInfo m = api::cuda_memory(device);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("freeBytes", Napi::Number::New(env, static_cast<double>(m.free_bytes)));
+    out.Set("totalBytes", Napi::Number::New(env, static_cast<double>(m.total_bytes)));
+    return out;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(env, e.what());
+  }
+}
+
 Napi::Value CpuIsa(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), kernels::isa_name(kernels::detected_isa()));
 }
@@ -117,6 +139,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("loadModel", Napi::Function::New<LoadModel>(env, "loadModel"));
   exports.Set("backendsBuilt", Napi::Function::New<BackendsBuilt>(env, "backendsBuilt"));
   exports.Set("cudaDevices", Napi::Function::New<CudaDevices>(env, "cudaDevices"));
+  exports.Set("cudaMemory", Napi::Function::New<CudaMemory>(env, "cudaMemory"));
   exports.Set("gemmPeakGflops", Napi::Function::New<GemmPeakGflops>(env, "gemmPeakGflops"));
   exports.Set("cpuIsa", Napi::Function::New<CpuIsa>(env, "cpuIsa"));
   exports.Set("Model", data->model_ctor.Value());

@@ -1,0 +1,28 @@
+import type { PrismaClient } from "@prisma/client";
+import { trainingDeviceBytes } from "../../models/device-need";
+import { resolveModelDir } from "../../models/resolve";
+import { describeModel } from "../../models/scan";
+import { localConfigOfJob } from "./stored";
+
+// How much of a GPU worker's device a local job will hold, for sharing the device with playground replies
+// (lib/workers/device-share.ts): null when the job trains on the CPU here (it leaves the device to replies),
+// Infinity when it cannot be told (a broken configuration or model the run itself will report): unknown keeps
+// replies off the device rather than risking the run.
+
+export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: { modelsDir: string; backend: "cpu" | "cuda" }): Promise<number | null> {
+  const job = await db.fineTuneJob.findUnique({ where: { id: jobId } });
+  if (!job) return null;
+  let config;
+  try {
+    config = localConfigOfJob(job);
+  } catch {
+    return Infinity;
+  }
+  const backend = config.training.backend === "auto" ? worker.backend : config.training.backend;
+  if (backend === "cpu") return null;
+  try {
+    return trainingDeviceBytes(await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir })), config);
+  } catch {
+    return Infinity;
+  }
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { localConfigSchema } from "../jobs/local/config";
+import { replyDeviceBytes, trainingDeviceBytes } from "./device-need";
+import { estimateMemory } from "./memory";
+import type { ModelShape } from "./shape";
+
+// Llama-3.1-8B (memory.test.ts has the same shape; its safetensors headers sum to 8,030,261,248 parameters).
+const shape: ModelShape = { vocabSize: 128_256, hiddenSize: 4096, intermediateSize: 14_336, numLayers: 32, numHeads: 32, numKvHeads: 8, headDim: 128, tieWordEmbeddings: false };
+const parameters = 8_030_261_248;
+
+describe("device memory of a reply and of a training run", () => {
+  it("a reply: bf16 weights unless loaded, the KV cache for the whole context, and the prompt's forward", () => {
+    // Weights: 8,030,261,248 × 2 = 16,060,522,496.
+    // KV cache: keys and values × 32 layers × 8 kv heads × 128 × 4096 positions × 2 bytes = 536,870,912.
+    // Prompt: 100 tokens × 2 bytes × (32 layer inputs × 4096 + one layer's 84,002 values + 128,256 logits + 3 × 4096) = 71,123,600.
+    expect(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, false)).toBe(16_060_522_496 + 536_870_912 + 71_123_600);
+    expect(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, true)).toBe(536_870_912 + 71_123_600);
+  });
+
+  it("a training run: the launch form's estimate at the configured length, clamped to the model's context", () => {
+    const config = localConfigSchema.parse({ training: { maxSeqLen: 8192, batchSize: 2, gradientCheckpointing: true }, lora: { rank: 8, targets: ["q_proj", "v_proj"] } });
+    const expected = estimateMemory(
+      { shape, parameters, seqLen: 4096, batchSize: 2, lora: { rank: 8, targets: ["q_proj", "v_proj"] }, doubleQuant: undefined, gradientCheckpointing: true, precision: "bf16" },
+      "qlora",
+    ).total;
+    expect(trainingDeviceBytes({ shape, parameters, contextLength: 4096 }, config)).toBe(expected);
+    const lora = localConfigSchema.parse({ quantization: { quant: "none" }, training: { maxSeqLen: 1024 } });
+    expect(trainingDeviceBytes({ shape, parameters, contextLength: 4096 }, lora)).toBeGreaterThan(parameters * 2);
+  });
+
+  it("a model whose shape or weights cannot be read needs an unknown amount: Infinity, never 0", () => {
+    const config = localConfigSchema.parse({});
+    expect(replyDeviceBytes({ shape: null, parameters }, { prompt: 1, context: 2 }, false)).toBe(Infinity);
+    expect(trainingDeviceBytes({ shape, parameters: null, contextLength: null }, config)).toBe(Infinity);
+  });
+});

@@ -1,0 +1,123 @@
+import { formatBytes } from "../models/memory";
+
+// A GPU worker shares its one device between the job that trains on it (gpu-jobs, one at a time) and the
+// playground replies it serves alongside (the inference queue). Both allocate device memory as they go, so
+// without rules a reply that loads its model next to a training run can run either of them out of memory, and
+// a training run that starts while a reply generates can fail for the reply's weights.
+//
+// The rules:
+// - A job starts only after the replies running on the device have finished (a reply is bounded by its token
+//   budget and a Stop), so it never meets a half-done reply's memory. From the moment the job asks, new replies
+//   are placed around it.
+// - While a job holds the device, a reply runs there only if what it needs still leaves the job its whole
+//   estimated memory plus a margin: free − reply ≥ job estimate + 5 % of the device. The job's estimate is
+//   counted as still to come even after the job has allocated it: the check cannot tell a job's own use from
+//   another process's, and a reply that takes memory the job's validation pass or a larger step still needs
+//   would fail the run. So on a device smaller than about twice the job, replies move to the CPU while it trains.
+// - Otherwise the reply runs on the CPU backend and says why; it is slower, but the run is never put at risk.
+
+/** Device memory as the CUDA runtime counts it now (every process's use). */
+export type DeviceMemory = { freeBytes: number; totalBytes: number };
+
+/** A job that needs the device; `reserveBytes` is its memory estimate (Infinity when it cannot be estimated). */
+export type DeviceJob = { label: string; reserveBytes: number };
+
+export type ReplyPlacement = { onDevice: true } | { onDevice: false; because: string };
+
+/** Kept free beyond the job's estimate: allocator slack, cuBLAS workspaces, a reply's own scratch. */
+export const SHARE_MARGIN_FRACTION = 0.05;
+
+
+export class DeviceShare {
+  private job: DeviceJob | null = null;
+  private readonly onDevice = new Set<Promise<unknown>>();
+
+  /** `memory` reads the device's free and total memory; it is asked only while a job holds the device. */
+  constructor(private readonly memory: () => DeviceMemory) {}
+
+  /** The job that holds (or is waiting for) the device, or null. */
+  get heldBy(): DeviceJob | null {
+    return this.job;
+  }
+
+  /** Replies running on the device now. */
+  get repliesOnDevice(): number {
+    return this.onDevice.size;
+  }
+
+  /**
+   * Runs `run` as the device's job: from this call on replies are placed around `job`; `run` starts once the replies
+   * already on the device have finished (`onWait` hears how many it waits for) and `prepare` (freeing idle cached
+   * models) is done. One job at a time: the gpu-jobs queue runs with concurrency 1 per worker.
+   */
+  async runJob<T>(job: DeviceJob, run: () => Promise<T>, hooks: { prepare?: () => Promise<void>; onWait?: (replies: number) => void } = {}): Promise<T> {
+    if (this.job) throw new Error(`the device is already held by ${this.job.label}; ${job.label} cannot start next to it`);
+    this.job = job;
+    try {
+      if (this.onDevice.size > 0) {
+        hooks.onWait?.(this.onDevice.size);
+        await Promise.allSettled([...this.onDevice]);
+      }
+      await hooks.prepare?.();
+      return await run();
+    } finally {
+      this.job = null;
+    }
+  }
+
+  /** Where a reply that needs `needBytes` more device memory runs now (the rules above). */
+  placeReply(needBytes: number): ReplyPlacement {
+    const job = this.job;
+    if (!job) return { onDevice: true };
+    let m: DeviceMemory;
+    try {
+      m = this.memory();
+    } catch (err) {
+      return { onDevice: false, because: `${job.label} is using the GPU and its free memory could not be read (${(err as Error).message})` };
+    }
+    const keep = job.reserveBytes + m.totalBytes * SHARE_MARGIN_FRACTION;
+    if (m.freeBytes - needBytes >= keep) return { onDevice: true };
+    const estimate = Number.isFinite(job.reserveBytes) ? `keeps ${formatBytes(keep)} for itself` : "has no memory estimate, so it keeps the device to itself";
+    return { onDevice: false, because: `${job.label} is using the GPU (${formatBytes(m.freeBytes)} free; this reply needs ${formatBytes(needBytes)} and the job ${estimate})` };
+  }
+
+  /**
+   * Places a reply and runs it: `reply` gets the placement and, when that is the device, counts as running there
+   * until it settles, so a job that asks meanwhile waits for it. Placement and counting happen in one step, so no
+   * job can slip in between them.
+   */
+  withReply<T>(needBytes: number, reply: (placement: ReplyPlacement) => Promise<T>): Promise<T> {
+    const placement = this.placeReply(needBytes);
+    const running = reply(placement);
+    if (placement.onDevice) {
+      const settled = running.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.onDevice.add(settled);
+      void settled.then(() => this.onDevice.delete(settled));
+    }
+    return running;
+  }
+}
+
+// One per process: the gpu-jobs and inference processors of a GPU worker share it.
+let shared: DeviceShare | null = null;
+
+/**
+ * The process's device share. The GPU worker's gpu-jobs processor configures it with its device's memory; until
+ * then (a worker that serves replies but trains nothing) no job ever holds the device and every reply is placed
+ * as the worker is configured.
+ */
+export function deviceShare(): DeviceShare {
+  shared ??= new DeviceShare(() => {
+    throw new Error("this process does not train on a device");
+  });
+  return shared;
+}
+
+/** Sets the process's device share (the GPU worker's gpu-jobs processor, on the cuda backend). */
+export function configureDeviceShare(memory: () => DeviceMemory): DeviceShare {
+  shared = new DeviceShare(memory);
+  return shared;
+}
