@@ -210,6 +210,20 @@ describe("tuneforge bench generate", () => {
     expect(f.weight_gb_read_per_sec as number).toBeCloseTo(((f.weight_bytes as number) * decode) / 1e9, 1);
   }, 120_000);
 
+  it("--batch N generates N prompts together: decode tokens/s counts every sequence, the weights are read once per step", async () => {
+    const r = await tuneforge(["bench", "generate", "--preset", "tiny", "--prompt-len", "16", "--max-tokens", "12", "--runs", "1", "--batch", "4", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const f = JSON.parse(r.stdout) as Record<string, number | string | null>;
+    expect(f.batch).toBe(4);
+    const decode = f.decode_tokens_per_sec as number;
+    // ms_per_token is the time of one step, which yields a token for each of the 4 sequences.
+    expect(f.ms_per_token as number).toBeCloseTo((4 * 1000) / decode, 1);
+    expect(f.weight_gb_read_per_sec as number).toBeCloseTo(((f.weight_bytes as number) * decode) / 4 / 1e9, 1);
+    const bad = await tuneforge(["bench", "generate", "--preset", "tiny", "--batch", "0"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--batch/);
+  }, 120_000);
+
   it("names the benchmarks when none or an unknown one is given", async () => {
     for (const args of [["bench"], ["bench", "decode"]]) {
       const r = await tuneforge(args);

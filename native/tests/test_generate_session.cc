@@ -1,6 +1,7 @@
 // Generation through tf::api::Session on a tiny random model: greedy agrees with the full-sequence logits
 // and is deterministic, stops on eos ids and at max_tokens, seeded top-p sampling reproduces, tokens stream
 // in order, cancellation is honoured, and bad requests are clear errors.
+#include <algorithm>
 #include <atomic>
 
 #include "api.h"
@@ -98,27 +99,60 @@ TEST(top_p_sampling_with_a_seed_is_reproducible) {
   CHECK(alone[0].tokens == a[0].tokens);
 }
 
-TEST(tokens_stream_in_order_and_cancel_stops_early) {
+TEST(tokens_stream_step_by_step_across_prompts_and_cancel_stops_at_a_step) {
   tf_test::TempDir dir("tf-gen");
   auto s = session(dir);
   GenerateOptions g;
   g.max_tokens = 5;
   std::vector<std::pair<int, int32_t>> seen;
   const auto r = gen(*s, kPrompts, g, [&](int i, int32_t t) { seen.push_back({i, t}); });
+  // The prompts advance together: step j streams token j of every prompt, in prompt order.
   size_t k = 0;
-  for (size_t i = 0; i < r.size(); i++)
-    for (int32_t t : r[i].tokens) {
+  for (size_t step = 0; step < 5; step++)
+    for (size_t i = 0; i < r.size(); i++) {
+      if (step >= r[i].tokens.size()) continue;
       REQUIRE(k < seen.size());
-      CHECK(seen[k].first == (int)i && seen[k].second == t);
+      CHECK(seen[k].first == (int)i && seen[k].second == r[i].tokens[step]);
       k++;
     }
   CHECK_EQ(k, seen.size());
 
+  // A cancel during a step ends every prompt after that step: each has its first token.
   std::atomic<bool> cancel{false};
   const auto c = s->generate(kPrompts, g, "", [&](int, int32_t) { cancel = true; }, cancel);
-  CHECK_EQ(c[0].tokens.size(), (size_t)1);
-  CHECK_EQ(c[0].finish_reason, std::string("cancelled"));
-  CHECK(c[1].tokens.empty() && c[1].finish_reason == "cancelled");
+  for (size_t i = 0; i < c.size(); i++) {
+    CHECK_EQ(c[i].tokens.size(), (size_t)1);
+    CHECK_EQ(c[i].finish_reason, std::string("cancelled"));
+  }
+  // Cancelled before the call: nothing is generated.
+  cancel = true;
+  const auto none = s->generate(kPrompts, g, "", nullptr, cancel);
+  for (const auto& x : none) CHECK(x.tokens.empty() && x.finish_reason == "cancelled");
+}
+
+TEST(a_batch_gives_each_prompt_what_it_gives_alone_and_finished_prompts_drop_out) {
+  tf_test::TempDir dir("tf-gen");
+  auto s = session(dir);
+  GenerateOptions g;
+  g.max_tokens = 12;
+  const auto batch = gen(*s, kPrompts, g);
+  for (size_t i = 0; i < kPrompts.size(); i++) {
+    const auto alone = gen(*s, {kPrompts[i]}, g)[0];
+    CHECK(alone.tokens == batch[i].tokens);
+    CHECK_EQ(alone.finish_reason, batch[i].finish_reason);
+  }
+  // Prompt 1's first greedy token as a stop token: it ends at once ("stop", no tokens); the others go on as before
+  // unless they meet that token too, where they stop at it.
+  GenerateOptions stop = g;
+  stop.stop_token_ids = {batch[1].tokens[0]};
+  const auto r = gen(*s, kPrompts, stop);
+  CHECK(r[1].tokens.empty() && r[1].finish_reason == "stop");
+  for (size_t i : {size_t(0), size_t(2)}) {
+    const auto& full = batch[i].tokens;
+    const auto cut = std::find(full.begin(), full.end(), stop.stop_token_ids[0]);
+    CHECK(r[i].tokens == std::vector<int32_t>(full.begin(), cut));
+    CHECK_EQ(r[i].finish_reason, std::string(cut == full.end() ? "length" : "stop"));
+  }
 }
 
 TEST(generation_stops_at_the_context_length) {

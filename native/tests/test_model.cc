@@ -156,6 +156,55 @@ TEST(kv_cache_decode_matches_full_forward) {
   }
 }
 
+TEST(batched_decode_step_matches_each_sequence_on_its_own) {
+  ThreadPool pool(2);
+  TinySpec a, b;
+  a.bias = true;
+  b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
+  for (const TinySpec& s : {a, b}) {
+    auto r = load_tiny(s, pool, 7);
+    r.m->init_lora(LoraSpec{}, 8);
+    randomize_b(*r.m, 9);
+    // Three sequences of different lengths (so different positions), each then advanced by one token per step
+    // together; each must see the logits a full forward of its own tokens gives.
+    const std::vector<std::vector<int32_t>> seqs = {{5, 9, 2, 30, 11, 7, 7}, {1, 2, 3, 4, 5, 6}, {30, 29, 28, 27, 26}};
+    const std::vector<int> prefill = {3, 1, 2};
+    std::vector<std::unique_ptr<LlamaModel::KVCache>> caches;
+    std::vector<float> last(s.V);
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      caches.push_back(r.m->new_cache(16));
+      r.m->decode(*caches[i], seqs[i].data(), prefill[i], last.data());
+    }
+    std::vector<std::vector<float>> full;
+    for (const auto& q : seqs) full.push_back(r.m->logits(q));
+    std::vector<float> logits(3 * s.V);
+    for (int step = 0; step < 3; ++step) {
+      std::vector<LlamaModel::KVCache*> cs;
+      std::vector<int32_t> toks;
+      for (size_t i = 0; i < seqs.size(); ++i) cs.push_back(caches[i].get()), toks.push_back(seqs[i][prefill[i] + step]);
+      r.m->decode_step(cs.data(), toks.data(), 3, logits.data());
+      for (size_t i = 0; i < seqs.size(); ++i) {
+        const int64_t t = prefill[i] + step;
+        for (int v = 0; v < s.V; ++v) CHECK_NEAR(logits[i * s.V + v], full[i][t * s.V + v], 1e-5);
+        CHECK_EQ(caches[i]->len, int(t + 1));
+      }
+    }
+    // Bad steps are refused before anything is written.
+    std::vector<LlamaModel::KVCache*> twice = {caches[0].get(), caches[0].get()};
+    const std::vector<int32_t> two = {1, 2};
+    CHECK_THROWS(r.m->decode_step(twice.data(), two.data(), 2, logits.data()), "sequences 0 and 1 share one KV cache");
+    std::vector<LlamaModel::KVCache*> pair = {caches[1].get(), caches[2].get()};
+    const std::vector<int32_t> oov = {1, s.V};
+    CHECK_THROWS(r.m->decode_step(pair.data(), oov.data(), 2, logits.data()), "is outside the vocabulary");
+    auto small = r.m->new_cache(1);
+    r.m->decode(*small, two.data(), 1, last.data());
+    std::vector<LlamaModel::KVCache*> full_one = {caches[1].get(), small.get()};
+    CHECK_THROWS(r.m->decode_step(full_one.data(), two.data(), 2, logits.data()), "KV cache 1 full");
+    CHECK_EQ(caches[1]->len, 4);  // one prefill token + three steps: the refused steps wrote nothing
+    CHECK_EQ(caches[2]->len, 5);
+  }
+}
+
 TEST(isa_paths_agree_on_logits) {
   ThreadPool pool(2);
   auto r = load_tiny(TinySpec{}, pool);

@@ -22,5 +22,9 @@ describe("tuneforge bench generate on the device", () => {
     const cpu = jsonOf<Record<string, number | string>>(await runTuneforge([...args, "--backend", "cpu", "--json"], process.cwd()));
     expect(cpu.backend).toBe("cpu");
     expect(f.weight_bytes as number).toBeLessThan(cpu.weight_bytes as number);
-  }, 90_000);
+    // Batched: 3 prompts advance together through the device's decode step.
+    const batched = jsonOf<Record<string, number | string>>(await runTuneforge([...args, "--backend", "cuda", "--batch", "3", "--json"], process.cwd()));
+    expect(batched).toMatchObject({ backend: "cuda", batch: 3 });
+    expect(batched.decode_tokens_per_sec as number).toBeGreaterThan(0);
+  }, 150_000);
 });

@@ -65,6 +65,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // Decoder (cuda_llama_decode.cc): the KV cache lives on the device, bf16, [layers][max_len][nkv*hd].
   std::unique_ptr<DecodeCache> new_decode_cache(int max_len) override;
   void decode(DecodeCache& cache, const int32_t* tokens, int n, float* last_logits) override;
+  void decode_step(DecodeCache* const* caches, const int32_t* tokens, int n, float* logits) override;
 
   void init_lora(const LoraSpec& spec, uint64_t seed) override;
   void load_lora(const PeftAdapter& adapter) override;
@@ -113,8 +114,10 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
                      const bf16* lora_u);
   // kv: decoding (B = 1): append this call's keys/values to the cache and attend over it instead of within T.
+  // kv: decoding. One view (kv_count 1): the N rows are one sequence's next tokens. N views: N sequences, one new
+  // token each (decode_step), row i going into kv[i].
   void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
-                     const KvLayerView* kv = nullptr);
+                     const KvLayerView* kv = nullptr, int kv_count = 1);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                       const LayerSlots& a);
   // cuda_llama_train.cc

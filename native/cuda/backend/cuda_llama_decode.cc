@@ -2,7 +2,12 @@
 // line for line the CPU's LlamaModel::decode (model/llama_decode.cc): prompt tokens in one call (prefill), then one
 // token per call. The layers are the training forward's (cuda_llama_layer.cc); a prompt into an empty cache uses the
 // training's flash attention within itself, every later call attention over the cache (attention_decode.cu). Only
-// the last row's logits are computed, in fp32, and copied to the host.
+// the last row's logits are computed, in fp32, and copied to the host. decode_step advances several sequences by one
+// token each in one forward (batched generation): the projections read each weight once for all of them, attention
+// runs per sequence over its own cache.
+#include <algorithm>
+#include <vector>
+
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"
@@ -60,6 +65,49 @@ void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last
   CUDA_CHECK(cudaMemcpyAsync(last_logits, dev, size_t(V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));
   cache->len_ += n;
+}
+
+void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, int n, float* logits) {
+  TF_CHECK(n >= 1, "decode step: at least one sequence");
+  std::vector<CudaDecodeCache*> cs(size_t(n), nullptr);
+  Batch b;
+  b.B = n, b.T = 1;  // n sequences of one new token each
+  for (int i = 0; i < n; ++i) {
+    auto* c = dynamic_cast<CudaDecodeCache*>(caches[i]);
+    TF_CHECK(c && c->owner == this, "decode step: cache " + std::to_string(i) + " belongs to another model or backend");
+    TF_CHECK(c->len_ + 1 <= c->max_len_, "decode step: KV cache " + std::to_string(i) + " is full (" + std::to_string(c->max_len_) + " positions)");
+    // Two rows writing one cache slot would corrupt it.
+    for (int j = 0; j < i; ++j) TF_CHECK(cs[size_t(j)] != c, "decode step: sequences " + std::to_string(j) + " and " + std::to_string(i) + " share one KV cache");
+    cs[size_t(i)] = c;
+    b.tokens.push_back(tokens[i]);
+    b.positions.push_back(c->len_);
+  }
+  begin_step(b, StepMode::Logits, false, false);  // validates the ids before anything is written to a cache
+  const int64_t H = hm_.H, V = hm_.V;
+  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
+  std::vector<KvLayerView> views(static_cast<size_t>(n));
+  for (int l = 0; l < hm_.L; ++l) {
+    for (int i = 0; i < n; ++i) {
+      const CudaDecodeCache& c = *cs[size_t(i)];
+      const int64_t per_layer = int64_t(c.max_len_) * hm_.nkv * hm_.hd;
+      views[size_t(i)] = {c.k.as<bf16>() + l * per_layer, c.v.as<bf16>() + l * per_layer, c.len_};
+    }
+    // One pass over each layer's weights for all n rows; with one row this is exactly decode()'s path.
+    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), n, 1, plan_.layers[0], views.data(), n);
+  }
+  final_norm(n);
+  // The lm_head in chunks of the plan's logits rows, each copied out in fp32.
+  float* dev = buf<float>(plan_.logits_f32);
+  StepShape shape;
+  shape.B = n, shape.T = 1;
+  const int64_t R = shape.chunk_rows();
+  for (int64_t r0 = 0; r0 < n; r0 += R) {
+    const int64_t rows = std::min<int64_t>(R, n - r0);
+    matmul_bf16_f32out(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, dev, V, stream_);
+    CUDA_CHECK(cudaMemcpyAsync(logits + r0 * V, dev, size_t(rows * V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
+  }
+  CUDA_CHECK(cudaStreamSynchronize(stream_));
+  for (CudaDecodeCache* c : cs) c->len_ += 1;
 }
 
 }  // namespace tf::cuda

@@ -167,4 +167,16 @@ describe("the addon on the emulated GPU", () => {
     expect(b!.finishReason).toBe("stop");
     expect(b!.tokens).toEqual(a!.tokens.slice(0, a!.tokens.indexOf(stop))); // the stop token is not returned
   });
+
+  it("generates a batch on the device: the prompts advance together and each gets what it gets alone", async () => {
+    const prompts = [[1, 2, 3], [7, 8], [4, 5, 6, 9, 10]];
+    const order: number[] = [];
+    const batch = await onDevice.generate(prompts, { maxTokens: 6, stopTokenIds: [] }, (i) => order.push(i));
+    // Step by step: token j of prompt 0, 1, 2, then token j + 1 of each.
+    expect(order).toEqual(Array.from({ length: 18 }, (_, k) => k % 3));
+    for (const [i, p] of prompts.entries()) {
+      const [alone] = await onDevice.generate([p], { maxTokens: 6, stopTokenIds: [] });
+      expect(batch[i]!.tokens, `prompt ${i}`).toEqual(alone!.tokens);
+    }
+  });
 });

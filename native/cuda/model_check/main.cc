@@ -6,9 +6,11 @@
 // The CPU backend computes in fp32 and the CUDA backend in bf16 with fp32 accumulation, so results cannot match
 // bit for bit; host/agreement.h says how each comparison is measured and why its threshold is what a correct
 // bf16 computation reaches. Exit status: 0 all pass, 1 any fail, 2 no usable CUDA device (nothing checked).
+#include <algorithm>
 #include <cstdio>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -117,6 +119,44 @@ void run_case(const Case& c, std::vector<Row>& rows) {
     add(rows, tag + "decode logits (KV cache)", agreement(all_g, all_c), tf::cuda::check::kLogitsRelL2,
         "prefill " + std::to_string(prefill) + " + " + std::to_string(steps) + " steps");
     if (cache_g->len() != prefill + steps) rows.back().pass = false, rows.back().note += ", cache length wrong";
+  }
+
+  // Batched generation: the B rows' first halves as B prompts of different lengths (prefilled one by one), then
+  // one token per step for all of them in one decode_step (teacher-forced). Every row's logits must agree with the
+  // CPU model's, which advances each sequence on its own.
+  {
+    const auto host_dec = tf::host_decoder(*cpu);
+    tf::Decoder* dev_dec = gpu->decoder();
+    const int V = c.spec.V, steps = std::min(4, c.T / 2);
+    std::vector<std::unique_ptr<tf::DecodeCache>> caches_c, caches_g;
+    std::vector<int> at;
+    std::vector<float> lc(static_cast<size_t>(V)), all_c, all_g;
+    for (int r = 0; r < c.B; ++r) {
+      const int32_t* row = b.tokens.data() + int64_t(r) * c.T;
+      const int prefill = std::max(1, c.T / 2 - r);  // different lengths: different positions per row
+      caches_c.push_back(host_dec->new_decode_cache(prefill + steps));
+      caches_g.push_back(dev_dec->new_decode_cache(prefill + steps));
+      host_dec->decode(*caches_c.back(), row, prefill, lc.data());
+      dev_dec->decode(*caches_g.back(), row, prefill, lc.data());
+      at.push_back(prefill);
+    }
+    std::vector<float> lg(static_cast<size_t>(c.B) * V);
+    for (int step = 0; step < steps; ++step) {
+      std::vector<tf::DecodeCache*> cg;
+      std::vector<int32_t> next;
+      for (int r = 0; r < c.B; ++r) {
+        const int32_t tok = b.tokens[size_t(int64_t(r) * c.T + at[size_t(r)] + step)];
+        host_dec->decode(*caches_c[size_t(r)], &tok, 1, lc.data());
+        all_c.insert(all_c.end(), lc.begin(), lc.end());
+        cg.push_back(caches_g[size_t(r)].get()), next.push_back(tok);
+      }
+      dev_dec->decode_step(cg.data(), next.data(), c.B, lg.data());
+      all_g.insert(all_g.end(), lg.begin(), lg.end());
+    }
+    add(rows, tag + "batched decode step logits", agreement(all_g, all_c), tf::cuda::check::kLogitsRelL2,
+        std::to_string(c.B) + (c.B == 1 ? " sequence x " : " sequences x ") + std::to_string(steps) + " steps");
+    for (int r = 0; r < c.B; ++r)
+      if (caches_g[size_t(r)]->len() != at[size_t(r)] + steps) rows.back().pass = false, rows.back().note += ", cache length wrong";
   }
 
   // The validation loss: forward_loss is its own path on the device (StepMode::Loss, ping-pong residual buffers).

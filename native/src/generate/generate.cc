@@ -1,6 +1,7 @@
 #include "generate/generate.h"
 
 #include <algorithm>
+#include <memory>
 #include <string>
 
 #include "common/error.h"
@@ -10,10 +11,7 @@ namespace tf::generate {
 
 namespace {
 
-api::GenerateResult generate_one(Decoder& model, const std::vector<int32_t>& prompt, int index,
-                                 const api::GenerateOptions& options, const SamplerOptions& sampler,
-                                 const api::TokenFn& on_token, const std::atomic<bool>& cancel) {
-  const ModelConfig& cfg = model.config();
+void check_prompt(const ModelConfig& cfg, const std::vector<int32_t>& prompt, int index) {
   const std::string which = "prompt " + std::to_string(index);
   TF_CHECK(!prompt.empty(), which + " is empty; generation needs at least one token");
   TF_CHECK((int64_t)prompt.size() <= cfg.max_position_embeddings,
@@ -23,55 +21,89 @@ api::GenerateResult generate_one(Decoder& model, const std::vector<int32_t>& pro
     TF_CHECK(prompt[i] >= 0 && prompt[i] < cfg.vocab_size,
              which + ": token id " + std::to_string(prompt[i]) + " at position " + std::to_string(i) +
                  " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
-
-  api::GenerateResult result;
-  if (cancel.load()) {
-    result.finish_reason = "cancelled";
-    return result;
-  }
-  const int64_t want = (int64_t)prompt.size() + options.max_tokens;
-  const int max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
-  auto cache = model.new_decode_cache(max_len);
-  std::vector<float> logits((size_t)cfg.vocab_size);
-  model.decode(*cache, prompt.data(), (int)prompt.size(), logits.data());
-  Rng rng(hash_u64(options.seed, (uint64_t)index));
-  while (true) {
-    const int32_t tok = sample_token(logits.data(), cfg.vocab_size, sampler, rng);
-    if (std::find(options.stop_token_ids.begin(), options.stop_token_ids.end(), tok) !=
-        options.stop_token_ids.end()) {
-      result.finish_reason = "stop";
-      return result;
-    }
-    result.tokens.push_back(tok);
-    if (on_token) on_token(index, tok);
-    if ((int64_t)result.tokens.size() >= options.max_tokens || cache->len() >= max_len) {
-      // Either the caller's limit or the model's context (max_position_embeddings) is reached.
-      result.finish_reason = "length";
-      return result;
-    }
-    if (cancel.load()) {
-      result.finish_reason = "cancelled";
-      return result;
-    }
-    model.decode(*cache, &tok, 1, logits.data());
-  }
 }
+
+// One prompt's generation: its cache, its Rng stream, the logits of its next token, and what it produced.
+struct Sequence {
+  int index = 0;
+  int max_len = 0;
+  std::unique_ptr<DecodeCache> cache;
+  Rng rng{0};
+  std::vector<float> logits;
+  api::GenerateResult result;
+  bool done = false;
+};
 
 }  // namespace
 
 std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vector<std::vector<int32_t>>& prompts,
                                                 const api::GenerateOptions& options, const api::TokenFn& on_token,
                                                 const std::atomic<bool>& cancel) {
+  const ModelConfig& cfg = model.config();
   TF_CHECK(options.max_tokens >= 1, "max_tokens must be at least 1 (got " + std::to_string(options.max_tokens) + ")");
   SamplerOptions sampler{options.temperature, options.top_p};
   validate_sampler(sampler);
   for (int id : options.stop_token_ids)
-    TF_CHECK(id >= 0 && id < model.config().vocab_size,
-             "stop token id " + std::to_string(id) + " is outside the vocabulary [0, " +
-                 std::to_string(model.config().vocab_size) + ")");
+    TF_CHECK(id >= 0 && id < cfg.vocab_size,
+             "stop token id " + std::to_string(id) + " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
+  // Every prompt is checked before any work, so a bad one fails the call without half a batch generated.
+  for (size_t i = 0; i < prompts.size(); i++) check_prompt(cfg, prompts[i], int(i));
+
+  std::vector<Sequence> seqs(prompts.size());
+  for (size_t i = 0; i < prompts.size(); i++) {
+    Sequence& s = seqs[i];
+    s.index = int(i);
+    s.rng = Rng(hash_u64(options.seed, uint64_t(i)));
+    if (cancel.load()) {
+      s.result.finish_reason = "cancelled", s.done = true;
+      continue;
+    }
+    // Prefill: each prompt on its own (prompts differ in length); its cache holds the prompt and the reply.
+    const int64_t want = (int64_t)prompts[i].size() + options.max_tokens;
+    s.max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
+    s.cache = model.new_decode_cache(s.max_len);
+    s.logits.resize(size_t(cfg.vocab_size));
+    model.decode(*s.cache, prompts[i].data(), (int)prompts[i].size(), s.logits.data());
+  }
+
+  // Then one token per unfinished sequence per step, all of them in one decode_step: the weights are read once per
+  // step for the whole batch, which is where batching pays (decoding one sequence is bound by reading weights).
+  std::vector<DecodeCache*> caches;
+  std::vector<int32_t> next;
+  std::vector<Sequence*> live;
+  std::vector<float> step_logits;
+  while (true) {
+    caches.clear(), next.clear(), live.clear();
+    for (Sequence& s : seqs) {
+      if (s.done) continue;
+      const int32_t tok = sample_token(s.logits.data(), cfg.vocab_size, sampler, s.rng);
+      if (std::find(options.stop_token_ids.begin(), options.stop_token_ids.end(), tok) != options.stop_token_ids.end()) {
+        s.result.finish_reason = "stop", s.done = true;
+        continue;
+      }
+      s.result.tokens.push_back(tok);
+      if (on_token) on_token(s.index, tok);
+      if ((int64_t)s.result.tokens.size() >= options.max_tokens || s.cache->len() >= s.max_len) {
+        // Either the caller's limit or the model's context (max_position_embeddings) is reached.
+        s.result.finish_reason = "length", s.done = true;
+        continue;
+      }
+      caches.push_back(s.cache.get()), next.push_back(tok), live.push_back(&s);
+    }
+    if (live.empty()) break;
+    if (cancel.load()) {
+      for (Sequence* s : live) s->result.finish_reason = "cancelled", s->done = true;
+      break;
+    }
+    step_logits.resize(live.size() * size_t(cfg.vocab_size));
+    model.decode_step(caches.data(), next.data(), int(live.size()), step_logits.data());
+    for (size_t j = 0; j < live.size(); j++)
+      std::copy_n(step_logits.data() + j * size_t(cfg.vocab_size), size_t(cfg.vocab_size), live[j]->logits.data());
+  }
+
   std::vector<api::GenerateResult> results;
-  for (size_t i = 0; i < prompts.size(); i++)
-    results.push_back(generate_one(model, prompts[i], (int)i, options, sampler, on_token, cancel));
+  results.reserve(seqs.size());
+  for (Sequence& s : seqs) results.push_back(std::move(s.result));
   return results;
 }
 

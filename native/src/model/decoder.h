@@ -28,6 +28,13 @@ class Decoder {
   // Appends n >= 1 tokens at positions cache.len() .. and writes the logits of the last one into last_logits [V].
   // Throws when the cache would overflow or a token id is outside the vocabulary; cache is unchanged then.
   virtual void decode(DecodeCache& cache, const int32_t* tokens, int n, float* last_logits) = 0;
+  // One token for each of n independent sequences: tokens[i] joins caches[i] (distinct caches, each with room), and
+  // row i of logits [n, V] gets its next-token logits, equal to decode(*caches[i], &tokens[i], 1, ...) up to float
+  // rounding. Batched generation calls it once per step for every unfinished sequence, so a backend that
+  // overrides it reads its weights once per step instead of once per sequence; this default decodes one by one.
+  virtual void decode_step(DecodeCache* const* caches, const int32_t* tokens, int n, float* logits) {
+    for (int i = 0; i < n; ++i) decode(*caches[i], tokens + i, 1, logits + int64_t(i) * config().vocab_size);
+  }
 };
 
 // The CPU model (LlamaModel::new_cache / decode) as a Decoder; model must outlive it.

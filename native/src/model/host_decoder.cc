@@ -1,4 +1,7 @@
 // host_decoder(): LlamaModel's KV cache behind the Decoder interface (model/decoder.h).
+#include <algorithm>
+#include <vector>
+
 #include "common/error.h"
 #include "model/decoder.h"
 #include "model/llama.h"
@@ -27,6 +30,15 @@ class HostDecoder final : public Decoder {
     auto* c = dynamic_cast<HostCache*>(&cache);
     TF_CHECK(c && c->owner == &model_, "decode: the cache belongs to another model or backend");
     model_.decode(*c->cache, tokens, n, last_logits);
+  }
+  void decode_step(DecodeCache* const* caches, const int32_t* tokens, int n, float* logits) override {
+    std::vector<LlamaModel::KVCache*> own(size_t(std::max(n, 0)));
+    for (int i = 0; i < n; ++i) {
+      auto* c = dynamic_cast<HostCache*>(caches[i]);
+      TF_CHECK(c && c->owner == &model_, "decode step: cache " + std::to_string(i) + " belongs to another model or backend");
+      own[size_t(i)] = c->cache.get();
+    }
+    model_.decode_step(own.data(), tokens, n, logits);
   }
 
  private:

@@ -97,6 +97,10 @@ class LlamaModel final : public TrainableModel {
   // Appends n tokens (positions cache.len ..) and writes the logits of the last one into last_logits [V].
   // Throws when the cache would overflow or a token id is out of the vocabulary.
   void decode(KVCache& cache, const int32_t* tokens, int n, float* last_logits);
+  // One token for each of n independent sequences (tokens[i] joins caches[i] at its own position) in one pass, so
+  // every weight is read once for all of them; logits [n, V]. Row i equals decode(*caches[i], &tokens[i], 1, ...)
+  // up to float rounding. The caches must be distinct and have room; nothing is written when a check fails.
+  void decode_step(KVCache* const* caches, const int32_t* tokens, int n, float* logits);
 
   struct Impl;  // defined in model/*.cc
   // Read-only access to the loaded weights, for a backend that uploads them to a device (native/cuda/backend).

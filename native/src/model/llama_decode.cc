@@ -1,5 +1,7 @@
 // Incremental decoding with a KV cache: n new tokens (a prompt prefill or one sampled token) attend to
 // everything cached so far; only the last token's logits are computed.
+#include <algorithm>
+
 #include "common/error.h"
 #include "kernels/attention.h"
 #include "kernels/embedding.h"
@@ -64,6 +66,59 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
   const float* last = x.data() + int64_t(n - 1) * H;
   rmsnorm_forward(nullptr, last, m.final_norm.data(), xn.data(), nullptr, 1, H, eps);
   linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, last_logits, 1, H, m.V);
+}
+
+void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int n, float* logits) {
+  Impl& m = *impl_;
+  const int64_t kvd = int64_t(m.nkv) * m.hd, qd = int64_t(m.nh) * m.hd, H = m.H, I = m.I;
+  TF_CHECK(n >= 1, "decode step needs at least one sequence");
+  for (int i = 0; i < n; ++i) {
+    const KVCache& c = *caches[i];
+    TF_CHECK(c.kv_dim == kvd && c.k.size() == size_t(m.L) * c.max_len * kvd, "KV cache was made for another model");
+    TF_CHECK(c.len + 1 <= c.max_len, "KV cache " + std::to_string(i) + " full: its " + std::to_string(c.max_len) +
+                                         " positions are used");
+    TF_CHECK(tokens[i] >= 0 && tokens[i] < m.V, "decode step: token id " + std::to_string(tokens[i]) +
+                                                    " is outside the vocabulary [0, " + std::to_string(m.V) + ")");
+    // Two rows writing the same cache slot would corrupt it.
+    for (int j = 0; j < i; ++j) TF_CHECK(caches[j] != caches[i], "decode step: sequences " + std::to_string(j) + " and " + std::to_string(i) + " share one KV cache");
+  }
+  m.drop.assign(m.L, {});
+  const float eps = static_cast<float>(m.cfg.rms_norm_eps);
+  std::vector<float> x(n * H), xn(n * H), q(n * qd), k(n * kvd), v(n * kvd), att(n * qd), x2(n * H), g(n * I),
+      u(n * I), h(n * I);
+  std::vector<int32_t> pos(n);
+  for (int i = 0; i < n; ++i) pos[i] = caches[i]->len;
+  embedding_forward(m.pool, tokens, m.embed.data(), x.data(), n, m.V, H);
+  for (int l = 0; l < m.L; ++l) {
+    const Layer& ly = m.layers[l];
+    // The projections see all n rows at once (one pass over each weight); attention is each sequence's own.
+    rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
+    m.proj_forward(ly.proj[kQ], xn.data(), q.data(), n, {}, nullptr);
+    m.proj_forward(ly.proj[kK], xn.data(), k.data(), n, {}, nullptr);
+    m.proj_forward(ly.proj[kV], xn.data(), v.data(), n, {}, nullptr);
+    rope_forward(m.pool, q.data(), pos.data(), m.inv_freq.data(), n, m.nh, m.hd);
+    rope_forward(m.pool, k.data(), pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
+    for (int i = 0; i < n; ++i) {
+      KVCache& c = *caches[i];
+      float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;
+      float* vl = c.v.data() + int64_t(l) * c.max_len * kvd;
+      std::copy_n(k.data() + i * kvd, kvd, kl + int64_t(c.len) * kvd);
+      std::copy_n(v.data() + i * kvd, kvd, vl + int64_t(c.len) * kvd);
+      AttnShape s{1, 1, c.len + 1, m.nh, m.nkv, m.hd, c.len};
+      attention_forward(m.pool, s, q.data() + i * qd, kl, vl, nullptr, nullptr, att.data() + i * qd);
+    }
+    m.proj_forward(ly.proj[kO], att.data(), x2.data(), n, {}, nullptr);
+    for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
+    rmsnorm_forward(m.pool, x2.data(), ly.post_norm.data(), xn.data(), nullptr, n, H, eps);
+    m.proj_forward(ly.proj[kGate], xn.data(), g.data(), n, {}, nullptr);
+    m.proj_forward(ly.proj[kUp], xn.data(), u.data(), n, {}, nullptr);
+    swiglu_forward(m.pool, g.data(), u.data(), h.data(), n * I);
+    m.proj_forward(ly.proj[kDown], h.data(), x.data(), n, {}, nullptr);
+    for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
+  }
+  for (int i = 0; i < n; ++i) caches[i]->len += 1;
+  rmsnorm_forward(m.pool, x.data(), m.final_norm.data(), xn.data(), nullptr, n, H, eps);
+  linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, logits, n, H, m.V);
 }
 
 }  // namespace tf
