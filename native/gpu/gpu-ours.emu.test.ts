@@ -146,7 +146,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const decodeModel = writeTinyModel({ dir: path.join(tmp, "decode-model"), seed: 6, shape: { kvHeads: 2, maxPositions: 1024 } }).dir;
     const rows = path.join(tmp, "rows.tsv");
     // The variables gpu_steps_3_4 sets before it calls _gpu_decode_row.
-    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B';
+    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2';
     const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, decodeModel, OURS], { cwd: process.cwd() });
     expect(r.code, r.stderr).toBe(0);
 
@@ -168,7 +168,18 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const shown = /^decode (\S+) tok\/s, (\S+) GB\/s of weights; prefill (\S+) tok\/s$/.exec(row![2]!);
     expect(shown, row![2]).not.toBeNull();
     for (const [text, value] of [[shown![1], decode], [shown![2], gbps], [shown![3], prefill]] as const) expect(Math.abs(Number(text) - value) / value).toBeLessThan(1e-3);
-  }, 90_000);
+
+    // The batched row: two prompts decoded together; tokens/s counts both, the weights are read once per step.
+    const b = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B-b2.json"), "utf8")) as Record<string, number | string | null>;
+    expect(b).toMatchObject({ backend: "cuda", batch: 2, prompt_len: 512, max_tokens: 128 });
+    const both = b.decode_tokens_per_sec as number;
+    expect(Math.abs((b.ms_per_token as number) - 2000 / both) / (b.ms_per_token as number)).toBeLessThan(2e-3);
+    expect(Math.abs((b.weight_gb_read_per_sec as number) - ((b.weight_bytes as number) * both) / 2 / 1e9) / (b.weight_gb_read_per_sec as number)).toBeLessThan(2e-3);
+    const batchedRow = fs.readFileSync(rows, "utf8").trim().split("\n")[1]!.split("\t");
+    expect(batchedRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, batch 2)"]);
+    expect(batchedRow[2]).toMatch(/^decode \S+ tok\/s \(2 prompts together\), \S+ GB\/s of weights; prefill \S+ tok\/s$/);
+    expect(batchedRow[5]).toBe("INFO");
+  }, 150_000);
 
   it("find-cublaslt.sh finds cuBLASLt inside Python's nvidia wheel, and says nothing when the loader finds it", async () => {
     // The layout of the CUDA 13 wheel (nvidia/cu13/lib); the script only looks for the file, it does not load it.

@@ -45,9 +45,11 @@ def with_model_flops(ours):
 
 
 def decode_line(figures):
-    # Four significant digits: an emulated or tiny run's rates must not round to zero.
-    return ("decode {decode_tokens_per_sec:.4g} tok/s, {weight_gb_read_per_sec:.4g} GB/s of weights; "
-            "prefill {prefill_tokens_per_sec:.4g} tok/s".format(**figures))
+    # Four significant digits: an emulated or tiny run's rates must not round to zero. With several prompts decoded
+    # together, tokens/s counts every prompt's tokens.
+    batch = figures.get("batch", 1)
+    return ("decode {decode_tokens_per_sec:.4g} tok/s{all}, {weight_gb_read_per_sec:.4g} GB/s of weights; "
+            "prefill {prefill_tokens_per_sec:.4g} tok/s".format(all=f" ({batch} prompts together)" if batch > 1 else "", **figures))
 
 
 def main():

@@ -15,8 +15,9 @@
 //       from the model's config.json with the formula it applies to HF (hf_common.flops_per_token).
 //   gpu_ours backends
 //       The backends this build has and the usable CUDA devices: {"backends":["cpu","cuda"],"devices":[...]}.
-//   gpu_ours decode --model DIR [--prompt-len 512] [--max-tokens 128] [--runs 2] [--quant nf4] [--double-quant]
-//       Generation speed: prefill tokens/s, decode tokens/s and the frozen-weight GB/s read while decoding.
+//   gpu_ours decode --model DIR [--prompt-len 512] [--max-tokens 128] [--batch 1] [--runs 2] [--quant nf4] [--double-quant]
+//       Generation speed: prefill tokens/s, decode tokens/s and the frozen-weight GB/s read while decoding; with
+//       --batch N, N prompts advance together (one decode step per token of each, as evaluations batch them).
 //
 // bench and decode give the same figures as `tuneforge bench trainer|generate`, which need Node.
 #include <algorithm>
@@ -272,23 +273,26 @@ int bench(const Args& a) {
 
 int decode(const Args& a) {
   const int prompt_len = a.integer("prompt-len", 512, 1), max_tokens = a.integer("max-tokens", 128, 2), runs = a.integer("runs", 2, 1);
+  const int batch = a.integer("batch", 1, 1);
   auto session = api::Session::load(load_options(a, "nf4"));
   const api::ModelInfo info = session->info();
   TF_CHECK(prompt_len + max_tokens <= info.max_position_embeddings, "--prompt-len + --max-tokens exceed the model's max_position_embeddings");
-  const std::vector<int32_t> prompt = random_examples(1, prompt_len, info.vocab_size, 2)[0].tokens;
+  std::vector<std::vector<int32_t>> prompts;
+  for (const api::Example& e : random_examples(batch, prompt_len, info.vocab_size, 2)) prompts.push_back(e.tokens);
   std::atomic<bool> cancel{false};
-  // No stop token: every run generates exactly `tokens`, whatever the random model prefers.
+  // No stop token: every run generates exactly `tokens` per prompt, whatever the random model prefers. Every prompt
+  // is prefilled before the first token of any is sampled: the first token ends the prefills.
   auto once = [&](int tokens, double* prefill_s, double* decode_s) {
     api::GenerateOptions g;
     g.max_tokens = tokens;
     const auto start = Clock::now();
     Clock::time_point first, last;
     int count = 0;
-    session->generate({prompt}, g, "", [&](int, int32_t) {
+    session->generate(prompts, g, "", [&](int, int32_t) {
       last = Clock::now();
       if (count++ == 0) first = last;
     }, cancel);
-    TF_CHECK(count == tokens, "expected " + std::to_string(tokens) + " tokens, the model streamed " + std::to_string(count));
+    TF_CHECK(count == tokens * batch, "expected " + std::to_string(tokens * batch) + " tokens, the model streamed " + std::to_string(count));
     *prefill_s = std::chrono::duration<double>(first - start).count();
     *decode_s = std::chrono::duration<double>(last - first).count();
   };
@@ -297,19 +301,21 @@ int decode(const Args& a) {
   for (int r = 0; r < runs; ++r) {
     once(max_tokens, &p, &d);
     best_p = std::min(best_p, p), best_d = std::min(best_d, d);
-    std::fprintf(stderr, "gpu_ours decode: run %d/%d: %.0f decode tokens/s\n", r + 1, runs, (max_tokens - 1) / d);
+    std::fprintf(stderr, "gpu_ours decode: run %d/%d: %.0f decode tokens/s\n", r + 1, runs, double(max_tokens - 1) * batch / d);
   }
-  const double decode_per_sec = (max_tokens - 1) / best_d;
+  // A step is one token of every prompt and one read of the weights.
+  const double steps_per_sec = (max_tokens - 1) / best_d, decode_per_sec = steps_per_sec * batch;
   Json j = Json::object();
   j.set("backend", Json::string(info.backend));
   j.set("quant", Json::string(a.get("quant", "nf4") + (a.flag("double-quant") ? " + double quant" : "")));
   j.set("prompt_len", Json::integer(prompt_len));
   j.set("max_tokens", Json::integer(max_tokens));
-  j.set("prefill_tokens_per_sec", Json::number(prompt_len / best_p));
+  j.set("batch", Json::integer(batch));
+  j.set("prefill_tokens_per_sec", Json::number(double(prompt_len) * batch / best_p));
   j.set("decode_tokens_per_sec", Json::number(decode_per_sec));
-  j.set("ms_per_token", Json::number(1000.0 / decode_per_sec));
+  j.set("ms_per_token", Json::number(1000.0 / steps_per_sec));  // per step: one token of each prompt
   j.set("weight_bytes", Json::integer(info.weight_bytes));
-  j.set("weight_gb_read_per_sec", Json::number(double(info.weight_bytes) * decode_per_sec / 1e9));
+  j.set("weight_gb_read_per_sec", Json::number(double(info.weight_bytes) * steps_per_sec / 1e9));
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }
@@ -343,7 +349,7 @@ int main(int argc, char** argv) {
     if (cmd == "bench")
       return bench(Args(argc, argv, with({"seq-len", "batch-size", "steps", "rank", "targets", "peak-size"}),
                         {"double-quant", "gradient-checkpointing"}));
-    if (cmd == "decode") return decode(Args(argc, argv, with({"prompt-len", "max-tokens", "runs"}), {"double-quant"}));
+    if (cmd == "decode") return decode(Args(argc, argv, with({"prompt-len", "max-tokens", "runs", "batch"}), {"double-quant"}));
     std::fprintf(stderr, "usage: gpu_ours backends|reference|bench|decode --model DIR ... (native/gpu/ours.cc says what each does)\n");
     return 2;
   } catch (const std::exception& e) {

@@ -35,15 +35,18 @@ _hf_timed() {
 
 _hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
 
-# Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label.
+# Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label,
+# $3 prompts decoded together (default 1; an evaluation batches its prompts like this).
 _gpu_decode_row() {
-  local out="$dir/decode-$2.json"
-  _hf_timed "4: ours decode ($2, NF4 + double quant, 512-token prompt, 128 tokens)" timeout 180 "$ours" decode \
-    --model "$1" --prompt-len 512 --max-tokens 128 --runs 2 --quant nf4 --double-quant --backend cuda | tee "$out"
+  local batch=${3:-1} label=$2
+  (( batch > 1 )) && label+=", batch $batch"
+  local out="$dir/decode-$2${3:+-b$3}.json"
+  _hf_timed "4: ours decode ($label, NF4 + double quant, 512-token prompt, 128 tokens)" timeout 180 "$ours" decode \
+    --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 --quant nf4 --double-quant --backend cuda | tee "$out"
   local figures
   figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null) \
-    && _hf_row 4 "ours generation speed ($2)" "$figures" "" "" INFO \
-    || _hf_row 4 "ours generation speed ($2)" "gpu_ours decode failed (see log)" "" "" FAIL
+    && _hf_row 4 "ours generation speed ($label)" "$figures" "" "" INFO \
+    || _hf_row 4 "ours generation speed ($label)" "gpu_ours decode failed (see log)" "" "" FAIL
 }
 
 gpu_steps_3_4() {
@@ -128,6 +131,7 @@ gpu_steps_3_4() {
       --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
     ran=ours
     _gpu_decode_row "$m1b" 1B
+    _gpu_decode_row "$m1b" 1B 8
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
       [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
