@@ -5,11 +5,11 @@ import styles from "./playground.module.css";
 
 function Stats({ ttft, tps, tokens, finishReason, backend }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string; backend?: string }) {
   const parts = [
-    backend ? `on the ${backend === "cpu" ? "CPU" : "GPU"}` : null,
     ttft !== null ? `first token ${Math.round(ttft)} ms` : null,
     tps !== null ? `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tokens/s` : null,
     tokens ? `${tokens} tokens` : null,
     finishReason === "length" ? "hit max tokens" : finishReason === "stopped" || finishReason === "cancelled" ? "stopped" : null,
+    backend ? `on the ${backend === "cpu" ? "CPU" : "GPU"}` : null,
   ].filter(Boolean);
   return parts.length ? <span className={styles.stats} data-testid="reply-stats">{parts.join(" · ")}</span> : null;
 }
