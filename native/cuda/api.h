@@ -116,6 +116,21 @@ struct AttnDecodeDims {
 };
 void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cache, const bf16* v_cache, bf16* out,
                       cudaStream_t stream);
+// A batched generation step: n sequences, one new token each. Sequence i's cache for layer `layer` starts at
+// seqs[i].k + layer * seqs[i].layer_stride (and .v likewise; [max_len, nkv*hd] per layer) and holds len0 tokens.
+// Appends row i of k_new/v_new ([n, nkv*hd]) to it at len0, and writes row i of out ([n, nh*hd]): q's row i
+// attending over keys [0, len0]. seqs lives in device memory. Any hd up to 256.
+struct DecodeSeq {
+  bf16* k = nullptr;
+  bf16* v = nullptr;
+  int64_t layer_stride = 0;  // elements between one layer's cache and the next's
+  int64_t len0 = 0;
+};
+struct AttnDecodeStepDims {
+  int64_t n = 0, nh = 0, nkv = 0, hd = 0, layer = 0;
+};
+void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf16* k_new, const bf16* v_new,
+                           const DecodeSeq* seqs, bf16* out, cudaStream_t stream);
 
 // ---- matmul (blas.h / cublaslt.cc): the GEMM every caller uses ----
 // Same contract as gemm_bf16 / gemm_bf16_f32out, dispatched to cuBLASLt when libcublasLt.so could be loaded at

@@ -4,6 +4,8 @@
 // (row, query head), each of its warps takes every kWarps-th key, lanes split the head dimension, and an online
 // softmax (running max, Σexp, weighted V sum) per warp is merged across warps at the end. No score matrix exists,
 // so any context length fits. Mirrors the CPU decode's attention (model/llama_decode.cc) in fp32 over bf16 inputs.
+// attention_decode_step is the batched generation's (decode_step): one new token for each of n sequences, each
+// with its own cache and length, appended and attended in one launch instead of 3 launches per sequence.
 #include <string>
 
 #include "api.h"
@@ -17,32 +19,41 @@ namespace {
 constexpr int kWarps = 4, kThreads = kWarps * 32;
 constexpr int kMaxHd = 256, kDimsPerLane = kMaxHd / 32;
 
-__global__ void __launch_bounds__(kThreads)
-    attention_decode_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_cache,
-                            const bf16* __restrict__ v_cache, bf16* __restrict__ out, int64_t len0, int64_t nh,
-                            int64_t nkv, int hd, float scale) {
-  __shared__ float sq[kMaxHd];
-  __shared__ float s_max[kWarps], s_sum[kWarps];
-  __shared__ float s_acc[kWarps][kMaxHd];
-  const int64_t row = blockIdx.x, h = blockIdx.y, g = attn_kv_head(h, nh, nkv);
-  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const bf16* qrow = q + (row * nh + h) * hd;
-  for (int d = threadIdx.x; d < hd; d += kThreads) sq[d] = to_f(qrow[d]) * scale;
-  __syncthreads();
+// Where key j's K and V rows are. CacheRows: every key in the cache (attention_decode). StepRows: a decode step's
+// sequence, its cached keys [0, len0) in its cache and its newest key (position len0) still in the step's k/v rows.
+struct CacheRows {
+  const bf16 *k, *v;
+  int64_t stride, off;  // row j of head g: j * stride + off
+  __device__ const bf16* key(int64_t j) const { return k + j * stride + off; }
+  __device__ const bf16* value(int64_t j) const { return v + j * stride + off; }
+};
+struct StepRows {
+  CacheRows cache;
+  const bf16 *k_new, *v_new;
+  int64_t len0;
+  __device__ const bf16* key(int64_t j) const { return j < len0 ? cache.key(j) : k_new; }
+  __device__ const bf16* value(int64_t j) const { return j < len0 ? cache.value(j) : v_new; }
+};
 
-  const int64_t keys = len0 + row + 1;  // causal: this row's own position is the last key it sees
+// One (row, query head) block: the scaled query (sq, shared) against `keys` keys. The block's warps take every
+// kWarps-th key, lanes split the head dimension, each warp keeps an online softmax (running max, Σexp, weighted V
+// sum), and the warps' partial softmaxes are merged at the end into orow. s_max, s_sum, s_acc: shared scratch.
+template <class Rows>
+__device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, float* s_max, float* s_sum,
+                       float (*s_acc)[kMaxHd], bf16* orow) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   float m = -INFINITY, s = 0.f, acc[kDimsPerLane];
 #pragma unroll
   for (int t = 0; t < kDimsPerLane; ++t) acc[t] = 0.f;
   for (int64_t j = warp; j < keys; j += kWarps) {
-    const bf16* kr = k_cache + (j * nkv + g) * hd;
+    const bf16* kr = rows.key(j);
     float dot = 0.f;
     for (int d = lane; d < hd; d += 32) dot += sq[d] * to_f(kr[d]);
     dot = warp_sum(dot);
     const float m_new = fmaxf(m, dot);
     const float corr = attn_exp(m - m_new), p = attn_exp(dot - m_new);
     s = s * corr + p;
-    const bf16* vr = v_cache + (j * nkv + g) * hd;
+    const bf16* vr = rows.value(j);
 #pragma unroll
     for (int t = 0; t < kDimsPerLane; ++t) {
       const int d = lane + 32 * t;
@@ -62,12 +73,56 @@ __global__ void __launch_bounds__(kThreads)
   for (int w = 0; w < kWarps; ++w) mx = fmaxf(mx, s_max[w]);
   float total = 0.f;
   for (int w = 0; w < kWarps; ++w) total += s_sum[w] * attn_exp(s_max[w] - mx);
-  bf16* orow = out + (row * nh + h) * hd;
   for (int d = threadIdx.x; d < hd; d += kThreads) {
     float o = 0.f;
     for (int w = 0; w < kWarps; ++w) o += s_acc[w][d] * attn_exp(s_max[w] - mx);
     orow[d] = to_bf(o / total);
   }
+}
+
+__device__ __forceinline__ void load_query(float* sq, const bf16* qrow, int hd, float scale) {
+  for (int d = threadIdx.x; d < hd; d += kThreads) sq[d] = to_f(qrow[d]) * scale;
+  __syncthreads();
+}
+
+__global__ void __launch_bounds__(kThreads)
+    attention_decode_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_cache,
+                            const bf16* __restrict__ v_cache, bf16* __restrict__ out, int64_t len0, int64_t nh,
+                            int64_t nkv, int hd, float scale) {
+  __shared__ float sq[kMaxHd];
+  __shared__ float s_max[kWarps], s_sum[kWarps];
+  __shared__ float s_acc[kWarps][kMaxHd];
+  const int64_t row = blockIdx.x, h = blockIdx.y, g = attn_kv_head(h, nh, nkv);
+  load_query(sq, q + (row * nh + h) * hd, hd, scale);
+  // Causal: this row's own position is the last key it sees.
+  attend(sq, len0 + row + 1, CacheRows{k_cache, v_cache, nkv * hd, g * hd}, hd, s_max, s_sum, s_acc,
+         out + (row * nh + h) * hd);
+}
+
+// A decode step (one new token per sequence): block (sequence, query head). The first query head of each kv group
+// also appends the sequence's new key and value rows to its cache at len0; the blocks read positions < len0 from
+// the cache and the new row from k_new/v_new, so no block reads what another writes.
+__global__ void __launch_bounds__(kThreads)
+    attention_decode_step_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_new,
+                                 const bf16* __restrict__ v_new, const DecodeSeq* __restrict__ seqs, int64_t layer,
+                                 bf16* __restrict__ out, int64_t nh, int64_t nkv, int hd, float scale) {
+  __shared__ float sq[kMaxHd];
+  __shared__ float s_max[kWarps], s_sum[kWarps];
+  __shared__ float s_acc[kWarps][kMaxHd];
+  const int64_t row = blockIdx.x, h = blockIdx.y, g = attn_kv_head(h, nh, nkv);
+  const DecodeSeq seq = seqs[row];
+  bf16* kc = seq.k + layer * seq.layer_stride;
+  bf16* vc = seq.v + layer * seq.layer_stride;
+  const bf16* kn = k_new + (row * nkv + g) * hd;
+  const bf16* vn = v_new + (row * nkv + g) * hd;
+  if (h % (nh / nkv) == 0)
+    for (int d = threadIdx.x; d < hd; d += kThreads) {
+      kc[(seq.len0 * nkv + g) * hd + d] = kn[d];
+      vc[(seq.len0 * nkv + g) * hd + d] = vn[d];
+    }
+  load_query(sq, q + (row * nh + h) * hd, hd, scale);
+  attend(sq, seq.len0 + 1, StepRows{CacheRows{kc, vc, nkv * hd, g * hd}, kn, vn, seq.len0}, hd, s_max, s_sum, s_acc,
+         out + (row * nh + h) * hd);
 }
 
 }  // namespace
@@ -82,6 +137,19 @@ void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cach
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
   attention_decode_kernel<<<grid, kThreads, 0, stream>>>(q, k_cache, v_cache, out, d.len0, d.nh, d.nkv, int(d.hd),
                                                          attn_scale(d.hd));
+  CUDA_CHECK_LAUNCH();
+}
+
+void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf16* k_new, const bf16* v_new,
+                           const DecodeSeq* seqs, bf16* out, cudaStream_t stream) {
+  TF_CHECK(d.n >= 1 && d.layer >= 0 && d.nh >= 1 && d.nkv >= 1 && d.nh % d.nkv == 0,
+           "attention_decode_step: bad dims (n " + std::to_string(d.n) + ", layer " + std::to_string(d.layer) +
+               ", heads " + std::to_string(d.nh) + "/" + std::to_string(d.nkv) + ")");
+  TF_CHECK(d.hd >= 1 && d.hd <= kMaxHd, "attention_decode_step: head_dim " + std::to_string(d.hd) + " outside [1, 256]");
+  TF_CHECK(d.n <= 2147483647 && d.nh <= 65535, "attention_decode_step: too many sequences or heads for one launch");
+  const dim3 grid(unsigned(d.n), unsigned(d.nh));
+  attention_decode_step_kernel<<<grid, kThreads, 0, stream>>>(q, k_new, v_new, seqs, d.layer, out, d.nh, d.nkv,
+                                                              int(d.hd), attn_scale(d.hd));
   CUDA_CHECK_LAUNCH();
 }
 

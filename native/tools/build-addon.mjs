@@ -98,6 +98,15 @@ function buildCuda() {
   if (!cudaLib) fail(`built tf_cuda but found no libcudart_static.a next to ${nvcc}`);
   const libraries = [libCuda, libHost, `-L${cudaLib}`, "-lcudart_static", "-ldl", "-lrt", "-lpthread"];
   fs.writeFileSync(CUDA_LINK_FILE, JSON.stringify({ nvcc, libraries }, null, 2) + "\n");
+  // node-gyp's make does not know the addon depends on these libraries: after a change to native/cuda only it would
+  // keep the addon linked against the old kernels. An addon older than either library is removed so it relinks.
+  // The link's output is obj.target/tuneforge_native.node, which make then copies to Release/.
+  const linked = path.join(nativeDir, "build", "Release", "obj.target", "tuneforge_native.node");
+  if (fs.existsSync(linked) && [libCuda, libHost].some((lib) => fs.statSync(lib).mtimeMs > fs.statSync(linked).mtimeMs)) {
+    fs.rmSync(linked);
+    fs.rmSync(path.join(nativeDir, "build", "Release", "tuneforge_native.node"), { force: true });
+    console.log("native:build: the CUDA libraries changed; relinking the addon");
+  }
   console.log(`native:build: CUDA kernels built with ${nvcc} in ${((Date.now() - t0) / 1000).toFixed(1)} s; the addon links them`);
 }
 

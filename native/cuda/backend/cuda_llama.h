@@ -114,10 +114,10 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
                      const bf16* lora_u);
   // kv: decoding (B = 1): append this call's keys/values to the cache and attend over it instead of within T.
-  // kv: decoding. One view (kv_count 1): the N rows are one sequence's next tokens. N views: N sequences, one new
-  // token each (decode_step), row i going into kv[i].
+  // Decoding: kv, the N rows are one sequence's next tokens; step (device memory), the N rows are N sequences'
+  // next token each (decode_step).
   void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
-                     const KvLayerView* kv = nullptr, int kv_count = 1);
+                     const KvLayerView* kv = nullptr, const DecodeSeq* step = nullptr);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                       const LayerSlots& a);
   // cuda_llama_train.cc
@@ -163,6 +163,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // per step
   Arena arena_;
   ArenaPlan plan_;
+  // A batched decode step's sequences (DecodeSeq per row), uploaded once per step; grows to the largest batch.
+  DeviceBuffer step_seqs_;
   std::vector<int32_t> positions_, seg_start_;
 };
 

@@ -85,16 +85,20 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
   begin_step(b, StepMode::Logits, false, false);  // validates the ids before anything is written to a cache
   const int64_t H = hm_.H, V = hm_.V;
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
-  std::vector<KvLayerView> views(static_cast<size_t>(n));
-  for (int l = 0; l < hm_.L; ++l) {
-    for (int i = 0; i < n; ++i) {
-      const CudaDecodeCache& c = *cs[size_t(i)];
-      const int64_t per_layer = int64_t(c.max_len_) * hm_.nkv * hm_.hd;
-      views[size_t(i)] = {c.k.as<bf16>() + l * per_layer, c.v.as<bf16>() + l * per_layer, c.len_};
-    }
-    // One pass over each layer's weights for all n rows; with one row this is exactly decode()'s path.
-    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), n, 1, plan_.layers[0], views.data(), n);
+  // Where each sequence's cache is; the kernel finds every layer's from it.
+  std::vector<DecodeSeq> seqs(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    CudaDecodeCache& c = *cs[size_t(i)];
+    seqs[size_t(i)] = {c.k.as<bf16>(), c.v.as<bf16>(), int64_t(c.max_len_) * hm_.nkv * hm_.hd, c.len_};
   }
+  const int64_t seq_bytes = int64_t(seqs.size() * sizeof(DecodeSeq));
+  if (step_seqs_.bytes() < seq_bytes) step_seqs_ = DeviceBuffer(seq_bytes, "the decode step's sequence table");
+  // Pageable source: the copy has finished when it returns, so `seqs` may go out of scope afterwards.
+  CUDA_CHECK(cudaMemcpyAsync(step_seqs_.get(), seqs.data(), size_t(seq_bytes), cudaMemcpyHostToDevice, stream_));
+  const DecodeSeq* step = static_cast<const DecodeSeq*>(step_seqs_.get());
+  for (int l = 0; l < hm_.L; ++l)
+    // One pass over each layer's weights for all n rows.
+    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), n, 1, plan_.layers[0], nullptr, step);
   final_norm(n);
   // The lm_head in chunks of the plan's logits rows, each copied out in fp32.
   float* dev = buf<float>(plan_.logits_f32);

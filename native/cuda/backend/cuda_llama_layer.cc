@@ -50,7 +50,7 @@ void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16*
 }
 
 void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
-                              const KvLayerView* kv, int kv_count) {
+                              const KvLayerView* kv, const DecodeSeq* step) {
   const DeviceLayer& ly = layers_[l];
   const int64_t N = int64_t(B) * T, H = hm_.H, I = hm_.I, nh = hm_.nh, nkv = hm_.nkv, hd = hm_.hd;
   const float eps = static_cast<float>(config().rms_norm_eps);
@@ -65,16 +65,10 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   proj_forward(l, kV, xn1, v, N, u(kV));
   rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
   rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
-  if (kv && kv_count > 1) {
-    // A batched decode step: row i is sequence i's next token; it joins its own cache and attends over it.
-    TF_CHECK(kv_count == N, "internal: a batched decode step needs one KV cache per row");
-    const int64_t kvd = nkv * hd, qd = nh * hd;
-    for (int64_t i = 0; i < N; ++i) {
-      const KvLayerView& r = kv[i];
-      CUDA_CHECK(cudaMemcpyAsync(r.k + r.len0 * kvd, k + i * kvd, size_t(kvd) * sizeof(bf16), cudaMemcpyDeviceToDevice, stream_));
-      CUDA_CHECK(cudaMemcpyAsync(r.v + r.len0 * kvd, v + i * kvd, size_t(kvd) * sizeof(bf16), cudaMemcpyDeviceToDevice, stream_));
-      attention_decode({1, r.len0, nh, nkv, hd}, q + i * qd, r.k, r.v, att + i * qd, stream_);
-    }
+  if (step) {
+    // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
+    // attends over it.
+    attention_decode_step({N, nh, nkv, hd, l}, q, k, v, step, att, stream_);
   } else if (kv) {
     // Decoding: this call's rotated keys and values join the cache at rows len0 .., then the rows attend over it.
     const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);

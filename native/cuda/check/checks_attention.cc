@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "../api.h"
 #include "check_util.h"
@@ -110,30 +111,31 @@ AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
   return d;
 }
 
-// attention_decode.cu against attention in double over the same bf16 inputs: n rows at positions len0 .., each
-// over the cache's keys [0, len0 + i]. Scale per output: Σ p |v| (the terms the output sums), one bf16 ulp of it.
-void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, int64_t nkv, int64_t hd, uint64_t seed) {
-  const int64_t keys = len0 + n;
-  const auto q = randn_bf16(size_t(n * nh * hd), seed), k = randn_bf16(size_t(keys * nkv * hd), seed + 1),
-             v = randn_bf16(size_t(keys * nkv * hd), seed + 2);
-  std::vector<double> ref(q.size()), scale(q.size());
+// Attention in double for query rows that each see their own keys: row i (q [rows, nh*hd]) over keys
+// j < visible(i), whose K and V rows (head g) are key(i, j, g) and value(i, j, g). ref gets the outputs, scale per
+// output Σ p |v| (the terms the output sums), whose bf16 ulp is the tolerance.
+template <class Visible, class Rows>
+void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, const std::vector<float>& q, Visible visible,
+                         Rows key, Rows value, std::vector<double>& ref, std::vector<double>& scale) {
+  ref.assign(q.size(), 0.0), scale.assign(q.size(), 0.0);
   const double sc = 1.0 / std::sqrt(double(hd));
-  for (int64_t i = 0; i < n; ++i)
+  for (int64_t i = 0; i < rows; ++i)
     for (int64_t h = 0; h < nh; ++h) {
-      const int64_t g = h / (nh / nkv), visible = len0 + i + 1;
-      std::vector<double> p(static_cast<size_t>(visible));
+      const int64_t g = h / (nh / nkv), seen = visible(i);
+      std::vector<double> p(static_cast<size_t>(seen));
       double mx = -1e300, sum = 0;
-      for (int64_t j = 0; j < visible; ++j) {
+      for (int64_t j = 0; j < seen; ++j) {
+        const float* kr = key(i, j, g);
         double dot = 0;
-        for (int64_t d = 0; d < hd; ++d) dot += double(q[size_t((i * nh + h) * hd + d)]) * k[size_t((j * nkv + g) * hd + d)];
+        for (int64_t d = 0; d < hd; ++d) dot += double(q[size_t((i * nh + h) * hd + d)]) * kr[d];
         p[size_t(j)] = dot * sc;
         mx = std::max(mx, p[size_t(j)]);
       }
       for (double& x : p) sum += (x = std::exp(x - mx));
       for (int64_t d = 0; d < hd; ++d) {
         double o = 0, a = 0;
-        for (int64_t j = 0; j < visible; ++j) {
-          const double vv = v[size_t((j * nkv + g) * hd + d)];
+        for (int64_t j = 0; j < seen; ++j) {
+          const double vv = value(i, j, g)[d];
           o += p[size_t(j)] / sum * vv;
           a += p[size_t(j)] / sum * std::fabs(vv);
         }
@@ -141,6 +143,19 @@ void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, in
         scale[size_t((i * nh + h) * hd + d)] = a;
       }
     }
+}
+
+// attention_decode.cu against attention in double over the same bf16 inputs: n rows at positions len0 .., each
+// over the cache's keys [0, len0 + i].
+void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, int64_t nkv, int64_t hd, uint64_t seed) {
+  const int64_t keys = len0 + n;
+  const auto q = randn_bf16(size_t(n * nh * hd), seed), k = randn_bf16(size_t(keys * nkv * hd), seed + 1),
+             v = randn_bf16(size_t(keys * nkv * hd), seed + 2);
+  std::vector<double> ref, scale;
+  auto row_of = [&](const std::vector<float>& m) {
+    return [&m, nkv, hd](int64_t, int64_t j, int64_t g) { return m.data() + (j * nkv + g) * hd; };
+  };
+  attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return len0 + i + 1; }, row_of(k), row_of(v), ref, scale);
   DeviceBuf<uint16_t> dq(to_bf16(q)), dk(to_bf16(k)), dv(to_bf16(v)), dout(q.size());
   const double ms = time_ms([&] {
     attention_decode({n, len0, nh, nkv, hd}, dq.bf(), dk.bf(), dv.bf(), dout.bf(), nullptr);
@@ -152,6 +167,62 @@ void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, in
                           bf16_output_tolerance(keys, max_abs(scale)), ms));
 }
 
+// attention_decode_step: sequences with caches of different lengths (layers of 2, checked on layer 1), one new
+// token each. Its output against the double reference over each sequence's cached keys plus its new one, and each
+// cache's position len0 of that layer must then hold the new key and value rows exactly.
+void decode_step_case(std::vector<Row>& rows, const std::vector<int64_t>& lens, int64_t nh, int64_t nkv, int64_t hd,
+                      uint64_t seed) {
+  const int64_t n = int64_t(lens.size()), kvd = nkv * hd, layer = 1, layers = 2;
+  const auto q = randn_bf16(size_t(n * nh * hd), seed), k_new = randn_bf16(size_t(n * kvd), seed + 1),
+             v_new = randn_bf16(size_t(n * kvd), seed + 2);
+  std::vector<std::vector<float>> k_cache, v_cache;  // per sequence: [layers][max_len][kvd], max_len = len0 + 3
+  std::vector<std::unique_ptr<DeviceBuf<uint16_t>>> dk, dv;
+  std::vector<DecodeSeq> seqs;
+  int64_t longest = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t max_len = lens[size_t(i)] + 3, stride = max_len * kvd;
+    k_cache.push_back(randn_bf16(size_t(layers * stride), seed + 10 + 2 * uint64_t(i)));
+    v_cache.push_back(randn_bf16(size_t(layers * stride), seed + 11 + 2 * uint64_t(i)));
+    dk.push_back(std::make_unique<DeviceBuf<uint16_t>>(to_bf16(k_cache.back())));
+    dv.push_back(std::make_unique<DeviceBuf<uint16_t>>(to_bf16(v_cache.back())));
+    seqs.push_back({dk.back()->bf(), dv.back()->bf(), stride, lens[size_t(i)]});
+    longest = std::max(longest, lens[size_t(i)] + 1);
+  }
+  auto rows_of = [&](const std::vector<std::vector<float>>& cache, const std::vector<float>& fresh) {
+    return [&cache, &fresh, &lens, kvd, hd, layer](int64_t i, int64_t j, int64_t g) {
+      if (j == lens[size_t(i)]) return fresh.data() + i * kvd + g * hd;
+      const int64_t stride = (lens[size_t(i)] + 3) * kvd;
+      return cache[size_t(i)].data() + layer * stride + j * kvd + g * hd;
+    };
+  };
+  std::vector<double> ref, scale;
+  attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return lens[size_t(i)] + 1; }, rows_of(k_cache, k_new),
+                      rows_of(v_cache, v_new), ref, scale);
+  DeviceBuf<uint16_t> dq(to_bf16(q)), dkn(to_bf16(k_new)), dvn(to_bf16(v_new)), dout(q.size());
+  DeviceBuf<DecodeSeq> dseqs(seqs);
+  const double ms = time_ms([&] {
+    attention_decode_step({n, nh, nkv, hd, layer}, dq.bf(), dkn.bf(), dvn.bf(), dseqs.p, dout.bf(), nullptr);
+  });
+  char shape[96];
+  std::snprintf(shape, sizeof shape, "%lld seqs to %lld h%lld/%lld d%lld", (long long)n, (long long)longest,
+                (long long)nh, (long long)nkv, (long long)hd);
+  rows.push_back(make_row("attention_decode_step out", shape, from_bf16(dout.download()), ref, scale,
+                          bf16_output_tolerance(longest, max_abs(scale)), ms));
+  // The append: position len0 of layer 1 now holds the new rows; the same position of layer 0 is untouched.
+  std::vector<float> got, want;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t stride = (lens[size_t(i)] + 3) * kvd, at = lens[size_t(i)] * kvd;
+    const auto kc = from_bf16(dk[size_t(i)]->download()), vc = from_bf16(dv[size_t(i)]->download());
+    for (int64_t e = 0; e < kvd; ++e) {
+      got.push_back(kc[size_t(layer * stride + at + e)]), want.push_back(k_new[size_t(i * kvd + e)]);
+      got.push_back(vc[size_t(layer * stride + at + e)]), want.push_back(v_new[size_t(i * kvd + e)]);
+      got.push_back(kc[size_t(at + e)]), want.push_back(k_cache[size_t(i)][size_t(at + e)]);
+    }
+  }
+  rows.push_back(make_row("attention_decode_step cache append", shape, got, to_double(want),
+                          std::vector<double>(want.size(), 1.0), Tolerance{}, 0));
+}
+
 }  // namespace
 
 void run_attention_checks(std::vector<Row>& rows) {
@@ -159,6 +230,8 @@ void run_attention_checks(std::vector<Row>& rows) {
   decode_case(rows, 1, gpu_or_emu(4095, 300), 32, 8, 128, 961);   // one token against a long cache (8B-like)
   decode_case(rows, gpu_or_emu(200, 40), 17, 6, 3, 40, 971);      // prefill after a few tokens, hd 40
   decode_case(rows, 3, 250, 8, 1, 256, 981);                      // hd 256, one kv head
+  decode_step_case(rows, {0, 5, gpu_or_emu(1500, 120), 33}, 4, 2, 64, 991);         // first token to a long cache
+  decode_step_case(rows, {gpu_or_emu(4095, 200), 7, 64}, 32, 8, 128, 995);          // 8B-like heads
   ThreadPool pool;
   const Case cases[] = {
       {dims(2, 37, 4, 2, 16), false, "tiny model"},
