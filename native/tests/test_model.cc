@@ -130,12 +130,18 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
   CHECK(r.m->logits(toks) == before);  // a rejected adapter leaves the loaded one in place
 }
 
-TEST(kv_cache_decode_matches_full_forward) {
-  ThreadPool pool(2);
+// The decoding tests' two models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
+// llama3 RoPE scaling.
+std::vector<TinySpec> decode_specs() {
   TinySpec a, b;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
-  for (const TinySpec& s : {a, b}) {
+  return {a, b};
+}
+
+TEST(kv_cache_decode_matches_full_forward) {
+  ThreadPool pool(2);
+  for (const TinySpec& s : decode_specs()) {
     auto r = load_tiny(s, pool, 7);
     r.m->init_lora(LoraSpec{}, 8);
     randomize_b(*r.m, 9);
@@ -158,10 +164,7 @@ TEST(kv_cache_decode_matches_full_forward) {
 
 TEST(batched_decode_step_matches_each_sequence_on_its_own) {
   ThreadPool pool(2);
-  TinySpec a, b;
-  a.bias = true;
-  b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
-  for (const TinySpec& s : {a, b}) {
+  for (const TinySpec& s : decode_specs()) {
     auto r = load_tiny(s, pool, 7);
     r.m->init_lora(LoraSpec{}, 8);
     randomize_b(*r.m, 9);

@@ -15,6 +15,25 @@ namespace tf {
 
 using namespace kernels;
 
+namespace {
+
+// A decoding layer after attention, for n rows: x2 = x + o_proj(att); x = x2 + down_proj(swiglu(gate, up)(norm(x2))).
+// x is the layer's input on entry and its output on return; x2, xn, g, u, h are scratch of the rows' sizes.
+void layer_tail(LlamaModel::Impl& m, const Layer& ly, int n, const float* att, float* x, float* x2, float* xn, float* g,
+                float* u, float* h) {
+  const int64_t H = m.H, I = m.I;
+  m.proj_forward(ly.proj[kO], att, x2, n, {}, nullptr);
+  for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
+  rmsnorm_forward(m.pool, x2, ly.post_norm.data(), xn, nullptr, n, H, static_cast<float>(m.cfg.rms_norm_eps));
+  m.proj_forward(ly.proj[kGate], xn, g, n, {}, nullptr);
+  m.proj_forward(ly.proj[kUp], xn, u, n, {}, nullptr);
+  swiglu_forward(m.pool, g, u, h, n * I);
+  m.proj_forward(ly.proj[kDown], h, x, n, {}, nullptr);
+  for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
+}
+
+}  // namespace
+
 std::unique_ptr<LlamaModel::KVCache> LlamaModel::new_cache(int max_len) const {
   const Impl& m = *impl_;
   TF_CHECK(max_len >= 1 && max_len <= m.cfg.max_position_embeddings,
@@ -53,14 +72,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
     attention_forward(m.pool, s, q.data(), kl, vl, nullptr, nullptr, att.data());
-    m.proj_forward(ly.proj[kO], att.data(), x2.data(), n, {}, nullptr);
-    for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
-    rmsnorm_forward(m.pool, x2.data(), ly.post_norm.data(), xn.data(), nullptr, n, H, eps);
-    m.proj_forward(ly.proj[kGate], xn.data(), g.data(), n, {}, nullptr);
-    m.proj_forward(ly.proj[kUp], xn.data(), u.data(), n, {}, nullptr);
-    swiglu_forward(m.pool, g.data(), u.data(), h.data(), n * I);
-    m.proj_forward(ly.proj[kDown], h.data(), x.data(), n, {}, nullptr);
-    for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
+    layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
   }
   c.len += n;
   const float* last = x.data() + int64_t(n - 1) * H;
@@ -107,14 +119,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
       AttnShape s{1, 1, c.len + 1, m.nh, m.nkv, m.hd, c.len};
       attention_forward(m.pool, s, q.data() + i * qd, kl, vl, nullptr, nullptr, att.data() + i * qd);
     }
-    m.proj_forward(ly.proj[kO], att.data(), x2.data(), n, {}, nullptr);
-    for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
-    rmsnorm_forward(m.pool, x2.data(), ly.post_norm.data(), xn.data(), nullptr, n, H, eps);
-    m.proj_forward(ly.proj[kGate], xn.data(), g.data(), n, {}, nullptr);
-    m.proj_forward(ly.proj[kUp], xn.data(), u.data(), n, {}, nullptr);
-    swiglu_forward(m.pool, g.data(), u.data(), h.data(), n * I);
-    m.proj_forward(ly.proj[kDown], h.data(), x.data(), n, {}, nullptr);
-    for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
+    layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
   }
   for (int i = 0; i < n; ++i) caches[i]->len += 1;
   rmsnorm_forward(m.pool, x.data(), m.final_norm.data(), xn.data(), nullptr, n, H, eps);
