@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { localConfigSchema } from "../jobs/local/config";
-import { replyDeviceBytes, trainingDeviceBytes } from "./device-need";
+import { replyDeviceBytes, replyHostBytes, trainingDeviceBytes } from "./device-need";
 import { estimateMemory } from "./memory";
 import type { ModelShape } from "./shape";
 
@@ -12,9 +12,19 @@ describe("device memory of a reply and of a training run", () => {
   it("a reply: bf16 weights unless loaded, the KV cache for the whole context, and the prompt's forward", () => {
     // Weights: 8,030,261,248 × 2 = 16,060,522,496.
     // KV cache: keys and values × 32 layers × 8 kv heads × 128 × 4096 positions × 2 bytes = 536,870,912.
-    // Prompt: 100 tokens × 2 bytes × (32 layer inputs × 4096 + one layer's 84,002 values + 128,256 logits + 3 × 4096) = 71,123,600.
-    expect(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, false)).toBe(16_060_522_496 + 536_870_912 + 71_123_600);
-    expect(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, true)).toBe(536_870_912 + 71_123_600);
+    // Prompt: 100 tokens × 2 bytes × (two residual rows 2 × 4096 + one layer's 84,002 values) = 18,438,800, and
+    // 100 rows of fp32 logits (one chunk): 100 × 128,256 × 4 = 51,302,400.
+    expect(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, false)).toBe(16_060_522_496 + 536_870_912 + 18_438_800 + 51_302_400);
+    expect(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, true)).toBe(536_870_912 + 18_438_800 + 51_302_400);
+    // A long prompt holds one chunk of 2,048 logits rows, not one per token.
+    const long = replyDeviceBytes({ shape, parameters }, { prompt: 4000, context: 4096 }, true);
+    expect(long).toBe(536_870_912 + 4000 * 92_194 * 2 + 2048 * 128_256 * 4);
+  });
+
+  it("the same reply on the CPU: fp32 weights unless loaded there, an fp32 KV cache and the prompt's forward", () => {
+    // 8,030,261,248 × 4 = 32,121,044,992; (268,435,456 KV values + 100 × 92,194 + 128,256 logits) × 4 = 1,111,132,448.
+    expect(replyHostBytes({ shape, parameters }, { prompt: 100, context: 4096 }, false)).toBe(32_121_044_992 + 1_111_132_448);
+    expect(replyHostBytes({ shape, parameters }, { prompt: 100, context: 4096 }, true)).toBe(1_111_132_448);
   });
 
   it("a training run: the launch form's estimate at the configured length, clamped to the model's context", () => {
@@ -31,6 +41,7 @@ describe("device memory of a reply and of a training run", () => {
   it("a model whose shape or weights cannot be read needs an unknown amount: Infinity, never 0", () => {
     const config = localConfigSchema.parse({});
     expect(replyDeviceBytes({ shape: null, parameters }, { prompt: 1, context: 2 }, false)).toBe(Infinity);
+    expect(replyHostBytes({ shape, parameters: null }, { prompt: 1, context: 2 }, true)).toBe(Infinity);
     expect(trainingDeviceBytes({ shape, parameters: null, contextLength: null }, config)).toBe(Infinity);
   });
 });

@@ -1,5 +1,5 @@
 import type { LocalConfig } from "../jobs/local/config";
-import { activationBytesPerToken, estimateMemory, HALF_BYTES } from "./memory";
+import { estimateMemory, FP32_BYTES, HALF_BYTES, layerActivationValues } from "./memory";
 import type { LocalModel } from "./scan";
 
 // Device memory a GPU worker's work will take, for sharing the device between a training run and playground
@@ -7,20 +7,40 @@ import type { LocalModel } from "./scan";
 // (memory.ts), in bf16, the CUDA backend's precision. Infinity when the model's shape or weights cannot be read:
 // unknown is treated as "does not fit", never as free.
 
+/** Rows of fp32 logits the device's forward-only plan holds at once (native/cuda/host/arena_plan.h kLogitsChunkRows). */
+export const LOGITS_CHUNK_ROWS = 2048;
+
+type Tokens = { prompt: number; context: number };
+
 /**
  * A reply's device memory: the model's bf16 weights (the playground loads base models unquantized) unless it is
  * already loaded there, the bf16 KV cache for the whole context (keys and values, every layer), and the prompt's
- * forward pass.
+ * forward: the decoder's forward-only plan alternates two residual-stream buffers and holds one layer's
+ * intermediates per prompt token, in bf16, plus one chunk of fp32 logits rows.
  */
-export function replyDeviceBytes(model: Pick<LocalModel, "shape" | "parameters">, tokens: { prompt: number; context: number }, loaded: boolean): number {
+export function replyDeviceBytes(model: Pick<LocalModel, "shape" | "parameters">, tokens: Tokens, loaded: boolean): number {
   const { shape, parameters } = model;
   if (!shape || !parameters) return Infinity;
   const weights = loaded ? 0 : parameters * HALF_BYTES;
-  const kvCache = 2 * shape.numLayers * shape.numKvHeads * shape.headDim * tokens.context * HALF_BYTES;
-  // The prompt's forward keeps every layer's input and one layer's intermediates at a time (the decoder's plan),
-  // which is the gradient-checkpointing layout of the activation count.
-  const prefill = tokens.prompt * activationBytesPerToken(shape, 0, true);
+  const kvCache = kvValues(shape, tokens.context) * HALF_BYTES;
+  const prefill = tokens.prompt * (2 * shape.hiddenSize + layerActivationValues(shape, 0)) * HALF_BYTES + Math.min(tokens.prompt, LOGITS_CHUNK_ROWS) * shape.vocabSize * FP32_BYTES;
   return weights + kvCache + prefill;
+}
+
+/**
+ * The same reply on the CPU backend, in host RAM: fp32 weights (what the CPU backend holds unquantized weights in)
+ * unless loaded there, an fp32 KV cache, and the prompt's forward in fp32 (one layer at a time).
+ */
+export function replyHostBytes(model: Pick<LocalModel, "shape" | "parameters">, tokens: Tokens, loaded: boolean): number {
+  const { shape, parameters } = model;
+  if (!shape || !parameters) return Infinity;
+  const weights = loaded ? 0 : parameters * FP32_BYTES;
+  return weights + (kvValues(shape, tokens.context) + tokens.prompt * (2 * shape.hiddenSize + layerActivationValues(shape, 0)) + shape.vocabSize) * FP32_BYTES;
+}
+
+/** Keys and values for every layer and position of a context. */
+function kvValues(shape: NonNullable<LocalModel["shape"]>, context: number): number {
+  return 2 * shape.numLayers * shape.numKvHeads * shape.headDim * context;
 }
 
 /**

@@ -69,10 +69,16 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * stays, plus one layer recomputed.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false): number {
-  const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd, numLayers: L, vocabSize: V } = shape;
-  const perLayer = 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh;
+  const { hiddenSize: H, numLayers: L, vocabSize: V } = shape;
+  const perLayer = layerActivationValues(shape, rank);
   const layers = checkpointing ? L * H + perLayer : L * (H + perLayer);
   return layers + V + 3 * H;
+}
+
+/** One layer's intermediates per token beyond its input (the per-layer part of activationValuesPerToken). */
+export function layerActivationValues(shape: ModelShape, rank: number): number {
+  const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
+  return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh;
 }
 
 /** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */
@@ -115,8 +121,9 @@ export function estimateAllMethods(input: MemoryInput): MemoryEstimate[] {
   return TRAINING_METHODS.map((m) => estimateMemory(input, m));
 }
 
-/** Bytes as GiB (or MiB below 1 GiB), the units GPU memory is sold and reported in. */
+/** Bytes as GiB (or MiB below 1 GiB), the units GPU memory is sold and reported in; "an unknown amount" for Infinity. */
 export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return "an unknown amount";
   const GiB = 1024 ** 3;
   if (bytes >= GiB) return `${(bytes / GiB).toFixed(bytes >= 100 * GiB ? 0 : bytes >= 10 * GiB ? 1 : 2)} GiB`;
   return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;

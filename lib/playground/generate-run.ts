@@ -1,3 +1,4 @@
+import os from "node:os";
 import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import type { NativeAddon } from "../../native/index";
@@ -8,9 +9,9 @@ import { chatTokenizerFor } from "../models/chat-cache";
 import { generateText } from "../tokenizer/generate";
 import { jobAdapter } from "./adapter";
 import { isCancelled, publishInference, type InferenceMessage } from "./channel";
-import { describeModel } from "../models/scan";
-import { replyDeviceBytes } from "../models/device-need";
-import { deviceShare } from "../workers/device-share";
+import { describeModel, type LocalModel } from "../models/scan";
+import { replyDeviceBytes, replyHostBytes } from "../models/device-need";
+import { cpuFallback, deviceShare } from "../workers/device-share";
 import { cachedModel, isModelCached, workerPlacement, type ModelPlacement } from "./model-cache";
 
 // One playground reply on the inference worker: resolve the model (confined to the models directory) and
@@ -36,27 +37,32 @@ export type PlaygroundPayload = Payload<"inference", "playground.generate">;
 /**
  * Runs `reply` where it should run: as the worker is configured (TUNEFORGE_LOCAL_BACKEND), except on the CPU while
  * a training run holds the device and the reply would not fit beside it (lib/workers/device-share.ts); `note`
- * then says so.
+ * then says so. When host RAM cannot take it either, the reply fails with both reasons.
  */
 async function runPlaced<T>(model: { name: string; dir: string }, tokens: { prompt: number; max: number }, reply: (placement: ModelPlacement, note?: string) => Promise<T>): Promise<T> {
   const configured = workerPlacement();
   if (configured.backend === "cpu") return reply(configured);
   const share = deviceShare();
-  // The need is read only while a job holds the device (a big model's shard headers are not free to read), and
-  // read again if a job came or went meanwhile: placing on a stale figure could squeeze a run that just began.
+  // The model's shape is read only while a job holds the device (a big model's shard headers are not free to
+  // read), and the need read again if a job came or went meanwhile: placing on a stale figure could squeeze a run
+  // that just began.
+  let described: LocalModel | null = null;
   let need = 0;
+  const context = () => Math.min(tokens.prompt + tokens.max, described?.contextLength ?? tokens.prompt + tokens.max);
   for (;;) {
     const job = share.heldBy;
-    need = job ? await replyNeed(model, tokens.prompt, tokens.max, configured.backend) : 0;
+    if (job) described ??= await describeModel(model);
+    need = described && job ? replyDeviceBytes(described, { prompt: tokens.prompt, context: context() }, isModelCached(model.name, model.dir, configured.backend)) : 0;
     if (share.heldBy === job) break;
   }
-  return share.withReply(need, (placed) => (placed.onDevice ? reply(configured) : reply({ ...configured, backend: "cpu" }, `Generated on the CPU: ${placed.because}.`)));
-}
-
-async function replyNeed(model: { name: string; dir: string }, promptTokens: number, maxTokens: number, backend: ModelPlacement["backend"]): Promise<number> {
-  const described = await describeModel(model);
-  const context = Math.min(promptTokens + maxTokens, described.contextLength ?? promptTokens + maxTokens);
-  return replyDeviceBytes(described, { prompt: promptTokens, context }, isModelCached(model.name, model.dir, backend));
+  return share.withReply(need, async (placed) => {
+    if (placed.onDevice) return reply(configured);
+    described ??= await describeModel(model);
+    const hostNeed = replyHostBytes(described, { prompt: tokens.prompt, context: context() }, isModelCached(model.name, model.dir, "cpu"));
+    const fallback = cpuFallback(placed.because, hostNeed, os.freemem());
+    if ("error" in fallback) throw new HttpError(503, "gpu_busy", fallback.error);
+    return reply({ ...configured, backend: "cpu" }, fallback.note);
+  });
 }
 
 export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: PlaygroundPayload): Promise<{ outcome: "done" | "error" | "cancelled" }> {

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
 import { loadChatTokenizer } from "../tokenizer";
 import { generateText } from "../tokenizer/generate";
-import { cachedModel, closeCachedModels, workerPlacement } from "./model-cache";
+import { cachedModel, closeCachedModels, isModelCached, releaseIdleModels, workerPlacement } from "./model-cache";
 
 // Playground and evaluation replies on a GPU worker, with the addon on the emulated CUDA device: they run where
 // the worker's jobs run (TUNEFORGE_LOCAL_BACKEND / _THREADS), so a worker told to keep to the CPU leaves the
@@ -27,6 +27,27 @@ describe("cached playground models on a GPU worker", () => {
     expect(onCpu.info().backend).toBe("cpu");
     // The same request again is served by the loaded model.
     expect(await cachedModel("tiny-device", dir)).toBe(onDevice);
+  });
+
+  it("keep one model per name and backend: a reply moved to the CPU gets its own copy, and each side is freed on its own", async () => {
+    await closeCachedModels();
+    const cpu = { backend: "cpu" as const, threads: 1 };
+    const onDevice = await cachedModel("tiny", dir);
+    expect(isModelCached("tiny", dir, "auto")).toBe(true);
+    expect(isModelCached("tiny", dir, "cpu")).toBe(false);
+    const onCpu = await cachedModel("tiny", dir, undefined, cpu);
+    expect(onCpu).not.toBe(onDevice);
+    expect([onDevice.info().backend, onCpu.info().backend]).toEqual(["cuda", "cpu"]);
+    expect(await cachedModel("tiny", dir)).toBe(onDevice);
+    expect(await cachedModel("tiny", dir, undefined, cpu)).toBe(onCpu);
+    // Before a run on the device: only the device copy goes.
+    expect(await releaseIdleModels({ only: "device" })).toBe(1);
+    expect([onDevice.closed, onCpu.closed]).toEqual([true, false]);
+    expect(isModelCached("tiny", dir, "auto")).toBe(false);
+    // After the run: the CPU copy goes.
+    expect(await releaseIdleModels({ only: "cpu" })).toBe(1);
+    expect(onCpu.closed).toBe(true);
+    expect(isModelCached("tiny", dir, "cpu")).toBe(false);
   });
 
   it("generate a reply on the device that streams as it is returned", async () => {

@@ -55,18 +55,20 @@ export async function cachedModel(
 
 /**
  * Frees the cached models no reply is using, and says how many. A GPU worker calls it before a training run or a
- * merge: a cached base model holds its weights on the device, which the job may need (an 8B model in bf16 is 16 GB);
- * the next playground request loads it again. A model still generating stays; it is evicted later. `deviceOnly`
- * keeps the models loaded on the CPU backend (a run on the device does not need their RAM, and a reply moved to
- * the CPU may be about to use one).
+ * merge: a cached base model holds its weights on the device, which the job may need (an 8B model in bf16 is 16 GB),
+ * and a host copy in RAM; the next playground request loads it again. A model still generating stays; it is
+ * evicted later. `only` frees one side: "device" keeps the models on the CPU backend (a run on the device does not
+ * need their RAM, and a reply moved to the CPU may be about to use one), "cpu" frees the CPU copies replies used
+ * while a run held the device.
  */
-export async function releaseIdleModels(opts: { deviceOnly?: boolean } = {}): Promise<number> {
+export async function releaseIdleModels(opts: { only?: "device" | "cpu" } = {}): Promise<number> {
   let released = 0;
   for (const [key, entry] of [...loaded.entries()]) {
-    if (opts.deviceOnly && entry.backend === "cpu") continue;
     const m = await entry.model.catch(() => null);
     if (m && m.busy) continue;
-    if (opts.deviceOnly && m && !m.closed && m.info().backend === "cpu") continue;
+    // "auto" resolves to the CPU on a machine without a device: what a model runs on is its own backend.
+    const onCpu = m && !m.closed ? m.info().backend === "cpu" : entry.backend === "cpu";
+    if ((opts.only === "device" && onCpu) || (opts.only === "cpu" && !onCpu)) continue;
     if (loaded.get(key) === entry) loaded.delete(key);
     if (m && !m.closed) {
       m.close();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DeviceShare, SHARE_MARGIN_FRACTION, type DeviceMemory } from "./device-share";
+import { cpuFallback, DeviceShare, SHARE_MARGIN_FRACTION, type DeviceMemory } from "./device-share";
 
 // The rules a GPU worker shares its device by (device-share.ts), on stated memory figures: the GPU worker test on
 // the emulated device (workers/gpu-jobs-cuda.emu.test.ts) runs them with real runs and replies.
@@ -106,5 +106,14 @@ describe("device share", () => {
     hold.resolve();
     await expect(job).rejects.toThrow("diverged");
     expect(share.heldBy).toBeNull();
+  });
+
+  it("a reply the device cannot take goes to the CPU only if host RAM keeps 10 % free beside it", () => {
+    const because = "training job j7 is using the GPU (1.0 GiB free; this reply needs 2.00 GiB and the job keeps 1.0 GiB for itself)";
+    expect(cpuFallback(because, 9 * GiB, 10 * GiB)).toEqual({ note: `Generated on the CPU: ${because}.` });
+    expect(cpuFallback(because, 9 * GiB + 1, 10 * GiB)).toEqual({
+      error: `Training job j7 is using the GPU (1.0 GiB free; this reply needs 2.00 GiB and the job keeps 1.0 GiB for itself), and the CPU cannot take this reply either: it needs 9.00 GiB of RAM and 10.0 GiB is free. Ask again when the run ends.`,
+    });
+    expect(cpuFallback(because, Infinity, 10 * GiB)).toMatchObject({ error: expect.stringContaining("it needs an unknown amount of RAM") });
   });
 });

@@ -14,7 +14,8 @@ import { formatBytes } from "../models/memory";
 //   counted as still to come even after the job has allocated it: the check cannot tell a job's own use from
 //   another process's, and a reply that takes memory the job's validation pass or a larger step still needs
 //   would fail the run. So on a device smaller than about twice the job, replies move to the CPU while it trains.
-// - Otherwise the reply runs on the CPU backend and says why; it is slower, but the run is never put at risk.
+// - Otherwise the reply runs on the CPU backend and says why (slower, but the run is not put at risk), if host RAM
+//   has room for it too (cpuFallback); else it fails with both reasons and asks to try again after the run.
 
 /** Device memory as the CUDA runtime counts it now (every process's use). */
 export type DeviceMemory = { freeBytes: number; totalBytes: number };
@@ -26,6 +27,21 @@ export type ReplyPlacement = { onDevice: true } | { onDevice: false; because: st
 
 /** Kept free beyond the job's estimate: allocator slack, cuBLAS workspaces, a reply's own scratch. */
 export const SHARE_MARGIN_FRACTION = 0.05;
+
+/** Host RAM a reply moved to the CPU leaves free: the run's own host memory (batches, checkpoints) and the system's. */
+export const HOST_MARGIN_FRACTION = 0.1;
+
+/**
+ * A reply the device cannot take goes to the CPU only if host RAM has room for it as well: a worker process that
+ * runs out of RAM is killed, and the training run with it. Otherwise the reply fails, saying both reasons.
+ */
+export function cpuFallback(because: string, hostNeedBytes: number, freeRamBytes: number): { note: string } | { error: string } {
+  if (hostNeedBytes <= freeRamBytes * (1 - HOST_MARGIN_FRACTION)) return { note: `Generated on the CPU: ${because}.` };
+  const reason = because.charAt(0).toUpperCase() + because.slice(1);
+  return {
+    error: `${reason}, and the CPU cannot take this reply either: it needs ${formatBytes(hostNeedBytes)} of RAM and ${formatBytes(freeRamBytes)} is free. Ask again when the run ends.`,
+  };
+}
 
 
 export class DeviceShare {

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "harness.h"
+#include "model/decoder.h"
 #include "kernels/isa.h"
 #include "test_model_util.h"
 
@@ -206,6 +207,37 @@ TEST(batched_decode_step_matches_each_sequence_on_its_own) {
     CHECK_EQ(caches[1]->len, 4);  // one prefill token + three steps: the refused steps wrote nothing
     CHECK_EQ(caches[2]->len, 5);
   }
+}
+
+TEST(host_decoder_steps_through_the_models_batched_decode) {
+  ThreadPool pool(2);
+  auto r = load_tiny(TinySpec{}, pool, 5);
+  auto other = load_tiny(TinySpec{}, pool, 6);
+  const auto dec = host_decoder(*r.m);
+  // Two sequences through the Decoder interface, each checked against the model's own single-sequence decode.
+  const std::vector<std::vector<int32_t>> prompts = {{3, 1, 4, 1, 5}, {9, 2}};
+  std::vector<std::unique_ptr<DecodeCache>> caches;
+  std::vector<std::unique_ptr<LlamaModel::KVCache>> own;
+  std::vector<float> last(size_t(r.m->config().vocab_size)), expect(last.size());
+  for (const auto& p : prompts) {
+    caches.push_back(dec->new_decode_cache(12));
+    dec->decode(*caches.back(), p.data(), int(p.size()), last.data());
+    own.push_back(r.m->new_cache(12));
+    r.m->decode(*own.back(), p.data(), int(p.size()), expect.data());
+  }
+  const std::vector<int32_t> next = {7, 8};
+  std::vector<DecodeCache*> cs = {caches[0].get(), caches[1].get()};
+  std::vector<float> logits(2 * last.size());
+  dec->decode_step(cs.data(), next.data(), 2, logits.data());
+  for (size_t i = 0; i < 2; ++i) {
+    r.m->decode(*own[i], &next[i], 1, expect.data());
+    for (size_t v = 0; v < expect.size(); ++v) CHECK_NEAR(logits[i * expect.size() + v], expect[v], 1e-5);
+    CHECK_EQ(cs[i]->len(), int(prompts[i].size()) + 1);
+  }
+  // A cache made by another model's decoder is refused, naming which one.
+  const auto foreign = host_decoder(*other.m)->new_decode_cache(12);
+  std::vector<DecodeCache*> mixed = {caches[0].get(), foreign.get()};
+  CHECK_THROWS(dec->decode_step(mixed.data(), next.data(), 2, logits.data()), "cache 1 belongs to another model or backend");
 }
 
 TEST(isa_paths_agree_on_logits) {

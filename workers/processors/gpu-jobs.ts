@@ -3,7 +3,7 @@ import { loadNativeAddon } from "../../native/index";
 import { runModelMerge } from "../../lib/artifacts/merge-run";
 import { runEval } from "../../lib/eval/run";
 import { dataDir, env, modelsDir } from "../../lib/env";
-import { detectGpuWorkerDevice } from "../../lib/jobs/local/device";
+import { detectGpuWorkerDevice, TRAINER_DEVICE } from "../../lib/jobs/local/device";
 import { runLocalJob, type LocalRunDeps } from "../../lib/jobs/local/run";
 import { jobDeviceReserve } from "../../lib/jobs/local/device-reserve";
 import { releaseIdleModels } from "../../lib/playground/model-cache";
@@ -53,7 +53,7 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
   }
   const { backend } = detectGpuWorkerDevice({ backend: e.TUNEFORGE_LOCAL_BACKEND, device: e.TUNEFORGE_GPU_DEVICE }, addon);
   // The trainer's device is the runtime's device 0 (CUDA_VISIBLE_DEVICES names it); replies share it with runs.
-  if (backend === "cuda" && addon) configureDeviceShare(() => addon.cudaMemory(0));
+  if (backend === "cuda" && addon) configureDeviceShare(() => addon.cudaMemory(TRAINER_DEVICE));
   const local: LocalRunDeps = {
     db: deps.db,
     pub: { redis: deps.redis, prefix: deps.prefix },
@@ -79,14 +79,23 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: () => Promise<T>):
     await releaseDevice(deps);
     return run();
   }
-  return deviceShare().runJob({ label: `training job ${jobId}`, reserveBytes }, run, {
-    onWait: (n) => deps.log.info(`[gpu-jobs] job ${jobId} waits for ${n} playground reply(s) generating on the device`),
-    prepare: () => releaseDevice(deps, { deviceOnly: true }),
-  });
+  try {
+    return await deviceShare().runJob({ label: `training job ${jobId}`, reserveBytes }, run, {
+      onWait: (n) => deps.log.info(`[gpu-jobs] job ${jobId} waits for ${n} playground reply(s) generating on the device`),
+      prepare: () => releaseDevice(deps, { only: "device" }),
+    });
+  } finally {
+    // Replies moved to the CPU while the run trained loaded CPU copies (fp32, in RAM); the next reply goes to the
+    // device again, so they only hold memory now.
+    await releaseIdleModels({ only: "cpu" });
+  }
 }
 
-/** Training and merging load their own model: the idle playground/evaluation models leave the memory to them. */
-async function releaseDevice(deps: GpuDeps, opts: { deviceOnly?: boolean } = {}): Promise<void> {
+/**
+ * Training and merging load their own model: the idle playground/evaluation models leave the memory to them (a
+ * merge runs on the CPU backend, but every cached model also keeps a host copy of its weights in RAM).
+ */
+async function releaseDevice(deps: GpuDeps, opts: { only?: "device" | "cpu" } = {}): Promise<void> {
   const released = await releaseIdleModels(opts);
   if (released > 0) deps.log.info(`[gpu-jobs] released ${released} cached playground/evaluation model(s) to give the job the device`);
 }

@@ -18,7 +18,7 @@ const ADDON_NOT_LOADED = "the native addon did not load (see the message above; 
 
 // The trainer builds its CUDA model on the runtime's device 0 (native/src/session.cc), i.e. the one device
 // CUDA_VISIBLE_DEVICES leaves visible; the heartbeat names it by the index the user configured.
-const TRAINER_DEVICE = 0;
+export const TRAINER_DEVICE = 0;
 
 function cpuDevice(addon: NativeAddon | null): WorkerDevice {
   const isa = addon ? `, ${addon.cpuIsa()}` : "";

@@ -93,7 +93,8 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
   }
   const int64_t seq_bytes = int64_t(seqs.size() * sizeof(DecodeSeq));
   if (step_seqs_.bytes() < seq_bytes) step_seqs_ = DeviceBuffer(seq_bytes, "the decode step's sequence table");
-  // Pageable source: the copy has finished when it returns, so `seqs` may go out of scope afterwards.
+  // From pageable memory the call returns once `seqs` has been staged, so it may be freed afterwards; the kernels
+  // that read the table are ordered after the copy on the stream.
   CUDA_CHECK(cudaMemcpyAsync(step_seqs_.get(), seqs.data(), size_t(seq_bytes), cudaMemcpyHostToDevice, stream_));
   const DecodeSeq* step = static_cast<const DecodeSeq*>(step_seqs_.get());
   for (int l = 0; l < hm_.L; ++l)

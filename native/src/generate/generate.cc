@@ -31,7 +31,7 @@ struct Sequence {
   Rng rng{0};
   std::vector<float> logits;
   api::GenerateResult result;
-  bool done = false;
+  bool admitted = false, done = false;
 };
 
 }  // namespace
@@ -51,49 +51,78 @@ std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vecto
 
   std::vector<Sequence> seqs(prompts.size());
   for (size_t i = 0; i < prompts.size(); i++) {
-    Sequence& s = seqs[i];
-    s.index = int(i);
-    s.rng = Rng(hash_u64(options.seed, uint64_t(i)));
-    if (cancel.load()) {
-      s.result.finish_reason = "cancelled", s.done = true;
-      continue;
-    }
-    // Prefill: each prompt on its own (prompts differ in length); its cache holds the prompt and the reply.
-    const int64_t want = (int64_t)prompts[i].size() + options.max_tokens;
-    s.max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
-    s.cache = model.new_decode_cache(s.max_len);
-    s.logits.resize(size_t(cfg.vocab_size));
-    model.decode(*s.cache, prompts[i].data(), (int)prompts[i].size(), s.logits.data());
+    seqs[i].index = int(i);
+    seqs[i].rng = Rng(hash_u64(options.seed, uint64_t(i)));
   }
 
-  // Then one token per unfinished sequence per step, all of them in one decode_step: the weights are read once per
+  // Admission: each prompt gets its cache and its prefill (on its own: prompts differ in length) in order, while
+  // memory lasts. When one does not fit beside the sequences already running (a device's KV caches for a big
+  // batch of long contexts), it waits until some finish and free theirs; only a prompt that fails with nothing
+  // else running is an error.
+  size_t next_prompt = 0, running = 0;
+  auto admit = [&] {
+    while (next_prompt < prompts.size()) {
+      Sequence& s = seqs[next_prompt];
+      if (cancel.load()) {
+        s.result.finish_reason = "cancelled", s.done = true;
+        ++next_prompt;
+        continue;
+      }
+      const std::vector<int32_t>& prompt = prompts[next_prompt];
+      const int64_t want = (int64_t)prompt.size() + options.max_tokens;
+      s.max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
+      try {
+        s.cache = model.new_decode_cache(s.max_len);
+        s.logits.resize(size_t(cfg.vocab_size));
+        model.decode(*s.cache, prompt.data(), (int)prompt.size(), s.logits.data());
+      } catch (const std::exception&) {
+        s.cache.reset();
+        if (running == 0) throw;
+        return;  // retried once a running sequence finishes
+      }
+      s.admitted = true;
+      ++running, ++next_prompt;
+    }
+  };
+  auto finish = [&](Sequence& s, const char* reason) {
+    s.result.finish_reason = reason, s.done = true;
+    s.cache.reset();  // its memory goes to the next prompt waiting for admission
+    --running;
+  };
+
+  // Then one token per running sequence per step, all of them in one decode_step: the weights are read once per
   // step for the whole batch, which is where batching pays (decoding one sequence is bound by reading weights).
   std::vector<DecodeCache*> caches;
   std::vector<int32_t> next;
   std::vector<Sequence*> live;
   std::vector<float> step_logits;
   while (true) {
+    admit();
     caches.clear(), next.clear(), live.clear();
     for (Sequence& s : seqs) {
-      if (s.done) continue;
+      if (!s.admitted || s.done) continue;
       const int32_t tok = sample_token(s.logits.data(), cfg.vocab_size, sampler, s.rng);
       if (std::find(options.stop_token_ids.begin(), options.stop_token_ids.end(), tok) != options.stop_token_ids.end()) {
-        s.result.finish_reason = "stop", s.done = true;
+        finish(s, "stop");
         continue;
       }
       s.result.tokens.push_back(tok);
       if (on_token) on_token(s.index, tok);
       if ((int64_t)s.result.tokens.size() >= options.max_tokens || s.cache->len() >= s.max_len) {
         // Either the caller's limit or the model's context (max_position_embeddings) is reached.
-        s.result.finish_reason = "length", s.done = true;
+        finish(s, "length");
         continue;
       }
       caches.push_back(s.cache.get()), next.push_back(tok), live.push_back(&s);
     }
-    if (live.empty()) break;
     if (cancel.load()) {
-      for (Sequence* s : live) s->result.finish_reason = "cancelled", s->done = true;
+      for (Sequence& s : seqs)
+        if (!s.done) s.result.finish_reason = "cancelled", s.done = true;
       break;
+    }
+    if (live.empty()) {
+      if (next_prompt == prompts.size()) break;
+      continue;  // every running sequence finished this round: admit the next prompts
     }
     step_logits.resize(live.size() * size_t(cfg.vocab_size));
     model.decode_step(caches.data(), next.data(), int(live.size()), step_logits.data());

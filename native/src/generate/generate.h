@@ -1,7 +1,8 @@
 #pragma once
 // Autoregressive generation for a batch of prompts with the model's KV cache. Each prompt is prefilled on its own,
 // then every unfinished sequence advances one token per step in one Decoder::decode_step, so the weights are read
-// once per step for the whole batch. Each has its own cache and its own Rng stream, seeded from (seed, prompt
+// once per step for the whole batch. Prompts are admitted in order while memory lasts: one whose cache or prefill
+// does not fit beside the running ones waits until some finish (it is an error only when nothing else runs). Each has its own cache and its own Rng stream, seeded from (seed, prompt
 // index), so a prompt's completion does not depend on which other prompts share the batch (up to the rounding of
 // a batched matmul). Tokens stream as they are sampled, interleaved across prompts. The stop token itself is not
 // part of the returned tokens and is not streamed; finish_reason "stop" says it was seen.

@@ -238,6 +238,47 @@ TEST(device_generation_runs_to_the_end_of_the_context_and_stops_on_cancel) {
 // QLoRA through the Session: a cuda session loaded with quant nf4 + double_quant keeps the frozen weights packed on
 // the device (a third of the bf16 bytes here; the 1 KiB dequantization map included) and trains along the CPU's NF4
 // curve, which dequantizes the same codes. cuda_model_check covers NF4 inside the model; this is LoadOptions' way in.
+// A batch whose KV caches do not all fit on the device at once: prompts are admitted while memory lasts and the rest
+// wait for running ones to finish, with the same completions as when everything fits. A prompt that does not fit
+// with nothing else running is the out-of-memory error it always was.
+TEST(device_generation_admits_prompts_as_memory_allows) {
+  const Scoring& sc = scoring();
+  auto gpu = open(sc.model, "cuda");
+  std::vector<std::vector<int32_t>> prompts;
+  size_t longest = 0;
+  for (const Example& e : tf_test::task_examples(6, 21)) prompts.push_back(e.tokens), longest = std::max(longest, e.tokens.size());
+  GenerateOptions g;
+  g.max_tokens = 20;
+  std::atomic<bool> cancel{false};
+  const auto all_fit = gpu->generate(prompts, g, "", nullptr, cancel);  // also grows the arena to its peak
+  // Room for the weights, the arena and two KV caches (keys and values, bf16, prompt + 20 positions), not three.
+  const ModelInfo info = gpu->info();
+  const int64_t cache_bytes = 2 * int64_t(info.num_layers) * int64_t(longest + 20) * info.num_kv_heads * info.head_dim * 2;
+  const CudaMemoryInfo before = cuda_memory(0);
+  const int64_t held = before.total_bytes - before.free_bytes;
+  struct Limit {
+    explicit Limit(int64_t bytes) { setenv("TF_CUDA_EMU_MEMORY", std::to_string(bytes).c_str(), 1); }
+    ~Limit() { unsetenv("TF_CUDA_EMU_MEMORY"); }
+  };
+  {
+    Limit two(held + 2 * cache_bytes + cache_bytes / 2);
+    int order_switches = 0, last = -1;
+    const auto squeezed = gpu->generate(prompts, g, "", [&](int i, int32_t) { order_switches += i != last, last = i; }, cancel);
+    REQUIRE(squeezed.size() == prompts.size());
+    for (size_t i = 0; i < prompts.size(); ++i) {
+      CHECK(squeezed[i].tokens == all_fit[i].tokens);
+      CHECK_EQ(squeezed[i].finish_reason, all_fit[i].finish_reason);
+    }
+    CHECK(order_switches > int(prompts.size()));  // still batched: the running prompts interleave
+  }
+  {
+    Limit none(held + cache_bytes / 2);
+    CHECK_THROWS(gpu->generate(prompts, g, "", nullptr, cancel), "KV cache");
+  }
+  // With the memory back, generation works again.
+  CHECK(gpu->generate({prompts[0]}, g, "", nullptr, cancel)[0].tokens == all_fit[0].tokens);
+}
+
 TEST(a_cuda_session_loaded_as_nf4_trains_along_the_cpu_nf4_curve) {
   tf_test::TempDir model("tf-emu-nf4"), a("tf-emu-nf4-a"), b("tf-emu-nf4-b");
   tf_test::write_tiny_model(model.path(), tf_test::TinySpec{});

@@ -1,0 +1,55 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { createPrismaClient } from "../../db/client";
+import { trainingDeviceBytes } from "../../models/device-need";
+import { describeModel } from "../../models/scan";
+import { writeTinyModel } from "../../testing/tiny-model";
+import { localConfigSchema } from "./config";
+import { jobDeviceReserve } from "./device-reserve";
+import { storedLocalConfig } from "./stored";
+
+// What a local job will hold on a GPU worker's device, read from its stored row (the GPU worker shares the device
+// with playground replies by it): the estimate when it trains there, nothing when it trains on the CPU, and
+// "unknown" (Infinity) when its configuration or model cannot be read.
+
+const db = createPrismaClient();
+const modelsDir = fs.mkdtempSync(path.join(os.tmpdir(), "device-reserve-"));
+const dir = writeTinyModel({ dir: path.join(modelsDir, "tiny-chat"), preset: "tiny", seed: 3 }).dir;
+const ids: string[] = [];
+afterAll(async () => {
+  await db.fineTuneJob.deleteMany({ where: { id: { in: ids } } });
+  await db.$disconnect();
+  fs.rmSync(modelsDir, { recursive: true, force: true });
+});
+
+async function job(baseModel: string, config: unknown): Promise<string> {
+  const parsed = localConfigSchema.safeParse(config);
+  const stored = parsed.success ? storedLocalConfig(parsed.data) : { loraConfig: { lora: { rank: "eight" } }, hyperparameters: {} };
+  const row = await db.fineTuneJob.create({ data: { provider: "local", status: "queued", baseModel, ...stored } });
+  ids.push(row.id);
+  return row.id;
+}
+
+describe("a local job's device reserve", () => {
+  it("is the job's training estimate when it trains on the device, and nothing when it trains on the CPU", async () => {
+    const config = { quantization: { quant: "none" }, training: { backend: "auto", batchSize: 2, maxSeqLen: 256 } };
+    const expected = trainingDeviceBytes(await describeModel({ name: "tiny-chat", dir }), localConfigSchema.parse(config));
+    expect(expected).toBeGreaterThan(0);
+    const auto = await job("tiny-chat", config);
+    expect(await jobDeviceReserve(db, auto, { modelsDir, backend: "cuda" })).toBe(expected);
+    // "auto" on a worker that trains on the CPU, or a job that asks for the CPU: the device stays the replies'.
+    expect(await jobDeviceReserve(db, auto, { modelsDir, backend: "cpu" })).toBeNull();
+    const cpu = await job("tiny-chat", { ...config, training: { ...config.training, backend: "cpu" } });
+    expect(await jobDeviceReserve(db, cpu, { modelsDir, backend: "cuda" })).toBeNull();
+    expect(await jobDeviceReserve(db, "no-such-job", { modelsDir, backend: "cuda" })).toBeNull();
+  });
+
+  it("is unknown (Infinity) when the stored configuration or the model cannot be read", async () => {
+    const broken = await job("tiny-chat", null);
+    expect(await jobDeviceReserve(db, broken, { modelsDir, backend: "cuda" })).toBe(Infinity);
+    const missing = await job("no-such-model", {});
+    expect(await jobDeviceReserve(db, missing, { modelsDir, backend: "cuda" })).toBe(Infinity);
+  });
+});
