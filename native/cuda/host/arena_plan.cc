@@ -203,7 +203,10 @@ std::string out_of_memory_message(const std::string& what, int64_t requested, in
   return "CUDA out of memory allocating " + what + ": " + format_bytes(requested) + " (" +
          std::to_string(requested) + " bytes) requested, the device has " + format_bytes(device_free) +
          " free of " + format_bytes(device_total) +
-         ". Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.";
+         // A KV cache is generation's (playground, evaluations), where the training options do not apply.
+         (what.rfind("the KV cache", 0) == 0
+              ? ". Generate for fewer prompts at once or fewer max tokens, or wait until the device is free."
+              : ". Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.");
 }
 
 }  // namespace tf::cuda
