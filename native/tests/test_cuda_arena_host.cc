@@ -176,8 +176,8 @@ TEST(memory_report_and_oom_message) {
   for (const char* want : {"the activation arena", "3.00 MiB", "3145728 bytes", "1.00 MiB free of 8.00 GiB",
                            "batch_size", "max_seq_len", "gradient_checkpointing"})
     CHECK(m.find(want) != std::string::npos);
-  // Generation's KV cache gets generation's advice, not the trainer's options.
-  const std::string kv = out_of_memory_message("the KV cache (keys)", 4096, 0, int64_t(8) << 30);
-  CHECK(kv.find("fewer prompts at once or fewer max tokens") != std::string::npos);
+  // A caller's own advice replaces the trainer's.
+  const std::string kv = out_of_memory_message("the KV cache (keys)", 4096, 0, int64_t(8) << 30, "Generate less.");
+  CHECK(kv.find("of 8.00 GiB. Generate less.") != std::string::npos);
   CHECK(kv.find("batch_size") == std::string::npos);
 }

@@ -36,7 +36,9 @@ std::unique_ptr<DecodeCache> CudaLlama::new_decode_cache(int max_len) {
            "KV cache length " + std::to_string(max_len) + " must be in [1, max_position_embeddings = " +
                std::to_string(config().max_position_embeddings) + "]");
   const int64_t bytes = int64_t(hm_.L) * max_len * hm_.nkv * hm_.hd * int64_t(sizeof(bf16));
-  DeviceBuffer k(bytes, "the KV cache (keys)"), v(bytes, "the KV cache (values)");
+  // Generation's memory is decided by its prompts and max tokens, not by the trainer's options.
+  const char* advice = "Generate for fewer prompts at once or fewer max tokens, or wait until the device is free.";
+  DeviceBuffer k(bytes, "the KV cache (keys)", advice), v(bytes, "the KV cache (values)", advice);
   return std::make_unique<CudaDecodeCache>(this, max_len, std::move(k), std::move(v));
 }
 

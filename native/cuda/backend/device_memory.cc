@@ -17,7 +17,7 @@ void device_memory_info(int64_t* free_bytes, int64_t* total_bytes) {
   }
 }
 
-DeviceBuffer::DeviceBuffer(int64_t bytes, const std::string& what) {
+DeviceBuffer::DeviceBuffer(int64_t bytes, const std::string& what, const std::string& advice) {
   TF_CHECK(bytes >= 0, "device allocation of " + what + ": negative size");
   if (bytes == 0) return;
   const cudaError_t e = cudaMalloc(&p_, size_t(bytes));
@@ -26,7 +26,7 @@ DeviceBuffer::DeviceBuffer(int64_t bytes, const std::string& what) {
     p_ = nullptr;
     int64_t f = -1, t = -1;
     device_memory_info(&f, &t);
-    throw Error(out_of_memory_message(what, bytes, f, t));
+    throw Error(out_of_memory_message(what, bytes, f, t, advice));
   }
   CUDA_CHECK(e);
   bytes_ = bytes;

@@ -16,8 +16,9 @@ namespace tf::cuda {
 class DeviceBuffer {
  public:
   DeviceBuffer() = default;
-  // Allocates `bytes` (0 allocates nothing); `what` names the buffer in an out-of-memory error.
-  DeviceBuffer(int64_t bytes, const std::string& what);
+  // Allocates `bytes` (0 allocates nothing); `what` names the buffer in an out-of-memory error, which ends with
+  // `advice` (what the caller's user can change).
+  DeviceBuffer(int64_t bytes, const std::string& what, const std::string& advice = kTrainingMemoryAdvice);
   ~DeviceBuffer();
   DeviceBuffer(DeviceBuffer&& o) noexcept;
   DeviceBuffer& operator=(DeviceBuffer&& o) noexcept;

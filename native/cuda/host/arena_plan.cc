@@ -199,14 +199,10 @@ std::string format_memory_report(const MemoryTotals& t) {
 }
 
 std::string out_of_memory_message(const std::string& what, int64_t requested, int64_t device_free,
-                                  int64_t device_total) {
+                                  int64_t device_total, const std::string& advice) {
   return "CUDA out of memory allocating " + what + ": " + format_bytes(requested) + " (" +
          std::to_string(requested) + " bytes) requested, the device has " + format_bytes(device_free) +
-         " free of " + format_bytes(device_total) +
-         // A KV cache is generation's (playground, evaluations), where the training options do not apply.
-         (what.rfind("the KV cache", 0) == 0
-              ? ". Generate for fewer prompts at once or fewer max tokens, or wait until the device is free."
-              : ". Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.");
+         " free of " + format_bytes(device_total) + ". " + advice;
 }
 
 }  // namespace tf::cuda

@@ -116,7 +116,9 @@ std::string format_bytes(int64_t bytes);  // "812 B", "1.50 KiB", "3.25 GiB"
 std::string format_memory_report(const MemoryTotals& t);
 // The message of an out-of-memory tf::Error: what was being allocated, how many bytes, the device's free and
 // total memory, and what the user can change.
+// `advice` ends the message with what to change; the default is the trainer's (its options decide its memory).
+inline constexpr const char* kTrainingMemoryAdvice = "Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.";
 std::string out_of_memory_message(const std::string& what, int64_t requested, int64_t device_free,
-                                  int64_t device_total);
+                                  int64_t device_total, const std::string& advice = kTrainingMemoryAdvice);
 
 }  // namespace tf::cuda

@@ -273,7 +273,9 @@ TEST(device_generation_admits_prompts_as_memory_allows) {
   }
   {
     Limit none(held + cache_bytes / 2);
-    CHECK_THROWS(gpu->generate(prompts, g, "", nullptr, cancel), "KV cache");
+    // The KV cache's own advice, not the trainer's batch_size / max_seq_len.
+    CHECK_THROWS(gpu->generate(prompts, g, "", nullptr, cancel), "allocating the KV cache");
+    CHECK_THROWS(gpu->generate(prompts, g, "", nullptr, cancel), "Generate for fewer prompts at once or fewer max tokens");
   }
   // With the memory back, generation works again.
   CHECK(gpu->generate({prompts[0]}, g, "", nullptr, cancel)[0].tokens == all_fit[0].tokens);
