@@ -10,9 +10,6 @@ const modelsRoot = vi.hoisted(() => {
   return dir;
 });
 
-import * as jobsRoute from "../app/api/jobs/route";
-import * as jobRoute from "../app/api/jobs/[id]/route";
-import * as cancelRoute from "../app/api/jobs/[id]/cancel/route";
 import * as playgroundRoute from "../app/api/playground/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
@@ -30,7 +27,7 @@ import { readSse } from "../lib/jobs/live/sse-parse";
 import { closeLiveHub } from "../lib/jobs/live/hub";
 import { inferenceChannel, parseInferenceMessage, type InferenceMessage } from "../lib/playground/channel";
 import { createRedis } from "../lib/redis";
-import { apiCall, heartbeatOf, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
+import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
 // linked against the CUDA emulator (TUNEFORGE_NATIVE_ADDON), so the job runs on the "cuda" backend — the device
@@ -46,9 +43,7 @@ beforeAll(async () => {
   mkdirSync(modelsRoot, { recursive: true });
   writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
   server = await serveRoutes([
-    { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
-    { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
-    { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: cancelRoute },
+    ...JOB_ROUTES,
     { pattern: /^\/api\/playground$/, keys: [], module: playgroundRoute },
   ]);
 });
@@ -76,16 +71,8 @@ const startWorker = (extra: Record<string, string> = {}): SpawnedWorker =>
   startGpuWorker({ modelsDir: modelsRoot, track: children, env: { [NATIVE_ADDON_ENV]: process.env[NATIVE_ADDON_ENV], TUNEFORGE_LOCAL_BACKEND: "auto", ...extra } });
 const api = <T>(method: string, p: string, body?: unknown) => apiCall<T>(server.url, method, p, body);
 
-async function launch(versionId: string, training: Record<string, unknown>, quantization: Record<string, unknown> = { quant: "none" }): Promise<JobView> {
-  const res = await api<{ job: JobView }>("POST", "/api/jobs", {
-    provider: "local",
-    datasetVersionId: versionId,
-    baseModel: "tiny-chat",
-    config: { lora: { rank: 8, alpha: 16, dropout: 0 }, quantization, training: { backend: "auto", lr: 1e-2, warmupRatio: 0, ...training } },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.job;
-}
+const launch = (versionId: string, training: Record<string, unknown>, quantization?: Record<string, unknown>) =>
+  launchTinyJob(server.url, versionId, { backend: "auto", ...training }, quantization);
 
 /** One playground reply through the route, every message as the browser reads it. */
 async function reply(body: Record<string, unknown>): Promise<InferenceMessage[]> {
@@ -104,6 +91,14 @@ const ofType = <K extends InferenceMessage["type"]>(messages: InferenceMessage[]
 const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
 const until = <T>(what: string, w: SpawnedWorker, check: () => Promise<T | undefined>, ms = 60_000) => untilWithOutput(what, w, check, ms);
 const statusIs = (id: string, ...status: string[]) => async () => (status.includes((await row(id)).status) ? true : undefined);
+/** A job still running (the replies above were placed while it held the device) is cancelled and stops. */
+async function cancelRunning(id: string, w: SpawnedWorker): Promise<void> {
+  expect((await row(id)).status).toBe("running");
+  expect((await api("POST", `/api/jobs/${id}/cancel`)).status).toBe(200);
+  await until("the run to stop", w, statusIs(id, "cancelled", "failed", "succeeded"));
+  const ended = await row(id);
+  expect(ended.status, `${ended.errorMessage}\n${w.output()}`).toBe("cancelled");
+}
 const trained = (id: string) => async () => ((await db.metricPoint.findFirst({ where: { jobId: id } })) ? true : undefined);
 const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
 const view = async (id: string) => (await api<{ job: JobView }>("GET", `/api/jobs/${id}`)).body.job;
@@ -247,11 +242,8 @@ describe("gpu worker on the emulated CUDA device", () => {
       new RegExp(`^Generated on the CPU: training job ${job.id} is using the GPU \\([\\d.]+ MiB free; this reply needs 0\\.3 MiB and the job keeps 12\\.2 MiB for itself\\)\\.$`),
     );
     expect(ofType(messages, "done")).toMatchObject({ backend: "cpu" });
-    expect((await row(job.id)).status).toBe("running");
-    expect((await api("POST", `/api/jobs/${job.id}/cancel`)).status).toBe(200);
-    await until("the run to stop", w, statusIs(job.id, "cancelled", "failed", "succeeded"));
-    const ended = await row(job.id);
-    expect(ended.status, `${ended.errorMessage}\n${w.output()}`).toBe("cancelled");
+    await cancelRunning(job.id, w);
+    expect(w.output()).toContain(`[gpu-jobs] released 1 CPU copy(ies) of playground models used while job ${job.id} held the device`);
     // After the run the device is the replies' again.
     const after = await reply({ maxTokens: 4 });
     expect(ofType(after, "start")).not.toHaveProperty("note");
@@ -285,10 +277,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     const during = await reply({ maxTokens: 4 });
     expect(ofType(during, "start")).not.toHaveProperty("note");
     expect(ofType(during, "done")).toMatchObject({ backend: "cuda" });
-    expect((await row(job.id)).status).toBe("running");
-    expect((await api("POST", `/api/jobs/${job.id}/cancel`)).status).toBe(200);
-    await until("the run to stop", w, statusIs(job.id, "cancelled", "failed", "succeeded"));
-    expect((await row(job.id)).status).toBe("cancelled");
+    await cancelRunning(job.id, w);
     w.child.kill("SIGTERM");
     await w.exited;
   });

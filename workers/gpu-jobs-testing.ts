@@ -2,6 +2,11 @@ import type { ChildProcess } from "node:child_process";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
+import { expect } from "vitest";
+import * as jobCancelRoute from "../app/api/jobs/[id]/cancel/route";
+import * as jobRoute from "../app/api/jobs/[id]/route";
+import * as jobsRoute from "../app/api/jobs/route";
+import type { JobView } from "../lib/jobs/types";
 import { dataDir, env } from "../lib/env";
 import { deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import { queues } from "../lib/queue/queues";
@@ -38,6 +43,28 @@ export function untilWithOutput<T>(what: string, w: SpawnedWorker | null, check:
   return waitFor(check, ms, what).catch((err: Error) => {
     throw new Error(`${err.message}\nworker output:\n${w?.output().slice(-3000) ?? ""}`);
   });
+}
+
+/** The job routes both GPU worker test files serve: launch, view, cancel. */
+export const JOB_ROUTES = [
+  { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
+  { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
+  { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: jobCancelRoute },
+];
+
+/**
+ * Launches a local LoRA job (rank 8, lr 1e-2, no warm-up) on the tiny "tiny-chat" model through POST /api/jobs;
+ * `training` and `quantization` add to or replace those settings.
+ */
+export async function launchTinyJob(baseUrl: string, versionId: string, training: Record<string, unknown>, quantization: Record<string, unknown> = { quant: "none" }): Promise<JobView> {
+  const res = await apiCall<{ job: JobView }>(baseUrl, "POST", "/api/jobs", {
+    provider: "local",
+    datasetVersionId: versionId,
+    baseModel: "tiny-chat",
+    config: { lora: { rank: 8, alpha: 16, dropout: 0 }, quantization, training: { lr: 1e-2, warmupRatio: 0, ...training } },
+  });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+  return res.body.job;
 }
 
 /** JSON over HTTP to a route server (cli/testing/route-server.ts). */

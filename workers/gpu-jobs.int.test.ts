@@ -17,13 +17,10 @@ import * as datasetsRoute from "../app/api/datasets/route";
 import * as importsRoute from "../app/api/datasets/[id]/imports/route";
 import * as importRoute from "../app/api/datasets/[id]/imports/[importId]/route";
 import * as versionsRoute from "../app/api/datasets/[id]/versions/route";
-import * as jobsRoute from "../app/api/jobs/route";
 import { jobsCommand } from "../cli/commands/jobs";
 import type { CliContext } from "../cli/command";
 import { runDatasetImport } from "../lib/datasets/import/run";
 import { createRedis } from "../lib/redis";
-import * as jobRoute from "../app/api/jobs/[id]/route";
-import * as jobCancelRoute from "../app/api/jobs/[id]/cancel/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
 import { dataDir, env } from "../lib/env";
@@ -36,7 +33,7 @@ import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon } from "../native/index";
-import { apiCall, heartbeatOf, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
+import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes end to end on real parts: POST /api/jobs (provider "local") through the app's own route
 // handlers, the real GPU worker process (workers/main.ts --gpu) on the CPU backend with a generated tiny chat
@@ -57,9 +54,7 @@ beforeAll(async () => {
     { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
     { pattern: /^\/api\/datasets\/([^/]+)\/imports\/([^/]+)$/, keys: ["id", "importId"], module: importRoute },
     { pattern: /^\/api\/datasets\/([^/]+)\/versions$/, keys: ["id"], module: versionsRoute },
-    { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
-    { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
-    { pattern: /^\/api\/jobs\/([^/]+)\/cancel$/, keys: ["id"], module: jobCancelRoute },
+    ...JOB_ROUTES,
   ]);
 });
 afterAll(async () => {
@@ -80,16 +75,7 @@ type Worker = SpawnedWorker;
 const startWorker = (): Worker => startGpuWorker({ modelsDir: modelsRoot, track: children, env: { TUNEFORGE_LOCAL_BACKEND: "cpu" } });
 const api = <T>(method: string, p: string, body?: unknown) => apiCall<T>(server.url, method, p, body);
 
-async function launch(versionId: string, training: Record<string, unknown>): Promise<JobView> {
-  const res = await api<{ job: JobView }>("POST", "/api/jobs", {
-    provider: "local",
-    datasetVersionId: versionId,
-    baseModel: "tiny-chat",
-    config: { lora: { rank: 8, alpha: 16, dropout: 0 }, quantization: { quant: "none" }, training: { backend: "cpu", lr: 1e-2, warmupRatio: 0, ...training } },
-  });
-  expect(res.status, JSON.stringify(res.body)).toBe(201);
-  return res.body.job;
-}
+const launch = (versionId: string, training: Record<string, unknown>): Promise<JobView> => launchTinyJob(server.url, versionId, { backend: "cpu", ...training });
 
 const row = (id: string) => db.fineTuneJob.findUniqueOrThrow({ where: { id } });
 const until = <T>(what: string, w: Worker | null, check: () => Promise<T | undefined>, ms = 30_000) => untilWithOutput(what, w, check, ms);

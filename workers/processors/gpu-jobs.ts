@@ -87,7 +87,8 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: () => Promise<T>):
   } finally {
     // Replies moved to the CPU while the run trained loaded CPU copies (fp32, in RAM); the next reply goes to the
     // device again, so they only hold memory now.
-    await releaseIdleModels({ only: "cpu" });
+    const released = await releaseIdleModels({ only: "cpu" });
+    if (released > 0) deps.log.info(`[gpu-jobs] released ${released} CPU copy(ies) of playground models used while job ${jobId} held the device`);
   }
 }
 
