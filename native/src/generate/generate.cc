@@ -23,13 +23,15 @@ void check_prompt(const ModelConfig& cfg, const std::vector<int32_t>& prompt, in
                  " is outside the vocabulary [0, " + std::to_string(cfg.vocab_size) + ")");
 }
 
-// One prompt's generation: its cache, its Rng stream, the logits of its next token, and what it produced.
+// One prompt's generation: its cache, its Rng stream, where the logits of its next token are (its prefill's, then
+// its row of the last step's), and what it produced.
 struct Sequence {
   int index = 0;
   int max_len = 0;
   std::unique_ptr<DecodeCache> cache;
   Rng rng{0};
-  std::vector<float> logits;
+  std::vector<float> prefill_logits;
+  const float* logits = nullptr;
   api::GenerateResult result;
   bool admitted = false, done = false;
 };
@@ -73,8 +75,9 @@ std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vecto
       s.max_len = (int)std::min<int64_t>(want, cfg.max_position_embeddings);
       try {
         s.cache = model.new_decode_cache(s.max_len);
-        s.logits.resize(size_t(cfg.vocab_size));
-        model.decode(*s.cache, prompt.data(), (int)prompt.size(), s.logits.data());
+        s.prefill_logits.resize(size_t(cfg.vocab_size));
+        model.decode(*s.cache, prompt.data(), (int)prompt.size(), s.prefill_logits.data());
+        s.logits = s.prefill_logits.data();
       } catch (const std::exception&) {
         s.cache.reset();
         if (running == 0) throw;
@@ -101,7 +104,7 @@ std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vecto
     caches.clear(), next.clear(), live.clear();
     for (Sequence& s : seqs) {
       if (!s.admitted || s.done) continue;
-      const int32_t tok = sample_token(s.logits.data(), cfg.vocab_size, sampler, s.rng);
+      const int32_t tok = sample_token(s.logits, cfg.vocab_size, sampler, s.rng);
       if (std::find(options.stop_token_ids.begin(), options.stop_token_ids.end(), tok) != options.stop_token_ids.end()) {
         finish(s, "stop");
         continue;
@@ -126,8 +129,9 @@ std::vector<api::GenerateResult> generate_batch(Decoder& model, const std::vecto
     }
     step_logits.resize(live.size() * size_t(cfg.vocab_size));
     model.decode_step(caches.data(), next.data(), int(live.size()), step_logits.data());
-    for (size_t j = 0; j < live.size(); j++)
-      std::copy_n(step_logits.data() + j * size_t(cfg.vocab_size), size_t(cfg.vocab_size), live[j]->logits.data());
+    // Sampled from in place at the next round, before the next step reuses the buffer (no per-sequence copy of V
+    // floats per token).
+    for (size_t j = 0; j < live.size(); j++) live[j]->logits = step_logits.data() + j * size_t(cfg.vocab_size);
   }
 
   std::vector<api::GenerateResult> results;
