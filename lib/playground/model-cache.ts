@@ -17,7 +17,7 @@ export function workerPlacement(e: Env = env()): ModelPlacement {
   return { backend: e.TUNEFORGE_LOCAL_BACKEND, threads: e.TUNEFORGE_LOCAL_THREADS };
 }
 
-type Entry = { dir: string; backend: Backend; model: Promise<NativeModel> };
+type Entry = { dir: string; model: Promise<NativeModel> };
 const loaded = new Map<string, Entry>();
 const keyOf = (name: string, backend: Backend) => `${name}\0${backend}`;
 
@@ -42,7 +42,7 @@ export async function cachedModel(
     if (!model.closed) return model;
   }
   // TUNEFORGE_LOCAL_BACKEND=cpu keeps the device free for other work: generation must not take it either.
-  const entry: Entry = { dir, backend: placement.backend, model: addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads }) };
+  const entry: Entry = { dir, model: addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads }) };
   loaded.set(key, entry);
   entry.model.catch(() => loaded.get(key) === entry && loaded.delete(key));
   while (loaded.size > MAX_MODELS) {
@@ -66,9 +66,10 @@ export async function releaseIdleModels(opts: { only?: "device" | "cpu" } = {}):
   for (const [key, entry] of [...loaded.entries()]) {
     const m = await entry.model.catch(() => null);
     if (m && m.busy) continue;
-    // "auto" resolves to the CPU on a machine without a device: what a model runs on is its own backend.
-    const onCpu = m && !m.closed ? m.info().backend === "cpu" : entry.backend === "cpu";
-    if ((opts.only === "device" && onCpu) || (opts.only === "cpu" && !onCpu)) continue;
+    // What a model runs on is its own backend ("auto" is the CPU on a machine without a device). A failed or
+    // closed one only leaves the cache.
+    const onCpu = m && !m.closed ? m.info().backend === "cpu" : null;
+    if ((opts.only === "device" && onCpu === true) || (opts.only === "cpu" && onCpu === false)) continue;
     if (loaded.get(key) === entry) loaded.delete(key);
     if (m && !m.closed) {
       m.close();
