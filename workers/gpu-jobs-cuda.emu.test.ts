@@ -243,7 +243,9 @@ describe("gpu worker on the emulated CUDA device", () => {
     );
     expect(ofType(messages, "done")).toMatchObject({ backend: "cpu" });
     await cancelRunning(job.id, w);
-    expect(w.output()).toContain(`[gpu-jobs] released 1 CPU copy(ies) of playground models used while job ${job.id} held the device`);
+    // Freed when the run's handler ends, a moment after the row says cancelled.
+    const freed = `[gpu-jobs] released 1 CPU copy(ies) of playground models used while job ${job.id} held the device`;
+    await until("the CPU copy to be freed", w, async () => (w.output().includes(freed) ? true : undefined));
     // After the run the device is the replies' again.
     const after = await reply({ maxTokens: 4 });
     expect(ofType(after, "start")).not.toHaveProperty("note");
