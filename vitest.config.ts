@@ -11,6 +11,8 @@ const testEnv = {
   DATABASE_URL: process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tuneforge_test",
   REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379/1",
   TUNEFORGE_DATA_DIR: process.env.TEST_DATA_DIR ?? path.resolve("data/test"),
+  // = VITEST_QUEUE_PREFIX in scripts/lib/test-env.ts (a literal: the config loader takes no extensionless TS import);
+  // the e2e stack uses another prefix on the same Redis database, and scripts/lib/test-redis.int.test.ts checks both.
   TUNEFORGE_QUEUE_PREFIX: "tuneforge-test",
   TUNEFORGE_SECRET: "test-secret-0123456789abcdef0123456789abcdef",
   // Unit and int tests use the in-tree addon path whatever the shell exports: native/index.test.ts writes a broken

@@ -163,7 +163,7 @@ test("a running run shows its progress and cancels from its page", async ({ page
     await expect
       .poll(
         async () => {
-          await publishEvalProgress(redis, t.queuePrefix, running!.runId, progress!);
+          await publishEvalProgress(redis, t.e2eQueuePrefix, running!.runId, progress!);
           return page.getByTestId("eval-progress").getAttribute("aria-valuenow");
         },
         { timeout: 2_000, intervals: [100] },

@@ -41,7 +41,7 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
   await expect(chart(page)).toHaveAttribute("data-last-step", "120");
   await expect(page.getByTestId("stream-state")).toHaveAttribute("data-state", "open");
 
-  for (let s = 121; s <= 140; s += 5) await writeAndPublishPoints(db, redis, t.queuePrefix, jobId, curvePoints(s, s + 4, curve));
+  for (let s = 121; s <= 140; s += 5) await writeAndPublishPoints(db, redis, t.e2eQueuePrefix, jobId, curvePoints(s, s + 4, curve));
   await expect(chart(page)).toHaveAttribute("data-last-step", "140");
   await expect(chart(page)).toHaveAttribute("data-train-points", "140");
   await expect(page.getByTestId("progress-step")).toHaveText("140 / 300");
@@ -49,22 +49,22 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
 
   // Points written while the page reloads reach it either as history or live — once each.
   const reload = page.reload();
-  for (let s = 141; s <= 160; s++) await writeAndPublishPoints(db, redis, t.queuePrefix, jobId, curvePoints(s, s, curve));
+  for (let s = 141; s <= 160; s++) await writeAndPublishPoints(db, redis, t.e2eQueuePrefix, jobId, curvePoints(s, s, curve));
   await reload;
   await expect(chart(page)).toHaveAttribute("data-last-step", "160");
   await expect(page.getByTestId("stream-state")).toHaveAttribute("data-state", "open");
-  await writeAndPublishPoints(db, redis, t.queuePrefix, jobId, curvePoints(161, 170, curve));
+  await writeAndPublishPoints(db, redis, t.e2eQueuePrefix, jobId, curvePoints(161, 170, curve));
   await expect(chart(page)).toHaveAttribute("data-last-step", "170");
   await expect(chart(page)).toHaveAttribute("data-train-points", "170");
 
   // The worker's retry note shows while it retries and goes with the next good poll.
-  await updateAndPublishJob(db, redis, t.queuePrefix, jobId, { retryMessage: "OpenAI answered 503; retrying in 4 s (attempt 2 of 8)" });
+  await updateAndPublishJob(db, redis, t.e2eQueuePrefix, jobId, { retryMessage: "OpenAI answered 503; retrying in 4 s (attempt 2 of 8)" });
   await expect(page.getByTestId("retry-message")).toHaveText("OpenAI answered 503; retrying in 4 s (attempt 2 of 8)");
-  await updateAndPublishJob(db, redis, t.queuePrefix, jobId, { retryMessage: null });
+  await updateAndPublishJob(db, redis, t.e2eQueuePrefix, jobId, { retryMessage: null });
   await expect(page.getByTestId("retry-message")).toHaveCount(0);
 
   // The job ends: status, model name and cost arrive on the stream, the cancel button goes.
-  await updateAndPublishJob(db, redis, t.queuePrefix, jobId, {
+  await updateAndPublishJob(db, redis, t.e2eQueuePrefix, jobId, {
     status: "succeeded",
     finishedAt: new Date(),
     fineTunedModel: "ft:gpt-4o-mini-2024-07-18:acme:live-demo:AbC123",

@@ -5,7 +5,7 @@ import { writeTinyModel } from "../lib/testing/tiny-model";
 import { startOpenAIEmulator } from "../test/openai-emulator/server";
 import { ROOT, gpuWorkerSpec, localUrl, prepareDatabase, seedSample, waitForHealth, webSpec, workerSpec } from "./lib/app";
 import { buildStale } from "./lib/build";
-import { flushTestRedis } from "./lib/database";
+import { deleteTestRedisPrefix } from "./lib/database";
 import { logger, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { Supervisor } from "./lib/supervisor";
@@ -38,7 +38,8 @@ async function main(): Promise<number> {
   await ensureServices({ databaseUrl: t.e2eDatabaseUrl, redisUrl: t.redisUrl, log });
   fs.rmSync(t.e2eDataDir, { recursive: true, force: true });
   fs.mkdirSync(t.e2eDataDir, { recursive: true });
-  await flushTestRedis(t.redisUrl);
+  // Only the e2e prefix: a vitest tier of another run may be using the same Redis database under its own.
+  await deleteTestRedisPrefix(t.redisUrl, t.e2eQueuePrefix);
   await prepareDatabase({ url: t.e2eDatabaseUrl, log, recreate: true });
   await seedSample({ url: t.e2eDatabaseUrl, log });
   // No weights can be downloaded here: local-training specs use a generated tiny chat model (ChatML template).
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
     PORT: String(port),
     TUNEFORGE_DATA_DIR: t.e2eDataDir,
     TUNEFORGE_MODELS_DIR: modelsDir,
-    TUNEFORGE_QUEUE_PREFIX: t.queuePrefix,
+    TUNEFORGE_QUEUE_PREFIX: t.e2eQueuePrefix,
     // Jobs the monitoring specs insert play the worker's part themselves (rows + live messages); the periodic
     // reconcile would hand them to the real worker too, which would poll OpenAI for their made-up remote ids.
     // Jobs launched through the API are enqueued directly, and reconciling at worker start is unchanged.

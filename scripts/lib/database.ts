@@ -97,6 +97,28 @@ export async function pendingMigrations(url: string, migrationsDir = "prisma/mig
 }
 
 /**
+ * Deletes the keys under `prefix:` in the Redis database of `url` (tests only): the e2e stack empties its own
+ * queues this way and leaves a vitest run's keys, in the same database under another prefix, alone.
+ */
+export async function deleteTestRedisPrefix(url: string, prefix: string): Promise<number> {
+  if (!prefix) throw new Error("deleteTestRedisPrefix needs a non-empty prefix");
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+  let deleted = 0;
+  try {
+    await client.connect();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
+      if (keys.length > 0) deleted += await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  } finally {
+    client.disconnect();
+  }
+  return deleted;
+}
+
+/**
  * Empties the Redis database of `url` (tests only). db 0 is where an installation keeps its queues by
  * default, so it is refused: tests must name another index.
  */

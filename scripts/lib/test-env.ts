@@ -18,8 +18,14 @@ export type TestSettings = {
   redisUrl: string;
   dataDir: string;
   e2eDataDir: string;
-  queuePrefix: string;
+  /** The e2e stack's BullMQ/pub-sub prefix. It differs from the vitest tiers' (VITEST_QUEUE_PREFIX) although both
+   *  use the same Redis database: a vitest GPU worker run by hand during a CI run's e2e tier used to take the e2e
+   *  stack's jobs, and the other way round. */
+  e2eQueuePrefix: string;
 };
+
+/** The int and emu tiers' queue prefix (vitest.config.ts); never the e2e stack's. */
+export const VITEST_QUEUE_PREFIX = "tuneforge-test";
 
 export function testSettings(source: Record<string, string | undefined> = process.env): TestSettings {
   const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
@@ -32,7 +38,7 @@ export function testSettings(source: Record<string, string | undefined> = proces
     redisUrl: v.TEST_REDIS_URL,
     dataDir: path.resolve(v.TEST_DATA_DIR),
     e2eDataDir: path.resolve("data/e2e"),
-    queuePrefix: "tuneforge-test",
+    e2eQueuePrefix: "tuneforge-e2e",
   };
 }
 

@@ -1,0 +1,40 @@
+import Redis from "ioredis";
+import { afterAll, describe, expect, it } from "vitest";
+import { deleteTestRedisPrefix } from "./database";
+import { testSettings, VITEST_QUEUE_PREFIX } from "./test-env";
+
+// The e2e stack and the vitest tiers share one Redis database; they must not share queues, and the e2e stack's
+// start-up clean-up must not delete a running vitest tier's keys.
+describe("test Redis isolation", () => {
+  const url = testSettings().redisUrl;
+  const redis = new Redis(url);
+  afterAll(() => redis.disconnect());
+
+  it("gives the e2e stack a queue prefix of its own", () => {
+    expect(process.env.TUNEFORGE_QUEUE_PREFIX).toBe(VITEST_QUEUE_PREFIX);
+    expect(testSettings().e2eQueuePrefix).not.toBe(VITEST_QUEUE_PREFIX);
+    // BullMQ keys are "<prefix>:<queue>:…": neither prefix may be the other's head, or a SCAN would match both.
+    expect(`${VITEST_QUEUE_PREFIX}:`.startsWith(`${testSettings().e2eQueuePrefix}:`)).toBe(false);
+  });
+
+  it("deletes only the keys under the named prefix", async () => {
+    const mine = `tf-prefix-test-${process.pid}-a`;
+    const theirs = `tf-prefix-test-${process.pid}-ab`;
+    // More keys than one SCAN page (COUNT 1000), so the cursor loop is exercised.
+    const batch = redis.pipeline();
+    for (let i = 0; i < 1500; i++) batch.set(`${mine}:gpu-jobs:${i}`, "x");
+    await batch.exec();
+    await redis.set(`${theirs}:gpu-jobs:1`, "y");
+    await redis.set(`${mine}`, "bare key without the separator");
+
+    expect(await deleteTestRedisPrefix(url, mine)).toBe(1500);
+    expect(await redis.keys(`${mine}:*`)).toEqual([]);
+    expect(await redis.get(`${theirs}:gpu-jobs:1`)).toBe("y");
+    expect(await redis.get(mine)).toBe("bare key without the separator");
+    await redis.del(`${theirs}:gpu-jobs:1`, mine);
+  });
+
+  it("refuses an empty prefix, which would match every key", async () => {
+    await expect(deleteTestRedisPrefix(url, "")).rejects.toThrow(/non-empty prefix/);
+  });
+});
