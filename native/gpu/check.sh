@@ -94,15 +94,22 @@ step2
 source "$ROOT/native/gpu/steps-3-4.sh"
 HF_ROWS="$(mktemp)"
 GPU_CHECK_BUILD="$BUILD" GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
-while IFS=$'\t' read -r s what ours ref target status; do
+# Tabs become \x1f before `read`: a tab is IFS whitespace, so `IFS=$'\t' read` merges consecutive tabs and an empty
+# field (the GEMM peak's ours/target, the decode rows' reference/target, the 8B row's reference) shifts every later
+# field left, leaving status empty, i.e. FAIL. \x1f is not whitespace, so empty fields stay in place.
+# Calibration rows are "INFO (within)" / "INFO (outside)": INFO, with the verdict kept in the detail.
+while IFS=$'\x1f' read -r s what ours ref target status; do
   [[ -n "$s" ]] || continue
+  verdict=""
   case "$status" in
-    PASS | FAIL | INFO) result=$status ;;
+    PASS | FAIL) result=$status ;;
+    INFO) result=INFO ;;
+    "INFO ("*) result=INFO verdict=" ${status#INFO }" ;;
     MISSING) result=SKIP ;;
     *) result=FAIL ;;
   esac
-  record "$s" "$what" "$result" "ours ${ours:--} · reference ${ref:--} · target ${target:--}"
-done <"$HF_ROWS"
+  record "$s" "$what" "$result" "ours ${ours:--} · reference ${ref:--} · target ${target:--}$verdict"
+done < <(tr '\t' '\037' <"$HF_ROWS")
 rm -f "$HF_ROWS"
 
 # ======================= summary =======================

@@ -63,8 +63,16 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = torch.float32 if args.dtype == "fp32" else torch.bfloat16
-    # .to(dtype) as well: transformers versions differ in what torch_dtype= (later dtype=) does by default.
-    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=dtype, attn_implementation="sdpa").to(device=device, dtype=dtype)
+    # torch_dtype= loads the weights in dtype on 4.x and 5.x (5.x keeps it as an alias of dtype=). Only the device
+    # moves with .to(): Module.to(dtype) also casts buffers, and the rotary embedding's inv_freq (a buffer transformers
+    # computes in fp32 on purpose) would become bf16 with --dtype bf16, its RoPE angles off by tenths of a radian at
+    # position 255 -- not "a correct bf16 computation" to calibrate against. Parameters still in another dtype (none
+    # expected) are cast one by one, which leaves buffers alone.
+    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=dtype, attn_implementation="sdpa").to(device)
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dtype != dtype:
+                p.data = p.data.to(dtype)
     model.eval()  # no dropout anywhere; gradients still flow
     cfg = model.config
     if args.seq > cfg.max_position_embeddings:

@@ -222,6 +222,29 @@ class Rows(unittest.TestCase):
         self.assertEqual(status["1B MFU"], "PASS" if expected_mfu >= 45 else "FAIL")
         self.assertEqual(status["8B tokens/s (seq 2048)"], "FAIL")
 
+    def test_check_sh_reads_rows_with_empty_fields(self):
+        # check.sh turns each tab-separated row into a summary row. With IFS=$'\t', bash merges consecutive tabs, so
+        # an empty field (the GEMM peak's "ours", the 8B row's "reference") shifted status away and made it FAIL.
+        with open(os.path.join(HERE, "check.sh")) as f:
+            src = f.read()
+        loop = src[src.index("while IFS="):src.index("rm -f \"$HF_ROWS\"")]
+        rows = hc.step4_rows(self.HF, None, None, "not built yet", missing_reason_8b="skipped")
+        rows.append(("3", "1B logprobs vs HF (HF bf16, calibration)", "max rel err 0.001", "HF PEFT fp32", "≤ 0.005",
+                     "INFO (within)"))
+        rows.append(("4", "ours generation speed (1B)", "decode 1 tok/s", "", "", "INFO"))
+        script = ('set -uo pipefail\nSUMMARY=()\nrecord() { SUMMARY+=("$1|$2|$3|$4"); }\nHF_ROWS=$1\n' + loop +
+                  'printf "%s\\n" "${SUMMARY[@]}"\n')
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "rows.tsv")
+            with open(p, "w") as f:
+                f.write("".join("\t".join(r) + "\n" for r in rows))
+            r = subprocess.run(["bash", "-c", script, "bash", p], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        got = [ln.split("|") for ln in r.stdout.splitlines()]
+        self.assertEqual([g[2] for g in got], ["INFO", "SKIP", "SKIP", "SKIP", "SKIP", "INFO", "INFO"])
+        self.assertIn("reference 790 TFLOP/s · target -", got[0][3])
+        self.assertIn("(within)", got[5][3])
+
     def test_table(self):
         t = hc.format_table(["a", "bb"], [["xxx", None], [1, 2]]).splitlines()
         self.assertEqual(t, ["a    bb", "---  --", "xxx", "1    2"])
