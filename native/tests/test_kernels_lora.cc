@@ -1,4 +1,5 @@
 // LoRA branch, NF4 linear, thread pool and RNG.
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <vector>
@@ -6,6 +7,7 @@
 #include "common/rng.h"
 #include "common/threadpool.h"
 #include "harness.h"
+#include "kernels/isa.h"
 #include "kernels/lora.h"
 #include "kernels/matmul.h"
 #include "kernels/nf4_linear.h"
@@ -65,7 +67,8 @@ TEST(nf4_linear_equals_dense_linear_on_dequantized_weight) {
   ThreadPool pool(2);
   for (bool dq : {false, true}) {
     // 600 rows > one 256-row K block, so the backward crosses GEMM K blocks; cols odd-sized for partial tiles.
-    const int64_t N = 9, in = 72, out = 600;
+    // N above kNf4RowsMaxInputs: the forward takes the dequantize + GEMM path on every ISA.
+    const int64_t N = kNf4RowsMaxInputs + 1, in = 72, out = 600;
     auto W = randv(out * in, 100, 0.2f), x = randv(N * in, 101), dy = randv(N * out, 102), b = randv(out, 103);
     const Nf4Tensor q = nf4_quantize(W.data(), out, in, dq);
     const std::vector<float> deq = nf4_dequantize(q);
@@ -85,7 +88,7 @@ TEST(nf4_linear_decode_path_matches_dequantized_dense) {
   ThreadPool pool(2);
   for (bool dq : {false, true})
     for (int64_t in : {72, 128, 33})  // 72 and 33: quantization blocks straddle rows, odd nibble starts
-      for (int64_t N : {1, 3}) {
+      for (int64_t N : {int64_t(1), int64_t(3), int64_t(6), kNf4RowsMaxInputs}) {  // 6: a pass of 4 and one of 2
         const int64_t out = 300;
         auto W = randv(out * in, 110, 0.2f), x = randv(N * in, 111), b = randv(out, 112);
         const Nf4Tensor q = nf4_quantize(W.data(), out, in, dq);
@@ -101,6 +104,13 @@ TEST(nf4_linear_decode_path_matches_dequantized_dense) {
             ref[i * out + j] = float(s);
           }
         CHECK(max_abs_diff(y, ref) < 1e-5);
+        // A sequence's logits must not depend on which others share its decode step: each input alone gives the
+        // same bits as inside the batch (the AVX-512 rows path's promise; the GEMM fallback makes none).
+        for (int64_t i = 0; i < N && active_isa() == Isa::Avx512; ++i) {
+          std::vector<float> alone(out);
+          nf4_linear_forward(&pool, x.data() + i * in, q, b.data(), alone.data(), 1);
+          CHECK(std::equal(alone.begin(), alone.end(), y.begin() + i * out));
+        }
       }
 }
 
