@@ -102,7 +102,11 @@ void build_plan(const lt::Library& lib, const DeviceState& d, const GemmShapeKey
   if (s == kCublasStatusSuccess)
     s = lib.get_heuristic(d.handle, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &returned);
   lib.pref_destroy(pref);
-  if (s == kCublasStatusNotSupported || (s == kCublasStatusSuccess && returned == 0)) return;
+  // cublasLt.h (cublasLtMatmulHeuristicResult_t::state): "other fields are only valid if after call to
+  // cublasLtMatmulAlgoGetHeuristic() this member is set to CUBLAS_STATUS_SUCCESS"; a result that is not is no algo.
+  if (s == kCublasStatusNotSupported ||
+      (s == kCublasStatusSuccess && (returned == 0 || result.state != kCublasStatusSuccess)))
+    return;
   if (s != kCublasStatusSuccess) fail("MatmulAlgoGetHeuristic", s, key);
   p.algo = result.algo;
   p.supported = true;
