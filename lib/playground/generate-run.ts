@@ -12,7 +12,7 @@ import { isCancelled, publishInference, type InferenceMessage } from "./channel"
 import { describeModel, type LocalModel } from "../models/scan";
 import { replyDeviceBytes, replyHostBytes } from "../models/device-need";
 import { cpuFallback, deviceShare } from "../workers/device-share";
-import { cachedModel, isModelCached, workerPlacement, type ModelPlacement } from "./model-cache";
+import { isModelCached, withCachedModel, workerPlacement, type ModelPlacement } from "./model-cache";
 
 // One playground reply on the inference worker: resolve the model (confined to the models directory) and
 // the adapter (a succeeded local job's), render the chat with the model's template plus the assistant
@@ -33,6 +33,9 @@ export type PlaygroundDeps = {
 };
 
 export type PlaygroundPayload = Payload<"inference", "playground.generate">;
+
+/** Shown under a reply that waited for another generation on its model (an evaluation's batch on this worker). */
+export const WAITED_NOTE = "Waited for an evaluation's batch generating on this model on the same worker.";
 
 /**
  * Runs `reply` where it should run: as the worker is configured (TUNEFORGE_LOCAL_BACKEND), except on the CPU while
@@ -91,40 +94,44 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
     return await runPlaced(model, { prompt: prompt.length, max: p.maxTokens }, async (placement, note) => {
       // Said before the model loads (a big one takes a while), so the browser knows a worker has it, and where.
       await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, ...(note ? { note } : {}) });
-      const native = await cachedModel(model.name, model.dir, deps.addon, placement);
-      const room = native.info().maxPositionEmbeddings - prompt.length;
-      if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
-      // The context window bounds the reply.
-      const maxTokens = Math.min(p.maxTokens, room);
+      // An evaluation with a local side may be generating a batch on this very model (same worker, same base): the
+      // reply waits its turn, and says so, rather than failing on the busy model.
+      const waited = () => void publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, note: [note, WAITED_NOTE].filter(Boolean).join(" ") });
+      return await withCachedModel(model.name, model.dir, async (native) => {
+        const room = native.info().maxPositionEmbeddings - prompt.length;
+        if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
+        // The context window bounds the reply.
+        const maxTokens = Math.min(p.maxTokens, room);
 
-      let first: number | null = null;
-      const [result] = await generateText(native, chat, [prompt], {
-        maxTokens,
-        temperature: p.temperature,
-        topP: p.topP,
-        seed: p.seed ?? 0,
-        adapterDir,
-        signal: stop.signal,
-        onText: (_i, text) => {
-          first ??= Date.now();
-          void publish({ type: "token", text });
-        },
-      });
-      const count = result!.tokens.length;
-      const end = Date.now();
-      const generating = first === null ? 0 : (end - first) / 1000;
-      await publish({
-        type: "done",
-        finishReason: result!.finishReason,
-        tokens: count,
-        promptTokens: prompt.length,
-        timeToFirstTokenMs: first === null ? null : first - t0,
-        // The first token's arrival starts the clock, so the rate counts the tokens after it.
-        tokensPerSecond: count > 1 && generating > 0 ? (count - 1) / generating : null,
-        elapsedMs: end - t0,
-        backend: native.info().backend,
-      });
-      return { outcome: result!.finishReason === "cancelled" ? ("cancelled" as const) : ("done" as const) };
+        let first: number | null = null;
+        const [result] = await generateText(native, chat, [prompt], {
+          maxTokens,
+          temperature: p.temperature,
+          topP: p.topP,
+          seed: p.seed ?? 0,
+          adapterDir,
+          signal: stop.signal,
+          onText: (_i, text) => {
+            first ??= Date.now();
+            void publish({ type: "token", text });
+          },
+        });
+        const count = result!.tokens.length;
+        const end = Date.now();
+        const generating = first === null ? 0 : (end - first) / 1000;
+        await publish({
+          type: "done",
+          finishReason: result!.finishReason,
+          tokens: count,
+          promptTokens: prompt.length,
+          timeToFirstTokenMs: first === null ? null : first - t0,
+          // The first token's arrival starts the clock, so the rate counts the tokens after it.
+          tokensPerSecond: count > 1 && generating > 0 ? (count - 1) / generating : null,
+          elapsedMs: end - t0,
+          backend: native.info().backend,
+        });
+        return { outcome: result!.finishReason === "cancelled" ? ("cancelled" as const) : ("done" as const) };
+      }, { addon: deps.addon, placement, onWait: waited });
     });
   } catch (err) {
     const message = err instanceof HttpError ? err.message : `Generation failed: ${(err as Error).message}`;

@@ -17,7 +17,15 @@ export function workerPlacement(e: Env = env()): ModelPlacement {
   return { backend: e.TUNEFORGE_LOCAL_BACKEND, threads: e.TUNEFORGE_LOCAL_THREADS };
 }
 
-type Entry = { dir: string; model: Promise<NativeModel> };
+/**
+ * A cached model and who uses it. `users` counts the callers between asking for the model and finishing with it:
+ * a model with users is never closed by eviction or release (it is closed when the last one leaves, if it was
+ * evicted meanwhile), so a model cannot be closed between a caller getting it and starting to generate.
+ * `turn` chains the callers' operations: a loaded model runs one operation at a time and refuses a second one, so a
+ * playground reply that arrives during an evaluation's batch on the same base model waits for the batch instead of
+ * failing with the native "cannot start generate while generate is running".
+ */
+type Entry = { dir: string; model: Promise<NativeModel>; users: number; queued: number; turn: Promise<void>; evicted: boolean };
 const loaded = new Map<string, Entry>();
 const keyOf = (name: string, backend: Backend) => `${name}\0${backend}`;
 
@@ -26,31 +34,72 @@ export function isModelCached(name: string, dir: string, backend: Backend): bool
   return loaded.get(keyOf(name, backend))?.dir === dir;
 }
 
-export async function cachedModel(
-  name: string,
-  dir: string,
-  addon: () => NativeAddon = () => loadNativeAddon(),
-  placement: ModelPlacement = workerPlacement(),
-): Promise<NativeModel> {
+function entryFor(name: string, dir: string, addon: () => NativeAddon, placement: ModelPlacement): Entry {
   const key = keyOf(name, placement.backend);
   const hit = loaded.get(key);
   if (hit && hit.dir === dir) {
     // Most recently used last.
     loaded.delete(key);
     loaded.set(key, hit);
-    const model = await hit.model;
-    if (!model.closed) return model;
+    return hit;
   }
   // TUNEFORGE_LOCAL_BACKEND=cpu keeps the device free for other work: generation must not take it either.
-  const entry: Entry = { dir, model: addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads }) };
+  const model = addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads });
+  const entry: Entry = { dir, model, users: 0, queued: 0, turn: Promise.resolve(), evicted: false };
   loaded.set(key, entry);
-  entry.model.catch(() => loaded.get(key) === entry && loaded.delete(key));
+  model.catch(() => loaded.get(key) === entry && loaded.delete(key));
   while (loaded.size > MAX_MODELS) {
     const [oldest, old] = loaded.entries().next().value as [string, Entry];
     loaded.delete(oldest);
-    void old.model.then((m) => !m.busy && !m.closed && m.close()).catch(() => undefined);
+    old.evicted = true;
+    if (old.users === 0) void closeWhenLoaded(old);
   }
-  return entry.model;
+  return entry;
+}
+
+async function closeWhenLoaded(entry: Entry): Promise<boolean> {
+  const m = await entry.model.catch(() => null);
+  if (!m || m.closed || m.busy) return false;
+  m.close();
+  return true;
+}
+
+/**
+ * Runs `use` with the cached model `name` (loading it from `dir` where `placement` says), one caller's operation at
+ * a time per model, in arrival order. `onWait` hears when the model is busy with another caller's operation (an
+ * evaluation's batch, another reply) and this one waits for it. Releases and evictions leave a model with callers
+ * alone; only closeCachedModels (worker shutdown) closes one under them, and the waiting callers then fail.
+ */
+export async function withCachedModel<T>(
+  name: string,
+  dir: string,
+  use: (model: NativeModel) => Promise<T>,
+  opts: { addon?: () => NativeAddon; placement?: ModelPlacement; onWait?: () => void } = {},
+): Promise<T> {
+  const addon = opts.addon ?? (() => loadNativeAddon());
+  const placement = opts.placement ?? workerPlacement();
+  const entry = entryFor(name, dir, addon, placement);
+  entry.users += 1;
+  if (entry.queued > 0) opts.onWait?.();
+  entry.queued += 1;
+  let finished!: () => void;
+  const previous = entry.turn;
+  entry.turn = new Promise<void>((resolve) => (finished = resolve));
+  try {
+    await previous;
+    const model = await entry.model;
+    if (model.closed) throw new Error(`${name} was unloaded while this request waited for it (the worker is shutting down)`);
+    return await use(model);
+  } finally {
+    entry.queued -= 1;
+    finished();
+    leave(entry);
+  }
+}
+
+function leave(entry: Entry): void {
+  entry.users -= 1;
+  if (entry.users === 0 && entry.evicted) void closeWhenLoaded(entry).catch(() => undefined);
 }
 
 /**
@@ -64,8 +113,9 @@ export async function cachedModel(
 export async function releaseIdleModels(opts: { only?: "device" | "cpu" } = {}): Promise<number> {
   let released = 0;
   for (const [key, entry] of [...loaded.entries()]) {
+    if (entry.users > 0) continue;
     const m = await entry.model.catch(() => null);
-    if (m && m.busy) continue;
+    if (entry.users > 0 || (m && m.busy)) continue;
     // What a model runs on is its own backend ("auto" is the CPU on a machine without a device). A failed or
     // closed one only leaves the cache.
     const onCpu = m && !m.closed ? m.info().backend === "cpu" : null;

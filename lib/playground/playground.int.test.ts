@@ -21,7 +21,8 @@ import { createRedis } from "../redis";
 import { writeTinyModel } from "../testing/tiny-model";
 import { deleteKeysUnder } from "../workers/testing";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
-import { runPlaygroundGeneration } from "./generate-run";
+import { runPlaygroundGeneration, WAITED_NOTE } from "./generate-run";
+import { localGenerator } from "../eval/models/local";
 import type { PlaygroundChoices } from "./choices";
 import { playgroundRequestSchema, playgroundStreamResponse } from "./request";
 import { loadNativeAddon } from "../../native/index";
@@ -221,6 +222,48 @@ describe("runPlaygroundGeneration", () => {
       expect(done.finishReason).toBe("cancelled");
       expect(done.tokens).toBeGreaterThanOrEqual(3);
       expect(done.tokens).toBeLessThan(100);
+    } finally {
+      await deleteKeysUnder(redis, prefix);
+      await sub.quit();
+      await redis.quit();
+    }
+  });
+
+  it("a reply on the model an evaluation's batch is generating with waits for the batch and says so, instead of failing on the busy model", { timeout: 120_000 }, async () => {
+    const redis = createRedis("client");
+    const sub = createRedis("client");
+    const prefix = `tf-test-pg-wait-${run}`;
+    const requestId = `wait-${run}`;
+    const received: InferenceMessage[] = [];
+    const order: string[] = [];
+    try {
+      await sub.subscribe(inferenceChannel(prefix, requestId));
+      sub.on("message", (_c, raw) => {
+        const m = parseInferenceMessage(raw)!;
+        received.push(m);
+        if (m.type === "token" && !order.includes("reply token")) order.push("reply token");
+      });
+      // The eval worker's own path on the same base model, as a local-side evaluation on this worker runs it.
+      const evalSide = localGenerator({ model: SLOW_MODEL, modelDir: path.join(modelsDir(), SLOW_MODEL), label: "baseline", batchSize: 2 });
+      // 300 tokens each: about a second on the CPU, long enough for the reply to arrive while the batch runs.
+      const settings = { temperature: 0, topP: 1, maxTokens: 300, seed: 0 };
+      const batch = Promise.all([
+        evalSide.generate([{ role: "user", content: "Tell me everything." }], settings),
+        evalSide.generate([{ role: "user", content: "And more." }], settings),
+      ]).then((g) => (order.push("eval batch done"), g));
+      await new Promise((res) => setImmediate(res)); // the batch is scheduled one event-loop turn after the calls
+      const reply = runPlaygroundGeneration(
+        { db, redis, prefix, log: { warn: () => {} } },
+        { requestId, model: SLOW_MODEL, messages: [{ role: "user", content: "Hi" }], maxTokens: 8, temperature: 0, topP: 1, seed: 1 },
+      );
+      const [generations, r] = await Promise.all([batch, reply]);
+      await new Promise((res) => setTimeout(res, 100));
+      expect(generations.every((g) => g.completionTokens > 0 && g.text.length > 0)).toBe(true);
+      expect(r.outcome).toBe("done");
+      expect(received.find((m) => m.type === "error")).toBeUndefined();
+      expect(received.some((m) => m.type === "start" && m.note === WAITED_NOTE)).toBe(true);
+      expect((received.find((m) => m.type === "done") as Extract<InferenceMessage, { type: "done" }>).tokens).toBeGreaterThan(0);
+      expect(order).toEqual(["eval batch done", "reply token"]);
     } finally {
       await deleteKeysUnder(redis, prefix);
       await sub.quit();

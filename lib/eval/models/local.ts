@@ -1,5 +1,5 @@
-import type { NativeAddon, NativeModel } from "../../../native/index";
-import { cachedModel } from "../../playground/model-cache";
+import type { NativeAddon } from "../../../native/index";
+import { withCachedModel } from "../../playground/model-cache";
 import { chatTokenizerFor } from "../../models/chat-cache";
 import { generateText } from "../../tokenizer/generate";
 import type { ChatMessage, GenerationSettings } from "../types";
@@ -18,24 +18,6 @@ type Pending = { prompt: number[]; settings: GenerationSettings; resolve: (g: Ge
 // One native operation at a time in this process.
 const device = createLimiter(1);
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/**
- * The cached model is shared with the playground, which the same GPU worker serves between eval batches: wait
- * until no other operation runs on it, and if one slipped in between the check and the call (the model refuses
- * a second operation), wait and try again rather than failing the batch.
- */
-async function whenIdle<T>(native: NativeModel, op: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    while (native.busy) await sleep(20);
-    try {
-      return await op();
-    } catch (err) {
-      if (!native.busy || attempt >= 20) throw err;
-    }
-  }
-}
-
 export function localGenerator(opts: LocalOptions): Generator {
   const chat = chatTokenizerFor(opts.modelDir);
   const pending: Pending[] = [];
@@ -43,26 +25,28 @@ export function localGenerator(opts: LocalOptions): Generator {
 
   async function runBatch(batch: Pending[]): Promise<void> {
     const started = performance.now();
+    let fits: Pending[] = [];
     try {
-      const native = await cachedModel(opts.model, opts.modelDir, opts.addon);
-      const window = native.info().maxPositionEmbeddings;
-      const fits = batch.filter((p) => {
-        if (p.prompt.length < window) return true;
-        p.reject(new GenerationError(`The prompt is ${p.prompt.length} tokens; ${opts.model} reads at most ${window}.`));
-        return false;
-      });
-      if (fits.length === 0) return;
-      const s = fits[0]!.settings;
-      const longest = Math.max(...fits.map((p) => p.prompt.length));
-      const results = await whenIdle(native, () =>
-        generateText(native, chat, fits.map((p) => p.prompt), {
+      // The cached model is shared with the playground, which the same GPU worker serves between eval batches:
+      // withCachedModel gives each its turn on the model (it runs one operation at a time).
+      const results = await withCachedModel(opts.model, opts.modelDir, async (native) => {
+        const window = native.info().maxPositionEmbeddings;
+        fits = batch.filter((p) => {
+          if (p.prompt.length < window) return true;
+          p.reject(new GenerationError(`The prompt is ${p.prompt.length} tokens; ${opts.model} reads at most ${window}.`));
+          return false;
+        });
+        if (fits.length === 0) return [];
+        const s = fits[0]!.settings;
+        const longest = Math.max(...fits.map((p) => p.prompt.length));
+        return generateText(native, chat, fits.map((p) => p.prompt), {
           maxTokens: Math.min(s.maxTokens, window - longest),
           temperature: s.temperature,
           topP: s.topP,
           seed: s.seed,
           adapterDir: opts.adapterDir,
-        }),
-      );
+        });
+      }, { addon: opts.addon });
       // Each prompt waited for the whole batch: that is its latency as a caller sees it.
       const latencyMs = performance.now() - started;
       results.forEach((r, i) => {
