@@ -231,15 +231,17 @@ describe("gpu worker on the emulated CUDA device", () => {
   });
 
   it("while a run trains on a device too small to share, a playground reply runs on the CPU, says why, and the run goes on", async () => {
-    // 12 MB of device memory: the run holds about 1.8 MB, but its estimate (bf16 rows of 512 tokens, 4 at a time)
-    // is 12.2 MB, which leaves no room for a reply beside it.
-    const w = startWorker({ TF_CUDA_EMU_MEMORY: "12000000" });
+    // 3 MB of device memory: the run holds about 1.8 MB. Its first estimate (bf16 rows of 512 tokens, the tiny
+    // model's context, 4 at a time) is 12.2 MB; once it has read its data (examples of 47 tokens at most) it is
+    // 1.4 MB, which with the 5 % margin still leaves no room for a reply beside the run.
+    const w = startWorker({ TF_CUDA_EMU_MEMORY: "3000000" });
     const v = await version(16, 0);
     const job = await launch(v, { epochs: 25, batchSize: 4, gradAccum: 1 });
     await until("the run's first step", w, trained(job.id));
+    expect(w.output()).toContain(`[gpu-jobs] job ${job.id} keeps 1.4 MiB of the device for itself (longest example 47 tokens; 11.6 MiB at its maximum sequence length)`);
     const messages = await reply({ maxTokens: 8 });
     expect(ofType(messages, "start")?.note, w.output()).toMatch(
-      new RegExp(`^Generated on the CPU: training job ${job.id} is using the GPU \\([\\d.]+ MiB free; this reply needs 0\\.3 MiB and the job keeps 12\\.2 MiB for itself\\)\\.$`),
+      new RegExp(`^Generated on the CPU: training job ${job.id} is using the GPU \\([\\d.]+ MiB free; this reply needs 0\\.3 MiB and the job keeps 1\\.5 MiB for itself\\)\\.$`),
     );
     expect(ofType(messages, "done")).toMatchObject({ backend: "cpu" });
     await cancelRunning(job.id, w);
@@ -275,6 +277,11 @@ describe("gpu worker on the emulated CUDA device", () => {
     await until("the run's first step", w, trained(job.id));
     expect(w.output()).toContain(`[gpu-jobs] job ${job.id} waits for 1 playground reply(s) generating on the device`);
     expect((await row(job.id)).startedAt!.getTime()).toBeGreaterThanOrEqual(replyEnded - 1000);
+    // The tokenized data is far shorter than the maximum sequence length: the run's estimate comes down to it.
+    const tightened = w.output().match(new RegExp(`job ${job.id} keeps (.+) of the device for itself \\(longest example (\\d+) tokens; (.+) at its maximum sequence length\\)`));
+    expect(tightened, w.output()).not.toBeNull();
+    expect(Number(tightened![2])).toBeGreaterThan(10);
+    expect(tightened![1]).not.toBe(tightened![3]);
     // 16 GiB: the run's 12.2 MB estimate leaves plenty, so a reply during the run is generated on the device.
     const during = await reply({ maxTokens: 4 });
     expect(ofType(during, "start")).not.toHaveProperty("note");

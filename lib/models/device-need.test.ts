@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { localConfigSchema } from "../jobs/local/config";
 import { replyDeviceBytes, replyHostBytes, trainingDeviceBytes } from "./device-need";
 import { estimateMemory } from "./memory";
-import type { ModelShape } from "./shape";
+import type { LinearModule, ModelShape } from "./shape";
 
 // Llama-3.1-8B (memory.test.ts has the same shape; its safetensors headers sum to 8,030,261,248 parameters).
 const shape: ModelShape = { vocabSize: 128_256, hiddenSize: 4096, intermediateSize: 14_336, numLayers: 32, numHeads: 32, numKvHeads: 8, headDim: 128, tieWordEmbeddings: false };
@@ -36,6 +36,20 @@ describe("device memory of a reply and of a training run", () => {
     expect(trainingDeviceBytes({ shape, parameters, contextLength: 4096 }, config)).toBe(expected);
     const lora = localConfigSchema.parse({ quantization: { quant: "none" }, training: { maxSeqLen: 1024 } });
     expect(trainingDeviceBytes({ shape, parameters, contextLength: 4096 }, lora)).toBeGreaterThan(parameters * 2);
+  });
+
+  it("a training run that has read its data: micro-batches padded to its longest example; packed rows still fill the maximum", () => {
+    const lora = { rank: 8, targets: ["q_proj", "v_proj"] as LinearModule[] };
+    const config = localConfigSchema.parse({ training: { maxSeqLen: 4096, batchSize: 4, gradientCheckpointing: true }, lora });
+    const at = (seqLen: number) =>
+      estimateMemory({ shape, parameters, seqLen, batchSize: 4, lora, doubleQuant: undefined, gradientCheckpointing: true, precision: "bf16" }, "qlora").total;
+    const model = { shape, parameters, contextLength: 131_072 };
+    expect(trainingDeviceBytes(model, config, { longestExample: 700 })).toBe(at(700));
+    expect(at(700)).toBeLessThan(at(4096));
+    // Longer than the maximum cannot happen (examples are cut), but the estimate never exceeds the maximum's.
+    expect(trainingDeviceBytes(model, config, { longestExample: 9000 })).toBe(at(4096));
+    const packed = localConfigSchema.parse({ training: { maxSeqLen: 4096, batchSize: 4, gradientCheckpointing: true, packing: true }, lora });
+    expect(trainingDeviceBytes(model, packed, { longestExample: 700 })).toBe(at(4096));
   });
 
   it("a model whose shape or weights cannot be read needs an unknown amount: Infinity, never 0", () => {

@@ -44,14 +44,17 @@ function kvValues(shape: NonNullable<LocalModel["shape"]>, context: number): num
 }
 
 /**
- * A local training run's device memory: the launch form's estimate at the configured maximum sequence length (the
- * longest micro-batch a run can see), so it is an upper bound for runs whose examples are shorter.
+ * A local training run's device memory: the launch form's estimate. Before the run has read its data that is at the
+ * configured maximum sequence length (the longest micro-batch a run can see), an upper bound for runs whose
+ * examples are shorter. Once it knows `longestExample` (tokens, already cut at the maximum), the micro-batches are
+ * padded to at most that, as in the launch form's estimate (local-estimate.ts); packed rows still fill the maximum.
  */
-export function trainingDeviceBytes(model: Pick<LocalModel, "shape" | "parameters" | "contextLength">, config: LocalConfig): number {
+export function trainingDeviceBytes(model: Pick<LocalModel, "shape" | "parameters" | "contextLength">, config: LocalConfig, data: { longestExample?: number } = {}): number {
   const { shape, parameters } = model;
   if (!shape || !parameters) return Infinity;
   const t = config.training;
-  const seqLen = Math.min(t.maxSeqLen, model.contextLength ?? t.maxSeqLen);
+  const maxSeqLen = Math.min(t.maxSeqLen, model.contextLength ?? t.maxSeqLen);
+  const seqLen = data.longestExample === undefined || t.packing ? maxSeqLen : Math.max(2, Math.min(maxSeqLen, data.longestExample));
   return estimateMemory(
     {
       shape,

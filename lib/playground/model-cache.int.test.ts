@@ -59,7 +59,7 @@ describe("cached models: one caller's operation at a time, never closed under a 
     await closeCachedModels();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    let oldest: NativeModel | null = null;
+    let oldest = null as NativeModel | null; // (assigned in the callback: a plain annotation narrows to null)
     const holder = withCachedModel("oldest", dir, async (m) => {
       oldest = m;
       await gate;

@@ -12,11 +12,13 @@ export type DatasetReport = {
   trainableTokens: number;
   truncatedExamples: number;
   truncatedTokens: number;
+  /** The longest example's tokens after the cut: how long a padded micro-batch gets (the run's memory). */
+  longest: number;
 };
 
 export function tokenizeDataset(chat: ChatTokenizer, examples: NumberedExample[], opts: { maxSeqLen: number; file: string }): { examples: TokenizedExample[]; report: DatasetReport } {
   const out: TokenizedExample[] = [];
-  const report: DatasetReport = { examples: 0, tokens: 0, trainableTokens: 0, truncatedExamples: 0, truncatedTokens: 0 };
+  const report: DatasetReport = { examples: 0, tokens: 0, trainableTokens: 0, truncatedExamples: 0, truncatedTokens: 0, longest: 0 };
   const empty: { line: number; why: string }[] = [];
   for (const ex of examples) {
     let t: TokenizedExample;
@@ -39,6 +41,7 @@ export function tokenizeDataset(chat: ChatTokenizer, examples: NumberedExample[]
     report.examples++;
     report.tokens += t.tokens.length;
     report.trainableTokens += trainable;
+    report.longest = Math.max(report.longest, t.tokens.length);
     out.push(t);
   }
   if (empty.length > 0) {

@@ -42,6 +42,26 @@ describe("device share", () => {
     expect(share.placeReply(39 * GiB)).toEqual({ onDevice: true });
   });
 
+  it("a job that has read its data tightens its estimate: a reply that did not fit beside the first estimate then does", async () => {
+    const { share } = shareWith({ freeBytes: 40 * GiB, totalBytes: 80 * GiB });
+    const run = deferred();
+    const held = { label: "training job j8", reserveBytes: 30 * GiB };
+    const job = share.runJob(held, () => run.promise);
+    expect(share.placeReply(8 * GiB)).toMatchObject({ onDevice: false });
+    // Lower only, and only for the job that holds the device.
+    expect(share.tighten(held, 31 * GiB)).toBe(false);
+    expect(share.tighten({ label: "training job j8", reserveBytes: 30 * GiB }, GiB)).toBe(false);
+    expect(share.tighten(held, 20 * GiB)).toBe(true);
+    expect(share.heldBy).toEqual({ label: "training job j8", reserveBytes: 20 * GiB });
+    // 40 free − 8 = 32 ≥ 20 + 4.
+    expect(share.placeReply(8 * GiB)).toEqual({ onDevice: true });
+    expect(held.reserveBytes).toBe(30 * GiB); // the caller's object is left as it was
+    run.resolve();
+    await job;
+    expect(share.tighten(held, GiB)).toBe(false);
+    expect(share.heldBy).toBeNull();
+  });
+
   it("a job without an estimate, or a device whose memory cannot be read, keeps replies on the CPU", async () => {
     const run = deferred();
     const unknown = shareWith({ freeBytes: 79 * GiB, totalBytes: 80 * GiB }).share;

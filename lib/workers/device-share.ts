@@ -45,7 +45,9 @@ export function cpuFallback(because: string, hostNeedBytes: number, freeRamBytes
 
 
 export class DeviceShare {
+  /** The job holding the device as placement sees it (its estimate may be tightened), and the caller's object. */
   private job: DeviceJob | null = null;
+  private owner: DeviceJob | null = null;
   private readonly onDevice = new Set<Promise<unknown>>();
 
   /** `memory` reads the device's free and total memory; it is asked only while a job holds the device. */
@@ -68,7 +70,8 @@ export class DeviceShare {
    */
   async runJob<T>(job: DeviceJob, run: () => Promise<T>, hooks: { prepare?: () => Promise<void>; onWait?: (replies: number) => void } = {}): Promise<T> {
     if (this.job) throw new Error(`the device is already held by ${this.job.label}; ${job.label} cannot start next to it`);
-    this.job = job;
+    this.job = { ...job };
+    this.owner = job;
     try {
       if (this.onDevice.size > 0) {
         hooks.onWait?.(this.onDevice.size);
@@ -78,7 +81,19 @@ export class DeviceShare {
       return await run();
     } finally {
       this.job = null;
+      this.owner = null;
     }
+  }
+
+  /**
+   * Lowers the memory estimate of `job` while it holds the device (a run that has read its data knows its longest
+   * example, below the maximum sequence length the first estimate assumed), so replies that fit beside the real
+   * run stay on the device. Never raises it, and does nothing once another job holds the device.
+   */
+  tighten(job: DeviceJob, reserveBytes: number): boolean {
+    if (this.owner !== job || !this.job || !(reserveBytes < this.job.reserveBytes)) return false;
+    this.job = { ...this.job, reserveBytes };
+    return true;
   }
 
   /** Where a reply that needs `needBytes` more device memory runs now (the rules above). */

@@ -4,8 +4,9 @@ import { runModelMerge } from "../../lib/artifacts/merge-run";
 import { runEval } from "../../lib/eval/run";
 import { dataDir, env, modelsDir } from "../../lib/env";
 import { detectGpuWorkerDevice, TRAINER_DEVICE } from "../../lib/jobs/local/device";
-import { runLocalJob, type LocalRunDeps } from "../../lib/jobs/local/run";
+import { runLocalJob, type LocalRunDeps, type LocalRunHooks } from "../../lib/jobs/local/run";
 import { jobDeviceReserve } from "../../lib/jobs/local/device-reserve";
+import { formatBytes } from "../../lib/models/memory";
 import { releaseIdleModels } from "../../lib/playground/model-cache";
 import { configureDeviceShare, deviceShare } from "../../lib/workers/device-share";
 import { newWorkerId } from "../../lib/workers/heartbeat";
@@ -24,7 +25,7 @@ export type GpuJobHandlers = Handlers<"gpu-jobs">;
 export function gpuJobHandlers(deps: GpuDeps): GpuJobHandlers {
   return {
     "finetune.run": async (payload, job) => {
-      const result = await onDevice(deps, payload.jobId, () => runLocalJob(deps.local, payload.jobId));
+      const result = await onDevice(deps, payload.jobId, (hooks) => runLocalJob(deps.local, payload.jobId, hooks));
       if (result.outcome === "interrupted") await handBack(job, deps);
       return result;
     },
@@ -73,14 +74,24 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
  * the replies already generating there finish and the idle cached models are freed, and with replies placed
  * around its memory estimate while it trains. On the CPU it only frees the idle models' RAM first.
  */
-async function onDevice<T>(deps: GpuDeps, jobId: string, run: () => Promise<T>): Promise<T> {
-  const reserveBytes = deps.local.defaultBackend === "cuda" ? await jobDeviceReserve(deps.db, jobId, { modelsDir: deps.local.modelsDir, backend: "cuda" }) : null;
-  if (reserveBytes === null) {
+async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHooks) => Promise<T>): Promise<T> {
+  const reserve = deps.local.defaultBackend === "cuda" ? await jobDeviceReserve(deps.db, jobId, { modelsDir: deps.local.modelsDir, backend: "cuda" }) : null;
+  if (reserve === null) {
     await releaseDevice(deps);
-    return run();
+    return run({});
   }
+  const share = deviceShare();
+  const job = { label: `training job ${jobId}`, reserveBytes: reserve.bytes };
+  // The first estimate assumes micro-batches of the maximum sequence length; the tokenized data says how long they
+  // get, so replies that fit beside the real run are not sent to the CPU for memory it will never use.
+  const onTokenized: LocalRunHooks["onTokenized"] = ({ longestExample }) => {
+    const bytes = reserve.atLongestExample(longestExample);
+    if (share.tighten(job, bytes)) {
+      deps.log.info(`[gpu-jobs] job ${jobId} keeps ${formatBytes(bytes)} of the device for itself (longest example ${longestExample} tokens; ${formatBytes(reserve.bytes)} at its maximum sequence length)`);
+    }
+  };
   try {
-    return await deviceShare().runJob({ label: `training job ${jobId}`, reserveBytes }, run, {
+    return await share.runJob(job, () => run({ onTokenized }), {
       onWait: (n) => deps.log.info(`[gpu-jobs] job ${jobId} waits for ${n} playground reply(s) generating on the device`),
       prepare: () => releaseDevice(deps, { only: "device" }),
     });

@@ -35,10 +35,16 @@ async function job(baseModel: string, config: unknown): Promise<string> {
 describe("a local job's device reserve", () => {
   it("is the job's training estimate when it trains on the device, and nothing when it trains on the CPU", async () => {
     const config = { quantization: { quant: "none" }, training: { backend: "auto", batchSize: 2, maxSeqLen: 256 } };
-    const expected = trainingDeviceBytes(await describeModel({ name: "tiny-chat", dir }), localConfigSchema.parse(config));
+    const model = await describeModel({ name: "tiny-chat", dir });
+    const expected = trainingDeviceBytes(model, localConfigSchema.parse(config));
     expect(expected).toBeGreaterThan(0);
     const auto = await job("tiny-chat", config);
-    expect(await jobDeviceReserve(db, auto, { modelsDir, backend: "cuda" })).toBe(expected);
+    const reserve = await jobDeviceReserve(db, auto, { modelsDir, backend: "cuda" });
+    expect(reserve!.bytes).toBe(expected);
+    // Once the run has tokenized its data: the estimate at its longest example, never above the first one.
+    expect(reserve!.atLongestExample(40)).toBe(trainingDeviceBytes(model, localConfigSchema.parse(config), { longestExample: 40 }));
+    expect(reserve!.atLongestExample(40)).toBeLessThan(expected);
+    expect(reserve!.atLongestExample(100_000)).toBe(expected);
     // "auto" on a worker that trains on the CPU, or a job that asks for the CPU: the device stays the replies'.
     expect(await jobDeviceReserve(db, auto, { modelsDir, backend: "cpu" })).toBeNull();
     const cpu = await job("tiny-chat", { ...config, training: { ...config.training, backend: "cpu" } });
@@ -48,8 +54,12 @@ describe("a local job's device reserve", () => {
 
   it("is unknown (Infinity) when the stored configuration or the model cannot be read", async () => {
     const broken = await job("tiny-chat", null);
-    expect(await jobDeviceReserve(db, broken, { modelsDir, backend: "cuda" })).toBe(Infinity);
     const missing = await job("no-such-model", {});
-    expect(await jobDeviceReserve(db, missing, { modelsDir, backend: "cuda" })).toBe(Infinity);
+    for (const id of [broken, missing]) {
+      const reserve = await jobDeviceReserve(db, id, { modelsDir, backend: "cuda" });
+      expect(reserve!.bytes).toBe(Infinity);
+      // Reading the data does not make an unknown model or configuration known.
+      expect(reserve!.atLongestExample(40)).toBe(Infinity);
+    }
   });
 });

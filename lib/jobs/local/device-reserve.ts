@@ -9,20 +9,30 @@ import { localConfigOfJob } from "./stored";
 // Infinity when it cannot be told (a broken configuration or model the run itself will report): unknown keeps
 // replies off the device rather than risking the run.
 
-export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: { modelsDir: string; backend: "cpu" | "cuda" }): Promise<number | null> {
+export type JobDeviceReserve = {
+  /** Before the run has read its data: the estimate at the job's maximum sequence length. */
+  bytes: number;
+  /** Once the run has tokenized its data: the estimate at its longest example (never above `bytes`). */
+  atLongestExample(tokens: number): number;
+};
+
+export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: { modelsDir: string; backend: "cpu" | "cuda" }): Promise<JobDeviceReserve | null> {
   const job = await db.fineTuneJob.findUnique({ where: { id: jobId } });
   if (!job) return null;
+  const unknown: JobDeviceReserve = { bytes: Infinity, atLongestExample: () => Infinity };
   let config;
   try {
     config = localConfigOfJob(job);
   } catch {
-    return Infinity;
+    return unknown;
   }
   const backend = config.training.backend === "auto" ? worker.backend : config.training.backend;
   if (backend === "cpu") return null;
   try {
-    return trainingDeviceBytes(await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir })), config);
+    const model = await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir }));
+    const bytes = trainingDeviceBytes(model, config);
+    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens })) };
   } catch {
-    return Infinity;
+    return unknown;
   }
 }

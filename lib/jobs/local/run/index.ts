@@ -1,3 +1,3 @@
-export { runLocalJob, type LocalRunDeps, type LocalRunOutcome } from "./run";
+export { runLocalJob, type LocalRunDeps, type LocalRunHooks, type LocalRunOutcome } from "./run";
 export { adapterCardMarkdown } from "./card";
 export { finalAdapterDir, jobOutputDir } from "./paths";

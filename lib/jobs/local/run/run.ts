@@ -55,7 +55,11 @@ async function stage<T>(name: Parameters<typeof describeRunError>[1], fn: () => 
   }
 }
 
-export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ outcome: LocalRunOutcome }> {
+/** What a run tells its caller as it goes: `onTokenized` once the data is tokenized (the GPU worker then tightens
+ *  the run's device memory estimate, lib/workers/device-share.ts). */
+export type LocalRunHooks = { onTokenized?(data: { longestExample: number }): void };
+
+export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: LocalRunHooks = {}): Promise<{ outcome: LocalRunOutcome }> {
   const { db, pub } = deps;
   const job = await db.fineTuneJob.findUnique({ where: { id: jobId } });
   // Contract of reconcile: a re-run of a job that finished meanwhile does nothing.
@@ -86,6 +90,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string): Promise<{ 
     const valid = data.validation
       ? await stage("tokenize", () => tokenizeDataset(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
       : null;
+    hooks.onTokenized?.({ longestExample: Math.max(train.report.longest, valid?.report.longest ?? 0) });
 
     // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches.
     const plan = await resumePlan(db, deps.dataDir, jobId);
