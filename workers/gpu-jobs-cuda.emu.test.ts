@@ -27,6 +27,9 @@ import { readSse } from "../lib/jobs/live/sse-parse";
 import { closeLiveHub } from "../lib/jobs/live/hub";
 import { inferenceChannel, parseInferenceMessage, type InferenceMessage } from "../lib/playground/channel";
 import { createRedis } from "../lib/redis";
+import { cancelEval } from "../lib/eval/cancel";
+import { createEval } from "../lib/eval/create";
+import { WAITED_NOTE } from "../lib/playground/generate-run";
 import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
@@ -57,6 +60,7 @@ afterEach(async () => {
   }
 });
 afterAll(async () => {
+  await db.evalRun.deleteMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } } });
   await removeLocalJobs(db, fixtures);
   await server.close();
   await closeQueues();
@@ -287,6 +291,33 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(ofType(during, "start")).not.toHaveProperty("note");
     expect(ofType(during, "done")).toMatchObject({ backend: "cuda" });
     await cancelRunning(job.id, w);
+    w.child.kill("SIGTERM");
+    await w.exited;
+  });
+
+  it("an evaluation with a local side holds the device like a run: a reply on a model too big beside it goes to the CPU, one on its own model stays", async () => {
+    // 8 MB of device memory: the evaluation's tiny model and its batches fit; the "small" model (39 MB in bf16) does
+    // not. Without the evaluation as the device's job the reply would try the device and fail for memory.
+    writeTinyModel({ dir: path.join(modelsRoot, "small-chat"), preset: "small", seed: 5 });
+    const w = startWorker({ TF_CUDA_EMU_MEMORY: "8000000" });
+    await until("the worker to consume the inference queue", w, async () => (/consuming .*inference/.test(w.output()) ? true : undefined));
+    const v = await version(4, 16);
+    // Two prompts at a time, 150 tokens each: the evaluation generates for a while on the emulator.
+    const { runIds } = await createEval({ datasetVersionId: v, candidate: "local:tiny-chat", baseline: "local:tiny-chat", generation: { maxTokens: 150 }, concurrency: 2 }, { db });
+    const evalId = runIds[0]!;
+    await until("the evaluation to start", w, async () => (w.output().includes(`[eval] run ${evalId}: starting`) ? true : undefined));
+
+    const other = await reply({ model: "small-chat", maxTokens: 4 });
+    expect(ofType(other, "start")?.note, w.output()).toMatch(new RegExp(`^Generated on the CPU: evaluation ${evalId} is using the GPU \\(`));
+    expect(ofType(other, "done")).toMatchObject({ backend: "cpu" });
+    const own = await reply({ maxTokens: 4 });
+    expect(ofType(own, "done"), w.output()).toMatchObject({ backend: "cuda" });
+    expect([undefined, WAITED_NOTE]).toContain(ofType(own, "start")?.note);
+    expect((await db.evalRun.findUniqueOrThrow({ where: { id: evalId } })).status, w.output()).toBe("running");
+
+    await cancelEval(evalId, { db });
+    const freed = `[gpu-jobs] released 1 CPU copy(ies) of playground models used while evaluation ${evalId} held the device`;
+    await until("the evaluation to let go of the device", w, async () => (w.output().includes(freed) ? true : undefined));
     w.child.kill("SIGTERM");
     await w.exited;
   });

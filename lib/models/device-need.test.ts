@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { localConfigSchema } from "../jobs/local/config";
-import { replyDeviceBytes, replyHostBytes, trainingDeviceBytes } from "./device-need";
+import { evalDeviceBytes, replyDeviceBytes, replyHostBytes, trainingDeviceBytes } from "./device-need";
 import { estimateMemory } from "./memory";
 import type { LinearModule, ModelShape } from "./shape";
 
@@ -19,6 +19,13 @@ describe("device memory of a reply and of a training run", () => {
     // A long prompt holds one chunk of 2,048 logits rows, not one per token.
     const long = replyDeviceBytes({ shape, parameters }, { prompt: 4000, context: 4096 }, true);
     expect(long).toBe(536_870_912 + 4000 * 92_194 * 2 + 2048 * 128_256 * 4);
+  });
+
+  it("an evaluation: the weights once, a KV cache per prompt decoded together, one prompt's forward at a time", () => {
+    // As the reply above, plus three more KV caches of 536,870,912 bytes each.
+    expect(evalDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096, sequences: 4 })).toBe(16_060_522_496 + 4 * 536_870_912 + 18_438_800 + 51_302_400);
+    expect(evalDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096, sequences: 1 })).toBe(replyDeviceBytes({ shape, parameters }, { prompt: 100, context: 4096 }, false));
+    expect(evalDeviceBytes({ shape: null, parameters }, { prompt: 1, context: 2, sequences: 1 })).toBe(Infinity);
   });
 
   it("the same reply on the CPU: fp32 weights unless loaded there, an fp32 KV cache and the prompt's forward", () => {

@@ -28,6 +28,17 @@ export function replyDeviceBytes(model: Pick<LocalModel, "shape" | "parameters">
 }
 
 /**
+ * An evaluation's device memory for one local model: its bf16 weights, a KV cache for each of `sequences` prompts
+ * decoded together (the run's concurrency: generate_batch admits them while memory lasts), and one prompt's
+ * forward at a time (prompts are prefilled one by one).
+ */
+export function evalDeviceBytes(model: Pick<LocalModel, "shape" | "parameters">, tokens: Tokens & { sequences: number }): number {
+  const { shape } = model;
+  if (!shape) return Infinity;
+  return replyDeviceBytes(model, tokens, false) + Math.max(0, tokens.sequences - 1) * kvValues(shape, tokens.context) * HALF_BYTES;
+}
+
+/**
  * The same reply on the CPU backend, in host RAM: fp32 weights (what the CPU backend holds unquantized weights in)
  * unless loaded there, an fp32 KV cache, and the prompt's forward in fp32 (one layer at a time).
  */

@@ -55,6 +55,17 @@ describe("cached models: one caller's operation at a time, never closed under a 
     expect(held.closed).toBe(true);
   });
 
+  it("a release can spare the models a job is about to use (an evaluation's), freeing the others", async () => {
+    await closeCachedModels();
+    const kept = await withCachedModel("eval-model", dir, async (m) => m, { placement: cpu });
+    const other = await withCachedModel("playground-model", dir, async (m) => m, { placement: cpu });
+    expect(await releaseIdleModels({ keep: [{ name: "eval-model", dir }] })).toBe(1);
+    expect([kept.closed, other.closed]).toEqual([false, true]);
+    // The same name from another folder is another model: not spared.
+    expect(await releaseIdleModels({ keep: [{ name: "eval-model", dir: `${dir}-elsewhere` }] })).toBe(1);
+    expect(kept.closed).toBe(true);
+  });
+
   it("a model evicted for newer ones while a caller has it closes when that caller is done", async () => {
     await closeCachedModels();
     let release!: () => void;

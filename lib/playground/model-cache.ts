@@ -108,12 +108,14 @@ function leave(entry: Entry): void {
  * and a host copy in RAM; the next playground request loads it again. A model still generating stays; it is
  * evicted later. `only` frees one side: "device" keeps the models on the CPU backend (a run on the device does not
  * need their RAM, and a reply moved to the CPU may be about to use one), "cpu" frees the CPU copies replies used
- * while a run held the device.
+ * while a run held the device. `keep` spares models the job itself is about to use (an evaluation's), so they are
+ * not loaded twice.
  */
-export async function releaseIdleModels(opts: { only?: "device" | "cpu" } = {}): Promise<number> {
+export async function releaseIdleModels(opts: { only?: "device" | "cpu"; keep?: { name: string; dir: string }[] } = {}): Promise<number> {
   let released = 0;
+  const kept = new Set((opts.keep ?? []).map((m) => `${m.name}\0${m.dir}`));
   for (const [key, entry] of [...loaded.entries()]) {
-    if (entry.users > 0) continue;
+    if (entry.users > 0 || kept.has(`${key.slice(0, key.indexOf("\0"))}\0${entry.dir}`)) continue;
     const m = await entry.model.catch(() => null);
     if (entry.users > 0 || (m && m.busy)) continue;
     // What a model runs on is its own backend ("auto" is the CPU on a machine without a device). A failed or

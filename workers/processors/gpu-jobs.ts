@@ -1,6 +1,7 @@
 import { WaitingError, type Job } from "bullmq";
 import { loadNativeAddon } from "../../native/index";
 import { runModelMerge } from "../../lib/artifacts/merge-run";
+import { evalDeviceReserve } from "../../lib/eval/device-reserve";
 import { runEval } from "../../lib/eval/run";
 import { dataDir, env, modelsDir } from "../../lib/env";
 import { detectGpuWorkerDevice, TRAINER_DEVICE } from "../../lib/jobs/local/device";
@@ -8,7 +9,7 @@ import { runLocalJob, type LocalRunDeps, type LocalRunHooks } from "../../lib/jo
 import { jobDeviceReserve } from "../../lib/jobs/local/device-reserve";
 import { formatBytes } from "../../lib/models/memory";
 import { releaseIdleModels } from "../../lib/playground/model-cache";
-import { configureDeviceShare, deviceShare } from "../../lib/workers/device-share";
+import { configureDeviceShare, deviceShare, type DeviceJob } from "../../lib/workers/device-share";
 import { newWorkerId } from "../../lib/workers/heartbeat";
 import { createProcessor, type Handlers } from "../../lib/queue/dispatch";
 import { evalDeps } from "./eval";
@@ -36,7 +37,7 @@ export function gpuJobHandlers(deps: GpuDeps): GpuJobHandlers {
     },
     // An evaluation with a local side: generation runs on this worker's trainer.
     "eval.run": async (payload, job) => {
-      const result = await runEval({ ...evalDeps(deps, "gpu-jobs"), addon: () => loadNativeAddon() }, payload.evalRunId);
+      const result = await evalOnDevice(deps, payload.evalRunId, () => runEval({ ...evalDeps(deps, "gpu-jobs"), addon: () => loadNativeAddon() }, payload.evalRunId));
       if (result.outcome === "interrupted") await handBack(job, deps);
       return result;
     },
@@ -80,26 +81,44 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHo
     await releaseDevice(deps);
     return run({});
   }
-  const share = deviceShare();
   const job = { label: `training job ${jobId}`, reserveBytes: reserve.bytes };
   // The first estimate assumes micro-batches of the maximum sequence length; the tokenized data says how long they
   // get, so replies that fit beside the real run are not sent to the CPU for memory it will never use.
   const onTokenized: LocalRunHooks["onTokenized"] = ({ longestExample }) => {
     const bytes = reserve.atLongestExample(longestExample);
-    if (share.tighten(job, bytes)) {
+    if (deviceShare().tighten(job, bytes)) {
       deps.log.info(`[gpu-jobs] job ${jobId} keeps ${formatBytes(bytes)} of the device for itself (longest example ${longestExample} tokens; ${formatBytes(reserve.bytes)} at its maximum sequence length)`);
     }
   };
+  return holdDevice(deps, job, `job ${jobId}`, () => run({ onTokenized }));
+}
+
+/**
+ * An evaluation with a local side holds the device the same way: replies are placed around its models' weights and
+ * its batch's KV caches (lib/eval/device-reserve.ts). A reply on the evaluation's own model needs no weights and
+ * waits for the current batch (lib/playground/model-cache.ts); one on another model goes to the CPU unless it fits.
+ * The idle cached models it does not use are freed first: a playground model left on a small device would
+ * otherwise leave the evaluation's no room.
+ */
+async function evalOnDevice<T>(deps: GpuDeps, evalRunId: string, run: () => Promise<T>): Promise<T> {
+  const reserve = deps.local.defaultBackend === "cuda" ? await evalDeviceReserve(deps.db, evalRunId, { modelsRoot: deps.local.modelsDir, dataRoot: deps.local.dataDir }) : null;
+  if (reserve === null) return run();
+  const job = { label: `evaluation ${evalRunId}`, reserveBytes: reserve.bytes };
+  return holdDevice(deps, job, `evaluation ${evalRunId}`, run, reserve.models);
+}
+
+/** Runs `run` as the device's job (lib/workers/device-share.ts), then frees the CPU copies replies used meanwhile. */
+async function holdDevice<T>(deps: GpuDeps, job: DeviceJob, what: string, run: () => Promise<T>, keep: { name: string; dir: string }[] = []): Promise<T> {
   try {
-    return await share.runJob(job, () => run({ onTokenized }), {
-      onWait: (n) => deps.log.info(`[gpu-jobs] job ${jobId} waits for ${n} playground reply(s) generating on the device`),
-      prepare: () => releaseDevice(deps, { only: "device" }),
+    return await deviceShare().runJob(job, run, {
+      onWait: (n) => deps.log.info(`[gpu-jobs] ${what} waits for ${n} playground reply(s) generating on the device`),
+      prepare: () => releaseDevice(deps, { only: "device", keep }),
     });
   } finally {
-    // Replies moved to the CPU while the run trained loaded CPU copies (fp32, in RAM); the next reply goes to the
-    // device again, so they only hold memory now.
+    // Replies moved to the CPU while it held the device loaded CPU copies (fp32, in RAM); the next reply goes to
+    // the device again, so they only hold memory now.
     const released = await releaseIdleModels({ only: "cpu" });
-    if (released > 0) deps.log.info(`[gpu-jobs] released ${released} CPU copy(ies) of playground models used while job ${jobId} held the device`);
+    if (released > 0) deps.log.info(`[gpu-jobs] released ${released} CPU copy(ies) of playground models used while ${what} held the device`);
   }
 }
 
@@ -107,7 +126,7 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHo
  * Training and merging load their own model: the idle playground/evaluation models leave the memory to them (a
  * merge runs on the CPU backend, but every cached model also keeps a host copy of its weights in RAM).
  */
-async function releaseDevice(deps: GpuDeps, opts: { only?: "device" | "cpu" } = {}): Promise<void> {
+async function releaseDevice(deps: GpuDeps, opts: Parameters<typeof releaseIdleModels>[0] = {}): Promise<void> {
   const released = await releaseIdleModels(opts);
   if (released > 0) deps.log.info(`[gpu-jobs] released ${released} cached playground/evaluation model(s) to give the job the device`);
 }

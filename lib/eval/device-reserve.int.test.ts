@@ -1,0 +1,91 @@
+import { mkdirSync, rmSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrismaClient } from "../db/client";
+import { dataDir } from "../env";
+import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../jobs/local/test-support";
+import { chatTokenizerFor } from "../models/chat-cache";
+import { evalDeviceBytes } from "../models/device-need";
+import { describeModel } from "../models/scan";
+import { createQueueSet } from "../queue/queues";
+import { createRedis } from "../redis";
+import { writeTinyModel } from "../testing/tiny-model";
+import { deleteKeysUnder, uniquePrefix } from "../workers/testing";
+import { createEval } from "./create";
+import { evalDeviceReserve } from "./device-reserve";
+import { storeTestOpenAIKey } from "./testing";
+
+// What an evaluation with a local side will hold on a GPU worker's device, read from its stored rows: the GPU
+// worker places playground replies around it as around a training run (workers/processors/gpu-jobs.ts).
+
+const db = createPrismaClient();
+const redis = createRedis("client");
+const prefix = uniquePrefix("eval-reserve");
+const queues = createQueueSet({ connection: redis, prefix });
+const fixtures: LocalVersionFixture[] = [];
+const modelsRoot = path.join(process.env.TMPDIR ?? "/tmp", `tf-eval-reserve-models-${process.pid}`);
+const tinyDir = path.join(modelsRoot, "tiny-chat");
+let removeKey: () => Promise<void>;
+
+beforeAll(async () => {
+  removeKey = await storeTestOpenAIKey(db);
+  mkdirSync(modelsRoot, { recursive: true });
+  writeTinyModel({ dir: tinyDir, preset: "tiny", seed: 3 });
+  writeTinyModel({ dir: path.join(modelsRoot, "other-chat"), preset: "tiny", seed: 4 });
+});
+
+afterAll(async () => {
+  await removeKey();
+  await db.evalRun.deleteMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } } });
+  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
+  await deleteFrozenVersions(db, fixtures);
+  await queues.close();
+  await deleteKeysUnder(redis, prefix);
+  await redis.quit();
+  await db.$disconnect();
+  rmSync(modelsRoot, { recursive: true, force: true });
+});
+
+const line = (q: string, a: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: a }] });
+const questions = ["Short?", "A much longer question about the colour of the sky at dusk, and why it looks the way it does?"];
+
+async function evalRun(candidate: string, baseline: string): Promise<string> {
+  const f = await createFrozenVersion(db, dataDir(), { name: "eval-reserve", train: line("t", "a") + "\n", validation: questions.map((q) => line(q, "a")).join("\n") + "\n" });
+  fixtures.push(f);
+  const { runIds } = await createEval({ datasetVersionId: f.versionId, candidate, baseline, generation: { maxTokens: 40 }, concurrency: 4 }, { db, queues, modelsRoot });
+  return runIds[0]!;
+}
+
+describe("an evaluation's device reserve", () => {
+  it("is its local model's weights, a KV cache per prompt decoded together and the longest prompt's forward; one model counted once", async () => {
+    const chat = chatTokenizerFor(tinyDir);
+    const longest = Math.max(...questions.map((q) => chat.encode(chat.render([{ role: "user", content: q }], { addGenerationPrompt: true })).length));
+    const model = await describeModel({ name: "tiny-chat", dir: tinyDir });
+    // Two prompts, so two sequences at most, though the run's concurrency is 4.
+    const one = evalDeviceBytes(model, { prompt: longest, context: longest + 40, sequences: 2 });
+    const both = await evalDeviceReserve(db, await evalRun("local:tiny-chat", "local:tiny-chat"), { modelsRoot });
+    expect(both).toEqual({ bytes: one, models: [{ name: "tiny-chat", dir: tinyDir }] });
+    const mixed = await evalDeviceReserve(db, await evalRun("local:tiny-chat", "openai:gpt-4o-mini"), { modelsRoot });
+    expect(mixed!.bytes).toBe(one);
+    const two = await evalDeviceReserve(db, await evalRun("local:tiny-chat", "local:other-chat"), { modelsRoot });
+    expect(two!.models.map((m) => m.name).sort()).toEqual(["other-chat", "tiny-chat"]);
+    expect(two!.bytes).toBeGreaterThan(one);
+  });
+
+  it("counts only the prompts still to generate: a resumed run whose samples are done needs no KV room for them", async () => {
+    const id = await evalRun("local:tiny-chat", "local:tiny-chat");
+    const first = (await evalDeviceReserve(db, id, { modelsRoot }))!.bytes;
+    await db.evalSample.updateMany({ where: { evalRunId: id, index: 1 }, data: { baselineOutput: "x", candidateOutput: "y" } });
+    expect((await evalDeviceReserve(db, id, { modelsRoot }))!.bytes).toBeLessThan(first);
+  });
+
+  it("is nothing for a run with no local side, and unknown (Infinity) when a local model cannot be read", async () => {
+    expect(await evalDeviceReserve(db, await evalRun("openai:ft:gpt-4o-mini-2024-07-18:acme::x", "openai:gpt-4o-mini"), { modelsRoot })).toBeNull();
+    expect(await evalDeviceReserve(db, "no-such-run", { modelsRoot })).toBeNull();
+    const id = await evalRun("local:tiny-chat", "openai:gpt-4o-mini");
+    rmSync(path.join(modelsRoot, "other-chat"), { recursive: true, force: true });
+    await db.evalRun.update({ where: { id }, data: { candidateSpec: "local:other-chat" } });
+    expect(await evalDeviceReserve(db, id, { modelsRoot })).toEqual({ bytes: Infinity, models: [] });
+  });
+});

@@ -1,0 +1,49 @@
+import type { PrismaClient } from "@prisma/client";
+import { chatTokenizerFor } from "../models/chat-cache";
+import { evalDeviceBytes } from "../models/device-need";
+import { describeModel } from "../models/scan";
+import { resolveModelSpec } from "./models";
+import { generationSchema, type ChatMessage } from "./types";
+
+// How much of a GPU worker's device an evaluation with a local side will hold, for sharing the device with
+// playground replies (lib/workers/device-share.ts), as a training run does: null when no side runs on this
+// machine's trainer, Infinity when it cannot be told (the run itself reports a broken spec or model).
+
+/** The local models an evaluation generates with (base name and folder; adapters are small and not counted). */
+export type EvalDeviceModel = { name: string; dir: string };
+
+export type EvalDeviceReserve = { bytes: number; models: EvalDeviceModel[] };
+
+export async function evalDeviceReserve(db: PrismaClient, evalRunId: string, opts: { modelsRoot?: string; dataRoot?: string } = {}): Promise<EvalDeviceReserve | null> {
+  const run = await db.evalRun.findUnique({ where: { id: evalRunId } });
+  if (!run) return null;
+  const models = new Map<string, EvalDeviceModel>();
+  try {
+    for (const [field, spec] of [["candidate", run.candidateSpec], ["baseline", run.baselineSpec]] as const) {
+      const m = await resolveModelSpec(spec, { db, modelsRoot: opts.modelsRoot, dataRoot: opts.dataRoot, field });
+      if (m.where === "local") models.set(m.modelDir, { name: m.model, dir: m.modelDir });
+    }
+  } catch {
+    return { bytes: Infinity, models: [] };
+  }
+  if (models.size === 0) return null;
+  try {
+    const settings = generationSchema.parse(run.generation ?? {});
+    // Only the prompts still to generate: a resumed run needs no room for the ones it has done.
+    const rows = await db.evalSample.findMany({
+      where: { evalRunId, OR: [{ baselineOutput: null, baselineError: null }, { candidateOutput: null, candidateError: null }] },
+      select: { prompt: true },
+    });
+    let bytes = 0;
+    for (const m of models.values()) {
+      const chat = chatTokenizerFor(m.dir);
+      const longest = rows.reduce((n, r) => Math.max(n, chat.encode(chat.render(r.prompt as ChatMessage[], { addGenerationPrompt: true })).length), 0);
+      const described = await describeModel(m);
+      const context = Math.min(longest + settings.maxTokens, described.contextLength ?? Infinity);
+      bytes += evalDeviceBytes(described, { prompt: longest, context, sequences: Math.min(run.concurrency, Math.max(1, rows.length)) });
+    }
+    return { bytes, models: [...models.values()] };
+  } catch {
+    return { bytes: Infinity, models: [...models.values()] };
+  }
+}
