@@ -4,12 +4,20 @@
 #   step 2: tiny-model logits, loss and LoRA gradients, CUDA vs CPU (cuda_model_check);
 #   steps 3-4: against HF transformers + PEFT, and throughput/memory (native/gpu/hf_*.py).
 # Usage: native/gpu/check.sh            (from anywhere; needs cmake, a C++ compiler and nvcc)
+#        GPU_CHECK_EMULATED=1 native/gpu/check.sh   a dry run of the script itself on a machine without a GPU: the
+#        same steps with the CUDA emulator's programs (cuda_check_emu, ...) from the tree `npm run test:native`
+#        built (native/build/cmake); steps 3-4 need torch, so without it they end in a FAIL row.
 # Exit status: 0 when every step that ran passed, 1 otherwise. Budget: <= 8 minutes on one H200.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NATIVE="$ROOT/native"
-BUILD="$NATIVE/build/gpu"
+EMULATED="${GPU_CHECK_EMULATED:-0}"
+if [[ $EMULATED == 1 ]]; then
+  BUILD="$NATIVE/build/cmake" SUFFIX=_emu
+else
+  BUILD="$NATIVE/build/gpu" SUFFIX=""
+fi
 JOBS="$(nproc 2>/dev/null || echo 4)"
 SUMMARY=()   # "step|what|result|detail" rows, printed as the final table
 FAILED=0
@@ -28,7 +36,7 @@ fi
 # build_and_run STEP WHAT TARGET: builds TARGET in the CMake tree and runs it (exit 0 all pass, 1 a failure,
 # 2 no usable device), recording one summary row.
 build_and_run() {
-  local step=$1 what=$2 target=$3
+  local step=$1 what=$2 target=$3$SUFFIX
   if ! cmake --build "$BUILD" -j "$JOBS" --target "$target" >"$BUILD.$target.log" 2>&1; then
     tail -n 40 "$BUILD.$target.log"
     record "$step" "$what" FAIL "build of $target failed (log: $BUILD.$target.log)"
@@ -53,12 +61,18 @@ fi
 
 # ======================= step 1: CUDA kernels vs the CPU reference =======================
 step1() {
-  echo "== step 1: build the CMake tree with nvcc ($BUILD) and run cuda_check"
-  if ! command -v nvcc >/dev/null 2>&1; then
+  echo "== step 1: build the CMake tree with nvcc ($BUILD) and run cuda_check$SUFFIX"
+  if [[ $EMULATED == 1 ]]; then
+    # test:native's tree, as it configured it: reconfiguring with this script's options would change its targets.
+    if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+      record 1 "CUDA kernels vs CPU" FAIL "no CMake tree in $BUILD (run npm run test:native first)"
+      return
+    fi
+  elif ! command -v nvcc >/dev/null 2>&1; then
     record 1 "CUDA kernels vs CPU" FAIL "nvcc not found (install the CUDA toolkit or put nvcc on PATH)"
     return
   fi
-  if ! cmake -S "$NATIVE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF >"$BUILD.configure.log" 2>&1; then
+  if [[ $EMULATED != 1 ]] && ! cmake -S "$NATIVE" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF >"$BUILD.configure.log" 2>&1; then
     tail -n 30 "$BUILD.configure.log"
     record 1 "CUDA kernels vs CPU" FAIL "cmake configure failed (log: $BUILD.configure.log)"
     return
@@ -66,7 +80,7 @@ step1() {
   build_and_run 1 "CUDA kernels vs CPU" cuda_check
   # Which GEMMs the trainer gets (cuda_check's header): cuBLASLt, or our WMMA kernels and why. MFU depends on it.
   local gemm
-  gemm=$(grep -o 'matmul: .*' "$BUILD.cuda_check.out" 2>/dev/null | head -n 1)
+  gemm=$(grep -o 'matmul: .*' "$BUILD.cuda_check$SUFFIX.out" 2>/dev/null | head -n 1)
   [[ -n $gemm ]] && record 1 "GEMMs run through" INFO "${gemm#matmul: }"
 }
 
@@ -93,7 +107,7 @@ step2
 # shellcheck source=steps-3-4.sh
 source "$ROOT/native/gpu/steps-3-4.sh"
 HF_ROWS="$(mktemp)"
-GPU_CHECK_BUILD="$BUILD" GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
+GPU_CHECK_BUILD="$BUILD" GPU_CHECK_TARGET_SUFFIX="$SUFFIX" GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
 # Tabs become \x1f before `read`: a tab is IFS whitespace, so `IFS=$'\t' read` merges consecutive tabs and an empty
 # field (the GEMM peak's ours/target, the decode rows' reference/target, the 8B row's reference) shifts every later
 # field left, leaving status empty, i.e. FAIL. \x1f is not whitespace, so empty fields stay in place.

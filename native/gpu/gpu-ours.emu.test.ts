@@ -197,6 +197,23 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     else expect(other).toBe("");
   });
 
+  it("check.sh itself, as a dry run on the emulator: steps 1-2 pass, the GEMM row names WMMA, step 3 stops for want of torch", async () => {
+    // The glue a GPU run depends on (building, exit codes, the GEMM line, rows into the summary table) runs only
+    // there otherwise; a mistake in it would cost the lent machine's few minutes. (These machines have no torch and
+    // no way to install it, so steps 3-4 stop at their first script.)
+    const r = await runProcess("bash", [path.join(GPU, "check.sh")], { cwd: process.cwd(), env: { GPU_CHECK_EMULATED: "1", GPU_CHECK_DIR: path.join(tmp, "check") } });
+    expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(1);
+    const summary = r.stdout.slice(r.stdout.indexOf("== native/gpu/check.sh summary"));
+    const rows = summary.split("\n").slice(2).filter(Boolean).map((l) => l.split(/\s{2,}/));
+    expect(rows).toEqual([
+      ["1", "CUDA kernels vs CPU", "PASS", "every row within its limit (table above)"],
+      ["1", "GEMMs run through", "INFO", "wmma (the CUDA emulator never loads cuBLASLt)"],
+      ["2", "tiny models: logits, loss, LoRA grads vs CPU", "PASS", "every row within its limit (table above)"],
+      ["3", "generate the 1B model", "FAIL", "ours - · reference hf_make_model.py failed · target -"],
+    ]);
+    expect(r.stderr + r.stdout).toMatch(/hf_make_model: No module named '(torch|transformers|peft)'/);
+  }, 180_000);
+
   it("the torch-free Python helpers pass their unit tests", async () => {
     const r = await run("python3", ["-m", "unittest", "discover", "-s", GPU, "-p", "test_hf_*.py"]);
     expect(r.code, r.stderr).toBe(0);

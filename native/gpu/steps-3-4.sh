@@ -9,6 +9,7 @@
 # here with CMake: GPU machines need a C++ compiler and nvcc, not Node.js and node_modules.
 # Environment:
 #   GPU_CHECK_BUILD the CMake tree gpu_ours is built in (default native/build/gpu, check.sh's)
+#   GPU_CHECK_TARGET_SUFFIX  _emu: gpu_ours_emu, built against the CUDA emulator (check.sh's dry run)
 #   GPU_CHECK_DIR   work folder (default /tmp/tuneforge-gpu-check); models are kept there and reused by reruns
 #   GPU_CHECK_ROWS  file the summary rows are appended to (tab-separated: step, check, ours, reference, target,
 #                   status); run alone, they go to $GPU_CHECK_DIR/hf/rows.tsv and are printed as a table
@@ -63,10 +64,10 @@ gpu_steps_3_4() {
 
   # What our side has: gpu_ours, built in the CMake tree (check.sh's step 1 configured it; alone, configure here).
   local build="${GPU_CHECK_BUILD:-$root/native/build/gpu}" ours backends="" why_not="not built yet"
-  ours="$build/gpu_ours"
+  ours="$build/gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}"
   mkdir -p "$(dirname "$build")"
   if { [[ -f $build/CMakeCache.txt ]] || cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF \
-    >"$build.configure-ours.log" 2>&1; } && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 4)" --target gpu_ours \
+    >"$build.configure-ours.log" 2>&1; } && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 4)" --target "gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}" \
     >"$build.gpu_ours.log" 2>&1; then
     backends=$("$ours" backends | "$py" -c 'import json,sys; print(",".join(json.load(sys.stdin)["backends"]))' 2>/dev/null)
     [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (gpu_ours has backends: ${backends:-none}; is nvcc on PATH?)"
