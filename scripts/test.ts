@@ -4,7 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, prepareDatabase } from "./lib/app";
 import { buildStale } from "./lib/build";
-import { flushTestRedis } from "./lib/database";
+import { flushTestRedisExcept } from "./lib/database";
 import { logger, paint, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { testSettings } from "./lib/test-env";
@@ -62,9 +62,10 @@ async function main(): Promise<number> {
   const setupStart = Date.now();
   await ensureServices({ databaseUrl: t.databaseUrl, redisUrl: t.redisUrl, log });
   if (tiers.includes("int")) {
-    // Every run starts from an empty database and Redis db (integration tests may leave rows behind).
+    // Every run starts from an empty database and Redis db (integration tests may leave rows behind), except an
+    // e2e stack's queues: it may be serving another run's browser tests on the same Redis database.
     await prepareDatabase({ url: t.databaseUrl, log, recreate: true });
-    await flushTestRedis(t.redisUrl);
+    await flushTestRedisExcept(t.redisUrl, t.e2eQueuePrefix);
     fs.rmSync(t.dataDir, { recursive: true, force: true });
   }
   // Unit, integration and e2e tests load the native addon, so it is built (when stale) before any tier runs.

@@ -78,6 +78,24 @@ describe("an evaluation's device reserve", () => {
     const first = (await evalDeviceReserve(db, id, { modelsRoot }))!.bytes;
     await db.evalSample.updateMany({ where: { evalRunId: id, index: 1 }, data: { baselineOutput: "x", candidateOutput: "y" } });
     expect((await evalDeviceReserve(db, id, { modelsRoot }))!.bytes).toBeLessThan(first);
+    // A side that failed after its retries is not generated again either.
+    await db.evalSample.updateMany({ where: { evalRunId: id, index: 0 }, data: { baselineError: "timeout", candidateOutput: "y" } });
+    // Nothing left to generate (a resume that only judges): no local model will load, so no reserve.
+    expect(await evalDeviceReserve(db, id, { modelsRoot })).toBeNull();
+  });
+
+  it("is nothing for a run that has ended, and a prompt the template cannot render does not make the rest unknown", async () => {
+    const ended = await evalRun("local:tiny-chat", "local:tiny-chat");
+    await db.evalRun.update({ where: { id: ended }, data: { status: "cancelled" } });
+    expect(await evalDeviceReserve(db, ended, { modelsRoot })).toBeNull();
+
+    const id = await evalRun("local:tiny-chat", "local:tiny-chat");
+    const before = (await evalDeviceReserve(db, id, { modelsRoot }))!.bytes;
+    // runEval fails such a sample alone; the estimate skips it and stays finite.
+    await db.evalSample.updateMany({ where: { evalRunId: id, index: 0 }, data: { prompt: [{ content: "no role" }] } });
+    const after = (await evalDeviceReserve(db, id, { modelsRoot }))!.bytes;
+    expect(Number.isFinite(after)).toBe(true);
+    expect(after).toBe(before); // the longer prompt (index 1) still sets the length
   });
 
   it("is nothing for a run with no local side, and unknown (Infinity) when a local model cannot be read", async () => {

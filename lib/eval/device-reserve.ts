@@ -16,7 +16,8 @@ export type EvalDeviceReserve = { bytes: number; models: EvalDeviceModel[] };
 
 export async function evalDeviceReserve(db: PrismaClient, evalRunId: string, opts: { modelsRoot?: string; dataRoot?: string } = {}): Promise<EvalDeviceReserve | null> {
   const run = await db.evalRun.findUnique({ where: { id: evalRunId } });
-  if (!run) return null;
+  // A finished run (a re-delivered queue job) generates nothing; runEval skips it.
+  if (!run || (run.status !== "queued" && run.status !== "running")) return null;
   const models = new Map<string, EvalDeviceModel>();
   try {
     for (const [field, spec] of [["candidate", run.candidateSpec], ["baseline", run.baselineSpec]] as const) {
@@ -34,16 +35,27 @@ export async function evalDeviceReserve(db: PrismaClient, evalRunId: string, opt
       where: { evalRunId, OR: [{ baselineOutput: null, baselineError: null }, { candidateOutput: null, candidateError: null }] },
       select: { prompt: true },
     });
+    // Nothing left to generate (a resumed run that only judges, with a remote judge): no local model is loaded.
+    if (rows.length === 0) return null;
     let bytes = 0;
     for (const m of models.values()) {
       const chat = chatTokenizerFor(m.dir);
-      const longest = rows.reduce((n, r) => Math.max(n, chat.encode(chat.render(r.prompt as ChatMessage[], { addGenerationPrompt: true })).length), 0);
+      const longest = rows.reduce((n, r) => Math.max(n, promptTokens(chat, r.prompt as ChatMessage[])), 0);
       const described = await describeModel(m);
       const context = Math.min(longest + settings.maxTokens, described.contextLength ?? Infinity);
-      bytes += evalDeviceBytes(described, { prompt: longest, context, sequences: Math.min(run.concurrency, Math.max(1, rows.length)) });
+      bytes += evalDeviceBytes(described, { prompt: longest, context, sequences: Math.min(run.concurrency, rows.length) });
     }
     return { bytes, models: [...models.values()] };
   } catch {
     return { bytes: Infinity, models: [...models.values()] };
+  }
+}
+
+/** A prompt's tokens with the model's template, or 0 for one it cannot render: runEval fails that sample alone. */
+function promptTokens(chat: ReturnType<typeof chatTokenizerFor>, messages: ChatMessage[]): number {
+  try {
+    return chat.encode(chat.render(messages, { addGenerationPrompt: true })).length;
+  } catch {
+    return 0;
   }
 }

@@ -12,7 +12,7 @@ import { isCancelled, publishInference, type InferenceMessage } from "./channel"
 import { describeModel, type LocalModel } from "../models/scan";
 import { replyDeviceBytes, replyHostBytes } from "../models/device-need";
 import { cpuFallback, deviceShare } from "../workers/device-share";
-import { isModelCached, withCachedModel, workerPlacement, type ModelPlacement } from "./model-cache";
+import { isModelCached, ModelWaitAborted, withCachedModel, workerPlacement, type ModelPlacement } from "./model-cache";
 
 // One playground reply on the inference worker: resolve the model (confined to the models directory) and
 // the adapter (a succeeded local job's), render the chat with the model's template plus the assistant
@@ -39,7 +39,7 @@ export const WAITED_NOTE = "Waited for an evaluation's batch generating on this 
 
 /**
  * Runs `reply` where it should run: as the worker is configured (TUNEFORGE_LOCAL_BACKEND), except on the CPU while
- * a training run holds the device and the reply would not fit beside it (lib/workers/device-share.ts); `note`
+ * a training run or an evaluation holds the device and the reply would not fit beside it (lib/workers/device-share.ts); `note`
  * then says so. When host RAM cannot take it either, the reply fails with both reasons.
  */
 async function runPlaced<T>(model: { name: string; dir: string }, tokens: { prompt: number; max: number }, reply: (placement: ModelPlacement, note?: string) => Promise<T>): Promise<T> {
@@ -65,7 +65,7 @@ async function runPlaced<T>(model: { name: string; dir: string }, tokens: { prom
     const fallback = cpuFallback(placed.because, hostNeed, os.freemem());
     if ("error" in fallback) throw new HttpError(503, "gpu_busy", fallback.error);
     return reply({ ...configured, backend: "cpu" }, fallback.note);
-  });
+  }, { name: model.name, dir: model.dir });
 }
 
 export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: PlaygroundPayload): Promise<{ outcome: "done" | "error" | "cancelled" }> {
@@ -96,7 +96,11 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
       await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, ...(note ? { note } : {}) });
       // An evaluation with a local side may be generating a batch on this very model (same worker, same base): the
       // reply waits its turn, and says so, rather than failing on the busy model.
-      const waited = () => void publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, note: [note, WAITED_NOTE].filter(Boolean).join(" ") });
+      const waited = () => void publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, note: [note, WAITED_NOTE].filter(Boolean).join(" ") }).catch(() => undefined);
+      const cancelledWhileWaiting = async () => {
+        await publish({ type: "done", finishReason: "cancelled", tokens: 0, promptTokens: prompt.length, timeToFirstTokenMs: null, tokensPerSecond: null, elapsedMs: Date.now() - t0 });
+        return { outcome: "cancelled" as const };
+      };
       return await withCachedModel(model.name, model.dir, async (native) => {
         const room = native.info().maxPositionEmbeddings - prompt.length;
         if (room <= 0) throw new HttpError(400, "prompt_too_long", `The conversation is ${prompt.length} tokens; ${model.name} reads at most ${native.info().maxPositionEmbeddings}. Clear the chat or shorten the system prompt.`);
@@ -131,7 +135,11 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
           backend: native.info().backend,
         });
         return { outcome: result!.finishReason === "cancelled" ? ("cancelled" as const) : ("done" as const) };
-      }, { addon: deps.addon, placement, onWait: waited });
+      }, { addon: deps.addon, placement, onWait: waited, signal: stop.signal }).catch((err: unknown) => {
+        // A Stop (or shutdown) while the reply still waited for the model: nothing was generated.
+        if (err instanceof ModelWaitAborted) return cancelledWhileWaiting();
+        throw err;
+      });
     });
   } catch (err) {
     const message = err instanceof HttpError ? err.message : `Generation failed: ${(err as Error).message}`;

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { NativeModel } from "../../native/index";
 import { writeTinyModel } from "../testing/tiny-model";
-import { closeCachedModels, isModelCached, releaseIdleModels, withCachedModel, type ModelPlacement } from "./model-cache";
+import { closeCachedModels, isModelCached, ModelWaitAborted, releaseIdleModels, withCachedModel, type ModelPlacement } from "./model-cache";
 
 // The worker's model cache on the real addon (CPU backend, generated tiny model): who may use a cached model when,
 // and that nothing closes one while a caller has it. The playground and a local-side evaluation share these
@@ -53,6 +53,50 @@ describe("cached models: one caller's operation at a time, never closed under a 
     expect(isModelCached("tiny", dir, "cpu")).toBe(true);
     expect(await releaseIdleModels()).toBe(1);
     expect(held.closed).toBe(true);
+  });
+
+  it("a caller whose work throws still hands the model on; the model is then idle and a release frees it", async () => {
+    await closeCachedModels();
+    const failing = withCachedModel("tiny", dir, async () => {
+      throw new Error("template error");
+    }, { placement: cpu });
+    const next = withCachedModel("tiny", dir, async (m) => (await generate(m, 2))[0]!.tokens.length, { placement: cpu });
+    await expect(failing).rejects.toThrow("template error");
+    expect(await next).toBe(2);
+    expect(await releaseIdleModels()).toBe(1);
+  });
+
+  it("a model that fails to load fails the callers queued on it, and the next request loads it again", async () => {
+    await closeCachedModels();
+    const missing = path.join(tmp, "not-a-model");
+    const a = withCachedModel("broken", missing, async () => "ran", { placement: cpu });
+    const b = withCachedModel("broken", missing, async () => "ran", { placement: cpu });
+    await expect(a).rejects.toThrow(/not-a-model/);
+    await expect(b).rejects.toThrow(/not-a-model/);
+    expect(isModelCached("broken", missing, "cpu")).toBe(false);
+    fs.cpSync(dir, missing, { recursive: true });
+    expect(await withCachedModel("broken", missing, async () => "ran", { placement: cpu })).toBe("ran");
+  });
+
+  it("a caller stopped while it waits leaves without running; the caller behind it still waits for the first", async () => {
+    await closeCachedModels();
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const first = withCachedModel("tiny", dir, async () => {
+      await gate;
+      events.push("first ends");
+    }, { placement: cpu });
+    const stop = new AbortController();
+    const stopped = withCachedModel("tiny", dir, async () => void events.push("stopped ran"), { placement: cpu, signal: stop.signal });
+    const third = withCachedModel("tiny", dir, async () => void events.push("third runs"), { placement: cpu });
+    stop.abort();
+    await expect(stopped).rejects.toBeInstanceOf(ModelWaitAborted);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([]); // the third is still behind the first
+    release();
+    await Promise.all([first, third]);
+    expect(events).toEqual(["first ends", "third runs"]);
   });
 
   it("a release can spare the models a job is about to use (an evaluation's), freeing the others", async () => {

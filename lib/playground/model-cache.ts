@@ -64,37 +64,64 @@ async function closeWhenLoaded(entry: Entry): Promise<boolean> {
   return true;
 }
 
+/** Thrown by withCachedModel when its signal aborts while the caller still waits for its turn on the model. */
+export class ModelWaitAborted extends Error {
+  constructor(name: string) {
+    super(`stopped while waiting for ${name}`);
+  }
+}
+
 /**
  * Runs `use` with the cached model `name` (loading it from `dir` where `placement` says), one caller's operation at
  * a time per model, in arrival order. `onWait` hears when the model is busy with another caller's operation (an
- * evaluation's batch, another reply) and this one waits for it. Releases and evictions leave a model with callers
- * alone; only closeCachedModels (worker shutdown) closes one under them, and the waiting callers then fail.
+ * evaluation's batch, another reply) and this one waits for it; `signal` ends the wait (ModelWaitAborted) without
+ * letting the callers behind this one start early. Releases and evictions leave a model with callers alone; only
+ * closeCachedModels (worker shutdown) closes one under them, and the waiting callers then fail.
  */
 export async function withCachedModel<T>(
   name: string,
   dir: string,
   use: (model: NativeModel) => Promise<T>,
-  opts: { addon?: () => NativeAddon; placement?: ModelPlacement; onWait?: () => void } = {},
+  opts: { addon?: () => NativeAddon; placement?: ModelPlacement; onWait?: () => void; signal?: AbortSignal } = {},
 ): Promise<T> {
   const addon = opts.addon ?? (() => loadNativeAddon());
   const placement = opts.placement ?? workerPlacement();
   const entry = entryFor(name, dir, addon, placement);
   entry.users += 1;
-  if (entry.queued > 0) opts.onWait?.();
+  const busy = entry.queued > 0;
   entry.queued += 1;
   let finished!: () => void;
   const previous = entry.turn;
   entry.turn = new Promise<void>((resolve) => (finished = resolve));
+  let myTurn = false;
   try {
-    await previous;
+    if (busy) opts.onWait?.();
+    await turnOrAbort(previous, opts.signal, name);
+    myTurn = true;
     const model = await entry.model;
     if (model.closed) throw new Error(`${name} was unloaded while this request waited for it (the worker is shutting down)`);
     return await use(model);
   } finally {
     entry.queued -= 1;
-    finished();
+    // A caller that gave up waiting hands its turn on only when the one before it is done.
+    if (myTurn) finished();
+    else void previous.then(finished);
     leave(entry);
   }
+}
+
+/** Resolves when `previous` does (turns never reject), or throws ModelWaitAborted if `signal` aborts first. */
+function turnOrAbort(previous: Promise<void>, signal: AbortSignal | undefined, name: string): Promise<void> {
+  if (!signal) return previous;
+  if (signal.aborted) return Promise.reject(new ModelWaitAborted(name));
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new ModelWaitAborted(name));
+    signal.addEventListener("abort", onAbort, { once: true });
+    void previous.then(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    });
+  });
 }
 
 function leave(entry: Entry): void {

@@ -270,4 +270,42 @@ describe("runPlaygroundGeneration", () => {
       await redis.quit();
     }
   });
+
+  it("a Stop while the reply waits for an evaluation's batch ends it at once: cancelled, nothing generated", { timeout: 120_000 }, async () => {
+    const redis = createRedis("client");
+    const sub = createRedis("client");
+    const prefix = `tf-test-pg-stopwait-${run}`;
+    const requestId = `stopwait-${run}`;
+    const received: InferenceMessage[] = [];
+    try {
+      await sub.subscribe(inferenceChannel(prefix, requestId));
+      sub.on("message", (_c, raw) => {
+        const m = parseInferenceMessage(raw)!;
+        received.push(m);
+        // The reply says it waits: the user presses Stop.
+        if (m.type === "start" && m.note === WAITED_NOTE) void requestCancel(redis, prefix, requestId);
+      });
+      const evalSide = localGenerator({ model: SLOW_MODEL, modelDir: path.join(modelsDir(), SLOW_MODEL), label: "baseline", batchSize: 1 });
+      const batch = evalSide.generate([{ role: "user", content: "Tell me everything." }], { temperature: 0, topP: 1, maxTokens: 400, seed: 0 });
+      await new Promise((res) => setImmediate(res));
+      const r = await runPlaygroundGeneration(
+        { db, redis, prefix, log: { warn: () => {} }, cancelPollMs: 20 },
+        { requestId, model: SLOW_MODEL, messages: [{ role: "user", content: "Hi" }], maxTokens: 8, temperature: 0, topP: 1, seed: 1 },
+      );
+      const stoppedAt = Date.now();
+      const generation = await batch;
+      const batchDoneAt = Date.now();
+      await new Promise((res) => setTimeout(res, 100));
+      expect(r.outcome).toBe("cancelled");
+      expect(received.find((m) => m.type === "done")).toMatchObject({ finishReason: "cancelled", tokens: 0 });
+      expect(received.some((m) => m.type === "token")).toBe(false);
+      // It did not wait for the batch to finish.
+      expect(batchDoneAt - stoppedAt).toBeGreaterThan(50);
+      expect(generation.completionTokens, "the batch ran to its token budget").toBe(400);
+    } finally {
+      await deleteKeysUnder(redis, prefix);
+      await sub.quit();
+      await redis.quit();
+    }
+  });
 });

@@ -62,6 +62,20 @@ describe("device share", () => {
     expect(share.heldBy).toBeNull();
   });
 
+  it("a reply on one of the job's own models (an evaluation's) runs on the device: the job's estimate already counts its weights", async () => {
+    const { share } = shareWith({ freeBytes: 2 * GiB, totalBytes: 24 * GiB });
+    const run = deferred();
+    const own = { name: "llama-8b", dir: "/models/llama-8b" };
+    const job = share.runJob({ label: "evaluation e1", reserveBytes: 18 * GiB, models: [own] }, () => run.promise);
+    expect(share.placeReply(GiB, own)).toEqual({ onDevice: true });
+    // Another model, or the same name from another folder, is placed by the figures: 2 − 1 < 18 + 1.2.
+    expect(share.placeReply(GiB, { name: "qwen-7b", dir: "/models/qwen-7b" })).toMatchObject({ onDevice: false });
+    expect(share.placeReply(GiB, { name: "llama-8b", dir: "/elsewhere/llama-8b" })).toMatchObject({ onDevice: false });
+    expect(share.placeReply(GiB)).toMatchObject({ onDevice: false });
+    run.resolve();
+    await job;
+  });
+
   it("a job without an estimate, or a device whose memory cannot be read, keeps replies on the CPU", async () => {
     const run = deferred();
     const unknown = shareWith({ freeBytes: 79 * GiB, totalBytes: 80 * GiB }).share;

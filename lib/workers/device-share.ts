@@ -20,8 +20,14 @@ import { formatBytes } from "../models/memory";
 /** Device memory as the CUDA runtime counts it now (every process's use). */
 export type DeviceMemory = { freeBytes: number; totalBytes: number };
 
-/** A job that needs the device; `reserveBytes` is its memory estimate (Infinity when it cannot be estimated). */
-export type DeviceJob = { label: string; reserveBytes: number };
+/** A model by name and folder, as the worker's model cache keys it. */
+export type DeviceModel = { name: string; dir: string };
+
+/**
+ * A job that needs the device; `reserveBytes` is its memory estimate (Infinity when it cannot be estimated).
+ * `models`: the cached models the job generates with (an evaluation's), whose weights its estimate already counts.
+ */
+export type DeviceJob = { label: string; reserveBytes: number; models?: DeviceModel[] };
 
 export type ReplyPlacement = { onDevice: true } | { onDevice: false; because: string };
 
@@ -96,10 +102,15 @@ export class DeviceShare {
     return true;
   }
 
-  /** Where a reply that needs `needBytes` more device memory runs now (the rules above). */
-  placeReply(needBytes: number): ReplyPlacement {
+  /**
+   * Where a reply that needs `needBytes` more device memory runs now (the rules above). A reply on one of the job's
+   * own models runs on the device whatever the figures: the job's estimate counts those weights already, and the
+   * model runs one generation at a time, so the reply's KV cache never sits beside the job's batch.
+   */
+  placeReply(needBytes: number, model?: DeviceModel): ReplyPlacement {
     const job = this.job;
     if (!job) return { onDevice: true };
+    if (model && job.models?.some((m) => m.name === model.name && m.dir === model.dir)) return { onDevice: true };
     let m: DeviceMemory;
     try {
       m = this.memory();
@@ -117,8 +128,8 @@ export class DeviceShare {
    * until it settles, so a job that asks meanwhile waits for it. Placement and counting happen in one step, so no
    * job can slip in between them.
    */
-  withReply<T>(needBytes: number, reply: (placement: ReplyPlacement) => Promise<T>): Promise<T> {
-    const placement = this.placeReply(needBytes);
+  withReply<T>(needBytes: number, reply: (placement: ReplyPlacement) => Promise<T>, model?: DeviceModel): Promise<T> {
+    const placement = this.placeReply(needBytes, model);
     const running = reply(placement);
     if (placement.onDevice) {
       const settled = running.then(

@@ -119,17 +119,27 @@ export async function deleteTestRedisPrefix(url: string, prefix: string): Promis
 }
 
 /**
- * Empties the Redis database of `url` (tests only). db 0 is where an installation keeps its queues by
- * default, so it is refused: tests must name another index.
+ * Empties the Redis database of `url` (tests only) except the keys under `keepPrefix:`: `npm test` starts from a
+ * clean database but leaves an e2e stack that may be serving beside it (another checkout's run) its queues. db 0 is
+ * where an installation keeps its queues by default, so it is refused: tests must name another index.
  */
-export async function flushTestRedis(url: string): Promise<void> {
+export async function flushTestRedisExcept(url: string, keepPrefix: string): Promise<number> {
   const index = Number(new URL(url).pathname.replace(/^\//, "") || "0");
   if (!Number.isInteger(index) || index === 0) throw new Error(`Refusing to flush Redis db ${index} of ${url}: tests use a db index other than 0`);
+  if (!keepPrefix) throw new Error("flushTestRedisExcept needs a non-empty prefix to keep");
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
+  let deleted = 0;
   try {
     await client.connect();
-    await client.flushdb();
+    let cursor = "0";
+    do {
+      const [next, keys] = await client.scan(cursor, "COUNT", 1000);
+      const doomed = keys.filter((k) => !k.startsWith(`${keepPrefix}:`));
+      if (doomed.length > 0) deleted += await client.unlink(...doomed);
+      cursor = next;
+    } while (cursor !== "0");
   } finally {
     client.disconnect();
   }
+  return deleted;
 }

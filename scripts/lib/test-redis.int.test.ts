@@ -1,10 +1,10 @@
 import Redis from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
-import { deleteTestRedisPrefix } from "./database";
+import { deleteTestRedisPrefix, flushTestRedisExcept } from "./database";
 import { testSettings, VITEST_QUEUE_PREFIX } from "./test-env";
 
-// The e2e stack and the vitest tiers share one Redis database; they must not share queues, and the e2e stack's
-// start-up clean-up must not delete a running vitest tier's keys.
+// The e2e stack and the vitest tiers share one Redis database; they must not share queues, and neither one's
+// start-up clean-up may delete the other's keys.
 describe("test Redis isolation", () => {
   const url = testSettings().redisUrl;
   const redis = new Redis(url);
@@ -36,5 +36,25 @@ describe("test Redis isolation", () => {
 
   it("refuses an empty prefix, which would match every key", async () => {
     await expect(deleteTestRedisPrefix(url, "")).rejects.toThrow(/non-empty prefix/);
+    await expect(flushTestRedisExcept(url, "")).rejects.toThrow(/non-empty prefix/);
+    await expect(flushTestRedisExcept("redis://127.0.0.1:6379/0", "x")).rejects.toThrow(/Refusing to flush Redis db 0/);
+  });
+
+  it("npm test's clean start keeps only the e2e stack's keys", async () => {
+    // A scratch database of its own: this empties everything else in it.
+    const scratch = url.replace(/\/\d+$/, "/7");
+    const r = new Redis(scratch);
+    try {
+      await r.flushdb();
+      await r.set("tuneforge-e2e:gpu-jobs:1", "served");
+      await r.set("tuneforge-e2e-other:x", "gone");
+      await r.set("tuneforge-test:gpu-jobs:1", "gone");
+      await r.set("tf-int-abc:eval:1", "gone");
+      expect(await flushTestRedisExcept(scratch, "tuneforge-e2e")).toBe(3);
+      expect(await r.keys("*")).toEqual(["tuneforge-e2e:gpu-jobs:1"]);
+    } finally {
+      await r.flushdb();
+      r.disconnect();
+    }
   });
 });

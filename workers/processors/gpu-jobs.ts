@@ -87,7 +87,7 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHo
   const onTokenized: LocalRunHooks["onTokenized"] = ({ longestExample }) => {
     const bytes = reserve.atLongestExample(longestExample);
     if (deviceShare().tighten(job, bytes)) {
-      deps.log.info(`[gpu-jobs] job ${jobId} keeps ${formatBytes(bytes)} of the device for itself (longest example ${longestExample} tokens; ${formatBytes(reserve.bytes)} at its maximum sequence length)`);
+      deps.log.info(`[gpu-jobs] job ${jobId}'s device memory estimate is now ${formatBytes(bytes)} (longest example ${longestExample} tokens; ${formatBytes(reserve.bytes)} at its maximum sequence length)`);
     }
   };
   return holdDevice(deps, job, `job ${jobId}`, () => run({ onTokenized }));
@@ -95,7 +95,7 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHo
 
 /**
  * An evaluation with a local side holds the device the same way: replies are placed around its models' weights and
- * its batch's KV caches (lib/eval/device-reserve.ts). A reply on the evaluation's own model needs no weights and
+ * its batch's KV caches (lib/eval/device-reserve.ts). A reply on the evaluation's own model runs on the device and
  * waits for the current batch (lib/playground/model-cache.ts); one on another model goes to the CPU unless it fits.
  * The idle cached models it does not use are freed first: a playground model left on a small device would
  * otherwise leave the evaluation's no room.
@@ -103,16 +103,16 @@ async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHo
 async function evalOnDevice<T>(deps: GpuDeps, evalRunId: string, run: () => Promise<T>): Promise<T> {
   const reserve = deps.local.defaultBackend === "cuda" ? await evalDeviceReserve(deps.db, evalRunId, { modelsRoot: deps.local.modelsDir, dataRoot: deps.local.dataDir }) : null;
   if (reserve === null) return run();
-  const job = { label: `evaluation ${evalRunId}`, reserveBytes: reserve.bytes };
-  return holdDevice(deps, job, `evaluation ${evalRunId}`, run, reserve.models);
+  const job = { label: `evaluation ${evalRunId}`, reserveBytes: reserve.bytes, models: reserve.models };
+  return holdDevice(deps, job, `evaluation ${evalRunId}`, run);
 }
 
 /** Runs `run` as the device's job (lib/workers/device-share.ts), then frees the CPU copies replies used meanwhile. */
-async function holdDevice<T>(deps: GpuDeps, job: DeviceJob, what: string, run: () => Promise<T>, keep: { name: string; dir: string }[] = []): Promise<T> {
+async function holdDevice<T>(deps: GpuDeps, job: DeviceJob, what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await deviceShare().runJob(job, run, {
       onWait: (n) => deps.log.info(`[gpu-jobs] ${what} waits for ${n} playground reply(s) generating on the device`),
-      prepare: () => releaseDevice(deps, { only: "device", keep }),
+      prepare: () => releaseDevice(deps, { only: "device", keep: job.models }),
     });
   } finally {
     // Replies moved to the CPU while it held the device loaded CPU copies (fp32, in RAM); the next reply goes to
