@@ -10,6 +10,7 @@ const modelsRoot = vi.hoisted(() => {
   return dir;
 });
 
+import * as mergedRoute from "../app/api/jobs/[id]/artifacts/merged/route";
 import * as playgroundRoute from "../app/api/playground/route";
 import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
@@ -48,6 +49,7 @@ beforeAll(async () => {
   server = await serveRoutes([
     ...JOB_ROUTES,
     { pattern: /^\/api\/playground$/, keys: [], module: playgroundRoute },
+    { pattern: /^\/api\/jobs\/([^/]+)\/artifacts\/merged$/, keys: ["id"], module: mergedRoute },
   ]);
 });
 // A failed test must not leave its worker consuming the next test's jobs.
@@ -149,6 +151,13 @@ describe("gpu worker on the emulated CUDA device", () => {
     } finally {
       model.close();
     }
+
+    // "Export merged model" on this GPU worker: the merge only reads and writes files, so it runs on the CPU
+    // backend and uploads nothing to the device a reply or the next run may need.
+    const merge = await api<{ id: string }>("POST", `/api/jobs/${job.id}/artifacts/merged`);
+    expect(merge.status, JSON.stringify(merge.body)).toBe(201);
+    await until("the merged model", w, async () => ((await db.artifact.findUniqueOrThrow({ where: { id: merge.body.id } })).status === "ready" ? true : undefined));
+    expect(w.output()).toMatch(new RegExp(`\\[merge\\] artifact ${merge.body.id}: job ${job.id} merged into \\S+ on the cpu backend`));
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   });

@@ -71,11 +71,13 @@ export async function runModelMerge(deps: MergeRunDeps, payload: { artifactId: s
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(path.dirname(outDir), { recursive: true });
   const t0 = Date.now();
+  let backend = "";
   try {
     const addon = deps.addon ?? loadNativeAddon();
     // The merge reads and writes files on the host: backend "cpu", so a GPU worker does not upload weights to the
     // device for nothing (it would take device memory a playground reply or the next run needs).
     const model = await addon.loadModel({ modelDir: baseDir, quant: "none", backend: "cpu" });
+    backend = model.info().backend;
     try {
       await withAbort(model, deps.signal, () => model.merge(adapterDir, outDir));
     } finally {
@@ -94,6 +96,6 @@ export async function runModelMerge(deps: MergeRunDeps, payload: { artifactId: s
   }
   const sizeBytes = folderSize(outDir);
   await db.artifact.update({ where: { id: artifact.id }, data: { status: "ready", sizeBytes: BigInt(sizeBytes), errorMessage: null } });
-  log.info(`[merge] artifact ${artifact.id}: job ${job.id} merged into ${artifact.path} (${sizeBytes} bytes, ${Date.now() - t0} ms)`);
+  log.info(`[merge] artifact ${artifact.id}: job ${job.id} merged into ${artifact.path} on the ${backend} backend (${sizeBytes} bytes, ${Date.now() - t0} ms)`);
   return { outcome: "ready", path: artifact.path, sizeBytes };
 }

@@ -70,7 +70,9 @@ async function runPlaced<T>(model: { name: string; dir: string }, tokens: { prom
 
 export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: PlaygroundPayload): Promise<{ outcome: "done" | "error" | "cancelled" }> {
   const publish = (m: InferenceMessage) => publishInference(deps.redis, deps.prefix, p.requestId, m);
-  const t0 = Date.now();
+  // performance.now(): a tiny model decodes a short reply within one millisecond, where Date.now() would read 0 ms
+  // between the first and last token and leave the rate unknown.
+  const t0 = performance.now();
   if (await isCancelled(deps.redis, deps.prefix, p.requestId)) return { outcome: "cancelled" };
 
   const stop = new AbortController();
@@ -98,7 +100,7 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
       // reply waits its turn, and says so, rather than failing on the busy model.
       const waited = () => void publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, note: [note, WAITED_NOTE].filter(Boolean).join(" ") }).catch(() => undefined);
       const cancelledWhileWaiting = async () => {
-        await publish({ type: "done", finishReason: "cancelled", tokens: 0, promptTokens: prompt.length, timeToFirstTokenMs: null, tokensPerSecond: null, elapsedMs: Date.now() - t0 });
+        await publish({ type: "done", finishReason: "cancelled", tokens: 0, promptTokens: prompt.length, timeToFirstTokenMs: null, tokensPerSecond: null, elapsedMs: Math.round(performance.now() - t0) });
         return { outcome: "cancelled" as const };
       };
       return await withCachedModel(model.name, model.dir, async (native) => {
@@ -116,22 +118,22 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
           adapterDir,
           signal: stop.signal,
           onText: (_i, text) => {
-            first ??= Date.now();
+            first ??= performance.now();
             void publish({ type: "token", text });
           },
         });
         const count = result!.tokens.length;
-        const end = Date.now();
+        const end = performance.now();
         const generating = first === null ? 0 : (end - first) / 1000;
         await publish({
           type: "done",
           finishReason: result!.finishReason,
           tokens: count,
           promptTokens: prompt.length,
-          timeToFirstTokenMs: first === null ? null : first - t0,
+          timeToFirstTokenMs: first === null ? null : Math.round(first - t0),
           // The first token's arrival starts the clock, so the rate counts the tokens after it.
           tokensPerSecond: count > 1 && generating > 0 ? (count - 1) / generating : null,
-          elapsedMs: end - t0,
+          elapsedMs: Math.round(end - t0),
           backend: native.info().backend,
         });
         return { outcome: result!.finishReason === "cancelled" ? ("cancelled" as const) : ("done" as const) };
