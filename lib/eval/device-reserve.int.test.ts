@@ -1,59 +1,28 @@
-import { mkdirSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient } from "../db/client";
-import { dataDir } from "../env";
-import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../jobs/local/test-support";
 import { chatTokenizerFor } from "../models/chat-cache";
 import { evalDeviceBytes } from "../models/device-need";
 import { describeModel } from "../models/scan";
-import { createQueueSet } from "../queue/queues";
-import { createRedis } from "../redis";
-import { writeTinyModel } from "../testing/tiny-model";
-import { deleteKeysUnder, uniquePrefix } from "../workers/testing";
 import { createEval } from "./create";
 import { evalDeviceReserve } from "./device-reserve";
-import { storeTestOpenAIKey } from "./testing";
+import { evalIntHarness } from "./int-harness";
 
 // What an evaluation with a local side will hold on a GPU worker's device, read from its stored rows: the GPU
 // worker places playground replies around it as around a training run (workers/processors/gpu-jobs.ts).
 
-const db = createPrismaClient();
-const redis = createRedis("client");
-const prefix = uniquePrefix("eval-reserve");
-const queues = createQueueSet({ connection: redis, prefix });
-const fixtures: LocalVersionFixture[] = [];
-const modelsRoot = path.join(process.env.TMPDIR ?? "/tmp", `tf-eval-reserve-models-${process.pid}`);
+const h = evalIntHarness("eval-reserve");
+const { db, queues, modelsRoot } = h;
 const tinyDir = path.join(modelsRoot, "tiny-chat");
-let removeKey: () => Promise<void>;
 
-beforeAll(async () => {
-  removeKey = await storeTestOpenAIKey(db);
-  mkdirSync(modelsRoot, { recursive: true });
-  writeTinyModel({ dir: tinyDir, preset: "tiny", seed: 3 });
-  writeTinyModel({ dir: path.join(modelsRoot, "other-chat"), preset: "tiny", seed: 4 });
-});
+beforeAll(() => h.setUp({ "tiny-chat": 3, "other-chat": 4 }));
+afterAll(() => h.tearDown());
 
-afterAll(async () => {
-  await removeKey();
-  await db.evalRun.deleteMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } } });
-  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
-  await deleteFrozenVersions(db, fixtures);
-  await queues.close();
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-  await db.$disconnect();
-  rmSync(modelsRoot, { recursive: true, force: true });
-});
-
-const line = (q: string, a: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: a }] });
 const questions = ["Short?", "A much longer question about the colour of the sky at dusk, and why it looks the way it does?"];
 
 async function evalRun(candidate: string, baseline: string): Promise<string> {
-  const f = await createFrozenVersion(db, dataDir(), { name: "eval-reserve", train: line("t", "a") + "\n", validation: questions.map((q) => line(q, "a")).join("\n") + "\n" });
-  fixtures.push(f);
-  const { runIds } = await createEval({ datasetVersionId: f.versionId, candidate, baseline, generation: { maxTokens: 40 }, concurrency: 4 }, { db, queues, modelsRoot });
+  const versionId = await h.version("eval-reserve", questions.map((q) => [q, "a"]));
+  const { runIds } = await createEval({ datasetVersionId: versionId, candidate, baseline, generation: { maxTokens: 40 }, concurrency: 4 }, { db, queues, modelsRoot });
   return runIds[0]!;
 }
 

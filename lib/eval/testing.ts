@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import type { EvalStatus, Prisma, PrismaClient } from "@prisma/client";
 import { dataDir } from "../env";
-import { createFrozenVersion } from "../jobs/local/test-support";
+import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../jobs/local/test-support";
 import { mulberry32 } from "../random/mulberry32";
 import { combineVerdicts, parseJudgeReply, parsePointwiseReply } from "./judge";
 import { sampleMetrics } from "./metrics";
@@ -278,4 +278,11 @@ export async function storeTestOpenAIKey(db: PrismaClient, baseUrl?: string): Pr
   return async () => {
     await deleteOpenAICredential({ db });
   };
+}
+
+/** Removes the evaluation runs made on `fixtures`, then the fixtures themselves (their dataset folders and rows). */
+export async function removeEvalFixtures(db: PrismaClient, fixtures: LocalVersionFixture[], root: string = dataDir()): Promise<void> {
+  await db.evalRun.deleteMany({ where: { datasetVersionId: { in: fixtures.map((f) => f.versionId) } } });
+  for (const f of fixtures) await rm(path.join(root, "datasets", f.datasetId), { recursive: true, force: true });
+  await deleteFrozenVersions(db, fixtures);
 }

@@ -198,20 +198,32 @@ describe("POST /api/playground", () => {
   });
 });
 
+type ReplyChannel = { redis: ReturnType<typeof createRedis>; prefix: string; requestId: string };
+
+/** A reply's live channel under a prefix of its own: `onMessage` hears each message as the worker publishes it. */
+async function onReplyChannel<T>(name: string, onMessage: (m: InferenceMessage, ch: ReplyChannel) => void, body: (ch: ReplyChannel) => Promise<T>): Promise<T> {
+  const redis = createRedis("client");
+  const sub = createRedis("client");
+  const ch: ReplyChannel = { redis, prefix: `tf-test-pg-${name}-${run}`, requestId: `${name}-${run}` };
+  try {
+    await sub.subscribe(inferenceChannel(ch.prefix, ch.requestId));
+    sub.on("message", (_c, raw) => onMessage(parseInferenceMessage(raw)!, ch));
+    return await body(ch);
+  } finally {
+    await deleteKeysUnder(redis, ch.prefix);
+    await sub.quit();
+    await redis.quit();
+  }
+}
+
 describe("runPlaygroundGeneration", () => {
   it("stops at the next token when the cancel key is set mid-generation", { timeout: 60_000 }, async () => {
-    const redis = createRedis("client");
-    const sub = createRedis("client");
-    const prefix = `tf-test-pg-${run}`;
-    const requestId = `cancel-${run}`;
     const received: InferenceMessage[] = [];
-    try {
-      await sub.subscribe(inferenceChannel(prefix, requestId));
-      sub.on("message", (_c, raw) => {
-        const m = parseInferenceMessage(raw)!;
-        received.push(m);
-        if (m.type === "token" && received.filter((x) => x.type === "token").length === 3) void requestCancel(redis, prefix, requestId);
-      });
+    const onMessage = (m: InferenceMessage, { redis, prefix, requestId }: ReplyChannel) => {
+      received.push(m);
+      if (m.type === "token" && received.filter((x) => x.type === "token").length === 3) void requestCancel(redis, prefix, requestId);
+    };
+    await onReplyChannel("cancel", onMessage, async ({ redis, prefix, requestId }) => {
       const r = await runPlaygroundGeneration(
         { db, redis, prefix, log: { warn: () => {} }, cancelPollMs: 20 },
         { requestId, model: SLOW_MODEL, messages: [{ role: "user", content: "Tell me everything." }], maxTokens: 600, temperature: 1, topP: 1, seed: 3 },
@@ -222,27 +234,17 @@ describe("runPlaygroundGeneration", () => {
       expect(done.finishReason).toBe("cancelled");
       expect(done.tokens).toBeGreaterThanOrEqual(3);
       expect(done.tokens).toBeLessThan(100);
-    } finally {
-      await deleteKeysUnder(redis, prefix);
-      await sub.quit();
-      await redis.quit();
-    }
+    });
   });
 
   it("a reply on the model an evaluation's batch is generating with waits for the batch and says so, instead of failing on the busy model", { timeout: 120_000 }, async () => {
-    const redis = createRedis("client");
-    const sub = createRedis("client");
-    const prefix = `tf-test-pg-wait-${run}`;
-    const requestId = `wait-${run}`;
     const received: InferenceMessage[] = [];
     const order: string[] = [];
-    try {
-      await sub.subscribe(inferenceChannel(prefix, requestId));
-      sub.on("message", (_c, raw) => {
-        const m = parseInferenceMessage(raw)!;
-        received.push(m);
-        if (m.type === "token" && !order.includes("reply token")) order.push("reply token");
-      });
+    const onMessage = (m: InferenceMessage) => {
+      received.push(m);
+      if (m.type === "token" && !order.includes("reply token")) order.push("reply token");
+    };
+    await onReplyChannel("wait", onMessage, async ({ redis, prefix, requestId }) => {
       // The eval worker's own path on the same base model, as a local-side evaluation on this worker runs it.
       const evalSide = localGenerator({ model: SLOW_MODEL, modelDir: path.join(modelsDir(), SLOW_MODEL), label: "baseline", batchSize: 2 });
       // 300 tokens each: about a second on the CPU, long enough for the reply to arrive while the batch runs.
@@ -264,27 +266,17 @@ describe("runPlaygroundGeneration", () => {
       expect(received.some((m) => m.type === "start" && m.note === WAITED_NOTE)).toBe(true);
       expect((received.find((m) => m.type === "done") as Extract<InferenceMessage, { type: "done" }>).tokens).toBeGreaterThan(0);
       expect(order).toEqual(["eval batch done", "reply token"]);
-    } finally {
-      await deleteKeysUnder(redis, prefix);
-      await sub.quit();
-      await redis.quit();
-    }
+    });
   });
 
   it("a Stop while the reply waits for an evaluation's batch ends it at once: cancelled, nothing generated", { timeout: 120_000 }, async () => {
-    const redis = createRedis("client");
-    const sub = createRedis("client");
-    const prefix = `tf-test-pg-stopwait-${run}`;
-    const requestId = `stopwait-${run}`;
     const received: InferenceMessage[] = [];
-    try {
-      await sub.subscribe(inferenceChannel(prefix, requestId));
-      sub.on("message", (_c, raw) => {
-        const m = parseInferenceMessage(raw)!;
-        received.push(m);
-        // The reply says it waits: the user presses Stop.
-        if (m.type === "start" && m.note === WAITED_NOTE) void requestCancel(redis, prefix, requestId);
-      });
+    const onMessage = (m: InferenceMessage, { redis, prefix, requestId }: ReplyChannel) => {
+      received.push(m);
+      // The reply says it waits: the user presses Stop.
+      if (m.type === "start" && m.note === WAITED_NOTE) void requestCancel(redis, prefix, requestId);
+    };
+    await onReplyChannel("stopwait", onMessage, async ({ redis, prefix, requestId }) => {
       const evalSide = localGenerator({ model: SLOW_MODEL, modelDir: path.join(modelsDir(), SLOW_MODEL), label: "baseline", batchSize: 1 });
       const batch = evalSide.generate([{ role: "user", content: "Tell me everything." }], { temperature: 0, topP: 1, maxTokens: 400, seed: 0 });
       await new Promise((res) => setImmediate(res));
@@ -302,10 +294,6 @@ describe("runPlaygroundGeneration", () => {
       // It did not wait for the batch to finish.
       expect(batchDoneAt - stoppedAt).toBeGreaterThan(50);
       expect(generation.completionTokens, "the batch ran to its token budget").toBe(400);
-    } finally {
-      await deleteKeysUnder(redis, prefix);
-      await sub.quit();
-      await redis.quit();
-    }
+    });
   });
 });

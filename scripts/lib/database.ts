@@ -102,20 +102,7 @@ export async function pendingMigrations(url: string, migrationsDir = "prisma/mig
  */
 export async function deleteTestRedisPrefix(url: string, prefix: string): Promise<number> {
   if (!prefix) throw new Error("deleteTestRedisPrefix needs a non-empty prefix");
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
-  let deleted = 0;
-  try {
-    await client.connect();
-    let cursor = "0";
-    do {
-      const [next, keys] = await client.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      if (keys.length > 0) deleted += await client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== "0");
-  } finally {
-    client.disconnect();
-  }
-  return deleted;
+  return unlinkScanned(url, `${prefix}:*`, () => true);
 }
 
 /**
@@ -127,15 +114,20 @@ export async function flushTestRedisExcept(url: string, keepPrefix: string): Pro
   const index = Number(new URL(url).pathname.replace(/^\//, "") || "0");
   if (!Number.isInteger(index) || index === 0) throw new Error(`Refusing to flush Redis db ${index} of ${url}: tests use a db index other than 0`);
   if (!keepPrefix) throw new Error("flushTestRedisExcept needs a non-empty prefix to keep");
+  return unlinkScanned(url, null, (key) => !key.startsWith(`${keepPrefix}:`));
+}
+
+/** Unlinks the keys a SCAN (with `match`, or of every key) finds and `doomed` picks, page by page; says how many went. */
+async function unlinkScanned(url: string, match: string | null, doomed: (key: string) => boolean): Promise<number> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 3000, retryStrategy: () => null });
   let deleted = 0;
   try {
     await client.connect();
     let cursor = "0";
     do {
-      const [next, keys] = await client.scan(cursor, "COUNT", 1000);
-      const doomed = keys.filter((k) => !k.startsWith(`${keepPrefix}:`));
-      if (doomed.length > 0) deleted += await client.unlink(...doomed);
+      const [next, keys] = match ? await client.scan(cursor, "MATCH", match, "COUNT", 1000) : await client.scan(cursor, "COUNT", 1000);
+      const picked = keys.filter(doomed);
+      if (picked.length > 0) deleted += await client.unlink(...picked);
       cursor = next;
     } while (cursor !== "0");
   } finally {

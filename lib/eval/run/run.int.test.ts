@@ -1,15 +1,6 @@
-import { mkdirSync, rmSync } from "node:fs";
-import { rm } from "node:fs/promises";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createPrismaClient } from "../../db/client";
 import { dataDir } from "../../env";
-import { createFrozenVersion, deleteFrozenVersions, type LocalVersionFixture } from "../../jobs/local/test-support";
-import { createQueueSet } from "../../queue/queues";
-import { createRedis } from "../../redis";
-import { writeTinyModel } from "../../testing/tiny-model";
-import { deleteKeysUnder, uniquePrefix } from "../../workers/testing";
-import { storeTestOpenAIKey } from "../testing";
+import { evalIntHarness } from "../int-harness";
 import { createEval } from "../create";
 import { runEval, type EvalRunDeps } from "./index";
 
@@ -17,12 +8,8 @@ import { runEval, type EvalRunDeps } from "./index";
 // side taken from the plain eval queue moves to gpu-jobs (the startup reconciler puts every unfinished run on
 // `eval`), a finished run is left alone, and a run that cannot start fails with a message that says why.
 
-const db = createPrismaClient();
-const redis = createRedis("client");
-const prefix = uniquePrefix("eval-run");
-const queues = createQueueSet({ connection: redis, prefix });
-const fixtures: LocalVersionFixture[] = [];
-const modelsRoot = path.join(process.env.TMPDIR ?? "/tmp", `tf-eval-run-models-${process.pid}`);
+const h = evalIntHarness("eval-run");
+const { db, redis, prefix, queues, modelsRoot } = h;
 const logged: string[] = [];
 
 const deps = (queue: EvalRunDeps["queue"]): EvalRunDeps => ({
@@ -37,34 +24,10 @@ const deps = (queue: EvalRunDeps["queue"]): EvalRunDeps => ({
   modelsRoot,
 });
 
-let removeKey: () => Promise<void>;
+beforeAll(() => h.setUp({ "tiny-chat": 3 }));
+afterAll(() => h.tearDown());
 
-beforeAll(async () => {
-  removeKey = await storeTestOpenAIKey(db);
-  mkdirSync(modelsRoot, { recursive: true });
-  writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 3 });
-});
-
-afterAll(async () => {
-  await removeKey();
-  const versionIds = fixtures.map((f) => f.versionId);
-  await db.evalRun.deleteMany({ where: { datasetVersionId: { in: versionIds } } });
-  for (const f of fixtures) await rm(path.join(dataDir(), "datasets", f.datasetId), { recursive: true, force: true });
-  await deleteFrozenVersions(db, fixtures);
-  await queues.close();
-  await deleteKeysUnder(redis, prefix);
-  await redis.quit();
-  await db.$disconnect();
-  rmSync(modelsRoot, { recursive: true, force: true });
-});
-
-const line = (q: string, a: string) => JSON.stringify({ messages: [{ role: "user", content: q }, { role: "assistant", content: a }] });
-
-async function version(): Promise<string> {
-  const f = await createFrozenVersion(db, dataDir(), { name: "eval-run", train: line("t", "a") + "\n", validation: [line("q1", "a1"), line("q2", "a2")].join("\n") + "\n" });
-  fixtures.push(f);
-  return f.versionId;
-}
+const version = () => h.version("eval-run", [["q1", "a1"], ["q2", "a2"]]);
 
 describe("runEval", () => {
   it("moves a run with a local side from the eval queue to gpu-jobs, and leaves a finished run alone", async () => {
@@ -93,7 +56,7 @@ describe("runEval", () => {
 
     const second = await createEval({ datasetVersionId: versionId, candidate: "openai:gpt-4o-mini", baseline: "openai:gpt-4.1-mini" }, { db, queues });
     // The key is removed after the run was created (creation refuses a run without one).
-    await removeKey();
+    await h.removeOpenAIKey();
     expect((await runEval(deps("eval"), second.runIds[0]!)).outcome).toBe("failed");
     const failed = await db.evalRun.findUniqueOrThrow({ where: { id: second.runIds[0] } });
     expect(failed.errorMessage).toMatch(/No OpenAI API key is configured/);
