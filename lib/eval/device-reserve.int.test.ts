@@ -51,6 +51,11 @@ describe("an evaluation's device reserve", () => {
     await db.evalSample.updateMany({ where: { evalRunId: id, index: 0 }, data: { baselineError: "timeout", candidateOutput: "y" } });
     // Nothing left to generate (a resume that only judges): no local model will load, so no reserve.
     expect(await evalDeviceReserve(db, id, { modelsRoot })).toBeNull();
+
+    // Only the remote side left: the local model has nothing to answer either.
+    const mixed = await evalRun("local:tiny-chat", "openai:gpt-4o-mini");
+    await db.evalSample.updateMany({ where: { evalRunId: mixed }, data: { candidateOutput: "done" } });
+    expect(await evalDeviceReserve(db, mixed, { modelsRoot })).toBeNull();
   });
 
   it("is nothing for a run that has ended, and a prompt the template cannot render does not make the rest unknown", async () => {

@@ -39,8 +39,8 @@ export type SampleOutcome = { baseline: boolean; candidate: boolean; judged: boo
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
-export const needsBaseline = (s: SampleRow) => s.baselineOutput === null && s.baselineError === null;
-export const needsCandidate = (s: SampleRow) => s.candidateOutput === null && s.candidateError === null;
+export const needsBaseline = (s: Pick<SampleRow, "baselineOutput" | "baselineError">) => s.baselineOutput === null && s.baselineError === null;
+export const needsCandidate = (s: Pick<SampleRow, "candidateOutput" | "candidateError">) => s.candidateOutput === null && s.candidateError === null;
 
 async function side(ctx: SampleContext, s: SampleRow, which: "baseline" | "candidate"): Promise<string | null> {
   const gen = which === "baseline" ? ctx.baseline : ctx.candidate;
