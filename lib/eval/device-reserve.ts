@@ -5,22 +5,21 @@ import { describeModel } from "../models/scan";
 import { resolveModelSpec } from "./models";
 import { needsBaseline, needsCandidate } from "./run/sample";
 import { generationSchema, type ChatMessage } from "./types";
+import type { DeviceModel } from "../workers/device-share";
 
 // How much of a GPU worker's device an evaluation with a local side will hold, for sharing the device with
 // playground replies (lib/workers/device-share.ts), as a training run does: null when no side runs on this
 // machine's trainer, Infinity when it cannot be told (the run itself reports a broken spec or model).
 
-/** The local models an evaluation generates with (base name and folder; adapters are small and not counted). */
-export type EvalDeviceModel = { name: string; dir: string };
-
-export type EvalDeviceReserve = { bytes: number; models: EvalDeviceModel[] };
+/** `models`: the local models it generates with (base name and folder; adapters are small and not counted). */
+export type EvalDeviceReserve = { bytes: number; models: DeviceModel[] };
 
 export async function evalDeviceReserve(db: PrismaClient, evalRunId: string, opts: { modelsRoot?: string; dataRoot?: string } = {}): Promise<EvalDeviceReserve | null> {
   const run = await db.evalRun.findUnique({ where: { id: evalRunId } });
   // A finished run (a re-delivered queue job) generates nothing; runEval skips it.
   if (!run || (run.status !== "queued" && run.status !== "running")) return null;
   // Each local model with the sides it generates for (baseline and candidate may share one).
-  const models = new Map<string, EvalDeviceModel & { sides: ("baseline" | "candidate")[] }>();
+  const models = new Map<string, DeviceModel & { sides: ("baseline" | "candidate")[] }>();
   try {
     for (const [field, spec] of [["candidate", run.candidateSpec], ["baseline", run.baselineSpec]] as const) {
       const m = await resolveModelSpec(spec, { db, modelsRoot: opts.modelsRoot, dataRoot: opts.dataRoot, field });

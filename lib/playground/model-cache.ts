@@ -1,5 +1,6 @@
 import { loadNativeAddon, type Backend, type NativeAddon, type NativeModel } from "../../native/index";
 import { env, type Env } from "../env";
+import type { DeviceModel } from "../workers/device-share";
 
 // The inference worker keeps base models loaded between playground requests: loading reads every weight
 // from disk, generating a short reply takes a fraction of that. One model per name, and only the most recent
@@ -25,7 +26,7 @@ export function workerPlacement(e: Env = env()): ModelPlacement {
  * playground reply that arrives during an evaluation's batch on the same base model waits for the batch instead of
  * failing with the native "cannot start generate while generate is running".
  */
-type Entry = { dir: string; model: Promise<NativeModel>; users: number; queued: number; turn: Promise<void>; evicted: boolean };
+type Entry = { dir: string; model: Promise<NativeModel>; users: number; turn: Promise<void>; evicted: boolean };
 const loaded = new Map<string, Entry>();
 const keyOf = (name: string, backend: Backend) => `${name}\0${backend}`;
 
@@ -45,7 +46,7 @@ function entryFor(name: string, dir: string, addon: () => NativeAddon, placement
   }
   // TUNEFORGE_LOCAL_BACKEND=cpu keeps the device free for other work: generation must not take it either.
   const model = addon().loadModel({ modelDir: dir, quant: "none", backend: placement.backend, threads: placement.threads });
-  const entry: Entry = { dir, model, users: 0, queued: 0, turn: Promise.resolve(), evicted: false };
+  const entry: Entry = { dir, model, users: 0, turn: Promise.resolve(), evicted: false };
   loaded.set(key, entry);
   model.catch(() => loaded.get(key) === entry && loaded.delete(key));
   while (loaded.size > MAX_MODELS) {
@@ -87,9 +88,9 @@ export async function withCachedModel<T>(
   const addon = opts.addon ?? (() => loadNativeAddon());
   const placement = opts.placement ?? workerPlacement();
   const entry = entryFor(name, dir, addon, placement);
+  // Every user is running or queued for its turn, so any other one means this caller waits.
+  const busy = entry.users > 0;
   entry.users += 1;
-  const busy = entry.queued > 0;
-  entry.queued += 1;
   let finished!: () => void;
   const previous = entry.turn;
   entry.turn = new Promise<void>((resolve) => (finished = resolve));
@@ -102,7 +103,6 @@ export async function withCachedModel<T>(
     if (model.closed) throw new Error(`${name} was unloaded while this request waited for it (the worker is shutting down)`);
     return await use(model);
   } finally {
-    entry.queued -= 1;
     // A caller that gave up waiting hands its turn on only when the one before it is done.
     if (myTurn) finished();
     else void previous.then(finished);
@@ -138,7 +138,7 @@ function leave(entry: Entry): void {
  * while a run held the device. `keep` spares models the job itself is about to use (an evaluation's), so they are
  * not loaded twice.
  */
-export async function releaseIdleModels(opts: { only?: "device" | "cpu"; keep?: { name: string; dir: string }[] } = {}): Promise<number> {
+export async function releaseIdleModels(opts: { only?: "device" | "cpu"; keep?: DeviceModel[] } = {}): Promise<number> {
   let released = 0;
   const kept = new Set((opts.keep ?? []).map((m) => `${m.name}\0${m.dir}`));
   for (const [key, entry] of [...loaded.entries()]) {
