@@ -1,5 +1,5 @@
 import type { LocalConfig } from "../jobs/local/config";
-import { estimateMemory, FP32_BYTES, HALF_BYTES, layerActivationValues } from "./memory";
+import { estimateMemory, FP32_BYTES, HALF_BYTES, layerActivationValues, microBatchSeqLen } from "./memory";
 import type { LocalModel } from "./scan";
 
 // Device memory a GPU worker's work will take, for sharing the device between a training run and playground
@@ -64,8 +64,7 @@ export function trainingDeviceBytes(model: Pick<LocalModel, "shape" | "parameter
   const { shape, parameters } = model;
   if (!shape || !parameters) return Infinity;
   const t = config.training;
-  const maxSeqLen = Math.min(t.maxSeqLen, model.contextLength ?? t.maxSeqLen);
-  const seqLen = data.longestExample === undefined || t.packing ? maxSeqLen : Math.max(2, Math.min(maxSeqLen, data.longestExample));
+  const seqLen = microBatchSeqLen(Math.min(t.maxSeqLen, model.contextLength ?? t.maxSeqLen), t.packing, data.longestExample);
   return estimateMemory(
     {
       shape,

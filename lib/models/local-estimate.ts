@@ -10,7 +10,7 @@ import { tokenizeChat } from "../tokenizer/masks";
 import { chatTokenizerFor } from "./chat-cache";
 import { workerMemory } from "./details";
 import { checkFitByBackend, type FitVerdict } from "./fit";
-import { estimateAllMethods, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
+import { estimateAllMethods, microBatchSeqLen, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
 import { resolveModelDir } from "./resolve";
 import { describeModel, type LocalModel } from "./scan";
 
@@ -197,7 +197,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   }
   const microPerEpoch = dataset ? Math.ceil(dataset.rows / t.batchSize) : null;
   const stepsPerEpoch = microPerEpoch === null ? null : Math.ceil(microPerEpoch / t.gradAccum);
-  const memorySeqLen = !dataset || t.packing ? seqLen : Math.max(2, dataset.longest);
+  const memorySeqLen = microBatchSeqLen(seqLen, t.packing, dataset?.longest);
   const method: TrainingMethod = config.quantization.quant === "nf4" ? "qlora" : "lora";
   const precision: Precision = t.backend === "cpu" ? "fp32" : "bf16";
   const memoryInput: MemoryInput | null =

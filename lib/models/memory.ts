@@ -52,6 +52,15 @@ export type MemoryEstimate = {
   trainableParameters: number;
 };
 
+/**
+ * The sequence length a run's micro-batches reach, which its activation memory follows: rows are padded to the
+ * longest example in them, so at most the data's longest (tokens, already cut at the maximum); packed rows fill the
+ * maximum; before the data is read, the maximum.
+ */
+export function microBatchSeqLen(maxSeqLen: number, packing: boolean, longestExample?: number): number {
+  return longestExample === undefined || packing ? maxSeqLen : Math.max(2, Math.min(maxSeqLen, longestExample));
+}
+
 /** PEFT's count: each adapted module adds A [r, in] and B [out, r], i.e. r·(in + out), in every layer. */
 export function loraParameters(shape: ModelShape, rank: number, targets: readonly LinearModule[]): number {
   const dims = linearDims(shape);
