@@ -39,8 +39,9 @@ export const WAITED_NOTE = "Waited for an evaluation's batch generating on this 
 
 /**
  * Runs `reply` where it should run: as the worker is configured (TUNEFORGE_LOCAL_BACKEND), except on the CPU while
- * a training run or an evaluation holds the device and the reply would not fit beside it (lib/workers/device-share.ts); `note`
- * then says so. When host RAM cannot take it either, the reply fails with both reasons.
+ * a training run or an evaluation holds the device and the reply would not fit beside it
+ * (lib/workers/device-share.ts); `note` then says so. When host RAM cannot take it either, the reply fails with both
+ * reasons.
  */
 async function runPlaced<T>(model: { name: string; dir: string }, tokens: { prompt: number; max: number }, reply: (placement: ModelPlacement, note?: string) => Promise<T>): Promise<T> {
   const configured = workerPlacement();

@@ -116,8 +116,7 @@ while IFS=$'\x1f' read -r s what ours ref target status; do
   [[ -n "$s" ]] || continue
   verdict=""
   case "$status" in
-    PASS | FAIL) result=$status ;;
-    INFO) result=INFO ;;
+    PASS | FAIL | INFO) result=$status ;;
     "INFO ("*) result=INFO verdict=" ${status#INFO }" ;;
     MISSING) result=SKIP ;;
     *) result=FAIL ;;
