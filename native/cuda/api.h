@@ -157,7 +157,7 @@ struct LoraDeviceDims {
 };
 // bf16 scratch lora_forward / lora_backward need: N * in (the dropped-out x) + N * r.
 int64_t lora_scratch_elems(const LoraDeviceDims& d);
-// u [N, r] (bf16, kept for backward) = dropout(x) Aᵀ; y [N, out] += s u Bᵀ.
+// u [N, r] (bf16, kept for backward) = dropout(x) Aᵀ; y [N, out] += s u Bᵀ; y null: u only (a checkpoint recompute).
 void lora_forward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const bf16* B, float scale, float drop_p,
                   uint64_t drop_key, bf16* u, bf16* y, bf16* scratch, cudaStream_t stream);
 // dB += s dyᵀ u; dA += (s dy B)ᵀ dropout(x); dx (may be null) += mask ∘ (s dy B A) / (1 - p).

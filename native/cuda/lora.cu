@@ -114,7 +114,7 @@ void lora_forward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const b
   const LoraPlanDims pd{d.N, d.in, d.out, d.r};
   LoraOperands o;
   o.x = x, o.A = A, o.B = B, o.u = u, o.y = y, o.scratch = scratch;
-  run_plan(lora_forward_plan(pd, scale, drop_p > 0.f), pd, o, drop_p, drop_key, stream);
+  run_plan(lora_forward_plan(pd, scale, drop_p > 0.f, y != nullptr), pd, o, drop_p, drop_key, stream);
 }
 
 void lora_backward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const bf16* B, float scale, float drop_p,

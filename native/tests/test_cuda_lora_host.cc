@@ -169,7 +169,12 @@ void check_plan_against_cpu_lora(int64_t N, int64_t in, int64_t out, int64_t r, 
                              dAa.data(), dBa.data(), dxa.data());
 
   const std::vector<float> dx0 = g.dx;
-  g.run(lora_forward_plan(d, scale, p > 0.f));
+  // u alone (a checkpoint recompute): the same u, and y untouched.
+  CpuLora u_only = g;
+  u_only.run(lora_forward_plan(d, scale, p > 0.f, false));
+  CHECK(u_only.y == g.y);
+  g.run(lora_forward_plan(d, scale, p > 0.f, true));
+  CHECK(u_only.u == g.u);
   g.run(lora_backward_plan(d, scale, p > 0.f, has_dx));
 
   // The same tolerances cuda_check applies to the GPU's results (checks_lora.cc).
@@ -188,7 +193,7 @@ void check_plan_against_cpu_lora(int64_t N, int64_t in, int64_t out, int64_t r, 
   // A wrong plan (e.g. alpha missing) must not pass: y without the scale is far outside the tolerance.
   CpuLora wrong = g;
   wrong.y = rand_bf16(ny, 4, 1.f);
-  wrong.run(lora_forward_plan(d, scale == 1.f ? 2.f : 1.f, p > 0.f));
+  wrong.run(lora_forward_plan(d, scale == 1.f ? 2.f : 1.f, p > 0.f, true));
   CHECK(!within(wrong.y, y, ya, lora_chain_tolerance(2 + dr, in + r, max_of(ya), false), &ratio));
 }
 
@@ -207,7 +212,7 @@ TEST(lora_plans_match_cpu_lora_with_dropout) {
 
 TEST(lora_plan_shapes) {
   const LoraPlanDims d{10, 20, 30, 4};
-  const auto f = lora_forward_plan(d, 2.f, true);
+  const auto f = lora_forward_plan(d, 2.f, true, true);
   REQUIRE(f.size() == 3);
   CHECK(f[0].kind == LoraStepKind::Dropout);
   CHECK(f[1].a == LoraBuf::XDrop);

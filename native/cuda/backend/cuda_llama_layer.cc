@@ -20,11 +20,14 @@ const bf16* CudaLlama::weight_for(const DeviceLinear& lin) {
 void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u) {
   const DeviceLinear& lin = layers_[l].proj[p];
   // y = x Wᵀ: W is stored [out, in], so B is transposed. A few rows (decoding) read an NF4 weight directly.
-  if (lin.nf4 && N <= kNf4GemvMaxRows)
+  // y null (a checkpoint recompute): only the LoRA intermediate, so neither the dequant nor the GEMM runs.
+  if (!y) {
+  } else if (lin.nf4 && N <= kNf4GemvMaxRows) {
     nf4_gemv_bf16(lin.q, x, y, N, stream_);
-  else
+  } else {
     matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, weight_for(lin), lin.in, 0.f, y, lin.out, stream_);
-  if (lin.bias) add_bias_bf16(y, lin.bias, N, lin.out, stream_);
+  }
+  if (y && lin.bias) add_bias_bf16(y, lin.bias, N, lin.out, stream_);
   const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];
   if (s.a < 0) return;
   const bf16* lw = lora_bf_.as<bf16>();
@@ -86,9 +89,14 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
   proj_forward(l, kGate, xn2, g, N, u(kGate));
   proj_forward(l, kUp, xn2, up, N, u(kUp));
+  // x_out null: a checkpoint recompute. Backward reads g and u, and h only for down's adapter; the layer's output
+  // is the next layer's input, kept already, so the down projection (a third of the MLP) does not run again.
+  const bool recompute = x_out == nullptr;
+  const bool down_adapted = !slots_.empty() && slots_[l][kDown].a >= 0;
+  if (recompute && !down_adapted) return;
   swiglu_forward(g, up, h, N * I, stream_);
   proj_forward(l, kDown, h, x_out, N, u(kDown));
-  add_inplace_bf16(x_out, x2, N * H, stream_);
+  if (!recompute) add_inplace_bf16(x_out, x2, N * H, stream_);
 }
 
 void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,

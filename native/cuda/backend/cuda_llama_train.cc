@@ -127,8 +127,9 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   rmsnorm_backward(dxf, buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<float>(plan_.rstdf), dx, false, N, H, stream_);
   for (int l = hm_.L - 1; l >= 0; --l) {
     const LayerSlots& a = plan_.layers[checkpointing ? 0 : size_t(l)];
-    if (checkpointing)  // recompute this layer's activations from its saved input (same dropout keys)
-      layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xtmp), b.B, b.T, a);
+    // Recompute this layer's activations from its saved input (same dropout keys); its output, x_{l+1}, is kept
+    // already and not computed again.
+    if (checkpointing) layer_forward(l, buf<bf16>(plan_.xs[l]), nullptr, b.B, b.T, a);
     layer_backward(l, buf<bf16>(plan_.xs[l]), dx, dx_next, l > 0, b.B, b.T, a);
     std::swap(dx, dx_next);
   }

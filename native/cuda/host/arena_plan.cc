@@ -118,7 +118,6 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   const int64_t sets = train && !s.checkpointing ? d.L : 1;
   for (int64_t l = 0; l < sets; ++l)
     plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
-  if (train && s.checkpointing) plan.xtmp = b.add("x_recompute", A, N * d.H * 2);
   plan.xf = b.add("x_final", A, N * d.H * 2);
   plan.rstdf = b.add("rstd_final", A, N * 4);
   if (train) {

@@ -25,11 +25,12 @@ LoraStep step(LoraStepKind k) {
 
 }  // namespace
 
-std::vector<LoraStep> lora_forward_plan(const LoraPlanDims& d, float scale, bool dropout) {
+std::vector<LoraStep> lora_forward_plan(const LoraPlanDims& d, float scale, bool dropout, bool to_y) {
   std::vector<LoraStep> p;
   const LoraBuf xin = dropout ? LoraBuf::XDrop : LoraBuf::X;
   if (dropout) p.push_back(step(LoraStepKind::Dropout));
   p.push_back(gemm(false, true, d.N, d.r, d.in, 1.f, xin, d.in, LoraBuf::A, d.in, 0.f, LoraBuf::U, d.r));  // u = x Aᵀ
+  if (!to_y) return p;
   p.push_back(gemm(false, true, d.N, d.out, d.r, scale, LoraBuf::U, d.r, LoraBuf::B, d.r, 1.f, LoraBuf::Y, d.out));
   return p;
 }

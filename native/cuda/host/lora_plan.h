@@ -31,8 +31,9 @@ struct LoraPlanDims {
   int64_t N = 0, in = 0, out = 0, r = 0;
 };
 
-// u = dropout(x) Aᵀ; y += s u Bᵀ.
-std::vector<LoraStep> lora_forward_plan(const LoraPlanDims& d, float scale, bool dropout);
+// u = dropout(x) Aᵀ; y += s u Bᵀ (only with to_y: a checkpoint recompute that skips the frozen projection wants u
+// alone).
+std::vector<LoraStep> lora_forward_plan(const LoraPlanDims& d, float scale, bool dropout, bool to_y);
 // du = s dy B; dB += s dyᵀ u; dA += duᵀ dropout(x); dx += du A (masked with dropout: T = du A, then DropoutAdd).
 std::vector<LoraStep> lora_backward_plan(const LoraPlanDims& d, float scale, bool dropout, bool has_dx);
 // Element offset of XDrop / T / Du in the bf16 scratch (lora_scratch_elems = N*in + N*r).

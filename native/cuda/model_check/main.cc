@@ -42,6 +42,9 @@ struct Case {
   TinySpec spec;
   bool dropout = false, checkpointing = false;
   int B = 2, T = 48;
+  // Adapters on q, k, v, o only (check.sh step 4's targets) instead of every projection: with checkpointing the
+  // recompute then skips silu(gate)·up as well as the down projection.
+  bool attention_only = false;
 };
 
 // B rows of T tokens, each row two packed segments (positions restart, attention never crosses), targets the next
@@ -88,7 +91,8 @@ void run_case(const Case& c, std::vector<Row>& rows) {
   auto host = tf::LlamaModel::load(dir.path(), q, c.spec.double_quant, pool);
   auto gpu = tf::backend::make_cuda_model(*host, 0);
 
-  const tf::LoraSpec spec = all_linear(c.dropout ? 0.1f : 0.f);
+  tf::LoraSpec spec = all_linear(c.dropout ? 0.1f : 0.f);
+  if (c.attention_only) spec.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
   cpu->init_lora(spec, 5);
   randomize_b(*cpu, 9, 0.2f);  // PEFT starts B at 0, which would hide every A gradient and the branch itself
   const tf::PeftAdapter adapter = cpu->export_lora("check");
@@ -294,6 +298,7 @@ int main(int argc, char** argv) {
   TinySpec nf4 = base;
   nf4.nf4 = true, nf4.double_quant = true;
   cases.push_back({"nf4+dq base, dropout, ckpt", nf4, true, true});
+  cases.push_back({"nf4+dq, q/k/v/o only, ckpt", nf4, true, true, 2, 48, true});
   TinySpec hd64 = base;
   hd64.H = 256, hd64.nh = 4, hd64.nkv = 1, hd64.hd = 64;
   cases.push_back({"hd64 nkv1, T 200", hd64, false, false, 1, 200});

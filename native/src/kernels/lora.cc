@@ -50,6 +50,7 @@ void lora_forward(ThreadPool* pool, const LoraDims& d, const float* x, const flo
     xin = xd.data();
   }
   sgemm(args(false, true, d.N, d.r, d.in, xin, d.in, A, d.in, u, d.r, 1.f, 0.f), pool);       // u = x Aᵀ
+  if (!y) return;
   sgemm(args(false, true, d.N, d.out, d.r, u, d.r, B, d.r, y, d.out, scale, 1.f), pool);      // y += s u Bᵀ
 }
 

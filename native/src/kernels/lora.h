@@ -25,7 +25,8 @@ struct LoraDims {
   int64_t N = 0, in = 0, out = 0, r = 0;
 };
 
-// y[N,out] += s · dropout(x) Aᵀ Bᵀ; u [N,r] = dropout(x) Aᵀ is kept for backward.
+// y[N,out] += s · dropout(x) Aᵀ Bᵀ; u [N,r] = dropout(x) Aᵀ is kept for backward. y null: u only (a checkpoint
+// recompute needs the branch's u for backward but not its share of an output nobody reads).
 void lora_forward(ThreadPool* pool, const LoraDims& d, const float* x, const float* A, const float* B, float scale,
                   const LoraDropout& drop, float* u, float* y);
 // Given dy [N,out]: dA += ..., dB += ... (accumulated), dx += the branch's input gradient (dx may be null).

@@ -46,7 +46,7 @@ struct LayerActs {
 struct Workspace {
   std::vector<LayerActs> acts;                 // one per layer, or one shared with checkpointing
   std::vector<std::vector<float>> xs;          // layer inputs x_0..x_L [N, H]
-  std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b, xtmp;
+  std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b;
   std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
   std::vector<int32_t> positions, seg_start;
 };
@@ -71,6 +71,7 @@ struct LlamaModel::Impl {
   Workspace ws;
 
   // Base projection (+ LoRA) y = x Wᵀ (+ b) (+ s B A x); keeps the LoRA intermediate in lora_u when non-null.
+  // y null: only the LoRA intermediate (nothing when the projection has no adapter).
   void proj_forward(const Linear& lin, const float* x, float* y, int64_t N, const kernels::LoraDropout& d,
                     std::vector<float>* lora_u) const;
   // dx (= or +=) for base and LoRA; LoRA grads accumulate. dx may be null (only LoRA grads wanted).
@@ -78,7 +79,9 @@ struct LlamaModel::Impl {
                      const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
 
   // One decoder layer on N = B*T rows: x_in → x_out, filling acts (without for_backward the attention
-  // log-sum-exp is not kept).
+  // log-sum-exp is not kept). x_out null: a gradient-checkpointing recompute, which fills only what
+  // layer_backward reads: the down projection (a third of the MLP's weights) and the residual add are skipped,
+  // and silu(gate)·up too unless down carries an adapter (its LoRA needs that input; the frozen part does not).
   void layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
                      const int32_t* seg_start, LayerActs& a, bool for_backward) const;
   // dx_out → dx_in (dx_in may alias nothing; it is overwritten). need_dx = false skips the input gradient.

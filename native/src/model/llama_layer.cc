@@ -24,10 +24,13 @@ const float* opt(const std::vector<float>& v) { return v.empty() ? nullptr : v.d
 
 void LlamaModel::Impl::proj_forward(const Linear& lin, const float* x, float* y, int64_t N, const LoraDropout& d,
                                     std::vector<float>* lora_u) const {
-  if (lin.is_nf4)
+  if (!y) {
+    if (!lin.has_lora) return;
+  } else if (lin.is_nf4) {
     nf4_linear_forward(pool, x, lin.q, opt(lin.bias), y, N);
-  else
+  } else {
     linear_forward(pool, x, lin.dense(), opt(lin.bias), y, N, lin.in, lin.out);
+  }
   if (!lin.has_lora) return;
   std::vector<float> local;
   std::vector<float>& u = lora_u ? *lora_u : local;
@@ -75,9 +78,11 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
   proj_forward(ly.proj[kGate], a.xn2.data(), a.g.data(), N, dr[kGate], &a.lora_u[kGate]);
   proj_forward(ly.proj[kUp], a.xn2.data(), a.u.data(), N, dr[kUp], &a.lora_u[kUp]);
+  const bool recompute = x_out == nullptr;
+  if (recompute && !ly.proj[kDown].has_lora) return;
   swiglu_forward(pool, a.g.data(), a.u.data(), a.h.data(), N * I);
   proj_forward(ly.proj[kDown], a.h.data(), x_out, N, dr[kDown], &a.lora_u[kDown]);
-  add_into(pool, x_out, a.x2.data(), N * H);
+  if (!recompute) add_into(pool, x_out, a.x2.data(), N * H);
 }
 
 void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_out, float* dx_in, bool need_dx, int B,

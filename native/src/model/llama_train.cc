@@ -69,12 +69,12 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
                    m.H);
   float* dx = w.dx_a.data();
   float* dx_next = w.dx_b.data();
-  if (checkpointing) w.xtmp.resize(N * m.H);
   for (int l = m.L - 1; l >= 0; --l) {
     LayerActs& a = w.acts[checkpointing ? 0 : l];
-    if (checkpointing)  // recompute this layer's activations from its saved input (same dropout keys)
-      m.layer_forward(l, w.xs[l].data(), w.xtmp.data(), b.B, b.T, w.positions.data(), w.seg_start.data(), a,
-                      true);
+    // Recompute this layer's activations from its saved input (same dropout keys); its output, which is
+    // x_{l+1} already kept, is not computed again.
+    if (checkpointing)
+      m.layer_forward(l, w.xs[l].data(), nullptr, b.B, b.T, w.positions.data(), w.seg_start.data(), a, true);
     m.layer_backward(l, w.xs[l].data(), dx, dx_next, l > 0, b.B, b.T, w.positions.data(), w.seg_start.data(), a);
     std::swap(dx, dx_next);
   }
