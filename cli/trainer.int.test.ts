@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadNativeAddon } from "../native/index";
+import { loadNativeAddon, STEP_PHASES } from "../native/index";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 
@@ -192,6 +192,29 @@ describe("tuneforge bench trainer", () => {
     expect(g.gradient_checkpointing).toBe(true);
     expect(f.gradient_checkpointing as unknown).toBe(false);
     expect(g.peak_memory_bytes as number).toBeLessThan(f.peak_memory_bytes!);
+  }, 120_000);
+
+  it("--profile adds the last step's time by phase, as JSON and as lines", async () => {
+    const args = ["bench", "trainer", "--preset", "tiny", "--seq-len", "64", "--steps", "3", "--peak-seconds", "0.2", "--profile"];
+    const r = await tuneforge([...args, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { profile_ms: p } = JSON.parse(r.stdout) as { profile_ms: Record<string, number> };
+    expect(Object.keys(p)).toEqual([...STEP_PHASES, "step"]);
+    const phases = STEP_PHASES.map((name) => p[name]!);
+    // The CPU expands NF4 inside its matmuls: no dequant phase of its own. Everything else ran.
+    expect(p.nf4_dequant).toBe(0);
+    for (const name of STEP_PHASES) if (name !== "nf4_dequant") expect(p[name], name).toBeGreaterThan(0);
+    const sum = phases.reduce((a, b) => a + b, 0);
+    expect(sum).toBeLessThanOrEqual(p.step!);
+    expect(sum).toBeGreaterThan(0.5 * p.step!);
+    const plain = await tuneforge(args.slice(0, -1).concat("--json"));
+    expect((JSON.parse(plain.stdout) as { profile_ms: unknown }).profile_ms).toBeNull();
+
+    const text = await tuneforge(args);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/^step by phase +[\d.]+ ms/m);
+    expect(text.stdout).toMatch(/^ {2}frozen_matmul +[\d.]+ ms +[\d.]+ %$/m);
+    expect(text.stdout).toMatch(/^ {2}other +-?[\d.]+ ms +-?[\d.]+ %$/m);
   }, 120_000);
 });
 

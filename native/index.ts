@@ -71,6 +71,8 @@ export type TrainOptions = {
   maxSeqLen?: number;
   packing?: boolean;
   gradientCheckpointing?: boolean;
+  /** Report where each step's time goes (StepReport.profileMs); adds a few marks per kernel, off by default. */
+  profile?: boolean;
   seed?: number | bigint;
   /** Optimizer steps between validation passes; 0 = each epoch end. */
   evalEvery?: number;
@@ -97,7 +99,14 @@ export type StepReport = {
   checkpointDir?: string;
   /** The first step of a run only: where the memory goes, by category (device memory on CUDA, an estimate on the CPU). */
   memoryReport?: string;
+  /** With TrainOptions.profile: milliseconds of this step by phase, and `step`, the step's wall time. */
+  profileMs?: StepProfileMs;
 };
+
+/** The phases of native/src/model/step_timeline.h, in its order; `step` is the whole step's wall time. */
+export const STEP_PHASES = ["frozen_matmul", "nf4_dequant", "lora", "attention", "attention_backward", "elementwise", "loss_head", "optimizer"] as const;
+export type StepPhase = (typeof STEP_PHASES)[number];
+export type StepProfileMs = Record<StepPhase | "step", number>;
 
 export type TrainResult = {
   steps: number;

@@ -181,6 +181,35 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(batchedRow[5]).toBe("INFO");
   }, 150_000);
 
+  it("step 4's profile row: steps-3-4.sh's own _gpu_profile_row times one step by phase on the device", async () => {
+    const rows = path.join(tmp, "profile-rows.tsv");
+    // The variables gpu_steps_3_4 sets before it calls _gpu_profile_row.
+    const script = 'source native/gpu/steps-3-4.sh; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; rank=4; targets_long=q_proj,k_proj,v_proj,o_proj; _gpu_profile_row "$3" 2 64';
+    const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, modelDir, OURS], { cwd: process.cwd() });
+    expect(r.code, r.stderr).toBe(0);
+
+    const f = JSON.parse(fs.readFileSync(path.join(tmp, "profile-1b.json"), "utf8")) as { backend: string; profile_ms: Record<string, number> };
+    expect(f.backend).toBe("cuda");
+    const { step, ...phases } = f.profile_ms;
+    expect(Object.keys(phases).sort()).toEqual(["attention", "attention_backward", "elementwise", "frozen_matmul", "lora", "loss_head", "nf4_dequant", "optimizer"]);
+    // Every kind of work of an NF4 QLoRA step ran on the device, and the phases fit inside the step's wall time.
+    for (const [phase, ms] of Object.entries(phases)) expect(ms, phase).toBeGreaterThan(0);
+    const sum = Object.values(phases).reduce((a, b) => a + b, 0);
+    expect(sum).toBeLessThanOrEqual(step!);
+    expect(sum).toBeGreaterThan(0.5 * step!);
+
+    // One INFO row: the step, then the phases largest first with their shares, then the time in no phase.
+    const [row] = fs.readFileSync(rows, "utf8").trim().split("\n").map((line) => line.split("\t"));
+    expect(row!.slice(0, 2)).toEqual(["4", "ours 1B step by phase (profiled run)"]);
+    expect(row!.slice(3)).toEqual(["", "", "INFO"]);
+    const parts = /^step (\S+) ms: (.*)$/.exec(row![2]!);
+    expect(parts, row![2]).not.toBeNull();
+    expect(Math.abs(Number(parts![1]) - step!) / step!).toBeLessThan(1e-3);
+    const shown = parts![2]!.split(", ").map((p) => /^(\w+) (\S+) ms \((-?\d+) %\)$/.exec(p)!);
+    expect(shown.map((m) => m[1])).toEqual([...Object.entries(phases).sort((a, b) => b[1] - a[1]).map(([name]) => name), "other"]);
+    expect(Math.abs(Number(shown[0]![2]) - Math.max(...Object.values(phases))) / Number(shown[0]![2])).toBeLessThan(1e-2);
+  }, 120_000);
+
   it("find-cublaslt.sh finds cuBLASLt inside Python's nvidia wheel, and says nothing when the loader finds it", async () => {
     // The layout of the CUDA 13 wheel (nvidia/cu13/lib); the script only looks for the file, it does not load it.
     const site = path.join(tmp, "site-packages");

@@ -6,6 +6,7 @@ step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
                                     [--ran ours,ours8b]  # the benches that ran: no result from one is a FAIL
     python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)
+    python3 native/gpu/hf_rows.py profile --ours FILE.json  # gpu_ours bench --profile: the step by phase, one line
     python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
 A file left out (or empty, or missing) means our side did not run: the row says so (--reason) instead of a number.
@@ -52,9 +53,22 @@ def decode_line(figures):
             "prefill {prefill_tokens_per_sec:.4g} tok/s".format(all=f" ({batch} prompts together)" if batch > 1 else "", **figures))
 
 
+def profile_line(figures):
+    """gpu_ours bench --profile's last step: its wall time, then each phase that took any time, largest first, with
+    its share of the step; "other" is the time in no phase (host work between passes, waits)."""
+    ms = dict(figures["profile_ms"])
+    step = ms.pop("step")
+    if step <= 0:
+        raise ValueError("the profiled step has no wall time")
+    other = step - sum(ms.values())
+    parts = [f"{name} {t:.3g} ms ({100 * t / step:.0f} %)" for name, t in sorted(ms.items(), key=lambda kv: -kv[1]) if t > 0]
+    parts.append(f"other {other:.3g} ms ({100 * other / step:.0f} %)")
+    return f"step {step:.4g} ms: " + ", ".join(parts)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["step3", "step4", "decode", "table"])
+    ap.add_argument("step", choices=["step3", "step4", "decode", "profile", "table"])
     ap.add_argument("--label", default="cuda")
     ap.add_argument("--compare")
     ap.add_argument("--hf")
@@ -72,12 +86,12 @@ def main():
             rows = [ln.split("\t") for ln in f.read().splitlines() if ln.strip()]
         print(format_table(["step", "check", "ours", "reference", "target", "status"], rows))
         return 1 if any(r[-1] == "FAIL" for r in rows) else 0
-    if args.step == "decode":
+    if args.step in ("decode", "profile"):
         figures = last_json(args.ours)
-        if figures is None:
+        if figures is None or (args.step == "profile" and "profile_ms" not in figures):
             print(f"hf_rows: no result in {args.ours}", file=sys.stderr)
             return 1
-        print(decode_line(figures))
+        print(decode_line(figures) if args.step == "decode" else profile_line(figures))
         return 0
     if args.step == "step3":
         rows = step3_rows(last_json(args.compare), args.label, args.info, ran="ours" in args.ran.split(","))

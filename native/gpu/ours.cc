@@ -8,11 +8,13 @@
 //       the loss and gradient norm of one training step resumed from the step-0 checkpoint. hf_compare.py
 //       compares the file with HF's.
 //   gpu_ours bench --model DIR [--seq-len 2048] [--batch-size 4] [--steps 6] [--rank 16] [--targets q_proj,...]
-//       [--quant nf4] [--double-quant] [--gradient-checkpointing] [--backend cuda] [--peak-size 8192]
+//       [--quant nf4] [--double-quant] [--gradient-checkpointing] [--backend cuda] [--peak-size 8192] [--profile]
 //       Training throughput on random tokens: tokens_per_sec (steps 2.., the first is warm-up), peak_memory_bytes
 //       (the trainer's own report), and our bf16 GEMM peak on the device (--peak-size 0: not measured; else a
 //       multiple of 128 in 256..32768, checked before training). hf_rows.py computes the model FLOPs
 //       from the model's config.json with the formula it applies to HF (hf_common.flops_per_token).
+//       --profile: also profile_ms, the last step's milliseconds by phase (model/step_timeline.h) and "step",
+//       its wall time; the marks cost a little, so check.sh takes tokens/s from a run without them.
 //   gpu_ours backends
 //       The backends this build has and the usable CUDA devices: {"backends":["cpu","cuda"],"devices":[...]}.
 //   gpu_ours decode --model DIR [--prompt-len 512] [--max-tokens 128] [--batch 1] [--runs 2] [--quant nf4] [--double-quant]
@@ -224,6 +226,7 @@ int bench(const Args& a) {
   o.lora.rank = rank, o.lora.alpha = float(2 * rank), o.lora.dropout = 0.05f, o.lora.targets = targets;
   o.epochs = 1, o.batch_size = batch, o.grad_accum = 1, o.lr = 1e-4, o.warmup_ratio = 0, o.max_seq_len = seq;
   o.gradient_checkpointing = a.flag("gradient-checkpointing");
+  o.profile = a.flag("profile");
   const ScratchDir tmp("bench");
   o.out_dir = (tmp.path / "adapter").string();
   std::vector<api::StepReport> reports;
@@ -267,6 +270,11 @@ int bench(const Args& a) {
   j.set("weight_bytes", Json::integer(info.weight_bytes));
   j.set("gemm_peak_gflops", Json::number(peak_gflops));
   j.set("memory_report", Json::string(reports.front().memory_report));
+  if (o.profile) {
+    Json p = Json::object();
+    for (const auto& [phase, ms] : reports.back().profile_ms) p.set(phase, Json::number(ms));
+    j.set("profile_ms", p);
+  }
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }
@@ -348,7 +356,7 @@ int main(int argc, char** argv) {
     if (cmd == "reference") return reference(Args(argc, argv, with({"ref", "out"}), {"double-quant"}));
     if (cmd == "bench")
       return bench(Args(argc, argv, with({"seq-len", "batch-size", "steps", "rank", "targets", "peak-size"}),
-                        {"double-quant", "gradient-checkpointing"}));
+                        {"double-quant", "gradient-checkpointing", "profile"}));
     if (cmd == "decode") return decode(Args(argc, argv, with({"prompt-len", "max-tokens", "runs", "batch"}), {"double-quant"}));
     std::fprintf(stderr, "usage: gpu_ours backends|reference|bench|decode --model DIR ... (native/gpu/ours.cc says what each does)\n");
     return 2;

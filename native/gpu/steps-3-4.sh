@@ -50,6 +50,20 @@ _gpu_decode_row() {
     || _hf_row 4 "ours generation speed ($label)" "gpu_ours decode failed (see log)" "" "" FAIL
 }
 
+# Where our 1B training step's time goes (model/step_timeline.h's phases): an INFO row from a short run of its own
+# with --profile, so the marks never touch the throughput row's figure. $1 model, $2 rows per step, $3 sequence
+# length (default 2048).
+_gpu_profile_row() {
+  local out="$dir/profile-1b.json" seq=${3:-2048}
+  _hf_timed "4: ours step profile (1B, NF4 + double quant, batch $2 × $seq)" timeout 120 "$ours" bench \
+    --model "$1" --seq-len "$seq" --batch-size "$2" --steps 3 --rank $rank --targets $targets_long \
+    --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 --profile | tee "$out"
+  local figures
+  figures=$("$py" "$gpu/hf_rows.py" profile --ours "$out" 2>/dev/null) \
+    && _hf_row 4 "ours 1B step by phase (profiled run)" "$figures" "" "" INFO \
+    || _hf_row 4 "ours 1B step by phase (profiled run)" "gpu_ours bench --profile failed (see log)" "" "" FAIL
+}
+
 gpu_steps_3_4() {
   local root gpu dir py batch start_all=$SECONDS
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -131,6 +145,7 @@ gpu_steps_3_4() {
       --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
       --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
     ran=ours
+    _gpu_profile_row "$m1b" "$batch"
     _gpu_decode_row "$m1b" 1B
     _gpu_decode_row "$m1b" 1B 8
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then

@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "harness.h"
+#include "model/step_timeline.h"
 #include "test_session_model.h"
 #include "train/checkpoint.h"
 
@@ -265,6 +266,47 @@ TEST(step_counts_follow_the_formula) {
   CHECK_EQ(run.result.steps, 8);
   CHECK_EQ(run.reports[4].epoch, 1);
   CHECK_NEAR(run.reports[0].lr, 0.0, 1e-15);  // warmup ceil(8 * 0.05) = 1 step starting at 0, as HF
+}
+
+// --profile's figures: each step's time by phase (model/step_timeline.h), inside its wall time, with every kind of
+// work the CPU does present; validation passes between steps are not counted in the next step; profiling changes
+// no number of the run, and the next run without it reports nothing.
+TEST(profile_reports_each_steps_time_by_phase) {
+  tf_test::TempDir model("tf-model"), out("tf-out"), out2("tf-out");
+  auto s = tiny_session(model);
+  const auto tr = tf_test::task_examples(16, 3), va = tf_test::task_examples(8, 4);
+  TrainOptions o = task_options(out.path());
+  o.epochs = 1;
+  o.eval_every = 1;  // a validation pass between every two steps
+  o.profile = true;
+  const Run profiled = train(*s, tr, va, o);
+  REQUIRE(profiled.reports.size() == 2);
+  for (const StepReport& r : profiled.reports) {
+    REQUIRE(r.profile_ms.size() == size_t(tf::kStepPhases) + 1);
+    double sum = 0;
+    for (int p = 0; p < tf::kStepPhases; ++p) {
+      const auto& [name, ms] = r.profile_ms[size_t(p)];
+      CHECK_EQ(name, std::string(tf::step_phase_name(tf::StepPhase(p))));
+      // The CPU expands NF4 inside its matmul (and this model is fp32): no separate dequant phase.
+      if (tf::StepPhase(p) == tf::StepPhase::Nf4Dequant) CHECK_EQ(ms, 0.0);
+      else CHECK(ms > 0);
+      sum += ms;
+    }
+    const auto& [step_name, step_ms] = r.profile_ms.back();
+    CHECK_EQ(step_name, std::string("step"));
+    std::printf("  step %d: %.3f ms, %.1f %% in phases\n", r.step, step_ms, 100 * sum / step_ms);
+    CHECK(sum <= step_ms);
+    CHECK(sum > 0.5 * step_ms);
+  }
+  o.profile = false;
+  o.out_dir = out2.path();
+  const Run plain = train(*s, tr, va, o);
+  REQUIRE(plain.reports.size() == 2);
+  for (size_t i = 0; i < plain.reports.size(); ++i) {
+    CHECK(plain.reports[i].profile_ms.empty());
+    CHECK_EQ(plain.reports[i].loss, profiled.reports[i].loss);
+    CHECK_EQ(plain.reports[i].valid_loss, profiled.reports[i].valid_loss);
+  }
 }
 
 TEST(bad_options_are_clear_errors) {

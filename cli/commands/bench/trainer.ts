@@ -5,6 +5,7 @@ import { createRng } from "../../../lib/testing/tiny-model/rng";
 import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
 import { flopsPerToken, loraParameters } from "../../native/flops";
+import { formatStepProfile } from "../../native/step-profile";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
 import { figure, withBenchModel } from "./model";
 
@@ -25,6 +26,8 @@ export const BENCH_TRAINER_USAGE = [
   "  --peak-size 8192   cuda backend only: the order of the square bf16 GEMMs of the peak (a multiple of",
   "                     128, ≥ 256); smaller for a small device or the CUDA emulator",
   "  --gradient-checkpointing   keep only each layer's input and recompute it in backward (less memory)",
+  "  --profile      also time each step by phase (frozen matmuls, NF4 dequant, LoRA, attention, elementwise,",
+  "                 loss head, optimizer) and print the last step's; the marks cost a little throughput",
   "  --json         print the figures as one JSON object",
   "",
 ];
@@ -45,6 +48,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       "peak-seconds": { type: "string" },
       "peak-size": { type: "string" },
       "gradient-checkpointing": { type: "boolean", default: false },
+      profile: { type: "boolean", default: false },
       json: { type: "boolean", default: false },
       ...MODEL_LOAD_OPTIONS,
     },
@@ -85,7 +89,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
     });
     const reports: StepReport[] = [];
     log(`training ${steps} steps of ${batchSize}×${gradAccum}×${seqLen} tokens…`);
-    await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
+    await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], profile: v.profile, seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
       reports.push(r);
       log(`step ${r.step}/${r.totalSteps}: ${Math.round(r.tokensPerSec)} tok/s`);
     });
@@ -126,6 +130,8 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       // The first step's breakdown (weights, LoRA + optimizer, activations, …; on the GPU the device's free/total):
       // where a peak-memory figure that misses its target went.
       memory_report: reports[0]!.memoryReport ?? null,
+      // --profile: the last step's milliseconds by phase and its wall time ("step").
+      profile_ms: reports.at(-1)!.profileMs ?? null,
     };
     if (v.json) ctx.out(JSON.stringify(figures) + "\n");
     else {
@@ -141,6 +147,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
             (figures.matmul_bytes_per_param === null ? "" : ` (matmul weights incl. lm_head ${figures.matmul_bytes_per_param} bytes/parameter; embedding and norms ${onGpu ? "bf16" : "fp32"})`),
           `peak memory      ${(figures.peak_memory_bytes / 1e6).toFixed(1)} MB (${onGpu ? "measured on the device" : "the trainer's estimate"})`,
           ...(figures.memory_report ? [figures.memory_report.trimEnd()] : []),
+          ...(figures.profile_ms ? formatStepProfile(figures.profile_ms) : []),
           "",
         ].join("\n"),
       );

@@ -23,6 +23,7 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
   activate();
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  timeline_ = std::make_unique<EventTimeline>(stream_);
   try {
     upload_weights();
   } catch (...) {

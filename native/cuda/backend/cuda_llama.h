@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "backend/device_memory.h"
+#include "backend/event_timeline.h"
 #include "host/arena_plan.h"
 #include "model/llama.h"
 #include "model/decoder.h"
@@ -86,6 +87,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void reset_peak_bytes() override;
   // Frozen weights, LoRA + optimizer, and the last step's activations / scratch / logits chunk.
   std::string memory_report() const override;
+  StepTimeline& step_timeline() override { return *timeline_; }
 
   // --- for CudaLoraOptimizer (cuda_optimizer.cc) ---
   struct LoraDevice {
@@ -131,11 +133,13 @@ class CudaLlama final : public TrainableModel, public Decoder {
 
   template <typename T>
   T* buf(int64_t offset) const { return arena_.at<T>(offset); }
+  void mark(StepPhase p) { timeline_->mark(p); }
 
   LlamaModel& host_;
   const LlamaModel::Impl& hm_;
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
+  std::unique_ptr<EventTimeline> timeline_;  // profiling marks on stream_ (off unless the trainer asks)
 
   // frozen weights
   std::vector<DeviceBuffer> weights_;

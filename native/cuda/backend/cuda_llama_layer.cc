@@ -14,6 +14,7 @@ const bf16* CudaLlama::weight_for(const DeviceLinear& lin) {
   bf16* w = buf<bf16>(plan_.dequant);
   TF_CHECK(w, "internal: an NF4 projection but the arena plan has no dequant buffer");
   nf4_dequantize_rows_bf16(lin.q, 0, lin.out, w, stream_);
+  mark(StepPhase::Nf4Dequant);
   return w;
 }
 
@@ -25,24 +26,30 @@ void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf
   } else if (lin.nf4 && N <= kNf4GemvMaxRows) {
     nf4_gemv_bf16(lin.q, x, y, N, stream_);
   } else {
-    matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, weight_for(lin), lin.in, 0.f, y, lin.out, stream_);
+    const bf16* w = weight_for(lin);
+    matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, w, lin.in, 0.f, y, lin.out, stream_);
   }
   if (y && lin.bias) add_bias_bf16(y, lin.bias, N, lin.out, stream_);
+  if (y) mark(StepPhase::FrozenMatmul);
   const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];
   if (s.a < 0) return;
   const bf16* lw = lora_bf_.as<bf16>();
   const auto& d = drop_[l][p];
   lora_forward({N, lin.in, lin.out, spec_.rank}, x, lw + s.a, lw + s.b, scaling_, d.first, d.second, lora_u, y,
                buf<bf16>(plan_.lora_scratch), stream_);
+  mark(StepPhase::Lora);
 }
 
 void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
                               const bf16* lora_u) {
   const DeviceLinear& lin = layers_[l].proj[p];
   // dx = dy W (W [out, in] as stored), written or accumulated (beta 1).
-  if (dx)
-    matmul_bf16(false, false, N, lin.in, lin.out, 1.f, dy, lin.out, weight_for(lin), lin.in, accumulate ? 1.f : 0.f,
-                dx, lin.in, stream_);
+  if (dx) {
+    const bf16* w = weight_for(lin);
+    matmul_bf16(false, false, N, lin.in, lin.out, 1.f, dy, lin.out, w, lin.in, accumulate ? 1.f : 0.f, dx, lin.in,
+                stream_);
+    mark(StepPhase::FrozenMatmul);
+  }
   const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];
   if (s.a < 0) return;
   const bf16* lw = lora_bf_.as<bf16>();
@@ -50,6 +57,7 @@ void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16*
   const auto& d = drop_[l][p];
   lora_backward({N, lin.in, lin.out, spec_.rank}, x, lw + s.a, lw + s.b, scaling_, d.first, d.second, lora_u, dy,
                 g + s.a, g + s.b, dx, buf<bf16>(plan_.lora_scratch), stream_);
+  mark(StepPhase::Lora);
 }
 
 void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
@@ -63,11 +71,13 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   bf16 *att = buf<bf16>(a.att), *x2 = buf<bf16>(a.x2), *xn2 = buf<bf16>(a.xn2);
   bf16 *g = buf<bf16>(a.g), *up = buf<bf16>(a.u), *h = buf<bf16>(a.h);
   rmsnorm_forward(x_in, ly.input_norm, xn1, buf<float>(a.rstd1), N, H, eps, stream_);
+  mark(StepPhase::Elementwise);
   proj_forward(l, kQ, xn1, q, N, u(kQ));
   proj_forward(l, kK, xn1, k, N, u(kK));
   proj_forward(l, kV, xn1, v, N, u(kV));
   rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
   rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
+  mark(StepPhase::Elementwise);
   if (step) {
     // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
     // attends over it.
@@ -84,9 +94,11 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   } else {
     attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
   }
+  mark(StepPhase::Attention);
   proj_forward(l, kO, att, x2, N, u(kO));
   add_inplace_bf16(x2, x_in, N * H, stream_);
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
+  mark(StepPhase::Elementwise);
   proj_forward(l, kGate, xn2, g, N, u(kGate));
   proj_forward(l, kUp, xn2, up, N, u(kUp));
   // x_out null: a checkpoint recompute. Backward reads g and u, and h only for down's adapter; the layer's output
@@ -95,8 +107,11 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const bool down_adapted = !slots_.empty() && slots_[l][kDown].a >= 0;
   if (recompute && !down_adapted) return;
   swiglu_forward(g, up, h, N * I, stream_);
+  mark(StepPhase::Elementwise);
   proj_forward(l, kDown, h, x_out, N, u(kDown));
-  if (!recompute) add_inplace_bf16(x_out, x2, N * H, stream_);
+  if (recompute) return;
+  add_inplace_bf16(x_out, x2, N * H, stream_);
+  mark(StepPhase::Elementwise);
 }
 
 void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
@@ -112,17 +127,21 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   // MLP
   proj_backward(l, kDown, buf<bf16>(a.h), dx_out, dh, false, N, u(kDown));
   swiglu_backward(dh, buf<bf16>(a.g), buf<bf16>(a.u), dg, du, N * I, stream_);
+  mark(StepPhase::Elementwise);
   proj_backward(l, kGate, xn2, dg, dxn, false, N, u(kGate));
   proj_backward(l, kUp, xn2, du, dxn, true, N, u(kUp));
   CUDA_CHECK(cudaMemcpyAsync(dx2, dx_out, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));  // residual
   rmsnorm_backward(dxn, buf<bf16>(a.x2), ly.post_norm, buf<float>(a.rstd2), dx2, true, N, H, stream_);
+  mark(StepPhase::Elementwise);
   // Attention
   proj_backward(l, kO, att, dx2, datt, false, N, u(kO));
   attention_backward({B, T, nh, nkv, hd}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
                      buf<int32_t>(plan_.seg_start), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv,
                      stream_);
+  mark(StepPhase::AttentionBackward);
   rope_backward(dq, pos, inv_freq_, N, nh, hd, stream_);
   rope_backward(dk, pos, inv_freq_, N, nkv, hd, stream_);
+  mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   bf16* dxn_or_null = need_dx ? dxn : nullptr;
   proj_backward(l, kQ, xn1, dq, dxn_or_null, false, N, u(kQ));
@@ -131,6 +150,7 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   if (!need_dx) return;
   CUDA_CHECK(cudaMemcpyAsync(dx_in, dx2, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));
   rmsnorm_backward(dxn, x_in, ly.input_norm, buf<float>(a.rstd1), dx_in, true, N, H, stream_);
+  mark(StepPhase::Elementwise);
 }
 
 }  // namespace tf::cuda

@@ -62,6 +62,7 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
 void CudaLlama::forward_layers(const Batch& b) {
   const int64_t N = int64_t(b.B) * b.T;
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_);
+  mark(StepPhase::Elementwise);
   const bool keep_all = plan_.layers.size() > 1;  // one set per layer (training without checkpointing)
   for (int l = 0; l < hm_.L; ++l)
     layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layers[keep_all ? l : 0]);
@@ -70,6 +71,7 @@ void CudaLlama::forward_layers(const Batch& b) {
 void CudaLlama::final_norm(int64_t N) {
   rmsnorm_forward(buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<bf16>(plan_.xf), buf<float>(plan_.rstdf), N, hm_.H,
                   static_cast<float>(config().rms_norm_eps), stream_);
+  mark(StepPhase::Elementwise);
 }
 
 void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale) {
@@ -104,6 +106,7 @@ LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
 LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing) {
   TF_CHECK(lora_on_, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
   begin_step(b, StepMode::Train, checkpointing, true);
+  timeline_->begin();  // after the batch's uploads: the phases start with the first kernel
   // Keys for every (layer, projection), drawn whether or not it is adapted, exactly as the CPU draws them.
   if (dropout_on && spec_.dropout > 0.f)
     for (auto& layer : drop_)
@@ -121,10 +124,12 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
     const int64_t r0 = c * R, rows = std::min(R, N - r0);
     loss_chunk(c, r0, rows, grad_scale);
     matmul_bf16(false, false, rows, H, V, 1.f, logits, V, lm_head_, H, 0.f, dxf + r0 * H, H, stream_);
+    mark(StepPhase::LossHead);
   }
   bf16* dx = buf<bf16>(plan_.dx_a);
   bf16* dx_next = buf<bf16>(plan_.dx_b);
   rmsnorm_backward(dxf, buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<float>(plan_.rstdf), dx, false, N, H, stream_);
+  mark(StepPhase::Elementwise);
   for (int l = hm_.L - 1; l >= 0; --l) {
     const LayerSlots& a = plan_.layers[checkpointing ? 0 : size_t(l)];
     // Recompute this layer's activations from its saved input (same dropout keys); its output, x_{l+1}, is kept

@@ -91,7 +91,7 @@ api::LoadOptions to_load_options(Napi::Value value) {
 api::TrainOptions to_train_options(Napi::Value value) {
   OptionReader r(value, "train options");
   r.only({"lora", "epochs", "batchSize", "gradAccum", "lr", "weightDecay", "beta1", "beta2", "eps", "schedule", "warmupRatio",
-          "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "seed", "evalEvery", "checkpointEvery", "outDir",
+          "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "profile", "seed", "evalEvery", "checkpointEvery", "outDir",
           "resumeFrom", "baseModelName"});
   api::TrainOptions o;
   OptionReader lora = r.object("lora");
@@ -115,6 +115,7 @@ api::TrainOptions to_train_options(Napi::Value value) {
   r.integer("maxSeqLen", o.max_seq_len, 2, 1 << 22);
   r.boolean("packing", o.packing);
   r.boolean("gradientCheckpointing", o.gradient_checkpointing);
+  r.boolean("profile", o.profile);
   r.seed("seed", o.seed);
   r.integer("evalEvery", o.eval_every, 0, kMaxInt);
   r.integer("checkpointEvery", o.checkpoint_every, 0, kMaxInt);
@@ -181,6 +182,11 @@ Napi::Object to_js(Napi::Env env, const api::StepReport& r) {
   o.Set("memoryBytes", static_cast<double>(r.memory_bytes));
   if (!r.checkpoint_dir.empty()) o.Set("checkpointDir", r.checkpoint_dir);
   if (!r.memory_report.empty()) o.Set("memoryReport", r.memory_report);
+  if (!r.profile_ms.empty()) {
+    Napi::Object p = Napi::Object::New(env);
+    for (const auto& [phase, ms] : r.profile_ms) p.Set(phase, ms);
+    o.Set("profileMs", p);
+  }
   return o;
 }
 

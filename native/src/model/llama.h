@@ -80,6 +80,7 @@ class LlamaModel final : public TrainableModel {
 
   // Bytes of activations forward_backward keeps for a B x T batch (plus logits), for memory reports.
   int64_t activation_bytes(int B, int T, bool checkpointing) const override;
+  StepTimeline& step_timeline() override;
   // Training keeps its activation buffers between steps (no per-step allocation); this frees them, e.g.
   // before generating with a model that is done training.
   void release_workspace();

@@ -69,6 +69,9 @@ struct LlamaModel::Impl {
   std::vector<std::array<kernels::LoraDropout, kNumProj>> drop;
 
   Workspace ws;
+  // Profiling marks (off unless the trainer switches them on); mutable: the const forward passes mark too.
+  mutable HostTimeline timeline;
+  void mark(StepPhase p) const { timeline.mark(p); }
 
   // Base projection (+ LoRA) y = x Wᵀ (+ b) (+ s B A x); keeps the LoRA intermediate in lora_u when non-null.
   // y null: only the LoRA intermediate (nothing when the projection has no adapter).

@@ -31,11 +31,13 @@ void LlamaModel::Impl::proj_forward(const Linear& lin, const float* x, float* y,
   } else {
     linear_forward(pool, x, lin.dense(), opt(lin.bias), y, N, lin.in, lin.out);
   }
+  if (y) mark(StepPhase::FrozenMatmul);
   if (!lin.has_lora) return;
   std::vector<float> local;
   std::vector<float>& u = lora_u ? *lora_u : local;
   u.resize(N * spec.rank);
   lora_forward(pool, {N, lin.in, lin.out, spec.rank}, x, lin.A.data(), lin.B.data(), scaling, d, u.data(), y);
+  mark(StepPhase::Lora);
 }
 
 void LlamaModel::Impl::proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate,
@@ -45,10 +47,12 @@ void LlamaModel::Impl::proj_backward(Linear& lin, const float* x, const float* d
       nf4_linear_backward(pool, dy, lin.q, dx, accumulate, N);
     else
       linear_backward(pool, dy, nullptr, lin.dense(), dx, accumulate, nullptr, nullptr, N, lin.in, lin.out);
+    mark(StepPhase::FrozenMatmul);
   }
-  if (lin.has_lora)
-    lora_backward(pool, {N, lin.in, lin.out, spec.rank}, x, lin.A.data(), lin.B.data(), scaling, d, lora_u.data(), dy,
-                  lin.gA.data(), lin.gB.data(), dx);
+  if (!lin.has_lora) return;
+  lora_backward(pool, {N, lin.in, lin.out, spec.rank}, x, lin.A.data(), lin.B.data(), scaling, d, lora_u.data(), dy,
+                lin.gA.data(), lin.gB.data(), dx);
+  mark(StepPhase::Lora);
 }
 
 void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
@@ -59,30 +63,37 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   const auto& dr = drop[l];
   a.xn1.resize(N * H), a.rstd1.resize(N);
   rmsnorm_forward(pool, x_in, ly.input_norm.data(), a.xn1.data(), a.rstd1.data(), N, H, eps);
+  mark(StepPhase::Elementwise);
   a.q.resize(N * qd), a.k.resize(N * kvd), a.v.resize(N * kvd);
   proj_forward(ly.proj[kQ], a.xn1.data(), a.q.data(), N, dr[kQ], &a.lora_u[kQ]);
   proj_forward(ly.proj[kK], a.xn1.data(), a.k.data(), N, dr[kK], &a.lora_u[kK]);
   proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
   rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
+  mark(StepPhase::Elementwise);
   if (for_backward) a.lse.resize(int64_t(B) * nh * T);
   a.att.resize(N * qd);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
   attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.lse.data() : nullptr,
                     a.att.data());
+  mark(StepPhase::Attention);
   a.x2.resize(N * H);
   proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
   add_into(pool, a.x2.data(), x_in, N * H);
   a.xn2.resize(N * H), a.rstd2.resize(N);
   rmsnorm_forward(pool, a.x2.data(), ly.post_norm.data(), a.xn2.data(), a.rstd2.data(), N, H, eps);
+  mark(StepPhase::Elementwise);
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
   proj_forward(ly.proj[kGate], a.xn2.data(), a.g.data(), N, dr[kGate], &a.lora_u[kGate]);
   proj_forward(ly.proj[kUp], a.xn2.data(), a.u.data(), N, dr[kUp], &a.lora_u[kUp]);
   const bool recompute = x_out == nullptr;
   if (recompute && !ly.proj[kDown].has_lora) return;
   swiglu_forward(pool, a.g.data(), a.u.data(), a.h.data(), N * I);
+  mark(StepPhase::Elementwise);
   proj_forward(ly.proj[kDown], a.h.data(), x_out, N, dr[kDown], &a.lora_u[kDown]);
-  if (!recompute) add_into(pool, x_out, a.x2.data(), N * H);
+  if (recompute) return;
+  add_into(pool, x_out, a.x2.data(), N * H);
+  mark(StepPhase::Elementwise);
 }
 
 void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_out, float* dx_in, bool need_dx, int B,
@@ -95,18 +106,22 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   w.dh.resize(N * I), w.dg.resize(N * I), w.du.resize(N * I), w.dxn.resize(N * H), w.dx2.resize(N * H);
   proj_backward(ly.proj[kDown], a.h.data(), dx_out, w.dh.data(), false, N, dr[kDown], a.lora_u[kDown]);
   swiglu_backward(pool, w.dh.data(), a.g.data(), a.u.data(), w.dg.data(), w.du.data(), N * I);
+  mark(StepPhase::Elementwise);
   proj_backward(ly.proj[kGate], a.xn2.data(), w.dg.data(), w.dxn.data(), false, N, dr[kGate], a.lora_u[kGate]);
   proj_backward(ly.proj[kUp], a.xn2.data(), w.du.data(), w.dxn.data(), true, N, dr[kUp], a.lora_u[kUp]);
   std::copy(dx_out, dx_out + N * H, w.dx2.begin());  // residual
   rmsnorm_backward(pool, w.dxn.data(), a.x2.data(), ly.post_norm.data(), a.rstd2.data(), w.dx2.data(), true, N, H);
+  mark(StepPhase::Elementwise);
   // Attention
   w.datt.resize(N * qd), w.dq.resize(N * qd), w.dk.resize(N * kvd), w.dv.resize(N * kvd);
   proj_backward(ly.proj[kO], a.att.data(), w.dx2.data(), w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
   attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, a.lse.data(), w.datt.data(), w.dq.data(),
                      w.dk.data(), w.dv.data());
+  mark(StepPhase::AttentionBackward);
   rope_backward(pool, w.dq.data(), positions, inv_freq.data(), N, nh, hd);
   rope_backward(pool, w.dk.data(), positions, inv_freq.data(), N, nkv, hd);
+  mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   float* dxn = need_dx ? w.dxn.data() : nullptr;
   proj_backward(ly.proj[kQ], a.xn1.data(), w.dq.data(), dxn, false, N, dr[kQ], a.lora_u[kQ]);
@@ -115,6 +130,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   if (!need_dx) return;
   std::copy(w.dx2.begin(), w.dx2.begin() + N * H, dx_in);
   rmsnorm_backward(pool, w.dxn.data(), x_in, ly.input_norm.data(), a.rstd1.data(), dx_in, true, N, H);
+  mark(StepPhase::Elementwise);
 }
 
 }  // namespace tf

@@ -31,6 +31,7 @@ void forward_layers(LlamaModel::Impl& m, const Batch& b, bool keep_all) {
   for (auto& x : w.xs) x.resize(N * m.H);
   w.acts.resize(keep_all ? m.L : 1);
   embedding_forward(m.pool, b.tokens.data(), m.embed.data(), w.xs[0].data(), N, m.V, m.H);
+  m.mark(StepPhase::Elementwise);
   for (int l = 0; l < m.L; ++l)
     m.layer_forward(l, w.xs[l].data(), w.xs[l + 1].data(), b.B, b.T, w.positions.data(), w.seg_start.data(),
                     w.acts[keep_all ? l : 0], keep_all);
@@ -42,7 +43,9 @@ void head_forward(LlamaModel::Impl& m, int64_t N) {
   w.xf.resize(N * m.H), w.rstdf.resize(N), w.logits.resize(N * m.V);
   rmsnorm_forward(m.pool, w.xs[m.L].data(), m.final_norm.data(), w.xf.data(), w.rstdf.data(), N, m.H,
                   static_cast<float>(m.cfg.rms_norm_eps));
+  m.mark(StepPhase::Elementwise);
   linear_forward(m.pool, w.xf.data(), m.lm_head.dense(), nullptr, w.logits.data(), N, m.H, m.V);
+  m.mark(StepPhase::LossHead);
 }
 
 }  // namespace
@@ -52,6 +55,7 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   TF_CHECK(m.lora_on, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
   Workspace& w = m.ws;
   prepare(m, b, true, w);
+  m.timeline.begin();
   const int64_t N = int64_t(b.B) * b.T;
   // Keys for every (layer, projection), drawn whether or not it is adapted, so the stream is fixed per step.
   m.drop.assign(m.L, {});
@@ -65,8 +69,10 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   w.dxf.resize(N * m.H), w.dx_a.resize(N * m.H), w.dx_b.resize(N * m.H);
   linear_backward(m.pool, w.logits.data(), nullptr, m.lm_head.dense(), w.dxf.data(), false, nullptr, nullptr, N, m.H,
                   m.V);
+  m.mark(StepPhase::LossHead);
   rmsnorm_backward(m.pool, w.dxf.data(), w.xs[m.L].data(), m.final_norm.data(), w.rstdf.data(), w.dx_a.data(), false, N,
                    m.H);
+  m.mark(StepPhase::Elementwise);
   float* dx = w.dx_a.data();
   float* dx_next = w.dx_b.data();
   for (int l = m.L - 1; l >= 0; --l) {
@@ -94,6 +100,8 @@ LossSum LlamaModel::forward_loss(const Batch& b) {
 }
 
 void LlamaModel::release_workspace() { impl_->ws = Workspace{}; }
+
+StepTimeline& LlamaModel::step_timeline() { return impl_->timeline; }
 
 std::vector<float> LlamaModel::logits(const std::vector<int32_t>& tokens) {
   Impl& m = *impl_;

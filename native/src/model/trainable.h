@@ -13,6 +13,7 @@
 #include "io/config.h"
 #include "io/peft.h"
 #include "model/decoder.h"
+#include "model/step_timeline.h"
 #include "train/adamw.h"
 
 namespace tf {
@@ -104,6 +105,11 @@ class TrainableModel {
   // no breakdown of its own (the trainer then writes its estimate).
   virtual std::string memory_report() const { return ""; }
   virtual void reset_peak_bytes() {}
+
+  // --- profiling ---
+  // Where this backend's steps spend their time (model/step_timeline.h): off until set_enabled(true). The passes
+  // mark their own phases; the trainer marks the optimizer on the same timeline and takes the sums per step.
+  virtual StepTimeline& step_timeline() = 0;
 };
 
 }  // namespace tf

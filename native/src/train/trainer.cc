@@ -163,6 +163,13 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   spec.rslora = o.lora.rslora;
   spec.targets = o.lora.targets;
   model.init_lora(spec, o.seed);
+  StepTimeline& timeline = model.step_timeline();
+  // Profiling is this run's setting only: switched off again however train() ends.
+  struct TimelineOff {
+    StepTimeline& t;
+    ~TimelineOff() { t.set_enabled(false); }
+  } timeline_off{timeline};
+  timeline.set_enabled(o.profile);
   AdamWHyper hyper{o.beta1, o.beta2, o.eps, o.weight_decay};
   std::unique_ptr<LoraOptimizer> opt_owner = model.make_optimizer(hyper);
   LoraOptimizer& opt = *opt_owner;
@@ -235,12 +242,14 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       max_t = std::max(max_t, micro.back().batch.T);
     }
     model.reset_peak_bytes();
+    timeline.take();  // drops what a validation pass since the last step marked
     model.zero_lora_grads();
     const float scale = 1.f / (float)targets;  // every row has a target, so targets > 0
     double loss_sum = 0;
     for (const MicroBatch& mb : micro)
       loss_sum += model.forward_backward(mb.batch, scale, dropout_on, rng, o.gradient_checkpointing).sum;
     const double loss = loss_sum / (double)targets;
+    timeline.begin();
     const double norm = opt.clip_grad_norm(o.max_grad_norm);
     const double lr = o.lr * schedule_multiplier(kind, s - 1, plan.warmup, plan.total_steps);
     if (!std::isfinite(loss) || !std::isfinite(norm)) {
@@ -252,6 +261,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
                   "Lower the learning rate or set max_grad_norm (clipping) and start again.");
     }
     opt.step(lr);
+    timeline.mark(StepPhase::Optimizer);
     const double step_ms = ms_since(t_step);
 
     api::StepReport r;
@@ -262,6 +272,11 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     r.lr = lr;
     r.grad_norm = norm;
     r.tokens_per_sec = step_ms > 0 ? (double)tokens / (step_ms / 1000.0) : 0.0;
+    if (o.profile) {
+      const StepPhaseMs phases = timeline.take();
+      for (int p = 0; p < kStepPhases; ++p) r.profile_ms.emplace_back(step_phase_name(StepPhase(p)), phases[size_t(p)]);
+      r.profile_ms.emplace_back("step", step_ms);
+    }
     // A backend that measures its memory (CUDA: the device arena and allocator) reports this step's peak;
     // the CPU reports the estimate of what it holds.
     const int64_t measured = model.measured_peak_bytes();

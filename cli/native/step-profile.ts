@@ -1,0 +1,26 @@
+// `--profile`'s lines: a training step's time by phase (native/src/model/step_timeline.h), largest first, each with
+// its share of the step, then "other": the step's wall time outside every phase (host work between passes, waits).
+// native/gpu/hf_rows.py's profile_line prints the same figures for check.sh's summary row.
+import { STEP_PHASES, type StepProfileMs } from "../../native/index";
+
+export type PhaseShare = { phase: string; ms: number; percent: number };
+
+/** Phases that took any time, largest first, then "other"; percentages of the step's wall time. */
+export function stepProfileShares(profile: StepProfileMs): PhaseShare[] {
+  const step = profile.step;
+  if (!(step > 0)) throw new Error("the profiled step has no wall time");
+  const phases = STEP_PHASES.map((phase) => ({ phase: phase as string, ms: profile[phase] })).filter((p) => p.ms > 0);
+  phases.sort((a, b) => b.ms - a.ms);
+  const other = step - phases.reduce((sum, p) => sum + p.ms, 0);
+  return [...phases, { phase: "other", ms: other }].map((p) => ({ ...p, percent: (100 * p.ms) / step }));
+}
+
+/** Aligned lines for the bench's human output. */
+export function formatStepProfile(profile: StepProfileMs): string[] {
+  const shares = stepProfileShares(profile);
+  const width = Math.max(...shares.map((s) => s.phase.length));
+  return [
+    `step by phase    ${profile.step.toFixed(2)} ms (the last step, marked; see --profile)`,
+    ...shares.map((s) => `  ${s.phase.padEnd(width)}  ${s.ms.toFixed(2).padStart(9)} ms  ${s.percent.toFixed(1).padStart(5)} %`),
+  ];
+}
