@@ -67,8 +67,9 @@ describe("estimateMemory", () => {
   it("activations scale with tokens (no T×T attention matrix) and shrink with gradient checkpointing", () => {
     expect(estimateMemory({ ...input, batchSize: 4 }, "qlora").parts.activations).toBe(4 * 12_137_529_344);
     expect(estimateMemory({ ...input, seqLen: 512, batchSize: 4 }, "qlora").parts.activations).toBe(12_137_529_344);
-    // layer inputs 32·4096 = 131,072 + one recomputed layer 84,114 (88,210 less its input) + 140,544 = 355,730 values · 2 B
-    expect(activationBytesPerToken(LLAMA_31_8B, 16, true)).toBe(711_460);
+    // layer inputs 32·4096 = 131,072 + one recomputed layer 84,114 (88,210 less its input) + 140,544 = 355,730 values,
+    // + the 31 other layers' attention outputs and log-sum-exps 31·(32·128 + 32) = 127,968 → 483,698 values · 2 B
+    expect(activationBytesPerToken(LLAMA_31_8B, 16, true)).toBe(967_396);
     // Full fine-tuning keeps no LoRA intermediates: 7·16 values fewer per layer.
     expect(estimateMemory(input, "full").parts.activations).toBe((2_963_264 - 32 * 112) * 2 * 2048);
   });

@@ -74,13 +74,14 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * 2·(nkv·hd)), gate, up and silu(gate)·up (3·I), one matmul-input scratch (max(H, I)), the LoRA A outputs
  * and dropout masks (7·r, 0 without LoRA), two norm statistics (2), and one log-sum-exp per query head (nh):
  * attention is computed in blocks, so no T×T probability matrix is kept. Outside the layers: the logits (V)
- * and the final norm and residual-stream gradients (3·H). With gradient checkpointing only each layer's input
- * stays, plus one layer recomputed.
+ * and the final norm and residual-stream gradients (3·H). With gradient checkpointing each layer's input stays,
+ * plus one layer recomputed, plus every other layer's attention output and log-sum-exp (nh·hd + nh), which the
+ * recompute does not redo.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false): number {
-  const { hiddenSize: H, numLayers: L, vocabSize: V } = shape;
+  const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, headDim: hd } = shape;
   const perLayer = layerActivationValues(shape, rank);
-  const layers = checkpointing ? L * H + perLayer : L * (H + perLayer);
+  const layers = checkpointing ? L * H + perLayer + (L - 1) * (nh * hd + nh) : L * (H + perLayer);
   return layers + V + 3 * H;
 }
 

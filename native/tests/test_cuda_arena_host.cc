@@ -88,14 +88,23 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   const ArenaPlan ckpt = plan_step(d, shape(2, 6, StepMode::Train, true), {});
   CHECK_EQ(full.layers.size(), size_t(2));
   CHECK(full.layers[0].q != full.layers[1].q);
-  CHECK_EQ(ckpt.layers.size(), size_t(1));
-  // Checkpointing keeps one layer set instead of L and adds nothing: the recompute writes no layer output (it
-  // would only be x_{l+1}, kept already).
-  int64_t one_set = 0;
-  for (const ArenaBuffer& b : full.buffers)
-    if (b.name.rfind("layer1.", 0) == 0) one_set += b.bytes;
+  // Checkpointing: a set per layer that differ only in the attention output and log-sum-exp (kept from the forward
+  // pass, so the recompute skips the attention); everything else is one set that every layer reuses.
+  REQUIRE(ckpt.layers.size() == size_t(2));
+  const LayerSlots &c0 = ckpt.layers[0], &c1 = ckpt.layers[1];
+  CHECK(c0.att != c1.att && c0.lse != c1.lse);
+  CHECK(c0.xn1 == c1.xn1 && c0.q == c1.q && c0.k == c1.k && c0.v == c1.v && c0.x2 == c1.x2 && c0.g == c1.g &&
+        c0.h == c1.h && c0.lora_u == c1.lora_u);
+  // And it adds no buffer besides: the recompute writes no layer output (it would only be x_{l+1}, kept already).
+  int64_t one_set = 0, kept = 0;
+  for (const ArenaBuffer& b : full.buffers) {
+    if (b.name.rfind("layer1.", 0) != 0) continue;
+    one_set += b.bytes;
+    if (b.name == "layer1.att" || b.name == "layer1.lse") kept += b.bytes;
+  }
   CHECK(one_set > 0);
-  CHECK_EQ(ckpt.bytes(Category::Activations), full.bytes(Category::Activations) - one_set);
+  CHECK_EQ(kept, int64_t(2 * 6 * 32 * 2 + 2 * 4 * 6 * 4));  // N·qd bf16 + B·nh·T fp32
+  CHECK_EQ(ckpt.bytes(Category::Activations), full.bytes(Category::Activations) - one_set + kept);
   // All L+1 layer inputs are distinct buffers in training (backward starts from them).
   for (size_t i = 0; i + 1 < full.xs.size(); ++i) CHECK(full.xs[i] != full.xs[i + 1]);
   // LoRA intermediates only for adapted projections.
@@ -158,7 +167,8 @@ TEST(activation_estimate_matches_hand_count_for_tiny_model) {
   const int64_t final_norm = 2 * N * H + 4 * N;
   const int64_t logits = 2 * N * V;
   CHECK_EQ(activation_bytes_estimate(d, B, T, false), residual + 2 * per_layer + final_norm + logits);
-  CHECK_EQ(activation_bytes_estimate(d, B, T, true), residual + per_layer + final_norm + logits);
+  const int64_t kept_att_lse = 2 * N * qd + 4 * B * nh * T;  // per layer beyond the first, with checkpointing
+  CHECK_EQ(activation_bytes_estimate(d, B, T, true), residual + per_layer + kept_att_lse + final_norm + logits);
   const ArenaPlan p = plan_step(d, shape(B, T, StepMode::Train), {});
   CHECK_EQ(activation_bytes_estimate(d, B, T, false), p.bytes(Category::Activations) + p.bytes(Category::Logits));
 }

@@ -91,9 +91,9 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       attention_forward({1, N, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
     else
       attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
-  } else {
+  } else if (x_out) {
     attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
-  }
+  }  // else: a checkpoint recompute; the forward pass kept this layer's attention output and log-sum-exp
   mark(StepPhase::Attention);
   proj_forward(l, kO, att, x2, N, u(kO));
   add_inplace_bf16(x2, x_in, N * H, stream_);
@@ -101,8 +101,9 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   mark(StepPhase::Elementwise);
   proj_forward(l, kGate, xn2, g, N, u(kGate));
   proj_forward(l, kUp, xn2, up, N, u(kUp));
-  // x_out null: a checkpoint recompute. Backward reads g and u, and h only for down's adapter; the layer's output
-  // is the next layer's input, kept already, so the down projection (a third of the MLP) does not run again.
+  // x_out null: a checkpoint recompute (the attention was skipped above). Backward reads g and u, and h only for
+  // down's adapter; the layer's output is the next layer's input, kept already, so the down projection (a third of
+  // the MLP) does not run again.
   const bool recompute = x_out == nullptr;
   const bool down_adapted = !slots_.empty() && slots_[l][kDown].a >= 0;
   if (recompute && !down_adapted) return;

@@ -63,9 +63,9 @@ void CudaLlama::forward_layers(const Batch& b) {
   const int64_t N = int64_t(b.B) * b.T;
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_);
   mark(StepPhase::Elementwise);
-  const bool keep_all = plan_.layers.size() > 1;  // one set per layer (training without checkpointing)
+  const bool per_layer = plan_.layers.size() > 1;  // training: a set per layer (shared but for att/lse with checkpointing)
   for (int l = 0; l < hm_.L; ++l)
-    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layers[keep_all ? l : 0]);
+    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layers[per_layer ? l : 0]);
 }
 
 void CudaLlama::final_norm(int64_t N) {
@@ -131,9 +131,9 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   rmsnorm_backward(dxf, buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<float>(plan_.rstdf), dx, false, N, H, stream_);
   mark(StepPhase::Elementwise);
   for (int l = hm_.L - 1; l >= 0; --l) {
-    const LayerSlots& a = plan_.layers[checkpointing ? 0 : size_t(l)];
-    // Recompute this layer's activations from its saved input (same dropout keys); its output, x_{l+1}, is kept
-    // already and not computed again.
+    const LayerSlots& a = plan_.layers[size_t(l)];
+    // Recompute this layer's activations from its saved input (same dropout keys), but for its attention output and
+    // log-sum-exp, kept per layer; its output, x_{l+1}, is kept already and not computed again.
     if (checkpointing) layer_forward(l, buf<bf16>(plan_.xs[l]), nullptr, b.B, b.T, a);
     layer_backward(l, buf<bf16>(plan_.xs[l]), dx, dx_next, l > 0, b.B, b.T, a);
     std::swap(dx, dx_next);

@@ -118,6 +118,18 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   const int64_t sets = train && !s.checkpointing ? d.L : 1;
   for (int64_t l = 0; l < sets; ++l)
     plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
+  if (train && s.checkpointing) {
+    // Every layer shares the one set except for its attention output and log-sum-exp, kept from the forward pass
+    // so the recompute in backward skips the attention forward (the least efficient kernel of the layer, and the
+    // one whose cost grows with T) for N·(nh·hd) bf16 + B·nh·T fp32 per layer.
+    for (int64_t l = 1; l < d.L; ++l) {
+      LayerSlots kept = plan.layers[0];
+      const std::string pre = "layer" + std::to_string(l) + ".";
+      kept.att = b.add(pre + "att", A, N * d.qd() * 2);
+      kept.lse = b.add(pre + "lse", A, s.B * d.nh * s.T * 4);
+      plan.layers.push_back(kept);
+    }
+  }
   plan.xf = b.add("x_final", A, N * d.H * 2);
   plan.rstdf = b.add("rstd_final", A, N * 4);
   if (train) {

@@ -5,9 +5,10 @@
 // (tests/test_cuda_arena_host.cc); CudaLlama uses exactly these offsets.
 //
 // The layout mirrors the CPU's Workspace (model/llama_impl.h): the residual stream x_0..x_L, one LayerActs set
-// per layer (or a single reused set with gradient checkpointing: the recompute does not rebuild the layer's
-// output, which is the next layer's kept input), the backward scratch, and the loss head over row chunks so an
-// N x V logits matrix never exists for large N.
+// per layer (or, with gradient checkpointing, one set that every layer reuses except for its attention output and
+// log-sum-exp, kept per layer so the recompute skips the attention forward; it does not rebuild the layer's
+// output either, which is the next layer's kept input), the backward scratch, and the loss head over row chunks so
+// an N x V logits matrix never exists for large N.
 #include <array>
 #include <cstdint>
 #include <string>
@@ -80,7 +81,8 @@ struct LayerSlots {
 struct ArenaPlan {
   std::vector<ArenaBuffer> buffers;  // each distinct allocation once, in layout order
   std::vector<int64_t> xs;           // x_0..x_L [N, H]; Loss/Logits alternate two buffers (nothing is kept)
-  std::vector<LayerSlots> layers;    // L sets (Train without checkpointing) or one reused set
+  std::vector<LayerSlots> layers;    // Train: one per layer (with checkpointing they differ only in att and lse);
+                                     // Loss / Logits: one reused set
   int64_t xf = -1, rstdf = -1;       // final norm output [N, H], rstd [N] fp32
   int64_t dxf = -1, dx_a = -1, dx_b = -1;                    // residual stream gradients [N, H]
   int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward

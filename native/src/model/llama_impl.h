@@ -45,6 +45,7 @@ struct LayerActs {
 // Scratch reused across calls so steady-state training does not allocate (or page-fault) per step.
 struct Workspace {
   std::vector<LayerActs> acts;                 // one per layer, or one shared with checkpointing
+  std::vector<std::vector<float>> kept_att, kept_lse;  // checkpointing: each layer's attention output and lse
   std::vector<std::vector<float>> xs;          // layer inputs x_0..x_L [N, H]
   std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b;
   std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
@@ -83,8 +84,9 @@ struct LlamaModel::Impl {
 
   // One decoder layer on N = B*T rows: x_in → x_out, filling acts (without for_backward the attention
   // log-sum-exp is not kept). x_out null: a gradient-checkpointing recompute, which fills only what
-  // layer_backward reads: the down projection (a third of the MLP's weights) and the residual add are skipped,
-  // and silu(gate)·up too unless down carries an adapter (its LoRA needs that input; the frozen part does not).
+  // layer_backward reads and acts does not hold already: the attention (acts holds its output and log-sum-exp,
+  // kept by the forward pass), the down projection (a third of the MLP's weights) and the residual add are
+  // skipped, and silu(gate)·up too unless down carries an adapter (its LoRA needs that input).
   void layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
                      const int32_t* seg_start, LayerActs& a, bool for_backward) const;
   // dx_out → dx_in (dx_in may alias nothing; it is overwritten). need_dx = false skips the input gradient.

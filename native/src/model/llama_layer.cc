@@ -71,12 +71,15 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
   mark(StepPhase::Elementwise);
-  if (for_backward) a.lse.resize(int64_t(B) * nh * T);
-  a.att.resize(N * qd);
-  AttnShape s{B, T, T, nh, nkv, hd, 0};
-  attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.lse.data() : nullptr,
-                    a.att.data());
-  mark(StepPhase::Attention);
+  const bool recompute = x_out == nullptr;
+  if (!recompute) {
+    if (for_backward) a.lse.resize(int64_t(B) * nh * T);
+    a.att.resize(N * qd);
+    AttnShape s{B, T, T, nh, nkv, hd, 0};
+    attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.lse.data() : nullptr,
+                      a.att.data());
+    mark(StepPhase::Attention);
+  }
   a.x2.resize(N * H);
   proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
   add_into(pool, a.x2.data(), x_in, N * H);
@@ -86,7 +89,6 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
   proj_forward(ly.proj[kGate], a.xn2.data(), a.g.data(), N, dr[kGate], &a.lora_u[kGate]);
   proj_forward(ly.proj[kUp], a.xn2.data(), a.u.data(), N, dr[kUp], &a.lora_u[kUp]);
-  const bool recompute = x_out == nullptr;
   if (recompute && !ly.proj[kDown].has_lora) return;
   swiglu_forward(pool, a.g.data(), a.u.data(), a.h.data(), N * I);
   mark(StepPhase::Elementwise);

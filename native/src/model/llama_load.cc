@@ -125,7 +125,10 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   // Attention keeps one log-sum-exp per (query, head); its per-thread block scratch is not counted.
   const int64_t per_layer = N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r) +
                             int64_t(B) * m.nh * T;
-  const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer : int64_t(m.L) * (N * m.H + per_layer);
+  // With checkpointing: every layer's input, one layer's intermediates, and each other layer's attention output
+  // and log-sum-exp (kept so the recompute skips the attention).
+  const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer + int64_t(m.L - 1) * (N * qd + int64_t(B) * m.nh * T)
+                                     : int64_t(m.L) * (N * m.H + per_layer);
   return 4 * (kept + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
 }
 

@@ -23,18 +23,31 @@ void prepare(const LlamaModel::Impl& m, const Batch& b, bool need_targets, Works
 
 void set_no_dropout(LlamaModel::Impl& m) { m.drop.assign(m.L, {}); }
 
-// Embedding + all layers; x_L lands in ws.xs[L]. keep_all: one LayerActs per layer (for backward).
-void forward_layers(LlamaModel::Impl& m, const Batch& b, bool keep_all) {
+// What a forward pass keeps for a backward.
+enum class Keep {
+  Nothing,     // validation loss, logits
+  Everything,  // training: one LayerActs per layer
+  Checkpoint   // training with checkpointing: one shared LayerActs, plus each layer's attention output and
+               // log-sum-exp (ws.kept_att / kept_lse), so the recompute in backward skips the attention
+};
+
+// Embedding + all layers; x_L lands in ws.xs[L].
+void forward_layers(LlamaModel::Impl& m, const Batch& b, Keep keep) {
   Workspace& w = m.ws;
   const int64_t N = int64_t(b.B) * b.T;
   w.xs.resize(m.L + 1);
   for (auto& x : w.xs) x.resize(N * m.H);
-  w.acts.resize(keep_all ? m.L : 1);
+  w.acts.resize(keep == Keep::Everything ? m.L : 1);
+  if (keep == Keep::Checkpoint) w.kept_att.resize(m.L), w.kept_lse.resize(m.L);
   embedding_forward(m.pool, b.tokens.data(), m.embed.data(), w.xs[0].data(), N, m.V, m.H);
   m.mark(StepPhase::Elementwise);
-  for (int l = 0; l < m.L; ++l)
-    m.layer_forward(l, w.xs[l].data(), w.xs[l + 1].data(), b.B, b.T, w.positions.data(), w.seg_start.data(),
-                    w.acts[keep_all ? l : 0], keep_all);
+  for (int l = 0; l < m.L; ++l) {
+    LayerActs& a = w.acts[keep == Keep::Everything ? l : 0];
+    m.layer_forward(l, w.xs[l].data(), w.xs[l + 1].data(), b.B, b.T, w.positions.data(), w.seg_start.data(), a,
+                    keep != Keep::Nothing);
+    // Swaps, not copies: layer l's results move to its kept slot, whose old storage the next layer reuses.
+    if (keep == Keep::Checkpoint) std::swap(a.att, w.kept_att[l]), std::swap(a.lse, w.kept_lse[l]);
+  }
 }
 
 // Final norm + lm_head into ws.logits [N, V].
@@ -62,7 +75,7 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   if (dropout_on && m.spec.dropout > 0.f)
     for (auto& layer : m.drop)
       for (auto& d : layer) d = {m.spec.dropout, rng.next_u64()};
-  forward_layers(m, b, !checkpointing);
+  forward_layers(m, b, checkpointing ? Keep::Checkpoint : Keep::Everything);
   head_forward(m, N);
   const CeSum ce = cross_entropy_forward_backward(m.pool, w.logits.data(), b.targets.data(), grad_scale, N, m.V);
   // dlogits → dx_L
@@ -77,10 +90,12 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   float* dx_next = w.dx_b.data();
   for (int l = m.L - 1; l >= 0; --l) {
     LayerActs& a = w.acts[checkpointing ? 0 : l];
-    // Recompute this layer's activations from its saved input (same dropout keys); its output, which is
-    // x_{l+1} already kept, is not computed again.
-    if (checkpointing)
+    // Recompute this layer's activations from its saved input (same dropout keys), but for its attention output and
+    // log-sum-exp, kept by the forward pass; its output, x_{l+1}, is kept already and not computed again.
+    if (checkpointing) {
+      std::swap(a.att, w.kept_att[l]), std::swap(a.lse, w.kept_lse[l]);
       m.layer_forward(l, w.xs[l].data(), nullptr, b.B, b.T, w.positions.data(), w.seg_start.data(), a, true);
+    }
     m.layer_backward(l, w.xs[l].data(), dx, dx_next, l > 0, b.B, b.T, w.positions.data(), w.seg_start.data(), a);
     std::swap(dx, dx_next);
   }
@@ -92,7 +107,7 @@ LossSum LlamaModel::forward_loss(const Batch& b) {
   Impl& m = *impl_;
   prepare(m, b, true, m.ws);
   set_no_dropout(m);
-  forward_layers(m, b, false);
+  forward_layers(m, b, Keep::Nothing);
   const int64_t N = int64_t(b.B) * b.T;
   head_forward(m, N);
   const CeSum ce = cross_entropy_forward(m.pool, m.ws.logits.data(), b.targets.data(), nullptr, N, m.V);
@@ -110,7 +125,7 @@ std::vector<float> LlamaModel::logits(const std::vector<int32_t>& tokens) {
   b.tokens = tokens;
   prepare(m, b, false, m.ws);
   set_no_dropout(m);
-  forward_layers(m, b, false);
+  forward_layers(m, b, Keep::Nothing);
   head_forward(m, b.T);
   return std::vector<float>(m.ws.logits.begin(), m.ws.logits.begin() + int64_t(b.T) * m.V);
 }
