@@ -73,6 +73,8 @@ export type TrainOptions = {
   gradientCheckpointing?: boolean;
   /** Report where each step's time goes (StepReport.profileMs); adds a few marks per kernel, off by default. */
   profile?: boolean;
+  /** Profile only this step (1-based; 0 = none): its report alone carries profileMs. */
+  profileStep?: number;
   seed?: number | bigint;
   /** Optimizer steps between validation passes; 0 = each epoch end. */
   evalEvery?: number;
@@ -99,7 +101,7 @@ export type StepReport = {
   checkpointDir?: string;
   /** The first step of a run only: where the memory goes, by category (device memory on CUDA, an estimate on the CPU). */
   memoryReport?: string;
-  /** With TrainOptions.profile: milliseconds of this step by phase, and `step`, the step's wall time. */
+  /** With TrainOptions.profile (or on profileStep): milliseconds of this step by phase, and `step`, its wall time. */
   profileMs?: StepProfileMs;
 };
 

@@ -132,6 +132,10 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(events.filter((m) => m.startsWith("CUDA memory: ")), events.join("\n")).toHaveLength(1);
     expect(events.find((m) => m.startsWith("CUDA memory: "))).toMatch(/^CUDA memory: frozen weights: [\d.]+ KiB, .*total held: [\d.]+ MiB, device: [\d.]+ GiB free of 16\.00 GiB$/);
     expect(events.some((m) => /^Training on .*, cuda backend: 16 examples/.test(m))).toBe(true);
+    // Where step 2's time went on the device, NF4 dequantization included.
+    const profile = events.filter((m) => m.startsWith("Step "));
+    expect(profile, events.join("\n")).toHaveLength(1);
+    expect(profile[0]).toMatch(/^Step 2 took [\d.]+ ms on the cuda backend: .*nf4 dequant [\d.]+ ms/);
     // 16 examples / batch 4 = 4 steps per epoch, 2 epochs; validation every 2 steps; device memory per step.
     expect(job.metrics.map((m) => m.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(job.metrics.every((m) => m.trainLoss! > 0 && m.memoryBytes! > 0 && m.gradNorm! > 0)).toBe(true);

@@ -116,6 +116,11 @@ describe("gpu worker: local fine-tuning jobs", () => {
     const memory = (await db.jobEvent.findMany({ where: { jobId: queued.id } })).filter((e) => e.message.startsWith("memory (cpu, estimate): "));
     expect(memory).toHaveLength(1);
     expect(memory[0]!.message).toMatch(/frozen weights [\d.]+ MiB, .* total [\d.]+ MiB$/);
+    // And once where a step's time goes: the run's second step, by phase, largest first.
+    const profile = (await db.jobEvent.findMany({ where: { jobId: queued.id } })).filter((e) => e.message.startsWith("Step "));
+    expect(profile.map((e) => e.message)).toHaveLength(1);
+    expect(profile[0]!.message).toMatch(/^Step 2 took [\d.]+ ms on the cpu backend: (\w[\w ]* [\d.]+ ms \(\d+ %\), )+other -?[\d.e-]+ ms \(-?\d+ %\)\.$/);
+    for (const phase of ["frozen matmul", "lora", "attention", "attention backward", "elementwise", "loss head", "optimizer"]) expect(profile[0]!.message).toContain(` ${phase} `);
     // 24 examples / batch 4 = 6 steps per epoch, 2 epochs: one point per step, validation every 3 steps.
     expect(job.metrics.map((m) => m.step)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(job.metrics.every((m) => m.trainLoss! > 0 && m.learningRate! > 0 && m.tokensPerSecond! > 0 && m.memoryBytes! > 0 && m.gradNorm! > 0 && m.totalSteps === 12)).toBe(true);

@@ -60,6 +60,8 @@ struct TrainOptions {
   bool packing = false;             // concatenate examples into max_seq_len rows (attention stays per example)
   bool gradient_checkpointing = false;
   bool profile = false;             // StepReport.profile_ms: where each step's time went (model/step_timeline.h)
+  int profile_step = 0;             // also profile this one step (1-based; 0 = none): a job's log says once where
+                                    // its time goes, without marking every step
   uint64_t seed = 0;
   int eval_every = 0;               // optimizer steps between validation passes; 0 = at each epoch end only
   int checkpoint_every = 0;         // optimizer steps between checkpoints; 0 = at each epoch end only
@@ -77,7 +79,7 @@ struct StepReport {
   int64_t memory_bytes = 0;
   std::string checkpoint_dir;  // non-empty when a checkpoint was written at this step
   std::string memory_report;   // the first step of a run only: where the memory goes, by category
-  // With TrainOptions.profile: milliseconds of this step by phase (model/step_timeline.h's names, in its order),
+  // With TrainOptions.profile (or on its profile_step): milliseconds of this step by phase (model/step_timeline.h's names, in its order),
   // then "step", the step's wall time (what tokens_per_sec divides by). The difference is time in no phase: host
   // work between passes, waits.
   std::vector<std::pair<std::string, double>> profile_ms;

@@ -307,6 +307,13 @@ TEST(profile_reports_each_steps_time_by_phase) {
     CHECK_EQ(plain.reports[i].loss, profiled.reports[i].loss);
     CHECK_EQ(plain.reports[i].valid_loss, profiled.reports[i].valid_loss);
   }
+  // profile_step: that one step only (what a job's log shows once).
+  o.profile_step = 2;
+  const Run one = train(*s, tr, va, o);
+  REQUIRE(one.reports.size() == 2);
+  CHECK(one.reports[0].profile_ms.empty());
+  REQUIRE(one.reports[1].profile_ms.size() == size_t(tf::kStepPhases) + 1);
+  CHECK(one.reports[1].profile_ms[0].second > 0);  // frozen matmuls
 }
 
 TEST(bad_options_are_clear_errors) {

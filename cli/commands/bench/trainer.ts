@@ -5,7 +5,7 @@ import { createRng } from "../../../lib/testing/tiny-model/rng";
 import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
 import { flopsPerToken, loraParameters } from "../../native/flops";
-import { formatStepProfile } from "../../native/step-profile";
+import { formatStepProfile } from "../../../lib/models/step-profile";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
 import { figure, withBenchModel } from "./model";
 

@@ -91,7 +91,7 @@ api::LoadOptions to_load_options(Napi::Value value) {
 api::TrainOptions to_train_options(Napi::Value value) {
   OptionReader r(value, "train options");
   r.only({"lora", "epochs", "batchSize", "gradAccum", "lr", "weightDecay", "beta1", "beta2", "eps", "schedule", "warmupRatio",
-          "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "profile", "seed", "evalEvery", "checkpointEvery", "outDir",
+          "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "profile", "profileStep", "seed", "evalEvery", "checkpointEvery", "outDir",
           "resumeFrom", "baseModelName"});
   api::TrainOptions o;
   OptionReader lora = r.object("lora");
@@ -116,6 +116,7 @@ api::TrainOptions to_train_options(Napi::Value value) {
   r.boolean("packing", o.packing);
   r.boolean("gradientCheckpointing", o.gradient_checkpointing);
   r.boolean("profile", o.profile);
+  r.integer("profileStep", o.profile_step, 0, kMaxInt);
   r.seed("seed", o.seed);
   r.integer("evalEvery", o.eval_every, 0, kMaxInt);
   r.integer("checkpointEvery", o.checkpoint_every, 0, kMaxInt);

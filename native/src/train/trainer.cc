@@ -164,12 +164,11 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   spec.targets = o.lora.targets;
   model.init_lora(spec, o.seed);
   StepTimeline& timeline = model.step_timeline();
-  // Profiling is this run's setting only: switched off again however train() ends.
+  // Profiling is switched on per step (o.profile: every one) and off again however train() ends.
   struct TimelineOff {
     StepTimeline& t;
     ~TimelineOff() { t.set_enabled(false); }
   } timeline_off{timeline};
-  timeline.set_enabled(o.profile);
   AdamWHyper hyper{o.beta1, o.beta2, o.eps, o.weight_decay};
   std::unique_ptr<LoraOptimizer> opt_owner = model.make_optimizer(hyper);
   LoraOptimizer& opt = *opt_owner;
@@ -242,7 +241,9 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       max_t = std::max(max_t, micro.back().batch.T);
     }
     model.reset_peak_bytes();
-    timeline.take();  // drops what a validation pass since the last step marked
+    const bool profiled = o.profile || s == o.profile_step;
+    timeline.take();  // starts afresh
+    timeline.set_enabled(profiled);
     model.zero_lora_grads();
     const float scale = 1.f / (float)targets;  // every row has a target, so targets > 0
     double loss_sum = 0;
@@ -272,8 +273,9 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     r.lr = lr;
     r.grad_norm = norm;
     r.tokens_per_sec = step_ms > 0 ? (double)tokens / (step_ms / 1000.0) : 0.0;
-    if (o.profile) {
+    if (profiled) {
       const StepPhaseMs phases = timeline.take();
+      timeline.set_enabled(false);  // validation passes are not part of a step
       for (int p = 0; p < kStepPhases; ++p) r.profile_ms.emplace_back(step_phase_name(StepPhase(p)), phases[size_t(p)]);
       r.profile_ms.emplace_back("step", step_ms);
     }

@@ -6,6 +6,7 @@ import { resolveModelDir } from "../../../models/resolve";
 import { loadChatTokenizer, tokenizeDataset } from "../../../tokenizer";
 import { publishJobSummary, recordJobEvent, type LivePublisher } from "../../events";
 import { memoryReportLine } from "./memory";
+import { stepProfileLine } from "../../../models/step-profile";
 import { isTerminalJobStatus } from "../../types";
 import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
@@ -124,7 +125,10 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
 
     const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
     const stop = watchForStop(deps, jobId, model);
-    const memoryEvents: Promise<unknown>[] = [];
+    const reportEvents: Promise<unknown>[] = [];
+    // Once per run, the log says where a step's time goes. The second step of this run: the first pays for
+    // allocation, GEMM algorithm selection and module loading.
+    const profileStep = (resume?.step ?? 0) + 2;
     const t0 = Date.now();
     let result: TrainResult;
     try {
@@ -151,18 +155,20 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
             checkpointEvery: t.checkpointEvery,
             outDir,
             baseModelName: job.baseModel,
+            profileStep,
             ...(resume ? { resumeFrom: resume.dir } : {}),
           },
           (r) => {
             sink.push(r);
             // Once per run: where the memory goes (device memory by category on CUDA, the estimate on the CPU).
-            if (r.memoryReport) memoryEvents.push(event("info", memoryReportLine(r.memoryReport), { memoryBytes: r.memoryBytes }));
+            if (r.memoryReport) reportEvents.push(event("info", memoryReportLine(r.memoryReport), { memoryBytes: r.memoryBytes }));
+            if (r.profileMs) reportEvents.push(event("info", stepProfileLine(r.step, info.backend, r.profileMs), { profileMs: r.profileMs }));
           },
         ),
       );
     } finally {
       stop.dispose();
-      await Promise.allSettled(memoryEvents);
+      await Promise.allSettled(reportEvents);
     }
     // The checkpoint the trainer writes when it stops early comes without a step report.
     if (result.cancelled && result.lastCheckpoint && (!resume || path.resolve(result.lastCheckpoint) !== path.resolve(resume.dir))) {

@@ -1,6 +1,7 @@
-// `--profile`'s lines: a training step's time by phase (native/src/model/step_timeline.h), largest first, each with
-// its share of the step, then "other": the step's wall time outside every phase (host work between passes, waits).
-// native/gpu/hf_rows.py's profile_line prints the same figures for check.sh's summary row.
+// A training step's time by phase (native/src/model/step_timeline.h) as people read it: the phases that took any
+// time, largest first, each with its share of the step, then "other", the step's wall time outside every phase
+// (host work between passes, waits). `tuneforge bench trainer --profile` prints it as aligned lines, a local job's
+// log as one line; native/gpu/hf_rows.py's profile_line prints the same figures for check.sh's summary row.
 import { STEP_PHASES, type StepProfileMs } from "../../native/index";
 
 export type PhaseShare = { phase: string; ms: number; percent: number };
@@ -23,4 +24,15 @@ export function formatStepProfile(profile: StepProfileMs): string[] {
     `step by phase    ${profile.step.toFixed(2)} ms (the last step, marked; see --profile)`,
     ...shares.map((s) => `  ${s.phase.padEnd(width)}  ${s.ms.toFixed(2).padStart(9)} ms  ${s.percent.toFixed(1).padStart(5)} %`),
   ];
+}
+
+/** One job-log line: "Step 2 took 812 ms on the cuda backend: frozen matmuls 556 ms (68 %), …, other 1 ms (0 %)." */
+export function stepProfileLine(step: number, backend: string, profile: StepProfileMs): string {
+  const parts = stepProfileShares(profile).map((s) => `${s.phase.replaceAll("_", " ")} ${msText(s.ms)} (${Math.round(s.percent)} %)`);
+  return `Step ${step} took ${msText(profile.step)} on the ${backend} backend: ${parts.join(", ")}.`;
+}
+
+// Three significant digits, at least whole milliseconds' precision for long steps.
+function msText(ms: number): string {
+  return `${ms >= 100 ? Math.round(ms) : Number(ms.toPrecision(3))} ms`;
 }
