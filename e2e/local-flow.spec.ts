@@ -57,6 +57,10 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   for (const field of ["learningRate", "gradNorm", "tokensPerSecond", "memoryBytes"]) await expect(page.getByTestId(`dynamics-${field}`)).toBeVisible();
   await expect(page.getByTestId("dynamics-memoryBytes-latest")).toHaveText(/^\d+(\.\d+)? (MiB|GiB)$/);
   await expect(page.getByTestId("cost-actual")).toHaveText("none: trained on your own hardware");
+  // The log says once where a step's time went, phase by phase.
+  const profile = page.getByRole("list", { name: "Job events, newest first" }).getByText(/^Step 2 took [\d.]+ ms on the cpu backend: /);
+  await expect(profile).toHaveCount(1);
+  await expect(profile).toContainText(/frozen matmul [\d.]+ ms \(\d+ %\)/);
 
   // The adapter from the Artifacts card: a .tar.gz holding the PEFT files and the adapter card.
   const artifacts = page.getByTestId("artifacts-panel");
