@@ -249,6 +249,19 @@ class Rows(unittest.TestCase):
         t = hc.format_table(["a", "bb"], [["xxx", None], [1, 2]]).splitlines()
         self.assertEqual(t, ["a    bb", "---  --", "xxx", "1    2"])
 
+    def test_profile_line(self):
+        import hf_rows
+        ms = {"frozen_matmul": 60.0, "nf4_dequant": 0.0, "lora": 10.0, "attention": 5.0, "attention_backward": 20.0,
+              "elementwise": 3.0, "loss_head": 1.5, "optimizer": 0.5, "step": 100.0}
+        line = hf_rows.profile_line({"profile_ms": ms})
+        self.assertEqual(line, "step 100 ms: frozen_matmul 60 ms (60 %), attention_backward 20 ms (20 %), lora 10 ms (10 %), "
+                               "attention 5 ms (5 %), elementwise 3 ms (3 %), loss_head 1.5 ms (2 %), optimizer 0.5 ms (0 %), "
+                               "other 0 ms (0 %)")
+        # Phases summing past the wall time (device and host clocks disagree) show as a negative "other", not hidden.
+        self.assertTrue(hf_rows.profile_line({"profile_ms": dict(ms, step=99.0)}).endswith("other -1 ms (-1 %)"))
+        with self.assertRaises(ValueError):
+            hf_rows.profile_line({"profile_ms": dict(ms, step=0.0)})
+
 
 if __name__ == "__main__":
     unittest.main()

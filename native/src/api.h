@@ -79,9 +79,10 @@ struct StepReport {
   int64_t memory_bytes = 0;
   std::string checkpoint_dir;  // non-empty when a checkpoint was written at this step
   std::string memory_report;   // the first step of a run only: where the memory goes, by category
-  // With TrainOptions.profile (or on its profile_step): milliseconds of this step by phase (model/step_timeline.h's names, in its order),
-  // then "step", the step's wall time (what tokens_per_sec divides by). The difference is time in no phase: host
-  // work between passes, waits.
+  // With TrainOptions.profile (or on its profile_step): milliseconds of this step by phase (model/step_timeline.h's
+  // names, in its order), then "step", the step's wall time until its last device work finished (tokens_per_sec
+  // divides by the time until that work was queued). The difference is time in no phase: host work between
+  // passes, waits.
   std::vector<std::pair<std::string, double>> profile_ms;
 };
 

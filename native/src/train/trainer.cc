@@ -274,10 +274,12 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     r.grad_norm = norm;
     r.tokens_per_sec = step_ms > 0 ? (double)tokens / (step_ms / 1000.0) : 0.0;
     if (profiled) {
-      const StepPhaseMs phases = timeline.take();
-      timeline.set_enabled(false);  // validation passes are not part of a step
+      const StepPhaseMs phases = timeline.take();  // waits for the step's last device work
+      timeline.set_enabled(false);                  // validation passes are not part of a step
       for (int p = 0; p < kStepPhases; ++p) r.profile_ms.emplace_back(step_phase_name(StepPhase(p)), phases[size_t(p)]);
-      r.profile_ms.emplace_back("step", step_ms);
+      // The step's wall time until its work finished: step_ms ends when the optimizer's kernels are queued, which
+      // on a device can be before they run, so the phases could add up to more than it.
+      r.profile_ms.emplace_back("step", ms_since(t_step));
     }
     // A backend that measures its memory (CUDA: the device arena and allocator) reports this step's peak;
     // the CPU reports the estimate of what it holds.
