@@ -185,7 +185,8 @@ describe("tuneforge bench trainer", () => {
     expect(f.weight_bytes_per_param).toBeGreaterThan(0);
     expect((f as unknown as { backend: string }).backend).toBe("cpu");
 
-    // --gradient-checkpointing reaches the trainer: it keeps only each layer's input, so its memory report is lower.
+    // --gradient-checkpointing reaches the trainer: it keeps each layer's input and attention output, not its other
+    // intermediates, so its memory report is lower.
     const c = await tuneforge(["bench", "trainer", "--preset", "tiny", "--seq-len", "64", "--steps", "3", "--peak-seconds", "0.2", "--gradient-checkpointing", "--json"]);
     expect(c.code, c.stderr).toBe(0);
     const g = JSON.parse(c.stdout) as Record<string, number | boolean>;

@@ -71,7 +71,7 @@ export type TrainOptions = {
   maxSeqLen?: number;
   packing?: boolean;
   gradientCheckpointing?: boolean;
-  /** Report where each step's time goes (StepReport.profileMs); adds a few marks per kernel, off by default. */
+  /** Report where each step's time goes (StepReport.profileMs): a mark after every few kernels; off by default. */
   profile?: boolean;
   /** Profile only this step (1-based; 0 = none): its report alone carries profileMs. */
   profileStep?: number;

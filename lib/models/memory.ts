@@ -31,7 +31,7 @@ export type MemoryInput = {
   lora: { rank: number; targets: readonly LinearModule[] };
   /** NF4 only (QLoRA). Default true, the seed's setting. */
   doubleQuant?: boolean;
-  /** Keep only each layer's input and recompute the rest in backward. */
+  /** Keep each layer's input and attention output and recompute the rest in backward. */
   gradientCheckpointing?: boolean;
   /**
    * What unquantized weights and activations are held in: bf16 on the CUDA backend (default), fp32 on the CPU
@@ -76,7 +76,8 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * attention is computed in blocks, so no T×T probability matrix is kept. Outside the layers: the logits (V)
  * and the final norm and residual-stream gradients (3·H). With gradient checkpointing each layer's input stays,
  * plus one layer recomputed, plus every other layer's attention output and log-sum-exp (nh·hd + nh), which the
- * recompute does not redo.
+ * recompute does not redo (the CUDA backend drops them when they would not fit, and redoes the attention). Like
+ * the rest, the log-sum-exps count as values of valueBytes; on a GPU they are fp32, a few bytes per token more.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, headDim: hd } = shape;

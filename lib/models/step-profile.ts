@@ -32,7 +32,7 @@ export function stepProfileLine(step: number, backend: string, profile: StepProf
   return `Step ${step} took ${msText(profile.step)} on the ${backend} backend: ${parts.join(", ")}.`;
 }
 
-// Three significant digits, at least whole milliseconds' precision for long steps.
+// Whole milliseconds from 100 up, else three significant digits (native/gpu/hf_rows.py's ms_text is the same rule).
 function msText(ms: number): string {
-  return `${ms >= 100 ? Math.round(ms) : Number(ms.toPrecision(3))} ms`;
+  return `${Math.abs(ms) >= 100 ? Math.round(ms) : Number(ms.toPrecision(3))} ms`;
 }

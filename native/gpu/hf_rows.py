@@ -14,6 +14,7 @@ A file left out (or empty, or missing) means our side did not run: the row says 
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -53,17 +54,32 @@ def decode_line(figures):
             "prefill {prefill_tokens_per_sec:.4g} tok/s".format(all=f" ({batch} prompts together)" if batch > 1 else "", **figures))
 
 
+def js_round(x):
+    """JavaScript's Math.round (halves up), not Python's round (halves to even)."""
+    return math.floor(x + 0.5)
+
+
+def ms_text(t):
+    """Milliseconds as lib/models/step-profile.ts writes them: whole from 100 up, else three significant digits."""
+    return str(js_round(t)) if abs(t) >= 100 else f"{t:.3g}"
+
+
+def percent_text(part, whole):
+    return str(js_round(100 * part / whole))
+
+
 def profile_line(figures):
     """gpu_ours bench --profile's last step: its wall time, then each phase that took any time, largest first, with
-    its share of the step; "other" is the time in no phase (host work between passes, waits)."""
+    its share of the step; "other" is the time in no phase (host work between passes, waits). The rounding is
+    lib/models/step-profile.ts's (its job-log line), so both say the same figures."""
     ms = dict(figures["profile_ms"])
     step = ms.pop("step")
-    if step <= 0:
+    if not step > 0:  # NaN too
         raise ValueError("the profiled step has no wall time")
     other = step - sum(ms.values())
-    parts = [f"{name} {t:.3g} ms ({100 * t / step:.0f} %)" for name, t in sorted(ms.items(), key=lambda kv: -kv[1]) if t > 0]
-    parts.append(f"other {other:.3g} ms ({100 * other / step:.0f} %)")
-    return f"step {step:.4g} ms: " + ", ".join(parts)
+    parts = [f"{name} {ms_text(t)} ms ({percent_text(t, step)} %)" for name, t in sorted(ms.items(), key=lambda kv: -kv[1]) if t > 0]
+    parts.append(f"other {ms_text(other)} ms ({percent_text(other, step)} %)")
+    return f"step {ms_text(step)} ms: " + ", ".join(parts)
 
 
 def main():

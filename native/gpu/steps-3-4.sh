@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # check.sh steps 3 and 4: our trainer against HF transformers + PEFT on a generated Llama-3.2-1B-shaped model
-# (logits, loss, LoRA gradients), then throughput / MFU / peak memory side by side, and ours on an 8B shape.
-# native/gpu/README.md explains the rows. Budget: about 6 minutes on one H200 (each part prints its time).
+# (logits, loss, LoRA gradients), then throughput / MFU / peak memory side by side, a profiled step of ours, and
+# ours on an 8B shape. native/gpu/README.md explains the rows. Budget: about 6.5 minutes on one H200 (each part
+# prints its time).
 #
 # Sourced by native/gpu/check.sh (defines gpu_steps_3_4, runs nothing), or run alone:
 #   bash native/gpu/steps-3-4.sh

@@ -255,12 +255,18 @@ class Rows(unittest.TestCase):
               "elementwise": 3.0, "loss_head": 1.5, "optimizer": 0.5, "step": 100.0}
         line = hf_rows.profile_line({"profile_ms": ms})
         self.assertEqual(line, "step 100 ms: frozen_matmul 60 ms (60 %), attention_backward 20 ms (20 %), lora 10 ms (10 %), "
-                               "attention 5 ms (5 %), elementwise 3 ms (3 %), loss_head 1.5 ms (2 %), optimizer 0.5 ms (0 %), "
+                               "attention 5 ms (5 %), elementwise 3 ms (3 %), loss_head 1.5 ms (2 %), optimizer 0.5 ms (1 %), "
                                "other 0 ms (0 %)")
         # Phases summing past the wall time (device and host clocks disagree) show as a negative "other", not hidden.
         self.assertTrue(hf_rows.profile_line({"profile_ms": dict(ms, step=99.0)}).endswith("other -1 ms (-1 %)"))
         with self.assertRaises(ValueError):
             hf_rows.profile_line({"profile_ms": dict(ms, step=0.0)})
+        with self.assertRaises(ValueError):
+            hf_rows.profile_line({"profile_ms": dict(ms, step=float("nan"))})
+        # Long steps in whole milliseconds, never in exponent notation; halves round up, as in the TypeScript.
+        long = hf_rows.profile_line({"profile_ms": dict(ms, frozen_matmul=12345.6, step=24691.0)})
+        self.assertTrue(long.startswith("step 24691 ms: frozen_matmul 12346 ms (50 %), "), long)
+        self.assertIn("optimizer 0.5 ms (0 %)", long)
 
 
 if __name__ == "__main__":

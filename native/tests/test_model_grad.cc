@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "harness.h"
+#include "model/step_timeline.h"
 #include "kernels/isa.h"
 #include "test_kernels_util.h"
 #include "test_model_util.h"
@@ -89,6 +90,40 @@ TEST(checkpointing_gives_identical_gradients) {
       CHECK(grads(*r.m) == ga);  // same kernels on the same numbers: bitwise
     }
   }
+}
+
+// What the recompute skips, counted by the step timeline's marks: the attention forward (its output and lse are
+// kept) and the down projection (its output is the next layer's kept input). The gradients are the same either way
+// (above), so only counting tells a recompute that redoes everything from one that does not.
+TEST(checkpoint_recompute_skips_attention_and_down_projection) {
+  ThreadPool pool(2);
+  TinySpec spec;
+  spec.nf4 = true;
+  auto r = load_tiny(spec, pool, 23);
+  LoraSpec ls;
+  ls.targets = {"q_proj", "v_proj", "down_proj"};  // down adapted: its LoRA intermediate is still recomputed
+  r.m->init_lora(ls, 1);
+  const Batch b = packed_batch(37, 7);
+  tf::StepTimeline& t = r.m->step_timeline();
+  t.set_enabled(true);
+  auto marks_of = [&](bool ckpt) {
+    t.take();
+    run(*r.m, b, true, ckpt);
+    const tf::StepPhaseCounts c = t.marks();
+    t.take();
+    return c;
+  };
+  const tf::StepPhaseCounts full = marks_of(false), ckpt = marks_of(true);
+  t.set_enabled(false);
+  const int64_t L = r.m->config().num_hidden_layers;
+  auto at = [](const tf::StepPhaseCounts& c, tf::StepPhase p) { return c[size_t(p)]; };
+  CHECK_EQ(at(full, tf::StepPhase::Attention), L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::Attention), L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::AttentionBackward), at(full, tf::StepPhase::AttentionBackward));
+  // Recomputed frozen matmuls: q, k, v, o, gate, up in every layer (not down).
+  CHECK_EQ(at(ckpt, tf::StepPhase::FrozenMatmul), at(full, tf::StepPhase::FrozenMatmul) + 6 * L);
+  // Recomputed LoRA branches: the three adapted ones, down's as its intermediate alone.
+  CHECK_EQ(at(ckpt, tf::StepPhase::Lora), at(full, tf::StepPhase::Lora) + 3 * L);
 }
 
 TEST(results_bitwise_identical_for_any_thread_count) {

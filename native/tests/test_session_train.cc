@@ -269,8 +269,9 @@ TEST(step_counts_follow_the_formula) {
 }
 
 // --profile's figures: each step's time by phase (model/step_timeline.h), inside its wall time, with every kind of
-// work the CPU does present; validation passes between steps are not counted in the next step; profiling changes
-// no number of the run, and the next run without it reports nothing.
+// work the CPU does present (a validation pass runs between the steps); profiling changes no number of the run, and
+// the next run without it reports nothing. On CUDA the phases come from device events, which the emulator stamps
+// with host time as they are recorded: only a GPU run (check.sh's profile row) checks those intervals.
 TEST(profile_reports_each_steps_time_by_phase) {
   tf_test::TempDir model("tf-model"), out("tf-out"), out2("tf-out");
   auto s = tiny_session(model);

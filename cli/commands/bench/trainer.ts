@@ -25,7 +25,7 @@ export const BENCH_TRAINER_USAGE = [
   "  --quant nf4|none (default nf4)  --double-quant  --backend auto|cpu|cuda  --threads N  --peak-seconds 2",
   "  --peak-size 8192   cuda backend only: the order of the square bf16 GEMMs of the peak (a multiple of",
   "                     128, ≥ 256); smaller for a small device or the CUDA emulator",
-  "  --gradient-checkpointing   keep only each layer's input and recompute it in backward (less memory)",
+  "  --gradient-checkpointing   keep each layer's input and attention output, recompute the rest in backward",
   "  --profile      also time each step by phase (frozen matmuls, NF4 dequant, LoRA, attention, elementwise,",
   "                 loss head, optimizer) and print the last step's; the marks cost a little throughput",
   "  --json         print the figures as one JSON object",

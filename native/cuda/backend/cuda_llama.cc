@@ -23,7 +23,7 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
   activate();
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-  timeline_ = std::make_unique<EventTimeline>(stream_);
+  timeline_ = std::make_unique<EventTimeline>(stream_, device_);
   try {
     upload_weights();
   } catch (...) {
@@ -242,6 +242,7 @@ std::string CudaLlama::memory_report() const {
   t.scratch = plan_.bytes(Category::Scratch);
   t.logits_chunk = plan_.bytes(Category::Logits);
   t.arena_capacity = arena_.capacity();
+  t.attention_recomputed = plan_.attention_recomputed;
   activate();
   device_memory_info(&t.device_free, &t.device_total);
   return format_memory_report(t);

@@ -118,7 +118,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // kv: decoding (B = 1): append this call's keys/values to the cache and attend over it instead of within T.
   // Decoding: kv, the N rows are one sequence's next tokens; step (device memory), the N rows are N sequences'
   // next token each (decode_step). x_out null: a gradient-checkpointing recompute, which rebuilds only what
-  // layer_backward reads and is not kept in `a` (no attention, no down projection, no residual add).
+  // layer_backward reads and is not kept in `a` (no attention, no down projection, no residual add, and no
+  // silu(gate)·up unless down carries an adapter).
   void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
                      const KvLayerView* kv = nullptr, const DecodeSeq* step = nullptr);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,

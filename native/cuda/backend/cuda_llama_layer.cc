@@ -91,10 +91,11 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       attention_forward({1, N, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
     else
       attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
-  } else if (x_out) {
+  } else if (x_out || !plan_.kept_attention) {
     attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
-  }  // else: a checkpoint recompute; the forward pass kept this layer's attention output and log-sum-exp
-  mark(StepPhase::Attention);
+  }
+  // A checkpoint recompute (x_out null) skips it when the forward pass kept this layer's attention output and lse.
+  if (step || kv || x_out || !plan_.kept_attention) mark(StepPhase::Attention);
   proj_forward(l, kO, att, x2, N, u(kO));
   add_inplace_bf16(x2, x_in, N * H, stream_);
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);

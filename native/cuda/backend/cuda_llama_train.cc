@@ -47,6 +47,17 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
     if (lora_on_ && adapted_[p])
       k.lora_elems = std::max(k.lora_elems, lora_scratch_elems({N, d.proj_in(p), d.proj_out(p), d.rank}));
   plan_ = plan_step(d, s, k);
+  // Keeping every layer's attention output trades memory for speed: when the arena would not fit with it, the
+  // recompute redoes the attention instead (same gradients), rather than the step failing for want of memory it
+  // never strictly needed. The arena frees its old allocation before it grows (Arena::fit).
+  if (plan_.kept_attention && plan_.total > arena_.capacity()) {
+    int64_t free_bytes = 0, total_bytes = 0;
+    device_memory_info(&free_bytes, &total_bytes);
+    if (free_bytes >= 0 && plan_.total > free_bytes + arena_.capacity()) {
+      s.keep_attention = false;
+      plan_ = plan_step(d, s, k);
+    }
+  }
   // Work still queued on the stream may use the arena; it is reallocated only after that finishes.
   if (plan_.total > arena_.capacity()) CUDA_CHECK(cudaStreamSynchronize(stream_));
   arena_.fit(plan_);
@@ -63,7 +74,7 @@ void CudaLlama::forward_layers(const Batch& b) {
   const int64_t N = int64_t(b.B) * b.T;
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_);
   mark(StepPhase::Elementwise);
-  const bool per_layer = plan_.layers.size() > 1;  // training: a set per layer (shared but for att/lse with checkpointing)
+  const bool per_layer = plan_.layers.size() > 1;  // a set per layer (shared but for att/lse with checkpointing)
   for (int l = 0; l < hm_.L; ++l)
     layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layers[per_layer ? l : 0]);
 }
@@ -131,9 +142,9 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   rmsnorm_backward(dxf, buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<float>(plan_.rstdf), dx, false, N, H, stream_);
   mark(StepPhase::Elementwise);
   for (int l = hm_.L - 1; l >= 0; --l) {
-    const LayerSlots& a = plan_.layers[size_t(l)];
+    const LayerSlots& a = plan_.layers[plan_.layers.size() > 1 ? size_t(l) : 0];
     // Recompute this layer's activations from its saved input (same dropout keys), but for its attention output and
-    // log-sum-exp, kept per layer; its output, x_{l+1}, is kept already and not computed again.
+    // log-sum-exp when kept per layer; its output, x_{l+1}, is kept already and not computed again.
     if (checkpointing) layer_forward(l, buf<bf16>(plan_.xs[l]), nullptr, b.B, b.T, a);
     layer_backward(l, buf<bf16>(plan_.xs[l]), dx, dx_next, l > 0, b.B, b.T, a);
     std::swap(dx, dx_next);

@@ -8,27 +8,25 @@ EventTimeline::~EventTimeline() {
   for (cudaEvent_t e : pool_) cudaEventDestroy(e);  // no throw from a destructor; a failure leaks one handle
 }
 
-cudaEvent_t EventTimeline::next_event() {
+void EventTimeline::record_next(int phase) {
   if (used_ == pool_.size()) {
+    CUDA_CHECK(cudaSetDevice(device_));  // an event belongs to the device current when it is created
     cudaEvent_t e = nullptr;
     CUDA_CHECK(cudaEventCreate(&e));
     pool_.push_back(e);
   }
-  return pool_[used_++];
+  CUDA_CHECK(cudaEventRecord(pool_[used_], stream_));
+  // Counted only once recorded: a failure leaves used_ and phase_of_ in step.
+  phase_of_.push_back(phase);
+  ++used_;
 }
 
-void EventTimeline::record_origin() {
-  CUDA_CHECK(cudaEventRecord(next_event(), stream_));
-  phase_of_.push_back(-1);
-}
+void EventTimeline::record_origin() { record_next(-1); }
 
-void EventTimeline::record(StepPhase p) {
-  CUDA_CHECK(cudaEventRecord(next_event(), stream_));
-  // The first event since take() has nothing before it: it only starts the row, like an origin.
-  phase_of_.push_back(used_ == 1 ? -1 : static_cast<int>(p));
-}
+// The first event since take() has nothing before it: it only starts the row, like an origin.
+void EventTimeline::record(StepPhase p) { record_next(used_ == 0 ? -1 : static_cast<int>(p)); }
 
-StepPhaseMs EventTimeline::take() {
+StepPhaseMs EventTimeline::take_ms() {
   StepPhaseMs ms{};
   if (used_ > 0) {
     CUDA_CHECK(cudaEventSynchronize(pool_[used_ - 1]));

@@ -13,21 +13,25 @@ namespace tf::cuda {
 
 class EventTimeline final : public StepTimeline {
  public:
-  explicit EventTimeline(cudaStream_t stream) : stream_(stream) {}
+  // stream: the model's stream on `device` (events are created on the stream's device).
+  EventTimeline(cudaStream_t stream, int device) : stream_(stream), device_(device) {}
   ~EventTimeline() override;
   EventTimeline(const EventTimeline&) = delete;
   EventTimeline& operator=(const EventTimeline&) = delete;
 
-  StepPhaseMs take() override;
 
  protected:
+  StepPhaseMs take_ms() override;
   void record_origin() override;
   void record(StepPhase p) override;
 
  private:
-  cudaEvent_t next_event();  // the pool's next unused event, created on first use
+  // Records the pool's next unused event (created on first use) on the stream; phase: what the interval it ends
+  // belongs to, -1 for none.
+  void record_next(int phase);
 
   cudaStream_t stream_;
+  int device_;
   std::vector<cudaEvent_t> pool_;
   size_t used_ = 0;
   // For each recorded event after the first: the phase its interval belongs to, or -1 for an origin (begin()),

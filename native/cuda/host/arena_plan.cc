@@ -118,7 +118,9 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   const int64_t sets = train && !s.checkpointing ? d.L : 1;
   for (int64_t l = 0; l < sets; ++l)
     plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
-  if (train && s.checkpointing) {
+  plan.attention_recomputed = train && s.checkpointing && !s.keep_attention;
+  if (train && s.checkpointing && s.keep_attention) {
+    plan.kept_attention = true;
     // Every layer shares the one set except for its attention output and log-sum-exp, kept from the forward pass
     // so the recompute in backward skips the attention forward (the least efficient kernel of the layer, and the
     // one whose cost grows with T) for N·(nh·hd) bf16 + B·nh·T fp32 per layer.
@@ -203,6 +205,8 @@ std::string format_memory_report(const MemoryTotals& t) {
   line("scratch", t.scratch);
   line("logits chunk", t.logits_chunk);
   line("arena allocated", t.arena_capacity);
+  if (t.attention_recomputed)
+    r += "  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n";
   line("total held", held);
   if (t.device_total > 0)
     r += "  device: " + format_bytes(t.device_free) + " free of " + format_bytes(t.device_total) + "\n";

@@ -46,6 +46,9 @@ struct StepShape {
   int64_t B = 0, T = 0;
   StepMode mode = StepMode::Train;
   bool checkpointing = false;  // Train only
+  // Checkpointing only: keep each layer's attention output and lse, so the recompute skips the attention. Off
+  // when the arena would not fit on the device with them (CudaLlama::begin_step): the recompute then redoes it.
+  bool keep_attention = true;
   int64_t logits_chunk_rows = kLogitsChunkRows;
   int64_t rows() const { return B * T; }
   int64_t chunk_rows() const;      // min(rows, logits_chunk_rows)
@@ -81,8 +84,11 @@ struct LayerSlots {
 struct ArenaPlan {
   std::vector<ArenaBuffer> buffers;  // each distinct allocation once, in layout order
   std::vector<int64_t> xs;           // x_0..x_L [N, H]; Loss/Logits alternate two buffers (nothing is kept)
-  std::vector<LayerSlots> layers;    // Train: one per layer (with checkpointing they differ only in att and lse);
-                                     // Loss / Logits: one reused set
+  std::vector<LayerSlots> layers;    // Train: one per layer (with checkpointing they differ only in att and lse),
+                                     // but one reused set with checkpointing without keep_attention, and for
+                                     // Loss / Logits
+  bool kept_attention = false;       // checkpointing: each layer's att and lse are its own (keep_attention)
+  bool attention_recomputed = false; // checkpointing without keep_attention: the recompute redoes the attention
   int64_t xf = -1, rstdf = -1;       // final norm output [N, H], rstd [N] fp32
   int64_t dxf = -1, dx_a = -1, dx_b = -1;                    // residual stream gradients [N, H]
   int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward
@@ -112,6 +118,7 @@ struct MemoryTotals {
   int64_t lora_and_optimizer = 0;  // persistent: fp32 masters + grads, bf16 copies, AdamW moments
   int64_t activations = 0, scratch = 0, logits_chunk = 0;  // the last step's plan
   int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
+  bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
   int64_t device_free = -1, device_total = -1;  // cudaMemGetInfo; -1 = unknown
 };
 std::string format_bytes(int64_t bytes);  // "812 B", "1.50 KiB", "3.25 GiB"

@@ -69,7 +69,8 @@ class LlamaModel final : public TrainableModel {
   // --- training ---
   // Accumulates d(grad_scale * sum of losses)/dθ into the LoRA gradients (call zero_lora_grads() per optimizer
   // step) and returns the loss sum. dropout_on applies LoRA dropout with masks drawn from rng. With
-  // checkpointing only each layer's input is kept and the layer is recomputed in backward (same gradients).
+  // checkpointing each layer keeps its input and attention output, and the rest is recomputed in backward (same
+  // gradients).
   // Throws if no LoRA is attached.
   LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
                            bool checkpointing) override;

@@ -50,6 +50,7 @@ inline const char* step_phase_name(StepPhase p) {
 }
 
 using StepPhaseMs = std::array<double, kStepPhases>;
+using StepPhaseCounts = std::array<int64_t, kStepPhases>;
 
 class StepTimeline {
  public:
@@ -60,30 +61,39 @@ class StepTimeline {
     if (enabled_) record_origin();
   }
   void mark(StepPhase p) {
-    if (enabled_) record(p);
+    if (!enabled_) return;
+    ++marks_[static_cast<int>(p)];
+    record(p);
   }
   // Milliseconds per phase since the last take() (waiting for the device first), then starts afresh.
-  virtual StepPhaseMs take() = 0;
+  StepPhaseMs take() {
+    marks_.fill(0);
+    return take_ms();
+  }
+  // Marks per phase since the last take(): how many pieces of work of each kind ran (tests check with it that a
+  // checkpoint recompute skips what it should).
+  const StepPhaseCounts& marks() const { return marks_; }
 
  protected:
+  virtual StepPhaseMs take_ms() = 0;
   virtual void record_origin() = 0;
   virtual void record(StepPhase p) = 0;
 
  private:
   bool enabled_ = false;
+  StepPhaseCounts marks_{};
 };
 
 // The CPU backend's: a steady clock.
 class HostTimeline final : public StepTimeline {
- public:
-  StepPhaseMs take() override {
+ protected:
+  StepPhaseMs take_ms() override {
     const StepPhaseMs out = ms_;
     ms_.fill(0.0);
     has_origin_ = false;
     return out;
   }
 
- protected:
   void record_origin() override {
     last_ = Clock::now();
     has_origin_ = true;

@@ -162,7 +162,14 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
             sink.push(r);
             // Once per run: where the memory goes (device memory by category on CUDA, the estimate on the CPU).
             if (r.memoryReport) reportEvents.push(event("info", memoryReportLine(r.memoryReport), { memoryBytes: r.memoryBytes }));
-            if (r.profileMs) reportEvents.push(event("info", stepProfileLine(r.step, info.backend, r.profileMs), { profileMs: r.profileMs }));
+            if (r.profileMs) {
+              // A log line must not break the run it describes.
+              try {
+                reportEvents.push(event("info", stepProfileLine(r.step, info.backend, r.profileMs), { profileMs: r.profileMs }));
+              } catch (err) {
+                deps.log.warn(`[gpu-jobs] job ${jobId}: no step profile line: ${(err as Error).message}`);
+              }
+            }
           },
         ),
       );

@@ -2,6 +2,7 @@
 // What the emulated-device Session tests share: a session on a backend (checked, so a silent fallback to the CPU
 // cannot pass a cuda test), the task data and options of the resume tests, and a training run that keeps its reports.
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -14,6 +15,13 @@
 namespace tf_emu_test {
 
 using namespace tf::api;
+
+// Sets an environment variable (the emulated machine's TF_CUDA_EMU_*) for one test's scope.
+struct ScopedEnv {
+  std::string name;
+  ScopedEnv(const char* n, const char* value) : name(n) { setenv(n, value, 1); }
+  ~ScopedEnv() { unsetenv(name.c_str()); }
+};
 
 // The curve tests' tolerance: bf16 compute against fp32, step by step (seen: within 0.03 %).
 constexpr double kCurveRel = 0.01;

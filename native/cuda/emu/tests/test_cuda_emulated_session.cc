@@ -17,13 +17,6 @@ using namespace tf_emu_test;
 
 namespace {
 
-// Sets an environment variable for one test's scope.
-struct ScopedEnv {
-  std::string name;
-  ScopedEnv(const char* n, const char* value) : name(n) { setenv(n, value, 1); }
-  ~ScopedEnv() { unsetenv(name.c_str()); }
-};
-
 // A tiny model written to dir, then opened on backend.
 std::unique_ptr<Session> load(const tf_test::TempDir& dir, const std::string& backend) {
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});

@@ -10,7 +10,12 @@
 #include <string>
 #include <vector>
 
+#include <cuda_runtime.h>  // the emulator's: cudaMemGetInfo
+
+#include "backend/cuda_entry.h"
 #include "emulated_session.h"
+#include "model/llama.h"
+#include "model/step_timeline.h"
 #include "host/agreement.h"
 #include "host/arena_plan.h"  // format_bytes, as the memory report writes sizes
 
@@ -308,4 +313,104 @@ TEST(a_cuda_session_loaded_as_nf4_trains_along_the_cpu_nf4_curve) {
   std::printf("  nf4: %lld weight bytes on the device; loss %.4f -> %.4f on cuda, %.4f -> %.4f on cpu\n",
               (long long)info.weight_bytes, g.reports.front().loss, g.reports.back().loss, c.reports.front().loss,
               c.reports.back().loss);
+}
+
+// What the device's checkpoint recompute skips, counted by the step timeline's marks (test_model_grad.cc checks the
+// CPU the same way): the attention forward, whose output and lse each layer keeps in the arena, and the down
+// projection, whose output is the next layer's kept input. Gradients match either way (cuda_model_check), so only
+// counting tells them apart.
+TEST(device_checkpoint_recompute_skips_attention_and_down_projection) {
+  tf_test::TempDir dir("tf-emu-recompute");
+  tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
+  tf::ThreadPool pool(1);
+  auto host = tf::LlamaModel::load(dir.path(), tf::Quant::NF4, true, pool);
+  auto gpu = tf::backend::make_cuda_model(*host, 0);
+  tf::LoraSpec ls;
+  ls.targets = {"q_proj", "v_proj", "down_proj"};
+  gpu->init_lora(ls, 1);
+  tf::Batch b;
+  b.B = 2, b.T = 8;
+  for (int i = 0; i < b.B * b.T; ++i) b.tokens.push_back(int32_t((7 * i + 3) % 32));
+  for (int i = 0; i < b.B * b.T; ++i) b.targets.push_back(i % b.T == b.T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  tf::StepTimeline& t = gpu->step_timeline();
+  t.set_enabled(true);
+  auto marks_of = [&](bool ckpt) {
+    t.take();
+    gpu->zero_lora_grads();
+    tf::Rng rng(5);
+    gpu->forward_backward(b, 1.f, true, rng, ckpt);
+    const tf::StepPhaseCounts c = t.marks();
+    const tf::StepPhaseMs ms = t.take();
+    for (double m : ms) CHECK(m >= 0);
+    return c;
+  };
+  const tf::StepPhaseCounts full = marks_of(false), ckpt = marks_of(true);
+  t.set_enabled(false);
+  const int64_t L = 2;
+  auto at = [](const tf::StepPhaseCounts& c, tf::StepPhase p) { return c[size_t(p)]; };
+  CHECK_EQ(at(full, tf::StepPhase::Attention), L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::Attention), L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::AttentionBackward), at(full, tf::StepPhase::AttentionBackward));
+  CHECK_EQ(at(ckpt, tf::StepPhase::FrozenMatmul), at(full, tf::StepPhase::FrozenMatmul) + 6 * L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::Nf4Dequant), at(full, tf::StepPhase::Nf4Dequant) + 6 * L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::Lora), at(full, tf::StepPhase::Lora) + 3 * L);
+}
+
+// Keeping every layer's attention output is a speed-for-memory trade the device makes only with room for it: on a
+// device where the arena fits without it but not with it, the recompute redoes the attention, the memory report says
+// so, and the gradients are those of the run that kept it.
+TEST(device_checkpointing_recomputes_the_attention_when_keeping_it_would_not_fit) {
+  tf_test::TempDir dir("tf-emu-keep");
+  tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
+  tf::ThreadPool pool(1);
+  auto host = tf::LlamaModel::load(dir.path(), tf::Quant::None, false, pool);
+  tf::Batch b;
+  b.B = 2, b.T = 32;
+  for (int i = 0; i < b.B * b.T; ++i) b.tokens.push_back(int32_t((5 * i + 1) % 32));
+  for (int i = 0; i < b.B * b.T; ++i) b.targets.push_back(i % b.T == b.T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  tf::LoraSpec ls;
+  ls.dropout = 0;
+  // One checkpointed step; its gradients, the attention forwards it ran, and its arena (measured peak less what the
+  // model held before any step: weights and LoRA).
+  struct Step {
+    std::vector<std::vector<float>> grads;
+    int64_t attention = 0, arena = 0;
+    std::string report;
+  };
+  auto step = [&](tf::TrainableModel& m, int64_t held_before) {
+    tf::StepTimeline& t = m.step_timeline();
+    t.set_enabled(true);
+    m.zero_lora_grads();
+    tf::Rng rng(3);
+    m.forward_backward(b, 1.f, false, rng, true);
+    Step s{m.lora_grads_host(), t.marks()[size_t(tf::StepPhase::Attention)], m.measured_peak_bytes() - held_before,
+           m.memory_report()};
+    t.take();
+    t.set_enabled(false);
+    return s;
+  };
+  // The second layer's attention output and lse: N·qd bf16 + B·nh·T fp32 (multiples of the arena's 256 bytes).
+  const int64_t kept_bytes = 64 * 32 * 2 + 2 * 4 * 32 * 4;
+
+  auto roomy = tf::backend::make_cuda_model(*host, 0);
+  roomy->init_lora(ls, 9);
+  const Step kept = step(*roomy, roomy->measured_peak_bytes());
+  CHECK_EQ(kept.attention, int64_t(2));  // the forward pass only: the recompute used the kept outputs
+  CHECK(kept.report.find("attention recomputed") == std::string::npos);
+  roomy.reset();
+
+  // A device with what the model holds, plus an arena that fits without those bytes but not with them.
+  auto tight = tf::backend::make_cuda_model(*host, 0);
+  tight->init_lora(ls, 9);
+  const int64_t model_bytes = tight->measured_peak_bytes();
+  size_t free_bytes = 0, total_bytes = 0;
+  REQUIRE(cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess);
+  const std::string limit = std::to_string(int64_t(total_bytes - free_bytes) + kept.arena - kept_bytes / 2);
+  ScopedEnv small("TF_CUDA_EMU_MEMORY", limit.c_str());
+  const Step redone = step(*tight, model_bytes);
+  CHECK_EQ(redone.attention, int64_t(4));  // forward and recompute, both layers
+  CHECK(redone.arena <= kept.arena - kept_bytes);
+  CHECK(redone.report.find("checkpointing: attention recomputed in backward") != std::string::npos);
+  REQUIRE(redone.grads.size() == kept.grads.size());
+  for (size_t i = 0; i < redone.grads.size(); ++i) CHECK(agreement(redone.grads[i], kept.grads[i]).rel_l2 < 1e-5);
 }
