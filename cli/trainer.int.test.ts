@@ -68,6 +68,10 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     for (const s of steps) expect(Object.keys(s)).toEqual(expect.arrayContaining(["step", "loss", "lr", "tokens_per_sec", "elapsed_ms"]));
     expect(steps.some((s) => typeof s.valid_loss === "number")).toBe(true);
     expect(steps.at(-1)!.loss as number).toBeLessThan(steps[0]!.loss as number);
+    // The second step, alone, says where its time went; stderr says it in words.
+    expect(steps.map((s) => "profile_ms" in s)).toEqual(steps.map((s) => s.step === 2));
+    expect(Object.keys(steps[1]!.profile_ms as object)).toEqual([...STEP_PHASES, "step"]);
+    expect(r.stderr).toMatch(/^train: Step 2 took [\d.]+ ms on the cpu backend: .*frozen matmul [\d.]+ ms \(\d+ %\)/m);
     expect(r.stderr).toMatch(/24 examples/);
     adapter = out;
     const config = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as Record<string, unknown>;

@@ -6,6 +6,7 @@ import { parseCommandOptions } from "../args";
 import type { Command } from "../command";
 import { choiceOption, MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireModelDir, requireOption, TRAINING_FLAGS } from "../native/options";
 import { jsonStepLine, textStepLine } from "../native/progress";
+import { stepProfileLine } from "../../lib/models/step-profile";
 
 // tuneforge train – QLoRA/LoRA fine-tuning on chat JSONL with the native trainer; writes a PEFT adapter.
 // Defaults are the seed's (r 16, alpha 32, dropout 0.05, q/k/v/o, 3 epochs, batch 4 × accum 4, lr 2e-4).
@@ -29,6 +30,9 @@ const USAGE = [
   "  --packing               pack examples into max-seq-len rows",
   "  --gradient-checkpointing  recompute activations in backward (less memory)",
   "  --json                  one JSON object per optimizer step, then {\"done\": true, ...}",
+  "",
+  "The run's second step is timed by phase (frozen matmuls, LoRA, attention, ...) and said once: a line on",
+  "stderr, and profile_ms in that step's JSON object.",
   "",
   "Ctrl-C stops at the next step and keeps the last checkpoint; a second Ctrl-C exits at once.",
   "",
@@ -58,6 +62,8 @@ export const trainCommand: Command = {
     if (bad.length || targets.length === 0) throw new Error(`train: --targets must list modules among ${TARGETS.join(", ")}; got ${bad.join(", ") || "nothing"}`);
     let maxSeqLen = numberOption("train", "max-seq-len", v["max-seq-len"], 2048, { min: 2, integer: true });
     const n = (flag: string, fallback: number, o: Parameters<typeof numberOption>[4] = {}) => numberOption("train", flag, (v as Record<string, unknown>)[flag] as string | undefined, fallback, o);
+    // A resumed run's steps go on from its checkpoint's (out/checkpoints/step-N); another folder name: no profile.
+    const resumedAt = v.resume ? Number(/step-(\d+)\/?$/.exec(v.resume)?.[1]) : 0;
     const options: TrainOptions = {
       lora: { rank: n("rank", 16, { min: 1, integer: true }), alpha: n("alpha", 32, { min: 0 }), dropout: n("dropout", 0.05, { min: 0, max: 0.99 }), rslora: Boolean(v.rslora), targets },
       epochs: n("epochs", 3, { min: 1, integer: true }),
@@ -76,6 +82,8 @@ export const trainCommand: Command = {
       outDir,
       ...(v.resume ? { resumeFrom: path.resolve(v.resume) } : {}),
       baseModelName: modelDir,
+      // The run's second step (the first pays for allocation and warm-up).
+      profileStep: Number.isInteger(resumedAt) ? resumedAt + 2 : 0,
     };
     const note = (text: string) => ctx.err(`train: ${text}\n`);
 
@@ -104,6 +112,12 @@ export const trainCommand: Command = {
         if (v.json) ctx.out(jsonStepLine(r) + "\n");
         else if (tty) ctx.err(`\r${textStepLine(r)}\x1b[K`);
         else ctx.err(`${textStepLine(r)}\n`);
+        if (!r.profileMs) return;
+        try {
+          ctx.err(`${tty ? "\n" : ""}train: ${stepProfileLine(r.step, info.backend, r.profileMs)}\n`);
+        } catch (err) {
+          note(`no step profile: ${(err as Error).message}`);
+        }
       };
       // First Ctrl-C: stop at the next step boundary (the trainer keeps the last checkpoint). Second: exit.
       const abort = new AbortController();

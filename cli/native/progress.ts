@@ -10,7 +10,7 @@ export function jsonStepLine(r: StepReport): string {
   o.epoch = r.epoch;
   o.grad_norm = r.gradNorm;
   o.memory_bytes = r.memoryBytes;
-  return JSON.stringify(r.checkpointDir ? { ...o, checkpoint: r.checkpointDir } : o);
+  return JSON.stringify({ ...o, ...(r.checkpointDir ? { checkpoint: r.checkpointDir } : {}), ...(r.profileMs ? { profile_ms: r.profileMs } : {}) });
 }
 
 export function duration(ms: number): string {
