@@ -142,6 +142,9 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     expect(Math.min(...rest.keys())).toBe(stopped.steps + 1);
     expect(Math.max(...rest.keys())).toBe(reference.size);
     for (const [step, loss] of rest) expect(loss).toBeCloseTo(reference.get(step)!, 9);
+    // The resumed run's own second step is the one it times by phase (its checkpoint says where it started).
+    const profiled = resumed.stdout.trim().split("\n").map((l) => JSON.parse(l) as { step?: number; profile_ms?: unknown }).filter((l) => l.profile_ms);
+    expect(profiled.map((l) => l.step)).toEqual([stopped.steps + 2]);
   }, 180_000);
 
   it("logprobs prints n − 1 values, changed by the adapter", async () => {

@@ -12,7 +12,8 @@ export function stepProfileShares(profile: StepProfileMs): PhaseShare[] {
   if (!(step > 0)) throw new Error("the profiled step has no wall time");
   const phases = STEP_PHASES.map((phase) => ({ phase: phase as string, ms: profile[phase] })).filter((p) => p.ms > 0);
   phases.sort((a, b) => b.ms - a.ms);
-  const other = step - phases.reduce((sum, p) => sum + p.ms, 0);
+  const summed = step - phases.reduce((sum, p) => sum + p.ms, 0);
+  const other = Math.abs(summed) < 1e-9 * step ? 0 : summed; // summation-order noise (hf_rows.py clears it too)
   return [...phases, { phase: "other", ms: other }].map((p) => ({ ...p, percent: (100 * p.ms) / step }));
 }
 

@@ -60,8 +60,12 @@ def js_round(x):
 
 
 def ms_text(t):
-    """Milliseconds as lib/models/step-profile.ts writes them: whole from 100 up, else three significant digits."""
-    return str(js_round(t)) if abs(t) >= 100 else f"{t:.3g}"
+    """Milliseconds as lib/models/step-profile.ts writes them: whole from 100 up, else three significant digits,
+    never in exponent notation."""
+    if abs(t) >= 100:
+        return str(js_round(t))
+    s = f"{t:.3g}"
+    return f"{float(s):.20f}".rstrip("0").rstrip(".") if "e" in s else s
 
 
 def percent_text(part, whole):
@@ -77,6 +81,8 @@ def profile_line(figures):
     if not step > 0:  # NaN too
         raise ValueError("the profiled step has no wall time")
     other = step - sum(ms.values())
+    if abs(other) < 1e-9 * step:  # summation-order noise, as the TypeScript clears it
+        other = 0.0
     parts = [f"{name} {ms_text(t)} ms ({percent_text(t, step)} %)" for name, t in sorted(ms.items(), key=lambda kv: -kv[1]) if t > 0]
     parts.append(f"other {ms_text(other)} ms ({percent_text(other, step)} %)")
     return f"step {ms_text(step)} ms: " + ", ".join(parts)

@@ -267,6 +267,9 @@ class Rows(unittest.TestCase):
         long = hf_rows.profile_line({"profile_ms": dict(ms, frozen_matmul=12345.6, step=24691.0)})
         self.assertTrue(long.startswith("step 24691 ms: frozen_matmul 12346 ms (50 %), "), long)
         self.assertIn("optimizer 0.5 ms (0 %)", long)
+        tiny = hf_rows.profile_line({"profile_ms": dict(ms, optimizer=0.00005, step=99.50005)})
+        self.assertIn("optimizer 0.00005 ms (0 %)", tiny)
+        self.assertTrue(tiny.endswith("other 0 ms (0 %)"), tiny)
 
 
 if __name__ == "__main__":

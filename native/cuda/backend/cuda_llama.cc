@@ -242,7 +242,7 @@ std::string CudaLlama::memory_report() const {
   t.scratch = plan_.bytes(Category::Scratch);
   t.logits_chunk = plan_.bytes(Category::Logits);
   t.arena_capacity = arena_.capacity();
-  t.attention_recomputed = plan_.attention_recomputed;
+  t.attention_recomputed = attention_recomputed_;
   activate();
   device_memory_info(&t.device_free, &t.device_total);
   return format_memory_report(t);

@@ -49,13 +49,17 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   plan_ = plan_step(d, s, k);
   // Keeping every layer's attention output trades memory for speed: when the arena would not fit with it, the
   // recompute redoes the attention instead (same gradients), rather than the step failing for want of memory it
-  // never strictly needed. The arena frees its old allocation before it grows (Arena::fit).
-  if (plan_.kept_attention && plan_.total > arena_.capacity()) {
+  // never strictly needed. The arena frees its old allocation before it grows (Arena::fit); the headroom is for
+  // what the step allocates after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use).
+  // A single layer has nothing to keep beyond its one set.
+  if (plan_.kept_attention && d.L > 1 && plan_.total > arena_.capacity()) {
     int64_t free_bytes = 0, total_bytes = 0;
     device_memory_info(&free_bytes, &total_bytes);
-    if (free_bytes >= 0 && plan_.total > free_bytes + arena_.capacity()) {
+    const int64_t headroom = std::max<int64_t>(int64_t(64) << 20, total_bytes / 100);
+    if (free_bytes >= 0 && plan_.total + headroom > free_bytes + arena_.capacity()) {
       s.keep_attention = false;
       plan_ = plan_step(d, s, k);
+      attention_recomputed_ = true;
     }
   }
   // Work still queued on the stream may use the arena; it is reallocated only after that finishes.

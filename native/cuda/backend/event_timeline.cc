@@ -10,9 +10,14 @@ EventTimeline::~EventTimeline() {
 
 void EventTimeline::record_next(int phase) {
   if (used_ == pool_.size()) {
-    CUDA_CHECK(cudaSetDevice(device_));  // an event belongs to the device current when it is created
+    // An event belongs to the device current when it is created; the caller's current device is put back.
+    int current = 0;
+    CUDA_CHECK(cudaGetDevice(&current));
+    CUDA_CHECK(cudaSetDevice(device_));
     cudaEvent_t e = nullptr;
-    CUDA_CHECK(cudaEventCreate(&e));
+    const cudaError_t created = cudaEventCreate(&e);
+    cudaSetDevice(current);
+    CUDA_CHECK(created);
     pool_.push_back(e);
   }
   CUDA_CHECK(cudaEventRecord(pool_[used_], stream_));
@@ -27,18 +32,20 @@ void EventTimeline::record_origin() { record_next(-1); }
 void EventTimeline::record(StepPhase p) { record_next(used_ == 0 ? -1 : static_cast<int>(p)); }
 
 StepPhaseMs EventTimeline::take_ms() {
-  StepPhaseMs ms{};
-  if (used_ > 0) {
-    CUDA_CHECK(cudaEventSynchronize(pool_[used_ - 1]));
-    for (size_t i = 1; i < used_; ++i) {
-      if (phase_of_[i] < 0) continue;
-      float t = 0.f;
-      CUDA_CHECK(cudaEventElapsedTime(&t, pool_[i - 1], pool_[i]));
-      ms[size_t(phase_of_[i])] += double(t);
-    }
-  }
+  // Started afresh before anything can throw, so a failed read-back never leaves a half-consumed row.
+  const size_t used = used_;
+  const std::vector<int> phase_of = std::move(phase_of_);
   used_ = 0;
   phase_of_.clear();
+  StepPhaseMs ms{};
+  if (used == 0) return ms;
+  CUDA_CHECK(cudaEventSynchronize(pool_[used - 1]));
+  for (size_t i = 1; i < used; ++i) {
+    if (phase_of[i] < 0) continue;
+    float t = 0.f;
+    CUDA_CHECK(cudaEventElapsedTime(&t, pool_[i - 1], pool_[i]));
+    ms[size_t(phase_of[i])] += double(t);
+  }
   return ms;
 }
 

@@ -64,9 +64,4 @@ void Rng::set_state(const State& s) {
   std::memcpy(&spare_, &bits, 4);
 }
 
-uint64_t hash_u64(uint64_t key, uint64_t counter) {
-  uint64_t x = key ^ (counter * 0xD1B54A32D192ED03ull);
-  return splitmix64(x);
-}
-
 }  // namespace tf

@@ -29,8 +29,14 @@ class Rng {
   float spare_ = 0.f;
 };
 
-// Stateless: a well-mixed 64-bit hash of (key, counter) (splitmix64 finalizer on key + counter * golden).
-uint64_t hash_u64(uint64_t key, uint64_t counter);
+// Stateless: a well-mixed 64-bit hash of (key, counter) (splitmix64 finalizer on key + counter * golden). Inline:
+// LoRA dropout draws one per four elements of every adapted projection's input, forward and backward.
+inline uint64_t hash_u64(uint64_t key, uint64_t counter) {
+  uint64_t z = (key ^ (counter * 0xD1B54A32D192ED03ull)) + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
 // Uniform in [0, 1) from hash_u64 (24 bits).
 inline float hash_uniform(uint64_t key, uint64_t counter) {
   return static_cast<float>(hash_u64(key, counter) >> 40) * (1.0f / 16777216.0f);

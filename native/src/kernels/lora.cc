@@ -1,5 +1,6 @@
 #include "kernels/lora.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "common/rng.h"
@@ -17,20 +18,25 @@ GemmArgs args(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A,
   return g;
 }
 
-// out[i] = mask(i) / (1 − p) · in[i]; with in == nullptr the caller wants out *= mask / (1 − p).
+// out[i] = mask(i) / (1 − p) · in[i]; with in == nullptr the caller wants out *= mask / (1 − p). The work is
+// split in groups of four elements, which share one hash (lora_keep), so each hash is computed once and the
+// group's four lanes need no branch.
 void apply_dropout(ThreadPool* pool, const LoraDropout& drop, const float* in, float* out, int64_t n) {
   const float keep_scale = 1.f / (1.f - drop.p);
   const uint32_t thr = lora_drop_threshold(drop.p);
-  auto body = [&](int64_t b, int64_t e, int) {
-    uint64_t bits = 0;
-    for (int64_t i = b; i < e; ++i) {
-      if (i == b || (i & 3) == 0) bits = hash_u64(drop.key, static_cast<uint64_t>(i) >> 2);
-      const bool keep = ((bits >> ((i & 3) * 16)) & 0xFFFFu) >= thr;
-      const float v = in ? in[i] : out[i];
-      out[i] = keep ? v * keep_scale : 0.f;
+  const float* src = in ? in : out;
+  auto body = [&](int64_t gb, int64_t ge, int) {
+    for (int64_t g = gb; g < ge; ++g) {
+      const uint64_t bits = hash_u64(drop.key, static_cast<uint64_t>(g));
+      const int64_t i0 = g * 4, lanes = std::min<int64_t>(4, n - i0);
+      for (int64_t j = 0; j < lanes; ++j) {
+        const bool keep = ((bits >> (j * 16)) & 0xFFFFu) >= thr;
+        out[i0 + j] = keep ? src[i0 + j] * keep_scale : 0.f;
+      }
     }
   };
-  if (pool) pool->parallel_for_grain(n, 4096, body); else body(0, n, 0);
+  const int64_t groups = (n + 3) / 4;
+  if (pool) pool->parallel_for_grain(groups, 1024, body); else body(0, groups, 0);
 }
 
 std::vector<float>& scratch() {

@@ -62,8 +62,8 @@ class StepTimeline {
   }
   void mark(StepPhase p) {
     if (!enabled_) return;
-    ++marks_[static_cast<int>(p)];
     record(p);
+    ++marks_[static_cast<int>(p)];
   }
   // Milliseconds per phase since the last take() (waiting for the device first), then starts afresh.
   StepPhaseMs take() {

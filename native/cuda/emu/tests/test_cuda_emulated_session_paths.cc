@@ -413,4 +413,8 @@ TEST(device_checkpointing_recomputes_the_attention_when_keeping_it_would_not_fit
   CHECK(redone.report.find("checkpointing: attention recomputed in backward") != std::string::npos);
   REQUIRE(redone.grads.size() == kept.grads.size());
   for (size_t i = 0; i < redone.grads.size(); ++i) CHECK(agreement(redone.grads[i], kept.grads[i]).rel_l2 < 1e-5);
+  // The next step, with the arena already grown to the smaller plan, asks again and falls back again.
+  const Step again = step(*tight, model_bytes);
+  CHECK_EQ(again.attention, int64_t(4));
+  CHECK_EQ(again.arena, redone.arena);
 }
