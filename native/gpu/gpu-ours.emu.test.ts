@@ -204,7 +204,8 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(row!.slice(3)).toEqual(["", "", "INFO"]);
     const parts = /^step (\S+) ms: (.*)$/.exec(row![2]!);
     expect(parts, row![2]).not.toBeNull();
-    expect(Math.abs(Number(parts![1]) - step!) / step!).toBeLessThan(1e-3);
+    // Whole milliseconds from 100 up, else three significant digits (hf_rows.py's ms_text).
+    expect(Math.abs(Number(parts![1]) - step!)).toBeLessThanOrEqual(step! >= 100 ? 0.5 : step! * 5e-3);
     const shown = parts![2]!.split(", ").map((p) => /^(\w+) (\S+) ms \((-?\d+) %\)$/.exec(p)!);
     expect(shown.map((m) => m[1])).toEqual([...Object.entries(phases).sort((a, b) => b[1] - a[1]).map(([name]) => name), "other"]);
     expect(Math.abs(Number(shown[0]![2]) - Math.max(...Object.values(phases))) / Number(shown[0]![2])).toBeLessThan(1e-2);

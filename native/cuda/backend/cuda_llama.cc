@@ -23,7 +23,8 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
   activate();
   CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
-  timeline_ = std::make_unique<EventTimeline>(stream_, device_);
+  // About 80 marks per layer for a micro-batch with every projection adapted (forward, recompute, backward).
+  timeline_ = std::make_unique<EventTimeline>(stream_, device_, size_t(80) * size_t(hm_.L) + 64);
   try {
     upload_weights();
   } catch (...) {

@@ -1,5 +1,7 @@
 #include "backend/event_timeline.h"
 
+#include <algorithm>
+
 #include "common.cuh"
 
 namespace tf::cuda {
@@ -8,18 +10,26 @@ EventTimeline::~EventTimeline() {
   for (cudaEvent_t e : pool_) cudaEventDestroy(e);  // no throw from a destructor; a failure leaks one handle
 }
 
-void EventTimeline::record_next(int phase) {
-  if (used_ == pool_.size()) {
-    // An event belongs to the device current when it is created; the caller's current device is put back.
-    int current = 0;
-    CUDA_CHECK(cudaGetDevice(&current));
-    CUDA_CHECK(cudaSetDevice(device_));
+void EventTimeline::grow_pool(size_t n) {
+  if (pool_.size() >= n) return;
+  // An event belongs to the device current when it is created; the caller's current device is put back.
+  int current = 0;
+  CUDA_CHECK(cudaGetDevice(&current));
+  CUDA_CHECK(cudaSetDevice(device_));
+  cudaError_t status = cudaSuccess;
+  while (pool_.size() < n && status == cudaSuccess) {
     cudaEvent_t e = nullptr;
-    const cudaError_t created = cudaEventCreate(&e);
-    cudaSetDevice(current);
-    CUDA_CHECK(created);
-    pool_.push_back(e);
+    status = cudaEventCreate(&e);
+    if (status == cudaSuccess) pool_.push_back(e);
   }
+  cudaSetDevice(current);
+  CUDA_CHECK(status);
+}
+
+void EventTimeline::prepare() { grow_pool(std::max(expected_, pool_.size())); }
+
+void EventTimeline::record_next(int phase) {
+  if (used_ == pool_.size()) grow_pool(pool_.size() + 1);
   CUDA_CHECK(cudaEventRecord(pool_[used_], stream_));
   // Counted only once recorded: a failure leaves used_ and phase_of_ in step.
   phase_of_.push_back(phase);

@@ -13,8 +13,11 @@ namespace tf::cuda {
 
 class EventTimeline final : public StepTimeline {
  public:
-  // stream: the model's stream on `device` (events are created on the stream's device).
-  EventTimeline(cudaStream_t stream, int device) : stream_(stream), device_(device) {}
+  // stream: the model's stream on `device` (events are created on the stream's device). expected_marks: how many
+  // events to create when profiling is first switched on, so a profiled step does not pay for creating them (the
+  // pool then grows to the most any step used).
+  EventTimeline(cudaStream_t stream, int device, size_t expected_marks)
+      : stream_(stream), device_(device), expected_(expected_marks) {}
   ~EventTimeline() override;
   EventTimeline(const EventTimeline&) = delete;
   EventTimeline& operator=(const EventTimeline&) = delete;
@@ -22,6 +25,7 @@ class EventTimeline final : public StepTimeline {
 
  protected:
   StepPhaseMs take_ms() override;
+  void prepare() override;
   void record_origin() override;
   void record(StepPhase p) override;
 
@@ -29,11 +33,13 @@ class EventTimeline final : public StepTimeline {
   // Records the pool's next unused event (created on first use) on the stream; phase: what the interval it ends
   // belongs to, -1 for none.
   void record_next(int phase);
+  void grow_pool(size_t n);  // creates events until the pool holds n
 
   cudaStream_t stream_;
   int device_;
   std::vector<cudaEvent_t> pool_;
   size_t used_ = 0;
+  size_t expected_;
   // For each recorded event after the first: the phase its interval belongs to, or -1 for an origin (begin()),
   // whose preceding interval belongs to no phase.
   std::vector<int> phase_of_;

@@ -55,7 +55,10 @@ using StepPhaseCounts = std::array<int64_t, kStepPhases>;
 class StepTimeline {
  public:
   virtual ~StepTimeline() = default;
-  void set_enabled(bool on) { enabled_ = on; }
+  void set_enabled(bool on) {
+    if (on && !enabled_) prepare();
+    enabled_ = on;
+  }
   bool enabled() const { return enabled_; }
   void begin() {
     if (enabled_) record_origin();
@@ -76,6 +79,7 @@ class StepTimeline {
 
  protected:
   virtual StepPhaseMs take_ms() = 0;
+  virtual void prepare() {}  // before the marks of an enabled stretch: whatever marking needs, made ahead
   virtual void record_origin() = 0;
   virtual void record(StepPhase p) = 0;
 

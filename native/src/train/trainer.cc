@@ -222,6 +222,11 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       result.cancelled = true;
       return result;
     }
+    // Switched on before the step's clock starts: a timeline may prepare itself when enabled (the CUDA one creates
+    // its events), which is not the step's work.
+    const bool profiled = o.profile || s == o.profile_step;
+    timeline.take();  // starts afresh
+    timeline.set_enabled(profiled);
     const auto t_step = Clock::now();
     int epoch;
     int64_t first, last;
@@ -241,9 +246,6 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       max_t = std::max(max_t, micro.back().batch.T);
     }
     model.reset_peak_bytes();
-    const bool profiled = o.profile || s == o.profile_step;
-    timeline.take();  // starts afresh
-    timeline.set_enabled(profiled);
     model.zero_lora_grads();
     const float scale = 1.f / (float)targets;  // every row has a target, so targets > 0
     double loss_sum = 0;
