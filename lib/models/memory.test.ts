@@ -70,6 +70,9 @@ describe("estimateMemory", () => {
     // layer inputs 32·4096 = 131,072 + one recomputed layer 84,114 (88,210 less its input) + 140,544 = 355,730 values,
     // + the 31 other layers' attention outputs and log-sum-exps 31·(32·128 + 32) = 127,968 → 483,698 values · 2 B
     expect(activationBytesPerToken(LLAMA_31_8B, 16, true)).toBe(967_396);
+    // The least a checkpointed run needs on a GPU: without the kept attention outputs, as before they were kept.
+    expect(activationBytesPerToken(LLAMA_31_8B, 16, true, 2, false)).toBe(711_460);
+    expect(estimateMemory({ ...input, gradientCheckpointing: true, keepAttention: false }, "qlora").parts.activations).toBe(711_460 * 2048);
     // Full fine-tuning keeps no LoRA intermediates: 7·16 values fewer per layer.
     expect(estimateMemory(input, "full").parts.activations).toBe((2_963_264 - 32 * 112) * 2 * 2048);
   });

@@ -34,6 +34,12 @@ export type MemoryInput = {
   /** Keep each layer's input and attention output and recompute the rest in backward. */
   gradientCheckpointing?: boolean;
   /**
+   * With checkpointing: count each layer's kept attention output (default true, what the trainer holds with room).
+   * False gives the least a checkpointed run needs: the CUDA backend drops them and redoes the attention when the
+   * device is short (native/cuda/backend/cuda_llama_train.cc), so whether a run fits is judged on that.
+   */
+  keepAttention?: boolean;
+  /**
    * What unquantized weights and activations are held in: bf16 on the CUDA backend (default), fp32 on the CPU
    * backend (the native CPU trainer holds everything but NF4 weights in fp32).
    */
@@ -79,10 +85,11 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * recompute does not redo (the CUDA backend drops them when they would not fit, and redoes the attention). Like
  * the rest, the log-sum-exps count as values of valueBytes; on a GPU they are fp32, a few bytes per token more.
  */
-export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false): number {
+export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, headDim: hd } = shape;
   const perLayer = layerActivationValues(shape, rank);
-  const layers = checkpointing ? L * H + perLayer + (L - 1) * (nh * hd + nh) : L * (H + perLayer);
+  const kept = keepAttention ? (L - 1) * (nh * hd + nh) : 0;
+  const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
   return layers + V + 3 * H;
 }
 
@@ -93,8 +100,8 @@ export function layerActivationValues(shape: ModelShape, rank: number): number {
 }
 
 /** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */
-export function activationBytesPerToken(shape: ModelShape, rank: number, checkpointing = false, valueBytes = HALF_BYTES): number {
-  return activationValuesPerToken(shape, rank, checkpointing) * valueBytes;
+export function activationBytesPerToken(shape: ModelShape, rank: number, checkpointing = false, valueBytes = HALF_BYTES, keepAttention = true): number {
+  return activationValuesPerToken(shape, rank, checkpointing, keepAttention) * valueBytes;
 }
 
 export function estimateMemory(input: MemoryInput, method: TrainingMethod): MemoryEstimate {
@@ -102,7 +109,7 @@ export function estimateMemory(input: MemoryInput, method: TrainingMethod): Memo
   const valueBytes = PRECISION_BYTES[input.precision ?? "bf16"];
   const tokens = input.seqLen * input.batchSize;
   // Full fine-tuning has no LoRA intermediates to keep.
-  const activations = tokens * activationBytesPerToken(shape, method === "full" ? 0 : input.lora.rank, input.gradientCheckpointing, valueBytes);
+  const activations = tokens * activationBytesPerToken(shape, method === "full" ? 0 : input.lora.rank, input.gradientCheckpointing, valueBytes, input.keepAttention ?? true);
   if (method === "full") {
     // Every parameter trains: bf16 weights + bf16 gradients + AdamW's two fp32 moments = 12 bytes/parameter (16 in fp32).
     return finish(method, { weights: parameters * valueBytes, lora: 0, gradients: parameters * valueBytes, optimizer: parameters * ADAMW_STATE_BYTES, activations }, parameters);

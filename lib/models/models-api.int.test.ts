@@ -76,6 +76,14 @@ describe("estimateLocalTraining", () => {
       ["RAM", "yes", cpuQlora.total],
     ]);
     expect(cpu.fit.map((v) => [v.label, v.fits])).toEqual([["RAM", "yes"]]);
+    // With gradient checkpointing the estimate shows what the trainer holds with room (each layer's attention output
+    // kept), while a GPU is judged on the least it needs: the CUDA backend recomputes the attention when short.
+    const ckpt = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { ...config, training: { ...config.training, gradientCheckpointing: true } } }, modelsRoot: root, prefix });
+    const withRoom = estimateMemory({ ...memoryInput, gradientCheckpointing: true }, "qlora");
+    const least = estimateMemory({ ...memoryInput, gradientCheckpointing: true, keepAttention: false }, "qlora");
+    expect(least.total).toBeLessThan(withRoom.total);
+    expect(ckpt.memory.find((m) => m.method === "qlora")).toEqual(withRoom);
+    expect(ckpt.fit.find((v) => v.kind === "gpu")?.needBytes).toBe(least.total);
   });
 
   it("re-counts truncation and skipped examples at another max_seq_len from the same tokenization", async () => {
