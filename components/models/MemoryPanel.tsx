@@ -3,10 +3,10 @@
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { LORA_TARGET_PRESETS, type LoraTargetPreset } from "@/lib/jobs/local/config";
-import { checkFitByBackend, type FitVerdict, type MemoryTarget } from "@/lib/models/fit";
+import { checkFitByBackend, fitNeeds, type MemoryTarget } from "@/lib/models/fit";
 import { estimateAllMethods, type MemoryEstimate, type MemoryParts, type Precision } from "@/lib/models/memory";
 import type { LocalModel } from "@/lib/models/scan";
-import { Badge } from "../ui/Badge";
+import { FitBadge } from "./FitBadge";
 import { Field } from "../ui/Field";
 import { Input } from "../ui/Input";
 import { Notice } from "../ui/Notice";
@@ -33,14 +33,6 @@ const wholeOr = (text: string, min: number): number | null => {
   return Number.isInteger(n) && n >= min ? n : null;
 };
 
-function FitBadge({ verdict }: { verdict: FitVerdict }) {
-  const where = `${verdict.hostname} ${verdict.label}`;
-  const title = `${formatBytes(verdict.needBytes)} needed; ${formatBytes(verdict.usableBytes)} usable of ${formatBytes(verdict.totalBytes)}${verdict.kind === "ram" ? " (free at the last heartbeat)" : " (90 %: CUDA context and fragmentation take the rest)"}${verdict.trainsHere ? "; a gpu-jobs worker runs on this host" : "; no gpu-jobs worker runs on this host yet"}`;
-  if (verdict.fits === "yes") return <Badge tone="ok" title={title}>✓ fits {where}</Badge>;
-  if (verdict.fits === "tight") return <Badge tone="warn" title={title}>≈ tight on {where}</Badge>;
-  return <Badge tone="danger" title={title}>✗ does not fit {where}</Badge>;
-}
-
 export function MemoryPanel({ model, targets, workersKnown }: { model: LocalModel; targets: MemoryTarget[]; workersKnown: boolean }) {
   const context = model.contextLength ?? 2048;
   const [seqText, setSeqText] = useState(String(Math.min(2048, context)));
@@ -57,7 +49,7 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
   const byPrecision = useMemo(() => {
     if (!model.shape || !model.parameters || !seqLen || !batch || !rank) return null;
     const input = { shape: model.shape, parameters: model.parameters, seqLen: Math.min(seqLen, context), batchSize: batch, lora: { rank, targets: LORA_TARGET_PRESETS[preset] }, gradientCheckpointing: checkpointing };
-    return { bf16: estimateAllMethods({ ...input, precision: "bf16" }), fp32: estimateAllMethods({ ...input, precision: "fp32" }) };
+    return { input, bf16: estimateAllMethods({ ...input, precision: "bf16" }), fp32: estimateAllMethods({ ...input, precision: "fp32" }) };
   }, [model, seqLen, batch, rank, preset, checkpointing, context]);
   const estimates: MemoryEstimate[] = byPrecision?.[precision] ?? [];
 
@@ -147,10 +139,10 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
             ) : targets.length === 0 ? (
               <p className="muted">No worker has reported its memory yet: start the workers (<code>npm start</code>) and a GPU worker to see what fits.</p>
             ) : (
-              estimates.map((e, i) => (
+              estimates.map((e) => (
                 <div key={e.method} className={styles.fitRow}>
                   <span className={styles.fitMethod}>{METHOD_LABEL[e.method]}</span>
-                  {checkFitByBackend({ gpuBytes: byPrecision?.bf16[i]?.total ?? e.total, cpuBytes: byPrecision?.fp32[i]?.total ?? e.total }, targets).map((v) => (
+                  {checkFitByBackend(byPrecision ? fitNeeds(byPrecision.input, e.method) : { gpuBytes: e.total, cpuBytes: e.total }, targets).map((v) => (
                     <FitBadge key={`${v.hostname}-${v.label}`} verdict={v} />
                   ))}
                 </div>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { WorkerInfo } from "../workers/heartbeat";
-import { checkFit, checkFitByBackend, memoryTargets } from "./fit";
+import { checkFit, checkFitByBackend, fitNeeds, memoryTargets, recomputesAttention } from "./fit";
+import { estimateMemory } from "./memory";
 
 const GiB = 1024 ** 3;
 const base = { pid: 1, startedAt: "2026-01-01T00:00:00Z", lastSeenAt: "2026-01-01T00:00:00Z" };
@@ -42,5 +43,24 @@ describe("memoryTargets and checkFit", () => {
       ["RAM", 40, "yes"],
       ["RAM", 40, "no"],
     ]);
+  });
+
+  it("judges a GPU on the least a checkpointed run needs, and says when that means recomputing the attention", () => {
+    const shape = { hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, headDim: 128, vocabSize: 128256, tieWordEmbeddings: false };
+    const input = { shape, parameters: 8_030_261_248, seqLen: 8192, batchSize: 2, lora: { rank: 16, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const }, gradientCheckpointing: true };
+    const needs = fitNeeds(input, "qlora");
+    expect(needs.gpuBytes).toBe(estimateMemory({ ...input, precision: "bf16", keepAttention: false }, "qlora").total);
+    expect(needs.gpuRoomyBytes).toBe(estimateMemory({ ...input, precision: "bf16" }, "qlora").total);
+    expect(needs.cpuBytes).toBe(estimateMemory({ ...input, precision: "fp32" }, "qlora").total);
+    // 31 layers × (32·128 + 32) values × 2 B × 16,384 tokens = 4.19 GB between the two
+    expect(needs.gpuRoomyBytes! - needs.gpuBytes).toBe(31 * 4128 * 2 * 16_384);
+    // A GPU whose usable part lies between the two fits, recomputing the attention; a bigger one keeps it.
+    const gpu = (usableBytes: number) => ({ kind: "gpu" as const, hostname: "h", label: "GPU 0", totalBytes: usableBytes / 0.9, usableBytes, trainsHere: true });
+    const between = checkFitByBackend(needs, [gpu((needs.gpuBytes + needs.gpuRoomyBytes!) / 2)])[0]!;
+    expect(between).toMatchObject({ fits: "yes", needBytes: needs.gpuBytes, roomyBytes: needs.gpuRoomyBytes });
+    expect(recomputesAttention(between)).toBe(true);
+    expect(recomputesAttention(checkFitByBackend(needs, [gpu(2 * needs.gpuRoomyBytes!)])[0]!)).toBe(false);
+    // Without checkpointing nothing is kept or recomputed: no second figure.
+    expect(fitNeeds({ ...input, gradientCheckpointing: false }, "qlora").gpuRoomyBytes).toBeUndefined();
   });
 });

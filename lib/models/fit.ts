@@ -1,4 +1,5 @@
 import type { WorkerInfo } from "../workers/heartbeat";
+import { estimateMemory, type MemoryInput, type TrainingMethod } from "./memory";
 
 // Does an estimate fit where training would run? Each GPU a worker reports is a target (the CUDA backend),
 // and each host's RAM is one (the CPU backend, and where weights pass through while loading). Hosts are
@@ -19,7 +20,34 @@ export type MemoryTarget = {
   trainsHere: boolean;
 };
 
-export type FitVerdict = MemoryTarget & { fits: "yes" | "tight" | "no"; needBytes: number };
+export type FitVerdict = MemoryTarget & {
+  fits: "yes" | "tight" | "no";
+  /** What the verdict is judged on: the least the run needs there. */
+  needBytes: number;
+  /**
+   * GPUs, with gradient checkpointing: what the run holds with room to keep each layer's attention output (its
+   * recompute then skips the attention). Short of that room the CUDA backend recomputes it, needing needBytes.
+   */
+  roomyBytes?: number;
+};
+
+/** A GPU that fits a checkpointed run only without room to keep each layer's attention output: it recomputes it. */
+export function recomputesAttention(v: FitVerdict): boolean {
+  return v.roomyBytes !== undefined && v.fits !== "no" && v.roomyBytes > v.usableBytes;
+}
+
+/** The figures targets are judged on (checkFitByBackend) for one method: GPUs in bf16, RAM in fp32. */
+export type FitNeeds = { gpuBytes: number; cpuBytes: number; gpuRoomyBytes?: number };
+
+/**
+ * GPUs run the CUDA backend, judged on the least it needs (bf16, without the kept attention outputs it drops when
+ * short); RAM the CPU backend (fp32, which keeps them always).
+ */
+export function fitNeeds(input: MemoryInput, method: TrainingMethod): FitNeeds {
+  const gpu = estimateMemory({ ...input, precision: "bf16", keepAttention: false }, method).total;
+  const roomy = estimateMemory({ ...input, precision: "bf16", keepAttention: true }, method).total;
+  return { gpuBytes: gpu, cpuBytes: estimateMemory({ ...input, precision: "fp32", keepAttention: true }, method).total, ...(roomy > gpu ? { gpuRoomyBytes: roomy } : {}) };
+}
 
 export function memoryTargets(workers: WorkerInfo[]): MemoryTarget[] {
   const targets: MemoryTarget[] = [];
@@ -55,6 +83,8 @@ export function checkFit(needBytes: number, targets: MemoryTarget[]): FitVerdict
  * GPUs run the CUDA backend (bf16 weights and activations), RAM the CPU backend (fp32), so each target is
  * checked against the estimate for the precision it would train in.
  */
-export function checkFitByBackend(need: { gpuBytes: number; cpuBytes: number }, targets: MemoryTarget[]): FitVerdict[] {
-  return targets.flatMap((t) => checkFit(t.kind === "gpu" ? need.gpuBytes : need.cpuBytes, [t]));
+export function checkFitByBackend(need: FitNeeds, targets: MemoryTarget[]): FitVerdict[] {
+  return targets.flatMap((t) =>
+    checkFit(t.kind === "gpu" ? need.gpuBytes : need.cpuBytes, [t]).map((v) => (t.kind === "gpu" && need.gpuRoomyBytes !== undefined ? { ...v, roomyBytes: need.gpuRoomyBytes } : v)),
+  );
 }

@@ -9,7 +9,7 @@ import { readChatJsonl } from "../tokenizer/jsonl";
 import { tokenizeChat } from "../tokenizer/masks";
 import { chatTokenizerFor } from "./chat-cache";
 import { workerMemory } from "./details";
-import { checkFitByBackend, type FitVerdict } from "./fit";
+import { checkFitByBackend, fitNeeds, type FitVerdict } from "./fit";
 import { estimateAllMethods, microBatchSeqLen, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
 import { resolveModelDir } from "./resolve";
 import { describeModel, type LocalModel } from "./scan";
@@ -209,7 +209,6 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   const workers = await workerMemory({ redisUrl: opts.redisUrl, prefix: opts.prefix });
   // backend cpu trains in RAM only, cuda on GPUs only, auto wherever a worker can.
   const targets = workers.targets.filter((w) => t.backend === "auto" || (t.backend === "cpu") === (w.kind === "ram"));
-  const need = (p: Precision, keepAttention = true) => (memoryInput ? estimateAllMethods({ ...memoryInput, precision: p, keepAttention }).find((m) => m.method === method)?.total : undefined) ?? 0;
   return {
     model: { name: model.name, parameters: model.parameters, contextLength: model.contextLength, architecture: model.architecture, dtype: model.dtype },
     seqLen,
@@ -222,7 +221,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
     memory,
     // A GPU fits the run if it fits the least the CUDA backend needs: short of room, it recomputes the attention
     // instead of keeping each layer's output (the estimate above shows what it holds with room).
-    fit: memoryInput ? checkFitByBackend({ gpuBytes: need("bf16", false), cpuBytes: need("fp32") }, targets) : [],
+    fit: memoryInput ? checkFitByBackend(fitNeeds(memoryInput, method), targets) : [],
     workersKnown: workers.workersKnown,
     issues,
   };

@@ -1,8 +1,8 @@
 "use client";
 
 import type { MemoryParts } from "@/lib/models/memory";
+import { FitBadge } from "../../models/FitBadge";
 import { formatBytes } from "../../models/format";
-import { Badge } from "../../ui/Badge";
 import { Card } from "../../ui/Card";
 import { Notice } from "../../ui/Notice";
 import { formatInt } from "../../ui/format";
@@ -73,11 +73,7 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs,
                   ) : e.fit.length === 0 ? (
                     <span className="muted">No worker has reported its GPUs or RAM yet.</span>
                   ) : (
-                    e.fit.map((v) => (
-                      <Badge key={`${v.hostname}-${v.label}`} tone={v.fits === "yes" ? "ok" : v.fits === "tight" ? "warn" : "danger"} title={`${formatBytes(v.usableBytes)} usable of ${formatBytes(v.totalBytes)}`}>
-                        {v.fits === "yes" ? "✓ fits" : v.fits === "tight" ? "≈ tight on" : "✗ does not fit"} {v.hostname} {v.label}
-                      </Badge>
-                    ))
+                    e.fit.map((v) => <FitBadge key={`${v.hostname}-${v.label}`} verdict={v} />)
                   )}
                 </div>
               </>
