@@ -182,9 +182,11 @@ describe("gpu worker: local fine-tuning jobs", () => {
 
   it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
     const v = await version(120, 0);
-    // 120 examples, batch 1: 120 steps per epoch × 4 = 480 steps; a checkpoint every 40 (and at epoch ends), so
-    // the 3 the trainer keeps span more than the few steps the stored curve may lag behind on a busy machine.
-    const job = await launch(v, { epochs: 4, batchSize: 1, gradAccum: 1, checkpointEvery: 40 });
+    // 120 examples, batch 1, 3 micro-batches per step: 40 steps per epoch × 12 = 480 steps; a checkpoint every 40,
+    // which are the epoch ends. The 3 the trainer keeps must span the steps the stored curve lags behind when the
+    // worker is killed (else the run starts over): on a fast machine the tiny model's steps take about a
+    // millisecond, and a lag of 100 steps was seen with single-micro-batch steps (CI, session 11).
+    const job = await launch(v, { epochs: 12, batchSize: 1, gradAccum: 3, checkpointEvery: 40 });
     let w = startWorker();
     await until("a checkpoint at step 40 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 40 } } })) ? true : undefined));
     w.child.kill("SIGKILL");
