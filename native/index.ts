@@ -73,7 +73,7 @@ export type TrainOptions = {
   gradientCheckpointing?: boolean;
   /** Report where each step's time goes (StepReport.profileMs): a mark after every few kernels; off by default. */
   profile?: boolean;
-  /** Profile only this step (1-based; 0 = none): its report alone carries profileMs. */
+  /** Profile only this step of the run, counted from where it starts or resumes (1 = its first; 0 = none). */
   profileStep?: number;
   seed?: number | bigint;
   /** Optimizer steps between validation passes; 0 = each epoch end. */

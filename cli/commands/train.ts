@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
@@ -41,16 +40,6 @@ const USAGE = [
 
 const TARGETS: readonly string[] = LORA_TARGETS;
 
-/** The optimizer step a checkpoint folder was written at, or NaN when it cannot be read. */
-function checkpointStep(dir: string): number {
-  try {
-    const state = JSON.parse(fs.readFileSync(path.join(dir, "trainer_state.json"), "utf8")) as { step?: unknown };
-    return typeof state.step === "number" ? state.step : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
-}
-
 export const trainCommand: Command = {
   name: "train",
   summary: "fine-tune a LoRA adapter on chat JSONL with the native trainer",
@@ -73,8 +62,6 @@ export const trainCommand: Command = {
     if (bad.length || targets.length === 0) throw new Error(`train: --targets must list modules among ${TARGETS.join(", ")}; got ${bad.join(", ") || "nothing"}`);
     let maxSeqLen = numberOption("train", "max-seq-len", v["max-seq-len"], 2048, { min: 2, integer: true });
     const n = (flag: string, fallback: number, o: Parameters<typeof numberOption>[4] = {}) => numberOption("train", flag, (v as Record<string, unknown>)[flag] as string | undefined, fallback, o);
-    // A resumed run's steps go on from its checkpoint's (its trainer_state.json; the trainer checks the folder).
-    const resumedAt = v.resume ? checkpointStep(path.resolve(v.resume)) : 0;
     const options: TrainOptions = {
       lora: { rank: n("rank", 16, { min: 1, integer: true }), alpha: n("alpha", 32, { min: 0 }), dropout: n("dropout", 0.05, { min: 0, max: 0.99 }), rslora: Boolean(v.rslora), targets },
       epochs: n("epochs", 3, { min: 1, integer: true }),
@@ -93,8 +80,8 @@ export const trainCommand: Command = {
       outDir,
       ...(v.resume ? { resumeFrom: path.resolve(v.resume) } : {}),
       baseModelName: modelDir,
-      // The run's second step (the first pays for allocation and warm-up).
-      profileStep: Number.isInteger(resumedAt) && resumedAt >= 0 && resumedAt < 2 ** 31 - 2 ? resumedAt + 2 : 0,
+      // This run's second step, resumed or not (the first pays for allocation and warm-up).
+      profileStep: 2,
     };
     const note = (text: string) => ctx.err(`train: ${text}\n`);
 

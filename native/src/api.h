@@ -60,8 +60,9 @@ struct TrainOptions {
   bool packing = false;             // concatenate examples into max_seq_len rows (attention stays per example)
   bool gradient_checkpointing = false;
   bool profile = false;             // StepReport.profile_ms: where each step's time went (model/step_timeline.h)
-  int profile_step = 0;             // also profile this one step (1-based; 0 = none): a job's log says once where
-                                    // its time goes, without marking every step
+  int profile_step = 0;             // also profile this one step of the run, counted from where it starts or
+                                    // resumes (1 = its first; 0 = none): a job's log says once where its time
+                                    // goes, without marking every step
   uint64_t seed = 0;
   int eval_every = 0;               // optimizer steps between validation passes; 0 = at each epoch end only
   int checkpoint_every = 0;         // optimizer steps between checkpoints; 0 = at each epoch end only

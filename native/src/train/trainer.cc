@@ -224,7 +224,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     }
     // Switched on before the step's clock starts: a timeline may prepare itself when enabled (the CUDA one creates
     // its events), which is not the step's work.
-    const bool profiled = o.profile || s == o.profile_step;
+    const bool profiled = o.profile || (o.profile_step > 0 && s - start == o.profile_step);
     timeline.take();  // starts afresh
     timeline.set_enabled(profiled);
     const auto t_step = Clock::now();

@@ -126,9 +126,6 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
     const stop = watchForStop(deps, jobId, model);
     const reportEvents: Promise<unknown>[] = [];
-    // Once per run, the log says where a step's time goes. The second step of this run: the first pays for
-    // allocation, GEMM algorithm selection and module loading.
-    const profileStep = (resume?.step ?? 0) + 2;
     const t0 = Date.now();
     let result: TrainResult;
     try {
@@ -155,7 +152,9 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
             checkpointEvery: t.checkpointEvery,
             outDir,
             baseModelName: job.baseModel,
-            profileStep,
+            // Once per run, the log says where a step's time goes: this run's second step (the first pays for
+            // allocation, GEMM algorithm selection and module loading).
+            profileStep: 2,
             ...(resume ? { resumeFrom: resume.dir } : {}),
           },
           (r) => {
