@@ -105,13 +105,15 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   CHECK(one_set > 0);
   CHECK_EQ(kept, int64_t(2 * 6 * 32 * 2 + 2 * 4 * 6 * 4));  // N·qd bf16 + B·nh·T fp32
   CHECK_EQ(ckpt.bytes(Category::Activations), full.bytes(Category::Activations) - one_set + kept);
-  CHECK(ckpt.kept_attention && !ckpt.attention_recomputed && !full.kept_attention);
+  CHECK(ckpt.kept_attention && !full.kept_attention);
+  CHECK(&ckpt.layer(1) == &ckpt.layers[1] && &full.layer(1) == &full.layers[1]);
   // Without room for them (keep_attention off): one set for every layer, and the recompute redoes the attention.
   StepShape tight = shape(2, 6, StepMode::Train, true);
   tight.keep_attention = false;
   const ArenaPlan redo = plan_step(d, tight, {});
   CHECK_EQ(redo.layers.size(), size_t(1));
-  CHECK(!redo.kept_attention && redo.attention_recomputed);
+  CHECK(!redo.kept_attention);
+  CHECK(&redo.layer(1) == &redo.layers[0]);  // every layer reuses the one set
   CHECK_EQ(redo.bytes(Category::Activations), ckpt.bytes(Category::Activations) - kept);
   MemoryTotals t;
   CHECK(format_memory_report(t).find("attention recomputed") == std::string::npos);

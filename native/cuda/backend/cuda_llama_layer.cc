@@ -78,6 +78,8 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
   rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
   mark(StepPhase::Elementwise);
+  // A checkpoint recompute (x_out null) skips the attention when the forward pass kept this layer's output and lse.
+  const bool skip_attention = !step && !kv && !x_out && plan_.kept_attention;
   if (step) {
     // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
     // attends over it.
@@ -91,11 +93,10 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       attention_forward({1, N, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
     else
       attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
-  } else if (x_out || !plan_.kept_attention) {
+  } else if (!skip_attention) {
     attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
   }
-  // A checkpoint recompute (x_out null) skips it when the forward pass kept this layer's attention output and lse.
-  if (step || kv || x_out || !plan_.kept_attention) mark(StepPhase::Attention);
+  if (!skip_attention) mark(StepPhase::Attention);
   proj_forward(l, kO, att, x2, N, u(kO));
   add_inplace_bf16(x2, x_in, N * H, stream_);
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);

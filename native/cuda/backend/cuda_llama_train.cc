@@ -78,9 +78,8 @@ void CudaLlama::forward_layers(const Batch& b) {
   const int64_t N = int64_t(b.B) * b.T;
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_);
   mark(StepPhase::Elementwise);
-  const bool per_layer = plan_.layers.size() > 1;  // a set per layer (shared but for att/lse with checkpointing)
   for (int l = 0; l < hm_.L; ++l)
-    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layers[per_layer ? l : 0]);
+    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layer(l));
 }
 
 void CudaLlama::final_norm(int64_t N) {
@@ -146,7 +145,7 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   rmsnorm_backward(dxf, buf<bf16>(plan_.xs[hm_.L]), final_norm_, buf<float>(plan_.rstdf), dx, false, N, H, stream_);
   mark(StepPhase::Elementwise);
   for (int l = hm_.L - 1; l >= 0; --l) {
-    const LayerSlots& a = plan_.layers[plan_.layers.size() > 1 ? size_t(l) : 0];
+    const LayerSlots& a = plan_.layer(l);
     // Recompute this layer's activations from its saved input (same dropout keys), but for its attention output and
     // log-sum-exp when kept per layer; its output, x_{l+1}, is kept already and not computed again.
     if (checkpointing) layer_forward(l, buf<bf16>(plan_.xs[l]), nullptr, b.B, b.T, a);

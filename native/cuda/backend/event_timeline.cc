@@ -1,7 +1,5 @@
 #include "backend/event_timeline.h"
 
-#include <algorithm>
-
 #include "common.cuh"
 
 namespace tf::cuda {
@@ -26,7 +24,7 @@ void EventTimeline::grow_pool(size_t n) {
   CUDA_CHECK(status);
 }
 
-void EventTimeline::prepare() { grow_pool(std::max(expected_, pool_.size())); }
+void EventTimeline::prepare() { grow_pool(expected_); }  // a no-op once the pool holds that many
 
 void EventTimeline::record_next(int phase) {
   if (used_ == pool_.size()) grow_pool(pool_.size() + 1);

@@ -118,7 +118,6 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   const int64_t sets = train && !s.checkpointing ? d.L : 1;
   for (int64_t l = 0; l < sets; ++l)
     plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
-  plan.attention_recomputed = train && s.checkpointing && !s.keep_attention;
   if (train && s.checkpointing && s.keep_attention) {
     plan.kept_attention = true;
     // Every layer shares the one set except for its attention output and log-sum-exp, kept from the forward pass

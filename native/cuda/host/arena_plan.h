@@ -88,7 +88,8 @@ struct ArenaPlan {
                                      // but one reused set with checkpointing without keep_attention, and for
                                      // Loss / Logits
   bool kept_attention = false;       // checkpointing: each layer's att and lse are its own (keep_attention)
-  bool attention_recomputed = false; // checkpointing without keep_attention: the recompute redoes the attention
+  // Layer l's slots: its own set, or the one every layer reuses.
+  const LayerSlots& layer(int64_t l) const { return layers[layers.size() > 1 ? size_t(l) : 0]; }
   int64_t xf = -1, rstdf = -1;       // final norm output [N, H], rstd [N] fp32
   int64_t dxf = -1, dx_a = -1, dx_b = -1;                    // residual stream gradients [N, H]
   int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward

@@ -29,13 +29,19 @@ class Rng {
   float spare_ = 0.f;
 };
 
-// Stateless: a well-mixed 64-bit hash of (key, counter) (splitmix64 finalizer on key + counter * golden). Inline:
-// LoRA dropout draws one per four elements of every adapted projection's input, forward and backward.
-inline uint64_t hash_u64(uint64_t key, uint64_t counter) {
-  uint64_t z = (key ^ (counter * 0xD1B54A32D192ED03ull)) + 0x9E3779B97F4A7C15ull;
+// splitmix64's step: advances x by the golden gamma and returns its mix (the seeding of Rng and hash_u64's core).
+inline uint64_t splitmix64(uint64_t& x) {
+  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
+}
+
+// Stateless: a well-mixed 64-bit hash of (key, counter) (splitmix64 finalizer on key + counter * golden). Inline:
+// LoRA dropout draws one per four elements of every adapted projection's input, forward and backward.
+inline uint64_t hash_u64(uint64_t key, uint64_t counter) {
+  uint64_t x = key ^ (counter * 0xD1B54A32D192ED03ull);
+  return splitmix64(x);
 }
 // Uniform in [0, 1) from hash_u64 (24 bits).
 inline float hash_uniform(uint64_t key, uint64_t counter) {

@@ -5,8 +5,8 @@
 // A timeline is a row of marks. begin() sets an origin; each mark(p) ends the interval since the previous mark
 // (or the origin) and adds it to phase p, so the phases partition the time between begin() and the last mark
 // without any region being counted twice. A mark without an origin only sets one. Time between the last mark
-// of one call and the next begin() (the host preparing a batch, a sync) belongs to no phase: the trainer
-// reports it as "unattributed", the step's wall time minus the phases.
+// of one call and the next begin() (the host preparing a batch, a sync) belongs to no phase: the reports call it
+// "other", the step's wall time minus the phases.
 //
 // The CPU backend stamps a steady clock (its kernels are synchronous). The CUDA backend records an event on its
 // one stream per mark (native/cuda/backend/event_timeline.*): an interval is the device time of the work queued
@@ -15,9 +15,6 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
-#include <string>
-#include <utility>
-#include <vector>
 
 namespace tf {
 
