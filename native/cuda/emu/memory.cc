@@ -10,6 +10,7 @@
 #include <new>
 
 #include "state.h"
+#include "streams.h"
 
 namespace tf_emu {
 
@@ -112,8 +113,10 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
   return cudaSuccess;
 }
 
+// cudaFree synchronizes the device, as it does on a GPU: no queued work may still use the memory.
 cudaError_t cudaFree(void* p) {
   if (!p) return cudaSuccess;
+  tf_emu::drain_all();
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
   auto& s = tf_emu::state();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -128,23 +131,33 @@ cudaError_t cudaFree(void* p) {
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
 }
-cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t) {
+// Host memory here is pageable, and a copy to or from pageable memory is synchronous on a device too: the stream's
+// earlier work runs first and the copy is done on return (so the host may reuse or read its buffer at once).
+// Device-to-device copies are queued on the stream like kernels.
+cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
   if (const cudaError_t e = tf_emu::check_copy(dst, src, bytes, kind); e != cudaSuccess) {
     std::fprintf(stderr, "tf_emu: cudaMemcpy of %zu bytes (kind %d): a device range lies outside every allocation, "
                  "or a host pointer is device memory\n", bytes, int(kind));
     return record(e);
   }
-  if (bytes) std::memmove(dst, src, bytes);
+  if (bytes == 0) return cudaSuccess;
+  if (tf_emu::device_range(dst, bytes) && tf_emu::device_range(src, bytes)) {
+    tf_emu::enqueue(stream, [dst, src, bytes] { std::memmove(dst, src, bytes); });
+    return cudaSuccess;
+  }
+  tf_emu::drain(stream);
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;  // the work it waited for faulted
+  std::memmove(dst, src, bytes);
   return cudaSuccess;
 }
 cudaError_t cudaMemset(void* p, int value, size_t bytes) { return cudaMemsetAsync(p, value, bytes, nullptr); }
-cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t) {
+cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t stream) {
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
   if (bytes && !tf_emu::device_range(p, bytes)) {
     std::fprintf(stderr, "tf_emu: cudaMemset of %zu bytes outside every allocation\n", bytes);
     return record(cudaErrorInvalidValue);
   }
-  if (bytes) std::memset(p, value, bytes);
+  if (bytes) tf_emu::enqueue(stream, [p, value, bytes] { std::memset(p, value, bytes); });
   return cudaSuccess;
 }

@@ -1,5 +1,5 @@
-// The emulator's host runtime (runtime_api.h): errors, device queries, launches, streams and events. Memory is in
-// memory.cc, invalid-access reports in fault.cc.
+// The emulator's host runtime (runtime_api.h): errors, device queries and launches. Streams and events are in
+// streams.cc, memory in memory.cc, invalid-access reports in fault.cc.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +10,7 @@
 
 #include "limits.h"
 #include "state.h"
+#include "streams.h"
 
 namespace tf_emu {
 
@@ -116,8 +117,7 @@ cudaError_t set_func_max_dynamic_smem(const void* fn, int bytes) {
 }
 
 void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
-                 KernelBody body) {
-  (void)stream;
+                 KernelBody body, std::shared_ptr<void> keep) {
   if (sticky_error()) return;
   State& s = state();
   const uint64_t threads = uint64_t(block.x) * block.y * block.z;
@@ -149,27 +149,33 @@ void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t
     record(cudaErrorInvalidValue);
     return;
   }
-  // One launch at a time: kernels share the emulator's per-thread scheduler state and their static shared memory.
-  static std::mutex launch_mu;
-  std::lock_guard<std::mutex> lock(launch_mu);
-  const auto t0 = std::chrono::steady_clock::now();
-  const LaunchResult r =
-      run_grid(name, grid, block, smem, raised ? dev.shared_optin : limits::kDefaultSharedBytes, body);
-  if (const char* trace = std::getenv("TF_CUDA_EMU_TRACE"); trace && std::strcmp(trace, "1") == 0)
-    std::fprintf(stderr, "tf_emu: %s grid (%u,%u,%u) block (%u,%u,%u) smem %zu: %.1f ms\n", name, grid.x, grid.y, grid.z,
-                 block.x, block.y, block.z, smem,
-                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-  std::lock_guard<std::mutex> slock(s.mu);
-  if (r.error == 0) {
-    s.launches[name] += 1;
-  } else if (r.error == cudaErrorLaunchFailure) {
-    std::fprintf(stderr, "tf_emu: %s\n", r.message.c_str());
-    s.last_fault = r.message;
-    s.sticky = cudaErrorLaunchFailure;  // reported by this thread's next call, and by every call after it
-  } else {
-    std::fprintf(stderr, "tf_emu: %s\n", r.message.c_str());
-    t_last_error = cudaError_t(r.error);
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    s.launches[name] += 1;  // launched: the count says which code path a call took, whenever the grid runs
   }
+  const size_t shared_limit = raised ? dev.shared_optin : limits::kDefaultSharedBytes;
+  // The grid runs when its stream gets there (streams.cc runs one operation at a time, so kernels never share the
+  // scheduler's state or their static shared memory). A fault there is sticky: the next call that synchronizes, or
+  // any later call, reports it.
+  enqueue(stream, [name, grid, block, smem, shared_limit, body, keep = std::move(keep)] {
+    if (sticky_error()) return;  // the context is dead: queued work does not run
+    const auto t0 = std::chrono::steady_clock::now();
+    const LaunchResult r = run_grid(name, grid, block, smem, shared_limit, body);
+    if (const char* trace = std::getenv("TF_CUDA_EMU_TRACE"); trace && std::strcmp(trace, "1") == 0)
+      std::fprintf(stderr, "tf_emu: %s grid (%u,%u,%u) block (%u,%u,%u) smem %zu: %.1f ms\n", name, grid.x, grid.y,
+                   grid.z, block.x, block.y, block.z, smem,
+                   std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (r.error == 0) return;
+    State& st = state();
+    std::fprintf(stderr, "tf_emu: %s\n", r.message.c_str());
+    std::lock_guard<std::mutex> slock(st.mu);
+    if (r.error == cudaErrorLaunchFailure) {
+      st.last_fault = r.message;
+      st.sticky = cudaErrorLaunchFailure;  // reported by the next call on any thread, and by every call after it
+    } else {
+      t_last_error = cudaError_t(r.error);  // the thread that ran the grid
+    }
+  });
 }
 
 }  // namespace tf_emu
@@ -235,6 +241,7 @@ cudaError_t cudaPeekAtLastError() {
 }
 
 cudaError_t cudaDeviceReset() {
+  tf_emu::discard_all();           // the context's queued work goes with it
   tf_emu::free_all_allocations();  // as on a device: every pointer of the old context is invalid now
   auto& s = tf_emu::state();
   std::lock_guard<std::mutex> lock(s.mu);
@@ -290,49 +297,7 @@ cudaError_t cudaGetDevice(int* device) {
   *device = tf_emu::t_current_device;
   return tf_emu::limits::device_count() == 0 ? record(cudaErrorNoDevice) : cudaSuccess;
 }
-cudaError_t cudaDeviceSynchronize() { return sticky_error(); }
-
-struct CUstream_st {
-  unsigned flags = 0;
-};
-struct CUevent_st {
-  std::chrono::steady_clock::time_point at{};
-  bool recorded = false;
-};
-
-cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
-cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags) {
-  if (const cudaError_t e = sticky_error()) return e;
-  *s = new CUstream_st{flags};
-  return cudaSuccess;
-}
-cudaError_t cudaStreamDestroy(cudaStream_t s) {
-  delete s;
-  return cudaSuccess;
-}
-// Kernels ran to completion when they were launched: synchronizing only reports a fault.
-cudaError_t cudaStreamSynchronize(cudaStream_t) { return sticky_error(); }
-
-cudaError_t cudaEventCreate(cudaEvent_t* e) {
-  *e = new CUevent_st();
-  return cudaSuccess;
-}
-cudaError_t cudaEventDestroy(cudaEvent_t e) {
-  delete e;
-  return cudaSuccess;
-}
-cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
-  if (!e) return record(cudaErrorInvalidResourceHandle);
-  e->at = std::chrono::steady_clock::now();
-  e->recorded = true;
-  return cudaSuccess;
-}
-cudaError_t cudaEventSynchronize(cudaEvent_t e) {
-  if (!e) return record(cudaErrorInvalidResourceHandle);
+cudaError_t cudaDeviceSynchronize() {
+  tf_emu::drain_all();
   return sticky_error();
-}
-cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b) {
-  if (!a || !b || !a->recorded || !b->recorded) return record(cudaErrorInvalidResourceHandle);
-  *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
-  return cudaSuccess;
 }

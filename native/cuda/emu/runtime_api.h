@@ -3,7 +3,8 @@
 // "Device" memory is host memory from cudaMalloc, filled with 0xFF bytes (NaN as float and bf16) so a kernel that
 // reads memory nobody wrote shows NaN instead of a lucky zero; every allocation is registered, and cudaMemcpy /
 // cudaMemset check that their device ranges lie inside one allocation (as out-of-bounds copies fail on a GPU).
-// Streams and events exist but kernels run to completion at launch, in issue order. A kernel fault is sticky as on
+// Work on a created stream is queued and runs when the host must see it, in an order chosen to expose missing
+// cross-stream waits (streams.h); the legacy default stream runs its work at once. A kernel fault is sticky as on
 // a device: every later call fails with cudaErrorLaunchFailure (whose string names the kernel, block, thread and
 // why) until cudaDeviceReset. Invalid accesses past an allocation hit a guard page and are reported (fault.cc).
 //
@@ -13,7 +14,9 @@
 // the devices as the runtime does; TF_CUDA_EMU_TRACE=1 prints every launch with its geometry and wall time to stderr.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <tuple>
 
 #include "device.h"
 
@@ -57,6 +60,7 @@ struct CUevent_st;
 typedef CUstream_st* cudaStream_t;
 typedef CUevent_st* cudaEvent_t;
 constexpr unsigned cudaStreamDefault = 0, cudaStreamNonBlocking = 1;
+constexpr unsigned cudaEventDefault = 0, cudaEventDisableTiming = 2;
 
 struct cudaDeviceProp {
   char name[256];
@@ -99,8 +103,10 @@ cudaError_t cudaStreamCreate(cudaStream_t* s);
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags);
 cudaError_t cudaStreamDestroy(cudaStream_t s);
 cudaError_t cudaStreamSynchronize(cudaStream_t s);
+cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags = 0);
 
 cudaError_t cudaEventCreate(cudaEvent_t* e);
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags);
 cudaError_t cudaEventDestroy(cudaEvent_t e);
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s = nullptr);
 cudaError_t cudaEventSynchronize(cudaEvent_t e);
@@ -115,13 +121,18 @@ uint64_t launch_count(const std::string& kernel);
 // The most device memory that was allocated at once (in cudaMalloc's 256-byte granules) since the last reset;
 // reset = true starts a new window at the current level. What a test holds a backend's memory report against.
 size_t device_bytes_peak(bool reset = false);
-// Validates the configuration and runs the grid; records the outcome for cudaGetLastError.
+// The order in which synchronizations run queued stream work (streams.h): "lag" or "lead", or nullptr to alternate
+// (TF_CUDA_EMU_STREAMS sets it at start-up). For tests that must see one order.
+void set_stream_order(const char* order);
+// Validates the configuration (an invalid one is this call's error, for cudaGetLastError) and queues the grid on
+// the stream (streams.h); `keep` owns what body.ctx points to until the grid has run.
 void launch_grid(const char* name, const void* fn, dim3 grid, dim3 block, size_t smem, cudaStream_t stream,
-                 KernelBody body);
+                 KernelBody body, std::shared_ptr<void> keep);
 
 // `kernel<<<grid, block, smem, stream>>>(args...)` after translate.mjs:
 // `::tf_emu::Launch("kernel", grid, block, smem, stream).run(kernel, args...)`. Arguments are converted to the
-// kernel's parameter types once, at launch, and every thread gets its own copy, as on the device.
+// kernel's parameter types once, at launch (the grid may run later), and every thread gets its own copy, as on the
+// device.
 class Launch {
  public:
   Launch(const char* name, dim3 grid, dim3 block, size_t smem = 0, cudaStream_t stream = nullptr)
@@ -131,18 +142,18 @@ class Launch {
   void run(void (*fn)(P...), A&&... args) {
     static_assert(sizeof...(P) == sizeof...(A), "kernel launched with the wrong number of arguments");
     using Params = std::tuple<std::decay_t<P>...>;
-    Params params(static_cast<std::decay_t<P>>(std::forward<A>(args))...);
     struct Ctx {
       void (*fn)(P...);
-      Params* params;
-    } ctx{fn, &params};
+      Params params;
+    };
+    auto ctx = std::make_shared<Ctx>(Ctx{fn, Params(static_cast<std::decay_t<P>>(std::forward<A>(args))...)});
     KernelBody body{[](void* c) {
                       auto* x = static_cast<Ctx*>(c);
-                      Params copy = *x->params;  // each thread's own parameters
+                      Params copy = x->params;  // each thread's own parameters
                       std::apply(x->fn, copy);
                     },
-                    &ctx};
-    launch_grid(name_, reinterpret_cast<const void*>(fn), grid_, block_, smem_, stream_, body);
+                    ctx.get()};
+    launch_grid(name_, reinterpret_cast<const void*>(fn), grid_, block_, smem_, stream_, body, ctx);
   }
 
  private:

@@ -452,4 +452,149 @@ TEST(a_stack_overflow_in_a_kernel_is_reported_too) {
   CHECK(err.find("stack overflow") != std::string::npos);
 }
 
+// ---- streams (streams.h): queued work, and the two drain orders that expose a missing cross-stream wait ----
+
+__global__ void scale_into(const float* in, float* out, float k) { out[threadIdx.x] = in[threadIdx.x] * k; }
+
+// Fixes the drain order for one test, and restores alternation after it.
+struct StreamOrder {
+  explicit StreamOrder(const char* order) { tf_emu::set_stream_order(order); }
+  ~StreamOrder() { tf_emu::set_stream_order(nullptr); }
+};
+
+struct TwoStreams {
+  cudaStream_t first = nullptr, second = nullptr;  // created in this order
+  cudaEvent_t done = nullptr;
+  TwoStreams() {
+    REQUIRE(cudaStreamCreateWithFlags(&first, cudaStreamNonBlocking) == cudaSuccess);
+    REQUIRE(cudaStreamCreateWithFlags(&second, cudaStreamNonBlocking) == cudaSuccess);
+    REQUIRE(cudaEventCreateWithFlags(&done, cudaEventDisableTiming) == cudaSuccess);
+  }
+  ~TwoStreams() {
+    cudaEventDestroy(done);
+    cudaStreamDestroy(second);
+    cudaStreamDestroy(first);
+  }
+};
+
+TEST(work_on_a_non_blocking_stream_runs_when_the_host_synchronizes_with_it) {
+  Dev<float> in(32), out(32);
+  in.put(std::vector<float>(32, 3.f));
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  scale_into<<<1, 32, 0, s>>>(in.p, out.p, 2.f);
+  CHECK(launch_outcome() == "ok");
+  // A synchronous copy runs on the legacy stream, which a non-blocking stream is not ordered with: the kernel has
+  // not run yet (a device may or may not have run it; the emulator makes the missing synchronization visible).
+  CHECK(std::isnan(out.get()[0]));
+  CHECK(cudaStreamSynchronize(s) == cudaSuccess);
+  CHECK(out.get()[0] == 6.f);
+  // An asynchronous copy into pageable host memory is synchronous with its own stream: it sees the stream's work.
+  scale_into<<<1, 32, 0, s>>>(in.p, out.p, 5.f);
+  std::vector<float> h(32, 0.f);
+  CHECK(cudaMemcpyAsync(h.data(), out.p, 32 * sizeof(float), cudaMemcpyDeviceToHost, s) == cudaSuccess);
+  CHECK(h[31] == 15.f);
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+}
+
+TEST(a_blocking_stream_is_ordered_with_the_legacy_stream) {
+  Dev<float> in(32), out(32);
+  in.put(std::vector<float>(32, 1.f));
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreate(&s) == cudaSuccess);
+  scale_into<<<1, 32, 0, s>>>(in.p, out.p, 4.f);
+  CHECK(out.get()[0] == 4.f);  // the legacy stream's copy waits for the blocking stream's work
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+}
+
+// Producer on `first`, consumer on `second`: with the event between them the consumer sees the product in either
+// order; without it, the lag order (the synchronized stream first) shows the consumer reading the unwritten buffer.
+TEST(a_consumer_that_does_not_wait_for_its_producer_reads_an_unwritten_buffer) {
+  for (const char* order : {"lag", "lead"})
+    for (bool wait : {true, false}) {
+      StreamOrder fixed(order);
+      TwoStreams t;
+      Dev<float> in(32), mid(32), out(32);
+      in.put(std::vector<float>(32, 1.5f));
+      scale_into<<<1, 32, 0, t.first>>>(in.p, mid.p, 2.f);
+      CHECK(cudaEventRecord(t.done, t.first) == cudaSuccess);
+      if (wait) CHECK(cudaStreamWaitEvent(t.second, t.done, 0) == cudaSuccess);
+      scale_into<<<1, 32, 0, t.second>>>(mid.p, out.p, 1.f);
+      CHECK(cudaStreamSynchronize(t.second) == cudaSuccess);
+      const float got = out.get()[7];
+      if (wait || std::string(order) == "lead")
+        CHECK(got == 3.f);
+      else
+        CHECK(std::isnan(got));
+      CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    }
+}
+
+// Reader on `first`, writer on `second` reusing the reader's buffer: the writer must wait for the reader. Without
+// that wait, the lead order (the other streams first) shows the reader getting the overwritten values.
+TEST(a_producer_that_does_not_wait_for_its_consumer_overwrites_what_it_still_reads) {
+  for (const char* order : {"lag", "lead"})
+    for (bool wait : {true, false}) {
+      StreamOrder fixed(order);
+      TwoStreams t;
+      Dev<float> a(32), b(32), out(32);
+      a.put(std::vector<float>(32, 1.f));
+      b.put(std::vector<float>(32, 7.f));
+      scale_into<<<1, 32, 0, t.first>>>(a.p, out.p, 1.f);  // reads a
+      CHECK(cudaEventRecord(t.done, t.first) == cudaSuccess);
+      if (wait) CHECK(cudaStreamWaitEvent(t.second, t.done, 0) == cudaSuccess);
+      scale_into<<<1, 32, 0, t.second>>>(b.p, a.p, 1.f);  // overwrites a
+      CHECK(cudaStreamSynchronize(t.first) == cudaSuccess);
+      const float got = out.get()[0];
+      if (wait || std::string(order) == "lag")
+        CHECK(got == 1.f);
+      else
+        CHECK(got == 7.f);
+      CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    }
+}
+
+TEST(events_time_only_what_has_run_and_queued_work_runs_before_a_free) {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  cudaEvent_t a = nullptr, b = nullptr, untimed = nullptr;
+  REQUIRE(cudaEventCreate(&a) == cudaSuccess && cudaEventCreate(&b) == cudaSuccess);
+  REQUIRE(cudaEventCreateWithFlags(&untimed, cudaEventDisableTiming) == cudaSuccess);
+  float ms = -1.f;
+  CHECK(cudaEventElapsedTime(&ms, a, b) == cudaErrorInvalidResourceHandle);  // never recorded
+  float* in = raw_floats(32);
+  float* out = raw_floats(32);
+  CHECK(cudaMemsetAsync(in, 0, 32 * sizeof(float), s) == cudaSuccess);
+  CHECK(cudaEventRecord(a, s) == cudaSuccess);
+  scale_into<<<1, 32, 0, s>>>(in, out, 1.f);
+  CHECK(cudaEventRecord(b, s) == cudaSuccess);
+  CHECK(cudaEventRecord(untimed, s) == cudaSuccess);
+  CHECK(cudaEventElapsedTime(&ms, a, b) == cudaErrorNotReady);  // queued, not run
+  CHECK(cudaEventSynchronize(b) == cudaSuccess);
+  CHECK(cudaEventElapsedTime(&ms, a, b) == cudaSuccess && ms >= 0.f);
+  CHECK(cudaEventSynchronize(untimed) == cudaSuccess);
+  CHECK(cudaEventElapsedTime(&ms, a, untimed) == cudaErrorInvalidResourceHandle);
+  cudaGetLastError();
+  // cudaFree synchronizes the device: the queued kernel runs before its buffers go (else it would fault).
+  scale_into<<<1, 32, 0, s>>>(in, out, 2.f);
+  CHECK(cudaFree(out) == cudaSuccess);
+  CHECK(cudaFree(in) == cudaSuccess);
+  CHECK(launch_outcome() == "ok");
+  cudaEventDestroy(untimed), cudaEventDestroy(b), cudaEventDestroy(a);
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+}
+
+TEST(a_fault_in_queued_work_is_reported_when_the_host_synchronizes) {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  float* out = raw_floats(32);
+  diverged_collectives<<<1, 32, 0, s>>>(out);
+  CHECK(cudaGetLastError() == cudaSuccess);  // the launch itself was valid
+  const cudaError_t e = cudaStreamSynchronize(s);
+  CHECK(e == cudaErrorLaunchFailure);
+  CHECK(std::string(cudaGetErrorString(e)).find("kernel diverged_collectives") != std::string::npos);
+  cudaStreamDestroy(s);
+  cudaDeviceReset();
+}
+
 }  // namespace

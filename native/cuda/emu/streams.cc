@@ -1,0 +1,260 @@
+// The emulator's streams and events (streams.h): queued work, the two drain orders, cudaStreamWaitEvent, and the
+// legacy default stream's implicit synchronization.
+#include "streams.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <vector>
+
+#include "state.h"
+
+struct CUevent_st {
+  unsigned flags = 0;
+  uint64_t issued = 0;     // records issued so far: what a cudaStreamWaitEvent captures
+  uint64_t completed = 0;  // the latest record that has run
+  std::chrono::steady_clock::time_point at{};  // when it ran
+};
+
+namespace tf_emu {
+struct QueuedOp {
+  enum Kind { Work, Record, Wait } kind = Work;
+  std::function<void()> work;   // Work
+  CUevent_st* event = nullptr;  // Record, Wait
+  uint64_t generation = 0;      // Record: the record's number; Wait: the record it waits for
+};
+}  // namespace tf_emu
+
+struct CUstream_st {
+  unsigned flags = 0;
+  std::deque<tf_emu::QueuedOp> ops;
+};
+
+namespace tf_emu {
+
+namespace {
+
+std::mutex g_queue_mu;             // the stream registry, every queue, every event's counters
+std::mutex g_exec_mu;              // one thread at a time runs queued work (taken before g_queue_mu)
+std::vector<CUstream_st*> g_streams;  // live streams in creation order
+std::atomic<uint64_t> g_drains{0};
+
+enum class Order { Lag, Lead };
+
+// -1 alternates; else the fixed Order. TF_CUDA_EMU_STREAMS, read once, until a test sets one (set_stream_order).
+std::atomic<int> g_fixed_order{[] {
+  const char* v = std::getenv("TF_CUDA_EMU_STREAMS");
+  if (!v || !*v) return -1;
+  if (std::strcmp(v, "lag") == 0) return 0;
+  if (std::strcmp(v, "lead") == 0) return 1;
+  std::fprintf(stderr, "tf_emu: TF_CUDA_EMU_STREAMS=%s is not lag or lead; alternating\n", v);
+  return -1;
+}()};
+
+Order next_order() {
+  const int fixed = g_fixed_order.load();
+  if (fixed >= 0) return Order(fixed);
+  return g_drains.fetch_add(1) % 2 ? Order::Lead : Order::Lag;
+}
+
+// Under g_queue_mu: whether the stream's next operation can run now.
+bool runnable(const CUstream_st* s) {
+  if (s->ops.empty()) return false;
+  const QueuedOp& op = s->ops.front();
+  return op.kind != QueuedOp::Wait || op.event->completed >= op.generation;
+}
+
+// Under g_queue_mu: the stream whose next operation runs. Lag keeps to `target` while it can move and takes the
+// others in creation order; lead takes every other stream first, newest first.
+CUstream_st* choose(Order order, CUstream_st* target) {
+  if (order == Order::Lag) {
+    if (target && runnable(target)) return target;
+    for (CUstream_st* s : g_streams)
+      if (runnable(s)) return s;
+    return nullptr;
+  }
+  for (auto it = g_streams.rbegin(); it != g_streams.rend(); ++it)
+    if (*it != target && runnable(*it)) return *it;
+  return target && runnable(target) ? target : nullptr;
+}
+
+bool blocking_streams_idle() {
+  for (const CUstream_st* s : g_streams)
+    if (!(s->flags & cudaStreamNonBlocking) && !s->ops.empty()) return false;
+  return true;
+}
+bool all_streams_idle() {
+  for (const CUstream_st* s : g_streams)
+    if (!s->ops.empty()) return false;
+  return true;
+}
+
+// With g_exec_mu held: runs queued operations one at a time until done() (called under g_queue_mu) holds.
+template <typename Done>
+void run_until(Order order, CUstream_st* target, Done done) {
+  for (;;) {
+    QueuedOp op;
+    {
+      std::lock_guard<std::mutex> lock(g_queue_mu);
+      if (done()) return;
+      CUstream_st* s = choose(order, target);
+      if (!s) {
+        // A wait captures a record issued before it, so some stream can always move: this is an emulator bug.
+        std::fprintf(stderr, "tf_emu: queued stream work can never run (every stream waits on an event)\n");
+        std::abort();
+      }
+      op = std::move(s->ops.front());
+      s->ops.pop_front();
+      if (op.kind == QueuedOp::Record && op.generation >= op.event->completed) {
+        op.event->completed = op.generation;
+        op.event->at = std::chrono::steady_clock::now();
+      }
+      if (op.kind != QueuedOp::Work) continue;
+    }
+    op.work();
+  }
+}
+
+}  // namespace
+
+void enqueue(cudaStream_t stream, std::function<void()> work) {
+  if (stream == nullptr) {
+    std::lock_guard<std::mutex> exec(g_exec_mu);
+    run_until(next_order(), nullptr, blocking_streams_idle);
+    work();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(g_queue_mu);
+  stream->ops.push_back({QueuedOp::Work, std::move(work)});
+}
+
+void drain(cudaStream_t stream) {
+  std::lock_guard<std::mutex> exec(g_exec_mu);
+  if (stream == nullptr)
+    run_until(next_order(), nullptr, blocking_streams_idle);
+  else
+    run_until(next_order(), stream, [stream] { return stream->ops.empty(); });
+}
+
+void drain_all() {
+  std::lock_guard<std::mutex> exec(g_exec_mu);
+  run_until(next_order(), nullptr, all_streams_idle);
+}
+
+void set_stream_order(const char* order) {
+  g_fixed_order = order == nullptr ? -1 : std::strcmp(order, "lead") == 0 ? 1 : 0;
+}
+
+void discard_all() {
+  std::lock_guard<std::mutex> exec(g_exec_mu);
+  std::lock_guard<std::mutex> lock(g_queue_mu);
+  for (CUstream_st* s : g_streams) s->ops.clear();
+}
+
+}  // namespace tf_emu
+
+using tf_emu::record;
+using tf_emu::sticky_error;
+
+cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
+cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags) {
+  if (const cudaError_t e = sticky_error()) return e;
+  *s = new CUstream_st{flags, {}};
+  std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+  tf_emu::g_streams.push_back(*s);
+  return cudaSuccess;
+}
+// As on a device the call returns at once and the stream's queued work still completes: here it runs first.
+cudaError_t cudaStreamDestroy(cudaStream_t s) {
+  if (!s) return record(cudaErrorInvalidResourceHandle);
+  tf_emu::drain(s);
+  {
+    std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+    auto& v = tf_emu::g_streams;
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (*it == s) {
+        v.erase(it);
+        break;
+      }
+  }
+  delete s;
+  return cudaSuccess;
+}
+cudaError_t cudaStreamSynchronize(cudaStream_t s) {
+  tf_emu::drain(s);
+  return sticky_error();
+}
+// Work queued on `s` after this call waits for the event's latest record (none issued: no wait).
+cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags) {
+  if (!e || flags != 0) return record(!e ? cudaErrorInvalidResourceHandle : cudaErrorInvalidValue);
+  if (const cudaError_t err = sticky_error()) return err;
+  uint64_t generation = 0;
+  {
+    std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+    generation = e->issued;
+    if (e->completed >= generation) return cudaSuccess;
+    if (s) {
+      s->ops.push_back({tf_emu::QueuedOp::Wait, {}, e, generation});
+      return cudaSuccess;
+    }
+  }
+  // The legacy stream runs its work at once, so what it waits for must have run before its next operation.
+  std::lock_guard<std::mutex> exec(tf_emu::g_exec_mu);
+  tf_emu::run_until(tf_emu::next_order(), nullptr, [e, generation] { return e->completed >= generation; });
+  return cudaSuccess;
+}
+
+cudaError_t cudaEventCreate(cudaEvent_t* e) { return cudaEventCreateWithFlags(e, cudaEventDefault); }
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags) {
+  if (flags & ~unsigned(cudaEventDisableTiming)) return record(cudaErrorInvalidValue);
+  *e = new CUevent_st{flags};
+  return cudaSuccess;
+}
+// Queued waits may still name the event: they run first.
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+  if (!e) return record(cudaErrorInvalidResourceHandle);
+  tf_emu::drain_all();
+  delete e;
+  return cudaSuccess;
+}
+cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
+  if (!e) return record(cudaErrorInvalidResourceHandle);
+  if (const cudaError_t err = sticky_error()) return err;
+  if (s) {
+    std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+    s->ops.push_back({tf_emu::QueuedOp::Record, {}, e, ++e->issued});
+    return cudaSuccess;
+  }
+  tf_emu::enqueue(nullptr, [] {});  // the legacy stream: after every blocking stream's queued work
+  std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+  e->completed = ++e->issued;
+  e->at = std::chrono::steady_clock::now();
+  return cudaSuccess;
+}
+cudaError_t cudaEventSynchronize(cudaEvent_t e) {
+  if (!e) return record(cudaErrorInvalidResourceHandle);
+  {
+    std::lock_guard<std::mutex> exec(tf_emu::g_exec_mu);
+    uint64_t generation = 0;
+    {
+      std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+      generation = e->issued;
+    }
+    tf_emu::run_until(tf_emu::next_order(), nullptr, [e, generation] { return e->completed >= generation; });
+  }
+  return sticky_error();
+}
+// Both events must have been recorded, with timing, and have run (a device answers cudaErrorNotReady before).
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t a, cudaEvent_t b) {
+  if (!a || !b) return record(cudaErrorInvalidResourceHandle);
+  std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+  if (a->issued == 0 || b->issued == 0 || ((a->flags | b->flags) & cudaEventDisableTiming))
+    return record(cudaErrorInvalidResourceHandle);
+  if (a->completed < a->issued || b->completed < b->issued) return record(cudaErrorNotReady);
+  *ms = std::chrono::duration<float, std::milli>(b->at - a->at).count();
+  return cudaSuccess;
+}
