@@ -6,7 +6,7 @@ import { layerLinearParameters, linearDims, type LinearModule, type ModelShape }
 // Llama layout counted tensor by tensor. Pure arithmetic, shared by the API, the Models page and the CLI.
 //
 // What is NOT counted: the CUDA context and allocator slack (a few hundred MiB, see fit.ts's headroom),
-// the tokenizer and the dataset, dequantization scratch buffers (one layer's weight at a time).
+// the tokenizer and the dataset, dequantization scratch buffers (two projections' weights at a time).
 
 export const TRAINING_METHODS = ["qlora", "lora", "full"] as const;
 export type TrainingMethod = (typeof TRAINING_METHODS)[number];

@@ -65,7 +65,7 @@ TEST(model_dims_from_tiny_config) {
   CHECK_EQ(d.proj_out(1), 16);  // k_proj
   CHECK_EQ(d.proj_in(6), 48);   // down_proj
   CHECK_EQ(d.dequant_elems, 0);
-  // NF4: one dequant buffer as large as the largest projection (gate/up/down: 48 x 32).
+  // NF4: dequant buffers as large as the largest projection (gate/up/down: 48 x 32).
   CHECK_EQ(tiny_dims(true, 4, kQkvo).dequant_elems, 48 * 32);
 }
 
@@ -77,7 +77,11 @@ TEST(every_mode_is_aligned_without_overlaps) {
       const ArenaPlan p = plan_step(d, shape(3, 7, m, ckpt), k);
       check_layout(p);
       CHECK_EQ(p.xs.size(), size_t(d.L + 1));
-      CHECK(p.tokens >= 0 && p.positions >= 0 && p.seg_start >= 0 && p.xf >= 0 && p.dequant >= 0);
+      CHECK(p.tokens >= 0 && p.positions >= 0 && p.seg_start >= 0 && p.xf >= 0);
+      // Two NF4 buffers of the largest projection: the one multiplied and the next, expanded meanwhile.
+      CHECK(p.dequant[0] >= 0 && p.dequant[1] >= 0 && p.dequant[0] != p.dequant[1]);
+      CHECK_EQ(p.find("nf4_dequant")->bytes, 48 * 32 * 2);
+      CHECK_EQ(p.find("nf4_dequant_ahead")->bytes, 48 * 32 * 2);
       CHECK(p.lora_scratch >= 0);
     }
 }
@@ -119,6 +123,10 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   CHECK(format_memory_report(t).find("attention recomputed") == std::string::npos);
   t.attention_recomputed = true;
   CHECK(format_memory_report(t).find("  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n") != std::string::npos);
+  // The NF4 expansions' line only for a model with NF4 weights.
+  CHECK(format_memory_report(t).find("NF4") == std::string::npos);
+  t.nf4_weights_last_pass = 37, t.nf4_expanded_ahead = 36;
+  CHECK(format_memory_report(t).find("  NF4 weights expanded ahead on a second stream: 36 of 37 in the last pass\n") != std::string::npos);
   // All L+1 layer inputs are distinct buffers in training (backward starts from them).
   for (size_t i = 0; i + 1 < full.xs.size(); ++i) CHECK(full.xs[i] != full.xs[i + 1]);
   // LoRA intermediates only for adapted projections.

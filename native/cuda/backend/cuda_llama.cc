@@ -27,6 +27,10 @@ CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.inter
   timeline_ = std::make_unique<EventTimeline>(stream_, device_, size_t(80) * size_t(hm_.L) + 64);
   try {
     upload_weights();
+    bool nf4 = false;
+    for (const DeviceLayer& l : layers_)
+      for (const DeviceLinear& p : l.proj) nf4 = nf4 || p.nf4;
+    if (nf4) dequant_ = std::make_unique<DequantPipeline>();
   } catch (...) {
     cudaStreamDestroy(stream_);
     throw;
@@ -244,6 +248,7 @@ std::string CudaLlama::memory_report() const {
   t.logits_chunk = plan_.bytes(Category::Logits);
   t.arena_capacity = arena_.capacity();
   t.attention_recomputed = attention_recomputed_;
+  if (dequant_) t.nf4_weights_last_pass = dequant_->pass_weights(), t.nf4_expanded_ahead = dequant_->pass_expanded_ahead();
   activate();
   device_memory_info(&t.device_free, &t.device_total);
   return format_memory_report(t);

@@ -3,10 +3,12 @@
 // mirroring model/llama_layer.cc and model/llama_train.cc step by step (same dropout keys, positions, segment
 // starts, checkpoint recompute), in bf16 with fp32 accumulation.
 //
-// Memory: the frozen weights (bf16, or NF4 packed + absmax exactly as the host holds them, dequantized per
-// projection into one reused bf16 buffer right before its matmul), the LoRA state (fp32 masters and gradients,
-// bf16 compute copies; the optimizer adds fp32 moments), and ONE arena for everything a step needs (host/
-// arena_plan.h). One non-blocking stream; the host waits only where it needs a value (the loss sum, the norm).
+// Memory: the frozen weights (bf16, or NF4 packed + absmax exactly as the host holds them, expanded per projection
+// into one of two reused bf16 buffers for its matmul), the LoRA state (fp32 masters and gradients, bf16 compute
+// copies; the optimizer adds fp32 moments), and ONE arena for everything a step needs (host/arena_plan.h).
+// Streams: every kernel runs on the model's non-blocking stream but the NF4 expansions, which a second stream runs
+// one weight ahead (backend/dequant_pipeline.h); the host waits only where it needs a value (the loss sum, the
+// norm).
 #include <cuda_runtime.h>
 
 #include <array>
@@ -15,6 +17,7 @@
 #include <vector>
 
 #include "api.h"
+#include "backend/dequant_pipeline.h"
 #include "backend/device_memory.h"
 #include "backend/event_timeline.h"
 #include "host/arena_plan.h"
@@ -111,7 +114,10 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void upload_lora_from_host();  // host.lora_params() → device masters; zero grads; refresh compute copies
   ModelDims dims() const;
   // cuda_llama_layer.cc
-  const bf16* weight_for(const DeviceLinear& lin);  // dense pointer, or NF4 dequantized into the arena
+  // The bf16 weight of a projection for its matmul: dense as stored, or NF4 expanded into an arena buffer (by the
+  // side stream, ahead, when the pass repeats an earlier one). weight_read after the matmul frees that buffer.
+  const bf16* weight_for(const DeviceLinear& lin);
+  void weight_read(const DeviceLinear& lin);
   void proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u);
   void proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
                      const bf16* lora_u);
@@ -169,6 +175,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // per step
   Arena arena_;
   ArenaPlan plan_;
+  // NF4 models only; declared after the arena so it is destroyed first (its stream may still write there).
+  std::unique_ptr<DequantPipeline> dequant_;
   // Some checkpointed pass since the model was loaded had no room to keep each layer's attention output (its
   // recompute redid the attention); the memory report says so.
   bool attention_recomputed_ = false;

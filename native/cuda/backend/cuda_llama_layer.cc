@@ -9,13 +9,17 @@ namespace tf::cuda {
 
 const bf16* CudaLlama::weight_for(const DeviceLinear& lin) {
   if (!lin.nf4) return lin.w;
-  // QLoRA: the frozen weight stays NF4 and is expanded into the one reused buffer right before its matmul
-  // (stream order guarantees the previous user of the buffer has finished).
-  bf16* w = buf<bf16>(plan_.dequant);
-  TF_CHECK(w, "internal: an NF4 projection but the arena plan has no dequant buffer");
-  nf4_dequantize_rows_bf16(lin.q, 0, lin.out, w, stream_);
+  // QLoRA: the frozen weight stays NF4 and is expanded into one of two reused buffers for its matmul. The mark's
+  // interval is what the main stream spent on it: the expansion itself on a miss, else the wait for the side stream.
+  const std::array<bf16*, 2> buffers{buf<bf16>(plan_.dequant[0]), buf<bf16>(plan_.dequant[1])};
+  TF_CHECK(buffers[0] && buffers[1] && dequant_, "internal: an NF4 projection but no dequant buffers");
+  const bf16* w = dequant_->acquire(lin.q, buffers, stream_);
   mark(StepPhase::Nf4Dequant);
   return w;
+}
+
+void CudaLlama::weight_read(const DeviceLinear& lin) {
+  if (lin.nf4) dequant_->release(stream_);
 }
 
 void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u) {
@@ -28,6 +32,7 @@ void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf
   } else {
     const bf16* w = weight_for(lin);
     matmul_bf16(false, true, N, lin.out, lin.in, 1.f, x, lin.in, w, lin.in, 0.f, y, lin.out, stream_);
+    weight_read(lin);
   }
   if (y && lin.bias) add_bias_bf16(y, lin.bias, N, lin.out, stream_);
   if (y) mark(StepPhase::FrozenMatmul);
@@ -48,6 +53,7 @@ void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16*
     const bf16* w = weight_for(lin);
     matmul_bf16(false, false, N, lin.in, lin.out, 1.f, dy, lin.out, w, lin.in, accumulate ? 1.f : 0.f, dx, lin.in,
                 stream_);
+    weight_read(lin);
     mark(StepPhase::FrozenMatmul);
   }
   const LoraSlot& s = slots_.empty() ? LoraSlot{} : slots_[l][p];

@@ -62,6 +62,9 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
       attention_recomputed_ = true;
     }
   }
+  // The side stream's expansions (NF4) join the main stream here, so the sync below covers them too. Passes of one
+  // kind ask for their weights in one order, which is what lets the side stream expand each next one ahead.
+  if (dequant_) dequant_->begin_pass(stream_, int(mode) * 2 + (checkpointing ? 1 : 0));
   // Work still queued on the stream may use the arena; it is reallocated only after that finishes.
   if (plan_.total > arena_.capacity()) CUDA_CHECK(cudaStreamSynchronize(stream_));
   arena_.fit(plan_);

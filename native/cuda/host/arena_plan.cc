@@ -149,7 +149,10 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
     plan.attn_scratch = b.add("attention_bwd_scratch", S, k.attention_bwd_floats * 4);
   }
   if (d.rank > 0) plan.lora_scratch = b.add("lora_scratch", S, k.lora_elems * 2);
-  if (d.dequant_elems > 0) plan.dequant = b.add("nf4_dequant", S, d.dequant_elems * 2);
+  if (d.dequant_elems > 0) {
+    plan.dequant[0] = b.add("nf4_dequant", S, d.dequant_elems * 2);
+    plan.dequant[1] = b.add("nf4_dequant_ahead", S, d.dequant_elems * 2);
+  }
   if (s.mode == StepMode::Logits) {
     plan.logits_f32 = b.add("logits_f32", Category::Logits, R * d.V * 4);
   } else {
@@ -206,6 +209,9 @@ std::string format_memory_report(const MemoryTotals& t) {
   line("arena allocated", t.arena_capacity);
   if (t.attention_recomputed)
     r += "  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n";
+  if (t.nf4_weights_last_pass > 0)
+    r += "  NF4 weights expanded ahead on a second stream: " + std::to_string(t.nf4_expanded_ahead) + " of " +
+         std::to_string(t.nf4_weights_last_pass) + " in the last pass\n";
   line("total held", held);
   if (t.device_total > 0)
     r += "  device: " + format_bytes(t.device_free) + " free of " + format_bytes(t.device_total) + "\n";

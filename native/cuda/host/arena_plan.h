@@ -30,14 +30,14 @@ struct ModelDims {
   int64_t H = 0, I = 0, V = 0, L = 0, nh = 0, nkv = 0, hd = 0;
   int64_t rank = 0;                                // LoRA rank; 0 = no adapter attached
   std::array<bool, kArenaProjections> adapted{};   // which projections carry a LoRA branch
-  int64_t dequant_elems = 0;  // out*in of the largest NF4 projection (0: dense weights need no dequant buffer)
+  int64_t dequant_elems = 0;  // out*in of the largest NF4 projection (0: dense weights need no dequant buffers)
   int64_t qd() const { return nh * hd; }
   int64_t kvd() const { return nkv * hd; }
   // in / out features of projection p (q, k, v, o, gate, up, down).
   int64_t proj_in(int p) const;
   int64_t proj_out(int p) const;
 };
-// From a model config; nf4 says the seven projections are NF4 (one dequant buffer of the largest).
+// From a model config; nf4 says the seven projections are NF4 (two dequant buffers of the largest).
 ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
                      const std::array<bool, kArenaProjections>& adapted);
 
@@ -95,7 +95,9 @@ struct ArenaPlan {
   int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward
   int64_t datt = -1, dq = -1, dk = -1, dv = -1;
   int64_t attn_scratch = -1, lora_scratch = -1, ce_scratch = -1;  // fp32, bf16, fp32
-  int64_t dequant = -1;              // one reused bf16 buffer for the NF4 projection being multiplied
+  // Two reused bf16 buffers for NF4 projections: the one being multiplied, and the next one, expanded meanwhile on a
+  // second stream (backend/dequant_pipeline.h).
+  std::array<int64_t, 2> dequant{-1, -1};
   int64_t logits = -1;               // [chunk_rows, V] bf16 (Train, Loss)
   int64_t logits_f32 = -1;           // [chunk_rows, V] fp32 (Logits)
   int64_t ce_results = -1;           // logits_chunks() CeSumDevice (24 bytes each)
@@ -120,6 +122,8 @@ struct MemoryTotals {
   int64_t activations = 0, scratch = 0, logits_chunk = 0;  // the last step's plan
   int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
   bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
+  // NF4: weights the last finished pass expanded, and how many of them a second stream expanded ahead of the matmuls.
+  int64_t nf4_weights_last_pass = 0, nf4_expanded_ahead = 0;
   int64_t device_free = -1, device_total = -1;  // cudaMemGetInfo; -1 = unknown
 };
 std::string format_bytes(int64_t bytes);  // "812 B", "1.50 KiB", "3.25 GiB"

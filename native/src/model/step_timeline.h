@@ -9,7 +9,7 @@
 // "other", the step's wall time minus the phases.
 //
 // The CPU backend stamps a steady clock (its kernels are synchronous). The CUDA backend records an event on its
-// one stream per mark (native/cuda/backend/event_timeline.*): an interval is the device time of the work queued
+// main stream per mark (native/cuda/backend/event_timeline.*): an interval is the device time of the work queued
 // between two marks, read back only by take(). Marks are no-ops until profiling is switched on, so the
 // unprofiled path pays one branch per mark.
 #include <array>
@@ -20,7 +20,8 @@ namespace tf {
 
 enum class StepPhase : int {
   FrozenMatmul,       // the base weights' matmuls in the layers (forward, checkpoint recompute, input gradients)
-  Nf4Dequant,         // NF4 weights expanded to bf16 before a matmul (CUDA; the CPU fuses it into its matmul)
+  Nf4Dequant,         // NF4 weights expanded to bf16 before a matmul (CUDA; the CPU fuses it into its matmul): on
+                      // CUDA what the main stream spent on them, i.e. the waits for the side stream's expansions
   Lora,               // the LoRA branches: dropout, the rank-r matmuls, their gradients
   Attention,          // causal attention forward (and its recompute)
   AttentionBackward,  // causal attention backward

@@ -356,6 +356,59 @@ TEST(device_checkpoint_recompute_skips_attention_and_down_projection) {
   CHECK_EQ(at(ckpt, tf::StepPhase::Lora), at(full, tf::StepPhase::Lora) + 3 * L);
 }
 
+// The NF4 expansions on the second stream (backend/dequant_pipeline.h). A pass that repeats an earlier one of its
+// kind gets its weights expanded ahead by the side stream, and its gradients are bit for bit the first pass's, whose
+// weights were all expanded on the main stream. Run in both of the emulator's drain orders: lag runs the main stream
+// as far as it can first (a matmul that did not wait for its expansion reads the previous weight), lead the side
+// stream (an expansion that did not wait for the matmul still reading its buffer overwrites it).
+TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradients) {
+  tf_test::TempDir dir("tf-emu-dequant-ahead");
+  tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
+  tf::ThreadPool pool(1);
+  auto host = tf::LlamaModel::load(dir.path(), tf::Quant::NF4, true, pool);
+  tf::Batch b;
+  b.B = 2, b.T = 8;
+  for (int i = 0; i < b.B * b.T; ++i) b.tokens.push_back(int32_t((5 * i + 1) % 32));
+  for (int i = 0; i < b.B * b.T; ++i) b.targets.push_back(i % b.T == b.T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  auto ahead_line = [](const std::string& report) {
+    const size_t at = report.find("NF4 weights expanded ahead");
+    return at == std::string::npos ? std::string() : report.substr(at, report.find('\n', at) - at);
+  };
+  struct Order {
+    explicit Order(const char* o) { tf_emu::set_stream_order(o); }
+    ~Order() { tf_emu::set_stream_order(nullptr); }
+  };
+  for (const char* order : {"lag", "lead"}) {
+    Order fixed(order);
+    auto gpu = tf::backend::make_cuda_model(*host, 0);
+    tf::LoraSpec ls;
+    ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    ls.dropout = 0.1f;
+    gpu->init_lora(ls, 3);
+    for (bool ckpt : {false, true}) {
+      auto grads = [&] {
+        gpu->zero_lora_grads();
+        tf::Rng rng(5);
+        gpu->forward_backward(b, 1.f, true, rng, ckpt);
+        return gpu->lora_grads_host();
+      };
+      const auto first = grads();
+      // 2 layers: 14 weights forward, the recompute 12 (no down projection), backward 7 + 4 (layer 0 needs no dx).
+      const std::string n = ckpt ? "37" : "25";
+      CHECK_EQ(ahead_line(gpu->memory_report()), "NF4 weights expanded ahead on a second stream: 0 of " + n + " in the last pass");
+      const auto second = grads(), third = grads();
+      const std::string line = ahead_line(gpu->memory_report());
+      std::printf("  %s, checkpointing %s: %s\n", order, ckpt ? "on" : "off", line.c_str());
+      // All but the pass's first weight (nothing before it to overlap with), and without checkpointing down_proj of
+      // the last layer, which backward asks for right after the forward did: still in its buffer.
+      CHECK_EQ(line, std::string("NF4 weights expanded ahead on a second stream: ") + (ckpt ? "36" : "23") + " of " + n +
+                         " in the last pass");
+      CHECK(second == first);
+      CHECK(third == first);
+    }
+  }
+}
+
 // Keeping every layer's attention output is a speed-for-memory trade the device makes only with room for it: on a
 // device where the arena fits without it but not with it, the recompute redoes the attention, the memory report says
 // so, and the gradients are those of the run that kept it.
