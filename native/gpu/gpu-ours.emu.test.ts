@@ -184,7 +184,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
   it("step 4's profile row: steps-3-4.sh's own _gpu_profile_row times one step by phase on the device", async () => {
     const rows = path.join(tmp, "profile-rows.tsv");
     // The variables gpu_steps_3_4 sets before it calls _gpu_profile_row.
-    const script = 'source native/gpu/steps-3-4.sh; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; rank=4; targets_long=q_proj,k_proj,v_proj,o_proj; _gpu_profile_row "$3" 2 64';
+    const script = 'source native/gpu/steps-3-4.sh; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; rank=4; targets_long=q_proj,k_proj,v_proj,o_proj; _gpu_profile_row "$3" 2 64; _gpu_profile_row "$3" 2 64 main';
     const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, modelDir, OURS], { cwd: process.cwd() });
     expect(r.code, r.stderr).toBe(0);
 
@@ -209,7 +209,16 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const shown = parts![2]!.split(", ").map((p) => /^(\w+) (\S+) ms \((-?\d+) %\)$/.exec(p)!);
     expect(shown.map((m) => m[1])).toEqual([...Object.entries(phases).sort((a, b) => b[1] - a[1]).map(([name]) => name), "other"]);
     expect(Math.abs(Number(shown[0]![2]) - Math.max(...Object.values(phases))) / Number(shown[0]![2])).toBeLessThan(1e-2);
-  }, 120_000);
+
+    // The second call: the same run with every NF4 expansion on the main stream (TF_CUDA_DEQUANT_AHEAD=0), its own
+    // JSON and row, so the two step times side by side say what the second stream gains.
+    const main = JSON.parse(fs.readFileSync(path.join(tmp, "profile-1b-main.json"), "utf8")) as { profile_ms: Record<string, number> };
+    expect(main.profile_ms.nf4_dequant).toBeGreaterThan(0);
+    const mainRow = fs.readFileSync(rows, "utf8").trim().split("\n")[1]!.split("\t");
+    expect(mainRow.slice(0, 2)).toEqual(["4", "ours 1B step by phase, NF4 expanded on the main stream (profiled run)"]);
+    expect(mainRow.slice(3)).toEqual(["", "", "INFO"]);
+    expect(mainRow[2]).toMatch(/^step \S+ ms: .*nf4_dequant \S+ ms/);
+  }, 180_000);
 
   it("find-cublaslt.sh finds cuBLASLt inside Python's nvidia wheel, and says nothing when the loader finds it", async () => {
     // The layout of the CUDA 13 wheel (nvidia/cu13/lib); the script only looks for the file, it does not load it.

@@ -53,16 +53,20 @@ _gpu_decode_row() {
 
 # Where our 1B training step's time goes (model/step_timeline.h's phases): an INFO row from a short run of its own
 # with --profile, so the marks never touch the throughput row's figure. $1 model, $2 rows per step, $3 sequence
-# length (default 2048).
+# length (default 2048), $4 "main" to expand every NF4 weight on the main stream (TF_CUDA_DEQUANT_AHEAD=0) instead
+# of ahead on the second stream: the two rows' step times are what the second stream gains.
 _gpu_profile_row() {
-  local out="$dir/profile-1b.json" seq=${3:-2048}
-  _hf_timed "4: ours step profile (1B, NF4 + double quant, batch $2 × $seq)" timeout 120 "$ours" bench \
-    --model "$1" --seq-len "$seq" --batch-size "$2" --steps 3 --rank $rank --targets $targets_long \
+  local seq=${3:-2048} ahead=1 label="ours 1B step by phase (profiled run)" out="$dir/profile-1b.json"
+  if [[ ${4:-} == main ]]; then
+    ahead=0 label="ours 1B step by phase, NF4 expanded on the main stream (profiled run)" out="$dir/profile-1b-main.json"
+  fi
+  _hf_timed "4: ${label#ours 1B } (1B, NF4 + double quant, batch $2 × $seq)" env TF_CUDA_DEQUANT_AHEAD=$ahead timeout 120 \
+    "$ours" bench --model "$1" --seq-len "$seq" --batch-size "$2" --steps 3 --rank $rank --targets $targets_long \
     --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 --profile | tee "$out"
   local figures
   figures=$("$py" "$gpu/hf_rows.py" profile --ours "$out" 2>/dev/null) \
-    && _hf_row 4 "ours 1B step by phase (profiled run)" "$figures" "" "" INFO \
-    || _hf_row 4 "ours 1B step by phase (profiled run)" "gpu_ours bench --profile failed (see log)" "" "" FAIL
+    && _hf_row 4 "$label" "$figures" "" "" INFO \
+    || _hf_row 4 "$label" "gpu_ours bench --profile failed (see log)" "" "" FAIL
 }
 
 gpu_steps_3_4() {
@@ -147,6 +151,7 @@ gpu_steps_3_4() {
       --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
     ran=ours
     _gpu_profile_row "$m1b" "$batch"
+    _gpu_profile_row "$m1b" "$batch" 2048 main
     _gpu_decode_row "$m1b" 1B
     _gpu_decode_row "$m1b" 1B 8
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then

@@ -94,3 +94,17 @@ TEST(kinds_keep_their_own_order_and_a_new_pass_trusts_no_buffer) {
   s.begin_pass(0);
   CHECK(s.request(w(0)).prefetch == nullptr);
 }
+
+TEST(without_expanding_ahead_a_repeated_pass_expands_on_the_main_stream_again) {
+  DequantSchedule s(false);
+  for (int pass = 0; pass < 2; ++pass) {
+    s.begin_pass(0);
+    for (int i : {0, 1, 2, 2}) {
+      const auto r = s.request(w(i));
+      CHECK(r.prefetch == nullptr);
+      CHECK(!r.filled_ahead);
+    }
+  }
+  CHECK_EQ(s.counts().misses, 6);
+  CHECK_EQ(s.counts().cached, 2);  // a weight still in its buffer is not expanded again either way
+}

@@ -22,7 +22,11 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
   activate();
-  CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking));
+  // The highest priority: where the NF4 expansions' side stream (dequant_pipeline.h) and this one both have work,
+  // the GEMMs on the critical path get the SMs first.
+  int least = 0, greatest = 0;
+  CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+  CUDA_CHECK(cudaStreamCreateWithPriority(&stream_, cudaStreamNonBlocking, greatest));
   // About 80 marks per layer for a micro-batch with every projection adapted (forward, recompute, backward).
   timeline_ = std::make_unique<EventTimeline>(stream_, device_, size_t(80) * size_t(hm_.L) + 64);
   try {

@@ -1,12 +1,28 @@
 #include "backend/dequant_pipeline.h"
 
+#include <cstdlib>
+#include <cstring>
+
 #include "common.cuh"
 #include "common/error.h"
 
 namespace tf::cuda {
 
-DequantPipeline::DequantPipeline() {
-  CUDA_CHECK(cudaStreamCreateWithFlags(&side_, cudaStreamNonBlocking));
+namespace {
+
+bool expand_ahead_from_env() {
+  const char* v = std::getenv("TF_CUDA_DEQUANT_AHEAD");
+  return !(v && std::strcmp(v, "0") == 0);
+}
+
+}  // namespace
+
+DequantPipeline::DequantPipeline() : schedule_(expand_ahead_from_env()) {
+  // The lowest priority: the expansions fill the SMs the main stream's kernels leave idle (the small LoRA, norm and
+  // elementwise kernels between GEMMs, a GEMM's last wave) rather than compete with its GEMMs.
+  int least = 0, greatest = 0;
+  CUDA_CHECK(cudaDeviceGetStreamPriorityRange(&least, &greatest));
+  CUDA_CHECK(cudaStreamCreateWithPriority(&side_, cudaStreamNonBlocking, least));
   // Ordering only: events without timing are the cheap kind to record and wait on.
   for (auto* set : {&filled_, &released_})
     for (cudaEvent_t& e : *set) {

@@ -22,7 +22,8 @@ namespace tf::cuda {
 
 class DequantPipeline {
  public:
-  // Creates the side stream and its events on `device` (the current device).
+  // Creates the side stream (the device's lowest priority) and its events on the current device.
+  // TF_CUDA_DEQUANT_AHEAD=0 expands every weight on the main stream instead (the side stream then idles).
   DequantPipeline();
   ~DequantPipeline();
   DequantPipeline(const DequantPipeline&) = delete;

@@ -161,6 +161,14 @@ using tf_emu::record;
 using tf_emu::sticky_error;
 
 cudaError_t cudaStreamCreate(cudaStream_t* s) { return cudaStreamCreateWithFlags(s, cudaStreamDefault); }
+// sm_80 and sm_90 devices report [0, -5]: lower numbers are higher priorities, 0 is the default.
+cudaError_t cudaDeviceGetStreamPriorityRange(int* least, int* greatest) {
+  if (least) *least = 0;
+  if (greatest) *greatest = -5;
+  return cudaSuccess;
+}
+// Out-of-range priorities are clamped, as the runtime does.
+cudaError_t cudaStreamCreateWithPriority(cudaStream_t* s, unsigned flags, int) { return cudaStreamCreateWithFlags(s, flags); }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags) {
   if (const cudaError_t e = sticky_error()) return e;
   *s = new CUstream_st{flags, {}};

@@ -42,7 +42,7 @@ DequantSchedule::Request DequantSchedule::request(const void* weight) {
     ++counts_.misses;
   }
   last_slot_ = r.slot;
-  if (on_track && at + 1 < order->size()) {
+  if (expand_ahead_ && on_track && at + 1 < order->size()) {
     const void* next = (*order)[at + 1];
     bool held = false;
     for (const void* h : holds_) held = held || h == next;

@@ -28,6 +28,10 @@ class DequantSchedule {
     int prefetch_slot = -1;           // ... into this buffer, once the matmul that last read it is done
   };
 
+  // expand_ahead false: every weight not still in a buffer is expanded on the main stream (TF_CUDA_DEQUANT_AHEAD=0,
+  // to measure what the second stream gains, or to rule it out).
+  explicit DequantSchedule(bool expand_ahead = true) : expand_ahead_(expand_ahead) {}
+
   // A new pass of `kind` (the arena may have moved since the last: nothing in the buffers is trusted).
   void begin_pass(int kind);
   // The pass's next weight.
@@ -40,6 +44,7 @@ class DequantSchedule {
   const Counts& counts() const { return counts_; }
 
  private:
+  bool expand_ahead_ = true;
   std::map<int, std::vector<const void*>> order_;  // per kind: the weights its last pass asked for, in order
   std::vector<const void*>* current_ = nullptr;
   size_t position_ = 0;

@@ -407,6 +407,21 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
       CHECK(third == first);
     }
   }
+  // TF_CUDA_DEQUANT_AHEAD=0: every weight on the main stream, pass after pass, with the same gradients.
+  ScopedEnv off("TF_CUDA_DEQUANT_AHEAD", "0");
+  auto gpu = tf::backend::make_cuda_model(*host, 0);
+  tf::LoraSpec ls;
+  ls.targets = {"q_proj", "down_proj"};
+  gpu->init_lora(ls, 3);
+  std::vector<std::vector<float>> first;
+  for (int pass = 0; pass < 2; ++pass) {
+    gpu->zero_lora_grads();
+    tf::Rng rng(5);
+    gpu->forward_backward(b, 1.f, false, rng, true);
+    if (pass == 0) first = gpu->lora_grads_host();
+  }
+  CHECK(gpu->lora_grads_host() == first);
+  CHECK_EQ(ahead_line(gpu->memory_report()), "NF4 weights expanded ahead on a second stream: 0 of 37 in the last pass");
 }
 
 // Keeping every layer's attention output is a speed-for-memory trade the device makes only with room for it: on a
