@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
@@ -204,6 +204,48 @@ describe("gpu worker: local fine-tuning jobs", () => {
     const from = Number(/Resumed from step (\d+)/.exec(resumed!.message)![1]);
     expect(from).toBeGreaterThanOrEqual(40);
     expect(from % 40).toBe(0);
+    w.child.kill("SIGTERM");
+    await w.exited;
+  }, 90_000);
+
+  it("a killed run whose stored curve lags behind every checkpoint resumes from the newest and restores the missing steps from its log", async () => {
+    const v = await version(120, 0);
+    const job = await launch(v, { epochs: 12, batchSize: 1, gradAccum: 3, checkpointEvery: 40 }); // 480 steps
+    let w = startWorker();
+    await until("a checkpoint at step 80 or later", w, async () => ((await db.checkpoint.findFirst({ where: { jobId: job.id, step: { gte: 80 } } })) ? true : undefined));
+    w.child.kill("SIGKILL");
+    await w.exited;
+    expect((await row(job.id)).status).toBe("running");
+    // The lag fast steps can leave behind (seen: 100 steps): the killed worker's last points never reached Postgres.
+    // Made certain here by dropping the stored curve back to before the oldest checkpoint it left.
+    const root = path.join(dataDir(), "jobs", job.id, "checkpoints");
+    const onDisk = readdirSync(root).flatMap((n) => (/^step-\d+$/.test(n) ? [Number(n.slice(5))] : [])).sort((a, b) => a - b);
+    const newest = onDisk.at(-1)!;
+    const lagTo = onDisk[0]! - 5;
+    const stored = await db.metricPoint.findMany({ where: { jobId: job.id, step: { gt: lagTo, lte: newest } }, orderBy: { step: "asc" } });
+    await db.metricPoint.deleteMany({ where: { jobId: job.id, step: { gt: lagTo } } });
+    await db.checkpoint.deleteMany({ where: { jobId: job.id, step: { gt: lagTo } } });
+
+    w = startWorker();
+    await until("the resumed job to succeed", w, statusIs(job.id, "succeeded"), 45_000);
+    const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    // The newest checkpoint, not a start from scratch (its log has every step the curve lacked).
+    expect(events.find((m) => m.startsWith("Resumed from step")), events.join("\n")).toMatch(
+      new RegExp(`^Resumed from step ${newest} .* Steps ${lagTo + 1}–${newest}, which the earlier run trained but had not stored, were restored from the checkpoint's log\\.$`),
+    );
+    expect(events.some((m) => m.includes("starting over"))).toBe(false);
+    const points = await db.metricPoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
+    expect(points.map((p) => p.step)).toEqual(Array.from({ length: 480 }, (_, i) => i + 1));
+    // The restored points are the killed run's own figures (the trainer's log, not a rerun).
+    expect(stored.length).toBeGreaterThan(0);
+    for (const p of stored) {
+      const q = points[p.step - 1]!;
+      expect([q.trainLoss, q.learningRate, q.gradNorm, q.totalSteps, q.memoryBytes], `step ${p.step}`).toEqual([p.trainLoss, p.learningRate, p.gradNorm, p.totalSteps, p.memoryBytes]);
+      expect(q.epoch).toBeCloseTo(p.epoch!, 12);
+    }
+    // The run went on from there: its newest three checkpoints are listed (restored rows: sink.int.test.ts).
+    const listed = (await db.checkpoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } })).map((c) => c.step);
+    expect(listed).toEqual([400, 440, 480]);
     w.child.kill("SIGTERM");
     await w.exited;
   }, 90_000);

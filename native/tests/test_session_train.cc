@@ -168,6 +168,20 @@ TEST(resume_after_cancel_reproduces_the_uninterrupted_run) {
     CHECK_EQ(resumed.reports[i].loss, uninterrupted.reports[i + 2].loss);
     CHECK_EQ(resumed.reports[i].lr, uninterrupted.reports[i + 2].lr);
   }
+  // Each checkpoint carries every step's figures up to its own, the resumed run's too (steps 1-2 from the checkpoint
+  // it resumed from): what a job restores to its stored curve when the curve lags behind the checkpoint.
+  const auto logged = [](const std::string& dir) { return tf::train::read_checkpoint(dir).log_history; };
+  const auto at2 = logged(part.path() + "/checkpoints/step-2"), at6 = logged(part.path() + "/checkpoints/step-6");
+  REQUIRE(at2.size() == 2 && at6.size() == 6);
+  for (size_t i = 0; i < 6; i++) {
+    CHECK_EQ(at6[i].step, (int)i + 1);
+    CHECK_EQ(at6[i].loss, uninterrupted.reports[i].loss);
+    CHECK_EQ(at6[i].learning_rate, uninterrupted.reports[i].lr);
+    CHECK(at6[i].grad_norm > 0 && at6[i].tokens_per_second > 0 && at6[i].memory_bytes > 0);
+    CHECK(!at6[i].has_eval_loss);  // no validation set
+  }
+  CHECK_EQ(at2[1].loss, cancelled.reports[1].loss);
+  CHECK_EQ(at2[1].grad_norm, cancelled.reports[1].grad_norm);
   // Resuming from the epoch-end checkpoint the uninterrupted run wrote (step 3) works the same way.
   tf_test::TempDir again("tf-again");
   o.out_dir = again.path();

@@ -36,6 +36,8 @@ Checkpoint sample(int step) {
   tf::Rng rng(5);
   rng.normal();  // leaves a cached spare normal in the state
   c.state.rng = rng.state();
+  for (int s = 1; s <= step; ++s)
+    c.log_history.push_back({s, 2.0 / s + 1e-17, 1e-4 * s / 3, 0.1 * s, 1234.5678, int64_t(1) << 33, s % 3 == 0, 1.0 / 3});
   return c;
 }
 
@@ -58,6 +60,27 @@ TEST(checkpoint_round_trip_is_exact) {
   REQUIRE(r.adapter.modules.size() == 1);
   CHECK(r.adapter.modules[0].A == c.adapter.modules[0].A);
   CHECK(r.adapter.modules[0].B == c.adapter.modules[0].B);
+  // The step log, every double exactly, the eval loss only where there was one.
+  REQUIRE(r.log_history.size() == 7);
+  for (size_t i = 0; i < 7; i++) {
+    const LoggedStep &a = r.log_history[i], &b = c.log_history[i];
+    CHECK_EQ(a.step, b.step);
+    CHECK_EQ(a.loss, b.loss);
+    CHECK_EQ(a.learning_rate, b.learning_rate);
+    CHECK_EQ(a.grad_norm, b.grad_norm);
+    CHECK_EQ(a.tokens_per_second, b.tokens_per_second);
+    CHECK_EQ(a.memory_bytes, b.memory_bytes);
+    CHECK_EQ(a.has_eval_loss, b.has_eval_loss);
+    CHECK_EQ(a.eval_loss, b.has_eval_loss ? b.eval_loss : 0.0);
+  }
+  // A checkpoint written before the log existed reads with an empty one.
+  std::string state = tf_test::read_file(path + "/trainer_state.json");
+  const size_t at = state.find("\"log_history\":[");
+  REQUIRE(at != std::string::npos);
+  const size_t end = state.find(']', at) + 1;  // its entries hold no arrays
+  state.erase(at, end - at + (state[end] == ',' ? 1 : 0));
+  tf_test::write_file(path + "/trainer_state.json", state);
+  CHECK(read_checkpoint(path).log_history.empty());
 }
 
 TEST(only_the_newest_checkpoints_are_kept_and_stale_temporaries_are_replaced) {

@@ -100,6 +100,19 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
   Json order = Json::array();
   for (const auto& n : c.names) order.push(Json::string(n));
   j.set("params", order);
+  Json log = Json::array();
+  for (const LoggedStep& l : c.log_history) {
+    Json e = Json::object();
+    e.set("step", Json::integer(l.step));
+    e.set("loss", Json::number(l.loss));
+    e.set("learning_rate", Json::number(l.learning_rate));
+    e.set("grad_norm", Json::number(l.grad_norm));
+    e.set("tokens_per_second", Json::number(l.tokens_per_second));
+    e.set("memory_bytes", Json::integer(l.memory_bytes));
+    if (l.has_eval_loss) e.set("eval_loss", Json::number(l.eval_loss));
+    log.push(e);
+  }
+  j.set("log_history", log);
   write_text((tmp / "trainer_state.json").string(), j.dump() + "\n");
 
   // Replace an existing step-N (a rerun of the same step) and move the complete folder into place.
@@ -132,6 +145,20 @@ Checkpoint read_checkpoint(const std::string& dir) {
   TF_CHECK(rng.size() == s.rng.size(), where + ": rng must have " + std::to_string(s.rng.size()) + " words");
   for (size_t i = 0; i < rng.size(); i++) s.rng[i] = from_hex(rng[i].as_string(where + " rng"), where);
   for (const auto& n : j.at("params").as_array(where + " params")) c.names.push_back(n.as_string(where + " params"));
+  if (const Json* log = j.find("log_history")) {
+    const std::string what = where + " log_history";
+    for (const Json& e : log->as_array(what)) {
+      LoggedStep l;
+      l.step = (int)e.at("step").as_int(what + " step");
+      l.loss = e.at("loss").as_double(what + " loss");
+      l.learning_rate = e.at("learning_rate").as_double(what + " learning_rate");
+      l.grad_norm = e.at("grad_norm").as_double(what + " grad_norm");
+      l.tokens_per_second = e.at("tokens_per_second").as_double(what + " tokens_per_second");
+      l.memory_bytes = e.at("memory_bytes").as_int(what + " memory_bytes");
+      if (const Json* v = e.find("eval_loss")) l.has_eval_loss = true, l.eval_loss = v->as_double(what + " eval_loss");
+      c.log_history.push_back(l);
+    }
+  }
 
   c.adapter = read_peft_adapter(dir);
   const std::string opt_path = (root / "optimizer.safetensors").string();

@@ -176,10 +176,15 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   Rng rng(hash_u64(o.seed, 0xd50u));
 
   int start = 0;
+  // Every step's figures so far, carried in each checkpoint (checkpoint.h LoggedStep); a resumed run continues
+  // the log of the checkpoint it resumes from.
+  std::vector<LoggedStep> history;
   if (!o.resume_from.empty()) {
-    const Checkpoint c = read_checkpoint(o.resume_from);
+    Checkpoint c = read_checkpoint(o.resume_from);
     restore(model, opt, rng, c, plan, o, o.resume_from);
     start = c.state.step;
+    for (const LoggedStep& l : c.log_history)
+      if (l.step <= start) history.push_back(l);
   }
 
   const std::string ckpt_root = (std::filesystem::path(o.out_dir) / "checkpoints").string();
@@ -204,6 +209,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     s.seed = o.seed;
     s.optimizer_steps = opt.steps_taken();
     s.rng = rng.state();
+    c.log_history = history;
     result.last_checkpoint = write_checkpoint(ckpt_root, c, kCheckpointsKept);
     last_ckpt_step = step;
     return result.last_checkpoint;
@@ -300,6 +306,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       result.has_valid_loss = true;
       result.final_valid_loss = r.valid_loss;
     }
+    history.push_back({s, r.loss, r.lr, r.grad_norm, r.tokens_per_sec, r.memory_bytes, r.has_valid_loss, r.valid_loss});
     if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end) r.checkpoint_dir = checkpoint(s);
     r.elapsed_ms = ms_since(t_start);
     result.steps = s;

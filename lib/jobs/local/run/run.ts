@@ -14,6 +14,7 @@ import { loadVersionData } from "./data";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
 import { createStepSink } from "./sink";
+import { loggedStepsSince, type LoggedReport } from "./checkpoint-log";
 
 // One local fine-tune from its row to the end: data from the frozen version, the model's own tokenizer and
 // chat template (assistant-only loss masks), the native trainer with the job's LoRA/quantization/training
@@ -93,7 +94,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       : null;
     hooks.onTokenized?.({ longestExample: Math.max(train.report.longest, valid?.report.longest ?? 0) });
 
-    // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches.
+    // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches, or whose
+    // own step log fills the gap up to it.
     const plan = await resumePlan(db, deps.dataDir, jobId);
     const resume = plan.resume;
     // What a killed run wrote past the resume point is re-done by this run: its points (so a cancel before it
@@ -114,7 +116,10 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     await event(
       "info",
       resume
-        ? `Resumed from step ${resume.step} (checkpoint ${resume.path}) on ${deps.workerId}, ${info.backend} backend.`
+        ? `Resumed from step ${resume.step} (checkpoint ${resume.path}) on ${deps.workerId}, ${info.backend} backend.` +
+            (plan.restored.length
+              ? ` Steps ${plan.restored[0]!.step}–${resume.step}, which the earlier run trained but had not stored, were restored from the checkpoint's log.`
+              : "")
         : `Training on ${deps.workerId}, ${info.backend} backend: ${train.report.examples} examples, ${train.report.tokens} tokens (${train.report.trainableTokens} trained on)${truncated}` +
             (valid ? `; ${valid.report.examples} validation examples` : "") +
             (plan.skipped.length ? `; starting over: the checkpoints left by an earlier run (steps ${plan.skipped.join(", ")}) are past its stored curve (step ${plan.stored}) or incomplete` : "") +
@@ -124,6 +129,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     await publishJobSummary(db, pub, jobId);
 
     const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
+    // Before the trainer's first report, so the curve stays in step order.
+    if (plan.restored.length) sink.restore(plan.restored.map((r) => ({ ...r, ...(plan.checkpointDirs.has(r.step) ? { checkpointDir: plan.checkpointDirs.get(r.step)! } : {}) })));
     const stop = watchForStop(deps, jobId, model);
     const reportEvents: Promise<unknown>[] = [];
     const t0 = Date.now();
@@ -235,28 +242,50 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
 
 /**
  * Where a run picked up again starts: the newest checkpoint on disk (the trainer writes them atomically and
- * keeps the last few) that is not past the newest stored metric point. A checkpoint further on than the
- * stored curve (the worker died before its points were written) would leave a gap, so an older one is used.
+ * keeps the last few) that is not past the newest stored metric point, or whose step log (trainer_state.json
+ * log_history) has every step between that point and its own: the worker died before those points were written,
+ * and they are restored from the log. A checkpoint further on with no such log would leave a gap, so an older one
+ * is used.
  */
 async function findResumeCheckpoint(db: PrismaClient, dataDir: string, jobId: string): Promise<{ step: number; path: string; dir: string } | null> {
   return (await resumePlan(db, dataDir, jobId)).resume;
 }
 
-async function resumePlan(db: PrismaClient, dataDir: string, jobId: string): Promise<{ resume: { step: number; path: string; dir: string } | null; skipped: number[]; stored: number }> {
+type ResumePlan = {
+  resume: { step: number; path: string; dir: string } | null;
+  /** Checkpoint steps passed over: past the stored curve with no log to fill the gap, or incomplete. */
+  skipped: number[];
+  /** The stored curve's last step. */
+  stored: number;
+  /** Steps after `stored` up to the resume point, from the checkpoint's log (empty when the curve reaches it). */
+  restored: LoggedReport[];
+  /** The checkpoint folders among those restored steps, by step (their rows were not stored either). */
+  checkpointDirs: Map<number, string>;
+};
+
+async function resumePlan(db: PrismaClient, dataDir: string, jobId: string): Promise<ResumePlan> {
   const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
   const onDisk = fs.existsSync(root) ? fs.readdirSync(root).flatMap((name) => (/^step-\d+$/.test(name) ? [Number(name.slice(5))] : [])) : [];
   const last = await db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true } });
   const stored = last?.step ?? 0;
   const skipped: number[] = [];
+  const dirOf = (step: number) => path.join(root, `step-${step}`);
   for (const step of onDisk.sort((a, b) => b - a)) {
-    const dir = path.join(root, `step-${step}`);
-    if (step > stored || !isResumableCheckpoint(dir)) {
+    const dir = dirOf(step);
+    if (!isResumableCheckpoint(dir)) {
       skipped.push(step);
       continue;
     }
-    return { resume: { step, path: relativeToData(dataDir, dir), dir }, skipped, stored };
+    // Past the stored curve: resumable only if the checkpoint's own log has every step the curve is missing.
+    const restored = step > stored ? loggedStepsSince(dir, step, stored) : [];
+    if (!restored) {
+      skipped.push(step);
+      continue;
+    }
+    const checkpointDirs = new Map(onDisk.filter((s) => s > stored && s <= step && isResumableCheckpoint(dirOf(s))).map((s) => [s, dirOf(s)]));
+    return { resume: { step, path: relativeToData(dataDir, dir), dir }, skipped, stored, restored, checkpointDirs };
   }
-  return { resume: null, skipped, stored };
+  return { resume: null, skipped, stored, restored: [], checkpointDirs: new Map() };
 }
 
 async function dropPast(db: PrismaClient, dataDir: string, jobId: string, step: number): Promise<void> {

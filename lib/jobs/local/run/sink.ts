@@ -1,5 +1,6 @@
 import type { MetricPoint, PrismaClient } from "@prisma/client";
 import type { StepReport } from "../../../../native/index";
+import type { LoggedReport } from "./checkpoint-log";
 import { publishCheckpoints, publishMetrics, storeCheckpoints, type LivePublisher } from "../../events";
 import fs from "node:fs";
 import { absoluteInData, relativeToData } from "./paths";
@@ -23,6 +24,8 @@ export type StepSinkOptions = {
 
 export type StepSink = {
   push(report: StepReport): void;
+  /** Stores steps a killed run trained but never stored, from a checkpoint's log, before this run's first report. */
+  restore(reports: StoredReport[]): void;
   /** Records a checkpoint the trainer wrote without a step report (the one written on cancel). */
   checkpoint(step: number, dir: string, metrics: Record<string, number>): void;
   /** Resolves once everything pushed so far is stored and published. */
@@ -32,14 +35,17 @@ export type StepSink = {
   readonly lastReport: StepReport | null;
 };
 
-type Item = { kind: "step"; report: StepReport } | { kind: "checkpoint"; step: number; dir: string; metrics: Record<string, number> };
+/** What the sink stores of a step: a report, or a step restored from a checkpoint's log. */
+export type StoredReport = LoggedReport & { checkpointDir?: string };
+
+type Item = { kind: "step"; report: StoredReport } | { kind: "checkpoint"; step: number; dir: string; metrics: Record<string, number> };
 
 export function createStepSink(o: StepSinkOptions): StepSink {
   let queue: Item[] = [];
   let writing: Promise<void> | null = null;
   let lastReport: StepReport | null = null;
 
-  const pointOf = (r: StepReport) => ({
+  const pointOf = (r: StoredReport) => ({
     trainLoss: r.loss,
     validLoss: r.validLoss ?? null,
     learningRate: r.lr,
@@ -104,6 +110,10 @@ export function createStepSink(o: StepSinkOptions): StepSink {
     push(report) {
       lastReport = report;
       queue.push({ kind: "step", report });
+      kick();
+    },
+    restore(reports) {
+      for (const report of reports) queue.push({ kind: "step", report });
       kick();
     },
     checkpoint(step, dir, metrics) {

@@ -1,0 +1,45 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { loggedStepsSince } from "./checkpoint-log";
+
+// trainer_state.json as native/src/train/checkpoint.cc writes it (the fields this module reads, and some it does not).
+const dirs: string[] = [];
+function checkpoint(state: unknown): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-ckpt-log-"));
+  dirs.push(dir);
+  fs.writeFileSync(path.join(dir, "trainer_state.json"), typeof state === "string" ? state : JSON.stringify(state));
+  return dir;
+}
+const logged = (step: number, extra: Record<string, number> = {}) => ({
+  step,
+  loss: 2 / step,
+  learning_rate: 1e-4,
+  grad_norm: 0.5 + step,
+  tokens_per_second: 1000 * step,
+  memory_bytes: 2 ** 33,
+  ...extra,
+});
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe("loggedStepsSince", () => {
+  it("gives the steps after the stored curve up to the checkpoint's own, as step reports", () => {
+    const dir = checkpoint({ format: 1, step: 6, total_steps: 40, log_history: [1, 2, 3, 4, 5, 6].map((s) => logged(s, s === 6 ? { eval_loss: 0.25 } : {})) });
+    const got = loggedStepsSince(dir, 6, 3)!;
+    expect(got.map((r) => r.step)).toEqual([4, 5, 6]);
+    expect(got[0]).toEqual({ step: 4, totalSteps: 40, loss: 0.5, lr: 1e-4, gradNorm: 4.5, tokensPerSec: 4000, memoryBytes: 2 ** 33 });
+    expect(got[2]!.validLoss).toBe(0.25);
+    expect(loggedStepsSince(dir, 6, 6)).toEqual([]); // the curve reaches the checkpoint: nothing to restore
+  });
+
+  it("is null when the log misses a step, is absent (an older checkpoint) or the file is damaged", () => {
+    expect(loggedStepsSince(checkpoint({ step: 6, total_steps: 40, log_history: [1, 2, 3, 5, 6].map((s) => logged(s)) }), 6, 2)).toBeNull();
+    expect(loggedStepsSince(checkpoint({ step: 6, total_steps: 40 }), 6, 2)).toBeNull();
+    expect(loggedStepsSince(checkpoint("{ not json"), 6, 2)).toBeNull();
+    expect(loggedStepsSince(checkpoint({ step: 6, total_steps: 40, log_history: [{ step: 3, loss: "high" }] }), 6, 2)).toBeNull();
+    expect(loggedStepsSince(path.join(os.tmpdir(), "tf-no-such-checkpoint"), 6, 2)).toBeNull();
+  });
+});
