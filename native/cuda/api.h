@@ -24,8 +24,8 @@ struct Nf4DeviceView {
   float absmax_offset = 0.f;         // double_quant
   const float* dyn_map = nullptr;    // double_quant
 };
-// Rows [row_begin, row_end) into out (row-major, (row_end-row_begin)*cols bf16): the caller's one reused
-// scratch buffer. Values are bf16(code * absmax) with absmax recovered exactly as nf4_dequantize_rows does.
+// Rows [row_begin, row_end) into out (row-major, (row_end-row_begin)*cols bf16): a scratch buffer the caller
+// reuses (the CUDA model has two, filled one weight ahead on a second stream). Values are bf16(code * absmax) with absmax recovered exactly as nf4_dequantize_rows does.
 void nf4_dequantize_rows_bf16(const Nf4DeviceView& t, int64_t row_begin, int64_t row_end, bf16* out,
                               cudaStream_t stream);
 

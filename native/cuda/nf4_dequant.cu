@@ -1,4 +1,4 @@
-// NF4 (+ double-quant absmax) -> bf16, into one scratch buffer the caller reuses for every layer (the Unsloth
+// NF4 (+ double-quant absmax) -> bf16, into a scratch buffer the caller reuses for every layer (the Unsloth
 // path: the frozen base weight exists in bf16 only for the GEMM that uses it). Bit-for-bit the CPU's
 // nf4_dequantize_rows followed by bf16 rounding (nf4_device.cuh's nf4_value).
 #include <string>

@@ -88,11 +88,29 @@ TEST(kinds_keep_their_own_order_and_a_new_pass_trusts_no_buffer) {
   CHECK(r.prefetch == w(1));
   s.begin_pass(1);
   CHECK(s.request(w(2)).prefetch == w(1));
-  // A shorter pass ends its kind's order: nothing is prefetched past where it stopped.
-  s.begin_pass(0);
-  s.request(w(0));
+  s.request(w(1)), s.request(w(0));
+  // A pass that asks for nothing (a decode step of a few rows reads NF4 codes directly) keeps its kind's order.
+  s.begin_pass(1);
+  s.begin_pass(1);
+  CHECK(s.request(w(2)).prefetch == w(1));
+  // A shorter pass ends its kind's order: kind 0's was cut to one weight by the one-request pass above.
   s.begin_pass(0);
   CHECK(s.request(w(0)).prefetch == nullptr);
+}
+
+TEST(a_miss_takes_the_buffer_of_the_weight_expanded_ahead_in_vain) {
+  DequantSchedule s;
+  s.begin_pass(0);
+  for (int i : {0, 1, 2}) s.request(w(i));
+  s.begin_pass(0);
+  const auto first = s.request(w(0));
+  REQUIRE(first.prefetch == w(1));
+  // w(5) instead of w(1): the buffer w(1) is being expanded into is the one not read by w(0)'s matmul, so the miss
+  // expands there (the pipeline first waits for that expansion, which still writes it).
+  const auto miss = s.request(w(5));
+  CHECK(!miss.filled_ahead && !miss.cached);
+  CHECK_EQ(miss.slot, first.prefetch_slot);
+  CHECK(s.request(w(0)).cached);  // w(0) is still in the other buffer
 }
 
 TEST(without_expanding_ahead_a_repeated_pass_expands_on_the_main_stream_again) {

@@ -6,9 +6,9 @@
 // Memory: the frozen weights (bf16, or NF4 packed + absmax exactly as the host holds them, expanded per projection
 // into one of two reused bf16 buffers for its matmul), the LoRA state (fp32 masters and gradients, bf16 compute
 // copies; the optimizer adds fp32 moments), and ONE arena for everything a step needs (host/arena_plan.h).
-// Streams: every kernel runs on the model's non-blocking stream but the NF4 expansions, which a second stream runs
-// one weight ahead (backend/dequant_pipeline.h); the host waits only where it needs a value (the loss sum, the
-// norm).
+// Streams: every kernel runs on the model's non-blocking stream except the NF4 expansions that a second stream runs
+// one weight ahead (backend/dequant_pipeline.h; a pass's first weight, and any off the recorded order, are
+// expanded on the main stream); the host waits only where it needs a value (the loss sum, the norm).
 #include <cuda_runtime.h>
 
 #include <array>

@@ -48,6 +48,9 @@ void DequantPipeline::begin_pass(cudaStream_t main, int kind) {
   // Whatever the side stream still has in flight (a weight expanded ahead for a request that never came) finishes
   // before anything after this point on the main stream, which is where the arena may be reallocated.
   for (cudaEvent_t e : filled_) CUDA_CHECK(cudaStreamWaitEvent(main, e, 0));
+  // And the new pass's first expansions ahead wait for this point of the main stream, whatever the last pass left:
+  // the arena's offsets may change between passes without a host sync in between.
+  for (cudaEvent_t e : released_) CUDA_CHECK(cudaEventRecord(e, main));
   pass_start_ = schedule_.counts();
   schedule_.begin_pass(kind);
   reading_ = -1;

@@ -1,5 +1,5 @@
 #pragma once
-// The CUDA model's StepTimeline (model/step_timeline.h): one cudaEvent per mark on the model's one stream. An
+// The CUDA model's StepTimeline (model/step_timeline.h): one cudaEvent per mark on the model's main stream. An
 // interval is the device time between two consecutive events, i.e. of the work queued between the two marks
 // (plus any time the device sat idle waiting for the host to queue more). Events are created once and reused;
 // take() waits for the last one and reads every interval, so profiling adds no sync inside a step.

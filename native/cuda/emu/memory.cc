@@ -7,7 +7,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <new>
+#include <vector>
 
 #include "state.h"
 #include "streams.h"
@@ -131,9 +133,13 @@ cudaError_t cudaFree(void* p) {
 cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   return cudaMemcpyAsync(dst, src, bytes, kind, nullptr);
 }
-// Host memory here is pageable, and a copy to or from pageable memory is synchronous on a device too: the stream's
-// earlier work runs first and the copy is done on return (so the host may reuse or read its buffer at once).
-// Device-to-device copies are queued on the stream like kernels.
+// Host memory here is pageable, and a device copies it as the CUDA docs' "API synchronization behavior" says:
+//   - device to host: the stream's earlier work runs first and the copy is done on return;
+//   - host to device on a created stream: the host bytes are staged at once (the caller may reuse its buffer), and
+//     the write into device memory is queued on the stream, so work on another stream that reads it without
+//     waiting sees the old contents;
+//   - device to device: queued on the stream like a kernel;
+//   - on the legacy stream (cudaMemcpy), everything runs at once, after the blocking streams' work.
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t stream) {
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
   if (const cudaError_t e = tf_emu::check_copy(dst, src, bytes, kind); e != cudaSuccess) {
@@ -142,8 +148,18 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
     return record(e);
   }
   if (bytes == 0) return cudaSuccess;
-  if (tf_emu::device_range(dst, bytes) && tf_emu::device_range(src, bytes)) {
-    tf_emu::enqueue(stream, [dst, src, bytes] { std::memmove(dst, src, bytes); });
+  const bool dst_dev = tf_emu::device_range(dst, bytes), src_dev = tf_emu::device_range(src, bytes);
+  if (dst_dev && src_dev) {
+    tf_emu::enqueue(stream, [dst, src, bytes] {
+      if (!tf_emu::sticky_error()) std::memmove(dst, src, bytes);
+    });
+    return cudaSuccess;
+  }
+  if (dst_dev && stream) {
+    auto staged = std::make_shared<std::vector<char>>(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
+    tf_emu::enqueue(stream, [dst, staged] {
+      if (!tf_emu::sticky_error()) std::memcpy(dst, staged->data(), staged->size());
+    });
     return cudaSuccess;
   }
   tf_emu::drain(stream);
@@ -158,6 +174,9 @@ cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t strea
     std::fprintf(stderr, "tf_emu: cudaMemset of %zu bytes outside every allocation\n", bytes);
     return record(cudaErrorInvalidValue);
   }
-  if (bytes) tf_emu::enqueue(stream, [p, value, bytes] { std::memset(p, value, bytes); });
+  if (bytes)
+    tf_emu::enqueue(stream, [p, value, bytes] {
+      if (!tf_emu::sticky_error()) std::memset(p, value, bytes);
+    });
   return cudaSuccess;
 }

@@ -28,7 +28,7 @@ struct State {
   // cudaDeviceReset. last_fault says which kernel, block and thread failed, and why.
   cudaError_t sticky = cudaSuccess;
   std::string last_fault;
-  std::unordered_map<std::string, uint64_t> launches;  // successful launches per kernel name
+  std::unordered_map<std::string, uint64_t> launches;  // launches per kernel name that passed the launch checks
 };
 State& state();
 

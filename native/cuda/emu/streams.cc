@@ -152,7 +152,12 @@ void set_stream_order(const char* order) {
 void discard_all() {
   std::lock_guard<std::mutex> exec(g_exec_mu);
   std::lock_guard<std::mutex> lock(g_queue_mu);
-  for (CUstream_st* s : g_streams) s->ops.clear();
+  for (CUstream_st* s : g_streams) {
+    // A discarded record counts as done, as the reset device has nothing left to wait for.
+    for (const QueuedOp& op : s->ops)
+      if (op.kind == QueuedOp::Record && op.generation > op.event->completed) op.event->completed = op.generation;
+    s->ops.clear();
+  }
 }
 
 }  // namespace tf_emu
@@ -167,7 +172,7 @@ cudaError_t cudaDeviceGetStreamPriorityRange(int* least, int* greatest) {
   if (greatest) *greatest = -5;
   return cudaSuccess;
 }
-// Out-of-range priorities are clamped, as the runtime does.
+// The priority is ignored (runtime_api.h).
 cudaError_t cudaStreamCreateWithPriority(cudaStream_t* s, unsigned flags, int) { return cudaStreamCreateWithFlags(s, flags); }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags) {
   if (const cudaError_t e = sticky_error()) return e;
@@ -218,7 +223,9 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags) {
 
 cudaError_t cudaEventCreate(cudaEvent_t* e) { return cudaEventCreateWithFlags(e, cudaEventDefault); }
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags) {
-  if (flags & ~unsigned(cudaEventDisableTiming)) return record(cudaErrorInvalidValue);
+  if (flags & ~(cudaEventBlockingSync | cudaEventDisableTiming | cudaEventInterprocess)) return record(cudaErrorInvalidValue);
+  // An interprocess event must also disable timing (the runtime refuses it otherwise).
+  if ((flags & cudaEventInterprocess) && !(flags & cudaEventDisableTiming)) return record(cudaErrorInvalidValue);
   *e = new CUevent_st{flags};
   return cudaSuccess;
 }

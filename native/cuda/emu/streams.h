@@ -15,6 +15,7 @@
 //
 // The legacy default stream (nullptr) keeps its implicit synchronization: its work waits for every blocking stream
 // (cudaStreamDefault) and runs at once; non-blocking streams (cudaStreamNonBlocking) are not ordered with it.
+// Running at once is more than a device promises: a missing wait on legacy-stream work goes unseen here.
 #include <functional>
 
 #include "runtime_api.h"

@@ -3,7 +3,9 @@
 namespace tf::cuda {
 
 void DequantSchedule::begin_pass(int kind) {
-  if (current_) current_->resize(position_);  // the previous pass's order ends where that pass ended
+  // The previous pass's order ends where that pass ended, unless it asked for nothing: a decode step of a few rows
+  // reads NF4 codes directly and shares the Logits kind with the prefills, whose order it must not wipe.
+  if (current_ && position_ > 0) current_->resize(position_);
   current_ = &order_[kind];
   position_ = 0;
   holds_.fill(nullptr);

@@ -554,6 +554,69 @@ TEST(a_producer_that_does_not_wait_for_its_consumer_overwrites_what_it_still_rea
     }
 }
 
+TEST(an_upload_on_a_stream_lands_when_that_stream_gets_there) {
+  for (bool wait : {true, false}) {
+    StreamOrder fixed("lag");
+    TwoStreams t;
+    Dev<float> dst(32), out(32);
+    dst.put(std::vector<float>(32, 1.f));
+    std::vector<float> host(32, 9.f);
+    CHECK(cudaMemcpyAsync(dst.p, host.data(), 32 * sizeof(float), cudaMemcpyHostToDevice, t.first) == cudaSuccess);
+    host.assign(32, -1.f);  // staged at the call: reusing the buffer changes nothing
+    CHECK(cudaEventRecord(t.done, t.first) == cudaSuccess);
+    if (wait) CHECK(cudaStreamWaitEvent(t.second, t.done, 0) == cudaSuccess);
+    scale_into<<<1, 32, 0, t.second>>>(dst.p, out.p, 1.f);
+    CHECK(cudaStreamSynchronize(t.second) == cudaSuccess);
+    const float seen = out.get()[0];
+    CHECK_EQ(seen, wait ? 9.f : 1.f);  // without the wait, the reader saw the buffer before the upload
+    CHECK(cudaDeviceSynchronize() == cudaSuccess);
+    const float landed = dst.get()[5];
+    CHECK_EQ(landed, 9.f);
+  }
+}
+
+TEST(the_legacy_stream_records_at_once_and_waits_for_other_streams_events) {
+  StreamOrder fixed("lag");
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  cudaEvent_t e = nullptr;
+  REQUIRE(cudaEventCreate(&e) == cudaSuccess);
+  CHECK(cudaEventRecord(e, nullptr) == cudaSuccess);
+  float ms = -1.f;
+  CHECK(cudaEventElapsedTime(&ms, e, e) == cudaSuccess && ms == 0.f);  // done on return
+  Dev<float> in(32), out(32);
+  in.put(std::vector<float>(32, 2.f));
+  scale_into<<<1, 32, 0, s>>>(in.p, out.p, 3.f);
+  CHECK(cudaEventRecord(e, s) == cudaSuccess);
+  CHECK(cudaStreamWaitEvent(nullptr, e, 0) == cudaSuccess);  // the legacy stream's next work comes after it
+  const float after_wait = out.get()[0];
+  CHECK_EQ(after_wait, 6.f);
+  // A stream destroyed with work queued: the work still runs, as on a device.
+  scale_into<<<1, 32, 0, s>>>(in.p, out.p, 4.f);
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+  const float after_destroy = out.get()[0];
+  CHECK_EQ(after_destroy, 8.f);
+  CHECK(cudaEventDestroy(e) == cudaSuccess);
+}
+
+TEST(a_device_reset_drops_queued_work_and_its_events_count_as_done) {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  cudaEvent_t e = nullptr;
+  REQUIRE(cudaEventCreateWithFlags(&e, cudaEventDisableTiming | cudaEventBlockingSync) == cudaSuccess);
+  cudaEvent_t bad = nullptr;
+  CHECK(cudaEventCreateWithFlags(&bad, cudaEventInterprocess) == cudaErrorInvalidValue);  // needs DisableTiming
+  cudaGetLastError();
+  float* out = raw_floats(32);
+  scale_into<<<1, 32, 0, s>>>(out, out, 2.f);
+  CHECK(cudaEventRecord(e, s) == cudaSuccess);
+  cudaDeviceReset();  // out is freed; the queued kernel must never run
+  CHECK(cudaEventSynchronize(e) == cudaSuccess);
+  CHECK(cudaStreamSynchronize(s) == cudaSuccess);
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+  CHECK(cudaEventDestroy(e) == cudaSuccess);
+}
+
 TEST(events_time_only_what_has_run_and_queued_work_runs_before_a_free) {
   cudaStream_t s = nullptr;
   REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
