@@ -146,7 +146,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const decodeModel = writeTinyModel({ dir: path.join(tmp, "decode-model"), seed: 6, shape: { kvHeads: 2, maxPositions: 1024 } }).dir;
     const rows = path.join(tmp, "rows.tsv");
     // The variables gpu_steps_3_4 sets before it calls _gpu_decode_row.
-    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2';
+    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2 && _gpu_decode_row "$3" 1B 1 eager';
     const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, decodeModel, OURS], { cwd: process.cwd() });
     expect(r.code, r.stderr).toBe(0);
 
@@ -179,7 +179,16 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(batchedRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, batch 2)"]);
     expect(batchedRow[2]).toMatch(/^decode \S+ tok\/s \(2 prompts together\), \S+ GB\/s of weights; prefill \S+ tok\/s$/);
     expect(batchedRow[5]).toBe("INFO");
-  }, 150_000);
+
+    // The same single-prompt decode with every step's kernels launched one by one (TF_CUDA_GRAPHS=0): its own JSON
+    // and row, next to the first, so the GPU run says what the graphs gain.
+    const eager = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B-b1-eager.json"), "utf8")) as Record<string, number | string | null>;
+    expect(eager).toMatchObject({ backend: "cuda", batch: 1, prompt_len: 512, max_tokens: 128 });
+    expect(eager.decode_tokens_per_sec as number).toBeGreaterThan(0);
+    const eagerRow = fs.readFileSync(rows, "utf8").trim().split("\n")[2]!.split("\t");
+    expect(eagerRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, without CUDA graphs)"]);
+    expect(eagerRow[5]).toBe("INFO");
+  }, 240_000);
 
   it("step 4's profile row: steps-3-4.sh's own _gpu_profile_row times one step by phase on the device", async () => {
     const rows = path.join(tmp, "profile-rows.tsv");

@@ -38,12 +38,15 @@ _hf_timed() {
 _hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
 
 # Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label,
-# $3 prompts decoded together (default 1; an evaluation batches its prompts like this).
+# $3 prompts decoded together (default 1; an evaluation batches its prompts like this), $4 "eager" to launch every
+# decode step's kernels one by one (TF_CUDA_GRAPHS=0) instead of replaying a CUDA graph: the two rows say what the
+# graphs gain.
 _gpu_decode_row() {
-  local batch=${3:-1} label=$2
+  local batch=${3:-1} label=$2 graphs=1
   (( batch > 1 )) && label+=", batch $batch"
-  local out="$dir/decode-$2${3:+-b$3}.json"
-  _hf_timed "4: ours decode ($label, NF4 + double quant, 512-token prompt, 128 tokens)" timeout 180 "$ours" decode \
+  [[ ${4:-} == eager ]] && graphs=0 label+=", without CUDA graphs"
+  local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json"
+  _hf_timed "4: ours decode ($label, NF4 + double quant, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
     --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 --quant nf4 --double-quant --backend cuda | tee "$out"
   local figures
   figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null) \
@@ -153,6 +156,7 @@ gpu_steps_3_4() {
     _gpu_profile_row "$m1b" "$batch"
     _gpu_profile_row "$m1b" "$batch" 2048 main
     _gpu_decode_row "$m1b" 1B
+    _gpu_decode_row "$m1b" 1B 1 eager
     _gpu_decode_row "$m1b" 1B 8
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"

@@ -114,6 +114,7 @@ ModelDims CudaLlama::dims() const {
 void CudaLlama::upload_lora_from_host() {
   activate();
   CUDA_CHECK(cudaStreamSynchronize(stream_));  // no kernel may still read the buffers replaced below
+  ++lora_version_;
   const std::vector<ParamRef> params = host_.lora_params();
   const auto& m = hm_;
   spec_ = host_.lora_spec();
@@ -169,6 +170,7 @@ void CudaLlama::load_lora(const PeftAdapter& adapter) {
 void CudaLlama::clear_lora() {
   activate();
   CUDA_CHECK(cudaStreamSynchronize(stream_));
+  ++lora_version_;
   lora_on_ = false;
   spec_ = LoraSpec{};
   scaling_ = 0.f;

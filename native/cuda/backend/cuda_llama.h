@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api.h"
+#include "backend/decode_graphs.h"
 #include "backend/dequant_pipeline.h"
 #include "backend/device_memory.h"
 #include "backend/event_timeline.h"
@@ -177,6 +178,10 @@ class CudaLlama final : public TrainableModel, public Decoder {
   ArenaPlan plan_;
   // NF4 models only; declared after the arena so it is destroyed first (its stream may still write there).
   std::unique_ptr<DequantPipeline> dequant_;
+  // The batched decode step as CUDA graphs, per batch size. lora_version_ changes whenever the adapter's device
+  // buffers or slots do, which a captured step would otherwise still point at.
+  DecodeGraphs graphs_;
+  uint64_t lora_version_ = 0;
   // Some checkpointed pass since the model was loaded had no room to keep each layer's attention output (its
   // recompute redid the attention); the memory report says so.
   bool attention_recomputed_ = false;

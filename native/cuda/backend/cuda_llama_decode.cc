@@ -4,7 +4,7 @@
 // training's flash attention within itself, every later call attention over the cache (attention_decode.cu). Only
 // the last row's logits are computed, in fp32, and copied to the host. decode_step advances several sequences by one
 // token each in one forward (batched generation): the projections read each weight once for all of them, attention
-// runs per sequence over its own cache.
+// runs per sequence over its own cache. Its kernels replay as a CUDA graph per batch size (backend/decode_graphs.h).
 #include <algorithm>
 #include <vector>
 
@@ -86,7 +86,6 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
   }
   begin_step(b, StepMode::Logits, false, false);  // validates the ids before anything is written to a cache
   const int64_t H = hm_.H, V = hm_.V;
-  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
   // Where each sequence's cache is; the kernel finds every layer's from it.
   std::vector<DecodeSeq> seqs(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
@@ -99,18 +98,33 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
   // that read the table are ordered after the copy on the stream.
   CUDA_CHECK(cudaMemcpyAsync(step_seqs_.get(), seqs.data(), size_t(seq_bytes), cudaMemcpyHostToDevice, stream_));
   const DecodeSeq* step = static_cast<const DecodeSeq*>(step_seqs_.get());
-  for (int l = 0; l < hm_.L; ++l)
-    // One pass over each layer's weights for all n rows.
-    layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), n, 1, plan_.layers[0], nullptr, step);
-  final_norm(n);
-  // The lm_head in chunks of the plan's logits rows, each copied out in fp32.
   float* dev = buf<float>(plan_.logits_f32);
   StepShape shape;
   shape.B = n, shape.T = 1;
   const int64_t R = shape.chunk_rows();
+  // The step's kernels, from the embedding to the first chunk of logits: everything that changes per token is in
+  // device memory (ids, positions, the sequence table), so they can run as one CUDA graph (backend/decode_graphs.h).
+  auto kernels = [&] {
+    embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
+    for (int l = 0; l < hm_.L; ++l)
+      // One pass over each layer's weights for all n rows.
+      layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), n, 1, plan_.layers[0], nullptr, step);
+    final_norm(n);
+    matmul_bf16_f32out(false, true, std::min<int64_t>(R, n), V, H, 1.f, buf<bf16>(plan_.xf), H, lm_head_, H, 0.f, dev,
+                       V, stream_);
+  };
+  // Not as a graph: rows past one logits chunk (copied out between chunks), NF4 rows past the GEMV path (their
+  // expansions run on the second stream), or a profiled step (its marks are events on the host's clock).
+  const bool as_graph = n <= R && (!dequant_ || n <= kNf4GemvMaxRows) && !timeline_->enabled();
+  if (as_graph)
+    graphs_.run({n, arena_.at<char>(0), arena_.capacity(), step_seqs_.get(), lora_version_}, stream_, kernels);
+  else
+    kernels();
+  // The lm_head in chunks of the plan's logits rows, each copied out in fp32.
   for (int64_t r0 = 0; r0 < n; r0 += R) {
     const int64_t rows = std::min<int64_t>(R, n - r0);
-    matmul_bf16_f32out(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, dev, V, stream_);
+    if (r0 > 0)
+      matmul_bf16_f32out(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, dev, V, stream_);
     CUDA_CHECK(cudaMemcpyAsync(logits + r0 * V, dev, size_t(rows * V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
   }
   CUDA_CHECK(cudaStreamSynchronize(stream_));

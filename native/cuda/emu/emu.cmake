@@ -47,7 +47,7 @@ target_compile_options(tf_emu_flags INTERFACE -O2 -ffp-contract=off -fno-strict-
 
 add_library(tf_cuda_emu_objects OBJECT ${TF_EMU_TRANSLATED} ${TF_EMU_BACKEND_SOURCES}
             ${TF_EMU_DIR}/fiber.cc ${TF_EMU_DIR}/scheduler.cc ${TF_EMU_DIR}/runtime.cc ${TF_EMU_DIR}/memory.cc
-            ${TF_EMU_DIR}/fault.cc ${TF_EMU_DIR}/streams.cc)
+            ${TF_EMU_DIR}/fault.cc ${TF_EMU_DIR}/streams.cc ${TF_EMU_DIR}/graphs.cc)
 target_link_libraries(tf_cuda_emu_objects PRIVATE tf_emu_flags)
 target_compile_definitions(tf_cuda_emu_objects PRIVATE TF_WITH_CUDA)
 # PIC like the core's objects: tf_core_emu is linked into the emulated addon (addon.cmake), a shared object.

@@ -96,6 +96,7 @@ cudaError_t cudaMemGetInfo(size_t* free_bytes, size_t* total_bytes) {
 cudaError_t cudaMalloc(void** p, size_t bytes) {
   *p = nullptr;
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  if (const cudaError_t e = tf_emu::refuse_during_capture(nullptr)) return e;
   auto& s = tf_emu::state();
   const size_t counted = tf_emu::round_up(bytes == 0 ? 1 : bytes, 256);
   {
@@ -118,6 +119,7 @@ cudaError_t cudaMalloc(void** p, size_t bytes) {
 // cudaFree synchronizes the device, as it does on a GPU: no queued work may still use the memory.
 cudaError_t cudaFree(void* p) {
   if (!p) return cudaSuccess;
+  if (const cudaError_t e = tf_emu::refuse_during_capture(nullptr)) return e;
   tf_emu::drain_all();
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
   auto& s = tf_emu::state();
@@ -155,6 +157,8 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
     });
     return cudaSuccess;
   }
+  // Pageable host memory cannot be part of a graph, and the legacy stream's synchronous copies are unsafe calls.
+  if (const cudaError_t e = tf_emu::refuse_during_capture(stream)) return e;
   if (dst_dev && stream) {
     auto staged = std::make_shared<std::vector<char>>(static_cast<const char*>(src), static_cast<const char*>(src) + bytes);
     tf_emu::enqueue(stream, [dst, staged] {

@@ -198,6 +198,8 @@ const char* cudaGetErrorName(cudaError_t e) {
     case cudaErrorInvalidResourceHandle: return "cudaErrorInvalidResourceHandle";
     case cudaErrorNotReady: return "cudaErrorNotReady";
     case cudaErrorLaunchFailure: return "cudaErrorLaunchFailure";
+    case cudaErrorStreamCaptureUnsupported: return "cudaErrorStreamCaptureUnsupported";
+    case cudaErrorStreamCaptureInvalidated: return "cudaErrorStreamCaptureInvalidated";
   }
   return "cudaErrorUnknown";
 }
@@ -216,6 +218,8 @@ const char* cudaGetErrorString(cudaError_t e) {
     case cudaErrorNoKernelImageForDevice: return "no kernel image is available for execution on the device";
     case cudaErrorInvalidResourceHandle: return "invalid resource handle";
     case cudaErrorNotReady: return "device not ready";
+    case cudaErrorStreamCaptureUnsupported: return "operation not permitted when stream is capturing";
+    case cudaErrorStreamCaptureInvalidated: return "operation failed due to a previous error during capture";
     case cudaErrorLaunchFailure: {
       // The emulator knows which kernel, block and thread failed, and why: say it.
       thread_local std::string text;
@@ -298,6 +302,7 @@ cudaError_t cudaGetDevice(int* device) {
   return tf_emu::limits::device_count() == 0 ? record(cudaErrorNoDevice) : cudaSuccess;
 }
 cudaError_t cudaDeviceSynchronize() {
+  if (const cudaError_t e = tf_emu::refuse_during_capture(nullptr)) return e;
   tf_emu::drain_all();
   return sticky_error();
 }

@@ -12,27 +12,7 @@
 #include <vector>
 
 #include "state.h"
-
-struct CUevent_st {
-  unsigned flags = 0;
-  uint64_t issued = 0;     // records issued so far: what a cudaStreamWaitEvent captures
-  uint64_t completed = 0;  // the latest record that has run
-  std::chrono::steady_clock::time_point at{};  // when it ran
-};
-
-namespace tf_emu {
-struct QueuedOp {
-  enum Kind { Work, Record, Wait } kind = Work;
-  std::function<void()> work;   // Work
-  CUevent_st* event = nullptr;  // Record, Wait
-  uint64_t generation = 0;      // Record: the record's number; Wait: the record it waits for
-};
-}  // namespace tf_emu
-
-struct CUstream_st {
-  unsigned flags = 0;
-  std::deque<tf_emu::QueuedOp> ops;
-};
+#include "stream_state.h"
 
 namespace tf_emu {
 
@@ -121,6 +101,8 @@ void run_until(Order order, CUstream_st* target, Done done) {
 
 }  // namespace
 
+std::mutex& queue_mutex() { return g_queue_mu; }
+
 void enqueue(cudaStream_t stream, std::function<void()> work) {
   if (stream == nullptr) {
     std::lock_guard<std::mutex> exec(g_exec_mu);
@@ -129,7 +111,10 @@ void enqueue(cudaStream_t stream, std::function<void()> work) {
     return;
   }
   std::lock_guard<std::mutex> lock(g_queue_mu);
-  stream->ops.push_back({QueuedOp::Work, std::move(work)});
+  if (stream->capture)
+    stream->capture->ops.push_back({QueuedOp::Work, std::move(work)});
+  else
+    stream->ops.push_back({QueuedOp::Work, std::move(work)});
 }
 
 void drain(cudaStream_t stream) {
@@ -176,7 +161,8 @@ cudaError_t cudaDeviceGetStreamPriorityRange(int* least, int* greatest) {
 cudaError_t cudaStreamCreateWithPriority(cudaStream_t* s, unsigned flags, int) { return cudaStreamCreateWithFlags(s, flags); }
 cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned flags) {
   if (const cudaError_t e = sticky_error()) return e;
-  *s = new CUstream_st{flags, {}};
+  *s = new CUstream_st;
+  (*s)->flags = flags;
   std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
   tf_emu::g_streams.push_back(*s);
   return cudaSuccess;
@@ -198,6 +184,7 @@ cudaError_t cudaStreamDestroy(cudaStream_t s) {
   return cudaSuccess;
 }
 cudaError_t cudaStreamSynchronize(cudaStream_t s) {
+  if (const cudaError_t e = tf_emu::refuse_during_capture(s)) return e;
   tf_emu::drain(s);
   return sticky_error();
 }
@@ -208,6 +195,10 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags) {
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+    if (s && s->capture) {  // a wait node: numbered when the graph is launched
+      s->capture->ops.push_back({tf_emu::QueuedOp::Wait, {}, e, 0});
+      return cudaSuccess;
+    }
     generation = e->issued;
     if (e->completed >= generation) return cudaSuccess;
     if (s) {
@@ -241,7 +232,10 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   if (const cudaError_t err = sticky_error()) return err;
   if (s) {
     std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
-    s->ops.push_back({tf_emu::QueuedOp::Record, {}, e, ++e->issued});
+    if (s->capture)  // a record node: numbered when the graph is launched
+      s->capture->ops.push_back({tf_emu::QueuedOp::Record, {}, e, 0});
+    else
+      s->ops.push_back({tf_emu::QueuedOp::Record, {}, e, ++e->issued});
     return cudaSuccess;
   }
   tf_emu::enqueue(nullptr, [] {});  // the legacy stream: after every blocking stream's queued work
@@ -252,6 +246,7 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
 }
 cudaError_t cudaEventSynchronize(cudaEvent_t e) {
   if (!e) return record(cudaErrorInvalidResourceHandle);
+  if (const cudaError_t err = tf_emu::refuse_during_capture(nullptr)) return err;
   {
     std::lock_guard<std::mutex> exec(tf_emu::g_exec_mu);
     uint64_t generation = 0;

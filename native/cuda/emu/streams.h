@@ -32,4 +32,10 @@ void drain_all();
 // Drops every queued operation (cudaDeviceReset: the context and its pending work are gone).
 void discard_all();
 
+// Stream capture (graphs.cc). A call capture cannot take returns cudaErrorStreamCaptureUnsupported and invalidates
+// the capture it would break, as on a device: one that synchronizes with or copies pageable memory through
+// `touched` while it is capturing, or any "potentially unsafe" call (allocation, freeing, synchronization) from a
+// thread that is capturing in global or thread-local mode. cudaSuccess when the call may go ahead.
+cudaError_t refuse_during_capture(cudaStream_t touched);
+
 }  // namespace tf_emu

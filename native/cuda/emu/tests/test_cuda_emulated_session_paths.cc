@@ -424,6 +424,62 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
   CHECK_EQ(ahead_line(gpu->memory_report()), "NF4 weights expanded ahead on a second stream: 0 of 37 in the last pass");
 }
 
+// The batched decode step as CUDA graphs (backend/decode_graphs.h): a batch size's first step runs eagerly, its
+// second is captured and launched, the rest replay the graph (no kernel launches at all). The logits are those of
+// the eager steps (TF_CUDA_GRAPHS=0) bit for bit, with dense and NF4 weights, and after the adapter changes (its
+// buffers move, so the old graphs must not be replayed).
+TEST(decode_steps_replay_as_cuda_graphs_with_the_eager_steps_logits) {
+  tf_test::TempDir dir("tf-emu-graphs");
+  tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
+  tf::ThreadPool pool(1);
+  const auto launches = [] { return tf_emu::launch_count("attention_decode_step_kernel"); };
+  for (tf::Quant quant : {tf::Quant::None, tf::Quant::NF4}) {
+    auto host = tf::LlamaModel::load(dir.path(), quant, true, pool);
+    const int64_t L = host->config().num_hidden_layers, V = host->config().vocab_size;
+    // Logits of 2 sequences over 8 steps. An adapter with random B (so it changes the logits) arrives before step 3,
+    // which grows the arena; another one of the same shape before step 5, which does not.
+    auto run = [&](bool graphs, std::vector<uint64_t>* step_launches) {
+      ScopedEnv env("TF_CUDA_GRAPHS", graphs ? "1" : "0");
+      auto gpu = tf::backend::make_cuda_model(*host, 0);
+      tf::Decoder& dec = *gpu->decoder();
+      auto a = dec.new_decode_cache(32), b = dec.new_decode_cache(32);
+      std::vector<float> last(size_t(V), 0.f);
+      const std::vector<int32_t> pa = {3, 9, 4, 17}, pb = {5, 5, 21};
+      dec.decode(*a, pa.data(), int(pa.size()), last.data());
+      dec.decode(*b, pb.data(), int(pb.size()), last.data());
+      std::vector<float> all;
+      std::vector<float> logits(size_t(2 * V));
+      tf::DecodeCache* caches[2] = {a.get(), b.get()};
+      int32_t next[2] = {7, 11};
+      for (int step = 0; step < 8; ++step) {
+        if (step == 3 || step == 5) {
+          tf::LoraSpec ls;
+          ls.targets = {"q_proj", "v_proj", "down_proj"};
+          if (step == 3) gpu->init_lora(ls, 5);
+          tf::PeftAdapter adapter = gpu->export_lora("tiny");
+          tf::Rng rng(13 + step);
+          for (tf::LoraTensors& m : adapter.modules)
+            for (float& x : m.B) x = 0.5f * rng.normal();
+          gpu->load_lora(adapter);
+        }
+        const uint64_t before = launches();
+        dec.decode_step(caches, next, 2, logits.data());
+        if (step_launches) step_launches->push_back(launches() - before);
+        all.insert(all.end(), logits.begin(), logits.end());
+        for (int i = 0; i < 2; ++i)  // greedy, so the sequences go where the logits lead
+          next[i] = int32_t(std::max_element(logits.begin() + i * V, logits.begin() + (i + 1) * V) - (logits.begin() + i * V));
+      }
+      return all;
+    };
+    std::vector<uint64_t> counted;
+    const std::vector<float> with_graphs = run(true, &counted), eager = run(false, nullptr);
+    CHECK(with_graphs == eager);
+    // Eager, captured (its launches happen while capturing), replayed; each adapter change starts over.
+    const uint64_t l = uint64_t(L);
+    CHECK((counted == std::vector<uint64_t>{l, l, 0, l, l, l, l, 0}));
+  }
+}
+
 // Keeping every layer's attention output is a speed-for-memory trade the device makes only with room for it: on a
 // device where the arena fits without it but not with it, the recompute redoes the attention, the memory report says
 // so, and the gradients are those of the run that kept it.

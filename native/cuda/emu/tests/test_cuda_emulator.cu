@@ -617,6 +617,67 @@ TEST(a_device_reset_drops_queued_work_and_its_events_count_as_done) {
   CHECK(cudaEventDestroy(e) == cudaSuccess);
 }
 
+TEST(a_captured_graph_replays_its_kernels_on_the_data_of_each_launch) {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  Dev<float> in(32), mid(32), out(32);
+  in.put(std::vector<float>(32, 1.f));
+  const uint64_t launched = tf_emu::launch_count("scale_into");
+  REQUIRE(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal) == cudaSuccess);
+  cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+  CHECK(cudaStreamIsCapturing(s, &status) == cudaSuccess && status == cudaStreamCaptureStatusActive);
+  scale_into<<<1, 32, 0, s>>>(in.p, mid.p, 2.f);
+  CHECK(cudaMemcpyAsync(out.p, mid.p, 32 * sizeof(float), cudaMemcpyDeviceToDevice, s) == cudaSuccess);
+  scale_into<<<1, 32, 0, s>>>(out.p, out.p, 3.f);
+  cudaGraph_t graph = nullptr;
+  REQUIRE(cudaStreamEndCapture(s, &graph) == cudaSuccess && graph);
+  CHECK(cudaStreamIsCapturing(s, &status) == cudaSuccess && status == cudaStreamCaptureStatusNone);
+  CHECK(cudaStreamSynchronize(s) == cudaSuccess);
+  CHECK(std::isnan(out.get()[0]));  // captured, not run
+  cudaGraphExec_t exec = nullptr;
+  REQUIRE(cudaGraphInstantiate(&exec, graph, 0) == cudaSuccess);
+  CHECK(cudaGraphDestroy(graph) == cudaSuccess);  // the instantiated graph stands alone
+  for (float x : {1.f, 5.f}) {
+    in.put(std::vector<float>(32, x));  // each launch reads the buffers as they are then
+    CHECK(cudaGraphLaunch(exec, s) == cudaSuccess);
+    CHECK(cudaStreamSynchronize(s) == cudaSuccess);
+    const float got = out.get()[31];
+    CHECK_EQ(got, 6.f * x);
+  }
+  CHECK_EQ(tf_emu::launch_count("scale_into"), launched + 2);  // launched while capturing; replays are not launches
+  CHECK(cudaGraphExecDestroy(exec) == cudaSuccess);
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+}
+
+TEST(what_capture_cannot_take_fails_and_invalidates_the_capture) {
+  cudaStream_t s = nullptr;
+  REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
+  Dev<float> d(32);
+  std::vector<float> host(32, 1.f);
+  const auto broken = [&](cudaStreamCaptureMode mode, auto call) {
+    REQUIRE(cudaStreamBeginCapture(s, mode) == cudaSuccess);
+    const cudaError_t e = call();
+    cudaGraph_t g = nullptr;
+    const cudaError_t end = cudaStreamEndCapture(s, &g);
+    if (g) cudaGraphDestroy(g);
+    cudaGetLastError();
+    return std::string(cudaGetErrorName(e)) + " / " + cudaGetErrorName(end);
+  };
+  const std::string refused = "cudaErrorStreamCaptureUnsupported / cudaErrorStreamCaptureInvalidated";
+  const auto tl = cudaStreamCaptureModeThreadLocal;
+  CHECK_EQ(broken(tl, [&] { return cudaStreamSynchronize(s); }), refused);
+  CHECK_EQ(broken(tl, [&] { return cudaMemcpyAsync(d.p, host.data(), 32 * sizeof(float), cudaMemcpyHostToDevice, s); }), refused);
+  CHECK_EQ(broken(tl, [&] { return cudaMemcpyAsync(host.data(), d.p, 32 * sizeof(float), cudaMemcpyDeviceToHost, s); }), refused);
+  void* p = nullptr;
+  CHECK_EQ(broken(tl, [&] { return cudaMalloc(&p, 256); }), refused);  // an allocation a replay would not repeat
+  CHECK_EQ(broken(tl, [&] { return cudaDeviceSynchronize(); }), refused);
+  // Relaxed mode allows the thread's unsafe calls, but not synchronizing with the capturing stream itself.
+  CHECK_EQ(broken(cudaStreamCaptureModeRelaxed, [&] { return cudaMalloc(&p, 256); }), std::string("cudaSuccess / cudaSuccess"));
+  CHECK(cudaFree(p) == cudaSuccess);
+  CHECK_EQ(broken(cudaStreamCaptureModeRelaxed, [&] { return cudaStreamSynchronize(s); }), refused);
+  CHECK(cudaStreamDestroy(s) == cudaSuccess);
+}
+
 TEST(events_time_only_what_has_run_and_queued_work_runs_before_a_free) {
   cudaStream_t s = nullptr;
   REQUIRE(cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) == cudaSuccess);
