@@ -110,9 +110,9 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
     e.set("tokens_per_second", Json::number(l.tokens_per_second));
     e.set("memory_bytes", Json::integer(l.memory_bytes));
     if (l.has_eval_loss) e.set("eval_loss", Json::number(l.eval_loss));
-    log.push(e);
+    log.push(std::move(e));
   }
-  j.set("log_history", log);
+  j.set("log_history", std::move(log));
   write_text((tmp / "trainer_state.json").string(), j.dump() + "\n");
 
   // Replace an existing step-N (a rerun of the same step) and move the complete folder into place.
