@@ -290,15 +290,19 @@ int decode(const Args& a) {
   std::atomic<bool> cancel{false};
   // No stop token: every run generates exactly `tokens` per prompt, whatever the random model prefers. Every prompt
   // is prefilled before the first token of any is sampled: the first token ends the prefills.
+  // The last run's greedy tokens, per prompt: two runs of the same kernels (with and without CUDA graphs) must agree.
+  std::vector<std::vector<int32_t>> generated;
   auto once = [&](int tokens, double* prefill_s, double* decode_s) {
     api::GenerateOptions g;
     g.max_tokens = tokens;
     const auto start = Clock::now();
     Clock::time_point first, last;
     int count = 0;
-    session->generate(prompts, g, "", [&](int, int32_t) {
+    generated.assign(prompts.size(), {});
+    session->generate(prompts, g, "", [&](int i, int32_t token) {
       last = Clock::now();
       if (count++ == 0) first = last;
+      generated[size_t(i)].push_back(token);
     }, cancel);
     TF_CHECK(count == tokens * batch, "expected " + std::to_string(tokens * batch) + " tokens, the model streamed " + std::to_string(count));
     *prefill_s = std::chrono::duration<double>(first - start).count();
@@ -324,6 +328,13 @@ int decode(const Args& a) {
   j.set("ms_per_token", Json::number(1000.0 / steps_per_sec));  // per step: one token of each prompt
   j.set("weight_bytes", Json::integer(info.weight_bytes));
   j.set("weight_gb_read_per_sec", Json::number(double(info.weight_bytes) * steps_per_sec / 1e9));
+  // FNV-1a over every prompt's tokens in prompt order.
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (const auto& tokens : generated)
+    for (int32_t t : tokens) h = (h ^ uint64_t(uint32_t(t))) * 0x100000001b3ull;
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
+  j.set("generated_tokens_fnv1a", Json::string(hex));
   std::printf("%s\n", j.dump().c_str());
   return 0;
 }

@@ -46,12 +46,25 @@ _gpu_decode_row() {
   (( batch > 1 )) && label+=", batch $batch"
   [[ ${4:-} == eager ]] && graphs=0 label+=", without CUDA graphs"
   local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json"
+  # The row with graphs for the same model and batch, written by an earlier call (a batch of 1 is named without -b1).
+  local graph_out="$dir/decode-$2$( ((batch > 1)) && echo "-b$batch").json"
   _hf_timed "4: ours decode ($label, NF4 + double quant, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
-    --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 --quant nf4 --double-quant --backend cuda | tee "$out"
+    --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 --quant nf4 --double-quant --backend cuda \
+    2>"$out.stderr" | tee "$out"
+  cat "$out.stderr" >&2  # after the run: read below, so it must be complete
   local figures
-  figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null) \
-    && _hf_row 4 "ours generation speed ($label)" "$figures" "" "" INFO \
-    || _hf_row 4 "ours generation speed ($label)" "gpu_ours decode failed (see log)" "" "" FAIL
+  if ! figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null); then
+    _hf_row 4 "ours generation speed ($label)" "gpu_ours decode failed (see log)" "" "" FAIL
+  elif [[ $graphs == 1 ]] && grep -q "run without CUDA graphs" "$out.stderr" 2>/dev/null; then
+    # The model fell back to launching every kernel: the figures are not the graphs' (the log says why).
+    _hf_row 4 "ours generation speed ($label)" "$figures; CUDA graphs switched off: $(grep -m1 "run without CUDA graphs" "$out.stderr")" "" "" FAIL
+  elif [[ $graphs == 0 && -f $graph_out ]] && ! "$py" -c 'import json,sys; a,b=(json.load(open(p))["generated_tokens_fnv1a"] for p in sys.argv[1:]); sys.exit(a!=b)' \
+    "$graph_out" "$out" 2>/dev/null; then
+    # The same kernels launched one by one must generate the graphs' greedy tokens.
+    _hf_row 4 "ours generation speed ($label)" "$figures; greedy tokens differ from the CUDA-graph run's" "" "" FAIL
+  else
+    _hf_row 4 "ours generation speed ($label)" "$figures" "" "" INFO
+  fi
 }
 
 # Where our 1B training step's time goes (model/step_timeline.h's phases): an INFO row from a short run of its own

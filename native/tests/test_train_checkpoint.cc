@@ -1,6 +1,7 @@
 // The checkpoint folder format on its own: an exact round trip (64-bit RNG words, fp32 moments, adapter),
 // pruning to the newest few, a stale temporary folder from a crash is not mistaken for a checkpoint, and a
 // damaged trainer_state.json is a clear error.
+#include <cmath>
 #include <filesystem>
 
 #include "harness.h"
@@ -73,6 +74,13 @@ TEST(checkpoint_round_trip_is_exact) {
     CHECK_EQ(a.has_eval_loss, b.has_eval_loss);
     CHECK_EQ(a.eval_loss, b.has_eval_loss ? b.eval_loss : 0.0);
   }
+  // A NaN validation loss (validation runs after the step's update) is left out, and the checkpoint still reads.
+  Checkpoint nan = sample(3);
+  nan.log_history[2].eval_loss = std::nan("");
+  const Checkpoint back = read_checkpoint(write_checkpoint(dir.path(), nan, 3));
+  REQUIRE(back.log_history.size() == 3);
+  CHECK(!back.log_history[2].has_eval_loss);
+  CHECK_EQ(back.log_history[2].loss, nan.log_history[2].loss);
   // A checkpoint written before the log existed reads with an empty one.
   std::string state = tf_test::read_file(path + "/trainer_state.json");
   const size_t at = state.find("\"log_history\":[");

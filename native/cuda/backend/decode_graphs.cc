@@ -59,7 +59,11 @@ void DecodeGraphs::run(const Key& key, cudaStream_t stream, const std::function<
 void DecodeGraphs::capture(const Key& key, cudaStream_t stream, const std::function<void()>& body) {
   // Thread-local mode: other threads' work on the device (a training run, another session) is not this capture's
   // business; this thread's own unsafe calls still break it, which is what tells us body() was not capturable.
-  CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
+  if (const cudaError_t began = cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal); began != cudaSuccess) {
+    cudaGetLastError();
+    switch_off(std::string("cudaStreamBeginCapture: ") + cudaGetErrorString(began));
+    return body();
+  }
   std::string failure;
   try {
     body();

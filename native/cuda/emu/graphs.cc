@@ -79,31 +79,12 @@ cudaError_t cudaGraphInstantiate(cudaGraphExec_t* exec, cudaGraph_t graph, unsig
   return cudaSuccess;
 }
 
-// The graph's operations go onto the stream's queue in their captured order; records and waits are numbered now.
+// The graph's operations (kernels, copies, memsets) go onto the stream's queue in their captured order.
 cudaError_t cudaGraphLaunch(cudaGraphExec_t exec, cudaStream_t s) {
   if (!exec) return record(cudaErrorInvalidResourceHandle);
   if (const cudaError_t e = tf_emu::sticky_error()) return e;
-  if (!s) {  // the legacy stream: each operation as if called in turn
-    for (const tf_emu::QueuedOp& op : exec->ops) {
-      if (op.kind == tf_emu::QueuedOp::Work) tf_emu::enqueue(nullptr, op.work);
-      if (op.kind == tf_emu::QueuedOp::Record) cudaEventRecord(op.event, nullptr);
-      if (op.kind == tf_emu::QueuedOp::Wait) cudaStreamWaitEvent(nullptr, op.event, 0);
-    }
-    return tf_emu::sticky_error();
-  }
-  std::lock_guard<std::mutex> lock(tf_emu::queue_mutex());
-  for (tf_emu::QueuedOp op : exec->ops) {
-    if (op.kind == tf_emu::QueuedOp::Record) op.generation = ++op.event->issued;
-    if (op.kind == tf_emu::QueuedOp::Wait) {
-      op.generation = op.event->issued;
-      if (op.event->completed >= op.generation) continue;
-    }
-    if (s->capture)
-      s->capture->ops.push_back(std::move(op));
-    else
-      s->ops.push_back(std::move(op));
-  }
-  return cudaSuccess;
+  for (const tf_emu::QueuedOp& op : exec->ops) tf_emu::enqueue(s, op.work);  // the legacy stream runs each at once
+  return tf_emu::sticky_error();
 }
 
 cudaError_t cudaGraphExecDestroy(cudaGraphExec_t exec) {

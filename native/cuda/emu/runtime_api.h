@@ -36,6 +36,7 @@ enum cudaError {
   cudaErrorLaunchFailure = 719,
   cudaErrorStreamCaptureUnsupported = 900,
   cudaErrorStreamCaptureInvalidated = 901,
+  cudaErrorStreamCaptureIsolation = 905,
 };
 typedef enum cudaError cudaError_t;
 

@@ -16,6 +16,7 @@ struct CUevent_st {
   uint64_t issued = 0;     // records issued so far: what a cudaStreamWaitEvent captures
   uint64_t completed = 0;  // the latest record that has run
   std::chrono::steady_clock::time_point at{};  // when it ran
+  CUstream_st* recorded_in = nullptr;  // last recorded inside this stream's capture (a node of the graph)
 };
 
 namespace tf_emu {
@@ -24,12 +25,11 @@ struct QueuedOp {
   enum Kind { Work, Record, Wait } kind = Work;
   std::function<void()> work;   // Work
   CUevent_st* event = nullptr;  // Record, Wait
-  // Record: the record's number; Wait: the record it waits for. In a graph, 0: numbered when the graph is launched
-  // (a record node records the event then; a wait node waits for its latest record then).
-  uint64_t generation = 0;
+  uint64_t generation = 0;  // Record: the record's number; Wait: the record it waits for
 };
 
-// A stream being captured (cudaStreamBeginCapture): its work goes into `ops` instead of its queue.
+// A stream being captured (cudaStreamBeginCapture): its work goes into `ops` instead of its queue (kernels, copies,
+// memsets; event records inside a capture are internal to the graph and leave nothing to replay).
 struct Capture {
   std::vector<QueuedOp> ops;
   cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;

@@ -195,9 +195,20 @@ cudaError_t cudaStreamWaitEvent(cudaStream_t s, cudaEvent_t e, unsigned flags) {
   uint64_t generation = 0;
   {
     std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
-    if (s && s->capture) {  // a wait node: numbered when the graph is launched
-      s->capture->ops.push_back({tf_emu::QueuedOp::Wait, {}, e, 0});
-      return cudaSuccess;
+    if (s && s->capture) {
+      // Within one capture a wait on its own record is already met by the captured order; a wait on a record made
+      // outside the capture would tie the graph to work that is not in it, which capture refuses.
+      if (e->recorded_in == s) return cudaSuccess;
+      s->capture->invalidated = true;
+      std::fprintf(stderr, "tf_emu: a capturing stream waits on an event recorded outside its capture\n");
+      return record(cudaErrorStreamCaptureIsolation);
+    }
+    if (e->recorded_in) {
+      // A device would fork the capture into this stream; the emulator captures one stream at a time.
+      e->recorded_in->capture->invalidated = true;
+      std::fprintf(stderr, "tf_emu: a stream waits on an event recorded inside another stream's capture (a fork of "
+                           "the capture into it), which the emulator does not emulate\n");
+      return record(cudaErrorStreamCaptureUnsupported);
     }
     generation = e->issued;
     if (e->completed >= generation) return cudaSuccess;
@@ -232,14 +243,15 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s) {
   if (const cudaError_t err = sticky_error()) return err;
   if (s) {
     std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
-    if (s->capture)  // a record node: numbered when the graph is launched
-      s->capture->ops.push_back({tf_emu::QueuedOp::Record, {}, e, 0});
+    if (s->capture)  // a record node, internal to the graph: only waits in the same capture can see it
+      e->recorded_in = s;
     else
-      s->ops.push_back({tf_emu::QueuedOp::Record, {}, e, ++e->issued});
+      s->ops.push_back({tf_emu::QueuedOp::Record, {}, e, ++e->issued}), e->recorded_in = nullptr;
     return cudaSuccess;
   }
   tf_emu::enqueue(nullptr, [] {});  // the legacy stream: after every blocking stream's queued work
   std::lock_guard<std::mutex> lock(tf_emu::g_queue_mu);
+  e->recorded_in = nullptr;
   e->completed = ++e->issued;
   e->at = std::chrono::steady_clock::now();
   return cudaSuccess;

@@ -1,6 +1,7 @@
 #include "train/checkpoint.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -109,7 +110,8 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
     e.set("grad_norm", Json::number(l.grad_norm));
     e.set("tokens_per_second", Json::number(l.tokens_per_second));
     e.set("memory_bytes", Json::integer(l.memory_bytes));
-    if (l.has_eval_loss) e.set("eval_loss", Json::number(l.eval_loss));
+    // A validation loss can be NaN (validation runs after the step's update); JSON has no NaN, so it is left out.
+    if (l.has_eval_loss && std::isfinite(l.eval_loss)) e.set("eval_loss", Json::number(l.eval_loss));
     log.push(std::move(e));
   }
   j.set("log_history", std::move(log));
@@ -155,7 +157,7 @@ Checkpoint read_checkpoint(const std::string& dir) {
       l.grad_norm = e.at("grad_norm").as_double(what + " grad_norm");
       l.tokens_per_second = e.at("tokens_per_second").as_double(what + " tokens_per_second");
       l.memory_bytes = e.at("memory_bytes").as_int(what + " memory_bytes");
-      if (const Json* v = e.find("eval_loss")) l.has_eval_loss = true, l.eval_loss = v->as_double(what + " eval_loss");
+      if (const Json* v = e.find("eval_loss"); v && !v->is_null()) l.has_eval_loss = true, l.eval_loss = v->as_double(what + " eval_loss");
       c.log_history.push_back(l);
     }
   }

@@ -33,6 +33,8 @@ describe("loggedStepsSince", () => {
     expect(got[0]).toEqual({ step: 4, totalSteps: 40, loss: 0.5, lr: 1e-4, gradNorm: 4.5, tokensPerSec: 4000, memoryBytes: 2 ** 33 });
     expect(got[2]!.validLoss).toBe(0.25);
     expect(loggedStepsSince(dir, 6, 6)).toEqual([]); // the curve reaches the checkpoint: nothing to restore
+    const nan = checkpoint({ step: 2, total_steps: 40, log_history: [logged(1), logged(2, { eval_loss: null as unknown as number })] });
+    expect(loggedStepsSince(nan, 2, 0)!.map((r) => "validLoss" in r)).toEqual([false, false]); // null: no validation loss
   });
 
   it("is null when the log misses a step, is absent (an older checkpoint) or the file is damaged", () => {

@@ -15,7 +15,7 @@ const loggedStep = z.object({
   grad_norm: z.number(),
   tokens_per_second: z.number(),
   memory_bytes: z.number(),
-  eval_loss: z.number().optional(),
+  eval_loss: z.number().nullable().optional(), // null: not a number (the trainer leaves a NaN out)
 });
 const trainerState = z.object({ total_steps: z.number().int().nonnegative(), log_history: z.array(loggedStep).optional() });
 
@@ -46,7 +46,7 @@ export function loggedStepsSince(dir: string, checkpointStep: number, after: num
       gradNorm: l.grad_norm,
       tokensPerSec: l.tokens_per_second,
       memoryBytes: l.memory_bytes,
-      ...(l.eval_loss !== undefined ? { validLoss: l.eval_loss } : {}),
+      ...(typeof l.eval_loss === "number" ? { validLoss: l.eval_loss } : {}),
     });
   }
   return out;

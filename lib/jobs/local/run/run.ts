@@ -248,7 +248,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
  * is used.
  */
 async function findResumeCheckpoint(db: PrismaClient, dataDir: string, jobId: string): Promise<{ step: number; path: string; dir: string } | null> {
-  return (await resumePlan(db, dataDir, jobId)).resume;
+  // No run follows to store the steps a log would restore: only a checkpoint the stored curve reaches.
+  return (await resumePlan(db, dataDir, jobId, { fromLog: false })).resume;
 }
 
 type ResumePlan = {
@@ -263,7 +264,7 @@ type ResumePlan = {
   checkpointDirs: Map<number, string>;
 };
 
-async function resumePlan(db: PrismaClient, dataDir: string, jobId: string): Promise<ResumePlan> {
+async function resumePlan(db: PrismaClient, dataDir: string, jobId: string, opts: { fromLog?: boolean } = {}): Promise<ResumePlan> {
   const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
   const onDisk = fs.existsSync(root) ? fs.readdirSync(root).flatMap((name) => (/^step-\d+$/.test(name) ? [Number(name.slice(5))] : [])) : [];
   const last = await db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true } });
@@ -277,7 +278,7 @@ async function resumePlan(db: PrismaClient, dataDir: string, jobId: string): Pro
       continue;
     }
     // Past the stored curve: resumable only if the checkpoint's own log has every step the curve is missing.
-    const restored = step > stored ? loggedStepsSince(dir, step, stored) : [];
+    const restored = step <= stored ? [] : opts.fromLog === false ? null : loggedStepsSince(dir, step, stored);
     if (!restored) {
       skipped.push(step);
       continue;

@@ -671,6 +671,18 @@ TEST(what_capture_cannot_take_fails_and_invalidates_the_capture) {
   void* p = nullptr;
   CHECK_EQ(broken(tl, [&] { return cudaMalloc(&p, 256); }), refused);  // an allocation a replay would not repeat
   CHECK_EQ(broken(tl, [&] { return cudaDeviceSynchronize(); }), refused);
+  // Events: a wait on a record made inside the same capture is in order already; one made outside crosses the
+  // capture's boundary.
+  cudaEvent_t e = nullptr;
+  REQUIRE(cudaEventCreateWithFlags(&e, cudaEventDisableTiming) == cudaSuccess);
+  CHECK_EQ(broken(tl, [&] {
+    const cudaError_t r = cudaEventRecord(e, s);
+    return r != cudaSuccess ? r : cudaStreamWaitEvent(s, e, 0);
+  }), std::string("cudaSuccess / cudaSuccess"));
+  CHECK(cudaEventRecord(e, s) == cudaSuccess);
+  CHECK_EQ(broken(tl, [&] { return cudaStreamWaitEvent(s, e, 0); }), std::string("cudaErrorStreamCaptureIsolation / cudaErrorStreamCaptureInvalidated"));
+  CHECK(cudaStreamSynchronize(s) == cudaSuccess);
+  CHECK(cudaEventDestroy(e) == cudaSuccess);
   // Relaxed mode allows the thread's unsafe calls, but not synchronizing with the capturing stream itself.
   CHECK_EQ(broken(cudaStreamCaptureModeRelaxed, [&] { return cudaMalloc(&p, 256); }), std::string("cudaSuccess / cudaSuccess"));
   CHECK(cudaFree(p) == cudaSuccess);
