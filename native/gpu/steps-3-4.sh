@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # check.sh steps 3 and 4: our trainer against HF transformers + PEFT on a generated Llama-3.2-1B-shaped model
 # (logits, loss, LoRA gradients), then throughput / MFU / peak memory side by side, a profiled step of ours, and
-# ours on an 8B shape. native/gpu/README.md explains the rows. Budget: about 6.5 minutes on one H200 (each part
+# ours on an 8B shape. native/gpu/README.md explains the rows. Budget: about 7 minutes on one H200 (each part
 # prints its time).
 #
 # Sourced by native/gpu/check.sh (defines gpu_steps_3_4, runs nothing), or run alone:
@@ -39,17 +39,21 @@ _hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
 
 # Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label,
 # $3 prompts decoded together (default 1; an evaluation batches its prompts like this), $4 "eager" to launch every
-# decode step's kernels one by one (TF_CUDA_GRAPHS=0) instead of replaying a CUDA graph: the two rows say what the
-# graphs gain.
+# decode step's kernels one by one (TF_CUDA_GRAPHS=0) instead of replaying a CUDA graph (the two rows say what the
+# graphs gain), or "bf16" for unquantized weights (every projection a cuBLASLt GEMM inside the graph).
 _gpu_decode_row() {
-  local batch=${3:-1} label=$2 graphs=1
+  local batch=${3:-1} label=$2 graphs=1 quant_label="NF4 + double quant"
+  local quant=(--quant nf4 --double-quant)
   (( batch > 1 )) && label+=", batch $batch"
-  [[ ${4:-} == eager ]] && graphs=0 label+=", without CUDA graphs"
+  case ${4:-} in
+    eager) graphs=0 label+=", without CUDA graphs" ;;
+    bf16) quant=(--quant none) quant_label="bf16" label+=", bf16 weights" ;;
+  esac
   local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json"
   # The row with graphs for the same model and batch, written by an earlier call (a batch of 1 is named without -b1).
   local graph_out="$dir/decode-$2$( ((batch > 1)) && echo "-b$batch").json"
-  _hf_timed "4: ours decode ($label, NF4 + double quant, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
-    --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 --quant nf4 --double-quant --backend cuda \
+  _hf_timed "4: ours decode ($label, $quant_label, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
+    --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 "${quant[@]}" --backend cuda \
     2>"$out.stderr" | tee "$out"
   cat "$out.stderr" >&2  # after the run: read below, so it must be complete
   local figures
@@ -170,6 +174,7 @@ gpu_steps_3_4() {
     _gpu_profile_row "$m1b" "$batch" 2048 main
     _gpu_decode_row "$m1b" 1B
     _gpu_decode_row "$m1b" 1B 1 eager
+    _gpu_decode_row "$m1b" 1B 1 bf16
     _gpu_decode_row "$m1b" 1B 8
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
