@@ -146,7 +146,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const decodeModel = writeTinyModel({ dir: path.join(tmp, "decode-model"), seed: 6, shape: { kvHeads: 2, maxPositions: 1024 } }).dir;
     const rows = path.join(tmp, "rows.tsv");
     // The variables gpu_steps_3_4 sets before it calls _gpu_decode_row.
-    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2 && _gpu_decode_row "$3" 1B 1 eager';
+    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2 && _gpu_decode_row "$3" 1B 1 eager && _gpu_decode_row "$3" 1B 1 bf16';
     const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, decodeModel, OURS], { cwd: process.cwd() });
     expect(r.code, r.stderr).toBe(0);
 
@@ -187,7 +187,14 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(eager.decode_tokens_per_sec as number).toBeGreaterThan(0);
     const eagerRow = fs.readFileSync(rows, "utf8").trim().split("\n")[2]!.split("\t");
     expect(eagerRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, without CUDA graphs)"]);
-    expect(eagerRow[5]).toBe("INFO");
+    expect(eagerRow[5]).toBe("INFO"); // the same greedy tokens as the graph run (generated_tokens_fnv1a)
+    expect(eager.generated_tokens_fnv1a).toBe(f.generated_tokens_fnv1a);
+    // Unquantized weights: every projection a GEMM inside the graph.
+    const bf16 = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B-b1-bf16.json"), "utf8")) as Record<string, number | string | null>;
+    expect(bf16).toMatchObject({ backend: "cuda", quant: "none", batch: 1 });
+    const bf16Row = fs.readFileSync(rows, "utf8").trim().split("\n")[3]!.split("\t");
+    expect(bf16Row.slice(0, 2)).toEqual(["4", "ours generation speed (1B, bf16 weights)"]);
+    expect(bf16Row[5]).toBe("INFO");
   }, 240_000);
 
   it("step 4's profile row: steps-3-4.sh's own _gpu_profile_row times one step by phase on the device", async () => {
