@@ -254,7 +254,10 @@ std::string CudaLlama::memory_report() const {
   t.logits_chunk = plan_.bytes(Category::Logits);
   t.arena_capacity = arena_.capacity();
   t.attention_recomputed = attention_recomputed_;
-  if (dequant_) t.nf4_weights_last_pass = dequant_->pass_weights(), t.nf4_expanded_ahead = dequant_->pass_expanded_ahead();
+  if (dequant_) {
+    t.nf4_weights_last_pass = dequant_->pass_weights(), t.nf4_expanded_ahead = dequant_->pass_expanded_ahead();
+    t.nf4_first_pass_of_kind = dequant_->pass_first_of_kind();
+  }
   activate();
   device_memory_info(&t.device_free, &t.device_total);
   return format_memory_report(t);

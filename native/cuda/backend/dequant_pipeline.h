@@ -40,6 +40,7 @@ class DequantPipeline {
   // expanded ahead (for the memory report).
   int64_t pass_weights() const;
   int64_t pass_expanded_ahead() const;
+  bool pass_first_of_kind() const { return schedule_.first_of_kind(); }
 
  private:
   void destroy();  // synchronizes and frees the side stream and the events (each at most once)

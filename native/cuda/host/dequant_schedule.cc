@@ -7,6 +7,7 @@ void DequantSchedule::begin_pass(int kind) {
   // reads NF4 codes directly and shares the Logits kind with the prefills, whose order it must not wipe.
   if (current_ && position_ > 0) current_->resize(position_);
   current_ = &order_[kind];
+  first_of_kind_ = current_->empty();
   position_ = 0;
   holds_.fill(nullptr);
   side_filled_.fill(false);

@@ -36,6 +36,8 @@ class DequantSchedule {
   void begin_pass(int kind);
   // The pass's next weight.
   Request request(const void* weight);
+  // Whether the current pass is the first of its kind (no order recorded to expand ahead from).
+  bool first_of_kind() const { return first_of_kind_; }
 
   // For tests and the memory report: requests this object has answered, by outcome.
   struct Counts {
@@ -48,6 +50,7 @@ class DequantSchedule {
   std::map<int, std::vector<const void*>> order_;  // per kind: the weights its last pass asked for, in order
   std::vector<const void*>* current_ = nullptr;
   size_t position_ = 0;
+  bool first_of_kind_ = true;
   std::array<const void*, kSlots> holds_{};        // what each buffer holds, or will once its fill has run
   std::array<bool, kSlots> side_filled_{};         // filled by the side stream (not yet waited for by main)
   int last_slot_ = kSlots - 1;
