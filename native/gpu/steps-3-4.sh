@@ -20,6 +20,8 @@
 #   GPU_CHECK_CALIBRATE=1  also compare HF bf16 with HF fp32, to judge the tolerances (default: only when CUDA
 #                          is not built; ~30 s)
 #   GPU_CHECK_SKIP_8B=1    skip the 8B model (writing its 16 GB of weights takes about a minute)
+#   GPU_CHECK_ONLY_8B=1    only the 8B rows, for a second call after a GPU_CHECK_SKIP_8B=1 one: step 4's 1B rows are
+#                          rebuilt from that call's JSON files instead of being measured again
 #   GPU_CHECK_DECODE_8B=1  also measure decoding on the 8B model (loading it again costs about a minute)
 
 _hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
@@ -89,41 +91,13 @@ _gpu_profile_row() {
     || _hf_row 4 "$label" "gpu_ours bench --profile failed (see log)" "" "" FAIL
 }
 
-gpu_steps_3_4() {
-  local root gpu dir py batch start_all=$SECONDS
-  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-  gpu="$root/native/gpu"
-  dir="${GPU_CHECK_DIR:-/tmp/tuneforge-gpu-check}/hf"
-  py="${PYTHON:-python3}"
-  batch="${GPU_CHECK_BATCH:-4}"
-  mkdir -p "$dir"
-  _HF_ROWS="${GPU_CHECK_ROWS:-$dir/rows.tsv}"
-  [[ -n ${GPU_CHECK_ROWS:-} ]] || : >"$_HF_ROWS"
-  local rank=16 targets=q,k,v,o targets_long=q_proj,k_proj,v_proj,o_proj
-
-  # What our side has: gpu_ours, built in the CMake tree (check.sh's step 1 configured it; alone, configure here).
-  local build="${GPU_CHECK_BUILD:-$root/native/build/gpu}" ours backends="" why_not="not built yet"
-  ours="$build/gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}"
-  mkdir -p "$(dirname "$build")"
-  if { [[ -f $build/CMakeCache.txt ]] || cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF \
-    >"$build.configure-ours.log" 2>&1; } && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 4)" --target "gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}" \
-    >"$build.gpu_ours.log" 2>&1; then
-    backends=$("$ours" backends | "$py" -c 'import json,sys; print(",".join(json.load(sys.stdin)["backends"]))' 2>/dev/null)
-    [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (gpu_ours has backends: ${backends:-none}; is nvcc on PATH?)"
-  else
-    tail -n 30 "$build.gpu_ours.log" 2>/dev/null
-    why_not="gpu_ours did not build (log: $build.gpu_ours.log)"
-  fi
-  local have_cuda=0 have_cpu=0
-  [[ ",$backends," == *",cuda,"* ]] && have_cuda=1
-  [[ ",$backends," == *",cpu,"* ]] && have_cpu=1
-  _hf_log "our backends: ${backends:-none}; work folder $dir"
-
-  # ---- step 3: logits, loss and LoRA gradients on identical weights and inputs ----
-  local m1b="$dir/llama-1b" ref="$dir/ref.safetensors"
+# Step 3 (gpu_steps_3_4's variables): our logits, loss and LoRA gradients against HF's on the 1B model. Returns 1
+# when there is no 1B model to go on with.
+_gpu_step3() {
+  local ref="$dir/ref.safetensors"
   if [[ ! -f $m1b/config.json ]]; then
     _hf_timed "3: generate the 1B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 1b --out "$m1b" --seed 0 \
-      || { _hf_row 3 "generate the 1B model" "" "hf_make_model.py failed" "" FAIL; return 0; }
+      || { _hf_row 3 "generate the 1B model" "" "hf_make_model.py failed" "" FAIL; return 1; }
   fi
   if ! _hf_timed "3: HF + PEFT reference (seq 256, fp32)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
     --targets $targets --seq 256 --out "$ref"; then
@@ -157,25 +131,66 @@ gpu_steps_3_4() {
       fi
     done
   fi
+  return 0
+}
+
+gpu_steps_3_4() {
+  local root gpu dir py batch start_all=$SECONDS
+  root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+  gpu="$root/native/gpu"
+  dir="${GPU_CHECK_DIR:-/tmp/tuneforge-gpu-check}/hf"
+  py="${PYTHON:-python3}"
+  batch="${GPU_CHECK_BATCH:-4}"
+  mkdir -p "$dir"
+  _HF_ROWS="${GPU_CHECK_ROWS:-$dir/rows.tsv}"
+  [[ -n ${GPU_CHECK_ROWS:-} ]] || : >"$_HF_ROWS"
+  local rank=16 targets=q,k,v,o targets_long=q_proj,k_proj,v_proj,o_proj
+
+  # What our side has: gpu_ours, built in the CMake tree (check.sh's step 1 configured it; alone, configure here).
+  local build="${GPU_CHECK_BUILD:-$root/native/build/gpu}" ours backends="" why_not="not built yet"
+  ours="$build/gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}"
+  mkdir -p "$(dirname "$build")"
+  if { [[ -f $build/CMakeCache.txt ]] || cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF \
+    >"$build.configure-ours.log" 2>&1; } && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 4)" --target "gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}" \
+    >"$build.gpu_ours.log" 2>&1; then
+    backends=$("$ours" backends | "$py" -c 'import json,sys; print(",".join(json.load(sys.stdin)["backends"]))' 2>/dev/null)
+    [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (gpu_ours has backends: ${backends:-none}; is nvcc on PATH?)"
+  else
+    tail -n 30 "$build.gpu_ours.log" 2>/dev/null
+    why_not="gpu_ours did not build (log: $build.gpu_ours.log)"
+  fi
+  local have_cuda=0 have_cpu=0
+  [[ ",$backends," == *",cuda,"* ]] && have_cuda=1
+  [[ ",$backends," == *",cpu,"* ]] && have_cpu=1
+  _hf_log "our backends: ${backends:-none}; work folder $dir"
+
+  # ---- step 3: logits, loss and LoRA gradients on identical weights and inputs ----
+  local m1b="$dir/llama-1b" only8b=${GPU_CHECK_ONLY_8B:-0}
+  if [[ $only8b != 1 ]]; then
+    _gpu_step3 || return 0
+  fi
 
   # ---- step 4: throughput and memory, same batch, seq 2048, rank, targets ----
   local hf_json="$dir/throughput-hf.json" ours_json="$dir/throughput-ours-1b.json" ours8b_json="$dir/throughput-ours-8b.json"
-  rm -f "$hf_json" "$ours_json" "$ours8b_json"
+  # GPU_CHECK_ONLY_8B=1 (a second call after one with GPU_CHECK_SKIP_8B=1): the 1B figures are that call's, kept.
+  if [[ $only8b == 1 ]]; then rm -f "$ours8b_json"; else rm -f "$hf_json" "$ours_json" "$ours8b_json"; fi
   # The benches that were run: one that leaves no JSON (crash, timeout, out of memory) is a FAIL row, not MISSING.
   local ran=""
-  _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" --model "$m1b" \
-    --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
+  [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" \
+    --model "$m1b" --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
   if [[ $have_cuda == 1 ]]; then
-    _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 "$ours" bench \
-      --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
-      --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
-    ran=ours
-    _gpu_profile_row "$m1b" "$batch"
-    _gpu_profile_row "$m1b" "$batch" 2048 main
-    _gpu_decode_row "$m1b" 1B
-    _gpu_decode_row "$m1b" 1B 1 eager
-    _gpu_decode_row "$m1b" 1B 1 bf16
-    _gpu_decode_row "$m1b" 1B 8
+    if [[ $only8b != 1 ]]; then
+      _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 "$ours" bench \
+        --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
+        --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
+      ran=ours
+      _gpu_profile_row "$m1b" "$batch"
+      _gpu_profile_row "$m1b" "$batch" 2048 main
+      _gpu_decode_row "$m1b" 1B
+      _gpu_decode_row "$m1b" 1B 1 eager
+      _gpu_decode_row "$m1b" 1B 1 bf16
+      _gpu_decode_row "$m1b" 1B 8
+    fi
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
       [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
