@@ -50,6 +50,15 @@ const Scoring& scoring() {
   return s;
 }
 
+// B sequences of T tokens ((stride·i + offset) mod 32), each position's target the next token (none for the last).
+tf::Batch next_token_batch(int B, int T, int stride, int offset) {
+  tf::Batch b;
+  b.B = B, b.T = T;
+  for (int i = 0; i < B * T; ++i) b.tokens.push_back(int32_t((stride * i + offset) % 32));
+  for (int i = 0; i < B * T; ++i) b.targets.push_back(i % T == T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  return b;
+}
+
 }  // namespace
 
 // logprobs on the device (CudaLlama::logits, fp32 out of the last GEMM) against the CPU's, with the base model and
@@ -328,10 +337,7 @@ TEST(device_checkpoint_recompute_skips_attention_and_down_projection) {
   tf::LoraSpec ls;
   ls.targets = {"q_proj", "v_proj", "down_proj"};
   gpu->init_lora(ls, 1);
-  tf::Batch b;
-  b.B = 2, b.T = 8;
-  for (int i = 0; i < b.B * b.T; ++i) b.tokens.push_back(int32_t((7 * i + 3) % 32));
-  for (int i = 0; i < b.B * b.T; ++i) b.targets.push_back(i % b.T == b.T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  const tf::Batch b = next_token_batch(2, 8, 7, 3);
   tf::StepTimeline& t = gpu->step_timeline();
   t.set_enabled(true);
   auto marks_of = [&](bool ckpt) {
@@ -366,10 +372,7 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
   tf::ThreadPool pool(1);
   auto host = tf::LlamaModel::load(dir.path(), tf::Quant::NF4, true, pool);
-  tf::Batch b;
-  b.B = 2, b.T = 8;
-  for (int i = 0; i < b.B * b.T; ++i) b.tokens.push_back(int32_t((5 * i + 1) % 32));
-  for (int i = 0; i < b.B * b.T; ++i) b.targets.push_back(i % b.T == b.T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  const tf::Batch b = next_token_batch(2, 8, 5, 1);
   auto ahead_line = [](const std::string& report) {
     const size_t at = report.find("NF4 weights expanded ahead");
     return at == std::string::npos ? std::string() : report.substr(at, report.find('\n', at) - at);
@@ -489,10 +492,7 @@ TEST(device_checkpointing_recomputes_the_attention_when_keeping_it_would_not_fit
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
   tf::ThreadPool pool(1);
   auto host = tf::LlamaModel::load(dir.path(), tf::Quant::None, false, pool);
-  tf::Batch b;
-  b.B = 2, b.T = 32;
-  for (int i = 0; i < b.B * b.T; ++i) b.tokens.push_back(int32_t((5 * i + 1) % 32));
-  for (int i = 0; i < b.B * b.T; ++i) b.targets.push_back(i % b.T == b.T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  const tf::Batch b = next_token_batch(2, 32, 5, 1);
   tf::LoraSpec ls;
   ls.dropout = 0;
   // One checkpointed step; its gradients, the attention forwards it ran, and its arena (measured peak less what the
