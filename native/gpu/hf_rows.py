@@ -7,6 +7,7 @@ step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
                                     [--ran ours,ours8b]  # the benches that ran: no result from one is a FAIL
     python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)
     python3 native/gpu/hf_rows.py profile --ours FILE.json  # gpu_ours bench --profile: the step by phase, one line
+    python3 native/gpu/hf_rows.py same-tokens A.json B.json  # two gpu_ours decode results: exit 1 when their greedy tokens differ
     python3 native/gpu/hf_rows.py table --rows FILE.tsv    # prints the rows as an aligned table
 
 A file left out (or empty, or missing) means our side did not run: the row says so (--reason) instead of a number.
@@ -19,7 +20,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import flops_per_token, format_table, step3_rows, step4_rows  # noqa: E402
+from hf_common import flops_per_token, format_table, step3_rows, step4_8b_row, step4_rows  # noqa: E402
 
 
 def last_json(path):
@@ -90,7 +91,8 @@ def profile_line(figures):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("step", choices=["step3", "step4", "decode", "profile", "table"])
+    ap.add_argument("step", choices=["step3", "step4", "decode", "profile", "same-tokens", "table"])
+    ap.add_argument("files", nargs="*", help="same-tokens: the two decode results")
     ap.add_argument("--label", default="cuda")
     ap.add_argument("--compare")
     ap.add_argument("--hf")
@@ -108,6 +110,12 @@ def main():
             rows = [ln.split("\t") for ln in f.read().splitlines() if ln.strip()]
         print(format_table(["step", "check", "ours", "reference", "target", "status"], rows))
         return 1 if any(r[-1] == "FAIL" for r in rows) else 0
+    if args.step == "same-tokens":
+        # Exit 1 only when both results have greedy tokens and they differ (a missing one is another row's failure).
+        if len(args.files) != 2:
+            ap.error("same-tokens takes two files")
+        ta, tb = ((last_json(f) or {}).get("generated_tokens_fnv1a") for f in args.files)
+        return 1 if ta and tb and ta != tb else 0
     if args.step in ("decode", "profile"):
         figures = last_json(args.ours)
         if figures is None or (args.step == "profile" and "profile_ms" not in figures):
@@ -119,10 +127,12 @@ def main():
         rows = step3_rows(last_json(args.compare), args.label, args.info, ran="ours" in args.ran.split(","))
     else:
         hf = last_json(args.hf)
+        ran = [r for r in args.ran.split(",") if r]
         if hf is None:
-            rows = [("4", "HF PEFT throughput", "", f"no result in {args.hf}", "", "FAIL")]
+            # Without HF's figures the 1B rows have nothing to compare with, but the 8B one stands on its own.
+            rows = [("4", "HF PEFT throughput", "", f"no result in {args.hf}", "", "FAIL"),
+                    step4_8b_row(with_model_flops(last_json(args.ours8b)), None, args.reason, ran, args.reason8b)]
         else:
-            ran = [r for r in args.ran.split(",") if r]
             rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
                               ran, args.reason8b)
     for r in rows:

@@ -44,17 +44,17 @@ _hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
 # decode step's kernels one by one (TF_CUDA_GRAPHS=0) instead of replaying a CUDA graph (the two rows say what the
 # graphs gain), or "bf16" for unquantized weights (every projection a cuBLASLt GEMM inside the graph).
 _gpu_decode_row() {
-  local batch=${3:-1} label=$2 graphs=1 quant_label="NF4 + double quant"
+  local batch=${3:-1} label=$2 graphs=1 weights="NF4 + double quant"
   local quant=(--quant nf4 --double-quant)
   (( batch > 1 )) && label+=", batch $batch"
   case ${4:-} in
     eager) graphs=0 label+=", without CUDA graphs" ;;
-    bf16) quant=(--quant none) quant_label="bf16" label+=", bf16 weights" ;;
+    bf16) quant=(--quant none) weights="" label+=", bf16 weights" ;;
   esac
   local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json"
   # The row with graphs for the same model and batch, written by an earlier call (a batch of 1 is named without -b1).
   local graph_out="$dir/decode-$2$( ((batch > 1)) && echo "-b$batch").json"
-  _hf_timed "4: ours decode ($label, $quant_label, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
+  _hf_timed "4: ours decode ($label${weights:+, $weights}, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
     --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 "${quant[@]}" --backend cuda \
     2>"$out.stderr" | tee "$out"
   cat "$out.stderr" >&2  # after the run: read below, so it must be complete
@@ -64,8 +64,7 @@ _gpu_decode_row() {
   elif [[ $graphs == 1 ]] && grep -q "run without CUDA graphs" "$out.stderr" 2>/dev/null; then
     # The model fell back to launching every kernel: the figures are not the graphs' (the log says why).
     _hf_row 4 "ours generation speed ($label)" "$figures; CUDA graphs switched off: $(grep -m1 "run without CUDA graphs" "$out.stderr")" "" "" FAIL
-  elif [[ $graphs == 0 && -f $graph_out ]] && ! "$py" -c 'import json,sys; a,b=(json.load(open(p))["generated_tokens_fnv1a"] for p in sys.argv[1:]); sys.exit(a!=b)' \
-    "$graph_out" "$out" 2>/dev/null; then
+  elif [[ $graphs == 0 && -f $graph_out ]] && ! "$py" "$gpu/hf_rows.py" same-tokens "$graph_out" "$out"; then
     # The same kernels launched one by one must generate the graphs' greedy tokens.
     _hf_row 4 "ours generation speed ($label)" "$figures; greedy tokens differ from the CUDA-graph run's" "" "" FAIL
   else
@@ -145,6 +144,13 @@ gpu_steps_3_4() {
   _HF_ROWS="${GPU_CHECK_ROWS:-$dir/rows.tsv}"
   [[ -n ${GPU_CHECK_ROWS:-} ]] || : >"$_HF_ROWS"
   local rank=16 targets=q,k,v,o targets_long=q_proj,k_proj,v_proj,o_proj
+  # Run alone (check.sh has done this already): cuBLASLt is loaded by name, and may sit only in Python's wheel.
+  local cublaslt
+  cublaslt="$(bash "$gpu/find-cublaslt.sh")"
+  if [[ -n $cublaslt && ":${LD_LIBRARY_PATH:-}:" != *":$cublaslt:"* ]]; then
+    export LD_LIBRARY_PATH="$cublaslt${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+    _hf_log "libcublasLt found in $cublaslt (now on LD_LIBRARY_PATH)"
+  fi
 
   # What our side has: gpu_ours, built in the CMake tree (check.sh's step 1 configured it; alone, configure here).
   local build="${GPU_CHECK_BUILD:-$root/native/build/gpu}" ours backends="" why_not="not built yet"
@@ -168,6 +174,8 @@ gpu_steps_3_4() {
   local m1b="$dir/llama-1b" only8b=${GPU_CHECK_ONLY_8B:-0}
   if [[ $only8b != 1 ]]; then
     _gpu_step3 || return 0
+  elif [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]]; then
+    _hf_log "GPU_CHECK_ONLY_8B=1 with GPU_CHECK_SKIP_8B=1: nothing to measure"
   fi
 
   # ---- step 4: throughput and memory, same batch, seq 2048, rank, targets ----
@@ -179,11 +187,12 @@ gpu_steps_3_4() {
   [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" \
     --model "$m1b" --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
   if [[ $have_cuda == 1 ]]; then
+    # The 1B bench ran in this call, or in the first one that ONLY_8B's call completes: no result is a FAIL either way.
+    ran=ours
     if [[ $only8b != 1 ]]; then
       _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 "$ours" bench \
         --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
         --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
-      ran=ours
       _gpu_profile_row "$m1b" "$batch"
       _gpu_profile_row "$m1b" "$batch" 2048 main
       _gpu_decode_row "$m1b" 1B
@@ -207,7 +216,7 @@ gpu_steps_3_4() {
   local reason8b=()
   [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]] && reason8b=(--reason8b "skipped (GPU_CHECK_SKIP_8B=1)")
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
-    --ran "$ran" "${reason8b[@]}" >>"$_HF_ROWS"
+    --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} >>"$_HF_ROWS"
   _hf_log "steps 3-4 done in $((SECONDS - start_all)) s"
   return 0
 }

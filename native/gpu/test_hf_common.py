@@ -222,6 +222,28 @@ class Rows(unittest.TestCase):
         self.assertEqual(status["1B MFU"], "PASS" if expected_mfu >= 45 else "FAIL")
         self.assertEqual(status["8B tokens/s (seq 2048)"], "FAIL")
 
+    def test_same_tokens_fails_only_on_two_different_results(self):
+        # check.sh's eager decode row: the same kernels without CUDA graphs must generate the graph run's tokens.
+        with tempfile.TemporaryDirectory() as d:
+            def result(name, text):
+                p = os.path.join(d, name)
+                with open(p, "w") as f:
+                    f.write(text)
+                return p
+            a = result("a.json", '{"generated_tokens_fnv1a": "00ff"}\n')
+            same, other = result("b.json", '{"generated_tokens_fnv1a": "00ff"}\n'), result("c.json", '{"generated_tokens_fnv1a": "0100"}\n')
+            failed = result("d.json", "")  # a run that crashed: its own row fails, this comparison does not
+            codes = [subprocess.run([sys.executable, os.path.join(HERE, "hf_rows.py"), "same-tokens", a, b]).returncode
+                     for b in (same, other, failed)]
+        self.assertEqual(codes, [0, 1, 0])
+
+    def test_the_8b_row_stands_without_hf(self):
+        # A second call (GPU_CHECK_ONLY_8B=1) whose first call left no HF result still reports the 8B figure.
+        row = hc.step4_8b_row({"tokens_per_sec": 12500.0, "flops_per_token": 31.9e9}, None)
+        self.assertEqual(row, ("4", "8B tokens/s (seq 2048)", "12500", "", "≥ 12,000", "PASS"))
+        self.assertEqual(hc.step4_8b_row(None, None, ran=["ours8b"])[5], "FAIL")
+        self.assertEqual(hc.step4_8b_row(None, None, "not built yet", missing_reason_8b="skipped")[2:], ("skipped", "", "≥ 12,000", "MISSING"))
+
     def test_check_sh_reads_rows_with_empty_fields(self):
         # check.sh turns each tab-separated row into a summary row. With IFS=$'\t', bash merges consecutive tabs, so
         # an empty field (the GEMM peak's "ours", the 8B row's "reference") shifted status away and made it FAIL.

@@ -128,8 +128,10 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   t.nf4_weights_last_pass = 37, t.nf4_expanded_ahead = 36;
   CHECK(format_memory_report(t).find("  NF4 weights expanded ahead on a second stream: 36 of 37 in the last pass\n") != std::string::npos);
   t.nf4_expanded_ahead = 0, t.nf4_first_pass_of_kind = true;  // a run's first step
-  CHECK(format_memory_report(t).find("  NF4 weights: 37 expanded on the main stream in the last pass, the first of its kind; "
-                                     "from the next one on, a second stream expands each next weight ahead\n") != std::string::npos);
+  CHECK(format_memory_report(t).find("  NF4 weights: none expanded ahead in the last pass, the first of its kind (37 asked "
+                                     "for); from the next one on, a second stream expands each next weight ahead\n") != std::string::npos);
+  t.nf4_expand_ahead = false;  // TF_CUDA_DEQUANT_AHEAD=0
+  CHECK(format_memory_report(t).find("  NF4 weights: none expanded ahead (TF_CUDA_DEQUANT_AHEAD=0), 37 asked for in the last pass\n") != std::string::npos);
   // All L+1 layer inputs are distinct buffers in training (backward starts from them).
   for (size_t i = 0; i + 1 < full.xs.size(); ++i) CHECK(full.xs[i] != full.xs[i + 1]);
   // LoRA intermediates only for adapted projections.

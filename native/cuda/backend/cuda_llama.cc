@@ -257,6 +257,7 @@ std::string CudaLlama::memory_report() const {
   if (dequant_) {
     t.nf4_weights_last_pass = dequant_->pass_weights(), t.nf4_expanded_ahead = dequant_->pass_expanded_ahead();
     t.nf4_first_pass_of_kind = dequant_->pass_first_of_kind();
+    t.nf4_expand_ahead = dequant_->expands_ahead();
   }
   activate();
   device_memory_info(&t.device_free, &t.device_total);

@@ -41,6 +41,7 @@ class DequantPipeline {
   int64_t pass_weights() const;
   int64_t pass_expanded_ahead() const;
   bool pass_first_of_kind() const { return schedule_.first_of_kind(); }
+  bool expands_ahead() const { return schedule_.expand_ahead(); }
 
  private:
   void destroy();  // synchronizes and frees the side stream and the events (each at most once)

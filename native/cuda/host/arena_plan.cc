@@ -209,11 +209,14 @@ std::string format_memory_report(const MemoryTotals& t) {
   line("arena allocated", t.arena_capacity);
   if (t.attention_recomputed)
     r += "  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n";
-  // The report is taken after a run's first step, whose passes are each kind's first: say why nothing overlapped.
-  if (t.nf4_weights_last_pass > 0 && t.nf4_first_pass_of_kind)
-    r += "  NF4 weights: " + std::to_string(t.nf4_weights_last_pass) +
-         " expanded on the main stream in the last pass, the first of its kind; from the next one on, a second "
-         "stream expands each next weight ahead\n";
+  // A job's report is taken after its first step, whose last pass may be the first of its kind: say why nothing
+  // was expanded ahead then.
+  const std::string asked = std::to_string(t.nf4_weights_last_pass);
+  if (t.nf4_weights_last_pass > 0 && !t.nf4_expand_ahead)
+    r += "  NF4 weights: none expanded ahead (TF_CUDA_DEQUANT_AHEAD=0), " + asked + " asked for in the last pass\n";
+  else if (t.nf4_weights_last_pass > 0 && t.nf4_first_pass_of_kind)
+    r += "  NF4 weights: none expanded ahead in the last pass, the first of its kind (" + asked +
+         " asked for); from the next one on, a second stream expands each next weight ahead\n";
   else if (t.nf4_weights_last_pass > 0)
     r += "  NF4 weights expanded ahead on a second stream: " + std::to_string(t.nf4_expanded_ahead) + " of " +
          std::to_string(t.nf4_weights_last_pass) + " in the last pass\n";

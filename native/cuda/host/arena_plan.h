@@ -124,7 +124,8 @@ struct MemoryTotals {
   bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
   // NF4: weights the last finished pass expanded, and how many of them a second stream expanded ahead of the matmuls.
   int64_t nf4_weights_last_pass = 0, nf4_expanded_ahead = 0;
-  bool nf4_first_pass_of_kind = false;  // that pass had no recorded order to expand ahead from (a run's first step)
+  bool nf4_first_pass_of_kind = false;  // that pass had no recorded order to expand ahead from
+  bool nf4_expand_ahead = true;         // false: TF_CUDA_DEQUANT_AHEAD=0
   int64_t device_free = -1, device_total = -1;  // cudaMemGetInfo; -1 = unknown
 };
 std::string format_bytes(int64_t bytes);  // "812 B", "1.50 KiB", "3.25 GiB"

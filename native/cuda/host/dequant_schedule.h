@@ -38,6 +38,7 @@ class DequantSchedule {
   Request request(const void* weight);
   // Whether the current pass is the first of its kind (no order recorded to expand ahead from).
   bool first_of_kind() const { return first_of_kind_; }
+  bool expand_ahead() const { return expand_ahead_; }
 
   // For tests and the memory report: requests this object has answered, by outcome.
   struct Counts {
