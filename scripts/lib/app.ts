@@ -47,13 +47,23 @@ export async function seedSample(opts: { url: string; log: Logger }): Promise<vo
 
 export type ProcessEnv = NodeJS.ProcessEnv;
 
+/**
+ * Idle keep-alive connections stay open this long. Node's default (5 s) closes a client's pooled connection while
+ * the client may be sending its next request on it, which the client sees as ECONNRESET (a CLI or an API client that
+ * polls every few seconds, a proxy in front). Longer than the usual clients' and proxies' own idle timeouts
+ * (60 s), so they close first.
+ */
+export const WEB_KEEP_ALIVE_MS = 65_000;
+
 export function webSpec(opts: { env: ProcessEnv; host: string; port: number; dev?: boolean }): ChildSpec {
   const next = path.join(ROOT, "node_modules/next/dist/bin/next");
+  // `next dev` has no --keepAliveTimeout.
+  const keepAlive = opts.dev ? [] : ["--keepAliveTimeout", String(WEB_KEEP_ALIVE_MS)];
   return {
     name: "web",
     color: "cyan",
     command: process.execPath,
-    args: [next, opts.dev ? "dev" : "start", "-H", opts.host, "-p", String(opts.port)],
+    args: [next, opts.dev ? "dev" : "start", "-H", opts.host, "-p", String(opts.port), ...keepAlive],
     env: { ...opts.env, NEXT_TELEMETRY_DISABLED: "1" },
     cwd: ROOT,
   };
