@@ -75,11 +75,12 @@ set_tests_properties(cuda_check_emu_sm80 PROPERTIES TIMEOUT 900
                      ENVIRONMENT "TF_CUDA_EMU_SM=80;TF_TEST_SUMMARY_NAME=cuda_check_emu_sm80")
 message(STATUS "CUDA emulator: building cuda_check_emu and cuda_model_check_emu (ctest)")
 
-# The emulator's own tests: a .cu file, so they go through the same translation as the kernels.
-set(TF_EMU_TEST_CU ${TF_EMU_DIR}/tests/test_cuda_emulator.cu)
-add_custom_command(OUTPUT ${TF_EMU_GEN}/test_cuda_emulator.cc
-  COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${TF_EMU_TEST_CU} ${TF_EMU_GEN}/test_cuda_emulator.cc
-  DEPENDS ${TF_EMU_TEST_CU} ${TF_EMU_DIR}/translate.mjs VERBATIM)
+# The emulator's own tests: .cu files, so they go through the same translation as the kernels.
+foreach(stem test_cuda_emulator test_cuda_emulator_streams)
+  add_custom_command(OUTPUT ${TF_EMU_GEN}/${stem}.cc
+    COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${TF_EMU_DIR}/tests/${stem}.cu ${TF_EMU_GEN}/${stem}.cc
+    DEPENDS ${TF_EMU_DIR}/tests/${stem}.cu ${TF_EMU_DIR}/translate.mjs VERBATIM)
+endforeach()
 # A C++ test program on the emulated backend: its sources, the shared main(), tf_core_emu, one ctest test.
 function(tf_emu_test name)
   add_executable(${name} ${ARGN} ${CMAKE_CURRENT_SOURCE_DIR}/tests/harness_main.cc)
@@ -89,6 +90,10 @@ function(tf_emu_test name)
   set_tests_properties(${name} PROPERTIES TIMEOUT 300)
 endfunction()
 tf_emu_test(test_cuda_emulator ${TF_EMU_GEN}/test_cuda_emulator.cc)
+tf_emu_test(test_cuda_emulator_streams ${TF_EMU_GEN}/test_cuda_emulator_streams.cc)
+# Translated into the build tree: their shared header stays in the source tree.
+target_include_directories(test_cuda_emulator PRIVATE ${TF_EMU_DIR}/tests)
+target_include_directories(test_cuda_emulator_streams PRIVATE ${TF_EMU_DIR}/tests)
 
 # The CUDA backend through tf::api::Session: training on the emulated GPU, no-device and out-of-memory messages.
 tf_emu_test(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_session.cc)
@@ -96,6 +101,8 @@ tf_emu_test(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_se
 tf_emu_test(test_cuda_emulated_checkpoints ${TF_EMU_DIR}/tests/test_cuda_emulated_checkpoints.cc)
 # Its other Session paths: scoring, packing, gradient checkpointing, validation, the memory report, NF4.
 tf_emu_test(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc)
+# Its second stream (NF4 expansions ahead) and its decode graphs.
+tf_emu_test(test_cuda_emulated_streams ${TF_EMU_DIR}/tests/test_cuda_emulated_streams.cc)
 
 # The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
 include(${TF_EMU_DIR}/addon.cmake)

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "api.h"
+#include "model/trainable.h"
 #include "harness.h"
 #include "test_session_model.h"
 
@@ -88,6 +89,15 @@ inline std::vector<float> flat(const std::vector<std::vector<float>>& parts) {
   std::vector<float> out;
   for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
+}
+
+// B sequences of T tokens ((stride·i + offset) mod 32), each position's target the next token (none for the last).
+inline tf::Batch next_token_batch(int B, int T, int stride, int offset) {
+  tf::Batch b;
+  b.B = B, b.T = T;
+  for (int i = 0; i < B * T; ++i) b.tokens.push_back(int32_t((stride * i + offset) % 32));
+  for (int i = 0; i < B * T; ++i) b.targets.push_back(i % T == T - 1 ? -1 : b.tokens[size_t(i + 1)]);
+  return b;
 }
 
 }  // namespace tf_emu_test
