@@ -31,10 +31,7 @@ CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.inter
   timeline_ = std::make_unique<EventTimeline>(stream_, device_, size_t(80) * size_t(hm_.L) + 64);
   try {
     upload_weights();
-    bool nf4 = false;
-    for (const DeviceLayer& l : layers_)
-      for (const DeviceLinear& p : l.proj) nf4 = nf4 || p.nf4;
-    if (nf4) dequant_ = std::make_unique<DequantPipeline>();
+    if (has_nf4()) dequant_ = std::make_unique<DequantPipeline>();
   } catch (...) {
     cudaStreamDestroy(stream_);
     throw;
@@ -102,12 +99,14 @@ void CudaLlama::upload_weights() {
   }
 }
 
-ModelDims CudaLlama::dims() const {
-  bool nf4 = false;
+bool CudaLlama::has_nf4() const {
   for (const DeviceLayer& l : layers_)
-    for (const DeviceLinear& p : l.proj) nf4 = nf4 || p.nf4;
-  return model_dims(config(), nf4, lora_on_ ? spec_.rank : 0, adapted_);
+    for (const DeviceLinear& p : l.proj)
+      if (p.nf4) return true;
+  return false;
 }
+
+ModelDims CudaLlama::dims() const { return model_dims(config(), has_nf4(), lora_on_ ? spec_.rank : 0, adapted_); }
 
 // ---- LoRA ----
 

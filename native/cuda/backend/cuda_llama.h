@@ -114,6 +114,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void upload_weights();
   void upload_lora_from_host();  // host.lora_params() → device masters; zero grads; refresh compute copies
   ModelDims dims() const;
+  bool has_nf4() const;  // some frozen projection is NF4 (the dequant buffers and the second stream)
   // cuda_llama_layer.cc
   // The bf16 weight of a projection for its matmul: dense as stored, or NF4 expanded into an arena buffer (by the
   // side stream, ahead, when the pass repeats an earlier one). weight_read after the matmul frees that buffer.

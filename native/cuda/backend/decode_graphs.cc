@@ -51,8 +51,8 @@ void DecodeGraphs::run(const Key& key, cudaStream_t stream, const std::function<
       cudaGraphExecDestroy(it->second), it = graphs_.erase(it);
     else
       ++it;
-  for (auto it = seen_.begin(); it != seen_.end();) it = same_buffers(it->first, key) ? std::next(it) : seen_.erase(it);
-  if (seen_[key]++ == 0) return body();  // the first time eagerly: lazy allocations happen outside a capture
+  for (auto it = seen_.begin(); it != seen_.end();) it = same_buffers(*it, key) ? std::next(it) : seen_.erase(it);
+  if (seen_.insert(key).second) return body();  // the first time eagerly: lazy allocations happen outside a capture
   capture(key, stream, body);
 }
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -49,7 +50,7 @@ class DecodeGraphs {
   void destroy_all();
 
   bool enabled_ = true;
-  std::map<Key, int> seen_;
+  std::set<Key> seen_;  // keys run eagerly once, captured on their next run
   std::map<Key, cudaGraphExec_t> graphs_;
 };
 

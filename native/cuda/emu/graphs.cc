@@ -45,7 +45,6 @@ cudaError_t cudaStreamBeginCapture(cudaStream_t s, cudaStreamCaptureMode mode) {
   std::lock_guard<std::mutex> lock(tf_emu::queue_mutex());
   if (s->capture) return record(cudaErrorInvalidValue);
   s->capture = std::make_unique<tf_emu::Capture>();
-  s->capture->mode = mode;
   if (mode != cudaStreamCaptureModeRelaxed) tf_emu::t_strict_capture = s;
   return cudaSuccess;
 }

@@ -32,7 +32,6 @@ struct QueuedOp {
 // memsets; event records inside a capture are internal to the graph and leave nothing to replay).
 struct Capture {
   std::vector<QueuedOp> ops;
-  cudaStreamCaptureMode mode = cudaStreamCaptureModeGlobal;
   bool invalidated = false;  // an operation capture cannot take was attempted: cudaStreamEndCapture fails
 };
 

@@ -218,8 +218,8 @@ std::string format_memory_report(const MemoryTotals& t) {
     r += "  NF4 weights: none expanded ahead in the last pass, the first of its kind (" + asked +
          " asked for); from the next one on, a second stream expands each next weight ahead\n";
   else if (t.nf4_weights_last_pass > 0)
-    r += "  NF4 weights expanded ahead on a second stream: " + std::to_string(t.nf4_expanded_ahead) + " of " +
-         std::to_string(t.nf4_weights_last_pass) + " in the last pass\n";
+    r += "  NF4 weights expanded ahead on a second stream: " + std::to_string(t.nf4_expanded_ahead) + " of " + asked +
+         " in the last pass\n";
   line("total held", held);
   if (t.device_total > 0)
     r += "  device: " + format_bytes(t.device_free) + " free of " + format_bytes(t.device_total) + "\n";

@@ -2,9 +2,8 @@
 // Training checkpoints: out_dir/checkpoints/step-N/ holds the adapter (PEFT format, fp32, so it reloads
 // bit-exactly), optimizer.safetensors (AdamW first/second moments keyed "<param>.exp_avg" / ".exp_avg_sq")
 // and trainer_state.json (step, epoch, data position, optimizer step count, dropout RNG state, and the log of every
-// step up to this one). A checkpoint
-// is written into a hidden temporary folder and renamed into place, so a crash never leaves a half-written
-// step-N that a resume would trust.
+// step up to this one). A checkpoint is written into a hidden temporary folder and renamed into place, so a crash
+// never leaves a half-written step-N that a resume would trust.
 #include <cstdint>
 #include <string>
 #include <vector>

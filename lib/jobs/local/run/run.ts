@@ -13,8 +13,8 @@ import { folderSize, sha256File, writeAdapterCard } from "./card";
 import { loadVersionData } from "./data";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
-import { createStepSink } from "./sink";
-import { loggedStepsSince, type LoggedReport } from "./checkpoint-log";
+import { createStepSink, type StoredReport } from "./sink";
+import { loggedStepsSince } from "./checkpoint-log";
 
 // One local fine-tune from its row to the end: data from the frozen version, the model's own tokenizer and
 // chat template (assistant-only loss masks), the native trainer with the job's LoRA/quantization/training
@@ -130,7 +130,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
 
     const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
     // Before the trainer's first report, so the curve stays in step order.
-    if (plan.restored.length) sink.restore(plan.restored.map((r) => ({ ...r, ...(plan.checkpointDirs.has(r.step) ? { checkpointDir: plan.checkpointDirs.get(r.step)! } : {}) })));
+    if (plan.restored.length) sink.restore(plan.restored);
     const stop = watchForStop(deps, jobId, model);
     const reportEvents: Promise<unknown>[] = [];
     const t0 = Date.now();
@@ -258,10 +258,11 @@ type ResumePlan = {
   skipped: number[];
   /** The stored curve's last step. */
   stored: number;
-  /** Steps after `stored` up to the resume point, from the checkpoint's log (empty when the curve reaches it). */
-  restored: LoggedReport[];
-  /** The checkpoint folders among those restored steps, by step (their rows were not stored either). */
-  checkpointDirs: Map<number, string>;
+  /**
+   * Steps after `stored` up to the resume point, from the checkpoint's log (empty when the curve reaches it), with
+   * the checkpoint folders among them (their rows were not stored either).
+   */
+  restored: StoredReport[];
 };
 
 async function resumePlan(db: PrismaClient, dataDir: string, jobId: string, opts: { fromLog?: boolean } = {}): Promise<ResumePlan> {
@@ -283,10 +284,10 @@ async function resumePlan(db: PrismaClient, dataDir: string, jobId: string, opts
       skipped.push(step);
       continue;
     }
-    const checkpointDirs = new Map(onDisk.filter((s) => s > stored && s <= step && isResumableCheckpoint(dirOf(s))).map((s) => [s, dirOf(s)]));
-    return { resume: { step, path: relativeToData(dataDir, dir), dir }, skipped, stored, restored, checkpointDirs };
+    const withDirs = restored.map((r) => (onDisk.includes(r.step) && isResumableCheckpoint(dirOf(r.step)) ? { ...r, checkpointDir: dirOf(r.step) } : r));
+    return { resume: { step, path: relativeToData(dataDir, dir), dir }, skipped, stored, restored: withDirs };
   }
-  return { resume: null, skipped, stored, restored: [], checkpointDirs: new Map() };
+  return { resume: null, skipped, stored, restored: [] };
 }
 
 async function dropPast(db: PrismaClient, dataDir: string, jobId: string, step: number): Promise<void> {
