@@ -1,18 +1,17 @@
 // Causal grouped-query attention, flash-style (FlashAttention-2), forward and backward, bf16 in/out with fp32
-// softmax statistics and fp32 accumulation on tensor cores (WMMA bf16 16x16x16). No T x T matrix is ever
-// stored: forward keeps one log-sum-exp per query, backward recomputes P a tile at a time from it.
+// softmax statistics and fp32 accumulation on tensor cores. No T x T matrix is ever stored: forward keeps one
+// log-sum-exp per query, backward recomputes P a tile at a time from it.
 //
 // Forward (attention_forward_kernel): a block per (query tile, query head, batch row); warp w owns query rows
-//   16w..16w+15 of the tile. Per key tile (staged in shared memory): S = Q Kᵀ on tensor cores into the warp's
-//   fp32 score tile, masking (causal + packed segments) and the online-softmax update by lane pairs (one row
-//   each), P rounded to bf16, then O = O·α + P V with O held in WMMA accumulator fragments. The per-row factor α
-//   is applied to the opaque fragments through a "row index" fragment: a 16x16 matrix whose entry (r, c) = r,
-//   loaded with the accumulator layout, tells which row each register element belongs to. Key tiles beyond the
-//   diagonal or before every row's segment are never visited (attention_math.h attn_key_tiles); query tiles are
-//   scheduled last-first, since causal work grows with the tile index.
-// Backward: (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, query head, batch row) holds
-//   that head's share of dK and dV for its keys in registers and loops over the query tiles that see its keys
-//   (attn_first_query_tile / attn_tiles_interact); each step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms
+//   16w..16w+15 of the tile. K/V tiles are double-buffered in shared memory with cp.async (the next tile loads
+//   while this one is used); per tile, S = Q Kᵀ, the masking (causal + packed segments), the online softmax and
+//   O = O·α + P V all stay in registers (mma.sync m16n8k16 on ldmatrix-loaded operands, ptx.cuh: the score
+//   accumulators' layout is exactly the A operand's, so P never goes through shared memory). Key tiles beyond
+//   the diagonal or before every row's segment are never visited (attention_math.h attn_key_tiles); query tiles
+//   are scheduled last-first, since causal work grows with the tile index.
+// Backward (WMMA bf16 16x16x16): (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, query
+//   head, batch row) holds that head's share of dK and dV for its keys in registers and loops over the query
+//   tiles that see its keys (attn_first_query_tile / attn_tiles_interact); each step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms
 //   P = exp(S - lse) and dS = P ∘ (dP - D) (bf16 into shared memory), adds Pᵀ dO to dV and dSᵀ Q to dK, then every
 //   warp computes 16 rows of the step's dQ = dS K and adds them to an fp32 scratch with atomics (dQ gets
 //   contributions from every key tile; the atomic order makes its last bits run-to-run nondeterministic); the
@@ -22,8 +21,9 @@
 //   the work (host/attention_plan.h).
 // Head dims: hd is zero-padded to a multiple of 16 in shared memory, so every multiple of 8 up to 256 runs on
 // tensor cores; 64 and 128 are the tuned shapes (hd > 128 keeps 32 accumulator fragments per backward warp and
-// may spill registers: correct, not tuned). Not yet done (measure first, on a GPU): cp.async double buffering of
-// the K/V tiles, mma.sync with ldmatrix instead of WMMA + shared-memory round trips for the softmax.
+// may spill registers: correct, not tuned). Backward still stages S, P and dS in shared memory through WMMA's
+// opaque fragments; moving it to the forward's register-resident mma.sync scheme is the next step once a GPU has
+// measured the forward (check.sh's kernel table times each).
 #include <mma.h>
 
 #include <climits>
@@ -34,6 +34,7 @@
 #include "common.cuh"
 #include "host/attention_plan.h"
 #include "host/launch_plan.h"
+#include "ptx.cuh"
 
 namespace tf::cuda {
 
@@ -90,6 +91,28 @@ __device__ __forceinline__ void load_segments(int* sseg, int tile_rows, const in
     sseg[r] = r < rows ? int(attn_clamp_seg(seg ? seg[b * T + q0 + r] : 0, q0 + r)) : INT_MAX;
 }
 
+// Rows [0, rows) of a bf16 matrix with row stride ld into a [tile_rows, stride] shared-memory tile, as load_tile
+// but with cp.async (the caller commits and waits): zeros beyond `rows` and beyond hd (up to hd_pad).
+__device__ __forceinline__ void load_tile_async(bf16* dst, int stride, int tile_rows, const bf16* __restrict__ src,
+                                                int64_t ld, int rows, int hd, int hd_pad) {
+  const int chunks = hd_pad / 8;
+  for (int idx = threadIdx.x; idx < tile_rows * chunks; idx += blockDim.x) {
+    const int r = idx / chunks, c = (idx % chunks) * 8;
+    const bool fill = r < rows && c < hd;
+    ptx::cp_async_16(dst + r * stride + c, fill ? src + int64_t(r) * ld + c : src, fill);
+  }
+}
+
+// FlashAttention-2's forward with everything a warp computes in registers. Per key tile (double-buffered: the
+// next tile's cp.async runs while this one is used), warp w (query rows 16w..16w+15 of the block's tile):
+//   S = Q Kᵀ: key_tile/8 accumulators of 16x8 (mma m16n8k16), K's rows read by ldmatrix as the B operand;
+//   masking, then the online softmax per row: lane (g, t) holds columns 2t, 2t+1 of every 8-key block for rows
+//   g and g+8, so a row's max and sum are reduced over the 4 lanes of a quad (shuffles with xor 1 and 2); each
+//   lane keeps a partial l (the quad-uniform rescale applies to it alike) summed over the quad at the end;
+//   O = O·α + P V: the probabilities, rounded to bf16 pairs, are the A operand as they lie (ptx.cuh), V's rows
+//   read transposed by ldmatrix.trans as the B operand.
+// The output goes through the warp's own Q rows in shared memory (no longer read by then) to leave in 16-byte
+// stores.
 template <int kMaxFrags>
 __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwardPlan p, const bf16* __restrict__ q,
                                                                 const bf16* __restrict__ k,
@@ -97,127 +120,178 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
                                                                 const int32_t* __restrict__ seg, float* __restrict__ lse,
                                                                 bf16* __restrict__ out, int64_t T, int64_t nh,
                                                                 int64_t nkv, int hd, float scale) {
+  constexpr int kKeyTile = kMaxFrags <= 8 ? kAttnKeyTile : kAttnKeyTileWide;  // = attn_forward_key_tile(hd)
+  constexpr int kKeyBlocks = kKeyTile / 8;                                    // 16x8 score accumulators
+  constexpr bool kQInRegisters = kMaxFrags <= 8;  // hd <= 128; above, Q's fragments are reloaded per tile
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sq = reinterpret_cast<bf16*>(smem + p.off_q);
-  bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
-  bf16* sv = reinterpret_cast<bf16*>(smem + p.off_v);
-  float* rowscale = reinterpret_cast<float*>(smem + p.off_rowscale);
   int* sseg = reinterpret_cast<int*>(smem + p.off_seg);
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int rs = p.row_stride, ss = p.score_stride, ps = p.prob_stride;
-  float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;  // this warp's 16 score rows
-  bf16* pw = reinterpret_cast<bf16*>(smem + p.off_p) + warp * 16 * ps;   // and their bf16 probabilities
+  const int g = lane >> 2, t = lane & 3;  // the quad (row) and the lane's column pair in each 8-column block
+  const int rs = p.row_stride, nk16 = p.hd_pad / 16;
 
   const int64_t qt = int64_t(gridDim.x) - 1 - blockIdx.x;  // heaviest (last) query tiles first
-  const int64_t h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
+  const int64_t h = blockIdx.y, b = blockIdx.z, kvh = attn_kv_head(h, nh, nkv);
   const int64_t qs = nh * hd, ks = nkv * hd;
   const int64_t q0 = qt * p.q_tile;
   const int rows = int(min(int64_t(p.q_tile), T - q0));
 
-  load_tile(sq, rs, p.q_tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+  load_tile_async(sq, rs, p.q_tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
   load_segments(sseg, p.q_tile, seg, b, T, q0, rows);
-  int row_of[FragC::num_elements];
-  fragment_index(sw, ss, lane, false, row_of);
   __syncthreads();
-  const AttnTileRange tiles = attn_key_tiles(tile_min_seg(sseg, rows), q0 + rows - 1, p.key_tile);
+  const AttnTileRange tiles = attn_key_tiles(tile_min_seg(sseg, rows), q0 + rows - 1, kKeyTile);
+  auto load_kv = [&](int64_t kt, int buf) {
+    const int64_t k0 = kt * kKeyTile;
+    const int krows = int(min(int64_t(kKeyTile), T - k0));
+    load_tile_async(reinterpret_cast<bf16*>(smem + (buf ? p.off_k[1] : p.off_k[0])), rs, kKeyTile,
+                    k + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
+    load_tile_async(reinterpret_cast<bf16*>(smem + (buf ? p.off_v[1] : p.off_v[0])), rs, kKeyTile,
+                    v + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  };
+  load_kv(tiles.begin, 0);
+  ptx::cp_async_commit();  // group 0: Q and the first K/V tile
 
-  FragC o[kMaxFrags];
+  // This lane's two rows (g and g+8 of the warp's 16) and where their visible keys start.
+  const int row_lo = warp * 16 + g, row_hi = row_lo + 8;
+  const int64_t i_lo = q0 + row_lo, i_hi = q0 + row_hi;
+  const int seg_lo = sseg[row_lo], seg_hi = sseg[row_hi];
+  // ldmatrix addressing: lane l names row l % 8 of matrix l / 8 (each load below lists its four matrices).
+  const int mrow = lane & 7, mat = lane >> 3;
+
+  float o[2 * kMaxFrags][4];
 #pragma unroll
-  for (int f = 0; f < kMaxFrags; ++f) wmma::fill_fragment(o[f], 0.f);
-  const int nfrag = p.hd_pad / 16;
+  for (int f = 0; f < 2 * kMaxFrags; ++f) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.f;
+  uint32_t qf[kQInRegisters ? kMaxFrags : 1][4];
+  // Q's A operand for dims 16kk..16kk+15: matrices (rows +0, dims +0), (rows +8, dims +0), (rows +0, dims +8),
+  // (rows +8, dims +8).
+  auto load_q = [&](int kk, uint32_t (&frag)[4]) {
+    ptx::ldmatrix_x4(frag, sq + (warp * 16 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
+  };
+  OnlineSoftmax st_lo, st_hi;
 
-  // Softmax layout: lanes 2r and 2r+1 own row r of the warp's 16, taking alternate columns (neighbouring
-  // banks; halves of the row would put both lanes on the same bank).
-  const int r_local = lane >> 1, c_begin = lane & 1;
-  const int row = warp * 16 + r_local;
-  const int64_t i = q0 + row;
-  const int seg_i = sseg[row];
-  float* srow = sw + r_local * ss;
-  bf16* prow = pw + r_local * ps;
-  OnlineSoftmax st;
+  int buf = 0;
+  for (int64_t kt = tiles.begin; kt < tiles.end; ++kt, buf ^= 1) {
+    if (kt + 1 < tiles.end) {
+      load_kv(kt + 1, buf ^ 1);  // into the buffer the previous iteration finished with (barrier at its end)
+      ptx::cp_async_commit();
+      ptx::cp_async_wait<1>();  // everything but that newest group has landed
+    } else {
+      ptx::cp_async_wait<0>();
+    }
+    __syncthreads();  // every thread's copies of this tile are visible
+    const bf16* sk = reinterpret_cast<const bf16*>(smem + (buf ? p.off_k[1] : p.off_k[0]));
+    const bf16* sv = reinterpret_cast<const bf16*>(smem + (buf ? p.off_v[1] : p.off_v[0]));
+    if (kQInRegisters && kt == tiles.begin) {
+#pragma unroll
+      for (int kk = 0; kk < kMaxFrags; ++kk)
+        if (kk < nk16) load_q(kk, qf[kQInRegisters ? kk : 0]);
+    }
 
-  for (int64_t kt = tiles.begin; kt < tiles.end; ++kt) {
-    const int64_t k0 = kt * p.key_tile;
-    const int krows = int(min(int64_t(p.key_tile), T - k0));
-    load_tile(sk, rs, p.key_tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
-    load_tile(sv, rs, p.key_tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
-    __syncthreads();
-
-    // S = Q Kᵀ for the warp's 16 rows (Kᵀ is K read column-major).
-    for (int n = 0; n < p.key_tile / 16; ++n) {
-      FragC acc;
-      wmma::fill_fragment(acc, 0.f);
-      for (int kk = 0; kk < p.hd_pad / 16; ++kk) {
-        FragA a;
-        FragBCol bt;
-        wmma::load_matrix_sync(a, sq + warp * 16 * rs + kk * 16, rs);
-        wmma::load_matrix_sync(bt, sk + n * 16 * rs + kk * 16, rs);
-        wmma::mma_sync(acc, a, bt, acc);
+    // S = Q Kᵀ. B[k][n] = K[key n][dim k]: K's rows (keys) are the ldmatrix rows, non-transposed; one x4 covers 16
+    // keys x 16 dims: matrices (keys +0, dims +0), (keys +0, dims +8), (keys +8, dims +0), (keys +8, dims +8).
+    float s[kKeyBlocks][4];
+#pragma unroll
+    for (int n = 0; n < kKeyBlocks; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < kMaxFrags; ++kk)
+      if (kk < nk16) {
+        uint32_t a_reload[4];
+        if (!kQInRegisters) load_q(kk, a_reload);
+        const uint32_t(&a)[4] = kQInRegisters ? qf[kQInRegisters ? kk : 0] : a_reload;
+#pragma unroll
+        for (int n2 = 0; n2 < kKeyBlocks / 2; ++n2) {
+          uint32_t kb[4];
+          ptx::ldmatrix_x4(kb, sk + (n2 * 16 + (mat >> 1) * 8 + mrow) * rs + kk * 16 + (mat & 1) * 8);
+          const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
+          ptx::mma_bf16_16816(s[2 * n2], a, b0);
+          ptx::mma_bf16_16816(s[2 * n2 + 1], a, b1);
+        }
       }
-      wmma::store_matrix_sync(sw + n * 16, acc, ss, wmma::mem_row_major);
-    }
-    __syncwarp();
 
-    // Online softmax of row r_local over this tile (masked scores are -inf).
-    float tile_max = -INFINITY;
-    for (int c = c_begin; c < p.key_tile; c += 2) {
-      const float s = attn_visible(i, k0 + c, seg_i) ? srow[c] * scale : -INFINITY;
-      srow[c] = s;
-      tile_max = fmaxf(tile_max, s);
+    // Scale and mask (causal, segments, keys past T, rows past T: -inf), then the online softmax per row.
+    const int64_t k0 = kt * kKeyTile;
+    float max_lo = -INFINITY, max_hi = -INFINITY;
+#pragma unroll
+    for (int n = 0; n < kKeyBlocks; ++n)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int64_t j = k0 + n * 8 + 2 * t + e;
+        s[n][e] = attn_visible(i_lo, j, seg_lo) ? s[n][e] * scale : -INFINITY;
+        s[n][2 + e] = attn_visible(i_hi, j, seg_hi) ? s[n][2 + e] * scale : -INFINITY;
+        max_lo = fmaxf(max_lo, s[n][e]);
+        max_hi = fmaxf(max_hi, s[n][2 + e]);
+      }
+#pragma unroll
+    for (int x = 1; x <= 2; x <<= 1) {
+      max_lo = fmaxf(max_lo, __shfl_xor_sync(kFullMask, max_lo, x));
+      max_hi = fmaxf(max_hi, __shfl_xor_sync(kFullMask, max_hi, x));
     }
-    tile_max = fmaxf(tile_max, __shfl_xor_sync(kFullMask, tile_max, 1));
-    const float alpha = st.advance(tile_max);
-    float sum = 0.f;
-    for (int c = c_begin; c < p.key_tile; c += 2) {
-      const float pr = st.prob(srow[c]);
-      prow[c] = to_bf(pr);
-      sum += pr;
+    const float alpha_lo = st_lo.advance(max_lo), alpha_hi = st_hi.advance(max_hi);
+#pragma unroll
+    for (int n = 0; n < kKeyBlocks; ++n)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        s[n][e] = st_lo.prob(s[n][e]);
+        s[n][2 + e] = st_hi.prob(s[n][2 + e]);
+        st_lo.l += s[n][e];  // this lane's share of the row sum; the quad's shares are added at the end
+        st_hi.l += s[n][2 + e];
+      }
+#pragma unroll
+    for (int f = 0; f < 2 * kMaxFrags; ++f) {
+      o[f][0] *= alpha_lo, o[f][1] *= alpha_lo;
+      o[f][2] *= alpha_hi, o[f][3] *= alpha_hi;
     }
-    sum += __shfl_xor_sync(kFullMask, sum, 1);
-    st.l += sum;
-    if ((lane & 1) == 0) rowscale[row] = alpha;
-    __syncwarp();
 
-    // O = O·α + P V.
+    // O += P V over the tile's keys, 16 at a time. A = P: score blocks 2kk and 2kk+1 (keys +0..7, +8..15) packed
+    // to bf16. B[k][n] = V[key k][dim n]: V's rows are keys, so ldmatrix.trans; matrices (keys +0, dims +0),
+    // (keys +8, dims +0), (keys +0, dims +8), (keys +8, dims +8).
 #pragma unroll
-    for (int f = 0; f < kMaxFrags; ++f)
-      if (f < nfrag)
-#pragma unroll
-        for (int e = 0; e < FragC::num_elements; ++e) o[f].x[e] *= rowscale[warp * 16 + row_of[e]];
-    for (int kk = 0; kk < p.key_tile / 16; ++kk) {
-      FragA a;
-      wmma::load_matrix_sync(a, pw + kk * 16, ps);
+    for (int kk = 0; kk < kKeyBlocks / 2; ++kk) {
+      const uint32_t a[4] = {ptx::pack_bf16x2(s[2 * kk][0], s[2 * kk][1]), ptx::pack_bf16x2(s[2 * kk][2], s[2 * kk][3]),
+                             ptx::pack_bf16x2(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                             ptx::pack_bf16x2(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
       for (int f = 0; f < kMaxFrags; ++f)
-        if (f < nfrag) {
-          FragB bv;
-          wmma::load_matrix_sync(bv, sv + kk * 16 * rs + f * 16, rs);
-          wmma::mma_sync(o[f], a, bv, o[f]);
+        if (f < nk16) {
+          uint32_t vb[4];
+          ptx::ldmatrix_x4_trans(vb, sv + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
+          const uint32_t b0[2] = {vb[0], vb[1]}, b1[2] = {vb[2], vb[3]};
+          ptx::mma_bf16_16816(o[2 * f], a, b0);
+          ptx::mma_bf16_16816(o[2 * f + 1], a, b1);
         }
     }
-    __syncthreads();  // K/V are overwritten by the next tile
+    __syncthreads();  // every warp is done with this buffer before the next iteration loads into it
   }
 
-  // out = O / l, lse = m + log l.
-  if ((lane & 1) == 0) {
-    rowscale[row] = st.inv_l();
-    if (row < rows) lse[attn_stat_index(b, h, i, nh, T)] = st.lse();
+  // l over the quad; out = O / l, lse = m + log l.
+#pragma unroll
+  for (int x = 1; x <= 2; x <<= 1) {
+    st_lo.l += __shfl_xor_sync(kFullMask, st_lo.l, x);
+    st_hi.l += __shfl_xor_sync(kFullMask, st_hi.l, x);
   }
-  __syncwarp();
+  if (t == 0) {
+    if (row_lo < rows) lse[attn_stat_index(b, h, i_lo, nh, T)] = st_lo.lse();
+    if (row_hi < rows) lse[attn_stat_index(b, h, i_hi, nh, T)] = st_hi.lse();
+  }
+  const float inv_lo = st_lo.inv_l(), inv_hi = st_hi.inv_l();
+  bf16* stage = sq + warp * 16 * rs;  // the warp's own Q rows: nobody reads them any more
 #pragma unroll
-  for (int f = 0; f < kMaxFrags; ++f)
-    if (f < nfrag) {
-#pragma unroll
-      for (int e = 0; e < FragC::num_elements; ++e) o[f].x[e] *= rowscale[warp * 16 + row_of[e]];
-      wmma::store_matrix_sync(sw, o[f], ss, wmma::mem_row_major);
-      __syncwarp();
-      for (int e = lane; e < 256; e += 32) {
-        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
-        if (r < rows && col < hd) out[attn_offset(b, q0 + r, h, T, nh, hd) + col] = to_bf(sw[(e / 16) * ss + e % 16]);
-      }
-      __syncwarp();
+  for (int f = 0; f < 2 * kMaxFrags; ++f)
+    if (f < 2 * nk16) {
+      const int col = f * 8 + 2 * t;
+      *reinterpret_cast<uint32_t*>(stage + g * rs + col) = ptx::pack_bf16x2(o[f][0] * inv_lo, o[f][1] * inv_lo);
+      *reinterpret_cast<uint32_t*>(stage + (g + 8) * rs + col) =
+          ptx::pack_bf16x2(o[f][2] * inv_hi, o[f][3] * inv_hi);
     }
+  __syncwarp();
+  const int chunks = hd / 8;
+  for (int idx = lane; idx < 16 * chunks; idx += 32) {
+    const int r = idx / chunks, c = (idx % chunks) * 8;
+    if (warp * 16 + r < rows)
+      *reinterpret_cast<uint4*>(out + attn_offset(b, q0 + warp * 16 + r, h, T, nh, hd) + c) =
+          *reinterpret_cast<const uint4*>(stage + r * rs + c);
+  }
 }
 
 // D[b, h, t] = Σ_c dout·out over the head's hd values: one warp per (token, head), 8 bf16 per lane (hd <= 256).

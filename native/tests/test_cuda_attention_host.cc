@@ -414,7 +414,8 @@ void check_bf16_roundings_within_tolerance(const AttnPlanDims& d, bool segments,
                                                   in.dout.data(), lse.data(), seg);
   const AttnTolerances tol = attention_tolerances(d, sc);
 
-  const ForwardResult gf = sim_forward(in, attention_forward_plan(d).q_tile, kAttnKeyTile, true);
+  const AttnForwardPlan fp = attention_forward_plan(d);
+  const ForwardResult gf = sim_forward(in, fp.q_tile, fp.key_tile, true);
   const BackwardResult gb = sim_backward(in, out_bf, lse, attention_backward_plan(d).tile, true);
   const Comparison c_out = compare(gf.out, dbl(out), sc.out, tol.out), c_lse = compare(gf.lse, dbl(lse), sc.lse, tol.lse),
                    c_dq = compare(gb.dq, dbl(dq), sc.dq, tol.dq), c_dk = compare(gb.dk, dbl(dk), sc.dk, tol.dk),
@@ -444,22 +445,25 @@ TEST(plans_fit_shared_memory_and_wmma_alignment) {
     CHECK(!attention_smem_check("forward", f.smem_bytes, kSmemOptinLimitSm90) || f.smem_bytes > kSmemDefaultLimit);
     CHECK(f.hd_pad % 16 == 0 && f.hd_pad >= hd && f.hd_pad < hd + 16);
     CHECK(f.max_frags * 16 >= f.hd_pad && b.max_frags * 16 >= b.hd_pad);
-    // WMMA ldm: multiple of 8 for bf16, 4 for fp32; tiles made of whole 16x16 fragments, one 16-row strip per warp.
-    CHECK(f.row_stride % 8 == 0 && f.prob_stride % 8 == 0 && f.score_stride % 4 == 0);
+    // Forward: ldmatrix rows and cp.async chunks of 16 bytes, and rows an odd number of 16-byte units apart, so
+    // the 8 rows of one ldmatrix hit 8 different groups of banks.
+    CHECK(f.row_stride % 8 == 0 && (f.row_stride / 8) % 2 == 1);
+    CHECK_EQ(f.key_tile, attn_forward_key_tile(hd));
+    CHECK(f.key_tile % 16 == 0);  // the P·V loop takes 16 keys per mma
+    // Backward, WMMA ldm: multiple of 8 for bf16, 4 for fp32; tiles of whole 16x16 fragments, one 16-row strip per
+    // warp.
     CHECK(b.row_stride % 8 == 0 && b.prob_stride % 8 == 0 && b.score_stride % 4 == 0);
     CHECK_EQ(f.q_tile, f.warps * 16);
     CHECK_EQ(b.tile, b.warps * 16);
-    CHECK(f.key_tile % 16 == 0);  // score tiles of whole 16x16 fragments
     CHECK(f.threads <= 256 && b.threads <= 128);  // the kernels' __launch_bounds__
     CHECK(b.score_stride >= 32);  // backward stages a dK and a dV fragment side by side in a warp's score rows
     // Up to hd 128, two backward blocks share an H100/H200 SM (228 KiB, 1 KiB reserved per block).
     if (hd <= 128) CHECK(2 * (b.smem_bytes + 1024) <= 228 * 1024);
     // Regions in order, 128-byte aligned, non-overlapping, inside the block's bytes.
-    const int64_t fo[] = {f.off_q, f.off_k, f.off_v, f.off_s, f.off_p, f.off_rowscale, f.off_seg, f.smem_bytes};
-    const int64_t fs[] = {int64_t(f.q_tile) * f.row_stride * 2, int64_t(f.key_tile) * f.row_stride * 2,
-                          int64_t(f.key_tile) * f.row_stride * 2, int64_t(f.warps) * 16 * f.score_stride * 4,
-                          int64_t(f.warps) * 16 * f.prob_stride * 2, int64_t(f.q_tile) * 4, int64_t(f.q_tile) * 4};
-    for (int r = 0; r < 7; ++r) {
+    const int64_t fo[] = {f.off_q, f.off_k[0], f.off_v[0], f.off_k[1], f.off_v[1], f.off_seg, f.smem_bytes};
+    const int64_t kv = int64_t(f.key_tile) * f.row_stride * 2;
+    const int64_t fs[] = {int64_t(f.q_tile) * f.row_stride * 2, kv, kv, kv, kv, int64_t(f.q_tile) * 4};
+    for (int r = 0; r < 6; ++r) {
       CHECK(fo[r] % 128 == 0);
       CHECK(fo[r] + fs[r] <= fo[r + 1]);
     }
@@ -480,6 +484,9 @@ TEST(plans_fit_shared_memory_and_wmma_alignment) {
   const AttnForwardPlan f128 = attention_forward_plan(dims(1, 1024, 32, 8, 128));
   CHECK_EQ(f128.q_tile, 64);
   CHECK_EQ(f128.max_frags, 8);
+  CHECK_EQ(f128.key_tile, 64);
+  CHECK(2 * (f128.smem_bytes + 1024) <= 228 * 1024);  // two hd-128 forward blocks share an H100/H200 SM
+  CHECK_EQ(attention_forward_plan(dims(1, 1024, 8, 8, 256)).key_tile, 32);
   CHECK_EQ(attention_backward_plan(dims(1, 1024, 32, 8, 128)).tile, 64);
   CHECK_EQ(attention_backward_plan(dims(1, 1024, 32, 8, 256)).tile, 32);
 }

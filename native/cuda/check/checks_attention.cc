@@ -239,6 +239,9 @@ void run_attention_checks(std::vector<Row>& rows) {
       {dims(1, gpu_or_emu(1024, 200), gpu_or_emu(32, 4), gpu_or_emu(8, 1), 128), false, "8B-like"},
       {dims(2, gpu_or_emu(700, 260), gpu_or_emu(8, 4), 2, 64), true, "packed segments"},
       {dims(1, gpu_or_emu(300, 150), 6, 3, 40), true, "packed, hd 40 padded"},
+      // Above hd 128 the forward takes 32-key tiles and reloads Q per tile (attention_plan.h).
+      {dims(1, gpu_or_emu(512, 100), gpu_or_emu(8, 2), gpu_or_emu(2, 1), 256), false, "hd 256"},
+      {dims(2, gpu_or_emu(300, 70), 4, 2, 136), true, "packed, hd 136 padded"},
   };
   uint64_t seed = 901;
   for (const Case& c : cases) {

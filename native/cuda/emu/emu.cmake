@@ -76,7 +76,7 @@ set_tests_properties(cuda_check_emu_sm80 PROPERTIES TIMEOUT 900
 message(STATUS "CUDA emulator: building cuda_check_emu and cuda_model_check_emu (ctest)")
 
 # The emulator's own tests: .cu files, so they go through the same translation as the kernels.
-foreach(stem test_cuda_emulator test_cuda_emulator_streams)
+foreach(stem test_cuda_emulator test_cuda_emulator_streams test_cuda_emulator_ptx)
   add_custom_command(OUTPUT ${TF_EMU_GEN}/${stem}.cc
     COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${TF_EMU_DIR}/tests/${stem}.cu ${TF_EMU_GEN}/${stem}.cc
     DEPENDS ${TF_EMU_DIR}/tests/${stem}.cu ${TF_EMU_DIR}/translate.mjs VERBATIM)
@@ -91,9 +91,11 @@ function(tf_emu_test name)
 endfunction()
 tf_emu_test(test_cuda_emulator ${TF_EMU_GEN}/test_cuda_emulator.cc)
 tf_emu_test(test_cuda_emulator_streams ${TF_EMU_GEN}/test_cuda_emulator_streams.cc)
+tf_emu_test(test_cuda_emulator_ptx ${TF_EMU_GEN}/test_cuda_emulator_ptx.cc)
 # Translated into the build tree: their shared header stays in the source tree.
 target_include_directories(test_cuda_emulator PRIVATE ${TF_EMU_DIR}/tests)
 target_include_directories(test_cuda_emulator_streams PRIVATE ${TF_EMU_DIR}/tests)
+target_include_directories(test_cuda_emulator_ptx PRIVATE ${TF_EMU_DIR}/tests)
 
 # The CUDA backend through tf::api::Session: training on the emulated GPU, no-device and out-of-memory messages.
 tf_emu_test(test_cuda_emulated_session ${TF_EMU_DIR}/tests/test_cuda_emulated_session.cc)

@@ -19,13 +19,28 @@ namespace {
 
 enum class ThreadState { Ready, Running, AtBarrier, AtWarp, Done };
 
+struct AsyncCopy {
+  void* dst = nullptr;
+  const void* src = nullptr;  // nullptr: zero fill
+  size_t bytes = 0;
+};
+
 struct Thread {
   Context ctx;
   KernelThread k;
   int warp = 0, lane = 0;
   ThreadState state = ThreadState::Ready;
   const char* waiting_in = nullptr;
+  std::vector<AsyncCopy> open_copies;                // cp.async issued since the last commit
+  std::deque<std::vector<AsyncCopy>> copy_groups;  // committed, oldest first
 };
+
+void land(const std::vector<AsyncCopy>& copies) {
+  for (const AsyncCopy& c : copies) {
+    if (c.src) std::memcpy(c.dst, c.src, c.bytes);
+    else std::memset(c.dst, 0, c.bytes);
+  }
+}
 
 // One collective in progress in a warp (disjoint masks may be in progress at once, as on Volta and later).
 struct Pending {
@@ -159,6 +174,8 @@ void fiber_entry(void* arg) {
   Thread* t = static_cast<Thread*>(arg);
   try {
     g_launch->body.fn(g_launch->body.ctx);
+    for (const auto& group : t->copy_groups) land(group);
+    land(t->open_copies);
   } catch (const FaultUnwind&) {
     // g_block->fault already says what happened.
   } catch (const std::exception& e) {
@@ -274,6 +291,40 @@ void poison_shared(void* p, size_t bytes) {
   if (epoch == g_block_epoch) return;
   std::memset(p, 0xff, bytes);
   epoch = g_block_epoch;
+}
+
+bool in_shared_memory(const void* p, size_t bytes) {
+  const auto* c = static_cast<const unsigned char*>(p);
+  const auto* dyn = static_cast<const unsigned char*>(g_launch->smem);
+  if (dyn && c >= dyn && c + bytes <= dyn + g_launch->smem_bytes) return true;
+  for (const auto& [array, size] : g_launch->static_arrays) {
+    const auto* a = static_cast<const unsigned char*>(array);
+    if (c >= a && c + bytes <= a + size) return true;
+  }
+  return false;
+}
+
+void async_copy(void* shared_dst, const void* src, size_t bytes, bool zero_fill) {
+  if (!in_shared_memory(shared_dst, bytes))
+    kernel_fault("cp.async to an address outside the block's shared memory");
+  if (reinterpret_cast<uintptr_t>(shared_dst) % bytes != 0 || reinterpret_cast<uintptr_t>(src) % bytes != 0)
+    kernel_fault("cp.async of " + std::to_string(bytes) + " bytes from or to an address not aligned to them");
+  std::memset(shared_dst, 0xff, bytes);
+  g_cur->open_copies.push_back({shared_dst, zero_fill ? nullptr : src, bytes});
+}
+
+void async_commit() {
+  Thread* t = g_cur;
+  t->copy_groups.push_back(std::move(t->open_copies));
+  t->open_copies.clear();
+}
+
+void async_wait(int newest_groups_pending) {
+  Thread* t = g_cur;
+  while (int(t->copy_groups.size()) > newest_groups_pending) {
+    land(t->copy_groups.front());
+    t->copy_groups.pop_front();
+  }
 }
 
 void kernel_fault(const std::string& what) {

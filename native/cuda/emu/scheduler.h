@@ -41,6 +41,17 @@ void* dynamic_shared_memory();
 // get there fills it with 0xFF bytes (NaN), before any thread of the block can have written it.
 void poison_shared(void* p, size_t bytes);
 int lane_id();
+// Whether [p, p + bytes) lies in the running block's shared memory (dynamic, or a static __shared__ array).
+bool in_shared_memory(const void* p, size_t bytes);
+
+// cp.async (sm_80) for ptx.h. Each thread's copies wait in its own queue: async_commit closes the open ones into a
+// group, async_wait(n) lands every group but the n newest, in order (cp.async.wait_group n). Until its copy lands,
+// the destination holds 0xFF bytes (NaN), so a tile read before the wait and the barrier that publish it reads
+// NaN, and a copy issued into a buffer other threads still read spoils what they read. zero_fill writes zeros
+// and reads nothing (a src-size of 0). A thread's copies still pending when it exits land then.
+void async_copy(void* shared_dst, const void* src, size_t bytes, bool zero_fill);
+void async_commit();
+void async_wait(int newest_groups_pending);
 
 struct KernelBody {
   void (*fn)(void*);

@@ -47,30 +47,30 @@ int attn_max_frags(int64_t hd) {
   return frags <= 4 ? 4 : frags <= 8 ? 8 : 16;
 }
 
+int attn_forward_key_tile(int64_t hd) { return attn_max_frags(hd) <= 8 ? kAttnKeyTile : kAttnKeyTileWide; }
+
 AttnForwardPlan attention_forward_plan(const AttnPlanDims& d) {
   attention_validate(d);
   AttnForwardPlan p;
   // 128 query rows per block for hd <= 64 (twice the work per staged K/V tile; the tiles are small), 64 above
-  // (the registers of 8 or 16 output fragments per warp and the larger tiles limit the block).
+  // (the registers of the output accumulators and the larger tiles limit the block).
   p.warps = d.hd <= 64 ? 8 : 4;
   p.threads = p.warps * 32;
   p.q_tile = p.warps * 16;
-  p.key_tile = kAttnKeyTile;
+  p.key_tile = attn_forward_key_tile(d.hd);
   p.hd_pad = int(attn_hd_padded(d.hd));
   p.max_frags = attn_max_frags(d.hd);
   p.row_stride = p.hd_pad + kAttnRowPad;
-  p.score_stride = p.key_tile + kAttnScorePad;
-  p.prob_stride = p.key_tile + kAttnProbPad;
   p.grid_x = ceil_div(d.T, p.q_tile);
   p.grid_y = d.nh;
   p.grid_z = d.B;
   int64_t cur = 0;
+  const int64_t kv_bytes = int64_t(p.key_tile) * p.row_stride * 2;
   p.off_q = take(&cur, int64_t(p.q_tile) * p.row_stride * 2);
-  p.off_k = take(&cur, int64_t(p.key_tile) * p.row_stride * 2);
-  p.off_v = take(&cur, int64_t(p.key_tile) * p.row_stride * 2);
-  p.off_s = take(&cur, int64_t(p.warps) * 16 * p.score_stride * 4);
-  p.off_p = take(&cur, int64_t(p.warps) * 16 * p.prob_stride * 2);
-  p.off_rowscale = take(&cur, int64_t(p.q_tile) * 4);
+  for (int buf = 0; buf < 2; ++buf) {
+    p.off_k[buf] = take(&cur, kv_bytes);
+    p.off_v[buf] = take(&cur, kv_bytes);
+  }
   p.off_seg = take(&cur, int64_t(p.q_tile) * 4);
   p.smem_bytes = align128(cur);
   return p;

@@ -5,9 +5,10 @@
 // on the CPU by tests/test_cuda_attention_host.cc.
 //
 // Forward: one block per (query tile, query head, batch row); warps * 16 query rows, each warp owning 16 rows,
-//   key tiles of kAttnKeyTile keys staged in shared memory, scores and P·V on tensor cores (WMMA bf16 16x16x16,
-//   fp32 accumulate). hd is padded to a multiple of 16 with zeros in shared memory (zero columns change no dot
-//   product), so every multiple of 8 up to 256 takes the tensor-core path.
+//   key tiles double-buffered in shared memory (cp.async), scores and P·V on tensor cores (mma.sync m16n8k16
+//   bf16, fp32 accumulate) with the scores, probabilities and output kept in registers. hd is padded to a
+//   multiple of 16 with zeros in shared memory (zero columns change no dot product), so every multiple of 8 up to
+//   256 takes the tensor-core path.
 // Backward: D = rowsum(dout ∘ out) is precomputed; then one block per (key tile, query head, batch row) loops
 //   over the query tiles that see its keys, accumulating that head's share of dK/dV in registers and adding each
 //   tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32 scratch and a last kernel
@@ -27,7 +28,8 @@ struct AttnPlanDims {
 };
 
 constexpr int64_t kAttnMaxHeadDim = 256;
-constexpr int kAttnKeyTile = 64;          // forward: keys per shared-memory tile
+constexpr int kAttnKeyTile = 64;          // forward: keys per shared-memory tile up to hd 128
+constexpr int kAttnKeyTileWide = 32;      // and above (two buffers of K and V must still fit an A100 block)
 constexpr int kAttnRowPad = 8;            // bf16 row padding of Q/K/V/dO tiles (bank conflicts; ldm % 8 == 0)
 constexpr int kAttnScorePad = 4;          // fp32 row padding of score tiles (ldm % 4 == 0)
 constexpr int kAttnProbPad = 8;           // bf16 row padding of probability tiles
@@ -44,16 +46,21 @@ int64_t attn_hd_padded(int64_t hd);
 // Register-tile template of the kernels: output fragments of 16 columns, 4 (hd <= 64), 8 (<= 128) or 16 (<= 256).
 int attn_max_frags(int64_t hd);
 
+// Keys per forward tile for a head dim (the kernel's template derives the same from attn_max_frags).
+int attn_forward_key_tile(int64_t hd);
+
 // Byte offsets of one block's shared-memory regions (each 128-byte aligned; WMMA needs 32).
 struct AttnForwardPlan {
   int warps = 0, threads = 0;
   int q_tile = 0, key_tile = 0;  // rows of queries per block, keys per tile
   int hd_pad = 0, max_frags = 0;
-  int row_stride = 0;    // bf16 elements per Q/K/V row in shared memory
-  int score_stride = 0;  // fp32 elements per score row (per warp: 16 rows x key_tile)
-  int prob_stride = 0;   // bf16 elements per probability row (per warp: 16 rows x key_tile)
+  // bf16 elements per Q/K/V row in shared memory: hd_pad + 8, an odd number of 16-byte units, so the 8 rows one
+  // ldmatrix reads (and the 8 rows of 16 bytes a warp's cp.async writes) fall in 8 different groups of banks.
+  int row_stride = 0;
   int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // query tiles, query heads, batch rows
-  int64_t off_q = 0, off_k = 0, off_v = 0, off_s = 0, off_p = 0, off_rowscale = 0, off_seg = 0;
+  // Q, then two buffers of K and of V (tile t in buffer t % 2, the next one loading while this one is used),
+  // then each row's first visible key.
+  int64_t off_q = 0, off_k[2] = {0, 0}, off_v[2] = {0, 0}, off_seg = 0;
   int64_t smem_bytes = 0;
 };
 AttnForwardPlan attention_forward_plan(const AttnPlanDims& d);
