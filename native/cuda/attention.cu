@@ -9,23 +9,20 @@
 //   accumulators' layout is exactly the A operand's, so P never goes through shared memory). Key tiles beyond
 //   the diagonal or before every row's segment are never visited (attention_math.h attn_key_tiles); query tiles
 //   are scheduled last-first, since causal work grows with the tile index.
-// Backward (WMMA bf16 16x16x16): (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, query
-//   head, batch row) holds that head's share of dK and dV for its keys in registers and loops over the query
-//   tiles that see its keys (attn_first_query_tile / attn_tiles_interact); each step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms
-//   P = exp(S - lse) and dS = P ∘ (dP - D) (bf16 into shared memory), adds Pᵀ dO to dV and dSᵀ Q to dK, then every
-//   warp computes 16 rows of the step's dQ = dS K and adds them to an fp32 scratch with atomics (dQ gets
-//   contributions from every key tile; the atomic order makes its last bits run-to-run nondeterministic); the
-//   block ends by writing its fp32 dK/dV shares to scratch; (3) dQ is scaled and cast to bf16, and each GQA
-//   group's dK/dV shares are summed in head order (deterministic) and cast. Blocks per query head rather than per
-//   kv head: nh/nkv times more blocks, which matters because causal masking gives the first key tiles most of
-//   the work (host/attention_plan.h).
+// Backward: (1) D = rowsum(dout ∘ out) per (query, head); (2) a block per (key tile, query head, batch row) holds
+//   that head's share of dK and dV for its keys in registers and loops over the query tiles that see its keys
+//   (attn_first_query_tile / attn_tiles_interact); each step recomputes Sᵀ and dPᵀ for the warp's 16 keys, forms
+//   P = exp(S - lse) and dS = P ∘ (dP - D) in registers, adds Pᵀ dO to dV and dSᵀ Q to dK, then (dSᵀ through
+//   shared memory) every warp computes 16 rows of the step's dQ = dS K and adds them to an fp32 scratch with
+//   atomics (dQ gets contributions from every key tile; the atomic order makes its last bits run-to-run
+//   nondeterministic); the block ends by writing its fp32 dK/dV shares to scratch; (3) dQ is scaled and cast to
+//   bf16, and each GQA group's dK/dV shares are summed in head order (deterministic) and cast. Blocks per query
+//   head rather than per kv head: nh/nkv times more blocks, which matters because causal masking gives the first
+//   key tiles most of the work (host/attention_plan.h).
+// Both directions run on mma.sync m16n8k16 with ldmatrix-loaded operands (ptx.cuh).
 // Head dims: hd is zero-padded to a multiple of 16 in shared memory, so every multiple of 8 up to 256 runs on
-// tensor cores; 64 and 128 are the tuned shapes (hd > 128 keeps 32 accumulator fragments per backward warp and
-// may spill registers: correct, not tuned). Backward still stages S, P and dS in shared memory through WMMA's
-// opaque fragments; moving it to the forward's register-resident mma.sync scheme is the next step once a GPU has
-// measured the forward (check.sh's kernel table times each).
-#include <mma.h>
-
+// tensor cores; 64 and 128 are the tuned shapes (above 128 the backward's dK and dV accumulators, 256 floats per
+// lane, spill registers: correct, not tuned).
 #include <climits>
 #include <cstdint>
 
@@ -39,13 +36,6 @@
 namespace tf::cuda {
 
 namespace {
-
-using namespace nvcuda;
-using FragA = wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::row_major>;
-using FragACol = wmma::fragment<wmma::matrix_a, 16, 16, 16, bf16, wmma::col_major>;
-using FragB = wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::row_major>;
-using FragBCol = wmma::fragment<wmma::matrix_b, 16, 16, 16, bf16, wmma::col_major>;
-using FragC = wmma::fragment<wmma::accumulator, 16, 16, 16, float>;
 
 constexpr unsigned kFullMask = 0xffffffffu;
 
@@ -62,19 +52,6 @@ __device__ __forceinline__ void load_tile(bf16* dst, int stride, int tile_rows, 
     if (r < rows && c < hd) val = *reinterpret_cast<const uint4*>(src + int64_t(r) * ld + c);
     *reinterpret_cast<uint4*>(dst + r * stride + c) = val;
   }
-}
-
-// Which row (or column) of a 16x16 accumulator each of this lane's fragment elements holds (see the file
-// comment). Uses the first 16x16 floats of `scratch` (a warp-private tile with row stride `stride`).
-__device__ __forceinline__ void fragment_index(float* scratch, int stride, int lane, bool columns,
-                                               int (&index_of)[FragC::num_elements]) {
-  for (int e = lane; e < 256; e += 32) scratch[(e / 16) * stride + e % 16] = float(columns ? e % 16 : e / 16);
-  __syncwarp();
-  FragC idx;
-  wmma::load_matrix_sync(idx, scratch, stride, wmma::mem_row_major);
-#pragma unroll
-  for (int e = 0; e < FragC::num_elements; ++e) index_of[e] = int(idx.x[e]);
-  __syncwarp();
 }
 
 // Smallest first-visible key over the tile's valid rows (sseg holds them; rows past T hold INT_MAX).
@@ -315,170 +292,222 @@ __global__ void attention_row_dot_kernel(const bf16* __restrict__ out, const bf1
   }
 }
 
+// FlashAttention-2's backward for one block's keys, with the per-warp products in registers (mma.sync m16n8k16,
+// ptx.cuh). Warp w owns keys 16w..16w+15 of the block's key tile and accumulates that query head's share of their
+// dK and dV over every query tile that sees them. Per query tile (Q, dO, lse, D and the rows' segment starts
+// staged in shared memory):
+//   Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ: A = the warp's K (or V) rows by ldmatrix, B = Q's (dO's) rows read
+//     non-transposed (B[dim][query] = Q[query][dim]); tile/8 accumulators of 16 keys x 8 queries each;
+//   Pᵀ = exp(S·scale - lse) where visible, dSᵀ = Pᵀ ∘ (dPᵀ - D), element by element on the accumulators (lane (g, t)
+//     holds keys g and g+8, queries 2t, 2t+1 of each 8-query block);
+//   dV_w += Pᵀ dO and dK_w += dSᵀ Q: Pᵀ and dSᵀ, rounded to bf16 pairs, are A operands as they lie; dO and Q are
+//     read transposed (B[query][dim] = their rows) by ldmatrix.trans;
+//   dSᵀ goes to shared memory (bf16), and after a barrier warp w computes dQ rows 16w..16w+15 of the query tile
+//     over all the block's keys: A[query][key] = dSᵀ[key][query] by ldmatrix.trans, B = K's rows transposed; the
+//     rows are added to the fp32 dQ scratch with atomics (dQ gets contributions from every key tile; their order
+//     makes its last bits run-to-run nondeterministic).
+// At the end the warp writes its fp32 dK (times scale) and dV shares to scratch; attention_dkv_reduce_kernel sums
+// each GQA group's shares in head order.
 template <int kMaxFrags>
 __global__ void __launch_bounds__(128) attention_backward_kernel(
     const AttnBackwardPlan p, const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
     const bf16* __restrict__ dout, const int32_t* __restrict__ seg, const float* __restrict__ lse,
     const float* __restrict__ Dg, float* __restrict__ dq_acc, float* __restrict__ dk_part,
     float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
+  constexpr int kTile = kMaxFrags <= 8 ? 64 : 32;  // = AttnBackwardPlan::tile (4 warps, or 2 above hd 128)
+  constexpr int kQueryBlocks = kTile / 8;          // 16x8 accumulators of Sᵀ and dPᵀ per warp
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
   bf16* sv = reinterpret_cast<bf16*>(smem + p.off_v);
   bf16* sq = reinterpret_cast<bf16*>(smem + p.off_q);
   bf16* sdo = reinterpret_cast<bf16*>(smem + p.off_do);
-  bf16* spt = reinterpret_cast<bf16*>(smem + p.off_pt);   // Pᵀ [tile keys][tile queries]
   bf16* sdst = reinterpret_cast<bf16*>(smem + p.off_dst);  // dSᵀ [tile keys][tile queries]
   float* slse = reinterpret_cast<float*>(smem + p.off_lse);
   float* sd = reinterpret_cast<float*>(smem + p.off_d);
   int* sseg = reinterpret_cast<int*>(smem + p.off_seg);
 
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
-  const int rs = p.row_stride, ss = p.score_stride, ps = p.prob_stride, tile = p.tile;
-  float* sw = reinterpret_cast<float*>(smem + p.off_s) + warp * 16 * ss;  // Sᵀ, then P, then dS of the warp's keys
+  const int g = lane >> 2, t = lane & 3, mrow = lane & 7, mat = lane >> 3;
+  const int rs = p.row_stride, ps = p.prob_stride, nk16 = p.hd_pad / 16;
 
-  const int64_t kt = blockIdx.x, h = blockIdx.y, b = blockIdx.z, g = attn_kv_head(h, nh, nkv);
+  const int64_t kt = blockIdx.x, h = blockIdx.y, b = blockIdx.z, kvh = attn_kv_head(h, nh, nkv);
   const int64_t qs = nh * hd, ks = nkv * hd;
-  const int64_t k0 = kt * tile;
-  const int krows = int(min(int64_t(tile), T - k0));
+  const int64_t k0 = kt * kTile;
+  const int krows = int(min(int64_t(kTile), T - k0));
   const int64_t k_last = k0 + krows - 1;
-  const int nfrag = p.hd_pad / 16, ksteps = p.hd_pad / 16, tsteps = tile / 16;
+  const int64_t j_lo = k0 + warp * 16 + g, j_hi = j_lo + 8;  // this lane's two keys
 
-  load_tile(sk, rs, tile, k + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
-  load_tile(sv, rs, tile, v + attn_offset(b, k0, g, T, nkv, hd), ks, krows, hd, p.hd_pad);
-  int col_of[FragC::num_elements];
-  fragment_index(sw, ss, lane, true, col_of);
+  load_tile(sk, rs, kTile, k + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  load_tile(sv, rs, kTile, v + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
 
-  FragC dk_acc[kMaxFrags], dv_acc[kMaxFrags];
+  float dk[2 * kMaxFrags][4], dv[2 * kMaxFrags][4];
 #pragma unroll
-  for (int f = 0; f < kMaxFrags; ++f) {
-    wmma::fill_fragment(dk_acc[f], 0.f);
-    wmma::fill_fragment(dv_acc[f], 0.f);
-  }
+  for (int f = 0; f < 2 * kMaxFrags; ++f)
+#pragma unroll
+    for (int e = 0; e < 4; ++e) dk[f][e] = dv[f][e] = 0.f;
 
-  const int64_t n_qtiles = (T + tile - 1) / tile;
-  for (int64_t qt = attn_first_query_tile(k0, tile); qt < n_qtiles; ++qt) {
-    const int64_t q0 = qt * tile;
-    const int rows = int(min(int64_t(tile), T - q0));
-    __syncthreads();  // the previous step's readers of the query-side tiles are done (and K/V are loaded)
-    load_segments(sseg, tile, seg, b, T, q0, rows);
-    for (int r = threadIdx.x; r < tile; r += blockDim.x) {
+  // The warp's 16 rows of K or V as the A operand for dims 16kk..: matrices (rows +0, dims +0), (rows +8, dims +0),
+  // (rows +0, dims +8), (rows +8, dims +8).
+  auto load_rows_a = [&](const bf16* tile, int kk, uint32_t (&frag)[4]) {
+    ptx::ldmatrix_x4(frag, tile + (warp * 16 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
+  };
+  // acc[n] (16 keys x 8 queries) = rows_w · tileᵀ over the dims: B[dim][query] = tile[query][dim], the tile's rows
+  // read non-transposed; matrices (queries +0, dims +0), (queries +0, dims +8), (queries +8, dims +0),
+  // (queries +8, dims +8).
+  auto rows_times_tile_t = [&](const bf16* rows_w, const bf16* tile, float (&acc)[kQueryBlocks][4]) {
+#pragma unroll
+    for (int n = 0; n < kQueryBlocks; ++n) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
+#pragma unroll
+    for (int kk = 0; kk < kMaxFrags; ++kk)
+      if (kk < nk16) {
+        uint32_t a[4];
+        load_rows_a(rows_w, kk, a);
+#pragma unroll
+        for (int n2 = 0; n2 < kQueryBlocks / 2; ++n2) {
+          uint32_t bq[4];
+          ptx::ldmatrix_x4(bq, tile + (n2 * 16 + (mat >> 1) * 8 + mrow) * rs + kk * 16 + (mat & 1) * 8);
+          const uint32_t b0[2] = {bq[0], bq[1]}, b1[2] = {bq[2], bq[3]};
+          ptx::mma_bf16_16816(acc[2 * n2], a, b0);
+          ptx::mma_bf16_16816(acc[2 * n2 + 1], a, b1);
+        }
+      }
+  };
+  // acc[f] (16 rows x 8 dims) += a_ops (16 rows x kTile queries, as kTile/16 A operands) · tile, B[query][dim] =
+  // tile[query][dim] read transposed; matrices (queries +0, dims +0), (queries +8, dims +0), (queries +0,
+  // dims +8), (queries +8, dims +8).
+  auto ops_times_tile = [&](const uint32_t (&a_ops)[kQueryBlocks / 2][4], const bf16* tile,
+                            float (&acc)[2 * kMaxFrags][4]) {
+#pragma unroll
+    for (int kk = 0; kk < kQueryBlocks / 2; ++kk)
+#pragma unroll
+      for (int f = 0; f < kMaxFrags; ++f)
+        if (f < nk16) {
+          uint32_t bt[4];
+          ptx::ldmatrix_x4_trans(bt, tile + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
+          const uint32_t b0[2] = {bt[0], bt[1]}, b1[2] = {bt[2], bt[3]};
+          ptx::mma_bf16_16816(acc[2 * f], a_ops[kk], b0);
+          ptx::mma_bf16_16816(acc[2 * f + 1], a_ops[kk], b1);
+        }
+  };
+
+  const int64_t n_qtiles = (T + kTile - 1) / kTile;
+  for (int64_t qt = attn_first_query_tile(k0, kTile); qt < n_qtiles; ++qt) {
+    const int64_t q0 = qt * kTile;
+    const int rows = int(min(int64_t(kTile), T - q0));
+    __syncthreads();  // the previous step's readers of the query-side tiles and of dSᵀ are done (K/V are loaded)
+    load_segments(sseg, kTile, seg, b, T, q0, rows);
+    for (int r = threadIdx.x; r < kTile; r += blockDim.x) {
       slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
       sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
     }
     __syncthreads();
     if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
-    load_tile(sq, rs, tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
-    load_tile(sdo, rs, tile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    load_tile(sq, rs, kTile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    load_tile(sdo, rs, kTile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
     __syncthreads();
 
-    // Sᵀ = K_w Qᵀ for the warp's 16 keys against the tile's queries.
-    for (int n = 0; n < tsteps; ++n) {
-      FragC s_acc;
-      wmma::fill_fragment(s_acc, 0.f);
-      for (int kk = 0; kk < ksteps; ++kk) {
-        FragA a;
-        FragBCol bt;
-        wmma::load_matrix_sync(a, sk + warp * 16 * rs + kk * 16, rs);
-        wmma::load_matrix_sync(bt, sq + n * 16 * rs + kk * 16, rs);
-        wmma::mma_sync(s_acc, a, bt, s_acc);
-      }
-      wmma::store_matrix_sync(sw + n * 16, s_acc, ss, wmma::mem_row_major);
-    }
-    __syncwarp();
-
-    // P = exp(S - lse) where visible, else 0: fp32 in place for dS, bf16 for the dV product.
-    for (int e = lane; e < 16 * tile; e += 32) {
-      const int r = e / tile, c = e % tile;
-      const int64_t j = k0 + warp * 16 + r, i = q0 + c;
-      const float pr = attn_visible(i, j, sseg[c]) ? attn_bwd_prob(sw[r * ss + c] * scale, slse[c]) : 0.f;
-      sw[r * ss + c] = pr;
-      spt[(warp * 16 + r) * ps + c] = to_bf(pr);
-    }
-    __syncwarp();
-
-    // dPᵀ = V_w dOᵀ stays in registers: dS = P ∘ (dP - D) element by element on the fragments (P loaded with the
-    // accumulator layout, D by each element's column = query), written back over P. Keeping dP out of shared
-    // memory saves a 16 x tile fp32 tile per warp (two hd-128 blocks fit an H100 SM instead of one).
-    for (int n = 0; n < tsteps; ++n) {
-      FragC dp_acc, pf;
-      wmma::fill_fragment(dp_acc, 0.f);
-      for (int kk = 0; kk < ksteps; ++kk) {
-        FragA a;
-        FragBCol bt;
-        wmma::load_matrix_sync(a, sv + warp * 16 * rs + kk * 16, rs);
-        wmma::load_matrix_sync(bt, sdo + n * 16 * rs + kk * 16, rs);
-        wmma::mma_sync(dp_acc, a, bt, dp_acc);
-      }
-      wmma::load_matrix_sync(pf, sw + n * 16, ss, wmma::mem_row_major);
+    // Pᵀ = exp(Sᵀ·scale - lse) where query i sees key j, else 0.
+    float pt[kQueryBlocks][4];
+    rows_times_tile_t(sk, sq, pt);
 #pragma unroll
-      for (int e = 0; e < FragC::num_elements; ++e)
-        pf.x[e] = attn_dscore(pf.x[e], dp_acc.x[e], sd[n * 16 + col_of[e]]);
-      __syncwarp();  // every lane has read this P block before any lane overwrites it
-      wmma::store_matrix_sync(sw + n * 16, pf, ss, wmma::mem_row_major);
+    for (int n = 0; n < kQueryBlocks; ++n)
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int c = n * 8 + 2 * t + e;
+        const int64_t i = q0 + c;
+        pt[n][e] = attn_visible(i, j_lo, sseg[c]) ? attn_bwd_prob(pt[n][e] * scale, slse[c]) : 0.f;
+        pt[n][2 + e] = attn_visible(i, j_hi, sseg[c]) ? attn_bwd_prob(pt[n][2 + e] * scale, slse[c]) : 0.f;
+      }
+    // dSᵀ = Pᵀ ∘ (dPᵀ - D).
+    float dst[kQueryBlocks][4];
+    rows_times_tile_t(sv, sdo, dst);
+#pragma unroll
+    for (int n = 0; n < kQueryBlocks; ++n)
+#pragma unroll
+      for (int e = 0; e < 4; ++e) dst[n][e] = attn_dscore(pt[n][e], dst[n][e], sd[n * 8 + 2 * t + (e & 1)]);
+
+    // Both as bf16 A operands (16 keys x 16 queries each), and dSᵀ into shared memory for dQ.
+    uint32_t pa[kQueryBlocks / 2][4], da[kQueryBlocks / 2][4];
+#pragma unroll
+    for (int kk = 0; kk < kQueryBlocks / 2; ++kk) {
+      pa[kk][0] = ptx::pack_bf16x2(pt[2 * kk][0], pt[2 * kk][1]);
+      pa[kk][1] = ptx::pack_bf16x2(pt[2 * kk][2], pt[2 * kk][3]);
+      pa[kk][2] = ptx::pack_bf16x2(pt[2 * kk + 1][0], pt[2 * kk + 1][1]);
+      pa[kk][3] = ptx::pack_bf16x2(pt[2 * kk + 1][2], pt[2 * kk + 1][3]);
+      da[kk][0] = ptx::pack_bf16x2(dst[2 * kk][0], dst[2 * kk][1]);
+      da[kk][1] = ptx::pack_bf16x2(dst[2 * kk][2], dst[2 * kk][3]);
+      da[kk][2] = ptx::pack_bf16x2(dst[2 * kk + 1][0], dst[2 * kk + 1][1]);
+      da[kk][3] = ptx::pack_bf16x2(dst[2 * kk + 1][2], dst[2 * kk + 1][3]);
+      // A operand registers 0-3 are (key g, queries 16kk+2t..), (key g+8, ..), (key g, queries +8), (key g+8, +8).
+      bf16* lo = sdst + (warp * 16 + g) * ps + kk * 16 + 2 * t;
+      bf16* hi = lo + 8 * ps;
+      *reinterpret_cast<uint32_t*>(lo) = da[kk][0];
+      *reinterpret_cast<uint32_t*>(hi) = da[kk][1];
+      *reinterpret_cast<uint32_t*>(lo + 8) = da[kk][2];
+      *reinterpret_cast<uint32_t*>(hi + 8) = da[kk][3];
     }
-    __syncwarp();
-    for (int e = lane; e < 16 * tile; e += 32) {
-      const int r = e / tile, c = e % tile;
-      sdst[(warp * 16 + r) * ps + c] = to_bf(sw[r * ss + c]);
-    }
-    __syncwarp();
 
     // dV_w += Pᵀ dO, dK_w += dSᵀ Q (scaled at the end).
-    for (int kk = 0; kk < tsteps; ++kk) {
-      FragA pa, da;
-      wmma::load_matrix_sync(pa, spt + warp * 16 * ps + kk * 16, ps);
-      wmma::load_matrix_sync(da, sdst + warp * 16 * ps + kk * 16, ps);
-#pragma unroll
-      for (int f = 0; f < kMaxFrags; ++f)
-        if (f < nfrag) {
-          FragB bm;
-          wmma::load_matrix_sync(bm, sdo + kk * 16 * rs + f * 16, rs);
-          wmma::mma_sync(dv_acc[f], pa, bm, dv_acc[f]);
-          wmma::load_matrix_sync(bm, sq + kk * 16 * rs + f * 16, rs);
-          wmma::mma_sync(dk_acc[f], da, bm, dk_acc[f]);
-        }
-    }
+    ops_times_tile(pa, sdo, dv);
+    ops_times_tile(da, sq, dk);
     __syncthreads();  // every warp's dSᵀ rows are in place
 
-    // dQ rows 16w..16w+15 of the tile += dS K over the tile's keys (dS read column-major from dSᵀ).
-    for (int f = 0; f < nfrag; ++f) {
-      FragC acc;
-      wmma::fill_fragment(acc, 0.f);
-      for (int kk = 0; kk < tsteps; ++kk) {
-        FragACol a;
-        FragB bk;
-        wmma::load_matrix_sync(a, sdst + kk * 16 * ps + warp * 16, ps);
-        wmma::load_matrix_sync(bk, sk + kk * 16 * rs + f * 16, rs);
-        wmma::mma_sync(acc, a, bk, acc);
-      }
-      wmma::store_matrix_sync(sw, acc, ss, wmma::mem_row_major);
-      __syncwarp();
-      for (int e = lane; e < 256; e += 32) {
-        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
-        if (r < rows && col < hd) atomicAdd(dq_acc + attn_offset(b, q0 + r, h, T, nh, hd) + col, sw[(e / 16) * ss + e % 16]);
-      }
-      __syncwarp();
-    }
-  }
-
-  // This head's shares dK = scale · Σ dSᵀ Q and dV = Σ Pᵀ dO for the warp's 16 keys (fp32; summed per group
-  // by attention_dkv_reduce_kernel).
+    // dQ rows 16w..16w+15 of the tile += dS K over the block's keys. A[query][key] = dSᵀ[key][query], read
+    // transposed: matrices (keys +0, queries +0), (keys +0, queries +8), (keys +8, queries +0), (keys +8,
+    // queries +8). B[key][dim] = K's rows, read transposed.
+    uint32_t dsa[kQueryBlocks / 2][4];
 #pragma unroll
-  for (int f = 0; f < kMaxFrags; ++f)
-    if (f < nfrag) {
-      wmma::store_matrix_sync(sw, dk_acc[f], ss, wmma::mem_row_major);
-      wmma::store_matrix_sync(sw + 16, dv_acc[f], ss, wmma::mem_row_major);  // columns 16..31 (score_stride >= 36)
-      __syncwarp();
-      for (int e = lane; e < 256; e += 32) {
-        const int r = warp * 16 + e / 16, col = f * 16 + e % 16;
-        if (r < krows && col < hd) {
-          const int64_t off = attn_offset(b, k0 + r, h, T, nh, hd) + col;
-          dk_part[off] = scale * sw[(e / 16) * ss + e % 16];
-          dv_part[off] = sw[(e / 16) * ss + 16 + e % 16];
+    for (int kk = 0; kk < kQueryBlocks / 2; ++kk)
+      ptx::ldmatrix_x4_trans(dsa[kk], sdst + (kk * 16 + (mat >> 1) * 8 + mrow) * ps + warp * 16 + (mat & 1) * 8);
+    const int qrow_lo = warp * 16 + g, qrow_hi = qrow_lo + 8;
+#pragma unroll
+    for (int f = 0; f < kMaxFrags; ++f)
+      if (f < nk16) {
+        float acc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
+#pragma unroll
+        for (int kk = 0; kk < kQueryBlocks / 2; ++kk) {
+          uint32_t bk[4];
+          ptx::ldmatrix_x4_trans(bk, sk + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
+          const uint32_t b0[2] = {bk[0], bk[1]}, b1[2] = {bk[2], bk[3]};
+          ptx::mma_bf16_16816(acc[0], dsa[kk], b0);
+          ptx::mma_bf16_16816(acc[1], dsa[kk], b1);
+        }
+#pragma unroll
+        for (int half = 0; half < 2; ++half) {
+          const int col = f * 16 + half * 8 + 2 * t;
+          if (col >= hd) continue;
+          if (qrow_lo < rows) {
+            float* dst_row = dq_acc + attn_offset(b, q0 + qrow_lo, h, T, nh, hd) + col;
+            atomicAdd(dst_row, acc[half][0]);
+            atomicAdd(dst_row + 1, acc[half][1]);
+          }
+          if (qrow_hi < rows) {
+            float* dst_row = dq_acc + attn_offset(b, q0 + qrow_hi, h, T, nh, hd) + col;
+            atomicAdd(dst_row, acc[half][2]);
+            atomicAdd(dst_row + 1, acc[half][3]);
+          }
         }
       }
-      __syncwarp();
+  }
+
+  // This head's shares dK = scale · Σ dSᵀ Q and dV = Σ Pᵀ dO for the warp's 16 keys (fp32; summed per group by
+  // attention_dkv_reduce_kernel).
+  const int krow_lo = warp * 16 + g, krow_hi = krow_lo + 8;
+#pragma unroll
+  for (int f = 0; f < 2 * kMaxFrags; ++f) {
+    const int col = f * 8 + 2 * t;
+    if (col >= hd) continue;
+    // Scalar stores: the scratch regions start at B·nh·T floats, which may be odd (no 8-byte alignment).
+#pragma unroll
+    for (int half = 0; half < 2; ++half) {
+      if ((half ? krow_hi : krow_lo) >= krows) continue;
+      const int64_t off = attn_offset(b, k0 + (half ? krow_hi : krow_lo), h, T, nh, hd) + col;
+      dk_part[off] = scale * dk[f][2 * half];
+      dk_part[off + 1] = scale * dk[f][2 * half + 1];
+      dv_part[off] = dv[f][2 * half];
+      dv_part[off + 1] = dv[f][2 * half + 1];
     }
+  }
 }
 
 // dq = bf16(scale · accumulated dS K).

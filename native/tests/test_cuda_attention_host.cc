@@ -450,13 +450,13 @@ TEST(plans_fit_shared_memory_and_wmma_alignment) {
     CHECK(f.row_stride % 8 == 0 && (f.row_stride / 8) % 2 == 1);
     CHECK_EQ(f.key_tile, attn_forward_key_tile(hd));
     CHECK(f.key_tile % 16 == 0);  // the P·V loop takes 16 keys per mma
-    // Backward, WMMA ldm: multiple of 8 for bf16, 4 for fp32; tiles of whole 16x16 fragments, one 16-row strip per
-    // warp.
-    CHECK(b.row_stride % 8 == 0 && b.prob_stride % 8 == 0 && b.score_stride % 4 == 0);
+    // Backward: the same for its tiles and its dSᵀ rows; the kernel's template derives its tile from max_frags.
+    CHECK(b.row_stride % 8 == 0 && (b.row_stride / 8) % 2 == 1);
+    CHECK(b.prob_stride % 8 == 0 && (b.prob_stride / 8) % 2 == 1);
+    CHECK_EQ(b.tile, b.max_frags <= 8 ? 64 : 32);
     CHECK_EQ(f.q_tile, f.warps * 16);
     CHECK_EQ(b.tile, b.warps * 16);
     CHECK(f.threads <= 256 && b.threads <= 128);  // the kernels' __launch_bounds__
-    CHECK(b.score_stride >= 32);  // backward stages a dK and a dV fragment side by side in a warp's score rows
     // Up to hd 128, two backward blocks share an H100/H200 SM (228 KiB, 1 KiB reserved per block).
     if (hd <= 128) CHECK(2 * (b.smem_bytes + 1024) <= 228 * 1024);
     // Regions in order, 128-byte aligned, non-overlapping, inside the block's bytes.
@@ -467,12 +467,11 @@ TEST(plans_fit_shared_memory_and_wmma_alignment) {
       CHECK(fo[r] % 128 == 0);
       CHECK(fo[r] + fs[r] <= fo[r + 1]);
     }
-    const int64_t bo[] = {b.off_k, b.off_v, b.off_q, b.off_do, b.off_s, b.off_pt, b.off_dst,
-                          b.off_lse, b.off_d, b.off_seg, b.smem_bytes};
-    const int64_t tb = int64_t(b.tile) * b.row_stride * 2, sb = int64_t(b.warps) * 16 * b.score_stride * 4,
-                  pb = int64_t(b.tile) * b.prob_stride * 2, vb = int64_t(b.tile) * 4;
-    const int64_t bs[] = {tb, tb, tb, tb, sb, pb, pb, vb, vb, vb};
-    for (int r = 0; r < 10; ++r) {
+    const int64_t bo[] = {b.off_k, b.off_v, b.off_q, b.off_do, b.off_dst, b.off_lse, b.off_d, b.off_seg, b.smem_bytes};
+    const int64_t tb = int64_t(b.tile) * b.row_stride * 2, pb = int64_t(b.tile) * b.prob_stride * 2,
+                  vb = int64_t(b.tile) * 4;
+    const int64_t bs[] = {tb, tb, tb, tb, pb, vb, vb, vb};
+    for (int r = 0; r < 8; ++r) {
       CHECK(bo[r] % 128 == 0);
       CHECK(bo[r] + bs[r] <= bo[r + 1]);
     }

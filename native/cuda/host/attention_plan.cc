@@ -86,7 +86,6 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
   p.hd_pad = int(attn_hd_padded(d.hd));
   p.max_frags = attn_max_frags(d.hd);
   p.row_stride = p.hd_pad + kAttnRowPad;
-  p.score_stride = p.tile + kAttnScorePad;
   p.prob_stride = p.tile + kAttnProbPad;
   p.grid_x = ceil_div(d.T, p.tile);
   p.grid_y = d.nh;
@@ -97,8 +96,6 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
   p.off_v = take(&cur, tile_bytes);
   p.off_q = take(&cur, tile_bytes);
   p.off_do = take(&cur, tile_bytes);
-  p.off_s = take(&cur, int64_t(p.warps) * 16 * p.score_stride * 4);
-  p.off_pt = take(&cur, int64_t(p.tile) * p.prob_stride * 2);
   p.off_dst = take(&cur, int64_t(p.tile) * p.prob_stride * 2);
   p.off_lse = take(&cur, int64_t(p.tile) * 4);
   p.off_d = take(&cur, int64_t(p.tile) * 4);

@@ -10,8 +10,8 @@
 //   multiple of 16 with zeros in shared memory (zero columns change no dot product), so every multiple of 8 up to
 //   256 takes the tensor-core path.
 // Backward: D = rowsum(dout ∘ out) is precomputed; then one block per (key tile, query head, batch row) loops
-//   over the query tiles that see its keys, accumulating that head's share of dK/dV in registers and adding each
-//   tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32 scratch and a last kernel
+//   over the query tiles that see its keys, accumulating that head's share of dK/dV in registers (mma.sync, as
+//   the forward) and adding each tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32 scratch and a last kernel
 //   sums each GQA group in a fixed order (deterministic) and casts dK, dV and dQ to bf16. One block per query head
 //   rather than per kv head (looping the group inside) gives nh/nkv times more blocks: with causal masking the
 //   first key tiles carry most of the work, and per-kv-head blocks would leave them as a long serial tail.
@@ -30,9 +30,8 @@ struct AttnPlanDims {
 constexpr int64_t kAttnMaxHeadDim = 256;
 constexpr int kAttnKeyTile = 64;          // forward: keys per shared-memory tile up to hd 128
 constexpr int kAttnKeyTileWide = 32;      // and above (two buffers of K and V must still fit an A100 block)
-constexpr int kAttnRowPad = 8;            // bf16 row padding of Q/K/V/dO tiles (bank conflicts; ldm % 8 == 0)
-constexpr int kAttnScorePad = 4;          // fp32 row padding of score tiles (ldm % 4 == 0)
-constexpr int kAttnProbPad = 8;           // bf16 row padding of probability tiles
+constexpr int kAttnRowPad = 8;            // bf16 row padding of Q/K/V/dO tiles (ldmatrix without bank conflicts)
+constexpr int kAttnProbPad = 8;           // bf16 row padding of the backward's dSᵀ tile
 constexpr int64_t kSmemDefaultLimit = 48 * 1024;    // usable without opting in
 constexpr int64_t kSmemOptinLimitSm80 = 163 * 1024;  // A100: cudaDevAttrMaxSharedMemoryPerBlockOptin
 constexpr int64_t kSmemOptinLimitSm90 = 227 * 1024;  // H100/H200
@@ -49,7 +48,7 @@ int attn_max_frags(int64_t hd);
 // Keys per forward tile for a head dim (the kernel's template derives the same from attn_max_frags).
 int attn_forward_key_tile(int64_t hd);
 
-// Byte offsets of one block's shared-memory regions (each 128-byte aligned; WMMA needs 32).
+// Byte offsets of one block's shared-memory regions (each 128-byte aligned; ldmatrix and cp.async need 16).
 struct AttnForwardPlan {
   int warps = 0, threads = 0;
   int q_tile = 0, key_tile = 0;  // rows of queries per block, keys per tile
@@ -69,10 +68,10 @@ struct AttnBackwardPlan {
   int warps = 0, threads = 0;
   int tile = 0;  // keys per block and queries per step (equal: warp w owns keys 16w.. and dQ rows 16w..)
   int hd_pad = 0, max_frags = 0;
-  int row_stride = 0, score_stride = 0, prob_stride = 0;
+  int row_stride = 0;   // bf16 per K/V/Q/dO row, as the forward's
+  int prob_stride = 0;  // bf16 per dSᵀ row: tile + 8, again an odd number of 16-byte units
   int64_t grid_x = 0, grid_y = 0, grid_z = 0;  // key tiles, query heads, batch rows
-  int64_t off_k = 0, off_v = 0, off_q = 0, off_do = 0, off_s = 0, off_pt = 0, off_dst = 0,
-          off_lse = 0, off_d = 0, off_seg = 0;
+  int64_t off_k = 0, off_v = 0, off_q = 0, off_do = 0, off_dst = 0, off_lse = 0, off_d = 0, off_seg = 0;
   int64_t smem_bytes = 0;
   // fp32 scratch: D [B, nh, T] at 0, then the dQ accumulator and the per-query-head dK and dV shares, each
   // [B*T, nh*hd].

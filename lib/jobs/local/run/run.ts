@@ -265,7 +265,8 @@ type ResumePlan = {
   restored: StoredReport[];
 };
 
-async function resumePlan(db: PrismaClient, dataDir: string, jobId: string, opts: { fromLog?: boolean } = {}): Promise<ResumePlan> {
+/** Exported for its test (resume.int.test.ts); its callers are runLocalJob and, on cancel, findResumeCheckpoint. */
+export async function resumePlan(db: PrismaClient, dataDir: string, jobId: string, opts: { fromLog?: boolean } = {}): Promise<ResumePlan> {
   const root = path.join(jobOutputDir(dataDir, jobId), "checkpoints");
   const onDisk = fs.existsSync(root) ? fs.readdirSync(root).flatMap((name) => (/^step-\d+$/.test(name) ? [Number(name.slice(5))] : [])) : [];
   const last = await db.metricPoint.findFirst({ where: { jobId }, orderBy: { step: "desc" }, select: { step: true } });
