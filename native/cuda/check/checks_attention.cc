@@ -48,6 +48,21 @@ std::vector<int32_t> packed_segments(const AttnDims& d, uint64_t seed) {
   return seg;
 }
 
+// (query, key) pairs one head attends over: causal, within each query's packed segment when seg is given.
+int64_t visible_pairs(const AttnDims& d, const int32_t* seg) {
+  int64_t n = 0;
+  for (int64_t b = 0; b < d.B; ++b)
+    for (int64_t i = 0; i < d.T; ++i) n += i + 1 - (seg ? std::min<int64_t>(std::max(seg[b * d.T + i], 0), i) : 0);
+  return n;
+}
+
+// "steady X ms, Y TFLOP/s" for a table row's note.
+std::string speed_note(double ms, double flops) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "steady %.3f ms, %.1f TFLOP/s", ms, flops / (ms * 1e-3) / 1e12);
+  return buf;
+}
+
 void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, uint64_t seed) {
   const AttnDims& d = cs.d;
   const size_t nq = static_cast<size_t>(d.B * d.T * d.nh * d.hd), nk = static_cast<size_t>(d.B * d.T * d.nkv * d.hd);
@@ -87,14 +102,30 @@ void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, ui
                        dDq.bf(), dDk.bf(), dDv.bf(), nullptr);
   });
 
+  // Steady-state speed (the times above are first calls, with the launch set-up): the mean of a few repeated
+  // calls, as tensor-core FLOP/s of the visible (query, key) pairs — 4·hd per pair forward (S = QKᵀ and PV), 10·hd
+  // backward (Sᵀ again, dPᵀ, dV, dK, dQ).
+  const int reps = kEmulated ? 1 : 20;
+  const double pairs = double(visible_pairs(d, segp)) * double(d.nh);
+  const double rep_f = time_ms([&] {
+    for (int r = 0; r < reps; ++r) attention_forward(d, dQ.bf(), dK.bf(), dV.bf(), dsegp, dLse.p, dOut.bf(), nullptr);
+  }) / reps;
+  const double rep_b = time_ms([&] {
+    for (int r = 0; r < reps; ++r)
+      attention_backward(d, dQ.bf(), dK.bf(), dV.bf(), dOutRef.bf(), dDout.bf(), dsegp, dLseRef.p, dScratch.p,
+                         dDq.bf(), dDk.bf(), dDv.bf(), nullptr);
+  }) / reps;
+
   const std::string shape = shape_text(d, cs.packed);
   const std::string tag = std::string(" (") + cs.what + ")";
   rows.push_back(make_row("attention_forward out" + tag, shape, from_bf16(dOut.download()), to_double(out), sc.out,
                           tol.out, ms_f));
+  if (rows.back().note.empty()) rows.back().note = speed_note(rep_f, 4.0 * d.hd * pairs);
   rows.push_back(make_row("attention_forward lse" + tag, shape, dLse.download(), to_double(lse), sc.lse, tol.lse,
                           ms_f));
   rows.push_back(make_row("attention_backward dq" + tag, shape, from_bf16(dDq.download()), to_double(dq), sc.dq,
                           tol.dq, ms_b));
+  if (rows.back().note.empty()) rows.back().note = speed_note(rep_b, 10.0 * d.hd * pairs);
   rows.push_back(make_row("attention_backward dk" + tag, shape, from_bf16(dDk.download()), to_double(dk), sc.dk,
                           tol.dk, ms_b));
   rows.push_back(make_row("attention_backward dv" + tag, shape, from_bf16(dDv.download()), to_double(dv), sc.dv,
