@@ -39,6 +39,13 @@ namespace {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 
+// The tile sizes each kernel instance is compiled for (attention_plan.cc chooses the same from hd; the launchers
+// check that the plan and the instance agree, since a mismatch would overrun shared memory).
+template <int kMaxFrags>
+constexpr int kForwardKeyTile = kMaxFrags <= 8 ? kAttnKeyTile : kAttnKeyTileWide;
+template <int kMaxFrags>
+constexpr int kBackwardTile = kMaxFrags <= 8 ? 64 : 32;
+
 // Rows [0, rows) of a bf16 matrix with row stride ld (the tile's first element at src) into a [tile_rows, stride]
 // shared-memory tile, zero beyond `rows` and beyond hd (up to hd_pad): zero keys/values/queries contribute
 // nothing and never inject NaN from uninitialized memory. 16-byte loads: hd % 8 == 0 and 16-byte-aligned bases
@@ -97,7 +104,7 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
                                                                 const int32_t* __restrict__ seg, float* __restrict__ lse,
                                                                 bf16* __restrict__ out, int64_t T, int64_t nh,
                                                                 int64_t nkv, int hd, float scale) {
-  constexpr int kKeyTile = kMaxFrags <= 8 ? kAttnKeyTile : kAttnKeyTileWide;  // = attn_forward_key_tile(hd)
+  constexpr int kKeyTile = kForwardKeyTile<kMaxFrags>;
   constexpr int kKeyBlocks = kKeyTile / 8;                                    // 16x8 score accumulators
   constexpr bool kQInRegisters = kMaxFrags <= 8;  // hd <= 128; above, Q's fragments are reloaded per tile
   extern __shared__ __align__(128) unsigned char smem[];
@@ -133,6 +140,13 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   const int row_lo = warp * 16 + g, row_hi = row_lo + 8;
   const int64_t i_lo = q0 + row_lo, i_hi = q0 + row_hi;
   const int seg_lo = sseg[row_lo], seg_hi = sseg[row_hi];
+  // A key tile every row of the warp sees whole (below the diagonal of its first row, after every row's segment
+  // start; rows past T have INT_MAX) needs no masking: the test is warp-uniform, so only diagonal and segment-edge
+  // tiles pay for the per-element one.
+  int warp_seg_max = max(seg_lo, seg_hi);
+#pragma unroll
+  for (int x = 4; x <= 16; x <<= 1) warp_seg_max = max(warp_seg_max, __shfl_xor_sync(kFullMask, warp_seg_max, x));
+  const int64_t warp_first_row = q0 + warp * 16;
   // ldmatrix addressing: lane l names row l % 8 of matrix l / 8 (each load below lists its four matrices).
   const int mrow = lane & 7, mat = lane >> 3;
 
@@ -188,14 +202,15 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
 
     // Scale and mask (causal, segments, keys past T, rows past T: -inf), then the online softmax per row.
     const int64_t k0 = kt * kKeyTile;
+    const bool whole = k0 + kKeyTile - 1 <= warp_first_row && k0 >= warp_seg_max;
     float max_lo = -INFINITY, max_hi = -INFINITY;
 #pragma unroll
     for (int n = 0; n < kKeyBlocks; ++n)
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
         const int64_t j = k0 + n * 8 + 2 * t + e;
-        s[n][e] = attn_visible(i_lo, j, seg_lo) ? s[n][e] * scale : -INFINITY;
-        s[n][2 + e] = attn_visible(i_hi, j, seg_hi) ? s[n][2 + e] * scale : -INFINITY;
+        s[n][e] = whole || attn_visible(i_lo, j, seg_lo) ? s[n][e] * scale : -INFINITY;
+        s[n][2 + e] = whole || attn_visible(i_hi, j, seg_hi) ? s[n][2 + e] * scale : -INFINITY;
         max_lo = fmaxf(max_lo, s[n][e]);
         max_hi = fmaxf(max_hi, s[n][2 + e]);
       }
@@ -314,7 +329,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     const bf16* __restrict__ dout, const int32_t* __restrict__ seg, const float* __restrict__ lse,
     const float* __restrict__ Dg, float* __restrict__ dq_acc, float* __restrict__ dk_part,
     float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
-  constexpr int kTile = kMaxFrags <= 8 ? 64 : 32;  // = AttnBackwardPlan::tile (4 warps, or 2 above hd 128)
+  constexpr int kTile = kBackwardTile<kMaxFrags>;  // keys per block = queries per step (4 warps, or 2 above hd 128)
   constexpr int kQueryBlocks = kTile / 8;          // 16x8 accumulators of Sᵀ and dPᵀ per warp
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
@@ -569,6 +584,9 @@ void prepare_smem(Kernel kernel, const char* name, int64_t bytes) {
 template <int kMaxFrags>
 void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
                     const int32_t* seg, float* lse, bf16* out, cudaStream_t stream) {
+  TF_CHECK(p.max_frags == kMaxFrags && p.key_tile == kForwardKeyTile<kMaxFrags> && p.q_tile == p.warps * 16 &&
+               p.threads == p.warps * 32 && p.threads <= 256,
+           "attention: the forward plan does not match the kernel instance (attention_plan.cc and attention.cu disagree)");
   auto kernel = attention_forward_kernel<kMaxFrags>;
   prepare_smem(kernel, "forward", p.smem_bytes);
   const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));
@@ -580,6 +598,9 @@ void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, 
 template <int kMaxFrags>
 void launch_backward(const AttnBackwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
                      const bf16* dout, const int32_t* seg, const float* lse, float* scratch, cudaStream_t stream) {
+  TF_CHECK(p.max_frags == kMaxFrags && p.tile == kBackwardTile<kMaxFrags> && p.tile == p.warps * 16 &&
+               p.threads == p.warps * 32 && p.threads <= 128,
+           "attention: the backward plan does not match the kernel instance (attention_plan.cc and attention.cu disagree)");
   auto kernel = attention_backward_kernel<kMaxFrags>;
   prepare_smem(kernel, "backward", p.smem_bytes);
   const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));

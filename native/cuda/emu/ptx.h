@@ -13,6 +13,7 @@
 //   rows 2(l%4) and 2(l%4)+1 of column l/4.
 // Every call is a warp collective over all 32 lanes, as .sync.aligned requires.
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "bf16.h"
