@@ -2,8 +2,8 @@
 // softmax statistics and fp32 accumulation on tensor cores. No T x T matrix is ever stored: forward keeps one
 // log-sum-exp per query, backward recomputes P a tile at a time from it.
 //
-// Forward (attention_forward_kernel): a block per (query tile, query head, batch row); warp w owns query rows
-//   16w..16w+15 of the tile. K/V tiles are double-buffered in shared memory with cp.async (the next tile loads
+// Forward (attention_forward_kernel): a block per (query tile, query head, batch row); each warp owns one or two
+//   16-row blocks of the tile (two up to hd 64, so each K/V operand it loads feeds two products). K/V tiles are double-buffered in shared memory with cp.async (the next tile loads
 //   while this one is used); per tile, S = Q Kᵀ, the masking (causal + packed segments), the online softmax and
 //   O = O·α + P V all stay in registers (mma.sync m16n8k16 on ldmatrix-loaded operands, ptx.cuh: the score
 //   accumulators' layout is exactly the A operand's, so P never goes through shared memory). Key tiles beyond
@@ -43,6 +43,8 @@ constexpr unsigned kFullMask = 0xffffffffu;
 // check that the plan and the instance agree, since a mismatch would overrun shared memory).
 template <int kMaxFrags>
 constexpr int kForwardKeyTile = kMaxFrags <= 8 ? kAttnKeyTile : kAttnKeyTileWide;
+template <int kMaxFrags>
+constexpr int kForwardRowBlocks = kMaxFrags <= 4 ? 2 : 1;  // 16-row blocks per warp (attention_plan.cc)
 template <int kMaxFrags>
 constexpr int kBackwardTile = kMaxFrags <= 8 ? 64 : 32;
 
@@ -87,8 +89,10 @@ __device__ __forceinline__ void load_tile_async(bf16* dst, int stride, int tile_
   }
 }
 
-// FlashAttention-2's forward with everything a warp computes in registers. Per key tile (double-buffered: the
-// next tile's cp.async runs while this one is used), warp w (query rows 16w..16w+15 of the block's tile):
+// FlashAttention-2's forward with everything a warp computes in registers. Warp w owns kRowBlocks blocks of 16
+// query rows (rows 16·(w·kRowBlocks + rb) ..), so each K and V operand it loads from shared memory feeds
+// kRowBlocks mma (two at hd <= 64: half the shared-memory traffic per product, the limit of this loop). Per key
+// tile (double-buffered: the next tile's cp.async runs while this one is used), for each row block:
 //   S = Q Kᵀ: key_tile/8 accumulators of 16x8 (mma m16n8k16), K's rows read by ldmatrix as the B operand;
 //   masking, then the online softmax per row: lane (g, t) holds columns 2t, 2t+1 of every 8-key block for rows
 //   g and g+8, so a row's max and sum are reduced over the 4 lanes of a quad (shuffles with xor 1 and 2); each
@@ -98,15 +102,16 @@ __device__ __forceinline__ void load_tile_async(bf16* dst, int stride, int tile_
 // The output goes through the warp's own Q rows in shared memory (no longer read by then) to leave in 16-byte
 // stores.
 template <int kMaxFrags>
-__global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwardPlan p, const bf16* __restrict__ q,
+__global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwardPlan p, const bf16* __restrict__ q,
                                                                 const bf16* __restrict__ k,
                                                                 const bf16* __restrict__ v,
                                                                 const int32_t* __restrict__ seg, float* __restrict__ lse,
                                                                 bf16* __restrict__ out, int64_t T, int64_t nh,
                                                                 int64_t nkv, int hd, float scale) {
   constexpr int kKeyTile = kForwardKeyTile<kMaxFrags>;
-  constexpr int kKeyBlocks = kKeyTile / 8;                                    // 16x8 score accumulators
-  constexpr bool kQInRegisters = kMaxFrags <= 8;  // hd <= 128; above, Q's fragments are reloaded per tile
+  constexpr int kRows = kForwardRowBlocks<kMaxFrags>;  // 16-row blocks per warp
+  constexpr int kKeyBlocks = kKeyTile / 8;             // 16x8 score accumulators per row block
+  constexpr bool kQInRegisters = kMaxFrags <= 8;       // hd <= 128; above, Q's fragments are reloaded per tile
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sq = reinterpret_cast<bf16*>(smem + p.off_q);
   int* sseg = reinterpret_cast<int*>(smem + p.off_seg);
@@ -136,30 +141,37 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
   load_kv(tiles.begin, 0);
   ptx::cp_async_commit();  // group 0: Q and the first K/V tile
 
-  // This lane's two rows (g and g+8 of the warp's 16) and where their visible keys start.
-  const int row_lo = warp * 16 + g, row_hi = row_lo + 8;
-  const int64_t i_lo = q0 + row_lo, i_hi = q0 + row_hi;
-  const int seg_lo = sseg[row_lo], seg_hi = sseg[row_hi];
+  // This lane's rows (g and g+8 of each of the warp's 16-row blocks) and where their visible keys start.
+  const int warp_row0 = warp * 16 * kRows;  // the warp's first row in the tile
+  int seg_lo[kRows], seg_hi[kRows];
+  int warp_seg_max = INT_MIN;
+#pragma unroll
+  for (int rb = 0; rb < kRows; ++rb) {
+    seg_lo[rb] = sseg[warp_row0 + rb * 16 + g];
+    seg_hi[rb] = sseg[warp_row0 + rb * 16 + g + 8];
+    warp_seg_max = max(warp_seg_max, max(seg_lo[rb], seg_hi[rb]));
+  }
   // A key tile every row of the warp sees whole (below the diagonal of its first row, after every row's segment
   // start; rows past T have INT_MAX) needs no masking: the test is warp-uniform, so only diagonal and segment-edge
   // tiles pay for the per-element one.
-  int warp_seg_max = max(seg_lo, seg_hi);
 #pragma unroll
   for (int x = 4; x <= 16; x <<= 1) warp_seg_max = max(warp_seg_max, __shfl_xor_sync(kFullMask, warp_seg_max, x));
-  const int64_t warp_first_row = q0 + warp * 16;
+  const int64_t warp_first_row = q0 + warp_row0;
   // ldmatrix addressing: lane l names row l % 8 of matrix l / 8 (each load below lists its four matrices).
   const int mrow = lane & 7, mat = lane >> 3;
 
-  float o[2 * kMaxFrags][4];
+  float o[kRows][2 * kMaxFrags][4];
 #pragma unroll
-  for (int f = 0; f < 2 * kMaxFrags; ++f) o[f][0] = o[f][1] = o[f][2] = o[f][3] = 0.f;
-  uint32_t qf[kQInRegisters ? kMaxFrags : 1][4];
-  // Q's A operand for dims 16kk..16kk+15: matrices (rows +0, dims +0), (rows +8, dims +0), (rows +0, dims +8),
-  // (rows +8, dims +8).
-  auto load_q = [&](int kk, uint32_t (&frag)[4]) {
-    ptx::ldmatrix_x4(frag, sq + (warp * 16 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
+  for (int rb = 0; rb < kRows; ++rb)
+#pragma unroll
+    for (int f = 0; f < 2 * kMaxFrags; ++f) o[rb][f][0] = o[rb][f][1] = o[rb][f][2] = o[rb][f][3] = 0.f;
+  uint32_t qf[kRows][kQInRegisters ? kMaxFrags : 1][4];
+  // Q's A operand for row block rb, dims 16kk..16kk+15: matrices (rows +0, dims +0), (rows +8, dims +0),
+  // (rows +0, dims +8), (rows +8, dims +8).
+  auto load_q = [&](int rb, int kk, uint32_t (&frag)[4]) {
+    ptx::ldmatrix_x4(frag, sq + (warp_row0 + rb * 16 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
   };
-  OnlineSoftmax st_lo, st_hi;
+  OnlineSoftmax st_lo[kRows], st_hi[kRows];
 
   int buf = 0;
   for (int64_t kt = tiles.begin; kt < tiles.end; ++kt, buf ^= 1) {
@@ -175,64 +187,77 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
     const bf16* sv = reinterpret_cast<const bf16*>(smem + (buf ? p.off_v[1] : p.off_v[0]));
     if (kQInRegisters && kt == tiles.begin) {
 #pragma unroll
-      for (int kk = 0; kk < kMaxFrags; ++kk)
-        if (kk < nk16) load_q(kk, qf[kQInRegisters ? kk : 0]);
+      for (int rb = 0; rb < kRows; ++rb)
+#pragma unroll
+        for (int kk = 0; kk < kMaxFrags; ++kk)
+          if (kk < nk16) load_q(rb, kk, qf[rb][kQInRegisters ? kk : 0]);
     }
 
     // S = Q Kᵀ. B[k][n] = K[key n][dim k]: K's rows (keys) are the ldmatrix rows, non-transposed; one x4 covers 16
     // keys x 16 dims: matrices (keys +0, dims +0), (keys +0, dims +8), (keys +8, dims +0), (keys +8, dims +8).
-    float s[kKeyBlocks][4];
+    float s[kRows][kKeyBlocks][4];
 #pragma unroll
-    for (int n = 0; n < kKeyBlocks; ++n) s[n][0] = s[n][1] = s[n][2] = s[n][3] = 0.f;
+    for (int rb = 0; rb < kRows; ++rb)
+#pragma unroll
+      for (int n = 0; n < kKeyBlocks; ++n) s[rb][n][0] = s[rb][n][1] = s[rb][n][2] = s[rb][n][3] = 0.f;
 #pragma unroll
     for (int kk = 0; kk < kMaxFrags; ++kk)
       if (kk < nk16) {
-        uint32_t a_reload[4];
-        if (!kQInRegisters) load_q(kk, a_reload);
-        const uint32_t(&a)[4] = kQInRegisters ? qf[kQInRegisters ? kk : 0] : a_reload;
+        uint32_t a_reload[kRows][4];
+        if (!kQInRegisters)
+#pragma unroll
+          for (int rb = 0; rb < kRows; ++rb) load_q(rb, kk, a_reload[rb]);
 #pragma unroll
         for (int n2 = 0; n2 < kKeyBlocks / 2; ++n2) {
           uint32_t kb[4];
           ptx::ldmatrix_x4(kb, sk + (n2 * 16 + (mat >> 1) * 8 + mrow) * rs + kk * 16 + (mat & 1) * 8);
           const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
-          ptx::mma_bf16_16816(s[2 * n2], a, b0);
-          ptx::mma_bf16_16816(s[2 * n2 + 1], a, b1);
+#pragma unroll
+          for (int rb = 0; rb < kRows; ++rb) {
+            const uint32_t(&a)[4] = kQInRegisters ? qf[rb][kQInRegisters ? kk : 0] : a_reload[rb];
+            ptx::mma_bf16_16816(s[rb][2 * n2], a, b0);
+            ptx::mma_bf16_16816(s[rb][2 * n2 + 1], a, b1);
+          }
         }
       }
 
     // Scale and mask (causal, segments, keys past T, rows past T: -inf), then the online softmax per row.
     const int64_t k0 = kt * kKeyTile;
     const bool whole = k0 + kKeyTile - 1 <= warp_first_row && k0 >= warp_seg_max;
-    float max_lo = -INFINITY, max_hi = -INFINITY;
 #pragma unroll
-    for (int n = 0; n < kKeyBlocks; ++n)
+    for (int rb = 0; rb < kRows; ++rb) {
+      const int64_t i_lo = warp_first_row + rb * 16 + g, i_hi = i_lo + 8;
+      float max_lo = -INFINITY, max_hi = -INFINITY;
 #pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int64_t j = k0 + n * 8 + 2 * t + e;
-        s[n][e] = whole || attn_visible(i_lo, j, seg_lo) ? s[n][e] * scale : -INFINITY;
-        s[n][2 + e] = whole || attn_visible(i_hi, j, seg_hi) ? s[n][2 + e] * scale : -INFINITY;
-        max_lo = fmaxf(max_lo, s[n][e]);
-        max_hi = fmaxf(max_hi, s[n][2 + e]);
+      for (int n = 0; n < kKeyBlocks; ++n)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int64_t j = k0 + n * 8 + 2 * t + e;
+          s[rb][n][e] = whole || attn_visible(i_lo, j, seg_lo[rb]) ? s[rb][n][e] * scale : -INFINITY;
+          s[rb][n][2 + e] = whole || attn_visible(i_hi, j, seg_hi[rb]) ? s[rb][n][2 + e] * scale : -INFINITY;
+          max_lo = fmaxf(max_lo, s[rb][n][e]);
+          max_hi = fmaxf(max_hi, s[rb][n][2 + e]);
+        }
+#pragma unroll
+      for (int x = 1; x <= 2; x <<= 1) {
+        max_lo = fmaxf(max_lo, __shfl_xor_sync(kFullMask, max_lo, x));
+        max_hi = fmaxf(max_hi, __shfl_xor_sync(kFullMask, max_hi, x));
       }
+      const float alpha_lo = st_lo[rb].advance(max_lo), alpha_hi = st_hi[rb].advance(max_hi);
 #pragma unroll
-    for (int x = 1; x <= 2; x <<= 1) {
-      max_lo = fmaxf(max_lo, __shfl_xor_sync(kFullMask, max_lo, x));
-      max_hi = fmaxf(max_hi, __shfl_xor_sync(kFullMask, max_hi, x));
-    }
-    const float alpha_lo = st_lo.advance(max_lo), alpha_hi = st_hi.advance(max_hi);
+      for (int n = 0; n < kKeyBlocks; ++n)
 #pragma unroll
-    for (int n = 0; n < kKeyBlocks; ++n)
+        for (int e = 0; e < 2; ++e) {
+          s[rb][n][e] = st_lo[rb].prob(s[rb][n][e]);
+          s[rb][n][2 + e] = st_hi[rb].prob(s[rb][n][2 + e]);
+          st_lo[rb].l += s[rb][n][e];  // this lane's share of the row sum; the quad's shares are added at the end
+          st_hi[rb].l += s[rb][n][2 + e];
+        }
 #pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        s[n][e] = st_lo.prob(s[n][e]);
-        s[n][2 + e] = st_hi.prob(s[n][2 + e]);
-        st_lo.l += s[n][e];  // this lane's share of the row sum; the quad's shares are added at the end
-        st_hi.l += s[n][2 + e];
+      for (int f = 0; f < 2 * kMaxFrags; ++f) {
+        o[rb][f][0] *= alpha_lo, o[rb][f][1] *= alpha_lo;
+        o[rb][f][2] *= alpha_hi, o[rb][f][3] *= alpha_hi;
       }
-#pragma unroll
-    for (int f = 0; f < 2 * kMaxFrags; ++f) {
-      o[f][0] *= alpha_lo, o[f][1] *= alpha_lo;
-      o[f][2] *= alpha_hi, o[f][3] *= alpha_hi;
     }
 
     // O += P V over the tile's keys, 16 at a time. A = P: score blocks 2kk and 2kk+1 (keys +0..7, +8..15) packed
@@ -240,48 +265,61 @@ __global__ void __launch_bounds__(256) attention_forward_kernel(const AttnForwar
     // (keys +8, dims +0), (keys +0, dims +8), (keys +8, dims +8).
 #pragma unroll
     for (int kk = 0; kk < kKeyBlocks / 2; ++kk) {
-      const uint32_t a[4] = {ptx::pack_bf16x2(s[2 * kk][0], s[2 * kk][1]), ptx::pack_bf16x2(s[2 * kk][2], s[2 * kk][3]),
-                             ptx::pack_bf16x2(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                             ptx::pack_bf16x2(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+      uint32_t a[kRows][4];
+#pragma unroll
+      for (int rb = 0; rb < kRows; ++rb) {
+        a[rb][0] = ptx::pack_bf16x2(s[rb][2 * kk][0], s[rb][2 * kk][1]);
+        a[rb][1] = ptx::pack_bf16x2(s[rb][2 * kk][2], s[rb][2 * kk][3]);
+        a[rb][2] = ptx::pack_bf16x2(s[rb][2 * kk + 1][0], s[rb][2 * kk + 1][1]);
+        a[rb][3] = ptx::pack_bf16x2(s[rb][2 * kk + 1][2], s[rb][2 * kk + 1][3]);
+      }
 #pragma unroll
       for (int f = 0; f < kMaxFrags; ++f)
         if (f < nk16) {
           uint32_t vb[4];
           ptx::ldmatrix_x4_trans(vb, sv + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
           const uint32_t b0[2] = {vb[0], vb[1]}, b1[2] = {vb[2], vb[3]};
-          ptx::mma_bf16_16816(o[2 * f], a, b0);
-          ptx::mma_bf16_16816(o[2 * f + 1], a, b1);
+#pragma unroll
+          for (int rb = 0; rb < kRows; ++rb) {
+            ptx::mma_bf16_16816(o[rb][2 * f], a[rb], b0);
+            ptx::mma_bf16_16816(o[rb][2 * f + 1], a[rb], b1);
+          }
         }
     }
     __syncthreads();  // every warp is done with this buffer before the next iteration loads into it
   }
 
-  // l over the quad; out = O / l, lse = m + log l.
+  // l over the quad; out = O / l, lse = m + log l. The output goes through the warp's own Q rows.
+  bf16* stage = sq + warp_row0 * rs;
 #pragma unroll
-  for (int x = 1; x <= 2; x <<= 1) {
-    st_lo.l += __shfl_xor_sync(kFullMask, st_lo.l, x);
-    st_hi.l += __shfl_xor_sync(kFullMask, st_hi.l, x);
-  }
-  if (t == 0) {
-    if (row_lo < rows) lse[attn_stat_index(b, h, i_lo, nh, T)] = st_lo.lse();
-    if (row_hi < rows) lse[attn_stat_index(b, h, i_hi, nh, T)] = st_hi.lse();
-  }
-  const float inv_lo = st_lo.inv_l(), inv_hi = st_hi.inv_l();
-  bf16* stage = sq + warp * 16 * rs;  // the warp's own Q rows: nobody reads them any more
+  for (int rb = 0; rb < kRows; ++rb) {
 #pragma unroll
-  for (int f = 0; f < 2 * kMaxFrags; ++f)
-    if (f < 2 * nk16) {
-      const int col = f * 8 + 2 * t;
-      *reinterpret_cast<uint32_t*>(stage + g * rs + col) = ptx::pack_bf16x2(o[f][0] * inv_lo, o[f][1] * inv_lo);
-      *reinterpret_cast<uint32_t*>(stage + (g + 8) * rs + col) =
-          ptx::pack_bf16x2(o[f][2] * inv_hi, o[f][3] * inv_hi);
+    for (int x = 1; x <= 2; x <<= 1) {
+      st_lo[rb].l += __shfl_xor_sync(kFullMask, st_lo[rb].l, x);
+      st_hi[rb].l += __shfl_xor_sync(kFullMask, st_hi[rb].l, x);
     }
+    const int row_lo = warp_row0 + rb * 16 + g, row_hi = row_lo + 8;
+    if (t == 0) {
+      if (row_lo < rows) lse[attn_stat_index(b, h, q0 + row_lo, nh, T)] = st_lo[rb].lse();
+      if (row_hi < rows) lse[attn_stat_index(b, h, q0 + row_hi, nh, T)] = st_hi[rb].lse();
+    }
+    const float inv_lo = st_lo[rb].inv_l(), inv_hi = st_hi[rb].inv_l();
+#pragma unroll
+    for (int f = 0; f < 2 * kMaxFrags; ++f)
+      if (f < 2 * nk16) {
+        const int col = f * 8 + 2 * t;
+        *reinterpret_cast<uint32_t*>(stage + (rb * 16 + g) * rs + col) =
+            ptx::pack_bf16x2(o[rb][f][0] * inv_lo, o[rb][f][1] * inv_lo);
+        *reinterpret_cast<uint32_t*>(stage + (rb * 16 + g + 8) * rs + col) =
+            ptx::pack_bf16x2(o[rb][f][2] * inv_hi, o[rb][f][3] * inv_hi);
+      }
+  }
   __syncwarp();
   const int chunks = hd / 8;
-  for (int idx = lane; idx < 16 * chunks; idx += 32) {
+  for (int idx = lane; idx < 16 * kRows * chunks; idx += 32) {
     const int r = idx / chunks, c = (idx % chunks) * 8;
-    if (warp * 16 + r < rows)
-      *reinterpret_cast<uint4*>(out + attn_offset(b, q0 + warp * 16 + r, h, T, nh, hd) + c) =
+    if (warp_row0 + r < rows)
+      *reinterpret_cast<uint4*>(out + attn_offset(b, q0 + warp_row0 + r, h, T, nh, hd) + c) =
           *reinterpret_cast<const uint4*>(stage + r * rs + c);
   }
 }
@@ -584,8 +622,9 @@ void prepare_smem(Kernel kernel, const char* name, int64_t bytes) {
 template <int kMaxFrags>
 void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
                     const int32_t* seg, float* lse, bf16* out, cudaStream_t stream) {
-  TF_CHECK(p.max_frags == kMaxFrags && p.key_tile == kForwardKeyTile<kMaxFrags> && p.q_tile == p.warps * 16 &&
-               p.threads == p.warps * 32 && p.threads <= 256,
+  TF_CHECK(p.max_frags == kMaxFrags && p.key_tile == kForwardKeyTile<kMaxFrags> &&
+               p.rows_per_warp == 16 * kForwardRowBlocks<kMaxFrags> && p.q_tile == p.warps * p.rows_per_warp &&
+               p.threads == p.warps * 32 && p.threads <= 128,
            "attention: the forward plan does not match the kernel instance (attention_plan.cc and attention.cu disagree)");
   auto kernel = attention_forward_kernel<kMaxFrags>;
   prepare_smem(kernel, "forward", p.smem_bytes);

@@ -183,7 +183,7 @@ gpu_steps_3_4() {
   # GPU_CHECK_ONLY_8B=1 (a second call after one with GPU_CHECK_SKIP_8B=1): the 1B figures are that call's, kept.
   if [[ $only8b == 1 ]]; then rm -f "$ours8b_json"; else rm -f "$hf_json" "$ours_json" "$ours8b_json"; fi
   # The benches that were run: one that leaves no JSON (crash, timeout, out of memory) is a FAIL row, not MISSING.
-  local ran=""
+  local ran="" reason8b=()
   [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" \
     --model "$m1b" --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
   if [[ $have_cuda == 1 ]]; then
@@ -202,18 +202,23 @@ gpu_steps_3_4() {
     fi
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
-      [[ -f $m8b/config.json ]] || _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0
-      _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 "$ours" bench \
-        --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
-        --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 | tee "$ours8b_json"
-      ran+=",ours8b"
-      # Loading the 8B model again costs about a minute of device time: only on request.
-      [[ ${GPU_CHECK_DECODE_8B:-0} == 1 ]] && _gpu_decode_row "$m8b" 8B
+      if [[ -f $m8b/config.json ]] ||
+        _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0; then
+        _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048)" timeout 300 "$ours" bench \
+          --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
+          --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 | tee "$ours8b_json"
+        ran+=",ours8b"
+        # Loading the 8B model again costs about a minute of device time: only on request.
+        [[ ${GPU_CHECK_DECODE_8B:-0} == 1 ]] && _gpu_decode_row "$m8b" 8B
+      else
+        # No model, so no bench: its row would blame gpu_ours ("ran and gave no result") for the generator's failure.
+        _hf_row 4 "generate the 8B model" "" "hf_make_model.py failed" "" FAIL
+        reason8b=(--reason8b "no 8B model (hf_make_model.py failed, see the log)")
+      fi
     fi
   else
     _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"
   fi
-  local reason8b=()
   [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]] && reason8b=(--reason8b "skipped (GPU_CHECK_SKIP_8B=1)")
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
     --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} >>"$_HF_ROWS"

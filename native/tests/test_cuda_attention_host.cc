@@ -454,9 +454,10 @@ TEST(plans_fit_shared_memory_and_wmma_alignment) {
     CHECK(b.row_stride % 8 == 0 && (b.row_stride / 8) % 2 == 1);
     CHECK(b.prob_stride % 8 == 0 && (b.prob_stride / 8) % 2 == 1);
     CHECK_EQ(b.tile, b.max_frags <= 8 ? 64 : 32);
-    CHECK_EQ(f.q_tile, f.warps * 16);
+    CHECK_EQ(f.q_tile, f.warps * f.rows_per_warp);
+    CHECK_EQ(f.rows_per_warp, f.max_frags <= 4 ? 32 : 16);  // the kernel's row blocks per warp (kForwardRowBlocks)
     CHECK_EQ(b.tile, b.warps * 16);
-    CHECK(f.threads <= 256 && b.threads <= 128);  // the kernels' __launch_bounds__
+    CHECK(f.threads <= 128 && b.threads <= 128);  // the kernels' __launch_bounds__
     // Up to hd 128, two backward blocks share an H100/H200 SM (228 KiB, 1 KiB reserved per block).
     if (hd <= 128) CHECK(2 * (b.smem_bytes + 1024) <= 228 * 1024);
     // Regions in order, 128-byte aligned, non-overlapping, inside the block's bytes.

@@ -52,11 +52,13 @@ int attn_forward_key_tile(int64_t hd) { return attn_max_frags(hd) <= 8 ? kAttnKe
 AttnForwardPlan attention_forward_plan(const AttnPlanDims& d) {
   attention_validate(d);
   AttnForwardPlan p;
-  // 128 query rows per block for hd <= 64 (twice the work per staged K/V tile; the tiles are small), 64 above
-  // (the registers of the output accumulators and the larger tiles limit the block).
-  p.warps = d.hd <= 64 ? 8 : 4;
+  // Four warps. Up to hd 64 each owns 32 query rows (two 16-row blocks sharing every K/V operand it loads: half
+  // the shared-memory traffic per product) and a block 128; above, 16 rows (the output accumulators' registers
+  // limit the warp) and a block 64.
+  p.warps = 4;
   p.threads = p.warps * 32;
-  p.q_tile = p.warps * 16;
+  p.rows_per_warp = attn_max_frags(d.hd) <= 4 ? 32 : 16;
+  p.q_tile = p.warps * p.rows_per_warp;
   p.key_tile = attn_forward_key_tile(d.hd);
   p.hd_pad = int(attn_hd_padded(d.hd));
   p.max_frags = attn_max_frags(d.hd);

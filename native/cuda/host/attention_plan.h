@@ -4,7 +4,7 @@
 // the per-block shared-memory limits, and the fp32 scratch of backward. Plain C++ without CUDA headers, unit-tested
 // on the CPU by tests/test_cuda_attention_host.cc.
 //
-// Forward: one block per (query tile, query head, batch row); warps * 16 query rows, each warp owning 16 rows,
+// Forward: one block per (query tile, query head, batch row); warps * rows_per_warp query rows,
 //   key tiles double-buffered in shared memory (cp.async), scores and P·V on tensor cores (mma.sync m16n8k16
 //   bf16, fp32 accumulate) with the scores, probabilities and output kept in registers. hd is padded to a
 //   multiple of 16 with zeros in shared memory (zero columns change no dot product), so every multiple of 8 up to
@@ -51,6 +51,7 @@ int attn_forward_key_tile(int64_t hd);
 // Byte offsets of one block's shared-memory regions (each 128-byte aligned; ldmatrix and cp.async need 16).
 struct AttnForwardPlan {
   int warps = 0, threads = 0;
+  int rows_per_warp = 0;         // query rows each warp owns: 16 per block of mma rows
   int q_tile = 0, key_tile = 0;  // rows of queries per block, keys per tile
   int hd_pad = 0, max_frags = 0;
   // bf16 elements per Q/K/V row in shared memory: hd_pad + 8, an odd number of 16-byte units, so the 8 rows one
