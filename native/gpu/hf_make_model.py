@@ -16,6 +16,7 @@ device gives the same model.
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 
@@ -52,16 +53,23 @@ def main():
     if cfg_dict["tie_word_embeddings"]:
         model.tie_weights()
 
-    os.makedirs(args.out, exist_ok=True)
-    model.save_pretrained(args.out, safe_serialization=True, max_shard_size="5GB")
+    # Written into DIR.partial and renamed at the end: steps-3-4.sh takes DIR/config.json as "the model is there",
+    # so a run killed halfway (out of time, out of disk) must not leave a folder that looks complete.
+    out = args.out.rstrip("/")
+    partial = out + ".partial"
+    shutil.rmtree(partial, ignore_errors=True)
+    os.makedirs(partial)
+    model.save_pretrained(partial, safe_serialization=True, max_shard_size="5GB")
     # save_pretrained's config carries transformers' own extras; make sure the fields our loader reads are ours.
-    with open(os.path.join(args.out, "config.json")) as f:
+    with open(os.path.join(partial, "config.json")) as f:
         saved = json.load(f)
     saved.update({k: v for k, v in cfg_dict.items() if k != "torch_dtype"})
     saved["torch_dtype"] = "bfloat16"
-    with open(os.path.join(args.out, "config.json"), "w") as f:
+    with open(os.path.join(partial, "config.json"), "w") as f:
         json.dump(saved, f, indent=2)
         f.write("\n")
+    shutil.rmtree(out, ignore_errors=True)
+    os.rename(partial, out)
     n = sum(p.numel() for p in model.parameters())
     print(json.dumps({"model": args.out, "shape": args.shape, "parameters": n, "device": device,
                       "seconds": round(time.time() - t0, 1)}))
