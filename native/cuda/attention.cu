@@ -48,21 +48,6 @@ constexpr int kForwardRowBlocks = kMaxFrags <= 4 ? 2 : 1;  // 16-row blocks per 
 template <int kMaxFrags>
 constexpr int kBackwardTile = kMaxFrags <= 8 ? 64 : 32;
 
-// Rows [0, rows) of a bf16 matrix with row stride ld (the tile's first element at src) into a [tile_rows, stride]
-// shared-memory tile, zero beyond `rows` and beyond hd (up to hd_pad): zero keys/values/queries contribute
-// nothing and never inject NaN from uninitialized memory. 16-byte loads: hd % 8 == 0 and 16-byte-aligned bases
-// (checked by the launchers).
-__device__ __forceinline__ void load_tile(bf16* dst, int stride, int tile_rows, const bf16* __restrict__ src,
-                                          int64_t ld, int rows, int hd, int hd_pad) {
-  const int chunks = hd_pad / 8;
-  for (int idx = threadIdx.x; idx < tile_rows * chunks; idx += blockDim.x) {
-    const int r = idx / chunks, c = (idx % chunks) * 8;
-    uint4 val = make_uint4(0u, 0u, 0u, 0u);
-    if (r < rows && c < hd) val = *reinterpret_cast<const uint4*>(src + int64_t(r) * ld + c);
-    *reinterpret_cast<uint4*>(dst + r * stride + c) = val;
-  }
-}
-
 // Smallest first-visible key over the tile's valid rows (sseg holds them; rows past T hold INT_MAX).
 __device__ __forceinline__ int tile_min_seg(const int* sseg, int rows) {
   int m = INT_MAX;
@@ -77,8 +62,10 @@ __device__ __forceinline__ void load_segments(int* sseg, int tile_rows, const in
     sseg[r] = r < rows ? int(attn_clamp_seg(seg ? seg[b * T + q0 + r] : 0, q0 + r)) : INT_MAX;
 }
 
-// Rows [0, rows) of a bf16 matrix with row stride ld into a [tile_rows, stride] shared-memory tile, as load_tile
-// but with cp.async (the caller commits and waits): zeros beyond `rows` and beyond hd (up to hd_pad).
+// Rows [0, rows) of a bf16 matrix with row stride ld (the tile's first element at src) into a [tile_rows, stride]
+// shared-memory tile with cp.async (the caller commits and waits), zero beyond `rows` and beyond hd (up to
+// hd_pad): zero keys/values/queries contribute nothing and never inject NaN from uninitialized memory. 16-byte
+// copies: hd % 8 == 0 and 16-byte-aligned bases (checked by the launchers).
 __device__ __forceinline__ void load_tile_async(bf16* dst, int stride, int tile_rows, const bf16* __restrict__ src,
                                                 int64_t ld, int rows, int hd, int hd_pad) {
   const int chunks = hd_pad / 8;
@@ -390,8 +377,11 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   const int64_t k_last = k0 + krows - 1;
   const int64_t j_lo = k0 + warp * 16 + g, j_hi = j_lo + 8;  // this lane's two keys
 
-  load_tile(sk, rs, kTile, k + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
-  load_tile(sv, rs, kTile, v + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  // cp.async, so the loads of a tile are in flight together rather than one global round trip per chunk; the
+  // first step's wait covers these too.
+  load_tile_async(sk, rs, kTile, k + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  load_tile_async(sv, rs, kTile, v + attn_offset(b, k0, kvh, T, nkv, hd), ks, krows, hd, p.hd_pad);
+  ptx::cp_async_commit();
 
   float dk[2 * kMaxFrags][4], dv[2 * kMaxFrags][4];
 #pragma unroll
@@ -447,17 +437,20 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   for (int64_t qt = attn_first_query_tile(k0, kTile); qt < n_qtiles; ++qt) {
     const int64_t q0 = qt * kTile;
     const int rows = int(min(int64_t(kTile), T - q0));
-    __syncthreads();  // the previous step's readers of the query-side tiles and of dSᵀ are done (K/V are loaded)
+    __syncthreads();  // the previous step's readers of the query-side tiles and of dSᵀ are done
+    // Q and dO go out with the statistics, one round trip for the step; a step whose queries see none of the
+    // block's keys (packed segments) waits for its copies and moves on.
+    load_tile_async(sq, rs, kTile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    load_tile_async(sdo, rs, kTile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
+    ptx::cp_async_commit();
     load_segments(sseg, kTile, seg, b, T, q0, rows);
     for (int r = threadIdx.x; r < kTile; r += blockDim.x) {
       slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
       sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
     }
-    __syncthreads();
+    ptx::cp_async_wait<0>();  // this thread's copies (and, on the first step, K and V) have landed
+    __syncthreads();          // and everyone's, with the statistics
     if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
-    load_tile(sq, rs, kTile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
-    load_tile(sdo, rs, kTile, dout + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
-    __syncthreads();
 
     // Pᵀ = exp(Sᵀ·scale - lse) where query i sees key j, else 0.
     float pt[kQueryBlocks][4];

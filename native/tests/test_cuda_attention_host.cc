@@ -3,7 +3,7 @@
 // tile ranges, visibility, online softmax, backward P and dS) and the very same tile sizes (attention_plan.h), on
 // random fp32 inputs with packed segments, GQA and T not a multiple of the tile, and must match the CPU reference
 // kernels::attention_forward / attention_backward to fp32 accuracy. Plus the launch plans: shared memory within
-// the per-block limits, grids covering every (b, head, tile), WMMA alignment rules, the scratch formula.
+// the per-block limits, grids covering every (b, head, tile), ldmatrix's alignment and bank rules, the scratch formula.
 #include <algorithm>
 #include <climits>
 #include <cstdio>
@@ -434,7 +434,7 @@ TEST(bf16_roundings_of_the_kernels_stay_within_cuda_check_tolerances) {
   check_bf16_roundings_within_tolerance(dims(1, 256, 8, 2, 64), true, 53);  // packed, GQA 4
 }
 
-TEST(plans_fit_shared_memory_and_wmma_alignment) {
+TEST(plans_fit_shared_memory_and_ldmatrix_alignment) {
   for (int64_t hd = 8; hd <= kAttnMaxHeadDim; hd += 8) {
     const AttnPlanDims d = dims(1, 1000, 8, 2, hd);
     const AttnForwardPlan f = attention_forward_plan(d);

@@ -272,6 +272,7 @@ void run_attention_checks(std::vector<Row>& rows) {
       {dims(1, gpu_or_emu(300, 150), 6, 3, 40), true, "packed, hd 40 padded"},
       // Above hd 128 the forward takes 32-key tiles and reloads Q per tile (attention_plan.h).
       {dims(1, gpu_or_emu(512, 100), gpu_or_emu(8, 2), gpu_or_emu(2, 1), 256), false, "hd 256"},
+      {dims(1, gpu_or_emu(400, 90), 4, 2, 96), true, "packed, hd 96 (8-fragment kernel, 6 used)"},
       {dims(2, gpu_or_emu(300, 70), 4, 2, 136), true, "packed, hd 136 padded"},
   };
   uint64_t seed = 901;

@@ -11,10 +11,11 @@
 //   256 takes the tensor-core path.
 // Backward: D = rowsum(dout ∘ out) is precomputed; then one block per (key tile, query head, batch row) loops
 //   over the query tiles that see its keys, accumulating that head's share of dK/dV in registers (mma.sync, as
-//   the forward) and adding each tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32 scratch and a last kernel
-//   sums each GQA group in a fixed order (deterministic) and casts dK, dV and dQ to bf16. One block per query head
-//   rather than per kv head (looping the group inside) gives nh/nkv times more blocks: with causal masking the
-//   first key tiles carry most of the work, and per-kv-head blocks would leave them as a long serial tail.
+//   the forward) and adding each tile's dQ into an fp32 scratch with atomics. The per-head dK/dV shares go to fp32
+//   scratch and a last kernel sums each GQA group in a fixed order (deterministic) and casts dK, dV and dQ to
+//   bf16. One block per query head rather than per kv head (looping the group inside) gives nh/nkv times more
+//   blocks: with causal masking the first key tiles carry most of the work, and per-kv-head blocks would leave
+//   them as a long serial tail.
 #include <cstdint>
 #include <vector>
 
