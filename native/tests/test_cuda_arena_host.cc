@@ -92,37 +92,55 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   const ArenaPlan ckpt = plan_step(d, shape(2, 6, StepMode::Train, true), {});
   CHECK_EQ(full.layers.size(), size_t(2));
   CHECK(full.layers[0].q != full.layers[1].q);
-  // Checkpointing: a set per layer that differ only in the attention output and log-sum-exp (kept from the forward
-  // pass, so the recompute skips the attention); everything else is one set that every layer reuses.
+  // Checkpointing: a set per layer that differ only in the attention block's tensors — q, k, v, the attention
+  // output and log-sum-exp, x2 — kept from the forward pass, so the recompute runs neither the attention nor the
+  // q/k/v/o projections; everything else is one set that every layer reuses.
   REQUIRE(ckpt.layers.size() == size_t(2));
   const LayerSlots &c0 = ckpt.layers[0], &c1 = ckpt.layers[1];
-  CHECK(c0.att != c1.att && c0.lse != c1.lse);
-  CHECK(c0.xn1 == c1.xn1 && c0.q == c1.q && c0.k == c1.k && c0.v == c1.v && c0.x2 == c1.x2 && c0.g == c1.g &&
-        c0.h == c1.h && c0.lora_u == c1.lora_u);
+  CHECK(c0.att != c1.att && c0.lse != c1.lse && c0.q != c1.q && c0.k != c1.k && c0.v != c1.v && c0.x2 != c1.x2);
+  CHECK(c0.xn1 == c1.xn1 && c0.xn2 == c1.xn2 && c0.g == c1.g && c0.u == c1.u && c0.h == c1.h &&
+        c0.lora_u == c1.lora_u);
   // And it adds no buffer besides: the recompute writes no layer output (it would only be x_{l+1}, kept already).
-  int64_t one_set = 0, kept = 0;
+  int64_t one_set = 0, kept_att = 0, kept_inputs = 0;
   for (const ArenaBuffer& b : full.buffers) {
     if (b.name.rfind("layer1.", 0) != 0) continue;
     one_set += b.bytes;
-    if (b.name == "layer1.att" || b.name == "layer1.lse") kept += b.bytes;
+    if (b.name == "layer1.att" || b.name == "layer1.lse") kept_att += b.bytes;
+    if (b.name == "layer1.q" || b.name == "layer1.k" || b.name == "layer1.v" || b.name == "layer1.x2")
+      kept_inputs += b.bytes;
   }
   CHECK(one_set > 0);
-  CHECK_EQ(kept, int64_t(2 * 6 * 32 * 2 + 2 * 4 * 6 * 4));  // N·qd bf16 + B·nh·T fp32
-  CHECK_EQ(ckpt.bytes(Category::Activations), full.bytes(Category::Activations) - one_set + kept);
-  CHECK(ckpt.kept_attention && !full.kept_attention);
+  CHECK_EQ(kept_att, int64_t(2 * 6 * 32 * 2 + 2 * 4 * 6 * 4));           // N·qd bf16 + B·nh·T fp32
+  CHECK_EQ(kept_inputs, int64_t(2 * 6 * (32 + 2 * 16 + 32) * 2));        // N·(qd + 2·kvd + H) bf16
+  CHECK_EQ(ckpt.bytes(Category::Activations), full.bytes(Category::Activations) - one_set + kept_att + kept_inputs);
+  CHECK(ckpt.kept_attention && ckpt.kept_attention_inputs && !full.kept_attention && !full.kept_attention_inputs);
   CHECK(&ckpt.layer(1) == &ckpt.layers[1] && &full.layer(1) == &full.layers[1]);
-  // Without room for them (keep_attention off): one set for every layer, and the recompute redoes the attention.
+  // With less room (keep_attention_inputs off, dropped first): only the attention output and lse are kept, and
+  // the recompute redoes the q/k/v/o projections.
+  StepShape less = shape(2, 6, StepMode::Train, true);
+  less.keep_attention_inputs = false;
+  const ArenaPlan att_only = plan_step(d, less, {});
+  REQUIRE(att_only.layers.size() == size_t(2));
+  CHECK(att_only.kept_attention && !att_only.kept_attention_inputs);
+  CHECK(att_only.layers[0].att != att_only.layers[1].att && att_only.layers[0].q == att_only.layers[1].q &&
+        att_only.layers[0].x2 == att_only.layers[1].x2);
+  CHECK_EQ(att_only.bytes(Category::Activations), ckpt.bytes(Category::Activations) - kept_inputs);
+  // Without room for them either (keep_attention off): one set for every layer, and the recompute redoes the
+  // attention.
   StepShape tight = shape(2, 6, StepMode::Train, true);
   tight.keep_attention = false;
   const ArenaPlan redo = plan_step(d, tight, {});
   CHECK_EQ(redo.layers.size(), size_t(1));
-  CHECK(!redo.kept_attention);
+  CHECK(!redo.kept_attention && !redo.kept_attention_inputs);
   CHECK(&redo.layer(1) == &redo.layers[0]);  // every layer reuses the one set
-  CHECK_EQ(redo.bytes(Category::Activations), ckpt.bytes(Category::Activations) - kept);
+  CHECK_EQ(redo.bytes(Category::Activations), ckpt.bytes(Category::Activations) - kept_att - kept_inputs);
   MemoryTotals t;
-  CHECK(format_memory_report(t).find("attention recomputed") == std::string::npos);
-  t.attention_recomputed = true;
+  CHECK(format_memory_report(t).find("recomputed") == std::string::npos);
+  t.attention_inputs_recomputed = true;
+  CHECK(format_memory_report(t).find("  checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's outputs would not fit)\n") != std::string::npos);
+  t.attention_recomputed = true;  // says the larger recompute only
   CHECK(format_memory_report(t).find("  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n") != std::string::npos);
+  CHECK(format_memory_report(t).find("projections recomputed") == std::string::npos);
   // The NF4 expansions' line only for a model with NF4 weights.
   CHECK(format_memory_report(t).find("NF4") == std::string::npos);
   t.nf4_weights_last_pass = 37, t.nf4_expanded_ahead = 36;
@@ -194,8 +212,9 @@ TEST(activation_estimate_matches_hand_count_for_tiny_model) {
   const int64_t final_norm = 2 * N * H + 4 * N;
   const int64_t logits = 2 * N * V;
   CHECK_EQ(activation_bytes_estimate(d, B, T, false), residual + 2 * per_layer + final_norm + logits);
-  const int64_t kept_att_lse = 2 * N * qd + 4 * B * nh * T;  // per layer beyond the first, with checkpointing
-  CHECK_EQ(activation_bytes_estimate(d, B, T, true), residual + per_layer + kept_att_lse + final_norm + logits);
+  // Per layer beyond the first, with checkpointing: the attention block's q, k, v, output, lse and x2.
+  const int64_t kept_block = 2 * N * (2 * qd + 2 * kvd + H) + 4 * B * nh * T;
+  CHECK_EQ(activation_bytes_estimate(d, B, T, true), residual + per_layer + kept_block + final_norm + logits);
   const ArenaPlan p = plan_step(d, shape(B, T, StepMode::Train), {});
   CHECK_EQ(activation_bytes_estimate(d, B, T, false), p.bytes(Category::Activations) + p.bytes(Category::Logits));
 }

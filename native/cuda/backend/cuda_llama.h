@@ -186,6 +186,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // Some checkpointed pass since the model was loaded had no room to keep each layer's attention output (its
   // recompute redid the attention); the memory report says so.
   bool attention_recomputed_ = false;
+  // ... or to keep its q, k, v and x2 (its recompute redid the q/k/v/o projections).
+  bool attention_inputs_recomputed_ = false;
   // A batched decode step's sequences (DecodeSeq per row), uploaded once per step; grows to the largest batch.
   DeviceBuffer step_seqs_;
   std::vector<int32_t> positions_, seg_start_;

@@ -76,16 +76,22 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   bf16 *xn1 = buf<bf16>(a.xn1), *q = buf<bf16>(a.q), *k = buf<bf16>(a.k), *v = buf<bf16>(a.v);
   bf16 *att = buf<bf16>(a.att), *x2 = buf<bf16>(a.x2), *xn2 = buf<bf16>(a.xn2);
   bf16 *g = buf<bf16>(a.g), *up = buf<bf16>(a.u), *h = buf<bf16>(a.h);
+  // x_out null: a checkpoint recompute. It skips the attention when the forward pass kept this layer's output and
+  // lse, and the q/k/v/o projections, RoPE and the residual add when it kept q, k, v and x2 too: those projections
+  // then compute only their LoRA intermediates (proj_forward with no output), which backward reads.
+  const bool recompute = !step && !kv && !x_out;
+  const bool skip_attention = recompute && plan_.kept_attention;
+  const bool skip_inputs = recompute && plan_.kept_attention_inputs;
   rmsnorm_forward(x_in, ly.input_norm, xn1, buf<float>(a.rstd1), N, H, eps, stream_);
   mark(StepPhase::Elementwise);
-  proj_forward(l, kQ, xn1, q, N, u(kQ));
-  proj_forward(l, kK, xn1, k, N, u(kK));
-  proj_forward(l, kV, xn1, v, N, u(kV));
-  rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
-  rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
-  mark(StepPhase::Elementwise);
-  // A checkpoint recompute (x_out null) skips the attention when the forward pass kept this layer's output and lse.
-  const bool skip_attention = !step && !kv && !x_out && plan_.kept_attention;
+  proj_forward(l, kQ, xn1, skip_inputs ? nullptr : q, N, u(kQ));
+  proj_forward(l, kK, xn1, skip_inputs ? nullptr : k, N, u(kK));
+  proj_forward(l, kV, xn1, skip_inputs ? nullptr : v, N, u(kV));
+  if (!skip_inputs) {
+    rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
+    rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
+    mark(StepPhase::Elementwise);
+  }
   if (step) {
     // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
     // attends over it.
@@ -103,16 +109,14 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
     attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
   }
   if (!skip_attention) mark(StepPhase::Attention);
-  proj_forward(l, kO, att, x2, N, u(kO));
-  add_inplace_bf16(x2, x_in, N * H, stream_);
+  proj_forward(l, kO, att, skip_inputs ? nullptr : x2, N, u(kO));
+  if (!skip_inputs) add_inplace_bf16(x2, x_in, N * H, stream_);
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
   mark(StepPhase::Elementwise);
   proj_forward(l, kGate, xn2, g, N, u(kGate));
   proj_forward(l, kUp, xn2, up, N, u(kUp));
-  // x_out null: a checkpoint recompute (the attention was skipped above). Backward reads g and u, and h only for
-  // down's adapter; the layer's output is the next layer's input, kept already, so the down projection (a third of
-  // the MLP) does not run again.
-  const bool recompute = x_out == nullptr;
+  // A checkpoint recompute: backward reads g and u, and h only for down's adapter; the layer's output is the next
+  // layer's input, kept already, so the down projection (a third of the MLP) does not run again.
   const bool down_adapted = !slots_.empty() && slots_[l][kDown].a >= 0;
   if (recompute && !down_adapted) return;
   swiglu_forward(g, up, h, N * I, stream_);

@@ -3,6 +3,8 @@
 // over row chunks (kLogitsChunkRows), so an N x V logits matrix never exists; the loss sums come back with one
 // synchronization per pass.
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "backend/cuda_llama.h"
 #include "common.cuh"
@@ -32,6 +34,17 @@ void upload_async(void* dst, const std::vector<int32_t>& src, cudaStream_t s) {
 
 }  // namespace
 
+namespace {
+
+// TF_CUDA_KEEP_ATTENTION_INPUTS=0: checkpointing keeps only each layer's attention output and lse, and the recompute
+// redoes the q/k/v/o projections, as before q, k, v and x2 were kept: to measure what keeping them gains and costs.
+bool keep_attention_inputs_from_env() {
+  const char* v = std::getenv("TF_CUDA_KEEP_ATTENTION_INPUTS");
+  return !(v && std::strcmp(v, "0") == 0);
+}
+
+}  // namespace
+
 void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets) {
   activate();
   prepare_batch(config(), b, need_targets, positions_, seg_start_);
@@ -39,6 +52,7 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   const ModelDims d = dims();
   StepShape s;
   s.B = b.B, s.T = b.T, s.mode = mode, s.checkpointing = checkpointing;
+  s.keep_attention_inputs = keep_attention_inputs_from_env();
   const int64_t N = s.rows();
   KernelScratch k;
   if (mode == StepMode::Train) k.attention_bwd_floats = attention_backward_scratch_floats({b.B, b.T, d.nh, d.nkv, d.hd});
@@ -47,24 +61,33 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
     if (lora_on_ && adapted_[p])
       k.lora_elems = std::max(k.lora_elems, lora_scratch_elems({N, d.proj_in(p), d.proj_out(p), d.rank}));
   plan_ = plan_step(d, s, k);
-  // Keeping every layer's attention output trades memory for speed: when the arena would not fit with it, the
-  // recompute redoes the attention instead (same gradients), rather than the step failing for want of memory it
-  // never strictly needed. The arena frees its old allocation before it grows (Arena::fit); the headroom is for
-  // what the step allocates after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use).
-  // A single layer has nothing to keep beyond its one set.
+  // Keeping every layer's attention block (q, k, v, attention output, x2) trades memory for speed: when the arena
+  // would not fit with it, the recompute redoes the q/k/v/o projections, and if that is still too much, the
+  // attention too (same gradients either way), rather than the step failing for want of memory it never strictly
+  // needed. The arena frees its old allocation before it grows (Arena::fit); the headroom is for what the step
+  // allocates after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use). A single layer
+  // has nothing to keep beyond its one set.
   if (plan_.kept_attention && d.L > 1 && plan_.total > arena_.capacity()) {
     int64_t free_bytes = 0, total_bytes = 0;
     device_memory_info(&free_bytes, &total_bytes);
     const int64_t headroom = std::max<int64_t>(int64_t(64) << 20, total_bytes / 100);
-    if (free_bytes >= 0 && plan_.total + headroom > free_bytes + arena_.capacity()) {
+    auto fits = [&] { return free_bytes < 0 || plan_.total + headroom <= free_bytes + arena_.capacity(); };
+    if (!fits()) {
+      s.keep_attention_inputs = false;
+      plan_ = plan_step(d, s, k);
+      attention_inputs_recomputed_ = true;
+    }
+    if (!fits()) {
       s.keep_attention = false;
       plan_ = plan_step(d, s, k);
       attention_recomputed_ = true;
     }
   }
   // The side stream's expansions (NF4) join the main stream here, so the sync below covers them too. Passes of one
-  // kind ask for their weights in one order, which is what lets the side stream expand each next one ahead.
-  if (dequant_) dequant_->begin_pass(stream_, int(mode) * 2 + (checkpointing ? 1 : 0));
+  // kind ask for their weights in one order, which is what lets the side stream expand each next one ahead; a
+  // recompute that keeps the attention's inputs asks for fewer.
+  const int pass_kind = !checkpointing ? 0 : plan_.kept_attention_inputs ? 2 : 1;
+  if (dequant_) dequant_->begin_pass(stream_, int(mode) * 3 + pass_kind);
   // Work still queued on the stream may use the arena; it is reallocated only after that finishes.
   if (plan_.total > arena_.capacity()) CUDA_CHECK(cudaStreamSynchronize(stream_));
   arena_.fit(plan_);

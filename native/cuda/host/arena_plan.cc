@@ -120,14 +120,23 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
     plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
   if (train && s.checkpointing && s.keep_attention) {
     plan.kept_attention = true;
+    plan.kept_attention_inputs = s.keep_attention_inputs;
     // Every layer shares the one set except for its attention output and log-sum-exp, kept from the forward pass
-    // so the recompute in backward skips the attention forward (the least efficient kernel of the layer, and the
-    // one whose cost grows with T) for N·(nh·hd) bf16 + B·nh·T fp32 per layer.
+    // so the recompute in backward skips the attention forward (the one cost that grows with T) for N·(nh·hd) bf16
+    // + B·nh·T fp32 per layer; and, with keep_attention_inputs, for N·(qd + 2·kvd + H) bf16 more, its q, k, v and
+    // x2, so the recompute skips the q/k/v/o projections as well (about a quarter of its GEMM work on Llama-3
+    // shapes, 1B and 8B alike; the MLP's down projection it never reran).
     for (int64_t l = 1; l < d.L; ++l) {
       LayerSlots kept = plan.layers[0];
       const std::string pre = "layer" + std::to_string(l) + ".";
       kept.att = b.add(pre + "att", A, N * d.qd() * 2);
       kept.lse = b.add(pre + "lse", A, s.B * d.nh * s.T * 4);
+      if (s.keep_attention_inputs) {
+        kept.q = b.add(pre + "q", A, N * d.qd() * 2);
+        kept.k = b.add(pre + "k", A, N * d.kvd() * 2);
+        kept.v = b.add(pre + "v", A, N * d.kvd() * 2);
+        kept.x2 = b.add(pre + "x2", A, N * d.H * 2);
+      }
       plan.layers.push_back(kept);
     }
   }
@@ -209,6 +218,9 @@ std::string format_memory_report(const MemoryTotals& t) {
   line("arena allocated", t.arena_capacity);
   if (t.attention_recomputed)
     r += "  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n";
+  else if (t.attention_inputs_recomputed)
+    r += "  checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's outputs would not "
+         "fit)\n";
   // A job's report is taken after its first step, whose last pass may be the first of its kind: say why nothing
   // was expanded ahead then.
   const std::string asked = std::to_string(t.nf4_weights_last_pass);

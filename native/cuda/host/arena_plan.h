@@ -5,9 +5,10 @@
 // (tests/test_cuda_arena_host.cc); CudaLlama uses exactly these offsets.
 //
 // The layout mirrors the CPU's Workspace (model/llama_impl.h): the residual stream x_0..x_L, one LayerActs set
-// per layer (or, with gradient checkpointing, one set that every layer reuses except for its attention output and
-// log-sum-exp, kept per layer so the recompute skips the attention forward; it does not rebuild the layer's
-// output either, which is the next layer's kept input), the backward scratch, and the loss head over row chunks so
+// per layer (or, with gradient checkpointing, one set that every layer reuses except for its attention block's
+// tensors — q, k, v, the attention output and log-sum-exp, x2 — kept per layer so the recompute runs only the
+// MLP's gate and up projections; it does not rebuild the layer's output either, which is the next layer's kept
+// input), the backward scratch, and the loss head over row chunks so
 // an N x V logits matrix never exists for large N.
 #include <array>
 #include <cstdint>
@@ -49,6 +50,10 @@ struct StepShape {
   // Checkpointing only: keep each layer's attention output and lse, so the recompute skips the attention. Off
   // when the arena would not fit on the device with them (CudaLlama::begin_step): the recompute then redoes it.
   bool keep_attention = true;
+  // With keep_attention: keep the attention's inputs too, q, k, v (after RoPE), and the residual x2 after it, so the
+  // recompute runs no q/k/v/o projection (nor their NF4 expansions) and only rebuilds the MLP's gate and up. Dropped
+  // first when memory is short.
+  bool keep_attention_inputs = true;
   int64_t logits_chunk_rows = kLogitsChunkRows;
   int64_t rows() const { return B * T; }
   int64_t chunk_rows() const;      // min(rows, logits_chunk_rows)
@@ -88,6 +93,7 @@ struct ArenaPlan {
                                      // but one reused set with checkpointing without keep_attention, and for
                                      // Loss / Logits
   bool kept_attention = false;       // checkpointing: each layer's att and lse are its own (keep_attention)
+  bool kept_attention_inputs = false;  // and its q, k, v and x2 (keep_attention_inputs)
   // Layer l's slots: its own set, or the one every layer reuses.
   const LayerSlots& layer(int64_t l) const { return layers[layers.size() > 1 ? size_t(l) : 0]; }
   int64_t xf = -1, rstdf = -1;       // final norm output [N, H], rstd [N] fp32
@@ -122,6 +128,7 @@ struct MemoryTotals {
   int64_t activations = 0, scratch = 0, logits_chunk = 0;  // the last step's plan
   int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
   bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
+  bool attention_inputs_recomputed = false;  // ... or its q, k, v and x2 (the q/k/v/o projections ran again)
   // NF4: weights the last finished pass expanded, and how many of them a second stream expanded ahead of the matmuls.
   int64_t nf4_weights_last_pass = 0, nf4_expanded_ahead = 0;
   bool nf4_first_pass_of_kind = false;  // that pass had no recorded order to expand ahead from

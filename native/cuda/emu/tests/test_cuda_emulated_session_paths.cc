@@ -316,10 +316,10 @@ TEST(a_cuda_session_loaded_as_nf4_trains_along_the_cpu_nf4_curve) {
 }
 
 // What the device's checkpoint recompute skips, counted by the step timeline's marks (test_model_grad.cc checks the
-// CPU the same way): the attention forward, whose output and lse each layer keeps in the arena, and the down
-// projection, whose output is the next layer's kept input. Gradients match either way (cuda_model_check), so only
-// counting tells them apart.
-TEST(device_checkpoint_recompute_skips_attention_and_down_projection) {
+// CPU the same way): the attention forward and the q/k/v/o projections, whose outputs (q, k, v, the attention output
+// and lse, x2) each layer keeps in the arena, and the down projection, whose output is the next layer's kept input:
+// only gate and up run again. Gradients match either way (cuda_model_check), so only counting tells them apart.
+TEST(device_checkpoint_recompute_runs_only_gate_and_up) {
   tf_test::TempDir dir("tf-emu-recompute");
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
   tf::ThreadPool pool(1);
@@ -348,15 +348,17 @@ TEST(device_checkpoint_recompute_skips_attention_and_down_projection) {
   CHECK_EQ(at(full, tf::StepPhase::Attention), L);
   CHECK_EQ(at(ckpt, tf::StepPhase::Attention), L);
   CHECK_EQ(at(ckpt, tf::StepPhase::AttentionBackward), at(full, tf::StepPhase::AttentionBackward));
-  CHECK_EQ(at(ckpt, tf::StepPhase::FrozenMatmul), at(full, tf::StepPhase::FrozenMatmul) + 6 * L);
-  CHECK_EQ(at(ckpt, tf::StepPhase::Nf4Dequant), at(full, tf::StepPhase::Nf4Dequant) + 6 * L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::FrozenMatmul), at(full, tf::StepPhase::FrozenMatmul) + 2 * L);
+  CHECK_EQ(at(ckpt, tf::StepPhase::Nf4Dequant), at(full, tf::StepPhase::Nf4Dequant) + 2 * L);
+  // The adapted projections' LoRA intermediates (q, v, down) are rebuilt all the same: backward reads them.
   CHECK_EQ(at(ckpt, tf::StepPhase::Lora), at(full, tf::StepPhase::Lora) + 3 * L);
 }
 
-// Keeping every layer's attention output is a speed-for-memory trade the device makes only with room for it: on a
-// device where the arena fits without it but not with it, the recompute redoes the attention, the memory report says
-// so, and the gradients are those of the run that kept it.
-TEST(device_checkpointing_recomputes_the_attention_when_keeping_it_would_not_fit) {
+// Keeping every layer's attention block (q, k, v, the attention output and lse, x2) is a speed-for-memory trade the
+// device makes only with room for it. Short of room it first drops q, k, v and x2 (the recompute redoes the q/k/v/o
+// projections), then the attention output too (it redoes the attention); the memory report says which, and the
+// gradients are those of the run that kept everything.
+TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   tf_test::TempDir dir("tf-emu-keep");
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
   tf::ThreadPool pool(1);
@@ -364,11 +366,11 @@ TEST(device_checkpointing_recomputes_the_attention_when_keeping_it_would_not_fit
   const tf::Batch b = next_token_batch(2, 32, 5, 1);
   tf::LoraSpec ls;
   ls.dropout = 0;
-  // One checkpointed step; its gradients, the attention forwards it ran, and its arena (measured peak less what the
-  // model held before any step: weights and LoRA).
+  // One checkpointed step; its gradients, the attention forwards and frozen matmuls it ran, and its arena (measured
+  // peak less what the model held before any step: weights and LoRA).
   struct Step {
     std::vector<std::vector<float>> grads;
-    int64_t attention = 0, arena = 0;
+    int64_t attention = 0, frozen_matmuls = 0, arena = 0;
     std::string report;
   };
   auto step = [&](tf::TrainableModel& m, int64_t held_before) {
@@ -377,38 +379,62 @@ TEST(device_checkpointing_recomputes_the_attention_when_keeping_it_would_not_fit
     m.zero_lora_grads();
     tf::Rng rng(3);
     m.forward_backward(b, 1.f, false, rng, true);
-    Step s{m.lora_grads_host(), t.marks()[size_t(tf::StepPhase::Attention)], m.measured_peak_bytes() - held_before,
-           m.memory_report()};
+    const tf::StepPhaseCounts marks = t.marks();
+    Step s{m.lora_grads_host(), marks[size_t(tf::StepPhase::Attention)], marks[size_t(tf::StepPhase::FrozenMatmul)],
+           m.measured_peak_bytes() - held_before, m.memory_report()};
     t.take();
     t.set_enabled(false);
     return s;
   };
-  // The second layer's attention output and lse: N·qd bf16 + B·nh·T fp32 (multiples of the arena's 256 bytes).
-  const int64_t kept_bytes = 64 * 32 * 2 + 2 * 4 * 32 * 4;
+  // The second layer's kept tensors (multiples of the arena's 256 bytes): its attention output and lse, N·qd bf16 +
+  // B·nh·T fp32, and its q, k, v and x2, N·(qd + 2·kvd + H) bf16 (tiny model: H 32, nh 4, nkv 2, hd 8; N 64).
+  const int64_t kept_att = 64 * 32 * 2 + 2 * 4 * 32 * 4, kept_inputs = 64 * (32 + 2 * 16 + 32) * 2;
+  // begin_step keeps this much free beyond the arena (max(64 MiB, 1 % of the device)).
+  const int64_t headroom = int64_t(64) << 20;
 
   auto roomy = tf::backend::make_cuda_model(*host, 0);
   roomy->init_lora(ls, 9);
   const Step kept = step(*roomy, roomy->measured_peak_bytes());
   CHECK_EQ(kept.attention, int64_t(2));  // the forward pass only: the recompute used the kept outputs
-  CHECK(kept.report.find("attention recomputed") == std::string::npos);
+  CHECK(kept.report.find("recomputed") == std::string::npos);
   roomy.reset();
 
-  // A device with what the model holds, plus an arena that fits without those bytes but not with them.
-  auto tight = tf::backend::make_cuda_model(*host, 0);
-  tight->init_lora(ls, 9);
-  const int64_t model_bytes = tight->measured_peak_bytes();
-  size_t free_bytes = 0, total_bytes = 0;
-  REQUIRE(cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess);
-  const std::string limit = std::to_string(int64_t(total_bytes - free_bytes) + kept.arena - kept_bytes / 2);
-  ScopedEnv small("TF_CUDA_EMU_MEMORY", limit.c_str());
-  const Step redone = step(*tight, model_bytes);
+  // A device with what the model holds plus `room` bytes (the arena and begin_step's headroom).
+  auto on_device_with = [&](int64_t room) {
+    auto m = tf::backend::make_cuda_model(*host, 0);
+    m->init_lora(ls, 9);
+    const int64_t model_bytes = m->measured_peak_bytes();
+    size_t free_bytes = 0, total_bytes = 0;
+    REQUIRE(cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess);
+    const std::string limit = std::to_string(int64_t(total_bytes - free_bytes) + room);
+    ScopedEnv small("TF_CUDA_EMU_MEMORY", limit.c_str());
+    const Step first = step(*m, model_bytes);
+    // The next step, with the arena already grown to the smaller plan, asks again and falls back again.
+    const Step again = step(*m, model_bytes);
+    CHECK_EQ(again.attention, first.attention);
+    CHECK_EQ(again.frozen_matmuls, first.frozen_matmuls);
+    CHECK_EQ(again.arena, first.arena);
+    return first;
+  };
+  auto same_gradients = [&](const Step& s) {
+    REQUIRE(s.grads.size() == kept.grads.size());
+    for (size_t i = 0; i < s.grads.size(); ++i) CHECK(agreement(s.grads[i], kept.grads[i]).rel_l2 < 1e-5);
+  };
+
+  // Room for the arena without q, k, v and x2 but not with them: the attention is still kept, the four projections
+  // of both layers run again.
+  const Step inputs_redone = on_device_with(kept.arena + headroom - kept_inputs / 2);
+  CHECK_EQ(inputs_redone.attention, int64_t(2));
+  CHECK_EQ(inputs_redone.frozen_matmuls, kept.frozen_matmuls + 4 * 2);
+  CHECK(inputs_redone.arena <= kept.arena - kept_inputs);
+  CHECK(inputs_redone.report.find("checkpointing: q, k, v and o projections recomputed in backward") != std::string::npos);
+  same_gradients(inputs_redone);
+
+  // Room for neither: the attention runs again too.
+  const Step redone = on_device_with(kept.arena + headroom - kept_inputs - kept_att / 2);
   CHECK_EQ(redone.attention, int64_t(4));  // forward and recompute, both layers
-  CHECK(redone.arena <= kept.arena - kept_bytes);
+  CHECK_EQ(redone.frozen_matmuls, kept.frozen_matmuls + 4 * 2);
+  CHECK(redone.arena <= kept.arena - kept_inputs - kept_att);
   CHECK(redone.report.find("checkpointing: attention recomputed in backward") != std::string::npos);
-  REQUIRE(redone.grads.size() == kept.grads.size());
-  for (size_t i = 0; i < redone.grads.size(); ++i) CHECK(agreement(redone.grads[i], kept.grads[i]).rel_l2 < 1e-5);
-  // The next step, with the arena already grown to the smaller plan, asks again and falls back again.
-  const Step again = step(*tight, model_bytes);
-  CHECK_EQ(again.attention, int64_t(4));
-  CHECK_EQ(again.arena, redone.arena);
+  same_gradients(redone);
 }

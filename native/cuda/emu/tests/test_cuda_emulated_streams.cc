@@ -103,8 +103,9 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
         return gpu->lora_grads_host();
       };
       const auto first = grads();
-      // 2 layers: 14 weights forward, the recompute 12 (no down projection), backward 7 + 4 (layer 0 needs no dx).
-      const std::string n = ckpt ? "37" : "25";
+      // 2 layers: 14 weights forward, the recompute 4 (gate and up: the attention block's tensors are kept, and no
+      // down projection), backward 7 + 4 (layer 0 needs no dx).
+      const std::string n = ckpt ? "29" : "25";
       CHECK_EQ(ahead_line(gpu->memory_report()), "");  // the first pass of its kind says so instead
       CHECK(gpu->memory_report().find("NF4 weights: none expanded ahead in the last pass, the first of its kind (" + n + " asked for)") != std::string::npos);
       const auto second = grads(), third = grads();
@@ -112,7 +113,7 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
       std::printf("  %s, checkpointing %s: %s\n", order, ckpt ? "on" : "off", line.c_str());
       // All but the pass's first weight (nothing before it to overlap with), and without checkpointing down_proj of
       // the last layer, which backward asks for right after the forward did: still in its buffer.
-      CHECK_EQ(line, std::string("NF4 weights expanded ahead on a second stream: ") + (ckpt ? "36" : "23") + " of " + n +
+      CHECK_EQ(line, std::string("NF4 weights expanded ahead on a second stream: ") + (ckpt ? "28" : "23") + " of " + n +
                          " in the last pass");
       CHECK(second == first);
       CHECK(third == first);
@@ -131,6 +132,14 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
     gpu->forward_backward(b, 1.f, false, rng, true);
     if (pass == 0) first = gpu->lora_grads_host();
   }
+  CHECK(gpu->lora_grads_host() == first);
+  CHECK(gpu->memory_report().find("NF4 weights: none expanded ahead (TF_CUDA_DEQUANT_AHEAD=0), 29 asked for in the last pass") != std::string::npos);
+  // TF_CUDA_KEEP_ATTENTION_INPUTS=0: the recompute asks for q, k, v and o again (12 weights instead of 4), with the
+  // same gradients.
+  ScopedEnv all_recomputed("TF_CUDA_KEEP_ATTENTION_INPUTS", "0");
+  gpu->zero_lora_grads();
+  tf::Rng rng(5);
+  gpu->forward_backward(b, 1.f, false, rng, true);
   CHECK(gpu->lora_grads_host() == first);
   CHECK(gpu->memory_report().find("NF4 weights: none expanded ahead (TF_CUDA_DEQUANT_AHEAD=0), 37 asked for in the last pass") != std::string::npos);
 }
