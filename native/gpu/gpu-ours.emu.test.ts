@@ -115,7 +115,8 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(ours).toMatchObject({ backend: "cuda", seq_len: 64, batch_size: 2, rank: 4, steps: 3, gradient_checkpointing: true, quant: "nf4 + double quant", model_dir: modelDir });
     expect(ours.tokens_per_sec as number).toBeGreaterThan(0);
     expect(ours.gemm_peak_gflops as number).toBeGreaterThan(0);
-    const held = Number(/total held: ([\d.]+) KiB/.exec(ours.memory_report as string)![1]) * 1024;
+    const [, amount, unit] = /total held: ([\d.]+) (B|KiB|MiB|GiB)/.exec(ours.memory_report as string)!;
+    const held = Number(amount) * { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 }[unit as "B" | "KiB" | "MiB" | "GiB"];
     expect(Math.abs((ours.peak_memory_bytes as number) - held) / held).toBeLessThan(0.02);
 
     // HF's side as hf_throughput.py writes it (a fixture: its figures only feed the arithmetic checked here).
