@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loggedStepsSince } from "./checkpoint-log";
+import { loggedStep } from "./test-helpers";
 
 // trainer_state.json as native/src/train/checkpoint.cc writes it (the fields this module reads, and some it does not).
 const dirs: string[] = [];
@@ -12,15 +13,7 @@ function checkpoint(state: unknown): string {
   fs.writeFileSync(path.join(dir, "trainer_state.json"), typeof state === "string" ? state : JSON.stringify(state));
   return dir;
 }
-const logged = (step: number, extra: Record<string, number> = {}) => ({
-  step,
-  loss: 2 / step,
-  learning_rate: 1e-4,
-  grad_norm: 0.5 + step,
-  tokens_per_second: 1000 * step,
-  memory_bytes: 2 ** 33,
-  ...extra,
-});
+const logged = loggedStep;
 afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });

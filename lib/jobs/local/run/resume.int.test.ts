@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../../db/client";
 import { jobOutputDir } from "./paths";
 import { resumePlan } from "./run";
+import { loggedStep } from "./test-helpers";
 
 // Which checkpoint a resumed local job starts from, with the stored curve in real Postgres and checkpoint folders on
 // disk as the native trainer leaves them. A killed worker's curve can lag behind its checkpoints: a checkpoint past
@@ -26,16 +27,7 @@ afterAll(async () => {
 });
 
 const TOTAL = 40;
-// A log entry as native/src/train/checkpoint.cc writes it; the figures vary by step so a wrong step shows.
-const logged = (step: number, extra: Record<string, number> = {}) => ({
-  step,
-  loss: 2 / step,
-  learning_rate: 1e-4,
-  grad_norm: 0.5 + step,
-  tokens_per_second: 1000 * step,
-  memory_bytes: 2 ** 33,
-  ...extra,
-});
+const logged = loggedStep;
 
 /** A job whose stored curve ends at `stored` (the points a killed worker got into Postgres). */
 async function jobWithCurve(stored: number): Promise<{ id: string; dirOf: (step: number) => string }> {

@@ -110,13 +110,24 @@ TEST(mma_m16n8k16_multiplies_operands_laid_out_as_documented) {
     }
 }
 
+// Two neighbouring 16x8 accumulators (columns 0-7, 8-15) into a row-major 16x16 tile, per the C layout.
+__device__ void store_16x16(const float (&acc)[2][4], float* out) {
+  const int g = threadIdx.x / 4, t = threadIdx.x % 4;
+  for (int n = 0; n < 2; ++n) {
+    out[g * 16 + n * 8 + 2 * t] = acc[n][0];
+    out[g * 16 + n * 8 + 2 * t + 1] = acc[n][1];
+    out[(g + 8) * 16 + n * 8 + 2 * t] = acc[n][2];
+    out[(g + 8) * 16 + n * 8 + 2 * t + 1] = acc[n][3];
+  }
+}
+
 // Q Kᵀ and P V the way attention.cu's forward computes them: Q (16x16) and K (16 keys x 16 dims) from shared memory
 // with ldmatrix (K's rows as the B operand, matrices (keys +0, dims +0), (keys +0, dims +8), (keys +8, dims +0),
 // (keys +8, dims +8)); then the two score accumulators, packed to bf16 pairs, as the A operand of P V with V
 // (16 keys x 16 dims) read by ldmatrix.trans. Writes S (16x16) and O = S V (16x16) row-major.
 __global__ void scores_then_values(const bf16* q, const bf16* k, const bf16* v, float* s_out, float* o_out) {
   __shared__ __align__(16) bf16 sq[16 * kStride], sk[16 * kStride], sv[16 * kStride];
-  const int lane = threadIdx.x, g = lane / 4, t = lane % 4, m = lane >> 3, r = lane & 7;
+  const int lane = threadIdx.x, m = lane >> 3, r = lane & 7;
   for (int e = lane; e < 256; e += 32) {
     sq[(e / 16) * kStride + e % 16] = q[e];
     sk[(e / 16) * kStride + e % 16] = k[e];
@@ -130,12 +141,7 @@ __global__ void scores_then_values(const bf16* q, const bf16* k, const bf16* v, 
   const uint32_t k0[2] = {kb[0], kb[1]}, k1[2] = {kb[2], kb[3]};
   ptx::mma_bf16_16816(s[0], qa, k0);
   ptx::mma_bf16_16816(s[1], qa, k1);
-  for (int n = 0; n < 2; ++n) {
-    s_out[g * 16 + n * 8 + 2 * t] = s[n][0];
-    s_out[g * 16 + n * 8 + 2 * t + 1] = s[n][1];
-    s_out[(g + 8) * 16 + n * 8 + 2 * t] = s[n][2];
-    s_out[(g + 8) * 16 + n * 8 + 2 * t + 1] = s[n][3];
-  }
+  store_16x16(s, s_out);
   const uint32_t pa[4] = {ptx::pack_bf16x2(s[0][0], s[0][1]), ptx::pack_bf16x2(s[0][2], s[0][3]),
                           ptx::pack_bf16x2(s[1][0], s[1][1]), ptx::pack_bf16x2(s[1][2], s[1][3])};
   ptx::ldmatrix_x4_trans(vb, sv + ((m & 1) * 8 + r) * kStride + (m >> 1) * 8);
@@ -143,12 +149,7 @@ __global__ void scores_then_values(const bf16* q, const bf16* k, const bf16* v, 
   const uint32_t v0[2] = {vb[0], vb[1]}, v1[2] = {vb[2], vb[3]};
   ptx::mma_bf16_16816(o[0], pa, v0);
   ptx::mma_bf16_16816(o[1], pa, v1);
-  for (int n = 0; n < 2; ++n) {
-    o_out[g * 16 + n * 8 + 2 * t] = o[n][0];
-    o_out[g * 16 + n * 8 + 2 * t + 1] = o[n][1];
-    o_out[(g + 8) * 16 + n * 8 + 2 * t] = o[n][2];
-    o_out[(g + 8) * 16 + n * 8 + 2 * t + 1] = o[n][3];
-  }
+  store_16x16(o, o_out);
 }
 
 TEST(ldmatrix_operands_compose_into_the_attention_products) {
