@@ -255,10 +255,7 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
       uint32_t a[kRows][4];
 #pragma unroll
       for (int rb = 0; rb < kRows; ++rb) {
-        a[rb][0] = ptx::pack_bf16x2(s[rb][2 * kk][0], s[rb][2 * kk][1]);
-        a[rb][1] = ptx::pack_bf16x2(s[rb][2 * kk][2], s[rb][2 * kk][3]);
-        a[rb][2] = ptx::pack_bf16x2(s[rb][2 * kk + 1][0], s[rb][2 * kk + 1][1]);
-        a[rb][3] = ptx::pack_bf16x2(s[rb][2 * kk + 1][2], s[rb][2 * kk + 1][3]);
+        ptx::accumulators_to_a(s[rb][2 * kk], s[rb][2 * kk + 1], a[rb]);
       }
 #pragma unroll
       for (int f = 0; f < kMaxFrags; ++f)
@@ -476,14 +473,8 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     uint32_t pa[kQueryBlocks / 2][4], da[kQueryBlocks / 2][4];
 #pragma unroll
     for (int kk = 0; kk < kQueryBlocks / 2; ++kk) {
-      pa[kk][0] = ptx::pack_bf16x2(pt[2 * kk][0], pt[2 * kk][1]);
-      pa[kk][1] = ptx::pack_bf16x2(pt[2 * kk][2], pt[2 * kk][3]);
-      pa[kk][2] = ptx::pack_bf16x2(pt[2 * kk + 1][0], pt[2 * kk + 1][1]);
-      pa[kk][3] = ptx::pack_bf16x2(pt[2 * kk + 1][2], pt[2 * kk + 1][3]);
-      da[kk][0] = ptx::pack_bf16x2(dst[2 * kk][0], dst[2 * kk][1]);
-      da[kk][1] = ptx::pack_bf16x2(dst[2 * kk][2], dst[2 * kk][3]);
-      da[kk][2] = ptx::pack_bf16x2(dst[2 * kk + 1][0], dst[2 * kk + 1][1]);
-      da[kk][3] = ptx::pack_bf16x2(dst[2 * kk + 1][2], dst[2 * kk + 1][3]);
+      ptx::accumulators_to_a(pt[2 * kk], pt[2 * kk + 1], pa[kk]);
+      ptx::accumulators_to_a(dst[2 * kk], dst[2 * kk + 1], da[kk]);
       // A operand registers 0-3 are (key g, queries 16kk+2t..), (key g+8, ..), (key g, queries +8), (key g+8, +8).
       bf16* lo = sdst + (warp * 16 + g) * ps + kk * 16 + 2 * t;
       bf16* hi = lo + 8 * ps;

@@ -35,6 +35,15 @@ __device__ __forceinline__ uint32_t pack_bf16x2(float lo, float hi) {
 #endif
 }
 
+// Two neighbouring 16x8 fp32 accumulators (columns 0-7 and 8-15 of a 16x16 tile) as the bf16 A operand of a
+// following mma: the C layout of each half is exactly the A layout's (see above), so this is only the rounding.
+__device__ __forceinline__ void accumulators_to_a(const float (&left)[4], const float (&right)[4], uint32_t (&a)[4]) {
+  a[0] = pack_bf16x2(left[0], left[1]);
+  a[1] = pack_bf16x2(left[2], left[3]);
+  a[2] = pack_bf16x2(right[0], right[1]);
+  a[3] = pack_bf16x2(right[2], right[3]);
+}
+
 #ifdef TF_CUDA_EMULATOR
 
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const bf16* row) { ::tf_emu::ptx::ldmatrix(r, row, false); }

@@ -142,8 +142,8 @@ __global__ void scores_then_values(const bf16* q, const bf16* k, const bf16* v, 
   ptx::mma_bf16_16816(s[0], qa, k0);
   ptx::mma_bf16_16816(s[1], qa, k1);
   store_16x16(s, s_out);
-  const uint32_t pa[4] = {ptx::pack_bf16x2(s[0][0], s[0][1]), ptx::pack_bf16x2(s[0][2], s[0][3]),
-                          ptx::pack_bf16x2(s[1][0], s[1][1]), ptx::pack_bf16x2(s[1][2], s[1][3])};
+  uint32_t pa[4];
+  ptx::accumulators_to_a(s[0], s[1], pa);
   ptx::ldmatrix_x4_trans(vb, sv + ((m & 1) * 8 + r) * kStride + (m >> 1) * 8);
   float o[2][4] = {};
   const uint32_t v0[2] = {vb[0], vb[1]}, v1[2] = {vb[2], vb[3]};
