@@ -52,8 +52,11 @@ describe("memoryTargets and checkFit", () => {
     expect(needs.gpuBytes).toBe(estimateMemory({ ...input, precision: "bf16", keepAttention: false }, "qlora").total);
     expect(needs.gpuRoomyBytes).toBe(estimateMemory({ ...input, precision: "bf16" }, "qlora").total);
     expect(needs.cpuBytes).toBe(estimateMemory({ ...input, precision: "fp32" }, "qlora").total);
-    // 31 layers × (32·128 + 32) values × 2 B × 16,384 tokens = 4.19 GB between the two
-    expect(needs.gpuRoomyBytes! - needs.gpuBytes).toBe(31 * 4128 * 2 * 16_384);
+    // 31 layers × the attention block's values (output and lse 32·128 + 32; q, k, v 32·128 + 2·8·128; residual
+    // 4096) × 2 B × 16,384 tokens = 14.6 GB between the two
+    expect(needs.gpuRoomyBytes! - needs.gpuBytes).toBe(31 * (4128 + 6144 + 4096) * 2 * 16_384);
+    // The CPU backend keeps the attention output alone.
+    expect(needs.cpuBytes - estimateMemory({ ...input, precision: "fp32", keepAttention: false }, "qlora").total).toBe(31 * 4128 * 4 * 16_384);
     // A GPU whose usable part lies between the two fits, recomputing the attention; a bigger one keeps it.
     const gpu = (usableBytes: number) => ({ kind: "gpu" as const, hostname: "h", label: "GPU 0", totalBytes: usableBytes / 0.9, usableBytes, trainsHere: true });
     const between = checkFitByBackend(needs, [gpu((needs.gpuBytes + needs.gpuRoomyBytes!) / 2)])[0]!;

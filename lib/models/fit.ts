@@ -25,13 +25,14 @@ export type FitVerdict = MemoryTarget & {
   /** What the verdict is judged on: the least the run needs there. */
   needBytes: number;
   /**
-   * GPUs, with gradient checkpointing: what the run holds with room to keep each layer's attention output (its
-   * recompute then skips the attention). Short of that room the CUDA backend recomputes it, needing needBytes.
+   * GPUs, with gradient checkpointing: what the run holds with room to keep each layer's attention block (output,
+   * q, k, v, residual; its recompute then skips the attention and the q/k/v/o projections). Short of that room the
+   * CUDA backend recomputes them, needing needBytes at the least.
    */
   roomyBytes?: number;
 };
 
-/** A GPU that fits a checkpointed run only without room to keep each layer's attention output: it recomputes it. */
+/** A GPU that fits a checkpointed run only without room to keep each layer's attention block: it recomputes it. */
 export function recomputesAttention(v: FitVerdict): boolean {
   return v.roomyBytes !== undefined && v.fits !== "no" && v.roomyBytes > v.usableBytes;
 }
@@ -40,8 +41,8 @@ export function recomputesAttention(v: FitVerdict): boolean {
 export type FitNeeds = { gpuBytes: number; cpuBytes: number; gpuRoomyBytes?: number };
 
 /**
- * GPUs run the CUDA backend, judged on the least it needs (bf16, without the kept attention outputs it drops when
- * short); RAM the CPU backend (fp32, which keeps them always).
+ * GPUs run the CUDA backend, judged on the least it needs (bf16, without the kept attention blocks it drops when
+ * short); RAM the CPU backend (fp32, which keeps each layer's attention output always, and never its inputs).
  */
 export function fitNeeds(input: MemoryInput, method: TrainingMethod): FitNeeds {
   const gpu = estimateMemory({ ...input, precision: "bf16", keepAttention: false }, method).total;

@@ -70,6 +70,11 @@ describe("estimateMemory", () => {
     // layer inputs 32·4096 = 131,072 + one recomputed layer 84,114 (88,210 less its input) + 140,544 = 355,730 values,
     // + the 31 other layers' attention outputs and log-sum-exps 31·(32·128 + 32) = 127,968 → 483,698 values · 2 B
     expect(activationBytesPerToken(LLAMA_31_8B, 16, true)).toBe(967_396);
+    // What the CUDA backend holds with room (estimateMemory's bf16 default): their q, k, v and residuals too,
+    // 31·(32·128 + 2·8·128 + 4096) = 317,440 values more → 801,138 values · 2 B.
+    expect(activationBytesPerToken(LLAMA_31_8B, 16, true, 2, true, true)).toBe(1_602_276);
+    expect(estimateMemory({ ...input, gradientCheckpointing: true }, "qlora").parts.activations).toBe(1_602_276 * 2048);
+    expect(estimateMemory({ ...input, gradientCheckpointing: true, precision: "fp32" }, "qlora").parts.activations).toBe(483_698 * 4 * 2048);
     // The least a checkpointed run needs on a GPU: without the kept attention outputs, as before they were kept.
     expect(activationBytesPerToken(LLAMA_31_8B, 16, true, 2, false)).toBe(711_460);
     expect(estimateMemory({ ...input, gradientCheckpointing: true, keepAttention: false }, "qlora").parts.activations).toBe(711_460 * 2048);

@@ -40,6 +40,12 @@ export type MemoryInput = {
    */
   keepAttention?: boolean;
   /**
+   * With keepAttention: count each layer's kept q, k, v and post-attention residual too (nh·hd + 2·nkv·hd + H),
+   * which the CUDA backend keeps with room so its recompute skips the q/k/v/o projections (it drops them first when
+   * short). Default: on for bf16 (the CUDA backend), off for fp32 (the CPU backend keeps only the attention output).
+   */
+  keepAttentionInputs?: boolean;
+  /**
    * What unquantized weights and activations are held in: bf16 on the CUDA backend (default), fp32 on the CPU
    * backend (the native CPU trainer holds everything but NF4 weights in fp32).
    */
@@ -82,13 +88,16 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * attention is computed in blocks, so no T×T probability matrix is kept. Outside the layers: the logits (V)
  * and the final norm and residual-stream gradients (3·H). With gradient checkpointing each layer's input stays,
  * plus one layer recomputed, plus every other layer's attention output and log-sum-exp (nh·hd + nh), which the
- * recompute does not redo (the CUDA backend drops them when they would not fit, and redoes the attention). Like
- * the rest, the log-sum-exps count as values of valueBytes; on a GPU they are fp32, a few bytes per token more.
+ * recompute does not redo, and with keepAttentionInputs its q, k, v and post-attention residual (nh·hd + 2·nkv·hd
+ * + H), so the recompute does not redo the q/k/v/o projections either (the CUDA backend keeps those with room and
+ * drops them first, then the attention output, when they would not fit). Like the rest, the log-sum-exps count as
+ * values of valueBytes; on a GPU they are fp32, a few bytes per token more.
  */
-export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true): number {
-  const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, headDim: hd } = shape;
+export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
+  const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
   const perLayer = layerActivationValues(shape, rank);
-  const kept = keepAttention ? (L - 1) * (nh * hd + nh) : 0;
+  const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? nh * hd + 2 * nkv * hd + H : 0) : 0;
+  const kept = (L - 1) * keptPerLayer;
   const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
   return layers + V + 3 * H;
 }
@@ -100,8 +109,8 @@ export function layerActivationValues(shape: ModelShape, rank: number): number {
 }
 
 /** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */
-export function activationBytesPerToken(shape: ModelShape, rank: number, checkpointing = false, valueBytes = HALF_BYTES, keepAttention = true): number {
-  return activationValuesPerToken(shape, rank, checkpointing, keepAttention) * valueBytes;
+export function activationBytesPerToken(shape: ModelShape, rank: number, checkpointing = false, valueBytes = HALF_BYTES, keepAttention = true, keepAttentionInputs = false): number {
+  return activationValuesPerToken(shape, rank, checkpointing, keepAttention, keepAttentionInputs) * valueBytes;
 }
 
 export function estimateMemory(input: MemoryInput, method: TrainingMethod): MemoryEstimate {
@@ -109,7 +118,9 @@ export function estimateMemory(input: MemoryInput, method: TrainingMethod): Memo
   const valueBytes = PRECISION_BYTES[input.precision ?? "bf16"];
   const tokens = input.seqLen * input.batchSize;
   // Full fine-tuning has no LoRA intermediates to keep.
-  const activations = tokens * activationBytesPerToken(shape, method === "full" ? 0 : input.lora.rank, input.gradientCheckpointing, valueBytes, input.keepAttention ?? true);
+  const keepAttention = input.keepAttention ?? true;
+  const keepInputs = input.keepAttentionInputs ?? (keepAttention && (input.precision ?? "bf16") === "bf16");
+  const activations = tokens * activationBytesPerToken(shape, method === "full" ? 0 : input.lora.rank, input.gradientCheckpointing, valueBytes, keepAttention, keepInputs);
   if (method === "full") {
     // Every parameter trains: bf16 weights + bf16 gradients + AdamW's two fp32 moments = 12 bytes/parameter (16 in fp32).
     return finish(method, { weights: parameters * valueBytes, lora: 0, gradients: parameters * valueBytes, optimizer: parameters * ADAMW_STATE_BYTES, activations }, parameters);

@@ -136,8 +136,10 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   CHECK_EQ(redo.bytes(Category::Activations), ckpt.bytes(Category::Activations) - kept_att - kept_inputs);
   MemoryTotals t;
   CHECK(format_memory_report(t).find("recomputed") == std::string::npos);
+  t.attention_inputs_off = true;
+  CHECK(format_memory_report(t).find("  checkpointing: q, k, v and o projections recomputed in backward (TF_CUDA_KEEP_ATTENTION_INPUTS=0)\n") != std::string::npos);
   t.attention_inputs_recomputed = true;
-  CHECK(format_memory_report(t).find("  checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's outputs would not fit)\n") != std::string::npos);
+  CHECK(format_memory_report(t).find("  checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's q, k, v and x2 would not fit)\n") != std::string::npos);
   t.attention_recomputed = true;  // says the larger recompute only
   CHECK(format_memory_report(t).find("  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n") != std::string::npos);
   CHECK(format_memory_report(t).find("projections recomputed") == std::string::npos);

@@ -254,6 +254,7 @@ std::string CudaLlama::memory_report() const {
   t.arena_capacity = arena_.capacity();
   t.attention_recomputed = attention_recomputed_;
   t.attention_inputs_recomputed = attention_inputs_recomputed_;
+  t.attention_inputs_off = attention_inputs_off_;
   if (dequant_) {
     t.nf4_weights_last_pass = dequant_->pass_weights(), t.nf4_expanded_ahead = dequant_->pass_expanded_ahead();
     t.nf4_first_pass_of_kind = dequant_->pass_first_of_kind();

@@ -126,8 +126,9 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // kv: decoding (B = 1): append this call's keys/values to the cache and attend over it instead of within T.
   // Decoding: kv, the N rows are one sequence's next tokens; step (device memory), the N rows are N sequences'
   // next token each (decode_step). x_out null: a gradient-checkpointing recompute, which rebuilds only what
-  // layer_backward reads and is not kept in `a` (no attention, no down projection, no residual add, and no
-  // silu(gate)·up unless down carries an adapter).
+  // layer_backward reads and is not kept in `a` (no attention when plan_.kept_attention; no q/k/v/o projection
+  // output, RoPE or first residual add when plan_.kept_attention_inputs, only their LoRA intermediates; never the
+  // down projection or the last residual add, and no silu(gate)·up unless down carries an adapter).
   void layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
                      const KvLayerView* kv = nullptr, const DecodeSeq* step = nullptr);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
@@ -188,6 +189,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   bool attention_recomputed_ = false;
   // ... or to keep its q, k, v and x2 (its recompute redid the q/k/v/o projections).
   bool attention_inputs_recomputed_ = false;
+  bool attention_inputs_off_ = false;  // the last step's TF_CUDA_KEEP_ATTENTION_INPUTS=0 (checkpointing)
   // A batched decode step's sequences (DecodeSeq per row), uploaded once per step; grows to the largest batch.
   DeviceBuffer step_seqs_;
   std::vector<int32_t> positions_, seg_start_;

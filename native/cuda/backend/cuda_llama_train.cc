@@ -53,6 +53,7 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   StepShape s;
   s.B = b.B, s.T = b.T, s.mode = mode, s.checkpointing = checkpointing;
   s.keep_attention_inputs = keep_attention_inputs_from_env();
+  if (mode == StepMode::Train) attention_inputs_off_ = checkpointing && !s.keep_attention_inputs;
   const int64_t N = s.rows();
   KernelScratch k;
   if (mode == StepMode::Train) k.attention_bwd_floats = attention_backward_scratch_floats({b.B, b.T, d.nh, d.nkv, d.hd});

@@ -219,8 +219,10 @@ std::string format_memory_report(const MemoryTotals& t) {
   if (t.attention_recomputed)
     r += "  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n";
   else if (t.attention_inputs_recomputed)
-    r += "  checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's outputs would not "
-         "fit)\n";
+    r += "  checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's q, k, v and x2 would "
+         "not fit)\n";
+  else if (t.attention_inputs_off)
+    r += "  checkpointing: q, k, v and o projections recomputed in backward (TF_CUDA_KEEP_ATTENTION_INPUTS=0)\n";
   // A job's report is taken after its first step, whose last pass may be the first of its kind: say why nothing
   // was expanded ahead then.
   const std::string asked = std::to_string(t.nf4_weights_last_pass);

@@ -89,9 +89,9 @@ struct LayerSlots {
 struct ArenaPlan {
   std::vector<ArenaBuffer> buffers;  // each distinct allocation once, in layout order
   std::vector<int64_t> xs;           // x_0..x_L [N, H]; Loss/Logits alternate two buffers (nothing is kept)
-  std::vector<LayerSlots> layers;    // Train: one per layer (with checkpointing they differ only in att and lse),
-                                     // but one reused set with checkpointing without keep_attention, and for
-                                     // Loss / Logits
+  std::vector<LayerSlots> layers;    // Train: one per layer (with checkpointing they differ only in att and lse,
+                                     // and q, k, v, x2 with keep_attention_inputs), but one reused set with
+                                     // checkpointing without keep_attention, and for Loss / Logits
   bool kept_attention = false;       // checkpointing: each layer's att and lse are its own (keep_attention)
   bool kept_attention_inputs = false;  // and its q, k, v and x2 (keep_attention_inputs)
   // Layer l's slots: its own set, or the one every layer reuses.
@@ -129,6 +129,7 @@ struct MemoryTotals {
   int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
   bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
   bool attention_inputs_recomputed = false;  // ... or its q, k, v and x2 (the q/k/v/o projections ran again)
+  bool attention_inputs_off = false;         // the last step kept no q, k, v or x2 by TF_CUDA_KEEP_ATTENTION_INPUTS=0
   // NF4: weights the last finished pass expanded, and how many of them a second stream expanded ahead of the matmuls.
   int64_t nf4_weights_last_pass = 0, nf4_expanded_ahead = 0;
   bool nf4_first_pass_of_kind = false;  // that pass had no recorded order to expand ahead from

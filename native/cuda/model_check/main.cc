@@ -305,6 +305,8 @@ int main(int argc, char** argv) {
   TinySpec qwen = base;
   qwen.bias = true, qwen.tie = true;
   cases.push_back({"qwen2 biases, tied", qwen, false, false});
+  // The recompute keeps q, k and v with their biases added: adding them again would not show without this case.
+  cases.push_back({"qwen2 biases, dropout, ckpt", qwen, true, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;

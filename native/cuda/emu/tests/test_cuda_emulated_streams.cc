@@ -142,6 +142,7 @@ TEST(nf4_weights_expanded_ahead_on_a_second_stream_give_the_first_passes_gradien
   gpu->forward_backward(b, 1.f, false, rng, true);
   CHECK(gpu->lora_grads_host() == first);
   CHECK(gpu->memory_report().find("NF4 weights: none expanded ahead (TF_CUDA_DEQUANT_AHEAD=0), 37 asked for in the last pass") != std::string::npos);
+  CHECK(gpu->memory_report().find("checkpointing: q, k, v and o projections recomputed in backward (TF_CUDA_KEEP_ATTENTION_INPUTS=0)") != std::string::npos);
 }
 
 // The batched decode step as CUDA graphs (backend/decode_graphs.h): a batch size's first step runs eagerly, its
