@@ -5,8 +5,8 @@ import type { LocalModel } from "./scan";
 // Device memory a GPU worker's work will take, for sharing the device between a training run and playground
 // replies (lib/workers/device-share.ts). Both come from the same arithmetic as the launch form's estimate
 // (memory.ts), in bf16, the CUDA backend's precision, and a checkpointed run counts each layer's kept attention
-// output (what it holds with room; the fit check judges on the least it needs): a reply beside it must not take
-// the room that makes it faster. Infinity when the model's shape or weights cannot be read: unknown is treated as
+// block — output, q, k, v, residual — (what it holds with room; the fit check judges on the least it needs): a reply
+// beside it must not take the room that makes it faster. Infinity when the model's shape or weights cannot be read: unknown is treated as
 // "does not fit", never as free.
 
 /** Rows of fp32 logits the device's forward-only plan holds at once (native/cuda/host/arena_plan.h kLogitsChunkRows). */
