@@ -48,6 +48,36 @@ constexpr int kForwardRowBlocks = kMaxFrags <= 4 ? 2 : 1;  // 16-row blocks per 
 template <int kMaxFrags>
 constexpr int kBackwardTile = kMaxFrags <= 8 ? 64 : 32;
 
+// The three ways the kernels read mma operands out of a [rows, rs] shared-memory tile (ptx.cuh's layouts). One
+// ldmatrix x4 each: lane l names row l % 8 of matrix l / 8; the matrices are listed per function.
+//
+// A operand, rows row0..row0+15 by columns 16kk..16kk+15 (A[m][k] = tile[row0 + m][16kk + k]): matrices (rows +0,
+// cols +0), (rows +8, cols +0), (rows +0, cols +8), (rows +8, cols +8).
+__device__ __forceinline__ void load_a(const bf16* tile, int rs, int row0, int kk, uint32_t (&a)[4]) {
+  const int lane = threadIdx.x & 31, mat = lane >> 3, mrow = lane & 7;
+  ptx::ldmatrix_x4(a, tile + (row0 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
+}
+// B operands of two products whose n runs along the tile's rows (B[k][n] = tile[16n2 + n][16kk + k], e.g. Kᵀ):
+// b0 for rows 16n2..+7, b1 for +8..15; matrices (rows +0, cols +0), (rows +0, cols +8), (rows +8, cols +0),
+// (rows +8, cols +8), read as they are.
+__device__ __forceinline__ void load_b_rows_as_n(const bf16* tile, int rs, int n2, int kk, uint32_t (&b0)[2],
+                                                 uint32_t (&b1)[2]) {
+  const int lane = threadIdx.x & 31, mat = lane >> 3, mrow = lane & 7;
+  uint32_t r[4];
+  ptx::ldmatrix_x4(r, tile + (n2 * 16 + (mat >> 1) * 8 + mrow) * rs + kk * 16 + (mat & 1) * 8);
+  b0[0] = r[0], b0[1] = r[1], b1[0] = r[2], b1[1] = r[3];
+}
+// B operands of two products whose k runs along the tile's rows (B[k][n] = tile[16kk + k][16f + n], e.g. V): b0
+// for columns 16f..+7, b1 for +8..15; matrices (rows +0, cols +0), (rows +8, cols +0), (rows +0, cols +8),
+// (rows +8, cols +8), read transposed.
+__device__ __forceinline__ void load_b_rows_as_k(const bf16* tile, int rs, int kk, int f, uint32_t (&b0)[2],
+                                                 uint32_t (&b1)[2]) {
+  const int lane = threadIdx.x & 31, mat = lane >> 3, mrow = lane & 7;
+  uint32_t r[4];
+  ptx::ldmatrix_x4_trans(r, tile + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
+  b0[0] = r[0], b0[1] = r[1], b1[0] = r[2], b1[1] = r[3];
+}
+
 // Smallest first-visible key over the tile's valid rows (sseg holds them; rows past T hold INT_MAX).
 __device__ __forceinline__ int tile_min_seg(const int* sseg, int rows) {
   int m = INT_MAX;
@@ -144,8 +174,6 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
 #pragma unroll
   for (int x = 4; x <= 16; x <<= 1) warp_seg_max = max(warp_seg_max, __shfl_xor_sync(kFullMask, warp_seg_max, x));
   const int64_t warp_first_row = q0 + warp_row0;
-  // ldmatrix addressing: lane l names row l % 8 of matrix l / 8 (each load below lists its four matrices).
-  const int mrow = lane & 7, mat = lane >> 3;
 
   float o[kRows][2 * kMaxFrags][4];
 #pragma unroll
@@ -153,11 +181,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
 #pragma unroll
     for (int f = 0; f < 2 * kMaxFrags; ++f) o[rb][f][0] = o[rb][f][1] = o[rb][f][2] = o[rb][f][3] = 0.f;
   uint32_t qf[kRows][kQInRegisters ? kMaxFrags : 1][4];
-  // Q's A operand for row block rb, dims 16kk..16kk+15: matrices (rows +0, dims +0), (rows +8, dims +0),
-  // (rows +0, dims +8), (rows +8, dims +8).
-  auto load_q = [&](int rb, int kk, uint32_t (&frag)[4]) {
-    ptx::ldmatrix_x4(frag, sq + (warp_row0 + rb * 16 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
-  };
+  // Q's A operand for row block rb, dims 16kk..16kk+15.
+  auto load_q = [&](int rb, int kk, uint32_t (&frag)[4]) { load_a(sq, rs, warp_row0 + rb * 16, kk, frag); };
   OnlineSoftmax st_lo[kRows], st_hi[kRows];
 
   int buf = 0;
@@ -180,8 +205,7 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
           if (kk < nk16) load_q(rb, kk, qf[rb][kQInRegisters ? kk : 0]);
     }
 
-    // S = Q Kᵀ. B[k][n] = K[key n][dim k]: K's rows (keys) are the ldmatrix rows, non-transposed; one x4 covers 16
-    // keys x 16 dims: matrices (keys +0, dims +0), (keys +0, dims +8), (keys +8, dims +0), (keys +8, dims +8).
+    // S = Q Kᵀ: B[dim][key] = K[key][dim], K's rows as n.
     float s[kRows][kKeyBlocks][4];
 #pragma unroll
     for (int rb = 0; rb < kRows; ++rb)
@@ -196,9 +220,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
           for (int rb = 0; rb < kRows; ++rb) load_q(rb, kk, a_reload[rb]);
 #pragma unroll
         for (int n2 = 0; n2 < kKeyBlocks / 2; ++n2) {
-          uint32_t kb[4];
-          ptx::ldmatrix_x4(kb, sk + (n2 * 16 + (mat >> 1) * 8 + mrow) * rs + kk * 16 + (mat & 1) * 8);
-          const uint32_t b0[2] = {kb[0], kb[1]}, b1[2] = {kb[2], kb[3]};
+          uint32_t b0[2], b1[2];
+          load_b_rows_as_n(sk, rs, n2, kk, b0, b1);
 #pragma unroll
           for (int rb = 0; rb < kRows; ++rb) {
             const uint32_t(&a)[4] = kQInRegisters ? qf[rb][kQInRegisters ? kk : 0] : a_reload[rb];
@@ -248,8 +271,7 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
     }
 
     // O += P V over the tile's keys, 16 at a time. A = P: score blocks 2kk and 2kk+1 (keys +0..7, +8..15) packed
-    // to bf16. B[k][n] = V[key k][dim n]: V's rows are keys, so ldmatrix.trans; matrices (keys +0, dims +0),
-    // (keys +8, dims +0), (keys +0, dims +8), (keys +8, dims +8).
+    // to bf16. B[key][dim] = V[key][dim], V's rows as k.
 #pragma unroll
     for (int kk = 0; kk < kKeyBlocks / 2; ++kk) {
       uint32_t a[kRows][4];
@@ -260,9 +282,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
 #pragma unroll
       for (int f = 0; f < kMaxFrags; ++f)
         if (f < nk16) {
-          uint32_t vb[4];
-          ptx::ldmatrix_x4_trans(vb, sv + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
-          const uint32_t b0[2] = {vb[0], vb[1]}, b1[2] = {vb[2], vb[3]};
+          uint32_t b0[2], b1[2];
+          load_b_rows_as_k(sv, rs, kk, f, b0, b1);
 #pragma unroll
           for (int rb = 0; rb < kRows; ++rb) {
             ptx::mma_bf16_16816(o[rb][2 * f], a[rb], b0);
@@ -386,14 +407,8 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
 #pragma unroll
     for (int e = 0; e < 4; ++e) dk[f][e] = dv[f][e] = 0.f;
 
-  // The warp's 16 rows of K or V as the A operand for dims 16kk..: matrices (rows +0, dims +0), (rows +8, dims +0),
-  // (rows +0, dims +8), (rows +8, dims +8).
-  auto load_rows_a = [&](const bf16* tile, int kk, uint32_t (&frag)[4]) {
-    ptx::ldmatrix_x4(frag, tile + (warp * 16 + (mat & 1) * 8 + mrow) * rs + kk * 16 + (mat >> 1) * 8);
-  };
-  // acc[n] (16 keys x 8 queries) = rows_w · tileᵀ over the dims: B[dim][query] = tile[query][dim], the tile's rows
-  // read non-transposed; matrices (queries +0, dims +0), (queries +0, dims +8), (queries +8, dims +0),
-  // (queries +8, dims +8).
+  // acc[n] (16 keys x 8 queries) = rows_w · tileᵀ over the dims: A = the warp's 16 rows of K or V, B[dim][query] =
+  // tile[query][dim], the tile's rows as n.
   auto rows_times_tile_t = [&](const bf16* rows_w, const bf16* tile, float (&acc)[kQueryBlocks][4]) {
 #pragma unroll
     for (int n = 0; n < kQueryBlocks; ++n) acc[n][0] = acc[n][1] = acc[n][2] = acc[n][3] = 0.f;
@@ -401,20 +416,18 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     for (int kk = 0; kk < kMaxFrags; ++kk)
       if (kk < nk16) {
         uint32_t a[4];
-        load_rows_a(rows_w, kk, a);
+        load_a(rows_w, rs, warp * 16, kk, a);
 #pragma unroll
         for (int n2 = 0; n2 < kQueryBlocks / 2; ++n2) {
-          uint32_t bq[4];
-          ptx::ldmatrix_x4(bq, tile + (n2 * 16 + (mat >> 1) * 8 + mrow) * rs + kk * 16 + (mat & 1) * 8);
-          const uint32_t b0[2] = {bq[0], bq[1]}, b1[2] = {bq[2], bq[3]};
+          uint32_t b0[2], b1[2];
+          load_b_rows_as_n(tile, rs, n2, kk, b0, b1);
           ptx::mma_bf16_16816(acc[2 * n2], a, b0);
           ptx::mma_bf16_16816(acc[2 * n2 + 1], a, b1);
         }
       }
   };
   // acc[f] (16 rows x 8 dims) += a_ops (16 rows x kTile queries, as kTile/16 A operands) · tile, B[query][dim] =
-  // tile[query][dim] read transposed; matrices (queries +0, dims +0), (queries +8, dims +0), (queries +0,
-  // dims +8), (queries +8, dims +8).
+  // tile[query][dim], the tile's rows as k.
   auto ops_times_tile = [&](const uint32_t (&a_ops)[kQueryBlocks / 2][4], const bf16* tile,
                             float (&acc)[2 * kMaxFrags][4]) {
 #pragma unroll
@@ -422,9 +435,8 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
 #pragma unroll
       for (int f = 0; f < kMaxFrags; ++f)
         if (f < nk16) {
-          uint32_t bt[4];
-          ptx::ldmatrix_x4_trans(bt, tile + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
-          const uint32_t b0[2] = {bt[0], bt[1]}, b1[2] = {bt[2], bt[3]};
+          uint32_t b0[2], b1[2];
+          load_b_rows_as_k(tile, rs, kk, f, b0, b1);
           ptx::mma_bf16_16816(acc[2 * f], a_ops[kk], b0);
           ptx::mma_bf16_16816(acc[2 * f + 1], a_ops[kk], b1);
         }
@@ -503,9 +515,8 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
         float acc[2][4] = {{0.f, 0.f, 0.f, 0.f}, {0.f, 0.f, 0.f, 0.f}};
 #pragma unroll
         for (int kk = 0; kk < kQueryBlocks / 2; ++kk) {
-          uint32_t bk[4];
-          ptx::ldmatrix_x4_trans(bk, sk + (kk * 16 + (mat & 1) * 8 + mrow) * rs + f * 16 + (mat >> 1) * 8);
-          const uint32_t b0[2] = {bk[0], bk[1]}, b1[2] = {bk[2], bk[3]};
+          uint32_t b0[2], b1[2];
+          load_b_rows_as_k(sk, rs, kk, f, b0, b1);
           ptx::mma_bf16_16816(acc[0], dsa[kk], b0);
           ptx::mma_bf16_16816(acc[1], dsa[kk], b1);
         }
