@@ -39,15 +39,6 @@ namespace {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 
-// The tile sizes each kernel instance is compiled for (attention_plan.cc chooses the same from hd; the launchers
-// check that the plan and the instance agree, since a mismatch would overrun shared memory).
-template <int kMaxFrags>
-constexpr int kForwardKeyTile = kMaxFrags <= 8 ? kAttnKeyTile : kAttnKeyTileWide;
-template <int kMaxFrags>
-constexpr int kForwardRowBlocks = kMaxFrags <= 4 ? 2 : 1;  // 16-row blocks per warp (attention_plan.cc)
-template <int kMaxFrags>
-constexpr int kBackwardTile = kMaxFrags <= 8 ? 64 : 32;
-
 // The three ways the kernels read mma operands out of a [rows, rs] shared-memory tile (ptx.cuh's layouts). One
 // ldmatrix x4 each: lane l names row l % 8 of matrix l / 8; the matrices are listed per function.
 //
@@ -125,8 +116,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
                                                                 const int32_t* __restrict__ seg, float* __restrict__ lse,
                                                                 bf16* __restrict__ out, int64_t T, int64_t nh,
                                                                 int64_t nkv, int hd, float scale) {
-  constexpr int kKeyTile = kForwardKeyTile<kMaxFrags>;
-  constexpr int kRows = kForwardRowBlocks<kMaxFrags>;  // 16-row blocks per warp
+  constexpr int kKeyTile = attn_forward_key_tile(kMaxFrags);
+  constexpr int kRows = attn_forward_rows_per_warp(kMaxFrags) / 16;  // 16-row blocks per warp
   constexpr int kKeyBlocks = kKeyTile / 8;             // 16x8 score accumulators per row block
   constexpr bool kQInRegisters = kMaxFrags <= 8;       // hd <= 128; above, Q's fragments are reloaded per tile
   extern __shared__ __align__(128) unsigned char smem[];
@@ -372,7 +363,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     const bf16* __restrict__ dout, const int32_t* __restrict__ seg, const float* __restrict__ lse,
     const float* __restrict__ Dg, float* __restrict__ dq_acc, float* __restrict__ dk_part,
     float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
-  constexpr int kTile = kBackwardTile<kMaxFrags>;  // keys per block = queries per step (4 warps, or 2 above hd 128)
+  constexpr int kTile = attn_backward_tile(kMaxFrags);  // keys per block = queries per step (4 warps, or 2 above hd 128)
   constexpr int kQueryBlocks = kTile / 8;          // 16x8 accumulators of Sᵀ and dPᵀ per warp
   extern __shared__ __align__(128) unsigned char smem[];
   bf16* sk = reinterpret_cast<bf16*>(smem + p.off_k);
@@ -617,10 +608,6 @@ void prepare_smem(Kernel kernel, const char* name, int64_t bytes) {
 template <int kMaxFrags>
 void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
                     const int32_t* seg, float* lse, bf16* out, cudaStream_t stream) {
-  TF_CHECK(p.max_frags == kMaxFrags && p.key_tile == kForwardKeyTile<kMaxFrags> &&
-               p.rows_per_warp == 16 * kForwardRowBlocks<kMaxFrags> && p.q_tile == p.warps * p.rows_per_warp &&
-               p.threads == p.warps * 32 && p.threads <= 128,
-           "attention: the forward plan does not match the kernel instance (attention_plan.cc and attention.cu disagree)");
   auto kernel = attention_forward_kernel<kMaxFrags>;
   prepare_smem(kernel, "forward", p.smem_bytes);
   const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));
@@ -632,9 +619,6 @@ void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, 
 template <int kMaxFrags>
 void launch_backward(const AttnBackwardPlan& p, const AttnDims& d, const bf16* q, const bf16* k, const bf16* v,
                      const bf16* dout, const int32_t* seg, const float* lse, float* scratch, cudaStream_t stream) {
-  TF_CHECK(p.max_frags == kMaxFrags && p.tile == kBackwardTile<kMaxFrags> && p.tile == p.warps * 16 &&
-               p.threads == p.warps * 32 && p.threads <= 128,
-           "attention: the backward plan does not match the kernel instance (attention_plan.cc and attention.cu disagree)");
   auto kernel = attention_backward_kernel<kMaxFrags>;
   prepare_smem(kernel, "backward", p.smem_bytes);
   const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));

@@ -51,6 +51,20 @@ TF_HD int64_t attn_dkv_share_base(int64_t idx, int64_t nh, int64_t nkv, int64_t 
 // kernel cannot throw, so an out-of-range value is clamped: the query still sees itself and no NaN appears.
 TF_HD int64_t attn_clamp_seg(int64_t seg, int64_t i) { return seg < 0 ? 0 : (seg > i ? i : seg); }
 
+// Launch shapes of the flash-attention kernels by their register-tile size max_frags (fragments of 16 head dims:
+// 4 up to hd 64, 8 up to 128, 16 above; host/attention_plan.h attn_max_frags). The kernels' templates and the host
+// plans both read them here, so the two cannot drift apart.
+constexpr int kAttnKeyTile = 64;      // forward: keys per shared-memory tile up to hd 128
+constexpr int kAttnKeyTileWide = 32;  // and above (two buffers of K and V must still fit an A100 block)
+// Forward keys per tile.
+TF_HD constexpr int attn_forward_key_tile(int max_frags) { return max_frags <= 8 ? kAttnKeyTile : kAttnKeyTileWide; }
+// Forward query rows per warp: two 16-row blocks sharing each K/V operand up to hd 64; above, the output
+// accumulators' registers allow one.
+TF_HD constexpr int attn_forward_rows_per_warp(int max_frags) { return max_frags <= 4 ? 32 : 16; }
+// Backward keys per block (= queries per step): 4 warps of 16 up to hd 128, 2 above (so that four hd-256 tiles
+// still fit an A100 block).
+TF_HD constexpr int attn_backward_tile(int max_frags) { return max_frags <= 8 ? 64 : 32; }
+
 // Query i sees key j iff j lies in [seg_i, i]: causal, and never across a packed-segment boundary.
 TF_HD bool attn_visible(int64_t i, int64_t j, int64_t seg_i) { return j >= seg_i && j <= i; }
 

@@ -448,14 +448,15 @@ TEST(plans_fit_shared_memory_and_ldmatrix_alignment) {
     // Forward: ldmatrix rows and cp.async chunks of 16 bytes, and rows an odd number of 16-byte units apart, so
     // the 8 rows of one ldmatrix hit 8 different groups of banks.
     CHECK(f.row_stride % 8 == 0 && (f.row_stride / 8) % 2 == 1);
-    CHECK_EQ(f.key_tile, attn_forward_key_tile(hd));
+    CHECK_EQ(f.key_tile, attn_forward_key_tile(f.max_frags));
     CHECK(f.key_tile % 16 == 0);  // the P·V loop takes 16 keys per mma
     // Backward: the same for its tiles and its dSᵀ rows; the kernel's template derives its tile from max_frags.
     CHECK(b.row_stride % 8 == 0 && (b.row_stride / 8) % 2 == 1);
     CHECK(b.prob_stride % 8 == 0 && (b.prob_stride / 8) % 2 == 1);
+    CHECK_EQ(b.tile, attn_backward_tile(b.max_frags));
     CHECK_EQ(b.tile, b.max_frags <= 8 ? 64 : 32);
     CHECK_EQ(f.q_tile, f.warps * f.rows_per_warp);
-    CHECK_EQ(f.rows_per_warp, f.max_frags <= 4 ? 32 : 16);  // the kernel's row blocks per warp (kForwardRowBlocks)
+    CHECK_EQ(f.rows_per_warp, f.max_frags <= 4 ? 32 : 16);
     CHECK_EQ(b.tile, b.warps * 16);
     CHECK(f.threads <= 128 && b.threads <= 128);  // the kernels' __launch_bounds__
     // Up to hd 128, two backward blocks share an H100/H200 SM (228 KiB, 1 KiB reserved per block).

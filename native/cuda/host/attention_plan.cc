@@ -47,8 +47,6 @@ int attn_max_frags(int64_t hd) {
   return frags <= 4 ? 4 : frags <= 8 ? 8 : 16;
 }
 
-int attn_forward_key_tile(int64_t hd) { return attn_max_frags(hd) <= 8 ? kAttnKeyTile : kAttnKeyTileWide; }
-
 AttnForwardPlan attention_forward_plan(const AttnPlanDims& d) {
   attention_validate(d);
   AttnForwardPlan p;
@@ -57,9 +55,9 @@ AttnForwardPlan attention_forward_plan(const AttnPlanDims& d) {
   // limit the warp) and a block 64.
   p.warps = 4;
   p.threads = p.warps * 32;
-  p.rows_per_warp = attn_max_frags(d.hd) <= 4 ? 32 : 16;
+  p.rows_per_warp = attn_forward_rows_per_warp(attn_max_frags(d.hd));
   p.q_tile = p.warps * p.rows_per_warp;
-  p.key_tile = attn_forward_key_tile(d.hd);
+  p.key_tile = attn_forward_key_tile(attn_max_frags(d.hd));
   p.hd_pad = int(attn_hd_padded(d.hd));
   p.max_frags = attn_max_frags(d.hd);
   p.row_stride = p.hd_pad + kAttnRowPad;
@@ -82,7 +80,7 @@ AttnBackwardPlan attention_backward_plan(const AttnPlanDims& d) {
   attention_validate(d);
   AttnBackwardPlan p;
   // 64 keys and 64 queries per step up to hd 128; 32 above, so that four hd-256 tiles still fit an A100 block.
-  p.warps = d.hd <= 128 ? 4 : 2;
+  p.warps = attn_backward_tile(attn_max_frags(d.hd)) / 16;
   p.threads = p.warps * 32;
   p.tile = p.warps * 16;
   p.hd_pad = int(attn_hd_padded(d.hd));

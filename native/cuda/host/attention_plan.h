@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "attention_math.h"
 #include "common/threadpool.h"
 #include "launch_plan.h"
 
@@ -29,8 +30,6 @@ struct AttnPlanDims {
 };
 
 constexpr int64_t kAttnMaxHeadDim = 256;
-constexpr int kAttnKeyTile = 64;          // forward: keys per shared-memory tile up to hd 128
-constexpr int kAttnKeyTileWide = 32;      // and above (two buffers of K and V must still fit an A100 block)
 constexpr int kAttnRowPad = 8;            // bf16 row padding of Q/K/V/dO tiles (ldmatrix without bank conflicts)
 constexpr int kAttnProbPad = 8;           // bf16 row padding of the backward's dSᵀ tile
 constexpr int64_t kSmemDefaultLimit = 48 * 1024;    // usable without opting in
@@ -45,9 +44,6 @@ void attention_validate(const AttnPlanDims& d);
 int64_t attn_hd_padded(int64_t hd);
 // Register-tile template of the kernels: output fragments of 16 columns, 4 (hd <= 64), 8 (<= 128) or 16 (<= 256).
 int attn_max_frags(int64_t hd);
-
-// Keys per forward tile for a head dim (the kernel's template derives the same from attn_max_frags).
-int attn_forward_key_tile(int64_t hd);
 
 // Byte offsets of one block's shared-memory regions (each 128-byte aligned; ldmatrix and cp.async need 16).
 struct AttnForwardPlan {
