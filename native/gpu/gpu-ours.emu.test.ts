@@ -268,6 +268,10 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
       ["3", "generate the 1B model", "FAIL", "ours - · reference hf_make_model.py failed · target -"],
     ]);
     expect(r.stderr + r.stdout).toMatch(/hf_make_model: No module named '(torch|transformers|peft)'/);
+    // Step 1's attention rows carry their steady-state speed: the figure a GPU run holds against FlashAttention-2.
+    const speedRows = r.stdout.match(/^attention_(forward out|backward dq) .*$/gm) ?? [];
+    expect(speedRows).toHaveLength(2 * 8); // checks_attention.cc's 8 cases
+    for (const row of speedRows) expect(row).toMatch(/ PASS +[\d.]+ +steady [\d.]+ ms, [\d.]+ TFLOP\/s$/);
   }, 180_000);
 
   it("the torch-free Python helpers pass their unit tests", async () => {
