@@ -88,7 +88,7 @@ void gemm_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t 
                       int64_t lda, const bf16* B, int64_t ldb, float beta, float* C, int64_t ldc,
                       cudaStream_t stream);
 
-// ---- attention.cu (kernels/attention.h) ----
+// ---- attention.cu, attention_backward.cu (kernels/attention.h) ----
 // Causal grouped-query attention for training (Tq == Tk == T, q_offset 0), flash-style: tiles of queries
 // against tiles of keys with an online softmax, so no T x T matrix exists; only each query's log-sum-exp is
 // kept for backward. q, out, dq [B*T, nh*hd]; k, v, dk, dv [B*T, nkv*hd] (bf16); lse [B, nh, T] fp32 (natural log

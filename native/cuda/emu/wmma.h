@@ -5,8 +5,9 @@
 // lane runs on, so reading another lane's stored elements needs a __syncwarp as on the device. Loads and stores check the documented requirements (a 256-bit aligned pointer,
 // ldm a multiple of 16 bytes). A fragment's elements are spread over the lanes in a deliberately scrambled order
 // (element e of lane l holds tile position (l * n + e) * k mod 256, k per fragment type): the register layout is opaque on the device
-// and differs between GPU generations, so a kernel may only rely on every fragment of one type sharing it — as
-// attention.cu's index fragments do. Anything more would show up as wrong results here.
+// and differs between GPU generations, so a kernel may only rely on every fragment of one type sharing it (e.g.
+// an "index" fragment loaded to learn which tile position each element holds). Anything more would show up as
+// wrong results here. Kernels that need a known layout use mma.sync instead (../ptx.cuh, emulated in ptx.h).
 #include <cstdint>
 #include <cstdio>
 #include <string>

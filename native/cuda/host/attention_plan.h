@@ -1,5 +1,5 @@
 #pragma once
-// Launch shapes of the flash-style attention kernels (attention.cu): tile sizes per head dim, grids, the shared
+// Launch shapes of the flash-style attention kernels (attention.cu, attention_backward.cu): tile sizes per head dim, grids, the shared
 // memory layout of each block (byte offsets, so the kernel and the host agree on one layout), its check against
 // the per-block shared-memory limits, and the fp32 scratch of backward. Plain C++ without CUDA headers, unit-tested
 // on the CPU by tests/test_cuda_attention_host.cc.
