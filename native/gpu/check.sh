@@ -7,6 +7,8 @@
 #        GPU_CHECK_EMULATED=1 native/gpu/check.sh   a dry run of the script itself on a machine without a GPU: the
 #        same steps with the CUDA emulator's programs (cuda_check_emu, ...) from the tree `npm run test:native`
 #        built (native/build/cmake); steps 3-4 need torch, so without it they end in a FAIL row.
+#        TF_MODEL_CHECK_CASES="fp32 base|..." runs only those step-2 cases (cuda_model_check's names); the step-2 row
+#        then says so, since it no longer covers every case.
 # Exit status: 0 when every step that ran passed, 1 otherwise. Budget: <= 8 minutes on one H200.
 set -uo pipefail
 
@@ -33,10 +35,10 @@ if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
   export PATH="/usr/local/cuda/bin:$PATH"
 fi
 
-# build_and_run STEP WHAT TARGET: builds TARGET in the CMake tree and runs it (exit 0 all pass, 1 a failure,
-# 2 no usable device), recording one summary row.
+# build_and_run STEP WHAT TARGET [NOTE]: builds TARGET in the CMake tree and runs it (exit 0 all pass, 1 a failure,
+# 2 no usable device), recording one summary row; NOTE ends a passing row's detail.
 build_and_run() {
-  local step=$1 what=$2 target=$3$SUFFIX
+  local step=$1 what=$2 target=$3$SUFFIX note=${4:+; $4}
   if ! cmake --build "$BUILD" -j "$JOBS" --target "$target" >"$BUILD.$target.log" 2>&1; then
     tail -n 40 "$BUILD.$target.log"
     record "$step" "$what" FAIL "build of $target failed (log: $BUILD.$target.log)"
@@ -45,8 +47,9 @@ build_and_run() {
   timeout 300 "$BUILD/$target" | tee "$BUILD.$target.out"
   local rc=${PIPESTATUS[0]}
   case $rc in
-    0) record "$step" "$what" PASS "every row within its limit (table above)" ;;
+    0) record "$step" "$what" PASS "every row within its limit (table above)$note" ;;
     2) record "$step" "$what" FAIL "no usable CUDA device ($target exit 2)" ;;
+    3) record "$step" "$what" FAIL "$target: no such case in TF_MODEL_CHECK_CASES (the names are above)" ;;
     124) record "$step" "$what" FAIL "$target timed out after 300 s" ;;
     *) record "$step" "$what" FAIL "$target exit $rc (FAIL rows above)" ;;
   esac
@@ -93,7 +96,8 @@ step2() {
     record 2 "tiny models: logits, loss, LoRA grads vs CPU" FAIL "the CMake tree was not configured (step 1 failed)"
     return
   fi
-  build_and_run 2 "tiny models: logits, loss, LoRA grads vs CPU" cuda_model_check
+  build_and_run 2 "tiny models: logits, loss, LoRA grads vs CPU" cuda_model_check \
+    "${TF_MODEL_CHECK_CASES:+only the cases TF_MODEL_CHECK_CASES names: $TF_MODEL_CHECK_CASES}"
 }
 
 step1

@@ -143,16 +143,17 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
   });
 
   it("step 4's decode row: steps-3-4.sh's own _gpu_decode_row decodes on the device and reads back its figures", async () => {
-    // 512 + 128 positions; grouped-query attention like Llama 3.
-    const decodeModel = writeTinyModel({ dir: path.join(tmp, "decode-model"), seed: 6, shape: { kvHeads: 2, maxPositions: 1024 } }).dir;
+    // Grouped-query attention like Llama 3. A 96-token prompt and 24 tokens instead of the GPU run's 512 and 128:
+    // four decodes of two timed runs each are what made this the slowest emulated test.
+    const decodeModel = writeTinyModel({ dir: path.join(tmp, "decode-model"), seed: 6, shape: { kvHeads: 2, maxPositions: 256 } }).dir;
     const rows = path.join(tmp, "rows.tsv");
     // The variables gpu_steps_3_4 sets before it calls _gpu_decode_row.
-    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2 && _gpu_decode_row "$3" 1B 1 eager && _gpu_decode_row "$3" 1B 1 bf16';
+    const script = 'source native/gpu/steps-3-4.sh; root=$PWD; gpu=$PWD/native/gpu; ours=$4; dir=$1; py=python3; _HF_ROWS=$2; GPU_DECODE_PROMPT_LEN=96 GPU_DECODE_TOKENS=24; _gpu_decode_row "$3" 1B && _gpu_decode_row "$3" 1B 2 && _gpu_decode_row "$3" 1B 1 eager && _gpu_decode_row "$3" 1B 1 bf16';
     const r = await runProcess("bash", ["-c", script, "bash", tmp, rows, decodeModel, OURS], { cwd: process.cwd() });
     expect(r.code, r.stderr).toBe(0);
 
     const f = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B.json"), "utf8")) as Record<string, number | string | null>;
-    expect(f).toMatchObject({ backend: "cuda", quant: "nf4 + double quant", prompt_len: 512, max_tokens: 128 });
+    expect(f).toMatchObject({ backend: "cuda", quant: "nf4 + double quant", prompt_len: 96, max_tokens: 24 });
     const decode = f.decode_tokens_per_sec as number;
     const gbps = f.weight_gb_read_per_sec as number;
     const prefill = f.prefill_tokens_per_sec as number;
@@ -172,7 +173,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
 
     // The batched row: two prompts decoded together; tokens/s counts both, the weights are read once per step.
     const b = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B-b2.json"), "utf8")) as Record<string, number | string | null>;
-    expect(b).toMatchObject({ backend: "cuda", batch: 2, prompt_len: 512, max_tokens: 128 });
+    expect(b).toMatchObject({ backend: "cuda", batch: 2, prompt_len: 96, max_tokens: 24 });
     const both = b.decode_tokens_per_sec as number;
     expect(Math.abs((b.ms_per_token as number) - 2000 / both) / (b.ms_per_token as number)).toBeLessThan(2e-3);
     expect(Math.abs((b.weight_gb_read_per_sec as number) - ((b.weight_bytes as number) * both) / 2 / 1e9) / (b.weight_gb_read_per_sec as number)).toBeLessThan(2e-3);
@@ -184,7 +185,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     // The same single-prompt decode with every step's kernels launched one by one (TF_CUDA_GRAPHS=0): its own JSON
     // and row, next to the first, so the GPU run says what the graphs gain.
     const eager = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B-b1-eager.json"), "utf8")) as Record<string, number | string | null>;
-    expect(eager).toMatchObject({ backend: "cuda", batch: 1, prompt_len: 512, max_tokens: 128 });
+    expect(eager).toMatchObject({ backend: "cuda", batch: 1, prompt_len: 96, max_tokens: 24 });
     expect(eager.decode_tokens_per_sec as number).toBeGreaterThan(0);
     const eagerRow = fs.readFileSync(rows, "utf8").trim().split("\n")[2]!.split("\t");
     expect(eagerRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, without CUDA graphs)"]);
@@ -257,14 +258,16 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     // The glue a GPU run depends on (building, exit codes, the GEMM line, rows into the summary table) runs only
     // there otherwise; a mistake in it would cost the lent machine's few minutes. (These machines have no torch and
     // no way to install it, so steps 3-4 stop at their first script.)
-    const r = await runProcess("bash", [path.join(GPU, "check.sh")], { cwd: process.cwd(), env: { GPU_CHECK_EMULATED: "1", GPU_CHECK_DIR: path.join(tmp, "check") } });
+    // One step-2 case: ctest's cuda_model_check_emu runs them all, and each takes the emulator seconds.
+    const env = { GPU_CHECK_EMULATED: "1", GPU_CHECK_DIR: path.join(tmp, "check"), TF_MODEL_CHECK_CASES: "fp32 base" };
+    const r = await runProcess("bash", [path.join(GPU, "check.sh")], { cwd: process.cwd(), env });
     expect(r.code, `${r.stderr}\n${r.stdout}`).toBe(1);
     const summary = r.stdout.slice(r.stdout.indexOf("== native/gpu/check.sh summary"));
     const rows = summary.split("\n").slice(2).filter(Boolean).map((l) => l.split(/\s{2,}/));
     expect(rows).toEqual([
       ["1", "CUDA kernels vs CPU", "PASS", "every row within its limit (table above)"],
       ["1", "GEMMs run through", "INFO", "wmma (the CUDA emulator never loads cuBLASLt)"],
-      ["2", "tiny models: logits, loss, LoRA grads vs CPU", "PASS", "every row within its limit (table above)"],
+      ["2", "tiny models: logits, loss, LoRA grads vs CPU", "PASS", "every row within its limit (table above); only the cases TF_MODEL_CHECK_CASES names: fp32 base"],
       ["3", "generate the 1B model", "FAIL", "ours - · reference hf_make_model.py failed · target -"],
     ]);
     expect(r.stderr + r.stdout).toMatch(/hf_make_model: No module named '(torch|transformers|peft)'/);
@@ -272,6 +275,12 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const speedRows = r.stdout.match(/^attention_(forward out|backward dq) .*$/gm) ?? [];
     expect(speedRows).toHaveLength(2 * 8); // checks_attention.cc's 8 cases
     for (const row of speedRows) expect(row).toMatch(/ PASS +[\d.]+ +steady [\d.]+ ms, [\d.]+ TFLOP\/s$/);
+
+    // A misspelt case name is refused with the names there are, before any case runs (exit 3, a row of its own).
+    const misspelt = await runProcess(path.resolve("native/build/cmake/cuda_model_check_emu"), [], { cwd: process.cwd(), env: { TF_MODEL_CHECK_CASES: "fp32 base|qwen2 bias" } });
+    expect(misspelt.code).toBe(3);
+    expect(misspelt.stderr).toMatch(/names "qwen2 bias", which is not a case; the cases are:\n  fp32 base\n[^]*\n  session training/);
+    expect(misspelt.stdout).not.toMatch(/comparisons/);
   }, 180_000);
 
   it("the torch-free Python helpers pass their unit tests", async () => {

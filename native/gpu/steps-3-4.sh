@@ -23,6 +23,8 @@
 #   GPU_CHECK_ONLY_8B=1    only the 8B rows, for a second call after a GPU_CHECK_SKIP_8B=1 one: step 4's 1B rows are
 #                          rebuilt from that call's JSON files instead of being measured again
 #   GPU_CHECK_DECODE_8B=1  also measure decoding on the 8B model (loading it again costs about a minute)
+#   GPU_DECODE_PROMPT_LEN, GPU_DECODE_TOKENS  the decode rows' prompt length and tokens generated (default 512 and
+#                          128); the emulated test of these rows uses short ones
 
 _hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
 
@@ -51,11 +53,11 @@ _gpu_decode_row() {
     eager) graphs=0 label+=", without CUDA graphs" ;;
     bf16) quant=(--quant none) weights="" label+=", bf16 weights" ;;
   esac
-  local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json"
+  local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json" prompt_len=${GPU_DECODE_PROMPT_LEN:-512} tokens=${GPU_DECODE_TOKENS:-128}
   # The row with graphs for the same model and batch, written by an earlier call (a batch of 1 is named without -b1).
   local graph_out="$dir/decode-$2$( ((batch > 1)) && echo "-b$batch").json"
-  _hf_timed "4: ours decode ($label${weights:+, $weights}, 512-token prompt, 128 tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
-    --model "$1" --prompt-len 512 --max-tokens 128 --batch "$batch" --runs 2 "${quant[@]}" --backend cuda \
+  _hf_timed "4: ours decode ($label${weights:+, $weights}, $prompt_len-token prompt, $tokens tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
+    --model "$1" --prompt-len "$prompt_len" --max-tokens "$tokens" --batch "$batch" --runs 2 "${quant[@]}" --backend cuda \
     2>"$out.stderr" | tee "$out"
   cat "$out.stderr" >&2  # after the run: read below, so it must be complete
   local figures

@@ -31,8 +31,10 @@ struct Thread {
   int warp = 0, lane = 0;
   ThreadState state = ThreadState::Ready;
   const char* waiting_in = nullptr;
-  std::vector<AsyncCopy> open_copies;                // cp.async issued since the last commit
-  std::deque<std::vector<AsyncCopy>> copy_groups;  // committed, oldest first
+  std::vector<AsyncCopy> open_copies;               // cp.async issued since the last commit
+  // Committed, oldest first. A vector, not a deque: a deque allocates on construction, and every emulated thread of
+  // every block is constructed, which made malloc a tenth of a GEMM-heavy run's time. Kernels keep 2-3 groups.
+  std::vector<std::vector<AsyncCopy>> copy_groups;
 };
 
 void land(const std::vector<AsyncCopy>& copies) {
@@ -323,7 +325,7 @@ void async_wait(int newest_groups_pending) {
   Thread* t = g_cur;
   while (int(t->copy_groups.size()) > newest_groups_pending) {
     land(t->copy_groups.front());
-    t->copy_groups.pop_front();
+    t->copy_groups.erase(t->copy_groups.begin());
   }
 }
 

@@ -5,8 +5,14 @@
 //
 // The CPU backend computes in fp32 and the CUDA backend in bf16 with fp32 accumulation, so results cannot match
 // bit for bit; host/agreement.h says how each comparison is measured and why its threshold is what a correct
-// bf16 computation reaches. Exit status: 0 all pass, 1 any fail, 2 no usable CUDA device (nothing checked).
+// bf16 computation reaches. Exit status: 0 all pass, 1 any fail, 2 no usable CUDA device (nothing checked), 3 a
+// case named in TF_MODEL_CHECK_CASES that does not exist.
+//
+// TF_MODEL_CHECK_CASES="fp32 base|session training" runs only the cases named (exact names, '|' between them): to
+// rerun the one that failed, or, in check.sh's emulated dry run, to test the script's glue without the minute the
+// emulator takes for every case (ctest runs them all).
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <exception>
 #include <functional>
@@ -275,6 +281,27 @@ void run_session_training(std::vector<Row>& rows) {
   if (bg != "cuda" || lc.size() != lg.size()) rows.back().pass = false;
 }
 
+// Keeps the runs `spec` names ('|'-separated, exact). False, with the names there are, when one does not exist.
+template <typename Runs>
+bool select_runs(Runs& runs, const std::string& spec, std::string* why) {
+  Runs kept;
+  size_t start = 0;
+  while (start <= spec.size()) {
+    const size_t end = std::min(spec.find('|', start), spec.size());
+    const std::string name = spec.substr(start, end - start);
+    start = end + 1;
+    auto it = std::find_if(runs.begin(), runs.end(), [&](const auto& r) { return r.first == name; });
+    if (it == runs.end()) {
+      *why = "TF_MODEL_CHECK_CASES names \"" + name + "\", which is not a case; the cases are:";
+      for (const auto& r : runs) *why += "\n  " + r.first;
+      return false;
+    }
+    kept.push_back(*it);
+  }
+  runs = std::move(kept);
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -312,6 +339,13 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;
   for (const Case& c : cases) runs.push_back({c.name, [c](std::vector<Row>& r) { run_case(c, r); }});
   runs.push_back({"session training", run_session_training});
+  if (const char* only = std::getenv("TF_MODEL_CHECK_CASES"); only && *only) {
+    std::string why;
+    if (!select_runs(runs, only, &why)) {
+      std::fprintf(stderr, "cuda_model_check: %s\n", why.c_str());
+      return 3;
+    }
+  }
   for (const auto& [name, fn] : runs) {
     try {
       fn(rows);
