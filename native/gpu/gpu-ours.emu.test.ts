@@ -165,7 +165,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
 
     // An INFO row with the figures (four significant digits), not "gpu_ours decode failed (see log)".
     const [row] = fs.readFileSync(rows, "utf8").trim().split("\n").map((line) => line.split("\t"));
-    expect(row!.slice(0, 2)).toEqual(["4", "ours generation speed (1B)"]);
+    expect(row!.slice(0, 2)).toEqual(["4", "ours generation speed (1B, 96-token prompt, 24 tokens)"]);
     expect(row!.slice(3)).toEqual(["", "", "INFO"]);
     const shown = /^decode (\S+) tok\/s, (\S+) GB\/s of weights; prefill (\S+) tok\/s$/.exec(row![2]!);
     expect(shown, row![2]).not.toBeNull();
@@ -178,7 +178,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(Math.abs((b.ms_per_token as number) - 2000 / both) / (b.ms_per_token as number)).toBeLessThan(2e-3);
     expect(Math.abs((b.weight_gb_read_per_sec as number) - ((b.weight_bytes as number) * both) / 2 / 1e9) / (b.weight_gb_read_per_sec as number)).toBeLessThan(2e-3);
     const batchedRow = fs.readFileSync(rows, "utf8").trim().split("\n")[1]!.split("\t");
-    expect(batchedRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, batch 2)"]);
+    expect(batchedRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, batch 2, 96-token prompt, 24 tokens)"]);
     expect(batchedRow[2]).toMatch(/^decode \S+ tok\/s \(2 prompts together\), \S+ GB\/s of weights; prefill \S+ tok\/s$/);
     expect(batchedRow[5]).toBe("INFO");
 
@@ -188,14 +188,14 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(eager).toMatchObject({ backend: "cuda", batch: 1, prompt_len: 96, max_tokens: 24 });
     expect(eager.decode_tokens_per_sec as number).toBeGreaterThan(0);
     const eagerRow = fs.readFileSync(rows, "utf8").trim().split("\n")[2]!.split("\t");
-    expect(eagerRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, without CUDA graphs)"]);
+    expect(eagerRow.slice(0, 2)).toEqual(["4", "ours generation speed (1B, without CUDA graphs, 96-token prompt, 24 tokens)"]);
     expect(eagerRow[5]).toBe("INFO"); // the same greedy tokens as the graph run (generated_tokens_fnv1a)
     expect(eager.generated_tokens_fnv1a).toBe(f.generated_tokens_fnv1a);
     // Unquantized weights: every projection a GEMM inside the graph.
     const bf16 = JSON.parse(fs.readFileSync(path.join(tmp, "decode-1B-b1-bf16.json"), "utf8")) as Record<string, number | string | null>;
     expect(bf16).toMatchObject({ backend: "cuda", quant: "none", batch: 1 });
     const bf16Row = fs.readFileSync(rows, "utf8").trim().split("\n")[3]!.split("\t");
-    expect(bf16Row.slice(0, 2)).toEqual(["4", "ours generation speed (1B, bf16 weights)"]);
+    expect(bf16Row.slice(0, 2)).toEqual(["4", "ours generation speed (1B, bf16 weights, 96-token prompt, 24 tokens)"]);
     expect(bf16Row[5]).toBe("INFO");
   }, 240_000);
 

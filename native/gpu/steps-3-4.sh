@@ -54,6 +54,9 @@ _gpu_decode_row() {
     bf16) quant=(--quant none) weights="" label+=", bf16 weights" ;;
   esac
   local out="$dir/decode-$2${3:+-b$3}${4:+-$4}.json" prompt_len=${GPU_DECODE_PROMPT_LEN:-512} tokens=${GPU_DECODE_TOKENS:-128}
+  # Lengths other than the defaults are named in the row, which would otherwise read like the usual figure.
+  local row="ours generation speed ($label)"
+  if [[ $prompt_len/$tokens != 512/128 ]]; then row="ours generation speed ($label, $prompt_len-token prompt, $tokens tokens)"; fi
   # The row with graphs for the same model and batch, written by an earlier call (a batch of 1 is named without -b1).
   local graph_out="$dir/decode-$2$( ((batch > 1)) && echo "-b$batch").json"
   _hf_timed "4: ours decode ($label${weights:+, $weights}, $prompt_len-token prompt, $tokens tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
@@ -62,15 +65,15 @@ _gpu_decode_row() {
   cat "$out.stderr" >&2  # after the run: read below, so it must be complete
   local figures
   if ! figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null); then
-    _hf_row 4 "ours generation speed ($label)" "gpu_ours decode failed (see log)" "" "" FAIL
+    _hf_row 4 "$row" "gpu_ours decode failed (see log)" "" "" FAIL
   elif [[ $graphs == 1 ]] && grep -q "run without CUDA graphs" "$out.stderr" 2>/dev/null; then
     # The model fell back to launching every kernel: the figures are not the graphs' (the log says why).
-    _hf_row 4 "ours generation speed ($label)" "$figures; CUDA graphs switched off: $(grep -m1 "run without CUDA graphs" "$out.stderr")" "" "" FAIL
+    _hf_row 4 "$row" "$figures; CUDA graphs switched off: $(grep -m1 "run without CUDA graphs" "$out.stderr")" "" "" FAIL
   elif [[ $graphs == 0 && -f $graph_out ]] && ! "$py" "$gpu/hf_rows.py" same-tokens "$graph_out" "$out"; then
     # The same kernels launched one by one must generate the graphs' greedy tokens.
-    _hf_row 4 "ours generation speed ($label)" "$figures; greedy tokens differ from the CUDA-graph run's" "" "" FAIL
+    _hf_row 4 "$row" "$figures; greedy tokens differ from the CUDA-graph run's" "" "" FAIL
   else
-    _hf_row 4 "ours generation speed ($label)" "$figures" "" "" INFO
+    _hf_row 4 "$row" "$figures" "" "" INFO
   fi
 }
 

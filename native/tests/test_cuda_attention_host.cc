@@ -15,6 +15,7 @@
 #include "common/rng.h"
 #include "harness.h"
 #include "host/attention_plan.h"
+#include "host/launch_plan.h"  // bf16_round, to_bf16, from_bf16
 #include "kernels/attention.h"
 
 using namespace tf::cuda;

@@ -116,8 +116,8 @@ describe("the addon on the emulated GPU", () => {
   });
 
   it("an abort on the device stops at a step boundary, and the run resumes on the device from its checkpoint", async () => {
-    // Two epochs of 4 steps: enough for steps before the abort, after the resume and a checkpoint between.
-    const epochs = 2, total = 8;
+    // Three epochs of 4 steps: steps before the abort, a checkpoint, and at least two after the resume.
+    const epochs = 3, total = 12;
     const controller = new AbortController();
     const seen: StepReport[] = [];
     const result = await withAbort(onDevice, controller.signal, () =>
@@ -131,6 +131,9 @@ describe("the addon on the emulated GPU", () => {
     expect(result.steps).toBeLessThan(total);
     // A cancelled run keeps a checkpoint of the step it stopped after.
     const stoppedAt = seen.at(-1)!.step;
+    // Reports reach JavaScript through a queue, so the run may stop a few steps after 3. The first resumed step's loss
+    // comes from the checkpoint's weights alone; only the ones after it show AdamW's moments were restored.
+    expect(stoppedAt).toBeLessThanOrEqual(total - 2);
     expect(result.lastCheckpoint).toMatch(new RegExp(`step-${stoppedAt}$`));
     const resumed = await train(onDevice, "resumed", { epochs, checkpointEvery: 2, resumeFrom: result.lastCheckpoint });
     expect(resumed.reports.map((r) => r.step)).toEqual(Array.from({ length: total - stoppedAt }, (_, i) => i + stoppedAt + 1));

@@ -10,6 +10,7 @@
 // wrong results here. Kernels that need a known layout use mma.sync instead (../ptx.cuh, emulated in ptx.h).
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -147,16 +148,25 @@ void combine_mma(void* const* lane_args, unsigned mask) {
     for (int e = 0; e < FB::num_elements; ++e) B[FB::position(l, e)] = float(m->b->x[e]);
     for (int e = 0; e < FC::num_elements; ++e) C[FC::position(l, e)] = float(m->c->x[e]);
   }
-  // Products of bf16 values are exact in fp32; sums accumulate in fp32 as the tensor cores do (k in order; the
-  // loop nest runs along j so the compiler vectorizes it without changing any element's order of additions).
+  // Products of bf16 values are exact in fp32; sums accumulate in fp32 as the tensor cores do (k in order). A row
+  // of D is four 4-float vectors held in registers across the k loop: each element still adds its products in k
+  // order, one rounding each, so the results are those of the plain loop. (The plain loop stored and reloaded the
+  // row for every k, and this function was a fifth of a GEMM-heavy emulated run.)
+  typedef float Vec4 __attribute__((vector_size(16)));
+  auto load4 = [](const float* p) {
+    Vec4 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  };
   for (int i = 0; i < 16; ++i) {
-    float* d = D + i * 16;
-    for (int j = 0; j < 16; ++j) d[j] = C[i * 16 + j];
+    Vec4 d0 = load4(C + i * 16), d1 = load4(C + i * 16 + 4), d2 = load4(C + i * 16 + 8), d3 = load4(C + i * 16 + 12);
     for (int k = 0; k < 16; ++k) {
       const float a = A[i * 16 + k];
       const float* b = B + k * 16;
-      for (int j = 0; j < 16; ++j) d[j] += a * b[j];
+      d0 += a * load4(b), d1 += a * load4(b + 4), d2 += a * load4(b + 8), d3 += a * load4(b + 12);
     }
+    std::memcpy(D + i * 16, &d0, sizeof d0), std::memcpy(D + i * 16 + 4, &d1, sizeof d1);
+    std::memcpy(D + i * 16 + 8, &d2, sizeof d2), std::memcpy(D + i * 16 + 12, &d3, sizeof d3);
   }
   // Every lane's inputs were read above, so d may be the same fragment as c (or a lane's a/b) without harm.
   for (int l = 0; l < 32; ++l) {

@@ -2,7 +2,7 @@
 // Launch shapes of the flash-style attention kernels (attention.cu, attention_backward.cu): tile sizes per head dim, grids, the shared
 // memory layout of each block (byte offsets, so the kernel and the host agree on one layout), its check against
 // the per-block shared-memory limits, and the fp32 scratch of backward. Plain C++ without CUDA headers, unit-tested
-// on the CPU by tests/test_cuda_attention_host.cc.
+// on the CPU by tests/test_cuda_attention_plan.cc (and driving test_cuda_attention_host.cc's tiled simulation).
 //
 // Forward: one block per (query tile, query head, batch row); warps * rows_per_warp query rows,
 //   key tiles double-buffered in shared memory (cp.async), scores and P·V on tensor cores (mma.sync m16n8k16
