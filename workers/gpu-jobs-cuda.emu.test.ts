@@ -189,7 +189,8 @@ describe("gpu worker on the emulated CUDA device", () => {
   }, 150_000);
 
   it("a job too large for the device fails with out_of_memory and what to change, and the worker trains the next one", async () => {
-    // 1.2 MB of device memory: the weights and a batch of one fit, a batch of 16 does not.
+    // 1.2 MB of device memory: the weights and a batch of one fit, a batch of 16 does not, even checkpointed (the
+    // job asks for no checkpointing; the device turns it on, and then it is no longer advice).
     const w = startWorker({ TF_CUDA_EMU_MEMORY: "1200000" });
     const v = await version(16, 0);
     const big = await launch(v, { epochs: 1, batchSize: 16, gradAccum: 1 });
@@ -197,11 +198,16 @@ describe("gpu worker on the emulated CUDA device", () => {
     const failed = await row(big.id);
     expect(failed.status, w.output()).toBe("failed");
     expect(failed.errorCode).toBe("out_of_memory");
-    expect(failed.errorMessage).toMatch(/^Out of memory: CUDA out of memory allocating the activation arena .* requested, the device has .* free of 1\.14 MiB\..*gradient checkpointing\.$/s);
+    expect(failed.errorMessage).toMatch(/^Out of memory: CUDA out of memory allocating the activation arena .* requested, the device has .* free of 1\.14 MiB\..*already checkpointed.* or a shorter max sequence length\.$/s);
     // The failed run gave its device memory back: the same worker process trains a job that fits.
     const small = await launch(v, { epochs: 1, batchSize: 1, gradAccum: 1 });
     await until("the small job to succeed", w, statusIs(small.id, "succeeded"));
     expect((await view(small.id)).backend).toBe("cuda");
+    // It asked for no checkpointing too, but every layer's activations and the step's headroom do not fit 1.14 MiB:
+    // it trained checkpointed, and its memory line says so.
+    const memoryLine = (await db.jobEvent.findMany({ where: { jobId: small.id, message: { startsWith: "CUDA memory:" } } })).map((e) => e.message);
+    expect(memoryLine).toHaveLength(1);
+    expect(memoryLine[0]).toMatch(/, checkpointing: turned on \(without it, keeping every layer's activations would not fit\),/);
     w.child.kill("SIGTERM");
     await w.exited;
   });

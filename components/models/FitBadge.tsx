@@ -1,20 +1,22 @@
-import { recomputesAttention, type FitVerdict } from "@/lib/models/fit";
+import { recomputesWhenShort, type FitVerdict } from "@/lib/models/fit";
 import { Badge } from "../ui/Badge";
 import { formatBytes } from "./format";
 
 // One target's verdict (a worker's GPU or a host's RAM), with the figures behind it in the tooltip. A GPU that fits
-// a checkpointed run only by recomputing the attention says so: it trains, a little slower than with room.
+// the run only by recomputing more than asked (checkpointing turned on, or the attention recomputed) says so: it
+// trains, slower than with room.
 
 export function FitBadge({ verdict }: { verdict: FitVerdict }) {
   const where = `${verdict.hostname} ${verdict.label}`;
   const roomy = verdict.roomyBytes;
   const title =
     `${formatBytes(verdict.needBytes)} needed` +
-    (roomy !== undefined ? ` (${formatBytes(roomy)} with room to keep each layer's attention output, which saves recomputing it)` : "") +
+    (roomy !== undefined ? ` (${formatBytes(roomy)} ${verdict.shortOfRoom === "checkpointing" ? "without gradient checkpointing, which it turns on when short of that" : "with room to keep each layer's attention output, which saves recomputing it"})` : "") +
     `; ${formatBytes(verdict.usableBytes)} usable of ${formatBytes(verdict.totalBytes)}` +
     (verdict.kind === "ram" ? " (free at the last heartbeat)" : " (90 %: CUDA context and fragmentation take the rest)") +
     (verdict.trainsHere ? "; a gpu-jobs worker runs on this host" : "; no gpu-jobs worker runs on this host yet");
-  const note = recomputesAttention(verdict) ? " (recomputing attention)" : "";
+  const short = recomputesWhenShort(verdict);
+  const note = short === "checkpointing" ? " (with gradient checkpointing)" : short === "attention" ? " (recomputing attention)" : "";
   if (verdict.fits === "yes") return <Badge tone="ok" title={title}>✓ fits {where}{note}</Badge>;
   if (verdict.fits === "tight") return <Badge tone="warn" title={title}>≈ tight on {where}{note}</Badge>;
   return <Badge tone="danger" title={title}>✗ does not fit {where}</Badge>;

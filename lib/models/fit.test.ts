@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { WorkerInfo } from "../workers/heartbeat";
-import { checkFit, checkFitByBackend, fitNeeds, memoryTargets, recomputesAttention } from "./fit";
+import { checkFit, checkFitByBackend, fitNeeds, memoryTargets, recomputesWhenShort } from "./fit";
 import { estimateMemory } from "./memory";
 
 const GiB = 1024 ** 3;
@@ -60,10 +60,35 @@ describe("memoryTargets and checkFit", () => {
     // A GPU whose usable part lies between the two fits, recomputing the attention; a bigger one keeps it.
     const gpu = (usableBytes: number) => ({ kind: "gpu" as const, hostname: "h", label: "GPU 0", totalBytes: usableBytes / 0.9, usableBytes, trainsHere: true });
     const between = checkFitByBackend(needs, [gpu((needs.gpuBytes + needs.gpuRoomyBytes!) / 2)])[0]!;
-    expect(between).toMatchObject({ fits: "yes", needBytes: needs.gpuBytes, roomyBytes: needs.gpuRoomyBytes });
-    expect(recomputesAttention(between)).toBe(true);
-    expect(recomputesAttention(checkFitByBackend(needs, [gpu(2 * needs.gpuRoomyBytes!)])[0]!)).toBe(false);
-    // Without checkpointing nothing is kept or recomputed: no second figure.
-    expect(fitNeeds({ ...input, gradientCheckpointing: false }, "qlora").gpuRoomyBytes).toBeUndefined();
+    expect(between).toMatchObject({ fits: "yes", needBytes: needs.gpuBytes, roomyBytes: needs.gpuRoomyBytes, shortOfRoom: "attention" });
+    expect(recomputesWhenShort(between)).toBe("attention");
+    expect(recomputesWhenShort(checkFitByBackend(needs, [gpu(2 * needs.gpuRoomyBytes!)])[0]!)).toBeNull();
+    // Too small even for the least: "no", and nothing to say about recomputing.
+    const small = checkFitByBackend(needs, [gpu(needs.gpuBytes / 2)])[0]!;
+    expect(small.fits).toBe("no");
+    expect(recomputesWhenShort(small)).toBeNull();
+  });
+
+  it("judges a GPU a run without checkpointing fits checkpointed, since the CUDA backend turns it on when short of room", () => {
+    const shape = { hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, vocabSize: 128256, tieWordEmbeddings: true };
+    const input = { shape, parameters: 1_235_814_400, seqLen: 2048, batchSize: 4, lora: { rank: 16, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const }, gradientCheckpointing: false };
+    const needs = fitNeeds(input, "qlora");
+    // The least is the checkpointed run's without the kept attention blocks; with room, every layer's activations.
+    expect(needs.gpuBytes).toBe(estimateMemory({ ...input, gradientCheckpointing: true, precision: "bf16", keepAttention: false }, "qlora").total);
+    expect(needs.gpuRoomyBytes).toBe(estimateMemory({ ...input, precision: "bf16" }, "qlora").total);
+    expect(needs.gpuRoomyBytes!).toBeGreaterThan(needs.gpuBytes);
+    expect(needs.gpuShortOfRoom).toBe("checkpointing");
+    // The CPU backend never turns checkpointing on: RAM is judged on the run as asked.
+    expect(needs.cpuBytes).toBe(estimateMemory({ ...input, precision: "fp32" }, "qlora").total);
+    const gpu = (usableBytes: number) => ({ kind: "gpu" as const, hostname: "h", label: "GPU 0", totalBytes: usableBytes / 0.9, usableBytes, trainsHere: true });
+    const between = checkFitByBackend(needs, [gpu((needs.gpuBytes + needs.gpuRoomyBytes!) / 2)])[0]!;
+    expect(between).toMatchObject({ fits: "yes", needBytes: needs.gpuBytes, shortOfRoom: "checkpointing" });
+    expect(recomputesWhenShort(between)).toBe("checkpointing");
+    expect(recomputesWhenShort(checkFitByBackend(needs, [gpu(2 * needs.gpuRoomyBytes!)])[0]!)).toBeNull();
+    // One layer: checkpointing keeps as much as it saves, so there is nothing to turn on and no second figure.
+    const one = fitNeeds({ ...input, shape: { ...shape, numLayers: 1 } }, "qlora");
+    expect(one.gpuBytes).toBe(estimateMemory({ ...input, shape: { ...shape, numLayers: 1 }, precision: "bf16" }, "qlora").total);
+    expect(one.gpuRoomyBytes).toBeUndefined();
+    expect(one.gpuShortOfRoom).toBeUndefined();
   });
 });

@@ -25,29 +25,42 @@ export type FitVerdict = MemoryTarget & {
   /** What the verdict is judged on: the least the run needs there. */
   needBytes: number;
   /**
-   * GPUs, with gradient checkpointing: what the run holds with room to keep each layer's attention block (output,
-   * q, k, v, residual; its recompute then skips the attention and the q/k/v/o projections). Short of that room the
-   * CUDA backend recomputes them, needing needBytes at the least.
+   * GPUs: what the run holds with room. Without gradient checkpointing, every layer's activations; with it, each
+   * layer's attention block too (output, q, k, v, residual; its recompute then skips the attention and the q/k/v/o
+   * projections). Short of that room the CUDA backend recomputes more (shortOfRoom says what), needing needBytes at
+   * the least.
    */
   roomyBytes?: number;
+  shortOfRoom?: ShortOfRoom;
 };
 
-/** A GPU that fits a checkpointed run only without room to keep each layer's attention block: it recomputes it. */
-export function recomputesAttention(v: FitVerdict): boolean {
-  return v.roomyBytes !== undefined && v.fits !== "no" && v.roomyBytes > v.usableBytes;
+/**
+ * What the CUDA backend does on a GPU without room for all a run would keep (native/cuda/backend/
+ * cuda_llama_train.cc): a run asked for no checkpointing checkpoints; a checkpointed one recomputes the attention
+ * block it would have kept. The gradients are the same; the step is slower.
+ */
+export type ShortOfRoom = "checkpointing" | "attention";
+
+/** What a GPU that fits the run only without room for all of it recomputes, or null when it has the room. */
+export function recomputesWhenShort(v: FitVerdict): ShortOfRoom | null {
+  return v.roomyBytes !== undefined && v.shortOfRoom !== undefined && v.fits !== "no" && v.roomyBytes > v.usableBytes ? v.shortOfRoom : null;
 }
 
 /** The figures targets are judged on (checkFitByBackend) for one method: GPUs in bf16, RAM in fp32. */
-export type FitNeeds = { gpuBytes: number; cpuBytes: number; gpuRoomyBytes?: number };
+export type FitNeeds = { gpuBytes: number; cpuBytes: number; gpuRoomyBytes?: number; gpuShortOfRoom?: ShortOfRoom };
 
 /**
- * GPUs run the CUDA backend, judged on the least it needs (bf16, without the kept attention blocks it drops when
- * short); RAM the CPU backend (fp32, which keeps each layer's attention output always, and never its inputs).
+ * GPUs run the CUDA backend, judged on the least it needs: bf16, checkpointed (it turns checkpointing on when short
+ * of room for a run without), without the kept attention blocks it drops when short. RAM runs the CPU backend: fp32,
+ * as configured (it never turns checkpointing on), keeping each layer's attention output always and never its inputs.
  */
 export function fitNeeds(input: MemoryInput, method: TrainingMethod): FitNeeds {
-  const gpu = estimateMemory({ ...input, precision: "bf16", keepAttention: false }, method).total;
+  const checkpointed = estimateMemory({ ...input, gradientCheckpointing: true, precision: "bf16", keepAttention: false }, method).total;
   const roomy = estimateMemory({ ...input, precision: "bf16", keepAttention: true }, method).total;
-  return { gpuBytes: gpu, cpuBytes: estimateMemory({ ...input, precision: "fp32", keepAttention: true }, method).total, ...(roomy > gpu ? { gpuRoomyBytes: roomy } : {}) };
+  // A model so small that checkpointing holds more than it saves: the backend then keeps what it was asked to.
+  const gpu = Math.min(checkpointed, roomy);
+  const shortOfRoom: ShortOfRoom = input.gradientCheckpointing ? "attention" : "checkpointing";
+  return { gpuBytes: gpu, cpuBytes: estimateMemory({ ...input, precision: "fp32", keepAttention: true }, method).total, ...(roomy > gpu ? { gpuRoomyBytes: roomy, gpuShortOfRoom: shortOfRoom } : {}) };
 }
 
 export function memoryTargets(workers: WorkerInfo[]): MemoryTarget[] {
@@ -86,6 +99,8 @@ export function checkFit(needBytes: number, targets: MemoryTarget[]): FitVerdict
  */
 export function checkFitByBackend(need: FitNeeds, targets: MemoryTarget[]): FitVerdict[] {
   return targets.flatMap((t) =>
-    checkFit(t.kind === "gpu" ? need.gpuBytes : need.cpuBytes, [t]).map((v) => (t.kind === "gpu" && need.gpuRoomyBytes !== undefined ? { ...v, roomyBytes: need.gpuRoomyBytes } : v)),
+    checkFit(t.kind === "gpu" ? need.gpuBytes : need.cpuBytes, [t]).map((v) =>
+      t.kind === "gpu" && need.gpuRoomyBytes !== undefined ? { ...v, roomyBytes: need.gpuRoomyBytes, ...(need.gpuShortOfRoom ? { shortOfRoom: need.gpuShortOfRoom } : {}) } : v,
+    ),
   );
 }

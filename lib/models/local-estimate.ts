@@ -219,8 +219,9 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
     memorySeqLen,
     precision,
     memory,
-    // A GPU fits the run if it fits the least the CUDA backend needs: short of room, it recomputes the attention
-    // instead of keeping each layer's output (the estimate above shows what it holds with room).
+    // A GPU fits the run if it fits the least the CUDA backend needs: short of room, it checkpoints a run asked to go
+    // without, and recomputes the attention instead of keeping each layer's (the estimate above shows what it holds
+    // with room).
     fit: memoryInput ? checkFitByBackend(fitNeeds(memoryInput, method), targets) : [],
     workersKnown: workers.workersKnown,
     issues,

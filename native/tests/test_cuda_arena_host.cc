@@ -136,6 +136,10 @@ TEST(train_keeps_every_layer_and_checkpointing_one) {
   CHECK_EQ(redo.bytes(Category::Activations), ckpt.bytes(Category::Activations) - kept_att - kept_inputs);
   MemoryTotals t;
   CHECK(format_memory_report(t).find("recomputed") == std::string::npos);
+  CHECK(format_memory_report(t).find("turned on") == std::string::npos);
+  t.checkpointing_turned_on = true;
+  CHECK(format_memory_report(t).find("  checkpointing: turned on (without it, keeping every layer's activations would not fit)\n") != std::string::npos);
+  t.checkpointing_turned_on = false;
   t.attention_inputs_off = true;
   CHECK(format_memory_report(t).find("  checkpointing: q, k, v and o projections recomputed in backward (TF_CUDA_KEEP_ATTENTION_INPUTS=0)\n") != std::string::npos);
   t.attention_inputs_recomputed = true;

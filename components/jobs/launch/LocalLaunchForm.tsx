@@ -176,7 +176,7 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
                 <label>
                   <input type="checkbox" checked={form.packing} onChange={(e) => set("packing", e.target.checked)} /> Packing (several examples per sequence)
                 </label>
-                <label>
+                <label title="Recompute each layer's activations in backward instead of keeping them: less memory, a slower step. Off, a GPU still turns it on when the run would not fit without it (the job's memory log says so).">
                   <input type="checkbox" checked={form.gradientCheckpointing} onChange={(e) => set("gradientCheckpointing", e.target.checked)} /> Gradient checkpointing
                 </label>
               </div>

@@ -54,6 +54,10 @@ describe("run failures", () => {
     expect(describeRunError(new Error("std::bad_alloc"), "train")).toMatchObject({ code: "out_of_memory", message: expect.stringMatching(/nf4 quantization, a smaller batch size/) });
     // A trainer message that ends its own sentence is not followed by a second period.
     expect(describeRunError(new Error("CUDA out of memory: 5 MiB requested. Use a smaller batch_size."), "train").message).toMatch(/^Out of memory: CUDA out of memory: 5 MiB requested\. Use a smaller batch_size\. Use nf4/);
+    // A step the device already checkpointed: checkpointing is no longer advice.
+    const checkpointed = describeRunError(new Error("CUDA out of memory allocating the activation arena: 5 MiB requested. Use a smaller batch_size or max_seq_len (the step was already checkpointed, recomputing all it could)."), "train");
+    expect(checkpointed.code).toBe("out_of_memory");
+    expect(checkpointed.message).toMatch(/already checkpointed, recomputing all it could\)\. Use nf4 quantization, a smaller batch size \(raise gradient accumulation to keep the effective batch\) or a shorter max sequence length\.$/);
     expect(describeRunError(new Error("config.json: unsupported model_type bert"), "model")).toMatchObject({ code: "model_invalid", message: expect.stringMatching(/Llama-family/) });
     expect(describeRunError(new Error("training diverged at step 3 of 9: the loss is nan"), "train").code).toBe("training_diverged");
     expect(describeRunError(new Error("template error"), "tokenize")).toMatchObject({ code: "tokenizer_failed", message: expect.stringMatching(/chat template: template error/) });

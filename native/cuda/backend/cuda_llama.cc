@@ -252,6 +252,7 @@ std::string CudaLlama::memory_report() const {
   t.scratch = plan_.bytes(Category::Scratch);
   t.logits_chunk = plan_.bytes(Category::Logits);
   t.arena_capacity = arena_.capacity();
+  t.checkpointing_turned_on = checkpointing_turned_on_;
   t.attention_recomputed = attention_recomputed_;
   t.attention_inputs_recomputed = attention_inputs_recomputed_;
   t.attention_inputs_off = attention_inputs_off_;

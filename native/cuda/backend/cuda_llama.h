@@ -134,7 +134,9 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                       const LayerSlots& a);
   // cuda_llama_train.cc
-  void begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets);
+  // Returns whether a training step recomputes its layers in backward: `checkpointing`, or true when the step's
+  // activations without it would not fit on the device.
+  bool begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets);
   void forward_layers(const Batch& b);
   void final_norm(int64_t N);
   // Loss head of rows [r0, r0 + rows) (chunk c): logits = xf Eᵀ into the logits buffer, then the fused cross-entropy,
@@ -184,6 +186,9 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // buffers or slots do, which a captured step would otherwise still point at.
   DecodeGraphs graphs_;
   uint64_t lora_version_ = 0;
+  // Some training step since the model was loaded was asked to run without checkpointing, but keeping every layer's
+  // activations would not fit: it checkpointed instead (same gradients); the memory report says so.
+  bool checkpointing_turned_on_ = false;
   // Some checkpointed pass since the model was loaded had no room to keep each layer's attention output (its
   // recompute redid the attention); the memory report says so.
   bool attention_recomputed_ = false;

@@ -45,7 +45,7 @@ bool keep_attention_inputs_from_env() {
 
 }  // namespace
 
-void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets) {
+bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets) {
   activate();
   prepare_batch(config(), b, need_targets, positions_, seg_start_);
   check_ids(b, hm_.V, need_targets);
@@ -53,7 +53,6 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   StepShape s;
   s.B = b.B, s.T = b.T, s.mode = mode, s.checkpointing = checkpointing;
   s.keep_attention_inputs = keep_attention_inputs_from_env();
-  if (mode == StepMode::Train) attention_inputs_off_ = checkpointing && !s.keep_attention_inputs;
   const int64_t N = s.rows();
   KernelScratch k;
   if (mode == StepMode::Train) k.attention_bwd_floats = attention_backward_scratch_floats({b.B, b.T, d.nh, d.nkv, d.hd});
@@ -62,17 +61,31 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
     if (lora_on_ && adapted_[p])
       k.lora_elems = std::max(k.lora_elems, lora_scratch_elems({N, d.proj_in(p), d.proj_out(p), d.rank}));
   plan_ = plan_step(d, s, k);
+  // The arena frees its old allocation before it grows (Arena::fit); the headroom is for what the step allocates
+  // after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use). Asked only when the plan
+  // outgrows the arena.
+  int64_t free_bytes = 0, total_bytes = 0;
+  bool asked = false;
+  auto fits = [&] {
+    if (plan_.total <= arena_.capacity()) return true;
+    if (!asked) device_memory_info(&free_bytes, &total_bytes), asked = true;
+    const int64_t headroom = std::max<int64_t>(int64_t(64) << 20, total_bytes / 100);
+    return free_bytes < 0 || plan_.total + headroom <= free_bytes + arena_.capacity();
+  };
+  // Without checkpointing a training step keeps every layer's activations. When they would not fit, it checkpoints
+  // instead: the same gradients for one more pass through the layers' forward, rather than a run that fails for want
+  // of memory it never strictly needed (the memory report says so).
+  if (mode == StepMode::Train && !checkpointing && !fits()) {
+    s.checkpointing = checkpointing = true;
+    plan_ = plan_step(d, s, k);
+    checkpointing_turned_on_ = true;
+  }
+  if (mode == StepMode::Train) attention_inputs_off_ = checkpointing && !s.keep_attention_inputs;
   // Keeping every layer's attention block (q, k, v, attention output, x2) trades memory for speed: when the arena
   // would not fit with it, the recompute redoes the q/k/v/o projections, and if that is still too much, the
   // attention too (same gradients either way), rather than the step failing for want of memory it never strictly
-  // needed. The arena frees its old allocation before it grows (Arena::fit); the headroom is for what the step
-  // allocates after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use). A single layer
-  // has nothing to keep beyond its one set.
-  if (plan_.kept_attention && d.L > 1 && plan_.total > arena_.capacity()) {
-    int64_t free_bytes = 0, total_bytes = 0;
-    device_memory_info(&free_bytes, &total_bytes);
-    const int64_t headroom = std::max<int64_t>(int64_t(64) << 20, total_bytes / 100);
-    auto fits = [&] { return free_bytes < 0 || plan_.total + headroom <= free_bytes + arena_.capacity(); };
+  // needed. A single layer has nothing to keep beyond its one set.
+  if (plan_.kept_attention && d.L > 1) {
     if (!fits()) {
       s.keep_attention_inputs = false;
       plan_ = plan_step(d, s, k);
@@ -91,7 +104,7 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   if (dequant_) dequant_->begin_pass(stream_, int(mode) * 3 + pass_kind);
   // Work still queued on the stream may use the arena; it is reallocated only after that finishes.
   if (plan_.total > arena_.capacity()) CUDA_CHECK(cudaStreamSynchronize(stream_));
-  arena_.fit(plan_);
+  arena_.fit(plan_, mode == StepMode::Train && checkpointing ? kCheckpointedMemoryAdvice : kTrainingMemoryAdvice);
   // The host vectors are pageable, so these copies finish before cudaMemcpyAsync returns: reusing
   // positions_ / seg_start_ on the next call is safe.
   upload_async(buf<int32_t>(plan_.tokens), b.tokens, stream_);
@@ -99,6 +112,7 @@ void CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   upload_async(buf<int32_t>(plan_.seg_start), seg_start_, stream_);
   if (need_targets) upload_async(buf<int32_t>(plan_.targets), b.targets, stream_);
   drop_.assign(hm_.L, {});
+  return checkpointing;
 }
 
 void CudaLlama::forward_layers(const Batch& b) {
@@ -146,7 +160,7 @@ LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
 
 LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing) {
   TF_CHECK(lora_on_, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
-  begin_step(b, StepMode::Train, checkpointing, true);
+  const bool recompute = begin_step(b, StepMode::Train, checkpointing, true);
   timeline_->begin();  // after the batch's uploads: the phases start with the first kernel
   // Keys for every (layer, projection), drawn whether or not it is adapted, exactly as the CPU draws them.
   if (dropout_on && spec_.dropout > 0.f)
@@ -175,7 +189,7 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
     const LayerSlots& a = plan_.layer(l);
     // Recompute this layer's activations from its saved input (same dropout keys), but for its attention output and
     // log-sum-exp when kept per layer; its output, x_{l+1}, is kept already and not computed again.
-    if (checkpointing) layer_forward(l, buf<bf16>(plan_.xs[l]), nullptr, b.B, b.T, a);
+    if (recompute) layer_forward(l, buf<bf16>(plan_.xs[l]), nullptr, b.B, b.T, a);
     layer_backward(l, buf<bf16>(plan_.xs[l]), dx, dx_next, l > 0, b.B, b.T, a);
     std::swap(dx, dx_next);
   }

@@ -55,10 +55,11 @@ void throw_cuda_copy_error(cudaError_t e, const std::string& what) {
               cudaGetErrorString(e) + ")");
 }
 
-void Arena::fit(const ArenaPlan& plan) {
+void Arena::fit(const ArenaPlan& plan, const std::string& advice) {
   if (plan.total > buf_.bytes()) {
     buf_.reset();  // free first, so the old and new arena never need to fit together
-    buf_ = DeviceBuffer(plan.total, "the activation arena (" + std::to_string(plan.buffers.size()) + " buffers)");
+    buf_ = DeviceBuffer(plan.total, "the activation arena (" + std::to_string(plan.buffers.size()) + " buffers)",
+                        advice);
   }
   peak_ = std::max(peak_, plan.total);
 }

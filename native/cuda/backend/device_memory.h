@@ -61,8 +61,8 @@ void device_memory_info(int64_t* free_bytes, int64_t* total_bytes);
 class Arena {
  public:
   // Makes room for `plan` (reallocating when plan.total exceeds the capacity; the contents are not kept) and
-  // records the high-water mark.
-  void fit(const ArenaPlan& plan);
+  // records the high-water mark. `advice` ends the out-of-memory message.
+  void fit(const ArenaPlan& plan, const std::string& advice = kTrainingMemoryAdvice);
   // Base + offset as a typed pointer; offset -1 (a buffer this mode does not have) gives nullptr.
   template <typename T>
   T* at(int64_t offset) const {

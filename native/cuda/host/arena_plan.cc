@@ -216,6 +216,8 @@ std::string format_memory_report(const MemoryTotals& t) {
   line("scratch", t.scratch);
   line("logits chunk", t.logits_chunk);
   line("arena allocated", t.arena_capacity);
+  if (t.checkpointing_turned_on)
+    r += "  checkpointing: turned on (without it, keeping every layer's activations would not fit)\n";
   if (t.attention_recomputed)
     r += "  checkpointing: attention recomputed in backward (keeping each layer's output would not fit)\n";
   else if (t.attention_inputs_recomputed)

@@ -127,6 +127,7 @@ struct MemoryTotals {
   int64_t lora_and_optimizer = 0;  // persistent: fp32 masters + grads, bf16 copies, AdamW moments
   int64_t activations = 0, scratch = 0, logits_chunk = 0;  // the last step's plan
   int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
+  bool checkpointing_turned_on = false;  // a step asked to run without checkpointing had no room for that
   bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
   bool attention_inputs_recomputed = false;  // ... or its q, k, v and x2 (the q/k/v/o projections ran again)
   bool attention_inputs_off = false;         // the last step kept no q, k, v or x2 by TF_CUDA_KEEP_ATTENTION_INPUTS=0
@@ -142,6 +143,9 @@ std::string format_memory_report(const MemoryTotals& t);
 // total memory, and what the user can change.
 // `advice` ends the message with what to change; the default is the trainer's (its options decide its memory).
 inline constexpr const char* kTrainingMemoryAdvice = "Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.";
+// A training step's arena that does not fit even checkpointed (asked for, or turned on for want of room).
+inline constexpr const char* kCheckpointedMemoryAdvice =
+    "Use a smaller batch_size or max_seq_len (the step was already checkpointed, recomputing all it could).";
 std::string out_of_memory_message(const std::string& what, int64_t requested, int64_t device_free,
                                   int64_t device_total, const std::string& advice = kTrainingMemoryAdvice);
 

@@ -9,9 +9,11 @@ export function describeRunError(err: unknown, stage: "data" | "model" | "tokeni
   const stem = text.replace(/\.\s*$/, "");
   const lower = text.toLowerCase();
   if (/out of memory|bad_alloc|cudaerrormemoryallocation|cannot allocate/.test(lower)) {
+    // The CUDA backend checkpoints a step that would not fit otherwise, and says so when even that was too much.
+    const checkpointed = /already checkpointed/.test(lower);
     return {
       code: "out_of_memory",
-      message: `Out of memory: ${stem}. Use nf4 quantization, a smaller batch size (raise gradient accumulation to keep the effective batch), a shorter max sequence length, or gradient checkpointing.`,
+      message: `Out of memory: ${stem}. Use nf4 quantization, a smaller batch size (raise gradient accumulation to keep the effective batch)${checkpointed ? " or" : ","} a shorter max sequence length${checkpointed ? "" : ", or gradient checkpointing"}.`,
     };
   }
   if (/native addon/.test(lower)) return { code: "native_unavailable", message: `${stem}.` };

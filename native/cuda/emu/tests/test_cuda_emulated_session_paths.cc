@@ -357,7 +357,8 @@ TEST(device_checkpoint_recompute_runs_only_gate_and_up) {
 // Keeping every layer's attention block (q, k, v, the attention output and lse, x2) is a speed-for-memory trade the
 // device makes only with room for it. Short of room it first drops q, k, v and x2 (the recompute redoes the q/k/v/o
 // projections), then the attention output too (it redoes the attention); the memory report says which, and the
-// gradients are those of the run that kept everything.
+// gradients are those of the run that kept everything. A step asked to run without checkpointing, short of room for
+// every layer's activations, checkpoints the same way.
 TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   tf_test::TempDir dir("tf-emu-keep");
   tf_test::write_tiny_model(dir.path(), tf_test::TinySpec{});
@@ -373,12 +374,12 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
     int64_t attention = 0, frozen_matmuls = 0, arena = 0;
     std::string report;
   };
-  auto step = [&](tf::TrainableModel& m, int64_t held_before) {
+  auto step = [&](tf::TrainableModel& m, int64_t held_before, bool checkpointing = true) {
     tf::StepTimeline& t = m.step_timeline();
     t.set_enabled(true);
     m.zero_lora_grads();
     tf::Rng rng(3);
-    m.forward_backward(b, 1.f, false, rng, true);
+    m.forward_backward(b, 1.f, false, rng, checkpointing);
     const tf::StepPhaseCounts marks = t.marks();
     Step s{m.lora_grads_host(), marks[size_t(tf::StepPhase::Attention)], marks[size_t(tf::StepPhase::FrozenMatmul)],
            m.measured_peak_bytes() - held_before, m.memory_report()};
@@ -397,10 +398,19 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   const Step kept = step(*roomy, roomy->measured_peak_bytes());
   CHECK_EQ(kept.attention, int64_t(2));  // the forward pass only: the recompute used the kept outputs
   CHECK(kept.report.find("recomputed") == std::string::npos);
+  // Without checkpointing, with room: every layer's activations, no recompute, a larger arena, the same gradients.
+  auto roomy_full = tf::backend::make_cuda_model(*host, 0);
+  roomy_full->init_lora(ls, 9);
+  const Step full = step(*roomy_full, roomy_full->measured_peak_bytes(), false);
+  CHECK_EQ(full.attention, int64_t(2));
+  CHECK_EQ(full.frozen_matmuls, kept.frozen_matmuls - 2 * 2);  // no gate and up recompute in either layer
+  CHECK(full.arena > kept.arena);
+  CHECK(full.report.find("checkpointing") == std::string::npos);
   roomy.reset();
+  roomy_full.reset();
 
   // A device with what the model holds plus `room` bytes (the arena and begin_step's headroom).
-  auto on_device_with = [&](int64_t room) {
+  auto on_device_with = [&](int64_t room, bool checkpointing = true) {
     auto m = tf::backend::make_cuda_model(*host, 0);
     m->init_lora(ls, 9);
     const int64_t model_bytes = m->measured_peak_bytes();
@@ -408,9 +418,9 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
     REQUIRE(cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess);
     const std::string limit = std::to_string(int64_t(total_bytes - free_bytes) + room);
     ScopedEnv small("TF_CUDA_EMU_MEMORY", limit.c_str());
-    const Step first = step(*m, model_bytes);
+    const Step first = step(*m, model_bytes, checkpointing);
     // The next step, with the arena already grown to the smaller plan, asks again and falls back again.
-    const Step again = step(*m, model_bytes);
+    const Step again = step(*m, model_bytes, checkpointing);
     CHECK_EQ(again.attention, first.attention);
     CHECK_EQ(again.frozen_matmuls, first.frozen_matmuls);
     CHECK_EQ(again.arena, first.arena);
@@ -420,6 +430,23 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
     REQUIRE(s.grads.size() == kept.grads.size());
     for (size_t i = 0; i < s.grads.size(); ++i) CHECK(agreement(s.grads[i], kept.grads[i]).rel_l2 < 1e-5);
   };
+  same_gradients(full);
+
+  // Asked for no checkpointing with room for the checkpointed arena but not for every layer's activations: the step
+  // checkpoints, keeping each layer's attention block as it has room to.
+  const Step turned_on = on_device_with(kept.arena + headroom + (full.arena - kept.arena) / 2, false);
+  CHECK_EQ(turned_on.attention, int64_t(2));
+  CHECK_EQ(turned_on.frozen_matmuls, kept.frozen_matmuls);
+  CHECK_EQ(turned_on.arena, kept.arena);
+  CHECK(turned_on.report.find("  checkpointing: turned on (without it, keeping every layer's activations would not fit)\n") != std::string::npos);
+  CHECK(turned_on.report.find("recomputed") == std::string::npos);
+  same_gradients(turned_on);
+  // And with room for less still, it drops the kept attention inputs as a checkpointed step does.
+  const Step turned_on_tight = on_device_with(kept.arena + headroom - kept_inputs / 2, false);
+  CHECK_EQ(turned_on_tight.frozen_matmuls, kept.frozen_matmuls + 4 * 2);
+  CHECK(turned_on_tight.report.find("checkpointing: turned on") != std::string::npos);
+  CHECK(turned_on_tight.report.find("q, k, v and o projections recomputed in backward (keeping each layer's q, k, v and x2 would not fit)") != std::string::npos);
+  same_gradients(turned_on_tight);
 
   // Room for the arena without q, k, v and x2 but not with them: the attention is still kept, the four projections
   // of both layers run again.
