@@ -383,4 +383,8 @@ def step4_8b_row(ours8b, peak, missing_reason="not built yet", ran=(), missing_r
         return ("4", "8B tokens/s (seq 2048)", missing_reason_8b or missing_reason, "", "≥ 12,000", "MISSING")
     t8 = ours8b["tokens_per_sec"]
     mfu_text = f" (MFU {mfu(t8, ours8b['flops_per_token'], peak):.1f} %)" if peak else ""
+    # The bench asks for no checkpointing; a device without room for every layer's activations turns it on, and the
+    # figure is then a checkpointed one (the memory report, taken after the first step, says so).
+    if "checkpointing: turned on" in (ours8b.get("memory_report") or ""):
+        mfu_text += "; checkpointed: no room for every layer's activations"
     return ("4", "8B tokens/s (seq 2048)", f"{t8:.0f}{mfu_text}", "", "≥ 12,000", "PASS" if t8 >= 12000 else "FAIL")

@@ -243,6 +243,12 @@ class Rows(unittest.TestCase):
         self.assertEqual(row, ("4", "8B tokens/s (seq 2048)", "12500", "", "≥ 12,000", "PASS"))
         self.assertEqual(hc.step4_8b_row(None, None, ran=["ours8b"])[5], "FAIL")
         self.assertEqual(hc.step4_8b_row(None, None, "not built yet", missing_reason_8b="skipped")[2:], ("skipped", "", "≥ 12,000", "MISSING"))
+        # A run the device had to checkpoint (its memory report says so) is named as such, not passed off as one without.
+        report = "CUDA memory:\n  activations: 3.00 GiB\n  checkpointing: turned on (without it, keeping every layer's activations would not fit)\n"
+        row = hc.step4_8b_row({"tokens_per_sec": 12500.0, "flops_per_token": 31.9e9, "memory_report": report}, 800.0)
+        self.assertRegex(row[2], r"^12500 \(MFU \d+\.\d %\); checkpointed: no room for every layer's activations$")
+        self.assertEqual(row[5], "PASS")
+        self.assertNotIn("checkpointed", hc.step4_8b_row({"tokens_per_sec": 12500.0, "flops_per_token": 31.9e9, "memory_report": "CUDA memory:\n"}, 800.0)[2])
 
     def test_check_sh_reads_rows_with_empty_fields(self):
         # check.sh turns each tab-separated row into a summary row. With IFS=$'\t', bash merges consecutive tabs, so
