@@ -236,8 +236,8 @@ describe("gpu worker on the emulated CUDA device", () => {
   });
 
   it("a training job gets the device memory a cached playground model held: the worker releases idle models first", async () => {
-    // 2.05 MB of device memory: this job's training fits (1.74 MiB held), but not next to the cached playground
-    // model's weights (271 KB).
+    // 2.05 MB of device memory, of which the cached playground model's weights take 271 KB. The worker releases idle
+    // models before a job trains, whatever the room: the run's estimate cannot know the room it will find.
     const w = startWorker({ TF_CUDA_EMU_MEMORY: "2050000" });
     await until("the worker to consume the inference queue", w, async () => (/consuming .*inference/.test(w.output()) ? true : undefined));
     const types = (await reply({ maxTokens: 8 })).map((m) => m.type);
@@ -254,7 +254,8 @@ describe("gpu worker on the emulated CUDA device", () => {
   });
 
   it("while a run trains on a device too small to share, a playground reply runs on the CPU, says why, and the run goes on", async () => {
-    // 3 MB of device memory: the run holds about 1.8 MB. Its first estimate (bf16 rows of 512 tokens, the tiny
+    // 3 MB of device memory: the run holds about 1.4 MB, checkpointed (a device this small never has the 64 MiB a step
+    // keeps free beyond its arena, so the backend checkpoints every step). Its first estimate (bf16 rows of 512 tokens, the tiny
     // model's context, 4 at a time) is 12.2 MB; once it has read its data (examples of 47 tokens at most) it is
     // 1.4 MB, which with the 5 % margin still leaves no room for a reply beside the run.
     const w = startWorker({ TF_CUDA_EMU_MEMORY: "3000000" });

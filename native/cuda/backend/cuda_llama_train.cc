@@ -61,9 +61,9 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
     if (lora_on_ && adapted_[p])
       k.lora_elems = std::max(k.lora_elems, lora_scratch_elems({N, d.proj_in(p), d.proj_out(p), d.rank}));
   plan_ = plan_step(d, s, k);
-  // The arena frees its old allocation before it grows (Arena::fit); the headroom is for what the step allocates
-  // after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use). Asked only when the plan
-  // outgrows the arena.
+  // The arena frees its old allocation before it grows (Arena::fit); the headroom, max(64 MiB, 1 % of the device), is
+  // for what the step allocates after it (cuBLASLt's workspace on a first GEMM, kernel modules loaded on first use).
+  // The device is asked only when the plan outgrows the arena.
   int64_t free_bytes = 0, total_bytes = 0;
   bool asked = false;
   auto fits = [&] {
@@ -74,8 +74,9 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   };
   // Without checkpointing a training step keeps every layer's activations. When they would not fit, it checkpoints
   // instead: the same gradients for one more pass through the layers' forward, rather than a run that fails for want
-  // of memory it never strictly needed (the memory report says so).
-  if (mode == StepMode::Train && !checkpointing && !fits()) {
+  // of memory it never strictly needed (the memory report says so). A single layer's checkpointed plan is its plan:
+  // nothing to gain.
+  if (mode == StepMode::Train && !checkpointing && d.L > 1 && !fits()) {
     s.checkpointing = checkpointing = true;
     plan_ = plan_step(d, s, k);
     checkpointing_turned_on_ = true;

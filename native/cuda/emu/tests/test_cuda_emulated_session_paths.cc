@@ -398,6 +398,7 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   const Step kept = step(*roomy, roomy->measured_peak_bytes());
   CHECK_EQ(kept.attention, int64_t(2));  // the forward pass only: the recompute used the kept outputs
   CHECK(kept.report.find("recomputed") == std::string::npos);
+  CHECK(kept.report.find("turned on") == std::string::npos);  // it was asked for
   // Without checkpointing, with room: every layer's activations, no recompute, a larger arena, the same gradients.
   auto roomy_full = tf::backend::make_cuda_model(*host, 0);
   roomy_full->init_lora(ls, 9);
@@ -455,6 +456,7 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   CHECK_EQ(inputs_redone.frozen_matmuls, kept.frozen_matmuls + 4 * 2);
   CHECK(inputs_redone.arena <= kept.arena - kept_inputs);
   CHECK(inputs_redone.report.find("checkpointing: q, k, v and o projections recomputed in backward (keeping each layer's q, k, v and x2 would not fit)") != std::string::npos);
+  CHECK(inputs_redone.report.find("turned on") == std::string::npos);
   same_gradients(inputs_redone);
 
   // Room for neither: the attention runs again too.
@@ -463,5 +465,6 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   CHECK_EQ(redone.frozen_matmuls, kept.frozen_matmuls + 4 * 2);
   CHECK(redone.arena <= kept.arena - kept_inputs - kept_att);
   CHECK(redone.report.find("checkpointing: attention recomputed in backward") != std::string::npos);
+  CHECK(redone.report.find("turned on") == std::string::npos);
   same_gradients(redone);
 }
