@@ -254,18 +254,18 @@ describe("gpu worker on the emulated CUDA device", () => {
   });
 
   it("while a run trains on a device too small to share, a playground reply runs on the CPU, says why, and the run goes on", async () => {
-    // 3 MB of device memory: the run holds about 1.4 MB, checkpointed (a device this small never has the 64 MiB a step
-    // keeps free beyond its arena, so the backend checkpoints every step). Its first estimate (bf16 rows of 512 tokens, the tiny
-    // model's context, 4 at a time) is 12.2 MB; once it has read its data (examples of 47 tokens at most) it is
-    // 1.4 MB, which with the 5 % margin still leaves no room for a reply beside the run.
+    // 3 MB of device memory. The run asks for no checkpointing, but a device this small never has the 64 MiB a step
+    // keeps free beyond its arena, so the backend checkpoints, and the worker's estimate counts it so: at first (bf16
+    // rows of 512 tokens, the tiny model's context, 4 at a time) 9 MB; once it has read its data (examples of 47
+    // tokens at most) 1.1 MiB, which with the 5 % margin still leaves no room for a reply beside the run.
     const w = startWorker({ TF_CUDA_EMU_MEMORY: "3000000" });
     const v = await version(16, 0);
     const job = await launch(v, { epochs: 25, batchSize: 4, gradAccum: 1 });
     await until("the run's first step", w, trained(job.id));
-    expect(w.output()).toContain(`[gpu-jobs] job ${job.id}'s device memory estimate is now 1.4 MiB (longest example 47 tokens; 11.6 MiB at its maximum sequence length)`);
+    expect(w.output()).toContain(`[gpu-jobs] job ${job.id}'s device memory estimate is now 1.1 MiB (longest example 47 tokens; 8.6 MiB at its maximum sequence length)`);
     const messages = await reply({ maxTokens: 8 });
     expect(ofType(messages, "start")?.note, w.output()).toMatch(
-      new RegExp(`^Generated on the CPU: training job ${job.id} is using the GPU \\([\\d.]+ MiB free; this reply needs 0\\.3 MiB and the job keeps 1\\.5 MiB for itself\\)\\.$`),
+      new RegExp(`^Generated on the CPU: training job ${job.id} is using the GPU \\([\\d.]+ MiB free; this reply needs 0\\.3 MiB and the job keeps 1\\.3 MiB for itself\\)\\.$`),
     );
     expect(ofType(messages, "done")).toMatchObject({ backend: "cpu" });
     await cancelRunning(job.id, w);

@@ -1,12 +1,13 @@
 import type { LocalConfig } from "../jobs/local/config";
-import { estimateMemory, FP32_BYTES, HALF_BYTES, layerActivationValues, microBatchSeqLen } from "./memory";
+import { estimateMemory, FP32_BYTES, HALF_BYTES, layerActivationValues, microBatchSeqLen, type MemoryInput } from "./memory";
 import type { LocalModel } from "./scan";
 
 // Device memory a GPU worker's work will take, for sharing the device between a training run and playground
 // replies (lib/workers/device-share.ts). Both come from the same arithmetic as the launch form's estimate
 // (memory.ts), in bf16, the CUDA backend's precision, and a checkpointed run counts each layer's kept attention
 // block — output, q, k, v, residual — (what it holds with room; the fit check judges on the least it needs): a reply
-// beside it must not take the room that makes it faster. Infinity when the model's shape or weights cannot be read: unknown is treated as
+// beside it must not take the room that makes it faster. A run asked to go without checkpointing that the device
+// has no room for is counted checkpointed, as the CUDA backend will run it. Infinity when the model's shape or weights cannot be read: unknown is treated as
 // "does not fit", never as free.
 
 /** Rows of fp32 logits the device's forward-only plan holds at once (native/cuda/host/arena_plan.h kLogitsChunkRows). */
@@ -62,22 +63,36 @@ function kvValues(shape: NonNullable<LocalModel["shape"]>, context: number): num
  * examples are shorter. Once it knows `longestExample` (tokens, already cut at the maximum), the micro-batches are
  * padded to at most that, as in the launch form's estimate (local-estimate.ts); packed rows still fill the maximum.
  */
-export function trainingDeviceBytes(model: Pick<LocalModel, "shape" | "parameters" | "contextLength">, config: LocalConfig, data: { longestExample?: number } = {}): number {
+export function trainingDeviceBytes(
+  model: Pick<LocalModel, "shape" | "parameters" | "contextLength">,
+  config: LocalConfig,
+  data: { longestExample?: number } = {},
+  device?: { totalBytes: number },
+): number {
   const { shape, parameters } = model;
   if (!shape || !parameters) return Infinity;
   const t = config.training;
   const seqLen = microBatchSeqLen(Math.min(t.maxSeqLen, model.contextLength ?? t.maxSeqLen), t.packing, data.longestExample);
-  return estimateMemory(
-    {
-      shape,
-      parameters,
-      seqLen,
-      batchSize: t.batchSize,
-      lora: { rank: config.lora.rank, targets: config.lora.targets },
-      doubleQuant: config.quantization.doubleQuant,
-      gradientCheckpointing: t.gradientCheckpointing,
-      precision: "bf16",
-    },
-    config.quantization.quant === "nf4" ? "qlora" : "lora",
-  ).total;
+  const input: MemoryInput = {
+    shape,
+    parameters,
+    seqLen,
+    batchSize: t.batchSize,
+    lora: { rank: config.lora.rank, targets: config.lora.targets },
+    doubleQuant: config.quantization.doubleQuant,
+    gradientCheckpointing: t.gradientCheckpointing,
+    precision: "bf16",
+  };
+  const method = config.quantization.quant === "nf4" ? "qlora" : "lora";
+  const asked = estimateMemory(input, method).total;
+  // A run without checkpointing on a device without room for every layer's activations (and the headroom its step
+  // keeps) checkpoints (native/cuda/backend/cuda_llama_train.cc): it holds the checkpointed figure, and reserving
+  // the other, perhaps more than the device, would send every reply beside it to the CPU for nothing.
+  if (t.gradientCheckpointing || !device || asked + stepHeadroomBytes(device.totalBytes) <= device.totalBytes) return asked;
+  return Math.min(asked, estimateMemory({ ...input, gradientCheckpointing: true }, method).total);
+}
+
+/** What the CUDA backend's training step keeps free beyond its arena: max(64 MiB, 1 % of the device). */
+export function stepHeadroomBytes(deviceTotalBytes: number): number {
+  return Math.max(64 * 2 ** 20, deviceTotalBytes / 100);
 }

@@ -59,6 +59,15 @@ export class DeviceShare {
   /** `memory` reads the device's free and total memory; it is asked only while a job holds the device. */
   constructor(private readonly memory: () => DeviceMemory) {}
 
+  /** The device's size, or undefined when it cannot be read (no device in this process, a failed query). */
+  totalBytes(): number | undefined {
+    try {
+      return this.memory().totalBytes;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The job that holds (or is waiting for) the device, or null. */
   get heldBy(): DeviceJob | null {
     return this.job;

@@ -76,7 +76,8 @@ export function gpuJobsProcessor(deps: ProcessorDeps) {
  * around its memory estimate while it trains. On the CPU it only frees the idle models' RAM first.
  */
 async function onDevice<T>(deps: GpuDeps, jobId: string, run: (hooks: LocalRunHooks) => Promise<T>): Promise<T> {
-  const reserve = deps.local.defaultBackend === "cuda" ? await jobDeviceReserve(deps.db, jobId, { modelsDir: deps.local.modelsDir, backend: "cuda" }) : null;
+  const reserve =
+    deps.local.defaultBackend === "cuda" ? await jobDeviceReserve(deps.db, jobId, { modelsDir: deps.local.modelsDir, backend: "cuda", deviceTotalBytes: deviceShare().totalBytes() }) : null;
   if (reserve === null) {
     await releaseDevice(deps);
     return run({});

@@ -52,6 +52,29 @@ describe("a local job's device reserve", () => {
     expect(await jobDeviceReserve(db, "no-such-job", { modelsDir, backend: "cuda" })).toBeNull();
   });
 
+  it("counts a run without checkpointing checkpointed on a device that has no room for it otherwise, as the CUDA backend runs it", async () => {
+    const config = { quantization: { quant: "none" }, training: { backend: "cuda", batchSize: 2, maxSeqLen: 256 } };
+    const parsed = localConfigSchema.parse(config);
+    const model = await describeModel({ name: "tiny-chat", dir });
+    const asked = trainingDeviceBytes(model, parsed);
+    const checkpointed = trainingDeviceBytes(model, localConfigSchema.parse({ ...config, training: { ...config.training, gradientCheckpointing: true } }));
+    expect(checkpointed).toBeLessThan(asked);
+    const id = await job("tiny-chat", config);
+    // A device with room for the run and the step's headroom (64 MiB here): the run as asked.
+    const roomy = await jobDeviceReserve(db, id, { modelsDir, backend: "cuda", deviceTotalBytes: asked + 64 * 2 ** 20 });
+    expect(roomy!.bytes).toBe(asked);
+    // One byte less: the backend will checkpoint, and the reserve says so. Once the data turns out short (40 tokens),
+    // the run fits as asked again.
+    const tight = await jobDeviceReserve(db, id, { modelsDir, backend: "cuda", deviceTotalBytes: asked + 64 * 2 ** 20 - 1 });
+    expect(tight!.bytes).toBe(checkpointed);
+    expect(tight!.atLongestExample(40)).toBe(trainingDeviceBytes(model, parsed, { longestExample: 40 }));
+    expect(tight!.atLongestExample(40)).toBeLessThan(checkpointed);
+    // Unknown size: as asked. A checkpointed run is counted as it is whatever the device.
+    expect((await jobDeviceReserve(db, id, { modelsDir, backend: "cuda" }))!.bytes).toBe(asked);
+    const ckpt = await job("tiny-chat", { ...config, training: { ...config.training, gradientCheckpointing: true } });
+    expect((await jobDeviceReserve(db, ckpt, { modelsDir, backend: "cuda", deviceTotalBytes: 1 }))!.bytes).toBe(checkpointed);
+  });
+
   it("is unknown (Infinity) when the stored configuration or the model cannot be read", async () => {
     const broken = await job("tiny-chat", null);
     const missing = await job("no-such-model", {});

@@ -16,7 +16,11 @@ export type JobDeviceReserve = {
   atLongestExample(tokens: number): number;
 };
 
-export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: { modelsDir: string; backend: "cpu" | "cuda" }): Promise<JobDeviceReserve | null> {
+/**
+ * `worker.deviceTotalBytes`: the size of the device the job will train on, when known; a run asked to go without
+ * checkpointing that would not fit it so is counted checkpointed, as the CUDA backend will run it.
+ */
+export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: { modelsDir: string; backend: "cpu" | "cuda"; deviceTotalBytes?: number }): Promise<JobDeviceReserve | null> {
   const job = await db.fineTuneJob.findUnique({ where: { id: jobId } });
   if (!job) return null;
   const unknown: JobDeviceReserve = { bytes: Infinity, atLongestExample: () => Infinity };
@@ -30,8 +34,9 @@ export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: 
   if (backend === "cpu") return null;
   try {
     const model = await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir }));
-    const bytes = trainingDeviceBytes(model, config);
-    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens })) };
+    const device = worker.deviceTotalBytes === undefined ? undefined : { totalBytes: worker.deviceTotalBytes };
+    const bytes = trainingDeviceBytes(model, config, {}, device);
+    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens }, device)) };
   } catch {
     return unknown;
   }
