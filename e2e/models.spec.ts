@@ -2,8 +2,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { localLaunchRequestSchema } from "../lib/jobs/local/config";
+import { localLaunchRequestSchema, LORA_TARGET_PRESETS } from "../lib/jobs/local/config";
+import { fitNeeds, GPU_RESERVED_FRACTION } from "../lib/models/fit";
+import { describeModel } from "../lib/models/scan";
+import { createRedis } from "../lib/redis";
 import { writeTinyModel } from "../lib/testing/tiny-model";
+import { startHeartbeat } from "../lib/workers/heartbeat";
+import { testSettings } from "../scripts/lib/test-env";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // The Models page, the token-level preview and the local launch form against the real app with the e2e
@@ -61,6 +66,44 @@ test("Models page: tiny-chat's details from its headers, and the memory panel wi
   await expect(panel.getByRole("application")).toBeVisible();
   await expect.poll(() => panel.locator(".recharts-bar-rectangle").count()).toBeGreaterThanOrEqual(12);
   await page.screenshot({ path: `${DIR}/models-page.png`, fullPage: true });
+});
+
+test("a GPU with room for a run only checkpointed fits it, saying the backend may turn checkpointing on", async ({ page }) => {
+  // These machines have no GPU: a heartbeat as a GPU worker publishes it, for a device sized between the least the
+  // CUDA backend needs for the panel's default run (QLoRA, 512 tokens × 32, rank 16 on attention, no checkpointing)
+  // and what it holds without checkpointing. It consumes no queue, and is deleted at the end.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "e2e-tiny-"));
+  writeTinyModel({ dir, preset: "tiny", seed: 7 });
+  const model = await describeModel({ name: MODEL, dir });
+  fs.rmSync(dir, { recursive: true, force: true });
+  const input = { shape: model.shape!, parameters: model.parameters!, seqLen: 512, batchSize: 32, lora: { rank: 16, targets: LORA_TARGET_PRESETS.attention }, gradientCheckpointing: false };
+  const needs = fitNeeds(input, "qlora");
+  const MiB = 2 ** 20;
+  const memoryMiB = Math.round((needs.gpuBytes + needs.gpuRoomyBytes!) / 2 / (1 - GPU_RESERVED_FRACTION) / MiB);
+  const usable = Math.floor(memoryMiB * MiB * (1 - GPU_RESERVED_FRACTION));
+  expect(usable).toBeGreaterThan(needs.gpuBytes);
+  expect(usable).toBeLessThan(needs.gpuRoomyBytes!);
+  const t = testSettings();
+  const redis = createRedis("client", t.redisUrl);
+  const gpu = await startHeartbeat({ redis, prefix: t.e2eQueuePrefix, queues: [], id: "e2e-gpu-box", devices: [{ index: 0, name: "NVIDIA H200 (e2e heartbeat)", memoryMiB }], backends: ["cpu", "cuda"] });
+  try {
+    await page.goto("/models");
+    const panel = page.getByTestId(`memory-${MODEL}`);
+    await panel.getByLabel("Micro-batch").fill("32");
+    const qlora = panel.getByTestId("memory-fits").locator("div").filter({ hasText: "QLoRA (NF4)" });
+    const badge = qlora.getByText(/GPU 0 · NVIDIA H200 \(e2e heartbeat\)/);
+    await expect(badge).toHaveText(/^✓ fits .* GPU 0 · NVIDIA H200 \(e2e heartbeat\) \(may turn on gradient checkpointing\)$/);
+    await expect(badge).toHaveAttribute("title", /without gradient checkpointing; short of that the CUDA backend turns it on/);
+    await page.screenshot({ path: `${DIR}/models-fit-checkpointing.png`, fullPage: true });
+    // Checkpointing asked for: the note is about the attention block a checkpointed run keeps with room, if any.
+    await panel.getByLabel("Gradient checkpointing").check();
+    const checkpointed = fitNeeds({ ...input, gradientCheckpointing: true }, "qlora");
+    const note = checkpointed.gpuRoomyBytes !== undefined && checkpointed.gpuRoomyBytes > usable ? " (may recompute attention)" : "";
+    await expect(badge).toHaveText(new RegExp(`^✓ fits .* GPU 0 · NVIDIA H200 \\(e2e heartbeat\\)${note.replace(/[()]/g, "\\$&")}$`));
+  } finally {
+    await gpu.stop();
+    redis.disconnect();
+  }
 });
 
 test("token preview from a dataset example: trained span highlighted, truncation marked at max sequence length", async ({ page, request }) => {
