@@ -67,7 +67,7 @@ export function trainingDeviceBytes(
   model: Pick<LocalModel, "shape" | "parameters" | "contextLength">,
   config: LocalConfig,
   data: { longestExample?: number } = {},
-  device?: { totalBytes: number },
+  deviceTotalBytes?: number,
 ): number {
   const { shape, parameters } = model;
   if (!shape || !parameters) return Infinity;
@@ -88,7 +88,7 @@ export function trainingDeviceBytes(
   // A run without checkpointing on a device without room for every layer's activations (and the headroom its step
   // keeps) checkpoints (native/cuda/backend/cuda_llama_train.cc): it holds the checkpointed figure, and reserving
   // the other, perhaps more than the device, would send every reply beside it to the CPU for nothing.
-  if (t.gradientCheckpointing || !device || asked + stepHeadroomBytes(device.totalBytes) <= device.totalBytes) return asked;
+  if (t.gradientCheckpointing || deviceTotalBytes === undefined || asked + stepHeadroomBytes(deviceTotalBytes) <= deviceTotalBytes) return asked;
   return Math.min(asked, estimateMemory({ ...input, gradientCheckpointing: true }, method).total);
 }
 

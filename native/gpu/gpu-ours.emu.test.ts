@@ -281,6 +281,9 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(misspelt.code).toBe(3);
     expect(misspelt.stderr).toMatch(/names "qwen2 bias", which is not a case; the cases are:\n  fp32 base\n[^]*\n  session training/);
     expect(misspelt.stdout).not.toMatch(/comparisons/);
+    const empty = await runProcess(path.resolve("native/build/cmake/cuda_model_check_emu"), [], { cwd: process.cwd(), env: { TF_MODEL_CHECK_CASES: "fp32 base||session training" } });
+    expect(empty.code).toBe(3);
+    expect(empty.stderr).toMatch(/has an empty name \(a '\|' too many\)/);
   }, 180_000);
 
   it("the torch-free Python helpers pass their unit tests", async () => {

@@ -34,9 +34,8 @@ export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: 
   if (backend === "cpu") return null;
   try {
     const model = await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir }));
-    const device = worker.deviceTotalBytes === undefined ? undefined : { totalBytes: worker.deviceTotalBytes };
-    const bytes = trainingDeviceBytes(model, config, {}, device);
-    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens }, device)) };
+    const bytes = trainingDeviceBytes(model, config, {}, worker.deviceTotalBytes);
+    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens }, worker.deviceTotalBytes)) };
   } catch {
     return unknown;
   }

@@ -143,7 +143,8 @@ std::string format_memory_report(const MemoryTotals& t);
 // total memory, and what the user can change.
 // `advice` ends the message with what to change; the default is the trainer's (its options decide its memory).
 inline constexpr const char* kTrainingMemoryAdvice = "Use a smaller batch_size or max_seq_len, or turn on gradient_checkpointing.";
-// A training step's arena that does not fit even checkpointed (asked for, or turned on for want of room).
+// A training step's arena that does not fit even checkpointed (asked for, or turned on for want of room). The job's
+// message (lib/jobs/local/run/errors.ts) drops its checkpointing advice on "already checkpointed".
 inline constexpr const char* kCheckpointedMemoryAdvice =
     "Use a smaller batch_size or max_seq_len (the step was already checkpointed, recomputing all it could).";
 std::string out_of_memory_message(const std::string& what, int64_t requested, int64_t device_free,

@@ -9,7 +9,8 @@ export function describeRunError(err: unknown, stage: "data" | "model" | "tokeni
   const stem = text.replace(/\.\s*$/, "");
   const lower = text.toLowerCase();
   if (/out of memory|bad_alloc|cudaerrormemoryallocation|cannot allocate/.test(lower)) {
-    // The CUDA backend checkpoints a step that would not fit otherwise, and says so when even that was too much.
+    // The CUDA backend checkpoints a step that would not fit otherwise, and says so when even that was too much
+    // (kCheckpointedMemoryAdvice, native/cuda/host/arena_plan.h: the words matched here).
     const checkpointed = /already checkpointed/.test(lower);
     return {
       code: "out_of_memory",

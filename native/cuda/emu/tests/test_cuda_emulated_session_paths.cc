@@ -467,4 +467,27 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   CHECK(redone.report.find("checkpointing: attention recomputed in backward") != std::string::npos);
   CHECK(redone.report.find("turned on") == std::string::npos);
   same_gradients(redone);
+
+  // One layer: its checkpointed plan is its plan, so a device short of the headroom (room for the arena and 1 MiB)
+  // runs the step as asked, with no recompute and no "turned on".
+  tf_test::TempDir one_dir("tf-emu-keep-one");
+  tf_test::TinySpec one_layer;
+  one_layer.layers = 1;
+  tf_test::write_tiny_model(one_dir.path(), one_layer);
+  auto one_host = tf::LlamaModel::load(one_dir.path(), tf::Quant::None, false, pool);
+  auto one_roomy = tf::backend::make_cuda_model(*one_host, 0);
+  one_roomy->init_lora(ls, 9);
+  const Step one_full = step(*one_roomy, one_roomy->measured_peak_bytes(), false);
+  one_roomy.reset();
+  auto one = tf::backend::make_cuda_model(*one_host, 0);
+  one->init_lora(ls, 9);
+  const int64_t one_bytes = one->measured_peak_bytes();
+  size_t free_bytes = 0, total_bytes = 0;
+  REQUIRE(cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess);
+  const std::string limit = std::to_string(int64_t(total_bytes - free_bytes) + one_full.arena + (int64_t(1) << 20));
+  ScopedEnv small("TF_CUDA_EMU_MEMORY", limit.c_str());
+  const Step one_short = step(*one, one_bytes, false);
+  CHECK_EQ(one_short.frozen_matmuls, one_full.frozen_matmuls);
+  CHECK_EQ(one_short.arena, one_full.arena);
+  CHECK(one_short.report.find("turned on") == std::string::npos);
 }
