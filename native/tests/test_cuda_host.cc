@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "host/case_selection.h"
 #include "host/launch_plan.h"
 #include "train/adamw.h"
 
@@ -196,4 +197,31 @@ TEST(agreement_fails_non_finite_and_size_mismatch) {
   CHECK(!(size.rel_l2 <= 1.0));
   // An all-zero reference compares absolutely (a gradient that should vanish).
   CHECK_NEAR(agreement({0.f, 1e-3f}, {0.f, 0.f}).rel_l2, 1e-3, 1e-9);
+}
+
+// TF_MODEL_CHECK_CASES (cuda_model_check, check.sh's step 2): the named cases run in the table's order, each once.
+TEST(case_selection_keeps_table_order_and_each_case_once) {
+  const std::vector<std::string> table = {"fp32 base", "hd64 nkv1, T 200", "qwen2 biases, tied", "session training"};
+  CaseSelection s = select_cases(table, "session training | fp32 base|  fp32 base  ");
+  CHECK(s.error.empty());
+  CHECK_EQ(s.kept.size(), size_t(2));
+  CHECK_EQ(s.kept[0], size_t(0));  // the table's order, not the order named
+  CHECK_EQ(s.kept[1], size_t(3));
+  // A name may hold a comma (split on '|' only).
+  s = select_cases(table, "hd64 nkv1, T 200");
+  CHECK_EQ(s.kept.size(), size_t(1));
+  CHECK_EQ(s.kept[0], size_t(1));
+}
+
+TEST(case_selection_rejects_unknown_and_empty_names_with_the_list) {
+  const std::vector<std::string> table = {"fp32 base", "session training"};
+  CaseSelection s = select_cases(table, "fp32 base|fp16 base");
+  CHECK(s.kept.empty());
+  CHECK(s.error.find("names \"fp16 base\", which is not a case") != std::string::npos);
+  CHECK(s.error.find("\n  fp32 base\n  session training") != std::string::npos);
+  s = select_cases(table, "fp32 base||session training");
+  CHECK(s.kept.empty());
+  CHECK(s.error.find("TF_MODEL_CHECK_CASES has an empty name") != std::string::npos);
+  s = select_cases(table, "fp32 base|", "TF_X");
+  CHECK(s.error.find("TF_X has an empty name") != std::string::npos);
 }

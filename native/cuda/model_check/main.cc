@@ -23,6 +23,7 @@
 #include "../../src/api.h"  // tf::api (native/cuda/api.h is the launchers' header of the same name)
 #include "backend/cuda_entry.h"
 #include "host/agreement.h"
+#include "host/case_selection.h"
 #include "model/decoder.h"
 #include "test_model_util.h"
 #include "train/adamw.h"
@@ -281,34 +282,6 @@ void run_session_training(std::vector<Row>& rows) {
   if (bg != "cuda" || lc.size() != lg.size()) rows.back().pass = false;
 }
 
-// Keeps the runs `spec` names ('|'-separated, spaces around a name ignored), in the table's order, each once. False,
-// with the names there are, when one does not exist or is empty.
-template <typename Runs>
-bool select_runs(Runs& runs, const std::string& spec, std::string* why) {
-  std::vector<std::string> names;
-  size_t start = 0;
-  while (start <= spec.size()) {
-    const size_t end = std::min(spec.find('|', start), spec.size());
-    std::string name = spec.substr(start, end - start);
-    start = end + 1;
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    const bool known = std::any_of(runs.begin(), runs.end(), [&](const auto& r) { return r.first == name; });
-    if (!known) {
-      *why = name.empty() ? "TF_MODEL_CHECK_CASES has an empty name (a '|' too many); the cases are:"
-                          : "TF_MODEL_CHECK_CASES names \"" + name + "\", which is not a case; the cases are:";
-      for (const auto& r : runs) *why += "\n  " + r.first;
-      return false;
-    }
-    names.push_back(name);
-  }
-  Runs kept;
-  for (const auto& r : runs)
-    if (std::find(names.begin(), names.end(), r.first) != names.end()) kept.push_back(r);
-  runs = std::move(kept);
-  return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -347,11 +320,16 @@ int main(int argc, char** argv) {
   for (const Case& c : cases) runs.push_back({c.name, [c](std::vector<Row>& r) { run_case(c, r); }});
   runs.push_back({"session training", run_session_training});
   if (const char* only = std::getenv("TF_MODEL_CHECK_CASES"); only && *only) {
-    std::string unknown;
-    if (!select_runs(runs, only, &unknown)) {
-      std::fprintf(stderr, "cuda_model_check: %s\n", unknown.c_str());
+    std::vector<std::string> names;
+    for (const auto& r : runs) names.push_back(r.first);
+    const tf::cuda::CaseSelection chosen = tf::cuda::select_cases(names, only);
+    if (!chosen.error.empty()) {
+      std::fprintf(stderr, "cuda_model_check: %s\n", chosen.error.c_str());
       return 3;
     }
+    decltype(runs) kept;
+    for (size_t i : chosen.kept) kept.push_back(runs[i]);
+    runs = std::move(kept);
   }
   for (const auto& [name, fn] : runs) {
     try {
