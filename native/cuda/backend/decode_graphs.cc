@@ -52,7 +52,13 @@ void DecodeGraphs::run(const Key& key, cudaStream_t stream, const std::function<
     else
       ++it;
   for (auto it = seen_.begin(); it != seen_.end();) it = same_buffers(*it, key) ? std::next(it) : seen_.erase(it);
-  if (seen_.insert(key).second) return body();  // the first time eagerly: lazy allocations happen outside a capture
+  if (!seen_.count(key)) {
+    // The first time eagerly: lazy allocations happen outside a capture. Seen only once it ran whole: a run that
+    // threw may have stopped before them, and capturing them would switch graphs off for good.
+    body();
+    seen_.insert(key);
+    return;
+  }
   capture(key, stream, body);
 }
 

@@ -50,7 +50,7 @@ class DecodeGraphs {
   void destroy_all();
 
   bool enabled_ = true;
-  std::set<Key> seen_;  // keys run eagerly once, captured on their next run
+  std::set<Key> seen_;  // keys run eagerly once to the end, captured on their next run
   std::map<Key, cudaGraphExec_t> graphs_;
 };
 

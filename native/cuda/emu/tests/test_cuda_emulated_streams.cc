@@ -64,6 +64,35 @@ TEST(decode_graphs_replay_the_captured_step_and_fall_back_when_capture_fails) {
     }
     CHECK_EQ(runs, 5);  // once more for call 2, whose capture failed before its eager run
   }
+  {
+    // A first eager run that throws (an error the caller reports) has not made what the body allocates lazily (on
+    // a GPU, cuBLASLt's workspace): the next run is eager again, not a capture that the allocation would break and
+    // that would switch graphs off for the model's life.
+    tf::cuda::DecodeGraphs graphs;
+    int runs = 0, value = 0;
+    void* lazy = nullptr;
+    auto body = [&] {
+      ++runs;
+      if (runs == 1) throw tf::Error("the first eager run failed");
+      if (!lazy && cudaMalloc(&lazy, 256) != cudaSuccess) throw tf::Error("lazy allocation refused");
+      REQUIRE(cudaMemsetAsync(buf, value, 64, s) == cudaSuccess);
+    };
+    bool threw = false;
+    try {
+      graphs.run(key, s, body);
+    } catch (const tf::Error&) {
+      threw = true;
+    }
+    CHECK(threw);
+    for (int call = 2; call <= 4; ++call) {
+      value = 20 + call;
+      graphs.run(key, s, body);
+      const int expected = 20 + (call < 3 ? call : 3);  // call 2 eager, call 3 captured, call 4 replays call 3
+      CHECK_EQ(byte(), expected);
+    }
+    CHECK_EQ(runs, 3);
+    CHECK(cudaFree(lazy) == cudaSuccess);
+  }
   cudaGetLastError();
   CHECK(cudaFree(buf) == cudaSuccess);
   CHECK(cudaStreamDestroy(s) == cudaSuccess);
