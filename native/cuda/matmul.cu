@@ -6,7 +6,9 @@
 // Per shape (and pointer alignment): the matmul descriptor, the three layouts and the heuristic's algorithm,
 // built once and kept for the process's life, like the handle (destroying them at static destruction would
 // race the CUDA runtime's own teardown). A shape cuBLASLt does not support (no algorithm, or
-// CUBLAS_STATUS_NOT_SUPPORTED) runs on WMMA, said once per shape on stderr; any other cuBLASLt failure throws.
+// CUBLAS_STATUS_NOT_SUPPORTED) runs on WMMA, said once per shape on stderr; any other cuBLASLt failure sets
+// cuBLASLt aside on the device under auto (every GEMM there runs on WMMA, said once) and throws under
+// TF_CUDA_GEMM=cublaslt (host/gemm_map.h classify_lt_failure).
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -42,9 +44,32 @@ std::mutex g_mu;
 std::unordered_map<int, DeviceState> g_devices;
 bool g_said_fallback = false;
 
-[[noreturn]] void fail(const std::string& what, lt::Status s, const GemmShapeKey& key) {
-  throw Error("cuBLASLt " + what + " failed with " + cublas_status_name(s) + " for GEMM " + describe_gemm(key) +
-              "; set TF_CUDA_GEMM=wmma to use the built-in kernels instead");
+// A cuBLASLt call that returned neither success nor NOT_SUPPORTED, on its way to fall_back_or_throw.
+struct LtCallFailed {
+  std::string call;
+  lt::Status status;
+};
+
+[[noreturn]] void fail(const std::string& call, lt::Status s) { throw LtCallFailed{call, s}; }
+
+void say_fallback(const std::string& why) {
+  std::fprintf(stderr, "tuneforge: matmul uses the WMMA kernels: %s\n", why.c_str());
+}
+
+// Under g_mu, for a failure that is not the shape's alone (classify_lt_failure): throws under
+// TF_CUDA_GEMM=cublaslt; under auto, sets cuBLASLt aside on the device (create_error routes its GEMMs to WMMA from
+// now on) and says why, once.
+void fall_back_or_throw(DeviceState& d, GemmBackendChoice choice, const LtCallFailed& f, const GemmShapeKey& key) {
+  const std::string what = "cuBLASLt " + f.call + " failed with " + cublas_status_name(f.status) + " for GEMM " +
+                           describe_gemm(key);
+  if (classify_lt_failure(choice, f.status) == LtFailure::Throw)
+    throw Error(what + "; set TF_CUDA_GEMM=wmma to use the built-in kernels instead");
+  d.create_error = what + ", so every GEMM on device " + std::to_string(key.device) + " runs on them";
+  say_fallback(d.create_error);
+  // A launch cuBLASLt could not make (no kernel image for this GPU) leaves a non-sticky error that WMMA's own launch
+  // check would report as its own; a fault inside a kernel is sticky, survives this and fails the WMMA launch.
+  cudaGetLastError();
+  g_said_fallback = true;
 }
 
 // Under g_mu. Null handle (with create_error set) when cuBLASLt cannot run on this device.
@@ -73,24 +98,24 @@ void* workspace(DeviceState& d, cudaStream_t stream) {
 }
 
 // Builds the descriptors and asks the heuristic for one algorithm. Leaves supported = false when cuBLASLt has
-// none for this shape; throws on any other failure.
+// none for this shape; throws LtCallFailed on any other failure.
 void build_plan(const lt::Library& lib, const DeviceState& d, const GemmShapeKey& key, Plan& p) {
   const LtGemmMap m = map_row_major_gemm(key.trans_a, key.trans_b, key.M, key.N, key.K, key.lda, key.ldb, key.ldc);
   lt::Status s = lib.desc_create(&p.desc, lt::kComputeType32F, lt::kCudaR32F);
-  if (s != kCublasStatusSuccess) fail("MatmulDescCreate", s, key);
+  if (s != kCublasStatusSuccess) fail("MatmulDescCreate", s);
   const int32_t op_a = m.op_a_t ? lt::kOpT : lt::kOpN, op_b = m.op_b_t ? lt::kOpT : lt::kOpN;
-  if ((s = lib.desc_set(p.desc, lt::kDescTransA, &op_a, sizeof op_a)) != kCublasStatusSuccess) fail("TRANSA", s, key);
-  if ((s = lib.desc_set(p.desc, lt::kDescTransB, &op_b, sizeof op_b)) != kCublasStatusSuccess) fail("TRANSB", s, key);
+  if ((s = lib.desc_set(p.desc, lt::kDescTransA, &op_a, sizeof op_a)) != kCublasStatusSuccess) fail("TRANSA", s);
+  if ((s = lib.desc_set(p.desc, lt::kDescTransB, &op_b, sizeof op_b)) != kCublasStatusSuccess) fail("TRANSB", s);
   const int c_type = key.f32_out ? lt::kCudaR32F : lt::kCudaR16BF;
   if ((s = lib.layout_create(&p.a, lt::kCudaR16BF, m.a.rows, m.a.cols, m.a.ld)) != kCublasStatusSuccess)
-    fail("MatrixLayoutCreate(A)", s, key);
+    fail("MatrixLayoutCreate(A)", s);
   if ((s = lib.layout_create(&p.b, lt::kCudaR16BF, m.b.rows, m.b.cols, m.b.ld)) != kCublasStatusSuccess)
-    fail("MatrixLayoutCreate(B)", s, key);
+    fail("MatrixLayoutCreate(B)", s);
   if ((s = lib.layout_create(&p.c, c_type, m.c.rows, m.c.cols, m.c.ld)) != kCublasStatusSuccess)
-    fail("MatrixLayoutCreate(C)", s, key);
+    fail("MatrixLayoutCreate(C)", s);
 
   lt::MatmulPreference pref = nullptr;
-  if ((s = lib.pref_create(&pref)) != kCublasStatusSuccess) fail("MatmulPreferenceCreate", s, key);
+  if ((s = lib.pref_create(&pref)) != kCublasStatusSuccess) fail("MatmulPreferenceCreate", s);
   const uint64_t ws = d.workspace_bytes;
   // cuBLASLt's "A" is our B and its "B" our A (gemm_map.h), so the alignments swap too; D is C.
   const uint32_t align[4] = {key.align_b, key.align_a, key.align_c, key.align_c};
@@ -107,13 +132,9 @@ void build_plan(const lt::Library& lib, const DeviceState& d, const GemmShapeKey
   if (s == kCublasStatusNotSupported ||
       (s == kCublasStatusSuccess && (returned == 0 || result.state != kCublasStatusSuccess)))
     return;
-  if (s != kCublasStatusSuccess) fail("MatmulAlgoGetHeuristic", s, key);
+  if (s != kCublasStatusSuccess) fail("MatmulAlgoGetHeuristic", s);
   p.algo = result.algo;
   p.supported = true;
-}
-
-void say_fallback(const std::string& why) {
-  std::fprintf(stderr, "tuneforge: matmul uses the WMMA kernels: %s\n", why.c_str());
 }
 
 // True when cuBLASLt ran the GEMM; false when the caller must run the WMMA kernel instead.
@@ -157,9 +178,13 @@ bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
     if (inserted) {
       try {
         build_plan(lib, d, key, it->second);
-      } catch (...) {
-        d.plans.erase(it);  // no half-built plan may turn later calls into a silent fallback
-        throw;
+      } catch (const LtCallFailed& f) {
+        if (classify_lt_failure(choice, f.status) != LtFailure::ShapeOnWmma) {
+          d.plans.erase(it);  // a half-built plan must not stand for the shape
+          fall_back_or_throw(d, choice, f, key);
+          return false;
+        }
+        it->second.supported = false;  // NOT_SUPPORTED from a descriptor call: as if the heuristic had none
       }
       if (!it->second.supported)
         say_fallback("cuBLASLt has no algorithm for GEMM " + describe_gemm(key) + " (said once per shape)");
@@ -180,7 +205,11 @@ bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
     plan->supported = false;
     return false;
   }
-  if (s != kCublasStatusSuccess) fail("Matmul", s, key);
+  if (s != kCublasStatusSuccess) {
+    std::lock_guard<std::mutex> lock(g_mu);
+    fall_back_or_throw(g_devices[key.device], choice, LtCallFailed{"Matmul", s}, key);
+    return false;  // the caller runs this GEMM on WMMA (see fall_back_or_throw for a kernel that did launch)
+  }
   return true;
 }
 

@@ -226,3 +226,15 @@ TEST(dispatcher_routes_to_wmma_when_cublaslt_is_unavailable) {
   CHECK_THROWS(route_gemm(GemmBackendChoice::Cublaslt, "cublasLtCreate on device 0: CUBLAS_STATUS_NOT_INITIALIZED", 64),
                "cublasLtCreate on device 0");
 }
+
+// A cuBLASLt failure: NOT_SUPPORTED sends that shape to WMMA under either choice; anything else sets cuBLASLt aside on
+// the device under auto (a library too old for the GPU would otherwise fail the run) and is an error under
+// TF_CUDA_GEMM=cublaslt, which asked for cuBLASLt.
+TEST(cublaslt_failures_fall_back_under_auto_and_throw_when_cublaslt_was_asked_for) {
+  CHECK(classify_lt_failure(GemmBackendChoice::Auto, kCublasStatusNotSupported) == LtFailure::ShapeOnWmma);
+  CHECK(classify_lt_failure(GemmBackendChoice::Cublaslt, kCublasStatusNotSupported) == LtFailure::ShapeOnWmma);
+  for (int status : {1, 3, 7, 8, 13, 14, 99}) {  // NOT_INITIALIZED ... INTERNAL_ERROR, and one no header names
+    CHECK(classify_lt_failure(GemmBackendChoice::Auto, status) == LtFailure::DeviceOnWmma);
+    CHECK(classify_lt_failure(GemmBackendChoice::Cublaslt, status) == LtFailure::Throw);
+  }
+}

@@ -24,6 +24,11 @@ GemmRoute route_gemm(GemmBackendChoice choice, const std::string& why_not, int64
   return K == 0 ? GemmRoute::Wmma : GemmRoute::Cublaslt;
 }
 
+LtFailure classify_lt_failure(GemmBackendChoice choice, int status) {
+  if (status == kCublasStatusNotSupported) return LtFailure::ShapeOnWmma;
+  return choice == GemmBackendChoice::Cublaslt ? LtFailure::Throw : LtFailure::DeviceOnWmma;
+}
+
 std::vector<std::string> cublaslt_library_candidates() {
   return {"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so.11", "libcublasLt.so"};
 }
