@@ -9,6 +9,8 @@
 #        built (native/build/cmake); steps 3-4 need torch, so without it they end in a FAIL row.
 #        TF_MODEL_CHECK_CASES="fp32 base|..." runs only those step-2 cases (cuda_model_check's names); the step-2 row
 #        then says so, since it no longer covers every case.
+#        GPU_CHECK_DEADLINE_S (default 540): every step ends by then, counted from this script's start, so the summary
+#        is printed before a device call's limit; GPU_CHECK_STEP_TIMEOUT (default 150) limits steps 1 and 2 each.
 # Exit status: 0 when every step that ran passed, 1 otherwise. Budget: <= 8 minutes on one H200.
 set -uo pipefail
 
@@ -24,8 +26,10 @@ JOBS="$(nproc 2>/dev/null || echo 4)"
 SUMMARY=()   # "step|what|result|detail" rows, printed as the final table
 FAILED=0
 
-record() {  # record STEP WHAT RESULT DETAIL   (RESULT: PASS, FAIL, SKIP or INFO)
+record() {  # record STEP WHAT RESULT DETAIL [quiet]   (RESULT: PASS, FAIL, SKIP or INFO)
   SUMMARY+=("$1|$2|$3|$4")
+  # Printed now too, so a run cut off before the summary still shows its rows (steps 3-4 print theirs as they come).
+  [[ ${5:-} == quiet ]] || printf '== row: %s | %s | %s | %s\n' "$1" "$2" "$3" "$4"
   [[ "$3" == FAIL ]] && FAILED=1
   return 0
 }
@@ -34,6 +38,16 @@ record() {  # record STEP WHAT RESULT DETAIL   (RESULT: PASS, FAIL, SKIP or INFO
 if ! command -v nvcc >/dev/null 2>&1 && [[ -x /usr/local/cuda/bin/nvcc ]]; then
   export PATH="/usr/local/cuda/bin:$PATH"
 fi
+
+# steps 3-4's functions (nothing runs yet), and with them the deadline's _hf_cap that steps 1-2 use too.
+# shellcheck source=steps-3-4.sh
+source "$ROOT/native/gpu/steps-3-4.sh"
+
+# What ran: a failure on a lent machine is read from this log alone, with no second look at the machine.
+GPU_LINE=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null | head -n 1)
+echo "== machine: ${GPU_LINE:-no GPU answered nvidia-smi}"
+echo "== nvcc: $(nvcc --version 2>/dev/null | tail -n 1 || echo 'not found')"
+echo "== python: $("${PYTHON:-python3}" "$ROOT/native/gpu/hf_common.py" versions 2>&1 | tail -n 1)"
 
 # build_and_run STEP WHAT TARGET [NOTE]: builds TARGET in the CMake tree and runs it (exit 0 all pass, 1 a failure,
 # 2 no usable device), recording one summary row; NOTE ends a passing row's detail.
@@ -44,13 +58,15 @@ build_and_run() {
     record "$step" "$what" FAIL "build of $target failed (log: $BUILD.$target.log)"
     return
   fi
-  timeout 300 "$BUILD/$target" | tee "$BUILD.$target.out"
+  local limit
+  limit=$(_hf_cap "${GPU_CHECK_STEP_TIMEOUT:-150}")
+  timeout -k 10 "$limit" "$BUILD/$target" | tee "$BUILD.$target.out"
   local rc=${PIPESTATUS[0]}
   case $rc in
     0) record "$step" "$what" PASS "every row within its limit (table above)$note" ;;
     2) record "$step" "$what" FAIL "no usable CUDA device ($target exit 2)" ;;
     3) record "$step" "$what" FAIL "$target: no such case in TF_MODEL_CHECK_CASES (the names are above)" ;;
-    124) record "$step" "$what" FAIL "$target timed out after 300 s" ;;
+    124 | 137) record "$step" "$what" FAIL "$target timed out after $limit s" ;;
     *) record "$step" "$what" FAIL "$target exit $rc (FAIL rows above)" ;;
   esac
 }
@@ -108,8 +124,6 @@ step2
 # row. MISSING (our side not built yet) is shown as SKIP; INFO rows (tolerance calibration) never fail the run.
 # Steps 3-4 drive our trainer through gpu_ours (native/gpu/ours.cc), built in the same CMake tree ($BUILD): no
 # Node.js or node_modules needed on the GPU machine.
-# shellcheck source=steps-3-4.sh
-source "$ROOT/native/gpu/steps-3-4.sh"
 HF_ROWS="$(mktemp)"
 GPU_CHECK_BUILD="$BUILD" GPU_CHECK_TARGET_SUFFIX="$SUFFIX" GPU_CHECK_ROWS="$HF_ROWS" gpu_steps_3_4
 # Tabs become \x1f before `read`: a tab is IFS whitespace, so `IFS=$'\t' read` merges consecutive tabs and an empty
@@ -125,7 +139,7 @@ while IFS=$'\x1f' read -r s what ours ref target status; do
     MISSING) result=SKIP ;;
     *) result=FAIL ;;
   esac
-  record "$s" "$what" "$result" "ours ${ours:--} · reference ${ref:--} · target ${target:--}$verdict"
+  record "$s" "$what" "$result" "ours ${ours:--} · reference ${ref:--} · target ${target:--}$verdict" quiet
 done < <(tr '\t' '\037' <"$HF_ROWS")
 rm -f "$HF_ROWS"
 

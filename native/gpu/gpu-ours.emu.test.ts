@@ -271,6 +271,11 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
       ["3", "generate the 1B model", "FAIL", "ours - · reference hf_make_model.py failed · target -"],
     ]);
     expect(r.stderr + r.stdout).toMatch(/hf_make_model: No module named '(torch|transformers|peft)'/);
+    // The log a lent machine's failure is read from: what ran first, then each row as it was recorded (a run cut off
+    // at the call's limit prints no summary).
+    expect(r.stdout).toMatch(/^== machine: .+\n== nvcc: .+\n== python: torch (not importable|\d)/);
+    expect(r.stdout.slice(0, r.stdout.indexOf("== step 2:"))).toContain("== row: 1 | CUDA kernels vs CPU | PASS |");
+    expect(r.stderr).toMatch(/\[steps 3-4\] row: 3\tgenerate the 1B model\t\thf_make_model.py failed\t\tFAIL/);
     // Step 1's attention rows carry their steady-state speed: the figure a GPU run holds against FlashAttention-2.
     const speedRows = r.stdout.match(/^attention_(forward out|backward dq) .*$/gm) ?? [];
     expect(speedRows).toHaveLength(2 * 8); // checks_attention.cc's 8 cases
@@ -284,6 +289,13 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const empty = await runProcess(path.resolve("native/build/cmake/cuda_model_check_emu"), [], { cwd: process.cwd(), env: { TF_MODEL_CHECK_CASES: "fp32 base||session training" } });
     expect(empty.code).toBe(3);
     expect(empty.stderr).toMatch(/has an empty name \(a '\|' too many\)/);
+
+    // A step that hangs on a GPU ends at its timeout in a row of its own, and the run goes on: cuda_check_emu needs
+    // seconds, so a 1 s limit stops it (exit 124, then the KILL 10 s later if it ignored the TERM).
+    const hung = await runProcess("bash", [path.join(GPU, "check.sh")], { cwd: process.cwd(), env: { ...env, GPU_CHECK_STEP_TIMEOUT: "1" } });
+    const hungRows = hung.stdout.match(/^== row: .*$/gm) ?? [];
+    expect(hungRows[0]).toBe("== row: 1 | CUDA kernels vs CPU | FAIL | cuda_check_emu timed out after 1 s");
+    expect(hung.stdout).toContain("== native/gpu/check.sh summary");
   }, 180_000);
 
   it("the torch-free Python helpers pass their unit tests", async () => {

@@ -20,7 +20,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import flops_per_token, format_table, step3_rows, step4_8b_row, step4_rows  # noqa: E402
+from hf_common import flops_per_token, format_table, step3_rows, step4_rows  # noqa: E402
 
 
 def last_json(path):
@@ -128,13 +128,8 @@ def main():
     else:
         hf = last_json(args.hf)
         ran = [r for r in args.ran.split(",") if r]
-        if hf is None:
-            # Without HF's figures the 1B rows have nothing to compare with, but the 8B one stands on its own.
-            rows = [("4", "HF PEFT throughput", "", f"no result in {args.hf}", "", "FAIL"),
-                    step4_8b_row(with_model_flops(last_json(args.ours8b)), None, args.reason, ran, args.reason8b)]
-        else:
-            rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
-                              ran, args.reason8b)
+        rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
+                          ran, args.reason8b, hf_missing=args.hf)
     for r in rows:
         print("\t".join(str(c) for c in r))
 

@@ -5,7 +5,9 @@
 
 The setup is the seed's stack minus bitsandbytes (not installed on the GPU machine): bf16 base weights,
 LoRA (dropout 0.05, alpha 2·rank, PEFT's fp32 adapter weights), gradient checkpointing (non-reentrant), SDPA
-attention, torch AdamW. Each step is one micro-batch of --batch rows of --seq random tokens, every position a
+attention, torch AdamW, and the forward under bf16 autocast, as HF's Trainer runs it with bf16=True (without it
+PEFT casts every LoRA input to fp32 and keeps those copies for backward: slower and more memory, a weaker baseline
+than the one users get). Each step is one micro-batch of --batch rows of --seq random tokens, every position a
 target, so tokens/step = batch·seq. --warmup steps are run and not timed; tokens/s is over the next --steps.
 
 MFU = tokens/s · (4·N_frozen + 6·N_lora + 6·L·heads·head_dim·T) / the bf16 GEMM peak measured in this run
@@ -97,7 +99,8 @@ def main():
     step_seconds, loss = [], None
     for i, ids in enumerate(batches):
         s = time.perf_counter()
-        out = model(input_ids=ids, labels=ids)
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            out = model(input_ids=ids, labels=ids)
         out.loss.backward()
         opt.step()
         opt.zero_grad(set_to_none=True)
@@ -109,7 +112,7 @@ def main():
     fpt = flops_per_token(cfg, args.rank, targets, args.seq)
     print(json.dumps({
         "side": "hf-peft", "model": args.model, "base": "bf16", "seq": args.seq, "batch": args.batch,
-        "rank": args.rank, "alpha": alpha, "targets": targets, "gradient_checkpointing": not args.no_checkpointing,
+        "rank": args.rank, "alpha": alpha, "targets": targets, "gradient_checkpointing": not args.no_checkpointing, "autocast": "bf16",
         "matmul_parameters": matmul_parameters(cfg), "lora_parameters": lora_parameters(cfg, args.rank, targets),
         "tokens_per_sec": round(tokens_per_sec, 1), "flops_per_token": fpt,
         "achieved_tflops": round(tokens_per_sec * fpt / 1e12, 1), "gemm_peak_tflops": round(peak_tflops, 1),

@@ -25,8 +25,33 @@
 #   GPU_CHECK_DECODE_8B=1  also measure decoding on the 8B model (loading it again costs about a minute)
 #   GPU_DECODE_PROMPT_LEN, GPU_DECODE_TOKENS  the decode rows' prompt length and tokens generated (default 512 and
 #                          128); the emulated test of these rows uses short ones
+#   GPU_CHECK_DEADLINE_S   seconds after the start (of check.sh, or of this script run alone) by which every step has
+#                          ended, so the summary is printed (default 540; see _hf_left)
 
 _hf_log() { printf '[steps 3-4] %s\n' "$*" >&2; }
+
+# The deadline. A lent GPU machine runs a command for at most 10 minutes (native/gpu/README.md's first call: 580 s),
+# and a command killed at its limit prints no summary, so the whole check ends by GPU_CHECK_DEADLINE_S seconds after
+# its start ($SECONDS: check.sh sources this file, so it counts from check.sh's start). Each step's timeout is capped
+# by the time left, and the optional rows (calibration, the CPU backend vs HF, the profiled steps, the decode rows)
+# are skipped, each with a row that says so, when less is left than they need.
+_hf_left() { echo $((${GPU_CHECK_DEADLINE_S:-540} - SECONDS)); }
+# _hf_cap N: a timeout of N seconds, or the time left when that is less (at least 5 s: a step started late still ends
+# in a timed-out row of its own rather than being cut off with the rest).
+_hf_cap() {
+  local left
+  left=$(_hf_left)
+  if ((left >= $1)); then echo "$1"; elif ((left > 5)); then echo "$left"; else echo 5; fi
+}
+# _hf_optional NEED STEP CHECK: true when NEED seconds are left; otherwise appends a MISSING row (SKIP in check.sh's
+# table) for CHECK that says why it did not run.
+_hf_optional() {
+  local left
+  left=$(_hf_left)
+  ((left >= $1)) && return 0
+  _hf_row "$2" "$3" "not run: $((left > 0 ? left : 0)) s left before GPU_CHECK_DEADLINE_S=${GPU_CHECK_DEADLINE_S:-540}, it needs ~$1 s" "" "" MISSING
+  return 1
+}
 
 # _hf_timed NAME CMD...: runs CMD with its output to the terminal, prints its time; returns its status.
 _hf_timed() {
@@ -39,7 +64,9 @@ _hf_timed() {
   return $rc
 }
 
-_hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$_HF_ROWS"; }
+# Rows go to the rows file and, as they come, to stderr: a run cut off before the summary still shows them in its log.
+_hf_append() { tee -a "$_HF_ROWS" | sed 's/^/[steps 3-4] row: /' >&2; }
+_hf_row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" | _hf_append; }
 
 # Generation speed on the device (KV-cache decoding, NF4 GEMV): an INFO row, no target in the issue. $1 model, $2 label,
 # $3 prompts decoded together (default 1; an evaluation batches its prompts like this), $4 "eager" to launch every
@@ -59,7 +86,8 @@ _gpu_decode_row() {
   if [[ $prompt_len/$tokens != 512/128 ]]; then row="ours generation speed ($label, $prompt_len-token prompt, $tokens tokens)"; fi
   # The row with graphs for the same model and batch, written by an earlier call (a batch of 1 is named without -b1).
   local graph_out="$dir/decode-$2$( ((batch > 1)) && echo "-b$batch").json"
-  _hf_timed "4: ours decode ($label${weights:+, $weights}, $prompt_len-token prompt, $tokens tokens)" env TF_CUDA_GRAPHS=$graphs timeout 180 "$ours" decode \
+  _hf_optional 40 4 "$row" || return 0
+  _hf_timed "4: ours decode ($label${weights:+, $weights}, $prompt_len-token prompt, $tokens tokens)" env TF_CUDA_GRAPHS=$graphs timeout "$(_hf_cap 180)" "$ours" decode \
     --model "$1" --prompt-len "$prompt_len" --max-tokens "$tokens" --batch "$batch" --runs 2 "${quant[@]}" --backend cuda \
     2>"$out.stderr" | tee "$out"
   cat "$out.stderr" >&2  # after the run: read below, so it must be complete
@@ -86,7 +114,8 @@ _gpu_profile_row() {
   if [[ ${4:-} == main ]]; then
     ahead=0 label="ours 1B step by phase, NF4 expanded on the main stream (profiled run)" out="$dir/profile-1b-main.json"
   fi
-  _hf_timed "4: ${label#ours 1B } (1B, NF4 + double quant, batch $2 × $seq)" env TF_CUDA_DEQUANT_AHEAD=$ahead timeout 120 \
+  _hf_optional 45 4 "$label" || return 0
+  _hf_timed "4: ${label#ours 1B } (1B, NF4 + double quant, batch $2 × $seq)" env TF_CUDA_DEQUANT_AHEAD=$ahead timeout "$(_hf_cap 120)" \
     "$ours" bench --model "$1" --seq-len "$seq" --batch-size "$2" --steps 3 --rank $rank --targets $targets_long \
     --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 --profile | tee "$out"
   local figures
@@ -100,20 +129,20 @@ _gpu_profile_row() {
 _gpu_step3() {
   local ref="$dir/ref.safetensors"
   if [[ ! -f $m1b/config.json ]]; then
-    _hf_timed "3: generate the 1B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 1b --out "$m1b" --seed 0 \
+    _hf_timed "3: generate the 1B-shaped model" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_make_model.py" --shape 1b --out "$m1b" --seed 0 \
       || { _hf_row 3 "generate the 1B model" "" "hf_make_model.py failed" "" FAIL; return 1; }
   fi
-  if ! _hf_timed "3: HF + PEFT reference (seq 256, fp32)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
+  if ! _hf_timed "3: HF + PEFT reference (seq 256, fp32)" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
     --targets $targets --seq 256 --out "$ref"; then
     _hf_row 3 "HF + PEFT reference" "" "hf_reference.py failed" "" FAIL
   else
     # Calibration: HF's own bf16 numbers against its fp32 ones show how far a correct bf16 computation lands,
     # i.e. whether the tolerances are fair. Rows are INFO.
-    if [[ ${GPU_CHECK_CALIBRATE:-$((1 - have_cuda))} == 1 ]] &&
-      _hf_timed "3: HF + PEFT in bf16 (calibration)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
+    if [[ ${GPU_CHECK_CALIBRATE:-$((1 - have_cuda))} == 1 ]] && _hf_optional 60 3 "1B logits/loss/grads vs HF (HF bf16, calibration)" &&
+      _hf_timed "3: HF + PEFT in bf16 (calibration)" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
         --targets $targets --seq 256 --dtype bf16 --out "$dir/ref-bf16.safetensors"; then
       "$py" "$gpu/hf_compare.py" "$dir/ref-bf16.safetensors" "$ref" --label "HF bf16" --json | tee "$dir/compare-hf-bf16.txt"
-      "$py" "$gpu/hf_rows.py" step3 --label "HF bf16, calibration" --info --compare "$dir/compare-hf-bf16.txt" >>"$_HF_ROWS"
+      "$py" "$gpu/hf_rows.py" step3 --label "HF bf16, calibration" --info --compare "$dir/compare-hf-bf16.txt" | _hf_append
     fi
     local backend label
     for backend in cuda cpu; do
@@ -124,12 +153,13 @@ _gpu_step3() {
       if [[ $backend == cpu ]]; then
         [[ $have_cpu == 1 ]] || continue
         [[ $have_cuda == 0 || ${GPU_CHECK_CPU_VS_HF:-0} == 1 ]] || continue
+        _hf_optional 90 3 "1B logits/loss/grads vs HF (cpu)" || continue
       fi
       label=$backend
-      if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout 300 "$ours" reference \
+      if _hf_timed "3: ours ($backend) on the same adapter and inputs" timeout "$(_hf_cap 300)" "$ours" reference \
         --model "$m1b" --ref "$ref" --backend "$backend" --quant none --out "$dir/ours-$backend.json"; then
         "$py" "$gpu/hf_compare.py" "$dir/ours-$backend.json" "$ref" --label "$label" --json | tee "$dir/compare-$backend.txt"
-        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" --ran ours >>"$_HF_ROWS"
+        "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" --ran ours | _hf_append
       else
         _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "gpu_ours reference failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
       fi
@@ -149,6 +179,8 @@ gpu_steps_3_4() {
   _HF_ROWS="${GPU_CHECK_ROWS:-$dir/rows.tsv}"
   [[ -n ${GPU_CHECK_ROWS:-} ]] || : >"$_HF_ROWS"
   local rank=16 targets=q,k,v,o targets_long=q_proj,k_proj,v_proj,o_proj
+  # The GPU machine has no network: transformers must never wait on the Hub for files we have on disk.
+  export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
   # Run alone (check.sh has done this already): cuBLASLt is loaded by name, and may sit only in Python's wheel.
   local cublaslt
   cublaslt="$(bash "$gpu/find-cublaslt.sh")"
@@ -189,13 +221,13 @@ gpu_steps_3_4() {
   if [[ $only8b == 1 ]]; then rm -f "$ours8b_json"; else rm -f "$hf_json" "$ours_json" "$ours8b_json"; fi
   # The benches that were run: one that leaves no JSON (crash, timeout, out of memory) is a FAIL row, not MISSING.
   local ran="" reason8b=()
-  [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" "$py" "$gpu/hf_throughput.py" \
+  [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" timeout "$(_hf_cap 240)" "$py" "$gpu/hf_throughput.py" \
     --model "$m1b" --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
   if [[ $have_cuda == 1 ]]; then
     # The 1B bench ran in this call, or in the first one that ONLY_8B's call completes: no result is a FAIL either way.
     ran=ours
     if [[ $only8b != 1 ]]; then
-      _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout 240 "$ours" bench \
+      _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout "$(_hf_cap 240)" "$ours" bench \
         --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
         --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
       _gpu_profile_row "$m1b" "$batch"
@@ -208,12 +240,12 @@ gpu_steps_3_4() {
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       local m8b="$dir/llama-8b"
       if [[ -f $m8b/config.json ]] ||
-        _hf_timed "4: generate the 8B-shaped model" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0; then
+        _hf_timed "4: generate the 8B-shaped model" timeout "$(_hf_cap 300)" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0; then
         # Without gradient checkpointing, as one would train it on this GPU: every layer's activations for 2 × 2048
         # tokens are ~20 GB beside ~5.5 GB of NF4 weights, far below an H200's 141 GB, and the recompute would add a
         # third forward pass of the frozen GEMMs (6 instead of 4 per weight and token: ≥ 12,000 tokens/s would then
         # need ~600 TFLOP/s sustained). The 1B row above keeps checkpointing, as HF's run it is compared with.
-        _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048, no checkpointing)" timeout 300 "$ours" bench \
+        _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048, no checkpointing)" timeout "$(_hf_cap 300)" "$ours" bench \
           --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
           --quant nf4 --double-quant --backend cuda --peak-size 0 | tee "$ours8b_json"
         ran+=",ours8b"
@@ -230,7 +262,7 @@ gpu_steps_3_4() {
   fi
   [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]] && reason8b=(--reason8b "skipped (GPU_CHECK_SKIP_8B=1)")
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
-    --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} >>"$_HF_ROWS"
+    --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} | _hf_append
   _hf_log "steps 3-4 done in $((SECONDS - start_all)) s"
   return 0
 }
