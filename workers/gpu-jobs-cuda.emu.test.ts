@@ -130,7 +130,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     // The job log has the device's memory report folded into one line, and says which backend trained.
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(events.filter((m) => m.startsWith("CUDA memory: ")), events.join("\n")).toHaveLength(1);
-    expect(events.find((m) => m.startsWith("CUDA memory: "))).toMatch(/^CUDA memory: frozen weights: [\d.]+ KiB, .*total held: [\d.]+ MiB, device: [\d.]+ GiB free of 16\.00 GiB$/);
+    expect(events.find((m) => m.startsWith("CUDA memory: "))).toMatch(/^CUDA memory: frozen weights: [\d.]+ KiB, .*, GEMMs: wmma \(the CUDA emulator never loads cuBLASLt\), total held: [\d.]+ MiB, device: [\d.]+ GiB free of 16\.00 GiB$/);
     expect(events.some((m) => /^Training on .*, cuda backend: 16 examples/.test(m))).toBe(true);
     // Where step 2's time went on the device, NF4 dequantization included.
     const profile = events.filter((m) => m.startsWith("Step "));

@@ -64,7 +64,7 @@ void fall_back_or_throw(DeviceState& d, GemmBackendChoice choice, const LtCallFa
                            describe_gemm(key);
   if (classify_lt_failure(choice, f.status) == LtFailure::Throw)
     throw Error(what + "; set TF_CUDA_GEMM=wmma to use the built-in kernels instead");
-  d.create_error = what + ", so every GEMM on device " + std::to_string(key.device) + " runs on them";
+  d.create_error = what + "; every GEMM on device " + std::to_string(key.device) + " runs on the WMMA kernels";
   say_fallback(d.create_error);
   // A launch cuBLASLt could not make (no kernel image for this GPU) leaves a non-sticky error that WMMA's own launch
   // check would report as its own; a fault inside a kernel is sticky, survives this and fails the WMMA launch.
@@ -265,7 +265,7 @@ const char* matmul_backend_description() {
   if (cudaGetDevice(&device) == cudaSuccess) {
     std::lock_guard<std::mutex> lock(g_mu);
     const DeviceState& d = device_state(lib, device);
-    if (!d.handle) {
+    if (!d.create_error.empty()) {  // no handle, or cuBLASLt set aside after a failure (fall_back_or_throw)
       text = "wmma (" + d.create_error + ")";
       return text.c_str();
     }

@@ -234,7 +234,11 @@ TEST(memory_report_and_oom_message) {
   t.frozen_weights = 5 << 20, t.lora_and_optimizer = 1 << 20, t.activations = 2 << 20, t.scratch = 1 << 20;
   t.logits_chunk = 1 << 10, t.arena_capacity = 4 << 20, t.device_free = int64_t(10) << 30;
   t.device_total = int64_t(80) << 30;
+  CHECK(format_memory_report(t).find("GEMMs") == std::string::npos);  // not said when not known
+  t.gemms = "cublaslt 12.8.4 (libcublasLt.so.12)";
   const std::string r = format_memory_report(t);
+  // Before the totals: the tests (and readers) that find "device: ..." last still do.
+  CHECK(r.find("  GEMMs: cublaslt 12.8.4 (libcublasLt.so.12)\n  total held: ") != std::string::npos);
   for (const char* want : {"frozen weights: 5.00 MiB", "LoRA + optimizer: 1.00 MiB", "activations: 2.00 MiB",
                            "scratch: 1.00 MiB", "logits chunk: 1.00 KiB", "arena allocated: 4.00 MiB",
                            "total held: 10.00 MiB", "10.00 GiB free of 80.00 GiB"})

@@ -263,6 +263,7 @@ std::string CudaLlama::memory_report() const {
   }
   activate();
   device_memory_info(&t.device_free, &t.device_total);
+  t.gemms = matmul_backend_description();
   return format_memory_report(t);
 }
 

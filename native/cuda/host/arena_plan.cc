@@ -236,6 +236,7 @@ std::string format_memory_report(const MemoryTotals& t) {
   else if (t.nf4_weights_last_pass > 0)
     r += "  NF4 weights expanded ahead on a second stream: " + std::to_string(t.nf4_expanded_ahead) + " of " + asked +
          " in the last pass\n";
+  if (!t.gemms.empty()) r += "  GEMMs: " + t.gemms + "\n";
   line("total held", held);
   if (t.device_total > 0)
     r += "  device: " + format_bytes(t.device_free) + " free of " + format_bytes(t.device_total) + "\n";

@@ -136,6 +136,9 @@ struct MemoryTotals {
   bool nf4_first_pass_of_kind = false;  // that pass had no recorded order to expand ahead from
   bool nf4_expand_ahead = true;         // false: TF_CUDA_DEQUANT_AHEAD=0
   int64_t device_free = -1, device_total = -1;  // cudaMemGetInfo; -1 = unknown
+  // Where the GEMMs ran (api.h matmul_backend_description): cuBLASLt, or the slower WMMA kernels and why. In the
+  // report because a job's log shows it, and it is the first thing to know about a slow run. Empty: not said.
+  std::string gemms;
 };
 std::string format_bytes(int64_t bytes);  // "812 B", "1.50 KiB", "3.25 GiB"
 std::string format_memory_report(const MemoryTotals& t);
