@@ -223,6 +223,7 @@ gpu_steps_3_4() {
   local ran="" reason8b=()
   [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" timeout "$(_hf_cap 240)" "$py" "$gpu/hf_throughput.py" \
     --model "$m1b" --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
+  local m8b="$dir/llama-8b"
   if [[ $have_cuda == 1 ]]; then
     # The 1B bench ran in this call, or in the first one that ONLY_8B's call completes: no result is a FAIL either way.
     ran=ours
@@ -230,15 +231,8 @@ gpu_steps_3_4() {
       _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout "$(_hf_cap 240)" "$ours" bench \
         --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
         --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
-      _gpu_profile_row "$m1b" "$batch"
-      _gpu_profile_row "$m1b" "$batch" 2048 main
-      _gpu_decode_row "$m1b" 1B
-      _gpu_decode_row "$m1b" 1B 1 eager
-      _gpu_decode_row "$m1b" 1B 1 bf16
-      _gpu_decode_row "$m1b" 1B 8
     fi
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
-      local m8b="$dir/llama-8b"
       if [[ -f $m8b/config.json ]] ||
         _hf_timed "4: generate the 8B-shaped model" timeout "$(_hf_cap 300)" "$py" "$gpu/hf_make_model.py" --shape 8b --out "$m8b" --seed 0; then
         # Without gradient checkpointing, as one would train it on this GPU: every layer's activations for 2 × 2048
@@ -249,8 +243,6 @@ gpu_steps_3_4() {
           --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
           --quant nf4 --double-quant --backend cuda --peak-size 0 | tee "$ours8b_json"
         ran+=",ours8b"
-        # Loading the 8B model again costs about a minute of device time: only on request.
-        [[ ${GPU_CHECK_DECODE_8B:-0} == 1 ]] && _gpu_decode_row "$m8b" 8B
       else
         # No model, so no bench: its row would blame gpu_ours ("ran and gave no result") for the generator's failure.
         _hf_row 4 "generate the 8B model" "" "hf_make_model.py failed" "" FAIL
@@ -261,8 +253,21 @@ gpu_steps_3_4() {
     _hf_log "ours (CUDA backend): $why_not; step 4 reports HF alone"
   fi
   [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]] && reason8b=(--reason8b "skipped (GPU_CHECK_SKIP_8B=1)")
+  # The rows with targets now, before the INFO rows below: a run that reaches its deadline skips only those.
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
     --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} | _hf_append
+
+  # INFO rows: where the 1B step's time goes, and generation speed (each skipped, with a row, past the deadline).
+  if [[ $have_cuda == 1 && $only8b != 1 ]]; then
+    _gpu_profile_row "$m1b" "$batch"
+    _gpu_profile_row "$m1b" "$batch" 2048 main
+    _gpu_decode_row "$m1b" 1B
+    _gpu_decode_row "$m1b" 1B 1 eager
+    _gpu_decode_row "$m1b" 1B 1 bf16
+    _gpu_decode_row "$m1b" 1B 8
+  fi
+  # Loading the 8B model again costs about a minute of device time: only on request.
+  if [[ $have_cuda == 1 && ${GPU_CHECK_DECODE_8B:-0} == 1 && -f $ours8b_json ]]; then _gpu_decode_row "$m8b" 8B; fi
   _hf_log "steps 3-4 done in $((SECONDS - start_all)) s"
   return 0
 }
