@@ -66,6 +66,12 @@ def import_torch_stack(script):
     return torch
 
 
+def dtype_kwargs(transformers_version, dtype):
+    """from_pretrained's dtype argument by its name in that version: `dtype` from 4.56 on, where `torch_dtype` became a
+    deprecated alias (still accepted by 5.17, with a warning), `torch_dtype` before."""
+    return {"dtype": dtype} if version_tuple(transformers_version) >= (4, 56) else {"torch_dtype": dtype}
+
+
 def versions_line():
     """torch (with its CUDA), transformers and peft as importable here, for the top of check.sh's log."""
     out = []

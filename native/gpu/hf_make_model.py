@@ -59,7 +59,8 @@ def main():
     partial = out + ".partial"
     shutil.rmtree(partial, ignore_errors=True)
     os.makedirs(partial)
-    model.save_pretrained(partial, safe_serialization=True, max_shard_size="5GB")
+    # safetensors is save_pretrained's default from 4.35 on (MIN_TRANSFORMERS is later); 5.x dropped the argument.
+    model.save_pretrained(partial, max_shard_size="5GB")
     # save_pretrained's config carries transformers' own extras; make sure the fields our loader reads are ours.
     with open(os.path.join(partial, "config.json")) as f:
         saved = json.load(f)

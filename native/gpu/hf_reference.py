@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import (assistant_mask, import_torch_stack, lora_param_names, parse_targets,  # noqa: E402
+from hf_common import (assistant_mask, dtype_kwargs, import_torch_stack, lora_param_names, parse_targets,  # noqa: E402
                        write_step0_checkpoint)
 
 
@@ -56,6 +56,7 @@ def main():
     torch = import_torch_stack("hf_reference")
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import save_file
+    import transformers
     from transformers import LlamaForCausalLM
 
     t0 = time.time()
@@ -63,12 +64,13 @@ def main():
     torch.backends.cudnn.allow_tf32 = False
     device = "cuda" if torch.cuda.is_available() else "cpu"
     dtype = torch.float32 if args.dtype == "fp32" else torch.bfloat16
-    # torch_dtype= loads the weights in dtype on 4.x and 5.x (5.x keeps it as an alias of dtype=). Only the device
-    # moves with .to(): Module.to(dtype) also casts buffers, and the rotary embedding's inv_freq (a buffer transformers
+    # The weights load in dtype (dtype_kwargs: the argument's name in this transformers). Only the device moves with
+    # .to(): Module.to(dtype) also casts buffers, and the rotary embedding's inv_freq (a buffer transformers
     # computes in fp32 on purpose) would become bf16 with --dtype bf16, its RoPE angles off by tenths of a radian at
     # position 255 -- not "a correct bf16 computation" to calibrate against. Parameters still in another dtype (none
     # expected) are cast one by one, which leaves buffers alone.
-    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=dtype, attn_implementation="sdpa").to(device)
+    model = LlamaForCausalLM.from_pretrained(args.model, **dtype_kwargs(transformers.__version__, dtype),
+                                             attn_implementation="sdpa").to(device)
     with torch.no_grad():
         for p in model.parameters():
             if p.dtype != dtype:

@@ -22,7 +22,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import import_torch_stack, flops_per_token, gemm_tflops, lora_parameters, matmul_parameters, mfu, parse_targets  # noqa: E402
+from hf_common import dtype_kwargs, import_torch_stack, flops_per_token, gemm_tflops, lora_parameters, matmul_parameters, mfu, parse_targets  # noqa: E402
 
 
 def measure_gemm_peak(torch, n, reps=20, rounds=3):
@@ -68,6 +68,7 @@ def main():
 
     torch = import_torch_stack("hf_throughput")
     from peft import LoraConfig, get_peft_model
+    import transformers
     from transformers import LlamaForCausalLM
 
     if not torch.cuda.is_available():
@@ -76,7 +77,8 @@ def main():
     t0 = time.time()
     peak_tflops = measure_gemm_peak(torch, args.gemm_size)
 
-    model = LlamaForCausalLM.from_pretrained(args.model, torch_dtype=torch.bfloat16, attn_implementation="sdpa")
+    model = LlamaForCausalLM.from_pretrained(args.model, **dtype_kwargs(transformers.__version__, torch.bfloat16),
+                                             attn_implementation="sdpa")
     model = model.to(device="cuda", dtype=torch.bfloat16)
     model.config.use_cache = False
     if not args.no_checkpointing:

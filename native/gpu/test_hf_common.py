@@ -191,6 +191,12 @@ class Versions(unittest.TestCase):
         self.assertGreaterEqual(hc.version_tuple("4.43.0"), hc.MIN_TRANSFORMERS)
         self.assertGreaterEqual(hc.version_tuple("4.100.1"), hc.MIN_TRANSFORMERS)
 
+    def test_dtype_argument_by_its_name_in_each_version(self):
+        # from_pretrained's `dtype` exists from 4.56; before it only `torch_dtype`, after it that is a deprecated alias.
+        self.assertEqual(hc.dtype_kwargs("4.46.3", "bf16"), {"torch_dtype": "bf16"})
+        self.assertEqual(hc.dtype_kwargs("4.56.0", "bf16"), {"dtype": "bf16"})
+        self.assertEqual(hc.dtype_kwargs("5.17.0", "bf16"), {"dtype": "bf16"})
+
     def test_versions_line_runs_without_torch(self):
         # check.sh prints it first; on a machine without torch it must say so rather than fail.
         r = subprocess.run([sys.executable, os.path.join(HERE, "hf_common.py"), "versions"], capture_output=True, text=True)
