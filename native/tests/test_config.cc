@@ -136,6 +136,48 @@ TEST(config_defaults_and_explicit_head_dim) {
   CHECK(rd.rope_scaling.type.empty());
 }
 
+// transformers 5.x writes RoPE as "rope_parameters" (rope_theta inside) and may leave out the top-level rope_theta
+// and rope_scaling; read as 4.x keys only, a 5.x Llama 3 would train with rope_theta 10000 and no scaling.
+TEST(config_transformers5_rope_parameters) {
+  const char* llama3 = R"("rope_parameters": {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0,
+      "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 8192})";
+  ModelConfig c = parse_model_config(minimal(llama3), "m.json");
+  CHECK_EQ(c.rope_theta, 500000.0);
+  CHECK_EQ(c.rope_scaling.type, std::string("llama3"));
+  CHECK_EQ(c.rope_scaling.factor, 32.0);
+  CHECK_EQ(c.rope_scaling.high_freq_factor, 4.0);
+  CHECK_EQ(c.rope_scaling.original_max_position_embeddings, 8192);
+  // Qwen2 / Mistral under 5.x: the plain rotation with its theta (no type: also the plain rotation).
+  ModelConfig q = parse_model_config(minimal(R"("rope_parameters": {"rope_type": "default", "rope_theta": 1000000.0})"), "m.json");
+  CHECK_EQ(q.rope_theta, 1000000.0);
+  CHECK(q.rope_scaling.type.empty());
+  CHECK_EQ(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": 1000000})"), "m.json").rope_theta, 1000000.0);
+  // No theta inside: the top-level one (or transformers' default) stands.
+  CHECK_EQ(parse_model_config(minimal(R"("rope_theta": 500000, "rope_parameters": {"rope_type": "default"})"), "m.json").rope_theta, 500000.0);
+  // Both forms, agreeing (what our own check's hf_make_model.py writes under 5.x): read.
+  ModelConfig both = parse_model_config(minimal(std::string(llama3) + R"(, "rope_theta": 500000.0, "rope_scaling": {"rope_type": "llama3",
+      "factor": 32.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0, "original_max_position_embeddings": 8192})"), "m.json");
+  CHECK_EQ(both.rope_theta, 500000.0);
+  CHECK_EQ(both.rope_scaling.factor, 32.0);
+  // Disagreeing: refused, naming both, since the weights fit only one of them.
+  CHECK_THROWS(parse_model_config(minimal(std::string(llama3) + R"(, "rope_theta": 10000.0)"), "m.json"),
+               "m.json: rope_parameters (rope_theta 500000, llama3 scaling (factor 32, low_freq_factor 1, high_freq_factor 4, "
+               "original_max_position_embeddings 8192)) and the top-level rope_theta / rope_scaling (rope_theta 10000, no "
+               "scaling) disagree");
+  CHECK_THROWS(parse_model_config(minimal(std::string(llama3) + R"(, "rope_scaling": {"rope_type": "llama3", "factor": 8.0})"), "m.json"),
+               "disagree");
+  // What the supported architectures cannot compute.
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_type": "yarn", "rope_theta": 10000, "factor": 4})"), "m.json"),
+               "m.json: rope_parameters type \"yarn\" is not supported (supported: llama3, or none)");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": 10000, "partial_rotary_factor": 0.5})"), "m.json"),
+               "rope_parameters.partial_rotary_factor < 1 (rotating part of each head) is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"full_attention": {"rope_theta": 1000000},
+      "sliding_attention": {"rope_theta": 10000}})"), "m.json"),
+               "rope_parameters is given per layer type (\"full_attention\")");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": -1})"), "m.json"), "rope_theta must be positive");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": [1])"), "m.json"), "rope_parameters: expected an object");
+}
+
 TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "

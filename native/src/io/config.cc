@@ -1,7 +1,7 @@
 // config.json of the Llama family, read with Hugging Face transformers' semantics: the same defaults per
-// architecture, head_dim explicit or hidden/heads, eos as an int or a list, llama3 rope scaling. Anything
-// the trainer would compute differently from transformers (other rope types, MLP bias, a non-SiLU
-// activation) is refused here with a message, rather than trained silently wrong.
+// architecture, head_dim explicit or hidden/heads, eos as an int or a list, llama3 rope scaling (4.x's keys or
+// 5.x's rope_parameters). Anything the trainer would compute differently from transformers (other rope types,
+// MLP bias, a non-SiLU activation) is refused here with a message, rather than trained silently wrong.
 #include "io/config.h"
 
 #include <cerrno>
@@ -50,29 +50,75 @@ int default_max_positions(const std::string& arch) {
   return 2048;
 }
 
-RopeScaling parse_rope_scaling(const Json& j, const std::string& src) {
+// One RoPE scaling object: transformers 4.x's "rope_scaling", or 5.x's "rope_parameters" (which also carries
+// rope_theta, read by parse_rope). `what` names it in errors. No type (5.x writes one) is the plain rotation.
+RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required) {
   RopeScaling r;
-  const Json* rs = present(j, "rope_scaling");
-  if (!rs) return r;
-  const std::string what = src + ": rope_scaling";
-  rs->as_object(what);
-  const Json* type = present(*rs, "rope_type");
-  if (!type) type = present(*rs, "type");
-  TF_CHECK(type, what + " has no rope_type");
-  const std::string& t = type->as_string(what + ".rope_type");
+  rs.as_object(what);
+  const Json* type = present(rs, "rope_type");
+  if (!type) type = present(rs, "type");
+  TF_CHECK(type || !type_required, what + " has no rope_type");
+  const std::string t = type ? type->as_string(what + ".rope_type") : "default";
+  if (const Json* f = present(rs, "partial_rotary_factor"))
+    TF_CHECK(f->as_double(what + ".partial_rotary_factor") == 1.0,
+             what + ".partial_rotary_factor < 1 (rotating part of each head) is not supported");
   if (t == "default") return r;
   TF_CHECK(t == "llama3", what + " type \"" + t + "\" is not supported (supported: llama3, or none)");
   r.type = "llama3";
-  r.factor = get_double(*rs, "factor", r.factor, what);
-  r.low_freq_factor = get_double(*rs, "low_freq_factor", r.low_freq_factor, what);
-  r.high_freq_factor = get_double(*rs, "high_freq_factor", r.high_freq_factor, what);
+  r.factor = get_double(rs, "factor", r.factor, what);
+  r.low_freq_factor = get_double(rs, "low_freq_factor", r.low_freq_factor, what);
+  r.high_freq_factor = get_double(rs, "high_freq_factor", r.high_freq_factor, what);
   r.original_max_position_embeddings =
-      get_int(*rs, "original_max_position_embeddings", r.original_max_position_embeddings, what);
+      get_int(rs, "original_max_position_embeddings", r.original_max_position_embeddings, what);
   TF_CHECK(r.factor >= 1.0, what + ".factor must be >= 1");
   TF_CHECK(r.low_freq_factor > 0 && r.high_freq_factor > r.low_freq_factor,
            what + ": need 0 < low_freq_factor < high_freq_factor");
   TF_CHECK(r.original_max_position_embeddings > 0, what + ".original_max_position_embeddings must be positive");
   return r;
+}
+
+std::string describe_rope(double theta, const RopeScaling& r) {
+  std::ostringstream o;
+  o << "rope_theta " << theta;
+  if (r.type.empty()) return o.str() + ", no scaling";
+  o << ", " << r.type << " scaling (factor " << r.factor << ", low_freq_factor " << r.low_freq_factor
+    << ", high_freq_factor " << r.high_freq_factor << ", original_max_position_embeddings "
+    << r.original_max_position_embeddings << ")";
+  return o.str();
+}
+
+// RoPE as transformers reads it. 4.x writes a top-level rope_theta and rope_scaling; 5.x writes one object,
+// "rope_parameters": {"rope_type", "rope_theta", and the type's fields}, and may leave the top-level keys out. A
+// reader that knew only the 4.x keys would take a 5.x Llama 3 for rope_theta 10000 without scaling and train it with
+// the wrong frequencies, silently. Both forms are read; a file that gives both must give the same RoPE in each.
+void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
+  const Json* top_theta = present(j, "rope_theta");
+  const Json* top_scaling = present(j, "rope_scaling");
+  c.rope_theta = get_double(j, "rope_theta", 10000.0, src);
+  if (top_scaling) c.rope_scaling = parse_rope_scaling_object(*top_scaling, src + ": rope_scaling", true);
+  if (const Json* rp = present(j, "rope_parameters")) {
+    const std::string what = src + ": rope_parameters";
+    rp->as_object(what);
+    // Models with several attention kinds (Gemma 3, Qwen3-Next, ...) give one object per layer type.
+    for (const char* kind : {"full_attention", "sliding_attention"})
+      TF_CHECK(!present(*rp, kind), what + " is given per layer type (\"" + kind +
+                                       "\"), which the supported architectures do not have");
+    const double theta = get_double(*rp, "rope_theta", c.rope_theta, what);
+    const RopeScaling scaling = parse_rope_scaling_object(*rp, what, false);
+    const bool same_theta = !top_theta || theta == c.rope_theta;
+    const bool same_scaling = !top_scaling || (scaling.type == c.rope_scaling.type && scaling.factor == c.rope_scaling.factor &&
+                                               scaling.low_freq_factor == c.rope_scaling.low_freq_factor &&
+                                               scaling.high_freq_factor == c.rope_scaling.high_freq_factor &&
+                                               scaling.original_max_position_embeddings ==
+                                                   c.rope_scaling.original_max_position_embeddings);
+    TF_CHECK(same_theta && same_scaling,
+             src + ": rope_parameters (" + describe_rope(theta, scaling) + ") and the top-level rope_theta / rope_scaling (" +
+                 describe_rope(c.rope_theta, c.rope_scaling) +
+                 ") disagree; remove the one that does not describe the model's weights");
+    c.rope_theta = theta;
+    c.rope_scaling = scaling;
+  }
+  TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
 }
 
 }  // namespace
@@ -158,9 +204,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   }
   c.rms_norm_eps = get_double(j, "rms_norm_eps", 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
-  c.rope_theta = get_double(j, "rope_theta", 10000.0, source);
-  TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), source + ": rope_theta must be positive");
-  c.rope_scaling = parse_rope_scaling(j, source);
+  parse_rope(j, source, c);
 
   if (const Json* v = present(j, "tie_word_embeddings")) c.tie_word_embeddings = v->as_bool(source + ": tie_word_embeddings");
   // Qwen2 always has q/k/v bias; Llama has it only with attention_bias (which also adds an o_proj bias there).
