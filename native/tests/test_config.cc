@@ -176,6 +176,13 @@ TEST(config_transformers5_rope_parameters) {
                "rope_parameters is given per layer type (\"full_attention\")");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": -1})"), "m.json"), "rope_theta must be positive");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": [1])"), "m.json"), "rope_parameters: expected an object");
+  // 5.x's layer_types: all full attention changes nothing; a sliding layer caps the context at the window, as
+  // use_sliding_window does; anything else is refused.
+  const std::string qwen = R"("sliding_window": 4096, "max_position_embeddings": 32768, "layer_types": )";
+  CHECK_EQ(parse_model_config(minimal(qwen + R"(["full_attention", "full_attention"])", "Qwen2ForCausalLM"), "m.json").max_position_embeddings, 32768);
+  CHECK_EQ(parse_model_config(minimal(qwen + R"(["full_attention", "sliding_attention"])", "Qwen2ForCausalLM"), "m.json").max_position_embeddings, 4096);
+  CHECK_THROWS(parse_model_config(minimal(qwen + R"(["linear_attention"])", "Qwen2ForCausalLM"), "m.json"),
+               "layer_types has \"linear_attention\", which is not supported");
 }
 
 TEST(config_unsupported_architecture_lists_supported) {

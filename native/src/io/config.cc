@@ -192,7 +192,18 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
   // Sliding-window attention equals full causal attention up to the window; beyond it we would differ from
   // transformers, so the window becomes the longest sequence we accept.
-  const bool window = c.architecture == "MistralForCausalLM" ||
+  // transformers 5.x also lists each layer's attention ("layer_types"): a sliding layer windows the model as
+  // use_sliding_window does.
+  bool sliding_layer = false;
+  if (const Json* lt = present(j, "layer_types")) {
+    for (const Json& t : lt->as_array(source + ": layer_types")) {
+      const std::string& kind = t.as_string(source + ": layer_types[]");
+      TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
+               source + ": layer_types has \"" + kind + "\", which is not supported (full_attention, sliding_attention)");
+      sliding_layer |= kind == "sliding_attention";
+    }
+  }
+  const bool window = c.architecture == "MistralForCausalLM" || sliding_layer ||
                       (c.architecture == "Qwen2ForCausalLM" && present(j, "use_sliding_window") &&
                        j.at("use_sliding_window").as_bool(source + ": use_sliding_window"));
   // MistralConfig's default window is 4096 when the key is absent; null means no window.
