@@ -45,9 +45,14 @@ describe("CLI commands on the emulated GPU (--backend cuda)", () => {
   it("doctor reports the emulated addon: both backends, its device and the file it loaded", async () => {
     const r = await tf("doctor", "--json");
     const native = (JSON.parse(r.stdout) as DoctorReport).checks.native;
-    expect(native).toMatchObject({ status: "ok", built: true, backendsBuilt: ["cpu", "cuda"], cudaReason: null, path: path.resolve(process.env[NATIVE_ADDON_ENV]!) });
+    // A device whose GEMMs would run on our kernels for want of cuBLASLt (here: the emulator never loads it) is a
+    // warning that says how to get the library.
+    expect(native).toMatchObject({ status: "warn", built: true, backendsBuilt: ["cpu", "cuda"], cudaReason: null, path: path.resolve(process.env[NATIVE_ADDON_ENV]!) });
+    expect(native.hint).toMatch(/LD_LIBRARY_PATH .*find-cublaslt\.sh/);
     expect(path.isAbsolute(native.path)).toBe(true);
     expect(native.cudaDevices).toEqual([{ index: 0, name: expect.stringMatching(/emulator/), sm: 90, totalBytes: 16 * 2 ** 30 }]);
+    expect(native.cudaGemms).toBe("wmma (the CUDA emulator never loads cuBLASLt)");
+    expect(native.message).toMatch(/; GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)$/);
   });
 
   it("train --backend cuda follows the cpu backend's loss curve and writes an adapter", async () => {

@@ -51,6 +51,12 @@ describe("native addon", () => {
       // Without nvcc at build time the reason names the build; with it, what cudart said (no driver, no device).
       expect(reason).toMatch(addon.backendsBuilt().includes("cuda") ? /device|driver|cuda/i : /no CUDA backend/);
     }
+    // Where the cuda backend's GEMMs would run: cuBLASLt when libcublasLt loads (dlopen only, no device needed), else
+    // our kernels with the loader's reason, which names every library it tried (this machine has no cuBLAS).
+    const { gemms } = addon.cudaDevices();
+    if (!addon.backendsBuilt().includes("cuda")) expect(gemms).toBe("none (this build has no CUDA backend)");
+    else if (gemms.startsWith("cublaslt ")) expect(gemms).toMatch(/^cublaslt \S+ \(libcublasLt\.so[.\d]*\)$/);
+    else expect(gemms).toMatch(/^wmma \(.*libcublasLt\.so\.13.*libcublasLt\.so\.12.*\)$/s);
     // "auto" resolves to what the devices allow: the model above was loaded with the default backend.
     expect(model.info().backend).toBe(devices.length > 0 ? "cuda" : "cpu");
   });

@@ -166,8 +166,13 @@ export interface NativeAddon {
   loadModel(options: LoadOptions): Promise<NativeModel>;
   /** Compute backends compiled in: "cpu", plus "cuda" when built with nvcc. */
   backendsBuilt(): string[];
-  /** CUDA devices the cuda backend can use (sm_80+); reason says why when there are none. */
-  cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null };
+  /**
+   * CUDA devices the cuda backend can use (sm_80+); reason says why when there are none. gemms: where that
+   * backend's matrix products will run, as far as the process can tell without touching a device:
+   * "cublaslt <version> (<library>)", "wmma (<why libcublasLt does not load>)" for our slower built-in kernels, or
+   * "none (...)" without a CUDA build.
+   */
+  cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null; gemms: string };
   /**
    * Free and total memory of a visible CUDA device (default 0) right now, counting every process's use. Creates
    * the device's context in this process if it has none (a few hundred MiB on a GPU), so only processes that use

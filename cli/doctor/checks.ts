@@ -1,5 +1,5 @@
 import { createPrismaClient } from "../../lib/db/client";
-import { nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
+import { gemmsMissCublaslt, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
 import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
 import {
@@ -28,7 +28,7 @@ export type DoctorReport = {
     database: Check<{ url: string; latencyMs: number | null; migrations: MigrationStatus | null }>;
     redis: Check<{ url: string; latencyMs: number | null }>;
     workers: Check<{ online: number; workers: WorkerInfo[]; queues: QueueCounts[] }>;
-    native: Check<{ built: boolean; backendsBuilt: string[]; cudaDevices: CudaDeviceInfo[]; cudaReason: string | null; path: string }>;
+    native: Check<{ built: boolean; backendsBuilt: string[]; cudaDevices: CudaDeviceInfo[]; cudaReason: string | null; cudaGemms: string | null; path: string }>;
     chromium: Check<{ path: string; version: string | null }>;
     modelsDir: Check<{ path: string; exists: boolean; readable: boolean; models: number }>;
   };
@@ -148,14 +148,27 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         };
 
   const n = nativeStatus(opts.root);
+  // A GPU whose training matmuls would run on our built-in kernels for want of libcublasLt works, slower: a warning
+  // with the way to the library, not a failure.
+  const slowGemms = n.ok && gemmsMissCublaslt(n);
   const native: DoctorReport["checks"]["native"] = {
-    status: n.ok ? "ok" : "warn",
+    status: n.ok && !slowGemms ? "ok" : "warn",
     message: n.message,
-    ...(n.ok ? {} : { hint: n.built ? "rebuild it: `npm start` rebuilds a stale addon" : "only local training needs it: run `npm run native:build` (needs g++ and Node headers) and read its output" }),
+    ...(n.ok
+      ? slowGemms
+        ? {
+            hint:
+              "GPU training's matrix products run on the built-in kernels, slower than cuBLASLt: put the folder holding libcublasLt.so.13 (or .12) " +
+              "on LD_LIBRARY_PATH for the workers — `bash native/gpu/find-cublaslt.sh` prints it when Python's nvidia-cublas wheel has one — " +
+              "or install the CUDA toolkit's cuBLAS; TF_CUDA_GEMM=wmma keeps the built-in kernels and this warning away",
+          }
+        : {}
+      : { hint: n.built ? "rebuild it: `npm start` rebuilds a stale addon" : "only local training needs it: run `npm run native:build` (needs g++ and Node headers) and read its output" }),
     built: n.built,
     backendsBuilt: n.backendsBuilt,
     cudaDevices: n.cudaDevices,
     cudaReason: n.cudaReason,
+    cudaGemms: n.cudaGemms,
     path: nativeAddonDisplayPath(opts.root),
   };
 

@@ -17,7 +17,7 @@ function report(overrides: Partial<DoctorReport["checks"]> = {}): DoctorReport {
         { name: "system", waiting: 0, active: 0, failed: 0, consumers: 1 },
       ],
     },
-    native: { status: "warn", message: "native addon not built (native/ has no build yet)", hint: "build it", built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, path: "native/build/Release/tuneforge_native.node" },
+    native: { status: "warn", message: "native addon not built (native/ has no build yet)", hint: "build it", built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, cudaGemms: null, path: "native/build/Release/tuneforge_native.node" },
     chromium: { status: "ok", message: "Chromium 131", path: "/usr/bin/chromium", version: "Chromium 131" },
     modelsDir: { status: "warn", message: "/m does not exist", hint: "create it", path: "/m", exists: false, readable: false, models: 0 },
     ...overrides,

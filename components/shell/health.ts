@@ -13,7 +13,7 @@ export type HealthReport = {
     online: number;
     workers: { id: string; hostname: string; pid: number; queues: string[]; startedAt: string; lastSeenAt: string }[];
   };
-  native: { ok: boolean; built: boolean; backendsBuilt: string[]; cudaDevices: { index: number; name: string; totalBytes: number; sm: number }[]; cudaReason: string | null; message: string };
+  native: { ok: boolean; built: boolean; backendsBuilt: string[]; cudaDevices: { index: number; name: string; totalBytes: number; sm: number }[]; cudaReason: string | null; cudaGemms: string | null; message: string };
   queues: { name: string; waiting: number; active: number; failed: number; consumers: number }[];
 };
 

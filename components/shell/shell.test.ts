@@ -8,7 +8,7 @@ const healthy: HealthReport = {
   database: { ok: true, latencyMs: 2 },
   redis: { ok: true, latencyMs: 1 },
   workers: { ok: true, online: 2, workers: [] },
-  native: { ok: true, built: true, backendsBuilt: ["cpu"], cudaDevices: [], cudaReason: null, message: "" },
+  native: { ok: true, built: true, backendsBuilt: ["cpu"], cudaDevices: [], cudaReason: null, cudaGemms: null, message: "" },
   queues: [],
 };
 

@@ -47,6 +47,8 @@ describe("health", () => {
         backendsBuilt: expect.arrayContaining(["cpu"]),
         cudaDevices: expect.any(Array),
         cudaReason: h.native.cudaDevices.length > 0 ? null : expect.stringMatching(/\S/),
+        // A CUDA build says where its GEMMs would run (cuBLASLt, or the built-in kernels and why); a CPU-only one null.
+        cudaGemms: h.native.backendsBuilt.includes("cuda") ? expect.stringMatching(/^(cublaslt \S+ \(libcublasLt\.so[.\d]*\)|wmma \(.+\))$/) : null,
         message: expect.stringMatching(/^native addon built with cpu/),
       });
       expect(Number.isNaN(Date.parse(h.checkedAt))).toBe(false);
@@ -112,7 +114,7 @@ describe("health", () => {
     expect(body.database.ok).toBe(true);
     expect(body.redis.ok).toBe(true);
     expect(Object.keys(body.workers).sort()).toEqual(["ok", "online", "workers"]);
-    expect(Object.keys(body.native).sort()).toEqual(["backendsBuilt", "built", "cudaDevices", "cudaReason", "message", "ok"]);
+    expect(Object.keys(body.native).sort()).toEqual(["backendsBuilt", "built", "cudaDevices", "cudaGemms", "cudaReason", "message", "ok"]);
     for (const q of body.queues) expect(Object.keys(q).sort()).toEqual(["active", "consumers", "failed", "name", "waiting"]);
   });
 });

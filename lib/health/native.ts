@@ -12,6 +12,8 @@ export type NativeStatus = {
   /** CUDA devices the cuda backend found (empty without one), and why there are none. */
   cudaDevices: CudaDeviceInfo[];
   cudaReason: string | null;
+  /** Where the cuda backend's GEMMs will run (the addon's words, see describeGemms); null without a CUDA build. */
+  cudaGemms: string | null;
   message: string;
 };
 
@@ -26,15 +28,33 @@ export function describeCudaDevice(d: CudaDeviceInfo): string {
   return `${d.name} (sm_${d.sm}, ${(d.totalBytes / 2 ** 30).toFixed(1)} GiB)`;
 }
 
+/**
+ * The addon's "cublaslt 13.0.2 (libcublasLt.so.13)" / "wmma (why)" for people: "cuBLASLt 13.0.2 (libcublasLt.so.13)"
+ * or "the built-in WMMA kernels, not cuBLASLt (why)".
+ */
+export function describeGemms(gemms: string): string {
+  if (gemms.startsWith("cublaslt ")) return `cuBLASLt ${gemms.slice("cublaslt ".length)}`;
+  if (gemms.startsWith("wmma (")) return `the built-in WMMA kernels, not cuBLASLt ${gemms.slice("wmma ".length)}`;
+  return gemms;
+}
+
+/**
+ * True when this machine has a CUDA device whose training GEMMs would run on the slower built-in kernels because
+ * libcublasLt does not load (not because TF_CUDA_GEMM=wmma asked for them): doctor warns and says how to fix it.
+ */
+export function gemmsMissCublaslt(s: Pick<NativeStatus, "cudaDevices" | "cudaGemms">): boolean {
+  return s.cudaDevices.length > 0 && !!s.cudaGemms?.startsWith("wmma (") && !s.cudaGemms.startsWith("wmma (TF_CUDA_GEMM=wmma");
+}
+
 /** Whether the addon is built and loads, and which compute backends it was built with (only the build knows). */
 export function nativeStatus(root: string): NativeStatus {
-  const none = { cudaDevices: [], cudaReason: null };
+  const none = { cudaDevices: [], cudaReason: null, cudaGemms: null };
   if (!fs.existsSync(nativeAddonPath(root))) {
     const message = process.env[NATIVE_ADDON_ENV] ? `${NATIVE_ADDON_ENV} names ${nativeAddonPath(root)}, which does not exist` : NATIVE_NOT_BUILT_MESSAGE;
     return { ok: false, built: false, backendsBuilt: [], ...none, message };
   }
   let backendsBuilt: string[];
-  let cuda: { devices: CudaDeviceInfo[]; reason: string | null };
+  let cuda: { devices: CudaDeviceInfo[]; reason: string | null; gemms?: string };
   try {
     const addon = loadNativeAddon(root);
     backendsBuilt = addon.backendsBuilt();
@@ -42,12 +62,13 @@ export function nativeStatus(root: string): NativeStatus {
   } catch (err) {
     return { ok: false, built: true, backendsBuilt: [], ...none, message: (err as Error).message };
   }
-  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason };
+  const devices = { cudaDevices: cuda.devices, cudaReason: cuda.reason, cudaGemms: backendsBuilt.includes("cuda") ? (cuda.gemms ?? null) : null };
   if (backendsBuilt.length === 0) return { ok: false, built: true, backendsBuilt, ...devices, message: "native addon loaded but reports no compute backends" };
   const gpus = !backendsBuilt.includes("cuda")
     ? ""
     : cuda.devices.length > 0
-      ? `; CUDA device${cuda.devices.length === 1 ? "" : "s"}: ${cuda.devices.map(describeCudaDevice).join(", ")}`
+      ? `; CUDA device${cuda.devices.length === 1 ? "" : "s"}: ${cuda.devices.map(describeCudaDevice).join(", ")}` +
+        (devices.cudaGemms ? `; GEMMs: ${describeGemms(devices.cudaGemms)}` : "")
       : `; no CUDA device (${cuda.reason ?? "none found"}), so training runs on the CPU`;
   return { ok: true, built: true, backendsBuilt, ...devices, message: `native addon built with ${backendsBuilt.join(", ")}${gpus}` };
 }

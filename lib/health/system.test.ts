@@ -23,7 +23,7 @@ describe("satisfiesMinVersion", () => {
 
 describe("nativeStatus", () => {
   it("reports not built when the build output is missing", () => {
-    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, message: NATIVE_NOT_BUILT_MESSAGE });
+    expect(nativeStatus(tmp)).toEqual({ ok: false, built: false, backendsBuilt: [], cudaDevices: [], cudaReason: null, cudaGemms: null, message: NATIVE_NOT_BUILT_MESSAGE });
   });
 
   it(`with ${NATIVE_ADDON_ENV} naming a missing file, says so; doctor names that file`, () => {

@@ -7,6 +7,7 @@
 #include <cuda_runtime.h>
 
 #include <cstdint>
+#include <string>
 
 namespace tf::cuda {
 
@@ -146,6 +147,9 @@ void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_
 void matmul_release_stream(cudaStream_t stream);
 // "cublaslt <version>" or "wmma (<why cuBLASLt is not used>)", for reports and cuda_check's header.
 const char* matmul_backend_description();
+// The same for the process before any device is used: whether libcublasLt loads (dlopen only: no device context,
+// no handle), for doctor and /api/health. A device may still set cuBLASLt aside later (matmul_backend_description).
+std::string matmul_library_description();
 
 // ---- lora.cu (kernels/lora.h) ----
 // PEFT's branch y += s · B (A dropout(x)) on bf16 activations. A [r, in], B [out, r] are the bf16 compute copies of

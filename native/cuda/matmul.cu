@@ -243,6 +243,19 @@ void matmul_release_stream(cudaStream_t stream) {
   }
 }
 
+std::string matmul_library_description() {
+#ifdef TF_CUDA_EMULATOR
+  return "wmma (the CUDA emulator never loads cuBLASLt)";
+#endif
+  try {
+    const lt::Library& lib = lt::library();
+    if (!lib.loaded()) return "wmma (" + lib.why_not + ")";
+    return "cublaslt " + format_cublaslt_version(lib.version) + " (" + lib.name + ")";
+  } catch (const std::exception& e) {  // a malformed TF_CUDA_GEMM
+    return std::string("unusable (") + e.what() + ")";
+  }
+}
+
 const char* matmul_backend_description() {
   // thread_local: each caller's pointer stays valid until its own next call.
   thread_local std::string text;

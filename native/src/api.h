@@ -158,6 +158,10 @@ struct CudaDeviceInfo {
 };
 std::vector<CudaDeviceInfo> cuda_devices(std::string* reason);
 
+// Where the cuda backend's GEMMs will run: "cublaslt <version> (<library>)", "wmma (<why cuBLASLt does not
+// load>)", or "none (...)" without a CUDA build. Only loads the library (no device context). Never throws.
+std::string cuda_gemm_library();
+
 // Free and total bytes of CUDA device `device` (of the visible ones) right now, counting every process's use.
 // Throws tf::Error when CUDA is not built or the device is not usable.
 struct CudaMemoryInfo {

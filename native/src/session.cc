@@ -195,6 +195,8 @@ std::vector<CudaDeviceInfo> cuda_devices(std::string* reason) {
   return out;
 }
 
+std::string cuda_gemm_library() { return backend::cuda_gemm_library(); }
+
 CudaMemoryInfo cuda_memory(int device) {
   const backend::CudaMemory m = backend::cuda_memory(device);
   return {m.free_bytes, m.total_bytes};

@@ -79,6 +79,8 @@ std::vector<CudaDevice> cuda_devices(std::string* why_none) {
   return {};
 }
 
+std::string cuda_gemm_library() { return cuda::matmul_library_description(); }
+
 CudaMemory cuda_memory(int device) {
   std::string why;
   const std::vector<CudaDevice> devices = cuda_devices(&why);

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nativeAddonDisplayPath, nativeStatus } from "../../../lib/health/native";
+import { describeGemms, gemmsMissCublaslt, nativeAddonDisplayPath, nativeStatus } from "../../../lib/health/native";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { colorTask } from "../../../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeDataset } from "../../../lib/tokenizer";
@@ -65,7 +65,12 @@ describe("the addon on the emulated GPU", () => {
     const status = nativeStatus(process.cwd());
     expect(status).toMatchObject({ ok: true, built: true, backendsBuilt: ["cpu", "cuda"] });
     expect(nativeAddonDisplayPath(process.cwd())).toBe(path.resolve(process.env[NATIVE_ADDON_ENV]!));
-    expect(status.message).toMatch(/^native addon built with cpu, cuda; CUDA device: tuneforge CUDA emulator .*\(sm_90, 16\.0 GiB\)$/);
+    expect(status.message).toMatch(/^native addon built with cpu, cuda; CUDA device: tuneforge CUDA emulator .*\(sm_90, 16\.0 GiB\); GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)$/);
+    expect(gemmsMissCublaslt(status)).toBe(true);
+    // TF_CUDA_GEMM=wmma asked for them: no warning.
+    expect(gemmsMissCublaslt({ ...status, cudaGemms: "wmma (TF_CUDA_GEMM=wmma)" })).toBe(false);
+    expect(gemmsMissCublaslt({ ...status, cudaGemms: "cublaslt 13.0.2 (libcublasLt.so.13)" })).toBe(false);
+    expect(describeGemms("cublaslt 13.0.2 (libcublasLt.so.13)")).toBe("cuBLASLt 13.0.2 (libcublasLt.so.13)");
   });
 
   it('"auto" loads onto the device, "cpu" stays on the host', () => {

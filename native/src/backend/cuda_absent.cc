@@ -13,6 +13,8 @@ std::vector<CudaDevice> cuda_devices(std::string* why_none) {
   return {};
 }
 
+std::string cuda_gemm_library() { return "none (this build has no CUDA backend)"; }
+
 CudaMemory cuda_memory(int) {
   throw Error("CUDA memory: this build has no CUDA backend (built without nvcc)");
 }

@@ -25,6 +25,10 @@ struct CudaDevice {
 // given) says why (not built, no driver, no device, too old).
 std::vector<CudaDevice> cuda_devices(std::string* why_none = nullptr);
 
+// Where the cuda backend's GEMMs will run, as far as the process can tell without a device: "cublaslt <version>
+// (<library>)" when libcublasLt loads, else "wmma (<why not>)". Never throws, never creates a device context.
+std::string cuda_gemm_library();
+
 // Free and total memory of a usable device as the CUDA runtime counts them: every process's allocations, this
 // one's included. Creates the device's context in this process if it has none, so only a process that uses the
 // device (the GPU worker) should ask. Throws tf::Error when CUDA is not built or the device is not usable.

@@ -46,7 +46,7 @@ Napi::Value LoadModel(const Napi::CallbackInfo& info) {
 
 Napi::Value BackendsBuilt(const Napi::CallbackInfo& info) { return to_js(info.Env(), api::backends_built()); }
 
-// cudaDevices() → { devices: [{ index, name, totalBytes, sm }], reason: string | null }
+// cudaDevices() → { devices: [{ index, name, totalBytes, sm }], reason: string | null, gemms: string }
 Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string reason;
@@ -63,6 +63,7 @@ Napi::Value CudaDevices(const Napi::CallbackInfo& info) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("devices", list);
   out.Set("reason", devices.empty() ? Napi::Value(Napi::String::New(env, reason)) : env.Null());
+  out.Set("gemms", api::cuda_gemm_library());
   return out;
 }
 
