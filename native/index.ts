@@ -169,8 +169,8 @@ export interface NativeAddon {
   /**
    * CUDA devices the cuda backend can use (sm_80+); reason says why when there are none. gemms: where that
    * backend's matrix products will run, as far as the process can tell without touching a device:
-   * "cublaslt <version> (<library>)", "wmma (<why libcublasLt does not load>)" for our slower built-in kernels, or
-   * "none (...)" without a CUDA build.
+   * "cublaslt <version> (<library>)", "wmma (<why libcublasLt does not load>)" for our slower built-in kernels,
+   * "unusable (<why>)" when TF_CUDA_GEMM makes every GEMM fail, or "none (...)" without a CUDA build.
    */
   cudaDevices(): { devices: CudaDeviceInfo[]; reason: string | null; gemms: string };
   /**

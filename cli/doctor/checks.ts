@@ -1,5 +1,5 @@
 import { createPrismaClient } from "../../lib/db/client";
-import { gemmsMissCublaslt, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
+import { gemmsHint, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
 import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
 import {
@@ -148,21 +148,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         };
 
   const n = nativeStatus(opts.root);
-  // A GPU whose training matmuls would run on our built-in kernels for want of libcublasLt works, slower: a warning
-  // with the way to the library, not a failure.
-  const slowGemms = n.ok && gemmsMissCublaslt(n);
+  // GEMMs that would run on our slower kernels for want of libcublasLt, or fail for a bad TF_CUDA_GEMM: a warning with
+  // the fix (this process's environment; the workers should share it).
+  const gemms = n.ok ? gemmsHint(n) : null;
   const native: DoctorReport["checks"]["native"] = {
-    status: n.ok && !slowGemms ? "ok" : "warn",
+    status: n.ok && !gemms ? "ok" : "warn",
     message: n.message,
     ...(n.ok
-      ? slowGemms
-        ? {
-            hint:
-              "GPU training's matrix products run on the built-in kernels, slower than cuBLASLt: put the folder holding libcublasLt.so.13 (or .12) " +
-              "on LD_LIBRARY_PATH for the workers — `bash native/gpu/find-cublaslt.sh` prints it when Python's nvidia-cublas wheel has one — " +
-              "or install the CUDA toolkit's cuBLAS; TF_CUDA_GEMM=wmma keeps the built-in kernels and this warning away",
-          }
-        : {}
+      ? gemms ? { hint: gemms } : {}
       : { hint: n.built ? "rebuild it: `npm start` rebuilds a stale addon" : "only local training needs it: run `npm run native:build` (needs g++ and Node headers) and read its output" }),
     built: n.built,
     backendsBuilt: n.backendsBuilt,

@@ -39,11 +39,21 @@ export function describeGemms(gemms: string): string {
 }
 
 /**
- * True when this machine has a CUDA device whose training GEMMs would run on the slower built-in kernels because
- * libcublasLt does not load (not because TF_CUDA_GEMM=wmma asked for them): doctor warns and says how to fix it.
+ * What doctor says about the GEMMs of a machine with a CUDA device, or null when there is nothing to say: every GPU
+ * job would fail (TF_CUDA_GEMM asks for what cannot load or is malformed), or its matrix products would run on the
+ * slower built-in kernels because libcublasLt does not load. Not for TF_CUDA_GEMM=wmma, which asked for those, nor
+ * for the CUDA emulator (a test instrument that never loads cuBLASLt).
  */
-export function gemmsMissCublaslt(s: Pick<NativeStatus, "cudaDevices" | "cudaGemms">): boolean {
-  return s.cudaDevices.length > 0 && !!s.cudaGemms?.startsWith("wmma (") && !s.cudaGemms.startsWith("wmma (TF_CUDA_GEMM=wmma");
+export function gemmsHint(s: Pick<NativeStatus, "cudaDevices" | "cudaGemms">): string | null {
+  const g = s.cudaGemms;
+  if (s.cudaDevices.length === 0 || !g) return null;
+  if (g.startsWith("unusable (")) return `every GPU job would fail: ${g.slice("unusable (".length, -1)}; fix or unset TF_CUDA_GEMM`;
+  if (!g.startsWith("wmma (") || g.startsWith("wmma (TF_CUDA_GEMM=wmma") || g.includes("CUDA emulator")) return null;
+  return (
+    "GPU training's matrix products run on the built-in kernels, slower than cuBLASLt: put the folder holding libcublasLt.so.13 (or .12) " +
+    "on LD_LIBRARY_PATH for the workers — `bash native/gpu/find-cublaslt.sh` prints it when Python's nvidia-cublas wheel has one — " +
+    "or install the CUDA toolkit's cuBLAS; TF_CUDA_GEMM=wmma keeps the built-in kernels and this warning away"
+  );
 }
 
 /** Whether the addon is built and loads, and which compute backends it was built with (only the build knows). */

@@ -148,7 +148,8 @@ void matmul_release_stream(cudaStream_t stream);
 // "cublaslt <version>" or "wmma (<why cuBLASLt is not used>)", for reports and cuda_check's header.
 const char* matmul_backend_description();
 // The same for the process before any device is used: whether libcublasLt loads (dlopen only: no device context,
-// no handle), for doctor and /api/health. A device may still set cuBLASLt aside later (matmul_backend_description).
+// no handle), for doctor and /api/health; "unusable (...)" when TF_CUDA_GEMM makes every GEMM fail. A device may
+// still set cuBLASLt aside later (matmul_backend_description).
 std::string matmul_library_description();
 
 // ---- lora.cu (kernels/lora.h) ----

@@ -6,9 +6,9 @@
 // Per shape (and pointer alignment): the matmul descriptor, the three layouts and the heuristic's algorithm,
 // built once and kept for the process's life, like the handle (destroying them at static destruction would
 // race the CUDA runtime's own teardown). A shape cuBLASLt does not support (no algorithm, or
-// CUBLAS_STATUS_NOT_SUPPORTED) runs on WMMA, said once per shape on stderr; any other cuBLASLt failure sets
-// cuBLASLt aside on the device under auto (every GEMM there runs on WMMA, said once) and throws under
-// TF_CUDA_GEMM=cublaslt (host/gemm_map.h classify_lt_failure).
+// CUBLAS_STATUS_NOT_SUPPORTED) runs on WMMA, said once per shape on stderr; a library that cannot serve the device
+// (ARCH_MISMATCH, NOT_INITIALIZED) is set aside on it under auto (every GEMM there runs on WMMA, said once); any
+// other failure throws (host/gemm_map.h classify_lt_failure).
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -56,19 +56,24 @@ void say_fallback(const std::string& why) {
   std::fprintf(stderr, "tuneforge: matmul uses the WMMA kernels: %s\n", why.c_str());
 }
 
-// Under g_mu, for a failure that is not the shape's alone (classify_lt_failure): throws under
-// TF_CUDA_GEMM=cublaslt; under auto, sets cuBLASLt aside on the device (create_error routes its GEMMs to WMMA from
-// now on) and says why, once.
-void fall_back_or_throw(DeviceState& d, GemmBackendChoice choice, const LtCallFailed& f, const GemmShapeKey& key) {
+// Under g_mu, for a failure that is not the shape's alone: throws (classify_lt_failure) or, for a library that
+// cannot serve the device under auto, sets cuBLASLt aside there (create_error routes its GEMMs to WMMA from now on)
+// and says why, once.
+void fall_back_or_throw(DeviceState& d, GemmBackendChoice choice, const LtCallFailed& f, const GemmShapeKey& key,
+                        cudaStream_t stream) {
+  if (!d.create_error.empty()) return;  // another stream's call set cuBLASLt aside meanwhile: said once
   const std::string what = "cuBLASLt " + f.call + " failed with " + cublas_status_name(f.status) + " for GEMM " +
                            describe_gemm(key);
-  if (classify_lt_failure(choice, f.status) == LtFailure::Throw)
-    throw Error(what + "; set TF_CUDA_GEMM=wmma to use the built-in kernels instead");
+  // Neither a capture (a decode graph's, whose caller then runs the step eagerly) nor a fault an earlier kernel
+  // left behind is the library's doing: setting cuBLASLt aside for the process's life would slow every later job.
+  cudaStreamCaptureStatus capture = cudaStreamCaptureStatusNone;
+  const bool capturing = cudaStreamIsCapturing(stream, &capture) == cudaSuccess && capture != cudaStreamCaptureStatusNone;
+  const cudaError_t earlier = cudaPeekAtLastError();
+  if (capturing || earlier != cudaSuccess || classify_lt_failure(choice, f.status) == LtFailure::Throw)
+    throw Error(what + (earlier != cudaSuccess ? std::string(" after a CUDA error (") + cudaGetErrorString(earlier) + ")" : "") +
+                "; set TF_CUDA_GEMM=wmma to use the built-in kernels instead");
   d.create_error = what + "; every GEMM on device " + std::to_string(key.device) + " runs on the WMMA kernels";
   say_fallback(d.create_error);
-  // A launch cuBLASLt could not make (no kernel image for this GPU) leaves a non-sticky error that WMMA's own launch
-  // check would report as its own; a fault inside a kernel is sticky, survives this and fails the WMMA launch.
-  cudaGetLastError();
   g_said_fallback = true;
 }
 
@@ -181,7 +186,7 @@ bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
       } catch (const LtCallFailed& f) {
         if (classify_lt_failure(choice, f.status) != LtFailure::ShapeOnWmma) {
           d.plans.erase(it);  // a half-built plan must not stand for the shape
-          fall_back_or_throw(d, choice, f, key);
+          fall_back_or_throw(d, choice, f, key, stream);
           return false;
         }
         it->second.supported = false;  // NOT_SUPPORTED from a descriptor call: as if the heuristic had none
@@ -207,8 +212,8 @@ bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, f
   }
   if (s != kCublasStatusSuccess) {
     std::lock_guard<std::mutex> lock(g_mu);
-    fall_back_or_throw(g_devices[key.device], choice, LtCallFailed{"Matmul", s}, key);
-    return false;  // the caller runs this GEMM on WMMA (see fall_back_or_throw for a kernel that did launch)
+    fall_back_or_throw(g_devices[key.device], choice, LtCallFailed{"Matmul", s}, key, stream);
+    return false;  // the caller runs this GEMM on WMMA: a library that cannot serve the device launched nothing
   }
   return true;
 }
@@ -249,6 +254,9 @@ std::string matmul_library_description() {
 #endif
   try {
     const lt::Library& lib = lt::library();
+    // TF_CUDA_GEMM=cublaslt without the library: every GEMM would throw (route_gemm), not fall back.
+    if (!lib.loaded() && lt::backend_choice() == GemmBackendChoice::Cublaslt)
+      return "unusable (TF_CUDA_GEMM=cublaslt, but " + lib.why_not + ")";
     if (!lib.loaded()) return "wmma (" + lib.why_not + ")";
     return "cublaslt " + format_cublaslt_version(lib.version) + " (" + lib.name + ")";
   } catch (const std::exception& e) {  // a malformed TF_CUDA_GEMM

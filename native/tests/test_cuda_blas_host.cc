@@ -227,14 +227,20 @@ TEST(dispatcher_routes_to_wmma_when_cublaslt_is_unavailable) {
                "cublasLtCreate on device 0");
 }
 
-// A cuBLASLt failure: NOT_SUPPORTED sends that shape to WMMA under either choice; anything else sets cuBLASLt aside on
-// the device under auto (a library too old for the GPU would otherwise fail the run) and is an error under
-// TF_CUDA_GEMM=cublaslt, which asked for cuBLASLt.
+// A cuBLASLt failure: NOT_SUPPORTED sends that shape to WMMA under either choice; a library that cannot serve the
+// device (ARCH_MISMATCH, NOT_INITIALIZED) is set aside on it under auto rather than failing the run, and is an error
+// under TF_CUDA_GEMM=cublaslt, which asked for cuBLASLt; anything else (transient, or our bug) is an error always.
 TEST(cublaslt_failures_fall_back_under_auto_and_throw_when_cublaslt_was_asked_for) {
   CHECK(classify_lt_failure(GemmBackendChoice::Auto, kCublasStatusNotSupported) == LtFailure::ShapeOnWmma);
   CHECK(classify_lt_failure(GemmBackendChoice::Cublaslt, kCublasStatusNotSupported) == LtFailure::ShapeOnWmma);
-  for (int status : {1, 3, 7, 8, 13, 14, 99}) {  // NOT_INITIALIZED ... INTERNAL_ERROR, and one no header names
+  for (int status : {kCublasStatusArchMismatch, kCublasStatusNotInitialized}) {
     CHECK(classify_lt_failure(GemmBackendChoice::Auto, status) == LtFailure::DeviceOnWmma);
+    CHECK(classify_lt_failure(GemmBackendChoice::Cublaslt, status) == LtFailure::Throw);
+  }
+  CHECK_EQ(cublas_status_name(kCublasStatusArchMismatch), std::string("CUBLAS_STATUS_ARCH_MISMATCH"));
+  CHECK_EQ(cublas_status_name(kCublasStatusNotInitialized), std::string("CUBLAS_STATUS_NOT_INITIALIZED"));
+  for (int status : {3, 7, 13, 14, 99}) {  // ALLOC_FAILED, INVALID_VALUE, EXECUTION_FAILED, INTERNAL_ERROR, unnamed
+    CHECK(classify_lt_failure(GemmBackendChoice::Auto, status) == LtFailure::Throw);
     CHECK(classify_lt_failure(GemmBackendChoice::Cublaslt, status) == LtFailure::Throw);
   }
 }

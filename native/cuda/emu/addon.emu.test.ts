@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { describeGemms, gemmsMissCublaslt, nativeAddonDisplayPath, nativeStatus } from "../../../lib/health/native";
+import { describeGemms, gemmsHint, nativeAddonDisplayPath, nativeStatus } from "../../../lib/health/native";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { colorTask } from "../../../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeDataset } from "../../../lib/tokenizer";
@@ -66,10 +66,17 @@ describe("the addon on the emulated GPU", () => {
     expect(status).toMatchObject({ ok: true, built: true, backendsBuilt: ["cpu", "cuda"] });
     expect(nativeAddonDisplayPath(process.cwd())).toBe(path.resolve(process.env[NATIVE_ADDON_ENV]!));
     expect(status.message).toMatch(/^native addon built with cpu, cuda; CUDA device: tuneforge CUDA emulator .*\(sm_90, 16\.0 GiB\); GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)$/);
-    expect(gemmsMissCublaslt(status)).toBe(true);
-    // TF_CUDA_GEMM=wmma asked for them: no warning.
-    expect(gemmsMissCublaslt({ ...status, cudaGemms: "wmma (TF_CUDA_GEMM=wmma)" })).toBe(false);
-    expect(gemmsMissCublaslt({ ...status, cudaGemms: "cublaslt 13.0.2 (libcublasLt.so.13)" })).toBe(false);
+    // What doctor says about a device's GEMMs: nothing for the emulator (a test instrument), cuBLASLt, or kernels
+    // TF_CUDA_GEMM=wmma asked for; how to get libcublasLt when it does not load; that GPU jobs fail when
+    // TF_CUDA_GEMM=cublaslt cannot be met.
+    expect(gemmsHint(status)).toBeNull();
+    expect(gemmsHint({ ...status, cudaGemms: "wmma (TF_CUDA_GEMM=wmma)" })).toBeNull();
+    expect(gemmsHint({ ...status, cudaGemms: "cublaslt 13.0.2 (libcublasLt.so.13)" })).toBeNull();
+    const missing = "wmma (libcublasLt could not be loaded (libcublasLt.so.13: cannot open shared object file))";
+    expect(gemmsHint({ ...status, cudaGemms: missing })).toMatch(/slower than cuBLASLt: put the folder .*LD_LIBRARY_PATH .*find-cublaslt\.sh/);
+    expect(gemmsHint({ ...status, cudaDevices: [], cudaGemms: missing })).toBeNull();  // no GPU: nothing to speed up
+    expect(gemmsHint({ ...status, cudaGemms: "unusable (TF_CUDA_GEMM=cublaslt, but libcublasLt could not be loaded (x))" }))
+      .toBe("every GPU job would fail: TF_CUDA_GEMM=cublaslt, but libcublasLt could not be loaded (x); fix or unset TF_CUDA_GEMM");
     expect(describeGemms("cublaslt 13.0.2 (libcublasLt.so.13)")).toBe("cuBLASLt 13.0.2 (libcublasLt.so.13)");
   });
 

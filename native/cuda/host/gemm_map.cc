@@ -26,7 +26,8 @@ GemmRoute route_gemm(GemmBackendChoice choice, const std::string& why_not, int64
 
 LtFailure classify_lt_failure(GemmBackendChoice choice, int status) {
   if (status == kCublasStatusNotSupported) return LtFailure::ShapeOnWmma;
-  return choice == GemmBackendChoice::Cublaslt ? LtFailure::Throw : LtFailure::DeviceOnWmma;
+  const bool library_unusable = status == kCublasStatusArchMismatch || status == kCublasStatusNotInitialized;
+  return choice == GemmBackendChoice::Auto && library_unusable ? LtFailure::DeviceOnWmma : LtFailure::Throw;
 }
 
 std::vector<std::string> cublaslt_library_candidates() {

@@ -26,12 +26,16 @@ enum class GemmRoute { Cublaslt, Wmma };
 GemmRoute route_gemm(GemmBackendChoice choice, const std::string& why_not, int64_t K);
 
 // What a failed cuBLASLt call for one GEMM leads to. CUBLAS_STATUS_NOT_SUPPORTED (or no algorithm) concerns that
-// shape alone: it runs on WMMA. Any other status says cuBLASLt cannot serve the device (a library too old for the
-// GPU answers CUBLAS_STATUS_ARCH_MISMATCH, a mismatched one NOT_INITIALIZED or INVALID_VALUE, for every shape):
-// under auto every GEMM on that device then runs on WMMA, said once, rather than the run failing over a library we
-// merely found; under TF_CUDA_GEMM=cublaslt, which asked for cuBLASLt, the call's error is thrown.
+// shape alone: it runs on WMMA. ARCH_MISMATCH (a library too old for the GPU) and NOT_INITIALIZED (a library that
+// cannot start here) say cuBLASLt cannot serve the device at all, for every shape: under auto every GEMM on that
+// device then runs on WMMA, said once, rather than the run failing over a library we merely found. Anything else
+// (an allocation, an execution or an internal failure, an invalid value: transient, or our bug) is thrown, as is
+// every failure under TF_CUDA_GEMM=cublaslt, which asked for cuBLASLt. (matmul.cu also throws, whatever the
+// status, while a stream captures or after a sticky device error, neither of which is cuBLASLt's doing.)
 enum class LtFailure { ShapeOnWmma, DeviceOnWmma, Throw };
 LtFailure classify_lt_failure(GemmBackendChoice choice, int status);
+constexpr int kCublasStatusNotInitialized = 1;  // cublas_api.h CUBLAS_STATUS_NOT_INITIALIZED
+constexpr int kCublasStatusArchMismatch = 8;    // cublas_api.h CUBLAS_STATUS_ARCH_MISMATCH
 
 // dlopen candidates, newest first: the major matching our CUDA 13 runtime, then older ones a driver may ship.
 std::vector<std::string> cublaslt_library_candidates();
