@@ -162,10 +162,11 @@ TEST(config_transformers5_rope_parameters) {
   // Disagreeing: refused, naming both, since the weights fit only one of them.
   CHECK_THROWS(parse_model_config(minimal(std::string(llama3) + R"(, "rope_theta": 10000.0)"), "m.json"),
                "m.json: rope_parameters (rope_theta 500000, llama3 scaling (factor 32, low_freq_factor 1, high_freq_factor 4, "
-               "original_max_position_embeddings 8192)) and the top-level rope_theta / rope_scaling (rope_theta 10000, no "
-               "scaling) disagree");
+               "original_max_position_embeddings 8192)) and the top-level keys (rope_theta 10000) disagree");
+  // Only what the top level states: here its scaling, not the rope_theta it leaves out.
   CHECK_THROWS(parse_model_config(minimal(std::string(llama3) + R"(, "rope_scaling": {"rope_type": "llama3", "factor": 8.0})"), "m.json"),
-               "disagree");
+               "and the top-level keys (rope_scaling: llama3 scaling (factor 8, low_freq_factor 1, high_freq_factor 4, "
+               "original_max_position_embeddings 8192)) disagree");
   // What the supported architectures cannot compute.
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_type": "yarn", "rope_theta": 10000, "factor": 4})"), "m.json"),
                "m.json: rope_parameters type \"yarn\" is not supported (supported: llama3, or none)");

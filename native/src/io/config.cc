@@ -77,13 +77,17 @@ RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, b
   return r;
 }
 
-std::string describe_rope(double theta, const RopeScaling& r) {
+std::string describe_theta(double theta) {
   std::ostringstream o;
   o << "rope_theta " << theta;
-  if (r.type.empty()) return o.str() + ", no scaling";
-  o << ", " << r.type << " scaling (factor " << r.factor << ", low_freq_factor " << r.low_freq_factor
-    << ", high_freq_factor " << r.high_freq_factor << ", original_max_position_embeddings "
-    << r.original_max_position_embeddings << ")";
+  return o.str();
+}
+
+std::string describe_scaling(const RopeScaling& r) {
+  if (r.type.empty()) return "no scaling";
+  std::ostringstream o;
+  o << r.type << " scaling (factor " << r.factor << ", low_freq_factor " << r.low_freq_factor << ", high_freq_factor "
+    << r.high_freq_factor << ", original_max_position_embeddings " << r.original_max_position_embeddings << ")";
   return o.str();
 }
 
@@ -111,10 +115,14 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
                                                scaling.high_freq_factor == c.rope_scaling.high_freq_factor &&
                                                scaling.original_max_position_embeddings ==
                                                    c.rope_scaling.original_max_position_embeddings);
-    TF_CHECK(same_theta && same_scaling,
-             src + ": rope_parameters (" + describe_rope(theta, scaling) + ") and the top-level rope_theta / rope_scaling (" +
-                 describe_rope(c.rope_theta, c.rope_scaling) +
-                 ") disagree; remove the one that does not describe the model's weights");
+    if (!(same_theta && same_scaling)) {
+      // The top level's side names only what the file states there, not a default it leaves out.
+      std::string top;
+      if (!same_theta) top = describe_theta(c.rope_theta);
+      if (!same_scaling) top += (top.empty() ? "rope_scaling: " : ", rope_scaling: ") + describe_scaling(c.rope_scaling);
+      throw Error(src + ": rope_parameters (" + describe_theta(theta) + ", " + describe_scaling(scaling) +
+                  ") and the top-level keys (" + top + ") disagree; remove the one that does not describe the model's weights");
+    }
     c.rope_theta = theta;
     c.rope_scaling = scaling;
   }
