@@ -100,6 +100,8 @@ def main():
     ap.add_argument("--ours8b")
     ap.add_argument("--reason", default="not built yet")
     ap.add_argument("--reason8b", help="step4: why the 8B bench did not run, when not --reason (it was skipped)")
+    ap.add_argument("--hf-missing-reason", help="step4: why HF's run left no result when that is not its failure "
+                    "(the deadline cut it): its row is then MISSING with this reason, not FAIL")
     ap.add_argument("--ran", default="", help="step4: ours,ours8b — the benches that were run; step3: ours — our side "
                     "ran and was compared (no result = FAIL)")
     ap.add_argument("--info", action="store_true", help="step3: a calibration row set (INFO, never FAIL)")
@@ -129,7 +131,7 @@ def main():
         hf = last_json(args.hf)
         ran = [r for r in args.ran.split(",") if r]
         rows = step4_rows(hf, with_model_flops(last_json(args.ours)), with_model_flops(last_json(args.ours8b)), args.reason,
-                          ran, args.reason8b, hf_missing=args.hf)
+                          ran, args.reason8b, hf_missing=args.hf, hf_missing_reason=args.hf_missing_reason)
     for r in rows:
         print("\t".join(str(c) for c in r))
 

@@ -43,6 +43,14 @@ _hf_cap() {
   left=$(_hf_left)
   if ((left >= $1)); then echo "$1"; elif ((left > 5)); then echo "$left"; else echo 5; fi
 }
+# True once the deadline has (all but) passed: a step that failed then was most likely cut by its capped timeout, and
+# its row says so as MISSING (SKIP in check.sh's table) rather than as a FAIL that would read like a crash.
+_hf_past_deadline() { (($(_hf_left) <= 5)); }
+_hf_cut_note() { echo "cut at the deadline (GPU_CHECK_DEADLINE_S=${GPU_CHECK_DEADLINE_S:-540})"; }
+# _hf_failed_row STEP CHECK OURS REFERENCE TARGET: the row of a step that failed: FAIL, or MISSING past the deadline.
+_hf_failed_row() {
+  if _hf_past_deadline; then _hf_row "$1" "$2" "$(_hf_cut_note)" "$4" "$5" MISSING; else _hf_row "$@" FAIL; fi
+}
 # _hf_optional NEED STEP CHECK: true when NEED seconds are left; otherwise appends a MISSING row (SKIP in check.sh's
 # table) for CHECK that says why it did not run.
 _hf_optional() {
@@ -93,7 +101,7 @@ _gpu_decode_row() {
   cat "$out.stderr" >&2  # after the run: read below, so it must be complete
   local figures
   if ! figures=$("$py" "$gpu/hf_rows.py" decode --ours "$out" 2>/dev/null); then
-    _hf_row 4 "$row" "gpu_ours decode failed (see log)" "" "" FAIL
+    _hf_failed_row 4 "$row" "gpu_ours decode failed (see log)" "" ""
   elif [[ $graphs == 1 ]] && grep -q "run without CUDA graphs" "$out.stderr" 2>/dev/null; then
     # The model fell back to launching every kernel: the figures are not the graphs' (the log says why).
     _hf_row 4 "$row" "$figures; CUDA graphs switched off: $(grep -m1 "run without CUDA graphs" "$out.stderr")" "" "" FAIL
@@ -119,9 +127,11 @@ _gpu_profile_row() {
     "$ours" bench --model "$1" --seq-len "$seq" --batch-size "$2" --steps 3 --rank $rank --targets $targets_long \
     --quant nf4 --double-quant --backend cuda --gradient-checkpointing --peak-size 0 --profile | tee "$out"
   local figures
-  figures=$("$py" "$gpu/hf_rows.py" profile --ours "$out" 2>/dev/null) \
-    && _hf_row 4 "$label" "$figures" "" "" INFO \
-    || _hf_row 4 "$label" "gpu_ours bench --profile failed (see log)" "" "" FAIL
+  if figures=$("$py" "$gpu/hf_rows.py" profile --ours "$out" 2>/dev/null); then
+    _hf_row 4 "$label" "$figures" "" "" INFO
+  else
+    _hf_failed_row 4 "$label" "gpu_ours bench --profile failed (see log)" "" ""
+  fi
 }
 
 # Step 3 (gpu_steps_3_4's variables): our logits, loss and LoRA gradients against HF's on the 1B model. Returns 1
@@ -130,20 +140,12 @@ _gpu_step3() {
   local ref="$dir/ref.safetensors"
   if [[ ! -f $m1b/config.json ]]; then
     _hf_timed "3: generate the 1B-shaped model" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_make_model.py" --shape 1b --out "$m1b" --seed 0 \
-      || { _hf_row 3 "generate the 1B model" "" "hf_make_model.py failed" "" FAIL; return 1; }
+      || { _hf_failed_row 3 "generate the 1B model" "" "hf_make_model.py failed" ""; return 1; }
   fi
   if ! _hf_timed "3: HF + PEFT reference (seq 256, fp32)" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
     --targets $targets --seq 256 --out "$ref"; then
-    _hf_row 3 "HF + PEFT reference" "" "hf_reference.py failed" "" FAIL
+    _hf_failed_row 3 "HF + PEFT reference" "" "hf_reference.py failed" ""
   else
-    # Calibration: HF's own bf16 numbers against its fp32 ones show how far a correct bf16 computation lands,
-    # i.e. whether the tolerances are fair. Rows are INFO.
-    if [[ ${GPU_CHECK_CALIBRATE:-$((1 - have_cuda))} == 1 ]] && _hf_optional 60 3 "1B logits/loss/grads vs HF (HF bf16, calibration)" &&
-      _hf_timed "3: HF + PEFT in bf16 (calibration)" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_reference.py" --model "$m1b" --rank $rank \
-        --targets $targets --seq 256 --dtype bf16 --out "$dir/ref-bf16.safetensors"; then
-      "$py" "$gpu/hf_compare.py" "$dir/ref-bf16.safetensors" "$ref" --label "HF bf16" --json | tee "$dir/compare-hf-bf16.txt"
-      "$py" "$gpu/hf_rows.py" step3 --label "HF bf16, calibration" --info --compare "$dir/compare-hf-bf16.txt" | _hf_append
-    fi
     local backend label
     for backend in cuda cpu; do
       if [[ $backend == cuda && $have_cuda == 0 ]]; then
@@ -161,11 +163,27 @@ _gpu_step3() {
         "$py" "$gpu/hf_compare.py" "$dir/ours-$backend.json" "$ref" --label "$label" --json | tee "$dir/compare-$backend.txt"
         "$py" "$gpu/hf_rows.py" step3 --label "$label" --compare "$dir/compare-$backend.txt" --ran ours | _hf_append
       else
-        _hf_row 3 "1B logits/loss/grads vs HF ($backend)" "gpu_ours reference failed (see log)" "HF PEFT fp32" "bf16 tolerance" FAIL
+        _hf_failed_row 3 "1B logits/loss/grads vs HF ($backend)" "gpu_ours reference failed (see log)" "HF PEFT fp32" "bf16 tolerance"
       fi
     done
   fi
   return 0
+}
+
+# Calibration (INFO rows, after the rows with targets): HF's own bf16 numbers against its fp32 reference show how far
+# a correct bf16 computation lands, i.e. whether step 3's tolerances are fair. Needs step 3's reference.
+_gpu_calibration_rows() {
+  local ref="$dir/ref.safetensors"
+  [[ ${GPU_CHECK_CALIBRATE:-$((1 - have_cuda))} == 1 && -f $ref ]] || return 0
+  _hf_optional 60 3 "1B logits/loss/grads vs HF (HF bf16, calibration)" || return 0
+  if _hf_timed "3: HF + PEFT in bf16 (calibration)" timeout "$(_hf_cap 180)" "$py" "$gpu/hf_reference.py" --model "$m1b" \
+    --rank $rank --targets $targets --seq 256 --dtype bf16 --out "$dir/ref-bf16.safetensors"; then
+    "$py" "$gpu/hf_compare.py" "$dir/ref-bf16.safetensors" "$ref" --label "HF bf16" --json | tee "$dir/compare-hf-bf16.txt"
+    "$py" "$gpu/hf_rows.py" step3 --label "HF bf16, calibration" --info --compare "$dir/compare-hf-bf16.txt" | _hf_append
+  else  # INFO like the rows it would have given: it has no target to fail
+    _hf_row 3 "1B logits/loss/grads vs HF (HF bf16, calibration)" \
+      "$(_hf_past_deadline && _hf_cut_note || echo "hf_reference.py --dtype bf16 failed (see log)")" "" "" INFO
+  fi
 }
 
 gpu_steps_3_4() {
@@ -193,14 +211,15 @@ gpu_steps_3_4() {
   local build="${GPU_CHECK_BUILD:-$root/native/build/gpu}" ours backends="" why_not="not built yet"
   ours="$build/gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}"
   mkdir -p "$(dirname "$build")"
-  if { [[ -f $build/CMakeCache.txt ]] || cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release -DTF_SANITIZE_FUZZ=OFF \
-    >"$build.configure-ours.log" 2>&1; } && cmake --build "$build" -j "$(nproc 2>/dev/null || echo 4)" --target "gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}" \
-    >"$build.gpu_ours.log" 2>&1; then
+  if { [[ -f $build/CMakeCache.txt ]] || timeout "$(_hf_cap 120)" cmake -S "$root/native" -B "$build" -DCMAKE_BUILD_TYPE=Release \
+    -DTF_SANITIZE_FUZZ=OFF >"$build.configure-ours.log" 2>&1; } && timeout "$(_hf_cap 300)" cmake --build "$build" \
+    -j "$(nproc 2>/dev/null || echo 4)" --target "gpu_ours${GPU_CHECK_TARGET_SUFFIX:-}" >"$build.gpu_ours.log" 2>&1; then
     backends=$("$ours" backends | "$py" -c 'import json,sys; print(",".join(json.load(sys.stdin)["backends"]))' 2>/dev/null)
     [[ ",$backends," == *",cuda,"* ]] || why_not="not built yet (gpu_ours has backends: ${backends:-none}; is nvcc on PATH?)"
   else
     tail -n 30 "$build.gpu_ours.log" 2>/dev/null
     why_not="gpu_ours did not build (log: $build.gpu_ours.log)"
+    _hf_past_deadline && why_not="gpu_ours's build was $(_hf_cut_note)"
   fi
   local have_cuda=0 have_cpu=0
   [[ ",$backends," == *",cuda,"* ]] && have_cuda=1
@@ -209,6 +228,10 @@ gpu_steps_3_4() {
 
   # ---- step 3: logits, loss and LoRA gradients on identical weights and inputs ----
   local m1b="$dir/llama-1b" only8b=${GPU_CHECK_ONLY_8B:-0}
+  if _hf_past_deadline; then  # nothing would finish: straight to the summary
+    _hf_row 3 "steps 3-4" "not run: $(_hf_cut_note)" "" "" MISSING
+    return 0
+  fi
   if [[ $only8b != 1 ]]; then
     _gpu_step3 || return 0
   elif [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]]; then
@@ -220,9 +243,11 @@ gpu_steps_3_4() {
   # GPU_CHECK_ONLY_8B=1 (a second call after one with GPU_CHECK_SKIP_8B=1): the 1B figures are that call's, kept.
   if [[ $only8b == 1 ]]; then rm -f "$ours8b_json"; else rm -f "$hf_json" "$ours_json" "$ours8b_json"; fi
   # The benches that were run: one that leaves no JSON (crash, timeout, out of memory) is a FAIL row, not MISSING.
-  local ran="" reason8b=()
+  local ran="" reason8b=() reason=$why_not hf_cut=()
   [[ $only8b == 1 ]] || _hf_timed "4: HF PEFT throughput (1B, bf16 base, batch $batch × 2048)" timeout "$(_hf_cap 240)" "$py" "$gpu/hf_throughput.py" \
     --model "$m1b" --seq 2048 --batch "$batch" --rank $rank --targets $targets --steps 6 --warmup 2 | tee "$hf_json"
+  # A step cut by the deadline left no result for a reason that is not its own: MISSING (SKIP), with that reason.
+  [[ ! -s $hf_json ]] && _hf_past_deadline && hf_cut=(--hf-missing-reason "$(_hf_cut_note)")
   local m8b="$dir/llama-8b"
   if [[ $have_cuda == 1 ]]; then
     # The 1B bench ran in this call, or in the first one that ONLY_8B's call completes: no result is a FAIL either way.
@@ -231,6 +256,7 @@ gpu_steps_3_4() {
       _hf_timed "4: ours throughput (1B, NF4 + double quant, batch $batch × 2048)" timeout "$(_hf_cap 240)" "$ours" bench \
         --model "$m1b" --seq-len 2048 --batch-size "$batch" --steps 6 --rank $rank --targets $targets_long \
         --quant nf4 --double-quant --backend cuda --gradient-checkpointing | tee "$ours_json"
+      if [[ ! -s $ours_json ]] && _hf_past_deadline; then ran="" reason=$(_hf_cut_note); fi
     fi
     if [[ ${GPU_CHECK_SKIP_8B:-0} != 1 ]]; then
       if [[ -f $m8b/config.json ]] ||
@@ -242,7 +268,9 @@ gpu_steps_3_4() {
         _hf_timed "4: ours throughput (8B, NF4 + double quant, batch 2 × 2048, no checkpointing)" timeout "$(_hf_cap 300)" "$ours" bench \
           --model "$m8b" --seq-len 2048 --batch-size 2 --steps 5 --rank $rank --targets $targets_long \
           --quant nf4 --double-quant --backend cuda --peak-size 0 | tee "$ours8b_json"
-        ran+=",ours8b"
+        if [[ ! -s $ours8b_json ]] && _hf_past_deadline; then reason8b=(--reason8b "$(_hf_cut_note)"); else ran+=",ours8b"; fi
+      elif _hf_past_deadline; then
+        reason8b=(--reason8b "no 8B model: hf_make_model.py was $(_hf_cut_note)")
       else
         # No model, so no bench: its row would blame gpu_ours ("ran and gave no result") for the generator's failure.
         _hf_row 4 "generate the 8B model" "" "hf_make_model.py failed" "" FAIL
@@ -254,10 +282,12 @@ gpu_steps_3_4() {
   fi
   [[ ${GPU_CHECK_SKIP_8B:-0} == 1 ]] && reason8b=(--reason8b "skipped (GPU_CHECK_SKIP_8B=1)")
   # The rows with targets now, before the INFO rows below: a run that reaches its deadline skips only those.
-  "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$why_not" \
-    --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} | _hf_append
+  "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$reason" \
+    --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} ${hf_cut[@]+"${hf_cut[@]}"} | _hf_append
 
-  # INFO rows: where the 1B step's time goes, and generation speed (each skipped, with a row, past the deadline).
+  # INFO rows: the tolerances' calibration, where the 1B step's time goes, and generation speed (each skipped, with
+  # a row, when the deadline leaves too little for it).
+  [[ $only8b == 1 ]] || _gpu_calibration_rows
   if [[ $have_cuda == 1 && $only8b != 1 ]]; then
     _gpu_profile_row "$m1b" "$batch"
     _gpu_profile_row "$m1b" "$batch" 2048 main

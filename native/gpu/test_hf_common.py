@@ -234,6 +234,21 @@ class Deadline(unittest.TestCase):
         r, rows = self.bash('SECONDS=600; _hf_optional 40 3 "x" || true')
         self.assertIn("not run: 0 s left", rows)
 
+    def test_a_step_that_fails_past_the_deadline_was_cut_not_broken(self):
+        # Its capped timeout stopped it: MISSING (SKIP in check.sh, which does not fail on it) with the reason, where a
+        # FAIL would read like a crash of the step.
+        _, rows = self.bash('SECONDS=100; _hf_failed_row 4 "ours decode" "gpu_ours decode failed (see log)" "" ""; '
+                            'SECONDS=537; _hf_failed_row 4 "ours decode" "gpu_ours decode failed (see log)" "" ""')
+        self.assertEqual(rows.splitlines(), [
+            "4\tours decode\tgpu_ours decode failed (see log)\t\t\tFAIL",
+            "4\tours decode\tcut at the deadline (GPU_CHECK_DEADLINE_S=540)\t\t\tMISSING"])
+
+    def test_hf_throughput_cut_by_the_deadline_is_missing_not_failed(self):
+        rows = hc.step4_rows(None, None, None, "cut at the deadline (GPU_CHECK_DEADLINE_S=540)", hf_missing="f",
+                             hf_missing_reason="cut at the deadline (GPU_CHECK_DEADLINE_S=540)")
+        self.assertEqual(rows[0], ("4", "HF PEFT throughput", "", "cut at the deadline (GPU_CHECK_DEADLINE_S=540)", "", "MISSING"))
+        self.assertEqual({r[5] for r in rows}, {"MISSING"})
+
 
 class Rows(unittest.TestCase):
     HF = {"gemm_peak_tflops": 790.0, "tokens_per_sec": 20000.0, "mfu_percent": 30.0, "peak_memory_bytes": 40 * 2**30}
@@ -282,7 +297,7 @@ class Rows(unittest.TestCase):
         c = hc.llama_config_dict("1b")
         fpt = hc.flops_per_token(c, 16, ["q_proj", "k_proj", "v_proj", "o_proj"], 2048)
         ours = {"tokens_per_sec": 45000.0, "flops_per_token": fpt, "peak_memory_bytes": 15 * 2**30,
-                "gemm_peak_gflops": 700000.0}
+                "gemm_peak_gflops": 700000.0, "memory_report": "CUDA memory:\n  GEMMs: cublaslt 13.0.2 (libcublasLt.so.13)\n"}
         rows = hc.step4_rows(None, ours, None, "not built yet", ran=["ours"], missing_reason_8b="skipped",
                              hf_missing="/tmp/x/throughput-hf.json")
         by = {r[1]: r for r in rows}
@@ -290,8 +305,13 @@ class Rows(unittest.TestCase):
         self.assertEqual(by["bf16 GEMM peak (our GEMM, this run)"][2], "700 TFLOP/s")
         self.assertEqual(by["1B tokens/s (seq 2048)"][2:], ("45000", "no HF result", "≥ 2× HF", "INFO"))
         expected_mfu = 100 * 45000 * fpt / 700e12
-        self.assertEqual(by["1B MFU"][2], f"{expected_mfu:.1f} % (of our GEMM peak)")
+        self.assertEqual(by["1B MFU"][2], f"{expected_mfu:.1f} % (of our cuBLASLt GEMM peak)")
         self.assertEqual(by["1B MFU"][5], "PASS" if expected_mfu >= 45 else "FAIL")
+        # A peak of our built-in kernels (cuBLASLt did not load, or was set aside) is a lower ruler: not judged.
+        wmma = dict(ours, memory_report="CUDA memory:\n  GEMMs: wmma (libcublasLt could not be loaded (x))\n")
+        row = {r[1]: r for r in hc.step4_rows(None, wmma, None, ran=["ours"], hf_missing="f")}["1B MFU"]
+        self.assertRegex(row[2], r"^\d+\.\d % of our built-in kernels' GEMM peak \(not judged")
+        self.assertEqual(row[5], "INFO")
         self.assertEqual(by["1B peak memory"][2:], ("15.0 GiB", "no HF result", "≤ 0.5× HF", "INFO"))
         self.assertEqual(by["8B tokens/s (seq 2048)"][5], "MISSING")
         # No GEMM peak (a bench run with --peak-size 0): the MFU cannot be judged either.
