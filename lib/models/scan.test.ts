@@ -18,7 +18,7 @@ describe("scanModels", () => {
 
     const bare = path.join(dir, "bare");
     await mkdir(bare);
-    await writeFile(path.join(bare, "config.json"), JSON.stringify({ model_type: "qwen2" }));
+    await writeFile(path.join(bare, "config.json"), JSON.stringify({ model_type: "qwen2", dtype: "bfloat16" }));
     await writeFile(path.join(bare, "chat_template.jinja"), "{{ messages }}");
 
     const broken = path.join(dir, "broken");
@@ -56,7 +56,8 @@ describe("scanModels", () => {
     expect(m?.shape).toMatchObject({ hiddenSize: 64, numLayers: 2, numHeads: 4, numKvHeads: 2, headDim: 16, vocabSize: tiny.vocabSize });
     expect(models.find((x) => x.name === "tiny-f32")).toMatchObject({ parameters: f32.numParameters, dtype: "F32" });
     // A folder without weights is listed, with the reason it cannot train.
-    expect(models.find((x) => x.name === "bare")).toMatchObject({ parameters: null, weightsError: expect.stringMatching(/no \*\.safetensors/) });
+    // Without weights the dtype comes from config.json: transformers 5's "dtype" as well as 4.x's "torch_dtype".
+    expect(models.find((x) => x.name === "bare")).toMatchObject({ parameters: null, dtype: "bfloat16", weightsError: expect.stringMatching(/no \*\.safetensors/) });
   });
 
   it("names the file when a safetensors header is corrupt", async () => {

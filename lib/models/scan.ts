@@ -19,7 +19,7 @@ export type LocalModel = {
   architecture: string | null;
   /** Counted from the safetensors headers; null when no weights are readable. */
   parameters: number | null;
-  /** The dtype of most weights (safetensors), else config.json's torch_dtype. */
+  /** The dtype of most weights (safetensors), else config.json's torch_dtype (transformers 5: dtype). */
   dtype: string | null;
   /** max_position_embeddings. */
   contextLength: number | null;
@@ -77,7 +77,8 @@ async function describe(folder: string, name: string): Promise<LocalModel> {
       modelType: typeof config.model_type === "string" ? config.model_type : null,
       architectures,
       architecture: architectures[0] ?? null,
-      dtype: weights?.dtype ?? (typeof config.torch_dtype === "string" ? config.torch_dtype : null),
+      // transformers 5 writes "dtype" where 4.x wrote "torch_dtype" (native/src/io/config.cc reads both too).
+      dtype: weights?.dtype ?? [config.torch_dtype, config.dtype].find((d): d is string => typeof d === "string") ?? null,
       contextLength: typeof context === "number" && Number.isInteger(context) && context > 0 ? context : null,
       shape: shapeFromConfig(config),
     };
