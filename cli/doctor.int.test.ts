@@ -67,6 +67,27 @@ describe("tuneforge doctor", () => {
     expect(report.checks.modelsDir.path).toBe(path.resolve("models"));
   }, 30_000);
 
+  it("warns about a GPU worker whose GEMMs run on the built-in kernels, from its heartbeat, with the fix", async () => {
+    // The worker's own environment decides (LD_LIBRARY_PATH, TF_CUDA_GEMM), so doctor reads its heartbeat. A GPU
+    // worker as the addon describes it on a machine without libcublasLt; another with cuBLASLt says nothing.
+    const missing = "wmma (libcublasLt could not be loaded (libcublasLt.so.13: cannot open shared object file: No such file or directory))";
+    const slow = await startHeartbeat({ redis, prefix, queues: ["gpu-jobs"], backends: ["cpu", "cuda"], devices: [{ index: 0, name: "NVIDIA H200", memoryMiB: 143_771, gemms: missing }] });
+    const fast = await startHeartbeat({ redis, prefix, queues: ["gpu-jobs"], backends: ["cpu", "cuda"], devices: [{ index: 1, name: "NVIDIA H200", memoryMiB: 143_771, gemms: "cublaslt 13.0.2 (libcublasLt.so.13)" }] });
+    let result;
+    try {
+      result = await tuneforge(["doctor", "--json"]);
+    } finally {
+      await slow.stop();
+      await fast.stop();
+    }
+    const workers = (JSON.parse(result.stdout) as DoctorReport).checks.workers;
+    expect(workers.status).toBe("warn");
+    expect(workers.message).toContain(`; ${slow.id} on NVIDIA H200: GEMMs on the built-in WMMA kernels, not cuBLASLt (libcublasLt could not be loaded`);
+    expect(workers.hint).toMatch(new RegExp(`^${slow.id}: GPU training's matrix products run on the built-in kernels, slower than cuBLASLt: .*LD_LIBRARY_PATH`));
+    expect(workers.workers.find((w) => w.id === slow.id)?.devices?.[0]?.gemms).toBe(missing);
+    expect(result.code).toBe(0);  // a warning: the essential checks decide the exit status
+  }, 30_000);
+
   it("fails with exit 1 and a hint when Redis is down", async () => {
     const started = Date.now();
     const result = await tuneforge(["doctor", "--json"], { REDIS_URL: "redis://127.0.0.1:6390" });

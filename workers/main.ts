@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { requestStaleAnalyses } from "../lib/datasets/analysis/reconcile";
 import { disconnectPrisma, prisma } from "../lib/db/client";
 import { env } from "../lib/env";
+import { describeGemms, gemmsHint } from "../lib/health/native";
 import { errorMessage } from "../lib/health/timeout";
 import { isQueueName, type QueueName } from "../lib/queue/contracts";
 import { redactRedisUrl } from "../lib/redis";
@@ -36,7 +37,13 @@ function gpuDevices(e: ReturnType<typeof env>): WorkerDevice[] {
     console.error(`[worker] ${errorMessage(err)}`);
   }
   const { devices, backend, cpuBecause } = detectGpuWorkerDevice({ backend: e.TUNEFORGE_LOCAL_BACKEND, device: e.TUNEFORGE_GPU_DEVICE }, addon);
-  console.log(`[worker] GPU worker on ${devices.map((d) => d.name).join(", ")} (${backend} backend${cpuBecause ? `: no usable GPU, ${cpuBecause}` : ""})`);
+  const gemms = devices[0]?.gemms;
+  console.log(
+    `[worker] GPU worker on ${devices.map((d) => d.name).join(", ")} (${backend} backend${cpuBecause ? `: no usable GPU, ${cpuBecause}` : ""}` +
+      `${gemms ? `; GEMMs: ${describeGemms(gemms)}` : ""})`,
+  );
+  const hint = gemmsHint({ cudaDevices: devices, cudaGemms: gemms });
+  if (hint) console.warn(`[worker] ${hint}`);
   return devices;
 }
 

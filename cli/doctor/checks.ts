@@ -1,5 +1,5 @@
 import { createPrismaClient } from "../../lib/db/client";
-import { gemmsHint, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
+import { describeGemms, gemmsHint, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
 import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
 import {
@@ -135,13 +135,21 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
 
   const online = probe.workers ?? [];
   const idle = probe.queues.filter((q) => q.consumers === 0).map((q) => q.name);
+  // A GPU worker whose GEMMs run on the built-in kernels for want of libcublasLt (its own environment decides, so
+  // its heartbeat says): the first of them, with the fix.
+  const slowGpu = online
+    .flatMap((w) => (w.devices ?? []).map((d) => ({ w, d, hint: gemmsHint({ cudaDevices: [d], cudaGemms: d.gemms }) })))
+    .find((x) => x.hint);
   const workers: DoctorReport["checks"]["workers"] = !probe.redis.ok
     ? { status: "warn", message: "unknown (Redis is down)", hint: "fix Redis first", online: 0, workers: [], queues: [] }
     : online.length === 0
       ? { status: "warn", message: "none online; queued jobs wait", hint: "start them: `npm start` (web + workers) or `npx tsx workers/main.ts`", online: 0, workers: [], queues: probe.queues }
       : {
-          status: "ok",
-          message: `${online.length} online${idle.length ? `; no consumer yet for ${idle.join(", ")}` : ""}`,
+          status: slowGpu ? "warn" : "ok",
+          message:
+            `${online.length} online${idle.length ? `; no consumer yet for ${idle.join(", ")}` : ""}` +
+            (slowGpu ? `; ${slowGpu.w.id} on ${slowGpu.d.name}: GEMMs on ${describeGemms(slowGpu.d.gemms!)}` : ""),
+          ...(slowGpu ? { hint: `${slowGpu.w.id}: ${slowGpu.hint}` } : {}),
           online: online.length,
           workers: online,
           queues: probe.queues,

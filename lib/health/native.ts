@@ -44,7 +44,7 @@ export function describeGemms(gemms: string): string {
  * slower built-in kernels because libcublasLt does not load. Not for TF_CUDA_GEMM=wmma, which asked for those, nor
  * for the CUDA emulator (a test instrument that never loads cuBLASLt).
  */
-export function gemmsHint(s: Pick<NativeStatus, "cudaDevices" | "cudaGemms">): string | null {
+export function gemmsHint(s: { cudaDevices: readonly unknown[]; cudaGemms: string | null | undefined }): string | null {
   const g = s.cudaGemms;
   if (s.cudaDevices.length === 0 || !g) return null;
   if (g.startsWith("unusable (")) return `every GPU job would fail: ${g.slice("unusable (".length, -1)}; fix or unset TF_CUDA_GEMM`;

@@ -15,6 +15,8 @@ export const deviceSchema = z.object({
   index: z.number().int(),
   name: z.string(),
   memoryMiB: z.number().optional(),
+  /** A CUDA device's GEMMs as the worker's addon sees them ("cublaslt …" / "wmma (why)"; lib/health/native.ts). */
+  gemms: z.string().optional(),
 });
 
 export const workerInfoSchema = z.object({

@@ -35,6 +35,11 @@ describe("detectGpuWorkerDevice with a given device list", () => {
     // TUNEFORGE_GPU_DEVICE=3 became CUDA_VISIBLE_DEVICES=3, so the runtime calls that GPU device 0.
     const got = detectGpuWorkerDevice({ backend: "auto", device: 3 }, addon, { devices: [h200], reason: null });
     expect(got).toEqual({ backend: "cuda", devices: [{ index: 3, name: "NVIDIA H200", memoryMiB: 143_771 }] });
+    // With the addon's word on its GEMMs, which the heartbeat carries to doctor.
+    const gemms = "cublaslt 13.0.2 (libcublasLt.so.13)";
+    expect(detectGpuWorkerDevice({ backend: "auto" }, addon, { devices: [h200], reason: null, gemms }).devices).toEqual([
+      { index: 0, name: "NVIDIA H200", memoryMiB: 143_771, gemms },
+    ]);
     expect(detectGpuWorkerDevice({ backend: "cuda" }, addon, { devices: [h200], reason: null }).devices[0]!.index).toBe(0);
     const cpu = detectGpuWorkerDevice({ backend: "cpu" }, addon, { devices: [h200], reason: null });
     expect(cpu.backend).toBe("cpu");

@@ -12,7 +12,7 @@ import type { WorkerDevice } from "../../workers/heartbeat";
 export type GpuWorkerSetup = { backend: "auto" | "cpu" | "cuda"; device?: number };
 
 /** The addon's `cudaDevices()` answer; a plain value so callers (and tests) can hand one in. */
-export type CudaDeviceList = { devices: CudaDeviceInfo[]; reason: string | null };
+export type CudaDeviceList = { devices: CudaDeviceInfo[]; reason: string | null; gemms?: string };
 
 const ADDON_NOT_LOADED = "the native addon did not load (see the message above; build it with `npm run native:build`)";
 
@@ -59,7 +59,12 @@ export function detectGpuWorkerDevice(
 ): { devices: WorkerDevice[]; backend: "cpu" | "cuda"; cpuBecause?: string } {
   if (setup.backend !== "cpu") {
     const gpu = cuda.devices.find((d) => d.index === TRAINER_DEVICE);
-    if (gpu) return { devices: [{ index: setup.device ?? 0, name: gpu.name, memoryMiB: Math.round(gpu.totalBytes / 2 ** 20) }], backend: "cuda" };
+    if (gpu) {
+      // Where its GEMMs run goes with the device: doctor reads it from the heartbeat, since the worker's environment
+      // (LD_LIBRARY_PATH, TF_CUDA_GEMM) is the one that decides, not doctor's.
+      const device = { index: setup.device ?? 0, name: gpu.name, memoryMiB: Math.round(gpu.totalBytes / 2 ** 20), ...(cuda.gemms ? { gemms: cuda.gemms } : {}) };
+      return { devices: [device], backend: "cuda" };
+    }
     // Asked for CUDA and none is usable: say so now, with the runtime's reason, rather than at the first job.
     if (setup.backend === "cuda") throw cudaMissingError(setup, addon, cuda);
     return { devices: [cpuDevice(addon)], backend: "cpu", cpuBecause: missingDeviceReason(cuda) };
