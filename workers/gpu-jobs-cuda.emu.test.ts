@@ -33,6 +33,9 @@ import { createEval } from "../lib/eval/create";
 import { WAITED_NOTE } from "../lib/playground/generate-run";
 import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
+// Where the emulated device's GEMMs run, as its heartbeat carries it (the addon's cudaDevices().gemms).
+const EMU_GEMMS = "wmma (the CUDA emulator never loads cuBLASLt)";
+
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
 // linked against the CUDA emulator (TUNEFORGE_NATIVE_ADDON), so the job runs on the "cuda" backend — the device
 // the worker finds and lists, the device memory report in the job log, checkpoints written from device state, a
@@ -123,10 +126,13 @@ describe("gpu worker on the emulated CUDA device", () => {
     await until("the job to end", w, statusIs(queued.id, "succeeded", "failed"));
     const job = await view(queued.id);
     expect(job.status, `${job.errorMessage}\n${w.output()}`).toBe("succeeded");
-    expect(w.output()).toMatch(/GPU worker on tuneforge CUDA emulator \(CPU; sm_90\) \(cuda backend\)/);
+    // Its start-up line says where the device's GEMMs run (here our kernels: the emulator never loads cuBLASLt),
+    // with no warning about it (the emulator is a test instrument, lib/health/native.ts gemmsHint).
+    expect(w.output()).toMatch(/GPU worker on tuneforge CUDA emulator \(CPU; sm_90\) \(cuda backend; GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)\)/);
+    expect(w.output()).not.toMatch(/slower than cuBLASLt/);
     expect(job.backend).toBe("cuda");
     // The heartbeat lists the device the jobs run on, with its memory.
-    expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 0, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
+    expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 0, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384, gemms: EMU_GEMMS }]);
     // The job log has the device's memory report folded into one line, and says which backend trained.
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(events.filter((m) => m.startsWith("CUDA memory: ")), events.join("\n")).toHaveLength(1);
@@ -230,7 +236,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     await until("the job on GPU 1", w, statusIs(onGpu1.id, "succeeded"));
     const job = await view(onGpu1.id);
     expect(job.backend).toBe("cuda");
-    expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 1, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384 }]);
+    expect((await heartbeatOf(job.workerId!))!.devices).toEqual([{ index: 1, name: "tuneforge CUDA emulator (CPU; sm_90)", memoryMiB: 16384, gemms: EMU_GEMMS }]);
     w.child.kill("SIGTERM");
     await w.exited;
   });
