@@ -267,31 +267,14 @@ std::string matmul_library_description() {
 const char* matmul_backend_description() {
   // thread_local: each caller's pointer stays valid until its own next call.
   thread_local std::string text;
-#ifdef TF_CUDA_EMULATOR
-  return "wmma (the CUDA emulator never loads cuBLASLt)";
-#endif
-  const lt::Library* libp = nullptr;
-  try {
-    libp = &lt::library();
-  } catch (const std::exception& e) {  // a malformed TF_CUDA_GEMM: a report line must not throw
-    text = std::string("unusable (") + e.what() + ")";
-    return text.c_str();
-  }
-  const lt::Library& lib = *libp;
-  if (!lib.loaded()) {
-    text = "wmma (" + lib.why_not + ")";
-    return text.c_str();
-  }
+  // The library's answer, narrowed by the current device: cuBLASLt may have no handle there or have been set aside.
+  text = matmul_library_description();
   int device = 0;
-  if (cudaGetDevice(&device) == cudaSuccess) {
+  if (text.rfind("cublaslt ", 0) == 0 && cudaGetDevice(&device) == cudaSuccess) {
     std::lock_guard<std::mutex> lock(g_mu);
-    const DeviceState& d = device_state(lib, device);
-    if (!d.create_error.empty()) {  // no handle, or cuBLASLt set aside after a failure (fall_back_or_throw)
-      text = "wmma (" + d.create_error + ")";
-      return text.c_str();
-    }
+    const DeviceState& d = device_state(lt::library(), device);
+    if (!d.create_error.empty()) text = "wmma (" + d.create_error + ")";  // no handle, or set aside (fall_back_or_throw)
   }
-  text = "cublaslt " + format_cublaslt_version(lib.version) + " (" + lib.name + ")";
   return text.c_str();
 }
 

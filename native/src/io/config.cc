@@ -110,11 +110,7 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
     const double theta = get_double(*rp, "rope_theta", c.rope_theta, what);
     const RopeScaling scaling = parse_rope_scaling_object(*rp, what, false);
     const bool same_theta = !top_theta || theta == c.rope_theta;
-    const bool same_scaling = !top_scaling || (scaling.type == c.rope_scaling.type && scaling.factor == c.rope_scaling.factor &&
-                                               scaling.low_freq_factor == c.rope_scaling.low_freq_factor &&
-                                               scaling.high_freq_factor == c.rope_scaling.high_freq_factor &&
-                                               scaling.original_max_position_embeddings ==
-                                                   c.rope_scaling.original_max_position_embeddings);
+    const bool same_scaling = !top_scaling || scaling == c.rope_scaling;
     if (!(same_theta && same_scaling)) {
       // The top level's side names only what the file states there, not a default it leaves out.
       std::string top;
