@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -6,7 +7,7 @@ import { loadChatTokenizer, tokenizeDataset } from "../lib/tokenizer";
 import { generateText } from "../lib/tokenizer/generate";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { colorTask } from "../lib/testing/tiny-model/task";
-import { loadNativeAddon, type NativeAddon, type NativeModel, type StepReport, type TrainExample } from "./index";
+import { loadNativeAddon, nativeAddonPath, type NativeAddon, type NativeModel, type StepReport, type TrainExample } from "./index";
 
 // The real addon on a generated tiny model: the binding's contract (Promises, progress, cancellation, one
 // operation at a time, errors as JS errors, a free event loop). `npm test` builds the addon first, so a
@@ -59,6 +60,23 @@ describe("native addon", () => {
     else expect(gemms).toMatch(/^wmma \(.*libcublasLt\.so\.13.*libcublasLt\.so\.12.*\)$/s);
     // "auto" resolves to what the devices allow: the model above was loaded with the default backend.
     expect(model.info().backend).toBe(devices.length > 0 ? "cuda" : "cpu");
+  });
+
+  it("says where GEMMs would run under each TF_CUDA_GEMM (read once per process, so each in a process of its own)", () => {
+    if (!addon.backendsBuilt().includes("cuda")) return expect(addon.cudaDevices().gemms).toMatch(/^none /);
+    const file = nativeAddonPath(process.cwd());
+    const gemmsUnder = (value: string) =>
+      execFileSync(process.execPath, ["-e", `process.stdout.write(require(${JSON.stringify(file)}).cudaDevices().gemms)`], {
+        env: { ...process.env, TF_CUDA_GEMM: value },
+        encoding: "utf8",
+      });
+    const loads = addon.cudaDevices().gemms.startsWith("cublaslt ");
+    expect(gemmsUnder("wmma")).toBe("wmma (TF_CUDA_GEMM=wmma)");
+    // Asked for cuBLASLt: the library's answer, or "unusable" where it does not load (every GEMM would throw),
+    // which doctor turns into "every GPU job would fail".
+    if (loads) expect(gemmsUnder("cublaslt")).toMatch(/^cublaslt /);
+    else expect(gemmsUnder("cublaslt")).toMatch(/^unusable \(TF_CUDA_GEMM=cublaslt, but libcublasLt could not be loaded \(/);
+    expect(gemmsUnder("fastest")).toMatch(/^unusable \(.*TF_CUDA_GEMM/);
   });
 
   it("measures the GPU's bf16 GEMM peak, or rejects with the reason there is no device", async () => {
