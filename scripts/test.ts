@@ -1,10 +1,12 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ROOT, prepareDatabase } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { flushTestRedisExcept } from "./lib/database";
+import { nativeFailures, playwrightFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
 import { logger, paint, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { testSettings } from "./lib/test-env";
@@ -18,7 +20,7 @@ const log = logger("test", "blue");
 const CHROMIUM = "/usr/bin/chromium";
 const TIERS = ["typecheck", "unit", "int", "native", "e2e"] as const;
 type Tier = (typeof TIERS)[number];
-type Outcome = { tier: Tier; status: "passed" | "failed" | "not present"; ms: number; note?: string };
+type Outcome = { tier: Tier; status: "passed" | "failed" | "not present"; ms: number; note?: string; failures?: Failure[] };
 
 function parseTiers(argv: string[]): Tier[] {
   const { values } = parseArgs({ args: argv, options: { only: { type: "string" } }, strict: true });
@@ -73,14 +75,23 @@ async function main(): Promise<number> {
   if (tiers.some((tier) => tier !== "typecheck")) await buildStale({ root: ROOT, env, log, only: ["native"] });
   log.info(`set-up done in ${seconds(Date.now() - setupStart)}`);
 
+  // Each runner also writes a JSON report, from which the summary names the failed tests (see lib/failures.ts).
+  const reports = fs.mkdtempSync(path.join(os.tmpdir(), "tf-test-reports-"));
+  const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
+    const report = path.join(reports, `${project}.json`);
+    const code = await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
+    return { status: code === 0 ? "passed" : "failed", failures: code === 0 ? [] : readFailures(report, (r: VitestReport) => vitestFailures(r, ROOT)) };
+  };
   const tierRuns: Record<Tier, () => Promise<Omit<Outcome, "tier" | "ms">>> = {
     typecheck: async () => ({ status: (await run(process.execPath, [bin("typescript/bin/tsc"), "--noEmit"], env)) === 0 ? "passed" : "failed" }),
-    unit: async () => ({ status: (await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", "unit"], env)) === 0 ? "passed" : "failed" }),
-    int: async () => ({ status: (await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", "int"], env)) === 0 ? "passed" : "failed" }),
+    unit: () => vitestTier("unit"),
+    int: () => vitestTier("int"),
     // The native addon's own tests arrive with the addon, as an npm script; until then there is nothing to run.
     native: async () => {
       if (!hasNpmScript("test:native")) return { status: "not present", note: "no test:native script in package.json" };
-      return { status: (await run("npm", ["run", "--silent", "test:native"], env)) === 0 ? "passed" : "failed" };
+      const report = path.join(reports, "native.json");
+      const code = await run("npm", ["run", "--silent", "test:native"], { ...env, TF_TEST_FAILURES_FILE: report });
+      return { status: code === 0 ? "passed" : "failed", failures: code === 0 ? [] : readFailures(report, (r: NativeReport) => nativeFailures(r, ROOT)) };
     },
     e2e: async () => {
       if (!fs.existsSync(CHROMIUM)) {
@@ -94,7 +105,9 @@ async function main(): Promise<number> {
         log.error((err as Error).message);
         return { status: "failed", note: "next build failed" };
       }
-      return { status: (await run(process.execPath, [bin("@playwright/test/cli.js"), "test"], env)) === 0 ? "passed" : "failed" };
+      const report = path.join(reports, "e2e.json");
+      const code = await run(process.execPath, [bin("@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: report });
+      return { status: code === 0 ? "passed" : "failed", failures: code === 0 ? [] : readFailures(report, playwrightFailures) };
     },
   };
 
@@ -114,8 +127,22 @@ async function main(): Promise<number> {
   }
   const failed = outcomes.filter((o) => o.status === "failed");
   console.log(`  ${"total".padEnd(10)} ${" ".repeat(11)} ${seconds(Date.now() - setupStart).padStart(8)}`);
+  for (const o of failed) {
+    for (const f of o.failures ?? []) console.log(paint("red", `  ✗ ${o.tier}: ${f.where}\n      ${f.message}`));
+  }
+  fs.rmSync(reports, { recursive: true, force: true });
   console.log(failed.length ? paint("red", `\n${failed.length} tier(s) failed: ${failed.map((o) => o.tier).join(", ")}`) : paint("green", "\nall tiers passed"));
   return failed.length ? 1 : 0;
+}
+
+/** The failures a runner's JSON report lists; a report that is missing or unreadable says so instead. */
+function readFailures<R>(file: string, list: (report: R) => Failure[]): Failure[] {
+  if (!fs.existsSync(file)) return [{ where: "(no report)", message: "the runner stopped before writing its report; its output above says why" }];
+  try {
+    return list(JSON.parse(fs.readFileSync(file, "utf8")) as R);
+  } catch (err) {
+    return [{ where: "(no report)", message: `${path.basename(file)} is unreadable: ${(err as Error).message}` }];
+  }
 }
 
 main().then(

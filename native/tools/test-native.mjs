@@ -45,16 +45,21 @@ const names = (listed.stdout || "").split("\n").map((l) => l.match(/Test\s+#\d+:
 
 let passed = 0;
 let failed = 0;
+// For `npm test`'s closing summary (TF_TEST_FAILURES_FILE, written at the end): which programs failed, and the emu
+// tests' JSON report, which scripts/lib/failures.ts reads.
+const failures = { ctest: [], emu: null };
 for (const name of names) {
   const file = path.join(summaryDir, `${name}.txt`);
   if (!fs.existsSync(file)) {
     console.error(`test:native: ${name} wrote no summary (crashed or timed out)`);
+    failures.ctest.push({ name, message: "wrote no summary (crashed or timed out); its output is above" });
     failed += 1;
     continue;
   }
   const [p, f] = fs.readFileSync(file, "utf8").trim().split(/\s+/).map(Number);
   passed += p;
   failed += f;
+  if (f > 0) failures.ctest.push({ name, message: `${f} case(s) failed; its output is above` });
 }
 fs.rmSync(summaryDir, { recursive: true, force: true });
 if (status !== 0 && failed === 0) failed = 1;  // ctest failed for a reason the counts did not capture
@@ -71,7 +76,8 @@ if (process.argv.length <= 2 && fs.existsSync(emuAddon)) {
     { ...process.env, TUNEFORGE_NATIVE_ADDON: emuAddon }, path.join(nativeDir, ".."));
   if (fs.existsSync(report)) {
     // A file that failed to load or whose beforeAll threw counts as one failure (vitest's own count has none).
-    const c = vitestCounts(JSON.parse(fs.readFileSync(report, "utf8")));
+    failures.emu = JSON.parse(fs.readFileSync(report, "utf8"));
+    const c = vitestCounts(failures.emu);
     passed += c.passed;
     failed += c.failed;
     console.log(`test:native: emulated-GPU TypeScript tests: ${c.passed} passed, ${c.failed} failed` +
@@ -88,4 +94,5 @@ if (process.argv.length <= 2 && fs.existsSync(emuAddon)) {
   if (!off) failed += 1;
 }
 console.log(`${passed} passed, ${failed} failed`);
+if (process.env.TF_TEST_FAILURES_FILE) fs.writeFileSync(process.env.TF_TEST_FAILURES_FILE, JSON.stringify(failures));
 process.exit(status === 0 && emuStatus === 0 && failed === 0 ? 0 : 1);

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { firstLine, nativeFailures, playwrightFailures, vitestFailures } from "./failures";
+
+// The report shapes below are what vitest 4.1 (--reporter=json) and Playwright 1.65 (--reporter=json) wrote for a
+// failing assertion, a beforeAll that threw, and a failing spec inside a describe block.
+
+describe("firstLine", () => {
+  it("skips blank lines and colours, and shortens a long line", () => {
+    expect(firstLine("\n  \n\u001b[2mexpect(\u001b[22mreceived).toBe(expected)\n    at x")).toBe("expect(received).toBe(expected)");
+    expect(firstLine(undefined)).toBe("(no message)");
+    const long = firstLine("x".repeat(500));
+    expect(long).toHaveLength(240);
+    expect(long.endsWith("…")).toBe(true);
+  });
+});
+
+describe("vitestFailures", () => {
+  it("names each failed test by file and full name, and a file whose hook threw", () => {
+    const report = {
+      testResults: [
+        {
+          name: "/repo/lib/a.int.test.ts",
+          status: "failed",
+          message: "",
+          assertionResults: [
+            { fullName: "group fails", title: "fails", status: "failed", failureMessages: ["AssertionError: expected 1 to be 2 // Object.is equality\n    at /repo/lib/a.int.test.ts:2:57"] },
+            { fullName: "group passes", title: "passes", status: "passed", failureMessages: [] },
+          ],
+        },
+        { name: "/repo/lib/b.int.test.ts", status: "failed", message: "hook broke", assertionResults: [{ fullName: "never runs", title: "never runs", status: "skipped", failureMessages: [] }] },
+        { name: "/repo/lib/c.int.test.ts", status: "passed", message: "", assertionResults: [{ fullName: "ok", title: "ok", status: "passed" }] },
+      ],
+    };
+    expect(vitestFailures(report, "/repo")).toEqual([
+      { where: "lib/a.int.test.ts › group fails", message: "AssertionError: expected 1 to be 2 // Object.is equality" },
+      { where: "lib/b.int.test.ts", message: "hook broke" },
+    ]);
+  });
+
+  it("is empty for a passing run", () => {
+    expect(vitestFailures({ testResults: [{ name: "/repo/x.test.ts", status: "passed", assertionResults: [] }] }, "/repo/")).toEqual([]);
+  });
+});
+
+describe("playwrightFailures", () => {
+  it("names each failed spec by file, line and titles, with its error's first line, and errors outside tests", () => {
+    const report = {
+      suites: [
+        {
+          title: "x.spec.ts",
+          file: "x.spec.ts",
+          specs: [{ title: "top fails", ok: false, file: "x.spec.ts", line: 2, tests: [{ results: [{ status: "failed", error: { message: "Error: \u001b[2mexpect(\u001b[22mreceived).toBe(expected)\n\nExpected: 2" } }] }] }],
+          suites: [
+            {
+              title: "grp",
+              file: "x.spec.ts",
+              specs: [
+                { title: "inner passes", ok: true, file: "x.spec.ts", line: 3, tests: [{ results: [{ status: "passed" }] }] },
+                { title: "inner fails", ok: false, file: "x.spec.ts", line: 3, tests: [{ results: [{ status: "timedOut" }] }] },
+              ],
+            },
+          ],
+        },
+      ],
+      errors: [{ message: "Error: Timed out waiting 180000ms from config.webServer." }],
+    };
+    expect(playwrightFailures(report)).toEqual([
+      { where: "x.spec.ts:2 › top fails", message: "Error: expect(received).toBe(expected)" },
+      { where: "x.spec.ts:3 › grp › inner fails", message: "status: timedOut" },
+      { where: "(outside any test)", message: "Error: Timed out waiting 180000ms from config.webServer." },
+    ]);
+  });
+});
+
+describe("nativeFailures", () => {
+  it("names the C++ programs that failed and the emulated-GPU tests that failed", () => {
+    const emu = { testResults: [{ name: "/repo/workers/gpu.emu.test.ts", status: "failed", assertionResults: [{ fullName: "heartbeat", title: "heartbeat", status: "failed", failureMessages: ["Error: no gemms"] }] }] };
+    expect(nativeFailures({ ctest: [{ name: "test_nf4", message: "2 case(s) failed; its output is above" }], emu }, "/repo")).toEqual([
+      { where: "ctest test_nf4", message: "2 case(s) failed; its output is above" },
+      { where: "workers/gpu.emu.test.ts › heartbeat", message: "Error: no gemms" },
+    ]);
+    expect(nativeFailures({ ctest: [], emu: null }, "/repo")).toEqual([]);
+  });
+});

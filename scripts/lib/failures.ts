@@ -1,0 +1,67 @@
+// Which tests failed, read from the runners' JSON reports, so that `npm test` can end with them. CI keeps only the
+// tail of what a run printed; a tier that failed early in the run otherwise leaves just "int failed" behind, with
+// the test's name and error scrolled out of reach.
+
+export type Failure = { where: string; message: string };
+
+/** The first line of an error that says something (runners often start with a blank line or ANSI colours). */
+export function firstLine(text: string | undefined): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = (text ?? "").replace(/\u001b\[[0-9;]*m/g, "");
+  const line = plain.split("\n").map((l) => l.trim()).find(Boolean) ?? "(no message)";
+  return line.length > 240 ? `${line.slice(0, 239)}…` : line;
+}
+
+export type VitestReport = {
+  testResults?: { name: string; status: string; message?: string; assertionResults?: { fullName?: string; title: string; status: string; failureMessages?: string[] }[] }[];
+};
+
+/** Failed tests of a vitest JSON report, plus files that failed with no failed test (did not load, a hook threw). */
+export function vitestFailures(report: VitestReport, root: string): Failure[] {
+  const out: Failure[] = [];
+  for (const file of report.testResults ?? []) {
+    const rel = relative(file.name, root);
+    const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed");
+    for (const t of failed) out.push({ where: `${rel} › ${t.fullName ?? t.title}`, message: firstLine(t.failureMessages?.[0]) });
+    if (file.status === "failed" && failed.length === 0) out.push({ where: rel, message: firstLine(file.message) });
+  }
+  return out;
+}
+
+export type NativeReport = { ctest?: { name: string; message: string }[]; emu?: VitestReport | null };
+
+/** What `npm run test:native` wrote to TF_TEST_FAILURES_FILE: the C++ programs that failed, and the emu tests' report. */
+export function nativeFailures(report: NativeReport, root: string): Failure[] {
+  return [...(report.ctest ?? []).map((c) => ({ where: `ctest ${c.name}`, message: c.message })), ...(report.emu ? vitestFailures(report.emu, root) : [])];
+}
+
+type PlaywrightSuite = {
+  title: string;
+  file?: string;
+  specs?: { title: string; ok: boolean; line?: number; file?: string; tests?: { results?: { status: string; error?: { message?: string } }[] }[] }[];
+  suites?: PlaywrightSuite[];
+};
+type PlaywrightReport = { suites?: PlaywrightSuite[]; errors?: { message?: string }[] };
+
+/** Specs of a Playwright JSON report that did not pass, plus errors outside any test (web server, global set-up). */
+export function playwrightFailures(report: PlaywrightReport): Failure[] {
+  const out: Failure[] = [];
+  const walk = (suite: PlaywrightSuite, titles: string[]) => {
+    for (const spec of suite.specs ?? []) {
+      if (spec.ok) continue;
+      const results = (spec.tests ?? []).flatMap((t) => t.results ?? []);
+      const bad = results.find((r) => r.error?.message) ?? results.at(-1);
+      const file = spec.file ?? suite.file ?? suite.title;
+      out.push({ where: `${file}${spec.line ? `:${spec.line}` : ""} › ${[...titles, spec.title].join(" › ")}`, message: firstLine(bad?.error?.message ?? (bad ? `status: ${bad.status}` : "did not run")) });
+    }
+    for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
+  };
+  for (const top of report.suites ?? []) walk(top, []);
+  for (const e of report.errors ?? []) out.push({ where: "(outside any test)", message: firstLine(e.message) });
+  return out;
+}
+
+function relative(file: string, root: string): string {
+  const prefix = root.endsWith("/") ? root : `${root}/`;
+  return file.startsWith(prefix) ? file.slice(prefix.length) : file;
+}
