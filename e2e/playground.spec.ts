@@ -88,15 +88,20 @@ test("Stop ends the streaming reply midway and keeps what had arrived", async ({
   try {
     await page.goto("/playground");
     await page.getByLabel("Base model").selectOption(`small-${run}`);
+    // At a low temperature this random model falls into a loop that never reaches an end token, so the reply runs to
+    // its 900 tokens (about 5 s alone on two cores, longer beside the app's other work): seeds 1–5 and 7–8 all did.
+    // At temperature 1 it meets an end token within a few hundred tokens, and a Stop once landed after the end (CI).
     await page.getByLabel("Max tokens").fill("900");
-    await page.getByLabel("Temperature").fill("1");
+    await page.getByLabel("Temperature").fill("0.2");
     await page.getByLabel("Top-p").fill("1");
-    // This seed on this model runs 252 tokens before its end token (~3 s on two cores): time to press Stop.
-    await page.getByLabel("Seed").fill("3");
+    await page.getByLabel("Seed").fill("1");
     await page.getByLabel("Message", { exact: true }).fill("Tell me everything.");
     await page.getByRole("button", { name: "Send" }).click();
     const base = page.getByTestId("column-base");
     await expect(base).toHaveAttribute("data-state", "streaming");
+    // Pressed once text has arrived, after the layout shift the first tokens cause (that shift once sent the click
+    // to the composer below).
+    await expect(base.getByTestId("live-reply")).not.toBeEmpty();
     await page.getByRole("button", { name: "Stop" }).click();
     await expect(base).toHaveAttribute("data-state", "done");
     await expect(base.getByTestId("reply-stats")).toContainText("stopped");
