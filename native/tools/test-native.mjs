@@ -65,14 +65,14 @@ fs.rmSync(summaryDir, { recursive: true, force: true });
 if (status !== 0 && failed === 0) failed = 1;  // ctest failed for a reason the counts did not capture
 
 // The TypeScript side's cuda paths (binding, GPU worker, CLI) on the addon linked against the CUDA emulator
-// (cuda/emu/addon.cmake), built above: the vitest "emu" project, *.emu.test.ts. Only with ctest's selection
+// (cuda/emu/addon.cmake), built above: the vitest projects "emu" and "emu-services", *.emu.test.ts. Only with ctest's selection
 // untouched (`npm run test:native -- -R x` runs C++ tests only).
 const emuAddon = path.join(buildDir, "tuneforge_native_emu.node");
 let emuStatus = 0;
 if (process.argv.length <= 2 && fs.existsSync(emuAddon)) {
   const report = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "tf-emu-vitest-")), "report.json");
   const vitest = path.join(nativeDir, "..", "node_modules", "vitest", "vitest.mjs");
-  emuStatus = run(process.execPath, [vitest, "run", "--project", "emu", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
+  emuStatus = run(process.execPath, [vitest, "run", "--project", "emu", "--project", "emu-services", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`],
     { ...process.env, TUNEFORGE_NATIVE_ADDON: emuAddon }, path.join(nativeDir, ".."));
   if (fs.existsSync(report)) {
     // A file that failed to load or whose beforeAll threw counts as one failure (vitest's own count has none).
