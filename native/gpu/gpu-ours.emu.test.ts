@@ -298,6 +298,31 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     expect(hung.stdout).toContain("== native/gpu/check.sh summary");
   }, 180_000);
 
+  it("check.sh past GPU_CHECK_DEADLINE_S: a step cut there is a SKIP row that says so, never a FAIL, and steps 3-4 do not start", async () => {
+    // GPU_CHECK_DEADLINE_S=0: every step starts past the deadline, so each gets the 5 s floor of _hf_cap. Steps 1-2
+    // take about that on the emulator, so each row is a PASS or, cut, a SKIP naming the deadline; steps 3-4 check
+    // the time left before they start and do not.
+    const env = { GPU_CHECK_EMULATED: "1", GPU_CHECK_DIR: path.join(tmp, "check-deadline"), TF_MODEL_CHECK_CASES: "fp32 base", GPU_CHECK_DEADLINE_S: "0" };
+    const r = await runProcess("bash", [path.join(GPU, "check.sh")], { cwd: process.cwd(), env });
+    const all = r.stdout.slice(r.stdout.indexOf("== native/gpu/check.sh summary")).split("\n").slice(2).filter(Boolean).map((l) => l.split(/\s{2,}/));
+    // (Step 1's GEMM row, INFO, follows it when cuda_check_emu finished in time.)
+    const rows = all.filter((row) => row[1] !== "GEMMs run through");
+    expect(rows.map((row) => row.slice(0, 2)), r.stdout).toEqual([
+      ["1", "CUDA kernels vs CPU"],
+      ["2", "tiny models: logits, loss, LoRA grads vs CPU"],
+      ["3", "steps 3-4"],
+    ]);
+    const cut = "cut at the deadline (GPU_CHECK_DEADLINE_S=0)";
+    for (const [, , result, detail] of rows.slice(0, 2)) {
+      expect(["PASS", "SKIP"]).toContain(result);
+      if (result === "SKIP") expect(detail).toMatch(new RegExp(`^(build of )?cuda_(model_)?check_emu ${cut.replace(/[()]/g, "\\$&")}$`));
+    }
+    expect(rows[2]!.slice(2)).toEqual(["SKIP", `ours not run: ${cut} · reference - · target -`]);
+    // "0 when every step that ran passed": nothing failed, nothing reads like a crash.
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).not.toMatch(/ FAIL /);
+  }, 120_000);
+
   it("the torch-free Python helpers pass their unit tests", async () => {
     const r = await run("python3", ["-m", "unittest", "discover", "-s", GPU, "-p", "test_hf_*.py"]);
     expect(r.code, r.stderr).toBe(0);
