@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { ROOT, prepareDatabase } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { flushTestRedisExcept } from "./lib/database";
-import { nativeFailures, playwrightFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
+import { nativeFailures, playwrightFailures, reportedFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
 import { logger, paint, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { testSettings } from "./lib/test-env";
@@ -80,7 +80,7 @@ async function main(): Promise<number> {
   const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
     const report = path.join(reports, `${project}.json`);
     const code = await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
-    return { status: code === 0 ? "passed" : "failed", failures: code === 0 ? [] : readFailures(report, (r: VitestReport) => vitestFailures(r, ROOT)) };
+    return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: VitestReport) => vitestFailures(r, ROOT)) };
   };
   const tierRuns: Record<Tier, () => Promise<Omit<Outcome, "tier" | "ms">>> = {
     typecheck: async () => ({ status: (await run(process.execPath, [bin("typescript/bin/tsc"), "--noEmit"], env)) === 0 ? "passed" : "failed" }),
@@ -91,7 +91,7 @@ async function main(): Promise<number> {
       if (!hasNpmScript("test:native")) return { status: "not present", note: "no test:native script in package.json" };
       const report = path.join(reports, "native.json");
       const code = await run("npm", ["run", "--silent", "test:native"], { ...env, TF_TEST_FAILURES_FILE: report });
-      return { status: code === 0 ? "passed" : "failed", failures: code === 0 ? [] : readFailures(report, (r: NativeReport) => nativeFailures(r, ROOT)) };
+      return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: NativeReport) => nativeFailures(r, ROOT)) };
     },
     e2e: async () => {
       if (!fs.existsSync(CHROMIUM)) {
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
       }
       const report = path.join(reports, "e2e.json");
       const code = await run(process.execPath, [bin("@playwright/test/cli.js"), "test", "--reporter=list,json"], { ...env, PLAYWRIGHT_JSON_OUTPUT_FILE: report });
-      return { status: code === 0 ? "passed" : "failed", failures: code === 0 ? [] : readFailures(report, playwrightFailures) };
+      return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, playwrightFailures) };
     },
   };
 
@@ -128,21 +128,15 @@ async function main(): Promise<number> {
   const failed = outcomes.filter((o) => o.status === "failed");
   console.log(`  ${"total".padEnd(10)} ${" ".repeat(11)} ${seconds(Date.now() - setupStart).padStart(8)}`);
   for (const o of failed) {
-    for (const f of o.failures ?? []) console.log(paint("red", `  ✗ ${o.tier}: ${f.where}\n      ${f.message}`));
+    // A tier where everything broke (a service down) would push the table out of the log's tail: the first 15.
+    const shown = (o.failures ?? []).slice(0, 15);
+    for (const f of shown) console.log(paint("red", `  ✗ ${o.tier}: ${f.where}\n      ${f.message}`));
+    const more = (o.failures?.length ?? 0) - shown.length;
+    if (more > 0) console.log(paint("red", `  … and ${more} more in ${o.tier}; its output above lists them`));
   }
   fs.rmSync(reports, { recursive: true, force: true });
   console.log(failed.length ? paint("red", `\n${failed.length} tier(s) failed: ${failed.map((o) => o.tier).join(", ")}`) : paint("green", "\nall tiers passed"));
   return failed.length ? 1 : 0;
-}
-
-/** The failures a runner's JSON report lists; a report that is missing or unreadable says so instead. */
-function readFailures<R>(file: string, list: (report: R) => Failure[]): Failure[] {
-  if (!fs.existsSync(file)) return [{ where: "(no report)", message: "the runner stopped before writing its report; its output above says why" }];
-  try {
-    return list(JSON.parse(fs.readFileSync(file, "utf8")) as R);
-  } catch (err) {
-    return [{ where: "(no report)", message: `${path.basename(file)} is unreadable: ${(err as Error).message}` }];
-  }
 }
 
 main().then(

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { firstLine, nativeFailures, playwrightFailures, vitestFailures } from "./failures";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { firstLine, nativeFailures, playwrightFailures, reportedFailures, vitestFailures } from "./failures";
 
 // The report shapes below are what vitest 4.1 (--reporter=json) and Playwright 1.65 (--reporter=json) wrote for a
 // failing assertion, a beforeAll that threw, and a failing spec inside a describe block.
@@ -80,5 +83,31 @@ describe("nativeFailures", () => {
       { where: "workers/gpu.emu.test.ts › heartbeat", message: "Error: no gemms" },
     ]);
     expect(nativeFailures({ ctest: [], emu: null }, "/repo")).toEqual([]);
+  });
+});
+
+describe("reportedFailures", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "failures-"));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    fs.writeFileSync(path.join(dir, name), text);
+    return path.join(dir, name);
+  };
+
+  it("is empty for exit code 0, and the report's failures otherwise", () => {
+    const file = write("pw.json", JSON.stringify({ suites: [{ title: "a.spec.ts", file: "a.spec.ts", specs: [{ title: "t", ok: false, line: 4, tests: [{ results: [{ status: "failed", error: { message: "Error: boom" } }] }] }] }] }));
+    expect(reportedFailures(file, 0, playwrightFailures)).toEqual([]);
+    expect(reportedFailures(file, 1, playwrightFailures)).toEqual([{ where: "a.spec.ts:4 › t", message: "Error: boom" }]);
+  });
+
+  it("says why when the report is missing, unreadable, or lists no failed test", () => {
+    expect(reportedFailures(path.join(dir, "none.json"), 1, playwrightFailures)).toEqual([
+      { where: "(no report)", message: "exit code 1 before the runner wrote its report; its output above says why" },
+    ]);
+    expect(reportedFailures(write("cut.json", '{"suites": ['), 1, playwrightFailures)[0]!.message).toMatch(/^cut\.json is unreadable: /);
+    const passed = write("ok.json", JSON.stringify({ testResults: [{ name: "/r/a.test.ts", status: "passed", assertionResults: [] }] }));
+    expect(reportedFailures(passed, 1, (r: { testResults: [] }) => vitestFailures(r, "/r"))).toEqual([
+      { where: "(no failed test)", message: "exit code 1 and no failed test in the report: an error outside the tests; its output above says which" },
+    ]);
   });
 });

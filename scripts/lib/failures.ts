@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import path from "node:path";
+
 // Which tests failed, read from the runners' JSON reports, so that `npm test` can end with them. CI keeps only the
 // tail of what a run printed; a tier that failed early in the run otherwise leaves just "int failed" behind, with
 // the test's name and error scrolled out of reach.
@@ -64,4 +67,21 @@ export function playwrightFailures(report: PlaywrightReport): Failure[] {
 function relative(file: string, root: string): string {
   const prefix = root.endsWith("/") ? root : `${root}/`;
   return file.startsWith(prefix) ? file.slice(prefix.length) : file;
+}
+
+/**
+ * The failures behind a runner's exit code, from the JSON report it wrote: none when it passed; otherwise the report's
+ * list, or a line saying why there is none (no report written, an unreadable one, or a failure outside any test, such
+ * as an unhandled rejection or a crashed worker, which the reports leave out).
+ */
+export function reportedFailures<R>(file: string, exitCode: number, list: (report: R) => Failure[]): Failure[] {
+  if (exitCode === 0) return [];
+  if (!fs.existsSync(file)) return [{ where: "(no report)", message: `exit code ${exitCode} before the runner wrote its report; its output above says why` }];
+  let found: Failure[];
+  try {
+    found = list(JSON.parse(fs.readFileSync(file, "utf8")) as R);
+  } catch (err) {
+    return [{ where: "(no report)", message: `${path.basename(file)} is unreadable: ${(err as Error).message}` }];
+  }
+  return found.length ? found : [{ where: "(no failed test)", message: `exit code ${exitCode} and no failed test in the report: an error outside the tests; its output above says which` }];
 }
