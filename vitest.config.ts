@@ -24,7 +24,6 @@ const testEnv = {
 
 // *.emu.test.ts files that use Postgres, Redis or the queues (the GPU worker's): run apart from the rest (below).
 const EMU_WITH_SERVICES = ["workers/gpu-jobs-cuda.emu.test.ts"];
-const EMU_FILES = ["{lib,workers,cli,native}/**/*.emu.test.ts"];
 const emuProject = {
   env: { ...testEnv, TUNEFORGE_NATIVE_ADDON: process.env.TUNEFORGE_NATIVE_ADDON ?? path.resolve("native/build/cmake/tuneforge_native_emu.node") },
   globalSetup: ["lib/testing/int-global-setup.ts"],
@@ -66,7 +65,7 @@ export default defineConfig({
         test: {
           ...emuProject,
           name: "emu",
-          include: EMU_FILES,
+          include: ["{lib,workers,cli,native}/**/*.emu.test.ts"],
           exclude: [...EMU_WITH_SERVICES, "node_modules/**"],
           // The emulator runs each kernel on one core, so these files (each in its own temporary folder, with no
           // Postgres or Redis) run one per core. Vitest's own default leaves a core free: one at a time on 2 cores.

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { ROOT, prepareDatabase } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { flushTestRedisExcept } from "./lib/database";
-import { nativeFailures, playwrightFailures, reportedFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
+import { failureLines, nativeFailures, playwrightFailures, reportedFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
 import { logger, paint, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { testSettings } from "./lib/test-env";
@@ -127,13 +127,7 @@ async function main(): Promise<number> {
   }
   const failed = outcomes.filter((o) => o.status === "failed");
   console.log(`  ${"total".padEnd(10)} ${" ".repeat(11)} ${seconds(Date.now() - setupStart).padStart(8)}`);
-  for (const o of failed) {
-    // A tier where everything broke (a service down) would push the table out of the log's tail: the first 15.
-    const shown = (o.failures ?? []).slice(0, 15);
-    for (const f of shown) console.log(paint("red", `  ✗ ${o.tier}: ${f.where}\n      ${f.message}`));
-    const more = (o.failures?.length ?? 0) - shown.length;
-    if (more > 0) console.log(paint("red", `  … and ${more} more in ${o.tier}; its output above lists them`));
-  }
+  for (const o of failed) for (const line of failureLines(o.tier, o.failures ?? [])) console.log(paint("red", line));
   fs.rmSync(reports, { recursive: true, force: true });
   console.log(failed.length ? paint("red", `\n${failed.length} tier(s) failed: ${failed.map((o) => o.tier).join(", ")}`) : paint("green", "\nall tiers passed"));
   return failed.length ? 1 : 0;

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { firstLine, nativeFailures, playwrightFailures, reportedFailures, vitestFailures } from "./failures";
+import { failureLines, firstLine, nativeFailures, playwrightFailures, reportedFailures, vitestFailures } from "./failures";
 
 // The report shapes below are what vitest 4.1 (--reporter=json) and Playwright 1.65 (--reporter=json) wrote for a
 // failing assertion, a beforeAll that threw, and a failing spec inside a describe block.
@@ -109,5 +109,17 @@ describe("reportedFailures", () => {
     expect(reportedFailures(passed, 1, (r: { testResults: [] }) => vitestFailures(r, "/r"))).toEqual([
       { where: "(no failed test)", message: "exit code 1 and no failed test in the report: an error outside the tests; its output above says which" },
     ]);
+  });
+});
+
+describe("failureLines", () => {
+  it("prints each failure under its tier, at most 15, then how many more", () => {
+    const one = { where: "lib/a.int.test.ts › t", message: "AssertionError: no" };
+    expect(failureLines("int", [one])).toEqual(["  ✗ int: lib/a.int.test.ts › t\n      AssertionError: no"]);
+    const many = Array.from({ length: 18 }, (_, i) => ({ where: `f${i}`, message: "m" }));
+    const lines = failureLines("e2e", many);
+    expect(lines).toHaveLength(16);
+    expect(lines[14]).toBe("  ✗ e2e: f14\n      m");
+    expect(lines[15]).toBe("  … and 3 more in e2e; its output above lists them");
   });
 });

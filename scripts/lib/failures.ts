@@ -23,7 +23,7 @@ export type VitestReport = {
 export function vitestFailures(report: VitestReport, root: string): Failure[] {
   const out: Failure[] = [];
   for (const file of report.testResults ?? []) {
-    const rel = relative(file.name, root);
+    const rel = path.relative(root, file.name);
     const failed = (file.assertionResults ?? []).filter((t) => t.status === "failed");
     for (const t of failed) out.push({ where: `${rel} › ${t.fullName ?? t.title}`, message: firstLine(t.failureMessages?.[0]) });
     if (file.status === "failed" && failed.length === 0) out.push({ where: rel, message: firstLine(file.message) });
@@ -64,10 +64,6 @@ export function playwrightFailures(report: PlaywrightReport): Failure[] {
   return out;
 }
 
-function relative(file: string, root: string): string {
-  const prefix = root.endsWith("/") ? root : `${root}/`;
-  return file.startsWith(prefix) ? file.slice(prefix.length) : file;
-}
 
 /**
  * The failures behind a runner's exit code, from the JSON report it wrote: none when it passed; otherwise the report's
@@ -84,4 +80,12 @@ export function reportedFailures<R>(file: string, exitCode: number, list: (repor
     return [{ where: "(no report)", message: `${path.basename(file)} is unreadable: ${(err as Error).message}` }];
   }
   return found.length ? found : [{ where: "(no failed test)", message: `exit code ${exitCode} and no failed test in the report: an error outside the tests; its output above says which` }];
+}
+
+/** The summary's lines for a failed tier: at most `max` failures (a tier where everything broke, a service down,
+ * would push the tier table out of the log's tail), then how many more there were. */
+export function failureLines(tier: string, failures: Failure[], max = 15): string[] {
+  const lines = failures.slice(0, max).map((f) => `  ✗ ${tier}: ${f.where}\n      ${f.message}`);
+  if (failures.length > max) lines.push(`  … and ${failures.length - max} more in ${tier}; its output above lists them`);
+  return lines;
 }
