@@ -1,7 +1,9 @@
 import { defineConfig, devices } from "@playwright/test";
+import { CHROMIUM_ARGS, chromiumPath } from "./lib/health/chromium";
 
 // e2e against the real app + workers + OpenAI emulator, started by scripts/serve-e2e.ts on port 3100.
-// Browsers cannot be downloaded on these machines, so Playwright drives the system Chromium.
+// Browsers cannot be downloaded on these machines, so Playwright drives the system Chromium (lib/health/chromium.ts:
+// the headless shell when installed).
 // E2E_BASE_URL points the tests at a server you already run (development only); no server is started then.
 // E2E_PORT moves the started server (and its emulator to E2E_PORT + 99) so two checkouts can run e2e at once.
 const externalBaseURL = process.env.E2E_BASE_URL;
@@ -25,19 +27,7 @@ export default defineConfig({
     viewport: { width: 1366, height: 768 },
     trace: "retain-on-failure",
     screenshot: "only-on-failure",
-    launchOptions: {
-      executablePath: "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-      ],
-    },
+    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
   },
   webServer: externalBaseURL
     ? undefined

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { CHROMIUM_INSTALL_HINT, chromiumPath } from "../lib/health/chromium";
 import { ROOT, prepareDatabase } from "./lib/app";
 import { buildStale } from "./lib/build";
 import { flushTestRedisExcept } from "./lib/database";
@@ -17,7 +18,6 @@ import { testSettings } from "./lib/test-env";
 //   npm test -- --only unit,int     run some tiers (typecheck, unit, int, native, e2e)
 
 const log = logger("test", "blue");
-const CHROMIUM = "/usr/bin/chromium";
 const TIERS = ["typecheck", "unit", "int", "native", "e2e"] as const;
 type Tier = (typeof TIERS)[number];
 type Outcome = { tier: Tier; status: "passed" | "failed" | "not present"; ms: number; note?: string; failures?: Failure[] };
@@ -94,8 +94,9 @@ async function main(): Promise<number> {
       return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: NativeReport) => nativeFailures(r, ROOT)) };
     },
     e2e: async () => {
-      if (!fs.existsSync(CHROMIUM)) {
-        log.error(`Chromium is missing at ${CHROMIUM}. Install it with:\n\n    apt-get install -y chromium\n`);
+      const chromium = chromiumPath();
+      if (!fs.existsSync(chromium)) {
+        log.error(`Chromium is missing at ${chromium}. Install it with:\n\n    ${CHROMIUM_INSTALL_HINT}\n`);
         return { status: "failed", note: "chromium missing" };
       }
       try {

@@ -2,8 +2,8 @@ import { createPrismaClient } from "../../lib/db/client";
 import { describeGemms, gemmsHint, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
 import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
+import { CHROMIUM_INSTALL_HINT, chromiumStatus } from "../../lib/health/chromium";
 import {
-  chromiumStatus,
   migrationStatus,
   MIN_NODE_VERSION,
   modelsDirStatus,
@@ -179,7 +179,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     : {
         status: "warn",
         message: c.found ? `${c.path} does not run: ${c.error}` : `${c.path} not found`,
-        hint: "only the e2e tests need it: `sudo apt-get install -y chromium`",
+        hint: `only the e2e tests need it: \`sudo ${CHROMIUM_INSTALL_HINT}\``,
         path: c.path,
         version: null,
       };

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { NATIVE_ADDON_ENV, NATIVE_NOT_BUILT_MESSAGE } from "../../native/index";
 import { nativeAddonDisplayPath, nativeStatus, NATIVE_ADDON_RELATIVE_PATH } from "./native";
-import { chromiumStatus, migrationDirs, modelsDirStatus, satisfiesMinVersion } from "./system";
+import { migrationDirs, modelsDirStatus, satisfiesMinVersion } from "./system";
 import { errorMessage } from "./timeout";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tf-health-"));
@@ -81,24 +81,6 @@ describe("modelsDirStatus", () => {
     fs.writeFileSync(path.join(dir, "tiny-llama", "config.json"), JSON.stringify({ model_type: "llama" }));
     fs.mkdirSync(path.join(dir, "not-a-model"), { recursive: true });
     expect(await modelsDirStatus(dir)).toEqual({ path: dir, exists: true, readable: true, models: 1 });
-  });
-});
-
-describe("chromiumStatus", () => {
-  it("reports a missing executable", () => {
-    expect(chromiumStatus(path.join(tmp, "chromium"))).toEqual({ found: false, path: path.join(tmp, "chromium"), version: null });
-  });
-
-  it("reads the version line the executable prints", () => {
-    const fake = path.join(tmp, "fake-chromium");
-    fs.writeFileSync(fake, "#!/bin/sh\necho 'Chromium 131.0.6778.85 built on Debian'\n", { mode: 0o755 });
-    expect(chromiumStatus(fake)).toEqual({ found: true, path: fake, version: "Chromium 131.0.6778.85 built on Debian" });
-  });
-
-  it("reports an executable that fails", () => {
-    const broken = path.join(tmp, "broken-chromium");
-    fs.writeFileSync(broken, "#!/bin/sh\necho 'missing libnss3.so' >&2\nexit 127\n", { mode: 0o755 });
-    expect(chromiumStatus(broken)).toMatchObject({ found: true, version: null, error: "missing libnss3.so" });
   });
 });
 

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { access, readdir } from "node:fs/promises";
 import path from "node:path";
@@ -6,11 +5,10 @@ import type { PrismaClient } from "@prisma/client";
 import { scanModels } from "../models/scan";
 import { withTimeout } from "./timeout";
 
-// Checks of the machine around tuneforge, for `tuneforge doctor`: Node, applied migrations, Chromium
-// (e2e tests), the models directory.
+// Checks of the machine around tuneforge, for `tuneforge doctor`: Node, applied migrations, the models directory
+// (Chromium's check is in chromium.ts).
 
 export const MIN_NODE_VERSION = "20.9.0";
-export const CHROMIUM_PATH = "/usr/bin/chromium";
 
 /** True when `version` (e.g. "20.20.2" or "v22.1.0") is at least `min`. */
 export function satisfiesMinVersion(version: string, min: string): boolean {
@@ -61,19 +59,6 @@ export async function migrationStatus(db: PrismaClient, root: string, timeoutMs:
     failed,
     unknown: [...applied].filter((n) => !dirs.includes(n)).sort(),
   };
-}
-
-export type ChromiumStatus = { found: boolean; path: string; version: string | null; error?: string };
-
-export function chromiumStatus(executable: string = CHROMIUM_PATH): ChromiumStatus {
-  if (!fs.existsSync(executable)) return { found: false, path: executable, version: null };
-  const r = spawnSync(executable, ["--version"], { encoding: "utf8", timeout: 10_000 });
-  const version = r.stdout?.split("\n").find((l) => /\d+\.\d+/.test(l))?.trim() ?? null;
-  if (r.status !== 0 || !version) {
-    const why = r.error?.message ?? (r.stderr?.trim().split("\n")[0] || `exit code ${r.status}`);
-    return { found: true, path: executable, version: null, error: why };
-  }
-  return { found: true, path: executable, version };
 }
 
 export type ModelsDirStatus = { path: string; exists: boolean; readable: boolean; models: number; error?: string };

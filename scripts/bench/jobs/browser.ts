@@ -1,11 +1,9 @@
 import { chromium, type Browser, type Page } from "@playwright/test";
+import { CHROMIUM_ARGS, chromiumPath } from "../../../lib/health/chromium";
 
 // The system Chromium with the flags these machines need (the same as playwright.config.ts).
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  return chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
 }
 
 // The in-page code is plain strings: tsx compiles functions with esbuild's keepNames, and the `__name`
