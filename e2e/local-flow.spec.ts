@@ -2,6 +2,7 @@ import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_TINY_MODEL } from "../scripts/lib/test-env";
 import { SYSTEM, jobOf, tinyVersion } from "./local-data";
+import { screenshotWholePage } from "./screenshot";
 
 // Issue 6 end to end, the way a user goes: the launch form (provider Local) on the generated tiny-chat model,
 // the token-level preview before launching, the live curve on the job page while the GPU worker (CPU backend)
@@ -96,5 +97,5 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   // Trained on {"color": …} answers, the adapter answers in that form; the base model does not.
   await expect(tuned.getByTestId("reply")).toContainText('{"color": "');
   await expect(base.getByTestId("reply")).not.toContainText('{"color": "');
-  await page.screenshot({ path: `${DIR}/local-flow-playground.png`, fullPage: true });
+  await screenshotWholePage(page, `${DIR}/local-flow-playground.png`);
 });

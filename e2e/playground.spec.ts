@@ -10,6 +10,7 @@ import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
+import { screenshotWholePage } from "./screenshot";
 
 // The playground and the adapter download against the real app: a real adapter is trained here with the
 // native addon on the e2e app's generated "tiny-chat" model, a succeeded local job row points at it, and the
@@ -72,7 +73,7 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await expect(tuned.getByTestId("reply")).toHaveCount(2);
   await expect(base.getByTestId("reply")).toHaveCount(2);
   await expect(tuned.locator('[data-role="user"]')).toHaveCount(2);
-  await page.screenshot({ path: `${DIR}/playground.png`, fullPage: true });
+  await screenshotWholePage(page, `${DIR}/playground.png`);
 
   // Base alone: one column.
   await page.getByLabel("Fine-tuned job").selectOption("");
@@ -102,7 +103,11 @@ test("Stop ends the streaming reply midway and keeps what had arrived", async ({
     // Pressed once text has arrived, after the layout shift the first tokens cause (that shift once sent the click
     // to the composer below).
     await expect(base.getByTestId("live-reply")).not.toBeEmpty();
-    await page.getByRole("button", { name: "Stop" }).click();
+    // The composer sticks to the bottom of the window, so Stop stays where the pointer is while the reply grows.
+    const stop = page.getByRole("button", { name: "Stop" });
+    const box = await stop.boundingBox();
+    expect(box && box.y >= 0 && box.y + box.height <= page.viewportSize()!.height).toBe(true);
+    await stop.click();
     await expect(base).toHaveAttribute("data-state", "done");
     await expect(base.getByTestId("reply-stats")).toContainText("stopped");
     await page.screenshot({ path: `${DIR}/playground-stopped.png` });
