@@ -2,13 +2,13 @@
   # The Node addon: every .cc under src/ (tools/sources.mjs lists them), C++17 with exceptions, because the
   # core reports every failure as a tf::Error that the binding turns into a JS error. No -march=native: the
   # kernels choose AVX2/AVX-512 per function at run time, so the addon runs on any x86-64.
-  # With nvcc, build-addon.mjs first builds native/cuda (CMake: libtf_cuda.a) and records how to link it;
-  # tf_cuda then links in and TF_WITH_CUDA replaces src/backend/cuda_absent.cc (tools/cuda-link.mjs).
+  # With nvcc, build-addon.mjs first builds native/cuda and the core with CMake (libtf_cuda.a, libtf_core.a) and
+  # records how to link them (tools/cuda-link.mjs): only src/binding/ compiles here then, and CMake's core has the
+  # CUDA backend where a CPU-only build has src/backend/cuda_absent.cc.
   "variables": { "tf_cuda%": "<!(node tools/cuda-link.mjs enabled)" },
   "targets": [
     {
       "target_name": "tuneforge_native",
-      "sources": ["<!@(node tools/sources.mjs)"],
       "include_dirs": ["src", "<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
@@ -23,8 +23,11 @@
       },
       "conditions": [
         ["tf_cuda==1", {
+          "sources": ["<!@(node tools/sources.mjs binding)"],
           "defines": ["TF_WITH_CUDA"],
           "libraries": ["<!@(node tools/cuda-link.mjs libraries)"]
+        }, {
+          "sources": ["<!@(node tools/sources.mjs)"]
         }]
       ]
     }

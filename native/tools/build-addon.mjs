@@ -67,8 +67,10 @@ function findNvcc() {
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
-// With nvcc (and TF_CUDA not 0), CMake builds native/cuda into static libraries in native/build/cmake (the same
-// tree `npm run test:native` uses, so nothing compiles twice) and cuda-link.json tells binding.gyp to link them.
+// With nvcc (and TF_CUDA not 0), CMake builds native/cuda and the core (src/ without the binding) into static
+// libraries in native/build/cmake (the same tree `npm run test:native` uses, so nothing compiles twice) and
+// cuda-link.json tells binding.gyp to link them and compile only src/binding/. Without CUDA, node-gyp compiles all
+// of src/ itself, so a machine with a C++ compiler but no CMake still builds the CPU-only addon.
 // TF_CUDA=1 makes a missing nvcc or a failed CUDA build an error instead of a CPU-only addon (cuda-choice.mjs).
 function buildCuda() {
   fs.rmSync(CUDA_LINK_FILE, { force: true });
@@ -83,10 +85,11 @@ function buildCuda() {
   const t0 = Date.now();
   const ok =
     step(["-S", nativeDir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"]).status === 0 &&
-    step(["--build", buildDir, "-j", jobs, "--target", "tf_cuda", "tf_cuda_host"]).status === 0;
+    step(["--build", buildDir, "-j", jobs, "--target", "tf_core", "tf_cuda", "tf_cuda_host"]).status === 0;
+  const libCore = path.join(buildDir, "libtf_core.a");
   const libCuda = path.join(buildDir, "libtf_cuda.a");
   const libHost = path.join(buildDir, "libtf_cuda_host.a");
-  if (!ok || !fs.existsSync(libCuda)) {
+  if (!ok || !fs.existsSync(libCuda) || !fs.existsSync(libCore)) {
     const why = !ok ? "the CMake build of native/cuda failed (output above)" : `${libCuda} is missing (CMake did not build tf_cuda: see its CUDA message above)`;
     if (choice.required) fail(`TF_CUDA=1 but ${why}`);
     console.warn(`native:build: ${why}; building the CPU-only addon`);
@@ -96,18 +99,21 @@ function buildCuda() {
     fs.existsSync(path.join(d, "libcudart_static.a")),
   );
   if (!cudaLib) fail(`built tf_cuda but found no libcudart_static.a next to ${nvcc}`);
-  const libraries = [libCuda, libHost, `-L${cudaLib}`, "-lcudart_static", "-ldl", "-lrt", "-lpthread"];
+  // The core and tf_cuda need each other (Session picks the CUDA backend; the CUDA model calls the core), so the
+  // archives are one link group. gyp puts `libraries` after its own group of the addon's objects.
+  const libraries = ["-Wl,--start-group", libCore, libCuda, libHost, "-Wl,--end-group", `-L${cudaLib}`, "-lcudart_static", "-ldl", "-lrt", "-lpthread"];
   fs.writeFileSync(CUDA_LINK_FILE, JSON.stringify({ nvcc, libraries }, null, 2) + "\n");
-  // node-gyp's make does not know the addon depends on these libraries: after a change to native/cuda only it would
-  // keep the addon linked against the old kernels. An addon older than either library is removed so it relinks.
+  // node-gyp's make does not know the addon depends on these libraries: after a change to native/cuda or the core
+  // only it would keep the addon linked against the old code. An addon older than any library is removed so it
+  // relinks.
   // The link's output is obj.target/tuneforge_native.node, which make then copies to Release/.
   const linked = path.join(nativeDir, "build", "Release", "obj.target", "tuneforge_native.node");
-  if (fs.existsSync(linked) && [libCuda, libHost].some((lib) => fs.statSync(lib).mtimeMs > fs.statSync(linked).mtimeMs)) {
+  if (fs.existsSync(linked) && [libCore, libCuda, libHost].some((lib) => fs.statSync(lib).mtimeMs > fs.statSync(linked).mtimeMs)) {
     fs.rmSync(linked);
     fs.rmSync(path.join(nativeDir, "build", "Release", "tuneforge_native.node"), { force: true });
     console.log("native:build: the CUDA libraries changed; relinking the addon");
   }
-  console.log(`native:build: CUDA kernels built with ${nvcc} in ${((Date.now() - t0) / 1000).toFixed(1)} s; the addon links them`);
+  console.log(`native:build: CUDA kernels and the core built with ${nvcc} and CMake in ${((Date.now() - t0) / 1000).toFixed(1)} s; the addon links them`);
 }
 
 const nodedir = findNodedir();

@@ -1,5 +1,7 @@
 // Prints every .cc under native/src (relative to native/, sorted), one per line, for binding.gyp's
 // <!@(node tools/sources.mjs): a new source file is built without editing the gyp file.
+// `node tools/sources.mjs binding`: only src/binding/ (the rest then comes from CMake's libtf_core.a, see
+// build-addon.mjs).
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,4 +17,5 @@ function walk(rel, out) {
   return out;
 }
 
-process.stdout.write(walk("src", []).sort().join("\n") + "\n");
+const root = process.argv[2] === "binding" ? "src/binding" : "src";
+process.stdout.write(walk(root, []).sort().join("\n") + "\n");
