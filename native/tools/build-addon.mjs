@@ -90,7 +90,8 @@ function buildCuda() {
   const libCuda = path.join(buildDir, "libtf_cuda.a");
   const libHost = path.join(buildDir, "libtf_cuda_host.a");
   if (!ok || !fs.existsSync(libCuda) || !fs.existsSync(libCore)) {
-    const why = !ok ? "the CMake build of native/cuda failed (output above)" : `${libCuda} is missing (CMake did not build tf_cuda: see its CUDA message above)`;
+    const missing = [libCuda, libCore].find((lib) => !fs.existsSync(lib));
+    const why = !ok ? "the CMake build of native/cuda failed (output above)" : `${missing} is missing (CMake did not build it: see its CUDA message above)`;
     if (choice.required) fail(`TF_CUDA=1 but ${why}`);
     console.warn(`native:build: ${why}; building the CPU-only addon`);
     return;
@@ -111,7 +112,7 @@ function buildCuda() {
   if (fs.existsSync(linked) && [libCore, libCuda, libHost].some((lib) => fs.statSync(lib).mtimeMs > fs.statSync(linked).mtimeMs)) {
     fs.rmSync(linked);
     fs.rmSync(path.join(nativeDir, "build", "Release", "tuneforge_native.node"), { force: true });
-    console.log("native:build: the CUDA libraries changed; relinking the addon");
+    console.log("native:build: CMake's libraries changed; relinking the addon");
   }
   console.log(`native:build: CUDA kernels and the core built with ${nvcc} and CMake in ${((Date.now() - t0) / 1000).toFixed(1)} s; the addon links them`);
 }
