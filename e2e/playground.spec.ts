@@ -103,10 +103,14 @@ test("Stop ends the streaming reply midway and keeps what had arrived", async ({
     // Pressed once text has arrived, after the layout shift the first tokens cause (that shift once sent the click
     // to the composer below).
     await expect(base.getByTestId("live-reply")).not.toBeEmpty();
-    // The composer sticks to the bottom of the window, so Stop stays where the pointer is while the reply grows.
+    // Once the growing reply makes the page taller than the window, Stop is still in the window: the composer sticks
+    // to its bottom, so Stop stays where the pointer is (below the replies, it slid away with every token).
+    const windowHeight = page.viewportSize()!.height;
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollHeight)).toBeGreaterThan(windowHeight + 100);
+    await expect(base).toHaveAttribute("data-state", "streaming");
     const stop = page.getByRole("button", { name: "Stop" });
     const box = await stop.boundingBox();
-    expect(box && box.y >= 0 && box.y + box.height <= page.viewportSize()!.height).toBe(true);
+    expect(box && box.y >= 0 && box.y + box.height <= windowHeight).toBe(true);
     await stop.click();
     await expect(base).toHaveAttribute("data-state", "done");
     await expect(base.getByTestId("reply-stats")).toContainText("stopped");

@@ -13,17 +13,11 @@ export const CHROMIUM_CANDIDATES = ["/usr/bin/chromium-headless-shell", "/usr/bi
 /** What to run when none is installed. */
 export const CHROMIUM_INSTALL_HINT = "apt-get install -y chromium-headless-shell";
 
-/** Flags these machines need: no sandbox (root in a container), no GPU, nothing that calls out to the network. */
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+/**
+ * Flags beyond Playwright's own (which already pass --headless, --no-sandbox, --no-first-run and keep Chromium off the
+ * network for updates and sync): no GPU on these machines, and no QUIC to a server on loopback.
+ */
+export const CHROMIUM_ARGS = ["--disable-gpu", "--disable-quic"];
 
 /**
  * The Chromium to run: CHROMIUM_PATH when set (as given, even if missing, so the error names it), else the first

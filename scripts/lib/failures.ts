@@ -64,7 +64,6 @@ export function playwrightFailures(report: PlaywrightReport): Failure[] {
   return out;
 }
 
-
 /**
  * The failures behind a runner's exit code, from the JSON report it wrote: none when it passed; otherwise the report's
  * list, or a line saying why there is none (no report written, an unreadable one, or a failure outside any test, such
