@@ -45,13 +45,13 @@ describe("CLI commands on the emulated GPU (--backend cuda)", () => {
   it("doctor reports the emulated addon: both backends, its device and the file it loaded", async () => {
     const r = await tf("doctor", "--json");
     const native = (JSON.parse(r.stdout) as DoctorReport).checks.native;
-    // The emulator never loads cuBLASLt, which is no reason for a warning (lib/health/native.ts gemmsHint).
+    // The emulator's own cuBLASLt is off here (tests turn it on), which is no reason for a warning (lib/health/native.ts gemmsHint).
     expect(native).toMatchObject({ status: "ok", built: true, backendsBuilt: ["cpu", "cuda"], cudaReason: null, path: path.resolve(process.env[NATIVE_ADDON_ENV]!) });
     expect(native.hint).toBeUndefined();
     expect(path.isAbsolute(native.path)).toBe(true);
     expect(native.cudaDevices).toEqual([{ index: 0, name: expect.stringMatching(/emulator/), sm: 90, totalBytes: 16 * 2 ** 30 }]);
-    expect(native.cudaGemms).toBe("wmma (the CUDA emulator never loads cuBLASLt)");
-    expect(native.message).toMatch(/; GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)$/);
+    expect(native.cudaGemms).toBe("wmma (the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on)");
+    expect(native.message).toMatch(/; GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on\)$/);
   });
 
   it("train --backend cuda follows the cpu backend's loss curve and writes an adapter", async () => {

@@ -34,7 +34,7 @@ import { WAITED_NOTE } from "../lib/playground/generate-run";
 import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Where the emulated device's GEMMs run, as its heartbeat carries it (the addon's cudaDevices().gemms).
-const EMU_GEMMS = "wmma (the CUDA emulator never loads cuBLASLt)";
+const EMU_GEMMS = "wmma (the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on)";
 
 // Local fine-tunes on the GPU path, end to end: the real GPU worker process (workers/main.ts --gpu) with the addon
 // linked against the CUDA emulator (TUNEFORGE_NATIVE_ADDON), so the job runs on the "cuda" backend — the device
@@ -126,9 +126,9 @@ describe("gpu worker on the emulated CUDA device", () => {
     await until("the job to end", w, statusIs(queued.id, "succeeded", "failed"));
     const job = await view(queued.id);
     expect(job.status, `${job.errorMessage}\n${w.output()}`).toBe("succeeded");
-    // Its start-up line says where the device's GEMMs run (here our kernels: the emulator never loads cuBLASLt),
+    // Its start-up line says where the device's GEMMs run (here our kernels: the emulator's cuBLASLt is off),
     // with no warning about it (the emulator is a test instrument, lib/health/native.ts gemmsHint).
-    expect(w.output()).toMatch(/GPU worker on tuneforge CUDA emulator \(CPU; sm_90\) \(cuda backend; GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)\)/);
+    expect(w.output()).toMatch(/GPU worker on tuneforge CUDA emulator \(CPU; sm_90\) \(cuda backend; GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on\)\)/);
     expect(w.output()).not.toMatch(/slower than cuBLASLt/);
     expect(job.backend).toBe("cuda");
     // The heartbeat lists the device the jobs run on, with its memory.
@@ -136,7 +136,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     // The job log has the device's memory report folded into one line, and says which backend trained.
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(events.filter((m) => m.startsWith("CUDA memory: ")), events.join("\n")).toHaveLength(1);
-    expect(events.find((m) => m.startsWith("CUDA memory: "))).toMatch(/^CUDA memory: frozen weights: [\d.]+ KiB, .*, GEMMs: wmma \(the CUDA emulator never loads cuBLASLt\), total held: [\d.]+ MiB, device: [\d.]+ GiB free of 16\.00 GiB$/);
+    expect(events.find((m) => m.startsWith("CUDA memory: "))).toMatch(/^CUDA memory: frozen weights: [\d.]+ KiB, .*, GEMMs: wmma \(the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on\), total held: [\d.]+ MiB, device: [\d.]+ GiB free of 16\.00 GiB$/);
     expect(events.some((m) => /^Training on .*, cuda backend: 16 examples/.test(m))).toBe(true);
     // Where step 2's time went on the device, NF4 dequantization included.
     const profile = events.filter((m) => m.startsWith("Step "));

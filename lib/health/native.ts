@@ -42,7 +42,7 @@ export function describeGemms(gemms: string): string {
  * What doctor says about the GEMMs of a machine with a CUDA device, or null when there is nothing to say: every GPU
  * job would fail (TF_CUDA_GEMM asks for what cannot load or is malformed), or its matrix products would run on the
  * slower built-in kernels because libcublasLt does not load. Not for TF_CUDA_GEMM=wmma, which asked for those, nor
- * for the CUDA emulator (a test instrument that never loads cuBLASLt).
+ * for the CUDA emulator (a test instrument whose emulated cuBLASLt only its own tests turn on).
  */
 export function gemmsHint(s: { cudaDevices: readonly unknown[]; cudaGemms: string | null | undefined }): string | null {
   const g = s.cudaGemms;

@@ -145,6 +145,9 @@ void matmul_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_
 // stream's work has finished, before destroying a stream: otherwise every model or bench that creates a stream
 // leaves its workspace (tens of MiB) behind in a long-lived worker. No-op for a stream that never used cuBLASLt.
 void matmul_release_stream(cudaStream_t stream);
+// The bytes of cuBLASLt workspace matmul holds for `stream` (0 when it has none): device memory a model's memory
+// report must count, though no plan of ours allocates it.
+size_t matmul_workspace_bytes(cudaStream_t stream);
 // "cublaslt <version>" or "wmma (<why cuBLASLt is not used>)", for reports and cuda_check's header.
 const char* matmul_backend_description();
 // The same for the process before any device is used: whether libcublasLt loads (dlopen only: no device context,

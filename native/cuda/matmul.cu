@@ -8,7 +8,8 @@
 // race the CUDA runtime's own teardown). A shape cuBLASLt does not support (no algorithm, or
 // CUBLAS_STATUS_NOT_SUPPORTED) runs on WMMA, said once per shape on stderr; a library that cannot serve the device
 // (ARCH_MISMATCH, NOT_INITIALIZED) is set aside on it under auto (every GEMM there runs on WMMA, said once); any
-// other failure throws (host/gemm_map.h classify_lt_failure).
+// other failure throws (host/gemm_map.h classify_lt_failure). The CUDA emulator's build calls its emulated cuBLASLt
+// instead of the real one (emu/cublaslt.h), whose device memory a real library could not take.
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -18,11 +19,39 @@
 #include "common.cuh"
 #include "cublaslt/loader.h"
 #include "host/gemm_map.h"
+#ifdef TF_CUDA_EMULATOR
+#include "emu/cublaslt.h"
+#endif
 #include "host/launch_plan.h"
 
 namespace tf::cuda {
 
 namespace {
+
+// The cuBLASLt every GEMM here goes to, and TF_CUDA_GEMM's choice: the library loaded at run time, or the emulator's.
+const lt::Library& cublaslt() {
+#ifdef TF_CUDA_EMULATOR
+  return tf_emu::cublaslt::library();
+#else
+  return lt::library();
+#endif
+}
+
+GemmBackendChoice gemm_choice() {
+#ifdef TF_CUDA_EMULATOR
+  return tf_emu::cublaslt::backend_choice();
+#else
+  return lt::backend_choice();
+#endif
+}
+
+// A library that did not load is said once on stderr (the run is slower than it could be), except in the emulator,
+// whose cuBLASLt is off by choice, not missing.
+#ifdef TF_CUDA_EMULATOR
+constexpr bool kSayLibraryMissing = false;
+#else
+constexpr bool kSayLibraryMissing = true;
+#endif
 
 struct Plan {
   bool supported = false;
@@ -146,13 +175,10 @@ void build_plan(const lt::Library& lib, const DeviceState& d, const GemmShapeKey
 template <typename OutT>
 bool try_cublaslt(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const bf16* A,
                   int64_t lda, const bf16* B, int64_t ldb, float beta, OutT* C, int64_t ldc, cudaStream_t stream) {
-#ifdef TF_CUDA_EMULATOR
-  return false;  // the emulator's device memory is host memory, which cuBLASLt (on a machine that has it) cannot take
-#endif
-  const lt::Library& lib = lt::library();
-  const GemmBackendChoice choice = lt::backend_choice();
+  const lt::Library& lib = cublaslt();
+  const GemmBackendChoice choice = gemm_choice();
   if (route_gemm(choice, lib.why_not, K) == GemmRoute::Wmma) {
-    if (choice == GemmBackendChoice::Auto && !lib.loaded()) {
+    if (kSayLibraryMissing && choice == GemmBackendChoice::Auto && !lib.loaded()) {
       std::lock_guard<std::mutex> lock(g_mu);
       if (!g_said_fallback) say_fallback(lib.why_not);
       g_said_fallback = true;
@@ -248,14 +274,19 @@ void matmul_release_stream(cudaStream_t stream) {
   }
 }
 
+size_t matmul_workspace_bytes(cudaStream_t stream) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  size_t bytes = 0;
+  for (const auto& [device, d] : g_devices)
+    if (d.workspaces.count(stream)) bytes += d.workspace_bytes;
+  return bytes;
+}
+
 std::string matmul_library_description() {
-#ifdef TF_CUDA_EMULATOR
-  return "wmma (the CUDA emulator never loads cuBLASLt)";
-#endif
   try {
-    const lt::Library& lib = lt::library();
+    const lt::Library& lib = cublaslt();
     // TF_CUDA_GEMM=cublaslt without the library: every GEMM would throw (route_gemm), not fall back.
-    if (!lib.loaded() && lt::backend_choice() == GemmBackendChoice::Cublaslt)
+    if (!lib.loaded() && gemm_choice() == GemmBackendChoice::Cublaslt)
       return "unusable (TF_CUDA_GEMM=cublaslt, but " + lib.why_not + ")";
     if (!lib.loaded()) return "wmma (" + lib.why_not + ")";
     return "cublaslt " + format_cublaslt_version(lib.version) + " (" + lib.name + ")";
@@ -272,7 +303,7 @@ const char* matmul_backend_description() {
   int device = 0;
   if (text.rfind("cublaslt ", 0) == 0 && cudaGetDevice(&device) == cudaSuccess) {
     std::lock_guard<std::mutex> lock(g_mu);
-    const DeviceState& d = device_state(lt::library(), device);
+    const DeviceState& d = device_state(cublaslt(), device);
     if (!d.create_error.empty()) text = "wmma (" + d.create_error + ")";  // no handle, or set aside (fall_back_or_throw)
   }
   return text.c_str();

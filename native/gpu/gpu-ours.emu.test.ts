@@ -266,7 +266,7 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
     const rows = summary.split("\n").slice(2).filter(Boolean).map((l) => l.split(/\s{2,}/));
     expect(rows).toEqual([
       ["1", "CUDA kernels vs CPU", "PASS", "every row within its limit (table above)"],
-      ["1", "GEMMs run through", "INFO", "wmma (the CUDA emulator never loads cuBLASLt)"],
+      ["1", "GEMMs run through", "INFO", "wmma (the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on)"],
       ["2", "tiny models: logits, loss, LoRA grads vs CPU", "PASS", "every row within its limit (table above); only the cases TF_MODEL_CHECK_CASES names: fp32 base"],
       ["3", "generate the 1B model", "FAIL", "ours - · reference hf_make_model.py failed · target -"],
     ]);

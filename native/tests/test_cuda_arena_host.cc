@@ -235,6 +235,12 @@ TEST(memory_report_and_oom_message) {
   t.logits_chunk = 1 << 10, t.arena_capacity = 4 << 20, t.device_free = int64_t(10) << 30;
   t.device_total = int64_t(80) << 30;
   CHECK(format_memory_report(t).find("GEMMs") == std::string::npos);  // not said when not known
+  CHECK(format_memory_report(t).find("cuBLASLt workspace") == std::string::npos);  // none held: not said
+  MemoryTotals with_workspace = t;
+  with_workspace.gemm_workspace = 32 << 20;
+  const std::string w = format_memory_report(with_workspace);
+  CHECK(w.find("  cuBLASLt workspace: 32.00 MiB\n") != std::string::npos);
+  CHECK(w.find("total held: 42.00 MiB") != std::string::npos);
   t.gemms = "cublaslt 12.8.4 (libcublasLt.so.12)";
   const std::string r = format_memory_report(t);
   // Before the totals: the tests (and readers) that find "device: ..." last still do.

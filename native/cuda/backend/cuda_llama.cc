@@ -239,7 +239,9 @@ int64_t CudaLlama::activation_bytes(int B, int T, bool checkpointing) const {
 }
 
 int64_t CudaLlama::measured_peak_bytes() const {
-  return weight_bytes_ + lora_w_.bytes() + lora_g_.bytes() + lora_bf_.bytes() + optimizer_bytes_ + arena_.peak();
+  // cuBLASLt's workspace for stream_ is allocated by its first GEMM and kept while the model lives.
+  return weight_bytes_ + lora_w_.bytes() + lora_g_.bytes() + lora_bf_.bytes() + optimizer_bytes_ + arena_.peak() +
+         int64_t(matmul_workspace_bytes(stream_));
 }
 
 void CudaLlama::reset_peak_bytes() { arena_.reset_peak(); }
@@ -252,6 +254,7 @@ std::string CudaLlama::memory_report() const {
   t.scratch = plan_.bytes(Category::Scratch);
   t.logits_chunk = plan_.bytes(Category::Logits);
   t.arena_capacity = arena_.capacity();
+  t.gemm_workspace = int64_t(matmul_workspace_bytes(stream_));
   t.checkpointing_turned_on = checkpointing_turned_on_;
   t.attention_recomputed = attention_recomputed_;
   t.attention_inputs_recomputed = attention_inputs_recomputed_;

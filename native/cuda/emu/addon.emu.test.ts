@@ -65,7 +65,7 @@ describe("the addon on the emulated GPU", () => {
     const status = nativeStatus(process.cwd());
     expect(status).toMatchObject({ ok: true, built: true, backendsBuilt: ["cpu", "cuda"] });
     expect(nativeAddonDisplayPath(process.cwd())).toBe(path.resolve(process.env[NATIVE_ADDON_ENV]!));
-    expect(status.message).toMatch(/^native addon built with cpu, cuda; CUDA device: tuneforge CUDA emulator .*\(sm_90, 16\.0 GiB\); GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator never loads cuBLASLt\)$/);
+    expect(status.message).toMatch(/^native addon built with cpu, cuda; CUDA device: tuneforge CUDA emulator .*\(sm_90, 16\.0 GiB\); GEMMs: the built-in WMMA kernels, not cuBLASLt \(the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on\)$/);
     // What doctor says about a device's GEMMs: nothing for the emulator (a test instrument), cuBLASLt, or kernels
     // TF_CUDA_GEMM=wmma asked for; how to get libcublasLt when it does not load; that GPU jobs fail when
     // TF_CUDA_GEMM=cublaslt cannot be met.

@@ -28,6 +28,12 @@ foreach(cu ${TF_EMU_CU_SOURCES})
     COMMENT "tf_emu: translating ${stem}.cu" VERBATIM)
   list(APPEND TF_EMU_TRANSLATED ${out})
 endforeach()
+# The emulated cuBLASLt (cublaslt.h): its GEMMs are kernels too, so it goes through the same translation.
+add_custom_command(OUTPUT ${TF_EMU_GEN}/emu_cublaslt.cc
+  COMMAND ${TF_NODE_EXECUTABLE} ${TF_EMU_DIR}/translate.mjs ${TF_EMU_DIR}/cublaslt.cu ${TF_EMU_GEN}/emu_cublaslt.cc
+  DEPENDS ${TF_EMU_DIR}/cublaslt.cu ${TF_EMU_DIR}/translate.mjs
+  COMMENT "tf_emu: translating emu/cublaslt.cu" VERBATIM)
+list(APPEND TF_EMU_TRANSLATED ${TF_EMU_GEN}/emu_cublaslt.cc)
 file(GLOB TF_EMU_BACKEND_SOURCES CONFIGURE_DEPENDS ${TF_CUDA_DIR}/backend/*.cc)
 
 # Usage requirements of everything compiled against the emulator: its headers shadow the toolkit's (BEFORE).
@@ -105,6 +111,13 @@ tf_emu_test(test_cuda_emulated_checkpoints ${TF_EMU_DIR}/tests/test_cuda_emulate
 tf_emu_test(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc)
 # Its second stream (NF4 expansions ahead) and its decode graphs.
 tf_emu_test(test_cuda_emulated_streams ${TF_EMU_DIR}/tests/test_cuda_emulated_streams.cc)
+# The GEMM dispatcher's cuBLASLt path on the emulated cuBLASLt (cublaslt.h), on four devices (failures set cuBLASLt
+# aside per device); the failure tests once more under TF_CUDA_GEMM=cublaslt, which turns fallbacks into errors.
+tf_emu_test(test_cuda_emulated_cublaslt ${TF_EMU_DIR}/tests/test_cuda_emulated_cublaslt.cc)
+set_tests_properties(test_cuda_emulated_cublaslt PROPERTIES ENVIRONMENT "TF_CUDA_EMU_CUBLASLT=1;TF_CUDA_EMU_SM=90,90,90,80")
+add_test(NAME test_cuda_emulated_cublaslt_required COMMAND test_cuda_emulated_cublaslt failures_)
+set_tests_properties(test_cuda_emulated_cublaslt_required PROPERTIES TIMEOUT 300 ENVIRONMENT
+                     "TF_CUDA_EMU_CUBLASLT=1;TF_CUDA_EMU_SM=90,90,90,80;TF_CUDA_GEMM=cublaslt;TF_TEST_SUMMARY_NAME=test_cuda_emulated_cublaslt_required")
 
 # The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
 include(${TF_EMU_DIR}/addon.cmake)

@@ -207,7 +207,7 @@ std::string format_bytes(int64_t bytes) {
 
 std::string format_memory_report(const MemoryTotals& t) {
   const int64_t step = t.activations + t.scratch + t.logits_chunk;
-  const int64_t held = t.frozen_weights + t.lora_and_optimizer + std::max(step, t.arena_capacity);
+  const int64_t held = t.frozen_weights + t.lora_and_optimizer + std::max(step, t.arena_capacity) + t.gemm_workspace;
   std::string r = "CUDA memory:\n";
   auto line = [&](const char* what, int64_t b) { r += "  " + std::string(what) + ": " + format_bytes(b) + "\n"; };
   line("frozen weights", t.frozen_weights);
@@ -216,6 +216,7 @@ std::string format_memory_report(const MemoryTotals& t) {
   line("scratch", t.scratch);
   line("logits chunk", t.logits_chunk);
   line("arena allocated", t.arena_capacity);
+  if (t.gemm_workspace > 0) line("cuBLASLt workspace", t.gemm_workspace);
   if (t.checkpointing_turned_on)
     r += "  checkpointing: turned on (without it, keeping every layer's activations would not fit)\n";
   if (t.attention_recomputed)

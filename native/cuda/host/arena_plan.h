@@ -127,6 +127,7 @@ struct MemoryTotals {
   int64_t lora_and_optimizer = 0;  // persistent: fp32 masters + grads, bf16 copies, AdamW moments
   int64_t activations = 0, scratch = 0, logits_chunk = 0;  // the last step's plan
   int64_t arena_capacity = 0;      // the arena's allocation (>= the plan's total; grown only when needed)
+  int64_t gemm_workspace = 0;      // cuBLASLt's workspace for the model's stream (api.h matmul_workspace_bytes)
   bool checkpointing_turned_on = false;  // a step asked to run without checkpointing had no room for that
   bool attention_recomputed = false;  // checkpointing without room to keep each layer's attention output
   bool attention_inputs_recomputed = false;  // ... or its q, k, v and x2 (the q/k/v/o projections ran again)

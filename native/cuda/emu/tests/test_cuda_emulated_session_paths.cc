@@ -198,7 +198,7 @@ TEST(info_and_the_memory_report_of_a_cuda_session) {
   // device holds is the step's measured peak.
   CHECK(report.find("total held: " + tf::cuda::format_bytes(validated.memory_bytes) + "\n") != std::string::npos);
   CHECK(report.find("free of 16.00 GiB") != std::string::npos);  // the emulated device's memory (runtime_api.h)
-  CHECK(report.find("  GEMMs: wmma (the CUDA emulator never loads cuBLASLt)\n") != std::string::npos);
+  CHECK(report.find("  GEMMs: wmma (the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on)\n") != std::string::npos);
 }
 
 // Generation on the device up to the end of the context (the KV cache sized to max_position_embeddings, filled by a
