@@ -75,6 +75,10 @@ foreach(t cuda_check_emu cuda_model_check_emu)
   add_test(NAME ${t} COMMAND ${t})
   set_tests_properties(${t} PROPERTIES TIMEOUT 900)
 endforeach()
+# The whole model once more with every GEMM on the emulated cuBLASLt (cublaslt.h): the path a GPU with libcublasLt takes.
+add_test(NAME cuda_model_check_emu_cublaslt COMMAND cuda_model_check_emu)
+set_tests_properties(cuda_model_check_emu_cublaslt PROPERTIES TIMEOUT 900
+                     ENVIRONMENT "TF_CUDA_EMU_CUBLASLT=1;TF_TEST_SUMMARY_NAME=cuda_model_check_emu_cublaslt")
 # The kernels once more under A100 limits (163 KiB of shared memory per block instead of H100's 227 KiB).
 add_test(NAME cuda_check_emu_sm80 COMMAND cuda_check_emu)
 set_tests_properties(cuda_check_emu_sm80 PROPERTIES TIMEOUT 900

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "../../src/api.h"  // tf::api (native/cuda/api.h is the launchers' header of the same name)
+#include "../api.h"         // tf::cuda::matmul_backend_description
 #include "backend/cuda_entry.h"
 #include "host/agreement.h"
 #include "host/case_selection.h"
@@ -294,6 +295,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::printf("cuda_model_check: device 0: %s (sm_%d)\n", devices[0].name.c_str(), devices[0].sm);
+  // Which GEMMs the model's products run on (ctest runs this program on each: WMMA, and the emulated cuBLASLt).
+  std::printf("cuda_model_check: GEMMs: %s\n", tf::cuda::matmul_backend_description());
 
   std::vector<Case> cases;
   TinySpec base;
