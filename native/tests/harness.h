@@ -3,8 +3,9 @@
 // file:line and keep going (so one run shows every broken number), REQUIRE stops the current test. Each
 // tests/test_*.cc is its own executable (CMake globs them, links harness_main.cc for main() and any
 // tests/support/*.cc helpers). The run ends with one line "N passed, N failed"; when the environment
-// variable TF_TEST_SUMMARY_DIR is set the same counts are written to <dir>/<program>.txt for the
-// `npm run test:native` total. `./test_x substring` runs only tests whose name contains substring.
+// variable TF_TEST_SUMMARY_DIR is set the same counts are written to <dir>/<program>.txt (or
+// <dir>/$TF_TEST_SUMMARY_NAME.txt) for the `npm run test:native` total. `./test_x substring` runs only
+// tests whose name contains substring.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -148,8 +149,12 @@ inline int run_all(int argc, char** argv) {
   }
   std::printf("%d passed, %d failed\n", passed, failed);
   if (const char* dir = std::getenv("TF_TEST_SUMMARY_DIR")) {
-    const char* prog = std::strrchr(argv[0], '/');
-    prog = prog ? prog + 1 : argv[0];
+    // A ctest test that runs the same program another way (other tests, other environment) names itself.
+    const char* prog = std::getenv("TF_TEST_SUMMARY_NAME");
+    if (!prog) {
+      prog = std::strrchr(argv[0], '/');
+      prog = prog ? prog + 1 : argv[0];
+    }
     std::ofstream f(std::string(dir) + "/" + prog + ".txt");
     f << passed << " " << failed << "\n";
   }
