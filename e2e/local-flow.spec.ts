@@ -57,6 +57,13 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   await expect(page.getByRole("heading", { name: "Token accuracy" })).toHaveCount(0);
   for (const field of ["learningRate", "gradNorm", "tokensPerSecond", "memoryBytes"]) await expect(page.getByTestId(`dynamics-${field}`)).toBeVisible();
   await expect(page.getByTestId("dynamics-memoryBytes-latest")).toHaveText(/^\d+(\.\d+)? (MiB|GiB)$/);
+  // The memory axis counts from zero in round binary steps, every label different (the run holds nearly the same
+  // bytes at each step, over which the chart's own ticks all printed the same "3.5 MiB").
+  const memoryTicks = await page.getByTestId("dynamics-memoryBytes").locator(".recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+  expect(memoryTicks[0]).toBe("0");
+  expect(memoryTicks.length).toBeGreaterThanOrEqual(3);
+  for (const t of memoryTicks.slice(1)) expect(t).toMatch(/^\d+(\.\d+)? (KiB|MiB|GiB)$/);
+  expect(new Set(memoryTicks).size).toBe(memoryTicks.length);
   await expect(page.getByTestId("cost-actual")).toHaveText("none: trained on your own hardware");
   // The log says once where a step's time went, phase by phase.
   const profile = page.getByRole("list", { name: "Job events, newest first" }).getByText(/^Step 2 took [\d.]+ ms on the cpu backend: /);

@@ -3,7 +3,8 @@
 import { useMemo } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatBytes } from "@/components/models/format";
-import { dynamicsSeries, type DynamicsField } from "@/lib/jobs/monitor/dynamics";
+import { byteAxis } from "@/lib/jobs/monitor/axis";
+import { dynamicsSeries, type DynamicsField, type DynamicsSeries } from "@/lib/jobs/monitor/dynamics";
 import type { MetricPointView } from "@/lib/jobs/types";
 import { axisTick, tooltipStyle } from "./chart-style";
 import styles from "./monitor.module.css";
@@ -19,13 +20,25 @@ const LABEL: Record<DynamicsField, string> = {
 };
 
 const FORMAT: Record<DynamicsField, (v: number) => string> = {
-  learningRate: (v) => v.toExponential(2),
-  gradNorm: (v) => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)),
+  learningRate: (v) => (v === 0 ? "0" : v.toExponential(2)),
+  gradNorm: (v) => (v === 0 ? "0" : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)),
   tokensPerSecond: (v) => Math.round(v).toLocaleString("en-US"),
   memoryBytes: formatBytes,
 };
 
 const COLOR: Record<DynamicsField, string> = { learningRate: "#2b8a3e", gradNorm: "#c2255c", tokensPerSecond: "#1971c2", memoryBytes: "#e67700" };
+
+// Throughput and memory read from zero (a slowdown or a creep in proportion); memory in round binary steps, whose
+// labels differ even when the run holds nearly the same bytes at every step. The schedule and gradient norm keep
+// their own range.
+function yAxisProps(s: DynamicsSeries) {
+  if (s.field === "memoryBytes") {
+    const axis = byteAxis(Math.max(...s.points.map((p) => p.value)));
+    return { domain: [0, axis.ticks.at(-1)!], ticks: axis.ticks, tickFormatter: axis.format, width: 64 };
+  }
+  const domain = s.field === "tokensPerSecond" ? [0, "auto"] : ["auto", "auto"];
+  return { domain: domain as [number | "auto", number | "auto"], tickFormatter: FORMAT[s.field], width: 56 };
+}
 
 export function DynamicsCharts({ points }: { points: readonly MetricPointView[] }) {
   const series = useMemo(() => dynamicsSeries(points), [points]);
@@ -45,7 +58,7 @@ export function DynamicsCharts({ points }: { points: readonly MetricPointView[] 
               <LineChart data={s.points} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
                 <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
                 <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} tick={axisTick} tickLine={false} />
-                <YAxis type="number" domain={["auto", "auto"]} width={56} tick={axisTick} tickLine={false} axisLine={false} tickFormatter={FORMAT[s.field]} />
+                <YAxis type="number" {...yAxisProps(s)} tick={axisTick} tickLine={false} axisLine={false} />
                 <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} labelFormatter={(step) => `step ${step}`} formatter={(v) => [FORMAT[s.field](Number(v)), LABEL[s.field]]} />
                 <Line dataKey="value" stroke={COLOR[s.field]} strokeWidth={1.4} dot={false} isAnimationActive={false} />
               </LineChart>
