@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
-import { jsonOf, runProcess, runTuneforge, type Run } from "../../testing/run-bin";
+import { jsonOf, runProcess, runTuneforge, TUNEFORGE_BIN, type Run } from "../../testing/run-bin";
 
 // `tuneforge bench trainer --backend cuda`, the users' counterpart of what native/gpu/steps-3-4.sh runs on the H200
 // in step 4 (`gpu_ours bench`, native/gpu/ours.cc, tested in native/gpu/gpu-ours.emu.test.ts), here on the addon
@@ -85,6 +85,24 @@ describe("tuneforge bench trainer --backend cuda", () => {
     expect(bf16).toBe(2);
     expect(single.matmul_bytes_per_param!).toBeLessThan(1.2);
     expect(text.stdout).toMatch(/^peak memory +[\d.]+ MB \(measured on the device\)\nCUDA memory:\n/m);
+  }, 60_000);
+
+  it("with the emulator's cuBLASLt on (a GPU machine with libcublasLt): the report names it, and held and peak memory count its workspace", async () => {
+    const args = ["bench", "trainer", "--model", modelDir, ...STEP4, "--quant", "nf4", "--double-quant", "--backend", "cuda", "--gradient-checkpointing", "--peak-size", "256", "--json"];
+    const lt = jsonOf<Figures>(await runProcess(process.execPath, [TUNEFORGE_BIN, ...args], { cwd: tmp, env: { TF_CUDA_EMU_CUBLASLT: "1" } }));
+    expect(lt.memory_report).toContain("  cuBLASLt workspace: 32.00 MiB\n");
+    expect(lt.memory_report).toContain("  GEMMs: cublaslt 13.0.0 (the CUDA emulator's cuBLASLt)\n  total held: ");
+    expect(onGpu.memory_report).not.toContain("cuBLASLt workspace");
+    // The same run otherwise: one 32 MiB workspace (sm_90's) for the trainer's stream is the whole difference.
+    expect(lt.peak_memory_bytes - onGpu.peak_memory_bytes).toBe(32 * 2 ** 20);
+    // With cuBLASLt's GEMM peak and no HF result, check.sh judges our MFU on its own (hf_common.step4_rows).
+    const ours = path.join(tmp, "throughput-ours-lt.json");
+    fs.writeFileSync(ours, JSON.stringify(lt) + "\n");
+    const r = await runProcess("python3", ["native/gpu/hf_rows.py", "step4", "--hf", path.join(tmp, "no-hf.json"), "--ours", ours, "--ran", "ours"], { cwd: process.cwd() });
+    expect(r.code, r.stderr).toBe(0);
+    const mfu = r.stdout.split("\n").map((line) => line.split("\t")).find((c) => c[1] === "1B MFU");
+    expect(mfu?.[2]).toMatch(/^[\d.]+ % \(of our cuBLASLt GEMM peak\)$/);
+    expect(mfu?.[5]).toMatch(/^(PASS|FAIL)$/);
   }, 60_000);
 
   it("refuses --peak-size on the cpu backend and a size the GEMM cannot tile, before training", async () => {
