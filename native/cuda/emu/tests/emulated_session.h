@@ -39,6 +39,22 @@ inline std::unique_ptr<Session> open(const tf_test::TempDir& model, const std::s
   return s;
 }
 
+// The curve tests' run: 3 epochs in micro-batches of 8, one per step, every projection adapted.
+inline TrainOptions short_run(const std::string& out) {
+  TrainOptions o;
+  o.lora.rank = 8;
+  o.lora.alpha = 16;
+  o.lora.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  o.epochs = 3;
+  o.batch_size = 8;
+  o.grad_accum = 1;
+  o.lr = 5e-3;  // the tiny model's stable rate (test_session_train.cc); faster ones make curves chaotic
+  o.max_seq_len = 64;
+  o.seed = 3;
+  o.out_dir = out;
+  return o;
+}
+
 // 24 task examples in micro-batches of 4, two per step: 3 steps per epoch, 6 in all. Dropout is on so the
 // checkpoint must carry the dropout RNG, and weight decay so the resumed step must apply it exactly as before.
 inline TrainOptions resume_options(const std::string& out) {

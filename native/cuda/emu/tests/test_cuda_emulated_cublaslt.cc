@@ -409,16 +409,8 @@ TEST(model_trains_along_the_cpu_curve_with_every_gemm_on_cublaslt) {
   tf_emu::device_bytes_peak(true);
   const size_t before_session = tf_emu::device_bytes_peak();
   auto gpu = open(dir, "cuda"), cpu = open(cpu_dir, "cpu");
-  TrainOptions o;
-  o.lora.rank = 8;
-  o.lora.alpha = 16;
-  o.lora.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  TrainOptions o = short_run("");
   o.epochs = 1;
-  o.batch_size = 8;
-  o.grad_accum = 1;
-  o.lr = 5e-3;
-  o.max_seq_len = 64;
-  o.seed = 3;
   std::atomic<bool> cancel{false};
   const auto data = tf_test::task_examples(32, 1);
   auto train = [&](Session& s, const std::string& out) {

@@ -33,21 +33,6 @@ std::string load_error(const std::string& backend) {
   return "";
 }
 
-TrainOptions short_run(const std::string& out) {
-  TrainOptions o;
-  o.lora.rank = 8;
-  o.lora.alpha = 16;
-  o.lora.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  o.epochs = 3;
-  o.batch_size = 8;
-  o.grad_accum = 1;
-  o.lr = 5e-3;  // the tiny model's stable rate (test_session_train.cc); faster ones make curves chaotic
-  o.max_seq_len = 64;
-  o.seed = 3;
-  o.out_dir = out;
-  return o;
-}
-
 std::vector<StepReport> train_reports(Session& s, const TrainOptions& o) {
   std::vector<StepReport> reports;
   std::atomic<bool> cancel{false};
