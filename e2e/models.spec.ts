@@ -64,6 +64,11 @@ test("Models page: tiny-chat's details from its headers, and the memory panel wi
   await expect(panel.getByTestId("memory-fits")).toContainText(/fits .* RAM/);
   // The stacked bar: three methods × five parts drawn (parts of zero bytes, e.g. full's LoRA, draw nothing).
   await expect(panel.getByRole("application")).toBeVisible();
+  // Its axis counts from zero in round binary units (not "0.025 GiB" fractions for a total under 100 MiB).
+  const ticks = await panel.locator(".recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value").allTextContents();
+  expect(ticks[0]).toBe("0");
+  expect(ticks.length).toBeGreaterThanOrEqual(3);
+  for (const t of ticks.slice(1)) expect(t).toMatch(/^\d+ (KiB|MiB|GiB)$/);
   await expect.poll(() => panel.locator(".recharts-bar-rectangle").count()).toBeGreaterThanOrEqual(12);
   await page.screenshot({ path: `${DIR}/models-page.png`, fullPage: true });
 });

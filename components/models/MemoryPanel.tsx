@@ -3,6 +3,7 @@
 import { useMemo, useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { LORA_TARGET_PRESETS, type LoraTargetPreset } from "@/lib/jobs/local/config";
+import { byteAxis } from "@/lib/models/byte-axis";
 import { checkFitByBackend, fitNeeds, type MemoryTarget } from "@/lib/models/fit";
 import { estimateAllMethods, type MemoryEstimate, type MemoryParts, type Precision } from "@/lib/models/memory";
 import type { LocalModel } from "@/lib/models/scan";
@@ -26,7 +27,6 @@ const PARTS: { key: keyof MemoryParts; label: string; color: string }[] = [
   { key: "activations", label: "Activations", color: "var(--danger)" },
 ];
 const METHOD_LABEL = { qlora: "QLoRA (NF4)", lora: "LoRA", full: "Full fine-tune" } as const;
-const GiB = 1024 ** 3;
 
 const wholeOr = (text: string, min: number): number | null => {
   const n = Number(text);
@@ -56,7 +56,8 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
   if (!model.shape || !model.parameters) {
     return <Notice tone="warn" title="No memory estimate">{model.weightsError ?? "config.json lacks the Llama shape (hidden_size, num_hidden_layers, num_attention_heads)."}</Notice>;
   }
-  const data = estimates.map((e) => ({ method: METHOD_LABEL[e.method], ...Object.fromEntries(PARTS.map((p) => [p.key, e.parts[p.key] / GiB])) }));
+  const data = estimates.map((e) => ({ method: METHOD_LABEL[e.method], ...Object.fromEntries(PARTS.map((p) => [p.key, e.parts[p.key]])) }));
+  const axis = byteAxis(Math.max(0, ...estimates.map((e) => e.total)));
   return (
     <div className={styles.memory} data-testid={`memory-${model.name}`}>
       <div className={styles.inputs}>
@@ -95,12 +96,12 @@ export function MemoryPanel({ model, targets, workersKnown }: { model: LocalMode
             <ResponsiveContainer width="100%" height="100%">
               <BarChart data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 4, left: 4 }}>
                 <CartesianGrid horizontal={false} stroke="var(--border)" />
-                <XAxis type="number" unit=" GiB" tick={{ fontSize: 11, fill: "var(--text-muted)" }} tickLine={false} axisLine={{ stroke: "var(--border)" }} />
+                <XAxis type="number" domain={[0, axis.ticks.at(-1)!]} ticks={axis.ticks} tickFormatter={axis.format} tick={{ fontSize: 11, fill: "var(--text-muted)" }} tickLine={false} axisLine={{ stroke: "var(--border)" }} />
                 <YAxis type="category" dataKey="method" width={110} tick={{ fontSize: 12, fill: "var(--text)" }} tickLine={false} axisLine={false} />
                 <Tooltip
                   cursor={{ fill: "var(--surface-2)" }}
                   contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", borderRadius: 6, fontSize: 12 }}
-                  formatter={(value, name) => [formatBytes(Number(value) * GiB), name]}
+                  formatter={(value, name) => [formatBytes(Number(value)), name]}
                 />
                 <Legend wrapperStyle={{ fontSize: 12 }} />
                 {PARTS.map((p) => (

@@ -3,7 +3,7 @@
 import { useMemo } from "react";
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { formatBytes } from "@/components/models/format";
-import { byteAxis } from "@/lib/jobs/monitor/axis";
+import { byteAxis } from "@/lib/models/byte-axis";
 import { dynamicsSeries, type DynamicsField, type DynamicsSeries } from "@/lib/jobs/monitor/dynamics";
 import type { MetricPointView } from "@/lib/jobs/types";
 import { axisTick, tooltipStyle } from "./chart-style";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { byteAxis } from "./axis";
+import { byteAxis } from "./byte-axis";
 
 const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
@@ -11,11 +11,17 @@ describe("byteAxis", () => {
     expect(axis.ticks.map(axis.format)).toEqual(["0", "1 MiB", "2 MiB", "3 MiB", "4 MiB"]);
   });
 
-  it("steps by 1, 2 or 5 times a power of ten of the unit, with the decimals the step needs", () => {
+  it("steps by 1, 2, 2.5 or 5 times a power of ten of the unit, with the decimals the step needs", () => {
     const big = byteAxis(19.3 * GiB);
     expect(big.ticks.map(big.format)).toEqual(["0", "5 GiB", "10 GiB", "15 GiB", "20 GiB"]);
     const small = byteAxis(1.3 * GiB);
     expect(small.ticks.map(small.format)).toEqual(["0", "0.5 GiB", "1.0 GiB", "1.5 GiB"]);
+    const estimate = byteAxis(93.9 * MiB);
+    expect(estimate.ticks.map(estimate.format)).toEqual(["0", "25 MiB", "50 MiB", "75 MiB", "100 MiB"]);
+    const quarter = byteAxis(0.9 * GiB + 3.5 * MiB);
+    expect(quarter.ticks.map(quarter.format)).toEqual(["0", "250 MiB", "500 MiB", "750 MiB", "1000 MiB"]);
+    const tenths = byteAxis(3.3 * GiB);
+    expect(tenths.ticks.map(tenths.format)).toEqual(["0", "1 GiB", "2 GiB", "3 GiB", "4 GiB"]);
     const kib = byteAxis(700 * 1024);
     expect(kib.ticks.map(kib.format)).toEqual(["0", "200 KiB", "400 KiB", "600 KiB", "800 KiB"]);
   });
