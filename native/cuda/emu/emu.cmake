@@ -115,13 +115,12 @@ tf_emu_test(test_cuda_emulated_checkpoints ${TF_EMU_DIR}/tests/test_cuda_emulate
 tf_emu_test(test_cuda_emulated_session_paths ${TF_EMU_DIR}/tests/test_cuda_emulated_session_paths.cc)
 # Its second stream (NF4 expansions ahead) and its decode graphs.
 tf_emu_test(test_cuda_emulated_streams ${TF_EMU_DIR}/tests/test_cuda_emulated_streams.cc)
-# The GEMM dispatcher's cuBLASLt path on the emulated cuBLASLt (cublaslt.h), on four devices (failures set cuBLASLt
-# aside per device); the failure tests once more under TF_CUDA_GEMM=cublaslt, which turns fallbacks into errors.
+# The GEMM dispatcher's cuBLASLt path on the emulated cuBLASLt (cublaslt.h; the program turns it on, on four devices);
+# its failure tests once more under TF_CUDA_GEMM=cublaslt, which turns fallbacks into errors.
 tf_emu_test(test_cuda_emulated_cublaslt ${TF_EMU_DIR}/tests/test_cuda_emulated_cublaslt.cc)
-set_tests_properties(test_cuda_emulated_cublaslt PROPERTIES ENVIRONMENT "TF_CUDA_EMU_CUBLASLT=1;TF_CUDA_EMU_SM=90,90,90,80")
 add_test(NAME test_cuda_emulated_cublaslt_required COMMAND test_cuda_emulated_cublaslt failures_)
 set_tests_properties(test_cuda_emulated_cublaslt_required PROPERTIES TIMEOUT 300 ENVIRONMENT
-                     "TF_CUDA_EMU_CUBLASLT=1;TF_CUDA_EMU_SM=90,90,90,80;TF_CUDA_GEMM=cublaslt;TF_TEST_SUMMARY_NAME=test_cuda_emulated_cublaslt_required")
+                     "TF_CUDA_GEMM=cublaslt;TF_TEST_SUMMARY_NAME=test_cuda_emulated_cublaslt_required")
 
 # The Node addon on the emulated GPU, for the TypeScript tests of the cuda paths.
 include(${TF_EMU_DIR}/addon.cmake)

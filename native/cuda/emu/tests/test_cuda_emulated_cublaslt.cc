@@ -2,9 +2,9 @@
 // ours could run otherwise: the row-major → column-major call, the plans cached per shape and alignment, one
 // workspace per stream, capture into CUDA graphs, and what each kind of cuBLASLt failure leads to (the shape on
 // WMMA, the device on WMMA, or an error). Then the CUDA model trains and decodes with every GEMM on it.
-// ctest runs this program with TF_CUDA_EMU_CUBLASLT=1 on four emulated devices (sm_90 ×3, sm_80), so a test that
-// sets cuBLASLt aside on one device leaves the others as they were; and once more with TF_CUDA_GEMM=cublaslt for
-// the failure tests, whose outcome that choice changes.
+// The program sets its own machine (below): the emulated cuBLASLt on, four devices (sm_90 ×3, sm_80), so a test that
+// sets cuBLASLt aside on one device leaves the others as they were. ctest runs it once more with
+// TF_CUDA_GEMM=cublaslt for the failure tests, whose outcome that choice changes.
 #include <cuda_runtime.h>  // the emulator's: tf_emu::launch_count, tf_emu::set_stream_order
 
 #include <atomic>
@@ -26,6 +26,13 @@ using tf::cuda::GemmBackendChoice;
 using bf16 = __nv_bfloat16;
 
 namespace {
+
+// Before any CUDA call (the emulator reads these at each call; the emulated library reads its switch once).
+[[maybe_unused]] const bool kMachine = [] {
+  setenv("TF_CUDA_EMU_CUBLASLT", "1", 1);
+  setenv("TF_CUDA_EMU_SM", "90,90,90,80", 1);
+  return true;
+}();
 
 constexpr int kArchMismatch = 8, kNotInitialized = 1, kInvalidValue = 7, kExecutionFailed = 13, kNotSupported = 15;
 
@@ -146,7 +153,7 @@ std::string thrown(const std::function<void()>& fn) {
 
 TEST(the_emulated_cublaslt_is_the_library_matmul_uses) {
   const tf::cuda::lt::Library& lib = tf_emu::cublaslt::library();
-  REQUIRE(lib.loaded());  // TF_CUDA_EMU_CUBLASLT=1 from ctest: without it this program would test nothing
+  REQUIRE(lib.loaded());  // kMachine's TF_CUDA_EMU_CUBLASLT=1: without it this program would test nothing
   CHECK_EQ(tf::cuda::matmul_library_description(), std::string("cublaslt 13.0.0 (the CUDA emulator's cuBLASLt)"));
   CHECK_EQ(std::string(tf::cuda::matmul_backend_description()), std::string("cublaslt 13.0.0 (the CUDA emulator's cuBLASLt)"));
 }
