@@ -63,6 +63,8 @@ test("a queued local job shows its place in line and cancels at once; a running 
   await expect.poll(async () => (await jobOf(request, running)).status, { timeout: 60_000 }).toBe("running");
   await page.goto(`/jobs/${queued}`);
   await expect(page.getByTestId("queue-position")).toHaveText("Queued: #1 in line for a GPU worker.");
+  // The native trainer's checkpoints, not OpenAI's, are what its empty table promises.
+  await expect(page.getByText("No checkpoints yet.")).toHaveText("No checkpoints yet. The trainer saves one at each epoch's end, keeping the newest three.");
   await page.getByRole("button", { name: "Cancel job" }).click();
   await page.getByRole("dialog").getByRole("button", { name: "Cancel job" }).click();
   await expect(page.getByText("cancelled", { exact: true }).first()).toBeVisible({ timeout: 15_000 });
@@ -80,6 +82,13 @@ test("a queued local job shows its place in line and cancels at once; a running 
   const kept = job.checkpoints.at(-1)!;
   expect(job.adapterPath).toMatch(new RegExp(`${kept.path}$`));
   await expect(page.getByText("Last checkpoint (kept)")).toBeVisible();
+  // The table, kept live all run, lists the checkpoints that are still on disk (the trainer pruned the rest), each
+  // named by its folder, with the whole path under the data directory as its title.
+  const table = page.getByRole("table", { name: "Checkpoints" });
+  await expect(table.locator("tbody tr")).toHaveCount(job.checkpoints.length);
+  expect(job.checkpoints.length).toBeLessThanOrEqual(3);
+  const keptName = table.getByText(kept.path!.split("/").at(-1)!, { exact: true });
+  await expect(keptName).toHaveAttribute("title", kept.path!);
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   await page.screenshot({ path: `${DIR}/local-jobs-cancelled.png`, fullPage: true });

@@ -63,8 +63,10 @@ export async function publishEvents(pub: LivePublisher, jobId: string, rows: Job
   if (rows.length) await publishJobUpdate(pub.redis, pub.prefix, jobId, { type: "events", events: rows.map(toJobEventView) });
 }
 
-export async function publishCheckpoints(pub: LivePublisher, jobId: string, rows: Checkpoint[]): Promise<void> {
-  if (rows.length) await publishJobUpdate(pub.redis, pub.prefix, jobId, { type: "checkpoints", checkpoints: rows.map(toCheckpointView) });
+/** New checkpoints, or with `complete` the job's whole set (the page drops any other it holds). */
+export async function publishCheckpoints(pub: LivePublisher, jobId: string, rows: Checkpoint[], opts: { complete?: boolean } = {}): Promise<void> {
+  if (rows.length || opts.complete)
+    await publishJobUpdate(pub.redis, pub.prefix, jobId, { type: "checkpoints", checkpoints: rows.map(toCheckpointView), ...(opts.complete ? { complete: true } : {}) });
 }
 
 /** Reads the row back (after the caller's write) and publishes it as a fresh JobSummary. */

@@ -3,21 +3,23 @@
 import { Badge } from "@/components/ui/Badge";
 import { Table } from "@/components/ui/Table";
 import { formatInt } from "@/components/ui/format";
-import { bestCheckpoint } from "@/lib/jobs/monitor/checkpoints";
+import { bestCheckpoint, checkpointLabel, noCheckpointsText } from "@/lib/jobs/monitor/checkpoints";
 import type { CheckpointView } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
 
 const loss = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : "—");
 
-export function CheckpointsTable({ checkpoints }: { checkpoints: readonly CheckpointView[] }) {
-  if (checkpoints.length === 0) return <p className="muted">No checkpoints yet. OpenAI saves one per epoch and keeps the last three.</p>;
+type Props = { checkpoints: readonly CheckpointView[]; provider: "openai" | "local"; checkpointEvery: number };
+
+export function CheckpointsTable({ checkpoints, provider, checkpointEvery }: Props) {
+  if (checkpoints.length === 0) return <p className="muted">{noCheckpointsText(provider, checkpointEvery)}</p>;
   const best = bestCheckpoint(checkpoints);
   return (
     <Table caption="Checkpoints">
       <thead>
         <tr>
           <th scope="col" className="num">Step</th>
-          <th scope="col">Model</th>
+          <th scope="col">{provider === "local" ? "Checkpoint" : "Model"}</th>
           <th scope="col" className="num">Train loss</th>
           <th scope="col" className="num">Valid loss</th>
           <th scope="col" className="num">Full valid loss</th>
@@ -28,7 +30,7 @@ export function CheckpointsTable({ checkpoints }: { checkpoints: readonly Checkp
           <tr key={c.id} className={best?.id === c.id ? styles.best : undefined} data-best={best?.id === c.id || undefined}>
             <td className="num">{formatInt(c.step)}</td>
             <td>
-              <span className={`mono ${styles.wrapCode}`}>{c.modelName ?? c.path ?? c.remoteId ?? "—"}</span>{" "}
+              <span className={`mono ${styles.wrapCode}`} title={checkpointLabel(c).title}>{checkpointLabel(c).text}</span>{" "}
               {best?.id === c.id ? <Badge tone="ok" title={`Lowest ${best.by}`}>best ({best.by})</Badge> : null}
             </td>
             <td className="num">{loss(c.metrics.train_loss)}</td>

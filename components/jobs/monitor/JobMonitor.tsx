@@ -99,7 +99,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
           ) : null}
           <ArtifactsPanel jobId={job.id} status={job.status} provider={job.provider} />
           <Card title="Checkpoints">
-            <CheckpointsTable checkpoints={job.checkpoints} />
+            <CheckpointsTable checkpoints={job.checkpoints} provider={job.provider} checkpointEvery={Number(job.hyperparameters.checkpointEvery) || 0} />
           </Card>
           <Card title="Events">
             <EventLog events={job.events} />

@@ -9,7 +9,11 @@ import type { CheckpointView, JobEventView, JobSummary, MetricPointView } from "
 export type LiveMessage =
   | { type: "metrics"; points: MetricPointView[] }
   | { type: "events"; events: JobEventView[] }
-  | { type: "checkpoints"; checkpoints: CheckpointView[] }
+  /**
+   * New or changed checkpoints, merged by id; with `complete`, the job's whole set, replacing what the page holds (a
+   * local trainer prunes all but its newest folders, whose rows are then gone; a reconnect's history is complete too).
+   */
+  | { type: "checkpoints"; checkpoints: CheckpointView[]; complete?: boolean }
   /** The job row changed (status, model name, cost, error, retry message…). */
   | { type: "job"; job: JobSummary };
 

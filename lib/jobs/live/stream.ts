@@ -71,7 +71,7 @@ export function jobEventStream(opts: JobStreamOptions): ReadableStream<Uint8Arra
           write(sseEvent({ id: id(), data: { type: "metrics", points: fresh } satisfies LiveMessage }));
           return;
         }
-        if ((m.type === "events" && m.events.length === 0) || (m.type === "checkpoints" && m.checkpoints.length === 0)) return;
+        if ((m.type === "events" && m.events.length === 0) || (m.type === "checkpoints" && m.checkpoints.length === 0 && !m.complete)) return;
         write(sseEvent({ id: id(), data: m }));
         if (m.type === "job" && isTerminalJobStatus(m.job.status) && !ending) {
           ending = setTimeout(() => close({ event: "end", data: { status: m.job.status } }), opts.endGraceMs ?? 1500);
@@ -88,7 +88,7 @@ export function jobEventStream(opts: JobStreamOptions): ReadableStream<Uint8Arra
         deliver({ type: "job", job: h.job });
         deliver({ type: "metrics", points: h.points });
         deliver({ type: "events", events: h.events });
-        deliver({ type: "checkpoints", checkpoints: h.checkpoints });
+        deliver({ type: "checkpoints", checkpoints: h.checkpoints, complete: true });
         for (const m of pending) deliver(m);
       };
 

@@ -30,3 +30,21 @@ export function bestCheckpoint(checkpoints: readonly CheckpointView[]): BestChec
   }
   return null;
 }
+
+/** What a job's empty checkpoints table says: when the provider saves them and how many it keeps. */
+export function noCheckpointsText(provider: "openai" | "local", checkpointEvery: number): string {
+  if (provider === "openai") return "No checkpoints yet. OpenAI saves one per epoch and keeps the last three.";
+  // The native trainer: every `checkpointEvery` steps and at each epoch's end, the newest three kept (kCheckpointsKept).
+  const when = checkpointEvery > 0 ? `every ${checkpointEvery} steps and at each epoch's end` : "at each epoch's end";
+  return `No checkpoints yet. The trainer saves one ${when}, keeping the newest three.`;
+}
+
+/**
+ * A checkpoint's name in the table: OpenAI's model name (what inference runs against), or a local checkpoint's folder
+ * name ("step-60"), whose whole path under the data directory goes in the title: the path broke across three lines.
+ */
+export function checkpointLabel(c: CheckpointView): { text: string; title?: string } {
+  if (c.modelName) return { text: c.modelName };
+  if (c.path) return { text: c.path.split("/").filter(Boolean).at(-1) ?? c.path, title: c.path };
+  return { text: c.remoteId ?? "—" };
+}

@@ -43,6 +43,7 @@ export function mergeLiveMessage(view: JobView, message: LiveMessage): JobView {
     case "events":
       return { ...view, events: mergeById(view.events, message.events, (a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id)) };
     case "checkpoints":
+      if (message.complete) return { ...view, checkpoints: [...message.checkpoints].sort((a, b) => a.step - b.step) };
       return { ...view, checkpoints: mergeById(view.checkpoints, message.checkpoints, (a, b) => a.step - b.step) };
     case "job": {
       // A terminal status is final: a summary taken earlier (e.g. the cancel request's "cancelling" answer

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bestCheckpoint } from "./checkpoints";
+import { bestCheckpoint, checkpointLabel, noCheckpointsText } from "./checkpoints";
 import { downsampleExtremes } from "./downsample";
 import { epochBoundaries } from "./epochs";
 import { mergeLiveMessage, mergePoints } from "./merge";
@@ -122,6 +122,20 @@ describe("bestCheckpoint", () => {
     expect(bestCheckpoint([ck("a", { train_loss: 0.3 }), ck("b", { train_loss: 0.2 })])).toMatchObject({ id: "b", by: "training loss" });
     expect(bestCheckpoint([])).toBeNull();
   });
+
+  it("names a checkpoint by OpenAI's model, or a local one by its folder with the whole path in the title", () => {
+    const base = ck("a", {});
+    expect(checkpointLabel({ ...base, modelName: "ft:gpt-4.1-mini:acme::ckpt-step-60", remoteId: "ftckpt_1" })).toEqual({ text: "ft:gpt-4.1-mini:acme::ckpt-step-60" });
+    expect(checkpointLabel({ ...base, path: "jobs/cmx45/checkpoints/step-60" })).toEqual({ text: "step-60", title: "jobs/cmx45/checkpoints/step-60" });
+    expect(checkpointLabel({ ...base, remoteId: "ftckpt_1" })).toEqual({ text: "ftckpt_1" });
+    expect(checkpointLabel(base)).toEqual({ text: "—" });
+  });
+
+  it("says when the job's provider saves checkpoints, before the first", () => {
+    expect(noCheckpointsText("openai", 0)).toBe("No checkpoints yet. OpenAI saves one per epoch and keeps the last three.");
+    expect(noCheckpointsText("local", 200)).toBe("No checkpoints yet. The trainer saves one every 200 steps and at each epoch's end, keeping the newest three.");
+    expect(noCheckpointsText("local", 0)).toBe("No checkpoints yet. The trainer saves one at each epoch's end, keeping the newest three.");
+  });
 });
 
 describe("downsampleExtremes", () => {
@@ -151,6 +165,15 @@ describe("merging live messages", () => {
     expect(done.status).toBe("succeeded");
     expect(done.metrics).toHaveLength(1);
     expect(done.progress).toEqual({ step: 7, totalSteps: 10 });
+  });
+  it("merges new checkpoints by id, and takes a complete set as the whole (pruned ones leave the table)", () => {
+    const ck = (id: string, step: number): CheckpointView => ({ id, step, remoteId: null, modelName: null, path: `jobs/j/checkpoints/step-${step}`, metrics: { train_loss: 1 }, at: "" });
+    const view = { id: "j", status: "running", progress: null, metrics: [], events: [], checkpoints: [ck("a", 2), ck("b", 4)] } as unknown as JobView;
+    const added = mergeLiveMessage(view, { type: "checkpoints", checkpoints: [ck("c", 6), ck("b", 4)] });
+    expect(added.checkpoints.map((c) => c.id)).toEqual(["a", "b", "c"]);
+    const pruned = mergeLiveMessage(added, { type: "checkpoints", checkpoints: [ck("c", 6), ck("b", 4)], complete: true });
+    expect(pruned.checkpoints.map((c) => c.id)).toEqual(["b", "c"]);
+    expect(mergeLiveMessage(added, { type: "checkpoints", checkpoints: [], complete: true }).checkpoints).toEqual([]);
   });
   it("never moves a finished job back to a running status (a late cancel answer after the stream's end)", () => {
     const view = { id: "j", status: "cancelled", progress: null, metrics: [], events: [], checkpoints: [] } as unknown as JobView;

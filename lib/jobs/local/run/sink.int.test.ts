@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -69,5 +69,32 @@ describe("createStepSink", () => {
     // Published live like any step: the page draws them without a reload.
     await expect.poll(() => live.flatMap((m) => (m.type === "metrics" ? m.points.map((p) => p.step) : []))).toEqual([5, 6, 7]);
     expect(live.some((m) => m.type === "checkpoints" && m.checkpoints.some((c) => c.step === 6))).toBe(true);
+  });
+
+  it("forgets checkpoints whose folders the trainer pruned, and tells the page the whole set that is left", async () => {
+    const job = await db.fineTuneJob.create({ data: { provider: "local", status: "running", baseModel: "tiny-chat" } });
+    jobIds.push(job.id);
+    const dir = (step: number) => path.join(dataDir, "jobs", job.id, "checkpoints", `step-${step}`);
+    const sink = createStepSink({ db, pub: { redis, prefix }, jobId: job.id, dataDir, epochs: 1, onError: (e) => { throw e; } });
+    const step = (n: number, checkpoint: boolean): StepReport => ({
+      step: n, totalSteps: 8, loss: 2 - n / 8, lr: 1e-4, gradNorm: 1, tokensPerSec: 900, memoryBytes: 2 ** 20, epoch: 1, elapsedMs: 10 * n,
+      ...(checkpoint ? { checkpointDir: dir(n) } : {}),
+    });
+    for (const n of [2, 4]) mkdirSync(dir(n), { recursive: true });
+    sink.push(step(2, true));
+    sink.push(step(4, true));
+    await sink.drain();
+    const mine = () => live.filter((m): m is Extract<LiveMessage, { type: "checkpoints" }> => m.type === "checkpoints" && m.checkpoints.every((c) => c.path?.includes(job.id) ?? false));
+    await expect.poll(() => mine().flatMap((m) => m.checkpoints.map((c) => c.step))).toEqual([2, 4]);
+    expect(mine().every((m) => !m.complete)).toBe(true);  // nothing pruned yet: only the new ones
+
+    // The trainer writes step 6 and removes step 2's folder (it keeps its newest few).
+    mkdirSync(dir(6), { recursive: true });
+    rmSync(dir(2), { recursive: true });
+    sink.push(step(6, true));
+    await sink.drain();
+    expect((await db.checkpoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } })).map((c) => c.step)).toEqual([4, 6]);
+    await expect.poll(() => mine().at(-1)?.complete).toBe(true);
+    expect(mine().at(-1)!.checkpoints.map((c) => c.step)).toEqual([4, 6]);
   });
 });

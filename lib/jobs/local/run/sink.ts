@@ -75,17 +75,20 @@ export function createStepSink(o: StepSinkOptions): StepSink {
       o.jobId,
       checkpoints.map((c) => ({ step: c.step, remoteId: null, modelName: null, path: relativeToData(o.dataDir, c.dir), metrics: c.metrics })),
     );
-    if (stored.length) await forgetPrunedCheckpoints();
+    const pruned = stored.length ? await forgetPrunedCheckpoints() : 0;
     await publishMetrics(o.pub, o.jobId, points);
-    await publishCheckpoints(o.pub, o.jobId, stored);
+    // After a prune the page gets the whole set, so it stops listing (and recommending) folders that are gone.
+    if (pruned) await publishCheckpoints(o.pub, o.jobId, await o.db.checkpoint.findMany({ where: { jobId: o.jobId }, orderBy: { step: "asc" } }), { complete: true });
+    else await publishCheckpoints(o.pub, o.jobId, stored);
   }
 
   // The trainer keeps only its newest few checkpoint folders; rows for the ones it removed would list
-  // checkpoints nobody can load or resume from.
-  async function forgetPrunedCheckpoints(): Promise<void> {
+  // checkpoints nobody can load or resume from. Returns how many rows went.
+  async function forgetPrunedCheckpoints(): Promise<number> {
     const rows = await o.db.checkpoint.findMany({ where: { jobId: o.jobId, path: { not: null } }, select: { id: true, path: true } });
     const gone = rows.filter((c) => !fs.existsSync(absoluteInData(o.dataDir, c.path!))).map((c) => c.id);
     if (gone.length) await o.db.checkpoint.deleteMany({ where: { id: { in: gone } } });
+    return gone.length;
   }
 
   function kick(): void {
