@@ -89,6 +89,10 @@ test("a queued local job shows its place in line and cancels at once; a running 
   expect(job.checkpoints.length).toBeLessThanOrEqual(3);
   const keptName = table.getByText(kept.path!.split("/").at(-1)!, { exact: true });
   await expect(keptName).toHaveAttribute("title", kept.path!);
+  // 100 short epochs: the loss chart labels only some of the boundaries it draws (every one overlapped the next).
+  const epochLabels = await page.getByTestId("chart-loss").getByText(/^epoch \d+$/).allTextContents();
+  expect(epochLabels.length).toBeGreaterThan(0);
+  expect(epochLabels.length).toBeLessThanOrEqual(8);
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   await page.screenshot({ path: `${DIR}/local-jobs-cancelled.png`, fullPage: true });

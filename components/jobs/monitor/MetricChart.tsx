@@ -2,6 +2,7 @@
 
 import { useEffect, useMemo, useRef } from "react";
 import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
+import { epochMarks } from "@/lib/jobs/monitor/epochs";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { MetricPointView } from "@/lib/jobs/types";
 import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
@@ -84,8 +85,8 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
                 labelFormatter={(step) => `step ${step}`}
                 formatter={(value, name) => [formatFigure(Number(value)), name]}
               />
-              {epochSteps.map((s, i) => (
-                <ReferenceLine key={s} x={s} stroke="var(--border-strong)" strokeDasharray="4 4" label={{ value: `epoch ${i + 1}`, position: "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" }} />
+              {epochMarks(epochSteps, series.lastStep ?? 0).map((m) => (
+                <ReferenceLine key={m.step} x={m.step} stroke="var(--border-strong)" strokeDasharray="4 4" label={m.label ? { value: m.label, position: "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" } : undefined} />
               ))}
               {smoothing > 0 ? (
                 <Line data={series.train} dataKey="raw" name="training (raw)" stroke={TRAIN_COLOR} strokeOpacity={0.22} dot={false} isAnimationActive={false} legendType="none" tooltipType="none" />

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { bestCheckpoint, checkpointLabel, noCheckpointsText } from "./checkpoints";
 import { downsampleExtremes } from "./downsample";
-import { epochBoundaries } from "./epochs";
+import { epochBoundaries, epochMarks } from "./epochs";
 import { mergeLiveMessage, mergePoints } from "./merge";
 import { curvePoints } from "../live/curve";
 import { detectOverfitting, suggestedEpochs } from "./overfitting";
@@ -114,6 +114,23 @@ describe("epochBoundaries", () => {
     expect(epochBoundaries([point(10)], null)).toEqual([]);
   });
 });
+describe("epochMarks", () => {
+  it("draws and labels every boundary of a short run", () => {
+    expect(epochMarks([60, 120], 180)).toEqual([{ step: 60, label: "epoch 1" }, { step: 120, label: "epoch 2" }]);
+  });
+  it("thins a long run's boundaries to every 2nd, 5th, 10th... epoch, and labels fewer still", () => {
+    const boundaries = Array.from({ length: 99 }, (_, i) => 60 * (i + 1));  // 100 epochs of 60 steps
+    const early = epochMarks(boundaries, 804);  // 13 boundaries drawn by step 804 (the axis runs to about 1000)
+    expect(early.map((m) => m.step).filter((s) => s <= 1005)).toHaveLength(16);
+    expect(early.filter((m) => m.label).map((m) => m.label).slice(0, 4)).toEqual(["epoch 2", "epoch 4", "epoch 6", "epoch 8"]);
+    const done = epochMarks(boundaries, 6000);
+    expect(done.length).toBeLessThanOrEqual(24);
+    expect(done[0]).toEqual({ step: 300, label: null });  // every 5th epoch drawn
+    expect(done.filter((m) => m.label).length).toBeLessThanOrEqual(8);
+    expect(done.filter((m) => m.label).map((m) => m.label)).toEqual(["epoch 25", "epoch 50", "epoch 75"]);
+  });
+});
+
 
 describe("bestCheckpoint", () => {
   const ck = (id: string, metrics: Record<string, number>): CheckpointView => ({ id, step: 0, remoteId: null, modelName: null, path: null, metrics, at: "" });
