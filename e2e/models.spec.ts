@@ -170,6 +170,12 @@ test("launch form, Local: the seed's defaults, presets, the estimate with the mo
   await expect(page.getByTestId("token-preview")).toBeVisible();
   await expect(page.getByText(/train line 1 of \d+, tokenized with tiny-chat/)).toBeVisible();
   await page.screenshot({ path: `${DIR}/launch-local.png`, fullPage: true });
+  // Scrolled down the form, the estimate stays in view (sticky) below the sticky top bar, its heading not under it.
+  await page.evaluate(() => window.scrollTo(0, 900));
+  const bar = (await page.locator("header.topbar").boundingBox())!;
+  const heading = page.getByRole("heading", { name: "Estimate", exact: true });
+  await expect.poll(async () => (await heading.boundingBox())!.y).toBeGreaterThanOrEqual(bar.y + bar.height);
+  expect((await heading.boundingBox())!.y).toBeLessThan(bar.y + bar.height + 100);
 
   await page.getByLabel("Epochs").fill("2");
   await page.getByLabel("Backend").selectOption("cpu");
