@@ -152,14 +152,7 @@ size_t extent_bytes(const LayoutObj& l) { return ((l.cols - 1) * uint64_t(l.ld) 
 // On a device a pointer into host memory, or past an allocation's end, faults inside the kernel; here it is refused
 // at the call, naming the operand.
 Status check_inside_allocation(const void* p, size_t bytes, const char* operand) {
-  const uintptr_t start = reinterpret_cast<uintptr_t>(p);
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mu);
-  auto it = s.allocations.upper_bound(start);
-  if (p != nullptr && it != s.allocations.begin()) {
-    --it;
-    if (start + bytes <= it->first + it->second.bytes) return kSuccess;
-  }
+  if (p != nullptr && device_range(p, bytes)) return kSuccess;
   return refuse(kInvalidValue, std::string(operand) + " (" + std::to_string(bytes) +
                                    " bytes) does not lie inside one device allocation");
 }
@@ -411,7 +404,12 @@ Status matmul(lt::Handle handle, lt::MatmulDesc desc, const void* alpha, const v
 
 }  // namespace
 
-tf::cuda::GemmBackendChoice backend_choice() { return tf::cuda::parse_gemm_backend(std::getenv("TF_CUDA_GEMM")); }
+// Read once, like lt::backend_choice() (matmul.cu asks on every GEMM). A throwing initializer leaves the static
+// uninitialized, so a malformed value throws again next time.
+tf::cuda::GemmBackendChoice backend_choice() {
+  static const tf::cuda::GemmBackendChoice choice = tf::cuda::parse_gemm_backend(std::getenv("TF_CUDA_GEMM"));
+  return choice;
+}
 
 const lt::Library& library() {
   // A throwing initializer leaves the static uninitialized, so a malformed TF_CUDA_GEMM throws again next time.

@@ -20,17 +20,6 @@ namespace {
 
 size_t round_up(size_t x, size_t to) { return (x + to - 1) / to * to; }
 
-// Whether [p, p + bytes) lies inside one allocation.
-bool device_range(const void* p, size_t bytes) {
-  State& s = state();
-  std::lock_guard<std::mutex> lock(s.mu);
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  auto it = s.allocations.upper_bound(a);
-  if (it == s.allocations.begin()) return false;
-  --it;
-  return a >= it->first && a + bytes <= it->first + it->second.bytes;
-}
-
 cudaError_t check_copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind) {
   if (bytes == 0) return cudaSuccess;
   const bool dst_dev = device_range(dst, bytes), src_dev = device_range(src, bytes);
@@ -45,6 +34,17 @@ cudaError_t check_copy(void* dst, const void* src, size_t bytes, cudaMemcpyKind 
 }
 
 }  // namespace
+
+// Whether [p, p + bytes) lies inside one allocation.
+bool device_range(const void* p, size_t bytes) {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  auto it = s.allocations.upper_bound(a);
+  if (it == s.allocations.begin()) return false;
+  --it;
+  return a >= it->first && a + bytes <= it->first + it->second.bytes;
+}
 
 GuardedRegion map_guarded(size_t bytes, size_t align) {
   const size_t page = size_t(sysconf(_SC_PAGESIZE));

@@ -50,6 +50,8 @@ struct GuardedRegion {
 GuardedRegion map_guarded(size_t bytes, size_t align);
 void unmap_guarded(void* mapping, size_t mapping_bytes);
 void free_all_allocations();  // cudaDeviceReset
+// Whether [p, p + bytes) lies inside one allocation (cudaMemcpy's check; the emulated cuBLASLt's for its operands).
+bool device_range(const void* p, size_t bytes);
 
 // SIGSEGV/SIGBUS inside a kernel: name the kernel, block and thread before the process dies (installed once per
 // OS thread that launches, with an alternate signal stack so a fiber stack overflow is reported too).
