@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../cuda/host/test_summary.h"  // the summary file, named as cuda_check's (TF_TEST_SUMMARY_NAME)
 #include "../src/common/error.h"
 
 namespace tf_test {
@@ -148,16 +149,7 @@ inline int run_all(int argc, char** argv) {
     std::fflush(stdout);
   }
   std::printf("%d passed, %d failed\n", passed, failed);
-  if (const char* dir = std::getenv("TF_TEST_SUMMARY_DIR")) {
-    // A ctest test that runs the same program another way (other tests, other environment) names itself.
-    const char* prog = std::getenv("TF_TEST_SUMMARY_NAME");
-    if (!prog) {
-      prog = std::strrchr(argv[0], '/');
-      prog = prog ? prog + 1 : argv[0];
-    }
-    std::ofstream f(std::string(dir) + "/" + prog + ".txt");
-    f << passed << " " << failed << "\n";
-  }
+  tf::cuda::check::write_test_summary(argv[0], passed, failed);
   return failed == 0 ? 0 : 1;
 }
 
