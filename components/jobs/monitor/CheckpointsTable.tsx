@@ -9,6 +9,11 @@ import styles from "./monitor.module.css";
 
 const loss = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : "—");
 
+function CheckpointName({ checkpoint }: { checkpoint: CheckpointView }) {
+  const { text, title } = checkpointLabel(checkpoint);
+  return <span className={`mono ${styles.wrapCode}`} title={title}>{text}</span>;
+}
+
 type Props = { checkpoints: readonly CheckpointView[]; provider: "openai" | "local"; checkpointEvery: number };
 
 export function CheckpointsTable({ checkpoints, provider, checkpointEvery }: Props) {
@@ -30,7 +35,7 @@ export function CheckpointsTable({ checkpoints, provider, checkpointEvery }: Pro
           <tr key={c.id} className={best?.id === c.id ? styles.best : undefined} data-best={best?.id === c.id || undefined}>
             <td className="num">{formatInt(c.step)}</td>
             <td>
-              <span className={`mono ${styles.wrapCode}`} title={checkpointLabel(c).title}>{checkpointLabel(c).text}</span>{" "}
+              <CheckpointName checkpoint={c} />{" "}
               {best?.id === c.id ? <Badge tone="ok" title={`Lowest ${best.by}`}>best ({best.by})</Badge> : null}
             </td>
             <td className="num">{loss(c.metrics.train_loss)}</td>

@@ -1,4 +1,4 @@
-import type { MetricPoint, PrismaClient } from "@prisma/client";
+import type { Checkpoint, MetricPoint, PrismaClient } from "@prisma/client";
 import type { StepReport } from "../../../../native/index";
 import type { LoggedReport } from "./checkpoint-log";
 import { publishCheckpoints, publishMetrics, storeCheckpoints, type LivePublisher } from "../../events";
@@ -75,20 +75,21 @@ export function createStepSink(o: StepSinkOptions): StepSink {
       o.jobId,
       checkpoints.map((c) => ({ step: c.step, remoteId: null, modelName: null, path: relativeToData(o.dataDir, c.dir), metrics: c.metrics })),
     );
-    const pruned = stored.length ? await forgetPrunedCheckpoints() : 0;
+    const left = stored.length ? await forgetPrunedCheckpoints() : null;
     await publishMetrics(o.pub, o.jobId, points);
     // After a prune the page gets the whole set, so it stops listing (and recommending) folders that are gone.
-    if (pruned) await publishCheckpoints(o.pub, o.jobId, await o.db.checkpoint.findMany({ where: { jobId: o.jobId }, orderBy: { step: "asc" } }), { complete: true });
+    if (left) await publishCheckpoints(o.pub, o.jobId, left, { complete: true });
     else await publishCheckpoints(o.pub, o.jobId, stored);
   }
 
   // The trainer keeps only its newest few checkpoint folders; rows for the ones it removed would list
-  // checkpoints nobody can load or resume from. Returns how many rows went.
-  async function forgetPrunedCheckpoints(): Promise<number> {
-    const rows = await o.db.checkpoint.findMany({ where: { jobId: o.jobId, path: { not: null } }, select: { id: true, path: true } });
-    const gone = rows.filter((c) => !fs.existsSync(absoluteInData(o.dataDir, c.path!))).map((c) => c.id);
-    if (gone.length) await o.db.checkpoint.deleteMany({ where: { id: { in: gone } } });
-    return gone.length;
+  // checkpoints nobody can load or resume from. Returns the rows left when some went, else null.
+  async function forgetPrunedCheckpoints(): Promise<Checkpoint[] | null> {
+    const rows = await o.db.checkpoint.findMany({ where: { jobId: o.jobId }, orderBy: { step: "asc" } });
+    const gone = new Set(rows.filter((c) => c.path !== null && !fs.existsSync(absoluteInData(o.dataDir, c.path))).map((c) => c.id));
+    if (gone.size === 0) return null;
+    await o.db.checkpoint.deleteMany({ where: { id: { in: [...gone] } } });
+    return rows.filter((c) => !gone.has(c.id));
   }
 
   function kick(): void {
