@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { expect, test, type Page } from "@playwright/test";
 import pg from "pg";
 import { testSettings } from "../scripts/lib/test-env";
+import { expectSameTop } from "./layout";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // The Costs page against the real app: the price table is edited through its dialog and the ROI calculator
@@ -57,6 +58,11 @@ test("the ROI calculator shows hand-computed results and keeps them in the URL",
   await expect(chart.locator(".recharts-line")).toHaveCount(2);
   await expect(chart.locator(".recharts-reference-line")).toHaveCount(1);
   await expect(chart.getByText("break-even: day 4")).toBeVisible();
+  // The price fields line up by row at 1366 px (three, then two), though "Fine-tuned output / 1M" wraps.
+  const roi = page.getByRole("region", { name: "Return on investment" });
+  const price = (label: string) => roi.getByLabel(label, { exact: true });
+  await expectSameTop([price("Training price / 1M"), price("Base input / 1M"), price("Base output / 1M")]);
+  await expectSameTop([price("Fine-tuned input / 1M"), price("Fine-tuned output / 1M")]);
 
   // The link reproduces the calculation.
   await expect(page).toHaveURL(/daily=500000/);

@@ -10,6 +10,7 @@ import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
+import { expectSameTop, expectSelectShowsItsChoice } from "./layout";
 import { screenshotWholePage } from "./screenshot";
 
 // The playground and the adapter download against the real app: a real adapter is trained here with the
@@ -50,6 +51,11 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await page.goto(`/playground?job=${jobId}`);
   await expect(page.getByLabel("Base model")).toHaveValue(E2E_TINY_MODEL);
   await expect(page.getByLabel("Fine-tuned job")).toHaveValue(jobId);
+  // Both selects show their choice whole, side by side; the four numbers share the row under them.
+  await expectSelectShowsItsChoice(page.getByLabel("Base model"));
+  await expectSelectShowsItsChoice(page.getByLabel("Fine-tuned job"));
+  await expectSameTop(["Base model", "Fine-tuned job"].map((l) => page.getByLabel(l, { exact: true })));
+  await expectSameTop(["Max tokens", "Temperature", "Top-p", "Seed"].map((l) => page.getByLabel(l, { exact: true })));
   await page.getByLabel("System prompt").fill("Answer in JSON.");
   await page.getByLabel("Temperature").fill("0");
   await page.getByLabel("Max tokens").fill("24");
@@ -127,6 +133,7 @@ test("an unknown job in the link says so, and the chat still works with the base
   await page.goto("/playground?job=nosuchjob");
   await expect(page.getByText("is not a succeeded local job with an adapter")).toBeVisible();
   await expect(page.getByLabel("Fine-tuned job")).toHaveValue("");
+  await expectSelectShowsItsChoice(page.getByLabel("Fine-tuned job")); // "None (base model only)"
   await page.getByLabel("Message", { exact: true }).fill("Hello?");
   await page.getByRole("button", { name: "Send" }).click();
   await expect(page.getByTestId("column-base")).toHaveAttribute("data-state", "done");

@@ -1,7 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { PAGES, SAMPLE_DATASET_NAME } from "./pages";
+import { screenshotWholePage } from "./screenshot";
 
-// One full-page screenshot per page under e2e/artifacts/ (gitignored), to look at after a run.
+// One whole-page screenshot per page under e2e/artifacts/ (gitignored), to look at after a run. screenshotWholePage,
+// not fullPage: a full-page capture draws the sticky sidebar and top bar in the middle of a long page.
 const DIR = "e2e/artifacts";
 
 for (const p of PAGES) {
@@ -11,7 +13,7 @@ for (const p of PAGES) {
     // Wait for client-side data (react-query) and the status indicator to settle before capturing.
     await expect(page.getByText(/^Loading|^Scanning|^Checking/)).toHaveCount(0);
     await expect(page.getByTestId("status-indicator")).not.toContainText("Checking status");
-    await page.screenshot({ path: `${DIR}/${p.slug}.png`, fullPage: true });
+    await screenshotWholePage(page, `${DIR}/${p.slug}.png`);
   });
 }
 

@@ -66,7 +66,7 @@ export function RoiCalculator({ initial, baseline = ROI_DEFAULTS }: { initial: R
       {prices.error ? <Notice tone="warn" title="Prices could not be loaded">{messageOf(prices.error)} Type the prices below.</Notice> : null}
       <fieldset className={styles.fieldGroup}>
         <legend>Usage</legend>
-        <div className={styles.fields}>
+        <div className={`field-grid ${styles.fields}`}>
           {USAGE.map((key) => (
             <Field key={key} id={`roi-${key}`} label={ROI_FIELDS[key].label} error={parsed.errors[key]}>
               {(c) => <Input {...c} inputMode="decimal" value={form[key]} onChange={(e) => update(key, e.target.value)} autoComplete="off" />}
@@ -76,11 +76,11 @@ export function RoiCalculator({ initial, baseline = ROI_DEFAULTS }: { initial: R
       </fieldset>
       <fieldset className={styles.fieldGroup}>
         <legend>Models and prices (USD per 1M tokens)</legend>
-        <div className={styles.models}>
+        <div className={`field-grid ${styles.models}`}>
           {modelSelect("base", "Base model", "What you would use without fine-tuning.")}
           {modelSelect("ft", "Fine-tuned model", "The model you fine-tune; its row gives the training price.")}
         </div>
-        <div className={styles.fields} style={{ marginTop: "0.85rem" }}>
+        <div className={`field-grid ${styles.fields}`} style={{ marginTop: "0.85rem" }}>
           {PRICES.map(({ key, model, column }) => {
             const tableValue = rows[model]?.[column] ?? null;
             const hint = form[key].trim() === "" ? (tableValue === null ? "Not in the table: type it." : "From the price table.") : "Typed; clear to use the table.";
