@@ -5,6 +5,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { createDemoJob, curvePoints, updateAndPublishJob, writeAndPublishPoints } from "../lib/jobs/live/testing";
 import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
+import { expectSameTop } from "./layout";
 
 // Live monitoring against the real app: jobs and their history are inserted into the e2e database, and new
 // points are written + published on Redis the way the worker does, under the e2e queue prefix.
@@ -113,6 +114,8 @@ test("the jobs list filters through the URL and compares two jobs", async ({ pag
   await page.goto(`/jobs?model=${tag}`);
   const rows = page.locator("tbody tr[data-job-id]");
   await expect(rows).toHaveCount(3);
+  // The filter fields share one row under the status boxes.
+  await expectSameTop(["Provider", "Model", "Dataset"].map((l) => page.getByLabel(l, { exact: true })));
   await page.screenshot({ path: `${DIR}/jobs-list.png`, fullPage: true });
 
   await page.goto(`/jobs?model=${tag}&status=failed`);
