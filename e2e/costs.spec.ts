@@ -4,6 +4,7 @@ import pg from "pg";
 import { testSettings } from "../scripts/lib/test-env";
 import { expectSameTop } from "./layout";
 import { SAMPLE_DATASET_NAME } from "./pages";
+import { screenshotPage } from "./screenshot";
 
 // The Costs page against the real app: the price table is edited through its dialog and the ROI calculator
 // follows; the calculator's numbers are checked against values worked out by hand; the guide checks the
@@ -72,7 +73,7 @@ test("the ROI calculator shows hand-computed results and keeps them in the URL",
 
   await page.getByText("How this is computed").click();
   await expect(page.getByText(/= 500,000 \/ 1M × \(75 % × \$2\.50 \+ 25 % × \$10\.00\) = \$2\.1875/)).toBeVisible();
-  await page.screenshot({ path: `${DIR}/costs.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/costs.png`);
   // The price table shows the base model's own prices beside the fine-tuned ones.
   const miniRow = page.locator(`tr[data-model="${MINI}"]`);
   // Model, training, fine-tuned input / cached / output, base input (cached below it) / output, as of, actions.
@@ -237,7 +238,7 @@ test("the page reads at a phone's width (screenshot)", async ({ page }) => {
   await page.goto("/costs");
   await expect(result(page, "break-even")).toBeVisible();
   await expect(page.getByRole("list", { name: "Dataset checklist" })).toBeVisible();
-  await page.screenshot({ path: `${DIR}/costs-narrow.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/costs-narrow.png`);
   await page.getByRole("region", { name: "Return on investment" }).screenshot({ path: `${DIR}/costs-narrow-roi.png` });
   await page.getByRole("region", { name: "Do you need fine-tuning?" }).screenshot({ path: `${DIR}/costs-narrow-guide.png` });
 });

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { expect, test } from "@playwright/test";
+import { screenshotPage } from "./screenshot";
 
 // The whole curation loop of issue 4 in one pass, as a user does it in the browser: create a dataset, upload a
 // file with a broken line, read the report and import the valid lines, find the example that has a warning,
@@ -85,7 +86,7 @@ test("import a file, fix an example in the editor, bulk-tag, read the statistics
   await page.getByRole("navigation", { name: "Dataset views" }).getByRole("link", { name: "Statistics" }).click();
   await expect(page.getByText(/fewer than 50 examples/i).first()).toBeVisible();
   await expect(page.getByText(/no validation split/i).first()).toBeVisible();
-  await page.screenshot({ path: "e2e/artifacts/flow-stats.png", fullPage: true });
+  await screenshotPage(page, "e2e/artifacts/flow-stats.png");
 
   // Freeze a version and download its training file: the 15 examples, the fixed one without its last turn.
   await page.getByRole("navigation", { name: "Dataset views" }).getByRole("link", { name: "Splits & versions" }).click();

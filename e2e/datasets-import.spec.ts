@@ -1,4 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
+import { screenshotPage } from "./screenshot";
 
 // Import from the browser against the real app and workers: create a dataset, upload a JSONL with a bad line,
 // review the report, import the valid lines; drag and drop; a CSV through the column-mapping step.
@@ -32,12 +33,12 @@ test("a JSONL with a bad line is reviewed, then its valid lines are imported; dr
   await expect(bad.getByRole("cell").first()).toHaveText("5");
   await expect(bad).toContainText("quote it");
   await expect(page.getByText("Needs review")).toBeVisible();
-  await page.screenshot({ path: "e2e/artifacts/import-report.png", fullPage: true });
+  await screenshotPage(page, "e2e/artifacts/import-report.png");
 
   await page.getByRole("button", { name: "Import 12 valid lines" }).click();
   await expect(page.getByText("Imported 12 examples")).toBeVisible();
   await expect(page.getByText("1 line with errors was skipped.", { exact: false })).toBeVisible();
-  await page.screenshot({ path: "e2e/artifacts/import-success.png", fullPage: true });
+  await screenshotPage(page, "e2e/artifacts/import-success.png");
   await expect(page.getByRole("link", { name: "View examples" })).toHaveAttribute("href", /\/datasets\/[^/?]+\?tab=examples$/);
 
   // A real drop event with a DataTransfer holding a file.
@@ -77,7 +78,7 @@ test("a CSV goes through the column-mapping step", async ({ page }) => {
   await page.getByLabel("System column").selectOption("tone");
   await expect(preview.getByRole("row").nth(1).getByRole("cell").first()).toHaveText("calm");
   await page.getByLabel("System column").selectOption("");
-  await page.screenshot({ path: "e2e/artifacts/import-csv-mapping.png", fullPage: true });
+  await screenshotPage(page, "e2e/artifacts/import-csv-mapping.png");
   await page.getByRole("button", { name: "Import with this mapping" }).click();
   await expect(page.getByText("Imported 10 examples")).toBeVisible();
 });

@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { SAMPLE_DATASET_NAME } from "./pages";
+import { screenshotPage } from "./screenshot";
 
 // The Statistics tab on the sample dataset (18 examples, some validation, tagged), analysed by the real worker
 // at start: readiness in plain sentences, summary figures, recharts charts, and a count-model change that the
@@ -36,7 +37,7 @@ test("the Statistics tab shows readiness, figures and charts of the sample datas
     await expect(chart.locator("svg.recharts-surface")).toBeVisible();
     await expect(chart.locator(".recharts-bar-rectangle").first()).toBeVisible();
   }
-  await page.screenshot({ path: `${DIR}/dataset-stats.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/dataset-stats.png`);
 });
 
 test("changing the count model recounts in the background and the figures follow", async ({ page }) => {
@@ -104,7 +105,7 @@ test("duplicate clusters list the repeated examples and open them in the table",
     await expect(checklist.getByRole("listitem").filter({ hasText: /share one tag \(“account”\)/ })).toBeVisible();
     const clusters = page.getByRole("list", { name: "Duplicate clusters" });
     await expect(clusters.getByRole("listitem").first()).toContainText("3 examples");
-    await page.screenshot({ path: `${DIR}/dataset-stats-duplicates.png`, fullPage: true });
+    await screenshotPage(page, `${DIR}/dataset-stats-duplicates.png`);
 
     const copy = clusters.getByRole("link", { name: /#3/ });
     await expect(copy).toBeVisible();

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import type { EvalRunView, EvalSamplesPage } from "../lib/eval/types";
 import { emulatorFaults, launchHostedJob, sampleVersion, useEmulatorKey } from "./hosted-data";
+import { screenshotPage } from "./screenshot";
 
 // The whole evaluation loop with nothing seeded: a hosted job trains on the emulator and succeeds; "Evaluate
 // this job" on its page prefills the form (candidate = its ft: model, baseline = its base model, the version's
@@ -52,7 +53,7 @@ test("evaluate a finished job from its page, watch the run finish, filter to los
   // The fine-tune answers from its nearest training example, which misses on some held-out questions.
   expect(losses.length).toBeGreaterThan(0);
   await expect(page.getByTestId("win-rate")).toContainText(`${(summary.winRate!.candidate * 100).toFixed(1)} %`);
-  await page.screenshot({ path: `${DIR}/eval-flow-done.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-flow-done.png`);
 
   // Side by side, only the rows the candidate lost.
   await page.getByTestId("filter-verdict").selectOption("losses");
@@ -71,5 +72,5 @@ test("evaluate a finished job from its page, watch the run finish, filter to los
   await expect(page.getByText(`${losses.length - 1} of ${summary.n} rows shown.`)).toBeVisible();
   const after = ((await (await request.get(`/api/evals/${runId}/samples?limit=1000`)).json()) as EvalSamplesPage).samples.find((s) => s.index === index);
   expect(after).toMatchObject({ index, verdict: "baseline", humanVerdict: "candidate" });
-  await page.screenshot({ path: `${DIR}/eval-flow-overruled.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-flow-overruled.png`);
 });

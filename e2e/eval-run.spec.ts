@@ -5,6 +5,7 @@ import { progressFromRows, publishEvalProgress } from "../lib/eval/live";
 import type { EvalRunView } from "../lib/eval/types";
 import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
+import { screenshotPage } from "./screenshot";
 
 // The evaluation pages against the real app: a finished run seeded into the e2e database with real metrics,
 // judge verdicts and summary (seedEvalRun: candidate better on "format", worse on "refunds"), then read,
@@ -51,7 +52,7 @@ test("the run page shows the summary and a virtualized side-by-side list", async
   expect(inDom).toBeGreaterThan(2);
   expect(inDom).toBeLessThan(30);
   await expect(rows(page).first().getByTestId("expected")).toContainText('"intent"');
-  await page.screenshot({ path: `${DIR}/eval-run.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-run.png`);
 
   // The prompt shows its last user message; the whole conversation (system prompt included) on demand.
   const row0 = page.locator('[data-testid="sbs-row"][data-sample="0"]');
@@ -119,7 +120,7 @@ test("export links download the run as CSV and JSON", async ({ page }) => {
 test("the list links to the run; the form prefills from a job and names a bad spec", async ({ page }) => {
   await page.goto("/evaluations");
   await expect(page.getByTestId("eval-row").first()).toBeVisible();
-  await page.screenshot({ path: `${DIR}/eval-list.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-list.png`);
   await page.getByRole("link", { name: "triage v3 vs base" }).first().click();
   await expect(page).toHaveURL(new RegExp(`/evaluations/${seeded.runId}$`));
 
@@ -134,7 +135,7 @@ test("the list links to the run; the form prefills from a job and names a bad sp
   await expect(page.getByText(`"gpt-4o" is not a model spec`)).toBeVisible();
   await page.getByLabel("JSON schema").fill("{type: object}");
   await expect(page.getByText(/^Not valid JSON/)).toBeVisible();
-  await page.screenshot({ path: `${DIR}/eval-form.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-form.png`);
 });
 
 test("a running run shows its progress and cancels from its page", async ({ page }) => {
@@ -145,7 +146,7 @@ test("a running run shows its progress and cancels from its page", async ({ page
   expect(done).toBeGreaterThan(0);
   expect(done).toBeLessThan(100);
   await expect(page.getByText("40 of 40 rows shown.")).toBeVisible();
-  await page.screenshot({ path: `${DIR}/eval-running.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-running.png`);
 
   // Live: the page follows the run's progress stream. The last eight pending rows get both outputs (as the worker writes
   // them), then the worker's progress message is published: the bar moves at once, long before a poll would.
@@ -221,5 +222,5 @@ test("the form starts a real run (OpenAI models and a judge on the emulator) and
   await expect(page.getByTestId("win-rate")).toBeVisible();
   await expect(page.getByText("6 of 6 rows shown.")).toBeVisible();
   await expect(page.getByTestId("sbs-row").first().getByTestId("candidate-output")).not.toContainText("Not generated yet");
-  await page.screenshot({ path: `${DIR}/eval-form-run.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/eval-form-run.png`);
 });

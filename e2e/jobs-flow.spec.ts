@@ -1,5 +1,6 @@
 import { expect, test, type Page } from "@playwright/test";
 import { emulatorFaults, launchHostedJob, sampleVersion, useEmulatorKey } from "./hosted-data";
+import { screenshotPage } from "./screenshot";
 
 // The whole hosted-job loop against the real app, the real worker and the OpenAI emulator that
 // scripts/serve-e2e.ts starts (a step every ~120 ms): launch from the form, watch the loss curve grow while
@@ -36,7 +37,7 @@ test("launch from the form, watch the curve grow live, and see the job succeed",
   await expect.poll(() => lastDrawnStep(page), { timeout: 30_000 }).toBeGreaterThan(0);
   const first = await lastDrawnStep(page);
   await expect.poll(() => lastDrawnStep(page), { timeout: 15_000 }).toBeGreaterThan(first + 5);
-  await page.screenshot({ path: `${DIR}/jobs-flow-running.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/jobs-flow-running.png`);
 
   await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
   const job = ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: { status: string; fineTunedModel: string; trainedTokens: number; actualUsd: number; metrics: { step: number }[]; progress: { totalSteps: number } } }).job;
@@ -51,7 +52,7 @@ test("launch from the form, watch the curve grow live, and see the job succeed",
   await expect(page.getByTestId("cost-actual")).toContainText("$");
   // Hyperparameters are shown by their API names, as on the launch form.
   await expect(page.getByText("n_epochs", { exact: true })).toBeVisible();
-  await page.screenshot({ path: `${DIR}/jobs-flow-succeeded.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/jobs-flow-succeeded.png`);
 });
 
 test("cancel a running job from its page", async ({ page, request }) => {
@@ -80,5 +81,5 @@ test("OpenAI's wind-down refusal is shown in plain words with the way forward", 
   await expect(page.getByText("2027-01-06").first()).toBeVisible();
   // The provider's own words stay verbatim next to our explanation.
   await expect(page.getByTestId("error-message")).toContainText("no longer able to create new fine-tuning training jobs");
-  await page.screenshot({ path: `${DIR}/jobs-flow-wind-down.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/jobs-flow-wind-down.png`);
 });

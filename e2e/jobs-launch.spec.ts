@@ -1,6 +1,7 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { defaultEpochs } from "../lib/cost/epochs";
 import { SAMPLE_DATASET_NAME } from "./pages";
+import { screenshotPage } from "./screenshot";
 
 // The launch form against the real app, workers and OpenAI emulator (scripts/serve-e2e.ts): the estimate,
 // Launch blocked until a key is saved in Settings, a field error fixed in place, then the job page's URL.
@@ -30,7 +31,7 @@ async function shot(page: Page, name: string) {
     (document.activeElement as HTMLElement | null)?.blur();
     window.scrollTo(0, 0);
   });
-  await page.screenshot({ path: `e2e/artifacts/${name}.png`, fullPage: true });
+  await screenshotPage(page, `e2e/artifacts/${name}.png`);
 }
 
 test("estimate, blocked without a key, fix the suffix, launch and land on the job", async ({ page, request }) => {

@@ -6,6 +6,7 @@ import { createDemoJob, curvePoints, updateAndPublishJob, writeAndPublishPoints 
 import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
 import { expectSameTop } from "./layout";
+import { screenshotPage } from "./screenshot";
 
 // Live monitoring against the real app: jobs and their history are inserted into the e2e database, and new
 // points are written + published on Redis the way the worker does, under the e2e queue prefix.
@@ -46,7 +47,7 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
   await expect(chart(page)).toHaveAttribute("data-last-step", "140");
   await expect(chart(page)).toHaveAttribute("data-train-points", "140");
   await expect(page.getByTestId("progress-step")).toHaveText("140 / 300");
-  await page.screenshot({ path: `${DIR}/job-running.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/job-running.png`);
 
   // Points written while the page reloads reach it either as history or live — once each.
   const reload = page.reload();
@@ -87,7 +88,7 @@ test("the overfitting alert appears for a curve that overfits, and not for one t
   await expect(page.locator("tr[data-best]")).toHaveCount(1);
   await page.getByLabel("Log scale").check();
   await expect(chart(page)).toHaveAttribute("data-last-step", "300");
-  await page.screenshot({ path: `${DIR}/job-overfitting.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/job-overfitting.png`);
 
   const healthy = await createDemoJob(db, { status: "succeeded", steps: 300, curve });
   await page.goto(`/jobs/${healthy}`);
@@ -116,7 +117,7 @@ test("the jobs list filters through the URL and compares two jobs", async ({ pag
   await expect(rows).toHaveCount(3);
   // The filter fields share one row under the status boxes.
   await expectSameTop(["Provider", "Model", "Dataset"].map((l) => page.getByLabel(l, { exact: true })));
-  await page.screenshot({ path: `${DIR}/jobs-list.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/jobs-list.png`);
 
   await page.goto(`/jobs?model=${tag}&status=failed`);
   await expect(rows).toHaveCount(1);
@@ -141,5 +142,5 @@ test("the jobs list filters through the URL and compares two jobs", async ({ pag
   await expect(page.getByTestId("compare-loss")).toHaveAttribute("data-series", "2");
   await expect(page.getByTestId("compare-loss").locator(".recharts-legend-item-text", { hasText: `gpt-4.1-nano-${tag}` })).toHaveCount(2);
   await expect(page.getByTestId("compare-loss").locator(".recharts-legend-item-text", { hasText: `gpt-4.1-mini-${tag}` })).toHaveCount(2);
-  await page.screenshot({ path: `${DIR}/jobs-compare.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/jobs-compare.png`);
 });

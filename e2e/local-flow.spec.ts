@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_TINY_MODEL } from "../scripts/lib/test-env";
 import { SYSTEM, jobOf, tinyVersion } from "./local-data";
-import { screenshotWholePage } from "./screenshot";
+import { screenshotPage } from "./screenshot";
 
 // Issue 6 end to end, the way a user goes: the launch form (provider Local) on the generated tiny-chat model,
 // the token-level preview before launching, the live curve on the job page while the GPU worker (CPU backend)
@@ -39,7 +39,7 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   await expect(preview).toBeVisible();
   const trained = await preview.locator("[data-trained]").allTextContents();
   expect(trained.join("")).toMatch(/color/);
-  await page.screenshot({ path: `${DIR}/local-flow-launch.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/local-flow-launch.png`);
 
   await page.getByRole("button", { name: "Launch locally" }).click();
   await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname));
@@ -86,7 +86,7 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   // A merged model is queued work on the GPU worker; the card follows it to ready.
   await artifacts.getByRole("button", { name: "Export merged model" }).click();
   await expect(artifacts.getByTestId("merged-export")).toHaveAttribute("data-status", "ready", { timeout: 60_000 });
-  await page.screenshot({ path: `${DIR}/local-flow-job.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/local-flow-job.png`);
 
   // The playground, opened from the job: base and fine-tuned answer side by side.
   await page.getByRole("link", { name: "Open in playground" }).click();
@@ -104,5 +104,5 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   // Trained on {"color": …} answers, the adapter answers in that form; the base model does not.
   await expect(tuned.getByTestId("reply")).toContainText('{"color": "');
   await expect(base.getByTestId("reply")).not.toContainText('{"color": "');
-  await screenshotWholePage(page, `${DIR}/local-flow-playground.png`);
+  await screenshotPage(page, `${DIR}/local-flow-playground.png`);
 });

@@ -1,5 +1,6 @@
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { jobOf, tinyVersion } from "./local-data";
+import { screenshotPage } from "./screenshot";
 
 // Local fine-tuning against the real app and the real GPU worker (scripts/serve-e2e.ts starts it on the CPU
 // backend, one thread) with the generated "tiny-chat" model in the e2e models directory: launch through
@@ -41,7 +42,7 @@ test("a local job launched through the API trains live on the GPU worker and suc
   await expect.poll(() => lastDrawnStep(page), { timeout: 60_000 }).toBeGreaterThan(0);
   const first = await lastDrawnStep(page);
   await expect.poll(() => lastDrawnStep(page), { timeout: 30_000 }).toBeGreaterThan(first + 5);
-  await page.screenshot({ path: `${DIR}/local-jobs-running.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/local-jobs-running.png`);
 
   await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 120_000 });
   const job = await jobOf(request, id);
@@ -51,7 +52,7 @@ test("a local job launched through the API trains live on the GPU worker and suc
   expect(job.adapterPath).toMatch(new RegExp(`jobs/${id}/adapter$`));
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
   await expect(page.getByText("Backend", { exact: true }).locator("xpath=following-sibling::dd[1]")).toHaveText("cpu");
-  await page.screenshot({ path: `${DIR}/local-jobs-succeeded.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/local-jobs-succeeded.png`);
 });
 
 test("a queued local job shows its place in line and cancels at once; a running one stops keeping its checkpoint", async ({ page, request }) => {
@@ -95,5 +96,5 @@ test("a queued local job shows its place in line and cancels at once; a running 
   expect(epochLabels.length).toBeLessThanOrEqual(8);
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
-  await page.screenshot({ path: `${DIR}/local-jobs-cancelled.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/local-jobs-cancelled.png`);
 });

@@ -10,6 +10,7 @@ import { writeTinyModel } from "../lib/testing/tiny-model";
 import { startHeartbeat } from "../lib/workers/heartbeat";
 import { testSettings } from "../scripts/lib/test-env";
 import { SAMPLE_DATASET_NAME } from "./pages";
+import { screenshotPage } from "./screenshot";
 
 // The Models page, the token-level preview and the local launch form against the real app with the e2e
 // app's generated "tiny-chat" model (scripts/serve-e2e.ts writes it with seed 7 into its models directory).
@@ -70,7 +71,7 @@ test("Models page: tiny-chat's details from its headers, and the memory panel wi
   expect(ticks.length).toBeGreaterThanOrEqual(3);
   for (const t of ticks.slice(1)) expect(t).toMatch(/^\d+ (KiB|MiB|GiB)$/);
   await expect.poll(() => panel.locator(".recharts-bar-rectangle").count()).toBeGreaterThanOrEqual(12);
-  await page.screenshot({ path: `${DIR}/models-page.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/models-page.png`);
 });
 
 test("a GPU with room for a run only checkpointed fits it, saying the backend may turn checkpointing on", async ({ page }) => {
@@ -99,7 +100,7 @@ test("a GPU with room for a run only checkpointed fits it, saying the backend ma
     const badge = qlora.getByText(/GPU 0 · NVIDIA H200 \(e2e heartbeat\)/);
     await expect(badge).toHaveText(/^✓ fits .* GPU 0 · NVIDIA H200 \(e2e heartbeat\) \(may turn on gradient checkpointing\)$/);
     await expect(badge).toHaveAttribute("title", /without gradient checkpointing; short of that the CUDA backend turns it on/);
-    await page.screenshot({ path: `${DIR}/models-fit-checkpointing.png`, fullPage: true });
+    await screenshotPage(page, `${DIR}/models-fit-checkpointing.png`);
     // Checkpointing asked for: the note is about the attention block a checkpointed run keeps with room, if any.
     await panel.getByLabel("Gradient checkpointing").check();
     const checkpointed = fitNeeds({ ...input, gradientCheckpointing: true }, "qlora");
@@ -169,7 +170,7 @@ test("launch form, Local: the seed's defaults, presets, the estimate with the mo
   await page.getByRole("button", { name: "Preview tokens" }).click();
   await expect(page.getByTestId("token-preview")).toBeVisible();
   await expect(page.getByText(/train line 1 of \d+, tokenized with tiny-chat/)).toBeVisible();
-  await page.screenshot({ path: `${DIR}/launch-local.png`, fullPage: true });
+  await screenshotPage(page, `${DIR}/launch-local.png`);
   // Scrolled down the form, the estimate stays in view (sticky) below the sticky top bar, its heading not under it.
   await page.evaluate(() => window.scrollTo(0, 900));
   const bar = (await page.locator("header.topbar").boundingBox())!;

@@ -11,7 +11,7 @@ import { createPrismaClient } from "../lib/db/client";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
 import { expectSameTop, expectSelectShowsItsChoice } from "./layout";
-import { screenshotWholePage } from "./screenshot";
+import { screenshotPage } from "./screenshot";
 
 // The playground and the adapter download against the real app: a real adapter is trained here with the
 // native addon on the e2e app's generated "tiny-chat" model, a succeeded local job row points at it, and the
@@ -79,7 +79,7 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await expect(tuned.getByTestId("reply")).toHaveCount(2);
   await expect(base.getByTestId("reply")).toHaveCount(2);
   await expect(tuned.locator('[data-role="user"]')).toHaveCount(2);
-  await screenshotWholePage(page, `${DIR}/playground.png`);
+  await screenshotPage(page, `${DIR}/playground.png`);
 
   // Base alone: one column.
   await page.getByLabel("Fine-tuned job").selectOption("");

@@ -1,9 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { PAGES, SAMPLE_DATASET_NAME } from "./pages";
-import { screenshotWholePage } from "./screenshot";
+import { screenshotPage } from "./screenshot";
 
-// One whole-page screenshot per page under e2e/artifacts/ (gitignored), to look at after a run. screenshotWholePage,
-// not fullPage: a full-page capture draws the sticky sidebar and top bar in the middle of a long page.
+// One whole-page screenshot per page under e2e/artifacts/ (gitignored), to look at after a run (screenshotPage:
+// the sticky sidebar and top bar drawn where the page starts, not where the scroll left them).
 const DIR = "e2e/artifacts";
 
 for (const p of PAGES) {
@@ -13,7 +13,7 @@ for (const p of PAGES) {
     // Wait for client-side data (react-query) and the status indicator to settle before capturing.
     await expect(page.getByText(/^Loading|^Scanning|^Checking/)).toHaveCount(0);
     await expect(page.getByTestId("status-indicator")).not.toContainText("Checking status");
-    await screenshotWholePage(page, `${DIR}/${p.slug}.png`);
+    await screenshotPage(page, `${DIR}/${p.slug}.png`);
   });
 }
 

@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { screenshotPage } from "./screenshot";
 
 // The emulator started by scripts/serve-e2e.ts accepts any key that starts with "sk-test-".
 const EMULATOR_URL = process.env.E2E_OPENAI_BASE_URL ?? `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}/v1`;
@@ -36,7 +37,7 @@ test("saves an OpenAI key, shows it only masked, and tests the connection", asyn
   const result = page.getByTestId("connection-test-result");
   await expect(result).toContainText("Connection works");
   await expect(result).toContainText(EMULATOR_URL);
-  await page.screenshot({ path: "e2e/artifacts/settings-configured.png", fullPage: true });
+  await screenshotPage(page, "e2e/artifacts/settings-configured.png");
 });
 
 test("creates an API token, shows it once, lists and revokes it", async ({ page }) => {
