@@ -52,6 +52,11 @@ test("the run page shows the summary and a virtualized side-by-side list", async
   expect(inDom).toBeGreaterThan(2);
   expect(inDom).toBeLessThan(30);
   await expect(rows(page).first().getByTestId("expected")).toContainText('"intent"');
+  // The last row header draws no border over the table's own bottom edge, and a hovered row lights its header too.
+  const failedRows = page.getByRole("rowheader", { name: "Failed rows" });
+  expect(await failedRows.evaluate((el) => getComputedStyle(el).borderBottomWidth)).toBe("0px");
+  await failedRows.hover();
+  await expect.poll(() => failedRows.evaluate((el) => getComputedStyle(el).backgroundColor)).not.toBe("rgba(0, 0, 0, 0)");
   await screenshotPage(page, `${DIR}/eval-run.png`);
 
   // The prompt shows its last user message; the whole conversation (system prompt included) on demand.
