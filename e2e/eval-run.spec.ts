@@ -5,6 +5,7 @@ import { progressFromRows, publishEvalProgress } from "../lib/eval/live";
 import type { EvalRunView } from "../lib/eval/types";
 import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
+import { expectSameTop } from "./layout";
 import { screenshotPage } from "./screenshot";
 
 // The evaluation pages against the real app: a finished run seeded into the e2e database with real metrics,
@@ -52,6 +53,11 @@ test("the run page shows the summary and a virtualized side-by-side list", async
   expect(inDom).toBeGreaterThan(2);
   expect(inDom).toBeLessThan(30);
   await expect(rows(page).first().getByTestId("expected")).toContainText('"intent"');
+  // Every metric draws its interval, Valid JSON's (a delta of exactly 0, −12.8 … +12.8) too.
+  await expect(page.getByTestId("metric-delta-chart").locator(".recharts-errorBar")).toHaveCount(5);
+  // The four verdict counts wrap two by two in the summary's card, not three and one.
+  await expectSameTop([page.getByTestId("count-candidate"), page.getByTestId("count-tie")]);
+  await expectSameTop([page.getByTestId("count-inconsistent"), page.getByTestId("count-baseline")]);
   // The last row header draws no border over the table's own bottom edge, and a hovered row lights its header too.
   const failedRows = page.getByRole("rowheader", { name: "Failed rows" });
   expect(await failedRows.evaluate((el) => getComputedStyle(el).borderBottomWidth)).toBe("0px");

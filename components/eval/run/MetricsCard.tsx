@@ -40,7 +40,9 @@ export function MetricsCard({ summary }: { summary: EvalSummary }) {
                 <YAxis tick={axisTick} tickLine={false} axisLine={false} width={44} tickFormatter={(v: number) => `${v > 0 ? "+" : ""}${v.toFixed(0)}`} />
                 <ReferenceLine y={0} stroke="var(--border-strong)" />
                 <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} formatter={(v) => [`${Number(v) >= 0 ? "+" : ""}${Number(v).toFixed(1)} pts`, "delta"]} />
-                <Bar dataKey="delta" isAnimationActive={false} maxBarSize={48}>
+                {/* minPointSize: recharts drops a bar of height 0 and its error bar with it, so a delta of exactly 0 lost its
+                    interval (Valid JSON +0.0 pts, −12.8 … +12.8 drew as certainty); 1 px keeps it, on the zero line. */}
+                <Bar dataKey="delta" isAnimationActive={false} maxBarSize={48} minPointSize={1}>
                   {data.map((d) => (
                     <Cell key={d.label} fill={d.tone === "better" ? "var(--ok)" : d.tone === "worse" ? "var(--danger)" : "var(--border-strong)"} />
                   ))}

@@ -40,7 +40,7 @@ export function WinRateCard({ summary, judged }: { summary: EvalSummary; judged:
       <div className={styles.verdictBar} aria-hidden="true">
         {parts.map(([key, , n]) => (n ? <span key={key} style={{ width: `${(n / total) * 100}%`, background: VERDICT_COLORS[key] }} /> : null))}
       </div>
-      <dl className="stats" data-testid="verdict-counts">
+      <dl className={styles.verdictCounts} data-testid="verdict-counts">
         {parts.map(([key, label, n]) => (
           <div className="stat" key={key}>
             <dt>
