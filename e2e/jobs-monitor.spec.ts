@@ -88,6 +88,8 @@ test("the overfitting alert appears for a curve that overfits, and not for one t
   await expect(page.locator("tr[data-best]")).toHaveCount(1);
   await page.getByLabel("Log scale").check();
   await expect(chart(page)).toHaveAttribute("data-last-step", "300");
+  // A succeeded job without a model name (this demo row has none) does not promise one "when the job succeeds".
+  await expect(page.getByTestId("fine-tuned-model-missing")).toHaveText(/^The provider reported none for this job/);
   await screenshotPage(page, `${DIR}/job-overfitting.png`);
 
   const healthy = await createDemoJob(db, { status: "succeeded", steps: 300, curve });

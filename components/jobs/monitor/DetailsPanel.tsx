@@ -1,6 +1,6 @@
 import { CopyButton } from "@/components/settings/CopyButton";
 import { targetPresetOf } from "@/lib/jobs/local/config";
-import type { JobSummary } from "@/lib/jobs/types";
+import { isTerminalJobStatus, type JobSummary } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
 
 // The fine-tuned model (with a copy button: it is what you paste into your code), hyperparameters as
@@ -26,7 +26,13 @@ export function DetailsPanel({ job }: { job: JobSummary }) {
             <CopyButton text={job.fineTunedModel} targetId="fine-tuned-model" />
           </div>
         ) : (
-          <p className="muted">Appears here when the job succeeds.</p>
+          <p className="muted" data-testid="fine-tuned-model-missing">
+            {job.status === "succeeded"
+              ? "The provider reported none for this job: check it on the provider's dashboard."
+              : isTerminalJobStatus(job.status)
+                ? `None: the job ${job.status === "failed" ? "failed" : "was cancelled"} before one was made.`
+                : "Appears here when the job succeeds."}
+          </p>
         )}
       </div>
       <dl className="kv">
