@@ -238,6 +238,12 @@ test("the page reads at a phone's width (screenshot)", async ({ page }) => {
   await page.goto("/costs");
   await expect(result(page, "break-even")).toBeVisible();
   await expect(page.getByRole("list", { name: "Dataset checklist" })).toBeVisible();
+  // The status pill keeps its three marks on one line, inside the window.
+  const pill = page.getByTestId("status-indicator");
+  await expect(pill).toContainText("workers online");
+  const box = (await pill.boundingBox())!;
+  expect(box.height).toBeLessThan(36);
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
   await screenshotPage(page, `${DIR}/costs-narrow.png`);
   await page.getByRole("region", { name: "Return on investment" }).screenshot({ path: `${DIR}/costs-narrow-roi.png` });
   await page.getByRole("region", { name: "Do you need fine-tuning?" }).screenshot({ path: `${DIR}/costs-narrow-guide.png` });
