@@ -117,6 +117,12 @@ test("the jobs list filters through the URL and compares two jobs", async ({ pag
   await page.goto(`/jobs?model=${tag}`);
   const rows = page.locator("tbody tr[data-job-id]");
   await expect(rows).toHaveCount(3);
+  // Every row's date has no year in the current year and breaks, if at all, between date and time ("Dec 1, / 6:25 AM",
+  // not over three lines), and the table fits its width.
+  for (const cell of await rows.locator("td time").all()) expect((await cell.boundingBox())!.height).toBeLessThan(50);
+  await expect(rows.first().locator("td time")).not.toHaveText(new RegExp(String(new Date().getFullYear())));
+  const wrap = page.locator(".table-wrap").filter({ has: rows.first() });
+  expect(await wrap.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
   // The filter fields share one row under the status boxes.
   await expectSameTop(["Provider", "Model", "Dataset"].map((l) => page.getByLabel(l, { exact: true })));
   await screenshotPage(page, `${DIR}/jobs-list.png`);

@@ -60,7 +60,7 @@ export function EvalRunsTable({ runs }: { runs: EvalRunView[] }) {
             </td>
             <td className="num">{formatInt(r.progress.total)}</td>
             <td className="nowrap">
-              <DateTime iso={r.createdAt} />
+              <DateTime iso={r.createdAt} compact />
             </td>
           </tr>
         ))}

@@ -93,7 +93,7 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
               <td>{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
               <td className="num">{cost(j)}</td>
               <td>
-                <DateTime iso={j.createdAt} />
+                <DateTime iso={j.createdAt} compact />
               </td>
               <td className="num nowrap">{duration(j, renderedAt)}</td>
               <td>{progress(j)}</td>
