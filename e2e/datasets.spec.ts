@@ -11,6 +11,10 @@ test("the sample dataset is listed with its Sample badge and counts", async ({ p
   await expect(cells.nth(1)).toHaveText(/^\d+$/);
   expect(Number(await cells.nth(1).textContent())).toBeGreaterThanOrEqual(12);
   expect(Number(await cells.nth(3).textContent())).toBeGreaterThan(0);
+  // Updated: on one line, without the current year.
+  const updated = row.locator("time");
+  await expect(updated).not.toContainText(String(new Date().getFullYear()));
+  expect((await updated.boundingBox())!.height).toBeLessThan(30);
 });
 
 test("the sample dataset opens on its curation table with every example", async ({ page }) => {

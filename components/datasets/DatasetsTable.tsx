@@ -74,7 +74,7 @@ export function DatasetsTable() {
                 <td className="num">{formatInt(d.trainCount)}</td>
                 <td className="num">{formatInt(d.validationCount)}</td>
                 <td className="num">{formatInt(d.tokenCount)}</td>
-                <td><DateTime iso={d.updatedAt} compact /></td>
+                <td className="nowrap"><DateTime iso={d.updatedAt} compact /></td>
                 <td className="actions">
                   {/* The name stays "Import file" (the row gives the dataset): a link named after the dataset would
                       compete with the dataset's own link for its name. */}
