@@ -30,7 +30,3 @@ export function dateTimeParts(date: Date, { compact = false, now = new Date(), l
   const dropYear = compact && year.format(date) === year.format(now);
   return [formatter(dropYear ? "day" : "dayYear", locale, timeZone).format(date), formatter("time", locale, timeZone).format(date)];
 }
-
-export function formatDateTime(date: Date, options: DateTimeOptions = {}): string {
-  return dateTimeParts(date, options).join(", ");
-}
