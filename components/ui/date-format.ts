@@ -14,7 +14,7 @@ const OPTIONS: Record<Kind, Intl.DateTimeFormatOptions> = {
 };
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(kind: Kind, locale?: string, timeZone?: string): Intl.DateTimeFormat {
-  const key = `${kind}|${locale ?? ""}|${timeZone ?? ""}`;
+  const key = `${kind}|${kind === "year" ? "" : (locale ?? "")}|${timeZone ?? ""}`;
   let f = formatters.get(key);
   if (!f) {
     // The year test compares numbers, so it need not follow the viewer's locale.

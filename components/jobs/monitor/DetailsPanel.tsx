@@ -1,6 +1,7 @@
 import { CopyButton } from "@/components/settings/CopyButton";
 import { targetPresetOf } from "@/lib/jobs/local/config";
-import { isTerminalJobStatus, type JobSummary } from "@/lib/jobs/types";
+import { missingModelText } from "@/lib/jobs/monitor/fine-tuned-model";
+import type { JobSummary } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
 
 // The fine-tuned model (with a copy button: it is what you paste into your code), hyperparameters as
@@ -27,11 +28,7 @@ export function DetailsPanel({ job }: { job: JobSummary }) {
           </div>
         ) : (
           <p className="muted" data-testid="fine-tuned-model-missing">
-            {job.status === "succeeded"
-              ? "The provider reported none for this job: check it on the provider's dashboard."
-              : isTerminalJobStatus(job.status)
-                ? `None: the job ${job.status === "failed" ? "failed" : "was cancelled"} before one was made.`
-                : "Appears here when the job succeeds."}
+            {missingModelText(job.status)}
           </p>
         )}
       </div>

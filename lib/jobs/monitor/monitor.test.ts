@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { bestCheckpoint, checkpointLabel, noCheckpointsText } from "./checkpoints";
 import { downsampleExtremes } from "./downsample";
 import { epochBoundaries, epochMarks } from "./epochs";
+import { missingModelText } from "./fine-tuned-model";
 import { mergeLiveMessage, mergePoints } from "./merge";
 import { curvePoints } from "../live/curve";
 import { detectOverfitting, suggestedEpochs } from "./overfitting";
@@ -214,5 +215,14 @@ describe("statusTimeline", () => {
       ["running", "current", "2026-11-29T08:05:00.000Z"],
       ["terminal", "pending", null],
     ]);
+  });
+});
+
+describe("missingModelText", () => {
+  it("promises a model name only while the job can still succeed", () => {
+    for (const s of ["queued", "validating_files", "running", "cancelling"]) expect(missingModelText(s)).toBe("Appears here when the job succeeds.");
+    expect(missingModelText("succeeded")).toMatch(/^The provider reported none/);
+    expect(missingModelText("failed")).toBe("None: the job failed before one was made.");
+    expect(missingModelText("cancelled")).toBe("None: the job was cancelled before one was made.");
   });
 });
