@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import pg from "pg";
 import { testSettings } from "../scripts/lib/test-env";
 import { expectSameTop } from "./layout";

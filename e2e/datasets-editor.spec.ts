@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import { countChatExampleTokens } from "../lib/tokens/count";
 
 // The message editor against the real app: a blank example shows its errors, is fixed in the drawer, saved

@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 import { screenshotPage } from "./screenshot";
 
 // The whole curation loop of issue 4 in one pass, as a user does it in the browser: create a dataset, upload a

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import { screenshotPage } from "./screenshot";
 
 // Import from the browser against the real app and workers: create a dataset, upload a JSONL with a bad line,

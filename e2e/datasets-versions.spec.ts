@@ -1,7 +1,8 @@
 import { execFile } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
-import { expect, test, type Locator, type Page } from "@playwright/test";
+import type { Locator, Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 // Splits and versions on the sample dataset, as a user does it: re-split with a seed (the preview is what gets

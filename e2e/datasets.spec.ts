@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 import { SAMPLE_DATASET_NAME } from "./pages";
 
 test("the sample dataset is listed with its Sample badge and counts", async ({ page }) => {

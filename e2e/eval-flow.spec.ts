@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 import type { EvalRunView, EvalSamplesPage } from "../lib/eval/types";
 import { emulatorFaults, launchHostedJob, sampleVersion, useEmulatorKey } from "./hosted-data";
 import { screenshotPage } from "./screenshot";

@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { EMULATOR, expect, test } from "./stack";
 import { createPrismaClient } from "../lib/db/client";
 import { seedEvalRun, type SeedEvalRunOptions, type SeededEvalRun } from "../lib/eval/testing";
 import { progressFromRows, publishEvalProgress } from "../lib/eval/live";
@@ -215,7 +216,7 @@ test("a checkpoint sweep charts the metric by step and marks the best checkpoint
 
 test("the form starts a real run (OpenAI models and a judge on the emulator) and the page follows it to the end", async ({ page }) => {
   test.setTimeout(120_000);
-  const emulator = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}/v1`;
+  const emulator = `${EMULATOR}/v1`;
   const key = await page.request.put("/api/settings/credentials/openai", { data: { apiKey: "sk-test-e2e-eval-0000abcd", baseUrl: emulator } });
   expect(key.ok(), await key.text()).toBe(true);
   await page.goto("/evaluations/new");

@@ -1,11 +1,12 @@
 import { expect, type APIRequestContext } from "@playwright/test";
 import { SAMPLE_DATASET_NAME } from "./pages";
+import { EMULATOR } from "./stack";
 
-// What specs that run hosted jobs share: the OpenAI emulator scripts/serve-e2e.ts starts (at E2E_PORT + 99,
-// a training step every ~120 ms), the key in Settings that points the app at it, the sample dataset's first
+// What specs that run hosted jobs share: the OpenAI emulator scripts/serve-e2e.ts starts for this worker's stack
+// (./stack.ts; a training step every ~120 ms), the key in Settings that points the app at it, the sample dataset's first
 // frozen version, and a launch through the API.
 
-export const EMULATOR = `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}`;
+export { EMULATOR };
 
 export async function useEmulatorKey(request: APIRequestContext, apiKey: string) {
   const res = await request.put("/api/settings/credentials/openai", { data: { apiKey, baseUrl: `${EMULATOR}/v1` } });

@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { EMULATOR, expect, test } from "./stack";
 import { defaultEpochs } from "../lib/cost/epochs";
 import { SAMPLE_DATASET_NAME } from "./pages";
 import { screenshotPage } from "./screenshot";
@@ -6,7 +7,7 @@ import { screenshotPage } from "./screenshot";
 // The launch form against the real app, workers and OpenAI emulator (scripts/serve-e2e.ts): the estimate,
 // Launch blocked until a key is saved in Settings, a field error fixed in place, then the job page's URL.
 
-const EMULATOR_URL = process.env.E2E_OPENAI_BASE_URL ?? `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}/v1`;
+const EMULATOR_URL = process.env.E2E_OPENAI_BASE_URL ?? `${EMULATOR}/v1`;
 const API_KEY = "sk-test-e2e-launch-0000abcd";
 
 type Version = { number: number; trainCount: number; validationCount: number };

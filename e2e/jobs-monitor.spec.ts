@@ -1,4 +1,5 @@
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import { createPrismaClient } from "../lib/db/client";

@@ -1,5 +1,5 @@
 import net from "node:net";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 
 // The web server keeps an idle keep-alive connection open past Node's 5-second default (scripts/lib/app.ts
 // WEB_KEEP_ALIVE_MS). With the default, a client that reused its pooled connection after a few seconds could send

@@ -1,5 +1,6 @@
 import fs from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import { E2E_TINY_MODEL } from "../scripts/lib/test-env";
 import { SYSTEM, jobOf, tinyVersion } from "./local-data";
 import { screenshotPage } from "./screenshot";

@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./stack";
 import { jobOf, tinyVersion } from "./local-data";
 import { screenshotPage } from "./screenshot";
 

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test, type APIRequestContext } from "@playwright/test";
+import type { APIRequestContext } from "@playwright/test";
+import { expect, test } from "./stack";
 import { localLaunchRequestSchema, LORA_TARGET_PRESETS } from "../lib/jobs/local/config";
 import { fitNeeds, GPU_RESERVED_FRACTION } from "../lib/models/fit";
 import { describeModel } from "../lib/models/scan";

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 import type { PrismaClient } from "@prisma/client";
 import { trainTinyAdapter } from "../lib/artifacts/testing";
 import type { JobArtifactsView } from "../lib/artifacts/view";

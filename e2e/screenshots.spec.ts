@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 import { PAGES, SAMPLE_DATASET_NAME } from "./pages";
 import { screenshotPage } from "./screenshot";
 

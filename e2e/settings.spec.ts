@@ -1,8 +1,8 @@
-import { expect, test } from "@playwright/test";
+import { EMULATOR, expect, test } from "./stack";
 import { screenshotPage } from "./screenshot";
 
 // The emulator started by scripts/serve-e2e.ts accepts any key that starts with "sk-test-".
-const EMULATOR_URL = process.env.E2E_OPENAI_BASE_URL ?? `http://127.0.0.1:${Number(process.env.E2E_PORT ?? 3100) + 99}/v1`;
+const EMULATOR_URL = process.env.E2E_OPENAI_BASE_URL ?? `${EMULATOR}/v1`;
 const API_KEY = "sk-test-e2e-1234567890abcd";
 
 test("a key the provider rejects shows why the connection failed", async ({ page }) => {

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./stack";
 import { DEFAULT_PRICES } from "../lib/pricing/defaults";
 import { PAGES } from "./pages";
 

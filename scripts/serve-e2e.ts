@@ -11,10 +11,11 @@ import { ensureServices } from "./lib/services";
 import { Supervisor } from "./lib/supervisor";
 import { E2E_TINY_MODEL, testSettings } from "./lib/test-env";
 
-// The app as Playwright sees it (playwright.config.ts webServer): production build, web + workers on port
-// 3100 and the OpenAI emulator on 3199, against a database, Redis db and data directory of their own that
-// start empty on every run, so each e2e run sees exactly a first start (sample data included).
-//   npx tsx scripts/serve-e2e.ts [--port 3100] [--emulator-port 3199]
+// One e2e stack as Playwright sees it (playwright.config.ts webServer, one per Playwright worker): production build,
+// web + workers on port 3100 + k and the OpenAI emulator on 3199 + k, against a database, queue prefix and data
+// directory of their own (scripts/lib/test-env.ts) that start empty on every run, so each stack sees exactly a first
+// start (sample data included).
+//   npx tsx scripts/serve-e2e.ts [--stack 0]        (E2E_PORT moves every stack's ports)
 // Playwright ends it by killing our process group, so the children stay in that group.
 
 const log = logger("e2e-serve", "yellow");
@@ -26,13 +27,10 @@ const E2E_EMULATOR_TIMING = { fileProcessingMs: 300, validatingMs: 1500, queuedM
 
 async function main(): Promise<number> {
   const t0 = Date.now();
-  const { values } = parseArgs({
-    options: { port: { type: "string", default: "3100" }, "emulator-port": { type: "string", default: "3199" } },
-    strict: true,
-  });
-  const port = Number(values.port);
-  const emulatorPort = Number(values["emulator-port"]);
-  const t = testSettings();
+  const { values } = parseArgs({ options: { stack: { type: "string", default: "0" } }, strict: true });
+  const t = testSettings({ ...process.env, E2E_STACK: values.stack });
+  const port = Number(new URL(t.e2eBaseUrl).port);
+  const emulatorPort = Number(new URL(t.e2eEmulatorUrl).port);
   const host = "127.0.0.1";
 
   await ensureServices({ databaseUrl: t.e2eDatabaseUrl, redisUrl: t.redisUrl, log });
@@ -81,7 +79,7 @@ async function main(): Promise<number> {
 
   const url = localUrl(host, port);
   const health = await waitForHealth(url, { timeoutMs: 120_000, cancelled: supervisor.done });
-  if (health) supervisor.note(`e2e app ready at ${url} (set-up ${seconds(Date.now() - t0)})`);
+  if (health) supervisor.note(`e2e stack ${t.e2eStack} ready at ${url} (set-up ${seconds(Date.now() - t0)})`);
   else supervisor.note(`web did not answer ${url}/api/health within 120 s`);
 
   const result = await supervisor.done;

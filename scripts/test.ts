@@ -5,12 +5,13 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { CHROMIUM_INSTALL_HINT, chromiumPath } from "../lib/health/chromium";
 import { ROOT, prepareDatabase } from "./lib/app";
+import { awaitBackgroundBuild, startNativeTreeBuild, startNextBuild, type BackgroundBuild } from "./lib/background-build";
 import { buildStale } from "./lib/build";
 import { flushTestRedisExcept } from "./lib/database";
 import { failureLines, nativeFailures, playwrightFailures, reportedFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
 import { logger, paint, seconds } from "./lib/log";
 import { ensureServices } from "./lib/services";
-import { testSettings } from "./lib/test-env";
+import { isE2eStackKey, testSettings } from "./lib/test-env";
 
 // `npm test` (scripts/test.sh installs dependencies first): every tier, in order, against a test database
 // and Redis db of their own. A failing tier does not stop the later ones, so one run shows everything
@@ -64,10 +65,10 @@ async function main(): Promise<number> {
   const setupStart = Date.now();
   await ensureServices({ databaseUrl: t.databaseUrl, redisUrl: t.redisUrl, log });
   if (tiers.includes("int")) {
-    // Every run starts from an empty database and Redis db (integration tests may leave rows behind), except an
-    // e2e stack's queues: it may be serving another run's browser tests on the same Redis database.
+    // Every run starts from an empty database and Redis db (integration tests may leave rows behind), except the
+    // e2e stacks' queues: they may be serving another run's browser tests on the same Redis database.
     await prepareDatabase({ url: t.databaseUrl, log, recreate: true });
-    await flushTestRedisExcept(t.redisUrl, t.e2eQueuePrefix);
+    await flushTestRedisExcept(t.redisUrl, isE2eStackKey);
     fs.rmSync(t.dataDir, { recursive: true, force: true });
   }
   // Unit, integration and e2e tests load the native addon, so it is built (when stale) before any tier runs.
@@ -77,6 +78,19 @@ async function main(): Promise<number> {
 
   // Each runner also writes a JSON report, from which the summary names the failed tests (see lib/failures.ts).
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), "tf-test-reports-"));
+
+  // The native and e2e tiers' builds start now at low priority when earlier tiers run first, and use the CPU those
+  // leave idle (lib/background-build.ts). The Next.js build waits for the typecheck tier: tsc reads .next/types,
+  // which the build rewrites; and for the native tree, whose tier comes first.
+  const before = (tier: Tier, earlier: Tier[]) => tiers.includes(tier) && earlier.some((e) => tiers.indexOf(e) > -1 && tiers.indexOf(e) < tiers.indexOf(tier));
+  let typecheckDone = () => {};
+  const typechecked = new Promise<void>((resolve) => (typecheckDone = resolve));
+  if (!tiers.includes("typecheck")) typecheckDone();
+  const background: Partial<Record<"native" | "e2e", BackgroundBuild>> = {};
+  if (before("native", ["typecheck", "unit", "int"])) background.native = startNativeTreeBuild({ root: ROOT, env, logDir: reports });
+  if (before("e2e", ["unit", "int", "native"]))
+    background.e2e = startNextBuild({ root: ROOT, env, logDir: reports, after: Promise.all([typechecked, background.native?.done]) });
+  for (const [tier, build] of Object.entries(background)) log.info(`building the ${build.name} for the ${tier} tier in the background (nice 19)`);
   const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
     const report = path.join(reports, `${project}.json`);
     const code = await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
@@ -89,6 +103,7 @@ async function main(): Promise<number> {
     // The native addon's own tests arrive with the addon, as an npm script; until then there is nothing to run.
     native: async () => {
       if (!hasNpmScript("test:native")) return { status: "not present", note: "no test:native script in package.json" };
+      await awaitBackgroundBuild(background.native, log);
       const report = path.join(reports, "native.json");
       const code = await run("npm", ["run", "--silent", "test:native"], { ...env, TF_TEST_FAILURES_FILE: report });
       return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: NativeReport) => nativeFailures(r, ROOT)) };
@@ -99,6 +114,7 @@ async function main(): Promise<number> {
         log.error(`Chromium is missing at ${chromium}. Install it with:\n\n    ${CHROMIUM_INSTALL_HINT}\n`);
         return { status: "failed", note: "chromium missing" };
       }
+      await awaitBackgroundBuild(background.e2e, log);
       try {
         // Build here rather than inside Playwright's webServer, whose start-up timeout should not cover a build.
         await buildStale({ root: ROOT, env: { ...env, NODE_ENV: "production" }, log });
@@ -118,6 +134,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const result = await tierRuns[tier]();
     outcomes.push({ tier, ...result, ms: Date.now() - started });
+    if (tier === "typecheck") typecheckDone();
   }
 
   const colour = { passed: "green", failed: "red", "not present": "gray" } as const;

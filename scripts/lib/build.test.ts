@@ -116,6 +116,17 @@ describe("salted and optional steps (the native addon)", () => {
     await expect(buildStale({ root, env: process.env, log, steps: [{ ...failing, optional: undefined }] })).rejects.toThrow("broken build failed (exit code 3)");
   });
 
+  it("runs a background build at low priority with its output where it is sent (npm test's early builds)", async () => {
+    // The step prints its own niceness (os.getPriority) on stdout and a line on stderr.
+    const step = { ...base, args: ["-e", `${base.args[1]};console.log("nice", require("os").getPriority());console.error("warned")`] };
+    const lines: string[] = [];
+    expect(await buildStale({ root, env: process.env, log: quiet, steps: [step], nice: 19, output: (t) => lines.push(t) })).toEqual(["addon"]);
+    const text = lines.join("");
+    expect(text).toMatch(/nice 19\n/);
+    expect(text).toMatch(/warned\n/);
+    expect(checkStep(root, step)).toMatchObject({ stale: false });
+  });
+
   it("the native step points at the addon path health checks and hashes Node's ABI", () => {
     const step = nativeBuildStep("/repo", process.env);
     expect(step.outputMarker).toBe("native/build/Release/tuneforge_native.node");

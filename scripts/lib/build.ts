@@ -145,12 +145,21 @@ export function stampHash(step: Pick<BuildStep, "selfEdited">, before: Map<strin
   return combineHashes(onlySelfEdits ? after : before);
 }
 
-function runStep(root: string, step: BuildStep, color: Color): Promise<void> {
+/** How a build's child runs: at a lower CPU priority (`nice -n`), and where its output goes. */
+export type RunOptions = {
+  /** 1–19: the build runs under `nice -n <nice>`, so it only takes CPU time nothing else wants. */
+  nice?: number;
+  /** Receives the build's output, prefixed line by line; default stdout (and stderr for its stderr). */
+  output?: (text: string) => void;
+};
+
+function runStep(root: string, step: BuildStep, color: Color, opts: RunOptions = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     const prefix = formatPrefix("build", 9, color, useColor);
-    const out = new LinePrefixer(prefix, (t) => process.stdout.write(t));
-    const err = new LinePrefixer(prefix, (t) => process.stderr.write(t));
-    const child = spawn(step.command, step.args, { cwd: root, env: step.env, stdio: ["ignore", "pipe", "pipe"] });
+    const out = new LinePrefixer(prefix, opts.output ?? ((t) => process.stdout.write(t)));
+    const err = new LinePrefixer(prefix, opts.output ?? ((t) => process.stderr.write(t)));
+    const [command, args] = opts.nice ? ["nice", ["-n", String(opts.nice), step.command, ...step.args]] : [step.command, step.args];
+    const child = spawn(command, args, { cwd: root, env: step.env, stdio: ["ignore", "pipe", "pipe"] });
     child.stdout.setEncoding("utf8").on("data", (c: string) => out.push(c));
     child.stderr.setEncoding("utf8").on("data", (c: string) => err.push(c));
     child.on("error", reject);
@@ -175,7 +184,7 @@ export async function buildStale(opts: {
   only?: string[];
   /** Defaults to buildSteps(); tests pass their own. */
   steps?: BuildStep[];
-}): Promise<string[]> {
+} & RunOptions): Promise<string[]> {
   const built: string[] = [];
   for (const step of opts.steps ?? buildSteps(opts.root, opts.env)) {
     if (opts.only && !opts.only.includes(step.name)) continue;
@@ -187,7 +196,7 @@ export async function buildStale(opts: {
     opts.log.info(`building ${step.name} (${opts.force ? "forced" : state.why})…`);
     const started = Date.now();
     try {
-      await runStep(opts.root, step, "gray");
+      await runStep(opts.root, step, "gray", { nice: opts.nice, output: opts.output });
     } catch (err) {
       if (!step.optional) throw err;
       opts.log.warn(`${(err as Error).message}; ${step.optional}`);

@@ -106,15 +106,14 @@ export async function deleteTestRedisPrefix(url: string, prefix: string): Promis
 }
 
 /**
- * Empties the Redis database of `url` (tests only) except the keys under `keepPrefix:`: `npm test` starts from a
- * clean database but leaves an e2e stack that may be serving beside it (another checkout's run) its queues. db 0 is
- * where an installation keeps its queues by default, so it is refused: tests must name another index.
+ * Empties the Redis database of `url` (tests only) except the keys `keep` picks: `npm test` starts from a clean
+ * database but leaves e2e stacks that may be serving beside it (another checkout's run) their queues. db 0 is where
+ * an installation keeps its queues by default, so it is refused: tests must name another index.
  */
-export async function flushTestRedisExcept(url: string, keepPrefix: string): Promise<number> {
+export async function flushTestRedisExcept(url: string, keep: (key: string) => boolean): Promise<number> {
   const index = Number(new URL(url).pathname.replace(/^\//, "") || "0");
   if (!Number.isInteger(index) || index === 0) throw new Error(`Refusing to flush Redis db ${index} of ${url}: tests use a db index other than 0`);
-  if (!keepPrefix) throw new Error("flushTestRedisExcept needs a non-empty prefix to keep");
-  return unlinkScanned(url, null, (key) => !key.startsWith(`${keepPrefix}:`));
+  return unlinkScanned(url, null, (key) => !keep(key));
 }
 
 /** Unlinks the keys a SCAN (with `match`, or of every key) finds and `doomed` picks, page by page; says how many went. */

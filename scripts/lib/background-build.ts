@@ -1,0 +1,93 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { buildStale } from "./build";
+import type { Logger } from "./log";
+
+// Builds that later test tiers need, started early at the lowest CPU priority (nice 19). On two cores the int tier
+// leaves about a third of the CPU idle while it waits on Postgres, Redis and its worker processes; these builds take
+// that idle time instead of running on their own when their tier comes (the C++ test tree took ~2.5 min of a CI run,
+// the Next.js build ~1 min). Nice 19 means the tiers running meanwhile keep the CPU whenever they want it.
+// The tier that needs a build awaits it and then runs its usual build step, which finds everything up to date, or,
+// after a failure here, builds again in the foreground with its errors in the tier's own output.
+
+const NICE = 19;
+
+export type BackgroundBuild = {
+  name: string;
+  /** Resolves true when the build succeeded, false otherwise (never rejects). */
+  done: Promise<boolean>;
+  logFile: string;
+};
+
+/** Runs `command` under `nice -n 19` with its output in `logFile`; resolves whether it exited 0. */
+function niceRun(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: fs.WriteStream }): Promise<boolean> {
+  return new Promise((resolve) => {
+    opts.log.write(`$ ${command} ${args.join(" ")}\n`);
+    const child = spawn("nice", ["-n", String(NICE), command, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(opts.log, { end: false });
+    child.stderr.pipe(opts.log, { end: false });
+    child.on("error", (err) => {
+      opts.log.write(`${command}: ${err.message}\n`);
+      resolve(false);
+    });
+    child.on("close", (code) => resolve(code === 0));
+  });
+}
+
+function logStream(dir: string, name: string): { file: string; stream: fs.WriteStream } {
+  const file = path.join(dir, `background-${name}.log`);
+  return { file, stream: fs.createWriteStream(file) };
+}
+
+/** The C++ test tree (native/build/cmake: every target, as `npm run test:native` builds it). */
+export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEnv; logDir: string }): BackgroundBuild {
+  const nativeDir = path.join(opts.root, "native");
+  const buildDir = path.join(nativeDir, "build", "cmake");
+  // The same job count as native/tools/test-native.mjs, which builds this tree when its tier starts.
+  const jobs = String(Math.max(1, Math.min(os.cpus().length, Number(opts.env.TF_BUILD_JOBS) || 2)));
+  const { file, stream } = logStream(opts.logDir, "native");
+  const run = (args: string[]) => niceRun("cmake", args, { cwd: opts.root, env: opts.env, log: stream });
+  const done = (async () => {
+    fs.mkdirSync(buildDir, { recursive: true });
+    const ok = (await run(["-S", nativeDir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"])) && (await run(["--build", buildDir, "-j", jobs]));
+    await new Promise<void>((resolve) => stream.end(resolve));
+    return ok;
+  })();
+  return { name: "native test tree", done, logFile: file };
+}
+
+/** The Next.js production build the e2e tier serves, once `after` resolves. */
+export function startNextBuild(opts: { root: string; env: NodeJS.ProcessEnv; logDir: string; after: Promise<unknown> }): BackgroundBuild {
+  const { file, stream } = logStream(opts.logDir, "next");
+  const write = (text: string) => stream.write(text);
+  const quiet: Logger = { info: (m) => write(`${m}\n`), warn: (m) => write(`${m}\n`), error: (m) => write(`${m}\n`) };
+  const done = (async () => {
+    await opts.after;
+    try {
+      await buildStale({ root: opts.root, env: { ...opts.env, NODE_ENV: "production" }, log: quiet, only: ["next"], nice: NICE, output: write });
+      return true;
+    } catch (err) {
+      write(`${(err as Error).message}\n`);
+      return false;
+    } finally {
+      await new Promise<void>((resolve) => stream.end(resolve));
+    }
+  })();
+  return { name: "Next.js app", done, logFile: file };
+}
+
+/** Waits for a background build and says how long the tier waited; on failure, its log's last lines. */
+export async function awaitBackgroundBuild(build: BackgroundBuild | undefined, log: Logger): Promise<void> {
+  if (!build) return;
+  const started = Date.now();
+  const ok = await build.done;
+  const waited = ((Date.now() - started) / 1000).toFixed(1);
+  if (ok) {
+    log.info(`${build.name} build (run in the background at low priority) is ready; waited ${waited} s for it`);
+    return;
+  }
+  const tail = fs.existsSync(build.logFile) ? fs.readFileSync(build.logFile, "utf8").trimEnd().split("\n").slice(-15).join("\n") : "(no log)";
+  log.warn(`the background ${build.name} build failed; building again in the foreground. Its last lines:\n${tail}`);
+}
