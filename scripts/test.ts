@@ -79,18 +79,22 @@ async function main(): Promise<number> {
   // Each runner also writes a JSON report, from which the summary names the failed tests (see lib/failures.ts).
   const reports = fs.mkdtempSync(path.join(os.tmpdir(), "tf-test-reports-"));
 
-  // The native and e2e tiers' builds start now at low priority when earlier tiers run first, and use the CPU those
-  // leave idle (lib/background-build.ts). The Next.js build waits for the typecheck tier: tsc reads .next/types,
-  // which the build rewrites; and for the native tree, whose tier comes first.
-  const before = (tier: Tier, earlier: Tier[]) => tiers.includes(tier) && earlier.some((e) => tiers.indexOf(e) > -1 && tiers.indexOf(e) < tiers.indexOf(tier));
-  let typecheckDone = () => {};
-  const typechecked = new Promise<void>((resolve) => (typecheckDone = resolve));
-  if (!tiers.includes("typecheck")) typecheckDone();
+  // The native and e2e tiers' builds run at low priority during the int tier, in the CPU it leaves idle
+  // (lib/background-build.ts). Not during unit, which keeps both cores busy: beside a build it took 110 s, alone 88.
+  // The Next.js build also waits for the typecheck tier (tsc reads .next/types, which the build rewrites) and for the
+  // native tree, whose tier comes first.
+  const ended = Object.fromEntries(TIERS.map((tier) => {
+    let resolve = () => {};
+    const promise = new Promise<void>((r) => (resolve = r));
+    if (!tiers.includes(tier)) resolve();
+    return [tier, { promise, resolve }];
+  })) as Record<Tier, { promise: Promise<void>; resolve: () => void }>;
+  const runsBefore = (tier: Tier, earlier: Tier) => tiers.includes(tier) && tiers.includes(earlier) && tiers.indexOf(earlier) < tiers.indexOf(tier);
   const background: Partial<Record<"native" | "e2e", BackgroundBuild>> = {};
-  if (before("native", ["typecheck", "unit", "int"])) background.native = startNativeTreeBuild({ root: ROOT, env, logDir: reports });
-  if (before("e2e", ["unit", "int", "native"]))
-    background.e2e = startNextBuild({ root: ROOT, env, logDir: reports, after: Promise.all([typechecked, background.native?.done]) });
-  for (const [tier, build] of Object.entries(background)) log.info(`building the ${build.name} for the ${tier} tier in the background (nice 19)`);
+  if (runsBefore("native", "int")) background.native = startNativeTreeBuild({ root: ROOT, env, logDir: reports, after: ended.unit.promise });
+  if (runsBefore("e2e", "int"))
+    background.e2e = startNextBuild({ root: ROOT, env, logDir: reports, after: Promise.all([ended.typecheck.promise, ended.unit.promise, background.native?.done]) });
+  for (const [tier, build] of Object.entries(background)) log.info(`the ${build.name} for the ${tier} tier builds in the background (nice 19) from the int tier on`);
   const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
     const report = path.join(reports, `${project}.json`);
     const code = await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
@@ -134,7 +138,7 @@ async function main(): Promise<number> {
     const started = Date.now();
     const result = await tierRuns[tier]();
     outcomes.push({ tier, ...result, ms: Date.now() - started });
-    if (tier === "typecheck") typecheckDone();
+    ended[tier].resolve();
   }
 
   const colour = { passed: "green", failed: "red", "not present": "gray" } as const;

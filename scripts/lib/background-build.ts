@@ -8,7 +8,8 @@ import type { Logger } from "./log";
 // Builds that later test tiers need, started early at the lowest CPU priority (nice 19). On two cores the int tier
 // leaves about a third of the CPU idle while it waits on Postgres, Redis and its worker processes; these builds take
 // that idle time instead of running on their own when their tier comes (the C++ test tree took ~2.5 min of a CI run,
-// the Next.js build ~1 min). Nice 19 means the tiers running meanwhile keep the CPU whenever they want it.
+// the Next.js build ~1 min). Nice 19 keeps most of the CPU for the tiers running meanwhile, not all of it: a CPU-bound
+// tier beside two nice-19 busy loops took 108 s instead of 88 here, so callers start these where CPU is idle.
 // The tier that needs a build awaits it and then runs its usual build step, which finds everything up to date, or,
 // after a failure here, builds again in the foreground with its errors in the tier's own output.
 
@@ -41,8 +42,8 @@ function logStream(dir: string, name: string): { file: string; stream: fs.WriteS
   return { file, stream: fs.createWriteStream(file) };
 }
 
-/** The C++ test tree (native/build/cmake: every target, as `npm run test:native` builds it). */
-export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEnv; logDir: string }): BackgroundBuild {
+/** The C++ test tree (native/build/cmake: every target, as `npm run test:native` builds it), once `after` resolves. */
+export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEnv; logDir: string; after: Promise<unknown> }): BackgroundBuild {
   const nativeDir = path.join(opts.root, "native");
   const buildDir = path.join(nativeDir, "build", "cmake");
   // The same job count as native/tools/test-native.mjs, which builds this tree when its tier starts.
@@ -50,6 +51,7 @@ export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEn
   const { file, stream } = logStream(opts.logDir, "native");
   const run = (args: string[]) => niceRun("cmake", args, { cwd: opts.root, env: opts.env, log: stream });
   const done = (async () => {
+    await opts.after;
     fs.mkdirSync(buildDir, { recursive: true });
     const ok = (await run(["-S", nativeDir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"])) && (await run(["--build", buildDir, "-j", jobs]));
     await new Promise<void>((resolve) => stream.end(resolve));
