@@ -6,8 +6,6 @@ import { EMULATOR } from "./stack";
 // (./stack.ts; a training step every ~120 ms), the key in Settings that points the app at it, the sample dataset's first
 // frozen version, and a launch through the API.
 
-export { EMULATOR };
-
 export async function useEmulatorKey(request: APIRequestContext, apiKey: string) {
   const res = await request.put("/api/settings/credentials/openai", { data: { apiKey, baseUrl: `${EMULATOR}/v1` } });
   expect(res.ok(), await res.text()).toBe(true);

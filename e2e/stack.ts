@@ -7,8 +7,8 @@ import { testSettings } from "../scripts/lib/test-env";
 // state. The config itself sets no baseURL, so a spec that bypassed this fixture would fail on its first relative
 // URL instead of quietly using another worker's stack.
 
-/** This worker's stack: its database, queue prefix, data directory, web and emulator URLs. */
-export const stack = testSettings();
+/** This worker's stack (testSettings() reads Playwright's TEST_PARALLEL_INDEX in a worker). */
+const stack = testSettings();
 
 /** The OpenAI emulator of this worker's stack (E2E_OPENAI_BASE_URL points the specs that take one elsewhere). */
 export const EMULATOR = stack.e2eEmulatorUrl;

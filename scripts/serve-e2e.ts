@@ -29,8 +29,7 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   const { values } = parseArgs({ options: { stack: { type: "string", default: "0" } }, strict: true });
   const t = testSettings({ ...process.env, E2E_STACK: values.stack });
-  const port = Number(new URL(t.e2eBaseUrl).port);
-  const emulatorPort = Number(new URL(t.e2eEmulatorUrl).port);
+  const { web: port, emulator: emulatorPort } = t.e2ePorts;
   const host = "127.0.0.1";
 
   await ensureServices({ databaseUrl: t.e2eDatabaseUrl, redisUrl: t.redisUrl, log });

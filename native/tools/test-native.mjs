@@ -1,6 +1,8 @@
 // `npm run test:native`: configure + build the CMake tree in native/build/cmake (Release, -j2), run ctest,
 // and end with one line "N passed, N failed" counting test cases across all executables. An executable that
 // died before writing its counts (crash, timeout) counts as one failure, so the total never hides it.
+// `--build-only`: configure and build, no tests (npm test builds the tree this way in the background, at low
+// priority, while earlier tiers run: scripts/lib/background-build.ts).
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -32,6 +34,8 @@ if (run("cmake", ["--build", buildDir, "-j", jobs]) !== 0) {
   console.log("0 passed, 1 failed");
   process.exit(1);
 }
+
+if (process.argv[2] === "--build-only") process.exit(0);
 
 const summaryDir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-native-tests-"));
 // ctest runs in the build folder (ctest --test-dir needs CMake 3.20; we support 3.16). Extra arguments pass

@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { buildStale } from "./build";
 import type { Logger } from "./log";
@@ -42,18 +41,12 @@ function logStream(dir: string, name: string): { file: string; stream: fs.WriteS
   return { file, stream: fs.createWriteStream(file) };
 }
 
-/** The C++ test tree (native/build/cmake: every target, as `npm run test:native` builds it), once `after` resolves. */
+/** The C++ test tree (native/build/cmake, configured and built as `npm run test:native` does), once `after` resolves. */
 export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEnv; logDir: string; after: Promise<unknown> }): BackgroundBuild {
-  const nativeDir = path.join(opts.root, "native");
-  const buildDir = path.join(nativeDir, "build", "cmake");
-  // The same job count as native/tools/test-native.mjs, which builds this tree when its tier starts.
-  const jobs = String(Math.max(1, Math.min(os.cpus().length, Number(opts.env.TF_BUILD_JOBS) || 2)));
   const { file, stream } = logStream(opts.logDir, "native");
-  const run = (args: string[]) => niceRun("cmake", args, { cwd: opts.root, env: opts.env, log: stream });
   const done = (async () => {
     await opts.after;
-    fs.mkdirSync(buildDir, { recursive: true });
-    const ok = (await run(["-S", nativeDir, "-B", buildDir, "-DCMAKE_BUILD_TYPE=Release"])) && (await run(["--build", buildDir, "-j", jobs]));
+    const ok = await niceRun(process.execPath, [path.join(opts.root, "native/tools/test-native.mjs"), "--build-only"], { cwd: opts.root, env: opts.env, log: stream });
     await new Promise<void>((resolve) => stream.end(resolve));
     return ok;
   })();

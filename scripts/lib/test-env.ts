@@ -33,7 +33,9 @@ export type TestSettings = {
    *  run's e2e tier used to take the e2e stack's jobs, and the other way round. */
   e2eQueuePrefix: string;
   e2eStack: number;
-  /** Where this stack's web server and OpenAI emulator listen. */
+  /** Where this stack's web server and OpenAI emulator listen: web on E2E_PORT + k, the emulator on E2E_PORT + 99 + k
+   *  (so up to 99 stacks never overlap), both on 127.0.0.1. */
+  e2ePorts: { web: number; emulator: number };
   e2eBaseUrl: string;
   e2eEmulatorUrl: string;
 };
@@ -41,14 +43,12 @@ export type TestSettings = {
 /** The int and emu tiers' queue prefix (vitest.config.ts); never an e2e stack's. */
 export const VITEST_QUEUE_PREFIX = "tuneforge-test";
 
+/** Stack k's queue prefix is `${E2E_QUEUE_STEM}-k`. */
+const E2E_QUEUE_STEM = "tuneforge-e2e";
+
 /** Whether a Redis key belongs to an e2e stack (any of them): what `npm test`'s clean start leaves alone. */
 export function isE2eStackKey(key: string): boolean {
-  return /^tuneforge-e2e-\d+:/.test(key);
-}
-
-/** The e2e stack's ports: web on base + k, emulator on base + 99 + k (so up to 99 stacks never overlap). */
-export function e2ePorts(stack: number, base = 3100): { web: number; emulator: number } {
-  return { web: base + stack, emulator: base + 99 + stack };
+  return key.startsWith(`${E2E_QUEUE_STEM}-`) && /^\d+:/.test(key.slice(E2E_QUEUE_STEM.length + 1));
 }
 
 export function testSettings(source: Record<string, string | undefined> = process.env): TestSettings {
@@ -57,15 +57,16 @@ export function testSettings(source: Record<string, string | undefined> = proces
   const stack = v.E2E_STACK ?? v.TEST_PARALLEL_INDEX ?? 0;
   const e2e = new URL(v.TEST_DATABASE_URL);
   e2e.pathname = `${e2e.pathname}_e2e_${stack}`;
-  const ports = e2ePorts(stack, v.E2E_PORT);
+  const ports = { web: v.E2E_PORT + stack, emulator: v.E2E_PORT + 99 + stack };
   return {
     databaseUrl: v.TEST_DATABASE_URL,
     e2eDatabaseUrl: e2e.toString(),
     redisUrl: v.TEST_REDIS_URL,
     dataDir: path.resolve(v.TEST_DATA_DIR),
     e2eDataDir: path.resolve(`data/e2e-${stack}`),
-    e2eQueuePrefix: `tuneforge-e2e-${stack}`,
+    e2eQueuePrefix: `${E2E_QUEUE_STEM}-${stack}`,
     e2eStack: stack,
+    e2ePorts: ports,
     e2eBaseUrl: `http://127.0.0.1:${ports.web}`,
     e2eEmulatorUrl: `http://127.0.0.1:${ports.emulator}`,
   };
