@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
+import { transactionWithRetry } from "../db/conflict";
 import { badRequest, notFound } from "../http/errors";
 import { markDatasetChanged } from "./rows/changed";
 import { mulberry32 } from "../random/mulberry32";
@@ -103,7 +104,7 @@ export async function applySplits(
 ): Promise<ApplySplitsResult & { revision: number }> {
   const db = opts.db ?? prisma();
   const plan = await planSplits({ ...opts, db });
-  const revision = await db.$transaction(async (tx) => {
+  const revision = await transactionWithRetry(db, async (tx) => {
     if (opts.resetManual) {
       await tx.example.updateMany({ where: { datasetId: opts.datasetId, splitManual: true }, data: { splitManual: false } });
     }

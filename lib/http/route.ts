@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { z } from "zod";
 import { HttpError } from "./errors";
 import { authenticateRequest, type AuthContext } from "../auth/request";
+import { isTransientConflict } from "../db/conflict";
 
 // Every route handler goes through `route()`: it checks auth, parses params/query/body with zod,
 // calls one lib function, serializes, and maps errors to HTTP. No Prisma in route.ts files.
@@ -68,6 +69,14 @@ export function errorResponse(err: unknown): Response {
     const first = details[0];
     const message = first ? `${first.path || "input"}: ${first.message}` : "Invalid input";
     return NextResponse.json({ error: { code: "validation_error", message, details } }, { status: 400 });
+  }
+  // A deadlock that outlasted the retries of the write that met it (lib/db/conflict.ts): the transaction was
+  // rolled back, so the request can simply be sent again.
+  if (isTransientConflict(err)) {
+    return NextResponse.json(
+      { error: { code: "write_conflict", message: "Another change to the same rows was being saved at the same moment, so nothing was saved. Try again." } },
+      { status: 503, headers: { "Retry-After": "1" } },
+    );
   }
   console.error("[api] unhandled error:", err);
   return NextResponse.json({ error: { code: "internal_error", message: "Internal server error" } }, { status: 500 });

@@ -69,9 +69,12 @@ export async function writeTokenCounts(db: Db, rows: { id: string; contentHash: 
   );
 }
 
-/** Locks and reads the issues of rows about to get new dataset-level findings (inside a transaction). */
+/**
+ * Locks and reads the issues of rows about to get new dataset-level findings (inside a transaction). In id
+ * order, so two analyses of one dataset (consecutive revisions can overlap) take the locks in the same order.
+ */
 export async function lockIssues(tx: Db, ids: string[]): Promise<Map<string, unknown>> {
-  const rows = await tx.$queryRawUnsafe<{ id: string; issues: unknown }[]>(`SELECT id, issues FROM examples WHERE id = ANY($1::text[]) FOR UPDATE`, ids);
+  const rows = await tx.$queryRawUnsafe<{ id: string; issues: unknown }[]>(`SELECT id, issues FROM examples WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`, ids);
   return new Map(rows.map((r) => [r.id, r.issues]));
 }
 

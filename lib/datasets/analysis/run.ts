@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { retryOnConflict, transactionWithRetry } from "../../db/conflict";
 import { DATASET_LEVEL_CODES, withDatasetIssues, type StoredIssue } from "../rows/issues";
 import { fillSearchIndex } from "../rows/search-index";
 import { countModelTokenLimit, parseCountModel } from "./count-model";
@@ -101,7 +102,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
           .filter((r) => r.tokenCount !== null)
           .map((r) => ({ id: r.id, contentHash: byId.get(r.id)!.contentHash, tokenCount: r.tokenCount!, assistantTokens: r.assistantTokens! }));
         // Read `counted` after the await: batches finish concurrently.
-        const written = await timed("writeMs", () => writeTokenCounts(db, toWrite));
+        const written = await timed("writeMs", () => retryOnConflict(() => writeTokenCounts(db, toWrite)));
         counted += written;
         return { rows, results };
       });
@@ -131,7 +132,7 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
     await pool.close();
   }
   // New rows (import, create, undo) become searchable; after the counts, so the token column fills first.
-  await timed("searchMs", () => fillSearchIndex(db, datasetId));
+  await timed("searchMs", () => retryOnConflict(() => fillSearchIndex(db, datasetId)));
 
   // Counts stay (they describe rows whose content hash still matched); findings and the analysed mark belong
   // to the newer revision's job.
@@ -144,7 +145,8 @@ async function analyze(opts: AnalyzeOptions, countModel: string): Promise<Analys
   const changedIds = [...changed];
   for (let i = 0; i < changedIds.length; i += ISSUE_WRITE_BATCH) {
     const chunk = changedIds.slice(i, i + ISSUE_WRITE_BATCH);
-    await db.$transaction(async (tx) => {
+    // Rows change under the user's edits meanwhile: a deadlock with one aborts this chunk, which runs again.
+    await transactionWithRetry(db, async (tx) => {
       // Read-modify-write under a row lock: an editor save in between keeps its example-level findings.
       const current = await lockIssues(tx, chunk);
       const rows = chunk.filter((id) => current.has(id)).map((id) => ({ id, columns: withDatasetIssues(current.get(id), fresh.get(id) ?? []) }));

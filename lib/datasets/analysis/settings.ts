@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../../db/client";
+import { transactionWithRetry } from "../../db/conflict";
 import { HttpError, notFound } from "../../http/errors";
 import { listPrices } from "../../pricing/list";
 import type { QueueSet } from "../../queue/queues";
@@ -39,12 +40,11 @@ export async function updateDatasetSettings(opts: {
     if (taken) throw new HttpError(409, "name_taken", `A dataset named "${name}" already exists; pick another name`, { field: "name" });
   }
   const recount = countModel !== undefined && countModel !== current.countModel;
-  const updated = await db.$transaction(async (tx) => {
+  const updated = await transactionWithRetry(db, async (tx) => {
+    // Example rows before the dataset row, the order every dataset writer locks them in (no deadlock with a bulk edit).
+    if (recount) await tx.example.updateMany({ where: { datasetId: opts.id }, data: { tokenCount: null, assistantTokens: null } });
     await tx.dataset.update({ where: { id: opts.id }, data: { name, description, ...(recount ? { countModel, analysisError: null } : {}) } });
-    if (recount) {
-      await tx.example.updateMany({ where: { datasetId: opts.id }, data: { tokenCount: null, assistantTokens: null } });
-      await markDatasetChanged(tx, opts.id);
-    }
+    if (recount) await markDatasetChanged(tx, opts.id);
     return tx.dataset.findUniqueOrThrow({ where: { id: opts.id }, select: { id: true, name: true, description: true, countModel: true, revision: true } });
   });
   if (recount) await requestAnalysis(updated.id, updated.revision, { queues: opts.queues });

@@ -1,6 +1,7 @@
 import { Prisma, type PrismaClient } from "@prisma/client";
 import { z } from "zod";
 import { prisma } from "../../db/client";
+import { transactionWithRetry } from "../../db/conflict";
 import { badRequest, notFound } from "../../http/errors";
 import { markDatasetChanged, requestAnalysis } from "../rows/changed";
 import { normalizeTags, SPLITS, tagsShape } from "./shape";
@@ -99,7 +100,7 @@ export async function bulkAction(opts: {
   const input = bulkActionShape.parse(opts.input);
   const ids = [...new Set(input.ids)];
   const now = opts.now ?? new Date();
-  const { result, revision } = await db.$transaction(async (tx) => {
+  const { result, revision } = await transactionWithRetry(db, async (tx) => {
     const dataset = await tx.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true } });
     if (!dataset) throw notFound("Dataset");
     await assertAllInDataset(tx, opts.datasetId, ids);

@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@prisma/client";
 import { z } from "zod";
 import { prisma } from "../../db/client";
+import { transactionWithRetry } from "../../db/conflict";
 import { badRequest, notFound } from "../../http/errors";
 import type { ConvertedRecord } from "../formats";
 import { contentColumns, newExampleRow } from "../rows/build";
@@ -91,7 +92,7 @@ export async function updateExample(
   const patch = examplePatchShape.parse(opts.patch);
   // Nothing to change: no write, no new revision, no analysis.
   if (Object.keys(patch).length === 0) return getExample(opts);
-  const revision = await db.$transaction(async (tx) => {
+  const revision = await transactionWithRetry(db, async (tx) => {
     const row = await tx.example.findFirst({ where: { id: opts.exampleId, datasetId: opts.datasetId } });
     if (!row) throw exampleNotFound();
     if (opts.expectedUpdatedAt !== undefined && row.updatedAt.getTime() !== new Date(opts.expectedUpdatedAt).getTime()) throw editConflict();
@@ -153,7 +154,7 @@ export async function createExample(opts: { datasetId: string; template?: z.infe
   const converted: ConvertedRecord = pref
     ? { kind: "preference", example: { input: { messages }, preferred_output: pref.preferred_output, non_preferred_output: pref.non_preferred_output } }
     : { kind: "chat", example: { messages } };
-  const { id, revision } = await db.$transaction(async (tx) => {
+  const { id, revision } = await transactionWithRetry(db, async (tx) => {
     const dataset = await tx.dataset.findUnique({ where: { id: opts.datasetId }, select: { id: true } });
     if (!dataset) throw notFound("Dataset");
     const { _max } = await tx.example.aggregate({ where: { datasetId: opts.datasetId }, _max: { position: true } });

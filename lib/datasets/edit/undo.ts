@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import { prisma } from "../../db/client";
+import { transactionWithRetry } from "../../db/conflict";
 import { HttpError } from "../../http/errors";
 import { markDatasetChanged, requestAnalysis } from "../rows/changed";
 import { BULK_TX } from "./bulk";
@@ -16,7 +17,7 @@ const expired = () => new HttpError(410, "undo_expired", "This action can no lon
 export async function undoBatch(opts: { datasetId: string; batchId: string; db?: PrismaClient; now?: Date }): Promise<UndoResult> {
   const db = opts.db ?? prisma();
   const now = opts.now ?? new Date();
-  const outcome = await db.$transaction(async (tx) => {
+  const outcome = await transactionWithRetry(db, async (tx) => {
     // Locks the batch, so two clicks on Undo cannot restore twice.
     // Parts of a big delete are not undone on their own: only the head batch the action returned.
     const [batch] = await tx.$queryRaw<{ id: string; kind: string; expires_at: Date; parts: string[] }[]>`
