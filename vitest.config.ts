@@ -55,6 +55,10 @@ export default defineConfig({
           include: ["{lib,workers,cli,native,scripts,app,test}/**/*.int.test.ts"],
           env: testEnv,
           fileParallelism: false,
+          // One process for all files (no per-file module reload); lib/testing/int-file-setup.ts gives each file a
+          // clean environment.
+          isolate: false,
+          setupFiles: ["lib/testing/int-file-setup.ts"],
           globalSetup: ["lib/testing/int-global-setup.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,

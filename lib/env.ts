@@ -78,6 +78,11 @@ export function env(): Env {
   return cached;
 }
 
+/** Forgets the parsed environment, so the next env() reads process.env again (test files share one process). */
+export function forgetEnv(): void {
+  cached = undefined;
+}
+
 export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, "").toLowerCase();
   return h === "localhost" || h === "::1" || /^127\.\d+\.\d+\.\d+$/.test(h);

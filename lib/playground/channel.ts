@@ -67,3 +67,10 @@ export function sharedCommandClient(): Redis {
   }
   return globalForPlayground.tuneforgePlaygroundRedis;
 }
+
+/** Closes that connection (shutdown, tests); the next sharedCommandClient() opens a new one. */
+export async function closeSharedCommandClient(): Promise<void> {
+  const client = globalForPlayground.tuneforgePlaygroundRedis;
+  globalForPlayground.tuneforgePlaygroundRedis = undefined;
+  await client?.quit().catch(() => client.disconnect());
+}

@@ -60,6 +60,14 @@ describe("playwrightFailures", () => {
               specs: [
                 { title: "inner passes", ok: true, file: "x.spec.ts", line: 3, tests: [{ results: [{ status: "passed" }] }] },
                 { title: "inner fails", ok: false, file: "x.spec.ts", line: 3, tests: [{ results: [{ status: "timedOut" }] }] },
+                // A flaky spec as Playwright 1.65 reports it: ok, with the first result's error.
+                {
+                  title: "inner flaky",
+                  ok: true,
+                  file: "x.spec.ts",
+                  line: 5,
+                  tests: [{ status: "flaky", results: [{ status: "failed", error: { message: "Error: \u001b[2mexpect(\u001b[22mlocator).toBeVisible()" } }, { status: "passed" }] }],
+                },
               ],
             },
           ],
@@ -70,6 +78,7 @@ describe("playwrightFailures", () => {
     expect(playwrightFailures(report)).toEqual([
       { where: "x.spec.ts:2 › top fails", message: "Error: expect(received).toBe(expected)" },
       { where: "x.spec.ts:3 › grp › inner fails", message: "status: timedOut" },
+      { where: "x.spec.ts:5 › grp › inner flaky", message: "flaky (passed only when retried): Error: expect(locator).toBeVisible()" },
       { where: "(outside any test)", message: "Error: Timed out waiting 180000ms from config.webServer." },
     ]);
   });

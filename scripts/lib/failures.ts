@@ -41,21 +41,26 @@ export function nativeFailures(report: NativeReport, root: string): Failure[] {
 type PlaywrightSuite = {
   title: string;
   file?: string;
-  specs?: { title: string; ok: boolean; line?: number; file?: string; tests?: { results?: { status: string; error?: { message?: string } }[] }[] }[];
+  specs?: { title: string; ok: boolean; line?: number; file?: string; tests?: { status?: string; results?: { status: string; error?: { message?: string } }[] }[] }[];
   suites?: PlaywrightSuite[];
 };
 type PlaywrightReport = { suites?: PlaywrightSuite[]; errors?: { message?: string }[] };
 
-/** Specs of a Playwright JSON report that did not pass, plus errors outside any test (web server, global set-up). */
+/**
+ * Specs of a Playwright JSON report that did not pass, plus errors outside any test (web server, global set-up).
+ * A flaky spec (failed, then passed on its retry) is one: the report calls it ok, the run (failOnFlakyTests) does not.
+ */
 export function playwrightFailures(report: PlaywrightReport): Failure[] {
   const out: Failure[] = [];
   const walk = (suite: PlaywrightSuite, titles: string[]) => {
     for (const spec of suite.specs ?? []) {
-      if (spec.ok) continue;
+      const flaky = (spec.tests ?? []).some((t) => t.status === "flaky");
+      if (spec.ok && !flaky) continue;
       const results = (spec.tests ?? []).flatMap((t) => t.results ?? []);
       const bad = results.find((r) => r.error?.message) ?? results.at(-1);
       const file = spec.file ?? suite.file ?? suite.title;
-      out.push({ where: `${file}${spec.line ? `:${spec.line}` : ""} › ${[...titles, spec.title].join(" › ")}`, message: firstLine(bad?.error?.message ?? (bad ? `status: ${bad.status}` : "did not run")) });
+      const message = firstLine(bad?.error?.message ?? (bad ? `status: ${bad.status}` : "did not run"));
+      out.push({ where: `${file}${spec.line ? `:${spec.line}` : ""} › ${[...titles, spec.title].join(" › ")}`, message: flaky ? `flaky (passed only when retried): ${message}` : message });
     }
     for (const child of suite.suites ?? []) walk(child, [...titles, child.title]);
   };
