@@ -43,6 +43,9 @@ export default defineConfig({
           include: ["{lib,workers,cli,native,scripts,components,app,test}/**/*.test.ts"],
           exclude: ["**/*.int.test.ts", "**/*.emu.test.ts", "node_modules/**"],
           env: testEnv,
+          // A worker's files share its process and loaded modules; each starts with the project's environment.
+          isolate: false,
+          setupFiles: ["lib/testing/unit-file-setup.ts"],
           // One file per core: vitest's default leaves a core free, which on a 2-core machine is one at a time
           // (85 s against 48 s here). Unit tests share no database, port or fixed path.
           maxWorkers: os.availableParallelism(),

@@ -55,11 +55,33 @@ export class LiveHub {
     for (const channel of channels) for (const l of this.channels.get(channel)?.listeners ?? []) l.resync?.();
   }
 
+  /**
+   * Resolves once the connection is ready. ioredis writes a SUBSCRIBE at once while the connection is still in its
+   * handshake (status "connect": the command is allowed while Redis loads), and its ready check (INFO) after that is
+   * refused on a connection now in subscriber mode, so the first stream after the web process started could wait
+   * forever for messages. In any other state than "connect" the SUBSCRIBE would wait in the offline queue anyway.
+   */
+  private connected(): Promise<void> {
+    if (this.redis.status !== "connect") return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (err?: Error) => {
+        this.redis.off("ready", onReady);
+        this.redis.off("end", onEnd);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onReady = () => done();
+      const onEnd = () => done(new Error("the live-update connection to Redis closed before it was ready"));
+      this.redis.on("ready", onReady);
+      this.redis.on("end", onEnd);
+    });
+  }
+
   /** Adds a listener; resolves (with its unsubscribe function) once the channel is subscribed. */
   async subscribe(channel: string, listener: HubListener): Promise<() => void> {
     let entry = this.channels.get(channel);
     if (!entry) {
-      const ready = this.redis.subscribe(channel).then(() => undefined);
+      const ready = this.connected().then(() => this.redis.subscribe(channel)).then(() => undefined);
       entry = { listeners: new Set(), ready };
       this.channels.set(channel, entry);
     }
@@ -83,8 +105,11 @@ export class LiveHub {
     entry.listeners.delete(listener);
     if (entry.listeners.size > 0 || this.channels.get(channel) !== entry) return;
     this.channels.delete(channel);
-    // Commands on one connection run in order, so a later SUBSCRIBE of the same channel lands after this.
-    this.redis.unsubscribe(channel).catch((err: Error) => console.error(`[live] unsubscribe ${channel}: ${err.message}`));
+    // Commands on one connection run in order, so a later SUBSCRIBE of the same channel lands after this; both wait
+    // for the handshake the same way, so one still pending goes out before this.
+    this.connected()
+      .then(() => this.redis.unsubscribe(channel))
+      .catch((err: Error) => console.error(`[live] unsubscribe ${channel}: ${err.message}`));
   }
 
   /** Channels with at least one listener (for tests and diagnostics). */

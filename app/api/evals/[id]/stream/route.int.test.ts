@@ -44,8 +44,9 @@ describe("GET /api/evals/[id]/stream", () => {
 
     // The worker publishes running totals after every sample, so a message that misses a subscriber is replaced
     // by the next one; this test does the same: it repeats each count every 100 ms until the stream relays it.
-    // (In the full suite a single publish right after the first event was once not delivered: Redis reported no
-    // subscriber for a moment. Cause not found; totals and the page's polling fallback cover it.)
+    // (In the full suite a publish right after the first event was once not delivered: Redis reported no subscriber.
+    // The likely cause, a SUBSCRIBE written during ioredis's handshake, is mended in LiveHub and tested in
+    // lib/jobs/live/hub.int.test.ts; the repeats stay, as the worker's own publishes repeat.)
     const mid: EvalProgress = { generated: { baseline: 9, candidate: 9 }, judged: 8, total: 10, status: "running" };
     const end: EvalProgress = { generated: { baseline: 10, candidate: 10 }, judged: 10, total: 10, status: "succeeded" };
     const events: EvalProgress[] = [];
