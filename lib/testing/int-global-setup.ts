@@ -7,5 +7,5 @@ import { ensureDatabase, migrateDeploy, pendingMigrations } from "../../scripts/
 export default async function setup(): Promise<void> {
   const url = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/tuneforge_test";
   await ensureDatabase(url);
-  if ((await pendingMigrations(url)).length > 0) migrateDeploy(url, { quiet: true });
+  if ((await pendingMigrations(url)).length > 0) await migrateDeploy(url, { quiet: true });
 }

@@ -26,7 +26,7 @@ export async function prepareDatabase(opts: { url: string; log: Logger; recreate
     return;
   }
   opts.log.info(`applying ${pending.length} migration(s) to ${name}: ${pending.join(", ")}`);
-  migrateDeploy(opts.url, { quiet: true });
+  await migrateDeploy(opts.url, { quiet: true });
 }
 
 /**

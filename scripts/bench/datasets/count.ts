@@ -168,7 +168,7 @@ export async function benchCount(opts: { rows?: number; threads?: number; databa
   if (!reused) {
     await db.$disconnect();
     await recreateDatabase(url);
-    migrateDeploy(url, { quiet: true });
+    await migrateDeploy(url, { quiet: true });
     db = createPrismaClient(url);
   }
   try {

@@ -44,7 +44,7 @@ export async function benchImport(opts: { rows?: number; file?: string; cores?: 
     const { recreateDatabase, migrateDeploy } = await import("../../lib/database");
     const databaseUrl = benchDatabaseUrl();
     await recreateDatabase(databaseUrl);
-    migrateDeploy(databaseUrl, { quiet: true });
+    await migrateDeploy(databaseUrl, { quiet: true });
     const cores = opts.cores ?? "0,1";
     const hasTaskset = existsSync("/usr/bin/taskset") || existsSync("/bin/taskset");
     const tsx = path.resolve("node_modules/.bin/tsx");

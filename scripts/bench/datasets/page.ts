@@ -123,7 +123,7 @@ async function existingDataset(url: string): Promise<string | null> {
 async function buildDatabase(serverUrl: string, name: string, url: string, rows: number, out: (line: string) => void): Promise<void> {
   await admin(serverUrl, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin(serverUrl, `CREATE DATABASE "${name}"`);
-  migrateDeploy(url, { quiet: true });
+  await migrateDeploy(url, { quiet: true });
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const datasetId = randomUUID();

@@ -57,7 +57,7 @@ export async function benchEvalRun(opts: BenchEvalOptions = {}): Promise<BenchEv
   url.pathname = `${url.pathname}_bench_eval`;
   const databaseUrl = url.toString();
   await recreateDatabase(databaseUrl);
-  migrateDeploy(databaseUrl, { quiet: true });
+  await migrateDeploy(databaseUrl, { quiet: true });
   const prefix = `tf-bench-eval-${process.pid}`;
   const db = createPrismaClient(databaseUrl);
   const redis = createRedis("client", settings.redisUrl);

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   url.pathname = `${url.pathname}_bench_local`;
   const databaseUrl = url.toString();
   await recreateDatabase(databaseUrl);
-  migrateDeploy(databaseUrl, { quiet: true });
+  await migrateDeploy(databaseUrl, { quiet: true });
   const prefix = `tf-bench-local-${process.pid}`;
   const db = createPrismaClient(databaseUrl);
   const redis = createRedis("client", settings.redisUrl);
