@@ -93,7 +93,13 @@ async function main(): Promise<number> {
   const background: Partial<Record<"native" | "e2e", BackgroundBuild>> = {};
   if (runsBefore("native", "int")) background.native = startNativeTreeBuild({ root: ROOT, env, logDir: reports, after: ended.unit.promise });
   if (runsBefore("e2e", "int"))
-    background.e2e = startNextBuild({ root: ROOT, env, logDir: reports, after: Promise.all([ended.typecheck.promise, ended.unit.promise, background.native?.done]) });
+    background.e2e = startNextBuild({
+      root: ROOT,
+      // The typecheck tier checks every file the build would (next.config.ts).
+      env: tiers.includes("typecheck") ? { ...env, TUNEFORGE_BUILD_TYPECHECKED: "1" } : env,
+      logDir: reports,
+      after: Promise.all([ended.typecheck.promise, ended.unit.promise, background.native?.done]),
+    });
   for (const [tier, build] of Object.entries(background)) log.info(`the ${build.name} for the ${tier} tier builds in the background (nice 19) from the int tier on`);
   const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
     const report = path.join(reports, `${project}.json`);
