@@ -1,5 +1,5 @@
 import { env } from "../lib/env";
-import { prepareDatabase } from "./lib/app";
+import { prepareDatabase } from "./lib/database";
 import { logger } from "./lib/log";
 import { ensurePostgres } from "./lib/services";
 

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { assertAuthConfigured } from "../lib/auth/startup";
 import { dataDir, env } from "../lib/env";
-import { gpuWorkerSpec, prepareDatabase, seedSample, webSpec, workerSpec } from "./lib/app";
+import { gpuWorkerSpec, seedSample, webSpec, workerSpec } from "./lib/app";
+import { prepareDatabase } from "./lib/database";
 import { logger } from "./lib/log";
 import { ensureServices } from "./lib/services";
 import { Supervisor } from "./lib/supervisor";

@@ -44,7 +44,7 @@ export type RetryOptions = {
   onRetry?: (err: unknown, attempt: number) => void;
 };
 
-export const CONFLICT_ATTEMPTS = 5;
+const CONFLICT_ATTEMPTS = 5;
 
 /**
  * Runs `work` again when Postgres aborted it for a deadlock or serialization failure. `work` must be a whole

@@ -2,7 +2,6 @@ import path from "node:path";
 import { createPrismaClient } from "../../lib/db/client";
 import { seedSampleData } from "../../lib/sample/seed";
 import { seedDefaultPrices } from "../../lib/pricing/list";
-import { ensureDatabase, migrateDeploy, pendingMigrations, recreateDatabase } from "./database";
 import type { Logger } from "./log";
 import type { ChildSpec } from "./supervisor";
 
@@ -10,24 +9,6 @@ import type { ChildSpec } from "./supervisor";
 // command lines of the web and worker processes.
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-
-/** Creates (or, for tests, recreates) the database and applies pending migrations. */
-export async function prepareDatabase(opts: { url: string; log: Logger; recreate?: boolean }): Promise<void> {
-  const name = new URL(opts.url).pathname.slice(1);
-  if (opts.recreate) {
-    await recreateDatabase(opts.url);
-    opts.log.info(`database ${name} recreated empty`);
-  } else if ((await ensureDatabase(opts.url)).created) {
-    opts.log.info(`database ${name} created`);
-  }
-  const pending = await pendingMigrations(opts.url, path.join(ROOT, "prisma/migrations"));
-  if (pending.length === 0) {
-    opts.log.info(`database ${name} is up to date`);
-    return;
-  }
-  opts.log.info(`applying ${pending.length} migration(s) to ${name}: ${pending.join(", ")}`);
-  await migrateDeploy(opts.url, { quiet: true });
-}
 
 /**
  * First-start data: the sample dataset (idempotent; TUNEFORGE_NO_SAMPLE turns it off) and the default price

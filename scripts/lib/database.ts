@@ -4,6 +4,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
+import type { Logger } from "./log";
 
 // Database set-up shared by `npm start`, `npm test`, `npm run db:migrate` and the integration-test setup.
 
@@ -45,13 +46,35 @@ export async function recreateDatabase(url: string): Promise<void> {
   }
 }
 
+/** The repository's migrations, wherever the caller runs from. */
+const MIGRATIONS_DIR = path.resolve(import.meta.dirname, "../../prisma/migrations");
+
+/** Creates (or, for tests, recreates) the database and applies pending migrations. */
+export async function prepareDatabase(opts: { url: string; log: Logger; recreate?: boolean }): Promise<void> {
+  const name = new URL(opts.url).pathname.slice(1);
+  if (opts.recreate) {
+    await recreateDatabase(opts.url);
+    opts.log.info(`database ${name} recreated empty`);
+  } else if ((await ensureDatabase(opts.url)).created) {
+    opts.log.info(`database ${name} created`);
+  }
+  const pending = await pendingMigrations(opts.url, MIGRATIONS_DIR);
+  if (pending.length === 0) {
+    opts.log.info(`database ${name} is up to date`);
+    return;
+  }
+  opts.log.info(`applying ${pending.length} migration(s) to ${name}: ${pending.join(", ")}`);
+  await migrateDeploy(opts.url, { quiet: true });
+}
+
 /** The line `prisma migrate deploy` ends with once every migration is applied and recorded (committed). */
 const DEPLOY_DONE = /^(No pending migrations to apply\.|All migrations have been successfully applied\.)\s*$/m;
 
 /**
- * Applies pending migrations with the Prisma CLI (offline JS engine; see prisma.config.ts). The CLI is stopped once it has printed that every migration is applied:
- * its WASM schema engine leaves a 10-second timer behind, which kept each run alive 10 s after the work (about 12 s
- * in all against 2), on the critical path of `npm start`, `npm test` and every e2e stack.
+ * Applies pending migrations with the Prisma CLI (offline JS engine; see prisma.config.ts). The CLI is stopped once
+ * it has printed that every migration is applied: its WASM schema engine leaves a 10-second timer behind, which kept
+ * each run alive 10 s after the work (about 12 s in all against 2), on the critical path of `npm start`, `npm test`
+ * and every e2e stack.
  */
 export function migrateDeploy(url: string, opts: { quiet?: boolean } = {}): Promise<void> {
   const cli = createRequire(import.meta.url).resolve("prisma/build/index.js");

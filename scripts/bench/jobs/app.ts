@@ -1,4 +1,5 @@
-import { ROOT, localUrl, prepareDatabase, waitForHealth, webSpec, workerSpec } from "../../lib/app";
+import { ROOT, localUrl, waitForHealth, webSpec, workerSpec } from "../../lib/app";
+import { prepareDatabase } from "../../lib/database";
 import { buildStale } from "../../lib/build";
 import { logger } from "../../lib/log";
 import { ensureServices } from "../../lib/services";
