@@ -26,9 +26,14 @@ FiberStack::~FiberStack() { munmap(base_, bytes_); }
 
 #if defined(__x86_64__)
 
-// tf_emu_switch(void** save_sp, void* load_sp): pushes the callee-saved registers and the SSE/x87 control words,
-// stores rsp, loads the other fiber's rsp and pops its registers. tf_emu_trampoline starts a new fiber: r12 holds
-// the argument and r13 the entry function (placed there by make_context).
+// tf_emu_switch(void** save_sp, void* load_sp): pushes the callee-saved general registers, stores rsp, loads the
+// other fiber's rsp and pops its registers. tf_emu_trampoline starts a new fiber: r12 holds the argument and r13 the
+// entry function (placed there by make_context).
+// The SSE and x87 control words (rounding mode, exception masks) are not switched, unlike a general-purpose context
+// switch: all fibers share the process's, since no emulated kernel changes them (the emulator has only the
+// round-to-nearest intrinsics). Saving and loading them was 90 % of a switch's time (ldmxcsr and fldcw wait for the
+// FP pipeline to drain) and a quarter of an emulated model run's; run_grid checks that a kernel left them as it
+// found them.
 asm(R"(
   .text
   .globl tf_emu_switch
@@ -40,14 +45,8 @@ tf_emu_switch:
   pushq %r13
   pushq %r14
   pushq %r15
-  subq $8, %rsp
-  stmxcsr (%rsp)
-  fnstcw 4(%rsp)
   movq %rsp, (%rdi)
   movq %rsi, %rsp
-  ldmxcsr (%rsp)
-  fldcw 4(%rsp)
-  addq $8, %rsp
   popq %r15
   popq %r14
   popq %r13
@@ -85,11 +84,6 @@ void make_context(Context& ctx, FiberStack& stack, void (*entry)(void*), void* a
   *--s = reinterpret_cast<uint64_t>(entry);          // r13
   *--s = 0;                                          // r14
   *--s = 0;                                          // r15
-  uint32_t mxcsr = 0;
-  uint16_t fpucw = 0;
-  asm volatile("stmxcsr %0" : "=m"(mxcsr));
-  asm volatile("fnstcw %0" : "=m"(fpucw));
-  *--s = uint64_t(mxcsr) | (uint64_t(fpucw) << 32);
   ctx.sp = s;
 }
 

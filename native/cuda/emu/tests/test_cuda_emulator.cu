@@ -5,6 +5,7 @@
 #include <cuda_runtime.h>
 #include <mma.h>
 
+#include <cfenv>
 #include <cmath>
 #include <cstdlib>
 #include <string>
@@ -159,6 +160,22 @@ TEST(a_lane_exiting_before_its_warp_collective_faults) {
   const std::string o = fault_outcome();
   CHECK(o.find("cudaErrorLaunchFailure") == 0);
   CHECK(o.find("exited") != std::string::npos);
+}
+
+// The fibers share the host's floating-point control state (fiber.cc does not switch it), so a kernel that changes
+// it must not go unnoticed: it would round every other thread's arithmetic, and the host's after the launch.
+__global__ void rounds_upward(float* out) {
+  if (threadIdx.x == 3) std::fesetround(FE_UPWARD);
+  __syncthreads();
+  out[threadIdx.x] = 1.f / 3.f;
+}
+
+TEST(a_kernel_that_changes_the_rounding_mode_faults_and_the_host_keeps_its_own) {
+  rounds_upward<<<1, 32>>>(raw_floats(32));
+  const std::string o = fault_outcome();
+  CHECK(o.find("cudaErrorLaunchFailure") == 0);
+  CHECK(o.find("kernel rounds_upward changed the floating-point control registers") != std::string::npos);
+  CHECK(std::fegetround() == FE_TONEAREST);
 }
 
 using namespace nvcuda;
