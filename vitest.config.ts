@@ -27,8 +27,9 @@ const EMU_WITH_SERVICES = ["workers/gpu-jobs-cuda.emu.test.ts"];
 const emuProject = {
   env: { ...testEnv, TUNEFORGE_NATIVE_ADDON: process.env.TUNEFORGE_NATIVE_ADDON ?? path.resolve("native/build/cmake/tuneforge_native_emu.node") },
   globalSetup: ["lib/testing/int-global-setup.ts"],
-  // Emulated kernels run thousands of times slower than a GPU's.
-  testTimeout: 120_000,
+  // Emulated kernels run thousands of times slower than a GPU's, and `npm test` runs these beside the e2e tier at
+  // low priority (scripts/test.ts): a test that took 29 s alone took 100 s there.
+  testTimeout: 300_000,
   hookTimeout: 60_000,
 };
 

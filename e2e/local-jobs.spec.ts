@@ -36,7 +36,7 @@ const lastDrawnStep = async (page: Page) => Number((await page.getByTestId("char
 
 test("a local job launched through the API trains live on the GPU worker and succeeds with its adapter", async ({ page, request }) => {
   test.setTimeout(180_000);
-  const id = await launchLocal(request, 1200, 200);
+  const id = await launchLocal(request, 600, 200);
   await page.goto(`/jobs/${id}`);
 
   // Live: the drawn step keeps rising while the page stays open (no reload).

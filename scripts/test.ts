@@ -10,6 +10,7 @@ import { buildStale } from "./lib/build";
 import { flushTestRedisExcept, prepareDatabase } from "./lib/database";
 import { failureLines, nativeFailures, playwrightFailures, reportedFailures, vitestFailures, type Failure, type NativeReport, type VitestReport } from "./lib/failures";
 import { logger, paint, seconds } from "./lib/log";
+import { lowPriorityRun } from "./lib/low-priority";
 import { ensureServices } from "./lib/services";
 import { isE2eStackKey, testSettings } from "./lib/test-env";
 
@@ -101,6 +102,19 @@ async function main(): Promise<number> {
       after: Promise.all([ended.typecheck.promise, ended.unit.promise, background.native?.done]),
     });
   for (const [tier, build] of Object.entries(background)) log.info(`the ${build.name} for the ${tier} tier builds in the background (nice 19) from the int tier on`);
+  // The native tier runs beside the e2e tier, at low priority, when both run: e2e leaves about a quarter of the CPU
+  // idle (its browser waits on the app, the app on its workers), and the native tests (C++ and the emulated GPU, pure
+  // CPU work with minutes-long timeouts) take it; the e2e tests keep the CPU they ask for. Its output goes to a file
+  // and is printed as one block when it ends, not interleaved with the browser tests' lines.
+  const nativeBesideE2e = tiers.includes("native") && tiers.includes("e2e");
+  const besideE2e = async (command: string, args: string[], tierEnv: NodeJS.ProcessEnv): Promise<number> => {
+    const logFile = path.join(reports, "native.log");
+    const stream = fs.createWriteStream(logFile);
+    const code = await lowPriorityRun(command, args, { cwd: ROOT, env: tierEnv, log: stream });
+    await new Promise<void>((resolve) => stream.end(resolve));
+    console.log(`${paint("bold", "── native: its output (it ran beside e2e) ──")}\n${fs.readFileSync(logFile, "utf8").trimEnd()}\n${paint("bold", "── end of native's output ──")}`);
+    return code;
+  };
   const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
     const report = path.join(reports, `${project}.json`);
     const code = await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
@@ -115,8 +129,9 @@ async function main(): Promise<number> {
       if (!hasNpmScript("test:native")) return { status: "not present", note: "no test:native script in package.json" };
       await awaitBackgroundBuild(background.native, log);
       const report = path.join(reports, "native.json");
-      const code = await run("npm", ["run", "--silent", "test:native"], { ...env, TF_TEST_FAILURES_FILE: report });
-      return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: NativeReport) => nativeFailures(r, ROOT)) };
+      const nativeEnv = { ...env, TF_TEST_FAILURES_FILE: report };
+      const code = nativeBesideE2e ? await besideE2e("npm", ["run", "--silent", "test:native"], nativeEnv) : await run("npm", ["run", "--silent", "test:native"], nativeEnv);
+      return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: NativeReport) => nativeFailures(r, ROOT)), note: nativeBesideE2e ? "beside e2e, at low priority" : undefined };
     },
     e2e: async () => {
       const chromium = chromiumPath();
@@ -139,13 +154,24 @@ async function main(): Promise<number> {
   };
 
   const outcomes: Outcome[] = [];
-  for (const tier of tiers) {
-    log.info(paint("bold", `── ${tier} ──`));
+  const runTier = async (tier: Tier) => {
     const started = Date.now();
     const result = await tierRuns[tier]();
     outcomes.push({ tier, ...result, ms: Date.now() - started });
     ended[tier].resolve();
+  };
+  let nativeRun: Promise<void> | undefined;
+  for (const tier of tiers) {
+    if (tier === "native" && nativeBesideE2e) {
+      log.info(paint("bold", "── native ── (beside the e2e tier, at low priority; its output follows when it ends)"));
+      nativeRun = runTier(tier);
+      continue;
+    }
+    log.info(paint("bold", `── ${tier} ──`));
+    await runTier(tier);
   }
+  await nativeRun;
+  outcomes.sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
 
   const colour = { passed: "green", failed: "red", "not present": "gray" } as const;
   console.log(`\n${paint("bold", "test summary")}`);

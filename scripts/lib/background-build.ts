@@ -1,18 +1,15 @@
-import { spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { buildStale } from "./build";
 import type { Logger } from "./log";
+import { LOW_PRIORITY_NICE, lowPriorityRun } from "./low-priority";
 
-// Builds that later test tiers need, started early at the lowest CPU priority (nice 19). On two cores the int tier
-// leaves about a third of the CPU idle while it waits on Postgres, Redis and its worker processes; these builds take
-// that idle time instead of running on their own when their tier comes (the C++ test tree took ~2.5 min of a CI run,
-// the Next.js build ~1 min). Nice 19 keeps most of the CPU for the tiers running meanwhile, not all of it: a CPU-bound
-// tier beside two nice-19 busy loops took 108 s instead of 88 here, so callers start these where CPU is idle.
+// Builds that later test tiers need, started early at the lowest CPU priority (low-priority.ts). On two cores the int
+// tier leaves about a third of the CPU idle while it waits on Postgres, Redis and its worker processes; these builds
+// take that idle time instead of running on their own when their tier comes (the C++ test tree took ~2.5 min of a CI
+// run, the Next.js build ~1 min), so callers start them where CPU is idle.
 // The tier that needs a build awaits it and then runs its usual build step, which finds everything up to date, or,
 // after a failure here, builds again in the foreground with its errors in the tier's own output.
-
-const NICE = 19;
 
 export type BackgroundBuild = {
   name: string;
@@ -20,21 +17,6 @@ export type BackgroundBuild = {
   done: Promise<boolean>;
   logFile: string;
 };
-
-/** Runs `command` under `nice -n 19` with its output in `logFile`; resolves whether it exited 0. */
-function niceRun(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: fs.WriteStream }): Promise<boolean> {
-  return new Promise((resolve) => {
-    opts.log.write(`$ ${command} ${args.join(" ")}\n`);
-    const child = spawn("nice", ["-n", String(NICE), command, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.pipe(opts.log, { end: false });
-    child.stderr.pipe(opts.log, { end: false });
-    child.on("error", (err) => {
-      opts.log.write(`${command}: ${err.message}\n`);
-      resolve(false);
-    });
-    child.on("close", (code) => resolve(code === 0));
-  });
-}
 
 function logStream(dir: string, name: string): { file: string; stream: fs.WriteStream } {
   const file = path.join(dir, `background-${name}.log`);
@@ -46,7 +28,7 @@ export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEn
   const { file, stream } = logStream(opts.logDir, "native");
   const done = (async () => {
     await opts.after;
-    const ok = await niceRun(process.execPath, [path.join(opts.root, "native/tools/test-native.mjs"), "--build-only"], { cwd: opts.root, env: opts.env, log: stream });
+    const ok = (await lowPriorityRun(process.execPath, [path.join(opts.root, "native/tools/test-native.mjs"), "--build-only"], { cwd: opts.root, env: opts.env, log: stream })) === 0;
     await new Promise<void>((resolve) => stream.end(resolve));
     return ok;
   })();
@@ -61,7 +43,7 @@ export function startNextBuild(opts: { root: string; env: NodeJS.ProcessEnv; log
   const done = (async () => {
     await opts.after;
     try {
-      await buildStale({ root: opts.root, env: { ...opts.env, NODE_ENV: "production" }, log: quiet, only: ["next"], nice: NICE, output: write });
+      await buildStale({ root: opts.root, env: { ...opts.env, NODE_ENV: "production" }, log: quiet, only: ["next"], nice: LOW_PRIORITY_NICE, output: write });
       return true;
     } catch (err) {
       write(`${(err as Error).message}\n`);

@@ -1,0 +1,25 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+
+// Work that runs beside a test tier at the lowest CPU priority (nice 19), with its output in a file instead of the
+// terminal the tier prints to: the background builds (background-build.ts) and `npm test`'s native tier beside e2e.
+// Nice 19 gives the foreground most of the CPU, not all of it: a CPU-bound tier beside two nice-19 busy loops took
+// 108 s instead of 88 here, so this goes where the foreground leaves CPU idle.
+
+export const LOW_PRIORITY_NICE = 19;
+
+/** Runs `command` under `nice -n 19`, its stdout and stderr appended to `log`; resolves its exit code (127 when it
+ *  could not start, 128 when a signal ended it). The stream is left open for the caller. */
+export function lowPriorityRun(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: fs.WriteStream }): Promise<number> {
+  return new Promise((resolve) => {
+    opts.log.write(`$ ${command} ${args.join(" ")}\n`);
+    const child = spawn("nice", ["-n", String(LOW_PRIORITY_NICE), command, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.pipe(opts.log, { end: false });
+    child.stderr.pipe(opts.log, { end: false });
+    child.on("error", (err) => {
+      opts.log.write(`${command}: ${err.message}\n`);
+      resolve(127);
+    });
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
