@@ -82,8 +82,9 @@ async function main(): Promise<number> {
 
   // The native and e2e tiers' builds run at low priority during the int tier, in the CPU it leaves idle
   // (lib/background-build.ts). Not during unit, which keeps both cores busy: beside a build it took 110 s, alone 88.
-  // The Next.js build also waits for the typecheck tier (tsc reads .next/types, which the build rewrites) and for the
-  // native tree, whose tier comes first.
+  // The Next.js build comes first: the e2e tier starts as soon as int ends, and waits for it (behind the native tree,
+  // it kept e2e waiting 167 s in a CI run), while the native tier runs beside e2e and can wait for its tree. The
+  // Next.js build also waits for the typecheck tier (tsc reads .next/types, which the build rewrites).
   const ended = Object.fromEntries(TIERS.map((tier) => {
     let resolve = () => {};
     const promise = new Promise<void>((r) => (resolve = r));
@@ -92,15 +93,15 @@ async function main(): Promise<number> {
   })) as Record<Tier, { promise: Promise<void>; resolve: () => void }>;
   const runsBefore = (tier: Tier, earlier: Tier) => tiers.includes(tier) && tiers.includes(earlier) && tiers.indexOf(earlier) < tiers.indexOf(tier);
   const background: Partial<Record<"native" | "e2e", BackgroundBuild>> = {};
-  if (runsBefore("native", "int")) background.native = startNativeTreeBuild({ root: ROOT, env, logDir: reports, after: ended.unit.promise });
   if (runsBefore("e2e", "int"))
     background.e2e = startNextBuild({
       root: ROOT,
       // The typecheck tier checks every file the build would (next.config.ts).
       env: tiers.includes("typecheck") ? { ...env, TUNEFORGE_BUILD_TYPECHECKED: "1" } : env,
       logDir: reports,
-      after: Promise.all([ended.typecheck.promise, ended.unit.promise, background.native?.done]),
+      after: Promise.all([ended.typecheck.promise, ended.unit.promise]),
     });
+  if (runsBefore("native", "int")) background.native = startNativeTreeBuild({ root: ROOT, env, logDir: reports, after: Promise.all([ended.unit.promise, background.e2e?.done]) });
   for (const [tier, build] of Object.entries(background)) log.info(`the ${build.name} for the ${tier} tier builds in the background (nice 19) from the int tier on`);
   // The native tier runs beside the e2e tier, at low priority, when both run: e2e leaves about a quarter of the CPU
   // idle (its browser waits on the app, the app on its workers), and the native tests (C++ and the emulated GPU, pure
