@@ -10,7 +10,7 @@ namespace tf::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kAdamThreads = 256;
 
 __global__ void adamw_kernel(float* w, const float* g, float* m, float* v, int64_t n, AdamWScalars s) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
@@ -26,7 +26,7 @@ __global__ void adamw_kernel(float* w, const float* g, float* m, float* v, int64
 }
 
 __global__ void sq_sum_kernel(const float* g, int64_t n, double* out) {
-  __shared__ double part[kThreads];
+  __shared__ double part[kAdamThreads];
   double s = 0;
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
     s += double(g[i]) * double(g[i]);
@@ -61,7 +61,7 @@ void adamw_update(float* w, const float* g, float* m, float* v, int64_t n, doubl
   h.eps = eps;
   h.weight_decay = weight_decay;
   const AdamWScalars s = adamw_scalars(h, t, lr);
-  const Grid1D grid = elementwise_grid(n, kThreads);
+  const Grid1D grid = elementwise_grid(n, kAdamThreads);
   if (grid.blocks == 0) return;
   adamw_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(w, g, m, v, n, s);
   CUDA_CHECK_LAUNCH();
@@ -73,14 +73,14 @@ void grad_sq_sum_zero(double* sq_sum, cudaStream_t stream) {
 
 void grad_sq_sum_accumulate(const float* g, int64_t n, double* sq_sum, cudaStream_t stream) {
   // Few blocks, many elements each: one atomic per block, and the grid-stride loop keeps loads coalesced.
-  const Grid1D grid = elementwise_grid(n, kThreads, 1024);
+  const Grid1D grid = elementwise_grid(n, kAdamThreads, 1024);
   if (grid.blocks == 0) return;
   sq_sum_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(g, n, sq_sum);
   CUDA_CHECK_LAUNCH();
 }
 
 void grad_clip(float* g, int64_t n, const double* sq_sum, double max_norm, cudaStream_t stream) {
-  const Grid1D grid = elementwise_grid(n, kThreads);
+  const Grid1D grid = elementwise_grid(n, kAdamThreads);
   if (grid.blocks == 0) return;
   clip_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(g, n, sq_sum, max_norm);
   CUDA_CHECK_LAUNCH();

@@ -16,7 +16,7 @@ namespace tf::cuda {
 
 namespace {
 
-constexpr int kWarps = 4, kThreads = kWarps * 32;
+constexpr int kWarps = 4, kDecodeThreads = kWarps * 32;
 constexpr int kMaxHd = 256, kDimsPerLane = kMaxHd / 32;
 
 // Where key j's K and V rows are. CacheRows: every key in the cache (attention_decode). StepRows: a decode step's
@@ -73,7 +73,7 @@ __device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, 
   for (int w = 0; w < kWarps; ++w) mx = fmaxf(mx, s_max[w]);
   float total = 0.f;
   for (int w = 0; w < kWarps; ++w) total += s_sum[w] * attn_exp(s_max[w] - mx);
-  for (int d = threadIdx.x; d < hd; d += kThreads) {
+  for (int d = threadIdx.x; d < hd; d += kDecodeThreads) {
     float o = 0.f;
     for (int w = 0; w < kWarps; ++w) o += s_acc[w][d] * attn_exp(s_max[w] - mx);
     orow[d] = to_bf(o / total);
@@ -81,11 +81,11 @@ __device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, 
 }
 
 __device__ __forceinline__ void load_query(float* sq, const bf16* qrow, int hd, float scale) {
-  for (int d = threadIdx.x; d < hd; d += kThreads) sq[d] = to_f(qrow[d]) * scale;
+  for (int d = threadIdx.x; d < hd; d += kDecodeThreads) sq[d] = to_f(qrow[d]) * scale;
   __syncthreads();
 }
 
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kDecodeThreads)
     attention_decode_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_cache,
                             const bf16* __restrict__ v_cache, bf16* __restrict__ out, int64_t len0, int64_t nh,
                             int64_t nkv, int hd, float scale) {
@@ -102,7 +102,7 @@ __global__ void __launch_bounds__(kThreads)
 // A decode step (one new token per sequence): block (sequence, query head). The first query head of each kv group
 // also appends the sequence's new key and value rows to its cache at len0; the blocks read positions < len0 from
 // the cache and the new row from k_new/v_new, so no block reads what another writes.
-__global__ void __launch_bounds__(kThreads)
+__global__ void __launch_bounds__(kDecodeThreads)
     attention_decode_step_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_new,
                                  const bf16* __restrict__ v_new, const DecodeSeq* __restrict__ seqs, int64_t layer,
                                  bf16* __restrict__ out, int64_t nh, int64_t nkv, int hd, float scale) {
@@ -116,7 +116,7 @@ __global__ void __launch_bounds__(kThreads)
   const bf16* kn = k_new + (row * nkv + g) * hd;
   const bf16* vn = v_new + (row * nkv + g) * hd;
   if (h % (nh / nkv) == 0)
-    for (int d = threadIdx.x; d < hd; d += kThreads) {
+    for (int d = threadIdx.x; d < hd; d += kDecodeThreads) {
       kc[(seq.len0 * nkv + g) * hd + d] = kn[d];
       vc[(seq.len0 * nkv + g) * hd + d] = vn[d];
     }
@@ -135,7 +135,7 @@ void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cach
   TF_CHECK(d.hd >= 1 && d.hd <= kMaxHd, "attention_decode: head_dim " + std::to_string(d.hd) + " outside [1, 256]");
   TF_CHECK(d.n <= 2147483647 && d.nh <= 65535, "attention_decode: too many rows or heads for one launch");
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
-  attention_decode_kernel<<<grid, kThreads, 0, stream>>>(q, k_cache, v_cache, out, d.len0, d.nh, d.nkv, int(d.hd),
+  attention_decode_kernel<<<grid, kDecodeThreads, 0, stream>>>(q, k_cache, v_cache, out, d.len0, d.nh, d.nkv, int(d.hd),
                                                          attn_scale(d.hd));
   CUDA_CHECK_LAUNCH();
 }
@@ -148,7 +148,7 @@ void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf1
   TF_CHECK(d.hd >= 1 && d.hd <= kMaxHd, "attention_decode_step: head_dim " + std::to_string(d.hd) + " outside [1, 256]");
   TF_CHECK(d.n <= 2147483647 && d.nh <= 65535, "attention_decode_step: too many sequences or heads for one launch");
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
-  attention_decode_step_kernel<<<grid, kThreads, 0, stream>>>(q, k_new, v_new, seqs, d.layer, out, d.nh, d.nkv,
+  attention_decode_step_kernel<<<grid, kDecodeThreads, 0, stream>>>(q, k_new, v_new, seqs, d.layer, out, d.nh, d.nkv,
                                                               int(d.hd), attn_scale(d.hd));
   CUDA_CHECK_LAUNCH();
 }

@@ -15,7 +15,7 @@ namespace tf::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kCeThreads = 256;
 
 __global__ void ce_chunk_stats(const bf16* logits, float* chunk_max, float* chunk_sum, int64_t V, int64_t chunk,
                                int64_t nchunks) {
@@ -75,8 +75,8 @@ __global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float*
 
 // One block sums the row losses in double in a fixed order per thread, so the total is reproducible.
 __global__ void ce_reduce(const float* row_loss, const int32_t* targets, int64_t N, int64_t V, CeSumDevice* out) {
-  __shared__ double sums[kThreads];
-  __shared__ long long counts[kThreads];
+  __shared__ double sums[kCeThreads];
+  __shared__ long long counts[kCeThreads];
   double s = 0;
   long long n = 0;
   for (int64_t i = threadIdx.x; i < N; i += blockDim.x)
@@ -118,15 +118,15 @@ void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float 
   // Row losses go to the caller's buffer when given, else to scratch (the reduction needs them either way).
   float* row_loss = losses ? losses : lse + N;
   const dim3 grid(unsigned(p.count), unsigned(N));
-  ce_chunk_stats<<<grid, kThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+  ce_chunk_stats<<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
   CUDA_CHECK_LAUNCH();
   ce_row_lse<<<unsigned(N), 32, 0, stream>>>(logits, targets, chunk_max, chunk_sum, lse, row_loss, V, p.count,
                                              &result->invalid);
   CUDA_CHECK_LAUNCH();
   // The loss sum reads the target logits, so it runs before the gradient overwrites them.
-  ce_reduce<<<1, kThreads, 0, stream>>>(row_loss, targets, N, V, result);
+  ce_reduce<<<1, kCeThreads, 0, stream>>>(row_loss, targets, N, V, result);
   CUDA_CHECK_LAUNCH();
-  ce_chunk_grad<<<grid, kThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
+  ce_chunk_grad<<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -35,6 +35,7 @@ elseif(CMAKE_CUDA_COMPILER)
        ${CMAKE_CURRENT_LIST_DIR}/check/*.cc)
   add_executable(cuda_check ${TF_CUDA_CHECK_SOURCES})
   target_link_libraries(cuda_check PRIVATE tf_cuda tf_core)
+  tf_unity_build(cuda_check)
   # check.sh step 2: the whole CUDA model against the CPU backend on tiny models (uses the model tests' fixtures).
   add_executable(cuda_model_check ${CMAKE_CURRENT_LIST_DIR}/model_check/main.cc)
   target_include_directories(cuda_model_check PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)

@@ -19,7 +19,7 @@ namespace {
 
 using namespace nvcuda;
 
-constexpr int TM = kGemmTileM, TN = kGemmTileN, TK = kGemmTileK, kThreads = kGemmThreads;
+constexpr int TM = kGemmTileM, TN = kGemmTileN, TK = kGemmTileK, kTileThreads = kGemmThreads;
 constexpr int kPadA = 8, kPadB = 8;  // row padding (bf16 elements): fewer bank conflicts, ldm stays a multiple of 8
 constexpr int kWarpM = 64, kWarpN = 32, kFragM = kWarpM / 16, kFragN = kWarpN / 16;
 
@@ -29,13 +29,13 @@ __device__ __forceinline__ float load_out(const bf16* p) { return to_f(*p); }
 __device__ __forceinline__ float load_out(const float* p) { return *p; }
 
 template <typename OutT>
-__global__ void __launch_bounds__(kThreads) gemm_bf16_kernel(bool trans_a, bool trans_b, int64_t M, int64_t N,
+__global__ void __launch_bounds__(kTileThreads) gemm_bf16_kernel(bool trans_a, bool trans_b, int64_t M, int64_t N,
                                                              int64_t K, float alpha, const bf16* __restrict__ A,
                                                              int64_t lda, const bf16* __restrict__ B, int64_t ldb,
                                                              float beta, OutT* C, int64_t ldc) {
   __shared__ __align__(32) bf16 As[TM][TK + kPadA];
   __shared__ __align__(32) bf16 Bs[TK][TN + kPadB];
-  __shared__ __align__(32) float Cs[kThreads / 32][16 * 16];
+  __shared__ __align__(32) float Cs[kTileThreads / 32][16 * 16];
 
   const int tid = threadIdx.x, warp = tid >> 5, lane = tid & 31;
   const int wm = warp / (TN / kWarpN), wn = warp % (TN / kWarpN);
@@ -49,13 +49,13 @@ __global__ void __launch_bounds__(kThreads) gemm_bf16_kernel(bool trans_a, bool 
     for (int j = 0; j < kFragN; ++j) wmma::fill_fragment(acc[i][j], 0.f);
 
   for (int64_t k0 = 0; k0 < K; k0 += TK) {
-    for (int idx = tid; idx < TM * TK; idx += kThreads) {
+    for (int idx = tid; idx < TM * TK; idx += kTileThreads) {
       // A [M,K]: neighbours along k; A stored [K,M]: neighbours along m.
       const int m = trans_a ? idx % TM : idx / TK, k = trans_a ? idx / TM : idx % TK;
       const int64_t gm = m0 + m, gk = k0 + k;
       As[m][k] = (gm < M && gk < K) ? A[trans_a ? gk * lda + gm : gm * lda + gk] : zero;
     }
-    for (int idx = tid; idx < TK * TN; idx += kThreads) {
+    for (int idx = tid; idx < TK * TN; idx += kTileThreads) {
       // B [K,N]: neighbours along n; B stored [N,K]: neighbours along k.
       const int n = trans_b ? idx / TK : idx % TN, k = trans_b ? idx % TK : idx / TN;
       const int64_t gn = n0 + n, gk = k0 + k;
@@ -108,7 +108,7 @@ void launch(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float a
   if (M == 0 || N == 0) return;
   const GemmGrid g = gemm_grid(M, N);
   const dim3 grid(unsigned(g.tiles_n), unsigned(g.tiles_m));
-  gemm_bf16_kernel<OutT><<<grid, kThreads, 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C,
+  gemm_bf16_kernel<OutT><<<grid, kTileThreads, 0, stream>>>(trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C,
                                                        ldc);
   CUDA_CHECK_LAUNCH();
 }

@@ -9,7 +9,7 @@ namespace tf::cuda {
 
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kNormThreads = 256;
 
 __global__ void rmsnorm_forward_kernel(const bf16* x, const bf16* w, bf16* y, float* rstd, int64_t C, float eps) {
   __shared__ float scratch[32];
@@ -55,7 +55,7 @@ void rmsnorm_forward(const bf16* x, const bf16* w, bf16* y, float* rstd, int64_t
                      cudaStream_t stream) {
   check_rows(N, C);
   if (N == 0) return;
-  rmsnorm_forward_kernel<<<unsigned(N), kThreads, 0, stream>>>(x, w, y, rstd, C, eps);
+  rmsnorm_forward_kernel<<<unsigned(N), kNormThreads, 0, stream>>>(x, w, y, rstd, C, eps);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -63,7 +63,7 @@ void rmsnorm_backward(const bf16* dy, const bf16* x, const bf16* w, const float*
                       int64_t N, int64_t C, cudaStream_t stream) {
   check_rows(N, C);
   if (N == 0) return;
-  rmsnorm_backward_kernel<<<unsigned(N), kThreads, 0, stream>>>(dy, x, w, rstd, dx, accumulate, C);
+  rmsnorm_backward_kernel<<<unsigned(N), kNormThreads, 0, stream>>>(dy, x, w, rstd, dx, accumulate, C);
   CUDA_CHECK_LAUNCH();
 }
 

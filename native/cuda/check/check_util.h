@@ -91,6 +91,9 @@ inline double max_abs(const std::vector<double>& v) {
   return m;
 }
 
+// A 2-D shape as the table's shape column prints it.
+inline std::string shape2(int64_t a, int64_t b) { return "[" + std::to_string(a) + "," + std::to_string(b) + "]"; }
+
 // One table row from a comparison.
 inline Row make_row(const std::string& name, const std::string& shape, const std::vector<float>& got,
                     const std::vector<double>& ref, const std::vector<double>& scale, const Tolerance& tol,

@@ -10,7 +10,6 @@ namespace tf::cuda::check {
 
 namespace {
 
-std::string shape2(int64_t a, int64_t b) { return "[" + std::to_string(a) + "," + std::to_string(b) + "]"; }
 
 void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
   const float eps = 1e-5f;

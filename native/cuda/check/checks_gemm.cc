@@ -8,7 +8,7 @@ namespace tf::cuda::check {
 
 namespace {
 
-struct Case {
+struct GemmCase {
   bool ta, tb;
   int64_t M, N, K;
   float alpha, beta;
@@ -16,7 +16,7 @@ struct Case {
   const char* what;
 };
 
-Row run_case(const Case& c, uint64_t seed) {
+Row run_case(const GemmCase& c, uint64_t seed) {
   const int64_t lda = c.ta ? c.M : c.K, ldb = c.tb ? c.K : c.N, ldc = c.N;
   auto A = randn_bf16(static_cast<size_t>(c.M * c.K), seed), B = randn_bf16(static_cast<size_t>(c.K * c.N), seed + 1),
        C0 = randn_bf16(static_cast<size_t>(c.M * c.N), seed + 2);
@@ -80,7 +80,7 @@ Row run_case(const Case& c, uint64_t seed) {
 
 void run_gemm_checks(std::vector<Row>& rows) {
   // Sizes keep the single-threaded double reference (strided for the non-transposed B) to seconds.
-  const Case cases[] = {
+  const GemmCase cases[] = {
       {false, true, 256, gpu_or_emu(2048, 384), gpu_or_emu(2048, 256), 1.f, 0.f, false, "y=xW^T"},
       {false, false, 256, gpu_or_emu(1024, 320), gpu_or_emu(1024, 192), 1.f, 0.f, false, "dx=dyW"},
       {true, false, gpu_or_emu(512, 256), gpu_or_emu(512, 256), gpu_or_emu(512, 160), 1.f, 0.f, false, "dW=dy^Tx"},
@@ -92,7 +92,7 @@ void run_gemm_checks(std::vector<Row>& rows) {
       {true, false, 333, 97, 200, 1.f, 0.f, true, "ragged"},
   };
   uint64_t seed = 900;
-  for (const Case& c : cases) rows.push_back(run_case(c, seed += 10));
+  for (const GemmCase& c : cases) rows.push_back(run_case(c, seed += 10));
 }
 
 }  // namespace tf::cuda::check

@@ -9,7 +9,6 @@ namespace tf::cuda::check {
 
 namespace {
 
-std::string shape2(int64_t a, int64_t b) { return "[" + std::to_string(a) + "," + std::to_string(b) + "]"; }
 
 void embedding_check(std::vector<Row>& rows) {
   const int64_t V = 1000, C = 136, N = 777;  // C not a multiple of 8: no vector-width assumption

@@ -21,6 +21,7 @@ endif()
 
 file(GLOB TF_BINDING_SOURCES CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/binding/*.cc)
 add_library(tuneforge_native_emu MODULE ${TF_BINDING_SOURCES})
+tf_unity_build(tuneforge_native_emu)
 set_target_properties(tuneforge_native_emu PROPERTIES PREFIX "" SUFFIX ".node")
 target_include_directories(tuneforge_native_emu PRIVATE ${TF_NODE_INCLUDE} ${TF_NAPI_DIR})
 # As binding.gyp: C++ exceptions through node-addon-api (every tf::Error becomes a JS error).

@@ -58,6 +58,7 @@ target_link_libraries(tf_cuda_emu_objects PRIVATE tf_emu_flags)
 target_compile_definitions(tf_cuda_emu_objects PRIVATE TF_WITH_CUDA)
 # PIC like the core's objects: tf_core_emu is linked into the emulated addon (addon.cmake), a shared object.
 set_target_properties(tf_cuda_emu_objects PROPERTIES POSITION_INDEPENDENT_CODE ON)
+tf_unity_build(tf_cuda_emu_objects)
 
 # One archive, no cycles: the core, the CUDA host plans and the emulated CUDA backend.
 add_library(tf_core_emu STATIC $<TARGET_OBJECTS:tf_core_objects> $<TARGET_OBJECTS:tf_cuda_host_objects>
@@ -68,6 +69,7 @@ target_link_libraries(tf_core_emu PUBLIC tf_emu_flags Threads::Threads ${CMAKE_D
 file(GLOB TF_EMU_CHECK_SOURCES CONFIGURE_DEPENDS ${TF_CUDA_DIR}/check/*.cc)
 add_executable(cuda_check_emu ${TF_EMU_CHECK_SOURCES})
 target_link_libraries(cuda_check_emu PRIVATE tf_core_emu)
+tf_unity_build(cuda_check_emu)
 add_executable(cuda_model_check_emu ${TF_CUDA_DIR}/model_check/main.cc)
 target_include_directories(cuda_model_check_emu PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/tests)
 target_link_libraries(cuda_model_check_emu PRIVATE tf_core_emu)

@@ -39,7 +39,7 @@ void apply_dropout(ThreadPool* pool, const LoraDropout& drop, const float* in, f
   if (pool) pool->parallel_for_grain(groups, 1024, body); else body(0, groups, 0);
 }
 
-std::vector<float>& scratch() {
+std::vector<float>& lora_scratch() {
   thread_local std::vector<float> buf;
   return buf;
 }
@@ -50,7 +50,7 @@ void lora_forward(ThreadPool* pool, const LoraDims& d, const float* x, const flo
                   const LoraDropout& drop, float* u, float* y) {
   const float* xin = x;
   if (drop.p > 0.f) {
-    auto& xd = scratch();
+    auto& xd = lora_scratch();
     xd.resize(d.N * d.in);
     apply_dropout(pool, drop, x, xd.data(), d.N * d.in);
     xin = xd.data();
@@ -65,7 +65,7 @@ void lora_backward(ThreadPool* pool, const LoraDims& d, const float* x, const fl
   std::vector<float> du(d.N * d.r);
   sgemm(args(false, false, d.N, d.r, d.out, dy, d.out, B, d.r, du.data(), d.r, scale, 0.f), pool);  // du = s dy B
   sgemm(args(true, false, d.out, d.r, d.N, dy, d.out, u, d.r, dB, d.r, scale, 1.f), pool);          // dB += s dyᵀ u
-  auto& xd = scratch();
+  auto& xd = lora_scratch();
   const float* xin = x;
   if (drop.p > 0.f) {
     xd.resize(d.N * d.in);

@@ -17,7 +17,7 @@ int64_t panel_rows(const Nf4Tensor& W) {
   return std::min(rows, W.rows);
 }
 
-std::vector<float>& scratch() {
+std::vector<float>& panel_scratch() {
   // One buffer per calling thread, reused for every layer: two models driven from two threads never share it.
   thread_local std::vector<float> buf;
   return buf;
@@ -41,7 +41,7 @@ void nf4_linear_forward(ThreadPool* pool, const float* x, const Nf4Tensor& W, co
         for (int64_t j = 0; j < out; ++j) y[i * out + j] += bias[j];
     return;
   }
-  auto& buf = scratch();
+  auto& buf = panel_scratch();
   buf.resize(P * in);
   for (int64_t r0 = 0; r0 < out; r0 += P) {
     const int64_t r1 = std::min(out, r0 + P);
@@ -59,7 +59,7 @@ void nf4_linear_forward(ThreadPool* pool, const float* x, const Nf4Tensor& W, co
 
 void nf4_linear_backward(ThreadPool* pool, const float* dy, const Nf4Tensor& W, float* dx, bool accumulate, int64_t N) {
   const int64_t out = W.rows, in = W.cols, P = panel_rows(W);
-  auto& buf = scratch();
+  auto& buf = panel_scratch();
   buf.resize(P * in);
   for (int64_t r0 = 0; r0 < out; r0 += P) {
     const int64_t r1 = std::min(out, r0 + P);
