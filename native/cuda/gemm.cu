@@ -30,9 +30,9 @@ __device__ __forceinline__ float load_out(const float* p) { return *p; }
 
 template <typename OutT>
 __global__ void __launch_bounds__(kTileThreads) gemm_bf16_kernel(bool trans_a, bool trans_b, int64_t M, int64_t N,
-                                                             int64_t K, float alpha, const bf16* __restrict__ A,
-                                                             int64_t lda, const bf16* __restrict__ B, int64_t ldb,
-                                                             float beta, OutT* C, int64_t ldc) {
+                                                                 int64_t K, float alpha, const bf16* __restrict__ A,
+                                                                 int64_t lda, const bf16* __restrict__ B, int64_t ldb,
+                                                                 float beta, OutT* C, int64_t ldc) {
   __shared__ __align__(32) bf16 As[TM][TK + kPadA];
   __shared__ __align__(32) bf16 Bs[TK][TN + kPadB];
   __shared__ __align__(32) float Cs[kTileThreads / 32][16 * 16];
