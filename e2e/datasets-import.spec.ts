@@ -86,10 +86,13 @@ test("a CSV goes through the column-mapping step", async ({ page }) => {
 
 test("a file over 10 MB arrives whole through the browser upload (the proxy does not cut it)", async ({ page }) => {
   await createDataset(page, `E2E large ${Date.now()}`);
+  // Long answers (about 4 KB, like a detailed support reply), so 12 MB is about 3,000 examples rather than 66,000:
+  // the upload is what this test is about, not importing and analysing many rows.
+  const steps = Array.from({ length: 60 }, (_, k) => `Step ${k + 1}: check the cable of port ${k % 4} and the status light.`).join(" ");
   const lines: string[] = [];
   let size = 0;
   for (let i = 0; size < 12 * 1024 * 1024; i++) {
-    const line = chat(i) + "\n";
+    const line = JSON.stringify({ messages: [{ role: "user", content: `Router ${i} keeps dropping the connection. What should I do?` }, { role: "assistant", content: `For router ${i}: ${steps}` }] }) + "\n";
     lines.push(line);
     size += Buffer.byteLength(line);
   }
