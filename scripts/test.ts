@@ -110,9 +110,7 @@ async function main(): Promise<number> {
   const nativeBesideE2e = tiers.includes("native") && tiers.includes("e2e");
   const besideE2e = async (command: string, args: string[], tierEnv: NodeJS.ProcessEnv): Promise<number> => {
     const logFile = path.join(reports, "native.log");
-    const stream = fs.createWriteStream(logFile);
-    const code = await lowPriorityRun(command, args, { cwd: ROOT, env: tierEnv, log: stream });
-    await new Promise<void>((resolve) => stream.end(resolve));
+    const code = await lowPriorityRun(command, args, { cwd: ROOT, env: tierEnv, logFile });
     console.log(`${paint("bold", "── native: its output (it ran beside e2e) ──")}\n${fs.readFileSync(logFile, "utf8").trimEnd()}\n${paint("bold", "── end of native's output ──")}`);
     return code;
   };

@@ -25,12 +25,10 @@ function logStream(dir: string, name: string): { file: string; stream: fs.WriteS
 
 /** The C++ test tree (native/build/cmake, configured and built as `npm run test:native` does), once `after` resolves. */
 export function startNativeTreeBuild(opts: { root: string; env: NodeJS.ProcessEnv; logDir: string; after: Promise<unknown> }): BackgroundBuild {
-  const { file, stream } = logStream(opts.logDir, "native");
+  const file = path.join(opts.logDir, "background-native.log");
   const done = (async () => {
     await opts.after;
-    const ok = (await lowPriorityRun(process.execPath, [path.join(opts.root, "native/tools/test-native.mjs"), "--build-only"], { cwd: opts.root, env: opts.env, log: stream })) === 0;
-    await new Promise<void>((resolve) => stream.end(resolve));
-    return ok;
+    return (await lowPriorityRun(process.execPath, [path.join(opts.root, "native/tools/test-native.mjs"), "--build-only"], { cwd: opts.root, env: opts.env, logFile: file })) === 0;
   })();
   return { name: "native test tree", done, logFile: file };
 }

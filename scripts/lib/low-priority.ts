@@ -8,18 +8,21 @@ import fs from "node:fs";
 
 export const LOW_PRIORITY_NICE = 19;
 
-/** Runs `command` under `nice -n 19`, its stdout and stderr appended to `log`; resolves its exit code (127 when it
- *  could not start, 128 when a signal ended it). The stream is left open for the caller. */
-export function lowPriorityRun(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; log: fs.WriteStream }): Promise<number> {
-  return new Promise((resolve) => {
-    opts.log.write(`$ ${command} ${args.join(" ")}\n`);
+/** Runs `command` under `nice -n 19`, its stdout and stderr written to `logFile` (created or emptied); resolves its
+ *  exit code once the file is complete (127 when it could not start, 128 when a signal ended it). */
+export async function lowPriorityRun(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<number> {
+  const log = fs.createWriteStream(opts.logFile);
+  const code = await new Promise<number>((resolve) => {
+    log.write(`$ ${command} ${args.join(" ")}\n`);
     const child = spawn("nice", ["-n", String(LOW_PRIORITY_NICE), command, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
-    child.stdout.pipe(opts.log, { end: false });
-    child.stderr.pipe(opts.log, { end: false });
+    child.stdout.pipe(log, { end: false });
+    child.stderr.pipe(log, { end: false });
     child.on("error", (err) => {
-      opts.log.write(`${command}: ${err.message}\n`);
+      log.write(`${command}: ${err.message}\n`);
       resolve(127);
     });
-    child.on("close", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+    child.on("close", (exit, signal) => resolve(exit ?? (signal ? 128 : 1)));
   });
+  await new Promise<void>((resolve) => log.end(resolve));
+  return code;
 }
