@@ -37,6 +37,12 @@ test("the status indicator shows database, Redis and workers online, with detail
   await expect(details).toBeVisible();
   await expect(details.getByRole("heading", { name: "Queues" })).toBeVisible();
   await expect(details.getByText("Native addon", { exact: true })).toBeVisible();
+  // One fact per row: the build and its backends, then the GPU (none on a test machine: why, and that training runs
+  // on the CPU), not the server's one-line message repeating the build.
+  await expect(details.getByText(/^Built with cpu/)).toBeVisible();
+  await expect(details.getByText("GPU", { exact: true })).toBeVisible();
+  await expect(details.getByText(/training runs on the CPU/)).toBeVisible();
+  await expect(details.getByText(/native addon built with/)).toHaveCount(0);
   await page.keyboard.press("Escape");
   await expect(details).toBeHidden();
 });

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { requestStaleAnalyses } from "../lib/datasets/analysis/reconcile";
 import { disconnectPrisma, prisma } from "../lib/db/client";
 import { env } from "../lib/env";
-import { describeGemms, gemmsHint } from "../lib/health/native";
+import { describeGemms, gemmsHint } from "../lib/health/gpu-words";
 import { errorMessage } from "../lib/health/timeout";
 import { isQueueName, type QueueName } from "../lib/queue/contracts";
 import { redactRedisUrl } from "../lib/redis";

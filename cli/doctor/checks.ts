@@ -1,5 +1,6 @@
 import { createPrismaClient } from "../../lib/db/client";
-import { describeGemms, gemmsHint, nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
+import { describeGemms, gemmsHint } from "../../lib/health/gpu-words";
+import { nativeAddonDisplayPath, nativeStatus } from "../../lib/health/native";
 import type { CudaDeviceInfo } from "../../native/index";
 import { checkDatabase, probeRedis, type QueueCounts } from "../../lib/health/services";
 import { CHROMIUM_INSTALL_HINT, chromiumStatus } from "../../lib/health/chromium";

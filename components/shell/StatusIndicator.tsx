@@ -1,8 +1,9 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import { Fragment } from "react";
 import { DateTime } from "../ui/DateTime";
-import { fetchHealth, healthTone, type HealthReport, type ServiceCheck } from "./health";
+import { fetchHealth, healthTone, nativeLines, type HealthReport, type ServiceCheck } from "./health";
 
 const POLL_MS = 5_000;
 
@@ -32,11 +33,15 @@ function Details({ health }: { health: HealthReport }) {
         <dd className={health.database.ok ? undefined : "status-item-bad"}>{serviceText(health.database)}</dd>
         <dt>Redis</dt>
         <dd className={health.redis.ok ? undefined : "status-item-bad"}>{serviceText(health.redis)}</dd>
-        <dt>Native addon</dt>
-        <dd>
-          {health.native.built ? `Built (${health.native.backendsBuilt.join(", ") || "no backends"})` : "Not built"}
-          {health.native.message ? <div className="muted">{health.native.message}</div> : null}
-        </dd>
+        {nativeLines(health.native).map((line) => (
+          <Fragment key={line.label}>
+            <dt>{line.label}</dt>
+            <dd className={line.tone === "bad" ? "status-item-bad" : undefined}>
+              {line.text}
+              {line.detail ? <div className={line.tone === "warn" ? "status-item-warn" : "muted"}>{line.detail}</div> : null}
+            </dd>
+          </Fragment>
+        ))}
       </dl>
 
       <h3>Workers</h3>

@@ -1,5 +1,6 @@
 // The GET /api/health body, as agreed with the health endpoint. Kept here (not imported from lib/health)
 // because client bundles must not pull in server modules.
+import { describeCudaDevice, describeGemms, gemmsHint } from "@/lib/health/gpu-words";
 
 export type ServiceCheck = { ok: boolean; latencyMs: number; error?: string };
 
@@ -18,6 +19,37 @@ export type HealthReport = {
 };
 
 export type HealthTone = "ok" | "warn" | "danger";
+
+/** One row of the status popover: a label, what it says, and an optional muted (or warning) line under it. */
+export type StatusLine = { label: string; text: string; detail?: string; tone?: "bad" | "warn" };
+
+/**
+ * The popover's rows about the native trainer, one fact each: the build and its backends, the GPUs it found (or why
+ * none, so training runs on the CPU), and where their matrix products run, with doctor's warning when that is slower
+ * than it could be. (The server's one-line `message` says the same for doctor and logs.)
+ */
+export function nativeLines(n: HealthReport["native"]): StatusLine[] {
+  if (!n.built) return [{ label: "Native addon", text: "Not built", detail: n.message, tone: "bad" }];
+  if (!n.ok) return [{ label: "Native addon", text: "Built, but not usable", detail: n.message, tone: "bad" }];
+  const lines: StatusLine[] = [{ label: "Native addon", text: `Built with ${n.backendsBuilt.join(", ")}` }];
+  if (!n.backendsBuilt.includes("cuda")) {
+    lines.push({ label: "GPU", text: "Not in this build", detail: "Built without nvcc, so training runs on the CPU; rebuild with the CUDA toolkit installed (npm run native:build) to train on a GPU." });
+    return lines;
+  }
+  if (n.cudaDevices.length === 0) {
+    const why = n.cudaReason ?? "no CUDA device";
+    lines.push({ label: "GPU", text: "None found", detail: `${why.charAt(0).toUpperCase()}${why.slice(1)}; training runs on the CPU.` });
+    return lines;
+  }
+  lines.push({ label: n.cudaDevices.length === 1 ? "GPU" : "GPUs", text: n.cudaDevices.map(describeCudaDevice).join(", ") });
+  if (n.cudaGemms) {
+    const hint = gemmsHint(n);
+    // "unusable": TF_CUDA_GEMM asks for what cannot run, so every GPU job would fail; otherwise only slower.
+    const tone = n.cudaGemms.startsWith("unusable (") ? ("bad" as const) : ("warn" as const);
+    lines.push({ label: "GEMMs", text: describeGemms(n.cudaGemms), ...(hint ? { detail: hint, tone } : {}) });
+  }
+  return lines;
+}
 
 /** Nothing works without the database; Redis or workers missing means jobs will not run. */
 export function healthTone(h: HealthReport): HealthTone {
