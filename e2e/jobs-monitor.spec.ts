@@ -81,7 +81,8 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
 });
 
 test("the overfitting alert appears for a curve that overfits, and not for one that does not", async ({ page }) => {
-  const overfit = await createDemoJob(db, { status: "succeeded", steps: 300, curve: { ...curve, overfitFrom: 0.45 } });
+  // (No model name on this one: the provider reported none, which the page must say.)
+  const overfit = await createDemoJob(db, { status: "succeeded", steps: 300, curve: { ...curve, overfitFrom: 0.45 }, extra: { fineTunedModel: null } });
   await page.goto(`/jobs/${overfit}`);
   await expect(page.getByTestId("overfitting-alert")).toBeVisible();
   await expect(page.getByTestId("overfitting-alert")).toContainText(/rising since step \d+/);
@@ -89,7 +90,7 @@ test("the overfitting alert appears for a curve that overfits, and not for one t
   await expect(page.locator("tr[data-best]")).toHaveCount(1);
   await page.getByLabel("Log scale").check();
   await expect(chart(page)).toHaveAttribute("data-last-step", "300");
-  // A succeeded job without a model name (this demo row has none) does not promise one "when the job succeeds".
+  // A succeeded job without a model name does not promise one "when the job succeeds".
   await expect(page.getByTestId("fine-tuned-model-missing")).toHaveText(/^The provider reported none for this job/);
   await screenshotPage(page, `${DIR}/job-overfitting.png`);
 
@@ -97,6 +98,7 @@ test("the overfitting alert appears for a curve that overfits, and not for one t
   await page.goto(`/jobs/${healthy}`);
   await expect(chart(page)).toHaveAttribute("data-last-step", "300");
   await expect(page.getByTestId("overfitting-alert")).toHaveCount(0);
+  await expect(page.locator("#fine-tuned-model")).toHaveText(/^ft:gpt-4o-mini-2024-07-18:demo:/);
 });
 
 test("OpenAI's training_not_available refusal is explained in plain words", async ({ page }) => {

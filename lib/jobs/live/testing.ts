@@ -1,5 +1,7 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
+import { localConfigSchema } from "../local/config";
+import { storedLocalConfig } from "../local/stored";
 import { JOB_SUMMARY_INCLUDE, latestProgress, toMetricPointView, toJobSummary } from "../view";
 import { publishJobUpdate } from "./channel";
 import { curvePoint, curvePoints, type CurveOptions, type PointFields } from "./curve";
@@ -36,28 +38,47 @@ export type DemoJobOptions = {
   extra?: Partial<Prisma.FineTuneJobUncheckedCreateInput>;
 };
 
-/** A job as the worker leaves it mid-run or at the end: row, metric history, a few events and checkpoints. */
+/**
+ * A job as the worker leaves it mid-run or at the end: row, metric history, a few events and checkpoints. Its fields
+ * are the ones a real launch and run write: a hosted job has OpenAI's ids, a price-based estimate and, once it
+ * succeeded, its ft: model, billed tokens and actual cost; a local job has none of those (no price, no remote ids),
+ * and its own events.
+ */
 export async function createDemoJob(db: PrismaClient, o: DemoJobOptions = {}): Promise<string> {
   const curve: CurveOptions = { totalSteps: 300, epochs: 3, ...o.curve };
   const steps = o.steps ?? 0;
   const startedAt = new Date(Date.now() - Math.max(60, steps) * 1000);
-  const terminal = o.status === "succeeded" || o.status === "failed" || o.status === "cancelled";
+  const status = o.status ?? "running";
+  const terminal = status === "succeeded" || status === "failed" || status === "cancelled";
+  const local = o.provider === "local";
+  const baseModel = o.baseModel ?? (local ? "llama-3.2-1b-instruct" : "gpt-4o-mini-2024-07-18");
+  const epochs = curve.epochs ?? 3;
+  const tokensPerEpoch = 41_250;
+  const hosted = {
+    hyperparameters: { n_epochs: epochs, batch_size: 1, learning_rate_multiplier: 1.8 },
+    remoteJobId: `ftjob-demo-${Math.random().toString(36).slice(2, 12)}`,
+    remoteTrainingFileId: "file-train-demo",
+    remoteValidationFileId: "file-valid-demo",
+    remoteStatus: status,
+    trainingPricePerMTok: 3,
+    estimatedUsd: 0.37,
+    ...(status === "succeeded" ? { fineTunedModel: `ft:${baseModel}:demo:${o.suffix ?? "demo"}:Ab12Cd34`, trainedTokens: tokensPerEpoch * epochs, actualUsd: 0.37 } : {}),
+  };
+  const localRun = {
+    ...storedLocalConfig(localConfigSchema.parse({ training: { epochs } })),
+    backend: "cpu",
+    ...(status === "succeeded" ? { trainedTokens: tokensPerEpoch * epochs } : {}),
+  };
   const job = await db.fineTuneJob.create({
     data: {
-      provider: o.provider ?? "openai",
-      status: o.status ?? "running",
-      baseModel: o.baseModel ?? "gpt-4o-mini-2024-07-18",
+      provider: local ? "local" : "openai",
+      status,
+      baseModel,
       suffix: o.suffix ?? null,
       datasetVersionId: o.datasetVersionId ?? null,
-      hyperparameters: { n_epochs: curve.epochs ?? 3, batch_size: 1, learning_rate_multiplier: 1.8 },
-      remoteJobId: `ftjob-demo-${Math.random().toString(36).slice(2, 12)}`,
-      remoteTrainingFileId: "file-train-demo",
-      remoteValidationFileId: "file-valid-demo",
-      remoteStatus: o.status ?? "running",
-      estimatedTokensPerEpoch: 41_250,
-      estimatedEpochs: curve.epochs ?? 3,
-      trainingPricePerMTok: 3,
-      estimatedUsd: 0.37,
+      ...(local ? localRun : hosted),
+      estimatedTokensPerEpoch: tokensPerEpoch,
+      estimatedEpochs: epochs,
       createdAt: new Date(startedAt.getTime() - 90_000),
       startedAt,
       finishedAt: terminal ? new Date() : null,
@@ -74,15 +95,19 @@ export async function createDemoJob(db: PrismaClient, o: DemoJobOptions = {}): P
       checkpoints.push({
         jobId: job.id,
         step: s,
-        remoteId: `ftckpt-demo-${s}`,
-        modelName: `ft:${o.baseModel ?? "gpt-4o-mini-2024-07-18"}:demo::ckpt${s}:ckpt-step-${s}`,
+        remoteId: local ? null : `ftckpt-demo-${s}`,
+        modelName: local ? null : `ft:${baseModel}:demo::ckpt${s}:ckpt-step-${s}`,
+        path: local ? `jobs/${job.id}/checkpoints/step-${s}` : null,
         metrics: { step: s, train_loss: p.trainLoss, valid_loss: p.validLoss ?? p.fullValidLoss, full_valid_loss: p.fullValidLoss },
       });
     }
     if (checkpoints.length) await db.checkpoint.createMany({ data: checkpoints as Prisma.CheckpointCreateManyInput[] });
   }
   await db.jobEvent.createMany({
-    data: [
+    data: local ? [
+      { jobId: job.id, level: "info", message: `Queued: local QLoRA fine-tune of ${baseModel}; r 16, alpha 32, ${epochs} epoch${epochs === 1 ? "" : "s"}, backend auto.`, createdAt: new Date(startedAt.getTime() - 60_000) },
+      { jobId: job.id, level: "info", message: `Training on worker-demo, cpu backend: 120 examples, ${tokensPerEpoch} tokens (${Math.round(tokensPerEpoch * 0.4)} trained on)`, createdAt: startedAt },
+    ] : [
       { jobId: job.id, remoteId: "ftevent-1", level: "info", message: "Validating training file: file-train-demo", data: { status: "validating_files" }, createdAt: new Date(startedAt.getTime() - 60_000) },
       { jobId: job.id, remoteId: "ftevent-2", level: "info", message: "Fine-tuning job started", data: { status: "running" }, createdAt: startedAt },
       { jobId: job.id, remoteId: null, level: "warn", message: "OpenAI answered 429 (rate limited); retried after 2 s", createdAt: new Date(startedAt.getTime() + 5_000) },
