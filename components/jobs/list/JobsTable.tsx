@@ -2,7 +2,8 @@
 
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { Fragment, useState } from "react";
+import { useState } from "react";
+import { BreakableId } from "@/components/ui/BreakableId";
 import { Button } from "@/components/ui/Button";
 import { DateTime } from "@/components/ui/DateTime";
 import { StatusBadge } from "@/components/ui/StatusBadge";
@@ -40,30 +41,6 @@ function progress(j: JobSummary) {
       ) : null}
       <span className="num">{totalSteps ? `${formatInt(step)}/${formatInt(totalSteps)}` : formatInt(step)}</span>
     </span>
-  );
-}
-
-/**
- * An ft: name (ft:base:org:suffix:id) is up to about 60 characters, wider than its column: it breaks after its colons
- * only, never inside a part, so the table keeps to the page's width and each part stays readable.
- */
-function FineTunedName({ name }: { name: string }) {
-  const split = name.split(":");
-  // "ft:" stays with the base model it prefixes.
-  const parts = split[0] === "ft" && split.length > 1 ? [`ft:${split[1]}`, ...split.slice(2)] : split;
-  return (
-    <div className={`muted mono ${styles.fineTunedName}`} title={name}>
-      {parts.map((part, i) => (
-        <Fragment key={i}>
-          <span>{part}</span>
-          {i < parts.length - 1 ? (
-            <>
-              :<wbr />
-            </>
-          ) : null}
-        </Fragment>
-      ))}
-    </div>
   );
 }
 
@@ -112,7 +89,9 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
                 <Link href={`/jobs/${encodeURIComponent(j.id)}`} className="mono">
                   {j.baseModel}
                 </Link>
-                {j.fineTunedModel ? <FineTunedName name={j.fineTunedModel} /> : j.suffix ? <div className="muted">{j.suffix}</div> : null}
+                {j.fineTunedModel ? <div className={`muted mono ${styles.fineTunedName}`}>
+                    <BreakableId id={j.fineTunedModel} />
+                  </div> : j.suffix ? <div className="muted">{j.suffix}</div> : null}
               </td>
               <td>{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
               <td className="num">{cost(j)}</td>

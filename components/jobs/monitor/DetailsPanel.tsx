@@ -1,3 +1,4 @@
+import { BreakableId } from "@/components/ui/BreakableId";
 import { CopyButton } from "@/components/settings/CopyButton";
 import { targetPresetOf } from "@/lib/jobs/local/config";
 import { missingModelText } from "@/lib/jobs/monitor/fine-tuned-model";
@@ -22,7 +23,7 @@ export function DetailsPanel({ job }: { job: JobSummary }) {
         {job.fineTunedModel ? (
           <div className={styles.modelName}>
             <code id="fine-tuned-model" className="mono">
-              {job.fineTunedModel}
+              <BreakableId id={job.fineTunedModel} />
             </code>
             <CopyButton text={job.fineTunedModel} targetId="fine-tuned-model" />
           </div>

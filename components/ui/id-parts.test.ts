@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { idParts } from "./id-parts";
+
+describe("idParts", () => {
+  it("breaks an ft: name after its colons, keeping ft: with the base model", () => {
+    expect(idParts("ft:gpt-4o-mini-2024-07-18:acme:support:Ab12Cd34")).toEqual(["ft:gpt-4o-mini-2024-07-18:", "acme:", "support:", "Ab12Cd34"]);
+    expect(idParts("ft:gpt-4o-mini-2024-07-18:acme::ckpt-step-100")).toEqual(["ft:gpt-4o-mini-2024-07-18:", "acme:", ":", "ckpt-step-100"]);
+  });
+
+  it("breaks paths after their slashes and leaves a plain name whole", () => {
+    expect(idParts("jobs/abc/checkpoints/step-6")).toEqual(["jobs/", "abc/", "checkpoints/", "step-6"]);
+    expect(idParts("gpt-4.1-nano-2025-04-14")).toEqual(["gpt-4.1-nano-2025-04-14"]);
+    expect(idParts("ft:")).toEqual(["ft:"]);
+  });
+});
