@@ -45,19 +45,24 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
   });
 }
 
-/** Runs `node args` at low priority from now on, its output kept (without lowPriorityRun's command line) for when its
- *  tier's turn comes. */
-async function startBeside(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; ms: number }> {
+/** Runs a command at low priority (beside another tier or set-up), its output kept in a file rather than interleaved
+ *  with the foreground's; resolves its exit code, its output (without lowPriorityRun's command line) and duration. */
+async function runBeside(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; ms: number }> {
   const started = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-test-beside-"));
   try {
     const logFile = path.join(dir, "output.log");
-    const code = await lowPriorityRun(process.execPath, args, { cwd: ROOT, env, logFile });
+    const code = await lowPriorityRun(command, args, { cwd: ROOT, env, logFile });
     const output = fs.readFileSync(logFile, "utf8").split("\n").slice(1).join("\n").trimEnd();
     return { code, output, ms: Date.now() - started };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Prints what a tier that ran beside other work wrote, as one block. */
+function printBesideOutput(tier: string, beside: string, output: string): void {
+  if (output) console.log(`${paint("bold", `── ${tier}: its output (it ran beside ${beside}) ──`)}\n${output}\n${paint("bold", `── end of ${tier}'s output ──`)}`);
 }
 
 function hasNpmScript(name: string): boolean {
@@ -84,7 +89,7 @@ async function main(): Promise<number> {
   // block when its tier comes.
   const typecheckArgs = [bin("typescript/bin/tsc"), "--noEmit"];
   const typecheckBesideSetup = tiers.includes("typecheck") && tiers.some((tier) => tier !== "typecheck");
-  const earlyTypecheck = typecheckBesideSetup ? startBeside(typecheckArgs, env) : undefined;
+  const earlyTypecheck = typecheckBesideSetup ? runBeside(process.execPath, typecheckArgs, env) : undefined;
   await ensureServices({ databaseUrl: t.databaseUrl, redisUrl: t.redisUrl, log });
   if (tiers.includes("int")) {
     // Every run starts from an empty database and Redis db (integration tests may leave rows behind), except the
@@ -129,12 +134,6 @@ async function main(): Promise<number> {
   // CPU work with minutes-long timeouts) take it; the e2e tests keep the CPU they ask for. Its output goes to a file
   // and is printed as one block when it ends, not interleaved with the browser tests' lines.
   const nativeBesideE2e = tiers.includes("native") && tiers.includes("e2e");
-  const besideE2e = async (command: string, args: string[], tierEnv: NodeJS.ProcessEnv): Promise<number> => {
-    const logFile = path.join(reports, "native.log");
-    const code = await lowPriorityRun(command, args, { cwd: ROOT, env: tierEnv, logFile });
-    console.log(`${paint("bold", "── native: its output (it ran beside e2e) ──")}\n${fs.readFileSync(logFile, "utf8").trimEnd()}\n${paint("bold", "── end of native's output ──")}`);
-    return code;
-  };
   const vitestTier = async (project: "unit" | "int"): Promise<Omit<Outcome, "tier" | "ms">> => {
     const report = path.join(reports, `${project}.json`);
     const code = await run(process.execPath, [bin("vitest/vitest.mjs"), "run", "--project", project, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`], env);
@@ -145,7 +144,7 @@ async function main(): Promise<number> {
     typecheck: async () => {
       if (!earlyTypecheck) return { status: (await run(process.execPath, typecheckArgs, env)) === 0 ? "passed" : "failed" };
       const { code, output, ms } = await earlyTypecheck;
-      if (output) console.log(`${paint("bold", "── typecheck: its output (it ran beside set-up) ──")}\n${output}\n${paint("bold", "── end of typecheck's output ──")}`);
+      printBesideOutput("typecheck", "set-up", output);
       return { status: code === 0 ? "passed" : "failed", ms, note: "beside set-up, at low priority" };
     },
     unit: () => vitestTier("unit"),
@@ -156,7 +155,13 @@ async function main(): Promise<number> {
       await awaitBackgroundBuild(background.native, log);
       const report = path.join(reports, "native.json");
       const nativeEnv = { ...env, TF_TEST_FAILURES_FILE: report };
-      const code = nativeBesideE2e ? await besideE2e("npm", ["run", "--silent", "test:native"], nativeEnv) : await run("npm", ["run", "--silent", "test:native"], nativeEnv);
+      const args = ["run", "--silent", "test:native"];
+      let code: number;
+      if (nativeBesideE2e) {
+        const beside = await runBeside("npm", args, nativeEnv);
+        printBesideOutput("native", "e2e", beside.output);
+        code = beside.code;
+      } else code = await run("npm", args, nativeEnv);
       return { status: code === 0 ? "passed" : "failed", failures: reportedFailures(report, code, (r: NativeReport) => nativeFailures(r, ROOT)), note: nativeBesideE2e ? "beside e2e, at low priority" : undefined };
     },
     e2e: async () => {
