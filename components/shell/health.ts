@@ -1,5 +1,5 @@
-// The GET /api/health body, as agreed with the health endpoint. Kept here (not imported from lib/health)
-// because client bundles must not pull in server modules.
+// The GET /api/health body, as agreed with the health endpoint. Kept here (not imported from lib/health/index.ts)
+// because client bundles must not pull in server modules; lib/health/gpu-words.ts has none.
 import { describeCudaDevice, describeGemms, gemmsHint } from "@/lib/health/gpu-words";
 
 export type ServiceCheck = { ok: boolean; latencyMs: number; error?: string };

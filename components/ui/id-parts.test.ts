@@ -7,8 +7,7 @@ describe("idParts", () => {
     expect(idParts("ft:gpt-4o-mini-2024-07-18:acme::ckpt-step-100")).toEqual(["ft:gpt-4o-mini-2024-07-18:", "acme:", ":", "ckpt-step-100"]);
   });
 
-  it("breaks paths after their slashes and leaves a plain name whole", () => {
-    expect(idParts("jobs/abc/checkpoints/step-6")).toEqual(["jobs/", "abc/", "checkpoints/", "step-6"]);
+  it("leaves a name without colons whole", () => {
     expect(idParts("gpt-4.1-nano-2025-04-14")).toEqual(["gpt-4.1-nano-2025-04-14"]);
     expect(idParts("ft:")).toEqual(["ft:"]);
   });

@@ -89,9 +89,13 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
                 <Link href={`/jobs/${encodeURIComponent(j.id)}`} className="mono">
                   {j.baseModel}
                 </Link>
-                {j.fineTunedModel ? <div className={`muted mono ${styles.fineTunedName}`}>
+                {j.fineTunedModel ? (
+                  <div className={`muted mono ${styles.fineTunedName}`}>
                     <BreakableId id={j.fineTunedModel} />
-                  </div> : j.suffix ? <div className="muted">{j.suffix}</div> : null}
+                  </div>
+                ) : j.suffix ? (
+                  <div className="muted">{j.suffix}</div>
+                ) : null}
               </td>
               <td>{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
               <td className="num">{cost(j)}</td>
