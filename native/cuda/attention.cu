@@ -28,9 +28,11 @@ using namespace attention_detail;
 // kRowBlocks mma (two at hd <= 64: half the shared-memory traffic per product, the limit of this loop). Per key
 // tile (double-buffered: the next tile's cp.async runs while this one is used), for each row block:
 //   S = Q Kᵀ: key_tile/8 accumulators of 16x8 (mma m16n8k16), K's rows read by ldmatrix as the B operand;
-//   masking, then the online softmax per row: lane (g, t) holds columns 2t, 2t+1 of every 8-key block for rows
-//   g and g+8, so a row's max and sum are reduced over the 4 lanes of a quad (shuffles with xor 1 and 2); each
-//   lane keeps a partial l (the quad-uniform rescale applies to it alike) summed over the quad at the end;
+//   masking (only in tiles that cut through some row's visible keys), then the online softmax per row on the
+//   raw scores, the scale folded into each exp2 (attention_math.h OnlineSoftmax): lane (g, t) holds columns 2t,
+//   2t+1 of every 8-key block for rows g and g+8, so a row's max and sum are reduced over the 4 lanes of a quad
+//   (shuffles with xor 1 and 2); each lane keeps a partial l (the quad-uniform rescale applies to it alike)
+//   summed over the quad at the end;
 //   O = O·α + P V: the probabilities, rounded to bf16 pairs, are the A operand as they lie (ptx.cuh), V's rows
 //   read transposed by ldmatrix.trans as the B operand.
 // The output goes through the warp's own Q rows in shared memory (no longer read by then) to leave in 16-byte
@@ -63,7 +65,7 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
   load_tile_async(sq, rs, p.q_tile, q + attn_offset(b, q0, h, T, nh, hd), qs, rows, hd, p.hd_pad);
   load_segments(sseg, p.q_tile, seg, b, T, q0, rows);
   __syncthreads();
-  const AttnTileRange tiles = attn_key_tiles(tile_min_seg(sseg, rows), q0 + rows - 1, kKeyTile);
+  const AttnTileRange tiles = attn_key_tiles(warp_seg_bounds(sseg, p.q_tile).lo, q0 + rows - 1, kKeyTile);
   auto load_kv = [&](int64_t kt, int buf) {
     const int64_t k0 = kt * kKeyTile;
     const int krows = int(min(int64_t(kKeyTile), T - k0));
@@ -90,7 +92,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
   // tiles pay for the per-element one.
 #pragma unroll
   for (int x = 4; x <= 16; x <<= 1) warp_seg_max = max(warp_seg_max, __shfl_xor_sync(kFullMask, warp_seg_max, x));
-  const int64_t warp_first_row = q0 + warp_row0;
+  const int warp_first_row = int(q0) + warp_row0;
+  const float c = attn_scale_log2(scale);  // raw scores to log2 units (OnlineSoftmax)
 
   float o[kRows][2 * kMaxFrags][4];
 #pragma unroll
@@ -148,20 +151,33 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
         }
       }
 
-    // Scale and mask (causal, segments, keys past T, rows past T: -inf), then the online softmax per row.
-    const int64_t k0 = kt * kKeyTile;
+    // Mask (causal, segments, keys past T, rows past T: -inf) on the raw scores, only in tiles where some row of
+    // the warp may not see some key (the test is warp-uniform, so the branch does not diverge); then the online
+    // softmax per row, on raw scores (OnlineSoftmax folds the scale into the exponent: an FFMA and an exp2 per
+    // score). Positions fit an int: segment starts are int32.
+    const int k0 = int(kt * kKeyTile);
     const bool whole = k0 + kKeyTile - 1 <= warp_first_row && k0 >= warp_seg_max;
+    if (!whole) {
+#pragma unroll
+      for (int rb = 0; rb < kRows; ++rb) {
+        const int i_lo = warp_first_row + rb * 16 + g, i_hi = i_lo + 8;
+#pragma unroll
+        for (int n = 0; n < kKeyBlocks; ++n)
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int j = k0 + n * 8 + 2 * t + e;
+            if (!attn_visible(i_lo, j, seg_lo[rb])) s[rb][n][e] = -INFINITY;
+            if (!attn_visible(i_hi, j, seg_hi[rb])) s[rb][n][2 + e] = -INFINITY;
+          }
+      }
+    }
 #pragma unroll
     for (int rb = 0; rb < kRows; ++rb) {
-      const int64_t i_lo = warp_first_row + rb * 16 + g, i_hi = i_lo + 8;
       float max_lo = -INFINITY, max_hi = -INFINITY;
 #pragma unroll
       for (int n = 0; n < kKeyBlocks; ++n)
 #pragma unroll
         for (int e = 0; e < 2; ++e) {
-          const int64_t j = k0 + n * 8 + 2 * t + e;
-          s[rb][n][e] = whole || attn_visible(i_lo, j, seg_lo[rb]) ? s[rb][n][e] * scale : -INFINITY;
-          s[rb][n][2 + e] = whole || attn_visible(i_hi, j, seg_hi[rb]) ? s[rb][n][2 + e] * scale : -INFINITY;
           max_lo = fmaxf(max_lo, s[rb][n][e]);
           max_hi = fmaxf(max_hi, s[rb][n][2 + e]);
         }
@@ -170,13 +186,13 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
         max_lo = fmaxf(max_lo, __shfl_xor_sync(kFullMask, max_lo, x));
         max_hi = fmaxf(max_hi, __shfl_xor_sync(kFullMask, max_hi, x));
       }
-      const float alpha_lo = st_lo[rb].advance(max_lo), alpha_hi = st_hi[rb].advance(max_hi);
+      const float alpha_lo = st_lo[rb].advance(max_lo, c), alpha_hi = st_hi[rb].advance(max_hi, c);
 #pragma unroll
       for (int n = 0; n < kKeyBlocks; ++n)
 #pragma unroll
         for (int e = 0; e < 2; ++e) {
-          s[rb][n][e] = st_lo[rb].prob(s[rb][n][e]);
-          s[rb][n][2 + e] = st_hi[rb].prob(s[rb][n][2 + e]);
+          s[rb][n][e] = st_lo[rb].prob(s[rb][n][e], c);
+          s[rb][n][2 + e] = st_hi[rb].prob(s[rb][n][2 + e], c);
           st_lo[rb].l += s[rb][n][e];  // this lane's share of the row sum; the quad's shares are added at the end
           st_hi[rb].l += s[rb][n][2 + e];
         }
@@ -222,8 +238,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
     }
     const int row_lo = warp_row0 + rb * 16 + g, row_hi = row_lo + 8;
     if (t == 0) {
-      if (row_lo < rows) lse[attn_stat_index(b, h, q0 + row_lo, nh, T)] = st_lo[rb].lse();
-      if (row_hi < rows) lse[attn_stat_index(b, h, q0 + row_hi, nh, T)] = st_hi[rb].lse();
+      if (row_lo < rows) lse[attn_stat_index(b, h, q0 + row_lo, nh, T)] = st_lo[rb].lse(scale);
+      if (row_hi < rows) lse[attn_stat_index(b, h, q0 + row_hi, nh, T)] = st_hi[rb].lse(scale);
     }
     const float inv_lo = st_lo[rb].inv_l(), inv_hi = st_hi[rb].inv_l();
 #pragma unroll

@@ -53,7 +53,8 @@ __global__ void attention_row_dot_kernel(const bf16* __restrict__ out, const bf1
 //   Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ: A = the warp's K (or V) rows by ldmatrix, B = Q's (dO's) rows read
 //     non-transposed (B[dim][query] = Q[query][dim]); tile/8 accumulators of 16 keys x 8 queries each;
 //   Pᵀ = exp(S·scale - lse) where visible, dSᵀ = Pᵀ ∘ (dPᵀ - D), element by element on the accumulators (lane (g, t)
-//     holds keys g and g+8, queries 2t, 2t+1 of each 8-query block);
+//     holds keys g and g+8, queries 2t, 2t+1 of each 8-query block); the exp as one FFMA and an exp2 on the raw
+//     score (attention_math.h attn_bwd_prob), the mask only where the tile cuts through some query's visible keys;
 //   dV_w += Pᵀ dO and dK_w += dSᵀ Q: Pᵀ and dSᵀ, rounded to bf16 pairs, are A operands as they lie; dO and Q are
 //     read transposed (B[query][dim] = their rows) by ldmatrix.trans;
 //   dSᵀ goes to shared memory (bf16), and after a barrier warp w computes dQ rows 16w..16w+15 of the query tile
@@ -76,7 +77,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   bf16* sq = reinterpret_cast<bf16*>(smem + p.off_q);
   bf16* sdo = reinterpret_cast<bf16*>(smem + p.off_do);
   bf16* sdst = reinterpret_cast<bf16*>(smem + p.off_dst);  // dSᵀ [tile keys][tile queries]
-  float* slse = reinterpret_cast<float*>(smem + p.off_lse);
+  float* sneg_lse2 = reinterpret_cast<float*>(smem + p.off_lse);  // -lse·log2 e per query (attn_bwd_prob)
   float* sd = reinterpret_cast<float*>(smem + p.off_d);
   int* sseg = reinterpret_cast<int*>(smem + p.off_seg);
 
@@ -89,7 +90,9 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
   const int64_t k0 = kt * kTile;
   const int krows = int(min(int64_t(kTile), T - k0));
   const int64_t k_last = k0 + krows - 1;
-  const int64_t j_lo = k0 + warp * 16 + g, j_hi = j_lo + 8;  // this lane's two keys
+  const int warp_k0 = int(k0) + warp * 16;  // the warp's first key (positions fit an int: segments are int32)
+  const int j_lo = warp_k0 + g, j_hi = j_lo + 8;  // this lane's two keys
+  const float c = attn_scale_log2(scale);       // raw scores to log2 units (attn_bwd_prob)
 
   // cp.async, so the loads of a tile are in flight together rather than one global round trip per chunk; the
   // first step's wait covers these too.
@@ -150,32 +153,47 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     ptx::cp_async_commit();
     load_segments(sseg, kTile, seg, b, T, q0, rows);
     for (int r = threadIdx.x; r < kTile; r += blockDim.x) {
-      slse[r] = r < rows ? lse[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
+      sneg_lse2[r] = r < rows ? attn_bwd_neg_lse2(lse[attn_stat_index(b, h, q0 + r, nh, T)]) : 0.f;
       sd[r] = r < rows ? Dg[attn_stat_index(b, h, q0 + r, nh, T)] : 0.f;
     }
     ptx::cp_async_wait<0>();  // this thread's copies (and, on the first step, K and V) have landed
     __syncthreads();          // and everyone's, with the statistics
-    if (!attn_tiles_interact(q0 + rows - 1, tile_min_seg(sseg, rows), k0, k_last)) continue;  // block-uniform
+    const SegBounds segs = warp_seg_bounds(sseg, kTile);  // the same in every warp
+    if (!attn_tiles_interact(q0 + rows - 1, segs.lo, k0, k_last)) continue;  // block-uniform
+    // Whether every query of the tile sees every key of this warp (warp-uniform): the keys lie below the tile's
+    // first query and at or after every query's segment start, and no query row is past T (those hold INT_MAX).
+    // Tiles away from the diagonal and from segment edges skip the per-element mask.
+    const bool whole = warp_k0 + 15 <= int(q0) && segs.hi <= warp_k0;
 
-    // Pᵀ = exp(Sᵀ·scale - lse) where query i sees key j, else 0.
+    // Pᵀ = exp(Sᵀ·scale - lse) where query i sees key j, else 0. Query columns 2t, 2t+1 of each 8-query block:
+    // their statistics are read as pairs.
     float pt[kQueryBlocks][4];
     rows_times_tile_t(sk, sq, pt);
 #pragma unroll
-    for (int n = 0; n < kQueryBlocks; ++n)
+    for (int n = 0; n < kQueryBlocks; ++n) {
+      const float2 nl = *reinterpret_cast<const float2*>(sneg_lse2 + n * 8 + 2 * t);
+      pt[n][0] = attn_bwd_prob(pt[n][0], c, nl.x), pt[n][1] = attn_bwd_prob(pt[n][1], c, nl.y);
+      pt[n][2] = attn_bwd_prob(pt[n][2], c, nl.x), pt[n][3] = attn_bwd_prob(pt[n][3], c, nl.y);
+    }
+    if (!whole) {
 #pragma unroll
-      for (int e = 0; e < 2; ++e) {
-        const int c = n * 8 + 2 * t + e;
-        const int64_t i = q0 + c;
-        pt[n][e] = attn_visible(i, j_lo, sseg[c]) ? attn_bwd_prob(pt[n][e] * scale, slse[c]) : 0.f;
-        pt[n][2 + e] = attn_visible(i, j_hi, sseg[c]) ? attn_bwd_prob(pt[n][2 + e] * scale, slse[c]) : 0.f;
-      }
+      for (int n = 0; n < kQueryBlocks; ++n)
+#pragma unroll
+        for (int e = 0; e < 2; ++e) {
+          const int col = n * 8 + 2 * t + e, i = int(q0) + col;
+          if (!attn_visible(i, j_lo, sseg[col])) pt[n][e] = 0.f;
+          if (!attn_visible(i, j_hi, sseg[col])) pt[n][2 + e] = 0.f;
+        }
+    }
     // dSᵀ = Pᵀ ∘ (dPᵀ - D).
     float dst[kQueryBlocks][4];
     rows_times_tile_t(sv, sdo, dst);
 #pragma unroll
-    for (int n = 0; n < kQueryBlocks; ++n)
-#pragma unroll
-      for (int e = 0; e < 4; ++e) dst[n][e] = attn_dscore(pt[n][e], dst[n][e], sd[n * 8 + 2 * t + (e & 1)]);
+    for (int n = 0; n < kQueryBlocks; ++n) {
+      const float2 dd = *reinterpret_cast<const float2*>(sd + n * 8 + 2 * t);
+      dst[n][0] = attn_dscore(pt[n][0], dst[n][0], dd.x), dst[n][1] = attn_dscore(pt[n][1], dst[n][1], dd.y);
+      dst[n][2] = attn_dscore(pt[n][2], dst[n][2], dd.x), dst[n][3] = attn_dscore(pt[n][3], dst[n][3], dd.y);
+    }
 
     // Both as bf16 A operands (16 keys x 16 queries each), and dSᵀ into shared memory for dQ.
     uint32_t pa[kQueryBlocks / 2][4], da[kQueryBlocks / 2][4];

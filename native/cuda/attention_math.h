@@ -14,8 +14,24 @@ namespace tf::cuda {
 // of the scale.
 TF_HD float attn_scale(int64_t hd) { return 1.f / sqrtf(static_cast<float>(hd)); }
 
-// exp on the device is the fast intrinsic: its arguments here are always <= 0 (a score minus a running max or
-// minus the log-sum-exp), where __expf's error stays within a few fp32 ulps, far below bf16 resolution.
+// log2(e): the kernels take exp(x) as exp2(x·log2 e), the form the hardware computes (MUFU.EX2).
+constexpr float kLog2e = 1.4426950408889634f;
+
+// exp2 on the device is that instruction itself (ex2.approx.ftz: 2 ulp; results below 2^-126, probabilities no
+// one can see in bf16, flushed to 0). The arguments here are always <= 0 (a score minus a running max or minus the
+// log-sum-exp, in log2 units), and exp2(-inf) = 0 on both sides, which the masks rely on.
+TF_HD float attn_exp2(float x) {
+#if defined(__CUDA_ARCH__)
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+#else
+  return std::exp2(x);
+#endif
+}
+
+// The decode kernel's exp (attention_decode.cu): the fast intrinsic, whose error at arguments <= 0 stays within a
+// few fp32 ulps, far below bf16 resolution.
 TF_HD float attn_exp(float x) {
 #if defined(__CUDA_ARCH__)
   return __expf(x);
@@ -94,35 +110,46 @@ TF_HD bool attn_tiles_interact(int64_t q_last, int64_t min_seg, int64_t k0, int6
   return q_last >= k0 && min_seg <= k_last;
 }
 
-// Online softmax over one query row, a key tile at a time (FlashAttention): m is the running max of the scaled
-// scores seen so far, l the running Σ exp(s - m). A new tile with maximum tile_max moves the reference to
-// m' = max(m, tile_max); everything accumulated against the old reference (l, and the output accumulator) is
-// multiplied by exp(m - m'), which advance() returns. Masked scores are -inf; a row that has seen only masked
-// scores keeps m = -inf and l = 0 (the rescale factor is then 0, never NaN from -inf - -inf).
+// Online softmax over one query row, a key tile at a time (FlashAttention), on raw scores s = q·k: m is the running
+// max of the row's visible raw scores, l the running Σ exp(scale·(s - m)). A new tile with maximum tile_max moves
+// the reference to m' = max(m, tile_max); everything accumulated against the old reference (l, and the output
+// accumulator) is multiplied by exp(scale·(m - m')), which advance() returns. Masked scores are -inf; a row that
+// has seen only masked scores keeps m = -inf and l = 0 (the rescale factor is then 0, never NaN from -inf - -inf).
+// The scale is folded into the exponent (FlashAttention-2): exp(scale·(s - m)) = exp2(s·c - m·c) with
+// c = scale·log2 e (attn_scale_log2), one FFMA and one exp2 per score, where scaling each score, subtracting the
+// max and __expf's own multiplication by log2 e took three instructions before the exp. A masked score needs no
+// test either: fma(-inf, c, -m·c) = -inf, and exp2(-inf) = 0.
 struct OnlineSoftmax {
   float m = -INFINITY;
   float l = 0.f;
+  float neg_mc = 0.f;  // -m·c, the FFMA's addend; 0 while m = -inf, so that masked scores still give exp2(-inf)
 
   // Moves the reference max; returns the factor for the output accumulator. Add the tile's Σ prob(s) to l after.
-  TF_HD float advance(float tile_max) {
+  TF_HD float advance(float tile_max, float c) {
     const float m_new = fmaxf(m, tile_max);
-    const float alpha = (m == -INFINITY) ? 0.f : attn_exp(m - m_new);
+    const float alpha = (m == -INFINITY) ? 0.f : attn_exp2((m - m_new) * c);
     m = m_new;
+    neg_mc = (m == -INFINITY) ? 0.f : -m * c;
     l *= alpha;
     return alpha;
   }
-  // exp(s - m) against the current reference; 0 for a masked score.
-  TF_HD float prob(float s) const { return s == -INFINITY ? 0.f : attn_exp(s - m); }
-  // The row's log-sum-exp of its scaled visible scores (what backward recomputes P from). Every valid row sees
-  // at least itself, so l >= 1 there.
-  TF_HD float lse() const { return m + attn_log(l); }
+  // exp(scale·(s - m)) against the current reference; 0 for a masked score.
+  TF_HD float prob(float s, float c) const { return attn_exp2(fmaf(s, c, neg_mc)); }
+  // The row's log-sum-exp of its scaled visible scores, in natural units (what backward recomputes P from). Every
+  // valid row sees at least itself, so l >= 1 there.
+  TF_HD float lse(float scale) const { return m * scale + attn_log(l); }
   // The output is the accumulator divided by l; 0 for a row that saw nothing (padding rows past T).
   TF_HD float inv_l() const { return l > 0.f ? 1.f / l : 0.f; }
 };
+// c for a scale: the factor that takes raw scores to log2 units.
+TF_HD float attn_scale_log2(float scale) { return scale * kLog2e; }
 
-// Backward: the forward's probability recomputed from the saved log-sum-exp, and the softmax gradient
-// dS = P ∘ (dP - D) with D = Σ_c dout·out of the query row (= Σ_j P dP, precomputed once per row).
-TF_HD float attn_bwd_prob(float s_scaled, float lse) { return attn_exp(s_scaled - lse); }
+// Backward: the forward's probability recomputed from the saved log-sum-exp, exp(s·scale - lse) =
+// exp2(s·c - lse·log2 e) on the raw score s with c = scale·log2 e, the second term staged once per query row
+// (attn_bwd_neg_lse2); and the softmax gradient dS = P ∘ (dP - D) with D = Σ_c dout·out of the query row
+// (= Σ_j P dP, precomputed once per row).
+TF_HD float attn_bwd_neg_lse2(float lse) { return -lse * kLog2e; }
+TF_HD float attn_bwd_prob(float s_raw, float c, float neg_lse2) { return attn_exp2(fmaf(s_raw, c, neg_lse2)); }
 TF_HD float attn_dscore(float p, float dp, float D) { return p * (dp - D); }
 
 }  // namespace tf::cuda

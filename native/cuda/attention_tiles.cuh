@@ -46,11 +46,21 @@ __device__ __forceinline__ void load_b_rows_as_k(const bf16* tile, int rs, int k
   b0[0] = r[0], b0[1] = r[1], b1[0] = r[2], b1[1] = r[3];
 }
 
-// Smallest first-visible key over the tile's valid rows (sseg holds them; rows past T hold INT_MAX).
-__device__ __forceinline__ int tile_min_seg(const int* sseg, int rows) {
-  int m = INT_MAX;
-  for (int r = 0; r < rows; ++r) m = min(m, sseg[r]);
-  return m;
+// The smallest and largest first visible key over a tile's tile_rows staged rows (rows past T hold INT_MAX: the
+// smallest is then that of the valid rows, the largest INT_MAX), reduced across the warp, so each lane reads
+// tile_rows / 32 of them rather than every one. All 32 lanes must call it.
+struct SegBounds {
+  int lo, hi;
+};
+__device__ __forceinline__ SegBounds warp_seg_bounds(const int* sseg, int tile_rows) {
+  SegBounds r{INT_MAX, INT_MIN};
+  for (int i = threadIdx.x & 31; i < tile_rows; i += 32) r.lo = min(r.lo, sseg[i]), r.hi = max(r.hi, sseg[i]);
+#pragma unroll
+  for (int x = 16; x >= 1; x >>= 1) {
+    r.lo = min(r.lo, __shfl_xor_sync(kFullMask, r.lo, x));
+    r.hi = max(r.hi, __shfl_xor_sync(kFullMask, r.hi, x));
+  }
+  return r;
 }
 
 // Each query row's first visible key (clamped into [0, i]), INT_MAX for rows past T so they see no key.

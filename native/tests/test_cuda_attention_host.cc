@@ -83,7 +83,7 @@ struct ForwardResult {
 ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile, bool bf16 = false) {
   const AttnPlanDims& d = in.d;
   const int64_t qs = d.nh * d.hd;
-  const float scale = attn_scale(d.hd);
+  const float scale = attn_scale(d.hd), log2_scale = attn_scale_log2(scale);
   ForwardResult res;
   res.out.assign(size_t(d.B * d.T * qs), 0.f);
   res.lse.assign(size_t(d.B * d.nh * d.T), 0.f);
@@ -107,15 +107,15 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile, bool bf16 
             for (int c = 0; c < key_tile; ++c) {
               const int64_t j = k0 + c;
               s[size_t(c)] = attn_visible(i, j, seg_i)
-                                 ? dot(qi, in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd), d.hd) * scale
-                                 : -INFINITY;
+                                 ? dot(qi, in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd), d.hd)
+                                 : -INFINITY;  // raw: the scale is folded into the exponent
               tile_max = std::max(tile_max, s[size_t(c)]);
             }
-            const float alpha = st.advance(tile_max);
+            const float alpha = st.advance(tile_max, log2_scale);
             for (auto& x : o) x *= alpha;
             float sum = 0.f;
             for (int c = 0; c < key_tile; ++c) {
-              const float p = st.prob(s[size_t(c)]);
+              const float p = st.prob(s[size_t(c)], log2_scale);
               sum += p;
               if (p == 0.f) continue;
               const float* vj = in.v.data() + attn_offset(b, k0 + c, g, d.T, d.nkv, d.hd);
@@ -129,7 +129,7 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile, bool bf16 
             const float x = o[size_t(col)] * st.inv_l();
             oi[col] = bf16 ? bf16_round(x) : x;
           }
-          res.lse[size_t(attn_stat_index(b, h, i, d.nh, d.T))] = st.lse();
+          res.lse[size_t(attn_stat_index(b, h, i, d.nh, d.T))] = st.lse(scale);
         }
       }
     }
@@ -150,7 +150,7 @@ BackwardResult sim_backward(const Inputs& in, const std::vector<float>& out, con
                             bool bf16 = false) {
   const AttnPlanDims& d = in.d;
   const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv;
-  const float scale = attn_scale(d.hd);
+  const float scale = attn_scale(d.hd), log2_scale = attn_scale_log2(scale);
   BackwardResult res;
   std::vector<float> D(size_t(d.B * d.nh * d.T)), dq_acc(size_t(d.B * d.T * qs), 0.f);
   std::vector<float> dk_part(size_t(d.B * d.T * qs), NAN), dv_part(size_t(d.B * d.T * qs), NAN);  // all written
@@ -185,7 +185,7 @@ BackwardResult sim_backward(const Inputs& in, const std::vector<float>& out, con
               const float* kj = in.k.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
               const float* vj = in.v.data() + attn_offset(b, j, g, d.T, d.nkv, d.hd);
               const int64_t row = attn_stat_index(b, h, i, d.nh, d.T);
-              const float p = attn_bwd_prob(dot(kj, qi, d.hd) * scale, lse[size_t(row)]);
+              const float p = attn_bwd_prob(dot(kj, qi, d.hd), log2_scale, attn_bwd_neg_lse2(lse[size_t(row)]));
               const float ds_exact = attn_dscore(p, dot(vj, doi, d.hd), D[size_t(row)]);
               const float pv = bf16 ? bf16_round(p) : p, ds = bf16 ? bf16_round(ds_exact) : ds_exact;
               float* dqi = dq_acc.data() + attn_offset(b, i, h, d.T, d.nh, d.hd);
@@ -267,14 +267,16 @@ void check_with_plan_tiles(const AttnPlanDims& d, bool segments, uint64_t seed) 
 
 }  // namespace
 
+// Raw scores in, as the kernels hand them over (q·k, unscaled): the scale of hd 64 is folded into each exp2.
 TEST(online_softmax_matches_a_one_shot_softmax_for_any_split) {
+  const float scale = attn_scale(64), c = attn_scale_log2(scale);
   tf::Rng r(7);
   std::vector<float> s(100);
-  for (auto& x : s) x = 4.f * r.normal();
-  s[3] = s[50] = -INFINITY;  // masked
+  for (auto& x : s) x = 4.f * r.normal() / scale;  // scaled scores of spread 4
+  s[3] = s[50] = -INFINITY;                        // masked
   double mx = -INFINITY, sum = 0;
-  for (float x : s) mx = std::max(mx, double(x));
-  for (float x : s) sum += std::exp(double(x) - mx);
+  for (float x : s) mx = std::max(mx, double(scale) * x);
+  for (float x : s) sum += std::exp(double(scale) * x - mx);
   for (size_t split : {size_t(1), size_t(7), size_t(32), size_t(100)}) {
     OnlineSoftmax st;
     std::vector<double> w(s.size(), 0.0);  // each score's weight, rescaled like the output accumulator
@@ -282,35 +284,42 @@ TEST(online_softmax_matches_a_one_shot_softmax_for_any_split) {
       const size_t t1 = std::min(s.size(), t0 + split);
       float tmax = -INFINITY;
       for (size_t j = t0; j < t1; ++j) tmax = std::max(tmax, s[j]);
-      const float alpha = st.advance(tmax);
+      const float alpha = st.advance(tmax, c);
       for (size_t j = 0; j < t0; ++j) w[j] *= alpha;
       for (size_t j = t0; j < t1; ++j) {
-        w[j] = st.prob(s[j]);
+        w[j] = st.prob(s[j], c);
         st.l += float(w[j]);
       }
     }
-    CHECK_NEAR(st.lse(), mx + std::log(sum), 1e-5);
+    CHECK_NEAR(st.lse(scale), mx + std::log(sum), 1e-5);
     for (size_t j = 0; j < s.size(); ++j)
-      CHECK_NEAR(w[j] * st.inv_l(), std::isinf(s[j]) ? 0.0 : std::exp(double(s[j]) - mx) / sum, 1e-6);
+      CHECK_NEAR(w[j] * st.inv_l(), std::isinf(s[j]) ? 0.0 : std::exp(double(scale) * s[j] - mx) / sum, 1e-6);
   }
 }
 
 TEST(online_softmax_fully_masked_tiles_stay_finite) {
+  const float c = attn_scale_log2(1.f);
   OnlineSoftmax st;
-  CHECK_EQ(st.advance(-INFINITY), 0.f);  // never exp(-inf - -inf) = NaN
+  CHECK_EQ(st.advance(-INFINITY, c), 0.f);  // never exp(-inf - -inf) = NaN
   CHECK_EQ(st.l, 0.f);
-  CHECK_EQ(st.prob(-INFINITY), 0.f);
+  CHECK_EQ(st.prob(-INFINITY, c), 0.f);
   CHECK_EQ(st.inv_l(), 0.f);  // a padding row writes 0, not NaN
-  CHECK_EQ(st.advance(2.f), 0.f);
-  st.l += st.prob(2.f);
+  CHECK_EQ(st.advance(2.f, c), 0.f);
+  CHECK_EQ(st.prob(-INFINITY, c), 0.f);  // a masked score next to real ones: exp2(-inf), no test needed
+  st.l += st.prob(2.f, c);
   CHECK_EQ(st.l, 1.f);
-  CHECK_EQ(st.advance(-INFINITY), 1.f);  // a masked tile after real scores changes nothing
-  CHECK_NEAR(st.lse(), 2.0, 0);
+  CHECK_EQ(st.advance(-INFINITY, c), 1.f);  // a masked tile after real scores changes nothing
+  CHECK_NEAR(st.lse(1.f), 2.0, 0);
 }
 
+// P from the raw score and the staged -lse·log2 e. exp(0) is 1 only to within the rounding of lse·log2 e (the
+// FFMA takes s·c exactly, the staged term rounded): an fp32 ulp, far below bf16's 2^-8.
 TEST(backward_prob_and_dscore) {
-  CHECK_NEAR(attn_bwd_prob(1.5f, 1.5f), 1.0, 0);
-  CHECK_NEAR(attn_bwd_prob(0.f, std::log(4.f)), 0.25, 1e-7);
+  const float c1 = attn_scale_log2(1.f), c64 = attn_scale_log2(attn_scale(64));
+  CHECK_NEAR(attn_bwd_prob(1.5f, c1, attn_bwd_neg_lse2(1.5f)), 1.0, 2e-7);
+  CHECK_NEAR(attn_bwd_prob(0.f, c1, attn_bwd_neg_lse2(std::log(4.f))), 0.25, 1e-7);
+  CHECK_NEAR(attn_bwd_prob(8.f, c64, attn_bwd_neg_lse2(1.f + std::log(2.f))), 0.5, 1e-7);  // 8 · 1/8 = 1
+  CHECK_EQ(attn_bwd_prob(-INFINITY, c64, attn_bwd_neg_lse2(3.f)), 0.f);
   CHECK_NEAR(attn_dscore(0.25f, 3.f, 1.f), 0.5, 0);
   CHECK_EQ(attn_dscore(0.f, 3.f, 1.f), 0.f);
 }
