@@ -35,6 +35,34 @@ namespace tf::cuda {
 __device__ __forceinline__ float to_f(bf16 x) { return __bfloat162float(x); }
 __device__ __forceinline__ bf16 to_bf(float x) { return __float2bfloat16_rn(x); }
 
+// N consecutive bf16 as floats: N = 8 in one 16-byte access (host/launch_plan.h bf16x8_groups says when the
+// pointers allow it), N = 1 the element alone.
+template <int N>
+__device__ __forceinline__ void load_bf16s(const bf16* p, float (&v)[N]) {
+  static_assert(N == 1 || N == 8, "one element or a 16-byte group");
+  if constexpr (N == 8) {
+    const uint4 raw = *reinterpret_cast<const uint4*>(p);
+    const bf16* e = reinterpret_cast<const bf16*>(&raw);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) v[i] = to_f(e[i]);
+  } else {
+    v[0] = to_f(*p);
+  }
+}
+template <int N>
+__device__ __forceinline__ void store_bf16s(bf16* p, const float (&v)[N]) {
+  static_assert(N == 1 || N == 8, "one element or a 16-byte group");
+  if constexpr (N == 8) {
+    uint4 raw;
+    bf16* e = reinterpret_cast<bf16*>(&raw);
+#pragma unroll
+    for (int i = 0; i < 8; ++i) e[i] = to_bf(v[i]);
+    *reinterpret_cast<uint4*>(p) = raw;
+  } else {
+    *p = to_bf(v[0]);
+  }
+}
+
 __device__ __forceinline__ float warp_sum(float v) {
   for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
   return v;

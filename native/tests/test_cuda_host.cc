@@ -27,6 +27,36 @@ TEST(elementwise_grid_covers_n_and_caps_blocks) {
   CHECK_THROWS(elementwise_grid(10, 100), "multiple of 32");
 }
 
+TEST(bf16x8_groups_need_every_pointer_aligned) {
+  alignas(16) uint16_t buf[64] = {};
+  CHECK_EQ(bf16x8_groups(64, {buf, buf + 8, buf + 16}), int64_t(8));
+  CHECK_EQ(bf16x8_groups(67, {buf}), int64_t(8));           // 3 left over, taken one at a time
+  CHECK_EQ(bf16x8_groups(64, {buf, buf + 1}), int64_t(0));  // one view at an odd offset: all element-wise
+  CHECK_EQ(bf16x8_groups(7, {buf}), int64_t(0));
+  CHECK_EQ(bf16x8_grid(67, 8).blocks, 1);
+  CHECK_EQ(bf16x8_grid(8 * 256 * 3, 256 * 3).blocks, 3);    // a thread per group
+  CHECK_EQ(bf16x8_grid(600, 0).blocks, 3);                  // a thread per element
+  CHECK_EQ(bf16x8_grid(0, 0).blocks, 0);
+}
+
+TEST(rope_launch_computes_each_angle_once_per_row) {
+  RopeLaunch l = rope_launch(8192, 32, 32);  // Llama-3.2-1B's queries: hd 64
+  CHECK_EQ(l.blocks, int64_t(8192));
+  CHECK_EQ(l.threads_x, 32);
+  CHECK_EQ(l.threads_y, 4);  // each angle computed 4 times per row, not once per head (32)
+  l = rope_launch(4096, 8, 64);  // 8B's keys: hd 128
+  CHECK_EQ(l.threads_x, 64);
+  CHECK_EQ(l.threads_y, 2);
+  l = rope_launch(5, 1, 20);  // hd 40, one head: a warp with 12 idle lanes
+  CHECK_EQ(l.threads_x, 32);
+  CHECK_EQ(l.threads_y, 1);
+  l = rope_launch(5, 4, 200);  // hd 400: the pairs loop over 128 lanes
+  CHECK_EQ(l.threads_x, 128);
+  CHECK_EQ(l.threads_y, 1);
+  CHECK_EQ(rope_launch(0, 4, 32).blocks, int64_t(0));
+  CHECK_THROWS(rope_launch(int64_t(1) << 31, 4, 32), "outside [0, 2^31)");
+}
+
 TEST(gemm_grid_tiles_round_up) {
   GemmGrid g = gemm_grid(1, 1);
   CHECK_EQ(g.tiles_m, 1);

@@ -87,18 +87,37 @@ void rope_checks(std::vector<Row>& rows) {
   }
 }
 
-void swiglu_checks(std::vector<Row>& rows) {
+// `offset` leading elements before each array: at 1 every pointer is off its 16-byte boundary, so the launchers
+// take the element-by-element path instead of 16-byte groups (host/launch_plan.h bf16x8_groups).
+std::vector<uint16_t> with_lead(const std::vector<float>& v, int offset) {
+  std::vector<uint16_t> out(size_t(offset), 0);
+  const auto bits = to_bf16(v);
+  out.insert(out.end(), bits.begin(), bits.end());
+  return out;
+}
+std::vector<float> past_lead(const DeviceBuf<uint16_t>& b, int offset) {
+  auto v = from_bf16(b.download());
+  v.erase(v.begin(), v.begin() + offset);
+  return v;
+}
+
+void swiglu_checks(std::vector<Row>& rows, int offset) {
   const int64_t n = gpu_or_emu(int64_t(1) << 22, int64_t(1) << 16) + 3;  // ragged tail
   auto g = randn_bf16(static_cast<size_t>(n), 401, 2.f), u = randn_bf16(static_cast<size_t>(n), 402), dh = randn_bf16(static_cast<size_t>(n), 403);
   std::vector<float> h(static_cast<size_t>(n)), dg(static_cast<size_t>(n)), du(static_cast<size_t>(n));
   kernels::swiglu_forward(nullptr, g.data(), u.data(), h.data(), n);
   kernels::swiglu_backward(nullptr, dh.data(), g.data(), u.data(), dg.data(), du.data(), n);
-  DeviceBuf<uint16_t> dG(to_bf16(g)), dU(to_bf16(u)), dH(static_cast<size_t>(n)), dDh(to_bf16(dh)), dDg(static_cast<size_t>(n)), dDu(static_cast<size_t>(n));
-  const double ms_f = time_ms([&] { swiglu_forward(dG.bf(), dU.bf(), dH.bf(), n, nullptr); });
-  const double ms_b = time_ms([&] { swiglu_backward(dDh.bf(), dG.bf(), dU.bf(), dDg.bf(), dDu.bf(), n, nullptr); });
-  const std::string shape = "[" + std::to_string(n) + "]";
+  const std::vector<float> zeros(static_cast<size_t>(n), 0.f);
+  DeviceBuf<uint16_t> dG(with_lead(g, offset)), dU(with_lead(u, offset)), dH(with_lead(zeros, offset)),
+      dDh(with_lead(dh, offset)), dDg(with_lead(zeros, offset)), dDu(with_lead(zeros, offset));
+  const double ms_f = time_ms([&] { swiglu_forward(dG.bf() + offset, dU.bf() + offset, dH.bf() + offset, n, nullptr); });
+  const double ms_b = time_ms([&] {
+    swiglu_backward(dDh.bf() + offset, dG.bf() + offset, dU.bf() + offset, dDg.bf() + offset, dDu.bf() + offset, n,
+                    nullptr);
+  });
+  const std::string shape = "[" + std::to_string(n) + "]" + (offset ? " at +" + std::to_string(offset) : "");
   const auto href = to_double(h), duref = to_double(du);
-  rows.push_back(make_row("swiglu_forward h", shape, from_bf16(dH.download()), href, {},
+  rows.push_back(make_row("swiglu_forward h", shape, past_lead(dH, offset), href, {},
                           bf16_output_tolerance(1, max_abs(href)), ms_f));
   // dsilu = s (1 + g (1 - s)) cancels near g = -1.28; its terms are s and s |g| (1 - s).
   std::vector<double> scale(static_cast<size_t>(n));
@@ -106,9 +125,9 @@ void swiglu_checks(std::vector<Row>& rows) {
     const double s = 1 / (1 + std::exp(-double(g[i])));
     scale[i] = std::fabs(double(dh[i]) * u[i]) * s * (1 + std::fabs(g[i]) * (1 - s));
   }
-  rows.push_back(make_row("swiglu_backward dg", shape, from_bf16(dDg.download()), to_double(dg), scale,
+  rows.push_back(make_row("swiglu_backward dg", shape, past_lead(dDg, offset), to_double(dg), scale,
                           bf16_output_tolerance(1, max_abs(scale)), ms_b));
-  rows.push_back(make_row("swiglu_backward du", shape, from_bf16(dDu.download()), duref, {},
+  rows.push_back(make_row("swiglu_backward du", shape, past_lead(dDu, offset), duref, {},
                           bf16_output_tolerance(1, max_abs(duref)), ms_b));
 }
 
@@ -118,7 +137,8 @@ void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
   rmsnorm_checks(rows, gpu_or_emu(512, 64), 2048);
   rmsnorm_checks(rows, 7, 333);  // short ragged rows: fewer elements than threads
   rope_checks(rows);
-  swiglu_checks(rows);
+  swiglu_checks(rows, 0);  // 16-byte groups, and the 3 left over one at a time
+  swiglu_checks(rows, 1);  // element by element
 }
 
 }  // namespace tf::cuda::check

@@ -280,9 +280,16 @@ void run_elementwise_checks(std::vector<Row>& rows) {
   const auto y0 = randn_bf16(n, 101), x = randn_bf16(n, 102, 0.01f);
   std::vector<double> ref(n);
   for (size_t i = 0; i < n; ++i) ref[i] = bf16_round(y0[i] + x[i]);
-  DeviceBuf<uint16_t> gy(to_bf16(y0)), gx(to_bf16(x));
-  ms = time_ms([&] { add_inplace_bf16(gy.bf(), gx.bf(), int64_t(n), nullptr); });
-  rows.push_back(make_row("add_inplace bf16", std::to_string(n), from_bf16(gy.download()), ref, {}, Tolerance{}, ms));
+  // In 16-byte groups (aligned, the 3 left over one at a time), then element by element: x one element past its
+  // 16-byte boundary (host/launch_plan.h bf16x8_groups).
+  for (const int x_offset : {0, 1}) {
+    auto x_bits = to_bf16(x);
+    x_bits.insert(x_bits.begin(), size_t(x_offset), uint16_t(0));
+    DeviceBuf<uint16_t> gy(to_bf16(y0)), gx(x_bits);
+    ms = time_ms([&] { add_inplace_bf16(gy.bf(), gx.bf() + x_offset, int64_t(n), nullptr); });
+    rows.push_back(make_row(x_offset ? "add_inplace bf16 (x at +1)" : "add_inplace bf16", std::to_string(n),
+                            from_bf16(gy.download()), ref, {}, Tolerance{}, ms));
+  }
 }
 
 }  // namespace

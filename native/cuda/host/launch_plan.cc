@@ -20,6 +20,24 @@ Grid1D elementwise_grid(int64_t n, int threads, int64_t max_blocks) {
   return g;
 }
 
+int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers) {
+  for (const void* p : pointers)
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return 0;
+  return n / 8;
+}
+
+Grid1D bf16x8_grid(int64_t n, int64_t groups) { return elementwise_grid(groups > 0 ? groups : n); }
+
+RopeLaunch rope_launch(int64_t N, int64_t heads, int64_t half) {
+  TF_CHECK(N >= 0 && N <= 0x7fffffff, "rope: row count " + std::to_string(N) + " outside [0, 2^31)");
+  TF_CHECK(heads > 0 && half > 0, "rope: heads and head_dim must be > 0");
+  RopeLaunch l;
+  l.blocks = N;
+  l.threads_x = int(std::min<int64_t>(128, (half + 31) / 32 * 32));
+  l.threads_y = int(std::min<int64_t>(heads, std::max(1, 128 / l.threads_x)));
+  return l;
+}
+
 GemmGrid gemm_grid(int64_t M, int64_t N) {
   GemmGrid g;
   g.tiles_m = (M + kGemmTileM - 1) / kGemmTileM;

@@ -4,6 +4,7 @@
 // headers, so it is compiled and unit-tested on machines without nvcc or a GPU (tests/test_cuda_host.cc);
 // the .cu launchers and cuda_check call exactly these functions.
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,22 @@ struct Grid1D {
 // Elementwise kernels: `threads` per block, one element per thread; a grid-stride loop covers the rest when the
 // block count hits `max_blocks` (so huge tensors do not need a 2^31-block grid). n == 0 gives 0 blocks.
 Grid1D elementwise_grid(int64_t n, int threads = 256, int64_t max_blocks = 65535LL * 16);
+// Elementwise kernels on bf16 move eight elements (16 bytes) per load and store where they can, one instruction
+// where element-wise access takes eight: bf16x8_groups is the number of such groups, n / 8 when every pointer is
+// 16-byte aligned (the arena's buffers are; a view at an odd element offset may not be), else 0. The kernels take
+// the last n - 8·groups elements one at a time. bf16x8_grid: one thread per group, or per element when there are
+// no groups (the leftover of a grouped launch is under 8 elements, which the first threads take).
+int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers);
+Grid1D bf16x8_grid(int64_t n, int64_t groups);
+
+// Rotary embedding: a block per token row; threads_x over the row's rotation pairs j < half (each computes its
+// angle's sine and cosine once), threads_y over its heads (a thread rotates pair j of every threads_y-th head).
+// Block of at most 128 threads. Throws past the grid's 2^31 - 1 rows.
+struct RopeLaunch {
+  int64_t blocks = 0;
+  int threads_x = 0, threads_y = 0;
+};
+RopeLaunch rope_launch(int64_t N, int64_t heads, int64_t half);
 
 // Tiled GEMM: C[M,N] is covered by tiles of kGemmTileM x kGemmTileN, one thread block each.
 constexpr int kGemmTileM = 128, kGemmTileN = 128, kGemmTileK = 32, kGemmThreads = 256;
