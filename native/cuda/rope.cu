@@ -1,7 +1,7 @@
 // Rotary embedding, HF rotate-half (kernels/rope.h): x[j], x[j+D/2] rotated by pos * inv_freq[j], in place.
-// Backward is the inverse rotation. One thread per (row, head, j < D/2) pair; the angle is the fp32 product
-// pos * inv_freq as HF computes it, and sincosf (full precision, not the __sincosf intrinsic, whose error grows
-// with the angle: positions reach 10^5 radians).
+// Backward is the inverse rotation. A block per row, a thread per pair j < D/2 and group of heads; the angle is
+// the fp32 product pos * inv_freq as HF computes it, and sincosf (full precision, not the __sincosf intrinsic,
+// whose error grows with the angle: positions reach 10^5 radians).
 #include <string>
 
 #include "api.h"
@@ -12,29 +12,37 @@ namespace tf::cuda {
 
 namespace {
 
-__global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
-                            int64_t half, float sign) {
-  const int64_t total = N * heads * half;
-  for (int64_t k = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; k < total;
-       k += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t j = k % half, row_head = k / half, i = row_head / heads;
-    const float ang = __fmul_rn(float(positions[i]), inv_freq[j]);
+// Block = token row i (host/launch_plan.h rope_launch): thread (j, y) takes the angle pos_i · inv_freq[j] and its
+// sine and cosine once, then rotates pair j of heads y, y + threads_y, ... The sine and cosine are the kernel's
+// cost (positions as angles need the full-precision sincosf); per (row, head, pair) they were recomputed for every
+// head, behind two 64-bit divisions for the indices.
+__global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_freq, int heads, int half,
+                            float sign) {
+  const int64_t i = blockIdx.x;
+  const float pos = float(positions[i]);
+  bf16* row = x + i * heads * 2 * half;
+  for (int j = threadIdx.x; j < half; j += blockDim.x) {
+    const float ang = __fmul_rn(pos, inv_freq[j]);
     float s, c;
     sincosf(ang, &s, &c);
     s *= sign;
-    bf16* v = x + row_head * 2 * half;
-    const float a = to_f(v[j]), b = to_f(v[j + half]);
-    v[j] = to_bf(a * c - b * s);
-    v[j + half] = to_bf(b * c + a * s);
+    for (int h = threadIdx.y; h < heads; h += blockDim.y) {
+      bf16* v = row + h * 2 * half;
+      const float a = to_f(v[j]), b = to_f(v[j + half]);
+      v[j] = to_bf(a * c - b * s);
+      v[j + half] = to_bf(b * c + a * s);
+    }
   }
 }
 
 void launch(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads, int64_t D,
             float sign, cudaStream_t stream) {
   TF_CHECK(D > 0 && D % 2 == 0, "rope: head_dim must be even and > 0, got " + std::to_string(D));
-  const Grid1D g = elementwise_grid(N * heads * (D / 2));
-  if (g.blocks == 0) return;
-  rope_kernel<<<unsigned(g.blocks), g.threads, 0, stream>>>(x, positions, inv_freq, N, heads, D / 2, sign);
+  TF_CHECK(heads > 0 && heads * D <= 0x7fffffff, "rope: heads x head_dim must be in (0, 2^31)");
+  const RopeLaunch l = rope_launch(N, heads, D / 2);
+  if (l.blocks == 0) return;
+  rope_kernel<<<unsigned(l.blocks), dim3(unsigned(l.threads_x), unsigned(l.threads_y)), 0, stream>>>(
+      x, positions, inv_freq, int(heads), int(D / 2), sign);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -52,8 +52,7 @@ void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
                           to_double(dxa), scale_a, bf16_output_tolerance(C, max_abs(scale_a)), ms_a));
 }
 
-void rope_checks(std::vector<Row>& rows) {
-  const int64_t N = gpu_or_emu(512, 64), H = gpu_or_emu(32, 8), D = 64;
+void rope_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t D) {
   RopeScaling llama3;
   llama3.type = "llama3";
   llama3.factor = 32;
@@ -136,7 +135,9 @@ void swiglu_checks(std::vector<Row>& rows, int offset) {
 void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
   rmsnorm_checks(rows, gpu_or_emu(512, 64), 2048);
   rmsnorm_checks(rows, 7, 333);  // short ragged rows: fewer elements than threads
-  rope_checks(rows);
+  rope_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(32, 8), 64);
+  rope_checks(rows, 37, 3, 40);  // fewer pairs than a warp, heads not a multiple of the block's head lanes
+  rope_checks(rows, 9, 2, 288);  // more pairs than the block's 128 lanes
   swiglu_checks(rows, 0);  // 16-byte groups, and the 3 left over one at a time
   swiglu_checks(rows, 1);  // element by element
 }
