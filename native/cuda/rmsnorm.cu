@@ -1,5 +1,6 @@
 // RMSNorm forward/backward (kernels/rmsnorm.h): one block per row, fp32 statistics from bf16 activations,
-// rstd saved for backward, 16-byte accesses where the rows allow. The weight is frozen (LoRA), so backward gives dx only.
+// rstd saved for backward, 16-byte accesses where the rows allow. The weight is frozen (LoRA), so backward gives
+// dx only.
 #include <string>
 
 #include "api.h"

@@ -109,7 +109,8 @@ void swiglu_checks(std::vector<Row>& rows, int offset) {
   const std::vector<float> zeros(static_cast<size_t>(n), 0.f);
   DeviceBuf<uint16_t> dG(with_lead(g, offset)), dU(with_lead(u, offset)), dH(with_lead(zeros, offset)),
       dDh(with_lead(dh, offset)), dDg(with_lead(zeros, offset)), dDu(with_lead(zeros, offset));
-  const double ms_f = time_ms([&] { swiglu_forward(dG.bf() + offset, dU.bf() + offset, dH.bf() + offset, n, nullptr); });
+  const double ms_f =
+      time_ms([&] { swiglu_forward(dG.bf() + offset, dU.bf() + offset, dH.bf() + offset, n, nullptr); });
   const double ms_b = time_ms([&] {
     swiglu_backward(dDh.bf() + offset, dG.bf() + offset, dU.bf() + offset, dDg.bf() + offset, dDu.bf() + offset, n,
                     nullptr);
