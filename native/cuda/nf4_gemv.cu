@@ -7,6 +7,7 @@
 
 #include "api.h"
 #include "common.cuh"
+#include "host/launch_plan.h"
 #include "nf4_device.cuh"
 
 namespace tf::cuda {
@@ -15,9 +16,14 @@ namespace {
 
 constexpr int kWarps = 8;
 
-// One warp per output feature o; lanes stride over the input features, every row of x shares each weight.
+// One warp per output feature o; lanes stride over the input features, every row of x shares each weight. With
+// kVec = 8 (host/launch_plan.h nf4_bf16x8_groups for a row: cols % 8 == 0, aligned codes and x) a lane takes eight
+// consecutive features per step: one 32-bit load of codes, one absmax, 16-byte loads of x; else one.
+template <int kVec>
 __global__ void __launch_bounds__(kWarps * 32)
     nf4_gemv_kernel(Nf4DeviceView t, const bf16* __restrict__ x, bf16* __restrict__ y, int n) {
+  __shared__ float code[16];
+  stage_nf4_code(code);  // before any warp leaves: it holds a barrier
   const int lane = threadIdx.x & 31;
   const int64_t o = int64_t(blockIdx.x) * kWarps + (threadIdx.x >> 5);
   if (o >= t.rows) return;  // whole warps only: rows is the same for every lane of a warp
@@ -25,11 +31,20 @@ __global__ void __launch_bounds__(kWarps * 32)
   float acc[kNf4GemvMaxRows];
 #pragma unroll
   for (int r = 0; r < kNf4GemvMaxRows; ++r) acc[r] = 0.f;
-  for (int64_t k = lane; k < in; k += 32) {
-    const float w = to_f(to_bf(nf4_value(t, o * in + k)));
+  for (int64_t k = int64_t(lane) * kVec; k < in; k += 32 * kVec) {
+    float w[kVec];
+    if constexpr (kVec == 8) nf4_values8(t, o * in + k, code, w);
+    else w[0] = nf4_value(t, o * in + k);
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) w[e] = to_f(to_bf(w[e]));  // the bf16 weight the dequantize + GEMM path uses
 #pragma unroll
     for (int r = 0; r < kNf4GemvMaxRows; ++r)
-      if (r < n) acc[r] += w * to_f(x[r * in + k]);
+      if (r < n) {
+        float xv[kVec];
+        load_bf16s(x + r * in + k, xv);
+#pragma unroll
+        for (int e = 0; e < kVec; ++e) acc[r] += w[e] * xv[e];
+      }
   }
 #pragma unroll
   for (int r = 0; r < kNf4GemvMaxRows; ++r) {
@@ -47,7 +62,11 @@ void nf4_gemv_bf16(const Nf4DeviceView& t, const bf16* x, bf16* y, int64_t n, cu
            "nf4_gemv_bf16: the device view is missing its packed codes or absmax arrays");
   if (t.rows == 0) return;
   const unsigned blocks = unsigned((t.rows + kWarps - 1) / kWarps);
-  nf4_gemv_kernel<<<blocks, kWarps * 32, 0, stream>>>(t, x, y, int(n));
+  // Every row of W and of x starts a group of 8 when cols % 8 == 0.
+  if (t.cols % 8 == 0 && nf4_bf16x8_groups(0, t.cols, t.packed, x) > 0)
+    nf4_gemv_kernel<8><<<blocks, kWarps * 32, 0, stream>>>(t, x, y, int(n));
+  else
+    nf4_gemv_kernel<1><<<blocks, kWarps * 32, 0, stream>>>(t, x, y, int(n));
   CUDA_CHECK_LAUNCH();
 }
 

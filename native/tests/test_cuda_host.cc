@@ -39,6 +39,16 @@ TEST(bf16x8_groups_need_every_pointer_aligned) {
   CHECK_EQ(bf16x8_grid(0, 0).blocks, 0);
 }
 
+TEST(nf4_bf16x8_groups_need_whole_bytes_in_one_block) {
+  alignas(16) uint8_t packed[64] = {};
+  alignas(16) uint16_t out[64] = {};
+  CHECK_EQ(nf4_bf16x8_groups(0, 64, packed, out), int64_t(8));
+  CHECK_EQ(nf4_bf16x8_groups(2048, 67, packed, out), int64_t(8));  // a row range from row 1 of a 2048-wide tensor
+  CHECK_EQ(nf4_bf16x8_groups(1665, 64, packed, out), int64_t(0));  // starts mid-group (and on a low nibble)
+  CHECK_EQ(nf4_bf16x8_groups(0, 64, packed + 2, out), int64_t(0));  // codes not 4-byte aligned
+  CHECK_EQ(nf4_bf16x8_groups(0, 64, packed, out + 1), int64_t(0));  // out not 16-byte aligned
+}
+
 TEST(rope_launch_computes_each_angle_once_per_row) {
   RopeLaunch l = rope_launch(8192, 32, 32);  // Llama-3.2-1B's queries: hd 64
   CHECK_EQ(l.blocks, int64_t(8192));

@@ -28,6 +28,11 @@ int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers) {
 
 Grid1D bf16x8_grid(int64_t n, int64_t groups) { return elementwise_grid(groups > 0 ? groups : n); }
 
+int64_t nf4_bf16x8_groups(int64_t first, int64_t n, const void* packed, const void* out) {
+  if (first % 8 != 0 || reinterpret_cast<uintptr_t>(packed) % 4 != 0) return 0;
+  return bf16x8_groups(n, {out});
+}
+
 RopeLaunch rope_launch(int64_t N, int64_t heads, int64_t half) {
   TF_CHECK(N >= 0 && N <= 0x7fffffff, "rope: row count " + std::to_string(N) + " outside [0, 2^31)");
   TF_CHECK(heads > 0 && half > 0, "rope: heads and head_dim must be > 0");

@@ -27,6 +27,10 @@ Grid1D elementwise_grid(int64_t n, int threads = 256, int64_t max_blocks = 65535
 // no groups (the leftover of a grouped launch is under 8 elements, which the first threads take).
 int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers);
 Grid1D bf16x8_grid(int64_t n, int64_t groups);
+// NF4 dequantization of n weights from flattened index `first` into `out`: eight per group when `first` is a
+// multiple of 8 (a group's four bytes of codes are then whole, in one NF4 block), the codes 4-byte aligned and out
+// 16-byte aligned; else 0 groups.
+int64_t nf4_bf16x8_groups(int64_t first, int64_t n, const void* packed, const void* out);
 
 // Rotary embedding: a block per token row; threads_x over the row's rotation pairs j < half (each computes its
 // angle's sine and cosine once), threads_y over its heads (a thread rotates pair j of every threads_y-th head).
