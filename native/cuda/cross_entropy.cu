@@ -1,6 +1,6 @@
 // Fused cross-entropy with the loss mask (kernels/cross_entropy.h), chunked over the vocabulary so the logits
-// are read twice and written once, and a short batch still fills the GPU:
-//   1. one block per (row, chunk): max and Σexp(z - max) of the chunk -> partials;
+// are read twice and written once, and a short batch still fills the GPU (16-byte accesses where aligned):
+//   1. one block per (row, chunk), one pass: max and Σexp(z - max) of the chunk -> partials;
 //   2. one warp per row: merge the chunk partials into logsumexp, the row loss (0 when target == -1) and the
 //      invalid-target count;
 //   3. one block per (row, chunk): dlogits = grad_scale * (exp(z - lse) - onehot), in place over the logits;
@@ -17,20 +17,37 @@ namespace {
 
 constexpr int kCeThreads = 256;
 
+// kVec consecutive logits per thread and access: 8 (16 bytes) when V and the chunk are multiples of 8 and the
+// logits 16-byte aligned (every row and chunk then starts a group: ce_vec), else 1.
+//
+// One pass over the chunk: each thread keeps a running max and the Σexp of its logits against it (moved when a
+// group raises the max), then the block merges them. Reading the chunk once for its max and again for Σexp cost
+// a third more traffic over the [N, V] logits.
+template <int kVec>
 __global__ void ce_chunk_stats(const bf16* logits, float* chunk_max, float* chunk_sum, int64_t V, int64_t chunk,
                                int64_t nchunks) {
   __shared__ float scratch[32];
   const int64_t row = blockIdx.y, c = blockIdx.x;
   const bf16* z = logits + row * V;
   const int64_t j0 = c * chunk, j1 = min(V, j0 + chunk);
-  float mx = -INFINITY;
-  for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) mx = fmaxf(mx, to_f(z[j]));
-  mx = block_max(mx, scratch);
-  float s = 0.f;
-  for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) s += expf(to_f(z[j]) - mx);
-  s = block_sum(s, scratch);
+  float mx = -INFINITY, s = 0.f;
+  for (int64_t j = j0 + int64_t(threadIdx.x) * kVec; j < j1; j += int64_t(blockDim.x) * kVec) {
+    float v[kVec];
+    load_bf16s(z + j, v);
+    float gm = v[0];
+#pragma unroll
+    for (int e = 1; e < kVec; ++e) gm = fmaxf(gm, v[e]);
+    if (gm > mx) {
+      s = mx == -INFINITY ? 0.f : s * expf(mx - gm);
+      mx = gm;
+    }
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) s += expf(v[e] - mx);
+  }
+  const float block_mx = block_max(mx, scratch);
+  s = block_sum(mx == -INFINITY ? 0.f : s * expf(mx - block_mx), scratch);
   if (threadIdx.x == 0) {
-    chunk_max[row * nchunks + c] = mx;
+    chunk_max[row * nchunks + c] = block_mx;
     chunk_sum[row * nchunks + c] = s;
   }
 }
@@ -58,6 +75,7 @@ __global__ void ce_row_lse(const bf16* logits, const int32_t* targets, const flo
   if (losses) losses[row] = loss;
 }
 
+template <int kVec>
 __global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float* lse, float grad_scale, int64_t V,
                               int64_t chunk) {
   const int64_t row = blockIdx.y, c = blockIdx.x;
@@ -66,10 +84,12 @@ __global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float*
   const int32_t t = targets[row];
   const bool counted = t >= 0 && t < V;
   const float l = lse[row];
-  for (int64_t j = j0 + threadIdx.x; j < j1; j += blockDim.x) {
-    float d = 0.f;
-    if (counted) d = grad_scale * (expf(to_f(z[j]) - l) - (j == t ? 1.f : 0.f));
-    z[j] = to_bf(d);
+  for (int64_t j = j0 + int64_t(threadIdx.x) * kVec; j < j1; j += int64_t(blockDim.x) * kVec) {
+    float v[kVec];
+    load_bf16s(z + j, v);
+#pragma unroll
+    for (int e = 0; e < kVec; ++e) v[e] = counted ? grad_scale * (expf(v[e] - l) - (j + e == t ? 1.f : 0.f)) : 0.f;
+    store_bf16s(z + j, v);
   }
 }
 
@@ -118,7 +138,9 @@ void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float 
   // Row losses go to the caller's buffer when given, else to scratch (the reduction needs them either way).
   float* row_loss = losses ? losses : lse + N;
   const dim3 grid(unsigned(p.count), unsigned(N));
-  ce_chunk_stats<<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+  const bool vec = V % 8 == 0 && p.chunk % 8 == 0 && bf16x8_groups(8, {logits}) == 1;
+  if (vec) ce_chunk_stats<8><<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+  else ce_chunk_stats<1><<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
   CUDA_CHECK_LAUNCH();
   ce_row_lse<<<unsigned(N), 32, 0, stream>>>(logits, targets, chunk_max, chunk_sum, lse, row_loss, V, p.count,
                                              &result->invalid);
@@ -126,7 +148,8 @@ void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float 
   // The loss sum reads the target logits, so it runs before the gradient overwrites them.
   ce_reduce<<<1, kCeThreads, 0, stream>>>(row_loss, targets, N, V, result);
   CUDA_CHECK_LAUNCH();
-  ce_chunk_grad<<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
+  if (vec) ce_chunk_grad<8><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
+  else ce_chunk_grad<1><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -36,7 +36,8 @@ void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
   const std::string shape = "[" + std::to_string(N) + "," + std::to_string(V) + "] " +
                             std::to_string(ce_chunks(V).count) + " chunks";
   // Losses stay fp32 (the CPU sums in double). The kernel's Σexp is a sequential sum of <= chunk/256 terms per
-  // thread, then trees (block, chunk merge) of depth < 32: 64 terms bound the fp32 accumulation, not V.
+  // thread (with a rescaling each time a group raises the thread's max, at most one per term), then trees (block,
+  // chunk merge) of depth < 32: 64 terms bound the fp32 accumulation, not V.
   const int64_t acc_len = ce_chunks(V).chunk / 256 + 32;
   // loss = lse - z_t: its terms are |lse| and |z_t| (a confident row cancels most of lse).
   const auto lref = to_double(losses);
