@@ -279,20 +279,21 @@ __global__ void attention_dq_cast_kernel(const float* __restrict__ acc, bf16* __
     dq[idx] = to_bf(scale * acc[idx]);
 }
 
-// dk, dv [B*T, nkv*hd] = bf16 of the sum of the group's per-query-head shares [B*T, nh*hd], in head order.
+// dk, dv [B*T, nkv*hd] = bf16 of the sum of the group's per-query-head shares [B*T, nh*hd], in head order. A block
+// per token row, its threads over the row's nkv*hd elements.
 __global__ void attention_dkv_reduce_kernel(const float* __restrict__ dk_part, const float* __restrict__ dv_part,
-                                            bf16* __restrict__ dk, bf16* __restrict__ dv, int64_t n, int64_t nh,
-                                            int64_t nkv, int64_t hd) {
-  const int64_t group = nh / nkv;
-  for (int64_t idx = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; idx < n; idx += int64_t(gridDim.x) * blockDim.x) {
-    const int64_t base = attn_dkv_share_base(idx, nh, nkv, hd);
+                                            bf16* __restrict__ dk, bf16* __restrict__ dv, int nh, int nkv, int hd) {
+  const int64_t token = blockIdx.x;
+  const int group = nh / nkv, row = nkv * hd;
+  for (int e = threadIdx.x; e < row; e += blockDim.x) {
+    const int64_t base = attn_dkv_share_base(token, e, nh, nkv, hd);
     float sk = 0.f, sv = 0.f;
-    for (int64_t hh = 0; hh < group; ++hh) {
+    for (int hh = 0; hh < group; ++hh) {
       sk += dk_part[base + hh * hd];
       sv += dv_part[base + hh * hd];
     }
-    dk[idx] = to_bf(sk);
-    dv[idx] = to_bf(sv);
+    dk[token * row + e] = to_bf(sk);
+    dv[token * row + e] = to_bf(sv);
   }
 }
 
@@ -343,10 +344,10 @@ void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const b
   attention_dq_cast_kernel<<<unsigned(cast.blocks), cast.threads, 0, stream>>>(dq_acc, dq, dq_elems,
                                                                                 attn_scale(d.hd));
   CUDA_CHECK_LAUNCH();
-  const int64_t dkv_elems = d.B * d.T * d.nkv * d.hd;
-  const Grid1D reduce = elementwise_grid(dkv_elems);
-  attention_dkv_reduce_kernel<<<unsigned(reduce.blocks), reduce.threads, 0, stream>>>(
-      scratch + p.scratch_dk_offset, scratch + p.scratch_dv_offset, dk, dv, dkv_elems, d.nh, d.nkv, d.hd);
+  // A block per token row (B*T < 2^31: attention_backward_plan checks the dimensions).
+  const int reduce_threads = int(std::min<int64_t>(256, (d.nkv * d.hd + 31) / 32 * 32));
+  attention_dkv_reduce_kernel<<<unsigned(d.B * d.T), reduce_threads, 0, stream>>>(
+      scratch + p.scratch_dk_offset, scratch + p.scratch_dv_offset, dk, dv, int(d.nh), int(d.nkv), int(d.hd));
   CUDA_CHECK_LAUNCH();
 }
 

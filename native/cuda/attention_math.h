@@ -56,10 +56,11 @@ TF_HD int64_t attn_offset(int64_t b, int64_t t, int64_t head, int64_t T, int64_t
 }
 TF_HD int64_t attn_stat_index(int64_t b, int64_t h, int64_t t, int64_t nh, int64_t T) { return (b * nh + h) * T + t; }
 TF_HD int64_t attn_kv_head(int64_t h, int64_t nh, int64_t nkv) { return h / (nh / nkv); }
-// Backward's GQA sum: element idx of dk/dv [B*T, nkv*hd] is the sum over hh < nh/nkv of the per-query-head
-// shares [B*T, nh*hd] at attn_dkv_share_base(idx) + hh*hd (the group's heads are consecutive).
-TF_HD int64_t attn_dkv_share_base(int64_t idx, int64_t nh, int64_t nkv, int64_t hd) {
-  const int64_t c = idx % hd, g = (idx / hd) % nkv, token = idx / (hd * nkv);
+// Backward's GQA sum: element e (< nkv*hd) of token row `token` of dk/dv [B*T, nkv*hd] is the sum over
+// hh < nh/nkv of the per-query-head shares [B*T, nh*hd] at attn_dkv_share_base(token, e) + hh*hd (the group's
+// heads are consecutive). The division within a row is 32-bit: a 64-bit one is a long software routine on a GPU.
+TF_HD int64_t attn_dkv_share_base(int64_t token, int e, int nh, int nkv, int hd) {
+  const int g = e / hd, c = e - g * hd;
   return (token * nh + g * (nh / nkv)) * hd + c;
 }
 

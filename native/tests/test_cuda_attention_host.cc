@@ -210,7 +210,7 @@ BackwardResult sim_backward(const Inputs& in, const std::vector<float>& out, con
   res.dk.resize(size_t(n));
   res.dv.resize(size_t(n));
   for (int64_t idx = 0; idx < n; ++idx) {
-    const int64_t base = attn_dkv_share_base(idx, d.nh, d.nkv, d.hd);
+    const int64_t base = attn_dkv_share_base(idx / ks, int(idx % ks), int(d.nh), int(d.nkv), int(d.hd));
     float sk = 0.f, sv = 0.f;
     for (int64_t hh = 0; hh < group; ++hh) {
       sk += dk_part[size_t(base + hh * d.hd)];

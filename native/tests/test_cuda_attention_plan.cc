@@ -117,6 +117,7 @@ TEST(validate_names_the_bad_dimension) {
   CHECK_THROWS(attention_validate(dims(1, 10, 4, 3, 64)), "multiple of the kv heads");
   CHECK_THROWS(attention_validate(dims(1, 0, 4, 2, 64)), "T must be > 0");
   CHECK_THROWS(attention_validate(dims(70000, 8, 4, 2, 64)), "65535");
+  CHECK_THROWS(attention_validate(dims(4, int64_t(1) << 30, 4, 2, 64)), "B*T must be < 2^31");
   CHECK_THROWS(attention_forward_plan(dims(1, 8, 0, 0, 64)), "nkv");
   CHECK_THROWS(attention_smem_check("backward", 300 * 1024, kSmemOptinLimitSm90), "backward needs 307200 bytes");
   CHECK(attention_smem_check("forward", 100 * 1024, kSmemOptinLimitSm90));   // must opt in

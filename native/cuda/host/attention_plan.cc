@@ -38,6 +38,8 @@ void attention_validate(const AttnPlanDims& d) {
   // grid.y and grid.z are limited to 65535; grid.x (tiles of T) to 2^31 - 1.
   TF_CHECK(d.nh <= 65535 && d.B <= 65535, "attention: nh and B must be <= 65535 (CUDA grid limit)" + s);
   TF_CHECK(d.T <= (int64_t(1) << 30), "attention: T must be <= 2^30" + s);
+  // Backward's dK/dV reduction runs a block per token row (grid.x).
+  TF_CHECK(d.B * d.T <= 0x7fffffff, "attention: B*T must be < 2^31 tokens" + s);
 }
 
 int64_t attn_hd_padded(int64_t hd) { return ceil_div(hd, 16) * 16; }

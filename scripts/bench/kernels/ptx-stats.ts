@@ -20,7 +20,9 @@ export type PtxCounts = {
   globalStores: number;
   globalStoresV4: number;
   constLoads: number; // constant memory (a warp's different addresses are served one at a time)
-  div64: number; // 64-bit integer division or remainder (a software routine of dozens of instructions)
+  // 64-bit integer division or remainder (a software routine of dozens of instructions); nvcc's trip count of a
+  // grid-stride loop, computed once per thread, shows as one.
+  div64: number;
 };
 
 // `ptxas -v` (through nvcc -Xptxas -v) prints, per entry function:
