@@ -32,7 +32,8 @@ using namespace attention_detail;
 //   raw scores, the scale folded into each exp2 (attention_math.h OnlineSoftmax): lane (g, t) holds columns 2t,
 //   2t+1 of every 8-key block for rows g and g+8, so a row's max and sum are reduced over the 4 lanes of a quad
 //   (shuffles with xor 1 and 2); each lane keeps a partial l (the quad-uniform rescale applies to it alike)
-//   summed over the quad at the end;
+//   summed over the quad at the end; the reference max moves, and O is rescaled, only when a tile's max is far
+//   above it (lazy rescaling);
 //   O = O·α + P V: the probabilities, rounded to bf16 pairs, are the A operand as they lie (ptx.cuh), V's rows
 //   read transposed by ldmatrix.trans as the B operand.
 // The output goes through the warp's own Q rows in shared memory (no longer read by then) to leave in 16-byte
@@ -186,7 +187,17 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
         max_lo = fmaxf(max_lo, __shfl_xor_sync(kFullMask, max_lo, x));
         max_hi = fmaxf(max_hi, __shfl_xor_sync(kFullMask, max_hi, x));
       }
-      const float alpha_lo = st_lo[rb].advance(max_lo, c), alpha_hi = st_hi[rb].advance(max_hi, c);
+      // Lazy rescaling (attention_math.h): the block's rows move their references, and the output accumulators
+      // are rescaled, only when some row's tile max is far above its reference; the vote keeps it warp-uniform.
+      if (__any_sync(kFullMask, attn_reference_stale(st_lo[rb].m, max_lo, c) ||
+                                    attn_reference_stale(st_hi[rb].m, max_hi, c))) {
+        const float alpha_lo = st_lo[rb].advance(max_lo, c), alpha_hi = st_hi[rb].advance(max_hi, c);
+#pragma unroll
+        for (int f = 0; f < 2 * kMaxFrags; ++f) {
+          o[rb][f][0] *= alpha_lo, o[rb][f][1] *= alpha_lo;
+          o[rb][f][2] *= alpha_hi, o[rb][f][3] *= alpha_hi;
+        }
+      }
 #pragma unroll
       for (int n = 0; n < kKeyBlocks; ++n)
 #pragma unroll
@@ -196,11 +207,6 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
           st_lo[rb].l += s[rb][n][e];  // this lane's share of the row sum; the quad's shares are added at the end
           st_hi[rb].l += s[rb][n][2 + e];
         }
-#pragma unroll
-      for (int f = 0; f < 2 * kMaxFrags; ++f) {
-        o[rb][f][0] *= alpha_lo, o[rb][f][1] *= alpha_lo;
-        o[rb][f][2] *= alpha_hi, o[rb][f][3] *= alpha_hi;
-      }
     }
 
     // O += P V over the tile's keys, 16 at a time. A = P: score blocks 2kk and 2kk+1 (keys +0..7, +8..15) packed

@@ -145,6 +145,19 @@ struct OnlineSoftmax {
 // c for a scale: the factor that takes raw scores to log2 units.
 TF_HD float attn_scale_log2(float scale) { return scale * kLog2e; }
 
+// Lazy rescaling (as FlashAttention-4 does): the reference m need not be the running max. Against a stale one a
+// score above it has a probability exp(scale·(s - m)) > 1, which fp32, and bf16 for the P·V product (the same
+// exponent range), hold as well as any other; l and the output accumulate against that reference alike, so
+// O / l and lse = m·scale + log l come out the same. A tile therefore moves the reference (advance(), and the
+// O·α rescale of every output accumulator) only when its max lies more than kAttnLazyRescaleLog2 above it in log2
+// units (probabilities up to 2^8); after the first tiles of a row that is rare, and the rescale is skipped.
+constexpr float kAttnLazyRescaleLog2 = 8.f;
+// Whether a tile with raw maximum tile_max must move the reference m (always for a row's first visible score:
+// m = -inf; never for a tile with none: tile_max = -inf, where the difference is NaN).
+TF_HD bool attn_reference_stale(float m, float tile_max, float c) {
+  return (tile_max - m) * c > kAttnLazyRescaleLog2;
+}
+
 // Backward: the forward's probability recomputed from the saved log-sum-exp, exp(s·scale - lse) =
 // exp2(s·c - lse·log2 e) on the raw score s with c = scale·log2 e, the second term staged once per query row
 // (attn_bwd_neg_lse2); and the softmax gradient dS = P ∘ (dP - D) with D = Σ_c dout·out of the query row

@@ -111,8 +111,11 @@ ForwardResult sim_forward(const Inputs& in, int q_tile, int key_tile, bool bf16 
                                  : -INFINITY;  // raw: the scale is folded into the exponent
               tile_max = std::max(tile_max, s[size_t(c)]);
             }
-            const float alpha = st.advance(tile_max, log2_scale);
-            for (auto& x : o) x *= alpha;
+            // Lazy rescaling as the kernel does it (there per warp, here per row: either is exact).
+            if (attn_reference_stale(st.m, tile_max, log2_scale)) {
+              const float alpha = st.advance(tile_max, log2_scale);
+              for (auto& x : o) x *= alpha;
+            }
             float sum = 0.f;
             for (int c = 0; c < key_tile; ++c) {
               const float p = st.prob(s[size_t(c)], log2_scale);
@@ -295,6 +298,50 @@ TEST(online_softmax_matches_a_one_shot_softmax_for_any_split) {
     for (size_t j = 0; j < s.size(); ++j)
       CHECK_NEAR(w[j] * st.inv_l(), std::isinf(s[j]) ? 0.0 : std::exp(double(scale) * s[j] - mx) / sum, 1e-6);
   }
+}
+
+// Lazy rescaling: the reference moves only for a tile whose max is more than 2^8 (in probability) above it. Scores
+// that climb slowly leave it behind, so probabilities above 1 occur, and the result is still the softmax.
+TEST(online_softmax_with_lazy_rescaling_matches_a_one_shot_softmax) {
+  const float scale = attn_scale(64), c = attn_scale_log2(scale);
+  std::vector<float> s(96);
+  for (size_t j = 0; j < s.size(); ++j) s[j] = (0.15f * float(j) + 0.7f * float(j % 5)) / scale;  // climbing
+  s[10] = -INFINITY;
+  double mx = -INFINITY, sum = 0;
+  for (float x : s) mx = std::max(mx, double(scale) * x);
+  for (float x : s) sum += std::exp(double(scale) * x - mx);
+  OnlineSoftmax st;
+  std::vector<double> w(s.size(), 0.0);
+  int moves = 0;
+  double largest_p = 0;
+  for (size_t t0 = 0; t0 < s.size(); t0 += 8) {
+    float tmax = -INFINITY;
+    for (size_t j = t0; j < t0 + 8; ++j) tmax = std::max(tmax, s[j]);
+    if (attn_reference_stale(st.m, tmax, c)) {
+      ++moves;
+      const float alpha = st.advance(tmax, c);
+      for (size_t j = 0; j < t0; ++j) w[j] *= alpha;
+    }
+    for (size_t j = t0; j < t0 + 8; ++j) {
+      w[j] = st.prob(s[j], c);
+      largest_p = std::max(largest_p, w[j]);
+      st.l += float(w[j]);
+    }
+  }
+  CHECK(moves >= 2 && moves < 12);  // the first tile, then only some of the other 11
+  CHECK(largest_p > 1.0 && largest_p <= 256.0);
+  CHECK_NEAR(st.lse(scale), mx + std::log(sum), 1e-5);
+  for (size_t j = 0; j < s.size(); ++j)
+    CHECK_NEAR(w[j] * st.inv_l(), std::isinf(s[j]) ? 0.0 : std::exp(double(scale) * s[j] - mx) / sum, 1e-6);
+}
+
+TEST(lazy_rescaling_moves_for_a_first_score_and_never_for_none) {
+  const float c = attn_scale_log2(0.125f);
+  CHECK(attn_reference_stale(-INFINITY, -3.f, c));          // a row's first visible score
+  CHECK(!attn_reference_stale(-INFINITY, -INFINITY, c));    // a tile with nothing visible yet
+  CHECK(!attn_reference_stale(5.f, -INFINITY, c));          // nothing visible in this tile
+  CHECK(!attn_reference_stale(5.f, 5.f + 7.5f / c, c));     // less than 2^8 above: left
+  CHECK(attn_reference_stale(5.f, 5.f + 8.5f / c, c));
 }
 
 TEST(online_softmax_fully_masked_tiles_stay_finite) {

@@ -61,7 +61,29 @@ T shuffle(const char* op, unsigned mask, T v, int src) {
   warp_collective(op, mask, &a, &combine_shuffle<T>);
   return a.out;
 }
+
+// Votes: every lane of the mask gets the mask's lanes whose predicate is nonzero, one bit per lane.
+struct VoteArgs {
+  int pred;
+  unsigned bits;
+};
+inline void combine_vote(void* const* lane_args, unsigned mask) {
+  unsigned bits = 0;
+  for (int l = 0; l < 32; ++l)
+    if ((mask & (1u << l)) && static_cast<VoteArgs*>(lane_args[l])->pred) bits |= 1u << l;
+  for (int l = 0; l < 32; ++l)
+    if (mask & (1u << l)) static_cast<VoteArgs*>(lane_args[l])->bits = bits;
+}
+inline unsigned vote(const char* op, unsigned mask, int pred) {
+  VoteArgs a{pred, 0};
+  warp_collective(op, mask, &a, &combine_vote);
+  return a.bits;
+}
 }  // namespace tf_emu
+
+inline unsigned __ballot_sync(unsigned mask, int pred) { return ::tf_emu::vote("__ballot_sync", mask, pred); }
+inline int __any_sync(unsigned mask, int pred) { return ::tf_emu::vote("__any_sync", mask, pred) != 0; }
+inline int __all_sync(unsigned mask, int pred) { return ::tf_emu::vote("__all_sync", mask, pred) == mask; }
 
 inline void __syncwarp(unsigned mask = 0xffffffffu) {
   ::tf_emu::NoArgs a;

@@ -53,6 +53,33 @@ TEST(shuffles_and_barriers_sum_across_lanes_and_warps) {
   }
 }
 
+__global__ void votes(const int* pred, unsigned* ballot, int* any, int* all) {
+  const int i = threadIdx.x, p = pred[i];
+  ballot[i] = __ballot_sync(0xffffffffu, p);
+  any[i] = __any_sync(0xffffffffu, p);
+  all[i] = __all_sync(0xffffffffu, p);
+}
+
+// Warp 0: lanes 3 and 17 true; warp 1: every lane; warp 2: none.
+TEST(votes_see_every_lane_of_their_warp_and_no_other) {
+  std::vector<int> pred(96, 0);
+  pred[3] = pred[17] = 1;
+  for (int i = 32; i < 64; ++i) pred[size_t(i)] = 7;  // any nonzero value counts
+  Dev<int> dp(pred.size()), dany(pred.size()), dall(pred.size());
+  Dev<unsigned> dballot(pred.size());
+  dp.put(pred);
+  votes<<<1, 96>>>(dp.p, dballot.p, dany.p, dall.p);
+  CHECK(launch_outcome() == "ok");
+  const auto ballot = dballot.get();
+  const auto any = dany.get(), all = dall.get();
+  for (int i = 0; i < 96; ++i) {
+    const int w = i / 32;
+    CHECK_EQ(ballot[size_t(i)], w == 0 ? (1u << 3 | 1u << 17) : (w == 1 ? 0xffffffffu : 0u));
+    CHECK_EQ(any[size_t(i)], w < 2 ? 1 : 0);
+    CHECK_EQ(all[size_t(i)], w == 1 ? 1 : 0);
+  }
+}
+
 __global__ void racy_static(float* out) {
   __shared__ float s[64], unused[2][3];
   s[threadIdx.x] = float(threadIdx.x);
