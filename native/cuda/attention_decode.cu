@@ -35,9 +35,26 @@ struct StepRows {
   __device__ const bf16* value(int64_t j) const { return j < len0 ? cache.value(j) : v_new; }
 };
 
+// The warps' partial softmaxes (s_max, s_sum, s_acc, written by each warp) merged into orow: a warp that saw no
+// key has max -inf and contributes exp(-inf) = 0; warp 0 always sees key 0, so the merged max is finite.
+__device__ void merge_warps(int hd, const float* s_max, const float* s_sum, const float (*s_acc)[kMaxHd],
+                            bf16* orow) {
+  __syncthreads();
+  float mx = -INFINITY;
+  for (int w = 0; w < kWarps; ++w) mx = fmaxf(mx, s_max[w]);
+  float total = 0.f;
+  for (int w = 0; w < kWarps; ++w) total += s_sum[w] * attn_exp(s_max[w] - mx);
+  for (int d = threadIdx.x; d < hd; d += kDecodeThreads) {
+    float o = 0.f;
+    for (int w = 0; w < kWarps; ++w) o += s_acc[w][d] * attn_exp(s_max[w] - mx);
+    orow[d] = to_bf(o / total);
+  }
+}
+
 // One (row, query head) block: the scaled query (sq, shared) against `keys` keys. The block's warps take every
 // kWarps-th key, lanes split the head dimension, each warp keeps an online softmax (running max, Σexp, weighted V
 // sum), and the warps' partial softmaxes are merged at the end into orow. s_max, s_sum, s_acc: shared scratch.
+// For any hd and alignment; attend_grouped is the path for the usual ones.
 template <class Rows>
 __device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, float* s_max, float* s_sum,
                        float (*s_acc)[kMaxHd], bf16* orow) {
@@ -65,19 +82,70 @@ __device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, 
 #pragma unroll
   for (int t = 0; t < kDimsPerLane; ++t)
     if (lane + 32 * t < hd) s_acc[warp][lane + 32 * t] = acc[t];
-  __syncthreads();
+  merge_warps(hd, s_max, s_sum, s_acc, orow);
+}
 
-  // Merge the warps' partial softmaxes (a warp that saw no key has max -inf and contributes exp(-inf) = 0; warp 0
-  // always sees key 0, so the merged max is finite).
-  float mx = -INFINITY;
-  for (int w = 0; w < kWarps; ++w) mx = fmaxf(mx, s_max[w]);
-  float total = 0.f;
-  for (int w = 0; w < kWarps; ++w) total += s_sum[w] * attn_exp(s_max[w] - mx);
-  for (int d = threadIdx.x; d < hd; d += kDecodeThreads) {
-    float o = 0.f;
-    for (int w = 0; w < kWarps; ++w) o += s_acc[w][d] * attn_exp(s_max[w] - mx);
-    orow[d] = to_bf(o / total);
+// The same for hd % 8 == 0 and 16-byte-aligned K/V rows: G = attn_decode_group_lanes(hd) lanes per key, each lane
+// holding 8 consecutive dims (one 16-byte load of K and one of V per key), so a warp takes 32 / G keys per step and
+// a key's dot product needs log2 G shuffles rather than 5 (hd 64: 4 keys per step, 3 shuffles). Each group keeps
+// its own online softmax; the warp's groups are merged by shuffles at the end, then the warps as in attend.
+template <class Rows>
+__device__ void attend_grouped(const float* sq, int64_t keys, const Rows& rows, int hd, float* s_max, float* s_sum,
+                               float (*s_acc)[kMaxHd], bf16* orow) {
+  const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+  const int G = attn_decode_group_lanes(hd), groups = 32 / G, group = lane / G, d0 = 8 * (lane % G);
+  const bool has_dims = d0 < hd;
+  float qv[8], acc[8];
+#pragma unroll
+  for (int e = 0; e < 8; ++e) qv[e] = has_dims ? sq[d0 + e] : 0.f, acc[e] = 0.f;
+  float m = -INFINITY, s = 0.f;
+  for (int64_t j0 = int64_t(warp) * groups; j0 < keys; j0 += int64_t(kWarps) * groups) {  // warp-uniform
+    const int64_t j = j0 + group;
+    const bool valid = j < keys;
+    float dot = 0.f;
+    if (valid && has_dims) {
+      float kv[8];
+      load_bf16s(rows.key(j) + d0, kv);
+#pragma unroll
+      for (int e = 0; e < 8; ++e) dot += qv[e] * kv[e];
+    }
+    for (int off = G / 2; off >= 1; off >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, off);  // within the group
+    if (valid) {
+      const float m_new = fmaxf(m, dot);
+      const float corr = attn_exp(m - m_new), p = attn_exp(dot - m_new);
+      s = s * corr + p;
+      if (has_dims) {
+        float vv[8];
+        load_bf16s(rows.value(j) + d0, vv);
+#pragma unroll
+        for (int e = 0; e < 8; ++e) acc[e] = acc[e] * corr + p * vv[e];
+      }
+      m = m_new;
+    }
   }
+  // Merge the warp's groups: lanes lane ^ off (off >= G) hold the same dims of another group's softmax.
+  for (int off = G; off < 32; off <<= 1) {
+    const float m_o = __shfl_xor_sync(0xffffffffu, m, off), s_o = __shfl_xor_sync(0xffffffffu, s, off);
+    const float mx = fmaxf(m, m_o);
+    const float a = m == -INFINITY ? 0.f : attn_exp(m - mx), b = m_o == -INFINITY ? 0.f : attn_exp(m_o - mx);
+    s = s * a + s_o * b;
+#pragma unroll
+    for (int e = 0; e < 8; ++e) acc[e] = acc[e] * a + __shfl_xor_sync(0xffffffffu, acc[e], off) * b;
+    m = mx;
+  }
+  if (lane == 0) s_max[warp] = m, s_sum[warp] = s;
+  if (lane < G && has_dims)
+#pragma unroll
+    for (int e = 0; e < 8; ++e) s_acc[warp][d0 + e] = acc[e];
+  merge_warps(hd, s_max, s_sum, s_acc, orow);
+}
+
+// Whether attend_grouped may read these rows: whole 16-byte groups of dims, 16-byte-aligned rows.
+__device__ __forceinline__ bool grouped_rows(int hd, const void* a, const void* b, const void* c = nullptr,
+                                             const void* d = nullptr) {
+  const uintptr_t bits = reinterpret_cast<uintptr_t>(a) | reinterpret_cast<uintptr_t>(b) |
+                         reinterpret_cast<uintptr_t>(c) | reinterpret_cast<uintptr_t>(d);
+  return hd % 8 == 0 && bits % 16 == 0;
 }
 
 __device__ __forceinline__ void load_query(float* sq, const bf16* qrow, int hd, float scale) {
@@ -95,8 +163,11 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const int64_t row = blockIdx.x, h = blockIdx.y, g = attn_kv_head(h, nh, nkv);
   load_query(sq, q + (row * nh + h) * hd, hd, scale);
   // Causal: this row's own position is the last key it sees.
-  attend(sq, len0 + row + 1, CacheRows{k_cache, v_cache, nkv * hd, g * hd}, hd, s_max, s_sum, s_acc,
-         out + (row * nh + h) * hd);
+  const CacheRows rows{k_cache, v_cache, nkv * hd, g * hd};
+  if (grouped_rows(hd, k_cache, v_cache))  // block-uniform
+    attend_grouped(sq, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+  else
+    attend(sq, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
 }
 
 // A decode step (one new token per sequence): block (sequence, query head). The first query head of each kv group
@@ -121,8 +192,11 @@ __global__ void __launch_bounds__(kDecodeThreads)
       vc[(seq.len0 * nkv + g) * hd + d] = vn[d];
     }
   load_query(sq, q + (row * nh + h) * hd, hd, scale);
-  attend(sq, seq.len0 + 1, StepRows{CacheRows{kc, vc, nkv * hd, g * hd}, kn, vn, seq.len0}, hd, s_max, s_sum, s_acc,
-         out + (row * nh + h) * hd);
+  const StepRows rows{CacheRows{kc, vc, nkv * hd, g * hd}, kn, vn, seq.len0};
+  if (grouped_rows(hd, kc, vc, kn, vn))  // block-uniform
+    attend_grouped(sq, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+  else
+    attend(sq, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
 }
 
 }  // namespace

@@ -48,6 +48,14 @@ TF_HD float attn_log(float x) {
 #endif
 }
 
+// Decoding's attention with 16-byte loads (attention_decode.cu): a group of lanes per key, each lane holding 8
+// consecutive dims of it, so a group is the smallest power of two of lanes covering hd (hd % 8 == 0, <= 256).
+TF_HD constexpr int attn_decode_group_lanes(int hd) {
+  int g = 1;
+  while (g * 8 < hd) g *= 2;
+  return g;
+}
+
 // Layouts (kernels/attention.h): element offset of (batch row b, token t, head) in a [B*T, heads*hd] activation
 // (q, out, dout, dq: heads = nh; k, v, dk, dv: heads = nkv), index of (b, h, t) in lse and D [B, nh, T], and the
 // kv head that serves query head h.

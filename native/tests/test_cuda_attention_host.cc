@@ -371,6 +371,15 @@ TEST(backward_prob_and_dscore) {
   CHECK_EQ(attn_dscore(0.f, 3.f, 1.f), 0.f);
 }
 
+TEST(decode_groups_cover_the_head_dim_in_16_byte_lanes) {
+  CHECK_EQ(attn_decode_group_lanes(8), 1);
+  CHECK_EQ(attn_decode_group_lanes(16), 2);
+  CHECK_EQ(attn_decode_group_lanes(40), 8);  // 5 lanes hold dims, 3 idle
+  CHECK_EQ(attn_decode_group_lanes(64), 8);  // 4 keys per warp step
+  CHECK_EQ(attn_decode_group_lanes(128), 16);
+  CHECK_EQ(attn_decode_group_lanes(256), 32);
+}
+
 TEST(visibility_and_segment_clamp) {
   CHECK(attn_visible(5, 5, 0));
   CHECK(!attn_visible(5, 6, 0));  // causal

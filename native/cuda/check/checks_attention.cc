@@ -261,8 +261,11 @@ void run_attention_checks(std::vector<Row>& rows) {
   decode_case(rows, 1, gpu_or_emu(4095, 300), 32, 8, 128, 961);   // one token against a long cache (8B-like)
   decode_case(rows, gpu_or_emu(200, 40), 17, 6, 3, 40, 971);      // prefill after a few tokens, hd 40
   decode_case(rows, 3, 250, 8, 1, 256, 981);                      // hd 256, one kv head
+  decode_case(rows, 3, 100, 4, 1, 16, 983);                       // hd 16: two lanes per key, 16 keys per warp step
+  decode_case(rows, 2, 70, 4, 2, 36, 985);                        // hd 36 (not whole 16-byte groups): lane per dim
   decode_step_case(rows, {0, 5, gpu_or_emu(1500, 120), 33}, 4, 2, 64, 991);         // first token to a long cache
   decode_step_case(rows, {gpu_or_emu(4095, 200), 7, 64}, 32, 8, 128, 995);          // 8B-like heads
+  decode_step_case(rows, {9, 30}, 4, 2, 20, 997);                                     // hd 20: lane per dim
   ThreadPool pool;
   const Case cases[] = {
       {dims(2, 37, 4, 2, 16), false, "tiny model"},
