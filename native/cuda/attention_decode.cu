@@ -16,7 +16,9 @@ namespace tf::cuda {
 
 namespace {
 
-constexpr int kWarps = 4, kDecodeThreads = kWarps * 32;
+// 8 warps: a single sequence's decode has only a block per query head (32 for Llama 3.2 1B), each streaming its
+// whole cache, so each block needs many keys in flight.
+constexpr int kWarps = 8, kDecodeThreads = kWarps * 32;
 constexpr int kMaxHd = 256, kDimsPerLane = kMaxHd / 32;
 
 // Where key j's K and V rows are. CacheRows: every key in the cache (attention_decode). StepRows: a decode step's
