@@ -1,8 +1,9 @@
 // Attention for generation with a KV cache (the CUDA model's decode, backend/cuda_llama_decode.cc): n query rows at
 // positions len0 .. len0 + n - 1 against every cached key up to their own position. Decoding is one row at a time
 // and reads the whole cache once per token, so this kernel is about memory bandwidth, not tensor cores: one block per
-// (row, query head), each of its warps takes every kWarps-th key, lanes split the head dimension, and an online
-// softmax (running max, Σexp, weighted V sum) per warp is merged across warps at the end. No score matrix exists,
+// (row, query head), its warps take keys in turn (a group of lanes per key, 8 dims per lane and 16-byte loads, where
+// the head dim and rows allow: attend_grouped; else lanes split the head dimension: attend), and the online softmaxes
+// (running max, Σexp, weighted V sum) are merged across lanes and warps at the end. No score matrix exists,
 // so any context length fits. Mirrors the CPU decode's attention (model/llama_decode.cc) in fp32 over bf16 inputs.
 // attention_decode_step is the batched generation's (decode_step): one new token for each of n sequences, each
 // with its own cache and length, appended and attended in one launch instead of 3 launches per sequence.
