@@ -47,12 +47,12 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<n
 
 /** Runs a command at low priority (beside another tier or set-up), its output kept in a file rather than interleaved
  *  with the foreground's; resolves its exit code, its output (without lowPriorityRun's command line) and duration. */
-async function runBeside(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; output: string; ms: number }> {
+async function runBeside(command: string, args: string[], env: NodeJS.ProcessEnv, signal?: AbortSignal): Promise<{ code: number; output: string; ms: number }> {
   const started = Date.now();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "tf-test-beside-"));
   try {
     const logFile = path.join(dir, "output.log");
-    const code = await lowPriorityRun(command, args, { cwd: ROOT, env, logFile });
+    const code = await lowPriorityRun(command, args, { cwd: ROOT, env, logFile, signal });
     const output = fs.readFileSync(logFile, "utf8").split("\n").slice(1).join("\n").trimEnd();
     return { code, output, ms: Date.now() - started };
   } finally {
@@ -89,18 +89,26 @@ async function main(): Promise<number> {
   // block when its tier comes.
   const typecheckArgs = [bin("typescript/bin/tsc"), "--noEmit"];
   const typecheckBesideSetup = tiers.includes("typecheck") && tiers.some((tier) => tier !== "typecheck");
-  const earlyTypecheck = typecheckBesideSetup ? runBeside(process.execPath, typecheckArgs, env) : undefined;
-  await ensureServices({ databaseUrl: t.databaseUrl, redisUrl: t.redisUrl, log });
-  if (tiers.includes("int")) {
-    // Every run starts from an empty database and Redis db (integration tests may leave rows behind), except the
-    // e2e stacks' queues: they may be serving another run's browser tests on the same Redis database.
-    await prepareDatabase({ url: t.databaseUrl, log, recreate: true });
-    await flushTestRedisExcept(t.redisUrl, isE2eStackKey);
-    fs.rmSync(t.dataDir, { recursive: true, force: true });
+  // If set-up fails (Postgres cannot start, say), the run ends there, and so does the typecheck beside it.
+  const setupFailed = new AbortController();
+  const earlyTypecheck = typecheckBesideSetup ? runBeside(process.execPath, typecheckArgs, env, setupFailed.signal) : undefined;
+  try {
+    await ensureServices({ databaseUrl: t.databaseUrl, redisUrl: t.redisUrl, log });
+    if (tiers.includes("int")) {
+      // Every run starts from an empty database and Redis db (integration tests may leave rows behind), except the
+      // e2e stacks' queues: they may be serving another run's browser tests on the same Redis database.
+      await prepareDatabase({ url: t.databaseUrl, log, recreate: true });
+      await flushTestRedisExcept(t.redisUrl, isE2eStackKey);
+      fs.rmSync(t.dataDir, { recursive: true, force: true });
+    }
+    // Unit, integration and e2e tests load the native addon, so it is built (when stale) before any tier runs.
+    // A failed build is reported and the tiers still run; tests that need the addon then fail with the reason.
+    if (tiers.some((tier) => tier !== "typecheck")) await buildStale({ root: ROOT, env, log, only: ["native"] });
+  } catch (err) {
+    setupFailed.abort();
+    await earlyTypecheck;
+    throw err;
   }
-  // Unit, integration and e2e tests load the native addon, so it is built (when stale) before any tier runs.
-  // A failed build is reported and the tiers still run; tests that need the addon then fail with the reason.
-  if (tiers.some((tier) => tier !== "typecheck")) await buildStale({ root: ROOT, env, log, only: ["native"] });
   log.info(`set-up done in ${seconds(Date.now() - setupStart)}`);
 
   // Each runner also writes a JSON report, from which the summary names the failed tests (see lib/failures.ts).

@@ -19,6 +19,16 @@ describe("lowPriorityRun", () => {
     expect(lines).toContain("to-stderr");
   });
 
+  it("ends the command when its signal aborts, resolving 128", async () => {
+    const logFile = path.join(dir, "aborted.log");
+    const abort = new AbortController();
+    const started = Date.now();
+    const run = lowPriorityRun("sleep", ["30"], { cwd: dir, env: process.env, logFile, signal: abort.signal });
+    setTimeout(() => abort.abort(), 200);
+    expect(await run).toBe(128);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it("says in the log why a command could not start, with exit code 127", async () => {
     const logFile = path.join(dir, "missing.log");
     const code = await lowPriorityRun("/nonexistent/tool", [], { cwd: dir, env: process.env, logFile });

@@ -9,12 +9,21 @@ import fs from "node:fs";
 export const LOW_PRIORITY_NICE = 19;
 
 /** Runs `command` under `nice -n 19`, its stdout and stderr written to `logFile` (created or emptied); resolves its
- *  exit code once the file is complete (127 when it could not start, 128 when a signal ended it). */
-export async function lowPriorityRun(command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): Promise<number> {
+ *  exit code once the file is complete (127 when it could not start, 128 when a signal ended it). `signal` ends it
+ *  early (SIGTERM to the command: `nice` runs it in its own place), e.g. when the work it ran beside has failed. */
+export async function lowPriorityRun(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string; signal?: AbortSignal },
+): Promise<number> {
   const log = fs.createWriteStream(opts.logFile);
   const code = await new Promise<number>((resolve) => {
     log.write(`$ ${command} ${args.join(" ")}\n`);
     const child = spawn("nice", ["-n", String(LOW_PRIORITY_NICE), command, ...args], { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    const stop = () => child.kill("SIGTERM");
+    if (opts.signal?.aborted) stop();
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    child.on("exit", () => opts.signal?.removeEventListener("abort", stop));
     child.stdout.pipe(log, { end: false });
     child.stderr.pipe(log, { end: false });
     child.on("error", (err) => {
