@@ -18,7 +18,7 @@ namespace {
 constexpr int kCeThreads = 256;
 
 // kVec consecutive logits per thread and access: 8 (16 bytes) when V and the chunk are multiples of 8 and the
-// logits 16-byte aligned (every row and chunk then starts a group: ce_vec), else 1.
+// logits 16-byte aligned (every row and chunk then starts a group), else 1.
 //
 // One pass over the chunk: each thread keeps a running max and the Σexp of its logits against it (moved when a
 // group raises the max), then the block merges them. Reading the chunk once for its max and again for Σexp cost
@@ -138,7 +138,7 @@ void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float 
   // Row losses go to the caller's buffer when given, else to scratch (the reduction needs them either way).
   float* row_loss = losses ? losses : lse + N;
   const dim3 grid(unsigned(p.count), unsigned(N));
-  const bool vec = V % 8 == 0 && p.chunk % 8 == 0 && bf16x8_groups(8, {logits}) == 1;
+  const bool vec = V % 8 == 0 && p.chunk % 8 == 0 && aligned16({logits});
   if (vec) ce_chunk_stats<8><<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
   else ce_chunk_stats<1><<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
   CUDA_CHECK_LAUNCH();

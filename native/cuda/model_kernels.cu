@@ -38,7 +38,7 @@ void embedding_gather_bf16(const int32_t* ids, const bf16* table, bf16* out, int
   TF_CHECK(N == 0 || (ids && table && out), "embedding_gather_bf16: ids, table and out are required");
   TF_CHECK(N <= 0x7fffffff, "embedding_gather_bf16: " + std::to_string(N) + " rows (at most 2^31 - 1 in one call)");
   if (N == 0) return;
-  if (C % 8 == 0 && bf16x8_groups(8, {table, out}) == 1)
+  if (C % 8 == 0 && aligned16({table, out}))
     embedding_gather_kernel<8><<<unsigned(N), kRowThreads, 0, stream>>>(ids, table, out, C);
   else
     embedding_gather_kernel<1><<<unsigned(N), kRowThreads, 0, stream>>>(ids, table, out, C);

@@ -79,7 +79,7 @@ __global__ void rmsnorm_backward_kernel(const bf16* dy, const bf16* x, const bf1
 // Whether every row of every array starts 16-byte aligned and holds whole groups of 8: then the kernels move 8
 // elements per access.
 bool row_vec(int64_t C, std::initializer_list<const void*> arrays) {
-  return C % 8 == 0 && bf16x8_groups(8, arrays) == 1;
+  return C % 8 == 0 && aligned16(arrays);
 }
 
 void check_rows(int64_t N, int64_t C) {

@@ -33,6 +33,8 @@ TEST(bf16x8_groups_need_every_pointer_aligned) {
   CHECK_EQ(bf16x8_groups(67, {buf}), int64_t(8));           // 3 left over, taken one at a time
   CHECK_EQ(bf16x8_groups(64, {buf, buf + 1}), int64_t(0));  // one view at an odd offset: all element-wise
   CHECK_EQ(bf16x8_groups(7, {buf}), int64_t(0));
+  CHECK(aligned16({buf, buf + 8}));
+  CHECK(!aligned16({buf, buf + 4}));
   CHECK_EQ(bf16x8_grid(67, 8).blocks, 1);
   CHECK_EQ(bf16x8_grid(8 * 256 * 3, 256 * 3).blocks, 3);    // a thread per group
   CHECK_EQ(bf16x8_grid(600, 0).blocks, 3);                  // a thread per element

@@ -20,10 +20,14 @@ Grid1D elementwise_grid(int64_t n, int threads, int64_t max_blocks) {
   return g;
 }
 
-int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers) {
+bool aligned16(std::initializer_list<const void*> pointers) {
   for (const void* p : pointers)
-    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return 0;
-  return n / 8;
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0) return false;
+  return true;
+}
+
+int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers) {
+  return aligned16(pointers) ? n / 8 : 0;
 }
 
 Grid1D bf16x8_grid(int64_t n, int64_t groups) { return elementwise_grid(groups > 0 ? groups : n); }

@@ -26,6 +26,8 @@ Grid1D elementwise_grid(int64_t n, int threads = 256, int64_t max_blocks = 65535
 // the last n - 8·groups elements one at a time. bf16x8_grid: one thread per group, or per element when there are
 // no groups (the leftover of a grouped launch is under 8 elements, which the first threads take).
 int64_t bf16x8_groups(int64_t n, std::initializer_list<const void*> pointers);
+// Whether every pointer is 16-byte aligned (kernels that take rows of whole groups check their length themselves).
+bool aligned16(std::initializer_list<const void*> pointers);
 Grid1D bf16x8_grid(int64_t n, int64_t groups);
 // NF4 dequantization of n weights from flattened index `first` into `out`: eight per group when `first` is a
 // multiple of 8 (a group's four bytes of codes are then whole, in one NF4 block), the codes 4-byte aligned and out

@@ -43,8 +43,8 @@ async function findNvcc(): Promise<string> {
 
 async function figuresOf(nvcc: string, file: string, tmp: string): Promise<KernelFigures[]> {
   const base = path.join(tmp, path.basename(file, ".cu"));
-  const flags = ["-std=c++17", "-O3", `-arch=${a.arch}`, "-I", CUDA_DIR, "-I", path.join(ROOT, "native/src"), "-I"];
-  flags.push(path.join(ROOT, "native"));
+  const includes = [CUDA_DIR, path.join(ROOT, "native/src"), path.join(ROOT, "native")].flatMap((dir) => ["-I", dir]);
+  const flags = ["-std=c++17", "-O3", `-arch=${a.arch}`, ...includes];
   const cubin = await run(nvcc, [...flags, "-cubin", "-Xptxas", "-v", "-o", `${base}.cubin`, file], {
     maxBuffer: 16 << 20,
   });
