@@ -1,6 +1,7 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./stack";
 import { emulatorFaults, launchHostedJob, sampleVersion, useEmulatorKey } from "./hosted-data";
+import { expectBreaksOnlyAfter, renderedLines } from "./layout";
 import { screenshotPage } from "./screenshot";
 
 // The whole hosted-job loop against the real app, the real worker and the OpenAI emulator that
@@ -53,6 +54,14 @@ test("launch from the form, watch the curve grow live, and see the job succeed",
   await expect(page.getByTestId("cost-actual")).toContainText("$");
   // Hyperparameters are shown by their API names, as on the launch form.
   await expect(page.getByText("n_epochs", { exact: true })).toBeVisible();
+  // The checkpoints' model names (about 70 characters, in a column narrower than that) wrap only after a colon, and
+  // the table fits its width.
+  const checkpoints = page.getByRole("table", { name: "Checkpoints" });
+  const names = await checkpoints.locator("tbody td > span.mono").all();
+  expect(names.length).toBeGreaterThan(0);
+  expect((await renderedLines(names[0]!)).length, "the name is longer than its column").toBeGreaterThan(1);
+  for (const name of names) await expectBreaksOnlyAfter(name, ":");
+  expect(await checkpoints.evaluate((el) => el.parentElement!.scrollWidth - el.parentElement!.clientWidth)).toBeLessThanOrEqual(0);
   await screenshotPage(page, `${DIR}/jobs-flow-succeeded.png`);
 });
 

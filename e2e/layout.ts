@@ -28,3 +28,33 @@ export async function expectSameTop(controls: Locator[]): Promise<void> {
   for (const c of controls) tops.push((await c.boundingBox())!.y);
   expect(Math.max(...tops) - Math.min(...tops), `tops ${tops.map(Math.round).join(", ")}`).toBeLessThanOrEqual(1);
 }
+
+/**
+ * The element's text as the browser broke it into lines: each character's box is measured (a Range per character),
+ * and characters whose boxes share a top edge make one line. <wbr> and other elements add no characters.
+ */
+export async function renderedLines(el: Locator): Promise<string[]> {
+  return el.evaluate((node) => {
+    const lines = new Map<number, string>();
+    const walker = document.createTreeWalker(node, NodeFilter.SHOW_TEXT);
+    for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+      for (let i = 0; i < text.textContent!.length; i += 1) {
+        const range = document.createRange();
+        range.setStart(text, i);
+        range.setEnd(text, i + 1);
+        const box = range.getClientRects()[0];
+        if (!box) continue;
+        const top = Math.round(box.top);
+        lines.set(top, (lines.get(top) ?? "") + text.textContent![i]);
+      }
+    }
+    return [...lines.entries()].sort((a, b) => a[0] - b[0]).map(([, line]) => line);
+  });
+}
+
+/** A name laid out on lines that each end at one of `breaks` (all but the last), as a reader scans it. */
+export async function expectBreaksOnlyAfter(el: Locator, breaks: string): Promise<void> {
+  const lines = await renderedLines(el);
+  expect(lines.join(""), "the lines hold the whole text").toBe(await el.textContent());
+  for (const line of lines.slice(0, -1)) expect(breaks, `line "${line}" of ${JSON.stringify(lines)} ends at a break`).toContain(line.at(-1));
+}

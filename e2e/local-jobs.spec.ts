@@ -1,5 +1,6 @@
 import type { APIRequestContext, Page } from "@playwright/test";
 import { expect, test } from "./stack";
+import { expectBreaksOnlyAfter, renderedLines } from "./layout";
 import { jobOf, tinyVersion } from "./local-data";
 import { screenshotPage } from "./screenshot";
 
@@ -52,6 +53,9 @@ test("a local job launched through the API trains live on the GPU worker and suc
   await expect.poll(() => lastDrawnStep(page)).toBe(job.progress!.totalSteps);
   expect(job.adapterPath).toMatch(new RegExp(`jobs/${id}/adapter$`));
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
+  // The path (over 50 characters, in a column of about 20) wraps after its slashes, never inside a folder's name.
+  expect((await renderedLines(page.getByTestId("adapter-path"))).length).toBeGreaterThan(1);
+  await expectBreaksOnlyAfter(page.getByTestId("adapter-path"), "/");
   await expect(page.getByText("Backend", { exact: true }).locator("xpath=following-sibling::dd[1]")).toHaveText("cpu");
   await screenshotPage(page, `${DIR}/local-jobs-succeeded.png`);
 });
@@ -89,8 +93,7 @@ test("a queued local job shows its place in line and cancels at once; a running 
   const table = page.getByRole("table", { name: "Checkpoints" });
   await expect(table.locator("tbody tr")).toHaveCount(job.checkpoints.length);
   expect(job.checkpoints.length).toBeLessThanOrEqual(3);
-  const keptName = table.getByText(kept.path!.split("/").at(-1)!, { exact: true });
-  await expect(keptName).toHaveAttribute("title", kept.path!);
+  await expect(table.getByTitle(kept.path!, { exact: true })).toHaveText(kept.path!.split("/").at(-1)!);
   // 100 short epochs: the loss chart labels only some of the boundaries it draws (every one overlapped the next).
   const epochLabels = await page.getByTestId("chart-loss").getByText(/^epoch \d+$/).allTextContents();
   expect(epochLabels.length).toBeGreaterThan(0);

@@ -1,10 +1,12 @@
 import type { ReactNode } from "react";
 
-/** A data table in a scrolling frame; the caption names it for screen readers. */
-export function Table({ caption, captionHidden = true, children }: { caption: string; captionHidden?: boolean; children: ReactNode }) {
+type Props = { caption: string; captionHidden?: boolean; className?: string; children: ReactNode };
+
+/** A data table in a scrolling frame; the caption names it for screen readers. `className` adds to the table's. */
+export function Table({ caption, captionHidden = true, className, children }: Props) {
   return (
     <div className="table-wrap">
-      <table className="table">
+      <table className={className ? `table ${className}` : "table"}>
         <caption className={captionHidden ? "visually-hidden" : undefined}>{caption}</caption>
         {children}
       </table>

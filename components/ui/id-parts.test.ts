@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idParts } from "./id-parts";
+import { idParts, pathParts } from "./id-parts";
 
 describe("idParts", () => {
   it("breaks an ft: name after its colons, keeping ft: with the base model", () => {
@@ -10,5 +10,16 @@ describe("idParts", () => {
   it("leaves a name without colons whole", () => {
     expect(idParts("gpt-4.1-nano-2025-04-14")).toEqual(["gpt-4.1-nano-2025-04-14"]);
     expect(idParts("ft:")).toEqual(["ft:"]);
+  });
+});
+
+describe("pathParts", () => {
+  it("breaks a path after its slashes, keeping each folder whole", () => {
+    expect(pathParts("/srv/data/jobs/cmx6o0m7i003d577dwe7e6pzs/adapter")).toEqual(["/", "srv/", "data/", "jobs/", "cmx6o0m7i003d577dwe7e6pzs/", "adapter"]);
+    expect(pathParts("C:\\models\\llama")).toEqual(["C:\\", "models\\", "llama"]);
+  });
+
+  it("leaves a name without slashes whole", () => {
+    expect(pathParts("step-480")).toEqual(["step-480"]);
   });
 });

@@ -1,6 +1,7 @@
 "use client";
 
 import { Badge } from "@/components/ui/Badge";
+import { BreakableId } from "@/components/ui/BreakableId";
 import { Table } from "@/components/ui/Table";
 import { formatInt } from "@/components/ui/format";
 import { bestCheckpoint, checkpointLabel, noCheckpointsText } from "@/lib/jobs/monitor/checkpoints";
@@ -9,9 +10,11 @@ import styles from "./monitor.module.css";
 
 const loss = (v: unknown) => (typeof v === "number" ? v.toFixed(4) : "—");
 
+// An ft: checkpoint name wraps only after its colons: the column keeps the widest part's width instead of cutting
+// "ckpt-s" / "tep-13" apart.
 function CheckpointName({ checkpoint }: { checkpoint: CheckpointView }) {
   const { text, title } = checkpointLabel(checkpoint);
-  return <span className={`mono ${styles.wrapCode}`} title={title}>{text}</span>;
+  return <BreakableId id={text} className="mono" title={title} />;
 }
 
 type Props = { checkpoints: readonly CheckpointView[]; provider: "openai" | "local"; checkpointEvery: number };
@@ -20,7 +23,7 @@ export function CheckpointsTable({ checkpoints, provider, checkpointEvery }: Pro
   if (checkpoints.length === 0) return <p className="muted">{noCheckpointsText(provider, checkpointEvery)}</p>;
   const best = bestCheckpoint(checkpoints);
   return (
-    <Table caption="Checkpoints">
+    <Table caption="Checkpoints" className={styles.checkpoints}>
       <thead>
         <tr>
           <th scope="col" className="num">Step</th>

@@ -1,4 +1,5 @@
 import { BreakableId } from "@/components/ui/BreakableId";
+import { BreakablePath } from "@/components/ui/BreakablePath";
 import { CopyButton } from "@/components/settings/CopyButton";
 import { targetPresetOf } from "@/lib/jobs/local/config";
 import { missingModelText } from "@/lib/jobs/monitor/fine-tuned-model";
@@ -81,7 +82,7 @@ function LocalDetails({ job }: { job: JobSummary }) {
         {job.adapterPath ? (
           <div className={styles.modelName}>
             <code id="adapter-path" className="mono" data-testid="adapter-path">
-              {job.adapterPath}
+              <BreakablePath path={job.adapterPath} />
             </code>
             <CopyButton text={job.adapterPath} targetId="adapter-path" />
           </div>
