@@ -1,6 +1,7 @@
 import { expect, test } from "./stack";
 import type { EvalRunView, EvalSamplesPage } from "../lib/eval/types";
 import { emulatorFaults, launchHostedJob, sampleVersion, useEmulatorKey } from "./hosted-data";
+import { expectBreaksOnlyAfter } from "./layout";
 import { screenshotPage } from "./screenshot";
 
 // The whole evaluation loop with nothing seeded: a hosted job trains on the emulator and succeeds; "Evaluate
@@ -53,6 +54,9 @@ test("evaluate a finished job from its page, watch the run finish, filter to los
   // The fine-tune answers from its nearest training example, which misses on some held-out questions.
   expect(losses.length).toBeGreaterThan(0);
   await expect(page.getByTestId("win-rate")).toContainText(`${(summary.winRate!.candidate * 100).toFixed(1)} %`);
+  // The header names the models by their specs; a line ends after a spec's colon, never inside a name at a hyphen.
+  const description = page.locator(".page-header p");
+  for (const spec of [`job:${jobId}`, "openai:gpt-4o-mini-2024-07-18", "openai:gpt-4o"]) await expectBreaksOnlyAfter(description.getByText(spec, { exact: true }), ":");
   await screenshotPage(page, `${DIR}/eval-flow-done.png`);
 
   // Side by side, only the rows the candidate lost.

@@ -6,7 +6,7 @@ import { progressFromRows, publishEvalProgress } from "../lib/eval/live";
 import type { EvalRunView } from "../lib/eval/types";
 import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
-import { expectSameTop } from "./layout";
+import { expectBreaksOnlyAfter, expectSameTop } from "./layout";
 import { screenshotPage } from "./screenshot";
 
 // The evaluation pages against the real app: a finished run seeded into the e2e database with real metrics,
@@ -132,6 +132,10 @@ test("export links download the run as CSV and JSON", async ({ page }) => {
 test("the list links to the run; the form prefills from a job and names a bad spec", async ({ page }) => {
   await page.goto("/evaluations");
   await expect(page.getByTestId("eval-row").first()).toBeVisible();
+  // Each spec (a job's cuid, a dated model name) wraps only after its kind's colon, never inside an id or at a hyphen.
+  const specs = await page.getByTestId("eval-specs").locator("div > span:last-child").all();
+  expect(specs.length).toBeGreaterThanOrEqual(2);
+  for (const spec of specs) await expectBreaksOnlyAfter(spec, ":");
   await screenshotPage(page, `${DIR}/eval-list.png`);
   await page.getByRole("link", { name: "triage v3 vs base" }).first().click();
   await expect(page).toHaveURL(new RegExp(`/evaluations/${seeded.runId}$`));

@@ -1,7 +1,7 @@
 import { Fragment } from "react";
 import { idParts } from "./id-parts";
 
-/** An ft: model name (up to about 60 characters) that wraps only after its colons (id-parts.ts). */
+/** An ft: model name (up to about 60 characters) or a model spec that wraps only between its parts (id-parts.ts). */
 export function BreakableId({ id, className, title }: { id: string; className?: string; title?: string }) {
   return (
     <span className={className} title={title}>

@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { BreakableId } from "@/components/ui/BreakableId";
 import { DateTime } from "@/components/ui/DateTime";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { Table } from "@/components/ui/Table";
@@ -46,10 +47,12 @@ export function EvalRunsTable({ runs }: { runs: EvalRunView[] }) {
               <Link href={`/evaluations/${r.id}`}>{r.name || `Evaluation ${r.id.slice(-6)}`}</Link>
               {r.checkpointStep !== null ? <span className="muted"> · step {r.checkpointStep}</span> : null}
             </td>
-            <td className={`mono ${styles.listSpecs}`}>
-              <div>{r.candidateSpec}</div>
+            <td className={`mono ${styles.listSpecs}`} data-testid="eval-specs">
               <div>
-                <span className="muted">vs</span> {r.baselineSpec}
+                <BreakableId id={r.candidateSpec} />
+              </div>
+              <div>
+                <span className="muted">vs</span> <BreakableId id={r.baselineSpec} />
               </div>
             </td>
             <td className={styles.listDataset}>

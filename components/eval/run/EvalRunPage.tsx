@@ -1,5 +1,6 @@
 "use client";
 
+import { BreakableId } from "@/components/ui/BreakableId";
 import { ButtonLink } from "@/components/ui/Button";
 import { DateTime } from "@/components/ui/DateTime";
 import { Notice } from "@/components/ui/Notice";
@@ -35,8 +36,8 @@ export function EvalRunPage({ initial }: { initial: EvalRunView }) {
         title={runTitle(run)}
         description={
           <>
-            <StatusBadge status={run.status} /> <span className="mono">{run.candidateSpec}</span> (candidate) vs <span className="mono">{run.baselineSpec}</span> (baseline) ·{" "}
-            {run.datasetName} v{run.versionNumber}, {run.split} split · {run.judgeSpec ? <>judge <span className="mono">{run.judgeSpec}</span></> : "no judge"}
+            <StatusBadge status={run.status} /> <BreakableId id={run.candidateSpec} className="mono" /> (candidate) vs <BreakableId id={run.baselineSpec} className="mono" /> (baseline) ·{" "}
+            {run.datasetName} v{run.versionNumber}, {run.split} split · {run.judgeSpec ? <>judge <BreakableId id={run.judgeSpec} className="mono" /></> : "no judge"}
             {run.checkpointStep !== null ? ` · checkpoint step ${run.checkpointStep}` : ""} · created <DateTime iso={run.createdAt} />
           </>
         }

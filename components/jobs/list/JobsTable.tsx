@@ -59,7 +59,7 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
           Compare {selected.length >= 2 ? `(${selected.length})` : ""}
         </Button>
       </div>
-      <Table caption="Fine-tuning jobs">
+      <Table caption="Fine-tuning jobs" className={styles.jobs}>
         <thead>
           <tr>
             <th scope="col">
