@@ -155,3 +155,34 @@ test("the jobs list filters through the URL and compares two jobs", async ({ pag
   await expect(page.getByTestId("compare-loss").locator(".recharts-legend-item-text", { hasText: `gpt-4.1-mini-${tag}` })).toHaveCount(2);
   await screenshotPage(page, `${DIR}/jobs-compare.png`);
 });
+
+test("a list longer than a page goes to older jobs and back, keeping its filters", async ({ page }) => {
+  const tag = `paged-${Date.now().toString(36)}`;
+  // 205 finished jobs an hour old, a second apart: one more page than the list's 200.
+  const t0 = Date.now() - 3_600_000;
+  const baseModel = `gpt-4o-mini-${tag}`;
+  await db.fineTuneJob.createMany({ data: Array.from({ length: 205 }, (_, i) => ({ provider: "openai", status: "succeeded", baseModel, createdAt: new Date(t0 - i * 1000) })) });
+  try {
+    const rows = page.locator("tbody tr[data-job-id]");
+    await page.goto(`/jobs?model=${tag}`);
+    await expect(page.getByText("1–200 of 205 jobs")).toBeVisible();
+    await expect(rows).toHaveCount(200);
+    const newestOnFirst = await rows.first().getAttribute("data-job-id");
+    await expect(page.getByRole("link", { name: "← Newest jobs" })).toHaveCount(0);
+
+    await page.getByRole("link", { name: "Older jobs →" }).click();
+    await expect(page).toHaveURL(new RegExp(`model=${tag}&before=\\d+_`));
+    await expect(page.getByText("201–205 of 205 jobs")).toBeVisible();
+    await expect(rows).toHaveCount(5);
+    const oldest = await db.fineTuneJob.findFirstOrThrow({ where: { baseModel }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+    await expect(rows.last()).toHaveAttribute("data-job-id", oldest.id);
+    await expect(page.getByRole("link", { name: "Older jobs →" })).toHaveCount(0);
+    await screenshotPage(page, `${DIR}/jobs-list-older.png`);
+
+    await page.getByRole("link", { name: "← Newest jobs" }).click();
+    await expect(page).toHaveURL(new RegExp(`/jobs\\?model=${tag}$`));
+    await expect(rows.first()).toHaveAttribute("data-job-id", newestOnFirst!);
+  } finally {
+    await db.fineTuneJob.deleteMany({ where: { baseModel } });
+  }
+});

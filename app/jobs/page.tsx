@@ -1,13 +1,14 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { JobFilters } from "@/components/jobs/list/JobFilters";
+import { JobsPager } from "@/components/jobs/list/JobsPager";
 import { JobsTable } from "@/components/jobs/list/JobsTable";
 import { WindDownBanner } from "@/components/overview/WindDownBanner";
 import { ButtonLink } from "@/components/ui/Button";
 import { Card } from "@/components/ui/Card";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { listJobDatasets, listJobs } from "@/lib/jobs/list";
+import { listJobDatasets, listJobsPage } from "@/lib/jobs/list";
 import { parseJobListFilters } from "@/lib/jobs/monitor/list-filters";
 
 export const metadata: Metadata = { title: "Jobs" };
@@ -16,7 +17,8 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
   await connection();
   const filters = parseJobListFilters(await searchParams);
   const filtered = Object.keys(filters).length > 0;
-  const [jobs, datasets] = await Promise.all([listJobs(filters), listJobDatasets()]);
+  const [page, datasets] = await Promise.all([listJobsPage(filters), listJobDatasets()]);
+  const { jobs } = page;
   return (
     <div className="stack">
       <PageHeader
@@ -57,7 +59,10 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
               No job matches these filters.
             </p>
           ) : (
-            <JobsTable jobs={jobs} renderedAt={Date.now()} />
+            <>
+              <JobsTable jobs={jobs} renderedAt={Date.now()} range={{ first: page.newer + 1, total: page.total }} />
+              <JobsPager filters={filters} newer={page.newer} older={page.older} />
+            </>
           )}
         </>
       )}

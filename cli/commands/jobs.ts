@@ -1,10 +1,11 @@
 import { UsageError } from "../args";
 import type { CliContext, Command } from "../command";
-import type { JobSummary, JobView } from "../../lib/jobs/types";
+import type { JobListPage } from "../../lib/jobs/list";
+import type { JobView } from "../../lib/jobs/types";
 import { serverApi, serverSubcommandExit } from "./jobs/api";
 import { parseCreateArgs, parseIdArgs, parseListArgs } from "./jobs/args";
 import { runCreate } from "./jobs/create";
-import { formatJob, formatList } from "./jobs/format";
+import { formatJob, formatList, pageFooter } from "./jobs/format";
 
 // tuneforge jobs create|list|show|cancel|attach – fine-tuning jobs on a running tuneforge, through its REST API.
 
@@ -18,7 +19,7 @@ const USAGE = [
   "                              --epochs --batch-size --grad-accum --lr --weight-decay --schedule --warmup-ratio",
   "                              --max-grad-norm --max-seq-len --seed --eval-every --checkpoint-every --packing",
   "                              --gradient-checkpointing] [--wait [--interval SECONDS]] [--json]",
-  "       tuneforge jobs list [--status S[,S…]] [--json]",
+  "       tuneforge jobs list [--status S[,S…]] [--before CURSOR] [--json]",
   "       tuneforge jobs show ID [--json]",
   "       tuneforge jobs cancel ID [--json]",
   "       tuneforge jobs attach REMOTE_ID [--json]",
@@ -31,14 +32,16 @@ const USAGE = [
   '         "auto". --wait polls until the job ends, with progress on stderr (Ctrl-C stops waiting, not the job).',
   "         --provider local trains a LoRA adapter on a GPU worker instead: --model is a folder in the server's",
   "         models directory (by name, or a path inside it); defaults are `tuneforge train`'s.",
-  "list     newest jobs first; --status filters (queued, uploading, validating_files, running, cancelling,",
-  "         succeeded, failed, cancelled).",
+  "list     newest jobs first, 200 at a time; --status filters (queued, uploading, validating_files, running,",
+  "         cancelling, succeeded, failed, cancelled). When there are more, the last line gives the --before that",
+  "         lists the next (older) 200.",
   "show     one job: status, estimate and cost, model, latest metrics and events.",
   "cancel   asks the worker to cancel the job (with OpenAI; a local job stops at the next step, checkpoint kept).",
   "attach   follows a job launched elsewhere by its OpenAI id (ftjob-…): events, metrics and cost appear here.",
   "",
-  "--json prints the job (or {\"jobs\": […]}) as the API returns it: id, status, provider, baseModel,",
-  "fineTunedModel, trainedTokens, estimatedUsd, actualUsd, metrics [{step, trainLoss, validLoss, …}], events …;",
+  "--json prints the job (or the page: {\"jobs\": […], \"total\", \"newer\", \"older\"}) as the API returns it: id,",
+  "status, provider, baseModel, fineTunedModel, trainedTokens, estimatedUsd, actualUsd, metrics [{step, trainLoss,",
+  "validLoss, …}], events …;",
   "local jobs add adapterPath (absolute), backend, workerId, loraConfig and queuePosition.",
   "",
   "Exit codes: 0 done (with --wait: the job succeeded); 1 refused by the server (its message is printed: lines",
@@ -58,8 +61,8 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
     }
     case "list": {
       const a = parseListArgs(rest);
-      const { jobs } = await (await serverApi(a.url)).json<{ jobs: JobSummary[] }>("GET", "/api/jobs", undefined, { status: a.status.join(",") || undefined });
-      ctx.out(a.json ? `${JSON.stringify({ jobs }, null, 2)}\n` : formatList(jobs));
+      const page = await (await serverApi(a.url)).json<JobListPage>("GET", "/api/jobs", undefined, { status: a.status.join(",") || undefined, before: a.before });
+      ctx.out(a.json ? `${JSON.stringify(page, null, 2)}\n` : formatList(page.jobs) + pageFooter(page, a.status));
       return 0;
     }
     case "show":

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db/client";
-import { listJobDatasets, listJobs } from "./list";
+import { HttpError } from "@/lib/http/errors";
+import { listJobDatasets, listJobs, listJobsPage } from "./list";
 
 // The jobs list's filters (as the /jobs page passes them from the URL) and the dataset choices beside them.
 
@@ -42,6 +43,44 @@ describe("listJobs with the list page's filters", () => {
     const [a] = await listJobs({ datasetId });
     expect(a).toMatchObject({ id: ids.a, progress: { step: 2, totalSteps: 10 }, dataset: { datasetName: `list-${tag}`, versionNumber: 1 } });
   });
+  it("pages newest first by cursor: every job once, in order, ties on createdAt broken by id", async () => {
+    const paged = `paged-${tag}`;
+    const t0 = Date.parse("2026-11-01T10:00:00.000Z");
+    // Seven jobs, three of them created in the same millisecond.
+    const at = [0, 1, 1, 1, 2, 3, 4].map((s) => new Date(t0 + s * 1000));
+    await db.fineTuneJob.createMany({ data: at.map((createdAt) => ({ provider: "openai", status: "succeeded", baseModel: `m-${paged}`, createdAt })) });
+    const all = await db.fineTuneJob.findMany({ where: { baseModel: `m-${paged}` }, orderBy: [{ createdAt: "desc" }, { id: "desc" }], select: { id: true } });
+    try {
+      const seen: string[] = [];
+      const pages: { total: number; newer: number; count: number }[] = [];
+      let before: string | undefined;
+      do {
+        const page = await listJobsPage({ model: paged, limit: 3, before });
+        seen.push(...page.jobs.map((j) => j.id));
+        pages.push({ total: page.total, newer: page.newer, count: page.jobs.length });
+        before = page.older ?? undefined;
+      } while (before);
+      expect(seen).toEqual(all.map((j) => j.id));
+      expect(pages).toEqual([{ total: 7, newer: 0, count: 3 }, { total: 7, newer: 3, count: 3 }, { total: 7, newer: 6, count: 1 }]);
+
+      // A job created while someone pages (newer than all) does not shift the older pages.
+      const first = await listJobsPage({ model: paged, limit: 3 });
+      const late = await db.fineTuneJob.create({ data: { provider: "openai", status: "queued", baseModel: `m-${paged}` } });
+      all.unshift(late);
+      const second = await listJobsPage({ model: paged, limit: 3, before: first.older! });
+      expect(second.jobs.map((j) => j.id)).toEqual(all.slice(4, 7).map((j) => j.id));
+      expect(second).toMatchObject({ total: 8, newer: 4 });
+    } finally {
+      await db.fineTuneJob.deleteMany({ where: { baseModel: `m-${paged}` } });
+    }
+  });
+
+  it("refuses a cursor it did not write, naming it", async () => {
+    const err = await listJobsPage({ before: "page-2" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HttpError);
+    expect(err).toMatchObject({ status: 400, code: "bad_cursor", message: expect.stringContaining('"page-2" is not a jobs-list cursor') });
+  });
+
   it("offers only datasets that jobs trained on", async () => {
     const names = (await listJobDatasets()).map((d) => d.id);
     expect(names).toContain(datasetId);

@@ -1,9 +1,12 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
+import { HttpError } from "../http/errors";
+import { cursorAfter, parseCursor, rowsAfter, rowsUpTo } from "../db/newest-first";
 import type { JobStatusName, JobSummary } from "./types";
 import { JOB_SUMMARY_INCLUDE, latestProgress, toJobSummary } from "./view";
 
-// The jobs list (page, GET /api/jobs, `tuneforge jobs list`): newest first, filtered on the server.
+// The jobs list (page, GET /api/jobs, `tuneforge jobs list`): newest first, filtered on the server, a page at a time
+// (lib/db/newest-first.ts: `before` is the cursor of the last job a page showed).
 
 export type JobListFilters = {
   status?: JobStatusName[];
@@ -11,11 +14,28 @@ export type JobListFilters = {
   /** Substring of the base model or fine-tuned model name, case-insensitive. */
   model?: string;
   datasetId?: string;
+  /** Default 200, at most 1000. */
   limit?: number;
+  /** The jobs after this cursor (a page's `older`). */
+  before?: string;
 };
 
-export async function listJobs(filters: JobListFilters = {}, opts: { db?: PrismaClient } = {}): Promise<JobSummary[]> {
-  const db = opts.db ?? prisma();
+export type JobListPage = {
+  jobs: JobSummary[];
+  /** Every job that matches the filters, on this page and on others. */
+  total: number;
+  /** How many matching jobs the newer pages hold (0 on the first page). */
+  newer: number;
+  /** The cursor of the next (older) page, or null on the last page. */
+  older: string | null;
+};
+
+export const JOB_LIST_LIMIT = { default: 200, max: 1000 } as const;
+
+const badCursor = (cursor: string) =>
+  new HttpError(400, "bad_cursor", `before: "${cursor}" is not a jobs-list cursor; pass the "older" value of a page you listed`);
+
+function filtersWhere(filters: JobListFilters): Prisma.FineTuneJobWhereInput {
   const where: Prisma.FineTuneJobWhereInput = {};
   if (filters.status?.length) where.status = { in: filters.status };
   if (filters.provider) where.provider = filters.provider;
@@ -26,14 +46,40 @@ export async function listJobs(filters: JobListFilters = {}, opts: { db?: Prisma
       { fineTunedModel: { contains: filters.model, mode: "insensitive" } },
     ];
   }
-  const rows = await db.fineTuneJob.findMany({
-    where,
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: Math.min(filters.limit ?? 200, 1000),
-    include: JOB_SUMMARY_INCLUDE,
-  });
-  const progress = await latestProgress(db, rows.map((r) => r.id));
-  return rows.map((r) => toJobSummary(r, progress.get(r.id) ?? null));
+  return where;
+}
+
+/** One page of the list, with how many jobs match in all and where the page stands among them. */
+export async function listJobsPage(filters: JobListFilters = {}, opts: { db?: PrismaClient } = {}): Promise<JobListPage> {
+  const db = opts.db ?? prisma();
+  const where = filtersWhere(filters);
+  const key = filters.before === undefined ? null : parseCursor(filters.before);
+  if (filters.before !== undefined && !key) throw badCursor(filters.before);
+  const limit = Math.min(filters.limit ?? JOB_LIST_LIMIT.default, JOB_LIST_LIMIT.max);
+  // One row past the page says whether an older page exists.
+  const [rows, total, newer] = await Promise.all([
+    db.fineTuneJob.findMany({
+      where: key ? { AND: [where, rowsAfter(key)] } : where,
+      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+      take: limit + 1,
+      include: JOB_SUMMARY_INCLUDE,
+    }),
+    db.fineTuneJob.count({ where }),
+    key ? db.fineTuneJob.count({ where: { AND: [where, rowsUpTo(key)] } }) : 0,
+  ]);
+  const shown = rows.slice(0, limit);
+  const progress = await latestProgress(db, shown.map((r) => r.id));
+  return {
+    jobs: shown.map((r) => toJobSummary(r, progress.get(r.id) ?? null)),
+    total,
+    newer,
+    older: rows.length > limit ? cursorAfter(shown.at(-1)!) : null,
+  };
+}
+
+/** The first page's jobs alone (the evaluation form's choice of finished jobs). */
+export async function listJobs(filters: JobListFilters = {}, opts: { db?: PrismaClient } = {}): Promise<JobSummary[]> {
+  return (await listJobsPage(filters, opts)).jobs;
 }
 
 /** Datasets that at least one job trained on, for the list's dataset filter (name order). */

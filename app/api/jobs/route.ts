@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { created, route } from "@/lib/http/route";
 import { launchAnyJob } from "@/lib/jobs/launch/dispatch";
-import { listJobs } from "@/lib/jobs/list";
+import { listJobsPage } from "@/lib/jobs/list";
 import { JOB_STATUSES as STATUSES, type JobStatusName } from "@/lib/jobs/types";
 
 
@@ -20,11 +20,13 @@ const listQuery = z
     model: z.string().trim().min(1).optional(),
     datasetId: z.string().min(1).optional(),
     limit: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").optional(),
+    before: z.string().min(1).optional(),
   })
   .strict();
 
-// GET /api/jobs?status=running,queued&provider=openai&model=4o-mini&datasetId=…&limit=50 – newest first
-export const GET = route({ query: listQuery }, async ({ query }) => ({ jobs: await listJobs(query) }));
+// GET /api/jobs?status=running,queued&provider=openai&model=4o-mini&datasetId=…&limit=50&before=… – newest first:
+// { jobs, total, newer, older }; `older` (null on the last page) is the next page's `before`.
+export const GET = route({ query: listQuery }, async ({ query }) => await listJobsPage(query));
 
 // Each provider parses its own request (lib/jobs/launch/request.ts, lib/jobs/local/config.ts) and answers
 // mistakes as issues; here only "a JSON object" is required.

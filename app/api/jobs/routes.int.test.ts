@@ -229,6 +229,12 @@ describe("launch, list, show and cancel", () => {
     const bad = await listRoute(get("/api/jobs?status=done&limit=0"));
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as ErrorBody).error.message).toBe('status: unknown status "done"; use queued, uploading, validating_files, running, cancelling, succeeded, failed, cancelled');
+    // A page says where it stands; a cursor the list did not write is refused by name.
+    const page = (await (await listRoute(get(`/api/jobs?datasetId=${chat.datasetId}&limit=1`))).json()) as { total: number; newer: number; older: string | null };
+    expect(page).toMatchObject({ total: 1, newer: 0, older: null });
+    const badCursor = await listRoute(get("/api/jobs?before=page-2"));
+    expect(badCursor.status).toBe(400);
+    expect(((await badCursor.json()) as ErrorBody).error.message).toContain('before: "page-2" is not a jobs-list cursor');
   });
 
   it("cancel marks the job cancelling, writes an event, publishes the row and keeps a run queued", async () => {

@@ -86,6 +86,10 @@ describe("jobs list / show / cancel / attach arguments", () => {
     expect(() => parseListArgs(["--status", "done"])).toThrow(/jobs list: unknown --status done; use one or more of queued, .*cancelled/);
   });
 
+  it("passes --before (the cursor of the page to list after) as given", () => {
+    expect(parseListArgs(["--before", "1796280570123_cmx770hou"])).toEqual({ status: [], before: "1796280570123_cmx770hou", json: false, url: undefined });
+  });
+
   it("takes exactly one id", () => {
     expect(parseIdArgs("show", "job ID", ["abc", "--url", "http://h:1"])).toEqual({ id: "abc", json: false, url: "http://h:1" });
     expect(() => parseIdArgs("cancel", "job ID", [])).toThrow("jobs cancel: pass exactly one job ID (got 0).");

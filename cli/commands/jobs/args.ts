@@ -131,12 +131,12 @@ function parseLocalCreateArgs(args: string[]): CreateArgs {
   };
 }
 
-export function parseListArgs(args: string[]): { status: string[]; json: boolean; url?: string } {
-  const { values: v } = parseCommandOptions("jobs", args, { status: { type: "string" }, json: { type: "boolean", default: false }, url: { type: "string" } });
+export function parseListArgs(args: string[]): { status: string[]; before?: string; json: boolean; url?: string } {
+  const { values: v } = parseCommandOptions("jobs", args, { status: { type: "string" }, before: { type: "string" }, json: { type: "boolean", default: false }, url: { type: "string" } });
   const status = (v.status ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = status.filter((s) => !(JOB_STATUSES as readonly string[]).includes(s));
   if (unknown.length) throw new UsageError(`jobs list: unknown --status ${unknown.join(", ")}; use one or more of ${JOB_STATUSES.join(", ")} (comma-separated).`);
-  return { status, json: !!v.json, url: v.url };
+  return { status, ...(v.before ? { before: v.before } : {}), json: !!v.json, url: v.url };
 }
 
 /** `jobs show ID`, `jobs cancel ID`, `jobs attach REMOTE_ID`: one id and the common flags. */

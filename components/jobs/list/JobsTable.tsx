@@ -44,7 +44,15 @@ function progress(j: JobSummary) {
   );
 }
 
-export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt: number }) {
+/** Which jobs of how many the table shows: "201–400 of 1,234 jobs" when the list has more than one page. */
+function countText(shown: number, range?: { first: number; total: number }): string {
+  if (!range || (range.first === 1 && shown >= range.total)) return `${formatInt(shown)} job${shown === 1 ? "" : "s"}`;
+  return `${formatInt(range.first)}–${formatInt(range.first + shown - 1)} of ${formatInt(range.total)} jobs`;
+}
+
+type Props = { jobs: JobSummary[]; renderedAt: number; range?: { first: number; total: number } };
+
+export function JobsTable({ jobs, renderedAt, range }: Props) {
   const router = useRouter();
   const [selected, setSelected] = useState<string[]>([]);
   const toggle = (id: string) => setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : [...s, id]));
@@ -52,7 +60,7 @@ export function JobsTable({ jobs, renderedAt }: { jobs: JobSummary[]; renderedAt
     <div className="stack">
       <div className={styles.toolbar}>
         <span className="muted">
-          {formatInt(jobs.length)} job{jobs.length === 1 ? "" : "s"}
+          {countText(jobs.length, range)}
           {selected.length ? ` · ${selected.length} selected` : " · select two or more to compare their curves"}
         </span>
         <Button variant="secondary" disabled={selected.length < 2} onClick={() => router.push(`/jobs/compare?ids=${selected.map(encodeURIComponent).join(",")}`)}>

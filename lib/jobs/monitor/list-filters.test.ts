@@ -11,8 +11,12 @@ describe("jobs list filters in the URL", () => {
     });
     expect(parseJobListFilters({ provider: "azure" })).toEqual({});
   });
+  it("keeps a page's cursor and drops one the list cannot have written", () => {
+    expect(parseJobListFilters({ before: "1796280570123_cmx770hou" })).toEqual({ before: "1796280570123_cmx770hou" });
+    expect(parseJobListFilters({ before: "page-2" })).toEqual({});
+  });
   it("round-trips through the query string", () => {
-    const f = { status: ["succeeded" as const], provider: "local" as const, model: "llama", datasetId: "x" };
+    const f = { status: ["succeeded" as const], provider: "local" as const, model: "llama", datasetId: "x", before: "1796280570123_cmx770hou" };
     expect(parseJobListFilters(Object.fromEntries(new URLSearchParams(jobListQuery(f).slice(1))))).toEqual(f);
     expect(jobListQuery({})).toBe("");
   });

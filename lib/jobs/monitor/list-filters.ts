@@ -1,9 +1,10 @@
+import { parseCursor } from "../../db/newest-first";
 import type { JobListFilters } from "../list";
 import { JOB_STATUSES, type JobStatusName } from "../types";
 
-// The jobs list keeps its filters in the URL (?status=running,failed&provider=openai&model=mini&dataset=<id>),
-// so a filtered list can be bookmarked and shared. Unknown values are dropped rather than refused: a stale
-// link still opens the list.
+// The jobs list keeps its filters and page in the URL (?status=running,failed&provider=openai&model=mini
+// &dataset=<id>&before=<cursor>), so a filtered list can be bookmarked and shared. Unknown values are dropped rather
+// than refused: a stale link still opens the list.
 
 
 type Params = Record<string, string | string[] | undefined>;
@@ -15,11 +16,13 @@ export function parseJobListFilters(params: Params): JobListFilters {
   const provider = values(params.provider)[0];
   const model = values(params.model).join(",").slice(0, 200);
   const dataset = values(params.dataset)[0];
+  const before = values(params.before)[0];
   return {
     ...(status.length ? { status } : {}),
     ...(provider === "openai" || provider === "local" ? { provider } : {}),
     ...(model ? { model } : {}),
     ...(dataset ? { datasetId: dataset } : {}),
+    ...(before && parseCursor(before) ? { before } : {}),
   };
 }
 
@@ -30,6 +33,7 @@ export function jobListQuery(f: JobListFilters): string {
   if (f.provider) q.set("provider", f.provider);
   if (f.model) q.set("model", f.model);
   if (f.datasetId) q.set("dataset", f.datasetId);
+  if (f.before) q.set("before", f.before);
   const s = q.toString();
   return s ? `?${s}` : "";
 }
