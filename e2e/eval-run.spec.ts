@@ -240,3 +240,39 @@ test("the form starts a real run (OpenAI models and a judge on the emulator) and
   await expect(page.getByTestId("sbs-row").first().getByTestId("candidate-output")).not.toContainText("Not generated yet");
   await screenshotPage(page, `${DIR}/eval-form-run.png`);
 });
+
+test("a list longer than a page goes to older evaluations and back", async ({ page }) => {
+  const db = createPrismaClient(t.e2eDatabaseUrl);
+  const sweepId = `paged-${Date.now().toString(36)}`;
+  try {
+    // 201 runs a day old (older than every other run here), a second apart: with the runs the other tests made, one
+    // page and a bit.
+    const versionId = (await db.evalRun.findUniqueOrThrow({ where: { id: seeded.runId } })).datasetVersionId;
+    const t0 = Date.now() - 86_400_000;
+    await db.evalRun.createMany({
+      data: Array.from({ length: 201 }, (_, i) => ({ datasetVersionId: versionId, candidateSpec: "openai:gpt-4o-mini-2024-07-18", baselineSpec: "openai:gpt-4o-2024-08-06", name: `paged ${i}`, sweepId, createdAt: new Date(t0 - i * 1000) })),
+    });
+    const total = await db.evalRun.count();
+    const rows = page.getByTestId("eval-row");
+    await page.goto("/evaluations");
+    const pager = page.getByRole("navigation", { name: "Evaluation list pages" });
+    await expect(pager).toContainText(`1–200 of ${total} evaluations`);
+    await expect(rows).toHaveCount(200);
+    await expect(pager.getByRole("link", { name: "← Newest evaluations" })).toHaveCount(0);
+
+    await pager.getByRole("link", { name: "Older evaluations →" }).click();
+    await expect(page).toHaveURL(/\/evaluations\?before=\d+_n_/);
+    await expect(pager).toContainText(`201–${total} of ${total} evaluations`);
+    await expect(rows).toHaveCount(total - 200);
+    await expect(rows.last()).toContainText("paged 200");
+    await expect(pager.getByRole("link", { name: "Older evaluations →" })).toHaveCount(0);
+    await screenshotPage(page, `${DIR}/eval-list-older.png`);
+
+    await pager.getByRole("link", { name: "← Newest evaluations" }).click();
+    await expect(page).toHaveURL(/\/evaluations$/);
+    await expect(rows).toHaveCount(200);
+  } finally {
+    await db.evalRun.deleteMany({ where: { sweepId } });
+    await db.$disconnect();
+  }
+});

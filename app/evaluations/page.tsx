@@ -4,13 +4,20 @@ import { EvalRunsTable } from "@/components/eval/list/EvalRunsTable";
 import { ButtonLink } from "@/components/ui/Button";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
-import { listEvalRuns } from "@/lib/eval/list";
+import { ListPager, rangeText } from "@/components/ui/ListPager";
+import { listEvalRunsPage } from "@/lib/eval/list";
+import { parseEvalCursor } from "@/lib/eval/list-cursor";
 
 export const metadata: Metadata = { title: "Evaluations" };
 
-export default async function EvaluationsPage() {
+// ?before=<cursor> shows the runs after a page's last one; a cursor the list cannot have written is dropped (a stale
+// link still opens the newest page).
+export default async function EvaluationsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await connection();
-  const runs = await listEvalRuns({ limit: 200 });
+  const raw = (await searchParams).before;
+  const before = typeof raw === "string" && parseEvalCursor(raw) ? raw : undefined;
+  const page = await listEvalRunsPage({ limit: 200, before });
+  const { runs } = page;
   return (
     <div className="stack">
       <PageHeader
@@ -18,7 +25,7 @@ export default async function EvaluationsPage() {
         description="Side-by-side comparisons of a fine-tuned model against its baseline on held-out examples, with a judge's verdict in both orders."
         actions={<ButtonLink href="/evaluations/new" variant="primary">New evaluation</ButtonLink>}
       />
-      {runs.length === 0 ? (
+      {page.total === 0 ? (
         <EmptyState
           icon="⚖"
           title="No evaluations yet — evaluate a finished job against its base model"
@@ -36,7 +43,16 @@ export default async function EvaluationsPage() {
           </p>
         </EmptyState>
       ) : (
-        <EvalRunsTable runs={runs} />
+        <>
+          {runs.length > 0 ? <EvalRunsTable runs={runs} /> : <p className="muted" role="status">No older evaluations.</p>}
+          <ListPager
+            label="Evaluation list pages"
+            noun="evaluations"
+            range={rangeText(page.newer + 1, runs.length, page.total, "evaluations")}
+            newestHref={page.newer > 0 ? "/evaluations" : null}
+            olderHref={page.older ? `/evaluations?before=${encodeURIComponent(page.older)}` : null}
+          />
+        </>
       )}
     </div>
   );

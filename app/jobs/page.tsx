@@ -1,15 +1,15 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { JobFilters } from "@/components/jobs/list/JobFilters";
-import { JobsPager } from "@/components/jobs/list/JobsPager";
 import { JobsTable } from "@/components/jobs/list/JobsTable";
 import { WindDownBanner } from "@/components/overview/WindDownBanner";
 import { ButtonLink } from "@/components/ui/Button";
+import { ListPager } from "@/components/ui/ListPager";
 import { Card } from "@/components/ui/Card";
 import { EmptyState } from "@/components/ui/EmptyState";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { listJobDatasets, listJobsPage } from "@/lib/jobs/list";
-import { parseJobListFilters } from "@/lib/jobs/monitor/list-filters";
+import { jobListQuery, parseJobListFilters } from "@/lib/jobs/monitor/list-filters";
 
 export const metadata: Metadata = { title: "Jobs" };
 
@@ -61,7 +61,12 @@ export default async function JobsPage({ searchParams }: { searchParams: Promise
           ) : (
             <>
               <JobsTable jobs={jobs} renderedAt={Date.now()} range={{ first: page.newer + 1, total: page.total }} />
-              <JobsPager filters={filters} newer={page.newer} older={page.older} />
+              <ListPager
+                label="Job list pages"
+                noun="jobs"
+                newestHref={page.newer > 0 ? `/jobs${jobListQuery({ ...filters, before: undefined })}` : null}
+                olderHref={page.older ? `/jobs${jobListQuery({ ...filters, before: page.older })}` : null}
+              />
             </>
           )}
         </>

@@ -1,11 +1,13 @@
 import { UsageError } from "../args";
 import type { CliContext, Command } from "../command";
+import type { EvalListPage } from "../../lib/eval/list";
 import type { EvalRunView } from "../../lib/eval/types";
 import { serverApi, serverSubcommandExit } from "./jobs/api";
 import { parseEvalCreateArgs, parseEvalExportArgs, parseEvalIdArgs, parseEvalListArgs } from "./eval/args";
 import { runEvalCreate } from "./eval/create";
 import { runEvalExport } from "./eval/export";
 import { evalResultJson, formatEvalList, formatEvalRun } from "./eval/format";
+import { pageFooter } from "./page-footer";
 
 // tuneforge eval create|show|list|export – evaluations (fine-tuned vs baseline) on a running tuneforge, through
 // its REST API.
@@ -16,7 +18,7 @@ const USAGE = [
   "                             [--json-schema FILE] [--name NAME] [--limit N] [--concurrency N]",
   "                             [--temperature X] [--max-tokens N] [--wait [--interval SECONDS]] [--json]",
   "       tuneforge eval show ID [--json]",
-  "       tuneforge eval list [--status S[,S…]] [--job JOB_ID] [--json]",
+  "       tuneforge eval list [--status S[,S…]] [--job JOB_ID] [--before CURSOR] [--json]",
   "       tuneforge eval export ID [--format csv|json] [--out FILE]",
   "",
   "Model SPECs: job:<id>[@<step>] (a fine-tuning job's result or one of its checkpoints), local:<model>[+<adapter dir>],",
@@ -32,13 +34,15 @@ const USAGE = [
   "         with progress on stderr (Ctrl-C stops waiting, not the run).",
   "show     one run: progress, win rate with its 95% interval, metric deltas with intervals, tags where the",
   "         candidate regressed or improved, latency and cost per side.",
-  "list     newest runs first; --status filters (queued, running, succeeded, failed, cancelled), --job by job.",
+  "list     newest runs first, 200 at a time; --status filters (queued, running, succeeded, failed, cancelled), --job",
+  "         by job. When there are more, the last line gives the --before that lists the next (older) 200.",
   "export   every sample (prompt, expected, both outputs, metrics, verdicts, rationales) as CSV (default) or",
   "         JSON, to --out FILE or stdout.",
   "",
   '--json (create, show) prints {"id", "status", "n", "winRate": {"candidate", "ci": [lo, hi]} | null,',
   '"metrics": {"exactMatch": {"baseline", "candidate", "delta", "ci", "n"}, "jsonValid": {…}, …}, "warnings",',
-  '"verdicts", "regressions", "improvements", "progress", "url", …}; list --json prints {"runs": [...]} as the API returns them.',
+  '"verdicts", "regressions", "improvements", "progress", "url", …}; list --json prints the page, {"runs": [...],',
+  '"total", "newer", "older"}, as the API returns it.',
   "",
   "Exit codes: 0 done (with --wait: the run succeeded); 1 refused by the server (its message is printed) or,",
   "with --wait, the run failed or was cancelled; 2 wrong usage, a file that cannot be read, or the server",
@@ -63,8 +67,9 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
     }
     case "list": {
       const a = parseEvalListArgs(rest);
-      const { runs } = await (await serverApi(a.url)).json<{ runs: EvalRunView[] }>("GET", "/api/evals", undefined, { status: a.status.join(",") || undefined, jobId: a.jobId });
-      ctx.out(a.json ? `${JSON.stringify({ runs }, null, 2)}\n` : formatEvalList(runs));
+      const page = await (await serverApi(a.url)).json<EvalListPage>("GET", "/api/evals", undefined, { status: a.status.join(",") || undefined, jobId: a.jobId, before: a.before });
+      const filters = `${a.status.length ? ` --status ${a.status.join(",")}` : ""}${a.jobId ? ` --job ${a.jobId}` : ""}`;
+      ctx.out(a.json ? `${JSON.stringify(page, null, 2)}\n` : formatEvalList(page.runs) + pageFooter({ ...page, shown: page.runs.length }, "Evaluations", `tuneforge eval list${filters}`));
       return 0;
     }
     case "export": {

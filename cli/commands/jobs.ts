@@ -5,7 +5,8 @@ import type { JobView } from "../../lib/jobs/types";
 import { serverApi, serverSubcommandExit } from "./jobs/api";
 import { parseCreateArgs, parseIdArgs, parseListArgs } from "./jobs/args";
 import { runCreate } from "./jobs/create";
-import { formatJob, formatList, pageFooter } from "./jobs/format";
+import { formatJob, formatList } from "./jobs/format";
+import { pageFooter } from "./page-footer";
 
 // tuneforge jobs create|list|show|cancel|attach – fine-tuning jobs on a running tuneforge, through its REST API.
 
@@ -62,7 +63,7 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
     case "list": {
       const a = parseListArgs(rest);
       const page = await (await serverApi(a.url)).json<JobListPage>("GET", "/api/jobs", undefined, { status: a.status.join(",") || undefined, before: a.before });
-      ctx.out(a.json ? `${JSON.stringify(page, null, 2)}\n` : formatList(page.jobs) + pageFooter(page, a.status));
+      ctx.out(a.json ? `${JSON.stringify(page, null, 2)}\n` : formatList(page.jobs) + pageFooter({ ...page, shown: page.jobs.length }, "Jobs", `tuneforge jobs list${a.status.length ? ` --status ${a.status.join(",")}` : ""}`));
       return 0;
     }
     case "show":

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { created, route } from "@/lib/http/route";
 import { createEval } from "@/lib/eval/create";
-import { EVAL_STATUSES, listEvalRuns, type EvalStatusName } from "@/lib/eval/list";
+import { EVAL_STATUSES, listEvalRunsPage, type EvalStatusName } from "@/lib/eval/list";
 import { getEvalRunView } from "@/lib/eval/view";
 
 const listQuery = z
@@ -18,11 +18,13 @@ const listQuery = z
         return list as EvalStatusName[];
       }),
     limit: z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(1, "must be 1 to 1000").max(1000, "must be 1 to 1000").optional(),
+    before: z.string().min(1).optional(),
   })
   .strict();
 
-// GET /api/evals?jobId=…&sweepId=…&status=running,queued&limit=50 – newest first
-export const GET = route({ query: listQuery }, async ({ query }) => ({ runs: await listEvalRuns(query) }));
+// GET /api/evals?jobId=…&sweepId=…&status=running,queued&limit=50&before=… – newest first: { runs, total, newer,
+// older }; `older` (null on the last page) is the next page's `before`.
+export const GET = route({ query: listQuery }, async ({ query }) => await listEvalRunsPage(query));
 
 // createEval parses the request itself (createEvalSchema) and names the field of each mistake; here only "a JSON
 // object" is required.

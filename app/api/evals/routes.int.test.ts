@@ -99,6 +99,19 @@ describe("GET /api/evals", () => {
     const l = await listRuns("?limit=0");
     expect(l.status).toBe(400);
     expect(l.body.error.message).toBe("limit: must be 1 to 1000");
+    const c = await listRuns("?before=page-2");
+    expect(c.status).toBe(400);
+    expect(c.body.error.message).toContain('before: "page-2" is not an evaluations-list cursor');
+  });
+
+  it("gives the next page's cursor, which lists the runs after the page", async () => {
+    const first = (await listRoute(get(`/api/evals?status=running,succeeded&limit=1`)).then((r) => r.json())) as { runs: EvalRunView[]; total: number; newer: number; older: string };
+    expect(first.total).toBeGreaterThanOrEqual(2);
+    expect(first.newer).toBe(0);
+    const second = (await listRoute(get(`/api/evals?status=running,succeeded&limit=1&before=${first.older}`)).then((r) => r.json())) as { runs: EvalRunView[]; newer: number };
+    expect(second.newer).toBe(1);
+    expect(second.runs).toHaveLength(1);
+    expect(second.runs[0]!.id).not.toBe(first.runs[0]!.id);
   });
 });
 

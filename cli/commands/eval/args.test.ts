@@ -54,6 +54,7 @@ describe("eval show/list/export args", () => {
   it("list statuses are checked", () => {
     expect(parseEvalListArgs(["--status", "running,queued", "--job", "j1"])).toEqual({ status: ["running", "queued"], jobId: "j1", json: false, url: undefined });
     expect(() => parseEvalListArgs(["--status", "done"])).toThrow("eval list: unknown --status done");
+    expect(parseEvalListArgs(["--before", "1796280570123_n_cmx77a"])).toEqual({ status: [], jobId: undefined, before: "1796280570123_n_cmx77a", json: false, url: undefined });
   });
 
   it("export format defaults to csv", () => {

@@ -107,12 +107,12 @@ export function parseEvalIdArgs(sub: string, args: string[]): { id: string; json
   return { id: positionals[0]!, json: !!v.json, url: v.url };
 }
 
-export function parseEvalListArgs(args: string[]): { status: string[]; jobId?: string; json: boolean; url?: string } {
-  const { values: v } = parseCommandOptions("eval", args, { status: { type: "string" }, job: { type: "string" }, ...COMMON });
+export function parseEvalListArgs(args: string[]): { status: string[]; jobId?: string; before?: string; json: boolean; url?: string } {
+  const { values: v } = parseCommandOptions("eval", args, { status: { type: "string" }, job: { type: "string" }, before: { type: "string" }, ...COMMON });
   const status = (v.status ?? "").split(",").map((s) => s.trim()).filter(Boolean);
   const unknown = status.filter((s) => !(EVAL_STATUSES as readonly string[]).includes(s));
   if (unknown.length) throw new UsageError(`eval list: unknown --status ${unknown.join(", ")}; use one or more of ${EVAL_STATUSES.join(", ")} (comma-separated).`);
-  return { status, jobId: v.job, json: !!v.json, url: v.url };
+  return { status, jobId: v.job, ...(v.before ? { before: v.before } : {}), json: !!v.json, url: v.url };
 }
 
 export function parseEvalExportArgs(args: string[]): { id: string; format: "csv" | "json"; out?: string; url?: string } {

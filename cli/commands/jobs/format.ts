@@ -1,4 +1,3 @@
-import type { JobListPage } from "../../../lib/jobs/list";
 import type { JobSummary, JobView } from "../../../lib/jobs/types";
 
 // Human output of `tuneforge jobs …` (--json prints the API's objects instead).
@@ -44,15 +43,6 @@ export function formatJob(j: JobView, jobUrl: string): string {
   if (events.length) lines.push("  latest events", ...events.map((e) => `    ${e.at.slice(0, 19).replace("T", " ")}  ${e.message}`));
   lines.push(`  ${jobUrl}`);
   return lines.join("\n") + "\n";
-}
-
-/** After the table, when the list has more pages: which jobs these are and the command for the next ones. */
-export function pageFooter(page: Pick<JobListPage, "jobs" | "total" | "newer" | "older">, status: string[]): string {
-  if (page.newer === 0 && !page.older) return "";
-  const range = `Jobs ${page.newer + 1}–${page.newer + page.jobs.length} of ${page.total}, newest first.`;
-  if (!page.older) return `${range}\n`;
-  const flags = status.length ? ` --status ${status.join(",")}` : "";
-  return `${range} Older ones: tuneforge jobs list${flags} --before ${page.older}\n`;
 }
 
 export function formatList(jobs: JobSummary[]): string {

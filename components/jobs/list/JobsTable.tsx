@@ -6,6 +6,7 @@ import { useState } from "react";
 import { BreakableId } from "@/components/ui/BreakableId";
 import { Button } from "@/components/ui/Button";
 import { DateTime } from "@/components/ui/DateTime";
+import { rangeText } from "@/components/ui/ListPager";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { Table } from "@/components/ui/Table";
 import { formatInt, formatUsd } from "@/components/ui/format";
@@ -46,8 +47,8 @@ function progress(j: JobSummary) {
 
 /** Which jobs of how many the table shows: "201–400 of 1,234 jobs" when the list has more than one page. */
 function countText(shown: number, range?: { first: number; total: number }): string {
-  if (!range || (range.first === 1 && shown >= range.total)) return `${formatInt(shown)} job${shown === 1 ? "" : "s"}`;
-  return `${formatInt(range.first)}–${formatInt(range.first + shown - 1)} of ${formatInt(range.total)} jobs`;
+  const total = range?.total ?? shown;
+  return rangeText(range?.first ?? 1, shown, total, total === 1 ? "job" : "jobs");
 }
 
 type Props = { jobs: JobSummary[]; renderedAt: number; range?: { first: number; total: number } };
