@@ -38,8 +38,8 @@ function parseSettings(s: Settings): { ok: true; value: Pick<PlaygroundRequest, 
 
 export function Playground({ initialJobId }: { initialJobId?: string }) {
   const { data, error, isPending } = useQuery({
-    queryKey: ["playground-choices"],
-    queryFn: ({ signal }) => apiFetch<PlaygroundChoices>("/api/playground", { signal }),
+    queryKey: ["playground-choices", initialJobId ?? null],
+    queryFn: ({ signal }) => apiFetch<PlaygroundChoices>(`/api/playground${initialJobId ? `?job=${encodeURIComponent(initialJobId)}` : ""}`, { signal }),
   });
   const [model, setModel] = useState("");
   const [jobId, setJobId] = useState("");

@@ -196,6 +196,24 @@ describe("POST /api/playground", () => {
     expect(job!.label).toContain("colors");
     expect(c.jobs.map((j) => j.id)).not.toContain(jobs.find((id) => id !== jobId));
   });
+
+  it("GET ?job= adds that job when it is older than the 200 listed, so its 'Open in playground' link works", async () => {
+    const base = (await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } })).finishedAt!.getTime();
+    const newer = Array.from({ length: 200 }, (_, i) => ({ provider: "local" as const, status: "succeeded" as const, baseModel: MODEL, adapterPath: "jobs/x/adapter", suffix: `newer-${run}`, finishedAt: new Date(base + 1000 + i) }));
+    await db.fineTuneJob.createMany({ data: newer });
+    try {
+      const list = async (q: string) => ((await (await choicesRoute(new Request(`http://127.0.0.1/api/playground${q}`))).json()) as PlaygroundChoices).jobs.map((j) => j.id);
+      expect(await list("")).not.toContain(jobId);
+      const named = await list(`?job=${jobId}`);
+      expect(named).toHaveLength(201);
+      expect(named.at(-1)).toBe(jobId);
+      // A job that cannot chat (no adapter) is not added by naming it.
+      const noAdapter = await mkJob({ status: "succeeded", adapterPath: null });
+      expect(await list(`?job=${noAdapter}`)).not.toContain(noAdapter);
+    } finally {
+      await db.fineTuneJob.deleteMany({ where: { suffix: `newer-${run}` } });
+    }
+  });
 });
 
 type ReplyChannel = { redis: ReturnType<typeof createRedis>; prefix: string; requestId: string };
