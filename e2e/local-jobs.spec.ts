@@ -98,6 +98,12 @@ test("a queued local job shows its place in line and cancels at once; a running 
   const epochLabels = await page.getByTestId("chart-loss").getByText(/^epoch \d+$/).allTextContents();
   expect(epochLabels.length).toBeGreaterThan(0);
   expect(epochLabels.length).toBeLessThanOrEqual(8);
+  // Each label lies inside the chart (one at the axis's end was drawn past its right edge and cut to "ep").
+  const surface = (await page.getByTestId("chart-loss").locator("svg.recharts-surface").first().boundingBox())!;
+  for (const label of await page.getByTestId("chart-loss").getByText(/^epoch \d+$/).all()) {
+    const box = (await label.boundingBox())!;
+    expect(box.x + box.width, `"${await label.textContent()}" ends inside the chart`).toBeLessThanOrEqual(surface.x + surface.width);
+  }
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   await screenshotPage(page, `${DIR}/local-jobs-cancelled.png`);

@@ -3,6 +3,7 @@
 import { useEffect, useMemo, useRef } from "react";
 import { CartesianGrid, ComposedChart, Line, ReferenceLine, ResponsiveContainer, Scatter, Tooltip, XAxis, YAxis } from "recharts";
 import { epochMarks } from "@/lib/jobs/monitor/epochs";
+import { stepAxis } from "@/lib/jobs/monitor/step-axis";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { MetricPointView } from "@/lib/jobs/types";
 import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
@@ -30,6 +31,8 @@ type Props = {
 
 export function MetricChart({ metric, title, points, smoothing, logScale, epochSteps, height = "normal" }: Props) {
   const series = useMemo(() => chartSeries(points, { metric, smoothing, logScale }), [points, metric, smoothing, logScale]);
+  // The step axis is ours (step-axis.ts), so the epoch marks know which boundaries it shows.
+  const axis = stepAxis(series.lastStep ?? 0);
   const boxRef = useRef<HTMLDivElement>(null);
 
   // Tell tests and the bench which step is on screen: set after React committed the chart and the browser
@@ -67,7 +70,7 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
           <ResponsiveContainer width="100%" height="100%">
             <ComposedChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
               <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
-              <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={axisTick} tickLine={false} />
+              <XAxis dataKey="step" type="number" domain={[0, axis.end]} ticks={axis.ticks} allowDecimals={false} allowDuplicatedCategory={false} tick={axisTick} tickLine={false} />
               <YAxis
                 type="number"
                 scale={logScale ? "log" : "auto"}
@@ -85,8 +88,8 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
                 labelFormatter={(step) => `step ${step}`}
                 formatter={(value, name) => [formatFigure(Number(value)), name]}
               />
-              {epochMarks(epochSteps, series.lastStep ?? 0).map((m) => (
-                <ReferenceLine key={m.step} x={m.step} stroke="var(--border-strong)" strokeDasharray="4 4" label={m.label ? { value: m.label, position: "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" } : undefined} />
+              {epochMarks(epochSteps, axis.end).map((m) => (
+                <ReferenceLine key={m.step} x={m.step} stroke="var(--border-strong)" strokeDasharray="4 4" label={m.label ? { value: m.label, position: m.labelLeft ? "insideTopRight" : "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" } : undefined} />
               ))}
               {smoothing > 0 ? (
                 <Line data={series.train} dataKey="raw" name="training (raw)" stroke={TRAIN_COLOR} strokeOpacity={0.22} dot={false} isAnimationActive={false} legendType="none" tooltipType="none" />

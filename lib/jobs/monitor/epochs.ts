@@ -32,22 +32,26 @@ export function resolvedEpochs(hyperparameters: Record<string, unknown>): number
   return typeof n === "number" && n > 0 ? n : null;
 }
 
-export type EpochMark = { step: number; label: string | null };
+/** `labelLeft`: the label goes left of its line, which is near the axis's end (to its right it was cut off: "ep"). */
+export type EpochMark = { step: number; label: string | null; labelLeft?: true };
 
 /**
- * The boundaries a chart draws, and which carry an "epoch n" label: every boundary up to `maxLines` of them in the
- * drawn range (steps up to `lastStep`, the axis's own end a little beyond), otherwise every 2nd, 5th, 10th... epoch;
- * labels on at most `maxLabels` of the lines. A 100-epoch run drew a grey wash of lines, each labelled over the next.
+ * The boundaries a chart draws, and which carry an "epoch n" label: every boundary up to `maxLines` of them inside the
+ * step axis (up to `axisEnd`, step-axis.ts), otherwise every 2nd, 5th, 10th... epoch; labels on at most `maxLabels`
+ * of the lines. A 100-epoch run drew a grey wash of lines, each labelled over the next. Only marks inside the axis are
+ * returned: the chart draws each one it gets.
  */
-export function epochMarks(boundaries: readonly number[], lastStep: number, maxLines = 24, maxLabels = 8): EpochMark[] {
-  const drawn = boundaries.filter((s) => s <= lastStep * 1.25).length;
+export function epochMarks(boundaries: readonly number[], axisEnd: number, maxLines = 24, maxLabels = 8): EpochMark[] {
+  const drawn = boundaries.filter((s) => s <= axisEnd).length;
   const every = (n: number, most: number) => [1, 2, 5, 10, 20, 50, 100, 200, 500].find((k) => Math.ceil(n / k) <= most) ?? 1000;
   const lineEvery = every(drawn, maxLines);
   const labelEvery = lineEvery * every(Math.ceil(drawn / lineEvery), maxLabels);
   const marks: EpochMark[] = [];
   boundaries.forEach((step, i) => {
     const epoch = i + 1;
-    if (epoch % lineEvery === 0) marks.push({ step, label: epoch % labelEvery === 0 ? `epoch ${epoch}` : null });
+    if (step > axisEnd || epoch % lineEvery !== 0) return;
+    const label = epoch % labelEvery === 0 ? `epoch ${epoch}` : null;
+    marks.push(label && step > axisEnd * 0.85 ? { step, label, labelLeft: true } : { step, label });
   });
   return marks;
 }

@@ -8,6 +8,7 @@ import { curvePoints } from "../live/curve";
 import { detectOverfitting, suggestedEpochs } from "./overfitting";
 import { formatDuration, progressFigures, stepRate } from "./progress";
 import { emaSmooth } from "./smoothing";
+import { stepAxis } from "./step-axis";
 import { point } from "./testing-points";
 import { statusTimeline } from "./timeline";
 import type { CheckpointView, JobView } from "../types";
@@ -117,13 +118,21 @@ describe("epochBoundaries", () => {
 });
 describe("epochMarks", () => {
   it("draws and labels every boundary of a short run", () => {
-    expect(epochMarks([60, 120], 180)).toEqual([{ step: 60, label: "epoch 1" }, { step: 120, label: "epoch 2" }]);
+    expect(epochMarks([60, 120], 200)).toEqual([{ step: 60, label: "epoch 1" }, { step: 120, label: "epoch 2" }]);
   });
   it("thins a long run's boundaries to every 2nd, 5th, 10th... epoch, and labels fewer still", () => {
     const boundaries = Array.from({ length: 99 }, (_, i) => 60 * (i + 1));  // 100 epochs of 60 steps
-    const early = epochMarks(boundaries, 804);  // 13 boundaries drawn by step 804 (the axis runs to about 1000)
-    expect(early.map((m) => m.step).filter((s) => s <= 1005)).toHaveLength(16);
-    expect(early.filter((m) => m.label).map((m) => m.label).slice(0, 4)).toEqual(["epoch 2", "epoch 4", "epoch 6", "epoch 8"]);
+    const early = epochMarks(boundaries, 1000);  // at step 804 the axis runs to 1000: 16 boundaries inside it
+    expect(early.map((m) => m.step)).toEqual(boundaries.slice(0, 16));
+    expect(early.filter((m) => m.label).map((m) => m.label)).toEqual(["epoch 2", "epoch 4", "epoch 6", "epoch 8", "epoch 10", "epoch 12", "epoch 14", "epoch 16"]);
+    // Where the estimate of the axis end (last step × 1.25) fell short: at step 400 the axis ran to 600, and ten
+    // boundaries were labelled. With the axis's real end, never more than eight.
+    // A label near the axis's end goes left of its line (to the right it was cut off at the chart's edge).
+    expect(epochMarks([60, 120, 180], 200)).toEqual([{ step: 60, label: "epoch 1" }, { step: 120, label: "epoch 2" }, { step: 180, label: "epoch 3", labelLeft: true }]);
+    for (let last = 1; last <= 6000; last += 37) {
+      const labels = epochMarks(boundaries, stepAxis(last).end).filter((m) => m.label);
+      expect(labels.length, `last step ${last}`).toBeLessThanOrEqual(8);
+    }
     const done = epochMarks(boundaries, 6000);
     expect(done.length).toBeLessThanOrEqual(24);
     expect(done[0]).toEqual({ step: 300, label: null });  // every 5th epoch drawn
