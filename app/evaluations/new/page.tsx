@@ -27,7 +27,12 @@ async function prefillFor(jobId: string | undefined): Promise<EvalPrefill | null
 export default async function NewEvaluationPage({ searchParams }: Props) {
   await connection();
   const query = await searchParams;
-  const [options, jobs, prefill] = await Promise.all([listLaunchOptions(), listJobs({ status: ["succeeded"], limit: 200 }), prefillFor(query.job)]);
+  // The job's own dataset version is offered even when it is older than the newest 500 (listLaunchOptions).
+  const prefill = await prefillFor(query.job);
+  const [options, jobs] = await Promise.all([
+    listLaunchOptions({ linked: { datasetVersion: prefill?.datasetVersionId ?? undefined } }),
+    listJobs({ status: ["succeeded"], limit: 200 }),
+  ]);
   const jobOptions: EvalJobOption[] = jobs.map((j) => ({
     id: j.id,
     provider: j.provider,

@@ -13,7 +13,8 @@ type Props = { searchParams: Promise<{ datasetVersion?: string; dataset?: string
 
 export default async function NewJobPage({ searchParams }: Props) {
   await connection();
-  const [options, query] = await Promise.all([listLaunchOptions(), searchParams]);
+  const query = await searchParams;
+  const options = await listLaunchOptions({ linked: { datasetVersion: query.datasetVersion, dataset: query.dataset } });
   const initial = pickInitialVersion(options.versions, query);
   return (
     <div className="stack">

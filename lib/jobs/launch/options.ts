@@ -4,20 +4,24 @@ import { listPrices } from "../../pricing/list";
 import { resolveOpenAIConfig } from "../../settings/credentials";
 import type { LaunchVersionRef } from "./check";
 
-// What the launch form offers: every frozen version (newest first), the price table's OpenAI models, and
-// whether a key is configured. Only a yes/no about the key: nothing secret reaches the browser.
+// What the launch form offers: the newest 500 frozen versions, the price table's OpenAI models, and whether a key is
+// configured. Only a yes/no about the key: nothing secret reaches the browser. A link from a dataset's page names its
+// version (`linked`: ?datasetVersion= or ?dataset=): versions older than those 500 are added for it, so the link opens
+// the form on the version it names rather than on another.
 
 export type LaunchVersionOption = LaunchVersionRef & { createdAt: string; note: string };
 export type LaunchModelOption = { model: string; trainingPerMTok: number; note: string };
 export type LaunchOptions = { versions: LaunchVersionOption[]; models: LaunchModelOption[]; openaiConfigured: boolean };
 
-export async function listLaunchOptions(opts: { db?: PrismaClient } = {}): Promise<LaunchOptions> {
+const NEWEST = { orderBy: [{ createdAt: "desc" as const }, { number: "desc" as const }], take: 500, include: { dataset: { select: { name: true } } } };
+
+export async function listLaunchOptions(opts: { db?: PrismaClient; linked?: { datasetVersion?: string; dataset?: string } } = {}): Promise<LaunchOptions> {
   const db = opts.db ?? prisma();
-  const [versions, prices, credentials] = await Promise.all([
-    db.datasetVersion.findMany({ orderBy: [{ createdAt: "desc" }, { number: "desc" }], take: 500, include: { dataset: { select: { name: true } } } }),
-    listPrices({ db }),
-    resolveOpenAIConfig({ db }),
-  ]);
+  const [newest, prices, credentials] = await Promise.all([db.datasetVersion.findMany(NEWEST), listPrices({ db }), resolveOpenAIConfig({ db })]);
+  const { datasetVersion, dataset } = opts.linked ?? {};
+  const named = [...(datasetVersion ? [{ id: datasetVersion }] : []), ...(dataset ? [{ datasetId: dataset }] : [])];
+  const older = named.length ? await db.datasetVersion.findMany({ ...NEWEST, where: { OR: named, id: { notIn: newest.map((v) => v.id) } } }) : [];
+  const versions = [...newest, ...older];
   return {
     versions: versions.map((v) => ({
       id: v.id,
