@@ -1,4 +1,4 @@
-// Newest-first lists (the jobs list) page by keyset, not by offset: a cursor names the last row a page showed (its
+// The jobs list pages by keyset, not by offset: a cursor names the last row a page showed (its
 // createdAt and id), and the next page is every matching row after it in (createdAt desc, id desc) order. Jobs created
 // while someone pages do not shift the later pages (an offset would show a row twice), and each page is an index
 // range however deep it is. createdAt is stored to the millisecond (Prisma's timestamp(3)), as the cursor holds it.
@@ -21,9 +21,4 @@ export function parseCursor(cursor: string): NewestFirstKey | null {
 /** A where clause for the rows after `key` in (createdAt desc, id desc) order. */
 export function rowsAfter(key: NewestFirstKey) {
   return { OR: [{ createdAt: { lt: key.createdAt } }, { createdAt: key.createdAt, id: { lt: key.id } }] };
-}
-
-/** The opposite: `key`'s row and every row before it, which the pages up to the cursor showed. */
-export function rowsUpTo(key: NewestFirstKey) {
-  return { OR: [{ createdAt: { gt: key.createdAt } }, { createdAt: key.createdAt, id: { gte: key.id } }] };
 }

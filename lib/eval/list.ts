@@ -65,8 +65,3 @@ export async function listEvalRunsPage(filters: EvalListFilters = {}, deps: { db
     older: rows.length > limit ? evalCursorAfter(shown.at(-1)!) : null,
   };
 }
-
-/** The first page's runs alone. */
-export async function listEvalRuns(filters: EvalListFilters = {}, deps: { db?: PrismaClient } = {}): Promise<EvalRunView[]> {
-  return (await listEvalRunsPage(filters, deps)).runs;
-}

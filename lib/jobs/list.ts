@@ -1,7 +1,7 @@
 import type { Prisma, PrismaClient } from "@prisma/client";
 import { prisma } from "../db/client";
 import { HttpError } from "../http/errors";
-import { cursorAfter, parseCursor, rowsAfter, rowsUpTo } from "../db/newest-first";
+import { cursorAfter, parseCursor, rowsAfter } from "../db/newest-first";
 import type { JobStatusName, JobSummary } from "./types";
 import { JOB_SUMMARY_INCLUDE, latestProgress, toJobSummary } from "./view";
 
@@ -30,7 +30,7 @@ export type JobListPage = {
   older: string | null;
 };
 
-export const JOB_LIST_LIMIT = { default: 200, max: 1000 } as const;
+const LIMIT = { default: 200, max: 1000 } as const;
 
 const badCursor = (cursor: string) =>
   new HttpError(400, "bad_cursor", `before: "${cursor}" is not a jobs-list cursor; pass the "older" value of a page you listed`);
@@ -49,37 +49,39 @@ function filtersWhere(filters: JobListFilters): Prisma.FineTuneJobWhereInput {
   return where;
 }
 
-/** One page of the list, with how many jobs match in all and where the page stands among them. */
-export async function listJobsPage(filters: JobListFilters = {}, opts: { db?: PrismaClient } = {}): Promise<JobListPage> {
-  const db = opts.db ?? prisma();
+/** The query a page asks: what matches the filters, and of that what lies after the cursor (null on the first page). */
+function pageQuery(filters: JobListFilters) {
   const where = filtersWhere(filters);
   const key = filters.before === undefined ? null : parseCursor(filters.before);
   if (filters.before !== undefined && !key) throw badCursor(filters.before);
-  const limit = Math.min(filters.limit ?? JOB_LIST_LIMIT.default, JOB_LIST_LIMIT.max);
-  // One row past the page says whether an older page exists.
-  const [rows, total, newer] = await Promise.all([
-    db.fineTuneJob.findMany({
-      where: key ? { AND: [where, rowsAfter(key)] } : where,
-      orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-      take: limit + 1,
-      include: JOB_SUMMARY_INCLUDE,
-    }),
-    db.fineTuneJob.count({ where }),
-    key ? db.fineTuneJob.count({ where: { AND: [where, rowsUpTo(key)] } }) : 0,
-  ]);
-  const shown = rows.slice(0, limit);
-  const progress = await latestProgress(db, shown.map((r) => r.id));
-  return {
-    jobs: shown.map((r) => toJobSummary(r, progress.get(r.id) ?? null)),
-    total,
-    newer,
-    older: rows.length > limit ? cursorAfter(shown.at(-1)!) : null,
-  };
+  return { where, after: key ? { AND: [where, rowsAfter(key)] } : null, limit: Math.min(filters.limit ?? LIMIT.default, LIMIT.max) };
 }
 
-/** The first page's jobs alone (the evaluation form's choice of finished jobs). */
+/** The page's jobs and the next page's cursor; counts nothing. */
+async function findJobs(db: PrismaClient, q: ReturnType<typeof pageQuery>) {
+  // One row past the page says whether an older page exists.
+  const rows = await db.fineTuneJob.findMany({ where: q.after ?? q.where, orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: q.limit + 1, include: JOB_SUMMARY_INCLUDE });
+  const shown = rows.slice(0, q.limit);
+  const progress = await latestProgress(db, shown.map((r) => r.id));
+  return { jobs: shown.map((r) => toJobSummary(r, progress.get(r.id) ?? null)), older: rows.length > q.limit ? cursorAfter(shown.at(-1)!) : null };
+}
+
+/** One page of the list, with how many jobs match in all and where the page stands among them. */
+export async function listJobsPage(filters: JobListFilters = {}, opts: { db?: PrismaClient } = {}): Promise<JobListPage> {
+  const db = opts.db ?? prisma();
+  const q = pageQuery(filters);
+  // The newer pages hold the matching jobs that are not after the cursor.
+  const [{ jobs, older }, total, remaining] = await Promise.all([
+    findJobs(db, q),
+    db.fineTuneJob.count({ where: q.where }),
+    q.after ? db.fineTuneJob.count({ where: q.after }) : null,
+  ]);
+  return { jobs, total, newer: remaining === null ? 0 : total - remaining, older };
+}
+
+/** One page's jobs alone, without the counts (the evaluation form's choice of finished jobs). */
 export async function listJobs(filters: JobListFilters = {}, opts: { db?: PrismaClient } = {}): Promise<JobSummary[]> {
-  return (await listJobsPage(filters, opts)).jobs;
+  return (await findJobs(opts.db ?? prisma(), pageQuery(filters))).jobs;
 }
 
 /** Datasets that at least one job trained on, for the list's dataset filter (name order). */
