@@ -129,6 +129,19 @@ describe("tuneforge eval list", () => {
     expect((JSON.parse(r.stdout) as { runs: EvalRunView[] }).runs.map((x) => x.id)).toEqual([running.runId]);
   });
 
+  it("--before lists the runs after a page's last one and ends with where that page stands; a bad cursor is refused", async () => {
+    const first = (JSON.parse((await tuneforge("list", "--json")).stdout) as { runs: EvalRunView[] }).runs[0]!;
+    const cursor = `${Date.parse(first.createdAt)}_${first.checkpointStep ?? "n"}_${first.id}`;
+    const after = await tuneforge("list", "--before", cursor);
+    expect(after.code).toBe(0);
+    expect(after.stdout).not.toContain(first.id);
+    expect(after.stdout).toContain(done.runId);
+    expect(after.stdout).toMatch(/\nEvaluations 2–\d+ of \d+, newest first\.\n$/);
+    const bad = await tuneforge("list", "--before", "page-2");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('before: "page-2" is not an evaluations-list cursor');
+  });
+
   it("refuses an unknown status before any request", async () => {
     await expect(tuneforge("list", "--status", "finished")).rejects.toThrow("eval list: unknown --status finished; use one or more of queued, running, succeeded, failed, cancelled (comma-separated).");
   });

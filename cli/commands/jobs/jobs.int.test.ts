@@ -141,6 +141,15 @@ describe("tuneforge jobs list / show / cancel / attach", () => {
     const table = await tuneforge("list");
     expect(table.stdout).toMatch(/^ID\s+STATUS\s+BASE MODEL\s+FINE-TUNED MODEL\s+DATASET\s+COST\s+CREATED\n/);
     expect(table.stdout).toContain(target.id);
+    // --before: the jobs after a page's last one, then where that page stands; a bad cursor is the server's 400.
+    const newest = (JSON.parse((await tuneforge("list", "--json")).stdout) as { jobs: JobView[] }).jobs[0]!;
+    const after = await tuneforge("list", "--before", `${Date.parse(newest.createdAt)}_${newest.id}`);
+    expect(after.code).toBe(0);
+    expect(after.stdout).not.toContain(newest.id);
+    expect(after.stdout).toMatch(/\nJobs 2–\d+ of \d+, newest first\.\n$/);
+    const bad = await tuneforge("list", "--before", "page-2");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('before: "page-2" is not a jobs-list cursor');
 
     const show = await tuneforge("show", target.id);
     expect(show.code).toBe(0);
