@@ -1,6 +1,8 @@
 import type { APIRequestContext, Page } from "@playwright/test";
 import { EMULATOR, expect, test } from "./stack";
 import { defaultEpochs } from "../lib/cost/epochs";
+import { createPrismaClient } from "../lib/db/client";
+import { testSettings } from "../scripts/lib/test-env";
 import { SAMPLE_DATASET_NAME } from "./pages";
 import { screenshotPage } from "./screenshot";
 
@@ -91,4 +93,30 @@ test("estimate, blocked without a key, fix the suffix, launch and land on the jo
     estimatedEpochs: 3,
     dataset: { datasetId, versionNumber: version.number, trainCount: version.trainCount, validationCount: version.validationCount },
   });
+});
+
+test("a link to a version older than the newest 500 opens the launch and evaluation forms on that version", async ({ page }) => {
+  const db = createPrismaClient(testSettings().e2eDatabaseUrl);
+  const tag = Date.now().toString(36);
+  const version = (datasetId: string, number: number, createdAt: Date) => ({
+    datasetId, number, createdAt, trainPath: "t.jsonl", sha256: "0".repeat(64), exampleCount: 1, trainCount: 1, validationCount: 1, tokenCount: 1,
+  });
+  const old = await db.dataset.create({ data: { name: `old-${tag}` } });
+  const crowd = await db.dataset.create({ data: { name: `crowd-${tag}` } });
+  try {
+    // Dated 2000: the 500 versions a day newer push it out of the newest 500, and push out nothing of today's.
+    const oldVersion = await db.datasetVersion.create({ data: version(old.id, 1, new Date("2000-01-01T00:00:00Z")) });
+    await db.datasetVersion.createMany({ data: Array.from({ length: 500 }, (_, i) => version(crowd.id, i + 1, new Date("2000-01-02T00:00:00Z"))) });
+    await page.goto(`/jobs/new?dataset=${old.id}&version=1`);
+    await expect(page.getByLabel("Dataset version")).toHaveValue(oldVersion.id);
+
+    const job = await db.fineTuneJob.create({ data: { provider: "openai", status: "succeeded", baseModel: "gpt-4o-mini-2024-07-18", fineTunedModel: `ft:gpt-4o-mini-2024-07-18:acme:${tag}:Ab12Cd34`, datasetVersionId: oldVersion.id } });
+    await page.goto(`/evaluations/new?job=${job.id}`);
+    await expect(page.getByLabel("Dataset version")).toHaveValue(oldVersion.id);
+  } finally {
+    await db.fineTuneJob.deleteMany({ where: { datasetVersion: { datasetId: old.id } } });
+    await db.datasetVersion.deleteMany({ where: { datasetId: { in: [old.id, crowd.id] } } });
+    await db.dataset.deleteMany({ where: { id: { in: [old.id, crowd.id] } } });
+    await db.$disconnect();
+  }
 });

@@ -140,6 +140,21 @@ test("an unknown job in the link says so, and the chat still works with the base
   await expect(page.getByTestId("column-base").getByTestId("reply")).toHaveCount(1);
 });
 
+test("a job's link opens the playground on it even when 200 newer jobs push it out of the list", async ({ page }) => {
+  const finished = (await db.fineTuneJob.findUniqueOrThrow({ where: { id: jobId } })).finishedAt!.getTime();
+  const suffix = `newer-${run}`;
+  await db.fineTuneJob.createMany({
+    data: Array.from({ length: 200 }, (_, i) => ({ provider: "local", status: "succeeded", baseModel: E2E_TINY_MODEL, suffix, adapterPath: relAdapter, finishedAt: new Date(finished + 1000 + i) })),
+  });
+  try {
+    await page.goto(`/playground?job=${jobId}`);
+    await expect(page.getByLabel("Fine-tuned job")).toHaveValue(jobId);
+    await expect(page.getByText("is not a succeeded local job with an adapter")).toHaveCount(0);
+  } finally {
+    await db.fineTuneJob.deleteMany({ where: { suffix } });
+  }
+});
+
 test("the adapter downloads as a .tar.gz that unpacks to the trained files, byte for byte", async ({ page }) => {
   const listed = await page.request.get(`/api/jobs/${jobId}/artifacts`);
   expect(listed.status()).toBe(200);
