@@ -51,11 +51,22 @@ export type ModelInfo = {
 
 export type LoraOptions = { rank?: number; alpha?: number; dropout?: number; rslora?: boolean; targets?: string[] };
 
-/** lossMask[i] = 1: token i is a training target (predicted from tokens before it). */
+/**
+ * lossMask[i] = 1: token i is a training target (predicted from tokens before it). With method "dpo" the examples
+ * come in pairs: 2k the prompt with the preferred answer, 2k+1 the same prompt with the rejected one, masks on the
+ * answers only.
+ */
 export type TrainExample = { tokens: number[] | Int32Array; lossMask: (0 | 1)[] | Uint8Array };
 
 export type TrainOptions = {
   lora?: LoraOptions;
+  /**
+   * "sft" (default): mean -ln p over the masked targets. "dpo": Direct Preference Optimization on pairs (see
+   * TrainExample) against the base model as reference, the sigmoid loss with `dpoBeta` (default 0.1); batchSize then
+   * counts pairs, and packing does not apply (native/src/train/preference.h).
+   */
+  method?: "sft" | "dpo";
+  dpoBeta?: number;
   epochs?: number;
   batchSize?: number;
   gradAccum?: number;
@@ -96,6 +107,15 @@ export type StepReport = {
   tokensPerSec: number;
   elapsedMs: number;
   validLoss?: number;
+  /**
+   * DPO only: the share of the step's pairs whose chosen answer out-rewards the rejected one, and the mean reward
+   * margin (rewards are beta x the log-ratio to the reference); the valid ones with validLoss (the mean DPO loss of
+   * the validation pairs).
+   */
+  rewardAccuracy?: number;
+  rewardMargin?: number;
+  validRewardAccuracy?: number;
+  validRewardMargin?: number;
   memoryBytes: number;
   /** Set when a checkpoint was written at this step. */
   checkpointDir?: string;

@@ -40,6 +40,8 @@ struct LoraOptions {
 };
 
 // One tokenized example. loss_mask[i] == 1 means token i is a training target (predicted from tokens < i).
+// With TrainOptions.method "dpo" the examples come in pairs: 2k is the prompt with the preferred answer, 2k+1 the
+// same prompt with the rejected one, their masks on the answers only.
 struct Example {
   std::vector<int32_t> tokens;
   std::vector<uint8_t> loss_mask;
@@ -47,6 +49,11 @@ struct Example {
 
 struct TrainOptions {
   LoraOptions lora;
+  // "sft": mean -ln p over the masked targets. "dpo": Direct Preference Optimization on pairs of examples (see
+  // Example), the sigmoid loss -ln sigmoid(beta * (log-ratio of chosen - log-ratio of rejected)) against the base
+  // model as the frozen reference (train/preference.h); batch_size then counts pairs.
+  std::string method = "sft";
+  double dpo_beta = 0.1;
   int epochs = 3;
   int batch_size = 4;     // sequences per micro-batch
   int grad_accum = 4;     // micro-batches per optimizer step
@@ -77,6 +84,12 @@ struct StepReport {
   double tokens_per_sec = 0, elapsed_ms = 0;
   bool has_valid_loss = false;
   double valid_loss = 0;
+  // DPO only (method "dpo"): the implicit rewards beta * (ln p_policy - ln p_reference) of the step's pairs, as
+  // TRL logs them: the share of pairs whose chosen answer out-rewards the rejected one, and the mean margin; and
+  // the same over the validation pairs whenever has_valid_loss (valid_loss is then their mean DPO loss).
+  bool has_rewards = false;
+  double reward_accuracy = 0, reward_margin = 0;
+  double valid_reward_accuracy = 0, valid_reward_margin = 0;
   int64_t memory_bytes = 0;
   std::string checkpoint_dir;  // non-empty when a checkpoint was written at this step
   std::string memory_report;   // the first step of a run only: where the memory goes, by category

@@ -90,7 +90,7 @@ api::LoadOptions to_load_options(Napi::Value value) {
 
 api::TrainOptions to_train_options(Napi::Value value) {
   OptionReader r(value, "train options");
-  r.only({"lora", "epochs", "batchSize", "gradAccum", "lr", "weightDecay", "beta1", "beta2", "eps", "schedule", "warmupRatio",
+  r.only({"lora", "method", "dpoBeta", "epochs", "batchSize", "gradAccum", "lr", "weightDecay", "beta1", "beta2", "eps", "schedule", "warmupRatio",
           "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "profile", "profileStep", "seed", "evalEvery", "checkpointEvery", "outDir",
           "resumeFrom", "baseModelName"});
   api::TrainOptions o;
@@ -101,6 +101,8 @@ api::TrainOptions to_train_options(Napi::Value value) {
   lora.number("dropout", o.lora.dropout, 0, 0.999);
   lora.boolean("rslora", o.lora.rslora);
   lora.strings("targets", o.lora.targets);
+  r.choice("method", o.method, {"sft", "dpo"});
+  r.number("dpoBeta", o.dpo_beta, 1e-6, 1e3);
   r.integer("epochs", o.epochs, 1, 1000000);
   r.integer("batchSize", o.batch_size, 1, 1 << 16);
   r.integer("gradAccum", o.grad_accum, 1, 1 << 16);
@@ -180,6 +182,14 @@ Napi::Object to_js(Napi::Env env, const api::StepReport& r) {
   o.Set("tokensPerSec", r.tokens_per_sec);
   o.Set("elapsedMs", r.elapsed_ms);
   if (r.has_valid_loss) o.Set("validLoss", r.valid_loss);
+  if (r.has_rewards) {
+    o.Set("rewardAccuracy", r.reward_accuracy);
+    o.Set("rewardMargin", r.reward_margin);
+    if (r.has_valid_loss) {
+      o.Set("validRewardAccuracy", r.valid_reward_accuracy);
+      o.Set("validRewardMargin", r.valid_reward_margin);
+    }
+  }
   o.Set("memoryBytes", static_cast<double>(r.memory_bytes));
   if (!r.checkpoint_dir.empty()) o.Set("checkpointDir", r.checkpoint_dir);
   if (!r.memory_report.empty()) o.Set("memoryReport", r.memory_report);

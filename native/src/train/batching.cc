@@ -23,26 +23,38 @@ void append_sequence(Row& row, const api::Example& ex, size_t n, int32_t segment
 
 }  // namespace
 
+void check_example(const api::Example& ex, int vocab_size, const std::string& where) {
+  TF_CHECK(ex.tokens.size() == ex.loss_mask.size(),
+           where + ": tokens (" + std::to_string(ex.tokens.size()) + ") and loss_mask (" +
+               std::to_string(ex.loss_mask.size()) + ") differ in length");
+  for (size_t i = 0; i < ex.tokens.size(); i++)
+    TF_CHECK(ex.tokens[i] >= 0 && ex.tokens[i] < vocab_size,
+             where + ": token id " + std::to_string(ex.tokens[i]) + " at position " + std::to_string(i) +
+                 " is outside the model's vocabulary [0, " + std::to_string(vocab_size) +
+                 "); was it tokenized with this model's tokenizer?");
+}
+
+bool has_target_within(const api::Example& ex, int max_seq_len) {
+  const size_t n = std::min(ex.tokens.size(), (size_t)max_seq_len);
+  for (size_t i = 1; i < n; i++)
+    if (ex.loss_mask[i] != 0) return true;
+  return false;
+}
+
+Row sequence_row(const api::Example& ex, int max_seq_len) {
+  Row row;
+  append_sequence(row, ex, std::min(ex.tokens.size(), (size_t)max_seq_len), 0);
+  return row;
+}
+
 RowSet build_rows(const std::vector<api::Example>& examples, int max_seq_len, int vocab_size, bool packing,
                   uint64_t seed, const std::string& which) {
   TF_CHECK(max_seq_len >= 2, "max_seq_len must be at least 2 (got " + std::to_string(max_seq_len) + ")");
   RowSet out;
   std::vector<size_t> usable;  // example index, kept only if it has a target within max_seq_len
   for (size_t e = 0; e < examples.size(); e++) {
-    const auto& ex = examples[e];
-    const std::string where = which + " example " + std::to_string(e);
-    TF_CHECK(ex.tokens.size() == ex.loss_mask.size(),
-             where + ": tokens (" + std::to_string(ex.tokens.size()) + ") and loss_mask (" +
-                 std::to_string(ex.loss_mask.size()) + ") differ in length");
-    for (size_t i = 0; i < ex.tokens.size(); i++)
-      TF_CHECK(ex.tokens[i] >= 0 && ex.tokens[i] < vocab_size,
-               where + ": token id " + std::to_string(ex.tokens[i]) + " at position " + std::to_string(i) +
-                   " is outside the model's vocabulary [0, " + std::to_string(vocab_size) +
-                   "); was it tokenized with this model's tokenizer?");
-    const size_t n = std::min(ex.tokens.size(), (size_t)max_seq_len);
-    bool any = false;
-    for (size_t i = 1; i < n; i++) any = any || ex.loss_mask[i] != 0;
-    if (any)
+    check_example(examples[e], vocab_size, which + " example " + std::to_string(e));
+    if (has_target_within(examples[e], max_seq_len))
       usable.push_back(e);
     else
       out.examples_without_targets++;
@@ -51,9 +63,7 @@ RowSet build_rows(const std::vector<api::Example>& examples, int max_seq_len, in
 
   if (!packing) {
     for (size_t e : usable) {
-      Row row;
-      append_sequence(row, examples[e], std::min(examples[e].tokens.size(), (size_t)max_seq_len), 0);
-      out.rows.push_back(std::move(row));
+      out.rows.push_back(sequence_row(examples[e], max_seq_len));
     }
     return out;
   }

@@ -24,6 +24,13 @@ struct RowSet {
   int64_t examples_without_targets = 0;  // dropped: no loss target left after truncation
 };
 
+// Throws naming `where` when the example's mask length differs from its tokens or an id is outside [0, vocab).
+void check_example(const api::Example& ex, int vocab_size, const std::string& where);
+// Whether the example keeps a loss target once truncated to max_seq_len tokens.
+bool has_target_within(const api::Example& ex, int max_seq_len);
+// The example, truncated to max_seq_len tokens, as a row of its own (one segment, positions from 0).
+Row sequence_row(const api::Example& ex, int max_seq_len);
+
 // Validates each example (mask length, ids in [0, vocab)), truncates to max_seq_len tokens and builds rows.
 // Packing fills rows of up to max_seq_len tokens greedily in an order shuffled once from the seed.
 // `which` ("training" / "validation") names the set in errors.

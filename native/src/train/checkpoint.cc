@@ -95,6 +95,8 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
   j.set("rows", Json::integer(s.rows));
   j.set("seed", Json::string(to_hex(s.seed)));
   j.set("optimizer_steps", Json::integer(s.optimizer_steps));
+  j.set("method", Json::string(s.method));
+  if (s.method == "dpo") j.set("dpo_beta", Json::number(s.dpo_beta));
   Json rng = Json::array();
   for (uint64_t w : s.rng) rng.push(Json::string(to_hex(w)));
   j.set("rng", rng);
@@ -112,6 +114,14 @@ std::string write_checkpoint(const std::string& checkpoints_dir, const Checkpoin
     e.set("memory_bytes", Json::integer(l.memory_bytes));
     // A validation loss can be NaN (validation runs after the step's update); JSON has no NaN, so it is left out.
     if (l.has_eval_loss && std::isfinite(l.eval_loss)) e.set("eval_loss", Json::number(l.eval_loss));
+    if (l.has_rewards) {
+      e.set("rewards/accuracies", Json::number(l.reward_accuracy));
+      if (std::isfinite(l.reward_margin)) e.set("rewards/margins", Json::number(l.reward_margin));
+      if (l.has_eval_loss && std::isfinite(l.eval_loss)) {
+        e.set("eval_rewards/accuracies", Json::number(l.eval_reward_accuracy));
+        e.set("eval_rewards/margins", Json::number(l.eval_reward_margin));
+      }
+    }
     log.push(std::move(e));
   }
   j.set("log_history", std::move(log));
@@ -143,6 +153,8 @@ Checkpoint read_checkpoint(const std::string& dir) {
   s.rows = j.at("rows").as_int(where + " rows");
   s.seed = from_hex(j.at("seed").as_string(where + " seed"), where);
   s.optimizer_steps = j.at("optimizer_steps").as_int(where + " optimizer_steps");
+  if (const Json* m = j.find("method")) s.method = m->as_string(where + " method");
+  if (const Json* b = j.find("dpo_beta")) s.dpo_beta = b->as_double(where + " dpo_beta");
   const auto& rng = j.at("rng").as_array(where + " rng");
   TF_CHECK(rng.size() == s.rng.size(), where + ": rng must have " + std::to_string(s.rng.size()) + " words");
   for (size_t i = 0; i < rng.size(); i++) s.rng[i] = from_hex(rng[i].as_string(where + " rng"), where);
@@ -158,6 +170,13 @@ Checkpoint read_checkpoint(const std::string& dir) {
       l.tokens_per_second = e.at("tokens_per_second").as_double(what + " tokens_per_second");
       l.memory_bytes = e.at("memory_bytes").as_int(what + " memory_bytes");
       if (const Json* v = e.find("eval_loss"); v && !v->is_null()) l.has_eval_loss = true, l.eval_loss = v->as_double(what + " eval_loss");
+      if (const Json* v = e.find("rewards/accuracies")) {
+        l.has_rewards = true;
+        l.reward_accuracy = v->as_double(what + " rewards/accuracies");
+        if (const Json* m = e.find("rewards/margins")) l.reward_margin = m->as_double(what + " rewards/margins");
+        if (const Json* a = e.find("eval_rewards/accuracies")) l.eval_reward_accuracy = a->as_double(what + " eval_rewards/accuracies");
+        if (const Json* m = e.find("eval_rewards/margins")) l.eval_reward_margin = m->as_double(what + " eval_rewards/margins");
+      }
       c.log_history.push_back(l);
     }
   }

@@ -21,6 +21,8 @@ struct TrainerState {
   int64_t rows = 0;             // rows of the training set (a resume must see the same data)
   uint64_t seed = 0;
   int64_t optimizer_steps = 0;  // AdamW's t (bias correction)
+  std::string method = "sft";   // api::TrainOptions method and dpo_beta ("sft" in checkpoints written before them)
+  double dpo_beta = 0;
   Rng::State rng{};
 };
 
@@ -34,6 +36,10 @@ struct LoggedStep {
   int64_t memory_bytes = 0;
   bool has_eval_loss = false;
   double eval_loss = 0;
+  // DPO (api::StepReport has_rewards), under TRL's keys "rewards/accuracies", "rewards/margins" and their "eval_"
+  // forms (the eval ones only where has_eval_loss).
+  bool has_rewards = false;
+  double reward_accuracy = 0, reward_margin = 0, eval_reward_accuracy = 0, eval_reward_margin = 0;
 };
 
 struct Checkpoint {

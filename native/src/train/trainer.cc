@@ -8,6 +8,8 @@
 #include "common/error.h"
 #include "train/adamw.h"
 #include "train/checkpoint.h"
+#include "train/objective.h"
+#include "train/preference.h"
 #include "train/schedule.h"
 
 namespace tf::train {
@@ -43,6 +45,10 @@ void validate_options(const api::TrainOptions& o) {
   if (!(o.lora.dropout >= 0 && o.lora.dropout < 1))
     bad("lora dropout must be in [0, 1) (got " + std::to_string(o.lora.dropout) + ")");
   if (o.max_seq_len < 2) bad("max_seq_len must be at least 2 (got " + std::to_string(o.max_seq_len) + ")");
+  if (o.method != "sft" && o.method != "dpo") bad("method must be \"sft\" or \"dpo\" (got \"" + o.method + "\")");
+  if (o.method == "dpo" && !(std::isfinite(o.dpo_beta) && o.dpo_beta > 0))
+    bad("dpo_beta must be a positive number (got " + num(o.dpo_beta) + ")");
+  if (o.method == "dpo" && o.packing) bad("packing does not apply to dpo: each answer is scored as its own sequence");
 }
 
 // Longer-than-context examples are an error only when max_seq_len would not cut them to the context anyway.
@@ -73,6 +79,11 @@ struct Plan {
 void restore(TrainableModel& model, LoraOptimizer& opt, Rng& rng, const Checkpoint& c, const Plan& plan,
              const api::TrainOptions& o, const std::string& dir) {
   const std::string why = "resume_from " + dir + ": ";
+  // First: another method also changes what a row is (a pair under dpo), which the next check would misname.
+  TF_CHECK(c.state.method == o.method && (o.method != "dpo" || c.state.dpo_beta == o.dpo_beta),
+           why + "the checkpoint was made with method " + c.state.method +
+               (c.state.method == "dpo" ? " (beta " + num(c.state.dpo_beta) + ")" : std::string()) +
+               "; resume with the same method" + (o.method == "dpo" ? " and beta" : ""));
   TF_CHECK(c.state.rows == plan.rows && c.state.total_steps == plan.total_steps,
            why + "the checkpoint was made for " + std::to_string(c.state.rows) + " rows and " +
                std::to_string(c.state.total_steps) + " steps, this run has " + std::to_string(plan.rows) +
@@ -118,6 +129,16 @@ std::string memory_report(const TrainableModel& model, int64_t frozen, int64_t l
          "; total " + mib(total);
 }
 
+LoggedStep logged_step(const api::StepReport& r) {
+  LoggedStep l{r.step, r.loss, r.lr, r.grad_norm, r.tokens_per_sec, r.memory_bytes, r.has_valid_loss, r.valid_loss};
+  l.has_rewards = r.has_rewards;
+  l.reward_accuracy = r.reward_accuracy;
+  l.reward_margin = r.reward_margin;
+  l.eval_reward_accuracy = r.valid_reward_accuracy;
+  l.eval_reward_margin = r.valid_reward_margin;
+  return l;
+}
+
 }  // namespace
 
 double mean_loss(TrainableModel& model, const std::vector<Row>& rows, int batch_size) {
@@ -143,14 +164,12 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   check_context(validation, o, cfg, "validation");
   const int seq_len = std::min(o.max_seq_len, cfg.max_position_embeddings);
 
-  const RowSet train_rows = build_rows(train, seq_len, cfg.vocab_size, o.packing, o.seed, "training");
-  TF_CHECK(!train_rows.rows.empty(),
-           "no training example has a loss target within the first " + std::to_string(seq_len) +
-               " tokens; check the loss masks (assistant turns) or raise max_seq_len");
-  const RowSet valid_rows = build_rows(validation, seq_len, cfg.vocab_size, false, o.seed, "validation");
+  const std::unique_ptr<Objective> objective =
+      o.method == "dpo" ? make_dpo_objective(train, validation, seq_len, cfg.vocab_size, o.dpo_beta)
+                        : make_sft_objective(train, validation, seq_len, cfg.vocab_size, o.packing, o.seed);
 
   Plan plan;
-  plan.rows = (int64_t)train_rows.rows.size();
+  plan.rows = objective->units();
   plan.micro_per_epoch = (plan.rows + o.batch_size - 1) / o.batch_size;
   plan.steps_per_epoch = (int)((plan.micro_per_epoch + o.grad_accum - 1) / o.grad_accum);
   plan.total_steps = plan.steps_per_epoch * o.epochs;
@@ -163,6 +182,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   spec.rslora = o.lora.rslora;
   spec.targets = o.lora.targets;
   model.init_lora(spec, o.seed);
+  objective->prepare(model);
   StepTimeline& timeline = model.step_timeline();
   // Profiling is switched on per step (o.profile: every one) and off again however train() ends.
   struct TimelineOff {
@@ -207,6 +227,8 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     s.next_micro_batch = (int64_t)(step % plan.steps_per_epoch) * o.grad_accum;
     s.rows = plan.rows;
     s.seed = o.seed;
+    s.method = o.method;
+    s.dpo_beta = o.dpo_beta;
     s.optimizer_steps = opt.steps_taken();
     s.rng = rng.state();
     c.log_history = history;
@@ -241,23 +263,12 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       order = epoch_order(plan.rows, o.seed, epoch);
       order_epoch = epoch;
     }
-    std::vector<MicroBatch> micro;
-    int64_t targets = 0, tokens = 0;
-    int max_t = 0;
-    for (int64_t m = first; m < last; m++) {
-      const int64_t b = m * o.batch_size;
-      micro.push_back(make_batch(train_rows.rows, order, b, std::min<int64_t>(b + o.batch_size, plan.rows)));
-      targets += micro.back().n_targets;
-      tokens += micro.back().n_tokens;
-      max_t = std::max(max_t, micro.back().batch.T);
-    }
     model.reset_peak_bytes();
     model.zero_lora_grads();
-    const float scale = 1.f / (float)targets;  // every row has a target, so targets > 0
-    double loss_sum = 0;
-    for (const MicroBatch& mb : micro)
-      loss_sum += model.forward_backward(mb.batch, scale, dropout_on, rng, o.gradient_checkpointing).sum;
-    const double loss = loss_sum / (double)targets;
+    const StepFigures fig = objective->step(model, order, first * o.batch_size,
+                                            std::min<int64_t>(last * o.batch_size, plan.rows), o.batch_size,
+                                            dropout_on, rng, o.gradient_checkpointing);
+    const double loss = fig.loss;
     timeline.begin();
     const double norm = opt.clip_grad_norm(o.max_grad_norm);
     const double lr = o.lr * schedule_multiplier(kind, s - 1, plan.warmup, plan.total_steps);
@@ -280,7 +291,10 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     r.loss = loss;
     r.lr = lr;
     r.grad_norm = norm;
-    r.tokens_per_sec = step_ms > 0 ? (double)tokens / (step_ms / 1000.0) : 0.0;
+    r.tokens_per_sec = step_ms > 0 ? (double)fig.tokens / (step_ms / 1000.0) : 0.0;
+    r.has_rewards = fig.has_rewards;
+    r.reward_accuracy = fig.reward_accuracy;
+    r.reward_margin = fig.reward_margin;
     if (profiled) {
       const StepPhaseMs phases = timeline.take();  // waits for the step's last device work
       timeline.set_enabled(false);                  // validation passes are not part of a step
@@ -294,19 +308,22 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
     const int64_t measured = model.measured_peak_bytes();
     r.memory_bytes = measured >= 0 ? measured
                                    : frozen_bytes + lora_bytes + opt.state_bytes() +
-                                         model.activation_bytes(o.batch_size, max_t, o.gradient_checkpointing);
+                                         model.activation_bytes(fig.rows_per_pass, fig.max_t, o.gradient_checkpointing);
     // The first step's breakdown is taken now, before validation: the CUDA model reports the buffers of its last
     // pass, and a validation pass (forward only) would replace the training step's activations and scratch with
     // its own smaller ones.
     if (s == start + 1) r.memory_report = memory_report(model, frozen_bytes, lora_bytes, opt.state_bytes(), r.memory_bytes);
     const bool epoch_end = s % plan.steps_per_epoch == 0;
-    if (!valid_rows.rows.empty() && ((o.eval_every > 0 && s % o.eval_every == 0) || epoch_end)) {
+    if (objective->has_validation() && ((o.eval_every > 0 && s % o.eval_every == 0) || epoch_end)) {
+      const ValidFigures v = objective->validate(model, o.batch_size);
       r.has_valid_loss = true;
-      r.valid_loss = mean_loss(model, valid_rows.rows, o.batch_size);
+      r.valid_loss = v.loss;
+      r.valid_reward_accuracy = v.reward_accuracy;
+      r.valid_reward_margin = v.reward_margin;
       result.has_valid_loss = true;
       result.final_valid_loss = r.valid_loss;
     }
-    history.push_back({s, r.loss, r.lr, r.grad_norm, r.tokens_per_sec, r.memory_bytes, r.has_valid_loss, r.valid_loss});
+    history.push_back(logged_step(r));
     if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end) r.checkpoint_dir = checkpoint(s);
     r.elapsed_ms = ms_since(t_start);
     result.steps = s;

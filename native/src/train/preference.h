@@ -1,0 +1,50 @@
+#pragma once
+// Direct Preference Optimization (Rafailov et al., 2023) with the sigmoid loss of TRL's DPOTrainer, over the
+// trainer's LoRA (api::TrainOptions method "dpo").
+//
+// For a pair (prompt x, chosen answer w, rejected answer l): pi = the sum of ln p over the answer's target tokens
+// under the trained model (base + LoRA); ref = the same under the frozen reference, the base model. The reference
+// is taken once before training from the adapter as initialized (LoRA B = 0, so the model is the base model),
+// which is what TRL does for a PEFT model (adapter disabled, precompute_ref_log_probs).
+//   z = beta ((pi_w - ref_w) - (pi_l - ref_l)),   loss = -ln sigmoid(z) = softplus(-z)
+//   d loss / d pi_w = -beta sigmoid(-z),            d loss / d pi_l = +beta sigmoid(-z)
+// A model's forward_backward accumulates d(scale · Σ -ln p)/dθ = -scale · dpi/dθ, so a step of P pairs is, per
+// pair, a pass over the chosen sequence with scale +beta sigmoid(-z)/P and one over the rejected with -beta
+// sigmoid(-z)/P. z is needed before those passes, so each pair is first scored without dropout (forward_loss).
+// The passes take one sequence each (B = 1) so that each sequence keeps its own scale.
+//
+// The implicit rewards beta (pi - ref) give the figures TRL logs: reward accuracy (share of pairs whose chosen
+// answer out-rewards the rejected; 0 at the start, where every margin is exactly 0) and the mean margin (= mean z).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api.h"
+#include "train/batching.h"
+#include "train/objective.h"
+
+namespace tf::train {
+
+// A pair's loss and gradient weight from its four log-probabilities.
+struct PairTerms {
+  double margin = 0;          // z: the chosen reward less the rejected reward
+  double loss = 0;            // softplus(-z), computed without overflow
+  double weight = 0;          // beta sigmoid(-z): d loss / d pi_l = -d loss / d pi_w
+};
+PairTerms pair_terms(double pi_chosen, double ref_chosen, double pi_rejected, double ref_rejected, double beta);
+
+// Pairs of rows from examples that alternate chosen, rejected. A pair is dropped when either answer has no target
+// left within max_seq_len tokens (both answers must be scored). `which` ("training" / "validation") names the set.
+struct PairRows {
+  std::vector<Row> chosen, rejected;  // pair i: chosen[i], rejected[i]
+  int64_t pairs_without_targets = 0;
+};
+PairRows build_pairs(const std::vector<api::Example>& examples, int max_seq_len, int vocab_size,
+                     const std::string& which);
+
+std::unique_ptr<Objective> make_dpo_objective(const std::vector<api::Example>& train,
+                                              const std::vector<api::Example>& validation, int seq_len,
+                                              int vocab_size, double beta);
+
+}  // namespace tf::train
