@@ -25,11 +25,12 @@ import { serveRoutes, type RouteServer } from "../cli/testing/route-server";
 import { createPrismaClient } from "../lib/db/client";
 import { dataDir, env } from "../lib/env";
 import { closeLiveRedis } from "../lib/jobs/launch/live";
+import { checkLocalLaunch } from "../lib/jobs/launch/local";
 import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local/test-support";
 import type { JobView } from "../lib/jobs/types";
 import { closeQueues, queues } from "../lib/queue/queues";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+import { colorPreferences, colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon } from "../native/index";
@@ -176,6 +177,67 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(failed.errorCode).toBe("model_invalid");
     expect(failed.errorMessage).toMatch(/^Could not load the base model: .*safetensors.*Check that the folder holds config\.json, \*\.safetensors and tokenizer files/s);
 
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  }, 60_000);
+
+  it("trains a preference version with DPO: loss ln 2 at the first step, reward accuracy rising, the preferred answers gaining", async () => {
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-dpo", train: toJsonl(colorPreferences(24)), validation: toJsonl(colorPreferences(6, 2)), hasPreference: true });
+    fixtures.push(f);
+    // The form's estimate: DPO, counted in pairs with the model's own tokenizer; packing is refused.
+    const check = await checkLocalLaunch({ provider: "local", datasetVersionId: f.versionId, baseModel: "tiny-chat", config: { training: { batchSize: 4, gradAccum: 1, epochs: 3 } } });
+    expect(check.estimate.issues).toEqual([]);
+    expect(check.estimate).toMatchObject({ method: "dpo", examples: 24, validationExamples: 6, totalSteps: 18 });
+    expect(check.estimate.trainableTokensPerEpoch).toBeLessThan(check.estimate.tokensPerEpoch / 2); // answers only
+    expect(check.estimate.notes.join(" ")).toContain("DPO on preference pairs against tiny-chat as the frozen reference, beta 0.1");
+    const packed = await checkLocalLaunch({ provider: "local", datasetVersionId: f.versionId, baseModel: "tiny-chat", config: { training: { packing: true } } });
+    expect(packed.estimate.issues.map((i) => i.field)).toEqual(["config.training.packing"]);
+
+    const queued = await launch(f.versionId, { epochs: 6, batchSize: 4, gradAccum: 2, lr: 5e-3, dpoBeta: 0.5 });
+    expect(queued.method).toBe("dpo");
+    const w = startWorker();
+    await until("the DPO job to succeed", w, statusIs(queued.id, "succeeded"));
+    const job = (await api<{ job: JobView }>("GET", `/api/jobs/${queued.id}`)).body.job;
+    const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    expect(events.some((m) => /^Training on .*: 24 preference pairs \(DPO\), \d+ tokens \(\d+ trained on\); 6 validation pairs\.$/.test(m))).toBe(true);
+    expect(events.at(-1)).toMatch(/^Succeeded after 18 steps: DPO train loss [\d.]+ \(reward accuracy \d+ %, margin -?[\d.]+\), validation loss [\d.]+ \(reward accuracy \d+ %, margin -?[\d.]+\)\./);
+    // Step 1 is scored before any update: the policy is the reference, so the loss is ln 2 and no pair is won yet.
+    const m = job.metrics;
+    expect(m.map((p) => p.step)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
+    expect(m[0]!.trainLoss).toBeCloseTo(Math.log(2), 6);
+    expect(m[0]!.trainAccuracy).toBe(0);
+    expect(m.every((p) => p.trainAccuracy! >= 0 && p.trainAccuracy! <= 1)).toBe(true);
+    expect(m.filter((p) => p.validLoss !== null).map((p) => p.step)).toEqual([3, 6, 9, 12, 15, 18]);
+    expect(m.filter((p) => p.validAccuracy !== null).map((p) => p.step)).toEqual([3, 6, 9, 12, 15, 18]);
+    expect(m.at(-1)!.trainLoss!).toBeLessThan(0.5);
+    expect(m.at(-1)!.trainAccuracy!).toBeGreaterThanOrEqual(0.75);
+    expect(m.at(-1)!.validLoss!).toBeLessThan(0.45);
+    expect(m.at(-1)!.validAccuracy).toBe(1);
+    expect(job.checkpoints.at(-1)!.metrics).toMatchObject({ train_loss: m.at(-1)!.trainLoss, train_reward_accuracy: m.at(-1)!.trainAccuracy, valid_reward_accuracy: m.at(-1)!.validAccuracy });
+    const card = readFileSync(path.join(job.adapterPath!, "README.md"), "utf8");
+    expect(card).toContain("| method | DPO, beta 0.5 |");
+    expect(card).toContain("24 training and 6 validation preference pairs");
+
+    // On held-out pairs the adapter widens ln p(preferred) - ln p(non-preferred) over the base model's.
+    const model = await loadNativeAddon().loadModel({ modelDir: path.join(modelsRoot, "tiny-chat"), quant: "none", backend: "cpu", threads: 1 });
+    try {
+      const chat = loadChatTokenizer(path.join(modelsRoot, "tiny-chat"));
+      const gap = async (adapter?: string) => {
+        let sum = 0;
+        for (const p of colorPreferences(6, 4)) {
+          for (const [sign, answer] of [[1, p.preferred_output], [-1, p.non_preferred_output]] as const) {
+            const ex = tokenizeChat(chat, { messages: [...p.input.messages, ...answer] as never });
+            const lp = await model.logprobs(ex.tokens, adapter);
+            sum += sign * lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
+          }
+        }
+        return sum / 6;
+      };
+      const base = await gap(), tuned = await gap(job.adapterPath!);
+      expect(tuned).toBeGreaterThan(base + 1);
+    } finally {
+      model.close();
+    }
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   }, 60_000);

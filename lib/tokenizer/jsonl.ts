@@ -1,24 +1,35 @@
 import fs from "node:fs";
 import { z } from "zod";
-import type { ChatExample } from "./masks";
+import type { ChatExample, TrainingMessage } from "./masks";
 
 // Chat JSONL as OpenAI's fine-tuning API takes it: one {"messages": [...], "tools"?: [...]} per line.
 // Errors name the file, the line and the field, because users fix these files by hand.
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string() });
-const Message = z
+export const MessageSchema = z
   .object({
     role: z.enum(["system", "developer", "user", "assistant", "tool"]),
     content: z.union([z.string(), z.array(TextPart), z.null()]).optional(),
     weight: z.union([z.literal(0), z.literal(1)]).optional(),
   })
   .loose();
-const Line = z.object({ messages: z.array(Message).min(1), tools: z.array(z.unknown()).optional() }).loose();
+const Line = z.object({ messages: z.array(MessageSchema).min(1), tools: z.array(z.unknown()).optional() }).loose();
 
 export type NumberedExample = ChatExample & { line: number };
 
-function issuePath(p: PropertyKey[]): string {
+export function issuePath(p: PropertyKey[]): string {
   return p.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "");
+}
+
+/** Templates expect string content: text parts are joined, tool-call-only turns get "". `where` prefixes errors. */
+export function normalizeMessages(messages: z.infer<typeof MessageSchema>[], where: string): TrainingMessage[] {
+  return messages.map((m, i) => {
+    const content = typeof m.content === "string" ? m.content : Array.isArray(m.content) ? m.content.map((p) => p.text).join("") : "";
+    if (m.role === "assistant" && m.content == null && !("tool_calls" in m)) {
+      throw new Error(`${where}[${i}] is an assistant message with neither content nor tool_calls`);
+    }
+    return { ...m, content };
+  });
 }
 
 export function parseChatJsonl(text: string, file: string): NumberedExample[] {
@@ -39,14 +50,7 @@ export function parseChatJsonl(text: string, file: string): NumberedExample[] {
       const issue = parsed.error.issues[0]!;
       throw new Error(`${file} line ${line}: ${issuePath(issue.path) || "the line"}: ${issue.message}`);
     }
-    const messages = parsed.data.messages.map((m, i) => {
-      // Templates expect string content; text parts are joined, tool-call-only turns get "".
-      const content = typeof m.content === "string" ? m.content : Array.isArray(m.content) ? m.content.map((p) => p.text).join("") : "";
-      if (m.role === "assistant" && m.content == null && !("tool_calls" in m)) {
-        throw new Error(`${file} line ${line}: messages[${i}] is an assistant message with neither content nor tool_calls`);
-      }
-      return { ...m, content };
-    });
+    const messages = normalizeMessages(parsed.data.messages, `${file} line ${line}: messages`);
     out.push({ messages, ...(parsed.data.tools ? { tools: parsed.data.tools } : {}), line });
   });
   if (out.length === 0) throw new Error(`${file} has no examples (every line is empty)`);

@@ -7,8 +7,9 @@ import type { QueueSet } from "../../queue/queues";
 import { dataDir as defaultDataDir, modelsDir as defaultModelsDir } from "../../env";
 import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
-import { loadChatTokenizer, parseChatJsonl, tokenizeDataset } from "../../tokenizer";
+import { loadChatTokenizer } from "../../tokenizer";
 import { localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
+import { localMethodOf, parseSplit, tokenizeSplit, type LocalMethod } from "../local/run/data";
 import { absoluteInData } from "../local/run/paths";
 import { storedLocalConfig } from "../local/stored";
 import type { JobView } from "../types";
@@ -20,13 +21,15 @@ import { launchRefused, type LaunchIssue } from "./issues";
 // Launch of a local fine-tune (POST /api/jobs with provider "local"; the estimate route for the form): the
 // request is the shared local config, the base model a folder in the models directory, and the counts come
 // from that model's own tokenizer and chat template with the assistant-only masks the trainer will use, so the
-// numbers on the form are the ones training sees. Nothing is billed: the estimate is tokens and steps.
+// numbers on the form are the ones training sees. Nothing is billed: the estimate is tokens and steps. A preference
+// version trains with DPO (every line a pair; examples, batch size and steps then count pairs).
 
 export type LocalLaunchEstimate = {
   provider: "local";
   version: LaunchVersionRef | null;
   baseModel: string | null;
-  method: "supervised";
+  method: LocalMethod;
+  /** Chat examples, or preference pairs under DPO. */
   examples: number;
   validationExamples: number;
   /** Tokens of the training split as the trainer sees them (after truncation at maxSeqLen). */
@@ -74,16 +77,17 @@ type TokenCounts = { examples: number; validationExamples: number; tokens: numbe
 const countCache = new Map<string, Promise<TokenCounts>>();
 const MAX_CACHED = 16;
 
-function countVersionTokens(v: { id: string; trainPath: string; validationPath: string | null }, modelDir: string, maxSeqLen: number, root: string, label: string): Promise<TokenCounts> {
+function countVersionTokens(v: { id: string; trainPath: string; validationPath: string | null; hasPreference: boolean }, modelDir: string, maxSeqLen: number, root: string, label: string): Promise<TokenCounts> {
   const key = `${root}|${v.id}|${modelDir}|${maxSeqLen}`;
   const hit = countCache.get(key);
   if (hit) return hit;
   const work = (async (): Promise<TokenCounts> => {
     const chat = loadChatTokenizer(modelDir);
-    const read = (rel: string) => parseChatJsonl(fs.readFileSync(absoluteInData(root, rel), "utf8"), `${label} ${path.basename(rel)}`);
-    const train = tokenizeDataset(chat, read(v.trainPath), { maxSeqLen, file: `${label} train` });
-    const validation = v.validationPath ? tokenizeDataset(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }).report.examples : 0;
-    return { examples: train.report.examples, validationExamples: validation, tokens: train.report.tokens, trainable: train.report.trainableTokens, truncated: train.report.truncatedExamples };
+    const method = localMethodOf(v);
+    const read = (rel: string) => parseSplit(fs.readFileSync(absoluteInData(root, rel), "utf8"), `${label} ${path.basename(rel)}`, method);
+    const train = tokenizeSplit(chat, read(v.trainPath), { maxSeqLen, file: `${label} train` });
+    const validation = v.validationPath ? tokenizeSplit(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }).units : 0;
+    return { examples: train.units, validationExamples: validation, tokens: train.tokens, trainable: train.trainableTokens, truncated: train.truncated };
   })();
   countCache.set(key, work);
   // A failure is not cached (the data directory may come back), and the oldest entries go first.
@@ -112,7 +116,10 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
     issues.push({ field: "datasetVersionId", code: "version_not_found", message: "That dataset version does not exist (deleted?); pick another, or freeze one on the dataset's Splits & versions tab." });
   }
   const label = row ? `version v${row.number} of "${row.dataset.name}"` : "";
-  if (row?.hasPreference) issues.push({ field: "dataset", code: "method_mismatch", message: `${label} holds preference (DPO) pairs; local training takes chat examples only. Pick a chat dataset version.` });
+  const method: LocalMethod = row ? localMethodOf(row) : "supervised";
+  if (method === "dpo" && config?.training.packing) {
+    issues.push({ field: "config.training.packing", code: "invalid_field", message: "Packing does not apply to DPO: each answer of a pair is scored as a sequence of its own. Turn packing off." });
+  }
   if (row && row.trainCount === 0) issues.push({ field: "dataset", code: "too_few_examples", message: `${label} has no training examples; move examples to the train split and freeze a new version.` });
 
   let modelDir: string | null = null;
@@ -131,18 +138,25 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
   // Counts with the model's tokenizer (only when both the model and the version are known and readable).
   let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0 };
   let maxSeqLen: number | null = null;
-  if (row && modelDir && !row.hasPreference && row.trainCount > 0) {
+  if (row && modelDir && row.trainCount > 0) {
     const limit = maxPositions(modelDir);
     maxSeqLen = Math.min(config?.training.maxSeqLen ?? 2048, limit ?? Infinity);
     if (config && limit && config.training.maxSeqLen > limit) notes.push(`max sequence length ${config.training.maxSeqLen} is above the model's ${limit} positions; training uses ${limit}.`);
     try {
-      counts = await countVersionTokens({ id: row.id, trainPath: row.trainPath, validationPath: row.validationCount > 0 ? row.validationPath : null }, modelDir, maxSeqLen, root, label);
-      if (counts.truncated) notes.push(`${counts.truncated} training example${counts.truncated === 1 ? " is" : "s are"} longer than ${maxSeqLen} tokens and will be truncated.`);
+      counts = await countVersionTokens({ id: row.id, trainPath: row.trainPath, validationPath: row.validationCount > 0 ? row.validationPath : null, hasPreference: row.hasPreference }, modelDir, maxSeqLen, root, label);
+      const n = counts.truncated;
+      const what = method === "dpo" ? `preference pair${n === 1 ? " has a sequence" : "s have sequences"}` : `example${n === 1 ? " is" : "s are"}`;
+      if (n) notes.push(`${n} training ${what} longer than ${maxSeqLen} tokens and will be truncated.`);
     } catch (err) {
       issues.push({ field: "dataset", code: "version_unreadable", message: `${(err as Error).message}. Fix the data (or pick another model) and freeze a new version.` });
     }
   }
   if (row && row.validationCount === 0) notes.push("No validation split: only the training loss is reported. Re-split with a validation share to watch for overfitting.");
+  if (method === "dpo") {
+    notes.push(
+      `DPO on preference pairs against ${modelName ?? "the base model"} as the frozen reference, beta ${config?.training.dpoBeta ?? 0.1}: batch size counts pairs, and the chart shows the DPO loss and the reward accuracy (the share of pairs whose preferred answer wins).`,
+    );
+  }
 
   const t = config?.training;
   const epochs = t?.epochs ?? 3;
@@ -154,7 +168,7 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
         ? { id: row.id, datasetId: row.datasetId, datasetName: row.dataset.name, number: row.number, trainCount: row.trainCount, validationCount: row.validationCount, hasPreference: row.hasPreference }
         : null,
       baseModel: modelName,
-      method: "supervised",
+      method,
       examples: counts.examples,
       validationExamples: counts.validationExamples,
       tokensPerEpoch: counts.tokens,
@@ -182,15 +196,15 @@ export async function launchLocalJob(raw: unknown, opts: Options = {}): Promise<
   }
   const { lora, quantization: q, training: t } = request.config;
   const summary =
-    `Queued: local ${q.quant === "nf4" ? "QLoRA" : "LoRA"} fine-tune of ${modelName} on "${e.version.datasetName}" v${e.version.number} ` +
-    `(${e.examples} training, ${e.validationExamples} validation examples, ${e.tokensPerEpoch} tokens per epoch); ` +
+    `Queued: local ${q.quant === "nf4" ? "QLoRA" : "LoRA"} ${e.method === "dpo" ? `DPO (beta ${t.dpoBeta}) ` : ""}fine-tune of ${modelName} on "${e.version.datasetName}" v${e.version.number} ` +
+    `(${e.examples} training, ${e.validationExamples} validation ${e.method === "dpo" ? "preference pairs" : "examples"}, ${e.tokensPerEpoch} tokens per epoch); ` +
     `r ${lora.rank}, alpha ${lora.alpha}, ${t.epochs} epoch${t.epochs === 1 ? "" : "s"} ≈ ${e.totalSteps} steps, backend ${t.backend}.`;
   const job = await db.$transaction(async (tx) => {
     const created = await tx.fineTuneJob.create({
       data: {
         provider: "local",
         status: "queued",
-        method: "supervised",
+        method: e.method,
         baseModel: modelName,
         datasetVersionId: e.version!.id,
         ...storedLocalConfig(request.config),

@@ -57,6 +57,8 @@ export const localTrainingSchema = z
     seed: int("seed", 0, 2 ** 31 - 1).default(0),
     /** Longer examples are truncated (reported); clamped to the model's max_position_embeddings. */
     maxSeqLen: int("max sequence length", 2, 1 << 20).default(2048),
+    /** DPO only (a preference version): the strength of the pull toward the reference, as OpenAI's and TRL's beta. */
+    dpoBeta: num("DPO beta", 0.001, 10).default(0.1),
     packing: z.boolean().default(false),
     gradientCheckpointing: z.boolean().default(false),
     backend: z.enum(["auto", "cpu", "cuda"], { error: "must be auto, cpu or cuda" }).default("auto"),

@@ -3,12 +3,12 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 
-// Test-only: a frozen chat dataset version on disk and in Postgres, the way freeze leaves it, for local jobs
+// Test-only: a frozen chat (or preference) dataset version on disk and in Postgres, the way freeze leaves it, for local jobs
 // launched through the API; and the cleanup of everything such a test created.
 
 export type LocalVersionFixture = { datasetId: string; versionId: string };
 
-export async function createFrozenVersion(db: PrismaClient, dataDir: string, opts: { name?: string; train: string; validation?: string }): Promise<LocalVersionFixture> {
+export async function createFrozenVersion(db: PrismaClient, dataDir: string, opts: { name?: string; train: string; validation?: string; hasPreference?: boolean }): Promise<LocalVersionFixture> {
   const tag = randomBytes(4).toString("hex");
   const dataset = await db.dataset.create({ data: { name: `${opts.name ?? "local"}-${tag}` } });
   const rel = path.join("datasets", dataset.id, "v1");
@@ -29,6 +29,7 @@ export async function createFrozenVersion(db: PrismaClient, dataDir: string, opt
       trainCount,
       validationCount,
       tokenCount: 0,
+      hasPreference: opts.hasPreference ?? false,
     },
   });
   return { datasetId: dataset.id, versionId: version.id };

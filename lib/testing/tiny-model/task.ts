@@ -26,6 +26,20 @@ export function colorTask(count: number, offset = 0): ChatLine[] {
   });
 }
 
-export function toJsonl(lines: ChatLine[]): string {
+export function toJsonl(lines: (ChatLine | PreferenceLine)[]): string {
   return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
+}
+
+export type PreferenceLine = { input: { messages: { role: string; content: string }[] }; preferred_output: { role: string; content: string }[]; non_preferred_output: { role: string; content: string }[] };
+
+/** The color task as DPO preference pairs (OpenAI's format): the right color preferred over the next thing's color. */
+export function colorPreferences(count: number, offset = 0): PreferenceLine[] {
+  return colorTask(count, offset).map((line, i) => {
+    const wrong = PAIRS[(i + offset + 1) % PAIRS.length]![1];
+    return {
+      input: { messages: line.messages.slice(0, 2) },
+      preferred_output: [line.messages[2]!],
+      non_preferred_output: [{ role: "assistant", content: `{"color": "${wrong}"}` }],
+    };
+  });
 }

@@ -12,6 +12,8 @@ export type AdapterCard = {
   baseModel: string;
   dataset: { name: string; version: number; sha256: string; trainExamples: number; validationExamples: number };
   config: LocalConfig;
+  /** Supervised fine-tuning on chat examples, or DPO on preference pairs (then the dataset counts pairs). */
+  method?: "supervised" | "dpo";
   backend: string;
   result: { steps: number; finalLoss: number; finalValidLoss?: number; trainedTokens: number; seconds: number };
   finishedAt: Date;
@@ -22,26 +24,29 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toPrecision(4));
 export function adapterCardMarkdown(c: AdapterCard): string {
   const { lora, quantization: q, training: t } = c.config;
   const row = (k: string, v: string | number | boolean) => `| ${k} | ${typeof v === "number" ? fmt(v) : String(v)} |`;
+  const dpo = c.method === "dpo";
+  const unit = dpo ? "preference pairs" : "examples";
   return [
     "---",
     `base_model: ${c.baseModel}`,
     "library_name: peft",
-    "tags: [lora, tuneforge]",
+    `tags: [lora, tuneforge${dpo ? ", dpo" : ""}]`,
     "---",
     "",
     `# LoRA adapter for ${c.baseModel}`,
     "",
-    `Trained by tuneforge (job \`${c.jobId}\`) with the native ${q.quant === "nf4" ? "QLoRA" : "LoRA"} trainer on the ${c.backend} backend, finished ${c.finishedAt.toISOString()}.`,
+    `Trained by tuneforge (job \`${c.jobId}\`) with the native ${q.quant === "nf4" ? "QLoRA" : "LoRA"} trainer on the ${c.backend} backend${dpo ? " with DPO (the base model as reference)" : ""}, finished ${c.finishedAt.toISOString()}.`,
     "",
     "## Data",
     "",
-    `Dataset **${c.dataset.name}** version ${c.dataset.version}: ${c.dataset.trainExamples} training and ${c.dataset.validationExamples} validation examples.`,
+    `Dataset **${c.dataset.name}** version ${c.dataset.version}: ${c.dataset.trainExamples} training and ${c.dataset.validationExamples} validation ${unit}.`,
     `sha256 of the frozen version: \`${c.dataset.sha256}\`.`,
     "",
     "## Settings",
     "",
     "| setting | value |",
     "| --- | --- |",
+    row("method", dpo ? `DPO, beta ${t.dpoBeta}` : "supervised"),
     row("LoRA rank", lora.rank),
     row("LoRA alpha", lora.alpha),
     row("LoRA dropout", lora.dropout),
@@ -63,8 +68,8 @@ export function adapterCardMarkdown(c: AdapterCard): string {
     "| metric | value |",
     "| --- | --- |",
     row("optimizer steps", c.result.steps),
-    row("final train loss", c.result.finalLoss),
-    ...(c.result.finalValidLoss !== undefined ? [row("final validation loss", c.result.finalValidLoss)] : []),
+    row(dpo ? "final train loss (DPO)" : "final train loss", c.result.finalLoss),
+    ...(c.result.finalValidLoss !== undefined ? [row(dpo ? "final validation loss (DPO)" : "final validation loss", c.result.finalValidLoss)] : []),
     row("tokens trained", c.result.trainedTokens),
     row("wall time (s)", Math.round(c.result.seconds)),
     "",

@@ -16,11 +16,19 @@ const loggedStep = z.object({
   tokens_per_second: z.number(),
   memory_bytes: z.number(),
   eval_loss: z.number().nullable().optional(), // null: not a number (the trainer leaves a NaN out)
+  // DPO runs, under TRL's keys.
+  "rewards/accuracies": z.number().optional(),
+  "rewards/margins": z.number().optional(),
+  "eval_rewards/accuracies": z.number().optional(),
+  "eval_rewards/margins": z.number().optional(),
 });
 const trainerState = z.object({ total_steps: z.number().int().nonnegative(), log_history: z.array(loggedStep).optional() });
 
 /** What a step report carries that the stored curve keeps. */
-export type LoggedReport = Pick<StepReport, "step" | "totalSteps" | "loss" | "lr" | "gradNorm" | "tokensPerSec" | "memoryBytes" | "validLoss">;
+export type LoggedReport = Pick<
+  StepReport,
+  "step" | "totalSteps" | "loss" | "lr" | "gradNorm" | "tokensPerSec" | "memoryBytes" | "validLoss" | "rewardAccuracy" | "rewardMargin" | "validRewardAccuracy" | "validRewardMargin"
+>;
 
 /**
  * The checkpoint's logged steps after `after` up to its own step, as step reports, when the log has every one of
@@ -47,6 +55,8 @@ export function loggedStepsSince(dir: string, checkpointStep: number, after: num
       tokensPerSec: l.tokens_per_second,
       memoryBytes: l.memory_bytes,
       ...(typeof l.eval_loss === "number" ? { validLoss: l.eval_loss } : {}),
+      ...(l["rewards/accuracies"] !== undefined ? { rewardAccuracy: l["rewards/accuracies"], rewardMargin: l["rewards/margins"] } : {}),
+      ...(l["eval_rewards/accuracies"] !== undefined ? { validRewardAccuracy: l["eval_rewards/accuracies"], validRewardMargin: l["eval_rewards/margins"] } : {}),
     });
   }
   return out;

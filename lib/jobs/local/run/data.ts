@@ -1,21 +1,30 @@
 import fs from "node:fs";
 import type { PrismaClient } from "@prisma/client";
-import { parseChatJsonl, type NumberedExample } from "../../../tokenizer";
+import { parseChatJsonl, parsePreferenceJsonl, tokenizeDataset, tokenizePreferenceDataset, type ChatTokenizer, type NumberedExample, type NumberedPair, type TokenizedExample } from "../../../tokenizer";
 import { absoluteInData } from "./paths";
 
 // A job trains on its pinned DatasetVersion: the frozen train.jsonl (+ validation.jsonl) written at freeze
-// time, read exactly as frozen. Preference (DPO) versions cannot be trained locally yet; launch refuses them,
-// and this says so again in case a row was written by hand.
+// time, read exactly as frozen. A chat version trains supervised (SFT); a preference version (OpenAI's DPO
+// format) trains with DPO, every line a pair.
+
+export type LocalMethod = "supervised" | "dpo";
+
+/** A split as read from its file: chat examples, or preference pairs. */
+export type ParsedSplit = { kind: "chat"; examples: NumberedExample[] } | { kind: "preference"; pairs: NumberedPair[] };
 
 export type VersionData = {
   version: { id: string; number: number; sha256: string; datasetName: string; trainCount: number; validationCount: number };
-  train: NumberedExample[];
-  validation: NumberedExample[] | null;
+  method: LocalMethod;
+  train: ParsedSplit;
+  validation: ParsedSplit | null;
   trainFile: string;
   validationFile: string | null;
 };
 
 export class VersionDataError extends Error {}
+
+/** The method a version trains with locally. */
+export const localMethodOf = (v: { hasPreference: boolean }): LocalMethod => (v.hasPreference ? "dpo" : "supervised");
 
 function readText(file: string): string {
   try {
@@ -26,21 +35,48 @@ function readText(file: string): string {
   }
 }
 
+export function parseSplit(text: string, file: string, method: LocalMethod): ParsedSplit {
+  return method === "dpo" ? { kind: "preference", pairs: parsePreferenceJsonl(text, file) } : { kind: "chat", examples: parseChatJsonl(text, file) };
+}
+
+/** What the trainer takes of a split, and what the job log and the launch form say of it. */
+export type TokenizedSplit = {
+  /** Native TrainExamples: one per chat example, or two per pair (chosen, rejected). */
+  examples: TokenizedExample[];
+  /** Chat examples, or preference pairs. */
+  units: number;
+  tokens: number;
+  trainableTokens: number;
+  /** Examples (pairs) cut at maxSeqLen. */
+  truncated: number;
+  longest: number;
+};
+
+export function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): TokenizedSplit {
+  if (split.kind === "preference") {
+    const { examples, report: r } = tokenizePreferenceDataset(chat, split.pairs, opts);
+    return { examples, units: r.pairs, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, longest: r.longest };
+  }
+  const { examples, report: r } = tokenizeDataset(chat, split.examples, opts);
+  return { examples, units: r.examples, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, longest: r.longest };
+}
+
 export async function loadVersionData(db: PrismaClient, dataDir: string, versionId: string | null): Promise<VersionData> {
   if (!versionId) throw new VersionDataError("the job has no dataset version; launch it from a frozen version");
   const v = await db.datasetVersion.findUnique({ where: { id: versionId }, include: { dataset: { select: { name: true } } } });
   if (!v) throw new VersionDataError(`dataset version ${versionId} no longer exists`);
-  if (v.hasPreference) throw new VersionDataError(`"${v.dataset.name}" v${v.number} holds preference (DPO) pairs; local training takes chat examples only`);
+  const method = localMethodOf(v);
   const trainFile = absoluteInData(dataDir, v.trainPath);
-  const train = parseChatJsonl(readText(trainFile), trainFile);
-  let validation: NumberedExample[] | null = null;
+  const train = parseSplit(readText(trainFile), trainFile, method);
+  let validation: ParsedSplit | null = null;
   let validationFile: string | null = null;
   if (v.validationPath && v.validationCount > 0) {
     validationFile = absoluteInData(dataDir, v.validationPath);
-    validation = parseChatJsonl(readText(validationFile), validationFile);
+    validation = parseSplit(readText(validationFile), validationFile, method);
   }
   return {
     version: { id: v.id, number: v.number, sha256: v.sha256, datasetName: v.dataset.name, trainCount: v.trainCount, validationCount: v.validationCount },
+    method,
     train,
     validation,
     trainFile,

@@ -3,14 +3,14 @@ import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import { loadNativeAddon, type Backend, type NativeModel, type TrainResult } from "../../../../native/index";
 import { resolveModelDir } from "../../../models/resolve";
-import { loadChatTokenizer, tokenizeDataset } from "../../../tokenizer";
+import { loadChatTokenizer } from "../../../tokenizer";
 import { publishJobSummary, recordJobEvent, type LivePublisher } from "../../events";
 import { memoryReportLine } from "./memory";
 import { stepProfileLine } from "../../../models/step-profile";
 import { isTerminalJobStatus } from "../../types";
 import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
-import { loadVersionData } from "./data";
+import { loadVersionData, tokenizeSplit } from "./data";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
 import { createStepSink, type StoredReport } from "./sink";
@@ -88,11 +88,14 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     );
     const info = model.info();
     const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
-    const train = await stage("tokenize", () => tokenizeDataset(chat, data.train, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} train` }));
+    const train = await stage("tokenize", () => tokenizeSplit(chat, data.train, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} train` }));
     const valid = data.validation
-      ? await stage("tokenize", () => tokenizeDataset(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
+      ? await stage("tokenize", () => tokenizeSplit(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
       : null;
-    hooks.onTokenized?.({ longestExample: Math.max(train.report.longest, valid?.report.longest ?? 0) });
+    const dpo = data.method === "dpo";
+    // DPO passes take one sequence at a time (native/src/train/preference.h) while the estimate counts batchSize of
+    // them: it errs on the safe side there.
+    hooks.onTokenized?.({ longestExample: Math.max(train.longest, valid?.longest ?? 0) });
 
     // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches, or whose
     // own step log fills the gap up to it.
@@ -112,7 +115,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       await finishCancelled(deps, jobId, null);
       return { outcome: "cancelled" };
     }
-    const truncated = train.report.truncatedExamples ? `; ${train.report.truncatedExamples} truncated at ${maxSeqLen} tokens` : "";
+    const what = dpo ? "preference pairs (DPO)" : "examples";
+    const truncated = train.truncated ? `; ${train.truncated} ${dpo ? "pairs" : "examples"} truncated at ${maxSeqLen} tokens` : "";
     await event(
       "info",
       resume
@@ -120,8 +124,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
             (plan.restored.length
               ? ` Steps ${plan.restored[0]!.step}–${resume.step}, which the earlier run trained but had not stored, were restored from the checkpoint's log.`
               : "")
-        : `Training on ${deps.workerId}, ${info.backend} backend: ${train.report.examples} examples, ${train.report.tokens} tokens (${train.report.trainableTokens} trained on)${truncated}` +
-            (valid ? `; ${valid.report.examples} validation examples` : "") +
+        : `Training on ${deps.workerId}, ${info.backend} backend: ${train.units} ${what}, ${train.tokens} tokens (${train.trainableTokens} trained on)${truncated}` +
+            (valid ? `; ${valid.units} validation ${dpo ? "pairs" : "examples"}` : "") +
             (plan.skipped.length ? `; starting over: the checkpoints left by an earlier run (steps ${plan.skipped.join(", ")}) are past its stored curve (step ${plan.stored}) or incomplete` : "") +
             ".",
       { backend: info.backend, workerId: deps.workerId, ...(resume ? { resumedFromStep: resume.step } : {}) },
@@ -143,6 +147,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
           valid?.examples ?? null,
           {
             lora,
+            ...(dpo ? { method: "dpo" as const, dpoBeta: t.dpoBeta } : {}),
             epochs: t.epochs,
             batchSize: t.batchSize,
             gradAccum: t.gradAccum,
@@ -205,10 +210,11 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       writeAdapterCard(adapterDir, {
         jobId,
         baseModel: job.baseModel,
-        dataset: { name: data.version.datasetName, version: data.version.number, sha256: data.version.sha256, trainExamples: train.report.examples, validationExamples: valid?.report.examples ?? 0 },
+        dataset: { name: data.version.datasetName, version: data.version.number, sha256: data.version.sha256, trainExamples: train.units, validationExamples: valid?.units ?? 0 },
+        method: data.method,
         config,
         backend: info.backend,
-        result: { steps: result.steps, finalLoss: result.finalLoss, ...(result.finalValidLoss !== undefined ? { finalValidLoss: result.finalValidLoss } : {}), trainedTokens: train.report.tokens * config.training.epochs, seconds: (Date.now() - t0) / 1000 },
+        result: { steps: result.steps, finalLoss: result.finalLoss, ...(result.finalValidLoss !== undefined ? { finalValidLoss: result.finalValidLoss } : {}), trainedTokens: train.tokens * config.training.epochs, seconds: (Date.now() - t0) / 1000 },
         finishedAt: new Date(),
       });
     });
@@ -222,11 +228,14 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       else await tx.artifact.create({ data: { jobId, kind: "adapter", ...data } });
       await tx.fineTuneJob.update({
         where: { id: jobId },
-        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, trainedTokens: train.report.tokens * config.training.epochs, fineTunedModel: null },
+        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, trainedTokens: train.tokens * config.training.epochs, fineTunedModel: null },
       });
     });
-    const valid_ = result.finalValidLoss !== undefined ? `, validation loss ${result.finalValidLoss.toFixed(4)}` : "";
-    await event("info", `Succeeded after ${result.steps} steps: train loss ${result.finalLoss.toFixed(4)}${valid_}. Adapter in ${relAdapter}.`, { adapterPath: relAdapter, sha256 });
+    const last = sink.lastReport;
+    const rewards = (acc: number | undefined, margin: number | undefined) => (acc !== undefined && margin !== undefined ? ` (reward accuracy ${(acc * 100).toFixed(0)} %, margin ${margin.toFixed(3)})` : "");
+    const valid_ =
+      result.finalValidLoss !== undefined ? `, validation loss ${result.finalValidLoss.toFixed(4)}${dpo ? rewards(last?.validRewardAccuracy, last?.validRewardMargin) : ""}` : "";
+    await event("info", `Succeeded after ${result.steps} steps: ${dpo ? "DPO " : ""}train loss ${result.finalLoss.toFixed(4)}${dpo ? rewards(last?.rewardAccuracy, last?.rewardMargin) : ""}${valid_}. Adapter in ${relAdapter}.`, { adapterPath: relAdapter, sha256 });
     await publishJobSummary(db, pub, jobId);
     return { outcome: "succeeded" };
   } catch (err) {

@@ -48,6 +48,10 @@ export function createStepSink(o: StepSinkOptions): StepSink {
   const pointOf = (r: StoredReport) => ({
     trainLoss: r.loss,
     validLoss: r.validLoss ?? null,
+    // DPO: the share of pairs the chosen answer wins (TRL's rewards/accuracies) in the accuracy columns, which the
+    // job page titles "Reward accuracy" for a DPO job. The margins stay in the checkpoints' logs and the last event.
+    trainAccuracy: r.rewardAccuracy ?? null,
+    validAccuracy: r.validRewardAccuracy ?? null,
     learningRate: r.lr,
     tokensPerSecond: r.tokensPerSec,
     gradNorm: r.gradNorm,
@@ -68,7 +72,18 @@ export function createStepSink(o: StepSinkOptions): StepSink {
       const r = i.report;
       if (!r.checkpointDir) return [];
       // Keys as OpenAI's checkpoint metrics (the checkpoints table and "best checkpoint" read these).
-      return [{ step: r.step, dir: r.checkpointDir, metrics: { train_loss: r.loss, ...(r.validLoss !== undefined ? { valid_loss: r.validLoss } : {}) } }];
+      return [
+        {
+          step: r.step,
+          dir: r.checkpointDir,
+          metrics: {
+            train_loss: r.loss,
+            ...(r.validLoss !== undefined ? { valid_loss: r.validLoss } : {}),
+            ...(r.rewardAccuracy !== undefined ? { train_reward_accuracy: r.rewardAccuracy } : {}),
+            ...(r.validRewardAccuracy !== undefined ? { valid_reward_accuracy: r.validRewardAccuracy } : {}),
+          },
+        },
+      ];
     });
     const stored = await storeCheckpoints(
       o.db,
