@@ -11,10 +11,11 @@ export const SYSTEM = "You are a careful assistant for a paint shop. Answer ever
 export type JobJson = {
   id: string;
   status: string;
+  method: "supervised" | "dpo";
   backend: string | null;
   adapterPath: string | null;
   queuePosition: number | null;
-  metrics: { step: number; trainLoss: number }[];
+  metrics: { step: number; trainLoss: number; trainAccuracy: number | null }[];
   checkpoints: { step: number; path: string }[];
   progress: { step: number; totalSteps: number } | null;
 };

@@ -6,6 +6,8 @@ import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
 import { DEFAULT_LOCAL_CONFIG, localConfigSchema, type LocalConfig } from "../jobs/local/config";
 import { readChatJsonl } from "../tokenizer/jsonl";
+import { parsePreferenceJsonl } from "../tokenizer/preference";
+import { readFileSync } from "node:fs";
 import { tokenizeChat } from "../tokenizer/masks";
 import { chatTokenizerFor } from "./chat-cache";
 import { workerMemory } from "./details";
@@ -42,6 +44,8 @@ export type DatasetTokens = {
   longest: number;
   /** Sequences per epoch: one per example, or packed rows (≈: the trainer packs in a seeded order). */
   rows: number;
+  /** DPO: the units are preference pairs, and every forward pass takes one sequence. */
+  preference: boolean;
 };
 
 export type LocalEstimate = {
@@ -69,7 +73,10 @@ function insideDataDir(root: string, rel: string): string {
 }
 
 type ChatTokenizer = ReturnType<typeof chatTokenizerFor>;
-/** One split tokenized once: each example's token count and loss mask (what changes with the form is counted from these). */
+/**
+ * One split tokenized once: each example's token count and loss mask (what changes with the form is counted from
+ * these). A preference split holds two sequences per pair, preferred then non-preferred (what DPO trains on).
+ */
 type TokenizedSplit = { lengths: number[]; masks: Uint8Array[] };
 
 // Frozen versions never change, and chatTokenizerFor hands out a new tokenizer object when a model's files
@@ -80,8 +87,18 @@ const MAX_SPLITS_PER_MODEL = 6;
 /** Examples tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
 const CHUNK = 64;
 
-async function tokenizeSplit(chat: ChatTokenizer, file: string): Promise<TokenizedSplit> {
-  const examples = readChatJsonl(file);
+function readSplit(file: string, preference: boolean) {
+  if (!preference) return readChatJsonl(file);
+  return parsePreferenceJsonl(readFileSync(file, "utf8"), file).flatMap((p) => [p.chosen, p.rejected].map((answer) => ({ ...p.input, messages: [...p.input.messages, ...answer], line: p.line })));
+}
+
+async function tokenizeSplit(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
+  let examples;
+  try {
+    examples = readSplit(file, preference);
+  } catch (err) {
+    throw new HttpError(400, "dataset_file", (err as Error).message);
+  }
   const out: TokenizedSplit = { lengths: [], masks: [] };
   for (const [i, ex] of examples.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((r) => setImmediate(r));
@@ -96,12 +113,12 @@ async function tokenizeSplit(chat: ChatTokenizer, file: string): Promise<Tokeniz
   return out;
 }
 
-function tokenizedSplit(chat: ChatTokenizer, file: string): Promise<TokenizedSplit> {
+function tokenizedSplit(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
   let perModel = tokenizedCache.get(chat);
   if (!perModel) tokenizedCache.set(chat, (perModel = new Map()));
   const hit = perModel.get(file);
   if (hit) return hit;
-  const pending = tokenizeSplit(chat, file);
+  const pending = tokenizeSplit(chat, file, preference);
   perModel.set(file, pending);
   // A failure (unreadable file, template error) is not remembered: fixing the model folder must take effect.
   pending.catch(() => perModel.delete(file));
@@ -109,28 +126,33 @@ function tokenizedSplit(chat: ChatTokenizer, file: string): Promise<TokenizedSpl
   return pending;
 }
 
-function countSplit(split: TokenizedSplit, seqLen: number) {
+/** `group` sequences make one unit: 1 for chat examples, 2 for a preference pair (kept only if both sides are). */
+function countSplit(split: TokenizedSplit, seqLen: number, group = 1) {
   const lengths: number[] = [];
   const s = { examples: 0, skipped: 0, tokens: 0, trained: 0, truncatedExamples: 0, truncatedTokens: 0, longest: 0 };
-  for (const [i, length] of split.lengths.entries()) {
-    const mask = split.masks[i] as Uint8Array;
-    const n = Math.min(length, seqLen);
-    // The trainer keeps an example only if a loss target lies within its first seqLen tokens (positions ≥ 1).
-    let trained = 0;
-    for (let k = 1; k < n; k++) trained += mask[k] as number;
-    if (trained === 0) {
+  for (let u = 0; u + group <= split.lengths.length; u += group) {
+    const sides = Array.from({ length: group }, (_, j) => {
+      const length = split.lengths[u + j] as number;
+      const mask = split.masks[u + j] as Uint8Array;
+      const n = Math.min(length, seqLen);
+      // The trainer keeps a sequence only if a loss target lies within its first seqLen tokens (positions ≥ 1).
+      let trained = 0;
+      for (let k = 1; k < n; k++) trained += mask[k] as number;
+      return { length, n, trained };
+    });
+    if (sides.some((x) => x.trained === 0)) {
       s.skipped++;
       continue;
     }
-    if (length > seqLen) {
-      s.truncatedExamples++;
-      s.truncatedTokens += length - seqLen;
-    }
+    if (sides.some((x) => x.length > seqLen)) s.truncatedExamples++;
     s.examples++;
-    s.tokens += n;
-    s.trained += trained;
-    s.longest = Math.max(s.longest, n);
-    lengths.push(n);
+    for (const x of sides) {
+      s.truncatedTokens += Math.max(0, x.length - seqLen);
+      s.tokens += x.n;
+      s.trained += x.trained;
+      s.longest = Math.max(s.longest, x.n);
+      lengths.push(x.n);
+    }
   }
   return { ...s, lengths };
 }
@@ -167,8 +189,10 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   if (datasetVersionId && model.hasTokenizer && model.hasChatTemplate) {
     const version = await (opts.db ?? prisma()).datasetVersion.findUnique({ where: { id: datasetVersionId } });
     if (!version) throw new HttpError(404, "not_found", `Dataset version ${datasetVersionId} not found.`);
-    if (version.hasPreference) issues.push({ field: "datasetVersionId", message: "This version holds DPO preference pairs; local training does supervised fine-tuning only. Pick a version of chat examples." });
-    else {
+    {
+      // A preference version trains with DPO: its units are pairs (two sequences each), never packed.
+      const pairs = version.hasPreference;
+      if (pairs && t.packing) issues.push({ field: "config.training.packing", message: "Packing does not apply to DPO: each answer of a pair is scored as a sequence of its own. Turn packing off." });
       let chat;
       try {
         chat = chatTokenizerFor(resolved.dir);
@@ -176,8 +200,9 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
         throw new HttpError(400, "model_tokenizer", `${resolved.name}: ${(err as Error).message}`);
       }
       const root = path.resolve(opts.dataRoot ?? dataDir());
-      const train = countSplit(await tokenizedSplit(chat, insideDataDir(root, version.trainPath)), seqLen);
-      const valid = version.validationPath && version.validationCount > 0 ? countSplit(await tokenizedSplit(chat, insideDataDir(root, version.validationPath)), seqLen) : null;
+      const group = pairs ? 2 : 1;
+      const train = countSplit(await tokenizedSplit(chat, insideDataDir(root, version.trainPath), pairs), seqLen, group);
+      const valid = version.validationPath && version.validationCount > 0 ? countSplit(await tokenizedSplit(chat, insideDataDir(root, version.validationPath), pairs), seqLen, group) : null;
       dataset = {
         versionId: version.id,
         examples: train.examples,
@@ -189,7 +214,8 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
         truncatedExamples: train.truncatedExamples,
         truncatedTokens: train.truncatedTokens,
         longest: Math.max(train.longest, valid?.longest ?? 0),
-        rows: t.packing ? packedRows(train.lengths, seqLen) : train.examples,
+        rows: t.packing && !pairs ? packedRows(train.lengths, seqLen) : train.examples,
+        preference: pairs,
       };
       if (train.skipped > 0) issues.push({ field: "config.training.maxSeqLen", message: `${train.skipped} training example(s) have no trained token within ${seqLen} tokens and will be skipped; raise max sequence length or shorten their prompts.` });
       if (dataset.rows === 0) issues.push({ field: "datasetVersionId", message: "No training example has a trained token; there is nothing to learn from." });
@@ -200,9 +226,11 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   const memorySeqLen = microBatchSeqLen(seqLen, t.packing, dataset?.longest);
   const method: TrainingMethod = config.quantization.quant === "nf4" ? "qlora" : "lora";
   const precision: Precision = t.backend === "cpu" ? "fp32" : "bf16";
+  // DPO's passes take one sequence each (native/src/train/preference.h), whatever the batch of pairs.
+  const rowsPerPass = dataset?.preference ? 1 : t.batchSize;
   const memoryInput: MemoryInput | null =
     model.shape && model.parameters
-      ? { shape: model.shape, parameters: model.parameters, seqLen: memorySeqLen, batchSize: t.batchSize, lora: { rank: config.lora.rank, targets: config.lora.targets }, doubleQuant: config.quantization.doubleQuant, gradientCheckpointing: t.gradientCheckpointing }
+      ? { shape: model.shape, parameters: model.parameters, seqLen: memorySeqLen, batchSize: rowsPerPass, lora: { rank: config.lora.rank, targets: config.lora.targets }, doubleQuant: config.quantization.doubleQuant, gradientCheckpointing: t.gradientCheckpointing }
       : null;
   const memory = memoryInput ? estimateAllMethods({ ...memoryInput, precision }) : [];
   if (!memoryInput) issues.push({ field: "baseModel", message: `${model.name}: config.json lacks the Llama shape (hidden_size, layers, heads) or the weights are unreadable, so memory cannot be estimated.` });

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import { z } from "zod";
@@ -6,6 +7,7 @@ import { messageShape } from "../datasets/edit/shape";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
 import { readChatJsonl } from "../tokenizer/jsonl";
+import { parsePreferenceJsonl } from "../tokenizer/preference";
 import { chatTokenizerFor } from "./chat-cache";
 import { previewExample, type PreviewMessage, type TokenPreview } from "./preview";
 import { resolveModelDir } from "./resolve";
@@ -47,16 +49,20 @@ async function storedExample(id: string, db: PrismaClient): Promise<{ messages: 
 }
 
 async function frozenExample(ref: NonNullable<PreviewRequest["versionExample"]>, db: PrismaClient, dataRoot: string) {
-  const version = await db.datasetVersion.findUnique({ where: { id: ref.datasetVersionId }, select: { trainPath: true, validationPath: true } });
+  const version = await db.datasetVersion.findUnique({ where: { id: ref.datasetVersionId }, select: { trainPath: true, validationPath: true, hasPreference: true } });
   if (!version) throw new HttpError(404, "not_found", `Dataset version ${ref.datasetVersionId} not found.`);
   const rel = ref.split === "train" ? version.trainPath : version.validationPath;
   if (!rel) throw new HttpError(400, "no_validation_split", "This version has no validation split.");
   const root = path.resolve(dataRoot);
   const file = path.resolve(root, rel);
   if (!file.startsWith(root + path.sep)) throw new HttpError(400, "dataset_file_outside_data_dir", `The version's file "${rel}" points outside the data directory.`);
-  let examples;
+  let examples: { line: number; messages: unknown[]; tools?: unknown[] }[];
   try {
-    examples = readChatJsonl(file);
+    // A preference version trains (DPO) on the prompt followed by each answer: preview the preferred one, with the
+    // prompt's own assistant turns as untrained context, as the trainer sees it.
+    examples = version.hasPreference
+      ? parsePreferenceJsonl(readFileSync(file, "utf8"), file).map((p) => ({ line: p.line, messages: [...p.input.messages, ...p.chosen], tools: p.input.tools }))
+      : readChatJsonl(file);
   } catch (err) {
     throw new HttpError(400, "dataset_file", (err as Error).message);
   }

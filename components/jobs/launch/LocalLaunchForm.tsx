@@ -21,7 +21,8 @@ import styles from "./launch.module.css";
 
 // The launch form for provider "local": base model from the models directory, LoRA, quantization, the
 // trainer's hyperparameters (DEFAULT_LOCAL_CONFIG, the seed's), sequence length, packing, backend and the
-// validation/checkpoint intervals. Launch POSTs localLaunchRequestSchema to /api/jobs.
+// validation/checkpoint intervals. Launch POSTs localLaunchRequestSchema to /api/jobs. A preference version trains
+// with DPO: the form says so, asks for beta, counts the batch in pairs and turns packing off.
 
 type NumberSpec = { field: NumberField; label: string; hint: string };
 const LORA_NUMBERS: NumberSpec[] = [
@@ -51,14 +52,16 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
   const usable = (models.data?.models ?? []).filter((m) => m.hasTokenizer && m.hasChatTemplate && m.parameters && !m.error);
   const [form, setForm] = useState<LocalFormState>(() => initialLocalState(initialVersionId));
   const baseModel = form.baseModel || usable[0]?.name || "";
-  const request = useMemo(() => toLocalLaunchRequest({ ...form, baseModel }), [form, baseModel]);
+  const version = options.versions.find((v) => v.id === form.datasetVersionId);
+  const dpo = !!version?.hasPreference;
+  // Packing does not apply to DPO; a box ticked for a chat version is not sent for a preference one.
+  const request = useMemo(() => toLocalLaunchRequest({ ...form, baseModel, packing: form.packing && !dpo }), [form, baseModel, dpo]);
   const estimate = useLocalEstimate(request);
   const launch = useLaunchLocalJob();
   const [previewLine, setPreviewLine] = useState("1");
   const [showPreview, setShowPreview] = useState(false);
   const set = <K extends keyof LocalFormState>(key: K, value: LocalFormState[K]) => setForm((f) => ({ ...f, [key]: value }));
   const preset = targetPresetOf(form.targets);
-  const version = options.versions.find((v) => v.id === form.datasetVersionId);
   const selectedModel = usable.find((m) => m.name === baseModel);
   const line = Number(previewLine);
   const maxSeqLen = Number(form.maxSeqLen);
@@ -69,11 +72,14 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
     if (blocked) return;
     launch.mutate(request, { onSuccess: (job) => router.push(`/jobs/${job.id}`) });
   }
-  const numberField = (spec: NumberSpec) => (
+  const numberField = (given: NumberSpec) => {
+    const spec = dpo && given.field === "batchSize" ? { ...given, label: "Micro-batch (pairs)", hint: "preference pairs per micro-batch" } : given;
+    return (
     <Field key={spec.field} id={`local-${spec.field}`} label={spec.label} hint={spec.hint}>
       {(p) => <Input {...p} className="mono" value={form[spec.field]} onChange={(e) => set(spec.field, e.target.value)} inputMode="decimal" autoComplete="off" />}
     </Field>
-  );
+    );
+  };
 
   return (
     <div className={styles.layout}>
@@ -84,6 +90,14 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
             <Field id="local-version" label="Dataset version" hint={version && version.validationCount > 0 ? `Validation loss is computed on the ${version.validationCount} validation examples.` : "No validation split: only training loss."}>
               {(p) => <VersionSelect control={p} versions={options.versions} value={form.datasetVersionId} onChange={(id) => set("datasetVersionId", id)} />}
             </Field>
+            {dpo ? (
+              <div className={styles.grid} data-testid="local-dpo">
+                <Notice tone="info" title="DPO on preference pairs">
+                  This version holds preference pairs, so the job trains with Direct Preference Optimization: the preferred answer is pulled up and the non-preferred one down, relative to the base model as a frozen reference. The chart shows the DPO loss (ln 2 at the start) and the reward accuracy.
+                </Notice>
+                {numberField({ field: "dpoBeta", label: "DPO beta", hint: "how far the model may move from the reference: lower moves further; 0.1 is the usual" })}
+              </div>
+            ) : null}
 
             <Field
               id="local-model"
@@ -174,7 +188,7 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
               </div>
               <div className={styles.checks}>
                 <label>
-                  <input type="checkbox" checked={form.packing} onChange={(e) => set("packing", e.target.checked)} /> Packing (several examples per sequence)
+                  <input type="checkbox" checked={form.packing && !dpo} disabled={dpo} onChange={(e) => set("packing", e.target.checked)} /> Packing (several examples per sequence){dpo ? " — not with DPO" : ""}
                 </label>
                 <label title="Recompute each layer's activations in backward instead of keeping them: less memory, a slower step. Off, a GPU still turns it on when the run would not fit without it (the job's memory log says so).">
                   <input type="checkbox" checked={form.gradientCheckpointing} onChange={(e) => set("gradientCheckpointing", e.target.checked)} /> Gradient checkpointing

@@ -19,6 +19,7 @@ export const NUMBER_FIELDS = {
   maxSeqLen: "training",
   evalEvery: "training",
   checkpointEvery: "training",
+  dpoBeta: "training",
 } as const;
 export type NumberField = keyof typeof NUMBER_FIELDS;
 
@@ -53,6 +54,7 @@ export function initialLocalState(datasetVersionId: string, baseModel = ""): Loc
     maxSeqLen: d.training.maxSeqLen,
     evalEvery: d.training.evalEvery,
     checkpointEvery: d.training.checkpointEvery,
+    dpoBeta: d.training.dpoBeta,
   };
   const text = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) as Record<NumberField, string>;
   return {

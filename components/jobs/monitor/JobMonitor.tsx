@@ -51,6 +51,10 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
   const epochs = useMemo(() => epochBoundaries(job.metrics, resolvedEpochs(job.hyperparameters)), [job.metrics, job.hyperparameters]);
   const overfitting = useMemo(() => detectOverfitting(job.metrics), [job.metrics]);
   const showAccuracy = useMemo(() => hasAccuracy(job.metrics), [job.metrics]);
+  // A local DPO job's loss is the DPO loss, and its accuracy columns hold the reward accuracy (lib/jobs/local/run/sink.ts).
+  const localDpo = job.provider === "local" && job.method === "dpo";
+  const lossTitle = localDpo ? "DPO loss" : "Loss";
+  const accuracyTitle = localDpo ? "Reward accuracy" : "Token accuracy";
   const title = job.fineTunedModel ?? `${job.baseModel}${job.suffix ? ` · ${job.suffix}` : ""}`;
 
   return (
@@ -83,13 +87,14 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
       {overfitting ? <OverfittingNotice alert={overfitting} checkpoints={job.checkpoints} /> : null}
       <div className={styles.grid}>
         <div className={styles.column}>
-          <Card title="Loss" actions={<ChartControls value={chart} onChange={setChart} />}>
-            <MetricChart metric="loss" title="Loss" points={job.metrics} smoothing={chart.smoothing} logScale={chart.logScale} epochSteps={epochs} />
+          <Card title={lossTitle} actions={<ChartControls value={chart} onChange={setChart} />}>
+            <MetricChart metric="loss" title={lossTitle} points={job.metrics} smoothing={chart.smoothing} logScale={chart.logScale} epochSteps={epochs} />
           </Card>
-          {/* OpenAI reports token accuracy; the native trainer reports its step dynamics instead. */}
-          {job.provider === "openai" || showAccuracy ? (
-            <Card title="Token accuracy">
-              <MetricChart metric="accuracy" title="Token accuracy" points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
+          {/* OpenAI reports token accuracy; the native trainer reports its step dynamics instead, and under DPO the
+              share of pairs whose preferred answer wins. */}
+          {job.provider === "openai" || showAccuracy || localDpo ? (
+            <Card title={accuracyTitle} description={localDpo ? "Share of preference pairs whose preferred answer earns the higher reward (0 at the first step, where the model is still the reference)." : undefined}>
+              <MetricChart metric="accuracy" title={accuracyTitle} points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
             </Card>
           ) : null}
           {job.provider === "local" ? (
