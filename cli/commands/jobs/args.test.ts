@@ -61,7 +61,7 @@ describe("jobs create --provider local arguments", () => {
       quantization: { quant: "nf4", doubleQuant: true },
       training: {
         epochs: 2, batchSize: 2, gradAccum: 8, lr: 1e-4, weightDecay: 0, schedule: "linear", warmupRatio: 0.1, maxGradNorm: 0.5, seed: 7,
-        maxSeqLen: 512, packing: true, gradientCheckpointing: true, backend: "cpu", evalEvery: 10, checkpointEvery: 20,
+        maxSeqLen: 512, packing: true, gradientCheckpointing: true, backend: "cpu", evalEvery: 10, checkpointEvery: 20, dpoBeta: 0.1,
       },
     });
     expect(parseCreateArgs(local).local).toMatchObject({ lora: { rank: 16, alpha: 32, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, quantization: { quant: "nf4", doubleQuant: true }, training: { epochs: 3, lr: 2e-4 } });
