@@ -18,17 +18,10 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using Run = tf_test::TrainRun;
+
 std::unique_ptr<Session> tiny_session(const tf_test::TempDir& dir) {
-  tf_test::TinySpec spec;
-  spec.hidden = 64;
-  spec.intermediate = 128;
-  spec.embed_std = 0.1f;
-  spec.tied = false;
-  tf_test::write_tiny_model(dir.path(), spec);
-  LoadOptions lo;
-  lo.model_dir = dir.path();
-  lo.threads = 2;
-  return Session::load(lo);
+  return tf_test::tiny_session(dir.path(), tf_test::task_spec());
 }
 
 // Each task example as a pair: chosen = its answer, rejected = the answer of the next word.
@@ -64,22 +57,6 @@ TrainOptions dpo_options(const std::string& out) {
   return o;
 }
 
-struct Run {
-  TrainResult result;
-  std::vector<StepReport> reports;
-};
-
-Run train(Session& s, const std::vector<Example>& tr, const std::vector<Example>& va, const TrainOptions& o,
-          int cancel_after = -1) {
-  Run run;
-  std::atomic<bool> cancel{false};
-  run.result = s.train(tr, va, o, [&](const StepReport& r) {
-    run.reports.push_back(r);
-    if (r.step == cancel_after) cancel = true;
-  }, cancel);
-  return run;
-}
-
 // Mean over the pairs of ln p(chosen answer) - ln p(rejected answer), with the adapter ("" = base).
 double preference_gap(Session& s, const std::vector<Example>& pairs, const std::string& adapter) {
   double sum = 0;
@@ -100,7 +77,7 @@ TEST(dpo_makes_the_chosen_answers_win_on_held_out_prompts) {
   o.epochs = 24;
   o.eval_every = 4;
   o.lr = 1e-2;
-  const Run run = train(*s, tr, va, o);
+  const Run run = tf_test::train_run(*s, tr, va, o);
   REQUIRE(!run.reports.empty());
   const StepReport& first = run.reports.front();
   const StepReport& last = run.reports.back();
@@ -132,16 +109,16 @@ TEST(dpo_resume_reproduces_the_run_and_checkpoints_carry_the_rewards) {
   auto s = tiny_session(model);
   const auto tr = preference_pairs(16, 5), va = preference_pairs(4, 6);
   TrainOptions o = dpo_options(full.path());  // 2 steps per epoch, 3 epochs
-  const Run uninterrupted = train(*s, tr, va, o);
+  const Run uninterrupted = tf_test::train_run(*s, tr, va, o);
   REQUIRE(uninterrupted.reports.size() == 6);
 
   o.out_dir = part.path();
-  const Run cancelled = train(*s, tr, va, o, /*cancel_after=*/3);
+  const Run cancelled = tf_test::train_run(*s, tr, va, o, /*cancel_after=*/3);
   REQUIRE(cancelled.result.cancelled && cancelled.result.steps == 3);
   o.resume_from = cancelled.result.last_checkpoint;
   // The reference is the base model again (taken before the checkpoint's adapter loads), so the resumed steps
   // are the uninterrupted run's, rewards included.
-  const Run resumed = train(*s, tr, va, o);
+  const Run resumed = tf_test::train_run(*s, tr, va, o);
   REQUIRE(resumed.reports.size() == 3);
   for (size_t i = 0; i < 3; i++) {
     const StepReport &a = resumed.reports[i], &b = uninterrupted.reports[i + 3];

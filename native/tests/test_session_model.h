@@ -3,6 +3,8 @@
 // [BOS, filler, filler, WORD, filler, SEP] whose answer [ANSWER(WORD), EOS] depends only on WORD, with the
 // loss mask on the answer alone. Weights are seeded normals (std 0.02, embeddings embed_std, norms 1) rounded to bf16 values, so
 // a bf16 merge of the untouched tensors is exact.
+#include <atomic>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -101,6 +103,45 @@ inline std::vector<tf::api::Example> task_examples(int n, uint64_t seed) {
     out.push_back(std::move(e));
   }
   return out;
+}
+
+// The model the training tests learn the task on: the final RMSNorm fixes |h| = sqrt(hidden), so embed_std 0.1
+// allows a logit margin up to ~6.4 at the end with logits of std ~0.8 at the start; untied, because tied the
+// current token's own logit would start at ~6 and dominate.
+inline TinySpec task_spec() {
+  TinySpec spec;
+  spec.hidden = 64;
+  spec.intermediate = 128;
+  spec.embed_std = 0.1f;
+  spec.tied = false;
+  return spec;
+}
+
+// Writes a tiny model into dir and opens it on the CPU backend with two threads.
+inline std::unique_ptr<tf::api::Session> tiny_session(const std::string& dir, const TinySpec& spec = {}) {
+  write_tiny_model(dir, spec);
+  tf::api::LoadOptions lo;
+  lo.model_dir = dir;
+  lo.threads = 2;
+  return tf::api::Session::load(lo);
+}
+
+// One training run with every step report kept; cancel_after asks for a cancel once that step is reported.
+struct TrainRun {
+  tf::api::TrainResult result;
+  std::vector<tf::api::StepReport> reports;
+};
+
+inline TrainRun train_run(tf::api::Session& s, const std::vector<tf::api::Example>& train,
+                          const std::vector<tf::api::Example>& valid, const tf::api::TrainOptions& o,
+                          int cancel_after = -1) {
+  TrainRun run;
+  std::atomic<bool> cancel{false};
+  run.result = s.train(train, valid, o, [&](const tf::api::StepReport& r) {
+    run.reports.push_back(r);
+    if (r.step == cancel_after) cancel = true;
+  }, cancel);
+  return run;
 }
 
 }  // namespace tf_test

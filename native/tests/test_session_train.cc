@@ -16,13 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::unique_ptr<Session> tiny_session(const tf_test::TempDir& dir, const tf_test::TinySpec& spec = {}) {
-  tf_test::write_tiny_model(dir.path(), spec);
-  LoadOptions lo;
-  lo.model_dir = dir.path();
-  lo.threads = 2;
-  return Session::load(lo);
-}
+using tf_test::tiny_session;
+using Run = tf_test::TrainRun;
 
 TrainOptions task_options(const std::string& out) {
   TrainOptions o;
@@ -44,22 +39,6 @@ TrainOptions task_options(const std::string& out) {
   return o;
 }
 
-struct Run {
-  TrainResult result;
-  std::vector<StepReport> reports;
-};
-
-Run train(Session& s, const std::vector<Example>& tr, const std::vector<Example>& va, const TrainOptions& o,
-          int cancel_after = -1) {
-  Run run;
-  std::atomic<bool> cancel{false};
-  run.result = s.train(tr, va, o, [&](const StepReport& r) {
-    run.reports.push_back(r);
-    if (r.step == cancel_after) cancel = true;
-  }, cancel);
-  return run;
-}
-
 double answer_logprob(Session& s, const std::vector<Example>& set, const std::string& adapter) {
   double sum = 0;
   for (const auto& e : set) {
@@ -73,19 +52,14 @@ double answer_logprob(Session& s, const std::vector<Example>& set, const std::st
 
 TEST(tiny_task_trains_to_low_loss_and_raises_heldout_likelihood) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  tf_test::TinySpec spec;
-  spec.hidden = 64;
-  spec.intermediate = 128;
-  spec.embed_std = 0.1f;  // logit margin up to ~6.4 at the end, logits of std ~0.8 at the start
-  spec.tied = false;      // tied, the current token's own logit would start at ~6 and dominate
-  auto s = tiny_session(model, spec);
+  auto s = tiny_session(model.path(), tf_test::task_spec());
   const auto tr = tf_test::task_examples(64, 11), va = tf_test::task_examples(16, 12);
   TrainOptions o = task_options(out.path());
   o.epochs = 30;
   o.eval_every = 20;
   o.lr = 5e-3;  // 1e-2 plateaus near 1.2 on this model; 2e-3..5e-3 all reach < 0.1
   const double base_lp = answer_logprob(*s, va, "");
-  const Run run = train(*s, tr, va, o);
+  const Run run = tf_test::train_run(*s, tr, va, o);
   REQUIRE(!run.reports.empty());
   std::printf("  loss curve:");
   for (size_t i = 0; i < run.reports.size(); i += 30) std::printf(" %d:%.3f", run.reports[i].step, run.reports[i].loss);
@@ -126,13 +100,13 @@ TEST(tiny_task_trains_to_low_loss_and_raises_heldout_likelihood) {
 
 TEST(same_seed_gives_identical_losses) {
   tf_test::TempDir model("tf-model"), a("tf-a"), b("tf-b"), c("tf-c");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   const auto tr = tf_test::task_examples(24, 5);
-  const Run ra = train(*s, tr, {}, task_options(a.path()));
-  const Run rb = train(*s, tr, {}, task_options(b.path()));
+  const Run ra = tf_test::train_run(*s, tr, {}, task_options(a.path()));
+  const Run rb = tf_test::train_run(*s, tr, {}, task_options(b.path()));
   TrainOptions other = task_options(c.path());
   other.seed = 8;
-  const Run rc = train(*s, tr, {}, other);
+  const Run rc = tf_test::train_run(*s, tr, {}, other);
   REQUIRE(ra.reports.size() == rb.reports.size() && !ra.reports.empty());
   bool same = true, differs = false;
   for (size_t i = 0; i < ra.reports.size(); i++) {
@@ -145,15 +119,15 @@ TEST(same_seed_gives_identical_losses) {
 
 TEST(resume_after_cancel_reproduces_the_uninterrupted_run) {
   tf_test::TempDir model("tf-model"), full("tf-full"), part("tf-part");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   const auto tr = tf_test::task_examples(24, 5);  // 6 micro-batches → 3 steps per epoch, 2 epochs
   TrainOptions o = task_options(full.path());
   o.lora.dropout = 0.2f;  // the dropout RNG state must survive the checkpoint
-  const Run uninterrupted = train(*s, tr, {}, o);
+  const Run uninterrupted = tf_test::train_run(*s, tr, {}, o);
   REQUIRE(uninterrupted.reports.size() == 6);
 
   o.out_dir = part.path();
-  const Run cancelled = train(*s, tr, {}, o, /*cancel_after=*/2);
+  const Run cancelled = tf_test::train_run(*s, tr, {}, o, /*cancel_after=*/2);
   CHECK(cancelled.result.cancelled);
   CHECK_EQ(cancelled.result.steps, 2);
   CHECK_EQ(cancelled.result.last_checkpoint, part.path() + "/checkpoints/step-2");
@@ -161,7 +135,7 @@ TEST(resume_after_cancel_reproduces_the_uninterrupted_run) {
   CHECK(!fs::exists(part.file("adapter_model.safetensors")));  // no final adapter for a cancelled run
 
   o.resume_from = cancelled.result.last_checkpoint;
-  const Run resumed = train(*s, tr, {}, o);
+  const Run resumed = tf_test::train_run(*s, tr, {}, o);
   REQUIRE(resumed.reports.size() == 4);
   for (size_t i = 0; i < resumed.reports.size(); i++) {
     CHECK_EQ(resumed.reports[i].step, (int)i + 3);
@@ -186,7 +160,7 @@ TEST(resume_after_cancel_reproduces_the_uninterrupted_run) {
   tf_test::TempDir again("tf-again");
   o.out_dir = again.path();
   o.resume_from = full.path() + "/checkpoints/step-3";
-  const Run from_epoch_end = train(*s, tr, {}, o);
+  const Run from_epoch_end = tf_test::train_run(*s, tr, {}, o);
   REQUIRE(from_epoch_end.reports.size() == 3);
   for (size_t i = 0; i < 3; i++) CHECK_EQ(from_epoch_end.reports[i].loss, uninterrupted.reports[i + 3].loss);
   // Resume with other data is refused with a reason.
@@ -198,10 +172,10 @@ TEST(resume_after_cancel_reproduces_the_uninterrupted_run) {
 
 TEST(checkpoints_are_kept_to_the_last_three) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   TrainOptions o = task_options(out.path());
   o.checkpoint_every = 1;
-  const Run run = train(*s, tf_test::task_examples(24, 5), {}, o);
+  const Run run = tf_test::train_run(*s, tf_test::task_examples(24, 5), {}, o);
   std::vector<std::string> names;
   for (const auto& e : fs::directory_iterator(out.path() + "/checkpoints")) names.push_back(e.path().filename());
   std::sort(names.begin(), names.end());
@@ -216,7 +190,7 @@ TEST(checkpoints_are_kept_to_the_last_three) {
 
 TEST(divergence_stops_with_the_step_and_keeps_the_last_good_checkpoint) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   TrainOptions o = task_options(out.path());
   o.lr = 1e30;  // absurd: the first update blows the adapter up
   o.warmup_ratio = 0;
@@ -242,7 +216,7 @@ TEST(divergence_stops_with_the_step_and_keeps_the_last_good_checkpoint) {
 
 TEST(accumulation_and_packing_do_not_change_the_objective) {
   tf_test::TempDir model("tf-model"), a("tf-a"), b("tf-b"), c("tf-c");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   const auto tr = tf_test::task_examples(16, 9);
   TrainOptions o = task_options(a.path());
   o.lora.dropout = 0;
@@ -250,16 +224,16 @@ TEST(accumulation_and_packing_do_not_change_the_objective) {
   o.batch_size = 4;
   o.grad_accum = 4;  // one step per epoch over all 16 examples
   o.warmup_ratio = 0;
-  const Run accum = train(*s, tr, {}, o);
+  const Run accum = tf_test::train_run(*s, tr, {}, o);
   o.out_dir = b.path();
   o.batch_size = 16;
   o.grad_accum = 1;
-  const Run whole = train(*s, tr, {}, o);
+  const Run whole = tf_test::train_run(*s, tr, {}, o);
   o.out_dir = c.path();
   o.packing = true;  // 16 examples of 8 tokens packed 8 to a row of 64
   o.batch_size = 1;
   o.grad_accum = 4;
-  const Run packed = train(*s, tr, {}, o);
+  const Run packed = tf_test::train_run(*s, tr, {}, o);
   REQUIRE(accum.reports.size() == 1 && whole.reports.size() == 1 && packed.reports.size() == 1);
   CHECK_NEAR(accum.reports[0].loss, whole.reports[0].loss, 1e-5);
   CHECK_NEAR(accum.reports[0].grad_norm, whole.reports[0].grad_norm, 1e-5);
@@ -269,12 +243,12 @@ TEST(accumulation_and_packing_do_not_change_the_objective) {
 
 TEST(step_counts_follow_the_formula) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   TrainOptions o = task_options(out.path());
   o.batch_size = 3;
   o.grad_accum = 2;
   o.epochs = 2;
-  const Run run = train(*s, tf_test::task_examples(20, 3), {}, o);  // ceil(ceil(20/3)/2) = 4 per epoch
+  const Run run = tf_test::train_run(*s, tf_test::task_examples(20, 3), {}, o);  // ceil(ceil(20/3)/2) = 4 per epoch
   REQUIRE(!run.reports.empty());
   CHECK_EQ(run.reports.back().total_steps, 8);
   CHECK_EQ(run.result.steps, 8);
@@ -288,13 +262,13 @@ TEST(step_counts_follow_the_formula) {
 // with host time as they are recorded: only a GPU run (check.sh's profile row) checks those intervals.
 TEST(profile_reports_each_steps_time_by_phase) {
   tf_test::TempDir model("tf-model"), out("tf-out"), out2("tf-out");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   const auto tr = tf_test::task_examples(16, 3), va = tf_test::task_examples(8, 4);
   TrainOptions o = task_options(out.path());
   o.epochs = 1;
   o.eval_every = 1;  // a validation pass between every two steps
   o.profile = true;
-  const Run profiled = train(*s, tr, va, o);
+  const Run profiled = tf_test::train_run(*s, tr, va, o);
   REQUIRE(profiled.reports.size() == 2);
   for (const StepReport& r : profiled.reports) {
     REQUIRE(r.profile_ms.size() == size_t(tf::kStepPhases) + 1);
@@ -315,7 +289,7 @@ TEST(profile_reports_each_steps_time_by_phase) {
   }
   o.profile = false;
   o.out_dir = out2.path();
-  const Run plain = train(*s, tr, va, o);
+  const Run plain = tf_test::train_run(*s, tr, va, o);
   REQUIRE(plain.reports.size() == 2);
   for (size_t i = 0; i < plain.reports.size(); ++i) {
     CHECK(plain.reports[i].profile_ms.empty());
@@ -324,7 +298,7 @@ TEST(profile_reports_each_steps_time_by_phase) {
   }
   // profile_step: that one step only (what a job's log shows once).
   o.profile_step = 2;
-  const Run one = train(*s, tr, va, o);
+  const Run one = tf_test::train_run(*s, tr, va, o);
   REQUIRE(one.reports.size() == 2);
   CHECK(one.reports[0].profile_ms.empty());
   REQUIRE(one.reports[1].profile_ms.size() == size_t(tf::kStepPhases) + 1);
@@ -333,7 +307,7 @@ TEST(profile_reports_each_steps_time_by_phase) {
 
 TEST(bad_options_are_clear_errors) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  auto s = tiny_session(model);
+  auto s = tiny_session(model.path());
   std::atomic<bool> cancel{false};
   const auto tr = tf_test::task_examples(4, 1);
   TrainOptions o = task_options(out.path());

@@ -21,15 +21,6 @@ std::unique_ptr<Session> load(const std::string& dir, const std::string& quant, 
   return Session::load(lo);
 }
 
-tf_test::TinySpec task_model() {
-  tf_test::TinySpec spec;
-  spec.hidden = 64;
-  spec.intermediate = 128;
-  spec.embed_std = 0.1f;
-  spec.tied = false;
-  return spec;
-}
-
 TrainOptions options(const std::string& out, int epochs) {
   TrainOptions o;
   o.lora.rank = 8;
@@ -57,7 +48,7 @@ std::vector<StepReport> run(Session& s, const std::vector<Example>& tr, const Tr
 
 TEST(gradient_checkpointing_gives_the_same_losses) {
   tf_test::TempDir model("tf-model"), a("tf-a"), b("tf-b");
-  tf_test::write_tiny_model(model.path(), task_model());
+  tf_test::write_tiny_model(model.path(), tf_test::task_spec());
   auto s = load(model.path(), "none", false);
   const auto tr = tf_test::task_examples(16, 4);
   TrainOptions o = options(a.path(), 2);
@@ -74,7 +65,7 @@ TEST(gradient_checkpointing_gives_the_same_losses) {
 
 TEST(the_thread_count_does_not_change_the_losses) {
   tf_test::TempDir model("tf-model"), a("tf-a"), b("tf-b");
-  tf_test::write_tiny_model(model.path(), task_model());
+  tf_test::write_tiny_model(model.path(), tf_test::task_spec());
   const auto tr = tf_test::task_examples(16, 4);
   auto one = load(model.path(), "none", false, 1);
   auto two = load(model.path(), "none", false, 2);
@@ -89,7 +80,7 @@ TEST(the_thread_count_does_not_change_the_losses) {
 
 TEST(an_nf4_double_quant_base_trains) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  tf_test::write_tiny_model(model.path(), task_model());
+  tf_test::write_tiny_model(model.path(), tf_test::task_spec());
   auto q = load(model.path(), "nf4", true);
   auto full = load(model.path(), "none", false);
   const auto tr = tf_test::task_examples(64, 11);
@@ -112,7 +103,7 @@ TEST(an_nf4_double_quant_base_trains) {
 
 TEST(cancel_before_the_first_step_checkpoints_step_0) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  tf_test::write_tiny_model(model.path(), task_model());
+  tf_test::write_tiny_model(model.path(), tf_test::task_spec());
   auto s = load(model.path(), "none", false);
   std::atomic<bool> cancel{true};
   const TrainResult r = s->train(tf_test::task_examples(8, 1), {}, options(out.path(), 1), nullptr, cancel);
@@ -125,7 +116,7 @@ TEST(cancel_before_the_first_step_checkpoints_step_0) {
 
 TEST(validation_runs_every_n_steps_and_at_epoch_ends) {
   tf_test::TempDir model("tf-model"), out("tf-out");
-  tf_test::write_tiny_model(model.path(), task_model());
+  tf_test::write_tiny_model(model.path(), tf_test::task_spec());
   auto s = load(model.path(), "none", false);
   TrainOptions o = options(out.path(), 2);
   o.eval_every = 3;  // 16 rows / 4 = 4 micro-batches / 2 = 2 steps per epoch, 4 steps in all
