@@ -213,7 +213,19 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(m.at(-1)!.trainAccuracy!).toBeGreaterThanOrEqual(0.75);
     expect(m.at(-1)!.validLoss!).toBeLessThan(0.45);
     expect(m.at(-1)!.validAccuracy).toBe(1);
-    expect(job.checkpoints.at(-1)!.metrics).toMatchObject({ train_loss: m.at(-1)!.trainLoss, train_reward_accuracy: m.at(-1)!.trainAccuracy, valid_reward_accuracy: m.at(-1)!.validAccuracy });
+    // The margins (mean chosen − rejected reward) have columns of their own: 0 at the reference, then positive.
+    expect(m[0]!.rewardMargin).toBe(0);
+    expect(m.every((p) => p.rewardMargin !== null && Number.isFinite(p.rewardMargin))).toBe(true);
+    expect(m.filter((p) => p.validRewardMargin !== null).map((p) => p.step)).toEqual([3, 6, 9, 12, 15, 18]);
+    expect(m.at(-1)!.rewardMargin!).toBeGreaterThan(0.5);
+    expect(m.at(-1)!.validRewardMargin!).toBeGreaterThan(0.5);
+    expect(job.checkpoints.at(-1)!.metrics).toMatchObject({
+      train_loss: m.at(-1)!.trainLoss,
+      train_reward_accuracy: m.at(-1)!.trainAccuracy,
+      valid_reward_accuracy: m.at(-1)!.validAccuracy,
+      train_reward_margin: m.at(-1)!.rewardMargin,
+      valid_reward_margin: m.at(-1)!.validRewardMargin,
+    });
     const card = readFileSync(path.join(job.adapterPath!, "README.md"), "utf8");
     expect(card).toContain("| method | DPO, beta 0.5 |");
     expect(card).toContain("24 training and 6 validation preference pairs");

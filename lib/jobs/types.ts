@@ -19,6 +19,9 @@ export type MetricPointView = {
   /** Whole-validation-set figures, reported at epoch ends. */
   fullValidLoss: number | null;
   fullValidAccuracy: number | null;
+  /** DPO: mean chosen − rejected reward of the step's pairs and of the validation pairs (null otherwise). */
+  rewardMargin: number | null;
+  validRewardMargin: number | null;
   learningRate: number | null;
   tokensPerSecond: number | null;
   gradNorm: number | null;

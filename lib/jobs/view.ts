@@ -30,6 +30,8 @@ export function toMetricPointView(m: MetricPoint): MetricPointView {
     validAccuracy: m.validAccuracy,
     fullValidLoss: m.fullValidLoss,
     fullValidAccuracy: m.fullValidAccuracy,
+    rewardMargin: m.rewardMargin,
+    validRewardMargin: m.validRewardMargin,
     learningRate: m.learningRate,
     tokensPerSecond: m.tokensPerSecond,
     gradNorm: m.gradNorm,

@@ -97,6 +97,11 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
               <MetricChart metric="accuracy" title={accuracyTitle} points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
             </Card>
           ) : null}
+          {localDpo ? (
+            <Card title="Reward margin" description="Mean of (preferred − non-preferred) reward over the pairs: how far the adapter has moved the preferred answers ahead of the reference, in units of beta × log-probability.">
+              <MetricChart metric="margin" title="Reward margin" points={job.metrics} smoothing={chart.smoothing} logScale={false} epochSteps={epochs} height="small" />
+            </Card>
+          ) : null}
           {job.provider === "local" ? (
             <Card title="Training dynamics">
               {job.metrics.length ? <DynamicsCharts points={job.metrics} /> : <p className="muted">Learning rate, gradient norm, tokens/s and memory appear here from the first step.</p>}

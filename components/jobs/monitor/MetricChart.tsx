@@ -108,8 +108,13 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
         <span style={{ color: TRAIN_COLOR }}>━ training</span>
         {"  ·  "}
         <span style={{ color: VALID_COLOR }}>━ validation</span>
-        {"  ·  "}
-        <span style={{ color: FULL_VALID_COLOR }}>◆ full validation at epoch end</span>
+        {/* Reward margins have no whole-set pass at epoch ends. */}
+        {metric === "margin" ? null : (
+          <>
+            {"  ·  "}
+            <span style={{ color: FULL_VALID_COLOR }}>◆ full validation at epoch end</span>
+          </>
+        )}
         {epochSteps.length ? "  ·  ┆ epoch boundary" : ""}
       </figcaption>
     </figure>

@@ -26,6 +26,9 @@ describe("loadJobPage", () => {
       // A diverged step: Postgres's JSON writes these as strings, which must come back as numbers.
       gradNorm: i === 3 ? Number.NaN : i === 4 ? Number.POSITIVE_INFINITY : 0.5,
       memoryBytes: BigInt(8_000_000_000 + i),
+      // DPO reward margins: every step, and where validation ran.
+      rewardMargin: 0.01 * i - 0.3,
+      validRewardMargin: i % 10 === 0 ? 0.02 * i : null,
       // The newest points keep Postgres's own now(), with microseconds.
       createdAt: i < 240 ? new Date(Date.UTC(2026, 10, 29, 8, 0, 0) + i * 1234) : undefined,
     }));

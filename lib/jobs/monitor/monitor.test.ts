@@ -7,6 +7,7 @@ import { mergeLiveMessage, mergePoints } from "./merge";
 import { curvePoints } from "../live/curve";
 import { detectOverfitting, suggestedEpochs } from "./overfitting";
 import { formatDuration, progressFigures, stepRate } from "./progress";
+import { chartSeries } from "./series";
 import { emaSmooth } from "./smoothing";
 import { stepAxis } from "./step-axis";
 import { point } from "./testing-points";
@@ -233,5 +234,20 @@ describe("missingModelText", () => {
     expect(missingModelText("succeeded")).toMatch(/^The provider reported none/);
     expect(missingModelText("failed")).toBe("None: the job failed before one was made.");
     expect(missingModelText("cancelled")).toBe("None: the job was cancelled before one was made.");
+  });
+});
+
+describe("chartSeries of DPO reward margins", () => {
+  it("draws the margins from their own columns: training every step, validation where evaluated, no epoch-end markers", () => {
+    const points = [
+      point(1, { rewardMargin: 0, trainAccuracy: 0 }),
+      point(2, { rewardMargin: 0.5, trainAccuracy: 0.5 }),
+      point(3, { rewardMargin: 1, validRewardMargin: 0.75, fullValidAccuracy: 0.9 }),
+    ];
+    const s = chartSeries(points, { metric: "margin", smoothing: 0, logScale: false });
+    expect(s.train.map((p) => [p.step, p.raw])).toEqual([[1, 0], [2, 0.5], [3, 1]]);
+    expect(s.valid.map((p) => [p.step, p.raw])).toEqual([[3, 0.75]]);
+    expect(s.fullValid).toEqual([]);
+    expect(s.lastStep).toBe(3);
   });
 });

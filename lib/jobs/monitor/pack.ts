@@ -18,6 +18,8 @@ const NUMERIC = [
   "validAccuracy",
   "fullValidLoss",
   "fullValidAccuracy",
+  "rewardMargin",
+  "validRewardMargin",
   "learningRate",
   "tokensPerSecond",
   "gradNorm",

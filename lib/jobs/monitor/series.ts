@@ -17,11 +17,13 @@ export type ChartSeries = {
   lastStep: number | null;
 };
 
-export type Metric = "loss" | "accuracy";
+export type Metric = "loss" | "accuracy" | "margin";
 
 const PICK = {
   loss: { train: (p: MetricPointView) => p.trainLoss, valid: (p: MetricPointView) => p.validLoss, full: (p: MetricPointView) => p.fullValidLoss },
   accuracy: { train: (p: MetricPointView) => p.trainAccuracy, valid: (p: MetricPointView) => p.validAccuracy, full: (p: MetricPointView) => p.fullValidAccuracy },
+  // DPO reward margins: the trainer has no whole-set pass for them.
+  margin: { train: (p: MetricPointView) => p.rewardMargin, valid: (p: MetricPointView) => p.validRewardMargin, full: () => null },
 } as const;
 
 function build(points: readonly MetricPointView[], get: (p: MetricPointView) => number | null, weight: number, logScale: boolean, maxPoints: number): SeriesPoint[] {

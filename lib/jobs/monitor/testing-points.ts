@@ -10,6 +10,8 @@ export function point(step: number, fields: Partial<MetricPointView> = {}): Metr
     validAccuracy: null,
     fullValidLoss: null,
     fullValidAccuracy: null,
+    rewardMargin: null,
+    validRewardMargin: null,
     learningRate: null,
     tokensPerSecond: null,
     gradNorm: null,

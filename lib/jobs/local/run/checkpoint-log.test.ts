@@ -30,6 +30,14 @@ describe("loggedStepsSince", () => {
     expect(loggedStepsSince(nan, 2, 0)!.map((r) => "validLoss" in r)).toEqual([false, false]); // null: no validation loss
   });
 
+  it("gives a DPO run's rewards (TRL's keys) back as the report's reward fields, validation ones where evaluated", () => {
+    const rewards = (s: number) => ({ "rewards/accuracies": s / 8, "rewards/margins": 0.125 * s });
+    const dir = checkpoint({ step: 4, total_steps: 8, log_history: [1, 2, 3, 4].map((s) => logged(s, s === 4 ? { ...rewards(s), eval_loss: 0.5, "eval_rewards/accuracies": 0.75, "eval_rewards/margins": 0.625 } : rewards(s))) });
+    const got = loggedStepsSince(dir, 4, 2)!;
+    expect(got[0]).toEqual({ step: 3, totalSteps: 8, loss: 2 / 3, lr: 1e-4, gradNorm: 3.5, tokensPerSec: 3000, memoryBytes: 2 ** 33, rewardAccuracy: 0.375, rewardMargin: 0.375 });
+    expect(got[1]).toMatchObject({ step: 4, rewardAccuracy: 0.5, rewardMargin: 0.5, validLoss: 0.5, validRewardAccuracy: 0.75, validRewardMargin: 0.625 });
+  });
+
   it("is null when the log misses a step, is absent (an older checkpoint) or the file is damaged", () => {
     expect(loggedStepsSince(checkpoint({ step: 6, total_steps: 40, log_history: [1, 2, 3, 5, 6].map((s) => logged(s)) }), 6, 2)).toBeNull();
     expect(loggedStepsSince(checkpoint({ step: 6, total_steps: 40 }), 6, 2)).toBeNull();

@@ -71,6 +71,28 @@ describe("createStepSink", () => {
     expect(live.some((m) => m.type === "checkpoints" && m.checkpoints.some((c) => c.step === 6))).toBe(true);
   });
 
+  it("stores a DPO step's reward accuracy in the accuracy columns and its margins in their own, restored or reported", async () => {
+    const job = await db.fineTuneJob.create({ data: { provider: "local", status: "running", baseModel: "tiny-chat", method: "dpo" } });
+    jobIds.push(job.id);
+    const ckpt = path.join(dataDir, "jobs", job.id, "checkpoints", "step-2");
+    mkdirSync(ckpt, { recursive: true });
+    const errors: Error[] = [];
+    const sink = createStepSink({ db, pub: { redis, prefix }, jobId: job.id, dataDir, epochs: 1, onError: (e) => errors.push(e) });
+    const step = (n: number) => ({ step: n, totalSteps: 4, loss: 0.5, lr: 1e-4, gradNorm: 1, tokensPerSec: 100, memoryBytes: 2 ** 20, rewardAccuracy: n / 4, rewardMargin: 0.25 * n });
+    sink.restore([step(1), { ...step(2), validLoss: 0.5, validRewardAccuracy: 0.75, validRewardMargin: 0.375, checkpointDir: ckpt }]);
+    sink.push({ ...step(3), epoch: 0, elapsedMs: 30 });
+    await sink.drain();
+    expect(errors).toEqual([]);
+    const points = await db.metricPoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
+    expect(points.map((p) => [p.step, p.trainAccuracy, p.rewardMargin, p.validAccuracy, p.validRewardMargin])).toEqual([
+      [1, 0.25, 0.25, null, null],
+      [2, 0.5, 0.5, 0.75, 0.375],
+      [3, 0.75, 0.75, null, null],
+    ]);
+    const checkpoints = await db.checkpoint.findMany({ where: { jobId: job.id } });
+    expect(checkpoints.map((c) => c.metrics)).toEqual([{ train_loss: 0.5, valid_loss: 0.5, train_reward_accuracy: 0.5, valid_reward_accuracy: 0.75, train_reward_margin: 0.5, valid_reward_margin: 0.375 }]);
+  });
+
   it("forgets checkpoints whose folders the trainer pruned, and tells the page the whole set that is left", async () => {
     const job = await db.fineTuneJob.create({ data: { provider: "local", status: "running", baseModel: "tiny-chat" } });
     jobIds.push(job.id);

@@ -49,9 +49,11 @@ export function createStepSink(o: StepSinkOptions): StepSink {
     trainLoss: r.loss,
     validLoss: r.validLoss ?? null,
     // DPO: the share of pairs the chosen answer wins (TRL's rewards/accuracies) in the accuracy columns, which the
-    // job page titles "Reward accuracy" for a DPO job. The margins stay in the checkpoints' logs and the last event.
+    // job page titles "Reward accuracy" for a DPO job, and the mean margin (rewards/margins) in columns of its own.
     trainAccuracy: r.rewardAccuracy ?? null,
     validAccuracy: r.validRewardAccuracy ?? null,
+    rewardMargin: r.rewardMargin ?? null,
+    validRewardMargin: r.validRewardMargin ?? null,
     learningRate: r.lr,
     tokensPerSecond: r.tokensPerSec,
     gradNorm: r.gradNorm,
@@ -81,6 +83,8 @@ export function createStepSink(o: StepSinkOptions): StepSink {
             ...(r.validLoss !== undefined ? { valid_loss: r.validLoss } : {}),
             ...(r.rewardAccuracy !== undefined ? { train_reward_accuracy: r.rewardAccuracy } : {}),
             ...(r.validRewardAccuracy !== undefined ? { valid_reward_accuracy: r.validRewardAccuracy } : {}),
+            ...(r.rewardMargin !== undefined ? { train_reward_margin: r.rewardMargin } : {}),
+            ...(r.validRewardMargin !== undefined ? { valid_reward_margin: r.validRewardMargin } : {}),
           },
         },
       ];
