@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadNativeAddon, STEP_PHASES } from "../native/index";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+import { colorPreferences, colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 
 // The trainer commands as other tools drive them: the real `tuneforge` bin as a child process on a
 // generated tiny model. Errors must be readable and exit non-zero without a crash (no signal, no stack).
@@ -95,6 +95,33 @@ describe("tuneforge train / logprobs / generate / merge", () => {
       // Greedy decoding stops at the template's <|im_end|>, which the assistant-only mask trained it to emit.
       expect(JSON.parse(g.stdout)).toMatchObject({ completion: `{"color": "${color}"}`, finish_reason: "stop" });
     }
+  }, 180_000);
+
+  it("trains a file of preference pairs with DPO: ln 2 at the first step, rewards on every line, the preferred answers winning", async () => {
+    fs.writeFileSync(path.join(tmp, "pairs.jsonl"), toJsonl(colorPreferences(24)));
+    fs.writeFileSync(path.join(tmp, "pairs-valid.jsonl"), toJsonl(colorPreferences(6, 3)));
+    const out = path.join(tmp, "dpo-adapter");
+    const r = await tuneforge([
+      "train", "--model", modelDir, "--data", "pairs.jsonl", "--validation", "pairs-valid.jsonl", "--out", out, "--json", "--dpo-beta", "0.5",
+      "--rank", "8", "--alpha", "16", "--dropout", "0", "--epochs", "6", "--batch-size", "4", "--grad-accum", "2", "--lr", "5e-3", "--warmup-ratio", "0",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^train: pairs\.jsonl: 24 preference pairs, \d+ tokens \(\d+ trained on\)$/m);
+    expect(r.stderr).toMatch(/^train: DPO with beta 0\.5 against model as the frozen reference; batch size counts pairs$/m);
+    type Line = { step?: number; loss?: number; reward_accuracy?: number; reward_margin?: number; valid_reward_accuracy?: number; done?: boolean };
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Line);
+    const steps = lines.filter((l) => !l.done);
+    expect(steps).toHaveLength(18); // 24 pairs / (4 × 2) per step × 6 epochs
+    // Step 1 is scored at the reference: the loss is ln 2, every margin 0, no pair won.
+    expect(steps[0]).toMatchObject({ reward_accuracy: 0, reward_margin: 0 });
+    expect(steps[0]!.loss).toBeCloseTo(Math.log(2), 6);
+    expect(steps.every((s) => s.reward_accuracy! >= 0 && s.reward_accuracy! <= 1 && Number.isFinite(s.reward_margin))).toBe(true);
+    expect(steps.filter((s) => s.valid_reward_accuracy !== undefined).map((s) => s.step)).toEqual([3, 6, 9, 12, 15, 18]);
+    const done = lines.at(-1)!;
+    expect(done).toMatchObject({ done: true, method: "dpo", pairs: 24, dpo_beta: 0.5, adapter: out, reward_accuracy: steps.at(-1)!.reward_accuracy, valid_reward_accuracy: steps.at(-1)!.valid_reward_accuracy });
+    expect(done.reward_accuracy!).toBeGreaterThan(0.5);
+    expect(steps.at(-1)!.loss!).toBeLessThan(Math.log(2));
+    expect(fs.existsSync(path.join(out, "adapter_model.safetensors"))).toBe(true);
   }, 180_000);
 
   it("Ctrl-C stops at the next step, keeps a checkpoint and still prints the done line", async () => {
@@ -274,6 +301,16 @@ describe("trainer commands on bad input", () => {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "config.json"), JSON.stringify({ architectures: ["GPT2LMHeadModel"], model_type: "gpt2" }));
     expectCleanFailure(await tuneforge(["logprobs", "--model", dir, "--tokens", "1,2"]), /GPT2LMHeadModel/);
+  });
+
+  it("DPO options that do not fit the data, and a chat line among preference pairs", async () => {
+    fs.writeFileSync(path.join(tmp, "pairs-bad.jsonl"), toJsonl([...colorPreferences(2), ...colorTask(1)]));
+    const base = ["train", "--model", modelDir, "--out", path.join(tmp, "never")];
+    expectCleanFailure(await tuneforge([...base, "--data", "pairs-bad.jsonl", "--packing"]), /--packing does not apply to DPO/);
+    expectCleanFailure(await tuneforge([...base, "--data", data, "--dpo-beta", "0.2"]), /--dpo-beta applies to preference pairs \(DPO\), but .*train\.jsonl holds chat examples/);
+    expectCleanFailure(await tuneforge([...base, "--data", "pairs-bad.jsonl", "--dpo-beta", "0"]), /--dpo-beta must be between 0\.001 and 10, got 0/);
+    expectCleanFailure(await tuneforge([...base, "--data", "pairs-bad.jsonl"]), /pairs-bad\.jsonl line 3 is a chat example .* among preference pairs/);
+    expect(fs.existsSync(path.join(tmp, "never"))).toBe(false);
   });
 
   it("a malformed JSONL line, by number", async () => {

@@ -15,7 +15,7 @@ export type JobJson = {
   backend: string | null;
   adapterPath: string | null;
   queuePosition: number | null;
-  metrics: { step: number; trainLoss: number; trainAccuracy: number | null }[];
+  metrics: { step: number; trainLoss: number; trainAccuracy: number | null; rewardMargin: number | null }[];
   checkpoints: { step: number; path: string }[];
   progress: { step: number; totalSteps: number } | null;
 };

@@ -48,6 +48,11 @@ test("a preference version launches a local DPO job from the form, which trains 
   const steps = Math.ceil(version.trainCount / 4) * 6;
   const panel = page.getByTestId("local-estimate");
   await expect(panel.getByTestId("local-total-steps")).toHaveText(String(steps));
+  // The panel counts pairs, two sequences each, and sizes memory for one sequence per pass.
+  await expect(panel.getByText("Training pairs", { exact: true })).toBeVisible();
+  await expect(panel.getByTestId("local-units")).toHaveText(String(version.trainCount));
+  await expect(panel.getByTestId("local-sequences")).toHaveText(String(2 * version.trainCount));
+  await expect(panel.getByRole("heading", { name: /one sequence per pass \(DPO\)/ })).toBeVisible();
 
   // The preview of a pair: the prompt untrained, the preferred answer trained.
   await page.getByRole("button", { name: "Preview tokens" }).click();
@@ -69,6 +74,10 @@ test("a preference version launches a local DPO job from the form, which trains 
   await expect(page.getByRole("heading", { name: "DPO loss" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Reward accuracy" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Token accuracy" })).toHaveCount(0);
+  // The reward margin has a chart of its own: a training point every step, validation where evaluated.
+  await expect(page.getByRole("heading", { name: "Reward margin" })).toBeVisible();
+  await expect(page.getByTestId("chart-margin")).toHaveAttribute("data-train-points", String(steps));
+  expect(job.metrics.at(-1)!.rewardMargin!).toBeGreaterThan(0);
   await expect(page.getByRole("list", { name: "Job events, newest first" }).getByText(/^Succeeded after \d+ steps: DPO train loss [\d.]+ \(reward accuracy \d+ %/)).toBeVisible();
   await screenshotPage(page, `${DIR}/local-dpo-succeeded.png`);
 });

@@ -1,20 +1,27 @@
+import fs from "node:fs";
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
-import { loadChatTokenizer, readChatJsonl, tokenizeDataset, type DatasetReport } from "../../lib/tokenizer";
-import { parseCommandOptions } from "../args";
+import { methodOfJsonl, parseSplit, tokenizeSplit, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
+import { loadChatTokenizer } from "../../lib/tokenizer";
+import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
 import { choiceOption, MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireModelDir, requireOption, TRAINING_FLAGS } from "../native/options";
 import { jsonStepLine, textStepLine } from "../native/progress";
 import { stepProfileLine } from "../../lib/models/step-profile";
 
-// tuneforge train – QLoRA/LoRA fine-tuning on chat JSONL with the native trainer; writes a PEFT adapter.
-// Defaults are the seed's (r 16, alpha 32, dropout 0.05, q/k/v/o, 3 epochs, batch 4 × accum 4, lr 2e-4).
+// tuneforge train – QLoRA/LoRA fine-tuning on chat JSONL (supervised) or on preference pairs (DPO) with the native
+// trainer; writes a PEFT adapter. Defaults are the seed's (r 16, alpha 32, dropout 0.05, q/k/v/o, 3 epochs,
+// batch 4 × accum 4, lr 2e-4); DPO's beta is TRL's (0.1).
 const USAGE = [
   "Usage: tuneforge train --model DIR --data FILE.jsonl --out DIR [options]",
   "",
   "Trains a LoRA adapter on chat examples ({\"messages\": [...]} per line). The model's chat template renders",
   "each example and only assistant replies are trained on (messages with \"weight\": 0 are skipped).",
+  "",
+  "A file of preference pairs (OpenAI's DPO format: {\"input\": {\"messages\"}, \"preferred_output\",",
+  "\"non_preferred_output\"} per line) trains with DPO instead, against the base model as the frozen reference:",
+  "the loss starts at ln 2, and each step reports the reward accuracy and margin. Batch size counts pairs.",
   "",
   "Options:",
   "  --validation FILE.jsonl  held-out examples; their loss is reported (valid_loss)",
@@ -29,6 +36,7 @@ const USAGE = [
   "  --resume DIR            continue from a checkpoint folder (out/checkpoints/step-N)",
   "  --packing               pack examples into max-seq-len rows",
   "  --gradient-checkpointing  recompute activations in backward (less memory)",
+  "  --dpo-beta 0.1          DPO only: how far the adapter may move from the reference (TRL's beta)",
   "  --json                  one JSON object per optimizer step, then {\"done\": true, ...}",
   "",
   "The run's second step is timed by phase (frozen matmuls, LoRA, attention, ...) and said once: a line on",
@@ -55,7 +63,7 @@ export const trainCommand: Command = {
       json: { type: "boolean", default: false },
     });
     const modelDir = requireModelDir("train", requireOption("train", "model", v.model, "DIR (a Hugging Face model folder)"));
-    const dataFile = requireOption("train", "data", v.data, "FILE.jsonl (chat examples)");
+    const dataFile = requireOption("train", "data", v.data, "FILE.jsonl (chat examples or preference pairs)");
     const outDir = path.resolve(requireOption("train", "out", v.out, "DIR (where the adapter is written)"));
     const targets = (v.targets ?? "q_proj,k_proj,v_proj,o_proj").split(",").map((t) => t.trim()).filter(Boolean);
     const bad = targets.filter((t) => !TARGETS.includes(t));
@@ -77,6 +85,7 @@ export const trainCommand: Command = {
       checkpointEvery: n("checkpoint-every", 0, { min: 0, integer: true }),
       packing: Boolean(v.packing),
       gradientCheckpointing: Boolean(v["gradient-checkpointing"]),
+      dpoBeta: n("dpo-beta", 0.1, { min: 0.001, max: 10 }),
       outDir,
       ...(v.resume ? { resumeFrom: path.resolve(v.resume) } : {}),
       baseModelName: modelDir,
@@ -85,10 +94,19 @@ export const trainCommand: Command = {
     };
     const note = (text: string) => ctx.err(`train: ${text}\n`);
 
-    // Read the data and tokenizer first: their errors should not wait for a model load.
+    // Read the data and tokenizer first: their errors should not wait for a model load. The training file's first
+    // line says the method; the validation file must hold the same kind.
     const chat = loadChatTokenizer(modelDir);
-    const trainRaw = readChatJsonl(dataFile);
-    const validRaw = v.validation ? readChatJsonl(v.validation) : undefined;
+    const trainText = readData(dataFile);
+    const method: LocalMethod = methodOfJsonl(trainText);
+    if (method === "dpo") {
+      if (options.packing) throw new UsageError("train: --packing does not apply to DPO (preference pairs): each answer of a pair is scored as a sequence of its own; drop --packing.");
+      options.method = "dpo";
+    } else if (v["dpo-beta"] !== undefined) {
+      throw new UsageError(`train: --dpo-beta applies to preference pairs (DPO), but ${dataFile} holds chat examples.`);
+    }
+    const trainRaw = parseSplit(trainText, dataFile, method);
+    const validRaw = v.validation ? parseSplit(readData(v.validation), v.validation, method) : undefined;
     const { model } = await openModel("train", ctx.root, modelDir, v, "nf4");
     try {
       const info = model.info();
@@ -97,13 +115,15 @@ export const trainCommand: Command = {
         maxSeqLen = info.maxPositionEmbeddings;
       }
       options.maxSeqLen = maxSeqLen;
-      const train = tokenizeDataset(chat, trainRaw, { maxSeqLen, file: dataFile });
-      const valid = validRaw && v.validation ? tokenizeDataset(chat, validRaw, { maxSeqLen, file: v.validation }) : undefined;
-      const describe = (what: string, r: DatasetReport) =>
-        `${what}: ${r.examples} examples, ${r.tokens} tokens (${r.trainableTokens} trained on)` +
-        (r.truncatedExamples ? `; ${r.truncatedExamples} truncated at ${maxSeqLen} tokens (${r.truncatedTokens} tokens cut)` : "");
-      note(describe(dataFile, train.report));
-      if (valid) note(describe(v.validation!, valid.report));
+      const train = tokenizeSplit(chat, trainRaw, { maxSeqLen, file: dataFile });
+      const valid = validRaw && v.validation ? tokenizeSplit(chat, validRaw, { maxSeqLen, file: v.validation }) : undefined;
+      const units = method === "dpo" ? "preference pairs" : "examples";
+      const describe = (what: string, r: TokenizedSplit) =>
+        `${what}: ${r.units} ${units}, ${r.tokens} tokens (${r.trainableTokens} trained on)` +
+        (r.truncated ? `; ${r.truncated} truncated at ${maxSeqLen} tokens (${r.truncatedTokens} tokens cut)` : "");
+      note(describe(dataFile, train));
+      if (valid) note(describe(v.validation!, valid));
+      if (method === "dpo") note(`DPO with beta ${options.dpoBeta} against ${path.basename(modelDir)} as the frozen reference; batch size counts pairs`);
 
       const tty = !v.json && process.stderr.isTTY;
       const onProgress = (r: StepReport) => {
@@ -126,12 +146,19 @@ export const trainCommand: Command = {
       };
       process.on("SIGINT", onSigint);
       let result;
+      let last = null as StepReport | null;
       try {
-        result = await withAbort(model, abort.signal, () => model.train(train.examples, valid?.examples ?? null, options, onProgress));
+        result = await withAbort(model, abort.signal, () =>
+          model.train(train.examples, valid?.examples ?? null, options, (r) => {
+            last = r;
+            onProgress(r);
+          }),
+        );
       } finally {
         process.off("SIGINT", onSigint);
         if (tty) ctx.err("\n");
       }
+      const rewards = method === "dpo" ? rewardFields(last) : {};
       const done = {
         done: true,
         steps: result.steps,
@@ -141,16 +168,38 @@ export const trainCommand: Command = {
         ...(result.finalValidLoss !== undefined ? { valid_loss: result.finalValidLoss } : {}),
         cancelled: result.cancelled,
         ...(result.lastCheckpoint ? { last_checkpoint: result.lastCheckpoint } : {}),
-        examples: train.report.examples,
-        tokens: train.report.tokens,
-        truncated_examples: train.report.truncatedExamples,
-        truncated_tokens: train.report.truncatedTokens,
+        method,
+        ...(method === "dpo" ? { pairs: train.units, dpo_beta: options.dpoBeta, ...rewards } : { examples: train.units }),
+        tokens: train.tokens,
+        truncated_examples: train.truncated,
+        truncated_tokens: train.truncatedTokens,
       };
       if (v.json) ctx.out(JSON.stringify(done) + "\n");
-      else ctx.out(`${result.cancelled ? "stopped early" : "done"}: ${result.steps} steps, final loss ${result.finalLoss.toFixed(4)}; adapter in ${done.adapter ?? "(none written)"}\n`);
+      else {
+        const said = rewards.reward_accuracy !== undefined ? ` (reward accuracy ${Math.round(rewards.reward_accuracy * 100)} %, margin ${rewards.reward_margin!.toFixed(3)})` : "";
+        ctx.out(`${result.cancelled ? "stopped early" : "done"}: ${result.steps} steps, final ${method === "dpo" ? "DPO " : ""}loss ${result.finalLoss.toFixed(4)}${said}; adapter in ${done.adapter ?? "(none written)"}\n`);
+      }
       return result.cancelled ? 130 : 0;
     } finally {
       model.close();
     }
   },
 };
+
+/** The last step's DPO rewards for the done line, under the step lines' names. */
+function rewardFields(r: StepReport | null): { reward_accuracy?: number; reward_margin?: number; valid_reward_accuracy?: number; valid_reward_margin?: number } {
+  if (!r || r.rewardAccuracy === undefined) return {};
+  return {
+    reward_accuracy: r.rewardAccuracy,
+    reward_margin: r.rewardMargin,
+    ...(r.validRewardAccuracy !== undefined ? { valid_reward_accuracy: r.validRewardAccuracy, valid_reward_margin: r.validRewardMargin } : {}),
+  };
+}
+
+function readData(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
+  }
+}

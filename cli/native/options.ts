@@ -79,6 +79,7 @@ export const TRAINING_FLAGS = {
   resume: { type: "string" },
   packing: { type: "boolean" },
   "gradient-checkpointing": { type: "boolean" },
+  "dpo-beta": { type: "string" },
 } as const;
 
 export type ModelLoadValues = { quant?: string; "double-quant"?: boolean; backend?: string; threads?: string };

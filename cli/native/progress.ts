@@ -10,6 +10,15 @@ export function jsonStepLine(r: StepReport): string {
   o.epoch = r.epoch;
   o.grad_norm = r.gradNorm;
   o.memory_bytes = r.memoryBytes;
+  // DPO steps: TRL's rewards/accuracies and rewards/margins, for training and validation pairs.
+  if (r.rewardAccuracy !== undefined) {
+    o.reward_accuracy = r.rewardAccuracy;
+    o.reward_margin = r.rewardMargin!;
+  }
+  if (r.validRewardAccuracy !== undefined) {
+    o.valid_reward_accuracy = r.validRewardAccuracy;
+    o.valid_reward_margin = r.validRewardMargin!;
+  }
   return JSON.stringify({ ...o, ...(r.checkpointDir ? { checkpoint: r.checkpointDir } : {}), ...(r.profileMs ? { profile_ms: r.profileMs } : {}) });
 }
 
@@ -26,9 +35,10 @@ export function textStepLine(r: StepReport, width = 24): string {
   const filled = Math.round(frac * width);
   const eta = r.step > 0 ? (r.elapsedMs / r.step) * (r.totalSteps - r.step) : 0;
   const valid = r.validLoss !== undefined ? ` valid ${r.validLoss.toFixed(4)}` : "";
+  const rewards = r.rewardAccuracy !== undefined ? ` reward acc ${Math.round(r.rewardAccuracy * 100)}% margin ${r.rewardMargin!.toFixed(3)}` : "";
   return (
     `step ${String(r.step).padStart(String(r.totalSteps).length)}/${r.totalSteps} [${"#".repeat(filled)}${".".repeat(width - filled)}] ` +
-    `loss ${r.loss.toFixed(4)}${valid} lr ${r.lr.toExponential(2)} ${Math.round(r.tokensPerSec)} tok/s ` +
+    `loss ${r.loss.toFixed(4)}${valid}${rewards} lr ${r.lr.toExponential(2)} ${Math.round(r.tokensPerSec)} tok/s ` +
     `${duration(r.elapsedMs)} elapsed, ${duration(eta)} left`
   );
 }

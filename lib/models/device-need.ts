@@ -63,10 +63,17 @@ function kvValues(shape: NonNullable<LocalModel["shape"]>, context: number): num
  * examples are shorter. Once it knows `longestExample` (tokens, already cut at the maximum), the micro-batches are
  * padded to at most that, as in the launch form's estimate (local-estimate.ts); packed rows still fill the maximum.
  */
+/**
+ * Sequences one forward/backward pass of the trainer holds: the micro-batch, or one under DPO, whose passes score a
+ * pair's answers one sequence at a time (native/src/train/preference.h) whatever the micro-batch of pairs.
+ */
+export const sequencesPerPass = (batchSize: number, dpo: boolean): number => (dpo ? 1 : batchSize);
+
+/** `data.dpo`: the job trains preference pairs (job method "dpo"). */
 export function trainingDeviceBytes(
   model: Pick<LocalModel, "shape" | "parameters" | "contextLength">,
   config: LocalConfig,
-  data: { longestExample?: number } = {},
+  data: { longestExample?: number; dpo?: boolean } = {},
   deviceTotalBytes?: number,
 ): number {
   const { shape, parameters } = model;
@@ -77,7 +84,7 @@ export function trainingDeviceBytes(
     shape,
     parameters,
     seqLen,
-    batchSize: t.batchSize,
+    batchSize: sequencesPerPass(t.batchSize, data.dpo ?? false),
     lora: { rank: config.lora.rank, targets: config.lora.targets },
     doubleQuant: config.quantization.doubleQuant,
     gradientCheckpointing: t.gradientCheckpointing,

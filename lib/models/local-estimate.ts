@@ -5,11 +5,12 @@ import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
 import { DEFAULT_LOCAL_CONFIG, localConfigSchema, type LocalConfig } from "../jobs/local/config";
-import { readChatJsonl } from "../tokenizer/jsonl";
-import { parsePreferenceJsonl } from "../tokenizer/preference";
 import { readFileSync } from "node:fs";
+import { parseSplit } from "../jobs/local/run/data";
+import { pairSequences } from "../tokenizer/preference";
 import { tokenizeChat } from "../tokenizer/masks";
 import { chatTokenizerFor } from "./chat-cache";
+import { sequencesPerPass } from "./device-need";
 import { workerMemory } from "./details";
 import { checkFitByBackend, fitNeeds, type FitVerdict } from "./fit";
 import { estimateAllMethods, microBatchSeqLen, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
@@ -87,9 +88,10 @@ const MAX_SPLITS_PER_MODEL = 6;
 /** Examples tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
 const CHUNK = 64;
 
+/** The split as the trainer reads it: chat examples, or each pair's two sequences in the trainer's order. */
 function readSplit(file: string, preference: boolean) {
-  if (!preference) return readChatJsonl(file);
-  return parsePreferenceJsonl(readFileSync(file, "utf8"), file).flatMap((p) => [p.chosen, p.rejected].map((answer) => ({ ...p.input, messages: [...p.input.messages, ...answer], line: p.line })));
+  const split = parseSplit(readFileSync(file, "utf8"), file, preference ? "dpo" : "supervised");
+  return split.kind === "chat" ? split.examples : split.pairs.flatMap((p) => pairSequences(p).map((sequence) => ({ ...sequence, line: p.line })));
 }
 
 async function tokenizeSplit(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
@@ -226,8 +228,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   const memorySeqLen = microBatchSeqLen(seqLen, t.packing, dataset?.longest);
   const method: TrainingMethod = config.quantization.quant === "nf4" ? "qlora" : "lora";
   const precision: Precision = t.backend === "cpu" ? "fp32" : "bf16";
-  // DPO's passes take one sequence each (native/src/train/preference.h), whatever the batch of pairs.
-  const rowsPerPass = dataset?.preference ? 1 : t.batchSize;
+  const rowsPerPass = sequencesPerPass(t.batchSize, dataset?.preference ?? false);
   const memoryInput: MemoryInput | null =
     model.shape && model.parameters
       ? { shape: model.shape, parameters: model.parameters, seqLen: memorySeqLen, batchSize: rowsPerPass, lora: { rank: config.lora.rank, targets: config.lora.targets }, doubleQuant: config.quantization.doubleQuant, gradientCheckpointing: t.gradientCheckpointing }

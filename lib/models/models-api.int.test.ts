@@ -6,7 +6,7 @@ import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch/test-support";
 import { writeTinyModel } from "../testing/tiny-model";
-import { loadChatTokenizer, readChatJsonl, tokenizeChat, tokenizeDataset } from "../tokenizer";
+import { loadChatTokenizer, parsePreferenceJsonl, readChatJsonl, tokenizeChat, tokenizeDataset, tokenizePreferenceDataset } from "../tokenizer";
 import { GET as modelRoute } from "../../app/api/models/[name]/route";
 import { POST as previewRoute } from "../../app/api/models/[name]/preview/route";
 import { createRedis } from "../redis";
@@ -23,6 +23,8 @@ const db = prisma();
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "tf-estimate-models-"));
 const fixtures: VersionFixture[] = [];
 let fixture: VersionFixture;
+/** A version of preference pairs (DPO): 8 training and 2 validation pairs. */
+let pairs: VersionFixture;
 let tinyParams = 0;
 
 const redis = createRedis("client");
@@ -34,7 +36,8 @@ beforeAll(async () => {
   heartbeat = await startHeartbeat({ redis, prefix, queues: ["gpu-jobs"], devices: [{ index: 0, name: "Test GPU", memoryMiB: 1 }] });
   tinyParams = writeTinyModel({ dir: path.join(root, "tiny-chat"), preset: "tiny", seed: 7 }).numParameters;
   fixture = await makeVersion(db, { train: 12, validation: 3 });
-  fixtures.push(fixture);
+  pairs = await makeVersion(db, { train: 8, validation: 2, kind: "preference" });
+  fixtures.push(fixture, pairs);
 });
 afterAll(async () => {
   await heartbeat.stop();
@@ -117,6 +120,33 @@ describe("estimateLocalTraining", () => {
     expect(e.memorySeqLen).toBe(512);
   });
 
+  it("counts a preference version in pairs as the trainer tokenizes them, one sequence per pass, and refuses packing", async () => {
+    const config = { training: { batchSize: 4, gradAccum: 1, epochs: 2, maxSeqLen: 512 }, lora: { rank: 8 } };
+    const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: pairs.version.id, config }, modelsRoot: root, prefix });
+    const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
+    const train = path.join(dataDir(), pairs.version.trainPath);
+    const { report } = tokenizePreferenceDataset(chat, parsePreferenceJsonl(fs.readFileSync(train, "utf8"), train), { maxSeqLen: 512, file: train });
+    expect(report.pairs).toBe(8);
+    expect(e.issues).toEqual([]);
+    expect(e.dataset).toMatchObject({ preference: true, examples: 8, validationExamples: 2, skipped: 0, rows: 8, tokensPerEpoch: report.tokens, trainedTokensPerEpoch: report.trainableTokens });
+    // Steps count pairs: 8 pairs / 4 per micro-batch = 2 steps per epoch.
+    expect(e).toMatchObject({ stepsPerEpoch: 2, totalSteps: 4 });
+    // Memory: every DPO pass holds one sequence, whatever the micro-batch of pairs.
+    const described = await describeModel({ name: "tiny-chat", dir: path.join(root, "tiny-chat") });
+    const one = { shape: described.shape!, parameters: tinyParams, seqLen: e.memorySeqLen, batchSize: 1, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const } };
+    expect(e.memory.find((m) => m.method === "qlora")).toEqual(estimateMemory(one, "qlora"));
+    expect(estimateMemory({ ...one, batchSize: 4 }, "qlora").total).toBeGreaterThan(estimateMemory(one, "qlora").total);
+
+    // Packing would glue answers of different pairs into one row: refused, and the pairs are not packed.
+    const packed = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: pairs.version.id, config: { ...config, training: { ...config.training, packing: true } } }, modelsRoot: root, prefix });
+    expect(packed.issues).toEqual([{ field: "config.training.packing", message: expect.stringMatching(/^Packing does not apply to DPO/) }]);
+    expect(packed.dataset).toMatchObject({ rows: 8 });
+
+    // Too short for any answer: every pair is skipped as a whole, and counted once.
+    const none = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: pairs.version.id, config: { training: { maxSeqLen: 8 } } }, modelsRoot: root });
+    expect(none.dataset).toMatchObject({ examples: 0, skipped: 8, rows: 0 });
+  });
+
   it("names what a model folder lacks instead of counting nothing", async () => {
     const bare = path.join(root, "no-tokenizer");
     fs.mkdirSync(bare, { recursive: true });
@@ -153,6 +183,22 @@ describe("previewForModel", () => {
     expect(p.rendered).toContain("account number 2?");
     expect(p.counts.trained).toBeGreaterThan(0);
     await expect(previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: fixture.version.id, split: "train", line: 13 } }, modelsRoot: root })).rejects.toThrow(/lines 1 to 12/);
+  });
+  it("previews a preference line as the trainer's preferred sequence: the prompt untrained, the preferred answer trained", async () => {
+    const p = await previewForModel({ name: "tiny-chat", body: { versionExample: { datasetVersionId: pairs.version.id, split: "train", line: 2 } }, modelsRoot: root });
+    expect(p.versionLine).toEqual({ line: 2, of: 8, split: "train" });
+    expect(p.rendered).toContain("Summarize ticket 1 in one line.");
+    expect(p.rendered).toContain("Ticket 1: customer cannot log in; reset sent.");
+    expect(p.rendered).not.toContain("It is a ticket.");
+    const trained = p.tokens.filter((t) => t.trained).map((t) => t.text).join("");
+    expect(trained).toContain("Ticket 1: customer cannot log in; reset sent.");
+    expect(trained).not.toContain("Summarize");
+    // The same tokens and masks as the first sequence the trainer gets for that pair.
+    const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
+    const train = path.join(dataDir(), pairs.version.trainPath);
+    const { examples } = tokenizePreferenceDataset(chat, parsePreferenceJsonl(fs.readFileSync(train, "utf8"), train), { maxSeqLen: 4096, file: train });
+    expect(p.tokens.map((t) => t.id)).toEqual(examples[2]!.tokens);
+    expect(p.tokens.map((t) => (t.trained ? 1 : 0))).toEqual(examples[2]!.lossMask);
   });
 });
 

@@ -7,7 +7,7 @@ import { messageShape } from "../datasets/edit/shape";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
 import { readChatJsonl } from "../tokenizer/jsonl";
-import { parsePreferenceJsonl } from "../tokenizer/preference";
+import { pairSequences, parsePreferenceJsonl } from "../tokenizer/preference";
 import { chatTokenizerFor } from "./chat-cache";
 import { previewExample, type PreviewMessage, type TokenPreview } from "./preview";
 import { resolveModelDir } from "./resolve";
@@ -61,7 +61,7 @@ async function frozenExample(ref: NonNullable<PreviewRequest["versionExample"]>,
     // A preference version trains (DPO) on the prompt followed by each answer: preview the preferred one, with the
     // prompt's own assistant turns as untrained context, as the trainer sees it.
     examples = version.hasPreference
-      ? parsePreferenceJsonl(readFileSync(file, "utf8"), file).map((p) => ({ line: p.line, messages: [...p.input.messages, ...p.chosen], tools: p.input.tools }))
+      ? parsePreferenceJsonl(readFileSync(file, "utf8"), file).map((p) => ({ ...pairSequences(p)[0], line: p.line }))
       : readChatJsonl(file);
   } catch (err) {
     throw new HttpError(400, "dataset_file", (err as Error).message);

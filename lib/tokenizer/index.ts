@@ -3,4 +3,4 @@ export { loadChatTokenizer, type ChatMessage, type ChatTokenizer, type RenderOpt
 export { tokenizeDataset, type DatasetReport } from "./dataset";
 export { parseChatJsonl, readChatJsonl, type NumberedExample } from "./jsonl";
 export { tokenizeChat, type ChatExample, type TokenizedExample, type TrainingMessage } from "./masks";
-export { parsePreferenceJsonl, tokenizePreferenceDataset, type NumberedPair, type PreferenceReport } from "./preference";
+export { pairSequences, parsePreferenceJsonl, tokenizePreferenceDataset, type NumberedPair, type PreferenceReport } from "./preference";

@@ -67,6 +67,7 @@ describe("tokenizePreferenceDataset", () => {
       tokens: chosen.tokens.length + rejected.tokens.length,
       trainableTokens: chosen.tokens.length - prompt.length + rejected.tokens.length - prompt.length,
       truncatedPairs: 0,
+      truncatedTokens: 0,
       longest: rejected.tokens.length,
     });
   });
@@ -78,6 +79,7 @@ describe("tokenizePreferenceDataset", () => {
     const cut = tokenizePreferenceDataset(chat, pairs, { maxSeqLen: limit, file: "p.jsonl" });
     expect(cut.report.truncatedPairs).toBe(1);
     expect(cut.examples.map((e) => e.tokens.length)).toEqual([limit, limit]);
+    expect(cut.report.truncatedTokens).toBe(full[0]!.tokens.length - limit + full[1]!.tokens.length - limit);
     const prompt = chat.encode(chat.render(pairs[0]!.input.messages, { addGenerationPrompt: true })).length;
     expect(() => tokenizePreferenceDataset(chat, pairs, { maxSeqLen: prompt, file: "p.jsonl" })).toThrow(
       `p.jsonl: 1 preference pair(s) have an output with no trainable tokens: line 1 (its preferred output starts beyond max_seq_len ${prompt})`,

@@ -62,25 +62,31 @@ export type PreferenceReport = {
   /** Tokens of both sequences of every pair after the cut: what an epoch reads. */
   tokens: number;
   trainableTokens: number;
-  /** Pairs with either sequence longer than maxSeqLen (cut there). */
+  /** Pairs with either sequence longer than maxSeqLen (cut there), and the tokens cut off both sequences. */
   truncatedPairs: number;
+  truncatedTokens: number;
   longest: number;
 };
+
+/** The two sequences DPO scores for a pair, each the prompt followed by one output: preferred, then non-preferred. */
+export function pairSequences(pair: NumberedPair): [ChatExample, ChatExample] {
+  const side = (answer: TrainingMessage[]): ChatExample => ({ ...pair.input, messages: [...pair.input.messages, ...answer] });
+  return [side(pair.chosen), side(pair.rejected)];
+}
 
 /** Two examples per pair, chosen then rejected: native TrainExample order for method "dpo". */
 export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPair[], opts: { maxSeqLen: number; file: string }): { examples: TokenizedExample[]; report: PreferenceReport } {
   const examples: TokenizedExample[] = [];
-  const report: PreferenceReport = { pairs: 0, tokens: 0, trainableTokens: 0, truncatedPairs: 0, longest: 0 };
+  const report: PreferenceReport = { pairs: 0, tokens: 0, trainableTokens: 0, truncatedPairs: 0, truncatedTokens: 0, longest: 0 };
   const empty: { line: number; why: string }[] = [];
   for (const pair of pairs) {
-    const side = (answer: TrainingMessage[]) => {
+    const both = pairSequences(pair).map((sequence) => {
       try {
-        return tokenizeChat(chat, { ...pair.input, messages: [...pair.input.messages, ...answer] });
+        return tokenizeChat(chat, sequence);
       } catch (err) {
         throw new Error(`${opts.file} line ${pair.line}: ${(err as Error).message}`);
       }
-    };
-    const both = [side(pair.chosen), side(pair.rejected)];
+    });
     if (both.some((t) => t.tokens.length > opts.maxSeqLen)) report.truncatedPairs++;
     const cut = both.map((t) => ({ tokens: t.tokens.slice(0, opts.maxSeqLen), lossMask: t.lossMask.slice(0, opts.maxSeqLen) }));
     const lost = cut.findIndex((t) => !t.lossMask.includes(1));
@@ -89,6 +95,7 @@ export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPa
       continue;
     }
     report.pairs++;
+    report.truncatedTokens += both.reduce((n, t) => n + Math.max(0, t.tokens.length - opts.maxSeqLen), 0);
     for (const t of cut) {
       report.tokens += t.tokens.length;
       report.trainableTokens += t.lossMask.reduce<number>((n, m) => n + m, 0);

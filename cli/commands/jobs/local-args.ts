@@ -25,6 +25,7 @@ const FLAG_OF: Record<string, string> = {
   "training.weightDecay": "--weight-decay", "training.schedule": "--schedule", "training.warmupRatio": "--warmup-ratio",
   "training.maxGradNorm": "--max-grad-norm", "training.maxSeqLen": "--max-seq-len", "training.seed": "--seed",
   "training.evalEvery": "--eval-every", "training.checkpointEvery": "--checkpoint-every", "training.backend": "--backend",
+  "training.dpoBeta": "--dpo-beta",
 };
 
 type Values = { [K in keyof typeof LOCAL_FLAGS]?: (typeof LOCAL_FLAGS)[K]["type"] extends "boolean" ? boolean : string };
@@ -54,7 +55,7 @@ export function localConfigFromFlags(v: Values): LocalConfig {
       weightDecay: num("--weight-decay", v["weight-decay"]), schedule: v.schedule, warmupRatio: num("--warmup-ratio", v["warmup-ratio"]),
       maxGradNorm: num("--max-grad-norm", v["max-grad-norm"]), maxSeqLen: num("--max-seq-len", v["max-seq-len"]), seed: num("--seed", v.seed),
       evalEvery: num("--eval-every", v["eval-every"]), checkpointEvery: num("--checkpoint-every", v["checkpoint-every"]), packing: v.packing,
-      gradientCheckpointing: v["gradient-checkpointing"], backend: v.backend,
+      gradientCheckpointing: v["gradient-checkpointing"], backend: v.backend, dpoBeta: num("--dpo-beta", v["dpo-beta"]),
     }),
   };
   const parsed = localConfigSchema.safeParse(raw);

@@ -24,6 +24,8 @@ type Props = { estimate: LocalEstimate | undefined; error: string | null; pendin
 
 export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs, batchSize }: Props) {
   const chosen = e?.memory.find((m) => m.method === e.method);
+  // DPO counts preference pairs: two sequences each, and every forward pass takes one of them.
+  const pairs = e?.dataset?.preference ?? false;
   return (
     <Card title="Estimate" description="Counted with the base model's tokenizer and chat template over the version's train split." level={2}>
       <div aria-live="polite" aria-busy={pending || stale} className={stale ? styles.stale : undefined} data-testid="local-estimate">
@@ -32,14 +34,14 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs,
         {e ? (
           <>
             <dl className={styles.sum}>
-              <dt>Training examples</dt>
-              <dd>{e.dataset ? formatInt(e.dataset.examples) : "—"}</dd>
+              <dt>{pairs ? "Training pairs" : "Training examples"}</dt>
+              <dd data-testid="local-units">{e.dataset ? formatInt(e.dataset.examples) : "—"}</dd>
               <dt>Tokens per epoch</dt>
               <dd data-testid="local-tokens">{e.dataset ? formatInt(e.dataset.tokensPerEpoch) : "—"}</dd>
               <dt>of which trained</dt>
               <dd data-testid="local-trained-tokens">{e.dataset ? formatInt(e.dataset.trainedTokensPerEpoch) : "—"}</dd>
-              <dt>Sequences per epoch{e.dataset && e.dataset.rows !== e.dataset.examples ? " (packed ≈)" : ""}</dt>
-              <dd>{e.dataset ? formatInt(e.dataset.rows) : "—"}</dd>
+              <dt>Sequences per epoch{pairs ? " (2 per pair)" : e.dataset && e.dataset.rows !== e.dataset.examples ? " (packed ≈)" : ""}</dt>
+              <dd data-testid="local-sequences">{e.dataset ? formatInt(pairs ? 2 * e.dataset.examples : e.dataset.rows) : "—"}</dd>
               <dt>Steps per epoch</dt>
               <dd data-testid="local-steps-per-epoch">{e.stepsPerEpoch ?? "—"}</dd>
               <dt>× Epochs</dt>
@@ -49,13 +51,13 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs,
             </dl>
             {e.dataset && e.dataset.truncatedExamples > 0 ? (
               <p className={styles.small}>
-                {formatInt(e.dataset.truncatedExamples)} example(s) are longer than {formatInt(e.seqLen)} tokens: {formatInt(e.dataset.truncatedTokens)} tokens are cut off.
+                {formatInt(e.dataset.truncatedExamples)} {pairs ? "pair(s) have a sequence" : "example(s) are"} longer than {formatInt(e.seqLen)} tokens: {formatInt(e.dataset.truncatedTokens)} tokens are cut off.
               </p>
             ) : null}
             {chosen ? (
               <>
                 <h3 className={styles.subhead}>
-                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA"}, {e.precision === "fp32" ? "CPU backend, fp32" : "GPU, bf16"}) at {formatInt(e.memorySeqLen)} tokens × micro-batch {batchSize}
+                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA"}, {e.precision === "fp32" ? "CPU backend, fp32" : "GPU, bf16"}) at {formatInt(e.memorySeqLen)} tokens × {pairs ? "one sequence per pass (DPO)" : `micro-batch ${batchSize}`}
                 </h3>
                 <dl className={styles.sum} data-testid="local-memory">
                   {PARTS.map((p) => (

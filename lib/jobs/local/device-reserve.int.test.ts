@@ -24,10 +24,10 @@ afterAll(async () => {
   fs.rmSync(modelsDir, { recursive: true, force: true });
 });
 
-async function job(baseModel: string, config: unknown): Promise<string> {
+async function job(baseModel: string, config: unknown, method: "supervised" | "dpo" = "supervised"): Promise<string> {
   const parsed = localConfigSchema.safeParse(config);
   const stored = parsed.success ? storedLocalConfig(parsed.data) : { loraConfig: { lora: { rank: "eight" } }, hyperparameters: {} };
-  const row = await db.fineTuneJob.create({ data: { provider: "local", status: "queued", baseModel, ...stored } });
+  const row = await db.fineTuneJob.create({ data: { provider: "local", status: "queued", baseModel, method, ...stored } });
   ids.push(row.id);
   return row.id;
 }
@@ -50,6 +50,16 @@ describe("a local job's device reserve", () => {
     const cpu = await job("tiny-chat", { ...config, training: { ...config.training, backend: "cpu" } });
     expect(await jobDeviceReserve(db, cpu, { modelsDir, backend: "cuda" })).toBeNull();
     expect(await jobDeviceReserve(db, "no-such-job", { modelsDir, backend: "cuda" })).toBeNull();
+  });
+
+  it("counts one sequence per pass for a DPO job, whatever its micro-batch of pairs", async () => {
+    const config = { quantization: { quant: "none" }, training: { backend: "cuda", batchSize: 4, maxSeqLen: 256 } };
+    const model = await describeModel({ name: "tiny-chat", dir });
+    const one = trainingDeviceBytes(model, localConfigSchema.parse({ ...config, training: { ...config.training, batchSize: 1 } }));
+    const dpo = await jobDeviceReserve(db, await job("tiny-chat", config, "dpo"), { modelsDir, backend: "cuda" });
+    expect(dpo!.bytes).toBe(one);
+    expect(dpo!.bytes).toBeLessThan((await jobDeviceReserve(db, await job("tiny-chat", config), { modelsDir, backend: "cuda" }))!.bytes);
+    expect(dpo!.atLongestExample(40)).toBe(trainingDeviceBytes(model, localConfigSchema.parse(config), { longestExample: 40, dpo: true }));
   });
 
   it("counts a run without checkpointing checkpointed on a device that has no room for it otherwise, as the CUDA backend runs it", async () => {

@@ -34,8 +34,9 @@ export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: 
   if (backend === "cpu") return null;
   try {
     const model = await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir }));
-    const bytes = trainingDeviceBytes(model, config, {}, worker.deviceTotalBytes);
-    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens }, worker.deviceTotalBytes)) };
+    const dpo = job.method === "dpo";
+    const bytes = trainingDeviceBytes(model, config, { dpo }, worker.deviceTotalBytes);
+    return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens, dpo }, worker.deviceTotalBytes)) };
   } catch {
     return unknown;
   }

@@ -35,6 +35,21 @@ function readText(file: string): string {
   }
 }
 
+/**
+ * The method a JSONL file trains with when no version says so (`tuneforge train`): its first line decides, a
+ * preference pair ({"input", "preferred_output", …}) meaning DPO. A file that mixes the two is then refused by
+ * parseSplit at the first line of the other kind, by number.
+ */
+export function methodOfJsonl(text: string): LocalMethod {
+  const first = text.replace(/^\uFEFF/, "").split("\n").find((l) => l.trim() !== "");
+  try {
+    const value = JSON.parse(first ?? "null") as unknown;
+    return typeof value === "object" && value !== null && "input" in value && "preferred_output" in value ? "dpo" : "supervised";
+  } catch {
+    return "supervised"; // the chat parser names the line
+  }
+}
+
 export function parseSplit(text: string, file: string, method: LocalMethod): ParsedSplit {
   return method === "dpo" ? { kind: "preference", pairs: parsePreferenceJsonl(text, file) } : { kind: "chat", examples: parseChatJsonl(text, file) };
 }
@@ -47,18 +62,19 @@ export type TokenizedSplit = {
   units: number;
   tokens: number;
   trainableTokens: number;
-  /** Examples (pairs) cut at maxSeqLen. */
+  /** Examples (pairs) cut at maxSeqLen, and the tokens cut off. */
   truncated: number;
+  truncatedTokens: number;
   longest: number;
 };
 
 export function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): TokenizedSplit {
   if (split.kind === "preference") {
     const { examples, report: r } = tokenizePreferenceDataset(chat, split.pairs, opts);
-    return { examples, units: r.pairs, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, longest: r.longest };
+    return { examples, units: r.pairs, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, truncatedTokens: r.truncatedTokens, longest: r.longest };
   }
   const { examples, report: r } = tokenizeDataset(chat, split.examples, opts);
-  return { examples, units: r.examples, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, longest: r.longest };
+  return { examples, units: r.examples, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, truncatedTokens: r.truncatedTokens, longest: r.longest };
 }
 
 export async function loadVersionData(db: PrismaClient, dataDir: string, versionId: string | null): Promise<VersionData> {

@@ -93,8 +93,6 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       ? await stage("tokenize", () => tokenizeSplit(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
       : null;
     const dpo = data.method === "dpo";
-    // DPO passes take one sequence at a time (native/src/train/preference.h) while the estimate counts batchSize of
-    // them: it errs on the safe side there.
     hooks.onTokenized?.({ longestExample: Math.max(train.longest, valid?.longest ?? 0) });
 
     // Resume: the newest checkpoint folder (the trainer keeps the last few) that the stored curve reaches, or whose
