@@ -20,7 +20,7 @@ import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local
 import type { JobView } from "../lib/jobs/types";
 import { closeQueues } from "../lib/queue/queues";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+import { colorPreferences, colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon, NATIVE_ADDON_ENV } from "../native/index";
@@ -168,6 +168,52 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(merge.status, JSON.stringify(merge.body)).toBe(201);
     await until("the merged model", w, async () => ((await db.artifact.findUniqueOrThrow({ where: { id: merge.body.id } })).status === "ready" ? true : undefined));
     expect(w.output()).toMatch(new RegExp(`\\[merge\\] artifact ${merge.body.id}: job ${job.id} merged into \\S+ on the cpu backend`));
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  });
+
+  it("trains a preference version with DPO on the device: ln 2 at the reference, rewards stored, the preferred answers gaining", async () => {
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-cuda-emu-dpo", train: toJsonl(colorPreferences(12)), validation: toJsonl(colorPreferences(4, 2)), hasPreference: true });
+    fixtures.push(f);
+    const queued = await launch(f.versionId, { epochs: 3, batchSize: 4, gradAccum: 1, lr: 5e-3, dpoBeta: 0.5 }, { quant: "nf4", doubleQuant: true });
+    expect(queued.method).toBe("dpo");
+    const w = startWorker();
+    await until("the DPO job to end", w, statusIs(queued.id, "succeeded", "failed"));
+    const job = await view(queued.id);
+    expect(job.status, `${job.errorMessage}\n${w.output()}`).toBe("succeeded");
+    expect(job.backend).toBe("cuda");
+    const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    expect(events.some((m) => /^Training on .*, cuda backend: 12 preference pairs \(DPO\)/.test(m)), events.join("\n")).toBe(true);
+    // The reference is scored on the device by the same passes as step 1's policy (LoRA B = 0): z = 0 exactly.
+    const m = job.metrics;
+    expect(m.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(m[0]!.trainLoss).toBeCloseTo(Math.log(2), 6);
+    expect(m[0]).toMatchObject({ trainAccuracy: 0, rewardMargin: 0 });
+    expect(m.every((p) => p.trainAccuracy! >= 0 && p.trainAccuracy! <= 1 && Number.isFinite(p.rewardMargin))).toBe(true);
+    expect(m.filter((p) => p.validRewardMargin !== null).map((p) => p.step)).toEqual([3, 6, 9]);
+    expect(m.at(-1)!.trainLoss!).toBeLessThan(Math.log(2));
+    expect(m.at(-1)!.rewardMargin!).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatch(/^Succeeded after 9 steps: DPO train loss [\d.]+ \(reward accuracy \d+ %, margin -?[\d.]+\)/);
+
+    // On held-out pairs, the adapter trained on the device widens ln p(preferred) − ln p(non-preferred) on the host.
+    const model = await loadNativeAddon().loadModel({ modelDir: path.join(modelsRoot, "tiny-chat"), quant: "none", backend: "cpu", threads: 1 });
+    try {
+      const chat = loadChatTokenizer(path.join(modelsRoot, "tiny-chat"));
+      const gap = async (adapter?: string) => {
+        let sum = 0;
+        for (const p of colorPreferences(6, 4)) {
+          for (const [sign, answer] of [[1, p.preferred_output], [-1, p.non_preferred_output]] as const) {
+            const ex = tokenizeChat(chat, { messages: [...p.input.messages, ...answer] as never });
+            const lp = await model.logprobs(ex.tokens, adapter);
+            sum += sign * lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
+          }
+        }
+        return sum / 6;
+      };
+      expect(await gap(job.adapterPath!)).toBeGreaterThan(await gap());
+    } finally {
+      model.close();
+    }
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   });
