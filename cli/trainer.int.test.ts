@@ -229,6 +229,22 @@ describe("tuneforge bench trainer", () => {
     expect(g.peak_memory_bytes as number).toBeLessThan(f.peak_memory_bytes!);
   }, 120_000);
 
+  it("--method dpo trains pairs: pairs/s, the scoring forward in the FLOPs, both answers of a pair in each pass", async () => {
+    const base = ["bench", "trainer", "--preset", "tiny", "--seq-len", "64", "--steps", "3", "--batch-size", "2", "--peak-seconds", "0.2", "--json"];
+    const sft = JSON.parse((await tuneforge(base)).stdout) as Record<string, number | string | null>;
+    const r = await tuneforge([...base, "--method", "dpo"]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = JSON.parse(r.stdout) as Record<string, number | string | null>;
+    expect(d.method).toBe("dpo");
+    expect(d.pairs_per_sec as number).toBeCloseTo((d.tokens_per_sec as number) / 128, 1);
+    // + a forward per trained token: 2·N_frozen more FLOPs (and the LoRA and attention shares).
+    expect((d.flops_per_token as number) - (sft.flops_per_token as number)).toBeGreaterThan(2 * (d.matmul_parameters as number));
+    // 2 pairs per micro-batch are 4 sequences per pass: more activation memory than 2 chat sequences.
+    expect(d.peak_memory_bytes as number).toBeGreaterThan(sft.peak_memory_bytes as number);
+    const bad = await tuneforge([...base, "--method", "orpo"]);
+    expectCleanFailure(bad, /--method must be sft or dpo, got "orpo"/);
+  }, 120_000);
+
   it("--profile adds the last step's time by phase, as JSON and as lines", async () => {
     const args = ["bench", "trainer", "--preset", "tiny", "--seq-len", "64", "--steps", "3", "--peak-seconds", "0.2", "--profile"];
     const r = await tuneforge([...args, "--json"]);

@@ -48,11 +48,11 @@ test("a preference version launches a local DPO job from the form, which trains 
   const steps = Math.ceil(version.trainCount / 4) * 6;
   const panel = page.getByTestId("local-estimate");
   await expect(panel.getByTestId("local-total-steps")).toHaveText(String(steps));
-  // The panel counts pairs, two sequences each, and sizes memory for one sequence per pass.
+  // The panel counts pairs, two sequences each, and sizes memory for both answers of each pair in a pass.
   await expect(panel.getByText("Training pairs", { exact: true })).toBeVisible();
   await expect(panel.getByTestId("local-units")).toHaveText(String(version.trainCount));
   await expect(panel.getByTestId("local-sequences")).toHaveText(String(2 * version.trainCount));
-  await expect(panel.getByRole("heading", { name: /one sequence per pass \(DPO\)/ })).toBeVisible();
+  await expect(panel.getByRole("heading", { name: /micro-batch 4 pairs = 8 sequences \(DPO\)/ })).toBeVisible();
 
   // The preview of a pair: the prompt untrained, the preferred answer trained.
   await page.getByRole("button", { name: "Preview tokens" }).click();

@@ -57,12 +57,12 @@ describe("device memory of a reply and of a training run", () => {
     expect(trainingDeviceBytes(model, config, { longestExample: 9000 })).toBe(at(4096));
     const packed = localConfigSchema.parse({ training: { maxSeqLen: 4096, batchSize: 4, gradientCheckpointing: true, packing: true }, lora });
     expect(trainingDeviceBytes(model, packed, { longestExample: 700 })).toBe(at(4096));
-    // DPO holds one sequence per pass, whatever the micro-batch of pairs.
-    const one = (seqLen: number) =>
-      estimateMemory({ shape, parameters, seqLen, batchSize: 1, lora, doubleQuant: undefined, gradientCheckpointing: true, precision: "bf16" }, "qlora").total;
-    expect(trainingDeviceBytes(model, config, { longestExample: 700, dpo: true })).toBe(one(700));
-    expect(trainingDeviceBytes(model, config, { dpo: true })).toBe(one(4096));
-    expect(one(4096)).toBeLessThan(at(4096));
+    // DPO's batch size counts pairs, and a pass holds both answers of each: 8 sequences for 4 pairs.
+    const eight = (seqLen: number) =>
+      estimateMemory({ shape, parameters, seqLen, batchSize: 8, lora, doubleQuant: undefined, gradientCheckpointing: true, precision: "bf16" }, "qlora").total;
+    expect(trainingDeviceBytes(model, config, { longestExample: 700, dpo: true })).toBe(eight(700));
+    expect(trainingDeviceBytes(model, config, { dpo: true })).toBe(eight(4096));
+    expect(eight(4096)).toBeGreaterThan(at(4096));
   });
 
   it("a model whose shape or weights cannot be read needs an unknown amount: Infinity, never 0", () => {

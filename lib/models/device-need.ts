@@ -64,10 +64,10 @@ function kvValues(shape: NonNullable<LocalModel["shape"]>, context: number): num
  * padded to at most that, as in the launch form's estimate (local-estimate.ts); packed rows still fill the maximum.
  */
 /**
- * Sequences one forward/backward pass of the trainer holds: the micro-batch, or one under DPO, whose passes score a
- * pair's answers one sequence at a time (native/src/train/preference.h) whatever the micro-batch of pairs.
+ * Sequences one forward/backward pass of the trainer holds: the micro-batch, or under DPO (batch size in pairs) both
+ * answers of each pair, as TRL concatenates them (native/src/train/preference.h).
  */
-export const sequencesPerPass = (batchSize: number, dpo: boolean): number => (dpo ? 1 : batchSize);
+export const sequencesPerPass = (batchSize: number, dpo: boolean): number => (dpo ? 2 * batchSize : batchSize);
 
 /** `data.dpo`: the job trains preference pairs (job method "dpo"). */
 export function trainingDeviceBytes(

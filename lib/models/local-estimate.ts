@@ -45,7 +45,7 @@ export type DatasetTokens = {
   longest: number;
   /** Sequences per epoch: one per example, or packed rows (≈: the trainer packs in a seeded order). */
   rows: number;
-  /** DPO: the units are preference pairs, and every forward pass takes one sequence. */
+  /** DPO: the units are preference pairs, and a micro-batch's passes take both sequences of each. */
   preference: boolean;
 };
 

@@ -120,7 +120,7 @@ describe("estimateLocalTraining", () => {
     expect(e.memorySeqLen).toBe(512);
   });
 
-  it("counts a preference version in pairs as the trainer tokenizes them, one sequence per pass, and refuses packing", async () => {
+  it("counts a preference version in pairs as the trainer tokenizes them, both answers of a pair in each pass, and refuses packing", async () => {
     const config = { training: { batchSize: 4, gradAccum: 1, epochs: 2, maxSeqLen: 512 }, lora: { rank: 8 } };
     const e = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: pairs.version.id, config }, modelsRoot: root, prefix });
     const chat = loadChatTokenizer(path.join(root, "tiny-chat"));
@@ -131,11 +131,10 @@ describe("estimateLocalTraining", () => {
     expect(e.dataset).toMatchObject({ preference: true, examples: 8, validationExamples: 2, skipped: 0, rows: 8, tokensPerEpoch: report.tokens, trainedTokensPerEpoch: report.trainableTokens });
     // Steps count pairs: 8 pairs / 4 per micro-batch = 2 steps per epoch.
     expect(e).toMatchObject({ stepsPerEpoch: 2, totalSteps: 4 });
-    // Memory: every DPO pass holds one sequence, whatever the micro-batch of pairs.
+    // Memory: a DPO pass holds both answers of each pair of the micro-batch: 8 sequences for 4 pairs.
     const described = await describeModel({ name: "tiny-chat", dir: path.join(root, "tiny-chat") });
-    const one = { shape: described.shape!, parameters: tinyParams, seqLen: e.memorySeqLen, batchSize: 1, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const } };
-    expect(e.memory.find((m) => m.method === "qlora")).toEqual(estimateMemory(one, "qlora"));
-    expect(estimateMemory({ ...one, batchSize: 4 }, "qlora").total).toBeGreaterThan(estimateMemory(one, "qlora").total);
+    const eight = { shape: described.shape!, parameters: tinyParams, seqLen: e.memorySeqLen, batchSize: 8, lora: { rank: 8, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] as const } };
+    expect(e.memory.find((m) => m.method === "qlora")).toEqual(estimateMemory(eight, "qlora"));
 
     // Packing would glue answers of different pairs into one row: refused, and the pairs are not packed.
     const packed = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: pairs.version.id, config: { ...config, training: { ...config.training, packing: true } } }, modelsRoot: root, prefix });

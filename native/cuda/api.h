@@ -65,9 +65,11 @@ struct CeSumDevice {
 // losses). N <= 65535 rows per call (grid.y); callers chunk bigger batches.
 int64_t cross_entropy_scratch_floats(int64_t N, int64_t V);
 // Fused forward + backward over vocabulary chunks: losses [N] (0 for ignored rows; may be null), *result, and
-// logits overwritten by grad_scale (softmax - onehot) (zero rows where target == -1).
+// logits overwritten by grad_scale s_i (softmax - onehot) (zero rows where target == -1), s_i = scales[i] when
+// scales [N] (device) is given, else 1.
 void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
-                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream);
+                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
+                                    const float* scales = nullptr);
 
 // ---- adamw.cu (train/adamw.h) ----
 // One tensor, step t (1-based): torch AdamW in fp32 master weights and moments, same operation order as the CPU.

@@ -76,9 +76,10 @@ __global__ void ce_row_lse(const bf16* logits, const int32_t* targets, const flo
 }
 
 template <int kVec>
-__global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float* lse, float grad_scale, int64_t V,
-                              int64_t chunk) {
+__global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float* lse, float grad_scale,
+                              const float* scales, int64_t V, int64_t chunk) {
   const int64_t row = blockIdx.y, c = blockIdx.x;
+  const float g = scales ? grad_scale * scales[row] : grad_scale;
   bf16* z = logits + row * V;
   const int64_t j0 = c * chunk, j1 = min(V, j0 + chunk);
   const int32_t t = targets[row];
@@ -88,7 +89,7 @@ __global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float*
     float v[kVec];
     load_bf16s(z + j, v);
 #pragma unroll
-    for (int e = 0; e < kVec; ++e) v[e] = counted ? grad_scale * (expf(v[e] - l) - (j + e == t ? 1.f : 0.f)) : 0.f;
+    for (int e = 0; e < kVec; ++e) v[e] = counted ? g * (expf(v[e] - l) - (j + e == t ? 1.f : 0.f)) : 0.f;
     store_bf16s(z + j, v);
   }
 }
@@ -125,7 +126,8 @@ __global__ void ce_reduce(const float* row_loss, const int32_t* targets, int64_t
 int64_t cross_entropy_scratch_floats(int64_t N, int64_t V) { return 2 * N * ce_chunks(V).count + 2 * N; }
 
 void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
-                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream) {
+                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
+                                    const float* scales) {
   TF_CHECK(N >= 0 && N <= 65535, "cross_entropy: " + std::to_string(N) +
                                      " rows in one call (at most 65535; split the batch)");
   TF_CHECK(result && scratch, "cross_entropy: result and scratch buffers are required");
@@ -148,8 +150,8 @@ void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float 
   // The loss sum reads the target logits, so it runs before the gradient overwrites them.
   ce_reduce<<<1, kCeThreads, 0, stream>>>(row_loss, targets, N, V, result);
   CUDA_CHECK_LAUNCH();
-  if (vec) ce_chunk_grad<8><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
-  else ce_chunk_grad<1><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, V, p.chunk);
+  if (vec) ce_chunk_grad<8><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, scales, V, p.chunk);
+  else ce_chunk_grad<1><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, scales, V, p.chunk);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -238,3 +238,55 @@ TEST(gradients_accumulate_across_micro_batches_and_scale_linearly) {
   run(*r.m, b, false, false);
   CHECK(grads(*r.m) == g1);
 }
+
+// DPO's batches (train/objective_dpo.cc): each row's gradient weighed by its own scale (Batch::row_scales, signs
+// differing) is the sum of each row's own pass with that scale, and forward_loss's per-row sums are each row's loss.
+TEST(row_scales_weigh_each_rows_gradient_and_row_sums_split_the_loss) {
+  ThreadPool pool(2);
+  auto r = load_tiny(TinySpec{}, pool, 29);
+  r.m->init_lora(LoraSpec{}, 1);
+  randomize_b(*r.m, 2);
+  Batch b;  // three rows of different lengths, padded with ignored targets
+  b.B = 3, b.T = 7;
+  Rng tok(13);
+  const int lengths[3] = {7, 4, 6};
+  for (int row = 0; row < 3; ++row)
+    for (int i = 0; i < 7; ++i) {
+      b.tokens.push_back(int32_t(tok.next_u64() % 37));
+      b.targets.push_back(i < lengths[row] - 1 ? int32_t(tok.next_u64() % 37) : -1);
+    }
+  const std::vector<float> scales{0.75f, -0.5f, 0.25f};
+  auto one_row = [&](int row) {
+    Batch s;
+    s.B = 1, s.T = b.T;
+    s.tokens.assign(b.tokens.begin() + row * b.T, b.tokens.begin() + (row + 1) * b.T);
+    s.targets.assign(b.targets.begin() + row * b.T, b.targets.begin() + (row + 1) * b.T);
+    return s;
+  };
+  // Per-row sums: the rows' own losses, adding up to the batch's.
+  std::vector<double> sums;
+  const LossSum whole = r.m->forward_loss(b, &sums);
+  REQUIRE(sums.size() == 3);
+  double total = 0;
+  for (int row = 0; row < 3; ++row) {
+    CHECK_NEAR(sums[size_t(row)], r.m->forward_loss(one_row(row)).sum, 1e-5);
+    total += sums[size_t(row)];
+  }
+  CHECK_NEAR(total, whole.sum, 1e-6 * whole.sum);  // the rows add float losses, the total their doubles
+  // Scaled rows in one pass (grad_scale 2 on top) = the rows' own passes with 2 × their scale.
+  r.m->zero_lora_grads();
+  Rng rng(0);
+  for (int row = 0; row < 3; ++row) r.m->forward_backward(one_row(row), 2.f * scales[size_t(row)], false, rng, false);
+  const auto separate = grads(*r.m);
+  Batch scaled = b;
+  scaled.row_scales = scales;
+  r.m->zero_lora_grads();
+  const LossSum l = r.m->forward_backward(scaled, 2.f, false, rng, false);
+  CHECK_NEAR(l.sum, whole.sum, 1e-5 * whole.sum);  // the loss sum is not scaled
+  const auto together = grads(*r.m);
+  for (size_t k = 0; k < separate.size(); ++k)
+    for (size_t i = 0; i < separate[k].size(); ++i) CHECK_NEAR(together[k][i], separate[k][i], 1e-6 + 1e-4 * std::fabs(separate[k][i]));
+  // One scale per row, or none.
+  scaled.row_scales = {1.f, 1.f};
+  CHECK_THROWS(r.m->forward_backward(scaled, 1.f, false, rng, false), "batch has 2 row scales, expected one per row (B = 3)");
+}

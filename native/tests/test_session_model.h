@@ -105,6 +105,20 @@ inline std::vector<tf::api::Example> task_examples(int n, uint64_t seed) {
   return out;
 }
 
+// The task as DPO pairs (method "dpo": chosen, rejected, ...): chosen = an example's answer, rejected = the answer
+// of the next word.
+inline std::vector<tf::api::Example> task_pairs(int n, uint64_t seed) {
+  std::vector<tf::api::Example> out;
+  for (const tf::api::Example& e : task_examples(n, seed)) {
+    tf::api::Example rejected = e;
+    const int word = e.tokens[3];
+    rejected.tokens[6] = task_answer(4 + (word - 4 + 1) % 8);
+    out.push_back(e);
+    out.push_back(rejected);
+  }
+  return out;
+}
+
 // The model the training tests learn the task on: the final RMSNorm fixes |h| = sqrt(hidden), so embed_std 0.1
 // allows a logit margin up to ~6.4 at the end with logits of std ~0.8 at the start; untied, because tied the
 // current token's own logit would start at ~6 and dominate.

@@ -90,7 +90,7 @@ TEST(dpo_pairs_drop_answers_cut_off_and_refuse_odd_counts) {
   ex.push_back(example(rng, 37, {1, 2, 40}, 2));
   CHECK_THROWS(train::build_pairs(ex, 6, 37, "validation"), "validation pair 1 (rejected): token id 40");
   std::vector<api::Example> none{ex[2], ex[2]};
-  CHECK_THROWS(train::make_dpo_objective(none, {}, 6, 37, 0.1), "no training pair keeps a target in both answers");
+  CHECK_THROWS(train::make_dpo_objective(none, {}, 6, 37, 0.1, 2), "no training pair keeps a target in both answers");
 }
 
 TEST(dpo_step_gradients_are_the_gradient_of_the_mean_dpo_loss) {
@@ -105,8 +105,8 @@ TEST(dpo_step_gradients_are_the_gradient_of_the_mean_dpo_loss) {
   const std::vector<api::Example> ex = pairs(4, V, 9);
   // The reference is taken from the fresh adapter, then the adapter moves away from it so that margins, and with
   // them the pairs' weights, differ from pair to pair.
-  std::unique_ptr<train::Objective> obj = train::make_dpo_objective(ex, ex, seq_len, V, beta);
-  obj->prepare(*r.m);
+  std::unique_ptr<train::Objective> obj = train::make_dpo_objective(ex, ex, seq_len, V, beta, 3);
+  obj->prepare(*r.m, /*resuming=*/true);  // the adapter moves before the step: it is not the reference
   randomize_b(*r.m, 6, 0.5f);
 
   const train::PairRows rows = train::build_pairs(ex, seq_len, V, "training");

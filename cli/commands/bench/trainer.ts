@@ -4,7 +4,7 @@ import type { StepReport, TrainExample } from "../../../native/index";
 import { createRng } from "../../../lib/testing/tiny-model/rng";
 import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
-import { flopsPerToken, loraParameters } from "../../native/flops";
+import { dpoFlopsPerToken, flopsPerToken, loraParameters } from "../../native/flops";
 import { formatStepProfile } from "../../../lib/models/step-profile";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
 import { figure, withBenchModel } from "./model";
@@ -29,6 +29,9 @@ export const BENCH_TRAINER_USAGE = [
   "                 cpu: the output), recompute the rest in backward",
   "  --profile      also time each step by phase (frozen matmuls, NF4 dequant, LoRA, attention, elementwise,",
   "                 loss head, optimizer) and print the last step's; the marks cost a little throughput",
+  "  --method dpo   train preference pairs with DPO (--batch-size counts pairs: 2 sequences each, the second",
+  "                 half of each an answer); tokens/s counts both answers' tokens, and the model FLOPs add the",
+  "                 scoring forward each micro-batch takes before its training pass",
   "  --json         print the figures as one JSON object",
   "",
 ];
@@ -50,6 +53,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       "peak-size": { type: "string" },
       "gradient-checkpointing": { type: "boolean", default: false },
       profile: { type: "boolean", default: false },
+      method: { type: "string" },
       json: { type: "boolean", default: false },
       ...MODEL_LOAD_OPTIONS,
     },
@@ -63,6 +67,11 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
   // The addon's default and limits for the cuda GEMM peak (gemmPeakGflops).
   const peakSize = numberOption("bench", "peak-size", v["peak-size"], 8192, { min: 256, max: 32768, integer: true, multipleOf: 128 });
   const targets = (v.targets ?? "q_proj,k_proj,v_proj,o_proj").split(",").map((t) => t.trim()).filter(Boolean);
+  const method = v.method ?? "sft";
+  if (method !== "sft" && method !== "dpo") throw new UsageError(`bench: --method must be sft or dpo, got "${method}"`);
+  const dpo = method === "dpo";
+  // Sequences per micro-batch: DPO's batch size counts pairs.
+  const sequences = dpo ? 2 * batchSize : batchSize;
   const log = (text: string) => v.json || ctx.err(`bench: ${text}\n`);
 
   return withBenchModel(ctx, v, log, async ({ addon, model, label, tmp }) => {
@@ -80,29 +89,36 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
     log(`measuring the ${peakLabel} (${peakSeconds}s)…`);
     const peakBefore = await measurePeak();
 
-    // Random tokens, every position a target: the cost per token does not depend on the content.
+    // Random tokens, every position a target: the cost per token does not depend on the content. DPO: pairs of
+    // sequences sharing their first half (the prompt, untrained), each with its own second half (the answer).
     const rng = createRng(1);
-    const examples: TrainExample[] = Array.from({ length: batchSize * gradAccum * steps }, () => {
-      const tokens = Int32Array.from({ length: seqLen }, () => Math.floor(rng.uniform() * info.vocabSize));
+    const randomTokens = () => Int32Array.from({ length: seqLen }, () => Math.floor(rng.uniform() * info.vocabSize));
+    const examples: TrainExample[] = [];
+    for (let i = 0; i < sequences * gradAccum * steps; i++) {
+      const tokens = randomTokens();
       const lossMask = new Uint8Array(seqLen).fill(1);
       lossMask[0] = 0;
-      return { tokens, lossMask };
-    });
+      if (dpo) {
+        lossMask.fill(0, 0, seqLen >> 1);
+        if (i % 2 === 1) tokens.set(examples[i - 1]!.tokens.slice(0, seqLen >> 1) as Int32Array);
+      }
+      examples.push({ tokens, lossMask });
+    }
     const reports: StepReport[] = [];
-    log(`training ${steps} steps of ${batchSize}×${gradAccum}×${seqLen} tokens…`);
-    await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], profile: v.profile, seed: 0, outDir: path.join(tmp, "adapter") }, (r) => {
+    log(`training ${steps} steps of ${dpo ? `${batchSize} pairs (${sequences} sequences)` : batchSize}×${gradAccum}×${seqLen} tokens…`);
+    await model.train(examples, null, { lora: { rank, alpha: 2 * rank, dropout: 0.05, targets }, epochs: 1, batchSize, gradAccum, lr: 1e-4, warmupRatio: 0, maxSeqLen: seqLen, gradientCheckpointing: v["gradient-checkpointing"], profile: v.profile, seed: 0, outDir: path.join(tmp, "adapter"), ...(dpo ? { method: "dpo" as const } : {}) }, (r) => {
       reports.push(r);
       log(`step ${r.step}/${r.totalSteps}: ${Math.round(r.tokensPerSec)} tok/s`);
     });
     // Measured again after training and the best kept: a busy machine must not flatter the percentage.
     const peak = Math.max(peakBefore, await measurePeak());
     if (reports.length < 2) throw new Error(`bench: the trainer reported ${reports.length} steps; need at least 2`);
-    const tokensPerStep = batchSize * gradAccum * seqLen;
+    const tokensPerStep = sequences * gradAccum * seqLen;
     // Each timed step's own time (its tokens over its rate), summed, as hf_throughput.py times HF's steps: the
     // difference of elapsedMs would also count the checkpoint written after the last step (the epoch's end).
     const stepSeconds = reports.slice(1).reduce((sum, r) => sum + tokensPerStep / r.tokensPerSec, 0);
     const tokensPerSec = ((reports.length - 1) * tokensPerStep) / stepSeconds;
-    const flops = flopsPerToken(info, rank, targets, seqLen);
+    const flops = (dpo ? dpoFlopsPerToken : flopsPerToken)(info, rank, targets, seqLen);
     const gflops = (tokensPerSec * flops) / 1e9;
     const figures = {
       model: label,
@@ -111,11 +127,14 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       lora_parameters: loraParameters(info, rank, targets),
       quant: `${v.quant ?? "nf4"}${v["double-quant"] ? " + double quant" : ""}`,
       seq_len: seqLen,
+      method,
       gradient_checkpointing: v["gradient-checkpointing"] ?? false,
       backend: info.backend,
       threads: threads || os.cpus().length,
       isa: addon.cpuIsa(),
       tokens_per_sec: figure(tokensPerSec),
+      // DPO: preference pairs trained per second (2 sequences of seq_len each).
+      pairs_per_sec: dpo ? figure(tokensPerSec / (2 * seqLen)) : null,
       flops_per_token: flops,
       achieved_gflops: figure(gflops),
       gemm_peak_gflops: figure(peak),
@@ -140,7 +159,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
         [
           `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters (${(info.matmulParameters / 1e6).toFixed(2)}M in matmuls), LoRA r=${rank} on ${targets.join(",")} (${(figures.lora_parameters / 1e6).toFixed(3)}M)`,
           `setup            ${figures.quant}, seq len ${seqLen}, ` + (onGpu ? "cuda backend" : `${figures.threads} threads, ${figures.isa} kernels`),
-          `throughput       ${figures.tokens_per_sec} tokens/s`,
+          `throughput       ${figures.tokens_per_sec} tokens/s${dpo ? ` = ${figures.pairs_per_sec} DPO pairs/s` : ""}`,
           `model FLOPs      ${(flops / 1e6).toFixed(1)} MFLOP/token → ${figures.achieved_gflops} GFLOP/s`,
           `${peakLabel.padEnd(16)} ${figures.gemm_peak_gflops} GFLOP/s (measured now${onGpu ? `, ${peakSize}³ GEMMs` : ""})`,
           `efficiency       ${figures.percent_of_peak} % of peak`,

@@ -24,7 +24,7 @@ type Props = { estimate: LocalEstimate | undefined; error: string | null; pendin
 
 export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs, batchSize }: Props) {
   const chosen = e?.memory.find((m) => m.method === e.method);
-  // DPO counts preference pairs: two sequences each, and every forward pass takes one of them.
+  // DPO counts preference pairs: two sequences each, both in the micro-batch's passes.
   const pairs = e?.dataset?.preference ?? false;
   return (
     <Card title="Estimate" description="Counted with the base model's tokenizer and chat template over the version's train split." level={2}>
@@ -57,7 +57,7 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs,
             {chosen ? (
               <>
                 <h3 className={styles.subhead}>
-                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA"}, {e.precision === "fp32" ? "CPU backend, fp32" : "GPU, bf16"}) at {formatInt(e.memorySeqLen)} tokens × {pairs ? "one sequence per pass (DPO)" : `micro-batch ${batchSize}`}
+                  Memory ({e.method === "qlora" ? "QLoRA, NF4" : "LoRA"}, {e.precision === "fp32" ? "CPU backend, fp32" : "GPU, bf16"}) at {formatInt(e.memorySeqLen)} tokens × {pairs ? `micro-batch ${batchSize} pairs = ${formatInt(2 * (Number(batchSize) || 0))} sequences (DPO)` : `micro-batch ${batchSize}`}
                 </h3>
                 <dl className={styles.sum} data-testid="local-memory">
                   {PARTS.map((p) => (

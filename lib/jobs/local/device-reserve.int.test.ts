@@ -52,13 +52,13 @@ describe("a local job's device reserve", () => {
     expect(await jobDeviceReserve(db, "no-such-job", { modelsDir, backend: "cuda" })).toBeNull();
   });
 
-  it("counts one sequence per pass for a DPO job, whatever its micro-batch of pairs", async () => {
+  it("counts both answers of each pair in a DPO job's passes: a micro-batch of 4 pairs holds 8 sequences", async () => {
     const config = { quantization: { quant: "none" }, training: { backend: "cuda", batchSize: 4, maxSeqLen: 256 } };
     const model = await describeModel({ name: "tiny-chat", dir });
-    const one = trainingDeviceBytes(model, localConfigSchema.parse({ ...config, training: { ...config.training, batchSize: 1 } }));
+    const eight = trainingDeviceBytes(model, localConfigSchema.parse({ ...config, training: { ...config.training, batchSize: 8 } }));
     const dpo = await jobDeviceReserve(db, await job("tiny-chat", config, "dpo"), { modelsDir, backend: "cuda" });
-    expect(dpo!.bytes).toBe(one);
-    expect(dpo!.bytes).toBeLessThan((await jobDeviceReserve(db, await job("tiny-chat", config), { modelsDir, backend: "cuda" }))!.bytes);
+    expect(dpo!.bytes).toBe(eight);
+    expect(dpo!.bytes).toBeGreaterThan((await jobDeviceReserve(db, await job("tiny-chat", config), { modelsDir, backend: "cuda" }))!.bytes);
     expect(dpo!.atLongestExample(40)).toBe(trainingDeviceBytes(model, localConfigSchema.parse(config), { longestExample: 40, dpo: true }));
   });
 

@@ -83,7 +83,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
 
   LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
                            bool checkpointing) override;
-  LossSum forward_loss(const Batch& batch) override;
+  LossSum forward_loss(const Batch& batch, std::vector<double>* row_sums = nullptr) override;
   std::vector<float> logits(const std::vector<int32_t>& tokens) override;
 
   int64_t activation_bytes(int B, int T, bool checkpointing) const override;
@@ -141,7 +141,9 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void final_norm(int64_t N);
   // Loss head of rows [r0, r0 + rows) (chunk c): logits = xf Eᵀ into the logits buffer, then the fused cross-entropy,
   // which leaves grad_scale · dlogits in that buffer (grad_scale 0: the loss only).
-  void loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale);
+  // One chunk of rows through the LM head and the fused cross-entropy; losses (device, rows) receives the rows'
+  // losses when non-null.
+  void loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale, float* losses = nullptr);
   LossSum finish_loss(int64_t chunks, const Batch& b);  // the one sync: read and sum the CeSumDevice results
 
   template <typename T>
@@ -198,6 +200,9 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // A batched decode step's sequences (DecodeSeq per row), uploaded once per step; grows to the largest batch.
   DeviceBuffer step_seqs_;
   std::vector<int32_t> positions_, seg_start_;
+  // This step's per-position gradient scales (Batch::row_scales, one per position), uploaded by begin_step; empty
+  // when every row weighs the same.
+  std::vector<float> token_scales_;
 };
 
 }  // namespace tf::cuda

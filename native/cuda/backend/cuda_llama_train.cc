@@ -28,7 +28,9 @@ void check_ids(const Batch& b, int V, bool targets) {
                    " is outside [-1, " + std::to_string(V) + ") (-1 leaves a position out of the loss)");
 }
 
-void upload_async(void* dst, const std::vector<int32_t>& src, cudaStream_t s) {
+template <typename T>
+void upload_async(void* dst, const std::vector<T>& src, cudaStream_t s) {
+  static_assert(sizeof(T) == 4, "batch inputs are 4-byte values");
   if (!src.empty()) CUDA_CHECK(cudaMemcpyAsync(dst, src.data(), src.size() * 4, cudaMemcpyHostToDevice, s));
 }
 
@@ -112,6 +114,12 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   upload_async(buf<int32_t>(plan_.positions), positions_, stream_);
   upload_async(buf<int32_t>(plan_.seg_start), seg_start_, stream_);
   if (need_targets) upload_async(buf<int32_t>(plan_.targets), b.targets, stream_);
+  token_scales_.clear();
+  if (mode == StepMode::Train && !b.row_scales.empty()) {
+    token_scales_.resize(size_t(b.B) * size_t(b.T));
+    for (size_t i = 0; i < token_scales_.size(); ++i) token_scales_[i] = b.row_scales[i / size_t(b.T)];
+    upload_async(buf<float>(plan_.token_scales), token_scales_, stream_);
+  }
   drop_.assign(hm_.L, {});
   return checkpointing;
 }
@@ -130,13 +138,14 @@ void CudaLlama::final_norm(int64_t N) {
   mark(StepPhase::Elementwise);
 }
 
-void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale) {
+void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale, float* losses) {
   const int64_t H = hm_.H, V = hm_.V;
   bf16* logits = buf<bf16>(plan_.logits);
   matmul_bf16(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, logits, V, stream_);
-  cross_entropy_forward_backward(logits, buf<int32_t>(plan_.targets) + r0, grad_scale, nullptr,
+  const float* scales = token_scales_.empty() ? nullptr : buf<float>(plan_.token_scales) + r0;
+  cross_entropy_forward_backward(logits, buf<int32_t>(plan_.targets) + r0, grad_scale, losses,
                                  buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
-                                 stream_);
+                                 stream_, scales);
 }
 
 LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
@@ -199,7 +208,7 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   return out;
 }
 
-LossSum CudaLlama::forward_loss(const Batch& b) {
+LossSum CudaLlama::forward_loss(const Batch& b, std::vector<double>* row_sums) {
   begin_step(b, StepMode::Loss, false, true);
   const int64_t N = int64_t(b.B) * b.T;
   forward_layers(b);
@@ -209,9 +218,20 @@ LossSum CudaLlama::forward_loss(const Batch& b) {
   const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * R, rows = std::min(R, N - r0);
-    loss_chunk(c, r0, rows, 0.f);  // the loss is all we want; the dlogits left behind are never read
+    // The loss is all we want; the dlogits left behind are never read.
+    loss_chunk(c, r0, rows, 0.f, row_sums ? buf<float>(plan_.token_losses) + r0 : nullptr);
   }
-  return finish_loss(chunks, b);
+  std::vector<float> losses(row_sums ? size_t(N) : 0);
+  // Queued before finish_loss's sync, which then covers it.
+  if (row_sums)
+    CUDA_CHECK(cudaMemcpyAsync(losses.data(), buf<float>(plan_.token_losses), losses.size() * 4, cudaMemcpyDeviceToHost,
+                               stream_));
+  const LossSum out = finish_loss(chunks, b);
+  if (row_sums) {
+    row_sums->assign(size_t(b.B), 0.0);
+    for (size_t i = 0; i < losses.size(); ++i) (*row_sums)[i / size_t(b.T)] += losses[i];  // 0 where not counted
+  }
+  return out;
 }
 
 std::vector<float> CudaLlama::logits(const std::vector<int32_t>& tokens) {

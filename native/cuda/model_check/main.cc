@@ -1,7 +1,7 @@
 // cuda_model_check (native/gpu/check.sh step 2): the whole CUDA model against the CPU backend on tiny Llama
 // models — logits, the loss, every LoRA gradient of one forward/backward (dropout on and off, gradient
 // checkpointing on and off, fp32 and NF4 + double-quant bases, GQA, packed segments, Qwen2 biases), one optimizer
-// step, and a short training run through api::Session on both backends. One table row per comparison.
+// step, and short training runs (supervised, DPO) through api::Session on both backends. One table row per comparison.
 //
 // The CPU backend computes in fp32 and the CUDA backend in bf16 with fp32 accumulation, so results cannot match
 // bit for bit; host/agreement.h says how each comparison is measured and why its threshold is what a correct
@@ -12,6 +12,8 @@
 // rerun the one that failed, or, in check.sh's emulated dry run, to test the script's glue without the minute the
 // emulator takes for every case (ctest runs them all).
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstdio>
 #include <exception>
@@ -283,6 +285,52 @@ void run_session_training(std::vector<Row>& rows) {
   if (bg != "cuda" || lc.size() != lg.size()) rows.back().pass = false;
 }
 
+// DPO through the public API on both backends: each micro-batch of pairs is scored with per-row loss sums
+// (forward_loss row_sums) and trained in one pass whose rows carry their own gradient scales (Batch::row_scales):
+// the same loss and reward-margin curves.
+void run_session_dpo(std::vector<Row>& rows) {
+  TempDir dir("tf-cuda-session-dpo-check");
+  TinySpec s;
+  s.V = 96, s.H = 64, s.I = 160, s.L = 2, s.nh = 4, s.nkv = 2, s.hd = 16, s.max_pos = 128;
+  write_tiny_model(dir.path(), s, 6);
+  std::vector<tf::api::Example> pairs;  // chosen, rejected, ...: one prompt, two random answers of different lengths
+  tf::Rng rng(9);
+  auto token = [&] { return static_cast<int32_t>(3 + rng.next_u64() % (s.V - 3)); };
+  for (int p = 0; p < 16; ++p) {
+    tf::api::Example chosen;
+    const int prompt = 12 + static_cast<int>(rng.next_u64() % 20);
+    for (int i = 0; i < prompt; ++i) chosen.tokens.push_back(token()), chosen.loss_mask.push_back(0);
+    tf::api::Example rejected = chosen;
+    for (int i = 0; i < 6 + p % 5; ++i) chosen.tokens.push_back(token()), chosen.loss_mask.push_back(1);
+    for (int i = 0; i < 4 + p % 7; ++i) rejected.tokens.push_back(token()), rejected.loss_mask.push_back(1);
+    pairs.push_back(chosen), pairs.push_back(rejected);
+  }
+  auto run = [&](const std::string& backend, std::vector<double>* losses, std::vector<double>* margins) {
+    tf::api::LoadOptions lo;
+    lo.model_dir = dir.path();
+    lo.backend = backend;
+    auto session = tf::api::Session::load(lo);
+    tf::api::TrainOptions o;
+    o.method = "dpo", o.dpo_beta = 0.5;
+    o.lora.rank = 8, o.lora.alpha = 16, o.lora.dropout = 0.05f;
+    o.epochs = 2, o.batch_size = 4, o.grad_accum = 2, o.lr = 5e-3, o.warmup_ratio = 0, o.seed = 3;
+    o.out_dir = dir.file("out-dpo-" + backend);
+    std::atomic<bool> cancel{false};
+    session->train(pairs, {}, o, [&](const tf::api::StepReport& r) { losses->push_back(r.loss), margins->push_back(r.reward_margin); }, cancel);
+    return session->info().backend;
+  };
+  std::vector<double> lc, lg, mc, mg;
+  const std::string bc = run("cpu", &lc, &mc), bg = run("cuda", &lg, &mg);
+  add(rows, "session DPO: loss curve, " + std::to_string(lc.size()) + " steps",
+      agreement(std::vector<float>(lg.begin(), lg.end()), std::vector<float>(lc.begin(), lc.end())),
+      tf::cuda::check::kLossCurveRel, "backends " + bc + " / " + bg);
+  if (bg != "cuda" || lc.size() != lg.size() || lg.empty() || lg.front() != std::log(2.0)) rows.back().pass = false;
+  // Step 1's margins are 0 on both sides (the policy is the reference), so the margins are compared from step 2.
+  add(rows, "session DPO: reward margins",
+      agreement(std::vector<float>(mg.begin() + (mg.empty() ? 0 : 1), mg.end()), std::vector<float>(mc.begin() + (mc.empty() ? 0 : 1), mc.end())),
+      tf::cuda::check::kGradRelL2, "steps 2.." + std::to_string(mc.size()));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -322,6 +370,7 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;
   for (const Case& c : cases) runs.push_back({c.name, [c](std::vector<Row>& r) { run_case(c, r); }});
   runs.push_back({"session training", run_session_training});
+  runs.push_back({"session DPO", run_session_dpo});
   if (const char* only = std::getenv("TF_MODEL_CHECK_CASES"); only && *only) {
     std::vector<std::string> names;
     for (const auto& r : runs) names.push_back(r.first);

@@ -61,7 +61,7 @@ CeSum cross_entropy_forward(ThreadPool* pool, const float* logits, const int32_t
 }
 
 CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int32_t* targets, float grad_scale,
-                                     int64_t N, int64_t V) {
+                                     int64_t N, int64_t V, const float* scales) {
   check_targets(targets, N, V);
   std::vector<double> row(N, 0.0);
   auto body = [&](int64_t b, int64_t e, int) {
@@ -80,9 +80,10 @@ CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int3
         s += e;
       }
       row[i] = mx + std::log(s) - zt;
-      const float k = static_cast<float>(grad_scale / s);
+      const float g = scales ? grad_scale * scales[i] : grad_scale;
+      const float k = static_cast<float>(g / s);
       for (int64_t j = 0; j < V; ++j) z[j] *= k;
-      z[targets[i]] -= grad_scale;
+      z[targets[i]] -= g;
     }
   };
   if (pool) pool->parallel_for(N, body); else body(0, N, 0);

@@ -16,9 +16,10 @@ struct CeSum {
 // Throws tf::Error for a target outside [−1, V).
 CeSum cross_entropy_forward(ThreadPool* pool, const float* logits, const int32_t* targets, float* losses, int64_t N,
                             int64_t V);
-// Fused forward + backward: overwrites logits [N,V] with d(grad_scale · Σ loss)/dlogits =
-// grad_scale (softmax − onehot) (rows with target −1 become zero) and returns the loss sum.
+// Fused forward + backward: overwrites logits [N,V] with d(grad_scale · Σ s_i loss_i)/dlogits =
+// grad_scale s_i (softmax − onehot) (rows with target −1 become zero) and returns the (unscaled) loss sum. s_i is
+// scales[i] when scales is given, else 1.
 CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int32_t* targets, float grad_scale,
-                                     int64_t N, int64_t V);
+                                     int64_t N, int64_t V, const float* scales = nullptr);
 
 }  // namespace tf::kernels

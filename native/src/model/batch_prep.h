@@ -24,6 +24,9 @@ inline void prepare_batch(const ModelConfig& cfg, const Batch& b, bool need_targ
   if (need_targets)
     TF_CHECK(static_cast<int64_t>(b.targets.size()) == N,
              "batch has " + std::to_string(b.targets.size()) + " targets, expected B*T = " + std::to_string(N));
+  TF_CHECK(b.row_scales.empty() || static_cast<int64_t>(b.row_scales.size()) == b.B,
+           "batch has " + std::to_string(b.row_scales.size()) + " row scales, expected one per row (B = " +
+               std::to_string(b.B) + ")");
   positions.resize(N);
   if (b.positions.empty()) {
     for (int64_t i = 0; i < N; ++i) positions[i] = static_cast<int32_t>(i % b.T);

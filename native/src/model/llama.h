@@ -75,7 +75,7 @@ class LlamaModel final : public TrainableModel {
   LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
                            bool checkpointing) override;
   // Loss only (validation), no dropout.
-  LossSum forward_loss(const Batch& batch) override;
+  LossSum forward_loss(const Batch& batch, std::vector<double>* row_sums = nullptr) override;
   // Logits [T, V] for one sequence (positions 0..T-1), with the LoRA adapter if one is attached.
   std::vector<float> logits(const std::vector<int32_t>& tokens) override;
 

@@ -77,7 +77,14 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
       for (auto& d : layer) d = {m.spec.dropout, rng.next_u64()};
   forward_layers(m, b, checkpointing ? Keep::Checkpoint : Keep::Everything);
   head_forward(m, N);
-  const CeSum ce = cross_entropy_forward_backward(m.pool, w.logits.data(), b.targets.data(), grad_scale, N, m.V);
+  // Per-row scales as one per position (the kernel's unit): empty when every row weighs the same.
+  std::vector<float> scales;
+  if (!b.row_scales.empty()) {
+    scales.resize(size_t(N));
+    for (int64_t i = 0; i < N; ++i) scales[size_t(i)] = b.row_scales[size_t(i / b.T)];
+  }
+  const CeSum ce = cross_entropy_forward_backward(m.pool, w.logits.data(), b.targets.data(), grad_scale, N, m.V,
+                                                  scales.empty() ? nullptr : scales.data());
   // dlogits → dx_L
   w.dxf.resize(N * m.H), w.dx_a.resize(N * m.H), w.dx_b.resize(N * m.H);
   linear_backward(m.pool, w.logits.data(), nullptr, m.lm_head.dense(), w.dxf.data(), false, nullptr, nullptr, N, m.H,
@@ -103,14 +110,18 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   return {ce.sum, ce.count};
 }
 
-LossSum LlamaModel::forward_loss(const Batch& b) {
+LossSum LlamaModel::forward_loss(const Batch& b, std::vector<double>* row_sums) {
   Impl& m = *impl_;
   prepare(m, b, true, m.ws);
   set_no_dropout(m);
   forward_layers(m, b, Keep::Nothing);
   const int64_t N = int64_t(b.B) * b.T;
   head_forward(m, N);
-  const CeSum ce = cross_entropy_forward(m.pool, m.ws.logits.data(), b.targets.data(), nullptr, N, m.V);
+  std::vector<float> losses(row_sums ? size_t(N) : 0);
+  const CeSum ce = cross_entropy_forward(m.pool, m.ws.logits.data(), b.targets.data(), row_sums ? losses.data() : nullptr,
+                                         N, m.V);
+  if (row_sums) row_sums->assign(size_t(b.B), 0.0);
+  for (size_t i = 0; i < losses.size(); ++i) (*row_sums)[i / size_t(b.T)] += losses[i];  // 0 where not counted
   return {ce.sum, ce.count};
 }
 

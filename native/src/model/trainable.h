@@ -22,9 +22,12 @@ namespace tf {
 // tokens[i+1]) or -1 to leave it out of the loss (prompt, padding). positions restart at 0 for each packed
 // segment (empty → 0..T-1 in every row). segments label contiguous runs inside a row (empty → one segment
 // per row); attention never crosses a segment boundary. Padding is simply a segment with targets -1.
+// row_scales (empty → every row 1) multiplies forward_backward's grad_scale row by row: DPO weighs each answer of a
+// batch by its own pair's term.
 struct Batch {
   int B = 0, T = 0;
   std::vector<int32_t> tokens, targets, positions, segments;
+  std::vector<float> row_scales;
 };
 
 struct LossSum {
@@ -91,7 +94,8 @@ class TrainableModel {
   // --- passes ---
   virtual LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
                                    bool checkpointing) = 0;
-  virtual LossSum forward_loss(const Batch& batch) = 0;
+  // row_sums (when non-null) receives each row's Σ -ln p over its counted targets, B entries.
+  virtual LossSum forward_loss(const Batch& batch, std::vector<double>* row_sums = nullptr) = 0;
   // Logits [T, V] (fp32) for one sequence at positions 0..T-1, with the attached adapter if any.
   virtual std::vector<float> logits(const std::vector<int32_t>& tokens) = 0;
 

@@ -33,8 +33,9 @@ class Objective {
   virtual int64_t units() const = 0;
   virtual bool has_validation() const = 0;
   // Called once, right after the adapter is initialized (LoRA B = 0, so the model computes the base model) and
-  // before a resume loads its checkpoint: DPO takes its frozen reference here.
-  virtual void prepare(TrainableModel& model) { (void)model; }
+  // before a resume loads its checkpoint: DPO takes its frozen reference here. `resuming`: a checkpoint's adapter
+  // replaces the fresh one next, so the first step does not start from the base model.
+  virtual void prepare(TrainableModel& model, bool resuming) { (void)model, (void)resuming; }
   // Accumulates into the LoRA gradients (zeroed by the caller) the gradient of the step's loss over units
   // order[begin, end), batch_size units per micro-batch, and returns the step's figures.
   virtual StepFigures step(TrainableModel& model, const std::vector<int64_t>& order, int64_t begin, int64_t end,

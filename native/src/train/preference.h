@@ -10,8 +10,9 @@
 //   d loss / d pi_w = -beta sigmoid(-z),            d loss / d pi_l = +beta sigmoid(-z)
 // A model's forward_backward accumulates d(scale · Σ -ln p)/dθ = -scale · dpi/dθ, so a step of P pairs is, per
 // pair, a pass over the chosen sequence with scale +beta sigmoid(-z)/P and one over the rejected with -beta
-// sigmoid(-z)/P. z is needed before those passes, so each pair is first scored without dropout (forward_loss).
-// The passes take one sequence each (B = 1) so that each sequence keeps its own scale.
+// sigmoid(-z)/P. z is needed before those passes, so each micro-batch is first scored without dropout
+// (forward_loss, one sum per row). A micro-batch of P pairs is one batch of 2P rows (chosen answers, then rejected,
+// as TRL concatenates them) for both passes; Batch::row_scales gives each row its own scale.
 //
 // The implicit rewards beta (pi - ref) give the figures TRL logs: reward accuracy (share of pairs whose chosen
 // answer out-rewards the rejected; 0 at the start, where every margin is exactly 0) and the mean margin (= mean z).
@@ -45,6 +46,6 @@ PairRows build_pairs(const std::vector<api::Example>& examples, int max_seq_len,
 
 std::unique_ptr<Objective> make_dpo_objective(const std::vector<api::Example>& train,
                                               const std::vector<api::Example>& validation, int seq_len,
-                                              int vocab_size, double beta);
+                                              int vocab_size, double beta, int batch_size);
 
 }  // namespace tf::train

@@ -165,7 +165,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   const int seq_len = std::min(o.max_seq_len, cfg.max_position_embeddings);
 
   const std::unique_ptr<Objective> objective =
-      o.method == "dpo" ? make_dpo_objective(train, validation, seq_len, cfg.vocab_size, o.dpo_beta)
+      o.method == "dpo" ? make_dpo_objective(train, validation, seq_len, cfg.vocab_size, o.dpo_beta, o.batch_size)
                         : make_sft_objective(train, validation, seq_len, cfg.vocab_size, o.packing, o.seed);
 
   Plan plan;
@@ -182,7 +182,7 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
   spec.rslora = o.lora.rslora;
   spec.targets = o.lora.targets;
   model.init_lora(spec, o.seed);
-  objective->prepare(model);
+  objective->prepare(model, !o.resume_from.empty());
   StepTimeline& timeline = model.step_timeline();
   // Profiling is switched on per step (o.profile: every one) and off again however train() ends.
   struct TimelineOff {

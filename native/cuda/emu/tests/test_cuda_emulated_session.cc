@@ -70,6 +70,43 @@ TEST(auto_trains_on_the_emulated_gpu_along_the_cpu_backends_curve) {
   CHECK(g.back().has_valid_loss && std::fabs(g.back().valid_loss - c.back().valid_loss) <= kCurveRel * c.back().valid_loss);
 }
 
+// DPO on the device: each micro-batch of pairs is scored with per-row loss sums and trained in one pass whose rows
+// carry their own gradient scales (Batch::row_scales; the CUDA cross-entropy's per-position scales). The curve must
+// follow the CPU backend's, from ln 2 exactly at the first step (the reference and step 1 are the same passes).
+TEST(dpo_trains_on_the_emulated_gpu_along_the_cpu_backends_curve) {
+  tf_test::TempDir dir("tf-emu-dpo"), cpu_dir("tf-emu-dpo-cpu");
+  tf_test::write_tiny_model(dir.path(), tf_test::task_spec());
+  tf_test::write_tiny_model(cpu_dir.path(), tf_test::task_spec());
+  auto gpu = open(dir, "cuda");
+  auto cpu = open(cpu_dir, "cpu");
+  auto run = [](Session& s, const std::string& out) {
+    TrainOptions o = short_run(out);
+    o.method = "dpo";
+    o.dpo_beta = 0.5;
+    o.batch_size = 4;
+    o.grad_accum = 2;
+    o.lr = 1e-2;
+    o.eval_every = 3;
+    std::vector<StepReport> reports;
+    std::atomic<bool> cancel{false};
+    s.train(tf_test::task_pairs(24, 1), tf_test::task_pairs(8, 2), o, [&](const StepReport& r) { reports.push_back(r); }, cancel);
+    return reports;
+  };
+  const auto g = run(*gpu, dir.path() + "/out"), c = run(*cpu, cpu_dir.path() + "/out");
+  REQUIRE(g.size() == 9);  // 24 pairs / 8 per step, 3 epochs
+  REQUIRE(c.size() == g.size());
+  CHECK_EQ(g.front().loss, std::log(2.0));
+  CHECK_EQ(g.front().reward_margin, 0.0);
+  std::printf("  dpo loss %.4f -> %.4f, margin %.3f on cuda; %.4f -> %.4f, margin %.3f on cpu\n", g.front().loss,
+              g.back().loss, g.back().reward_margin, c.front().loss, c.back().loss, c.back().reward_margin);
+  for (size_t i = 0; i < g.size(); ++i) {
+    CHECK(std::fabs(g[i].loss - c[i].loss) <= kCurveRel * c[i].loss);
+    CHECK(std::fabs(g[i].reward_margin - c[i].reward_margin) <= 0.02 + kCurveRel * std::fabs(c[i].reward_margin));
+  }
+  CHECK(g.back().loss < 0.9 * std::log(2.0));
+  CHECK(g.back().has_valid_loss && std::fabs(g.back().valid_loss - c.back().valid_loss) <= kCurveRel * c.back().valid_loss);
+}
+
 // Generation on a cuda session decodes on the device (the CUDA model's KV cache, attention_decode.cu). An adapter
 // trained on the CPU until the task is learned (test_session_train.cc's recipe) must give the same greedy
 // completions on both backends: the trained answers have margins far above bf16 noise.
