@@ -35,11 +35,3 @@ export function loraParameters(m: Shape, rank: number, targets: string[]): numbe
 export function flopsPerToken(m: Shape & Pick<ModelInfo, "matmulParameters">, rank: number, targets: string[], seqLen: number): number {
   return 4 * m.matmulParameters + 6 * loraParameters(m, rank, targets) + 6 * m.numLayers * m.numHeads * m.headDim * seqLen;
 }
-
-/**
- * DPO per trained token: the training pass above plus the scoring forward each micro-batch takes first (its
- * margins weigh the gradients): 2·N_frozen + 2·N_lora + the forward third of the attention term.
- */
-export function dpoFlopsPerToken(m: Shape & Pick<ModelInfo, "matmulParameters">, rank: number, targets: string[], seqLen: number): number {
-  return flopsPerToken(m, rank, targets, seqLen) + 2 * m.matmulParameters + 2 * loraParameters(m, rank, targets) + 2 * m.numLayers * m.numHeads * m.headDim * seqLen;
-}

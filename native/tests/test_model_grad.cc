@@ -239,9 +239,10 @@ TEST(gradients_accumulate_across_micro_batches_and_scale_linearly) {
   CHECK(grads(*r.m) == g1);
 }
 
-// DPO's batches (train/objective_dpo.cc): each row's gradient weighed by its own scale (Batch::row_scales, signs
-// differing) is the sum of each row's own pass with that scale, and forward_loss's per-row sums are each row's loss.
-TEST(row_scales_weigh_each_rows_gradient_and_row_sums_split_the_loss) {
+// DPO's batches (train/objective_dpo.cc): a RowScaler sees each row's loss sum before the gradient, and each row's
+// gradient weighed by the scale it returns (signs differing) is the sum of each row's own pass with that scale;
+// forward_loss's per-row sums are each row's loss.
+TEST(a_row_scaler_weighs_each_rows_gradient_by_its_loss_and_row_sums_split_the_loss) {
   ThreadPool pool(2);
   auto r = load_tiny(TinySpec{}, pool, 29);
   r.m->init_lora(LoraSpec{}, 1);
@@ -278,15 +279,19 @@ TEST(row_scales_weigh_each_rows_gradient_and_row_sums_split_the_loss) {
   Rng rng(0);
   for (int row = 0; row < 3; ++row) r.m->forward_backward(one_row(row), 2.f * scales[size_t(row)], false, rng, false);
   const auto separate = grads(*r.m);
-  Batch scaled = b;
-  scaled.row_scales = scales;
   r.m->zero_lora_grads();
-  const LossSum l = r.m->forward_backward(scaled, 2.f, false, rng, false);
+  std::vector<double> seen;
+  const LossSum l = r.m->forward_backward(b, 2.f, false, rng, false, [&](const std::vector<double>& row_loss_sums) {
+    seen = row_loss_sums;
+    return scales;
+  });
   CHECK_NEAR(l.sum, whole.sum, 1e-5 * whole.sum);  // the loss sum is not scaled
+  REQUIRE(seen.size() == 3);
+  for (int row = 0; row < 3; ++row) CHECK_NEAR(seen[size_t(row)], sums[size_t(row)], 1e-5);  // the pass's own losses
   const auto together = grads(*r.m);
   for (size_t k = 0; k < separate.size(); ++k)
     for (size_t i = 0; i < separate[k].size(); ++i) CHECK_NEAR(together[k][i], separate[k][i], 1e-6 + 1e-4 * std::fabs(separate[k][i]));
-  // One scale per row, or none.
-  scaled.row_scales = {1.f, 1.f};
-  CHECK_THROWS(r.m->forward_backward(scaled, 1.f, false, rng, false), "batch has 2 row scales, expected one per row (B = 3)");
+  // One scale per row.
+  CHECK_THROWS(r.m->forward_backward(b, 1.f, false, rng, false, [](const std::vector<double>&) { return std::vector<float>{1.f, 1.f}; }),
+               "the row scaler gave 2 scales for a batch of 3 rows");
 }

@@ -61,7 +61,7 @@ double preference_gap(Session& s, const std::vector<Example>& pairs, const std::
 TEST(dpo_makes_the_chosen_answers_win_on_held_out_prompts) {
   tf_test::TempDir model("tf-model"), out("tf-out");
   auto s = tiny_session(model);
-  const auto tr = task_pairs(32, 21), va = task_pairs(16, 22);
+  const auto tr = task_pairs(32, 21), va = task_pairs(64, 22);
   TrainOptions o = dpo_options(out.path());
   o.epochs = 24;
   o.eval_every = 4;
@@ -82,9 +82,9 @@ TEST(dpo_makes_the_chosen_answers_win_on_held_out_prompts) {
               last.valid_loss, last.valid_reward_accuracy, last.valid_reward_margin);
   CHECK(last.loss < 0.3);
   CHECK(last.reward_accuracy == 1.0 && last.reward_margin > 1.0);
-  // Held-out pairs, with LoRA dropout 0.1: over seeds 11..26 the mean final validation loss is 0.36 (accuracy 0.87)
-  // whether each answer has a pass of its own or a micro-batch's answers share one; this seed ends at 0.39 (0.81).
-  CHECK(last.has_valid_loss && last.valid_loss < 0.45 && last.valid_reward_accuracy >= 0.75);
+  // Held-out pairs (from ln 2 and accuracy 0 at the reference), with LoRA dropout 0.1: over seeds 11..26 the final
+  // validation loss is 0.34 on average (worst 0.55), the accuracy 0.89 (worst 0.72); this seed ends at 0.42 (0.83).
+  CHECK(last.has_valid_loss && last.valid_loss < 0.5 && last.valid_reward_accuracy >= 0.75);
   CHECK(run.result.has_valid_loss && run.result.final_valid_loss == last.valid_loss);
   CHECK(last.tokens_per_sec > 0 && last.memory_bytes > 0);
   int evals = 0;

@@ -4,7 +4,7 @@ import type { StepReport, TrainExample } from "../../../native/index";
 import { createRng } from "../../../lib/testing/tiny-model/rng";
 import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
-import { dpoFlopsPerToken, flopsPerToken, loraParameters } from "../../native/flops";
+import { flopsPerToken, loraParameters } from "../../native/flops";
 import { formatStepProfile } from "../../../lib/models/step-profile";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
 import { figure, withBenchModel } from "./model";
@@ -30,8 +30,8 @@ export const BENCH_TRAINER_USAGE = [
   "  --profile      also time each step by phase (frozen matmuls, NF4 dequant, LoRA, attention, elementwise,",
   "                 loss head, optimizer) and print the last step's; the marks cost a little throughput",
   "  --method dpo   train preference pairs with DPO (--batch-size counts pairs: 2 sequences each, the second",
-  "                 half of each an answer); tokens/s counts both answers' tokens, and the model FLOPs add the",
-  "                 scoring forward each micro-batch takes before its training pass",
+  "                 half of each an answer); tokens/s counts both answers' tokens. A DPO pass costs the model",
+  "                 FLOPs of a supervised one (its loss weighs the gradient; on the GPU the LM head runs twice)",
   "  --json         print the figures as one JSON object",
   "",
 ];
@@ -118,7 +118,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
     // difference of elapsedMs would also count the checkpoint written after the last step (the epoch's end).
     const stepSeconds = reports.slice(1).reduce((sum, r) => sum + tokensPerStep / r.tokensPerSec, 0);
     const tokensPerSec = ((reports.length - 1) * tokensPerStep) / stepSeconds;
-    const flops = (dpo ? dpoFlopsPerToken : flopsPerToken)(info, rank, targets, seqLen);
+    const flops = flopsPerToken(info, rank, targets, seqLen);
     const gflops = (tokensPerSec * flops) / 1e9;
     const figures = {
       model: label,

@@ -82,7 +82,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   std::unique_ptr<LoraOptimizer> make_optimizer(const train::AdamWHyper& hyper) override;
 
   LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
-                           bool checkpointing) override;
+                           bool checkpointing, const RowScaler& row_scaler = nullptr) override;
   LossSum forward_loss(const Batch& batch, std::vector<double>* row_sums = nullptr) override;
   std::vector<float> logits(const std::vector<int32_t>& tokens) override;
 
@@ -200,8 +200,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
   // A batched decode step's sequences (DecodeSeq per row), uploaded once per step; grows to the largest batch.
   DeviceBuffer step_seqs_;
   std::vector<int32_t> positions_, seg_start_;
-  // This step's per-position gradient scales (Batch::row_scales, one per position), uploaded by begin_step; empty
-  // when every row weighs the same.
+  // This pass's per-position gradient scales (a RowScaler's, one per position); empty when every row weighs the
+  // same.
   std::vector<float> token_scales_;
 };
 

@@ -115,11 +115,6 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   upload_async(buf<int32_t>(plan_.seg_start), seg_start_, stream_);
   if (need_targets) upload_async(buf<int32_t>(plan_.targets), b.targets, stream_);
   token_scales_.clear();
-  if (mode == StepMode::Train && !b.row_scales.empty()) {
-    token_scales_.resize(size_t(b.B) * size_t(b.T));
-    for (size_t i = 0; i < token_scales_.size(); ++i) token_scales_[i] = b.row_scales[i / size_t(b.T)];
-    upload_async(buf<float>(plan_.token_scales), token_scales_, stream_);
-  }
   drop_.assign(hm_.L, {});
   return checkpointing;
 }
@@ -168,7 +163,8 @@ LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
   return out;
 }
 
-LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing) {
+LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing,
+                                    const RowScaler& row_scaler) {
   TF_CHECK(lora_on_, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
   const bool recompute = begin_step(b, StepMode::Train, checkpointing, true);
   timeline_->begin();  // after the batch's uploads: the phases start with the first kernel
@@ -185,6 +181,21 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
   const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
   bf16* logits = buf<bf16>(plan_.logits);
   bf16* dxf = buf<bf16>(plan_.dxf);
+  if (row_scaler) {
+    // Rows weighed by their own losses: every chunk's losses first (the chunks' logits are not all kept, so the
+    // pass below computes them again: one more LM-head product), then the scales, one per position, for the pass.
+    float* losses = buf<float>(plan_.token_losses);
+    for (int64_t c = 0; c < chunks; ++c) {
+      const int64_t r0 = c * R, rows = std::min(R, N - r0);
+      loss_chunk(c, r0, rows, 0.f, losses + r0);
+    }
+    std::vector<float> host(static_cast<size_t>(N));
+    CUDA_CHECK(cudaMemcpyAsync(host.data(), losses, host.size() * 4, cudaMemcpyDeviceToHost, stream_));
+    CUDA_CHECK(cudaStreamSynchronize(stream_));
+    mark(StepPhase::LossHead);
+    token_scales_ = position_scales(row_scaler, host, b.B, b.T);
+    upload_async(buf<float>(plan_.token_scales), token_scales_, stream_);
+  }
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * R, rows = std::min(R, N - r0);
     loss_chunk(c, r0, rows, grad_scale);
@@ -227,10 +238,7 @@ LossSum CudaLlama::forward_loss(const Batch& b, std::vector<double>* row_sums) {
     CUDA_CHECK(cudaMemcpyAsync(losses.data(), buf<float>(plan_.token_losses), losses.size() * 4, cudaMemcpyDeviceToHost,
                                stream_));
   const LossSum out = finish_loss(chunks, b);
-  if (row_sums) {
-    row_sums->assign(size_t(b.B), 0.0);
-    for (size_t i = 0; i < losses.size(); ++i) (*row_sums)[i / size_t(b.T)] += losses[i];  // 0 where not counted
-  }
+  if (row_sums) *row_sums = row_loss_sums(losses, b.B, b.T);
   return out;
 }
 

@@ -108,7 +108,7 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   plan.seg_start = b.add("seg_start", S, N * 4);
   if (s.mode != StepMode::Logits) plan.targets = b.add("targets", S, N * 4);
   if (train) plan.token_scales = b.add("token_scales", S, N * 4);
-  if (s.mode == StepMode::Loss) plan.token_losses = b.add("token_losses", S, N * 4);
+  if (s.mode != StepMode::Logits) plan.token_losses = b.add("token_losses", S, N * 4);
   // Residual stream: training keeps every layer's input (backward, and the checkpoint recompute, start
   // from it); a forward-only pass ping-pongs between two buffers.
   if (train) {

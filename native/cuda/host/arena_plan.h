@@ -108,7 +108,7 @@ struct ArenaPlan {
   int64_t logits_f32 = -1;           // [chunk_rows, V] fp32 (Logits)
   int64_t ce_results = -1;           // logits_chunks() CeSumDevice (24 bytes each)
   int64_t tokens = -1, targets = -1, positions = -1, seg_start = -1;  // int32 [N]
-  // fp32 [N]: Train, each position's gradient scale (its row's, Batch::row_scales); Loss, each position's loss.
+  // fp32 [N]: each position's gradient scale (Train, from a RowScaler) and its loss (Train, Loss).
   int64_t token_scales = -1, token_losses = -1;
   int64_t total = 0;                 // bytes the arena must have
   int64_t bytes(Category c) const;   // requested bytes of one category (alignment padding excluded)

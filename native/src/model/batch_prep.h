@@ -24,9 +24,6 @@ inline void prepare_batch(const ModelConfig& cfg, const Batch& b, bool need_targ
   if (need_targets)
     TF_CHECK(static_cast<int64_t>(b.targets.size()) == N,
              "batch has " + std::to_string(b.targets.size()) + " targets, expected B*T = " + std::to_string(N));
-  TF_CHECK(b.row_scales.empty() || static_cast<int64_t>(b.row_scales.size()) == b.B,
-           "batch has " + std::to_string(b.row_scales.size()) + " row scales, expected one per row (B = " +
-               std::to_string(b.B) + ")");
   positions.resize(N);
   if (b.positions.empty()) {
     for (int64_t i = 0; i < N; ++i) positions[i] = static_cast<int32_t>(i % b.T);
@@ -48,6 +45,25 @@ inline void prepare_batch(const ModelConfig& cfg, const Batch& b, bool need_targ
     else  // a new label starts a new run; the run's first index is where its attention begins
       seg_start[i] = b.segments[i] == b.segments[i - 1] ? seg_start[i - 1] : static_cast<int32_t>(t);
   }
+}
+
+// Each row's Σ of its positions' losses (0 at positions not counted): B entries, for forward_loss's row sums and a
+// RowScaler.
+inline std::vector<double> row_loss_sums(const std::vector<float>& losses, int B, int T) {
+  std::vector<double> sums(size_t(B), 0.0);
+  for (size_t i = 0; i < losses.size(); ++i) sums[i / size_t(T)] += losses[i];
+  return sums;
+}
+
+// What the row scaler makes of these per-position losses, as one scale per position (the cross-entropy kernels'
+// unit).
+inline std::vector<float> position_scales(const RowScaler& scaler, const std::vector<float>& losses, int B, int T) {
+  const std::vector<float> rows = scaler(row_loss_sums(losses, B, T));
+  TF_CHECK(static_cast<int64_t>(rows.size()) == B, "the row scaler gave " + std::to_string(rows.size()) +
+                                                        " scales for a batch of " + std::to_string(B) + " rows");
+  std::vector<float> out(losses.size());
+  for (size_t i = 0; i < out.size(); ++i) out[i] = rows[i / size_t(T)];
+  return out;
 }
 
 }  // namespace tf

@@ -70,10 +70,10 @@ class LlamaModel final : public TrainableModel {
   // Accumulates d(grad_scale * sum of losses)/dθ into the LoRA gradients (call zero_lora_grads() per optimizer
   // step) and returns the loss sum. dropout_on applies LoRA dropout with masks drawn from rng. With
   // checkpointing each layer keeps its input and attention output, and the rest is recomputed in backward (same
-  // gradients).
+  // gradients). row_scaler (trainable.h) weighs each row by its own loss.
   // Throws if no LoRA is attached.
   LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
-                           bool checkpointing) override;
+                           bool checkpointing, const RowScaler& row_scaler = nullptr) override;
   // Loss only (validation), no dropout.
   LossSum forward_loss(const Batch& batch, std::vector<double>* row_sums = nullptr) override;
   // Logits [T, V] for one sequence (positions 0..T-1), with the LoRA adapter if one is attached.

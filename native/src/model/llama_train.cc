@@ -63,7 +63,8 @@ void head_forward(LlamaModel::Impl& m, int64_t N) {
 
 }  // namespace
 
-LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing) {
+LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool dropout_on, Rng& rng, bool checkpointing,
+                                     const RowScaler& row_scaler) {
   Impl& m = *impl_;
   TF_CHECK(m.lora_on, "forward_backward needs a LoRA adapter (call init_lora or load_lora first)");
   Workspace& w = m.ws;
@@ -77,11 +78,13 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
       for (auto& d : layer) d = {m.spec.dropout, rng.next_u64()};
   forward_layers(m, b, checkpointing ? Keep::Checkpoint : Keep::Everything);
   head_forward(m, N);
-  // Per-row scales as one per position (the kernel's unit): empty when every row weighs the same.
+  // Rows weighed by their own losses: the losses first (all logits are at hand), then the fused pass with one
+  // scale per position (the kernel's unit).
   std::vector<float> scales;
-  if (!b.row_scales.empty()) {
-    scales.resize(size_t(N));
-    for (int64_t i = 0; i < N; ++i) scales[size_t(i)] = b.row_scales[size_t(i / b.T)];
+  if (row_scaler) {
+    std::vector<float> losses(static_cast<size_t>(N));
+    cross_entropy_forward(m.pool, w.logits.data(), b.targets.data(), losses.data(), N, m.V);
+    scales = position_scales(row_scaler, losses, b.B, b.T);
   }
   const CeSum ce = cross_entropy_forward_backward(m.pool, w.logits.data(), b.targets.data(), grad_scale, N, m.V,
                                                   scales.empty() ? nullptr : scales.data());
@@ -120,8 +123,7 @@ LossSum LlamaModel::forward_loss(const Batch& b, std::vector<double>* row_sums) 
   std::vector<float> losses(row_sums ? size_t(N) : 0);
   const CeSum ce = cross_entropy_forward(m.pool, m.ws.logits.data(), b.targets.data(), row_sums ? losses.data() : nullptr,
                                          N, m.V);
-  if (row_sums) row_sums->assign(size_t(b.B), 0.0);
-  for (size_t i = 0; i < losses.size(); ++i) (*row_sums)[i / size_t(b.T)] += losses[i];  // 0 where not counted
+  if (row_sums) *row_sums = row_loss_sums(losses, b.B, b.T);
   return {ce.sum, ce.count};
 }
 

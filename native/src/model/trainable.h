@@ -5,6 +5,7 @@
 // the LoRA tensors live (host vectors on the CPU, device buffers on CUDA); checkpoints read and write that state
 // through host copies, so a checkpoint written by one backend resumes on the other.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,13 +23,16 @@ namespace tf {
 // tokens[i+1]) or -1 to leave it out of the loss (prompt, padding). positions restart at 0 for each packed
 // segment (empty → 0..T-1 in every row). segments label contiguous runs inside a row (empty → one segment
 // per row); attention never crosses a segment boundary. Padding is simply a segment with targets -1.
-// row_scales (empty → every row 1) multiplies forward_backward's grad_scale row by row: DPO weighs each answer of a
-// batch by its own pair's term.
 struct Batch {
   int B = 0, T = 0;
   std::vector<int32_t> tokens, targets, positions, segments;
-  std::vector<float> row_scales;
 };
+
+// Weighs a pass's rows by its own losses: forward_backward calls it between the loss and its gradient with each
+// row's Σ -ln p over its counted targets (B entries) and multiplies grad_scale row by row by what it returns (B
+// entries). DPO weighs each answer by its pair's term, which needs both answers' log-probabilities
+// (train/objective_dpo.cc).
+using RowScaler = std::function<std::vector<float>(const std::vector<double>& row_loss_sums)>;
 
 struct LossSum {
   double sum = 0;     // sum over counted targets of -ln p(target)
@@ -93,7 +97,7 @@ class TrainableModel {
 
   // --- passes ---
   virtual LossSum forward_backward(const Batch& batch, float grad_scale, bool dropout_on, Rng& rng,
-                                   bool checkpointing) = 0;
+                                   bool checkpointing, const RowScaler& row_scaler = nullptr) = 0;
   // row_sums (when non-null) receives each row's Σ -ln p over its counted targets, B entries.
   virtual LossSum forward_loss(const Batch& batch, std::vector<double>* row_sums = nullptr) = 0;
   // Logits [T, V] (fp32) for one sequence at positions 0..T-1, with the attached adapter if any.

@@ -106,9 +106,9 @@ class DpoObjective final : public Objective {
     at_reference_ = !resuming;
   }
 
-  // Per micro-batch of P pairs: one pass without dropout scores both answers of every pair (z needs them before
-  // any gradient), then one forward+backward over the same 2P rows, each row's gradient scaled by its pair's term
-  // (+ for the chosen answer, - for the rejected one; Batch::row_scales).
+  // Per micro-batch of P pairs: one forward+backward over its 2P rows. Between the loss and its gradient the pass
+  // hands over each row's log-probability (RowScaler), and each row's gradient is scaled by its pair's term: + for
+  // the chosen answer, - for the rejected one. z thus comes from the pass it trains, dropout included, as in TRL.
   StepFigures step(TrainableModel& model, const std::vector<int64_t>& order, int64_t begin, int64_t end,
                    int batch_size, bool dropout_on, Rng& rng, bool checkpointing) override {
     StepFigures f;
@@ -117,30 +117,26 @@ class DpoObjective final : public Objective {
     int64_t correct = 0;
     for (int64_t b = begin; b < end; b += batch_size) {
       const int64_t e = std::min(end, b + (int64_t)batch_size), P = e - b;
-      MicroBatch mb = pair_batch(train_, order, b, e);
-      // Until the first update the policy is the reference: its scores are the reference's, exactly. (Scored again,
-      // a GPU's GEMMs may round a row differently in another batch's company, and step 1 would show noise margins.)
-      std::vector<double> lp((size_t)(2 * P));
-      if (at_reference_) {
+      const MicroBatch mb = pair_batch(train_, order, b, e);
+      auto weigh = [&](const std::vector<double>& row_loss_sums) {
+        std::vector<float> scales((size_t)(2 * P));
         for (int64_t k = 0; k < P; k++) {
           const size_t i = (size_t)order[(size_t)(b + k)];
-          lp[(size_t)k] = train_ref_.chosen[i], lp[(size_t)(P + k)] = train_ref_.rejected[i];
+          // Until the first update the policy is the reference (LoRA B = 0, dropout or not): its log-probabilities
+          // are the reference's, exactly. (As computed, a GPU's GEMMs may round a row differently in another
+          // batch's company, and step 1 would show noise margins.)
+          const double w = at_reference_ ? train_ref_.chosen[i] : -row_loss_sums[(size_t)k];
+          const double l = at_reference_ ? train_ref_.rejected[i] : -row_loss_sums[(size_t)(P + k)];
+          const PairTerms t = pair_terms(w, train_ref_.chosen[i], l, train_ref_.rejected[i], beta_);
+          scales[(size_t)k] = (float)(t.weight / pairs);
+          scales[(size_t)(P + k)] = -(float)(t.weight / pairs);
+          f.loss += t.loss / pairs;
+          f.reward_margin += t.margin / pairs;
+          correct += t.margin > 0;
         }
-      } else {
-        lp = sequence_logps(model, mb.batch);
-      }
-      mb.batch.row_scales.assign((size_t)(2 * P), 0.f);
-      for (int64_t k = 0; k < P; k++) {
-        const size_t i = (size_t)order[(size_t)(b + k)];
-        const PairTerms t = pair_terms(lp[(size_t)k], train_ref_.chosen[i], lp[(size_t)(P + k)], train_ref_.rejected[i], beta_);
-        const float scale = (float)(t.weight / pairs);
-        mb.batch.row_scales[(size_t)k] = scale;
-        mb.batch.row_scales[(size_t)(P + k)] = -scale;
-        f.loss += t.loss / pairs;
-        f.reward_margin += t.margin / pairs;
-        correct += t.margin > 0;
-      }
-      model.forward_backward(mb.batch, 1.f, dropout_on, rng, checkpointing);
+        return scales;
+      };
+      model.forward_backward(mb.batch, 1.f, dropout_on, rng, checkpointing, weigh);
       f.tokens += mb.n_tokens;
       f.rows_per_pass = std::max(f.rows_per_pass, mb.batch.B);
       f.max_t = std::max(f.max_t, mb.batch.T);

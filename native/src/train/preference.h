@@ -8,11 +8,12 @@
 // which is what TRL does for a PEFT model (adapter disabled, precompute_ref_log_probs).
 //   z = beta ((pi_w - ref_w) - (pi_l - ref_l)),   loss = -ln sigmoid(z) = softplus(-z)
 //   d loss / d pi_w = -beta sigmoid(-z),            d loss / d pi_l = +beta sigmoid(-z)
-// A model's forward_backward accumulates d(scale · Σ -ln p)/dθ = -scale · dpi/dθ, so a step of P pairs is, per
-// pair, a pass over the chosen sequence with scale +beta sigmoid(-z)/P and one over the rejected with -beta
-// sigmoid(-z)/P. z is needed before those passes, so each micro-batch is first scored without dropout
-// (forward_loss, one sum per row). A micro-batch of P pairs is one batch of 2P rows (chosen answers, then rejected,
-// as TRL concatenates them) for both passes; Batch::row_scales gives each row its own scale.
+// A model's forward_backward accumulates d(scale · Σ -ln p)/dθ = -scale · dpi/dθ, so a step of P pairs weighs, per
+// pair, the chosen sequence's gradient by +beta sigmoid(-z)/P and the rejected one's by -beta sigmoid(-z)/P. A
+// micro-batch of P pairs is one forward+backward over 2P rows (chosen answers, then rejected, as TRL concatenates
+// them); z needs the pass's own log-probabilities, so the pass hands them over between its loss and its gradient
+// (model/trainable.h RowScaler) and takes each row's scale back. Dropout included, z is the trained pass's, as in
+// TRL.
 //
 // The implicit rewards beta (pi - ref) give the figures TRL logs: reward accuracy (share of pairs whose chosen
 // answer out-rewards the rejected; 0 at the start, where every margin is exactly 0) and the mean margin (= mean z).
