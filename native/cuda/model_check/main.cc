@@ -285,9 +285,9 @@ void run_session_training(std::vector<Row>& rows) {
   if (bg != "cuda" || lc.size() != lg.size()) rows.back().pass = false;
 }
 
-// DPO through the public API on both backends: each micro-batch of pairs is scored with per-row loss sums
-// (forward_loss row_sums) and trained in one pass whose rows carry their own gradient scales (Batch::row_scales):
-// the same loss and reward-margin curves.
+// DPO through the public API on both backends: the reference scored with per-row loss sums (forward_loss row_sums),
+// each micro-batch of pairs one pass whose rows' losses go to a RowScaler and whose rows' gradients take the scales
+// it returns: the same loss and reward-margin curves.
 void run_session_dpo(std::vector<Row>& rows) {
   TempDir dir("tf-cuda-session-dpo-check");
   TinySpec s;

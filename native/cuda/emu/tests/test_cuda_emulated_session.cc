@@ -70,9 +70,10 @@ TEST(auto_trains_on_the_emulated_gpu_along_the_cpu_backends_curve) {
   CHECK(g.back().has_valid_loss && std::fabs(g.back().valid_loss - c.back().valid_loss) <= kCurveRel * c.back().valid_loss);
 }
 
-// DPO on the device: each micro-batch of pairs is scored with per-row loss sums and trained in one pass whose rows
-// carry their own gradient scales (Batch::row_scales; the CUDA cross-entropy's per-position scales). The curve must
-// follow the CPU backend's, from ln 2 exactly at the first step (the reference and step 1 are the same passes).
+// DPO on the device: the reference is scored with per-row loss sums (forward_loss), and each micro-batch of pairs is
+// one pass that hands its rows' losses to a RowScaler and weighs each row's gradient by the scale it returns (the
+// CUDA cross-entropy's per-position scales). The curve must follow the CPU backend's, from ln 2 exactly at the first
+// step (which takes the reference's scores).
 TEST(dpo_trains_on_the_emulated_gpu_along_the_cpu_backends_curve) {
   tf_test::TempDir dir("tf-emu-dpo"), cpu_dir("tf-emu-dpo-cpu");
   tf_test::write_tiny_model(dir.path(), tf_test::task_spec());
