@@ -31,7 +31,7 @@ import { createRedis } from "../lib/redis";
 import { cancelEval } from "../lib/eval/cancel";
 import { createEval } from "../lib/eval/create";
 import { WAITED_NOTE } from "../lib/playground/generate-run";
-import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
+import { apiCall, heartbeatOf, heldOutPreferenceGap, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Where the emulated device's GEMMs run, as its heartbeat carries it (the addon's cudaDevices().gemms).
 const EMU_GEMMS = "wmma (the CUDA emulator's cuBLASLt is off; TF_CUDA_EMU_CUBLASLT=1 turns it on)";
@@ -196,24 +196,8 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(events.at(-1)).toMatch(/^Succeeded after 9 steps: DPO train loss [\d.]+ \(reward accuracy \d+ %, margin -?[\d.]+\)/);
 
     // On held-out pairs, the adapter trained on the device widens ln p(preferred) − ln p(non-preferred) on the host.
-    const model = await loadNativeAddon().loadModel({ modelDir: path.join(modelsRoot, "tiny-chat"), quant: "none", backend: "cpu", threads: 1 });
-    try {
-      const chat = loadChatTokenizer(path.join(modelsRoot, "tiny-chat"));
-      const gap = async (adapter?: string) => {
-        let sum = 0;
-        for (const p of colorPreferences(6, 4)) {
-          for (const [sign, answer] of [[1, p.preferred_output], [-1, p.non_preferred_output]] as const) {
-            const ex = tokenizeChat(chat, { messages: [...p.input.messages, ...answer] as never });
-            const lp = await model.logprobs(ex.tokens, adapter);
-            sum += sign * lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
-          }
-        }
-        return sum / 6;
-      };
-      expect(await gap(job.adapterPath!)).toBeGreaterThan(await gap());
-    } finally {
-      model.close();
-    }
+    const { base, tuned } = await heldOutPreferenceGap(path.join(modelsRoot, "tiny-chat"), job.adapterPath!);
+    expect(tuned).toBeGreaterThan(base);
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   });

@@ -12,6 +12,9 @@ import { deleteFrozenVersions, type LocalVersionFixture } from "../lib/jobs/loca
 import { queues } from "../lib/queue/queues";
 import { createRedis } from "../lib/redis";
 import { spawnWorker, waitFor, type SpawnedWorker } from "../lib/workers/testing";
+import { colorPreferences } from "../lib/testing/tiny-model/task";
+import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
+import { loadNativeAddon } from "../native/index";
 
 // Test-only: what the GPU worker tests share (gpu-jobs.int.test.ts on the CPU backend, gpu-jobs-cuda.emu.test.ts on
 // the emulated device): the real worker process with a stated environment, waits that show the worker's output when
@@ -95,5 +98,30 @@ export async function heartbeatOf(workerId: string): Promise<HeartbeatInfo | und
     return infos.find((i) => i.id === workerId);
   } finally {
     await redis.quit();
+  }
+}
+
+/**
+ * The DPO tests' held-out measure on the host (CPU backend): the mean over 6 held-out color pairs of
+ * ln p(preferred) − ln p(non-preferred), for the base model and with the adapter.
+ */
+export async function heldOutPreferenceGap(modelDir: string, adapter: string): Promise<{ base: number; tuned: number }> {
+  const model = await loadNativeAddon().loadModel({ modelDir, quant: "none", backend: "cpu", threads: 1 });
+  try {
+    const chat = loadChatTokenizer(modelDir);
+    const gap = async (withAdapter?: string) => {
+      let sum = 0;
+      for (const p of colorPreferences(6, 4)) {
+        for (const [sign, answer] of [[1, p.preferred_output], [-1, p.non_preferred_output]] as const) {
+          const ex = tokenizeChat(chat, { messages: [...p.input.messages, ...answer] as never });
+          const lp = await model.logprobs(ex.tokens, withAdapter);
+          sum += sign * lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
+        }
+      }
+      return sum / 6;
+    };
+    return { base: await gap(), tuned: await gap(adapter) };
+  } finally {
+    model.close();
   }
 }

@@ -34,7 +34,7 @@ import { colorPreferences, colorTask, toJsonl } from "../lib/testing/tiny-model/
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import type { SpawnedWorker } from "../lib/workers/testing";
 import { loadNativeAddon } from "../native/index";
-import { apiCall, heartbeatOf, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
+import { apiCall, heartbeatOf, heldOutPreferenceGap, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
 
 // Local fine-tunes end to end on real parts: POST /api/jobs (provider "local") through the app's own route
 // handlers, the real GPU worker process (workers/main.ts --gpu) on the CPU backend with a generated tiny chat
@@ -231,25 +231,8 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(card).toContain("24 training and 6 validation preference pairs");
 
     // On held-out pairs the adapter widens ln p(preferred) - ln p(non-preferred) over the base model's.
-    const model = await loadNativeAddon().loadModel({ modelDir: path.join(modelsRoot, "tiny-chat"), quant: "none", backend: "cpu", threads: 1 });
-    try {
-      const chat = loadChatTokenizer(path.join(modelsRoot, "tiny-chat"));
-      const gap = async (adapter?: string) => {
-        let sum = 0;
-        for (const p of colorPreferences(6, 4)) {
-          for (const [sign, answer] of [[1, p.preferred_output], [-1, p.non_preferred_output]] as const) {
-            const ex = tokenizeChat(chat, { messages: [...p.input.messages, ...answer] as never });
-            const lp = await model.logprobs(ex.tokens, adapter);
-            sum += sign * lp.reduce((s, x, i) => s + (ex.lossMask[i + 1] ? x : 0), 0);
-          }
-        }
-        return sum / 6;
-      };
-      const base = await gap(), tuned = await gap(job.adapterPath!);
-      expect(tuned).toBeGreaterThan(base + 1);
-    } finally {
-      model.close();
-    }
+    const { base, tuned } = await heldOutPreferenceGap(path.join(modelsRoot, "tiny-chat"), job.adapterPath!);
+    expect(tuned).toBeGreaterThan(base + 1);
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   }, 60_000);
