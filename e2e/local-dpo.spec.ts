@@ -77,6 +77,11 @@ test("a preference version launches a local DPO job from the form, which trains 
   // The reward margin has a chart of its own: a training point every step, validation where evaluated.
   await expect(page.getByRole("heading", { name: "Reward margin" })).toBeVisible();
   await expect(page.getByTestId("chart-margin")).toHaveAttribute("data-train-points", String(steps));
+  // The checkpoints table shows each checkpoint's reward accuracy instead of a full-validation loss.
+  const checkpoints = page.getByRole("table", { name: "Checkpoints" });
+  await expect(checkpoints.getByRole("columnheader", { name: "Reward accuracy", exact: true })).toBeVisible();
+  await expect(checkpoints.getByRole("columnheader", { name: "Full valid loss" })).toHaveCount(0);
+  await expect(checkpoints.getByRole("row").last()).toContainText(`${Math.round(job.metrics.at(-1)!.trainAccuracy! * 100)} %`);
   expect(job.metrics.at(-1)!.rewardMargin!).toBeGreaterThan(0);
   await expect(page.getByRole("list", { name: "Job events, newest first" }).getByText(/^Succeeded after \d+ steps: DPO train loss [\d.]+ \(reward accuracy \d+ %/)).toBeVisible();
   await screenshotPage(page, `${DIR}/local-dpo-succeeded.png`);
