@@ -326,6 +326,7 @@ describe("trainer commands on bad input", () => {
     expectCleanFailure(await tuneforge([...base, "--data", data, "--dpo-beta", "0.2"]), /--dpo-beta applies to preference pairs \(DPO\), but .*train\.jsonl holds chat examples/);
     expectCleanFailure(await tuneforge([...base, "--data", "pairs-bad.jsonl", "--dpo-beta", "0"]), /--dpo-beta must be between 0\.001 and 10, got 0/);
     expectCleanFailure(await tuneforge([...base, "--data", "pairs-bad.jsonl"]), /pairs-bad\.jsonl line 3 is a chat example .* among preference pairs/);
+    expectCleanFailure(await tuneforge([...base, "--data", "no-such-pairs.jsonl"]), /cannot read no-such-pairs\.jsonl: no such file/);
     expect(fs.existsSync(path.join(tmp, "never"))).toBe(false);
   });
 

@@ -1,9 +1,8 @@
-import fs from "node:fs";
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
 import { methodOfJsonl, parseSplit, tokenizeSplit, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
-import { loadChatTokenizer } from "../../lib/tokenizer";
+import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
 import { choiceOption, MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireModelDir, requireOption, TRAINING_FLAGS } from "../native/options";
@@ -97,7 +96,7 @@ export const trainCommand: Command = {
     // Read the data and tokenizer first: their errors should not wait for a model load. The training file's first
     // line says the method; the validation file must hold the same kind.
     const chat = loadChatTokenizer(modelDir);
-    const trainText = readData(dataFile);
+    const trainText = readDataFile(dataFile);
     const method: LocalMethod = methodOfJsonl(trainText);
     if (method === "dpo") {
       if (options.packing) throw new UsageError("train: --packing does not apply to DPO (preference pairs): each answer of a pair is scored as a sequence of its own; drop --packing.");
@@ -106,7 +105,7 @@ export const trainCommand: Command = {
       throw new UsageError(`train: --dpo-beta applies to preference pairs (DPO), but ${dataFile} holds chat examples.`);
     }
     const trainRaw = parseSplit(trainText, dataFile, method);
-    const validRaw = v.validation ? parseSplit(readData(v.validation), v.validation, method) : undefined;
+    const validRaw = v.validation ? parseSplit(readDataFile(v.validation), v.validation, method) : undefined;
     const { model } = await openModel("train", ctx.root, modelDir, v, "nf4");
     try {
       const info = model.info();
@@ -194,12 +193,4 @@ function rewardFields(r: StepReport | null): { reward_accuracy?: number; reward_
     reward_margin: r.rewardMargin,
     ...(r.validRewardAccuracy !== undefined ? { valid_reward_accuracy: r.validRewardAccuracy, valid_reward_margin: r.validRewardMargin } : {}),
   };
-}
-
-function readData(file: string): string {
-  try {
-    return fs.readFileSync(file, "utf8");
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
-  }
 }

@@ -57,12 +57,15 @@ export function parseChatJsonl(text: string, file: string): NumberedExample[] {
   return out;
 }
 
-export function readChatJsonl(file: string): NumberedExample[] {
-  let text: string;
+/** A data file's text, or an error that names the file and says why it cannot be read. */
+export function readDataFile(file: string): string {
   try {
-    text = fs.readFileSync(file, "utf8");
+    return fs.readFileSync(file, "utf8");
   } catch (err) {
     throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}`);
   }
-  return parseChatJsonl(text, file);
+}
+
+export function readChatJsonl(file: string): NumberedExample[] {
+  return parseChatJsonl(readDataFile(file), file);
 }

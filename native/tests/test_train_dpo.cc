@@ -147,3 +147,28 @@ TEST(dpo_step_gradients_are_the_gradient_of_the_mean_dpo_loss) {
     std::copy(w.begin(), w.end(), p.w);
   }
 }
+
+// A fresh run's first step is at the reference (LoRA B = 0): it takes the reference's scores, not the pass's, so its
+// figures are exactly ln 2 and margin 0 whatever a backend's rounding in another batch's company. Here the adapter is
+// moved after prepare() to make the two differ: step 1 still reports the reference, step 2 the pass's own scores.
+TEST(dpo_first_step_of_a_fresh_run_takes_the_reference_scores) {
+  ThreadPool pool(2);
+  auto r = load_tiny(TinySpec{}, pool, 32);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.dropout = 0.f;
+  r.m->init_lora(ls, 5);
+  const std::vector<api::Example> ex = pairs(4, r.tm.s.V, 9);
+  std::unique_ptr<train::Objective> obj = train::make_dpo_objective(ex, {}, 16, r.tm.s.V, 0.5, 2);
+  obj->prepare(*r.m, /*resuming=*/false);
+  randomize_b(*r.m, 6, 0.5f);
+  const std::vector<int64_t> order{0, 1, 2, 3};
+  Rng rng(1);
+  r.m->zero_lora_grads();
+  const train::StepFigures first = obj->step(*r.m, order, 0, 4, 2, false, rng, false);
+  CHECK_EQ(first.loss, std::log(2.0));
+  CHECK_EQ(first.reward_margin, 0.0);
+  CHECK_EQ(first.reward_accuracy, 0.0);
+  const train::StepFigures second = obj->step(*r.m, order, 0, 4, 2, false, rng, false);
+  CHECK(second.loss != std::log(2.0));
+  CHECK(second.reward_margin != 0.0);
+}
