@@ -70,6 +70,9 @@ int64_t cross_entropy_scratch_floats(int64_t N, int64_t V);
 void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
                                     CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
                                     const float* scales = nullptr);
+// The loss alone (losses, *result as above; scratch as above): the logits are left untouched.
+void cross_entropy_forward(const bf16* logits, const int32_t* targets, float* losses, CeSumDevice* result,
+                           float* scratch, int64_t N, int64_t V, cudaStream_t stream);
 
 // ---- adamw.cu (train/adamw.h) ----
 // One tensor, step t (1-based): torch AdamW in fp32 master weights and moments, same operation order as the CPU.

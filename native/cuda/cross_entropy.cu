@@ -5,6 +5,8 @@
 //      invalid-target count;
 //   3. one block per (row, chunk): dlogits = grad_scale * (exp(z - lse) - onehot), in place over the logits;
 //   4. one block: Σ losses in double and the counts into CeSumDevice.
+// cross_entropy_forward runs 1, 2 and 4 only: a pass that wants the loss alone (validation, a DPO pass's scoring
+// sweep) skips step 3's N×V bf16 writes and leaves the logits as they were.
 #include <string>
 
 #include "api.h"
@@ -125,33 +127,61 @@ __global__ void ce_reduce(const float* row_loss, const int32_t* targets, int64_t
 
 int64_t cross_entropy_scratch_floats(int64_t N, int64_t V) { return 2 * N * ce_chunks(V).count + 2 * N; }
 
-void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
-                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
-                                    const float* scales) {
+namespace {
+
+// Steps 1, 2 and 4 (the loss and the row logsumexps in scratch); returns the grid and vector width step 3 uses.
+struct CeLaunch {
+  dim3 grid;
+  bool vec;
+  int64_t chunk;
+  const float* lse;
+};
+
+CeLaunch ce_losses(const bf16* logits, const int32_t* targets, float* losses, CeSumDevice* result, float* scratch,
+                   int64_t N, int64_t V, cudaStream_t stream) {
   TF_CHECK(N >= 0 && N <= 65535, "cross_entropy: " + std::to_string(N) +
                                      " rows in one call (at most 65535; split the batch)");
   TF_CHECK(result && scratch, "cross_entropy: result and scratch buffers are required");
   const CeChunks p = ce_chunks(V);
   CUDA_CHECK(cudaMemsetAsync(result, 0, sizeof(CeSumDevice), stream));
-  if (N == 0) return;
   float* chunk_max = scratch;
   float* chunk_sum = chunk_max + N * p.count;
   float* lse = chunk_sum + N * p.count;
+  const CeLaunch out{dim3(unsigned(p.count), unsigned(N)), V % 8 == 0 && p.chunk % 8 == 0 && aligned16({logits}),
+                     p.chunk, lse};
+  if (N == 0) return out;
   // Row losses go to the caller's buffer when given, else to scratch (the reduction needs them either way).
   float* row_loss = losses ? losses : lse + N;
-  const dim3 grid(unsigned(p.count), unsigned(N));
-  const bool vec = V % 8 == 0 && p.chunk % 8 == 0 && aligned16({logits});
-  if (vec) ce_chunk_stats<8><<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
-  else ce_chunk_stats<1><<<grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+  if (out.vec)
+    ce_chunk_stats<8><<<out.grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+  else
+    ce_chunk_stats<1><<<out.grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
   CUDA_CHECK_LAUNCH();
   ce_row_lse<<<unsigned(N), 32, 0, stream>>>(logits, targets, chunk_max, chunk_sum, lse, row_loss, V, p.count,
                                              &result->invalid);
   CUDA_CHECK_LAUNCH();
-  // The loss sum reads the target logits, so it runs before the gradient overwrites them.
   ce_reduce<<<1, kCeThreads, 0, stream>>>(row_loss, targets, N, V, result);
   CUDA_CHECK_LAUNCH();
-  if (vec) ce_chunk_grad<8><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, scales, V, p.chunk);
-  else ce_chunk_grad<1><<<grid, kCeThreads, 0, stream>>>(logits, targets, lse, grad_scale, scales, V, p.chunk);
+  return out;
+}
+
+}  // namespace
+
+void cross_entropy_forward(const bf16* logits, const int32_t* targets, float* losses, CeSumDevice* result,
+                           float* scratch, int64_t N, int64_t V, cudaStream_t stream) {
+  ce_losses(logits, targets, losses, result, scratch, N, V, stream);
+}
+
+void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
+                                    CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
+                                    const float* scales) {
+  // The loss sum reads the target logits, so it is queued before the gradient overwrites them.
+  const CeLaunch l = ce_losses(logits, targets, losses, result, scratch, N, V, stream);
+  if (N == 0) return;
+  if (l.vec)
+    ce_chunk_grad<8><<<l.grid, kCeThreads, 0, stream>>>(logits, targets, l.lse, grad_scale, scales, V, l.chunk);
+  else
+    ce_chunk_grad<1><<<l.grid, kCeThreads, 0, stream>>>(logits, targets, l.lse, grad_scale, scales, V, l.chunk);
   CUDA_CHECK_LAUNCH();
 }
 

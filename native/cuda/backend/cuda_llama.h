@@ -13,6 +13,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -139,11 +140,11 @@ class CudaLlama final : public TrainableModel, public Decoder {
   bool begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets);
   void forward_layers(const Batch& b);
   void final_norm(int64_t N);
-  // Loss head of rows [r0, r0 + rows) (chunk c): logits = xf Eᵀ into the logits buffer, then the fused cross-entropy,
-  // which leaves grad_scale · dlogits in that buffer (grad_scale 0: the loss only).
-  // One chunk of rows through the LM head and the fused cross-entropy; losses (device, rows) receives the rows'
-  // losses when non-null.
-  void loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale, float* losses = nullptr);
+  // Loss head of rows [r0, r0 + rows) (chunk c): logits = xf Eᵀ into the logits buffer, then the cross-entropy.
+  // With grad_scale, the fused kernel leaves grad_scale · dlogits in that buffer; without (std::nullopt), only the
+  // loss is taken and the N×V gradient writes are skipped. losses (device, rows) receives the rows' losses when
+  // non-null.
+  void loss_chunk(int64_t c, int64_t r0, int64_t rows, std::optional<float> grad_scale, float* losses = nullptr);
   LossSum finish_loss(int64_t chunks, const Batch& b);  // the one sync: read and sum the CeSumDevice results
 
   template <typename T>

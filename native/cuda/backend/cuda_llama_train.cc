@@ -133,14 +133,19 @@ void CudaLlama::final_norm(int64_t N) {
   mark(StepPhase::Elementwise);
 }
 
-void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, float grad_scale, float* losses) {
+void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, std::optional<float> grad_scale, float* losses) {
   const int64_t H = hm_.H, V = hm_.V;
   bf16* logits = buf<bf16>(plan_.logits);
   matmul_bf16(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, logits, V, stream_);
+  const int32_t* targets = buf<int32_t>(plan_.targets) + r0;
+  CeSumDevice* result = buf<CeSumDevice>(plan_.ce_results) + c;
+  float* scratch = buf<float>(plan_.ce_scratch);
+  if (!grad_scale) {
+    cross_entropy_forward(logits, targets, losses, result, scratch, rows, V, stream_);
+    return;
+  }
   const float* scales = token_scales_.empty() ? nullptr : buf<float>(plan_.token_scales) + r0;
-  cross_entropy_forward_backward(logits, buf<int32_t>(plan_.targets) + r0, grad_scale, losses,
-                                 buf<CeSumDevice>(plan_.ce_results) + c, buf<float>(plan_.ce_scratch), rows, V,
-                                 stream_, scales);
+  cross_entropy_forward_backward(logits, targets, *grad_scale, losses, result, scratch, rows, V, stream_, scales);
 }
 
 LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
@@ -187,7 +192,7 @@ LossSum CudaLlama::forward_backward(const Batch& b, float grad_scale, bool dropo
     float* losses = buf<float>(plan_.token_losses);
     for (int64_t c = 0; c < chunks; ++c) {
       const int64_t r0 = c * R, rows = std::min(R, N - r0);
-      loss_chunk(c, r0, rows, 0.f, losses + r0);
+      loss_chunk(c, r0, rows, std::nullopt, losses + r0);
     }
     std::vector<float> host(static_cast<size_t>(N));
     CUDA_CHECK(cudaMemcpyAsync(host.data(), losses, host.size() * 4, cudaMemcpyDeviceToHost, stream_));
@@ -229,8 +234,7 @@ LossSum CudaLlama::forward_loss(const Batch& b, std::vector<double>* row_sums) {
   const int64_t R = s.chunk_rows(), chunks = s.logits_chunks();
   for (int64_t c = 0; c < chunks; ++c) {
     const int64_t r0 = c * R, rows = std::min(R, N - r0);
-    // The loss is all we want; the dlogits left behind are never read.
-    loss_chunk(c, r0, rows, 0.f, row_sums ? buf<float>(plan_.token_losses) + r0 : nullptr);
+    loss_chunk(c, r0, rows, std::nullopt, row_sums ? buf<float>(plan_.token_losses) + r0 : nullptr);
   }
   std::vector<float> losses(row_sums ? size_t(N) : 0);
   // Queued before finish_loss's sync, which then covers it.

@@ -61,6 +61,40 @@ void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
   const auto gref = to_double(grad);
   rows.push_back(make_row("cross_entropy dlogits", shape, from_bf16(dZ.download()), gref, {},
                           bf16_output_tolerance(acc_len, max_abs(gref)), ms));
+
+  // Per-row scales (DPO: +/- beta sigma(-z) / P per answer, some zero), against the CPU kernel's.
+  std::vector<float> scales(static_cast<size_t>(N));
+  for (size_t i = 0; i < scales.size(); ++i) scales[i] = i % 5 == 4 ? 0.f : rng.uniform(-1.f, 1.f);
+  std::vector<float> sgrad = logits;
+  kernels::cross_entropy_forward_backward(nullptr, sgrad.data(), targets.data(), grad_scale, N, V, scales.data());
+  dZ.upload(to_bf16(logits));
+  DeviceBuf<float> dScales(scales);
+  const double sms = time_ms([&] {
+    cross_entropy_forward_backward(dZ.bf(), dT.p, grad_scale, nullptr, dSum.p, dScratch.p, N, V, nullptr, dScales.p);
+  });
+  const auto sref = to_double(sgrad);
+  rows.push_back(make_row("cross_entropy dlogits, row scales", shape, from_bf16(dZ.download()), sref, {},
+                          bf16_output_tolerance(acc_len, max_abs(sref)), sms));
+
+  // The loss alone: the same kernels up to the loss, so the same bits as the fused call, and no logit written.
+  const std::vector<uint16_t> input = to_bf16(logits);
+  dZ.upload(input);
+  DeviceBuf<float> dLossOnly(static_cast<size_t>(N));
+  DeviceBuf<CeSumDevice> dSumOnly(1);
+  const double lms = time_ms([&] {
+    cross_entropy_forward(dZ.bf(), dT.p, dLossOnly.p, dSumOnly.p, dScratch.p, N, V, nullptr);
+  });
+  const CeSumDevice only = dSumOnly.download()[0];
+  const std::vector<float> fused_losses = dLoss.download(), only_losses = dLossOnly.download();
+  Row lo;
+  lo.name = "cross_entropy loss only";
+  lo.shape = shape;
+  lo.tolerance = "exact, logits untouched";
+  lo.ms = lms;
+  lo.pass = only_losses == fused_losses && only.sum == gpu.sum && only.count == gpu.count &&
+            dZ.download() == input;
+  if (!lo.pass) lo.note = "differs from the fused call's losses or wrote the logits";
+  rows.push_back(lo);
 }
 
 // Out-of-range targets cannot throw on the device: they are counted, and contribute neither loss nor gradient.
