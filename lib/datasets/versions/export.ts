@@ -94,7 +94,7 @@ export async function exportDownload(
   }
   const root = opts.root ?? dataDir();
   const rels = input.split === "all" ? [version.trainPath, version.validationPath] : [input.split === "train" ? version.trainPath : version.validationPath];
-  const files = rels.filter((r): r is string => r !== null).map((r) => path.join(root, r));
+  const files = rels.filter((r): r is string => r !== null).map((r) => path.join(/*turbopackIgnore: true*/ root, r));
   for (const file of files) {
     const found = await stat(file).catch(() => null);
     if (!found?.isFile()) {

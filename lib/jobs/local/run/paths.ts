@@ -42,7 +42,8 @@ export function isResumableCheckpoint(dir: string): boolean {
 export function moveAdapterIntoPlace(outDir: string, adapterDir: string): void {
   fs.mkdirSync(adapterDir, { recursive: true });
   for (const f of ADAPTER_FILES) {
-    const from = path.join(outDir, f);
-    if (fs.existsSync(from)) fs.renameSync(from, path.join(adapterDir, f));
+    // Run folders are chosen at run time; turbopackIgnore keeps Next from tracing the whole project for them.
+    const from = path.join(/*turbopackIgnore: true*/ outDir, f);
+    if (fs.existsSync(/*turbopackIgnore: true*/ from)) fs.renameSync(from, path.join(/*turbopackIgnore: true*/ adapterDir, f));
   }
 }
