@@ -3,7 +3,7 @@ import { expect, test } from "./stack";
 import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import { createPrismaClient } from "../lib/db/client";
-import { createDemoJob, curvePoints, updateAndPublishJob, writeAndPublishPoints } from "../lib/jobs/live/testing";
+import { createDemoJob, curvePoint, curvePoints, updateAndPublishJob, writeAndPublishPoints } from "../lib/jobs/live/testing";
 import { createRedis } from "../lib/redis";
 import { testSettings } from "../scripts/lib/test-env";
 import { expectSameTop } from "./layout";
@@ -46,6 +46,7 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
 
   for (let s = 121; s <= 140; s += 5) await writeAndPublishPoints(db, redis, t.e2eQueuePrefix, jobId, curvePoints(s, s + 4, curve));
   await expect(chart(page)).toHaveAttribute("data-last-step", "140");
+  await expect(page.getByTestId("legend-loss")).toHaveText(/^━ training\s+·\s+━ validation\s+·\s+◆ full validation at epoch end\s+·\s+┆ epoch boundary$/);
   await expect(chart(page)).toHaveAttribute("data-train-points", "140");
   await expect(page.getByTestId("progress-step")).toHaveText("140 / 300");
   await screenshotPage(page, `${DIR}/job-running.png`);
@@ -78,6 +79,27 @@ test("the loss curve grows live, and a reload resumes without gaps or repeats", 
   await expect(page.getByTestId("cost-actual")).toContainText("$0.3713");
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   await expect(page.getByRole("link", { name: "ROI for this job →" })).toHaveAttribute("href", `/costs?job=${jobId}`);
+});
+
+test("a curve that starts flat gets a readable value axis, and keeps one label per tick as it moves", async ({ page }) => {
+  // A DPO run's first steps are ln 2 (the adapter starts at the reference), as two computations may round it: one
+  // ulp apart. recharts' ticks for a single value or so narrow a range repeat values, their React keys collide,
+  // and the extra labels used to stay on screen over the ones drawn as the curve moved.
+  const jobId = await createDemoJob(db, { steps: 0, curve });
+  await page.goto(`/jobs/${jobId}`);
+  await expect(page.getByTestId("stream-state")).toHaveAttribute("data-state", "open");
+  const valueLabels = () => chart(page).locator('.recharts-cartesian-axis-tick-label text[text-anchor="end"]').allTextContents();
+  for (const [step, loss] of [[1, Math.LN2], [2, 0.6931471805599454]] as const) {
+    await writeAndPublishPoints(db, redis, t.e2eQueuePrefix, jobId, [{ ...curvePoint(step, curve), trainLoss: loss }]);
+    await expect(chart(page)).toHaveAttribute("data-last-step", String(step));
+    expect(await valueLabels()).toEqual(["0.60", "0.70", "0.80"]);
+  }
+
+  await writeAndPublishPoints(db, redis, t.e2eQueuePrefix, jobId, curvePoints(3, 20, curve));
+  await expect(chart(page)).toHaveAttribute("data-last-step", "20");
+  const moved = await valueLabels();
+  expect(moved.length).toBeGreaterThan(2);
+  expect(moved).toEqual([...new Set(moved)]);
 });
 
 test("the overfitting alert appears for a curve that overfits, and not for one that does not", async ({ page }) => {

@@ -76,6 +76,8 @@ test("a preference version launches a local DPO job from the form, which trains 
   await expect(page.getByRole("heading", { name: "Token accuracy" })).toHaveCount(0);
   // The reward margin has a chart of its own: a training point every step, validation where evaluated.
   await expect(page.getByRole("heading", { name: "Reward margin" })).toBeVisible();
+  // No validation split and no whole-set pass at epoch ends: the legends name only the lines drawn.
+  for (const metric of ["loss", "accuracy", "margin"]) await expect(page.getByTestId(`legend-${metric}`)).toHaveText(/^━ training\s+·\s+┆ epoch boundary$/);
   await expect(page.getByTestId("chart-margin")).toHaveAttribute("data-train-points", String(steps));
   // The checkpoints table shows each checkpoint's reward accuracy instead of a full-validation loss.
   const checkpoints = page.getByRole("table", { name: "Checkpoints" });
@@ -84,5 +86,13 @@ test("a preference version launches a local DPO job from the form, which trains 
   await expect(checkpoints.getByRole("row").last()).toContainText(`${Math.round(job.metrics.at(-1)!.trainAccuracy! * 100)} %`);
   expect(job.metrics.at(-1)!.rewardMargin!).toBeGreaterThan(0);
   await expect(page.getByRole("list", { name: "Job events, newest first" }).getByText(/^Succeeded after \d+ steps: DPO train loss [\d.]+ \(reward accuracy \d+ %/)).toBeVisible();
+  // Each chart's value axis names each tick once. The run starts flat (ln 2, margin 0), where recharts' repeated
+  // ticks used to stay on screen as stale labels over the ones drawn later.
+  console.log("ALL", JSON.stringify(await page.getByTestId("chart-loss").locator("svg text").evaluateAll((els) => els.map((e) => e.textContent + "@" + e.getAttribute("y") + "@" + e.getAttribute("text-anchor")))));
+  for (const chart of ["chart-loss", "chart-margin"]) {
+    const labels = await page.getByTestId(chart).locator('.recharts-cartesian-axis-tick-label text[text-anchor="end"]').allTextContents();
+    expect(labels.length, chart).toBeGreaterThan(2);
+    expect(labels, chart).toEqual([...new Set(labels)]);
+  }
   await screenshotPage(page, `${DIR}/local-dpo-succeeded.png`);
 });

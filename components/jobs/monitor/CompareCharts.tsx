@@ -8,7 +8,7 @@ import { StatusBadge } from "@/components/ui/StatusBadge";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { JobStatusName, MetricPointView } from "@/lib/jobs/types";
 import { ChartControls, type ChartSettings } from "./ChartControls";
-import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
+import { ACCURACY_DOMAIN, axisTick, formatFigure, seriesValues, tooltipStyle, valueAxisRange } from "./chart-style";
 import styles from "./monitor.module.css";
 
 // Several jobs' curves on one chart: one colour per job, training solid, validation dashed.
@@ -23,13 +23,18 @@ function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: 
     () => jobs.map((j) => chartSeries(j.metrics, { metric, smoothing: settings.smoothing, logScale: metric === "loss" && settings.logScale, maxPoints: 800 })),
     [jobs, metric, settings],
   );
+  const logScale = metric === "loss" && settings.logScale;
+  const valueRange = useMemo(
+    () => (metric === "accuracy" ? { domain: ACCURACY_DOMAIN } : valueAxisRange(series.flatMap((s) => [...seriesValues(s)]), { logScale })),
+    [series, metric, logScale],
+  );
   return (
     <div className={styles.chartBox} role="img" aria-label={`${metric} of ${jobs.map((j) => j.name).join(", ")}`} data-testid={`compare-${metric}`} data-series={series.filter((s) => s.train.length || s.valid.length).length}>
       <ResponsiveContainer width="100%" height="100%">
         <LineChart margin={{ top: 8, right: 16, bottom: 4, left: 0 }}>
           <CartesianGrid stroke="var(--border)" strokeDasharray="2 4" />
           <XAxis dataKey="step" type="number" domain={[0, "auto"]} allowDecimals={false} allowDuplicatedCategory={false} tick={axisTick} tickLine={false} />
-          <YAxis type="number" scale={metric === "loss" && settings.logScale ? "log" : "auto"} domain={metric === "accuracy" ? ACCURACY_DOMAIN : ["auto", "auto"]} allowDataOverflow={settings.logScale || metric === "accuracy"} width={48} tick={axisTick} tickLine={false} axisLine={false} tickFormatter={formatFigure} />
+          <YAxis type="number" scale={logScale ? "log" : "auto"} {...valueRange} allowDataOverflow={settings.logScale || metric === "accuracy"} width={48} tick={axisTick} tickLine={false} axisLine={false} tickFormatter={formatFigure} />
           <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} labelFormatter={(s) => `step ${s}`} formatter={(v, n) => [formatFigure(Number(v)), n]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {jobs.flatMap((j, i) => [

@@ -6,7 +6,7 @@ import { formatBytes } from "@/components/models/format";
 import { byteAxis } from "@/lib/models/byte-axis";
 import { dynamicsSeries, type DynamicsField, type DynamicsSeries } from "@/lib/jobs/monitor/dynamics";
 import type { MetricPointView } from "@/lib/jobs/types";
-import { axisTick, tooltipStyle } from "./chart-style";
+import { axisTick, tooltipStyle, valueAxisRange } from "./chart-style";
 import styles from "./monitor.module.css";
 
 // Learning rate, gradient norm, throughput and memory per optimizer step: what a local run reports beside its
@@ -36,8 +36,11 @@ function yAxisProps(s: DynamicsSeries) {
     const axis = byteAxis(Math.max(...s.points.map((p) => p.value)));
     return { domain: [0, axis.ticks.at(-1)!], ticks: axis.ticks, tickFormatter: axis.format, width: 64 };
   }
-  const domain = s.field === "tokensPerSecond" ? [0, "auto"] : ["auto", "auto"];
-  return { domain: domain as [number | "auto", number | "auto"], tickFormatter: FORMAT[s.field], width: 56 };
+  // A constant schedule or a single step is flat: valueAxisRange gives it a fixed range with distinct ticks.
+  const fromZero = s.field === "tokensPerSecond";
+  const values = s.points.map((p) => p.value);
+  const range = valueAxisRange(fromZero ? [0, ...values] : values, { auto: fromZero ? [0, "auto"] : ["auto", "auto"] });
+  return { ...range, tickFormatter: FORMAT[s.field], width: 56 };
 }
 
 export function DynamicsCharts({ points }: { points: readonly MetricPointView[] }) {

@@ -6,7 +6,7 @@ import { epochMarks } from "@/lib/jobs/monitor/epochs";
 import { stepAxis } from "@/lib/jobs/monitor/step-axis";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { MetricPointView } from "@/lib/jobs/types";
-import { ACCURACY_DOMAIN, axisTick, formatFigure, tooltipStyle } from "./chart-style";
+import { ACCURACY_DOMAIN, axisTick, formatFigure, seriesValues, tooltipStyle, valueAxisRange } from "./chart-style";
 import styles from "./monitor.module.css";
 
 // Train and validation curves of one job. Raw values are drawn faint behind the smoothed line (as
@@ -33,6 +33,10 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
   const series = useMemo(() => chartSeries(points, { metric, smoothing, logScale }), [points, metric, smoothing, logScale]);
   // The step axis is ours (step-axis.ts), so the epoch marks know which boundaries it shows.
   const axis = stepAxis(series.lastStep ?? 0);
+  const valueRange = useMemo(
+    () => (metric === "accuracy" ? { domain: ACCURACY_DOMAIN } : valueAxisRange(seriesValues(series), { logScale })),
+    [series, metric, logScale],
+  );
   const boxRef = useRef<HTMLDivElement>(null);
 
   // Tell tests and the bench which step is on screen: set after React committed the chart and the browser
@@ -74,7 +78,7 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
               <YAxis
                 type="number"
                 scale={logScale ? "log" : "auto"}
-                domain={metric === "accuracy" ? ACCURACY_DOMAIN : ["auto", "auto"]}
+                {...valueRange}
                 allowDataOverflow={logScale || metric === "accuracy"}
                 width={48}
                 tick={axisTick}
@@ -104,17 +108,22 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
           </ResponsiveContainer>
         )}
       </div>
-      <figcaption className={styles.legendNote}>
+      {/* The legend names the series drawn: a job without a validation split, or one without whole-set passes at
+          epoch ends (DPO), has no such line to explain. */}
+      <figcaption className={styles.legendNote} data-testid={`legend-${metric}`}>
         <span style={{ color: TRAIN_COLOR }}>━ training</span>
-        {"  ·  "}
-        <span style={{ color: VALID_COLOR }}>━ validation</span>
-        {/* Reward margins have no whole-set pass at epoch ends. */}
-        {metric === "margin" ? null : (
+        {series.valid.length ? (
+          <>
+            {"  ·  "}
+            <span style={{ color: VALID_COLOR }}>━ validation</span>
+          </>
+        ) : null}
+        {series.fullValid.length ? (
           <>
             {"  ·  "}
             <span style={{ color: FULL_VALID_COLOR }}>◆ full validation at epoch end</span>
           </>
-        )}
+        ) : null}
         {epochSteps.length ? "  ·  ┆ epoch boundary" : ""}
       </figcaption>
     </figure>
