@@ -88,7 +88,6 @@ test("a preference version launches a local DPO job from the form, which trains 
   await expect(page.getByRole("list", { name: "Job events, newest first" }).getByText(/^Succeeded after \d+ steps: DPO train loss [\d.]+ \(reward accuracy \d+ %/)).toBeVisible();
   // Each chart's value axis names each tick once. The run starts flat (ln 2, margin 0), where recharts' repeated
   // ticks used to stay on screen as stale labels over the ones drawn later.
-  console.log("ALL", JSON.stringify(await page.getByTestId("chart-loss").locator("svg text").evaluateAll((els) => els.map((e) => e.textContent + "@" + e.getAttribute("y") + "@" + e.getAttribute("text-anchor")))));
   for (const chart of ["chart-loss", "chart-margin"]) {
     const labels = await page.getByTestId(chart).locator('.recharts-cartesian-axis-tick-label text[text-anchor="end"]').allTextContents();
     expect(labels.length, chart).toBeGreaterThan(2);

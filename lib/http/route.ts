@@ -50,9 +50,23 @@ export function route<S extends Schemas>(schemas: S, handler: (input: RouteInput
       if (result instanceof Response) return result;
       return NextResponse.json(result ?? { ok: true }, { headers: { "Cache-Control": "no-store" } });
     } catch (err) {
+      if (isClientAbort(req, err)) return new Response(null, { status: CLIENT_CLOSED_REQUEST });
       return errorResponse(err);
     }
   };
+}
+
+/** nginx's "client closed request": nobody reads it, but access logs show what happened. */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/**
+ * The browser went away while its request was read (react-query cancels a superseded estimate; the user navigated):
+ * Node's "aborted" ECONNRESET, or an AbortError, with the request's signal aborted. Not a server fault, so it is not
+ * logged as one; any other error of an aborted request still is.
+ */
+function isClientAbort(req: Request, err: unknown): boolean {
+  if (!req.signal?.aborted || !(err instanceof Error)) return false;
+  return (err as NodeJS.ErrnoException).code === "ECONNRESET" || err.name === "AbortError";
 }
 
 /** 201 Created with a JSON body, for routes that make a new resource. */
