@@ -330,6 +330,19 @@ describe("trainer commands on bad input", () => {
     expect(fs.existsSync(path.join(tmp, "never"))).toBe(false);
   });
 
+  it("examples with no reply within --max-seq-len: left out by line with a warning, and refused when none is left", async () => {
+    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
+    fs.writeFileSync(path.join(tmp, "some-long.jsonl"), toJsonl([...colorTask(4), long]));
+    const base = ["train", "--model", modelDir, "--data", "some-long.jsonl", "--epochs", "1", "--batch-size", "4", "--json"];
+    const r = await tuneforge([...base, "--max-seq-len", "96", "--out", path.join(tmp, "some-long")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("train: some-long.jsonl: 1 example has no trainable token within 96 tokens and is left out: line 5 (all of its assistant tokens lie beyond max_seq_len 96); raise --max-seq-len or shorten their prompts to train on them");
+    const done = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(done).toMatchObject({ done: true, steps: 1, examples: 4, skipped_examples: 1 });
+    expectCleanFailure(await tuneforge([...base, "--max-seq-len", "8", "--out", path.join(tmp, "none-fit")]), /some-long\.jsonl: no example has a trainable token within 8 tokens: line 1 \(all of its assistant tokens lie beyond max_seq_len 8\);.*Raise the max sequence length or shorten the prompts/);
+    expect(fs.existsSync(path.join(tmp, "none-fit"))).toBe(false);
+  }, 60_000);
+
   it("a malformed JSONL line, by number", async () => {
     const bad = path.join(tmp, "bad.jsonl");
     fs.writeFileSync(bad, toJsonl(colorTask(2)) + "{not json\n");

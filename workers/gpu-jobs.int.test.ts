@@ -237,6 +237,38 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(await w.exited).toBe(0);
   }, 60_000);
 
+  it("leaves out examples with nothing to learn within max_seq_len: the launch check and the job log name their lines, and training runs on the rest", async () => {
+    // Lines 3 and 6 have prompts so long that their replies start past 96 tokens.
+    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
+    const lines = colorTask(8);
+    lines.splice(2, 0, long);
+    lines.splice(5, 0, long);
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-skip", train: toJsonl(lines) });
+    fixtures.push(f);
+    const check = await checkLocalLaunch({ provider: "local", datasetVersionId: f.versionId, baseModel: "tiny-chat", config: { training: { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 } } });
+    expect(check.estimate.issues).toEqual([]);
+    expect(check.estimate).toMatchObject({ examples: 8, totalSteps: 2 });
+    const left = "2 training examples have no trainable token within 96 tokens and are left out: line 3 (all of its assistant tokens lie beyond max_seq_len 96); line 6 (all of its assistant tokens lie beyond max_seq_len 96). Raise the max sequence length or shorten their prompts to train on them.";
+    expect(check.estimate.notes).toContain(left);
+    // So short that no reply fits: the launch is refused on the field that fixes it.
+    const none = await checkLocalLaunch({ provider: "local", datasetVersionId: f.versionId, baseModel: "tiny-chat", config: { training: { maxSeqLen: 8 } } });
+    expect(none.estimate.issues).toEqual([
+      expect.objectContaining({ field: "config.training.maxSeqLen", code: "too_few_examples", message: expect.stringMatching(/train: no example has a trainable token within 8 tokens: line 1 \(.*\); line 2 .*; …\. Raise the max sequence length or shorten the prompts\.$/) }),
+    ]);
+
+    const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
+    const w = startWorker();
+    await until("the job to succeed", w, statusIs(queued.id, "succeeded"));
+    const events = await db.jobEvent.findMany({ where: { jobId: queued.id }, orderBy: { createdAt: "asc" } });
+    expect(events.find((e) => e.message.startsWith("Training on "))!.message).toMatch(/: 8 examples, /);
+    const warning = events.find((e) => e.level === "warning")!;
+    expect(warning.message).toBe(left);
+    expect(warning.data).toEqual({ skipped: 2, lines: [3, 6] });
+    expect((await steps(queued.id)).length).toBe(2);
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  }, 60_000);
+
   it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
     const v = await version(120, 0);
     // 120 examples, batch 1, 3 micro-batches per step: 40 steps per epoch × 12 = 480 steps; a checkpoint every 40,

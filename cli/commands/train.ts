@@ -1,7 +1,7 @@
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
-import { methodOfJsonl, parseSplit, tokenizeSplit, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
+import { methodOfJsonl, parseSplit, skippedNote, tokenizeSplit, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
 import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
@@ -122,6 +122,10 @@ export const trainCommand: Command = {
         (r.truncated ? `; ${r.truncated} truncated at ${maxSeqLen} tokens (${r.truncatedTokens} tokens cut)` : "");
       note(describe(dataFile, train));
       if (valid) note(describe(v.validation!, valid));
+      for (const [split, file] of [[train, dataFile], [valid, v.validation]] as const) {
+        const left = split ? skippedNote(split, { maxSeqLen, dpo: method === "dpo" }) : null;
+        if (left) note(`${file}: ${left}; raise --max-seq-len or shorten their prompts to train on them`);
+      }
       if (method === "dpo") note(`DPO with beta ${options.dpoBeta} against ${path.basename(modelDir)} as the frozen reference; batch size counts pairs`);
 
       const tty = !v.json && process.stderr.isTTY;
@@ -170,6 +174,7 @@ export const trainCommand: Command = {
         method,
         ...(method === "dpo" ? { pairs: train.units, dpo_beta: options.dpoBeta, ...rewards } : { examples: train.units }),
         tokens: train.tokens,
+        skipped_examples: train.skipped.length,
         truncated_examples: train.truncated,
         truncated_tokens: train.truncatedTokens,
       };

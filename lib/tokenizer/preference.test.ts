@@ -64,6 +64,7 @@ describe("tokenizePreferenceDataset", () => {
     expect(chosen).toEqual(tokenizeChat(chat, { messages: [...pairs[0]!.input.messages, ...pairs[0]!.chosen] }));
     expect(report).toEqual({
       pairs: 1,
+      skipped: [],
       tokens: chosen.tokens.length + rejected.tokens.length,
       trainableTokens: chosen.tokens.length - prompt.length + rejected.tokens.length - prompt.length,
       truncatedPairs: 0,
@@ -72,7 +73,7 @@ describe("tokenizePreferenceDataset", () => {
     });
   });
 
-  it("cuts both sequences at max_seq_len and refuses a pair whose output starts beyond it, naming the line", () => {
+  it("cuts both sequences at max_seq_len and leaves out a pair whose output starts beyond it, naming the line", () => {
     const pairs = parsePreferenceJsonl(pair(), "p.jsonl");
     const full = tokenizePreferenceDataset(chat, pairs, { maxSeqLen: 4096, file: "p.jsonl" }).examples;
     const limit = full[0]!.tokens.length - 1; // the chosen sequence just over, the longer rejected one too
@@ -81,8 +82,10 @@ describe("tokenizePreferenceDataset", () => {
     expect(cut.examples.map((e) => e.tokens.length)).toEqual([limit, limit]);
     expect(cut.report.truncatedTokens).toBe(full[0]!.tokens.length - limit + full[1]!.tokens.length - limit);
     const prompt = chat.encode(chat.render(pairs[0]!.input.messages, { addGenerationPrompt: true })).length;
-    expect(() => tokenizePreferenceDataset(chat, pairs, { maxSeqLen: prompt, file: "p.jsonl" })).toThrow(
-      `p.jsonl: 1 preference pair(s) have an output with no trainable tokens: line 1 (its preferred output starts beyond max_seq_len ${prompt})`,
-    );
+    const lost = tokenizePreferenceDataset(chat, pairs, { maxSeqLen: prompt, file: "p.jsonl" });
+    expect(lost.examples).toEqual([]);
+    expect(lost.report.skipped).toEqual([{ line: 1, why: `its preferred output starts beyond max_seq_len ${prompt}` }]);
+    // A pair left out is not counted as truncated: the panel and the job log count only what is trained on.
+    expect(lost.report).toMatchObject({ pairs: 0, truncatedPairs: 0, truncatedTokens: 0 });
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChatTokenizer } from "./chat-tokenizer";
+import type { SkippedLine } from "./dataset";
 import { issuePath, MessageSchema, normalizeMessages } from "./jsonl";
 import { tokenizeChat, type ChatExample, type TokenizedExample, type TrainingMessage } from "./masks";
 
@@ -59,6 +60,8 @@ export function parsePreferenceJsonl(text: string, file: string): NumberedPair[]
 
 export type PreferenceReport = {
   pairs: number;
+  /** Pairs with an output that has no trainable token within max_seq_len, left out (as a whole). */
+  skipped: SkippedLine[];
   /** Tokens of both sequences of every pair after the cut: what an epoch reads. */
   tokens: number;
   trainableTokens: number;
@@ -77,8 +80,7 @@ export function pairSequences(pair: NumberedPair): [ChatExample, ChatExample] {
 /** Two examples per pair, chosen then rejected: native TrainExample order for method "dpo". */
 export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPair[], opts: { maxSeqLen: number; file: string }): { examples: TokenizedExample[]; report: PreferenceReport } {
   const examples: TokenizedExample[] = [];
-  const report: PreferenceReport = { pairs: 0, tokens: 0, trainableTokens: 0, truncatedPairs: 0, truncatedTokens: 0, longest: 0 };
-  const empty: { line: number; why: string }[] = [];
+  const report: PreferenceReport = { pairs: 0, skipped: [], tokens: 0, trainableTokens: 0, truncatedPairs: 0, truncatedTokens: 0, longest: 0 };
   for (const pair of pairs) {
     const both = pairSequences(pair).map((sequence) => {
       try {
@@ -87,14 +89,14 @@ export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPa
         throw new Error(`${opts.file} line ${pair.line}: ${(err as Error).message}`);
       }
     });
-    if (both.some((t) => t.tokens.length > opts.maxSeqLen)) report.truncatedPairs++;
     const cut = both.map((t) => ({ tokens: t.tokens.slice(0, opts.maxSeqLen), lossMask: t.lossMask.slice(0, opts.maxSeqLen) }));
     const lost = cut.findIndex((t) => !t.lossMask.includes(1));
     if (lost >= 0) {
-      empty.push({ line: pair.line, why: `its ${lost === 0 ? "preferred" : "non-preferred"} output starts beyond max_seq_len ${opts.maxSeqLen}` });
+      report.skipped.push({ line: pair.line, why: `its ${lost === 0 ? "preferred" : "non-preferred"} output starts beyond max_seq_len ${opts.maxSeqLen}` });
       continue;
     }
     report.pairs++;
+    if (both.some((t) => t.tokens.length > opts.maxSeqLen)) report.truncatedPairs++;
     report.truncatedTokens += both.reduce((n, t) => n + Math.max(0, t.tokens.length - opts.maxSeqLen), 0);
     for (const t of cut) {
       report.tokens += t.tokens.length;
@@ -102,10 +104,6 @@ export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPa
       report.longest = Math.max(report.longest, t.tokens.length);
       examples.push(t);
     }
-  }
-  if (empty.length > 0) {
-    const shown = empty.slice(0, 5).map((e) => `line ${e.line} (${e.why})`).join("; ");
-    throw new Error(`${opts.file}: ${empty.length} preference pair(s) have an output with no trainable tokens: ${shown}${empty.length > 5 ? "; …" : ""}. Raise the max sequence length or shorten the prompts`);
   }
   return { examples, report };
 }

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
 import { loadChatTokenizer, type ChatTokenizer } from "./chat-tokenizer";
-import { tokenizeDataset } from "./dataset";
+import { describeSkipped, tokenizeDataset } from "./dataset";
 import { parseChatJsonl } from "./jsonl";
 import { tokenizeChat, type ChatExample } from "./masks";
 
@@ -108,11 +108,21 @@ describe("tokenizeDataset", () => {
     expect(report.examples).toBe(2);
   });
 
-  it("rejects examples left with no trainable tokens, naming their lines", () => {
+  it("leaves out examples with no trainable tokens, naming their lines, and counts truncation over those kept", () => {
     const chat = loadChatTokenizer(base);
-    expect(() => tokenizeDataset(chat, [long(3, "yes")], { maxSeqLen: 20, file: "d.jsonl" })).toThrow(/d\.jsonl: 1 example\(s\) have no trainable tokens: line 3 \(all of its assistant tokens lie beyond max_seq_len 20\)/);
+    const short = { line: 1, messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "yes" }] };
     const noAssistant = { line: 4, messages: [{ role: "user", content: "hi" }] };
-    expect(() => tokenizeDataset(chat, [noAssistant], { maxSeqLen: 100, file: "d.jsonl" })).toThrow(/line 4 \(it has no assistant message/);
+    const { examples, report } = tokenizeDataset(chat, [short, long(3, "yes"), noAssistant], { maxSeqLen: 20, file: "d.jsonl" });
+    expect(examples).toHaveLength(1);
+    expect(report.examples).toBe(1);
+    expect(report.skipped).toEqual([
+      { line: 3, why: "all of its assistant tokens lie beyond max_seq_len 20" },
+      { line: 4, why: "it has no assistant message with weight other than 0" },
+    ]);
+    expect(report.truncatedExamples).toBe(0);
+    expect(report.truncatedTokens).toBe(0);
+    expect(describeSkipped(report.skipped)).toBe("line 3 (all of its assistant tokens lie beyond max_seq_len 20); line 4 (it has no assistant message with weight other than 0)");
+    expect(describeSkipped(Array.from({ length: 7 }, (_, i) => ({ line: i + 1, why: "w" })))).toBe("line 1 (w); line 2 (w); line 3 (w); line 4 (w); line 5 (w); …");
   });
 });
 

@@ -9,7 +9,7 @@ import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
 import { loadChatTokenizer } from "../../tokenizer";
 import { localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
-import { localMethodOf, parseSplit, tokenizeSplit, type LocalMethod } from "../local/run/data";
+import { localMethodOf, NothingToTrainError, parseSplit, skippedNote, tokenizeSplit, type LocalMethod } from "../local/run/data";
 import { absoluteInData } from "../local/run/paths";
 import { storedLocalConfig } from "../local/stored";
 import type { JobView } from "../types";
@@ -71,7 +71,7 @@ function maxPositions(modelDir: string): number | null {
   }
 }
 
-type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number };
+type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number; skippedNotes: string[] };
 
 // A version never changes, so its counts per (model, max length) are cached: the form asks on every change.
 const countCache = new Map<string, Promise<TokenCounts>>();
@@ -86,8 +86,12 @@ function countVersionTokens(v: { id: string; trainPath: string; validationPath: 
     const method = localMethodOf(v);
     const read = (rel: string) => parseSplit(fs.readFileSync(absoluteInData(root, rel), "utf8"), `${label} ${path.basename(rel)}`, method);
     const train = tokenizeSplit(chat, read(v.trainPath), { maxSeqLen, file: `${label} train` });
-    const validation = v.validationPath ? tokenizeSplit(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }).units : 0;
-    return { examples: train.units, validationExamples: validation, tokens: train.tokens, trainable: train.trainableTokens, truncated: train.truncated };
+    const validation = v.validationPath ? tokenizeSplit(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }) : null;
+    const dpo = method === "dpo";
+    const skippedNotes = [skippedNote(train, { maxSeqLen, dpo, where: "training" }), validation && skippedNote(validation, { maxSeqLen, dpo, where: "validation" })]
+      .filter((n): n is string => Boolean(n))
+      .map((n) => `${n}. Raise the max sequence length or shorten their prompts to train on them.`);
+    return { examples: train.units, validationExamples: validation?.units ?? 0, tokens: train.tokens, trainable: train.trainableTokens, truncated: train.truncated, skippedNotes };
   })();
   countCache.set(key, work);
   // A failure is not cached (the data directory may come back), and the oldest entries go first.
@@ -136,7 +140,7 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
   }
 
   // Counts with the model's tokenizer (only when both the model and the version are known and readable).
-  let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0 };
+  let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0, skippedNotes: [] };
   let maxSeqLen: number | null = null;
   if (row && modelDir && row.trainCount > 0) {
     const limit = maxPositions(modelDir);
@@ -147,8 +151,10 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
       const n = counts.truncated;
       const what = method === "dpo" ? `preference pair${n === 1 ? " has a sequence" : "s have sequences"}` : `example${n === 1 ? " is" : "s are"}`;
       if (n) notes.push(`${n} training ${what} longer than ${maxSeqLen} tokens and will be truncated.`);
+      notes.push(...counts.skippedNotes);
     } catch (err) {
-      issues.push({ field: "dataset", code: "version_unreadable", message: `${(err as Error).message}. Fix the data (or pick another model) and freeze a new version.` });
+      if (err instanceof NothingToTrainError) issues.push({ field: "config.training.maxSeqLen", code: "too_few_examples", message: `${err.message}.` });
+      else issues.push({ field: "dataset", code: "version_unreadable", message: `${(err as Error).message}. Fix the data (or pick another model) and freeze a new version.` });
     }
   }
   if (row && row.validationCount === 0) notes.push("No validation split: only the training loss is reported. Re-split with a validation share to watch for overfitting.");

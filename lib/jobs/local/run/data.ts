@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import type { PrismaClient } from "@prisma/client";
-import { parseChatJsonl, parsePreferenceJsonl, tokenizeDataset, tokenizePreferenceDataset, type ChatTokenizer, type NumberedExample, type NumberedPair, type TokenizedExample } from "../../../tokenizer";
+import { describeSkipped, parseChatJsonl, parsePreferenceJsonl, tokenizeDataset, tokenizePreferenceDataset, type ChatTokenizer, type NumberedExample, type NumberedPair, type SkippedLine, type TokenizedExample } from "../../../tokenizer";
 import { absoluteInData } from "./paths";
 
 // A job trains on its pinned DatasetVersion: the frozen train.jsonl (+ validation.jsonl) written at freeze
@@ -22,6 +22,9 @@ export type VersionData = {
 };
 
 export class VersionDataError extends Error {}
+
+/** A split with no example (pair) left that has a trainable token within max_seq_len. */
+export class NothingToTrainError extends Error {}
 
 /** The method a version trains with locally. */
 export const localMethodOf = (v: { hasPreference: boolean }): LocalMethod => (v.hasPreference ? "dpo" : "supervised");
@@ -58,8 +61,10 @@ export function parseSplit(text: string, file: string, method: LocalMethod): Par
 export type TokenizedSplit = {
   /** Native TrainExamples: one per chat example, or two per pair (chosen, rejected). */
   examples: TokenizedExample[];
-  /** Chat examples, or preference pairs. */
+  /** Chat examples, or preference pairs, trained on. */
   units: number;
+  /** Examples (pairs) with no trainable token within maxSeqLen: left out, by line. */
+  skipped: SkippedLine[];
   tokens: number;
   trainableTokens: number;
   /** Examples (pairs) cut at maxSeqLen, and the tokens cut off. */
@@ -68,13 +73,32 @@ export type TokenizedSplit = {
   longest: number;
 };
 
+/**
+ * Tokenizes a split as the trainer takes it. Examples with nothing to learn within maxSeqLen are left out and listed
+ * in `skipped` (callers say so); a split left with none is refused here, naming the first lines.
+ */
 export function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): TokenizedSplit {
+  let out: TokenizedSplit;
   if (split.kind === "preference") {
     const { examples, report: r } = tokenizePreferenceDataset(chat, split.pairs, opts);
-    return { examples, units: r.pairs, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, truncatedTokens: r.truncatedTokens, longest: r.longest };
+    out = { examples, units: r.pairs, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, truncatedTokens: r.truncatedTokens, longest: r.longest };
+  } else {
+    const { examples, report: r } = tokenizeDataset(chat, split.examples, opts);
+    out = { examples, units: r.examples, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, truncatedTokens: r.truncatedTokens, longest: r.longest };
   }
-  const { examples, report: r } = tokenizeDataset(chat, split.examples, opts);
-  return { examples, units: r.examples, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, truncatedTokens: r.truncatedTokens, longest: r.longest };
+  if (out.units === 0 && out.skipped.length > 0) {
+    const what = split.kind === "preference" ? "preference pair has an output" : "example has";
+    throw new NothingToTrainError(`${opts.file}: no ${what} a trainable token within ${opts.maxSeqLen} tokens: ${describeSkipped(out.skipped)}. Raise the max sequence length or shorten the prompts`);
+  }
+  return out;
+}
+
+/** "2 examples have no trainable token within 512 tokens and are left out: line 3 (…); line 9 (…)". */
+export function skippedNote(split: TokenizedSplit, opts: { maxSeqLen: number; dpo: boolean; where?: string }): string | null {
+  const n = split.skipped.length;
+  if (n === 0) return null;
+  const what = opts.dpo ? `preference pair${n === 1 ? " has an output" : "s have an output"}` : `example${n === 1 ? " has" : "s have"}`;
+  return `${n} ${opts.where ? `${opts.where} ` : ""}${what} no trainable token within ${opts.maxSeqLen} tokens and ${n === 1 ? "is" : "are"} left out: ${describeSkipped(split.skipped)}`;
 }
 
 export async function loadVersionData(db: PrismaClient, dataDir: string, versionId: string | null): Promise<VersionData> {

@@ -10,7 +10,7 @@ import { stepProfileLine } from "../../../models/step-profile";
 import { isTerminalJobStatus } from "../../types";
 import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
-import { loadVersionData, tokenizeSplit } from "./data";
+import { loadVersionData, skippedNote, tokenizeSplit } from "./data";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
 import { createStepSink, type StoredReport } from "./sink";
@@ -128,6 +128,11 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
             ".",
       { backend: info.backend, workerId: deps.workerId, ...(resume ? { resumedFromStep: resume.step } : {}) },
     );
+    // Examples with nothing to learn within max_seq_len are left out by name (a resumed run said so already).
+    for (const [split, where] of [[train, "training"], [valid, "validation"]] as const) {
+      const note = !resume && split ? skippedNote(split, { maxSeqLen, dpo, where }) : null;
+      if (note) await event("warning", `${note}. Raise the max sequence length or shorten their prompts to train on them.`, { skipped: split!.skipped.length, lines: split!.skipped.slice(0, 20).map((x) => x.line) });
+    }
     await publishJobSummary(db, pub, jobId);
 
     const sink = createStepSink({ db, pub, jobId, dataDir: deps.dataDir, epochs: config.training.epochs, onError: (err) => deps.log.warn(`[gpu-jobs] job ${jobId}: could not store a step: ${err.message}`) });
