@@ -123,7 +123,7 @@ export const trainCommand: Command = {
       note(describe(dataFile, train));
       if (valid) note(describe(v.validation!, valid));
       for (const [split, file] of [[train, dataFile], [valid, v.validation]] as const) {
-        const left = split ? skippedNote(split, { maxSeqLen, dpo: method === "dpo" }) : null;
+        const left = split ? skippedNote(split.skipped, { maxSeqLen, dpo: method === "dpo" }) : null;
         if (left) note(`${file}: ${left}; raise --max-seq-len or shorten their prompts to train on them`);
       }
       if (method === "dpo") note(`DPO with beta ${options.dpoBeta} against ${path.basename(modelDir)} as the frozen reference; batch size counts pairs`);

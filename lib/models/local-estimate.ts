@@ -5,10 +5,6 @@ import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
 import { DEFAULT_LOCAL_CONFIG, localConfigSchema, type LocalConfig } from "../jobs/local/config";
-import { readFileSync } from "node:fs";
-import { parseSplit } from "../jobs/local/run/data";
-import { pairSequences } from "../tokenizer/preference";
-import { tokenizeChat } from "../tokenizer/masks";
 import { chatTokenizerFor } from "./chat-cache";
 import { sequencesPerPass } from "./device-need";
 import { workerMemory } from "./details";
@@ -16,6 +12,7 @@ import { checkFitByBackend, fitNeeds, type FitVerdict } from "./fit";
 import { estimateAllMethods, microBatchSeqLen, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
 import { resolveModelDir } from "./resolve";
 import { describeModel, type LocalModel } from "./scan";
+import { countSplit, tokenizedSplit } from "./split-tokens";
 
 // The local launch form's estimate (POST /api/models/[name]/estimate): tokens per epoch counted with the
 // model's own tokenizer and chat template over the frozen train split, the trainer's steps (native/src/train:
@@ -73,92 +70,6 @@ function insideDataDir(root: string, rel: string): string {
   return full;
 }
 
-type ChatTokenizer = ReturnType<typeof chatTokenizerFor>;
-/**
- * One split tokenized once: each example's token count and loss mask (what changes with the form is counted from
- * these). A preference split holds two sequences per pair, preferred then non-preferred (what DPO trains on).
- */
-type TokenizedSplit = { lengths: number[]; masks: Uint8Array[] };
-
-// Frozen versions never change, and chatTokenizerFor hands out a new tokenizer object when a model's files
-// change, so (tokenizer object, file) is a safe cache key: editing hyperparameters in the form re-counts from
-// memory instead of re-tokenizing the dataset. Weakly held: an evicted tokenizer takes its entries with it.
-const tokenizedCache = new WeakMap<ChatTokenizer, Map<string, Promise<TokenizedSplit>>>();
-const MAX_SPLITS_PER_MODEL = 6;
-/** Examples tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
-const CHUNK = 64;
-
-/** The split as the trainer reads it: chat examples, or each pair's two sequences in the trainer's order. */
-function readSplit(file: string, preference: boolean) {
-  const split = parseSplit(readFileSync(file, "utf8"), file, preference ? "dpo" : "supervised");
-  return split.kind === "chat" ? split.examples : split.pairs.flatMap((p) => pairSequences(p).map((sequence) => ({ ...sequence, line: p.line })));
-}
-
-async function tokenizeSplit(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
-  let examples;
-  try {
-    examples = readSplit(file, preference);
-  } catch (err) {
-    throw new HttpError(400, "dataset_file", (err as Error).message);
-  }
-  const out: TokenizedSplit = { lengths: [], masks: [] };
-  for (const [i, ex] of examples.entries()) {
-    if (i > 0 && i % CHUNK === 0) await new Promise((r) => setImmediate(r));
-    try {
-      const t = tokenizeChat(chat, ex);
-      out.lengths.push(t.tokens.length);
-      out.masks.push(Uint8Array.from(t.lossMask));
-    } catch (err) {
-      throw new HttpError(400, "template_error", `${path.basename(file)} line ${ex.line}: ${(err as Error).message}`);
-    }
-  }
-  return out;
-}
-
-function tokenizedSplit(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
-  let perModel = tokenizedCache.get(chat);
-  if (!perModel) tokenizedCache.set(chat, (perModel = new Map()));
-  const hit = perModel.get(file);
-  if (hit) return hit;
-  const pending = tokenizeSplit(chat, file, preference);
-  perModel.set(file, pending);
-  // A failure (unreadable file, template error) is not remembered: fixing the model folder must take effect.
-  pending.catch(() => perModel.delete(file));
-  while (perModel.size > MAX_SPLITS_PER_MODEL) perModel.delete(perModel.keys().next().value as string);
-  return pending;
-}
-
-/** `group` sequences make one unit: 1 for chat examples, 2 for a preference pair (kept only if both sides are). */
-function countSplit(split: TokenizedSplit, seqLen: number, group = 1) {
-  const lengths: number[] = [];
-  const s = { examples: 0, skipped: 0, tokens: 0, trained: 0, truncatedExamples: 0, truncatedTokens: 0, longest: 0 };
-  for (let u = 0; u + group <= split.lengths.length; u += group) {
-    const sides = Array.from({ length: group }, (_, j) => {
-      const length = split.lengths[u + j] as number;
-      const mask = split.masks[u + j] as Uint8Array;
-      const n = Math.min(length, seqLen);
-      // The trainer keeps a sequence only if a loss target lies within its first seqLen tokens (positions ≥ 1).
-      let trained = 0;
-      for (let k = 1; k < n; k++) trained += mask[k] as number;
-      return { length, n, trained };
-    });
-    if (sides.some((x) => x.trained === 0)) {
-      s.skipped++;
-      continue;
-    }
-    if (sides.some((x) => x.length > seqLen)) s.truncatedExamples++;
-    s.examples++;
-    for (const x of sides) {
-      s.truncatedTokens += Math.max(0, x.length - seqLen);
-      s.tokens += x.n;
-      s.trained += x.trained;
-      s.longest = Math.max(s.longest, x.n);
-      lengths.push(x.n);
-    }
-  }
-  return { ...s, lengths };
-}
-
 /** Greedy packing in file order (the trainer uses a seeded order, so its row count can differ slightly). */
 function packedRows(lengths: number[], seqLen: number): number {
   let rows = 0;
@@ -202,13 +113,12 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
         throw new HttpError(400, "model_tokenizer", `${resolved.name}: ${(err as Error).message}`);
       }
       const root = path.resolve(opts.dataRoot ?? dataDir());
-      const group = pairs ? 2 : 1;
-      const train = countSplit(await tokenizedSplit(chat, insideDataDir(root, version.trainPath), pairs), seqLen, group);
-      const valid = version.validationPath && version.validationCount > 0 ? countSplit(await tokenizedSplit(chat, insideDataDir(root, version.validationPath), pairs), seqLen, group) : null;
+      const train = countSplit(await tokenizedSplit(chat, insideDataDir(root, version.trainPath), pairs), seqLen);
+      const valid = version.validationPath && version.validationCount > 0 ? countSplit(await tokenizedSplit(chat, insideDataDir(root, version.validationPath), pairs), seqLen) : null;
       dataset = {
         versionId: version.id,
         examples: train.examples,
-        skipped: train.skipped,
+        skipped: train.skipped.length,
         validationExamples: valid?.examples ?? 0,
         tokensPerEpoch: train.tokens,
         trainedTokensPerEpoch: train.trained,
@@ -219,7 +129,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
         rows: t.packing && !pairs ? packedRows(train.lengths, seqLen) : train.examples,
         preference: pairs,
       };
-      if (train.skipped > 0) issues.push({ field: "config.training.maxSeqLen", message: `${train.skipped} training example(s) have no trained token within ${seqLen} tokens and will be skipped; raise max sequence length or shorten their prompts.` });
+      if (train.skipped.length > 0) issues.push({ field: "config.training.maxSeqLen", message: `${train.skipped.length} training example(s) have no trained token within ${seqLen} tokens and will be skipped; raise max sequence length or shorten their prompts.` });
       if (dataset.rows === 0) issues.push({ field: "datasetVersionId", message: "No training example has a trained token; there is nothing to learn from." });
     }
   }

@@ -1,4 +1,5 @@
 import type { ChatTokenizer } from "./chat-tokenizer";
+import { cutSide, skipReason } from "./cut";
 import type { NumberedExample } from "./jsonl";
 import { tokenizeChat, type TokenizedExample } from "./masks";
 
@@ -37,23 +38,22 @@ export function tokenizeDataset(chat: ChatTokenizer, examples: NumberedExample[]
     } catch (err) {
       throw new Error(`${opts.file} line ${ex.line}: ${(err as Error).message}`);
     }
-    const hadTargets = t.lossMask.some((m) => m === 1);
-    const cutTokens = Math.max(0, t.tokens.length - opts.maxSeqLen);
-    if (cutTokens > 0) t = { tokens: t.tokens.slice(0, opts.maxSeqLen), lossMask: t.lossMask.slice(0, opts.maxSeqLen) };
-    const trainable = t.lossMask.reduce<number>((n, m) => n + m, 0);
-    if (trainable === 0) {
-      report.skipped.push({ line: ex.line, why: hadTargets ? `all of its assistant tokens lie beyond max_seq_len ${opts.maxSeqLen}` : "it has no assistant message with weight other than 0" });
+    const side = cutSide(t.lossMask, t.tokens.length, opts.maxSeqLen);
+    const why = skipReason([side], opts.maxSeqLen);
+    if (why) {
+      report.skipped.push({ line: ex.line, why });
       continue;
     }
-    // Truncation is counted over the examples trained on, as the estimate panel counts it.
-    if (cutTokens > 0) {
+    // Truncation is counted over the examples trained on.
+    if (side.cut > 0) {
       report.truncatedExamples++;
-      report.truncatedTokens += cutTokens;
+      report.truncatedTokens += side.cut;
+      t = { tokens: t.tokens.slice(0, side.n), lossMask: t.lossMask.slice(0, side.n) };
     }
     report.examples++;
-    report.tokens += t.tokens.length;
-    report.trainableTokens += trainable;
-    report.longest = Math.max(report.longest, t.tokens.length);
+    report.tokens += side.n;
+    report.trainableTokens += side.trained;
+    report.longest = Math.max(report.longest, side.n);
     out.push(t);
   }
   return { examples: out, report };

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { ChatTokenizer } from "./chat-tokenizer";
+import { cutSide, skipReason } from "./cut";
 import type { SkippedLine } from "./dataset";
 import { issuePath, MessageSchema, normalizeMessages } from "./jsonl";
 import { tokenizeChat, type ChatExample, type TokenizedExample, type TrainingMessage } from "./masks";
@@ -89,21 +90,22 @@ export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPa
         throw new Error(`${opts.file} line ${pair.line}: ${(err as Error).message}`);
       }
     });
-    const cut = both.map((t) => ({ tokens: t.tokens.slice(0, opts.maxSeqLen), lossMask: t.lossMask.slice(0, opts.maxSeqLen) }));
-    const lost = cut.findIndex((t) => !t.lossMask.includes(1));
-    if (lost >= 0) {
-      report.skipped.push({ line: pair.line, why: `its ${lost === 0 ? "preferred" : "non-preferred"} output starts beyond max_seq_len ${opts.maxSeqLen}` });
+    const sides = both.map((t) => cutSide(t.lossMask, t.tokens.length, opts.maxSeqLen));
+    const why = skipReason(sides, opts.maxSeqLen);
+    if (why) {
+      report.skipped.push({ line: pair.line, why });
       continue;
     }
     report.pairs++;
-    if (both.some((t) => t.tokens.length > opts.maxSeqLen)) report.truncatedPairs++;
-    report.truncatedTokens += both.reduce((n, t) => n + Math.max(0, t.tokens.length - opts.maxSeqLen), 0);
-    for (const t of cut) {
-      report.tokens += t.tokens.length;
-      report.trainableTokens += t.lossMask.reduce<number>((n, m) => n + m, 0);
-      report.longest = Math.max(report.longest, t.tokens.length);
-      examples.push(t);
-    }
+    if (sides.some((s) => s.cut > 0)) report.truncatedPairs++;
+    both.forEach((t, i) => {
+      const side = sides[i]!;
+      report.truncatedTokens += side.cut;
+      report.tokens += side.n;
+      report.trainableTokens += side.trained;
+      report.longest = Math.max(report.longest, side.n);
+      examples.push({ tokens: t.tokens.slice(0, side.n), lossMask: t.lossMask.slice(0, side.n) });
+    });
   }
   return { examples, report };
 }

@@ -7,9 +7,10 @@ import type { QueueSet } from "../../queue/queues";
 import { dataDir as defaultDataDir, modelsDir as defaultModelsDir } from "../../env";
 import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
-import { loadChatTokenizer } from "../../tokenizer";
 import { localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
-import { localMethodOf, NothingToTrainError, parseSplit, skippedNote, tokenizeSplit, type LocalMethod } from "../local/run/data";
+import { chatTokenizerFor } from "../../models/chat-cache";
+import { countSplit, tokenizedSplit } from "../../models/split-tokens";
+import { localMethodOf, NothingToTrainError, skippedNote, throwIfNothingToTrain, type LocalMethod } from "../local/run/data";
 import { absoluteInData } from "../local/run/paths";
 import { storedLocalConfig } from "../local/stored";
 import type { JobView } from "../types";
@@ -73,31 +74,30 @@ function maxPositions(modelDir: string): number | null {
 
 type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number; skippedNotes: string[] };
 
-// A version never changes, so its counts per (model, max length) are cached: the form asks on every change.
-const countCache = new Map<string, Promise<TokenCounts>>();
-const MAX_CACHED = 16;
-
-function countVersionTokens(v: { id: string; trainPath: string; validationPath: string | null; hasPreference: boolean }, modelDir: string, maxSeqLen: number, root: string, label: string): Promise<TokenCounts> {
-  const key = `${root}|${v.id}|${modelDir}|${maxSeqLen}`;
-  const hit = countCache.get(key);
-  if (hit) return hit;
-  const work = (async (): Promise<TokenCounts> => {
-    const chat = loadChatTokenizer(modelDir);
-    const method = localMethodOf(v);
-    const read = (rel: string) => parseSplit(fs.readFileSync(absoluteInData(root, rel), "utf8"), `${label} ${path.basename(rel)}`, method);
-    const train = tokenizeSplit(chat, read(v.trainPath), { maxSeqLen, file: `${label} train` });
-    const validation = v.validationPath ? tokenizeSplit(chat, read(v.validationPath), { maxSeqLen, file: `${label} validation` }) : null;
-    const dpo = method === "dpo";
-    const skippedNotes = [skippedNote(train, { maxSeqLen, dpo, where: "training" }), validation && skippedNote(validation, { maxSeqLen, dpo, where: "validation" })]
-      .filter((n): n is string => Boolean(n))
-      .map((n) => `${n}. Raise the max sequence length or shorten their prompts to train on them.`);
-    return { examples: train.units, validationExamples: validation?.units ?? 0, tokens: train.tokens, trainable: train.trainableTokens, truncated: train.truncated, skippedNotes };
-  })();
-  countCache.set(key, work);
-  // A failure is not cached (the data directory may come back), and the oldest entries go first.
-  work.catch(() => countCache.delete(key));
-  while (countCache.size > MAX_CACHED) countCache.delete(countCache.keys().next().value!);
-  return work;
+/**
+ * The version counted as the trainer will take it at maxSeqLen, from the tokenization the estimate panel made
+ * (lib/models/split-tokens.ts: once per model and file, whatever the max length). A split with nothing left to
+ * train on throws NothingToTrainError.
+ */
+async function countVersionTokens(v: { trainPath: string; validationPath: string | null; hasPreference: boolean }, modelDir: string, maxSeqLen: number, root: string, label: string): Promise<TokenCounts> {
+  const chat = chatTokenizerFor(modelDir);
+  const dpo = localMethodOf(v) === "dpo";
+  const count = async (rel: string, split: "train" | "validation") => {
+    const c = countSplit(await tokenizedSplit(chat, absoluteInData(root, rel), dpo), maxSeqLen);
+    throwIfNothingToTrain(c.examples, c.skipped, { maxSeqLen, dpo, file: `${label} ${split}` });
+    const note = skippedNote(c.skipped, { maxSeqLen, dpo, where: split === "train" ? "training" : "validation" });
+    return { counts: c, note: note && `${note}. Raise the max sequence length or shorten their prompts to train on them.` };
+  };
+  const train = await count(v.trainPath, "train");
+  const validation = v.validationPath ? await count(v.validationPath, "validation") : null;
+  return {
+    examples: train.counts.examples,
+    validationExamples: validation?.counts.examples ?? 0,
+    tokens: train.counts.tokens,
+    trainable: train.counts.trained,
+    truncated: train.counts.truncatedExamples,
+    skippedNotes: [train.note, validation?.note].filter((n): n is string => Boolean(n)),
+  };
 }
 
 export type LocalLaunchCheck = { estimate: LocalLaunchEstimate; request: LocalLaunchRequest | null; modelName: string | null };
@@ -147,7 +147,7 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
     maxSeqLen = Math.min(config?.training.maxSeqLen ?? 2048, limit ?? Infinity);
     if (config && limit && config.training.maxSeqLen > limit) notes.push(`max sequence length ${config.training.maxSeqLen} is above the model's ${limit} positions; training uses ${limit}.`);
     try {
-      counts = await countVersionTokens({ id: row.id, trainPath: row.trainPath, validationPath: row.validationCount > 0 ? row.validationPath : null, hasPreference: row.hasPreference }, modelDir, maxSeqLen, root, label);
+      counts = await countVersionTokens({ trainPath: row.trainPath, validationPath: row.validationCount > 0 ? row.validationPath : null, hasPreference: row.hasPreference }, modelDir, maxSeqLen, root, label);
       const n = counts.truncated;
       const what = method === "dpo" ? `preference pair${n === 1 ? " has a sequence" : "s have sequences"}` : `example${n === 1 ? " is" : "s are"}`;
       if (n) notes.push(`${n} training ${what} longer than ${maxSeqLen} tokens and will be truncated.`);

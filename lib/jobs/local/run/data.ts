@@ -86,19 +86,23 @@ export function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { m
     const { examples, report: r } = tokenizeDataset(chat, split.examples, opts);
     out = { examples, units: r.examples, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, truncatedTokens: r.truncatedTokens, longest: r.longest };
   }
-  if (out.units === 0 && out.skipped.length > 0) {
-    const what = split.kind === "preference" ? "preference pair has an output" : "example has";
-    throw new NothingToTrainError(`${opts.file}: no ${what} a trainable token within ${opts.maxSeqLen} tokens: ${describeSkipped(out.skipped)}. Raise the max sequence length or shorten the prompts`);
-  }
+  throwIfNothingToTrain(out.units, out.skipped, { ...opts, dpo: split.kind === "preference" });
   return out;
 }
 
+/** Refuses a split whose every unit was left out (NothingToTrainError), naming the first lines. */
+export function throwIfNothingToTrain(kept: number, skipped: readonly SkippedLine[], opts: { maxSeqLen: number; file: string; dpo: boolean }): void {
+  if (kept > 0 || skipped.length === 0) return;
+  const what = opts.dpo ? "preference pair has an output with" : "example has";
+  throw new NothingToTrainError(`${opts.file}: no ${what} a trainable token within ${opts.maxSeqLen} tokens: ${describeSkipped(skipped)}. Raise the max sequence length or shorten the prompts`);
+}
+
 /** "2 examples have no trainable token within 512 tokens and are left out: line 3 (…); line 9 (…)". */
-export function skippedNote(split: TokenizedSplit, opts: { maxSeqLen: number; dpo: boolean; where?: string }): string | null {
-  const n = split.skipped.length;
+export function skippedNote(skipped: readonly SkippedLine[], opts: { maxSeqLen: number; dpo: boolean; where?: string }): string | null {
+  const n = skipped.length;
   if (n === 0) return null;
   const what = opts.dpo ? `preference pair${n === 1 ? " has an output" : "s have an output"}` : `example${n === 1 ? " has" : "s have"}`;
-  return `${n} ${opts.where ? `${opts.where} ` : ""}${what} no trainable token within ${opts.maxSeqLen} tokens and ${n === 1 ? "is" : "are"} left out: ${describeSkipped(split.skipped)}`;
+  return `${n} ${opts.where ? `${opts.where} ` : ""}${what} no trainable token within ${opts.maxSeqLen} tokens and ${n === 1 ? "is" : "are"} left out: ${describeSkipped(skipped)}`;
 }
 
 export async function loadVersionData(db: PrismaClient, dataDir: string, versionId: string | null): Promise<VersionData> {

@@ -130,7 +130,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     );
     // Examples with nothing to learn within max_seq_len are left out by name (a resumed run said so already).
     for (const [split, where] of [[train, "training"], [valid, "validation"]] as const) {
-      const note = !resume && split ? skippedNote(split, { maxSeqLen, dpo, where }) : null;
+      const note = !resume && split ? skippedNote(split.skipped, { maxSeqLen, dpo, where }) : null;
       if (note) await event("warning", `${note}. Raise the max sequence length or shorten their prompts to train on them.`, { skipped: split!.skipped.length, lines: split!.skipped.slice(0, 20).map((x) => x.line) });
     }
     await publishJobSummary(db, pub, jobId);

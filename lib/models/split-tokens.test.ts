@@ -1,0 +1,89 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { parseSplit, tokenizeSplit } from "../jobs/local/run/data";
+import { writeTinyModel } from "../testing/tiny-model";
+import { colorPreferences, colorTask, toJsonl } from "../testing/tiny-model/task";
+import { chatTokenizerFor } from "./chat-cache";
+import { countSplit, tokenizedSplit } from "./split-tokens";
+
+// The launch form counts a version from one tokenization at any max length; what it counts must be what the
+// trainer's own tokenization keeps (lib/jobs/local/run/data.ts tokenizeSplit), example for example.
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "split-tokens-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const modelDir = writeTinyModel({ dir: path.join(tmp, "model"), preset: "tiny", seed: 3 }).dir;
+const chat = chatTokenizerFor(modelDir);
+const longPrompt = `${"Describe the weather again. ".repeat(12)}What color is the sky?`;
+
+function write(name: string, lines: unknown[]): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, toJsonl(lines as never));
+  return file;
+}
+
+describe("countSplit over a cached tokenization", () => {
+  it("keeps, skips and truncates chat examples exactly as the trainer's tokenization does, at every max length", async () => {
+    const lines = [...colorTask(5), { messages: [{ role: "user", content: longPrompt }, { role: "assistant", content: '{"color": "blue"}' }] }, { messages: [{ role: "user", content: "no reply" }, { role: "assistant", content: "x", weight: 0 }] }];
+    const file = write("chat.jsonl", lines);
+    const split = await tokenizedSplit(chat, file, false);
+    expect(await tokenizedSplit(chat, file, false)).toBe(split); // tokenized once
+    const parsed = parseSplit(fs.readFileSync(file, "utf8"), file, "supervised");
+    for (const maxSeqLen of [12, 24, 40, 80, 4096]) {
+      const counted = countSplit(split, maxSeqLen);
+      let trainer;
+      try {
+        trainer = tokenizeSplit(chat, parsed, { maxSeqLen, file });
+      } catch {
+        expect(counted.examples, `max ${maxSeqLen}`).toBe(0); // the trainer refuses a split with none left
+        continue;
+      }
+      expect({ examples: counted.examples, skipped: counted.skipped, tokens: counted.tokens, trained: counted.trained, truncated: counted.truncatedExamples, truncatedTokens: counted.truncatedTokens, longest: counted.longest }, `max ${maxSeqLen}`).toEqual({
+        examples: trainer.units,
+        skipped: trainer.skipped,
+        tokens: trainer.tokens,
+        trained: trainer.trainableTokens,
+        truncated: trainer.truncated,
+        truncatedTokens: trainer.truncatedTokens,
+        longest: trainer.longest,
+      });
+      expect(counted.lengths).toEqual(trainer.examples.map((e) => e.tokens.length));
+    }
+    // Some max length both keeps and cuts examples, so the comparison covered truncation.
+    expect([12, 24, 40, 80].some((l) => countSplit(split, l).examples > 0 && countSplit(split, l).truncatedExamples > 0)).toBe(true);
+    // Line 7 never trains (weight 0); line 6's reply starts past a short max length.
+    expect(countSplit(split, 4096).skipped).toEqual([{ line: 7, why: "it has no assistant message with weight other than 0" }]);
+    expect(countSplit(split, 40).skipped.map((s) => s.line)).toEqual([6, 7]);
+  });
+
+  it("keeps a preference pair only when both answers keep a target, as the trainer does", async () => {
+    const pairs = colorPreferences(4);
+    const long = { ...pairs[0]!, input: { messages: [{ role: "user", content: longPrompt }] } };
+    const file = write("pairs.jsonl", [...pairs, long]);
+    const split = await tokenizedSplit(chat, file, true);
+    const parsed = parseSplit(fs.readFileSync(file, "utf8"), file, "dpo");
+    for (const maxSeqLen of [30, 42, 46, 100, 4096]) {
+      const counted = countSplit(split, maxSeqLen);
+      let trainer;
+      try {
+        trainer = tokenizeSplit(chat, parsed, { maxSeqLen, file });
+      } catch {
+        expect(counted.examples, `max ${maxSeqLen}`).toBe(0);
+        continue;
+      }
+      expect([counted.examples, counted.skipped, counted.tokens, counted.trained, counted.truncatedExamples, counted.truncatedTokens], `max ${maxSeqLen}`).toEqual([
+        trainer.units,
+        trainer.skipped,
+        trainer.tokens,
+        trainer.trainableTokens,
+        trainer.truncated,
+        trainer.truncatedTokens,
+      ]);
+    }
+    expect(countSplit(split, 30).examples).toBe(0);
+    expect([42, 46].some((l) => countSplit(split, l).examples > 0 && countSplit(split, l).truncatedExamples > 0)).toBe(true);
+    expect(countSplit(split, 100).skipped).toEqual([{ line: 5, why: "its preferred output starts beyond max_seq_len 100" }]);
+    expect(countSplit(split, 4096).skipped).toEqual([]);
+  });
+});
