@@ -269,6 +269,23 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(await w.exited).toBe(0);
   }, 60_000);
 
+  it("a version that takes seconds to tokenize keeps its job: the worker's event loop is not held past the queue lock", async () => {
+    // 2,000 examples whose long prompts leave them out at max_seq_len 96 (so training stays short), 8 that train.
+    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-slow-tokenize", train: toJsonl([...colorTask(8), ...Array.from({ length: 2000 }, () => long)]) });
+    fixtures.push(f);
+    const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
+    // The tests' workers hold a queue lock of 1 s (startGpuWorker); tokenizing this version takes several.
+    const w = startWorker();
+    await until("the job to succeed", w, statusIs(queued.id, "succeeded"), 120_000);
+    expect(w.output()).not.toMatch(/could not renew lock|Missing lock/);
+    const events = await db.jobEvent.findMany({ where: { jobId: queued.id }, orderBy: { createdAt: "asc" } });
+    expect(events.filter((e) => e.message.startsWith("Training on ")).map((e) => e.message)).toEqual([expect.stringMatching(/: 8 examples, /)]);
+    expect(events.filter((e) => e.level === "warning").map((e) => e.data)).toEqual([{ skipped: 2000, lines: Array.from({ length: 20 }, (_, i) => i + 9) }]);
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  }, 180_000);
+
   it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
     const v = await version(120, 0);
     // 120 examples, batch 1, 3 micro-batches per step: 40 steps per epoch × 12 = 480 steps; a checkpoint every 40,

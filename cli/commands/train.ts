@@ -114,8 +114,8 @@ export const trainCommand: Command = {
         maxSeqLen = info.maxPositionEmbeddings;
       }
       options.maxSeqLen = maxSeqLen;
-      const train = tokenizeSplit(chat, trainRaw, { maxSeqLen, file: dataFile });
-      const valid = validRaw && v.validation ? tokenizeSplit(chat, validRaw, { maxSeqLen, file: v.validation }) : undefined;
+      const train = await tokenizeSplit(chat, trainRaw, { maxSeqLen, file: dataFile });
+      const valid = validRaw && v.validation ? await tokenizeSplit(chat, validRaw, { maxSeqLen, file: v.validation }) : undefined;
       const units = method === "dpo" ? "preference pairs" : "examples";
       const describe = (what: string, r: TokenizedSplit) =>
         `${what}: ${r.units} ${units}, ${r.tokens} tokens (${r.trainableTokens} trained on)` +

@@ -34,7 +34,7 @@ describe("countSplit over a cached tokenization", () => {
       const counted = countSplit(split, maxSeqLen);
       let trainer;
       try {
-        trainer = tokenizeSplit(chat, parsed, { maxSeqLen, file });
+        trainer = await tokenizeSplit(chat, parsed, { maxSeqLen, file });
       } catch {
         expect(counted.examples, `max ${maxSeqLen}`).toBe(0); // the trainer refuses a split with none left
         continue;
@@ -67,7 +67,7 @@ describe("countSplit over a cached tokenization", () => {
       const counted = countSplit(split, maxSeqLen);
       let trainer;
       try {
-        trainer = tokenizeSplit(chat, parsed, { maxSeqLen, file });
+        trainer = await tokenizeSplit(chat, parsed, { maxSeqLen, file });
       } catch {
         expect(counted.examples, `max ${maxSeqLen}`).toBe(0);
         continue;

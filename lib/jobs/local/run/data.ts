@@ -73,18 +73,38 @@ export type TokenizedSplit = {
   longest: number;
 };
 
-/**
- * Tokenizes a split as the trainer takes it. Examples with nothing to learn within maxSeqLen are left out and listed
- * in `skipped` (callers say so); a split left with none is refused here, naming the first lines.
- */
-export function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): TokenizedSplit {
-  let out: TokenizedSplit;
+/** Units tokenized between yields to the event loop: a worker must keep renewing its queue lock meanwhile. */
+const TOKENIZE_CHUNK = 64;
+
+function splitPart(chat: ChatTokenizer, split: ParsedSplit, from: number, opts: { maxSeqLen: number; file: string }): TokenizedSplit {
   if (split.kind === "preference") {
-    const { examples, report: r } = tokenizePreferenceDataset(chat, split.pairs, opts);
-    out = { examples, units: r.pairs, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, truncatedTokens: r.truncatedTokens, longest: r.longest };
-  } else {
-    const { examples, report: r } = tokenizeDataset(chat, split.examples, opts);
-    out = { examples, units: r.examples, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, truncatedTokens: r.truncatedTokens, longest: r.longest };
+    const { examples, report: r } = tokenizePreferenceDataset(chat, split.pairs.slice(from, from + TOKENIZE_CHUNK), opts);
+    return { examples, units: r.pairs, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedPairs, truncatedTokens: r.truncatedTokens, longest: r.longest };
+  }
+  const { examples, report: r } = tokenizeDataset(chat, split.examples.slice(from, from + TOKENIZE_CHUNK), opts);
+  return { examples, units: r.examples, skipped: r.skipped, tokens: r.tokens, trainableTokens: r.trainableTokens, truncated: r.truncatedExamples, truncatedTokens: r.truncatedTokens, longest: r.longest };
+}
+
+/**
+ * Tokenizes a split as the trainer takes it, a chunk at a time with the event loop served in between (a large
+ * version takes tens of seconds, longer than the worker's queue lock lasts unrenewed). Examples with nothing to
+ * learn within maxSeqLen are left out and listed in `skipped` (callers say so); a split left with none is refused
+ * here, naming the first lines.
+ */
+export async function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): Promise<TokenizedSplit> {
+  const out: TokenizedSplit = { examples: [], units: 0, skipped: [], tokens: 0, trainableTokens: 0, truncated: 0, truncatedTokens: 0, longest: 0 };
+  const count = split.kind === "preference" ? split.pairs.length : split.examples.length;
+  for (let from = 0; from < count; from += TOKENIZE_CHUNK) {
+    if (from > 0) await new Promise((resolve) => setImmediate(resolve));
+    const part = splitPart(chat, split, from, opts);
+    for (const e of part.examples) out.examples.push(e);
+    out.skipped.push(...part.skipped);
+    out.units += part.units;
+    out.tokens += part.tokens;
+    out.trainableTokens += part.trainableTokens;
+    out.truncated += part.truncated;
+    out.truncatedTokens += part.truncatedTokens;
+    out.longest = Math.max(out.longest, part.longest);
   }
   throwIfNothingToTrain(out.units, out.skipped, { ...opts, dpo: split.kind === "preference" });
   return out;
