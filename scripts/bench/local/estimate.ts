@@ -4,21 +4,25 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createPrismaClient } from "../../../lib/db/client";
 import { checkLocalLaunch } from "../../../lib/jobs/launch/local";
+import { parseSplit, tokenizeSplit } from "../../../lib/jobs/local/run/data";
+import { tokenizeSplitOnThreads, tokenizeThreadCount } from "../../../lib/jobs/local/run/tokenize-threads";
 import { createFrozenVersion } from "../../../lib/jobs/local/test-support";
+import { loadChatTokenizer } from "../../../lib/tokenizer";
 import { estimateLocalTraining } from "../../../lib/models/local-estimate";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../../../lib/testing/tiny-model/task";
 import { migrateDeploy, recreateDatabase } from "../../lib/database";
 import { testSettings } from "../../lib/test-env";
 
-// `npm run bench:local-estimate [-- --examples N] [--prompt-words N]`: what the local launch form costs on a large
-// version. The form asks two things on every change: the estimate panel (POST /api/models/NAME/estimate) and the
+// `npm run bench:local-estimate [-- --examples N] [--prompt-words N] [--threads N]`: what the local launch form
+// costs on a large version, and what a job's start spends tokenizing it for the trainer (one thread, then N). The form asks two things on every change: the estimate panel (POST /api/models/NAME/estimate) and the
 // launch check (POST /api/jobs/estimate, also run again by the launch itself). Both count from one tokenization
 // of the version per model (lib/models/split-tokens.ts), so only the first question pays for tokenizing; a new
 // max sequence length re-counts from memory. Prints figures; asserts nothing. Scratch database
 // <TEST_DATABASE_URL>_bench_estimate, never the app's.
 
-const { values: a } = parseArgs({ options: { examples: { type: "string", default: "20000" }, "prompt-words": { type: "string", default: "30" } } });
+const { values: a } = parseArgs({ options: { examples: { type: "string", default: "20000" }, "prompt-words": { type: "string", default: "30" }, threads: { type: "string" } } });
+const threads = a.threads ? Number(a.threads) : tokenizeThreadCount();
 const examples = Number(a.examples);
 const promptWords = Number(a["prompt-words"]);
 
@@ -63,6 +67,19 @@ async function main(): Promise<void> {
     const short = await check(256);
     console.log(`launch check, max length 256                    ${fmt(ms(t0))}   ${short.estimate.examples} examples, ${short.estimate.truncatedExamples} truncated`);
     for (const note of short.estimate.notes) console.log(`  note: ${note.slice(0, 160)}`);
+
+    // A job's start: the trainer's tokenization of the same version (lib/jobs/local/run/run.ts).
+    const modelDir = path.join(modelsDir, "bench-model");
+    const chat = loadChatTokenizer(modelDir);
+    const split = parseSplit(jsonl, "train.jsonl", "supervised");
+    t0 = performance.now();
+    const one = await tokenizeSplit(chat, split, { maxSeqLen: 512, file: "train.jsonl" });
+    const oneMs = ms(t0);
+    console.log(`job start, tokenize on 1 thread                  ${fmt(oneMs)}   ${(one.tokens / (oneMs / 1000) / 1000).toFixed(0)}k tokens/s`);
+    t0 = performance.now();
+    const many = await tokenizeSplitOnThreads(chat, modelDir, split, { maxSeqLen: 512, file: "train.jsonl", threads });
+    const manyMs = ms(t0);
+    console.log(`job start, tokenize on ${threads} thread(s)               ${fmt(manyMs)}   ${(many.tokens / (manyMs / 1000) / 1000).toFixed(0)}k tokens/s, ${(oneMs / manyMs).toFixed(2)}x`);
   } finally {
     await db.$disconnect();
     fs.rmSync(work, { recursive: true, force: true });

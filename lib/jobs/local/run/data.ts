@@ -92,22 +92,42 @@ function splitPart(chat: ChatTokenizer, split: ParsedSplit, from: number, opts: 
  * here, naming the first lines.
  */
 export async function tokenizeSplit(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): Promise<TokenizedSplit> {
-  const out: TokenizedSplit = { examples: [], units: 0, skipped: [], tokens: 0, trainableTokens: 0, truncated: 0, truncatedTokens: 0, longest: 0 };
-  const count = split.kind === "preference" ? split.pairs.length : split.examples.length;
-  for (let from = 0; from < count; from += TOKENIZE_CHUNK) {
+  const out = emptyTokenizedSplit();
+  for (let from = 0; from < unitCount(split); from += TOKENIZE_CHUNK) {
     if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-    const part = splitPart(chat, split, from, opts);
-    for (const e of part.examples) out.examples.push(e);
-    out.skipped.push(...part.skipped);
-    out.units += part.units;
-    out.tokens += part.tokens;
-    out.trainableTokens += part.trainableTokens;
-    out.truncated += part.truncated;
-    out.truncatedTokens += part.truncatedTokens;
-    out.longest = Math.max(out.longest, part.longest);
+    appendTokenized(out, splitPart(chat, split, from, opts));
   }
   throwIfNothingToTrain(out.units, out.skipped, { ...opts, dpo: split.kind === "preference" });
   return out;
+}
+
+/** Tokenizes part of a split (no refusal when nothing is left: the whole split decides that). */
+export function tokenizeSplitPart(chat: ChatTokenizer, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): TokenizedSplit {
+  const out = emptyTokenizedSplit();
+  for (let from = 0; from < unitCount(split); from += TOKENIZE_CHUNK) appendTokenized(out, splitPart(chat, split, from, opts));
+  return out;
+}
+
+export const unitCount = (split: ParsedSplit): number => (split.kind === "preference" ? split.pairs.length : split.examples.length);
+
+/** Units [from, to) of a split. */
+export const sliceSplit = (split: ParsedSplit, from: number, to: number): ParsedSplit =>
+  split.kind === "preference" ? { kind: "preference", pairs: split.pairs.slice(from, to) } : { kind: "chat", examples: split.examples.slice(from, to) };
+
+export function emptyTokenizedSplit(): TokenizedSplit {
+  return { examples: [], units: 0, skipped: [], tokens: 0, trainableTokens: 0, truncated: 0, truncatedTokens: 0, longest: 0 };
+}
+
+/** Appends the next part of a split (in file order) to `out`. */
+export function appendTokenized(out: TokenizedSplit, part: TokenizedSplit): void {
+  for (const e of part.examples) out.examples.push(e);
+  for (const s of part.skipped) out.skipped.push(s);
+  out.units += part.units;
+  out.tokens += part.tokens;
+  out.trainableTokens += part.trainableTokens;
+  out.truncated += part.truncated;
+  out.truncatedTokens += part.truncatedTokens;
+  out.longest = Math.max(out.longest, part.longest);
 }
 
 /** Refuses a split whose every unit was left out (NothingToTrainError), naming the first lines. */

@@ -10,7 +10,8 @@ import { stepProfileLine } from "../../../models/step-profile";
 import { isTerminalJobStatus } from "../../types";
 import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
-import { loadVersionData, skippedNote, tokenizeSplit } from "./data";
+import { loadVersionData, skippedNote } from "./data";
+import { tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
 import { createStepSink, type StoredReport } from "./sink";
@@ -88,10 +89,12 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     );
     const info = model.info();
     const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
-    const train = await stage("tokenize", () => tokenizeSplit(chat, data.train, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} train` }));
-    const valid = data.validation
-      ? await stage("tokenize", () => tokenizeSplit(chat, data.validation!, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} validation` }))
-      : null;
+    // Large versions are tokenized on several threads (as many as the trainer may use, TUNEFORGE_LOCAL_THREADS).
+    const threads = deps.threads > 0 ? Math.min(deps.threads, tokenizeThreadCount()) : tokenizeThreadCount();
+    const tokenize = (split: typeof data.train, name: string) =>
+      stage("tokenize", () => tokenizeSplitOnThreads(chat, modelDir, split, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} ${name}`, threads }));
+    const train = await tokenize(data.train, "train");
+    const valid = data.validation ? await tokenize(data.validation, "validation") : null;
     const dpo = data.method === "dpo";
     hooks.onTokenized?.({ longestExample: Math.max(train.longest, valid?.longest ?? 0) });
 
