@@ -344,6 +344,16 @@ describe("trainer commands on bad input", () => {
     expect(fs.existsSync(path.join(tmp, "none-fit"))).toBe(false);
   }, 60_000);
 
+  it("a large file is tokenized on threads: the same examples left out, in file order, and training on the rest", async () => {
+    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
+    const lines = [...colorTask(4), ...Array.from({ length: 2100 }, () => long), ...colorTask(4, 4)];
+    fs.writeFileSync(path.join(tmp, "large.jsonl"), toJsonl(lines));
+    const r = await tuneforge(["train", "--model", modelDir, "--data", "large.jsonl", "--max-seq-len", "96", "--threads", "2", "--epochs", "1", "--batch-size", "4", "--json", "--out", path.join(tmp, "large")]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("train: large.jsonl: 2100 examples have no trainable token within 96 tokens and are left out: line 5 (all of its assistant tokens lie beyond max_seq_len 96); line 6 (");
+    expect(JSON.parse(r.stdout.trim().split("\n").at(-1)!)).toMatchObject({ done: true, examples: 8, skipped_examples: 2100 });
+  }, 120_000);
+
   it("a malformed JSONL line, by number", async () => {
     const bad = path.join(tmp, "bad.jsonl");
     fs.writeFileSync(bad, toJsonl(colorTask(2)) + "{not json\n");

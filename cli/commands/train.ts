@@ -1,7 +1,8 @@
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
-import { methodOfJsonl, parseSplit, skippedNote, tokenizeSplit, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
+import { methodOfJsonl, parseSplit, skippedNote, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
+import { MAX_TOKENIZE_THREADS, tokenizeSplitOnThreads, tokenizeThreadCount } from "../../lib/jobs/local/run/tokenize-threads";
 import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
@@ -114,8 +115,11 @@ export const trainCommand: Command = {
         maxSeqLen = info.maxPositionEmbeddings;
       }
       options.maxSeqLen = maxSeqLen;
-      const train = await tokenizeSplit(chat, trainRaw, { maxSeqLen, file: dataFile });
-      const valid = validRaw && v.validation ? await tokenizeSplit(chat, validRaw, { maxSeqLen, file: v.validation }) : undefined;
+      // A large file is tokenized on several threads: --threads of them when given (at most 8).
+      const threadsFlag = v.threads ? Number(v.threads) : 0;
+      const threads = threadsFlag > 0 ? Math.min(threadsFlag, MAX_TOKENIZE_THREADS) : tokenizeThreadCount();
+      const train = await tokenizeSplitOnThreads(chat, modelDir, trainRaw, { maxSeqLen, file: dataFile, threads });
+      const valid = validRaw && v.validation ? await tokenizeSplitOnThreads(chat, modelDir, validRaw, { maxSeqLen, file: v.validation, threads }) : undefined;
       const units = method === "dpo" ? "preference pairs" : "examples";
       const describe = (what: string, r: TokenizedSplit) =>
         `${what}: ${r.units} ${units}, ${r.tokens} tokens (${r.trainableTokens} trained on)` +

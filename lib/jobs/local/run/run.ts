@@ -11,7 +11,7 @@ import { isTerminalJobStatus } from "../../types";
 import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
 import { loadVersionData, skippedNote } from "./data";
-import { tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
+import { MAX_TOKENIZE_THREADS, tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
 import { createStepSink, type StoredReport } from "./sink";
@@ -89,8 +89,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     );
     const info = model.info();
     const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
-    // Large versions are tokenized on several threads (as many as the trainer may use, TUNEFORGE_LOCAL_THREADS).
-    const threads = deps.threads > 0 ? Math.min(deps.threads, tokenizeThreadCount()) : tokenizeThreadCount();
+    // Large versions are tokenized on several threads: TUNEFORGE_LOCAL_THREADS of them when set (at most 8).
+    const threads = deps.threads > 0 ? Math.min(deps.threads, MAX_TOKENIZE_THREADS) : tokenizeThreadCount();
     const tokenize = (split: typeof data.train, name: string) =>
       stage("tokenize", () => tokenizeSplitOnThreads(chat, modelDir, split, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} ${name}`, threads }));
     const train = await tokenize(data.train, "train");
