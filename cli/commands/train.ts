@@ -1,7 +1,8 @@
 import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
-import { methodOfJsonl, parseSplit, skippedNote, type LocalMethod, type TokenizedSplit } from "../../lib/jobs/local/run/data";
+import { methodOfJsonl, parseSplit, type LocalMethod } from "../../lib/jobs/local/run/data";
+import { skippedNote, type TokenizedSplit } from "../../lib/jobs/local/run/tokenize";
 import { MAX_TOKENIZE_THREADS, tokenizeSplitOnThreads, tokenizeThreadCount } from "../../lib/jobs/local/run/tokenize-threads";
 import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
 import { parseCommandOptions, UsageError } from "../args";

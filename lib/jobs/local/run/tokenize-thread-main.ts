@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadChatTokenizer } from "../../../tokenizer";
-import { tokenizeSplitPart, type ParsedSplit } from "./data";
+import type { ParsedSplit } from "./data";
+import { tokenizeSplitPart } from "./tokenize";
 
 // One tokenizing thread: loads the model's chat tokenizer once, tokenizes the part of a split it is sent, answers
 // with the part's TokenizedSplit (or the error's message, which names the line) and exits.

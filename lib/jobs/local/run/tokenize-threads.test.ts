@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../../../testing/tiny-model";
 import { colorPreferences, colorTask, toJsonl } from "../../../testing/tiny-model/task";
 import { loadChatTokenizer } from "../../../tokenizer";
-import { parseSplit, tokenizeSplit } from "./data";
+import { parseSplit } from "./data";
+import { tokenizeSplit } from "./tokenize";
 import { PARALLEL_MIN_UNITS, tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
 
 // Real threads on a generated model: the parts, joined in file order, are exactly what one thread gives.

@@ -1,7 +1,8 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { ChatTokenizer } from "../../../tokenizer";
-import { appendTokenized, emptyTokenizedSplit, sliceSplit, throwIfNothingToTrain, tokenizeSplit, unitCount, type ParsedSplit, type TokenizedSplit } from "./data";
+import type { ParsedSplit } from "./data";
+import { appendTokenized, emptyTokenizedSplit, sliceSplit, throwIfNothingToTrain, tokenizeSplit, unitCount, type TokenizedSplit } from "./tokenize";
 
 // A job's data tokenized on several threads. The chat template and BPE run at ~200k tokens/s on one core, so a
 // large version held the GPU idle for a minute before training; split into contiguous parts, one per thread,
