@@ -337,7 +337,7 @@ describe("trainer commands on bad input", () => {
     const base = ["train", "--model", modelDir, "--data", "some-long.jsonl", "--epochs", "1", "--batch-size", "4", "--json"];
     const r = await tuneforge([...base, "--max-seq-len", "96", "--out", path.join(tmp, "some-long")]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain("train: some-long.jsonl: 1 example has no trainable token within 96 tokens and is left out: line 5 (all of its assistant tokens lie beyond max_seq_len 96); raise --max-seq-len or shorten their prompts to train on them");
+    expect(r.stderr).toContain("train: some-long.jsonl: 1 example has no trainable token within 96 tokens and is left out: line 5 (all of its assistant tokens lie beyond max_seq_len 96). Raise --max-seq-len or shorten their prompts to train on them.");
     const done = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
     expect(done).toMatchObject({ done: true, steps: 1, examples: 4, skipped_examples: 1 });
     expectCleanFailure(await tuneforge([...base, "--max-seq-len", "8", "--out", path.join(tmp, "none-fit")]), /some-long\.jsonl: no example has a trainable token within 8 tokens: line 1 \(all of its assistant tokens lie beyond max_seq_len 8\);.*Raise the max sequence length or shorten the prompts/);

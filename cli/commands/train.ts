@@ -3,7 +3,7 @@ import { withAbort, type StepReport, type TrainOptions } from "../../native/inde
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
 import { methodOfJsonl, parseSplit, type LocalMethod } from "../../lib/jobs/local/run/data";
 import { skippedNote, type TokenizedSplit } from "../../lib/jobs/local/run/tokenize";
-import { MAX_TOKENIZE_THREADS, tokenizeSplitOnThreads, tokenizeThreadCount } from "../../lib/jobs/local/run/tokenize-threads";
+import { tokenizeSplitOnThreads, tokenizeThreadCount } from "../../lib/jobs/local/run/tokenize-threads";
 import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
@@ -116,9 +116,8 @@ export const trainCommand: Command = {
         maxSeqLen = info.maxPositionEmbeddings;
       }
       options.maxSeqLen = maxSeqLen;
-      // A large file is tokenized on several threads: --threads of them when given (at most 8).
-      const threadsFlag = v.threads ? Number(v.threads) : 0;
-      const threads = threadsFlag > 0 ? Math.min(threadsFlag, MAX_TOKENIZE_THREADS) : tokenizeThreadCount();
+      // A large file is tokenized on several threads.
+      const threads = tokenizeThreadCount(v.threads ? Number(v.threads) : 0);
       const train = await tokenizeSplitOnThreads(chat, modelDir, trainRaw, { maxSeqLen, file: dataFile, threads });
       const valid = validRaw && v.validation ? await tokenizeSplitOnThreads(chat, modelDir, validRaw, { maxSeqLen, file: v.validation, threads }) : undefined;
       const units = method === "dpo" ? "preference pairs" : "examples";
@@ -128,8 +127,8 @@ export const trainCommand: Command = {
       note(describe(dataFile, train));
       if (valid) note(describe(v.validation!, valid));
       for (const [split, file] of [[train, dataFile], [valid, v.validation]] as const) {
-        const left = split ? skippedNote(split.skipped, { maxSeqLen, dpo: method === "dpo" }) : null;
-        if (left) note(`${file}: ${left}; raise --max-seq-len or shorten their prompts to train on them`);
+        const left = split ? skippedNote(split.skipped, { maxSeqLen, dpo: method === "dpo", setting: "--max-seq-len" }) : null;
+        if (left) note(`${file}: ${left}`);
       }
       if (method === "dpo") note(`DPO with beta ${options.dpoBeta} against ${path.basename(modelDir)} as the frozen reference; batch size counts pairs`);
 

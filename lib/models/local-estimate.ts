@@ -13,6 +13,7 @@ import { estimateAllMethods, microBatchSeqLen, type MemoryEstimate, type MemoryI
 import { resolveModelDir } from "./resolve";
 import { describeModel, type LocalModel } from "./scan";
 import { countSplit, tokenizedSplit } from "./split-tokens";
+import { skippedNote } from "../jobs/local/run/tokenize";
 
 // The local launch form's estimate (POST /api/models/[name]/estimate): tokens per epoch counted with the
 // model's own tokenizer and chat template over the frozen train split, the trainer's steps (native/src/train:
@@ -129,7 +130,8 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
         rows: t.packing && !pairs ? packedRows(train.lengths, seqLen) : train.examples,
         preference: pairs,
       };
-      if (train.skipped.length > 0) issues.push({ field: "config.training.maxSeqLen", message: `${train.skipped.length} training example(s) have no trained token within ${seqLen} tokens and will be skipped; raise max sequence length or shorten their prompts.` });
+      const left = skippedNote(train.skipped, { maxSeqLen: seqLen, dpo: pairs, where: "training" });
+      if (left) issues.push({ field: "config.training.maxSeqLen", message: left });
       if (dataset.rows === 0) issues.push({ field: "datasetVersionId", message: "No training example has a trained token; there is nothing to learn from." });
     }
   }

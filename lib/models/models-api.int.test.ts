@@ -108,7 +108,7 @@ describe("estimateLocalTraining", () => {
     // So short that no reply survives: every example is skipped, and the estimate says so.
     const none = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: { training: { maxSeqLen: 8 } } }, modelsRoot: root });
     expect(none.dataset).toMatchObject({ examples: 0, skipped: 12, rows: 0 });
-    expect(none.issues.map((i) => i.message).join(" ")).toMatch(/12 training example\(s\) have no trained token within 8 tokens/);
+    expect(none.issues.map((i) => i.message).join(" ")).toMatch(/12 training examples have no trainable token within 8 tokens and are left out: line 1 \(/);
   });
 
   it("packs short examples into rows of max_seq_len", async () => {

@@ -86,8 +86,7 @@ async function countVersionTokens(v: { trainPath: string; validationPath: string
   const count = async (rel: string, split: "train" | "validation") => {
     const c = countSplit(await tokenizedSplit(chat, absoluteInData(root, rel), dpo), maxSeqLen);
     throwIfNothingToTrain(c.examples, c.skipped, { maxSeqLen, dpo, file: `${label} ${split}` });
-    const note = skippedNote(c.skipped, { maxSeqLen, dpo, where: split === "train" ? "training" : "validation" });
-    return { counts: c, note: note && `${note}. Raise the max sequence length or shorten their prompts to train on them.` };
+    return { counts: c, note: skippedNote(c.skipped, { maxSeqLen, dpo, where: split === "train" ? "training" : "validation" }) };
   };
   const train = await count(v.trainPath, "train");
   const validation = v.validationPath ? await count(v.validationPath, "validation") : null;

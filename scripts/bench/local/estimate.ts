@@ -23,7 +23,7 @@ import { testSettings } from "../../lib/test-env";
 // <TEST_DATABASE_URL>_bench_estimate, never the app's.
 
 const { values: a } = parseArgs({ options: { examples: { type: "string", default: "20000" }, "prompt-words": { type: "string", default: "30" }, threads: { type: "string" } } });
-const threads = a.threads ? Number(a.threads) : tokenizeThreadCount();
+const threads = tokenizeThreadCount(a.threads ? Number(a.threads) : 0);
 const examples = Number(a.examples);
 const promptWords = Number(a["prompt-words"]);
 

@@ -12,7 +12,7 @@ import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
 import { loadVersionData } from "./data";
 import { skippedNote } from "./tokenize";
-import { MAX_TOKENIZE_THREADS, tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
+import { tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
 import { createStepSink, type StoredReport } from "./sink";
@@ -90,8 +90,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     );
     const info = model.info();
     const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
-    // Large versions are tokenized on several threads: TUNEFORGE_LOCAL_THREADS of them when set (at most 8).
-    const threads = deps.threads > 0 ? Math.min(deps.threads, MAX_TOKENIZE_THREADS) : tokenizeThreadCount();
+    // Large versions are tokenized on several threads.
+    const threads = tokenizeThreadCount(deps.threads);
     const tokenize = (split: typeof data.train, name: string) =>
       stage("tokenize", () => tokenizeSplitOnThreads(chat, modelDir, split, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} ${name}`, threads }));
     const train = await tokenize(data.train, "train");
@@ -135,7 +135,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     // Examples with nothing to learn within max_seq_len are left out by name (a resumed run said so already).
     for (const [split, where] of [[train, "training"], [valid, "validation"]] as const) {
       const note = !resume && split ? skippedNote(split.skipped, { maxSeqLen, dpo, where }) : null;
-      if (note) await event("warning", `${note}. Raise the max sequence length or shorten their prompts to train on them.`, { skipped: split!.skipped.length, lines: split!.skipped.slice(0, 20).map((x) => x.line) });
+      if (note) await event("warning", note, { skipped: split!.skipped.length, lines: split!.skipped.slice(0, 20).map((x) => x.line) });
     }
     await publishJobSummary(db, pub, jobId);
 

@@ -44,7 +44,8 @@ describe("tokenizeSplitOnThreads", () => {
     await expect(tokenizeSplitOnThreads(chat, modelDir, fine, { maxSeqLen: 4, file: "short.jsonl", threads: 2 })).rejects.toThrow(/short\.jsonl: no example has a trainable token within 4 tokens: line 1 /);
   }, 60_000);
 
-  it("uses a thread per core but one, at most 8", () => {
-    expect([1, 2, 4, 16, 64].map((c) => tokenizeThreadCount(c))).toEqual([1, 1, 3, 8, 8]);
+  it("uses the threads asked for, else a thread per core but one; at most 8", () => {
+    expect([1, 2, 4, 16, 64].map((c) => tokenizeThreadCount(0, c))).toEqual([1, 1, 3, 8, 8]);
+    expect([1, 2, 12].map((n) => tokenizeThreadCount(n, 2))).toEqual([1, 2, 8]);
   });
 });

@@ -8,13 +8,18 @@ import { appendTokenized, emptyTokenizedSplit, sliceSplit, throwIfNothingToTrain
 // large version held the GPU idle for a minute before training; split into contiguous parts, one per thread,
 // and joined in file order, it gives the same examples, counts and skipped lines as tokenizeSplit.
 
-/** Below this many units a thread's start (tsx, the tokenizer's vocabulary: about a second) costs more than it saves. */
-export const PARALLEL_MIN_UNITS = 2000;
+/** Fewer units than this per thread and its start (tsx, the tokenizer's vocabulary: about a second) costs more than it saves. */
+const MIN_UNITS_PER_THREAD = 1000;
+/** The smallest split tokenized on threads: two threads' worth. */
+export const PARALLEL_MIN_UNITS = 2 * MIN_UNITS_PER_THREAD;
 export const MAX_TOKENIZE_THREADS = 8;
 
-/** One thread per core but one (the main thread keeps the queue lock and the trainer's setup), at most 8. */
-export function tokenizeThreadCount(cores = availableParallelism()): number {
-  return Math.max(1, Math.min(cores - 1, MAX_TOKENIZE_THREADS));
+/**
+ * The threads to tokenize on: `requested` of them (TUNEFORGE_LOCAL_THREADS, `tuneforge train --threads`) when
+ * above 0, else one per core but one (the main thread keeps the queue lock and the trainer's setup); at most 8.
+ */
+export function tokenizeThreadCount(requested = 0, cores = availableParallelism()): number {
+  return Math.max(1, Math.min(requested > 0 ? requested : cores - 1, MAX_TOKENIZE_THREADS));
 }
 
 function tokenizeOnThread(modelDir: string, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): Promise<TokenizedSplit> {
@@ -47,8 +52,8 @@ function tokenizeOnThread(modelDir: string, split: ParsedSplit, opts: { maxSeqLe
  */
 export async function tokenizeSplitOnThreads(chat: ChatTokenizer, modelDir: string, split: ParsedSplit, opts: { maxSeqLen: number; file: string; threads: number }): Promise<TokenizedSplit> {
   const count = unitCount(split);
-  const threads = Math.min(opts.threads, Math.floor(count / (PARALLEL_MIN_UNITS / 2)));
-  if (threads <= 1 || count < PARALLEL_MIN_UNITS) return tokenizeSplit(chat, split, opts);
+  const threads = Math.min(opts.threads, Math.floor(count / MIN_UNITS_PER_THREAD));
+  if (threads <= 1) return tokenizeSplit(chat, split, opts);
   const size = Math.ceil(count / threads);
   const parts = await Promise.all(
     Array.from({ length: threads }, (_, i) => tokenizeOnThread(modelDir, sliceSplit(split, i * size, (i + 1) * size), { maxSeqLen: opts.maxSeqLen, file: opts.file })),

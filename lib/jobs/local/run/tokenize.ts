@@ -87,11 +87,18 @@ export function throwIfNothingToTrain(kept: number, skipped: readonly SkippedLin
   throw new NothingToTrainError(`${opts.file}: no ${what} a trainable token within ${opts.maxSeqLen} tokens: ${describeSkipped(skipped)}. Raise the max sequence length or shorten the prompts`);
 }
 
-/** "2 examples have no trainable token within 512 tokens and are left out: line 3 (…); line 9 (…)". */
-export function skippedNote(skipped: readonly SkippedLine[], opts: { maxSeqLen: number; dpo: boolean; where?: string }): string | null {
+/**
+ * "2 training examples have no trainable token within 512 tokens and are left out: line 3 (…); line 9 (…). Raise the
+ * max sequence length or shorten their prompts to train on them." `setting` names the max length where the reader
+ * sets it (the CLI: "--max-seq-len").
+ */
+export function skippedNote(skipped: readonly SkippedLine[], opts: { maxSeqLen: number; dpo: boolean; where?: string; setting?: string }): string | null {
   const n = skipped.length;
   if (n === 0) return null;
   const what = opts.dpo ? `preference pair${n === 1 ? " has an output" : "s have an output"}` : `example${n === 1 ? " has" : "s have"}`;
-  return `${n} ${opts.where ? `${opts.where} ` : ""}${what} no trainable token within ${opts.maxSeqLen} tokens and ${n === 1 ? "is" : "are"} left out: ${describeSkipped(skipped)}`;
+  return (
+    `${n} ${opts.where ? `${opts.where} ` : ""}${what} no trainable token within ${opts.maxSeqLen} tokens and ${n === 1 ? "is" : "are"} left out: ${describeSkipped(skipped)}. ` +
+    `Raise ${opts.setting ?? "the max sequence length"} or shorten their prompts to train on them.`
+  );
 }
 
