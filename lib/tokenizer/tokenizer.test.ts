@@ -64,6 +64,18 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     expect(spans(chat, t)).toEqual(["Paris.<|im_end|>\n", "Rome.<|im_end|>\n"]);
   });
 
+  it("encodes each rendering once: the last reply's rendering is the whole conversation's", () => {
+    const chat = loadChatTokenizer(base);
+    const rendered: string[] = [];
+    const counting = { ...chat, encode: (text: string) => (rendered.push(text), chat.encode(text)) };
+    const t = tokenizeChat(counting, convo);
+    // The whole conversation, then per reply the prefix with a generation prompt and the prefix through it;
+    // the second reply's "through" is the whole conversation, encoded already.
+    expect(rendered).toHaveLength(4);
+    expect(new Set(rendered).size).toBe(4);
+    expect(t).toEqual(tokenizeChat(chat, convo));
+  });
+
   it("works with a Llama-3 template read from chat_template.jinja (bos_token variable, trim, eot)", () => {
     const chat = withTemplate("llama3", LLAMA3, "jinja");
     expect(chat.templateOrigin).toMatch(/chat_template\.jinja$/);
