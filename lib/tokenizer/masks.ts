@@ -26,17 +26,23 @@ function describeMismatch(chat: ChatTokenizer, shorter: number[], longer: number
   );
 }
 
-export function tokenizeChat(chat: ChatTokenizer, example: ChatExample): TokenizedExample {
+/**
+ * `encoded` maps a rendering to its ids; tokenizePreferenceDataset shares one between a pair's two sequences,
+ * whose prompt renderings are the same text.
+ */
+export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded = new Map<string, number[]>()): TokenizedExample {
   // `weight` is OpenAI's training flag, not message content; templates must not see it.
   const messages: ChatMessage[] = example.messages.map(({ weight: _w, ...m }) => m);
   const tools = example.tools;
   // Each rendering is encoded once: the last reply's "through" rendering is the whole conversation, so a
   // single-turn example costs two encodings instead of three (encoding is ~90 % of tokenization time).
-  const encoded = new Map<string, number[]>();
+  const rendered = new Map<string, string>();
   const encode = (upTo: number, addGenerationPrompt: boolean) => {
     const key = `${upTo}:${addGenerationPrompt}`;
-    let ids = encoded.get(key);
-    if (!ids) encoded.set(key, (ids = chat.encode(chat.render(messages.slice(0, upTo), { addGenerationPrompt, tools }))));
+    let text = rendered.get(key);
+    if (text === undefined) rendered.set(key, (text = chat.render(messages.slice(0, upTo), { addGenerationPrompt, tools })));
+    let ids = encoded.get(text);
+    if (!ids) encoded.set(text, (ids = chat.encode(text)));
     return ids;
   };
   const tokens = encode(messages.length, false);

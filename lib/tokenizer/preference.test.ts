@@ -73,6 +73,17 @@ describe("tokenizePreferenceDataset", () => {
     });
   });
 
+  it("encodes the prompt once for both sequences of a pair", () => {
+    const pairs = parsePreferenceJsonl(pair(), "p.jsonl");
+    const texts: string[] = [];
+    const counting = { ...chat, encode: (text: string) => (texts.push(text), chat.encode(text)) };
+    const { examples } = tokenizePreferenceDataset(counting, pairs, { maxSeqLen: 4096, file: "p.jsonl" });
+    // Each whole sequence, and the prompt with a generation prompt (the outputs' "before"), each once.
+    expect(texts).toHaveLength(3);
+    expect(new Set(texts).size).toBe(3);
+    expect(examples).toEqual(tokenizePreferenceDataset(chat, pairs, { maxSeqLen: 4096, file: "p.jsonl" }).examples);
+  });
+
   it("cuts both sequences at max_seq_len and leaves out a pair whose output starts beyond it, naming the line", () => {
     const pairs = parsePreferenceJsonl(pair(), "p.jsonl");
     const full = tokenizePreferenceDataset(chat, pairs, { maxSeqLen: 4096, file: "p.jsonl" }).examples;

@@ -83,9 +83,11 @@ export function tokenizePreferenceDataset(chat: ChatTokenizer, pairs: NumberedPa
   const examples: TokenizedExample[] = [];
   const report: PreferenceReport = { pairs: 0, skipped: [], tokens: 0, trainableTokens: 0, truncatedPairs: 0, truncatedTokens: 0, longest: 0 };
   for (const pair of pairs) {
+    // The prompt's renderings are encoded once for both sequences.
+    const encoded = new Map<string, number[]>();
     const both = pairSequences(pair).map((sequence) => {
       try {
-        return tokenizeChat(chat, sequence);
+        return tokenizeChat(chat, sequence, encoded);
       } catch (err) {
         throw new Error(`${opts.file} line ${pair.line}: ${(err as Error).message}`);
       }
