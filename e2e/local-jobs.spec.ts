@@ -1,7 +1,7 @@
 import type { APIRequestContext, Page } from "@playwright/test";
 import { expect, test } from "./stack";
 import { expectBreaksOnlyAfter, renderedLines } from "./layout";
-import { jobOf, tinyVersion } from "./local-data";
+import { jobOf, slowToTokenizeVersion, tinyVersion } from "./local-data";
 import { screenshotPage } from "./screenshot";
 
 // Local fine-tuning against the real app and the real GPU worker (scripts/serve-e2e.ts starts it on the CPU
@@ -107,4 +107,28 @@ test("a queued local job shows its place in line and cancels at once; a running 
   await expect(page.getByTestId("adapter-path")).toHaveText(job.adapterPath!);
   await expect(page.getByRole("button", { name: "Cancel job" })).toHaveCount(0);
   await screenshotPage(page, `${DIR}/local-jobs-cancelled.png`);
+});
+
+test("a local job the worker has taken names it and says what it prepares until the first step", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const { datasetId, versionNumber } = await slowToTokenizeVersion(request);
+  const res = await request.post("/api/jobs", {
+    data: { provider: "local", datasetId, versionNumber, baseModel: MODEL, config: { quantization: { quant: "none" }, training: { epochs: 1, batchSize: 4, gradAccum: 1, maxSeqLen: 96, backend: "cpu" } } },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  const id = ((await res.json()) as { job: { id: string } }).job.id;
+  await page.goto(`/jobs/${id}`);
+  // Tokenizing 2,008 examples takes the worker seconds: meanwhile the job is still queued, but taken.
+  const note = page.getByTestId("queue-position");
+  await expect(note).toHaveText(/^Preparing on \S+: loading the model and tokenizing the data; training starts after that\.$/, { timeout: 30_000 });
+  await expect(page.getByText(/^Preparing on \S+: loading tiny-chat \(unquantized\) and tokenizing 2008 training examples\.$/)).toBeVisible();
+  // A local job uploads and validates nothing: its timeline is queued, preparing, running, finished.
+  const timeline = page.getByRole("list", { name: "Status timeline" }).getByRole("listitem");
+  await expect(timeline).toHaveText([/^Queued/, /^Preparing/, /^Running/, /^Finished/]);
+  await expect(timeline.nth(1)).toHaveAttribute("data-state", "current");
+  await screenshotPage(page, `${DIR}/local-jobs-preparing.png`);
+  await expect(page.getByText("succeeded", { exact: true }).first()).toBeVisible({ timeout: 60_000 });
+  await expect(note).toHaveCount(0);
+  await expect(timeline).toHaveText([/^Queued/, /^Preparing/, /^Running/, /^Succeeded/]);
+  await expect(page.getByText(/Prepared in [\d.]+ s: model loaded in [\d.]+ s, data tokenized in [\d.]+ s\.$/)).toBeVisible();
 });

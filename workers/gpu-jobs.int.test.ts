@@ -199,7 +199,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     await until("the DPO job to succeed", w, statusIs(queued.id, "succeeded"));
     const job = (await api<{ job: JobView }>("GET", `/api/jobs/${queued.id}`)).body.job;
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
-    expect(events.some((m) => /^Training on .*: 24 preference pairs \(DPO\), \d+ tokens \(\d+ trained on\); 6 validation pairs\.$/.test(m))).toBe(true);
+    expect(events.some((m) => /^Training on .*: 24 preference pairs \(DPO\), \d+ tokens \(\d+ trained on\); 6 validation pairs\. Prepared in /.test(m))).toBe(true);
     expect(events.at(-1)).toMatch(/^Succeeded after 18 steps: DPO train loss [\d.]+ \(reward accuracy \d+ %, margin -?[\d.]+\), validation loss [\d.]+ \(reward accuracy \d+ %, margin -?[\d.]+\)\./);
     // Step 1 is scored before any update: the policy is the reference, so the loss is ln 2 and no pair is won yet.
     const m = job.metrics;
@@ -277,10 +277,25 @@ describe("gpu worker: local fine-tuning jobs", () => {
     const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
     // The tests' workers hold a queue lock of 1 s (startGpuWorker); tokenizing this version takes several.
     const w = startWorker();
+    // While it tokenizes, the job is still queued but names its worker and says what it prepares.
+    const preparing = await until("the worker to take the job", w, async () => {
+      const j = (await api<{ job: JobView }>("GET", `/api/jobs/${queued.id}`)).body.job;
+      return j.status === "queued" && j.workerId ? j : undefined;
+    });
+    expect(preparing.queuePosition).toBeNull();
+    expect(preparing.events.map((e) => e.message)).toEqual([
+      expect.any(String), // the launch summary
+      `Preparing on ${preparing.workerId}: loading tiny-chat (unquantized) and tokenizing 2008 training examples.`,
+    ]);
     await until("the job to succeed", w, statusIs(queued.id, "succeeded"), 120_000);
     expect(w.output()).not.toMatch(/could not renew lock|Missing lock/);
     const events = await db.jobEvent.findMany({ where: { jobId: queued.id }, orderBy: { createdAt: "asc" } });
-    expect(events.filter((e) => e.message.startsWith("Training on ")).map((e) => e.message)).toEqual([expect.stringMatching(/: 8 examples, /)]);
+    const training = events.filter((e) => e.message.startsWith("Training on "));
+    expect(training.map((e) => e.message)).toEqual([expect.stringMatching(/: 8 examples, .* Prepared in [\d.]+ s: model loaded in [\d.]+ s, data tokenized in [\d.]+ s\.$/)]);
+    // Where the time before the first step went, for the record.
+    const { loadMs, tokenizeMs } = training[0]!.data as { loadMs: number; tokenizeMs: number };
+    expect(loadMs).toBeGreaterThanOrEqual(0);
+    expect(tokenizeMs).toBeGreaterThan(loadMs); // 2,008 long prompts against a 2-layer model
     expect(events.filter((e) => e.level === "warning").map((e) => e.data)).toEqual([{ skipped: 2000, lines: Array.from({ length: 20 }, (_, i) => i + 9) }]);
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);

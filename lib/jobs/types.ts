@@ -10,6 +10,12 @@ export type JobStatusName = (typeof JOB_STATUSES)[number];
 export const TERMINAL_JOB_STATUSES: readonly JobStatusName[] = ["succeeded", "failed", "cancelled"];
 export const isTerminalJobStatus = (s: string) => (TERMINAL_JOB_STATUSES as readonly string[]).includes(s);
 
+/**
+ * A local job a GPU worker has taken but not started: it loads the model and tokenizes the data (seconds to
+ * minutes) while its row still says "queued"; the run records the worker on the row when it takes the job.
+ */
+export const isPreparingLocalJob = (j: { provider: string; status: string; workerId: string | null }) => j.provider === "local" && j.status === "queued" && j.workerId !== null;
+
 export type MetricPointView = {
   step: number;
   trainLoss: number | null;

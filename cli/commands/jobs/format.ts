@@ -1,4 +1,4 @@
-import type { JobSummary, JobView } from "../../../lib/jobs/types";
+import { isPreparingLocalJob, type JobSummary, type JobView } from "../../../lib/jobs/types";
 
 // Human output of `tuneforge jobs …` (--json prints the API's objects instead).
 
@@ -11,7 +11,13 @@ export function datasetLabel(j: JobSummary): string {
 
 /** One line of progress for --wait: status, step and the newest losses. */
 export function progressLine(j: JobView): string {
-  const parts = [j.status === "running" && j.remoteStatus && j.remoteStatus !== "running" ? `${j.status} (${j.remoteStatus})` : j.status];
+  const parts = [
+    j.status === "running" && j.remoteStatus && j.remoteStatus !== "running"
+      ? `${j.status} (${j.remoteStatus})`
+      : isPreparingLocalJob(j)
+        ? `${j.status} (preparing on ${j.workerId})`
+        : j.status,
+  ];
   const last = j.metrics.at(-1);
   if (j.progress) parts.push(`step ${int(j.progress.step)}${j.progress.totalSteps ? `/${int(j.progress.totalSteps)}` : ""}`);
   if (last?.trainLoss != null) parts.push(`train loss ${last.trainLoss.toFixed(4)}`);
@@ -30,7 +36,8 @@ export function formatJob(j: JobView, jobUrl: string): string {
   ];
   if (j.provider === "local") {
     if (j.queuePosition !== null) lines.push(`  queue            #${j.queuePosition} waiting for a GPU worker`);
-    if (j.workerId) lines.push(`  worker           ${j.workerId}${j.backend ? ` (${j.backend} backend)` : ""}`);
+    const preparing = isPreparingLocalJob(j) && j.queuePosition === null ? " (preparing: loading the model, tokenizing the data)" : "";
+    if (j.workerId) lines.push(`  worker           ${j.workerId}${j.backend ? ` (${j.backend} backend)` : ""}${preparing}`);
     if (j.adapterPath) lines.push(`  adapter          ${j.adapterPath}`);
   }
   if (j.remoteJobId) lines.push(`  OpenAI job       ${j.remoteJobId}`);

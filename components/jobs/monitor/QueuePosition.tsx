@@ -6,20 +6,27 @@ import styles from "./monitor.module.css";
 
 // A queued local job waits for a GPU worker; its place in line moves as jobs ahead finish, which no live
 // message announces (nothing happens to this job), so the page asks again every few seconds while queued.
+// Once a worker takes it, the job names that worker and stays "queued" while the model loads and the data is
+// tokenized (seconds to minutes on a real model).
 
 const REFRESH_MS = 3_000;
 
 export function QueuePosition({ job }: { job: JobView }) {
   const [position, setPosition] = useState<number | null>(job.queuePosition);
+  const [workerId, setWorkerId] = useState<string | null>(job.workerId);
   const waiting = job.provider === "local" && job.status === "queued";
   useEffect(() => setPosition(job.queuePosition), [job.queuePosition]);
+  useEffect(() => setWorkerId(job.workerId), [job.workerId]);
   useEffect(() => {
     if (!waiting) return;
     let stopped = false;
     const t = setInterval(async () => {
       try {
         const res = await fetch(`/api/jobs/${encodeURIComponent(job.id)}`, { cache: "no-store" });
-        if (res.ok && !stopped) setPosition(((await res.json()) as { job: JobView }).job.queuePosition);
+        if (!res.ok || stopped) return;
+        const latest = ((await res.json()) as { job: JobView }).job;
+        setPosition(latest.queuePosition);
+        setWorkerId(latest.workerId);
       } catch {
         // Offline for a moment: keep the last figure.
       }
@@ -32,7 +39,11 @@ export function QueuePosition({ job }: { job: JobView }) {
   if (!waiting) return null;
   return (
     <p className={styles.queueNote} data-testid="queue-position" role="status">
-      {position === null ? "Queued: waiting for a GPU worker to take it." : `Queued: #${position} in line for a GPU worker.`}
+      {position !== null
+        ? `Queued: #${position} in line for a GPU worker.`
+        : workerId
+          ? `Preparing on ${workerId}: loading the model and tokenizing the data; training starts after that.`
+          : "Queued: waiting for a GPU worker to take it."}
     </p>
   );
 }

@@ -215,7 +215,7 @@ describe("merging live messages", () => {
 describe("statusTimeline", () => {
   it("marks the steps before the current one done and times them from events", () => {
     const t = statusTimeline(
-      { status: "running", createdAt: "2026-11-29T08:00:00.000Z", startedAt: "2026-11-29T08:05:00.000Z", finishedAt: null, attached: false },
+      { status: "running", provider: "openai", workerId: null, createdAt: "2026-11-29T08:00:00.000Z", startedAt: "2026-11-29T08:05:00.000Z", finishedAt: null, attached: false },
       [{ id: "e", remoteId: null, level: "info", message: "Uploading", data: { status: "uploading" }, at: "2026-11-29T08:01:00.000Z" }],
     );
     expect(t.map((s) => [s.status, s.state, s.at])).toEqual([
@@ -225,6 +225,32 @@ describe("statusTimeline", () => {
       ["running", "current", "2026-11-29T08:05:00.000Z"],
       ["terminal", "pending", null],
     ]);
+  });
+
+  it("gives a local job a preparing step instead of uploading and validating: current once a worker took it", () => {
+    const job = { provider: "local", createdAt: "2026-11-29T08:00:00.000Z", startedAt: null, finishedAt: null, attached: false } as const;
+    const preparing = { id: "p", remoteId: null, level: "info", message: "Preparing on w: …", data: { phase: "preparing", workerId: "w" }, at: "2026-11-29T08:02:00.000Z" };
+    const steps = (t: ReturnType<typeof statusTimeline>) => t.map((s) => [s.status, s.state, s.at]);
+    expect(steps(statusTimeline({ ...job, status: "queued", workerId: null }, []))).toEqual([
+      ["queued", "current", job.createdAt],
+      ["preparing", "pending", null],
+      ["running", "pending", null],
+      ["terminal", "pending", null],
+    ]);
+    expect(steps(statusTimeline({ ...job, status: "queued", workerId: "w" }, [preparing]))).toEqual([
+      ["queued", "done", job.createdAt],
+      ["preparing", "current", preparing.at],
+      ["running", "pending", null],
+      ["terminal", "pending", null],
+    ]);
+    const done = statusTimeline({ ...job, status: "succeeded", workerId: "w", startedAt: "2026-11-29T08:03:00.000Z", finishedAt: "2026-11-29T08:09:00.000Z" }, [preparing]);
+    expect(steps(done)).toEqual([
+      ["queued", "done", job.createdAt],
+      ["preparing", "done", preparing.at],
+      ["running", "done", "2026-11-29T08:03:00.000Z"],
+      ["terminal", "done", "2026-11-29T08:09:00.000Z"],
+    ]);
+    expect(done.map((s) => s.label)).toEqual(["Queued", "Preparing", "Running", "Succeeded"]);
   });
 });
 

@@ -12,6 +12,7 @@ import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
 import { loadVersionData } from "./data";
 import { skippedNote } from "./tokenize";
+import { preparedLine, preparingLine } from "./preparing";
 import { tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
 import { describeRunError, type RunFailure } from "./errors";
 import { absoluteInData, finalAdapterDir, isResumableCheckpoint, jobOutputDir, moveAdapterIntoPlace, relativeToData } from "./paths";
@@ -83,19 +84,28 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     const backendWanted: Backend = config.training.backend === "auto" ? deps.defaultBackend : config.training.backend;
     const data = await stage("data", () => loadVersionData(db, deps.dataDir, job.datasetVersionId));
     const modelDir = await stage("model", () => resolveModelDir(job.baseModel, { root: deps.modelsDir }).dir);
+    // Loading (and quantizing) a real model and tokenizing a large version take a while before the first step:
+    // the job names its worker and says what it is doing, instead of looking unclaimed.
+    await db.fineTuneJob.update({ where: { id: jobId }, data: { workerId: deps.workerId } });
+    await event("info", preparingLine(deps.workerId, job.baseModel, config.quantization, data), { phase: "preparing", workerId: deps.workerId });
+    await publishJobSummary(db, pub, jobId);
+    const loadStart = Date.now();
     const chat = await stage("tokenize", () => loadChatTokenizer(modelDir));
     const addon = await stage("model", () => loadNativeAddon(deps.root));
     model = await stage("model", () =>
       addon.loadModel({ modelDir, quant: config.quantization.quant, doubleQuant: config.quantization.doubleQuant, backend: backendWanted, threads: deps.threads }),
     );
+    const loadMs = Date.now() - loadStart;
     const info = model.info();
     const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
     // Large versions are tokenized on several threads.
     const threads = tokenizeThreadCount(deps.threads);
     const tokenize = (split: typeof data.train, name: string) =>
       stage("tokenize", () => tokenizeSplitOnThreads(chat, modelDir, split, { maxSeqLen, file: `${data.version.datasetName} v${data.version.number} ${name}`, threads }));
+    const tokenizeStart = Date.now();
     const train = await tokenize(data.train, "train");
     const valid = data.validation ? await tokenize(data.validation, "validation") : null;
+    const tokenizeMs = Date.now() - tokenizeStart;
     const dpo = data.method === "dpo";
     hooks.onTokenized?.({ longestExample: Math.max(train.longest, valid?.longest ?? 0) });
 
@@ -121,7 +131,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     const truncated = train.truncated ? `; ${train.truncated} ${dpo ? "pairs" : "examples"} truncated at ${maxSeqLen} tokens` : "";
     await event(
       "info",
-      resume
+      (resume
         ? `Resumed from step ${resume.step} (checkpoint ${resume.path}) on ${deps.workerId}, ${info.backend} backend.` +
             (plan.restored.length
               ? ` Steps ${plan.restored[0]!.step}–${resume.step}, which the earlier run trained but had not stored, were restored from the checkpoint's log.`
@@ -129,8 +139,8 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
         : `Training on ${deps.workerId}, ${info.backend} backend: ${train.units} ${what}, ${train.tokens} tokens (${train.trainableTokens} trained on)${truncated}` +
             (valid ? `; ${valid.units} validation ${dpo ? "pairs" : "examples"}` : "") +
             (plan.skipped.length ? `; starting over: the checkpoints left by an earlier run (steps ${plan.skipped.join(", ")}) are past its stored curve (step ${plan.stored}) or incomplete` : "") +
-            ".",
-      { backend: info.backend, workerId: deps.workerId, ...(resume ? { resumedFromStep: resume.step } : {}) },
+            ".") + ` ${preparedLine(loadMs, tokenizeMs)}`,
+      { backend: info.backend, workerId: deps.workerId, loadMs, tokenizeMs, ...(resume ? { resumedFromStep: resume.step } : {}) },
     );
     // Examples with nothing to learn within max_seq_len are left out by name (a resumed run said so already).
     for (const [split, where] of [[train, "training"], [valid, "validation"]] as const) {
