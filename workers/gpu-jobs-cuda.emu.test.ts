@@ -218,7 +218,7 @@ describe("gpu worker on the emulated CUDA device", () => {
     expect(await steps(job.id)).toEqual(Array.from({ length: 48 }, (_, i) => i + 1));
     const resumed = await db.jobEvent.findFirst({ where: { jobId: job.id, message: { startsWith: "Resumed from step" } } });
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
-    expect(resumed?.message, `${events.join("\n")}\n${w.output()}`).toMatch(/^Resumed from step ([48]|12|16|20|24|28|32|36|40|44) \(checkpoint .*\) on .*, cuda backend\.$/);
+    expect(resumed?.message, `${events.join("\n")}\n${w.output()}`).toMatch(/^Resumed from step ([48]|12|16|20|24|28|32|36|40|44) \(checkpoint .*\) on .*, cuda backend\. Prepared in [\d.]+ s: model loaded in [\d.]+ s, data tokenized in [\d.]+ s\.$/);
     expect((await view(job.id)).backend).toBe("cuda");
     w.child.kill("SIGTERM");
     await w.exited;

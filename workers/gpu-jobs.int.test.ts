@@ -352,7 +352,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     // The newest checkpoint, not a start from scratch (its log has every step the curve lacked).
     expect(events.find((m) => m.startsWith("Resumed from step")), events.join("\n")).toMatch(
-      new RegExp(`^Resumed from step ${newest} .* Steps ${lagTo + 1}–${newest}, which the earlier run trained but had not stored, were restored from the checkpoint's log\\.$`),
+      new RegExp(`^Resumed from step ${newest} .* Steps ${lagTo + 1}–${newest}, which the earlier run trained but had not stored, were restored from the checkpoint's log\\. Prepared in [\\d.]+ s: .*\\.$`),
     );
     expect(events.some((m) => m.includes("starting over"))).toBe(false);
     const points = await db.metricPoint.findMany({ where: { jobId: job.id }, orderBy: { step: "asc" } });
