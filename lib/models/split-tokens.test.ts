@@ -7,7 +7,9 @@ import { tokenizeSplit } from "../jobs/local/run/tokenize";
 import { writeTinyModel } from "../testing/tiny-model";
 import { colorPreferences, colorTask, toJsonl } from "../testing/tiny-model/task";
 import { chatTokenizerFor } from "./chat-cache";
-import { countSplit, tokenizedSplit } from "./split-tokens";
+import { PARALLEL_MIN_UNITS } from "../jobs/local/run/tokenize-threads";
+import { countSplit, tokenizedSplit, tokenizeUnitRange } from "./split-tokens";
+import { tokenizeOnThreads } from "./split-tokens-threads";
 
 // The launch form counts a version from one tokenization at any max length; what it counts must be what the
 // trainer's own tokenization keeps (lib/jobs/local/run/data.ts tokenizeSplit), example for example.
@@ -87,4 +89,42 @@ describe("countSplit over a cached tokenization", () => {
     expect(countSplit(split, 100).skipped).toEqual([{ line: 5, why: "its preferred output starts beyond max_seq_len 100" }]);
     expect(countSplit(split, 4096).skipped).toEqual([]);
   });
+});
+
+describe("the launch form's tokenization on threads", () => {
+  it("gives the same lengths, masks and lines on threads as on one, for chat examples and for pairs", async () => {
+    const chatLines = colorTask(PARALLEL_MIN_UNITS + 300).map((l, i) => (i % 97 === 5 ? { messages: [{ role: "user", content: longPrompt }, { role: "assistant", content: '{"color": "red"}' }] } : l));
+    for (const [file, preference, units] of [
+      [write("many.jsonl", chatLines), false, chatLines.length],
+      [write("many-pairs.jsonl", colorPreferences(PARALLEL_MIN_UNITS + 100)), true, PARALLEL_MIN_UNITS + 100],
+    ] as const) {
+      const three = await tokenizeOnThreads(modelDir, file, preference, units, 3);
+      expect(three).not.toBeNull();
+      expect(three!.lines).toHaveLength(units * (preference ? 2 : 1));
+      expect(three).toEqual(tokenizeUnitRange(chat, file, preference, 0, units));
+    }
+  }, 60_000);
+
+  it("stays on this thread for a small split or one thread, and answers a thread's template error with its line", async () => {
+    const few = write("few.jsonl", colorTask(PARALLEL_MIN_UNITS - 1));
+    expect(await tokenizeOnThreads(modelDir, few, false, PARALLEL_MIN_UNITS - 1, 4)).toBeNull();
+    expect(await tokenizeOnThreads(modelDir, write("enough.jsonl", colorTask(PARALLEL_MIN_UNITS)), false, PARALLEL_MIN_UNITS, 1)).toBeNull();
+    // A model whose template refuses one reply: the thread that meets it answers with the line, as this thread would.
+    const strict = path.join(tmp, "strict-model");
+    fs.cpSync(modelDir, strict, { recursive: true });
+    const config = JSON.parse(fs.readFileSync(path.join(strict, "tokenizer_config.json"), "utf8")) as { chat_template: string };
+    config.chat_template = `{%- for message in messages %}{%- if message['content'] == 'boom' %}{{ raise_exception('boom is refused') }}{%- endif %}{%- endfor %}${config.chat_template}`;
+    fs.writeFileSync(path.join(strict, "tokenizer_config.json"), JSON.stringify(config));
+    const lines: unknown[] = colorTask(PARALLEL_MIN_UNITS + 10);
+    lines[PARALLEL_MIN_UNITS + 5] = { messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "boom" }] };
+    const bad = write("bad.jsonl", lines);
+    let here: unknown;
+    try {
+      tokenizeUnitRange(chatTokenizerFor(strict), bad, false, 0, lines.length);
+    } catch (err) {
+      here = err;
+    }
+    expect(here).toMatchObject({ status: 400, code: "template_error", message: expect.stringMatching(new RegExp(`^bad\\.jsonl line ${PARALLEL_MIN_UNITS + 6}: `)) });
+    await expect(tokenizeOnThreads(strict, bad, false, lines.length, 2)).rejects.toMatchObject({ status: 400, code: "template_error", message: (here as Error).message });
+  }, 60_000);
 });

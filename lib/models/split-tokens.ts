@@ -4,7 +4,8 @@ import { HttpError } from "../http/errors";
 import { parseSplit } from "../jobs/local/run/data";
 import { cutSide, skipReason } from "../tokenizer/cut";
 import type { SkippedLine } from "../tokenizer/dataset";
-import { tokenizeChat } from "../tokenizer/masks";
+import { tokenizeChat, type ChatExample } from "../tokenizer/masks";
+import { tokenizeOnThreads } from "./split-tokens-threads";
 import { pairSequences } from "../tokenizer/preference";
 import type { chatTokenizerFor } from "./chat-cache";
 
@@ -28,32 +29,58 @@ const MAX_SPLITS_PER_MODEL = 6;
 /** Examples tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
 const CHUNK = 64;
 
-/** The split as the trainer reads it: chat examples, or each pair's two sequences in the trainer's order. */
-function readSequences(file: string, preference: boolean) {
-  const split = parseSplit(readFileSync(file, "utf8"), file, preference ? "dpo" : "supervised");
-  return split.kind === "chat" ? split.examples : split.pairs.flatMap((p) => pairSequences(p).map((sequence) => ({ ...sequence, line: p.line })));
-}
-
-async function tokenize(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
-  let sequences;
+/**
+ * The split's units as the trainer reads them: a chat example (one sequence), or a preference pair (its two
+ * sequences in the trainer's order: preferred, then non-preferred).
+ */
+function readUnits(file: string, preference: boolean): { line: number; sequences: ChatExample[] }[] {
+  let split;
   try {
-    sequences = readSequences(file, preference);
+    split = parseSplit(readFileSync(file, "utf8"), file, preference ? "dpo" : "supervised");
   } catch (err) {
     throw new HttpError(400, "dataset_file", (err as Error).message);
   }
-  const out: TokenizedSplit = { preference, lengths: [], masks: [], lines: [] };
-  for (const [i, ex] of sequences.entries()) {
-    if (i > 0 && i % CHUNK === 0) await new Promise((r) => setImmediate(r));
+  return split.kind === "chat" ? split.examples.map((ex) => ({ line: ex.line, sequences: [ex] })) : split.pairs.map((p) => ({ line: p.line, sequences: pairSequences(p) }));
+}
+
+function appendUnit(out: TokenizedSplit, chat: ChatTokenizer, unit: { line: number; sequences: ChatExample[] }, file: string): void {
+  // A pair's two sequences share their prompt's encoding.
+  const encoded = new Map<string, number[]>();
+  for (const sequence of unit.sequences) {
     try {
-      const t = tokenizeChat(chat, ex);
+      const t = tokenizeChat(chat, sequence, encoded);
       out.lengths.push(t.tokens.length);
       out.masks.push(Uint8Array.from(t.lossMask));
-      out.lines.push(ex.line);
+      out.lines.push(unit.line);
     } catch (err) {
-      throw new HttpError(400, "template_error", `${path.basename(file)} line ${ex.line}: ${(err as Error).message}`);
+      throw new HttpError(400, "template_error", `${path.basename(file)} line ${unit.line}: ${(err as Error).message}`);
     }
   }
+}
+
+const emptySplit = (preference: boolean): TokenizedSplit => ({ preference, lengths: [], masks: [], lines: [] });
+
+/** Units [from, to) of the split at `file`, tokenized at once: a tokenizing thread's part (split-tokens-thread-main.ts). */
+export function tokenizeUnitRange(chat: ChatTokenizer, file: string, preference: boolean, from: number, to: number): TokenizedSplit {
+  const out = emptySplit(preference);
+  for (const unit of readUnits(file, preference).slice(from, to)) appendUnit(out, chat, unit, file);
   return out;
+}
+
+/** On this thread, yielding to the event loop every CHUNK units so the server's other requests go on. */
+async function tokenizeHere(chat: ChatTokenizer, file: string, units: ReturnType<typeof readUnits>, preference: boolean): Promise<TokenizedSplit> {
+  const out = emptySplit(preference);
+  for (const [i, unit] of units.entries()) {
+    if (i > 0 && i % CHUNK === 0) await new Promise((r) => setImmediate(r));
+    appendUnit(out, chat, unit, file);
+  }
+  return out;
+}
+
+async function tokenize(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
+  const units = readUnits(file, preference);
+  const onThreads = await tokenizeOnThreads(chat.modelDir, file, preference, units.length);
+  return onThreads ?? tokenizeHere(chat, file, units, preference);
 }
 
 /** The split at `file` tokenized with `chat`, from the cache when it was already. */

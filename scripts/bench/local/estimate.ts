@@ -10,6 +10,9 @@ import { tokenizeSplitOnThreads, tokenizeThreadCount } from "../../../lib/jobs/l
 import { createFrozenVersion } from "../../../lib/jobs/local/test-support";
 import { loadChatTokenizer } from "../../../lib/tokenizer";
 import { estimateLocalTraining } from "../../../lib/models/local-estimate";
+import { tokenizeUnitRange } from "../../../lib/models/split-tokens";
+import { tokenizeOnThreads } from "../../../lib/models/split-tokens-threads";
+import { absoluteInData } from "../../../lib/jobs/local/run/paths";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { colorTask, toJsonl } from "../../../lib/testing/tiny-model/task";
 import { migrateDeploy, recreateDatabase } from "../../lib/database";
@@ -81,6 +84,19 @@ async function main(): Promise<void> {
     const many = await tokenizeSplitOnThreads(chat, modelDir, split, { maxSeqLen: 512, file: "train.jsonl", threads });
     const manyMs = ms(t0);
     console.log(`job start, tokenize on ${threads} thread(s)               ${fmt(manyMs)}   ${(many.tokens / (manyMs / 1000) / 1000).toFixed(0)}k tokens/s, ${(oneMs / manyMs).toFixed(2)}x`);
+
+    // The estimate's own tokenization (every sequence's length and mask, lib/models/split-tokens.ts) on one thread
+    // and on the same threads: what the web server does with TUNEFORGE_LOCAL_THREADS at 1 and at N.
+    const row = await db.datasetVersion.findUniqueOrThrow({ where: { id: v.versionId } });
+    const trainFile = absoluteInData(dataDir, row.trainPath);
+    t0 = performance.now();
+    tokenizeUnitRange(chat, trainFile, false, 0, examples);
+    const estOneMs = ms(t0);
+    console.log(`estimate, tokenize on 1 thread                   ${fmt(estOneMs)}`);
+    t0 = performance.now();
+    const onThreads = await tokenizeOnThreads(modelDir, trainFile, false, examples, threads);
+    const estManyMs = ms(t0);
+    console.log(`estimate, tokenize on ${threads} thread(s)                ${onThreads ? `${fmt(estManyMs)}   ${(estOneMs / estManyMs).toFixed(2)}x` : "(too few examples or threads: stays on one)"}`);
   } finally {
     await db.$disconnect();
     fs.rmSync(work, { recursive: true, force: true });

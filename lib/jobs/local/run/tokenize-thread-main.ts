@@ -12,7 +12,7 @@ const { modelDir } = workerData as { modelDir: string };
 parentPort!.once("message", (req: Request) => {
   try {
     const chat = loadChatTokenizer(modelDir);
-    parentPort!.postMessage({ part: tokenizeSplitPart(chat, req.split, { maxSeqLen: req.maxSeqLen, file: req.file }) });
+    parentPort!.postMessage({ result: tokenizeSplitPart(chat, req.split, { maxSeqLen: req.maxSeqLen, file: req.file }) });
   } catch (err) {
     parentPort!.postMessage({ error: (err as Error).message });
   }

@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import { askThread } from "../../../threads/one-shot";
 import type { ChatTokenizer } from "../../../tokenizer";
 import type { ParsedSplit } from "./data";
 import { appendTokenized, emptyTokenizedSplit, sliceSplit, throwIfNothingToTrain, tokenizeSplit, unitCount, type TokenizedSplit } from "./tokenize";
@@ -9,7 +9,7 @@ import { appendTokenized, emptyTokenizedSplit, sliceSplit, throwIfNothingToTrain
 // and joined in file order, it gives the same examples, counts and skipped lines as tokenizeSplit.
 
 /** Fewer units than this per thread and its start (tsx, the tokenizer's vocabulary: about a second) costs more than it saves. */
-const MIN_UNITS_PER_THREAD = 1000;
+export const MIN_UNITS_PER_THREAD = 1000;
 /** The smallest split tokenized on threads: two threads' worth. */
 export const PARALLEL_MIN_UNITS = 2 * MIN_UNITS_PER_THREAD;
 export const MAX_TOKENIZE_THREADS = 8;
@@ -22,28 +22,10 @@ export function tokenizeThreadCount(requested = 0, cores = availableParallelism(
   return Math.max(1, Math.min(requested > 0 ? requested : cores - 1, MAX_TOKENIZE_THREADS));
 }
 
-function tokenizeOnThread(modelDir: string, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): Promise<TokenizedSplit> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL("./tokenize-thread.mjs", import.meta.url), {
-      workerData: { modelDir },
-      execArgv: process.execArgv.filter((a) => !a.startsWith("--watch")),
-    });
-    let settled = false;
-    w.once("message", (res: { part: TokenizedSplit } | { error: string }) => {
-      settled = true;
-      if ("error" in res) reject(new Error(res.error));
-      else resolve(res.part);
-      void w.terminate();
-    });
-    w.once("error", (err) => {
-      settled = true;
-      reject(new Error(`tokenizing thread failed: ${err.message}`));
-    });
-    w.once("exit", (code) => {
-      if (!settled) reject(new Error(`tokenizing thread exited with code ${code} before answering`));
-    });
-    w.postMessage({ split, ...opts });
-  });
+async function tokenizeOnThread(modelDir: string, split: ParsedSplit, opts: { maxSeqLen: number; file: string }): Promise<TokenizedSplit> {
+  const answer = await askThread<TokenizedSplit>(new URL("./tokenize-thread.mjs", import.meta.url), { modelDir }, { split, ...opts });
+  if ("error" in answer) throw new Error(answer.error);
+  return answer.result;
 }
 
 /**
