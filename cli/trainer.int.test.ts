@@ -217,6 +217,7 @@ describe("tuneforge bench trainer", () => {
     expect(f.achieved_gflops).toBeCloseTo((f.tokens_per_sec! * f.flops_per_token!) / 1e9, 0);
     expect(f.percent_of_peak).toBeCloseTo((100 * f.achieved_gflops!) / f.gemm_peak_gflops!, 0);
     expect(f.weight_bytes_per_param).toBeGreaterThan(0);
+    expect(f.load_seconds).toBeGreaterThan(0);
     expect((f as unknown as { backend: string }).backend).toBe("cpu");
 
     // --gradient-checkpointing reaches the trainer: it keeps each layer's input and attention output, not its other

@@ -219,7 +219,10 @@ int bench(const Args& a) {
   TF_CHECK(peak_size == 0 || (peak_size >= 256 && peak_size <= 32768 && peak_size % 128 == 0),
            "--peak-size must be 0 (no GEMM peak) or a multiple of 128 between 256 and 32768, got " + std::to_string(peak_size));
   const std::vector<std::string> targets = parse_targets(a.get("targets", "q_proj,k_proj,v_proj,o_proj"));
+  const auto t0 = Clock::now();
   auto session = api::Session::load(load_options(a, "nf4"));
+  // What a job waits before its first step: the safetensors read, NF4 quantization and the upload.
+  const double load_seconds = seconds_since(t0);
   const api::ModelInfo info = session->info();
   TF_CHECK(seq <= info.max_position_embeddings, "--seq-len " + std::to_string(seq) + " exceeds the model's max_position_embeddings " + std::to_string(info.max_position_embeddings));
   api::TrainOptions o;
@@ -265,6 +268,7 @@ int bench(const Args& a) {
   j.set("targets", t);
   j.set("gradient_checkpointing", Json::boolean(o.gradient_checkpointing));
   j.set("steps", Json::integer(int64_t(reports.size())));
+  j.set("load_seconds", Json::number(load_seconds));
   j.set("tokens_per_sec", Json::number(tokens_per_sec));
   j.set("peak_memory_bytes", Json::integer(peak_memory));
   j.set("weight_bytes", Json::integer(info.weight_bytes));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness.h"
+#include "common/threadpool.h"
 #include "quant/nf4_internal.h"
 
 using namespace tf;
@@ -267,4 +268,41 @@ TEST(double_quant_absmax_recovery_and_bytes_per_parameter) {
   // Dequantized weights with double quant stay close to the plain NF4 ones.
   std::vector<float> a = nf4_dequantize(dq), b = nf4_dequantize(plain);
   CHECK(tf_test::max_abs_diff(a, b) < 0.01 * 0.02 * 6);
+}
+
+TEST(nf4_quantize_on_a_pool_gives_the_same_bits_and_the_same_first_bad_element) {
+  // Over the parallel threshold (2^14 blocks), with a ragged tail block and an odd column count.
+  const int64_t rows = 1031, cols = 1023;
+  std::vector<float> w = randn(size_t(rows * cols), 7, 0.02f);
+  ThreadPool pool(4);
+  for (bool dq : {false, true}) {
+    const Nf4Tensor one = nf4_quantize(w.data(), rows, cols, dq);
+    const Nf4Tensor many = nf4_quantize(w.data(), rows, cols, dq, &pool);
+    CHECK(one.packed == many.packed);
+    CHECK(one.absmax == many.absmax);
+    CHECK(one.absmax_q8 == many.absmax_q8);
+    CHECK(one.absmax2 == many.absmax2);
+    CHECK_EQ(one.absmax_offset, many.absmax_offset);
+  }
+  // Bad values in the last and the second chunk: the error names the first in the weight, as one thread does.
+  w[size_t(rows * cols - 5)] = INFINITY;
+  w[400000] = NAN;
+  CHECK_THROWS(nf4_quantize(w.data(), rows, cols, false, &pool), "non-finite value at element 400000");
+  CHECK_THROWS(nf4_quantize(w.data(), rows, cols, false), "non-finite value at element 400000");
+}
+
+TEST(nf4_code_by_count_agrees_with_the_bitsandbytes_tree_everywhere_it_matters) {
+  // Around every midpoint (8 ulps each way), a dense sweep of [-1.05, 1.05], and the special values.
+  std::vector<float> xs = {0.0f, -0.0f, NAN, -NAN, INFINITY, -INFINITY, 1.0f, -1.0f, 1e-30f, -1e-30f};
+  for (float m : kNf4Midpoints) {
+    float lo = m, hi = m;
+    for (int k = 0; k < 8; ++k) xs.push_back(lo = std::nextafter(lo, -2.0f)), xs.push_back(hi = std::nextafter(hi, 2.0f));
+    xs.push_back(m);
+  }
+  for (int i = 0; i <= 2'000'000; ++i) xs.push_back(-1.05f + 2.1f * float(i) / 2'000'000.0f);
+  int bad = 0;
+  for (float x : xs)
+    if (nf4_code_by_count(x) != nf4_nearest_code(x) && ++bad <= 3)
+      CHECK_EQ(int(nf4_code_by_count(x)), int(nf4_nearest_code(x)));
+  CHECK_EQ(bad, 0);
 }

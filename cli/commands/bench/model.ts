@@ -12,7 +12,8 @@ import { choiceOption, openModel, requireModelDir, type ModelLoadValues } from "
 // removed when the benchmark ends, whatever happens.
 
 export type BenchModelValues = ModelLoadValues & { model?: string; preset?: string };
-export type BenchModel = { addon: NativeAddon; model: NativeModel; label: string; tmp: string };
+/** `loadSeconds`: opening the model (reading the safetensors, quantizing the frozen weights, on the GPU the upload). */
+export type BenchModel = { addon: NativeAddon; model: NativeModel; label: string; tmp: string; loadSeconds: number };
 
 export async function withBenchModel<T>(ctx: CliContext, v: BenchModelValues, log: (text: string) => void, run: (m: BenchModel) => Promise<T>): Promise<T> {
   if (v.model && v.preset) throw new UsageError("bench: give --model or --preset, not both");
@@ -25,9 +26,11 @@ export async function withBenchModel<T>(ctx: CliContext, v: BenchModelValues, lo
       modelDir = writeTinyModel({ dir: path.join(tmp, "model"), preset, seed: 0 }).dir;
       log(`generated the ${preset} preset model in ${modelDir}`);
     }
+    const t0 = performance.now();
     const { addon, model } = await openModel("bench", ctx.root, modelDir, v, "nf4");
+    const loadSeconds = (performance.now() - t0) / 1000;
     try {
-      return await run({ addon, model, label: v.model ? modelDir : `preset ${preset}`, tmp });
+      return await run({ addon, model, label: v.model ? modelDir : `preset ${preset}`, tmp, loadSeconds });
     } finally {
       model.close();
     }

@@ -74,7 +74,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
   const sequences = dpo ? 2 * batchSize : batchSize;
   const log = (text: string) => v.json || ctx.err(`bench: ${text}\n`);
 
-  return withBenchModel(ctx, v, log, async ({ addon, model, label, tmp }) => {
+  return withBenchModel(ctx, v, log, async ({ addon, model, label, tmp, loadSeconds }) => {
     const info = model.info();
     if (seqLen > info.maxPositionEmbeddings) throw new Error(`bench: --seq-len ${seqLen} exceeds the model's max_position_embeddings ${info.maxPositionEmbeddings}`);
     const threads = numberOption("bench", "threads", v.threads, 0, { min: 0, integer: true });
@@ -130,6 +130,9 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
       method,
       gradient_checkpointing: v["gradient-checkpointing"] ?? false,
       backend: info.backend,
+      // Opening the model: safetensors read, frozen weights quantized (on the GPU also uploaded). A job waits this
+      // long before its first step.
+      load_seconds: figure(loadSeconds),
       threads: threads || os.cpus().length,
       isa: addon.cpuIsa(),
       tokens_per_sec: figure(tokensPerSec),
@@ -159,6 +162,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
         [
           `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters (${(info.matmulParameters / 1e6).toFixed(2)}M in matmuls), LoRA r=${rank} on ${targets.join(",")} (${(figures.lora_parameters / 1e6).toFixed(3)}M)`,
           `setup            ${figures.quant}, seq len ${seqLen}, ` + (onGpu ? "cuda backend" : `${figures.threads} threads, ${figures.isa} kernels`),
+          `model load       ${figures.load_seconds} s (read, ${figures.quant}${onGpu ? ", upload" : ""})`,
           `throughput       ${figures.tokens_per_sec} tokens/s${dpo ? ` = ${figures.pairs_per_sec} DPO pairs/s` : ""}`,
           `model FLOPs      ${(flops / 1e6).toFixed(1)} MFLOP/token → ${figures.achieved_gflops} GFLOP/s`,
           `${peakLabel.padEnd(16)} ${figures.gemm_peak_gflops} GFLOP/s (measured now${onGpu ? `, ${peakSize}³ GEMMs` : ""})`,

@@ -181,13 +181,20 @@ const TensorInfo& SafetensorsFile::info(const std::string& name) const {
 const uint8_t* SafetensorsFile::data(const TensorInfo& t) const { return map_ + data_offset_ + t.begin; }
 
 std::vector<float> SafetensorsFile::read_f32(const std::string& name, const std::vector<int64_t>& expected_shape) const {
+  std::vector<float> out;
+  read_f32_into(name, expected_shape, out);
+  return out;
+}
+
+void SafetensorsFile::read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape,
+                                    std::vector<float>& out) const {
   const TensorInfo& t = info(name);
   if (!expected_shape.empty() && expected_shape != t.shape) {
     throw Error(path_ + ": tensor " + name + " has shape " + shape_str(t.shape) + ", config expects " +
                 shape_str(expected_shape));
   }
   const size_t n = size_t(t.numel());
-  std::vector<float> out(n);
+  out.resize(n);
   const uint8_t* src = data(t);
   // Tensor data need not be aligned (odd header lengths exist in the wild), so read through memcpy.
   switch (t.dtype) {
@@ -195,20 +202,26 @@ std::vector<float> SafetensorsFile::read_f32(const std::string& name, const std:
       if (n) std::memcpy(out.data(), src, n * 4);
       break;
     case DType::BF16:
-    case DType::F16: {
-      const bool bf = t.dtype == DType::BF16;
+      // bf16 is the top half of an fp32: written inline, so the loop vectorizes. A call to bf16_to_f32 per value
+      // (another file, never inlined) ran at ~90 M values/s, a third of loading a model with NF4.
       for (size_t i = 0; i < n; ++i) {
         uint16_t h;
         std::memcpy(&h, src + 2 * i, 2);
-        out[i] = bf ? bf16_to_f32(h) : f16_to_f32(h);
+        const uint32_t bits = static_cast<uint32_t>(h) << 16;
+        std::memcpy(&out[i], &bits, 4);
       }
       break;
-    }
+    case DType::F16:
+      for (size_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, src + 2 * i, 2);
+        out[i] = f16_to_f32(h);
+      }
+      break;
     default:
       throw Error(path_ + ": tensor " + name + " has dtype " + dtype_name(t.dtype) +
                   "; weights must be F32, F16 or BF16");
   }
-  return out;
 }
 
 }  // namespace tf

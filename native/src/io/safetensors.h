@@ -41,6 +41,9 @@ class SafetensorsFile {
   // Converts F32/F16/BF16 to fp32. `expected_shape` (when non-empty) must match exactly, otherwise the
   // error says "<file>: tensor <name> has shape [a, b], config expects [c, d]".
   std::vector<float> read_f32(const std::string& name, const std::vector<int64_t>& expected_shape = {}) const;
+  // The same into `out`, resized without giving memory back: loading reuses one buffer for every weight it
+  // quantizes, instead of faulting in fresh pages per tensor (about 2.5 s per GB on our VMs).
+  void read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape, std::vector<float>& out) const;
 
  private:
   std::string path_;
@@ -66,6 +69,9 @@ class WeightStore {
   bool has(const std::string& name) const;
   const TensorInfo& info(const std::string& name) const;
   std::vector<float> read_f32(const std::string& name, const std::vector<int64_t>& expected_shape = {}) const;
+  // The same into `out`, resized without giving memory back: loading reuses one buffer for every weight it
+  // quantizes, instead of faulting in fresh pages per tensor (about 2.5 s per GB on our VMs).
+  void read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape, std::vector<float>& out) const;
   std::vector<std::string> names() const;
 
  private:

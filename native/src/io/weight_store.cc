@@ -124,6 +124,12 @@ std::vector<float> WeightStore::read_f32(const std::string& name, const std::vec
   return files_[where_.at(name)]->read_f32(name, expected_shape);
 }
 
+void WeightStore::read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape,
+                                std::vector<float>& out) const {
+  info(name);  // the error for an unknown name
+  files_[where_.at(name)]->read_f32_into(name, expected_shape, out);
+}
+
 std::vector<std::string> WeightStore::names() const {
   std::vector<std::string> out;
   for (const auto& kv : where_) out.push_back(kv.first);

@@ -29,15 +29,18 @@ std::vector<float> read(const WeightStore& ws, const std::string& dir, const std
   return ws.read_f32(name, shape);
 }
 
+// `scratch` holds an NF4 weight's fp32 values until they are quantized; one buffer serves every layer.
 void load_linear(const WeightStore& ws, const std::string& dir, const std::string& name, int64_t out, int64_t in,
-                 bool bias, Quant quant, bool dq, Linear& lin) {
+                 bool bias, Quant quant, bool dq, ThreadPool& pool, std::vector<float>& scratch, Linear& lin) {
   lin.in = in, lin.out = out;
-  std::vector<float> w = read(ws, dir, name + ".weight", {out, in});
   if (quant == Quant::NF4) {
-    lin.q = nf4_quantize(w.data(), out, in, dq);
+    const std::string weight = name + ".weight";
+    if (!ws.has(weight)) throw Error(dir + ": missing tensor " + weight + " (required by config.json)");
+    ws.read_f32_into(weight, {out, in}, scratch);
+    lin.q = nf4_quantize(scratch.data(), out, in, dq, &pool);
     lin.is_nf4 = true;
   } else {
-    lin.w = std::move(w);
+    lin.w = read(ws, dir, name + ".weight", {out, in});
   }
   if (bias) lin.bias = read(ws, dir, name + ".bias", {out});
 }
@@ -62,6 +65,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   m->embed = read(ws, dir, "model.embed_tokens.weight", {V, H});
   m->final_norm = read(ws, dir, "model.norm.weight", {H});
   m->layers.resize(m->L);
+  std::vector<float> scratch;
   const int64_t shapes[kNumProj][2] = {{qd, H}, {kvd, H}, {kvd, H}, {H, qd}, {I, H}, {I, H}, {H, I}};
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
@@ -70,7 +74,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     ly.post_norm = read(ws, dir, pre + ".post_attention_layernorm.weight", {H});
     for (int p = 0; p < kNumProj; ++p)
       load_linear(ws, dir, proj_module(l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
-                  m->double_quant, ly.proj[p]);
+                  m->double_quant, pool, scratch, ly.proj[p]);
   }
   // lm_head stays fp32 even with NF4, as transformers keeps the output embedding out of bitsandbytes.
   m->lm_head.in = H, m->lm_head.out = V;

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "common/error.h"
+#include "common/threadpool.h"
 #include "quant/nf4_internal.h"
 
 namespace tf {
@@ -52,7 +53,37 @@ size_t Nf4Tensor::bytes() const {
   return b;
 }
 
-Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_quant) {
+namespace {
+
+// Blocks [b0, b1) of the n values at w into absmax and packed (each block writes only its own entries). Returns the
+// index of the first non-finite value met, or -1.
+int64_t quantize_blocks(const float* w, int64_t n, int64_t b0, int64_t b1, float* absmax, uint8_t* packed) {
+  for (int64_t b = b0; b < b1; ++b) {
+    const int64_t i0 = b * kNf4BlockSize, i1 = std::min(n, i0 + kNf4BlockSize);
+    float m = 0.0f;
+    for (int64_t i = i0; i < i1; ++i) {
+      if (!std::isfinite(w[i])) return i;
+      m = std::fmax(m, std::fabs(w[i]));
+    }
+    absmax[b] = m;
+    const float inv = 1.0f / m;
+    // The block's codes in one loop the compiler vectorizes, then packed in pairs; an odd tail is padded with
+    // 0.0, as the kernel's load does.
+    uint8_t codes[kNf4BlockSize + 1];
+    const int64_t len = i1 - i0;
+    for (int64_t k = 0; k < len; ++k) codes[k] = nf4_code_by_count(w[i0 + k] * inv);
+    codes[len] = nf4_code_by_count(0.0f * inv);
+    for (int64_t k = 0; k < len; k += 2) packed[(i0 + k) / 2] = uint8_t(codes[k] << 4 | codes[k + 1]);
+  }
+  return -1;
+}
+
+// Below this many blocks (1 M values) handing work to the pool costs more than it saves.
+constexpr int64_t kParallelMinBlocks = 1 << 14;
+
+}  // namespace
+
+Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_quant, ThreadPool* pool) {
   TF_CHECK(rows >= 0 && cols >= 0, "nf4_quantize: invalid shape [" + std::to_string(rows) + ", " + std::to_string(cols) + "]");
   Nf4Tensor t;
   t.rows = rows;
@@ -64,25 +95,23 @@ Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_q
   t.packed.assign(size_t((n + 1) / 2), 0);
   std::vector<float> absmax(static_cast<size_t>(nb));
 
-  for (int64_t b = 0; b < nb; ++b) {
-    const int64_t i0 = b * kNf4BlockSize, i1 = std::min(n, i0 + kNf4BlockSize);
-    float m = 0.0f;
-    for (int64_t i = i0; i < i1; ++i) {
-      // A NaN/Inf weight would silently poison a whole block; the caller wraps this with the tensor name.
-      if (!std::isfinite(w[i]))
-        throw Error("nf4_quantize: weight [" + std::to_string(rows) + ", " + std::to_string(cols) +
-                    "] has a non-finite value at element " + std::to_string(i));
-      m = std::fmax(m, std::fabs(w[i]));
-    }
-    absmax[size_t(b)] = m;
-    const float inv = 1.0f / m;
-    // Pad to the block's even end with 0.0, as the kernel's load does for the tail.
-    for (int64_t i = i0; i < i1; i += 2) {
-      uint8_t hi = nf4_nearest_code(w[i] * inv);
-      uint8_t lo = nf4_nearest_code((i + 1 < i1 ? w[i + 1] : 0.0f) * inv);
-      t.packed[size_t(i / 2)] = uint8_t(hi << 4 | lo);
-    }
+  int64_t bad = -1;
+  if (pool && pool->size() > 1 && nb >= kParallelMinBlocks) {
+    // Each chunk stops at its own first non-finite value; the smallest of those is the first in the weight, as
+    // one thread would report it.
+    std::vector<int64_t> first_bad(size_t(pool->size()), -1);
+    pool->parallel_for(nb, [&](int64_t b0, int64_t b1, int worker) {
+      first_bad[size_t(worker)] = quantize_blocks(w, n, b0, b1, absmax.data(), t.packed.data());
+    });
+    for (int64_t i : first_bad)
+      if (i >= 0 && (bad < 0 || i < bad)) bad = i;
+  } else {
+    bad = quantize_blocks(w, n, 0, nb, absmax.data(), t.packed.data());
   }
+  // A NaN/Inf weight would silently poison a whole block; the caller wraps this with the tensor name.
+  if (bad >= 0)
+    throw Error("nf4_quantize: weight [" + std::to_string(rows) + ", " + std::to_string(cols) +
+                "] has a non-finite value at element " + std::to_string(bad));
 
   if (!double_quant) {
     t.absmax = std::move(absmax);

@@ -52,7 +52,11 @@ struct Nf4Tensor {
   size_t bytes() const;                     // memory used by this representation
 };
 
-Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_quant);
+class ThreadPool;
+
+// With a pool, the blocks are quantized in parallel (the result is the same bits: each block is its own); loading
+// a model quantizes every frozen weight, about 7 G values for an 8B model, which took minutes on one core.
+Nf4Tensor nf4_quantize(const float* w, int64_t rows, int64_t cols, bool double_quant, ThreadPool* pool = nullptr);
 // Dequantizes rows [row_begin, row_end) into out (row-major, (row_end-row_begin)*cols floats).
 void nf4_dequantize_rows(const Nf4Tensor& t, int64_t row_begin, int64_t row_end, float* out);
 std::vector<float> nf4_dequantize(const Nf4Tensor& t);
