@@ -73,6 +73,7 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     expect(Object.keys(steps[1]!.profile_ms as object)).toEqual([...STEP_PHASES, "step"]);
     expect(r.stderr).toMatch(/^train: Step 2 took [\d.]+ ms on the cpu backend: .*frozen matmul [\d.]+ ms \(\d+ %\)/m);
     expect(r.stderr).toMatch(/24 examples/);
+    expect(r.stderr).toMatch(/^train: cpu backend\. Prepared in [\d.]+ s: model loaded in [\d.]+ s, data tokenized in [\d.]+ s\.$/m);
     adapter = out;
     const config = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as Record<string, unknown>;
     expect(config).toMatchObject({ peft_type: "LORA", r: 8, lora_alpha: 16 });

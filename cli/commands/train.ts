@@ -2,6 +2,7 @@ import path from "node:path";
 import { withAbort, type StepReport, type TrainOptions } from "../../native/index";
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
 import { methodOfJsonl, parseSplit, type LocalMethod } from "../../lib/jobs/local/run/data";
+import { preparedLine } from "../../lib/jobs/local/run/preparing";
 import { skippedNote, type TokenizedSplit } from "../../lib/jobs/local/run/tokenize";
 import { tokenizeSplitOnThreads, tokenizeThreadCount } from "../../lib/jobs/local/run/tokenize-threads";
 import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
@@ -108,7 +109,9 @@ export const trainCommand: Command = {
     }
     const trainRaw = parseSplit(trainText, dataFile, method);
     const validRaw = v.validation ? parseSplit(readDataFile(v.validation), v.validation, method) : undefined;
+    const loadStart = performance.now();
     const { model } = await openModel("train", ctx.root, modelDir, v, "nf4");
+    const loadMs = performance.now() - loadStart;
     try {
       const info = model.info();
       if (maxSeqLen > info.maxPositionEmbeddings) {
@@ -118,8 +121,11 @@ export const trainCommand: Command = {
       options.maxSeqLen = maxSeqLen;
       // A large file is tokenized on several threads.
       const threads = tokenizeThreadCount(v.threads ? Number(v.threads) : 0);
+      const tokenizeStart = performance.now();
       const train = await tokenizeSplitOnThreads(chat, modelDir, trainRaw, { maxSeqLen, file: dataFile, threads });
       const valid = validRaw && v.validation ? await tokenizeSplitOnThreads(chat, modelDir, validRaw, { maxSeqLen, file: v.validation, threads }) : undefined;
+      // Where the time before the first step went, in the job log's words.
+      note(`${info.backend} backend. ${preparedLine(loadMs, performance.now() - tokenizeStart)}`);
       const units = method === "dpo" ? "preference pairs" : "examples";
       const describe = (what: string, r: TokenizedSplit) =>
         `${what}: ${r.units} ${units}, ${r.tokens} tokens (${r.trainableTokens} trained on)` +
