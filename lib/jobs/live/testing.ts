@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
 import { localConfigSchema } from "../local/config";
 import { storedLocalConfig } from "../local/stored";
+import { preparedLine } from "../local/run/preparing";
 import { JOB_SUMMARY_INCLUDE, latestProgress, toMetricPointView, toJobSummary } from "../view";
 import { publishJobUpdate } from "./channel";
 import { curvePoint, curvePoints, type CurveOptions, type PointFields } from "./curve";
@@ -106,7 +107,8 @@ export async function createDemoJob(db: PrismaClient, o: DemoJobOptions = {}): P
   await db.jobEvent.createMany({
     data: local ? [
       { jobId: job.id, level: "info", message: `Queued: local QLoRA fine-tune of ${baseModel}; r 16, alpha 32, ${epochs} epoch${epochs === 1 ? "" : "s"}, backend auto.`, createdAt: new Date(startedAt.getTime() - 60_000) },
-      { jobId: job.id, level: "info", message: `Training on worker-demo, cpu backend: 120 examples, ${tokensPerEpoch} tokens (${Math.round(tokensPerEpoch * 0.4)} trained on)`, createdAt: startedAt },
+      { jobId: job.id, level: "info", message: `Preparing on worker-demo: loading ${baseModel} (NF4 with double quantization) and tokenizing 120 training examples.`, data: { phase: "preparing", workerId: "worker-demo" }, createdAt: new Date(startedAt.getTime() - 20_000) },
+      { jobId: job.id, level: "info", message: `Training on worker-demo, cpu backend: 120 examples, ${tokensPerEpoch} tokens (${Math.round(tokensPerEpoch * 0.4)} trained on). ${preparedLine(15_200, 4_300)}`, createdAt: startedAt },
     ] : [
       { jobId: job.id, remoteId: "ftevent-1", level: "info", message: "Validating training file: file-train-demo", data: { status: "validating_files" }, createdAt: new Date(startedAt.getTime() - 60_000) },
       { jobId: job.id, remoteId: "ftevent-2", level: "info", message: "Fine-tuning job started", data: { status: "running" }, createdAt: startedAt },
