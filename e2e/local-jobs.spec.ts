@@ -112,6 +112,14 @@ test("a queued local job shows its place in line and cancels at once; a running 
 test("a local job the worker has taken names it and says what it prepares until the first step", async ({ page, request }) => {
   test.setTimeout(120_000);
   const { datasetId, versionNumber } = await slowToTokenizeVersion(request);
+  // The launch form's first count of this version takes seconds too: the panel says what it counts meanwhile.
+  await page.goto(`/jobs/new?dataset=${datasetId}&version=${versionNumber}`);
+  await page.getByRole("radio", { name: "Local", exact: true }).check();
+  const panel = page.getByTestId("local-estimate");
+  await expect(panel.getByTestId("local-counting")).toHaveText(/^Counting the tokens of 2,008 examples with tiny-chat's tokenizer and chat template…/);
+  await panel.screenshot({ path: `${DIR}/local-estimate-counting.png` });
+  await expect(panel.getByTestId("local-units")).toHaveText(/^[\d,]+$/, { timeout: 30_000 });
+  await expect(panel.getByTestId("local-counting")).toHaveCount(0);
   const res = await request.post("/api/jobs", {
     data: { provider: "local", datasetId, versionNumber, baseModel: MODEL, config: { quantization: { quant: "none" }, training: { epochs: 1, batchSize: 4, gradAccum: 1, maxSeqLen: 96, backend: "cpu" } } },
   });

@@ -20,9 +20,10 @@ const PARTS: { key: keyof MemoryParts; label: string }[] = [
   { key: "activations", label: "Activations" },
 ];
 
-type Props = { estimate: LocalEstimate | undefined; error: string | null; pending: boolean; stale: boolean; epochs: string; batchSize: string };
+/** `counting`: what the first answer tokenizes (the version's train split, the model), said while it is awaited. */
+type Props = { estimate: LocalEstimate | undefined; error: string | null; pending: boolean; stale: boolean; epochs: string; batchSize: string; counting?: { units: number; pairs: boolean; model: string } };
 
-export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs, batchSize }: Props) {
+export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs, batchSize, counting }: Props) {
   const chosen = e?.memory.find((m) => m.method === e.method);
   // DPO counts preference pairs: two sequences each, both in the micro-batch's passes.
   const pairs = e?.dataset?.preference ?? false;
@@ -30,7 +31,13 @@ export function LocalEstimatePanel({ estimate: e, error, pending, stale, epochs,
     <Card title="Estimate" description="Counted with the base model's tokenizer and chat template over the version's train split." level={2}>
       <div aria-live="polite" aria-busy={pending || stale} className={stale ? styles.stale : undefined} data-testid="local-estimate">
         {error ? <Notice tone="danger">{error}</Notice> : null}
-        {!e && pending ? <p className="muted">Counting tokens…</p> : null}
+        {!e && pending ? (
+          <p className="muted" data-testid="local-counting">
+            {counting
+              ? `Counting the tokens of ${formatInt(counting.units)} ${counting.pairs ? "preference pairs" : "examples"} with ${counting.model}'s tokenizer and chat template… (the first count of a large version takes a few seconds; changed settings reuse it)`
+              : "Counting tokens…"}
+          </p>
+        ) : null}
         {e ? (
           <>
             <dl className={styles.sum}>

@@ -228,7 +228,7 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
       </div>
 
       <div className={styles.side}>
-        <LocalEstimatePanel estimate={estimate.data} error={estimate.error ? messageOf(estimate.error) : null} pending={estimate.isPending} stale={!estimate.settled && !!estimate.data} epochs={form.epochs} batchSize={form.batchSize} />
+        <LocalEstimatePanel estimate={estimate.data} error={estimate.error ? messageOf(estimate.error) : null} pending={estimate.isPending} stale={!estimate.settled && !!estimate.data} epochs={form.epochs} batchSize={form.batchSize} counting={version && baseModel ? { units: version.trainCount, pairs: dpo, model: baseModel } : undefined} />
         {launch.error ? <Notice tone="danger">{messageOf(launch.error)}</Notice> : null}
         <div className="form-actions">
           <Button type="submit" form="local-launch-form" variant="primary" disabled={blocked}>
