@@ -12,6 +12,7 @@ import type { chatTokenizerFor } from "./chat-cache";
 // A frozen split tokenized once per model, in the web server, for everything the launch form asks of it: the
 // estimate panel (local-estimate.ts) and the launch check (lib/jobs/launch/local.ts) count from the same
 // tokenization at whatever max sequence length the form holds, with the trainer's own rule (tokenizer/cut.ts).
+// A large split is tokenized on threads (split-tokens-threads.ts), a small one here, yielding as it goes.
 
 type ChatTokenizer = ReturnType<typeof chatTokenizerFor>;
 
@@ -26,7 +27,7 @@ export type TokenizedSplit = { preference: boolean; lengths: number[]; masks: Ui
 // re-tokenizing the dataset. Weakly held: an evicted tokenizer takes its entries with it.
 const tokenizedCache = new WeakMap<ChatTokenizer, Map<string, Promise<TokenizedSplit>>>();
 const MAX_SPLITS_PER_MODEL = 6;
-/** Examples tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
+/** Units (examples or pairs) tokenized between yields to the event loop, so a large dataset never stalls the server's other requests. */
 const CHUNK = 64;
 
 /**
