@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/threadpool.h"
 #include "harness.h"
 
 using namespace tf;
@@ -172,6 +173,38 @@ TEST(round_trip_f32_bf16_f16_and_empty_tensors) {
                "tensor a is listed twice");
   CHECK_THROWS(write_safetensors(dir.file("d.safetensors"), {{"a", DType::I64, {1}, w.data()}}), "can only write F32, BF16 or F16");
   CHECK_THROWS(write_safetensors("/nonexistent-dir/x.safetensors", {}), "cannot create /nonexistent-dir/x.safetensors.tmp");
+}
+
+TEST(read_f32_into_on_a_pool_gives_the_same_values_and_reuses_the_buffer) {
+  // Over the parallel threshold (2^20 values) in each dtype, the values are the one-thread read's, bit for bit.
+  tf_test::TempDir dir("tf-st");
+  const int64_t rows = 1031, cols = 1027;
+  std::vector<float> w(size_t(rows * cols));
+  uint64_t s = 11;
+  for (auto& x : w) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    x = float(int64_t(s >> 40) - (1 << 23)) / float(1 << 20);
+  }
+  write_safetensors(dir.file("big.safetensors"), {{"w32", DType::F32, {rows, cols}, w.data()},
+                                                  {"w16", DType::F16, {rows, cols}, w.data()},
+                                                  {"wbf", DType::BF16, {rows, cols}, w.data()},
+                                                  {"small", DType::BF16, {3, 5}, w.data()}});
+  SafetensorsFile f(dir.file("big.safetensors"));
+  ThreadPool pool(3);
+  std::vector<float> buf;
+  for (const char* name : {"w32", "w16", "wbf"}) {
+    const std::vector<float> one = f.read_f32(name, {rows, cols});
+    f.read_f32_into(name, {rows, cols}, buf, &pool);
+    REQUIRE(buf.size() == one.size());
+    CHECK(std::memcmp(buf.data(), one.data(), one.size() * 4) == 0);
+  }
+  // A smaller tensor into the same buffer: its size, not the capacity, and its own values.
+  const float* before = buf.data();
+  f.read_f32_into("small", {3, 5}, buf, &pool);
+  CHECK_EQ(buf.size(), size_t(15));
+  CHECK(buf.data() == before);
+  CHECK(buf == f.read_f32("small"));
+  CHECK_THROWS(f.read_f32_into("wbf", {cols, rows}, buf, &pool), "tensor wbf has shape [1031, 1027], config expects [1027, 1031]");
 }
 
 TEST(unaligned_data_and_non_float_dtypes) {

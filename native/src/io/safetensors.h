@@ -12,6 +12,8 @@
 
 namespace tf {
 
+class ThreadPool;
+
 enum class DType { F32, F16, BF16, I64, I32, U8, I8, BOOL, F64, I16 };
 const char* dtype_name(DType d);
 size_t dtype_size(DType d);
@@ -42,8 +44,10 @@ class SafetensorsFile {
   // error says "<file>: tensor <name> has shape [a, b], config expects [c, d]".
   std::vector<float> read_f32(const std::string& name, const std::vector<int64_t>& expected_shape = {}) const;
   // The same into `out`, resized without giving memory back: loading reuses one buffer for every weight it
-  // quantizes, instead of faulting in fresh pages per tensor (about 2.5 s per GB on our VMs).
-  void read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape, std::vector<float>& out) const;
+  // quantizes, instead of faulting in fresh pages per tensor (about 2.5 s per GB on our VMs). With a pool, a large
+  // tensor is converted on all its threads.
+  void read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape, std::vector<float>& out,
+                     ThreadPool* pool = nullptr) const;
 
  private:
   std::string path_;
@@ -70,8 +74,10 @@ class WeightStore {
   const TensorInfo& info(const std::string& name) const;
   std::vector<float> read_f32(const std::string& name, const std::vector<int64_t>& expected_shape = {}) const;
   // The same into `out`, resized without giving memory back: loading reuses one buffer for every weight it
-  // quantizes, instead of faulting in fresh pages per tensor (about 2.5 s per GB on our VMs).
-  void read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape, std::vector<float>& out) const;
+  // quantizes, instead of faulting in fresh pages per tensor (about 2.5 s per GB on our VMs). With a pool, a large
+  // tensor is converted on all its threads.
+  void read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape, std::vector<float>& out,
+                     ThreadPool* pool = nullptr) const;
   std::vector<std::string> names() const;
 
  private:

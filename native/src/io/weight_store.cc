@@ -125,9 +125,9 @@ std::vector<float> WeightStore::read_f32(const std::string& name, const std::vec
 }
 
 void WeightStore::read_f32_into(const std::string& name, const std::vector<int64_t>& expected_shape,
-                                std::vector<float>& out) const {
+                                std::vector<float>& out, ThreadPool* pool) const {
   info(name);  // the error for an unknown name
-  files_[where_.at(name)]->read_f32_into(name, expected_shape, out);
+  files_[where_.at(name)]->read_f32_into(name, expected_shape, out, pool);
 }
 
 std::vector<std::string> WeightStore::names() const {

@@ -23,10 +23,13 @@ int64_t Linear::bytes() const {
 
 namespace {
 
+// With a pool, a large tensor is converted on all of its threads.
 std::vector<float> read(const WeightStore& ws, const std::string& dir, const std::string& name,
-                        std::vector<int64_t> shape) {
+                        std::vector<int64_t> shape, ThreadPool* pool = nullptr) {
   if (!ws.has(name)) throw Error(dir + ": missing tensor " + name + " (required by config.json)");
-  return ws.read_f32(name, shape);
+  std::vector<float> v;
+  ws.read_f32_into(name, shape, v, pool);
+  return v;
 }
 
 // `scratch` holds an NF4 weight's fp32 values until they are quantized; one buffer serves every layer.
@@ -36,11 +39,11 @@ void load_linear(const WeightStore& ws, const std::string& dir, const std::strin
   if (quant == Quant::NF4) {
     const std::string weight = name + ".weight";
     if (!ws.has(weight)) throw Error(dir + ": missing tensor " + weight + " (required by config.json)");
-    ws.read_f32_into(weight, {out, in}, scratch);
+    ws.read_f32_into(weight, {out, in}, scratch, &pool);
     lin.q = nf4_quantize(scratch.data(), out, in, dq, &pool);
     lin.is_nf4 = true;
   } else {
-    lin.w = read(ws, dir, name + ".weight", {out, in});
+    lin.w = read(ws, dir, name + ".weight", {out, in}, &pool);
   }
   if (bias) lin.bias = read(ws, dir, name + ".bias", {out});
 }
@@ -62,7 +65,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
 
   WeightStore ws(dir);
   const int64_t H = m->H, I = m->I, V = m->V, qd = int64_t(m->nh) * m->hd, kvd = int64_t(m->nkv) * m->hd;
-  m->embed = read(ws, dir, "model.embed_tokens.weight", {V, H});
+  m->embed = read(ws, dir, "model.embed_tokens.weight", {V, H}, &pool);
   m->final_norm = read(ws, dir, "model.norm.weight", {H});
   m->layers.resize(m->L);
   std::vector<float> scratch;
@@ -83,7 +86,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
                                           "is false)");
     m->lm_head.w_ext = m->embed.data();
   } else {
-    m->lm_head.w = read(ws, dir, "lm_head.weight", {V, H});
+    m->lm_head.w = read(ws, dir, "lm_head.weight", {V, H}, &pool);
   }
   return std::unique_ptr<LlamaModel>(new LlamaModel(std::move(m)));
 }
