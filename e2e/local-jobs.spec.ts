@@ -128,7 +128,7 @@ test("a local job the worker has taken names it and says what it prepares until 
   await page.goto(`/jobs/${id}`);
   // Tokenizing 2,008 examples takes the worker seconds: meanwhile the job is still queued, but taken.
   const note = page.getByTestId("queue-position");
-  await expect(note).toHaveText(/^Preparing on \S+: loading the model and tokenizing the data; training starts after that\.$/, { timeout: 30_000 });
+  await expect(note).toHaveText(/^Preparing on \S+ \(\d+ s so far\): loading the model and tokenizing the data; training starts after that\.$/, { timeout: 30_000 });
   await expect(page.getByText(/^Preparing on \S+: loading tiny-chat \(unquantized\) and tokenizing 2008 training examples\.$/)).toBeVisible();
   // A local job uploads and validates nothing: its timeline is queued, preparing, running, finished.
   const timeline = page.getByRole("list", { name: "Status timeline" }).getByRole("listitem");

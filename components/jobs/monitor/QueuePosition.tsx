@@ -1,6 +1,7 @@
 "use client";
 
 import { useEffect, useState } from "react";
+import { formatDuration } from "@/lib/jobs/monitor/progress";
 import type { JobView } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
 
@@ -17,6 +18,16 @@ export function QueuePosition({ job }: { job: JobView }) {
   const waiting = job.provider === "local" && job.status === "queued";
   useEffect(() => setPosition(job.queuePosition), [job.queuePosition]);
   useEffect(() => setWorkerId(job.workerId), [job.workerId]);
+  // How long the worker has been preparing, from its event, ticking each second (after mount: clocks differ).
+  const preparingSince = [...job.events].reverse().find((e) => (e.data as { phase?: unknown } | null)?.phase === "preparing")?.at ?? null;
+  const [now, setNow] = useState<number | null>(null);
+  const ticking = waiting && workerId !== null && position === null && preparingSince !== null;
+  useEffect(() => {
+    if (!ticking) return;
+    setNow(Date.now());
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [ticking]);
   useEffect(() => {
     if (!waiting) return;
     let stopped = false;
@@ -42,7 +53,7 @@ export function QueuePosition({ job }: { job: JobView }) {
       {position !== null
         ? `Queued: #${position} in line for a GPU worker.`
         : workerId
-          ? `Preparing on ${workerId}: loading the model and tokenizing the data; training starts after that.`
+          ? `Preparing on ${workerId}${ticking && now !== null ? ` (${formatDuration(Math.max(0, now - Date.parse(preparingSince!)))} so far)` : ""}: loading the model and tokenizing the data; training starts after that.`
           : "Queued: waiting for a GPU worker to take it."}
     </p>
   );
