@@ -301,6 +301,26 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(await w.exited).toBe(0);
   }, 180_000);
 
+  it("a job cancelled while its worker prepares it ends once, trains nothing, and the worker takes the next job", async () => {
+    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-cancel-preparing", train: toJsonl([...colorTask(8), ...Array.from({ length: 2000 }, () => long)]) });
+    fixtures.push(f);
+    const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
+    const w = startWorker();
+    await until("the worker to take the job", w, async () => ((await row(queued.id)).workerId ? true : undefined));
+    const cancelled = await api<{ job: JobView }>("POST", `/api/jobs/${queued.id}/cancel`);
+    expect(cancelled.body.job.status).toBe("cancelled");
+    // The worker stops once its preparation ends: no training, no second cancel, no failure over the top.
+    const next = await launch((await version(8, 0)), { epochs: 1, batchSize: 4, gradAccum: 1 });
+    await until("the next job to succeed", w, statusIs(next.id, "succeeded"), 60_000);
+    const events = (await db.jobEvent.findMany({ where: { jobId: queued.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
+    expect(events).toEqual([expect.any(String), expect.stringMatching(/^Preparing on /), "Cancelled while queued; it never started."]);
+    expect((await row(queued.id)).status).toBe("cancelled");
+    expect(await steps(queued.id)).toEqual([]);
+    w.child.kill("SIGTERM");
+    expect(await w.exited).toBe(0);
+  }, 120_000);
+
   it("resumes from the last checkpoint after the worker is SIGKILLed, with no gap in the curve", async () => {
     const v = await version(120, 0);
     // 120 examples, batch 1, 3 micro-batches per step: 40 steps per epoch × 12 = 480 steps; a checkpoint every 40,

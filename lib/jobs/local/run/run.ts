@@ -86,8 +86,9 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     const modelDir = await stage("model", () => resolveModelDir(job.baseModel, { root: deps.modelsDir }).dir);
     // Loading (and quantizing) a real model and tokenizing a large version take a while before the first step:
     // the job names its worker and says what it is doing, instead of looking unclaimed.
-    await db.fineTuneJob.update({ where: { id: jobId }, data: { workerId: deps.workerId } });
+    // The event first: a job that names its worker has said what the worker prepares.
     await event("info", preparingLine(deps.workerId, job.baseModel, config.quantization, data), { phase: "preparing", workerId: deps.workerId });
+    await db.fineTuneJob.update({ where: { id: jobId }, data: { workerId: deps.workerId } });
     await publishJobSummary(db, pub, jobId);
     const loadStart = Date.now();
     const chat = await stage("tokenize", () => loadChatTokenizer(modelDir));
@@ -96,6 +97,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       addon.loadModel({ modelDir, quant: config.quantization.quant, doubleQuant: config.quantization.doubleQuant, backend: backendWanted, threads: deps.threads }),
     );
     const loadMs = Date.now() - loadStart;
+    if (await stoppedWhilePreparing(deps, jobId)) return { outcome: "cancelled" };
     const info = model.info();
     const maxSeqLen = Math.min(config.training.maxSeqLen, info.maxPositionEmbeddings);
     // Large versions are tokenized on several threads.
@@ -106,6 +108,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     const train = await tokenize(data.train, "train");
     const valid = data.validation ? await tokenize(data.validation, "validation") : null;
     const tokenizeMs = Date.now() - tokenizeStart;
+    if (await stoppedWhilePreparing(deps, jobId)) return { outcome: "cancelled" };
     const dpo = data.method === "dpo";
     hooks.onTokenized?.({ longestExample: Math.max(train.longest, valid?.longest ?? 0) });
 
@@ -124,7 +127,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     });
     if (started.count === 0) {
       // Cancelled between our read and now.
-      await finishCancelled(deps, jobId, null);
+      await stoppedWhilePreparing(deps, jobId);
       return { outcome: "cancelled" };
     }
     const what = dpo ? "preference pairs (DPO)" : "examples";
@@ -257,7 +260,12 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     return { outcome: "succeeded" };
   } catch (err) {
     if (!(err instanceof StageError)) throw err; // Postgres or Redis trouble: BullMQ retries the run, which resumes.
-    await db.fineTuneJob.update({ where: { id: jobId }, data: { status: "failed", finishedAt: new Date(), errorCode: err.failure.code, errorMessage: err.failure.message, workerId: deps.workerId } });
+    // A job cancelled while it was prepared stays cancelled, whatever its preparation then ran into.
+    const failed = await db.fineTuneJob.updateMany({
+      where: { id: jobId, status: { not: "cancelled" } },
+      data: { status: "failed", finishedAt: new Date(), errorCode: err.failure.code, errorMessage: err.failure.message, workerId: deps.workerId },
+    });
+    if (failed.count === 0) return { outcome: "cancelled" };
     await event("error", `Failed: ${err.failure.message}`, { code: err.failure.code });
     await publishJobSummary(db, pub, jobId);
     return { outcome: "failed" };
@@ -366,6 +374,19 @@ function watchForStop(deps: LocalRunDeps, jobId: string, model: NativeModel) {
 }
 
 /** Ends a job as cancelled; the last checkpoint (a loadable adapter) is kept and becomes its adapterPath. */
+/**
+ * Whether the job was cancelled while this worker loaded the model and tokenized its data; if so it is ended
+ * here, once. A job cancelled while still queued was already ended by the web process ("Cancelled while queued"),
+ * so only a cancel request on a running job (one resumed after its worker died) is finished here.
+ */
+async function stoppedWhilePreparing(deps: LocalRunDeps, jobId: string): Promise<boolean> {
+  const row = await deps.db.fineTuneJob.findUnique({ where: { id: jobId }, select: { status: true, cancelRequestedAt: true } });
+  if (!row || row.status === "cancelled") return true;
+  if (!row.cancelRequestedAt) return false;
+  await finishCancelled(deps, jobId, null);
+  return true;
+}
+
 async function finishCancelled(deps: LocalRunDeps, jobId: string, lastCheckpoint: string | null): Promise<void> {
   const { db, pub } = deps;
   let kept = lastCheckpoint && fs.existsSync(lastCheckpoint) ? relativeToData(deps.dataDir, lastCheckpoint) : null;
