@@ -130,6 +130,8 @@ test("a local job the worker has taken names it and says what it prepares until 
   const note = page.getByTestId("queue-position");
   await expect(note).toHaveText(/^Preparing on \S+ \(\d+ s so far\): loading the model and tokenizing the data; training starts after that\.$/, { timeout: 30_000 });
   await expect(page.getByText(/^Preparing on \S+: loading tiny-chat \(unquantized\) and tokenizing 2008 training examples\.$/)).toBeVisible();
+  // Its badge, here and in the jobs list, says so too (the row is still "queued").
+  await expect(page.getByText("preparing", { exact: true }).first()).toBeVisible();
   // A local job uploads and validates nothing: its timeline is queued, preparing, running, finished.
   const timeline = page.getByRole("list", { name: "Status timeline" }).getByRole("listitem");
   await expect(timeline).toHaveText([/^Queued/, /^Preparing/, /^Running/, /^Finished/]);

@@ -16,6 +16,9 @@ export const isTerminalJobStatus = (s: string) => (TERMINAL_JOB_STATUSES as read
  */
 export const isPreparingLocalJob = (j: { provider: string; status: string; workerId: string | null }) => j.provider === "local" && j.status === "queued" && j.workerId !== null;
 
+/** The status a badge shows: "preparing" for such a job, else the row's own. */
+export const shownJobStatus = (j: { provider: string; status: string; workerId: string | null }): string => (isPreparingLocalJob(j) ? "preparing" : j.status);
+
 export type MetricPointView = {
   step: number;
   trainLoss: number | null;

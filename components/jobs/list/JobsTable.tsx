@@ -11,7 +11,7 @@ import { StatusBadge } from "@/components/ui/StatusBadge";
 import { Table } from "@/components/ui/Table";
 import { formatInt, formatUsd } from "@/components/ui/format";
 import { formatDuration } from "@/lib/jobs/monitor/progress";
-import type { JobSummary } from "@/lib/jobs/types";
+import { shownJobStatus, type JobSummary } from "@/lib/jobs/types";
 import styles from "./list.module.css";
 
 // The jobs table with row selection for Compare. Durations of running jobs are counted to the server's
@@ -91,7 +91,7 @@ export function JobsTable({ jobs, renderedAt, range }: Props) {
                 <input type="checkbox" checked={selected.includes(j.id)} onChange={() => toggle(j.id)} aria-label={`Select job ${j.fineTunedModel ?? j.baseModel} for comparison`} />
               </td>
               <td>
-                <StatusBadge status={j.status} />
+                <StatusBadge status={shownJobStatus(j)} />
               </td>
               <td>{j.provider === "openai" ? "OpenAI" : "Local"}</td>
               <td className="nowrap">

@@ -12,7 +12,7 @@ import { epochBoundaries, resolvedEpochs } from "@/lib/jobs/monitor/epochs";
 import { hasAccuracy } from "@/lib/jobs/monitor/dynamics";
 import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
 import { unpackPoints, type PackedPoints } from "@/lib/jobs/monitor/pack";
-import { isTerminalJobStatus, type JobView } from "@/lib/jobs/types";
+import { isTerminalJobStatus, shownJobStatus, type JobView } from "@/lib/jobs/types";
 import { ArtifactsPanel } from "../artifacts/ArtifactsPanel";
 import { CancelJobButton } from "./CancelJobButton";
 import { ChartControls, type ChartSettings } from "./ChartControls";
@@ -64,7 +64,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
         back={{ href: "/jobs", label: "Jobs" }}
         description={
           <>
-            <StatusBadge status={job.status} /> {job.provider === "openai" ? "OpenAI" : "Local"} · {job.baseModel}
+            <StatusBadge status={shownJobStatus(job)} /> {job.provider === "openai" ? "OpenAI" : "Local"} · {job.baseModel}
             {job.dataset ? ` · ${job.dataset.datasetName} v${job.dataset.versionNumber}` : ""} · created <DateTime iso={job.createdAt} />
           </>
         }
