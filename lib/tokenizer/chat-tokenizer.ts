@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
+import { speedUpByteLevel } from "./byte-level-fast";
 import { chooseChatTemplate, tokenString } from "./template";
 
 // A model folder's tokenizer and chat template, loaded once: renders conversations exactly the way the
@@ -49,6 +50,7 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
   } catch (err) {
     throw new Error(`${path.join(modelDir, "tokenizer.json")} could not be loaded: ${(err as Error).message}`);
   }
+  speedUpByteLevel(tokenizer);
   const bosToken = tokenString(config.bos_token);
   const eosToken = tokenString(config.eos_token);
   const templates = new Map<boolean, { template: Template; origin: string }>();

@@ -4,11 +4,16 @@ import type { ChatTokenizer } from "../../../tokenizer";
 import type { ParsedSplit } from "./data";
 import { appendTokenized, emptyTokenizedSplit, sliceSplit, throwIfNothingToTrain, tokenizeSplit, unitCount, type TokenizedSplit } from "./tokenize";
 
-// A job's data tokenized on several threads. The chat template and BPE run at ~200k tokens/s on one core, so a
-// large version held the GPU idle for a minute before training; split into contiguous parts, one per thread,
-// and joined in file order, it gives the same examples, counts and skipped lines as tokenizeSplit.
+// A job's data tokenized on several threads. The chat template and BPE run at ~700k tokens/s on one core (200k
+// before the encodings were shared and the byte-level step sped up), so a large version still holds the GPU idle
+// for seconds before training; split into contiguous parts, one per thread, and joined in file order, it gives
+// the same examples, counts and skipped lines as tokenizeSplit.
 
-/** Fewer units than this per thread and its start (tsx, the tokenizer's vocabulary: about a second) costs more than it saves. */
+/**
+ * Fewer units than this per thread and its start (tsx, the tokenizer's vocabulary: about a second) costs more than
+ * it saves. At today's speed a thread pays off from a few thousand units of ~200 tokens; below that the threads
+ * start in parallel, so a split just over the line loses under a second, and a large one gains several.
+ */
 export const MIN_UNITS_PER_THREAD = 1000;
 /** The smallest split tokenized on threads: two threads' worth. */
 export const PARALLEL_MIN_UNITS = 2 * MIN_UNITS_PER_THREAD;
