@@ -15,8 +15,9 @@ const EXPECTED_SOURCE = /text_encoder\.encode\(\w+\)[\s\S]*byte_encoder\[\w+\][\
 const MEMO_LIMIT = 50_000;
 
 type ByteLevelLike = {
-  add_prefix_space: boolean;
-  use_regex: boolean;
+  // Read for their truth, as the library does (a tokenizer.json may leave add_prefix_space out).
+  add_prefix_space?: boolean;
+  use_regex?: boolean;
   pattern: RegExp;
   byte_encoder: Record<number, string>;
   pre_tokenize_text(text: string, options?: unknown): string[];
@@ -27,8 +28,6 @@ function isByteLevel(x: unknown): x is ByteLevelLike {
   return (
     !!p &&
     typeof p.pre_tokenize_text === "function" &&
-    typeof p.add_prefix_space === "boolean" &&
-    typeof p.use_regex === "boolean" &&
     EXPECTED_SOURCE.test(p.pre_tokenize_text.toString()) &&
     p.pattern instanceof RegExp &&
     typeof p.byte_encoder === "object" &&
