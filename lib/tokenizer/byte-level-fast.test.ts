@@ -48,6 +48,7 @@ describe("speedUpByteLevel", () => {
     ["a Split then ByteLevel (use_regex false)", json],
     ["ByteLevel alone with its regex", { ...json, pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true } }],
     ["ByteLevel alone with a prefix space", { ...json, pre_tokenizer: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true } }],
+    ["ByteLevel alone, its settings left out", { ...json, pre_tokenizer: { type: "ByteLevel" } }],
   ];
   for (const [name, variant] of variants) {
     it(`gives the library's ids: ${name}`, () => {
