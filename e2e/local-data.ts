@@ -46,7 +46,7 @@ export const jobOf = async (request: APIRequestContext, id: string) => ((await (
 
 /**
  * A version that takes the GPU worker seconds to tokenize (on the e2e stack's one thread) yet trains in a few
- * steps: 8 short examples and 2,000 whose long prompts leave them out at max_seq_len 96. Imported as one file.
+ * steps: 8 short examples and 5,000 whose long prompts leave them out at max_seq_len 96. Imported as one file.
  */
 export async function slowToTokenizeVersion(request: APIRequestContext): Promise<{ datasetId: string; versionNumber: number }> {
   const made = await request.post("/api/datasets", { data: { name: `local-e2e-slow-${Date.now()}` } });
@@ -54,7 +54,7 @@ export async function slowToTokenizeVersion(request: APIRequestContext): Promise
   const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
   const short = (i: number) => ({ messages: [{ role: "user", content: `What color is the sky? (${i})` }, { role: "assistant", content: '{"color": "blue"}' }] });
   const long = (i: number) => ({ messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky? (${i})` }, { role: "assistant", content: '{"color": "blue"}' }] });
-  const lines = [...Array.from({ length: 8 }, (_, i) => short(i)), ...Array.from({ length: 2000 }, (_, i) => long(i))];
+  const lines = [...Array.from({ length: 8 }, (_, i) => short(i)), ...Array.from({ length: 5000 }, (_, i) => long(i))];
   const upload = await request.post(`/api/datasets/${datasetId}/imports?fileName=slow.jsonl`, { data: lines.map((l) => JSON.stringify(l)).join("\n"), headers: { "content-type": "application/x-ndjson" } });
   expect(upload.ok(), await upload.text()).toBe(true);
   const importId = ((await upload.json()) as { import: { id: string } }).import.id;

@@ -116,7 +116,7 @@ test("a local job the worker has taken names it and says what it prepares until 
   await page.goto(`/jobs/new?dataset=${datasetId}&version=${versionNumber}`);
   await page.getByRole("radio", { name: "Local", exact: true }).check();
   const panel = page.getByTestId("local-estimate");
-  await expect(panel.getByTestId("local-counting")).toHaveText(/^Counting the tokens of 2,008 examples with tiny-chat's tokenizer and chat template…/);
+  await expect(panel.getByTestId("local-counting")).toHaveText(/^Counting the tokens of 5,008 examples with tiny-chat's tokenizer and chat template…/);
   await panel.screenshot({ path: `${DIR}/local-estimate-counting.png` });
   await expect(panel.getByTestId("local-units")).toHaveText(/^[\d,]+$/, { timeout: 30_000 });
   await expect(panel.getByTestId("local-counting")).toHaveCount(0);
@@ -126,10 +126,10 @@ test("a local job the worker has taken names it and says what it prepares until 
   expect(res.status(), await res.text()).toBe(201);
   const id = ((await res.json()) as { job: { id: string } }).job.id;
   await page.goto(`/jobs/${id}`);
-  // Tokenizing 2,008 examples takes the worker seconds: meanwhile the job is still queued, but taken.
+  // Tokenizing 5,008 examples takes the worker seconds: meanwhile the job is still queued, but taken.
   const note = page.getByTestId("queue-position");
   await expect(note).toHaveText(/^Preparing on \S+ \(\d+ s so far\): loading the model and tokenizing the data; training starts after that\.$/, { timeout: 30_000 });
-  await expect(page.getByText(/^Preparing on \S+: loading tiny-chat \(unquantized\) and tokenizing 2008 training examples\.$/)).toBeVisible();
+  await expect(page.getByText(/^Preparing on \S+: loading tiny-chat \(unquantized\) and tokenizing 5008 training examples\.$/)).toBeVisible();
   // Its badge, here and in the jobs list, says so too (the row is still "queued").
   await expect(page.getByText("preparing", { exact: true }).first()).toBeVisible();
   // A local job uploads and validates nothing: its timeline is queued, preparing, running, finished.

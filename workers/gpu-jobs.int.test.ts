@@ -270,9 +270,9 @@ describe("gpu worker: local fine-tuning jobs", () => {
   }, 60_000);
 
   it("a version that takes seconds to tokenize keeps its job: the worker's event loop is not held past the queue lock", async () => {
-    // 2,000 examples whose long prompts leave them out at max_seq_len 96 (so training stays short), 8 that train.
+    // 5,000 examples whose long prompts leave them out at max_seq_len 96 (so training stays short), 8 that train.
     const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
-    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-slow-tokenize", train: toJsonl([...colorTask(8), ...Array.from({ length: 2000 }, () => long)]) });
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-slow-tokenize", train: toJsonl([...colorTask(8), ...Array.from({ length: 5000 }, () => long)]) });
     fixtures.push(f);
     const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
     // The tests' workers hold a queue lock of 1 s (startGpuWorker); tokenizing this version takes several.
@@ -285,7 +285,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(preparing.queuePosition).toBeNull();
     expect(preparing.events.map((e) => e.message)).toEqual([
       expect.any(String), // the launch summary
-      `Preparing on ${preparing.workerId}: loading tiny-chat (unquantized) and tokenizing 2008 training examples.`,
+      `Preparing on ${preparing.workerId}: loading tiny-chat (unquantized) and tokenizing 5008 training examples.`,
     ]);
     await until("the job to succeed", w, statusIs(queued.id, "succeeded"), 120_000);
     expect(w.output()).not.toMatch(/could not renew lock|Missing lock/);
@@ -295,15 +295,17 @@ describe("gpu worker: local fine-tuning jobs", () => {
     // Where the time before the first step went, for the record.
     const { loadMs, tokenizeMs } = training[0]!.data as { loadMs: number; tokenizeMs: number };
     expect(loadMs).toBeGreaterThanOrEqual(0);
-    expect(tokenizeMs).toBeGreaterThan(loadMs); // 2,008 long prompts against a 2-layer model
-    expect(events.filter((e) => e.level === "warning").map((e) => e.data)).toEqual([{ skipped: 2000, lines: Array.from({ length: 20 }, (_, i) => i + 9) }]);
+    expect(tokenizeMs).toBeGreaterThan(loadMs); // 5,008 long prompts against a 2-layer model
+    // The premise: tokenizing outlasts the 1 s lock (a faster machine needs a larger version here).
+    expect(tokenizeMs).toBeGreaterThan(1_000);
+    expect(events.filter((e) => e.level === "warning").map((e) => e.data)).toEqual([{ skipped: 5000, lines: Array.from({ length: 20 }, (_, i) => i + 9) }]);
     w.child.kill("SIGTERM");
     expect(await w.exited).toBe(0);
   }, 180_000);
 
   it("a job cancelled while its worker prepares it ends once, trains nothing, and the worker takes the next job", async () => {
     const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
-    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-cancel-preparing", train: toJsonl([...colorTask(8), ...Array.from({ length: 2000 }, () => long)]) });
+    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-cancel-preparing", train: toJsonl([...colorTask(8), ...Array.from({ length: 5000 }, () => long)]) });
     fixtures.push(f);
     const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
     const w = startWorker();
