@@ -35,7 +35,7 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
   const messages: ChatMessage[] = example.messages.map(({ weight: _w, ...m }) => m);
   const tools = example.tools;
   // Each rendering is encoded once: the last reply's "through" rendering is the whole conversation, so a
-  // single-turn example costs two encodings instead of three (encoding is ~90 % of tokenization time).
+  // single-turn example costs two encodings instead of three (encoding is most of tokenization's time).
   const rendered = new Map<string, string>();
   const encode = (upTo: number, addGenerationPrompt: boolean) => {
     const key = `${upTo}:${addGenerationPrompt}`;
