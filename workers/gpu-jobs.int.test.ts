@@ -83,6 +83,17 @@ const until = <T>(what: string, w: Worker | null, check: () => Promise<T | undef
 const statusIs = (id: string, status: string) => async () => ((await row(id)).status === status ? true : undefined);
 const steps = async (id: string) => (await db.metricPoint.findMany({ where: { jobId: id }, orderBy: { step: "asc" }, select: { step: true } })).map((p) => p.step);
 
+/**
+ * A job on a version that takes seconds to tokenize yet trains in two steps: 5,000 examples whose long prompts
+ * leave them out at max_seq_len 96, and 8 that train.
+ */
+async function launchSlowToTokenize(name: string): Promise<JobView> {
+  const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
+  const f = await createFrozenVersion(db, dataDir(), { name, train: toJsonl([...colorTask(8), ...Array.from({ length: 5000 }, () => long)]) });
+  fixtures.push(f);
+  return launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
+}
+
 async function version(train: number, validation: number): Promise<string> {
   const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int", train: toJsonl(colorTask(train)), validation: validation ? toJsonl(colorTask(validation, 2)) : undefined });
   fixtures.push(f);
@@ -270,11 +281,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
   }, 60_000);
 
   it("a version that takes seconds to tokenize keeps its job: the worker's event loop is not held past the queue lock", async () => {
-    // 5,000 examples whose long prompts leave them out at max_seq_len 96 (so training stays short), 8 that train.
-    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
-    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-slow-tokenize", train: toJsonl([...colorTask(8), ...Array.from({ length: 5000 }, () => long)]) });
-    fixtures.push(f);
-    const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
+    const queued = await launchSlowToTokenize("gpu-int-slow-tokenize");
     // The tests' workers hold a queue lock of 1 s (startGpuWorker); tokenizing this version takes several.
     const w = startWorker();
     // While it tokenizes, the job is still queued but names its worker and says what it prepares.
@@ -304,10 +311,7 @@ describe("gpu worker: local fine-tuning jobs", () => {
   }, 180_000);
 
   it("a job cancelled while its worker prepares it ends once, trains nothing, and the worker takes the next job", async () => {
-    const long = { messages: [{ role: "user", content: `${"Describe the weather again. ".repeat(40)}What color is the sky?` }, { role: "assistant", content: '{"color": "blue"}' }] };
-    const f = await createFrozenVersion(db, dataDir(), { name: "gpu-int-cancel-preparing", train: toJsonl([...colorTask(8), ...Array.from({ length: 5000 }, () => long)]) });
-    fixtures.push(f);
-    const queued = await launch(f.versionId, { maxSeqLen: 96, batchSize: 4, gradAccum: 1, epochs: 1 });
+    const queued = await launchSlowToTokenize("gpu-int-cancel-preparing");
     const w = startWorker();
     await until("the worker to take the job", w, async () => ((await row(queued.id)).workerId ? true : undefined));
     const cancelled = await api<{ job: JobView }>("POST", `/api/jobs/${queued.id}/cancel`);
