@@ -10,14 +10,17 @@ export type JobStatusName = (typeof JOB_STATUSES)[number];
 export const TERMINAL_JOB_STATUSES: readonly JobStatusName[] = ["succeeded", "failed", "cancelled"];
 export const isTerminalJobStatus = (s: string) => (TERMINAL_JOB_STATUSES as readonly string[]).includes(s);
 
+type PreparingFields = { provider: string; status: string; workerId: string | null; queuePosition?: number | null };
+
 /**
  * A local job a GPU worker has taken but not started: it loads the model and tokenizes the data (seconds to
- * minutes) while its row still says "queued"; the run records the worker on the row when it takes the job.
+ * minutes) while its row still says "queued"; the run records the worker on the row when it takes the job. One
+ * back in line (its worker died while preparing it) is waiting again, where its place in line is known.
  */
-export const isPreparingLocalJob = (j: { provider: string; status: string; workerId: string | null }) => j.provider === "local" && j.status === "queued" && j.workerId !== null;
+export const isPreparingLocalJob = (j: PreparingFields) => j.provider === "local" && j.status === "queued" && j.workerId !== null && (j.queuePosition ?? null) === null;
 
 /** The status a badge shows: "preparing" for such a job, else the row's own. */
-export const shownJobStatus = (j: { provider: string; status: string; workerId: string | null }): string => (isPreparingLocalJob(j) ? "preparing" : j.status);
+export const shownJobStatus = (j: PreparingFields): string => (isPreparingLocalJob(j) ? "preparing" : j.status);
 
 export type MetricPointView = {
   step: number;

@@ -44,6 +44,9 @@ describe("formatJob for a local job", () => {
   it("--wait's progress line says the job is being prepared once a worker took it", () => {
     expect(progressLine(local({}))).toBe("queued");
     expect(progressLine(local({ workerId: "gpu-1" }))).toBe("queued (preparing on gpu-1)");
+    // Back in line after its worker died while preparing it: waiting again, not preparing.
+    expect(progressLine(local({ workerId: "gpu-1", queuePosition: 1 }))).toBe("queued");
+    expect(workerLine(local({ workerId: "gpu-1", queuePosition: 1 }))).toEqual(["  queue            #1 waiting for a GPU worker", "  worker           gpu-1"]);
     expect(progressLine(local({ status: "running", workerId: "gpu-1", progress: { step: 3, totalSteps: 10 } }))).toBe("running, step 3/10");
   });
 });

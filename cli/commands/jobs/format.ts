@@ -36,7 +36,7 @@ export function formatJob(j: JobView, jobUrl: string): string {
   ];
   if (j.provider === "local") {
     if (j.queuePosition !== null) lines.push(`  queue            #${j.queuePosition} waiting for a GPU worker`);
-    const preparing = isPreparingLocalJob(j) && j.queuePosition === null ? " (preparing: loading the model, tokenizing the data)" : "";
+    const preparing = isPreparingLocalJob(j) ? " (preparing: loading the model, tokenizing the data)" : "";
     if (j.workerId) lines.push(`  worker           ${j.workerId}${j.backend ? ` (${j.backend} backend)` : ""}${preparing}`);
     if (j.adapterPath) lines.push(`  adapter          ${j.adapterPath}`);
   }

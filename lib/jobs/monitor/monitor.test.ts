@@ -243,6 +243,8 @@ describe("statusTimeline", () => {
       ["running", "pending", null],
       ["terminal", "pending", null],
     ]);
+    // Back in line (its worker died while preparing it): queued again.
+    expect(steps(statusTimeline({ ...job, status: "queued", workerId: "w", queuePosition: 2 }, [preparing]))[0]).toEqual(["queued", "current", job.createdAt]);
     const done = statusTimeline({ ...job, status: "succeeded", workerId: "w", startedAt: "2026-11-29T08:03:00.000Z", finishedAt: "2026-11-29T08:09:00.000Z" }, [preparing]);
     expect(steps(done)).toEqual([
       ["queued", "done", job.createdAt],

@@ -20,7 +20,7 @@ function firstEventAt(events: readonly JobEventView[], key: "status" | "phase", 
   return null;
 }
 
-type TimelineJob = Pick<JobSummary, "status" | "provider" | "workerId" | "createdAt" | "startedAt" | "finishedAt" | "attached">;
+type TimelineJob = Pick<JobSummary, "status" | "provider" | "workerId" | "createdAt" | "startedAt" | "finishedAt" | "attached"> & Partial<Pick<JobSummary, "queuePosition">>;
 
 /** Where a job stands in its timeline's order: a queued local job that a worker has taken is preparing. */
 function currentStep(job: TimelineJob, order: readonly string[]): number {
