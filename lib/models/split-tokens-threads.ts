@@ -4,7 +4,7 @@ import { env } from "../env";
 import { HttpError } from "../http/errors";
 import { MIN_UNITS_PER_THREAD, tokenizeThreadCount } from "../jobs/local/run/tokenize-threads";
 import { askThread } from "../threads/one-shot";
-import type { TokenizedSplit } from "./split-tokens";
+import type { SplitUnit, TokenizedSplit } from "./split-tokens";
 
 // The launch form's first look at a large split (the estimate panel, then the launch check) tokenizes it on
 // several threads, as a job's start does: contiguous parts of the file, one per thread, joined in file order.
@@ -14,17 +14,20 @@ import type { TokenizedSplit } from "./split-tokens";
 
 const ENTRY = path.join("lib", "models", "split-tokens-thread.mjs");
 
-/** The split at `file` (`units` examples or pairs) tokenized on threads, or null to tokenize it on this thread. */
-export async function tokenizeOnThreads(modelDir: string, file: string, preference: boolean, units: number, threads = tokenizeThreadCount(env().TUNEFORGE_LOCAL_THREADS)): Promise<TokenizedSplit | null> {
-  const n = Math.min(threads, Math.floor(units / MIN_UNITS_PER_THREAD));
+/**
+ * The split at `file` (named in errors), read already into its units, tokenized on threads: each gets a contiguous
+ * slice. Null when it should be tokenized on this thread.
+ */
+export async function tokenizeOnThreads(modelDir: string, file: string, preference: boolean, units: readonly SplitUnit[], threads = tokenizeThreadCount(env().TUNEFORGE_LOCAL_THREADS)): Promise<TokenizedSplit | null> {
+  const n = Math.min(threads, Math.floor(units.length / MIN_UNITS_PER_THREAD));
   if (n <= 1) return null;
   const entry = path.join(/*turbopackIgnore: true*/ process.cwd(), ENTRY);
   if (!fs.existsSync(entry)) return null;
-  const size = Math.ceil(units / n);
+  const size = Math.ceil(units.length / n);
   let answers;
   try {
     answers = await Promise.all(
-      Array.from({ length: n }, (_, i) => askThread<TokenizedSplit>(entry, { modelDir }, { file, preference, from: i * size, to: Math.min(units, (i + 1) * size) })),
+      Array.from({ length: n }, (_, i) => askThread<TokenizedSplit>(entry, { modelDir }, { file, preference, units: units.slice(i * size, (i + 1) * size) })),
     );
   } catch (err) {
     // The threads could not start or died (a data error is an answer, below): this thread does the work instead.

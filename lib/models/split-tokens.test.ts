@@ -8,7 +8,7 @@ import { writeTinyModel } from "../testing/tiny-model";
 import { colorPreferences, colorTask, toJsonl } from "../testing/tiny-model/task";
 import { chatTokenizerFor } from "./chat-cache";
 import { PARALLEL_MIN_UNITS } from "../jobs/local/run/tokenize-threads";
-import { countSplit, tokenizedSplit, tokenizeUnitRange } from "./split-tokens";
+import { countSplit, readSplitUnits, tokenizedSplit, tokenizeUnits } from "./split-tokens";
 import { tokenizeOnThreads } from "./split-tokens-threads";
 
 // The launch form counts a version from one tokenization at any max length; what it counts must be what the
@@ -98,17 +98,20 @@ describe("the launch form's tokenization on threads", () => {
       [write("many.jsonl", chatLines), false, chatLines.length],
       [write("many-pairs.jsonl", colorPreferences(PARALLEL_MIN_UNITS + 100)), true, PARALLEL_MIN_UNITS + 100],
     ] as const) {
-      const three = await tokenizeOnThreads(modelDir, file, preference, units, 3);
+      const read = readSplitUnits(file, preference);
+      expect(read).toHaveLength(units);
+      const three = await tokenizeOnThreads(modelDir, file, preference, read, 3);
       expect(three).not.toBeNull();
       expect(three!.lines).toHaveLength(units * (preference ? 2 : 1));
-      expect(three).toEqual(tokenizeUnitRange(chat, file, preference, 0, units));
+      expect(three).toEqual(tokenizeUnits(chat, read, file, preference));
     }
   }, 60_000);
 
   it("stays on this thread for a small split or one thread, and answers a thread's template error with its line", async () => {
     const few = write("few.jsonl", colorTask(PARALLEL_MIN_UNITS - 1));
-    expect(await tokenizeOnThreads(modelDir, few, false, PARALLEL_MIN_UNITS - 1, 4)).toBeNull();
-    expect(await tokenizeOnThreads(modelDir, write("enough.jsonl", colorTask(PARALLEL_MIN_UNITS)), false, PARALLEL_MIN_UNITS, 1)).toBeNull();
+    expect(await tokenizeOnThreads(modelDir, few, false, readSplitUnits(few, false), 4)).toBeNull();
+    const enough = write("enough.jsonl", colorTask(PARALLEL_MIN_UNITS));
+    expect(await tokenizeOnThreads(modelDir, enough, false, readSplitUnits(enough, false), 1)).toBeNull();
     // A model whose template refuses one reply: the thread that meets it answers with the line, as this thread would.
     const strict = path.join(tmp, "strict-model");
     fs.cpSync(modelDir, strict, { recursive: true });
@@ -120,11 +123,11 @@ describe("the launch form's tokenization on threads", () => {
     const bad = write("bad.jsonl", lines);
     let here: unknown;
     try {
-      tokenizeUnitRange(chatTokenizerFor(strict), bad, false, 0, lines.length);
+      tokenizeUnits(chatTokenizerFor(strict), readSplitUnits(bad, false), bad, false);
     } catch (err) {
       here = err;
     }
     expect(here).toMatchObject({ status: 400, code: "template_error", message: expect.stringMatching(new RegExp(`^bad\\.jsonl line ${PARALLEL_MIN_UNITS + 6}: `)) });
-    await expect(tokenizeOnThreads(strict, bad, false, lines.length, 2)).rejects.toMatchObject({ status: 400, code: "template_error", message: (here as Error).message });
+    await expect(tokenizeOnThreads(strict, bad, false, readSplitUnits(bad, false), 2)).rejects.toMatchObject({ status: 400, code: "template_error", message: (here as Error).message });
   }, 60_000);
 });

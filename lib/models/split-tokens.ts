@@ -31,10 +31,13 @@ const MAX_SPLITS_PER_MODEL = 6;
 const CHUNK = 64;
 
 /**
- * The split's units as the trainer reads them: a chat example (one sequence), or a preference pair (its two
+ * A unit of a split as the trainer reads it: a chat example (one sequence), or a preference pair (its two
  * sequences in the trainer's order: preferred, then non-preferred).
  */
-function readUnits(file: string, preference: boolean): { line: number; sequences: ChatExample[] }[] {
+export type SplitUnit = { line: number; sequences: ChatExample[] };
+
+/** The split at `file` read into its units (an unreadable or malformed file is a 400 naming its line). */
+export function readSplitUnits(file: string, preference: boolean): SplitUnit[] {
   let split;
   try {
     split = parseSplit(readFileSync(file, "utf8"), file, preference ? "dpo" : "supervised");
@@ -44,7 +47,7 @@ function readUnits(file: string, preference: boolean): { line: number; sequences
   return split.kind === "chat" ? split.examples.map((ex) => ({ line: ex.line, sequences: [ex] })) : split.pairs.map((p) => ({ line: p.line, sequences: pairSequences(p) }));
 }
 
-function appendUnit(out: TokenizedSplit, chat: ChatTokenizer, unit: { line: number; sequences: ChatExample[] }, file: string): void {
+function appendUnit(out: TokenizedSplit, chat: ChatTokenizer, unit: SplitUnit, file: string): void {
   // A pair's two sequences share their prompt's encoding.
   const encoded = new Map<string, number[]>();
   for (const sequence of unit.sequences) {
@@ -61,15 +64,15 @@ function appendUnit(out: TokenizedSplit, chat: ChatTokenizer, unit: { line: numb
 
 const emptySplit = (preference: boolean): TokenizedSplit => ({ preference, lengths: [], masks: [], lines: [] });
 
-/** Units [from, to) of the split at `file`, tokenized at once: a tokenizing thread's part (split-tokens-thread-main.ts). */
-export function tokenizeUnitRange(chat: ChatTokenizer, file: string, preference: boolean, from: number, to: number): TokenizedSplit {
+/** Some units of the split at `file` (named in errors), tokenized at once: a tokenizing thread's part (split-tokens-thread-main.ts). */
+export function tokenizeUnits(chat: ChatTokenizer, units: readonly SplitUnit[], file: string, preference: boolean): TokenizedSplit {
   const out = emptySplit(preference);
-  for (const unit of readUnits(file, preference).slice(from, to)) appendUnit(out, chat, unit, file);
+  for (const unit of units) appendUnit(out, chat, unit, file);
   return out;
 }
 
 /** On this thread, yielding to the event loop every CHUNK units so the server's other requests go on. */
-async function tokenizeHere(chat: ChatTokenizer, file: string, units: ReturnType<typeof readUnits>, preference: boolean): Promise<TokenizedSplit> {
+async function tokenizeHere(chat: ChatTokenizer, file: string, units: readonly SplitUnit[], preference: boolean): Promise<TokenizedSplit> {
   const out = emptySplit(preference);
   for (const [i, unit] of units.entries()) {
     if (i > 0 && i % CHUNK === 0) await new Promise((r) => setImmediate(r));
@@ -79,8 +82,8 @@ async function tokenizeHere(chat: ChatTokenizer, file: string, units: ReturnType
 }
 
 async function tokenize(chat: ChatTokenizer, file: string, preference: boolean): Promise<TokenizedSplit> {
-  const units = readUnits(file, preference);
-  const onThreads = await tokenizeOnThreads(chat.modelDir, file, preference, units.length);
+  const units = readSplitUnits(file, preference);
+  const onThreads = await tokenizeOnThreads(chat.modelDir, file, preference, units);
   return onThreads ?? tokenizeHere(chat, file, units, preference);
 }
 

@@ -10,7 +10,7 @@ import { tokenizeSplitOnThreads, tokenizeThreadCount } from "../../../lib/jobs/l
 import { createFrozenVersion } from "../../../lib/jobs/local/test-support";
 import { loadChatTokenizer } from "../../../lib/tokenizer";
 import { estimateLocalTraining } from "../../../lib/models/local-estimate";
-import { tokenizeUnitRange } from "../../../lib/models/split-tokens";
+import { readSplitUnits, tokenizeUnits } from "../../../lib/models/split-tokens";
 import { tokenizeOnThreads } from "../../../lib/models/split-tokens-threads";
 import { absoluteInData } from "../../../lib/jobs/local/run/paths";
 import { writeTinyModel } from "../../../lib/testing/tiny-model";
@@ -89,12 +89,13 @@ async function main(): Promise<void> {
     // and on the same threads: what the web server does with TUNEFORGE_LOCAL_THREADS at 1 and at N.
     const row = await db.datasetVersion.findUniqueOrThrow({ where: { id: v.versionId } });
     const trainFile = absoluteInData(dataDir, row.trainPath);
+    const units = readSplitUnits(trainFile, false);
     t0 = performance.now();
-    tokenizeUnitRange(chat, trainFile, false, 0, examples);
+    tokenizeUnits(chat, units, trainFile, false);
     const estOneMs = ms(t0);
     console.log(`estimate, tokenize on 1 thread                   ${fmt(estOneMs)}`);
     t0 = performance.now();
-    const onThreads = await tokenizeOnThreads(modelDir, trainFile, false, examples, threads);
+    const onThreads = await tokenizeOnThreads(modelDir, trainFile, false, units, threads);
     const estManyMs = ms(t0);
     console.log(`estimate, tokenize on ${threads} thread(s)                ${onThreads ? `${fmt(estManyMs)}   ${(estOneMs / estManyMs).toFixed(2)}x` : "(too few examples or threads: stays on one)"}`);
   } finally {
