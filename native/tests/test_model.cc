@@ -285,6 +285,8 @@ TEST(load_errors_name_the_tensor) {
     if (name != "model.layers.1.mlp.up_proj.weight") out.push_back({name, DType::F32, tm.shape[name], v.data()});
   write_safetensors(dir.file("model.safetensors"), out);
   CHECK_THROWS(LlamaModel::load(dir.path(), Quant::None, false, pool), "model.layers.1.mlp.up_proj.weight");
+  // NF4 reads through the reused buffer: the same error.
+  CHECK_THROWS(LlamaModel::load(dir.path(), Quant::NF4, true, pool), "missing tensor model.layers.1.mlp.up_proj.weight (required by config.json)");
   std::vector<float> wrong(33 * 32, 0.f);
   out.push_back({"model.layers.1.mlp.up_proj.weight", DType::F32, {33, 32}, wrong.data()});
   write_safetensors(dir.file("model.safetensors"), out);

@@ -23,12 +23,17 @@ int64_t Linear::bytes() const {
 
 namespace {
 
-// With a pool, a large tensor is converted on all of its threads.
-std::vector<float> read(const WeightStore& ws, const std::string& dir, const std::string& name,
-                        std::vector<int64_t> shape, ThreadPool* pool = nullptr) {
+// A tensor config.json requires, as fp32 into `out`; with a pool, a large one is converted on all of its threads.
+void read_into(const WeightStore& ws, const std::string& dir, const std::string& name, const std::vector<int64_t>& shape,
+               std::vector<float>& out, ThreadPool* pool = nullptr) {
   if (!ws.has(name)) throw Error(dir + ": missing tensor " + name + " (required by config.json)");
+  ws.read_f32_into(name, shape, out, pool);
+}
+
+std::vector<float> read(const WeightStore& ws, const std::string& dir, const std::string& name,
+                        const std::vector<int64_t>& shape, ThreadPool* pool = nullptr) {
   std::vector<float> v;
-  ws.read_f32_into(name, shape, v, pool);
+  read_into(ws, dir, name, shape, v, pool);
   return v;
 }
 
@@ -37,9 +42,7 @@ void load_linear(const WeightStore& ws, const std::string& dir, const std::strin
                  bool bias, Quant quant, bool dq, ThreadPool& pool, std::vector<float>& scratch, Linear& lin) {
   lin.in = in, lin.out = out;
   if (quant == Quant::NF4) {
-    const std::string weight = name + ".weight";
-    if (!ws.has(weight)) throw Error(dir + ": missing tensor " + weight + " (required by config.json)");
-    ws.read_f32_into(weight, {out, in}, scratch, &pool);
+    read_into(ws, dir, name + ".weight", {out, in}, scratch, &pool);
     lin.q = nf4_quantize(scratch.data(), out, in, dq, &pool);
     lin.is_nf4 = true;
   } else {

@@ -35,6 +35,8 @@ constexpr int kNf4DoubleQuantBlockSize = 256;
 // The 256-value signed dynamic map (create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8)), sorted.
 const std::vector<float>& dynamic_map_signed();
 
+// bitsandbytes' decision tree, kept as the reference: nf4_quantize picks codes with nf4_code_by_count
+// (nf4_internal.h), which test_nf4 holds equal to this.
 uint8_t nf4_nearest_code(float x_normalized);  // x already divided by absmax, in [-1, 1]
 
 struct Nf4Tensor {
