@@ -2,7 +2,7 @@
 
 import { useEffect, useState } from "react";
 import { formatDuration } from "@/lib/jobs/monitor/progress";
-import type { JobView } from "@/lib/jobs/types";
+import { isPreparingLocalJob, type JobView } from "@/lib/jobs/types";
 import styles from "./monitor.module.css";
 
 // A queued local job waits for a GPU worker; its place in line moves as jobs ahead finish, which no live
@@ -18,10 +18,12 @@ export function QueuePosition({ job }: { job: JobView }) {
   const waiting = job.provider === "local" && job.status === "queued";
   useEffect(() => setPosition(job.queuePosition), [job.queuePosition]);
   useEffect(() => setWorkerId(job.workerId), [job.workerId]);
-  // How long the worker has been preparing, from its event, ticking each second (after mount: clocks differ).
-  const preparingSince = [...job.events].reverse().find((e) => (e.data as { phase?: unknown } | null)?.phase === "preparing")?.at ?? null;
+  // The newest figures (polled) under the shared rule; how long the worker has been preparing comes from its event,
+  // ticking each second (after mount: the server's clock and the browser's differ).
+  const preparing = isPreparingLocalJob({ ...job, workerId, queuePosition: position });
+  const preparingSince = preparing ? (job.events.findLast((e) => (e.data as { phase?: unknown } | null)?.phase === "preparing")?.at ?? null) : null;
   const [now, setNow] = useState<number | null>(null);
-  const ticking = waiting && workerId !== null && position === null && preparingSince !== null;
+  const ticking = preparingSince !== null;
   useEffect(() => {
     if (!ticking) return;
     setNow(Date.now());
@@ -50,10 +52,10 @@ export function QueuePosition({ job }: { job: JobView }) {
   if (!waiting) return null;
   return (
     <p className={styles.queueNote} data-testid="queue-position" role="status">
-      {position !== null
-        ? `Queued: #${position} in line for a GPU worker.`
-        : workerId
-          ? `Preparing on ${workerId}${ticking && now !== null ? ` (${formatDuration(Math.max(0, now - Date.parse(preparingSince!)))} so far)` : ""}: loading the model and tokenizing the data; training starts after that.`
+      {preparing
+        ? `Preparing on ${workerId}${preparingSince && now !== null ? ` (${formatDuration(Math.max(0, now - Date.parse(preparingSince)))} so far)` : ""}: loading the model and tokenizing the data; training starts after that.`
+        : position !== null
+          ? `Queued: #${position} in line for a GPU worker.`
           : "Queued: waiting for a GPU worker to take it."}
     </p>
   );
