@@ -40,6 +40,8 @@ export type ModelInfo = {
   headDim: number;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
+  /** Qwen3: each head of q and k is RMS-normalized (q_norm, k_norm) before RoPE. */
+  qkNorm: boolean;
   eosTokenIds: number[];
   /** All parameters, embedding included. */
   numParameters: number;

@@ -10,7 +10,7 @@ import { loadNativeAddon, type LoadOptions, type NativeAddon } from "./index";
 
 // The native forward against an independent float64 reference written in TypeScript from the reference
 // facts alone (lib/testing/tiny-model/reference.ts): base weights, NF4, NF4 + double quant, an adapter,
-// tied embeddings, GQA and Qwen2 biases. The trainer computes in fp32; measured agreement is ≤ 2e-6, so the
+// tied embeddings, GQA, Qwen2 biases and Qwen3's q/k norms. The trainer computes in fp32; measured agreement is ≤ 2e-6, so the
 // tolerance below is 2e-5, far under the effects being checked (NF4 error, an adapter: > 1e-3).
 
 const TOL = 2e-5;
@@ -41,6 +41,8 @@ describe("native forward = independent reference", () => {
     ["tied embeddings", { tiedEmbeddings: true }],
     ["grouped-query attention", { gqa: true }],
     ["qwen2 q/k/v biases", { qwen2: true }],
+    // head_dim 32 over hidden 64 and 4 heads: q_proj is [128, 64], o_proj [64, 128].
+    ["qwen3 q/k norms, own head_dim, GQA", { qwen3: true, gqa: true, shape: { headDim: 32 } }],
   ];
   for (const [name, v] of variants) {
     it(`${name}: full precision, NF4 and NF4 + double quant`, async () => {

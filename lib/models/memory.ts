@@ -91,12 +91,13 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * recompute does not redo, and with keepAttentionInputs its q, k, v and post-attention residual (nh·hd + 2·nkv·hd
  * + H), so the recompute does not redo the q/k/v/o projections either (the CUDA backend keeps those with room and
  * drops them first, then the attention output, when they would not fit). Like the rest, the log-sum-exps count as
- * values of valueBytes; on a GPU they are fp32, a few bytes per token more.
+ * values of valueBytes; on a GPU they are fp32, a few bytes per token more. Qwen3 (qkNorm) adds q and k before
+ * their per-head norms and a statistic per head ((nh + nkv)·(hd + 1)), kept with the attention inputs too.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
   const perLayer = layerActivationValues(shape, rank);
-  const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? nh * hd + 2 * nkv * hd + H : 0) : 0;
+  const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? nh * hd + 2 * nkv * hd + H + qkNormValues(shape) : 0) : 0;
   const kept = (L - 1) * keptPerLayer;
   const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
   return layers + V + 3 * H;
@@ -105,7 +106,13 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
 /** One layer's intermediates per token beyond its input (the per-layer part of activationValuesPerToken). */
 export function layerActivationValues(shape: ModelShape, rank: number): number {
   const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
-  return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh;
+  return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape);
+}
+
+/** Qwen3's q/k norms keep their inputs (q and k before the norm) and one statistic per head for backward. */
+function qkNormValues(shape: ModelShape): number {
+  const { numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
+  return shape.qkNorm ? (nh + nkv) * hd + nh + nkv : 0;
 }
 
 /** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */

@@ -37,6 +37,8 @@ constexpr int kNf4GemvMaxRows = 8;
 void nf4_gemv_bf16(const Nf4DeviceView& t, const bf16* x, bf16* y, int64_t n, cudaStream_t stream);
 
 // ---- rmsnorm.cu (kernels/rmsnorm.h) ----
+// Both may run in place (y == x; dx == dy without accumulate): a row is read whole before any of it is written, by
+// the thread that writes it. Qwen3's per-head q/k norms rely on that.
 void rmsnorm_forward(const bf16* x, const bf16* w, bf16* y, float* rstd, int64_t N, int64_t C, float eps,
                      cudaStream_t stream);
 void rmsnorm_backward(const bf16* dy, const bf16* x, const bf16* w, const float* rstd, bf16* dx, bool accumulate,

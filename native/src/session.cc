@@ -77,6 +77,7 @@ class LocalSession final : public Session {
     i.head_dim = c.head_dim;
     i.max_position_embeddings = c.max_position_embeddings;
     i.tie_word_embeddings = c.tie_word_embeddings;
+    i.qk_norm = c.qk_norm;
     i.eos_token_ids = c.eos_token_ids;
     i.num_parameters = model_->num_parameters();
     i.matmul_parameters = model_->matmul_parameters();

@@ -31,6 +31,16 @@ const char* kQwen25 = R"({
   "sliding_window": 32768, "tie_word_embeddings": true, "torch_dtype": "bfloat16", "use_cache": true,
   "use_sliding_window": false, "vocab_size": 151936})";
 
+// Qwen3-0.6B: q_norm / k_norm, no q/k/v bias, head_dim 128 although hidden / heads is 64, tied embeddings.
+const char* kQwen3 = R"({
+  "architectures": ["Qwen3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 151643,
+  "eos_token_id": 151645, "head_dim": 128, "hidden_act": "silu", "hidden_size": 1024, "initializer_range": 0.02,
+  "intermediate_size": 3072, "max_position_embeddings": 40960, "max_window_layers": 28, "model_type": "qwen3",
+  "num_attention_heads": 16, "num_hidden_layers": 28, "num_key_value_heads": 8, "rms_norm_eps": 1e-06,
+  "rope_scaling": null, "rope_theta": 1000000, "sliding_window": null, "tie_word_embeddings": true,
+  "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": true, "use_sliding_window": false,
+  "vocab_size": 151936})";
+
 // SmolLM2-135M: Llama with tied embeddings and GQA 9/3.
 const char* kSmolLM2 = R"({
   "architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 1, "eos_token_id": 2,
@@ -96,6 +106,31 @@ TEST(config_qwen2_has_qkv_bias_and_tied_embeddings) {
   CHECK_EQ(q.architecture, std::string("Qwen2ForCausalLM"));
   CHECK(q.attention_bias);
   CHECK_EQ(q.max_position_embeddings, 32768);
+}
+
+TEST(config_qwen3_has_qk_norm_and_its_own_head_dim) {
+  ModelConfig c = parse_model_config(kQwen3, "qwen3/config.json");
+  CHECK_EQ(c.architecture, std::string("Qwen3ForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("qwen3"));
+  CHECK(c.qk_norm);
+  CHECK(!c.attention_bias);
+  CHECK(c.tie_word_embeddings);
+  CHECK_EQ(c.head_dim, 128);  // not 1024 / 16
+  CHECK_EQ(c.num_key_value_heads, 8);
+  CHECK_EQ(c.max_position_embeddings, 40960);
+  CHECK_EQ(c.rope_theta, 1000000.0);
+  // transformers' Qwen3Config defaults: head_dim 128 and a 32768 context when the file leaves them out; no bias.
+  ModelConfig q = parse_model_config(R"({"model_type": "qwen3", "vocab_size": 10, "hidden_size": 8,
+      "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2})", "q.json");
+  CHECK_EQ(q.architecture, std::string("Qwen3ForCausalLM"));
+  CHECK(q.qk_norm && !q.attention_bias);
+  CHECK_EQ(q.head_dim, 128);
+  CHECK_EQ(q.max_position_embeddings, 32768);
+  // The other families have no q/k norm.
+  CHECK(!parse_model_config(kQwen25, "q.json").qk_norm && !parse_model_config(kLlama31, "l.json").qk_norm);
+  // attention_bias = true would add an o_proj bias as well, which we do not compute: refused, not trained wrong.
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_bias": true, "head_dim": 16)", "Qwen3ForCausalLM"), "q.json"),
+                    "attention_bias = true");
 }
 
 TEST(config_smollm2_tied_llama) {
@@ -189,13 +224,13 @@ TEST(config_transformers5_rope_parameters) {
 TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
-               "MistralForCausalLM, Qwen2ForCausalLM");
+               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 3);
+  CHECK_EQ(n, 4);
 }
 
 TEST(config_invalid_values_are_named) {

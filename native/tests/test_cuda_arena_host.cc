@@ -225,6 +225,37 @@ TEST(activation_estimate_matches_hand_count_for_tiny_model) {
   CHECK_EQ(activation_bytes_estimate(d, B, T, false), p.bytes(Category::Activations) + p.bytes(Category::Logits));
 }
 
+// Qwen3's q/k norms: q and k before the norm (bf16) and a rstd per head (fp32), in every layer set; with
+// checkpointing they are kept per layer with the attention's other inputs, since the recompute then skips the norms.
+TEST(qk_norm_adds_the_norms_inputs_to_each_layer_and_to_the_kept_attention_inputs) {
+  ModelDims d = tiny_dims(false, 4, kQkvo);
+  CHECK(!d.qk_norm);
+  const ArenaPlan plain = plan_step(d, shape(2, 6, StepMode::Train), {});
+  CHECK_EQ(plain.layers[0].q_raw, -1);
+  d.qk_norm = true;
+  const int64_t N = 12, qd = 32, kvd = 16, nh = 4, nkv = 2;
+  const int64_t norm_inputs = N * (qd + kvd) * 2 + N * (nh + nkv) * 4;
+  const ArenaPlan full = plan_step(d, shape(2, 6, StepMode::Train), {});
+  check_layout(full);
+  CHECK(full.layers[0].q_raw >= 0 && full.layers[1].q_raw >= 0 && full.layers[0].q_raw != full.layers[1].q_raw);
+  CHECK(full.layers[0].rstd_k >= 0);
+  CHECK_EQ(full.find("layer0.q_raw")->bytes, N * qd * 2);
+  CHECK_EQ(full.find("layer0.rstd_q")->bytes, N * nh * 4);
+  CHECK_EQ(full.bytes(Category::Activations), plain.bytes(Category::Activations) + 2 * norm_inputs);
+  const ArenaPlan ckpt = plan_step(d, shape(2, 6, StepMode::Train, true), {});
+  check_layout(ckpt);
+  CHECK(ckpt.kept_attention_inputs && ckpt.layers[0].q_raw != ckpt.layers[1].q_raw &&
+        ckpt.layers[0].rstd_q != ckpt.layers[1].rstd_q);
+  StepShape less = shape(2, 6, StepMode::Train, true);
+  less.keep_attention_inputs = false;  // the recompute redoes the projections and the norms: one set serves
+  const ArenaPlan att_only = plan_step(d, less, {});
+  CHECK(att_only.layers[0].q_raw == att_only.layers[1].q_raw);
+  CHECK_EQ(ckpt.bytes(Category::Activations) - att_only.bytes(Category::Activations),
+           N * (qd + 2 * kvd + 32) * 2 + norm_inputs);  // q, k, v, x2 and the norms' inputs of the second layer
+  // Decoding and forward-only passes have them too: the projections write there before the norm.
+  CHECK(plan_step(d, shape(1, 6, StepMode::Logits), {}).layers[0].k_raw >= 0);
+}
+
 TEST(memory_report_and_oom_message) {
   CHECK_EQ(format_bytes(812), std::string("812 B"));
   CHECK_EQ(format_bytes(1536), std::string("1.50 KiB"));

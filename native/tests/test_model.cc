@@ -1,5 +1,5 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) on tiny models:
-// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, llama3 RoPE scaling, packed
+// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, llama3 RoPE scaling, packed
 // segments, an adapter; KV-cache decoding; LoRA import/export; bad input.
 #include <algorithm>
 
@@ -45,6 +45,19 @@ TEST(forward_matches_reference_qwen2_bias_tied_mha_bf16) {
   s.bias = true, s.tie = true, s.nkv = 4, s.dtype = DType::BF16;
   auto r = load_tiny(s, pool, 2);
   check_logits_match(r, nullptr, 1e-4);
+}
+
+// Qwen3: each head of q and k is RMS-normalized (its own weights) before RoPE; head_dim 16 is not hidden / heads.
+TEST(forward_matches_reference_qwen3_qk_norm_wide_heads_tied) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.qk_norm = true, s.tie = true, s.hd = 16;
+  auto r = load_tiny(s, pool, 12);
+  check_logits_match(r, nullptr, 1e-4);
+  // The norms are part of the model: a model without them (same weights otherwise) gives other logits.
+  CHECK_EQ(r.m->config().model_type, std::string("qwen3"));
+  const int64_t norms = 2 * 2 * 16;  // two layers, q_norm and k_norm of head_dim each
+  CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 + 2 * (2 * 32 + 64 * 32 + 2 * 32 * 32 + 32 * 64 + 3 * 32 * 48) + 32 + norms));
 }
 
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
@@ -134,10 +147,11 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 // The decoding tests' two models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
 // llama3 RoPE scaling.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b;
+  TinySpec a, b, c;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
-  return {a, b};
+  c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
+  return {a, b, c};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -1,4 +1,4 @@
-// Whole-model LoRA gradients: finite differences of the double-precision reference loss, checkpointing
+// Whole-model LoRA gradients (Llama, Qwen2 biases, Qwen3 q/k norms): finite differences of the double-precision reference loss, checkpointing
 // on = off, bitwise determinism across thread counts, dropout, packing = separate sequences, ISA agreement.
 #include <algorithm>
 
@@ -67,6 +67,20 @@ TEST(lora_grads_match_reference_nf4_tied_bias_llama3) {
   check_against_reference(r, packed_batch(37, 6), "nf4");
 }
 
+// Qwen3's q/k norms sit between the q/k projections (and their adapters) and RoPE: their backward is on the
+// gradient's way to q_proj's and k_proj's LoRA factors and, through them, to every earlier layer.
+TEST(lora_grads_match_reference_qwen3_qk_norm) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.qk_norm = true, s.hd = 16, s.nkv = 1;
+  auto r = load_tiny(s, pool, 24);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+  check_against_reference(r, packed_batch(37, 8), "qwen3");
+}
+
 // The recompute skips the down projection (its output is the next layer's input, already kept); with down
 // adapted it still has to rebuild down's LoRA intermediate under the same dropout mask, so both cases run.
 TEST(checkpointing_gives_identical_gradients) {
@@ -77,6 +91,7 @@ TEST(checkpointing_gives_identical_gradients) {
       ThreadPool pool(2);
       TinySpec spec;
       spec.nf4 = nf4;
+      spec.qk_norm = nf4;  // the recompute rebuilds the q/k norms' inputs too
       auto r = load_tiny(spec, pool, 23);
       LoraSpec ls;
       ls.dropout = 0.2f, ls.targets = targets;

@@ -17,6 +17,7 @@ namespace tf_test {
 struct TinySpec {
   int V = 37, H = 32, I = 48, L = 2, nh = 4, nkv = 2, hd = 8, max_pos = 64;
   bool tie = false, bias = false, llama3 = false, nf4 = false, double_quant = false;
+  bool qk_norm = false;  // a Qwen3ForCausalLM: per-head q_norm / k_norm (no biases)
   double theta = 10000.0, eps = 1e-5;
   tf::DType dtype = tf::DType::F32;
 };
@@ -54,6 +55,11 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
     const std::string p = "model.layers." + std::to_string(l);
     add(p + ".input_layernorm.weight", {s.H}, 0.8f, 1.2f);
     add(p + ".post_attention_layernorm.weight", {s.H}, 0.8f, 1.2f);
+    if (s.qk_norm) {
+      // Wider than the other norms, so that a norm applied to the wrong head or left out shows in the logits.
+      add(p + ".self_attn.q_norm.weight", {s.hd}, 0.5f, 1.5f);
+      add(p + ".self_attn.k_norm.weight", {s.hd}, 0.5f, 1.5f);
+    }
     const int64_t shp[7][2] = {{qd, s.H}, {kvd, s.H}, {kvd, s.H}, {s.H, qd}, {s.I, s.H}, {s.I, s.H}, {s.H, s.I}};
     for (int j = 0; j < 7; ++j) {
       const float b = 1.5f / std::sqrt(float(shp[j][1]));
@@ -66,8 +72,10 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   std::vector<tf::TensorToWrite> out;
   for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  std::string cfg = std::string("{\"architectures\": [\"") + (s.bias ? "Qwen2ForCausalLM" : "LlamaForCausalLM") +
-                    "\"], \"model_type\": \"" + (s.bias ? "qwen2" : "llama") + "\"" +
+  TF_CHECK(!(s.bias && s.qk_norm), "tiny models: Qwen2 (bias) or Qwen3 (qk_norm), not both");
+  const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : "LlamaForCausalLM";
+  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : "llama";
+  std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
                     std::to_string(s.L) + ", \"num_attention_heads\": " + std::to_string(s.nh) +
@@ -131,16 +139,18 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     }
     return y;
   };
-  auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) {
+  // RMSNorm of n rows of C (C = H for the layer norms, head_dim for Qwen3's per-head q/k norms).
+  auto norm_rows = [&](const std::vector<double>& x, int n, int C, const std::vector<float>& w) {
     std::vector<double> y(x.size());
     for (int i = 0; i < n; ++i) {
       double ss = 0;
-      for (int c = 0; c < H; ++c) ss += x[size_t(i) * H + c] * x[size_t(i) * H + c];
-      const double r = 1 / std::sqrt(ss / H + s.eps);
-      for (int c = 0; c < H; ++c) y[size_t(i) * H + c] = x[size_t(i) * H + c] * r * w[c];
+      for (int c = 0; c < C; ++c) ss += x[size_t(i) * C + c] * x[size_t(i) * C + c];
+      const double r = 1 / std::sqrt(ss / C + s.eps);
+      for (int c = 0; c < C; ++c) y[size_t(i) * C + c] = x[size_t(i) * C + c] * r * w[c];
     }
     return y;
   };
+  auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) { return norm_rows(x, n, H, w); };
   std::vector<double> inv(s.hd / 2);
   for (int i = 0; i < s.hd / 2; ++i) {
     double f = std::pow(s.theta, -2.0 * i / s.hd);
@@ -183,6 +193,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       auto xn = norm(x, n, W(p + ".input_layernorm.weight"));
       auto q = lin(xn, n, H, tiny_module(l, 0), qd), k = lin(xn, n, H, tiny_module(l, 1), kvd),
            v = lin(xn, n, H, tiny_module(l, 2), kvd);
+      if (s.qk_norm) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), the same for k, then RoPE
+        q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
+        k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
+      }
       rope(q, n, s.nh, pos);
       rope(k, n, s.nkv, pos);
       std::vector<double> att(size_t(n) * qd, 0.0);

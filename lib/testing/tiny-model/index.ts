@@ -19,6 +19,8 @@ export type TinyModelOptions = {
   gqa?: boolean;
   /** Write a Qwen2ForCausalLM with q/k/v biases instead of a LlamaForCausalLM. */
   qwen2?: boolean;
+  /** Write a Qwen3ForCausalLM: per-head q_norm / k_norm before RoPE, no biases. */
+  qwen3?: boolean;
   dtype?: TensorDtype;
   /** Override parts of the preset's shape. */
   shape?: Partial<Shape>;
@@ -46,12 +48,14 @@ function norm(rng: Rng, n: number): Float32Array {
 export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const s: Shape = { ...PRESETS[opts.preset ?? "tiny"], ...opts.shape };
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
-  if (s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
+  if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  const headDim = s.hidden / s.heads;
+  if (opts.qwen2 && opts.qwen3) throw new Error("tiny model: qwen2 or qwen3, not both");
+  const headDim = s.headDim ?? s.hidden / s.heads;
   const tok = buildTokenizer(s.merges);
   const V = tok.vocabSize;
   const H = s.hidden;
+  const q = s.heads * headDim;
   const kv = s.kvHeads * headDim;
   const rng = createRng(opts.seed ?? 0);
   const std = 0.02;
@@ -64,14 +68,18 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     const p = `model.layers.${l}`;
     const lin = (name: string, out: number, inp: number) => tensors.push({ name: `${p}.${name}.weight`, shape: [out, inp], data: randn(rng, out * inp, std) });
     tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H) });
-    lin("self_attn.q_proj", H, H);
+    lin("self_attn.q_proj", q, H);
     lin("self_attn.k_proj", kv, H);
     lin("self_attn.v_proj", kv, H);
-    lin("self_attn.o_proj", H, H);
+    lin("self_attn.o_proj", H, q);
     if (opts.qwen2) {
-      for (const [name, n] of [["q_proj", H], ["k_proj", kv], ["v_proj", kv]] as const) {
+      for (const [name, n] of [["q_proj", q], ["k_proj", kv], ["v_proj", kv]] as const) {
         tensors.push({ name: `${p}.self_attn.${name}.bias`, shape: [n], data: randn(rng, n, std) });
       }
+    }
+    if (opts.qwen3) {
+      tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim], data: norm(rng, headDim) });
+      tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim], data: norm(rng, headDim) });
     }
     tensors.push({ name: `${p}.post_attention_layernorm.weight`, shape: [H], data: norm(rng, H) });
     lin("mlp.gate_proj", s.intermediate, H);
@@ -84,8 +92,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const eos = tok.ids["<|im_end|>"];
   const bos = tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,

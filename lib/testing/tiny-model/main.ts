@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -13,6 +13,8 @@ const { values } = parseArgs({
     tied: { type: "boolean", default: false },
     gqa: { type: "boolean", default: false },
     qwen2: { type: "boolean", default: false },
+    qwen3: { type: "boolean", default: false },
+    "head-dim": { type: "string" },
     f32: { type: "boolean", default: false },
   },
   strict: true,
@@ -23,6 +25,9 @@ try {
   if (!(PRESET_NAMES as string[]).includes(values.preset)) throw new Error(`--preset must be one of ${PRESET_NAMES.join(", ")}, got "${values.preset}"`);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) throw new Error(`--seed must be a non-negative integer, got "${values.seed}"`);
+  const headDim = values["head-dim"] === undefined ? undefined : Number(values["head-dim"]);
+  if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0 && headDim % 2 === 0))
+    throw new Error(`--head-dim must be a positive even integer, got "${values["head-dim"]}"`);
   const m = writeTinyModel({
     dir: values.out,
     preset: values.preset as PresetName,
@@ -30,6 +35,8 @@ try {
     tiedEmbeddings: values.tied,
     gqa: values.gqa,
     qwen2: values.qwen2,
+    qwen3: values.qwen3,
+    shape: headDim === undefined ? undefined : { headDim },
     dtype: values.f32 ? "F32" : "BF16",
   });
   console.log(`wrote ${m.dir}: ${m.config.architectures} with ${(m.numParameters / 1e6).toFixed(2)}M parameters, vocab ${m.vocabSize}`);

@@ -11,6 +11,8 @@ export type Shape = {
   kvHeads: number;
   maxPositions: number;
   merges: number;
+  /** Each head's width; hidden / heads when absent (Qwen3 sets its own: 128 over hidden 1024 and 16 heads). */
+  headDim?: number;
 };
 
 export const PRESETS = {

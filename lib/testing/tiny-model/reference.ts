@@ -3,9 +3,10 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { readSafetensors } from "./safetensors";
 
-// A naive Llama/Qwen2 forward in float64, written from reference/trainer.md and nothing else: the
-// independent reference the native trainer's logprobs are compared against (base, NF4, double quant,
-// a PEFT adapter, tied embeddings, GQA, biases). Slow and plain on purpose; tiny models only.
+// A naive Llama/Qwen2/Qwen3 forward in float64, written from reference/trainer.md (and, for Qwen3's per-head
+// q/k norms, transformers' Qwen3Attention) and nothing else: the independent reference the native trainer's
+// logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA, biases, q/k
+// norms). Slow and plain on purpose; tiny models only.
 
 type Config = {
   hidden_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number;
@@ -76,11 +77,24 @@ export class ReferenceModel {
 
   private rms(x: Float64Array[], name: string): Float64Array[] {
     const w = this.get(name).data;
+    return x.map((row) => this.rmsRow(row, w));
+  }
+
+  private rmsRow(row: Float64Array, w: Float64Array): Float64Array {
+    let ms = 0;
+    for (const v of row) ms += v * v;
+    const inv = 1 / Math.sqrt(ms / row.length + this.cfg.rms_norm_eps);
+    return row.map((v, i) => v * inv * w[i]!);
+  }
+
+  /** Qwen3: q_norm / k_norm normalize each head of width hd on its own; nothing when the model has none. */
+  private headNorm(x: Float64Array[], name: string, hd: number): Float64Array[] {
+    const w = this.w.get(name);
+    if (!w) return x;
     return x.map((row) => {
-      let ms = 0;
-      for (const v of row) ms += v * v;
-      const inv = 1 / Math.sqrt(ms / row.length + this.cfg.rms_norm_eps);
-      return row.map((v, i) => v * inv * w[i]!);
+      const out = new Float64Array(row.length);
+      for (let h = 0; h < row.length / hd; h++) out.set(this.rmsRow(row.subarray(h * hd, (h + 1) * hd), w.data), h * hd);
+      return out;
     });
   }
 
@@ -104,7 +118,9 @@ export class ReferenceModel {
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const h = this.rms(x, `${p}.input_layernorm.weight`);
-      const q = this.linear(h, `${p}.self_attn.q_proj`), k = this.linear(h, `${p}.self_attn.k_proj`), v = this.linear(h, `${p}.self_attn.v_proj`);
+      const q = this.headNorm(this.linear(h, `${p}.self_attn.q_proj`), `${p}.self_attn.q_norm.weight`, hd);
+      const k = this.headNorm(this.linear(h, `${p}.self_attn.k_proj`), `${p}.self_attn.k_norm.weight`, hd);
+      const v = this.linear(h, `${p}.self_attn.v_proj`);
       const attn = Array.from({ length: T }, () => new Float64Array(nh * hd));
       for (let head = 0; head < nh; head++) {
         const kvh = Math.floor(head / (nh / nkv));

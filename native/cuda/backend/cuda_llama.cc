@@ -71,6 +71,10 @@ void CudaLlama::upload_weights() {
     const std::string pre = "model.layers." + std::to_string(l);
     dl.input_norm = bf16_upload(hl.input_norm.data(), hl.input_norm.size(), pre + ".input_layernorm.weight");
     dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".post_attention_layernorm.weight");
+    if (!hl.q_norm.empty()) {
+      dl.q_norm = bf16_upload(hl.q_norm.data(), hl.q_norm.size(), pre + ".self_attn.q_norm.weight");
+      dl.k_norm = bf16_upload(hl.k_norm.data(), hl.k_norm.size(), pre + ".self_attn.k_norm.weight");
+    }
     for (int p = 0; p < kNumProj; ++p) {
       const Linear& h = hl.proj[p];
       DeviceLinear& d = dl.proj[p];

@@ -42,6 +42,8 @@ struct DeviceLinear {
 struct DeviceLayer {
   const bf16* input_norm = nullptr;
   const bf16* post_norm = nullptr;
+  const bf16* q_norm = nullptr;  // [head_dim] each; Qwen3 only (null otherwise)
+  const bf16* k_norm = nullptr;
   std::array<DeviceLinear, kNumProj> proj;
 };
 

@@ -1,6 +1,7 @@
 // One decoder layer on the device, forward and backward, line for line the CPU's model/llama_layer.cc:
 //   x2 = x + o_proj(attn(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
 //   y  = x2 + down_proj(silu(gate_proj(n2)) * up_proj(n2)),                  n2 = rmsnorm(x2)
+// Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE.
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"
@@ -84,10 +85,19 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const bool skip_inputs = recompute && plan_.kept_attention_inputs;
   rmsnorm_forward(x_in, ly.input_norm, xn1, buf<float>(a.rstd1), N, H, eps, stream_);
   mark(StepPhase::Elementwise);
-  proj_forward(l, kQ, xn1, skip_inputs ? nullptr : q, N, u(kQ));
-  proj_forward(l, kK, xn1, skip_inputs ? nullptr : k, N, u(kK));
+  // Qwen3: the projections write q and k before the norm, which the norm's backward reads; the norm writes q and k.
+  const bool qk_norm = ly.q_norm != nullptr;
+  bf16* q_proj_out = qk_norm ? buf<bf16>(a.q_raw) : q;
+  bf16* k_proj_out = qk_norm ? buf<bf16>(a.k_raw) : k;
+  proj_forward(l, kQ, xn1, skip_inputs ? nullptr : q_proj_out, N, u(kQ));
+  proj_forward(l, kK, xn1, skip_inputs ? nullptr : k_proj_out, N, u(kK));
   proj_forward(l, kV, xn1, skip_inputs ? nullptr : v, N, u(kV));
   if (!skip_inputs) {
+    if (qk_norm) {
+      // Rows are heads: [N, nh*hd] is [N*nh, hd].
+      rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh, hd, eps, stream_);
+      rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv, hd, eps, stream_);
+    }
     rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
     rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
     mark(StepPhase::Elementwise);
@@ -154,6 +164,11 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   mark(StepPhase::AttentionBackward);
   rope_backward(dq, pos, inv_freq_, N, nh, hd, stream_);
   rope_backward(dk, pos, inv_freq_, N, nkv, hd, stream_);
+  if (ly.q_norm) {
+    // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).
+    rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh, hd, stream_);
+    rmsnorm_backward(dk, buf<bf16>(a.k_raw), ly.k_norm, buf<float>(a.rstd_k), dk, false, N * nkv, hd, stream_);
+  }
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   bf16* dxn_or_null = need_dx ? dxn : nullptr;

@@ -52,6 +52,36 @@ void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
                           to_double(dxa), scale_a, bf16_output_tolerance(C, max_abs(scale_a)), ms_a));
 }
 
+// Qwen3's q/k norms: one row per head (C = head_dim), run in place as the model runs them: y over x, dx over dy.
+void rmsnorm_in_place_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
+  const float eps = 1e-6f;
+  auto x = randn_bf16(static_cast<size_t>(N * C), 211), w = randn_bf16(static_cast<size_t>(C), 212, 0.1f, 1.f),
+       dy = randn_bf16(static_cast<size_t>(N * C), 213);
+  std::vector<float> y(x.size()), rstd(static_cast<size_t>(N)), dx(x.size());
+  kernels::rmsnorm_forward(nullptr, x.data(), w.data(), y.data(), rstd.data(), N, C, eps);
+  kernels::rmsnorm_backward(nullptr, dy.data(), x.data(), w.data(), rstd.data(), dx.data(), false, N, C);
+  DeviceBuf<uint16_t> dX(to_bf16(x)), dXy(to_bf16(x)), dW(to_bf16(w)), dDy(to_bf16(dy));
+  DeviceBuf<float> dR(static_cast<size_t>(N));
+  const double ms_f = time_ms([&] { rmsnorm_forward(dXy.bf(), dW.bf(), dXy.bf(), dR.p, N, C, eps, nullptr); });
+  const auto yref = to_double(y);
+  rows.push_back(make_row("rmsnorm_forward per head, in place", shape2(N, C), from_bf16(dXy.download()), yref, {},
+                          bf16_output_tolerance(C, max_abs(yref)), ms_f));
+  const double ms_b =
+      time_ms([&] { rmsnorm_backward(dDy.bf(), dX.bf(), dW.bf(), dR.p, dDy.bf(), false, N, C, nullptr); });
+  std::vector<double> scale(x.size());
+  for (int64_t i = 0; i < N; ++i) {
+    double sabs = 0;
+    for (int64_t c = 0; c < C; ++c) sabs += std::fabs(double(dy[i * C + c]) * w[c] * x[i * C + c]);
+    const double r = rstd[i];
+    for (int64_t c = 0; c < C; ++c) {
+      const size_t k = static_cast<size_t>(i * C + c);
+      scale[k] = std::fabs(r * w[c] * dy[k]) + std::fabs(x[k]) * r * r * r * sabs / C;
+    }
+  }
+  rows.push_back(make_row("rmsnorm_backward per head, in place", shape2(N, C), from_bf16(dDy.download()), to_double(dx),
+                          scale, bf16_output_tolerance(C, max_abs(scale)), ms_b));
+}
+
 void rope_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t D) {
   RopeScaling llama3;
   llama3.type = "llama3";
@@ -136,6 +166,7 @@ void swiglu_checks(std::vector<Row>& rows, int offset) {
 void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
   rmsnorm_checks(rows, gpu_or_emu(512, 64), 2048);
   rmsnorm_checks(rows, 7, 333);  // short ragged rows: fewer elements than threads
+  rmsnorm_in_place_checks(rows, gpu_or_emu(2048 * 16, 64 * 4), 128);  // Qwen3 heads: 16 per token, head_dim 128
   rope_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(32, 8), 64);
   rope_checks(rows, 37, 3, 40);  // fewer pairs than a warp, heads not a multiple of the block's head lanes
   rope_checks(rows, 9, 2, 288);  // more pairs than the block's 128 lanes

@@ -37,6 +37,7 @@ ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
            "model_dims: the model config has a non-positive size");
   d.rank = lora_rank;
   d.adapted = adapted;
+  d.qk_norm = c.qk_norm;
   if (nf4)
     for (int p = 0; p < kArenaProjections; ++p) d.dequant_elems = std::max(d.dequant_elems, d.proj_in(p) * d.proj_out(p));
   return d;
@@ -68,6 +69,15 @@ struct Builder {
   }
 };
 
+// Qwen3: q and k before their per-head norm, and its statistics, which the norm's backward reads.
+void add_qk_norm_inputs(Builder& b, const ModelDims& d, int64_t N, const std::string& pre, LayerSlots& s) {
+  const auto A = Category::Activations;
+  s.q_raw = b.add(pre + "q_raw", A, N * d.qd() * 2);
+  s.k_raw = b.add(pre + "k_raw", A, N * d.kvd() * 2);
+  s.rstd_q = b.add(pre + "rstd_q", A, N * d.nh * 4);
+  s.rstd_k = b.add(pre + "rstd_k", A, N * d.nkv * 4);
+}
+
 LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64_t T, const std::string& pre) {
   const auto A = Category::Activations;
   LayerSlots s;
@@ -76,6 +86,7 @@ LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64
   s.q = b.add(pre + "q", A, N * d.qd() * 2);
   s.k = b.add(pre + "k", A, N * d.kvd() * 2);
   s.v = b.add(pre + "v", A, N * d.kvd() * 2);
+  if (d.qk_norm) add_qk_norm_inputs(b, d, N, pre, s);
   s.lse = b.add(pre + "lse", A, B * d.nh * T * 4);
   s.att = b.add(pre + "att", A, N * d.qd() * 2);
   s.x2 = b.add(pre + "x2", A, N * d.H * 2);
@@ -138,6 +149,7 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
         kept.k = b.add(pre + "k", A, N * d.kvd() * 2);
         kept.v = b.add(pre + "v", A, N * d.kvd() * 2);
         kept.x2 = b.add(pre + "x2", A, N * d.H * 2);
+        if (d.qk_norm) add_qk_norm_inputs(b, d, N, pre, kept);
       }
       plan.layers.push_back(kept);
     }

@@ -32,6 +32,7 @@ struct ModelDims {
   int64_t rank = 0;                                // LoRA rank; 0 = no adapter attached
   std::array<bool, kArenaProjections> adapted{};   // which projections carry a LoRA branch
   int64_t dequant_elems = 0;  // out*in of the largest NF4 projection (0: dense weights need no dequant buffers)
+  bool qk_norm = false;       // Qwen3: q and k are RMS-normalized per head before RoPE (ModelConfig::qk_norm)
   int64_t qd() const { return nh * hd; }
   int64_t kvd() const { return nkv * hd; }
   // in / out features of projection p (q, k, v, o, gate, up, down).
@@ -50,7 +51,8 @@ struct StepShape {
   // Checkpointing only: keep each layer's attention output and lse, so the recompute skips the attention. Off
   // when the arena would not fit on the device with them (CudaLlama::begin_step): the recompute then redoes it.
   bool keep_attention = true;
-  // With keep_attention: keep the attention's inputs too, q, k, v (after RoPE), and the residual x2 after it, so the
+  // With keep_attention: keep the attention's inputs too, q, k, v (after RoPE; with qk_norm also q and k before the
+  // norm and its statistics), and the residual x2 after it, so the
   // recompute runs no q/k/v/o projection (nor their NF4 expansions) and only rebuilds the MLP's gate and up. Dropped
   // first when memory is short.
   bool keep_attention_inputs = true;
@@ -82,6 +84,8 @@ struct ArenaBuffer {
 struct LayerSlots {
   int64_t xn1 = -1, rstd1 = -1, q = -1, k = -1, v = -1, lse = -1, att = -1, x2 = -1, xn2 = -1, rstd2 = -1;
   int64_t g = -1, u = -1, h = -1;
+  // qk_norm only: q and k as the projections give them (the norm's backward reads them), and each head's rstd (fp32).
+  int64_t q_raw = -1, k_raw = -1, rstd_q = -1, rstd_k = -1;
   std::array<int64_t, kArenaProjections> lora_u{-1, -1, -1, -1, -1, -1, -1};  // [N, r] bf16, adapted only
 };
 

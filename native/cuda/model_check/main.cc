@@ -1,7 +1,7 @@
 // cuda_model_check (native/gpu/check.sh step 2): the whole CUDA model against the CPU backend on tiny Llama
 // models — logits, the loss, every LoRA gradient of one forward/backward (dropout on and off, gradient
-// checkpointing on and off, fp32 and NF4 + double-quant bases, GQA, packed segments, Qwen2 biases), one optimizer
-// step, and short training runs (supervised, DPO) through api::Session on both backends. One table row per comparison.
+// checkpointing on and off, fp32 and NF4 + double-quant bases, GQA, packed segments, Qwen2 biases, Qwen3 q/k
+// norms), one optimizer step, and short training runs (supervised, DPO) through api::Session on both backends. One table row per comparison.
 //
 // The CPU backend computes in fp32 and the CUDA backend in bf16 with fp32 accumulation, so results cannot match
 // bit for bit; host/agreement.h says how each comparison is measured and why its threshold is what a correct
@@ -365,6 +365,11 @@ int main(int argc, char** argv) {
   cases.push_back({"qwen2 biases, tied", qwen, false, false});
   // The recompute keeps q, k and v with their biases added: adding them again would not show without this case.
   cases.push_back({"qwen2 biases, dropout, ckpt", qwen, true, true});
+  TinySpec qwen3 = base;
+  qwen3.qk_norm = true, qwen3.tie = true, qwen3.hd = 64;  // head_dim 64 over hidden 128 and 4 heads: not H / nh
+  cases.push_back({"qwen3 q/k norms, wide heads, tied", qwen3, false, false});
+  // The recompute keeps q and k after their norms and the norms' inputs: both must be the forward's own.
+  cases.push_back({"qwen3 q/k norms, dropout, ckpt", qwen3, true, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;

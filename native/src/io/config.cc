@@ -15,7 +15,8 @@
 
 namespace tf {
 
-const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM", nullptr};
+const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
+                                               "Qwen3ForCausalLM", nullptr};
 
 namespace {
 
@@ -46,7 +47,7 @@ double get_double(const Json& j, const char* key, double def, const std::string&
 // transformers' defaults differ per architecture only in max_position_embeddings here.
 int default_max_positions(const std::string& arch) {
   if (arch == "MistralForCausalLM") return 4096 * 32;
-  if (arch == "Qwen2ForCausalLM") return 32768;
+  if (arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM") return 32768;
   return 2048;
 }
 
@@ -143,12 +144,16 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     TF_CHECK(mt, source + ": neither architectures nor model_type is set; supported: " + supported_list());
     const std::string& m = mt->as_string(source + ": model_type");
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
-                   : m == "qwen2" ? "Qwen2ForCausalLM" : "model_type " + m;
+                   : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM" : "model_type " + m;
   }
   bool supported = false;
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
-  c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral" : "qwen2";
+  const bool qwen3 = c.architecture == "Qwen3ForCausalLM";
+  c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
+               : qwen3 ? "qwen3" : "qwen2";
+  // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE.
+  c.qk_norm = qwen3;
 
   std::string missing;
   for (const char* k : {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"})
@@ -169,8 +174,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(c.num_attention_heads % c.num_key_value_heads == 0,
            source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
                ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
-  if (present(j, "head_dim")) {
-    c.head_dim = get_int(j, "head_dim", 0, source);
+  if (present(j, "head_dim") || qwen3) {
+    // Qwen3Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is (Qwen3-0.6B: 1024 / 16).
+    c.head_dim = get_int(j, "head_dim", 128, source);
     TF_CHECK(c.head_dim > 0, source + ": head_dim must be positive");
   } else {
     TF_CHECK(c.hidden_size % c.num_attention_heads == 0,
@@ -208,7 +214,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     }
   }
   const bool window = c.architecture == "MistralForCausalLM" || sliding_layer ||
-                      (c.architecture == "Qwen2ForCausalLM" && present(j, "use_sliding_window") &&
+                      ((c.architecture == "Qwen2ForCausalLM" || qwen3) && present(j, "use_sliding_window") &&
                        j.at("use_sliding_window").as_bool(source + ": use_sliding_window"));
   // MistralConfig's default window is 4096 when the key is absent; null means no window.
   const int default_window = c.architecture == "MistralForCausalLM" && !j.has("sliding_window") ? 4096 : 0;
@@ -222,7 +228,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   parse_rope(j, source, c);
 
   if (const Json* v = present(j, "tie_word_embeddings")) c.tie_word_embeddings = v->as_bool(source + ": tie_word_embeddings");
-  // Qwen2 always has q/k/v bias; Llama has it only with attention_bias (which also adds an o_proj bias there).
+  // Qwen2 always has q/k/v bias; Llama and Qwen3 have it only with attention_bias (which also adds an o_proj bias
+  // there).
   if (c.architecture == "Qwen2ForCausalLM") {
     c.attention_bias = true;
   } else if (const Json* v = present(j, "attention_bias")) {

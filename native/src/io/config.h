@@ -1,6 +1,6 @@
 #pragma once
-// config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM; SmolLM2 is Llama
-// with tied embeddings). Anything else fails with the list of supported architectures.
+// config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM;
+// SmolLM2 is Llama with tied embeddings). Anything else fails with the list of supported architectures.
 #include <string>
 #include <vector>
 
@@ -20,7 +20,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -34,6 +34,7 @@ struct ModelConfig {
   RopeScaling rope_scaling;
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v bias (always true for Qwen2)
+  bool qk_norm = false;         // RMSNorm over each head of q and k before RoPE (Qwen3's q_norm / k_norm)
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;  // eos_token_id may be an int or a list
   std::string torch_dtype;         // "bfloat16" | "float16" | "float32" | ""

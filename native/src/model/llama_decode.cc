@@ -68,6 +68,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     m.proj_forward(ly.proj[kQ], xn.data(), q.data(), n, {}, nullptr);
     m.proj_forward(ly.proj[kK], xn.data(), kl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.proj_forward(ly.proj[kV], xn.data(), vl + int64_t(c.len) * kvd, n, {}, nullptr);
+    m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
     rope_forward(m.pool, q.data(), pos.data(), m.inv_freq.data(), n, m.nh, m.hd);
     rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
@@ -108,6 +109,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     m.proj_forward(ly.proj[kQ], xn.data(), q.data(), n, {}, nullptr);
     m.proj_forward(ly.proj[kK], xn.data(), k.data(), n, {}, nullptr);
     m.proj_forward(ly.proj[kV], xn.data(), v.data(), n, {}, nullptr);
+    m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
     rope_forward(m.pool, q.data(), pos.data(), m.inv_freq.data(), n, m.nh, m.hd);
     rope_forward(m.pool, k.data(), pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
     for (int i = 0; i < n; ++i) {

@@ -33,12 +33,14 @@ struct Linear {
 
 struct Layer {
   std::vector<float> input_norm, post_norm;
+  std::vector<float> q_norm, k_norm;  // [head_dim] each, Qwen3 only (cfg.qk_norm); empty otherwise
   std::array<Linear, kNumProj> proj;
 };
 
 // What a layer's backward needs from its forward. With checkpointing one of these is reused for every layer.
 struct LayerActs {
   std::vector<float> xn1, rstd1, q, k, v, lse, att, x2, xn2, rstd2, g, u, h, tmp;
+  std::vector<float> q_raw, k_raw, rstd_q, rstd_k;  // qk_norm: q and k before their per-head norm, and its rstd
   std::array<std::vector<float>, kNumProj> lora_u;  // [N, r] per adapted projection
 };
 
@@ -81,6 +83,13 @@ struct LlamaModel::Impl {
   // dx (= or +=) for base and LoRA; LoRA grads accumulate. dx may be null (only LoRA grads wanted).
   void proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate, int64_t N,
                      const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
+
+  // Qwen3's q_norm / k_norm: RMSNorm over each head of q [N, nh*hd] and k [N, nkv*hd], before RoPE. In place
+  // (decoding); for training, raw_q / raw_k receive the projections' outputs the norm's backward reads, with the
+  // per-head rstd. Nothing when the model has no q/k norm.
+  void qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const;
+  // dq, dk (gradients after the norm, in place) → gradients of the projections' outputs.
+  void qk_norm_backward(const Layer& ly, float* dq, float* dk, int64_t N, const LayerActs& a) const;
 
   // One decoder layer on N = B*T rows: x_in → x_out, filling acts (without for_backward the attention
   // log-sum-exp is not kept). x_out null: a gradient-checkpointing recompute, which fills only what

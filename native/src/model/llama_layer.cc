@@ -1,6 +1,7 @@
 // One decoder layer, forward and backward (HF LlamaDecoderLayer semantics), on N = B*T rows:
 //   x2 = x + o_proj(attn(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
 //   y  = x2 + down_proj(silu(gate_proj(n2)) * up_proj(n2)),                  n2 = rmsnorm(x2)
+// Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE.
 #include "kernels/attention.h"
 #include "kernels/matmul.h"
 #include "kernels/nf4_linear.h"
@@ -55,6 +56,28 @@ void LlamaModel::Impl::proj_backward(Linear& lin, const float* x, const float* d
   mark(StepPhase::Lora);
 }
 
+void LlamaModel::Impl::qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const {
+  if (ly.q_norm.empty()) return;
+  const float eps = static_cast<float>(cfg.rms_norm_eps);
+  float *rq = nullptr, *rk = nullptr;
+  if (keep) {
+    // The norm's backward needs its input: keep the projections' outputs, then normalize them back into q and k.
+    keep->q_raw.assign(q, q + N * nh * hd), keep->k_raw.assign(k, k + N * nkv * hd);
+    keep->rstd_q.resize(N * nh), keep->rstd_k.resize(N * nkv);
+    rq = keep->rstd_q.data(), rk = keep->rstd_k.data();
+  }
+  // Rows are heads: [N, nh*hd] is [N*nh, hd]. In place is safe: each row's sum is taken before it is written.
+  rmsnorm_forward(pool, keep ? keep->q_raw.data() : q, ly.q_norm.data(), q, rq, N * nh, hd, eps);
+  rmsnorm_forward(pool, keep ? keep->k_raw.data() : k, ly.k_norm.data(), k, rk, N * nkv, hd, eps);
+}
+
+void LlamaModel::Impl::qk_norm_backward(const Layer& ly, float* dq, float* dk, int64_t N, const LayerActs& a) const {
+  if (ly.q_norm.empty()) return;
+  // In place: each row's dot product is taken before the row is written.
+  rmsnorm_backward(pool, dq, a.q_raw.data(), ly.q_norm.data(), a.rstd_q.data(), dq, false, N * nh, hd);
+  rmsnorm_backward(pool, dk, a.k_raw.data(), ly.k_norm.data(), a.rstd_k.data(), dk, false, N * nkv, hd);
+}
+
 void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
                                      const int32_t* seg_start, LayerActs& a, bool for_backward) const {
   const Layer& ly = layers[l];
@@ -68,6 +91,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   proj_forward(ly.proj[kQ], a.xn1.data(), a.q.data(), N, dr[kQ], &a.lora_u[kQ]);
   proj_forward(ly.proj[kK], a.xn1.data(), a.k.data(), N, dr[kK], &a.lora_u[kK]);
   proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
+  qk_norm_forward(ly, a.q.data(), a.k.data(), N, &a);
   rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
   mark(StepPhase::Elementwise);
@@ -123,6 +147,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   mark(StepPhase::AttentionBackward);
   rope_backward(pool, w.dq.data(), positions, inv_freq.data(), N, nh, hd);
   rope_backward(pool, w.dk.data(), positions, inv_freq.data(), N, nkv, hd);
+  qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   float* dxn = need_dx ? w.dxn.data() : nullptr;

@@ -78,6 +78,10 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     const std::string pre = "model.layers." + std::to_string(l);
     ly.input_norm = read(ws, dir, pre + ".input_layernorm.weight", {H});
     ly.post_norm = read(ws, dir, pre + ".post_attention_layernorm.weight", {H});
+    if (c.qk_norm) {
+      ly.q_norm = read(ws, dir, pre + ".self_attn.q_norm.weight", {m->hd});
+      ly.k_norm = read(ws, dir, pre + ".self_attn.k_norm.weight", {m->hd});
+    }
     for (int p = 0; p < kNumProj; ++p)
       load_linear(ws, dir, proj_module(l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
                   m->double_quant, pool, scratch, ly.proj[p]);
@@ -104,7 +108,7 @@ int64_t LlamaModel::weight_bytes() const {
   const Impl& m = *impl_;
   int64_t b = (m.embed.size() + m.final_norm.size()) * 4 + m.lm_head.bytes();
   for (const Layer& ly : m.layers) {
-    b += (ly.input_norm.size() + ly.post_norm.size()) * 4;
+    b += (ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size()) * 4;
     for (const Linear& p : ly.proj) b += p.bytes();
   }
   return b;
@@ -114,7 +118,7 @@ int64_t LlamaModel::num_parameters() const {
   const Impl& m = *impl_;
   int64_t n = m.embed.size() + m.final_norm.size() + (m.lm_head.w_ext ? 0 : int64_t(m.V) * m.H);
   for (const Layer& ly : m.layers) {
-    n += ly.input_norm.size() + ly.post_norm.size();
+    n += ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size();
     for (const Linear& p : ly.proj) n += p.in * p.out + p.bias.size();
   }
   return n;
@@ -133,7 +137,9 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   const int64_t N = int64_t(B) * T, qd = int64_t(m.nh) * m.hd, kvd = int64_t(m.nkv) * m.hd;
   const int64_t r = m.lora_on ? m.spec.rank : 0;
   // Attention keeps one log-sum-exp per (query, head); its per-thread block scratch is not counted.
-  const int64_t per_layer = N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r) +
+  // qk_norm keeps q and k before the norm, and a rstd per head.
+  const int64_t qk_norm = m.cfg.qk_norm ? qd + kvd + m.nh + m.nkv : 0;
+  const int64_t per_layer = N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + qk_norm) +
                             int64_t(B) * m.nh * T;
   // With checkpointing: every layer's input, one layer's intermediates, and each other layer's attention output
   // and log-sum-exp (kept so the recompute skips the attention).
