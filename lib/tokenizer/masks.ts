@@ -4,6 +4,12 @@ import type { ChatMessage, ChatTokenizer } from "./chat-tokenizer";
 // render messages[:i] with add_generation_prompt=true and messages[:i+1]; the extra tokens of the second
 // are that reply (its content and the template's end-of-turn). If the first is not a token prefix of the
 // second the template rewrites earlier turns, and any mask we produced would be wrong, so we refuse.
+//
+// Reasoning templates (Qwen3, QwQ, DeepSeek-R1's distills) render a reply differently once a later user turn
+// follows it: the last reply opens with its thinking ("<think>\n…\n</think>\n\n"), a reply in the history
+// without it. The conversation is trained as it renders whole, which is what the model sees when it answers
+// the next turn; such a reply's tokens there are the tail of its rendering as the last reply, starting right
+// after the generation prompt, and are masked as that. Anything else a template changes is still refused.
 
 export type TrainingMessage = ChatMessage & { weight?: number };
 export type ChatExample = { messages: TrainingMessage[]; tools?: unknown[] };
@@ -51,13 +57,40 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
     if (m.role !== "assistant" || m.weight === 0) return;
     const before = encode(i, true);
     const through = encode(i + 1, false);
-    if (firstDifference(before, through) !== before.length) {
+    if (!isPrefix(before, through)) {
       throw new Error(describeMismatch(chat, before, through, `rendering messages[0..${i - 1}] with add_generation_prompt=true`));
     }
-    if (firstDifference(through, tokens) !== through.length) {
-      throw new Error(describeMismatch(chat, through, tokens, `rendering messages[0..${i}]`));
+    let end = through.length;
+    if (!isPrefix(through, tokens)) {
+      end = replyEndInHistory(chat, m, before, through, tokens) ?? -1;
+      if (end < 0) throw new Error(describeMismatch(chat, through, tokens, `rendering messages[0..${i}]`));
     }
-    for (let k = Math.max(1, before.length); k < through.length; k++) lossMask[k] = 1;
+    for (let k = Math.max(1, before.length); k < end; k++) lossMask[k] = 1;
   });
   return { tokens, lossMask };
+}
+
+function isPrefix(shorter: number[], longer: number[]): boolean {
+  return shorter.length <= longer.length && firstDifference(shorter, longer) === shorter.length;
+}
+
+/**
+ * Where reply `m` ends in the whole conversation's tokens, when a later turn made the template render it
+ * differently from its rendering as the last reply (`through`): the longest tail of that reply which the
+ * conversation continues with right after the generation prompt (`before`). Undefined when there is none, or
+ * when the tail lost the reply's answer text (the template changed more than the reply's opening).
+ */
+function replyEndInHistory(chat: ChatTokenizer, m: TrainingMessage, before: number[], through: number[], tokens: number[]): number | undefined {
+  if (!isPrefix(before, tokens)) return undefined;
+  const start = before.length;
+  const reply = through.slice(start);
+  for (let cut = 1; cut < reply.length; cut++) {
+    const tail = reply.slice(cut);
+    if (firstDifference(tail, tokens.slice(start, start + tail.length)) !== tail.length) continue;
+    // The answer (content after any thinking) must survive in the history's rendering; tool-call-only replies
+    // have none, and their calls are in the tail.
+    const answer = typeof m.content === "string" ? (m.content.split("</think>").pop() ?? "").trim() : "";
+    return !answer || chat.decode(tail).includes(answer) ? start + tail.length : undefined;
+  }
+  return undefined;
 }

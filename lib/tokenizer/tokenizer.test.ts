@@ -14,6 +14,10 @@ const LLAMA3 =
 // Marks whichever message is last: every earlier rendering differs from the later ones (a rewriting template).
 const REWRITING = "{%- for message in messages %}{{- message['role'] + ': ' + message['content'] }}{%- if loop.last %} [last]{%- endif %}{{- '\\n' }}{%- endfor %}{%- if add_generation_prompt %}assistant: {%- endif %}";
 
+// Qwen3's chat template (Qwen/Qwen3-0.6B, tokenizer_config.json) as published: a reply in the history loses its
+// thinking, the last reply gets a "<think>…</think>" block, empty when there was none.
+const QWEN3 = fs.readFileSync(path.join(__dirname, "fixtures", "qwen3-chat-template.jinja"), "utf8");
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tokenizer-"));
 let base: string;
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -21,11 +25,19 @@ beforeAll(() => {
   base = writeTinyModel({ dir: path.join(tmp, "base") }).dir;
 });
 
-/** A copy of the tiny model's tokenizer files with another template (as chat_template.jinja or in the config). */
-function withTemplate(name: string, template: string | object, where: "jinja" | "config"): ChatTokenizer {
+/**
+ * A copy of the tiny model's tokenizer files with another template (as chat_template.jinja or in the config), and
+ * optionally more added tokens (Qwen3's <think> and </think> are added tokens, not special ones).
+ */
+function withTemplate(name: string, template: string | object, where: "jinja" | "config", addedTokens: string[] = []): ChatTokenizer {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
-  fs.copyFileSync(path.join(base, "tokenizer.json"), path.join(dir, "tokenizer.json"));
+  const tokenizer = JSON.parse(fs.readFileSync(path.join(base, "tokenizer.json"), "utf8")) as { added_tokens: { id: number }[] };
+  let next = Math.max(...tokenizer.added_tokens.map((t) => t.id)) + 1;
+  for (const content of addedTokens) {
+    tokenizer.added_tokens.push({ id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false } as { id: number });
+  }
+  fs.writeFileSync(path.join(dir, "tokenizer.json"), JSON.stringify(tokenizer));
   const config = JSON.parse(fs.readFileSync(path.join(base, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
   if (where === "jinja") fs.writeFileSync(path.join(dir, "chat_template.jinja"), template as string);
   else config.chat_template = template;
@@ -95,6 +107,58 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
   it("refuses a template that rewrites earlier turns, naming the template", () => {
     const chat = withTemplate("rewriting", REWRITING, "config");
     expect(() => tokenizeChat(chat, convo)).toThrow(/tokenizer_config\.json \(chat_template\): .*not a token prefix.*rewrites earlier turns/);
+  });
+
+  describe("a reasoning template that drops a reply's thinking from the history (Qwen3)", () => {
+    const qwen3 = () => withTemplate("qwen3", QWEN3, "config", ["<think>", "</think>"]);
+
+    it("trains each reply as the whole conversation renders it: earlier replies without a think block, the last with one", () => {
+      const chat = qwen3();
+      const t = tokenizeChat(chat, convo);
+      expect(chat.decode(t.tokens)).toContain("<|im_start|>assistant\nParis.<|im_end|>\n<|im_start|>user\nAnd of Italy?");
+      expect(spans(chat, t)).toEqual(["Paris.<|im_end|>\n", "<think>\n\n</think>\n\nRome.<|im_end|>\n"]);
+      // <think> is one token, as in Qwen3's tokenizer.
+      expect(t.tokens).toContain(chat.tokenId("<think>"));
+    });
+
+    it("keeps the last reply's reasoning and drops an earlier one's, as the template does", () => {
+      const chat = qwen3();
+      const reasoning: ChatExample = {
+        messages: [
+          { role: "user", content: "What is the capital of France?" },
+          { role: "assistant", content: "<think>\nThe French capital.\n</think>\n\nParis." },
+          { role: "user", content: "And of Italy?" },
+          { role: "assistant", content: "<think>\nItaly's capital is Rome.\n</think>\n\nRome." },
+        ],
+      };
+      const t = tokenizeChat(chat, reasoning);
+      expect(chat.decode(t.tokens)).not.toContain("The French capital");
+      expect(spans(chat, t)).toEqual(["Paris.<|im_end|>\n", "<think>\nItaly's capital is Rome.\n</think>\n\nRome.<|im_end|>\n"]);
+    });
+
+    it("masks a tool call in the history and the answer after the tool's result", () => {
+      const chat = qwen3();
+      const tools: ChatExample = {
+        messages: [
+          { role: "user", content: "Weather in Paris?" },
+          { role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "get_weather", arguments: '{"city": "Paris"}' } }] },
+          { role: "tool", content: "sunny" },
+          { role: "assistant", content: "Sunny." },
+        ],
+      };
+      const t = tokenizeChat(chat, tools);
+      expect(spans(chat, t)).toEqual([
+        '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call><|im_end|>\n',
+        "<think>\n\n</think>\n\nSunny.<|im_end|>\n",
+      ]);
+      expect(chat.decode(t.tokens)).toContain("<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>");
+    });
+
+    it("still refuses a template that changes a reply's answer in the history", () => {
+      // Qwen3's template with the history's replies upper-cased: their answer is no longer the last reply's tail.
+      const chat = withTemplate("qwen3-upper", QWEN3.replaceAll("{{- '<|im_start|>' + message.role + '\\n' + content }}", "{{- '<|im_start|>' + message.role + '\\n' + content | upper }}"), "config", ["<think>", "</think>"]);
+      expect(() => tokenizeChat(chat, convo)).toThrow(/rendering messages\[0\.\.2\] is not a token prefix/);
+    });
   });
 
   it("picks the default template from a list of named templates, tool_use when tools are given", () => {
