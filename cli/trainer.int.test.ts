@@ -183,6 +183,33 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     expect(tuned).not.toEqual(base);
   }, 60_000);
 
+  // Qwen3: per-head q/k norms in the model, and its reasoning template in the data: the first answer of each
+  // two-turn example is trained as the history shows it (no think block), the second after an empty think block,
+  // which is what the model then emits before answering, as Qwen3 does in its non-thinking mode.
+  it("learns the task on a Qwen3 from two-turn examples under Qwen3's chat template", async () => {
+    const qwen3 = writeTinyModel({ dir: path.join(tmp, "qwen3"), seed: 5, qwen3: true }).dir;
+    const turns = colorTask(24).map((line, i, all) => ({ messages: [...line.messages, ...all[(i + 1) % all.length]!.messages.slice(1)] }));
+    const twoTurns = path.join(tmp, "two-turns.jsonl");
+    fs.writeFileSync(twoTurns, toJsonl(turns));
+    const out = path.join(tmp, "qwen3-adapter");
+    const r = await tuneforge([
+      "train", "--model", qwen3, "--data", twoTurns, "--out", out, "--json", "--epochs", "20", "--lr", "1e-2", "--rank", "8", "--alpha", "16",
+      "--dropout", "0", "--batch-size", "4", "--grad-accum", "1", "--warmup-ratio", "0", "--targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    const messages = [
+      { role: "system", content: "Answer in JSON." },
+      { role: "user", content: "What color is the grass?" },
+      { role: "assistant", content: '{"color": "green"}' },
+      { role: "user", content: "What color is the coal?" },
+    ];
+    const g = await tuneforge(["generate", "--model", qwen3, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '<think>\n\n</think>\n\n{"color": "black"}', finish_reason: "stop" });
+  }, 180_000);
+
   it("generate is deterministic at temperature 0 and applies the chat template", async () => {
     const args = ["generate", "--model", modelDir, "--adapter", adapter, "--messages", JSON.stringify(colorTask(1)[0]!.messages.slice(0, 2)), "--max-tokens", "12", "--json"];
     const a = await tuneforge(args);

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
+import { QWEN3_CHAT_TEMPLATE } from "../testing/tiny-model/qwen3-template";
 import { loadChatTokenizer, type ChatTokenizer } from "./chat-tokenizer";
 import { describeSkipped, tokenizeDataset } from "./dataset";
 import { parseChatJsonl } from "./jsonl";
@@ -14,9 +15,7 @@ const LLAMA3 =
 // Marks whichever message is last: every earlier rendering differs from the later ones (a rewriting template).
 const REWRITING = "{%- for message in messages %}{{- message['role'] + ': ' + message['content'] }}{%- if loop.last %} [last]{%- endif %}{{- '\\n' }}{%- endfor %}{%- if add_generation_prompt %}assistant: {%- endif %}";
 
-// Qwen3's chat template (Qwen/Qwen3-0.6B, tokenizer_config.json) as published: a reply in the history loses its
-// thinking, the last reply gets a "<think>…</think>" block, empty when there was none.
-const QWEN3 = fs.readFileSync(path.join(__dirname, "fixtures", "qwen3-chat-template.jinja"), "utf8");
+const QWEN3 = QWEN3_CHAT_TEMPLATE;
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tokenizer-"));
 let base: string;
@@ -110,7 +109,8 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
   });
 
   describe("a reasoning template that drops a reply's thinking from the history (Qwen3)", () => {
-    const qwen3 = () => withTemplate("qwen3", QWEN3, "config", ["<think>", "</think>"]);
+    // The tiny-model generator's Qwen3: Qwen3's template, and <think> / </think> as added tokens as in its tokenizer.
+    const qwen3 = () => loadChatTokenizer(writeTinyModel({ dir: path.join(tmp, "qwen3"), qwen3: true }).dir);
 
     it("trains each reply as the whole conversation renders it: earlier replies without a think block, the last with one", () => {
       const chat = qwen3();

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { PRESETS, type PresetName, type Shape } from "./presets";
+import { QWEN3_CHAT_TEMPLATE } from "./qwen3-template";
 import { createRng, type Rng } from "./rng";
 import { writeSafetensors, type Tensor, type TensorDtype } from "./safetensors";
 import { buildTokenizer } from "./tokenizer";
@@ -19,7 +20,7 @@ export type TinyModelOptions = {
   gqa?: boolean;
   /** Write a Qwen2ForCausalLM with q/k/v biases instead of a LlamaForCausalLM. */
   qwen2?: boolean;
-  /** Write a Qwen3ForCausalLM: per-head q_norm / k_norm before RoPE, no biases. */
+  /** Write a Qwen3ForCausalLM: per-head q_norm / k_norm before RoPE, no biases; Qwen3's chat template, <think> tokens. */
   qwen3?: boolean;
   dtype?: TensorDtype;
   /** Override parts of the preset's shape. */
@@ -52,7 +53,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
   if (opts.qwen2 && opts.qwen3) throw new Error("tiny model: qwen2 or qwen3, not both");
   const headDim = s.headDim ?? s.hidden / s.heads;
-  const tok = buildTokenizer(s.merges);
+  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : []);
   const V = tok.vocabSize;
   const H = s.hidden;
   const q = s.heads * headDim;
@@ -124,7 +125,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     pad_token: "<|pad|>",
     model_max_length: s.maxPositions,
     add_bos_token: false,
-    chat_template: CHATML_TEMPLATE,
+    chat_template: opts.qwen3 ? QWEN3_CHAT_TEMPLATE : CHATML_TEMPLATE,
     tokenizer_class: "PreTrainedTokenizerFast",
   });
   writeSafetensors(path.join(opts.dir, "model.safetensors"), tensors, opts.dtype ?? "BF16");

@@ -83,8 +83,11 @@ function learnMerges(count: number, bytes: string[]): [string, string][] {
 
 export type TinyTokenizer = { json: Record<string, unknown>; vocabSize: number; ids: Record<(typeof SPECIAL_TOKENS)[number], number> };
 
-/** Vocabulary: bytes (0..255), then merged symbols, then the special tokens. */
-export function buildTokenizer(mergeCount = 120): TinyTokenizer {
+/**
+ * Vocabulary: bytes (0..255), then merged symbols, then the special tokens, then `addedTokens` (ordinary added
+ * tokens, as Qwen3's <think> and </think> are: kept whole, but not special, so decoding keeps them).
+ */
+export function buildTokenizer(mergeCount = 120, addedTokens: string[] = []): TinyTokenizer {
   const bytes = byteToUnicode();
   const vocab: Record<string, number> = {};
   bytes.forEach((ch, i) => (vocab[ch] = i));
@@ -96,6 +99,7 @@ export function buildTokenizer(mergeCount = 120): TinyTokenizer {
     ids[content] = next;
     return { id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
   });
+  for (const content of addedTokens) added.push({ id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
   const json = {
     version: "1.0",
     truncation: null,
