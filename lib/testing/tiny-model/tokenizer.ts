@@ -95,7 +95,8 @@ export function buildTokenizer(mergeCount = 120, addedTokens: string[] = []): Ti
   for (const [a, b] of merges) if (!(a + b in vocab)) vocab[a + b] = Object.keys(vocab).length;
   let next = Object.keys(vocab).length;
   const ids = {} as TinyTokenizer["ids"];
-  const added = SPECIAL_TOKENS.map((content) => {
+  type AddedToken = { id: number; content: string; single_word: boolean; lstrip: boolean; rstrip: boolean; normalized: boolean; special: boolean };
+  const added: AddedToken[] = SPECIAL_TOKENS.map((content) => {
     ids[content] = next;
     return { id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
   });
