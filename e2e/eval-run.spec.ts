@@ -276,3 +276,30 @@ test("a list longer than a page goes to older evaluations and back", async ({ pa
     await db.$disconnect();
   }
 });
+
+// A reasoning model as the candidate (Qwen3 and the like): each output opens with its thinking. The row folds the
+// thinking away above the answer, and the metrics score the answer: the same run without the thinking scores the same.
+test("a reasoning candidate's thinking is folded above its answer, and its answers are what the metrics score", async ({ page }) => {
+  const [plain, thinking] = await seedEvalRunsE2E([
+    { n: 8, root: t.e2eDataDir, name: "plain candidate", seed: 3 },
+    { n: 8, root: t.e2eDataDir, name: "reasoning candidate", seed: 3, candidateReasoning: true },
+  ]);
+  const summaryOf = async (id: string) => ((await (await page.request.get(`/api/evals/${id}`)).json()) as { run: EvalRunView }).run.summary!;
+  const [a, b] = [await summaryOf(plain!.runId), await summaryOf(thinking!.runId)];
+  for (const metric of ["exactMatch", "jsonValid", "rougeL", "tokenF1"] as const) expect(b.metrics[metric]!.candidate).toBe(a.metrics[metric]!.candidate);
+  expect(b.metrics.exactMatch!.candidate).toBeGreaterThan(0);
+
+  await page.goto(`/evaluations/${thinking!.runId}`);
+  const row0 = page.locator('[data-testid="sbs-row"][data-sample="0"]');
+  const reasoning = row0.getByTestId("candidate-reasoning");
+  await expect(reasoning.locator("summary")).toHaveText(/^Reasoning \(\d+ words\)$/);
+  await expect(reasoning.locator("pre")).toBeHidden();
+  await expect(row0.getByTestId("candidate-output")).not.toContainText("<think>");
+  await expect(row0.getByTestId("candidate-output")).toContainText('"intent"');
+  await expect(row0.getByTestId("baseline-reasoning")).toHaveCount(0);
+  await reasoning.locator("summary").click();
+  await expect(reasoning.locator("pre")).toBeVisible();
+  await expect(reasoning.locator("pre")).toContainText("The customer writes");
+  // The row itself: a full-page capture resizes the window, and the virtualized list then draws its rows anew.
+  await row0.screenshot({ path: `${DIR}/eval-reasoning.png` });
+});

@@ -9,6 +9,7 @@ import { sampleMetrics } from "./metrics";
 import { summarize, type SummarySample } from "./summary";
 import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "./types";
 import { deleteOpenAICredential, saveOpenAICredential } from "../settings/credentials";
+import { withReasoning } from "./reasoning";
 
 // Test and UI-development fixture: a finished (or half-finished) evaluation as the runner leaves it — a real
 // dataset and frozen version on disk, an EvalRun, and one EvalSample per held-out line with varied outputs
@@ -38,6 +39,8 @@ export type SeedEvalRunOptions = {
   jsonSchema?: Record<string, unknown>;
   /** Share of samples whose baseline call failed after retries (default 0.03). */
   errorRate?: number;
+  /** The candidate is a reasoning model: each of its outputs opens with its thinking (lib/eval/reasoning.ts). */
+  candidateReasoning?: boolean;
 };
 
 export type SeededEvalRun = { runId: string; versionId: string; datasetId: string; jobId?: string };
@@ -222,7 +225,8 @@ export async function seedEvalRun(db: PrismaClient, opts: SeedEvalRunOptions): P
     const styles = stylesFor(tagIndex, rand);
     const baselineFailed = rand() < errorRate;
     const baselineOutput = baselineFailed ? null : render(styles.baseline, t);
-    const candidateOutput = render(styles.candidate, t);
+    const answer = render(styles.candidate, t);
+    const candidateOutput = opts.candidateReasoning ? withReasoning(`The customer writes: "${lastUser(t.prompt)}" That reads as ${t.expected}.`, answer) : answer;
     const judged = withJudge && !baselineFailed ? scriptedJudge(styles.baseline, styles.candidate, rand) : null;
     const baselineMetrics = baselineOutput === null ? null : sideMetrics(baselineOutput, t, rand, 0.6e-6, opts.jsonSchema);
     const candidateMetrics = sideMetrics(candidateOutput, t, rand, 1.2e-6, opts.jsonSchema);
@@ -248,6 +252,8 @@ export async function seedEvalRun(db: PrismaClient, opts: SeedEvalRunOptions): P
   }
   return { runId: run.id, versionId: version.versionId, datasetId: version.datasetId, ...(jobId ? { jobId } : {}) };
 }
+
+const lastUser = (prompt: ChatMessage[]) => prompt.filter((m) => m.role === "user").at(-1)?.content ?? "";
 
 function summarySampleOf(r: Prisma.EvalSampleCreateManyInput): SummarySample {
   return {

@@ -113,6 +113,22 @@ describe("OpenAI emulator: chat completions through the SDK", () => {
     expect((await bad.json()).error.param).toBe("rules[0].reply");
   });
 
+  it("a rule's reasoning comes back as message.reasoning_content, as vLLM and DeepSeek send it, and is counted", async () => {
+    await post("chat/reset", {});
+    await post("chat", { rules: [{ model: "qwen3-endpoint", reply: "Paris.", reasoning: "The capital of France is Paris." }, { model: "plain-endpoint", reply: "Paris." }] });
+    const r = await sdk(emu.url).chat.completions.create({ model: "qwen3-endpoint", messages: [{ role: "user", content: "Capital of France?" }] });
+    const message = r.choices[0]!.message as { content: string | null; reasoning_content?: string };
+    expect(message.content).toBe("Paris.");
+    expect(message.reasoning_content).toBe("The capital of France is Paris.");
+    const plain = await sdk(emu.url).chat.completions.create({ model: "plain-endpoint", messages: [{ role: "user", content: "Capital of France?" }] });
+    expect(plain.choices[0]!.message).not.toHaveProperty("reasoning_content");
+    // The thinking's tokens are billed as completion tokens.
+    expect(r.usage!.completion_tokens).toBeGreaterThan(plain.usage!.completion_tokens);
+    const bad = await post("chat", { rules: [{ status: 500, reasoning: "x" }] });
+    expect((await bad.json()).error.param).toBe("rules[0].reasoning");
+    await post("chat", { rules: [] });
+  });
+
   it("the 429 fault switch applies, with retry-after, and the SDK retries through it", async () => {
     emu.faults.rateLimitNext = 1;
     emu.faults.retryAfterSeconds = 0;

@@ -3,6 +3,7 @@
 import { memo, useState } from "react";
 import { Badge, type Tone } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
+import { answerOf, splitReasoning } from "@/lib/eval/reasoning";
 import type { EvalSampleView, JudgeCall, SampleMetrics, Verdict } from "@/lib/eval/types";
 import styles from "../eval.module.css";
 import { DiffText } from "./DiffText";
@@ -40,13 +41,29 @@ function judgeWinner(call: JudgeCall, candidateIs: "A" | "B"): string {
   return call.winner === candidateIs ? "candidate better" : "baseline better";
 }
 
+const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
+
+/** A reasoning model's thinking, folded away above its answer (an empty think block shows nothing). */
+function Reasoning({ side, reasoning, unfinished }: { side: string; reasoning: string; unfinished: boolean }) {
+  if (!reasoning && !unfinished) return null;
+  return (
+    <details className={styles.reasoning} data-testid={`${side}-reasoning`} onClick={(e) => e.stopPropagation()}>
+      <summary>{unfinished ? `Reasoning, cut off before an answer (${wordCount(reasoning)} words)` : `Reasoning (${wordCount(reasoning)} words)`}</summary>
+      <pre className={`${styles.text} ${styles.textExpanded}`}>{reasoning}</pre>
+    </details>
+  );
+}
+
 function Output({ side, sample, reference, expanded }: { side: "baseline" | "candidate"; sample: EvalSampleView; reference: string | null; expanded: boolean }) {
   const text = side === "baseline" ? sample.baselineOutput : sample.candidateOutput;
   const error = side === "baseline" ? sample.baselineError : sample.candidateError;
   const metrics = side === "baseline" ? sample.baselineMetrics : sample.candidateMetrics;
+  // The metrics and the judge read the answer; the differences are the answers' too.
+  const split = text === null ? null : splitReasoning(text);
   return (
     <div className={styles.cell} data-testid={`${side}-output`}>
-      {text !== null ? <DiffText text={text} reference={reference} expanded={expanded} label={`${side} output`} /> : null}
+      {split?.reasoning != null ? <Reasoning side={side} reasoning={split.reasoning} unfinished={split.unfinished} /> : null}
+      {split !== null ? <DiffText text={split.answer} reference={reference === null ? null : answerOf(reference)} expanded={expanded} label={`${side} output`} /> : null}
       {error ? <div className={styles.error}>Failed: {error}</div> : text === null ? <span className="muted">Not generated yet</span> : null}
       {metrics ? <div className={styles.cellMetrics}>{metricsLine(metrics)}</div> : null}
     </div>

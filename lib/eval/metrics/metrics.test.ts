@@ -128,6 +128,13 @@ describe("lengthRatio", () => {
 describe("sampleMetrics", () => {
   const base = { latencyMs: 120, promptTokens: 30, completionTokens: 8, costUsd: 0.0001 };
 
+  it("scores a reasoning model's answer, not its thinking", () => {
+    const m = sampleMetrics({ ...base, output: '<think>\nThe user wants JSON with the intent.\n</think>\n\n{"intent": "refund"}', expected: '{"intent": "refund"}' });
+    expect(m).toMatchObject({ exactMatch: 1, normalizedMatch: 1, jsonValid: 1, rougeL: 1, tokenF1: 1, lengthRatio: 1 });
+    // Cut off while thinking: no answer, nothing matches.
+    expect(sampleMetrics({ ...base, output: "<think>\nThe user", expected: "refund" })).toMatchObject({ exactMatch: 0, jsonValid: 0, lengthRatio: 0 });
+  });
+
   it("computes every metric, schemaValid only with a schema", () => {
     const m = sampleMetrics({ ...base, output: '{"label": "yes"}', expected: ' {"label": "yes"}\n', schema: { required: ["label"] } });
     expect(m).toEqual({

@@ -1,3 +1,4 @@
+import { answerOf } from "../reasoning";
 import type { SampleMetrics } from "../types";
 import { exactMatch } from "./exact";
 import { tokenF1 } from "./f1";
@@ -18,9 +19,11 @@ export type SampleMetricsInput = {
 };
 
 /** Every metric of one side of one sample. Without an expected answer the reference metrics are 0 (nothing to
- * match) and lengthRatio is null; jsonValid and schemaValid need no reference. */
+ * match) and lengthRatio is null; jsonValid and schemaValid need no reference. A reasoning model's thinking
+ * (a leading think block, lib/eval/reasoning.ts) is not part of its answer: the metrics read what follows it. */
 export function sampleMetrics(input: SampleMetricsInput): SampleMetrics {
-  const { output, expected } = input;
+  const { expected } = input;
+  const output = answerOf(input.output);
   const metrics: SampleMetrics = {
     exactMatch: expected === null ? 0 : exactMatch(output, expected),
     normalizedMatch: expected === null ? 0 : normalizedMatch(output, expected),

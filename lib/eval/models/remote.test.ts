@@ -36,6 +36,16 @@ describe("remote generator", () => {
     expect(unpriced.costUsd).toBeNull();
   });
 
+  it("keeps a reasoning server's thinking (reasoning_content) as a leading think block before the answer", async () => {
+    emu.state.chat.rules = [{ model: "qwen3-8b", reply: "Blue.", reasoning: "Rayleigh scattering." }];
+    try {
+      const g = await remoteGenerator({ client: client(), model: "qwen3-8b", label: "endpoint:qwen3-8b", concurrency: 1, price: null }).generate(ask, settings);
+      expect(g.text).toBe("<think>\nRayleigh scattering.\n</think>\n\nBlue.");
+    } finally {
+      emu.state.chat.rules = [];
+    }
+  });
+
   it("keeps at most `concurrency` requests in flight", async () => {
     emu.state.chat.latencyMs = 40;
     let peak = 0;

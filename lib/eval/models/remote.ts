@@ -1,4 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from "openai";
+import { withReasoning } from "../reasoning";
 import type { ChatMessage, GenerationSettings } from "../types";
 import { createLimiter } from "./limiter";
 import { costOf, type TokenPrice } from "./price";
@@ -39,7 +40,9 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
         const promptTokens = res.usage?.prompt_tokens ?? 0;
         const completionTokens = res.usage?.completion_tokens ?? 0;
         return {
-          text: choice?.message?.content ?? "",
+          // vLLM, SGLang and DeepSeek return a reasoning model's thinking apart from the answer (reasoning_content;
+          // newer vLLM and OpenRouter: reasoning); it is kept, in the form a local model writes it.
+          text: withReasoning(reasoningOf(choice?.message), choice?.message?.content ?? ""),
           finishReason: choice?.finish_reason ?? "stop",
           latencyMs,
           promptTokens,
@@ -48,6 +51,13 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
         };
       }),
   };
+}
+
+/** The thinking an OpenAI-compatible server put beside the answer: fields the SDK's types do not declare. */
+function reasoningOf(message: object | undefined): string | null {
+  const m = (message ?? {}) as { reasoning_content?: unknown; reasoning?: unknown };
+  const r = m.reasoning_content ?? m.reasoning;
+  return typeof r === "string" ? r : null;
 }
 
 function asGenerationError(err: unknown): Error {

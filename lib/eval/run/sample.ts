@@ -2,6 +2,7 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 import { combineVerdicts, pairwiseJudgeMessages, parseJudgeReply, parsePointwiseReply, pointwiseJudgeMessages } from "../judge";
 import { sampleMetrics } from "../metrics";
 import type { Generator } from "../models";
+import { answerOf } from "../reasoning";
 import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "../types";
 
 // One sample's work: whatever is still missing of (baseline output, candidate output, judge verdict). Each
@@ -70,7 +71,8 @@ export async function processSample(ctx: SampleContext, s: SampleRow): Promise<S
     needsCandidate(s) ? side(ctx, s, "candidate").then((t) => ((outcome.candidate = !ctx.signal.aborted), t)) : Promise.resolve(s.candidateOutput),
   ]);
   if (!ctx.judge || b === null || c === null || s.verdict !== null || s.judgeError !== null || ctx.signal.aborted) return outcome;
-  await judgeSample(ctx, ctx.judge, s, b, c);
+  // The judge compares answers; a reasoning model's thinking is not what it is asked to grade.
+  await judgeSample(ctx, ctx.judge, s, answerOf(b), answerOf(c));
   outcome.judged = !ctx.signal.aborted;
   return outcome;
 }

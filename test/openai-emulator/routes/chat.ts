@@ -78,7 +78,8 @@ export const chatRoutes: EmulatorRoute[] = [
         finish = "length";
       }
       const promptTokens = messages.reduce((sum, m) => sum + tokenCount(m.content) + 3, 3);
-      const completionTokens = tokenCount(content);
+      const reasoning = rule?.reasoning;
+      const completionTokens = tokenCount(content) + (reasoning ? tokenCount(reasoning) : 0);
       state.chat.counts[model] = (state.chat.counts[model] ?? 0) + 1;
       return {
         body: {
@@ -86,7 +87,7 @@ export const chatRoutes: EmulatorRoute[] = [
           object: "chat.completion",
           created: Math.floor(state.clock.now() / 1000),
           model,
-          choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations: [] }, logprobs: null, finish_reason: finish }],
+          choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations: [], ...(reasoning !== undefined && { reasoning_content: reasoning }) }, logprobs: null, finish_reason: finish }],
           usage: {
             prompt_tokens: promptTokens,
             completion_tokens: completionTokens,

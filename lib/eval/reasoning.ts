@@ -1,0 +1,33 @@
+// Replies of reasoning models (Qwen3, QwQ, DeepSeek-R1 and its distills, gpt-oss behind vLLM) carry their thinking
+// before the answer. One form is stored, whatever produced it: the output text with the thinking as a leading
+// "<think>…</think>" block, as these models write it themselves (a local model's raw text, an endpoint without a
+// reasoning parser), or as withReasoning writes an OpenAI-compatible server's separate `reasoning_content`.
+// Metrics and the judge read the answer; the side-by-side view shows the thinking folded away.
+
+export type ReasoningSplit = {
+  /** The thinking, trimmed; null when the text has no leading think block. An empty block gives "". */
+  reasoning: string | null;
+  /** What the model answered after its thinking ("" when it was cut off while thinking). */
+  answer: string;
+  /** The think block was still open when generation stopped (max tokens reached while thinking). */
+  unfinished: boolean;
+};
+
+const OPEN = "<think>";
+const CLOSE = "</think>";
+
+export function splitReasoning(text: string): ReasoningSplit {
+  const start = text.length - text.trimStart().length;
+  if (!text.startsWith(OPEN, start)) return { reasoning: null, answer: text, unfinished: false };
+  const end = text.indexOf(CLOSE, start + OPEN.length);
+  if (end < 0) return { reasoning: text.slice(start + OPEN.length).trim(), answer: "", unfinished: true };
+  return { reasoning: text.slice(start + OPEN.length, end).trim(), answer: text.slice(end + CLOSE.length).trimStart(), unfinished: false };
+}
+
+/** The answer a metric or a judge should read: the text after a leading think block, else the whole text. */
+export const answerOf = (text: string): string => splitReasoning(text).answer;
+
+/** The stored form of a reply whose server returned its thinking apart from the answer. */
+export function withReasoning(reasoning: string | null | undefined, answer: string): string {
+  return reasoning ? `${OPEN}\n${reasoning.trim()}\n${CLOSE}\n\n${answer}` : answer;
+}
