@@ -197,7 +197,10 @@ describe("eval worker", () => {
     expect(last.message).toEqual({ type: "progress", generated: { baseline: 12, candidate: 12 }, judged: 12, total: 12, status: "succeeded" });
     await sub.quit();
 
-    await control("chat", { rules: [{ model: "judge-biased", reply: '{"winner": "A", "rationale": "The first response is better."}' }] });
+    // A reasoning judge (an endpoint returning reasoning_content, as vLLM does) whose thinking drafts another verdict:
+    // the verdict read is its answer's.
+    const draft = 'Draft: {"winner": "B", "rationale": "draft"}. On reflection, A.';
+    await control("chat", { rules: [{ model: "judge-biased", reply: '{"winner": "A", "rationale": "The first response is better."}', reasoning: draft }] });
     const biased = await createEval({ datasetVersionId: f.versionId, candidate: `openai:${ft}`, baseline: `openai:${BASE}`, judge: "openai:judge-biased", concurrency: 4 });
     const b = await until("the biased-judged run to finish", w, finished(biased.runIds[0]!));
     expect(b.status, b.errorMessage ?? "").toBe("succeeded");
