@@ -292,7 +292,7 @@ test("a reasoning candidate's thinking is folded above its answer, and its answe
   await page.goto(`/evaluations/${thinking!.runId}`);
   const row0 = page.locator('[data-testid="sbs-row"][data-sample="0"]');
   const reasoning = row0.getByTestId("candidate-reasoning");
-  await expect(reasoning.locator("summary")).toHaveText(/^Reasoning \(\d+ words\)$/);
+  await expect(reasoning.locator("summary")).toHaveText(/^Thinking \(\d+ words\)$/);
   await expect(reasoning.locator("pre")).toBeHidden();
   await expect(row0.getByTestId("candidate-output")).not.toContainText("<think>");
   await expect(row0.getByTestId("candidate-output")).toContainText('"intent"');

@@ -9,6 +9,7 @@ import { trainTinyAdapter } from "../lib/artifacts/testing";
 import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
 import { writeTinyModel } from "../lib/testing/tiny-model";
+import { colorTaskWithReasoning } from "../lib/testing/tiny-model/task";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
 import { expectSameTop, expectSelectShowsItsChoice } from "./layout";
 import { screenshotPage } from "./screenshot";
@@ -23,6 +24,7 @@ const run = randomBytes(4).toString("hex");
 const relAdapter = `jobs/e2e-playground-${run}/adapter`;
 let db: PrismaClient;
 let jobId = "";
+let versionId = "";
 
 test.beforeAll(async () => {
   test.setTimeout(120_000);
@@ -37,6 +39,7 @@ test.beforeAll(async () => {
     data: { provider: "local", status: "succeeded", baseModel: E2E_TINY_MODEL, datasetVersionId: v.id, suffix: "colors", adapterPath: relAdapter, startedAt: new Date(), finishedAt: new Date() },
   });
   jobId = job.id;
+  versionId = v.id;
 });
 
 test.afterAll(async () => {
@@ -85,6 +88,39 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await page.getByLabel("Fine-tuned job").selectOption("");
   await expect(tuned).toHaveCount(0);
   await expect(base.getByTestId("reply")).toHaveCount(0);
+});
+
+// A reasoning model (a Qwen3 under Qwen3's chat template) tuned on replies that think first: the reply's thinking is
+// folded away above its answer.
+test("a reasoning model's thinking is folded above its answer", async ({ page }) => {
+  test.setTimeout(120_000);
+  const name = `qwen3-${run}`;
+  const modelDir = path.join(t.e2eDataDir, "models", name);
+  const rel = `jobs/e2e-playground-qwen3-${run}/adapter`;
+  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5 });
+  try {
+    await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: colorTaskWithReasoning(16) });
+    const job = await db.fineTuneJob.create({
+      data: { provider: "local", status: "succeeded", baseModel: name, datasetVersionId: versionId, suffix: "thinks", adapterPath: rel, startedAt: new Date(), finishedAt: new Date() },
+    });
+    await page.goto(`/playground?job=${job.id}`);
+    await expect(page.getByLabel("Base model")).toHaveValue(name);
+    await page.getByLabel("System prompt").fill("Answer in JSON.");
+    await page.getByLabel("Temperature").fill("0");
+    await page.getByLabel("Max tokens").fill("48");
+    await page.getByLabel("Message", { exact: true }).fill("What color is the sky?");
+    await page.getByRole("button", { name: "Send" }).click();
+    const tuned = page.getByTestId("column-tuned");
+    await expect(tuned).toHaveAttribute("data-state", "done");
+    await expect(tuned.getByTestId("reply")).toHaveText('{"color": "blue"}');
+    const thinking = tuned.getByTestId("reply-reasoning");
+    await expect(thinking.locator("summary")).toHaveText("Thinking (4 words)");
+    await thinking.locator("summary").click();
+    await expect(thinking).toContainText("The sky is blue.");
+    await tuned.screenshot({ path: `${DIR}/playground-reasoning.png` });
+  } finally {
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  }
 });
 
 test("Stop ends the streaming reply midway and keeps what had arrived", async ({ page }) => {

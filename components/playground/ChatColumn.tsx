@@ -1,5 +1,6 @@
 "use client";
 
+import { splitReasoning } from "@/lib/reasoning";
 import type { Column } from "./chat-state";
 import styles from "./playground.module.css";
 
@@ -23,6 +24,26 @@ function Note({ text }: { text: string }) {
   );
 }
 
+/**
+ * A finished reply: a reasoning model's thinking (Qwen3 and the like write it first, in a think block) folded away
+ * above the answer. An empty think block (Qwen3 without thinking, or a model tuned on such replies) shows nothing.
+ */
+function Reply({ content }: { content: string }) {
+  const { reasoning, answer, unfinished } = splitReasoning(content);
+  const words = reasoning ? reasoning.split(/\s+/).filter(Boolean).length : 0;
+  return (
+    <>
+      {reasoning || unfinished ? (
+        <details className={styles.reasoning} data-testid="reply-reasoning">
+          <summary>{unfinished ? `Thinking, cut off before an answer (${words} words)` : `Thinking (${words} words)`}</summary>
+          <span className={styles.reasoningText}>{reasoning}</span>
+        </details>
+      ) : null}
+      <span data-testid="reply">{answer || (unfinished ? "(no answer yet: raise max tokens)" : "(empty reply)")}</span>
+    </>
+  );
+}
+
 /** One side of the comparison: its own turns, and the reply streaming in. */
 export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "tuned"; title: string; subtitle: string; column: Column }) {
   const state = column.live ? column.live.state : column.turns.length ? "done" : "idle";
@@ -38,7 +59,13 @@ export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "
           {column.turns.map((t, i) => (
             <li key={i} className={`${styles.turn} ${t.role === "user" ? styles.user : styles.assistant}`} data-role={t.role}>
               <span className={styles.role}>{t.role === "user" ? "You" : title}</span>
-              {t.error ? <span className="field-error" role="alert">{t.error}</span> : <span data-testid={t.role === "assistant" ? "reply" : undefined}>{t.content || "(empty reply)"}</span>}
+              {t.error ? (
+                <span className="field-error" role="alert">{t.error}</span>
+              ) : t.role === "assistant" ? (
+                <Reply content={t.content} />
+              ) : (
+                <span>{t.content || "(empty reply)"}</span>
+              )}
               {t.stats ? <Stats ttft={t.stats.timeToFirstTokenMs} tps={t.stats.tokensPerSecond} tokens={t.stats.tokens} finishReason={t.stats.finishReason} backend={t.stats.backend} /> : null}
               {t.note ? <Note text={t.note} /> : null}
             </li>

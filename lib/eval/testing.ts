@@ -9,7 +9,7 @@ import { sampleMetrics } from "./metrics";
 import { summarize, type SummarySample } from "./summary";
 import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "./types";
 import { deleteOpenAICredential, saveOpenAICredential } from "../settings/credentials";
-import { withReasoning } from "./reasoning";
+import { withReasoning } from "../reasoning";
 
 // Test and UI-development fixture: a finished (or half-finished) evaluation as the runner leaves it — a real
 // dataset and frozen version on disk, an EvalRun, and one EvalSample per held-out line with varied outputs

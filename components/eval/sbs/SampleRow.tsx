@@ -3,7 +3,7 @@
 import { memo, useState } from "react";
 import { Badge, type Tone } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
-import { answerOf, splitReasoning } from "@/lib/eval/reasoning";
+import { answerOf, splitReasoning } from "@/lib/reasoning";
 import type { EvalSampleView, JudgeCall, SampleMetrics, Verdict } from "@/lib/eval/types";
 import styles from "../eval.module.css";
 import { DiffText } from "./DiffText";
@@ -48,7 +48,7 @@ function Reasoning({ side, reasoning, unfinished }: { side: string; reasoning: s
   if (!reasoning && !unfinished) return null;
   return (
     <details className={styles.reasoning} data-testid={`${side}-reasoning`} onClick={(e) => e.stopPropagation()}>
-      <summary>{unfinished ? `Reasoning, cut off before an answer (${wordCount(reasoning)} words)` : `Reasoning (${wordCount(reasoning)} words)`}</summary>
+      <summary>{unfinished ? `Thinking, cut off before an answer (${wordCount(reasoning)} words)` : `Thinking (${wordCount(reasoning)} words)`}</summary>
       <pre className={`${styles.text} ${styles.textExpanded}`}>{reasoning}</pre>
     </details>
   );

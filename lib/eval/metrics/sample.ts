@@ -1,4 +1,4 @@
-import { answerOf } from "../reasoning";
+import { answerOf } from "../../reasoning";
 import type { SampleMetrics } from "../types";
 import { exactMatch } from "./exact";
 import { tokenF1 } from "./f1";

@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from "openai";
-import { withReasoning } from "../reasoning";
+import { withReasoning } from "../../reasoning";
 import type { ChatMessage, GenerationSettings } from "../types";
 import { createLimiter } from "./limiter";
 import { costOf, type TokenPrice } from "./price";

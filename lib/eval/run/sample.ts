@@ -2,7 +2,7 @@ import { Prisma, type PrismaClient } from "@prisma/client";
 import { combineVerdicts, pairwiseJudgeMessages, parseJudgeReply, parsePointwiseReply, pointwiseJudgeMessages } from "../judge";
 import { sampleMetrics } from "../metrics";
 import type { Generator } from "../models";
-import { answerOf } from "../reasoning";
+import { answerOf } from "../../reasoning";
 import type { ChatMessage, GenerationSettings, JudgeCall, PointwiseScores, SampleMetrics } from "../types";
 
 // One sample's work: whatever is still missing of (baseline output, candidate output, judge verdict). Each

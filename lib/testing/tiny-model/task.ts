@@ -26,6 +26,15 @@ export function colorTask(count: number, offset = 0): ChatLine[] {
   });
 }
 
+/** The color task answered by a reasoning model: a short thought in a think block (Qwen3's form), then the JSON. */
+export function colorTaskWithReasoning(count: number, offset = 0): ChatLine[] {
+  return colorTask(count, offset).map((line, i) => {
+    const [thing, color] = PAIRS[(i + offset) % PAIRS.length]!;
+    const messages = line.messages.map((m) => (m.role === "assistant" ? { ...m, content: `<think>\nThe ${thing} is ${color}.\n</think>\n\n${m.content}` } : m));
+    return { messages };
+  });
+}
+
 export function toJsonl(lines: (ChatLine | PreferenceLine)[]): string {
   return lines.map((l) => JSON.stringify(l)).join("\n") + "\n";
 }

@@ -2,7 +2,7 @@
 // before the answer. One form is stored, whatever produced it: the output text with the thinking as a leading
 // "<think>…</think>" block, as these models write it themselves (a local model's raw text, an endpoint without a
 // reasoning parser), or as withReasoning writes an OpenAI-compatible server's separate `reasoning_content`.
-// Metrics and the judge read the answer; the side-by-side view shows the thinking folded away.
+// Evaluation metrics and judges read the answer; the side-by-side view and the playground fold the thinking away.
 
 export type ReasoningSplit = {
   /** The thinking, trimmed; null when the text has no leading think block. An empty block gives "". */
