@@ -14,7 +14,9 @@ import struct
 import numpy as np
 
 # Model shapes generated on the GPU machine (no download). "1b" is Llama-3.2-1B's config, "8b" Llama-3.1-8B's,
-# "tiny" a seconds-fast shape for trying the scripts out.
+# "tiny" a seconds-fast shape for trying the scripts out; "qwen3" is Qwen3-0.6B's layer (per-head q/k norms, head_dim
+# 128 over hidden 1024 and 16 heads) in 4 of its 28 layers, with its vocabulary: step 3 checks our Qwen3 against
+# transformers' on it.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -32,7 +34,14 @@ SHAPES = {
     "tiny": dict(hidden_size=256, num_hidden_layers=2, num_attention_heads=8, num_key_value_heads=2,
                  intermediate_size=688, vocab_size=4096, tie_word_embeddings=True,
                  rope_theta=500000.0, rope_scaling=dict(LLAMA3_ROPE_SCALING), max_position_embeddings=4096),
+    "qwen3": dict(hidden_size=1024, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=8, head_dim=128,
+                  intermediate_size=3072, vocab_size=151936, tie_word_embeddings=True, rope_theta=1000000.0,
+                  max_position_embeddings=40960),
 }
+# The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
+QWEN3_SHAPES = ("qwen3",)
+# Qwen3's special tokens (<|endoftext|>, <|im_end|>).
+QWEN3_BOS_ID, QWEN3_EOS_ID = 151643, 151645
 # Llama 3's special tokens, so eos/bos ids in config.json look like the real model's (and stay < vocab).
 BOS_ID, EOS_ID = 128000, 128001
 
@@ -42,6 +51,8 @@ PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "
 # The oldest transformers whose LlamaConfig takes Llama 3's rope_scaling ({"rope_type": "llama3", ...}); 4.40-4.42
 # accept only {"type", "factor"} and raise ValueError, which would end step 3 without saying why.
 MIN_TRANSFORMERS = (4, 43)
+# The first transformers with Qwen3ForCausalLM.
+MIN_TRANSFORMERS_QWEN3 = (4, 51)
 
 
 def version_tuple(text):
@@ -64,6 +75,20 @@ def import_torch_stack(script):
                          f"{'.'.join(map(str, MIN_TRANSFORMERS))}, the first whose LlamaConfig takes Llama 3's "
                          "rope_scaling; use a newer one (PYTHON=... for steps-3-4.sh)")
     return torch
+
+
+def model_class_names(cfg, transformers_version, script):
+    """transformers' config and model class names for a config.json's architecture, or an exit that says which
+    transformers is needed (Qwen3ForCausalLM came in 4.51)."""
+    arch = cfg["architectures"][0]
+    if arch == "Qwen3ForCausalLM":
+        if version_tuple(transformers_version) < MIN_TRANSFORMERS_QWEN3:
+            raise SystemExit(f"{script}: transformers {transformers_version} has no Qwen3ForCausalLM (it came in "
+                             f"{'.'.join(map(str, MIN_TRANSFORMERS_QWEN3))}); use a newer one (PYTHON=... for steps-3-4.sh)")
+        return "Qwen3Config", "Qwen3ForCausalLM"
+    if arch == "LlamaForCausalLM":
+        return "LlamaConfig", "LlamaForCausalLM"
+    raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -89,11 +114,18 @@ def versions_line():
 
 
 def llama_config_dict(shape):
-    """config.json contents (transformers' LlamaConfig fields) for a named shape."""
+    """config.json contents (transformers' LlamaConfig fields, or Qwen3Config's for QWEN3_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
     vocab = s["vocab_size"]
+    if shape in QWEN3_SHAPES:
+        return dict(
+            architectures=["Qwen3ForCausalLM"], model_type="qwen3", hidden_act="silu", rms_norm_eps=1e-6,
+            attention_bias=False, attention_dropout=0.0, initializer_range=0.02, use_sliding_window=False,
+            sliding_window=None, torch_dtype="bfloat16", use_cache=False, bos_token_id=QWEN3_BOS_ID,
+            eos_token_id=QWEN3_EOS_ID, **s,
+        )
     return dict(
         architectures=["LlamaForCausalLM"], model_type="llama", hidden_act="silu", rms_norm_eps=1e-5,
         attention_bias=False, mlp_bias=False, attention_dropout=0.0, initializer_range=0.02,
@@ -353,7 +385,7 @@ def _gb(b):
     return f"{b / 2**30:.1f} GiB"
 
 
-def step3_rows(summary, label, info=False, ran=False):
+def step3_rows(summary, label, info=False, ran=False, model="1B"):
     """Rows from hf_compare.py --json output ({"ok", "rows": [{"name", "max_rel", "tol", "ok"}], ...}).
 
     info: a calibration (HF bf16 against HF fp32), shown as INFO with what the verdict would have been.
@@ -362,12 +394,12 @@ def step3_rows(summary, label, info=False, ran=False):
     """
     if summary is None:
         if ran:
-            return [("3", f"1B logits/loss/grads vs HF ({label})", "hf_compare.py gave no result (see the log)",
+            return [("3", f"{model} logits/loss/grads vs HF ({label})", "hf_compare.py gave no result (see the log)",
                      "HF PEFT fp32", "bf16 tolerance", "FAIL")]
-        return [("3", f"1B logits/loss/grads vs HF ({label})", "not built yet", "HF PEFT fp32", "bf16 tolerance", "MISSING")]
+        return [("3", f"{model} logits/loss/grads vs HF ({label})", "not built yet", "HF PEFT fp32", "bf16 tolerance", "MISSING")]
     if not summary["rows"]:
-        return [("3", f"1B logits/loss/grads vs HF ({label})", "nothing compared", "HF PEFT fp32", "bf16 tolerance", "FAIL")]
-    return [("3", f"1B {r['name']} vs HF ({label})", "n/a" if r.get("max_rel") is None else f"max rel err {r['max_rel']:.2g}",
+        return [("3", f"{model} logits/loss/grads vs HF ({label})", "nothing compared", "HF PEFT fp32", "bf16 tolerance", "FAIL")]
+    return [("3", f"{model} {r['name']} vs HF ({label})", "n/a" if r.get("max_rel") is None else f"max rel err {r['max_rel']:.2g}",
              "HF PEFT fp32", "" if r.get("tol") is None else f"≤ {r['tol']:g}",
              ("INFO (within)" if r["ok"] else "INFO (outside)") if info else ("PASS" if r["ok"] else "FAIL"))
             for r in summary["rows"]]

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Write a randomly initialized Llama model in Hugging Face format (nothing is downloaded).
 
-    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny --out DIR [--seed 0]
+    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3 --out DIR [--seed 0]
 
-DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling) and bf16
+DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling; or, for qwen3,
+Qwen3Config with Qwen3-0.6B's layer in 4 layers) and bf16
 *.safetensors (sharded with model.safetensors.index.json when large). No tokenizer is written: the checks
 (hf_reference.py, hf_throughput.py, `gpu_ours`, `tuneforge bench trainer`) feed token ids directly, and
 logits, loss, gradients and throughput do not depend on the text a token stands for.
@@ -21,28 +22,30 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import import_torch_stack, llama_config_dict  # noqa: E402
+from hf_common import import_torch_stack, llama_config_dict, model_class_names  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny"])
+    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3"])
     ap.add_argument("--out", required=True, help="model folder to write (created; existing files replaced)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
     torch = import_torch_stack("hf_make_model")
-    from transformers import LlamaConfig, LlamaForCausalLM
+    import transformers
 
     t0 = time.time()
     cfg_dict = llama_config_dict(args.shape)
-    config = LlamaConfig(**cfg_dict)
+    config_name, model_name = model_class_names(cfg_dict, transformers.__version__, "hf_make_model")
+    config = getattr(transformers, config_name)(**cfg_dict)
+    model_class = getattr(transformers, model_name)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     # Built on the GPU (the 8B shape is 32 GB in fp32 there, for a moment; on the CPU its construction takes
     # minutes), then cast to bf16. Plain construction and .to() work the same on every transformers version;
     # the weights transformers initializes are overwritten below, so the model does not depend on its version.
     with torch.device(device), torch.no_grad():
-        model = LlamaForCausalLM(config).to(torch.bfloat16)
+        model = model_class(config).to(torch.bfloat16)
     gen = torch.Generator(device=device).manual_seed(args.seed)
     with torch.no_grad():
         for name, p in model.named_parameters():

@@ -30,8 +30,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import (assistant_mask, dtype_kwargs, import_torch_stack, lora_param_names, parse_targets,  # noqa: E402
-                       write_step0_checkpoint)
+from hf_common import (assistant_mask, dtype_kwargs, import_torch_stack, lora_param_names, model_class_names,  # noqa: E402
+                       parse_targets, write_step0_checkpoint)
 
 
 def main():
@@ -57,7 +57,6 @@ def main():
     from peft import LoraConfig, get_peft_model
     from safetensors.torch import save_file
     import transformers
-    from transformers import LlamaForCausalLM
 
     t0 = time.time()
     torch.backends.cuda.matmul.allow_tf32 = False
@@ -69,8 +68,10 @@ def main():
     # computes in fp32 on purpose) would become bf16 with --dtype bf16, its RoPE angles off by tenths of a radian at
     # position 255 -- not "a correct bf16 computation" to calibrate against. Parameters still in another dtype (none
     # expected) are cast one by one, which leaves buffers alone.
-    model = LlamaForCausalLM.from_pretrained(args.model, **dtype_kwargs(transformers.__version__, dtype),
-                                             attn_implementation="sdpa").to(device)
+    with open(os.path.join(args.model, "config.json")) as f:
+        model_class = getattr(transformers, model_class_names(json.load(f), transformers.__version__, "hf_reference")[1])
+    model = model_class.from_pretrained(args.model, **dtype_kwargs(transformers.__version__, dtype),
+                                        attn_implementation="sdpa").to(device)
     with torch.no_grad():
         for p in model.parameters():
             if p.dtype != dtype:

@@ -2,7 +2,7 @@
 """Summary-table rows for check.sh steps 3 and 4, one tab-separated line each:
 step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
-    python3 native/gpu/hf_rows.py step3 --label cuda [--compare FILE.json] [--info] [--ran ours]  # hf_compare.py --json's output
+    python3 native/gpu/hf_rows.py step3 --label cuda [--model 1B|Qwen3] [--compare FILE.json] [--info] [--ran ours]  # hf_compare.py --json's output
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
                                     [--ran ours,ours8b]  # the benches that ran: no result from one is a FAIL
     python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)

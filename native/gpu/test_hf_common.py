@@ -43,6 +43,26 @@ class ShapesAndFlops(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "unknown --shape"):
             hc.llama_config_dict("3b")
 
+    def test_qwen3_shape_is_qwen3_0_6b_layer_in_4_layers(self):
+        c = hc.llama_config_dict("qwen3")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Qwen3ForCausalLM"], "qwen3"))
+        # head_dim 128 over hidden 1024 and 16 heads: not hidden / heads, as in Qwen3-0.6B.
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (1024, 16, 8, 128))
+        self.assertEqual((c["rms_norm_eps"], c["rope_theta"], c["attention_bias"]), (1e-6, 1000000.0, False))
+        self.assertNotIn("rope_scaling", c)
+        self.assertLess(c["eos_token_id"], c["vocab_size"])
+        # Per layer as Qwen3-0.6B: q 1024x2048, k and v 1024x1024, o 2048x1024, MLP 3 x 1024x3072.
+        linears = 2 * 1024 * 2048 + 2 * 1024 * 1024 + 3 * 1024 * 3072
+        self.assertEqual(hc.matmul_parameters(c), 4 * linears + 151936 * 1024)
+
+    def test_model_classes_by_architecture_and_the_transformers_they_need(self):
+        self.assertEqual(hc.model_class_names(hc.llama_config_dict("1b"), "4.43.0", "t"), ("LlamaConfig", "LlamaForCausalLM"))
+        self.assertEqual(hc.model_class_names(hc.llama_config_dict("qwen3"), "5.17.0", "t"), ("Qwen3Config", "Qwen3ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.50.3 has no Qwen3ForCausalLM"):
+            hc.model_class_names(hc.llama_config_dict("qwen3"), "4.50.3", "t")
+        with self.assertRaisesRegex(SystemExit, "GPT2LMHeadModel is not one these scripts write"):
+            hc.model_class_names({"architectures": ["GPT2LMHeadModel"]}, "5.17.0", "t")
+
     def test_flops_per_token_matches_the_reference_figure_for_8b(self):
         # reference/trainer.md: Llama-3.1-8B, r=16 on 7 modules, T=2048 ≈ 31.9 GFLOP/token.
         f = hc.flops_per_token(hc.llama_config_dict("8b"), 16, list(hc.PROJECTIONS), 2048)
@@ -258,6 +278,7 @@ class Rows(unittest.TestCase):
         self.assertEqual([r[5] for r in rows], ["INFO", "MISSING", "MISSING", "MISSING", "MISSING"])
         self.assertTrue(all(r[2] == "not built yet" for r in rows[1:]))
         self.assertEqual(hc.step3_rows(None, "cuda")[0][5], "MISSING")
+        self.assertEqual(hc.step3_rows(None, "cuda", model="Qwen3")[0][1], "Qwen3 logits/loss/grads vs HF (cuda)")
 
     def test_a_comparison_that_gave_no_result_fails(self):
         # gpu_ours reference succeeded but hf_compare.py crashed: a FAIL, not MISSING (SKIP in check.sh).
