@@ -208,6 +208,12 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     const g = await tuneforge(["generate", "--model", qwen3, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
     expect(g.code, g.stderr).toBe(0);
     expect(JSON.parse(g.stdout)).toMatchObject({ completion: '<think>\n\n</think>\n\n{"color": "black"}', finish_reason: "stop" });
+    // --thinking off: the template closes the think block in the prompt, and the reply is the answer alone.
+    const off = await tuneforge(["generate", "--model", qwen3, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--thinking", "off", "--json"]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(JSON.parse(off.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
+    const raw = await tuneforge(["generate", "--model", qwen3, "--prompt", "hi", "--thinking", "off"]);
+    expectCleanFailure(raw, /--thinking applies to --messages/);
   }, 180_000);
 
   it("generate is deterministic at temperature 0 and applies the chat template", async () => {

@@ -70,6 +70,8 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
   await expect(tuned).toHaveAttribute("data-state", "done");
   await expect(base).toHaveAttribute("data-state", "done");
   await expect(tuned.getByTestId("reply")).toHaveText('{"color": "blue"}');
+  // A ChatML template without enable_thinking: nothing to switch, so no Thinking choice.
+  await expect(page.getByLabel("Thinking")).toHaveCount(0);
   const baseReply = (await base.getByTestId("reply").textContent()) ?? "";
   expect(baseReply.length).toBeGreaterThan(0);
   expect(baseReply).not.toBe('{"color": "blue"}');
@@ -118,6 +120,15 @@ test("a reasoning model's thinking is folded above its answer", async ({ page })
     await thinking.locator("summary").click();
     await expect(thinking).toContainText("The sky is blue.");
     await tuned.screenshot({ path: `${DIR}/playground-reasoning.png` });
+    // Qwen3's template has the switch: with thinking off the prompt closes the think block and the reply is the answer.
+    await page.getByLabel("Thinking").selectOption("off");
+    await page.getByLabel("Message", { exact: true }).fill("What color is the coal?");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(tuned.getByTestId("reply")).toHaveCount(2);
+    await expect(tuned).toHaveAttribute("data-state", "done");
+    // The answer alone (which color, this tiny model learnt to reach by thinking: without it, it may miss).
+    await expect(tuned.getByTestId("reply").nth(1)).toHaveText(/^\{"color": "[a-z]+"\}$/);
+    await expect(tuned.getByTestId("reply-reasoning")).toHaveCount(1); // the first reply's only
   } finally {
     fs.rmSync(modelDir, { recursive: true, force: true });
   }

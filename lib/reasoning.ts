@@ -31,3 +31,16 @@ export const answerOf = (text: string): string => splitReasoning(text).answer;
 export function withReasoning(reasoning: string | null | undefined, answer: string): string {
   return reasoning ? `${OPEN}\n${reasoning.trim()}\n${CLOSE}\n\n${answer}` : answer;
 }
+
+/**
+ * Whether a reasoning model thinks before it answers, where its chat template lets the caller choose (Qwen3's
+ * `enable_thinking`; vLLM passes the same through `chat_template_kwargs`). "default" leaves the template's own
+ * choice (Qwen3: on). A template without the variable ignores it.
+ */
+export const THINKING_MODES = ["default", "off", "on"] as const;
+export type ThinkingMode = (typeof THINKING_MODES)[number];
+
+/** The chat template variables of a thinking mode: none for "default". */
+export function thinkingVariables(mode: ThinkingMode | undefined): Record<string, boolean> {
+  return mode === "off" ? { enable_thinking: false } : mode === "on" ? { enable_thinking: true } : {};
+}

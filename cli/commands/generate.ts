@@ -3,6 +3,8 @@ import { generateText } from "../../lib/tokenizer/generate";
 import { parseCommandOptions, UsageError } from "../args";
 import type { Command } from "../command";
 import { MODEL_LOAD_OPTIONS, MODEL_LOAD_USAGE, numberOption, openModel, requireAdapterDir, requireModelDir, requireOption } from "../native/options";
+import { thinkingVariables } from "../../lib/reasoning";
+import { thinkingFlag } from "./eval/args";
 
 // tuneforge generate – a completion from the native trainer's model (and adapter), streamed as it decodes.
 // Stops at the model's end-of-turn tokens, at --stop strings (found in decoded text) or at --max-tokens.
@@ -37,6 +39,7 @@ export const generateCommand: Command = {
     "  --top-p 1           nucleus sampling mass",
     "  --seed 0            sampling seed",
     "  --stop STRING       also stop at this text (repeatable)",
+    "  --thinking MODE     default|off|on: a reasoning model's thinking, where the template has the switch (Qwen3)",
     "  --adapter DIR       a PEFT LoRA adapter folder to apply",
     ...MODEL_LOAD_USAGE.map((l) => l.replace("held in memory", "held in memory (default none)")),
     '  --json              print {"completion", "finish_reason", "tokens"} instead of streaming text',
@@ -53,6 +56,7 @@ export const generateCommand: Command = {
       "top-p": { type: "string" },
       seed: { type: "string" },
       stop: { type: "string", multiple: true },
+      thinking: { type: "string" },
       json: { type: "boolean", default: false },
       ...MODEL_LOAD_OPTIONS,
     });
@@ -65,7 +69,10 @@ export const generateCommand: Command = {
     const adapterDir = v.adapter ? requireAdapterDir("generate", v.adapter) : undefined;
 
     const chat = loadChatTokenizer(modelDir);
-    const text = v.messages !== undefined ? chat.render(parseMessages(v.messages), { addGenerationPrompt: true }) : v.prompt!;
+    const thinking = thinkingFlag("generate", v.thinking);
+    if (thinking !== undefined && v.messages === undefined) throw new UsageError("generate: --thinking applies to --messages (the chat template decides it), not to a raw --prompt");
+    const variables = thinkingVariables(thinking);
+    const text = v.messages !== undefined ? chat.render(parseMessages(v.messages), { addGenerationPrompt: true, variables }) : v.prompt!;
     const prompt = chat.encode(text);
     if (prompt.length === 0) throw new UsageError("generate: the prompt is empty");
 

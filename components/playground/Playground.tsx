@@ -15,6 +15,7 @@ import { ChatColumn } from "./ChatColumn";
 import { chatReducer, EMPTY_CHAT, messagesFor, type Side } from "./chat-state";
 import { streamReply } from "./stream-reply";
 import styles from "./playground.module.css";
+import { THINKING_MODES, type ThinkingMode } from "@/lib/reasoning";
 
 // Chat with a base model and a fine-tuned job's adapter side by side. Send starts both replies at once;
 // each streams into its own column with time to first token and tokens/s. Stop cancels both (the server
@@ -22,6 +23,7 @@ import styles from "./playground.module.css";
 
 type Settings = { maxTokens: string; temperature: string; topP: string; seed: string };
 const DEFAULTS: Settings = { maxTokens: "256", temperature: "0.7", topP: "0.95", seed: "" };
+const THINKING_LABEL: Record<ThinkingMode, string> = { default: "As the template does (on)", off: "Off: answer directly", on: "On: think first" };
 
 function parseSettings(s: Settings): { ok: true; value: Pick<PlaygroundRequest, "maxTokens" | "temperature" | "topP" | "seed"> } | { ok: false; field: keyof Settings; message: string } {
   const num = (v: string) => (v.trim() === "" ? NaN : Number(v));
@@ -44,6 +46,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const [model, setModel] = useState("");
   const [jobId, setJobId] = useState("");
   const [system, setSystem] = useState("");
+  const [thinking, setThinking] = useState<ThinkingMode>("default");
   const [settings, setSettings] = useState<Settings>(DEFAULTS);
   const [question, setQuestion] = useState("");
   const [chat, dispatch] = useReducer(chatReducer, EMPTY_CHAT);
@@ -75,6 +78,8 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const job = data.jobs.find((j) => j.id === jobId);
   const missingJob = initialJobId && !data.jobs.some((j) => j.id === initialJobId);
   const parsed = parseSettings(settings);
+  // Qwen3-style templates let the caller switch the thinking off (enable_thinking); others have nothing to switch.
+  const thinkingSwitch = data.models.find((m) => m.name === model)?.thinkingSwitch ?? false;
   const busy = inFlight > 0;
   const sides: Side[] = job ? ["base", "tuned"] : ["base"];
 
@@ -84,7 +89,13 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
     setQuestion("");
     controllers.current = [];
     for (const side of sides) {
-      const body: PlaygroundRequest = { model, messages: messagesFor(chat[side], system, text), ...parsed.value, ...(side === "tuned" ? { adapterJobId: jobId } : {}) };
+      const body: PlaygroundRequest = {
+        model,
+        messages: messagesFor(chat[side], system, text),
+        ...parsed.value,
+        thinking: thinkingSwitch ? thinking : "default",
+        ...(side === "tuned" ? { adapterJobId: jobId } : {}),
+      };
       const ac = new AbortController();
       controllers.current.push(ac);
       dispatch({ type: "send", side, text, at: performance.now() });
@@ -176,6 +187,19 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
           {setting("temperature", "Temperature", "0 = greedy")}
           {setting("topP", "Top-p")}
           {setting("seed", "Seed", "empty = 0")}
+          {thinkingSwitch ? (
+            <Field id="pg-thinking" label="Thinking" hint="This model's chat template can switch its thinking off (enable_thinking).">
+              {(control) => (
+                <select {...control} className="input" value={thinking} disabled={busy} onChange={(e) => setThinking(e.target.value as ThinkingMode)}>
+                  {THINKING_MODES.map((m) => (
+                    <option key={m} value={m}>
+                      {THINKING_LABEL[m]}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+          ) : null}
           <div className={styles.wide}>
             <Field id="pg-system" label="System prompt" optional>
               {(control) => <textarea {...control} className="input" rows={2} value={system} onChange={(e) => setSystem(e.target.value)} />}

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseSpec, SpecError } from "./spec";
+import { THINKING_MODES } from "../reasoning";
 
 // The shapes every part of evaluation shares: the create request (API, form, CLI), what each sample stores
 // (metrics per side, judge verdicts in both orders, pointwise scores), and the run's summary. Samples are rows of
@@ -21,6 +22,8 @@ export const generationSchema = z
     topP: z.number().gt(0).max(1).default(1),
     maxTokens: z.number().int().min(1).max(8192).default(512),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+    /** Reasoning models whose template has the switch (Qwen3): local models and endpoint: servers; absent or "default" = the template's. */
+    thinking: z.enum(THINKING_MODES).optional(),
   })
   .strict();
 export type GenerationSettings = z.output<typeof generationSchema>;

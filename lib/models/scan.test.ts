@@ -45,6 +45,19 @@ describe("scanModels", () => {
     const bare = models.find((m) => m.name === "bare");
     expect(bare).toMatchObject({ modelType: "qwen2", architectures: [], hasTokenizer: false, hasChatTemplate: true });
     expect(models.find((m) => m.name === "broken")?.error).toMatch(/config\.json/);
+    expect(llama?.thinkingSwitch).toBe(false);
+  });
+
+  it("says which chat templates can switch a reasoning model's thinking (Qwen3's enable_thinking), in either file", async () => {
+    writeTinyModel({ dir: path.join(dir, "qwen3"), preset: "tiny", qwen3: true });
+    const inJinja = path.join(dir, "qwen3-jinja");
+    await mkdir(inJinja);
+    await writeFile(path.join(inJinja, "config.json"), JSON.stringify({ model_type: "qwen3" }));
+    await writeFile(path.join(inJinja, "chat_template.jinja"), "{%- if enable_thinking is defined and enable_thinking is false %}x{%- endif %}");
+    const { models } = await scanModels({ dir });
+    expect(models.find((m) => m.name === "qwen3")).toMatchObject({ architecture: "Qwen3ForCausalLM", hasChatTemplate: true, thinkingSwitch: true });
+    expect(models.find((m) => m.name === "qwen3-jinja")?.thinkingSwitch).toBe(true);
+    expect(models.find((m) => m.name === "bare")?.thinkingSwitch).toBe(false);
   });
 
   it("counts parameters from the safetensors headers and reads dtype, context length and shape", async () => {

@@ -15,6 +15,8 @@ export type LocalModel = {
   architectures: string[];
   hasTokenizer: boolean;
   hasChatTemplate: boolean;
+  /** The chat template reads `enable_thinking` (Qwen3): whether a reply thinks first can be switched off or on. */
+  thinkingSwitch: boolean;
   /** architectures[0], e.g. "LlamaForCausalLM". */
   architecture: string | null;
   /** Counted from the safetensors headers; null when no weights are readable. */
@@ -43,21 +45,32 @@ async function readJson(p: string): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>;
 }
 
-async function hasChatTemplate(folder: string): Promise<boolean> {
+/** The chat template's text (every named template of a list, joined), or null when the folder has none. */
+async function chatTemplateText(folder: string): Promise<string | null> {
   // Newer exports keep the template in its own file; older ones inside tokenizer_config.json.
-  if (await isFile(path.join(folder, "chat_template.jinja"))) return true;
+  const jinja = path.join(folder, "chat_template.jinja");
+  if (await isFile(jinja)) return readFile(jinja, "utf8").catch(() => "");
   const configPath = path.join(folder, "tokenizer_config.json");
-  if (!(await isFile(configPath))) return false;
+  if (!(await isFile(configPath))) return null;
   try {
     const template = (await readJson(configPath)).chat_template;
-    return (typeof template === "string" && template.length > 0) || Array.isArray(template);
+    if (typeof template === "string" && template.length > 0) return template;
+    if (Array.isArray(template)) return template.map((t) => (t && typeof t === "object" && typeof t.template === "string" ? t.template : "")).join("\n");
+    return null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 async function describe(folder: string, name: string): Promise<LocalModel> {
-  const base = { name, path: folder, hasTokenizer: await isFile(path.join(folder, "tokenizer.json")), hasChatTemplate: await hasChatTemplate(folder) };
+  const template = await chatTemplateText(folder);
+  const base = {
+    name,
+    path: folder,
+    hasTokenizer: await isFile(path.join(folder, "tokenizer.json")),
+    hasChatTemplate: template !== null,
+    thinkingSwitch: template?.includes("enable_thinking") ?? false,
+  };
   let weights: Awaited<ReturnType<typeof summarizeWeights>> = null;
   let weightsError: string | undefined;
   try {

@@ -6,7 +6,8 @@ import { scanModels } from "../models/scan";
 // the job (`includeJob`): an older one than those is added, so the link works for every job, not the recent ones only.
 
 export type PlaygroundChoices = {
-  models: { name: string; hasChatTemplate: boolean }[];
+  /** thinkingSwitch: the template reads enable_thinking (Qwen3), so the playground offers its Thinking choice. */
+  models: { name: string; hasChatTemplate: boolean; thinkingSwitch: boolean }[];
   jobs: { id: string; baseModel: string; label: string; finishedAt: string | null; datasetVersion: string | null }[];
 };
 
@@ -21,7 +22,7 @@ export async function listPlaygroundChoices(db: PrismaClient, opts: { modelsRoot
     if (named) jobs.push(named);
   }
   return {
-    models: scan.models.filter((m) => m.hasTokenizer && !m.error).map((m) => ({ name: m.name, hasChatTemplate: m.hasChatTemplate })),
+    models: scan.models.filter((m) => m.hasTokenizer && !m.error).map((m) => ({ name: m.name, hasChatTemplate: m.hasChatTemplate, thinkingSwitch: m.thinkingSwitch })),
     jobs: jobs.map((j) => {
       const dv = j.datasetVersion ? `${j.datasetVersion.dataset.name} v${j.datasetVersion.number}` : null;
       return {

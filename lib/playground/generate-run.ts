@@ -13,6 +13,7 @@ import { describeModel, type LocalModel } from "../models/scan";
 import { replyDeviceBytes, replyHostBytes } from "../models/device-need";
 import { cpuFallback, deviceShare } from "../workers/device-share";
 import { isModelCached, ModelWaitAborted, withCachedModel, workerPlacement, type ModelPlacement } from "./model-cache";
+import { thinkingVariables } from "../reasoning";
 
 // One playground reply on the inference worker: resolve the model (confined to the models directory) and
 // the adapter (a succeeded local job's), render the chat with the model's template plus the assistant
@@ -93,7 +94,7 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
       adapterDir = adapter.dir;
     }
     const chat = chatTokenizerFor(model.dir);
-    const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true }));
+    const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true, variables: thinkingVariables(p.thinking) }));
     return await runPlaced(model, { prompt: prompt.length, max: p.maxTokens }, async (placement, note) => {
       // Said before the model loads (a big one takes a while), so the browser knows a worker has it, and where.
       await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, ...(note ? { note } : {}) });

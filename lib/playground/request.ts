@@ -10,6 +10,7 @@ import type { QueueSet } from "../queue/queues";
 import { listWorkers } from "../workers/heartbeat";
 import { jobAdapter } from "./adapter";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
+import { THINKING_MODES } from "../reasoning";
 
 // POST /api/playground: one reply, streamed as Server-Sent Events. The request is checked here first (model
 // inside the models directory, adapter of a succeeded local job trained on that model) so mistakes get a 4xx
@@ -29,6 +30,8 @@ export const playgroundRequestSchema = z
     temperature: z.number().min(0).max(2).default(0),
     topP: z.number().gt(0).max(1).default(1),
     seed: z.number().int().min(0).optional(),
+    /** A reasoning model's thinking, where its template has the switch (Qwen3's enable_thinking). */
+    thinking: z.enum(THINKING_MODES).default("default"),
   })
   .strict();
 export type PlaygroundRequest = z.infer<typeof playgroundRequestSchema>;

@@ -1,5 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import { z } from "zod";
+import { THINKING_MODES } from "../reasoning";
 
 // The one module that owns what travels through Redis: queue names, job names (`domain.verb`), a zod
 // schema per payload, and the job id each payload maps to. Producers and consumers both import this,
@@ -29,6 +30,7 @@ const playgroundGenerate = z
     temperature: z.number().min(0).max(2),
     topP: z.number().gt(0).max(1),
     seed: z.number().int().min(0).optional(),
+    thinking: z.enum(THINKING_MODES).optional(),
   })
   .strict();
 const pruneSessions = z.object({}).strict();

@@ -10,7 +10,8 @@ import { chooseChatTemplate, tokenString } from "./template";
 // them), as transformers' apply_chat_template(tokenize=True) does.
 
 export type ChatMessage = { role: string; content: string; [key: string]: unknown };
-export type RenderOptions = { addGenerationPrompt: boolean; tools?: unknown[] };
+/** `variables`: more template variables, as apply_chat_template's keyword arguments (Qwen3's enable_thinking). */
+export type RenderOptions = { addGenerationPrompt: boolean; tools?: unknown[]; variables?: Record<string, unknown> };
 
 export type ChatTokenizer = {
   modelDir: string;
@@ -85,6 +86,7 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
       const { template, origin } = templateFor(Boolean(tools));
       try {
         return template.render({
+          ...opts.variables,
           messages,
           add_generation_prompt: opts.addGenerationPrompt,
           bos_token: bosToken ?? "",

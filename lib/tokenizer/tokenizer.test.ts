@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
 import { QWEN3_CHAT_TEMPLATE } from "../testing/tiny-model/qwen3-template";
+import { thinkingVariables } from "../reasoning";
 import { loadChatTokenizer, type ChatTokenizer } from "./chat-tokenizer";
 import { describeSkipped, tokenizeDataset } from "./dataset";
 import { parseChatJsonl } from "./jsonl";
@@ -152,6 +153,16 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
         "<think>\n\n</think>\n\nSunny.<|im_end|>\n",
       ]);
       expect(chat.decode(t.tokens)).toContain("<|im_start|>user\n<tool_response>\nsunny\n</tool_response><|im_end|>");
+    });
+
+    it("passes template variables: enable_thinking false closes the think block in the generation prompt", () => {
+      const chat = qwen3();
+      const ask = [{ role: "user", content: "Hi" }];
+      expect(chat.render(ask, { addGenerationPrompt: true })).toMatch(/<\|im_start\|>assistant\n$/);
+      expect(chat.render(ask, { addGenerationPrompt: true, variables: thinkingVariables("off") })).toMatch(/<\|im_start\|>assistant\n<think>\n\n<\/think>\n\n$/);
+      expect(chat.render(ask, { addGenerationPrompt: true, variables: thinkingVariables("on") })).toMatch(/assistant\n$/);
+      // The template's own variables win over a caller's.
+      expect(chat.render(ask, { addGenerationPrompt: false, variables: { add_generation_prompt: true, messages: [] } })).toBe("<|im_start|>user\nHi<|im_end|>\n");
     });
 
     it("still refuses a template that changes a reply's answer in the history", () => {

@@ -1,3 +1,4 @@
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pairwiseJudgeMessages, parseJudgeReply, pointwiseJudgeMessages } from "../../lib/eval/judge";
 import { startOpenAIEmulator, type OpenAIEmulator } from "./server";
@@ -124,6 +125,10 @@ describe("OpenAI emulator: chat completions through the SDK", () => {
     expect(plain.choices[0]!.message).not.toHaveProperty("reasoning_content");
     // The thinking's tokens are billed as completion tokens.
     expect(r.usage!.completion_tokens).toBeGreaterThan(plain.usage!.completion_tokens);
+    // vLLM's chat_template_kwargs {"enable_thinking": false}: Qwen3 answers without thinking.
+    const off = await sdk(emu.url).chat.completions.create({ model: "qwen3-endpoint", messages: [{ role: "user", content: "Capital of France?" }], chat_template_kwargs: { enable_thinking: false } } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+    expect(off.choices[0]!.message.content).toBe("Paris.");
+    expect(off.choices[0]!.message).not.toHaveProperty("reasoning_content");
     const bad = await post("chat", { rules: [{ status: 500, reasoning: "x" }] });
     expect((await bad.json()).error.param).toBe("rules[0].reasoning");
     await post("chat", { rules: [] });

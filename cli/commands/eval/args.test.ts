@@ -5,7 +5,7 @@ const base = ["--candidate", "job:abc", "--baseline", "openai:gpt-4o-mini"];
 
 describe("eval create args", () => {
   it("reads a version, specs, generation and wait flags", () => {
-    const a = parseEvalCreateArgs(["--dataset-version", "v1", ...base, "--judge", "endpoint:http://127.0.0.1:8000/v1#judge", "--rubric", "be strict", "--split", "train", "--limit", "50", "--concurrency", "16", "--temperature", "0.2", "--max-tokens", "256", "--wait", "--interval", "0.5", "--json"]);
+    const a = parseEvalCreateArgs(["--dataset-version", "v1", ...base, "--judge", "endpoint:http://127.0.0.1:8000/v1#judge", "--rubric", "be strict", "--split", "train", "--limit", "50", "--concurrency", "16", "--temperature", "0.2", "--max-tokens", "256", "--thinking", "off", "--wait", "--interval", "0.5", "--json"]);
     expect(a).toEqual({
       source: { kind: "version", id: "v1" },
       candidate: "job:abc",
@@ -19,11 +19,16 @@ describe("eval create args", () => {
       concurrency: 16,
       temperature: 0.2,
       maxTokens: 256,
+      thinking: "off",
       wait: true,
       json: true,
       intervalMs: 500,
       url: undefined,
     });
+  });
+
+  it("refuses a thinking mode it does not know", () => {
+    expect(() => parseEvalCreateArgs(["--dataset-version", "v1", ...base, "--thinking", "no"])).toThrow('eval create: --thinking must be default, off, on, got "no".');
   });
 
   it("reads --data and defaults", () => {

@@ -1,6 +1,7 @@
 import { parseCommandOptions, UsageError, wholeNumberFlag } from "../../args";
 import { parseSpec, SpecError } from "../../../lib/eval/spec";
 import { EVAL_STATUSES } from "../../../lib/eval/statuses";
+import { THINKING_MODES, type ThinkingMode } from "../../../lib/reasoning";
 
 // Argument parsing for `tuneforge eval <subcommand>`: every value is checked here, before any request, with a
 // message that names the flag and what it accepts. (The server checks the same things again.)
@@ -19,6 +20,7 @@ export type EvalCreateArgs = {
   concurrency?: number;
   temperature?: number;
   maxTokens?: number;
+  thinking?: ThinkingMode;
   wait: boolean;
   json: boolean;
   intervalMs: number;
@@ -48,6 +50,13 @@ function spec(flag: string, raw: string | undefined, required: boolean): string 
   return raw.trim();
 }
 
+/** --thinking default|off|on: a reasoning model's thinking, where its chat template has the switch (Qwen3). */
+export function thinkingFlag(command: string, raw: string | undefined): ThinkingMode | undefined {
+  if (raw === undefined) return undefined;
+  if (!(THINKING_MODES as readonly string[]).includes(raw)) throw new UsageError(`${command}: --thinking must be ${THINKING_MODES.join(", ")}, got "${raw}".`);
+  return raw as ThinkingMode;
+}
+
 const COMMON = { json: { type: "boolean", default: false }, url: { type: "string" } } as const;
 
 export function parseEvalCreateArgs(args: string[]): EvalCreateArgs {
@@ -68,6 +77,7 @@ export function parseEvalCreateArgs(args: string[]): EvalCreateArgs {
       concurrency: { type: "string" },
       temperature: { type: "string" },
       "max-tokens": { type: "string" },
+      thinking: { type: "string" },
       wait: { type: "boolean", default: false },
       interval: { type: "string" },
       ...COMMON,
@@ -94,6 +104,7 @@ export function parseEvalCreateArgs(args: string[]): EvalCreateArgs {
     concurrency: wholeNumber("--concurrency", v.concurrency, 1, 64),
     temperature: numberIn("--temperature", v.temperature, 0, 2),
     maxTokens: wholeNumber("--max-tokens", v["max-tokens"], 1, 8192),
+    thinking: thinkingFlag("eval create", v.thinking),
     wait: !!v.wait,
     json: !!v.json,
     intervalMs: Math.round((interval ?? 2) * 1000),

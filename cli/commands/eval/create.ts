@@ -89,7 +89,11 @@ export async function runEvalCreate(a: EvalCreateArgs, api: JobsApi, ctx: CliCon
   try {
     const jsonSchema = a.jsonSchemaFile ? await readJsonSchema(a.jsonSchemaFile) : undefined;
     const version = a.source.kind === "file" ? await versionOfFile(api, a.source.file, log) : { id: a.source.id, split: a.split };
-    const generation = { ...(a.temperature !== undefined ? { temperature: a.temperature } : {}), ...(a.maxTokens !== undefined ? { maxTokens: a.maxTokens } : {}) };
+    const generation = {
+      ...(a.temperature !== undefined ? { temperature: a.temperature } : {}),
+      ...(a.maxTokens !== undefined ? { maxTokens: a.maxTokens } : {}),
+      ...(a.thinking !== undefined ? { thinking: a.thinking } : {}),
+    };
     const body = {
       ...(a.name !== undefined ? { name: a.name } : {}),
       datasetVersionId: version.id,

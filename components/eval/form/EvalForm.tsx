@@ -17,6 +17,7 @@ import { useCreateEval } from "../api";
 import styles from "../eval.module.css";
 import { initialEvalForm, toCreateRequest, type EvalFormState } from "./form-state";
 import { SpecPicker, type SpecOptions } from "./SpecPicker";
+import type { ThinkingMode } from "@/lib/reasoning";
 
 // The new-evaluation form: every field maps to one key of POST /api/evals. Errors show once a field was touched
 // or after a submit attempt, in the schema's words; the server's answer (e.g. a job that has no model) shows
@@ -122,6 +123,15 @@ export function EvalForm({ versions, specOptions, initialVersionId, prefill }: P
               </Field>
               <Field id="eval-seed" label="Seed" error={err("seed")}>
                 {(p) => <Input {...p} className="mono" inputMode="numeric" value={form.seed} onChange={(e) => set("seed", e.target.value)} />}
+              </Field>
+              <Field id="eval-thinking" label="Thinking" hint="Reasoning models whose template has the switch (Qwen3), local or endpoint:." error={err("thinking")}>
+                {(p) => (
+                  <select {...p} className="input" value={form.thinking} onChange={(e) => set("thinking", e.target.value as ThinkingMode)}>
+                    <option value="default">As each template does</option>
+                    <option value="off">Off: answer directly</option>
+                    <option value="on">On: think first</option>
+                  </select>
+                )}
               </Field>
               <Field id="eval-concurrency" label="Concurrency" hint="Requests in flight per model, 1–64." error={err("concurrency")}>
                 {(p) => <Input {...p} className="mono" inputMode="numeric" value={form.concurrency} onChange={(e) => set("concurrency", e.target.value)} />}

@@ -14,6 +14,9 @@ describe("new evaluation form", () => {
     expect(createEvalSchema.parse(request).generation).toEqual({ temperature: 0, topP: 1, maxTokens: 512, seed: 0 });
     const judged = toCreateRequest({ ...initialEvalForm({ datasetVersionId: "v1", prefill }), judge: "openai:gpt-4o" }).request;
     expect(judged).toMatchObject({ judge: "openai:gpt-4o", rubric: DEFAULT_RUBRIC });
+    // A thinking mode other than the templates' own travels with the generation settings.
+    const off = toCreateRequest({ ...initialEvalForm({ datasetVersionId: "v1", prefill }), thinking: "off" }).request;
+    expect(createEvalSchema.parse(off).generation).toEqual({ temperature: 0, topP: 1, maxTokens: 512, seed: 0, thinking: "off" });
   });
 
   it("names the field that is wrong: a spec, the JSON schema, a generation number, the sweep without a job", () => {

@@ -1,5 +1,6 @@
 import { createEvalSchema, DEFAULT_RUBRIC, type CreateEvalRequest } from "@/lib/eval/types";
 import type { EvalPrefill } from "@/lib/eval/prefill";
+import type { ThinkingMode } from "@/lib/reasoning";
 
 // The new-evaluation form's fields as typed (strings), and the request they become. Validation is the shared
 // createEvalSchema run in the browser too, so the form names the same field with the same words as the API,
@@ -18,6 +19,7 @@ export type EvalFormState = {
   topP: string;
   maxTokens: string;
   seed: string;
+  thinking: ThinkingMode;
   concurrency: string;
   limit: string;
   jobId: string | null;
@@ -39,6 +41,7 @@ export function initialEvalForm(opts: { datasetVersionId: string; prefill?: Eval
     topP: "1",
     maxTokens: "512",
     seed: "0",
+    thinking: "default",
     concurrency: "8",
     limit: "",
     jobId: p?.jobId ?? null,
@@ -71,7 +74,7 @@ export function toCreateRequest(f: EvalFormState): { request: CreateEvalRequest;
     baseline: f.baseline.trim(),
     ...(f.judge.trim() ? { judge: f.judge.trim(), rubric: f.rubric } : {}),
     ...(jsonSchema ? { jsonSchema } : {}),
-    generation: { temperature: num(f.temperature), topP: num(f.topP), maxTokens: num(f.maxTokens), seed: num(f.seed) },
+    generation: { temperature: num(f.temperature), topP: num(f.topP), maxTokens: num(f.maxTokens), seed: num(f.seed), ...(f.thinking !== "default" && { thinking: f.thinking }) },
     concurrency: num(f.concurrency),
     ...(f.limit.trim() ? { limit: num(f.limit) } : {}),
     ...(f.jobId ? { jobId: f.jobId } : {}),

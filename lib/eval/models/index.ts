@@ -38,5 +38,5 @@ export async function openGenerator(model: ResolvedModel, opts: OpenGeneratorOpt
   }
   const apiKey = endpointKeyFor(model.baseUrl, opts.endpointKeys ?? env().TUNEFORGE_ENDPOINT_KEYS);
   const client = new OpenAI({ apiKey, baseURL: model.baseUrl, maxRetries, timeout: timeoutMs, organization: null, project: null });
-  return remoteGenerator({ client, model: model.model, label: model.label, concurrency: opts.concurrency, price: null });
+  return remoteGenerator({ client, model: model.model, label: model.label, concurrency: opts.concurrency, price: null, templateKwargs: true });
 }

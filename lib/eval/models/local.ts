@@ -1,6 +1,7 @@
 import type { NativeAddon } from "../../../native/index";
 import { withCachedModel } from "../../playground/model-cache";
 import { chatTokenizerFor } from "../../models/chat-cache";
+import { thinkingVariables } from "../../reasoning";
 import { generateText } from "../../tokenizer/generate";
 import type { ChatMessage, GenerationSettings } from "../types";
 import { createLimiter } from "./limiter";
@@ -72,7 +73,7 @@ export function localGenerator(opts: LocalOptions): Generator {
       return new Promise<Generation>((resolve, reject) => {
         let prompt: number[];
         try {
-          prompt = chat.encode(chat.render(messages, { addGenerationPrompt: true }));
+          prompt = chat.encode(chat.render(messages, { addGenerationPrompt: true, variables: thinkingVariables(settings.thinking) }));
         } catch (err) {
           reject(new GenerationError(`Cannot render the prompt with ${opts.model}'s chat template: ${(err as Error).message}`));
           return;

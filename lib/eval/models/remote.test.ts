@@ -46,6 +46,21 @@ describe("remote generator", () => {
     }
   });
 
+  it("sends thinking off as vLLM's chat_template_kwargs to an endpoint, and never to OpenAI", async () => {
+    emu.state.chat.rules = [{ reply: "Blue.", reasoning: "Rayleigh scattering." }];
+    try {
+      const endpoint = remoteGenerator({ client: client(), model: "qwen3-8b", label: "endpoint:qwen3-8b", concurrency: 1, price: null, templateKwargs: true });
+      expect((await endpoint.generate(ask, { ...settings, thinking: "off" })).text).toBe("Blue.");
+      expect((await endpoint.generate(ask, { ...settings, thinking: "on" })).text).toBe("<think>\nRayleigh scattering.\n</think>\n\nBlue.");
+      expect((await endpoint.generate(ask, settings)).text).toMatch(/^<think>/);
+      // An openai: model gets no field OpenAI's API does not take: the switch cannot reach it.
+      const openai = remoteGenerator({ client: client(), model: "gpt-4o-mini", label: "openai:gpt-4o-mini", concurrency: 1, price: null });
+      expect((await openai.generate(ask, { ...settings, thinking: "off" })).text).toMatch(/^<think>/);
+    } finally {
+      emu.state.chat.rules = [];
+    }
+  });
+
   it("keeps at most `concurrency` requests in flight", async () => {
     emu.state.chat.latencyMs = 40;
     let peak = 0;

@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from "openai";
-import { withReasoning } from "../../reasoning";
+import { thinkingVariables, withReasoning } from "../../reasoning";
 import type { ChatMessage, GenerationSettings } from "../types";
 import { createLimiter } from "./limiter";
 import { costOf, type TokenPrice } from "./price";
@@ -10,7 +10,11 @@ import { GenerationError, type Generation, type Generator } from "./types";
 // is left after `maxRetries` becomes a GenerationError carrying the provider's message verbatim. A limiter
 // per model keeps at most `concurrency` requests in flight.
 
-export type RemoteOptions = { client: OpenAI; model: string; label: string; concurrency: number; price: TokenPrice | null };
+/**
+ * templateKwargs: the server takes vLLM's `chat_template_kwargs` (an endpoint: model), through which a thinking mode
+ * other than "default" reaches the model's template. OpenAI's API takes no such field, so openai: models never send it.
+ */
+export type RemoteOptions = { client: OpenAI; model: string; label: string; concurrency: number; price: TokenPrice | null; templateKwargs?: boolean };
 
 export function remoteGenerator(opts: RemoteOptions): Generator {
   const limiter = createLimiter(opts.concurrency);
@@ -20,6 +24,7 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
       limiter.run(async (): Promise<Generation> => {
         const started = performance.now();
         let res;
+        const kwargs = opts.templateKwargs ? thinkingVariables(settings.thinking) : {};
         try {
           res = await opts.client.chat.completions.create(
             {
@@ -29,6 +34,8 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
               top_p: settings.topP,
               max_tokens: settings.maxTokens,
               seed: settings.seed,
+              // vLLM's extension; the SDK sends body fields it does not declare as they are.
+              ...(Object.keys(kwargs).length > 0 && { chat_template_kwargs: kwargs }),
             },
             { signal },
           );

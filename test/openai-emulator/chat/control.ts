@@ -14,7 +14,8 @@ export type ChatRule = {
   /**
    * With `reply`: a reasoning model's thinking, returned beside the content as `message.reasoning_content`, the
    * field vLLM's and DeepSeek's OpenAI-compatible servers add (OpenAI's own API never sends it), for `endpoint:`
-   * models. Its tokens count into completion_tokens, as those servers count them.
+   * models. Its tokens count into completion_tokens, as those servers count them. A request with vLLM's
+   * `chat_template_kwargs: {"enable_thinking": false}` gets the reply without it, as Qwen3 answers without thinking.
    */
   reasoning?: string;
   /** An HTTP error status to answer with instead (429 carries retry-after). */

@@ -58,7 +58,10 @@ export const chatRoutes: EmulatorRoute[] = [
     method: "POST",
     pattern: "/v1/chat/completions",
     handler: async ({ req, state }): Promise<RouteResult> => {
-      const { model, messages, maxTokens } = parseBody(await readJson(req));
+      const body = await readJson(req);
+      const { model, messages, maxTokens } = parseBody(body);
+      const kwargs = body.chat_template_kwargs as { enable_thinking?: unknown } | undefined;
+      const thinkingOff = kwargs?.enable_thinking === false;
       if (model.startsWith("ft:") && !fineTunedJob(state, model)) {
         throw notFound(`The model \`${model}\` does not exist or you do not have access to it.`, "model", "model_not_found");
       }
@@ -78,7 +81,9 @@ export const chatRoutes: EmulatorRoute[] = [
         finish = "length";
       }
       const promptTokens = messages.reduce((sum, m) => sum + tokenCount(m.content) + 3, 3);
-      const reasoning = rule?.reasoning;
+      // As vLLM serving Qwen3 with chat_template_kwargs {"enable_thinking": false}: the template closes the think block
+      // in the prompt, and the model answers without thinking.
+      const reasoning = thinkingOff ? undefined : rule?.reasoning;
       const completionTokens = tokenCount(content) + (reasoning ? tokenCount(reasoning) : 0);
       state.chat.counts[model] = (state.chat.counts[model] ?? 0) + 1;
       return {
