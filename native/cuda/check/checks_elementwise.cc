@@ -11,6 +11,22 @@ namespace tf::cuda::check {
 namespace {
 
 
+// The magnitude of the terms each dx_c of RMSNorm's backward combines: r w_c dy_c and x_c r^3/C Σ|w dy x|.
+std::vector<double> rmsnorm_dx_scale(const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& dy,
+                                     const std::vector<float>& rstd, int64_t N, int64_t C) {
+  std::vector<double> scale(x.size());
+  for (int64_t i = 0; i < N; ++i) {
+    double sabs = 0;
+    for (int64_t c = 0; c < C; ++c) sabs += std::fabs(double(dy[i * C + c]) * w[c] * x[i * C + c]);
+    const double r = rstd[i];
+    for (int64_t c = 0; c < C; ++c) {
+      const size_t k = static_cast<size_t>(i * C + c);
+      scale[k] = std::fabs(r * w[c] * dy[k]) + std::fabs(x[k]) * r * r * r * sabs / C;
+    }
+  }
+  return scale;
+}
+
 void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
   const float eps = 1e-5f;
   auto x = randn_bf16(static_cast<size_t>(N * C), 201), w = randn_bf16(static_cast<size_t>(C), 202, 0.1f, 1.f),
@@ -34,18 +50,10 @@ void rmsnorm_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
   // The backward runs on the GPU's own rstd (as the trainer would); its tiny fp32 difference is inside the bound.
   const double ms_b = time_ms([&] { rmsnorm_backward(dDy.bf(), dX.bf(), dW.bf(), dR.p, dDx.bf(), false, N, C, nullptr); });
   const double ms_a = time_ms([&] { rmsnorm_backward(dDy.bf(), dX.bf(), dW.bf(), dR.p, dDxa.bf(), true, N, C, nullptr); });
-  // Terms of dx_c: r w_c dy_c and x_c r^3/C Σ|w dy x| (plus the accumulated value).
-  std::vector<double> scale(x.size()), scale_a(x.size());
-  for (int64_t i = 0; i < N; ++i) {
-    double sabs = 0;
-    for (int64_t c = 0; c < C; ++c) sabs += std::fabs(double(dy[i * C + c]) * w[c] * x[i * C + c]);
-    const double r = rstd[i];
-    for (int64_t c = 0; c < C; ++c) {
-      const size_t k = static_cast<size_t>(i * C + c);
-      scale[k] = std::fabs(r * w[c] * dy[k]) + std::fabs(x[k]) * r * r * r * sabs / C;
-      scale_a[k] = scale[k] + std::fabs(dx0[k]);
-    }
-  }
+  // Plus the accumulated value.
+  const std::vector<double> scale = rmsnorm_dx_scale(x, w, dy, rstd, N, C);
+  std::vector<double> scale_a(scale);
+  for (size_t k = 0; k < scale_a.size(); ++k) scale_a[k] += std::fabs(dx0[k]);
   rows.push_back(make_row("rmsnorm_backward dx", shape2(N, C), from_bf16(dDx.download()), to_double(dx), scale,
                           bf16_output_tolerance(C, max_abs(scale)), ms_b));
   rows.push_back(make_row("rmsnorm_backward dx (accumulate)", shape2(N, C), from_bf16(dDxa.download()),
@@ -68,16 +76,7 @@ void rmsnorm_in_place_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
                           bf16_output_tolerance(C, max_abs(yref)), ms_f));
   const double ms_b =
       time_ms([&] { rmsnorm_backward(dDy.bf(), dX.bf(), dW.bf(), dR.p, dDy.bf(), false, N, C, nullptr); });
-  std::vector<double> scale(x.size());
-  for (int64_t i = 0; i < N; ++i) {
-    double sabs = 0;
-    for (int64_t c = 0; c < C; ++c) sabs += std::fabs(double(dy[i * C + c]) * w[c] * x[i * C + c]);
-    const double r = rstd[i];
-    for (int64_t c = 0; c < C; ++c) {
-      const size_t k = static_cast<size_t>(i * C + c);
-      scale[k] = std::fabs(r * w[c] * dy[k]) + std::fabs(x[k]) * r * r * r * sabs / C;
-    }
-  }
+  const std::vector<double> scale = rmsnorm_dx_scale(x, w, dy, rstd, N, C);
   rows.push_back(make_row("rmsnorm_backward per head, in place", shape2(N, C), from_bf16(dDy.download()), to_double(dx),
                           scale, bf16_output_tolerance(C, max_abs(scale)), ms_b));
 }
