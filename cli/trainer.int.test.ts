@@ -36,6 +36,12 @@ function expectCleanFailure(r: Run, message: RegExp): void {
   expect(r.stderr).not.toMatch(/^\s+at /m); // a message, not a stack trace
 }
 
+/** `train` until a tiny model knows the color task: a high learning rate, every projection adapted, no dropout. */
+const learnTheTask = (model: string, file: string, out: string, epochs: number) => [
+  "train", "--model", model, "--data", file, "--out", out, "--json", "--epochs", String(epochs), "--lr", "1e-2", "--rank", "8", "--alpha", "16",
+  "--dropout", "0", "--batch-size", "4", "--grad-accum", "1", "--warmup-ratio", "0", "--targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+];
+
 const logprobsOf = async (args: string[]) => {
   const r = await tuneforge(["logprobs", ...args]);
   expect(r.stderr).toBe("");
@@ -81,10 +87,7 @@ describe("tuneforge train / logprobs / generate / merge", () => {
 
   it("learns the structured task end to end: loss < 0.3, and the adapter answers through the chat template", async () => {
     const out = path.join(tmp, "task-adapter");
-    const r = await tuneforge([
-      "train", "--model", modelDir, "--data", data, "--out", out, "--json", "--epochs", "25", "--lr", "1e-2", "--rank", "8", "--alpha", "16",
-      "--dropout", "0", "--batch-size", "4", "--grad-accum", "1", "--warmup-ratio", "0", "--targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
-    ]);
+    const r = await tuneforge(learnTheTask(modelDir, data, out, 25));
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
     expect(lines[0]!.loss!).toBeGreaterThan(5); // near-uniform over ~400 tokens at the start
@@ -192,10 +195,7 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     const twoTurns = path.join(tmp, "two-turns.jsonl");
     fs.writeFileSync(twoTurns, toJsonl(turns));
     const out = path.join(tmp, "qwen3-adapter");
-    const r = await tuneforge([
-      "train", "--model", qwen3, "--data", twoTurns, "--out", out, "--json", "--epochs", "20", "--lr", "1e-2", "--rank", "8", "--alpha", "16",
-      "--dropout", "0", "--batch-size", "4", "--grad-accum", "1", "--warmup-ratio", "0", "--targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
-    ]);
+    const r = await tuneforge(learnTheTask(qwen3, twoTurns, out, 20));
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
     expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
