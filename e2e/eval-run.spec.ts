@@ -290,6 +290,7 @@ test("a reasoning candidate's thinking is folded above its answer, and its answe
   expect(b.metrics.exactMatch!.candidate).toBeGreaterThan(0);
 
   await page.goto(`/evaluations/${thinking!.runId}`);
+  await expect(page.getByTestId("eval-generation")).toHaveText("Answers: greedy · top-p 1 · up to 512 tokens · seed 0 · thinking on");
   const row0 = page.locator('[data-testid="sbs-row"][data-sample="0"]');
   const reasoning = row0.getByTestId("candidate-reasoning");
   await expect(reasoning.locator("summary")).toHaveText(/^Thinking \(\d+ words\)$/);

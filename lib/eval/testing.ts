@@ -205,7 +205,8 @@ export async function seedEvalRun(db: PrismaClient, opts: SeedEvalRunOptions): P
       baselineSpec: "openai:gpt-4o-mini-2024-07-18",
       judgeSpec: withJudge ? "openai:gpt-4o-2024-08-06" : null,
       rubric: withJudge ? "Prefer the response that is exactly the expected JSON object." : null,
-      generation: GENERATION,
+      // A reasoning candidate was asked to think (where a template has the switch).
+      generation: opts.candidateReasoning ? { ...GENERATION, thinking: "on" } : GENERATION,
       jsonSchema: (opts.jsonSchema ?? undefined) as Prisma.InputJsonValue | undefined,
       concurrency: 8,
       warnings: [],

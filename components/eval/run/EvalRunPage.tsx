@@ -17,6 +17,7 @@ import { ProgressCard } from "./ProgressCard";
 import { SweepCard } from "./SweepCard";
 import { TagsCard } from "./TagsCard";
 import { WinRateCard } from "./WinRateCard";
+import { generationLine } from "./words";
 
 // /evaluations/[id]: the run rendered by the server once, then kept current by its progress stream while it runs. The summary
 // comes from the server (recomputed there after each human verdict), never recomputed in the browser.
@@ -39,6 +40,10 @@ export function EvalRunPage({ initial }: { initial: EvalRunView }) {
             <StatusBadge status={run.status} /> <BreakableId id={run.candidateSpec} className="mono" /> (candidate) vs <BreakableId id={run.baselineSpec} className="mono" /> (baseline) ·{" "}
             {run.datasetName} v{run.versionNumber}, {run.split} split · {run.judgeSpec ? <>judge <BreakableId id={run.judgeSpec} className="mono" /></> : "no judge"}
             {run.checkpointStep !== null ? ` · checkpoint step ${run.checkpointStep}` : ""} · created <DateTime iso={run.createdAt} />
+            <br />
+            <span className="muted" data-testid="eval-generation">
+              Answers: {generationLine(run.generation)}
+            </span>
           </>
         }
         actions={

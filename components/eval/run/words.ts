@@ -1,4 +1,4 @@
-import type { EvalSummary, QualityMetric, TagBreakdown } from "@/lib/eval/types";
+import type { EvalSummary, GenerationSettings, QualityMetric, TagBreakdown } from "@/lib/eval/types";
 
 // The summary in words, for the places a chart cannot be read at a glance (and for screen readers).
 
@@ -32,4 +32,17 @@ export function winRateVerdict(w: NonNullable<EvalSummary["winRate"]>): string {
   if (w.ci[0] > 0.5) return "The candidate wins: the whole interval is above 50 %.";
   if (w.ci[1] < 0.5) return "The baseline wins: the whole interval is below 50 %.";
   return "No clear winner: the interval includes 50 %.";
+}
+
+/** How the answers were generated, as the run page's header says it: "greedy · top-p 1 · up to 512 tokens · seed 0". */
+export function generationLine(g: GenerationSettings): string {
+  const parts = [
+    g.temperature === 0 ? "greedy" : `temperature ${g.temperature}`,
+    `top-p ${g.topP}`,
+    `up to ${g.maxTokens} tokens`,
+    `seed ${g.seed}`,
+  ];
+  if (g.thinking === "off") parts.push("thinking off");
+  if (g.thinking === "on") parts.push("thinking on");
+  return parts.join(" · ");
 }
