@@ -44,3 +44,21 @@ export type ThinkingMode = (typeof THINKING_MODES)[number];
 export function thinkingVariables(mode: ThinkingMode | undefined): Record<string, boolean> {
   return mode === "off" ? { enable_thinking: false } : mode === "on" ? { enable_thinking: true } : {};
 }
+
+const REASONING_KEYS = ["reasoning_content", "reasoning"] as const;
+
+/** An assistant message that carries its thinking beside its content (vLLM's and DeepSeek's reasoning_content, newer
+ * vLLM's and OpenRouter's reasoning), as their logs and distillation sets hold it. */
+export function hasSeparateReasoning(m: unknown): m is Record<string, unknown> {
+  if (!m || typeof m !== "object" || Array.isArray(m)) return false;
+  const r = m as Record<string, unknown>;
+  return r.role === "assistant" && REASONING_KEYS.some((k) => typeof r[k] === "string") && (typeof r.content === "string" || r.content == null);
+}
+
+/** Such a message with its thinking moved into the content as the leading think block; any other message as it is. */
+export function thinkingIntoContent<T>(m: T): T {
+  if (!hasSeparateReasoning(m)) return m;
+  const { reasoning_content, reasoning, ...rest } = m;
+  const thinking = typeof reasoning_content === "string" ? reasoning_content : (reasoning as string);
+  return { ...rest, content: withReasoning(thinking, typeof rest.content === "string" ? rest.content : "") } as T;
+}

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { z } from "zod";
+import { thinkingIntoContent } from "../reasoning";
 import type { ChatExample, TrainingMessage } from "./masks";
 
 // Chat JSONL as OpenAI's fine-tuning API takes it: one {"messages": [...], "tools"?: [...]} per line.
@@ -21,9 +22,13 @@ export function issuePath(p: PropertyKey[]): string {
   return p.map((k) => (typeof k === "number" ? `[${k}]` : `.${String(k)}`)).join("").replace(/^\./, "");
 }
 
-/** Templates expect string content: text parts are joined, tool-call-only turns get "". `where` prefixes errors. */
+/**
+ * Templates expect string content: text parts are joined, tool-call-only turns get "". A reply's separate
+ * reasoning_content becomes a leading think block in its content, as the dataset import stores it
+ * (lib/reasoning.ts). `where` prefixes errors.
+ */
 export function normalizeMessages(messages: z.infer<typeof MessageSchema>[], where: string): TrainingMessage[] {
-  return messages.map((m, i) => {
+  return messages.map(thinkingIntoContent).map((m, i) => {
     const content = typeof m.content === "string" ? m.content : Array.isArray(m.content) ? m.content.map((p) => p.text).join("") : "";
     if (m.role === "assistant" && m.content == null && !("tool_calls" in m)) {
       throw new Error(`${where}[${i}] is an assistant message with neither content nor tool_calls`);

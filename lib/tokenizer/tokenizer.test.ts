@@ -221,6 +221,11 @@ describe("parseChatJsonl", () => {
     expect(ex[0]!.messages[1]!.content).toBe("hello");
   });
 
+  it("puts a reply's separate reasoning_content into its content as a think block, as the import does", () => {
+    const ex = parseChatJsonl('{"messages":[{"role":"user","content":"2+2?"},{"role":"assistant","content":"4","reasoning_content":"Two and two."}]}\n', "r.jsonl");
+    expect(ex[0]!.messages[1]).toEqual({ role: "assistant", content: "<think>\nTwo and two.\n</think>\n\n4" });
+  });
+
   it("accepts a byte-order mark and CRLF line ends", () => {
     const ex = parseChatJsonl('\uFEFF{"messages":[{"role":"user","content":"a"}]}\r\n{"messages":[{"role":"user","content":"b"}]}\r\n', "w.jsonl");
     expect(ex.map((e) => e.messages[0]!.content)).toEqual(["a", "b"]);

@@ -31,6 +31,18 @@ describe("OpenAI chat JSONL", () => {
     }
   });
 
+  it("moves an assistant's separate reasoning_content (vLLM, DeepSeek) into its content as a think block", () => {
+    const r = ok(convertRecord({ messages: [{ role: "user", content: "2+2?" }, { role: "assistant", content: "4", reasoning_content: "Two and two make four." }] }, "openai-chat", 1));
+    expect(r.example).toEqual({ messages: [{ role: "user", content: "2+2?" }, { role: "assistant", content: "<think>\nTwo and two make four.\n</think>\n\n4" }] });
+    // OpenRouter's and newer vLLM's "reasoning"; an empty thinking adds nothing but is dropped as a key.
+    const r2 = ok(convertRecord({ messages: [{ role: "assistant", content: "4", reasoning: "Sum." }, { role: "assistant", content: "5", reasoning_content: "" }] }, "openai-chat", 2));
+    expect(r2.example.messages).toEqual([{ role: "assistant", content: "<think>\nSum.\n</think>\n\n4" }, { role: "assistant", content: "5" }]);
+    // A tool-call turn with thinking keeps its calls; a user's "reasoning" key is not touched (the validator names it).
+    const call = { id: "c1", type: "function", function: { name: "f", arguments: "{}" } };
+    const r3 = ok(convertRecord({ messages: [{ role: "user", content: "x", reasoning: "n/a" }, { role: "assistant", content: null, tool_calls: [call], reasoning_content: "Call f." }] }, "openai-chat", 3));
+    expect(r3.example.messages).toEqual([{ role: "user", content: "x", reasoning: "n/a" }, { role: "assistant", content: "<think>\nCall f.\n</think>\n\n", tool_calls: [call] }]);
+  });
+
   it("rejects records that are not chat examples, naming the line", () => {
     expect(err(convertRecord([1, 2], "openai-chat", 7))).toEqual({ line: 7, code: "data_type", message: "line 7: expected a JSON object, got an array" });
     expect(err(convertRecord({ prompt: "x" }, "openai-chat", 3)).code).toBe("missing_field");

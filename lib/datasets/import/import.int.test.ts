@@ -123,6 +123,17 @@ describe("import pipeline", () => {
     expect(done.report!.errors).toEqual([expect.objectContaining({ line: 2, code: "invalid_json" })]);
   });
 
+  it("keeps a reasoning server's reasoning_content, moved into the reply as a think block, with no error", async () => {
+    const d = await newDataset("reasoning");
+    const line = (i: number) => JSON.stringify({ messages: [{ role: "user", content: `Question ${i}?` }, { role: "assistant", content: `Answer ${i}.`, reasoning_content: `Thinking about ${i}.` }] });
+    const done = await importText(d.id, "r.jsonl", [line(1), line(2)].join("\n"));
+    expect(done).toMatchObject({ status: "succeeded", imported: 2, skipped: 0 });
+    expect(done.report!.errors).toEqual([]);
+    const rows = await rowsOf(d.id);
+    expect(rows[0]!.messages).toEqual([{ role: "user", content: "Question 1?" }, { role: "assistant", content: "<think>\nThinking about 1.\n</think>\n\nAnswer 1." }]);
+    expect(rows.every((r) => r.errorCount === 0)).toBe(true);
+  });
+
   it("cancel drops the staged file and writes nothing", async () => {
     const d = await newDataset("cancel");
     const refused = await importText(d.id, "c.jsonl", [chat(1), "{"].join("\n"));

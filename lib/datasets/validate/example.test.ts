@@ -48,6 +48,9 @@ describe("validateExample: the cookbook's format errors", () => {
     expect(issues.map((i) => i.path)).toEqual(["messages[0].weight", "messages[1].foo"]);
     expect(issues.every((i) => i.code === "message_unrecognized_key")).toBe(true);
     expect(codes({ messages: [u("hi"), a("x", { weight: 0, name: "bot_1" }), u("more"), a("y")] })).toEqual([]);
+    // A reasoning server's thinking: the message says that importing the file keeps it.
+    const [reasoning] = validateExample({ messages: [u("hi"), a("x", { reasoning_content: "think" })] }, ctx);
+    expect(reasoning!.message).toMatch(/has key "reasoning_content".*importing the file .* moves this thinking into the content as a <think> block$/);
   });
 
   it("unrecognized_role: developer and made-up roles, with a hint for developer", () => {

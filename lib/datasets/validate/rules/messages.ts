@@ -46,7 +46,11 @@ export const messagesRule: Rule = {
       if (role) {
         for (const key of Object.keys(m)) {
           if (!ALLOWED_KEYS[role]!.has(key)) {
-            report("message_unrecognized_key", `${where} (${role}) has key "${key}", which ${role} messages do not take; allowed: ${[...ALLOWED_KEYS[role]!].join(", ")}`, `${at}.${key}`);
+            // A reasoning server's thinking: importing the file keeps it, moved into the content (lib/reasoning.ts).
+            const hint = role === "assistant" && (key === "reasoning_content" || key === "reasoning")
+              ? "; importing the file (tuneforge import, or the dataset's Import tab) moves this thinking into the content as a <think> block"
+              : "";
+            report("message_unrecognized_key", `${where} (${role}) has key "${key}", which ${role} messages do not take; allowed: ${[...ALLOWED_KEYS[role]!].join(", ")}${hint}`, `${at}.${key}`);
           }
         }
       }
