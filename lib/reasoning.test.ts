@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { answerOf, splitReasoning, withReasoning } from "./reasoning";
+import { answerOf, separateReasoning, splitReasoning, thinkingSummary, withReasoning } from "./reasoning";
 
 describe("splitReasoning", () => {
   it("takes a leading think block apart from the answer, as Qwen3 writes it", () => {
@@ -26,5 +26,21 @@ describe("splitReasoning", () => {
     expect(splitReasoning(stored)).toEqual({ reasoning: "Step one.", answer: "42", unfinished: false });
     expect(withReasoning(null, "42")).toBe("42");
     expect(withReasoning("", "42")).toBe("42");
+  });
+});
+
+describe("thinkingSummary and separateReasoning", () => {
+  it("says what a folded block holds, and nothing for no block or an empty one", () => {
+    expect(thinkingSummary(splitReasoning("<think>\nThe sky is blue.\n</think>\n\nBlue"))).toBe("Thinking (4 words)");
+    expect(thinkingSummary(splitReasoning("<think>\nFirst the"))).toBe("Thinking, cut off before an answer (2 words)");
+    expect(thinkingSummary(splitReasoning("<think>\n\n</think>\n\nBlue"))).toBeNull();
+    expect(thinkingSummary(splitReasoning("Blue"))).toBeNull();
+  });
+
+  it("reads a server's reasoning_content, else its reasoning", () => {
+    expect(separateReasoning({ role: "assistant", content: "4", reasoning_content: "a", reasoning: "b" })).toBe("a");
+    expect(separateReasoning({ role: "assistant", content: "4", reasoning_content: null, reasoning: "b" })).toBe("b");
+    expect(separateReasoning({ role: "assistant", content: "4" })).toBeNull();
+    expect(separateReasoning(undefined)).toBeNull();
   });
 });

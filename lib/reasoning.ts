@@ -24,6 +24,16 @@ export function splitReasoning(text: string): ReasoningSplit {
   return { reasoning: text.slice(start + OPEN.length, end).trim(), answer: text.slice(end + CLOSE.length).trimStart(), unfinished: false };
 }
 
+/**
+ * What a folded think block's summary says ("Thinking (21 words)"); null when there is nothing to unfold (no block,
+ * or an empty one, as Qwen3 writes with its thinking off).
+ */
+export function thinkingSummary({ reasoning, unfinished }: ReasoningSplit): string | null {
+  if (reasoning === null || (!reasoning && !unfinished)) return null;
+  const words = reasoning.split(/\s+/).filter(Boolean).length;
+  return unfinished ? `Thinking, cut off before an answer (${words} words)` : `Thinking (${words} words)`;
+}
+
 /** The answer a metric or a judge should read: the text after a leading think block, else the whole text. */
 export const answerOf = (text: string): string => splitReasoning(text).answer;
 
@@ -47,18 +57,27 @@ export function thinkingVariables(mode: ThinkingMode | undefined): Record<string
 
 const REASONING_KEYS = ["reasoning_content", "reasoning"] as const;
 
-/** An assistant message that carries its thinking beside its content (vLLM's and DeepSeek's reasoning_content, newer
- * vLLM's and OpenRouter's reasoning), as their logs and distillation sets hold it. */
-export function hasSeparateReasoning(m: unknown): m is Record<string, unknown> {
-  if (!m || typeof m !== "object" || Array.isArray(m)) return false;
+/**
+ * The thinking a message carries beside its content: vLLM's and DeepSeek's reasoning_content, newer vLLM's and
+ * OpenRouter's reasoning (in a server's reply, and in the logs and distillation sets made from them). Null when none.
+ */
+export function separateReasoning(m: unknown): string | null {
+  if (!m || typeof m !== "object" || Array.isArray(m)) return null;
   const r = m as Record<string, unknown>;
-  return r.role === "assistant" && REASONING_KEYS.some((k) => typeof r[k] === "string") && (typeof r.content === "string" || r.content == null);
+  for (const k of REASONING_KEYS) if (typeof r[k] === "string") return r[k];
+  return null;
+}
+
+/** An assistant message with its thinking beside a string (or absent) content. */
+export function hasSeparateReasoning(m: unknown): m is Record<string, unknown> {
+  const r = m as Record<string, unknown>;
+  return separateReasoning(m) !== null && r.role === "assistant" && (typeof r.content === "string" || r.content == null);
 }
 
 /** Such a message with its thinking moved into the content as the leading think block; any other message as it is. */
 export function thinkingIntoContent<T>(m: T): T {
   if (!hasSeparateReasoning(m)) return m;
-  const { reasoning_content, reasoning, ...rest } = m;
-  const thinking = typeof reasoning_content === "string" ? reasoning_content : (reasoning as string);
+  const thinking = separateReasoning(m)!;
+  const { reasoning_content: _c, reasoning: _r, ...rest } = m;
   return { ...rest, content: withReasoning(thinking, typeof rest.content === "string" ? rest.content : "") } as T;
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { splitReasoning } from "@/lib/reasoning";
+import { splitReasoning, thinkingSummary } from "@/lib/reasoning";
 import type { Column } from "./chat-state";
 import styles from "./playground.module.css";
 
@@ -29,13 +29,14 @@ function Note({ text }: { text: string }) {
  * above the answer. An empty think block (Qwen3 without thinking, or a model tuned on such replies) shows nothing.
  */
 function Reply({ content }: { content: string }) {
-  const { reasoning, answer, unfinished } = splitReasoning(content);
-  const words = reasoning ? reasoning.split(/\s+/).filter(Boolean).length : 0;
+  const split = splitReasoning(content);
+  const { reasoning, answer, unfinished } = split;
+  const summary = thinkingSummary(split);
   return (
     <>
-      {reasoning || unfinished ? (
+      {summary !== null ? (
         <details className={styles.reasoning} data-testid="reply-reasoning">
-          <summary>{unfinished ? `Thinking, cut off before an answer (${words} words)` : `Thinking (${words} words)`}</summary>
+          <summary>{summary}</summary>
           <span className={styles.reasoningText}>{reasoning}</span>
         </details>
       ) : null}

@@ -3,6 +3,7 @@ import path from "node:path";
 import { modelsDir } from "../env";
 import { summarizeWeights } from "./safetensors-header";
 import { shapeFromConfig, type ModelShape } from "./shape";
+import { chooseChatTemplate } from "../tokenizer/template";
 
 // Scan of the models directory: one level of sub-folders, each a Hugging Face model folder when it holds a
 // config.json. Parameters and dtype come from the safetensors headers (never the weights), the rest from
@@ -45,18 +46,12 @@ async function readJson(p: string): Promise<Record<string, unknown>> {
   return parsed as Record<string, unknown>;
 }
 
-/** The chat template's text (every named template of a list, joined), or null when the folder has none. */
+/** The text of the chat template chat renders with (chooseChatTemplate's rule), or null when the folder has none. */
 async function chatTemplateText(folder: string): Promise<string | null> {
-  // Newer exports keep the template in its own file; older ones inside tokenizer_config.json.
-  const jinja = path.join(folder, "chat_template.jinja");
-  if (await isFile(jinja)) return readFile(jinja, "utf8").catch(() => "");
   const configPath = path.join(folder, "tokenizer_config.json");
-  if (!(await isFile(configPath))) return null;
+  const config = (await isFile(configPath)) ? await readJson(configPath).catch(() => ({})) : {};
   try {
-    const template = (await readJson(configPath)).chat_template;
-    if (typeof template === "string" && template.length > 0) return template;
-    if (Array.isArray(template)) return template.map((t) => (t && typeof t === "object" && typeof t.template === "string" ? t.template : "")).join("\n");
-    return null;
+    return chooseChatTemplate(folder, config).text || null;
   } catch {
     return null;
   }

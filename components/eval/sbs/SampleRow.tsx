@@ -3,7 +3,7 @@
 import { memo, useState } from "react";
 import { Badge, type Tone } from "@/components/ui/Badge";
 import { Button } from "@/components/ui/Button";
-import { answerOf, splitReasoning } from "@/lib/reasoning";
+import { answerOf, splitReasoning, thinkingSummary, type ReasoningSplit } from "@/lib/reasoning";
 import type { EvalSampleView, JudgeCall, SampleMetrics, Verdict } from "@/lib/eval/types";
 import styles from "../eval.module.css";
 import { DiffText } from "./DiffText";
@@ -41,15 +41,14 @@ function judgeWinner(call: JudgeCall, candidateIs: "A" | "B"): string {
   return call.winner === candidateIs ? "candidate better" : "baseline better";
 }
 
-const wordCount = (text: string) => text.split(/\s+/).filter(Boolean).length;
-
 /** A reasoning model's thinking, folded away above its answer (an empty think block shows nothing). */
-function Reasoning({ side, reasoning, unfinished }: { side: string; reasoning: string; unfinished: boolean }) {
-  if (!reasoning && !unfinished) return null;
+function Reasoning({ side, split }: { side: string; split: ReasoningSplit }) {
+  const summary = thinkingSummary(split);
+  if (summary === null) return null;
   return (
     <details className={styles.reasoning} data-testid={`${side}-reasoning`} onClick={(e) => e.stopPropagation()}>
-      <summary>{unfinished ? `Thinking, cut off before an answer (${wordCount(reasoning)} words)` : `Thinking (${wordCount(reasoning)} words)`}</summary>
-      <pre className={`${styles.text} ${styles.textExpanded}`}>{reasoning}</pre>
+      <summary>{summary}</summary>
+      <pre className={`${styles.text} ${styles.textExpanded}`}>{split.reasoning}</pre>
     </details>
   );
 }
@@ -62,7 +61,7 @@ function Output({ side, sample, reference, expanded }: { side: "baseline" | "can
   const split = text === null ? null : splitReasoning(text);
   return (
     <div className={styles.cell} data-testid={`${side}-output`}>
-      {split?.reasoning != null ? <Reasoning side={side} reasoning={split.reasoning} unfinished={split.unfinished} /> : null}
+      {split !== null ? <Reasoning side={side} split={split} /> : null}
       {split !== null ? <DiffText text={split.answer} reference={reference === null ? null : answerOf(reference)} expanded={expanded} label={`${side} output`} /> : null}
       {error ? <div className={styles.error}>Failed: {error}</div> : text === null ? <span className="muted">Not generated yet</span> : null}
       {metrics ? <div className={styles.cellMetrics}>{metricsLine(metrics)}</div> : null}

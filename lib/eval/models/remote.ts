@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionError, APIError } from "openai";
-import { thinkingVariables, withReasoning } from "../../reasoning";
+import { separateReasoning, thinkingVariables, withReasoning } from "../../reasoning";
 import type { ChatMessage, GenerationSettings } from "../types";
 import { createLimiter } from "./limiter";
 import { costOf, type TokenPrice } from "./price";
@@ -49,7 +49,7 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
         return {
           // vLLM, SGLang and DeepSeek return a reasoning model's thinking apart from the answer (reasoning_content;
           // newer vLLM and OpenRouter: reasoning); it is kept, in the form a local model writes it.
-          text: withReasoning(reasoningOf(choice?.message), choice?.message?.content ?? ""),
+          text: withReasoning(separateReasoning(choice?.message), choice?.message?.content ?? ""),
           finishReason: choice?.finish_reason ?? "stop",
           latencyMs,
           promptTokens,
@@ -58,13 +58,6 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
         };
       }),
   };
-}
-
-/** The thinking an OpenAI-compatible server put beside the answer: fields the SDK's types do not declare. */
-function reasoningOf(message: object | undefined): string | null {
-  const m = (message ?? {}) as { reasoning_content?: unknown; reasoning?: unknown };
-  const r = m.reasoning_content ?? m.reasoning;
-  return typeof r === "string" ? r : null;
 }
 
 function asGenerationError(err: unknown): Error {
