@@ -91,7 +91,8 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   proj_forward(ly.proj[kQ], a.xn1.data(), a.q.data(), N, dr[kQ], &a.lora_u[kQ]);
   proj_forward(ly.proj[kK], a.xn1.data(), a.k.data(), N, dr[kK], &a.lora_u[kK]);
   proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
-  qk_norm_forward(ly, a.q.data(), a.k.data(), N, &a);
+  // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
+  qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
   mark(StepPhase::Elementwise);
