@@ -216,6 +216,41 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     expectCleanFailure(raw, /--thinking applies to --messages/);
   }, 180_000);
 
+  // Gemma 3: (1 + w) norms, output norms, GELU, a scaled embedding, and an 8-key window on every other layer, which
+  // the examples (a system prompt folded into the first user turn, two turns) are far longer than. The adapter must
+  // learn the task, generation (KV cache, windowed) must answer the second turn and stop at <end_of_turn>, and the
+  // merged model must give the adapter's logprobs.
+  it("learns the task on a Gemma 3 from two-turn examples under Gemma's chat template, and merges", async () => {
+    const gemma = writeTinyModel({ dir: path.join(tmp, "gemma3"), seed: 5, gemma3: true }).dir;
+    const turns = colorTask(24).map((line, i, all) => ({ messages: [...line.messages, ...all[(i + 1) % all.length]!.messages.slice(1)] }));
+    const twoTurns = path.join(tmp, "gemma-two-turns.jsonl");
+    fs.writeFileSync(twoTurns, toJsonl(turns));
+    const out = path.join(tmp, "gemma3-adapter");
+    const r = await tuneforge(learnTheTask(gemma, twoTurns, out, 20));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    // From ~6.8. Gemma's head is the frozen, tied embedding, which LoRA cannot adapt: this tiny model levels off near
+    // 0.31 (an untied Llama at 0.21, a tied one at 0.65, same data and steps), answers right below.
+    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.4);
+    const messages = [
+      { role: "system", content: "Answer in JSON." },
+      { role: "user", content: "What color is the grass?" },
+      { role: "assistant", content: '{"color": "green"}' },
+      { role: "user", content: "What color is the coal?" },
+    ];
+    const g = await tuneforge(["generate", "--model", gemma, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
+    const merged = path.join(tmp, "gemma3-merged");
+    const m = await tuneforge(["merge", "--model", gemma, "--adapter", out, "--out", merged]);
+    expect(m.code, m.stderr).toBe(0);
+    const tokens = "2,100,101,102,103,104,105,106,107,108,109,110";
+    const viaAdapter = await logprobsOf(["--model", gemma, "--adapter", out, "--tokens", tokens]);
+    const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
+    viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
+  }, 180_000);
+
   it("generate is deterministic at temperature 0 and applies the chat template", async () => {
     const args = ["generate", "--model", modelDir, "--adapter", adapter, "--messages", JSON.stringify(colorTask(1)[0]!.messages.slice(0, 2)), "--max-tokens", "12", "--json"];
     const a = await tuneforge(args);

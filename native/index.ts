@@ -40,8 +40,10 @@ export type ModelInfo = {
   headDim: number;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
-  /** Qwen3: each head of q and k is RMS-normalized (q_norm, k_norm) before RoPE. */
+  /** Qwen3, Gemma 3: each head of q and k is RMS-normalized (q_norm, k_norm) before RoPE. */
   qkNorm: boolean;
+  /** Gemma 3: each sublayer's output is normalized (post_attention / post_feedforward norms) before its residual add. */
+  sandwichNorms: boolean;
   eosTokenIds: number[];
   /** All parameters, embedding included. */
   numParameters: number;

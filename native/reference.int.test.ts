@@ -43,6 +43,9 @@ describe("native forward = independent reference", () => {
     ["qwen2 q/k/v biases", { qwen2: true }],
     // head_dim 32 over hidden 64 and 4 heads: q_proj is [128, 64], o_proj [64, 128].
     ["qwen3 q/k norms, own head_dim, GQA", { qwen3: true, gqa: true, shape: { headDim: 32 } }],
+    // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
+    // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
+    ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {
     it(`${name}: full precision, NF4 and NF4 + double quant`, async () => {

@@ -21,8 +21,10 @@ describe("memory estimate vs the native CPU trainer", () => {
     ["none", "lora", "llama"],
     // Qwen3's q/k norms: their weights, and the q and k they keep for backward, are in both accounts.
     ["nf4", "qlora", "qwen3"],
+    // Gemma 3's sandwich norms keep the o and down projections' outputs too.
+    ["nf4", "qlora", "gemma3"],
   ] as const)("quant %s: the fp32 %s estimate of a %s agrees with the reported memory to 0.1 percent", async (quant, method, family) => {
-    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", shape: family === "qwen3" ? { headDim: 96 } : undefined });
+    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", shape: family !== "llama" ? { headDim: 96 } : undefined });
     const described = await describeModel({ name: "m", dir: tiny.dir });
     const T = 128;
     const B = 2;

@@ -93,6 +93,8 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * drops them first, then the attention output, when they would not fit). Like the rest, the log-sum-exps count as
  * values of valueBytes; on a GPU they are fp32, a few bytes per token more. Qwen3 (qkNorm) adds q and k before
  * their per-head norms and a statistic per head ((nh + nkv)·(hd + 1)), kept with the attention inputs too.
+ * Gemma 3 (sandwichNorms) adds the o and down projections' outputs before their norms and those norms' statistics
+ * (2·H + 2).
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
@@ -106,7 +108,7 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
 /** One layer's intermediates per token beyond its input (the per-layer part of activationValuesPerToken). */
 export function layerActivationValues(shape: ModelShape, rank: number): number {
   const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
-  return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape);
+  return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape) + (shape.sandwichNorms ? 2 * H + 2 : 0);
 }
 
 /** Qwen3's q/k norms keep their inputs (q and k before the norm) and one statistic per head for backward. */

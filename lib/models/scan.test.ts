@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
 import { scanModels } from "./scan";
+import { shapeParameters } from "./shape";
 
 describe("scanModels", () => {
   let dir: string;
@@ -71,6 +72,16 @@ describe("scanModels", () => {
     // A folder without weights is listed, with the reason it cannot train.
     // Without weights the dtype comes from config.json: transformers 5's "dtype" as well as 4.x's "torch_dtype".
     expect(models.find((x) => x.name === "bare")).toMatchObject({ parameters: null, dtype: "bfloat16", weightsError: expect.stringMatching(/no \*\.safetensors/) });
+  });
+
+  it("reads a Gemma 3 folder: its architecture, and a shape whose parameter count matches its tensors", async () => {
+    const gemma = writeTinyModel({ dir: path.join(dir, "tiny-gemma3"), preset: "tiny", gemma3: true, gqa: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-gemma3");
+    expect(m).toMatchObject({ architecture: "Gemma3ForCausalLM", modelType: "gemma3_text", parameters: gemma.numParameters, hasChatTemplate: true, thinkingSwitch: false });
+    expect(m?.shape).toMatchObject({ qkNorm: true, sandwichNorms: true, tieWordEmbeddings: true, headDim: 16, numKvHeads: 2 });
+    // The shape's count (sandwich and q/k norms included) is the safetensors headers' count.
+    expect(shapeParameters(m!.shape!)).toBe(gemma.numParameters);
   });
 
   it("names the file when a safetensors header is corrupt", async () => {

@@ -7,6 +7,12 @@ const qwen3 = {
   num_attention_heads: 16, num_hidden_layers: 28, num_key_value_heads: 8, tie_word_embeddings: true, vocab_size: 151936,
 };
 
+// gemma-3-1b's config.json (the fields the shape reads): no tie_word_embeddings key, so tied by Gemma3TextConfig's default.
+const gemma3 = {
+  architectures: ["Gemma3ForCausalLM"], model_type: "gemma3_text", head_dim: 256, hidden_size: 1152, intermediate_size: 6912,
+  num_attention_heads: 4, num_hidden_layers: 26, num_key_value_heads: 1, vocab_size: 262144,
+};
+
 describe("shapeFromConfig", () => {
   it("reads Qwen3's q/k norms and its own head_dim", () => {
     const s = shapeFromConfig(qwen3)!;
@@ -23,6 +29,29 @@ describe("shapeFromConfig", () => {
     expect(shapeFromConfig({ ...noHeadDim, architectures: undefined })!.headDim).toBe(128);
     const llama = shapeFromConfig({ ...noHeadDim, architectures: ["LlamaForCausalLM"], model_type: "llama" })!;
     expect(llama.headDim).toBe(64);
+    expect(llama.qkNorm).toBeUndefined();
+  });
+
+  it("reads Gemma 3: q/k norms, sandwich norms, tied by default, head_dim 256 by default", () => {
+    const s = shapeFromConfig(gemma3)!;
+    expect(s).toMatchObject({ qkNorm: true, sandwichNorms: true, tieWordEmbeddings: true, headDim: 256, numKvHeads: 1 });
+    // Counted by hand from the layout: the tied embedding 262144·1152 = 301,989,888; per layer the linears
+    // (q 1152·1024, k and v 1152·256, o 1024·1152, gate/up/down 1152·6912 each) 26,836,992 plus four hidden-size
+    // norms 4·1152 and q/k norms 2·256, 26,842,112, times 26 = 697,894,912; the final norm 1152. 999,885,952 is
+    // gemma-3-1b's known total.
+    expect(shapeParameters(s)).toBe(999_885_952);
+    const { head_dim: _, ...noHeadDim } = gemma3;
+    expect(shapeFromConfig(noHeadDim)!.headDim).toBe(256);
+    expect(shapeFromConfig({ ...noHeadDim, architectures: undefined })).toMatchObject({ headDim: 256, sandwichNorms: true });
+    expect(shapeFromConfig({ ...gemma3, tie_word_embeddings: false })!.tieWordEmbeddings).toBe(false);
+    // Untied, the count grows by exactly one more embedding-sized lm_head.
+    expect(shapeParameters(shapeFromConfig({ ...gemma3, tie_word_embeddings: false })!)).toBe(999_885_952 + 262144 * 1152);
+  });
+
+  it("keeps the Llama defaults for other architectures: untied when the key is absent, no sandwich norms", () => {
+    const llama = shapeFromConfig({ ...gemma3, architectures: ["LlamaForCausalLM"], model_type: "llama" })!;
+    expect(llama.tieWordEmbeddings).toBe(false);
+    expect(llama.sandwichNorms).toBeUndefined();
     expect(llama.qkNorm).toBeUndefined();
   });
 });

@@ -1,18 +1,21 @@
-// The shape numbers of a Llama-family config.json that memory estimates need. Everything here is plain
-// arithmetic on config.json, so the browser can import it too.
+// The shape numbers of a Llama-family (or Gemma 3 text) config.json that memory estimates need. Everything here
+// is plain arithmetic on config.json, so the browser can import it too.
 
 import type { ModelInfo } from "../../native/index";
 
 /** The same fields, under the same names, as the native addon's ModelInfo (what a loaded model reports). */
 export type ModelShape = Pick<ModelInfo, "vocabSize" | "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim" | "tieWordEmbeddings"> &
-  Partial<Pick<ModelInfo, "qkNorm">>;
+  Partial<Pick<ModelInfo, "qkNorm" | "sandwichNorms">>;
 
 const posInt = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null);
 
-function isQwen3(config: Record<string, unknown>): boolean {
-  const arch = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
-  return arch === "Qwen3ForCausalLM" || (arch === undefined && config.model_type === "qwen3");
+/** architectures[0] is the name; a config without architectures is known by model_type. */
+function isArch(config: Record<string, unknown>, arch: string, modelType: string): boolean {
+  const first: unknown = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
+  return first === arch || (first === undefined && config.model_type === modelType);
 }
+const isQwen3 = (config: Record<string, unknown>) => isArch(config, "Qwen3ForCausalLM", "qwen3");
+const isGemma3 = (config: Record<string, unknown>) => isArch(config, "Gemma3ForCausalLM", "gemma3_text");
 
 /** The shape, or null when config.json lacks a number the Llama layout needs. */
 export function shapeFromConfig(config: Record<string, unknown>): ModelShape | null {
@@ -23,11 +26,15 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   const numHeads = posInt(config.num_attention_heads);
   if (!vocabSize || !hiddenSize || !intermediateSize || !numLayers || !numHeads) return null;
   // num_key_value_heads absent = plain multi-head attention; head_dim absent = hidden / heads (HF semantics), except
-  // for Qwen3, whose config class defaults it to 128 (native/src/io/config.cc reads it the same way).
+  // for Qwen3 and Gemma 3, whose config classes default it to 128 and 256 (native/src/io/config.cc reads it the same way).
+  const gemma3 = isGemma3(config);
   const numKvHeads = posInt(config.num_key_value_heads) ?? numHeads;
-  const headDim = posInt(config.head_dim) ?? (isQwen3(config) ? 128 : Math.floor(hiddenSize / numHeads));
-  const shape: ModelShape = { vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, tieWordEmbeddings: config.tie_word_embeddings === true };
-  if (isQwen3(config)) shape.qkNorm = true;
+  const headDim = posInt(config.head_dim) ?? (isQwen3(config) ? 128 : gemma3 ? 256 : Math.floor(hiddenSize / numHeads));
+  // Gemma3TextConfig ties lm_head to the embedding unless told otherwise (gemma-3-1b's config.json does not say).
+  const tieWordEmbeddings = typeof config.tie_word_embeddings === "boolean" ? config.tie_word_embeddings : gemma3;
+  const shape: ModelShape = { vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, tieWordEmbeddings };
+  if (isQwen3(config) || gemma3) shape.qkNorm = true;
+  if (gemma3) shape.sandwichNorms = true;
   return shape;
 }
 
@@ -53,9 +60,13 @@ export function layerLinearParameters(s: ModelShape): number {
   return s.numLayers * Object.values(linearDims(s)).reduce((n, d) => n + d.in * d.out, 0);
 }
 
-/** Total parameters from the shape alone (Llama layout without biases): for when no weights are readable. */
+/**
+ * Total parameters from the shape alone (Llama layout without biases): for when no weights are readable. Gemma 3's
+ * sandwich norms are two more hidden-size norms per layer (pre_ and post_feedforward_layernorm).
+ */
 export function shapeParameters(s: ModelShape): number {
   const embed = s.vocabSize * s.hiddenSize;
-  const norms = s.hiddenSize * (2 * s.numLayers + 1) + (s.qkNorm ? 2 * s.headDim * s.numLayers : 0);
+  const normsPerLayer = (s.sandwichNorms ? 4 : 2) * s.hiddenSize + (s.qkNorm ? 2 * s.headDim : 0);
+  const norms = normsPerLayer * s.numLayers + s.hiddenSize;
   return layerLinearParameters(s) + embed + (s.tieWordEmbeddings ? 0 : embed) + norms;
 }

@@ -172,6 +172,56 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     });
   });
 
+  describe("Gemma 3's template (no system turn, the assistant rendered as model)", () => {
+    // The tiny-model generator's Gemma 3: its published template, <start_of_turn> / <end_of_turn> as special tokens.
+    const gemma3 = () => loadChatTokenizer(writeTinyModel({ dir: path.join(tmp, "gemma3"), gemma3: true }).dir);
+
+    it("masks exactly the model turns and their <end_of_turn>; the system prompt inside the first user turn stays unmasked", () => {
+      const chat = gemma3();
+      const t = tokenizeChat(chat, convo);
+      expect(t.tokens.length).toBe(t.lossMask.length);
+      expect(chat.decode(t.tokens)).toBe(
+        "<bos><start_of_turn>user\nYou are a helpful assistant.\n\nWhat is the capital of France?<end_of_turn>\n" +
+          "<start_of_turn>model\nParis.<end_of_turn>\n<start_of_turn>user\nAnd of Italy?<end_of_turn>\n<start_of_turn>model\nRome.<end_of_turn>\n",
+      );
+      // The template's newline after <end_of_turn> belongs to the reply's rendering, as ChatML's after <|im_end|>.
+      expect(spans(chat, t)).toEqual(["Paris.<end_of_turn>\n", "Rome.<end_of_turn>\n"]);
+      // Each reply's <end_of_turn> (the token generation stops on) is trained; no <start_of_turn> is.
+      const eot = chat.tokenId("<end_of_turn>")!;
+      expect(t.tokens.flatMap((id, i) => (id === eot ? [t.lossMask[i]] : []))).toEqual([0, 1, 0, 1]);
+      expect(t.tokens.every((id, i) => id !== chat.tokenId("<start_of_turn>") || t.lossMask[i] === 0)).toBe(true);
+      expect(chat.stopTokenIds).toContain(eot);
+    });
+
+    it("masks three replies of a longer chat, trimming content as the template does, and honours weight 0", () => {
+      const chat = gemma3();
+      const longer: ChatExample = {
+        messages: [
+          { role: "system", content: "Answer in JSON." },
+          { role: "user", content: "Color of the sky?" },
+          { role: "assistant", content: ' {"color": "blue"}\n' },
+          { role: "user", content: "And grass?" },
+          { role: "assistant", content: '{"color": "green"}', weight: 0 },
+          { role: "user", content: "And blood?" },
+          { role: "assistant", content: '{"color": "red"}' },
+        ],
+      };
+      const t = tokenizeChat(chat, longer);
+      expect(spans(chat, t)).toEqual(['{"color": "blue"}<end_of_turn>\n', '{"color": "red"}<end_of_turn>\n']);
+      expect(spans(chat, tokenizeChat(chat, { messages: longer.messages.map(({ weight: _w, ...m }) => m) }))).toEqual([
+        '{"color": "blue"}<end_of_turn>\n',
+        '{"color": "green"}<end_of_turn>\n',
+        '{"color": "red"}<end_of_turn>\n',
+      ]);
+    });
+
+    it("refuses a conversation the template refuses (two user turns in a row), naming the template", () => {
+      const chat = gemma3();
+      const bad: ChatExample = { messages: [{ role: "user", content: "a" }, { role: "user", content: "b" }, { role: "assistant", content: "c" }] };
+      expect(() => tokenizeChat(chat, bad)).toThrow(/tokenizer_config\.json \(chat_template\): rendering the chat template failed: .*roles must alternate/);
+    });
+  });
+
   it("picks the default template from a list of named templates, tool_use when tools are given", () => {
     const chat = withTemplate("named", [{ name: "tool_use", template: "TOOLS{{ tools | length }}" }, { name: "default", template: LLAMA3 }], "config");
     expect(chat.render(convo.messages, { addGenerationPrompt: false })).toMatch(/^<\|begin_of_text\|>/);

@@ -25,7 +25,8 @@ struct ModelInfo {
   int vocab_size, hidden_size, intermediate_size, num_layers, num_heads, num_kv_heads, head_dim;
   int max_position_embeddings;
   bool tie_word_embeddings;
-  bool qk_norm;  // Qwen3: each head of q and k is RMS-normalized before RoPE
+  bool qk_norm;  // Qwen3, Gemma 3: each head of q and k is RMS-normalized before RoPE
+  bool sandwich_norms;  // Gemma 3: each sublayer's output is normalized before its residual add
   std::vector<int> eos_token_ids;
   int64_t num_parameters;        // all parameters, embedding included
   int64_t matmul_parameters;     // N_frozen of the FLOP accounting

@@ -78,6 +78,7 @@ class LocalSession final : public Session {
     i.max_position_embeddings = c.max_position_embeddings;
     i.tie_word_embeddings = c.tie_word_embeddings;
     i.qk_norm = c.qk_norm;
+    i.sandwich_norms = c.sandwich_norms;
     i.eos_token_ids = c.eos_token_ids;
     i.num_parameters = model_->num_parameters();
     i.matmul_parameters = model_->matmul_parameters();
@@ -185,8 +186,16 @@ class LocalSession final : public Session {
 std::unique_ptr<Session> Session::load(const LoadOptions& options) {
   TF_CHECK(!options.model_dir.empty(), "model_dir is required: a folder with config.json and *.safetensors");
   TF_CHECK(options.threads >= 0, "threads must be >= 0 (0 = all cores), got " + std::to_string(options.threads));
-  const std::string backend = resolve_backend(options.backend);
+  std::string backend = resolve_backend(options.backend);
   const Quant quant = parse_quant(options);
+  if (backend == "cuda") {
+    // An architecture the CUDA model does not compute trains on the CPU under auto; an explicit cuda is refused.
+    const std::string gap = backend::cuda_model_gap(parse_model_config_file(options.model_dir + "/config.json"));
+    if (!gap.empty()) {
+      TF_CHECK(options.backend == "auto", "backend \"cuda\": " + gap + "; choose the cpu backend");
+      backend = "cpu";
+    }
+  }
   return std::make_unique<LocalSession>(options, quant, backend);
 }
 

@@ -41,6 +41,18 @@ const char* kQwen3 = R"({
   "torch_dtype": "bfloat16", "transformers_version": "4.51.0", "use_cache": true, "use_sliding_window": false,
   "vocab_size": 151936})";
 
+// gemma-3-1b-it as published (transformers 4.50): no layer_types (the pattern says which layers slide), no
+// tie_word_embeddings (Gemma ties by default), two RoPE bases.
+const char* kGemma3_1b = R"({
+  "architectures": ["Gemma3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+  "attn_logit_softcapping": null, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 106],
+  "final_logit_softcapping": null, "head_dim": 256, "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 1152,
+  "initializer_range": 0.02, "intermediate_size": 6912, "max_position_embeddings": 32768, "model_type": "gemma3_text",
+  "num_attention_heads": 4, "num_hidden_layers": 26, "num_key_value_heads": 1, "pad_token_id": 0,
+  "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06, "rope_local_base_freq": 10000, "rope_scaling": null,
+  "rope_theta": 1000000, "sliding_window": 512, "sliding_window_pattern": 6, "torch_dtype": "bfloat16",
+  "transformers_version": "4.50.0.dev0", "use_cache": true, "vocab_size": 262144})";
+
 // SmolLM2-135M: Llama with tied embeddings and GQA 9/3.
 const char* kSmolLM2 = R"({
   "architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 1, "eos_token_id": 2,
@@ -133,6 +145,70 @@ TEST(config_qwen3_has_qk_norm_and_its_own_head_dim) {
                     "attention_bias = true");
 }
 
+TEST(config_gemma3_text_model) {
+  ModelConfig c = parse_model_config(kGemma3_1b, "gemma-3-1b/config.json");
+  CHECK_EQ(c.architecture, std::string("Gemma3ForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("gemma3_text"));
+  CHECK(c.norm_plus_one && c.embed_scaled && c.sandwich_norms && c.qk_norm);
+  CHECK(c.tie_word_embeddings);
+  CHECK_EQ(c.hidden_act, std::string("gelu_pytorch_tanh"));
+  CHECK_EQ(c.head_dim, 256);
+  CHECK_EQ(c.query_pre_attn_scalar, 256.0);
+  CHECK_EQ(c.sliding_window, 512);
+  CHECK_EQ(c.max_position_embeddings, 32768);  // real windows: the context is not capped at 512
+  CHECK_EQ(c.rope_theta, 1000000.0);
+  CHECK_EQ(c.rope_local_theta, 10000.0);
+  CHECK(c.rope_scaling.type.empty());
+  CHECK_EQ(c.eos_token_ids, std::vector<int>({1, 106}));
+  // Five sliding layers, then a full one: layers 5, 11, 17 and 23 are full.
+  REQUIRE(c.layer_sliding.size() == 26u);
+  for (int l = 0; l < 26; ++l) CHECK_EQ(bool(c.layer_sliding[l]), (l + 1) % 6 != 0);
+
+  // gemma-3-270m (transformers 4.55) lists the layer types; model_type alone maps to the text model; defaults.
+  ModelConfig g = parse_model_config(R"({"model_type": "gemma3_text", "vocab_size": 10, "hidden_size": 8,
+      "intermediate_size": 16, "num_hidden_layers": 3, "num_attention_heads": 2, "num_key_value_heads": 1,
+      "layer_types": ["sliding_attention", "full_attention", "sliding_attention"], "use_bidirectional_attention": false})", "g.json");
+  CHECK_EQ(g.architecture, std::string("Gemma3ForCausalLM"));
+  CHECK(g.layer_sliding == std::vector<char>({1, 0, 1}));
+  CHECK_EQ(g.head_dim, 256);
+  CHECK_EQ(g.sliding_window, 4096);
+  CHECK_EQ(g.query_pre_attn_scalar, 256.0);
+  CHECK_EQ(g.max_position_embeddings, 131072);
+  CHECK(g.tie_word_embeddings);
+  CHECK_EQ(g.rope_theta, 1000000.0);
+  CHECK_EQ(g.rope_local_theta, 10000.0);
+
+  // transformers 5.x: one RoPE per layer type; the full layers' may be scaled (linear, as Gemma 3 4B+).
+  const std::string base = R"({"model_type": "gemma3_text", "vocab_size": 10, "hidden_size": 8, "intermediate_size": 16,
+      "num_hidden_layers": 2, "num_attention_heads": 2, )";
+  ModelConfig r = parse_model_config(base + R"("rope_parameters": {"full_attention": {"rope_type": "linear", "factor": 8.0,
+      "rope_theta": 1000000.0}, "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}}})", "r.json");
+  CHECK_EQ(r.rope_theta, 1000000.0);
+  CHECK_EQ(r.rope_scaling.type, std::string("linear"));
+  CHECK_EQ(r.rope_scaling.factor, 8.0);
+  CHECK_EQ(r.rope_local_theta, 10000.0);
+  CHECK_THROWS(parse_model_config(base + R"("rope_theta": 500000, "rope_parameters": {"full_attention": {"rope_theta": 1000000}}})", "r.json"),
+               "r.json: rope_parameters.full_attention (rope_theta 1000000) and the top-level key (rope_theta 500000) disagree");
+  CHECK_THROWS(parse_model_config(base + R"("rope_parameters": {"rope_theta": 10000}})", "r.json"),
+               "rope_parameters must be given per layer type (full_attention, sliding_attention) for Gemma 3");
+  CHECK_THROWS(parse_model_config(base + R"("rope_parameters": {"sliding_attention": {"rope_type": "linear", "factor": 2}}})", "r.json"),
+               "RoPE scaling on the sliding layers is not supported");
+
+  // What Gemma3TextModel can do and the trainer cannot is refused by name.
+  CHECK_THROWS(parse_model_config(base + R"("final_logit_softcapping": 30.0})", "s.json"),
+               "s.json: final_logit_softcapping is set; softcapping (Gemma 2) is not supported");
+  CHECK_THROWS(parse_model_config(base + R"("attn_logit_softcapping": 50.0})", "s.json"), "attn_logit_softcapping is set");
+  CHECK_THROWS(parse_model_config(base + R"("use_bidirectional_attention": true})", "s.json"), "use_bidirectional_attention = true");
+  CHECK_THROWS(parse_model_config(base + R"("hidden_activation": "gelu"})", "s.json"),
+               "hidden_activation \"gelu\" is not supported (only gelu_pytorch_tanh)");
+  CHECK_THROWS(parse_model_config(base + R"("layer_types": ["sliding_attention"]})", "s.json"), "layer_types has 1 entries for 2 layers");
+  CHECK_THROWS(parse_model_config(base + R"("query_pre_attn_scalar": 0})", "s.json"), "query_pre_attn_scalar must be positive");
+  CHECK_THROWS(parse_model_config(base + R"("attention_bias": true})", "s.json"), "attention_bias = true");
+  CHECK_THROWS(parse_model_config(R"({"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3"})", "mm.json"),
+               "mm.json: architecture Gemma3ForConditionalGeneration (Gemma 3 with its vision tower) is not supported; use a "
+               "text-only Gemma3ForCausalLM checkpoint");
+}
+
 TEST(config_smollm2_tied_llama) {
   ModelConfig c = parse_model_config(kSmolLM2, "smol/config.json");
   CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
@@ -204,7 +280,7 @@ TEST(config_transformers5_rope_parameters) {
                "original_max_position_embeddings 8192)) disagree");
   // What the supported architectures cannot compute.
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_type": "yarn", "rope_theta": 10000, "factor": 4})"), "m.json"),
-               "m.json: rope_parameters type \"yarn\" is not supported (supported: llama3, or none)");
+               "m.json: rope_parameters type \"yarn\" is not supported (supported: llama3, linear, or none)");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": 10000, "partial_rotary_factor": 0.5})"), "m.json"),
                "rope_parameters.partial_rotary_factor < 1 (rotating part of each head) is not supported");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"full_attention": {"rope_theta": 1000000},
@@ -224,13 +300,13 @@ TEST(config_transformers5_rope_parameters) {
 TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
-               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
+               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma3ForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 4);
+  CHECK_EQ(n, 5);
 }
 
 TEST(config_invalid_values_are_named) {
@@ -249,7 +325,7 @@ TEST(config_invalid_values_are_named) {
       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "c.json"),
                "c.json: hidden_size: expected an integer, got a string");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "yarn", "factor": 4})"), "c.json"),
-               "rope_scaling type \"yarn\" is not supported (supported: llama3, or none)");
+               "rope_scaling type \"yarn\" is not supported (supported: llama3, linear, or none)");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"factor": 4})"), "c.json"), "rope_scaling has no rope_type");
   CHECK_THROWS(parse_model_config(minimal(R"("mlp_bias": true)"), "c.json"), "mlp_bias = true is not supported");
   CHECK_THROWS(parse_model_config(minimal(R"("attention_bias": true)"), "c.json"), "attention_bias = true");

@@ -60,6 +60,22 @@ TEST(forward_matches_reference_qwen3_qk_norm_wide_heads_tied) {
   CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 + 2 * (2 * 32 + 64 * 32 + 2 * 32 * 32 + 32 * 64 + 3 * 32 * 48) + 32 + norms));
 }
 
+// Gemma 3: (1 + w) norms, output norms on both sublayers, GELU, the scaled embedding, q/k norms, a 4-key window
+// with its own RoPE base on layer 0 (the 9-token inputs cross it), and scores scaled by query_pre_attn_scalar^-0.5
+// rather than head_dim^-0.5.
+TEST(forward_matches_reference_gemma3_windows_sandwich_norms) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.gemma = true, s.tie = true, s.hd = 16, s.nkv = 1, s.qpas = 24;
+  auto r = load_tiny(s, pool, 13);
+  check_logits_match(r, nullptr, 1e-4);
+  CHECK_EQ(r.m->config().model_type, std::string("gemma3_text"));
+  CHECK(r.m->config().layer_sliding == std::vector<char>({1, 0}));
+  const int64_t qd = 4 * 16, kvd = 16;
+  const int64_t per_layer = 4 * 32 /* four norms */ + 2 * 16 + qd * 32 + 2 * kvd * 32 + 32 * qd + 3 * 32 * 48;
+  CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 + 2 * per_layer + 32));
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -144,14 +160,16 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
   CHECK(r.m->logits(toks) == before);  // a rejected adapter leaves the loaded one in place
 }
 
-// The decoding tests' two models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling.
+// The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
+// llama3 RoPE scaling; Qwen3; Gemma 3.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c;
+  TinySpec a, b, c, d;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
-  return {a, b, c};
+  // Gemma 3: layer 0's 3-key window slides past the cached keys as decoding goes on.
+  d.gemma = true, d.tie = true, d.hd = 16, d.window = 3, d.qpas = 24;
+  return {a, b, c, d};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -81,17 +81,33 @@ TEST(lora_grads_match_reference_qwen3_qk_norm) {
   check_against_reference(r, packed_batch(37, 8), "qwen3");
 }
 
+// Gemma 3: the gradient passes through each sublayer's output norm, the GELU gate, the q/k norms, the query scale
+// (query_pre_attn_scalar ≠ head_dim) and a 3-key window on the sliding layer, into every adapter.
+TEST(lora_grads_match_reference_gemma3) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.gemma = true, s.tie = true, s.hd = 16, s.nkv = 2, s.window = 3, s.qpas = 12;
+  auto r = load_tiny(s, pool, 25);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+  check_against_reference(r, packed_batch(37, 8), "gemma3");
+}
+
 // The recompute skips the down projection (its output is the next layer's input, already kept); with down
 // adapted it still has to rebuild down's LoRA intermediate under the same dropout mask, so both cases run.
 TEST(checkpointing_gives_identical_gradients) {
   const std::vector<std::vector<std::string>> target_sets = {{"q_proj", "v_proj", "up_proj"},
                                                              {"k_proj", "o_proj", "gate_proj", "down_proj"}};
   for (const auto& targets : target_sets) {
-    for (bool nf4 : {false, true}) {
+    for (int variant : {0, 1, 2}) {
+      const bool nf4 = variant == 1;
       ThreadPool pool(2);
       TinySpec spec;
       spec.nf4 = nf4;
       spec.qk_norm = nf4;  // the recompute rebuilds the q/k norms' inputs too
+      spec.gemma = variant == 2;  // and the output norms' inputs, down's output included, under a window
       auto r = load_tiny(spec, pool, 23);
       LoraSpec ls;
       ls.dropout = 0.2f, ls.targets = targets;

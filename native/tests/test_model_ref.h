@@ -18,6 +18,12 @@ struct TinySpec {
   int V = 37, H = 32, I = 48, L = 2, nh = 4, nkv = 2, hd = 8, max_pos = 64;
   bool tie = false, bias = false, llama3 = false, nf4 = false, double_quant = false;
   bool qk_norm = false;  // a Qwen3ForCausalLM: per-head q_norm / k_norm (no biases)
+  // A Gemma3ForCausalLM: (1 + w) norms stored as w, q/k norms, sandwich norms, GELU, a scaled embedding, sliding
+  // windows of `window` keys on the layers the pattern marks, their own RoPE base, scores scaled by qpas^-0.5.
+  bool gemma = false;
+  int window = 4, pattern = 2;
+  double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
+  double local_theta = 1000.0;
   double theta = 10000.0, eps = 1e-5;
   tf::DType dtype = tf::DType::F32;
 };
@@ -51,14 +57,19 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   };
   const int64_t qd = int64_t(s.nh) * s.hd, kvd = int64_t(s.nkv) * s.hd;
   add("model.embed_tokens.weight", {s.V, s.H}, -1.f, 1.f);
+  const float norm_shift = s.gemma ? -1.f : 0.f;  // Gemma stores scale − 1
   for (int l = 0; l < s.L; ++l) {
     const std::string p = "model.layers." + std::to_string(l);
-    add(p + ".input_layernorm.weight", {s.H}, 0.8f, 1.2f);
-    add(p + ".post_attention_layernorm.weight", {s.H}, 0.8f, 1.2f);
-    if (s.qk_norm) {
+    add(p + ".input_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+    add(p + ".post_attention_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+    if (s.gemma) {
+      add(p + ".pre_feedforward_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+      add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f + norm_shift, 1.5f + norm_shift);
+    }
+    if (s.qk_norm || s.gemma) {
       // Wider than the other norms, so that a norm applied to the wrong head or left out shows in the logits.
-      add(p + ".self_attn.q_norm.weight", {s.hd}, 0.5f, 1.5f);
-      add(p + ".self_attn.k_norm.weight", {s.hd}, 0.5f, 1.5f);
+      add(p + ".self_attn.q_norm.weight", {s.hd}, 0.5f + norm_shift, 1.5f + norm_shift);
+      add(p + ".self_attn.k_norm.weight", {s.hd}, 0.5f + norm_shift, 1.5f + norm_shift);
     }
     const int64_t shp[7][2] = {{qd, s.H}, {kvd, s.H}, {kvd, s.H}, {s.H, qd}, {s.I, s.H}, {s.I, s.H}, {s.H, s.I}};
     for (int j = 0; j < 7; ++j) {
@@ -67,14 +78,14 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
       if (s.bias && j < 3) add(tiny_module(l, j) + ".bias", {shp[j][0]}, -0.1f, 0.1f);
     }
   }
-  add("model.norm.weight", {s.H}, 0.8f, 1.2f);
+  add("model.norm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
   if (!s.tie) add("lm_head.weight", {s.V, s.H}, -0.5f, 0.5f);
   std::vector<tf::TensorToWrite> out;
   for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  TF_CHECK(!(s.bias && s.qk_norm), "tiny models: Qwen2 (bias) or Qwen3 (qk_norm), not both");
-  const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : "LlamaForCausalLM";
-  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : "llama";
+  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) <= 1, "tiny models: Qwen2 (bias), Qwen3 (qk_norm) or Gemma 3");
+  const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM" : "LlamaForCausalLM";
+  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -87,6 +98,11 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   if (s.llama3)
     cfg += ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, "
            "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}";
+  if (s.gemma)
+    cfg += ", \"hidden_activation\": \"gelu_pytorch_tanh\", \"sliding_window\": " + std::to_string(s.window) +
+           ", \"sliding_window_pattern\": " + std::to_string(s.pattern) + ", \"rope_local_base_freq\": " +
+           std::to_string(s.local_theta) + ", \"query_pre_attn_scalar\": " + std::to_string(s.qpas > 0 ? s.qpas : s.hd) +
+           ", \"final_logit_softcapping\": null, \"attn_logit_softcapping\": null";
   write_file(dir + "/config.json", cfg + "}");
   if (s.nf4)
     for (int l = 0; l < s.L; ++l)
@@ -146,12 +162,14 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       double ss = 0;
       for (int c = 0; c < C; ++c) ss += x[size_t(i) * C + c] * x[size_t(i) * C + c];
       const double r = 1 / std::sqrt(ss / C + s.eps);
-      for (int c = 0; c < C; ++c) y[size_t(i) * C + c] = x[size_t(i) * C + c] * r * w[c];
+      // Gemma3RMSNorm scales by (1 + w).
+      for (int c = 0; c < C; ++c) y[size_t(i) * C + c] = x[size_t(i) * C + c] * r * ((s.gemma ? 1.0 : 0.0) + w[c]);
     }
     return y;
   };
   auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) { return norm_rows(x, n, H, w); };
-  std::vector<double> inv(s.hd / 2);
+  std::vector<double> inv(s.hd / 2), inv_local(s.hd / 2);
+  for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.local_theta, -2.0 * i / s.hd);
   for (int i = 0; i < s.hd / 2; ++i) {
     double f = std::pow(s.theta, -2.0 * i / s.hd);
     if (s.llama3) {  // factor 8, low 1, high 4, original 16 (see write_tiny_model)
@@ -164,13 +182,16 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     }
     inv[i] = f;
   }
-  auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos) {
+  // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern.
+  auto sliding = [&](int l) { return s.gemma && (l + 1) % s.pattern != 0; };
+  auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos, bool local) {
+    const std::vector<double>& inv_l = local ? inv_local : inv;
     const int h2 = s.hd / 2;
     for (int i = 0; i < n; ++i)
       for (int h = 0; h < heads; ++h) {
         double* v = &x[(size_t(i) * heads + h) * s.hd];
         for (int j = 0; j < h2; ++j) {
-          const double c = std::cos(pos[i] * inv[j]), sn = std::sin(pos[i] * inv[j]);
+          const double c = std::cos(pos[i] * inv_l[j]), sn = std::sin(pos[i] * inv_l[j]);
           const double a = v[j], b = v[j + h2];
           v[j] = a * c - b * sn;
           v[j + h2] = b * c + a * sn;
@@ -188,17 +209,20 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     std::vector<double> x(size_t(n) * H);
     for (int i = 0; i < n; ++i)
       for (int c = 0; c < H; ++c) x[size_t(i) * H + c] = W("model.embed_tokens.weight")[size_t(tokens[b * T + i]) * H + c];
+    if (s.gemma)  // the embedding times sqrt(hidden) in the weights' dtype (fp32 here)
+      for (auto& e : x) e *= double(std::sqrt(float(H)));
     for (int l = 0; l < s.L; ++l) {
       const std::string p = "model.layers." + std::to_string(l);
       auto xn = norm(x, n, W(p + ".input_layernorm.weight"));
       auto q = lin(xn, n, H, tiny_module(l, 0), qd), k = lin(xn, n, H, tiny_module(l, 1), kvd),
            v = lin(xn, n, H, tiny_module(l, 2), kvd);
-      if (s.qk_norm) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), the same for k, then RoPE
+      if (s.qk_norm || s.gemma) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), the same for k, then RoPE
         q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
       }
-      rope(q, n, s.nh, pos);
-      rope(k, n, s.nkv, pos);
+      rope(q, n, s.nh, pos, sliding(l));
+      rope(k, n, s.nkv, pos, sliding(l));
+      const double score_scale = 1 / std::sqrt(s.gemma && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);
       for (int h = 0; h < s.nh; ++h) {
         const int g = h / (s.nh / s.nkv);
@@ -209,9 +233,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
             bool same = true;  // segments are contiguous runs: j sees i only if no label change in between
             for (int t = j + 1; t <= i; ++t) same = same && seg[t] == seg[t - 1];
             if (!same) continue;
+            if (sliding(l) && i - j >= s.window) continue;  // transformers' sliding mask: i − j < sliding_window
             double d = 0;
             for (int c = 0; c < s.hd; ++c) d += q[(size_t(i) * s.nh + h) * s.hd + c] * k[(size_t(j) * s.nkv + g) * s.hd + c];
-            sc[j] = d / std::sqrt(double(s.hd));
+            sc[j] = d * score_scale;
             mx = std::max(mx, sc[j]);
           }
           for (int j = 0; j <= i; ++j) sum += sc[j] == -INFINITY ? 0.0 : std::exp(sc[j] - mx);
@@ -223,11 +248,17 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         }
       }
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
+      if (s.gemma) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += o[i];
-      auto xn2 = norm(x, n, W(p + ".post_attention_layernorm.weight"));
+      auto xn2 = norm(x, n, W(p + (s.gemma ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
       auto gt = lin(xn2, n, H, tiny_module(l, 4), s.I), up = lin(xn2, n, H, tiny_module(l, 5), s.I);
-      for (size_t i = 0; i < gt.size(); ++i) gt[i] = gt[i] / (1 + std::exp(-gt[i])) * up[i];
+      for (size_t i = 0; i < gt.size(); ++i) {
+        const double g = gt[i];
+        gt[i] = (s.gemma ? 0.5 * g * (1 + std::tanh(std::sqrt(2 / M_PI) * (g + 0.044715 * g * g * g)))
+                         : g / (1 + std::exp(-g))) * up[i];
+      }
       auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
+      if (s.gemma) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += d[i];
     }
     auto xf = norm(x, n, W("model.norm.weight"));

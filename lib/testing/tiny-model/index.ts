@@ -1,13 +1,14 @@
 import fs from "node:fs";
 import path from "node:path";
+import { GEMMA3_CHAT_TEMPLATE, GEMMA3_SPECIAL_TOKENS } from "./gemma3-template";
 import { PRESETS, type PresetName, type Shape } from "./presets";
 import { QWEN3_CHAT_TEMPLATE } from "./qwen3-template";
 import { createRng, type Rng } from "./rng";
 import { writeSafetensors, type Tensor, type TensorDtype } from "./safetensors";
-import { buildTokenizer } from "./tokenizer";
+import { buildTokenizer, type TinyTokenizer } from "./tokenizer";
 
 // Seeded generator of a complete Hugging Face model folder (config.json, model.safetensors, tokenizer.json,
-// tokenizer_config.json with a ChatML chat_template, generation_config.json). Tests and the demo use it
+// tokenizer_config.json with a ChatML chat_template, or Qwen3's or Gemma 3's own, generation_config.json). Tests and the demo use it
 // because no weights can be downloaded here; the same options and seed always give the same bytes.
 
 export type TinyModelOptions = {
@@ -22,6 +23,24 @@ export type TinyModelOptions = {
   qwen2?: boolean;
   /** Write a Qwen3ForCausalLM: per-head q_norm / k_norm before RoPE, no biases; Qwen3's chat template, <think> tokens. */
   qwen3?: boolean;
+  /**
+   * Write a Gemma3ForCausalLM (text-only Gemma 3): norms stored as (scale − 1), sandwich norms around attention and
+   * MLP, per-head q/k norms, a gelu_tanh MLP, a scaled and always tied embedding, sliding-window layers with their
+   * own RoPE base; Gemma 3's chat template and special tokens.
+   */
+  gemma3?: boolean;
+  /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
+  queryPreAttnScalar?: number;
+  /**
+   * Gemma 3: how many keys a sliding layer's query sees, itself included. Default 8: shorter than the sequences
+   * the tests run (the native reference test's 12 tokens, chat examples), so the window changes results there.
+   */
+  slidingWindow?: number;
+  /**
+   * Gemma 3: every pattern-th layer is full attention, the rest sliding (layer i is full iff (i + 1) % pattern
+   * is 0). Default 2, so the tiny preset's 2 layers have one of each kind; more than the layer count = all sliding.
+   */
+  slidingWindowPattern?: number;
   dtype?: TensorDtype;
   /** Override parts of the preset's shape. */
   shape?: Partial<Shape>;
@@ -39,10 +58,11 @@ function randn(rng: Rng, n: number, std: number): Float32Array {
   return out;
 }
 
-// Norm weights near (not exactly) 1 so a forward that ignores them is caught by reference tests.
-function norm(rng: Rng, n: number): Float32Array {
+// Norm weights near (not exactly) 1 so a forward that ignores them is caught by reference tests. Gemma stores
+// (scale − 1), so its weights lie near 0 (center 0): a forward that forgets the + 1 is caught the same way.
+function norm(rng: Rng, n: number, center = 1): Float32Array {
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = 1 + 0.1 * rng.normal();
+  for (let i = 0; i < n; i++) out[i] = center + 0.1 * rng.normal();
   return out;
 }
 
@@ -51,9 +71,15 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if (opts.qwen2 && opts.qwen3) throw new Error("tiny model: qwen2 or qwen3, not both");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3].filter(Boolean).length > 1) throw new Error("tiny model: one of qwen2, qwen3 and gemma3 at most");
+  const gemma = Boolean(opts.gemma3);
+  if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow ?? opts.slidingWindowPattern) !== undefined)
+    throw new Error("tiny model: queryPreAttnScalar, slidingWindow and slidingWindowPattern are Gemma 3 options (set gemma3)");
   const headDim = s.headDim ?? s.hidden / s.heads;
-  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : []);
+  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : []);
+  // Gemma always ties lm_head to the (unscaled) embedding.
+  const tied = gemma || Boolean(opts.tiedEmbeddings);
+  const normCenter = gemma ? 0 : 1;
   const V = tok.vocabSize;
   const H = s.hidden;
   const q = s.heads * headDim;
@@ -64,11 +90,11 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   // The output projection gets std 1/√H (rows of norm ≈ 1): with 0.02 a tiny model's logits could never
   // move more than ~1 from uniform, so no test task could reach a low loss. A tied embedding is that projection.
   const headStd = 1 / Math.sqrt(H);
-  const tensors: Tensor[] = [{ name: "model.embed_tokens.weight", shape: [V, H], data: randn(rng, V * H, opts.tiedEmbeddings ? headStd : std) }];
+  const tensors: Tensor[] = [{ name: "model.embed_tokens.weight", shape: [V, H], data: randn(rng, V * H, tied ? headStd : std) }];
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}`;
     const lin = (name: string, out: number, inp: number) => tensors.push({ name: `${p}.${name}.weight`, shape: [out, inp], data: randn(rng, out * inp, std) });
-    tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H) });
+    tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
     lin("self_attn.q_proj", q, H);
     lin("self_attn.k_proj", kv, H);
     lin("self_attn.v_proj", kv, H);
@@ -78,21 +104,27 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
         tensors.push({ name: `${p}.self_attn.${name}.bias`, shape: [n], data: randn(rng, n, std) });
       }
     }
-    if (opts.qwen3) {
-      tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim], data: norm(rng, headDim) });
-      tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim], data: norm(rng, headDim) });
+    if (opts.qwen3 || gemma) {
+      tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
+      tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
     }
-    tensors.push({ name: `${p}.post_attention_layernorm.weight`, shape: [H], data: norm(rng, H) });
+    tensors.push({ name: `${p}.post_attention_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
+    if (gemma) {
+      // Gemma's sandwich: post_attention_layernorm normalizes the attention's output, these two the MLP's input and output.
+      tensors.push({ name: `${p}.pre_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
+      tensors.push({ name: `${p}.post_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
+    }
     lin("mlp.gate_proj", s.intermediate, H);
     lin("mlp.up_proj", s.intermediate, H);
     lin("mlp.down_proj", H, s.intermediate);
   }
-  tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H) });
-  if (!opts.tiedEmbeddings) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
+  tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
+  if (!tied) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
-  const eos = tok.ids["<|im_end|>"];
-  const bos = tok.ids["<|begin_of_text|>"];
-  const config: Record<string, unknown> = {
+  const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
+  const eos = gemma ? tok.tokenId("<eos>") : tok.ids["<|im_end|>"];
+  const bos = gemma ? tok.tokenId("<bos>") : tok.ids["<|begin_of_text|>"];
+  const config: Record<string, unknown> = gemma ? gemma3Config(s, tok, headDim, dtypeName, opts) : {
     architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : "LlamaForCausalLM"],
     model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : "llama",
     vocab_size: V,
@@ -111,24 +143,65 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     attention_bias: Boolean(opts.qwen2),
     bos_token_id: bos,
     eos_token_id: eos,
-    torch_dtype: (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32",
+    torch_dtype: dtypeName,
   };
 
   fs.mkdirSync(opts.dir, { recursive: true });
   const write = (name: string, value: unknown) => fs.writeFileSync(path.join(opts.dir, name), JSON.stringify(value, null, 2) + "\n");
   write("config.json", config);
-  write("generation_config.json", { bos_token_id: bos, eos_token_id: eos });
+  write("generation_config.json", { bos_token_id: bos, eos_token_id: config.eos_token_id, ...(gemma ? { pad_token_id: config.pad_token_id } : {}) });
   write("tokenizer.json", tok.json);
+  // add_bos_token stays false for Gemma too (its real tokenizer adds <bos>): the template writes bos_token itself,
+  // and nothing here encodes with special tokens added.
   write("tokenizer_config.json", {
-    bos_token: "<|begin_of_text|>",
-    eos_token: "<|im_end|>",
-    pad_token: "<|pad|>",
+    bos_token: gemma ? "<bos>" : "<|begin_of_text|>",
+    eos_token: gemma ? "<eos>" : "<|im_end|>",
+    pad_token: gemma ? "<pad>" : "<|pad|>",
     model_max_length: s.maxPositions,
     add_bos_token: false,
-    chat_template: opts.qwen3 ? QWEN3_CHAT_TEMPLATE : CHATML_TEMPLATE,
+    chat_template: gemma ? GEMMA3_CHAT_TEMPLATE : opts.qwen3 ? QWEN3_CHAT_TEMPLATE : CHATML_TEMPLATE,
     tokenizer_class: "PreTrainedTokenizerFast",
   });
   writeSafetensors(path.join(opts.dir, "model.safetensors"), tensors, opts.dtype ?? "BF16");
   const numParameters = tensors.reduce((n, t) => n + t.data.length, 0);
   return { dir: opts.dir, config, vocabSize: V, numParameters, eosTokenId: eos, bosTokenId: bos };
+}
+
+/** config.json of a Gemma3ForCausalLM as transformers 4.5x publishes it (gemma-3-1b's keys), from the tiny shape. */
+function gemma3Config(s: Shape, tok: TinyTokenizer, headDim: number, dtype: string, opts: TinyModelOptions): Record<string, unknown> {
+  const window = opts.slidingWindow ?? 8;
+  const pattern = opts.slidingWindowPattern ?? 2;
+  if (!(Number.isInteger(window) && window > 0)) throw new Error(`tiny model: slidingWindow must be a positive integer, got ${window}`);
+  if (!(Number.isInteger(pattern) && pattern > 0)) throw new Error(`tiny model: slidingWindowPattern must be a positive integer, got ${pattern}`);
+  return {
+    architectures: ["Gemma3ForCausalLM"],
+    model_type: "gemma3_text",
+    vocab_size: tok.vocabSize,
+    hidden_size: s.hidden,
+    intermediate_size: s.intermediate,
+    num_hidden_layers: s.layers,
+    num_attention_heads: s.heads,
+    num_key_value_heads: s.kvHeads,
+    head_dim: headDim,
+    hidden_activation: "gelu_pytorch_tanh",
+    query_pre_attn_scalar: opts.queryPreAttnScalar ?? headDim,
+    max_position_embeddings: s.maxPositions,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e6,
+    rope_local_base_freq: 1e4,
+    rope_scaling: null,
+    sliding_window: window,
+    sliding_window_pattern: pattern,
+    // Written out as transformers 4.53+ does; the same split as the pattern (readers may use either).
+    layer_types: Array.from({ length: s.layers }, (_, i) => ((i + 1) % pattern === 0 ? "full_attention" : "sliding_attention")),
+    final_logit_softcapping: null,
+    attn_logit_softcapping: null,
+    attention_bias: false,
+    tie_word_embeddings: true,
+    bos_token_id: tok.tokenId("<bos>"),
+    // Gemma stops on <eos> and on the chat's <end_of_turn>, as its published config and generation_config say.
+    eos_token_id: [tok.tokenId("<eos>"), tok.tokenId("<end_of_turn>")],
+    pad_token_id: tok.tokenId("<pad>"),
+    torch_dtype: dtype,
+  };
 }

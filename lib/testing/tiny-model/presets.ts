@@ -11,7 +11,7 @@ export type Shape = {
   kvHeads: number;
   maxPositions: number;
   merges: number;
-  /** Each head's width; hidden / heads when absent (Qwen3 sets its own: 128 over hidden 1024 and 16 heads). */
+  /** Each head's width; hidden / heads when absent (Qwen3 and Gemma 3 set their own: 128 over hidden 1024 and 16 heads, 256 over 1152 and 4). */
   headDim?: number;
 };
 

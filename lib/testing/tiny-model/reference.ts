@@ -1,30 +1,58 @@
 import fs from "node:fs";
 import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
-import { readSafetensors } from "./safetensors";
+import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3 forward in float64, written from reference/trainer.md (and, for Qwen3's per-head
-// q/k norms, transformers' Qwen3Attention) and nothing else: the independent reference the native trainer's
-// logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA, biases, q/k
-// norms). Slow and plain on purpose; tiny models only.
+// A naive Llama/Qwen2/Qwen3/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
+// per-head q/k norms, transformers' Qwen3Attention; for Gemma 3, transformers' Gemma3TextModel) and nothing else:
+// the independent reference the native trainer's logprobs are compared against (base, NF4, double quant, a PEFT
+// adapter, tied embeddings, GQA, biases, q/k norms, Gemma 3's differences). Slow and plain on purpose; tiny models only.
 
 type Config = {
+  architectures?: string[]; model_type?: string;
   hidden_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number;
   head_dim?: number; rms_norm_eps: number; rope_theta: number; tie_word_embeddings?: boolean; vocab_size: number;
+  torch_dtype?: string; dtype?: string;
+  // Gemma 3 only (Gemma3TextConfig's defaults apply when absent).
+  query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number; sliding_window_pattern?: number;
+  layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
 };
 type Mat = { rows: number; cols: number; data: Float64Array };
 
 export type ReferenceOptions = { quant?: "none" | "nf4"; doubleQuant?: boolean; adapterDir?: string };
+
+/**
+ * Gemma's embedding multiplier: sqrt(hidden_size) as a tensor of the weights' dtype (transformers'
+ * `torch.tensor(hidden_size ** 0.5, dtype=...)`), so rounded to nearest even: sqrt(1152) = 33.94 is 34 in bf16.
+ */
+export function embedScale(hiddenSize: number, dtype: "bfloat16" | "float32"): number {
+  const f32 = Float32Array.of(Math.sqrt(hiddenSize));
+  return dtype === "float32" ? f32[0]! : bf16BitsToF32(f32ToBf16Bits(f32))[0]!;
+}
+
+// Gemma 3's MLP gate (gelu_pytorch_tanh).
+const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
 const PROJ = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
 
 export class ReferenceModel {
   private readonly w = new Map<string, Mat>();
   readonly cfg: Config;
+  /** Gemma3ForCausalLM: (1 + w) norms, sandwich norms, scaled embedding, gelu_tanh, sliding layers. */
+  readonly gemma: boolean;
+  private embedDtype: TensorDtype = "F32";
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
     this.cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as Config;
+    const arch = this.cfg.architectures?.[0] ?? (this.cfg.model_type === "gemma3_text" ? "Gemma3ForCausalLM" : undefined);
+    this.gemma = arch === "Gemma3ForCausalLM";
+    if (this.gemma) {
+      // What this reference does not compute must not be compared as if it did.
+      for (const k of ["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const)
+        if (this.cfg[k] != null) throw new Error(`reference: Gemma 3 with ${k} set is not implemented`);
+    }
     for (const [name, t] of readSafetensors(path.join(modelDir, "model.safetensors"))) {
+      if (name === "model.embed_tokens.weight") this.embedDtype = t.dtype;
       // Only the decoder projections are quantized (embedding, norms and lm_head stay full precision).
       const quantize = opts.quant === "nf4" && PROJ.some((p) => name.endsWith(`${p}.weight`));
       const values = quantize ? nf4RoundTrip(t.data, Boolean(opts.doubleQuant)) : t.data;
@@ -80,14 +108,33 @@ export class ReferenceModel {
     return x.map((row) => this.rmsRow(row, w));
   }
 
+  // Gemma3RMSNorm scales by (1 + w): its files store scale − 1.
   private rmsRow(row: Float64Array, w: Float64Array): Float64Array {
     let ms = 0;
     for (const v of row) ms += v * v;
     const inv = 1 / Math.sqrt(ms / row.length + this.cfg.rms_norm_eps);
-    return row.map((v, i) => v * inv * w[i]!);
+    const plus = this.gemma ? 1 : 0;
+    return row.map((v, i) => v * inv * (plus + w[i]!));
   }
 
-  /** Qwen3: q_norm / k_norm normalize each head of width hd on its own; nothing when the model has none. */
+  /** Gemma 3: whether layer l is a sliding-window one (layer_types, else every pattern-th layer is full). */
+  private sliding(l: number): boolean {
+    if (!this.gemma) return false;
+    const types = this.cfg.layer_types;
+    if (Array.isArray(types)) return types[l] === "sliding_attention";
+    return (l + 1) % (this.cfg.sliding_window_pattern ?? 6) !== 0;
+  }
+
+  /** The multiplier of input embeddings: 1, or Gemma's sqrt(hidden_size) in the weights' dtype. */
+  private embeddingMultiplier(): number {
+    if (!this.gemma) return 1;
+    // torch_dtype (transformers 5: dtype) is the dtype the model computes in; without it, the stored one.
+    const dtype = this.cfg.torch_dtype ?? this.cfg.dtype ?? (this.embedDtype === "BF16" ? "bfloat16" : "float32");
+    if (dtype !== "bfloat16" && dtype !== "float32") throw new Error(`reference: Gemma 3's embedding scale in ${dtype} is not implemented`);
+    return embedScale(this.cfg.hidden_size, dtype);
+  }
+
+  /** Qwen3 and Gemma 3: q_norm / k_norm normalize each head of width hd on its own; nothing when the model has none. */
   private headNorm(x: Float64Array[], name: string, hd: number): Float64Array[] {
     const w = this.w.get(name);
     if (!w) return x;
@@ -104,12 +151,17 @@ export class ReferenceModel {
     const H = c.hidden_size, nh = c.num_attention_heads, nkv = c.num_key_value_heads, hd = c.head_dim ?? H / nh;
     const T = tokens.length;
     const emb = this.get("model.embed_tokens.weight");
-    let x = tokens.map((t) => emb.data.slice(t * H, (t + 1) * H));
-    // Rotate-half RoPE: inv_freq[i] = θ^(-2i/d), angle = pos·inv_freq[i mod d/2].
-    const rope = (v: Float64Array, pos: number, head: number) => {
+    // Gemma scales the looked-up rows only; its tied lm_head below reads the unscaled embedding.
+    const scale = this.embeddingMultiplier();
+    let x = tokens.map((t) => emb.data.slice(t * H, (t + 1) * H).map((v) => v * scale));
+    // Gemma 3: scores are scaled by query_pre_attn_scalar^-0.5 instead of head_dim^-0.5.
+    const scoreDiv = Math.sqrt(this.gemma ? (c.query_pre_attn_scalar ?? 256) : hd);
+    // Rotate-half RoPE: inv_freq[i] = θ^(-2i/d), angle = pos·inv_freq[i mod d/2]. Gemma's sliding layers use
+    // rope_local_base_freq as θ.
+    const rope = (v: Float64Array, pos: number, head: number, theta: number) => {
       const out = new Float64Array(hd);
       for (let i = 0; i < hd; i++) {
-        const f = pos * c.rope_theta ** (-(2 * (i % (hd / 2))) / hd);
+        const f = pos * theta ** (-(2 * (i % (hd / 2))) / hd);
         const rot = i < hd / 2 ? -v[head * hd + i + hd / 2]! : v[head * hd + i - hd / 2]!;
         out[i] = v[head * hd + i]! * Math.cos(f) + rot * Math.sin(f);
       }
@@ -117,6 +169,10 @@ export class ReferenceModel {
     };
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
+      const sliding = this.sliding(l);
+      const theta = sliding ? (c.rope_local_base_freq ?? 1e4) : c.rope_theta;
+      // A sliding layer's query t sees keys j with t − j < window (and j ≤ t).
+      const window = sliding ? (c.sliding_window ?? 4096) : Infinity;
       const h = this.rms(x, `${p}.input_layernorm.weight`);
       const q = this.headNorm(this.linear(h, `${p}.self_attn.q_proj`), `${p}.self_attn.q_norm.weight`, hd);
       const k = this.headNorm(this.linear(h, `${p}.self_attn.k_proj`), `${p}.self_attn.k_norm.weight`, hd);
@@ -124,23 +180,30 @@ export class ReferenceModel {
       const attn = Array.from({ length: T }, () => new Float64Array(nh * hd));
       for (let head = 0; head < nh; head++) {
         const kvh = Math.floor(head / (nh / nkv));
-        const ks = k.map((row, t) => rope(row, t, kvh));
+        const ks = k.map((row, t) => rope(row, t, kvh, theta));
         for (let t = 0; t < T; t++) {
-          const qr = rope(q[t]!, t, head);
-          const scores = ks.slice(0, t + 1).map((kr) => kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / Math.sqrt(hd));
+          const qr = rope(q[t]!, t, head, theta);
+          const lo = Math.max(0, t - window + 1);
+          const scores = ks.slice(lo, t + 1).map((kr) => kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / scoreDiv);
           const mx = Math.max(...scores);
           const e = scores.map((s) => Math.exp(s - mx));
           const z = e.reduce((a, b) => a + b, 0);
           const row = attn[t]!;
-          for (let j = 0; j <= t; j++) for (let i = 0; i < hd; i++) row[head * hd + i] = row[head * hd + i]! + (e[j]! / z) * v[j]![kvh * hd + i]!;
+          for (let j = lo; j <= t; j++) for (let i = 0; i < hd; i++) row[head * hd + i] = row[head * hd + i]! + (e[j - lo]! / z) * v[j]![kvh * hd + i]!;
         }
       }
-      const o = this.linear(attn, `${p}.self_attn.o_proj`);
+      // Gemma's sandwich norms: post_attention_layernorm normalizes the attention's output before the residual add,
+      // pre_feedforward_layernorm the MLP's input and post_feedforward_layernorm its output. Llama's
+      // post_attention_layernorm is the MLP's input norm.
+      let o = this.linear(attn, `${p}.self_attn.o_proj`);
+      if (this.gemma) o = this.rms(o, `${p}.post_attention_layernorm.weight`);
       x = x.map((row, t) => row.map((val, i) => val + o[t]![i]!));
-      const h2 = this.rms(x, `${p}.post_attention_layernorm.weight`);
+      const h2 = this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
       const g = this.linear(h2, `${p}.mlp.gate_proj`), u = this.linear(h2, `${p}.mlp.up_proj`);
-      const act = g.map((row, t) => row.map((gv, i) => (gv / (1 + Math.exp(-gv))) * u[t]![i]!));
-      const d = this.linear(act, `${p}.mlp.down_proj`);
+      const gate = this.gemma ? geluTanh : (gv: number) => gv / (1 + Math.exp(-gv));
+      const act = g.map((row, t) => row.map((gv, i) => gate(gv) * u[t]![i]!));
+      let d = this.linear(act, `${p}.mlp.down_proj`);
+      if (this.gemma) d = this.rms(d, `${p}.post_feedforward_layernorm.weight`);
       x = x.map((row, t) => row.map((val, i) => val + d[t]![i]!));
     }
     const xf = this.rms(x, "model.norm.weight");

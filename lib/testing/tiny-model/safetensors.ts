@@ -53,20 +53,23 @@ export function writeSafetensors(file: string, tensors: Tensor[], dtype: TensorD
   fs.writeFileSync(file, encodeSafetensors(tensors, dtype, metadata));
 }
 
-/** Reads a safetensors file into fp32 arrays (F32/BF16 only): enough for tests to inspect adapters and models. */
-export function readSafetensors(file: string): Map<string, { shape: number[]; data: Float32Array }> {
+/**
+ * Reads a safetensors file into fp32 arrays (F32/BF16 only): enough for tests to inspect adapters and models. `dtype`
+ * is the stored one (Gemma's embedding scale is rounded to it).
+ */
+export function readSafetensors(file: string): Map<string, { shape: number[]; data: Float32Array; dtype: TensorDtype }> {
   const buf = fs.readFileSync(file);
   const n = Number(buf.readBigUInt64LE(0));
   const header = JSON.parse(buf.subarray(8, 8 + n).toString("utf8")) as Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }>;
   const base = 8 + n;
-  const out = new Map<string, { shape: number[]; data: Float32Array }>();
+  const out = new Map<string, { shape: number[]; data: Float32Array; dtype: TensorDtype }>();
   for (const [name, info] of Object.entries(header)) {
     if (name === "__metadata__") continue;
     const [start, end] = info.data_offsets;
     const raw = buf.subarray(base + start, base + end);
     const copy = new Uint8Array(raw); // aligned copy for typed-array views
-    if (info.dtype === "F32") out.set(name, { shape: info.shape, data: new Float32Array(copy.buffer) });
-    else if (info.dtype === "BF16") out.set(name, { shape: info.shape, data: bf16BitsToF32(new Uint16Array(copy.buffer)) });
+    if (info.dtype === "F32") out.set(name, { shape: info.shape, data: new Float32Array(copy.buffer), dtype: "F32" });
+    else if (info.dtype === "BF16") out.set(name, { shape: info.shape, data: bf16BitsToF32(new Uint16Array(copy.buffer)), dtype: "BF16" });
     else throw new Error(`${file}: tensor ${name} has dtype ${info.dtype}; this test reader handles F32 and BF16`);
   }
   return out;

@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { afterAll, describe, expect, it } from "vitest";
+import { loadChatTokenizer } from "../../tokenizer/chat-tokenizer";
 import { writeTinyModel } from "./index";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors } from "./safetensors";
 
@@ -54,6 +55,77 @@ describe("writeTinyModel", () => {
     const m = writeTinyModel({ dir: path.join(tmp, "small"), preset: "small" });
     expect(m.numParameters).toBeGreaterThan(18e6);
     expect(m.numParameters).toBeLessThan(22e6);
+  });
+});
+
+describe("writeTinyModel({ gemma3: true })", () => {
+  const readJson = (dir: string, f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Record<string, unknown>;
+
+  it("writes a Gemma3ForCausalLM config: its keys, one sliding and one full layer, <eos> and <end_of_turn> as stops", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "gemma3"), gemma3: true });
+    const config = readJson(m.dir, "config.json");
+    expect(config).toEqual(m.config);
+    expect(config).toMatchObject({
+      architectures: ["Gemma3ForCausalLM"], model_type: "gemma3_text", hidden_activation: "gelu_pytorch_tanh", head_dim: 16,
+      query_pre_attn_scalar: 16, rope_theta: 1e6, rope_local_base_freq: 1e4, sliding_window: 8, sliding_window_pattern: 2,
+      layer_types: ["sliding_attention", "full_attention"], tie_word_embeddings: true, rms_norm_eps: 1e-6, torch_dtype: "bfloat16",
+    });
+    const tok = loadChatTokenizer(m.dir);
+    expect(config.eos_token_id).toEqual([tok.tokenId("<eos>"), tok.tokenId("<end_of_turn>")]);
+    expect(config).toMatchObject({ bos_token_id: tok.tokenId("<bos>"), pad_token_id: tok.tokenId("<pad>") });
+    expect(readJson(m.dir, "generation_config.json")).toEqual({ bos_token_id: config.bos_token_id, eos_token_id: config.eos_token_id, pad_token_id: config.pad_token_id });
+    expect(m.eosTokenId).toBe(tok.tokenId("<eos>"));
+    expect(tok.stopTokenIds).toEqual(expect.arrayContaining([tok.tokenId("<eos>"), tok.tokenId("<end_of_turn>")]));
+  });
+
+  it("writes Gemma's tensors, tied, with every norm stored as (scale − 1) near 0", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "gemma3-f32"), gemma3: true, dtype: "F32", gqa: true });
+    const t = readSafetensors(path.join(m.dir, "model.safetensors"));
+    expect(t.has("lm_head.weight")).toBe(false);
+    const perLayer = ["input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm", "self_attn.q_norm", "self_attn.k_norm"];
+    for (const name of [...perLayer.map((n) => `model.layers.1.${n}.weight`), "model.norm.weight"]) {
+      const w = t.get(name)?.data;
+      expect(w, name).toBeDefined();
+      const mean = w!.reduce((a, b) => a + b, 0) / w!.length;
+      // 0.1·normal: centered on 0, never near the scale 1 a Llama file stores, and not all zero.
+      expect(Math.abs(mean), name).toBeLessThan(0.06);
+      expect(Math.max(...w!.map(Math.abs)), name).toBeLessThan(0.5);
+      expect(w!.some((v) => v !== 0), name).toBe(true);
+    }
+    expect(t.get("model.layers.0.self_attn.k_norm.weight")?.shape).toEqual([16]);
+    expect(t.get("model.layers.0.self_attn.k_proj.weight")?.shape).toEqual([2 * 16, 64]);
+    // Embedding, 2 × (7 projections + 6 norms), the final norm.
+    expect(t.size).toBe(1 + 2 * 13 + 1);
+    expect(m.numParameters).toBe([...t.values()].reduce((n, x) => n + x.data.length, 0));
+  });
+
+  it("takes query_pre_attn_scalar, the window and the pattern as options, and refuses them without gemma3", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "gemma3-opts"), gemma3: true, preset: "tiny", shape: { layers: 4 }, queryPreAttnScalar: 40, slidingWindow: 5, slidingWindowPattern: 3 });
+    expect(m.config).toMatchObject({ query_pre_attn_scalar: 40, sliding_window: 5, sliding_window_pattern: 3 });
+    expect(m.config.layer_types).toEqual(["sliding_attention", "sliding_attention", "full_attention", "sliding_attention"]);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "llama-window"), slidingWindow: 4 })).toThrow(/Gemma 3 options/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "both"), gemma3: true, qwen3: true })).toThrow(/at most/);
+  });
+
+  it("renders Gemma 3's template: <bos>, the system prompt folded into the first user turn, the assistant as model", () => {
+    const chat = loadChatTokenizer(writeTinyModel({ dir: path.join(tmp, "gemma3-chat"), gemma3: true }).dir);
+    const messages = [
+      { role: "system", content: "You are a helpful assistant." },
+      { role: "user", content: "What is the capital of France?" },
+      { role: "assistant", content: "Paris." },
+      { role: "user", content: " And of Italy? " },
+    ];
+    expect(chat.render(messages, { addGenerationPrompt: true })).toBe(
+      "<bos><start_of_turn>user\nYou are a helpful assistant.\n\nWhat is the capital of France?<end_of_turn>\n" +
+        "<start_of_turn>model\nParis.<end_of_turn>\n<start_of_turn>user\nAnd of Italy?<end_of_turn>\n<start_of_turn>model\n",
+    );
+    expect(chat.render(messages.slice(1, 3), { addGenerationPrompt: false })).toBe("<bos><start_of_turn>user\nWhat is the capital of France?<end_of_turn>\n<start_of_turn>model\nParis.<end_of_turn>\n");
+    expect(() => chat.render([messages[1]!, messages[1]!], { addGenerationPrompt: true })).toThrow(/roles must alternate/);
+    // The turn markers are single special tokens, as in Gemma's tokenizer.
+    const ids = chat.encode("<bos><start_of_turn>model\nParis.<end_of_turn>\n");
+    expect(ids.slice(0, 2)).toEqual([chat.tokenId("<bos>"), chat.tokenId("<start_of_turn>")]);
+    expect(ids).toContain(chat.tokenId("<end_of_turn>"));
+    expect(chat.decode(ids)).toBe("<bos><start_of_turn>model\nParis.<end_of_turn>\n");
   });
 });
 

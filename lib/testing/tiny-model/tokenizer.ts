@@ -81,13 +81,15 @@ function learnMerges(count: number, bytes: string[]): [string, string][] {
   return merges;
 }
 
-export type TinyTokenizer = { json: Record<string, unknown>; vocabSize: number; ids: Record<(typeof SPECIAL_TOKENS)[number], number> };
+/** `tokenId` looks up any added token (special or not) and throws for one the vocabulary lacks. */
+export type TinyTokenizer = { json: Record<string, unknown>; vocabSize: number; ids: Record<(typeof SPECIAL_TOKENS)[number], number>; tokenId(content: string): number };
 
 /**
- * Vocabulary: bytes (0..255), then merged symbols, then the special tokens, then `addedTokens` (ordinary added
- * tokens, as Qwen3's <think> and </think> are: kept whole, but not special, so decoding keeps them).
+ * Vocabulary: bytes (0..255), then merged symbols, then the special tokens, then `extraSpecial` (a family's own
+ * special tokens, as Gemma's <bos> or <end_of_turn>), then `addedTokens` (ordinary added tokens, as Qwen3's <think>
+ * and </think> are: kept whole, but not special, so decoding keeps them).
  */
-export function buildTokenizer(mergeCount = 120, addedTokens: string[] = []): TinyTokenizer {
+export function buildTokenizer(mergeCount = 120, addedTokens: string[] = [], extraSpecial: string[] = []): TinyTokenizer {
   const bytes = byteToUnicode();
   const vocab: Record<string, number> = {};
   bytes.forEach((ch, i) => (vocab[ch] = i));
@@ -100,6 +102,7 @@ export function buildTokenizer(mergeCount = 120, addedTokens: string[] = []): Ti
     ids[content] = next;
     return { id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true };
   });
+  for (const content of extraSpecial) added.push({ id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   for (const content of addedTokens) added.push({ id: next++, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: false });
   const json = {
     version: "1.0",
@@ -129,5 +132,10 @@ export function buildTokenizer(mergeCount = 120, addedTokens: string[] = []): Ti
       merges: merges.map(([a, b]) => `${a} ${b}`),
     },
   };
-  return { json, vocabSize: next, ids };
+  const tokenId = (content: string) => {
+    const token = added.find((t) => t.content === content);
+    if (!token) throw new Error(`tiny tokenizer: no added token ${JSON.stringify(content)}`);
+    return token.id;
+  };
+  return { json, vocabSize: next, ids, tokenId };
 }

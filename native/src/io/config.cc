@@ -2,12 +2,15 @@
 // architecture, head_dim explicit or hidden/heads, eos as an int or a list, llama3 rope scaling (4.x's keys or
 // 5.x's rope_parameters). Anything the trainer would compute differently from transformers (other rope types,
 // MLP bias, a non-SiLU activation) is refused here with a message, rather than trained silently wrong.
+// Gemma 3's text model is read as transformers' Gemma3TextConfig: its own defaults (head_dim 256, tied
+// embeddings, query_pre_attn_scalar 256, sliding_window 4096 on five layers of six) and its two RoPE bases.
 #include "io/config.h"
 
 #include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "common/error.h"
@@ -16,7 +19,7 @@
 namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
-                                               "Qwen3ForCausalLM", nullptr};
+                                               "Qwen3ForCausalLM", "Gemma3ForCausalLM", nullptr};
 
 namespace {
 
@@ -48,6 +51,7 @@ double get_double(const Json& j, const char* key, double def, const std::string&
 int default_max_positions(const std::string& arch) {
   if (arch == "MistralForCausalLM") return 4096 * 32;
   if (arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM") return 32768;
+  if (arch == "Gemma3ForCausalLM") return 131072;
   return 2048;
 }
 
@@ -64,9 +68,11 @@ RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, b
     TF_CHECK(f->as_double(what + ".partial_rotary_factor") == 1.0,
              what + ".partial_rotary_factor < 1 (rotating part of each head) is not supported");
   if (t == "default") return r;
-  TF_CHECK(t == "llama3", what + " type \"" + t + "\" is not supported (supported: llama3, or none)");
-  r.type = "llama3";
+  TF_CHECK(t == "llama3" || t == "linear", what + " type \"" + t + "\" is not supported (supported: llama3, linear, or none)");
+  r.type = t;
   r.factor = get_double(rs, "factor", r.factor, what);
+  TF_CHECK(r.factor >= 1.0, what + ".factor must be >= 1");
+  if (t == "linear") return r;
   r.low_freq_factor = get_double(rs, "low_freq_factor", r.low_freq_factor, what);
   r.high_freq_factor = get_double(rs, "high_freq_factor", r.high_freq_factor, what);
   r.original_max_position_embeddings =
@@ -80,13 +86,17 @@ RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, b
 
 std::string describe_theta(double theta) {
   std::ostringstream o;
-  o << "rope_theta " << theta;
+  o << "rope_theta " << std::setprecision(12) << theta;  // 1000000, not 1e+06
   return o.str();
 }
 
 std::string describe_scaling(const RopeScaling& r) {
   if (r.type.empty()) return "no scaling";
   std::ostringstream o;
+  if (r.type == "linear") {
+    o << "linear scaling (factor " << r.factor << ")";
+    return o.str();
+  }
   o << r.type << " scaling (factor " << r.factor << ", low_freq_factor " << r.low_freq_factor << ", high_freq_factor "
     << r.high_freq_factor << ", original_max_position_embeddings " << r.original_max_position_embeddings << ")";
   return o.str();
@@ -126,6 +136,81 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
   TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
 }
 
+// Gemma 3's two RoPEs: the full-attention layers' (rope_theta, scaled by rope_scaling) and the sliding layers'
+// (rope_local_base_freq, never scaled). transformers 5.x writes them as rope_parameters per layer type; a file that
+// also keeps the 4.x keys must agree with them, as for the Llama family.
+void parse_gemma_rope(const Json& j, const std::string& src, ModelConfig& c) {
+  const Json* top_theta = present(j, "rope_theta");
+  const Json* top_local = present(j, "rope_local_base_freq");
+  c.rope_theta = get_double(j, "rope_theta", 1e6, src);
+  c.rope_local_theta = get_double(j, "rope_local_base_freq", 1e4, src);
+  if (const Json* rs = present(j, "rope_scaling")) c.rope_scaling = parse_rope_scaling_object(*rs, src + ": rope_scaling", true);
+  if (const Json* rp = present(j, "rope_parameters")) {
+    const std::string what = src + ": rope_parameters";
+    rp->as_object(what);
+    const Json* full = present(*rp, "full_attention");
+    const Json* sliding = present(*rp, "sliding_attention");
+    TF_CHECK(full || sliding, what + " must be given per layer type (full_attention, sliding_attention) for Gemma 3");
+    auto theta_of = [&](const Json* o, const char* kind, double top, bool top_given) {
+      const std::string at = what + "." + kind;
+      const double t = get_double(*o, "rope_theta", top, at);
+      TF_CHECK(!top_given || t == top, at + " (" + describe_theta(t) + ") and the top-level key (" + describe_theta(top) +
+                                           ") disagree; remove the one that does not describe the model's weights");
+      return t;
+    };
+    if (full) {
+      c.rope_theta = theta_of(full, "full_attention", c.rope_theta, top_theta != nullptr);
+      c.rope_scaling = parse_rope_scaling_object(*full, what + ".full_attention", false);
+    }
+    if (sliding) {
+      c.rope_local_theta = theta_of(sliding, "sliding_attention", c.rope_local_theta, top_local != nullptr);
+      TF_CHECK(parse_rope_scaling_object(*sliding, what + ".sliding_attention", false).type.empty(),
+               what + ".sliding_attention: RoPE scaling on the sliding layers is not supported");
+    }
+  }
+  TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
+  TF_CHECK(c.rope_local_theta > 0 && std::isfinite(c.rope_local_theta), src + ": rope_local_base_freq must be positive");
+}
+
+// Gemma 3's switches (see ModelConfig). Refuses what transformers' Gemma3TextModel can do and we cannot:
+// softcapping (Gemma 2's), bidirectional attention (EmbeddingGemma), another activation.
+void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
+  c.norm_plus_one = c.embed_scaled = c.sandwich_norms = c.qk_norm = true;
+  for (const char* k : {"final_logit_softcapping", "attn_logit_softcapping"})
+    TF_CHECK(!present(j, k), src + ": " + k + " is set; softcapping (Gemma 2) is not supported");
+  if (const Json* v = present(j, "use_bidirectional_attention"))
+    TF_CHECK(!v->as_bool(src + ": use_bidirectional_attention"),
+             src + ": use_bidirectional_attention = true (an embedding model) is not supported");
+  c.hidden_act = "gelu_pytorch_tanh";
+  if (const Json* v = present(j, "hidden_activation")) c.hidden_act = v->as_string(src + ": hidden_activation");
+  TF_CHECK(c.hidden_act == "gelu_pytorch_tanh",
+           src + ": hidden_activation \"" + c.hidden_act + "\" is not supported (only gelu_pytorch_tanh)");
+  c.query_pre_attn_scalar = get_double(j, "query_pre_attn_scalar", 256, src);
+  TF_CHECK(c.query_pre_attn_scalar > 0 && std::isfinite(c.query_pre_attn_scalar),
+           src + ": query_pre_attn_scalar must be positive");
+  c.sliding_window = get_int(j, "sliding_window", 4096, src);
+  TF_CHECK(c.sliding_window > 0, src + ": sliding_window must be positive");
+  c.layer_sliding.assign(c.num_hidden_layers, 0);
+  if (const Json* lt = present(j, "layer_types")) {
+    const auto& kinds = lt->as_array(src + ": layer_types");
+    TF_CHECK(int64_t(kinds.size()) == c.num_hidden_layers,
+             src + ": layer_types has " + std::to_string(kinds.size()) + " entries for " +
+                 std::to_string(c.num_hidden_layers) + " layers");
+    for (size_t i = 0; i < kinds.size(); ++i) {
+      const std::string& kind = kinds[i].as_string(src + ": layer_types[]");
+      TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
+               src + ": layer_types has \"" + kind + "\", which is not supported (full_attention, sliding_attention)");
+      c.layer_sliding[i] = kind == "sliding_attention";
+    }
+  } else {
+    // Gemma3TextConfig: layer i is full when (i + 1) is a multiple of the pattern.
+    const int pattern = get_int(j, "sliding_window_pattern", 6, src);
+    TF_CHECK(pattern > 0, src + ": sliding_window_pattern must be positive");
+    for (int i = 0; i < c.num_hidden_layers; ++i) c.layer_sliding[i] = (i + 1) % pattern != 0;
+  }
+  parse_gemma_rope(j, src, c);
+}
+
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
@@ -144,14 +229,20 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     TF_CHECK(mt, source + ": neither architectures nor model_type is set; supported: " + supported_list());
     const std::string& m = mt->as_string(source + ": model_type");
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
-                   : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM" : "model_type " + m;
+                   : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
+                   : m == "gemma3_text" ? "Gemma3ForCausalLM" : "model_type " + m;
   }
+  // Gemma 3 from 4B up is published as an image-text model whose decoder is under model.language_model.
+  TF_CHECK(c.architecture != "Gemma3ForConditionalGeneration",
+           source + ": architecture Gemma3ForConditionalGeneration (Gemma 3 with its vision tower) is not supported; "
+                    "use a text-only Gemma3ForCausalLM checkpoint (gemma-3-270m, gemma-3-1b)");
   bool supported = false;
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
   const bool qwen3 = c.architecture == "Qwen3ForCausalLM";
+  const bool gemma = c.architecture == "Gemma3ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
-               : qwen3 ? "qwen3" : "qwen2";
+               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : "qwen2";
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE.
   c.qk_norm = qwen3;
 
@@ -174,9 +265,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(c.num_attention_heads % c.num_key_value_heads == 0,
            source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
                ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
-  if (present(j, "head_dim") || qwen3) {
-    // Qwen3Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is (Qwen3-0.6B: 1024 / 16).
-    c.head_dim = get_int(j, "head_dim", 128, source);
+  if (present(j, "head_dim") || qwen3 || gemma) {
+    // Qwen3Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is (Qwen3-0.6B: 1024 / 16),
+    // Gemma3TextConfig's to 256.
+    c.head_dim = get_int(j, "head_dim", gemma ? 256 : 128, source);
     TF_CHECK(c.head_dim > 0, source + ": head_dim must be positive");
   } else {
     TF_CHECK(c.hidden_size % c.num_attention_heads == 0,
@@ -205,7 +297,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   // transformers 5.x also lists each layer's attention ("layer_types"): a sliding layer windows the model as
   // use_sliding_window does.
   bool sliding_layer = false;
-  if (const Json* lt = present(j, "layer_types")) {
+  if (const Json* lt = present(j, "layer_types"); lt && !gemma) {
     for (const Json& t : lt->as_array(source + ": layer_types")) {
       const std::string& kind = t.as_string(source + ": layer_types[]");
       TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
@@ -225,8 +317,13 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   }
   c.rms_norm_eps = get_double(j, "rms_norm_eps", 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
-  parse_rope(j, source, c);
+  if (gemma) {
+    parse_gemma(j, source, c);
+  } else {
+    parse_rope(j, source, c);
+  }
 
+  c.tie_word_embeddings = gemma;  // Gemma3TextConfig ties by default, the others do not
   if (const Json* v = present(j, "tie_word_embeddings")) c.tie_word_embeddings = v->as_bool(source + ": tie_word_embeddings");
   // Qwen2 always has q/k/v bias; Llama and Qwen3 have it only with attention_bias (which also adds an o_proj bias
   // there).
@@ -238,7 +335,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   }
   if (const Json* v = present(j, "mlp_bias"))
     TF_CHECK(!v->as_bool(source + ": mlp_bias"), source + ": mlp_bias = true is not supported");
-  if (const Json* v = present(j, "hidden_act")) {
+  if (const Json* v = present(j, "hidden_act"); v && !gemma) {
     const std::string& act = v->as_string(source + ": hidden_act");
     TF_CHECK(act == "silu" || act == "swish", source + ": hidden_act \"" + act + "\" is not supported (only silu)");
   }

@@ -1,13 +1,15 @@
 #pragma once
 // config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM;
-// SmolLM2 is Llama with tied embeddings). Anything else fails with the list of supported architectures.
+// SmolLM2 is Llama with tied embeddings) and Gemma 3's text model (Gemma3ForCausalLM), which is the same
+// decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
+// supported architectures.
 #include <string>
 #include <vector>
 
 namespace tf {
 
 struct RopeScaling {
-  std::string type;  // "" (none) or "llama3"
+  std::string type;  // "" (none), "llama3" or "linear" (positions divided by factor)
   double factor = 1.0;
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
@@ -20,7 +22,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "gemma3_text"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -35,6 +37,19 @@ struct ModelConfig {
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v bias (always true for Qwen2)
   bool qk_norm = false;         // RMSNorm over each head of q and k before RoPE (Qwen3's q_norm / k_norm)
+  // Gemma 3. Each is the Llama behaviour at its default.
+  bool norm_plus_one = false;   // every RMSNorm scales by (1 + weight): the files store scale − 1
+  bool embed_scaled = false;    // the embedding is multiplied by sqrt(hidden_size), rounded to the weights' dtype
+  bool sandwich_norms = false;  // post_attention_layernorm normalizes the attention's output before its residual
+                                // add, pre/post_feedforward_layernorm the MLP's input and output
+  std::string hidden_act = "silu";  // or "gelu_pytorch_tanh": the MLP's gate activation
+  double query_pre_attn_scalar = 0;  // scores are scaled by query_pre_attn_scalar^-0.5; 0 = head_dim
+  // Sliding-window attention computed as such (Gemma 3: a query sees the last sliding_window keys, itself
+  // included, on the layers marked here). Mistral's and Qwen2's windows instead cap max_position_embeddings,
+  // below which a window changes nothing.
+  int sliding_window = 0;
+  std::vector<char> layer_sliding;  // per layer; empty = none
+  double rope_local_theta = 0;      // the sliding layers' RoPE base, without scaling (0 = rope_theta, scaled)
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;  // eos_token_id may be an int or a list
   std::string torch_dtype;         // "bfloat16" | "float16" | "float32" | ""

@@ -15,7 +15,11 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
     inv[i] = 1.0f / std::pow(static_cast<float>(theta), expo);
   }
   if (scaling.type.empty() || scaling.type == "default") return inv;
-  TF_CHECK(scaling.type == "llama3", "unsupported rope_scaling type '" + scaling.type + "' (supported: llama3)");
+  if (scaling.type == "linear") {  // positions / factor, i.e. every frequency / factor
+    for (float& f : inv) f /= static_cast<float>(scaling.factor);  // in fp32, as transformers divides its tensor
+    return inv;
+  }
+  TF_CHECK(scaling.type == "llama3", "unsupported rope_scaling type '" + scaling.type + "' (supported: llama3, linear)");
   const double old_len = scaling.original_max_position_embeddings;
   const double low_wavelen = old_len / scaling.low_freq_factor, high_wavelen = old_len / scaling.high_freq_factor;
   for (int i = 0; i < half; ++i) {

@@ -10,7 +10,7 @@
 namespace tf::kernels {
 
 // inv_freq[i] = theta^(-2i/d) in fp32 as HF computes it, then rescaled by wavelength bands when
-// rope_scaling.type == "llama3" (Llama 3.1+).
+// rope_scaling.type == "llama3" (Llama 3.1+), or divided by the factor when it is "linear".
 std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling);
 
 // x [N, heads, head_dim] rotated in place by angle positions[i] * inv_freq.

@@ -4,11 +4,9 @@
 
 #include "common/error.h"
 #include "kernels/attention.h"
-#include "kernels/embedding.h"
 #include "kernels/matmul.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
-#include "kernels/swiglu.h"
 #include "model/llama_impl.h"
 
 namespace tf {
@@ -17,18 +15,24 @@ using namespace kernels;
 
 namespace {
 
-// A decoding layer after attention, for n rows: x2 = x + o_proj(att); x = x2 + down_proj(swiglu(gate, up)(norm(x2))).
-// x is the layer's input on entry and its output on return; x2, xn, g, u, h are scratch of the rows' sizes.
+// A decoding layer after attention, for n rows: x2 = x + o_proj(att); x = x2 + down_proj(gate(g, u)(norm(x2))),
+// with Gemma's output norms on o_proj's and down_proj's results. x is the layer's input on entry and its output on
+// return; x2, xn, g, u, h are scratch of the rows' sizes.
 void layer_tail(LlamaModel::Impl& m, const Layer& ly, int n, const float* att, float* x, float* x2, float* xn, float* g,
                 float* u, float* h) {
   const int64_t H = m.H, I = m.I;
-  m.proj_forward(ly.proj[kO], att, x2, n, {}, nullptr);
+  const float eps = static_cast<float>(m.cfg.rms_norm_eps);
+  const bool sandwich = !ly.mlp_out_norm.empty();
+  // xn holds a sublayer's output before its norm (it is free at both points).
+  m.proj_forward(ly.proj[kO], att, sandwich ? xn : x2, n, {}, nullptr);
+  if (sandwich) rmsnorm_forward(m.pool, xn, ly.attn_out_norm.data(), x2, nullptr, n, H, eps);
   for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
-  rmsnorm_forward(m.pool, x2, ly.post_norm.data(), xn, nullptr, n, H, static_cast<float>(m.cfg.rms_norm_eps));
+  rmsnorm_forward(m.pool, x2, ly.post_norm.data(), xn, nullptr, n, H, eps);
   m.proj_forward(ly.proj[kGate], xn, g, n, {}, nullptr);
   m.proj_forward(ly.proj[kUp], xn, u, n, {}, nullptr);
-  swiglu_forward(m.pool, g, u, h, n * I);
-  m.proj_forward(ly.proj[kDown], h, x, n, {}, nullptr);
+  m.gate_forward(g, u, h, n * I);
+  m.proj_forward(ly.proj[kDown], h, sandwich ? xn : x, n, {}, nullptr);
+  if (sandwich) rmsnorm_forward(m.pool, xn, ly.mlp_out_norm.data(), x, nullptr, n, H, eps);
   for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
 }
 
@@ -57,9 +61,9 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
   m.drop.assign(m.L, {});
   const float eps = static_cast<float>(m.cfg.rms_norm_eps);
   std::vector<float> x(n * H), xn(n * H), q(n * qd), att(n * qd), x2(n * H), g(n * I), u(n * I), h(n * I);
-  std::vector<int32_t> pos(n);
+  std::vector<int32_t> pos(n), starts;
   for (int i = 0; i < n; ++i) pos[i] = c.len + i;
-  embedding_forward(m.pool, tokens, m.embed.data(), x.data(), n, m.V, H);
+  m.embed_rows(tokens, x.data(), n);
   for (int l = 0; l < m.L; ++l) {
     const Layer& ly = m.layers[l];
     float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;
@@ -69,10 +73,11 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     m.proj_forward(ly.proj[kK], xn.data(), kl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.proj_forward(ly.proj[kV], xn.data(), vl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
-    rope_forward(m.pool, q.data(), pos.data(), m.inv_freq.data(), n, m.nh, m.hd);
-    rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
+    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd);
+    rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd);
+    m.scale_queries(q.data(), n * qd);
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
-    attention_forward(m.pool, s, q.data(), kl, vl, nullptr, nullptr, att.data());
+    attention_forward(m.pool, s, q.data(), kl, vl, m.decode_starts(l, c.len, n, starts), nullptr, att.data());
     layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
   }
   c.len += n;
@@ -99,9 +104,9 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
   const float eps = static_cast<float>(m.cfg.rms_norm_eps);
   std::vector<float> x(n * H), xn(n * H), q(n * qd), k(n * kvd), v(n * kvd), att(n * qd), x2(n * H), g(n * I),
       u(n * I), h(n * I);
-  std::vector<int32_t> pos(n);
+  std::vector<int32_t> pos(n), starts;
   for (int i = 0; i < n; ++i) pos[i] = caches[i]->len;
-  embedding_forward(m.pool, tokens, m.embed.data(), x.data(), n, m.V, H);
+  m.embed_rows(tokens, x.data(), n);
   for (int l = 0; l < m.L; ++l) {
     const Layer& ly = m.layers[l];
     // The projections see all n rows at once (one pass over each weight); attention is each sequence's own.
@@ -110,8 +115,9 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     m.proj_forward(ly.proj[kK], xn.data(), k.data(), n, {}, nullptr);
     m.proj_forward(ly.proj[kV], xn.data(), v.data(), n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
-    rope_forward(m.pool, q.data(), pos.data(), m.inv_freq.data(), n, m.nh, m.hd);
-    rope_forward(m.pool, k.data(), pos.data(), m.inv_freq.data(), n, m.nkv, m.hd);
+    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd);
+    rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd);
+    m.scale_queries(q.data(), n * qd);
     for (int i = 0; i < n; ++i) {
       KVCache& c = *caches[i];
       float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;
@@ -119,7 +125,8 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
       std::copy_n(k.data() + i * kvd, kvd, kl + int64_t(c.len) * kvd);
       std::copy_n(v.data() + i * kvd, kvd, vl + int64_t(c.len) * kvd);
       AttnShape s{1, 1, c.len + 1, m.nh, m.nkv, m.hd, c.len};
-      attention_forward(m.pool, s, q.data() + i * qd, kl, vl, nullptr, nullptr, att.data() + i * qd);
+      attention_forward(m.pool, s, q.data() + i * qd, kl, vl, m.decode_starts(l, c.len, 1, starts), nullptr,
+                        att.data() + i * qd);
     }
     layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
   }

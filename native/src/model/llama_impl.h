@@ -31,9 +31,13 @@ struct Linear {
   int64_t bytes() const;
 };
 
+// Norm weights are held as the factor they scale by: Gemma's stored (scale − 1) gets its 1 added at load.
 struct Layer {
-  std::vector<float> input_norm, post_norm;
-  std::vector<float> q_norm, k_norm;  // [head_dim] each, Qwen3 only (cfg.qk_norm); empty otherwise
+  std::vector<float> input_norm, post_norm;  // the attention's and the MLP's input norms (Gemma's pre_feedforward)
+  std::vector<float> q_norm, k_norm;  // [head_dim] each, Qwen3 and Gemma 3 (cfg.qk_norm); empty otherwise
+  // Gemma 3 (cfg.sandwich_norms): the attention's output norm (its post_attention_layernorm) and the MLP's
+  // (post_feedforward_layernorm), applied before each residual add. Empty otherwise.
+  std::vector<float> attn_out_norm, mlp_out_norm;
   std::array<Linear, kNumProj> proj;
 };
 
@@ -41,6 +45,7 @@ struct Layer {
 struct LayerActs {
   std::vector<float> xn1, rstd1, q, k, v, lse, att, x2, xn2, rstd2, g, u, h, tmp;
   std::vector<float> q_raw, k_raw, rstd_q, rstd_k;  // qk_norm: q and k before their per-head norm, and its rstd
+  std::vector<float> ao, rstd_ao, mo, rstd_mo;  // sandwich norms: o_proj's and down_proj's outputs, and their rstd
   std::array<std::vector<float>, kNumProj> lora_u;  // [N, r] per adapted projection
 };
 
@@ -52,6 +57,7 @@ struct Workspace {
   std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b;
   std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
   std::vector<int32_t> positions, seg_start;
+  std::vector<int32_t> window_start;  // sliding layers: seg_start narrowed to the window (empty without one)
 };
 
 struct LlamaModel::Impl {
@@ -61,6 +67,11 @@ struct LlamaModel::Impl {
   ThreadPool* pool = nullptr;
   int H = 0, I = 0, V = 0, L = 0, nh = 0, nkv = 0, hd = 0;
   std::vector<float> embed, final_norm, inv_freq;
+  std::vector<float> inv_freq_local;  // the sliding layers' RoPE (Gemma 3's rope_local_base_freq); empty = inv_freq
+  float embed_scale = 1.f;  // Gemma 3: sqrt(hidden_size) in the weights' dtype
+  // Gemma 3 scales scores by query_pre_attn_scalar^-0.5, the attention kernels by head_dim^-0.5: q is multiplied
+  // by the ratio after RoPE (1 when they agree, as in Gemma 3 270M and 1B).
+  float q_scale = 1.f;
   std::vector<Layer> layers;
   Linear lm_head;
 
@@ -83,6 +94,26 @@ struct LlamaModel::Impl {
   // dx (= or +=) for base and LoRA; LoRA grads accumulate. dx may be null (only LoRA grads wanted).
   void proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate, int64_t N,
                      const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
+
+  // Per-layer choices of Gemma 3 (every layer is a full-attention one otherwise).
+  bool sliding(int l) const { return !cfg.layer_sliding.empty() && cfg.layer_sliding[l]; }
+  const float* rope_freqs(int l) const { return sliding(l) && !inv_freq_local.empty() ? inv_freq_local.data() : inv_freq.data(); }
+  // First visible key of each query on layer l: the batch's segment starts, narrowed on a sliding layer to the
+  // window (filled by window_starts when the batch is prepared).
+  const int32_t* attention_starts(int l, const int32_t* seg_start) const {
+    return sliding(l) ? ws.window_start.data() : seg_start;
+  }
+  void window_starts(int B, int T, const std::vector<int32_t>& seg_start, std::vector<int32_t>& out) const;
+  // The same for decoding n queries at key indices first_key.. of one sequence: null when no window applies.
+  const int32_t* decode_starts(int l, int64_t first_key, int n, std::vector<int32_t>& scratch) const;
+
+  // Input embedding rows of n tokens, with Gemma's scale.
+  void embed_rows(const int32_t* tokens, float* x, int64_t n) const;
+  // The MLP's gate: silu(g)·u, or gelu_tanh(g)·u for Gemma 3.
+  void gate_forward(const float* g, const float* u, float* h, int64_t n) const;
+  void gate_backward(const float* dh, const float* g, const float* u, float* dg, float* du, int64_t n) const;
+  // q *= q_scale (forward, and the same for dq in backward); nothing when it is 1.
+  void scale_queries(float* q, int64_t n) const;
 
   // Qwen3's q_norm / k_norm: RMSNorm over each head of q [N, nh*hd] and k [N, nkv*hd], before RoPE. In place
   // (decoding); for training, raw_q / raw_k receive the projections' outputs the norm's backward reads, with the

@@ -1,8 +1,15 @@
 // One decoder layer, forward and backward (HF LlamaDecoderLayer semantics), on N = B*T rows:
 //   x2 = x + o_proj(attn(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
 //   y  = x2 + down_proj(silu(gate_proj(n2)) * up_proj(n2)),                  n2 = rmsnorm(x2)
-// Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE.
+// Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE. Gemma 3 does too, and
+// also normalizes each sublayer's output before its residual add ("sandwich" norms), gates with GELU, and windows
+// the attention of its sliding layers:
+//   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
+#include <algorithm>
+#include <cmath>
+
 #include "kernels/attention.h"
+#include "kernels/embedding.h"
 #include "kernels/matmul.h"
 #include "kernels/nf4_linear.h"
 #include "kernels/rmsnorm.h"
@@ -22,6 +29,52 @@ void add_into(ThreadPool* pool, float* y, const float* x, int64_t n) {
 }
 const float* opt(const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
 }  // namespace
+
+void LlamaModel::Impl::window_starts(int B, int T, const std::vector<int32_t>& seg_start,
+                                     std::vector<int32_t>& out) const {
+  if (cfg.sliding_window <= 0) return out.clear();
+  out.resize(seg_start.size());
+  // transformers' sliding mask: key j is visible to query i when i − j < sliding_window.
+  for (int64_t i = 0; i < int64_t(B) * T; ++i)
+    out[i] = std::max<int32_t>(seg_start[i], int32_t(i % T) - cfg.sliding_window + 1);
+}
+
+const int32_t* LlamaModel::Impl::decode_starts(int l, int64_t first_key, int n, std::vector<int32_t>& scratch) const {
+  if (!sliding(l) || first_key + n <= cfg.sliding_window) return nullptr;
+  scratch.resize(n);
+  for (int i = 0; i < n; ++i) scratch[i] = int32_t(std::max<int64_t>(0, first_key + i - cfg.sliding_window + 1));
+  return scratch.data();
+}
+
+void LlamaModel::Impl::embed_rows(const int32_t* tokens, float* x, int64_t n) const {
+  embedding_forward(pool, tokens, embed.data(), x, n, V, H);
+  if (embed_scale == 1.f) return;
+  pool->parallel_for_grain(n * H, 4096, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) x[i] *= embed_scale;
+  });
+}
+
+void LlamaModel::Impl::gate_forward(const float* g, const float* u, float* h, int64_t n) const {
+  if (cfg.hidden_act == "gelu_pytorch_tanh")
+    geglu_tanh_forward(pool, g, u, h, n);
+  else
+    swiglu_forward(pool, g, u, h, n);
+}
+
+void LlamaModel::Impl::gate_backward(const float* dh, const float* g, const float* u, float* dg, float* du,
+                                     int64_t n) const {
+  if (cfg.hidden_act == "gelu_pytorch_tanh")
+    geglu_tanh_backward(pool, dh, g, u, dg, du, n);
+  else
+    swiglu_backward(pool, dh, g, u, dg, du, n);
+}
+
+void LlamaModel::Impl::scale_queries(float* q, int64_t n) const {
+  if (q_scale == 1.f) return;
+  pool->parallel_for_grain(n, 4096, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) q[i] *= q_scale;
+  });
+}
 
 void LlamaModel::Impl::proj_forward(const Linear& lin, const float* x, float* y, int64_t N, const LoraDropout& d,
                                     std::vector<float>* lora_u) const {
@@ -93,20 +146,29 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
-  rope_forward(pool, a.q.data(), positions, inv_freq.data(), N, nh, hd);
-  rope_forward(pool, a.k.data(), positions, inv_freq.data(), N, nkv, hd);
+  rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd);
+  rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd);
+  scale_queries(a.q.data(), N * qd);
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
   if (!recompute) {
     if (for_backward) a.lse.resize(int64_t(B) * nh * T);
     a.att.resize(N * qd);
     AttnShape s{B, T, T, nh, nkv, hd, 0};
-    attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, for_backward ? a.lse.data() : nullptr,
-                      a.att.data());
+    attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start),
+                      for_backward ? a.lse.data() : nullptr, a.att.data());
     mark(StepPhase::Attention);
   }
   a.x2.resize(N * H);
-  proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
+  const bool sandwich = !ly.mlp_out_norm.empty();
+  if (sandwich) {
+    // x2 = x + norm(o_proj(att)): o_proj's output and its rstd are what the norm's backward reads.
+    a.ao.resize(N * H), a.rstd_ao.resize(N);
+    proj_forward(ly.proj[kO], a.att.data(), a.ao.data(), N, dr[kO], &a.lora_u[kO]);
+    rmsnorm_forward(pool, a.ao.data(), ly.attn_out_norm.data(), a.x2.data(), a.rstd_ao.data(), N, H, eps);
+  } else {
+    proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
+  }
   add_into(pool, a.x2.data(), x_in, N * H);
   a.xn2.resize(N * H), a.rstd2.resize(N);
   rmsnorm_forward(pool, a.x2.data(), ly.post_norm.data(), a.xn2.data(), a.rstd2.data(), N, H, eps);
@@ -114,10 +176,20 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
   proj_forward(ly.proj[kGate], a.xn2.data(), a.g.data(), N, dr[kGate], &a.lora_u[kGate]);
   proj_forward(ly.proj[kUp], a.xn2.data(), a.u.data(), N, dr[kUp], &a.lora_u[kUp]);
-  if (recompute && !ly.proj[kDown].has_lora) return;
-  swiglu_forward(pool, a.g.data(), a.u.data(), a.h.data(), N * I);
+  // The recompute needs the down projection only for its adapter, or for the output norm's backward.
+  if (recompute && !ly.proj[kDown].has_lora && !sandwich) return;
+  gate_forward(a.g.data(), a.u.data(), a.h.data(), N * I);
   mark(StepPhase::Elementwise);
-  proj_forward(ly.proj[kDown], a.h.data(), x_out, N, dr[kDown], &a.lora_u[kDown]);
+  if (sandwich) {
+    a.mo.resize(N * H), a.rstd_mo.resize(N);
+    proj_forward(ly.proj[kDown], a.h.data(), a.mo.data(), N, dr[kDown], &a.lora_u[kDown]);
+    // The recompute wants only the rstd; the normalized rows go to scratch then.
+    float* y = x_out;
+    if (recompute) a.tmp.resize(N * H), y = a.tmp.data();
+    rmsnorm_forward(pool, a.mo.data(), ly.mlp_out_norm.data(), y, a.rstd_mo.data(), N, H, eps);
+  } else {
+    proj_forward(ly.proj[kDown], a.h.data(), x_out, N, dr[kDown], &a.lora_u[kDown]);
+  }
   if (recompute) return;
   add_into(pool, x_out, a.x2.data(), N * H);
   mark(StepPhase::Elementwise);
@@ -131,8 +203,15 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   Workspace& w = ws;
   // MLP
   w.dh.resize(N * I), w.dg.resize(N * I), w.du.resize(N * I), w.dxn.resize(N * H), w.dx2.resize(N * H);
-  proj_backward(ly.proj[kDown], a.h.data(), dx_out, w.dh.data(), false, N, dr[kDown], a.lora_u[kDown]);
-  swiglu_backward(pool, w.dh.data(), a.g.data(), a.u.data(), w.dg.data(), w.du.data(), N * I);
+  const bool sandwich = !ly.mlp_out_norm.empty();
+  const float* d_mlp_out = dx_out;
+  if (sandwich) {
+    // Through the MLP's output norm first; dxn is free until the gate and up projections write it.
+    rmsnorm_backward(pool, dx_out, a.mo.data(), ly.mlp_out_norm.data(), a.rstd_mo.data(), w.dxn.data(), false, N, H);
+    d_mlp_out = w.dxn.data();
+  }
+  proj_backward(ly.proj[kDown], a.h.data(), d_mlp_out, w.dh.data(), false, N, dr[kDown], a.lora_u[kDown]);
+  gate_backward(w.dh.data(), a.g.data(), a.u.data(), w.dg.data(), w.du.data(), N * I);
   mark(StepPhase::Elementwise);
   proj_backward(ly.proj[kGate], a.xn2.data(), w.dg.data(), w.dxn.data(), false, N, dr[kGate], a.lora_u[kGate]);
   proj_backward(ly.proj[kUp], a.xn2.data(), w.du.data(), w.dxn.data(), true, N, dr[kUp], a.lora_u[kUp]);
@@ -141,13 +220,21 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   mark(StepPhase::Elementwise);
   // Attention
   w.datt.resize(N * qd), w.dq.resize(N * qd), w.dk.resize(N * kvd), w.dv.resize(N * kvd);
-  proj_backward(ly.proj[kO], a.att.data(), w.dx2.data(), w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
+  const float* d_attn_out = w.dx2.data();
+  if (sandwich) {
+    // Through the attention's output norm; dxn is free again until the q/k/v projections write it.
+    rmsnorm_backward(pool, w.dx2.data(), a.ao.data(), ly.attn_out_norm.data(), a.rstd_ao.data(), w.dxn.data(), false,
+                     N, H);
+    d_attn_out = w.dxn.data();
+  }
+  proj_backward(ly.proj[kO], a.att.data(), d_attn_out, w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
-  attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), seg_start, a.lse.data(), w.datt.data(), w.dq.data(),
-                     w.dk.data(), w.dv.data());
+  attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
+                     w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
-  rope_backward(pool, w.dq.data(), positions, inv_freq.data(), N, nh, hd);
-  rope_backward(pool, w.dk.data(), positions, inv_freq.data(), N, nkv, hd);
+  scale_queries(w.dq.data(), N * qd);
+  rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd);
+  rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd);
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.

@@ -51,6 +51,24 @@ void load_linear(const WeightStore& ws, const std::string& dir, const std::strin
   if (bias) lin.bias = read(ws, dir, name + ".bias", {out});
 }
 
+// A norm weight as the factor it scales by: Gemma's files store (scale − 1), added to 1 in fp32 as Gemma3RMSNorm does.
+std::vector<float> read_norm(const WeightStore& ws, const std::string& dir, const std::string& name, int64_t n,
+                             const ModelConfig& c) {
+  std::vector<float> w = read(ws, dir, name, {n});
+  if (c.norm_plus_one)
+    for (float& x : w) x += 1.f;
+  return w;
+}
+
+// sqrt(hidden_size) as Gemma3TextScaledWordEmbedding applies it: cast to the weights' dtype first (in bf16,
+// sqrt(1152) = 33.94 becomes 34.0).
+float embedding_scale(const ModelConfig& c) {
+  const float s = std::sqrt(static_cast<float>(c.hidden_size));
+  if (c.torch_dtype == "bfloat16") return bf16_to_f32(f32_to_bf16(s));
+  if (c.torch_dtype == "float16") return f16_to_f32(f32_to_f16(s));
+  return s;
+}
+
 }  // namespace
 
 std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant, bool double_quant, ThreadPool& pool) {
@@ -65,22 +83,33 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   TF_CHECK(m->nh % m->nkv == 0, dir + "/config.json: num_attention_heads (" + std::to_string(m->nh) +
                                     ") must be a multiple of num_key_value_heads (" + std::to_string(m->nkv) + ")");
   m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling);
+  if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{});
+  if (c.embed_scaled) m->embed_scale = embedding_scale(c);
+  if (c.query_pre_attn_scalar > 0)
+    m->q_scale = static_cast<float>(std::sqrt(double(m->hd) / c.query_pre_attn_scalar));
 
   WeightStore ws(dir);
   const int64_t H = m->H, I = m->I, V = m->V, qd = int64_t(m->nh) * m->hd, kvd = int64_t(m->nkv) * m->hd;
   m->embed = read(ws, dir, "model.embed_tokens.weight", {V, H}, &pool);
-  m->final_norm = read(ws, dir, "model.norm.weight", {H});
+  m->final_norm = read_norm(ws, dir, "model.norm.weight", H, c);
   m->layers.resize(m->L);
   std::vector<float> scratch;
   const int64_t shapes[kNumProj][2] = {{qd, H}, {kvd, H}, {kvd, H}, {H, qd}, {I, H}, {I, H}, {H, I}};
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
     const std::string pre = "model.layers." + std::to_string(l);
-    ly.input_norm = read(ws, dir, pre + ".input_layernorm.weight", {H});
-    ly.post_norm = read(ws, dir, pre + ".post_attention_layernorm.weight", {H});
+    ly.input_norm = read_norm(ws, dir, pre + ".input_layernorm.weight", H, c);
+    if (c.sandwich_norms) {
+      // Gemma's post_attention_layernorm is the attention's output norm; the MLP's input norm is pre_feedforward.
+      ly.attn_out_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
+      ly.post_norm = read_norm(ws, dir, pre + ".pre_feedforward_layernorm.weight", H, c);
+      ly.mlp_out_norm = read_norm(ws, dir, pre + ".post_feedforward_layernorm.weight", H, c);
+    } else {
+      ly.post_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
+    }
     if (c.qk_norm) {
-      ly.q_norm = read(ws, dir, pre + ".self_attn.q_norm.weight", {m->hd});
-      ly.k_norm = read(ws, dir, pre + ".self_attn.k_norm.weight", {m->hd});
+      ly.q_norm = read_norm(ws, dir, pre + ".self_attn.q_norm.weight", m->hd, c);
+      ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", m->hd, c);
     }
     for (int p = 0; p < kNumProj; ++p)
       load_linear(ws, dir, proj_module(l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
@@ -108,7 +137,8 @@ int64_t LlamaModel::weight_bytes() const {
   const Impl& m = *impl_;
   int64_t b = (m.embed.size() + m.final_norm.size()) * 4 + m.lm_head.bytes();
   for (const Layer& ly : m.layers) {
-    b += (ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size()) * 4;
+    b += (ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size() + ly.attn_out_norm.size() +
+          ly.mlp_out_norm.size()) * 4;
     for (const Linear& p : ly.proj) b += p.bytes();
   }
   return b;
@@ -118,7 +148,8 @@ int64_t LlamaModel::num_parameters() const {
   const Impl& m = *impl_;
   int64_t n = m.embed.size() + m.final_norm.size() + (m.lm_head.w_ext ? 0 : int64_t(m.V) * m.H);
   for (const Layer& ly : m.layers) {
-    n += ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size();
+    n += ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size() + ly.attn_out_norm.size() +
+         ly.mlp_out_norm.size();
     for (const Linear& p : ly.proj) n += p.in * p.out + p.bias.size();
   }
   return n;
@@ -139,8 +170,11 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   // Attention keeps one log-sum-exp per (query, head); its per-thread block scratch is not counted.
   // qk_norm keeps q and k before the norm, and a rstd per head.
   const int64_t qk_norm = m.cfg.qk_norm ? qd + kvd + m.nh + m.nkv : 0;
-  const int64_t per_layer = N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + qk_norm) +
-                            int64_t(B) * m.nh * T;
+  // Sandwich norms keep o_proj's and down_proj's outputs and their rstd; a sliding window, one first key per row.
+  const int64_t sandwich = m.cfg.sandwich_norms ? 2 * m.H + 2 : 0;
+  const int64_t per_layer =
+      N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + qk_norm + sandwich) +
+      int64_t(B) * m.nh * T;
   // With checkpointing: every layer's input, one layer's intermediates, and each other layer's attention output
   // and log-sum-exp (kept so the recompute skips the attention).
   const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer + int64_t(m.L - 1) * (N * qd + int64_t(B) * m.nh * T)

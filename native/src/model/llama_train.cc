@@ -4,7 +4,6 @@
 
 #include "common/error.h"
 #include "kernels/cross_entropy.h"
-#include "kernels/embedding.h"
 #include "kernels/matmul.h"
 #include "kernels/rmsnorm.h"
 #include "model/batch_prep.h"
@@ -19,6 +18,7 @@ namespace {
 // Checks a batch against the model and fills positions / per-query first visible key (within the row).
 void prepare(const LlamaModel::Impl& m, const Batch& b, bool need_targets, Workspace& w) {
   prepare_batch(m.cfg, b, need_targets, w.positions, w.seg_start);
+  m.window_starts(b.B, b.T, w.seg_start, w.window_start);
 }
 
 void set_no_dropout(LlamaModel::Impl& m) { m.drop.assign(m.L, {}); }
@@ -39,7 +39,7 @@ void forward_layers(LlamaModel::Impl& m, const Batch& b, Keep keep) {
   for (auto& x : w.xs) x.resize(N * m.H);
   w.acts.resize(keep == Keep::Everything ? m.L : 1);
   if (keep == Keep::Checkpoint) w.kept_att.resize(m.L), w.kept_lse.resize(m.L);
-  embedding_forward(m.pool, b.tokens.data(), m.embed.data(), w.xs[0].data(), N, m.V, m.H);
+  m.embed_rows(b.tokens.data(), w.xs[0].data(), N);
   m.mark(StepPhase::Elementwise);
   for (int l = 0; l < m.L; ++l) {
     LayerActs& a = w.acts[keep == Keep::Everything ? l : 0];
