@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { activationBytesPerToken, estimateAllMethods, estimateMemory, loraParameters, type MemoryInput } from "./memory";
+import { activationBytesPerToken, layerActivationValues, estimateAllMethods, estimateMemory, loraParameters, type MemoryInput } from "./memory";
 import { layerLinearParameters, shapeParameters, type ModelShape } from "./shape";
 
 // Llama-3.1-8B's config.json: every expected figure below is worked out by hand in the comments.
@@ -62,6 +62,16 @@ describe("estimateMemory", () => {
     expect(lora?.parts.optimizer).toBe(109_051_904);
     expect(full?.parts).toMatchObject({ weights: 16_060_522_496, gradients: 16_060_522_496, optimizer: 64_242_089_984, lora: 0 });
     expect(full?.trainableParameters).toBe(P);
+  });
+
+  it("counts Gemma 3's output norms: both projections' outputs per layer, o's kept with the attention inputs", () => {
+    const gemma1b: ModelShape = { vocabSize: 262144, hiddenSize: 1152, intermediateSize: 6912, numLayers: 26, numHeads: 4, numKvHeads: 1, headDim: 256, tieWordEmbeddings: true, qkNorm: true, sandwichNorms: true };
+    // Per layer: the Llama terms 34,934, the q/k norms' (4 + 1)·257 = 1,285, the output norms' 2·1152 + 2 = 2,306.
+    expect(layerActivationValues(gemma1b, 16)).toBe(38_525);
+    expect(layerActivationValues({ ...gemma1b, sandwichNorms: false }, 16)).toBe(38_525 - 2_306);
+    // Checkpointed on a GPU with room: 26·1152 + 38,525 + 25·(4·256 + 4 + 1024 + 2·256 + 1152 + 1285 + 1153) + 262,144 + 3·1152
+    // = 487,927 values · 2 B.
+    expect(activationBytesPerToken(gemma1b, 16, true, 2, true, true)).toBe(975_854);
   });
 
   it("activations scale with tokens (no T×T attention matrix) and shrink with gradient checkpointing", () => {

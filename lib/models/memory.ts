@@ -94,12 +94,13 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * values of valueBytes; on a GPU they are fp32, a few bytes per token more. Qwen3 (qkNorm) adds q and k before
  * their per-head norms and a statistic per head ((nh + nkv)·(hd + 1)), kept with the attention inputs too.
  * Gemma 3 (sandwichNorms) adds the o and down projections' outputs before their norms and those norms' statistics
- * (2·H + 2).
+ * (2·H + 2), o's kept with the attention inputs too (H + 1).
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
   const perLayer = layerActivationValues(shape, rank);
-  const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? nh * hd + 2 * nkv * hd + H + qkNormValues(shape) : 0) : 0;
+  const keptInputs = nh * hd + 2 * nkv * hd + H + qkNormValues(shape) + (shape.sandwichNorms ? H + 1 : 0);
+  const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? keptInputs : 0) : 0;
   const kept = (L - 1) * keptPerLayer;
   const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
   return layers + V + 3 * H;

@@ -50,10 +50,13 @@ void rope_forward(bf16* x, const int32_t* positions, const float* inv_freq, int6
 void rope_backward(bf16* dx, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
                    int64_t head_dim, cudaStream_t stream);
 
-// ---- swiglu.cu (kernels/swiglu.h) ----
+// ---- swiglu.cu (kernels/swiglu.h): the MLP's gate, SwiGLU or Gemma 3's tanh-GELU GeGLU ----
 void swiglu_forward(const bf16* g, const bf16* u, bf16* h, int64_t n, cudaStream_t stream);
 void swiglu_backward(const bf16* dh, const bf16* g, const bf16* u, bf16* dg, bf16* du, int64_t n,
                      cudaStream_t stream);
+void geglu_tanh_forward(const bf16* g, const bf16* u, bf16* h, int64_t n, cudaStream_t stream);
+void geglu_tanh_backward(const bf16* dh, const bf16* g, const bf16* u, bf16* dg, bf16* du, int64_t n,
+                         cudaStream_t stream);
 
 // ---- cross_entropy.cu (kernels/cross_entropy.h) ----
 // Device-side result: the loss sum over counted rows (double, like CeSum), the counted rows, and the number of
@@ -118,16 +121,18 @@ void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const b
 // ---- attention_decode.cu (the attention of model/llama_decode.cc) ----
 // Generation with a KV cache: n query rows at positions len0 .. len0 + n - 1 (q, out [n, nh*hd]) against the
 // cache's keys and values (k_cache, v_cache [>= len0 + n, nkv*hd], this call's rows already written); row i sees
-// keys [0, len0 + i]. Any hd up to 256.
+// keys [0, len0 + i], or only its last `window` of them when window > 0 (a sliding layer). Any hd up to 256.
 struct AttnDecodeDims {
   int64_t n = 0, len0 = 0, nh = 0, nkv = 0, hd = 0;
+  int64_t window = 0;
 };
 void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cache, const bf16* v_cache, bf16* out,
                       cudaStream_t stream);
 // A batched generation step: n sequences, one new token each. Sequence i's cache for layer `layer` starts at
 // seqs[i].k + layer * seqs[i].layer_stride (and .v likewise; [max_len, nkv*hd] per layer) and holds len0 tokens.
 // Appends row i of k_new/v_new ([n, nkv*hd]) to it at len0, and writes row i of out ([n, nh*hd]): q's row i
-// attending over keys [0, len0]. seqs lives in device memory. Any hd up to 256.
+// attending over keys [0, len0] (the last `window` of them when window > 0). seqs lives in device memory. Any hd up
+// to 256.
 struct DecodeSeq {
   bf16* k = nullptr;
   bf16* v = nullptr;
@@ -136,6 +141,7 @@ struct DecodeSeq {
 };
 struct AttnDecodeStepDims {
   int64_t n = 0, nh = 0, nkv = 0, hd = 0, layer = 0;
+  int64_t window = 0;
 };
 void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf16* k_new, const bf16* v_new,
                            const DecodeSeq* seqs, bf16* out, cudaStream_t stream);

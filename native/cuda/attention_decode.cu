@@ -39,7 +39,8 @@ struct StepRows {
 };
 
 // The warps' partial softmaxes (s_max, s_sum, s_acc, written by each warp) merged into orow: a warp that saw no
-// key has max -inf and contributes exp(-inf) = 0; warp 0 always sees key 0, so the merged max is finite.
+// key has max -inf and contributes exp(-inf) = 0; warp 0 always sees the first visible key, so the merged max is
+// finite.
 __device__ void merge_warps(int hd, const float* s_max, const float* s_sum, const float (*s_acc)[kMaxHd],
                             bf16* orow) {
   __syncthreads();
@@ -59,13 +60,13 @@ __device__ void merge_warps(int hd, const float* s_max, const float* s_sum, cons
 // sum), and the warps' partial softmaxes are merged at the end into orow. s_max, s_sum, s_acc: shared scratch.
 // For any hd and alignment; attend_grouped is the path for the usual ones.
 template <class Rows>
-__device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, float* s_max, float* s_sum,
-                       float (*s_acc)[kMaxHd], bf16* orow) {
+__device__ void attend(const float* sq, int64_t first, int64_t keys, const Rows& rows, int hd, float* s_max,
+                       float* s_sum, float (*s_acc)[kMaxHd], bf16* orow) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   float m = -INFINITY, s = 0.f, acc[kDimsPerLane];
 #pragma unroll
   for (int t = 0; t < kDimsPerLane; ++t) acc[t] = 0.f;
-  for (int64_t j = warp; j < keys; j += kWarps) {
+  for (int64_t j = first + warp; j < keys; j += kWarps) {
     const bf16* kr = rows.key(j);
     float dot = 0.f;
     for (int d = lane; d < hd; d += 32) dot += sq[d] * to_f(kr[d]);
@@ -93,8 +94,8 @@ __device__ void attend(const float* sq, int64_t keys, const Rows& rows, int hd, 
 // a key's dot product needs log2 G shuffles rather than 5 (hd 64: 4 keys per step, 3 shuffles). Each group keeps
 // its own online softmax; the warp's groups are merged by shuffles at the end, then the warps as in attend.
 template <class Rows>
-__device__ void attend_grouped(const float* sq, int64_t keys, const Rows& rows, int hd, float* s_max, float* s_sum,
-                               float (*s_acc)[kMaxHd], bf16* orow) {
+__device__ void attend_grouped(const float* sq, int64_t first, int64_t keys, const Rows& rows, int hd, float* s_max,
+                               float* s_sum, float (*s_acc)[kMaxHd], bf16* orow) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int G = attn_decode_group_lanes(hd), groups = 32 / G, group = lane / G, d0 = 8 * (lane % G);
   const bool has_dims = d0 < hd;
@@ -102,7 +103,7 @@ __device__ void attend_grouped(const float* sq, int64_t keys, const Rows& rows, 
 #pragma unroll
   for (int e = 0; e < 8; ++e) qv[e] = has_dims ? sq[d0 + e] : 0.f, acc[e] = 0.f;
   float m = -INFINITY, s = 0.f;
-  for (int64_t j0 = int64_t(warp) * groups; j0 < keys; j0 += int64_t(kWarps) * groups) {  // warp-uniform
+  for (int64_t j0 = first + int64_t(warp) * groups; j0 < keys; j0 += int64_t(kWarps) * groups) {  // warp-uniform
     const int64_t j = j0 + group;
     const bool valid = j < keys;
     float dot = 0.f;
@@ -151,6 +152,11 @@ __device__ __forceinline__ bool grouped_rows(int hd, const void* a, const void* 
   return hd % 8 == 0 && bits % 16 == 0;
 }
 
+// The first key a query at position `pos` sees: 0, or on a sliding layer the start of its last `window` keys.
+__device__ __forceinline__ int64_t first_visible(int64_t pos, int64_t window) {
+  return window > 0 && pos >= window ? pos - window + 1 : 0;
+}
+
 __device__ __forceinline__ void load_query(float* sq, const bf16* qrow, int hd, float scale) {
   for (int d = threadIdx.x; d < hd; d += kDecodeThreads) sq[d] = to_f(qrow[d]) * scale;
   __syncthreads();
@@ -159,7 +165,7 @@ __device__ __forceinline__ void load_query(float* sq, const bf16* qrow, int hd, 
 __global__ void __launch_bounds__(kDecodeThreads)
     attention_decode_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_cache,
                             const bf16* __restrict__ v_cache, bf16* __restrict__ out, int64_t len0, int64_t nh,
-                            int64_t nkv, int hd, float scale) {
+                            int64_t nkv, int hd, float scale, int64_t window) {
   __shared__ float sq[kMaxHd];
   __shared__ float s_max[kWarps], s_sum[kWarps];
   __shared__ float s_acc[kWarps][kMaxHd];
@@ -167,10 +173,11 @@ __global__ void __launch_bounds__(kDecodeThreads)
   load_query(sq, q + (row * nh + h) * hd, hd, scale);
   // Causal: this row's own position is the last key it sees.
   const CacheRows rows{k_cache, v_cache, nkv * hd, g * hd};
+  const int64_t first = first_visible(len0 + row, window);
   if (grouped_rows(hd, k_cache, v_cache))  // block-uniform
-    attend_grouped(sq, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend_grouped(sq, first, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
   else
-    attend(sq, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend(sq, first, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
 }
 
 // A decode step (one new token per sequence): block (sequence, query head). The first query head of each kv group
@@ -179,7 +186,8 @@ __global__ void __launch_bounds__(kDecodeThreads)
 __global__ void __launch_bounds__(kDecodeThreads)
     attention_decode_step_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_new,
                                  const bf16* __restrict__ v_new, const DecodeSeq* __restrict__ seqs, int64_t layer,
-                                 bf16* __restrict__ out, int64_t nh, int64_t nkv, int hd, float scale) {
+                                 bf16* __restrict__ out, int64_t nh, int64_t nkv, int hd, float scale,
+                                 int64_t window) {
   __shared__ float sq[kMaxHd];
   __shared__ float s_max[kWarps], s_sum[kWarps];
   __shared__ float s_acc[kWarps][kMaxHd];
@@ -196,10 +204,11 @@ __global__ void __launch_bounds__(kDecodeThreads)
     }
   load_query(sq, q + (row * nh + h) * hd, hd, scale);
   const StepRows rows{CacheRows{kc, vc, nkv * hd, g * hd}, kn, vn, seq.len0};
+  const int64_t first = first_visible(seq.len0, window);
   if (grouped_rows(hd, kc, vc, kn, vn))  // block-uniform
-    attend_grouped(sq, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend_grouped(sq, first, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
   else
-    attend(sq, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend(sq, first, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
 }
 
 }  // namespace
@@ -212,8 +221,9 @@ void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cach
   TF_CHECK(d.hd >= 1 && d.hd <= kMaxHd, "attention_decode: head_dim " + std::to_string(d.hd) + " outside [1, 256]");
   TF_CHECK(d.n <= 2147483647 && d.nh <= 65535, "attention_decode: too many rows or heads for one launch");
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
+  TF_CHECK(d.window >= 0, "attention_decode: negative window");
   attention_decode_kernel<<<grid, kDecodeThreads, 0, stream>>>(q, k_cache, v_cache, out, d.len0, d.nh, d.nkv, int(d.hd),
-                                                         attn_scale(d.hd));
+                                                         attn_scale(d.hd), d.window);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -225,8 +235,9 @@ void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf1
   TF_CHECK(d.hd >= 1 && d.hd <= kMaxHd, "attention_decode_step: head_dim " + std::to_string(d.hd) + " outside [1, 256]");
   TF_CHECK(d.n <= 2147483647 && d.nh <= 65535, "attention_decode_step: too many sequences or heads for one launch");
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
+  TF_CHECK(d.window >= 0, "attention_decode_step: negative window");
   attention_decode_step_kernel<<<grid, kDecodeThreads, 0, stream>>>(q, k_new, v_new, seqs, d.layer, out, d.nh, d.nkv,
-                                                              int(d.hd), attn_scale(d.hd));
+                                                              int(d.hd), attn_scale(d.hd), d.window);
   CUDA_CHECK_LAUNCH();
 }
 

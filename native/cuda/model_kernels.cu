@@ -24,6 +24,15 @@ __global__ void embedding_gather_kernel(const int32_t* ids, const bf16* table, b
   }
 }
 
+// The same, times `scale` (Gemma 3), computed in fp32 and rounded once, as torch multiplies two bf16 tensors.
+__global__ void embedding_gather_scaled_kernel(const int32_t* ids, const bf16* table, bf16* out, int64_t C,
+                                               float scale) {
+  const int64_t row = blockIdx.x;
+  const bf16* src = table + int64_t(ids[row]) * C;
+  bf16* dst = out + row * C;
+  for (int64_t c = threadIdx.x; c < C; c += blockDim.x) dst[c] = to_bf(to_f(src[c]) * scale);
+}
+
 // A block per row: y[i, c] += bias[c].
 __global__ void add_bias_kernel(bf16* y, const float* bias, int64_t C) {
   bf16* yi = y + int64_t(blockIdx.x) * C;
@@ -33,12 +42,14 @@ __global__ void add_bias_kernel(bf16* y, const float* bias, int64_t C) {
 }  // namespace
 
 void embedding_gather_bf16(const int32_t* ids, const bf16* table, bf16* out, int64_t N, int64_t C,
-                           cudaStream_t stream) {
+                           cudaStream_t stream, float scale) {
   TF_CHECK(N >= 0 && C > 0, "embedding_gather_bf16: need N >= 0 rows and C > 0 columns");
   TF_CHECK(N == 0 || (ids && table && out), "embedding_gather_bf16: ids, table and out are required");
   TF_CHECK(N <= 0x7fffffff, "embedding_gather_bf16: " + std::to_string(N) + " rows (at most 2^31 - 1 in one call)");
   if (N == 0) return;
-  if (C % 8 == 0 && aligned16({table, out}))
+  if (scale != 1.f)
+    embedding_gather_scaled_kernel<<<unsigned(N), kRowThreads, 0, stream>>>(ids, table, out, C, scale);
+  else if (C % 8 == 0 && aligned16({table, out}))
     embedding_gather_kernel<8><<<unsigned(N), kRowThreads, 0, stream>>>(ids, table, out, C);
   else
     embedding_gather_kernel<1><<<unsigned(N), kRowThreads, 0, stream>>>(ids, table, out, C);

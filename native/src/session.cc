@@ -186,16 +186,8 @@ class LocalSession final : public Session {
 std::unique_ptr<Session> Session::load(const LoadOptions& options) {
   TF_CHECK(!options.model_dir.empty(), "model_dir is required: a folder with config.json and *.safetensors");
   TF_CHECK(options.threads >= 0, "threads must be >= 0 (0 = all cores), got " + std::to_string(options.threads));
-  std::string backend = resolve_backend(options.backend);
+  const std::string backend = resolve_backend(options.backend);
   const Quant quant = parse_quant(options);
-  if (backend == "cuda") {
-    // An architecture the CUDA model does not compute trains on the CPU under auto; an explicit cuda is refused.
-    const std::string gap = backend::cuda_model_gap(parse_model_config_file(options.model_dir + "/config.json"));
-    if (!gap.empty()) {
-      TF_CHECK(options.backend == "auto", "backend \"cuda\": " + gap + "; choose the cpu backend");
-      backend = "cpu";
-    }
-  }
   return std::make_unique<LocalSession>(options, quant, backend);
 }
 

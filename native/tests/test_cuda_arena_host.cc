@@ -256,6 +256,44 @@ TEST(qk_norm_adds_the_norms_inputs_to_each_layer_and_to_the_kept_attention_input
   CHECK(plan_step(d, shape(1, 6, StepMode::Logits), {}).layers[0].k_raw >= 0);
 }
 
+// Gemma 3's output norms: o_proj's and down_proj's outputs (bf16) and each norm's rstd (fp32) in every layer set;
+// with checkpointing o_proj's is kept per layer with the attention's inputs (the recompute then skips o_proj), down's
+// is rebuilt. A windowed model has one more int32 per row: the sliding layers' first visible keys.
+TEST(sandwich_norms_and_windows_add_their_buffers) {
+  ModelDims d = tiny_dims(false, 4, kQkvo);
+  const ArenaPlan plain = plan_step(d, shape(2, 6, StepMode::Train), {});
+  CHECK_EQ(plain.layers[0].ao, -1);
+  CHECK_EQ(plain.window_start, -1);
+  d.sandwich = d.windowed = true;
+  const int64_t N = 12, H = 32;
+  const int64_t per_set = 2 * (N * H * 2 + N * 4);
+  const ArenaPlan full = plan_step(d, shape(2, 6, StepMode::Train), {});
+  check_layout(full);
+  CHECK(full.layers[0].ao >= 0 && full.layers[1].mo >= 0 && full.layers[0].ao != full.layers[1].ao);
+  CHECK_EQ(full.find("layer1.rstd_mo")->bytes, N * 4);
+  CHECK_EQ(full.bytes(Category::Activations), plain.bytes(Category::Activations) + 2 * per_set);
+  CHECK_EQ(full.find("window_start")->bytes, N * 4);
+  const ArenaPlan ckpt = plan_step(d, shape(2, 6, StepMode::Train, true), {});
+  check_layout(ckpt);
+  CHECK(ckpt.layers[0].ao != ckpt.layers[1].ao && ckpt.layers[0].rstd_ao != ckpt.layers[1].rstd_ao);
+  CHECK(ckpt.layers[0].mo == ckpt.layers[1].mo);  // rebuilt by the recompute: one shared
+  StepShape less = shape(2, 6, StepMode::Train, true);
+  less.keep_attention_inputs = false;
+  const ArenaPlan att_only = plan_step(d, less, {});
+  CHECK(att_only.layers[0].ao == att_only.layers[1].ao);
+  CHECK_EQ(ckpt.bytes(Category::Activations) - att_only.bytes(Category::Activations),
+           N * (32 + 2 * 16 + H) * 2 + N * H * 2 + N * 4);  // q, k, v, x2, and o's output with its rstd
+  CHECK(plan_step(d, shape(1, 6, StepMode::Logits), {}).layers[0].mo >= 0);  // decoding normalizes too
+  // From a config: Gemma 3 sets both; a window on no layer is no window.
+  tf::ModelConfig c;
+  c.hidden_size = 32, c.intermediate_size = 64, c.vocab_size = 50, c.num_hidden_layers = 2;
+  c.num_attention_heads = 4, c.num_key_value_heads = 2, c.head_dim = 8, c.sandwich_norms = true;
+  c.sliding_window = 4, c.layer_sliding = {0, 0};
+  CHECK(model_dims(c, false, 0, {}).sandwich && !model_dims(c, false, 0, {}).windowed);
+  c.layer_sliding = {1, 0};
+  CHECK(model_dims(c, false, 0, {}).windowed);
+}
+
 TEST(memory_report_and_oom_message) {
   CHECK_EQ(format_bytes(812), std::string("812 B"));
   CHECK_EQ(format_bytes(1536), std::string("1.50 KiB"));

@@ -63,6 +63,8 @@ void CudaLlama::upload_weights() {
   lm_head_ = m.lm_head.w_ext ? embed_ : bf16_upload(m.lm_head.w.data(), m.lm_head.w.size(), "lm_head.weight");
   final_norm_ = bf16_upload(m.final_norm.data(), m.final_norm.size(), "model.norm.weight");
   inv_freq_ = static_cast<const float*>(keep(upload_vector(m.inv_freq, "the rope frequencies")));
+  if (!m.inv_freq_local.empty())
+    inv_freq_local_ = static_cast<const float*>(keep(upload_vector(m.inv_freq_local, "the sliding layers' rope frequencies")));
   const float* dyn_map = nullptr;
   layers_.resize(m.L);
   for (int l = 0; l < m.L; ++l) {
@@ -70,7 +72,13 @@ void CudaLlama::upload_weights() {
     DeviceLayer& dl = layers_[l];
     const std::string pre = "model.layers." + std::to_string(l);
     dl.input_norm = bf16_upload(hl.input_norm.data(), hl.input_norm.size(), pre + ".input_layernorm.weight");
-    dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".post_attention_layernorm.weight");
+    if (hl.mlp_out_norm.empty()) {
+      dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".post_attention_layernorm.weight");
+    } else {  // Gemma 3 (model/llama_load.cc says which norm is which)
+      dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".pre_feedforward_layernorm.weight");
+      dl.attn_out_norm = bf16_upload(hl.attn_out_norm.data(), hl.attn_out_norm.size(), pre + ".post_attention_layernorm.weight");
+      dl.mlp_out_norm = bf16_upload(hl.mlp_out_norm.data(), hl.mlp_out_norm.size(), pre + ".post_feedforward_layernorm.weight");
+    }
     if (!hl.q_norm.empty()) {
       dl.q_norm = bf16_upload(hl.q_norm.data(), hl.q_norm.size(), pre + ".self_attn.q_norm.weight");
       dl.k_norm = bf16_upload(hl.k_norm.data(), hl.k_norm.size(), pre + ".self_attn.k_norm.weight");

@@ -42,8 +42,10 @@ struct DeviceLinear {
 struct DeviceLayer {
   const bf16* input_norm = nullptr;
   const bf16* post_norm = nullptr;
-  const bf16* q_norm = nullptr;  // [head_dim] each; Qwen3 only (null otherwise)
+  const bf16* q_norm = nullptr;  // [head_dim] each; Qwen3 and Gemma 3 (null otherwise)
   const bf16* k_norm = nullptr;
+  const bf16* attn_out_norm = nullptr;  // Gemma 3's output norms (host Layer's); null otherwise
+  const bf16* mlp_out_norm = nullptr;
   std::array<DeviceLinear, kNumProj> proj;
 };
 
@@ -136,6 +138,16 @@ class CudaLlama final : public TrainableModel, public Decoder {
                      const KvLayerView* kv = nullptr, const DecodeSeq* step = nullptr);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                       const LayerSlots& a);
+  // Gemma 3's per-layer choices, as the host model makes them: the RoPE table, the first visible keys (the batch's
+  // segment starts, or on a sliding layer those narrowed to the window), and the window for decoding (0 = none).
+  const float* rope_freqs(int l) const { return hm_.sliding(l) && inv_freq_local_ ? inv_freq_local_ : inv_freq_; }
+  const int32_t* attention_starts(int l) const {
+    return buf<int32_t>(hm_.sliding(l) ? plan_.window_start : plan_.seg_start);
+  }
+  int64_t decode_window(int l) const { return hm_.sliding(l) ? config().sliding_window : 0; }
+  void embed_tokens(int64_t N);  // x_0 = the embedding rows of the uploaded tokens (Gemma: scaled)
+  void gate_forward(const bf16* g, const bf16* u, bf16* h, int64_t n);
+  void gate_backward(const bf16* dh, const bf16* g, const bf16* u, bf16* dg, bf16* du, int64_t n);
   // cuda_llama_train.cc
   // Returns whether a training step recomputes its layers in backward: `checkpointing`, or true when the step's
   // activations without it would not fit on the device.
@@ -166,6 +178,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   const bf16* lm_head_ = nullptr;  // == embed_ when tied
   const bf16* final_norm_ = nullptr;
   const float* inv_freq_ = nullptr;
+  const float* inv_freq_local_ = nullptr;  // Gemma 3's sliding layers (null: inv_freq_ everywhere)
   int64_t weight_bytes_ = 0;
 
   // LoRA
@@ -202,7 +215,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   bool attention_inputs_off_ = false;  // the last step's TF_CUDA_KEEP_ATTENTION_INPUTS=0 (checkpointing)
   // A batched decode step's sequences (DecodeSeq per row), uploaded once per step; grows to the largest batch.
   DeviceBuffer step_seqs_;
-  std::vector<int32_t> positions_, seg_start_;
+  std::vector<int32_t> positions_, seg_start_, window_start_;
   // This pass's per-position gradient scales (a RowScaler's, one per position); empty when every row weighs the
   // same.
   std::vector<float> token_scales_;

@@ -55,7 +55,7 @@ void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last
   for (int i = 0; i < n; ++i) b.positions.push_back(cache->len_ + i);
   begin_step(b, StepMode::Logits, false, false);  // validates the ids before anything is written to the cache
   const int64_t H = hm_.H, V = hm_.V, per_layer = int64_t(cache->max_len_) * hm_.nkv * hm_.hd;
-  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
+  embed_tokens(n);
   for (int l = 0; l < hm_.L; ++l) {
     const KvLayerView kv{cache->k.as<bf16>() + l * per_layer, cache->v.as<bf16>() + l * per_layer, cache->len_};
     layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), 1, n, plan_.layers[0], &kv);
@@ -105,7 +105,7 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
   // The step's kernels, from the embedding to the first chunk of logits: everything that changes per token is in
   // device memory (ids, positions, the sequence table), so they can run as one CUDA graph (backend/decode_graphs.h).
   auto kernels = [&] {
-    embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), n, H, stream_);
+    embed_tokens(n);
     for (int l = 0; l < hm_.L; ++l)
       // One pass over each layer's weights for all n rows.
       layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), n, 1, plan_.layers[0], nullptr, step);

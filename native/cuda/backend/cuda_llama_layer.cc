@@ -1,7 +1,9 @@
 // One decoder layer on the device, forward and backward, line for line the CPU's model/llama_layer.cc:
 //   x2 = x + o_proj(attn(rope(q_proj(n1)), rope(k_proj(n1)), v_proj(n1))),  n1 = rmsnorm(x)
 //   y  = x2 + down_proj(silu(gate_proj(n2)) * up_proj(n2)),                  n2 = rmsnorm(x2)
-// Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE.
+// Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE. Gemma 3 does too, and
+// normalizes o_proj's and down_proj's outputs before their residual adds, gates with GELU, and windows the
+// attention of its sliding layers, with their own RoPE table.
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"
@@ -21,6 +23,24 @@ const bf16* CudaLlama::weight_for(const DeviceLinear& lin) {
 
 void CudaLlama::weight_read(const DeviceLinear& lin) {
   if (lin.nf4) dequant_->release(stream_);
+}
+
+void CudaLlama::embed_tokens(int64_t N) {
+  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_, hm_.embed_scale);
+}
+
+void CudaLlama::gate_forward(const bf16* g, const bf16* u, bf16* h, int64_t n) {
+  if (config().hidden_act == "gelu_pytorch_tanh")
+    geglu_tanh_forward(g, u, h, n, stream_);
+  else
+    swiglu_forward(g, u, h, n, stream_);
+}
+
+void CudaLlama::gate_backward(const bf16* dh, const bf16* g, const bf16* u, bf16* dg, bf16* du, int64_t n) {
+  if (config().hidden_act == "gelu_pytorch_tanh")
+    geglu_tanh_backward(dh, g, u, dg, du, n, stream_);
+  else
+    swiglu_backward(dh, g, u, dg, du, n, stream_);
 }
 
 void CudaLlama::proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u) {
@@ -98,40 +118,55 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh, hd, eps, stream_);
       rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv, hd, eps, stream_);
     }
-    rope_forward(q, pos, inv_freq_, N, nh, hd, stream_);
-    rope_forward(k, pos, inv_freq_, N, nkv, hd, stream_);
+    rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_);
+    rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_);
     mark(StepPhase::Elementwise);
   }
   if (step) {
     // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
     // attends over it.
-    attention_decode_step({N, nh, nkv, hd, l}, q, k, v, step, att, stream_);
+    attention_decode_step({N, nh, nkv, hd, l, decode_window(l)}, q, k, v, step, att, stream_);
   } else if (kv) {
     // Decoding: this call's rotated keys and values join the cache at rows len0 .., then the rows attend over it.
     const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);
     CUDA_CHECK(cudaMemcpyAsync(kv->k + kv->len0 * nkv * hd, k, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
     CUDA_CHECK(cudaMemcpyAsync(kv->v + kv->len0 * nkv * hd, v, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
     if (kv->len0 == 0 && N > 1)  // a prompt into an empty cache: causal attention within it, on tensor cores
-      attention_forward({1, N, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
+      attention_forward({1, N, nh, nkv, hd}, q, k, v, attention_starts(l), buf<float>(a.lse), att, stream_);
     else
-      attention_decode({N, kv->len0, nh, nkv, hd}, q, kv->k, kv->v, att, stream_);
+      attention_decode({N, kv->len0, nh, nkv, hd, decode_window(l)}, q, kv->k, kv->v, att, stream_);
   } else if (!skip_attention) {
-    attention_forward({B, T, nh, nkv, hd}, q, k, v, buf<int32_t>(plan_.seg_start), buf<float>(a.lse), att, stream_);
+    attention_forward({B, T, nh, nkv, hd}, q, k, v, attention_starts(l), buf<float>(a.lse), att, stream_);
   }
   if (!skip_attention) mark(StepPhase::Attention);
-  proj_forward(l, kO, att, skip_inputs ? nullptr : x2, N, u(kO));
-  if (!skip_inputs) add_inplace_bf16(x2, x_in, N * H, stream_);
+  // Gemma 3: x2 = x + norm(o_proj(att)); o_proj's output (ao) and the norm's rstd are what its backward reads.
+  const bool sandwich = ly.mlp_out_norm != nullptr;
+  bf16* ao = sandwich ? buf<bf16>(a.ao) : nullptr;
+  proj_forward(l, kO, att, skip_inputs ? nullptr : sandwich ? ao : x2, N, u(kO));
+  if (!skip_inputs) {
+    if (sandwich) rmsnorm_forward(ao, ly.attn_out_norm, x2, buf<float>(a.rstd_ao), N, H, eps, stream_);
+    add_inplace_bf16(x2, x_in, N * H, stream_);
+  }
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
   mark(StepPhase::Elementwise);
   proj_forward(l, kGate, xn2, g, N, u(kGate));
   proj_forward(l, kUp, xn2, up, N, u(kUp));
   // A checkpoint recompute: backward reads g and u, and h only for down's adapter; the layer's output is the next
-  // layer's input, kept already, so the down projection (a third of the MLP) does not run again.
+  // layer's input, kept already, so the down projection (a third of the MLP) does not run again, unless its output
+  // norm (Gemma 3) needs its output and rstd.
   const bool down_adapted = !slots_.empty() && slots_[l][kDown].a >= 0;
-  if (recompute && !down_adapted) return;
-  swiglu_forward(g, up, h, N * I, stream_);
+  if (recompute && !down_adapted && !sandwich) return;
+  gate_forward(g, up, h, N * I);
   mark(StepPhase::Elementwise);
-  proj_forward(l, kDown, h, x_out, N, u(kDown));
+  if (sandwich) {
+    bf16* mo = buf<bf16>(a.mo);
+    proj_forward(l, kDown, h, mo, N, u(kDown));
+    // A recompute wants only the rstd: the normalized rows go to dxn, which backward writes before it reads.
+    bf16* y = recompute ? buf<bf16>(plan_.dxn) : x_out;
+    rmsnorm_forward(mo, ly.mlp_out_norm, y, buf<float>(a.rstd_mo), N, H, eps, stream_);
+  } else {
+    proj_forward(l, kDown, h, x_out, N, u(kDown));
+  }
   if (recompute) return;
   add_inplace_bf16(x_out, x2, N * H, stream_);
   mark(StepPhase::Elementwise);
@@ -147,23 +182,33 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   bf16 *dxn = buf<bf16>(plan_.dxn), *dx2 = buf<bf16>(plan_.dx2), *datt = buf<bf16>(plan_.datt);
   bf16 *dq = buf<bf16>(plan_.dq), *dk = buf<bf16>(plan_.dk), *dv = buf<bf16>(plan_.dv);
   const bf16 *xn2 = buf<bf16>(a.xn2), *xn1 = buf<bf16>(a.xn1), *att = buf<bf16>(a.att);
-  // MLP
-  proj_backward(l, kDown, buf<bf16>(a.h), dx_out, dh, false, N, u(kDown));
-  swiglu_backward(dh, buf<bf16>(a.g), buf<bf16>(a.u), dg, du, N * I, stream_);
+  // MLP (through Gemma's output norm first: dxn is free until the gate and up projections write it)
+  const bool sandwich = ly.mlp_out_norm != nullptr;
+  const bf16* d_mlp_out = dx_out;
+  if (sandwich) {
+    rmsnorm_backward(dx_out, buf<bf16>(a.mo), ly.mlp_out_norm, buf<float>(a.rstd_mo), dxn, false, N, H, stream_);
+    d_mlp_out = dxn;
+  }
+  proj_backward(l, kDown, buf<bf16>(a.h), d_mlp_out, dh, false, N, u(kDown));
+  gate_backward(dh, buf<bf16>(a.g), buf<bf16>(a.u), dg, du, N * I);
   mark(StepPhase::Elementwise);
   proj_backward(l, kGate, xn2, dg, dxn, false, N, u(kGate));
   proj_backward(l, kUp, xn2, du, dxn, true, N, u(kUp));
   CUDA_CHECK(cudaMemcpyAsync(dx2, dx_out, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));  // residual
   rmsnorm_backward(dxn, buf<bf16>(a.x2), ly.post_norm, buf<float>(a.rstd2), dx2, true, N, H, stream_);
   mark(StepPhase::Elementwise);
-  // Attention
-  proj_backward(l, kO, att, dx2, datt, false, N, u(kO));
+  // Attention (through Gemma's output norm first; dxn is free again until the q/k/v projections write it)
+  const bf16* d_attn_out = dx2;
+  if (sandwich) {
+    rmsnorm_backward(dx2, buf<bf16>(a.ao), ly.attn_out_norm, buf<float>(a.rstd_ao), dxn, false, N, H, stream_);
+    d_attn_out = dxn;
+  }
+  proj_backward(l, kO, att, d_attn_out, datt, false, N, u(kO));
   attention_backward({B, T, nh, nkv, hd}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
-                     buf<int32_t>(plan_.seg_start), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv,
-                     stream_);
+                     attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
-  rope_backward(dq, pos, inv_freq_, N, nh, hd, stream_);
-  rope_backward(dk, pos, inv_freq_, N, nkv, hd, stream_);
+  rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_);
+  rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_);
   if (ly.q_norm) {
     // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).
     rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh, hd, stream_);

@@ -50,6 +50,7 @@ bool keep_attention_inputs_from_env() {
 bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bool need_targets) {
   activate();
   prepare_batch(config(), b, need_targets, positions_, seg_start_);
+  hm_.window_starts(b.B, b.T, seg_start_, window_start_);
   check_ids(b, hm_.V, need_targets);
   const ModelDims d = dims();
   StepShape s;
@@ -113,6 +114,7 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   upload_async(buf<int32_t>(plan_.tokens), b.tokens, stream_);
   upload_async(buf<int32_t>(plan_.positions), positions_, stream_);
   upload_async(buf<int32_t>(plan_.seg_start), seg_start_, stream_);
+  if (plan_.window_start >= 0) upload_async(buf<int32_t>(plan_.window_start), window_start_, stream_);
   if (need_targets) upload_async(buf<int32_t>(plan_.targets), b.targets, stream_);
   token_scales_.clear();
   drop_.assign(hm_.L, {});
@@ -121,7 +123,7 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
 
 void CudaLlama::forward_layers(const Batch& b) {
   const int64_t N = int64_t(b.B) * b.T;
-  embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_);
+  embed_tokens(N);
   mark(StepPhase::Elementwise);
   for (int l = 0; l < hm_.L; ++l)
     layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), b.B, b.T, plan_.layer(l));

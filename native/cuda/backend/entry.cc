@@ -103,8 +103,6 @@ CudaMemory cuda_memory(int device) {
 }
 
 std::unique_ptr<TrainableModel> make_cuda_model(LlamaModel& host, int device) {
-  const std::string gap = cuda_model_gap(host.config());
-  TF_CHECK(gap.empty(), "backend \"cuda\": " + gap + "; choose the cpu backend");
   std::string why;
   const std::vector<CudaDevice> devices = cuda_devices(&why);
   for (const CudaDevice& d : devices)

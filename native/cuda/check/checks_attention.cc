@@ -143,19 +143,20 @@ AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
 }
 
 // Attention in double for query rows that each see their own keys: row i (q [rows, nh*hd]) over keys
-// j < visible(i), whose K and V rows (head g) are key(i, j, g) and value(i, j, g). ref gets the outputs, scale per
-// output Σ p |v| (the terms the output sums), whose bf16 ulp is the tolerance.
+// j < visible(i), from the `window` last of them when window > 0 (a sliding layer), whose K and V rows (head g) are
+// key(i, j, g) and value(i, j, g). ref gets the outputs, scale per output Σ p |v| (the terms the output sums), whose
+// bf16 ulp is the tolerance.
 template <class Visible, class Rows>
 void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, const std::vector<float>& q, Visible visible,
-                         Rows key, Rows value, std::vector<double>& ref, std::vector<double>& scale) {
+                         Rows key, Rows value, std::vector<double>& ref, std::vector<double>& scale, int64_t window = 0) {
   ref.assign(q.size(), 0.0), scale.assign(q.size(), 0.0);
   const double sc = 1.0 / std::sqrt(double(hd));
   for (int64_t i = 0; i < rows; ++i)
     for (int64_t h = 0; h < nh; ++h) {
-      const int64_t g = h / (nh / nkv), seen = visible(i);
-      std::vector<double> p(static_cast<size_t>(seen));
+      const int64_t g = h / (nh / nkv), seen = visible(i), first = window > 0 ? std::max<int64_t>(0, seen - window) : 0;
+      std::vector<double> p(static_cast<size_t>(seen), -INFINITY);
       double mx = -1e300, sum = 0;
-      for (int64_t j = 0; j < seen; ++j) {
+      for (int64_t j = first; j < seen; ++j) {
         const float* kr = key(i, j, g);
         double dot = 0;
         for (int64_t d = 0; d < hd; ++d) dot += double(q[size_t((i * nh + h) * hd + d)]) * kr[d];
@@ -165,7 +166,7 @@ void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, cons
       for (double& x : p) sum += (x = std::exp(x - mx));
       for (int64_t d = 0; d < hd; ++d) {
         double o = 0, a = 0;
-        for (int64_t j = 0; j < seen; ++j) {
+        for (int64_t j = first; j < seen; ++j) {
           const double vv = value(i, j, g)[d];
           o += p[size_t(j)] / sum * vv;
           a += p[size_t(j)] / sum * std::fabs(vv);
@@ -177,8 +178,9 @@ void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, cons
 }
 
 // attention_decode.cu against attention in double over the same bf16 inputs: n rows at positions len0 .., each
-// over the cache's keys [0, len0 + i].
-void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, int64_t nkv, int64_t hd, uint64_t seed) {
+// over the cache's keys [0, len0 + i] (its last `window` when window > 0: Gemma 3's sliding layers).
+void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, int64_t nkv, int64_t hd, uint64_t seed,
+                 int64_t window = 0) {
   const int64_t keys = len0 + n;
   const auto q = randn_bf16(size_t(n * nh * hd), seed), k = randn_bf16(size_t(keys * nkv * hd), seed + 1),
              v = randn_bf16(size_t(keys * nkv * hd), seed + 2);
@@ -186,14 +188,15 @@ void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, in
   auto row_of = [&](const std::vector<float>& m) {
     return [&m, nkv, hd](int64_t, int64_t j, int64_t g) { return m.data() + (j * nkv + g) * hd; };
   };
-  attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return len0 + i + 1; }, row_of(k), row_of(v), ref, scale);
+  attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return len0 + i + 1; }, row_of(k), row_of(v), ref, scale,
+                      window);
   DeviceBuf<uint16_t> dq(to_bf16(q)), dk(to_bf16(k)), dv(to_bf16(v)), dout(q.size());
   const double ms = time_ms([&] {
-    attention_decode({n, len0, nh, nkv, hd}, dq.bf(), dk.bf(), dv.bf(), dout.bf(), nullptr);
+    attention_decode({n, len0, nh, nkv, hd, window}, dq.bf(), dk.bf(), dv.bf(), dout.bf(), nullptr);
   });
   char shape[96];
-  std::snprintf(shape, sizeof shape, "n%lld at %lld h%lld/%lld d%lld", (long long)n, (long long)len0, (long long)nh,
-                (long long)nkv, (long long)hd);
+  std::snprintf(shape, sizeof shape, "n%lld at %lld h%lld/%lld d%lld%s", (long long)n, (long long)len0, (long long)nh,
+                (long long)nkv, (long long)hd, window > 0 ? (" w" + std::to_string(window)).c_str() : "");
   rows.push_back(make_row("attention_decode out", shape, from_bf16(dout.download()), ref, scale,
                           bf16_output_tolerance(keys, max_abs(scale)), ms));
 }
@@ -202,7 +205,7 @@ void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, in
 // token each. Its output against the double reference over each sequence's cached keys plus its new one, and each
 // cache's position len0 of that layer must then hold the new key and value rows exactly.
 void decode_step_case(std::vector<Row>& rows, const std::vector<int64_t>& lens, int64_t nh, int64_t nkv, int64_t hd,
-                      uint64_t seed) {
+                      uint64_t seed, int64_t window = 0) {
   const int64_t n = int64_t(lens.size()), kvd = nkv * hd, layer = 1, layers = 2;
   const auto q = randn_bf16(size_t(n * nh * hd), seed), k_new = randn_bf16(size_t(n * kvd), seed + 1),
              v_new = randn_bf16(size_t(n * kvd), seed + 2);
@@ -228,15 +231,15 @@ void decode_step_case(std::vector<Row>& rows, const std::vector<int64_t>& lens, 
   };
   std::vector<double> ref, scale;
   attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return lens[size_t(i)] + 1; }, rows_of(k_cache, k_new),
-                      rows_of(v_cache, v_new), ref, scale);
+                      rows_of(v_cache, v_new), ref, scale, window);
   DeviceBuf<uint16_t> dq(to_bf16(q)), dkn(to_bf16(k_new)), dvn(to_bf16(v_new)), dout(q.size());
   DeviceBuf<DecodeSeq> dseqs(seqs);
   const double ms = time_ms([&] {
-    attention_decode_step({n, nh, nkv, hd, layer}, dq.bf(), dkn.bf(), dvn.bf(), dseqs.p, dout.bf(), nullptr);
+    attention_decode_step({n, nh, nkv, hd, layer, window}, dq.bf(), dkn.bf(), dvn.bf(), dseqs.p, dout.bf(), nullptr);
   });
   char shape[96];
-  std::snprintf(shape, sizeof shape, "%lld seqs to %lld h%lld/%lld d%lld", (long long)n, (long long)longest,
-                (long long)nh, (long long)nkv, (long long)hd);
+  std::snprintf(shape, sizeof shape, "%lld seqs to %lld h%lld/%lld d%lld%s", (long long)n, (long long)longest,
+                (long long)nh, (long long)nkv, (long long)hd, window > 0 ? (" w" + std::to_string(window)).c_str() : "");
   rows.push_back(make_row("attention_decode_step out", shape, from_bf16(dout.download()), ref, scale,
                           bf16_output_tolerance(longest, max_abs(scale)), ms));
   // The append: position len0 of layer 1 now holds the new rows; the same position of layer 0 is untouched.
@@ -266,6 +269,10 @@ void run_attention_checks(std::vector<Row>& rows) {
   decode_step_case(rows, {0, 5, gpu_or_emu(1500, 120), 33}, 4, 2, 64, 991);         // first token to a long cache
   decode_step_case(rows, {gpu_or_emu(4095, 200), 7, 64}, 32, 8, 128, 995);          // 8B-like heads
   decode_step_case(rows, {9, 30}, 4, 2, 20, 997);                                     // hd 20: lane per dim
+  // Gemma 3's sliding layers (head_dim 256, one kv head): windows shorter and longer than the cache.
+  decode_case(rows, 5, gpu_or_emu(1000, 90), 4, 1, 256, 987, 64);
+  decode_case(rows, 2, 40, 4, 1, 36, 989, 13);                    // lane per dim, a window that starts mid-group
+  decode_step_case(rows, {3, gpu_or_emu(1500, 120), 70}, 4, 1, 256, 999, 64);
   ThreadPool pool;
   const Case cases[] = {
       {dims(2, 37, 4, 2, 16), false, "tiny model"},

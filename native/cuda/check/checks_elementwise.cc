@@ -129,34 +129,47 @@ std::vector<float> past_lead(const DeviceBuf<uint16_t>& b, int offset) {
   return v;
 }
 
-void swiglu_checks(std::vector<Row>& rows, int offset) {
+// The MLP's gate: SwiGLU, or Gemma 3's tanh-GELU GeGLU (gelu).
+void swiglu_checks(std::vector<Row>& rows, int offset, bool gelu = false) {
   const int64_t n = gpu_or_emu(int64_t(1) << 22, int64_t(1) << 16) + 3;  // ragged tail
   auto g = randn_bf16(static_cast<size_t>(n), 401, 2.f), u = randn_bf16(static_cast<size_t>(n), 402), dh = randn_bf16(static_cast<size_t>(n), 403);
   std::vector<float> h(static_cast<size_t>(n)), dg(static_cast<size_t>(n)), du(static_cast<size_t>(n));
-  kernels::swiglu_forward(nullptr, g.data(), u.data(), h.data(), n);
-  kernels::swiglu_backward(nullptr, dh.data(), g.data(), u.data(), dg.data(), du.data(), n);
+  const auto forward = gelu ? geglu_tanh_forward : swiglu_forward;
+  const auto backward = gelu ? geglu_tanh_backward : swiglu_backward;
+  (gelu ? kernels::geglu_tanh_forward : kernels::swiglu_forward)(nullptr, g.data(), u.data(), h.data(), n);
+  (gelu ? kernels::geglu_tanh_backward : kernels::swiglu_backward)(nullptr, dh.data(), g.data(), u.data(), dg.data(),
+                                                                  du.data(), n);
   const std::vector<float> zeros(static_cast<size_t>(n), 0.f);
   DeviceBuf<uint16_t> dG(with_lead(g, offset)), dU(with_lead(u, offset)), dH(with_lead(zeros, offset)),
       dDh(with_lead(dh, offset)), dDg(with_lead(zeros, offset)), dDu(with_lead(zeros, offset));
   const double ms_f =
-      time_ms([&] { swiglu_forward(dG.bf() + offset, dU.bf() + offset, dH.bf() + offset, n, nullptr); });
+      time_ms([&] { forward(dG.bf() + offset, dU.bf() + offset, dH.bf() + offset, n, nullptr); });
   const double ms_b = time_ms([&] {
-    swiglu_backward(dDh.bf() + offset, dG.bf() + offset, dU.bf() + offset, dDg.bf() + offset, dDu.bf() + offset, n,
-                    nullptr);
+    backward(dDh.bf() + offset, dG.bf() + offset, dU.bf() + offset, dDg.bf() + offset, dDu.bf() + offset, n, nullptr);
   });
   const std::string shape = "[" + std::to_string(n) + "]" + (offset ? " at +" + std::to_string(offset) : "");
+  const std::string name = gelu ? "geglu_tanh" : "swiglu";
   const auto href = to_double(h), duref = to_double(du);
-  rows.push_back(make_row("swiglu_forward h", shape, past_lead(dH, offset), href, {},
+  rows.push_back(make_row(name + "_forward h", shape, past_lead(dH, offset), href, {},
                           bf16_output_tolerance(1, max_abs(href)), ms_f));
-  // dsilu = s (1 + g (1 - s)) cancels near g = -1.28; its terms are s and s |g| (1 - s).
+  // The derivative's terms, whose sum cancels where it crosses 0 (g near -1.28 for silu, -0.75 for gelu):
+  // silu' = s (1 + g (1 - s)): s and s |g| (1 - s); gelu' = (1 + t)/2 + g/2 (1 - t²) √(2/π) (1 + 3·0.044715 g²).
   std::vector<double> scale(static_cast<size_t>(n));
   for (size_t i = 0; i < scale.size(); ++i) {
-    const double s = 1 / (1 + std::exp(-double(g[i])));
-    scale[i] = std::fabs(double(dh[i]) * u[i]) * s * (1 + std::fabs(g[i]) * (1 - s));
+    const double x = g[i];
+    double terms;
+    if (gelu) {
+      const double t = std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x));
+      terms = 0.5 * (1 + t) + 0.5 * std::fabs(x) * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
+    } else {
+      const double s = 1 / (1 + std::exp(-x));
+      terms = s * (1 + std::fabs(x) * (1 - s));
+    }
+    scale[i] = std::fabs(double(dh[i]) * u[i]) * terms;
   }
-  rows.push_back(make_row("swiglu_backward dg", shape, past_lead(dDg, offset), to_double(dg), scale,
+  rows.push_back(make_row(name + "_backward dg", shape, past_lead(dDg, offset), to_double(dg), scale,
                           bf16_output_tolerance(1, max_abs(scale)), ms_b));
-  rows.push_back(make_row("swiglu_backward du", shape, past_lead(dDu, offset), duref, {},
+  rows.push_back(make_row(name + "_backward du", shape, past_lead(dDu, offset), duref, {},
                           bf16_output_tolerance(1, max_abs(duref)), ms_b));
 }
 
@@ -171,6 +184,8 @@ void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
   rope_checks(rows, 9, 2, 288);  // more pairs than the block's 128 lanes
   swiglu_checks(rows, 0);  // 16-byte groups, and the 3 left over one at a time
   swiglu_checks(rows, 1);  // element by element
+  swiglu_checks(rows, 0, true);  // Gemma 3's GeGLU
+  swiglu_checks(rows, 1, true);
 }
 
 }  // namespace tf::cuda::check

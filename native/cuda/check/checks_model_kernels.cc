@@ -10,8 +10,9 @@ namespace tf::cuda::check {
 namespace {
 
 
-// C = 136: rows of 16-byte groups; C = 133: element by element.
-void embedding_check(std::vector<Row>& rows, int64_t C) {
+// C = 136: rows of 16-byte groups; C = 133: element by element. scale ≠ 1: Gemma 3's scaled embedding, each
+// element the fp32 product rounded once to bf16 (exact: the same product, the same rounding).
+void embedding_check(std::vector<Row>& rows, int64_t C, float scale = 1.f) {
   const int64_t V = 1000, N = 777;
   const auto table = randn_bf16(static_cast<size_t>(V * C), 901);
   Rng rng(902);
@@ -20,11 +21,12 @@ void embedding_check(std::vector<Row>& rows, int64_t C) {
   ids[0] = 0, ids[1] = int32_t(V - 1);  // both ends of the table
   std::vector<float> ref(static_cast<size_t>(N * C));
   kernels::embedding_forward(nullptr, ids.data(), table.data(), ref.data(), N, V, C);
+  for (float& x : ref) x = float(bf16_round(x * scale));
   DeviceBuf<uint16_t> dT(to_bf16(table)), dOut(ref.size());
   DeviceBuf<int32_t> dIds(ids);
-  const double ms = time_ms([&] { embedding_gather_bf16(dIds.p, dT.bf(), dOut.bf(), N, C, nullptr); });
-  rows.push_back(make_row("embedding_gather_bf16", shape2(N, C), from_bf16(dOut.download()), to_double(ref), {},
-                          Tolerance{}, ms));
+  const double ms = time_ms([&] { embedding_gather_bf16(dIds.p, dT.bf(), dOut.bf(), N, C, nullptr, scale); });
+  rows.push_back(make_row(scale == 1.f ? "embedding_gather_bf16" : "embedding_gather_bf16 scaled", shape2(N, C),
+                          from_bf16(dOut.download()), to_double(ref), {}, Tolerance{}, ms));
 }
 
 void bias_check(std::vector<Row>& rows) {
@@ -46,6 +48,7 @@ void bias_check(std::vector<Row>& rows) {
 void run_model_kernel_checks(std::vector<Row>& rows) {
   embedding_check(rows, 136);
   embedding_check(rows, 133);
+  embedding_check(rows, 136, 25.25f);  // Gemma 3 270M: sqrt(640) = 25.30 in bf16
   bias_check(rows);
 }
 

@@ -38,6 +38,8 @@ ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
   d.rank = lora_rank;
   d.adapted = adapted;
   d.qk_norm = c.qk_norm;
+  d.sandwich = c.sandwich_norms;
+  for (char s : c.layer_sliding) d.windowed |= s && c.sliding_window > 0;
   if (nf4)
     for (int p = 0; p < kArenaProjections; ++p) d.dequant_elems = std::max(d.dequant_elems, d.proj_in(p) * d.proj_out(p));
   return d;
@@ -78,6 +80,12 @@ void add_qk_norm_inputs(Builder& b, const ModelDims& d, int64_t N, const std::st
   s.rstd_k = b.add(pre + "rstd_k", A, N * d.nkv * 4);
 }
 
+// Gemma 3: o_proj's output and its norm's statistics (kept with the attention's inputs under checkpointing).
+void add_attention_out_norm_input(Builder& b, const ModelDims& d, int64_t N, const std::string& pre, LayerSlots& s) {
+  s.ao = b.add(pre + "ao", Category::Activations, N * d.H * 2);
+  s.rstd_ao = b.add(pre + "rstd_ao", Category::Activations, N * 4);
+}
+
 LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64_t T, const std::string& pre) {
   const auto A = Category::Activations;
   LayerSlots s;
@@ -90,11 +98,16 @@ LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64
   s.lse = b.add(pre + "lse", A, B * d.nh * T * 4);
   s.att = b.add(pre + "att", A, N * d.qd() * 2);
   s.x2 = b.add(pre + "x2", A, N * d.H * 2);
+  if (d.sandwich) add_attention_out_norm_input(b, d, N, pre, s);
   s.xn2 = b.add(pre + "xn2", A, N * d.H * 2);
   s.rstd2 = b.add(pre + "rstd2", A, N * 4);
   s.g = b.add(pre + "g", A, N * d.I * 2);
   s.u = b.add(pre + "u", A, N * d.I * 2);
   s.h = b.add(pre + "h", A, N * d.I * 2);
+  if (d.sandwich) {
+    s.mo = b.add(pre + "mo", A, N * d.H * 2);
+    s.rstd_mo = b.add(pre + "rstd_mo", A, N * 4);
+  }
   static const char* const kProj[kArenaProjections] = {"q", "k", "v", "o", "gate", "up", "down"};
   if (d.rank > 0)
     for (int p = 0; p < kArenaProjections; ++p)
@@ -117,6 +130,7 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   plan.tokens = b.add("tokens", S, N * 4);
   plan.positions = b.add("positions", S, N * 4);
   plan.seg_start = b.add("seg_start", S, N * 4);
+  if (d.windowed) plan.window_start = b.add("window_start", S, N * 4);
   if (s.mode != StepMode::Logits) plan.targets = b.add("targets", S, N * 4);
   if (train) plan.token_scales = b.add("token_scales", S, N * 4);
   if (s.mode != StepMode::Logits) plan.token_losses = b.add("token_losses", S, N * 4);
@@ -150,6 +164,7 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
         kept.v = b.add(pre + "v", A, N * d.kvd() * 2);
         kept.x2 = b.add(pre + "x2", A, N * d.H * 2);
         if (d.qk_norm) add_qk_norm_inputs(b, d, N, pre, kept);
+        if (d.sandwich) add_attention_out_norm_input(b, d, N, pre, kept);
       }
       plan.layers.push_back(kept);
     }

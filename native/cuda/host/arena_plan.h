@@ -33,6 +33,8 @@ struct ModelDims {
   std::array<bool, kArenaProjections> adapted{};   // which projections carry a LoRA branch
   int64_t dequant_elems = 0;  // out*in of the largest NF4 projection (0: dense weights need no dequant buffers)
   bool qk_norm = false;       // Qwen3: q and k are RMS-normalized per head before RoPE (ModelConfig::qk_norm)
+  bool sandwich = false;      // Gemma 3: o_proj's and down_proj's outputs are normalized (ModelConfig::sandwich_norms)
+  bool windowed = false;      // Gemma 3: some layers attend within a sliding window (their own first visible keys)
   int64_t qd() const { return nh * hd; }
   int64_t kvd() const { return nkv * hd; }
   // in / out features of projection p (q, k, v, o, gate, up, down).
@@ -52,7 +54,8 @@ struct StepShape {
   // when the arena would not fit on the device with them (CudaLlama::begin_step): the recompute then redoes it.
   bool keep_attention = true;
   // With keep_attention: keep the attention's inputs too, q, k, v (after RoPE; with qk_norm also q and k before the
-  // norm and its statistics), and the residual x2 after it, so the
+  // norm and its statistics), and the residual x2 after it (with sandwich norms also o_proj's output and its norm's
+  // statistics), so the
   // recompute runs no q/k/v/o projection (nor their NF4 expansions) and only rebuilds the MLP's gate and up. Dropped
   // first when memory is short.
   bool keep_attention_inputs = true;
@@ -86,6 +89,8 @@ struct LayerSlots {
   int64_t g = -1, u = -1, h = -1;
   // qk_norm only: q and k as the projections give them (the norm's backward reads them), and each head's rstd (fp32).
   int64_t q_raw = -1, k_raw = -1, rstd_q = -1, rstd_k = -1;
+  // sandwich only: o_proj's and down_proj's outputs before their norms [N, H], and the norms' rstd [N] (fp32).
+  int64_t ao = -1, rstd_ao = -1, mo = -1, rstd_mo = -1;
   std::array<int64_t, kArenaProjections> lora_u{-1, -1, -1, -1, -1, -1, -1};  // [N, r] bf16, adapted only
 };
 
@@ -112,6 +117,7 @@ struct ArenaPlan {
   int64_t logits_f32 = -1;           // [chunk_rows, V] fp32 (Logits)
   int64_t ce_results = -1;           // logits_chunks() CeSumDevice (24 bytes each)
   int64_t tokens = -1, targets = -1, positions = -1, seg_start = -1;  // int32 [N]
+  int64_t window_start = -1;  // int32 [N]: the sliding layers' first visible keys (windowed models only)
   // fp32 [N]: each position's gradient scale (Train, from a RowScaler) and its loss (Train, Loss).
   int64_t token_scales = -1, token_losses = -1;
   int64_t total = 0;                 // bytes the arena must have

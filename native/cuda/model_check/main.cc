@@ -248,10 +248,12 @@ void run_case(const Case& c, std::vector<Row>& rows) {
 }
 
 // A short run through the public API on both backends: the same data and options give the same loss curve.
-void run_session_training(std::vector<Row>& rows) {
+// gemma: a Gemma 3 (8-key windows on layer 0, shorter than every example).
+void run_session_training(std::vector<Row>& rows, bool gemma) {
   TempDir dir("tf-cuda-session-check");
   TinySpec s;
   s.V = 96, s.H = 64, s.I = 160, s.L = 2, s.nh = 4, s.nkv = 2, s.hd = 16, s.max_pos = 128;
+  if (gemma) s.gemma = true, s.tie = true, s.window = 8;
   write_tiny_model(dir.path(), s, 4);
   std::vector<tf::api::Example> train;
   tf::Rng rng(8);
@@ -280,7 +282,7 @@ void run_session_training(std::vector<Row>& rows) {
   std::vector<double> lc, lg;
   const std::string bc = run("cpu", &lc), bg = run("cuda", &lg);
   std::vector<float> fc(lc.begin(), lc.end()), fg(lg.begin(), lg.end());
-  add(rows, "session: loss curve, " + std::to_string(lc.size()) + " steps", agreement(fg, fc),
+  add(rows, std::string(gemma ? "session, gemma3" : "session") + ": loss curve, " + std::to_string(lc.size()) + " steps", agreement(fg, fc),
       tf::cuda::check::kLossCurveRel, "backends " + bc + " / " + bg);
   if (bg != "cuda" || lc.size() != lg.size()) rows.back().pass = false;
 }
@@ -370,11 +372,19 @@ int main(int argc, char** argv) {
   cases.push_back({"qwen3 q/k norms, wide heads, tied", qwen3, false, false});
   // The recompute keeps q and k after their norms and the norms' inputs: both must be the forward's own.
   cases.push_back({"qwen3 q/k norms, dropout, ckpt", qwen3, true, true});
+  // Gemma 3: output norms on both sublayers, GELU, a scaled embedding, q/k norms carrying the query scale
+  // (query_pre_attn_scalar 48 ≠ head_dim 64), and 16-key windows with their own RoPE on layers 0 and 2 of 3.
+  TinySpec gemma = base;
+  gemma.gemma = true, gemma.tie = true, gemma.hd = 64, gemma.window = 16, gemma.qpas = 48;
+  cases.push_back({"gemma3 windows, sandwich norms, GELU", gemma, false, false});
+  // The recompute rebuilds down's output for its norm, and keeps o's output with the attention's inputs.
+  cases.push_back({"gemma3, dropout, ckpt", gemma, true, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;
   for (const Case& c : cases) runs.push_back({c.name, [c](std::vector<Row>& r) { run_case(c, r); }});
-  runs.push_back({"session training", run_session_training});
+  runs.push_back({"session training", [](std::vector<Row>& r) { run_session_training(r, false); }});
+  runs.push_back({"session training, gemma3", [](std::vector<Row>& r) { run_session_training(r, true); }});
   runs.push_back({"session DPO", run_session_dpo});
   if (const char* only = std::getenv("TF_MODEL_CHECK_CASES"); only && *only) {
     std::vector<std::string> names;

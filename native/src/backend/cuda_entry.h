@@ -38,15 +38,6 @@ struct CudaMemory {
 };
 CudaMemory cuda_memory(int device);
 
-// Why the CUDA model cannot compute this architecture (empty when it can): Gemma 3's output norms, GELU gate,
-// windows and scaled embedding are in the CPU model only so far. Session::load takes the CPU backend for such a
-// model under auto and refuses an explicit cuda; make_cuda_model refuses it too.
-inline std::string cuda_model_gap(const ModelConfig& c) {
-  if (c.sandwich_norms || c.sliding_window > 0 || c.hidden_act != "silu" || c.embed_scaled)
-    return c.architecture + " runs on the CPU backend only so far";
-  return "";
-}
-
 // The CUDA model over host's frozen weights (uploaded once) on the given device. host must outlive it; the CUDA
 // model may use host's LoRA code (init, validation, PEFT export) but must not rely on host's attached adapter
 // between its own calls, because the session also attaches adapters to host for generation. Throws tf::Error

@@ -75,7 +75,6 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
     rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd);
     rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd);
-    m.scale_queries(q.data(), n * qd);
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
     attention_forward(m.pool, s, q.data(), kl, vl, m.decode_starts(l, c.len, n, starts), nullptr, att.data());
     layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
@@ -117,7 +116,6 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
     rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd);
     rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd);
-    m.scale_queries(q.data(), n * qd);
     for (int i = 0; i < n; ++i) {
       KVCache& c = *caches[i];
       float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;

@@ -69,9 +69,6 @@ struct LlamaModel::Impl {
   std::vector<float> embed, final_norm, inv_freq;
   std::vector<float> inv_freq_local;  // the sliding layers' RoPE (Gemma 3's rope_local_base_freq); empty = inv_freq
   float embed_scale = 1.f;  // Gemma 3: sqrt(hidden_size) in the weights' dtype
-  // Gemma 3 scales scores by query_pre_attn_scalar^-0.5, the attention kernels by head_dim^-0.5: q is multiplied
-  // by the ratio after RoPE (1 when they agree, as in Gemma 3 270M and 1B).
-  float q_scale = 1.f;
   std::vector<Layer> layers;
   Linear lm_head;
 
@@ -112,8 +109,6 @@ struct LlamaModel::Impl {
   // The MLP's gate: silu(g)·u, or gelu_tanh(g)·u for Gemma 3.
   void gate_forward(const float* g, const float* u, float* h, int64_t n) const;
   void gate_backward(const float* dh, const float* g, const float* u, float* dg, float* du, int64_t n) const;
-  // q *= q_scale (forward, and the same for dq in backward); nothing when it is 1.
-  void scale_queries(float* q, int64_t n) const;
 
   // Qwen3's q_norm / k_norm: RMSNorm over each head of q [N, nh*hd] and k [N, nkv*hd], before RoPE. In place
   // (decoding); for training, raw_q / raw_k receive the projections' outputs the norm's backward reads, with the

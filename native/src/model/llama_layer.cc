@@ -69,13 +69,6 @@ void LlamaModel::Impl::gate_backward(const float* dh, const float* g, const floa
     swiglu_backward(pool, dh, g, u, dg, du, n);
 }
 
-void LlamaModel::Impl::scale_queries(float* q, int64_t n) const {
-  if (q_scale == 1.f) return;
-  pool->parallel_for_grain(n, 4096, [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) q[i] *= q_scale;
-  });
-}
-
 void LlamaModel::Impl::proj_forward(const Linear& lin, const float* x, float* y, int64_t N, const LoraDropout& d,
                                     std::vector<float>* lora_u) const {
   if (!y) {
@@ -148,7 +141,6 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd);
   rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd);
-  scale_queries(a.q.data(), N * qd);
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
   if (!recompute) {
@@ -232,7 +224,6 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
-  scale_queries(w.dq.data(), N * qd);
   rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd);
   rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd);
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);

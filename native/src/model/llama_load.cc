@@ -85,8 +85,14 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling);
   if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{});
   if (c.embed_scaled) m->embed_scale = embedding_scale(c);
-  if (c.query_pre_attn_scalar > 0)
-    m->q_scale = static_cast<float>(std::sqrt(double(m->hd) / c.query_pre_attn_scalar));
+  // Gemma 3 scales scores by query_pre_attn_scalar^-0.5, the attention kernels (CPU and CUDA) by head_dim^-0.5. RoPE
+  // is linear, so the ratio can scale q anywhere before the scores: it is folded into q_norm's weight (1 when the
+  // two agree, as in Gemma 3 270M and 1B), and every path, backward and decoding included, has it.
+  float q_scale = 1.f;
+  if (c.query_pre_attn_scalar > 0) {
+    TF_CHECK(c.qk_norm, dir + "/config.json: query_pre_attn_scalar needs q_norm");
+    q_scale = static_cast<float>(std::sqrt(double(m->hd) / c.query_pre_attn_scalar));
+  }
 
   WeightStore ws(dir);
   const int64_t H = m->H, I = m->I, V = m->V, qd = int64_t(m->nh) * m->hd, kvd = int64_t(m->nkv) * m->hd;
@@ -109,6 +115,8 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     }
     if (c.qk_norm) {
       ly.q_norm = read_norm(ws, dir, pre + ".self_attn.q_norm.weight", m->hd, c);
+      if (q_scale != 1.f)
+        for (float& w : ly.q_norm) w *= q_scale;
       ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", m->hd, c);
     }
     for (int p = 0; p < kNumProj; ++p)

@@ -6,9 +6,7 @@
 #include <cmath>
 #include <algorithm>
 #include <atomic>
-#include <cstdio>
 #include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -16,7 +14,6 @@
 
 #include "backend/cuda_entry.h"
 #include "emulated_session.h"
-#include "io/safetensors.h"
 #include "model/llama.h"
 #include "model/step_timeline.h"
 #include "host/agreement.h"
@@ -494,41 +491,4 @@ TEST(device_checkpointing_recomputes_what_keeping_would_not_fit) {
   CHECK_EQ(one_short.frozen_matmuls, one_full.frozen_matmuls);
   CHECK_EQ(one_short.arena, one_full.arena);
   CHECK(one_short.report.find("turned on") == std::string::npos);
-}
-
-// Gemma 3 is computed by the CPU model only so far (backend/cuda_entry.h's cuda_model_gap): auto trains it on the
-// CPU, an explicit cuda is refused with the reason, before any weight is read, and so is a CUDA model made directly.
-TEST(gemma3_runs_on_the_cpu_under_auto_and_is_refused_by_an_explicit_cuda) {
-  tf_test::TempDir model("tf-emu-gemma3");
-  const int64_t V = 16, H = 8, I = 16, hd = 4;
-  const std::string cfg = R"({"architectures": ["Gemma3ForCausalLM"], "model_type": "gemma3_text", "vocab_size": 16,
-      "hidden_size": 8, "intermediate_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
-      "num_key_value_heads": 1, "head_dim": 4, "sliding_window": 4, "sliding_window_pattern": 2, "torch_dtype": "float32"})";
-  std::FILE* f = std::fopen((model.path() + "/config.json").c_str(), "w");
-  std::fwrite(cfg.data(), 1, cfg.size(), f);
-  std::fclose(f);
-  CHECK_THROWS(open(model, "cuda"), "backend \"cuda\": Gemma3ForCausalLM runs on the CPU backend only so far; choose the cpu backend");
-  // The weights (all zero: only the backend choice is under test).
-  std::map<std::string, std::vector<int64_t>> shapes = {{"model.embed_tokens.weight", {V, H}}, {"model.norm.weight", {H}}};
-  const std::string p = "model.layers.0.";
-  for (const char* n : {"input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm"})
-    shapes[p + n + ".weight"] = {H};
-  for (const char* n : {"q_norm", "k_norm"}) shapes[p + "self_attn." + n + ".weight"] = {hd};
-  shapes[p + "self_attn.q_proj.weight"] = {2 * hd, H};
-  shapes[p + "self_attn.k_proj.weight"] = shapes[p + "self_attn.v_proj.weight"] = {hd, H};
-  shapes[p + "self_attn.o_proj.weight"] = {H, 2 * hd};
-  shapes[p + "mlp.gate_proj.weight"] = shapes[p + "mlp.up_proj.weight"] = {I, H};
-  shapes[p + "mlp.down_proj.weight"] = {H, I};
-  std::vector<std::vector<float>> values;
-  std::vector<tf::TensorToWrite> out;
-  values.reserve(shapes.size());
-  for (auto& [name, shape] : shapes) {
-    values.emplace_back(size_t(shape[0] * (shape.size() > 1 ? shape[1] : 1)), 0.f);
-    out.push_back({name, tf::DType::F32, shape, values.back().data()});
-  }
-  tf::write_safetensors(model.path() + "/model.safetensors", out, {{"format", "pt"}});
-  CHECK_EQ(open(model, "auto")->info().backend, std::string("cpu"));
-  tf::ThreadPool pool(1);
-  auto host = tf::LlamaModel::load(model.path(), tf::Quant::None, false, pool);
-  CHECK_THROWS(tf::backend::make_cuda_model(*host, 0), "Gemma3ForCausalLM runs on the CPU backend only so far");
 }
