@@ -16,7 +16,9 @@ import numpy as np
 # Model shapes generated on the GPU machine (no download). "1b" is Llama-3.2-1B's config, "8b" Llama-3.1-8B's,
 # "tiny" a seconds-fast shape for trying the scripts out; "qwen3" is Qwen3-0.6B's layer (per-head q/k norms, head_dim
 # 128 over hidden 1024 and 16 heads) in 4 of its 28 layers, with its vocabulary: step 3 checks our Qwen3 against
-# transformers' on it.
+# transformers' on it. "gemma3" is gemma-3-1b's layer (head_dim 256 over hidden 1152, 4 heads on one kv head, GELU,
+# sandwich norms) in 4 layers alternating sliding and full attention, the window cut to 128 so that step 3's
+# 256-token rows cross it, with its vocabulary.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -37,9 +39,17 @@ SHAPES = {
     "qwen3": dict(hidden_size=1024, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=8, head_dim=128,
                   intermediate_size=3072, vocab_size=151936, tie_word_embeddings=True, rope_theta=1000000.0,
                   max_position_embeddings=40960),
+    "gemma3": dict(hidden_size=1152, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=1, head_dim=256,
+                   intermediate_size=6912, vocab_size=262144, tie_word_embeddings=True, rope_theta=1000000.0,
+                   rope_local_base_freq=10000.0, sliding_window=128, sliding_window_pattern=2,
+                   query_pre_attn_scalar=256, max_position_embeddings=32768),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
+# The shapes written as Gemma3ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA3).
+GEMMA3_SHAPES = ("gemma3",)
+# Gemma's <bos>, <eos> and <end_of_turn>.
+GEMMA3_BOS_ID, GEMMA3_EOS_IDS = 2, [1, 106]
 # Qwen3's special tokens (<|endoftext|>, <|im_end|>).
 QWEN3_BOS_ID, QWEN3_EOS_ID = 151643, 151645
 # Llama 3's special tokens, so eos/bos ids in config.json look like the real model's (and stay < vocab).
@@ -51,8 +61,9 @@ PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "
 # The oldest transformers whose LlamaConfig takes Llama 3's rope_scaling ({"rope_type": "llama3", ...}); 4.40-4.42
 # accept only {"type", "factor"} and raise ValueError, which would end step 3 without saying why.
 MIN_TRANSFORMERS = (4, 43)
-# The first transformers with Qwen3ForCausalLM.
+# The first transformers with Qwen3ForCausalLM, and with Gemma3ForCausalLM.
 MIN_TRANSFORMERS_QWEN3 = (4, 51)
+MIN_TRANSFORMERS_GEMMA3 = (4, 50)
 
 
 def version_tuple(text):
@@ -79,16 +90,20 @@ def import_torch_stack(script):
 
 def model_class_names(cfg, transformers_version, script):
     """transformers' config and model class names for a config.json's architecture, or an exit that says which
-    transformers is needed (Qwen3ForCausalLM came in 4.51)."""
+    transformers is needed (Gemma3ForCausalLM came in 4.50, Qwen3ForCausalLM in 4.51)."""
     arch = cfg["architectures"][0]
-    if arch == "Qwen3ForCausalLM":
-        if version_tuple(transformers_version) < MIN_TRANSFORMERS_QWEN3:
-            raise SystemExit(f"{script}: transformers {transformers_version} has no Qwen3ForCausalLM (it came in "
-                             f"{'.'.join(map(str, MIN_TRANSFORMERS_QWEN3))}); use a newer one (PYTHON=... for steps-3-4.sh)")
-        return "Qwen3Config", "Qwen3ForCausalLM"
+    newer = {"Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
+             "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3)}
+    if arch in newer:
+        config_name, first = newer[arch]
+        if version_tuple(transformers_version) < first:
+            raise SystemExit(f"{script}: transformers {transformers_version} has no {arch} (it came in "
+                             f"{'.'.join(map(str, first))}); use a newer one (PYTHON=... for steps-3-4.sh)")
+        return config_name, arch
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
-    raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM)")
+    raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
+                     "Gemma3ForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -114,11 +129,19 @@ def versions_line():
 
 
 def llama_config_dict(shape):
-    """config.json contents (transformers' LlamaConfig fields, or Qwen3Config's for QWEN3_SHAPES) for a named shape."""
+    """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
+    GEMMA3_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
     vocab = s["vocab_size"]
+    if shape in GEMMA3_SHAPES:
+        return dict(
+            architectures=["Gemma3ForCausalLM"], model_type="gemma3_text", hidden_activation="gelu_pytorch_tanh",
+            rms_norm_eps=1e-6, attention_bias=False, attention_dropout=0.0, initializer_range=0.02,
+            final_logit_softcapping=None, attn_logit_softcapping=None, rope_scaling=None, torch_dtype="bfloat16",
+            use_cache=False, bos_token_id=GEMMA3_BOS_ID, eos_token_id=list(GEMMA3_EOS_IDS), pad_token_id=0, **s,
+        )
     if shape in QWEN3_SHAPES:
         return dict(
             architectures=["Qwen3ForCausalLM"], model_type="qwen3", hidden_act="silu", rms_norm_eps=1e-6,

@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Write a randomly initialized Llama model in Hugging Face format (nothing is downloaded).
 
-    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3 --out DIR [--seed 0]
+    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3|gemma3 --out DIR [--seed 0]
 
 DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling; or, for qwen3,
-Qwen3Config with Qwen3-0.6B's layer in 4 layers) and bf16
+Qwen3Config with Qwen3-0.6B's layer in 4 layers; for gemma3, Gemma3TextConfig with gemma-3-1b's layer in 4 layers) and bf16
 *.safetensors (sharded with model.safetensors.index.json when large). No tokenizer is written: the checks
 (hf_reference.py, hf_throughput.py, `gpu_ours`, `tuneforge bench trainer`) feed token ids directly, and
 logits, loss, gradients and throughput do not depend on the text a token stands for.
 
 Weights: every matrix N(0, 0.02²) like transformers' initializer_range, norms 1 + N(0, 0.1²) (not all ones, so a
-norm applied wrongly shows up in the comparison), drawn from one seeded generator so the same seed on the same
-device gives the same model.
+norm applied wrongly shows up in the comparison; Gemma's, which store scale − 1, N(0, 0.1²)), drawn from one seeded
+generator so the same seed on the same device gives the same model.
 """
 
 import argparse
@@ -22,12 +22,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import import_torch_stack, llama_config_dict, model_class_names  # noqa: E402
+from hf_common import GEMMA3_SHAPES, import_torch_stack, llama_config_dict, model_class_names  # noqa: E402
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3"])
+    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3", "gemma3"])
     ap.add_argument("--out", required=True, help="model folder to write (created; existing files replaced)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -47,10 +47,11 @@ def main():
     with torch.device(device), torch.no_grad():
         model = model_class(config).to(torch.bfloat16)
     gen = torch.Generator(device=device).manual_seed(args.seed)
+    norm_center = 0.0 if args.shape in GEMMA3_SHAPES else 1.0  # Gemma's norms scale by (1 + weight)
     with torch.no_grad():
         for name, p in model.named_parameters():
             if name.endswith("norm.weight"):
-                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
+                p.copy_(norm_center + 0.1 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
             else:
                 p.copy_(0.02 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
     if cfg_dict["tie_word_embeddings"]:

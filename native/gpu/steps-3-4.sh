@@ -170,27 +170,29 @@ _gpu_step3() {
   return 0
 }
 
-# Step 3 on a Qwen3-shaped model (Qwen3-0.6B's layer in 4 layers, hf_common.SHAPES["qwen3"]): our per-head q/k norms
-# against transformers' Qwen3ForCausalLM + PEFT, on the CUDA backend. After step 4's rows (it is the smaller check),
-# and only with the time for it: ~20 s of model generation, HF and ours.
-_gpu_step3_qwen3() {
-  local mq="$dir/qwen3" ref="$dir/ref-qwen3.safetensors" label="cuda"
+# Step 3 on a model of another family, by hf_common.SHAPES name and row label: Qwen3 (Qwen3-0.6B's layer in 4
+# layers: per-head q/k norms) and Gemma 3 (gemma-3-1b's layer in 4 layers: output norms, GELU, sliding windows, the
+# scaled embedding) against transformers' own class + PEFT, on the CUDA backend. After step 4's rows (they are the
+# smaller checks), and each only with the time for it: ~20-25 s of model generation, HF and ours.
+_gpu_step3_model() {
+  local shape=$1 name=$2
+  local mq="$dir/$shape" ref="$dir/ref-$shape.safetensors" label="cuda" row="$2 logits/loss/grads vs HF (cuda)"
   if [[ $have_cuda == 0 ]]; then
-    _hf_row 3 "Qwen3 logits/loss/grads vs HF (cuda)" "$why_not" "HF PEFT fp32" "bf16 tolerance" MISSING
+    _hf_row 3 "$row" "$why_not" "HF PEFT fp32" "bf16 tolerance" MISSING
     return 0
   fi
-  _hf_optional 90 3 "Qwen3 logits/loss/grads vs HF (cuda)" || return 0
-  if [[ ! -f $mq/config.json ]] && ! _hf_timed "3: generate the Qwen3-shaped model" timeout "$(_hf_cap 120)" "$py" "$gpu/hf_make_model.py"     --shape qwen3 --out "$mq" --seed 0; then
-    _hf_failed_row 3 "Qwen3 logits/loss/grads vs HF (cuda)" "hf_make_model.py --shape qwen3 failed (see log)" "HF PEFT fp32" "bf16 tolerance"
+  _hf_optional 90 3 "$row" || return 0
+  if [[ ! -f $mq/config.json ]] && ! _hf_timed "3: generate the $name-shaped model" timeout "$(_hf_cap 120)" "$py" "$gpu/hf_make_model.py"     --shape "$shape" --out "$mq" --seed 0; then
+    _hf_failed_row 3 "$row" "hf_make_model.py --shape $shape failed (see log)" "HF PEFT fp32" "bf16 tolerance"
     return 0
   fi
-  if ! _hf_timed "3: HF + PEFT reference on Qwen3 (seq 256, fp32)" timeout "$(_hf_cap 120)" "$py" "$gpu/hf_reference.py" --model "$mq"     --rank $rank --targets $targets --seq 256 --out "$ref"; then
-    _hf_failed_row 3 "Qwen3 logits/loss/grads vs HF (cuda)" "hf_reference.py failed on Qwen3 (see log)" "HF PEFT fp32" "bf16 tolerance"
-  elif _hf_timed "3: ours (cuda) on Qwen3, the same adapter and inputs" timeout "$(_hf_cap 120)" "$ours" reference     --model "$mq" --ref "$ref" --backend cuda --quant none --out "$dir/ours-qwen3.json"; then
-    "$py" "$gpu/hf_compare.py" "$dir/ours-qwen3.json" "$ref" --label "$label" --json | tee "$dir/compare-qwen3.txt"
-    "$py" "$gpu/hf_rows.py" step3 --model Qwen3 --label "$label" --compare "$dir/compare-qwen3.txt" --ran ours | _hf_append
+  if ! _hf_timed "3: HF + PEFT reference on $name (seq 256, fp32)" timeout "$(_hf_cap 120)" "$py" "$gpu/hf_reference.py" --model "$mq"     --rank $rank --targets $targets --seq 256 --out "$ref"; then
+    _hf_failed_row 3 "$row" "hf_reference.py failed on $name (see log)" "HF PEFT fp32" "bf16 tolerance"
+  elif _hf_timed "3: ours (cuda) on $name, the same adapter and inputs" timeout "$(_hf_cap 120)" "$ours" reference     --model "$mq" --ref "$ref" --backend cuda --quant none --out "$dir/ours-$shape.json"; then
+    "$py" "$gpu/hf_compare.py" "$dir/ours-$shape.json" "$ref" --label "$label" --json | tee "$dir/compare-$shape.txt"
+    "$py" "$gpu/hf_rows.py" step3 --model "$name" --label "$label" --compare "$dir/compare-$shape.txt" --ran ours | _hf_append
   else
-    _hf_failed_row 3 "Qwen3 logits/loss/grads vs HF (cuda)" "gpu_ours reference failed on Qwen3 (see log)" "HF PEFT fp32" "bf16 tolerance"
+    _hf_failed_row 3 "$row" "gpu_ours reference failed on $name (see log)" "HF PEFT fp32" "bf16 tolerance"
   fi
 }
 
@@ -309,7 +311,8 @@ gpu_steps_3_4() {
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$reason" \
     --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} ${hf_cut[@]+"${hf_cut[@]}"} | _hf_append
 
-  [[ $only8b == 1 ]] || _gpu_step3_qwen3
+  [[ $only8b == 1 ]] || _gpu_step3_model qwen3 Qwen3
+  [[ $only8b == 1 ]] || _gpu_step3_model gemma3 "Gemma 3"
 
   # INFO rows: the tolerances' calibration, where the 1B step's time goes, and generation speed (each skipped, with
   # a row, when the deadline leaves too little for it).

@@ -55,11 +55,28 @@ class ShapesAndFlops(unittest.TestCase):
         linears = 2 * 1024 * 2048 + 2 * 1024 * 1024 + 3 * 1024 * 3072
         self.assertEqual(hc.matmul_parameters(c), 4 * linears + 151936 * 1024)
 
+    def test_gemma3_shape_is_gemma_3_1b_layer_in_4_layers(self):
+        c = hc.llama_config_dict("gemma3")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Gemma3ForCausalLM"], "gemma3_text"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (1152, 4, 1, 256))
+        self.assertEqual((c["hidden_activation"], c["query_pre_attn_scalar"], c["tie_word_embeddings"]), ("gelu_pytorch_tanh", 256, True))
+        # Layers 0 and 2 slide (Gemma3TextConfig: full when (i + 1) % pattern == 0), over fewer keys than step 3's rows.
+        self.assertEqual((c["sliding_window_pattern"], c["sliding_window"]), (2, 128))
+        self.assertEqual((c["rope_theta"], c["rope_local_base_freq"]), (1000000.0, 10000.0))
+        self.assertIsNone(c["final_logit_softcapping"])
+        self.assertTrue(all(e < c["vocab_size"] for e in c["eos_token_id"]))
+        # Per layer as gemma-3-1b: q 1152x1024, k and v 1152x256, o 1024x1152, MLP 3 x 1152x6912.
+        linears = 2 * 1152 * 1024 + 2 * 1152 * 256 + 3 * 1152 * 6912
+        self.assertEqual(hc.matmul_parameters(c), 4 * linears + 262144 * 1152)
+
     def test_model_classes_by_architecture_and_the_transformers_they_need(self):
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("1b"), "4.43.0", "t"), ("LlamaConfig", "LlamaForCausalLM"))
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("qwen3"), "5.17.0", "t"), ("Qwen3Config", "Qwen3ForCausalLM"))
         with self.assertRaisesRegex(SystemExit, "transformers 4.50.3 has no Qwen3ForCausalLM"):
             hc.model_class_names(hc.llama_config_dict("qwen3"), "4.50.3", "t")
+        self.assertEqual(hc.model_class_names(hc.llama_config_dict("gemma3"), "4.50.0", "t"), ("Gemma3TextConfig", "Gemma3ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.49.0 has no Gemma3ForCausalLM"):
+            hc.model_class_names(hc.llama_config_dict("gemma3"), "4.49.0", "t")
         with self.assertRaisesRegex(SystemExit, "GPT2LMHeadModel is not one these scripts write"):
             hc.model_class_names({"architectures": ["GPT2LMHeadModel"]}, "5.17.0", "t")
 
@@ -357,6 +374,18 @@ class Rows(unittest.TestCase):
             codes = [subprocess.run([sys.executable, os.path.join(HERE, "hf_rows.py"), "same-tokens", a, b]).returncode
                      for b in (same, other, failed)]
         self.assertEqual(codes, [0, 1, 0])
+
+    def test_step3_rows_from_the_command_line_name_their_model(self):
+        # steps-3-4.sh calls `hf_rows.py step3 --model Qwen3` / `--model "Gemma 3"`: the flag must exist (an unknown one
+        # would end the call with a usage error and leave no row).
+        with tempfile.TemporaryDirectory() as d:
+            compare = os.path.join(d, "compare.txt")
+            with open(compare, "w") as f:
+                f.write('{"ok": true, "rows": [{"name": "logits", "max_rel": 0.004, "tol": 0.02, "ok": true}]}\n')
+            out = subprocess.run([sys.executable, os.path.join(HERE, "hf_rows.py"), "step3", "--model", "Gemma 3", "--label", "cuda",
+                                  "--compare", compare, "--ran", "ours"], capture_output=True, text=True)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertEqual(out.stdout.split("\t")[:2], ["3", "Gemma 3 logits vs HF (cuda)"])
 
     def test_the_8b_row_stands_without_hf(self):
         # A second call (GPU_CHECK_ONLY_8B=1) whose first call left no HF result still reports the 8B figure.
