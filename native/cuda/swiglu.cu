@@ -22,17 +22,16 @@ __device__ __forceinline__ void swiglu_grad(float d, float g, float u, float& dg
   du = d * silu;
 }
 
-// tanhf, not the tanh.approx PTX: the CPU's std::tanh is the reference.
+// The CPU's formula (kernels/swiglu.cc): (1 + tanh z) / 2 = sigmoid(2z), so gelu(g) = g · s and 1 − tanh² z =
+// 4 s (1 − s), with s = sigmoid(2z), z = √(2/π) (g + 0.044715 g³).
 constexpr float kSqrt2OverPi = 0.7978845608028654f, kGeluCubic = 0.044715f;
-__device__ __forceinline__ float geglu(float g, float u) {
-  return 0.5f * g * (1.f + tanhf(kSqrt2OverPi * (g + kGeluCubic * g * g * g))) * u;
-}
+__device__ __forceinline__ float gelu_gate(float g) { return sigmoidf(2.f * kSqrt2OverPi * (g + kGeluCubic * g * g * g)); }
+__device__ __forceinline__ float geglu(float g, float u) { return g * gelu_gate(g) * u; }
 __device__ __forceinline__ void geglu_grad(float d, float g, float u, float& dg, float& du) {
-  const float t = tanhf(kSqrt2OverPi * (g + kGeluCubic * g * g * g));
-  const float gelu = 0.5f * g * (1.f + t);
-  const float dgelu = 0.5f * (1.f + t) + 0.5f * g * (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * g * g);
+  const float s = gelu_gate(g);
+  const float dgelu = s + 2.f * g * s * (1.f - s) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * g * g);
   dg = d * u * dgelu;
-  du = d * gelu;
+  du = d * g * s;
 }
 
 template <bool kGelu>

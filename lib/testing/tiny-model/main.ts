@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --gemma3] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --gemma3 [--sliding-window N]] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     qwen3: { type: "boolean", default: false },
     gemma3: { type: "boolean", default: false },
     "head-dim": { type: "string" },
+    "sliding-window": { type: "string" },
     f32: { type: "boolean", default: false },
   },
   strict: true,
@@ -29,6 +30,9 @@ try {
   const headDim = values["head-dim"] === undefined ? undefined : Number(values["head-dim"]);
   if (headDim !== undefined && !(Number.isInteger(headDim) && headDim > 0 && headDim % 2 === 0))
     throw new Error(`--head-dim must be a positive even integer, got "${values["head-dim"]}"`);
+  const slidingWindow = values["sliding-window"] === undefined ? undefined : Number(values["sliding-window"]);
+  if (slidingWindow !== undefined && !(Number.isInteger(slidingWindow) && slidingWindow > 0))
+    throw new Error(`--sliding-window must be a positive integer, got "${values["sliding-window"]}"`);
   const m = writeTinyModel({
     dir: values.out,
     preset: values.preset as PresetName,
@@ -38,6 +42,7 @@ try {
     qwen2: values.qwen2,
     qwen3: values.qwen3,
     gemma3: values.gemma3,
+    slidingWindow,
     shape: headDim === undefined ? undefined : { headDim },
     dtype: values.f32 ? "F32" : "BF16",
   });

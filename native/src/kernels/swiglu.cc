@@ -31,12 +31,13 @@ void swiglu_backward(ThreadPool* pool, const float* dh, const float* g, const fl
   if (pool) pool->parallel_for_grain(n, kGrain, body); else body(0, n, 0);
 }
 
+// (1 + tanh z) / 2 = sigmoid(2z): the tanh GELU is x · sigmoid(2z), one exp per element as SwiGLU, and
+// 1 − tanh² z = 4 s (1 − s). With std::tanh the small preset's elementwise phase took 197 ms a step instead of 65.
+inline float gelu_gate(float x) { return sigmoid(2.f * kSqrt2OverPi * (x + kGeluCubic * x * x * x)); }
+
 void geglu_tanh_forward(ThreadPool* pool, const float* g, const float* u, float* h, int64_t n) {
   auto body = [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) {
-      const float x = g[i];
-      h[i] = 0.5f * x * (1.f + std::tanh(kSqrt2OverPi * (x + kGeluCubic * x * x * x))) * u[i];
-    }
+    for (int64_t i = b; i < e; ++i) h[i] = g[i] * gelu_gate(g[i]) * u[i];
   };
   if (pool) pool->parallel_for_grain(n, kGrain, body); else body(0, n, 0);
 }
@@ -45,10 +46,10 @@ void geglu_tanh_backward(ThreadPool* pool, const float* dh, const float* g, cons
                          int64_t n) {
   auto body = [&](int64_t b, int64_t e, int) {
     for (int64_t i = b; i < e; ++i) {
-      const float x = g[i], t = std::tanh(kSqrt2OverPi * (x + kGeluCubic * x * x * x));
-      const float gelu = 0.5f * x * (1.f + t);
-      // d/dx [x/2 (1 + t)] = (1 + t)/2 + x/2 (1 − t²) √(2/π) (1 + 3·0.044715 x²)
-      const float dgelu = 0.5f * (1.f + t) + 0.5f * x * (1.f - t * t) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * x * x);
+      const float x = g[i], s = gelu_gate(x);
+      const float gelu = x * s;
+      // d/dx [x/2 (1 + t)] = (1 + t)/2 + x/2 (1 − t²) √(2/π) (1 + 3·0.044715 x²), with (1 + t)/2 = s, 1 − t² = 4 s (1 − s)
+      const float dgelu = s + 2.f * x * s * (1.f - s) * kSqrt2OverPi * (1.f + 3.f * kGeluCubic * x * x);
       dg[i] = dh[i] * u[i] * dgelu;
       du[i] = dh[i] * gelu;
     }
