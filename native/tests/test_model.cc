@@ -2,6 +2,7 @@
 // fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, llama3 RoPE scaling, packed
 // segments, an adapter; KV-cache decoding; LoRA import/export; bad input.
 #include <algorithm>
+#include <tuple>
 
 #include "harness.h"
 #include "model/decoder.h"
@@ -323,4 +324,19 @@ TEST(load_errors_name_the_tensor) {
   out.push_back({"model.layers.1.mlp.up_proj.weight", DType::F32, {33, 32}, wrong.data()});
   write_safetensors(dir.file("model.safetensors"), out);
   CHECK_THROWS(LlamaModel::load(dir.path(), Quant::NF4, false, pool), "model.layers.1.mlp.up_proj.weight");
+  // The norms only some families have are required by their config.json too: Qwen3's q_norm, Gemma 3's
+  // post-feedforward norm.
+  for (auto [spec_qk, spec_gemma, name] : {std::tuple{true, false, "model.layers.0.self_attn.q_norm.weight"},
+                                           std::tuple{false, true, "model.layers.1.post_feedforward_layernorm.weight"}}) {
+    TempDir d2("tf-bad-norm");
+    TinySpec n;
+    n.qk_norm = spec_qk, n.gemma = spec_gemma, n.tie = spec_gemma;
+    TinyModel m = write_tiny_model(d2.path(), n, 2);
+    std::vector<TensorToWrite> kept;
+    for (auto& [t, v] : m.w)
+      if (t != name) kept.push_back({t, DType::F32, m.shape[t], v.data()});
+    write_safetensors(d2.file("model.safetensors"), kept);
+    CHECK_THROWS(LlamaModel::load(d2.path(), Quant::None, false, pool),
+                 std::string("missing tensor ") + name + " (required by config.json)");
+  }
 }
