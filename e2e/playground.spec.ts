@@ -9,7 +9,7 @@ import { trainTinyAdapter } from "../lib/artifacts/testing";
 import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorTaskWithReasoning } from "../lib/testing/tiny-model/task";
+import { colorTask, colorTaskWithReasoning } from "../lib/testing/tiny-model/task";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
 import { expectSameTop, expectSelectShowsItsChoice } from "./layout";
 import { screenshotPage } from "./screenshot";
@@ -129,6 +129,40 @@ test("a reasoning model's thinking is folded above its answer", async ({ page })
     // The answer alone (which color, this tiny model learnt to reach by thinking: without it, it may miss).
     await expect(tuned.getByTestId("reply").nth(1)).toHaveText(/^\{"color": "[a-z]+"\}$/);
     await expect(tuned.getByTestId("reply-reasoning")).toHaveCount(1); // the first reply's only
+  } finally {
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  }
+});
+
+// Gemma 3 through the app: the Models page reads its architecture, and the playground renders Gemma's template (the
+// system prompt folded into the first user turn), generates through its 8-key windows and stops at <end_of_turn>.
+test("a Gemma 3 is listed on the Models page and answers in the playground after tuning", async ({ page }) => {
+  test.setTimeout(120_000);
+  const name = `gemma3-${run}`;
+  const modelDir = path.join(t.e2eDataDir, "models", name);
+  const rel = `jobs/e2e-playground-gemma3-${run}/adapter`;
+  writeTinyModel({ dir: modelDir, gemma3: true, seed: 5 });
+  try {
+    await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: colorTask(16) });
+    await page.goto("/models");
+    await expect(page.getByTestId(`model-row-${name}`)).toContainText("Gemma3ForCausalLM");
+    await expect(page.getByTestId(`model-row-${name}`).getByText("present")).toBeVisible();
+    const job = await db.fineTuneJob.create({
+      data: { provider: "local", status: "succeeded", baseModel: name, datasetVersionId: versionId, suffix: "gemma", adapterPath: rel, startedAt: new Date(), finishedAt: new Date() },
+    });
+    await page.goto(`/playground?job=${job.id}`);
+    await expect(page.getByLabel("Base model")).toHaveValue(name);
+    await page.getByLabel("System prompt").fill("Answer in JSON.");
+    await page.getByLabel("Temperature").fill("0");
+    await page.getByLabel("Max tokens").fill("32");
+    await page.getByLabel("Message", { exact: true }).fill("What color is the snow?");
+    await page.getByRole("button", { name: "Send" }).click();
+    const tuned = page.getByTestId("column-tuned");
+    await expect(tuned).toHaveAttribute("data-state", "done");
+    await expect(tuned.getByTestId("reply")).toHaveText('{"color": "white"}');
+    // No Thinking choice: Gemma's template has no switch.
+    await expect(page.getByLabel("Thinking")).toHaveCount(0);
+    await screenshotPage(page, `${DIR}/playground-gemma3.png`);
   } finally {
     fs.rmSync(modelDir, { recursive: true, force: true });
   }
