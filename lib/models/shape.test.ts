@@ -48,6 +48,19 @@ describe("shapeFromConfig", () => {
     expect(shapeParameters(shapeFromConfig({ ...gemma3, tie_word_embeddings: false })!)).toBe(999_885_952 + 262144 * 1152);
   });
 
+  it("reads an image-text Gemma 3's text model from text_config, with Gemma3TextConfig's defaults", () => {
+    // gemma-3-4b-it's config.json (its vision_config left out): text_config gives only what differs from the defaults.
+    const s = shapeFromConfig({
+      architectures: ["Gemma3ForConditionalGeneration"], model_type: "gemma3", eos_token_id: [1, 106],
+      text_config: { hidden_size: 2560, intermediate_size: 10240, model_type: "gemma3_text", num_hidden_layers: 34, rope_scaling: { factor: 8.0, rope_type: "linear" }, sliding_window: 1024 },
+    })!;
+    expect(s).toMatchObject({ vocabSize: 262208, hiddenSize: 2560, numLayers: 34, numHeads: 8, numKvHeads: 4, headDim: 256, tieWordEmbeddings: true, sandwichNorms: true });
+    // The text model: the embedding 262208·2560 = 671,252,480; per layer the linears (q 2560·2048, k and v 2560·1024,
+    // o 2048·2560, MLP 3·2560·10240) 94,371,840 and norms 4·2560 + 2·256, 94,382,592, times 34; the final norm 2560.
+    expect(shapeParameters(s)).toBe(3_880_263_168);
+    expect(shapeFromConfig({ architectures: ["Gemma3ForConditionalGeneration"] })).toBeNull();
+  });
+
   it("keeps the Llama defaults for other architectures: untied when the key is absent, no sandwich norms", () => {
     const llama = shapeFromConfig({ ...gemma3, architectures: ["LlamaForCausalLM"], model_type: "llama" })!;
     expect(llama.tieWordEmbeddings).toBe(false);

@@ -17,8 +17,20 @@ function isArch(config: Record<string, unknown>, arch: string, modelType: string
 const isQwen3 = (config: Record<string, unknown>) => isArch(config, "Qwen3ForCausalLM", "qwen3");
 const isGemma3 = (config: Record<string, unknown>) => isArch(config, "Gemma3ForCausalLM", "gemma3_text");
 
-/** The shape, or null when config.json lacks a number the Llama layout needs. */
+/** Gemma3TextConfig's defaults, which an image-text Gemma 3's text_config leaves out (gemma-3-4b-it gives 4 keys). */
+const GEMMA3_TEXT_DEFAULTS = { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4 };
+
+/**
+ * The shape, or null when config.json lacks a number the Llama layout needs. Gemma 3 from 4B up
+ * (Gemma3ForConditionalGeneration) is its text model's, from text_config, as the trainer reads it (its vision tower is
+ * not trained).
+ */
 export function shapeFromConfig(config: Record<string, unknown>): ModelShape | null {
+  if (isArch(config, "Gemma3ForConditionalGeneration", "gemma3")) {
+    const text = config.text_config;
+    if (!text || typeof text !== "object" || Array.isArray(text)) return null;
+    return shapeFromConfig({ ...GEMMA3_TEXT_DEFAULTS, ...(text as Record<string, unknown>), architectures: ["Gemma3ForCausalLM"] });
+  }
   const vocabSize = posInt(config.vocab_size);
   const hiddenSize = posInt(config.hidden_size);
   const intermediateSize = posInt(config.intermediate_size);

@@ -4,7 +4,8 @@ import path from "node:path";
 // Which chat template a model folder uses. Newer transformers write chat_template.jinja next to
 // tokenizer_config.json and prefer it; older folders keep the template in tokenizer_config.json, either as a
 // string or as a list of named templates ({name, template}) where "default" is the normal one and
-// "tool_use" is meant for requests that carry tools.
+// "tool_use" is meant for requests that carry tools. Image-text models (Gemma 3 from 4B up) may keep it only in
+// their processor's chat_template.json ({"chat_template": "..."}), which is read last.
 
 export type TemplateSource = { text: string; origin: string };
 
@@ -23,6 +24,17 @@ export function chooseChatTemplate(modelDir: string, config: Record<string, unkn
     if (chosen) return { text: chosen.template as string, origin: `${configFile} (chat_template "${chosen.name as string}")` };
     const names = named.map((t) => JSON.stringify(t?.name)).join(", ");
     throw new Error(`${configFile}: chat_template is a list (${names}) without a "default" template; add one or a chat_template.jinja file`);
+  }
+  const processorFile = path.join(modelDir, "chat_template.json");
+  if (fs.existsSync(processorFile)) {
+    let processor: unknown;
+    try {
+      processor = JSON.parse(fs.readFileSync(processorFile, "utf8"));
+    } catch (err) {
+      throw new Error(`${processorFile} is not valid JSON: ${(err as Error).message}`);
+    }
+    const text = (processor as { chat_template?: unknown } | null)?.chat_template;
+    if (typeof text === "string") return { text, origin: `${processorFile} (chat_template)` };
   }
   throw new Error(
     `${modelDir} has no chat template: add chat_template.jinja or a "chat_template" string to tokenizer_config.json ` +

@@ -97,6 +97,23 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     expect(chat.stopTokenIds).toContain(chat.tokenId("<|eot_id|>"));
   });
 
+  it("reads the template from a processor's chat_template.json when the tokenizer's config has none (image-text models)", () => {
+    const dir = path.join(tmp, "processor");
+    fs.mkdirSync(dir, { recursive: true });
+    fs.copyFileSync(path.join(base, "tokenizer.json"), path.join(dir, "tokenizer.json"));
+    const config = JSON.parse(fs.readFileSync(path.join(base, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
+    const template = config.chat_template as string;
+    delete config.chat_template;
+    fs.writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify(config));
+    expect(() => loadChatTokenizer(dir).render(convo.messages, { addGenerationPrompt: false })).toThrow(/has no chat template/);
+    fs.writeFileSync(path.join(dir, "chat_template.json"), JSON.stringify({ chat_template: template }));
+    const chat = loadChatTokenizer(dir);
+    expect(chat.templateOrigin).toMatch(/chat_template\.json \(chat_template\)$/);
+    expect(tokenizeChat(chat, convo)).toEqual(tokenizeChat(loadChatTokenizer(base), convo));
+    fs.writeFileSync(path.join(dir, "chat_template.json"), "{");
+    expect(() => loadChatTokenizer(dir).render(convo.messages, { addGenerationPrompt: false })).toThrow(/chat_template\.json is not valid JSON/);
+  });
+
   it("excludes assistant messages with weight 0", () => {
     const chat = loadChatTokenizer(base);
     const t = tokenizeChat(chat, { messages: convo.messages.map((m, i) => (i === 2 ? { ...m, weight: 0 } : m)) });

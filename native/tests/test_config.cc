@@ -205,8 +205,34 @@ TEST(config_gemma3_text_model) {
   CHECK_THROWS(parse_model_config(base + R"("query_pre_attn_scalar": 0})", "s.json"), "query_pre_attn_scalar must be positive");
   CHECK_THROWS(parse_model_config(base + R"("attention_bias": true})", "s.json"), "attention_bias = true");
   CHECK_THROWS(parse_model_config(R"({"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3"})", "mm.json"),
-               "mm.json: architecture Gemma3ForConditionalGeneration (Gemma 3 with its vision tower) is not supported; use a "
-               "text-only Gemma3ForCausalLM checkpoint");
+               "mm.json: Gemma3ForConditionalGeneration without a text_config");
+
+  // gemma-3-4b-it (vision_config left out): text_config gives only what differs from Gemma3TextConfig's defaults; the
+  // token ids and dtype are the outer config's.
+  ModelConfig mm = parse_model_config(R"({"architectures": ["Gemma3ForConditionalGeneration"], "boi_token_index": 255999,
+      "eoi_token_index": 256000, "eos_token_id": [1, 106], "image_token_index": 262144, "initializer_range": 0.02,
+      "mm_tokens_per_image": 256, "model_type": "gemma3", "text_config": {"hidden_size": 2560, "intermediate_size": 10240,
+      "model_type": "gemma3_text", "num_hidden_layers": 34, "rope_scaling": {"factor": 8.0, "rope_type": "linear"},
+      "sliding_window": 1024}, "torch_dtype": "bfloat16", "transformers_version": "4.50.0.dev0",
+      "vision_config": {"hidden_size": 1152, "model_type": "siglip_vision_model"}})", "gemma-3-4b/config.json");
+  CHECK_EQ(mm.architecture, std::string("Gemma3ForConditionalGeneration"));
+  CHECK_EQ(mm.model_type, std::string("gemma3"));
+  CHECK(mm.sandwich_norms && mm.norm_plus_one && mm.tie_word_embeddings);
+  CHECK_EQ(mm.vocab_size, 262208);
+  CHECK_EQ(mm.hidden_size, 2560);
+  CHECK_EQ(mm.num_hidden_layers, 34);
+  CHECK_EQ(mm.num_attention_heads, 8);
+  CHECK_EQ(mm.num_key_value_heads, 4);
+  CHECK_EQ(mm.head_dim, 256);
+  CHECK_EQ(mm.sliding_window, 1024);
+  CHECK_EQ(mm.rope_scaling.type, std::string("linear"));  // the full layers'; the sliding layers' base is unscaled
+  CHECK_EQ(mm.rope_scaling.factor, 8.0);
+  CHECK_EQ(mm.rope_local_theta, 10000.0);
+  CHECK_EQ(mm.eos_token_ids, std::vector<int>({1, 106}));
+  CHECK_EQ(mm.torch_dtype, std::string("bfloat16"));
+  CHECK_EQ(mm.layer_sliding.size(), size_t(34));
+  CHECK_THROWS(parse_model_config(R"({"model_type": "gemma3", "text_config": {"final_logit_softcapping": 30}})", "mm.json"),
+               "mm.json (text_config): final_logit_softcapping is set");
 }
 
 TEST(config_smollm2_tied_llama) {
@@ -300,13 +326,13 @@ TEST(config_transformers5_rope_parameters) {
 TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
-               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma3ForCausalLM");
+               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 5);
+  CHECK_EQ(n, 6);
 }
 
 TEST(config_invalid_values_are_named) {

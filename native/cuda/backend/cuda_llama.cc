@@ -59,9 +59,9 @@ void CudaLlama::upload_weights() {
   auto bf16_upload = [&](const float* x, size_t n, const std::string& what) {
     return static_cast<const bf16*>(keep(upload_vector(bf16_of(x, n), what)));
   };
-  embed_ = bf16_upload(m.embed.data(), m.embed.size(), "model.embed_tokens.weight");
+  embed_ = bf16_upload(m.embed.data(), m.embed.size(), m.prefix + "embed_tokens.weight");
   lm_head_ = m.lm_head.w_ext ? embed_ : bf16_upload(m.lm_head.w.data(), m.lm_head.w.size(), "lm_head.weight");
-  final_norm_ = bf16_upload(m.final_norm.data(), m.final_norm.size(), "model.norm.weight");
+  final_norm_ = bf16_upload(m.final_norm.data(), m.final_norm.size(), m.prefix + "norm.weight");
   inv_freq_ = static_cast<const float*>(keep(upload_vector(m.inv_freq, "the rope frequencies")));
   if (!m.inv_freq_local.empty())
     inv_freq_local_ = static_cast<const float*>(keep(upload_vector(m.inv_freq_local, "the sliding layers' rope frequencies")));
@@ -70,7 +70,7 @@ void CudaLlama::upload_weights() {
   for (int l = 0; l < m.L; ++l) {
     const Layer& hl = m.layers[l];
     DeviceLayer& dl = layers_[l];
-    const std::string pre = "model.layers." + std::to_string(l);
+    const std::string pre = m.prefix + "layers." + std::to_string(l);
     dl.input_norm = bf16_upload(hl.input_norm.data(), hl.input_norm.size(), pre + ".input_layernorm.weight");
     if (hl.mlp_out_norm.empty()) {
       dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".post_attention_layernorm.weight");
@@ -86,10 +86,10 @@ void CudaLlama::upload_weights() {
     for (int p = 0; p < kNumProj; ++p) {
       const Linear& h = hl.proj[p];
       DeviceLinear& d = dl.proj[p];
-      const std::string name = proj_module(l, p) + ".weight";
+      const std::string name = proj_module(hm_.prefix, l, p) + ".weight";
       d.in = h.in, d.out = h.out, d.nf4 = h.is_nf4;
       if (!h.bias.empty())
-        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(l, p) + ".bias")));
+        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, l, p) + ".bias")));
       if (!h.is_nf4) {
         d.w = bf16_upload(h.dense(), size_t(h.in * h.out), name);
         continue;
@@ -210,7 +210,7 @@ PeftAdapter CudaLlama::export_lora(const std::string& base_name) const {
       if (s.a < 0) continue;
       const DeviceLinear& lin = layers_[l].proj[p];
       LoraTensors t;
-      t.module = proj_module(l, p);
+      t.module = proj_module(hm_.prefix, l, p);
       t.rank = spec_.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A.assign(w.begin() + s.a, w.begin() + s.a + spec_.rank * lin.in);
       t.B.assign(w.begin() + s.b, w.begin() + s.b + lin.out * spec_.rank);

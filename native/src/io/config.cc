@@ -19,7 +19,8 @@
 namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
-                                               "Qwen3ForCausalLM", "Gemma3ForCausalLM", nullptr};
+                                               "Qwen3ForCausalLM", "Gemma3ForCausalLM",
+                                               "Gemma3ForConditionalGeneration", nullptr};
 
 namespace {
 
@@ -211,6 +212,33 @@ void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
   parse_gemma_rope(j, src, c);
 }
 
+// Gemma 3 from 4B up is published as Gemma3ForConditionalGeneration: its decoder's config is text_config, which
+// leaves out what Gemma3TextConfig defaults (gemma-3-4b-it gives only hidden_size, intermediate_size, the layer count,
+// its window and RoPE scaling). The text model is read as a Gemma3ForCausalLM; the vision tower is not read (training
+// and generation are on text), and its weights stay in the folder for a merge to copy.
+ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source) {
+  const Json* tc = present(j, "text_config");
+  TF_CHECK(tc, source + ": Gemma3ForConditionalGeneration without a text_config");
+  Json t = *tc;
+  t.as_object(source + ": text_config");
+  const std::pair<const char*, int64_t> defaults[] = {{"vocab_size", 262208},      {"hidden_size", 2304},
+                                                      {"intermediate_size", 9216}, {"num_hidden_layers", 26},
+                                                      {"num_attention_heads", 8},  {"num_key_value_heads", 4}};
+  for (const auto& [k, v] : defaults)
+    if (!present(t, k)) t.set(k, Json::integer(v));
+  // The token ids and dtype are top-level keys of the outer config.
+  for (const char* k : {"bos_token_id", "eos_token_id", "torch_dtype", "dtype"})
+    if (!present(t, k) && present(j, k)) t.set(k, *present(j, k));
+  Json arch = Json::array();
+  arch.push(Json::string("Gemma3ForCausalLM"));
+  t.set("architectures", arch);
+  t.set("model_type", Json::string("gemma3_text"));
+  ModelConfig c = parse_model_config(t.dump(), source + " (text_config)");
+  c.architecture = "Gemma3ForConditionalGeneration";
+  c.model_type = "gemma3";
+  return c;
+}
+
 }  // namespace
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
@@ -230,12 +258,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     const std::string& m = mt->as_string(source + ": model_type");
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
-                   : m == "gemma3_text" ? "Gemma3ForCausalLM" : "model_type " + m;
+                   : m == "gemma3_text" ? "Gemma3ForCausalLM" : m == "gemma3" ? "Gemma3ForConditionalGeneration"
+                   : "model_type " + m;
   }
-  // Gemma 3 from 4B up is published as an image-text model whose decoder is under model.language_model.
-  TF_CHECK(c.architecture != "Gemma3ForConditionalGeneration",
-           source + ": architecture Gemma3ForConditionalGeneration (Gemma 3 with its vision tower) is not supported; "
-                    "use a text-only Gemma3ForCausalLM checkpoint (gemma-3-270m, gemma-3-1b)");
+  if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
   bool supported = false;
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());

@@ -54,13 +54,14 @@ Json float_json(float f) {
   return Json::number(std::strtod(buf, nullptr));
 }
 
-// Sort key: layer index (modules outside model.layers.N go last), then the module path.
+// Sort key: layer index (modules outside a "layers.N" go last), then the module path. The decoder's prefix varies:
+// "model.layers.N" (…ForCausalLM), "language_model.model.layers.N" (Gemma 3's image-text checkpoints).
 std::pair<long, std::string> module_order(const std::string& module) {
-  const std::string tag = "model.layers.";
+  const std::string tag = ".layers.";
   long layer = LONG_MAX;
-  if (module.compare(0, tag.size(), tag) == 0) {
+  if (const size_t at = module.find(tag); at != std::string::npos) {
     char* end = nullptr;
-    long v = std::strtol(module.c_str() + tag.size(), &end, 10);
+    long v = std::strtol(module.c_str() + at + tag.size(), &end, 10);
     if (end && *end == '.' && v >= 0) layer = v;
   }
   return {layer, module};

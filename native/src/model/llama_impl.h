@@ -14,7 +14,8 @@ namespace tf {
 // The seven per-layer projections in PEFT target-name order (also the LoRA parameter order).
 enum Proj { kQ = 0, kK, kV, kO, kGate, kUp, kDown, kNumProj };
 extern const char* const kProjNames[kNumProj];  // "q_proj", ...
-std::string proj_module(int layer, int p);        // "model.layers.<l>.self_attn.q_proj", ".mlp.gate_proj", ...
+// "<prefix>layers.<l>.self_attn.q_proj", ".mlp.gate_proj", ...; prefix: the decoder's in the checkpoint (Impl::prefix).
+std::string proj_module(const std::string& prefix, int layer, int p);
 
 // A frozen linear layer (fp32 or NF4, optional bias) with an optional LoRA branch.
 struct Linear {
@@ -62,6 +63,10 @@ struct Workspace {
 
 struct LlamaModel::Impl {
   ModelConfig cfg;
+  // Where the decoder's tensors are in the checkpoint, and so what the PEFT modules are called: "model." (…ForCausalLM),
+  // or for Gemma 3's image-text checkpoints "language_model.model." (transformers 4.50's layout, the published one) or
+  // "model.language_model." (4.52+).
+  std::string prefix = "model.";
   Quant quant = Quant::None;
   bool double_quant = false;
   ThreadPool* pool = nullptr;

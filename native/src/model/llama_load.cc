@@ -11,8 +11,8 @@ namespace tf {
 
 const char* const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 
-std::string proj_module(int layer, int p) {
-  return "model.layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + kProjNames[p];
+std::string proj_module(const std::string& prefix, int layer, int p) {
+  return prefix + "layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + kProjNames[p];
 }
 
 int64_t Linear::bytes() const {
@@ -96,14 +96,17 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
 
   WeightStore ws(dir);
   const int64_t H = m->H, I = m->I, V = m->V, qd = int64_t(m->nh) * m->hd, kvd = int64_t(m->nkv) * m->hd;
-  m->embed = read(ws, dir, "model.embed_tokens.weight", {V, H}, &pool);
-  m->final_norm = read_norm(ws, dir, "model.norm.weight", H, c);
+  for (const char* p : {"language_model.model.", "model.language_model."})
+    if (!ws.has("model.embed_tokens.weight") && ws.has(std::string(p) + "embed_tokens.weight")) m->prefix = p;
+  const std::string& pre_model = m->prefix;
+  m->embed = read(ws, dir, pre_model + "embed_tokens.weight", {V, H}, &pool);
+  m->final_norm = read_norm(ws, dir, pre_model + "norm.weight", H, c);
   m->layers.resize(m->L);
   std::vector<float> scratch;
   const int64_t shapes[kNumProj][2] = {{qd, H}, {kvd, H}, {kvd, H}, {H, qd}, {I, H}, {I, H}, {H, I}};
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
-    const std::string pre = "model.layers." + std::to_string(l);
+    const std::string pre = pre_model + "layers." + std::to_string(l);
     ly.input_norm = read_norm(ws, dir, pre + ".input_layernorm.weight", H, c);
     if (c.sandwich_norms) {
       // Gemma's post_attention_layernorm is the attention's output norm; the MLP's input norm is pre_feedforward.
@@ -120,7 +123,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
       ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", m->hd, c);
     }
     for (int p = 0; p < kNumProj; ++p)
-      load_linear(ws, dir, proj_module(l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
+      load_linear(ws, dir, proj_module(pre_model, l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
                   m->double_quant, pool, scratch, ly.proj[p]);
   }
   // lm_head stays fp32 even with NF4, as transformers keeps the output embedding out of bitsandbytes.

@@ -95,7 +95,7 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
     int layer = -1, p = -1;
     for (int l = 0; l < m.L && p < 0; ++l)
       for (int q = 0; q < kNumProj; ++q)
-        if (t.module == proj_module(l, q)) layer = l, p = q;
+        if (t.module == proj_module(m.prefix, l, q)) layer = l, p = q;
     if (p < 0)
       throw Error("adapter module " + t.module + " does not exist in this base model (" + m.cfg.architecture + ", " +
                   std::to_string(m.L) + " layers): the adapter was made for another base");
@@ -136,7 +136,7 @@ PeftAdapter LlamaModel::export_lora(const std::string& base_name) const {
       const Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
       LoraTensors t;
-      t.module = proj_module(l, p);
+      t.module = proj_module(m.prefix, l, p);
       t.rank = m.spec.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A = lin.A, t.B = lin.B;
       a.modules.push_back(std::move(t));
@@ -151,7 +151,7 @@ std::vector<ParamRef> LlamaModel::lora_params() {
     for (int p = 0; p < kNumProj; ++p) {
       Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
-      const std::string mod = proj_module(l, p);
+      const std::string mod = proj_module(m.prefix, l, p);
       out.push_back({lin.A.data(), lin.gA.data(), lin.A.size(), mod + ".lora_A"});
       out.push_back({lin.B.data(), lin.gB.data(), lin.B.size(), mod + ".lora_B"});
     }
