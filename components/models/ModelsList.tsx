@@ -94,7 +94,7 @@ export function ModelsList() {
             <tr key={m.name} data-testid={`model-row-${m.name}`} className={m.name === current?.name ? styles.selected : undefined}>
               <td className="mono">{m.name}</td>
               <td><Architecture m={m} /></td>
-              <td className="mono" title={m.parameters ? `${formatInt(m.parameters)} parameters in ${m.weightFiles.join(", ")}` : m.weightsError}>
+              <td className="mono" title={m.parameters ? `${formatInt(m.parameters)} parameters in ${m.weightFiles.join(", ")}${m.visionParameters ? ` (the text model's; its vision tower's ${formatInt(m.visionParameters)} are not trained)` : ""}` : m.weightsError}>
                 {m.parameters ? formatParams(m.parameters) : <span className="status-item-bad">{m.weightsError ?? "—"}</span>}
               </td>
               <td className="mono">{m.dtype ?? "—"}</td>

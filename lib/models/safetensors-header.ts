@@ -13,6 +13,8 @@ export type WeightsSummary = {
   files: string[];
   tensors: number;
   parameters: number;
+  /** Of `parameters`, the vision tower's and projector's of an image-text checkpoint (0 for a text model). */
+  visionParameters: number;
   /** Parameters per dtype, e.g. { BF16: 1234 }. */
   dtypes: Record<string, number>;
   /** The dtype holding most parameters. */
@@ -51,6 +53,9 @@ export async function readSafetensorsHeader(file: string): Promise<TensorEntry[]
   }
 }
 
+/** An image-text checkpoint's vision side (Gemma 3 from 4B up: its SigLIP tower and projector), beside the decoder. */
+const VISION_PREFIXES = ["vision_tower.", "multi_modal_projector.", "model.vision_tower.", "model.multi_modal_projector."];
+
 /** Sums every *.safetensors file in a model folder (shards included). null when there are none. */
 export async function summarizeWeights(folder: string): Promise<WeightsSummary | null> {
   const files = (await readdir(/*turbopackIgnore: true*/ folder)).filter((f) => f.endsWith(".safetensors")).sort();
@@ -58,14 +63,16 @@ export async function summarizeWeights(folder: string): Promise<WeightsSummary |
   const dtypes: Record<string, number> = {};
   let tensors = 0;
   let parameters = 0;
+  let visionParameters = 0;
   for (const f of files) {
     for (const t of await readSafetensorsHeader(path.join(/*turbopackIgnore: true*/ folder, f))) {
       const n = t.shape.reduce((a, b) => a * b, 1);
       tensors++;
       parameters += n;
+      if (VISION_PREFIXES.some((p) => t.name.startsWith(p))) visionParameters += n;
       dtypes[t.dtype] = (dtypes[t.dtype] ?? 0) + n;
     }
   }
   const dtype = Object.entries(dtypes).sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-  return { files, tensors, parameters, dtypes, dtype };
+  return { files, tensors, parameters, visionParameters, dtypes, dtype };
 }

@@ -20,8 +20,12 @@ export type LocalModel = {
   thinkingSwitch: boolean;
   /** architectures[0], e.g. "LlamaForCausalLM". */
   architecture: string | null;
-  /** Counted from the safetensors headers; null when no weights are readable. */
+  /**
+   * Counted from the safetensors headers; null when no weights are readable. The text model's: an image-text
+   * checkpoint's vision tower (visionParameters) is neither loaded nor trained, so memory estimates leave it out.
+   */
   parameters: number | null;
+  visionParameters?: number;
   /** The dtype of most weights (safetensors), else config.json's torch_dtype (transformers 5: dtype). */
   dtype: string | null;
   /** max_position_embeddings. */
@@ -74,7 +78,13 @@ async function describe(folder: string, name: string): Promise<LocalModel> {
   } catch (err) {
     weightsError = (err as Error).message;
   }
-  const fromWeights = { parameters: weights?.parameters ?? null, weightFiles: weights?.files ?? [], ...(weightsError ? { weightsError } : {}) };
+  const vision = weights?.visionParameters ?? 0;
+  const fromWeights = {
+    parameters: weights ? weights.parameters - vision : null,
+    weightFiles: weights?.files ?? [],
+    ...(vision > 0 ? { visionParameters: vision } : {}),
+    ...(weightsError ? { weightsError } : {}),
+  };
   try {
     const config = await readJson(path.join(folder, "config.json"));
     const architectures = Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === "string") : [];

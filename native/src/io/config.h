@@ -1,7 +1,7 @@
 #pragma once
 // config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM;
-// SmolLM2 is Llama with tied embeddings) and Gemma 3's text model (Gemma3ForCausalLM), which is the same
-// decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
+// SmolLM2 is Llama with tied embeddings) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
+// Gemma3ForConditionalGeneration), which is the same decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
 // supported architectures.
 #include <string>
 #include <vector>
