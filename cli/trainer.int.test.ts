@@ -5,6 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadNativeAddon, STEP_PHASES } from "../native/index";
 import { writeTinyModel } from "../lib/testing/tiny-model";
+import { writeImageTextGemma3 } from "../lib/testing/tiny-model/gemma3-image-text";
 import { colorPreferences, colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 
 // The trainer commands as other tools drive them: the real `tuneforge` bin as a child process on a
@@ -249,6 +250,26 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     const viaAdapter = await logprobsOf(["--model", gemma, "--adapter", out, "--tokens", tokens]);
     const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
     viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
+  }, 180_000);
+
+  // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
+  // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
+  it("learns the task on an image-text Gemma 3's text model", async () => {
+    const text = writeTinyModel({ dir: path.join(tmp, "gemma3-text"), seed: 5, gemma3: true }).dir;
+    const mm = path.join(tmp, "gemma3-mm");
+    writeImageTextGemma3(text, mm);
+    const data = path.join(tmp, "gemma3-mm.jsonl");
+    fs.writeFileSync(data, toJsonl(colorTask(24)));
+    const out = path.join(tmp, "gemma3-mm-adapter");
+    const r = await tuneforge(learnTheTask(mm, data, out, 20));
+    expect(r.code, r.stderr).toBe(0);
+    const file = fs.readFileSync(path.join(out, "adapter_model.safetensors"));
+    const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString("utf8")) as Record<string, unknown>;
+    expect(Object.keys(header)).toContain("base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight");
+    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
+    const g = await tuneforge(["generate", "--model", mm, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
   }, 180_000);
 
   it("generate is deterministic at temperature 0 and applies the chat template", async () => {

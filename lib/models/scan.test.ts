@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
-import { readSafetensors, writeSafetensors } from "../testing/tiny-model/safetensors";
+import { TINY_VISION_PARAMETERS, writeImageTextGemma3 } from "../testing/tiny-model/gemma3-image-text";
 import { scanModels } from "./scan";
 import { shapeParameters } from "./shape";
 
@@ -88,18 +88,11 @@ describe("scanModels", () => {
   it("counts an image-text Gemma 3's text model, saying how large the vision tower it leaves out is", async () => {
     // A Gemma3ForConditionalGeneration as published: the decoder under language_model.model., a vision tower beside it.
     const text = writeTinyModel({ dir: path.join(dir, "..", `mm-src-${path.basename(dir)}`), preset: "tiny", gemma3: true });
-    const folder = path.join(dir, "tiny-gemma3-mm");
-    await mkdir(folder);
-    const tensors = [...readSafetensors(path.join(text.dir, "model.safetensors"))].map(([name, t]) => ({ name: name.replace(/^model\./, "language_model.model."), shape: t.shape, data: t.data }));
-    tensors.push({ name: "vision_tower.vision_model.post_layernorm.weight", shape: [40], data: new Float32Array(40) });
-    tensors.push({ name: "multi_modal_projector.mm_input_projection_weight", shape: [8, 4], data: new Float32Array(32) });
-    writeSafetensors(path.join(folder, "model.safetensors"), tensors, "BF16");
-    const { architectures: _, model_type: __, ...textConfig } = text.config;
-    await writeFile(path.join(folder, "config.json"), JSON.stringify({ architectures: ["Gemma3ForConditionalGeneration"], model_type: "gemma3", text_config: textConfig }));
+    writeImageTextGemma3(text.dir, path.join(dir, "tiny-gemma3-mm"));
     await rm(text.dir, { recursive: true, force: true });
     const { models } = await scanModels({ dir });
     const m = models.find((x) => x.name === "tiny-gemma3-mm")!;
-    expect(m).toMatchObject({ architecture: "Gemma3ForConditionalGeneration", parameters: text.numParameters, visionParameters: 72 });
+    expect(m).toMatchObject({ architecture: "Gemma3ForConditionalGeneration", parameters: text.numParameters, visionParameters: TINY_VISION_PARAMETERS });
     expect(shapeParameters(m.shape!)).toBe(text.numParameters);
   });
 
