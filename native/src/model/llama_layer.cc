@@ -6,7 +6,6 @@
 // the attention of its sliding layers:
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
 #include <algorithm>
-#include <cmath>
 
 #include "kernels/attention.h"
 #include "kernels/embedding.h"
