@@ -229,8 +229,8 @@ describe("native addon", () => {
     expect(model.busy).toBeNull();
   }, 120_000);
 
-  it("loads every variant the tiny-model generator writes (tied, GQA, Qwen2 biases, Qwen3 q/k norms, f32, NF4)", async () => {
-    const variants = [{ tiedEmbeddings: true }, { gqa: true }, { qwen2: true }, { qwen3: true }, { dtype: "F32" as const }];
+  it("loads every variant the tiny-model generator writes (tied, GQA, Qwen2 biases, Qwen3 q/k norms, Phi-3's fused projections, f32, NF4)", async () => {
+    const variants = [{ tiedEmbeddings: true }, { gqa: true }, { qwen2: true }, { qwen3: true }, { phi3: true }, { dtype: "F32" as const }];
     for (const [i, v] of variants.entries()) {
       const dir = writeTinyModel({ dir: path.join(tmp, `variant-${i}`), seed: i, ...v }).dir;
       for (const quant of ["none", "nf4"] as const) {
@@ -239,7 +239,8 @@ describe("native addon", () => {
         expect(info.tieWordEmbeddings).toBe(Boolean(v.tiedEmbeddings));
         expect(info.numKvHeads).toBe(v.gqa ? 2 : 4);
         expect(info.qkNorm).toBe(Boolean(v.qwen3));
-        expect(info.modelType).toBe(v.qwen2 ? "qwen2" : v.qwen3 ? "qwen3" : "llama");
+        expect(info.fusedProjections).toBe(Boolean(v.phi3));
+        expect(info.modelType).toBe(v.qwen2 ? "qwen2" : v.qwen3 ? "qwen3" : v.phi3 ? "phi3" : "llama");
         const lp = await m.logprobs([1, 2, 3, 4]);
         expect(lp.every((x) => Number.isFinite(x) && x < 0)).toBe(true);
         m.close();

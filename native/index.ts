@@ -44,6 +44,8 @@ export type ModelInfo = {
   qkNorm: boolean;
   /** Gemma 3: each sublayer's output is normalized (post_attention / post_feedforward norms) before its residual add. */
   sandwichNorms: boolean;
+  /** Phi-3 / Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj; LoRA adapts those fused modules. */
+  fusedProjections: boolean;
   eosTokenIds: number[];
   /** All parameters, embedding included. */
   numParameters: number;

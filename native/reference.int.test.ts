@@ -45,6 +45,8 @@ describe("native forward = independent reference", () => {
     ["qwen3 q/k norms, own head_dim, GQA", { qwen3: true, gqa: true, shape: { headDim: 32 } }],
     // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
+    // Phi-3's fused qkv_proj and gate_up_proj (quantized as one weight each), GQA.
+    ["phi3 fused projections, GQA", { phi3: true, gqa: true }],
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {
@@ -61,16 +63,22 @@ describe("native forward = independent reference", () => {
     }, 60_000);
   }
 
-  it("with a trained PEFT adapter (base and NF4 base)", async () => {
-    const m = { dir: path.join(tmp, "adapted"), seed: 12, gqa: true };
+  // Phi-3's adapter is on its fused modules (qkv_proj, gate_up_proj: one A for q, k and v), as PEFT's is.
+  it.each([
+    ["llama", {}],
+    ["phi3", { phi3: true }],
+  ] as const)("with a trained PEFT adapter (base and NF4 base): %s", async (family, extra) => {
+    const m = { dir: path.join(tmp, `adapted-${family}`), seed: 12, gqa: true, ...extra };
     writeTinyModel(m);
     const chat = loadChatTokenizer(m.dir);
     const { examples } = tokenizeDataset(chat, colorTask(8).map((e, i) => ({ ...e, line: i + 1 })), { maxSeqLen: 128, file: "task" });
     const trainer = await addon.loadModel({ modelDir: m.dir });
-    const adapterDir = path.join(tmp, "adapter");
+    const adapterDir = path.join(tmp, `adapter-${family}`);
     const lora = { rank: 4, alpha: 8, dropout: 0, rslora: true, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] };
     await trainer.train(examples, null, { lora, epochs: 3, batchSize: 4, gradAccum: 1, lr: 2e-2, warmupRatio: 0, maxSeqLen: 128, outDir: adapterDir });
     trainer.close();
+    const targets = (JSON.parse(fs.readFileSync(path.join(adapterDir, "adapter_config.json"), "utf8")) as { target_modules: string[] }).target_modules;
+    expect(targets).toEqual(family === "phi3" ? ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"] : lora.targets);
     // The adapter must matter, or this comparison would only repeat the base-model one.
     const base = new ReferenceModel(m.dir).logprobs(tokens);
     const adapted = new ReferenceModel(m.dir, { adapterDir }).logprobs(tokens);
@@ -80,7 +88,7 @@ describe("native forward = independent reference", () => {
 
     // The merged folder, read by the reference's own safetensors reader, is base + adapter up to bf16 storage.
     const merger = await addon.loadModel({ modelDir: m.dir });
-    const mergedDir = path.join(tmp, "merged");
+    const mergedDir = path.join(tmp, `merged-${family}`);
     await merger.merge(adapterDir, mergedDir);
     merger.close();
     const merged = new ReferenceModel(mergedDir).logprobs(tokens);

@@ -33,6 +33,18 @@ describe("Llama parameter counts", () => {
     // + gate, up, down 3·16·(4096+14336) = 884,736 → 1,310,720 per layer × 32
     expect(loraParameters(LLAMA_31_8B, 16, ALL_LINEAR)).toBe(41_943_040);
   });
+
+  it("counts a fused model's LoRA (Phi-4) as PEFT does: one qkv_proj and one gate_up_proj adapter per layer", () => {
+    const phi4: ModelShape = { vocabSize: 100_352, hiddenSize: 5120, intermediateSize: 17_920, numLayers: 40, numHeads: 40, numKvHeads: 10, headDim: 128, tieWordEmbeddings: false, fusedProjections: true };
+    // qkv_proj 16·(5120 + 5120 + 2·1280) = 204,800 + o_proj 16·(5120 + 5120) = 163,840 → 368,640 per layer × 40
+    expect(loraParameters(phi4, 16, ATTENTION)).toBe(14_745_600);
+    // + gate_up_proj 16·(5120 + 2·17920) = 655,360 + down_proj 16·(17920 + 5120) = 368,640 → 1,392,640 × 40
+    expect(loraParameters(phi4, 16, ALL_LINEAR)).toBe(55_705_600);
+    // Unfused, the same shape would carry three A matrices for q, k and v.
+    expect(loraParameters({ ...phi4, fusedProjections: undefined }, 16, ATTENTION)).toBe(40 * 16 * (3 * 5120 + 5120 + 2 * 1280 + 5120 + 5120));
+    // The fused outputs' scratch: twice the wider of q+k+v (7,680) and gate+up (35,840), outside the layers.
+    expect(activationBytesPerToken(phi4, 16, false, 2) - activationBytesPerToken({ ...phi4, fusedProjections: undefined }, 16, false, 2)).toBe(2 * 2 * 35_840);
+  });
 });
 
 describe("estimateMemory", () => {

@@ -73,10 +73,20 @@ export function microBatchSeqLen(maxSeqLen: number, packing: boolean, longestExa
   return longestExample === undefined || packing ? maxSeqLen : Math.max(2, Math.min(maxSeqLen, longestExample));
 }
 
-/** PEFT's count: each adapted module adds A [r, in] and B [out, r], i.e. r·(in + out), in every layer. */
+/**
+ * PEFT's count: each adapted module adds A [r, in] and B [out, r], i.e. r·(in + out), in every layer. On a model with
+ * fused projections (Phi-3) q, k and v are one module with one A, and gate and up another, as the trainer adapts them.
+ */
 export function loraParameters(shape: ModelShape, rank: number, targets: readonly LinearModule[]): number {
   const dims = linearDims(shape);
-  return shape.numLayers * targets.reduce((n, t) => n + rank * (dims[t].in + dims[t].out), 0);
+  const modules = new Map<string, { in: number; out: number }>();
+  for (const t of new Set(targets)) {
+    const fusedInto = !shape.fusedProjections ? null : t === "q_proj" || t === "k_proj" || t === "v_proj" ? "qkv_proj" : t === "gate_proj" || t === "up_proj" ? "gate_up_proj" : null;
+    const name = fusedInto ?? t;
+    const m = modules.get(name);
+    modules.set(name, m ? { in: m.in, out: m.out + dims[t].out } : { ...dims[t] });
+  }
+  return shape.numLayers * [...modules.values()].reduce((n, d) => n + rank * (d.in + d.out), 0);
 }
 
 /**
@@ -94,7 +104,8 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * values of valueBytes; on a GPU they are fp32, a few bytes per token more. Qwen3 (qkNorm) adds q and k before
  * their per-head norms and a statistic per head ((nh + nkv)·(hd + 1)), kept with the attention inputs too.
  * Gemma 3 (sandwichNorms) adds the o and down projections' outputs before their norms and those norms' statistics
- * (2·H + 2), o's kept with the attention inputs too (H + 1).
+ * (2·H + 2), o's kept with the attention inputs too (H + 1). Phi-3 (fusedProjections) adds one fused output and its
+ * gradient, each the wider of q+k+v and gate+up, outside the layers.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
@@ -103,7 +114,9 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
   const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? keptInputs : 0) : 0;
   const kept = (L - 1) * keptPerLayer;
   const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
-  return layers + V + 3 * H;
+  // Fused projections (Phi-3): the fused output before its split, and its gradient before the fused backward.
+  const fused = shape.fusedProjections ? 2 * Math.max(nh * hd + 2 * nkv * hd, 2 * shape.intermediateSize) : 0;
+  return layers + fused + V + 3 * H;
 }
 
 /** One layer's intermediates per token beyond its input (the per-layer part of activationValuesPerToken). */

@@ -13,7 +13,23 @@ const gemma3 = {
   num_attention_heads: 4, num_hidden_layers: 26, num_key_value_heads: 1, vocab_size: 262144,
 };
 
+// phi-4's config.json (the fields the shape reads): Phi3ForCausalLM, fused qkv_proj and gate_up_proj.
+const phi4 = {
+  architectures: ["Phi3ForCausalLM"], model_type: "phi3", hidden_size: 5120, intermediate_size: 17920, num_attention_heads: 40,
+  num_hidden_layers: 40, num_key_value_heads: 10, tie_word_embeddings: false, vocab_size: 100352,
+};
+
 describe("shapeFromConfig", () => {
+  it("reads Phi-3 / Phi-4: fused projections, the same parameters as unfused ones", () => {
+    const s = shapeFromConfig(phi4)!;
+    expect(s.fusedProjections).toBe(true);
+    expect(s.headDim).toBe(128);
+    // 40 × (linears 340,787,200 + norms 2·5120), two 100352·5120 embeddings, the final norm: the card's 14.7B.
+    expect(shapeParameters(s)).toBe(14_659_507_200);
+    expect(shapeFromConfig({ ...phi4, architectures: undefined })!.fusedProjections).toBe(true);
+    expect(shapeFromConfig({ ...phi4, architectures: ["LlamaForCausalLM"] })!.fusedProjections).toBeUndefined();
+  });
+
   it("reads Qwen3's q/k norms and its own head_dim", () => {
     const s = shapeFromConfig(qwen3)!;
     expect(s.qkNorm).toBe(true);

@@ -5,7 +5,7 @@ import type { ModelInfo } from "../../native/index";
 
 /** The same fields, under the same names, as the native addon's ModelInfo (what a loaded model reports). */
 export type ModelShape = Pick<ModelInfo, "vocabSize" | "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim" | "tieWordEmbeddings"> &
-  Partial<Pick<ModelInfo, "qkNorm" | "sandwichNorms">>;
+  Partial<Pick<ModelInfo, "qkNorm" | "sandwichNorms" | "fusedProjections">>;
 
 const posInt = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null);
 
@@ -16,6 +16,8 @@ function isArch(config: Record<string, unknown>, arch: string, modelType: string
 }
 const isQwen3 = (config: Record<string, unknown>) => isArch(config, "Qwen3ForCausalLM", "qwen3");
 const isGemma3 = (config: Record<string, unknown>) => isArch(config, "Gemma3ForCausalLM", "gemma3_text");
+/** Phi-3 and Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj (the same weights, stacked). */
+const isPhi3 = (config: Record<string, unknown>) => isArch(config, "Phi3ForCausalLM", "phi3");
 
 /** Gemma3TextConfig's defaults, which an image-text Gemma 3's text_config leaves out (gemma-3-4b-it gives 4 keys). */
 const GEMMA3_TEXT_DEFAULTS = { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4 };
@@ -47,6 +49,7 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   const shape: ModelShape = { vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, tieWordEmbeddings };
   if (isQwen3(config) || gemma3) shape.qkNorm = true;
   if (gemma3) shape.sandwichNorms = true;
+  if (isPhi3(config)) shape.fusedProjections = true;
   return shape;
 }
 

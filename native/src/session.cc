@@ -79,6 +79,7 @@ class LocalSession final : public Session {
     i.tie_word_embeddings = c.tie_word_embeddings;
     i.qk_norm = c.qk_norm;
     i.sandwich_norms = c.sandwich_norms;
+    i.fused_projections = c.fused_projections;
     i.eos_token_ids = c.eos_token_ids;
     i.num_parameters = model_->num_parameters();
     i.matmul_parameters = model_->matmul_parameters();

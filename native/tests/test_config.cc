@@ -235,6 +235,66 @@ TEST(config_gemma3_text_model) {
                "mm.json (text_config): final_logit_softcapping is set");
 }
 
+// Phi-3-mini-4k-instruct and phi-4 as published: Phi3ForCausalLM, fused qkv_proj / gate_up_proj, a 2047-key window on
+// the mini (which caps the context as Mistral's does), none on phi-4.
+const char* kPhi3Mini = R"({
+  "architectures": ["Phi3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 1,
+  "embd_pdrop": 0.0, "eos_token_id": 32000, "hidden_act": "silu", "hidden_size": 3072, "initializer_range": 0.02,
+  "intermediate_size": 8192, "max_position_embeddings": 4096, "model_type": "phi3", "num_attention_heads": 32,
+  "num_hidden_layers": 32, "num_key_value_heads": 32, "original_max_position_embeddings": 4096, "pad_token_id": 32000,
+  "resid_pdrop": 0.0, "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 10000.0, "sliding_window": 2047,
+  "tie_word_embeddings": false, "torch_dtype": "bfloat16", "transformers_version": "4.40.2", "use_cache": true,
+  "vocab_size": 32064})";
+const char* kPhi4 = R"({
+  "architectures": ["Phi3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": 100257,
+  "embd_pdrop": 0.0, "eos_token_id": 100265, "hidden_act": "silu", "hidden_size": 5120, "initializer_range": 0.02,
+  "intermediate_size": 17920, "max_position_embeddings": 16384, "model_type": "phi3", "num_attention_heads": 40,
+  "num_hidden_layers": 40, "num_key_value_heads": 10, "original_max_position_embeddings": 16384,
+  "pad_token_id": 100349, "resid_pdrop": 0.0, "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 250000,
+  "sliding_window": null, "tie_word_embeddings": false, "torch_dtype": "bfloat16", "use_cache": true,
+  "vocab_size": 100352})";
+
+TEST(config_phi3_and_phi4_fused_projections) {
+  const ModelConfig mini = parse_model_config(kPhi3Mini, "phi3/config.json");
+  CHECK_EQ(mini.architecture, std::string("Phi3ForCausalLM"));
+  CHECK_EQ(mini.model_type, std::string("phi3"));
+  CHECK(mini.fused_projections);
+  CHECK_EQ(mini.head_dim, 96);
+  CHECK_EQ(mini.num_key_value_heads, 32);
+  CHECK_EQ(mini.max_position_embeddings, 2047);  // the window
+  CHECK_EQ(mini.sliding_window, 0);              // no per-layer windowing: the cap does it
+  CHECK_EQ(mini.hidden_act, std::string("silu"));
+  CHECK(!mini.qk_norm && !mini.attention_bias && !mini.tie_word_embeddings);
+  // Fused or not, the same weights: q,k,v,o 3072² each, 3 MLP 3072·8192, plus lm_head.
+  CHECK_EQ(matmul_param_count(mini), 32LL * (4LL * 3072 * 3072 + 3LL * 3072 * 8192) + 32064LL * 3072);
+
+  const ModelConfig phi4 = parse_model_config(kPhi4, "phi4/config.json");
+  CHECK(phi4.fused_projections);
+  CHECK_EQ(phi4.head_dim, 128);
+  CHECK_EQ(phi4.num_key_value_heads, 10);
+  CHECK_EQ(phi4.max_position_embeddings, 16384);
+  CHECK_EQ(phi4.rope_theta, 250000.0);
+  CHECK(phi4.eos_token_ids == std::vector<int>({100265}));
+  // By model_type alone, with Phi3Config's 4096 positions; the Llama family is not fused.
+  const ModelConfig by_type = parse_model_config(R"({"model_type": "phi3", "vocab_size": 100, "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "t.json");
+  CHECK_EQ(by_type.architecture, std::string("Phi3ForCausalLM"));
+  CHECK_EQ(by_type.max_position_embeddings, 4096);
+  CHECK(!parse_model_config(kLlama31, "l.json").fused_projections);
+
+  // What Phi3Config can say that we would compute differently is refused by name.
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "longrope", "long_factor": [1], "short_factor": [1]})",
+                                          "Phi3ForCausalLM"), "p.json"),
+               "rope_scaling type \"longrope\" (the 128k-context Phi-3, Phi-3.5 and Phi-4-mini RoPE) is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("partial_rotary_factor": 0.75)", "Phi3ForCausalLM"), "p.json"),
+               "partial_rotary_factor 0.75 (RoPE on part of each head, as in Phi-4-mini) is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("resid_pdrop": 0.1)", "Phi3ForCausalLM"), "p.json"),
+               "resid_pdrop = 0.1 is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("embd_pdrop": 0.1)", "Phi3ForCausalLM"), "p.json"), "embd_pdrop = 0.1");
+  CHECK_THROWS(parse_model_config(minimal(R"("hidden_act": "gelu")", "Phi3ForCausalLM"), "p.json"),
+               "hidden_act \"gelu\" is not supported");
+}
+
 TEST(config_smollm2_tied_llama) {
   ModelConfig c = parse_model_config(kSmolLM2, "smol/config.json");
   CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
@@ -326,13 +386,14 @@ TEST(config_transformers5_rope_parameters) {
 TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
-               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
+               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, Gemma3ForCausalLM, "
+               "Gemma3ForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 6);
+  CHECK_EQ(n, 7);
 }
 
 TEST(config_invalid_values_are_named) {

@@ -1,5 +1,5 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) on tiny models:
-// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, llama3 RoPE scaling, packed
+// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, Phi-3's fused projections, llama3 RoPE scaling, packed
 // segments, an adapter; KV-cache decoding; LoRA import/export; bad input.
 #include <algorithm>
 #include <tuple>
@@ -129,6 +129,75 @@ TEST(image_text_gemma3_trains_its_text_model_under_the_checkpoints_names) {
   }
 }
 
+// Phi-3 / Phi-4: q, k, v from one qkv_proj and gate, up from one gate_up_proj, as the file stores them; the adapters
+// are on those fused modules (one A for q, k and v, as PEFT's), named so, exported, loaded back and merged.
+TEST(phi3_fused_projections_match_reference_and_keep_their_names) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.phi3 = true, s.nf4 = nf4, s.double_quant = nf4;
+    auto r = load_tiny(s, pool, 14);
+    CHECK_EQ(r.m->config().model_type, std::string("phi3"));
+    check_logits_match(r, nullptr, 1e-4);
+    const int64_t qd = 32, kvd = 16;
+    CHECK_EQ(r.m->matmul_parameters(), int64_t(2 * ((qd + 2 * kvd) * 32 + 32 * qd + 2 * 48 * 32 + 32 * 48) + 37 * 32));
+    CHECK_EQ(r.m->num_parameters(), r.m->matmul_parameters() + 37 * 32 + 2 * 2 * 32 + 32);
+
+    // q/k/v/o and gate/up/down as the form names them adapt the fused modules.
+    LoraSpec ls;
+    ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    r.m->init_lora(ls, 15);
+    CHECK(r.m->lora_spec().targets == std::vector<std::string>({"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}));
+    CHECK_EQ(r.m->lora_parameters(), int64_t(2 * 3 * ((32 + qd + 2 * kvd) + (qd + 32) + (32 + 96) + (48 + 32))));
+    randomize_b(*r.m, 16);
+    RefLora lora = ref_lora(*r.m);
+    CHECK(lora.ab.count("model.layers.1.self_attn.qkv_proj") == 1 && lora.ab.count("model.layers.0.mlp.gate_up_proj") == 1);
+    check_logits_match(r, &lora, 1e-4);
+
+    const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 5, 21, 9, 30};
+    const auto tuned = r.m->logits(toks);
+    const PeftAdapter a = r.m->export_lora("tiny-phi3");
+    CHECK(a.target_modules == std::vector<std::string>({"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}));
+    REQUIRE(a.modules.size() == size_t(2 * 4));
+    CHECK_EQ(a.modules[0].module, std::string("model.layers.0.self_attn.qkv_proj"));
+    CHECK_EQ(a.modules[0].out, int(qd + 2 * kvd));
+    CHECK_EQ(a.modules[2].module, std::string("model.layers.0.mlp.gate_up_proj"));
+    CHECK_EQ(a.modules[2].out, 2 * 48);
+    r.m->clear_lora();
+    r.m->load_lora(a);
+    CHECK(r.m->logits(toks) == tuned);
+    CHECK(r.m->lora_spec().targets == a.target_modules);
+    // The file's round trip and a merge: the merged folder is a Phi-3 with the delta in qkv_proj and gate_up_proj
+    // (merged into the file's weights, which the NF4 model holds quantized: compared on the unquantized model).
+    if (nf4) continue;
+    TempDir ad("tf-phi3-adapter"), merged("tf-phi3-merged");
+    write_peft_adapter(ad.path(), a);
+    merge_adapter_into_base(r.dir->path(), read_peft_adapter(ad.path()), merged.path(), pool);
+    auto back = LlamaModel::load(merged.path(), Quant::None, false, pool);
+    const auto got = back->logits(toks);
+    double md = 0;
+    for (size_t i = 0; i < got.size(); ++i) md = std::max(md, std::fabs(double(got[i]) - tuned[i]));
+    CHECK(md < 0.05);  // bf16 weights in the merged folder
+  }
+  // One part of a fused module cannot be adapted alone; the fused names are refused on a model without them.
+  TinySpec s;
+  s.phi3 = true;
+  auto r = load_tiny(s, pool, 14);
+  CHECK_THROWS(r.m->init_lora(LoraSpec{4, 8, 0, false, {"q_proj", "v_proj"}}, 1),
+               "this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none");
+  CHECK_THROWS(r.m->init_lora(LoraSpec{4, 8, 0, false, {"up_proj"}}, 1), "target gate_up_proj (or all of gate_proj, up_proj)");
+  CHECK_THROWS(r.m->init_lora(LoraSpec{4, 8, 0, false, {"qproj"}}, 1),
+               "unknown LoRA target 'qproj' (supported: qkv_proj, o_proj, gate_up_proj, down_proj)");
+  r.m->init_lora(LoraSpec{4, 8, 0, false, {"gate_up_proj", "qkv_proj"}}, 1);
+  CHECK(r.m->lora_spec().targets == std::vector<std::string>({"qkv_proj", "gate_up_proj"}));
+  auto llama = load_tiny(TinySpec{}, pool, 14);
+  CHECK_THROWS(llama.m->init_lora(LoraSpec{4, 8, 0, false, {"qkv_proj"}}, 1),
+               "LoRA target 'qkv_proj' is a fused module of Phi-3; this model has q_proj, k_proj, v_proj, o_proj");
+  // An adapter of the unfused family does not load into a Phi-3.
+  llama.m->init_lora(LoraSpec{}, 2);
+  CHECK_THROWS(r.m->load_lora(llama.m->export_lora("llama")), "model.layers.0.self_attn.q_proj does not exist in this base");
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -214,15 +283,16 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d;
+  TinySpec a, b, c, d, e;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
   // Gemma 3: layer 0's 3-key window slides past the cached keys as decoding goes on.
   d.gemma = true, d.tie = true, d.hd = 16, d.window = 3, d.qpas = 24;
-  return {a, b, c, d};
+  e.phi3 = true, e.nf4 = true;  // Phi-3: the fused projections' rows split into the cache
+  return {a, b, c, d, e};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

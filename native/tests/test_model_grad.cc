@@ -1,4 +1,4 @@
-// Whole-model LoRA gradients (Llama, Qwen2 biases, Qwen3 q/k norms): finite differences of the double-precision reference loss, checkpointing
+// Whole-model LoRA gradients (Llama, Qwen2 biases, Qwen3 q/k norms, Phi-3's fused projections): finite differences of the double-precision reference loss, checkpointing
 // on = off, bitwise determinism across thread counts, dropout, packing = separate sequences, ISA agreement.
 #include <algorithm>
 
@@ -65,6 +65,29 @@ TEST(lora_grads_match_reference_nf4_tied_bias_llama3) {
   r.m->init_lora(ls, 4);
   randomize_b(*r.m, 5);
   check_against_reference(r, packed_batch(37, 6), "nf4");
+}
+
+// Phi-3's fused qkv_proj / gate_up_proj: one adapter per fused module, its gradient gathered from the split parts.
+TEST(lora_grads_match_reference_phi3_fused) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.phi3 = true, s.nf4 = nf4, s.nkv = 1;
+    auto r = load_tiny(s, pool, 23);
+    LoraSpec ls;
+    ls.rank = 2, ls.alpha = 4, ls.targets = {"qkv_proj", "o_proj", "gate_up_proj", "down_proj"};
+    r.m->init_lora(ls, 7);
+    randomize_b(*r.m, 8);
+    check_against_reference(r, packed_batch(37, 9), nf4 ? "phi3 nf4" : "phi3");
+    // The checkpoint recompute splits the fused outputs again, under the same dropout masks: bitwise the same.
+    const Batch b = packed_batch(37, 7);
+    r.m->init_lora(LoraSpec{2, 4, 0.2f, false, {"qkv_proj", "gate_up_proj"}}, 3);
+    randomize_b(*r.m, 4);
+    const LossSum full = run(*r.m, b, true, false);
+    const auto g = grads(*r.m);
+    CHECK_EQ(run(*r.m, b, true, true).sum, full.sum);
+    CHECK(grads(*r.m) == g);
+  }
 }
 
 // Qwen3's q/k norms sit between the q/k projections (and their adapters) and RoPE: their backward is on the

@@ -21,6 +21,9 @@ struct TinySpec {
   // A Gemma3ForCausalLM: (1 + w) norms stored as w, q/k norms, sandwich norms, GELU, a scaled embedding, sliding
   // windows of `window` keys on the layers the pattern marks, their own RoPE base, scores scaled by qpas^-0.5.
   bool gemma = false;
+  // A Phi3ForCausalLM: the file holds self_attn.qkv_proj ([q; k; v] rows) and mlp.gate_up_proj ([gate; up]), which the
+  // reference applies as transformers' Phi3Attention and Phi3MLP do (one matmul, then the split).
+  bool phi3 = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -37,6 +40,15 @@ struct TinyModel {
 inline const char* const kTinyProj[7] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 inline std::string tiny_module(int l, int p) {
   return "model.layers." + std::to_string(l) + (p < 4 ? ".self_attn." : ".mlp.") + kTinyProj[p];
+}
+inline std::string tiny_qkv(int l) { return "model.layers." + std::to_string(l) + ".self_attn.qkv_proj"; }
+inline std::string tiny_gate_up(int l) { return "model.layers." + std::to_string(l) + ".mlp.gate_up_proj"; }
+// The projection modules of layer l as the file names them.
+inline std::vector<std::string> tiny_modules(const TinySpec& s, int l) {
+  if (s.phi3) return {tiny_qkv(l), tiny_module(l, 3), tiny_gate_up(l), tiny_module(l, 6)};
+  std::vector<std::string> out;
+  for (int p = 0; p < 7; ++p) out.push_back(tiny_module(l, p));
+  return out;
 }
 
 // Writes the folder and returns the weights as the model will see them (bf16-rounded when dtype is BF16,
@@ -77,15 +89,30 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
       add(tiny_module(l, j) + ".weight", {shp[j][0], shp[j][1]}, -b, b);
       if (s.bias && j < 3) add(tiny_module(l, j) + ".bias", {shp[j][0]}, -0.1f, 0.1f);
     }
+    if (s.phi3)  // the same random rows, stacked as Phi-3 stores them
+      for (const auto& [fused, parts] : {std::pair{tiny_qkv(l), std::vector<int>{0, 1, 2}},
+                                         std::pair{tiny_gate_up(l), std::vector<int>{4, 5}}}) {
+        std::vector<float>& w = m.w[fused + ".weight"];
+        int64_t rows = 0;
+        for (int j : parts) {
+          const std::string name = tiny_module(l, j) + ".weight";
+          w.insert(w.end(), m.w[name].begin(), m.w[name].end());
+          rows += shp[j][0];
+          m.w.erase(name), m.shape.erase(name);
+        }
+        m.shape[fused + ".weight"] = {rows, s.H};
+      }
   }
   add("model.norm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
   if (!s.tie) add("lm_head.weight", {s.V, s.H}, -0.5f, 0.5f);
   std::vector<tf::TensorToWrite> out;
   for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) <= 1, "tiny models: Qwen2 (bias), Qwen3 (qk_norm) or Gemma 3");
-  const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM" : "LlamaForCausalLM";
-  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : "llama";
+  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.phi3) <= 1,
+           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3 or Phi-3");
+  const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
+                   : s.phi3 ? "Phi3ForCausalLM" : "LlamaForCausalLM";
+  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -106,9 +133,9 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   write_file(dir + "/config.json", cfg + "}");
   if (s.nf4)
     for (int l = 0; l < s.L; ++l)
-      for (int j = 0; j < 7; ++j) {
-        auto& v = m.w[tiny_module(l, j) + ".weight"];
-        const auto& shp = m.shape[tiny_module(l, j) + ".weight"];
+      for (const std::string& mod : tiny_modules(s, l)) {
+        auto& v = m.w[mod + ".weight"];
+        const auto& shp = m.shape[mod + ".weight"];
         v = tf::nf4_dequantize(tf::nf4_quantize(v.data(), shp[0], shp[1], s.double_quant));
       }
   return m;
@@ -214,8 +241,18 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     for (int l = 0; l < s.L; ++l) {
       const std::string p = "model.layers." + std::to_string(l);
       auto xn = norm(x, n, W(p + ".input_layernorm.weight"));
-      auto q = lin(xn, n, H, tiny_module(l, 0), qd), k = lin(xn, n, H, tiny_module(l, 1), kvd),
-           v = lin(xn, n, H, tiny_module(l, 2), kvd);
+      std::vector<double> q, k, v;
+      if (s.phi3) {  // Phi3Attention: qkv = qkv_proj(x); q, k, v = its first qd, next kvd and last kvd columns
+        const auto qkv = lin(xn, n, H, tiny_qkv(l), qd + 2 * kvd);
+        for (int i = 0; i < n; ++i) {
+          const double* row = &qkv[size_t(i) * (qd + 2 * kvd)];
+          q.insert(q.end(), row, row + qd), k.insert(k.end(), row + qd, row + qd + kvd);
+          v.insert(v.end(), row + qd + kvd, row + qd + 2 * kvd);
+        }
+      } else {
+        q = lin(xn, n, H, tiny_module(l, 0), qd), k = lin(xn, n, H, tiny_module(l, 1), kvd);
+        v = lin(xn, n, H, tiny_module(l, 2), kvd);
+      }
       if (s.qk_norm || s.gemma) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), the same for k, then RoPE
         q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
@@ -251,7 +288,16 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       if (s.gemma) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += o[i];
       auto xn2 = norm(x, n, W(p + (s.gemma ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
-      auto gt = lin(xn2, n, H, tiny_module(l, 4), s.I), up = lin(xn2, n, H, tiny_module(l, 5), s.I);
+      std::vector<double> gt, up;
+      if (s.phi3) {  // Phi3MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
+        const auto gu = lin(xn2, n, H, tiny_gate_up(l), 2 * s.I);
+        for (int i = 0; i < n; ++i) {
+          const double* row = &gu[size_t(i) * 2 * s.I];
+          gt.insert(gt.end(), row, row + s.I), up.insert(up.end(), row + s.I, row + 2 * s.I);
+        }
+      } else {
+        gt = lin(xn2, n, H, tiny_module(l, 4), s.I), up = lin(xn2, n, H, tiny_module(l, 5), s.I);
+      }
       for (size_t i = 0; i < gt.size(); ++i) {
         const double g = gt[i];
         gt[i] = (s.gemma ? 0.5 * g * (1 + std::tanh(std::sqrt(2 / M_PI) * (g + 0.044715 * g * g * g)))

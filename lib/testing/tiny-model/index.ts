@@ -29,6 +29,11 @@ export type TinyModelOptions = {
    * own RoPE base; Gemma 3's chat template and special tokens.
    */
   gemma3?: boolean;
+  /**
+   * Write a Phi3ForCausalLM (Phi-3 / Phi-4): the Llama weights with q, k, v stacked into self_attn.qkv_proj and gate,
+   * up into mlp.gate_up_proj, as Phi-3's checkpoints store them (the same random values as the Llama of that seed).
+   */
+  phi3?: boolean;
   /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -71,7 +76,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3].filter(Boolean).length > 1) throw new Error("tiny model: one of qwen2, qwen3 and gemma3 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3].filter(Boolean).length > 1) throw new Error("tiny model: one of qwen2, qwen3, gemma3 and phi3 at most");
   const gemma = Boolean(opts.gemma3);
   if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow ?? opts.slidingWindowPattern) !== undefined)
     throw new Error("tiny model: queryPreAttnScalar, slidingWindow and slidingWindowPattern are Gemma 3 options (set gemma3)");
@@ -119,14 +124,15 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     lin("mlp.down_proj", H, s.intermediate);
   }
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
+  if (opts.phi3) fusePhi3Projections(tensors);
   if (!tied) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
   const eos = gemma ? tok.tokenId("<eos>") : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemma3Config(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,
@@ -165,6 +171,26 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   writeSafetensors(path.join(opts.dir, "model.safetensors"), tensors, opts.dtype ?? "BF16");
   const numParameters = tensors.reduce((n, t) => n + t.data.length, 0);
   return { dir: opts.dir, config, vocabSize: V, numParameters, eosTokenId: eos, bosTokenId: bos };
+}
+
+/** Phi-3's layout: each layer's q, k, v rows stacked into one qkv_proj, gate and up rows into one gate_up_proj. */
+function fusePhi3Projections(tensors: Tensor[]): void {
+  const groups = [
+    ["self_attn.qkv_proj", ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"]],
+    ["mlp.gate_up_proj", ["mlp.gate_proj", "mlp.up_proj"]],
+  ] as const;
+  for (let at = 0; at < tensors.length; at++) {
+    const m = /^(model\.layers\.\d+)\.(.+)\.weight$/.exec(tensors[at].name);
+    const group = m && groups.find(([, parts]) => parts[0] === m[2]);
+    if (!m || !group) continue;
+    const parts = group[1].map((part) => tensors.find((t) => t.name === `${m[1]}.${part}.weight`)!);
+    const rows = parts.reduce((n, t) => n + t.shape[0], 0);
+    const data = new Float32Array(parts.reduce((n, t) => n + t.data.length, 0));
+    let off = 0;
+    for (const t of parts) data.set(t.data, off), (off += t.data.length);
+    tensors[at] = { name: `${m[1]}.${group[0]}.weight`, shape: [rows, parts[0].shape[1]], data };
+    for (const t of parts.slice(1)) tensors.splice(tensors.indexOf(t), 1);
+  }
 }
 
 /** config.json of a Gemma3ForCausalLM as transformers 4.5x publishes it (gemma-3-1b's keys), from the tiny shape. */

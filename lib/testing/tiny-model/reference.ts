@@ -3,7 +3,7 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
+// A naive Llama/Qwen2/Qwen3/Phi-3/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
 // per-head q/k norms, transformers' Qwen3Attention; for Gemma 3, transformers' Gemma3TextModel) and nothing else:
 // the independent reference the native trainer's logprobs are compared against (base, NF4, double quant, a PEFT
 // adapter, tied embeddings, GQA, biases, q/k norms, Gemma 3's differences). Slow and plain on purpose; tiny models only.
@@ -33,7 +33,8 @@ export function embedScale(hiddenSize: number, dtype: "bfloat16" | "float32"): n
 // Gemma 3's MLP gate (gelu_pytorch_tanh).
 const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
-const PROJ = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"];
+// Phi-3's fused qkv_proj and gate_up_proj are quantized (and adapted) as the one weight each is in the file.
+const PROJ = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "self_attn.qkv_proj", "mlp.gate_up_proj"];
 
 export class ReferenceModel {
   private readonly w = new Map<string, Mat>();
@@ -59,6 +60,27 @@ export class ReferenceModel {
       this.w.set(name, { rows: t.shape[0]!, cols: t.shape[1] ?? 1, data: Float64Array.from(values) });
     }
     if (opts.adapterDir) this.applyAdapter(opts.adapterDir);
+    this.splitFused();
+  }
+
+  // Phi3Attention and Phi3MLP: q, k, v are the first num_heads·head_dim, next and last num_kv_heads·head_dim outputs of
+  // qkv_proj; gate and up the two halves of gate_up_proj's (chunk(2)). Rows of the (quantized, adapted) weight are
+  // those outputs, so splitting the rows after quantizing and merging the adapter computes the same function.
+  private splitFused(): void {
+    const hd = this.cfg.head_dim ?? this.cfg.hidden_size / this.cfg.num_attention_heads;
+    for (let l = 0; l < this.cfg.num_hidden_layers; l++) {
+      const p = `model.layers.${l}`;
+      const qkv = this.w.get(`${p}.self_attn.qkv_proj.weight`);
+      const gateUp = this.w.get(`${p}.mlp.gate_up_proj.weight`);
+      if (!qkv || !gateUp) continue;
+      const q = this.cfg.num_attention_heads * hd, kv = this.cfg.num_key_value_heads * hd, inter = gateUp.rows / 2;
+      const rows = (m: Mat, from: number, n: number): Mat => ({ rows: n, cols: m.cols, data: m.data.slice(from * m.cols, (from + n) * m.cols) });
+      this.w.set(`${p}.self_attn.q_proj.weight`, rows(qkv, 0, q));
+      this.w.set(`${p}.self_attn.k_proj.weight`, rows(qkv, q, kv));
+      this.w.set(`${p}.self_attn.v_proj.weight`, rows(qkv, q + kv, kv));
+      this.w.set(`${p}.mlp.gate_proj.weight`, rows(gateUp, 0, inter));
+      this.w.set(`${p}.mlp.up_proj.weight`, rows(gateUp, inter, inter));
+    }
   }
 
   // W' = W + scaling·B·A is the same function as the unmerged LoRA forward (no dropout at inference).

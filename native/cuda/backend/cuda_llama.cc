@@ -21,6 +21,9 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 }  // namespace
 
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
+  TF_CHECK(!hm_.cfg.fused_projections,
+           hm_.cfg.architecture + " (fused qkv_proj and gate_up_proj) is trained and run on the CPU backend only so "
+                                  "far: pass --backend cpu");
   activate();
   // The highest priority: where the NF4 expansions' side stream (dequant_pipeline.h) and this one both have work,
   // the GEMMs on the critical path get the SMs first.
@@ -86,10 +89,10 @@ void CudaLlama::upload_weights() {
     for (int p = 0; p < kNumProj; ++p) {
       const Linear& h = hl.proj[p];
       DeviceLinear& d = dl.proj[p];
-      const std::string name = proj_module(hm_.prefix, l, p) + ".weight";
+      const std::string name = proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p) + ".weight";
       d.in = h.in, d.out = h.out, d.nf4 = h.is_nf4;
       if (!h.bias.empty())
-        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, l, p) + ".bias")));
+        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p) + ".bias")));
       if (!h.is_nf4) {
         d.w = bf16_upload(h.dense(), size_t(h.in * h.out), name);
         continue;
@@ -210,7 +213,7 @@ PeftAdapter CudaLlama::export_lora(const std::string& base_name) const {
       if (s.a < 0) continue;
       const DeviceLinear& lin = layers_[l].proj[p];
       LoraTensors t;
-      t.module = proj_module(hm_.prefix, l, p);
+      t.module = proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p);
       t.rank = spec_.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A.assign(w.begin() + s.a, w.begin() + s.a + spec_.rank * lin.in);
       t.B.assign(w.begin() + s.b, w.begin() + s.b + lin.out * spec_.rank);

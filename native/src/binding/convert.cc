@@ -164,6 +164,7 @@ Napi::Object to_js(Napi::Env env, const api::ModelInfo& m) {
   o.Set("tieWordEmbeddings", m.tie_word_embeddings);
   o.Set("qkNorm", m.qk_norm);
   o.Set("sandwichNorms", m.sandwich_norms);
+  o.Set("fusedProjections", m.fused_projections);
   Napi::Array eos = Napi::Array::New(env, m.eos_token_ids.size());
   for (size_t i = 0; i < m.eos_token_ids.size(); ++i) eos.Set(static_cast<uint32_t>(i), m.eos_token_ids[i]);
   o.Set("eosTokenIds", eos);

@@ -4,6 +4,8 @@
 // MLP bias, a non-SiLU activation) is refused here with a message, rather than trained silently wrong.
 // Gemma 3's text model is read as transformers' Gemma3TextConfig: its own defaults (head_dim 256, tied
 // embeddings, query_pre_attn_scalar 256, sliding_window 4096 on five layers of six) and its two RoPE bases.
+// Phi-3 and Phi-4 (Phi3ForCausalLM) are read as Phi3Config: Llama's maths with fused qkv_proj / gate_up_proj; the
+// long-context variants' "longrope" scaling and Phi-4-mini's partial rotary factor are refused.
 #include "io/config.h"
 
 #include <cerrno>
@@ -19,7 +21,7 @@
 namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
-                                               "Qwen3ForCausalLM", "Gemma3ForCausalLM",
+                                               "Qwen3ForCausalLM", "Phi3ForCausalLM", "Gemma3ForCausalLM",
                                                "Gemma3ForConditionalGeneration", nullptr};
 
 namespace {
@@ -53,6 +55,7 @@ int default_max_positions(const std::string& arch) {
   if (arch == "MistralForCausalLM") return 4096 * 32;
   if (arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM") return 32768;
   if (arch == "Gemma3ForCausalLM") return 131072;
+  if (arch == "Phi3ForCausalLM") return 4096;
   return 2048;
 }
 
@@ -212,6 +215,35 @@ void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
   parse_gemma_rope(j, src, c);
 }
 
+// What Phi3Config can say that the trainer would compute differently, each refused with what it is. Phi-3-mini-128k,
+// Phi-3.5-mini and Phi-4-mini stretch RoPE with "longrope" (two per-frequency factor lists and a cos/sin scale);
+// Phi-4-mini also rotates only part of each head. Residual and embedding dropout would be applied by transformers
+// while training; every published Phi-3 and Phi-4 has them at 0.
+void refuse_phi3_differences(const Json& j, const std::string& src) {
+  auto num = [](double x) {
+    std::ostringstream o;
+    o << x;  // 0.75, not 0.750000
+    return o.str();
+  };
+  if (const Json* rs = present(j, "rope_scaling")) {
+    const Json* type = rs->is_object() ? present(*rs, "type") : nullptr;
+    if (!type && rs->is_object()) type = present(*rs, "rope_type");
+    const std::string t = type && type->is_string() ? type->as_string() : "";
+    TF_CHECK(t != "longrope" && t != "su",
+             src + ": rope_scaling type \"" + t + "\" (the 128k-context Phi-3, Phi-3.5 and Phi-4-mini RoPE) is not "
+                   "supported; the 4k/16k-context checkpoints (Phi-3-mini-4k, Phi-3-medium-4k, phi-4) are");
+  }
+  if (const Json* f = present(j, "partial_rotary_factor"))
+    TF_CHECK(f->as_double(src + ": partial_rotary_factor") == 1.0,
+             src + ": partial_rotary_factor " + num(f->as_double()) +
+                 " (RoPE on part of each head, as in Phi-4-mini) is not supported");
+  for (const char* k : {"resid_pdrop", "embd_pdrop", "attention_dropout"})
+    if (const Json* v = present(j, k))
+      TF_CHECK(v->as_double(src + ": " + k) == 0.0,
+               src + ": " + k + " = " + num(v->as_double()) + " is not supported (training applies LoRA "
+                   "dropout only); set it to 0.0 as the published Phi-3 and Phi-4 checkpoints have it");
+}
+
 // Gemma 3 from 4B up is published as Gemma3ForConditionalGeneration: its decoder's config is text_config, which
 // leaves out what Gemma3TextConfig defaults (gemma-3-4b-it gives only hidden_size, intermediate_size, the layer count,
 // its window and RoPE scaling). The text model is read as a Gemma3ForCausalLM; the vision tower is not read (training
@@ -258,6 +290,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     const std::string& m = mt->as_string(source + ": model_type");
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
+                   : m == "phi3" ? "Phi3ForCausalLM"
                    : m == "gemma3_text" ? "Gemma3ForCausalLM" : m == "gemma3" ? "Gemma3ForConditionalGeneration"
                    : "model_type " + m;
   }
@@ -267,8 +300,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
   const bool qwen3 = c.architecture == "Qwen3ForCausalLM";
   const bool gemma = c.architecture == "Gemma3ForCausalLM";
+  const bool phi3 = c.architecture == "Phi3ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
-               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : "qwen2";
+               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : "qwen2";
+  c.fused_projections = phi3;
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE.
   c.qk_norm = qwen3;
 
@@ -331,7 +366,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
       sliding_layer |= kind == "sliding_attention";
     }
   }
-  const bool window = c.architecture == "MistralForCausalLM" || sliding_layer ||
+  // Phi3Config applies sliding_window whenever it is set (Phi-3-mini-4k: 2047).
+  const bool window = c.architecture == "MistralForCausalLM" || sliding_layer || phi3 ||
                       ((c.architecture == "Qwen2ForCausalLM" || qwen3) && present(j, "use_sliding_window") &&
                        j.at("use_sliding_window").as_bool(source + ": use_sliding_window"));
   // MistralConfig's default window is 4096 when the key is absent; null means no window.
@@ -346,6 +382,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   if (gemma) {
     parse_gemma(j, source, c);
   } else {
+    if (phi3) refuse_phi3_differences(j, source);
     parse_rope(j, source, c);
   }
 

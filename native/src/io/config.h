@@ -1,6 +1,6 @@
 #pragma once
 // config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM;
-// SmolLM2 is Llama with tied embeddings) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
+// SmolLM2 is Llama with tied embeddings; Phi3ForCausalLM, Phi-3 and Phi-4, is Llama with fused projections) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
 // Gemma3ForConditionalGeneration), which is the same decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
 // supported architectures.
 #include <string>
@@ -22,7 +22,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "gemma3_text"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "gemma3_text"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -37,6 +37,9 @@ struct ModelConfig {
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v bias (always true for Qwen2)
   bool qk_norm = false;         // RMSNorm over each head of q and k before RoPE (Qwen3's q_norm / k_norm)
+  // Phi-3 / Phi-4 (Phi3ForCausalLM): q, k and v are one linear layer, self_attn.qkv_proj ([q; k; v] rows), and the
+  // MLP's gate and up are one, mlp.gate_up_proj ([gate; up] rows). The same maths; LoRA adapts the fused modules.
+  bool fused_projections = false;
   // Gemma 3. Each is the Llama behaviour at its default.
   bool norm_plus_one = false;   // every RMSNorm scales by (1 + weight): the files store scale − 1
   bool embed_scaled = false;    // the embedding is multiplied by sqrt(hidden_size), rounded to the weights' dtype

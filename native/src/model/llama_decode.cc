@@ -28,8 +28,7 @@ void layer_tail(LlamaModel::Impl& m, const Layer& ly, int n, const float* att, f
   if (sandwich) rmsnorm_forward(m.pool, xn, ly.attn_out_norm.data(), x2, nullptr, n, H, eps);
   for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
   rmsnorm_forward(m.pool, x2, ly.post_norm.data(), xn, nullptr, n, H, eps);
-  m.proj_forward(ly.proj[kGate], xn, g, n, {}, nullptr);
-  m.proj_forward(ly.proj[kUp], xn, u, n, {}, nullptr);
+  m.gate_up_forward(ly, xn, g, u, n, {}, nullptr);
   m.gate_forward(g, u, h, n * I);
   m.proj_forward(ly.proj[kDown], h, sandwich ? xn : x, n, {}, nullptr);
   if (sandwich) rmsnorm_forward(m.pool, xn, ly.mlp_out_norm.data(), x, nullptr, n, H, eps);
@@ -69,9 +68,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;
     float* vl = c.v.data() + int64_t(l) * c.max_len * kvd;
     rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
-    m.proj_forward(ly.proj[kQ], xn.data(), q.data(), n, {}, nullptr);
-    m.proj_forward(ly.proj[kK], xn.data(), kl + int64_t(c.len) * kvd, n, {}, nullptr);
-    m.proj_forward(ly.proj[kV], xn.data(), vl + int64_t(c.len) * kvd, n, {}, nullptr);
+    m.qkv_forward(ly, xn.data(), q.data(), kl + int64_t(c.len) * kvd, vl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
     rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd);
     rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd);
@@ -110,9 +107,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     const Layer& ly = m.layers[l];
     // The projections see all n rows at once (one pass over each weight); attention is each sequence's own.
     rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
-    m.proj_forward(ly.proj[kQ], xn.data(), q.data(), n, {}, nullptr);
-    m.proj_forward(ly.proj[kK], xn.data(), k.data(), n, {}, nullptr);
-    m.proj_forward(ly.proj[kV], xn.data(), v.data(), n, {}, nullptr);
+    m.qkv_forward(ly, xn.data(), q.data(), k.data(), v.data(), n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
     rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd);
     rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd);

@@ -14,8 +14,11 @@ namespace tf {
 // The seven per-layer projections in PEFT target-name order (also the LoRA parameter order).
 enum Proj { kQ = 0, kK, kV, kO, kGate, kUp, kDown, kNumProj };
 extern const char* const kProjNames[kNumProj];  // "q_proj", ...
+// A model's name for projection slot p. Phi-3's fused modules (cfg.fused_projections) sit in the first slot of what
+// they fuse: qkv_proj in kQ's, gate_up_proj in kGate's; its kK, kV and kUp slots are empty (null here).
+const char* proj_name(bool fused, int p);
 // "<prefix>layers.<l>.self_attn.q_proj", ".mlp.gate_proj", ...; prefix: the decoder's in the checkpoint (Impl::prefix).
-std::string proj_module(const std::string& prefix, int layer, int p);
+std::string proj_module(const std::string& prefix, bool fused, int layer, int p);
 
 // A frozen linear layer (fp32 or NF4, optional bias) with an optional LoRA branch.
 struct Linear {
@@ -57,6 +60,7 @@ struct Workspace {
   std::vector<std::vector<float>> xs;          // layer inputs x_0..x_L [N, H]
   std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b;
   std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
+  std::vector<float> d_fused;  // Phi-3: dq|dk|dv or dg|du joined into the fused projection's output gradient
   std::vector<int32_t> positions, seg_start;
   std::vector<int32_t> window_start;  // sliding layers: seg_start narrowed to the window (empty without one)
 };
@@ -85,6 +89,8 @@ struct LlamaModel::Impl {
   std::vector<std::array<kernels::LoraDropout, kNumProj>> drop;
 
   Workspace ws;
+  // Phi-3: a fused projection's output [N, q+k+v or gate+up] before its rows are split (forward and decoding).
+  mutable std::vector<float> fused_out;
   // Profiling marks (off unless the trainer switches them on); mutable: the const forward passes mark too.
   mutable HostTimeline timeline;
   void mark(StepPhase p) const { timeline.mark(p); }
@@ -96,6 +102,19 @@ struct LlamaModel::Impl {
   // dx (= or +=) for base and LoRA; LoRA grads accumulate. dx may be null (only LoRA grads wanted).
   void proj_backward(Linear& lin, const float* x, const float* dy, float* dx, bool accumulate, int64_t N,
                      const kernels::LoraDropout& d, const std::vector<float>& lora_u) const;
+
+  // q, k, v = q_proj, k_proj, v_proj (x), or Phi-3's qkv_proj (x) split; likewise g, u = gate and up. lora_u from
+  // `a` when given (training), dropout keys d[p].
+  using Drops = std::array<kernels::LoraDropout, kNumProj>;
+  void qkv_forward(const Layer& ly, const float* x, float* q, float* k, float* v, int64_t N, const Drops& d,
+                   LayerActs* a) const;
+  void gate_up_forward(const Layer& ly, const float* x, float* g, float* u, int64_t N, const Drops& d,
+                       LayerActs* a) const;
+  // Their backward: dx = (q,k,v's or gate,up's input gradient), null for LoRA gradients only.
+  void qkv_backward(Layer& ly, const float* x, const float* dq, const float* dk, const float* dv, float* dx, int64_t N,
+                    const Drops& d, const LayerActs& a);
+  void gate_up_backward(Layer& ly, const float* x, const float* dg, const float* du, float* dx, int64_t N,
+                        const Drops& d, const LayerActs& a);
 
   // Per-layer choices of Gemma 3 (every layer is a full-attention one otherwise).
   bool sliding(int l) const { return !cfg.layer_sliding.empty() && cfg.layer_sliding[l]; }

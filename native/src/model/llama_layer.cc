@@ -5,7 +5,10 @@
 // also normalizes each sublayer's output before its residual add ("sandwich" norms), gates with GELU, and windows
 // the attention of its sliding layers:
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
+// Phi-3 computes q, k, v with one qkv_proj and gate, up with one gate_up_proj (qkv_forward, gate_up_forward).
 #include <algorithm>
+#include <initializer_list>
+#include <utility>
 
 #include "kernels/attention.h"
 #include "kernels/embedding.h"
@@ -101,6 +104,91 @@ void LlamaModel::Impl::proj_backward(Linear& lin, const float* x, const float* d
   mark(StepPhase::Lora);
 }
 
+namespace {
+// A fused projection's output rows [N, Σ widths] split into contiguous parts, and the parts' gradients joined back.
+struct Part {
+  float* p;
+  int64_t w;
+};
+void split_rows(ThreadPool* pool, const float* f, int64_t N, std::initializer_list<Part> parts) {
+  int64_t F = 0;
+  for (const Part& x : parts) F += x.w;
+  pool->parallel_for_grain(N, 64, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      const float* row = f + i * F;
+      for (const Part& x : parts) {
+        std::copy_n(row, x.w, x.p + i * x.w);
+        row += x.w;
+      }
+    }
+  });
+}
+void join_rows(ThreadPool* pool, std::initializer_list<std::pair<const float*, int64_t>> parts, int64_t N, float* f) {
+  int64_t F = 0;
+  for (const auto& x : parts) F += x.second;
+  pool->parallel_for_grain(N, 64, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) {
+      float* row = f + i * F;
+      for (const auto& x : parts) row = std::copy_n(x.first + i * x.second, x.second, row);
+    }
+  });
+}
+}  // namespace
+
+void LlamaModel::Impl::qkv_forward(const Layer& ly, const float* x, float* q, float* k, float* v, int64_t N,
+                                   const Drops& d, LayerActs* a) const {
+  auto u = [&](int p) { return a ? &a->lora_u[p] : nullptr; };
+  if (!cfg.fused_projections) {
+    proj_forward(ly.proj[kQ], x, q, N, d[kQ], u(kQ));
+    proj_forward(ly.proj[kK], x, k, N, d[kK], u(kK));
+    proj_forward(ly.proj[kV], x, v, N, d[kV], u(kV));
+    return;
+  }
+  const int64_t qd = int64_t(nh) * hd, kvd = int64_t(nkv) * hd;
+  fused_out.resize(N * (qd + 2 * kvd));
+  proj_forward(ly.proj[kQ], x, fused_out.data(), N, d[kQ], u(kQ));
+  split_rows(pool, fused_out.data(), N, {{q, qd}, {k, kvd}, {v, kvd}});
+}
+
+void LlamaModel::Impl::gate_up_forward(const Layer& ly, const float* x, float* g, float* up, int64_t N, const Drops& d,
+                                       LayerActs* a) const {
+  auto u = [&](int p) { return a ? &a->lora_u[p] : nullptr; };
+  if (!cfg.fused_projections) {
+    proj_forward(ly.proj[kGate], x, g, N, d[kGate], u(kGate));
+    proj_forward(ly.proj[kUp], x, up, N, d[kUp], u(kUp));
+    return;
+  }
+  fused_out.resize(N * 2 * I);
+  proj_forward(ly.proj[kGate], x, fused_out.data(), N, d[kGate], u(kGate));
+  split_rows(pool, fused_out.data(), N, {{g, I}, {up, I}});  // Phi3MLP: gate, up = gate_up_proj(x).chunk(2)
+}
+
+void LlamaModel::Impl::qkv_backward(Layer& ly, const float* x, const float* dq, const float* dk, const float* dv,
+                                    float* dx, int64_t N, const Drops& d, const LayerActs& a) {
+  if (!cfg.fused_projections) {
+    proj_backward(ly.proj[kQ], x, dq, dx, false, N, d[kQ], a.lora_u[kQ]);
+    proj_backward(ly.proj[kK], x, dk, dx, true, N, d[kK], a.lora_u[kK]);
+    proj_backward(ly.proj[kV], x, dv, dx, true, N, d[kV], a.lora_u[kV]);
+    return;
+  }
+  const int64_t qd = int64_t(nh) * hd, kvd = int64_t(nkv) * hd;
+  ws.d_fused.resize(N * (qd + 2 * kvd));
+  join_rows(pool, {{dq, qd}, {dk, kvd}, {dv, kvd}}, N, ws.d_fused.data());
+  proj_backward(ly.proj[kQ], x, ws.d_fused.data(), dx, false, N, d[kQ], a.lora_u[kQ]);
+}
+
+void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* dg, const float* du, float* dx,
+                                        int64_t N, const Drops& d, const LayerActs& a) {
+  if (!cfg.fused_projections) {
+    proj_backward(ly.proj[kGate], x, dg, dx, false, N, d[kGate], a.lora_u[kGate]);
+    proj_backward(ly.proj[kUp], x, du, dx, true, N, d[kUp], a.lora_u[kUp]);
+    return;
+  }
+  ws.d_fused.resize(N * 2 * I);
+  join_rows(pool, {{dg, I}, {du, I}}, N, ws.d_fused.data());
+  proj_backward(ly.proj[kGate], x, ws.d_fused.data(), dx, false, N, d[kGate], a.lora_u[kGate]);
+}
+
 void LlamaModel::Impl::qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const {
   if (ly.q_norm.empty()) return;
   const float eps = static_cast<float>(cfg.rms_norm_eps);
@@ -133,9 +221,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   rmsnorm_forward(pool, x_in, ly.input_norm.data(), a.xn1.data(), a.rstd1.data(), N, H, eps);
   mark(StepPhase::Elementwise);
   a.q.resize(N * qd), a.k.resize(N * kvd), a.v.resize(N * kvd);
-  proj_forward(ly.proj[kQ], a.xn1.data(), a.q.data(), N, dr[kQ], &a.lora_u[kQ]);
-  proj_forward(ly.proj[kK], a.xn1.data(), a.k.data(), N, dr[kK], &a.lora_u[kK]);
-  proj_forward(ly.proj[kV], a.xn1.data(), a.v.data(), N, dr[kV], &a.lora_u[kV]);
+  qkv_forward(ly, a.xn1.data(), a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd);
@@ -165,8 +251,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   rmsnorm_forward(pool, a.x2.data(), ly.post_norm.data(), a.xn2.data(), a.rstd2.data(), N, H, eps);
   mark(StepPhase::Elementwise);
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
-  proj_forward(ly.proj[kGate], a.xn2.data(), a.g.data(), N, dr[kGate], &a.lora_u[kGate]);
-  proj_forward(ly.proj[kUp], a.xn2.data(), a.u.data(), N, dr[kUp], &a.lora_u[kUp]);
+  gate_up_forward(ly, a.xn2.data(), a.g.data(), a.u.data(), N, dr, &a);
   // The recompute needs the down projection only for its adapter, or for the output norm's backward.
   if (recompute && !ly.proj[kDown].has_lora && !sandwich) return;
   gate_forward(a.g.data(), a.u.data(), a.h.data(), N * I);
@@ -204,8 +289,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   proj_backward(ly.proj[kDown], a.h.data(), d_mlp_out, w.dh.data(), false, N, dr[kDown], a.lora_u[kDown]);
   gate_backward(w.dh.data(), a.g.data(), a.u.data(), w.dg.data(), w.du.data(), N * I);
   mark(StepPhase::Elementwise);
-  proj_backward(ly.proj[kGate], a.xn2.data(), w.dg.data(), w.dxn.data(), false, N, dr[kGate], a.lora_u[kGate]);
-  proj_backward(ly.proj[kUp], a.xn2.data(), w.du.data(), w.dxn.data(), true, N, dr[kUp], a.lora_u[kUp]);
+  gate_up_backward(ly, a.xn2.data(), w.dg.data(), w.du.data(), w.dxn.data(), N, dr, a);
   std::copy(dx_out, dx_out + N * H, w.dx2.begin());  // residual
   rmsnorm_backward(pool, w.dxn.data(), a.x2.data(), ly.post_norm.data(), a.rstd2.data(), w.dx2.data(), true, N, H);
   mark(StepPhase::Elementwise);
@@ -229,9 +313,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   float* dxn = need_dx ? w.dxn.data() : nullptr;
-  proj_backward(ly.proj[kQ], a.xn1.data(), w.dq.data(), dxn, false, N, dr[kQ], a.lora_u[kQ]);
-  proj_backward(ly.proj[kK], a.xn1.data(), w.dk.data(), dxn, true, N, dr[kK], a.lora_u[kK]);
-  proj_backward(ly.proj[kV], a.xn1.data(), w.dv.data(), dxn, true, N, dr[kV], a.lora_u[kV]);
+  qkv_backward(ly, a.xn1.data(), w.dq.data(), w.dk.data(), w.dv.data(), dxn, N, dr, a);
   if (!need_dx) return;
   std::copy(w.dx2.begin(), w.dx2.begin() + N * H, dx_in);
   rmsnorm_backward(pool, w.dxn.data(), x_in, ly.input_norm.data(), a.rstd1.data(), dx_in, true, N, H);

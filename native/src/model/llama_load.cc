@@ -11,8 +11,15 @@ namespace tf {
 
 const char* const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 
-std::string proj_module(const std::string& prefix, int layer, int p) {
-  return prefix + "layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + kProjNames[p];
+const char* proj_name(bool fused, int p) {
+  static const char* const kFused[kNumProj] = {"qkv_proj", nullptr, nullptr, "o_proj", "gate_up_proj", nullptr, "down_proj"};
+  return fused ? kFused[p] : kProjNames[p];
+}
+
+std::string proj_module(const std::string& prefix, bool fused, int layer, int p) {
+  const char* name = proj_name(fused, p);
+  TF_CHECK(name, "proj_module: a fused model has no module in slot " + std::to_string(p));
+  return prefix + "layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + name;
 }
 
 int64_t Linear::bytes() const {
@@ -103,7 +110,9 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   m->final_norm = read_norm(ws, dir, pre_model + "norm.weight", H, c);
   m->layers.resize(m->L);
   std::vector<float> scratch;
-  const int64_t shapes[kNumProj][2] = {{qd, H}, {kvd, H}, {kvd, H}, {H, qd}, {I, H}, {I, H}, {H, I}};
+  const bool fused = c.fused_projections;  // Phi-3: [q; k; v] and [gate; up] rows in one weight each
+  const int64_t shapes[kNumProj][2] = {{fused ? qd + 2 * kvd : qd, H}, {kvd, H}, {kvd, H}, {H, qd},
+                                       {fused ? 2 * I : I, H},         {I, H},   {H, I}};
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
     const std::string pre = pre_model + "layers." + std::to_string(l);
@@ -123,8 +132,9 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
       ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", m->hd, c);
     }
     for (int p = 0; p < kNumProj; ++p)
-      load_linear(ws, dir, proj_module(pre_model, l, p), shapes[p][0], shapes[p][1], c.attention_bias && p <= kV, quant,
-                  m->double_quant, pool, scratch, ly.proj[p]);
+      if (proj_name(fused, p))
+        load_linear(ws, dir, proj_module(pre_model, fused, l, p), shapes[p][0], shapes[p][1],
+                    c.attention_bias && p <= kV, quant, m->double_quant, pool, scratch, ly.proj[p]);
   }
   // lm_head stays fp32 even with NF4, as transformers keeps the output embedding out of bitsandbytes.
   m->lm_head.in = H, m->lm_head.out = V;
@@ -190,7 +200,9 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   // and log-sum-exp (kept so the recompute skips the attention).
   const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer + int64_t(m.L - 1) * (N * qd + int64_t(B) * m.nh * T)
                                      : int64_t(m.L) * (N * m.H + per_layer);
-  return 4 * (kept + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
+  // Phi-3: a fused projection's output before its split, and its gradient before the fused backward.
+  const int64_t fused = m.cfg.fused_projections ? 2 * N * std::max(qd + 2 * kvd, 2 * int64_t(m.I)) : 0;
+  return 4 * (kept + fused + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
 }
 
 }  // namespace tf

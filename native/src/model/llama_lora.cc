@@ -11,24 +11,42 @@ namespace tf {
 
 namespace {
 
-int proj_index(const std::string& name) {
-  for (int p = 0; p < kNumProj; ++p)
-    if (name == kProjNames[p]) return p;
-  return -1;
-}
-
 float scaling_of(const LoraSpec& s) {
   return s.rslora ? s.alpha / std::sqrt(static_cast<float>(s.rank)) : s.alpha / static_cast<float>(s.rank);
 }
 
-std::vector<bool> target_mask(const std::vector<std::string>& targets) {
+// Which projection slots the targets adapt. A fused model (Phi-3) is targeted by its own module names (qkv_proj,
+// gate_up_proj), or by the names of what they fuse, given together: q_proj, k_proj and v_proj all adapt qkv_proj, so
+// the form's presets (q/k/v/o, all-linear) mean the same on every model. One part of a fused module alone cannot be.
+std::vector<bool> target_mask(const std::vector<std::string>& targets, bool fused) {
   TF_CHECK(!targets.empty(), "LoRA needs at least one target module");
   std::vector<bool> on(kNumProj, false);
-  for (const auto& t : targets) {
-    const int p = proj_index(t);
-    TF_CHECK(p >= 0, "unknown LoRA target '" + t +
-                         "' (supported: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj)");
-    on[p] = true;
+  std::set<std::string> given(targets.begin(), targets.end());
+  std::string names;
+  for (int p = 0; p < kNumProj; ++p)
+    if (proj_name(fused, p)) names += std::string(names.empty() ? "" : ", ") + proj_name(fused, p);
+  if (fused) {
+    const std::pair<const char*, std::vector<const char*>> groups[] = {{"qkv_proj", {"q_proj", "k_proj", "v_proj"}},
+                                                                       {"gate_up_proj", {"gate_proj", "up_proj"}}};
+    for (const auto& [module, parts] : groups) {
+      int n = 0;
+      for (const char* part : parts) n += int(given.erase(part));
+      std::string list;
+      for (const char* part : parts) list += std::string(list.empty() ? "" : ", ") + part;
+      TF_CHECK(n == 0 || n == int(parts.size()),
+               std::string("this model computes ") + list + " in one module, " + module + ", so LoRA adapts all of them or "
+                   "none: target " + module + " (or all of " + list + ")");
+      if (n) given.insert(module);
+    }
+  }
+  for (const auto& t : given) {
+    int found = -1;
+    for (int p = 0; p < kNumProj; ++p)
+      if (proj_name(fused, p) && t == proj_name(fused, p)) found = p;
+    if (found < 0 && !fused && (t == "qkv_proj" || t == "gate_up_proj"))
+      throw Error("LoRA target '" + t + "' is a fused module of Phi-3; this model has " + names);
+    TF_CHECK(found >= 0, "unknown LoRA target '" + t + "' (supported: " + names + ")");
+    on[found] = true;
   }
   return on;
 }
@@ -39,7 +57,8 @@ void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
   Impl& m = *impl_;
   TF_CHECK(spec.rank >= 1, "LoRA rank must be at least 1, got " + std::to_string(spec.rank));
   TF_CHECK(spec.dropout >= 0.f && spec.dropout < 1.f, "LoRA dropout must be in [0, 1)");
-  const std::vector<bool> on = target_mask(spec.targets);
+  const bool fused = m.cfg.fused_projections;
+  const std::vector<bool> on = target_mask(spec.targets, fused);
   clear_lora();
   Rng rng(seed);
   for (auto& ly : m.layers)
@@ -56,6 +75,12 @@ void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
       lin.gB.assign(lin.B.size(), 0.f);
     }
   m.spec = spec;
+  // A fused model's adapter_config.json lists its own module names (qkv_proj, not q_proj, k_proj, v_proj).
+  if (fused) {
+    m.spec.targets.clear();
+    for (int p = 0; p < kNumProj; ++p)
+      if (on[p]) m.spec.targets.push_back(proj_name(fused, p));
+  }
   m.scaling = scaling_of(spec);
   m.lora_on = true;
 }
@@ -93,9 +118,10 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
   std::set<std::string> targets;
   for (const auto& t : a.modules) {
     int layer = -1, p = -1;
+    const bool fused = m.cfg.fused_projections;
     for (int l = 0; l < m.L && p < 0; ++l)
       for (int q = 0; q < kNumProj; ++q)
-        if (t.module == proj_module(m.prefix, l, q)) layer = l, p = q;
+        if (proj_name(fused, q) && t.module == proj_module(m.prefix, fused, l, q)) layer = l, p = q;
     if (p < 0)
       throw Error("adapter module " + t.module + " does not exist in this base model (" + m.cfg.architecture + ", " +
                   std::to_string(m.L) + " layers): the adapter was made for another base");
@@ -107,7 +133,7 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
                   "], this base expects [" + std::to_string(a.r) + ", " + std::to_string(lin.in) + "] / [" +
                   std::to_string(lin.out) + ", " + std::to_string(a.r) + "]: the adapter was made for another base");
     TF_CHECK(found.emplace(std::make_pair(layer, p), &t).second, "adapter lists module " + t.module + " twice");
-    targets.insert(kProjNames[p]);
+    targets.insert(proj_name(m.cfg.fused_projections, p));
   }
   clear_lora();
   for (const auto& [key, t] : found) {
@@ -119,7 +145,8 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
   m.spec.rank = a.r, m.spec.alpha = a.alpha, m.spec.dropout = a.dropout, m.spec.rslora = a.rslora;
   m.spec.targets.clear();
   for (int p = 0; p < kNumProj; ++p)
-    if (targets.count(kProjNames[p])) m.spec.targets.push_back(kProjNames[p]);
+    if (const char* name = proj_name(m.cfg.fused_projections, p); name && targets.count(name))
+      m.spec.targets.push_back(name);
   m.scaling = scaling_of(m.spec);
   m.lora_on = true;
 }
@@ -136,7 +163,7 @@ PeftAdapter LlamaModel::export_lora(const std::string& base_name) const {
       const Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
       LoraTensors t;
-      t.module = proj_module(m.prefix, l, p);
+      t.module = proj_module(m.prefix, m.cfg.fused_projections, l, p);
       t.rank = m.spec.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A = lin.A, t.B = lin.B;
       a.modules.push_back(std::move(t));
@@ -151,7 +178,7 @@ std::vector<ParamRef> LlamaModel::lora_params() {
     for (int p = 0; p < kNumProj; ++p) {
       Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
-      const std::string mod = proj_module(m.prefix, l, p);
+      const std::string mod = proj_module(m.prefix, m.cfg.fused_projections, l, p);
       out.push_back({lin.A.data(), lin.gA.data(), lin.A.size(), mod + ".lora_A"});
       out.push_back({lin.B.data(), lin.gB.data(), lin.B.size(), mod + ".lora_B"});
     }
