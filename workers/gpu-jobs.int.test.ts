@@ -50,6 +50,7 @@ let server: RouteServer;
 beforeAll(async () => {
   mkdirSync(modelsRoot, { recursive: true });
   writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
+  writeTinyModel({ dir: path.join(modelsRoot, "tiny-phi3"), preset: "tiny", seed: 7, phi3: true });
   server = await serveRoutes([
     { pattern: /^\/api\/datasets$/, keys: [], module: datasetsRoute },
     { pattern: /^\/api\/datasets\/([^/]+)\/imports$/, keys: ["id"], module: importsRoute },
@@ -108,6 +109,18 @@ describe("gpu worker: local fine-tuning jobs", () => {
       expect(res.status).toBe(400);
       expect(res.body.error.details.issues[0]!.field).toBe("baseModel");
     }
+  });
+
+  it("refuses LoRA on a part of a Phi-3's fused module (q without k and v) at launch, naming the field; whole groups pass", async () => {
+    const v = await version(4, 0);
+    const res = await api<{ error: { message: string; details: { issues: { field: string }[] } } }>("POST", "/api/jobs", { provider: "local", datasetVersionId: v, baseModel: "tiny-phi3", config: { lora: { targets: ["q_proj", "o_proj"] } } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details.issues.map((i) => i.field)).toEqual(["config.lora.targets"]);
+    expect(res.body.error.message).toBe("tiny-phi3: this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none: pick q_proj, k_proj, v_proj together, or none of them.");
+    const whole = await checkLocalLaunch({ provider: "local", datasetVersionId: v, baseModel: "tiny-phi3", config: { lora: { targets: ["q_proj", "k_proj", "v_proj", "gate_proj", "up_proj"] } } });
+    expect(whole.estimate.issues).toEqual([]);
+    // The same targets on a model without fused projections are fine.
+    expect((await checkLocalLaunch({ provider: "local", datasetVersionId: v, baseModel: "tiny-chat", config: { lora: { targets: ["q_proj", "o_proj"] } } })).estimate.issues).toEqual([]);
   });
 
   it("launches through the API, trains on the worker, stores every step, and the adapter changes logprobs", async () => {

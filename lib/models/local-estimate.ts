@@ -4,7 +4,7 @@ import { z } from "zod";
 import { prisma } from "../db/client";
 import { dataDir } from "../env";
 import { HttpError } from "../http/errors";
-import { DEFAULT_LOCAL_CONFIG, localConfigSchema, type LocalConfig } from "../jobs/local/config";
+import { DEFAULT_LOCAL_CONFIG, fusedTargetsProblem, localConfigSchema, type LocalConfig } from "../jobs/local/config";
 import { chatTokenizerFor } from "./chat-cache";
 import { sequencesPerPass } from "./device-need";
 import { workerMemory } from "./details";
@@ -98,6 +98,8 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   if (model.weightsError) issues.push({ field: "baseModel", message: `${model.name}: ${model.weightsError}` });
   if (!model.hasTokenizer) issues.push({ field: "baseModel", message: `${model.name} has no tokenizer.json, so tokens cannot be counted; copy the model's tokenizer files into its folder.` });
   if (!model.hasChatTemplate) issues.push({ field: "baseModel", message: `${model.name} has no chat template, so chat examples cannot be rendered; use an instruct model's folder.` });
+  const fused = model.shape?.fusedProjections ? fusedTargetsProblem(config.lora.targets) : null;
+  if (fused) issues.push({ field: "config.lora.targets", message: `${model.name}: ${fused}.` });
 
   let dataset: DatasetTokens | null = null;
   if (datasetVersionId && model.hasTokenizer && model.hasChatTemplate) {

@@ -146,6 +146,18 @@ describe("estimateLocalTraining", () => {
     expect(none.dataset).toMatchObject({ examples: 0, skipped: 8, rows: 0 });
   });
 
+  it("says a Phi-3's fused module is adapted whole, and counts its LoRA as the trainer does", async () => {
+    writeTinyModel({ dir: path.join(root, "tiny-phi3"), preset: "tiny", seed: 7, phi3: true });
+    const part = await estimateLocalTraining({ name: "tiny-phi3", request: { datasetVersionId: fixture.version.id, config: { lora: { targets: ["gate_proj", "down_proj"] } } }, modelsRoot: root, prefix });
+    expect(part.issues).toContainEqual({ field: "config.lora.targets", message: expect.stringMatching(/^tiny-phi3: this model computes gate_proj, up_proj in one module, gate_up_proj/) });
+    const whole = await estimateLocalTraining({ name: "tiny-phi3", request: { datasetVersionId: fixture.version.id, config: { lora: { rank: 4, targets: ["q_proj", "k_proj", "v_proj"] } } }, modelsRoot: root, prefix });
+    expect(whole.issues.map((i) => i.field)).not.toContain("config.lora.targets");
+    // One qkv_proj adapter per layer: 4·(hidden + q + 2·kv) parameters, not three A matrices.
+    const model = await describeModel({ name: "tiny-phi3", dir: path.join(root, "tiny-phi3") });
+    const s = model.shape!;
+    expect(whole.memory.find((m) => m.method === "qlora")!.trainableParameters).toBe(s.numLayers * 4 * (s.hiddenSize + (s.numHeads + 2 * s.numKvHeads) * s.headDim));
+  });
+
   it("names what a model folder lacks instead of counting nothing", async () => {
     const bare = path.join(root, "no-tokenizer");
     fs.mkdirSync(bare, { recursive: true });

@@ -53,6 +53,33 @@ TEST(align_up_rounds_to_256) {
   CHECK_THROWS(align_up(-1), "negative");
 }
 
+// Phi-3: q's slot is qkv_proj and gate's gate_up_proj (their NF4 expansions the largest), and every mode's plan has
+// one scratch buffer for a fused output before its columns are split, or the parts' gradients joined.
+TEST(fused_projections_phi3) {
+  tf::ThreadPool pool(1);
+  tf_test::TinySpec s;
+  s.phi3 = true, s.nf4 = true;
+  tf_test::Loaded t = tf_test::load_tiny(s, pool);
+  const ModelDims d = model_dims(t.m->config(), true, 4, kAll);
+  CHECK(d.fused);
+  CHECK_EQ(d.proj_out(0), 32 + 2 * 16);
+  CHECK_EQ(d.proj_out(4), 2 * 48);
+  CHECK_EQ(d.fused_width(), 96);
+  CHECK_EQ(d.dequant_elems, 96 * 32);  // gate_up_proj
+  for (StepMode m : {StepMode::Train, StepMode::Loss, StepMode::Logits}) {
+    const ArenaPlan p = plan_step(d, shape(2, 5, m), KernelScratch{});
+    check_layout(p);
+    const ArenaBuffer* f = p.find("fused_projection");
+    REQUIRE(f != nullptr);
+    CHECK_EQ(f->bytes, 2 * 5 * 96 * 2);
+    CHECK_EQ(f->offset, p.fused);
+    CHECK(f->category == Category::Scratch);
+  }
+  const ModelDims llama = tiny_dims(true, 4, kAll);
+  CHECK(!llama.fused && llama.fused_width() == 0);
+  CHECK(plan_step(llama, shape(2, 5, StepMode::Train), KernelScratch{}).find("fused_projection") == nullptr);
+}
+
 TEST(model_dims_from_tiny_config) {
   const ModelDims d = tiny_dims(false, 4, kQkvo);
   CHECK_EQ(d.H, 32);

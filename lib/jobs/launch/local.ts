@@ -7,7 +7,8 @@ import type { QueueSet } from "../../queue/queues";
 import { dataDir as defaultDataDir, modelsDir as defaultModelsDir } from "../../env";
 import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
-import { localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
+import { fusedTargetsProblem, localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
+import { shapeFromConfig } from "../../models/shape";
 import { chatTokenizerFor } from "../../models/chat-cache";
 import { countSplit, tokenizedSplit } from "../../models/split-tokens";
 import { localMethodOf, type LocalMethod } from "../local/run/data";
@@ -64,13 +65,19 @@ async function findVersion(db: PrismaClient, r: { datasetVersionId?: string; dat
   return null;
 }
 
-function maxPositions(modelDir: string): number | null {
+/** The model folder's config.json, or null when it is missing or not JSON (the trainer then says which). */
+function modelConfig(modelDir: string): Record<string, unknown> | null {
   try {
-    const cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as { max_position_embeddings?: number };
-    return typeof cfg.max_position_embeddings === "number" ? cfg.max_position_embeddings : null;
+    const cfg: unknown = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8"));
+    return cfg && typeof cfg === "object" && !Array.isArray(cfg) ? (cfg as Record<string, unknown>) : null;
   } catch {
     return null;
   }
+}
+
+function maxPositions(modelDir: string): number | null {
+  const cfg = modelConfig(modelDir);
+  return typeof cfg?.max_position_embeddings === "number" ? cfg.max_position_embeddings : null;
 }
 
 type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number; skippedNotes: string[] };
@@ -138,6 +145,11 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
       issues.push({ field: "baseModel", code: "model_not_found", message: err.message });
     }
   }
+
+  // Phi-3's fused modules are adapted whole: a part of one alone would fail the job once a GPU worker took it.
+  const modelCfg = modelDir ? modelConfig(modelDir) : null;
+  const fused = config && modelCfg && shapeFromConfig(modelCfg)?.fusedProjections ? fusedTargetsProblem(config.lora.targets) : null;
+  if (fused) issues.push({ field: "config.lora.targets", code: "invalid_field", message: `${modelName}: ${fused}.` });
 
   // Counts with the model's tokenizer (only when both the model and the version are known and readable).
   let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0, skippedNotes: [] };

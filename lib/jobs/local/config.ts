@@ -94,6 +94,24 @@ export function targetPresetOf(targets: readonly string[]): LoraTargetPreset | "
 }
 
 /**
+ * A model with fused projections (Phi-3, Phi-4) computes q, k and v in one qkv_proj and gate and up in one
+ * gate_up_proj, so LoRA adapts all of a fused module or none of it (the trainer refuses a part alone with the same
+ * words). The problem with `targets` on such a model, or null.
+ */
+export function fusedTargetsProblem(targets: readonly LoraTarget[]): string | null {
+  const groups = [
+    ["qkv_proj", ["q_proj", "k_proj", "v_proj"]],
+    ["gate_up_proj", ["gate_proj", "up_proj"]],
+  ] as const;
+  for (const [fused, parts] of groups) {
+    const picked = parts.filter((p) => targets.includes(p));
+    if (picked.length > 0 && picked.length < parts.length)
+      return `this model computes ${parts.join(", ")} in one module, ${fused}, so LoRA adapts all of them or none: pick ${parts.join(", ")} together, or none of them`;
+  }
+  return null;
+}
+
+/**
  * POST /api/jobs with provider "local" (the launch form and `tuneforge jobs create --provider local` send this).
  * baseModel is a folder name in the models directory (lib/models/resolve.ts confines it there).
  */

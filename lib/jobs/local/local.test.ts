@@ -2,11 +2,21 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LOCAL_CONFIG, localConfigSchema } from "./config";
+import { DEFAULT_LOCAL_CONFIG, fusedTargetsProblem, localConfigSchema } from "./config";
 import { adapterCardMarkdown } from "./run/card";
 import { describeRunError } from "./run/errors";
 import { absoluteInData, isResumableCheckpoint, moveAdapterIntoPlace, relativeToData } from "./run/paths";
 import { localConfigOfJob, storedLocalConfig } from "./stored";
+
+describe("LoRA targets on a model with fused projections (Phi-3)", () => {
+  it("takes whole groups, or none of a group, and names the fused module a part belongs to", () => {
+    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "o_proj"])).toBeNull();
+    expect(fusedTargetsProblem(["o_proj", "down_proj"])).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "v_proj"])).toBe("this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none: pick q_proj, k_proj, v_proj together, or none of them");
+    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "up_proj"])).toMatch(/in one module, gate_up_proj/);
+  });
+});
 
 describe("local job config on the row", () => {
   it("round-trips through loraConfig + hyperparameters, and old rows get the defaults added since", () => {

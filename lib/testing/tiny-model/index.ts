@@ -180,15 +180,15 @@ function fusePhi3Projections(tensors: Tensor[]): void {
     ["mlp.gate_up_proj", ["mlp.gate_proj", "mlp.up_proj"]],
   ] as const;
   for (let at = 0; at < tensors.length; at++) {
-    const m = /^(model\.layers\.\d+)\.(.+)\.weight$/.exec(tensors[at].name);
+    const m = /^(model\.layers\.\d+)\.(.+)\.weight$/.exec(tensors[at]!.name);
     const group = m && groups.find(([, parts]) => parts[0] === m[2]);
     if (!m || !group) continue;
     const parts = group[1].map((part) => tensors.find((t) => t.name === `${m[1]}.${part}.weight`)!);
-    const rows = parts.reduce((n, t) => n + t.shape[0], 0);
+    const rows = parts.reduce((n, t) => n + t.shape[0]!, 0);
     const data = new Float32Array(parts.reduce((n, t) => n + t.data.length, 0));
     let off = 0;
     for (const t of parts) data.set(t.data, off), (off += t.data.length);
-    tensors[at] = { name: `${m[1]}.${group[0]}.weight`, shape: [rows, parts[0].shape[1]], data };
+    tensors[at] = { name: `${m[1]}.${group[0]}.weight`, shape: [rows, parts[0]!.shape[1]!], data };
     for (const t of parts.slice(1)) tensors.splice(tensors.indexOf(t), 1);
   }
 }

@@ -21,9 +21,6 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 }  // namespace
 
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
-  TF_CHECK(!hm_.cfg.fused_projections,
-           hm_.cfg.architecture + " (fused qkv_proj and gate_up_proj) is trained and run on the CPU backend only so "
-                                  "far: pass --backend cpu");
   activate();
   // The highest priority: where the NF4 expansions' side stream (dequant_pipeline.h) and this one both have work,
   // the GEMMs on the critical path get the SMs first.
@@ -87,6 +84,7 @@ void CudaLlama::upload_weights() {
       dl.k_norm = bf16_upload(hl.k_norm.data(), hl.k_norm.size(), pre + ".self_attn.k_norm.weight");
     }
     for (int p = 0; p < kNumProj; ++p) {
+      if (!proj_name(hm_.cfg.fused_projections, p)) continue;  // Phi-3's k, v and up: inside qkv_proj, gate_up_proj
       const Linear& h = hl.proj[p];
       DeviceLinear& d = dl.proj[p];
       const std::string name = proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p) + ".weight";

@@ -126,6 +126,16 @@ class CudaLlama final : public TrainableModel, public Decoder {
   const bf16* weight_for(const DeviceLinear& lin);
   void weight_read(const DeviceLinear& lin);
   void proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u);
+  // Projections whose outputs one fused weight gives on Phi-3 (q, k, v from qkv_proj in slot `first`; gate, up from
+  // gate_up_proj): outs[i] null for all = only the LoRA intermediate, as proj_forward. Otherwise each its own.
+  void fused_forward(int l, int first, int parts, const bf16* x, bf16* const* outs, int64_t N, const LayerSlots& a);
+  // Their backward: the parts' gradients joined for the fused projection (dx written, or null), else one by one.
+  void fused_backward(int l, int first, int parts, const bf16* x, const bf16* const* douts, bf16* dx, int64_t N,
+                      const LayerSlots& a);
+  // Width of part i of the fused projection in slot `first`: q, k, v's (kQ) or gate, up's (kGate).
+  int64_t fused_part_width(int first, int i) const {
+    return first == kQ ? int64_t(i == 0 ? hm_.nh : hm_.nkv) * hm_.hd : int64_t(hm_.I);
+  }
   void proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16* dx, bool accumulate, int64_t N,
                      const bf16* lora_u);
   // kv: decoding (B = 1): append this call's keys/values to the cache and attend over it instead of within T.

@@ -3,7 +3,8 @@
 //   y  = x2 + down_proj(silu(gate_proj(n2)) * up_proj(n2)),                  n2 = rmsnorm(x2)
 // Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE. Gemma 3 does too, and
 // normalizes o_proj's and down_proj's outputs before their residual adds, gates with GELU, and windows the
-// attention of its sliding layers, with their own RoPE table.
+// attention of its sliding layers, with their own RoPE table. Phi-3 computes q, k, v with one qkv_proj and gate, up
+// with one gate_up_proj: the fused output's columns are copied apart (fused_forward), the gradients joined.
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"
@@ -87,6 +88,53 @@ void CudaLlama::proj_backward(int l, int p, const bf16* x, const bf16* dy, bf16*
   mark(StepPhase::Lora);
 }
 
+namespace {
+// Columns [col, col + width) of a row-major [N, ld] bf16 matrix to or from a dense [N, width] one.
+void copy_columns(bf16* dst, int64_t dst_ld, const bf16* src, int64_t src_ld, int64_t N, int64_t width,
+                  cudaStream_t stream) {
+  CUDA_CHECK(cudaMemcpy2DAsync(dst, size_t(dst_ld) * 2, src, size_t(src_ld) * 2, size_t(width) * 2, size_t(N),
+                               cudaMemcpyDeviceToDevice, stream));
+}
+}  // namespace
+
+void CudaLlama::fused_forward(int l, int first, int parts, const bf16* x, bf16* const* outs, int64_t N,
+                              const LayerSlots& a) {
+  if (!hm_.cfg.fused_projections) {
+    for (int i = 0; i < parts; ++i) proj_forward(l, first + i, x, outs[i], N, buf<bf16>(a.lora_u[first + i]));
+    return;
+  }
+  bf16* fused = outs[0] ? buf<bf16>(plan_.fused) : nullptr;
+  proj_forward(l, first, x, fused, N, buf<bf16>(a.lora_u[first]));
+  if (!fused) return;
+  const int64_t F = layers_[l].proj[first].out;
+  int64_t col = 0;
+  for (int i = 0; i < parts; ++i) {
+    const int64_t w = fused_part_width(first, i);
+    copy_columns(outs[i], w, fused + col, F, N, w, stream_);
+    col += w;
+  }
+  mark(StepPhase::Elementwise);
+}
+
+void CudaLlama::fused_backward(int l, int first, int parts, const bf16* x, const bf16* const* douts, bf16* dx,
+                               int64_t N, const LayerSlots& a) {
+  if (!hm_.cfg.fused_projections) {
+    for (int i = 0; i < parts; ++i)
+      proj_backward(l, first + i, x, douts[i], dx, i > 0, N, buf<bf16>(a.lora_u[first + i]));
+    return;
+  }
+  bf16* fused = buf<bf16>(plan_.fused);
+  const int64_t F = layers_[l].proj[first].out;
+  int64_t col = 0;
+  for (int i = 0; i < parts; ++i) {
+    const int64_t w = fused_part_width(first, i);
+    copy_columns(fused + col, F, douts[i], w, N, w, stream_);
+    col += w;
+  }
+  mark(StepPhase::Elementwise);
+  proj_backward(l, first, x, fused, dx, false, N, buf<bf16>(a.lora_u[first]));
+}
+
 void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T, const LayerSlots& a,
                               const KvLayerView* kv, const DecodeSeq* step) {
   const DeviceLayer& ly = layers_[l];
@@ -109,9 +157,9 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const bool qk_norm = ly.q_norm != nullptr;
   bf16* q_proj_out = qk_norm ? buf<bf16>(a.q_raw) : q;
   bf16* k_proj_out = qk_norm ? buf<bf16>(a.k_raw) : k;
-  proj_forward(l, kQ, xn1, skip_inputs ? nullptr : q_proj_out, N, u(kQ));
-  proj_forward(l, kK, xn1, skip_inputs ? nullptr : k_proj_out, N, u(kK));
-  proj_forward(l, kV, xn1, skip_inputs ? nullptr : v, N, u(kV));
+  bf16* const qkv_out[3] = {skip_inputs ? nullptr : q_proj_out, skip_inputs ? nullptr : k_proj_out,
+                            skip_inputs ? nullptr : v};
+  fused_forward(l, kQ, 3, xn1, qkv_out, N, a);
   if (!skip_inputs) {
     if (qk_norm) {
       // Rows are heads: [N, nh*hd] is [N*nh, hd].
@@ -149,8 +197,8 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   }
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
   mark(StepPhase::Elementwise);
-  proj_forward(l, kGate, xn2, g, N, u(kGate));
-  proj_forward(l, kUp, xn2, up, N, u(kUp));
+  bf16* const gate_up_out[2] = {g, up};
+  fused_forward(l, kGate, 2, xn2, gate_up_out, N, a);
   // A checkpoint recompute: backward reads g and u, and h only for down's adapter; the layer's output is the next
   // layer's input, kept already, so the down projection (a third of the MLP) does not run again, unless its output
   // norm (Gemma 3) needs its output and rstd.
@@ -192,8 +240,8 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   proj_backward(l, kDown, buf<bf16>(a.h), d_mlp_out, dh, false, N, u(kDown));
   gate_backward(dh, buf<bf16>(a.g), buf<bf16>(a.u), dg, du, N * I);
   mark(StepPhase::Elementwise);
-  proj_backward(l, kGate, xn2, dg, dxn, false, N, u(kGate));
-  proj_backward(l, kUp, xn2, du, dxn, true, N, u(kUp));
+  const bf16* const d_gate_up[2] = {dg, du};
+  fused_backward(l, kGate, 2, xn2, d_gate_up, dxn, N, a);
   CUDA_CHECK(cudaMemcpyAsync(dx2, dx_out, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));  // residual
   rmsnorm_backward(dxn, buf<bf16>(a.x2), ly.post_norm, buf<float>(a.rstd2), dx2, true, N, H, stream_);
   mark(StepPhase::Elementwise);
@@ -217,9 +265,8 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   bf16* dxn_or_null = need_dx ? dxn : nullptr;
-  proj_backward(l, kQ, xn1, dq, dxn_or_null, false, N, u(kQ));
-  proj_backward(l, kK, xn1, dk, dxn_or_null, true, N, u(kK));
-  proj_backward(l, kV, xn1, dv, dxn_or_null, true, N, u(kV));
+  const bf16* const d_qkv[3] = {dq, dk, dv};
+  fused_backward(l, kQ, 3, xn1, d_qkv, dxn_or_null, N, a);
   if (!need_dx) return;
   CUDA_CHECK(cudaMemcpyAsync(dx_in, dx2, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));
   rmsnorm_backward(dxn, x_in, ly.input_norm, buf<float>(a.rstd1), dx_in, true, N, H, stream_);

@@ -171,6 +171,27 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
   std::memmove(dst, src, bytes);
   return cudaSuccess;
 }
+// height rows of width bytes, each at its pitch; queued on the stream like a kernel. As on a GPU, a width above either
+// pitch is cudaErrorInvalidPitchValue; both spans must lie inside allocations.
+cudaError_t cudaMemcpy2DAsync(void* dst, size_t dpitch, const void* src, size_t spitch, size_t width, size_t height,
+                              cudaMemcpyKind kind, cudaStream_t stream) {
+  if (const cudaError_t e = tf_emu::sticky_error()) return e;
+  if (width > dpitch || width > spitch) return record(cudaErrorInvalidPitchValue);
+  if (width == 0 || height == 0) return cudaSuccess;
+  const size_t dst_span = dpitch * (height - 1) + width, src_span = spitch * (height - 1) + width;
+  if ((kind != cudaMemcpyDeviceToDevice && kind != cudaMemcpyDefault) || !tf_emu::device_range(dst, dst_span) ||
+      !tf_emu::device_range(src, src_span)) {
+    std::fprintf(stderr, "tf_emu: cudaMemcpy2DAsync of %zu rows of %zu bytes (kind %d): only device-to-device copies "
+                 "inside allocations are emulated\n", height, width, int(kind));
+    return record(cudaErrorInvalidValue);
+  }
+  tf_emu::enqueue(stream, [=] {
+    if (tf_emu::sticky_error()) return;
+    for (size_t r = 0; r < height; ++r)
+      std::memmove(static_cast<char*>(dst) + r * dpitch, static_cast<const char*>(src) + r * spitch, width);
+  });
+  return cudaSuccess;
+}
 cudaError_t cudaMemset(void* p, int value, size_t bytes) { return cudaMemsetAsync(p, value, bytes, nullptr); }
 cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t stream) {
   if (const cudaError_t e = tf_emu::sticky_error()) return e;

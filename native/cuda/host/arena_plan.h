@@ -10,6 +10,7 @@
 // MLP's gate and up projections; it does not rebuild the layer's output either, which is the next layer's kept
 // input), the backward scratch, and the loss head over row chunks so
 // an N x V logits matrix never exists for large N.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -35,8 +36,12 @@ struct ModelDims {
   bool qk_norm = false;       // Qwen3: q and k are RMS-normalized per head before RoPE (ModelConfig::qk_norm)
   bool sandwich = false;      // Gemma 3: o_proj's and down_proj's outputs are normalized (ModelConfig::sandwich_norms)
   bool windowed = false;      // Gemma 3: some layers attend within a sliding window (their own first visible keys)
+  // Phi-3: q's slot holds qkv_proj (out q+2·kv) and gate's gate_up_proj (out 2·I); k, v and up have no weight.
+  bool fused = false;
   int64_t qd() const { return nh * hd; }
   int64_t kvd() const { return nkv * hd; }
+  // The wider of a fused model's fused outputs (q+k+v, gate+up); 0 when not fused.
+  int64_t fused_width() const { return fused ? std::max(qd() + 2 * kvd(), 2 * I) : 0; }
   // in / out features of projection p (q, k, v, o, gate, up, down).
   int64_t proj_in(int p) const;
   int64_t proj_out(int p) const;
@@ -110,6 +115,9 @@ struct ArenaPlan {
   int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward
   int64_t datt = -1, dq = -1, dk = -1, dv = -1;
   int64_t attn_scratch = -1, lora_scratch = -1, ce_scratch = -1;  // fp32, bf16, fp32
+  // Fused models only: [N, fused_width()] bf16, a fused projection's output before its columns are split into q, k, v
+  // (or gate, up), and in backward their gradients joined for the fused projection's backward.
+  int64_t fused = -1;
   // Two reused bf16 buffers for NF4 projections: the one being multiplied, and the next one, expanded meanwhile on a
   // second stream (backend/dequant_pipeline.h).
   std::array<int64_t, 2> dequant{-1, -1};

@@ -379,6 +379,14 @@ int main(int argc, char** argv) {
   cases.push_back({"gemma3 windows, sandwich norms, GELU", gemma, false, false});
   // The recompute rebuilds down's output for its norm, and keeps o's output with the attention's inputs.
   cases.push_back({"gemma3, dropout, ckpt", gemma, true, true});
+  // Phi-3: q, k, v from one qkv_proj and gate, up from one gate_up_proj, their columns copied apart on the device
+  // and their gradients joined; NF4 expands the fused weights as one. The recompute skips the fused q/k/v matmul.
+  TinySpec phi3 = base;
+  phi3.phi3 = true;
+  cases.push_back({"phi3 fused projections", phi3, false, false});
+  TinySpec phi3_nf4 = phi3;
+  phi3_nf4.nf4 = true, phi3_nf4.double_quant = true;
+  cases.push_back({"phi3 nf4+dq, dropout, ckpt", phi3_nf4, true, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;

@@ -286,6 +286,23 @@ TEST(device_memory_is_nan_filled_bounds_checked_and_limited) {
   cudaGetLastError();
 }
 
+// cudaMemcpy2DAsync device to device (the CUDA model copies a fused projection's columns apart with it): rows at their
+// pitches, what lies between untouched; a width above a pitch, or a span past an allocation, is refused.
+TEST(memcpy_2d_copies_rows_at_their_pitches) {
+  Dev<float> src(12), dst(8);
+  std::vector<float> h(12);
+  for (int i = 0; i < 12; ++i) h[size_t(i)] = float(i);
+  src.put(h);
+  dst.put(std::vector<float>(8, -1.f));
+  // Columns 1 and 2 of a [3, 4] matrix into a dense [3, 2] one.
+  CHECK(cudaMemcpy2DAsync(dst.p, 2 * 4, src.p + 1, 4 * 4, 2 * 4, 3, cudaMemcpyDeviceToDevice, nullptr) == cudaSuccess);
+  CHECK(dst.get() == std::vector<float>({1, 2, 5, 6, 9, 10, -1, -1}));
+  CHECK(cudaMemcpy2DAsync(dst.p, 4, src.p, 16, 8, 2, cudaMemcpyDeviceToDevice, nullptr) == cudaErrorInvalidPitchValue);
+  CHECK(cudaGetLastError() == cudaErrorInvalidPitchValue);
+  CHECK(cudaMemcpy2DAsync(dst.p, 8, src.p, 16, 8, 4, cudaMemcpyDeviceToDevice, nullptr) == cudaErrorInvalidValue);
+  CHECK(cudaGetLastError() == cudaErrorInvalidValue);
+}
+
 __global__ void big_smem(float* out) {
   extern __shared__ float s[];
   s[threadIdx.x] = 1.f;
