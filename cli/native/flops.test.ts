@@ -10,6 +10,13 @@ describe("FLOP accounting", () => {
     expect(loraParameters(llama8b, 16, ["q_proj"])).toBe(32 * 16 * (4096 + 4096));
     expect(loraParameters(llama8b, 16, ["k_proj"])).toBe(32 * 16 * (4096 + 1024));
     expect(loraParameters(llama8b, 16, all)).toBe(41_943_040);
+    expect(() => loraParameters(llama8b, 16, ["qproj"])).toThrow('unknown LoRA target "qproj" (known: q_proj, k_proj');
+  });
+
+  it("counts a fused model's (Phi-3's) qkv_proj and gate_up_proj as one module each, as PEFT does", () => {
+    const fused = { ...llama8b, fusedProjections: true };
+    expect(loraParameters(fused, 16, ["q_proj", "k_proj", "v_proj"])).toBe(32 * 16 * (4096 + 4096 + 2 * 1024));
+    expect(loraParameters(fused, 16, all)).toBe(32 * 16 * ((4096 + 6144) + (4096 + 4096) + (4096 + 2 * 14336) + (14336 + 4096)));
   });
 
   it("reproduces the reference's ≈31.9 GFLOP/token for Llama-3.1-8B at T=2048", () => {

@@ -1,35 +1,25 @@
 import type { ModelInfo } from "../../native/index";
+import { adaptedModules, linearDims, type LinearModule } from "../../lib/models/shape";
 
 // Model FLOPs per trained token (reference/trainer.md, "FLOP accounting"): 4·N_frozen (forward + input
 // gradient through frozen weights, no weight gradient) + 6·N_lora (forward + both gradients) + the causal
 // attention term 6·L·(n_heads·head_dim)·T. Dequantization and recompute are not model FLOPs.
 
-type Shape = Pick<ModelInfo, "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim">;
+type Shape = Pick<ModelInfo, "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim"> &
+  Partial<Pick<ModelInfo, "fusedProjections">>;
 
-/** [in, out] features of each LoRA-able projection. */
-export function projectionShape(m: Shape, target: string): [number, number] {
-  const q = m.numHeads * m.headDim;
-  const kv = m.numKvHeads * m.headDim;
-  const shapes: Record<string, [number, number]> = {
-    q_proj: [m.hiddenSize, q],
-    k_proj: [m.hiddenSize, kv],
-    v_proj: [m.hiddenSize, kv],
-    o_proj: [q, m.hiddenSize],
-    gate_proj: [m.hiddenSize, m.intermediateSize],
-    up_proj: [m.hiddenSize, m.intermediateSize],
-    down_proj: [m.intermediateSize, m.hiddenSize],
-  };
-  const s = shapes[target];
-  if (!s) throw new Error(`unknown LoRA target "${target}" (known: ${Object.keys(shapes).join(", ")})`);
-  return s;
+function knownTargets(m: Shape, targets: string[]): LinearModule[] {
+  const known = Object.keys(linearDims(m));
+  for (const t of targets) if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${known.join(", ")})`);
+  return targets as LinearModule[];
 }
 
-/** LoRA parameters: r·(in + out) per adapted projection per layer (A is [r, in], B is [out, r]). */
+/**
+ * LoRA parameters: r·(in + out) per adapted module per layer (A is [r, in], B is [out, r]); on a model with fused
+ * projections (Phi-3) q, k, v are one module and gate, up another (lib/models/shape.ts adaptedModules).
+ */
 export function loraParameters(m: Shape, rank: number, targets: string[]): number {
-  return targets.reduce((n, t) => {
-    const [inp, out] = projectionShape(m, t);
-    return n + m.numLayers * rank * (inp + out);
-  }, 0);
+  return adaptedModules(m, knownTargets(m, targets)).reduce((n, d) => n + m.numLayers * rank * (d.in + d.out), 0);
 }
 
 export function flopsPerToken(m: Shape & Pick<ModelInfo, "matmulParameters">, rank: number, targets: string[], seqLen: number): number {

@@ -1,4 +1,4 @@
-import { layerLinearParameters, linearDims, type LinearModule, type ModelShape } from "./shape";
+import { adaptedModules, layerLinearParameters, type LinearModule, type ModelShape } from "./shape";
 
 // Training memory for one model at a sequence length and micro-batch, for QLoRA, LoRA and full fine-tuning,
 // split into the parts people trade off: frozen weights, LoRA parameters, optimizer state, gradients and
@@ -78,15 +78,7 @@ export function microBatchSeqLen(maxSeqLen: number, packing: boolean, longestExa
  * fused projections (Phi-3) q, k and v are one module with one A, and gate and up another, as the trainer adapts them.
  */
 export function loraParameters(shape: ModelShape, rank: number, targets: readonly LinearModule[]): number {
-  const dims = linearDims(shape);
-  const modules = new Map<string, { in: number; out: number }>();
-  for (const t of new Set(targets)) {
-    const fusedInto = !shape.fusedProjections ? null : t === "q_proj" || t === "k_proj" || t === "v_proj" ? "qkv_proj" : t === "gate_proj" || t === "up_proj" ? "gate_up_proj" : null;
-    const name = fusedInto ?? t;
-    const m = modules.get(name);
-    modules.set(name, m ? { in: m.in, out: m.out + dims[t].out } : { ...dims[t] });
-  }
-  return shape.numLayers * [...modules.values()].reduce((n, d) => n + rank * (d.in + d.out), 0);
+  return shape.numLayers * adaptedModules(shape, targets).reduce((n, d) => n + rank * (d.in + d.out), 0);
 }
 
 /**

@@ -55,8 +55,11 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
 
 export type LinearModule = "q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj";
 
+/** What the module arithmetic reads of a shape. */
+type ModuleShape = Pick<ModelShape, "hiddenSize" | "intermediateSize" | "numHeads" | "numKvHeads" | "headDim" | "fusedProjections">;
+
 /** [in, out] features of each per-layer linear module (weights are [out, in]). */
-export function linearDims(s: ModelShape): Record<LinearModule, { in: number; out: number }> {
+export function linearDims(s: ModuleShape): Record<LinearModule, { in: number; out: number }> {
   const q = s.numHeads * s.headDim;
   const kv = s.numKvHeads * s.headDim;
   return {
@@ -68,6 +71,23 @@ export function linearDims(s: ModelShape): Record<LinearModule, { in: number; ou
     up_proj: { in: s.hiddenSize, out: s.intermediateSize },
     down_proj: { in: s.intermediateSize, out: s.hiddenSize },
   };
+}
+
+/**
+ * The modules LoRA adapts for `targets` in each layer, with their [in, out] features. On a model with fused
+ * projections (Phi-3) q, k and v are one module, qkv_proj, with one A, and gate and up another, gate_up_proj, as PEFT
+ * and the trainer adapt them.
+ */
+export function adaptedModules(s: ModuleShape, targets: readonly LinearModule[]): { name: string; in: number; out: number }[] {
+  const dims = linearDims(s);
+  const modules = new Map<string, { name: string; in: number; out: number }>();
+  for (const t of new Set(targets)) {
+    const fusedInto = !s.fusedProjections ? null : t === "q_proj" || t === "k_proj" || t === "v_proj" ? "qkv_proj" : t === "gate_proj" || t === "up_proj" ? "gate_up_proj" : null;
+    const name = fusedInto ?? t;
+    const m = modules.get(name);
+    modules.set(name, m ? { ...m, out: m.out + dims[t].out } : { name, ...dims[t] });
+  }
+  return [...modules.values()];
 }
 
 /** Parameters of all per-layer linear weights: what QLoRA quantizes to NF4 (bitsandbytes leaves embeddings, norms and lm_head alone). */
