@@ -18,7 +18,8 @@ import numpy as np
 # 128 over hidden 1024 and 16 heads) in 4 of its 28 layers, with its vocabulary: step 3 checks our Qwen3 against
 # transformers' on it. "gemma3" is gemma-3-1b's layer (head_dim 256 over hidden 1152, 4 heads on one kv head, GELU,
 # sandwich norms) in 4 layers alternating sliding and full attention, the window cut to 128 so that step 3's
-# 256-token rows cross it, with its vocabulary.
+# 256-token rows cross it, with its vocabulary. "phi4" is phi-4's layer (Phi3ForCausalLM: fused qkv_proj with GQA, 40
+# heads on 10 kv heads, and gate_up_proj) in 2 of its 40 layers, with its vocabulary.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -43,11 +44,18 @@ SHAPES = {
                    intermediate_size=6912, vocab_size=262144, tie_word_embeddings=True, rope_theta=1000000.0,
                    rope_local_base_freq=10000.0, sliding_window=128, sliding_window_pattern=2,
                    query_pre_attn_scalar=256, max_position_embeddings=32768),
+    "phi4": dict(hidden_size=5120, num_hidden_layers=2, num_attention_heads=40, num_key_value_heads=10,
+                 intermediate_size=17920, vocab_size=100352, tie_word_embeddings=False, rope_theta=250000.0,
+                 max_position_embeddings=16384),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
 # The shapes written as Gemma3ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA3).
 GEMMA3_SHAPES = ("gemma3",)
+# The shapes written as Phi3ForCausalLM (fused qkv_proj and gate_up_proj; LoRA targets those modules).
+PHI3_SHAPES = ("phi4",)
+# phi-4's <|endoftext|>, <|im_end|> and padding token.
+PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn>.
 GEMMA3_BOS_ID, GEMMA3_EOS_IDS = 2, [1, 106]
 # Qwen3's special tokens (<|endoftext|>, <|im_end|>).
@@ -56,6 +64,10 @@ QWEN3_BOS_ID, QWEN3_EOS_ID = 151643, 151645
 BOS_ID, EOS_ID = 128000, 128001
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+# Phi-3's fused modules, each in the place of the first projection it holds (our trainer's slot order).
+FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
+MODULE_ORDER = ("q_proj", "qkv_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "gate_up_proj", "up_proj", "down_proj")
+ATTENTION_MODULES = ("q_proj", "qkv_proj", "k_proj", "v_proj", "o_proj")
 
 
 # The oldest transformers whose LlamaConfig takes Llama 3's rope_scaling ({"rope_type": "llama3", ...}); 4.40-4.42
@@ -92,7 +104,8 @@ def model_class_names(cfg, transformers_version, script):
     """transformers' config and model class names for a config.json's architecture, or an exit that says which
     transformers is needed (Gemma3ForCausalLM came in 4.50, Qwen3ForCausalLM in 4.51)."""
     arch = cfg["architectures"][0]
-    newer = {"Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
+    newer = {"Phi3ForCausalLM": ("Phi3Config", MIN_TRANSFORMERS),
+             "Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
              "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3)}
     if arch in newer:
         config_name, first = newer[arch]
@@ -103,7 +116,7 @@ def model_class_names(cfg, transformers_version, script):
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
-                     "Gemma3ForCausalLM)")
+                     "Gemma3ForCausalLM, Phi3ForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -142,6 +155,14 @@ def llama_config_dict(shape):
             final_logit_softcapping=None, attn_logit_softcapping=None, rope_scaling=None, torch_dtype="bfloat16",
             use_cache=False, bos_token_id=GEMMA3_BOS_ID, eos_token_id=list(GEMMA3_EOS_IDS), pad_token_id=0, **s,
         )
+    if shape in PHI3_SHAPES:
+        return dict(
+            architectures=["Phi3ForCausalLM"], model_type="phi3", hidden_act="silu", rms_norm_eps=1e-5,
+            attention_bias=False, attention_dropout=0.0, resid_pdrop=0.0, embd_pdrop=0.0, initializer_range=0.02,
+            original_max_position_embeddings=s["max_position_embeddings"], rope_scaling=None, sliding_window=None,
+            torch_dtype="bfloat16", use_cache=False, bos_token_id=PHI4_BOS_ID, eos_token_id=PHI4_EOS_ID,
+            pad_token_id=PHI4_PAD_ID, **s,
+        )
     if shape in QWEN3_SHAPES:
         return dict(
             architectures=["Qwen3ForCausalLM"], model_type="qwen3", hidden_act="silu", rms_norm_eps=1e-6,
@@ -175,12 +196,34 @@ def parse_targets(raw):
     return out
 
 
+def model_targets(cfg, targets):
+    """The modules a model's LoRA adapts for projection names: on a Phi3ForCausalLM q, k and v are one qkv_proj and
+    gate and up one gate_up_proj (PEFT targets those; so does our trainer), given together or not at all. In our
+    trainer's slot order."""
+    if cfg["architectures"][0] != "Phi3ForCausalLM":
+        return list(targets)
+    out = []
+    for t in targets:
+        fused = next((f for f, parts in FUSED.items() if t in parts), None)
+        if fused is None:
+            out.append(t)
+            continue
+        missing = [p for p in FUSED[fused] if p not in targets]
+        if missing:
+            raise ValueError(f"--targets: this model computes {', '.join(FUSED[fused])} in one module, {fused}; "
+                             f"add {', '.join(missing)} or leave them all out")
+        if fused not in out:
+            out.append(fused)
+    return sorted(out, key=MODULE_ORDER.index)
+
+
 def projection_shape(cfg, target):
-    """[in, out] features of a LoRA-able projection (cli/native/flops.ts projectionShape)."""
+    """[in, out] features of a LoRA-able module (cli/native/flops.ts), Phi-3's fused ones included."""
     h, hd = cfg["hidden_size"], cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
     q, kv, inter = cfg["num_attention_heads"] * hd, cfg["num_key_value_heads"] * hd, cfg["intermediate_size"]
     return {"q_proj": (h, q), "k_proj": (h, kv), "v_proj": (h, kv), "o_proj": (q, h),
-            "gate_proj": (h, inter), "up_proj": (h, inter), "down_proj": (inter, h)}[target]
+            "gate_proj": (h, inter), "up_proj": (h, inter), "down_proj": (inter, h),
+            "qkv_proj": (h, q + 2 * kv), "gate_up_proj": (h, 2 * inter)}[target]
 
 
 def matmul_parameters(cfg):
@@ -242,12 +285,13 @@ def masked_mean_nll(logprobs, mask):
 # ---- our trainer's checkpoint folder (native/src/train/checkpoint.cc), so it starts from HF's adapter ----
 
 def lora_param_names(num_layers, targets):
-    """The trainer's optimizer order: layer by layer, projections in q,k,v,o,gate,up,down order, A then B."""
+    """The trainer's optimizer order: layer by layer, modules in q,k,v,o,gate,up,down order (Phi-3's qkv_proj and
+    gate_up_proj in q's and gate's places), A then B."""
     names = []
     for layer in range(num_layers):
-        for p in PROJECTIONS:
+        for p in MODULE_ORDER:
             if p in targets:
-                mod = f"model.layers.{layer}.{'self_attn' if p in PROJECTIONS[:4] else 'mlp'}.{p}"
+                mod = f"model.layers.{layer}.{'self_attn' if p in ATTENTION_MODULES else 'mlp'}.{p}"
                 names += [mod + ".lora_A", mod + ".lora_B"]
     return names
 

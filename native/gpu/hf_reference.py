@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hf_common import (assistant_mask, dtype_kwargs, import_torch_stack, lora_param_names, model_class_names,  # noqa: E402
-                       parse_targets, write_step0_checkpoint)
+                       model_targets, parse_targets, write_step0_checkpoint)
 
 
 def main():
@@ -69,7 +69,12 @@ def main():
     # position 255 -- not "a correct bf16 computation" to calibrate against. Parameters still in another dtype (none
     # expected) are cast one by one, which leaves buffers alone.
     with open(os.path.join(args.model, "config.json")) as f:
-        model_class = getattr(transformers, model_class_names(json.load(f), transformers.__version__, "hf_reference")[1])
+        cfg_json = json.load(f)
+    model_class = getattr(transformers, model_class_names(cfg_json, transformers.__version__, "hf_reference")[1])
+    try:
+        targets = model_targets(cfg_json, targets)  # Phi-3: qkv_proj, gate_up_proj
+    except ValueError as e:
+        sys.exit(f"hf_reference: {e}")
     model = model_class.from_pretrained(args.model, **dtype_kwargs(transformers.__version__, dtype),
                                         attn_implementation="sdpa").to(device)
     with torch.no_grad():

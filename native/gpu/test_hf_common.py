@@ -69,6 +69,34 @@ class ShapesAndFlops(unittest.TestCase):
         linears = 2 * 1152 * 1024 + 2 * 1152 * 256 + 3 * 1152 * 6912
         self.assertEqual(hc.matmul_parameters(c), 4 * linears + 262144 * 1152)
 
+    def test_phi4_shape_is_phi_4_layer_in_2_layers_with_fused_modules(self):
+        c = hc.llama_config_dict("phi4")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Phi3ForCausalLM"], "phi3"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["intermediate_size"]), (5120, 40, 10, 17920))
+        self.assertEqual((c["rope_theta"], c["rope_scaling"], c["sliding_window"], c["tie_word_embeddings"]), (250000.0, None, None, False))
+        self.assertEqual((c["resid_pdrop"], c["embd_pdrop"]), (0.0, 0.0))  # our loader refuses other values
+        self.assertTrue(all(t < c["vocab_size"] for t in (c["bos_token_id"], c["eos_token_id"], c["pad_token_id"])))
+        # Fused or not, the same weights: q, o 5120², k, v 5120x1280, MLP 3 x 5120x17920.
+        linears = 2 * 5120 * 5120 + 2 * 5120 * 1280 + 3 * 5120 * 17920
+        self.assertEqual(hc.matmul_parameters(c), 2 * linears + 100352 * 5120)
+        self.assertEqual(hc.model_class_names(c, "4.43.0", "t"), ("Phi3Config", "Phi3ForCausalLM"))
+
+    def test_model_targets_fuse_q_k_v_and_gate_up_on_phi3_only(self):
+        phi, llama = hc.llama_config_dict("phi4"), hc.llama_config_dict("tiny")
+        self.assertEqual(hc.model_targets(phi, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["qkv_proj", "o_proj"])
+        self.assertEqual(hc.model_targets(phi, list(hc.PROJECTIONS)), ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"])
+        self.assertEqual(hc.model_targets(llama, ["q_proj", "v_proj"]), ["q_proj", "v_proj"])
+        with self.assertRaisesRegex(ValueError, "computes q_proj, k_proj, v_proj in one module, qkv_proj; add k_proj"):
+            hc.model_targets(phi, ["q_proj", "v_proj"])
+        # The trainer's parameter order and PEFT's shapes for the fused modules (A [r, in], B [out, r]).
+        self.assertEqual(hc.lora_param_names(1, ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]),
+                         ["model.layers.0.self_attn.qkv_proj.lora_A", "model.layers.0.self_attn.qkv_proj.lora_B",
+                          "model.layers.0.self_attn.o_proj.lora_A", "model.layers.0.self_attn.o_proj.lora_B",
+                          "model.layers.0.mlp.gate_up_proj.lora_A", "model.layers.0.mlp.gate_up_proj.lora_B",
+                          "model.layers.0.mlp.down_proj.lora_A", "model.layers.0.mlp.down_proj.lora_B"])
+        self.assertEqual(hc.projection_shape(phi, "qkv_proj"), (5120, 5120 + 2 * 1280))
+        self.assertEqual(hc.lora_parameters(phi, 16, ["qkv_proj", "o_proj"]), 2 * 16 * ((5120 + 7680) + (5120 + 5120)))
+
     def test_model_classes_by_architecture_and_the_transformers_they_need(self):
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("1b"), "4.43.0", "t"), ("LlamaConfig", "LlamaForCausalLM"))
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("qwen3"), "5.17.0", "t"), ("Qwen3Config", "Qwen3ForCausalLM"))
