@@ -252,6 +252,34 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
   }, 180_000);
 
+  // Phi-3 / Phi-4 (Phi3ForCausalLM): q, k, v in one qkv_proj and gate, up in one gate_up_proj. The form's target names
+  // adapt the fused modules; the adapter is PEFT's for Phi-3 (vLLM loads those names), and merges into them.
+  it("learns the task on a Phi-3 with fused projections: the adapter on qkv_proj and gate_up_proj, generation and merge", async () => {
+    const phi3 = writeTinyModel({ dir: path.join(tmp, "phi3"), seed: 5, phi3: true }).dir;
+    const out = path.join(tmp, "phi3-adapter");
+    const r = await tuneforge(learnTheTask(phi3, data, out, 25));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    const cfg = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as { target_modules: string[] };
+    expect(cfg.target_modules).toEqual(["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]);
+    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
+    const g = await tuneforge(["generate", "--model", phi3, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
+    const merged = path.join(tmp, "phi3-merged");
+    const m = await tuneforge(["merge", "--model", phi3, "--adapter", out, "--out", merged]);
+    expect(m.code, m.stderr).toBe(0);
+    const tokens = "2,100,101,102,103,104,105,106,107,108,109,110";
+    const viaAdapter = await logprobsOf(["--model", phi3, "--adapter", out, "--tokens", tokens]);
+    const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
+    viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
+    // Part of a fused module alone is refused with the reason, before any step.
+    const part = await tuneforge(["train", "--model", phi3, "--data", data, "--out", path.join(tmp, "phi3-part"), "--targets", "q_proj,v_proj"]);
+    expectCleanFailure(part, /this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none/);
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {
