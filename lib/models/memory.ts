@@ -96,8 +96,8 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * values of valueBytes; on a GPU they are fp32, a few bytes per token more. Qwen3 (qkNorm) adds q and k before
  * their per-head norms and a statistic per head ((nh + nkv)·(hd + 1)), kept with the attention inputs too.
  * Gemma 3 (sandwichNorms) adds the o and down projections' outputs before their norms and those norms' statistics
- * (2·H + 2), o's kept with the attention inputs too (H + 1). Phi-3 (fusedProjections) adds one fused output and its
- * gradient, each the wider of q+k+v and gate+up, outside the layers.
+ * (2·H + 2), o's kept with the attention inputs too (H + 1). Phi-3 (fusedProjections) adds one buffer for a fused output
+ * or its gradient, the wider of q+k+v and gate+up, outside the layers.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
@@ -106,8 +106,8 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
   const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? keptInputs : 0) : 0;
   const kept = (L - 1) * keptPerLayer;
   const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
-  // Fused projections (Phi-3): the fused output before its split, and its gradient before the fused backward.
-  const fused = shape.fusedProjections ? 2 * Math.max(nh * hd + 2 * nkv * hd, 2 * shape.intermediateSize) : 0;
+  // Fused projections (Phi-3): one buffer for a fused output before its split, or its gradient before the fused backward.
+  const fused = shape.fusedProjections ? Math.max(nh * hd + 2 * nkv * hd, 2 * shape.intermediateSize) : 0;
   return layers + fused + V + 3 * H;
 }
 

@@ -60,7 +60,6 @@ struct Workspace {
   std::vector<std::vector<float>> xs;          // layer inputs x_0..x_L [N, H]
   std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b;
   std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
-  std::vector<float> d_fused;  // Phi-3: dq|dk|dv or dg|du joined into the fused projection's output gradient
   std::vector<int32_t> positions, seg_start;
   std::vector<int32_t> window_start;  // sliding layers: seg_start narrowed to the window (empty without one)
 };
@@ -89,7 +88,8 @@ struct LlamaModel::Impl {
   std::vector<std::array<kernels::LoraDropout, kNumProj>> drop;
 
   Workspace ws;
-  // Phi-3: a fused projection's output [N, q+k+v or gate+up] before its rows are split (forward and decoding).
+  // Phi-3: a fused projection's output [N, q+k+v or gate+up] before its rows are split (forward and decoding), or in
+  // backward its parts' gradients joined. Never needed by two of these at once, so one buffer serves all.
   mutable std::vector<float> fused_out;
   // Profiling marks (off unless the trainer switches them on); mutable: the const forward passes mark too.
   mutable HostTimeline timeline;

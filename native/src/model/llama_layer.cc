@@ -172,9 +172,9 @@ void LlamaModel::Impl::qkv_backward(Layer& ly, const float* x, const float* dq, 
     return;
   }
   const int64_t qd = int64_t(nh) * hd, kvd = int64_t(nkv) * hd;
-  ws.d_fused.resize(N * (qd + 2 * kvd));
-  join_rows(pool, {{dq, qd}, {dk, kvd}, {dv, kvd}}, N, ws.d_fused.data());
-  proj_backward(ly.proj[kQ], x, ws.d_fused.data(), dx, false, N, d[kQ], a.lora_u[kQ]);
+  fused_out.resize(N * (qd + 2 * kvd));
+  join_rows(pool, {{dq, qd}, {dk, kvd}, {dv, kvd}}, N, fused_out.data());
+  proj_backward(ly.proj[kQ], x, fused_out.data(), dx, false, N, d[kQ], a.lora_u[kQ]);
 }
 
 void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* dg, const float* du, float* dx,
@@ -184,9 +184,9 @@ void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* 
     proj_backward(ly.proj[kUp], x, du, dx, true, N, d[kUp], a.lora_u[kUp]);
     return;
   }
-  ws.d_fused.resize(N * 2 * I);
-  join_rows(pool, {{dg, I}, {du, I}}, N, ws.d_fused.data());
-  proj_backward(ly.proj[kGate], x, ws.d_fused.data(), dx, false, N, d[kGate], a.lora_u[kGate]);
+  fused_out.resize(N * 2 * I);
+  join_rows(pool, {{dg, I}, {du, I}}, N, fused_out.data());
+  proj_backward(ly.proj[kGate], x, fused_out.data(), dx, false, N, d[kGate], a.lora_u[kGate]);
 }
 
 void LlamaModel::Impl::qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const {

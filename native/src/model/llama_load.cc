@@ -200,8 +200,8 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   // and log-sum-exp (kept so the recompute skips the attention).
   const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer + int64_t(m.L - 1) * (N * qd + int64_t(B) * m.nh * T)
                                      : int64_t(m.L) * (N * m.H + per_layer);
-  // Phi-3: a fused projection's output before its split, and its gradient before the fused backward.
-  const int64_t fused = m.cfg.fused_projections ? 2 * N * std::max(qd + 2 * kvd, 2 * int64_t(m.I)) : 0;
+  // Phi-3: one buffer for a fused projection's output before its split, or its gradient before the fused backward.
+  const int64_t fused = m.cfg.fused_projections ? N * std::max(qd + 2 * kvd, 2 * int64_t(m.I)) : 0;
   return 4 * (kept + fused + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
 }
 
