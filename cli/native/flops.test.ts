@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { flopsPerToken, loraParameters } from "./flops";
+import { adaptedModuleNames, flopsPerToken, loraParameters } from "./flops";
 
 // Llama-3.1-8B: the reference's worked example (r=16 on all 7 modules, T=2048 → ≈31.9 GFLOP/token).
 const llama8b = { hiddenSize: 4096, intermediateSize: 14336, numLayers: 32, numHeads: 32, numKvHeads: 8, headDim: 128, matmulParameters: 6.98e9 + 4096 * 128256 };
@@ -17,6 +17,11 @@ describe("FLOP accounting", () => {
     const fused = { ...llama8b, fusedProjections: true };
     expect(loraParameters(fused, 16, ["q_proj", "k_proj", "v_proj"])).toBe(32 * 16 * (4096 + 4096 + 2 * 1024));
     expect(loraParameters(fused, 16, all)).toBe(32 * 16 * ((4096 + 6144) + (4096 + 4096) + (4096 + 2 * 14336) + (14336 + 4096)));
+    // Its own module names stand for their parts; the names the trainer adapts are the fused ones.
+    expect(loraParameters(fused, 16, ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"])).toBe(loraParameters(fused, 16, all));
+    expect(adaptedModuleNames(fused, all)).toEqual(["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]);
+    expect(adaptedModuleNames(llama8b, ["q_proj", "v_proj"])).toEqual(["q_proj", "v_proj"]);
+    expect(() => loraParameters(llama8b, 16, ["qkv_proj"])).toThrow('unknown LoRA target "qkv_proj"');
   });
 
   it("reproduces the reference's ≈31.9 GFLOP/token for Llama-3.1-8B at T=2048", () => {

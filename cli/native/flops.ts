@@ -8,10 +8,21 @@ import { adaptedModules, linearDims, type LinearModule } from "../../lib/models/
 type Shape = Pick<ModelInfo, "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim"> &
   Partial<Pick<ModelInfo, "fusedProjections">>;
 
+const FUSED: Record<string, LinearModule[]> = { qkv_proj: ["q_proj", "k_proj", "v_proj"], gate_up_proj: ["gate_proj", "up_proj"] };
+
+/** Target names as projections; a fused model's own module names (qkv_proj, gate_up_proj) stand for their parts. */
 function knownTargets(m: Shape, targets: string[]): LinearModule[] {
   const known = Object.keys(linearDims(m));
-  for (const t of targets) if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${known.join(", ")})`);
-  return targets as LinearModule[];
+  return targets.flatMap((t) => {
+    if (m.fusedProjections && FUSED[t]) return FUSED[t];
+    if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${known.join(", ")}${m.fusedProjections ? ", qkv_proj, gate_up_proj" : ""})`);
+    return [t as LinearModule];
+  });
+}
+
+/** The modules the trainer adapts for `targets`, by their names in the model (Phi-3: qkv_proj, not q_proj). */
+export function adaptedModuleNames(m: Shape, targets: string[]): string[] {
+  return adaptedModules(m, knownTargets(m, targets)).map((d) => d.name);
 }
 
 /**

@@ -4,7 +4,7 @@ import type { StepReport, TrainExample } from "../../../native/index";
 import { createRng } from "../../../lib/testing/tiny-model/rng";
 import { parseCommandOptions, UsageError } from "../../args";
 import type { CliContext } from "../../command";
-import { flopsPerToken, loraParameters } from "../../native/flops";
+import { adaptedModuleNames, flopsPerToken, loraParameters } from "../../native/flops";
 import { formatStepProfile } from "../../../lib/models/step-profile";
 import { MODEL_LOAD_OPTIONS, numberOption } from "../../native/options";
 import { figure, withBenchModel } from "./model";
@@ -160,7 +160,7 @@ export async function benchTrainer(args: string[], ctx: CliContext): Promise<num
     else {
       ctx.out(
         [
-          `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters (${(info.matmulParameters / 1e6).toFixed(2)}M in matmuls), LoRA r=${rank} on ${targets.join(",")} (${(figures.lora_parameters / 1e6).toFixed(3)}M)`,
+          `model            ${figures.model}: ${(info.numParameters / 1e6).toFixed(2)}M parameters (${(info.matmulParameters / 1e6).toFixed(2)}M in matmuls), LoRA r=${rank} on ${adaptedModuleNames(info, targets).join(",")} (${(figures.lora_parameters / 1e6).toFixed(3)}M)`,
           `setup            ${figures.quant}, seq len ${seqLen}, ` + (onGpu ? "cuda backend" : `${figures.threads} threads, ${figures.isa} kernels`),
           `model load       ${figures.load_seconds} s (read, ${figures.quant}${onGpu ? ", upload" : ""})`,
           `throughput       ${figures.tokens_per_sec} tokens/s${dpo ? ` = ${figures.pairs_per_sec} DPO pairs/s` : ""}`,
