@@ -40,7 +40,7 @@ function readJson(file: string): Record<string, unknown> {
   }
 }
 
-const TURN_END_TOKENS = ["<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<|endoftext|>", "</s>", "<end_of_turn>"];
+const TURN_END_TOKENS = ["<|im_end|>", "<|eot_id|>", "<|end_of_text|>", "<|endoftext|>", "</s>", "<end_of_turn>", "<|end|>"];
 
 export function loadChatTokenizer(modelDir: string): ChatTokenizer {
   const tokenizerJson = readJson(path.join(modelDir, "tokenizer.json"));

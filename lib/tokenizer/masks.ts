@@ -9,7 +9,9 @@ import type { ChatMessage, ChatTokenizer } from "./chat-tokenizer";
 // follows it: the last reply opens with its thinking ("<think>\n…\n</think>\n\n"), a reply in the history
 // without it. The conversation is trained as it renders whole, which is what the model sees when it answers
 // the next turn; such a reply's tokens there are the tail of its rendering as the last reply, starting right
-// after the generation prompt, and are masked as that. Anything else a template changes is still refused.
+// after the generation prompt, and are masked as that. Templates that close a conversation after its last reply
+// (Phi-3's appends eos_token when no generation prompt follows) render a reply with those closing tokens only while
+// it is last: in the history it ends before them. Anything else a template changes is still refused.
 
 export type TrainingMessage = ChatMessage & { weight?: number };
 export type ChatExample = { messages: TrainingMessage[]; tools?: unknown[] };
@@ -52,6 +54,9 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
     return ids;
   };
   const tokens = encode(messages.length, false);
+  // What the template writes after the last message only when no generation prompt follows (Phi-3: eos_token): the
+  // whole conversation's tokens beyond those it shares with its rendering with a generation prompt.
+  const closing = () => tokens.slice(firstDifference(tokens, encode(messages.length, true)));
   const lossMask: (0 | 1)[] = new Array<0 | 1>(tokens.length).fill(0);
   example.messages.forEach((m, i) => {
     if (m.role !== "assistant" || m.weight === 0) return;
@@ -62,7 +67,7 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
     }
     let end = through.length;
     if (!isPrefix(through, tokens)) {
-      end = replyEndInHistory(chat, m, before, through, tokens) ?? -1;
+      end = replyEndInHistory(chat, m, before, through, tokens) ?? replyEndBeforeClosing(chat, m, before, through, tokens, closing()) ?? -1;
       if (end < 0) throw new Error(describeMismatch(chat, through, tokens, `rendering messages[0..${i}]`));
     }
     for (let k = Math.max(1, before.length); k < end; k++) lossMask[k] = 1;
@@ -93,4 +98,22 @@ function replyEndInHistory(chat: ChatTokenizer, m: TrainingMessage, before: numb
     return !answer || chat.decode(tail).includes(answer) ? start + tail.length : undefined;
   }
   return undefined;
+}
+
+/**
+ * Where reply `m` ends in the whole conversation when its rendering as the last reply (`through`) ended with the
+ * template's closing tokens (`closing`: what it writes after the last message when no generation prompt follows,
+ * Phi-3's eos_token), which a later turn replaces. The rest of the reply must follow the generation prompt
+ * (`before`) unchanged, answer included; undefined otherwise, or when the template has no closing tokens.
+ */
+function replyEndBeforeClosing(chat: ChatTokenizer, m: TrainingMessage, before: number[], through: number[], tokens: number[], closing: number[]): number | undefined {
+  if (closing.length === 0 || !isPrefix(before, tokens)) return undefined;
+  const start = before.length;
+  const reply = through.slice(start);
+  const k = closing.length;
+  if (reply.length <= k || firstDifference(reply.slice(reply.length - k), closing) !== k) return undefined;
+  const kept = reply.slice(0, reply.length - k);
+  if (firstDifference(kept, tokens.slice(start, start + kept.length)) !== kept.length) return undefined;
+  const answer = typeof m.content === "string" ? (m.content.split("</think>").pop() ?? "").trim() : "";
+  return !answer || chat.decode(kept).includes(answer) ? start + kept.length : undefined;
 }

@@ -29,7 +29,7 @@ beforeAll(() => {
  * A copy of the tiny model's tokenizer files with another template (as chat_template.jinja or in the config), and
  * optionally more added tokens (Qwen3's <think> and </think> are added tokens, not special ones).
  */
-function withTemplate(name: string, template: string | object, where: "jinja" | "config", addedTokens: string[] = []): ChatTokenizer {
+function withTemplate(name: string, template: string | object, where: "jinja" | "config", addedTokens: string[] = [], configOverrides: Record<string, unknown> = {}): ChatTokenizer {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
   const tokenizer = JSON.parse(fs.readFileSync(path.join(base, "tokenizer.json"), "utf8")) as { added_tokens: { id: number }[] };
@@ -41,7 +41,7 @@ function withTemplate(name: string, template: string | object, where: "jinja" | 
   const config = JSON.parse(fs.readFileSync(path.join(base, "tokenizer_config.json"), "utf8")) as Record<string, unknown>;
   if (where === "jinja") fs.writeFileSync(path.join(dir, "chat_template.jinja"), template as string);
   else config.chat_template = template;
-  fs.writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify(config));
+  fs.writeFileSync(path.join(dir, "tokenizer_config.json"), JSON.stringify({ ...config, ...configOverrides }));
   return loadChatTokenizer(dir);
 }
 
@@ -186,6 +186,47 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
       // Qwen3's template with the history's replies upper-cased: their answer is no longer the last reply's tail.
       const chat = withTemplate("qwen3-upper", QWEN3.replaceAll("{{- '<|im_start|>' + message.role + '\\n' + content }}", "{{- '<|im_start|>' + message.role + '\\n' + content | upper }}"), "config", ["<think>", "</think>"]);
       expect(() => tokenizeChat(chat, convo)).toThrow(/rendering messages\[0\.\.2\] is not a token prefix/);
+    });
+  });
+
+  describe("Phi-3's and Phi-4's templates", () => {
+    // Phi-3-mini-4k-instruct's template as published: <|end|> closes each turn, and a conversation rendered without a
+    // generation prompt ends with eos_token (<|endoftext|>), which is not there once another turn follows.
+    const PHI3 =
+      "{% for message in messages %}{% if message['role'] == 'system' %}{{'<|system|>\n' + message['content'] + '<|end|>\n'}}" +
+      "{% elif message['role'] == 'user' %}{{'<|user|>\n' + message['content'] + '<|end|>\n'}}" +
+      "{% elif message['role'] == 'assistant' %}{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}{% endif %}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|assistant|>\n' }}{% else %}{{ eos_token }}{% endif %}";
+    // phi-4's: ChatML with <|im_sep|> between the role and the content, no newlines.
+    const PHI4 =
+      "{% for message in messages %}{% if (message['role'] == 'system') %}{{'<|im_start|>system<|im_sep|>' + message['content'] + '<|im_end|>'}}" +
+      "{% elif (message['role'] == 'user') %}{{'<|im_start|>user<|im_sep|>' + message['content'] + '<|im_end|>'}}" +
+      "{% elif (message['role'] == 'assistant') %}{{'<|im_start|>assistant<|im_sep|>' + message['content'] + '<|im_end|>'}}{% endif %}{% endfor %}" +
+      "{% if add_generation_prompt %}{{ '<|im_start|>assistant<|im_sep|>' }}{% endif %}";
+
+    it("Phi-3: masks each reply and its <|end|>; the last reply's closing eos_token is trained, an earlier one has none", () => {
+      const chat = withTemplate("phi3", PHI3, "config", ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"], { eos_token: "<|endoftext|>" });
+      const t = tokenizeChat(chat, convo);
+      expect(chat.decode(t.tokens)).toBe(
+        "<|system|>\nYou are a helpful assistant.<|end|>\n<|user|>\nWhat is the capital of France?<|end|>\n<|assistant|>\nParis.<|end|>\n" +
+          "<|user|>\nAnd of Italy?<|end|>\n<|assistant|>\nRome.<|end|>\n<|endoftext|>",
+      );
+      expect(spans(chat, t)).toEqual(["Paris.<|end|>\n", "Rome.<|end|>\n<|endoftext|>"]);
+      // Generation stops at a reply's <|end|>, as Phi-3's generation_config does.
+      expect(chat.stopTokenIds).toContain(chat.tokenId("<|end|>"));
+      // A template that marks only the last message otherwise (not after it) is still refused.
+      const marking = withTemplate("phi3-marking", PHI3.replace("message['content'] + '<|end|>\n'}}{% endif %}", "message['content'] + (' [last]' if loop.last else '') + '<|end|>\n'}}{% endif %}"), "config", ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"], { eos_token: "<|endoftext|>" });
+      expect(() => tokenizeChat(marking, convo)).toThrow(/rewrites earlier turns/);
+    });
+
+    it("Phi-4: masks each reply and its <|im_end|>", () => {
+      const chat = withTemplate("phi4", PHI4, "config", ["<|im_sep|>"]);
+      const t = tokenizeChat(chat, convo);
+      expect(chat.decode(t.tokens)).toBe(
+        "<|im_start|>system<|im_sep|>You are a helpful assistant.<|im_end|><|im_start|>user<|im_sep|>What is the capital of France?<|im_end|>" +
+          "<|im_start|>assistant<|im_sep|>Paris.<|im_end|><|im_start|>user<|im_sep|>And of Italy?<|im_end|><|im_start|>assistant<|im_sep|>Rome.<|im_end|>",
+      );
+      expect(spans(chat, t)).toEqual(["Paris.<|im_end|>", "Rome.<|im_end|>"]);
     });
   });
 
