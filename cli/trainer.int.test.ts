@@ -278,6 +278,12 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     // Part of a fused module alone is refused with the reason, before any step.
     const part = await tuneforge(["train", "--model", phi3, "--data", data, "--out", path.join(tmp, "phi3-part"), "--targets", "q_proj,v_proj"]);
     expectCleanFailure(part, /this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none/);
+    // PEFT's names for the fused modules work as targets too; on a model without them they are refused by name.
+    const byName = await tuneforge(["train", "--model", phi3, "--data", data, "--out", path.join(tmp, "phi3-by-name"), "--epochs", "1", "--targets", "qkv_proj,gate_up_proj", "--json"]);
+    expect(byName.code, byName.stderr).toBe(0);
+    expect((JSON.parse(fs.readFileSync(path.join(tmp, "phi3-by-name", "adapter_config.json"), "utf8")) as { target_modules: string[] }).target_modules).toEqual(["qkv_proj", "gate_up_proj"]);
+    const onLlama = await tuneforge(["train", "--model", modelDir, "--data", data, "--out", path.join(tmp, "llama-fused"), "--targets", "qkv_proj"]);
+    expectCleanFailure(onLlama, /LoRA target 'qkv_proj' is a fused module of Phi-3; this model has q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj/);
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
