@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { modelsDir } from "../env";
 import { summarizeWeights } from "./safetensors-header";
-import { shapeFromConfig, type ModelShape } from "./shape";
+import { shapeFromConfig, trainingContext, type ModelShape } from "./shape";
 import { chooseChatTemplate } from "../tokenizer/template";
 
 // Scan of the models directory: one level of sub-folders, each a Hugging Face model folder when it holds a
@@ -88,7 +88,7 @@ async function describe(folder: string, name: string): Promise<LocalModel> {
   try {
     const config = await readJson(path.join(folder, "config.json"));
     const architectures = Array.isArray(config.architectures) ? config.architectures.filter((a): a is string => typeof a === "string") : [];
-    const context = config.max_position_embeddings;
+    const context = trainingContext(config);
     return {
       ...base,
       ...fromWeights,
@@ -97,7 +97,8 @@ async function describe(folder: string, name: string): Promise<LocalModel> {
       architecture: architectures[0] ?? null,
       // transformers 5 writes "dtype" where 4.x wrote "torch_dtype" (native/src/io/config.cc reads both too).
       dtype: weights?.dtype ?? [config.torch_dtype, config.dtype].find((d): d is string => typeof d === "string") ?? null,
-      contextLength: typeof context === "number" && Number.isInteger(context) && context > 0 ? context : null,
+      // What training and generation take: a window or longrope's original context can be shorter than max_position_embeddings.
+      contextLength: context,
       shape: shapeFromConfig(config),
     };
   } catch (err) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shapeFromConfig, shapeParameters } from "./shape";
+import { shapeFromConfig, shapeParameters, trainingContext } from "./shape";
 
 // Qwen3-0.6B's config.json (the fields the shape reads).
 const qwen3 = {
@@ -18,6 +18,25 @@ const phi4 = {
   architectures: ["Phi3ForCausalLM"], model_type: "phi3", hidden_size: 5120, intermediate_size: 17920, num_attention_heads: 40,
   num_hidden_layers: 40, num_key_value_heads: 10, tie_word_embeddings: false, vocab_size: 100352,
 };
+
+describe("trainingContext (what native/src/io/config.cc caps max_position_embeddings to)", () => {
+  it("caps at a window computed as full attention, and at longrope's original context", () => {
+    expect(trainingContext({ architectures: ["LlamaForCausalLM"], max_position_embeddings: 131072 })).toBe(131072);
+    expect(trainingContext({ architectures: ["MistralForCausalLM"], max_position_embeddings: 32768 })).toBe(4096); // MistralConfig's default window
+    expect(trainingContext({ architectures: ["MistralForCausalLM"], max_position_embeddings: 32768, sliding_window: null })).toBe(32768);
+    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], max_position_embeddings: 32768, sliding_window: 4096, use_sliding_window: false })).toBe(32768);
+    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], max_position_embeddings: 32768, sliding_window: 4096, use_sliding_window: true })).toBe(4096);
+    // Phi-3-mini-4k: its 2047-key window; Phi-3.5-mini and Phi-4-mini: longrope's 4096 (top-level or in rope_scaling).
+    expect(trainingContext({ ...phi4, max_position_embeddings: 4096, sliding_window: 2047 })).toBe(2047);
+    const longrope = { type: "longrope", short_factor: [1], long_factor: [1] };
+    expect(trainingContext({ ...phi4, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_scaling: longrope })).toBe(4096);
+    expect(trainingContext({ ...phi4, max_position_embeddings: 131072, rope_scaling: { ...longrope, original_max_position_embeddings: 8192 } })).toBe(8192);
+    expect(trainingContext({ ...phi4, max_position_embeddings: 16384, sliding_window: null })).toBe(16384);
+    // Gemma 3 computes its windows: no cap. No max_position_embeddings: unknown.
+    expect(trainingContext({ architectures: ["Gemma3ForCausalLM"], max_position_embeddings: 32768, sliding_window: 512 })).toBe(32768);
+    expect(trainingContext({ architectures: ["LlamaForCausalLM"] })).toBeNull();
+  });
+});
 
 describe("shapeFromConfig", () => {
   it("reads Phi-3 / Phi-4: fused projections, the same parameters as unfused ones", () => {

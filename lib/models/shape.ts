@@ -105,3 +105,31 @@ export function shapeParameters(s: ModelShape): number {
   const norms = normsPerLayer * s.numLayers + s.hiddenSize;
   return layerLinearParameters(s) + embed + (s.tieWordEmbeddings ? 0 : embed) + norms;
 }
+
+/**
+ * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
+ * capped by a sliding window computed as full attention up to it (Mistral's, 4096 when the key is absent; Qwen2's and
+ * Qwen3's with use_sliding_window; Phi-3's whenever set, 2047 on Phi-3-mini-4k; any model whose layer_types has a
+ * sliding layer, Gemma 3 aside, which windows for real), and by longrope's original context (Phi-3.5-mini, Phi-4-mini:
+ * the short factors' range). Null when max_position_embeddings is not given.
+ */
+export function trainingContext(config: Record<string, unknown>): number | null {
+  const max = posInt(config.max_position_embeddings);
+  if (max === null) return null;
+  const first: unknown = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
+  const arch = typeof first === "string" ? first : config.model_type === "mistral" ? "MistralForCausalLM" : config.model_type === "phi3" ? "Phi3ForCausalLM" : config.model_type === "qwen2" ? "Qwen2ForCausalLM" : config.model_type === "qwen3" ? "Qwen3ForCausalLM" : "";
+  if (arch.startsWith("Gemma3")) return max;
+  const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");
+  const windowed = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || slidingLayer || ((arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM") && config.use_sliding_window === true);
+  let limit = max;
+  if (windowed) {
+    const window = "sliding_window" in config ? posInt(config.sliding_window) : arch === "MistralForCausalLM" ? 4096 : null;
+    if (window !== null) limit = Math.min(limit, window);
+  }
+  const scaling = (config.rope_scaling ?? config.rope_parameters) as Record<string, unknown> | null | undefined;
+  const ropeType = scaling && typeof scaling === "object" ? (scaling.rope_type ?? scaling.type) : undefined;
+  if (arch === "Phi3ForCausalLM" && (ropeType === "longrope" || ropeType === "su")) {
+    limit = Math.min(limit, posInt(config.original_max_position_embeddings) ?? posInt(scaling!.original_max_position_embeddings) ?? 4096);
+  }
+  return limit;
+}

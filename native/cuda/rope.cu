@@ -16,18 +16,20 @@ namespace {
 // sine and cosine once, then rotates pair j of heads y, y + threads_y, ... The sine and cosine are the kernel's
 // cost (positions as angles need the full-precision sincosf); per (row, head, pair) they were recomputed for every
 // head, behind two 64-bit divisions for the indices.
-__global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_freq, int heads, int half,
-                            float sign) {
+__global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_freq, int heads, int D, int half,
+                            float scale, float sign) {
   const int64_t i = blockIdx.x;
   const float pos = float(positions[i]);
-  bf16* row = x + i * heads * 2 * half;
+  bf16* row = x + i * heads * D;
   for (int j = threadIdx.x; j < half; j += blockDim.x) {
     const float ang = __fmul_rn(pos, inv_freq[j]);
     float s, c;
     sincosf(ang, &s, &c);
-    s *= sign;
+    // cos and sin times the scale, as transformers scales its tables (longrope's attention factor; 1 otherwise).
+    c *= scale;
+    s *= sign * scale;
     for (int h = threadIdx.y; h < heads; h += blockDim.y) {
-      bf16* v = row + h * 2 * half;
+      bf16* v = row + h * D;
       const float a = to_f(v[j]), b = to_f(v[j + half]);
       v[j] = to_bf(a * c - b * s);
       v[j + half] = to_bf(b * c + a * s);
@@ -36,26 +38,28 @@ __global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_
 }
 
 void launch(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads, int64_t D,
-            float sign, cudaStream_t stream) {
+            int64_t rotary_dim, float scale, float sign, cudaStream_t stream) {
   TF_CHECK(D > 0 && D % 2 == 0, "rope: head_dim must be even and > 0, got " + std::to_string(D));
   TF_CHECK(heads > 0 && heads * D <= 0x7fffffff, "rope: heads x head_dim must be in (0, 2^31)");
-  const RopeLaunch l = rope_launch(N, heads, D / 2);
+  const int64_t R = rotary_dim > 0 ? rotary_dim : D;
+  TF_CHECK(R % 2 == 0 && R <= D, "rope: rotary_dim " + std::to_string(R) + " must be even and <= head_dim " + std::to_string(D));
+  const RopeLaunch l = rope_launch(N, heads, R / 2);
   if (l.blocks == 0) return;
   rope_kernel<<<unsigned(l.blocks), dim3(unsigned(l.threads_x), unsigned(l.threads_y)), 0, stream>>>(
-      x, positions, inv_freq, int(heads), int(D / 2), sign);
+      x, positions, inv_freq, int(heads), int(D), int(R / 2), scale, sign);
   CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
 
 void rope_forward(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
-                  int64_t head_dim, cudaStream_t stream) {
-  launch(x, positions, inv_freq, N, heads, head_dim, 1.f, stream);
+                  int64_t head_dim, cudaStream_t stream, int64_t rotary_dim, float scale) {
+  launch(x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, stream);
 }
 
 void rope_backward(bf16* dx, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
-                   int64_t head_dim, cudaStream_t stream) {
-  launch(dx, positions, inv_freq, N, heads, head_dim, -1.f, stream);
+                   int64_t head_dim, cudaStream_t stream, int64_t rotary_dim, float scale) {
+  launch(dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f, stream);
 }
 
 }  // namespace tf::cuda

@@ -283,16 +283,63 @@ TEST(config_phi3_and_phi4_fused_projections) {
   CHECK(!parse_model_config(kLlama31, "l.json").fused_projections);
 
   // What Phi3Config can say that we would compute differently is refused by name.
-  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "longrope", "long_factor": [1], "short_factor": [1]})",
-                                          "Phi3ForCausalLM"), "p.json"),
-               "rope_scaling type \"longrope\" (the 128k-context Phi-3, Phi-3.5 and Phi-4-mini RoPE) is not supported");
-  CHECK_THROWS(parse_model_config(minimal(R"("partial_rotary_factor": 0.75)", "Phi3ForCausalLM"), "p.json"),
-               "partial_rotary_factor 0.75 (RoPE on part of each head, as in Phi-4-mini) is not supported");
   CHECK_THROWS(parse_model_config(minimal(R"("resid_pdrop": 0.1)", "Phi3ForCausalLM"), "p.json"),
                "resid_pdrop = 0.1 is not supported");
   CHECK_THROWS(parse_model_config(minimal(R"("embd_pdrop": 0.1)", "Phi3ForCausalLM"), "p.json"), "embd_pdrop = 0.1");
   CHECK_THROWS(parse_model_config(minimal(R"("hidden_act": "gelu")", "Phi3ForCausalLM"), "p.json"),
                "hidden_act \"gelu\" is not supported");
+}
+
+// Phi-3.5-mini-instruct and Phi-4-mini-instruct (their 48 factors cut to the fields read): longrope, the context capped
+// at original_max_position_embeddings where the short factors hold; Phi-4-mini rotates 96 of its 128 head dimensions.
+std::string longrope_factors(int n, double v) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(v + 0.01 * i);
+  return "[" + s + "]";
+}
+
+TEST(config_phi35_mini_and_phi4_mini_longrope_partial_rotary) {
+  const std::string phi35 = R"({"architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "hidden_size": 3072,
+      "intermediate_size": 8192, "num_attention_heads": 32, "num_hidden_layers": 32, "num_key_value_heads": 32,
+      "vocab_size": 32064, "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
+      "rope_theta": 10000.0, "sliding_window": 262144, "rope_scaling": {"type": "longrope", "long_factor": )" +
+                            longrope_factors(48, 1.08) + R"(, "short_factor": )" + longrope_factors(48, 1.0) + "}}";
+  const ModelConfig c = parse_model_config(phi35, "phi35/config.json");
+  CHECK_EQ(c.rope_scaling.type, std::string("longrope"));
+  CHECK_EQ(c.rope_scaling.short_factor.size(), size_t(48));
+  CHECK_NEAR(c.rope_scaling.short_factor[47], 1.47, 1e-12);
+  CHECK_EQ(c.rope_scaling.original_max_position_embeddings, 4096);
+  CHECK_EQ(c.max_position_embeddings, 4096);  // the short factors' range
+  // transformers' default attention factor: sqrt(1 + ln(131072 / 4096) / ln 4096) = 1.19024...
+  CHECK_NEAR(c.rope_scaling.attention_factor, std::sqrt(1 + std::log(32.0) / std::log(4096.0)), 1e-12);
+  CHECK_EQ(c.partial_rotary_factor, 1.0);
+  // "su" is longrope's first name; an explicit attention_factor is used as given.
+  std::string su = phi35;
+  su.replace(su.find("\"longrope\""), 10, "\"su\"");
+  CHECK_EQ(parse_model_config(su, "su.json").rope_scaling.type, std::string("longrope"));
+  std::string given = phi35;
+  given.replace(given.find("\"type\""), 6, "\"attention_factor\": 1.5, \"type\"");
+  CHECK_EQ(parse_model_config(given, "g.json").rope_scaling.attention_factor, 1.5);
+
+  const std::string phi4mini = R"({"architectures": ["Phi3ForCausalLM"], "model_type": "phi3", "hidden_size": 3072,
+      "intermediate_size": 8192, "num_attention_heads": 24, "num_hidden_layers": 32, "num_key_value_heads": 8,
+      "vocab_size": 200064, "max_position_embeddings": 131072, "original_max_position_embeddings": 4096,
+      "partial_rotary_factor": 0.75, "rope_theta": 10000.0, "tie_word_embeddings": true,
+      "rope_scaling": {"type": "longrope", "long_factor": )" +
+                               longrope_factors(48, 1.0) + R"(, "short_factor": )" + longrope_factors(48, 1.0) + "}}";
+  const ModelConfig m = parse_model_config(phi4mini, "phi4mini/config.json");
+  CHECK_EQ(m.head_dim, 128);
+  CHECK_EQ(m.partial_rotary_factor, 0.75);  // 96 of 128 dimensions, 48 factors
+  CHECK(m.tie_word_embeddings);
+  // The factors must cover the rotated dimensions; the rotated part must be even; longrope is Phi-3's only.
+  std::string short_list = phi4mini;
+  const std::string prf = "\"partial_rotary_factor\": 0.75";
+  short_list.replace(short_list.find(prf), prf.size(), "\"partial_rotary_factor\": 0.50");
+  CHECK_THROWS(parse_model_config(short_list, "p.json"), "longrope's short_factor has 48 values; the 64 rotated dimensions need 32");
+  CHECK_THROWS(parse_model_config(minimal(R"("partial_rotary_factor": 0.2)", "Phi3ForCausalLM"), "p.json"),
+               "of head_dim 16 rotates 3 dimensions; RoPE needs an even number");  // int(16 · 0.2)
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "longrope", "short_factor": [1], "long_factor": [1]})"), "l.json"),
+               "rope_scaling type \"longrope\" is not supported (supported: llama3, linear, or none)");
 }
 
 TEST(config_smollm2_tied_llama) {

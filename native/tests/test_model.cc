@@ -198,6 +198,35 @@ TEST(phi3_fused_projections_match_reference_and_keep_their_names) {
   CHECK_THROWS(r.m->load_lora(llama.m->export_lora("llama")), "model.layers.0.self_attn.q_proj does not exist in this base");
 }
 
+// Phi-3.5-mini / Phi-4-mini: longrope (frequencies over short factors, cos and sin scaled by the attention factor)
+// and, for Phi-4-mini, RoPE on 6 of 8 head dimensions only; with GQA and NF4.
+TEST(phi3_longrope_and_partial_rotary_match_reference) {
+  ThreadPool pool(2);
+  for (int rotary : {0, 6}) {
+    TinySpec s;
+    s.phi3 = true, s.longrope = true, s.rotary = rotary, s.nf4 = rotary > 0;
+    auto r = load_tiny(s, pool, 17);
+    CHECK_EQ(r.m->config().max_position_embeddings, 64);  // original_max_position_embeddings, not 256
+    check_logits_match(r, nullptr, 1e-4);
+    LoraSpec ls;
+    ls.rank = 2, ls.alpha = 4, ls.targets = {"qkv_proj", "o_proj"};
+    r.m->init_lora(ls, 3);
+    randomize_b(*r.m, 4);
+    RefLora lora = ref_lora(*r.m);
+    check_logits_match(r, &lora, 1e-4);
+  }
+  // Without them the same weights give other logits: the reference would catch RoPE left plain.
+  TinySpec plain, scaled;
+  plain.phi3 = scaled.phi3 = true;
+  scaled.longrope = true, scaled.rotary = 6;
+  auto a = load_tiny(plain, pool, 17), b = load_tiny(scaled, pool, 17);
+  const std::vector<int32_t> toks = {3, 17, 0, 36, 5};
+  const auto la = a.m->logits(toks), lb = b.m->logits(toks);
+  double md = 0;
+  for (size_t i = 0; i < la.size(); ++i) md = std::max(md, std::fabs(double(la[i]) - lb[i]));
+  CHECK(md > 1e-2);
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -285,14 +314,15 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
 // llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e;
+  TinySpec a, b, c, d, e, f;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
   // Gemma 3: layer 0's 3-key window slides past the cached keys as decoding goes on.
   d.gemma = true, d.tie = true, d.hd = 16, d.window = 3, d.qpas = 24;
   e.phi3 = true, e.nf4 = true;  // Phi-3: the fused projections' rows split into the cache
-  return {a, b, c, d, e};
+  f.phi3 = true, f.longrope = true, f.rotary = 6, f.nkv = 1;  // Phi-4-mini: the cached keys partly rotated, scaled
+  return {a, b, c, d, e, f};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -79,6 +79,13 @@ TEST(lora_grads_match_reference_phi3_fused) {
     r.m->init_lora(ls, 7);
     randomize_b(*r.m, 8);
     check_against_reference(r, packed_batch(37, 9), nf4 ? "phi3 nf4" : "phi3");
+    // Phi-4-mini's RoPE (6 of 8 dimensions rotated, longrope's scale) in backward too.
+    TinySpec mini = s;
+    mini.longrope = true, mini.rotary = 6;
+    auto rm = load_tiny(mini, pool, 24);
+    rm.m->init_lora(ls, 7);
+    randomize_b(*rm.m, 8);
+    check_against_reference(rm, packed_batch(37, 9), nf4 ? "phi4-mini nf4" : "phi4-mini");
     // The checkpoint recompute splits the fused outputs again, under the same dropout masks: bitwise the same.
     const Batch b = packed_batch(37, 7);
     r.m->init_lora(LoraSpec{2, 4, 0.2f, false, {"qkv_proj", "gate_up_proj"}}, 3);

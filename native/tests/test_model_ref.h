@@ -24,6 +24,11 @@ struct TinySpec {
   // A Phi3ForCausalLM: the file holds self_attn.qkv_proj ([q; k; v] rows) and mlp.gate_up_proj ([gate; up]), which the
   // reference applies as transformers' Phi3Attention and Phi3MLP do (one matmul, then the split).
   bool phi3 = false;
+  // Phi-3 only: RoPE on the first `rotary` values of each head (partial_rotary_factor = rotary / hd; 0 = all), and
+  // longrope: each frequency divided by short factor 1 + i/4, cos and sin scaled by sqrt(1 + ln 4 / ln max_pos) (the
+  // config says max_position_embeddings 4·max_pos over original_max_position_embeddings max_pos).
+  int rotary = 0;
+  bool longrope = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -118,13 +123,23 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
                     std::to_string(s.L) + ", \"num_attention_heads\": " + std::to_string(s.nh) +
                     ", \"num_key_value_heads\": " + std::to_string(s.nkv) + ", \"head_dim\": " + std::to_string(s.hd) +
-                    ", \"max_position_embeddings\": " + std::to_string(s.max_pos) + ", \"rms_norm_eps\": 1e-05" +
+                    ", \"max_position_embeddings\": " + std::to_string(s.phi3 && s.longrope ? 4 * s.max_pos : s.max_pos) +
+                    ", \"rms_norm_eps\": 1e-05" +
                     ", \"rope_theta\": " + std::to_string(s.theta) + ", \"tie_word_embeddings\": " +
                     (s.tie ? "true" : "false") + ", \"torch_dtype\": \"float32\", \"bos_token_id\": 1" +
                     ", \"eos_token_id\": 2";
   if (s.llama3)
     cfg += ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, "
            "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}";
+  if (s.phi3 && s.rotary > 0) cfg += ", \"partial_rotary_factor\": " + std::to_string(double(s.rotary) / s.hd);
+  if (s.phi3 && s.longrope) {
+    const int dim = s.rotary > 0 ? s.rotary : s.hd;
+    std::string shorts, longs;
+    for (int i = 0; i < dim / 2; ++i)
+      shorts += (i ? ", " : "") + std::to_string(1 + 0.25 * i), longs += (i ? ", " : "") + std::string("2.0");
+    cfg += ", \"original_max_position_embeddings\": " + std::to_string(s.max_pos) +
+           ", \"rope_scaling\": {\"type\": \"longrope\", \"short_factor\": [" + shorts + "], \"long_factor\": [" + longs + "]}";
+  }
   if (s.gemma)
     cfg += ", \"hidden_activation\": \"gelu_pytorch_tanh\", \"sliding_window\": " + std::to_string(s.window) +
            ", \"sliding_window_pattern\": " + std::to_string(s.pattern) + ", \"rope_local_base_freq\": " +
@@ -195,10 +210,14 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     return y;
   };
   auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) { return norm_rows(x, n, H, w); };
-  std::vector<double> inv(s.hd / 2), inv_local(s.hd / 2);
+  // Phi-3: the rotated dimensions (partial rotary), longrope's short factors and its cos/sin scale.
+  const int rdim = s.phi3 && s.rotary > 0 ? s.rotary : s.hd;
+  const double rscale = s.phi3 && s.longrope ? std::sqrt(1 + std::log(4.0) / std::log(double(s.max_pos))) : 1.0;
+  std::vector<double> inv(rdim / 2), inv_local(s.hd / 2);
   for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.local_theta, -2.0 * i / s.hd);
-  for (int i = 0; i < s.hd / 2; ++i) {
-    double f = std::pow(s.theta, -2.0 * i / s.hd);
+  for (int i = 0; i < rdim / 2; ++i) {
+    double f = std::pow(s.theta, -2.0 * i / rdim);
+    if (s.phi3 && s.longrope) f /= 1 + 0.25 * i;
     if (s.llama3) {  // factor 8, low 1, high 4, original 16 (see write_tiny_model)
       const double wl = 2 * M_PI / f;
       if (wl > 16.0) f /= 8;
@@ -213,12 +232,12 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   auto sliding = [&](int l) { return s.gemma && (l + 1) % s.pattern != 0; };
   auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos, bool local) {
     const std::vector<double>& inv_l = local ? inv_local : inv;
-    const int h2 = s.hd / 2;
+    const int h2 = local ? s.hd / 2 : rdim / 2;  // Phi3's apply_rotary_pos_emb: q[..., :rdim] rotated, the rest kept
     for (int i = 0; i < n; ++i)
       for (int h = 0; h < heads; ++h) {
         double* v = &x[(size_t(i) * heads + h) * s.hd];
         for (int j = 0; j < h2; ++j) {
-          const double c = std::cos(pos[i] * inv_l[j]), sn = std::sin(pos[i] * inv_l[j]);
+          const double c = rscale * std::cos(pos[i] * inv_l[j]), sn = rscale * std::sin(pos[i] * inv_l[j]);
           const double a = v[j], b = v[j + h2];
           v[j] = a * c - b * sn;
           v[j + h2] = b * c + a * sn;

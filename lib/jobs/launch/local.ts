@@ -8,7 +8,7 @@ import { dataDir as defaultDataDir, modelsDir as defaultModelsDir } from "../../
 import { HttpError } from "../../http/errors";
 import { resolveModelDir } from "../../models/resolve";
 import { fusedTargetsProblem, localLaunchRequestSchema, type LocalConfig, type LocalLaunchRequest } from "../local/config";
-import { shapeFromConfig } from "../../models/shape";
+import { shapeFromConfig, trainingContext } from "../../models/shape";
 import { chatTokenizerFor } from "../../models/chat-cache";
 import { countSplit, tokenizedSplit } from "../../models/split-tokens";
 import { localMethodOf, type LocalMethod } from "../local/run/data";
@@ -77,7 +77,7 @@ function modelConfig(modelDir: string): Record<string, unknown> | null {
 
 function maxPositions(modelDir: string): number | null {
   const cfg = modelConfig(modelDir);
-  return typeof cfg?.max_position_embeddings === "number" ? cfg.max_position_embeddings : null;
+  return cfg ? trainingContext(cfg) : null;
 }
 
 type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number; skippedNotes: string[] };

@@ -387,6 +387,10 @@ int main(int argc, char** argv) {
   TinySpec phi3_nf4 = phi3;
   phi3_nf4.nf4 = true, phi3_nf4.double_quant = true;
   cases.push_back({"phi3 nf4+dq, dropout, ckpt", phi3_nf4, true, true});
+  // Phi-4-mini's RoPE: longrope's short factors and scale, 24 of 32 head dimensions rotated (the rest passed through).
+  TinySpec phi4mini = phi3;
+  phi4mini.longrope = true, phi4mini.rotary = 24;
+  cases.push_back({"phi4-mini longrope, partial rotary, ckpt", phi4mini, true, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;

@@ -61,18 +61,39 @@ int default_max_positions(const std::string& arch) {
 
 // One RoPE scaling object: transformers 4.x's "rope_scaling", or 5.x's "rope_parameters" (which also carries
 // rope_theta, read by parse_rope). `what` names it in errors. No type (5.x writes one) is the plain rotation.
-RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required) {
+RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required,
+                                      bool phi3 = false) {
   RopeScaling r;
   rs.as_object(what);
   const Json* type = present(rs, "rope_type");
   if (!type) type = present(rs, "type");
   TF_CHECK(type || !type_required, what + " has no rope_type");
   const std::string t = type ? type->as_string(what + ".rope_type") : "default";
-  if (const Json* f = present(rs, "partial_rotary_factor"))
+  if (const Json* f = present(rs, "partial_rotary_factor"); f && !phi3)  // Phi-3's is read by parse_phi3_rope
     TF_CHECK(f->as_double(what + ".partial_rotary_factor") == 1.0,
              what + ".partial_rotary_factor < 1 (rotating part of each head) is not supported");
   if (t == "default") return r;
-  TF_CHECK(t == "llama3" || t == "linear", what + " type \"" + t + "\" is not supported (supported: llama3, linear, or none)");
+  if (phi3 && (t == "longrope" || t == "su")) {  // "su": its name in the first Phi-3-128k configs
+    r.type = "longrope";
+    auto factors = [&](const char* key) {
+      const Json* v = present(rs, key);
+      TF_CHECK(v, what + " (longrope) has no " + key);
+      std::vector<double> out;
+      for (const Json& x : v->as_array(what + "." + key)) {
+        out.push_back(x.as_double(what + "." + key + "[]"));
+        TF_CHECK(out.back() > 0 && std::isfinite(out.back()), what + "." + key + " must hold positive numbers");
+      }
+      return out;
+    };
+    r.short_factor = factors("short_factor");
+    r.long_factor = factors("long_factor");
+    r.factor = get_double(rs, "factor", 0, what);
+    r.attention_factor = get_double(rs, "attention_factor", 0, what);  // 0: computed by parse_phi3_rope
+    r.original_max_position_embeddings = get_int(rs, "original_max_position_embeddings", 0, what);
+    return r;
+  }
+  TF_CHECK(t == "llama3" || t == "linear", what + " type \"" + t + "\" is not supported (supported: llama3, linear, or none" +
+                                               (phi3 ? ", longrope" : "") + ")");
   r.type = t;
   r.factor = get_double(rs, "factor", r.factor, what);
   TF_CHECK(r.factor >= 1.0, what + ".factor must be >= 1");
@@ -111,10 +132,11 @@ std::string describe_scaling(const RopeScaling& r) {
 // reader that knew only the 4.x keys would take a 5.x Llama 3 for rope_theta 10000 without scaling and train it with
 // the wrong frequencies, silently. Both forms are read; a file that gives both must give the same RoPE in each.
 void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
+  const bool phi3 = c.architecture == "Phi3ForCausalLM";
   const Json* top_theta = present(j, "rope_theta");
   const Json* top_scaling = present(j, "rope_scaling");
   c.rope_theta = get_double(j, "rope_theta", 10000.0, src);
-  if (top_scaling) c.rope_scaling = parse_rope_scaling_object(*top_scaling, src + ": rope_scaling", true);
+  if (top_scaling) c.rope_scaling = parse_rope_scaling_object(*top_scaling, src + ": rope_scaling", true, phi3);
   if (const Json* rp = present(j, "rope_parameters")) {
     const std::string what = src + ": rope_parameters";
     rp->as_object(what);
@@ -123,7 +145,7 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
       TF_CHECK(!present(*rp, kind), what + " is given per layer type (\"" + kind +
                                        "\"), which the supported architectures do not have");
     const double theta = get_double(*rp, "rope_theta", c.rope_theta, what);
-    const RopeScaling scaling = parse_rope_scaling_object(*rp, what, false);
+    const RopeScaling scaling = parse_rope_scaling_object(*rp, what, false, phi3);
     const bool same_theta = !top_theta || theta == c.rope_theta;
     const bool same_scaling = !top_scaling || scaling == c.rope_scaling;
     if (!(same_theta && same_scaling)) {
@@ -215,33 +237,53 @@ void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
   parse_gemma_rope(j, src, c);
 }
 
-// What Phi3Config can say that the trainer would compute differently, each refused with what it is. Phi-3-mini-128k,
-// Phi-3.5-mini and Phi-4-mini stretch RoPE with "longrope" (two per-frequency factor lists and a cos/sin scale);
-// Phi-4-mini also rotates only part of each head. Residual and embedding dropout would be applied by transformers
-// while training; every published Phi-3 and Phi-4 has them at 0.
+// What Phi3Config can say that the trainer would compute differently, each refused with what it is: residual and
+// embedding dropout, which transformers would apply while training; every published Phi-3 and Phi-4 has them at 0.
 void refuse_phi3_differences(const Json& j, const std::string& src) {
   auto num = [](double x) {
     std::ostringstream o;
-    o << x;  // 0.75, not 0.750000
+    o << x;  // 0.1, not 0.100000
     return o.str();
   };
-  if (const Json* rs = present(j, "rope_scaling")) {
-    const Json* type = rs->is_object() ? present(*rs, "type") : nullptr;
-    if (!type && rs->is_object()) type = present(*rs, "rope_type");
-    const std::string t = type && type->is_string() ? type->as_string() : "";
-    TF_CHECK(t != "longrope" && t != "su",
-             src + ": rope_scaling type \"" + t + "\" (the 128k-context Phi-3, Phi-3.5 and Phi-4-mini RoPE) is not "
-                   "supported; the 4k/16k-context checkpoints (Phi-3-mini-4k, Phi-3-medium-4k, phi-4) are");
-  }
-  if (const Json* f = present(j, "partial_rotary_factor"))
-    TF_CHECK(f->as_double(src + ": partial_rotary_factor") == 1.0,
-             src + ": partial_rotary_factor " + num(f->as_double()) +
-                 " (RoPE on part of each head, as in Phi-4-mini) is not supported");
   for (const char* k : {"resid_pdrop", "embd_pdrop", "attention_dropout"})
     if (const Json* v = present(j, k))
       TF_CHECK(v->as_double(src + ": " + k) == 0.0,
                src + ": " + k + " = " + num(v->as_double()) + " is not supported (training applies LoRA "
                    "dropout only); set it to 0.0 as the published Phi-3 and Phi-4 checkpoints have it");
+}
+
+// Phi-3's RoPE after parse_rope: the rotated share of each head (Phi-4-mini: partial_rotary_factor 0.75, top-level in
+// 4.x, in rope_parameters in 5.x), and longrope's attention factor and context. longrope (Phi-3-mini-128k, Phi-3.5-mini,
+// Phi-4-mini) divides each frequency by a short factor up to original_max_position_embeddings tokens and by a long
+// one beyond, for the whole sequence: the context is capped there, where the short factors hold throughout, and the
+// rotated values are scaled by the attention factor as transformers' Phi3RotaryEmbedding scales cos and sin.
+void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
+  const Json* rp = present(j, "rope_parameters");
+  const Json* prf = present(j, "partial_rotary_factor");
+  if (!prf && rp && rp->is_object()) prf = present(*rp, "partial_rotary_factor");
+  if (prf) c.partial_rotary_factor = prf->as_double(src + ": partial_rotary_factor");
+  TF_CHECK(c.partial_rotary_factor > 0 && c.partial_rotary_factor <= 1, src + ": partial_rotary_factor must be in (0, 1]");
+  const int rotary_dim = int(c.head_dim * c.partial_rotary_factor);  // transformers: int(head_dim * factor)
+  TF_CHECK(rotary_dim >= 2 && rotary_dim % 2 == 0,
+           src + ": partial_rotary_factor " + std::to_string(c.partial_rotary_factor) + " of head_dim " +
+               std::to_string(c.head_dim) + " rotates " + std::to_string(rotary_dim) + " dimensions; RoPE needs an even number");
+  RopeScaling& r = c.rope_scaling;
+  if (r.type != "longrope") return;
+  for (const auto* f : {&r.short_factor, &r.long_factor})
+    TF_CHECK(int64_t(f->size()) == rotary_dim / 2,
+             src + ": longrope's " + (f == &r.short_factor ? "short_factor" : "long_factor") + " has " +
+                 std::to_string(f->size()) + " values; the " + std::to_string(rotary_dim) + " rotated dimensions need " +
+                 std::to_string(rotary_dim / 2));
+  // Phi3Config's original_max_position_embeddings (4096 by default), which transformers prefers to rope_scaling's.
+  const int given = r.original_max_position_embeddings;
+  r.original_max_position_embeddings = get_int(j, "original_max_position_embeddings", given > 0 ? given : 4096, src);
+  const int original = r.original_max_position_embeddings;
+  TF_CHECK(original > 0, src + ": original_max_position_embeddings must be positive");
+  if (r.attention_factor <= 0) {
+    const double factor = double(get_int(j, "max_position_embeddings", 4096, src)) / original;
+    r.attention_factor = factor <= 1 ? 1.0 : std::sqrt(1 + std::log(factor) / std::log(double(original)));
+  }
+  if (c.max_position_embeddings > original) c.max_position_embeddings = original;
 }
 
 // Gemma 3 from 4B up is published as Gemma3ForConditionalGeneration: its decoder's config is text_config, which
@@ -384,6 +426,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   } else {
     if (phi3) refuse_phi3_differences(j, source);
     parse_rope(j, source, c);
+    if (phi3) parse_phi3_rope(j, source, c);
   }
 
   c.tie_word_embeddings = gemma;  // Gemma3TextConfig ties by default, the others do not

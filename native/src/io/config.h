@@ -9,14 +9,20 @@
 namespace tf {
 
 struct RopeScaling {
-  std::string type;  // "" (none), "llama3" or "linear" (positions divided by factor)
+  std::string type;  // "" (none), "llama3", "linear" (positions divided by factor) or "longrope" (Phi-3)
   double factor = 1.0;
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
   int original_max_position_embeddings = 8192;
+  // longrope (Phi-3-mini-128k, Phi-3.5-mini, Phi-4-mini): each frequency divided by its short factor (the context is
+  // capped at original_max_position_embeddings, beyond which transformers switches to the long factors), and the
+  // rotated values scaled by attention_factor (given, or sqrt(1 + ln(max / original) / ln(original))).
+  std::vector<double> short_factor, long_factor;
+  double attention_factor = 1.0;
   bool operator==(const RopeScaling& o) const {
     return type == o.type && factor == o.factor && low_freq_factor == o.low_freq_factor &&
-           high_freq_factor == o.high_freq_factor && original_max_position_embeddings == o.original_max_position_embeddings;
+           high_freq_factor == o.high_freq_factor && original_max_position_embeddings == o.original_max_position_embeddings &&
+           short_factor == o.short_factor && long_factor == o.long_factor && attention_factor == o.attention_factor;
   }
 };
 
@@ -40,6 +46,9 @@ struct ModelConfig {
   // Phi-3 / Phi-4 (Phi3ForCausalLM): q, k and v are one linear layer, self_attn.qkv_proj ([q; k; v] rows), and the
   // MLP's gate and up are one, mlp.gate_up_proj ([gate; up] rows). The same maths; LoRA adapts the fused modules.
   bool fused_projections = false;
+  // RoPE on the first partial_rotary_factor · head_dim dimensions of each head, the rest passed through (Phi-4-mini:
+  // 0.75); 1 elsewhere.
+  double partial_rotary_factor = 1.0;
   // Gemma 3. Each is the Llama behaviour at its default.
   bool norm_plus_one = false;   // every RMSNorm scales by (1 + weight): the files store scale − 1
   bool embed_scaled = false;    // the embedding is multiplied by sqrt(hidden_size), rounded to the weights' dtype

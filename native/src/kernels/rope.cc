@@ -6,15 +6,25 @@
 
 namespace tf::kernels {
 
-std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling) {
+std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling, int rotary_dim) {
   TF_CHECK(head_dim > 0 && head_dim % 2 == 0, "RoPE needs an even head_dim, got " + std::to_string(head_dim));
-  const int half = head_dim / 2;
+  const int dim = rotary_dim > 0 ? rotary_dim : head_dim;
+  TF_CHECK(dim % 2 == 0 && dim <= head_dim, "RoPE: rotary_dim " + std::to_string(dim) + " must be even and <= head_dim");
+  const int half = dim / 2;
   std::vector<float> inv(half);
   for (int i = 0; i < half; ++i) {
-    const float expo = static_cast<float>(2 * i) / static_cast<float>(head_dim);
+    const float expo = static_cast<float>(2 * i) / static_cast<float>(dim);
     inv[i] = 1.0f / std::pow(static_cast<float>(theta), expo);
   }
   if (scaling.type.empty() || scaling.type == "default") return inv;
+  if (scaling.type == "longrope") {  // 1 / (short_factor · theta^(2i/d)), in fp32 as transformers' tensors
+    TF_CHECK(scaling.short_factor.size() == size_t(half), "longrope: short_factor needs " + std::to_string(half) + " values");
+    for (int i = 0; i < half; ++i) {
+      const float expo = static_cast<float>(2 * i) / static_cast<float>(dim);
+      inv[i] = 1.0f / (static_cast<float>(scaling.short_factor[i]) * std::pow(static_cast<float>(theta), expo));
+    }
+    return inv;
+  }
   if (scaling.type == "linear") {  // positions / factor, i.e. every frequency / factor
     for (float& f : inv) f /= static_cast<float>(scaling.factor);  // in fp32, as transformers divides its tensor
     return inv;
@@ -37,15 +47,18 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
 }
 
 static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t D, float sign) {
-  const int64_t half = D / 2;
+                   int64_t heads, int64_t D, int64_t rotary_dim, float scale, float sign) {
+  const int64_t R = rotary_dim > 0 ? rotary_dim : D;
+  TF_CHECK(R % 2 == 0 && R <= D, "rope: rotary_dim " + std::to_string(R) + " must be even and <= head_dim " + std::to_string(D));
+  const int64_t half = R / 2;
   auto rows = [&](int64_t b, int64_t e, int) {
     std::vector<float> cs(half), sn(half);
     for (int64_t i = b; i < e; ++i) {
       for (int64_t j = 0; j < half; ++j) {
         const float ang = static_cast<float>(positions[i]) * inv_freq[j];  // fp32 product, as HF
-        cs[j] = static_cast<float>(std::cos(static_cast<double>(ang)));
-        sn[j] = sign * static_cast<float>(std::sin(static_cast<double>(ang)));
+        // cos and sin times the scale, as transformers scales its tables (longrope's attention factor).
+        cs[j] = static_cast<float>(std::cos(static_cast<double>(ang))) * scale;
+        sn[j] = sign * static_cast<float>(std::sin(static_cast<double>(ang))) * scale;
       }
       for (int64_t h = 0; h < heads; ++h) {
         float* v = x + (i * heads + h) * D;
@@ -61,13 +74,13 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
 }
 
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                  int64_t heads, int64_t head_dim) {
-  rotate(pool, x, positions, inv_freq, N, heads, head_dim, 1.f);
+                  int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale) {
+  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f);
 }
 
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t head_dim) {
-  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, -1.f);
+                   int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale) {
+  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f);
 }
 
 }  // namespace tf::kernels

@@ -9,15 +9,18 @@
 
 namespace tf::kernels {
 
-// inv_freq[i] = theta^(-2i/d) in fp32 as HF computes it, then rescaled by wavelength bands when
-// rope_scaling.type == "llama3" (Llama 3.1+), or divided by the factor when it is "linear".
-std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling);
+// inv_freq[i] = theta^(-2i/d) in fp32 as HF computes it (d: the rotated dimensions, rotary_dim when given, else
+// head_dim; d/2 values), then rescaled by wavelength bands when rope_scaling.type == "llama3" (Llama 3.1+), divided by
+// the factor when it is "linear", or by short_factor[i] when it is "longrope" (Phi-3).
+std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling, int rotary_dim = 0);
 
-// x [N, heads, head_dim] rotated in place by angle positions[i] * inv_freq.
+// x [N, heads, head_dim] rotated in place by angle positions[i] * inv_freq. rotary_dim (0 = head_dim): only the first
+// rotary_dim values of each head rotate (pairs j, j + rotary_dim/2), the rest pass through (Phi-4-mini). scale: the
+// rotated values are multiplied by it (longrope's attention factor, by which transformers scales cos and sin).
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                  int64_t heads, int64_t head_dim);
-// The rotation is orthogonal, so the gradient is the inverse rotation (angle negated), also in place.
+                  int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f);
+// The rotation is orthogonal, so the gradient is the inverse rotation (angle negated) times the same scale, in place.
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t head_dim);
+                   int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f);
 
 }  // namespace tf::kernels

@@ -76,6 +76,10 @@ struct LlamaModel::Impl {
   int H = 0, I = 0, V = 0, L = 0, nh = 0, nkv = 0, hd = 0;
   std::vector<float> embed, final_norm, inv_freq;
   std::vector<float> inv_freq_local;  // the sliding layers' RoPE (Gemma 3's rope_local_base_freq); empty = inv_freq
+  // The rotated dimensions of each head (head_dim, or fewer with Phi-4-mini's partial_rotary_factor), and the scale of
+  // the rotated values (longrope's attention factor; 1 otherwise).
+  int rope_dim = 0;
+  float rope_scale = 1.f;
   float embed_scale = 1.f;  // Gemma 3: sqrt(hidden_size) in the weights' dtype
   std::vector<Layer> layers;
   Linear lm_head;

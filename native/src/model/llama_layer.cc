@@ -224,8 +224,8 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   qkv_forward(ly, a.xn1.data(), a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
-  rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd);
-  rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd);
+  rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, rope_scale);
+  rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
   if (!recompute) {
@@ -307,8 +307,8 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
-  rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd);
-  rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd);
+  rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, rope_scale);
+  rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.

@@ -89,7 +89,9 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
            dir + "/config.json: sizes must be positive");
   TF_CHECK(m->nh % m->nkv == 0, dir + "/config.json: num_attention_heads (" + std::to_string(m->nh) +
                                     ") must be a multiple of num_key_value_heads (" + std::to_string(m->nkv) + ")");
-  m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling);
+  m->rope_dim = int(m->hd * c.partial_rotary_factor);  // transformers: int(head_dim * partial_rotary_factor)
+  m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling, m->rope_dim);
+  if (c.rope_scaling.type == "longrope") m->rope_scale = float(c.rope_scaling.attention_factor);
   if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{});
   if (c.embed_scaled) m->embed_scale = embedding_scale(c);
   // Gemma 3 scales scores by query_pre_attn_scalar^-0.5, the attention kernels (CPU and CUDA) by head_dim^-0.5. RoPE
