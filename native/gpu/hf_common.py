@@ -47,13 +47,20 @@ SHAPES = {
     "phi4": dict(hidden_size=5120, num_hidden_layers=2, num_attention_heads=40, num_key_value_heads=10,
                  intermediate_size=17920, vocab_size=100352, tie_word_embeddings=False, rope_theta=250000.0,
                  max_position_embeddings=16384),
+    # Phi-4-mini's layer: 24 heads on 8 kv heads of 128, RoPE on 96 of them (partial_rotary_factor 0.75), longrope
+    # (48 short factors, cos and sin scaled by sqrt(1 + ln 32 / ln 4096)), tied, in 4 of its 32 layers.
+    "phi4mini": dict(hidden_size=3072, num_hidden_layers=4, num_attention_heads=24, num_key_value_heads=8,
+                     intermediate_size=8192, vocab_size=200064, tie_word_embeddings=True, rope_theta=10000.0,
+                     max_position_embeddings=131072, original_max_position_embeddings=4096, partial_rotary_factor=0.75,
+                     rope_scaling=dict(type="longrope", short_factor=[1.0 + 0.05 * i for i in range(48)],
+                                       long_factor=[2.0 + 0.1 * i for i in range(48)])),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
 # The shapes written as Gemma3ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA3).
 GEMMA3_SHAPES = ("gemma3",)
 # The shapes written as Phi3ForCausalLM (fused qkv_proj and gate_up_proj; LoRA targets those modules).
-PHI3_SHAPES = ("phi4",)
+PHI3_SHAPES = ("phi4", "phi4mini")
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn>.
@@ -159,9 +166,9 @@ def llama_config_dict(shape):
         return dict(
             architectures=["Phi3ForCausalLM"], model_type="phi3", hidden_act="silu", rms_norm_eps=1e-5,
             attention_bias=False, attention_dropout=0.0, resid_pdrop=0.0, embd_pdrop=0.0, initializer_range=0.02,
-            original_max_position_embeddings=s["max_position_embeddings"], rope_scaling=None, sliding_window=None,
-            torch_dtype="bfloat16", use_cache=False, bos_token_id=PHI4_BOS_ID, eos_token_id=PHI4_EOS_ID,
-            pad_token_id=PHI4_PAD_ID, **s,
+            **{"original_max_position_embeddings": s["max_position_embeddings"], "rope_scaling": None, **s},
+            sliding_window=None, torch_dtype="bfloat16", use_cache=False, bos_token_id=PHI4_BOS_ID,
+            eos_token_id=PHI4_EOS_ID, pad_token_id=PHI4_PAD_ID,
         )
     if shape in QWEN3_SHAPES:
         return dict(

@@ -315,6 +315,7 @@ gpu_steps_3_4() {
   [[ $only8b == 1 ]] || _gpu_step3_model qwen3 Qwen3
   [[ $only8b == 1 ]] || _gpu_step3_model gemma3 "Gemma 3"
   [[ $only8b == 1 ]] || _gpu_step3_model phi4 "Phi-4"
+  [[ $only8b == 1 ]] || _gpu_step3_model phi4mini "Phi-4-mini"
 
   # INFO rows: the tolerances' calibration, where the 1B step's time goes, and generation speed (each skipped, with
   # a row, when the deadline leaves too little for it).

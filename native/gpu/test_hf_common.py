@@ -81,6 +81,19 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual(hc.matmul_parameters(c), 2 * linears + 100352 * 5120)
         self.assertEqual(hc.model_class_names(c, "4.43.0", "t"), ("Phi3Config", "Phi3ForCausalLM"))
 
+    def test_phi4mini_shape_has_longrope_and_partial_rotary(self):
+        c = hc.llama_config_dict("phi4mini")
+        self.assertEqual((c["architectures"], c["num_attention_heads"], c["num_key_value_heads"]), (["Phi3ForCausalLM"], 24, 8))
+        # 96 of 128 head dimensions rotate: 48 factors each; the original context is the one our trainer takes.
+        self.assertEqual((c["partial_rotary_factor"], c["original_max_position_embeddings"]), (0.75, 4096))
+        self.assertEqual((c["rope_scaling"]["type"], len(c["rope_scaling"]["short_factor"]), len(c["rope_scaling"]["long_factor"])), ("longrope", 48, 48))
+        self.assertTrue(c["tie_word_embeddings"])
+        self.assertTrue(all(t < c["vocab_size"] for t in (c["bos_token_id"], c["eos_token_id"], c["pad_token_id"])))
+        # phi-4's shape keeps its own: no longrope, the full rotation, its 16k context as the original one.
+        p = hc.llama_config_dict("phi4")
+        self.assertEqual((p["rope_scaling"], p["original_max_position_embeddings"]), (None, 16384))
+        self.assertNotIn("partial_rotary_factor", p)
+
     def test_model_targets_fuse_q_k_v_and_gate_up_on_phi3_only(self):
         phi, llama = hc.llama_config_dict("phi4"), hc.llama_config_dict("tiny")
         self.assertEqual(hc.model_targets(phi, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["qkv_proj", "o_proj"])
