@@ -121,6 +121,24 @@ afterAll(async () => {
   fs.rmSync(modelsDir(), { recursive: true, force: true }); // this file's own models directory
 });
 
+/**
+ * The gpu-jobs/model.merge job a merge request queued, removed from the queue: these tests run the merge themselves,
+ * and a job left waiting on the real gpu-jobs queue would stand ahead of other test files' jobs there
+ * (workers/gpu-jobs.int.test.ts counts a launch's place in that queue).
+ */
+async function takeQueuedMerge(artifactId: string): Promise<{ name: string; data: unknown } | undefined> {
+  const redis = createRedis("client");
+  const queue = new Queue("gpu-jobs", { connection: redis, prefix: env().TUNEFORGE_QUEUE_PREFIX });
+  try {
+    const queued = await queue.getJob(`merge-${artifactId}`);
+    await queued?.remove();
+    return queued ? { name: queued.name, data: queued.data } : undefined;
+  } finally {
+    await queue.close();
+    await redis.quit();
+  }
+}
+
 describe("a local job's artifacts", () => {
   it("lists the adapter with its size and sha256, the checkpoints, and the playground link", async () => {
     const view = await json<JobArtifactsView>(await listRoute(get(`/api/jobs/${jobId}/artifacts`), ctx({ id: jobId })));
@@ -160,17 +178,9 @@ describe("a local job's artifacts", () => {
     const again = await json<MergedExportView>(await mergeRoute(post(`/api/jobs/${jobId}/artifacts/merged`), ctx({ id: jobId })));
     expect(again.id).toBe(first.id);
 
-    const redis = createRedis("client");
-    const queue = new Queue("gpu-jobs", { connection: redis, prefix: env().TUNEFORGE_QUEUE_PREFIX });
-    try {
-      const queued = await queue.getJob(`merge-${first.id}`);
-      expect(queued?.name).toBe("model.merge");
-      expect(queued?.data).toEqual({ artifactId: first.id });
-      await queued!.remove();
-    } finally {
-      await queue.close();
-      await redis.quit();
-    }
+    const queued = await takeQueuedMerge(first.id);
+    expect(queued?.name).toBe("model.merge");
+    expect(queued?.data).toEqual({ artifactId: first.id });
 
     const logs: string[] = [];
     const result = await runModelMerge({ db, log: { info: (m) => logs.push(m), warn: (m) => logs.push(m) } }, { artifactId: first.id });
@@ -209,6 +219,7 @@ describe("a local job's artifacts", () => {
     const other = await localJob({ status: "succeeded", adapterPath: `${relJobDir}/adapter` });
     await db.fineTuneJob.update({ where: { id: other }, data: { baseModel: "no-such-model" } });
     const a = await json<MergedExportView>(await mergeRoute(post(`/api/jobs/${other}/artifacts/merged`), ctx({ id: other })), 201);
+    expect((await takeQueuedMerge(a.id))?.name).toBe("model.merge");
     const r = await runModelMerge({ db, log: { info: () => {}, warn: () => {} } }, { artifactId: a.id });
     expect(r.outcome).toBe("failed");
     const row = await db.artifact.findUniqueOrThrow({ where: { id: a.id } });
@@ -219,6 +230,7 @@ describe("a local job's artifacts", () => {
   it("a merge asked to stop by shutdown leaves the export pending and throws, so the queue retries it", async () => {
     const other = await localJob({ status: "succeeded", adapterPath: `${relJobDir}/adapter` });
     const a = await json<MergedExportView>(await mergeRoute(post(`/api/jobs/${other}/artifacts/merged`), ctx({ id: other })), 201);
+    expect((await takeQueuedMerge(a.id))?.name).toBe("model.merge");
     const shutdown = new AbortController();
     shutdown.abort();
     await expect(runModelMerge({ db, log: { info: () => {}, warn: () => {} }, signal: shutdown.signal }, { artifactId: a.id })).rejects.toThrow(/shutting down; it will be retried/);
