@@ -190,3 +190,29 @@ test("launch form, Local: the seed's defaults, presets, the estimate with the mo
   expect(body.config.training).toMatchObject({ epochs: 2, backend: "cpu", batchSize: 4, gradAccum: 4, lr: 2e-4, maxSeqLen: 2048 });
   expect(body.config.quantization).toEqual({ quant: "nf4", doubleQuant: true });
 });
+
+// Phi-3 / Phi-4 through the app: the Models page reads it, and the launch form's estimate says that q, k and v are one
+// module on it (qkv_proj), adapted whole, when one of them is unticked; ticking it back clears the issue.
+test("a Phi-3 is listed on the Models page, and the launch form says its q/k/v are adapted together", async ({ page, request }) => {
+  const name = `phi3-${Date.now().toString(36)}`;
+  const modelDir = path.join(testSettings().e2eDataDir, "models", name);
+  writeTinyModel({ dir: modelDir, phi3: true, seed: 5 });
+  try {
+    await page.goto("/models");
+    await expect(page.getByTestId(`model-row-${name}`)).toContainText("Phi3ForCausalLM");
+    const { datasetId, version } = await sampleVersion(request);
+    await page.goto(`/jobs/new?dataset=${datasetId}&version=${version.number}`);
+    await page.getByRole("radio", { name: "Local", exact: true }).check();
+    await page.getByLabel("Base model").selectOption(name);
+    const panel = page.getByTestId("local-estimate");
+    await expect(page.getByRole("checkbox", { name: "k_proj" })).toBeChecked();
+    await page.getByRole("checkbox", { name: "k_proj" }).uncheck();
+    await expect(panel.getByTestId("local-issues")).toContainText(`${name}: this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none`);
+    await screenshotPage(page, `${DIR}/launch-local-phi3.png`);
+    await page.getByRole("checkbox", { name: "k_proj" }).check();
+    await expect(panel.getByTestId("local-total-steps")).toHaveText(/\d/);
+    await expect(panel.getByTestId("local-issues")).not.toContainText("qkv_proj");
+  } finally {
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  }
+});
