@@ -47,6 +47,8 @@ describe("native forward = independent reference", () => {
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     // Phi-3's fused qkv_proj and gate_up_proj (quantized as one weight each), GQA.
     ["phi3 fused projections, GQA", { phi3: true, gqa: true }],
+    // Phi-4-mini's RoPE: 12 of 16 head dimensions rotated, longrope's short factors and cos/sin scale.
+    ["phi4-mini rope: partial rotary, longrope", { phi3: true, phi4MiniRope: true, gqa: true }],
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {

@@ -34,6 +34,11 @@ export type TinyModelOptions = {
    * up into mlp.gate_up_proj, as Phi-3's checkpoints store them (the same random values as the Llama of that seed).
    */
   phi3?: boolean;
+  /**
+   * With phi3: Phi-4-mini's RoPE, scaled down: RoPE on 3/4 of each head (partial_rotary_factor 0.75) and longrope
+   * (short factors 1 + j/8, long ones 2; max_position_embeddings 4 x the preset's, whose own is the original context).
+   */
+  phi4MiniRope?: boolean;
   /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -125,6 +130,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   }
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
   if (opts.phi3) fusePhi3Projections(tensors);
+  if (opts.phi4MiniRope && !opts.phi3) throw new Error("tiny model: phi4MiniRope is a Phi-3 option (set phi3)");
   if (!tied) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
@@ -150,6 +156,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     bos_token_id: bos,
     eos_token_id: eos,
     torch_dtype: dtypeName,
+    ...(opts.phi4MiniRope ? phi4MiniRope(headDim, s.maxPositions) : {}),
   };
 
   fs.mkdirSync(opts.dir, { recursive: true });
@@ -171,6 +178,18 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   writeSafetensors(path.join(opts.dir, "model.safetensors"), tensors, opts.dtype ?? "BF16");
   const numParameters = tensors.reduce((n, t) => n + t.data.length, 0);
   return { dir: opts.dir, config, vocabSize: V, numParameters, eosTokenId: eos, bosTokenId: bos };
+}
+
+/** The config.json keys of Phi-4-mini's RoPE for a tiny shape (see TinyModelOptions.phi4MiniRope). */
+function phi4MiniRope(headDim: number, maxPositions: number): Record<string, unknown> {
+  const pairs = Math.floor(headDim * 0.75) / 2;
+  if (!Number.isInteger(pairs)) throw new Error(`tiny model: 3/4 of head_dim ${headDim} is not an even number of dimensions`);
+  return {
+    partial_rotary_factor: 0.75,
+    max_position_embeddings: 4 * maxPositions,
+    original_max_position_embeddings: maxPositions,
+    rope_scaling: { type: "longrope", short_factor: Array.from({ length: pairs }, (_, j) => 1 + j / 8), long_factor: new Array<number>(pairs).fill(2) },
+  };
 }
 
 /** Phi-3's layout: each layer's q, k, v rows stacked into one qkv_proj, gate and up rows into one gate_up_proj. */

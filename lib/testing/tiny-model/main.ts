@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 | --gemma3 [--sliding-window N]] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --gemma3 [--sliding-window N]] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     qwen3: { type: "boolean", default: false },
     gemma3: { type: "boolean", default: false },
     phi3: { type: "boolean", default: false },
+    "phi4-mini-rope": { type: "boolean", default: false },
     "head-dim": { type: "string" },
     "sliding-window": { type: "string" },
     f32: { type: "boolean", default: false },
@@ -44,6 +45,7 @@ try {
     qwen3: values.qwen3,
     gemma3: values.gemma3,
     phi3: values.phi3,
+    phi4MiniRope: values["phi4-mini-rope"],
     slidingWindow,
     shape: headDim === undefined ? undefined : { headDim },
     dtype: values.f32 ? "F32" : "BF16",

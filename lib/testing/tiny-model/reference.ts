@@ -16,6 +16,8 @@ type Config = {
   // Gemma 3 only (Gemma3TextConfig's defaults apply when absent).
   query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number; sliding_window_pattern?: number;
   layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
+  // Phi-3 only: RoPE on part of each head, and longrope.
+  partial_rotary_factor?: number; max_position_embeddings?: number; original_max_position_embeddings?: number;
 };
 type Mat = { rows: number; cols: number; data: Float64Array };
 
@@ -61,6 +63,26 @@ export class ReferenceModel {
     }
     if (opts.adapterDir) this.applyAdapter(opts.adapterDir);
     this.splitFused();
+  }
+
+  /**
+   * RoPE as transformers' Phi3RotaryEmbedding and apply_rotary_pos_emb compute it: the first
+   * int(head_dim · partial_rotary_factor) values of each head rotate (the rest pass through), and longrope divides
+   * each frequency by its short factor (up to original_max_position_embeddings, beyond which it would take the long
+   * ones: the tests stay within) and scales cos and sin by sqrt(1 + ln(max / original) / ln(original)). Other models:
+   * the whole head, no factors, scale 1; any other rope_scaling is not computed here, so it is refused.
+   */
+  private ropeSpec(hd: number): { dim: number; factors: number[]; scale: number } {
+    const c = this.cfg;
+    const phi3 = (c.architectures?.[0] ?? (c.model_type === "phi3" ? "Phi3ForCausalLM" : "")) === "Phi3ForCausalLM";
+    const dim = phi3 ? Math.floor(hd * (c.partial_rotary_factor ?? 1)) : hd;
+    const scaling = c.rope_scaling as { type?: string; rope_type?: string; short_factor?: number[]; original_max_position_embeddings?: number } | null | undefined;
+    if (scaling == null) return { dim, factors: new Array<number>(dim / 2).fill(1), scale: 1 };
+    const type = scaling.rope_type ?? scaling.type;
+    if (!phi3 || (type !== "longrope" && type !== "su") || !scaling.short_factor) throw new Error(`reference: rope_scaling ${JSON.stringify(type)} is not implemented`);
+    const original = c.original_max_position_embeddings ?? scaling.original_max_position_embeddings ?? 4096;
+    const factor = (c.max_position_embeddings ?? original) / original;
+    return { dim, factors: scaling.short_factor, scale: factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)) };
   }
 
   // Phi3Attention and Phi3MLP: q, k, v are the first num_heads·head_dim, next and last num_kv_heads·head_dim outputs of
@@ -178,14 +200,20 @@ export class ReferenceModel {
     let x = tokens.map((t) => emb.data.slice(t * H, (t + 1) * H).map((v) => v * scale));
     // Gemma 3: scores are scaled by query_pre_attn_scalar^-0.5 instead of head_dim^-0.5.
     const scoreDiv = Math.sqrt(this.gemma ? (c.query_pre_attn_scalar ?? 256) : hd);
-    // Rotate-half RoPE: inv_freq[i] = θ^(-2i/d), angle = pos·inv_freq[i mod d/2]. Gemma's sliding layers use
-    // rope_local_base_freq as θ.
+    // Rotate-half RoPE on the first d values of a head: inv_freq[j] = θ^(-2j/d) / factor[j], angle = pos·inv_freq[i mod
+    // d/2], cos and sin times the scale (ropeSpec). Gemma's sliding layers use rope_local_base_freq as θ.
+    const { dim: d, factors, scale: ropeScale } = this.ropeSpec(hd);
     const rope = (v: Float64Array, pos: number, head: number, theta: number) => {
       const out = new Float64Array(hd);
       for (let i = 0; i < hd; i++) {
-        const f = pos * theta ** (-(2 * (i % (hd / 2))) / hd);
-        const rot = i < hd / 2 ? -v[head * hd + i + hd / 2]! : v[head * hd + i - hd / 2]!;
-        out[i] = v[head * hd + i]! * Math.cos(f) + rot * Math.sin(f);
+        if (i >= d) {
+          out[i] = v[head * hd + i]!;
+          continue;
+        }
+        const j = i % (d / 2);
+        const f = (pos * theta ** (-(2 * j) / d)) / factors[j]!;
+        const rot = i < d / 2 ? -v[head * hd + i + d / 2]! : v[head * hd + i - d / 2]!;
+        out[i] = ropeScale * (v[head * hd + i]! * Math.cos(f) + rot * Math.sin(f));
       }
       return out;
     };
