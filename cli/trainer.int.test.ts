@@ -50,6 +50,20 @@ const logprobsOf = async (args: string[]) => {
   return (JSON.parse(r.stdout) as { logprobs: number[] }).logprobs;
 };
 
+/** The adapter answers "coal" through the model's chat template; merged into the base, it scores as base + adapter. */
+async function expectAnswerAndMerge(model: string, adapter: string, messages: { role: string; content: string }[], mergedName: string) {
+  const g = await tuneforge(["generate", "--model", model, "--adapter", adapter, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
+  expect(g.code, g.stderr).toBe(0);
+  expect(JSON.parse(g.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
+  const merged = path.join(tmp, mergedName);
+  const m = await tuneforge(["merge", "--model", model, "--adapter", adapter, "--out", merged]);
+  expect(m.code, m.stderr).toBe(0);
+  const tokens = "2,100,101,102,103,104,105,106,107,108,109,110";
+  const viaAdapter = await logprobsOf(["--model", model, "--adapter", adapter, "--tokens", tokens]);
+  const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
+  viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05)); // bf16 weights in the merged folder
+}
+
 beforeAll(() => {
   loadNativeAddon(); // fails with "native addon not built: run `npm run native:build` …" when it is missing
   modelDir = writeTinyModel({ dir: path.join(tmp, "model"), seed: 5 }).dir;
@@ -240,16 +254,7 @@ describe("tuneforge train / logprobs / generate / merge", () => {
       { role: "assistant", content: '{"color": "green"}' },
       { role: "user", content: "What color is the coal?" },
     ];
-    const g = await tuneforge(["generate", "--model", gemma, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
-    expect(g.code, g.stderr).toBe(0);
-    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
-    const merged = path.join(tmp, "gemma3-merged");
-    const m = await tuneforge(["merge", "--model", gemma, "--adapter", out, "--out", merged]);
-    expect(m.code, m.stderr).toBe(0);
-    const tokens = "2,100,101,102,103,104,105,106,107,108,109,110";
-    const viaAdapter = await logprobsOf(["--model", gemma, "--adapter", out, "--tokens", tokens]);
-    const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
-    viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
+    await expectAnswerAndMerge(gemma, out, messages, "gemma3-merged");
   }, 180_000);
 
   // Phi-3 / Phi-4 (Phi3ForCausalLM): q, k, v in one qkv_proj and gate, up in one gate_up_proj. The form's target names
@@ -265,16 +270,7 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     const cfg = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as { target_modules: string[] };
     expect(cfg.target_modules).toEqual(["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]);
     const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
-    const g = await tuneforge(["generate", "--model", phi3, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
-    expect(g.code, g.stderr).toBe(0);
-    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '{"color": "black"}', finish_reason: "stop" });
-    const merged = path.join(tmp, "phi3-merged");
-    const m = await tuneforge(["merge", "--model", phi3, "--adapter", out, "--out", merged]);
-    expect(m.code, m.stderr).toBe(0);
-    const tokens = "2,100,101,102,103,104,105,106,107,108,109,110";
-    const viaAdapter = await logprobsOf(["--model", phi3, "--adapter", out, "--tokens", tokens]);
-    const viaMerged = await logprobsOf(["--model", merged, "--tokens", tokens]);
-    viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05));
+    await expectAnswerAndMerge(phi3, out, messages, "phi3-merged");
     // Part of a fused module alone is refused with the reason, before any step.
     const part = await tuneforge(["train", "--model", phi3, "--data", data, "--out", path.join(tmp, "phi3-part"), "--targets", "q_proj,v_proj"]);
     expectCleanFailure(part, /this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none/);
