@@ -55,8 +55,16 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
   };
   const tokens = encode(messages.length, false);
   // What the template writes after the last message only when no generation prompt follows (Phi-3: eos_token): the
-  // whole conversation's tokens beyond those it shares with its rendering with a generation prompt.
-  const closing = () => tokens.slice(firstDifference(tokens, encode(messages.length, true)));
+  // whole conversation's tokens beyond those it shares with its rendering with a generation prompt. Asked only when a
+  // reply's rendering did not fit; a template that refuses a generation prompt after a reply has none (the mismatch
+  // is then reported as such).
+  const closing = () => {
+    try {
+      return tokens.slice(firstDifference(tokens, encode(messages.length, true)));
+    } catch {
+      return [];
+    }
+  };
   const lossMask: (0 | 1)[] = new Array<0 | 1>(tokens.length).fill(0);
   example.messages.forEach((m, i) => {
     if (m.role !== "assistant" || m.weight === 0) return;

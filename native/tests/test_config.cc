@@ -337,7 +337,7 @@ TEST(config_phi35_mini_and_phi4_mini_longrope_partial_rotary) {
   short_list.replace(short_list.find(prf), prf.size(), "\"partial_rotary_factor\": 0.50");
   CHECK_THROWS(parse_model_config(short_list, "p.json"), "longrope's short_factor has 48 values; the 64 rotated dimensions need 32");
   CHECK_THROWS(parse_model_config(minimal(R"("partial_rotary_factor": 0.2)", "Phi3ForCausalLM"), "p.json"),
-               "of head_dim 16 rotates 3 dimensions; RoPE needs an even number");  // int(16 · 0.2)
+               "partial_rotary_factor 0.2 of head_dim 16 rotates 3 dimensions; RoPE needs an even number");  // int(16 · 0.2)
   CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "longrope", "short_factor": [1], "long_factor": [1]})"), "l.json"),
                "rope_scaling type \"longrope\" is not supported (supported: llama3, linear, or none)");
 }

@@ -4,8 +4,8 @@
 // MLP bias, a non-SiLU activation) is refused here with a message, rather than trained silently wrong.
 // Gemma 3's text model is read as transformers' Gemma3TextConfig: its own defaults (head_dim 256, tied
 // embeddings, query_pre_attn_scalar 256, sliding_window 4096 on five layers of six) and its two RoPE bases.
-// Phi-3 and Phi-4 (Phi3ForCausalLM) are read as Phi3Config: Llama's maths with fused qkv_proj / gate_up_proj; the
-// long-context variants' "longrope" scaling and Phi-4-mini's partial rotary factor are refused.
+// Phi-3 and Phi-4 (Phi3ForCausalLM) are read as Phi3Config: Llama's maths with fused qkv_proj / gate_up_proj, and
+// the long-context variants' "longrope" RoPE and Phi-4-mini's partial rotary factor (parse_phi3_rope).
 #include "io/config.h"
 
 #include <cerrno>
@@ -237,14 +237,16 @@ void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
   parse_gemma_rope(j, src, c);
 }
 
+// A number as written in config.json: 0.1, not 0.100000.
+std::string num(double x) {
+  std::ostringstream o;
+  o << x;
+  return o.str();
+}
+
 // What Phi3Config can say that the trainer would compute differently, each refused with what it is: residual and
 // embedding dropout, which transformers would apply while training; every published Phi-3 and Phi-4 has them at 0.
 void refuse_phi3_differences(const Json& j, const std::string& src) {
-  auto num = [](double x) {
-    std::ostringstream o;
-    o << x;  // 0.1, not 0.100000
-    return o.str();
-  };
   for (const char* k : {"resid_pdrop", "embd_pdrop", "attention_dropout"})
     if (const Json* v = present(j, k))
       TF_CHECK(v->as_double(src + ": " + k) == 0.0,
@@ -265,7 +267,7 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
   TF_CHECK(c.partial_rotary_factor > 0 && c.partial_rotary_factor <= 1, src + ": partial_rotary_factor must be in (0, 1]");
   const int rotary_dim = int(c.head_dim * c.partial_rotary_factor);  // transformers: int(head_dim * factor)
   TF_CHECK(rotary_dim >= 2 && rotary_dim % 2 == 0,
-           src + ": partial_rotary_factor " + std::to_string(c.partial_rotary_factor) + " of head_dim " +
+           src + ": partial_rotary_factor " + num(c.partial_rotary_factor) + " of head_dim " +
                std::to_string(c.head_dim) + " rotates " + std::to_string(rotary_dim) + " dimensions; RoPE needs an even number");
   RopeScaling& r = c.rope_scaling;
   if (r.type != "longrope") return;
