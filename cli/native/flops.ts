@@ -1,5 +1,5 @@
 import type { ModelInfo } from "../../native/index";
-import { adaptedModules, linearDims, type LinearModule } from "../../lib/models/shape";
+import { adaptedModules, FUSED_MODULES, linearDims, type LinearModule } from "../../lib/models/shape";
 
 // Model FLOPs per trained token (reference/trainer.md, "FLOP accounting"): 4·N_frozen (forward + input
 // gradient through frozen weights, no weight gradient) + 6·N_lora (forward + both gradients) + the causal
@@ -8,14 +8,12 @@ import { adaptedModules, linearDims, type LinearModule } from "../../lib/models/
 type Shape = Pick<ModelInfo, "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim"> &
   Partial<Pick<ModelInfo, "fusedProjections">>;
 
-const FUSED: Record<string, LinearModule[]> = { qkv_proj: ["q_proj", "k_proj", "v_proj"], gate_up_proj: ["gate_proj", "up_proj"] };
-
 /** Target names as projections; a fused model's own module names (qkv_proj, gate_up_proj) stand for their parts. */
 function knownTargets(m: Shape, targets: string[]): LinearModule[] {
   const known = Object.keys(linearDims(m));
   return targets.flatMap((t) => {
-    if (m.fusedProjections && FUSED[t]) return FUSED[t];
-    if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${known.join(", ")}${m.fusedProjections ? ", qkv_proj, gate_up_proj" : ""})`);
+    if (m.fusedProjections && t in FUSED_MODULES) return [...FUSED_MODULES[t as keyof typeof FUSED_MODULES]];
+    if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${known.join(", ")}${m.fusedProjections ? `, ${Object.keys(FUSED_MODULES).join(", ")}` : ""})`);
     return [t as LinearModule];
   });
 }

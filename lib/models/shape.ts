@@ -55,6 +55,22 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
 
 export type LinearModule = "q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj";
 
+/**
+ * Phi-3's fused modules and the projections each holds, in their rows' order (native/src/model/llama_lora.cc groups
+ * the LoRA targets the same way). The one TS account: the estimate, the launch check and the bench's FLOPs read it.
+ */
+export const FUSED_MODULES = {
+  qkv_proj: ["q_proj", "k_proj", "v_proj"],
+  gate_up_proj: ["gate_proj", "up_proj"],
+} as const satisfies Record<string, readonly LinearModule[]>;
+export type FusedModule = keyof typeof FUSED_MODULES;
+
+/** The fused module a projection is part of on a model with fused projections, or null. */
+export function fusedModuleOf(p: LinearModule): FusedModule | null {
+  for (const [fused, parts] of Object.entries(FUSED_MODULES)) if ((parts as readonly string[]).includes(p)) return fused as FusedModule;
+  return null;
+}
+
 /** What the module arithmetic reads of a shape. */
 type ModuleShape = Pick<ModelShape, "hiddenSize" | "intermediateSize" | "numHeads" | "numKvHeads" | "headDim" | "fusedProjections">;
 
@@ -82,8 +98,7 @@ export function adaptedModules(s: ModuleShape, targets: readonly LinearModule[])
   const dims = linearDims(s);
   const modules = new Map<string, { name: string; in: number; out: number }>();
   for (const t of new Set(targets)) {
-    const fusedInto = !s.fusedProjections ? null : t === "q_proj" || t === "k_proj" || t === "v_proj" ? "qkv_proj" : t === "gate_proj" || t === "up_proj" ? "gate_up_proj" : null;
-    const name = fusedInto ?? t;
+    const name = (s.fusedProjections ? fusedModuleOf(t) : null) ?? t;
     const m = modules.get(name);
     modules.set(name, m ? { ...m, out: m.out + dims[t].out } : { name, ...dims[t] });
   }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { FUSED_MODULES } from "../../models/shape";
 
 // What a local fine-tune is configured with: the one schema the launch form, POST /api/jobs (provider
 // "local"), `tuneforge jobs create --provider local`, the models page's estimate and the GPU worker share.
@@ -99,11 +100,7 @@ export function targetPresetOf(targets: readonly string[]): LoraTargetPreset | "
  * words). The problem with `targets` on such a model, or null.
  */
 export function fusedTargetsProblem(targets: readonly LoraTarget[]): string | null {
-  const groups = [
-    ["qkv_proj", ["q_proj", "k_proj", "v_proj"]],
-    ["gate_up_proj", ["gate_proj", "up_proj"]],
-  ] as const;
-  for (const [fused, parts] of groups) {
+  for (const [fused, parts] of Object.entries(FUSED_MODULES)) {
     const picked = parts.filter((p) => targets.includes(p));
     if (picked.length > 0 && picked.length < parts.length)
       return `this model computes ${parts.join(", ")} in one module, ${fused}, so LoRA adapts all of them or none: pick ${parts.join(", ")} together, or none of them`;
