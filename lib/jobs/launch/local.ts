@@ -75,11 +75,6 @@ function modelConfig(modelDir: string): Record<string, unknown> | null {
   }
 }
 
-function maxPositions(modelDir: string): number | null {
-  const cfg = modelConfig(modelDir);
-  return cfg ? trainingContext(cfg) : null;
-}
-
 type TokenCounts = { examples: number; validationExamples: number; tokens: number; trainable: number; truncated: number; skippedNotes: string[] };
 
 /**
@@ -155,7 +150,7 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
   let counts: TokenCounts = { examples: 0, validationExamples: 0, tokens: 0, trainable: 0, truncated: 0, skippedNotes: [] };
   let maxSeqLen: number | null = null;
   if (row && modelDir && row.trainCount > 0) {
-    const limit = maxPositions(modelDir);
+    const limit = modelCfg ? trainingContext(modelCfg) : null;
     maxSeqLen = Math.min(config?.training.maxSeqLen ?? 2048, limit ?? Infinity);
     if (config && limit && config.training.maxSeqLen > limit) notes.push(`max sequence length ${config.training.maxSeqLen} is above the model's ${limit} positions; training uses ${limit}.`);
     try {

@@ -87,7 +87,7 @@ RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, b
     };
     r.short_factor = factors("short_factor");
     r.long_factor = factors("long_factor");
-    r.factor = get_double(rs, "factor", 0, what);
+    // Its "factor", when given, is not read: Phi-3 takes max / original_max_position_embeddings (parse_phi3_rope).
     r.attention_factor = get_double(rs, "attention_factor", 0, what);  // 0: computed by parse_phi3_rope
     r.original_max_position_embeddings = get_int(rs, "original_max_position_embeddings", 0, what);
     return r;
