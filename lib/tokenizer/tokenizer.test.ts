@@ -215,8 +215,13 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
       // Generation stops at a reply's <|end|>, as Phi-3's generation_config does.
       expect(chat.stopTokenIds).toContain(chat.tokenId("<|end|>"));
       // A template that marks only the last message otherwise (not after it) is still refused.
-      const marking = withTemplate("phi3-marking", PHI3.replace("message['content'] + '<|end|>\n'}}{% endif %}", "message['content'] + (' [last]' if loop.last else '') + '<|end|>\n'}}{% endif %}"), "config", ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"], { eos_token: "<|endoftext|>" });
+      const marked = PHI3.replace("message['content'] + '<|end|>\n'}}{% endif %}", "message['content'] + (' [last]' if loop.last else '') + '<|end|>\n'}}{% endif %}");
+      const marking = withTemplate("phi3-marking", marked, "config", ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"], { eos_token: "<|endoftext|>" });
       expect(() => tokenizeChat(marking, convo)).toThrow(/rewrites earlier turns/);
+      // The same when it also refuses a generation prompt after a reply (the probe for closing tokens asks for one):
+      // the mismatch is what is reported, not the probe's render error.
+      const strict = withTemplate("phi3-marking-strict", "{%- if add_generation_prompt and messages[-1]['role'] == 'assistant' %}{{ raise_exception('no prompt after a reply') }}{%- endif %}" + marked, "config", ["<|system|>", "<|user|>", "<|assistant|>", "<|end|>", "<|endoftext|>"], { eos_token: "<|endoftext|>" });
+      expect(() => tokenizeChat(strict, convo)).toThrow(/not a token prefix.*rewrites earlier turns/);
     });
 
     it("Phi-4: masks each reply and its <|im_end|>", () => {
