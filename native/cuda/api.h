@@ -190,7 +190,10 @@ void lora_backward(const LoraDeviceDims& d, const bf16* x, const bf16* A, const 
 // fp32 → bf16 (round to nearest even), e.g. LoRA masters into their compute copies; and the reverse.
 void cast_f32_to_bf16(const float* in, bf16* out, int64_t n, cudaStream_t stream);
 void cast_bf16_to_f32(const bf16* in, float* out, int64_t n, cudaStream_t stream);
-// y[i] += x[i] (residual adds), bf16 storage, fp32 arithmetic.
-void add_inplace_bf16(bf16* y, const bf16* x, int64_t n, cudaStream_t stream);
+// y[i] = y[i] · y_scale + x[i] (residual adds; y_scale: Granite's residual_multiplier on the sublayer's output y),
+// bf16 storage, fp32 arithmetic with one rounding.
+void add_inplace_bf16(bf16* y, const bf16* x, int64_t n, cudaStream_t stream, float y_scale = 1.f);
+// out[i] = in[i] · s (the gradient reaching a scaled sublayer output), bf16 storage, fp32 arithmetic.
+void scale_bf16(bf16* out, const bf16* in, float s, int64_t n, cudaStream_t stream);
 
 }  // namespace tf::cuda

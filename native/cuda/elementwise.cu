@@ -1,5 +1,5 @@
 // Small elementwise kernels: fp32 ↔ bf16 casts (LoRA masters into their bf16 compute copies after each optimizer
-// step, and back for checks) and the bf16 residual add (eight elements per 16-byte access where aligned).
+// step, and back for checks), the bf16 residual add and scaled copy (eight elements per 16-byte access where aligned).
 #include "api.h"
 #include "common.cuh"
 #include "host/launch_plan.h"
@@ -19,17 +19,30 @@ __global__ void cast_bf16_to_f32_kernel(const bf16* in, float* out, int64_t n) {
 }
 
 // Eight elements per thread and 16-byte access for the first 8·groups (host/launch_plan.h bf16x8_groups).
-__global__ void add_inplace_bf16_kernel(bf16* y, const bf16* x, int64_t n, int64_t groups) {
+// y = y · y_scale + x in one rounding (fmaf).
+__global__ void add_inplace_bf16_kernel(bf16* y, const bf16* x, int64_t n, int64_t groups, float y_scale) {
   const int64_t first = blockIdx.x * int64_t(blockDim.x) + threadIdx.x, stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t v = first; v < groups; v += stride) {
     float yv[8], xv[8];
     load_bf16s(y + 8 * v, yv);
     load_bf16s(x + 8 * v, xv);
 #pragma unroll
-    for (int e = 0; e < 8; ++e) yv[e] += xv[e];
+    for (int e = 0; e < 8; ++e) yv[e] = fmaf(yv[e], y_scale, xv[e]);
     store_bf16s(y + 8 * v, yv);
   }
-  for (int64_t i = 8 * groups + first; i < n; i += stride) y[i] = to_bf(to_f(y[i]) + to_f(x[i]));
+  for (int64_t i = 8 * groups + first; i < n; i += stride) y[i] = to_bf(fmaf(to_f(y[i]), y_scale, to_f(x[i])));
+}
+
+__global__ void scale_bf16_kernel(bf16* out, const bf16* in, int64_t n, int64_t groups, float s) {
+  const int64_t first = blockIdx.x * int64_t(blockDim.x) + threadIdx.x, stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t v = first; v < groups; v += stride) {
+    float xv[8];
+    load_bf16s(in + 8 * v, xv);
+#pragma unroll
+    for (int e = 0; e < 8; ++e) xv[e] *= s;
+    store_bf16s(out + 8 * v, xv);
+  }
+  for (int64_t i = 8 * groups + first; i < n; i += stride) out[i] = to_bf(to_f(in[i]) * s);
 }
 
 }  // namespace
@@ -48,11 +61,19 @@ void cast_bf16_to_f32(const bf16* in, float* out, int64_t n, cudaStream_t stream
   CUDA_CHECK_LAUNCH();
 }
 
-void add_inplace_bf16(bf16* y, const bf16* x, int64_t n, cudaStream_t stream) {
+void add_inplace_bf16(bf16* y, const bf16* x, int64_t n, cudaStream_t stream, float y_scale) {
   const int64_t groups = bf16x8_groups(n, {y, x});
   const Grid1D grid = bf16x8_grid(n, groups);
   if (grid.blocks == 0) return;
-  add_inplace_bf16_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(y, x, n, groups);
+  add_inplace_bf16_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(y, x, n, groups, y_scale);
+  CUDA_CHECK_LAUNCH();
+}
+
+void scale_bf16(bf16* out, const bf16* in, float s, int64_t n, cudaStream_t stream) {
+  const int64_t groups = bf16x8_groups(n, {out, in});
+  const Grid1D grid = bf16x8_grid(n, groups);
+  if (grid.blocks == 0) return;
+  scale_bf16_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(out, in, n, groups, s);
   CUDA_CHECK_LAUNCH();
 }
 

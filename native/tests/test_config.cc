@@ -342,6 +342,49 @@ TEST(config_phi35_mini_and_phi4_mini_longrope_partial_rotary) {
                "rope_scaling type \"longrope\" is not supported (supported: llama3, linear, or none)");
 }
 
+// granite-3.3-8b-instruct's config.json (the fields read, plus a few ignored): Llama's shape with GQA 32/8, tied
+// embeddings, an odd vocabulary, and Granite's four multipliers.
+const char* kGranite33 = R"({
+  "architectures": ["GraniteForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+  "attention_multiplier": 0.0078125, "bos_token_id": 0, "embedding_multiplier": 12.0, "eos_token_id": 0,
+  "hidden_act": "silu", "hidden_size": 4096, "initializer_range": 0.02, "intermediate_size": 12800,
+  "logits_scaling": 16.0, "max_position_embeddings": 131072, "mlp_bias": false, "model_type": "granite",
+  "num_attention_heads": 32, "num_hidden_layers": 40, "num_key_value_heads": 8, "pad_token_id": 0,
+  "residual_multiplier": 0.22, "rms_norm_eps": 1e-05, "rope_scaling": null, "rope_theta": 10000000.0,
+  "tie_word_embeddings": true, "torch_dtype": "bfloat16", "use_cache": true, "vocab_size": 49159})";
+
+TEST(config_granite_multipliers) {
+  const ModelConfig c = parse_model_config(kGranite33, "granite/config.json");
+  CHECK_EQ(c.architecture, std::string("GraniteForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("granite"));
+  CHECK_EQ(c.head_dim, 128);
+  CHECK_EQ(c.vocab_size, 49159);
+  CHECK_EQ(c.max_position_embeddings, 131072);
+  CHECK(c.tie_word_embeddings && !c.fused_projections && !c.qk_norm && !c.attention_bias);
+  CHECK_EQ(c.embedding_multiplier, 12.0);
+  CHECK_EQ(c.attention_multiplier, 0.0078125);
+  CHECK_EQ(c.residual_multiplier, 0.22);
+  CHECK_EQ(c.logits_scaling, 16.0);
+  CHECK_EQ(c.rope_theta, 1e7);
+  // GraniteConfig's defaults: every multiplier 1.0, so the scores are not scaled at all (not head_dim^-0.5).
+  const ModelConfig by_type = parse_model_config(R"({"model_type": "granite", "vocab_size": 100, "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "t.json");
+  CHECK_EQ(by_type.architecture, std::string("GraniteForCausalLM"));
+  CHECK_EQ(by_type.max_position_embeddings, 2048);
+  CHECK_EQ(by_type.attention_multiplier, 1.0);
+  CHECK_EQ(by_type.embedding_multiplier * by_type.residual_multiplier * by_type.logits_scaling, 1.0);
+  // The Llama family keeps head_dim^-0.5 (0: no multiplier).
+  CHECK_EQ(parse_model_config(kLlama31, "l.json").attention_multiplier, 0.0);
+  CHECK_THROWS(parse_model_config(minimal(R"("logits_scaling": 0)", "GraniteForCausalLM"), "g.json"),
+               "g.json: logits_scaling must be a positive number, got 0");
+  CHECK_THROWS(parse_model_config(minimal(R"("residual_multiplier": -0.5)", "GraniteForCausalLM"), "g.json"),
+               "residual_multiplier must be a positive number, got -0.5");
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_dropout": 0.1)", "GraniteForCausalLM"), "g.json"),
+               "attention_dropout = 0.1 is not supported");
+  CHECK_THROWS(parse_model_config(minimal(R"("mlp_bias": true)", "GraniteForCausalLM"), "g.json"),
+               "mlp_bias = true is not supported");
+}
+
 TEST(config_smollm2_tied_llama) {
   ModelConfig c = parse_model_config(kSmolLM2, "smol/config.json");
   CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
@@ -433,14 +476,14 @@ TEST(config_transformers5_rope_parameters) {
 TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
-               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, Gemma3ForCausalLM, "
-               "Gemma3ForConditionalGeneration");
+               "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, "
+               "Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 7);
+  CHECK_EQ(n, 8);
 }
 
 TEST(config_invalid_values_are_named) {

@@ -1,5 +1,6 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) on tiny models:
-// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, Phi-3's fused projections, llama3 RoPE scaling, packed
+// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, Phi-3's fused projections,
+// Granite's multipliers, llama3 RoPE scaling, packed
 // segments, an adapter; KV-cache decoding; LoRA import/export; bad input.
 #include <algorithm>
 #include <tuple>
@@ -227,6 +228,35 @@ TEST(phi3_longrope_and_partial_rotary_match_reference) {
   CHECK(md > 1e-2);
 }
 
+// Granite: the embedding, score, residual and logit multipliers (3, 1/hd, 0.5, 1/4 in the tiny model), tied, with an
+// adapter on every module and NF4; each multiplier changes the logits (the reference would catch one left out).
+TEST(granite_multipliers_match_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.granite = true, s.tie = true, s.nf4 = nf4;
+    auto r = load_tiny(s, pool, 23);
+    CHECK_EQ(r.m->config().model_type, std::string("granite"));
+    check_logits_match(r, nullptr, 1e-4);
+    LoraSpec ls;
+    ls.rank = 2, ls.alpha = 4;
+    ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    r.m->init_lora(ls, 3);
+    randomize_b(*r.m, 4);
+    RefLora lora = ref_lora(*r.m);
+    check_logits_match(r, &lora, 1e-4);
+  }
+  TinySpec llama, granite;
+  llama.tie = granite.tie = true;
+  granite.granite = true;
+  auto a = load_tiny(llama, pool, 23), b = load_tiny(granite, pool, 23);
+  const std::vector<int32_t> toks = {3, 17, 0, 36, 5};
+  const auto la = a.m->logits(toks), lb = b.m->logits(toks);
+  double md = 0;
+  for (size_t i = 0; i < la.size(); ++i) md = std::max(md, std::fabs(double(la[i]) - lb[i]));
+  CHECK(md > 1e-2);
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -312,9 +342,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f;
+  TinySpec a, b, c, d, e, f, g;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -322,7 +352,8 @@ std::vector<TinySpec> decode_specs() {
   d.gemma = true, d.tie = true, d.hd = 16, d.window = 3, d.qpas = 24;
   e.phi3 = true, e.nf4 = true;  // Phi-3: the fused projections' rows split into the cache
   f.phi3 = true, f.longrope = true, f.rotary = 6, f.nkv = 1;  // Phi-4-mini: the cached keys partly rotated, scaled
-  return {a, b, c, d, e, f};
+  g.granite = true, g.tie = true;  // Granite: the queries scaled, the residual adds and the logits too
+  return {a, b, c, d, e, f, g};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

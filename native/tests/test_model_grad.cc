@@ -125,6 +125,27 @@ TEST(lora_grads_match_reference_gemma3) {
   check_against_reference(r, packed_batch(37, 8), "gemma3");
 }
 
+// Granite: the gradient reaches each sublayer through its scaled residual add (0.5), the queries through the score
+// multiplier, the embedding's scale and the logits' divisor on its way; checkpointed too (the recompute redoes the
+// scaled adds).
+TEST(lora_grads_match_reference_granite) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.granite = true, s.tie = true, s.nkv = 1;
+  auto r = load_tiny(s, pool, 26);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+  const Batch b = packed_batch(37, 8);
+  check_against_reference(r, b, "granite");
+  const LossSum plain = run(*r.m, b, true, false);
+  const auto g = grads(*r.m);
+  const LossSum ckpt = run(*r.m, b, true, true);
+  CHECK_EQ(plain.sum, ckpt.sum);
+  CHECK(grads(*r.m) == g);
+}
+
 // The recompute skips the down projection (its output is the next layer's input, already kept); with down
 // adapted it still has to rebuild down's LoRA intermediate under the same dropout mask, so both cases run.
 TEST(checkpointing_gives_identical_gradients) {

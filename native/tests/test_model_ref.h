@@ -29,6 +29,9 @@ struct TinySpec {
   // config says max_position_embeddings 4·max_pos over original_max_position_embeddings max_pos).
   int rotary = 0;
   bool longrope = false;
+  // A GraniteForCausalLM: the embedding times 3, scores times 1/hd (not hd^-0.5), each sublayer's output times 0.5
+  // before its residual add, the logits divided by 4 (as transformers' GraniteModel applies the four multipliers).
+  bool granite = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -113,11 +116,12 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   std::vector<tf::TensorToWrite> out;
   for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.phi3) <= 1,
-           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3 or Phi-3");
+  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.phi3) + int(s.granite) <= 1,
+           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Phi-3 or Granite");
   const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
-                   : s.phi3 ? "Phi3ForCausalLM" : "LlamaForCausalLM";
-  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3" : "llama";
+                   : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM" : "LlamaForCausalLM";
+  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3"
+                   : s.granite ? "granite" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -145,6 +149,9 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            ", \"sliding_window_pattern\": " + std::to_string(s.pattern) + ", \"rope_local_base_freq\": " +
            std::to_string(s.local_theta) + ", \"query_pre_attn_scalar\": " + std::to_string(s.qpas > 0 ? s.qpas : s.hd) +
            ", \"final_logit_softcapping\": null, \"attn_logit_softcapping\": null";
+  if (s.granite)
+    cfg += ", \"embedding_multiplier\": 3.0, \"attention_multiplier\": " + std::to_string(1.0 / s.hd) +
+           ", \"residual_multiplier\": 0.5, \"logits_scaling\": 4.0";
   write_file(dir + "/config.json", cfg + "}");
   if (s.nf4)
     for (int l = 0; l < s.L; ++l)
@@ -257,6 +264,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       for (int c = 0; c < H; ++c) x[size_t(i) * H + c] = W("model.embed_tokens.weight")[size_t(tokens[b * T + i]) * H + c];
     if (s.gemma)  // the embedding times sqrt(hidden) in the weights' dtype (fp32 here)
       for (auto& e : x) e *= double(std::sqrt(float(H)));
+    // Granite's multipliers (see TinySpec::granite); 1 elsewhere.
+    const double residual = s.granite ? 0.5 : 1.0;
+    if (s.granite)
+      for (auto& e : x) e *= 3.0;
     for (int l = 0; l < s.L; ++l) {
       const std::string p = "model.layers." + std::to_string(l);
       auto xn = norm(x, n, W(p + ".input_layernorm.weight"));
@@ -278,7 +289,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       }
       rope(q, n, s.nh, pos, sliding(l));
       rope(k, n, s.nkv, pos, sliding(l));
-      const double score_scale = 1 / std::sqrt(s.gemma && s.qpas > 0 ? s.qpas : double(s.hd));
+      const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(s.gemma && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);
       for (int h = 0; h < s.nh; ++h) {
         const int g = h / (s.nh / s.nkv);
@@ -305,7 +316,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       }
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
       if (s.gemma) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
-      for (size_t i = 0; i < x.size(); ++i) x[i] += o[i];
+      for (size_t i = 0; i < x.size(); ++i) x[i] += residual * o[i];
       auto xn2 = norm(x, n, W(p + (s.gemma ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
       std::vector<double> gt, up;
       if (s.phi3) {  // Phi3MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
@@ -324,7 +335,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       }
       auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
       if (s.gemma) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
-      for (size_t i = 0; i < x.size(); ++i) x[i] += d[i];
+      for (size_t i = 0; i < x.size(); ++i) x[i] += residual * d[i];
     }
     auto xf = norm(x, n, W("model.norm.weight"));
     const auto& head = W(s.tie ? "model.embed_tokens.weight" : "lm_head.weight");
@@ -332,7 +343,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       for (int vv = 0; vv < s.V; ++vv) {
         double a = 0;
         for (int c = 0; c < H; ++c) a += xf[size_t(i) * H + c] * head[size_t(vv) * H + c];
-        logits.push_back(a);
+        logits.push_back(s.granite ? a / 4.0 : a);  // Granite's logits_scaling
       }
   }
   return logits;

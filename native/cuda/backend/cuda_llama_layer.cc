@@ -4,7 +4,8 @@
 // Qwen3 normalizes each head of q and k (q_norm, k_norm) between the projection and RoPE. Gemma 3 does too, and
 // normalizes o_proj's and down_proj's outputs before their residual adds, gates with GELU, and windows the
 // attention of its sliding layers, with their own RoPE table. Phi-3 computes q, k, v with one qkv_proj and gate, up
-// with one gate_up_proj: the fused output's columns are copied apart (fused_forward), the gradients joined.
+// with one gate_up_proj: the fused output's columns are copied apart (fused_forward), the gradients joined. Granite
+// scales each sublayer's output before its residual add (residual_scale) and q through its RoPE (q_rope_scale).
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"
@@ -166,7 +167,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh, hd, eps, stream_);
       rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv, hd, eps, stream_);
     }
-    rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.rope_scale);
+    rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
     rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale);
     mark(StepPhase::Elementwise);
   }
@@ -193,7 +194,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   proj_forward(l, kO, att, skip_inputs ? nullptr : sandwich ? ao : x2, N, u(kO));
   if (!skip_inputs) {
     if (sandwich) rmsnorm_forward(ao, ly.attn_out_norm, x2, buf<float>(a.rstd_ao), N, H, eps, stream_);
-    add_inplace_bf16(x2, x_in, N * H, stream_);
+    add_inplace_bf16(x2, x_in, N * H, stream_, hm_.residual_scale);
   }
   rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
   mark(StepPhase::Elementwise);
@@ -216,7 +217,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
     proj_forward(l, kDown, h, x_out, N, u(kDown));
   }
   if (recompute) return;
-  add_inplace_bf16(x_out, x2, N * H, stream_);
+  add_inplace_bf16(x_out, x2, N * H, stream_, hm_.residual_scale);
   mark(StepPhase::Elementwise);
 }
 
@@ -236,6 +237,9 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   if (sandwich) {
     rmsnorm_backward(dx_out, buf<bf16>(a.mo), ly.mlp_out_norm, buf<float>(a.rstd_mo), dxn, false, N, H, stream_);
     d_mlp_out = dxn;
+  } else if (hm_.residual_scale != 1.f) {
+    scale_bf16(dxn, dx_out, hm_.residual_scale, N * H, stream_);  // dxn: free as above
+    d_mlp_out = dxn;
   }
   proj_backward(l, kDown, buf<bf16>(a.h), d_mlp_out, dh, false, N, u(kDown));
   gate_backward(dh, buf<bf16>(a.g), buf<bf16>(a.u), dg, du, N * I);
@@ -250,12 +254,15 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   if (sandwich) {
     rmsnorm_backward(dx2, buf<bf16>(a.ao), ly.attn_out_norm, buf<float>(a.rstd_ao), dxn, false, N, H, stream_);
     d_attn_out = dxn;
+  } else if (hm_.residual_scale != 1.f) {
+    scale_bf16(dxn, dx2, hm_.residual_scale, N * H, stream_);
+    d_attn_out = dxn;
   }
   proj_backward(l, kO, att, d_attn_out, datt, false, N, u(kO));
   attention_backward({B, T, nh, nkv, hd}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
                      attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
-  rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.rope_scale);
+  rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
   rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale);
   if (ly.q_norm) {
     // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).

@@ -290,6 +290,27 @@ void run_elementwise_checks(std::vector<Row>& rows) {
     rows.push_back(make_row(x_offset ? "add_inplace bf16 (x at +1)" : "add_inplace bf16", std::to_string(n),
                             from_bf16(gy.download()), ref, {}, Tolerance{}, ms));
   }
+  // Granite's residual add (the sublayer's output y scaled by residual_multiplier 0.22) and the scaled gradient copy,
+  // aligned and one element off.
+  std::vector<double> ref_scaled(n), ref_copy(n);
+  for (size_t i = 0; i < n; ++i) {
+    ref_scaled[i] = bf16_round(double(std::fmaf(float(y0[i]), 0.22f, float(x[i]))));
+    ref_copy[i] = bf16_round(double(float(y0[i]) * 0.22f));
+  }
+  for (const int offset : {0, 1}) {
+    auto x_bits = to_bf16(x), y_bits = to_bf16(y0);
+    x_bits.insert(x_bits.begin(), size_t(offset), uint16_t(0));
+    DeviceBuf<uint16_t> gy(y_bits), gx(x_bits), gout(std::vector<uint16_t>(n + 1, 0));
+    ms = time_ms([&] { add_inplace_bf16(gy.bf(), gx.bf() + offset, int64_t(n), nullptr, 0.22f); });
+    rows.push_back(make_row(offset ? "add_inplace bf16 y*0.22 (x at +1)" : "add_inplace bf16 y*0.22", std::to_string(n),
+                            from_bf16(gy.download()), ref_scaled, {}, Tolerance{}, ms));
+    DeviceBuf<uint16_t> gy0(y_bits);
+    ms = time_ms([&] { scale_bf16(gout.bf() + offset, gy0.bf(), 0.22f, int64_t(n), nullptr); });
+    auto out = from_bf16(gout.download());
+    out.erase(out.begin(), out.begin() + offset), out.resize(n);
+    rows.push_back(make_row(offset ? "scale bf16 x0.22 (out at +1)" : "scale bf16 x0.22", std::to_string(n), out,
+                            ref_copy, {}, Tolerance{}, ms));
+  }
 }
 
 }  // namespace

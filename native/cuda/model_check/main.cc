@@ -391,6 +391,15 @@ int main(int argc, char** argv) {
   TinySpec phi4mini = phi3;
   phi4mini.longrope = true, phi4mini.rotary = 24;
   cases.push_back({"phi4-mini longrope, partial rotary, ckpt", phi4mini, true, true});
+  // Granite: the embedding, score, residual and logit multipliers; tied, with an odd vocabulary as Granite 3's (49155,
+  // 49159): the lm_head GEMM's and the cross-entropy's rows are not a multiple of 8 elements.
+  TinySpec granite = base;
+  granite.granite = true, granite.tie = true, granite.V = 383;
+  cases.push_back({"granite multipliers, odd vocab, tied", granite, false, false});
+  TinySpec granite_nf4 = granite;
+  granite_nf4.nf4 = true, granite_nf4.double_quant = true;
+  // The recompute redoes the scaled residual add of the attention; backward scales both sublayers' gradients.
+  cases.push_back({"granite nf4+dq, dropout, ckpt", granite_nf4, true, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;

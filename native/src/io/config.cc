@@ -6,6 +6,7 @@
 // embeddings, query_pre_attn_scalar 256, sliding_window 4096 on five layers of six) and its two RoPE bases.
 // Phi-3 and Phi-4 (Phi3ForCausalLM) are read as Phi3Config: Llama's maths with fused qkv_proj / gate_up_proj, and
 // the long-context variants' "longrope" RoPE and Phi-4-mini's partial rotary factor (parse_phi3_rope).
+// Granite 3 (GraniteForCausalLM) is read as GraniteConfig: Llama's maths with four multipliers (parse_granite).
 #include "io/config.h"
 
 #include <cerrno>
@@ -21,8 +22,8 @@
 namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
-                                               "Qwen3ForCausalLM", "Phi3ForCausalLM", "Gemma3ForCausalLM",
-                                               "Gemma3ForConditionalGeneration", nullptr};
+                                               "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
+                                               "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", nullptr};
 
 namespace {
 
@@ -288,6 +289,25 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
   if (c.max_position_embeddings > original) c.max_position_embeddings = original;
 }
 
+// GraniteConfig's multipliers (each 1.0 when absent, as there): the embedding's, the scores' (in place of
+// head_dim^-0.5: GraniteConfig's default 1.0 means unscaled scores), each sublayer's before its residual add, and the
+// logits' divisor. Attention dropout, which transformers would apply while training, is refused as for Phi-3.
+void parse_granite(const Json& j, const std::string& src, ModelConfig& c) {
+  auto positive = [&](const char* key) {
+    const double v = get_double(j, key, 1.0, src);
+    TF_CHECK(v > 0 && std::isfinite(v), src + ": " + key + " must be a positive number, got " + num(v));
+    return v;
+  };
+  c.embedding_multiplier = positive("embedding_multiplier");
+  c.attention_multiplier = positive("attention_multiplier");
+  c.residual_multiplier = positive("residual_multiplier");
+  c.logits_scaling = positive("logits_scaling");
+  if (const Json* v = present(j, "attention_dropout"))
+    TF_CHECK(v->as_double(src + ": attention_dropout") == 0.0,
+             src + ": attention_dropout = " + num(v->as_double()) + " is not supported (training applies LoRA dropout "
+                 "only); set it to 0.0 as the published Granite checkpoints have it");
+}
+
 // Gemma 3 from 4B up is published as Gemma3ForConditionalGeneration: its decoder's config is text_config, which
 // leaves out what Gemma3TextConfig defaults (gemma-3-4b-it gives only hidden_size, intermediate_size, the layer count,
 // its window and RoPE scaling). The text model is read as a Gemma3ForCausalLM; the vision tower is not read (training
@@ -334,7 +354,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     const std::string& m = mt->as_string(source + ": model_type");
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
-                   : m == "phi3" ? "Phi3ForCausalLM"
+                   : m == "phi3" ? "Phi3ForCausalLM" : m == "granite" ? "GraniteForCausalLM"
                    : m == "gemma3_text" ? "Gemma3ForCausalLM" : m == "gemma3" ? "Gemma3ForConditionalGeneration"
                    : "model_type " + m;
   }
@@ -345,8 +365,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool qwen3 = c.architecture == "Qwen3ForCausalLM";
   const bool gemma = c.architecture == "Gemma3ForCausalLM";
   const bool phi3 = c.architecture == "Phi3ForCausalLM";
+  const bool granite = c.architecture == "GraniteForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
-               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : "qwen2";
+               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite" : "qwen2";
   c.fused_projections = phi3;
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE.
   c.qk_norm = qwen3;
@@ -429,6 +450,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (phi3) refuse_phi3_differences(j, source);
     parse_rope(j, source, c);
     if (phi3) parse_phi3_rope(j, source, c);
+    if (granite) parse_granite(j, source, c);
   }
 
   c.tie_word_embeddings = gemma;  // Gemma3TextConfig ties by default, the others do not

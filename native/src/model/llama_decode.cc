@@ -26,13 +26,14 @@ void layer_tail(LlamaModel::Impl& m, const Layer& ly, int n, const float* att, f
   // xn holds a sublayer's output before its norm (it is free at both points).
   m.proj_forward(ly.proj[kO], att, sandwich ? xn : x2, n, {}, nullptr);
   if (sandwich) rmsnorm_forward(m.pool, xn, ly.attn_out_norm.data(), x2, nullptr, n, H, eps);
-  for (int64_t i = 0; i < n * H; ++i) x2[i] += x[i];
+  const float r = m.residual_scale;  // Granite's residual_multiplier; 1 elsewhere
+  for (int64_t i = 0; i < n * H; ++i) x2[i] = x2[i] * r + x[i];
   rmsnorm_forward(m.pool, x2, ly.post_norm.data(), xn, nullptr, n, H, eps);
   m.gate_up_forward(ly, xn, g, u, n, {}, nullptr);
   m.gate_forward(g, u, h, n * I);
   m.proj_forward(ly.proj[kDown], h, sandwich ? xn : x, n, {}, nullptr);
   if (sandwich) rmsnorm_forward(m.pool, xn, ly.mlp_out_norm.data(), x, nullptr, n, H, eps);
-  for (int64_t i = 0; i < n * H; ++i) x[i] += x2[i];
+  for (int64_t i = 0; i < n * H; ++i) x[i] = x[i] * r + x2[i];
 }
 
 }  // namespace
@@ -70,7 +71,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
     m.qkv_forward(ly, xn.data(), q.data(), kl + int64_t(c.len) * kvd, vl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
-    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.rope_scale);
+    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
     rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
     attention_forward(m.pool, s, q.data(), kl, vl, m.decode_starts(l, c.len, n, starts), nullptr, att.data());
@@ -109,7 +110,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
     m.qkv_forward(ly, xn.data(), q.data(), k.data(), v.data(), n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
-    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.rope_scale);
+    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
     rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
     for (int i = 0; i < n; ++i) {
       KVCache& c = *caches[i];

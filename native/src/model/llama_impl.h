@@ -80,7 +80,11 @@ struct LlamaModel::Impl {
   // the rotated values (longrope's attention factor; 1 otherwise).
   int rope_dim = 0;
   float rope_scale = 1.f;
-  float embed_scale = 1.f;  // Gemma 3: sqrt(hidden_size) in the weights' dtype
+  // q's RoPE scale: rope_scale, times Granite's attention_multiplier · sqrt(head_dim), which turns the attention
+  // kernels' head_dim^-0.5 into the multiplier (RoPE is linear and rotates every dimension there).
+  float q_rope_scale = 1.f;
+  float embed_scale = 1.f;     // Gemma 3: sqrt(hidden_size) in the weights' dtype; Granite: embedding_multiplier
+  float residual_scale = 1.f;  // Granite: each sublayer's output times residual_multiplier before its residual add
   std::vector<Layer> layers;
   Linear lm_head;
 

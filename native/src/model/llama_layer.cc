@@ -6,6 +6,8 @@
 // the attention of its sliding layers:
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
 // Phi-3 computes q, k, v with one qkv_proj and gate, up with one gate_up_proj (qkv_forward, gate_up_forward).
+// Granite scales each sublayer's output by residual_multiplier before its residual add (residual_scale), and its
+// scores by attention_multiplier (through q's RoPE scale, q_rope_scale).
 #include <algorithm>
 #include <initializer_list>
 #include <utility>
@@ -24,9 +26,19 @@ namespace tf {
 using namespace kernels;
 
 namespace {
-void add_into(ThreadPool* pool, float* y, const float* x, int64_t n) {
+// y = y · y_scale + x: a sublayer's output y joins the residual stream x (Granite's residual_multiplier as y_scale).
+void add_into(ThreadPool* pool, float* y, const float* x, int64_t n, float y_scale = 1.f) {
   pool->parallel_for_grain(n, 4096, [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) y[i] += x[i];
+    if (y_scale == 1.f)
+      for (int64_t i = b; i < e; ++i) y[i] += x[i];
+    else
+      for (int64_t i = b; i < e; ++i) y[i] = y[i] * y_scale + x[i];
+  });
+}
+// out = x · s (the gradient reaching a sublayer's output through a scaled residual add).
+void scale_into(ThreadPool* pool, float* out, const float* x, float s, int64_t n) {
+  pool->parallel_for_grain(n, 4096, [&](int64_t b, int64_t e, int) {
+    for (int64_t i = b; i < e; ++i) out[i] = x[i] * s;
   });
 }
 const float* opt(const std::vector<float>& v) { return v.empty() ? nullptr : v.data(); }
@@ -224,7 +236,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   qkv_forward(ly, a.xn1.data(), a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
-  rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, rope_scale);
+  rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
   rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
@@ -246,7 +258,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   } else {
     proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
   }
-  add_into(pool, a.x2.data(), x_in, N * H);
+  add_into(pool, a.x2.data(), x_in, N * H, residual_scale);
   a.xn2.resize(N * H), a.rstd2.resize(N);
   rmsnorm_forward(pool, a.x2.data(), ly.post_norm.data(), a.xn2.data(), a.rstd2.data(), N, H, eps);
   mark(StepPhase::Elementwise);
@@ -267,7 +279,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
     proj_forward(ly.proj[kDown], a.h.data(), x_out, N, dr[kDown], &a.lora_u[kDown]);
   }
   if (recompute) return;
-  add_into(pool, x_out, a.x2.data(), N * H);
+  add_into(pool, x_out, a.x2.data(), N * H, residual_scale);
   mark(StepPhase::Elementwise);
 }
 
@@ -285,6 +297,9 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
     // Through the MLP's output norm first; dxn is free until the gate and up projections write it.
     rmsnorm_backward(pool, dx_out, a.mo.data(), ly.mlp_out_norm.data(), a.rstd_mo.data(), w.dxn.data(), false, N, H);
     d_mlp_out = w.dxn.data();
+  } else if (residual_scale != 1.f) {
+    scale_into(pool, w.dxn.data(), dx_out, residual_scale, N * H);  // dxn: free as above
+    d_mlp_out = w.dxn.data();
   }
   proj_backward(ly.proj[kDown], a.h.data(), d_mlp_out, w.dh.data(), false, N, dr[kDown], a.lora_u[kDown]);
   gate_backward(w.dh.data(), a.g.data(), a.u.data(), w.dg.data(), w.du.data(), N * I);
@@ -301,13 +316,16 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
     rmsnorm_backward(pool, w.dx2.data(), a.ao.data(), ly.attn_out_norm.data(), a.rstd_ao.data(), w.dxn.data(), false,
                      N, H);
     d_attn_out = w.dxn.data();
+  } else if (residual_scale != 1.f) {
+    scale_into(pool, w.dxn.data(), w.dx2.data(), residual_scale, N * H);
+    d_attn_out = w.dxn.data();
   }
   proj_backward(ly.proj[kO], a.att.data(), d_attn_out, w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
   AttnShape s{B, T, T, nh, nkv, hd, 0};
   attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
-  rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, rope_scale);
+  rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
   rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);

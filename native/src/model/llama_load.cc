@@ -92,8 +92,17 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   m->rope_dim = int(m->hd * c.partial_rotary_factor);  // transformers: int(head_dim * partial_rotary_factor)
   m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling, m->rope_dim);
   if (c.rope_scaling.type == "longrope") m->rope_scale = float(c.rope_scaling.attention_factor);
+  m->q_rope_scale = m->rope_scale;
+  if (c.attention_multiplier > 0) {
+    // The rotated values are all of q only when every dimension rotates (Granite's RoPE always does).
+    TF_CHECK(m->rope_dim == m->hd, dir + "/config.json: attention_multiplier with a partial rotary factor is not supported");
+    m->q_rope_scale *= static_cast<float>(c.attention_multiplier * std::sqrt(double(m->hd)));
+  }
   if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{});
   if (c.embed_scaled) m->embed_scale = embedding_scale(c);
+  if (c.embedding_multiplier != 1.0) m->embed_scale = static_cast<float>(c.embedding_multiplier);
+  m->residual_scale = static_cast<float>(c.residual_multiplier);
+  TF_CHECK(m->residual_scale == 1.f || !c.sandwich_norms, dir + "/config.json: residual_multiplier with sandwich norms is not supported");
   // Gemma 3 scales scores by query_pre_attn_scalar^-0.5, the attention kernels (CPU and CUDA) by head_dim^-0.5. RoPE
   // is linear, so the ratio can scale q anywhere before the scores: it is folded into q_norm's weight (1 when the
   // two agree, as in Gemma 3 270M and 1B), and every path, backward and decoding included, has it.
@@ -110,6 +119,11 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   const std::string& pre_model = m->prefix;
   m->embed = read(ws, dir, pre_model + "embed_tokens.weight", {V, H}, &pool);
   m->final_norm = read_norm(ws, dir, pre_model + "norm.weight", H, c);
+  // Granite divides the logits by logits_scaling. lm_head is linear, so the divisor scales the final norm's weight
+  // instead: training, decoding and scoring (both backends) all read the logits through it. The norm is frozen, and
+  // merges and exports read the checkpoint's own tensor.
+  if (c.logits_scaling != 1.0)
+    for (float& w : m->final_norm) w = static_cast<float>(w / c.logits_scaling);
   m->layers.resize(m->L);
   std::vector<float> scratch;
   const bool fused = c.fused_projections;  // Phi-3: [q; k; v] and [gate; up] rows in one weight each
