@@ -10,7 +10,7 @@ import { runTuneforge } from "./testing/run-bin";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer CLI on each model family beyond Llama, through the real `tuneforge` bin on generated tiny models:
-// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3) merges.
+// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3, Granite) merges.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trainer-families-"));
 const tuneforge = (args: string[]) => runTuneforge(args, tmp);
@@ -120,6 +120,30 @@ describe("tuneforge train / generate / merge on other model families", () => {
     expect((JSON.parse(fs.readFileSync(path.join(tmp, "phi3-by-name", "adapter_config.json"), "utf8")) as { target_modules: string[] }).target_modules).toEqual(["qkv_proj", "gate_up_proj"]);
     const onLlama = await tuneforge(["train", "--model", modelDir, "--data", data, "--out", path.join(tmp, "llama-fused"), "--targets", "qkv_proj"]);
     expectCleanFailure(onLlama, /LoRA target 'qkv_proj' is a fused module of Phi-3; this model has q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj/);
+  }, 180_000);
+
+  // Granite 3: Llama's layers with four multipliers, tied, under Granite's template (a dated default system turn when
+  // the data has none, every turn closed by <|end_of_text|>, which is also its bos and pad token). Two-turn examples:
+  // the first reply's closing token is trained as the history shows it; generation stops at it; the merge keeps the
+  // checkpoint's own final norm (the trainer folds logits_scaling into its copy).
+  it("learns the task on a Granite from two-turn examples under Granite's chat template, and merges", async () => {
+    const granite = writeTinyModel({ dir: path.join(tmp, "granite"), seed: 5, granite: true }).dir;
+    const turns = colorTask(24).map((line, i, all) => ({ messages: [...line.messages.slice(1), ...all[(i + 1) % all.length]!.messages.slice(1)] }));
+    expect(turns[0]!.messages.map((m) => m.role)).toEqual(["user", "assistant", "user", "assistant"]);
+    const twoTurns = path.join(tmp, "granite-two-turns.jsonl");
+    fs.writeFileSync(twoTurns, toJsonl(turns));
+    const out = path.join(tmp, "granite-adapter");
+    const r = await tuneforge(learnTheTask(granite, twoTurns, out, 30)); // from ~15.7: logits_scaling 0.5 sharpens the start
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(4);
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    const messages = [
+      { role: "user", content: "What color is the grass?" },
+      { role: "assistant", content: '{"color": "green"}' },
+      { role: "user", content: "What color is the coal?" },
+    ];
+    await expectAnswerAndMerge(granite, out, messages, "granite-merged");
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower

@@ -49,6 +49,8 @@ describe("native forward = independent reference", () => {
     ["phi3 fused projections, GQA", { phi3: true, gqa: true }],
     // Phi-4-mini's RoPE: 12 of 16 head dimensions rotated, longrope's short factors and cos/sin scale.
     ["phi4-mini rope: partial rotary, longrope", { phi3: true, phi4MiniRope: true, gqa: true }],
+    // Granite: the embedding, score, residual and logit multipliers (2, 1/head_dim, 0.5, 0.5), tied.
+    ["granite multipliers, GQA", { granite: true, gqa: true }],
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {
@@ -69,6 +71,7 @@ describe("native forward = independent reference", () => {
   it.each([
     ["llama", {}],
     ["phi3", { phi3: true }],
+    ["granite", { granite: true }],
   ] as const)("with a trained PEFT adapter (base and NF4 base): %s", async (family, extra) => {
     const m = { dir: path.join(tmp, `adapted-${family}`), seed: 12, gqa: true, ...extra };
     writeTinyModel(m);

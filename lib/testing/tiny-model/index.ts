@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { GEMMA3_CHAT_TEMPLATE, GEMMA3_SPECIAL_TOKENS } from "./gemma3-template";
+import { GRANITE_CHAT_TEMPLATE, GRANITE_SPECIAL_TOKENS } from "./granite-template";
 import { PRESETS, type PresetName, type Shape } from "./presets";
 import { QWEN3_CHAT_TEMPLATE } from "./qwen3-template";
 import { createRng, type Rng } from "./rng";
@@ -8,7 +9,7 @@ import { writeSafetensors, type Tensor, type TensorDtype } from "./safetensors";
 import { buildTokenizer, type TinyTokenizer } from "./tokenizer";
 
 // Seeded generator of a complete Hugging Face model folder (config.json, model.safetensors, tokenizer.json,
-// tokenizer_config.json with a ChatML chat_template, or Qwen3's or Gemma 3's own, generation_config.json). Tests and the demo use it
+// tokenizer_config.json with a ChatML chat_template, or Qwen3's, Gemma 3's or Granite's own, generation_config.json). Tests and the demo use it
 // because no weights can be downloaded here; the same options and seed always give the same bytes.
 
 export type TinyModelOptions = {
@@ -39,6 +40,11 @@ export type TinyModelOptions = {
    * (short factors 1 + j/8, long ones 2; max_position_embeddings 4 x the preset's, whose own is the original context).
    */
   phi4MiniRope?: boolean;
+  /**
+   * Write a GraniteForCausalLM (Granite 3): the Llama weights, always tied, with GRANITE_MULTIPLIERS in config.json;
+   * Granite's chat template (a dated default system message) and <|end_of_text|> as bos, eos and pad.
+   */
+  granite?: boolean;
   /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -57,6 +63,12 @@ export type TinyModelOptions = {
 };
 
 export type TinyModel = { dir: string; config: Record<string, unknown>; vocabSize: number; numParameters: number; eosTokenId: number; bosTokenId: number };
+
+/**
+ * The tiny Granite's multipliers, each away from 1 (Granite 3's are 12, 0.22 and 16): mild, so that a tiny model still
+ * learns a task and NF4's error still shows next to the reference tests' tolerance (logits_scaling 16 would flatten both).
+ */
+export const GRANITE_MULTIPLIERS = { embedding_multiplier: 2, residual_multiplier: 0.5, logits_scaling: 0.5 } as const;
 
 export const CHATML_TEMPLATE =
   "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{%- endfor %}" +
@@ -81,14 +93,16 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3].filter(Boolean).length > 1) throw new Error("tiny model: one of qwen2, qwen3, gemma3 and phi3 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3, opts.granite].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, phi3 and granite at most");
+  const granite = Boolean(opts.granite);
   const gemma = Boolean(opts.gemma3);
   if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow ?? opts.slidingWindowPattern) !== undefined)
     throw new Error("tiny model: queryPreAttnScalar, slidingWindow and slidingWindowPattern are Gemma 3 options (set gemma3)");
   const headDim = s.headDim ?? s.hidden / s.heads;
-  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : []);
-  // Gemma always ties lm_head to the (unscaled) embedding.
-  const tied = gemma || Boolean(opts.tiedEmbeddings);
+  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : granite ? GRANITE_SPECIAL_TOKENS : []);
+  // Gemma always ties lm_head to the (unscaled) embedding; so do the published Granite 3 models.
+  const tied = gemma || granite || Boolean(opts.tiedEmbeddings);
   const normCenter = gemma ? 0 : 1;
   const V = tok.vocabSize;
   const H = s.hidden;
@@ -134,11 +148,11 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (!tied) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
-  const eos = gemma ? tok.tokenId("<eos>") : tok.ids["<|im_end|>"];
-  const bos = gemma ? tok.tokenId("<bos>") : tok.ids["<|begin_of_text|>"];
+  const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
+  const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemma3Config(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,
@@ -151,12 +165,14 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     rms_norm_eps: 1e-5,
     rope_theta: 10000.0,
     rope_scaling: null,
-    tie_word_embeddings: Boolean(opts.tiedEmbeddings),
+    tie_word_embeddings: tied,
     attention_bias: Boolean(opts.qwen2),
     bos_token_id: bos,
     eos_token_id: eos,
     torch_dtype: dtypeName,
     ...(opts.phi4MiniRope ? phi4MiniRope(headDim, s.maxPositions) : {}),
+    // Granite's scores are scaled by attention_multiplier instead of head_dim^-0.5 (granite-3.3-8b: 1/128 = 1/head_dim).
+    ...(granite ? { ...GRANITE_MULTIPLIERS, attention_multiplier: 1 / headDim } : {}),
   };
 
   fs.mkdirSync(opts.dir, { recursive: true });
@@ -167,12 +183,12 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   // add_bos_token stays false for Gemma too (its real tokenizer adds <bos>): the template writes bos_token itself,
   // and nothing here encodes with special tokens added.
   write("tokenizer_config.json", {
-    bos_token: gemma ? "<bos>" : "<|begin_of_text|>",
-    eos_token: gemma ? "<eos>" : "<|im_end|>",
-    pad_token: gemma ? "<pad>" : "<|pad|>",
+    bos_token: gemma ? "<bos>" : granite ? "<|end_of_text|>" : "<|begin_of_text|>",
+    eos_token: gemma ? "<eos>" : granite ? "<|end_of_text|>" : "<|im_end|>",
+    pad_token: gemma ? "<pad>" : granite ? "<|end_of_text|>" : "<|pad|>",
     model_max_length: s.maxPositions,
     add_bos_token: false,
-    chat_template: gemma ? GEMMA3_CHAT_TEMPLATE : opts.qwen3 ? QWEN3_CHAT_TEMPLATE : CHATML_TEMPLATE,
+    chat_template: gemma ? GEMMA3_CHAT_TEMPLATE : opts.qwen3 ? QWEN3_CHAT_TEMPLATE : granite ? GRANITE_CHAT_TEMPLATE : CHATML_TEMPLATE,
     tokenizer_class: "PreTrainedTokenizerFast",
   });
   writeSafetensors(path.join(opts.dir, "model.safetensors"), tensors, opts.dtype ?? "BF16");

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --gemma3 [--sliding-window N]] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --gemma3 [--sliding-window N]] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -17,6 +17,7 @@ const { values } = parseArgs({
     gemma3: { type: "boolean", default: false },
     phi3: { type: "boolean", default: false },
     "phi4-mini-rope": { type: "boolean", default: false },
+    granite: { type: "boolean", default: false },
     "head-dim": { type: "string" },
     "sliding-window": { type: "string" },
     f32: { type: "boolean", default: false },
@@ -46,6 +47,7 @@ try {
     gemma3: values.gemma3,
     phi3: values.phi3,
     phi4MiniRope: values["phi4-mini-rope"],
+    granite: values.granite,
     slidingWindow,
     shape: headDim === undefined ? undefined : { headDim },
     dtype: values.f32 ? "F32" : "BF16",

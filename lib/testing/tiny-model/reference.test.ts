@@ -96,3 +96,32 @@ describe("ReferenceModel on Gemma 3", () => {
     expect(() => new ReferenceModel(dir)).toThrow(/rope_scaling/);
   });
 });
+
+// Granite's four multipliers, each read where transformers' GraniteModel applies it: with every one at its Llama value
+// (attention_multiplier head_dim^-0.5) the forward is the Llama's of the same weights, and each alone changes it.
+describe("ReferenceModel on Granite", () => {
+  const dir = writeTinyModel({ dir: path.join(tmp, "granite"), granite: true, seed: 5 }).dir;
+  const hd = 16;  // the tiny preset's head_dim
+  const neutral = { embedding_multiplier: 1, attention_multiplier: 1 / Math.sqrt(hd), residual_multiplier: 1, logits_scaling: 1 };
+
+  it("is the Llama forward when every multiplier is at its Llama value", () => {
+    const llama = path.join(tmp, "granite-as-llama");
+    fs.cpSync(dir, llama, { recursive: true });
+    patchConfig(llama, { architectures: ["LlamaForCausalLM"], model_type: "llama" });
+    const asGranite = path.join(tmp, "granite-neutral");
+    fs.cpSync(dir, asGranite, { recursive: true });
+    patchConfig(asGranite, neutral);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).head_dim).toBe(hd);
+    expect(maxDiff(new ReferenceModel(asGranite).logprobs(tokens), new ReferenceModel(llama).logprobs(tokens))).toBeLessThan(1e-12);
+  });
+
+  it.each(Object.keys(neutral))("changes the function through %s alone", (key) => {
+    const one = path.join(tmp, `granite-only-${key}`);
+    fs.cpSync(dir, one, { recursive: true });
+    patchConfig(one, { ...neutral, [key]: JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8"))[key] });
+    const base = path.join(tmp, "granite-neutral-base");
+    fs.cpSync(dir, base, { recursive: true });
+    patchConfig(base, neutral);
+    expect(maxDiff(new ReferenceModel(one).logprobs(tokens), new ReferenceModel(base).logprobs(tokens))).toBeGreaterThan(1e-3);
+  });
+});

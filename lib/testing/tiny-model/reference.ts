@@ -3,10 +3,10 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
 // per-head q/k norms, transformers' Qwen3Attention; for Gemma 3, transformers' Gemma3TextModel) and nothing else:
 // the independent reference the native trainer's logprobs are compared against (base, NF4, double quant, a PEFT
-// adapter, tied embeddings, GQA, biases, q/k norms, Gemma 3's differences). Slow and plain on purpose; tiny models only.
+// adapter, tied embeddings, GQA, biases, q/k norms, Granite's multipliers, Gemma 3's differences). Slow and plain on purpose; tiny models only.
 
 type Config = {
   architectures?: string[]; model_type?: string;
@@ -18,6 +18,8 @@ type Config = {
   layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
   // Phi-3 only: RoPE on part of each head, and longrope.
   partial_rotary_factor?: number; max_position_embeddings?: number; original_max_position_embeddings?: number;
+  // Granite only (GraniteConfig: each 1.0 when absent).
+  embedding_multiplier?: number; attention_multiplier?: number; residual_multiplier?: number; logits_scaling?: number;
 };
 type Mat = { rows: number; cols: number; data: Float64Array };
 
@@ -43,12 +45,15 @@ export class ReferenceModel {
   readonly cfg: Config;
   /** Gemma3ForCausalLM: (1 + w) norms, sandwich norms, scaled embedding, gelu_tanh, sliding layers. */
   readonly gemma: boolean;
+  /** GraniteForCausalLM: the embedding, score, residual and logit multipliers. */
+  readonly granite: boolean;
   private embedDtype: TensorDtype = "F32";
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
     this.cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as Config;
     const arch = this.cfg.architectures?.[0] ?? (this.cfg.model_type === "gemma3_text" ? "Gemma3ForCausalLM" : undefined);
     this.gemma = arch === "Gemma3ForCausalLM";
+    this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
       for (const k of ["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const)
@@ -169,8 +174,9 @@ export class ReferenceModel {
     return (l + 1) % (this.cfg.sliding_window_pattern ?? 6) !== 0;
   }
 
-  /** The multiplier of input embeddings: 1, or Gemma's sqrt(hidden_size) in the weights' dtype. */
+  /** The multiplier of input embeddings: 1, Granite's embedding_multiplier, or Gemma's sqrt(hidden_size) in the weights' dtype. */
   private embeddingMultiplier(): number {
+    if (this.granite) return this.cfg.embedding_multiplier ?? 1;
     if (!this.gemma) return 1;
     // torch_dtype (transformers 5: dtype) is the dtype the model computes in; without it, the stored one.
     const dtype = this.cfg.torch_dtype ?? this.cfg.dtype ?? (this.embedDtype === "BF16" ? "bfloat16" : "float32");
@@ -198,8 +204,11 @@ export class ReferenceModel {
     // Gemma scales the looked-up rows only; its tied lm_head below reads the unscaled embedding.
     const scale = this.embeddingMultiplier();
     let x = tokens.map((t) => emb.data.slice(t * H, (t + 1) * H).map((v) => v * scale));
-    // Gemma 3: scores are scaled by query_pre_attn_scalar^-0.5 instead of head_dim^-0.5.
-    const scoreDiv = Math.sqrt(this.gemma ? (c.query_pre_attn_scalar ?? 256) : hd);
+    // Gemma 3: scores are scaled by query_pre_attn_scalar^-0.5 instead of head_dim^-0.5; Granite: by attention_multiplier.
+    const scoreDiv = this.granite ? 1 / (c.attention_multiplier ?? 1) : Math.sqrt(this.gemma ? (c.query_pre_attn_scalar ?? 256) : hd);
+    // Granite: each sublayer's output times residual_multiplier before its residual add, the logits over logits_scaling.
+    const residual = this.granite ? (c.residual_multiplier ?? 1) : 1;
+    const logitDiv = this.granite ? (c.logits_scaling ?? 1) : 1;
     // Rotate-half RoPE on the first d values of a head: inv_freq[j] = θ^(-2j/d) / factor[j], angle = pos·inv_freq[i mod
     // d/2], cos and sin times the scale (ropeSpec). Gemma's sliding layers use rope_local_base_freq as θ.
     const { dim: d, factors, scale: ropeScale } = this.ropeSpec(hd);
@@ -247,20 +256,20 @@ export class ReferenceModel {
       // post_attention_layernorm is the MLP's input norm.
       let o = this.linear(attn, `${p}.self_attn.o_proj`);
       if (this.gemma) o = this.rms(o, `${p}.post_attention_layernorm.weight`);
-      x = x.map((row, t) => row.map((val, i) => val + o[t]![i]!));
+      x = x.map((row, t) => row.map((val, i) => val + residual * o[t]![i]!));
       const h2 = this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
       const g = this.linear(h2, `${p}.mlp.gate_proj`), u = this.linear(h2, `${p}.mlp.up_proj`);
       const gate = this.gemma ? geluTanh : (gv: number) => gv / (1 + Math.exp(-gv));
       const act = g.map((row, t) => row.map((gv, i) => gate(gv) * u[t]![i]!));
       let d = this.linear(act, `${p}.mlp.down_proj`);
       if (this.gemma) d = this.rms(d, `${p}.post_feedforward_layernorm.weight`);
-      x = x.map((row, t) => row.map((val, i) => val + d[t]![i]!));
+      x = x.map((row, t) => row.map((val, i) => val + residual * d[t]![i]!));
     }
     const xf = this.rms(x, "model.norm.weight");
     const logits = this.linear(xf, this.w.has("lm_head.weight") ? "lm_head" : "model.embed_tokens");
     const out: number[] = [];
     for (let t = 0; t + 1 < T; t++) {
-      const row = logits[t]!;
+      const row = logits[t]!.map((v) => v / logitDiv);
       const mx = Math.max(...row);
       const lse = mx + Math.log(row.reduce((s, v) => s + Math.exp(v - mx), 0));
       out.push(row[tokens[t + 1]!]! - lse);

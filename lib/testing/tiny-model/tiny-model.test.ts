@@ -129,6 +129,35 @@ describe("writeTinyModel({ gemma3: true })", () => {
   });
 });
 
+describe("writeTinyModel({ granite: true })", () => {
+  it("writes a GraniteForCausalLM: tied, its multipliers, <|end_of_text|> as bos, eos and pad", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "granite"), granite: true });
+    expect(m.config).toMatchObject({ architectures: ["GraniteForCausalLM"], model_type: "granite", tie_word_embeddings: true, embedding_multiplier: 2, residual_multiplier: 0.5, logits_scaling: 0.5, attention_multiplier: 1 / 16 });
+    expect([...readSafetensors(path.join(m.dir, "model.safetensors")).keys()]).not.toContain("lm_head.weight");
+    const tc = JSON.parse(fs.readFileSync(path.join(m.dir, "tokenizer_config.json"), "utf8"));
+    expect([tc.bos_token, tc.eos_token, tc.pad_token]).toEqual(["<|end_of_text|>", "<|end_of_text|>", "<|end_of_text|>"]);
+    expect(m.bosTokenId).toBe(m.eosTokenId);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "granite-phi3"), granite: true, phi3: true })).toThrow(/at most/);
+  });
+
+  it("renders Granite's template: a dated default system turn, each turn closed by <|end_of_text|>", () => {
+    const chat = loadChatTokenizer(writeTinyModel({ dir: path.join(tmp, "granite-chat"), granite: true }).dir);
+    const today = new Date().toLocaleDateString("en-US", { month: "long", day: "2-digit", year: "numeric" });
+    const turns = [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }];
+    expect(chat.render(turns, { addGenerationPrompt: false })).toBe(
+      "<|start_of_role|>system<|end_of_role|>Knowledge Cutoff Date: April 2024.\nToday's Date: " + today +
+        ".\nYou are Granite, developed by IBM. You are a helpful AI assistant.<|end_of_text|>\n" +
+        "<|start_of_role|>user<|end_of_role|>Hi<|end_of_text|>\n<|start_of_role|>assistant<|end_of_role|>Hello.<|end_of_text|>\n",
+    );
+    expect(chat.render([{ role: "system", content: "Be brief." }, turns[0]!], { addGenerationPrompt: true })).toBe(
+      "<|start_of_role|>system<|end_of_role|>Be brief.<|end_of_text|>\n<|start_of_role|>user<|end_of_role|>Hi<|end_of_text|>\n<|start_of_role|>assistant<|end_of_role|>",
+    );
+    const ids = chat.encode("<|start_of_role|>assistant<|end_of_role|>Hello.<|end_of_text|>");
+    expect(ids.slice(0, 1)).toEqual([chat.tokenId("<|start_of_role|>")]);
+    expect(ids.at(-1)).toBe(chat.tokenId("<|end_of_text|>"));
+  });
+});
+
 describe("bf16 conversion", () => {
   it("rounds to nearest even and keeps exact values", () => {
     const x = new Float32Array([1, -2.5, 0, 1 + 2 ** -8, 1 + 3 * 2 ** -8, Infinity]);
