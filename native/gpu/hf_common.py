@@ -19,7 +19,9 @@ import numpy as np
 # transformers' on it. "gemma3" is gemma-3-1b's layer (head_dim 256 over hidden 1152, 4 heads on one kv head, GELU,
 # sandwich norms) in 4 layers alternating sliding and full attention, the window cut to 128 so that step 3's
 # 256-token rows cross it, with its vocabulary. "phi4" is phi-4's layer (Phi3ForCausalLM: fused qkv_proj with GQA, 40
-# heads on 10 kv heads, and gate_up_proj) in 2 of its 40 layers, with its vocabulary.
+# heads on 10 kv heads, and gate_up_proj) in 2 of its 40 layers, with its vocabulary. "granite" is a Granite 3 2B's
+# layer (GraniteForCausalLM: Llama's layer, 32 heads of 64 on 8 kv heads, with Granite's multipliers) in 4 of its 40
+# layers, tied, with its odd vocabulary (49155).
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -54,6 +56,10 @@ SHAPES = {
                      max_position_embeddings=131072, original_max_position_embeddings=4096, partial_rotary_factor=0.75,
                      rope_scaling=dict(type="longrope", short_factor=[1.0 + 0.05 * i for i in range(48)],
                                        long_factor=[2.0 + 0.1 * i for i in range(48)])),
+    "granite": dict(hidden_size=2048, num_hidden_layers=4, num_attention_heads=32, num_key_value_heads=8,
+                    intermediate_size=8192, vocab_size=49155, tie_word_embeddings=True, rope_theta=5000000.0,
+                    max_position_embeddings=131072, embedding_multiplier=12.0, attention_multiplier=0.015625,
+                    residual_multiplier=0.22, logits_scaling=8.0),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
@@ -61,6 +67,9 @@ QWEN3_SHAPES = ("qwen3",)
 GEMMA3_SHAPES = ("gemma3",)
 # The shapes written as Phi3ForCausalLM (fused qkv_proj and gate_up_proj; LoRA targets those modules).
 PHI3_SHAPES = ("phi4", "phi4mini")
+# The shapes written as GraniteForCausalLM (transformers >= MIN_TRANSFORMERS_GRANITE); <|end_of_text|>, id 0, is
+# Granite's bos, eos and pad token.
+GRANITE_SHAPES = ("granite",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn>.
@@ -83,6 +92,8 @@ MIN_TRANSFORMERS = (4, 43)
 # The first transformers with Qwen3ForCausalLM, and with Gemma3ForCausalLM.
 MIN_TRANSFORMERS_QWEN3 = (4, 51)
 MIN_TRANSFORMERS_GEMMA3 = (4, 50)
+# The first transformers with GraniteForCausalLM.
+MIN_TRANSFORMERS_GRANITE = (4, 45)
 
 
 def version_tuple(text):
@@ -113,7 +124,8 @@ def model_class_names(cfg, transformers_version, script):
     arch = cfg["architectures"][0]
     newer = {"Phi3ForCausalLM": ("Phi3Config", MIN_TRANSFORMERS),
              "Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
-             "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3)}
+             "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3),
+             "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE)}
     if arch in newer:
         config_name, first = newer[arch]
         if version_tuple(transformers_version) < first:
@@ -123,7 +135,7 @@ def model_class_names(cfg, transformers_version, script):
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
-                     "Gemma3ForCausalLM, Phi3ForCausalLM)")
+                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -150,7 +162,7 @@ def versions_line():
 
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
-    GEMMA3_SHAPES) for a named shape."""
+    GEMMA3_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
@@ -169,6 +181,12 @@ def llama_config_dict(shape):
             **{"original_max_position_embeddings": s["max_position_embeddings"], "rope_scaling": None, **s},
             sliding_window=None, torch_dtype="bfloat16", use_cache=False, bos_token_id=PHI4_BOS_ID,
             eos_token_id=PHI4_EOS_ID, pad_token_id=PHI4_PAD_ID,
+        )
+    if shape in GRANITE_SHAPES:
+        return dict(
+            architectures=["GraniteForCausalLM"], model_type="granite", hidden_act="silu", rms_norm_eps=1e-5,
+            attention_bias=False, mlp_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
+            torch_dtype="bfloat16", use_cache=False, bos_token_id=0, eos_token_id=0, pad_token_id=0, **s,
         )
     if shape in QWEN3_SHAPES:
         return dict(

@@ -94,6 +94,21 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual((p["rope_scaling"], p["original_max_position_embeddings"]), (None, 16384))
         self.assertNotIn("partial_rotary_factor", p)
 
+    def test_granite_shape_is_a_granite_3_2b_layer_in_4_layers_with_its_multipliers(self):
+        c = hc.llama_config_dict("granite")
+        self.assertEqual((c["architectures"], c["model_type"]), (["GraniteForCausalLM"], "granite"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["intermediate_size"]), (2048, 32, 8, 8192))
+        self.assertEqual((c["embedding_multiplier"], c["attention_multiplier"], c["residual_multiplier"], c["logits_scaling"]),
+                         (12.0, 1 / 64, 0.22, 8.0))
+        self.assertEqual((c["vocab_size"] % 2, c["tie_word_embeddings"], c["attention_dropout"]), (1, True, 0.0))
+        self.assertEqual((c["bos_token_id"], c["eos_token_id"], c["pad_token_id"]), (0, 0, 0))
+        linears = 2 * 2048 * 2048 + 2 * 2048 * 512 + 3 * 2048 * 8192
+        self.assertEqual(hc.matmul_parameters(c), 4 * linears + 49155 * 2048)
+        self.assertEqual(hc.model_targets(c, ["q_proj", "v_proj"]), ["q_proj", "v_proj"])
+        self.assertEqual(hc.model_class_names(c, "4.45.0", "t"), ("GraniteConfig", "GraniteForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.44.2 has no GraniteForCausalLM"):
+            hc.model_class_names(c, "4.44.2", "t")
+
     def test_model_targets_fuse_q_k_v_and_gate_up_on_phi3_only(self):
         phi, llama = hc.llama_config_dict("phi4"), hc.llama_config_dict("tiny")
         self.assertEqual(hc.model_targets(phi, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["qkv_proj", "o_proj"])
