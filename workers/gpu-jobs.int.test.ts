@@ -50,7 +50,8 @@ let server: RouteServer;
 beforeAll(async () => {
   mkdirSync(modelsRoot, { recursive: true });
   writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
-  // A Phi-3 with a 256-key window under its 512 positions, as Phi-3-mini-4k's 2047 under 4096: the trainer's context.
+  // A Phi-3 with a 256-key window under its 512 positions, as Phi-3-mini-4k's 2047 under 4096: computed as a window,
+  // it leaves the trainer's context at 512.
   const phi3 = writeTinyModel({ dir: path.join(modelsRoot, "tiny-phi3"), preset: "tiny", seed: 7, phi3: true });
   writeFileSync(path.join(phi3.dir, "config.json"), JSON.stringify({ ...phi3.config, sliding_window: 256 }, null, 2));
   server = await serveRoutes([
@@ -121,9 +122,9 @@ describe("gpu worker: local fine-tuning jobs", () => {
     expect(res.body.error.message).toBe("tiny-phi3: this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none: pick q_proj, k_proj, v_proj together, or none of them.");
     const whole = await checkLocalLaunch({ provider: "local", datasetVersionId: v, baseModel: "tiny-phi3", config: { lora: { targets: ["q_proj", "k_proj", "v_proj", "gate_proj", "up_proj"] } } });
     expect(whole.estimate.issues).toEqual([]);
-    // The window caps the context the launch counts with, as the trainer caps it.
-    expect(whole.estimate.maxSeqLen).toBe(256);
-    expect(whole.estimate.notes).toContain("max sequence length 2048 is above the model's 256 positions; training uses 256.");
+    // The window caps nothing: the trainer computes it, so the launch counts with all 512 positions.
+    expect(whole.estimate.maxSeqLen).toBe(512);
+    expect(whole.estimate.notes).toContain("max sequence length 2048 is above the model's 512 positions; training uses 512.");
     // The same targets on a model without fused projections are fine.
     expect((await checkLocalLaunch({ provider: "local", datasetVersionId: v, baseModel: "tiny-chat", config: { lora: { targets: ["q_proj", "o_proj"] } } })).estimate.issues).toEqual([]);
   });

@@ -20,14 +20,20 @@ const phi4 = {
 };
 
 describe("trainingContext (what native/src/io/config.cc caps max_position_embeddings to)", () => {
-  it("caps at a window computed as full attention, and at longrope's original context", () => {
+  it("caps at longrope's original context; windows the trainer computes cap nothing, others cap at the window", () => {
     expect(trainingContext({ architectures: ["LlamaForCausalLM"], max_position_embeddings: 131072 })).toBe(131072);
-    expect(trainingContext({ architectures: ["MistralForCausalLM"], max_position_embeddings: 32768 })).toBe(4096); // MistralConfig's default window
+    // Mistral 7B v0.1 (MistralConfig's default 4096-key window), Qwen2 with use_sliding_window, Phi-3-mini-4k's 2047
+    // keys: windows computed as such, the whole context trains.
+    expect(trainingContext({ architectures: ["MistralForCausalLM"], max_position_embeddings: 32768 })).toBe(32768);
     expect(trainingContext({ architectures: ["MistralForCausalLM"], max_position_embeddings: 32768, sliding_window: null })).toBe(32768);
-    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], max_position_embeddings: 32768, sliding_window: 4096, use_sliding_window: false })).toBe(32768);
-    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], max_position_embeddings: 32768, sliding_window: 4096, use_sliding_window: true })).toBe(4096);
-    // Phi-3-mini-4k: its 2047-key window; Phi-3.5-mini and Phi-4-mini: longrope's 4096 (top-level or in rope_scaling).
-    expect(trainingContext({ ...phi4, max_position_embeddings: 4096, sliding_window: 2047 })).toBe(2047);
+    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], max_position_embeddings: 32768, sliding_window: 4096, use_sliding_window: true })).toBe(32768);
+    expect(trainingContext({ ...phi4, max_position_embeddings: 4096, sliding_window: 2047 })).toBe(4096);
+    // A sliding layer where transformers windows nothing (Qwen2 without use_sliding_window, a Llama): capped there.
+    const listed = { max_position_embeddings: 32768, sliding_window: 4096, layer_types: ["full_attention", "sliding_attention"] };
+    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], ...listed, use_sliding_window: false })).toBe(4096);
+    expect(trainingContext({ architectures: ["LlamaForCausalLM"], ...listed })).toBe(4096);
+    expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], ...listed, use_sliding_window: true })).toBe(32768);
+    // Phi-3.5-mini and Phi-4-mini: longrope's 4096 (top-level or in rope_scaling).
     const longrope = { type: "longrope", short_factor: [1], long_factor: [1] };
     expect(trainingContext({ ...phi4, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_scaling: longrope })).toBe(4096);
     expect(trainingContext({ ...phi4, max_position_embeddings: 131072, rope_scaling: { ...longrope, original_max_position_embeddings: 8192 } })).toBe(8192);

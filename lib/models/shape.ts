@@ -123,10 +123,11 @@ export function shapeParameters(s: ModelShape): number {
 
 /**
  * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
- * capped by a sliding window computed as full attention up to it (Mistral's, 4096 when the key is absent; Qwen2's and
- * Qwen3's with use_sliding_window; Phi-3's whenever set, 2047 on Phi-3-mini-4k; any model whose layer_types has a
- * sliding layer, Gemma 3 aside, which windows for real), and by longrope's original context (Phi-3.5-mini, Phi-4-mini:
- * the short factors' range). Null when max_position_embeddings is not given.
+ * capped by longrope's original context (Phi-3.5-mini, Phi-4-mini: the short factors' range). Sliding windows are
+ * computed as windows where transformers applies them (Mistral's and Phi-3's, Qwen2's and Qwen3's with
+ * use_sliding_window, Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
+ * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
+ * max_position_embeddings is not given.
  */
 export function trainingContext(config: Record<string, unknown>): number | null {
   const max = posInt(config.max_position_embeddings);
@@ -134,11 +135,11 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   const first: unknown = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
   const arch = typeof first === "string" ? first : config.model_type === "mistral" ? "MistralForCausalLM" : config.model_type === "phi3" ? "Phi3ForCausalLM" : config.model_type === "qwen2" ? "Qwen2ForCausalLM" : config.model_type === "qwen3" ? "Qwen3ForCausalLM" : "";
   if (arch.startsWith("Gemma3")) return max;
+  const computesWindows = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || ((arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM") && config.use_sliding_window === true);
   const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");
-  const windowed = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || slidingLayer || ((arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM") && config.use_sliding_window === true);
   let limit = max;
-  if (windowed) {
-    const window = "sliding_window" in config ? posInt(config.sliding_window) : arch === "MistralForCausalLM" ? 4096 : null;
+  if (slidingLayer && !computesWindows) {
+    const window = posInt(config.sliding_window);
     if (window !== null) limit = Math.min(limit, window);
   }
   const scaling = (config.rope_scaling ?? config.rope_parameters) as Record<string, unknown> | null | undefined;

@@ -261,8 +261,10 @@ TEST(config_phi3_and_phi4_fused_projections) {
   CHECK(mini.fused_projections);
   CHECK_EQ(mini.head_dim, 96);
   CHECK_EQ(mini.num_key_value_heads, 32);
-  CHECK_EQ(mini.max_position_embeddings, 2047);  // the window
-  CHECK_EQ(mini.sliding_window, 0);              // no per-layer windowing: the cap does it
+  // Its 2047-key window on every layer, computed as windows (transformers' sliding mask): the whole 4096 positions train.
+  CHECK_EQ(mini.max_position_embeddings, 4096);
+  CHECK_EQ(mini.sliding_window, 2047);
+  CHECK(mini.layer_sliding == std::vector<char>(32, 1));
   CHECK_EQ(mini.hidden_act, std::string("silu"));
   CHECK(!mini.qk_norm && !mini.attention_bias && !mini.tie_word_embeddings);
   // Fused or not, the same weights: q,k,v,o 3072² each, 3 MLP 3072·8192, plus lm_head.
@@ -411,14 +413,31 @@ TEST(config_defaults_and_explicit_head_dim) {
   ModelConfig e = parse_model_config(minimal(R"("head_dim": 32, "num_key_value_heads": 2, "dtype": "float16")"), "m.json");
   CHECK_EQ(e.head_dim, 32);
   CHECK_EQ(e.torch_dtype, std::string("float16"));
-  // Mistral: transformers' default context, capped by sliding_window (we have no sliding-window attention).
+  // Mistral (7B v0.1): a 4096-key window on every layer under 32768 positions, computed as windows.
   ModelConfig mi = parse_model_config(minimal(R"("sliding_window": 4096, "max_position_embeddings": 32768)", "MistralForCausalLM"), "m.json");
   CHECK_EQ(mi.model_type, std::string("mistral"));
-  CHECK_EQ(mi.max_position_embeddings, 4096);
-  ModelConfig mn = parse_model_config(minimal(R"("sliding_window": null)", "MistralForCausalLM"), "m.json");
+  CHECK_EQ(mi.max_position_embeddings, 32768);
+  CHECK_EQ(mi.sliding_window, 4096);
+  CHECK(mi.layer_sliding == std::vector<char>(2, 1));
+  ModelConfig mn = parse_model_config(minimal(R"("sliding_window": null)", "MistralForCausalLM"), "m.json");  // v0.2+
   CHECK_EQ(mn.max_position_embeddings, 131072);
+  CHECK(mn.layer_sliding.empty() && mn.sliding_window == 0);
   ModelConfig md = parse_model_config(minimal("", "MistralForCausalLM"), "m.json");  // transformers' default window
-  CHECK_EQ(md.max_position_embeddings, 4096);
+  CHECK_EQ(md.max_position_embeddings, 131072);
+  CHECK_EQ(md.sliding_window, 4096);
+  // A window as long as the context changes nothing: none is computed.
+  ModelConfig mw = parse_model_config(minimal(R"("sliding_window": 4096, "max_position_embeddings": 4096)", "MistralForCausalLM"), "m.json");
+  CHECK(mw.layer_sliding.empty() && mw.max_position_embeddings == 4096);
+  // Qwen2 with use_sliding_window: the layers from max_window_layers on; without it, no window at all (Qwen2.5).
+  ModelConfig qw = parse_model_config(minimal(R"("use_sliding_window": true, "sliding_window": 1024, "max_window_layers": 1,
+      "max_position_embeddings": 32768)", "Qwen2ForCausalLM"), "m.json");
+  CHECK(qw.layer_sliding == std::vector<char>({0, 1}));
+  CHECK_EQ(qw.sliding_window, 1024);
+  CHECK_EQ(qw.max_position_embeddings, 32768);
+  ModelConfig qd = parse_model_config(minimal(R"("use_sliding_window": true, "sliding_window": 1024)", "Qwen3ForCausalLM"), "m.json");
+  CHECK(qd.layer_sliding.empty());  // max_window_layers 28 by default: none of 2 layers slides
+  ModelConfig qn = parse_model_config(minimal(R"("use_sliding_window": false, "sliding_window": 1024)", "Qwen2ForCausalLM"), "m.json");
+  CHECK(qn.layer_sliding.empty() && qn.max_position_embeddings == 32768);
   ModelConfig rd = parse_model_config(minimal(R"("rope_scaling": {"rope_type": "default"})"), "m.json");
   CHECK(rd.rope_scaling.type.empty());
 }
@@ -464,13 +483,19 @@ TEST(config_transformers5_rope_parameters) {
                "rope_parameters is given per layer type (\"full_attention\")");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": -1})"), "m.json"), "rope_theta must be positive");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": [1])"), "m.json"), "rope_parameters: expected an object");
-  // 5.x's layer_types: all full attention changes nothing; a sliding layer caps the context at the window, as
-  // use_sliding_window does; anything else is refused.
+  // 5.x's layer_types: all full attention changes nothing; with use_sliding_window, the sliding layers are windowed;
+  // a sliding layer where transformers would not window (Qwen2 without use_sliding_window, a Llama) caps the context
+  // at the window instead; anything else is refused.
   const std::string qwen = R"("sliding_window": 4096, "max_position_embeddings": 32768, "layer_types": )";
   CHECK_EQ(parse_model_config(minimal(qwen + R"(["full_attention", "full_attention"])", "Qwen2ForCausalLM"), "m.json").max_position_embeddings, 32768);
+  const ModelConfig listed = parse_model_config(minimal(R"("use_sliding_window": true, )" + qwen + R"(["full_attention", "sliding_attention"])", "Qwen2ForCausalLM"), "m.json");
+  CHECK(listed.layer_sliding == std::vector<char>({0, 1}) && listed.max_position_embeddings == 32768);
   CHECK_EQ(parse_model_config(minimal(qwen + R"(["full_attention", "sliding_attention"])", "Qwen2ForCausalLM"), "m.json").max_position_embeddings, 4096);
-  CHECK_THROWS(parse_model_config(minimal(qwen + R"(["linear_attention"])", "Qwen2ForCausalLM"), "m.json"),
+  CHECK_EQ(parse_model_config(minimal(qwen + R"(["sliding_attention", "sliding_attention"])"), "m.json").max_position_embeddings, 4096);
+  CHECK_THROWS(parse_model_config(minimal(qwen + R"(["full_attention", "linear_attention"])", "Qwen2ForCausalLM"), "m.json"),
                "layer_types has \"linear_attention\", which is not supported");
+  CHECK_THROWS(parse_model_config(minimal(qwen + R"(["full_attention"])", "Qwen2ForCausalLM"), "m.json"),
+               "layer_types has 1 entries for 2 layers");
 }
 
 TEST(config_unsupported_architecture_lists_supported) {

@@ -257,6 +257,41 @@ TEST(granite_multipliers_match_reference) {
   CHECK(md > 1e-2);
 }
 
+// Mistral's and Phi-3's windows on every layer (4 and 3 keys, crossed by the 9-token inputs and the packed batch),
+// computed as windows where the trainer once capped the context at the window; with adapters, NF4 on the Phi-3.
+TEST(mistral_and_phi3_windows_match_reference) {
+  ThreadPool pool(2);
+  for (bool phi3 : {false, true}) {
+    TinySpec s;
+    s.window_all = phi3 ? 3 : 4, s.phi3 = phi3, s.nf4 = phi3;
+    auto r = load_tiny(s, pool, 29);
+    CHECK_EQ(r.m->config().model_type, std::string(phi3 ? "phi3" : "mistral"));
+    CHECK_EQ(r.m->config().max_position_embeddings, 64);  // the context, not the window
+    check_logits_match(r, nullptr, 1e-4);
+    LoraSpec ls;
+    ls.rank = 2, ls.alpha = 4;
+    ls.targets = phi3 ? std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}
+                      : std::vector<std::string>{"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    r.m->init_lora(ls, 3);
+    randomize_b(*r.m, 4);
+    RefLora lora = ref_lora(*r.m);
+    check_logits_match(r, &lora, 1e-4);
+  }
+  // The window matters: the same weights without it give other logits past the window.
+  TinySpec windowed, full;
+  windowed.window_all = 4;
+  auto a = load_tiny(windowed, pool, 29), b = load_tiny(full, pool, 29);
+  const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 9, 21};
+  const auto la = a.m->logits(toks), lb = b.m->logits(toks);
+  double early = 0, late = 0;  // the first 4 positions' logits (the window holds every key there), and the rest
+  for (size_t i = 0; i < la.size(); ++i) {
+    double& d = i < 4 * size_t(windowed.V) ? early : late;
+    d = std::max(d, std::fabs(double(la[i]) - lb[i]));
+  }
+  CHECK(early < 1e-6);  // within the window, the same function
+  CHECK(late > 1e-3);
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -342,9 +377,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g;
+  TinySpec a, b, c, d, e, f, g, h;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -353,7 +388,8 @@ std::vector<TinySpec> decode_specs() {
   e.phi3 = true, e.nf4 = true;  // Phi-3: the fused projections' rows split into the cache
   f.phi3 = true, f.longrope = true, f.rotary = 6, f.nkv = 1;  // Phi-4-mini: the cached keys partly rotated, scaled
   g.granite = true, g.tie = true;  // Granite: the queries scaled, the residual adds and the logits too
-  return {a, b, c, d, e, f, g};
+  h.window_all = 3, h.nf4 = true;  // Mistral: every layer's window slides past the cached keys
+  return {a, b, c, d, e, f, g, h};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -146,6 +146,19 @@ TEST(lora_grads_match_reference_granite) {
   CHECK(grads(*r.m) == g);
 }
 
+// Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.
+TEST(lora_grads_match_reference_mistral_window) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.window_all = 3, s.nkv = 1;
+  auto r = load_tiny(s, pool, 27);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+  check_against_reference(r, packed_batch(37, 8), "mistral window");
+}
+
 // The recompute skips the down projection (its output is the next layer's input, already kept); with down
 // adapted it still has to rebuild down's LoRA intermediate under the same dropout mask, so both cases run.
 TEST(checkpointing_gives_identical_gradients) {

@@ -32,6 +32,9 @@ struct TinySpec {
   // A GraniteForCausalLM: the embedding times 3, scores times 1/hd (not hd^-0.5), each sublayer's output times 0.5
   // before its residual add, the logits divided by 4 (as transformers' GraniteModel applies the four multipliers).
   bool granite = false;
+  // Mistral's and Phi-3's window: every layer's query sees the last `window_all` keys (0 = none). A Llama with one is
+  // written as a MistralForCausalLM; a Phi-3 keeps its architecture.
+  int window_all = 0;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -118,10 +121,12 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
   TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.phi3) + int(s.granite) <= 1,
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Phi-3 or Granite");
+  TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite), "tiny models: window_all is Mistral's or Phi-3's");
   const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
-                   : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM" : "LlamaForCausalLM";
+                   : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
+                   : s.window_all ? "MistralForCausalLM" : "LlamaForCausalLM";
   const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3"
-                   : s.granite ? "granite" : "llama";
+                   : s.granite ? "granite" : s.window_all ? "mistral" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -149,6 +154,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            ", \"sliding_window_pattern\": " + std::to_string(s.pattern) + ", \"rope_local_base_freq\": " +
            std::to_string(s.local_theta) + ", \"query_pre_attn_scalar\": " + std::to_string(s.qpas > 0 ? s.qpas : s.hd) +
            ", \"final_logit_softcapping\": null, \"attn_logit_softcapping\": null";
+  if (s.window_all) cfg += ", \"sliding_window\": " + std::to_string(s.window_all);
   if (s.granite)
     cfg += ", \"embedding_multiplier\": 3.0, \"attention_multiplier\": " + std::to_string(1.0 / s.hd) +
            ", \"residual_multiplier\": 0.5, \"logits_scaling\": 4.0";
@@ -236,7 +242,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     inv[i] = f;
   }
   // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern.
-  auto sliding = [&](int l) { return s.gemma && (l + 1) % s.pattern != 0; };
+  auto sliding = [&](int l) { return (s.gemma && (l + 1) % s.pattern != 0) || s.window_all > 0; };
+  const int window = s.gemma ? s.window : s.window_all;
   auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos, bool local) {
     const std::vector<double>& inv_l = local ? inv_local : inv;
     const int h2 = local ? s.hd / 2 : rdim / 2;  // Phi3's apply_rotary_pos_emb: q[..., :rdim] rotated, the rest kept
@@ -287,8 +294,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
       }
-      rope(q, n, s.nh, pos, sliding(l));
-      rope(k, n, s.nkv, pos, sliding(l));
+      rope(q, n, s.nh, pos, s.gemma && sliding(l));  // Gemma's sliding layers have their own RoPE base
+      rope(k, n, s.nkv, pos, s.gemma && sliding(l));
       const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(s.gemma && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);
       for (int h = 0; h < s.nh; ++h) {
@@ -300,7 +307,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
             bool same = true;  // segments are contiguous runs: j sees i only if no label change in between
             for (int t = j + 1; t <= i; ++t) same = same && seg[t] == seg[t - 1];
             if (!same) continue;
-            if (sliding(l) && i - j >= s.window) continue;  // transformers' sliding mask: i − j < sliding_window
+            if (sliding(l) && i - j >= window) continue;  // transformers' sliding mask: i − j < sliding_window
             double d = 0;
             for (int c = 0; c < s.hd; ++c) d += q[(size_t(i) * s.nh + h) * s.hd + c] * k[(size_t(j) * s.nkv + g) * s.hd + c];
             sc[j] = d * score_scale;

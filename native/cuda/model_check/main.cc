@@ -391,6 +391,13 @@ int main(int argc, char** argv) {
   TinySpec phi4mini = phi3;
   phi4mini.longrope = true, phi4mini.rotary = 24;
   cases.push_back({"phi4-mini longrope, partial rotary, ckpt", phi4mini, true, true});
+  // Mistral's window on every layer (12 keys, crossed by the 48-token rows), and Phi-3-mini-4k's on its fused layers.
+  TinySpec mistral = base;
+  mistral.window_all = 12;
+  cases.push_back({"mistral windows, dropout, ckpt", mistral, true, true});
+  TinySpec phi3_window = phi3;
+  phi3_window.window_all = 12;
+  cases.push_back({"phi3 windows", phi3_window, false, false});
   // Granite: the embedding, score, residual and logit multipliers; tied, with an odd vocabulary as Granite 3's (49155,
   // 49159): the lm_head GEMM's and the cross-entropy's rows are not a multiple of 8 elements.
   TinySpec granite = base;

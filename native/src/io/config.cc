@@ -289,6 +289,56 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
   if (c.max_position_embeddings > original) c.max_position_embeddings = original;
 }
 
+// Sliding-window attention outside Gemma 3, computed as windows (a query sees the last sliding_window keys, itself
+// included: transformers' sliding mask, i - j < sliding_window), as transformers' current models apply it:
+// Mistral and Phi-3 window every layer whenever sliding_window is set (MistralConfig's is 4096 when the key is
+// absent; Phi-3-mini-4k's 2047 under 4096 positions); Qwen2 and Qwen3 only with use_sliding_window, on layers from
+// max_window_layers (28 by default) on; transformers 5.x lists each layer's kind in layer_types, which decides then.
+// A window as long as the context changes nothing and is dropped. Another architecture whose layer_types name a
+// sliding layer (transformers' Llama and Granite ignore them; Qwen2Config drops the window without
+// use_sliding_window) keeps the window as its longest sequence instead, where every reading agrees.
+void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
+  const std::string& arch = c.architecture;
+  const bool qwen = arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM";
+  const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM";
+  std::vector<char> sliding;
+  if (const Json* lt = present(j, "layer_types")) {
+    const auto& kinds = lt->as_array(src + ": layer_types");
+    TF_CHECK(int64_t(kinds.size()) == c.num_hidden_layers,
+             src + ": layer_types has " + std::to_string(kinds.size()) + " entries for " +
+                 std::to_string(c.num_hidden_layers) + " layers");
+    for (const Json& t : kinds) {
+      const std::string& kind = t.as_string(src + ": layer_types[]");
+      TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
+               src + ": layer_types has \"" + kind + "\", which is not supported (full_attention, sliding_attention)");
+      sliding.push_back(kind == "sliding_attention");
+    }
+  }
+  const bool qwen_windows = qwen && present(j, "use_sliding_window") && j.at("use_sliding_window").as_bool(src + ": use_sliding_window");
+  if (sliding.empty()) {
+    if (always) sliding.assign(c.num_hidden_layers, 1);
+    if (qwen_windows) {
+      const int first = get_int(j, "max_window_layers", 28, src);
+      for (int i = 0; i < c.num_hidden_layers; ++i) sliding.push_back(i >= first);
+    }
+  }
+  bool any = false;
+  for (char x : sliding) any |= x;
+  if (!any) return;
+  // MistralConfig's default window is 4096 when the key is absent; null means no window.
+  const int default_window = arch == "MistralForCausalLM" && !j.has("sliding_window") ? 4096 : 0;
+  if (!present(j, "sliding_window") && !default_window) return;
+  const int w = get_int(j, "sliding_window", default_window, src);
+  TF_CHECK(w > 0, src + ": sliding_window must be positive");
+  if (w >= c.max_position_embeddings) return;
+  if (!always && !qwen_windows) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
+    c.max_position_embeddings = w;
+    return;
+  }
+  c.sliding_window = w;
+  c.layer_sliding = sliding;
+}
+
 // GraniteConfig's multipliers (each 1.0 when absent, as there): the embedding's, the scores' (in place of
 // head_dim^-0.5: GraniteConfig's default 1.0 means unscaled scores), each sublayer's before its residual add, and the
 // logits' divisor. Attention dropout, which transformers would apply while training, is refused as for Phi-3.
@@ -418,30 +468,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
 
   c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
-  // Sliding-window attention equals full causal attention up to the window; beyond it we would differ from
-  // transformers, so the window becomes the longest sequence we accept.
-  // transformers 5.x also lists each layer's attention ("layer_types"): a sliding layer windows the model as
-  // use_sliding_window does.
-  bool sliding_layer = false;
-  if (const Json* lt = present(j, "layer_types"); lt && !gemma) {
-    for (const Json& t : lt->as_array(source + ": layer_types")) {
-      const std::string& kind = t.as_string(source + ": layer_types[]");
-      TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
-               source + ": layer_types has \"" + kind + "\", which is not supported (full_attention, sliding_attention)");
-      sliding_layer |= kind == "sliding_attention";
-    }
-  }
-  // Phi3Config applies sliding_window whenever it is set (Phi-3-mini-4k: 2047).
-  const bool window = c.architecture == "MistralForCausalLM" || sliding_layer || phi3 ||
-                      ((c.architecture == "Qwen2ForCausalLM" || qwen3) && present(j, "use_sliding_window") &&
-                       j.at("use_sliding_window").as_bool(source + ": use_sliding_window"));
-  // MistralConfig's default window is 4096 when the key is absent; null means no window.
-  const int default_window = c.architecture == "MistralForCausalLM" && !j.has("sliding_window") ? 4096 : 0;
-  if (window && (present(j, "sliding_window") || default_window)) {
-    int w = get_int(j, "sliding_window", default_window, source);
-    TF_CHECK(w > 0, source + ": sliding_window must be positive");
-    if (w < c.max_position_embeddings) c.max_position_embeddings = w;
-  }
+  if (!gemma) parse_windows(j, source, c);
   c.rms_norm_eps = get_double(j, "rms_norm_eps", 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
   if (gemma) {

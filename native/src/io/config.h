@@ -62,9 +62,10 @@ struct ModelConfig {
                                 // add, pre/post_feedforward_layernorm the MLP's input and output
   std::string hidden_act = "silu";  // or "gelu_pytorch_tanh": the MLP's gate activation
   double query_pre_attn_scalar = 0;  // scores are scaled by query_pre_attn_scalar^-0.5; 0 = head_dim
-  // Sliding-window attention computed as such (Gemma 3: a query sees the last sliding_window keys, itself
-  // included, on the layers marked here). Mistral's and Qwen2's windows instead cap max_position_embeddings,
-  // below which a window changes nothing.
+  // Sliding-window attention computed as such (a query sees the last sliding_window keys, itself included, on the
+  // layers marked here): Gemma 3's sliding layers, Mistral's and Phi-3's every layer, Qwen2's and Qwen3's (with
+  // use_sliding_window) from max_window_layers on. A window on an architecture transformers does not window caps
+  // max_position_embeddings instead, below which it changes nothing.
   int sliding_window = 0;
   std::vector<char> layer_sliding;  // per layer; empty = none
   double rope_local_theta = 0;      // the sliding layers' RoPE base, without scaling (0 = rope_theta, scaled)
