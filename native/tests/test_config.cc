@@ -387,6 +387,48 @@ TEST(config_granite_multipliers) {
                "mlp_bias = true is not supported");
 }
 
+// SmolLM3-3B's config.json (the fields read, plus a few ignored): Llama's layer, tied, RoPE left out on every fourth
+// layer (no_rope_layers), no window.
+const char* kSmolLM3 = R"({
+  "architectures": ["SmolLM3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": null,
+  "eos_token_id": 128012, "hidden_act": "silu", "hidden_size": 2048, "initializer_range": 0.02,
+  "intermediate_size": 11008, "max_position_embeddings": 65536, "max_window_layers": 28, "mlp_bias": false,
+  "model_type": "smollm3", "no_rope_layer_interval": 4,
+  "no_rope_layers": [1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0, 1, 1, 1, 0],
+  "num_attention_heads": 16, "num_hidden_layers": 36, "num_key_value_heads": 4, "pad_token_id": 128004,
+  "rms_norm_eps": 1e-06, "rope_scaling": null, "rope_theta": 5000000.0, "sliding_window": null,
+  "tie_word_embeddings": true, "torch_dtype": "bfloat16", "use_cache": false, "use_sliding_window": false,
+  "vocab_size": 128256})";
+
+TEST(config_smollm3_nope_layers) {
+  const ModelConfig c = parse_model_config(kSmolLM3, "smollm3/config.json");
+  CHECK_EQ(c.architecture, std::string("SmolLM3ForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("smollm3"));
+  CHECK_EQ(c.head_dim, 128);
+  CHECK_EQ(c.max_position_embeddings, 65536);
+  CHECK(c.tie_word_embeddings && c.layer_sliding.empty());
+  CHECK_EQ(c.rope_theta, 5e6);
+  CHECK_EQ(int(c.layer_rope.size()), 36);
+  for (int l = 0; l < 36; ++l) CHECK_EQ(int(c.layer_rope[l]), (l + 1) % 4 != 0 ? 1 : 0);
+  // SmolLM3Config's defaults: NoPE every no_rope_layer_interval-th layer, tied, rope_theta 2e6, 32768 positions.
+  const ModelConfig d = parse_model_config(R"({"model_type": "smollm3", "vocab_size": 100, "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 4, "num_attention_heads": 4, "no_rope_layer_interval": 2})", "t.json");
+  CHECK(d.layer_rope == std::vector<char>({1, 0, 1, 0}));
+  CHECK(d.tie_word_embeddings);
+  CHECK_EQ(d.rope_theta, 2e6);
+  CHECK_EQ(d.max_position_embeddings, 32768);
+  // With use_sliding_window, its NoPE layers are the windowed ones (SmolLM3Config's layer_types).
+  const ModelConfig w = parse_model_config(minimal(R"("use_sliding_window": true, "sliding_window": 512, "no_rope_layers": [1, 0])",
+                                                   "SmolLM3ForCausalLM"), "w.json");
+  CHECK(w.layer_sliding == std::vector<char>({0, 1}));
+  CHECK_EQ(w.sliding_window, 512);
+  CHECK(parse_model_config(kLlama31, "l.json").layer_rope.empty());
+  CHECK_THROWS(parse_model_config(minimal(R"("no_rope_layers": [1])", "SmolLM3ForCausalLM"), "s.json"),
+               "s.json: no_rope_layers has 1 entries for 2 layers");
+  CHECK_THROWS(parse_model_config(minimal(R"("no_rope_layers": [1, 2])", "SmolLM3ForCausalLM"), "s.json"),
+               "no_rope_layers holds 2; 1 (RoPE) or 0 (none) expected");
+}
+
 TEST(config_smollm2_tied_llama) {
   ModelConfig c = parse_model_config(kSmolLM2, "smol/config.json");
   CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
@@ -502,13 +544,13 @@ TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
                "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, "
-               "Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
+               "SmolLM3ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 8);
+  CHECK_EQ(n, 9);
 }
 
 TEST(config_invalid_values_are_named) {

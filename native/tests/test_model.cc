@@ -292,6 +292,34 @@ TEST(mistral_and_phi3_windows_match_reference) {
   CHECK(late > 1e-3);
 }
 
+// SmolLM3: layer 1 of 2 attends without RoPE (a NoPE layer), tied; with adapters and NF4. Without the NoPE layer the
+// same weights give other logits.
+TEST(smollm3_nope_layers_match_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.smollm3 = true, s.tie = true, s.nf4 = nf4;
+    auto r = load_tiny(s, pool, 31);
+    CHECK_EQ(r.m->config().model_type, std::string("smollm3"));
+    CHECK(r.m->config().layer_rope == std::vector<char>({1, 0}));
+    check_logits_match(r, nullptr, 1e-4);
+    LoraSpec ls;
+    ls.rank = 2, ls.alpha = 4, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+    r.m->init_lora(ls, 3);
+    randomize_b(*r.m, 4);
+    RefLora lora = ref_lora(*r.m);
+    check_logits_match(r, &lora, 1e-4);
+  }
+  TinySpec smol, llama;
+  smol.smollm3 = smol.tie = llama.tie = true;
+  auto a = load_tiny(smol, pool, 31), b = load_tiny(llama, pool, 31);
+  const std::vector<int32_t> toks = {3, 17, 0, 36, 5};
+  const auto la = a.m->logits(toks), lb = b.m->logits(toks);
+  double md = 0;
+  for (size_t i = 0; i < la.size(); ++i) md = std::max(md, std::fabs(double(la[i]) - lb[i]));
+  CHECK(md > 1e-2);
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -377,9 +405,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h;
+  TinySpec a, b, c, d, e, f, g, h, i;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -389,7 +417,8 @@ std::vector<TinySpec> decode_specs() {
   f.phi3 = true, f.longrope = true, f.rotary = 6, f.nkv = 1;  // Phi-4-mini: the cached keys partly rotated, scaled
   g.granite = true, g.tie = true;  // Granite: the queries scaled, the residual adds and the logits too
   h.window_all = 3, h.nf4 = true;  // Mistral: every layer's window slides past the cached keys
-  return {a, b, c, d, e, f, g, h};
+  i.smollm3 = true;  // SmolLM3: its NoPE layer caches keys unrotated
+  return {a, b, c, d, e, f, g, h, i};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -146,6 +146,19 @@ TEST(lora_grads_match_reference_granite) {
   CHECK(grads(*r.m) == g);
 }
 
+// SmolLM3: the NoPE layer's q and k gradients skip RoPE's backward; the RoPE layer's do not.
+TEST(lora_grads_match_reference_smollm3) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.smollm3 = true, s.tie = true;
+  auto r = load_tiny(s, pool, 28);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+  check_against_reference(r, packed_batch(37, 8), "smollm3");
+}
+
 // Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.
 TEST(lora_grads_match_reference_mistral_window) {
   ThreadPool pool(2);

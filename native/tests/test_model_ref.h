@@ -35,6 +35,8 @@ struct TinySpec {
   // Mistral's and Phi-3's window: every layer's query sees the last `window_all` keys (0 = none). A Llama with one is
   // written as a MistralForCausalLM; a Phi-3 keeps its architecture.
   int window_all = 0;
+  // A SmolLM3ForCausalLM: RoPE on even layers only (no_rope_layers [1, 0, 1, 0, ...]: layer 1 of 2 is NoPE).
+  bool smollm3 = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -121,12 +123,13 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
   TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.phi3) + int(s.granite) <= 1,
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Phi-3 or Granite");
-  TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite), "tiny models: window_all is Mistral's or Phi-3's");
+  TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
+  TF_CHECK(!s.smollm3 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3), "tiny models: SmolLM3 is Llama's layer");
   const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
-                   : s.window_all ? "MistralForCausalLM" : "LlamaForCausalLM";
+                   : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM" : "LlamaForCausalLM";
   const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3"
-                   : s.granite ? "granite" : s.window_all ? "mistral" : "llama";
+                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -155,6 +158,11 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            std::to_string(s.local_theta) + ", \"query_pre_attn_scalar\": " + std::to_string(s.qpas > 0 ? s.qpas : s.hd) +
            ", \"final_logit_softcapping\": null, \"attn_logit_softcapping\": null";
   if (s.window_all) cfg += ", \"sliding_window\": " + std::to_string(s.window_all);
+  if (s.smollm3) {
+    std::string flags;
+    for (int l = 0; l < s.L; ++l) flags += (l ? ", " : "") + std::to_string(1 - l % 2);
+    cfg += ", \"no_rope_layers\": [" + flags + "], \"use_sliding_window\": false";
+  }
   if (s.granite)
     cfg += ", \"embedding_multiplier\": 3.0, \"attention_multiplier\": " + std::to_string(1.0 / s.hd) +
            ", \"residual_multiplier\": 0.5, \"logits_scaling\": 4.0";
@@ -294,8 +302,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
       }
-      rope(q, n, s.nh, pos, s.gemma && sliding(l));  // Gemma's sliding layers have their own RoPE base
-      rope(k, n, s.nkv, pos, s.gemma && sliding(l));
+      if (!(s.smollm3 && l % 2 == 1)) {  // SmolLM3Attention: no RoPE where no_rope_layers says 0
+        rope(q, n, s.nh, pos, s.gemma && sliding(l));  // Gemma's sliding layers have their own RoPE base
+        rope(k, n, s.nkv, pos, s.gemma && sliding(l));
+      }
       const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(s.gemma && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);
       for (int h = 0; h < s.nh; ++h) {

@@ -167,8 +167,10 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh, hd, eps, stream_);
       rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv, hd, eps, stream_);
     }
-    rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
-    rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale);
+    if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
+      rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
+      rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale);
+    }
     mark(StepPhase::Elementwise);
   }
   if (step) {
@@ -262,8 +264,10 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   attention_backward({B, T, nh, nkv, hd}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
                      attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
-  rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
-  rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale);
+  if (hm_.rotates(l)) {
+    rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
+    rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale);
+  }
   if (ly.q_norm) {
     // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).
     rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh, hd, stream_);

@@ -398,6 +398,10 @@ int main(int argc, char** argv) {
   TinySpec phi3_window = phi3;
   phi3_window.window_all = 12;
   cases.push_back({"phi3 windows", phi3_window, false, false});
+  // SmolLM3: no RoPE on its NoPE layer (layer 1 of 3), in forward, the recompute, backward and the decoders' caches.
+  TinySpec smollm3 = base;
+  smollm3.smollm3 = true, smollm3.tie = true;
+  cases.push_back({"smollm3 NoPE layers, dropout, ckpt", smollm3, true, true});
   // Granite: the embedding, score, residual and logit multipliers; tied, with an odd vocabulary as Granite 3's (49155,
   // 49159): the lm_head GEMM's and the cross-entropy's rows are not a multiple of 8 elements.
   TinySpec granite = base;

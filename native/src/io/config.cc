@@ -7,6 +7,7 @@
 // Phi-3 and Phi-4 (Phi3ForCausalLM) are read as Phi3Config: Llama's maths with fused qkv_proj / gate_up_proj, and
 // the long-context variants' "longrope" RoPE and Phi-4-mini's partial rotary factor (parse_phi3_rope).
 // Granite 3 (GraniteForCausalLM) is read as GraniteConfig: Llama's maths with four multipliers (parse_granite).
+// SmolLM3 (SmolLM3ForCausalLM) is read as SmolLM3Config: Llama's maths without RoPE on its NoPE layers (parse_smollm3).
 #include "io/config.h"
 
 #include <cerrno>
@@ -23,7 +24,8 @@ namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
-                                               "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", nullptr};
+                                               "SmolLM3ForCausalLM", "Gemma3ForCausalLM",
+                                               "Gemma3ForConditionalGeneration", nullptr};
 
 namespace {
 
@@ -57,6 +59,7 @@ int default_max_positions(const std::string& arch) {
   if (arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM") return 32768;
   if (arch == "Gemma3ForCausalLM") return 131072;
   if (arch == "Phi3ForCausalLM") return 4096;
+  if (arch == "SmolLM3ForCausalLM") return 32768;
   return 2048;
 }
 
@@ -136,7 +139,7 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
   const bool phi3 = c.architecture == "Phi3ForCausalLM";
   const Json* top_theta = present(j, "rope_theta");
   const Json* top_scaling = present(j, "rope_scaling");
-  c.rope_theta = get_double(j, "rope_theta", 10000.0, src);
+  c.rope_theta = get_double(j, "rope_theta", c.architecture == "SmolLM3ForCausalLM" ? 2000000.0 : 10000.0, src);
   if (top_scaling) c.rope_scaling = parse_rope_scaling_object(*top_scaling, src + ": rope_scaling", true, phi3);
   if (const Json* rp = present(j, "rope_parameters")) {
     const std::string what = src + ": rope_parameters";
@@ -293,13 +296,15 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
 // included: transformers' sliding mask, i - j < sliding_window), as transformers' current models apply it:
 // Mistral and Phi-3 window every layer whenever sliding_window is set (MistralConfig's is 4096 when the key is
 // absent; Phi-3-mini-4k's 2047 under 4096 positions); Qwen2 and Qwen3 only with use_sliding_window, on layers from
-// max_window_layers (28 by default) on; transformers 5.x lists each layer's kind in layer_types, which decides then.
+// max_window_layers (28 by default) on; SmolLM3 only with use_sliding_window, on its NoPE layers; transformers 5.x
+// lists each layer's kind in layer_types, which decides then.
 // A window as long as the context changes nothing and is dropped. Another architecture whose layer_types name a
 // sliding layer (transformers' Llama and Granite ignore them; Qwen2Config drops the window without
 // use_sliding_window) keeps the window as its longest sequence instead, where every reading agrees.
 void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   const std::string& arch = c.architecture;
   const bool qwen = arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM";
+  const bool smollm3 = arch == "SmolLM3ForCausalLM";
   const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM";
   std::vector<char> sliding;
   if (const Json* lt = present(j, "layer_types")) {
@@ -314,13 +319,17 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
       sliding.push_back(kind == "sliding_attention");
     }
   }
-  const bool qwen_windows = qwen && present(j, "use_sliding_window") && j.at("use_sliding_window").as_bool(src + ": use_sliding_window");
+  // Qwen2, Qwen3 and SmolLM3 window only with use_sliding_window.
+  const bool gated_windows = (qwen || smollm3) && present(j, "use_sliding_window") &&
+                             j.at("use_sliding_window").as_bool(src + ": use_sliding_window");
   if (sliding.empty()) {
     if (always) sliding.assign(c.num_hidden_layers, 1);
-    if (qwen_windows) {
+    if (gated_windows && qwen) {
       const int first = get_int(j, "max_window_layers", 28, src);
       for (int i = 0; i < c.num_hidden_layers; ++i) sliding.push_back(i >= first);
     }
+    if (gated_windows && smollm3)  // SmolLM3Config: its NoPE layers
+      for (int i = 0; i < c.num_hidden_layers; ++i) sliding.push_back(!c.layer_rope[i]);
   }
   bool any = false;
   for (char x : sliding) any |= x;
@@ -331,12 +340,37 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   const int w = get_int(j, "sliding_window", default_window, src);
   TF_CHECK(w > 0, src + ": sliding_window must be positive");
   if (w >= c.max_position_embeddings) return;
-  if (!always && !qwen_windows) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
+  if (!always && !gated_windows) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
     c.max_position_embeddings = w;
     return;
   }
   c.sliding_window = w;
   c.layer_sliding = sliding;
+}
+
+// SmolLM3Config's NoPE layers: no_rope_layers (at least one entry per layer; 1 = RoPE, 0 = none), or by default
+// every no_rope_layer_interval-th layer (4: layers 3, 7, ...) without RoPE.
+void parse_smollm3(const Json& j, const std::string& src, ModelConfig& c) {
+  c.layer_rope.clear();
+  if (const Json* v = present(j, "no_rope_layers")) {
+    const auto& flags = v->as_array(src + ": no_rope_layers");
+    TF_CHECK(int64_t(flags.size()) >= c.num_hidden_layers,
+             src + ": no_rope_layers has " + std::to_string(flags.size()) + " entries for " +
+                 std::to_string(c.num_hidden_layers) + " layers");
+    for (int i = 0; i < c.num_hidden_layers; ++i) {
+      const int64_t f = flags[i].as_int(src + ": no_rope_layers[]");
+      TF_CHECK(f == 0 || f == 1, src + ": no_rope_layers holds " + std::to_string(f) + "; 1 (RoPE) or 0 (none) expected");
+      c.layer_rope.push_back(char(f));
+    }
+  } else {
+    const int interval = get_int(j, "no_rope_layer_interval", 4, src);
+    TF_CHECK(interval > 0, src + ": no_rope_layer_interval must be positive");
+    for (int i = 0; i < c.num_hidden_layers; ++i) c.layer_rope.push_back((i + 1) % interval != 0);
+  }
+  if (const Json* v = present(j, "attention_dropout"))
+    TF_CHECK(v->as_double(src + ": attention_dropout") == 0.0,
+             src + ": attention_dropout = " + num(v->as_double()) + " is not supported (training applies LoRA dropout "
+                 "only); set it to 0.0 as the published SmolLM3 checkpoints have it");
 }
 
 // GraniteConfig's multipliers (each 1.0 when absent, as there): the embedding's, the scores' (in place of
@@ -405,6 +439,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
                    : m == "phi3" ? "Phi3ForCausalLM" : m == "granite" ? "GraniteForCausalLM"
+                   : m == "smollm3" ? "SmolLM3ForCausalLM"
                    : m == "gemma3_text" ? "Gemma3ForCausalLM" : m == "gemma3" ? "Gemma3ForConditionalGeneration"
                    : "model_type " + m;
   }
@@ -416,8 +451,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool gemma = c.architecture == "Gemma3ForCausalLM";
   const bool phi3 = c.architecture == "Phi3ForCausalLM";
   const bool granite = c.architecture == "GraniteForCausalLM";
+  const bool smollm3 = c.architecture == "SmolLM3ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
-               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite" : "qwen2";
+               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
+               : smollm3 ? "smollm3" : "qwen2";
   c.fused_projections = phi3;
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE.
   c.qk_norm = qwen3;
@@ -468,6 +505,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
 
   c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
+  if (smollm3) parse_smollm3(j, source, c);  // before the windows: its sliding layers default to the NoPE ones
   if (!gemma) parse_windows(j, source, c);
   c.rms_norm_eps = get_double(j, "rms_norm_eps", 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
@@ -480,7 +518,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (granite) parse_granite(j, source, c);
   }
 
-  c.tie_word_embeddings = gemma;  // Gemma3TextConfig ties by default, the others do not
+  c.tie_word_embeddings = gemma || smollm3;  // Gemma3TextConfig and SmolLM3Config tie by default, the others do not
   if (const Json* v = present(j, "tie_word_embeddings")) c.tie_word_embeddings = v->as_bool(source + ": tie_word_embeddings");
   // Qwen2 always has q/k/v bias; Llama and Qwen3 have it only with attention_bias (which also adds an o_proj bias
   // there).

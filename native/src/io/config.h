@@ -1,7 +1,8 @@
 #pragma once
 // config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM;
 // SmolLM2 is Llama with tied embeddings; Phi3ForCausalLM, Phi-3 and Phi-4, is Llama with fused projections;
-// GraniteForCausalLM, IBM's Granite 3, is Llama with four scalar multipliers) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
+// GraniteForCausalLM, IBM's Granite 3, is Llama with four scalar multipliers; SmolLM3ForCausalLM is Llama with RoPE
+// left out on every fourth layer) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
 // Gemma3ForConditionalGeneration), which is the same decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
 // supported architectures.
 #include <string>
@@ -29,7 +30,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "gemma3_text"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "gemma3_text"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -50,6 +51,8 @@ struct ModelConfig {
   // RoPE on the first partial_rotary_factor · head_dim dimensions of each head, the rest passed through (Phi-4-mini:
   // 0.75); 1 elsewhere.
   double partial_rotary_factor = 1.0;
+  // SmolLM3: whether each layer applies RoPE (its "no_rope_layers": 1 = RoPE, 0 = none, "NoPE"); empty = every layer.
+  std::vector<char> layer_rope;
   // Granite (GraniteForCausalLM): Llama with four multipliers, each 1 elsewhere (granite-3.3-8b: 12, 1/128, 0.22, 16).
   double embedding_multiplier = 1.0;  // the embedding's output is multiplied by it
   double attention_multiplier = 0;    // the scores' scale, in place of head_dim^-0.5 (0 = head_dim^-0.5)

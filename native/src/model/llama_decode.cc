@@ -71,8 +71,10 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
     m.qkv_forward(ly, xn.data(), q.data(), kl + int64_t(c.len) * kvd, vl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
-    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
-    rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
+    if (m.rotates(l)) {
+      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
+      rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
+    }
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
     attention_forward(m.pool, s, q.data(), kl, vl, m.decode_starts(l, c.len, n, starts), nullptr, att.data());
     layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
@@ -110,8 +112,10 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
     m.qkv_forward(ly, xn.data(), q.data(), k.data(), v.data(), n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
-    rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
-    rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
+    if (m.rotates(l)) {
+      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
+      rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
+    }
     for (int i = 0; i < n; ++i) {
       KVCache& c = *caches[i];
       float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;

@@ -126,6 +126,8 @@ struct LlamaModel::Impl {
 
   // Per-layer choices of Gemma 3 (every layer is a full-attention one otherwise).
   bool sliding(int l) const { return !cfg.layer_sliding.empty() && cfg.layer_sliding[l]; }
+  // SmolLM3's NoPE layers attend without rotating q and k (everything else is Llama's).
+  bool rotates(int l) const { return cfg.layer_rope.empty() || cfg.layer_rope[l]; }
   const float* rope_freqs(int l) const { return sliding(l) && !inv_freq_local.empty() ? inv_freq_local.data() : inv_freq.data(); }
   // First visible key of each query on layer l: the batch's segment starts, narrowed on a sliding layer to the
   // window (filled by window_starts when the batch is prepared).

@@ -7,7 +7,7 @@
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
 // Phi-3 computes q, k, v with one qkv_proj and gate, up with one gate_up_proj (qkv_forward, gate_up_forward).
 // Granite scales each sublayer's output by residual_multiplier before its residual add (residual_scale), and its
-// scores by attention_multiplier (through q's RoPE scale, q_rope_scale).
+// scores by attention_multiplier (through q's RoPE scale, q_rope_scale). SmolLM3's NoPE layers skip RoPE.
 #include <algorithm>
 #include <initializer_list>
 #include <utility>
@@ -236,8 +236,10 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   qkv_forward(ly, a.xn1.data(), a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
-  rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
-  rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
+  if (rotates(l)) {
+    rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
+    rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
+  }
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
   if (!recompute) {
@@ -325,8 +327,10 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
-  rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
-  rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
+  if (rotates(l)) {
+    rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
+    rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
+  }
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
