@@ -10,7 +10,8 @@ import { runTuneforge } from "./testing/run-bin";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer CLI on each model family beyond Llama, through the real `tuneforge` bin on generated tiny models:
-// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3, Granite) merges.
+// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3, Granite, SmolLM3)
+// merges.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trainer-families-"));
 const tuneforge = (args: string[]) => runTuneforge(args, tmp);
@@ -144,6 +145,20 @@ describe("tuneforge train / generate / merge on other model families", () => {
       { role: "user", content: "What color is the coal?" },
     ];
     await expectAnswerAndMerge(granite, out, messages, "granite-merged");
+  }, 180_000);
+
+  // SmolLM3: Llama's layers with RoPE left out on its NoPE layers (here layer 1 of 2), tied; generation through the KV
+  // cache (unrotated keys on the NoPE layer) and the merge.
+  it("learns the task on a SmolLM3 with a NoPE layer, answers and merges", async () => {
+    const smollm3 = writeTinyModel({ dir: path.join(tmp, "smollm3"), seed: 5, smollm3: true }).dir;
+    const out = path.join(tmp, "smollm3-adapter");
+    const r = await tuneforge(learnTheTask(smollm3, data, out, 25));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
+    await expectAnswerAndMerge(smollm3, out, messages, "smollm3-merged");
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower

@@ -51,6 +51,8 @@ describe("native forward = independent reference", () => {
     ["phi4-mini rope: partial rotary, longrope", { phi3: true, phi4MiniRope: true, gqa: true }],
     // Granite: the embedding, score, residual and logit multipliers (2, 1/head_dim, 0.5, 0.5), tied.
     ["granite multipliers, GQA", { granite: true, gqa: true }],
+    // SmolLM3: layer 1 of 2 without RoPE (NoPE).
+    ["smollm3 NoPE layer, GQA", { smollm3: true, gqa: true }],
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {

@@ -21,7 +21,8 @@ import numpy as np
 # 256-token rows cross it, with its vocabulary. "phi4" is phi-4's layer (Phi3ForCausalLM: fused qkv_proj with GQA, 40
 # heads on 10 kv heads, and gate_up_proj) in 2 of its 40 layers, with its vocabulary. "granite" is a Granite 3 2B's
 # layer (GraniteForCausalLM: Llama's layer, 32 heads of 64 on 8 kv heads, with Granite's multipliers) in 4 of its 40
-# layers, tied, with its odd vocabulary (49155).
+# layers, tied, with its odd vocabulary (49155). "smollm3" is SmolLM3-3B's layer (16 heads of 128 on 4 kv heads) in 4
+# of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -60,6 +61,9 @@ SHAPES = {
                     intermediate_size=8192, vocab_size=49155, tie_word_embeddings=True, rope_theta=5000000.0,
                     max_position_embeddings=131072, embedding_multiplier=12.0, attention_multiplier=0.015625,
                     residual_multiplier=0.22, logits_scaling=8.0),
+    "smollm3": dict(hidden_size=2048, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=4,
+                    intermediate_size=11008, vocab_size=128256, tie_word_embeddings=True, rope_theta=5000000.0,
+                    max_position_embeddings=65536, no_rope_layers=[1, 1, 1, 0]),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
@@ -70,6 +74,8 @@ PHI3_SHAPES = ("phi4", "phi4mini")
 # The shapes written as GraniteForCausalLM (transformers >= MIN_TRANSFORMERS_GRANITE); <|end_of_text|>, id 0, is
 # Granite's bos, eos and pad token.
 GRANITE_SHAPES = ("granite",)
+# The shapes written as SmolLM3ForCausalLM (transformers >= MIN_TRANSFORMERS_SMOLLM3).
+SMOLLM3_SHAPES = ("smollm3",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn>.
@@ -94,6 +100,8 @@ MIN_TRANSFORMERS_QWEN3 = (4, 51)
 MIN_TRANSFORMERS_GEMMA3 = (4, 50)
 # The first transformers with GraniteForCausalLM.
 MIN_TRANSFORMERS_GRANITE = (4, 45)
+# The first transformers with SmolLM3ForCausalLM.
+MIN_TRANSFORMERS_SMOLLM3 = (4, 53)
 
 
 def version_tuple(text):
@@ -125,7 +133,8 @@ def model_class_names(cfg, transformers_version, script):
     newer = {"Phi3ForCausalLM": ("Phi3Config", MIN_TRANSFORMERS),
              "Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
              "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3),
-             "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE)}
+             "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE),
+             "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3)}
     if arch in newer:
         config_name, first = newer[arch]
         if version_tuple(transformers_version) < first:
@@ -135,7 +144,7 @@ def model_class_names(cfg, transformers_version, script):
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
-                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM)")
+                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -162,7 +171,8 @@ def versions_line():
 
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
-    GEMMA3_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES) for a named shape."""
+    GEMMA3_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
+    SMOLLM3_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
@@ -187,6 +197,14 @@ def llama_config_dict(shape):
             architectures=["GraniteForCausalLM"], model_type="granite", hidden_act="silu", rms_norm_eps=1e-5,
             attention_bias=False, mlp_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
             torch_dtype="bfloat16", use_cache=False, bos_token_id=0, eos_token_id=0, pad_token_id=0, **s,
+        )
+    if shape in SMOLLM3_SHAPES:
+        # SmolLM3-3B's <|begin_of_text|>, <|im_end|> and <|finetune_right_pad_id|>.
+        return dict(
+            architectures=["SmolLM3ForCausalLM"], model_type="smollm3", hidden_act="silu", rms_norm_eps=1e-6,
+            attention_bias=False, mlp_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
+            use_sliding_window=False, sliding_window=None, torch_dtype="bfloat16", use_cache=False,
+            bos_token_id=128000, eos_token_id=128012, pad_token_id=128004, **s,
         )
     if shape in QWEN3_SHAPES:
         return dict(

@@ -109,6 +109,18 @@ class ShapesAndFlops(unittest.TestCase):
         with self.assertRaisesRegex(SystemExit, "transformers 4.44.2 has no GraniteForCausalLM"):
             hc.model_class_names(c, "4.44.2", "t")
 
+    def test_smollm3_shape_is_smollm3_3b_layer_in_4_layers_with_a_nope_layer(self):
+        c = hc.llama_config_dict("smollm3")
+        self.assertEqual((c["architectures"], c["model_type"]), (["SmolLM3ForCausalLM"], "smollm3"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["intermediate_size"]), (2048, 16, 4, 11008))
+        self.assertEqual((c["no_rope_layers"], c["use_sliding_window"], c["tie_word_embeddings"]), ([1, 1, 1, 0], False, True))
+        self.assertTrue(all(t < c["vocab_size"] for t in (c["bos_token_id"], c["eos_token_id"], c["pad_token_id"])))
+        linears = 2 * 2048 * 2048 + 2 * 2048 * 512 + 3 * 2048 * 11008
+        self.assertEqual(hc.matmul_parameters(c), 4 * linears + 128256 * 2048)
+        self.assertEqual(hc.model_class_names(c, "4.53.0", "t"), ("SmolLM3Config", "SmolLM3ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.52.4 has no SmolLM3ForCausalLM"):
+            hc.model_class_names(c, "4.52.4", "t")
+
     def test_model_targets_fuse_q_k_v_and_gate_up_on_phi3_only(self):
         phi, llama = hc.llama_config_dict("phi4"), hc.llama_config_dict("tiny")
         self.assertEqual(hc.model_targets(phi, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["qkv_proj", "o_proj"])

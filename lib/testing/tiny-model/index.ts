@@ -45,6 +45,12 @@ export type TinyModelOptions = {
    * Granite's chat template (a dated default system message) and <|end_of_text|> as bos, eos and pad.
    */
   granite?: boolean;
+  /**
+   * Write a SmolLM3ForCausalLM: the Llama weights, RoPE left out on every other layer (no_rope_layers [1, 0, ...];
+   * SmolLM3-3B leaves it out on every fourth); the ChatML template (SmolLM3's own wraps ChatML in a metadata system
+   * turn). Untied unless tiedEmbeddings (SmolLM3-3B ties; a tiny tied model learns the test tasks far more slowly).
+   */
+  smollm3?: boolean;
   /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -93,8 +99,9 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3, opts.granite].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, phi3 and granite at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3, opts.granite, opts.smollm3].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, phi3, granite and smollm3 at most");
+  const smollm3 = Boolean(opts.smollm3);
   const granite = Boolean(opts.granite);
   const gemma = Boolean(opts.gemma3);
   if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow ?? opts.slidingWindowPattern) !== undefined)
@@ -151,8 +158,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemma3Config(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,
@@ -173,6 +180,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     ...(opts.phi4MiniRope ? phi4MiniRope(headDim, s.maxPositions) : {}),
     // Granite's scores are scaled by attention_multiplier instead of head_dim^-0.5 (granite-3.3-8b: 1/128 = 1/head_dim).
     ...(granite ? { ...GRANITE_MULTIPLIERS, attention_multiplier: 1 / headDim } : {}),
+    ...(smollm3 ? { no_rope_layers: Array.from({ length: s.layers }, (_, l) => 1 - (l % 2)), use_sliding_window: false, sliding_window: null } : {}),
   };
 
   fs.mkdirSync(opts.dir, { recursive: true });

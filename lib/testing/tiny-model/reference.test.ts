@@ -125,3 +125,25 @@ describe("ReferenceModel on Granite", () => {
     expect(maxDiff(new ReferenceModel(one).logprobs(tokens), new ReferenceModel(base).logprobs(tokens))).toBeGreaterThan(1e-3);
   });
 });
+
+// SmolLM3's NoPE layers: with every layer rotating it is the Llama forward of the same weights; its NoPE layer alone
+// changes the function.
+describe("ReferenceModel on SmolLM3", () => {
+  it("is the Llama forward with no NoPE layer, and another function with one", () => {
+    const dir = writeTinyModel({ dir: path.join(tmp, "smollm3"), smollm3: true, seed: 5 }).dir;
+    expect(JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")).no_rope_layers).toEqual([1, 0]);
+    const allRope = path.join(tmp, "smollm3-all-rope");
+    fs.cpSync(dir, allRope, { recursive: true });
+    patchConfig(allRope, { no_rope_layers: [1, 1] });
+    const llama = path.join(tmp, "smollm3-as-llama");
+    fs.cpSync(dir, llama, { recursive: true });
+    patchConfig(llama, { architectures: ["LlamaForCausalLM"], model_type: "llama" });
+    expect(maxDiff(new ReferenceModel(allRope).logprobs(tokens), new ReferenceModel(llama).logprobs(tokens))).toBeLessThan(1e-12);
+    expect(maxDiff(new ReferenceModel(dir).logprobs(tokens), new ReferenceModel(llama).logprobs(tokens))).toBeGreaterThan(1e-3);
+    // Without no_rope_layers, SmolLM3Config's interval (4 by default) decides: layer 1 of 2 rotates then.
+    const byInterval = path.join(tmp, "smollm3-interval");
+    fs.cpSync(dir, byInterval, { recursive: true });
+    patchConfig(byInterval, { no_rope_layers: undefined, no_rope_layer_interval: 2 });
+    expect(maxDiff(new ReferenceModel(byInterval).logprobs(tokens), new ReferenceModel(dir).logprobs(tokens))).toBeLessThan(1e-12);
+  });
+});

@@ -3,10 +3,10 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
 // per-head q/k norms, transformers' Qwen3Attention; for Gemma 3, transformers' Gemma3TextModel) and nothing else:
 // the independent reference the native trainer's logprobs are compared against (base, NF4, double quant, a PEFT
-// adapter, tied embeddings, GQA, biases, q/k norms, Granite's multipliers, Gemma 3's differences). Slow and plain on purpose; tiny models only.
+// adapter, tied embeddings, GQA, biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, Gemma 3's differences). Slow and plain on purpose; tiny models only.
 
 type Config = {
   architectures?: string[]; model_type?: string;
@@ -20,6 +20,8 @@ type Config = {
   partial_rotary_factor?: number; max_position_embeddings?: number; original_max_position_embeddings?: number;
   // Granite only (GraniteConfig: each 1.0 when absent).
   embedding_multiplier?: number; attention_multiplier?: number; residual_multiplier?: number; logits_scaling?: number;
+  // SmolLM3 only: 1 = the layer applies RoPE, 0 = a NoPE layer (SmolLM3Config: every no_rope_layer_interval-th).
+  no_rope_layers?: number[]; no_rope_layer_interval?: number;
 };
 type Mat = { rows: number; cols: number; data: Float64Array };
 
@@ -47,6 +49,8 @@ export class ReferenceModel {
   readonly gemma: boolean;
   /** GraniteForCausalLM: the embedding, score, residual and logit multipliers. */
   readonly granite: boolean;
+  /** SmolLM3ForCausalLM: some layers (NoPE) attend without RoPE. */
+  readonly smollm3: boolean;
   private embedDtype: TensorDtype = "F32";
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
@@ -54,6 +58,7 @@ export class ReferenceModel {
     const arch = this.cfg.architectures?.[0] ?? (this.cfg.model_type === "gemma3_text" ? "Gemma3ForCausalLM" : undefined);
     this.gemma = arch === "Gemma3ForCausalLM";
     this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
+    this.smollm3 = (arch ?? (this.cfg.model_type === "smollm3" ? "SmolLM3ForCausalLM" : undefined)) === "SmolLM3ForCausalLM";
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
       for (const k of ["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const)
@@ -174,6 +179,13 @@ export class ReferenceModel {
     return (l + 1) % (this.cfg.sliding_window_pattern ?? 6) !== 0;
   }
 
+  /** SmolLM3Attention applies RoPE where no_rope_layers says 1; other models on every layer. */
+  private rotates(l: number): boolean {
+    if (!this.smollm3) return true;
+    const flags = this.cfg.no_rope_layers;
+    return flags ? flags[l] === 1 : (l + 1) % (this.cfg.no_rope_layer_interval ?? 4) !== 0;
+  }
+
   /** The multiplier of input embeddings: 1, Granite's embedding_multiplier, or Gemma's sqrt(hidden_size) in the weights' dtype. */
   private embeddingMultiplier(): number {
     if (this.granite) return this.cfg.embedding_multiplier ?? 1;
@@ -239,9 +251,11 @@ export class ReferenceModel {
       const attn = Array.from({ length: T }, () => new Float64Array(nh * hd));
       for (let head = 0; head < nh; head++) {
         const kvh = Math.floor(head / (nh / nkv));
-        const ks = k.map((row, t) => rope(row, t, kvh, theta));
+        // A NoPE layer (SmolLM3) reads each head's q and k as projected.
+        const unrotated = (row: Float64Array, h: number) => row.slice(h * hd, (h + 1) * hd);
+        const ks = k.map((row, t) => (this.rotates(l) ? rope(row, t, kvh, theta) : unrotated(row, kvh)));
         for (let t = 0; t < T; t++) {
-          const qr = rope(q[t]!, t, head, theta);
+          const qr = this.rotates(l) ? rope(q[t]!, t, head, theta) : unrotated(q[t]!, head);
           const lo = Math.max(0, t - window + 1);
           const scores = ks.slice(lo, t + 1).map((kr) => kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / scoreDiv);
           const mx = Math.max(...scores);
