@@ -429,6 +429,36 @@ TEST(config_smollm3_nope_layers) {
                "no_rope_layers holds 2; 1 (RoPE) or 0 (none) expected");
 }
 
+// OLMo-2-1124-7B's config.json (the fields read, plus a few ignored): output norms instead of input norms, q and k
+// normalized whole.
+const char* kOlmo2 = R"({
+  "architectures": ["Olmo2ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "bos_token_id": null,
+  "eos_token_id": 100257, "hidden_act": "silu", "hidden_size": 4096, "initializer_range": 0.02,
+  "intermediate_size": 11008, "max_position_embeddings": 4096, "model_type": "olmo2", "num_attention_heads": 32,
+  "num_hidden_layers": 32, "num_key_value_heads": 32, "pad_token_id": 100277, "rms_norm_eps": 1e-06,
+  "rope_scaling": null, "rope_theta": 500000, "tie_word_embeddings": false, "torch_dtype": "float32",
+  "use_cache": true, "vocab_size": 100352})";
+
+TEST(config_olmo2_output_norms_and_whole_qk_norms) {
+  const ModelConfig c = parse_model_config(kOlmo2, "olmo2/config.json");
+  CHECK_EQ(c.architecture, std::string("Olmo2ForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("olmo2"));
+  CHECK(c.qk_norm && c.qk_norm_whole && c.sandwich_norms && !c.input_norms);
+  CHECK(!c.norm_plus_one && !c.embed_scaled && c.hidden_act == "silu");
+  CHECK_EQ(c.head_dim, 128);
+  CHECK_EQ(c.rms_norm_eps, 1e-6);
+  CHECK_EQ(c.rope_theta, 500000.0);
+  // Olmo2Config's defaults: rms_norm_eps 1e-5, untied, 2048 positions.
+  const ModelConfig d = parse_model_config(R"({"model_type": "olmo2", "vocab_size": 100, "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "t.json");
+  CHECK_EQ(d.architecture, std::string("Olmo2ForCausalLM"));
+  CHECK_EQ(d.rms_norm_eps, 1e-5);
+  CHECK(!d.tie_word_embeddings && d.max_position_embeddings == 2048);
+  // The other families keep their input norms and per-head q/k norms.
+  const ModelConfig q = parse_model_config(minimal("", "Qwen3ForCausalLM"), "q.json");
+  CHECK(q.qk_norm && !q.qk_norm_whole && q.input_norms && !q.sandwich_norms);
+}
+
 TEST(config_smollm2_tied_llama) {
   ModelConfig c = parse_model_config(kSmolLM2, "smol/config.json");
   CHECK_EQ(c.architecture, std::string("LlamaForCausalLM"));
@@ -544,13 +574,13 @@ TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
                "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, "
-               "SmolLM3ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
+               "SmolLM3ForCausalLM, Olmo2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 9);
+  CHECK_EQ(n, 10);
 }
 
 TEST(config_invalid_values_are_named) {

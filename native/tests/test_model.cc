@@ -320,6 +320,31 @@ TEST(smollm3_nope_layers_match_reference) {
   CHECK(md > 1e-2);
 }
 
+// OLMo 2: no input norms, output norms before each residual add, q and k normalized whole (not per head); GQA, with
+// adapters and NF4.
+TEST(olmo2_output_norms_and_whole_qk_norms_match_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.olmo2 = true, s.nf4 = nf4;
+    auto r = load_tiny(s, pool, 33);
+    CHECK_EQ(r.m->config().model_type, std::string("olmo2"));
+    check_logits_match(r, nullptr, 1e-4);
+    LoraSpec ls;
+    ls.rank = 2, ls.alpha = 4;
+    ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+    r.m->init_lora(ls, 3);
+    randomize_b(*r.m, 4);
+    RefLora lora = ref_lora(*r.m);
+    check_logits_match(r, &lora, 1e-4);
+  }
+  // Its parameters: per layer two H norms and the two whole q/k norms, no input norms.
+  TinySpec s;
+  s.olmo2 = true;
+  auto r = load_tiny(s, pool, 33);
+  CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 48 + 2 * 32 + 32 + 16) + 32));
+}
+
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {
   ThreadPool pool(2);
   TinySpec s;
@@ -405,9 +430,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h, i;
+  TinySpec a, b, c, d, e, f, g, h, i, j;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -418,7 +443,8 @@ std::vector<TinySpec> decode_specs() {
   g.granite = true, g.tie = true;  // Granite: the queries scaled, the residual adds and the logits too
   h.window_all = 3, h.nf4 = true;  // Mistral: every layer's window slides past the cached keys
   i.smollm3 = true;  // SmolLM3: its NoPE layer caches keys unrotated
-  return {a, b, c, d, e, f, g, h, i};
+  j.olmo2 = true;  // OLMo 2: no input norms, whole-row q/k norms before the cache
+  return {a, b, c, d, e, f, g, h, i, j};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

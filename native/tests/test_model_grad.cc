@@ -159,6 +159,26 @@ TEST(lora_grads_match_reference_smollm3) {
   check_against_reference(r, packed_batch(37, 8), "smollm3");
 }
 
+// OLMo 2: the gradient passes each sublayer's output norm, skips the absent input norms (the residual stream's
+// gradient joins the sublayer's input's directly), and goes through the whole-row q/k norms; checkpointed too.
+TEST(lora_grads_match_reference_olmo2) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.olmo2 = true, s.nkv = 1;
+  auto r = load_tiny(s, pool, 32);
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+  const Batch b = packed_batch(37, 8);
+  check_against_reference(r, b, "olmo2");
+  const LossSum plain = run(*r.m, b, true, false);
+  const auto g = grads(*r.m);
+  const LossSum ckpt = run(*r.m, b, true, true);
+  CHECK_EQ(plain.sum, ckpt.sum);
+  CHECK(grads(*r.m) == g);
+}
+
 // Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.
 TEST(lora_grads_match_reference_mistral_window) {
   ThreadPool pool(2);

@@ -37,6 +37,9 @@ struct TinySpec {
   int window_all = 0;
   // A SmolLM3ForCausalLM: RoPE on even layers only (no_rope_layers [1, 0, 1, 0, ...]: layer 1 of 2 is NoPE).
   bool smollm3 = false;
+  // An Olmo2ForCausalLM: no input norms; post_attention_layernorm and post_feedforward_layernorm normalize each
+  // sublayer's output before its residual add; q_norm [nh·hd] and k_norm [nkv·hd] normalize all of q and of k.
+  bool olmo2 = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -85,8 +88,13 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   const float norm_shift = s.gemma ? -1.f : 0.f;  // Gemma stores scale − 1
   for (int l = 0; l < s.L; ++l) {
     const std::string p = "model.layers." + std::to_string(l);
-    add(p + ".input_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+    if (!s.olmo2) add(p + ".input_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
     add(p + ".post_attention_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+    if (s.olmo2) {
+      add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f, 1.5f);
+      add(p + ".self_attn.q_norm.weight", {int64_t(s.nh) * s.hd}, 0.5f, 1.5f);
+      add(p + ".self_attn.k_norm.weight", {int64_t(s.nkv) * s.hd}, 0.5f, 1.5f);
+    }
     if (s.gemma) {
       add(p + ".pre_feedforward_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
       add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f + norm_shift, 1.5f + norm_shift);
@@ -125,11 +133,14 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Phi-3 or Granite");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
   TF_CHECK(!s.smollm3 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3), "tiny models: SmolLM3 is Llama's layer");
+  TF_CHECK(!s.olmo2 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3 && !s.smollm3 && !s.window_all),
+           "tiny models: OLMo 2 is its own layer");
   const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
-                   : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM" : "LlamaForCausalLM";
+                   : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM"
+                   : s.olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM";
   const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3"
-                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : "llama";
+                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo2 ? "olmo2" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -285,7 +296,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       for (auto& e : x) e *= 3.0;
     for (int l = 0; l < s.L; ++l) {
       const std::string p = "model.layers." + std::to_string(l);
-      auto xn = norm(x, n, W(p + ".input_layernorm.weight"));
+      auto xn = s.olmo2 ? x : norm(x, n, W(p + ".input_layernorm.weight"));  // Olmo2DecoderLayer: no input norm
       std::vector<double> q, k, v;
       if (s.phi3) {  // Phi3Attention: qkv = qkv_proj(x); q, k, v = its first qd, next kvd and last kvd columns
         const auto qkv = lin(xn, n, H, tiny_qkv(l), qd + 2 * kvd);
@@ -301,6 +312,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       if (s.qk_norm || s.gemma) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), the same for k, then RoPE
         q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
+      }
+      if (s.olmo2) {  // Olmo2Attention: q_norm(q_proj(x)) over all nh·hd values, k_norm likewise, then RoPE
+        q = norm_rows(q, n, qd, W(p + ".self_attn.q_norm.weight"));
+        k = norm_rows(k, n, kvd, W(p + ".self_attn.k_norm.weight"));
       }
       if (!(s.smollm3 && l % 2 == 1)) {  // SmolLM3Attention: no RoPE where no_rope_layers says 0
         rope(q, n, s.nh, pos, s.gemma && sliding(l));  // Gemma's sliding layers have their own RoPE base
@@ -332,9 +347,9 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         }
       }
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
-      if (s.gemma) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
+      if (s.gemma || s.olmo2) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * o[i];
-      auto xn2 = norm(x, n, W(p + (s.gemma ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
+      auto xn2 = s.olmo2 ? x : norm(x, n, W(p + (s.gemma ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
       std::vector<double> gt, up;
       if (s.phi3) {  // Phi3MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
         const auto gu = lin(xn2, n, H, tiny_gate_up(l), 2 * s.I);
@@ -351,7 +366,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
                          : g / (1 + std::exp(-g))) * up[i];
       }
       auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
-      if (s.gemma) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
+      if (s.gemma || s.olmo2) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * d[i];
     }
     auto xf = norm(x, n, W("model.norm.weight"));

@@ -71,11 +71,14 @@ void CudaLlama::upload_weights() {
     const Layer& hl = m.layers[l];
     DeviceLayer& dl = layers_[l];
     const std::string pre = m.prefix + "layers." + std::to_string(l);
-    dl.input_norm = bf16_upload(hl.input_norm.data(), hl.input_norm.size(), pre + ".input_layernorm.weight");
+    // OLMo 2 has no input norms: their pointers stay null (the layer passes its input on).
+    if (!hl.input_norm.empty())
+      dl.input_norm = bf16_upload(hl.input_norm.data(), hl.input_norm.size(), pre + ".input_layernorm.weight");
     if (hl.mlp_out_norm.empty()) {
       dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".post_attention_layernorm.weight");
-    } else {  // Gemma 3 (model/llama_load.cc says which norm is which)
-      dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".pre_feedforward_layernorm.weight");
+    } else {  // Gemma 3 and OLMo 2 (model/llama_load.cc says which norm is which)
+      if (!hl.post_norm.empty())
+        dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".pre_feedforward_layernorm.weight");
       dl.attn_out_norm = bf16_upload(hl.attn_out_norm.data(), hl.attn_out_norm.size(), pre + ".post_attention_layernorm.weight");
       dl.mlp_out_norm = bf16_upload(hl.mlp_out_norm.data(), hl.mlp_out_norm.size(), pre + ".post_feedforward_layernorm.weight");
     }

@@ -31,6 +31,21 @@ void CudaLlama::embed_tokens(int64_t N) {
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_, hm_.embed_scale);
 }
 
+void CudaLlama::input_norm_forward(const bf16* w, const bf16* x, bf16* n, float* rstd, int64_t N) {
+  if (w)
+    rmsnorm_forward(x, w, n, rstd, N, hm_.H, static_cast<float>(config().rms_norm_eps), stream_);
+  else  // OLMo 2: the sublayer reads its input as is
+    CUDA_CHECK(cudaMemcpyAsync(n, x, size_t(N * hm_.H) * sizeof(bf16), cudaMemcpyDeviceToDevice, stream_));
+}
+
+void CudaLlama::input_norm_backward(const bf16* w, const bf16* dn, const bf16* x, const float* rstd, bf16* dx,
+                                    int64_t N) {
+  if (w)
+    rmsnorm_backward(dn, x, w, rstd, dx, true, N, hm_.H, stream_);
+  else
+    add_inplace_bf16(dx, dn, N * hm_.H, stream_);
+}
+
 void CudaLlama::gate_forward(const bf16* g, const bf16* u, bf16* h, int64_t n) {
   if (config().hidden_act == "gelu_pytorch_tanh")
     geglu_tanh_forward(g, u, h, n, stream_);
@@ -152,7 +167,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const bool recompute = !step && !kv && !x_out;
   const bool skip_attention = recompute && plan_.kept_attention;
   const bool skip_inputs = recompute && plan_.kept_attention_inputs;
-  rmsnorm_forward(x_in, ly.input_norm, xn1, buf<float>(a.rstd1), N, H, eps, stream_);
+  input_norm_forward(ly.input_norm, x_in, xn1, buf<float>(a.rstd1), N);
   mark(StepPhase::Elementwise);
   // Qwen3: the projections write q and k before the norm, which the norm's backward reads; the norm writes q and k.
   const bool qk_norm = ly.q_norm != nullptr;
@@ -163,9 +178,9 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   fused_forward(l, kQ, 3, xn1, qkv_out, N, a);
   if (!skip_inputs) {
     if (qk_norm) {
-      // Rows are heads: [N, nh*hd] is [N*nh, hd].
-      rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh, hd, eps, stream_);
-      rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv, hd, eps, stream_);
+      // Rows are heads: [N, nh*hd] is [N*nh, hd]; OLMo 2's rows are whole (qk_norm_width).
+      rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh * hd / qk_norm_width(nh), qk_norm_width(nh), eps, stream_);
+      rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / qk_norm_width(nkv), qk_norm_width(nkv), eps, stream_);
     }
     if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
       rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
@@ -198,7 +213,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
     if (sandwich) rmsnorm_forward(ao, ly.attn_out_norm, x2, buf<float>(a.rstd_ao), N, H, eps, stream_);
     add_inplace_bf16(x2, x_in, N * H, stream_, hm_.residual_scale);
   }
-  rmsnorm_forward(x2, ly.post_norm, xn2, buf<float>(a.rstd2), N, H, eps, stream_);
+  input_norm_forward(ly.post_norm, x2, xn2, buf<float>(a.rstd2), N);
   mark(StepPhase::Elementwise);
   bf16* const gate_up_out[2] = {g, up};
   fused_forward(l, kGate, 2, xn2, gate_up_out, N, a);
@@ -249,7 +264,7 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   const bf16* const d_gate_up[2] = {dg, du};
   fused_backward(l, kGate, 2, xn2, d_gate_up, dxn, N, a);
   CUDA_CHECK(cudaMemcpyAsync(dx2, dx_out, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));  // residual
-  rmsnorm_backward(dxn, buf<bf16>(a.x2), ly.post_norm, buf<float>(a.rstd2), dx2, true, N, H, stream_);
+  input_norm_backward(ly.post_norm, dxn, buf<bf16>(a.x2), buf<float>(a.rstd2), dx2, N);
   mark(StepPhase::Elementwise);
   // Attention (through Gemma's output norm first; dxn is free again until the q/k/v projections write it)
   const bf16* d_attn_out = dx2;
@@ -270,8 +285,10 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   }
   if (ly.q_norm) {
     // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).
-    rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh, hd, stream_);
-    rmsnorm_backward(dk, buf<bf16>(a.k_raw), ly.k_norm, buf<float>(a.rstd_k), dk, false, N * nkv, hd, stream_);
+    rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh * hd / qk_norm_width(nh),
+                     qk_norm_width(nh), stream_);
+    rmsnorm_backward(dk, buf<bf16>(a.k_raw), ly.k_norm, buf<float>(a.rstd_k), dk, false, N * nkv * hd / qk_norm_width(nkv),
+                     qk_norm_width(nkv), stream_);
   }
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
@@ -280,7 +297,7 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   fused_backward(l, kQ, 3, xn1, d_qkv, dxn_or_null, N, a);
   if (!need_dx) return;
   CUDA_CHECK(cudaMemcpyAsync(dx_in, dx2, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));
-  rmsnorm_backward(dxn, x_in, ly.input_norm, buf<float>(a.rstd1), dx_in, true, N, H, stream_);
+  input_norm_backward(ly.input_norm, dxn, x_in, buf<float>(a.rstd1), dx_in, N);
   mark(StepPhase::Elementwise);
 }
 

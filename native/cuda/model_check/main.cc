@@ -402,6 +402,11 @@ int main(int argc, char** argv) {
   TinySpec smollm3 = base;
   smollm3.smollm3 = true, smollm3.tie = true;
   cases.push_back({"smollm3 NoPE layers, dropout, ckpt", smollm3, true, true});
+  // OLMo 2: no input norms (copies), output norms, whole-row q/k norms; the recompute rebuilds the norms' inputs.
+  TinySpec olmo2 = base;
+  olmo2.olmo2 = true;
+  cases.push_back({"olmo2 output norms, whole q/k norms", olmo2, false, false});
+  cases.push_back({"olmo2 nf4, dropout, ckpt", [&] { TinySpec t = olmo2; t.nf4 = t.double_quant = true; return t; }(), true, true});
   // Granite: the embedding, score, residual and logit multipliers; tied, with an odd vocabulary as Granite 3's (49155,
   // 49159): the lm_head GEMM's and the cross-entropy's rows are not a multiple of 8 elements.
   TinySpec granite = base;

@@ -8,6 +8,7 @@
 // the long-context variants' "longrope" RoPE and Phi-4-mini's partial rotary factor (parse_phi3_rope).
 // Granite 3 (GraniteForCausalLM) is read as GraniteConfig: Llama's maths with four multipliers (parse_granite).
 // SmolLM3 (SmolLM3ForCausalLM) is read as SmolLM3Config: Llama's maths without RoPE on its NoPE layers (parse_smollm3).
+// OLMo 2 (Olmo2ForCausalLM) is read as Olmo2Config: output norms in place of input norms, whole-width q/k norms.
 #include "io/config.h"
 
 #include <cerrno>
@@ -24,7 +25,7 @@ namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
-                                               "SmolLM3ForCausalLM", "Gemma3ForCausalLM",
+                                               "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Gemma3ForCausalLM",
                                                "Gemma3ForConditionalGeneration", nullptr};
 
 namespace {
@@ -439,7 +440,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
                    : m == "phi3" ? "Phi3ForCausalLM" : m == "granite" ? "GraniteForCausalLM"
-                   : m == "smollm3" ? "SmolLM3ForCausalLM"
+                   : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM"
                    : m == "gemma3_text" ? "Gemma3ForCausalLM" : m == "gemma3" ? "Gemma3ForConditionalGeneration"
                    : "model_type " + m;
   }
@@ -452,12 +453,16 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool phi3 = c.architecture == "Phi3ForCausalLM";
   const bool granite = c.architecture == "GraniteForCausalLM";
   const bool smollm3 = c.architecture == "SmolLM3ForCausalLM";
+  const bool olmo2 = c.architecture == "Olmo2ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
                : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
-               : smollm3 ? "smollm3" : "qwen2";
+               : smollm3 ? "smollm3" : olmo2 ? "olmo2" : "qwen2";
   c.fused_projections = phi3;
-  // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE.
-  c.qk_norm = qwen3;
+  // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE; OLMo 2 all of q and of k, and each
+  // sublayer's output instead of its input.
+  c.qk_norm = qwen3 || olmo2;
+  c.qk_norm_whole = c.sandwich_norms = olmo2;
+  c.input_norms = !olmo2;
 
   std::string missing;
   for (const char* k : {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"})
@@ -507,7 +512,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
   if (smollm3) parse_smollm3(j, source, c);  // before the windows: its sliding layers default to the NoPE ones
   if (!gemma) parse_windows(j, source, c);
-  c.rms_norm_eps = get_double(j, "rms_norm_eps", 1e-6, source);
+  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 ? 1e-5 : 1e-6, source);  // Olmo2Config's default is 1e-5
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
   if (gemma) {
     parse_gemma(j, source, c);

@@ -2,7 +2,8 @@
 // config.json of the Llama family (LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM;
 // SmolLM2 is Llama with tied embeddings; Phi3ForCausalLM, Phi-3 and Phi-4, is Llama with fused projections;
 // GraniteForCausalLM, IBM's Granite 3, is Llama with four scalar multipliers; SmolLM3ForCausalLM is Llama with RoPE
-// left out on every fourth layer) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
+// left out on every fourth layer; Olmo2ForCausalLM, AI2's OLMo 2, normalizes each sublayer's output instead of its
+// input, and q and k across all heads) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
 // Gemma3ForConditionalGeneration), which is the same decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
 // supported architectures.
 #include <string>
@@ -30,7 +31,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "gemma3_text"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "gemma3_text"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -63,6 +64,11 @@ struct ModelConfig {
   bool embed_scaled = false;    // the embedding is multiplied by sqrt(hidden_size), rounded to the weights' dtype
   bool sandwich_norms = false;  // post_attention_layernorm normalizes the attention's output before its residual
                                 // add, pre/post_feedforward_layernorm the MLP's input and output
+  // OLMo 2: the sublayers' inputs are not normalized (no input_layernorm, no pre_feedforward_layernorm; its
+  // post_attention_layernorm and post_feedforward_layernorm are the output norms, sandwich_norms), and q_norm / k_norm
+  // normalize all of q [nh·hd] and of k [nkv·hd] at once rather than each head.
+  bool input_norms = true;
+  bool qk_norm_whole = false;
   std::string hidden_act = "silu";  // or "gelu_pytorch_tanh": the MLP's gate activation
   double query_pre_attn_scalar = 0;  // scores are scaled by query_pre_attn_scalar^-0.5; 0 = head_dim
   // Sliding-window attention computed as such (a query sees the last sliding_window keys, itself included, on the

@@ -28,7 +28,7 @@ void layer_tail(LlamaModel::Impl& m, const Layer& ly, int n, const float* att, f
   if (sandwich) rmsnorm_forward(m.pool, xn, ly.attn_out_norm.data(), x2, nullptr, n, H, eps);
   const float r = m.residual_scale;  // Granite's residual_multiplier; 1 elsewhere
   for (int64_t i = 0; i < n * H; ++i) x2[i] = x2[i] * r + x[i];
-  rmsnorm_forward(m.pool, x2, ly.post_norm.data(), xn, nullptr, n, H, eps);
+  m.input_norm_forward(ly.post_norm, x2, xn, nullptr, n);
   m.gate_up_forward(ly, xn, g, u, n, {}, nullptr);
   m.gate_forward(g, u, h, n * I);
   m.proj_forward(ly.proj[kDown], h, sandwich ? xn : x, n, {}, nullptr);
@@ -68,7 +68,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     const Layer& ly = m.layers[l];
     float* kl = c.k.data() + int64_t(l) * c.max_len * kvd;
     float* vl = c.v.data() + int64_t(l) * c.max_len * kvd;
-    rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
+    m.input_norm_forward(ly.input_norm, x.data(), xn.data(), nullptr, n);
     m.qkv_forward(ly, xn.data(), q.data(), kl + int64_t(c.len) * kvd, vl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
     if (m.rotates(l)) {
@@ -109,7 +109,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
   for (int l = 0; l < m.L; ++l) {
     const Layer& ly = m.layers[l];
     // The projections see all n rows at once (one pass over each weight); attention is each sequence's own.
-    rmsnorm_forward(m.pool, x.data(), ly.input_norm.data(), xn.data(), nullptr, n, H, eps);
+    m.input_norm_forward(ly.input_norm, x.data(), xn.data(), nullptr, n);
     m.qkv_forward(ly, xn.data(), q.data(), k.data(), v.data(), n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
     if (m.rotates(l)) {

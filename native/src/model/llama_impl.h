@@ -37,9 +37,11 @@ struct Linear {
 
 // Norm weights are held as the factor they scale by: Gemma's stored (scale − 1) gets its 1 added at load.
 struct Layer {
-  std::vector<float> input_norm, post_norm;  // the attention's and the MLP's input norms (Gemma's pre_feedforward)
-  std::vector<float> q_norm, k_norm;  // [head_dim] each, Qwen3 and Gemma 3 (cfg.qk_norm); empty otherwise
-  // Gemma 3 (cfg.sandwich_norms): the attention's output norm (its post_attention_layernorm) and the MLP's
+  // The attention's and the MLP's input norms (Gemma's pre_feedforward); empty on OLMo 2, which has none.
+  std::vector<float> input_norm, post_norm;
+  // [head_dim] each, Qwen3 and Gemma 3 (cfg.qk_norm); [nh·hd] and [nkv·hd] on OLMo 2 (cfg.qk_norm_whole); empty otherwise
+  std::vector<float> q_norm, k_norm;
+  // Gemma 3 and OLMo 2 (cfg.sandwich_norms): the attention's output norm (its post_attention_layernorm) and the MLP's
   // (post_feedforward_layernorm), applied before each residual add. Empty otherwise.
   std::vector<float> attn_out_norm, mlp_out_norm;
   std::array<Linear, kNumProj> proj;
@@ -144,7 +146,14 @@ struct LlamaModel::Impl {
   void gate_forward(const float* g, const float* u, float* h, int64_t n) const;
   void gate_backward(const float* dh, const float* g, const float* u, float* dg, float* du, int64_t n) const;
 
-  // Qwen3's q_norm / k_norm: RMSNorm over each head of q [N, nh*hd] and k [N, nkv*hd], before RoPE. In place
+  // A sublayer's input norm, n = rmsnorm(x) · w on N rows of H (rstd may be null), or n = x where the model has none
+  // (OLMo 2); and its backward, accumulated into dx.
+  void input_norm_forward(const std::vector<float>& w, const float* x, float* n, float* rstd, int64_t N) const;
+  void input_norm_backward(const std::vector<float>& w, const float* dn, const float* x, const float* rstd, float* dx,
+                           int64_t N) const;
+
+  // Qwen3's q_norm / k_norm: RMSNorm over each head of q [N, nh*hd] and k [N, nkv*hd] (OLMo 2: over all of each row),
+  // before RoPE. In place
   // (decoding); for training, raw_q / raw_k receive the projections' outputs the norm's backward reads, with the
   // per-head rstd. Nothing when the model has no q/k norm.
   void qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const;

@@ -7,7 +7,10 @@
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
 // Phi-3 computes q, k, v with one qkv_proj and gate, up with one gate_up_proj (qkv_forward, gate_up_forward).
 // Granite scales each sublayer's output by residual_multiplier before its residual add (residual_scale), and its
-// scores by attention_multiplier (through q's RoPE scale, q_rope_scale). SmolLM3's NoPE layers skip RoPE.
+// scores by attention_multiplier (through q's RoPE scale, q_rope_scale). SmolLM3's NoPE layers skip RoPE. OLMo 2
+// has Gemma's output norms without the input norms (input_norm_forward passes the input on), and normalizes q and k
+// whole rather than per head:
+//   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(silu(gate_proj(x2)) * up_proj(x2)))
 #include <algorithm>
 #include <initializer_list>
 #include <utility>
@@ -201,9 +204,28 @@ void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* 
   proj_backward(ly.proj[kGate], x, fused_out.data(), dx, false, N, d[kGate], a.lora_u[kGate]);
 }
 
+void LlamaModel::Impl::input_norm_forward(const std::vector<float>& w, const float* x, float* n, float* rstd,
+                                          int64_t N) const {
+  if (w.empty()) {
+    std::copy(x, x + N * H, n);  // OLMo 2: the sublayer reads its input as is (a copy keeps the layouts Llama's)
+    return;
+  }
+  rmsnorm_forward(pool, x, w.data(), n, rstd, N, H, static_cast<float>(cfg.rms_norm_eps));
+}
+
+void LlamaModel::Impl::input_norm_backward(const std::vector<float>& w, const float* dn, const float* x,
+                                           const float* rstd, float* dx, int64_t N) const {
+  if (w.empty())
+    add_into(pool, dx, dn, N * H);
+  else
+    rmsnorm_backward(pool, dn, x, w.data(), rstd, dx, true, N, H);
+}
+
 void LlamaModel::Impl::qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const {
   if (ly.q_norm.empty()) return;
   const float eps = static_cast<float>(cfg.rms_norm_eps);
+  // The norm's rows: each head (hd values), or OLMo 2's whole q and k rows.
+  const int64_t qw = cfg.qk_norm_whole ? int64_t(nh) * hd : hd, kw = cfg.qk_norm_whole ? int64_t(nkv) * hd : hd;
   float *rq = nullptr, *rk = nullptr;
   if (keep) {
     // The norm's backward needs its input: keep the projections' outputs, then normalize them back into q and k.
@@ -212,15 +234,16 @@ void LlamaModel::Impl::qk_norm_forward(const Layer& ly, float* q, float* k, int6
     rq = keep->rstd_q.data(), rk = keep->rstd_k.data();
   }
   // Rows are heads: [N, nh*hd] is [N*nh, hd]. In place is safe: each row's sum is taken before it is written.
-  rmsnorm_forward(pool, keep ? keep->q_raw.data() : q, ly.q_norm.data(), q, rq, N * nh, hd, eps);
-  rmsnorm_forward(pool, keep ? keep->k_raw.data() : k, ly.k_norm.data(), k, rk, N * nkv, hd, eps);
+  rmsnorm_forward(pool, keep ? keep->q_raw.data() : q, ly.q_norm.data(), q, rq, N * nh * hd / qw, qw, eps);
+  rmsnorm_forward(pool, keep ? keep->k_raw.data() : k, ly.k_norm.data(), k, rk, N * nkv * hd / kw, kw, eps);
 }
 
 void LlamaModel::Impl::qk_norm_backward(const Layer& ly, float* dq, float* dk, int64_t N, const LayerActs& a) const {
   if (ly.q_norm.empty()) return;
+  const int64_t qw = cfg.qk_norm_whole ? int64_t(nh) * hd : hd, kw = cfg.qk_norm_whole ? int64_t(nkv) * hd : hd;
   // In place: each row's dot product is taken before the row is written.
-  rmsnorm_backward(pool, dq, a.q_raw.data(), ly.q_norm.data(), a.rstd_q.data(), dq, false, N * nh, hd);
-  rmsnorm_backward(pool, dk, a.k_raw.data(), ly.k_norm.data(), a.rstd_k.data(), dk, false, N * nkv, hd);
+  rmsnorm_backward(pool, dq, a.q_raw.data(), ly.q_norm.data(), a.rstd_q.data(), dq, false, N * nh * hd / qw, qw);
+  rmsnorm_backward(pool, dk, a.k_raw.data(), ly.k_norm.data(), a.rstd_k.data(), dk, false, N * nkv * hd / kw, kw);
 }
 
 void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int B, int T, const int32_t* positions,
@@ -230,7 +253,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   const float eps = static_cast<float>(cfg.rms_norm_eps);
   const auto& dr = drop[l];
   a.xn1.resize(N * H), a.rstd1.resize(N);
-  rmsnorm_forward(pool, x_in, ly.input_norm.data(), a.xn1.data(), a.rstd1.data(), N, H, eps);
+  input_norm_forward(ly.input_norm, x_in, a.xn1.data(), a.rstd1.data(), N);
   mark(StepPhase::Elementwise);
   a.q.resize(N * qd), a.k.resize(N * kvd), a.v.resize(N * kvd);
   qkv_forward(ly, a.xn1.data(), a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
@@ -262,7 +285,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   }
   add_into(pool, a.x2.data(), x_in, N * H, residual_scale);
   a.xn2.resize(N * H), a.rstd2.resize(N);
-  rmsnorm_forward(pool, a.x2.data(), ly.post_norm.data(), a.xn2.data(), a.rstd2.data(), N, H, eps);
+  input_norm_forward(ly.post_norm, a.x2.data(), a.xn2.data(), a.rstd2.data(), N);
   mark(StepPhase::Elementwise);
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
   gate_up_forward(ly, a.xn2.data(), a.g.data(), a.u.data(), N, dr, &a);
@@ -308,7 +331,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   mark(StepPhase::Elementwise);
   gate_up_backward(ly, a.xn2.data(), w.dg.data(), w.du.data(), w.dxn.data(), N, dr, a);
   std::copy(dx_out, dx_out + N * H, w.dx2.begin());  // residual
-  rmsnorm_backward(pool, w.dxn.data(), a.x2.data(), ly.post_norm.data(), a.rstd2.data(), w.dx2.data(), true, N, H);
+  input_norm_backward(ly.post_norm, w.dxn.data(), a.x2.data(), a.rstd2.data(), w.dx2.data(), N);
   mark(StepPhase::Elementwise);
   // Attention
   w.datt.resize(N * qd), w.dq.resize(N * qd), w.dk.resize(N * kvd), w.dv.resize(N * kvd);
@@ -338,7 +361,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   qkv_backward(ly, a.xn1.data(), w.dq.data(), w.dk.data(), w.dv.data(), dxn, N, dr, a);
   if (!need_dx) return;
   std::copy(w.dx2.begin(), w.dx2.begin() + N * H, dx_in);
-  rmsnorm_backward(pool, w.dxn.data(), x_in, ly.input_norm.data(), a.rstd1.data(), dx_in, true, N, H);
+  input_norm_backward(ly.input_norm, w.dxn.data(), x_in, a.rstd1.data(), dx_in, N);
   mark(StepPhase::Elementwise);
 }
 

@@ -132,20 +132,22 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
     const std::string pre = pre_model + "layers." + std::to_string(l);
-    ly.input_norm = read_norm(ws, dir, pre + ".input_layernorm.weight", H, c);
+    if (c.input_norms) ly.input_norm = read_norm(ws, dir, pre + ".input_layernorm.weight", H, c);
     if (c.sandwich_norms) {
-      // Gemma's post_attention_layernorm is the attention's output norm; the MLP's input norm is pre_feedforward.
+      // Gemma's and OLMo 2's post_attention_layernorm is the attention's output norm; Gemma's MLP input norm is
+      // pre_feedforward (OLMo 2 has none).
       ly.attn_out_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
-      ly.post_norm = read_norm(ws, dir, pre + ".pre_feedforward_layernorm.weight", H, c);
+      if (c.input_norms) ly.post_norm = read_norm(ws, dir, pre + ".pre_feedforward_layernorm.weight", H, c);
       ly.mlp_out_norm = read_norm(ws, dir, pre + ".post_feedforward_layernorm.weight", H, c);
     } else {
       ly.post_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
     }
     if (c.qk_norm) {
-      ly.q_norm = read_norm(ws, dir, pre + ".self_attn.q_norm.weight", m->hd, c);
+      // Per head ([head_dim]), or OLMo 2's over all heads ([nh·hd], [nkv·hd]).
+      ly.q_norm = read_norm(ws, dir, pre + ".self_attn.q_norm.weight", c.qk_norm_whole ? qd : m->hd, c);
       if (q_scale != 1.f)
         for (float& w : ly.q_norm) w *= q_scale;
-      ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", m->hd, c);
+      ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", c.qk_norm_whole ? kvd : m->hd, c);
     }
     for (int p = 0; p < kNumProj; ++p)
       if (proj_name(fused, p))
@@ -205,8 +207,8 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   const int64_t N = int64_t(B) * T, qd = int64_t(m.nh) * m.hd, kvd = int64_t(m.nkv) * m.hd;
   const int64_t r = m.lora_on ? m.spec.rank : 0;
   // Attention keeps one log-sum-exp per (query, head); its per-thread block scratch is not counted.
-  // qk_norm keeps q and k before the norm, and a rstd per head.
-  const int64_t qk_norm = m.cfg.qk_norm ? qd + kvd + m.nh + m.nkv : 0;
+  // qk_norm keeps q and k before the norm, and a rstd per head (OLMo 2: per row of each).
+  const int64_t qk_norm = m.cfg.qk_norm ? qd + kvd + (m.cfg.qk_norm_whole ? 2 : m.nh + m.nkv) : 0;
   // Sandwich norms keep o_proj's and down_proj's outputs and their rstd; a sliding window, one first key per row.
   const int64_t sandwich = m.cfg.sandwich_norms ? 2 * m.H + 2 : 0;
   const int64_t per_layer =
