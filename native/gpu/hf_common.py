@@ -22,7 +22,8 @@ import numpy as np
 # heads on 10 kv heads, and gate_up_proj) in 2 of its 40 layers, with its vocabulary. "granite" is a Granite 3 2B's
 # layer (GraniteForCausalLM: Llama's layer, 32 heads of 64 on 8 kv heads, with Granite's multipliers) in 4 of its 40
 # layers, tied, with its odd vocabulary (49155). "smollm3" is SmolLM3-3B's layer (16 heads of 128 on 4 kv heads) in 4
-# of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary.
+# of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary. "olmo2" is OLMo-2-1124-7B's layer
+# (Olmo2ForCausalLM: output norms in place of input norms, q and k normalized whole) in 2 of its 32 layers.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -64,6 +65,9 @@ SHAPES = {
     "smollm3": dict(hidden_size=2048, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=4,
                     intermediate_size=11008, vocab_size=128256, tie_word_embeddings=True, rope_theta=5000000.0,
                     max_position_embeddings=65536, no_rope_layers=[1, 1, 1, 0]),
+    "olmo2": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=32,
+                  intermediate_size=11008, vocab_size=100352, tie_word_embeddings=False, rope_theta=500000.0,
+                  max_position_embeddings=4096),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
@@ -76,6 +80,8 @@ PHI3_SHAPES = ("phi4", "phi4mini")
 GRANITE_SHAPES = ("granite",)
 # The shapes written as SmolLM3ForCausalLM (transformers >= MIN_TRANSFORMERS_SMOLLM3).
 SMOLLM3_SHAPES = ("smollm3",)
+# The shapes written as Olmo2ForCausalLM (transformers >= MIN_TRANSFORMERS_OLMO2).
+OLMO2_SHAPES = ("olmo2",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn>.
@@ -102,6 +108,8 @@ MIN_TRANSFORMERS_GEMMA3 = (4, 50)
 MIN_TRANSFORMERS_GRANITE = (4, 45)
 # The first transformers with SmolLM3ForCausalLM.
 MIN_TRANSFORMERS_SMOLLM3 = (4, 53)
+# The first transformers with Olmo2ForCausalLM.
+MIN_TRANSFORMERS_OLMO2 = (4, 47)
 
 
 def version_tuple(text):
@@ -134,7 +142,8 @@ def model_class_names(cfg, transformers_version, script):
              "Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
              "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3),
              "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE),
-             "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3)}
+             "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3),
+             "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2)}
     if arch in newer:
         config_name, first = newer[arch]
         if version_tuple(transformers_version) < first:
@@ -144,7 +153,7 @@ def model_class_names(cfg, transformers_version, script):
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
-                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM)")
+                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -172,7 +181,7 @@ def versions_line():
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
     GEMMA3_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
-    SMOLLM3_SHAPES) for a named shape."""
+    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
@@ -205,6 +214,13 @@ def llama_config_dict(shape):
             attention_bias=False, mlp_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
             use_sliding_window=False, sliding_window=None, torch_dtype="bfloat16", use_cache=False,
             bos_token_id=128000, eos_token_id=128012, pad_token_id=128004, **s,
+        )
+    if shape in OLMO2_SHAPES:
+        # OLMo 2's <|endoftext|> and <|pad|>.
+        return dict(
+            architectures=["Olmo2ForCausalLM"], model_type="olmo2", hidden_act="silu", rms_norm_eps=1e-6,
+            attention_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
+            torch_dtype="bfloat16", use_cache=False, bos_token_id=None, eos_token_id=100257, pad_token_id=100277, **s,
         )
     if shape in QWEN3_SHAPES:
         return dict(

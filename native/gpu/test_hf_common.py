@@ -121,6 +121,18 @@ class ShapesAndFlops(unittest.TestCase):
         with self.assertRaisesRegex(SystemExit, "transformers 4.52.4 has no SmolLM3ForCausalLM"):
             hc.model_class_names(c, "4.52.4", "t")
 
+    def test_olmo2_shape_is_olmo_2_7b_layer_in_2_layers(self):
+        c = hc.llama_config_dict("olmo2")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Olmo2ForCausalLM"], "olmo2"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["intermediate_size"]), (4096, 32, 32, 11008))
+        self.assertEqual((c["rms_norm_eps"], c["rope_theta"], c["tie_word_embeddings"]), (1e-6, 500000.0, False))
+        self.assertTrue(all(t < c["vocab_size"] for t in (c["eos_token_id"], c["pad_token_id"])))
+        linears = 4 * 4096 * 4096 + 3 * 4096 * 11008
+        self.assertEqual(hc.matmul_parameters(c), 2 * linears + 100352 * 4096)
+        self.assertEqual(hc.model_class_names(c, "4.47.0", "t"), ("Olmo2Config", "Olmo2ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.46.3 has no Olmo2ForCausalLM"):
+            hc.model_class_names(c, "4.46.3", "t")
+
     def test_model_targets_fuse_q_k_v_and_gate_up_on_phi3_only(self):
         phi, llama = hc.llama_config_dict("phi4"), hc.llama_config_dict("tiny")
         self.assertEqual(hc.model_targets(phi, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["qkv_proj", "o_proj"])
