@@ -10,8 +10,8 @@ import { runTuneforge } from "./testing/run-bin";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer CLI on each model family beyond Llama, through the real `tuneforge` bin on generated tiny models:
-// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3, Granite, SmolLM3)
-// merges.
+// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3, Granite, SmolLM3,
+// OLMo 2) merges.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trainer-families-"));
 const tuneforge = (args: string[]) => runTuneforge(args, tmp);
@@ -159,6 +159,21 @@ describe("tuneforge train / generate / merge on other model families", () => {
     expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
     const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
     await expectAnswerAndMerge(smollm3, out, messages, "smollm3-merged");
+  }, 180_000);
+
+  // OLMo 2: no input norms, output norms before each residual add, q and k normalized whole; generation through the
+  // KV cache and the merge (the norms are frozen and copied).
+  it("learns the task on an OLMo 2, answers and merges", async () => {
+    const olmo2 = writeTinyModel({ dir: path.join(tmp, "olmo2"), seed: 5, olmo2: true }).dir;
+    const out = path.join(tmp, "olmo2-adapter");
+    // 40 epochs: its output norms give each tiny sublayer unit scale beside a 0.02-scale embedding, which slows it.
+    const r = await tuneforge(learnTheTask(olmo2, data, out, 40));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
+    await expectAnswerAndMerge(olmo2, out, messages, "olmo2-merged");
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower

@@ -53,6 +53,8 @@ describe("native forward = independent reference", () => {
     ["granite multipliers, GQA", { granite: true, gqa: true }],
     // SmolLM3: layer 1 of 2 without RoPE (NoPE).
     ["smollm3 NoPE layer, GQA", { smollm3: true, gqa: true }],
+    // OLMo 2: output norms in place of input norms, q and k normalized whole.
+    ["olmo2 output norms, whole q/k norms, GQA", { olmo2: true, gqa: true }],
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {

@@ -27,8 +27,10 @@ describe("memory estimate vs the native CPU trainer", () => {
     ["nf4", "qlora", "phi3"],
     // Granite's multipliers need no memory of their own (the scaled gradients reuse a buffer backward frees).
     ["nf4", "qlora", "granite"],
+    // OLMo 2: output norms kept like Gemma's, whole-row q/k norms (one statistic per row), no input norms.
+    ["nf4", "qlora", "olmo2"],
   ] as const)("quant %s: the fp32 %s estimate of a %s agrees with the reported memory to 0.1 percent", async (quant, method, family) => {
-    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", phi3: family === "phi3", granite: family === "granite", shape: family !== "llama" ? { headDim: 96 } : undefined });
+    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", phi3: family === "phi3", granite: family === "granite", olmo2: family === "olmo2", shape: family !== "llama" ? { headDim: 96 } : undefined });
     const described = await describeModel({ name: "m", dir: tiny.dir });
     const T = 128;
     const B = 2;

@@ -117,10 +117,13 @@ export function layerActivationValues(shape: ModelShape, rank: number): number {
   return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape) + (shape.sandwichNorms ? 2 * H + 2 : 0);
 }
 
-/** Qwen3's q/k norms keep their inputs (q and k before the norm) and one statistic per head for backward. */
+/**
+ * Qwen3's q/k norms keep their inputs (q and k before the norm) and one statistic per head for backward; OLMo 2's,
+ * normalizing q and k whole, one statistic for each.
+ */
 function qkNormValues(shape: ModelShape): number {
   const { numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
-  return shape.qkNorm ? (nh + nkv) * hd + nh + nkv : 0;
+  return shape.qkNorm ? (nh + nkv) * hd + (shape.qkNormWhole ? 2 : nh + nkv) : 0;
 }
 
 /** Activation bytes per token: values × 4 on the CPU backend (fp32); × 2 for a bf16 GPU backend. */

@@ -55,6 +55,16 @@ describe("shapeFromConfig", () => {
     expect(shapeFromConfig({ ...phi4, architectures: ["LlamaForCausalLM"] })!.fusedProjections).toBeUndefined();
   });
 
+  it("reads OLMo 2: output norms in place of input norms, q/k norms as wide as q and k", () => {
+    const olmo2 = { architectures: ["Olmo2ForCausalLM"], vocab_size: 100352, hidden_size: 4096, intermediate_size: 11008, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 32, tie_word_embeddings: false };
+    const s = shapeFromConfig(olmo2)!;
+    expect(s).toMatchObject({ qkNorm: true, qkNormWhole: true, sandwichNorms: true, inputNorms: false, headDim: 128 });
+    // 32 × (linears 202,375,168 + output norms 2·4096 + q/k norms 2·4096), two 100352·4096 embeddings, the final norm:
+    // OLMo-2-1124-7B's 7,298,617,344.
+    expect(shapeParameters(s)).toBe(7_298_617_344);
+    expect(shapeFromConfig({ ...olmo2, architectures: undefined, model_type: "olmo2" })!.inputNorms).toBe(false);
+  });
+
   it("reads Qwen3's q/k norms and its own head_dim", () => {
     const s = shapeFromConfig(qwen3)!;
     expect(s.qkNorm).toBe(true);

@@ -5,7 +5,7 @@ import type { ModelInfo } from "../../native/index";
 
 /** The same fields, under the same names, as the native addon's ModelInfo (what a loaded model reports). */
 export type ModelShape = Pick<ModelInfo, "vocabSize" | "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim" | "tieWordEmbeddings"> &
-  Partial<Pick<ModelInfo, "qkNorm" | "sandwichNorms" | "fusedProjections">>;
+  Partial<Pick<ModelInfo, "qkNorm" | "qkNormWhole" | "sandwichNorms" | "inputNorms" | "fusedProjections">>;
 
 const posInt = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null);
 
@@ -18,6 +18,8 @@ const isQwen3 = (config: Record<string, unknown>) => isArch(config, "Qwen3ForCau
 const isGemma3 = (config: Record<string, unknown>) => isArch(config, "Gemma3ForCausalLM", "gemma3_text");
 /** Phi-3 and Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj (the same weights, stacked). */
 const isPhi3 = (config: Record<string, unknown>) => isArch(config, "Phi3ForCausalLM", "phi3");
+/** OLMo 2: output norms in place of input norms, q and k normalized whole. */
+const isOlmo2 = (config: Record<string, unknown>) => isArch(config, "Olmo2ForCausalLM", "olmo2");
 
 /** Gemma3TextConfig's defaults, which an image-text Gemma 3's text_config leaves out (gemma-3-4b-it gives 4 keys). */
 const GEMMA3_TEXT_DEFAULTS = { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4 };
@@ -50,6 +52,7 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   if (isQwen3(config) || gemma3) shape.qkNorm = true;
   if (gemma3) shape.sandwichNorms = true;
   if (isPhi3(config)) shape.fusedProjections = true;
+  if (isOlmo2(config)) Object.assign(shape, { qkNorm: true, qkNormWhole: true, sandwichNorms: true, inputNorms: false });
   return shape;
 }
 
@@ -112,11 +115,14 @@ export function layerLinearParameters(s: ModelShape): number {
 
 /**
  * Total parameters from the shape alone (Llama layout without biases): for when no weights are readable. Gemma 3's
- * sandwich norms are two more hidden-size norms per layer (pre_ and post_feedforward_layernorm).
+ * sandwich norms are two more hidden-size norms per layer (pre_ and post_feedforward_layernorm); OLMo 2 has its two
+ * output norms instead of input norms, and q/k norms as wide as q and k.
  */
 export function shapeParameters(s: ModelShape): number {
   const embed = s.vocabSize * s.hiddenSize;
-  const normsPerLayer = (s.sandwichNorms ? 4 : 2) * s.hiddenSize + (s.qkNorm ? 2 * s.headDim : 0);
+  // Input norms (2·H, none on OLMo 2), output norms (2·H, Gemma 3 and OLMo 2), q/k norms per head or whole (OLMo 2).
+  const qkNorms = !s.qkNorm ? 0 : s.qkNormWhole ? (s.numHeads + s.numKvHeads) * s.headDim : 2 * s.headDim;
+  const normsPerLayer = (s.inputNorms === false ? 0 : 2) * s.hiddenSize + (s.sandwichNorms ? 2 * s.hiddenSize : 0) + qkNorms;
   const norms = normsPerLayer * s.numLayers + s.hiddenSize;
   return layerLinearParameters(s) + embed + (s.tieWordEmbeddings ? 0 : embed) + norms;
 }

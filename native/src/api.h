@@ -28,6 +28,8 @@ struct ModelInfo {
   bool qk_norm;  // Qwen3, Gemma 3: each head of q and k is RMS-normalized before RoPE
   bool sandwich_norms;  // Gemma 3: each sublayer's output is normalized before its residual add
   bool fused_projections;  // Phi-3 / Phi-4: one qkv_proj and one gate_up_proj (the LoRA modules too)
+  bool qk_norm_whole;      // OLMo 2: q_norm / k_norm normalize all of q and of k, not each head
+  bool input_norms;        // false on OLMo 2: no sublayer input norms (its output norms are sandwich_norms)
   std::vector<int> eos_token_ids;
   int64_t num_parameters;        // all parameters, embedding included
   int64_t matmul_parameters;     // N_frozen of the FLOP accounting

@@ -80,6 +80,8 @@ class LocalSession final : public Session {
     i.qk_norm = c.qk_norm;
     i.sandwich_norms = c.sandwich_norms;
     i.fused_projections = c.fused_projections;
+    i.qk_norm_whole = c.qk_norm_whole;
+    i.input_norms = c.input_norms;
     i.eos_token_ids = c.eos_token_ids;
     i.num_parameters = model_->num_parameters();
     i.matmul_parameters = model_->matmul_parameters();

@@ -51,6 +51,11 @@ export type TinyModelOptions = {
    * turn). Untied unless tiedEmbeddings (SmolLM3-3B ties; a tiny tied model learns the test tasks far more slowly).
    */
   smollm3?: boolean;
+  /**
+   * Write an Olmo2ForCausalLM (OLMo 2): no input norms; post_attention_layernorm and post_feedforward_layernorm
+   * normalize each sublayer's output; q_norm and k_norm as wide as q and k; the ChatML template.
+   */
+  olmo2?: boolean;
   /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -99,9 +104,10 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3, opts.granite, opts.smollm3].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, phi3, granite and smollm3 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3, opts.granite, opts.smollm3, opts.olmo2].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, phi3, granite, smollm3 and olmo2 at most");
   const smollm3 = Boolean(opts.smollm3);
+  const olmo2 = Boolean(opts.olmo2);
   const granite = Boolean(opts.granite);
   const gemma = Boolean(opts.gemma3);
   if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow ?? opts.slidingWindowPattern) !== undefined)
@@ -125,7 +131,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}`;
     const lin = (name: string, out: number, inp: number) => tensors.push({ name: `${p}.${name}.weight`, shape: [out, inp], data: randn(rng, out * inp, std) });
-    tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
+    if (!olmo2) tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
     lin("self_attn.q_proj", q, H);
     lin("self_attn.k_proj", kv, H);
     lin("self_attn.v_proj", kv, H);
@@ -139,6 +145,11 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
       tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
       tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
     }
+    if (olmo2) {
+      // OLMo 2's q/k norms span all heads; post_attention_layernorm is the attention's output norm.
+      tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [q], data: norm(rng, q) });
+      tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [kv], data: norm(rng, kv) });
+    }
     tensors.push({ name: `${p}.post_attention_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
     if (gemma) {
       // Gemma's sandwich: post_attention_layernorm normalizes the attention's output, these two the MLP's input and output.
@@ -148,6 +159,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     lin("mlp.gate_proj", s.intermediate, H);
     lin("mlp.up_proj", s.intermediate, H);
     lin("mlp.down_proj", H, s.intermediate);
+    if (olmo2) tensors.push({ name: `${p}.post_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H) });
   }
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
   if (opts.phi3) fusePhi3Projections(tensors);
@@ -158,8 +170,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemma3Config(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo2 ? "olmo2" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,

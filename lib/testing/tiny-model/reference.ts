@@ -3,10 +3,10 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
 // per-head q/k norms, transformers' Qwen3Attention; for Gemma 3, transformers' Gemma3TextModel) and nothing else:
 // the independent reference the native trainer's logprobs are compared against (base, NF4, double quant, a PEFT
-// adapter, tied embeddings, GQA, biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, Gemma 3's differences). Slow and plain on purpose; tiny models only.
+// adapter, tied embeddings, GQA, biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma 3's differences). Slow and plain on purpose; tiny models only.
 
 type Config = {
   architectures?: string[]; model_type?: string;
@@ -51,6 +51,8 @@ export class ReferenceModel {
   readonly granite: boolean;
   /** SmolLM3ForCausalLM: some layers (NoPE) attend without RoPE. */
   readonly smollm3: boolean;
+  /** Olmo2ForCausalLM: output norms instead of input norms, q and k normalized whole. */
+  readonly olmo2: boolean;
   private embedDtype: TensorDtype = "F32";
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
@@ -59,6 +61,7 @@ export class ReferenceModel {
     this.gemma = arch === "Gemma3ForCausalLM";
     this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
     this.smollm3 = (arch ?? (this.cfg.model_type === "smollm3" ? "SmolLM3ForCausalLM" : undefined)) === "SmolLM3ForCausalLM";
+    this.olmo2 = (arch ?? (this.cfg.model_type === "olmo2" ? "Olmo2ForCausalLM" : undefined)) === "Olmo2ForCausalLM";
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
       for (const k of ["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const)
@@ -244,9 +247,10 @@ export class ReferenceModel {
       const theta = sliding ? (c.rope_local_base_freq ?? 1e4) : c.rope_theta;
       // A sliding layer's query t sees keys j with t − j < window (and j ≤ t).
       const window = sliding ? (c.sliding_window ?? 4096) : Infinity;
-      const h = this.rms(x, `${p}.input_layernorm.weight`);
-      const q = this.headNorm(this.linear(h, `${p}.self_attn.q_proj`), `${p}.self_attn.q_norm.weight`, hd);
-      const k = this.headNorm(this.linear(h, `${p}.self_attn.k_proj`), `${p}.self_attn.k_norm.weight`, hd);
+      // Olmo2DecoderLayer: no input norm; Olmo2Attention normalizes all of q and of k (one row each), not each head.
+      const h = this.olmo2 ? x : this.rms(x, `${p}.input_layernorm.weight`);
+      const q = this.headNorm(this.linear(h, `${p}.self_attn.q_proj`), `${p}.self_attn.q_norm.weight`, this.olmo2 ? nh * hd : hd);
+      const k = this.headNorm(this.linear(h, `${p}.self_attn.k_proj`), `${p}.self_attn.k_norm.weight`, this.olmo2 ? nkv * hd : hd);
       const v = this.linear(h, `${p}.self_attn.v_proj`);
       const attn = Array.from({ length: T }, () => new Float64Array(nh * hd));
       for (let head = 0; head < nh; head++) {
@@ -269,14 +273,14 @@ export class ReferenceModel {
       // pre_feedforward_layernorm the MLP's input and post_feedforward_layernorm its output. Llama's
       // post_attention_layernorm is the MLP's input norm.
       let o = this.linear(attn, `${p}.self_attn.o_proj`);
-      if (this.gemma) o = this.rms(o, `${p}.post_attention_layernorm.weight`);
+      if (this.gemma || this.olmo2) o = this.rms(o, `${p}.post_attention_layernorm.weight`);
       x = x.map((row, t) => row.map((val, i) => val + residual * o[t]![i]!));
-      const h2 = this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
+      const h2 = this.olmo2 ? x : this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
       const g = this.linear(h2, `${p}.mlp.gate_proj`), u = this.linear(h2, `${p}.mlp.up_proj`);
       const gate = this.gemma ? geluTanh : (gv: number) => gv / (1 + Math.exp(-gv));
       const act = g.map((row, t) => row.map((gv, i) => gate(gv) * u[t]![i]!));
       let d = this.linear(act, `${p}.mlp.down_proj`);
-      if (this.gemma) d = this.rms(d, `${p}.post_feedforward_layernorm.weight`);
+      if (this.gemma || this.olmo2) d = this.rms(d, `${p}.post_feedforward_layernorm.weight`);
       x = x.map((row, t) => row.map((val, i) => val + residual * d[t]![i]!));
     }
     const xf = this.rms(x, "model.norm.weight");
