@@ -24,6 +24,8 @@ import numpy as np
 # layers, tied, with its odd vocabulary (49155). "smollm3" is SmolLM3-3B's layer (16 heads of 128 on 4 kv heads) in 4
 # of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary. "olmo2" is OLMo-2-1124-7B's layer
 # (Olmo2ForCausalLM: output norms in place of input norms, q and k normalized whole) in 2 of its 32 layers.
+# "mistral" is Mistral-7B-v0.1's layer (a sliding window on every layer, 32 heads on 8 kv heads) in 2 of its 32
+# layers, the window cut from 4096 to 128 keys so that step 3's 256-token rows cross it.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -65,6 +67,9 @@ SHAPES = {
     "smollm3": dict(hidden_size=2048, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=4,
                     intermediate_size=11008, vocab_size=128256, tie_word_embeddings=True, rope_theta=5000000.0,
                     max_position_embeddings=65536, no_rope_layers=[1, 1, 1, 0]),
+    "mistral": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=8,
+                    intermediate_size=14336, vocab_size=32000, tie_word_embeddings=False, rope_theta=10000.0,
+                    max_position_embeddings=32768, sliding_window=128),
     "olmo2": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=32,
                   intermediate_size=11008, vocab_size=100352, tie_word_embeddings=False, rope_theta=500000.0,
                   max_position_embeddings=4096),
@@ -82,6 +87,8 @@ GRANITE_SHAPES = ("granite",)
 SMOLLM3_SHAPES = ("smollm3",)
 # The shapes written as Olmo2ForCausalLM (transformers >= MIN_TRANSFORMERS_OLMO2).
 OLMO2_SHAPES = ("olmo2",)
+# The shapes written as MistralForCausalLM (its sliding window on every layer).
+MISTRAL_SHAPES = ("mistral",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn>.
@@ -139,6 +146,7 @@ def model_class_names(cfg, transformers_version, script):
     transformers is needed (Gemma3ForCausalLM came in 4.50, Qwen3ForCausalLM in 4.51)."""
     arch = cfg["architectures"][0]
     newer = {"Phi3ForCausalLM": ("Phi3Config", MIN_TRANSFORMERS),
+             "MistralForCausalLM": ("MistralConfig", MIN_TRANSFORMERS),
              "Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
              "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3),
              "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE),
@@ -153,7 +161,8 @@ def model_class_names(cfg, transformers_version, script):
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
-                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM)")
+                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
+                     "MistralForCausalLM)")
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -181,7 +190,7 @@ def versions_line():
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
     GEMMA3_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
-    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES) for a named shape."""
+    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, MistralConfig's for MISTRAL_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
@@ -214,6 +223,12 @@ def llama_config_dict(shape):
             attention_bias=False, mlp_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
             use_sliding_window=False, sliding_window=None, torch_dtype="bfloat16", use_cache=False,
             bos_token_id=128000, eos_token_id=128012, pad_token_id=128004, **s,
+        )
+    if shape in MISTRAL_SHAPES:
+        return dict(
+            architectures=["MistralForCausalLM"], model_type="mistral", hidden_act="silu", rms_norm_eps=1e-5,
+            attention_dropout=0.0, initializer_range=0.02, rope_scaling=None, head_dim=128, torch_dtype="bfloat16",
+            use_cache=False, bos_token_id=1, eos_token_id=2, **s,
         )
     if shape in OLMO2_SHAPES:
         # OLMo 2's <|endoftext|> and <|pad|>.

@@ -2,7 +2,7 @@
 """Summary-table rows for check.sh steps 3 and 4, one tab-separated line each:
 step, check, ours, reference, target, status (PASS / FAIL / MISSING / INFO).
 
-    python3 native/gpu/hf_rows.py step3 --label cuda [--model 1B|Qwen3|"Gemma 3"|Phi-4|Phi-4-mini|Granite|SmolLM3|"OLMo 2"] [--compare FILE.json] [--info] [--ran ours]  # hf_compare.py --json's output
+    python3 native/gpu/hf_rows.py step3 --label cuda [--model 1B|Qwen3|"Gemma 3"|Phi-4|Phi-4-mini|Granite|SmolLM3|"OLMo 2"|Mistral] [--compare FILE.json] [--info] [--ran ours]  # hf_compare.py --json's output
     python3 native/gpu/hf_rows.py step4 --hf FILE.json [--ours FILE.json] [--ours8b FILE.json] [--reason TEXT]
                                     [--ran ours,ours8b]  # the benches that ran: no result from one is a FAIL
     python3 native/gpu/hf_rows.py decode --ours FILE.json  # gpu_ours decode's figures as one line (an INFO row's text)
@@ -105,7 +105,7 @@ def main():
     ap.add_argument("--ran", default="", help="step4: ours,ours8b — the benches that were run; step3: ours — our side "
                     "ran and was compared (no result = FAIL)")
     ap.add_argument("--info", action="store_true", help="step3: a calibration row set (INFO, never FAIL)")
-    ap.add_argument("--model", default="1B", help="step3: the model the rows name (1B, Qwen3, Gemma 3, Phi-4, Phi-4-mini, Granite, SmolLM3, OLMo 2)")
+    ap.add_argument("--model", default="1B", help="step3: the model the rows name (1B, Qwen3, Gemma 3, Phi-4, Phi-4-mini, Granite, SmolLM3, OLMo 2, Mistral)")
     ap.add_argument("--rows")
     args = ap.parse_args()
     if args.step == "table":

@@ -175,7 +175,8 @@ _gpu_step3() {
 # scaled embedding) and Phi-4 (phi-4's layer in 2 layers: fused qkv_proj with GQA and gate_up_proj, adapted as PEFT
 # adapts them), Phi-4-mini and Granite (a Granite 3 2B's layer in 4 layers: the embedding, score, residual and logit
 # multipliers, an odd vocabulary), SmolLM3 (SmolLM3-3B's layer in 4 layers, the fourth without RoPE) and OLMo 2
-# (OLMo-2-1124-7B's layer in 2 layers: output norms, whole q/k norms) against transformers' own class + PEFT, on
+# (OLMo-2-1124-7B's layer in 2 layers: output norms, whole q/k norms) and Mistral (Mistral-7B-v0.1's layer in 2
+# layers, its window cut to 128 keys: windows computed on every layer) against transformers' own class + PEFT, on
 # the CUDA backend. After step 4's rows (they are the
 # smaller checks), and each only with the time for it: ~20-25 s of model generation, HF and ours.
 _gpu_step3_model() {
@@ -322,6 +323,7 @@ gpu_steps_3_4() {
   [[ $only8b == 1 ]] || _gpu_step3_model granite Granite
   [[ $only8b == 1 ]] || _gpu_step3_model smollm3 SmolLM3
   [[ $only8b == 1 ]] || _gpu_step3_model olmo2 "OLMo 2"
+  [[ $only8b == 1 ]] || _gpu_step3_model mistral Mistral
 
   # INFO rows: the tolerances' calibration, where the 1B step's time goes, and generation speed (each skipped, with
   # a row, when the deadline leaves too little for it).

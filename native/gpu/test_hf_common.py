@@ -133,6 +133,15 @@ class ShapesAndFlops(unittest.TestCase):
         with self.assertRaisesRegex(SystemExit, "transformers 4.46.3 has no Olmo2ForCausalLM"):
             hc.model_class_names(c, "4.46.3", "t")
 
+    def test_mistral_shape_windows_every_layer_below_step_3s_rows(self):
+        c = hc.llama_config_dict("mistral")
+        self.assertEqual((c["architectures"], c["model_type"]), (["MistralForCausalLM"], "mistral"))
+        self.assertEqual((c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (32, 8, 128))
+        # A window shorter than step 3's 256-token rows (and the context), so the comparison crosses it.
+        self.assertLess(c["sliding_window"], 256)
+        self.assertLess(c["sliding_window"], c["max_position_embeddings"])
+        self.assertEqual(hc.model_class_names(c, "4.43.0", "t"), ("MistralConfig", "MistralForCausalLM"))
+
     def test_model_targets_fuse_q_k_v_and_gate_up_on_phi3_only(self):
         phi, llama = hc.llama_config_dict("phi4"), hc.llama_config_dict("tiny")
         self.assertEqual(hc.model_targets(phi, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["qkv_proj", "o_proj"])
