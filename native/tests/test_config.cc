@@ -454,6 +454,9 @@ TEST(config_olmo2_output_norms_and_whole_qk_norms) {
   CHECK_EQ(d.architecture, std::string("Olmo2ForCausalLM"));
   CHECK_EQ(d.rms_norm_eps, 1e-5);
   CHECK(!d.tie_word_embeddings && d.max_position_embeddings == 2048);
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_dropout": 0.1)", "Olmo2ForCausalLM"), "o.json"),
+               "o.json: attention_dropout = 0.1 is not supported (training applies LoRA dropout only); set it to 0.0 as "
+               "the published OLMo 2 checkpoints have it");
   // The other families keep their input norms and per-head q/k norms.
   const ModelConfig q = parse_model_config(minimal("", "Qwen3ForCausalLM"), "q.json");
   CHECK(q.qk_norm && !q.qk_norm_whole && q.input_norms && !q.sandwich_norms);

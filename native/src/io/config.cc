@@ -249,14 +249,19 @@ std::string num(double x) {
   return o.str();
 }
 
-// What Phi3Config can say that the trainer would compute differently, each refused with what it is: residual and
-// embedding dropout, which transformers would apply while training; every published Phi-3 and Phi-4 has them at 0.
+// A dropout rate transformers would apply while training, refused unless 0: the trainer applies LoRA dropout only.
+// `family` names the checkpoints that have it at 0.
+void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family) {
+  if (const Json* v = present(j, key))
+    TF_CHECK(v->as_double(src + ": " + key) == 0.0,
+             src + ": " + key + " = " + num(v->as_double()) + " is not supported (training applies LoRA dropout only); "
+                 "set it to 0.0 as the published " + family + " checkpoints have it");
+}
+
+// What Phi3Config can say that the trainer would compute differently, each refused with what it is: residual,
+// embedding and attention dropout; every published Phi-3 and Phi-4 has them at 0.
 void refuse_phi3_differences(const Json& j, const std::string& src) {
-  for (const char* k : {"resid_pdrop", "embd_pdrop", "attention_dropout"})
-    if (const Json* v = present(j, k))
-      TF_CHECK(v->as_double(src + ": " + k) == 0.0,
-               src + ": " + k + " = " + num(v->as_double()) + " is not supported (training applies LoRA "
-                   "dropout only); set it to 0.0 as the published Phi-3 and Phi-4 checkpoints have it");
+  for (const char* k : {"resid_pdrop", "embd_pdrop", "attention_dropout"}) refuse_dropout(j, src, k, "Phi-3 and Phi-4");
 }
 
 // Phi-3's RoPE after parse_rope: the rotated share of each head (Phi-4-mini: partial_rotary_factor 0.75, top-level in
@@ -368,10 +373,7 @@ void parse_smollm3(const Json& j, const std::string& src, ModelConfig& c) {
     TF_CHECK(interval > 0, src + ": no_rope_layer_interval must be positive");
     for (int i = 0; i < c.num_hidden_layers; ++i) c.layer_rope.push_back((i + 1) % interval != 0);
   }
-  if (const Json* v = present(j, "attention_dropout"))
-    TF_CHECK(v->as_double(src + ": attention_dropout") == 0.0,
-             src + ": attention_dropout = " + num(v->as_double()) + " is not supported (training applies LoRA dropout "
-                 "only); set it to 0.0 as the published SmolLM3 checkpoints have it");
+  refuse_dropout(j, src, "attention_dropout", "SmolLM3");
 }
 
 // GraniteConfig's multipliers (each 1.0 when absent, as there): the embedding's, the scores' (in place of
@@ -387,10 +389,7 @@ void parse_granite(const Json& j, const std::string& src, ModelConfig& c) {
   c.attention_multiplier = positive("attention_multiplier");
   c.residual_multiplier = positive("residual_multiplier");
   c.logits_scaling = positive("logits_scaling");
-  if (const Json* v = present(j, "attention_dropout"))
-    TF_CHECK(v->as_double(src + ": attention_dropout") == 0.0,
-             src + ": attention_dropout = " + num(v->as_double()) + " is not supported (training applies LoRA dropout "
-                 "only); set it to 0.0 as the published Granite checkpoints have it");
+  refuse_dropout(j, src, "attention_dropout", "Granite");
 }
 
 // Gemma 3 from 4B up is published as Gemma3ForConditionalGeneration: its decoder's config is text_config, which
@@ -511,6 +510,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
   if (smollm3) parse_smollm3(j, source, c);  // before the windows: its sliding layers default to the NoPE ones
+  if (olmo2) refuse_dropout(j, source, "attention_dropout", "OLMo 2");
   if (!gemma) parse_windows(j, source, c);
   c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 ? 1e-5 : 1e-6, source);  // Olmo2Config's default is 1e-5
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
