@@ -33,6 +33,22 @@ async function expectAnswerAndMerge(model: string, adapter: string, messages: { 
   viaMerged.forEach((x, i) => expect(Math.abs(x - viaAdapter[i]!)).toBeLessThan(0.05)); // bf16 weights in the merged folder
 }
 
+/**
+ * `train` on the one-turn color task until the adapter knows it (its loss from above 5 to below 0.3), then the answer
+ * through the template and the merge (expectAnswerAndMerge). The adapter's folder.
+ */
+async function expectLearnsAnswersAndMerges(model: string, name: string, epochs: number): Promise<string> {
+  const out = path.join(tmp, `${name}-adapter`);
+  const r = await tuneforge(learnTheTask(model, data, out, epochs));
+  expect(r.code, r.stderr).toBe(0);
+  const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
+  expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
+  expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+  const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
+  await expectAnswerAndMerge(model, out, messages, `${name}-merged`);
+  return out;
+}
+
 beforeAll(() => {
   loadNativeAddon(); // fails with "native addon not built: run `npm run native:build` …" when it is missing
   modelDir = writeTinyModel({ dir: path.join(tmp, "model"), seed: 5 }).dir; // a Llama, for the fused targets' refusal
@@ -102,16 +118,9 @@ describe("tuneforge train / generate / merge on other model families", () => {
   // adapt the fused modules; the adapter is PEFT's for Phi-3 (vLLM loads those names), and merges into them.
   it("learns the task on a Phi-3 with fused projections: the adapter on qkv_proj and gate_up_proj, generation and merge", async () => {
     const phi3 = writeTinyModel({ dir: path.join(tmp, "phi3"), seed: 5, phi3: true }).dir;
-    const out = path.join(tmp, "phi3-adapter");
-    const r = await tuneforge(learnTheTask(phi3, data, out, 25));
-    expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
-    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
-    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
+    const out = await expectLearnsAnswersAndMerges(phi3, "phi3", 25);
     const cfg = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as { target_modules: string[] };
     expect(cfg.target_modules).toEqual(["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]);
-    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
-    await expectAnswerAndMerge(phi3, out, messages, "phi3-merged");
     // Part of a fused module alone is refused with the reason, before any step.
     const part = await tuneforge(["train", "--model", phi3, "--data", data, "--out", path.join(tmp, "phi3-part"), "--targets", "q_proj,v_proj"]);
     expectCleanFailure(part, /this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none/);
@@ -151,29 +160,15 @@ describe("tuneforge train / generate / merge on other model families", () => {
   // cache (unrotated keys on the NoPE layer) and the merge.
   it("learns the task on a SmolLM3 with a NoPE layer, answers and merges", async () => {
     const smollm3 = writeTinyModel({ dir: path.join(tmp, "smollm3"), seed: 5, smollm3: true }).dir;
-    const out = path.join(tmp, "smollm3-adapter");
-    const r = await tuneforge(learnTheTask(smollm3, data, out, 25));
-    expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
-    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
-    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
-    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
-    await expectAnswerAndMerge(smollm3, out, messages, "smollm3-merged");
+    await expectLearnsAnswersAndMerges(smollm3, "smollm3", 25);
   }, 180_000);
 
   // OLMo 2: no input norms, output norms before each residual add, q and k normalized whole; generation through the
   // KV cache and the merge (the norms are frozen and copied).
   it("learns the task on an OLMo 2, answers and merges", async () => {
     const olmo2 = writeTinyModel({ dir: path.join(tmp, "olmo2"), seed: 5, olmo2: true }).dir;
-    const out = path.join(tmp, "olmo2-adapter");
     // 40 epochs: its output norms give each tiny sublayer unit scale beside a 0.02-scale embedding, which slows it.
-    const r = await tuneforge(learnTheTask(olmo2, data, out, 40));
-    expect(r.code, r.stderr).toBe(0);
-    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
-    expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
-    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.3);
-    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
-    await expectAnswerAndMerge(olmo2, out, messages, "olmo2-merged");
+    await expectLearnsAnswersAndMerges(olmo2, "olmo2", 40);
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower

@@ -33,6 +33,9 @@ describe("trainingContext (what native/src/io/config.cc caps max_position_embedd
     expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], ...listed, use_sliding_window: false })).toBe(4096);
     expect(trainingContext({ architectures: ["LlamaForCausalLM"], ...listed })).toBe(4096);
     expect(trainingContext({ architectures: ["Qwen2ForCausalLM"], ...listed, use_sliding_window: true })).toBe(32768);
+    expect(trainingContext({ architectures: ["SmolLM3ForCausalLM"], ...listed, use_sliding_window: true })).toBe(32768);
+    expect(trainingContext({ architectures: ["SmolLM3ForCausalLM"], ...listed, use_sliding_window: false })).toBe(4096);
+    expect(trainingContext({ model_type: "smollm3", ...listed, use_sliding_window: true })).toBe(32768);  // by model_type
     // Phi-3.5-mini and Phi-4-mini: longrope's 4096 (top-level or in rope_scaling).
     const longrope = { type: "longrope", short_factor: [1], long_factor: [1] };
     expect(trainingContext({ ...phi4, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_scaling: longrope })).toBe(4096);

@@ -127,10 +127,19 @@ export function shapeParameters(s: ModelShape): number {
   return layerLinearParameters(s) + embed + (s.tieWordEmbeddings ? 0 : embed) + norms;
 }
 
+/** The architectures whose windows matter here, by model_type (a config without architectures). */
+const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
+  mistral: "MistralForCausalLM",
+  phi3: "Phi3ForCausalLM",
+  qwen2: "Qwen2ForCausalLM",
+  qwen3: "Qwen3ForCausalLM",
+  smollm3: "SmolLM3ForCausalLM",
+};
+
 /**
  * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
  * capped by longrope's original context (Phi-3.5-mini, Phi-4-mini: the short factors' range). Sliding windows are
- * computed as windows where transformers applies them (Mistral's and Phi-3's, Qwen2's and Qwen3's with
+ * computed as windows where transformers applies them (Mistral's and Phi-3's, Qwen2's, Qwen3's and SmolLM3's with
  * use_sliding_window, Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
  * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
  * max_position_embeddings is not given.
@@ -139,9 +148,10 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   const max = posInt(config.max_position_embeddings);
   if (max === null) return null;
   const first: unknown = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
-  const arch = typeof first === "string" ? first : config.model_type === "mistral" ? "MistralForCausalLM" : config.model_type === "phi3" ? "Phi3ForCausalLM" : config.model_type === "qwen2" ? "Qwen2ForCausalLM" : config.model_type === "qwen3" ? "Qwen3ForCausalLM" : "";
+  const arch = typeof first === "string" ? first : (WINDOWED_ARCH_OF_MODEL_TYPE[String(config.model_type)] ?? "");
   if (arch.startsWith("Gemma3")) return max;
-  const computesWindows = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || ((arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM") && config.use_sliding_window === true);
+  const gated = arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM" || arch === "SmolLM3ForCausalLM";  // with use_sliding_window
+  const computesWindows = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || (gated && config.use_sliding_window === true);
   const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");
   let limit = max;
   if (slidingLayer && !computesWindows) {

@@ -43,6 +43,17 @@ void check_against_reference(Loaded& r, const Batch& b, const std::string& what)
   }
 }
 
+// The same, then the gradients with checkpointing (under dropout) bitwise equal to those without: the recompute
+// rebuilds what the family adds to the layer.
+void check_against_reference_and_checkpointed(Loaded& r, const Batch& b, const std::string& what) {
+  check_against_reference(r, b, what);
+  const LossSum plain = run(*r.m, b, true, false);
+  const auto g = grads(*r.m);
+  const LossSum ckpt = run(*r.m, b, true, true);
+  CHECK_EQ(plain.sum, ckpt.sum);
+  CHECK(grads(*r.m) == g);
+}
+
 }  // namespace
 
 TEST(lora_grads_match_reference_fp32_gqa_all_targets) {
@@ -137,13 +148,7 @@ TEST(lora_grads_match_reference_granite) {
   ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
   r.m->init_lora(ls, 1);
   randomize_b(*r.m, 2);
-  const Batch b = packed_batch(37, 8);
-  check_against_reference(r, b, "granite");
-  const LossSum plain = run(*r.m, b, true, false);
-  const auto g = grads(*r.m);
-  const LossSum ckpt = run(*r.m, b, true, true);
-  CHECK_EQ(plain.sum, ckpt.sum);
-  CHECK(grads(*r.m) == g);
+  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "granite");
 }
 
 // SmolLM3: the NoPE layer's q and k gradients skip RoPE's backward; the RoPE layer's do not.
@@ -170,13 +175,7 @@ TEST(lora_grads_match_reference_olmo2) {
   ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
   r.m->init_lora(ls, 1);
   randomize_b(*r.m, 2);
-  const Batch b = packed_batch(37, 8);
-  check_against_reference(r, b, "olmo2");
-  const LossSum plain = run(*r.m, b, true, false);
-  const auto g = grads(*r.m);
-  const LossSum ckpt = run(*r.m, b, true, true);
-  CHECK_EQ(plain.sum, ckpt.sum);
-  CHECK(grads(*r.m) == g);
+  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "olmo2");
 }
 
 // Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.

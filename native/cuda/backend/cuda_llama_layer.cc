@@ -6,6 +6,7 @@
 // attention of its sliding layers, with their own RoPE table. Phi-3 computes q, k, v with one qkv_proj and gate, up
 // with one gate_up_proj: the fused output's columns are copied apart (fused_forward), the gradients joined. Granite
 // scales each sublayer's output before its residual add (residual_scale) and q through its RoPE (q_rope_scale).
+// SmolLM3's NoPE layers skip RoPE; OLMo 2 has Gemma's output norms without input norms, and whole-row q/k norms.
 #include "backend/cuda_llama.h"
 #include "common.cuh"
 #include "model_kernels.h"
@@ -179,8 +180,9 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   if (!skip_inputs) {
     if (qk_norm) {
       // Rows are heads: [N, nh*hd] is [N*nh, hd]; OLMo 2's rows are whole (qk_norm_width).
-      rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh * hd / qk_norm_width(nh), qk_norm_width(nh), eps, stream_);
-      rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / qk_norm_width(nkv), qk_norm_width(nkv), eps, stream_);
+      const int64_t qw = qk_norm_width(nh), kw = qk_norm_width(nkv);
+      rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh * hd / qw, qw, eps, stream_);
+      rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / kw, kw, eps, stream_);
     }
     if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
       rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale);
@@ -285,10 +287,9 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   }
   if (ly.q_norm) {
     // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).
-    rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh * hd / qk_norm_width(nh),
-                     qk_norm_width(nh), stream_);
-    rmsnorm_backward(dk, buf<bf16>(a.k_raw), ly.k_norm, buf<float>(a.rstd_k), dk, false, N * nkv * hd / qk_norm_width(nkv),
-                     qk_norm_width(nkv), stream_);
+    const int64_t qw = qk_norm_width(nh), kw = qk_norm_width(nkv);
+    rmsnorm_backward(dq, buf<bf16>(a.q_raw), ly.q_norm, buf<float>(a.rstd_q), dq, false, N * nh * hd / qw, qw, stream_);
+    rmsnorm_backward(dk, buf<bf16>(a.k_raw), ly.k_norm, buf<float>(a.rstd_k), dk, false, N * nkv * hd / kw, kw, stream_);
   }
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.

@@ -126,7 +126,8 @@ struct LlamaModel::Impl {
   void gate_up_backward(Layer& ly, const float* x, const float* dg, const float* du, float* dx, int64_t N,
                         const Drops& d, const LayerActs& a);
 
-  // Per-layer choices of Gemma 3 (every layer is a full-attention one otherwise).
+  // Per-layer choices: the sliding-window layers (Gemma 3's, Mistral's, Phi-3's, a windowed Qwen's; every layer is a
+  // full-attention one otherwise).
   bool sliding(int l) const { return !cfg.layer_sliding.empty() && cfg.layer_sliding[l]; }
   // SmolLM3's NoPE layers attend without rotating q and k (everything else is Llama's).
   bool rotates(int l) const { return cfg.layer_rope.empty() || cfg.layer_rope[l]; }
@@ -153,9 +154,8 @@ struct LlamaModel::Impl {
                            int64_t N) const;
 
   // Qwen3's q_norm / k_norm: RMSNorm over each head of q [N, nh*hd] and k [N, nkv*hd] (OLMo 2: over all of each row),
-  // before RoPE. In place
-  // (decoding); for training, raw_q / raw_k receive the projections' outputs the norm's backward reads, with the
-  // per-head rstd. Nothing when the model has no q/k norm.
+  // before RoPE. In place (decoding); for training, raw_q / raw_k receive the projections' outputs the norm's backward
+  // reads, with the rstd of each normalized row. Nothing when the model has no q/k norm.
   void qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const;
   // dq, dk (gradients after the norm, in place) → gradients of the projections' outputs.
   void qk_norm_backward(const Layer& ly, float* dq, float* dk, int64_t N, const LayerActs& a) const;

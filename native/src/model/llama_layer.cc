@@ -207,7 +207,7 @@ void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* 
 void LlamaModel::Impl::input_norm_forward(const std::vector<float>& w, const float* x, float* n, float* rstd,
                                           int64_t N) const {
   if (w.empty()) {
-    std::copy(x, x + N * H, n);  // OLMo 2: the sublayer reads its input as is (a copy keeps the layouts Llama's)
+    std::copy(x, x + N * H, n);  // OLMo 2: the sublayer reads its input as is (copied: the layer keeps Llama's buffers)
     return;
   }
   rmsnorm_forward(pool, x, w.data(), n, rstd, N, H, static_cast<float>(cfg.rms_norm_eps));
