@@ -25,6 +25,14 @@ LossSum run(LlamaModel& m, const Batch& b, bool dropout, bool ckpt, uint64_t see
   return m.forward_backward(b, 1.f, dropout, rng, ckpt);
 }
 
+// A rank-3 adapter (alpha 6) on `targets`, with B ≠ 0 so every factor's gradient is non-trivial.
+void adapt(Loaded& r, std::vector<std::string> targets) {
+  LoraSpec ls;
+  ls.rank = 3, ls.alpha = 6, ls.targets = std::move(targets);
+  r.m->init_lora(ls, 1);
+  randomize_b(*r.m, 2);
+}
+
 // Every LoRA gradient against central differences of the reference loss in double (step 1e-3: truncation
 // error ~1e-7, far below fp32 noise of the analytic gradient).
 void check_against_reference(Loaded& r, const Batch& b, const std::string& what) {
@@ -59,10 +67,7 @@ void check_against_reference_and_checkpointed(Loaded& r, const Batch& b, const s
 TEST(lora_grads_match_reference_fp32_gqa_all_targets) {
   ThreadPool pool(2);
   auto r = load_tiny(TinySpec{}, pool, 21);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
   check_against_reference(r, packed_batch(37, 3), "fp32");
 }
 
@@ -115,10 +120,7 @@ TEST(lora_grads_match_reference_qwen3_qk_norm) {
   TinySpec s;
   s.qk_norm = true, s.hd = 16, s.nkv = 1;
   auto r = load_tiny(s, pool, 24);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
   check_against_reference(r, packed_batch(37, 8), "qwen3");
 }
 
@@ -129,10 +131,7 @@ TEST(lora_grads_match_reference_gemma3) {
   TinySpec s;
   s.gemma = true, s.tie = true, s.hd = 16, s.nkv = 2, s.window = 3, s.qpas = 12;
   auto r = load_tiny(s, pool, 25);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
   check_against_reference(r, packed_batch(37, 8), "gemma3");
 }
 
@@ -144,10 +143,7 @@ TEST(lora_grads_match_reference_granite) {
   TinySpec s;
   s.granite = true, s.tie = true, s.nkv = 1;
   auto r = load_tiny(s, pool, 26);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
   check_against_reference_and_checkpointed(r, packed_batch(37, 8), "granite");
 }
 
@@ -157,10 +153,7 @@ TEST(lora_grads_match_reference_smollm3) {
   TinySpec s;
   s.smollm3 = true, s.tie = true;
   auto r = load_tiny(s, pool, 28);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
   check_against_reference(r, packed_batch(37, 8), "smollm3");
 }
 
@@ -171,10 +164,7 @@ TEST(lora_grads_match_reference_olmo2) {
   TinySpec s;
   s.olmo2 = true, s.nkv = 1;
   auto r = load_tiny(s, pool, 32);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
   check_against_reference_and_checkpointed(r, packed_batch(37, 8), "olmo2");
 }
 
@@ -184,10 +174,7 @@ TEST(lora_grads_match_reference_mistral_window) {
   TinySpec s;
   s.window_all = 3, s.nkv = 1;
   auto r = load_tiny(s, pool, 27);
-  LoraSpec ls;
-  ls.rank = 3, ls.alpha = 6, ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
-  r.m->init_lora(ls, 1);
-  randomize_b(*r.m, 2);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
   check_against_reference(r, packed_batch(37, 8), "mistral window");
 }
 
