@@ -50,8 +50,7 @@ let server: RouteServer;
 beforeAll(async () => {
   mkdirSync(modelsRoot, { recursive: true });
   writeTinyModel({ dir: path.join(modelsRoot, "tiny-chat"), preset: "tiny", seed: 7 });
-  // A Phi-3 with a 256-key window under its 512 positions, as Phi-3-mini-4k's 2047 under 4096: computed as a window,
-  // it leaves the trainer's context at 512.
+  // A Phi-3 with a 256-key window under 512 positions (Phi-3-mini-4k: 2047 under 4096), computed as a window.
   const phi3 = writeTinyModel({ dir: path.join(modelsRoot, "tiny-phi3"), preset: "tiny", seed: 7, phi3: true });
   writeFileSync(path.join(phi3.dir, "config.json"), JSON.stringify({ ...phi3.config, sliding_window: 256 }, null, 2));
   server = await serveRoutes([

@@ -1,7 +1,7 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) on tiny models:
-// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, Phi-3's fused projections,
-// Granite's multipliers, llama3 RoPE scaling, packed
-// segments, an adapter; KV-cache decoding; LoRA import/export; bad input.
+// fp32 / bf16 sources, NF4 (+ double quant), GQA, tied embeddings, Qwen2 bias, Qwen3 q/k norms, Gemma 3, Phi-3's fused
+// projections, llama3 RoPE scaling, packed segments, an adapter; KV-cache decoding (every family); LoRA
+// import/export; bad input. The other families' forwards are test_model_families.cc.
 #include <algorithm>
 #include <tuple>
 
@@ -9,52 +9,12 @@
 #include "model/decoder.h"
 #include "kernels/isa.h"
 #include "merge.h"
+#include "test_model_checks.h"
 #include "test_model_util.h"
 
 using namespace tf;
 using namespace tf_test;
 
-namespace {
-
-void check_logits_match(Loaded& r, const RefLora* lora, double tol) {
-  const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 5, 21, 9, 30};
-  const auto got = r.m->logits(toks);
-  const auto want = ref_logits(r.tm, lora, toks, 1, int(toks.size()), {}, {});
-  REQUIRE(got.size() == want.size());
-  double md = 0;
-  for (size_t i = 0; i < got.size(); ++i) md = std::max(md, std::fabs(got[i] - want[i]));
-  if (!(md <= tol)) report(__FILE__, __LINE__, "logits differ from the reference by " + show(md));
-  // Loss of a packed batch (positions restart, attention stays inside segments).
-  const Batch b = packed_batch(r.tm.s.V, 9);
-  const LossSum ls = r.m->forward_loss(b);
-  const double want_loss = ref_loss(ref_logits(r.tm, lora, b.tokens, b.B, b.T, b.positions, b.segments), b.targets, r.tm.s.V);
-  CHECK_NEAR(ls.sum, want_loss, 1e-4 * std::max(1.0, want_loss));
-  CHECK_EQ(ls.count, int64_t(std::count_if(b.targets.begin(), b.targets.end(), [](int t) { return t >= 0; })));
-}
-
-// With an adapter on `targets` (B ≠ 0, so it changes the function), the forward against the reference's.
-void check_adapted_logits_match(Loaded& r, std::vector<std::string> targets) {
-  LoraSpec ls;
-  ls.rank = 2, ls.alpha = 4, ls.targets = std::move(targets);
-  r.m->init_lora(ls, 3);
-  randomize_b(*r.m, 4);
-  RefLora lora = ref_lora(*r.m);
-  check_logits_match(r, &lora, 1e-4);
-}
-
-const std::vector<std::string> kAllProjections = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
-
-// The largest difference between two models' logits on the same 5 tokens: what a family's difference from Llama
-// must change (or the reference comparisons could not tell it was computed).
-double max_logit_gap(Loaded& a, Loaded& b) {
-  const std::vector<int32_t> toks = {3, 17, 0, 36, 5};
-  const auto la = a.m->logits(toks), lb = b.m->logits(toks);
-  double md = 0;
-  for (size_t i = 0; i < la.size(); ++i) md = std::max(md, std::fabs(double(la[i]) - lb[i]));
-  return md;
-}
-
-}  // namespace
 
 TEST(forward_matches_reference_fp32_gqa_untied) {
   ThreadPool pool(2);
@@ -219,117 +179,6 @@ TEST(phi3_fused_projections_match_reference_and_keep_their_names) {
   // An adapter of the unfused family does not load into a Phi-3.
   llama.m->init_lora(LoraSpec{}, 2);
   CHECK_THROWS(r.m->load_lora(llama.m->export_lora("llama")), "model.layers.0.self_attn.q_proj does not exist in this base");
-}
-
-// Phi-3.5-mini / Phi-4-mini: longrope (frequencies over short factors, cos and sin scaled by the attention factor)
-// and, for Phi-4-mini, RoPE on 6 of 8 head dimensions only; with GQA and NF4.
-TEST(phi3_longrope_and_partial_rotary_match_reference) {
-  ThreadPool pool(2);
-  for (int rotary : {0, 6}) {
-    TinySpec s;
-    s.phi3 = true, s.longrope = true, s.rotary = rotary, s.nf4 = rotary > 0;
-    auto r = load_tiny(s, pool, 17);
-    CHECK_EQ(r.m->config().max_position_embeddings, 64);  // original_max_position_embeddings, not 256
-    check_logits_match(r, nullptr, 1e-4);
-    LoraSpec ls;
-    ls.rank = 2, ls.alpha = 4, ls.targets = {"qkv_proj", "o_proj"};
-    r.m->init_lora(ls, 3);
-    randomize_b(*r.m, 4);
-    RefLora lora = ref_lora(*r.m);
-    check_logits_match(r, &lora, 1e-4);
-  }
-  // Without them the same weights give other logits: the reference would catch RoPE left plain.
-  TinySpec plain, scaled;
-  plain.phi3 = scaled.phi3 = true;
-  scaled.longrope = true, scaled.rotary = 6;
-  auto a = load_tiny(plain, pool, 17), b = load_tiny(scaled, pool, 17);
-  CHECK(max_logit_gap(a, b) > 1e-2);
-}
-
-// Granite: the embedding, score, residual and logit multipliers (3, 1/hd, 0.5, 1/4 in the tiny model), tied, with an
-// adapter on every module and NF4; each multiplier changes the logits (the reference would catch one left out).
-TEST(granite_multipliers_match_reference) {
-  ThreadPool pool(2);
-  for (bool nf4 : {false, true}) {
-    TinySpec s;
-    s.granite = true, s.tie = true, s.nf4 = nf4;
-    auto r = load_tiny(s, pool, 23);
-    CHECK_EQ(r.m->config().model_type, std::string("granite"));
-    check_logits_match(r, nullptr, 1e-4);
-    check_adapted_logits_match(r, kAllProjections);
-  }
-  TinySpec llama, granite;
-  llama.tie = granite.tie = true;
-  granite.granite = true;
-  auto a = load_tiny(llama, pool, 23), b = load_tiny(granite, pool, 23);
-  CHECK(max_logit_gap(a, b) > 1e-2);
-}
-
-// Mistral's and Phi-3's windows on every layer (4 and 3 keys, crossed by the 9-token inputs and the packed batch),
-// computed as windows where the trainer once capped the context at the window; with adapters, NF4 on the Phi-3.
-TEST(mistral_and_phi3_windows_match_reference) {
-  ThreadPool pool(2);
-  for (bool phi3 : {false, true}) {
-    TinySpec s;
-    s.window_all = phi3 ? 3 : 4, s.phi3 = phi3, s.nf4 = phi3;
-    auto r = load_tiny(s, pool, 29);
-    CHECK_EQ(r.m->config().model_type, std::string(phi3 ? "phi3" : "mistral"));
-    CHECK_EQ(r.m->config().max_position_embeddings, 64);  // the context, not the window
-    check_logits_match(r, nullptr, 1e-4);
-    check_adapted_logits_match(r, phi3 ? std::vector<std::string>{"qkv_proj", "o_proj", "gate_up_proj", "down_proj"}
-                                       : kAllProjections);
-  }
-  // The window matters: the same weights without it give other logits past the window.
-  TinySpec windowed, full;
-  windowed.window_all = 4;
-  auto a = load_tiny(windowed, pool, 29), b = load_tiny(full, pool, 29);
-  const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 9, 21};
-  const auto la = a.m->logits(toks), lb = b.m->logits(toks);
-  double early = 0, late = 0;  // the first 4 positions' logits (the window holds every key there), and the rest
-  for (size_t i = 0; i < la.size(); ++i) {
-    double& d = i < 4 * size_t(windowed.V) ? early : late;
-    d = std::max(d, std::fabs(double(la[i]) - lb[i]));
-  }
-  CHECK(early < 1e-6);  // within the window, the same function
-  CHECK(late > 1e-3);
-}
-
-// SmolLM3: layer 1 of 2 attends without RoPE (a NoPE layer), tied; with adapters and NF4. Without the NoPE layer the
-// same weights give other logits.
-TEST(smollm3_nope_layers_match_reference) {
-  ThreadPool pool(2);
-  for (bool nf4 : {false, true}) {
-    TinySpec s;
-    s.smollm3 = true, s.tie = true, s.nf4 = nf4;
-    auto r = load_tiny(s, pool, 31);
-    CHECK_EQ(r.m->config().model_type, std::string("smollm3"));
-    CHECK(r.m->config().layer_rope == std::vector<char>({1, 0}));
-    check_logits_match(r, nullptr, 1e-4);
-    check_adapted_logits_match(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
-  }
-  TinySpec smol, llama;
-  smol.smollm3 = smol.tie = llama.tie = true;
-  auto a = load_tiny(smol, pool, 31), b = load_tiny(llama, pool, 31);
-  CHECK(max_logit_gap(a, b) > 1e-2);
-}
-
-// OLMo 2: no input norms, output norms before each residual add, q and k normalized whole (not per head); GQA, with
-// adapters and NF4.
-TEST(olmo2_output_norms_and_whole_qk_norms_match_reference) {
-  ThreadPool pool(2);
-  for (bool nf4 : {false, true}) {
-    TinySpec s;
-    s.olmo2 = true, s.nf4 = nf4;
-    auto r = load_tiny(s, pool, 33);
-    CHECK_EQ(r.m->config().model_type, std::string("olmo2"));
-    check_logits_match(r, nullptr, 1e-4);
-    check_adapted_logits_match(r, kAllProjections);
-  }
-  // Its parameters: per layer two H norms and the two whole q/k norms, no input norms.
-  TinySpec s;
-  s.olmo2 = true;
-  auto r = load_tiny(s, pool, 33);
-  CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 48 + 2 * 32 + 32 + 16) + 32));
 }
 
 TEST(forward_matches_reference_llama3_rope_scaling_mqa) {

@@ -1,0 +1,25 @@
+#pragma once
+// What config.cc and config_families.cc share while reading config.json: the typed key readers (null counts as
+// absent, as transformers treats it) and the per-family readers parse_model_config calls. Not part of the public API
+// (io/config.h).
+#include <string>
+
+#include "common/json.h"
+#include "io/config.h"
+
+namespace tf::config_read {
+
+const Json* present(const Json& j, const char* key);  // the value, or null when absent or null
+int get_int(const Json& j, const char* key, int def, const std::string& src);
+double get_double(const Json& j, const char* key, double def, const std::string& src);
+std::string num(double x);  // a number as config.json writes it: 0.1, not 0.100000
+
+// config_families.cc
+void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family);
+void refuse_phi3_differences(const Json& j, const std::string& src);
+void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c);
+void parse_windows(const Json& j, const std::string& src, ModelConfig& c);
+void parse_smollm3(const Json& j, const std::string& src, ModelConfig& c);
+void parse_granite(const Json& j, const std::string& src, ModelConfig& c);
+
+}  // namespace tf::config_read
