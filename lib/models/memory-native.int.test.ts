@@ -46,6 +46,8 @@ describe("memory estimate vs the native CPU trainer", () => {
       });
       const estimate = estimateMemory({ shape: described.shape!, parameters: described.parameters!, seqLen: T, batchSize: B, lora: { rank: 16, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, doubleQuant: true, precision: "fp32" }, method);
       expect(described.parameters).toBe(model.info().numParameters);
+      // The binding reports the norms' layout the estimate reads (OLMo 2: whole-row q/k norms, no input norms).
+      expect(model.info()).toMatchObject({ qkNormWhole: family === "olmo2", inputNorms: family !== "olmo2", sandwichNorms: family === "gemma3" || family === "olmo2" });
       expect(Math.abs(estimate.parts.weights - model.info().weightBytes) / model.info().weightBytes).toBeLessThan(0.001);
       expect(reported).toBeGreaterThan(0);
       expect(Math.abs(estimate.total - reported) / reported).toBeLessThan(0.001);

@@ -202,6 +202,9 @@ TEST(config_smollm3_nope_layers) {
                "s.json: no_rope_layers has 1 entries for 2 layers");
   CHECK_THROWS(parse_model_config(minimal(R"("no_rope_layers": [1, 2])", "SmolLM3ForCausalLM"), "s.json"),
                "no_rope_layers holds 2; 1 (RoPE) or 0 (none) expected");
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_dropout": 0.1)", "SmolLM3ForCausalLM"), "s.json"),
+               "attention_dropout = 0.1 is not supported (training applies LoRA dropout only); set it to 0.0 as the "
+               "published SmolLM3 checkpoints have it");
 }
 
 // OLMo-2-1124-7B's config.json (the fields read, plus a few ignored): output norms instead of input norms, q and k
