@@ -40,16 +40,20 @@ export type ModelInfo = {
   headDim: number;
   maxPositionEmbeddings: number;
   tieWordEmbeddings: boolean;
-  /** Qwen3, Gemma 3: each head of q and k is RMS-normalized (q_norm, k_norm) before RoPE; OLMo 2: all of q and of k. */
+  /** Qwen3, Gemma 3 (not Gemma 2): each head of q and k is RMS-normalized (q_norm, k_norm) before RoPE; OLMo 2: all of q and of k. */
   qkNorm: boolean;
   /** OLMo 2: q_norm and k_norm normalize whole rows (nh·hd, nkv·hd values), not each head. */
   qkNormWhole: boolean;
-  /** Gemma 3, OLMo 2: each sublayer's output is normalized (post_attention / post_feedforward norms) before its residual add. */
+  /** Gemma 2 and 3, OLMo 2: each sublayer's output is normalized (post_attention / post_feedforward norms) before its residual add. */
   sandwichNorms: boolean;
   /** False on OLMo 2: the sublayers' inputs are not normalized (no input_layernorm, no MLP input norm). */
   inputNorms: boolean;
   /** Phi-3 / Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj; LoRA adapts those fused modules. */
   fusedProjections: boolean;
+  /** Gemma 2's attn_logit_softcapping: each scaled score s becomes cap·tanh(s / cap) before the softmax (0 = none). */
+  attnSoftcap: number;
+  /** Gemma 2's final_logit_softcapping: the logits scored, sampled and trained on are capped likewise (0 = none). */
+  logitSoftcap: number;
   eosTokenIds: number[];
   /** All parameters, embedding included. */
   numParameters: number;

@@ -74,12 +74,14 @@ int64_t cross_entropy_scratch_floats(int64_t N, int64_t V);
 // Fused forward + backward over vocabulary chunks: losses [N] (0 for ignored rows; may be null), *result, and
 // logits overwritten by grad_scale s_i (softmax - onehot) (zero rows where target == -1), s_i = scales[i] when
 // scales [N] (device) is given, else 1.
+// softcap > 0 (Gemma 2's final_logit_softcapping): the loss is of softcap·tanh(z / softcap), computed in fp32 from
+// the bf16 logits as read, and the gradient is with respect to the logits as given (times 1 − tanh²), as the CPU's.
 void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
                                     CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
-                                    const float* scales = nullptr);
+                                    const float* scales = nullptr, float softcap = 0.f);
 // The loss alone (losses, *result as above; scratch as above): the logits are left untouched.
 void cross_entropy_forward(const bf16* logits, const int32_t* targets, float* losses, CeSumDevice* result,
-                           float* scratch, int64_t N, int64_t V, cudaStream_t stream);
+                           float* scratch, int64_t N, int64_t V, cudaStream_t stream, float softcap = 0.f);
 
 // ---- adamw.cu (train/adamw.h) ----
 // One tensor, step t (1-based): torch AdamW in fp32 master weights and moments, same operation order as the CPU.
@@ -110,6 +112,9 @@ void gemm_bf16_f32out(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t 
 // hd: any multiple of 8 up to 256 (64 and 128, the Llama shapes, are the tuned paths).
 struct AttnDims {
   int64_t B = 0, T = 0, nh = 0, nkv = 0, hd = 0;
+  // Gemma 2's soft cap (0 = none): each scaled score s is softcap·tanh(s / softcap) before the mask and softmax (lse
+  // is of the capped scores), and backward goes through it (times 1 − tanh²), as the CPU's AttnShape::softcap.
+  float softcap = 0.f;
 };
 void attention_forward(const AttnDims& d, const bf16* q, const bf16* k, const bf16* v, const int32_t* seg_start,
                        float* lse, bf16* out, cudaStream_t stream);
@@ -127,6 +132,7 @@ void attention_backward(const AttnDims& d, const bf16* q, const bf16* k, const b
 struct AttnDecodeDims {
   int64_t n = 0, len0 = 0, nh = 0, nkv = 0, hd = 0;
   int64_t window = 0;
+  float softcap = 0.f;  // as AttnDims::softcap
 };
 void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cache, const bf16* v_cache, bf16* out,
                       cudaStream_t stream);
@@ -144,6 +150,7 @@ struct DecodeSeq {
 struct AttnDecodeStepDims {
   int64_t n = 0, nh = 0, nkv = 0, hd = 0, layer = 0;
   int64_t window = 0;
+  float softcap = 0.f;  // as AttnDims::softcap
 };
 void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf16* k_new, const bf16* v_new,
                            const DecodeSeq* seqs, bf16* out, cudaStream_t stream);
@@ -195,5 +202,8 @@ void cast_bf16_to_f32(const bf16* in, float* out, int64_t n, cudaStream_t stream
 void add_inplace_bf16(bf16* y, const bf16* x, int64_t n, cudaStream_t stream, float y_scale = 1.f);
 // out[i] = in[i] · s (the gradient reaching a scaled sublayer output), bf16 storage, fp32 arithmetic.
 void scale_bf16(bf16* out, const bf16* in, float s, int64_t n, cudaStream_t stream);
+// z[i] = softcap · tanh(z[i] / softcap) in place (Gemma 2's capped logits for scoring and sampling; kernels::
+// softcap_logits); softcap <= 0 enqueues nothing.
+void softcap_f32(float* z, int64_t n, float softcap, cudaStream_t stream);
 
 }  // namespace tf::cuda

@@ -28,6 +28,7 @@ using namespace attention_detail;
 // kRowBlocks mma (two at hd <= 64: half the shared-memory traffic per product, the limit of this loop). Per key
 // tile (double-buffered: the next tile's cp.async runs while this one is used), for each row block:
 //   S = Q Kᵀ: key_tile/8 accumulators of 16x8 (mma m16n8k16), K's rows read by ldmatrix as the B operand;
+//   Gemma 2's soft cap on each score (attention_math.h AttnSoftcap) when on;
 //   masking (only in tiles that cut through some row's visible keys), then the online softmax per row on the
 //   raw scores, the scale folded into each exp2 (attention_math.h OnlineSoftmax): lane (g, t) holds columns 2t,
 //   2t+1 of every 8-key block for rows g and g+8, so a row's max and sum are reduced over the 4 lanes of a quad
@@ -44,7 +45,8 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
                                                                 const bf16* __restrict__ v,
                                                                 const int32_t* __restrict__ seg, float* __restrict__ lse,
                                                                 bf16* __restrict__ out, int64_t T, int64_t nh,
-                                                                int64_t nkv, int hd, float scale) {
+                                                                int64_t nkv, int hd, float scale,
+                                                                AttnSoftcap cap) {
   constexpr int kKeyTile = attn_forward_key_tile(kMaxFrags);
   constexpr int kRows = attn_forward_rows_per_warp(kMaxFrags) / 16;  // 16-row blocks per warp
   constexpr int kKeyBlocks = kKeyTile / 8;             // 16x8 score accumulators per row block
@@ -152,6 +154,18 @@ __global__ void __launch_bounds__(128) attention_forward_kernel(const AttnForwar
         }
       }
 
+    // Gemma 2's soft cap, before the mask (block-uniform branch).
+    if (cap.on()) {
+#pragma unroll
+      for (int rb = 0; rb < kRows; ++rb)
+#pragma unroll
+        for (int n = 0; n < kKeyBlocks; ++n)
+#pragma unroll
+          for (int e = 0; e < 4; ++e) {
+            float th;
+            s[rb][n][e] = cap.apply(s[rb][n][e], th);
+          }
+    }
     // Mask (causal, segments, keys past T, rows past T: -inf) on the raw scores, only in tiles where some row of
     // the warp may not see some key (the test is warp-uniform, so the branch does not diverge); then the online
     // softmax per row, on raw scores (OnlineSoftmax folds the scale into the exponent: an FFMA and an exp2 per
@@ -274,8 +288,9 @@ void launch_forward(const AttnForwardPlan& p, const AttnDims& d, const bf16* q, 
   auto kernel = attention_forward_kernel<kMaxFrags>;
   prepare_smem(kernel, "forward", p.smem_bytes);
   const dim3 grid(unsigned(p.grid_x), unsigned(p.grid_y), unsigned(p.grid_z));
+  const float scale = attn_scale(d.hd);
   kernel<<<grid, p.threads, size_t(p.smem_bytes), stream>>>(p, q, k, v, seg, lse, out, d.T, d.nh, d.nkv, int(d.hd),
-                                                             attn_scale(d.hd));
+                                                             scale, AttnSoftcap::of(d.softcap, scale));
   CUDA_CHECK_LAUNCH();
 }
 

@@ -52,7 +52,8 @@ __global__ void attention_row_dot_kernel(const bf16* __restrict__ out, const bf1
 // staged in shared memory):
 //   Sᵀ = K_w Qᵀ and dPᵀ = V_w dOᵀ: A = the warp's K (or V) rows by ldmatrix, B = Q's (dO's) rows read
 //     non-transposed (B[dim][query] = Q[query][dim]); tile/8 accumulators of 16 keys x 8 queries each;
-//   Pᵀ = exp(S·scale - lse) where visible, dSᵀ = Pᵀ ∘ (dPᵀ - D), element by element on the accumulators (lane (g, t)
+//   Pᵀ = exp(S·scale - lse) where visible, dSᵀ = Pᵀ ∘ (dPᵀ - D) (Gemma 2: of the capped S, dS times the cap's slope),
+//     element by element on the accumulators (lane (g, t)
 //     holds keys g and g+8, queries 2t, 2t+1 of each 8-query block); the exp as one FFMA and an exp2 on the raw
 //     score (attention_math.h attn_bwd_prob), the mask only where the tile cuts through some query's visible keys;
 //   dV_w += Pᵀ dO and dK_w += dSᵀ Q: Pᵀ and dSᵀ, rounded to bf16 pairs, are A operands as they lie; dO and Q are
@@ -68,7 +69,7 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     const AttnBackwardPlan p, const bf16* __restrict__ q, const bf16* __restrict__ k, const bf16* __restrict__ v,
     const bf16* __restrict__ dout, const int32_t* __restrict__ seg, const float* __restrict__ lse,
     const float* __restrict__ Dg, float* __restrict__ dq_acc, float* __restrict__ dk_part,
-    float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale) {
+    float* __restrict__ dv_part, int64_t T, int64_t nh, int64_t nkv, int hd, float scale, AttnSoftcap cap) {
   constexpr int kTile = attn_backward_tile(kMaxFrags);  // keys per block = queries per step (4 warps, or 2 above hd 128)
   constexpr int kQueryBlocks = kTile / 8;          // 16x8 accumulators of Sᵀ and dPᵀ per warp
   extern __shared__ __align__(128) unsigned char smem[];
@@ -165,15 +166,28 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
     // Tiles away from the diagonal and from segment edges skip the per-element mask.
     const bool whole = warp_k0 + 15 <= int(q0) && segs.hi <= warp_k0;
 
-    // Pᵀ = exp(Sᵀ·scale - lse) where query i sees key j, else 0. Query columns 2t, 2t+1 of each 8-query block:
-    // their statistics are read as pairs.
-    float pt[kQueryBlocks][4];
+    // Sᵀ and dPᵀ, then per element Pᵀ = exp(Sᵀ·scale - lse) and dSᵀ = Pᵀ ∘ (dPᵀ - D) (with Gemma 2's soft cap: P of
+    // the capped score, dS times the cap's slope 1 − tanh², so no second array holds the slopes); both zeroed where
+    // query i does not see key j. Query columns 2t, 2t+1 of each 8-query block: their statistics are read as pairs.
+    float pt[kQueryBlocks][4], dst[kQueryBlocks][4];
     rows_times_tile_t(sk, sq, pt);
+    rows_times_tile_t(sv, sdo, dst);
 #pragma unroll
     for (int n = 0; n < kQueryBlocks; ++n) {
       const float2 nl = *reinterpret_cast<const float2*>(sneg_lse2 + n * 8 + 2 * t);
-      pt[n][0] = attn_bwd_prob(pt[n][0], c, nl.x), pt[n][1] = attn_bwd_prob(pt[n][1], c, nl.y);
-      pt[n][2] = attn_bwd_prob(pt[n][2], c, nl.x), pt[n][3] = attn_bwd_prob(pt[n][3], c, nl.y);
+      const float2 dd = *reinterpret_cast<const float2*>(sd + n * 8 + 2 * t);
+#pragma unroll
+      for (int e = 0; e < 4; ++e) {
+        const float neg_lse2 = e % 2 ? nl.y : nl.x, D = e % 2 ? dd.y : dd.x;
+        float slope = 1.f;
+        if (cap.on()) {  // block-uniform
+          float th;
+          pt[n][e] = cap.apply(pt[n][e], th);
+          slope = 1.f - th * th;
+        }
+        pt[n][e] = attn_bwd_prob(pt[n][e], c, neg_lse2);
+        dst[n][e] = attn_dscore(pt[n][e], dst[n][e], D) * slope;
+      }
     }
     if (!whole) {
 #pragma unroll
@@ -181,18 +195,9 @@ __global__ void __launch_bounds__(128) attention_backward_kernel(
 #pragma unroll
         for (int e = 0; e < 2; ++e) {
           const int col = n * 8 + 2 * t + e, i = int(q0) + col;
-          if (!attn_visible(i, j_lo, sseg[col])) pt[n][e] = 0.f;
-          if (!attn_visible(i, j_hi, sseg[col])) pt[n][2 + e] = 0.f;
+          if (!attn_visible(i, j_lo, sseg[col])) pt[n][e] = dst[n][e] = 0.f;
+          if (!attn_visible(i, j_hi, sseg[col])) pt[n][2 + e] = dst[n][2 + e] = 0.f;
         }
-    }
-    // dSᵀ = Pᵀ ∘ (dPᵀ - D).
-    float dst[kQueryBlocks][4];
-    rows_times_tile_t(sv, sdo, dst);
-#pragma unroll
-    for (int n = 0; n < kQueryBlocks; ++n) {
-      const float2 dd = *reinterpret_cast<const float2*>(sd + n * 8 + 2 * t);
-      dst[n][0] = attn_dscore(pt[n][0], dst[n][0], dd.x), dst[n][1] = attn_dscore(pt[n][1], dst[n][1], dd.y);
-      dst[n][2] = attn_dscore(pt[n][2], dst[n][2], dd.x), dst[n][3] = attn_dscore(pt[n][3], dst[n][3], dd.y);
     }
 
     // Both as bf16 A operands (16 keys x 16 queries each), and dSᵀ into shared memory for dQ.
@@ -306,7 +311,8 @@ void launch_backward(const AttnBackwardPlan& p, const AttnDims& d, const bf16* q
   kernel<<<grid, p.threads, size_t(p.smem_bytes), stream>>>(p, q, k, v, dout, seg, lse, scratch + p.scratch_d_offset,
                                                              scratch + p.scratch_dq_offset, scratch + p.scratch_dk_offset,
                                                              scratch + p.scratch_dv_offset, d.T, d.nh, d.nkv,
-                                                             int(d.hd), attn_scale(d.hd));
+                                                             int(d.hd), attn_scale(d.hd),
+                                                             AttnSoftcap::of(d.softcap, attn_scale(d.hd)));
   CUDA_CHECK_LAUNCH();
 }
 

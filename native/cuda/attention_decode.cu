@@ -55,13 +55,18 @@ __device__ void merge_warps(int hd, const float* s_max, const float* s_sum, cons
   }
 }
 
-// One (row, query head) block: the scaled query (sq, shared) against `keys` keys. The block's warps take every
-// kWarps-th key, lanes split the head dimension, each warp keeps an online softmax (running max, Σexp, weighted V
-// sum), and the warps' partial softmaxes are merged at the end into orow. s_max, s_sum, s_acc: shared scratch.
-// For any hd and alignment; attend_grouped is the path for the usual ones.
+// A scaled score under Gemma 2's soft cap (softcap·tanh(s / softcap); softcap 0: s itself), as the CPU's.
+__device__ __forceinline__ float capped_score(float s, float softcap) {
+  return softcap > 0.f ? softcap * tanhf(s / softcap) : s;
+}
+
+// One (row, query head) block: the scaled query (sq, shared) against `keys` keys (scores soft-capped when
+// softcap > 0). The block's warps take every kWarps-th key, lanes split the head dimension, each warp keeps an online
+// softmax (running max, Σexp, weighted V sum), and the warps' partial softmaxes are merged at the end into orow.
+// s_max, s_sum, s_acc: shared scratch. For any hd and alignment; attend_grouped is the path for the usual ones.
 template <class Rows>
-__device__ void attend(const float* sq, int64_t first, int64_t keys, const Rows& rows, int hd, float* s_max,
-                       float* s_sum, float (*s_acc)[kMaxHd], bf16* orow) {
+__device__ void attend(const float* sq, int64_t first, int64_t keys, const Rows& rows, int hd, float softcap,
+                       float* s_max, float* s_sum, float (*s_acc)[kMaxHd], bf16* orow) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   float m = -INFINITY, s = 0.f, acc[kDimsPerLane];
 #pragma unroll
@@ -70,7 +75,7 @@ __device__ void attend(const float* sq, int64_t first, int64_t keys, const Rows&
     const bf16* kr = rows.key(j);
     float dot = 0.f;
     for (int d = lane; d < hd; d += 32) dot += sq[d] * to_f(kr[d]);
-    dot = warp_sum(dot);
+    dot = capped_score(warp_sum(dot), softcap);
     const float m_new = fmaxf(m, dot);
     const float corr = attn_exp(m - m_new), p = attn_exp(dot - m_new);
     s = s * corr + p;
@@ -94,8 +99,8 @@ __device__ void attend(const float* sq, int64_t first, int64_t keys, const Rows&
 // a key's dot product needs log2 G shuffles rather than 5 (hd 64: 4 keys per step, 3 shuffles). Each group keeps
 // its own online softmax; the warp's groups are merged by shuffles at the end, then the warps as in attend.
 template <class Rows>
-__device__ void attend_grouped(const float* sq, int64_t first, int64_t keys, const Rows& rows, int hd, float* s_max,
-                               float* s_sum, float (*s_acc)[kMaxHd], bf16* orow) {
+__device__ void attend_grouped(const float* sq, int64_t first, int64_t keys, const Rows& rows, int hd, float softcap,
+                               float* s_max, float* s_sum, float (*s_acc)[kMaxHd], bf16* orow) {
   const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
   const int G = attn_decode_group_lanes(hd), groups = 32 / G, group = lane / G, d0 = 8 * (lane % G);
   const bool has_dims = d0 < hd;
@@ -115,6 +120,7 @@ __device__ void attend_grouped(const float* sq, int64_t first, int64_t keys, con
     }
     for (int off = G / 2; off >= 1; off >>= 1) dot += __shfl_xor_sync(0xffffffffu, dot, off);  // within the group
     if (valid) {
+      dot = capped_score(dot, softcap);
       const float m_new = fmaxf(m, dot);
       const float corr = attn_exp(m - m_new), p = attn_exp(dot - m_new);
       s = s * corr + p;
@@ -165,7 +171,7 @@ __device__ __forceinline__ void load_query(float* sq, const bf16* qrow, int hd, 
 __global__ void __launch_bounds__(kDecodeThreads)
     attention_decode_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_cache,
                             const bf16* __restrict__ v_cache, bf16* __restrict__ out, int64_t len0, int64_t nh,
-                            int64_t nkv, int hd, float scale, int64_t window) {
+                            int64_t nkv, int hd, float scale, int64_t window, float softcap) {
   __shared__ float sq[kMaxHd];
   __shared__ float s_max[kWarps], s_sum[kWarps];
   __shared__ float s_acc[kWarps][kMaxHd];
@@ -175,9 +181,9 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const CacheRows rows{k_cache, v_cache, nkv * hd, g * hd};
   const int64_t first = first_visible(len0 + row, window);
   if (grouped_rows(hd, k_cache, v_cache))  // block-uniform
-    attend_grouped(sq, first, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend_grouped(sq, first, len0 + row + 1, rows, hd, softcap, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
   else
-    attend(sq, first, len0 + row + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend(sq, first, len0 + row + 1, rows, hd, softcap, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
 }
 
 // A decode step (one new token per sequence): block (sequence, query head). The first query head of each kv group
@@ -187,7 +193,7 @@ __global__ void __launch_bounds__(kDecodeThreads)
     attention_decode_step_kernel(const bf16* __restrict__ q, const bf16* __restrict__ k_new,
                                  const bf16* __restrict__ v_new, const DecodeSeq* __restrict__ seqs, int64_t layer,
                                  bf16* __restrict__ out, int64_t nh, int64_t nkv, int hd, float scale,
-                                 int64_t window) {
+                                 int64_t window, float softcap) {
   __shared__ float sq[kMaxHd];
   __shared__ float s_max[kWarps], s_sum[kWarps];
   __shared__ float s_acc[kWarps][kMaxHd];
@@ -206,9 +212,9 @@ __global__ void __launch_bounds__(kDecodeThreads)
   const StepRows rows{CacheRows{kc, vc, nkv * hd, g * hd}, kn, vn, seq.len0};
   const int64_t first = first_visible(seq.len0, window);
   if (grouped_rows(hd, kc, vc, kn, vn))  // block-uniform
-    attend_grouped(sq, first, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend_grouped(sq, first, seq.len0 + 1, rows, hd, softcap, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
   else
-    attend(sq, first, seq.len0 + 1, rows, hd, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
+    attend(sq, first, seq.len0 + 1, rows, hd, softcap, s_max, s_sum, s_acc, out + (row * nh + h) * hd);
 }
 
 }  // namespace
@@ -223,7 +229,7 @@ void attention_decode(const AttnDecodeDims& d, const bf16* q, const bf16* k_cach
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
   TF_CHECK(d.window >= 0, "attention_decode: negative window");
   attention_decode_kernel<<<grid, kDecodeThreads, 0, stream>>>(q, k_cache, v_cache, out, d.len0, d.nh, d.nkv, int(d.hd),
-                                                         attn_scale(d.hd), d.window);
+                                                         attn_scale(d.hd), d.window, d.softcap);
   CUDA_CHECK_LAUNCH();
 }
 
@@ -237,7 +243,7 @@ void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf1
   const dim3 grid(unsigned(d.n), unsigned(d.nh));
   TF_CHECK(d.window >= 0, "attention_decode_step: negative window");
   attention_decode_step_kernel<<<grid, kDecodeThreads, 0, stream>>>(q, k_new, v_new, seqs, d.layer, out, d.nh, d.nkv,
-                                                              int(d.hd), attn_scale(d.hd), d.window);
+                                                              int(d.hd), attn_scale(d.hd), d.window, d.softcap);
   CUDA_CHECK_LAUNCH();
 }
 

@@ -174,4 +174,23 @@ TF_HD float attn_bwd_neg_lse2(float lse) { return -lse * kLog2e; }
 TF_HD float attn_bwd_prob(float s_raw, float c, float neg_lse2) { return attn_exp2(fmaf(s_raw, c, neg_lse2)); }
 TF_HD float attn_dscore(float p, float dp, float D) { return p * (dp - D); }
 
+// Gemma 2's soft cap in the kernels' raw-score units: the scaled score s·scale becomes cap·tanh(s·scale / cap), so the
+// raw score s becomes (cap / scale)·tanh(s·scale / cap) and everything after it (the max, the exp2 with the scale
+// folded in, lse) is unchanged. A default AttnSoftcap (cap 0) is off. Backward multiplies dS by the slope
+// d capped / d s = 1 − tanh², and dQ, dK take the scale as before.
+struct AttnSoftcap {
+  float in = 0.f, out = 0.f;  // scale / cap and cap / scale; in == 0: off
+  TF_HD static AttnSoftcap of(float cap, float scale) {
+    AttnSoftcap c;
+    if (cap > 0.f) c.in = scale / cap, c.out = cap / scale;
+    return c;
+  }
+  TF_HD bool on() const { return in != 0.f; }
+  // The capped raw score; th receives tanh(s·scale / cap) for the slope.
+  TF_HD float apply(float s, float& th) const {
+    th = tanhf(s * in);
+    return out * th;
+  }
+};
+
 }  // namespace tf::cuda

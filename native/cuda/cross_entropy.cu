@@ -7,6 +7,8 @@
 //   4. one block: Σ losses in double and the counts into CeSumDevice.
 // cross_entropy_forward runs 1, 2 and 4 only: a pass that wants the loss alone (validation, a DPO pass's scoring
 // sweep) skips step 3's N×V bf16 writes and leaves the logits as they were.
+// Gemma 2's final soft cap (softcap > 0) is applied to each logit as it is read, in fp32, so the logits in memory stay
+// the raw ones and step 3 can take the cap's slope (1 − tanh²) from them.
 #include <string>
 
 #include "api.h"
@@ -19,6 +21,11 @@ namespace {
 
 constexpr int kCeThreads = 256;
 
+// A logit as the loss sees it: softcap·tanh(z / softcap), or z itself when softcap is 0.
+__device__ __forceinline__ float ce_capped(float z, float softcap) {
+  return softcap > 0.f ? softcap * tanhf(z / softcap) : z;
+}
+
 // kVec consecutive logits per thread and access: 8 (16 bytes) when V and the chunk are multiples of 8 and the
 // logits 16-byte aligned (every row and chunk then starts a group), else 1.
 //
@@ -27,7 +34,7 @@ constexpr int kCeThreads = 256;
 // a third more traffic over the [N, V] logits.
 template <int kVec>
 __global__ void ce_chunk_stats(const bf16* logits, float* chunk_max, float* chunk_sum, int64_t V, int64_t chunk,
-                               int64_t nchunks) {
+                               int64_t nchunks, float softcap) {
   __shared__ float scratch[32];
   const int64_t row = blockIdx.y, c = blockIdx.x;
   const bf16* z = logits + row * V;
@@ -36,6 +43,9 @@ __global__ void ce_chunk_stats(const bf16* logits, float* chunk_max, float* chun
   for (int64_t j = j0 + int64_t(threadIdx.x) * kVec; j < j1; j += int64_t(blockDim.x) * kVec) {
     float v[kVec];
     load_bf16s(z + j, v);
+    if (softcap > 0.f)
+#pragma unroll
+      for (int e = 0; e < kVec; ++e) v[e] = ce_capped(v[e], softcap);
     float gm = v[0];
 #pragma unroll
     for (int e = 1; e < kVec; ++e) gm = fmaxf(gm, v[e]);
@@ -57,7 +67,7 @@ __global__ void ce_chunk_stats(const bf16* logits, float* chunk_max, float* chun
 // blockDim.x == 32: one warp per row.
 __global__ void ce_row_lse(const bf16* logits, const int32_t* targets, const float* chunk_max,
                            const float* chunk_sum, float* lse, float* losses, int64_t V, int64_t nchunks,
-                           long long* invalid) {
+                           long long* invalid, float softcap) {
   const int64_t row = blockIdx.x;
   const float* cm = chunk_max + row * nchunks;
   const float* cs = chunk_sum + row * nchunks;
@@ -73,13 +83,13 @@ __global__ void ce_row_lse(const bf16* logits, const int32_t* targets, const flo
   const int32_t t = targets[row];
   float loss = 0.f;
   if (t < -1 || t >= V) atomicAdd(reinterpret_cast<unsigned long long*>(invalid), 1ull);
-  else if (t >= 0) loss = l - to_f(logits[row * V + t]);
+  else if (t >= 0) loss = l - ce_capped(to_f(logits[row * V + t]), softcap);
   if (losses) losses[row] = loss;
 }
 
 template <int kVec>
 __global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float* lse, float grad_scale,
-                              const float* scales, int64_t V, int64_t chunk) {
+                              const float* scales, int64_t V, int64_t chunk, float softcap) {
   const int64_t row = blockIdx.y, c = blockIdx.x;
   const float g = scales ? grad_scale * scales[row] : grad_scale;
   bf16* z = logits + row * V;
@@ -90,8 +100,17 @@ __global__ void ce_chunk_grad(bf16* logits, const int32_t* targets, const float*
   for (int64_t j = j0 + int64_t(threadIdx.x) * kVec; j < j1; j += int64_t(blockDim.x) * kVec) {
     float v[kVec];
     load_bf16s(z + j, v);
+    if (softcap > 0.f) {
+      // d loss / d z = (softmax − onehot) of the capped logits, times the cap's slope 1 − tanh².
 #pragma unroll
-    for (int e = 0; e < kVec; ++e) v[e] = counted ? g * (expf(v[e] - l) - (j + e == t ? 1.f : 0.f)) : 0.f;
+      for (int e = 0; e < kVec; ++e) {
+        const float th = tanhf(v[e] / softcap);
+        v[e] = counted ? g * (expf(softcap * th - l) - (j + e == t ? 1.f : 0.f)) * (1.f - th * th) : 0.f;
+      }
+    } else {
+#pragma unroll
+      for (int e = 0; e < kVec; ++e) v[e] = counted ? g * (expf(v[e] - l) - (j + e == t ? 1.f : 0.f)) : 0.f;
+    }
     store_bf16s(z + j, v);
   }
 }
@@ -138,7 +157,7 @@ struct CeLaunch {
 };
 
 CeLaunch ce_losses(const bf16* logits, const int32_t* targets, float* losses, CeSumDevice* result, float* scratch,
-                   int64_t N, int64_t V, cudaStream_t stream) {
+                   int64_t N, int64_t V, cudaStream_t stream, float softcap) {
   TF_CHECK(N >= 0 && N <= 65535, "cross_entropy: " + std::to_string(N) +
                                      " rows in one call (at most 65535; split the batch)");
   TF_CHECK(result && scratch, "cross_entropy: result and scratch buffers are required");
@@ -153,12 +172,12 @@ CeLaunch ce_losses(const bf16* logits, const int32_t* targets, float* losses, Ce
   // Row losses go to the caller's buffer when given, else to scratch (the reduction needs them either way).
   float* row_loss = losses ? losses : lse + N;
   if (out.vec)
-    ce_chunk_stats<8><<<out.grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+    ce_chunk_stats<8><<<out.grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count, softcap);
   else
-    ce_chunk_stats<1><<<out.grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count);
+    ce_chunk_stats<1><<<out.grid, kCeThreads, 0, stream>>>(logits, chunk_max, chunk_sum, V, p.chunk, p.count, softcap);
   CUDA_CHECK_LAUNCH();
   ce_row_lse<<<unsigned(N), 32, 0, stream>>>(logits, targets, chunk_max, chunk_sum, lse, row_loss, V, p.count,
-                                             &result->invalid);
+                                             &result->invalid, softcap);
   CUDA_CHECK_LAUNCH();
   ce_reduce<<<1, kCeThreads, 0, stream>>>(row_loss, targets, N, V, result);
   CUDA_CHECK_LAUNCH();
@@ -168,20 +187,20 @@ CeLaunch ce_losses(const bf16* logits, const int32_t* targets, float* losses, Ce
 }  // namespace
 
 void cross_entropy_forward(const bf16* logits, const int32_t* targets, float* losses, CeSumDevice* result,
-                           float* scratch, int64_t N, int64_t V, cudaStream_t stream) {
-  ce_losses(logits, targets, losses, result, scratch, N, V, stream);
+                           float* scratch, int64_t N, int64_t V, cudaStream_t stream, float softcap) {
+  ce_losses(logits, targets, losses, result, scratch, N, V, stream, softcap);
 }
 
 void cross_entropy_forward_backward(bf16* logits, const int32_t* targets, float grad_scale, float* losses,
                                     CeSumDevice* result, float* scratch, int64_t N, int64_t V, cudaStream_t stream,
-                                    const float* scales) {
+                                    const float* scales, float softcap) {
   // The loss sum reads the target logits, so it is queued before the gradient overwrites them.
-  const CeLaunch l = ce_losses(logits, targets, losses, result, scratch, N, V, stream);
+  const CeLaunch l = ce_losses(logits, targets, losses, result, scratch, N, V, stream, softcap);
   if (N == 0) return;
   if (l.vec)
-    ce_chunk_grad<8><<<l.grid, kCeThreads, 0, stream>>>(logits, targets, l.lse, grad_scale, scales, V, l.chunk);
+    ce_chunk_grad<8><<<l.grid, kCeThreads, 0, stream>>>(logits, targets, l.lse, grad_scale, scales, V, l.chunk, softcap);
   else
-    ce_chunk_grad<1><<<l.grid, kCeThreads, 0, stream>>>(logits, targets, l.lse, grad_scale, scales, V, l.chunk);
+    ce_chunk_grad<1><<<l.grid, kCeThreads, 0, stream>>>(logits, targets, l.lse, grad_scale, scales, V, l.chunk, softcap);
   CUDA_CHECK_LAUNCH();
 }
 

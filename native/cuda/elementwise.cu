@@ -1,5 +1,6 @@
 // Small elementwise kernels: fp32 ↔ bf16 casts (LoRA masters into their bf16 compute copies after each optimizer
-// step, and back for checks), the bf16 residual add and scaled copy (eight elements per 16-byte access where aligned).
+// step, and back for checks), the bf16 residual add and scaled copy (eight elements per 16-byte access where aligned),
+// and Gemma 2's soft cap of fp32 logits.
 #include "api.h"
 #include "common.cuh"
 #include "host/launch_plan.h"
@@ -45,6 +46,11 @@ __global__ void scale_bf16_kernel(bf16* out, const bf16* in, int64_t n, int64_t 
   for (int64_t i = 8 * groups + first; i < n; i += stride) out[i] = to_bf(to_f(in[i]) * s);
 }
 
+__global__ void softcap_f32_kernel(float* z, int64_t n, float cap) {
+  const int64_t first = blockIdx.x * int64_t(blockDim.x) + threadIdx.x, stride = int64_t(gridDim.x) * blockDim.x;
+  for (int64_t i = first; i < n; i += stride) z[i] = cap * tanhf(z[i] / cap);
+}
+
 }  // namespace
 
 void cast_f32_to_bf16(const float* in, bf16* out, int64_t n, cudaStream_t stream) {
@@ -74,6 +80,14 @@ void scale_bf16(bf16* out, const bf16* in, float s, int64_t n, cudaStream_t stre
   const Grid1D grid = bf16x8_grid(n, groups);
   if (grid.blocks == 0) return;
   scale_bf16_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(out, in, n, groups, s);
+  CUDA_CHECK_LAUNCH();
+}
+
+void softcap_f32(float* z, int64_t n, float softcap, cudaStream_t stream) {
+  if (softcap <= 0.f) return;
+  const Grid1D grid = elementwise_grid(n);
+  if (grid.blocks == 0) return;
+  softcap_f32_kernel<<<unsigned(grid.blocks), grid.threads, 0, stream>>>(z, n, softcap);
   CUDA_CHECK_LAUNCH();
 }
 

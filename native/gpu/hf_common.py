@@ -24,6 +24,9 @@ import numpy as np
 # layers, tied, with its odd vocabulary (49155). "smollm3" is SmolLM3-3B's layer (16 heads of 128 on 4 kv heads) in 4
 # of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary. "olmo2" is OLMo-2-1124-7B's layer
 # (Olmo2ForCausalLM: output norms in place of input norms, q and k normalized whole) in 2 of its 32 layers.
+# "gemma2" is gemma-2-2b's layer (Gemma2ForCausalLM: 8 heads of 256 on 4 kv heads, sandwich norms, no q/k norms) in 4
+# of its 26 layers, alternating sliding (window cut to 128) and full attention, with its vocabulary and its soft caps
+# cut from 50 and 30 to 2 and 1, so that they bend the random model's scores and logits (about 1 in size).
 # "mistral" is Mistral-7B-v0.1's layer (a sliding window on every layer, 32 heads on 8 kv heads) in 2 of its 32
 # layers, the window cut from 4096 to 128 keys so that step 3's 256-token rows cross it.
 LLAMA3_ROPE_SCALING = {
@@ -50,6 +53,10 @@ SHAPES = {
                    intermediate_size=6912, vocab_size=262144, tie_word_embeddings=True, rope_theta=1000000.0,
                    rope_local_base_freq=10000.0, sliding_window=128, sliding_window_pattern=2,
                    query_pre_attn_scalar=256, max_position_embeddings=32768),
+    "gemma2": dict(hidden_size=2304, num_hidden_layers=4, num_attention_heads=8, num_key_value_heads=4, head_dim=256,
+                   intermediate_size=9216, vocab_size=256000, tie_word_embeddings=True, rope_theta=10000.0,
+                   sliding_window=128, query_pre_attn_scalar=256, attn_logit_softcapping=2.0,
+                   final_logit_softcapping=1.0, max_position_embeddings=8192),
     "phi4": dict(hidden_size=5120, num_hidden_layers=2, num_attention_heads=40, num_key_value_heads=10,
                  intermediate_size=17920, vocab_size=100352, tie_word_embeddings=False, rope_theta=250000.0,
                  max_position_embeddings=16384),
@@ -78,6 +85,8 @@ SHAPES = {
 QWEN3_SHAPES = ("qwen3",)
 # The shapes written as Gemma3ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA3).
 GEMMA3_SHAPES = ("gemma3",)
+# The shapes written as Gemma2ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA2).
+GEMMA2_SHAPES = ("gemma2",)
 # The shapes written as Phi3ForCausalLM (fused qkv_proj and gate_up_proj; LoRA targets those modules).
 PHI3_SHAPES = ("phi4", "phi4mini")
 # The shapes written as GraniteForCausalLM (transformers >= MIN_TRANSFORMERS_GRANITE); <|end_of_text|>, id 0, is
@@ -91,8 +100,9 @@ OLMO2_SHAPES = ("olmo2",)
 MISTRAL_SHAPES = ("mistral",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
-# Gemma's <bos>, <eos> and <end_of_turn>.
+# Gemma's <bos>, <eos> and <end_of_turn> (Gemma 2's <end_of_turn> is 107).
 GEMMA3_BOS_ID, GEMMA3_EOS_IDS = 2, [1, 106]
+GEMMA2_EOS_IDS = [1, 107]
 # Qwen3's special tokens (<|endoftext|>, <|im_end|>).
 QWEN3_BOS_ID, QWEN3_EOS_ID = 151643, 151645
 # Llama 3's special tokens, so eos/bos ids in config.json look like the real model's (and stay < vocab).
@@ -111,6 +121,8 @@ MIN_TRANSFORMERS = (4, 43)
 # The first transformers with Qwen3ForCausalLM, and with Gemma3ForCausalLM.
 MIN_TRANSFORMERS_QWEN3 = (4, 51)
 MIN_TRANSFORMERS_GEMMA3 = (4, 50)
+# The first transformers with Gemma2ForCausalLM.
+MIN_TRANSFORMERS_GEMMA2 = (4, 42)
 # The first transformers with GraniteForCausalLM.
 MIN_TRANSFORMERS_GRANITE = (4, 45)
 # The first transformers with SmolLM3ForCausalLM.
@@ -149,6 +161,7 @@ def model_class_names(cfg, transformers_version, script):
              "MistralForCausalLM": ("MistralConfig", MIN_TRANSFORMERS),
              "Qwen3ForCausalLM": ("Qwen3Config", MIN_TRANSFORMERS_QWEN3),
              "Gemma3ForCausalLM": ("Gemma3TextConfig", MIN_TRANSFORMERS_GEMMA3),
+             "Gemma2ForCausalLM": ("Gemma2Config", MIN_TRANSFORMERS_GEMMA2),
              "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE),
              "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3),
              "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2)}
@@ -161,8 +174,14 @@ def model_class_names(cfg, transformers_version, script):
     if arch == "LlamaForCausalLM":
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
-                     "Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
+                     "Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
                      "MistralForCausalLM)")
+
+
+def attn_implementation(cfg):
+    """The attention transformers must compute for a config.json: "eager" for Gemma 2, whose soft cap only the eager
+    (and flash-attention) paths apply -- sdpa would leave it out and compute another function -- else "sdpa"."""
+    return "eager" if cfg["architectures"][0] == "Gemma2ForCausalLM" else "sdpa"
 
 
 def dtype_kwargs(transformers_version, dtype):
@@ -189,7 +208,7 @@ def versions_line():
 
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
-    GEMMA3_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
+    GEMMA3_SHAPES, Gemma2Config's for GEMMA2_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
     SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, MistralConfig's for MISTRAL_SHAPES) for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
@@ -201,6 +220,13 @@ def llama_config_dict(shape):
             rms_norm_eps=1e-6, attention_bias=False, attention_dropout=0.0, initializer_range=0.02,
             final_logit_softcapping=None, attn_logit_softcapping=None, rope_scaling=None, torch_dtype="bfloat16",
             use_cache=False, bos_token_id=GEMMA3_BOS_ID, eos_token_id=list(GEMMA3_EOS_IDS), pad_token_id=0, **s,
+        )
+    if shape in GEMMA2_SHAPES:
+        return dict(
+            architectures=["Gemma2ForCausalLM"], model_type="gemma2", hidden_activation="gelu_pytorch_tanh",
+            hidden_act="gelu_pytorch_tanh", rms_norm_eps=1e-6, attention_bias=False, attention_dropout=0.0,
+            initializer_range=0.02, torch_dtype="bfloat16", use_cache=False, bos_token_id=GEMMA3_BOS_ID,
+            eos_token_id=list(GEMMA2_EOS_IDS), pad_token_id=0, **s,
         )
     if shape in PHI3_SHAPES:
         return dict(

@@ -30,8 +30,8 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hf_common import (assistant_mask, dtype_kwargs, import_torch_stack, lora_param_names, model_class_names,  # noqa: E402
-                       model_targets, parse_targets, write_step0_checkpoint)
+from hf_common import (assistant_mask, attn_implementation, dtype_kwargs, import_torch_stack,  # noqa: E402
+                       lora_param_names, model_class_names, model_targets, parse_targets, write_step0_checkpoint)
 
 
 def main():
@@ -76,7 +76,7 @@ def main():
     except ValueError as e:
         sys.exit(f"hf_reference: {e}")
     model = model_class.from_pretrained(args.model, **dtype_kwargs(transformers.__version__, dtype),
-                                        attn_implementation="sdpa").to(device)
+                                        attn_implementation=attn_implementation(cfg_json)).to(device)
     with torch.no_grad():
         for p in model.parameters():
             if p.dtype != dtype:

@@ -172,7 +172,8 @@ _gpu_step3() {
 
 # Step 3 on a model of another family, by hf_common.SHAPES name and row label: Qwen3 (Qwen3-0.6B's layer in 4
 # layers: per-head q/k norms), Gemma 3 (gemma-3-1b's layer in 4 layers: output norms, GELU, sliding windows, the
-# scaled embedding) and Phi-4 (phi-4's layer in 2 layers: fused qkv_proj with GQA and gate_up_proj, adapted as PEFT
+# scaled embedding), Gemma 2 (gemma-2-2b's layer in 4 layers: Gemma 3's without q/k norms, scores and logits
+# soft-capped; HF computes eager attention, its sdpa path would drop the cap) and Phi-4 (phi-4's layer in 2 layers: fused qkv_proj with GQA and gate_up_proj, adapted as PEFT
 # adapts them), Phi-4-mini and Granite (a Granite 3 2B's layer in 4 layers: the embedding, score, residual and logit
 # multipliers, an odd vocabulary), SmolLM3 (SmolLM3-3B's layer in 4 layers, the fourth without RoPE) and OLMo 2
 # (OLMo-2-1124-7B's layer in 2 layers: output norms, whole q/k norms) and Mistral (Mistral-7B-v0.1's layer in 2
@@ -318,6 +319,7 @@ gpu_steps_3_4() {
 
   [[ $only8b == 1 ]] || _gpu_step3_model qwen3 Qwen3
   [[ $only8b == 1 ]] || _gpu_step3_model gemma3 "Gemma 3"
+  [[ $only8b == 1 ]] || _gpu_step3_model gemma2 "Gemma 2"
   [[ $only8b == 1 ]] || _gpu_step3_model phi4 "Phi-4"
   [[ $only8b == 1 ]] || _gpu_step3_model phi4mini "Phi-4-mini"
   [[ $only8b == 1 ]] || _gpu_step3_model granite Granite

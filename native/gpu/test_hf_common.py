@@ -69,6 +69,25 @@ class ShapesAndFlops(unittest.TestCase):
         linears = 2 * 1152 * 1024 + 2 * 1152 * 256 + 3 * 1152 * 6912
         self.assertEqual(hc.matmul_parameters(c), 4 * linears + 262144 * 1152)
 
+    def test_gemma2_shape_is_gemma_2_2b_layer_in_4_layers_with_biting_caps(self):
+        c = hc.llama_config_dict("gemma2")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Gemma2ForCausalLM"], "gemma2"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (2304, 8, 4, 256))
+        self.assertEqual((c["hidden_activation"], c["query_pre_attn_scalar"], c["tie_word_embeddings"]), ("gelu_pytorch_tanh", 256, True))
+        # Layers 0 and 2 slide (Gemma2Config: every second layer), over fewer keys than step 3's rows; one RoPE base.
+        self.assertEqual((c["sliding_window"], c["rope_theta"]), (128, 10000.0))
+        self.assertNotIn("rope_local_base_freq", c)
+        self.assertNotIn("sliding_window_pattern", c)
+        # Caps the random model's values (about 1) reach, so step 3 compares capped functions.
+        self.assertEqual((c["attn_logit_softcapping"], c["final_logit_softcapping"]), (2.0, 1.0))
+        self.assertEqual((c["attention_dropout"], c["bos_token_id"], c["eos_token_id"]), (0.0, 2, [1, 107]))
+        # Per layer as gemma-2-2b: q 2304x2048, k and v 2304x1024, o 2048x2304, MLP 3 x 2304x9216.
+        linears = 2 * 2304 * 2048 + 2 * 2304 * 1024 + 3 * 2304 * 9216
+        self.assertEqual(hc.matmul_parameters(c), 4 * linears + 256000 * 2304)
+        # transformers' sdpa path leaves Gemma 2's soft cap out: the reference computes eager attention.
+        self.assertEqual(hc.attn_implementation(c), "eager")
+        self.assertEqual(hc.attn_implementation(hc.llama_config_dict("gemma3")), "sdpa")
+
     def test_phi4_shape_is_phi_4_layer_in_2_layers_with_fused_modules(self):
         c = hc.llama_config_dict("phi4")
         self.assertEqual((c["architectures"], c["model_type"]), (["Phi3ForCausalLM"], "phi3"))
@@ -166,6 +185,9 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("gemma3"), "4.50.0", "t"), ("Gemma3TextConfig", "Gemma3ForCausalLM"))
         with self.assertRaisesRegex(SystemExit, "transformers 4.49.0 has no Gemma3ForCausalLM"):
             hc.model_class_names(hc.llama_config_dict("gemma3"), "4.49.0", "t")
+        self.assertEqual(hc.model_class_names(hc.llama_config_dict("gemma2"), "4.42.0", "t"), ("Gemma2Config", "Gemma2ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.41.2 has no Gemma2ForCausalLM"):
+            hc.model_class_names(hc.llama_config_dict("gemma2"), "4.41.2", "t")
         with self.assertRaisesRegex(SystemExit, "GPT2LMHeadModel is not one these scripts write"):
             hc.model_class_names({"architectures": ["GPT2LMHeadModel"]}, "5.17.0", "t")
 

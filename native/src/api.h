@@ -30,6 +30,8 @@ struct ModelInfo {
   bool fused_projections;  // Phi-3 / Phi-4: one qkv_proj and one gate_up_proj (the LoRA modules too)
   bool qk_norm_whole;      // OLMo 2: q_norm / k_norm normalize all of q and of k, not each head
   bool input_norms;        // false on OLMo 2: no sublayer input norms (its output norms are sandwich_norms)
+  double attn_softcap;     // Gemma 2: scores capped at softcap·tanh(s / softcap) (0 = none)
+  double logit_softcap;    // Gemma 2: logits capped likewise (0 = none)
   std::vector<int> eos_token_ids;
   int64_t num_parameters;        // all parameters, embedding included
   int64_t matmul_parameters;     // N_frozen of the FLOP accounting

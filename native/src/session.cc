@@ -82,6 +82,8 @@ class LocalSession final : public Session {
     i.fused_projections = c.fused_projections;
     i.qk_norm_whole = c.qk_norm_whole;
     i.input_norms = c.input_norms;
+    i.attn_softcap = c.attn_logit_softcapping;
+    i.logit_softcap = c.final_logit_softcapping;
     i.eos_token_ids = c.eos_token_ids;
     i.num_parameters = model_->num_parameters();
     i.matmul_parameters = model_->matmul_parameters();

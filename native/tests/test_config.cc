@@ -194,7 +194,7 @@ TEST(config_gemma3_text_model) {
 
   // What Gemma3TextModel can do and the trainer cannot is refused by name.
   CHECK_THROWS(parse_model_config(base + R"("final_logit_softcapping": 30.0})", "s.json"),
-               "s.json: final_logit_softcapping is set; softcapping (Gemma 2) is not supported");
+               "s.json: final_logit_softcapping is set; Gemma 3 computes no softcapping (Gemma 2 does)");
   CHECK_THROWS(parse_model_config(base + R"("attn_logit_softcapping": 50.0})", "s.json"), "attn_logit_softcapping is set");
   CHECK_THROWS(parse_model_config(base + R"("use_bidirectional_attention": true})", "s.json"), "use_bidirectional_attention = true");
   CHECK_THROWS(parse_model_config(base + R"("hidden_activation": "gelu"})", "s.json"),
@@ -348,13 +348,13 @@ TEST(config_unsupported_architecture_lists_supported) {
   CHECK_THROWS(parse_model_config(minimal("", "GPT2LMHeadModel"), "gpt2/config.json"),
                "gpt2/config.json: architecture GPT2LMHeadModel is not supported; supported: LlamaForCausalLM, "
                "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, "
-               "SmolLM3ForCausalLM, Olmo2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
+               "SmolLM3ForCausalLM, Olmo2ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, Gemma3ForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 10);
+  CHECK_EQ(n, 11);
 }
 
 TEST(config_invalid_values_are_named) {

@@ -1,6 +1,7 @@
 // config.json parsing of the families beyond Llama, Qwen and Gemma 3: Phi-3 / Phi-4 (fused projections, longrope,
-// partial rotary), Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms; their published configs (trimmed to
-// the fields read, plus a few ignored), their config classes' defaults, and what is refused by name.
+// partial rotary), Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma 2's soft caps and alternating
+// windows; their published configs (trimmed to the fields read, plus a few ignored), their config classes' defaults,
+// and what is refused by name.
 #include <string>
 #include <vector>
 
@@ -238,4 +239,78 @@ TEST(config_olmo2_output_norms_and_whole_qk_norms) {
   // The other families keep their input norms and per-head q/k norms.
   const ModelConfig q = parse_model_config(minimal("", "Qwen3ForCausalLM"), "q.json");
   CHECK(q.qk_norm && !q.qk_norm_whole && q.input_norms && !q.sandwich_norms);
+}
+
+// gemma-2-2b-it as published (transformers 4.42): soft caps 50 (scores) and 30 (logits), a 4096-key window on every
+// second layer, one RoPE base; both hidden_act and hidden_activation are written.
+const char* const kGemma2_2b = R"({
+  "architectures": ["Gemma2ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0,
+  "attn_logit_softcapping": 50.0, "bos_token_id": 2, "cache_implementation": "hybrid", "eos_token_id": [1, 107],
+  "final_logit_softcapping": 30.0, "head_dim": 256, "hidden_act": "gelu_pytorch_tanh",
+  "hidden_activation": "gelu_pytorch_tanh", "hidden_size": 2304, "initializer_range": 0.02, "intermediate_size": 9216,
+  "max_position_embeddings": 8192, "model_type": "gemma2", "num_attention_heads": 8, "num_hidden_layers": 26,
+  "num_key_value_heads": 4, "pad_token_id": 0, "query_pre_attn_scalar": 256, "rms_norm_eps": 1e-06,
+  "rope_theta": 10000.0, "sliding_window": 4096, "torch_dtype": "float32", "transformers_version": "4.42.4",
+  "use_cache": true, "vocab_size": 256000})";
+
+TEST(config_gemma2_soft_caps_and_alternating_windows) {
+  const ModelConfig c = parse_model_config(kGemma2_2b, "gemma-2-2b/config.json");
+  CHECK_EQ(c.architecture, std::string("Gemma2ForCausalLM"));
+  CHECK_EQ(c.model_type, std::string("gemma2"));
+  CHECK(c.norm_plus_one && c.embed_scaled && c.sandwich_norms && c.tie_word_embeddings);
+  CHECK(!c.qk_norm);  // Gemma 3 added the per-head q/k norms
+  CHECK_EQ(c.hidden_act, std::string("gelu_pytorch_tanh"));
+  CHECK_EQ(c.attn_logit_softcapping, 50.0);
+  CHECK_EQ(c.final_logit_softcapping, 30.0);
+  CHECK_EQ(c.head_dim, 256);
+  CHECK_EQ(c.query_pre_attn_scalar, 256.0);
+  CHECK_EQ(c.sliding_window, 4096);
+  CHECK_EQ(c.max_position_embeddings, 8192);  // windows computed as windows: the whole context trains
+  CHECK_EQ(c.rope_theta, 10000.0);
+  CHECK(c.rope_scaling.type.empty());
+  CHECK_EQ(c.eos_token_ids, std::vector<int>({1, 107}));
+  // Even layers slide, odd layers see everything (Gemma2Config's layer_types: sliding when (i + 1) % 2 != 0).
+  REQUIRE(c.layer_sliding.size() == 26u);
+  for (int l = 0; l < 26; ++l) CHECK_EQ(bool(c.layer_sliding[l]), l % 2 == 0);
+
+  // Gemma2Config's defaults, from model_type alone; null switches a cap off; layer_types, when given, decides.
+  const std::string base = R"({"model_type": "gemma2", "vocab_size": 10, "hidden_size": 8, "intermediate_size": 16,
+      "num_hidden_layers": 3, "num_attention_heads": 2, "num_key_value_heads": 1)";
+  const ModelConfig d = parse_model_config(base + "}", "d.json");
+  CHECK_EQ(d.architecture, std::string("Gemma2ForCausalLM"));
+  CHECK_EQ(d.attn_logit_softcapping, 50.0);
+  CHECK_EQ(d.final_logit_softcapping, 30.0);
+  CHECK_EQ(d.head_dim, 256);
+  CHECK_EQ(d.max_position_embeddings, 8192);
+  CHECK_EQ(d.sliding_window, 4096);
+  CHECK(d.tie_word_embeddings);
+  CHECK(d.layer_sliding == std::vector<char>({1, 0, 1}));
+  const ModelConfig off =
+      parse_model_config(base + R"(, "attn_logit_softcapping": null, "final_logit_softcapping": null})", "n.json");
+  CHECK_EQ(off.attn_logit_softcapping, 0.0);
+  CHECK_EQ(off.final_logit_softcapping, 0.0);
+  const ModelConfig typed = parse_model_config(
+      base + R"(, "layer_types": ["full_attention", "full_attention", "sliding_attention"]})", "t.json");
+  CHECK(typed.layer_sliding == std::vector<char>({0, 0, 1}));
+  // gemma-2-27b scores by query_pre_attn_scalar 144 with head_dim 128; a linear-scaled RoPE reads as Llama's.
+  const ModelConfig big = parse_model_config(
+      base + R"(, "head_dim": 128, "query_pre_attn_scalar": 144, "rope_scaling": {"rope_type": "linear", "factor": 2.0}})",
+      "b.json");
+  CHECK_EQ(big.head_dim, 128);
+  CHECK_EQ(big.query_pre_attn_scalar, 144.0);
+  CHECK_EQ(big.rope_scaling.type, std::string("linear"));
+
+  // What Gemma2Model can do and the trainer cannot (or a cap that means nothing) is refused by name.
+  CHECK_THROWS(parse_model_config(base + R"(, "attn_logit_softcapping": 0})", "s.json"),
+               "s.json: attn_logit_softcapping must be positive (or null for none)");
+  CHECK_THROWS(parse_model_config(base + R"(, "final_logit_softcapping": -30})", "s.json"),
+               "final_logit_softcapping must be positive");
+  CHECK_THROWS(parse_model_config(base + R"(, "attention_dropout": 0.1})", "s.json"),
+               "s.json: attention_dropout = 0.1 is not supported (training applies LoRA dropout only); set it to 0.0 as "
+               "the published Gemma 2 checkpoints have it");
+  CHECK_THROWS(parse_model_config(base + R"(, "hidden_activation": "gelu"})", "s.json"),
+               "hidden_activation \"gelu\" is not supported");
+  CHECK_THROWS(parse_model_config(base + R"(, "layer_types": ["sliding_attention"]})", "s.json"),
+               "layer_types has 1 entries for 3 layers");
+  CHECK_THROWS(parse_model_config(base + R"(, "attention_bias": true})", "s.json"), "attention_bias = true");
 }

@@ -149,6 +149,39 @@ TEST(cross_entropy_forward_backward_with_ignored_targets) {
   CHECK_THROWS(cross_entropy_forward(&pool, z.data(), bad.data(), nullptr, N, V), "target id 9");
 }
 
+TEST(cross_entropy_soft_cap_loss_gradient_and_logits) {
+  ThreadPool pool(2);
+  const int64_t N = 4, V = 9;
+  const float cap = 2.f;  // the 4-sigma logits are bent well into tanh's curve
+  auto z = randv(N * V, 61, 4.f);
+  std::vector<int32_t> t = {2, -1, 8, 0};
+  auto capped = [&](int64_t e) { return cap * std::tanh(double(z[e]) / cap); };
+  double want = 0;
+  for (int64_t i = 0; i < N; ++i) {
+    if (t[i] < 0) continue;
+    double s = 0;
+    for (int64_t j = 0; j < V; ++j) s += std::exp(capped(i * V + j));
+    want += std::log(s) - capped(i * V + t[i]);
+  }
+  const CeSum f = cross_entropy_forward(&pool, z.data(), t.data(), nullptr, N, V, cap);
+  CHECK_NEAR(f.sum, want, 1e-5);
+  CHECK(std::fabs(cross_entropy_forward(&pool, z.data(), t.data(), nullptr, N, V).sum - want) > 0.1);  // the cap bites
+  std::vector<float> d = z;
+  const CeSum fb = cross_entropy_forward_backward(&pool, d.data(), t.data(), 0.5f, N, V, nullptr, cap);
+  CHECK_NEAR(fb.sum, want, 1e-5);
+  for (int64_t j = 0; j < V; ++j) CHECK_EQ(d[1 * V + j], 0.f);
+  // The gradient is with respect to the logits before the cap (what lm_head produced).
+  auto loss = [&] { return 0.5 * cross_entropy_forward(&pool, z.data(), t.data(), nullptr, N, V, cap).sum; };
+  check_grad("capped ce dlogits", z, d, loss, 1e-2f, 2e-4, 2e-3);
+  // The logits a model reports: capped in place; a cap of 0 leaves them as they are.
+  std::vector<float> y = z;
+  softcap_logits(&pool, y.data(), N * V, cap);
+  for (int64_t e = 0; e < N * V; ++e) CHECK_NEAR(y[e], capped(e), 1e-6);
+  y = z;
+  softcap_logits(&pool, y.data(), N * V, 0.f);
+  CHECK(y == z);
+}
+
 namespace {
 // Straight-loop attention in double: the reference for the GEMM-based kernel.
 std::vector<double> naive_attention(const AttnShape& s, const std::vector<float>& q, const std::vector<float>& k,
@@ -167,6 +200,7 @@ std::vector<double> naive_attention(const AttnShape& s, const std::vector<float>
           for (int64_t c = 0; c < s.hd; ++c)
             d += double(q[(b * s.Tq + i) * qs + h * s.hd + c]) * k[(b * s.Tk + j) * ks + g * s.hd + c];
           w[j] = d / std::sqrt(double(s.hd));
+          if (s.softcap > 0) w[j] = s.softcap * std::tanh(w[j] / s.softcap);
           mx = std::max(mx, w[j]);
         }
         for (int64_t j = lo; j <= hi; ++j) sum += (w[j] = std::exp(w[j] - mx));
@@ -253,4 +287,37 @@ TEST(attention_multi_block_with_segments_crossing_blocks) {
   check_grad("attention dq", q, dq, loss, 1e-2f, 5e-4, 2e-3, 97);
   check_grad("attention dk", k, dk, loss, 1e-2f, 5e-4, 2e-3, 53);
   check_grad("attention dv", v, dv, loss, 1e-2f, 5e-4, 2e-3, 53);
+}
+
+TEST(attention_soft_cap_forward_and_backward_across_blocks) {
+  ThreadPool pool(2);
+  AttnShape s{1, 150, 150, 4, 2, 8, 0};  // three query blocks, one segment boundary at 90
+  s.softcap = 0.6f;                      // below the scores' spread: most are bent
+  const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd;
+  auto q = randv(s.Tq * qs, 84, 2.f), k = randv(s.Tk * ks, 85), v = randv(s.Tk * ks, 86), r = randv(s.Tq * qs, 87);
+  std::vector<int32_t> seg(s.Tq, 0);
+  for (int64_t i = 90; i < s.Tq; ++i) seg[i] = 90;
+  std::vector<float> lse(s.nh * s.Tq), out(s.Tq * qs);
+  attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
+  const auto want = naive_attention(s, q, k, v, seg);
+  double moved = 0;
+  AttnShape plain = s;
+  plain.softcap = 0.f;
+  const auto uncapped = naive_attention(plain, q, k, v, seg);
+  for (size_t i = 0; i < out.size(); ++i) {
+    CHECK_NEAR(out[i], want[i], 2e-6);
+    moved = std::max(moved, std::fabs(want[i] - uncapped[i]));
+  }
+  CHECK(moved > 0.05);
+  auto loss = [&] {
+    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
+    return dot(r, out);
+  };
+  loss();
+  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
+  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), r.data(), dq.data(), dk.data(),
+                     dv.data());
+  check_grad("capped attention dq", q, dq, loss, 1e-2f, 5e-4, 2e-3, 97);
+  check_grad("capped attention dk", k, dk, loss, 1e-2f, 5e-4, 2e-3, 53);
+  check_grad("capped attention dv", v, dv, loss, 1e-2f, 5e-4, 2e-3, 53);
 }

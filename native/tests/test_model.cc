@@ -266,9 +266,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2; Gemma 2.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h, i, j;
+  TinySpec a, b, c, d, e, f, g, h, i, j, k;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -280,7 +280,8 @@ std::vector<TinySpec> decode_specs() {
   h.window_all = 3, h.nf4 = true;  // Mistral: every layer's window slides past the cached keys
   i.smollm3 = true;  // SmolLM3: its NoPE layer caches keys unrotated
   j.olmo2 = true;  // OLMo 2: no input norms, whole-row q/k norms before the cache
-  return {a, b, c, d, e, f, g, h, i, j};
+  k.gemma2 = true, k.tie = true, k.window = 3, k.qpas = 12;  // Gemma 2: capped scores over the cache, capped logits
+  return {a, b, c, d, e, f, g, h, i, j, k};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -1,6 +1,6 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) for the families beyond
 // Llama, Qwen and Gemma 3: Phi-3.5-mini / Phi-4-mini's RoPE, Granite's multipliers, Mistral's and Phi-3's windows,
-// SmolLM3's NoPE layers and OLMo 2's norms; each difference shown to change the logits. Their decoding is in
+// SmolLM3's NoPE layers, OLMo 2's norms and Gemma 2's soft caps; each difference shown to change the logits. Their decoding is in
 // test_model.cc's decode specs, their gradients in test_model_grad.cc.
 #include "harness.h"
 #include "test_model_checks.h"
@@ -118,4 +118,36 @@ TEST(olmo2_output_norms_and_whole_qk_norms_match_reference) {
   s.olmo2 = true;
   auto r = load_tiny(s, pool, 33);
   CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 * 2 + 2 * (2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 48 + 2 * 32 + 32 + 16) + 32));
+}
+
+// Gemma 2: Gemma 3's layer without q/k norms, one RoPE base, layer 0 of 2 a 4-key window (crossed by the 9-token
+// inputs), scores scaled by query_pre_attn_scalar^-0.5 (through q's RoPE scale: there is no q_norm to fold it into),
+// the scaled scores soft-capped at 1.5 and the logits at 2; GQA, tied, with adapters and NF4.
+TEST(gemma2_soft_caps_and_windows_match_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.gemma2 = true, s.tie = true, s.hd = 16, s.nkv = 1, s.qpas = 24, s.nf4 = nf4;
+    auto r = load_tiny(s, pool, 35);
+    CHECK_EQ(r.m->config().model_type, std::string("gemma2"));
+    CHECK(r.m->config().layer_sliding == std::vector<char>({1, 0}));
+    check_logits_match(r, nullptr, 1e-4);
+    check_adapted_logits_match(r, kAllProjections);
+    double top = 0;  // every logit lies inside the final cap (tanh rounds to 1 in fp32 far out), and some near it
+    for (float z : r.m->logits({3, 17, 0, 36, 5})) top = std::max(top, std::fabs(double(z)));
+    CHECK(top <= 2.0 && top > 1.5);
+  }
+  // Each cap changes the function: a cap of 1e6 is the identity on these values.
+  TinySpec capped, loose_scores, loose_logits;
+  capped.gemma2 = loose_scores.gemma2 = loose_logits.gemma2 = true;
+  capped.tie = loose_scores.tie = loose_logits.tie = true;
+  loose_scores.attn_cap = 1e6, loose_logits.logit_cap = 1e6;
+  auto a = load_tiny(capped, pool, 35), b = load_tiny(loose_scores, pool, 35), c = load_tiny(loose_logits, pool, 35);
+  CHECK(max_logit_gap(a, b) > 1e-2);
+  CHECK(max_logit_gap(a, c) > 1e-2);
+  // Its parameters: four H norms per layer, no q/k norms.
+  TinySpec p;
+  p.gemma2 = p.tie = true;
+  auto m = load_tiny(p, pool, 35);
+  CHECK_EQ(m.m->num_parameters(), int64_t(37 * 32 + 2 * (4 * 32 + 2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 48) + 32));
 }

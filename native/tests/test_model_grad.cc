@@ -168,6 +168,17 @@ TEST(lora_grads_match_reference_olmo2) {
   check_against_reference_and_checkpointed(r, packed_batch(37, 8), "olmo2");
 }
 
+// Gemma 2: the gradient passes both soft caps (the logits' and the scores', each times 1 − tanh²), the output norms,
+// the GELU gate and the query scale folded into q's RoPE, under a 3-key window; checkpointed too.
+TEST(lora_grads_match_reference_gemma2) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.gemma2 = true, s.tie = true, s.hd = 16, s.nkv = 2, s.window = 3, s.qpas = 12;
+  auto r = load_tiny(s, pool, 34);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
+  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "gemma2");
+}
+
 // Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.
 TEST(lora_grads_match_reference_mistral_window) {
   ThreadPool pool(2);

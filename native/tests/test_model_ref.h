@@ -21,6 +21,11 @@ struct TinySpec {
   // A Gemma3ForCausalLM: (1 + w) norms stored as w, q/k norms, sandwich norms, GELU, a scaled embedding, sliding
   // windows of `window` keys on the layers the pattern marks, their own RoPE base, scores scaled by qpas^-0.5.
   bool gemma = false;
+  // A Gemma2ForCausalLM: Gemma 3's layer without q/k norms, one RoPE base, every second layer sliding (pattern 2), the
+  // scaled scores soft-capped at attn_cap and the logits at logit_cap (low, so that the caps bend the tiny model's
+  // values: left out, the logits differ).
+  bool gemma2 = false;
+  double attn_cap = 1.5, logit_cap = 2.0;
   // A Phi3ForCausalLM: the file holds self_attn.qkv_proj ([q; k; v] rows) and mlp.gate_up_proj ([gate; up]), which the
   // reference applies as transformers' Phi3Attention and Phi3MLP do (one matmul, then the split).
   bool phi3 = false;
@@ -85,7 +90,8 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   };
   const int64_t qd = int64_t(s.nh) * s.hd, kvd = int64_t(s.nkv) * s.hd;
   add("model.embed_tokens.weight", {s.V, s.H}, -1.f, 1.f);
-  const float norm_shift = s.gemma ? -1.f : 0.f;  // Gemma stores scale − 1
+  const bool gemma_layer = s.gemma || s.gemma2;
+  const float norm_shift = gemma_layer ? -1.f : 0.f;  // Gemma stores scale − 1
   for (int l = 0; l < s.L; ++l) {
     const std::string p = "model.layers." + std::to_string(l);
     if (!s.olmo2) add(p + ".input_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
@@ -95,7 +101,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
       add(p + ".self_attn.q_norm.weight", {int64_t(s.nh) * s.hd}, 0.5f, 1.5f);
       add(p + ".self_attn.k_norm.weight", {int64_t(s.nkv) * s.hd}, 0.5f, 1.5f);
     }
-    if (s.gemma) {
+    if (gemma_layer) {
       add(p + ".pre_feedforward_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
       add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f + norm_shift, 1.5f + norm_shift);
     }
@@ -129,17 +135,19 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   std::vector<tf::TensorToWrite> out;
   for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.phi3) + int(s.granite) <= 1,
-           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Phi-3 or Granite");
+  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.gemma2) + int(s.phi3) + int(s.granite) <= 1,
+           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3 or Granite");
+  TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
   TF_CHECK(!s.smollm3 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3), "tiny models: SmolLM3 is Llama's layer");
   TF_CHECK(!s.olmo2 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3 && !s.smollm3 && !s.window_all),
            "tiny models: OLMo 2 is its own layer");
   const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
+                   : s.gemma2 ? "Gemma2ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
                    : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM"
                    : s.olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM";
-  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.phi3 ? "phi3"
+  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.gemma2 ? "gemma2" : s.phi3 ? "phi3"
                    : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo2 ? "olmo2" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
@@ -168,6 +176,11 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            ", \"sliding_window_pattern\": " + std::to_string(s.pattern) + ", \"rope_local_base_freq\": " +
            std::to_string(s.local_theta) + ", \"query_pre_attn_scalar\": " + std::to_string(s.qpas > 0 ? s.qpas : s.hd) +
            ", \"final_logit_softcapping\": null, \"attn_logit_softcapping\": null";
+  if (s.gemma2)
+    cfg += ", \"hidden_activation\": \"gelu_pytorch_tanh\", \"sliding_window\": " + std::to_string(s.window) +
+           ", \"query_pre_attn_scalar\": " + std::to_string(s.qpas > 0 ? s.qpas : s.hd) +
+           ", \"attn_logit_softcapping\": " + std::to_string(s.attn_cap) +
+           ", \"final_logit_softcapping\": " + std::to_string(s.logit_cap);
   if (s.window_all) cfg += ", \"sliding_window\": " + std::to_string(s.window_all);
   if (s.smollm3) {
     std::string flags;
@@ -201,6 +214,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
                                       const std::vector<int32_t>& segments) {
   const TinySpec& s = m.s;
   const int H = s.H, qd = s.nh * s.hd, kvd = s.nkv * s.hd;
+  const bool gemma_layer = s.gemma || s.gemma2;  // what Gemma 2 and Gemma 3 share
   auto W = [&](const std::string& n) -> const std::vector<float>& { return m.w.at(n); };
   // y[n, out] = x[n, in] Wᵀ (+ b) (+ scaling B A x)
   auto lin = [&](const std::vector<double>& x, int n, int in, const std::string& mod, int out) {
@@ -236,8 +250,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       double ss = 0;
       for (int c = 0; c < C; ++c) ss += x[size_t(i) * C + c] * x[size_t(i) * C + c];
       const double r = 1 / std::sqrt(ss / C + s.eps);
-      // Gemma3RMSNorm scales by (1 + w).
-      for (int c = 0; c < C; ++c) y[size_t(i) * C + c] = x[size_t(i) * C + c] * r * ((s.gemma ? 1.0 : 0.0) + w[c]);
+      // Gemma2RMSNorm and Gemma3RMSNorm scale by (1 + w).
+      for (int c = 0; c < C; ++c) y[size_t(i) * C + c] = x[size_t(i) * C + c] * r * ((gemma_layer ? 1.0 : 0.0) + w[c]);
     }
     return y;
   };
@@ -260,9 +274,9 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     }
     inv[i] = f;
   }
-  // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern.
-  auto sliding = [&](int l) { return (s.gemma && (l + 1) % s.pattern != 0) || s.window_all > 0; };
-  const int window = s.gemma ? s.window : s.window_all;
+  // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern (Gemma2Config: 2).
+  auto sliding = [&](int l) { return (gemma_layer && (l + 1) % s.pattern != 0) || s.window_all > 0; };
+  const int window = gemma_layer ? s.window : s.window_all;
   auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos, bool local) {
     const std::vector<double>& inv_l = local ? inv_local : inv;
     const int h2 = local ? s.hd / 2 : rdim / 2;  // Phi3's apply_rotary_pos_emb: q[..., :rdim] rotated, the rest kept
@@ -288,7 +302,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     std::vector<double> x(size_t(n) * H);
     for (int i = 0; i < n; ++i)
       for (int c = 0; c < H; ++c) x[size_t(i) * H + c] = W("model.embed_tokens.weight")[size_t(tokens[b * T + i]) * H + c];
-    if (s.gemma)  // the embedding times sqrt(hidden) in the weights' dtype (fp32 here)
+    if (gemma_layer)  // the embedding times sqrt(hidden) in the weights' dtype (fp32 here)
       for (auto& e : x) e *= double(std::sqrt(float(H)));
     // Granite's multipliers (see TinySpec::granite); 1 elsewhere.
     const double residual = s.granite ? 0.5 : 1.0;
@@ -321,7 +335,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         rope(q, n, s.nh, pos, s.gemma && sliding(l));  // Gemma's sliding layers have their own RoPE base
         rope(k, n, s.nkv, pos, s.gemma && sliding(l));
       }
-      const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(s.gemma && s.qpas > 0 ? s.qpas : double(s.hd));
+      const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(gemma_layer && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);
       for (int h = 0; h < s.nh; ++h) {
         const int g = h / (s.nh / s.nkv);
@@ -336,6 +350,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
             double d = 0;
             for (int c = 0; c < s.hd; ++c) d += q[(size_t(i) * s.nh + h) * s.hd + c] * k[(size_t(j) * s.nkv + g) * s.hd + c];
             sc[j] = d * score_scale;
+            if (s.gemma2) sc[j] = s.attn_cap * std::tanh(sc[j] / s.attn_cap);  // Gemma 2's soft cap, before the mask
             mx = std::max(mx, sc[j]);
           }
           for (int j = 0; j <= i; ++j) sum += sc[j] == -INFINITY ? 0.0 : std::exp(sc[j] - mx);
@@ -347,9 +362,9 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         }
       }
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
-      if (s.gemma || s.olmo2) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
+      if (gemma_layer || s.olmo2) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * o[i];
-      auto xn2 = s.olmo2 ? x : norm(x, n, W(p + (s.gemma ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
+      auto xn2 = s.olmo2 ? x : norm(x, n, W(p + (gemma_layer ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
       std::vector<double> gt, up;
       if (s.phi3) {  // Phi3MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
         const auto gu = lin(xn2, n, H, tiny_gate_up(l), 2 * s.I);
@@ -362,11 +377,11 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       }
       for (size_t i = 0; i < gt.size(); ++i) {
         const double g = gt[i];
-        gt[i] = (s.gemma ? 0.5 * g * (1 + std::tanh(std::sqrt(2 / M_PI) * (g + 0.044715 * g * g * g)))
+        gt[i] = (gemma_layer ? 0.5 * g * (1 + std::tanh(std::sqrt(2 / M_PI) * (g + 0.044715 * g * g * g)))
                          : g / (1 + std::exp(-g))) * up[i];
       }
       auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
-      if (s.gemma || s.olmo2) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
+      if (gemma_layer || s.olmo2) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * d[i];
     }
     auto xf = norm(x, n, W("model.norm.weight"));
@@ -375,6 +390,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       for (int vv = 0; vv < s.V; ++vv) {
         double a = 0;
         for (int c = 0; c < H; ++c) a += xf[size_t(i) * H + c] * head[size_t(vv) * H + c];
+        if (s.gemma2) a = s.logit_cap * std::tanh(a / s.logit_cap);  // Gemma 2's final soft cap
         logits.push_back(s.granite ? a / 4.0 : a);  // Granite's logits_scaling
       }
   }

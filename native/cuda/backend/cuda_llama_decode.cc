@@ -64,6 +64,7 @@ void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last
   float* dev = buf<float>(plan_.logits_f32);
   matmul_bf16_f32out(false, true, 1, V, H, 1.f, buf<bf16>(plan_.xf) + (n - 1) * H, H, lm_head_, H, 0.f, dev, V,
                      stream_);
+  softcap_f32(dev, V, hm_.logit_softcap(), stream_);  // Gemma 2's final soft cap (nothing elsewhere)
   CUDA_CHECK(cudaMemcpyAsync(last_logits, dev, size_t(V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
   CUDA_CHECK(cudaStreamSynchronize(stream_));
   cache->len_ += n;
@@ -125,6 +126,7 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
     const int64_t rows = std::min<int64_t>(R, n - r0);
     if (r0 > 0)
       matmul_bf16_f32out(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, dev, V, stream_);
+    softcap_f32(dev, rows * V, hm_.logit_softcap(), stream_);  // outside the graph: one launch, Gemma 2 only
     CUDA_CHECK(cudaMemcpyAsync(logits + r0 * V, dev, size_t(rows * V) * sizeof(float), cudaMemcpyDeviceToHost, stream_));
   }
   CUDA_CHECK(cudaStreamSynchronize(stream_));

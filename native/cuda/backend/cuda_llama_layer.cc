@@ -193,18 +193,20 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   if (step) {
     // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
     // attends over it.
-    attention_decode_step({N, nh, nkv, hd, l, decode_window(l)}, q, k, v, step, att, stream_);
+    attention_decode_step({N, nh, nkv, hd, l, decode_window(l), hm_.attn_softcap()}, q, k, v, step, att, stream_);
   } else if (kv) {
     // Decoding: this call's rotated keys and values join the cache at rows len0 .., then the rows attend over it.
     const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);
     CUDA_CHECK(cudaMemcpyAsync(kv->k + kv->len0 * nkv * hd, k, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
     CUDA_CHECK(cudaMemcpyAsync(kv->v + kv->len0 * nkv * hd, v, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
     if (kv->len0 == 0 && N > 1)  // a prompt into an empty cache: causal attention within it, on tensor cores
-      attention_forward({1, N, nh, nkv, hd}, q, k, v, attention_starts(l), buf<float>(a.lse), att, stream_);
+      attention_forward({1, N, nh, nkv, hd, hm_.attn_softcap()}, q, k, v, attention_starts(l), buf<float>(a.lse), att,
+                        stream_);
     else
-      attention_decode({N, kv->len0, nh, nkv, hd, decode_window(l)}, q, kv->k, kv->v, att, stream_);
+      attention_decode({N, kv->len0, nh, nkv, hd, decode_window(l), hm_.attn_softcap()}, q, kv->k, kv->v, att, stream_);
   } else if (!skip_attention) {
-    attention_forward({B, T, nh, nkv, hd}, q, k, v, attention_starts(l), buf<float>(a.lse), att, stream_);
+    attention_forward({B, T, nh, nkv, hd, hm_.attn_softcap()}, q, k, v, attention_starts(l), buf<float>(a.lse), att,
+                      stream_);
   }
   if (!skip_attention) mark(StepPhase::Attention);
   // Gemma 3: x2 = x + norm(o_proj(att)); o_proj's output (ao) and the norm's rstd are what its backward reads.
@@ -278,7 +280,7 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
     d_attn_out = dxn;
   }
   proj_backward(l, kO, att, d_attn_out, datt, false, N, u(kO));
-  attention_backward({B, T, nh, nkv, hd}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
+  attention_backward({B, T, nh, nkv, hd, hm_.attn_softcap()}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
                      attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
   if (hm_.rotates(l)) {

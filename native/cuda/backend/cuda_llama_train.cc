@@ -143,11 +143,12 @@ void CudaLlama::loss_chunk(int64_t c, int64_t r0, int64_t rows, std::optional<fl
   CeSumDevice* result = buf<CeSumDevice>(plan_.ce_results) + c;
   float* scratch = buf<float>(plan_.ce_scratch);
   if (!grad_scale) {
-    cross_entropy_forward(logits, targets, losses, result, scratch, rows, V, stream_);
+    cross_entropy_forward(logits, targets, losses, result, scratch, rows, V, stream_, hm_.logit_softcap());
     return;
   }
   const float* scales = token_scales_.empty() ? nullptr : buf<float>(plan_.token_scales) + r0;
-  cross_entropy_forward_backward(logits, targets, *grad_scale, losses, result, scratch, rows, V, stream_, scales);
+  cross_entropy_forward_backward(logits, targets, *grad_scale, losses, result, scratch, rows, V, stream_, scales,
+                                 hm_.logit_softcap());
 }
 
 LossSum CudaLlama::finish_loss(int64_t chunks, const Batch& b) {
@@ -266,6 +267,7 @@ std::vector<float> CudaLlama::logits(const std::vector<int32_t>& tokens) {
     // fp32 output straight from the fp32 accumulators: scoring wants the logits unrounded.
     matmul_bf16_f32out(false, true, rows, V, H, 1.f, buf<bf16>(plan_.xf) + r0 * H, H, lm_head_, H, 0.f, dev, V,
                        stream_);
+    softcap_f32(dev, rows * V, hm_.logit_softcap(), stream_);  // Gemma 2's final soft cap (nothing elsewhere)
     CUDA_CHECK(cudaMemcpyAsync(out.data() + r0 * V, dev, size_t(rows * V) * 4, cudaMemcpyDeviceToHost, stream_));
   }
   CUDA_CHECK(cudaStreamSynchronize(stream_));

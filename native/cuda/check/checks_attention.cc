@@ -26,8 +26,8 @@ struct Case {
 
 std::string shape_text(const AttnDims& d, bool packed) {
   char buf[96];
-  std::snprintf(buf, sizeof buf, "B%lld T%lld h%lld/%lld d%lld%s", (long long)d.B, (long long)d.T, (long long)d.nh,
-                (long long)d.nkv, (long long)d.hd, packed ? " packed" : "");
+  std::snprintf(buf, sizeof buf, "B%lld T%lld h%lld/%lld d%lld%s%s", (long long)d.B, (long long)d.T, (long long)d.nh,
+                (long long)d.nkv, (long long)d.hd, packed ? " packed" : "", d.softcap > 0 ? " capped" : "");
   return buf;
 }
 
@@ -77,6 +77,7 @@ void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, ui
   s.nh = d.nh;
   s.nkv = d.nkv;
   s.hd = d.hd;
+  s.softcap = d.softcap;
   std::vector<float> out(nq), lse(static_cast<size_t>(d.B * d.nh * d.T));
   kernels::attention_forward(&pool, s, q.data(), k.data(), v.data(), segp, lse.data(), out.data());
   // Backward runs on the forward's out as the GPU trainer would store it (bf16); the CPU needs no out.
@@ -87,7 +88,8 @@ void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, ui
   AttnPlanDims pd;
   pd.B = d.B, pd.T = d.T, pd.nh = d.nh, pd.nkv = d.nkv, pd.hd = d.hd;
   const AttnTermScales sc =
-      attention_term_scales(&pool, pd, q.data(), k.data(), v.data(), out_bf.data(), dout.data(), lse.data(), segp);
+      attention_term_scales(&pool, pd, q.data(), k.data(), v.data(), out_bf.data(), dout.data(), lse.data(), segp,
+                            d.softcap);
   const AttnTolerances tol = attention_tolerances(pd, sc);
 
   DeviceBuf<uint16_t> dQ(to_bf16(q)), dK(to_bf16(k)), dV(to_bf16(v)), dOut(nq), dOutRef(to_bf16(out_bf)),
@@ -132,8 +134,9 @@ void attention_case(std::vector<Row>& rows, ThreadPool& pool, const Case& cs, ui
                           tol.dv, ms_b));
 }
 
-AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
+AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd, float softcap = 0.f) {
   AttnDims d;
+  d.softcap = softcap;
   d.B = B;
   d.T = T;
   d.nh = nh;
@@ -144,11 +147,12 @@ AttnDims dims(int64_t B, int64_t T, int64_t nh, int64_t nkv, int64_t hd) {
 
 // Attention in double for query rows that each see their own keys: row i (q [rows, nh*hd]) over keys
 // j < visible(i), from the `window` last of them when window > 0 (a sliding layer), whose K and V rows (head g) are
-// key(i, j, g) and value(i, j, g). ref gets the outputs, scale per output Σ p |v| (the terms the output sums), whose
-// bf16 ulp is the tolerance.
+// key(i, j, g) and value(i, j, g); scores capped at softcap·tanh(s / softcap) when softcap > 0 (Gemma 2). ref gets the
+// outputs, scale per output Σ p |v| (the terms the output sums), whose bf16 ulp is the tolerance.
 template <class Visible, class Rows>
 void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, const std::vector<float>& q, Visible visible,
-                         Rows key, Rows value, std::vector<double>& ref, std::vector<double>& scale, int64_t window = 0) {
+                         Rows key, Rows value, std::vector<double>& ref, std::vector<double>& scale, int64_t window = 0,
+                         double softcap = 0) {
   ref.assign(q.size(), 0.0), scale.assign(q.size(), 0.0);
   const double sc = 1.0 / std::sqrt(double(hd));
   for (int64_t i = 0; i < rows; ++i)
@@ -160,7 +164,7 @@ void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, cons
         const float* kr = key(i, j, g);
         double dot = 0;
         for (int64_t d = 0; d < hd; ++d) dot += double(q[size_t((i * nh + h) * hd + d)]) * kr[d];
-        p[size_t(j)] = dot * sc;
+        p[size_t(j)] = softcap > 0 ? softcap * std::tanh(dot * sc / softcap) : dot * sc;
         mx = std::max(mx, p[size_t(j)]);
       }
       for (double& x : p) sum += (x = std::exp(x - mx));
@@ -178,9 +182,10 @@ void attention_reference(int64_t rows, int64_t nh, int64_t nkv, int64_t hd, cons
 }
 
 // attention_decode.cu against attention in double over the same bf16 inputs: n rows at positions len0 .., each
-// over the cache's keys [0, len0 + i] (its last `window` when window > 0: Gemma 3's sliding layers).
+// over the cache's keys [0, len0 + i] (its last `window` when window > 0: Gemma 2 and 3's sliding layers; scores
+// soft-capped when softcap > 0: Gemma 2).
 void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, int64_t nkv, int64_t hd, uint64_t seed,
-                 int64_t window = 0) {
+                 int64_t window = 0, float softcap = 0.f) {
   const int64_t keys = len0 + n;
   const auto q = randn_bf16(size_t(n * nh * hd), seed), k = randn_bf16(size_t(keys * nkv * hd), seed + 1),
              v = randn_bf16(size_t(keys * nkv * hd), seed + 2);
@@ -189,14 +194,15 @@ void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, in
     return [&m, nkv, hd](int64_t, int64_t j, int64_t g) { return m.data() + (j * nkv + g) * hd; };
   };
   attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return len0 + i + 1; }, row_of(k), row_of(v), ref, scale,
-                      window);
+                      window, softcap);
   DeviceBuf<uint16_t> dq(to_bf16(q)), dk(to_bf16(k)), dv(to_bf16(v)), dout(q.size());
   const double ms = time_ms([&] {
-    attention_decode({n, len0, nh, nkv, hd, window}, dq.bf(), dk.bf(), dv.bf(), dout.bf(), nullptr);
+    attention_decode({n, len0, nh, nkv, hd, window, softcap}, dq.bf(), dk.bf(), dv.bf(), dout.bf(), nullptr);
   });
   char shape[96];
-  std::snprintf(shape, sizeof shape, "n%lld at %lld h%lld/%lld d%lld%s", (long long)n, (long long)len0, (long long)nh,
-                (long long)nkv, (long long)hd, window > 0 ? (" w" + std::to_string(window)).c_str() : "");
+  std::snprintf(shape, sizeof shape, "n%lld at %lld h%lld/%lld d%lld%s%s", (long long)n, (long long)len0,
+                (long long)nh, (long long)nkv, (long long)hd, window > 0 ? (" w" + std::to_string(window)).c_str() : "",
+                softcap > 0 ? " capped" : "");
   rows.push_back(make_row("attention_decode out", shape, from_bf16(dout.download()), ref, scale,
                           bf16_output_tolerance(keys, max_abs(scale)), ms));
 }
@@ -205,7 +211,7 @@ void decode_case(std::vector<Row>& rows, int64_t n, int64_t len0, int64_t nh, in
 // token each. Its output against the double reference over each sequence's cached keys plus its new one, and each
 // cache's position len0 of that layer must then hold the new key and value rows exactly.
 void decode_step_case(std::vector<Row>& rows, const std::vector<int64_t>& lens, int64_t nh, int64_t nkv, int64_t hd,
-                      uint64_t seed, int64_t window = 0) {
+                      uint64_t seed, int64_t window = 0, float softcap = 0.f) {
   const int64_t n = int64_t(lens.size()), kvd = nkv * hd, layer = 1, layers = 2;
   const auto q = randn_bf16(size_t(n * nh * hd), seed), k_new = randn_bf16(size_t(n * kvd), seed + 1),
              v_new = randn_bf16(size_t(n * kvd), seed + 2);
@@ -231,15 +237,16 @@ void decode_step_case(std::vector<Row>& rows, const std::vector<int64_t>& lens, 
   };
   std::vector<double> ref, scale;
   attention_reference(n, nh, nkv, hd, q, [&](int64_t i) { return lens[size_t(i)] + 1; }, rows_of(k_cache, k_new),
-                      rows_of(v_cache, v_new), ref, scale, window);
+                      rows_of(v_cache, v_new), ref, scale, window, softcap);
   DeviceBuf<uint16_t> dq(to_bf16(q)), dkn(to_bf16(k_new)), dvn(to_bf16(v_new)), dout(q.size());
   DeviceBuf<DecodeSeq> dseqs(seqs);
   const double ms = time_ms([&] {
-    attention_decode_step({n, nh, nkv, hd, layer, window}, dq.bf(), dkn.bf(), dvn.bf(), dseqs.p, dout.bf(), nullptr);
+    attention_decode_step({n, nh, nkv, hd, layer, window, softcap}, dq.bf(), dkn.bf(), dvn.bf(), dseqs.p, dout.bf(), nullptr);
   });
   char shape[96];
-  std::snprintf(shape, sizeof shape, "%lld seqs to %lld h%lld/%lld d%lld%s", (long long)n, (long long)longest,
-                (long long)nh, (long long)nkv, (long long)hd, window > 0 ? (" w" + std::to_string(window)).c_str() : "");
+  std::snprintf(shape, sizeof shape, "%lld seqs to %lld h%lld/%lld d%lld%s%s", (long long)n, (long long)longest,
+                (long long)nh, (long long)nkv, (long long)hd, window > 0 ? (" w" + std::to_string(window)).c_str() : "",
+                softcap > 0 ? " capped" : "");
   rows.push_back(make_row("attention_decode_step out", shape, from_bf16(dout.download()), ref, scale,
                           bf16_output_tolerance(longest, max_abs(scale)), ms));
   // The append: position len0 of layer 1 now holds the new rows; the same position of layer 0 is untouched.
@@ -273,6 +280,10 @@ void run_attention_checks(std::vector<Row>& rows) {
   decode_case(rows, 5, gpu_or_emu(1000, 90), 4, 1, 256, 987, 64);
   decode_case(rows, 2, 40, 4, 1, 36, 989, 13);                    // lane per dim, a window that starts mid-group
   decode_step_case(rows, {3, gpu_or_emu(1500, 120), 70}, 4, 1, 256, 999, 64);
+  // Gemma 2's soft-capped scores (a cap of 2 that bends most of them; the models' 50 barely would), full and sliding.
+  decode_case(rows, 3, gpu_or_emu(600, 80), 8, 4, 256, 1001, 0, 2.f);
+  decode_case(rows, 2, 50, 4, 2, 36, 1003, 17, 2.f);
+  decode_step_case(rows, {4, gpu_or_emu(900, 100), 33}, 8, 4, 256, 1005, 40, 2.f);
   ThreadPool pool;
   const Case cases[] = {
       {dims(2, 37, 4, 2, 16), false, "tiny model"},
@@ -284,6 +295,9 @@ void run_attention_checks(std::vector<Row>& rows) {
       {dims(1, gpu_or_emu(512, 100), gpu_or_emu(8, 2), gpu_or_emu(2, 1), 256), false, "hd 256"},
       {dims(1, gpu_or_emu(400, 90), 4, 2, 96), true, "packed, hd 96 (8-fragment kernel, 6 used)"},
       {dims(2, gpu_or_emu(300, 70), 4, 2, 136), true, "packed, hd 136 padded"},
+      // Gemma 2's soft cap through forward and backward (2 bends most scores: q is 1.5 randn).
+      {dims(1, gpu_or_emu(512, 100), gpu_or_emu(8, 4), gpu_or_emu(4, 2), 256, 2.f), false, "Gemma-2-like, capped"},
+      {dims(2, gpu_or_emu(300, 80), 4, 2, 64, 2.f), true, "packed, capped"},
   };
   uint64_t seed = 901;
   for (const Case& c : cases) {

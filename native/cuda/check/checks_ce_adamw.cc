@@ -11,7 +11,8 @@ namespace tf::cuda::check {
 
 namespace {
 
-void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
+// softcap > 0: Gemma 2's capped logits (the CPU kernels' softcap against the device's).
+void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed, float softcap = 0.f) {
   auto logits = randn_bf16(static_cast<size_t>(N * V), seed, 3.f);
   Rng rng(seed + 1);
   std::vector<int32_t> targets(static_cast<size_t>(N));
@@ -21,20 +22,21 @@ void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
   const float grad_scale = counted ? 1.f / float(counted) : 0.f;
 
   std::vector<float> losses(static_cast<size_t>(N)), grad = logits;
-  kernels::cross_entropy_forward(nullptr, logits.data(), targets.data(), losses.data(), N, V);
+  kernels::cross_entropy_forward(nullptr, logits.data(), targets.data(), losses.data(), N, V, softcap);
   const kernels::CeSum cpu = kernels::cross_entropy_forward_backward(nullptr, grad.data(), targets.data(), grad_scale,
-                                                                     N, V);
+                                                                     N, V, nullptr, softcap);
 
   DeviceBuf<uint16_t> dZ(to_bf16(logits));
   DeviceBuf<int32_t> dT(targets);
   DeviceBuf<float> dLoss(static_cast<size_t>(N)), dScratch(static_cast<size_t>(cross_entropy_scratch_floats(N, V)));
   DeviceBuf<CeSumDevice> dSum(1);
   const double ms = time_ms([&] {
-    cross_entropy_forward_backward(dZ.bf(), dT.p, grad_scale, dLoss.p, dSum.p, dScratch.p, N, V, nullptr);
+    cross_entropy_forward_backward(dZ.bf(), dT.p, grad_scale, dLoss.p, dSum.p, dScratch.p, N, V, nullptr, nullptr,
+                                   softcap);
   });
   const CeSumDevice gpu = dSum.download()[0];
   const std::string shape = "[" + std::to_string(N) + "," + std::to_string(V) + "] " +
-                            std::to_string(ce_chunks(V).count) + " chunks";
+                            std::to_string(ce_chunks(V).count) + " chunks" + (softcap > 0 ? " capped" : "");
   // Losses stay fp32 (the CPU sums in double). The kernel's Σexp is a sequential sum of <= chunk/256 terms per
   // thread (with a rescaling each time a group raises the thread's max, at most one per term), then trees (block,
   // chunk merge) of depth < 32: 64 terms bound the fp32 accumulation, not V.
@@ -44,7 +46,8 @@ void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
   std::vector<double> lscale(lref.size(), 0.0);
   for (int64_t i = 0; i < N; ++i)
     if (targets[static_cast<size_t>(i)] >= 0) {
-      const double zt = logits[static_cast<size_t>(i * V + targets[static_cast<size_t>(i)])];
+      const double z = logits[static_cast<size_t>(i * V + targets[static_cast<size_t>(i)])],
+                   zt = softcap > 0 ? softcap * std::tanh(z / softcap) : z;
       lscale[static_cast<size_t>(i)] = std::fabs(lref[static_cast<size_t>(i)] + zt) + std::fabs(zt);
     }
   rows.push_back(make_row("cross_entropy loss/row", shape, dLoss.download(), lref, lscale,
@@ -66,11 +69,13 @@ void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
   std::vector<float> scales(static_cast<size_t>(N));
   for (size_t i = 0; i < scales.size(); ++i) scales[i] = i % 5 == 4 ? 0.f : rng.uniform(-1.f, 1.f);
   std::vector<float> sgrad = logits;
-  kernels::cross_entropy_forward_backward(nullptr, sgrad.data(), targets.data(), grad_scale, N, V, scales.data());
+  kernels::cross_entropy_forward_backward(nullptr, sgrad.data(), targets.data(), grad_scale, N, V, scales.data(),
+                                          softcap);
   dZ.upload(to_bf16(logits));
   DeviceBuf<float> dScales(scales);
   const double sms = time_ms([&] {
-    cross_entropy_forward_backward(dZ.bf(), dT.p, grad_scale, nullptr, dSum.p, dScratch.p, N, V, nullptr, dScales.p);
+    cross_entropy_forward_backward(dZ.bf(), dT.p, grad_scale, nullptr, dSum.p, dScratch.p, N, V, nullptr, dScales.p,
+                                   softcap);
   });
   const auto sref = to_double(sgrad);
   rows.push_back(make_row("cross_entropy dlogits, row scales", shape, from_bf16(dZ.download()), sref, {},
@@ -82,7 +87,7 @@ void ce_check(std::vector<Row>& rows, int64_t N, int64_t V, uint64_t seed) {
   DeviceBuf<float> dLossOnly(static_cast<size_t>(N));
   DeviceBuf<CeSumDevice> dSumOnly(1);
   const double lms = time_ms([&] {
-    cross_entropy_forward(dZ.bf(), dT.p, dLossOnly.p, dSumOnly.p, dScratch.p, N, V, nullptr);
+    cross_entropy_forward(dZ.bf(), dT.p, dLossOnly.p, dSumOnly.p, dScratch.p, N, V, nullptr, softcap);
   });
   const CeSumDevice only = dSumOnly.download()[0];
   const std::vector<float> fused_losses = dLoss.download(), only_losses = dLossOnly.download();
@@ -187,6 +192,7 @@ void grad_norm_clip_check(std::vector<Row>& rows) {
 void run_cross_entropy_checks(std::vector<Row>& rows) {
   ce_check(rows, gpu_or_emu(64, 8), 32003, 801);  // ragged last chunk
   ce_check(rows, 4, 128256, 802);   // Llama 3 vocabulary, a short batch
+  ce_check(rows, 4, 256000, 803, 5.f);  // Gemma's vocabulary, capped at 5 so the cap bends the 3-sigma logits
   ce_invalid_target_check(rows);
 }
 

@@ -311,6 +311,17 @@ void run_elementwise_checks(std::vector<Row>& rows) {
     rows.push_back(make_row(offset ? "scale bf16 x0.22 (out at +1)" : "scale bf16 x0.22", std::to_string(n), out,
                             ref_copy, {}, Tolerance{}, ms));
   }
+  // Gemma 2's logit cap in place (fp32 logits, as decoding reports them), against the double formula: tanhf's few
+  // ulps of the cap.
+  const float cap = 30.f;
+  std::vector<float> z(n);
+  for (auto& v : z) v = rng.normal() * 40.f;
+  std::vector<double> capped(n);
+  for (size_t i = 0; i < n; ++i) capped[i] = cap * std::tanh(double(z[i]) / cap);
+  DeviceBuf<float> gz(z);
+  ms = time_ms([&] { softcap_f32(gz.p, int64_t(n), cap, nullptr); });
+  rows.push_back(make_row("softcap f32 (cap 30)", std::to_string(n), gz.download(), capped, {},
+                          fp32_output_tolerance(2, cap), ms));
 }
 
 }  // namespace

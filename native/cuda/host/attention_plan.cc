@@ -129,7 +129,7 @@ bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_
 
 AttnTermScales attention_term_scales(ThreadPool* pool, const AttnPlanDims& d, const float* q, const float* k,
                                      const float* v, const float* out, const float* dout, const float* lse,
-                                     const int32_t* seg_start) {
+                                     const int32_t* seg_start, float softcap) {
   attention_validate(d);
   const int64_t qs = d.nh * d.hd, ks = d.nkv * d.hd, group = d.nh / d.nkv, hd = d.hd;
   const double scale = 1.0 / std::sqrt(double(hd));
@@ -159,7 +159,8 @@ AttnTermScales attention_term_scales(ThreadPool* pool, const AttnPlanDims& d, co
               dp += double(dout[qo + c]) * v[ko + c];
             }
             max_abs_score = std::max(max_abs_score, sabs * scale);
-            const double p = std::exp(sc * scale - double(lse[lo]));
+            const double capped = softcap > 0 ? softcap * std::tanh(sc * scale / softcap) : sc * scale;
+            const double p = std::exp(capped - double(lse[lo]));
             const double tij = p * (std::fabs(dp) + A);
             for (int64_t c = 0; c < hd; ++c) {
               s.out[qo + c] += p * std::fabs(v[ko + c]);

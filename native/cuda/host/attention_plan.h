@@ -99,13 +99,14 @@ bool attention_smem_check(const char* kernel, int64_t smem_bytes, int64_t limit_
 // moves a term by at most half a bf16 ulp (2^-8 relative). The tolerances are one bf16 ulp (2^-7, the output's
 // rounding plus the fp32 slack of bf16_output_tolerance) plus half an ulp per intermediate rounding: P for out
 // and dv, dS and D (computed from the bf16 out) for dq and dk. tests/test_cuda_attention_host.cc measures the
-// simulated roundings against them.
+// simulated roundings against them. softcap > 0 (AttnDims::softcap): P is of the capped scores; the cap's slope
+// (<= 1) is left out of t_ij, which keeps it a bound.
 struct AttnTermScales {
   std::vector<double> out, lse, dq, dk, dv;
 };
 AttnTermScales attention_term_scales(ThreadPool* pool, const AttnPlanDims& d, const float* q, const float* k,
                                      const float* v, const float* out, const float* dout, const float* lse,
-                                     const int32_t* seg_start);
+                                     const int32_t* seg_start, float softcap = 0.f);
 struct AttnTolerances {
   Tolerance out, lse, dq, dk, dv;
 };

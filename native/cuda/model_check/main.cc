@@ -379,6 +379,13 @@ int main(int argc, char** argv) {
   cases.push_back({"gemma3 windows, sandwich norms, GELU", gemma, false, false});
   // The recompute rebuilds down's output for its norm, and keeps o's output with the attention's inputs.
   cases.push_back({"gemma3, dropout, ckpt", gemma, true, true});
+  // Gemma 2: the same layer without q/k norms, scores and logits soft-capped (low caps that bend the tiny model's
+  // values), 16-key windows on layers 0 and 2. The recompute keeps the capped attention's inputs like any other.
+  TinySpec gemma2 = base;
+  gemma2.gemma2 = true, gemma2.tie = true, gemma2.hd = 64, gemma2.window = 16, gemma2.qpas = 48;
+  cases.push_back({"gemma2 soft caps, windows", gemma2, false, false});
+  cases.push_back({"gemma2 nf4+dq, dropout, ckpt", [&] { TinySpec t = gemma2; t.nf4 = t.double_quant = true; return t; }(),
+                   true, true});
   // Phi-3: q, k, v from one qkv_proj and gate, up from one gate_up_proj, their columns copied apart on the device
   // and their gradients joined; NF4 expands the fused weights as one. The recompute skips the fused q/k/v matmul.
   TinySpec phi3 = base;

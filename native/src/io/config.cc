@@ -2,8 +2,7 @@
 // architecture, head_dim explicit or hidden/heads, eos as an int or a list, llama3 rope scaling (4.x's keys or
 // 5.x's rope_parameters). Anything the trainer would compute differently from transformers (other rope types,
 // MLP bias, a non-SiLU activation) is refused here with a message, rather than trained silently wrong.
-// Gemma 3's text model is read as transformers' Gemma3TextConfig: its own defaults (head_dim 256, tied
-// embeddings, query_pre_attn_scalar 256, sliding_window 4096 on five layers of six) and its two RoPE bases.
+// Gemma 2 and Gemma 3's text model are read as transformers' Gemma2Config and Gemma3TextConfig (config_gemma.cc).
 // Phi-3 and Phi-4 (Phi3ForCausalLM) are read as Phi3Config: Llama's maths with fused qkv_proj / gate_up_proj, and
 // the long-context variants' "longrope" RoPE and Phi-4-mini's partial rotary factor (parse_phi3_rope).
 // Granite 3 (GraniteForCausalLM) is read as GraniteConfig: Llama's maths with four multipliers (parse_granite).
@@ -27,8 +26,8 @@ namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
-                                               "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Gemma3ForCausalLM",
-                                               "Gemma3ForConditionalGeneration", nullptr};
+                                               "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Gemma2ForCausalLM",
+                                               "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", nullptr};
 
 namespace config_read {
 
@@ -74,15 +73,18 @@ int default_max_positions(const std::string& arch) {
   if (arch == "MistralForCausalLM") return 4096 * 32;
   if (arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM") return 32768;
   if (arch == "Gemma3ForCausalLM") return 131072;
+  if (arch == "Gemma2ForCausalLM") return 8192;
   if (arch == "Phi3ForCausalLM") return 4096;
   if (arch == "SmolLM3ForCausalLM") return 32768;
   return 2048;
 }
+}  // namespace
+
+namespace config_read {
 
 // One RoPE scaling object: transformers 4.x's "rope_scaling", or 5.x's "rope_parameters" (which also carries
 // rope_theta, read by parse_rope). `what` names it in errors. No type (5.x writes one) is the plain rotation.
-RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required,
-                                      bool phi3 = false) {
+RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required, bool phi3) {
   RopeScaling r;
   rs.as_object(what);
   const Json* type = present(rs, "rope_type");
@@ -182,110 +184,7 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
   TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
 }
 
-// Gemma 3's two RoPEs: the full-attention layers' (rope_theta, scaled by rope_scaling) and the sliding layers'
-// (rope_local_base_freq, never scaled). transformers 5.x writes them as rope_parameters per layer type; a file that
-// also keeps the 4.x keys must agree with them, as for the Llama family.
-void parse_gemma_rope(const Json& j, const std::string& src, ModelConfig& c) {
-  const Json* top_theta = present(j, "rope_theta");
-  const Json* top_local = present(j, "rope_local_base_freq");
-  c.rope_theta = get_double(j, "rope_theta", 1e6, src);
-  c.rope_local_theta = get_double(j, "rope_local_base_freq", 1e4, src);
-  if (const Json* rs = present(j, "rope_scaling")) c.rope_scaling = parse_rope_scaling_object(*rs, src + ": rope_scaling", true);
-  if (const Json* rp = present(j, "rope_parameters")) {
-    const std::string what = src + ": rope_parameters";
-    rp->as_object(what);
-    const Json* full = present(*rp, "full_attention");
-    const Json* sliding = present(*rp, "sliding_attention");
-    TF_CHECK(full || sliding, what + " must be given per layer type (full_attention, sliding_attention) for Gemma 3");
-    auto theta_of = [&](const Json* o, const char* kind, double top, bool top_given) {
-      const std::string at = what + "." + kind;
-      const double t = get_double(*o, "rope_theta", top, at);
-      TF_CHECK(!top_given || t == top, at + " (" + describe_theta(t) + ") and the top-level key (" + describe_theta(top) +
-                                           ") disagree; remove the one that does not describe the model's weights");
-      return t;
-    };
-    if (full) {
-      c.rope_theta = theta_of(full, "full_attention", c.rope_theta, top_theta != nullptr);
-      c.rope_scaling = parse_rope_scaling_object(*full, what + ".full_attention", false);
-    }
-    if (sliding) {
-      c.rope_local_theta = theta_of(sliding, "sliding_attention", c.rope_local_theta, top_local != nullptr);
-      TF_CHECK(parse_rope_scaling_object(*sliding, what + ".sliding_attention", false).type.empty(),
-               what + ".sliding_attention: RoPE scaling on the sliding layers is not supported");
-    }
-  }
-  TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
-  TF_CHECK(c.rope_local_theta > 0 && std::isfinite(c.rope_local_theta), src + ": rope_local_base_freq must be positive");
-}
-
-// Gemma 3's switches (see ModelConfig). Refuses what transformers' Gemma3TextModel can do and we cannot:
-// softcapping (Gemma 2's), bidirectional attention (EmbeddingGemma), another activation.
-void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
-  c.norm_plus_one = c.embed_scaled = c.sandwich_norms = c.qk_norm = true;
-  for (const char* k : {"final_logit_softcapping", "attn_logit_softcapping"})
-    TF_CHECK(!present(j, k), src + ": " + k + " is set; softcapping (Gemma 2) is not supported");
-  if (const Json* v = present(j, "use_bidirectional_attention"))
-    TF_CHECK(!v->as_bool(src + ": use_bidirectional_attention"),
-             src + ": use_bidirectional_attention = true (an embedding model) is not supported");
-  c.hidden_act = "gelu_pytorch_tanh";
-  if (const Json* v = present(j, "hidden_activation")) c.hidden_act = v->as_string(src + ": hidden_activation");
-  TF_CHECK(c.hidden_act == "gelu_pytorch_tanh",
-           src + ": hidden_activation \"" + c.hidden_act + "\" is not supported (only gelu_pytorch_tanh)");
-  c.query_pre_attn_scalar = get_double(j, "query_pre_attn_scalar", 256, src);
-  TF_CHECK(c.query_pre_attn_scalar > 0 && std::isfinite(c.query_pre_attn_scalar),
-           src + ": query_pre_attn_scalar must be positive");
-  c.sliding_window = get_int(j, "sliding_window", 4096, src);
-  TF_CHECK(c.sliding_window > 0, src + ": sliding_window must be positive");
-  c.layer_sliding.assign(c.num_hidden_layers, 0);
-  if (const Json* lt = present(j, "layer_types")) {
-    const auto& kinds = lt->as_array(src + ": layer_types");
-    TF_CHECK(int64_t(kinds.size()) == c.num_hidden_layers,
-             src + ": layer_types has " + std::to_string(kinds.size()) + " entries for " +
-                 std::to_string(c.num_hidden_layers) + " layers");
-    for (size_t i = 0; i < kinds.size(); ++i) {
-      const std::string& kind = kinds[i].as_string(src + ": layer_types[]");
-      TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
-               src + ": layer_types has \"" + kind + "\", which is not supported (full_attention, sliding_attention)");
-      c.layer_sliding[i] = kind == "sliding_attention";
-    }
-  } else {
-    // Gemma3TextConfig: layer i is full when (i + 1) is a multiple of the pattern.
-    const int pattern = get_int(j, "sliding_window_pattern", 6, src);
-    TF_CHECK(pattern > 0, src + ": sliding_window_pattern must be positive");
-    for (int i = 0; i < c.num_hidden_layers; ++i) c.layer_sliding[i] = (i + 1) % pattern != 0;
-  }
-  parse_gemma_rope(j, src, c);
-}
-
-
-// Gemma 3 from 4B up is published as Gemma3ForConditionalGeneration: its decoder's config is text_config, which
-// leaves out what Gemma3TextConfig defaults (gemma-3-4b-it gives only hidden_size, intermediate_size, the layer count,
-// its window and RoPE scaling). The text model is read as a Gemma3ForCausalLM; the vision tower is not read (training
-// and generation are on text), and its weights stay in the folder for a merge to copy.
-ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source) {
-  const Json* tc = present(j, "text_config");
-  TF_CHECK(tc, source + ": Gemma3ForConditionalGeneration without a text_config");
-  Json t = *tc;
-  t.as_object(source + ": text_config");
-  const std::pair<const char*, int64_t> defaults[] = {{"vocab_size", 262208},      {"hidden_size", 2304},
-                                                      {"intermediate_size", 9216}, {"num_hidden_layers", 26},
-                                                      {"num_attention_heads", 8},  {"num_key_value_heads", 4}};
-  for (const auto& [k, v] : defaults)
-    if (!present(t, k)) t.set(k, Json::integer(v));
-  // The token ids and dtype are top-level keys of the outer config.
-  for (const char* k : {"bos_token_id", "eos_token_id", "torch_dtype", "dtype"})
-    if (!present(t, k) && present(j, k)) t.set(k, *present(j, k));
-  Json arch = Json::array();
-  arch.push(Json::string("Gemma3ForCausalLM"));
-  t.set("architectures", arch);
-  t.set("model_type", Json::string("gemma3_text"));
-  ModelConfig c = parse_model_config(t.dump(), source + " (text_config)");
-  c.architecture = "Gemma3ForConditionalGeneration";
-  c.model_type = "gemma3";
-  return c;
-}
-
-}  // namespace
+}  // namespace config_read
 
 ModelConfig parse_model_config(const std::string& json_text, const std::string& source) {
   const Json j = parse_json(json_text, source);
@@ -306,7 +205,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
                    : m == "phi3" ? "Phi3ForCausalLM" : m == "granite" ? "GraniteForCausalLM"
                    : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM"
-                   : m == "gemma3_text" ? "Gemma3ForCausalLM" : m == "gemma3" ? "Gemma3ForConditionalGeneration"
+                   : m == "gemma2" ? "Gemma2ForCausalLM" : m == "gemma3_text" ? "Gemma3ForCausalLM"
+                   : m == "gemma3" ? "Gemma3ForConditionalGeneration"
                    : "model_type " + m;
   }
   if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
@@ -314,13 +214,14 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
   const bool qwen3 = c.architecture == "Qwen3ForCausalLM";
-  const bool gemma = c.architecture == "Gemma3ForCausalLM";
+  const bool gemma2 = c.architecture == "Gemma2ForCausalLM";
+  const bool gemma = gemma2 || c.architecture == "Gemma3ForCausalLM";  // the two share parse_gemma
   const bool phi3 = c.architecture == "Phi3ForCausalLM";
   const bool granite = c.architecture == "GraniteForCausalLM";
   const bool smollm3 = c.architecture == "SmolLM3ForCausalLM";
   const bool olmo2 = c.architecture == "Olmo2ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
-               : qwen3 ? "qwen3" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
+               : qwen3 ? "qwen3" : gemma2 ? "gemma2" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
                : smollm3 ? "smollm3" : olmo2 ? "olmo2" : "qwen2";
   c.fused_projections = phi3;
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE; OLMo 2 all of q and of k, and each
@@ -350,7 +251,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
   if (present(j, "head_dim") || qwen3 || gemma) {
     // Qwen3Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is (Qwen3-0.6B: 1024 / 16),
-    // Gemma3TextConfig's to 256.
+    // Gemma2Config's and Gemma3TextConfig's to 256.
     c.head_dim = get_int(j, "head_dim", gemma ? 256 : 128, source);
     TF_CHECK(c.head_dim > 0, source + ": head_dim must be positive");
   } else {
@@ -389,7 +290,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (granite) parse_granite(j, source, c);
   }
 
-  c.tie_word_embeddings = gemma || smollm3;  // Gemma3TextConfig and SmolLM3Config tie by default, the others do not
+  c.tie_word_embeddings = gemma || smollm3;  // the Gemma configs and SmolLM3Config tie by default, the others do not
   if (const Json* v = present(j, "tie_word_embeddings")) c.tie_word_embeddings = v->as_bool(source + ": tie_word_embeddings");
   // Qwen2 always has q/k/v bias; Llama and Qwen3 have it only with attention_bias (which also adds an o_proj bias
   // there).

@@ -3,9 +3,9 @@
 // SmolLM2 is Llama with tied embeddings; Phi3ForCausalLM, Phi-3 and Phi-4, is Llama with fused projections;
 // GraniteForCausalLM, IBM's Granite 3, is Llama with four scalar multipliers; SmolLM3ForCausalLM is Llama with RoPE
 // left out on every fourth layer; Olmo2ForCausalLM, AI2's OLMo 2, normalizes each sublayer's output instead of its
-// input, and q and k across all heads) and Gemma 3's text model (Gemma3ForCausalLM, or the decoder of
-// Gemma3ForConditionalGeneration), which is the same decoder with the differences listed in ModelConfig's Gemma fields. Anything else fails with the list of
-// supported architectures.
+// input, and q and k across all heads), Gemma 2 (Gemma2ForCausalLM) and Gemma 3's text model (Gemma3ForCausalLM, or
+// the decoder of Gemma3ForConditionalGeneration), which are the same decoder with the differences listed in
+// ModelConfig's Gemma fields. Anything else fails with the list of supported architectures.
 #include <string>
 #include <vector>
 
@@ -31,7 +31,7 @@ struct RopeScaling {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "gemma3_text"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "gemma2" | "gemma3_text"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -59,7 +59,7 @@ struct ModelConfig {
   double attention_multiplier = 0;    // the scores' scale, in place of head_dim^-0.5 (0 = head_dim^-0.5)
   double residual_multiplier = 1.0;   // each sublayer's output is multiplied by it before its residual add
   double logits_scaling = 1.0;        // the logits are divided by it
-  // Gemma 3. Each is the Llama behaviour at its default.
+  // Gemma 2 and Gemma 3. Each is the Llama behaviour at its default.
   bool norm_plus_one = false;   // every RMSNorm scales by (1 + weight): the files store scale − 1
   bool embed_scaled = false;    // the embedding is multiplied by sqrt(hidden_size), rounded to the weights' dtype
   bool sandwich_norms = false;  // post_attention_layernorm normalizes the attention's output before its residual
@@ -71,8 +71,12 @@ struct ModelConfig {
   bool qk_norm_whole = false;
   std::string hidden_act = "silu";  // or "gelu_pytorch_tanh": the MLP's gate activation
   double query_pre_attn_scalar = 0;  // scores are scaled by query_pre_attn_scalar^-0.5; 0 = head_dim
+  // Gemma 2's soft caps (0 = none): each scaled score becomes cap·tanh(score / cap) before the mask and softmax, and
+  // each logit cap·tanh(logit / cap) before the loss, the log-probabilities and sampling.
+  double attn_logit_softcapping = 0;
+  double final_logit_softcapping = 0;
   // Sliding-window attention computed as such (a query sees the last sliding_window keys, itself included, on the
-  // layers marked here): Gemma 3's sliding layers, Mistral's and Phi-3's every layer, Qwen2's and Qwen3's (with
+  // layers marked here): Gemma 2's and Gemma 3's sliding layers, Mistral's and Phi-3's every layer, Qwen2's and Qwen3's (with
   // use_sliding_window) from max_window_layers on. A window on an architecture transformers does not window caps
   // max_position_embeddings instead, below which it changes nothing.
   int sliding_window = 0;

@@ -1,5 +1,5 @@
 #pragma once
-// What config.cc and config_families.cc share while reading config.json: the typed key readers (null counts as
+// What config.cc, config_gemma.cc and config_families.cc share while reading config.json: the typed key readers (null counts as
 // absent, as transformers treats it) and the per-family readers parse_model_config calls. Not part of the public API
 // (io/config.h).
 #include <string>
@@ -13,6 +13,15 @@ const Json* present(const Json& j, const char* key);  // the value, or null when
 int get_int(const Json& j, const char* key, int def, const std::string& src);
 double get_double(const Json& j, const char* key, double def, const std::string& src);
 std::string num(double x);  // a number as config.json writes it: 0.1, not 0.100000
+
+// config.cc: RoPE as transformers reads it (4.x's rope_theta / rope_scaling, 5.x's rope_parameters).
+RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required, bool phi3 = false);
+std::string describe_theta(double theta);
+void parse_rope(const Json& j, const std::string& src, ModelConfig& c);
+
+// config_gemma.cc
+void parse_gemma(const Json& j, const std::string& src, ModelConfig& c);  // Gemma 2 and Gemma 3
+ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source);
 
 // config_families.cc
 void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family);

@@ -46,11 +46,18 @@ KeyRange block_keys(const AttnShape& s, const int32_t* seg_start, int64_t b, int
 }
 }  // namespace
 
-// Scaled scores of one query block against its visible keys into sb [m, nk] (row stride nk).
+// Scaled scores of one query block against its visible keys into sb [m, nk] (row stride nk), soft-capped when the
+// shape says so; slope [m, nk], when non-null, receives d capped / d score = 1 − tanh² (backward's chain rule).
 void block_scores(const AttnShape& s, const float* qh, const float* kg, int64_t i0, int64_t m, const KeyRange& kr,
-                  float scale, float* sb) {
+                  float scale, float* sb, float* slope = nullptr) {
   const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, nk = kr.hi - kr.lo + 1;
   sgemm(args(false, true, m, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, sb, nk, scale, 0.f), nullptr);
+  if (s.softcap <= 0.f) return;
+  for (int64_t e = 0; e < m * nk; ++e) {
+    const float t = std::tanh(sb[e] / s.softcap);
+    sb[e] = s.softcap * t;
+    if (slope) slope[e] = 1.f - t * t;
+  }
 }
 
 void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, const float* k, const float* v,
@@ -104,7 +111,7 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
   // One task per (row, kv head): it owns dk/dv of that head and sums its query heads and blocks in order.
   auto task = [&](int64_t b0, int64_t e0, int) {
     const int64_t cap = std::min(kQBlock, s.Tq) * s.Tk;
-    std::vector<float> pb(cap), dp(cap);
+    std::vector<float> pb(cap), dp(cap), slope(s.softcap > 0.f ? cap : 0);
     for (int64_t t = b0; t < e0; ++t) {
       const int64_t b = t / s.nkv, g = t % s.nkv;
       const float* kg = k + b * s.Tk * ks + g * s.hd;
@@ -126,7 +133,7 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
           const KeyRange kr = block_keys(s, seg_start, b, i0, i1);
           const int64_t nk = kr.hi - kr.lo + 1;
           // Recompute P = exp(S − lse) for this block (zero where masked).
-          block_scores(s, qh, kg, i0, m, kr, scale, pb.data());
+          block_scores(s, qh, kg, i0, m, kr, scale, pb.data(), slope.empty() ? nullptr : slope.data());
           for (int64_t i = i0; i < i1; ++i) {
             float* row = pb.data() + (i - i0) * nk - kr.lo;
             const int64_t lo = seg_start ? seg_start[b * s.Tq + i] : 0, hi = s.q_offset + i;
@@ -139,7 +146,8 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
                 nullptr);
           sgemm(args(false, true, m, nk, s.hd, doh + i0 * qs, qs, vg + kr.lo * ks, ks, dp.data(), nk, 1.f, 0.f),
                 nullptr);
-          // Softmax backward: dS = P ∘ (dP − Σ_j P dP), zero where masked (P is zero there).
+          // Softmax backward: dS = P ∘ (dP − Σ_j P dP), zero where masked (P is zero there); with a soft cap, the
+          // capped scores' gradient times the cap's slope.
           for (int64_t i = i0; i < i1; ++i) {
             const float* pr = pb.data() + (i - i0) * nk - kr.lo;
             float* d = dp.data() + (i - i0) * nk - kr.lo;
@@ -150,6 +158,10 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
             for (int64_t j = kr.lo; j < lo; ++j) d[j] = 0.f;
             for (int64_t j = lo; j <= hi; ++j) d[j] = pr[j] * (d[j] - fd);
             for (int64_t j = hi + 1; j <= kr.hi; ++j) d[j] = 0.f;
+            if (!slope.empty()) {  // through the soft cap: d score = d capped · (1 − tanh²)
+              const float* sl = slope.data() + (i - i0) * nk - kr.lo;
+              for (int64_t j = lo; j <= hi; ++j) d[j] *= sl[j];
+            }
           }
           // dQ = scale dS K;  dK += scale dSᵀ Q
           sgemm(args(false, false, m, s.hd, nk, dp.data(), nk, kg + kr.lo * ks, ks, dqh + i0 * qs, qs, scale, 0.f),

@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "kernels/attention.h"
+#include "kernels/cross_entropy.h"
 #include "kernels/matmul.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
@@ -75,7 +76,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
       rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale);
       rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.rope_scale);
     }
-    AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len};
+    AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len, m.attn_softcap()};
     attention_forward(m.pool, s, q.data(), kl, vl, m.decode_starts(l, c.len, n, starts), nullptr, att.data());
     layer_tail(m, ly, n, att.data(), x.data(), x2.data(), xn.data(), g.data(), u.data(), h.data());
   }
@@ -83,6 +84,7 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
   const float* last = x.data() + int64_t(n - 1) * H;
   rmsnorm_forward(nullptr, last, m.final_norm.data(), xn.data(), nullptr, 1, H, eps);
   linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, last_logits, 1, H, m.V);
+  softcap_logits(m.pool, last_logits, m.V, m.logit_softcap());
 }
 
 void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int n, float* logits) {
@@ -122,7 +124,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
       float* vl = c.v.data() + int64_t(l) * c.max_len * kvd;
       std::copy_n(k.data() + i * kvd, kvd, kl + int64_t(c.len) * kvd);
       std::copy_n(v.data() + i * kvd, kvd, vl + int64_t(c.len) * kvd);
-      AttnShape s{1, 1, c.len + 1, m.nh, m.nkv, m.hd, c.len};
+      AttnShape s{1, 1, c.len + 1, m.nh, m.nkv, m.hd, c.len, m.attn_softcap()};
       attention_forward(m.pool, s, q.data() + i * qd, kl, vl, m.decode_starts(l, c.len, 1, starts), nullptr,
                         att.data() + i * qd);
     }
@@ -131,6 +133,7 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
   for (int i = 0; i < n; ++i) caches[i]->len += 1;
   rmsnorm_forward(m.pool, x.data(), m.final_norm.data(), xn.data(), nullptr, n, H, eps);
   linear_forward(m.pool, xn.data(), m.lm_head.dense(), nullptr, logits, n, H, m.V);
+  softcap_logits(m.pool, logits, int64_t(n) * m.V, m.logit_softcap());
 }
 
 }  // namespace tf

@@ -87,6 +87,9 @@ struct LlamaModel::Impl {
   float q_rope_scale = 1.f;
   float embed_scale = 1.f;     // Gemma 3: sqrt(hidden_size) in the weights' dtype; Granite: embedding_multiplier
   float residual_scale = 1.f;  // Granite: each sublayer's output times residual_multiplier before its residual add
+  // Gemma 2's soft caps of the scaled scores and of the logits (0 = none).
+  float attn_softcap() const { return static_cast<float>(cfg.attn_logit_softcapping); }
+  float logit_softcap() const { return static_cast<float>(cfg.final_logit_softcapping); }
   std::vector<Layer> layers;
   Linear lm_head;
 

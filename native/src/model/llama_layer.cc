@@ -5,6 +5,7 @@
 // also normalizes each sublayer's output before its residual add ("sandwich" norms), gates with GELU, and windows
 // the attention of its sliding layers:
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(gelu(gate_proj(n2)) * up_proj(n2)))
+// Gemma 2 has Gemma 3's layer without the q/k norms, and soft-caps the scores (AttnShape::softcap).
 // Phi-3 computes q, k, v with one qkv_proj and gate, up with one gate_up_proj (qkv_forward, gate_up_forward).
 // Granite scales each sublayer's output by residual_multiplier before its residual add (residual_scale), and its
 // scores by attention_multiplier (through q's RoPE scale, q_rope_scale). SmolLM3's NoPE layers skip RoPE. OLMo 2
@@ -268,7 +269,7 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   if (!recompute) {
     if (for_backward) a.lse.resize(int64_t(B) * nh * T);
     a.att.resize(N * qd);
-    AttnShape s{B, T, T, nh, nkv, hd, 0};
+    AttnShape s{B, T, T, nh, nkv, hd, 0, attn_softcap()};
     attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start),
                       for_backward ? a.lse.data() : nullptr, a.att.data());
     mark(StepPhase::Attention);
@@ -346,7 +347,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
     d_attn_out = w.dxn.data();
   }
   proj_backward(ly.proj[kO], a.att.data(), d_attn_out, w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
-  AttnShape s{B, T, T, nh, nkv, hd, 0};
+  AttnShape s{B, T, T, nh, nkv, hd, 0, attn_softcap()};
   attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);

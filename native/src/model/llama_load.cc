@@ -103,13 +103,19 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   if (c.embedding_multiplier != 1.0) m->embed_scale = static_cast<float>(c.embedding_multiplier);
   m->residual_scale = static_cast<float>(c.residual_multiplier);
   TF_CHECK(m->residual_scale == 1.f || !c.sandwich_norms, dir + "/config.json: residual_multiplier with sandwich norms is not supported");
-  // Gemma 3 scales scores by query_pre_attn_scalar^-0.5, the attention kernels (CPU and CUDA) by head_dim^-0.5. RoPE
-  // is linear, so the ratio can scale q anywhere before the scores: it is folded into q_norm's weight (1 when the
-  // two agree, as in Gemma 3 270M and 1B), and every path, backward and decoding included, has it.
+  // Gemma scales scores by query_pre_attn_scalar^-0.5, the attention kernels (CPU and CUDA) by head_dim^-0.5. RoPE
+  // is linear, so the ratio can scale q anywhere before the scores: Gemma 3 folds it into q_norm's weight (1 when
+  // the two agree, as in Gemma 3 270M and 1B), Gemma 2, which has no q_norm, into q's RoPE scale (gemma-2-27b:
+  // sqrt(128 / 144)); every path, backward and decoding included, has it.
   float q_scale = 1.f;
   if (c.query_pre_attn_scalar > 0) {
-    TF_CHECK(c.qk_norm, dir + "/config.json: query_pre_attn_scalar needs q_norm");
-    q_scale = static_cast<float>(std::sqrt(double(m->hd) / c.query_pre_attn_scalar));
+    const float ratio = static_cast<float>(std::sqrt(double(m->hd) / c.query_pre_attn_scalar));
+    if (c.qk_norm) {
+      q_scale = ratio;
+    } else {
+      TF_CHECK(m->rope_dim == m->hd, dir + "/config.json: query_pre_attn_scalar with a partial rotary factor is not supported");
+      m->q_rope_scale *= ratio;
+    }
   }
 
   WeightStore ws(dir);

@@ -50,7 +50,7 @@ void forward_layers(LlamaModel::Impl& m, const Batch& b, Keep keep) {
   }
 }
 
-// Final norm + lm_head into ws.logits [N, V].
+// Final norm + lm_head into ws.logits [N, V] (before Gemma 2's soft cap, which the loss applies itself).
 void head_forward(LlamaModel::Impl& m, int64_t N) {
   Workspace& w = m.ws;
   w.xf.resize(N * m.H), w.rstdf.resize(N), w.logits.resize(N * m.V);
@@ -83,11 +83,11 @@ LossSum LlamaModel::forward_backward(const Batch& b, float grad_scale, bool drop
   std::vector<float> scales;
   if (row_scaler) {
     std::vector<float> losses(static_cast<size_t>(N));
-    cross_entropy_forward(m.pool, w.logits.data(), b.targets.data(), losses.data(), N, m.V);
+    cross_entropy_forward(m.pool, w.logits.data(), b.targets.data(), losses.data(), N, m.V, m.logit_softcap());
     scales = position_scales(row_scaler, losses, b.B, b.T);
   }
   const CeSum ce = cross_entropy_forward_backward(m.pool, w.logits.data(), b.targets.data(), grad_scale, N, m.V,
-                                                  scales.empty() ? nullptr : scales.data());
+                                                  scales.empty() ? nullptr : scales.data(), m.logit_softcap());
   // dlogits → dx_L
   w.dxf.resize(N * m.H), w.dx_a.resize(N * m.H), w.dx_b.resize(N * m.H);
   linear_backward(m.pool, w.logits.data(), nullptr, m.lm_head.dense(), w.dxf.data(), false, nullptr, nullptr, N, m.H,
@@ -122,7 +122,7 @@ LossSum LlamaModel::forward_loss(const Batch& b, std::vector<double>* row_sums) 
   head_forward(m, N);
   std::vector<float> losses(row_sums ? size_t(N) : 0);
   const CeSum ce = cross_entropy_forward(m.pool, m.ws.logits.data(), b.targets.data(), row_sums ? losses.data() : nullptr,
-                                         N, m.V);
+                                         N, m.V, m.logit_softcap());
   if (row_sums) *row_sums = row_loss_sums(losses, b.B, b.T);
   return {ce.sum, ce.count};
 }
@@ -140,6 +140,7 @@ std::vector<float> LlamaModel::logits(const std::vector<int32_t>& tokens) {
   set_no_dropout(m);
   forward_layers(m, b, Keep::Nothing);
   head_forward(m, b.T);
+  softcap_logits(m.pool, m.ws.logits.data(), int64_t(b.T) * m.V, m.logit_softcap());
   return std::vector<float>(m.ws.logits.begin(), m.ws.logits.begin() + int64_t(b.T) * m.V);
 }
 
