@@ -10,8 +10,8 @@ import { runTuneforge } from "./testing/run-bin";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer CLI on each model family beyond Llama, through the real `tuneforge` bin on generated tiny models:
-// each learns the color task under its own chat template, answers through it, and (Gemma 3, Phi-3, Granite, SmolLM3,
-// OLMo 2) merges.
+// each learns the color task under its own chat template, answers through it, and (Gemma 2 and 3, Phi-3, Granite,
+// SmolLM3, OLMo 2) merges.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trainer-families-"));
 const tuneforge = (args: string[]) => runTuneforge(args, tmp);
@@ -89,29 +89,34 @@ describe("tuneforge train / generate / merge on other model families", () => {
   }, 180_000);
 
   // Gemma 3: (1 + w) norms, output norms, GELU, a scaled embedding, and an 8-key window on every other layer, which
-  // the examples (a system prompt folded into the first user turn, two turns) are far longer than. The adapter must
-  // learn the task, generation (KV cache, windowed) must answer the second turn and stop at <end_of_turn>, and the
-  // merged model must give the adapter's logprobs.
-  it("learns the task on a Gemma 3 from two-turn examples under Gemma's chat template, and merges", async () => {
-    const gemma = writeTinyModel({ dir: path.join(tmp, "gemma3"), seed: 5, gemma3: true }).dir;
+  // the examples (a system prompt folded into the first user turn, two turns) are far longer than; Gemma 2: the same
+  // without q/k norms, its scores and logits soft-capped at the published 50 and 30. The adapter must learn the task,
+  // generation (KV cache, windowed, capped) must answer the second turn and stop at <end_of_turn>, and the merged
+  // model must give the adapter's logprobs. From ~6.7: Gemma's head is the frozen, tied embedding, which LoRA cannot
+  // adapt, so these tiny models level off above the others: Gemma 3 near 0.31 (an untied Llama at 0.21, a tied one at
+  // 0.65, same data and steps), Gemma 2 near 0.39 (0.35 with its caps taken out: tanh flattens the top logits), and
+  // answer right below.
+  it.each([
+    ["Gemma 3", "gemma3", 0.35],
+    ["Gemma 2", "gemma2", 0.43],
+  ] as const)("learns the task on a %s from two-turn examples under Gemma's chat template, and merges", async (_, family, limit) => {
+    const gemma = writeTinyModel({ dir: path.join(tmp, family), seed: 5, [family]: true }).dir;
     const turns = colorTask(24).map((line, i, all) => ({ messages: [...line.messages, ...all[(i + 1) % all.length]!.messages.slice(1)] }));
     const twoTurns = path.join(tmp, "gemma-two-turns.jsonl");
     fs.writeFileSync(twoTurns, toJsonl(turns));
-    const out = path.join(tmp, "gemma3-adapter");
+    const out = path.join(tmp, `${family}-adapter`);
     const r = await tuneforge(learnTheTask(gemma, twoTurns, out, 20));
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { loss?: number; final_loss?: number });
-    // From ~6.8. Gemma's head is the frozen, tied embedding, which LoRA cannot adapt: this tiny model levels off near
-    // 0.31 (an untied Llama at 0.21, a tied one at 0.65, same data and steps), answers right below.
     expect(lines.find((l) => l.loss !== undefined)!.loss!).toBeGreaterThan(5);
-    expect(lines.at(-1)!.final_loss!).toBeLessThan(0.4);
+    expect(lines.at(-1)!.final_loss!).toBeLessThan(limit);
     const messages = [
       { role: "system", content: "Answer in JSON." },
       { role: "user", content: "What color is the grass?" },
       { role: "assistant", content: '{"color": "green"}' },
       { role: "user", content: "What color is the coal?" },
     ];
-    await expectAnswerAndMerge(gemma, out, messages, "gemma3-merged");
+    await expectAnswerAndMerge(gemma, out, messages, `${family}-merged`);
   }, 180_000);
 
   // Phi-3 / Phi-4 (Phi3ForCausalLM): q, k, v in one qkv_proj and gate, up in one gate_up_proj. The form's target names

@@ -43,8 +43,6 @@ describe("native forward = independent reference", () => {
     ["qwen2 q/k/v biases", { qwen2: true }],
     // head_dim 32 over hidden 64 and 4 heads: q_proj is [128, 64], o_proj [64, 128].
     ["qwen3 q/k norms, own head_dim, GQA", { qwen3: true, gqa: true, shape: { headDim: 32 } }],
-    // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
-    // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     // Phi-3's fused qkv_proj and gate_up_proj (quantized as one weight each), GQA.
     ["phi3 fused projections, GQA", { phi3: true, gqa: true }],
     // Phi-4-mini's RoPE: 12 of 16 head dimensions rotated, longrope's short factors and cos/sin scale.
@@ -55,7 +53,12 @@ describe("native forward = independent reference", () => {
     ["smollm3 NoPE layer, GQA", { smollm3: true, gqa: true }],
     // OLMo 2: output norms in place of input norms, q and k normalized whole.
     ["olmo2 output norms, whole q/k norms, GQA", { olmo2: true, gqa: true }],
+    // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
+    // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],
+    // Gemma 2: the same shape without q/k norms, one RoPE base, and caps low enough to bend the tiny model's scores
+    // (a few hundredths) and logits (a few units); lib/testing/tiny-model/reference.test.ts shows each cap matters.
+    ["gemma2 soft caps, windows", { gemma2: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, softcaps: { attn: 0.02, final: 3 }, shape: { hidden: 72, heads: 4, headDim: 16 } }],
   ];
   for (const [name, v] of variants) {
     it(`${name}: full precision, NF4 and NF4 + double quant`, async () => {

@@ -23,6 +23,8 @@ describe("memory estimate vs the native CPU trainer", () => {
     ["nf4", "qlora", "qwen3"],
     // Gemma 3's sandwich norms keep the o and down projections' outputs too.
     ["nf4", "qlora", "gemma3"],
+    // Gemma 2: the same norms without q/k norms; its soft caps keep nothing (backward recomputes each cap's slope).
+    ["nf4", "qlora", "gemma2"],
     // Phi-3's fused projections: one adapter on qkv_proj (one A for q, k and v), and the fused outputs' scratch.
     ["nf4", "qlora", "phi3"],
     // Granite's multipliers need no memory of their own (the scaled gradients reuse a buffer backward frees).
@@ -30,7 +32,7 @@ describe("memory estimate vs the native CPU trainer", () => {
     // OLMo 2: output norms kept like Gemma's, whole-row q/k norms (one statistic per row), no input norms.
     ["nf4", "qlora", "olmo2"],
   ] as const)("quant %s: the fp32 %s estimate of a %s agrees with the reported memory to 0.1 percent", async (quant, method, family) => {
-    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", phi3: family === "phi3", granite: family === "granite", olmo2: family === "olmo2", shape: family !== "llama" ? { headDim: 96 } : undefined });
+    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", gemma2: family === "gemma2", phi3: family === "phi3", granite: family === "granite", olmo2: family === "olmo2", shape: family !== "llama" ? { headDim: 96 } : undefined });
     const described = await describeModel({ name: "m", dir: tiny.dir });
     const T = 128;
     const B = 2;
@@ -47,7 +49,9 @@ describe("memory estimate vs the native CPU trainer", () => {
       const estimate = estimateMemory({ shape: described.shape!, parameters: described.parameters!, seqLen: T, batchSize: B, lora: { rank: 16, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, doubleQuant: true, precision: "fp32" }, method);
       expect(described.parameters).toBe(model.info().numParameters);
       // The binding reports the norms' layout the estimate reads (OLMo 2: whole-row q/k norms, no input norms).
-      expect(model.info()).toMatchObject({ qkNormWhole: family === "olmo2", inputNorms: family !== "olmo2", sandwichNorms: family === "gemma3" || family === "olmo2" });
+      expect(model.info()).toMatchObject({ qkNormWhole: family === "olmo2", inputNorms: family !== "olmo2", sandwichNorms: family === "gemma3" || family === "gemma2" || family === "olmo2" });
+      // Gemma 2's published caps (the generator's defaults); 0 (none) for every other family.
+      expect(model.info()).toMatchObject(family === "gemma2" ? { attnSoftcap: 50, logitSoftcap: 30, qkNorm: false } : { attnSoftcap: 0, logitSoftcap: 0 });
       expect(Math.abs(estimate.parts.weights - model.info().weightBytes) / model.info().weightBytes).toBeLessThan(0.001);
       expect(reported).toBeGreaterThan(0);
       expect(Math.abs(estimate.total - reported) / reported).toBeLessThan(0.001);

@@ -85,6 +85,16 @@ describe("scanModels", () => {
     expect(shapeParameters(m!.shape!)).toBe(gemma.numParameters);
   });
 
+  it("reads a Gemma 2 folder: sandwich norms without q/k norms, counted as its tensors are", async () => {
+    const gemma = writeTinyModel({ dir: path.join(dir, "tiny-gemma2"), preset: "tiny", gemma2: true, gqa: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-gemma2");
+    expect(m).toMatchObject({ architecture: "Gemma2ForCausalLM", modelType: "gemma2", parameters: gemma.numParameters, hasChatTemplate: true });
+    expect(m?.shape).toMatchObject({ sandwichNorms: true, tieWordEmbeddings: true, headDim: 16, numKvHeads: 2 });
+    expect(m?.shape?.qkNorm).toBeUndefined();
+    expect(shapeParameters(m!.shape!)).toBe(gemma.numParameters);
+  });
+
   it("counts an image-text Gemma 3's text model, saying how large the vision tower it leaves out is", async () => {
     // A Gemma3ForConditionalGeneration as published: the decoder under language_model.model., a vision tower beside it.
     const text = writeTinyModel({ dir: path.join(dir, "..", `mm-src-${path.basename(dir)}`), preset: "tiny", gemma3: true });

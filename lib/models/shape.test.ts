@@ -13,6 +13,13 @@ const gemma3 = {
   num_attention_heads: 4, num_hidden_layers: 26, num_key_value_heads: 1, vocab_size: 262144,
 };
 
+// gemma-2-2b's config.json (the fields the shape reads): tied (by Gemma2Config's default too), no q/k norms.
+const gemma2 = {
+  architectures: ["Gemma2ForCausalLM"], model_type: "gemma2", head_dim: 256, hidden_size: 2304, intermediate_size: 9216,
+  num_attention_heads: 8, num_hidden_layers: 26, num_key_value_heads: 4, vocab_size: 256000, max_position_embeddings: 8192,
+  sliding_window: 4096,
+};
+
 // phi-4's config.json (the fields the shape reads): Phi3ForCausalLM, fused qkv_proj and gate_up_proj.
 const phi4 = {
   architectures: ["Phi3ForCausalLM"], model_type: "phi3", hidden_size: 5120, intermediate_size: 17920, num_attention_heads: 40,
@@ -41,8 +48,11 @@ describe("trainingContext (what native/src/io/config.cc caps max_position_embedd
     expect(trainingContext({ ...phi4, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_scaling: longrope })).toBe(4096);
     expect(trainingContext({ ...phi4, max_position_embeddings: 131072, rope_scaling: { ...longrope, original_max_position_embeddings: 8192 } })).toBe(8192);
     expect(trainingContext({ ...phi4, max_position_embeddings: 16384, sliding_window: null })).toBe(16384);
-    // Gemma 3 computes its windows: no cap. No max_position_embeddings: unknown.
+    // Gemma 2 and 3 compute their windows: no cap (by architecture or model_type). No max_position_embeddings: unknown.
     expect(trainingContext({ architectures: ["Gemma3ForCausalLM"], max_position_embeddings: 32768, sliding_window: 512 })).toBe(32768);
+    expect(trainingContext(gemma2)).toBe(8192);
+    expect(trainingContext({ ...gemma2, architectures: undefined, layer_types: ["sliding_attention", "full_attention"] })).toBe(8192);
+    expect(trainingContext({ model_type: "gemma3_text", max_position_embeddings: 32768, sliding_window: 512, layer_types: ["sliding_attention"] })).toBe(32768);
     expect(trainingContext({ architectures: ["LlamaForCausalLM"] })).toBeNull();
   });
 });
@@ -100,6 +110,20 @@ describe("shapeFromConfig", () => {
     expect(shapeFromConfig({ ...gemma3, tie_word_embeddings: false })!.tieWordEmbeddings).toBe(false);
     // Untied, the count grows by exactly one more embedding-sized lm_head.
     expect(shapeParameters(shapeFromConfig({ ...gemma3, tie_word_embeddings: false })!)).toBe(999_885_952 + 262144 * 1152);
+  });
+
+  it("reads Gemma 2: sandwich norms without q/k norms, tied and head_dim 256 by default", () => {
+    const s = shapeFromConfig(gemma2)!;
+    expect(s).toMatchObject({ sandwichNorms: true, tieWordEmbeddings: true, headDim: 256, numKvHeads: 4 });
+    expect(s.qkNorm).toBeUndefined();
+    // The tied embedding 256000·2304 = 589,824,000; per layer the linears (q 2304·2048, k and v 2304·1024, o 2048·2304,
+    // MLP 3·2304·9216) 77,856,768 and four norms 4·2304, times 26; the final norm 2304: gemma-2-2b's known 2,614,341,888.
+    expect(shapeParameters(s)).toBe(2_614_341_888);
+    // gemma-2-9b (3584 wide, 42 layers, 16/8 heads, MLP 14336): its known 9,241,705,984.
+    const nine = { ...gemma2, hidden_size: 3584, intermediate_size: 14336, num_hidden_layers: 42, num_attention_heads: 16, num_key_value_heads: 8 };
+    expect(shapeParameters(shapeFromConfig(nine)!)).toBe(9_241_705_984);
+    const { head_dim: _, ...byType } = { ...gemma2, architectures: undefined };
+    expect(shapeFromConfig(byType)).toMatchObject({ headDim: 256, sandwichNorms: true, tieWordEmbeddings: true });
   });
 
   it("reads an image-text Gemma 3's text model from text_config, with Gemma3TextConfig's defaults", () => {

@@ -1,4 +1,4 @@
-// The shape numbers of a Llama-family (or Gemma 3 text) config.json that memory estimates need. Everything here
+// The shape numbers of a Llama-family (or Gemma 2 / Gemma 3 text) config.json that memory estimates need. Everything here
 // is plain arithmetic on config.json, so the browser can import it too.
 
 import type { ModelInfo } from "../../native/index";
@@ -16,6 +16,8 @@ function isArch(config: Record<string, unknown>, arch: string, modelType: string
 }
 const isQwen3 = (config: Record<string, unknown>) => isArch(config, "Qwen3ForCausalLM", "qwen3");
 const isGemma3 = (config: Record<string, unknown>) => isArch(config, "Gemma3ForCausalLM", "gemma3_text");
+/** Gemma 2: Gemma 3's layer (sandwich norms, tied, head_dim 256 by default) without the q/k norms. */
+const isGemma2 = (config: Record<string, unknown>) => isArch(config, "Gemma2ForCausalLM", "gemma2");
 /** Phi-3 and Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj (the same weights, stacked). */
 const isPhi3 = (config: Record<string, unknown>) => isArch(config, "Phi3ForCausalLM", "phi3");
 /** OLMo 2: output norms in place of input norms, q and k normalized whole. */
@@ -42,15 +44,16 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   const numHeads = posInt(config.num_attention_heads);
   if (!vocabSize || !hiddenSize || !intermediateSize || !numLayers || !numHeads) return null;
   // num_key_value_heads absent = plain multi-head attention; head_dim absent = hidden / heads (HF semantics), except
-  // for Qwen3 and Gemma 3, whose config classes default it to 128 and 256 (native/src/io/config.cc reads it the same way).
+  // for Qwen3 and Gemma 2 / 3, whose config classes default it to 128 and 256 (native/src/io/config.cc reads it the same way).
   const gemma3 = isGemma3(config);
+  const gemma = gemma3 || isGemma2(config);
   const numKvHeads = posInt(config.num_key_value_heads) ?? numHeads;
-  const headDim = posInt(config.head_dim) ?? (isQwen3(config) ? 128 : gemma3 ? 256 : Math.floor(hiddenSize / numHeads));
-  // Gemma3TextConfig ties lm_head to the embedding unless told otherwise (gemma-3-1b's config.json does not say).
-  const tieWordEmbeddings = typeof config.tie_word_embeddings === "boolean" ? config.tie_word_embeddings : gemma3;
+  const headDim = posInt(config.head_dim) ?? (isQwen3(config) ? 128 : gemma ? 256 : Math.floor(hiddenSize / numHeads));
+  // Gemma2Config and Gemma3TextConfig tie lm_head to the embedding unless told otherwise (gemma-3-1b's config.json does not say).
+  const tieWordEmbeddings = typeof config.tie_word_embeddings === "boolean" ? config.tie_word_embeddings : gemma;
   const shape: ModelShape = { vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, tieWordEmbeddings };
   if (isQwen3(config) || gemma3) shape.qkNorm = true;
-  if (gemma3) shape.sandwichNorms = true;
+  if (gemma) shape.sandwichNorms = true;
   if (isPhi3(config)) shape.fusedProjections = true;
   if (isOlmo2(config)) Object.assign(shape, { qkNorm: true, qkNormWhole: true, sandwichNorms: true, inputNorms: false });
   return shape;
@@ -114,7 +117,7 @@ export function layerLinearParameters(s: ModelShape): number {
 }
 
 /**
- * Total parameters from the shape alone (Llama layout without biases): for when no weights are readable. Gemma 3's
+ * Total parameters from the shape alone (Llama layout without biases): for when no weights are readable. Gemma's
  * sandwich norms are two more hidden-size norms per layer (pre_ and post_feedforward_layernorm); OLMo 2 has its two
  * output norms instead of input norms, and q/k norms as wide as q and k.
  */
@@ -134,13 +137,15 @@ const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
   qwen2: "Qwen2ForCausalLM",
   qwen3: "Qwen3ForCausalLM",
   smollm3: "SmolLM3ForCausalLM",
+  gemma2: "Gemma2ForCausalLM",
+  gemma3_text: "Gemma3ForCausalLM",
 };
 
 /**
  * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
  * capped by longrope's original context (Phi-3.5-mini, Phi-4-mini: the short factors' range). Sliding windows are
  * computed as windows where transformers applies them (Mistral's and Phi-3's, Qwen2's, Qwen3's and SmolLM3's with
- * use_sliding_window, Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
+ * use_sliding_window, Gemma 2's and Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
  * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
  * max_position_embeddings is not given.
  */
@@ -149,7 +154,7 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   if (max === null) return null;
   const first: unknown = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
   const arch = typeof first === "string" ? first : (WINDOWED_ARCH_OF_MODEL_TYPE[String(config.model_type)] ?? "");
-  if (arch.startsWith("Gemma3")) return max;
+  if (arch.startsWith("Gemma3") || arch === "Gemma2ForCausalLM") return max;
   const gated = arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM" || arch === "SmolLM3ForCausalLM";  // with use_sliding_window
   const computesWindows = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || (gated && config.use_sliding_window === true);
   const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");

@@ -31,6 +31,17 @@ export type TinyModelOptions = {
    */
   gemma3?: boolean;
   /**
+   * Write a Gemma2ForCausalLM: Gemma 3's layer without the q/k norms, one RoPE base, every second layer sliding, and
+   * the scaled scores and the logits soft-capped (softcaps); the tokens and chat template of the Gemma 3 models
+   * (Gemma 2's own template raises on a system turn where Gemma 3's folds it into the first user turn).
+   */
+  gemma2?: boolean;
+  /**
+   * Gemma 2: attn_logit_softcapping and final_logit_softcapping (default 50 and 30, as published). A tiny model's
+   * scores stay far below 50, so the reference tests set low caps that bend them; null leaves one out.
+   */
+  softcaps?: { attn: number | null; final: number | null };
+  /**
    * Write a Phi3ForCausalLM (Phi-3 / Phi-4): the Llama weights with q, k, v stacked into self_attn.qkv_proj and gate,
    * up into mlp.gate_up_proj, as Phi-3's checkpoints store them (the same random values as the Llama of that seed).
    */
@@ -56,10 +67,10 @@ export type TinyModelOptions = {
    * normalize each sublayer's output; q_norm and k_norm as wide as q and k; the ChatML template.
    */
   olmo2?: boolean;
-  /** Gemma 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
+  /** Gemma 2 and 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
-   * Gemma 3: how many keys a sliding layer's query sees, itself included. Default 8: shorter than the sequences
+   * Gemma 2 and 3: how many keys a sliding layer's query sees, itself included. Default 8: shorter than the sequences
    * the tests run (the native reference test's 12 tokens, chat examples), so the window changes results there.
    */
   slidingWindow?: number;
@@ -104,14 +115,18 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.phi3, opts.granite, opts.smollm3, opts.olmo2].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, phi3, granite, smollm3 and olmo2 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3 and olmo2 at most");
   const smollm3 = Boolean(opts.smollm3);
   const olmo2 = Boolean(opts.olmo2);
   const granite = Boolean(opts.granite);
-  const gemma = Boolean(opts.gemma3);
-  if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow ?? opts.slidingWindowPattern) !== undefined)
-    throw new Error("tiny model: queryPreAttnScalar, slidingWindow and slidingWindowPattern are Gemma 3 options (set gemma3)");
+  const gemma2 = Boolean(opts.gemma2);
+  const gemma = Boolean(opts.gemma3) || gemma2;  // what Gemma 2 and 3 share: norms, sandwich, GELU, tokens, ties
+  if (!gemma && (opts.queryPreAttnScalar ?? opts.slidingWindow) !== undefined)
+    throw new Error("tiny model: queryPreAttnScalar and slidingWindow are Gemma options (set gemma2 or gemma3)");
+  if (!opts.gemma3 && opts.slidingWindowPattern !== undefined)
+    throw new Error("tiny model: slidingWindowPattern is a Gemma 3 option (Gemma 2 slides every second layer)");
+  if (!gemma2 && opts.softcaps) throw new Error("tiny model: softcaps is a Gemma 2 option (set gemma2)");
   const headDim = s.headDim ?? s.hidden / s.heads;
   const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : granite ? GRANITE_SPECIAL_TOKENS : []);
   // Gemma always ties lm_head to the (unscaled) embedding; so do the published Granite 3 models.
@@ -141,7 +156,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
         tensors.push({ name: `${p}.self_attn.${name}.bias`, shape: [n], data: randn(rng, n, std) });
       }
     }
-    if (opts.qwen3 || gemma) {
+    if (opts.qwen3 || opts.gemma3) {
       tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
       tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
     }
@@ -169,7 +184,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
-  const config: Record<string, unknown> = gemma ? gemma3Config(s, tok, headDim, dtypeName, opts) : {
+  const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : {
     architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM"],
     model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo2 ? "olmo2" : "llama",
     vocab_size: V,
@@ -248,15 +263,32 @@ function fusePhi3Projections(tensors: Tensor[]): void {
   }
 }
 
-/** config.json of a Gemma3ForCausalLM as transformers 4.5x publishes it (gemma-3-1b's keys), from the tiny shape. */
-function gemma3Config(s: Shape, tok: TinyTokenizer, headDim: number, dtype: string, opts: TinyModelOptions): Record<string, unknown> {
+/**
+ * config.json of a Gemma3ForCausalLM as transformers 4.5x publishes it (gemma-3-1b's keys), or of a Gemma2ForCausalLM
+ * (gemma-2-2b's: its soft caps, one RoPE base, no window pattern key), from the tiny shape.
+ */
+function gemmaConfig(s: Shape, tok: TinyTokenizer, headDim: number, dtype: string, opts: TinyModelOptions): Record<string, unknown> {
   const window = opts.slidingWindow ?? 8;
-  const pattern = opts.slidingWindowPattern ?? 2;
+  const pattern = opts.gemma2 ? 2 : (opts.slidingWindowPattern ?? 2);
+  const caps = opts.softcaps ?? { attn: 50, final: 30 };
+  for (const cap of [caps.attn, caps.final])
+    if (cap !== null && !(cap > 0)) throw new Error(`tiny model: a soft cap must be positive (or null for none), got ${cap}`);
+  const layerTypes = Array.from({ length: s.layers }, (_, i) => ((i + 1) % pattern === 0 ? "full_attention" : "sliding_attention"));
   if (!(Number.isInteger(window) && window > 0)) throw new Error(`tiny model: slidingWindow must be a positive integer, got ${window}`);
   if (!(Number.isInteger(pattern) && pattern > 0)) throw new Error(`tiny model: slidingWindowPattern must be a positive integer, got ${pattern}`);
+  const family = opts.gemma2
+    ? {
+        architectures: ["Gemma2ForCausalLM"], model_type: "gemma2", rope_theta: 1e4, layer_types: layerTypes,
+        attn_logit_softcapping: caps.attn, final_logit_softcapping: caps.final,
+      }
+    : {
+        architectures: ["Gemma3ForCausalLM"], model_type: "gemma3_text", rope_theta: 1e6, rope_local_base_freq: 1e4,
+        sliding_window_pattern: pattern,
+        // Written out as transformers 4.53+ does; the same split as the pattern (readers may use either).
+        layer_types: layerTypes, final_logit_softcapping: null, attn_logit_softcapping: null,
+      };
   return {
-    architectures: ["Gemma3ForCausalLM"],
-    model_type: "gemma3_text",
+    ...family,
     vocab_size: tok.vocabSize,
     hidden_size: s.hidden,
     intermediate_size: s.intermediate,
@@ -268,15 +300,8 @@ function gemma3Config(s: Shape, tok: TinyTokenizer, headDim: number, dtype: stri
     query_pre_attn_scalar: opts.queryPreAttnScalar ?? headDim,
     max_position_embeddings: s.maxPositions,
     rms_norm_eps: 1e-6,
-    rope_theta: 1e6,
-    rope_local_base_freq: 1e4,
     rope_scaling: null,
     sliding_window: window,
-    sliding_window_pattern: pattern,
-    // Written out as transformers 4.53+ does; the same split as the pattern (readers may use either).
-    layer_types: Array.from({ length: s.layers }, (_, i) => ((i + 1) % pattern === 0 ? "full_attention" : "sliding_attention")),
-    final_logit_softcapping: null,
-    attn_logit_softcapping: null,
     attention_bias: false,
     tie_word_embeddings: true,
     bos_token_id: tok.tokenId("<bos>"),

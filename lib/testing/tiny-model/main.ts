@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --gemma3 [--sliding-window N]] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -15,6 +15,7 @@ const { values } = parseArgs({
     qwen2: { type: "boolean", default: false },
     qwen3: { type: "boolean", default: false },
     gemma3: { type: "boolean", default: false },
+    gemma2: { type: "boolean", default: false },
     phi3: { type: "boolean", default: false },
     "phi4-mini-rope": { type: "boolean", default: false },
     granite: { type: "boolean", default: false },
@@ -47,6 +48,7 @@ try {
     qwen2: values.qwen2,
     qwen3: values.qwen3,
     gemma3: values.gemma3,
+    gemma2: values.gemma2,
     phi3: values.phi3,
     phi4MiniRope: values["phi4-mini-rope"],
     granite: values.granite,

@@ -147,3 +147,39 @@ describe("ReferenceModel on SmolLM3", () => {
     expect(maxDiff(new ReferenceModel(byInterval).logprobs(tokens), new ReferenceModel(dir).logprobs(tokens))).toBeLessThan(1e-12);
   });
 });
+
+// Gemma 2's soft caps, each read where transformers' Gemma2Model applies it (the scaled scores before the mask and
+// softmax, the logits after lm_head), its alternating windows and its one RoPE base.
+describe("ReferenceModel on Gemma 2", () => {
+  // Caps low enough to bend the tiny model's values: its scores are a few hundredths, its logits a few units.
+  const caps = { attn: 0.02, final: 3 };
+  const dir = writeTinyModel({ dir: path.join(tmp, "gemma2"), gemma2: true, seed: 5, slidingWindow: 4, softcaps: caps }).dir;
+  const variant = (name: string, patch: Record<string, unknown>) => {
+    const out = path.join(tmp, `gemma2-${name}`);
+    fs.cpSync(dir, out, { recursive: true });
+    patchConfig(out, patch);
+    return new ReferenceModel(out).logprobs(tokens);
+  };
+  const capped = new ReferenceModel(dir).logprobs(tokens);
+
+  it("changes the function through each cap alone; a cap far above the values is no cap", () => {
+    const none = variant("none", { attn_logit_softcapping: null, final_logit_softcapping: null });
+    expect(maxDiff(variant("attn-only", { final_logit_softcapping: null }), none)).toBeGreaterThan(1e-3);
+    expect(maxDiff(variant("final-only", { attn_logit_softcapping: null }), none)).toBeGreaterThan(1e-3);
+    expect(maxDiff(variant("huge", { attn_logit_softcapping: 1e9, final_logit_softcapping: 1e9 }), none)).toBeLessThan(1e-9);
+    // Absent keys are Gemma2Config's 50 and 30: on this model's small values, nearly no cap, but not exactly.
+    const defaults = variant("defaults", { attn_logit_softcapping: undefined, final_logit_softcapping: undefined });
+    expect(maxDiff(defaults, variant("published", { attn_logit_softcapping: 50, final_logit_softcapping: 30 }))).toBe(0);
+    expect(maxDiff(defaults, none)).toBeGreaterThan(0);
+    expect(maxDiff(capped, none)).toBeGreaterThan(1e-3);
+  });
+
+  it("slides every second layer without layer_types, and uses rope_theta on every layer", () => {
+    expect(maxDiff(variant("by-pattern", { layer_types: undefined }), capped)).toBe(0);
+    expect(maxDiff(variant("local-base", { rope_local_base_freq: 500 }), capped)).toBe(0);
+    expect(maxDiff(variant("all-full", { layer_types: ["full_attention", "full_attention"] }), capped)).toBeGreaterThan(1e-6);
+    expect(maxDiff(variant("theta", { rope_theta: 500 }), capped)).toBeGreaterThan(1e-6);
+    patchConfig(path.join(tmp, "gemma2-theta"), { rope_scaling: { rope_type: "linear", factor: 2 } });
+    expect(() => new ReferenceModel(path.join(tmp, "gemma2-theta"))).toThrow(/Gemma 2 with rope_scaling/);
+  });
+});

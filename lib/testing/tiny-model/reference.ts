@@ -3,17 +3,19 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/Gemma 3 forward in float64, written from reference/trainer.md (and, for Qwen3's
-// per-head q/k norms, transformers' Qwen3Attention; for Gemma 3, transformers' Gemma3TextModel) and nothing else:
-// the independent reference the native trainer's logprobs are compared against (base, NF4, double quant, a PEFT
-// adapter, tied embeddings, GQA, biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma 3's differences). Slow and plain on purpose; tiny models only.
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/Gemma 2/Gemma 3 forward in float64, written from
+// reference/trainer.md (and, for Qwen3's per-head q/k norms, transformers' Qwen3Attention; for Gemma 2 and 3,
+// transformers' Gemma2Model and Gemma3TextModel) and nothing else: the independent reference the native trainer's
+// logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA, biases, q/k norms,
+// Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma's differences and Gemma 2's soft caps). Slow and
+// plain on purpose; tiny models only.
 
 type Config = {
   architectures?: string[]; model_type?: string;
   hidden_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number;
   head_dim?: number; rms_norm_eps: number; rope_theta: number; tie_word_embeddings?: boolean; vocab_size: number;
   torch_dtype?: string; dtype?: string;
-  // Gemma 3 only (Gemma3TextConfig's defaults apply when absent).
+  // Gemma 2 and 3 only (Gemma2Config's and Gemma3TextConfig's defaults apply when absent; null = no cap).
   query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number; sliding_window_pattern?: number;
   layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
   // Phi-3 only: RoPE on part of each head, and longrope.
@@ -45,8 +47,10 @@ const PROJ = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_
 export class ReferenceModel {
   private readonly w = new Map<string, Mat>();
   readonly cfg: Config;
-  /** Gemma3ForCausalLM: (1 + w) norms, sandwich norms, scaled embedding, gelu_tanh, sliding layers. */
+  /** Gemma2ForCausalLM or Gemma3ForCausalLM: (1 + w) norms, sandwich norms, scaled embedding, gelu_tanh, sliding layers. */
   readonly gemma: boolean;
+  /** Gemma2ForCausalLM: one RoPE base, every second layer sliding, scores and logits soft-capped. */
+  readonly gemma2: boolean;
   /** GraniteForCausalLM: the embedding, score, residual and logit multipliers. */
   readonly granite: boolean;
   /** SmolLM3ForCausalLM: some layers (NoPE) attend without RoPE. */
@@ -57,15 +61,17 @@ export class ReferenceModel {
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
     this.cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as Config;
-    const arch = this.cfg.architectures?.[0] ?? (this.cfg.model_type === "gemma3_text" ? "Gemma3ForCausalLM" : undefined);
-    this.gemma = arch === "Gemma3ForCausalLM";
+    const byType: Record<string, string> = { gemma3_text: "Gemma3ForCausalLM", gemma2: "Gemma2ForCausalLM" };
+    const arch = this.cfg.architectures?.[0] ?? byType[this.cfg.model_type ?? ""];
+    this.gemma2 = arch === "Gemma2ForCausalLM";
+    this.gemma = arch === "Gemma3ForCausalLM" || this.gemma2;
     this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
     this.smollm3 = (arch ?? (this.cfg.model_type === "smollm3" ? "SmolLM3ForCausalLM" : undefined)) === "SmolLM3ForCausalLM";
     this.olmo2 = (arch ?? (this.cfg.model_type === "olmo2" ? "Olmo2ForCausalLM" : undefined)) === "Olmo2ForCausalLM";
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
-      for (const k of ["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const)
-        if (this.cfg[k] != null) throw new Error(`reference: Gemma 3 with ${k} set is not implemented`);
+      const unsupported = this.gemma2 ? (["rope_scaling"] as const) : (["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const);
+      for (const k of unsupported) if (this.cfg[k] != null) throw new Error(`reference: ${this.gemma2 ? "Gemma 2" : "Gemma 3"} with ${k} set is not implemented`);
     }
     for (const [name, t] of readSafetensors(path.join(modelDir, "model.safetensors"))) {
       if (name === "model.embed_tokens.weight") this.embedDtype = t.dtype;
@@ -174,12 +180,18 @@ export class ReferenceModel {
     return row.map((v, i) => v * inv * (plus + w[i]!));
   }
 
-  /** Gemma 3: whether layer l is a sliding-window one (layer_types, else every pattern-th layer is full). */
+  /** Gemma: whether layer l is a sliding-window one (layer_types, else every pattern-th layer is full; Gemma 2's is 2). */
   private sliding(l: number): boolean {
     if (!this.gemma) return false;
     const types = this.cfg.layer_types;
     if (Array.isArray(types)) return types[l] === "sliding_attention";
-    return (l + 1) % (this.cfg.sliding_window_pattern ?? 6) !== 0;
+    return (l + 1) % (this.gemma2 ? 2 : (this.cfg.sliding_window_pattern ?? 6)) !== 0;
+  }
+
+  /** Gemma 2's soft cap for a key (Gemma2Config: 50 for scores, 30 for logits when absent; null = none): v ↦ cap·tanh(v / cap). */
+  private softcap(key: "attn_logit_softcapping" | "final_logit_softcapping"): (v: number) => number {
+    const cap = !this.gemma2 ? null : this.cfg[key] === undefined ? (key === "attn_logit_softcapping" ? 50 : 30) : this.cfg[key];
+    return cap == null ? (v) => v : (v) => cap * Math.tanh(v / cap);
   }
 
   /** SmolLM3Attention applies RoPE where no_rope_layers says 1; other models on every layer. */
@@ -224,8 +236,9 @@ export class ReferenceModel {
     // Granite: each sublayer's output times residual_multiplier before its residual add, the logits over logits_scaling.
     const residual = this.granite ? (c.residual_multiplier ?? 1) : 1;
     const logitDiv = this.granite ? (c.logits_scaling ?? 1) : 1;
+    const capScore = this.softcap("attn_logit_softcapping"), capLogit = this.softcap("final_logit_softcapping");
     // Rotate-half RoPE on the first d values of a head: inv_freq[j] = θ^(-2j/d) / factor[j], angle = pos·inv_freq[i mod
-    // d/2], cos and sin times the scale (ropeSpec). Gemma's sliding layers use rope_local_base_freq as θ.
+    // d/2], cos and sin times the scale (ropeSpec). Gemma 3's sliding layers use rope_local_base_freq as θ.
     const { dim: d, factors, scale: ropeScale } = this.ropeSpec(hd);
     const rope = (v: Float64Array, pos: number, head: number, theta: number) => {
       const out = new Float64Array(hd);
@@ -244,7 +257,7 @@ export class ReferenceModel {
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const sliding = this.sliding(l);
-      const theta = sliding ? (c.rope_local_base_freq ?? 1e4) : c.rope_theta;
+      const theta = sliding && !this.gemma2 ? (c.rope_local_base_freq ?? 1e4) : c.rope_theta;
       // A sliding layer's query t sees keys j with t − j < window (and j ≤ t).
       const window = sliding ? (c.sliding_window ?? 4096) : Infinity;
       // Olmo2DecoderLayer: no input norm; Olmo2Attention normalizes all of q and of k (one row each), not each head.
@@ -261,7 +274,7 @@ export class ReferenceModel {
         for (let t = 0; t < T; t++) {
           const qr = this.rotates(l) ? rope(q[t]!, t, head, theta) : unrotated(q[t]!, head);
           const lo = Math.max(0, t - window + 1);
-          const scores = ks.slice(lo, t + 1).map((kr) => kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / scoreDiv);
+          const scores = ks.slice(lo, t + 1).map((kr) => capScore(kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / scoreDiv));
           const mx = Math.max(...scores);
           const e = scores.map((s) => Math.exp(s - mx));
           const z = e.reduce((a, b) => a + b, 0);
@@ -287,7 +300,7 @@ export class ReferenceModel {
     const logits = this.linear(xf, this.w.has("lm_head.weight") ? "lm_head" : "model.embed_tokens");
     const out: number[] = [];
     for (let t = 0; t + 1 < T; t++) {
-      const row = logits[t]!.map((v) => v / logitDiv);
+      const row = logits[t]!.map((v) => capLogit(v / logitDiv));
       const mx = Math.max(...row);
       const lse = mx + Math.log(row.reduce((s, v) => s + Math.exp(v - mx), 0));
       out.push(row[tokens[t + 1]!]! - lse);

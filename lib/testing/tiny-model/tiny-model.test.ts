@@ -103,7 +103,7 @@ describe("writeTinyModel({ gemma3: true })", () => {
     const m = writeTinyModel({ dir: path.join(tmp, "gemma3-opts"), gemma3: true, preset: "tiny", shape: { layers: 4 }, queryPreAttnScalar: 40, slidingWindow: 5, slidingWindowPattern: 3 });
     expect(m.config).toMatchObject({ query_pre_attn_scalar: 40, sliding_window: 5, sliding_window_pattern: 3 });
     expect(m.config.layer_types).toEqual(["sliding_attention", "sliding_attention", "full_attention", "sliding_attention"]);
-    expect(() => writeTinyModel({ dir: path.join(tmp, "llama-window"), slidingWindow: 4 })).toThrow(/Gemma 3 options/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "llama-window"), slidingWindow: 4 })).toThrow(/Gemma options/);
     expect(() => writeTinyModel({ dir: path.join(tmp, "both"), gemma3: true, qwen3: true })).toThrow(/at most/);
   });
 
@@ -126,6 +126,33 @@ describe("writeTinyModel({ gemma3: true })", () => {
     expect(ids.slice(0, 2)).toEqual([chat.tokenId("<bos>"), chat.tokenId("<start_of_turn>")]);
     expect(ids).toContain(chat.tokenId("<end_of_turn>"));
     expect(chat.decode(ids)).toBe("<bos><start_of_turn>model\nParis.<end_of_turn>\n");
+  });
+});
+
+describe("writeTinyModel({ gemma2: true })", () => {
+  it("writes a Gemma2ForCausalLM: its soft caps (published or given), every second layer sliding, one RoPE, no q/k norms", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "gemma2"), gemma2: true, gqa: true, dtype: "F32" });
+    expect(m.config).toMatchObject({
+      architectures: ["Gemma2ForCausalLM"], model_type: "gemma2", hidden_activation: "gelu_pytorch_tanh", head_dim: 16,
+      attn_logit_softcapping: 50, final_logit_softcapping: 30, rope_theta: 1e4, sliding_window: 8,
+      layer_types: ["sliding_attention", "full_attention"], tie_word_embeddings: true, query_pre_attn_scalar: 16,
+    });
+    expect(m.config).not.toHaveProperty("rope_local_base_freq");
+    expect(m.config).not.toHaveProperty("sliding_window_pattern");
+    const t = readSafetensors(path.join(m.dir, "model.safetensors"));
+    expect(t.has("model.layers.0.self_attn.q_norm.weight")).toBe(false);
+    expect(t.has("model.layers.0.pre_feedforward_layernorm.weight")).toBe(true);
+    expect(t.has("lm_head.weight")).toBe(false);
+    // Embedding, 2 × (7 projections + 4 norms), the final norm.
+    expect(t.size).toBe(1 + 2 * 11 + 1);
+    const chat = loadChatTokenizer(m.dir);
+    expect(m.config.eos_token_id).toEqual([chat.tokenId("<eos>"), chat.tokenId("<end_of_turn>")]);
+    const low = writeTinyModel({ dir: path.join(tmp, "gemma2-low"), gemma2: true, softcaps: { attn: 0.5, final: null } });
+    expect(low.config).toMatchObject({ attn_logit_softcapping: 0.5, final_logit_softcapping: null });
+    expect(() => writeTinyModel({ dir: path.join(tmp, "g2-bad"), gemma2: true, softcaps: { attn: 0, final: 30 } })).toThrow(/must be positive/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "g2-pattern"), gemma2: true, slidingWindowPattern: 3 })).toThrow(/Gemma 2 slides every second layer/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "g3-caps"), gemma3: true, softcaps: { attn: 50, final: 30 } })).toThrow(/Gemma 2 option/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "g2-g3"), gemma2: true, gemma3: true })).toThrow(/at most/);
   });
 });
 
