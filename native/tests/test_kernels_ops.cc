@@ -1,4 +1,5 @@
 // Elementwise and row kernels: forward against plain double references, backward by finite differences.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -6,6 +7,7 @@
 #include "kernels/attention.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/embedding.h"
+#include "kernels/fast_tanh.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
 #include "kernels/swiglu.h"
@@ -84,6 +86,22 @@ TEST(rope_llama3_scaling_bands) {
   RopeScaling bad;
   bad.type = "yarn";
   CHECK_THROWS(rope_inv_freq(D, 1e4, bad), "yarn");
+}
+
+// fast_tanh replaces tanhf in the soft caps: within 6 ulp (relative) of double tanh everywhere, exactly ±1 far out,
+// odd, and continuous across its series/exp switch at 0.0625.
+TEST(fast_tanh_within_six_ulp_of_tanh) {
+  double worst = 0;
+  for (float x = -20.f; x < 20.f; x += 1.1e-4f) {
+    const double want = std::tanh(double(x));
+    if (want != 0) worst = std::max(worst, std::fabs(fast_tanh(x) - want) / std::fabs(want));
+    CHECK(fast_tanh(-x) == -fast_tanh(x));
+  }
+  for (float x : {1e-30f, 1e-8f, 0.0624999f, 0.0625f, 0.0625001f})
+    CHECK_NEAR(fast_tanh(x), std::tanh(double(x)), 6 * 5.97e-8 * x);
+  CHECK(worst < 6 * 5.97e-8);
+  CHECK(fast_tanh(0.f) == 0.f && fast_tanh(1e4f) == 1.f && fast_tanh(-1e30f) == -1.f);
+  CHECK(fast_tanh(INFINITY) == 1.f && fast_tanh(-INFINITY) == -1.f);
 }
 
 TEST(swiglu_forward_and_backward) {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/fast_tanh.h"
 #include "kernels/gemm.h"
 
 namespace tf::kernels {
@@ -54,7 +55,7 @@ void block_scores(const AttnShape& s, const float* qh, const float* kg, int64_t 
   sgemm(args(false, true, m, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, sb, nk, scale, 0.f), nullptr);
   if (s.softcap <= 0.f) return;
   for (int64_t e = 0; e < m * nk; ++e) {
-    const float t = std::tanh(sb[e] / s.softcap);
+    const float t = fast_tanh(sb[e] / s.softcap);
     sb[e] = s.softcap * t;
     if (slope) slope[e] = 1.f - t * t;
   }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "kernels/fast_tanh.h"
 
 namespace tf::kernels {
 
@@ -36,7 +37,7 @@ double row_lse(const float* z, int64_t V) {
 const float* loss_row(const float* z, int64_t V, float softcap, std::vector<float>& buf) {
   if (softcap <= 0.f) return z;
   buf.resize(size_t(V));
-  for (int64_t j = 0; j < V; ++j) buf[j] = softcap * std::tanh(z[j] / softcap);
+  for (int64_t j = 0; j < V; ++j) buf[j] = softcap * fast_tanh(z[j] / softcap);
   return buf.data();
 }
 
@@ -84,7 +85,7 @@ CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int3
       }
       if (softcap > 0.f)
         for (int64_t j = 0; j < V; ++j) {
-          const float t = std::tanh(z[j] / softcap);
+          const float t = fast_tanh(z[j] / softcap);
           z[j] = softcap * t;
           slope[j] = 1.f - t * t;
         }
@@ -112,7 +113,7 @@ CeSum cross_entropy_forward_backward(ThreadPool* pool, float* logits, const int3
 void softcap_logits(ThreadPool* pool, float* z, int64_t n, float softcap) {
   if (softcap <= 0.f) return;
   auto body = [&](int64_t b, int64_t e, int) {
-    for (int64_t i = b; i < e; ++i) z[i] = softcap * std::tanh(z[i] / softcap);
+    for (int64_t i = b; i < e; ++i) z[i] = softcap * fast_tanh(z[i] / softcap);
   };
   if (pool) pool->parallel_for_grain(n, 4096, body); else body(0, n, 0);
 }
