@@ -176,6 +176,13 @@ describe("tuneforge train / generate / merge on other model families", () => {
     await expectLearnsAnswersAndMerges(olmo2, "olmo2", 40);
   }, 180_000);
 
+  // GLM-4: q/k/v biases, output norms after each sublayer, the fused gate_up_proj (adapted by the form's gate and up
+  // together), half of each head rotated in interleaved pairs, in training, KV-cache generation and the merge.
+  it("learns the task on a GLM-4, answers and merges", async () => {
+    const glm4 = writeTinyModel({ dir: path.join(tmp, "glm4"), seed: 5, glm4: true }).dir;
+    await expectLearnsAnswersAndMerges(glm4, "glm4", 25);
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {

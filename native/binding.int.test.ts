@@ -239,7 +239,8 @@ describe("native addon", () => {
         expect(info.tieWordEmbeddings).toBe(Boolean(v.tiedEmbeddings));
         expect(info.numKvHeads).toBe(v.gqa ? 2 : 4);
         expect(info.qkNorm).toBe(Boolean(v.qwen3));
-        expect(info.fusedProjections).toBe(Boolean(v.phi3));
+        expect(info.fusedQkv).toBe(Boolean(v.phi3));
+        expect(info.fusedGateUp).toBe(Boolean(v.phi3));
         expect(info.modelType).toBe(v.qwen2 ? "qwen2" : v.qwen3 ? "qwen3" : v.phi3 ? "phi3" : "llama");
         const lp = await m.logprobs([1, 2, 3, 4]);
         expect(lp.every((x) => Number.isFinite(x) && x < 0)).toBe(true);

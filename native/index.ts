@@ -48,8 +48,10 @@ export type ModelInfo = {
   sandwichNorms: boolean;
   /** False on OLMo 2: the sublayers' inputs are not normalized (no input_layernorm, no MLP input norm). */
   inputNorms: boolean;
-  /** Phi-3 / Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj; LoRA adapts those fused modules. */
-  fusedProjections: boolean;
+  /** Phi-3 / Phi-4: q, k, v in one qkv_proj; LoRA adapts the fused module. */
+  fusedQkv: boolean;
+  /** Phi-3 / Phi-4 and GLM-4: gate, up in one gate_up_proj; LoRA adapts the fused module. */
+  fusedGateUp: boolean;
   /** Gemma 2's attn_logit_softcapping: each scaled score s becomes cap·tanh(s / cap) before the softmax (0 = none). */
   attnSoftcap: number;
   /** Gemma 2's final_logit_softcapping: the logits scored, sampled and trained on are capped likewise (0 = none). */

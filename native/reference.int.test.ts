@@ -53,6 +53,9 @@ describe("native forward = independent reference", () => {
     ["smollm3 NoPE layer, GQA", { smollm3: true, gqa: true }],
     // OLMo 2: output norms in place of input norms, q and k normalized whole.
     ["olmo2 output norms, whole q/k norms, GQA", { olmo2: true, gqa: true }],
+    // GLM-4: q/k/v biases, output norms after each sublayer, gate_up_proj fused (quantized as one weight), half of
+    // each head rotated in interleaved pairs.
+    ["glm4 biases, output norms, interleaved half RoPE, GQA", { glm4: true, gqa: true }],
     // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],

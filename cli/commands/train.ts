@@ -29,7 +29,8 @@ const USAGE = [
   "  --validation FILE.jsonl  held-out examples; their loss is reported (valid_loss)",
   ...MODEL_LOAD_USAGE.map((l) => l.replace("frozen base weights are held in memory", "frozen base weights are held in memory (default nf4)")),
   "  --rank 16 --alpha 32 --dropout 0.05 --rslora --targets q_proj,k_proj,v_proj,o_proj   LoRA",
-  "                          (Phi-3 / Phi-4: q,k,v and gate,up together, or their fused qkv_proj, gate_up_proj)",
+  "                          (Phi-3 / Phi-4: q,k,v and gate,up together, or their fused qkv_proj, gate_up_proj;",
+  "                          GLM-4: gate,up together, or gate_up_proj)",
   "  --epochs 3 --batch-size 4 --grad-accum 4 --lr 2e-4 --weight-decay 0.01",
   "  --schedule cosine|linear|constant --warmup-ratio 0.03 --max-grad-norm 1.0",
   "  --max-seq-len 2048      longer examples are truncated (reported)",
@@ -49,7 +50,8 @@ const USAGE = [
   "",
 ].join("\n");
 
-// Phi-3's fused modules by their own names too (the trainer refuses them, saying so, on a model without them).
+// Phi-3's and GLM-4's fused modules by their own names too (the trainer refuses them, saying so, on a model without
+// them).
 const TARGETS: readonly string[] = [...LORA_TARGETS, "qkv_proj", "gate_up_proj"];
 
 export const trainCommand: Command = {

@@ -14,7 +14,7 @@ describe("FLOP accounting", () => {
   });
 
   it("counts a fused model's (Phi-3's) qkv_proj and gate_up_proj as one module each, as PEFT does", () => {
-    const fused = { ...llama8b, fusedProjections: true };
+    const fused = { ...llama8b, fusedQkv: true, fusedGateUp: true };
     expect(loraParameters(fused, 16, ["q_proj", "k_proj", "v_proj"])).toBe(32 * 16 * (4096 + 4096 + 2 * 1024));
     expect(loraParameters(fused, 16, all)).toBe(32 * 16 * ((4096 + 6144) + (4096 + 4096) + (4096 + 2 * 14336) + (14336 + 4096)));
     // Its own module names stand for their parts; the names the trainer adapts are the fused ones.
@@ -22,6 +22,20 @@ describe("FLOP accounting", () => {
     expect(adaptedModuleNames(fused, all)).toEqual(["qkv_proj", "o_proj", "gate_up_proj", "down_proj"]);
     expect(adaptedModuleNames(llama8b, ["q_proj", "v_proj"])).toEqual(["q_proj", "v_proj"]);
     expect(() => loraParameters(llama8b, 16, ["qkv_proj"])).toThrow('unknown LoRA target "qkv_proj"');
+  });
+
+  it("counts GLM-4's gate_up_proj as one module, and its q, k, v apart (the only fused module it has)", () => {
+    // GLM-4-9B-0414's shape: 4096 wide, 32 query and 2 kv heads of 128, MLP 13,696.
+    const glm4 = { hiddenSize: 4096, intermediateSize: 13696, numLayers: 40, numHeads: 32, numKvHeads: 2, headDim: 128, fusedGateUp: true };
+    expect(adaptedModuleNames(glm4, all)).toEqual(["q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"]);
+    expect(adaptedModuleNames(glm4, ["q_proj", "v_proj"])).toEqual(["q_proj", "v_proj"]);
+    // q 4096+4096, k and v 4096+256 each, o 4096+4096, gate_up 4096 + 2·13696, down 13696 + 4096: 74,368 per rank per layer.
+    expect(loraParameters(glm4, 16, all)).toBe(40 * 16 * (8192 + 2 * 4352 + 8192 + (4096 + 27392) + 17792));
+    expect(loraParameters(glm4, 16, ["gate_up_proj"])).toBe(loraParameters(glm4, 16, ["gate_proj", "up_proj"]));
+    // One A shared by gate and up: 16·4096 fewer per layer than the two modules unfused.
+    expect(loraParameters({ ...glm4, fusedGateUp: false }, 16, ["gate_proj", "up_proj"]) - loraParameters(glm4, 16, ["gate_proj", "up_proj"])).toBe(40 * 16 * 4096);
+    // Its q, k, v have no fused module to name.
+    expect(() => loraParameters(glm4, 16, ["qkv_proj"])).toThrow('unknown LoRA target "qkv_proj" (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, gate_up_proj)');
   });
 
   it("reproduces the reference's ≈31.9 GFLOP/token for Llama-3.1-8B at T=2048", () => {

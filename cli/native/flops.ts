@@ -1,19 +1,23 @@
 import type { ModelInfo } from "../../native/index";
-import { adaptedModules, FUSED_MODULES, linearDims, type LinearModule } from "../../lib/models/shape";
+import { adaptedModules, FUSED_MODULES, fusedModulesOf, linearDims, type LinearModule } from "../../lib/models/shape";
 
 // Model FLOPs per trained token (reference/trainer.md, "FLOP accounting"): 4·N_frozen (forward + input
 // gradient through frozen weights, no weight gradient) + 6·N_lora (forward + both gradients) + the causal
 // attention term 6·L·(n_heads·head_dim)·T. Dequantization and recompute are not model FLOPs.
 
 type Shape = Pick<ModelInfo, "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim"> &
-  Partial<Pick<ModelInfo, "fusedProjections">>;
+  Partial<Pick<ModelInfo, "fusedQkv" | "fusedGateUp">>;
 
-/** Target names as projections; a fused model's own module names (qkv_proj, gate_up_proj) stand for their parts. */
+/**
+ * Target names as projections; the names of the fused modules the model has (Phi-3: qkv_proj and gate_up_proj,
+ * GLM-4: gate_up_proj) stand for their parts.
+ */
 function knownTargets(m: Shape, targets: string[]): LinearModule[] {
   const known = Object.keys(linearDims(m));
+  const fused: string[] = fusedModulesOf(m);
   return targets.flatMap((t) => {
-    if (m.fusedProjections && t in FUSED_MODULES) return [...FUSED_MODULES[t as keyof typeof FUSED_MODULES]];
-    if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${known.join(", ")}${m.fusedProjections ? `, ${Object.keys(FUSED_MODULES).join(", ")}` : ""})`);
+    if (fused.includes(t)) return [...FUSED_MODULES[t as keyof typeof FUSED_MODULES]];
+    if (!known.includes(t)) throw new Error(`unknown LoRA target "${t}" (known: ${[...known, ...fused].join(", ")})`);
     return [t as LinearModule];
   });
 }
@@ -25,7 +29,7 @@ export function adaptedModuleNames(m: Shape, targets: string[]): string[] {
 
 /**
  * LoRA parameters: r·(in + out) per adapted module per layer (A is [r, in], B is [out, r]); on a model with fused
- * projections (Phi-3) q, k, v are one module and gate, up another (lib/models/shape.ts adaptedModules).
+ * projections q, k, v are one module (Phi-3) and gate, up another (Phi-3, GLM-4) (lib/models/shape.ts adaptedModules).
  */
 export function loraParameters(m: Shape, rank: number, targets: string[]): number {
   return adaptedModules(m, knownTargets(m, targets)).reduce((n, d) => n + m.numLayers * rank * (d.in + d.out), 0);

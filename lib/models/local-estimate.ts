@@ -98,7 +98,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   if (model.weightsError) issues.push({ field: "baseModel", message: `${model.name}: ${model.weightsError}` });
   if (!model.hasTokenizer) issues.push({ field: "baseModel", message: `${model.name} has no tokenizer.json, so tokens cannot be counted; copy the model's tokenizer files into its folder.` });
   if (!model.hasChatTemplate) issues.push({ field: "baseModel", message: `${model.name} has no chat template, so chat examples cannot be rendered; use an instruct model's folder.` });
-  const fused = model.shape?.fusedProjections ? fusedTargetsProblem(config.lora.targets) : null;
+  const fused = model.shape ? fusedTargetsProblem(config.lora.targets, model.shape) : null;
   if (fused) issues.push({ field: "config.lora.targets", message: `${model.name}: ${fused}.` });
 
   let dataset: DatasetTokens | null = null;

@@ -31,8 +31,10 @@ describe("memory estimate vs the native CPU trainer", () => {
     ["nf4", "qlora", "granite"],
     // OLMo 2: output norms kept like Gemma's, whole-row q/k norms (one statistic per row), no input norms.
     ["nf4", "qlora", "olmo2"],
+    // GLM-4: output norms kept like Gemma's beside its input norms, and gate_up_proj's fused output scratch.
+    ["nf4", "qlora", "glm4"],
   ] as const)("quant %s: the fp32 %s estimate of a %s agrees with the reported memory to 0.1 percent", async (quant, method, family) => {
-    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", gemma2: family === "gemma2", phi3: family === "phi3", granite: family === "granite", olmo2: family === "olmo2", shape: family !== "llama" ? { headDim: 96 } : undefined });
+    const tiny = writeTinyModel({ dir: path.join(tmp, `m-${quant}-${family}`), preset: "small", seed: 2, qwen3: family === "qwen3", gemma3: family === "gemma3", gemma2: family === "gemma2", phi3: family === "phi3", granite: family === "granite", olmo2: family === "olmo2", glm4: family === "glm4", shape: family !== "llama" ? { headDim: 96 } : undefined });
     const described = await describeModel({ name: "m", dir: tiny.dir });
     const T = 128;
     const B = 2;
@@ -49,7 +51,8 @@ describe("memory estimate vs the native CPU trainer", () => {
       const estimate = estimateMemory({ shape: described.shape!, parameters: described.parameters!, seqLen: T, batchSize: B, lora: { rank: 16, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, doubleQuant: true, precision: "fp32" }, method);
       expect(described.parameters).toBe(model.info().numParameters);
       // The binding reports the norms' layout the estimate reads (OLMo 2: whole-row q/k norms, no input norms).
-      expect(model.info()).toMatchObject({ qkNormWhole: family === "olmo2", inputNorms: family !== "olmo2", sandwichNorms: family === "gemma3" || family === "gemma2" || family === "olmo2" });
+      expect(model.info()).toMatchObject({ qkNormWhole: family === "olmo2", inputNorms: family !== "olmo2", sandwichNorms: ["gemma3", "gemma2", "olmo2", "glm4"].includes(family) });
+      expect(model.info()).toMatchObject({ fusedQkv: family === "phi3", fusedGateUp: family === "phi3" || family === "glm4" });
       // Gemma 2's published caps (the generator's defaults); 0 (none) for every other family.
       expect(model.info()).toMatchObject(family === "gemma2" ? { attnSoftcap: 50, logitSoftcap: 30, qkNorm: false } : { attnSoftcap: 0, logitSoftcap: 0 });
       expect(Math.abs(estimate.parts.weights - model.info().weightBytes) / model.info().weightBytes).toBeLessThan(0.001);

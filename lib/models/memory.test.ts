@@ -35,15 +35,44 @@ describe("Llama parameter counts", () => {
   });
 
   it("counts a fused model's LoRA (Phi-4) as PEFT does: one qkv_proj and one gate_up_proj adapter per layer", () => {
-    const phi4: ModelShape = { vocabSize: 100_352, hiddenSize: 5120, intermediateSize: 17_920, numLayers: 40, numHeads: 40, numKvHeads: 10, headDim: 128, tieWordEmbeddings: false, fusedProjections: true };
+    const phi4: ModelShape = { vocabSize: 100_352, hiddenSize: 5120, intermediateSize: 17_920, numLayers: 40, numHeads: 40, numKvHeads: 10, headDim: 128, tieWordEmbeddings: false, fusedQkv: true, fusedGateUp: true };
     // qkv_proj 16·(5120 + 5120 + 2·1280) = 204,800 + o_proj 16·(5120 + 5120) = 163,840 → 368,640 per layer × 40
     expect(loraParameters(phi4, 16, ATTENTION)).toBe(14_745_600);
     // + gate_up_proj 16·(5120 + 2·17920) = 655,360 + down_proj 16·(17920 + 5120) = 368,640 → 1,392,640 × 40
     expect(loraParameters(phi4, 16, ALL_LINEAR)).toBe(55_705_600);
     // Unfused, the same shape would carry three A matrices for q, k and v.
-    expect(loraParameters({ ...phi4, fusedProjections: undefined }, 16, ATTENTION)).toBe(40 * 16 * (3 * 5120 + 5120 + 2 * 1280 + 5120 + 5120));
+    const unfused = { ...phi4, fusedQkv: undefined, fusedGateUp: undefined };
+    expect(loraParameters(unfused, 16, ATTENTION)).toBe(40 * 16 * (3 * 5120 + 5120 + 2 * 1280 + 5120 + 5120));
     // The fused outputs' scratch: the wider of q+k+v (7,680) and gate+up (35,840), outside the layers.
-    expect(activationBytesPerToken(phi4, 16, false, 2) - activationBytesPerToken({ ...phi4, fusedProjections: undefined }, 16, false, 2)).toBe(2 * 35_840);
+    expect(activationBytesPerToken(phi4, 16, false, 2) - activationBytesPerToken(unfused, 16, false, 2)).toBe(2 * 35_840);
+    // With qkv_proj alone fused, the scratch is q+k+v's.
+    expect(activationBytesPerToken({ ...unfused, fusedQkv: true }, 16, false, 2) - activationBytesPerToken(unfused, 16, false, 2)).toBe(2 * 7_680);
+  });
+
+  it("counts GLM-4's LoRA with gate_up_proj fused and q, k, v apart", () => {
+    // GLM-4-9B-0414: 4096 wide, 32 query and 2 kv heads of 128, MLP 13,696, 40 layers.
+    const glm4: ModelShape = { vocabSize: 151_552, hiddenSize: 4096, intermediateSize: 13_696, numLayers: 40, numHeads: 32, numKvHeads: 2, headDim: 128, tieWordEmbeddings: false, sandwichNorms: true, fusedGateUp: true };
+    // q 16·(4096 + 4096) = 131,072 + k, v 2·16·(4096 + 256) = 139,264 + o 131,072 → 401,408 per layer × 40: three A
+    // matrices for q, k and v, as on a Llama.
+    expect(loraParameters(glm4, 16, ATTENTION)).toBe(16_056_320);
+    // + gate_up_proj 16·(4096 + 2·13696) = 503,808 + down_proj 16·(13696 + 4096) = 284,672 → 1,189,888 × 40
+    expect(loraParameters(glm4, 16, ALL_LINEAR)).toBe(47_595_520);
+    expect(loraParameters({ ...glm4, fusedGateUp: undefined }, 16, ALL_LINEAR) - loraParameters(glm4, 16, ALL_LINEAR)).toBe(40 * 16 * 4096);
+  });
+});
+
+describe("GLM-4's activations", () => {
+  const glm4: ModelShape = { vocabSize: 151_552, hiddenSize: 4096, intermediateSize: 13_696, numLayers: 40, numHeads: 32, numKvHeads: 2, headDim: 128, tieWordEmbeddings: false, sandwichNorms: true, fusedGateUp: true };
+
+  it("keeps the output norms' inputs per layer, like Gemma's, and gate_up_proj's fused output once, outside the layers", () => {
+    // Per layer beyond its input: 4·4096 + 2 + 2·4096 + 2·256 + 3·13696 + max(4096, 13696) + 7·16 + 32 = 80,018, and
+    // the output norms' inputs and statistics 2·4096 + 2 = 8,194: 88,212 values.
+    expect(layerActivationValues(glm4, 16)).toBe(88_212);
+    expect(layerActivationValues({ ...glm4, sandwichNorms: undefined }, 16)).toBe(88_212 - 8_194);
+    // Fused gate and up: their output before the split, 2·13696 = 27,392 values, not the qkv scratch (q+k+v 4,608).
+    expect(activationBytesPerToken(glm4, 16, false, 2) - activationBytesPerToken({ ...glm4, fusedGateUp: undefined }, 16, false, 2)).toBe(2 * 27_392);
+    // All told: 40 layers · (4096 + 88,212) + 27,392 + logits 151,552 + 3·4096 = 3,883,552 values · 2 B.
+    expect(activationBytesPerToken(glm4, 16, false, 2)).toBe(2 * 3_883_552);
   });
 });
 

@@ -75,7 +75,8 @@ export function microBatchSeqLen(maxSeqLen: number, packing: boolean, longestExa
 
 /**
  * PEFT's count: each adapted module adds A [r, in] and B [out, r], i.e. r·(in + out), in every layer. On a model with
- * fused projections (Phi-3) q, k and v are one module with one A, and gate and up another, as the trainer adapts them.
+ * fused projections q, k and v are one module with one A (Phi-3), and gate and up another (Phi-3, GLM-4), as the
+ * trainer adapts them.
  */
 export function loraParameters(shape: ModelShape, rank: number, targets: readonly LinearModule[]): number {
   return shape.numLayers * adaptedModules(shape, targets).reduce((n, d) => n + rank * (d.in + d.out), 0);
@@ -95,9 +96,10 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
  * drops them first, then the attention output, when they would not fit). Like the rest, the log-sum-exps count as
  * values of valueBytes; on a GPU they are fp32, a few bytes per token more. Qwen3 (qkNorm) adds q and k before
  * their per-head norms and a statistic per head ((nh + nkv)·(hd + 1)), kept with the attention inputs too.
- * Gemma 3 (sandwichNorms) adds the o and down projections' outputs before their norms and those norms' statistics
- * (2·H + 2), o's kept with the attention inputs too (H + 1). Phi-3 (fusedProjections) adds one buffer for a fused output
- * or its gradient, the wider of q+k+v and gate+up, outside the layers.
+ * Gemma, OLMo 2 and GLM-4 (sandwichNorms) add the o and down projections' outputs before their norms and those norms'
+ * statistics (2·H + 2), o's kept with the attention inputs too (H + 1). Fused projections add one buffer for a fused
+ * output or its gradient, outside the layers: the wider of q+k+v (fusedQkv) and gate+up (fusedGateUp) on Phi-3, gate+up
+ * alone on GLM-4.
  */
 export function activationValuesPerToken(shape: ModelShape, rank: number, checkpointing = false, keepAttention = true, keepAttentionInputs = false): number {
   const { hiddenSize: H, numLayers: L, vocabSize: V, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
@@ -106,8 +108,9 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
   const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? keptInputs : 0) : 0;
   const kept = (L - 1) * keptPerLayer;
   const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
-  // Fused projections (Phi-3): one buffer for a fused output before its split, or its gradient before the fused backward.
-  const fused = shape.fusedProjections ? Math.max(nh * hd + 2 * nkv * hd, 2 * shape.intermediateSize) : 0;
+  // Fused projections: one buffer for a fused output before its split, or its gradient before the fused backward, as
+  // wide as the widest fused module the model has.
+  const fused = Math.max(shape.fusedQkv ? nh * hd + 2 * nkv * hd : 0, shape.fusedGateUp ? 2 * shape.intermediateSize : 0);
   return layers + fused + V + 3 * H;
 }
 

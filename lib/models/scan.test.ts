@@ -95,6 +95,17 @@ describe("scanModels", () => {
     expect(shapeParameters(m!.shape!)).toBe(gemma.numParameters);
   });
 
+  it("reads a GLM-4 folder: output norms and gate_up_proj fused, counted as its tensors are but for the q/k/v biases", async () => {
+    const glm = writeTinyModel({ dir: path.join(dir, "tiny-glm4"), preset: "tiny", glm4: true, gqa: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-glm4");
+    expect(m).toMatchObject({ architecture: "Glm4ForCausalLM", modelType: "glm4", parameters: glm.numParameters, hasChatTemplate: true, thinkingSwitch: false });
+    expect(m?.shape).toMatchObject({ sandwichNorms: true, fusedGateUp: true, tieWordEmbeddings: false, headDim: 16, numKvHeads: 2 });
+    expect([m?.shape?.fusedQkv, m?.shape?.qkNorm]).toEqual([undefined, undefined]);
+    // The shape counts no biases (nor Qwen2's): the headers hold 2 layers × (q 64 + k 32 + v 32) more.
+    expect(shapeParameters(m!.shape!)).toBe(glm.numParameters - 2 * (64 + 32 + 32));
+  });
+
   it("counts an image-text Gemma 3's text model, saying how large the vision tower it leaves out is", async () => {
     // A Gemma3ForConditionalGeneration as published: the decoder under language_model.model., a vision tower beside it.
     const text = writeTinyModel({ dir: path.join(dir, "..", `mm-src-${path.basename(dir)}`), preset: "tiny", gemma3: true });

@@ -20,6 +20,14 @@ const gemma2 = {
   sliding_window: 4096,
 };
 
+// GLM-4-9B-0414's shape (the same numbers as Glm4Config's defaults): fused gate_up_proj, output norms after each
+// sublayer, q/k/v biases (attention_bias), which the shape does not count.
+const glm4 = {
+  architectures: ["Glm4ForCausalLM"], model_type: "glm4", head_dim: 128, hidden_size: 4096, intermediate_size: 13696,
+  num_attention_heads: 32, num_hidden_layers: 40, num_key_value_heads: 2, tie_word_embeddings: false, vocab_size: 151552,
+  attention_bias: true, partial_rotary_factor: 0.5,
+};
+
 // phi-4's config.json (the fields the shape reads): Phi3ForCausalLM, fused qkv_proj and gate_up_proj.
 const phi4 = {
   architectures: ["Phi3ForCausalLM"], model_type: "phi3", hidden_size: 5120, intermediate_size: 17920, num_attention_heads: 40,
@@ -54,18 +62,38 @@ describe("trainingContext (what native/src/io/config.cc caps max_position_embedd
     expect(trainingContext({ ...gemma2, architectures: undefined, layer_types: ["sliding_attention", "full_attention"] })).toBe(8192);
     expect(trainingContext({ model_type: "gemma3_text", max_position_embeddings: 32768, sliding_window: 512, layer_types: ["sliding_attention"] })).toBe(32768);
     expect(trainingContext({ architectures: ["LlamaForCausalLM"] })).toBeNull();
+    // GLM-4 has no windows: max_position_embeddings as for a Llama (Glm4Config's default 131072 here).
+    expect(trainingContext({ ...glm4, max_position_embeddings: 131072 })).toBe(131072);
+    expect(trainingContext({ ...glm4, architectures: undefined, max_position_embeddings: 32768 })).toBe(32768);
   });
 });
 
 describe("shapeFromConfig", () => {
-  it("reads Phi-3 / Phi-4: fused projections, the same parameters as unfused ones", () => {
+  it("reads Phi-3 / Phi-4: q, k, v and gate, up fused, the same parameters as unfused ones", () => {
     const s = shapeFromConfig(phi4)!;
-    expect(s.fusedProjections).toBe(true);
-    expect(s.headDim).toBe(128);
+    expect(s).toMatchObject({ fusedQkv: true, fusedGateUp: true, headDim: 128 });
+    expect(s.sandwichNorms).toBeUndefined();
     // 40 × (linears 340,787,200 + norms 2·5120), two 100352·5120 embeddings, the final norm: the card's 14.7B.
     expect(shapeParameters(s)).toBe(14_659_507_200);
-    expect(shapeFromConfig({ ...phi4, architectures: undefined })!.fusedProjections).toBe(true);
-    expect(shapeFromConfig({ ...phi4, architectures: ["LlamaForCausalLM"] })!.fusedProjections).toBeUndefined();
+    expect(shapeFromConfig({ ...phi4, architectures: undefined })).toMatchObject({ fusedQkv: true, fusedGateUp: true });
+    const llama = shapeFromConfig({ ...phi4, architectures: ["LlamaForCausalLM"] })!;
+    expect([llama.fusedQkv, llama.fusedGateUp]).toEqual([undefined, undefined]);
+  });
+
+  it("reads GLM-4: gate_up_proj fused (q, k, v apart), output norms after each sublayer, head_dim 128 and untied by default", () => {
+    const s = shapeFromConfig(glm4)!;
+    expect(s).toMatchObject({ fusedGateUp: true, sandwichNorms: true, tieWordEmbeddings: false, headDim: 128, numKvHeads: 2 });
+    expect([s.fusedQkv, s.qkNorm, s.inputNorms]).toEqual([undefined, undefined, undefined]);
+    // Counted by hand from the layout: the embedding 151552·4096 = 620,756,992 and as much again for lm_head; per layer
+    // the linears q 4096·4096 = 16,777,216, k and v 4096·256 = 1,048,576 each, o 16,777,216, gate_up 2·13696·4096 =
+    // 112,197,632, down 13696·4096 = 56,098,816 (203,948,032), and four norms 4·4096 (input_layernorm,
+    // post_self_attn_layernorm, post_attention_layernorm, post_mlp_layernorm): 203,964,416, times 40 = 8,158,576,640;
+    // the final norm 4096. The q/k/v biases (40·(4096 + 256 + 256) = 184,320) are not counted, as Qwen2's are not.
+    expect(shapeParameters(s)).toBe(9_400_094_720);
+    // Glm4Config's defaults when the keys are absent: head_dim 128 (on a 2048-wide model, where hidden / heads is 64) and untied.
+    const { head_dim: _, tie_word_embeddings: __, ...byType } = { ...glm4, architectures: undefined, hidden_size: 2048 };
+    expect(shapeFromConfig(byType)).toMatchObject({ headDim: 128, tieWordEmbeddings: false, sandwichNorms: true, fusedGateUp: true });
+    expect(shapeFromConfig({ ...byType, architectures: ["LlamaForCausalLM"] })!.headDim).toBe(64);
   });
 
   it("reads OLMo 2: output norms in place of input norms, q/k norms as wide as q and k", () => {

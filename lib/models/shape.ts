@@ -1,11 +1,11 @@
-// The shape numbers of a Llama-family (or Gemma 2 / Gemma 3 text) config.json that memory estimates need. Everything here
-// is plain arithmetic on config.json, so the browser can import it too.
+// The shape numbers of a Llama-family (or Gemma 2 / Gemma 3 text, GLM-4) config.json that memory estimates need.
+// Everything here is plain arithmetic on config.json, so the browser can import it too.
 
 import type { ModelInfo } from "../../native/index";
 
 /** The same fields, under the same names, as the native addon's ModelInfo (what a loaded model reports). */
 export type ModelShape = Pick<ModelInfo, "vocabSize" | "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim" | "tieWordEmbeddings"> &
-  Partial<Pick<ModelInfo, "qkNorm" | "qkNormWhole" | "sandwichNorms" | "inputNorms" | "fusedProjections">>;
+  Partial<Pick<ModelInfo, "qkNorm" | "qkNormWhole" | "sandwichNorms" | "inputNorms" | "fusedQkv" | "fusedGateUp">>;
 
 const posInt = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null);
 
@@ -22,6 +22,11 @@ const isGemma2 = (config: Record<string, unknown>) => isArch(config, "Gemma2ForC
 const isPhi3 = (config: Record<string, unknown>) => isArch(config, "Phi3ForCausalLM", "phi3");
 /** OLMo 2: output norms in place of input norms, q and k normalized whole. */
 const isOlmo2 = (config: Record<string, unknown>) => isArch(config, "Olmo2ForCausalLM", "olmo2");
+/**
+ * GLM-4 (GLM-4-9B-0414, GLM-4-32B-0414): output norms after both sublayers beside the input norms (plain weights, not
+ * Gemma's 1 + w), gate and up in one gate_up_proj (q, k, v stay apart), head_dim 128 and untied by default.
+ */
+const isGlm4 = (config: Record<string, unknown>) => isArch(config, "Glm4ForCausalLM", "glm4");
 
 /** Gemma3TextConfig's defaults, which an image-text Gemma 3's text_config leaves out (gemma-3-4b-it gives 4 keys). */
 const GEMMA3_TEXT_DEFAULTS = { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4 };
@@ -44,26 +49,30 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   const numHeads = posInt(config.num_attention_heads);
   if (!vocabSize || !hiddenSize || !intermediateSize || !numLayers || !numHeads) return null;
   // num_key_value_heads absent = plain multi-head attention; head_dim absent = hidden / heads (HF semantics), except
-  // for Qwen3 and Gemma 2 / 3, whose config classes default it to 128 and 256 (native/src/io/config.cc reads it the same way).
+  // for Qwen3, GLM-4 and Gemma 2 / 3, whose config classes default it to 128, 128 and 256 (native/src/io/config.cc reads
+  // it the same way).
   const gemma3 = isGemma3(config);
   const gemma = gemma3 || isGemma2(config);
+  const glm4 = isGlm4(config);
   const numKvHeads = posInt(config.num_key_value_heads) ?? numHeads;
-  const headDim = posInt(config.head_dim) ?? (isQwen3(config) ? 128 : gemma ? 256 : Math.floor(hiddenSize / numHeads));
+  const headDim = posInt(config.head_dim) ?? (isQwen3(config) || glm4 ? 128 : gemma ? 256 : Math.floor(hiddenSize / numHeads));
   // Gemma2Config and Gemma3TextConfig tie lm_head to the embedding unless told otherwise (gemma-3-1b's config.json does not say).
   const tieWordEmbeddings = typeof config.tie_word_embeddings === "boolean" ? config.tie_word_embeddings : gemma;
   const shape: ModelShape = { vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, tieWordEmbeddings };
   if (isQwen3(config) || gemma3) shape.qkNorm = true;
   if (gemma) shape.sandwichNorms = true;
-  if (isPhi3(config)) shape.fusedProjections = true;
+  if (isPhi3(config)) Object.assign(shape, { fusedQkv: true, fusedGateUp: true });
   if (isOlmo2(config)) Object.assign(shape, { qkNorm: true, qkNormWhole: true, sandwichNorms: true, inputNorms: false });
+  if (glm4) Object.assign(shape, { sandwichNorms: true, fusedGateUp: true });
   return shape;
 }
 
 export type LinearModule = "q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj";
 
 /**
- * Phi-3's fused modules and the projections each holds, in their rows' order (native/src/model/llama_lora.cc groups
- * the LoRA targets the same way). The one TS account: the estimate, the launch check and the bench's FLOPs read it.
+ * The fused modules (Phi-3 / Phi-4 have both, GLM-4 gate_up_proj alone) and the projections each holds, in their rows'
+ * order (native/src/model/llama_lora.cc groups the LoRA targets the same way). The one TS account: the estimate, the
+ * launch check and the bench's FLOPs read it.
  */
 export const FUSED_MODULES = {
   qkv_proj: ["q_proj", "k_proj", "v_proj"],
@@ -71,14 +80,24 @@ export const FUSED_MODULES = {
 } as const satisfies Record<string, readonly LinearModule[]>;
 export type FusedModule = keyof typeof FUSED_MODULES;
 
-/** The fused module a projection is part of on a model with fused projections, or null. */
-export function fusedModuleOf(p: LinearModule): FusedModule | null {
-  for (const [fused, parts] of Object.entries(FUSED_MODULES)) if ((parts as readonly string[]).includes(p)) return fused as FusedModule;
-  return null;
+/** The ModelInfo flags that say which modules a model fuses. */
+export type Fusion = Partial<Pick<ModelInfo, "fusedQkv" | "fusedGateUp">>;
+
+/** Which flag says a model has each fused module. */
+const FUSED_BY_FLAG: Record<FusedModule, keyof Fusion> = { qkv_proj: "fusedQkv", gate_up_proj: "fusedGateUp" };
+
+/** The fused modules a model has (none, GLM-4's gate_up_proj, or both of Phi-3's). */
+export function fusedModulesOf(s: Fusion): FusedModule[] {
+  return (Object.keys(FUSED_MODULES) as FusedModule[]).filter((f) => s[FUSED_BY_FLAG[f]] === true);
+}
+
+/** The fused module a projection is part of on this model, or null (its own module, or a model that fuses nothing). */
+export function fusedModuleOf(s: Fusion, p: LinearModule): FusedModule | null {
+  return fusedModulesOf(s).find((f) => (FUSED_MODULES[f] as readonly string[]).includes(p)) ?? null;
 }
 
 /** What the module arithmetic reads of a shape. */
-type ModuleShape = Pick<ModelShape, "hiddenSize" | "intermediateSize" | "numHeads" | "numKvHeads" | "headDim" | "fusedProjections">;
+type ModuleShape = Pick<ModelShape, "hiddenSize" | "intermediateSize" | "numHeads" | "numKvHeads" | "headDim"> & Fusion;
 
 /** [in, out] features of each per-layer linear module (weights are [out, in]). */
 export function linearDims(s: ModuleShape): Record<LinearModule, { in: number; out: number }> {
@@ -97,14 +116,14 @@ export function linearDims(s: ModuleShape): Record<LinearModule, { in: number; o
 
 /**
  * The modules LoRA adapts for `targets` in each layer, with their [in, out] features. On a model with fused
- * projections (Phi-3) q, k and v are one module, qkv_proj, with one A, and gate and up another, gate_up_proj, as PEFT
- * and the trainer adapt them.
+ * projections q, k and v are one module, qkv_proj, with one A (Phi-3), and gate and up another, gate_up_proj (Phi-3,
+ * GLM-4), as PEFT and the trainer adapt them.
  */
 export function adaptedModules(s: ModuleShape, targets: readonly LinearModule[]): { name: string; in: number; out: number }[] {
   const dims = linearDims(s);
   const modules = new Map<string, { name: string; in: number; out: number }>();
   for (const t of new Set(targets)) {
-    const name = (s.fusedProjections ? fusedModuleOf(t) : null) ?? t;
+    const name = fusedModuleOf(s, t) ?? t;
     const m = modules.get(name);
     modules.set(name, m ? { ...m, out: m.out + dims[t].out } : { name, ...dims[t] });
   }
@@ -117,13 +136,14 @@ export function layerLinearParameters(s: ModelShape): number {
 }
 
 /**
- * Total parameters from the shape alone (Llama layout without biases): for when no weights are readable. Gemma's
- * sandwich norms are two more hidden-size norms per layer (pre_ and post_feedforward_layernorm); OLMo 2 has its two
- * output norms instead of input norms, and q/k norms as wide as q and k.
+ * Total parameters from the shape alone (Llama layout without biases, so Qwen2's and GLM-4's q/k/v biases are not
+ * counted): for when no weights are readable. Gemma's and GLM-4's sandwich norms are two more hidden-size norms per
+ * layer (Gemma's pre_ and post_feedforward_layernorm, GLM-4's post_self_attn_ and post_mlp_layernorm); OLMo 2 has its
+ * two output norms instead of input norms, and q/k norms as wide as q and k. Fused modules hold the same weights.
  */
 export function shapeParameters(s: ModelShape): number {
   const embed = s.vocabSize * s.hiddenSize;
-  // Input norms (2·H, none on OLMo 2), output norms (2·H, Gemma 3 and OLMo 2), q/k norms per head or whole (OLMo 2).
+  // Input norms (2·H, none on OLMo 2), output norms (2·H, Gemma, OLMo 2, GLM-4), q/k norms per head or whole (OLMo 2).
   const qkNorms = !s.qkNorm ? 0 : s.qkNormWhole ? (s.numHeads + s.numKvHeads) * s.headDim : 2 * s.headDim;
   const normsPerLayer = (s.inputNorms === false ? 0 : 2) * s.hiddenSize + (s.sandwichNorms ? 2 * s.hiddenSize : 0) + qkNorms;
   const norms = normsPerLayer * s.numLayers + s.hiddenSize;

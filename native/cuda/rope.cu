@@ -1,4 +1,5 @@
-// Rotary embedding, HF rotate-half (kernels/rope.h): x[j], x[j+D/2] rotated by pos * inv_freq[j], in place.
+// Rotary embedding, HF rotate-half (kernels/rope.h): x[j], x[j+D/2] rotated by pos * inv_freq[j], in place; or
+// GLM-4's interleaved pairs x[2j], x[2j+1].
 // Backward is the inverse rotation. A block per row, a thread per pair j < D/2 and group of heads; the angle is
 // the fp32 product pos * inv_freq as HF computes it, and sincosf (full precision, not the __sincosf intrinsic,
 // whose error grows with the angle: positions reach 10^5 radians).
@@ -16,8 +17,9 @@ namespace {
 // sine and cosine once, then rotates pair j of heads y, y + threads_y, ... The sine and cosine are the kernel's
 // cost (positions as angles need the full-precision sincosf); per (row, head, pair) they were recomputed for every
 // head, behind two 64-bit divisions for the indices.
+// Pair j is values (j, j + half), or (2j, 2j + 1) when interleaved (GLM-4): first = 1, second = half, or 2 and 1.
 __global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_freq, int heads, int D, int half,
-                            float scale, float sign) {
+                            float scale, float sign, int first, int second) {
   const int64_t i = blockIdx.x;
   const float pos = float(positions[i]);
   bf16* row = x + i * heads * D;
@@ -29,16 +31,16 @@ __global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_
     c *= scale;
     s *= sign * scale;
     for (int h = threadIdx.y; h < heads; h += blockDim.y) {
-      bf16* v = row + h * D;
-      const float a = to_f(v[j]), b = to_f(v[j + half]);
-      v[j] = to_bf(a * c - b * s);
-      v[j + half] = to_bf(b * c + a * s);
+      bf16* v = row + h * D + j * first;
+      const float a = to_f(v[0]), b = to_f(v[second]);
+      v[0] = to_bf(a * c - b * s);
+      v[second] = to_bf(b * c + a * s);
     }
   }
 }
 
 void launch(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads, int64_t D,
-            int64_t rotary_dim, float scale, float sign, cudaStream_t stream) {
+            int64_t rotary_dim, float scale, float sign, bool interleaved, cudaStream_t stream) {
   TF_CHECK(D > 0 && D % 2 == 0, "rope: head_dim must be even and > 0, got " + std::to_string(D));
   TF_CHECK(heads > 0 && heads * D <= 0x7fffffff, "rope: heads x head_dim must be in (0, 2^31)");
   const int64_t R = rotary_dim > 0 ? rotary_dim : D;
@@ -46,20 +48,21 @@ void launch(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N,
   const RopeLaunch l = rope_launch(N, heads, R / 2);
   if (l.blocks == 0) return;
   rope_kernel<<<unsigned(l.blocks), dim3(unsigned(l.threads_x), unsigned(l.threads_y)), 0, stream>>>(
-      x, positions, inv_freq, int(heads), int(D), int(R / 2), scale, sign);
+      x, positions, inv_freq, int(heads), int(D), int(R / 2), scale, sign, interleaved ? 2 : 1,
+      interleaved ? 1 : int(R / 2));
   CUDA_CHECK_LAUNCH();
 }
 
 }  // namespace
 
 void rope_forward(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
-                  int64_t head_dim, cudaStream_t stream, int64_t rotary_dim, float scale) {
-  launch(x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, stream);
+                  int64_t head_dim, cudaStream_t stream, int64_t rotary_dim, float scale, bool interleaved) {
+  launch(x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, interleaved, stream);
 }
 
 void rope_backward(bf16* dx, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
-                   int64_t head_dim, cudaStream_t stream, int64_t rotary_dim, float scale) {
-  launch(dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f, stream);
+                   int64_t head_dim, cudaStream_t stream, int64_t rotary_dim, float scale, bool interleaved) {
+  launch(dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f, interleaved, stream);
 }
 
 }  // namespace tf::cuda

@@ -80,6 +80,11 @@ SHAPES = {
     "olmo2": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=32,
                   intermediate_size=11008, vocab_size=100352, tie_word_embeddings=False, rope_theta=500000.0,
                   max_position_embeddings=4096),
+    # GLM-4-9B-0414's layer (Glm4ForCausalLM: 32 heads of 128 on 2 kv heads with q/k/v biases, gate_up_proj fused,
+    # output norms after each sublayer, RoPE on half of each head in interleaved pairs) in 2 of its 40 layers.
+    "glm4": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=2, head_dim=128,
+                 intermediate_size=13696, vocab_size=151552, tie_word_embeddings=False, rope_theta=10000.0,
+                 max_position_embeddings=32768, partial_rotary_factor=0.5),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3",)
@@ -98,6 +103,8 @@ SMOLLM3_SHAPES = ("smollm3",)
 OLMO2_SHAPES = ("olmo2",)
 # The shapes written as MistralForCausalLM (its sliding window on every layer).
 MISTRAL_SHAPES = ("mistral",)
+# The shapes written as Glm4ForCausalLM (transformers >= MIN_TRANSFORMERS_GLM4).
+GLM4_SHAPES = ("glm4",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn> (Gemma 2's <end_of_turn> is 107).
@@ -109,8 +116,10 @@ QWEN3_BOS_ID, QWEN3_EOS_ID = 151643, 151645
 BOS_ID, EOS_ID = 128000, 128001
 
 PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
-# Phi-3's fused modules, each in the place of the first projection it holds (our trainer's slot order).
+# Phi-3's fused modules, each in the place of the first projection it holds (our trainer's slot order); GLM-4 has
+# the gate_up_proj alone.
 FUSED = {"qkv_proj": ("q_proj", "k_proj", "v_proj"), "gate_up_proj": ("gate_proj", "up_proj")}
+FUSED_BY_ARCHITECTURE = {"Phi3ForCausalLM": ("qkv_proj", "gate_up_proj"), "Glm4ForCausalLM": ("gate_up_proj",)}
 MODULE_ORDER = ("q_proj", "qkv_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "gate_up_proj", "up_proj", "down_proj")
 ATTENTION_MODULES = ("q_proj", "qkv_proj", "k_proj", "v_proj", "o_proj")
 
@@ -129,6 +138,8 @@ MIN_TRANSFORMERS_GRANITE = (4, 45)
 MIN_TRANSFORMERS_SMOLLM3 = (4, 53)
 # The first transformers with Olmo2ForCausalLM.
 MIN_TRANSFORMERS_OLMO2 = (4, 47)
+# The first transformers with Glm4ForCausalLM: 4.51.3 exactly (4.51.0-4.51.2 lack it and fail at import, saying so).
+MIN_TRANSFORMERS_GLM4 = (4, 51)
 
 
 def version_tuple(text):
@@ -164,7 +175,8 @@ def model_class_names(cfg, transformers_version, script):
              "Gemma2ForCausalLM": ("Gemma2Config", MIN_TRANSFORMERS_GEMMA2),
              "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE),
              "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3),
-             "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2)}
+             "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2),
+             "Glm4ForCausalLM": ("Glm4Config", MIN_TRANSFORMERS_GLM4)}
     if arch in newer:
         config_name, first = newer[arch]
         if version_tuple(transformers_version) < first:
@@ -175,7 +187,7 @@ def model_class_names(cfg, transformers_version, script):
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
                      "Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
-                     "MistralForCausalLM)")
+                     "MistralForCausalLM, Glm4ForCausalLM)")
 
 
 def attn_implementation(cfg):
@@ -209,7 +221,8 @@ def versions_line():
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
     GEMMA3_SHAPES, Gemma2Config's for GEMMA2_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
-    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, MistralConfig's for MISTRAL_SHAPES) for a named shape."""
+    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES)
+    for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
@@ -263,6 +276,13 @@ def llama_config_dict(shape):
             attention_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
             torch_dtype="bfloat16", use_cache=False, bos_token_id=None, eos_token_id=100257, pad_token_id=100277, **s,
         )
+    if shape in GLM4_SHAPES:
+        # GLM-4-0414's <|endoftext|> (eos and pad) and <|user|>, <|observation|>; no bos token.
+        return dict(
+            architectures=["Glm4ForCausalLM"], model_type="glm4", hidden_act="silu", rms_norm_eps=1e-5,
+            attention_bias=True, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
+            torch_dtype="bfloat16", use_cache=False, eos_token_id=[151329, 151336, 151338], pad_token_id=151329, **s,
+        )
     if shape in QWEN3_SHAPES:
         return dict(
             architectures=["Qwen3ForCausalLM"], model_type="qwen3", hidden_act="silu", rms_norm_eps=1e-6,
@@ -298,13 +318,14 @@ def parse_targets(raw):
 
 def model_targets(cfg, targets):
     """The modules a model's LoRA adapts for projection names: on a Phi3ForCausalLM q, k and v are one qkv_proj and
-    gate and up one gate_up_proj (PEFT targets those; so does our trainer), given together or not at all. In our
-    trainer's slot order."""
-    if cfg["architectures"][0] != "Phi3ForCausalLM":
+    gate and up one gate_up_proj (PEFT targets those; so does our trainer), given together or not at all; on a
+    Glm4ForCausalLM gate and up are. In our trainer's slot order."""
+    modules = FUSED_BY_ARCHITECTURE.get(cfg["architectures"][0], ())
+    if not modules:
         return list(targets)
     out = []
     for t in targets:
-        fused = next((f for f, parts in FUSED.items() if t in parts), None)
+        fused = next((f for f in modules if t in FUSED[f]), None)
         if fused is None:
             out.append(t)
             continue

@@ -177,6 +177,20 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual(hc.projection_shape(phi, "qkv_proj"), (5120, 5120 + 2 * 1280))
         self.assertEqual(hc.lora_parameters(phi, 16, ["qkv_proj", "o_proj"]), 2 * 16 * ((5120 + 7680) + (5120 + 5120)))
 
+    def test_glm4_shape_is_glm_4_9b_layer_in_2_layers_with_gate_up_fused(self):
+        c = hc.llama_config_dict("glm4")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Glm4ForCausalLM"], "glm4"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (4096, 32, 2, 128))
+        self.assertEqual((c["partial_rotary_factor"], c["attention_bias"], c["tie_word_embeddings"]), (0.5, True, False))
+        self.assertEqual(hc.model_class_names(c, "4.51.3", "t"), ("Glm4Config", "Glm4ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.50.3 has no Glm4ForCausalLM"):
+            hc.model_class_names(c, "4.50.3", "t")
+        # q, k and v stay separate modules; gate and up are one gate_up_proj, given together or not at all.
+        self.assertEqual(hc.model_targets(c, list(hc.PROJECTIONS)), ["q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"])
+        self.assertEqual(hc.model_targets(c, ["q_proj", "v_proj"]), ["q_proj", "v_proj"])
+        with self.assertRaisesRegex(ValueError, "computes gate_proj, up_proj in one module, gate_up_proj; add up_proj"):
+            hc.model_targets(c, ["gate_proj"])
+
     def test_model_classes_by_architecture_and_the_transformers_they_need(self):
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("1b"), "4.43.0", "t"), ("LlamaConfig", "LlamaForCausalLM"))
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("qwen3"), "5.17.0", "t"), ("Qwen3Config", "Qwen3ForCausalLM"))

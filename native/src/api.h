@@ -27,7 +27,8 @@ struct ModelInfo {
   bool tie_word_embeddings;
   bool qk_norm;  // Qwen3, Gemma 3: each head of q and k is RMS-normalized before RoPE
   bool sandwich_norms;  // Gemma 3: each sublayer's output is normalized before its residual add
-  bool fused_projections;  // Phi-3 / Phi-4: one qkv_proj and one gate_up_proj (the LoRA modules too)
+  bool fused_qkv;          // Phi-3 / Phi-4: one qkv_proj (the LoRA module too)
+  bool fused_gate_up;      // Phi-3 / Phi-4 and GLM-4: one gate_up_proj
   bool qk_norm_whole;      // OLMo 2: q_norm / k_norm normalize all of q and of k, not each head
   bool input_norms;        // false on OLMo 2: no sublayer input norms (its output norms are sandwich_norms)
   double attn_softcap;     // Gemma 2: scores capped at softcap·tanh(s / softcap) (0 = none)

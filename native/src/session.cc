@@ -79,7 +79,8 @@ class LocalSession final : public Session {
     i.tie_word_embeddings = c.tie_word_embeddings;
     i.qk_norm = c.qk_norm;
     i.sandwich_norms = c.sandwich_norms;
-    i.fused_projections = c.fused_projections;
+    i.fused_qkv = c.fused.qkv;
+    i.fused_gate_up = c.fused.gate_up;
     i.qk_norm_whole = c.qk_norm_whole;
     i.input_norms = c.input_norms;
     i.attn_softcap = c.attn_logit_softcapping;

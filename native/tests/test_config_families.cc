@@ -34,7 +34,7 @@ TEST(config_phi3_and_phi4_fused_projections) {
   const ModelConfig mini = parse_model_config(kPhi3Mini, "phi3/config.json");
   CHECK_EQ(mini.architecture, std::string("Phi3ForCausalLM"));
   CHECK_EQ(mini.model_type, std::string("phi3"));
-  CHECK(mini.fused_projections);
+  CHECK(mini.fused.qkv && mini.fused.gate_up);
   CHECK_EQ(mini.head_dim, 96);
   CHECK_EQ(mini.num_key_value_heads, 32);
   // Its 2047-key window on every layer, computed as windows (transformers' sliding mask): the whole 4096 positions train.
@@ -47,7 +47,7 @@ TEST(config_phi3_and_phi4_fused_projections) {
   CHECK_EQ(matmul_param_count(mini), 32LL * (4LL * 3072 * 3072 + 3LL * 3072 * 8192) + 32064LL * 3072);
 
   const ModelConfig phi4 = parse_model_config(kPhi4, "phi4/config.json");
-  CHECK(phi4.fused_projections);
+  CHECK(phi4.fused.qkv && phi4.fused.gate_up);
   CHECK_EQ(phi4.head_dim, 128);
   CHECK_EQ(phi4.num_key_value_heads, 10);
   CHECK_EQ(phi4.max_position_embeddings, 16384);
@@ -58,7 +58,7 @@ TEST(config_phi3_and_phi4_fused_projections) {
       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "t.json");
   CHECK_EQ(by_type.architecture, std::string("Phi3ForCausalLM"));
   CHECK_EQ(by_type.max_position_embeddings, 4096);
-  CHECK(!parse_model_config(minimal(""), "l.json").fused_projections);
+  CHECK(!parse_model_config(minimal(""), "l.json").fused.any());
 
   // What Phi3Config can say that we would compute differently is refused by name.
   CHECK_THROWS(parse_model_config(minimal(R"("resid_pdrop": 0.1)", "Phi3ForCausalLM"), "p.json"),
@@ -138,7 +138,7 @@ TEST(config_granite_multipliers) {
   CHECK_EQ(c.head_dim, 128);
   CHECK_EQ(c.vocab_size, 49159);
   CHECK_EQ(c.max_position_embeddings, 131072);
-  CHECK(c.tie_word_embeddings && !c.fused_projections && !c.qk_norm && !c.attention_bias);
+  CHECK(c.tie_word_embeddings && !c.fused.any() && !c.qk_norm && !c.attention_bias);
   CHECK_EQ(c.embedding_multiplier, 12.0);
   CHECK_EQ(c.attention_multiplier, 0.0078125);
   CHECK_EQ(c.residual_multiplier, 0.22);
@@ -313,4 +313,47 @@ TEST(config_gemma2_soft_caps_and_alternating_windows) {
   CHECK_THROWS(parse_model_config(base + R"(, "layer_types": ["sliding_attention"]})", "s.json"),
                "layer_types has 1 entries for 3 layers");
   CHECK_THROWS(parse_model_config(base + R"(, "attention_bias": true})", "s.json"), "attention_bias = true");
+}
+
+// GLM-4-9B-0414's config.json (its published shape and keys).
+const char* const kGlm4_9b = R"({
+  "architectures": ["Glm4ForCausalLM"], "attention_bias": true, "attention_dropout": 0.0,
+  "eos_token_id": [151329, 151336, 151338], "head_dim": 128, "hidden_act": "silu", "hidden_size": 4096,
+  "initializer_range": 0.02, "intermediate_size": 13696, "max_position_embeddings": 32768, "model_type": "glm4",
+  "num_attention_heads": 32, "num_hidden_layers": 40, "num_key_value_heads": 2, "pad_token_id": 151329,
+  "partial_rotary_factor": 0.5, "rms_norm_eps": 1e-05, "rope_theta": 10000.0, "tie_word_embeddings": false,
+  "torch_dtype": "bfloat16", "use_cache": true, "vocab_size": 151552})";
+
+TEST(config_glm4_layer_rope_and_defaults) {
+  const ModelConfig c = parse_model_config(kGlm4_9b, "glm4/config.json");
+  CHECK_EQ(c.model_type, std::string("glm4"));
+  CHECK(c.fused.gate_up && !c.fused.qkv);  // gate_up_proj fused, q/k/v separate
+  CHECK(c.sandwich_norms && c.input_norms && !c.norm_plus_one && !c.qk_norm);
+  CHECK(c.rope_interleaved && c.attention_bias && !c.tie_word_embeddings);
+  CHECK_EQ(c.partial_rotary_factor, 0.5);
+  CHECK_EQ(c.head_dim, 128);
+  CHECK_EQ(c.max_position_embeddings, 32768);
+  CHECK_EQ(c.rms_norm_eps, 1e-5);
+  CHECK_EQ(c.eos_token_ids.size(), size_t(3));
+  // Glm4Config's defaults when the keys are absent: head_dim 128 (not 64 / 4 = 16), q/k/v biases, half rotated,
+  // eps 1.5625e-07, 131072 positions, untied.
+  const ModelConfig d = parse_model_config(R"({"model_type": "glm4", "vocab_size": 100, "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "t.json");
+  CHECK_EQ(d.architecture, std::string("Glm4ForCausalLM"));
+  CHECK_EQ(d.head_dim, 128);
+  CHECK(d.attention_bias && d.rope_interleaved && !d.tie_word_embeddings);
+  CHECK_EQ(d.partial_rotary_factor, 0.5);
+  CHECK_EQ(d.rms_norm_eps, 1.5625e-07);
+  CHECK_EQ(d.max_position_embeddings, 131072);
+  CHECK(!parse_model_config(minimal(R"("attention_bias": false)", "Glm4ForCausalLM"), "g.json").attention_bias);
+  // 5.x keeps the factor in rope_parameters; 1.0 rotates all of each head.
+  CHECK_EQ(parse_model_config(minimal(R"("rope_parameters": {"rope_type": "default", "rope_theta": 10000.0,
+      "partial_rotary_factor": 1.0})", "Glm4ForCausalLM"), "g.json").partial_rotary_factor, 1.0);
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_dropout": 0.1)", "Glm4ForCausalLM"), "g.json"),
+               "attention_dropout = 0.1 is not supported (training applies LoRA dropout only); set it to 0.0 as the "
+               "published GLM-4 checkpoints have it");
+  CHECK_THROWS(parse_model_config(minimal(R"("head_dim": 128, "partial_rotary_factor": 0.2)", "Glm4ForCausalLM"), "g.json"),
+               "partial_rotary_factor 0.2 of head_dim 128 rotates 25 dimensions; RoPE needs an even number");
+  // Other families keep rotate-half RoPE.
+  CHECK(!parse_model_config(minimal(""), "l.json").rope_interleaved);
 }

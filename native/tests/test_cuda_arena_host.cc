@@ -61,7 +61,7 @@ TEST(fused_projections_phi3) {
   s.phi3 = true, s.nf4 = true;
   tf_test::Loaded t = tf_test::load_tiny(s, pool);
   const ModelDims d = model_dims(t.m->config(), true, 4, kAll);
-  CHECK(d.fused);
+  CHECK(d.fused.qkv && d.fused.gate_up);
   CHECK_EQ(d.proj_out(0), 32 + 2 * 16);
   CHECK_EQ(d.proj_out(4), 2 * 48);
   CHECK_EQ(d.fused_width(), 96);
@@ -76,7 +76,7 @@ TEST(fused_projections_phi3) {
     CHECK(f->category == Category::Scratch);
   }
   const ModelDims llama = tiny_dims(true, 4, kAll);
-  CHECK(!llama.fused && llama.fused_width() == 0);
+  CHECK(!llama.fused.any() && llama.fused_width() == 0);
   CHECK(plan_step(llama, shape(2, 5, StepMode::Train), KernelScratch{}).find("fused_projection") == nullptr);
 }
 

@@ -65,6 +65,46 @@ TEST(rope_matches_rotate_half_and_backward_inverts) {
   check_grad("rope dx", x, dx, loss, 1e-2f, 1e-3, 1e-3);
 }
 
+// GLM-4's RoPE: transformers' rotate_half over x[0::2], x[1::2] with cos and sin repeat_interleave'd, on the first
+// R = 4 of 8 values (partial_rotary_factor 0.5): value 2j pairs with 2j + 1 at frequency j; the rest pass through.
+TEST(rope_interleaved_partial_matches_glm4_and_backward_inverts) {
+  ThreadPool pool(2);
+  const int64_t N = 3, heads = 2, D = 8, R = 4;
+  const auto inv = rope_inv_freq(int(D), 10000.0, RopeScaling{}, int(R));
+  auto x = randv(N * heads * D, 32), r = randv(N * heads * D, 33);
+  std::vector<int32_t> pos = {0, 5, 700};
+  std::vector<float> y = x;
+  rope_forward(&pool, y.data(), pos.data(), inv.data(), N, heads, D, R, 1.f, true);
+  for (int64_t i = 0; i < N; ++i)
+    for (int64_t h = 0; h < heads; ++h) {
+      const float* v = x.data() + (i * heads + h) * D;
+      const float* got = y.data() + (i * heads + h) * D;
+      for (int64_t d = 0; d < D; ++d) {
+        if (d >= R) {
+          CHECK(got[d] == v[d]);
+          continue;
+        }
+        const double ang = double(float(pos[i]) * inv[d / 2]);  // cos[..., :R/2].repeat_interleave(2)
+        const double rot = d % 2 == 0 ? -v[d + 1] : v[d - 1];   // stack((-x[1::2], x[0::2]), -1).flatten(-2)
+        CHECK_NEAR(got[d], v[d] * std::cos(ang) + rot * std::sin(ang), 1e-5);
+      }
+    }
+  // Not rotate-half: the same input rotated as (j, j + R/2) pairs differs past position 0.
+  std::vector<float> half = x;
+  rope_forward(&pool, half.data(), pos.data(), inv.data(), N, heads, D, R);
+  double gap = 0;
+  for (size_t e = 0; e < y.size(); ++e) gap = std::max(gap, std::fabs(double(y[e]) - half[e]));
+  CHECK(gap > 0.1);
+  auto loss = [&] {
+    std::vector<float> t = x;
+    rope_forward(&pool, t.data(), pos.data(), inv.data(), N, heads, D, R, 1.f, true);
+    return dot(r, t);
+  };
+  std::vector<float> dx = r;
+  rope_backward(&pool, dx.data(), pos.data(), inv.data(), N, heads, D, R, 1.f, true);
+  check_grad("interleaved rope dx", x, dx, loss, 1e-2f, 1e-3, 1e-3);
+}
+
 TEST(rope_llama3_scaling_bands) {
   RopeScaling s;
   s.type = "llama3", s.factor = 8, s.low_freq_factor = 1, s.high_freq_factor = 4, s.original_max_position_embeddings = 8192;

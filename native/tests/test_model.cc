@@ -266,9 +266,10 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 }
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
-// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2; Gemma 2.
+// llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2; Gemma 2;
+// GLM-4.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h, i, j, k;
+  TinySpec a, b, c, d, e, f, g, h, i, j, k, l;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -281,7 +282,8 @@ std::vector<TinySpec> decode_specs() {
   i.smollm3 = true;  // SmolLM3: its NoPE layer caches keys unrotated
   j.olmo2 = true;  // OLMo 2: no input norms, whole-row q/k norms before the cache
   k.gemma2 = true, k.tie = true, k.window = 3, k.qpas = 12;  // Gemma 2: capped scores over the cache, capped logits
-  return {a, b, c, d, e, f, g, h, i, j, k};
+  l.glm4 = true, l.nf4 = true;  // GLM-4: keys cached half rotated, in interleaved pairs
+  return {a, b, c, d, e, f, g, h, i, j, k, l};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

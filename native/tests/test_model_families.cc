@@ -1,6 +1,7 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) for the families beyond
 // Llama, Qwen and Gemma 3: Phi-3.5-mini / Phi-4-mini's RoPE, Granite's multipliers, Mistral's and Phi-3's windows,
-// SmolLM3's NoPE layers, OLMo 2's norms and Gemma 2's soft caps; each difference shown to change the logits. Their decoding is in
+// SmolLM3's NoPE layers, OLMo 2's norms, Gemma 2's soft caps and GLM-4's layer; each difference shown to change the
+// logits. Their decoding is in
 // test_model.cc's decode specs, their gradients in test_model_grad.cc.
 #include "harness.h"
 #include "test_model_checks.h"
@@ -150,4 +151,30 @@ TEST(gemma2_soft_caps_and_windows_match_reference) {
   p.gemma2 = p.tie = true;
   auto m = load_tiny(p, pool, 35);
   CHECK_EQ(m.m->num_parameters(), int64_t(37 * 32 + 2 * (4 * 32 + 2 * 32 * 32 + 2 * 32 * 16 + 3 * 32 * 48) + 32));
+}
+
+// GLM-4: q/k/v biases, gate_up_proj fused, the output norms after each sublayer, half of each head rotated in
+// interleaved pairs; fp32 and NF4, with adapters on every module (gate_up_proj by its own name, and by its parts'
+// names given together).
+TEST(glm4_layer_matches_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.glm4 = true, s.nf4 = nf4, s.double_quant = nf4;
+    auto r = load_tiny(s, pool, 37);
+    CHECK_EQ(r.m->config().model_type, std::string("glm4"));
+    check_logits_match(r, nullptr, 1e-4);
+    check_adapted_logits_match(r, nf4 ? kAllProjections
+                                      : std::vector<std::string>{"q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"});
+    CHECK(r.m->lora_spec().targets == (std::vector<std::string>{"q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"}));
+  }
+  TinySpec s;
+  s.glm4 = true;
+  auto r = load_tiny(s, pool, 37);
+  LoraSpec ls;
+  ls.rank = 2, ls.targets = {"q_proj", "gate_proj"};
+  CHECK_THROWS(r.m->init_lora(ls, 1), "this model computes gate_proj, up_proj in one module, gate_up_proj");
+  ls.targets = {"qkv_proj"};
+  CHECK_THROWS(r.m->init_lora(ls, 1), "LoRA target 'qkv_proj' is a fused module of Phi-3; this model has q_proj, k_proj, "
+                                      "v_proj, o_proj, gate_up_proj, down_proj");
 }

@@ -179,6 +179,17 @@ TEST(lora_grads_match_reference_gemma2) {
   check_against_reference_and_checkpointed(r, packed_batch(37, 8), "gemma2");
 }
 
+// GLM-4: the gradient through each sublayer's output norm, the fused gate_up_proj's split and the interleaved partial
+// RoPE; checkpointed too.
+TEST(lora_grads_match_reference_glm4) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.glm4 = true, s.nkv = 1;
+  auto r = load_tiny(s, pool, 38);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"});
+  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "glm4");
+}
+
 // Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.
 TEST(lora_grads_match_reference_mistral_window) {
   ThreadPool pool(2);

@@ -45,6 +45,9 @@ struct TinySpec {
   // An Olmo2ForCausalLM: no input norms; post_attention_layernorm and post_feedforward_layernorm normalize each
   // sublayer's output before its residual add; q_norm [nh·hd] and k_norm [nkv·hd] normalize all of q and of k.
   bool olmo2 = false;
+  // A Glm4ForCausalLM: q/k/v biases, mlp.gate_up_proj fused, post_self_attn_layernorm and post_mlp_layernorm after
+  // each sublayer (plain weights), and RoPE on half of each head (partial_rotary_factor 0.5) in interleaved pairs.
+  bool glm4 = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -67,6 +70,7 @@ inline std::string tiny_gate_up(int l) { return "model.layers." + std::to_string
 // The projection modules of layer l as the file names them.
 inline std::vector<std::string> tiny_modules(const TinySpec& s, int l) {
   if (s.phi3) return {tiny_qkv(l), tiny_module(l, 3), tiny_gate_up(l), tiny_module(l, 6)};
+  if (s.glm4) return {tiny_module(l, 0), tiny_module(l, 1), tiny_module(l, 2), tiny_module(l, 3), tiny_gate_up(l), tiny_module(l, 6)};
   std::vector<std::string> out;
   for (int p = 0; p < 7; ++p) out.push_back(tiny_module(l, p));
   return out;
@@ -101,6 +105,10 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
       add(p + ".self_attn.q_norm.weight", {int64_t(s.nh) * s.hd}, 0.5f, 1.5f);
       add(p + ".self_attn.k_norm.weight", {int64_t(s.nkv) * s.hd}, 0.5f, 1.5f);
     }
+    if (s.glm4) {
+      add(p + ".post_self_attn_layernorm.weight", {s.H}, 0.5f, 1.5f);
+      add(p + ".post_mlp_layernorm.weight", {s.H}, 0.5f, 1.5f);
+    }
     if (gemma_layer) {
       add(p + ".pre_feedforward_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
       add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f + norm_shift, 1.5f + norm_shift);
@@ -114,40 +122,43 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
     for (int j = 0; j < 7; ++j) {
       const float b = 1.5f / std::sqrt(float(shp[j][1]));
       add(tiny_module(l, j) + ".weight", {shp[j][0], shp[j][1]}, -b, b);
-      if (s.bias && j < 3) add(tiny_module(l, j) + ".bias", {shp[j][0]}, -0.1f, 0.1f);
+      if ((s.bias || s.glm4) && j < 3) add(tiny_module(l, j) + ".bias", {shp[j][0]}, -0.1f, 0.1f);
     }
-    if (s.phi3)  // the same random rows, stacked as Phi-3 stores them
-      for (const auto& [fused, parts] : {std::pair{tiny_qkv(l), std::vector<int>{0, 1, 2}},
-                                         std::pair{tiny_gate_up(l), std::vector<int>{4, 5}}}) {
-        std::vector<float>& w = m.w[fused + ".weight"];
-        int64_t rows = 0;
-        for (int j : parts) {
-          const std::string name = tiny_module(l, j) + ".weight";
-          w.insert(w.end(), m.w[name].begin(), m.w[name].end());
-          rows += shp[j][0];
-          m.w.erase(name), m.shape.erase(name);
-        }
-        m.shape[fused + ".weight"] = {rows, s.H};
+    // The same random rows, stacked as Phi-3 stores them (qkv_proj, gate_up_proj) or GLM-4 (gate_up_proj).
+    std::vector<std::pair<std::string, std::vector<int>>> fusions;
+    if (s.phi3) fusions.push_back({tiny_qkv(l), {0, 1, 2}});
+    if (s.phi3 || s.glm4) fusions.push_back({tiny_gate_up(l), {4, 5}});
+    for (const auto& [fused, parts] : fusions) {
+      std::vector<float>& w = m.w[fused + ".weight"];
+      int64_t rows = 0;
+      for (int j : parts) {
+        const std::string name = tiny_module(l, j) + ".weight";
+        w.insert(w.end(), m.w[name].begin(), m.w[name].end());
+        rows += shp[j][0];
+        m.w.erase(name), m.shape.erase(name);
       }
+      m.shape[fused + ".weight"] = {rows, s.H};
+    }
   }
   add("model.norm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
   if (!s.tie) add("lm_head.weight", {s.V, s.H}, -0.5f, 0.5f);
   std::vector<tf::TensorToWrite> out;
   for (auto& [name, v] : m.w) out.push_back({name, s.dtype, m.shape[name], v.data()});
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
-  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.gemma2) + int(s.phi3) + int(s.granite) <= 1,
-           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3 or Granite");
+  TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.gemma2) + int(s.phi3) + int(s.granite) + int(s.glm4) <= 1,
+           "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3, Granite or GLM-4");
+  TF_CHECK(!s.glm4 || (!s.smollm3 && !s.olmo2 && !s.window_all && !s.llama3), "tiny models: GLM-4 is its own layer");
   TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
   TF_CHECK(!s.smollm3 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3), "tiny models: SmolLM3 is Llama's layer");
   TF_CHECK(!s.olmo2 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.phi3 && !s.smollm3 && !s.window_all),
            "tiny models: OLMo 2 is its own layer");
-  const char* arch = s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
+  const char* arch = s.glm4 ? "Glm4ForCausalLM" : s.bias ? "Qwen2ForCausalLM" : s.qk_norm ? "Qwen3ForCausalLM" : s.gemma ? "Gemma3ForCausalLM"
                    : s.gemma2 ? "Gemma2ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
                    : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM"
                    : s.olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM";
-  const char* type = s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.gemma2 ? "gemma2" : s.phi3 ? "phi3"
+  const char* type = s.glm4 ? "glm4" : s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.gemma2 ? "gemma2" : s.phi3 ? "phi3"
                    : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo2 ? "olmo2" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
@@ -182,6 +193,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            ", \"attn_logit_softcapping\": " + std::to_string(s.attn_cap) +
            ", \"final_logit_softcapping\": " + std::to_string(s.logit_cap);
   if (s.window_all) cfg += ", \"sliding_window\": " + std::to_string(s.window_all);
+  if (s.glm4) cfg += ", \"attention_bias\": true, \"partial_rotary_factor\": 0.5, \"attention_dropout\": 0.0";
   if (s.smollm3) {
     std::string flags;
     for (int l = 0; l < s.L; ++l) flags += (l ? ", " : "") + std::to_string(1 - l % 2);
@@ -257,7 +269,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   };
   auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) { return norm_rows(x, n, H, w); };
   // Phi-3: the rotated dimensions (partial rotary), longrope's short factors and its cos/sin scale.
-  const int rdim = s.phi3 && s.rotary > 0 ? s.rotary : s.hd;
+  // GLM-4: half of each head, in interleaved pairs (2j, 2j + 1) rather than (j, j + rdim/2).
+  const int rdim = s.phi3 && s.rotary > 0 ? s.rotary : s.glm4 ? s.hd / 2 : s.hd;
   const double rscale = s.phi3 && s.longrope ? std::sqrt(1 + std::log(4.0) / std::log(double(s.max_pos))) : 1.0;
   std::vector<double> inv(rdim / 2), inv_local(s.hd / 2);
   for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.local_theta, -2.0 * i / s.hd);
@@ -285,9 +298,11 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         double* v = &x[(size_t(i) * heads + h) * s.hd];
         for (int j = 0; j < h2; ++j) {
           const double c = rscale * std::cos(pos[i] * inv_l[j]), sn = rscale * std::sin(pos[i] * inv_l[j]);
-          const double a = v[j], b = v[j + h2];
-          v[j] = a * c - b * sn;
-          v[j + h2] = b * c + a * sn;
+          double& a = s.glm4 ? v[2 * j] : v[j];
+          double& b = s.glm4 ? v[2 * j + 1] : v[j + h2];
+          const double a0 = a, b0 = b;
+          a = a0 * c - b0 * sn;
+          b = b0 * c + a0 * sn;
         }
       }
   };
@@ -363,10 +378,11 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       }
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
       if (gemma_layer || s.olmo2) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
+      if (s.glm4) o = norm(o, n, W(p + ".post_self_attn_layernorm.weight"));  // Glm4DecoderLayer's output norms
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * o[i];
       auto xn2 = s.olmo2 ? x : norm(x, n, W(p + (gemma_layer ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
       std::vector<double> gt, up;
-      if (s.phi3) {  // Phi3MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
+      if (s.phi3 || s.glm4) {  // Phi3MLP, Glm4MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
         const auto gu = lin(xn2, n, H, tiny_gate_up(l), 2 * s.I);
         for (int i = 0; i < n; ++i) {
           const double* row = &gu[size_t(i) * 2 * s.I];
@@ -382,6 +398,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       }
       auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
       if (gemma_layer || s.olmo2) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
+      if (s.glm4) d = norm(d, n, W(p + ".post_mlp_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * d[i];
     }
     auto xf = norm(x, n, W("model.norm.weight"));

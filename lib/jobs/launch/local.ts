@@ -141,9 +141,10 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
     }
   }
 
-  // Phi-3's fused modules are adapted whole: a part of one alone would fail the job once a GPU worker took it.
+  // Phi-3's and GLM-4's fused modules are adapted whole: a part of one alone would fail the job once a GPU worker took it.
   const modelCfg = modelDir ? modelConfig(modelDir) : null;
-  const fused = config && modelCfg && shapeFromConfig(modelCfg)?.fusedProjections ? fusedTargetsProblem(config.lora.targets) : null;
+  const shape = modelCfg ? shapeFromConfig(modelCfg) : null;
+  const fused = config && shape ? fusedTargetsProblem(config.lora.targets, shape) : null;
   if (fused) issues.push({ field: "config.lora.targets", code: "invalid_field", message: `${modelName}: ${fused}.` });
 
   // Counts with the model's tokenizer (only when both the model and the version are known and readable).

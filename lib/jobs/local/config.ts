@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { FUSED_MODULES } from "../../models/shape";
+import { FUSED_MODULES, fusedModulesOf, type Fusion } from "../../models/shape";
 
 // What a local fine-tune is configured with: the one schema the launch form, POST /api/jobs (provider
 // "local"), `tuneforge jobs create --provider local`, the models page's estimate and the GPU worker share.
@@ -95,12 +95,14 @@ export function targetPresetOf(targets: readonly string[]): LoraTargetPreset | "
 }
 
 /**
- * A model with fused projections (Phi-3, Phi-4) computes q, k and v in one qkv_proj and gate and up in one
- * gate_up_proj, so LoRA adapts all of a fused module or none of it (the trainer refuses a part alone with the same
- * words). The problem with `targets` on such a model, or null.
+ * A model with fused projections computes q, k and v in one qkv_proj (Phi-3, Phi-4) or gate and up in one
+ * gate_up_proj (Phi-3, Phi-4, GLM-4), so LoRA adapts all of a fused module or none of it (the trainer refuses a part
+ * alone with the same words). The problem with `targets` on a model with the fusion flags `model` (its shape), or null:
+ * a GLM-4 takes q_proj alone, as its q, k and v are apart.
  */
-export function fusedTargetsProblem(targets: readonly LoraTarget[]): string | null {
-  for (const [fused, parts] of Object.entries(FUSED_MODULES)) {
+export function fusedTargetsProblem(targets: readonly LoraTarget[], model: Fusion): string | null {
+  for (const fused of fusedModulesOf(model)) {
+    const parts = FUSED_MODULES[fused];
     const picked = parts.filter((p) => targets.includes(p));
     if (picked.length > 0 && picked.length < parts.length)
       return `this model computes ${parts.join(", ")} in one module, ${fused}, so LoRA adapts all of them or none: pick ${parts.join(", ")} together, or none of them`;

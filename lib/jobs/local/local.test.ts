@@ -8,13 +8,24 @@ import { describeRunError } from "./run/errors";
 import { absoluteInData, isResumableCheckpoint, moveAdapterIntoPlace, relativeToData } from "./run/paths";
 import { localConfigOfJob, storedLocalConfig } from "./stored";
 
-describe("LoRA targets on a model with fused projections (Phi-3)", () => {
+describe("LoRA targets on a model with fused projections (Phi-3, GLM-4)", () => {
+  const phi3 = { fusedQkv: true, fusedGateUp: true };
+  const glm4 = { fusedGateUp: true };
+
   it("takes whole groups, or none of a group, and names the fused module a part belongs to", () => {
-    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "o_proj"])).toBeNull();
-    expect(fusedTargetsProblem(["o_proj", "down_proj"])).toBeNull();
-    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])).toBeNull();
-    expect(fusedTargetsProblem(["q_proj", "v_proj"])).toBe("this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none: pick q_proj, k_proj, v_proj together, or none of them");
-    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "up_proj"])).toMatch(/in one module, gate_up_proj/);
+    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "o_proj"], phi3)).toBeNull();
+    expect(fusedTargetsProblem(["o_proj", "down_proj"], phi3)).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"], phi3)).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "v_proj"], phi3)).toBe("this model computes q_proj, k_proj, v_proj in one module, qkv_proj, so LoRA adapts all of them or none: pick q_proj, k_proj, v_proj together, or none of them");
+    expect(fusedTargetsProblem(["q_proj", "k_proj", "v_proj", "up_proj"], phi3)).toMatch(/in one module, gate_up_proj/);
+  });
+
+  it("checks only the modules the model fuses: GLM-4's gate_up_proj, not q, k, v; nothing on a Llama", () => {
+    expect(fusedTargetsProblem(["q_proj", "v_proj"], glm4)).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "gate_proj", "up_proj"], glm4)).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "v_proj", "gate_proj"], glm4)).toBe("this model computes gate_proj, up_proj in one module, gate_up_proj, so LoRA adapts all of them or none: pick gate_proj, up_proj together, or none of them");
+    expect(fusedTargetsProblem(["q_proj", "v_proj", "up_proj"], {})).toBeNull();
+    expect(fusedTargetsProblem(["q_proj", "up_proj"], { fusedQkv: false, fusedGateUp: false })).toBeNull();
   });
 });
 

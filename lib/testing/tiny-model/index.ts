@@ -67,6 +67,13 @@ export type TinyModelOptions = {
    * normalize each sublayer's output; q_norm and k_norm as wide as q and k; the ChatML template.
    */
   olmo2?: boolean;
+  /**
+   * Write a Glm4ForCausalLM (GLM-4-0414): q/k/v biases (attention_bias), post_self_attn_layernorm and
+   * post_mlp_layernorm normalizing each sublayer's output beside the input norms (post_attention_layernorm is the
+   * MLP's input norm, as Llama's), gate and up stacked into mlp.gate_up_proj, RoPE on half of each head
+   * (partial_rotary_factor 0.5) in interleaved pairs; untied unless tiedEmbeddings; the ChatML template.
+   */
+  glm4?: boolean;
   /** Gemma 2 and 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -92,6 +99,9 @@ export type TinyModel = { dir: string; config: Record<string, unknown>; vocabSiz
  */
 export const GRANITE_MULTIPLIERS = { embedding_multiplier: 2, residual_multiplier: 0.5, logits_scaling: 0.5 } as const;
 
+/** GLM-4's share of each head that RoPE rotates (Glm4Config's default). */
+const GLM4_PARTIAL_ROTARY_FACTOR = 0.5;
+
 export const CHATML_TEMPLATE =
   "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{%- endfor %}" +
   "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}";
@@ -115,10 +125,11 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3 and olmo2 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.glm4].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2 and glm4 at most");
   const smollm3 = Boolean(opts.smollm3);
   const olmo2 = Boolean(opts.olmo2);
+  const glm4 = Boolean(opts.glm4);
   const granite = Boolean(opts.granite);
   const gemma2 = Boolean(opts.gemma2);
   const gemma = Boolean(opts.gemma3) || gemma2;  // what Gemma 2 and 3 share: norms, sandwich, GELU, tokens, ties
@@ -128,6 +139,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     throw new Error("tiny model: slidingWindowPattern is a Gemma 3 option (Gemma 2 slides every second layer)");
   if (!gemma2 && opts.softcaps) throw new Error("tiny model: softcaps is a Gemma 2 option (set gemma2)");
   const headDim = s.headDim ?? s.hidden / s.heads;
+  if (glm4 && (headDim * GLM4_PARTIAL_ROTARY_FACTOR) % 2 !== 0)
+    throw new Error(`tiny model: half of head_dim ${headDim} is not an even number of dimensions (GLM-4 rotates half of each head in pairs)`);
   const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : granite ? GRANITE_SPECIAL_TOKENS : []);
   // Gemma always ties lm_head to the (unscaled) embedding; so do the published Granite 3 models.
   const tied = gemma || granite || Boolean(opts.tiedEmbeddings);
@@ -151,7 +164,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     lin("self_attn.k_proj", kv, H);
     lin("self_attn.v_proj", kv, H);
     lin("self_attn.o_proj", H, q);
-    if (opts.qwen2) {
+    if (opts.qwen2 || glm4) {
       for (const [name, n] of [["q_proj", q], ["k_proj", kv], ["v_proj", kv]] as const) {
         tensors.push({ name: `${p}.self_attn.${name}.bias`, shape: [n], data: randn(rng, n, std) });
       }
@@ -165,6 +178,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
       tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [q], data: norm(rng, q) });
       tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [kv], data: norm(rng, kv) });
     }
+    // GLM-4's attention output norm; its post_attention_layernorm below is the MLP's input norm, as Llama's.
+    if (glm4) tensors.push({ name: `${p}.post_self_attn_layernorm.weight`, shape: [H], data: norm(rng, H) });
     tensors.push({ name: `${p}.post_attention_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
     if (gemma) {
       // Gemma's sandwich: post_attention_layernorm normalizes the attention's output, these two the MLP's input and output.
@@ -175,9 +190,10 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     lin("mlp.up_proj", s.intermediate, H);
     lin("mlp.down_proj", H, s.intermediate);
     if (olmo2) tensors.push({ name: `${p}.post_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H) });
+    if (glm4) tensors.push({ name: `${p}.post_mlp_layernorm.weight`, shape: [H], data: norm(rng, H) });
   }
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
-  if (opts.phi3) fusePhi3Projections(tensors);
+  if (opts.phi3 || glm4) fuseProjections(tensors, { qkv: Boolean(opts.phi3) });
   if (opts.phi4MiniRope && !opts.phi3) throw new Error("tiny model: phi4MiniRope is a Phi-3 option (set phi3)");
   if (!tied) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
@@ -185,8 +201,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo2 ? "olmo2" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo2 ? "olmo2" : glm4 ? "glm4" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,
@@ -200,7 +216,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     rope_theta: 10000.0,
     rope_scaling: null,
     tie_word_embeddings: tied,
-    attention_bias: Boolean(opts.qwen2),
+    attention_bias: Boolean(opts.qwen2) || glm4,
     bos_token_id: bos,
     eos_token_id: eos,
     torch_dtype: dtypeName,
@@ -208,6 +224,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     // Granite's scores are scaled by attention_multiplier instead of head_dim^-0.5 (granite-3.3-8b: 1/128 = 1/head_dim).
     ...(granite ? { ...GRANITE_MULTIPLIERS, attention_multiplier: 1 / headDim } : {}),
     ...(smollm3 ? { no_rope_layers: Array.from({ length: s.layers }, (_, l) => 1 - (l % 2)), use_sliding_window: false, sliding_window: null } : {}),
+    // Glm4Config's keys beyond Llama's, written out rather than left to its defaults.
+    ...(glm4 ? { partial_rotary_factor: GLM4_PARTIAL_ROTARY_FACTOR, attention_dropout: 0.0 } : {}),
   };
 
   fs.mkdirSync(opts.dir, { recursive: true });
@@ -243,12 +261,15 @@ function phi4MiniRope(headDim: number, maxPositions: number): Record<string, unk
   };
 }
 
-/** Phi-3's layout: each layer's q, k, v rows stacked into one qkv_proj, gate and up rows into one gate_up_proj. */
-function fusePhi3Projections(tensors: Tensor[]): void {
+/**
+ * Phi-3's layout: each layer's q, k, v rows stacked into one qkv_proj, gate and up rows into one gate_up_proj; GLM-4's:
+ * gate_up_proj alone (qkv false), its q, k, v (and their biases) left apart.
+ */
+function fuseProjections(tensors: Tensor[], { qkv }: { qkv: boolean }): void {
   const groups = [
-    ["self_attn.qkv_proj", ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"]],
-    ["mlp.gate_up_proj", ["mlp.gate_proj", "mlp.up_proj"]],
-  ] as const;
+    ...(qkv ? [["self_attn.qkv_proj", ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj"]] as const] : []),
+    ["mlp.gate_up_proj", ["mlp.gate_proj", "mlp.up_proj"]] as const,
+  ];
   for (let at = 0; at < tensors.length; at++) {
     const m = /^(model\.layers\.\d+)\.(.+)\.weight$/.exec(tensors[at]!.name);
     const group = m && groups.find(([, parts]) => parts[0] === m[2]);

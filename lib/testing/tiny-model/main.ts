@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -21,6 +21,7 @@ const { values } = parseArgs({
     granite: { type: "boolean", default: false },
     smollm3: { type: "boolean", default: false },
     olmo2: { type: "boolean", default: false },
+    glm4: { type: "boolean", default: false },
     "head-dim": { type: "string" },
     "sliding-window": { type: "string" },
     f32: { type: "boolean", default: false },
@@ -54,6 +55,7 @@ try {
     granite: values.granite,
     smollm3: values.smollm3,
     olmo2: values.olmo2,
+    glm4: values.glm4,
     slidingWindow,
     shape: headDim === undefined ? undefined : { headDim },
     dtype: values.f32 ? "F32" : "BF16",

@@ -3,7 +3,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeTinyModel, type TinyModelOptions } from "./index";
-import { embedScale, ReferenceModel } from "./reference";
+import { applyRope, embedScale, ReferenceModel } from "./reference";
+import { readSafetensors, writeSafetensors } from "./safetensors";
 
 // The Gemma 3 parts of the float64 reference that can be pinned without another implementation: the embedding
 // scale's rounding, which keys reach exactly which queries on sliding layers (an off-by-one there moves the
@@ -181,5 +182,134 @@ describe("ReferenceModel on Gemma 2", () => {
     expect(maxDiff(variant("theta", { rope_theta: 500 }), capped)).toBeGreaterThan(1e-6);
     patchConfig(path.join(tmp, "gemma2-theta"), { rope_scaling: { rope_type: "linear", factor: 2 } });
     expect(() => new ReferenceModel(path.join(tmp, "gemma2-theta"))).toThrow(/Gemma 2 with rope_scaling/);
+  });
+});
+
+// GLM-4's differences from a Llama, each read where transformers' Glm4DecoderLayer, Glm4Attention, Glm4MLP and
+// apply_rotary_pos_emb apply it: RoPE on the first half of each head in interleaved pairs, the q/k/v biases, the
+// output norms after each sublayer (plain weights), gate before up in gate_up_proj.
+describe("ReferenceModel on GLM-4", () => {
+  const hd = 16;  // the tiny preset's head_dim: values 0..7 rotate, 8..15 pass through
+  // F32, so that rewriting a tensor changes only what the test changes.
+  const dir = writeTinyModel({ dir: path.join(tmp, "glm4"), glm4: true, gqa: true, seed: 5, dtype: "F32" }).dir;
+  type Edit = (name: string, data: Float32Array, shape: number[]) => Float32Array | undefined;
+  /** The GLM-4's logprobs with config keys patched and tensors rewritten by `edit` (undefined: left as they are). */
+  const variant = (name: string, patch: Record<string, unknown>, edit?: Edit) => {
+    const out = path.join(tmp, `glm4-${name}`);
+    fs.cpSync(dir, out, { recursive: true });
+    patchConfig(out, patch);
+    if (edit) {
+      const file = path.join(out, "model.safetensors");
+      const tensors = [...readSafetensors(file)].map(([n, t]) => ({ name: n, shape: t.shape, data: edit(n, t.data, t.shape) ?? t.data }));
+      writeSafetensors(file, tensors, "F32");
+    }
+    return new ReferenceModel(out).logprobs(tokens);
+  };
+  const base = new ReferenceModel(dir).logprobs(tokens);
+  /** Rewrites each head's rows of q_proj's and k_proj's weights and biases: `fn` gets a head's hd rows, in order. */
+  const qkHeads = (fn: (rows: Float32Array[]) => Float32Array[]): Edit => (name, data, shape) => {
+    if (!/self_attn\.[qk]_proj\.(weight|bias)$/.test(name)) return undefined;
+    const cols = shape[1] ?? 1;
+    const out = new Float32Array(data.length);
+    for (let h = 0; h < shape[0]! / hd; h++) {
+      const rows = Array.from({ length: hd }, (_, i) => data.slice((h * hd + i) * cols, (h * hd + i + 1) * cols));
+      fn(rows).forEach((row, i) => out.set(row, (h * hd + i) * cols));
+    }
+    return out;
+  };
+  /** Turns q and k by 90° in the given pairs of values, (a, b) ↦ (−b, a): an orthogonal map, so scores see it only through RoPE. */
+  const turn = (pairs: [number, number][]) => qkHeads((rows) => {
+    const out = rows.slice();
+    for (const [a, b] of pairs) [out[a], out[b]] = [rows[b]!.map((v) => -v), rows[a]!];
+    return out;
+  });
+  /** Scales the rows [from, to) of every layer's tensor `suffix` by k (a power of 2, so that the f32 values stay exact). */
+  const scaleRows = (suffix: string, k: number, from = 0, to = Infinity): Edit => (name, data, shape) => {
+    if (!name.endsWith(suffix)) return undefined;
+    const cols = shape[1] ?? 1;
+    return data.map((v, i) => (Math.floor(i / cols) >= from && Math.floor(i / cols) < to ? v * k : v));
+  };
+
+  it("rotates interleaved pairs (2j, 2j + 1), not rotate-half's (j, j + d/2): a hand-checked head", () => {
+    const head = Float64Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    // 4 of 8 values rotate, θ = 100, position 1: pair 0 turns by 1 rad, pair 1 by 100^(-2/4) = 0.1 rad.
+    const spec = { dim: 4, factors: [1, 1], scale: 1 };
+    const inter = applyRope(head, 1, 100, { ...spec, interleaved: true });
+    // (1, 2) by 1 rad: 1·cos 1 − 2·sin 1, 2·cos 1 + 1·sin 1; (3, 4) by 0.1 rad; 5..8 unchanged.
+    [-1.1426396637476532, 1.922075596544176, 2.585678829246765, 4.279516911052588, 5, 6, 7, 8].forEach((v, i) => expect(inter[i]).toBeCloseTo(v, 14));
+    // Rotate-half pairs (1, 3) by 1 rad and (2, 4) by 0.1 rad instead.
+    const half = applyRope(head, 1, 100, { ...spec, interleaved: false });
+    [-1.9841106485555495, 1.590674663968739, 2.4623779024123156, 4.17968349440576, 5, 6, 7, 8].forEach((v, i) => expect(half[i]).toBeCloseTo(v, 14));
+    // The same rotation of the values gathered the other way: rotate-half's value i is the interleaved one gather[i].
+    const gather = [0, 2, 1, 3, 4, 5, 6, 7];
+    const far = applyRope(head, 7, 100, { ...spec, interleaved: true });
+    const gathered = applyRope(Float64Array.from(gather, (i) => head[i]!), 7, 100, { ...spec, interleaved: false });
+    gather.forEach((from, i) => expect(gathered[i]).toBeCloseTo(far[from]!, 14));
+    expect([...applyRope(head, 0, 100, { ...spec, interleaved: true })]).toEqual([...head]);
+  });
+
+  it("pairs q and k's values as interleaved RoPE does: turning each interleaved pair by 90° leaves the function, rotate-half's pairs do not", () => {
+    // An orthogonal map of q and k that commutes with the rotation of every RoPE pair leaves each score as it was.
+    const interleaved: [number, number][] = [[0, 1], [2, 3], [4, 5], [6, 7]];
+    expect(maxDiff(variant("turn-interleaved", {}, turn(interleaved)), base)).toBeLessThan(1e-12);
+    const rotateHalf: [number, number][] = [[0, 4], [1, 5], [2, 6], [3, 7]];
+    expect(maxDiff(variant("turn-half", {}, turn(rotateHalf)), base)).toBeGreaterThan(1e-6);
+  });
+
+  it("rotates the first half of each head (partial_rotary_factor, 0.5 when absent) and passes the rest through", () => {
+    expect(variant("factor-absent", { partial_rotary_factor: undefined })).toEqual(base);
+    expect(maxDiff(variant("factor-1", { partial_rotary_factor: 1 }), base)).toBeGreaterThan(1e-6);
+    // The same permutation of q's and k's unrotated values (8..15 reversed) leaves every score; of the rotated ones, not.
+    const reverseTail = qkHeads((rows) => [...rows.slice(0, 8), ...rows.slice(8).reverse()]);
+    expect(maxDiff(variant("reverse-tail", {}, reverseTail), base)).toBeLessThan(1e-12);
+    expect(maxDiff(variant("reverse-head", {}, qkHeads((rows) => [...rows.slice(0, 8).reverse(), ...rows.slice(8)])), base)).toBeGreaterThan(1e-6);
+    // Rotating all of each head, that permutation matters too.
+    expect(maxDiff(variant("reverse-tail-whole", { partial_rotary_factor: 1 }, reverseTail), variant("factor-1-again", { partial_rotary_factor: 1 }))).toBeGreaterThan(1e-6);
+  });
+
+  it("adds q, k and v's biases", () => {
+    const zero: Edit = (name, data) => (/self_attn\.[qkv]_proj\.bias$/.test(name) ? new Float32Array(data.length) : undefined);
+    expect(maxDiff(variant("no-bias", {}, zero), base)).toBeGreaterThan(1e-6);
+    for (const p of ["q", "k", "v"]) {
+      const one: Edit = (name, data) => (name.endsWith(`self_attn.${p}_proj.bias`) ? new Float32Array(data.length) : undefined);
+      expect(maxDiff(variant(`no-${p}-bias`, {}, one), base), p).toBeGreaterThan(1e-6);
+    }
+  });
+
+  it("normalizes o_proj's and down_proj's outputs, so scaling either changes nothing; gate_up_proj's first half is the gate", () => {
+    // rms_norm_eps 0 makes RMSNorm exactly scale-free, so what lies under an output norm may be scaled freely.
+    const eps0 = variant("eps0", { rms_norm_eps: 0 });
+    expect(maxDiff(variant("o-x4", { rms_norm_eps: 0 }, scaleRows("self_attn.o_proj.weight", 4)), eps0)).toBeLessThan(1e-12);
+    expect(maxDiff(variant("down-x4", { rms_norm_eps: 0 }, scaleRows("mlp.down_proj.weight", 4)), eps0)).toBeLessThan(1e-12);
+    // up scales silu(gate)·up, which down_proj's output norm undoes; the gate goes through silu first, which it does not.
+    const inter = 128;  // the tiny preset's intermediate_size: gate_up_proj has 2·128 rows
+    expect(maxDiff(variant("up-x4", { rms_norm_eps: 0 }, scaleRows("mlp.gate_up_proj.weight", 4, inter, 2 * inter)), eps0)).toBeLessThan(1e-12);
+    expect(maxDiff(variant("gate-x4", { rms_norm_eps: 0 }, scaleRows("mlp.gate_up_proj.weight", 4, 0, inter)), eps0)).toBeGreaterThan(1e-6);
+  });
+
+  // Each norm and the weights that read its output (an output norm's: the sublayer projection it normalizes).
+  const readers: Record<string, RegExp> = {
+    input_layernorm: /self_attn\.[qkv]_proj\.weight$/,
+    post_self_attn_layernorm: /self_attn\.o_proj\.weight$/,
+    post_attention_layernorm: /mlp\.gate_up_proj\.weight$/,
+    post_mlp_layernorm: /mlp\.down_proj\.weight$/,
+  };
+  it.each(Object.keys(readers))("reads %s's weights where Glm4DecoderLayer does, plain (w, not 1 + w)", (norm) => {
+    const zeroed = (re: RegExp): Edit => (name, data) => (re.test(name) ? new Float32Array(data.length) : undefined);
+    // A plain norm of weight 0 outputs 0, as if the weights after it were 0 (q, k, v keep their biases); a (1 + w)
+    // norm would not, nor one read elsewhere. GLM-4's post_attention_layernorm is the MLP's input norm.
+    const zero = variant(`${norm}-zero`, {}, zeroed(new RegExp(`${norm}\\.weight$`)));
+    expect(maxDiff(zero, variant(`${norm}-readers-zero`, {}, zeroed(readers[norm]!)))).toBeLessThan(1e-12);
+    expect(maxDiff(zero, base)).toBeGreaterThan(1e-6);
+    expect(maxDiff(variant(`${norm}-x2`, {}, scaleRows(`${norm}.weight`, 2)), base)).toBeGreaterThan(1e-6);
+  });
+
+  it("takes Glm4Config's head_dim 128 when config.json leaves it out, and refuses RoPE scaling", () => {
+    const wide = writeTinyModel({ dir: path.join(tmp, "glm4-hd128"), glm4: true, seed: 5, shape: { headDim: 128 } }).dir;
+    const given = new ReferenceModel(wide).logprobs(tokens);
+    patchConfig(wide, { head_dim: undefined });
+    expect(new ReferenceModel(wide).logprobs(tokens)).toEqual(given);
+    patchConfig(wide, { rope_scaling: { rope_type: "linear", factor: 2 } });
+    expect(() => new ReferenceModel(wide).logprobs(tokens)).toThrow(/rope_scaling "linear" is not implemented/);
   });
 });

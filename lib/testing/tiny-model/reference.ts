@@ -3,12 +3,12 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/Gemma 2/Gemma 3 forward in float64, written from
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/Gemma 2/Gemma 3/GLM-4 forward in float64, written from
 // reference/trainer.md (and, for Qwen3's per-head q/k norms, transformers' Qwen3Attention; for Gemma 2 and 3,
-// transformers' Gemma2Model and Gemma3TextModel) and nothing else: the independent reference the native trainer's
-// logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA, biases, q/k norms,
-// Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma's differences and Gemma 2's soft caps). Slow and
-// plain on purpose; tiny models only.
+// transformers' Gemma2Model and Gemma3TextModel; for GLM-4, Glm4Model) and nothing else: the independent reference the
+// native trainer's logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA,
+// biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma's differences and Gemma 2's
+// soft caps, GLM-4's output norms and interleaved partial RoPE). Slow and plain on purpose; tiny models only.
 
 type Config = {
   architectures?: string[]; model_type?: string;
@@ -18,7 +18,7 @@ type Config = {
   // Gemma 2 and 3 only (Gemma2Config's and Gemma3TextConfig's defaults apply when absent; null = no cap).
   query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number; sliding_window_pattern?: number;
   layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
-  // Phi-3 only: RoPE on part of each head, and longrope.
+  // Phi-3 and GLM-4: RoPE on part of each head (GLM-4: half by default); Phi-3 only: longrope.
   partial_rotary_factor?: number; max_position_embeddings?: number; original_max_position_embeddings?: number;
   // Granite only (GraniteConfig: each 1.0 when absent).
   embedding_multiplier?: number; attention_multiplier?: number; residual_multiplier?: number; logits_scaling?: number;
@@ -41,8 +41,30 @@ export function embedScale(hiddenSize: number, dtype: "bfloat16" | "float32"): n
 // Gemma 3's MLP gate (gelu_pytorch_tanh).
 const geluTanh = (x: number) => 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
 
-// Phi-3's fused qkv_proj and gate_up_proj are quantized (and adapted) as the one weight each is in the file.
+// Phi-3's fused qkv_proj and gate_up_proj (GLM-4's gate_up_proj) are quantized (and adapted) as the one weight each
+// is in the file.
 const PROJ = ["self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj", "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj", "self_attn.qkv_proj", "mlp.gate_up_proj"];
+
+/**
+ * How RoPE rotates one head: its first `dim` values in pairs, pair j turning by pos·θ^(-2j/dim) / factors[j] with cos
+ * and sin times `scale`; the values from `dim` on pass through. The pairs are (j, j + dim/2) as transformers'
+ * rotate_half takes them (Llama, Qwen, Phi-3, Gemma, ...), or (2j, 2j + 1) when interleaved (GLM-4's rotate_half
+ * takes x[0::2] and x[1::2], with cos and sin repeat_interleave'd).
+ */
+export type RopeSpec = { dim: number; factors: number[]; scale: number; interleaved: boolean };
+
+/** One head's values rotated for position `pos` with base `theta` (see RopeSpec). */
+export function applyRope(head: Float64Array, pos: number, theta: number, spec: RopeSpec): Float64Array {
+  const { dim: d, factors, scale, interleaved } = spec;
+  const out = Float64Array.from(head);
+  for (let j = 0; j < d / 2; j++) {
+    const [a, b] = interleaved ? [2 * j, 2 * j + 1] : [j, j + d / 2];
+    const f = (pos * theta ** (-(2 * j) / d)) / factors[j]!;
+    out[a] = scale * (head[a]! * Math.cos(f) - head[b]! * Math.sin(f));
+    out[b] = scale * (head[b]! * Math.cos(f) + head[a]! * Math.sin(f));
+  }
+  return out;
+}
 
 export class ReferenceModel {
   private readonly w = new Map<string, Mat>();
@@ -57,12 +79,15 @@ export class ReferenceModel {
   readonly smollm3: boolean;
   /** Olmo2ForCausalLM: output norms instead of input norms, q and k normalized whole. */
   readonly olmo2: boolean;
+  /** Glm4ForCausalLM: output norms beside the input norms (plain weights), q/k/v biases, interleaved half RoPE. */
+  readonly glm4: boolean;
   private embedDtype: TensorDtype = "F32";
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
     this.cfg = JSON.parse(fs.readFileSync(path.join(modelDir, "config.json"), "utf8")) as Config;
-    const byType: Record<string, string> = { gemma3_text: "Gemma3ForCausalLM", gemma2: "Gemma2ForCausalLM" };
+    const byType: Record<string, string> = { gemma3_text: "Gemma3ForCausalLM", gemma2: "Gemma2ForCausalLM", glm4: "Glm4ForCausalLM" };
     const arch = this.cfg.architectures?.[0] ?? byType[this.cfg.model_type ?? ""];
+    this.glm4 = arch === "Glm4ForCausalLM";
     this.gemma2 = arch === "Gemma2ForCausalLM";
     this.gemma = arch === "Gemma3ForCausalLM" || this.gemma2;
     this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
@@ -84,43 +109,56 @@ export class ReferenceModel {
     this.splitFused();
   }
 
+  /** head_dim, or its default when config.json leaves it out: Glm4Config's 128, hidden / heads for the others here. */
+  private headDim(): number {
+    return this.cfg.head_dim ?? (this.glm4 ? 128 : this.cfg.hidden_size / this.cfg.num_attention_heads);
+  }
+
   /**
    * RoPE as transformers' Phi3RotaryEmbedding and apply_rotary_pos_emb compute it: the first
    * int(head_dim · partial_rotary_factor) values of each head rotate (the rest pass through), and longrope divides
    * each frequency by its short factor (up to original_max_position_embeddings, beyond which it would take the long
-   * ones: the tests stay within) and scales cos and sin by sqrt(1 + ln(max / original) / ln(original)). Other models:
-   * the whole head, no factors, scale 1; any other rope_scaling is not computed here, so it is refused.
+   * ones: the tests stay within) and scales cos and sin by sqrt(1 + ln(max / original) / ln(original)). GLM-4
+   * (Glm4RotaryEmbedding): the first int(head_dim · partial_rotary_factor) values (Glm4Config: 0.5) in interleaved
+   * pairs. Other models: the whole head, no factors, scale 1; any other rope_scaling is not computed here, so it is
+   * refused.
    */
-  private ropeSpec(hd: number): { dim: number; factors: number[]; scale: number } {
+  private ropeSpec(hd: number): RopeSpec {
     const c = this.cfg;
     const phi3 = (c.architectures?.[0] ?? (c.model_type === "phi3" ? "Phi3ForCausalLM" : "")) === "Phi3ForCausalLM";
-    const dim = phi3 ? Math.floor(hd * (c.partial_rotary_factor ?? 1)) : hd;
+    const dim = phi3 || this.glm4 ? Math.floor(hd * (c.partial_rotary_factor ?? (this.glm4 ? 0.5 : 1))) : hd;
+    if (dim % 2 !== 0) throw new Error(`reference: RoPE on ${dim} values of a head (an odd number) is not implemented`);
+    const interleaved = this.glm4;
     const scaling = c.rope_scaling as { type?: string; rope_type?: string; short_factor?: number[]; original_max_position_embeddings?: number } | null | undefined;
-    if (scaling == null) return { dim, factors: new Array<number>(dim / 2).fill(1), scale: 1 };
+    if (scaling == null) return { dim, factors: new Array<number>(dim / 2).fill(1), scale: 1, interleaved };
     const type = scaling.rope_type ?? scaling.type;
     if (!phi3 || (type !== "longrope" && type !== "su") || !scaling.short_factor) throw new Error(`reference: rope_scaling ${JSON.stringify(type)} is not implemented`);
     const original = c.original_max_position_embeddings ?? scaling.original_max_position_embeddings ?? 4096;
     const factor = (c.max_position_embeddings ?? original) / original;
-    return { dim, factors: scaling.short_factor, scale: factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)) };
+    return { dim, factors: scaling.short_factor, scale: factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)), interleaved };
   }
 
   // Phi3Attention and Phi3MLP: q, k, v are the first num_heads·head_dim, next and last num_kv_heads·head_dim outputs of
-  // qkv_proj; gate and up the two halves of gate_up_proj's (chunk(2)). Rows of the (quantized, adapted) weight are
-  // those outputs, so splitting the rows after quantizing and merging the adapter computes the same function.
+  // qkv_proj; gate and up the two halves of gate_up_proj's (chunk(2)), in Glm4MLP too. Rows of the (quantized,
+  // adapted) weight are those outputs, so splitting the rows after quantizing and merging the adapter computes the
+  // same function. Each fused weight is split where the file has it (GLM-4 has gate_up_proj alone).
   private splitFused(): void {
-    const hd = this.cfg.head_dim ?? this.cfg.hidden_size / this.cfg.num_attention_heads;
+    const hd = this.headDim();
+    const rows = (m: Mat, from: number, n: number): Mat => ({ rows: n, cols: m.cols, data: m.data.slice(from * m.cols, (from + n) * m.cols) });
     for (let l = 0; l < this.cfg.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const qkv = this.w.get(`${p}.self_attn.qkv_proj.weight`);
+      if (qkv) {
+        const q = this.cfg.num_attention_heads * hd, kv = this.cfg.num_key_value_heads * hd;
+        this.w.set(`${p}.self_attn.q_proj.weight`, rows(qkv, 0, q));
+        this.w.set(`${p}.self_attn.k_proj.weight`, rows(qkv, q, kv));
+        this.w.set(`${p}.self_attn.v_proj.weight`, rows(qkv, q + kv, kv));
+      }
       const gateUp = this.w.get(`${p}.mlp.gate_up_proj.weight`);
-      if (!qkv || !gateUp) continue;
-      const q = this.cfg.num_attention_heads * hd, kv = this.cfg.num_key_value_heads * hd, inter = gateUp.rows / 2;
-      const rows = (m: Mat, from: number, n: number): Mat => ({ rows: n, cols: m.cols, data: m.data.slice(from * m.cols, (from + n) * m.cols) });
-      this.w.set(`${p}.self_attn.q_proj.weight`, rows(qkv, 0, q));
-      this.w.set(`${p}.self_attn.k_proj.weight`, rows(qkv, q, kv));
-      this.w.set(`${p}.self_attn.v_proj.weight`, rows(qkv, q + kv, kv));
-      this.w.set(`${p}.mlp.gate_proj.weight`, rows(gateUp, 0, inter));
-      this.w.set(`${p}.mlp.up_proj.weight`, rows(gateUp, inter, inter));
+      if (gateUp) {
+        this.w.set(`${p}.mlp.gate_proj.weight`, rows(gateUp, 0, gateUp.rows / 2));
+        this.w.set(`${p}.mlp.up_proj.weight`, rows(gateUp, gateUp.rows / 2, gateUp.rows / 2));
+      }
     }
   }
 
@@ -225,7 +263,7 @@ export class ReferenceModel {
   /** Natural-log p(t[i+1] | t[0..i]) for i = 0..n−2. */
   logprobs(tokens: number[]): number[] {
     const c = this.cfg;
-    const H = c.hidden_size, nh = c.num_attention_heads, nkv = c.num_key_value_heads, hd = c.head_dim ?? H / nh;
+    const H = c.hidden_size, nh = c.num_attention_heads, nkv = c.num_key_value_heads, hd = this.headDim();
     const T = tokens.length;
     const emb = this.get("model.embed_tokens.weight");
     // Gemma scales the looked-up rows only; its tied lm_head below reads the unscaled embedding.
@@ -237,23 +275,14 @@ export class ReferenceModel {
     const residual = this.granite ? (c.residual_multiplier ?? 1) : 1;
     const logitDiv = this.granite ? (c.logits_scaling ?? 1) : 1;
     const capScore = this.softcap("attn_logit_softcapping"), capLogit = this.softcap("final_logit_softcapping");
-    // Rotate-half RoPE on the first d values of a head: inv_freq[j] = θ^(-2j/d) / factor[j], angle = pos·inv_freq[i mod
-    // d/2], cos and sin times the scale (ropeSpec). Gemma 3's sliding layers use rope_local_base_freq as θ.
-    const { dim: d, factors, scale: ropeScale } = this.ropeSpec(hd);
-    const rope = (v: Float64Array, pos: number, head: number, theta: number) => {
-      const out = new Float64Array(hd);
-      for (let i = 0; i < hd; i++) {
-        if (i >= d) {
-          out[i] = v[head * hd + i]!;
-          continue;
-        }
-        const j = i % (d / 2);
-        const f = (pos * theta ** (-(2 * j) / d)) / factors[j]!;
-        const rot = i < d / 2 ? -v[head * hd + i + d / 2]! : v[head * hd + i - d / 2]!;
-        out[i] = ropeScale * (v[head * hd + i]! * Math.cos(f) + rot * Math.sin(f));
-      }
-      return out;
-    };
+    // RoPE on the first values of each head of a q or k row (ropeSpec, applyRope). Gemma 3's sliding layers use
+    // rope_local_base_freq as θ.
+    const spec = this.ropeSpec(hd);
+    const rope = (v: Float64Array, pos: number, head: number, theta: number) => applyRope(v.subarray(head * hd, (head + 1) * hd), pos, theta, spec);
+    // The sublayers' output norms: Gemma's and OLMo 2's post_attention_layernorm and post_feedforward_layernorm,
+    // GLM-4's post_self_attn_layernorm and post_mlp_layernorm (its post_attention_layernorm is the MLP's input norm).
+    const attnOutNorm = this.glm4 ? "post_self_attn_layernorm" : this.gemma || this.olmo2 ? "post_attention_layernorm" : null;
+    const mlpOutNorm = this.glm4 ? "post_mlp_layernorm" : this.gemma || this.olmo2 ? "post_feedforward_layernorm" : null;
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const sliding = this.sliding(l);
@@ -282,18 +311,18 @@ export class ReferenceModel {
           for (let j = lo; j <= t; j++) for (let i = 0; i < hd; i++) row[head * hd + i] = row[head * hd + i]! + (e[j - lo]! / z) * v[j]![kvh * hd + i]!;
         }
       }
-      // Gemma's sandwich norms: post_attention_layernorm normalizes the attention's output before the residual add,
-      // pre_feedforward_layernorm the MLP's input and post_feedforward_layernorm its output. Llama's
-      // post_attention_layernorm is the MLP's input norm.
+      // Sandwich norms: the attention's output normalized before the residual add (attnOutNorm); the MLP's input by
+      // Gemma's pre_feedforward_layernorm, or by post_attention_layernorm as in Llama (GLM-4 too); its output by
+      // mlpOutNorm.
       let o = this.linear(attn, `${p}.self_attn.o_proj`);
-      if (this.gemma || this.olmo2) o = this.rms(o, `${p}.post_attention_layernorm.weight`);
+      if (attnOutNorm) o = this.rms(o, `${p}.${attnOutNorm}.weight`);
       x = x.map((row, t) => row.map((val, i) => val + residual * o[t]![i]!));
       const h2 = this.olmo2 ? x : this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
       const g = this.linear(h2, `${p}.mlp.gate_proj`), u = this.linear(h2, `${p}.mlp.up_proj`);
       const gate = this.gemma ? geluTanh : (gv: number) => gv / (1 + Math.exp(-gv));
       const act = g.map((row, t) => row.map((gv, i) => gate(gv) * u[t]![i]!));
       let d = this.linear(act, `${p}.mlp.down_proj`);
-      if (this.gemma || this.olmo2) d = this.rms(d, `${p}.post_feedforward_layernorm.weight`);
+      if (mlpOutNorm) d = this.rms(d, `${p}.${mlpOutNorm}.weight`);
       x = x.map((row, t) => row.map((val, i) => val + residual * d[t]![i]!));
     }
     const xf = this.rms(x, "model.norm.weight");

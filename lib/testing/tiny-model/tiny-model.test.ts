@@ -4,7 +4,7 @@ import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadChatTokenizer } from "../../tokenizer/chat-tokenizer";
-import { writeTinyModel } from "./index";
+import { CHATML_TEMPLATE, writeTinyModel } from "./index";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors } from "./safetensors";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-model-"));
@@ -153,6 +153,57 @@ describe("writeTinyModel({ gemma2: true })", () => {
     expect(() => writeTinyModel({ dir: path.join(tmp, "g2-pattern"), gemma2: true, slidingWindowPattern: 3 })).toThrow(/Gemma 2 slides every second layer/);
     expect(() => writeTinyModel({ dir: path.join(tmp, "g3-caps"), gemma3: true, softcaps: { attn: 50, final: 30 } })).toThrow(/Gemma 2 option/);
     expect(() => writeTinyModel({ dir: path.join(tmp, "g2-g3"), gemma2: true, gemma3: true })).toThrow(/at most/);
+  });
+});
+
+describe("writeTinyModel({ glm4: true })", () => {
+  it("writes a Glm4ForCausalLM config: Glm4Config's keys (biases, half of each head rotated), untied, ChatML", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "glm4"), glm4: true });
+    expect(m.config).toEqual(JSON.parse(fs.readFileSync(path.join(m.dir, "config.json"), "utf8")));
+    expect(m.config).toMatchObject({
+      architectures: ["Glm4ForCausalLM"], model_type: "glm4", head_dim: 16, hidden_act: "silu", attention_bias: true,
+      partial_rotary_factor: 0.5, attention_dropout: 0, rope_theta: 1e4, tie_word_embeddings: false,
+    });
+    const tc = JSON.parse(fs.readFileSync(path.join(m.dir, "tokenizer_config.json"), "utf8"));
+    expect(tc).toMatchObject({ chat_template: CHATML_TEMPLATE, eos_token: "<|im_end|>" });
+    expect(loadChatTokenizer(m.dir).tokenId("<|im_end|>")).toBe(m.eosTokenId);
+  });
+
+  it("writes GLM-4's tensors: q/k/v biases, four norms per layer around 1, gate and up in one gate_up_proj", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "glm4-f32"), glm4: true, gqa: true, dtype: "F32" });
+    const t = readSafetensors(path.join(m.dir, "model.safetensors"));
+    const shapeOf = (n: string) => t.get(`model.layers.1.${n}`)?.shape;
+    expect(shapeOf("self_attn.q_proj.bias")).toEqual([64]);
+    expect(shapeOf("self_attn.k_proj.bias")).toEqual([32]);
+    expect(shapeOf("self_attn.v_proj.bias")).toEqual([32]);
+    expect(shapeOf("self_attn.o_proj.weight")).toEqual([64, 64]);
+    expect(shapeOf("mlp.gate_up_proj.weight")).toEqual([2 * 128, 64]);
+    expect(shapeOf("mlp.down_proj.weight")).toEqual([64, 128]);
+    // o_proj has no bias; q, k, v stay apart; gate and up exist only fused.
+    for (const absent of ["self_attn.o_proj.bias", "self_attn.qkv_proj.weight", "mlp.gate_proj.weight", "mlp.up_proj.weight"]) expect(shapeOf(absent), absent).toBeUndefined();
+    for (const n of ["input_layernorm", "post_self_attn_layernorm", "post_attention_layernorm", "post_mlp_layernorm"]) {
+      const w = t.get(`model.layers.1.${n}.weight`)!.data;
+      const mean = w.reduce((a, b) => a + b, 0) / w.length;
+      // 1 + 0.1·normal: a forward that skips a norm's weights, or adds 1 to them, is off by about 0.1 or 1 a value.
+      expect(Math.abs(mean - 1), n).toBeLessThan(0.06);
+      expect(Math.max(...w.map((v) => Math.abs(v - 1))), n).toBeGreaterThan(0.05);
+    }
+    expect(t.get("lm_head.weight")?.shape).toEqual([m.vocabSize, 64]);
+    // Embedding, 2 × (4 norms + q, k, v, o + 3 biases + gate_up, down), the final norm, lm_head.
+    expect(t.size).toBe(1 + 2 * 13 + 2);
+    expect(m.numParameters).toBe([...t.values()].reduce((n, x) => n + x.data.length, 0));
+    const tied = readSafetensors(path.join(writeTinyModel({ dir: path.join(tmp, "glm4-tied"), glm4: true, tiedEmbeddings: true }).dir, "model.safetensors"));
+    expect(tied.has("lm_head.weight")).toBe(false);
+  });
+
+  it("refuses what a GLM-4 cannot be: another family, other families' options, a head whose half is odd", () => {
+    expect(() => writeTinyModel({ dir: path.join(tmp, "glm4-phi3"), glm4: true, phi3: true })).toThrow(/at most/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "glm4-qwen2"), glm4: true, qwen2: true })).toThrow(/at most/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "glm4-window"), glm4: true, slidingWindow: 4 })).toThrow(/Gemma options/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "glm4-caps"), glm4: true, softcaps: { attn: 50, final: 30 } })).toThrow(/Gemma 2 option/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "glm4-longrope"), glm4: true, phi4MiniRope: true })).toThrow(/Phi-3 option/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "glm4-hd6"), glm4: true, shape: { headDim: 6 } })).toThrow(/half of head_dim 6 is not an even number/);
+    expect(writeTinyModel({ dir: path.join(tmp, "glm4-hd12"), glm4: true, shape: { headDim: 12 } }).config.head_dim).toBe(12);
   });
 });
 

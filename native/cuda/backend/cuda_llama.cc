@@ -76,24 +76,28 @@ void CudaLlama::upload_weights() {
       dl.input_norm = bf16_upload(hl.input_norm.data(), hl.input_norm.size(), pre + ".input_layernorm.weight");
     if (hl.mlp_out_norm.empty()) {
       dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".post_attention_layernorm.weight");
-    } else {  // Gemma 3 and OLMo 2 (model/llama_load.cc says which norm is which)
+    } else {  // Gemma, OLMo 2 and GLM-4 (model/llama_load.cc says which norm is which; the names label errors)
+      const bool glm4 = hm_.cfg.model_type == "glm4";
       if (!hl.post_norm.empty())
-        dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(), pre + ".pre_feedforward_layernorm.weight");
-      dl.attn_out_norm = bf16_upload(hl.attn_out_norm.data(), hl.attn_out_norm.size(), pre + ".post_attention_layernorm.weight");
-      dl.mlp_out_norm = bf16_upload(hl.mlp_out_norm.data(), hl.mlp_out_norm.size(), pre + ".post_feedforward_layernorm.weight");
+        dl.post_norm = bf16_upload(hl.post_norm.data(), hl.post_norm.size(),
+                                   pre + (glm4 ? ".post_attention_layernorm.weight" : ".pre_feedforward_layernorm.weight"));
+      dl.attn_out_norm = bf16_upload(hl.attn_out_norm.data(), hl.attn_out_norm.size(),
+                                     pre + (glm4 ? ".post_self_attn_layernorm.weight" : ".post_attention_layernorm.weight"));
+      dl.mlp_out_norm = bf16_upload(hl.mlp_out_norm.data(), hl.mlp_out_norm.size(),
+                                    pre + (glm4 ? ".post_mlp_layernorm.weight" : ".post_feedforward_layernorm.weight"));
     }
     if (!hl.q_norm.empty()) {
       dl.q_norm = bf16_upload(hl.q_norm.data(), hl.q_norm.size(), pre + ".self_attn.q_norm.weight");
       dl.k_norm = bf16_upload(hl.k_norm.data(), hl.k_norm.size(), pre + ".self_attn.k_norm.weight");
     }
     for (int p = 0; p < kNumProj; ++p) {
-      if (!proj_name(hm_.cfg.fused_projections, p)) continue;  // Phi-3's k, v and up: inside qkv_proj, gate_up_proj
+      if (!proj_name(hm_.cfg.fused, p)) continue;  // Phi-3's k, v and up: inside qkv_proj, gate_up_proj
       const Linear& h = hl.proj[p];
       DeviceLinear& d = dl.proj[p];
-      const std::string name = proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p) + ".weight";
+      const std::string name = proj_module(hm_.prefix, hm_.cfg.fused, l, p) + ".weight";
       d.in = h.in, d.out = h.out, d.nf4 = h.is_nf4;
       if (!h.bias.empty())
-        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p) + ".bias")));
+        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, hm_.cfg.fused, l, p) + ".bias")));
       if (!h.is_nf4) {
         d.w = bf16_upload(h.dense(), size_t(h.in * h.out), name);
         continue;
@@ -214,7 +218,7 @@ PeftAdapter CudaLlama::export_lora(const std::string& base_name) const {
       if (s.a < 0) continue;
       const DeviceLinear& lin = layers_[l].proj[p];
       LoraTensors t;
-      t.module = proj_module(hm_.prefix, hm_.cfg.fused_projections, l, p);
+      t.module = proj_module(hm_.prefix, hm_.cfg.fused, l, p);
       t.rank = spec_.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A.assign(w.begin() + s.a, w.begin() + s.a + spec_.rank * lin.in);
       t.B.assign(w.begin() + s.b, w.begin() + s.b + lin.out * spec_.rank);

@@ -127,11 +127,14 @@ class CudaLlama final : public TrainableModel, public Decoder {
   void weight_read(const DeviceLinear& lin);
   void proj_forward(int l, int p, const bf16* x, bf16* y, int64_t N, bf16* lora_u);
   // Projections whose outputs one fused weight gives on Phi-3 (q, k, v from qkv_proj in slot `first`; gate, up from
-  // gate_up_proj): outs[i] null for all = only the LoRA intermediate, as proj_forward. Otherwise each its own.
+  // gate_up_proj; GLM-4: gate, up): outs[i] null for all = only the LoRA intermediate, as proj_forward. Otherwise
+  // each its own.
   void fused_forward(int l, int first, int parts, const bf16* x, bf16* const* outs, int64_t N, const LayerSlots& a);
   // Their backward: the parts' gradients joined for the fused projection (dx written, or null), else one by one.
   void fused_backward(int l, int first, int parts, const bf16* x, const bf16* const* douts, bf16* dx, int64_t N,
                       const LayerSlots& a);
+  // Whether the projections from slot `first` (kQ: q, k, v; kGate: gate, up) are one fused weight.
+  bool fused_slot(int first) const { return first == kQ ? hm_.cfg.fused.qkv : hm_.cfg.fused.gate_up; }
   // Width of part i of the fused projection in slot `first`: q, k, v's (kQ) or gate, up's (kGate).
   int64_t fused_part_width(int first, int i) const {
     return first == kQ ? int64_t(i == 0 ? hm_.nh : hm_.nkv) * hm_.hd : int64_t(hm_.I);

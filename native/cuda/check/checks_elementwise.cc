@@ -82,8 +82,9 @@ void rmsnorm_in_place_checks(std::vector<Row>& rows, int64_t N, int64_t C) {
 }
 
 // R < D: only the first R values of each head rotate (Phi-4-mini's partial rotary); rs: the rotated values' scale
-// (longrope's attention factor).
-void rope_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t D, int64_t R = 0, float rs = 1.f) {
+// (longrope's attention factor); interleaved: pairs (2j, 2j + 1), GLM-4's.
+void rope_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t D, int64_t R = 0, float rs = 1.f,
+                 bool interleaved = false) {
   if (R == 0) R = D;
   RopeScaling llama3;
   llama3.type = "llama3";
@@ -95,28 +96,30 @@ void rope_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t D, int64_
   auto x = randn_bf16(static_cast<size_t>(N * H * D), 302);
   for (float sign : {1.f, -1.f}) {
     std::vector<float> cpu = x;
-    if (sign > 0) kernels::rope_forward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D, R, rs);
-    else kernels::rope_backward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D, R, rs);
+    if (sign > 0) kernels::rope_forward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D, R, rs, interleaved);
+    else kernels::rope_backward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D, R, rs, interleaved);
     DeviceBuf<uint16_t> dX(to_bf16(x));
     DeviceBuf<int32_t> dP(pos);
     DeviceBuf<float> dInv(inv);
     const double ms = time_ms([&] {
-      if (sign > 0) rope_forward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr, R, rs);
-      else rope_backward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr, R, rs);
+      if (sign > 0) rope_forward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr, R, rs, interleaved);
+      else rope_backward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr, R, rs, interleaved);
     });
     // Each rotated output combines the pair (x_j, x_{j+R/2}); rs·(|x_j| + |x_{j+R/2}|) bounds both terms. The values
     // past R pass through.
     std::vector<double> scale(x.size());
     for (int64_t rh = 0; rh < N * H; ++rh) {
       for (int64_t j = 0; j < R / 2; ++j) {
-        const size_t a = static_cast<size_t>(rh * D + j), b = a + static_cast<size_t>(R / 2);
+        const size_t a = static_cast<size_t>(rh * D + (interleaved ? 2 * j : j));
+        const size_t b = a + static_cast<size_t>(interleaved ? 1 : R / 2);
         scale[a] = scale[b] = rs * (std::fabs(x[a]) + std::fabs(x[b]));
       }
       for (int64_t j = R; j < D; ++j) scale[size_t(rh * D + j)] = std::fabs(x[size_t(rh * D + j)]);
     }
     rows.push_back(make_row(sign > 0 ? "rope_forward" : "rope_backward",
                             "[" + std::to_string(N) + "," + std::to_string(H) + "," + std::to_string(D) + "]" +
-                                (R < D ? " rotary " + std::to_string(R) : "") + (rs != 1.f ? " scaled" : ""),
+                                (R < D ? " rotary " + std::to_string(R) : "") + (rs != 1.f ? " scaled" : "") +
+                                (interleaved ? " interleaved" : ""),
                             from_bf16(dX.download()), to_double(cpu), scale, bf16_output_tolerance(2, max_abs(scale)),
                             ms));
   }
@@ -190,6 +193,7 @@ void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
   rope_checks(rows, 37, 3, 40);  // fewer pairs than a warp, heads not a multiple of the block's head lanes
   rope_checks(rows, 9, 2, 288);  // more pairs than the block's 128 lanes
   rope_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(24, 6), 128, 96, 1.19f);  // Phi-4-mini: 96 of 128 rotated, longrope
+  rope_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(32, 8), 128, 64, 1.f, true);  // GLM-4: 64 of 128, interleaved
   swiglu_checks(rows, 0);  // 16-byte groups, and the 3 left over one at a time
   swiglu_checks(rows, 1);  // element by element
   swiglu_checks(rows, 0, true);  // Gemma 3's GeGLU

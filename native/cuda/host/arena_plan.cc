@@ -21,9 +21,9 @@ int64_t ModelDims::proj_in(int p) const {
 }
 int64_t ModelDims::proj_out(int p) const {
   switch (p) {
-    case 0: return fused ? qd() + 2 * kvd() : qd();
+    case 0: return fused.qkv ? qd() + 2 * kvd() : qd();
     case 1: case 2: return kvd();
-    case 4: return fused ? 2 * I : I;
+    case 4: return fused.gate_up ? 2 * I : I;
     case 5: return I;
     default: return H;        // o, down
   }
@@ -41,7 +41,7 @@ ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
   d.qk_norm = c.qk_norm;
   d.sandwich = c.sandwich_norms;
   for (char s : c.layer_sliding) d.windowed |= s && c.sliding_window > 0;
-  d.fused = c.fused_projections;
+  d.fused = c.fused;
   if (nf4)
     for (int p = 0; p < kArenaProjections; ++p) d.dequant_elems = std::max(d.dequant_elems, d.proj_in(p) * d.proj_out(p));
   return d;
@@ -189,7 +189,7 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
     plan.attn_scratch = b.add("attention_bwd_scratch", S, k.attention_bwd_floats * 4);
   }
   if (d.rank > 0) plan.lora_scratch = b.add("lora_scratch", S, k.lora_elems * 2);
-  if (d.fused) plan.fused = b.add("fused_projection", S, N * d.fused_width() * 2);
+  if (d.fused.any()) plan.fused = b.add("fused_projection", S, N * d.fused_width() * 2);
   if (d.dequant_elems > 0) {
     plan.dequant[0] = b.add("nf4_dequant", S, d.dequant_elems * 2);
     plan.dequant[1] = b.add("nf4_dequant_ahead", S, d.dequant_elems * 2);

@@ -37,11 +37,12 @@ struct ModelDims {
   bool sandwich = false;      // Gemma 3: o_proj's and down_proj's outputs are normalized (ModelConfig::sandwich_norms)
   bool windowed = false;      // Gemma 3: some layers attend within a sliding window (their own first visible keys)
   // Phi-3: q's slot holds qkv_proj (out q+2·kv) and gate's gate_up_proj (out 2·I); k, v and up have no weight.
-  bool fused = false;
+  // GLM-4: gate_up_proj only.
+  Fusion fused;
   int64_t qd() const { return nh * hd; }
   int64_t kvd() const { return nkv * hd; }
   // The wider of a fused model's fused outputs (q+k+v, gate+up); 0 when not fused.
-  int64_t fused_width() const { return fused ? std::max(qd() + 2 * kvd(), 2 * I) : 0; }
+  int64_t fused_width() const { return std::max(fused.qkv ? qd() + 2 * kvd() : 0, fused.gate_up ? 2 * I : 0); }
   // in / out features of projection p (q, k, v, o, gate, up, down).
   int64_t proj_in(int p) const;
   int64_t proj_out(int p) const;

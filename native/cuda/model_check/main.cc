@@ -414,6 +414,12 @@ int main(int argc, char** argv) {
   olmo2.olmo2 = true;
   cases.push_back({"olmo2 output norms, whole q/k norms", olmo2, false, false});
   cases.push_back({"olmo2 nf4, dropout, ckpt", [&] { TinySpec t = olmo2; t.nf4 = t.double_quant = true; return t; }(), true, true});
+  // GLM-4: q/k/v biases, gate_up_proj fused alone, output norms after each sublayer, half of each head rotated in
+  // interleaved pairs; the recompute rebuilds the output norms' inputs.
+  TinySpec glm4 = base;
+  glm4.glm4 = true;
+  cases.push_back({"glm4 fused gate_up, interleaved rope", glm4, false, false});
+  cases.push_back({"glm4 nf4+dq, dropout, ckpt", [&] { TinySpec t = glm4; t.nf4 = t.double_quant = true; return t; }(), true, true});
   // Granite: the embedding, score, residual and logit multipliers; tied, with an odd vocabulary as Granite 3's (49155,
   // 49159): the lm_head GEMM's and the cross-entropy's rows are not a multiple of 8 elements.
   TinySpec granite = base;

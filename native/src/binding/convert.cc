@@ -164,7 +164,8 @@ Napi::Object to_js(Napi::Env env, const api::ModelInfo& m) {
   o.Set("tieWordEmbeddings", m.tie_word_embeddings);
   o.Set("qkNorm", m.qk_norm);
   o.Set("sandwichNorms", m.sandwich_norms);
-  o.Set("fusedProjections", m.fused_projections);
+  o.Set("fusedQkv", m.fused_qkv);
+  o.Set("fusedGateUp", m.fused_gate_up);
   o.Set("qkNormWhole", m.qk_norm_whole);
   o.Set("inputNorms", m.input_norms);
   o.Set("attnSoftcap", m.attn_softcap);

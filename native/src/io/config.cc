@@ -8,6 +8,8 @@
 // Granite 3 (GraniteForCausalLM) is read as GraniteConfig: Llama's maths with four multipliers (parse_granite).
 // SmolLM3 (SmolLM3ForCausalLM) is read as SmolLM3Config: Llama's maths without RoPE on its NoPE layers (parse_smollm3).
 // OLMo 2 (Olmo2ForCausalLM) is read as Olmo2Config: output norms in place of input norms, whole-width q/k norms.
+// GLM-4 (Glm4ForCausalLM) is read as Glm4Config: output norms besides the input norms, fused gate_up_proj, q/k/v
+// biases, half of each head rotated in interleaved pairs (parse_glm4).
 // The per-family readers (Phi-3's RoPE, the windows, SmolLM3, Granite, the dropout refusals) are config_families.cc.
 #include "io/config.h"
 #include "io/config_read.h"
@@ -27,7 +29,8 @@ namespace tf {
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
                                                "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Gemma2ForCausalLM",
-                                               "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", nullptr};
+                                               "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
+                                               nullptr};
 
 namespace config_read {
 
@@ -76,6 +79,7 @@ int default_max_positions(const std::string& arch) {
   if (arch == "Gemma2ForCausalLM") return 8192;
   if (arch == "Phi3ForCausalLM") return 4096;
   if (arch == "SmolLM3ForCausalLM") return 32768;
+  if (arch == "Glm4ForCausalLM") return 131072;
   return 2048;
 }
 }  // namespace
@@ -206,7 +210,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                    : m == "phi3" ? "Phi3ForCausalLM" : m == "granite" ? "GraniteForCausalLM"
                    : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM"
                    : m == "gemma2" ? "Gemma2ForCausalLM" : m == "gemma3_text" ? "Gemma3ForCausalLM"
-                   : m == "gemma3" ? "Gemma3ForConditionalGeneration"
+                   : m == "gemma3" ? "Gemma3ForConditionalGeneration" : m == "glm4" ? "Glm4ForCausalLM"
                    : "model_type " + m;
   }
   if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
@@ -220,10 +224,11 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool granite = c.architecture == "GraniteForCausalLM";
   const bool smollm3 = c.architecture == "SmolLM3ForCausalLM";
   const bool olmo2 = c.architecture == "Olmo2ForCausalLM";
+  const bool glm4 = c.architecture == "Glm4ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
                : qwen3 ? "qwen3" : gemma2 ? "gemma2" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
-               : smollm3 ? "smollm3" : olmo2 ? "olmo2" : "qwen2";
-  c.fused_projections = phi3;
+               : smollm3 ? "smollm3" : olmo2 ? "olmo2" : glm4 ? "glm4" : "qwen2";
+  c.fused = {phi3, phi3};
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE; OLMo 2 all of q and of k, and each
   // sublayer's output instead of its input.
   c.qk_norm = qwen3 || olmo2;
@@ -249,9 +254,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(c.num_attention_heads % c.num_key_value_heads == 0,
            source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
                ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
-  if (present(j, "head_dim") || qwen3 || gemma) {
-    // Qwen3Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is (Qwen3-0.6B: 1024 / 16),
-    // Gemma2Config's and Gemma3TextConfig's to 256.
+  if (present(j, "head_dim") || qwen3 || gemma || glm4) {
+    // Qwen3Config's and Glm4Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is
+    // (Qwen3-0.6B: 1024 / 16), Gemma2Config's and Gemma3TextConfig's to 256.
     c.head_dim = get_int(j, "head_dim", gemma ? 256 : 128, source);
     TF_CHECK(c.head_dim > 0, source + ": head_dim must be positive");
   } else {
@@ -279,7 +284,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   if (smollm3) parse_smollm3(j, source, c);  // before the windows: its sliding layers default to the NoPE ones
   if (olmo2) refuse_dropout(j, source, "attention_dropout", "OLMo 2");
   if (!gemma) parse_windows(j, source, c);
-  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 ? 1e-5 : 1e-6, source);  // Olmo2Config's default is 1e-5
+  // Olmo2Config's default is 1e-5, Glm4Config's 1.5625e-07.
+  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 ? 1e-5 : glm4 ? 1.5625e-07 : 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
   if (gemma) {
     parse_gemma(j, source, c);
@@ -288,6 +294,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     parse_rope(j, source, c);
     if (phi3) parse_phi3_rope(j, source, c);
     if (granite) parse_granite(j, source, c);
+    if (glm4) parse_glm4(j, source, c);
   }
 
   c.tie_word_embeddings = gemma || smollm3;  // the Gemma configs and SmolLM3Config tie by default, the others do not
@@ -296,6 +303,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   // there).
   if (c.architecture == "Qwen2ForCausalLM") {
     c.attention_bias = true;
+  } else if (glm4) {
+    // Glm4Config: q/k/v biases unless attention_bias says not; o_proj never has one.
+    const Json* v = present(j, "attention_bias");
+    c.attention_bias = !v || v->as_bool(source + ": attention_bias");
   } else if (const Json* v = present(j, "attention_bias")) {
     c.attention_bias = v->as_bool(source + ": attention_bias");
     TF_CHECK(!c.attention_bias, source + ": attention_bias = true (with an o_proj bias) is not supported");

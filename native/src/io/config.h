@@ -5,7 +5,8 @@
 // left out on every fourth layer; Olmo2ForCausalLM, AI2's OLMo 2, normalizes each sublayer's output instead of its
 // input, and q and k across all heads), Gemma 2 (Gemma2ForCausalLM) and Gemma 3's text model (Gemma3ForCausalLM, or
 // the decoder of Gemma3ForConditionalGeneration), which are the same decoder with the differences listed in
-// ModelConfig's Gemma fields. Anything else fails with the list of supported architectures.
+// ModelConfig's Gemma fields; Glm4ForCausalLM (GLM-4-0414) is Llama with output norms after each sublayer, a fused
+// gate_up_proj and interleaved partial RoPE. Anything else fails with the list of supported architectures.
 #include <string>
 #include <vector>
 
@@ -29,9 +30,17 @@ struct RopeScaling {
   }
 };
 
+// Phi-3 / Phi-4 (Phi3ForCausalLM): q, k and v in one self_attn.qkv_proj ([q; k; v] rows), and the MLP's gate and up
+// in one mlp.gate_up_proj ([gate; up] rows). GLM-4 (Glm4ForCausalLM) has the gate_up_proj alone.
+struct Fusion {
+  bool qkv = false;
+  bool gate_up = false;
+  bool any() const { return qkv || gate_up; }
+};
+
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "gemma2" | "gemma3_text"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "gemma2" | "gemma3_text" | "glm4"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -46,12 +55,14 @@ struct ModelConfig {
   bool tie_word_embeddings = false;
   bool attention_bias = false;  // q/k/v bias (always true for Qwen2)
   bool qk_norm = false;         // RMSNorm over each head of q and k before RoPE (Qwen3's q_norm / k_norm)
-  // Phi-3 / Phi-4 (Phi3ForCausalLM): q, k and v are one linear layer, self_attn.qkv_proj ([q; k; v] rows), and the
-  // MLP's gate and up are one, mlp.gate_up_proj ([gate; up] rows). The same maths; LoRA adapts the fused modules.
-  bool fused_projections = false;
+  // Projections stored as one linear layer (the same maths; LoRA adapts the fused modules): Phi-3 / Phi-4 fuse both,
+  // GLM-4 only gate_up_proj.
+  Fusion fused;
   // RoPE on the first partial_rotary_factor · head_dim dimensions of each head, the rest passed through (Phi-4-mini:
   // 0.75); 1 elsewhere.
   double partial_rotary_factor = 1.0;
+  // GLM-4: RoPE rotates interleaved pairs (values 2i and 2i + 1 of a head) instead of rotate-half's (i, i + d/2).
+  bool rope_interleaved = false;
   // SmolLM3: whether each layer applies RoPE (its "no_rope_layers": 1 = RoPE, 0 = none, "NoPE"); empty = every layer.
   std::vector<char> layer_rope;
   // Granite (GraniteForCausalLM): Llama with four multipliers, each 1 elsewhere (granite-3.3-8b: 12, 1/128, 0.22, 16).

@@ -1,6 +1,6 @@
 // The config.json readers of single families and features, called by parse_model_config (config.cc): Phi-3's
-// dropout refusals and RoPE (longrope, partial rotary), sliding windows outside Gemma 3, SmolLM3's NoPE layers and
-// Granite's multipliers. Each reads with transformers' semantics and refuses what the trainer would compute
+// dropout refusals and RoPE (longrope, partial rotary), GLM-4's layer, sliding windows outside Gemma, SmolLM3's NoPE
+// layers and Granite's multipliers. Each reads with transformers' semantics and refuses what the trainer would compute
 // differently, naming the key.
 #include <cmath>
 
@@ -24,21 +24,41 @@ void refuse_phi3_differences(const Json& j, const std::string& src) {
   for (const char* k : {"resid_pdrop", "embd_pdrop", "attention_dropout"}) refuse_dropout(j, src, k, "Phi-3 and Phi-4");
 }
 
+// The rotated share of each head, partial_rotary_factor (top-level in 4.x, in rope_parameters in 5.x; absent: the
+// family's default already in c), and the number of dimensions it rotates, int(head_dim · factor) as transformers has it.
+int parse_partial_rotary(const Json& j, const std::string& src, ModelConfig& c) {
+  const Json* rp = present(j, "rope_parameters");
+  const Json* prf = present(j, "partial_rotary_factor");
+  if (!prf && rp && rp->is_object()) prf = present(*rp, "partial_rotary_factor");
+  if (prf) c.partial_rotary_factor = prf->as_double(src + ": partial_rotary_factor");
+  TF_CHECK(c.partial_rotary_factor > 0 && c.partial_rotary_factor <= 1, src + ": partial_rotary_factor must be in (0, 1]");
+  const int rotary_dim = int(c.head_dim * c.partial_rotary_factor);
+  TF_CHECK(rotary_dim >= 2 && rotary_dim % 2 == 0,
+           src + ": partial_rotary_factor " + num(c.partial_rotary_factor) + " of head_dim " +
+               std::to_string(c.head_dim) + " rotates " + std::to_string(rotary_dim) + " dimensions; RoPE needs an even number");
+  return rotary_dim;
+}
+
+// GLM-4 (Glm4ForCausalLM, GLM-4-9B/32B-0414) as Glm4Config reads it after parse_rope: Llama's maths with gate_up_proj
+// fused, each sublayer's output normalized too (post_self_attn_layernorm, post_mlp_layernorm; plain RMSNorm weights),
+// and RoPE on half of each head (partial_rotary_factor 0.5 by default) in interleaved pairs. Its q/k/v biases
+// (attention_bias, true by default) are read with the other families' in config.cc.
+void parse_glm4(const Json& j, const std::string& src, ModelConfig& c) {
+  refuse_dropout(j, src, "attention_dropout", "GLM-4");
+  c.fused.gate_up = true;
+  c.sandwich_norms = true;
+  c.rope_interleaved = true;
+  c.partial_rotary_factor = 0.5;
+  parse_partial_rotary(j, src, c);
+}
+
 // Phi-3's RoPE after parse_rope: the rotated share of each head (Phi-4-mini: partial_rotary_factor 0.75, top-level in
 // 4.x, in rope_parameters in 5.x), and longrope's attention factor and context. longrope (Phi-3-mini-128k, Phi-3.5-mini,
 // Phi-4-mini) divides each frequency by a short factor up to original_max_position_embeddings tokens and by a long
 // one beyond, for the whole sequence: the context is capped there, where the short factors hold throughout, and the
 // rotated values are scaled by the attention factor as transformers' Phi3RotaryEmbedding scales cos and sin.
 void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
-  const Json* rp = present(j, "rope_parameters");
-  const Json* prf = present(j, "partial_rotary_factor");
-  if (!prf && rp && rp->is_object()) prf = present(*rp, "partial_rotary_factor");
-  if (prf) c.partial_rotary_factor = prf->as_double(src + ": partial_rotary_factor");
-  TF_CHECK(c.partial_rotary_factor > 0 && c.partial_rotary_factor <= 1, src + ": partial_rotary_factor must be in (0, 1]");
-  const int rotary_dim = int(c.head_dim * c.partial_rotary_factor);  // transformers: int(head_dim * factor)
-  TF_CHECK(rotary_dim >= 2 && rotary_dim % 2 == 0,
-           src + ": partial_rotary_factor " + num(c.partial_rotary_factor) + " of head_dim " +
-               std::to_string(c.head_dim) + " rotates " + std::to_string(rotary_dim) + " dimensions; RoPE needs an even number");
+  const int rotary_dim = parse_partial_rotary(j, src, c);
   RopeScaling& r = c.rope_scaling;
   if (r.type != "longrope") return;
   for (const auto* f : {&r.short_factor, &r.long_factor})

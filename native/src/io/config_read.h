@@ -26,7 +26,9 @@ ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source);
 // config_families.cc
 void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family);
 void refuse_phi3_differences(const Json& j, const std::string& src);
+int parse_partial_rotary(const Json& j, const std::string& src, ModelConfig& c);  // the rotated dimensions
 void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c);
+void parse_glm4(const Json& j, const std::string& src, ModelConfig& c);
 void parse_windows(const Json& j, const std::string& src, ModelConfig& c);
 void parse_smollm3(const Json& j, const std::string& src, ModelConfig& c);
 void parse_granite(const Json& j, const std::string& src, ModelConfig& c);

@@ -47,10 +47,12 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
 }
 
 static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t D, int64_t rotary_dim, float scale, float sign) {
+                   int64_t heads, int64_t D, int64_t rotary_dim, float scale, float sign, bool interleaved) {
   const int64_t R = rotary_dim > 0 ? rotary_dim : D;
   TF_CHECK(R % 2 == 0 && R <= D, "rope: rotary_dim " + std::to_string(R) + " must be even and <= head_dim " + std::to_string(D));
   const int64_t half = R / 2;
+  // Pair j: values j and j + half (rotate-half), or 2j and 2j + 1 (interleaved, GLM-4).
+  const int64_t first = interleaved ? 2 : 1, second = interleaved ? 1 : half;
   auto rows = [&](int64_t b, int64_t e, int) {
     std::vector<float> cs(half), sn(half);
     for (int64_t i = b; i < e; ++i) {
@@ -63,9 +65,10 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
       for (int64_t h = 0; h < heads; ++h) {
         float* v = x + (i * heads + h) * D;
         for (int64_t j = 0; j < half; ++j) {
-          const float a = v[j], c = v[j + half];
-          v[j] = a * cs[j] - c * sn[j];
-          v[j + half] = c * cs[j] + a * sn[j];
+          float* p = v + j * first;
+          const float a = p[0], c = p[second];
+          p[0] = a * cs[j] - c * sn[j];
+          p[second] = c * cs[j] + a * sn[j];
         }
       }
     }
@@ -74,13 +77,13 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
 }
 
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                  int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale) {
-  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f);
+                  int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved) {
+  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, interleaved);
 }
 
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale) {
-  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f);
+                   int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved) {
+  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f, interleaved);
 }
 
 }  // namespace tf::kernels

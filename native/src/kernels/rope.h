@@ -1,6 +1,6 @@
 #pragma once
 // Rotary position embedding, HF "rotate half" convention: x' = x cos + rotate_half(x) sin with
-// rotate_half(x) = concat(-x[d/2:], x[:d/2]) and emb = concat(freqs, freqs).
+// rotate_half(x) = concat(-x[d/2:], x[:d/2]) and emb = concat(freqs, freqs); or GLM-4's interleaved pairs.
 #include <cstdint>
 #include <vector>
 
@@ -17,10 +17,12 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
 // x [N, heads, head_dim] rotated in place by angle positions[i] * inv_freq. rotary_dim (0 = head_dim): only the first
 // rotary_dim values of each head rotate (pairs j, j + rotary_dim/2), the rest pass through (Phi-4-mini). scale: the
 // rotated values are multiplied by it (longrope's attention factor, by which transformers scales cos and sin).
+// interleaved: pair j is values 2j and 2j + 1 instead (GLM-4's rotate_half over x[0::2], x[1::2], its cos and sin
+// repeat_interleave'd), with the same frequency inv_freq[j].
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                  int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f);
+                  int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f, bool interleaved = false);
 // The rotation is orthogonal, so the gradient is the inverse rotation (angle negated) times the same scale, in place.
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f);
+                   int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f, bool interleaved = false);
 
 }  // namespace tf::kernels

@@ -14,11 +14,11 @@ namespace tf {
 // The seven per-layer projections in PEFT target-name order (also the LoRA parameter order).
 enum Proj { kQ = 0, kK, kV, kO, kGate, kUp, kDown, kNumProj };
 extern const char* const kProjNames[kNumProj];  // "q_proj", ...
-// A model's name for projection slot p. Phi-3's fused modules (cfg.fused_projections) sit in the first slot of what
-// they fuse: qkv_proj in kQ's, gate_up_proj in kGate's; its kK, kV and kUp slots are empty (null here).
-const char* proj_name(bool fused, int p);
+// A model's name for projection slot p. Fused modules (cfg.fused: Phi-3's, GLM-4's) sit in the first slot of what
+// they fuse: qkv_proj in kQ's, gate_up_proj in kGate's; the kK, kV (kUp) slots they absorb are empty (null here).
+const char* proj_name(Fusion fused, int p);
 // "<prefix>layers.<l>.self_attn.q_proj", ".mlp.gate_proj", ...; prefix: the decoder's in the checkpoint (Impl::prefix).
-std::string proj_module(const std::string& prefix, bool fused, int layer, int p);
+std::string proj_module(const std::string& prefix, Fusion fused, int layer, int p);
 
 // A frozen linear layer (fp32 or NF4, optional bias) with an optional LoRA branch.
 struct Linear {

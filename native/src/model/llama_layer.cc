@@ -154,7 +154,7 @@ void join_rows(ThreadPool* pool, std::initializer_list<std::pair<const float*, i
 void LlamaModel::Impl::qkv_forward(const Layer& ly, const float* x, float* q, float* k, float* v, int64_t N,
                                    const Drops& d, LayerActs* a) const {
   auto u = [&](int p) { return a ? &a->lora_u[p] : nullptr; };
-  if (!cfg.fused_projections) {
+  if (!cfg.fused.qkv) {
     proj_forward(ly.proj[kQ], x, q, N, d[kQ], u(kQ));
     proj_forward(ly.proj[kK], x, k, N, d[kK], u(kK));
     proj_forward(ly.proj[kV], x, v, N, d[kV], u(kV));
@@ -169,7 +169,7 @@ void LlamaModel::Impl::qkv_forward(const Layer& ly, const float* x, float* q, fl
 void LlamaModel::Impl::gate_up_forward(const Layer& ly, const float* x, float* g, float* up, int64_t N, const Drops& d,
                                        LayerActs* a) const {
   auto u = [&](int p) { return a ? &a->lora_u[p] : nullptr; };
-  if (!cfg.fused_projections) {
+  if (!cfg.fused.gate_up) {
     proj_forward(ly.proj[kGate], x, g, N, d[kGate], u(kGate));
     proj_forward(ly.proj[kUp], x, up, N, d[kUp], u(kUp));
     return;
@@ -181,7 +181,7 @@ void LlamaModel::Impl::gate_up_forward(const Layer& ly, const float* x, float* g
 
 void LlamaModel::Impl::qkv_backward(Layer& ly, const float* x, const float* dq, const float* dk, const float* dv,
                                     float* dx, int64_t N, const Drops& d, const LayerActs& a) {
-  if (!cfg.fused_projections) {
+  if (!cfg.fused.qkv) {
     proj_backward(ly.proj[kQ], x, dq, dx, false, N, d[kQ], a.lora_u[kQ]);
     proj_backward(ly.proj[kK], x, dk, dx, true, N, d[kK], a.lora_u[kK]);
     proj_backward(ly.proj[kV], x, dv, dx, true, N, d[kV], a.lora_u[kV]);
@@ -195,7 +195,7 @@ void LlamaModel::Impl::qkv_backward(Layer& ly, const float* x, const float* dq, 
 
 void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* dg, const float* du, float* dx,
                                         int64_t N, const Drops& d, const LayerActs& a) {
-  if (!cfg.fused_projections) {
+  if (!cfg.fused.gate_up) {
     proj_backward(ly.proj[kGate], x, dg, dx, false, N, d[kGate], a.lora_u[kGate]);
     proj_backward(ly.proj[kUp], x, du, dx, true, N, d[kUp], a.lora_u[kUp]);
     return;
@@ -261,8 +261,8 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   if (rotates(l)) {
-    rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
-    rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
+    rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale, cfg.rope_interleaved);
+    rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale, cfg.rope_interleaved);
   }
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
@@ -352,8 +352,8 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
   if (rotates(l)) {
-    rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale);
-    rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale);
+    rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale, cfg.rope_interleaved);
+    rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, rope_scale, cfg.rope_interleaved);
   }
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);

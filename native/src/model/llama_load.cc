@@ -11,12 +11,13 @@ namespace tf {
 
 const char* const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 
-const char* proj_name(bool fused, int p) {
-  static const char* const kFused[kNumProj] = {"qkv_proj", nullptr, nullptr, "o_proj", "gate_up_proj", nullptr, "down_proj"};
-  return fused ? kFused[p] : kProjNames[p];
+const char* proj_name(Fusion fused, int p) {
+  if (fused.qkv && p >= kQ && p <= kV) return p == kQ ? "qkv_proj" : nullptr;
+  if (fused.gate_up && (p == kGate || p == kUp)) return p == kGate ? "gate_up_proj" : nullptr;
+  return kProjNames[p];
 }
 
-std::string proj_module(const std::string& prefix, bool fused, int layer, int p) {
+std::string proj_module(const std::string& prefix, Fusion fused, int layer, int p) {
   const char* name = proj_name(fused, p);
   TF_CHECK(name, "proj_module: a fused model has no module in slot " + std::to_string(p));
   return prefix + "layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + name;
@@ -132,14 +133,19 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     for (float& w : m->final_norm) w = static_cast<float>(w / c.logits_scaling);
   m->layers.resize(m->L);
   std::vector<float> scratch;
-  const bool fused = c.fused_projections;  // Phi-3: [q; k; v] and [gate; up] rows in one weight each
-  const int64_t shapes[kNumProj][2] = {{fused ? qd + 2 * kvd : qd, H}, {kvd, H}, {kvd, H}, {H, qd},
-                                       {fused ? 2 * I : I, H},         {I, H},   {H, I}};
+  const Fusion fused = c.fused;  // Phi-3: [q; k; v] and [gate; up] rows in one weight each; GLM-4: [gate; up]
+  const int64_t shapes[kNumProj][2] = {{fused.qkv ? qd + 2 * kvd : qd, H}, {kvd, H}, {kvd, H}, {H, qd},
+                                       {fused.gate_up ? 2 * I : I, H},     {I, H},   {H, I}};
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
     const std::string pre = pre_model + "layers." + std::to_string(l);
     if (c.input_norms) ly.input_norm = read_norm(ws, dir, pre + ".input_layernorm.weight", H, c);
-    if (c.sandwich_norms) {
+    if (c.model_type == "glm4") {
+      // GLM-4's post_attention_layernorm is the MLP's input norm, as Llama's; its output norms have their own names.
+      ly.attn_out_norm = read_norm(ws, dir, pre + ".post_self_attn_layernorm.weight", H, c);
+      ly.post_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
+      ly.mlp_out_norm = read_norm(ws, dir, pre + ".post_mlp_layernorm.weight", H, c);
+    } else if (c.sandwich_norms) {
       // Gemma's and OLMo 2's post_attention_layernorm is the attention's output norm; Gemma's MLP input norm is
       // pre_feedforward (OLMo 2 has none).
       ly.attn_out_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
@@ -225,7 +231,7 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer + int64_t(m.L - 1) * (N * qd + int64_t(B) * m.nh * T)
                                      : int64_t(m.L) * (N * m.H + per_layer);
   // Phi-3: one buffer for a fused projection's output before its split, or its gradient before the fused backward.
-  const int64_t fused = m.cfg.fused_projections ? N * std::max(qd + 2 * kvd, 2 * int64_t(m.I)) : 0;
+  const int64_t fused = N * std::max(m.cfg.fused.qkv ? qd + 2 * kvd : 0, m.cfg.fused.gate_up ? 2 * int64_t(m.I) : 0);
   return 4 * (kept + fused + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients
 }
 

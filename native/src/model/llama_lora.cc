@@ -15,20 +15,20 @@ float scaling_of(const LoraSpec& s) {
   return s.rslora ? s.alpha / std::sqrt(static_cast<float>(s.rank)) : s.alpha / static_cast<float>(s.rank);
 }
 
-// Which projection slots the targets adapt. A fused model (Phi-3) is targeted by its own module names (qkv_proj,
+// Which projection slots the targets adapt. A fused model (Phi-3; GLM-4's MLP) is targeted by its own module names (qkv_proj,
 // gate_up_proj), or by the names of what they fuse, given together: q_proj, k_proj and v_proj all adapt qkv_proj, so
 // the form's presets (q/k/v/o, all-linear) mean the same on every model. One part of a fused module alone cannot be.
-std::vector<bool> target_mask(const std::vector<std::string>& targets, bool fused) {
+std::vector<bool> target_mask(const std::vector<std::string>& targets, Fusion fused) {
   TF_CHECK(!targets.empty(), "LoRA needs at least one target module");
   std::vector<bool> on(kNumProj, false);
   std::set<std::string> given(targets.begin(), targets.end());
   std::string names;
   for (int p = 0; p < kNumProj; ++p)
     if (proj_name(fused, p)) names += std::string(names.empty() ? "" : ", ") + proj_name(fused, p);
-  if (fused) {
-    const std::pair<const char*, std::vector<const char*>> groups[] = {{"qkv_proj", {"q_proj", "k_proj", "v_proj"}},
-                                                                       {"gate_up_proj", {"gate_proj", "up_proj"}}};
-    for (const auto& [module, parts] : groups) {
+  const std::pair<const char*, std::vector<const char*>> groups[] = {{"qkv_proj", {"q_proj", "k_proj", "v_proj"}},
+                                                                     {"gate_up_proj", {"gate_proj", "up_proj"}}};
+  for (const auto& [module, parts] : groups) {
+    if (module == std::string("qkv_proj") ? fused.qkv : fused.gate_up) {
       int n = 0;
       for (const char* part : parts) n += int(given.erase(part));
       std::string list;
@@ -43,8 +43,9 @@ std::vector<bool> target_mask(const std::vector<std::string>& targets, bool fuse
     int found = -1;
     for (int p = 0; p < kNumProj; ++p)
       if (proj_name(fused, p) && t == proj_name(fused, p)) found = p;
-    if (found < 0 && !fused && (t == "qkv_proj" || t == "gate_up_proj"))
-      throw Error("LoRA target '" + t + "' is a fused module of Phi-3; this model has " + names);
+    if (found < 0 && (t == "qkv_proj" || t == "gate_up_proj"))
+      throw Error("LoRA target '" + t + "' is a fused module of " + (t == "gate_up_proj" ? "Phi-3 and GLM-4" : "Phi-3") +
+                  "; this model has " + names);
     TF_CHECK(found >= 0, "unknown LoRA target '" + t + "' (supported: " + names + ")");
     on[found] = true;
   }
@@ -57,7 +58,7 @@ void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
   Impl& m = *impl_;
   TF_CHECK(spec.rank >= 1, "LoRA rank must be at least 1, got " + std::to_string(spec.rank));
   TF_CHECK(spec.dropout >= 0.f && spec.dropout < 1.f, "LoRA dropout must be in [0, 1)");
-  const bool fused = m.cfg.fused_projections;
+  const Fusion fused = m.cfg.fused;
   const std::vector<bool> on = target_mask(spec.targets, fused);
   clear_lora();
   Rng rng(seed);
@@ -76,7 +77,7 @@ void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
     }
   m.spec = spec;
   // A fused model's adapter_config.json lists its own module names (qkv_proj, not q_proj, k_proj, v_proj).
-  if (fused) {
+  if (fused.any()) {
     m.spec.targets.clear();
     for (int p = 0; p < kNumProj; ++p)
       if (on[p]) m.spec.targets.push_back(proj_name(fused, p));
@@ -118,7 +119,7 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
   std::set<std::string> targets;
   for (const auto& t : a.modules) {
     int layer = -1, p = -1;
-    const bool fused = m.cfg.fused_projections;
+    const Fusion fused = m.cfg.fused;
     for (int l = 0; l < m.L && p < 0; ++l)
       for (int q = 0; q < kNumProj; ++q)
         if (proj_name(fused, q) && t.module == proj_module(m.prefix, fused, l, q)) layer = l, p = q;
@@ -133,7 +134,7 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
                   "], this base expects [" + std::to_string(a.r) + ", " + std::to_string(lin.in) + "] / [" +
                   std::to_string(lin.out) + ", " + std::to_string(a.r) + "]: the adapter was made for another base");
     TF_CHECK(found.emplace(std::make_pair(layer, p), &t).second, "adapter lists module " + t.module + " twice");
-    targets.insert(proj_name(m.cfg.fused_projections, p));
+    targets.insert(proj_name(m.cfg.fused, p));
   }
   clear_lora();
   for (const auto& [key, t] : found) {
@@ -145,7 +146,7 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
   m.spec.rank = a.r, m.spec.alpha = a.alpha, m.spec.dropout = a.dropout, m.spec.rslora = a.rslora;
   m.spec.targets.clear();
   for (int p = 0; p < kNumProj; ++p)
-    if (const char* name = proj_name(m.cfg.fused_projections, p); name && targets.count(name))
+    if (const char* name = proj_name(m.cfg.fused, p); name && targets.count(name))
       m.spec.targets.push_back(name);
   m.scaling = scaling_of(m.spec);
   m.lora_on = true;
@@ -163,7 +164,7 @@ PeftAdapter LlamaModel::export_lora(const std::string& base_name) const {
       const Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
       LoraTensors t;
-      t.module = proj_module(m.prefix, m.cfg.fused_projections, l, p);
+      t.module = proj_module(m.prefix, m.cfg.fused, l, p);
       t.rank = m.spec.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A = lin.A, t.B = lin.B;
       a.modules.push_back(std::move(t));
@@ -178,7 +179,7 @@ std::vector<ParamRef> LlamaModel::lora_params() {
     for (int p = 0; p < kNumProj; ++p) {
       Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
-      const std::string mod = proj_module(m.prefix, m.cfg.fused_projections, l, p);
+      const std::string mod = proj_module(m.prefix, m.cfg.fused, l, p);
       out.push_back({lin.A.data(), lin.gA.data(), lin.A.size(), mod + ".lora_A"});
       out.push_back({lin.B.data(), lin.gB.data(), lin.B.size(), mod + ".lora_B"});
     }
