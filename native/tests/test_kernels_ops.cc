@@ -271,6 +271,25 @@ std::vector<double> naive_attention(const AttnShape& s, const std::vector<float>
 }
 }  // namespace
 
+// attention_backward's dq, dk, dv against finite differences of r · attention_forward, every stride_q-th / stride_kv-th
+// value (longer inputs are sampled).
+void check_attention_grads(ThreadPool& pool, const AttnShape& s, std::vector<float>& q, std::vector<float>& k,
+                           std::vector<float>& v, const std::vector<int32_t>& seg, const std::vector<float>& r,
+                           const std::string& what, double atol, size_t stride_q = 1, size_t stride_kv = 1) {
+  std::vector<float> lse(s.B * s.nh * s.Tq), out(s.B * s.Tq * s.nh * s.hd);
+  auto loss = [&] {
+    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
+    return dot(r, out);
+  };
+  loss();
+  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
+  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), r.data(), dq.data(), dk.data(),
+                     dv.data());
+  check_grad(what + " dq", q, dq, loss, 1e-2f, atol, 2e-3, stride_q);
+  check_grad(what + " dk", k, dk, loss, 1e-2f, atol, 2e-3, stride_kv);
+  check_grad(what + " dv", v, dv, loss, 1e-2f, atol, 2e-3, stride_kv);
+}
+
 TEST(attention_gqa_segments_forward_and_backward) {
   ThreadPool pool(2);
   AttnShape s{2, 7, 7, 4, 2, 8, 0};
@@ -283,17 +302,7 @@ TEST(attention_gqa_segments_forward_and_backward) {
   attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
   const auto want = naive_attention(s, q, k, v, seg);
   for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
-  auto loss = [&] {
-    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
-    return dot(r, out);
-  };
-  loss();
-  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
-  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), r.data(), dq.data(), dk.data(),
-                     dv.data());
-  check_grad("attention dq", q, dq, loss, 1e-2f, 2e-4, 2e-3);
-  check_grad("attention dk", k, dk, loss, 1e-2f, 2e-4, 2e-3);
-  check_grad("attention dv", v, dv, loss, 1e-2f, 2e-4, 2e-3);
+  check_attention_grads(pool, s, q, k, v, seg, r, "attention", 2e-4);
 }
 
 TEST(attention_with_query_offset_matches_reference) {
@@ -304,25 +313,6 @@ TEST(attention_with_query_offset_matches_reference) {
   attention_forward(&pool, s, q.data(), k.data(), v.data(), nullptr, nullptr, out.data());
   const auto want = naive_attention(s, q, k, v, {});
   for (size_t i = 0; i < out.size(); ++i) CHECK_NEAR(out[i], want[i], 2e-6);
-}
-
-// attention_backward's dq, dk, dv against finite differences of r · attention_forward (a sample of each, over
-// several query blocks).
-void check_attention_grads(ThreadPool& pool, const AttnShape& s, std::vector<float>& q, std::vector<float>& k,
-                           std::vector<float>& v, const std::vector<int32_t>& seg, const std::vector<float>& r,
-                           const std::string& what) {
-  std::vector<float> lse(s.B * s.nh * s.Tq), out(s.B * s.Tq * s.nh * s.hd);
-  auto loss = [&] {
-    attention_forward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), out.data());
-    return dot(r, out);
-  };
-  loss();
-  std::vector<float> dq(q.size()), dk(k.size()), dv(v.size());
-  attention_backward(&pool, s, q.data(), k.data(), v.data(), seg.data(), lse.data(), r.data(), dq.data(), dk.data(),
-                     dv.data());
-  check_grad(what + " dq", q, dq, loss, 1e-2f, 5e-4, 2e-3, 97);
-  check_grad(what + " dk", k, dk, loss, 1e-2f, 5e-4, 2e-3, 53);
-  check_grad(what + " dv", v, dv, loss, 1e-2f, 5e-4, 2e-3, 53);
 }
 
 TEST(attention_multi_block_with_segments_crossing_blocks) {
@@ -353,7 +343,7 @@ TEST(attention_multi_block_with_segments_crossing_blocks) {
     for (double x : sc) sum += std::exp(x - mx);
     CHECK_NEAR(lse[(s.nh + h) * s.Tq + i], mx + std::log(sum), 1e-5);
   }
-  check_attention_grads(pool, s, q, k, v, seg, r, "attention");
+  check_attention_grads(pool, s, q, k, v, seg, r, "multi-block attention", 5e-4, 97, 53);
 }
 
 TEST(attention_soft_cap_forward_and_backward_across_blocks) {
@@ -376,5 +366,5 @@ TEST(attention_soft_cap_forward_and_backward_across_blocks) {
     moved = std::max(moved, std::fabs(want[i] - uncapped[i]));
   }
   CHECK(moved > 0.05);
-  check_attention_grads(pool, s, q, k, v, seg, r, "capped attention");
+  check_attention_grads(pool, s, q, k, v, seg, r, "capped attention", 5e-4, 97, 53);
 }
