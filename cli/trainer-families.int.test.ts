@@ -183,6 +183,16 @@ describe("tuneforge train / generate / merge on other model families", () => {
     await expectLearnsAnswersAndMerges(glm4, "glm4", 25);
   }, 180_000);
 
+  // yarn RoPE scaling (factor 4 over the preset's context, as Qwen documents it for Qwen2.5 / Qwen3 past 32k): the
+  // blended frequencies and the attention factor in training, KV-cache generation and the merged model (which keeps
+  // rope_scaling: its logprobs must equal the adapter's).
+  it("learns the task on a Llama with yarn RoPE scaling, answers and merges", async () => {
+    const yarn = writeTinyModel({ dir: path.join(tmp, "llama-yarn"), seed: 5, yarn: true }).dir;
+    await expectLearnsAnswersAndMerges(yarn, "llama-yarn", 25);
+    expect((JSON.parse(fs.readFileSync(path.join(tmp, "llama-yarn-merged", "config.json"), "utf8")) as { rope_scaling: unknown }).rope_scaling)
+      .toEqual({ rope_type: "yarn", factor: 4, original_max_position_embeddings: 512 });
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {

@@ -56,6 +56,9 @@ describe("native forward = independent reference", () => {
     // GLM-4: q/k/v biases, output norms after each sublayer, gate_up_proj fused (quantized as one weight), half of
     // each head rotated in interleaved pairs.
     ["glm4 biases, output norms, interleaved half RoPE, GQA", { glm4: true, gqa: true }],
+    // Qwen3 with yarn (factor 4 over the preset's 512 positions): pairs 0-1 kept, 2-7 blended, 8-15 divided by 4,
+    // cos and sin scaled by 0.1·ln 4 + 1.
+    ["qwen3 yarn RoPE scaling, GQA", { qwen3: true, yarn: true, gqa: true, shape: { headDim: 32 } }],
     // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],

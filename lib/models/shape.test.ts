@@ -37,6 +37,9 @@ const phi4 = {
 describe("trainingContext (what native/src/io/config.cc caps max_position_embeddings to)", () => {
   it("caps at longrope's original context; windows the trainer computes cap nothing, others cap at the window", () => {
     expect(trainingContext({ architectures: ["LlamaForCausalLM"], max_position_embeddings: 131072 })).toBe(131072);
+    // yarn extends the context to max_position_embeddings (Qwen3 at 131072 over its native 32768): nothing capped.
+    const yarn = { rope_type: "yarn", factor: 4.0, original_max_position_embeddings: 32768 };
+    expect(trainingContext({ architectures: ["Qwen3ForCausalLM"], max_position_embeddings: 131072, rope_scaling: yarn })).toBe(131072);
     // Mistral 7B v0.1 (MistralConfig's default 4096-key window), Qwen2 with use_sliding_window, Phi-3-mini-4k's 2047
     // keys: windows computed as such, the whole context trains.
     expect(trainingContext({ architectures: ["MistralForCausalLM"], max_position_embeddings: 32768 })).toBe(32768);

@@ -27,7 +27,7 @@ __global__ void rope_kernel(bf16* x, const int32_t* positions, const float* inv_
     const float ang = __fmul_rn(pos, inv_freq[j]);
     float s, c;
     sincosf(ang, &s, &c);
-    // cos and sin times the scale, as transformers scales its tables (longrope's attention factor; 1 otherwise).
+    // cos and sin times the scale, as transformers scales its tables (longrope's or yarn's attention factor; 1 otherwise).
     c *= scale;
     s *= sign * scale;
     for (int h = threadIdx.y; h < heads; h += blockDim.y) {

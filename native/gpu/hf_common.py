@@ -28,7 +28,8 @@ import numpy as np
 # of its 26 layers, alternating sliding (window cut to 128) and full attention, with its vocabulary and its soft caps
 # cut from 50 and 30 to 2 and 1, so that they bend the random model's scores and logits (about 1 in size).
 # "mistral" is Mistral-7B-v0.1's layer (a sliding window on every layer, 32 heads on 8 kv heads) in 2 of its 32
-# layers, the window cut from 4096 to 128 keys so that step 3's 256-token rows cross it.
+# layers, the window cut from 4096 to 128 keys so that step 3's 256-token rows cross it. "qwen3yarn" is "qwen3" with
+# yarn RoPE scaling.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -85,9 +86,16 @@ SHAPES = {
     "glm4": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=2, head_dim=128,
                  intermediate_size=13696, vocab_size=151552, tie_word_embeddings=False, rope_theta=10000.0,
                  max_position_embeddings=32768, partial_rotary_factor=0.5),
+    # "qwen3" with yarn RoPE scaling (factor 8, cos and sin scaled by 0.1 ln 8 + 1) over a native context cut to 4096
+    # positions, so that the blended pairs (13 to 31 of 64) turn visibly within step 3's 256 tokens. No
+    # original_max_position_embeddings: transformers releases disagree on what factor means when it is given
+    # (native/src/io/config.cc, finish_yarn) and agree without it.
+    "qwen3yarn": dict(hidden_size=1024, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=8, head_dim=128,
+                      intermediate_size=3072, vocab_size=151936, tie_word_embeddings=True, rope_theta=1000000.0,
+                      max_position_embeddings=4096, rope_scaling={"rope_type": "yarn", "factor": 8.0}),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
-QWEN3_SHAPES = ("qwen3",)
+QWEN3_SHAPES = ("qwen3", "qwen3yarn")
 # The shapes written as Gemma3ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA3).
 GEMMA3_SHAPES = ("gemma3",)
 # The shapes written as Gemma2ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA2).

@@ -6,6 +6,7 @@ Needs python3 with numpy only (no torch, no GPU).
 """
 
 import json
+import math
 import os
 import struct
 import subprocess
@@ -190,6 +191,24 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual(hc.model_targets(c, ["q_proj", "v_proj"]), ["q_proj", "v_proj"])
         with self.assertRaisesRegex(ValueError, "computes gate_proj, up_proj in one module, gate_up_proj; add up_proj"):
             hc.model_targets(c, ["gate_proj"])
+
+    def test_qwen3yarn_shape_is_qwen3_with_yarn_every_transformers_reads_alike(self):
+        c = hc.llama_config_dict("qwen3yarn")
+        q = hc.llama_config_dict("qwen3")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Qwen3ForCausalLM"], "qwen3"))
+        self.assertEqual({k: v for k, v in c.items() if k not in ("rope_scaling", "max_position_embeddings")},
+                         {k: v for k, v in q.items() if k != "max_position_embeddings"})
+        # No original_max_position_embeddings: the releases that read factor as max / original and those that take
+        # it as given compute the same frequencies.
+        self.assertEqual(c["rope_scaling"], {"rope_type": "yarn", "factor": 8.0})
+        self.assertEqual(c["max_position_embeddings"], 4096)
+        # Its correction range, as _compute_yarn_parameters finds it: pairs 13 to 31 of 64 blend, the first of them
+        # turned by radians within step 3's 256 positions.
+        def turns_at(turns):
+            return 128 * math.log(4096 / (turns * 2 * math.pi)) / (2 * math.log(c["rope_theta"]))
+        self.assertEqual((math.floor(turns_at(32)), math.ceil(turns_at(1))), (13, 31))
+        self.assertGreater(255 * c["rope_theta"] ** (-2 * 13 / 128), 1.0)
+        self.assertEqual(hc.model_class_names(c, "4.51.3", "t"), ("Qwen3Config", "Qwen3ForCausalLM"))
 
     def test_model_classes_by_architecture_and_the_transformers_they_need(self):
         self.assertEqual(hc.model_class_names(hc.llama_config_dict("1b"), "4.43.0", "t"), ("LlamaConfig", "LlamaForCausalLM"))

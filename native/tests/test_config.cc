@@ -320,8 +320,8 @@ TEST(config_transformers5_rope_parameters) {
                "and the top-level keys (rope_scaling: llama3 scaling (factor 8, low_freq_factor 1, high_freq_factor 4, "
                "original_max_position_embeddings 8192)) disagree");
   // What the supported architectures cannot compute.
-  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_type": "yarn", "rope_theta": 10000, "factor": 4})"), "m.json"),
-               "m.json: rope_parameters type \"yarn\" is not supported (supported: llama3, linear, or none)");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_type": "dynamic", "rope_theta": 10000, "factor": 4})"), "m.json"),
+               "m.json: rope_parameters type \"dynamic\" is not supported (supported: llama3, linear, yarn, or none)");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"rope_theta": 10000, "partial_rotary_factor": 0.5})"), "m.json"),
                "rope_parameters.partial_rotary_factor < 1 (rotating part of each head) is not supported");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_parameters": {"full_attention": {"rope_theta": 1000000},
@@ -373,8 +373,8 @@ TEST(config_invalid_values_are_named) {
   CHECK_THROWS(parse_model_config(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 100, "hidden_size": "64",
       "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4})", "c.json"),
                "c.json: hidden_size: expected an integer, got a string");
-  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "yarn", "factor": 4})"), "c.json"),
-               "rope_scaling type \"yarn\" is not supported (supported: llama3, linear, or none)");
+  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "dynamic", "factor": 4})"), "c.json"),
+               "rope_scaling type \"dynamic\" is not supported (supported: llama3, linear, yarn, or none)");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"factor": 4})"), "c.json"), "rope_scaling has no rope_type");
   CHECK_THROWS(parse_model_config(minimal(R"("mlp_bias": true)"), "c.json"), "mlp_bias = true is not supported");
   CHECK_THROWS(parse_model_config(minimal(R"("attention_bias": true)"), "c.json"), "attention_bias = true");

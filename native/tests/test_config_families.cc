@@ -117,7 +117,7 @@ TEST(config_phi35_mini_and_phi4_mini_longrope_partial_rotary) {
   CHECK_THROWS(parse_model_config(minimal(R"("partial_rotary_factor": 0.2)", "Phi3ForCausalLM"), "p.json"),
                "partial_rotary_factor 0.2 of head_dim 16 rotates 3 dimensions; RoPE needs an even number");  // int(16 · 0.2)
   CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"type": "longrope", "short_factor": [1], "long_factor": [1]})"), "l.json"),
-               "rope_scaling type \"longrope\" is not supported (supported: llama3, linear, or none)");
+               "rope_scaling type \"longrope\" is not supported (supported: llama3, linear, yarn, or none)");
 }
 
 // granite-3.3-8b-instruct's config.json (the fields read, plus a few ignored): Llama's shape with GQA 32/8, tied

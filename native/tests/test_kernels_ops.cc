@@ -124,8 +124,47 @@ TEST(rope_llama3_scaling_bands) {
   CHECK_EQ(scaled[0], plain[0]);
   CHECK_NEAR(scaled[D / 2 - 1], plain[D / 2 - 1] / 8, 1e-6 * plain[D / 2 - 1]);
   RopeScaling bad;
-  bad.type = "yarn";
-  CHECK_THROWS(rope_inv_freq(D, 1e4, bad), "yarn");
+  bad.type = "dynamic";
+  CHECK_THROWS(rope_inv_freq(D, 1e4, bad), "unsupported rope_scaling type 'dynamic'");
+}
+
+// yarn on Qwen3-8B's heads (head_dim 128, rope_theta 1e6, factor 4 over 32768 positions): the correction range is
+// pairs 23..40 (floor 23.6, ceil 39.65): below it each frequency is the plain one exactly, above it the plain one / 4,
+// between them the linear blend (i - 23) / 17 of the two; without truncation the range is [23.596, 39.651].
+TEST(rope_yarn_correction_range) {
+  RopeScaling s;
+  s.type = "yarn", s.factor = 4, s.original_max_position_embeddings = 32768;
+  const int D = 128;
+  const auto plain = rope_inv_freq(D, 1e6, RopeScaling{});
+  auto check = [&](const std::vector<float>& got, double low, double high) {
+    for (int i = 0; i < D / 2; ++i) {
+      const double ramp = std::clamp((i - low) / (high - low), 0.0, 1.0);
+      const double want = plain[i] / 4 * ramp + plain[i] * (1 - ramp);
+      CHECK_NEAR(got[i], want, 2e-7 * want);
+    }
+  };
+  const auto yarn = rope_inv_freq(D, 1e6, s);
+  check(yarn, 23, 40);
+  for (int i = 0; i <= 23; ++i) CHECK_EQ(yarn[i], plain[i]);
+  CHECK_NEAR(yarn[40], plain[40] / 4, 1e-7 * plain[40]);
+  CHECK(yarn[30] < plain[30] && yarn[30] > plain[30] / 4);
+  auto correction = [](double turns) { return 128 * std::log(32768 / (turns * 2 * M_PI)) / (2 * std::log(1e6)); };
+  s.truncate = false;
+  check(rope_inv_freq(D, 1e6, s), correction(32), correction(1));
+  // Equal betas, not truncated: an empty range, which transformers widens by 0.001 into a step between two pairs.
+  s.beta_fast = s.beta_slow = 4;
+  const auto step = rope_inv_freq(D, 1e6, s);
+  const int at = int(std::floor(correction(4)));
+  CHECK_EQ(step[at - 1], plain[at - 1]);
+  CHECK_NEAR(step[at + 1], plain[at + 1] / 4, 1e-7 * plain[at + 1]);
+  // Partial rotary: the range is counted in the rotated dimensions (GLM-4 with yarn: 64 of 128).
+  s.truncate = true, s.beta_fast = 32, s.beta_slow = 1;
+  const auto half = rope_inv_freq(D, 1e6, s, 64);
+  CHECK_EQ(int(half.size()), 32);
+  auto correction64 = [](double turns) { return 64 * std::log(32768 / (turns * 2 * M_PI)) / (2 * std::log(1e6)); };
+  const int lo = int(std::floor(correction64(32)));
+  CHECK_EQ(half[lo], rope_inv_freq(D, 1e6, RopeScaling{}, 64)[lo]);
+  CHECK(half[lo + 1] < rope_inv_freq(D, 1e6, RopeScaling{}, 64)[lo + 1]);
 }
 
 // fast_tanh replaces tanhf in the soft caps: within 6 ulp (relative) of double tanh everywhere, exactly ±1 far out,

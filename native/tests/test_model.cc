@@ -267,9 +267,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
 // llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2; Gemma 2;
-// GLM-4.
+// GLM-4; Qwen3 with yarn.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h, i, j, k, l;
+  TinySpec a, b, c, d, e, f, g, h, i, j, k, l, m;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -283,7 +283,8 @@ std::vector<TinySpec> decode_specs() {
   j.olmo2 = true;  // OLMo 2: no input norms, whole-row q/k norms before the cache
   k.gemma2 = true, k.tie = true, k.window = 3, k.qpas = 12;  // Gemma 2: capped scores over the cache, capped logits
   l.glm4 = true, l.nf4 = true;  // GLM-4: keys cached half rotated, in interleaved pairs
-  return {a, b, c, d, e, f, g, h, i, j, k, l};
+  m.qk_norm = true, m.hd = 16, m.yarn = true;  // yarn: the cached keys rotated at blended frequencies, scaled
+  return {a, b, c, d, e, f, g, h, i, j, k, l, m};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {
@@ -305,7 +306,7 @@ TEST(kv_cache_decode_matches_full_forward) {
     CHECK_EQ(cache->len, 7);
     std::vector<int32_t> many(10, 1);
     CHECK_THROWS(r.m->decode(*cache, many.data(), 10, last.data()), "KV cache full");
-    CHECK_THROWS(r.m->new_cache(65), "max_position_embeddings");
+    CHECK_THROWS(r.m->new_cache(r.m->config().max_position_embeddings + 1), "max_position_embeddings");  // 65; 257 with yarn
   }
 }
 

@@ -1,8 +1,7 @@
 // LlamaModel forward against the independent double-precision reference (test_model_ref.h) for the families beyond
 // Llama, Qwen and Gemma 3: Phi-3.5-mini / Phi-4-mini's RoPE, Granite's multipliers, Mistral's and Phi-3's windows,
-// SmolLM3's NoPE layers, OLMo 2's norms, Gemma 2's soft caps and GLM-4's layer; each difference shown to change the
-// logits. Their decoding is in
-// test_model.cc's decode specs, their gradients in test_model_grad.cc.
+// SmolLM3's NoPE layers, OLMo 2's norms, Gemma 2's soft caps, GLM-4's layer and yarn RoPE scaling; each difference
+// shown to change the logits. Their decoding is in test_model.cc's decode specs, their gradients in test_model_grad.cc.
 #include "harness.h"
 #include "test_model_checks.h"
 #include "test_model_util.h"
@@ -177,4 +176,24 @@ TEST(glm4_layer_matches_reference) {
   ls.targets = {"qkv_proj"};
   CHECK_THROWS(r.m->init_lora(ls, 1), "LoRA target 'qkv_proj' is a fused module of Phi-3; this model has q_proj, k_proj, "
                                       "v_proj, o_proj, gate_up_proj, down_proj");
+}
+
+// yarn (Qwen3 past 32k, and any Llama-family config that sets it): frequencies blended between themselves and a
+// quarter of themselves over the correction range, cos and sin scaled by 0.1·ln 4 + 1; on Llama's and Qwen3's
+// layers, fp32 and NF4, with an adapter. Left plain, the same weights give other logits.
+TEST(yarn_rope_scaling_matches_reference) {
+  ThreadPool pool(2);
+  for (bool qwen3 : {false, true}) {
+    TinySpec s;
+    s.yarn = true, s.qk_norm = qwen3, s.hd = qwen3 ? 16 : 8, s.nf4 = qwen3;
+    auto r = load_tiny(s, pool, 41);
+    CHECK_EQ(r.m->config().rope_scaling.type, std::string("yarn"));
+    CHECK_EQ(r.m->config().max_position_embeddings, 4 * s.max_pos);  // yarn caps nothing
+    check_logits_match(r, nullptr, 1e-4);
+    check_adapted_logits_match(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
+  }
+  TinySpec plain, scaled;
+  scaled.yarn = true;
+  auto a = load_tiny(plain, pool, 41), b = load_tiny(scaled, pool, 41);
+  CHECK(max_logit_gap(a, b) > 1e-2);
 }

@@ -124,6 +124,17 @@ TEST(lora_grads_match_reference_qwen3_qk_norm) {
   check_against_reference(r, packed_batch(37, 8), "qwen3");
 }
 
+// yarn's blended frequencies and its cos/sin scale (0.1·ln 4 + 1) are on the gradient's way back through RoPE to q's
+// and k's adapters (Qwen3 with the long-context setting).
+TEST(lora_grads_match_reference_qwen3_yarn) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.qk_norm = true, s.hd = 16, s.yarn = true;
+  auto r = load_tiny(s, pool, 25);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
+  check_against_reference(r, packed_batch(37, 8), "qwen3 yarn");
+}
+
 // Gemma 3: the gradient passes through each sublayer's output norm, the GELU gate, the q/k norms, the query scale
 // (query_pre_attn_scalar ≠ head_dim) and a 3-key window on the sliding layer, into every adapter.
 TEST(lora_grads_match_reference_gemma3) {

@@ -2,6 +2,7 @@
 // Tiny Llama-family models for the model tests: seeded random weights written as a real HF folder
 // (config.json + model.safetensors), and an independent reference forward pass in double precision with
 // straight loops (no kernels from src/kernels), used for logits, losses and finite-difference gradients.
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string>
@@ -34,6 +35,10 @@ struct TinySpec {
   // config says max_position_embeddings 4·max_pos over original_max_position_embeddings max_pos).
   int rotary = 0;
   bool longrope = false;
+  // yarn: factor 4 over original_max_position_embeddings max_pos (the config's max_position_embeddings 4·max_pos),
+  // cos and sin scaled by 0.1·ln 4 + 1; with hd 8 and θ 10⁴ pair 0 keeps its frequency, pair 1 is halfway, 2 and 3
+  // are divided by 4.
+  bool yarn = false;
   // A GraniteForCausalLM: the embedding times 3, scores times 1/hd (not hd^-0.5), each sublayer's output times 0.5
   // before its residual add, the logits divided by 4 (as transformers' GraniteModel applies the four multipliers).
   bool granite = false;
@@ -147,6 +152,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
   TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.gemma2) + int(s.phi3) + int(s.granite) + int(s.glm4) <= 1,
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3, Granite or GLM-4");
+  TF_CHECK(!s.yarn || (!s.llama3 && !s.longrope && !s.gemma), "tiny models: yarn is the only RoPE scaling, on one RoPE");
   TF_CHECK(!s.glm4 || (!s.smollm3 && !s.olmo2 && !s.window_all && !s.llama3), "tiny models: GLM-4 is its own layer");
   TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
@@ -165,7 +171,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
                     std::to_string(s.L) + ", \"num_attention_heads\": " + std::to_string(s.nh) +
                     ", \"num_key_value_heads\": " + std::to_string(s.nkv) + ", \"head_dim\": " + std::to_string(s.hd) +
-                    ", \"max_position_embeddings\": " + std::to_string(s.phi3 && s.longrope ? 4 * s.max_pos : s.max_pos) +
+                    ", \"max_position_embeddings\": " + std::to_string((s.phi3 && s.longrope) || s.yarn ? 4 * s.max_pos : s.max_pos) +
                     ", \"rms_norm_eps\": 1e-05" +
                     ", \"rope_theta\": " + std::to_string(s.theta) + ", \"tie_word_embeddings\": " +
                     (s.tie ? "true" : "false") + ", \"torch_dtype\": \"float32\", \"bos_token_id\": 1" +
@@ -173,6 +179,9 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   if (s.llama3)
     cfg += ", \"rope_scaling\": {\"rope_type\": \"llama3\", \"factor\": 8.0, \"low_freq_factor\": 1.0, "
            "\"high_freq_factor\": 4.0, \"original_max_position_embeddings\": 16}";
+  if (s.yarn)
+    cfg += ", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": " +
+           std::to_string(s.max_pos) + "}";
   if (s.phi3 && s.rotary > 0) cfg += ", \"partial_rotary_factor\": " + std::to_string(double(s.rotary) / s.hd);
   if (s.phi3 && s.longrope) {
     const int dim = s.rotary > 0 ? s.rotary : s.hd;
@@ -271,12 +280,21 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   // Phi-3: the rotated dimensions (partial rotary), longrope's short factors and its cos/sin scale.
   // GLM-4: half of each head, in interleaved pairs (2j, 2j + 1) rather than (j, j + rdim/2).
   const int rdim = s.phi3 && s.rotary > 0 ? s.rotary : s.glm4 ? s.hd / 2 : s.hd;
-  const double rscale = s.phi3 && s.longrope ? std::sqrt(1 + std::log(4.0) / std::log(double(s.max_pos))) : 1.0;
+  const double rscale = s.phi3 && s.longrope ? std::sqrt(1 + std::log(4.0) / std::log(double(s.max_pos)))
+                       : s.yarn ? 0.1 * std::log(4.0) + 1 : 1.0;
+  // yarn's correction range in pair indices: where a frequency turns 32 times, then once, over max_pos positions.
+  auto yarn_turns_at = [&](double turns) { return rdim * std::log(s.max_pos / (turns * 2 * M_PI)) / (2 * std::log(s.theta)); };
+  const double yarn_low = std::max(std::floor(yarn_turns_at(32)), 0.0);
+  const double yarn_high = std::min(std::ceil(yarn_turns_at(1)), double(rdim - 1));
   std::vector<double> inv(rdim / 2), inv_local(s.hd / 2);
   for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.local_theta, -2.0 * i / s.hd);
   for (int i = 0; i < rdim / 2; ++i) {
     double f = std::pow(s.theta, -2.0 * i / rdim);
     if (s.phi3 && s.longrope) f /= 1 + 0.25 * i;
+    if (s.yarn) {
+      const double ramp = std::clamp((i - yarn_low) / (yarn_high - yarn_low), 0.0, 1.0);
+      f = f / 4 * ramp + f * (1 - ramp);
+    }
     if (s.llama3) {  // factor 8, low 1, high 4, original 16 (see write_tiny_model)
       const double wl = 2 * M_PI / f;
       if (wl > 16.0) f /= 8;

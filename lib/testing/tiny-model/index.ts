@@ -52,6 +52,12 @@ export type TinyModelOptions = {
    */
   phi4MiniRope?: boolean;
   /**
+   * yarn RoPE scaling as Qwen documents it for Qwen2.5 / Qwen3 past their native context, scaled down: factor 4 over
+   * original_max_position_embeddings = the preset's context, max_position_embeddings 4 x that (not with Gemma or
+   * phi4MiniRope).
+   */
+  yarn?: boolean;
+  /**
    * Write a GraniteForCausalLM (Granite 3): the Llama weights, always tied, with GRANITE_MULTIPLIERS in config.json;
    * Granite's chat template (a dated default system message) and <|end_of_text|> as bos, eos and pad.
    */
@@ -195,6 +201,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
   if (opts.phi3 || glm4) fuseProjections(tensors, { qkv: Boolean(opts.phi3) });
   if (opts.phi4MiniRope && !opts.phi3) throw new Error("tiny model: phi4MiniRope is a Phi-3 option (set phi3)");
+  if (opts.yarn && (gemma || opts.phi4MiniRope)) throw new Error("tiny model: yarn is for the Llama-style models (not Gemma, not with phi4MiniRope)");
   if (!tied) tensors.push({ name: "lm_head.weight", shape: [V, H], data: randn(rng, V * H, headStd) });
 
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
@@ -221,6 +228,9 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     eos_token_id: eos,
     torch_dtype: dtypeName,
     ...(opts.phi4MiniRope ? phi4MiniRope(headDim, s.maxPositions) : {}),
+    ...(opts.yarn
+      ? { max_position_embeddings: 4 * s.maxPositions, rope_scaling: { rope_type: "yarn", factor: 4.0, original_max_position_embeddings: s.maxPositions } }
+      : {}),
     // Granite's scores are scaled by attention_multiplier instead of head_dim^-0.5 (granite-3.3-8b: 1/128 = 1/head_dim).
     ...(granite ? { ...GRANITE_MULTIPLIERS, attention_multiplier: 1 / headDim } : {}),
     ...(smollm3 ? { no_rope_layers: Array.from({ length: s.layers }, (_, l) => 1 - (l % 2)), use_sliding_window: false, sliding_window: null } : {}),

@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--yarn] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -18,6 +18,7 @@ const { values } = parseArgs({
     gemma2: { type: "boolean", default: false },
     phi3: { type: "boolean", default: false },
     "phi4-mini-rope": { type: "boolean", default: false },
+    yarn: { type: "boolean", default: false },
     granite: { type: "boolean", default: false },
     smollm3: { type: "boolean", default: false },
     olmo2: { type: "boolean", default: false },
@@ -52,6 +53,7 @@ try {
     gemma2: values.gemma2,
     phi3: values.phi3,
     phi4MiniRope: values["phi4-mini-rope"],
+    yarn: values.yarn,
     granite: values.granite,
     smollm3: values.smollm3,
     olmo2: values.olmo2,

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeTinyModel, type TinyModelOptions } from "./index";
-import { applyRope, embedScale, ReferenceModel } from "./reference";
+import { applyRope, embedScale, ReferenceModel, yarnRope } from "./reference";
 import { readSafetensors, writeSafetensors } from "./safetensors";
 
 // The Gemma 3 parts of the float64 reference that can be pinned without another implementation: the embedding
@@ -311,5 +311,33 @@ describe("ReferenceModel on GLM-4", () => {
     expect(new ReferenceModel(wide).logprobs(tokens)).toEqual(given);
     patchConfig(wide, { rope_scaling: { rope_type: "linear", factor: 2 } });
     expect(() => new ReferenceModel(wide).logprobs(tokens)).toThrow(/rope_scaling "linear" is not implemented/);
+  });
+});
+
+describe("ReferenceModel with yarn RoPE scaling", () => {
+  it("keeps the fast pairs, divides the slow ones by factor and blends between, on Qwen3-8B's heads", () => {
+    // head_dim 128, rope_theta 1e6, factor 4 over 32768 positions: the correction range is pairs 23..40.
+    const { factors, scale } = yarnRope({ factor: 4, original_max_position_embeddings: 32768 }, 128, 1e6, 40960);
+    expect(factors).toHaveLength(64);
+    for (let j = 0; j <= 23; j++) expect(factors[j]).toBe(1);
+    for (let j = 40; j < 64; j++) expect(factors[j]).toBeCloseTo(4, 12);
+    expect(1 / factors[30]!).toBeCloseTo((7 / 17) / 4 + 10 / 17, 12);  // ramp (30 − 23) / 17
+    expect(scale).toBeCloseTo(0.1 * Math.log(4) + 1, 15);
+    // original_max_position_embeddings absent: the turns are counted over max_position_embeddings.
+    expect(yarnRope({ factor: 4 }, 128, 1e6, 32768).factors).toEqual(factors);
+    expect(yarnRope({ factor: 4, attention_factor: 1.5 }, 128, 1e6, 32768).scale).toBe(1.5);
+  });
+
+  it("changes the function through its frequencies and through its attention factor", () => {
+    const dir = writeTinyModel({ dir: path.join(tmp, "yarn"), qwen3: true, yarn: true, seed: 5, dtype: "F32", shape: { headDim: 32 } }).dir;
+    const yarn = new ReferenceModel(dir).logprobs(tokens);
+    patchConfig(dir, { rope_scaling: { rope_type: "yarn", factor: 4, original_max_position_embeddings: 512, attention_factor: 1 } });
+    const unscaled = new ReferenceModel(dir).logprobs(tokens);
+    patchConfig(dir, { rope_scaling: null });
+    const plain = new ReferenceModel(dir).logprobs(tokens);
+    expect(maxDiff(yarn, unscaled)).toBeGreaterThan(1e-4);
+    expect(maxDiff(unscaled, plain)).toBeGreaterThan(1e-4);
+    patchConfig(dir, { rope_scaling: { rope_type: "dynamic", factor: 2 } });
+    expect(() => new ReferenceModel(dir).logprobs(tokens)).toThrow(/rope_scaling "dynamic" is not implemented/);
   });
 });

@@ -8,7 +8,8 @@ import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from 
 // transformers' Gemma2Model and Gemma3TextModel; for GLM-4, Glm4Model) and nothing else: the independent reference the
 // native trainer's logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA,
 // biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma's differences and Gemma 2's
-// soft caps, GLM-4's output norms and interleaved partial RoPE). Slow and plain on purpose; tiny models only.
+// soft caps, GLM-4's output norms and interleaved partial RoPE, yarn RoPE scaling). Slow and plain on purpose; tiny
+// models only.
 
 type Config = {
   architectures?: string[]; model_type?: string;
@@ -66,6 +67,35 @@ export function applyRope(head: Float64Array, pos: number, theta: number, spec: 
   return out;
 }
 
+type YarnScaling = {
+  factor?: number; original_max_position_embeddings?: number; attention_factor?: number; beta_fast?: number; beta_slow?: number;
+  truncate?: boolean; mscale?: number; mscale_all_dim?: number;
+};
+
+/**
+ * yarn as the YaRN paper and transformers' _compute_yarn_parameters define it: pair j's frequency kept below the
+ * correction range (the pair index where a frequency turns beta_fast times over the original context, rounded down)
+ * and divided by factor above it (where it turns beta_slow times, rounded up), linearly blended in between; as a
+ * RopeSpec factor, 1 / (ramp / factor + 1 − ramp). cos and sin scaled by attention_factor, by default 0.1·ln(factor)
+ * + 1 (with DeepSeek's mscale and mscale_all_dim, the ratio of that formula at each).
+ */
+export function yarnRope(s: YarnScaling, dim: number, theta: number, maxPositions: number | undefined): { factors: number[]; scale: number } {
+  const factor = s.factor!;
+  const original = s.original_max_position_embeddings || maxPositions!;
+  const turnsAt = (turns: number) => (dim * Math.log(original / (turns * 2 * Math.PI))) / (2 * Math.log(theta));
+  let low = turnsAt(s.beta_fast || 32), high = turnsAt(s.beta_slow || 1);
+  if (s.truncate ?? true) [low, high] = [Math.floor(low), Math.ceil(high)];
+  [low, high] = [Math.max(low, 0), Math.min(high, dim - 1)];
+  if (low === high) high += 0.001;
+  const factors = Array.from({ length: dim / 2 }, (_, j) => {
+    const ramp = Math.min(Math.max((j - low) / (high - low), 0), 1);
+    return 1 / (ramp / factor + 1 - ramp);
+  });
+  const mscale = (m: number) => (factor <= 1 ? 1 : 0.1 * m * Math.log(factor) + 1);
+  const scale = s.attention_factor ?? (s.mscale && s.mscale_all_dim ? mscale(s.mscale) / mscale(s.mscale_all_dim) : mscale(1));
+  return { factors, scale };
+}
+
 export class ReferenceModel {
   private readonly w = new Map<string, Mat>();
   readonly cfg: Config;
@@ -120,8 +150,8 @@ export class ReferenceModel {
    * each frequency by its short factor (up to original_max_position_embeddings, beyond which it would take the long
    * ones: the tests stay within) and scales cos and sin by sqrt(1 + ln(max / original) / ln(original)). GLM-4
    * (Glm4RotaryEmbedding): the first int(head_dim · partial_rotary_factor) values (Glm4Config: 0.5) in interleaved
-   * pairs. Other models: the whole head, no factors, scale 1; any other rope_scaling is not computed here, so it is
-   * refused.
+   * pairs. Other models: the whole head, no factors, scale 1. yarn on any of them (see yarnRope); any other rope_scaling
+   * is not computed here, so it is refused.
    */
   private ropeSpec(hd: number): RopeSpec {
     const c = this.cfg;
@@ -129,9 +159,10 @@ export class ReferenceModel {
     const dim = phi3 || this.glm4 ? Math.floor(hd * (c.partial_rotary_factor ?? (this.glm4 ? 0.5 : 1))) : hd;
     if (dim % 2 !== 0) throw new Error(`reference: RoPE on ${dim} values of a head (an odd number) is not implemented`);
     const interleaved = this.glm4;
-    const scaling = c.rope_scaling as { type?: string; rope_type?: string; short_factor?: number[]; original_max_position_embeddings?: number } | null | undefined;
+    const scaling = c.rope_scaling as (YarnScaling & { type?: string; rope_type?: string; short_factor?: number[] }) | null | undefined;
     if (scaling == null) return { dim, factors: new Array<number>(dim / 2).fill(1), scale: 1, interleaved };
     const type = scaling.rope_type ?? scaling.type;
+    if (type === "yarn") return { ...yarnRope(scaling, dim, c.rope_theta, c.max_position_embeddings), dim, interleaved };
     if (!phi3 || (type !== "longrope" && type !== "su") || !scaling.short_factor) throw new Error(`reference: rope_scaling ${JSON.stringify(type)} is not implemented`);
     const original = c.original_max_position_embeddings ?? scaling.original_max_position_embeddings ?? 4096;
     const factor = (c.max_position_embeddings ?? original) / original;

@@ -156,6 +156,16 @@ describe("writeTinyModel({ gemma2: true })", () => {
   });
 });
 
+describe("writeTinyModel({ yarn: true })", () => {
+  it("writes yarn RoPE scaling over the preset's context, the context four times as long; not on Gemma or with longrope", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "yarn"), qwen3: true, yarn: true });
+    expect(m.config).toMatchObject({ max_position_embeddings: 2048, rope_scaling: { rope_type: "yarn", factor: 4, original_max_position_embeddings: 512 } });
+    expect(writeTinyModel({ dir: path.join(tmp, "yarn-llama"), yarn: true }).config.architectures).toEqual(["LlamaForCausalLM"]);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "yarn-gemma3"), gemma3: true, yarn: true })).toThrow(/yarn is for the Llama-style models/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "yarn-phi4"), phi3: true, phi4MiniRope: true, yarn: true })).toThrow(/yarn is for the Llama-style models/);
+  });
+});
+
 describe("writeTinyModel({ glm4: true })", () => {
   it("writes a Glm4ForCausalLM config: Glm4Config's keys (biases, half of each head rotated), untied, ChatML", () => {
     const m = writeTinyModel({ dir: path.join(tmp, "glm4"), glm4: true });

@@ -372,6 +372,8 @@ int main(int argc, char** argv) {
   cases.push_back({"qwen3 q/k norms, wide heads, tied", qwen3, false, false});
   // The recompute keeps q and k after their norms and the norms' inputs: both must be the forward's own.
   cases.push_back({"qwen3 q/k norms, dropout, ckpt", qwen3, true, true});
+  // Qwen3 with yarn: blended frequencies and the attention factor on q and k, in forward, the recompute and backward.
+  cases.push_back({"qwen3 yarn, ckpt", [&] { TinySpec t = qwen3; t.yarn = true; return t; }(), false, true});
   // Gemma 3: output norms on both sublayers, GELU, a scaled embedding, q/k norms carrying the query scale
   // (query_pre_attn_scalar 48 ≠ head_dim 64), and 16-key windows with their own RoPE on layers 0 and 2 of 3.
   TinySpec gemma = base;

@@ -86,6 +86,34 @@ int default_max_positions(const std::string& arch) {
 
 namespace config_read {
 
+// yarn's fields as transformers' _compute_yarn_parameters reads them (see RopeScaling). original_max_position_embeddings
+// stays 0 when absent (null included): parse_rope puts the config's max_position_embeddings there. The attention
+// factor is computed here when not given: 0.1·ln(factor) + 1, or with DeepSeek's mscale and mscale_all_dim (both
+// non-zero) the ratio of that formula at each, 1 for a factor of 1.
+RopeScaling parse_yarn(const Json& rs, const std::string& what) {
+  RopeScaling r;
+  r.type = "yarn";
+  TF_CHECK(present(rs, "factor"), what + " (yarn) has no factor");
+  r.factor = get_double(rs, "factor", 1.0, what);
+  TF_CHECK(r.factor >= 1.0 && std::isfinite(r.factor), what + ".factor must be >= 1");
+  r.original_max_position_embeddings = get_int(rs, "original_max_position_embeddings", 0, what);
+  TF_CHECK(r.original_max_position_embeddings >= 0, what + ".original_max_position_embeddings must be positive");
+  // transformers: rope_scaling.get("beta_fast") or 32, so 0 means the default too.
+  r.beta_fast = get_double(rs, "beta_fast", 0, what);
+  r.beta_slow = get_double(rs, "beta_slow", 0, what);
+  if (r.beta_fast == 0) r.beta_fast = 32;
+  if (r.beta_slow == 0) r.beta_slow = 1;
+  TF_CHECK(r.beta_fast > 0 && r.beta_slow > 0 && std::isfinite(r.beta_fast) && std::isfinite(r.beta_slow),
+           what + ": beta_fast and beta_slow must be positive");
+  if (const Json* t = present(rs, "truncate")) r.truncate = t->as_bool(what + ".truncate");
+  auto mscale = [&](double m) { return r.factor <= 1 ? 1.0 : 0.1 * m * std::log(r.factor) + 1.0; };
+  const double ms = get_double(rs, "mscale", 0, what), ms_all = get_double(rs, "mscale_all_dim", 0, what);
+  r.attention_factor = ms != 0 && ms_all != 0 ? mscale(ms) / mscale(ms_all) : mscale(1);
+  if (present(rs, "attention_factor")) r.attention_factor = get_double(rs, "attention_factor", 0, what);
+  TF_CHECK(r.attention_factor > 0 && std::isfinite(r.attention_factor), what + ".attention_factor must be positive");
+  return r;
+}
+
 // One RoPE scaling object: transformers 4.x's "rope_scaling", or 5.x's "rope_parameters" (which also carries
 // rope_theta, read by parse_rope). `what` names it in errors. No type (5.x writes one) is the plain rotation.
 RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required, bool phi3) {
@@ -118,7 +146,8 @@ RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, b
     r.original_max_position_embeddings = get_int(rs, "original_max_position_embeddings", 0, what);
     return r;
   }
-  TF_CHECK(t == "llama3" || t == "linear", what + " type \"" + t + "\" is not supported (supported: llama3, linear, or none" +
+  if (t == "yarn") return parse_yarn(rs, what);
+  TF_CHECK(t == "llama3" || t == "linear", what + " type \"" + t + "\" is not supported (supported: llama3, linear, yarn, or none" +
                                                (phi3 ? ", longrope" : "") + ")");
   r.type = t;
   r.factor = get_double(rs, "factor", r.factor, what);
@@ -146,6 +175,12 @@ std::string describe_scaling(const RopeScaling& r) {
   std::ostringstream o;
   if (r.type == "linear") {
     o << "linear scaling (factor " << r.factor << ")";
+    return o.str();
+  }
+  if (r.type == "yarn") {
+    o << "yarn scaling (factor " << r.factor << ", original_max_position_embeddings " << r.original_max_position_embeddings
+      << ", attention_factor " << r.attention_factor << ", beta_fast " << r.beta_fast << ", beta_slow " << r.beta_slow
+      << (r.truncate ? "" : ", truncate false") << ")";
     return o.str();
   }
   o << r.type << " scaling (factor " << r.factor << ", low_freq_factor " << r.low_freq_factor << ", high_freq_factor "
@@ -186,6 +221,17 @@ void parse_rope(const Json& j, const std::string& src, ModelConfig& c) {
     c.rope_scaling = scaling;
   }
   TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
+  finish_yarn(c);
+}
+
+// yarn without original_max_position_embeddings counts the turns over max_position_embeddings, as transformers
+// does (`rope_scaling.get("original_max_position_embeddings") or config.max_position_embeddings`). The releases from
+// DeepSeek-V3's support until transformers#40320 (2025) also replaced factor by max_position_embeddings /
+// original_max_position_embeddings when rope_scaling gave the latter (transformers#38224); current ones take factor
+// as given, as vLLM and TGI do, and so does this.
+void finish_yarn(ModelConfig& c) {
+  if (c.rope_scaling.type == "yarn" && c.rope_scaling.original_max_position_embeddings == 0)
+    c.rope_scaling.original_max_position_embeddings = c.max_position_embeddings;
 }
 
 }  // namespace config_read

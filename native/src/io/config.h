@@ -13,7 +13,7 @@
 namespace tf {
 
 struct RopeScaling {
-  std::string type;  // "" (none), "llama3", "linear" (positions divided by factor) or "longrope" (Phi-3)
+  std::string type;  // "" (none), "llama3", "linear" (positions divided by factor), "yarn" or "longrope" (Phi-3)
   double factor = 1.0;
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
@@ -23,10 +23,19 @@ struct RopeScaling {
   // rotated values scaled by attention_factor (given, or sqrt(1 + ln(max / original) / ln(original))).
   std::vector<double> short_factor, long_factor;
   double attention_factor = 1.0;
+  // yarn (Qwen2.5 and Qwen3 past their native context, OLMo 3's full-attention layers, ...): each frequency kept where
+  // it turns beta_fast times or more over original_max_position_embeddings, divided by factor where it turns
+  // beta_slow times or fewer, blended linearly in the pair index between (the bounds rounded outwards unless
+  // truncate is false); the rotated values scaled by attention_factor (given, or 0.1 ln(factor) + 1, or DeepSeek's
+  // mscale ratio), as transformers' _compute_yarn_parameters. original_max_position_embeddings defaults to the
+  // config's max_position_embeddings there.
+  double beta_fast = 32, beta_slow = 1;
+  bool truncate = true;
   bool operator==(const RopeScaling& o) const {
     return type == o.type && factor == o.factor && low_freq_factor == o.low_freq_factor &&
            high_freq_factor == o.high_freq_factor && original_max_position_embeddings == o.original_max_position_embeddings &&
-           short_factor == o.short_factor && long_factor == o.long_factor && attention_factor == o.attention_factor;
+           short_factor == o.short_factor && long_factor == o.long_factor && attention_factor == o.attention_factor &&
+           beta_fast == o.beta_fast && beta_slow == o.beta_slow && truncate == o.truncate;
   }
 };
 

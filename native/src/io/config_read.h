@@ -18,6 +18,8 @@ std::string num(double x);  // a number as config.json writes it: 0.1, not 0.100
 RopeScaling parse_rope_scaling_object(const Json& rs, const std::string& what, bool type_required, bool phi3 = false);
 std::string describe_theta(double theta);
 void parse_rope(const Json& j, const std::string& src, ModelConfig& c);
+RopeScaling parse_yarn(const Json& rs, const std::string& what);
+void finish_yarn(ModelConfig& c);  // after max_position_embeddings and the RoPE are read
 
 // config_gemma.cc
 void parse_gemma(const Json& j, const std::string& src, ModelConfig& c);  // Gemma 2 and Gemma 3

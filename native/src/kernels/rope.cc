@@ -1,10 +1,35 @@
 #include "kernels/rope.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "common/error.h"
 
 namespace tf::kernels {
+
+// transformers' _compute_yarn_parameters, in its fp32 steps (see RopeScaling): pair i keeps its frequency below the
+// correction range [low, high] (in pair indices: where the frequency turns beta_fast, then beta_slow, times over the
+// original context), takes it divided by factor above, and a linear blend of the two inside.
+static std::vector<float> yarn_inv_freq(int dim, double theta, const RopeScaling& s) {
+  TF_CHECK(s.original_max_position_embeddings > 0, "yarn: original_max_position_embeddings must be positive");
+  auto correction_dim = [&](double turns) {
+    return dim * std::log(s.original_max_position_embeddings / (turns * 2 * M_PI)) / (2 * std::log(theta));
+  };
+  double low = correction_dim(s.beta_fast), high = correction_dim(s.beta_slow);
+  if (s.truncate) low = std::floor(low), high = std::ceil(high);
+  low = std::max(low, 0.0), high = std::min(high, double(dim - 1));
+  if (low == high) high += 0.001;  // as transformers, against a zero-width ramp
+  const float factor = static_cast<float>(s.factor), lo = static_cast<float>(low), width = static_cast<float>(high - low);
+  std::vector<float> inv(dim / 2);
+  for (int i = 0; i < dim / 2; ++i) {
+    const float pos_freq = std::pow(static_cast<float>(theta), static_cast<float>(2 * i) / static_cast<float>(dim));
+    const float extrapolation = 1.0f / pos_freq, interpolation = 1.0f / (factor * pos_freq);
+    const float ramp = std::min(std::max((static_cast<float>(i) - lo) / width, 0.0f), 1.0f);
+    const float keep = 1.0f - ramp;  // transformers' inv_freq_extrapolation_factor
+    inv[i] = interpolation * (1.0f - keep) + extrapolation * keep;
+  }
+  return inv;
+}
 
 std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling, int rotary_dim) {
   TF_CHECK(head_dim > 0 && head_dim % 2 == 0, "RoPE needs an even head_dim, got " + std::to_string(head_dim));
@@ -29,7 +54,8 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
     for (float& f : inv) f /= static_cast<float>(scaling.factor);  // in fp32, as transformers divides its tensor
     return inv;
   }
-  TF_CHECK(scaling.type == "llama3", "unsupported rope_scaling type '" + scaling.type + "' (supported: llama3, linear)");
+  if (scaling.type == "yarn") return yarn_inv_freq(dim, theta, scaling);
+  TF_CHECK(scaling.type == "llama3", "unsupported rope_scaling type '" + scaling.type + "' (supported: llama3, linear, yarn)");
   const double old_len = scaling.original_max_position_embeddings;
   const double low_wavelen = old_len / scaling.low_freq_factor, high_wavelen = old_len / scaling.high_freq_factor;
   for (int i = 0; i < half; ++i) {

@@ -11,12 +11,13 @@ namespace tf::kernels {
 
 // inv_freq[i] = theta^(-2i/d) in fp32 as HF computes it (d: the rotated dimensions, rotary_dim when given, else
 // head_dim; d/2 values), then rescaled by wavelength bands when rope_scaling.type == "llama3" (Llama 3.1+), divided by
-// the factor when it is "linear", or by short_factor[i] when it is "longrope" (Phi-3).
+// the factor when it is "linear", by short_factor[i] when it is "longrope" (Phi-3), or blended between themselves and
+// themselves / factor by yarn's correction range when it is "yarn".
 std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling, int rotary_dim = 0);
 
 // x [N, heads, head_dim] rotated in place by angle positions[i] * inv_freq. rotary_dim (0 = head_dim): only the first
 // rotary_dim values of each head rotate (pairs j, j + rotary_dim/2), the rest pass through (Phi-4-mini). scale: the
-// rotated values are multiplied by it (longrope's attention factor, by which transformers scales cos and sin).
+// rotated values are multiplied by it (longrope's or yarn's attention factor, by which transformers scales cos and sin).
 // interleaved: pair j is values 2j and 2j + 1 instead (GLM-4's rotate_half over x[0::2], x[1::2], its cos and sin
 // repeat_interleave'd), with the same frequency inv_freq[j].
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,

@@ -79,7 +79,7 @@ struct LlamaModel::Impl {
   std::vector<float> embed, final_norm, inv_freq;
   std::vector<float> inv_freq_local;  // the sliding layers' RoPE (Gemma 3's rope_local_base_freq); empty = inv_freq
   // The rotated dimensions of each head (head_dim, or fewer with Phi-4-mini's partial_rotary_factor), and the scale of
-  // the rotated values (longrope's attention factor; 1 otherwise).
+  // the rotated values (longrope's or yarn's attention factor; 1 otherwise).
   int rope_dim = 0;
   float rope_scale = 1.f;
   // q's RoPE scale: rope_scale, times Granite's attention_multiplier · sqrt(head_dim), which turns the attention

@@ -92,7 +92,7 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
                                     ") must be a multiple of num_key_value_heads (" + std::to_string(m->nkv) + ")");
   m->rope_dim = int(m->hd * c.partial_rotary_factor);  // transformers: int(head_dim * partial_rotary_factor)
   m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling, m->rope_dim);
-  if (c.rope_scaling.type == "longrope") m->rope_scale = float(c.rope_scaling.attention_factor);
+  if (c.rope_scaling.type == "longrope" || c.rope_scaling.type == "yarn") m->rope_scale = float(c.rope_scaling.attention_factor);
   m->q_rope_scale = m->rope_scale;
   if (c.attention_multiplier > 0) {
     // The rotated values are all of q only when every dimension rotates (Granite's RoPE always does).
