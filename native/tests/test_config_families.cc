@@ -1,7 +1,7 @@
 // config.json parsing of the families beyond Llama, Qwen and Gemma 3: Phi-3 / Phi-4 (fused projections, longrope,
-// partial rotary), Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma 2's soft caps and alternating
-// windows; their published configs (trimmed to the fields read, plus a few ignored), their config classes' defaults,
-// and what is refused by name.
+// partial rotary), Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, OLMo 3's windows and per-layer RoPE,
+// Gemma 2's soft caps and alternating windows; their published configs (trimmed to the fields read, plus a few
+// ignored), their config classes' defaults, and what is refused by name.
 #include <string>
 #include <vector>
 
@@ -239,6 +239,48 @@ TEST(config_olmo2_output_norms_and_whole_qk_norms) {
   // The other families keep their input norms and per-head q/k norms.
   const ModelConfig q = parse_model_config(minimal("", "Qwen3ForCausalLM"), "q.json");
   CHECK(q.qk_norm && !q.qk_norm_whole && q.input_norms && !q.sandwich_norms);
+}
+
+// An OLMo-3-7B-like config (Olmo3ForCausalLM): OLMo 2's layer, a 4096-key window on three layers in four, yarn
+// stretching 8192 positions eightfold, on the full-attention layers only.
+const char* const kOlmo3 = R"({
+  "architectures": ["Olmo3ForCausalLM"], "attention_bias": false, "attention_dropout": 0.0, "eos_token_id": 100257,
+  "hidden_act": "silu", "hidden_size": 4096, "intermediate_size": 11008, "max_position_embeddings": 65536,
+  "model_type": "olmo3", "num_attention_heads": 32, "num_hidden_layers": 8, "num_key_value_heads": 32,
+  "pad_token_id": 100277, "rms_norm_eps": 1e-06, "rope_theta": 500000, "sliding_window": 4096,
+  "rope_scaling": {"rope_type": "yarn", "factor": 8.0, "original_max_position_embeddings": 8192,
+                   "attention_factor": 1.2079441541679836, "beta_fast": 32, "beta_slow": 1},
+  "layer_types": ["sliding_attention", "sliding_attention", "sliding_attention", "full_attention",
+                  "sliding_attention", "sliding_attention", "sliding_attention", "full_attention"],
+  "tie_word_embeddings": false, "torch_dtype": "bfloat16", "vocab_size": 100278})";
+
+TEST(config_olmo3_windows_and_rope_scaled_on_full_layers) {
+  const ModelConfig c = parse_model_config(kOlmo3, "olmo3/config.json");
+  CHECK_EQ(c.model_type, std::string("olmo3"));
+  CHECK(c.qk_norm && c.qk_norm_whole && c.sandwich_norms && !c.input_norms);  // OLMo 2's layer
+  CHECK_EQ(c.sliding_window, 4096);
+  CHECK(c.layer_sliding == (std::vector<char>{1, 1, 1, 0, 1, 1, 1, 0}));
+  CHECK_EQ(c.max_position_embeddings, 65536);  // windows computed: the whole context trains
+  CHECK_EQ(c.rope_scaling.type, std::string("yarn"));
+  CHECK_EQ(c.rope_scaling.attention_factor, 1.2079441541679836);
+  CHECK_EQ(c.rope_local_theta, 500000.0);  // the sliding layers rotate with rope_theta, unscaled
+  // Olmo3Config's defaults: the pattern without layer_types, a 4096-key window, no scaling (one RoPE then).
+  const ModelConfig d = parse_model_config(R"({"model_type": "olmo3", "vocab_size": 100, "hidden_size": 64,
+      "intermediate_size": 128, "num_hidden_layers": 8, "num_attention_heads": 4, "max_position_embeddings": 8192})", "t.json");
+  CHECK_EQ(d.architecture, std::string("Olmo3ForCausalLM"));
+  CHECK(d.layer_sliding == (std::vector<char>{1, 1, 1, 0, 1, 1, 1, 0}));
+  CHECK_EQ(d.sliding_window, 4096);
+  CHECK_EQ(d.rms_norm_eps, 1e-5);
+  CHECK_EQ(d.rope_local_theta, 0.0);
+  // A window as long as the context still marks the sliding layers, whose RoPE stays unscaled.
+  const ModelConfig w = parse_model_config(minimal(R"("max_position_embeddings": 4096, "rope_scaling": {"rope_type": "yarn",
+      "factor": 2.0}, "layer_types": ["sliding_attention", "full_attention"])", "Olmo3ForCausalLM"), "w.json");
+  CHECK(w.layer_sliding == (std::vector<char>{1, 0}));
+  CHECK_EQ(w.rope_local_theta, 10000.0);
+  CHECK_THROWS(parse_model_config(minimal(R"("sliding_window": null)", "Olmo3ForCausalLM"), "n.json"),
+               "n.json: sliding_window is null but layer_types has sliding layers; OLMo 3 needs the window");
+  CHECK_THROWS(parse_model_config(minimal(R"("attention_dropout": 0.1)", "Olmo3ForCausalLM"), "o.json"),
+               "the published OLMo 3 checkpoints have it");
 }
 
 // gemma-2-2b-it as published (transformers 4.42): soft caps 50 (scores) and 30 (logits), a 4096-key window on every

@@ -197,3 +197,25 @@ TEST(yarn_rope_scaling_matches_reference) {
   auto a = load_tiny(plain, pool, 41), b = load_tiny(scaled, pool, 41);
   CHECK(max_logit_gap(a, b) > 1e-2);
 }
+
+// OLMo 3: OLMo 2's layer with a 4-key window on layer 0 of 2 and, with yarn, the scaling on layer 1 only (layer 0
+// rotates unscaled, as transformers' Olmo3Model and vLLM do); fp32 and NF4, with an adapter. The window and yarn each
+// change the logits, so the reference would catch either left out (and yarn applied to layer 0 too).
+TEST(olmo3_windows_and_full_layer_yarn_match_reference) {
+  ThreadPool pool(2);
+  for (bool yarn : {false, true}) {
+    TinySpec s;
+    s.olmo2 = s.olmo3 = true, s.yarn = yarn, s.nf4 = yarn;
+    auto r = load_tiny(s, pool, 43);
+    CHECK_EQ(r.m->config().model_type, std::string("olmo3"));
+    CHECK(r.m->config().layer_sliding == (std::vector<char>{1, 0}));
+    CHECK_EQ(r.m->config().rope_local_theta, yarn ? s.theta : 0.0);
+    check_logits_match(r, nullptr, 1e-4);
+    check_adapted_logits_match(r, kAllProjections);
+  }
+  TinySpec olmo2, olmo3, olmo3_yarn;
+  olmo2.olmo2 = olmo3.olmo2 = olmo3.olmo3 = olmo3_yarn.olmo2 = olmo3_yarn.olmo3 = olmo3_yarn.yarn = true;
+  auto a = load_tiny(olmo2, pool, 43), b = load_tiny(olmo3, pool, 43), c = load_tiny(olmo3_yarn, pool, 43);
+  CHECK(max_logit_gap(a, b) > 1e-2);
+  CHECK(max_logit_gap(b, c) > 1e-2);
+}

@@ -124,6 +124,16 @@ TEST(lora_grads_match_reference_qwen3_qk_norm) {
   check_against_reference(r, packed_batch(37, 8), "qwen3");
 }
 
+// OLMo 3: the window on layer 0, its unscaled RoPE there and yarn's on layer 1, on the gradient's way to every adapter.
+TEST(lora_grads_match_reference_olmo3_yarn) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.olmo2 = s.olmo3 = s.yarn = true;
+  auto r = load_tiny(s, pool, 26);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
+  check_against_reference(r, packed_batch(37, 8), "olmo3 yarn");
+}
+
 // yarn's blended frequencies and its cos/sin scale (0.1·ln 4 + 1) are on the gradient's way back through RoPE to q's
 // and k's adapters (Qwen3 with the long-context setting).
 TEST(lora_grads_match_reference_qwen3_yarn) {

@@ -50,6 +50,10 @@ struct TinySpec {
   // An Olmo2ForCausalLM: no input norms; post_attention_layernorm and post_feedforward_layernorm normalize each
   // sublayer's output before its residual add; q_norm [nh·hd] and k_norm [nkv·hd] normalize all of q and of k.
   bool olmo2 = false;
+  // With olmo2: an Olmo3ForCausalLM, OLMo 2's layer with a window of `window` keys on the layers the pattern marks (as
+  // Gemma 3's; listed in layer_types) and, with yarn, its scaling on the full-attention layers only: the sliding ones
+  // rotate with rope_theta, unscaled.
+  bool olmo3 = false;
   // A Glm4ForCausalLM: q/k/v biases, mlp.gate_up_proj fused, post_self_attn_layernorm and post_mlp_layernorm after
   // each sublayer (plain weights), and RoPE on half of each head (partial_rotary_factor 0.5) in interleaved pairs.
   bool glm4 = false;
@@ -153,6 +157,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.gemma2) + int(s.phi3) + int(s.granite) + int(s.glm4) <= 1,
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3, Granite or GLM-4");
   TF_CHECK(!s.yarn || (!s.llama3 && !s.longrope && !s.gemma), "tiny models: yarn is the only RoPE scaling, on one RoPE");
+  TF_CHECK(!s.olmo3 || s.olmo2, "tiny models: OLMo 3 is OLMo 2's layer (set olmo2 too)");
   TF_CHECK(!s.glm4 || (!s.smollm3 && !s.olmo2 && !s.window_all && !s.llama3), "tiny models: GLM-4 is its own layer");
   TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
@@ -163,9 +168,9 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
                    : s.gemma2 ? "Gemma2ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
                    : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM"
-                   : s.olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM";
+                   : s.olmo3 ? "Olmo3ForCausalLM" : s.olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM";
   const char* type = s.glm4 ? "glm4" : s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.gemma2 ? "gemma2" : s.phi3 ? "phi3"
-                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo2 ? "olmo2" : "llama";
+                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo3 ? "olmo3" : s.olmo2 ? "olmo2" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -202,6 +207,11 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            ", \"attn_logit_softcapping\": " + std::to_string(s.attn_cap) +
            ", \"final_logit_softcapping\": " + std::to_string(s.logit_cap);
   if (s.window_all) cfg += ", \"sliding_window\": " + std::to_string(s.window_all);
+  if (s.olmo3) {
+    std::string kinds;
+    for (int l = 0; l < s.L; ++l) kinds += std::string(l ? ", " : "") + ((l + 1) % s.pattern ? "\"sliding_attention\"" : "\"full_attention\"");
+    cfg += ", \"sliding_window\": " + std::to_string(s.window) + ", \"layer_types\": [" + kinds + "]";
+  }
   if (s.glm4) cfg += ", \"attention_bias\": true, \"partial_rotary_factor\": 0.5, \"attention_dropout\": 0.0";
   if (s.smollm3) {
     std::string flags;
@@ -287,7 +297,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   const double yarn_low = std::max(std::floor(yarn_turns_at(32)), 0.0);
   const double yarn_high = std::min(std::ceil(yarn_turns_at(1)), double(rdim - 1));
   std::vector<double> inv(rdim / 2), inv_local(s.hd / 2);
-  for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.local_theta, -2.0 * i / s.hd);
+  // The sliding layers' own RoPE: Gemma's base, or OLMo 3's rope_theta without its scaling.
+  for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.olmo3 ? s.theta : s.local_theta, -2.0 * i / s.hd);
   for (int i = 0; i < rdim / 2; ++i) {
     double f = std::pow(s.theta, -2.0 * i / rdim);
     if (s.phi3 && s.longrope) f /= 1 + 0.25 * i;
@@ -305,9 +316,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
     }
     inv[i] = f;
   }
-  // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern (Gemma2Config: 2).
-  auto sliding = [&](int l) { return (gemma_layer && (l + 1) % s.pattern != 0) || s.window_all > 0; };
-  const int window = gemma_layer ? s.window : s.window_all;
+  // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern (Gemma2Config: 2; the
+  // tiny OLMo 3's layer_types likewise).
+  auto sliding = [&](int l) { return ((gemma_layer || s.olmo3) && (l + 1) % s.pattern != 0) || s.window_all > 0; };
+  const int window = gemma_layer || s.olmo3 ? s.window : s.window_all;
   auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos, bool local) {
     const std::vector<double>& inv_l = local ? inv_local : inv;
     const int h2 = local ? s.hd / 2 : rdim / 2;  // Phi3's apply_rotary_pos_emb: q[..., :rdim] rotated, the rest kept
@@ -315,7 +327,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       for (int h = 0; h < heads; ++h) {
         double* v = &x[(size_t(i) * heads + h) * s.hd];
         for (int j = 0; j < h2; ++j) {
-          const double c = rscale * std::cos(pos[i] * inv_l[j]), sn = rscale * std::sin(pos[i] * inv_l[j]);
+          const double sc = local ? 1.0 : rscale;  // the own RoPE of sliding layers is never scaled
+          const double c = sc * std::cos(pos[i] * inv_l[j]), sn = sc * std::sin(pos[i] * inv_l[j]);
           double& a = s.glm4 ? v[2 * j] : v[j];
           double& b = s.glm4 ? v[2 * j + 1] : v[j + h2];
           const double a0 = a, b0 = b;
@@ -365,8 +378,9 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         k = norm_rows(k, n, kvd, W(p + ".self_attn.k_norm.weight"));
       }
       if (!(s.smollm3 && l % 2 == 1)) {  // SmolLM3Attention: no RoPE where no_rope_layers says 0
-        rope(q, n, s.nh, pos, s.gemma && sliding(l));  // Gemma's sliding layers have their own RoPE base
-        rope(k, n, s.nkv, pos, s.gemma && sliding(l));
+        // Gemma 3's and OLMo 3's sliding layers have their own RoPE, unscaled.
+        rope(q, n, s.nh, pos, (s.gemma || s.olmo3) && sliding(l));
+        rope(k, n, s.nkv, pos, (s.gemma || s.olmo3) && sliding(l));
       }
       const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(gemma_layer && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);

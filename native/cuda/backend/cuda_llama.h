@@ -153,7 +153,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
                       const LayerSlots& a);
   // Gemma 3's per-layer choices, as the host model makes them: the RoPE table, the first visible keys (the batch's
   // segment starts, or on a sliding layer those narrowed to the window), and the window for decoding (0 = none).
-  const float* rope_freqs(int l) const { return hm_.sliding(l) && inv_freq_local_ ? inv_freq_local_ : inv_freq_; }
+  const float* rope_freqs(int l) const { return hm_.local_rope(l) ? inv_freq_local_ : inv_freq_; }
   const int32_t* attention_starts(int l) const {
     return buf<int32_t>(hm_.sliding(l) ? plan_.window_start : plan_.seg_start);
   }
@@ -197,7 +197,7 @@ class CudaLlama final : public TrainableModel, public Decoder {
   const bf16* lm_head_ = nullptr;  // == embed_ when tied
   const bf16* final_norm_ = nullptr;
   const float* inv_freq_ = nullptr;
-  const float* inv_freq_local_ = nullptr;  // Gemma 3's sliding layers (null: inv_freq_ everywhere)
+  const float* inv_freq_local_ = nullptr;  // the sliding layers' own RoPE, Gemma 3's and OLMo 3's (null: inv_freq_ everywhere)
   int64_t weight_bytes_ = 0;
 
   // LoRA

@@ -185,8 +185,8 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / kw, kw, eps, stream_);
     }
     if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
-      rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale, hm_.cfg.rope_interleaved);
-      rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale, hm_.cfg.rope_interleaved);
+      rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved);
+      rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved);
     }
     mark(StepPhase::Elementwise);
   }
@@ -284,8 +284,8 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
                      attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
   if (hm_.rotates(l)) {
-    rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale, hm_.cfg.rope_interleaved);
-    rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.rope_scale, hm_.cfg.rope_interleaved);
+    rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved);
+    rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved);
   }
   if (ly.q_norm) {
     // In place: each row's dot product is taken before any of it is written (rmsnorm.cu).

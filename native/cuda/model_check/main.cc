@@ -416,6 +416,9 @@ int main(int argc, char** argv) {
   olmo2.olmo2 = true;
   cases.push_back({"olmo2 output norms, whole q/k norms", olmo2, false, false});
   cases.push_back({"olmo2 nf4, dropout, ckpt", [&] { TinySpec t = olmo2; t.nf4 = t.double_quant = true; return t; }(), true, true});
+  // OLMo 3: a 12-key window on layers 0 and 1 of 3 with their own unscaled RoPE, yarn on layer 2.
+  cases.push_back({"olmo3 windows, full-layer yarn, ckpt",
+                   [&] { TinySpec t = olmo2; t.olmo3 = t.yarn = true, t.window = 12, t.pattern = 3; return t; }(), false, true});
   // GLM-4: q/k/v biases, gate_up_proj fused alone, output norms after each sublayer, half of each head rotated in
   // interleaved pairs; the recompute rebuilds the output norms' inputs.
   TinySpec glm4 = base;

@@ -28,7 +28,7 @@ namespace tf {
 
 const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM",
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
-                                               "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Gemma2ForCausalLM",
+                                               "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Olmo3ForCausalLM", "Gemma2ForCausalLM",
                                                "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
                                                nullptr};
 
@@ -254,7 +254,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     c.architecture = m == "llama" ? "LlamaForCausalLM" : m == "mistral" ? "MistralForCausalLM"
                    : m == "qwen2" ? "Qwen2ForCausalLM" : m == "qwen3" ? "Qwen3ForCausalLM"
                    : m == "phi3" ? "Phi3ForCausalLM" : m == "granite" ? "GraniteForCausalLM"
-                   : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM"
+                   : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM" : m == "olmo3" ? "Olmo3ForCausalLM"
                    : m == "gemma2" ? "Gemma2ForCausalLM" : m == "gemma3_text" ? "Gemma3ForCausalLM"
                    : m == "gemma3" ? "Gemma3ForConditionalGeneration" : m == "glm4" ? "Glm4ForCausalLM"
                    : "model_type " + m;
@@ -269,11 +269,12 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool phi3 = c.architecture == "Phi3ForCausalLM";
   const bool granite = c.architecture == "GraniteForCausalLM";
   const bool smollm3 = c.architecture == "SmolLM3ForCausalLM";
-  const bool olmo2 = c.architecture == "Olmo2ForCausalLM";
+  const bool olmo3 = c.architecture == "Olmo3ForCausalLM";
+  const bool olmo2 = olmo3 || c.architecture == "Olmo2ForCausalLM";  // OLMo 3 is OLMo 2's layer with windows
   const bool glm4 = c.architecture == "Glm4ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
                : qwen3 ? "qwen3" : gemma2 ? "gemma2" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
-               : smollm3 ? "smollm3" : olmo2 ? "olmo2" : glm4 ? "glm4" : "qwen2";
+               : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : "qwen2";
   c.fused = {phi3, phi3};
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE; OLMo 2 all of q and of k, and each
   // sublayer's output instead of its input.
@@ -328,7 +329,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
   if (smollm3) parse_smollm3(j, source, c);  // before the windows: its sliding layers default to the NoPE ones
-  if (olmo2) refuse_dropout(j, source, "attention_dropout", "OLMo 2");
+  if (olmo2) refuse_dropout(j, source, "attention_dropout", olmo3 ? "OLMo 3" : "OLMo 2");
   if (!gemma) parse_windows(j, source, c);
   // Olmo2Config's default is 1e-5, Glm4Config's 1.5625e-07.
   c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 ? 1e-5 : glm4 ? 1.5625e-07 : 1e-6, source);
@@ -341,6 +342,8 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
     if (phi3) parse_phi3_rope(j, source, c);
     if (granite) parse_granite(j, source, c);
     if (glm4) parse_glm4(j, source, c);
+    // OLMo 3 scales RoPE (yarn) on its full-attention layers only: the sliding ones rotate with rope_theta unscaled.
+    if (olmo3 && !c.rope_scaling.type.empty() && !c.layer_sliding.empty()) c.rope_local_theta = c.rope_theta;
   }
 
   c.tie_word_embeddings = gemma || smollm3;  // the Gemma configs and SmolLM3Config tie by default, the others do not

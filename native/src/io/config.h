@@ -3,7 +3,8 @@
 // SmolLM2 is Llama with tied embeddings; Phi3ForCausalLM, Phi-3 and Phi-4, is Llama with fused projections;
 // GraniteForCausalLM, IBM's Granite 3, is Llama with four scalar multipliers; SmolLM3ForCausalLM is Llama with RoPE
 // left out on every fourth layer; Olmo2ForCausalLM, AI2's OLMo 2, normalizes each sublayer's output instead of its
-// input, and q and k across all heads), Gemma 2 (Gemma2ForCausalLM) and Gemma 3's text model (Gemma3ForCausalLM, or
+// input, and q and k across all heads; Olmo3ForCausalLM, OLMo 3, is OLMo 2 with three sliding-window layers in four
+// and its RoPE scaling on the full-attention layers only), Gemma 2 (Gemma2ForCausalLM) and Gemma 3's text model (Gemma3ForCausalLM, or
 // the decoder of Gemma3ForConditionalGeneration), which are the same decoder with the differences listed in
 // ModelConfig's Gemma fields; Glm4ForCausalLM (GLM-4-0414) is Llama with output norms after each sublayer, a fused
 // gate_up_proj and interleaved partial RoPE. Anything else fails with the list of supported architectures.
@@ -49,7 +50,7 @@ struct Fusion {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "gemma2" | "gemma3_text" | "glm4"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -101,7 +102,8 @@ struct ModelConfig {
   // max_position_embeddings instead, below which it changes nothing.
   int sliding_window = 0;
   std::vector<char> layer_sliding;  // per layer; empty = none
-  double rope_local_theta = 0;      // the sliding layers' RoPE base, without scaling (0 = rope_theta, scaled)
+  double rope_local_theta = 0;      // the sliding layers' RoPE base, without scaling (0 = rope_theta, scaled):
+                                    // Gemma 3's rope_local_base_freq, OLMo 3's rope_theta when it scales RoPE
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;  // eos_token_id may be an int or a list
   std::string torch_dtype;         // "bfloat16" | "float16" | "float32" | ""

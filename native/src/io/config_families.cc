@@ -82,8 +82,8 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
 // included: transformers' sliding mask, i - j < sliding_window), as transformers' current models apply it:
 // Mistral and Phi-3 window every layer whenever sliding_window is set (MistralConfig's is 4096 when the key is
 // absent; Phi-3-mini-4k's 2047 under 4096 positions); Qwen2 and Qwen3 only with use_sliding_window, on layers from
-// max_window_layers (28 by default) on; SmolLM3 only with use_sliding_window, on its NoPE layers; transformers 5.x
-// lists each layer's kind in layer_types, which decides then.
+// max_window_layers (28 by default) on; SmolLM3 only with use_sliding_window, on its NoPE layers; OLMo 3 on three
+// layers in four (4096 keys by default); transformers 5.x lists each layer's kind in layer_types, which decides then.
 // A window as long as the context changes nothing and is dropped. Another architecture whose layer_types name a
 // sliding layer (transformers' Llama and Granite ignore them; Qwen2Config drops the window without
 // use_sliding_window) keeps the window as its longest sequence instead, where every reading agrees.
@@ -91,6 +91,7 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   const std::string& arch = c.architecture;
   const bool qwen = arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM";
   const bool smollm3 = arch == "SmolLM3ForCausalLM";
+  const bool olmo3 = arch == "Olmo3ForCausalLM";
   const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM";
   std::vector<char> sliding;
   if (const Json* lt = present(j, "layer_types")) {
@@ -110,6 +111,8 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
                              j.at("use_sliding_window").as_bool(src + ": use_sliding_window");
   if (sliding.empty()) {
     if (always) sliding.assign(c.num_hidden_layers, 1);
+    if (olmo3)  // Olmo3Config: three sliding layers, then a full one
+      for (int i = 0; i < c.num_hidden_layers; ++i) sliding.push_back((i + 1) % 4 != 0);
     if (gated_windows && qwen) {
       const int first = get_int(j, "max_window_layers", 28, src);
       for (int i = 0; i < c.num_hidden_layers; ++i) sliding.push_back(i >= first);
@@ -120,13 +123,18 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   bool any = false;
   for (char x : sliding) any |= x;
   if (!any) return;
-  // MistralConfig's default window is 4096 when the key is absent; null means no window.
-  const int default_window = arch == "MistralForCausalLM" && !j.has("sliding_window") ? 4096 : 0;
+  // MistralConfig's and Olmo3Config's default window is 4096 when the key is absent; null means no window.
+  const int default_window = (arch == "MistralForCausalLM" || olmo3) && !j.has("sliding_window") ? 4096 : 0;
+  // An OLMo 3 without a window would still tell its sliding layers' RoPE apart (vLLM by the window, transformers by
+  // layer_types): refused rather than guessed.
+  TF_CHECK(!olmo3 || present(j, "sliding_window") || default_window,
+           src + ": sliding_window is null but layer_types has sliding layers; OLMo 3 needs the window");
   if (!present(j, "sliding_window") && !default_window) return;
   const int w = get_int(j, "sliding_window", default_window, src);
   TF_CHECK(w > 0, src + ": sliding_window must be positive");
-  if (w >= c.max_position_embeddings) return;
-  if (!always && !gated_windows) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
+  // A window as long as the context changes nothing; OLMo 3 keeps its sliding layers anyway, whose RoPE is unscaled.
+  if (w >= c.max_position_embeddings && !olmo3) return;
+  if (!always && !gated_windows && !olmo3) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
     c.max_position_embeddings = w;
     return;
   }

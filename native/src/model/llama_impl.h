@@ -77,7 +77,9 @@ struct LlamaModel::Impl {
   ThreadPool* pool = nullptr;
   int H = 0, I = 0, V = 0, L = 0, nh = 0, nkv = 0, hd = 0;
   std::vector<float> embed, final_norm, inv_freq;
-  std::vector<float> inv_freq_local;  // the sliding layers' RoPE (Gemma 3's rope_local_base_freq); empty = inv_freq
+  // The sliding layers' own RoPE, never scaled (Gemma 3's rope_local_base_freq; OLMo 3's rope_theta without its
+  // yarn); empty = inv_freq.
+  std::vector<float> inv_freq_local;
   // The rotated dimensions of each head (head_dim, or fewer with Phi-4-mini's partial_rotary_factor), and the scale of
   // the rotated values (longrope's or yarn's attention factor; 1 otherwise).
   int rope_dim = 0;
@@ -85,6 +87,8 @@ struct LlamaModel::Impl {
   // q's RoPE scale: rope_scale, times Granite's attention_multiplier · sqrt(head_dim), which turns the attention
   // kernels' head_dim^-0.5 into the multiplier (RoPE is linear and rotates every dimension there).
   float q_rope_scale = 1.f;
+  // q's RoPE scale on the sliding layers with their own RoPE: Granite's and Gemma 2's factors only (k's is 1 there).
+  float q_rope_scale_local = 1.f;
   float embed_scale = 1.f;     // Gemma 3: sqrt(hidden_size) in the weights' dtype; Granite: embedding_multiplier
   float residual_scale = 1.f;  // Granite: each sublayer's output times residual_multiplier before its residual add
   // Gemma 2's soft caps of the scaled scores and of the logits (0 = none).
@@ -134,7 +138,11 @@ struct LlamaModel::Impl {
   bool sliding(int l) const { return !cfg.layer_sliding.empty() && cfg.layer_sliding[l]; }
   // SmolLM3's NoPE layers attend without rotating q and k (everything else is Llama's).
   bool rotates(int l) const { return cfg.layer_rope.empty() || cfg.layer_rope[l]; }
-  const float* rope_freqs(int l) const { return sliding(l) && !inv_freq_local.empty() ? inv_freq_local.data() : inv_freq.data(); }
+  // Layer l's RoPE: the sliding layers' own (inv_freq_local, unscaled) where there is one, else the model's.
+  bool local_rope(int l) const { return sliding(l) && !inv_freq_local.empty(); }
+  const float* rope_freqs(int l) const { return local_rope(l) ? inv_freq_local.data() : inv_freq.data(); }
+  float q_rope_scale_of(int l) const { return local_rope(l) ? q_rope_scale_local : q_rope_scale; }
+  float k_rope_scale_of(int l) const { return local_rope(l) ? 1.f : rope_scale; }
   // First visible key of each query on layer l: the batch's segment starts, narrowed on a sliding layer to the
   // window (filled by window_starts when the batch is prepared).
   const int32_t* attention_starts(int l, const int32_t* seg_start) const {

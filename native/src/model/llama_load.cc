@@ -93,13 +93,14 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   m->rope_dim = int(m->hd * c.partial_rotary_factor);  // transformers: int(head_dim * partial_rotary_factor)
   m->inv_freq = kernels::rope_inv_freq(m->hd, c.rope_theta, c.rope_scaling, m->rope_dim);
   if (c.rope_scaling.type == "longrope" || c.rope_scaling.type == "yarn") m->rope_scale = float(c.rope_scaling.attention_factor);
-  m->q_rope_scale = m->rope_scale;
+  // q's own factors (Granite's, Gemma 2's below) on top of the RoPE's scale; the sliding layers' own RoPE has none.
+  float q_factors = 1.f;
   if (c.attention_multiplier > 0) {
     // The rotated values are all of q only when every dimension rotates (Granite's RoPE always does).
     TF_CHECK(m->rope_dim == m->hd, dir + "/config.json: attention_multiplier with a partial rotary factor is not supported");
-    m->q_rope_scale *= static_cast<float>(c.attention_multiplier * std::sqrt(double(m->hd)));
+    q_factors *= static_cast<float>(c.attention_multiplier * std::sqrt(double(m->hd)));
   }
-  if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{});
+  if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{}, m->rope_dim);
   if (c.embed_scaled) m->embed_scale = embedding_scale(c);
   if (c.embedding_multiplier != 1.0) m->embed_scale = static_cast<float>(c.embedding_multiplier);
   m->residual_scale = static_cast<float>(c.residual_multiplier);
@@ -115,9 +116,11 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
       q_scale = ratio;
     } else {
       TF_CHECK(m->rope_dim == m->hd, dir + "/config.json: query_pre_attn_scalar with a partial rotary factor is not supported");
-      m->q_rope_scale *= ratio;
+      q_factors *= ratio;
     }
   }
+  m->q_rope_scale = m->rope_scale * q_factors;
+  m->q_rope_scale_local = q_factors;
 
   WeightStore ws(dir);
   const int64_t H = m->H, I = m->I, V = m->V, qd = int64_t(m->nh) * m->hd, kvd = int64_t(m->nkv) * m->hd;
