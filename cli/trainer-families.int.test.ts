@@ -193,6 +193,13 @@ describe("tuneforge train / generate / merge on other model families", () => {
       .toEqual({ rope_type: "yarn", factor: 4, original_max_position_embeddings: 512 });
   }, 180_000);
 
+  // OLMo 3 with yarn: OLMo 2's layer, a window on its sliding layer, whose RoPE stays unscaled while the full layer's
+  // takes yarn's, in training, KV-cache generation and the merge.
+  it("learns the task on an OLMo 3 with yarn, answers and merges", async () => {
+    const olmo3 = writeTinyModel({ dir: path.join(tmp, "olmo3"), seed: 5, olmo3: true, yarn: true }).dir;
+    await expectLearnsAnswersAndMerges(olmo3, "olmo3", 40);  // 40 epochs, as OLMo 2's (its output norms)
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {

@@ -59,6 +59,8 @@ describe("native forward = independent reference", () => {
     // Qwen3 with yarn (factor 4 over the preset's 512 positions): pairs 0-1 kept, 2-7 blended, 8-15 divided by 4,
     // cos and sin scaled by 0.1·ln 4 + 1.
     ["qwen3 yarn RoPE scaling, GQA", { qwen3: true, yarn: true, gqa: true, shape: { headDim: 32 } }],
+    // OLMo 3: OLMo 2's layer, a 5-key window on layer 0 (its RoPE unscaled), yarn on layer 1 only.
+    ["olmo3 window, full-layer yarn, GQA", { olmo3: true, yarn: true, gqa: true, slidingWindow: 5 }],
     // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],

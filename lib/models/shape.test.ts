@@ -107,6 +107,13 @@ describe("shapeFromConfig", () => {
     // OLMo-2-1124-7B's 7,298,617,344.
     expect(shapeParameters(s)).toBe(7_298_617_344);
     expect(shapeFromConfig({ ...olmo2, architectures: undefined, model_type: "olmo2" })!.inputNorms).toBe(false);
+    // OLMo 3 is OLMo 2's layer (its windows add no weights), by architecture or model_type; its windows are computed,
+    // so the whole context trains.
+    const olmo3 = { ...olmo2, architectures: ["Olmo3ForCausalLM"], vocab_size: 100278, max_position_embeddings: 65536, sliding_window: 4096 };
+    expect(shapeFromConfig(olmo3)).toEqual({ ...s, vocabSize: 100278 });
+    expect(shapeFromConfig({ ...olmo3, architectures: undefined, model_type: "olmo3" })!.qkNormWhole).toBe(true);
+    expect(trainingContext({ ...olmo3, layer_types: ["sliding_attention", "full_attention"] })).toBe(65536);
+    expect(trainingContext({ ...olmo3, architectures: undefined, model_type: "olmo3", layer_types: ["sliding_attention"] })).toBe(65536);
   });
 
   it("reads Qwen3's q/k norms and its own head_dim", () => {

@@ -20,8 +20,8 @@ const isGemma3 = (config: Record<string, unknown>) => isArch(config, "Gemma3ForC
 const isGemma2 = (config: Record<string, unknown>) => isArch(config, "Gemma2ForCausalLM", "gemma2");
 /** Phi-3 and Phi-4: q, k, v in one qkv_proj and gate, up in one gate_up_proj (the same weights, stacked). */
 const isPhi3 = (config: Record<string, unknown>) => isArch(config, "Phi3ForCausalLM", "phi3");
-/** OLMo 2: output norms in place of input norms, q and k normalized whole. */
-const isOlmo2 = (config: Record<string, unknown>) => isArch(config, "Olmo2ForCausalLM", "olmo2");
+/** OLMo 2, and OLMo 3 (OLMo 2's layer with sliding windows): output norms in place of input norms, q and k normalized whole. */
+const isOlmo2 = (config: Record<string, unknown>) => isArch(config, "Olmo2ForCausalLM", "olmo2") || isArch(config, "Olmo3ForCausalLM", "olmo3");
 /**
  * GLM-4 (GLM-4-9B-0414, GLM-4-32B-0414): output norms after both sublayers beside the input norms (plain weights, not
  * Gemma's 1 + w), gate and up in one gate_up_proj (q, k, v stay apart), head_dim 128 and untied by default.
@@ -158,13 +158,14 @@ const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
   qwen3: "Qwen3ForCausalLM",
   smollm3: "SmolLM3ForCausalLM",
   gemma2: "Gemma2ForCausalLM",
+  olmo3: "Olmo3ForCausalLM",
   gemma3_text: "Gemma3ForCausalLM",
 };
 
 /**
  * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
  * capped by longrope's original context (Phi-3.5-mini, Phi-4-mini: the short factors' range). Sliding windows are
- * computed as windows where transformers applies them (Mistral's and Phi-3's, Qwen2's, Qwen3's and SmolLM3's with
+ * computed as windows where transformers applies them (Mistral's, Phi-3's and OLMo 3's, Qwen2's, Qwen3's and SmolLM3's with
  * use_sliding_window, Gemma 2's and Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
  * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
  * max_position_embeddings is not given.
@@ -176,7 +177,8 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   const arch = typeof first === "string" ? first : (WINDOWED_ARCH_OF_MODEL_TYPE[String(config.model_type)] ?? "");
   if (arch.startsWith("Gemma3") || arch === "Gemma2ForCausalLM") return max;
   const gated = arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM" || arch === "SmolLM3ForCausalLM";  // with use_sliding_window
-  const computesWindows = arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || (gated && config.use_sliding_window === true);
+  const computesWindows =
+    arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || arch === "Olmo3ForCausalLM" || (gated && config.use_sliding_window === true);
   const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");
   let limit = max;
   if (slidingLayer && !computesWindows) {

@@ -23,7 +23,8 @@ import numpy as np
 # layer (GraniteForCausalLM: Llama's layer, 32 heads of 64 on 8 kv heads, with Granite's multipliers) in 4 of its 40
 # layers, tied, with its odd vocabulary (49155). "smollm3" is SmolLM3-3B's layer (16 heads of 128 on 4 kv heads) in 4
 # of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary. "olmo2" is OLMo-2-1124-7B's layer
-# (Olmo2ForCausalLM: output norms in place of input norms, q and k normalized whole) in 2 of its 32 layers.
+# (Olmo2ForCausalLM: output norms in place of input norms, q and k normalized whole) in 2 of its 32 layers; "olmo3"
+# OLMo-3-7B's (the same layer) in 2 layers, a sliding one (its window cut to 128) and a full one.
 # "gemma2" is gemma-2-2b's layer (Gemma2ForCausalLM: 8 heads of 256 on 4 kv heads, sandwich norms, no q/k norms) in 4
 # of its 26 layers, alternating sliding (window cut to 128) and full attention, with its vocabulary and its soft caps
 # cut from 50 and 30 to 2 and 1, so that they bend the random model's scores and logits (about 1 in size).
@@ -86,6 +87,13 @@ SHAPES = {
     "glm4": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=2, head_dim=128,
                  intermediate_size=13696, vocab_size=151552, tie_word_embeddings=False, rope_theta=10000.0,
                  max_position_embeddings=32768, partial_rotary_factor=0.5),
+    # OLMo-3-7B's layer (Olmo3ForCausalLM: OLMo 2's, 32 heads of 128) in 2 layers, the first sliding over a window cut
+    # from 4096 to 128 keys so that step 3's 256-token rows cross it, the second full. No RoPE scaling: transformers
+    # 4.57's Olmo3Model (and vLLM) scale the full layers only, while the newest transformers source read here computes
+    # one RoPE for every layer, so a yarn row would test which transformers the machine has.
+    "olmo3": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=32,
+                  intermediate_size=11008, vocab_size=100278, tie_word_embeddings=False, rope_theta=500000.0,
+                  max_position_embeddings=65536, sliding_window=128, layer_types=["sliding_attention", "full_attention"]),
     # "qwen3" with yarn RoPE scaling (factor 8, cos and sin scaled by 0.1 ln 8 + 1) over a native context cut to 4096
     # positions, so that the blended pairs (13 to 31 of 64) turn visibly within step 3's 256 tokens. No
     # original_max_position_embeddings: transformers releases disagree on what factor means when it is given
@@ -109,6 +117,8 @@ GRANITE_SHAPES = ("granite",)
 SMOLLM3_SHAPES = ("smollm3",)
 # The shapes written as Olmo2ForCausalLM (transformers >= MIN_TRANSFORMERS_OLMO2).
 OLMO2_SHAPES = ("olmo2",)
+# The shapes written as Olmo3ForCausalLM (transformers >= MIN_TRANSFORMERS_OLMO3).
+OLMO3_SHAPES = ("olmo3",)
 # The shapes written as MistralForCausalLM (its sliding window on every layer).
 MISTRAL_SHAPES = ("mistral",)
 # The shapes written as Glm4ForCausalLM (transformers >= MIN_TRANSFORMERS_GLM4).
@@ -148,6 +158,8 @@ MIN_TRANSFORMERS_SMOLLM3 = (4, 53)
 MIN_TRANSFORMERS_OLMO2 = (4, 47)
 # The first transformers with Glm4ForCausalLM: 4.51.3 exactly (4.51.0-4.51.2 lack it and fail at import, saying so).
 MIN_TRANSFORMERS_GLM4 = (4, 51)
+# The first transformers with Olmo3ForCausalLM (added to main on 2025-09-16).
+MIN_TRANSFORMERS_OLMO3 = (4, 57)
 
 
 def version_tuple(text):
@@ -184,6 +196,7 @@ def model_class_names(cfg, transformers_version, script):
              "GraniteForCausalLM": ("GraniteConfig", MIN_TRANSFORMERS_GRANITE),
              "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3),
              "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2),
+             "Olmo3ForCausalLM": ("Olmo3Config", MIN_TRANSFORMERS_OLMO3),
              "Glm4ForCausalLM": ("Glm4Config", MIN_TRANSFORMERS_GLM4)}
     if arch in newer:
         config_name, first = newer[arch]
@@ -195,6 +208,7 @@ def model_class_names(cfg, transformers_version, script):
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
                      "Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
+                     "Olmo3ForCausalLM, "
                      "MistralForCausalLM, Glm4ForCausalLM)")
 
 
@@ -229,7 +243,7 @@ def versions_line():
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
     GEMMA3_SHAPES, Gemma2Config's for GEMMA2_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
-    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES)
+    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, Olmo3Config's for OLMO3_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES)
     for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
@@ -276,6 +290,13 @@ def llama_config_dict(shape):
             architectures=["MistralForCausalLM"], model_type="mistral", hidden_act="silu", rms_norm_eps=1e-5,
             attention_dropout=0.0, initializer_range=0.02, rope_scaling=None, head_dim=128, torch_dtype="bfloat16",
             use_cache=False, bos_token_id=1, eos_token_id=2, **s,
+        )
+    if shape in OLMO3_SHAPES:
+        # OLMo 3's <|endoftext|> and <|pad|>.
+        return dict(
+            architectures=["Olmo3ForCausalLM"], model_type="olmo3", hidden_act="silu", rms_norm_eps=1e-6,
+            attention_bias=False, attention_dropout=0.0, initializer_range=0.02, rope_scaling=None,
+            torch_dtype="bfloat16", use_cache=False, bos_token_id=None, eos_token_id=100257, pad_token_id=100277, **s,
         )
     if shape in OLMO2_SHAPES:
         # OLMo 2's <|endoftext|> and <|pad|>.

@@ -192,6 +192,18 @@ class ShapesAndFlops(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "computes gate_proj, up_proj in one module, gate_up_proj; add up_proj"):
             hc.model_targets(c, ["gate_proj"])
 
+    def test_olmo3_shape_is_olmo_3_7b_layer_in_a_sliding_and_a_full_layer(self):
+        c = hc.llama_config_dict("olmo3")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Olmo3ForCausalLM"], "olmo3"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"]), (4096, 32, 32))
+        self.assertEqual(c["layer_types"], ["sliding_attention", "full_attention"])
+        self.assertLess(c["sliding_window"], 256)  # step 3's rows cross the window
+        self.assertIsNone(c["rope_scaling"])
+        self.assertEqual(hc.model_class_names(c, "4.57.0", "t"), ("Olmo3Config", "Olmo3ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.56.2 has no Olmo3ForCausalLM"):
+            hc.model_class_names(c, "4.56.2", "t")
+        self.assertEqual(hc.model_targets(c, list(hc.PROJECTIONS)), list(hc.PROJECTIONS))
+
     def test_qwen3yarn_shape_is_qwen3_with_yarn_every_transformers_reads_alike(self):
         c = hc.llama_config_dict("qwen3yarn")
         q = hc.llama_config_dict("qwen3")

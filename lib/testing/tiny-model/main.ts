@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--yarn] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --olmo3 [--sliding-window N] | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--yarn] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -22,6 +22,7 @@ const { values } = parseArgs({
     granite: { type: "boolean", default: false },
     smollm3: { type: "boolean", default: false },
     olmo2: { type: "boolean", default: false },
+    olmo3: { type: "boolean", default: false },
     glm4: { type: "boolean", default: false },
     "head-dim": { type: "string" },
     "sliding-window": { type: "string" },
@@ -57,6 +58,7 @@ try {
     granite: values.granite,
     smollm3: values.smollm3,
     olmo2: values.olmo2,
+    olmo3: values.olmo3,
     glm4: values.glm4,
     slidingWindow,
     shape: headDim === undefined ? undefined : { headDim },

@@ -341,3 +341,34 @@ describe("ReferenceModel with yarn RoPE scaling", () => {
     expect(() => new ReferenceModel(dir).logprobs(tokens)).toThrow(/rope_scaling "dynamic" is not implemented/);
   });
 });
+
+describe("ReferenceModel on OLMo 3", () => {
+  it("scales RoPE on the full-attention layers only: with every layer sliding, yarn changes nothing", () => {
+    const dir = writeTinyModel({ dir: path.join(tmp, "olmo3"), olmo3: true, yarn: true, seed: 5, dtype: "F32", slidingWindow: 64 }).dir;
+    const yarn = new ReferenceModel(dir).logprobs(tokens);
+    patchConfig(dir, { rope_scaling: null });
+    const plain = new ReferenceModel(dir).logprobs(tokens);
+    expect(maxDiff(yarn, plain)).toBeGreaterThan(1e-4);  // layer 1 is a full-attention one
+    patchConfig(dir, { layer_types: ["sliding_attention", "sliding_attention"] });
+    const allSliding = new ReferenceModel(dir).logprobs(tokens);
+    patchConfig(dir, { rope_scaling: { rope_type: "yarn", factor: 4, original_max_position_embeddings: 512 } });
+    expect(new ReferenceModel(dir).logprobs(tokens)).toEqual(allSliding);
+  });
+
+  it("windows its sliding layers (three in four without layer_types) and is OLMo 2's layer otherwise", () => {
+    const dir = writeTinyModel({ dir: path.join(tmp, "olmo3-w"), olmo3: true, seed: 5, dtype: "F32", slidingWindow: 3 }).dir;
+    const windowed = new ReferenceModel(dir).logprobs(tokens);
+    patchConfig(dir, { sliding_window: 64 });
+    const wide = new ReferenceModel(dir).logprobs(tokens);
+    expect(maxDiff(windowed, wide)).toBeGreaterThan(1e-4);
+    // A window wider than the sequence: OLMo 2's function on the same weights.
+    patchConfig(dir, { architectures: ["Olmo2ForCausalLM"], model_type: "olmo2" });
+    expect(maxDiff(new ReferenceModel(dir).logprobs(tokens), wide)).toBeLessThan(1e-12);
+    // Without layer_types, layers 0-2 of 4 slide: a 2-layer model has no full layer, so the window applies to both.
+    patchConfig(dir, { architectures: ["Olmo3ForCausalLM"], model_type: "olmo3", sliding_window: 3, layer_types: undefined });
+    const bothSliding = new ReferenceModel(dir).logprobs(tokens);
+    patchConfig(dir, { layer_types: ["sliding_attention", "sliding_attention"] });
+    expect(new ReferenceModel(dir).logprobs(tokens)).toEqual(bothSliding);
+    expect(maxDiff(bothSliding, windowed)).toBeGreaterThan(1e-4);
+  });
+});

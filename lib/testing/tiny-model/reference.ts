@@ -3,7 +3,7 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/Gemma 2/Gemma 3/GLM-4 forward in float64, written from
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/OLMo 3/Gemma 2/Gemma 3/GLM-4 forward in float64, written from
 // reference/trainer.md (and, for Qwen3's per-head q/k norms, transformers' Qwen3Attention; for Gemma 2 and 3,
 // transformers' Gemma2Model and Gemma3TextModel; for GLM-4, Glm4Model) and nothing else: the independent reference the
 // native trainer's logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA,
@@ -16,7 +16,8 @@ type Config = {
   hidden_size: number; num_hidden_layers: number; num_attention_heads: number; num_key_value_heads: number;
   head_dim?: number; rms_norm_eps: number; rope_theta: number; tie_word_embeddings?: boolean; vocab_size: number;
   torch_dtype?: string; dtype?: string;
-  // Gemma 2 and 3 only (Gemma2Config's and Gemma3TextConfig's defaults apply when absent; null = no cap).
+  // Gemma 2 and 3 only (Gemma2Config's and Gemma3TextConfig's defaults apply when absent; null = no cap); the window
+  // and layer_types also OLMo 3's.
   query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number; sliding_window_pattern?: number;
   layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
   // Phi-3 and GLM-4: RoPE on part of each head (GLM-4: half by default); Phi-3 only: longrope.
@@ -107,8 +108,10 @@ export class ReferenceModel {
   readonly granite: boolean;
   /** SmolLM3ForCausalLM: some layers (NoPE) attend without RoPE. */
   readonly smollm3: boolean;
-  /** Olmo2ForCausalLM: output norms instead of input norms, q and k normalized whole. */
+  /** Olmo2ForCausalLM and Olmo3ForCausalLM: output norms instead of input norms, q and k normalized whole. */
   readonly olmo2: boolean;
+  /** Olmo3ForCausalLM: OLMo 2's layer, sliding windows on three layers in four, RoPE scaling on the full ones only. */
+  readonly olmo3: boolean;
   /** Glm4ForCausalLM: output norms beside the input norms (plain weights), q/k/v biases, interleaved half RoPE. */
   readonly glm4: boolean;
   private embedDtype: TensorDtype = "F32";
@@ -122,7 +125,8 @@ export class ReferenceModel {
     this.gemma = arch === "Gemma3ForCausalLM" || this.gemma2;
     this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
     this.smollm3 = (arch ?? (this.cfg.model_type === "smollm3" ? "SmolLM3ForCausalLM" : undefined)) === "SmolLM3ForCausalLM";
-    this.olmo2 = (arch ?? (this.cfg.model_type === "olmo2" ? "Olmo2ForCausalLM" : undefined)) === "Olmo2ForCausalLM";
+    this.olmo3 = (arch ?? (this.cfg.model_type === "olmo3" ? "Olmo3ForCausalLM" : undefined)) === "Olmo3ForCausalLM";
+    this.olmo2 = this.olmo3 || (arch ?? (this.cfg.model_type === "olmo2" ? "Olmo2ForCausalLM" : undefined)) === "Olmo2ForCausalLM";
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
       const unsupported = this.gemma2 ? (["rope_scaling"] as const) : (["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const);
@@ -249,12 +253,15 @@ export class ReferenceModel {
     return row.map((v, i) => v * inv * (plus + w[i]!));
   }
 
-  /** Gemma: whether layer l is a sliding-window one (layer_types, else every pattern-th layer is full; Gemma 2's is 2). */
+  /**
+   * Gemma and OLMo 3: whether layer l is a sliding-window one (layer_types, else every pattern-th layer is full:
+   * Gemma 3's sliding_window_pattern, 6 by default; Gemma 2's 2; OLMo 3's 4).
+   */
   private sliding(l: number): boolean {
-    if (!this.gemma) return false;
+    if (!this.gemma && !this.olmo3) return false;
     const types = this.cfg.layer_types;
     if (Array.isArray(types)) return types[l] === "sliding_attention";
-    return (l + 1) % (this.gemma2 ? 2 : (this.cfg.sliding_window_pattern ?? 6)) !== 0;
+    return (l + 1) % (this.olmo3 ? 4 : this.gemma2 ? 2 : (this.cfg.sliding_window_pattern ?? 6)) !== 0;
   }
 
   /** Gemma 2's soft cap for a key (Gemma2Config: 50 for scores, 30 for logits when absent; null = none): v ↦ cap·tanh(v / cap). */
@@ -307,9 +314,11 @@ export class ReferenceModel {
     const logitDiv = this.granite ? (c.logits_scaling ?? 1) : 1;
     const capScore = this.softcap("attn_logit_softcapping"), capLogit = this.softcap("final_logit_softcapping");
     // RoPE on the first values of each head of a q or k row (ropeSpec, applyRope). Gemma 3's sliding layers use
-    // rope_local_base_freq as θ.
+    // rope_local_base_freq as θ; OLMo 3's rotate without its scaling (Olmo3Model's "sliding_attention" RoPE is the
+    // default one).
     const spec = this.ropeSpec(hd);
-    const rope = (v: Float64Array, pos: number, head: number, theta: number) => applyRope(v.subarray(head * hd, (head + 1) * hd), pos, theta, spec);
+    const unscaled: RopeSpec = { dim: hd, factors: new Array<number>(hd / 2).fill(1), scale: 1, interleaved: false };
+    const rope = (v: Float64Array, pos: number, head: number, theta: number, s: RopeSpec) => applyRope(v.subarray(head * hd, (head + 1) * hd), pos, theta, s);
     // The sublayers' output norms: Gemma's and OLMo 2's post_attention_layernorm and post_feedforward_layernorm,
     // GLM-4's post_self_attn_layernorm and post_mlp_layernorm (its post_attention_layernorm is the MLP's input norm).
     const attnOutNorm = this.glm4 ? "post_self_attn_layernorm" : this.gemma || this.olmo2 ? "post_attention_layernorm" : null;
@@ -317,7 +326,8 @@ export class ReferenceModel {
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const sliding = this.sliding(l);
-      const theta = sliding && !this.gemma2 ? (c.rope_local_base_freq ?? 1e4) : c.rope_theta;
+      const theta = sliding && this.gemma && !this.gemma2 ? (c.rope_local_base_freq ?? 1e4) : c.rope_theta;
+      const layerSpec = sliding && this.olmo3 ? unscaled : spec;
       // A sliding layer's query t sees keys j with t − j < window (and j ≤ t).
       const window = sliding ? (c.sliding_window ?? 4096) : Infinity;
       // Olmo2DecoderLayer: no input norm; Olmo2Attention normalizes all of q and of k (one row each), not each head.
@@ -330,9 +340,9 @@ export class ReferenceModel {
         const kvh = Math.floor(head / (nh / nkv));
         // A NoPE layer (SmolLM3) reads each head's q and k as projected.
         const unrotated = (row: Float64Array, h: number) => row.slice(h * hd, (h + 1) * hd);
-        const ks = k.map((row, t) => (this.rotates(l) ? rope(row, t, kvh, theta) : unrotated(row, kvh)));
+        const ks = k.map((row, t) => (this.rotates(l) ? rope(row, t, kvh, theta, layerSpec) : unrotated(row, kvh)));
         for (let t = 0; t < T; t++) {
-          const qr = this.rotates(l) ? rope(q[t]!, t, head, theta) : unrotated(q[t]!, head);
+          const qr = this.rotates(l) ? rope(q[t]!, t, head, theta, layerSpec) : unrotated(q[t]!, head);
           const lo = Math.max(0, t - window + 1);
           const scores = ks.slice(lo, t + 1).map((kr) => capScore(kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / scoreDiv));
           const mx = Math.max(...scores);

@@ -166,6 +166,18 @@ describe("writeTinyModel({ yarn: true })", () => {
   });
 });
 
+describe("writeTinyModel({ olmo3: true })", () => {
+  it("writes an Olmo3ForCausalLM: OLMo 2's tensors, every second layer sliding over slidingWindow keys", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "olmo3"), olmo3: true, slidingWindow: 5 });
+    const o2 = writeTinyModel({ dir: path.join(tmp, "olmo3-as-olmo2"), olmo2: true });
+    expect(m.config).toMatchObject({ architectures: ["Olmo3ForCausalLM"], model_type: "olmo3", sliding_window: 5, layer_types: ["sliding_attention", "full_attention"] });
+    expect(fs.readFileSync(path.join(m.dir, "model.safetensors"))).toEqual(fs.readFileSync(path.join(o2.dir, "model.safetensors")));
+    expect(writeTinyModel({ dir: path.join(tmp, "olmo3-default"), olmo3: true }).config.sliding_window).toBe(8);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "olmo3-olmo2"), olmo3: true, olmo2: true })).toThrow(/at most/);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "olmo3-qpas"), olmo3: true, queryPreAttnScalar: 8 })).toThrow(/Gemma options/);
+  });
+});
+
 describe("writeTinyModel({ glm4: true })", () => {
   it("writes a Glm4ForCausalLM config: Glm4Config's keys (biases, half of each head rotated), untied, ChatML", () => {
     const m = writeTinyModel({ dir: path.join(tmp, "glm4"), glm4: true });
