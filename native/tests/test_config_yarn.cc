@@ -88,7 +88,14 @@ TEST(config_yarn_refusals) {
                "original_max_position_embeddings must be positive");
   CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"rope_type": "yarn", "factor": 2, "truncate": "no"})"), "m.json"),
                "rope_scaling.truncate");
-  // Gemma 3's attention factor would apply to its full-attention layers only.
-  CHECK_THROWS(parse_model_config(minimal(R"("rope_scaling": {"rope_type": "yarn", "factor": 8})", "Gemma3ForCausalLM"), "g.json"),
-               "g.json: yarn RoPE scaling is not supported for Gemma 3");
+}
+
+// Gemma 3 scales its full-attention layers' RoPE only (the sliding ones rotate with rope_local_base_freq): yarn there
+// too, its original context defaulting to max_position_embeddings as elsewhere.
+TEST(config_gemma3_yarn_on_full_layers) {
+  const ModelConfig g = parse_model_config(minimal(R"("max_position_embeddings": 32768, "rope_scaling": {"rope_type": "yarn", "factor": 8})",
+                                                   "Gemma3ForCausalLM"), "g.json");
+  CHECK_EQ(g.rope_scaling.type, std::string("yarn"));
+  CHECK_EQ(g.rope_scaling.original_max_position_embeddings, 32768);
+  CHECK_EQ(g.rope_local_theta, 10000.0);
 }

@@ -219,3 +219,18 @@ TEST(olmo3_windows_and_full_layer_yarn_match_reference) {
   CHECK(max_logit_gap(a, b) > 1e-2);
   CHECK(max_logit_gap(b, c) > 1e-2);
 }
+
+// Gemma 3 with yarn: the scaling on its full-attention layer (1) only; layer 0 keeps its window and rope_local_base_freq,
+// unscaled (Gemma3RotaryEmbedding's local RoPE is the default one).
+TEST(gemma3_yarn_on_the_full_layer_matches_reference) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.gemma = true, s.tie = true, s.hd = 16, s.nkv = 1, s.yarn = true;
+  auto r = load_tiny(s, pool, 47);
+  CHECK_EQ(r.m->config().rope_scaling.type, std::string("yarn"));
+  check_logits_match(r, nullptr, 1e-4);
+  TinySpec plain = s;
+  plain.yarn = false;
+  auto p = load_tiny(plain, pool, 47);
+  CHECK(max_logit_gap(r, p) > 1e-2);
+}

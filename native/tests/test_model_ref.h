@@ -156,7 +156,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   tf::write_safetensors(dir + "/model.safetensors", out, {{"format", "pt"}});
   TF_CHECK(int(s.bias) + int(s.qk_norm) + int(s.gemma) + int(s.gemma2) + int(s.phi3) + int(s.granite) + int(s.glm4) <= 1,
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3, Granite or GLM-4");
-  TF_CHECK(!s.yarn || (!s.llama3 && !s.longrope && !s.gemma), "tiny models: yarn is the only RoPE scaling, on one RoPE");
+  TF_CHECK(!s.yarn || (!s.llama3 && !s.longrope), "tiny models: yarn is the only RoPE scaling");
   TF_CHECK(!s.olmo3 || s.olmo2, "tiny models: OLMo 3 is OLMo 2's layer (set olmo2 too)");
   TF_CHECK(!s.glm4 || (!s.smollm3 && !s.olmo2 && !s.window_all && !s.llama3), "tiny models: GLM-4 is its own layer");
   TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");

@@ -45,8 +45,7 @@ void parse_gemma_rope(const Json& j, const std::string& src, ModelConfig& c) {
     }
   }
   TF_CHECK(c.rope_theta > 0 && std::isfinite(c.rope_theta), src + ": rope_theta must be positive");
-  // yarn's attention factor scales the full-attention layers' rotated values only; the trainer has one scale for all.
-  TF_CHECK(c.rope_scaling.type != "yarn", src + ": yarn RoPE scaling is not supported for Gemma 3 (supported: linear, llama3, or none)");
+  finish_yarn(c);  // yarn scales the full-attention layers only, as any scaling here: the sliding ones have their own RoPE
   TF_CHECK(c.rope_local_theta > 0 && std::isfinite(c.rope_local_theta), src + ": rope_local_base_freq must be positive");
 }
 
