@@ -85,9 +85,10 @@ export function loraParameters(shape: ModelShape, rank: number, targets: readonl
 /**
  * Activation values kept for backward, per token, as the native trainer lays them out (native/src/model:
  * LlamaModel::activation_bytes, whose figure each training step reports as memoryBytes). Per layer: the layer
- * input (H), both RMSNorm inputs/outputs and the residual (4·H), q and k before and after RoPE (2·(nh·hd) +
+ * input (H), both RMSNorm inputs/outputs and the residual (4·H; 2·H on OLMo 2 and 3, whose sublayers read their inputs
+ * unnormalized where they are kept), q and k before and after RoPE (2·(nh·hd) +
  * 2·(nkv·hd)), gate, up and silu(gate)·up (3·I), one matmul-input scratch (max(H, I)), the LoRA A outputs
- * and dropout masks (7·r, 0 without LoRA), two norm statistics (2), and one log-sum-exp per query head (nh):
+ * and dropout masks (7·r, 0 without LoRA), two norm statistics (2; none on OLMo), and one log-sum-exp per query head (nh):
  * attention is computed in blocks, so no T×T probability matrix is kept. Outside the layers: the logits (V)
  * and the final norm and residual-stream gradients (3·H). With gradient checkpointing each layer's input stays,
  * plus one layer recomputed, plus every other layer's attention output and log-sum-exp (nh·hd + nh), which the
@@ -117,7 +118,8 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
 /** One layer's intermediates per token beyond its input (the per-layer part of activationValuesPerToken). */
 export function layerActivationValues(shape: ModelShape, rank: number): number {
   const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
-  return 4 * H + 2 + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape) + (shape.sandwichNorms ? 2 * H + 2 : 0);
+  const normsAndResidual = shape.inputNorms === false ? 2 * H : 4 * H + 2;
+  return normsAndResidual + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape) + (shape.sandwichNorms ? 2 * H + 2 : 0);
 }
 
 /**

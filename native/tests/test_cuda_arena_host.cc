@@ -321,6 +321,26 @@ TEST(sandwich_norms_and_windows_add_their_buffers) {
   CHECK(model_dims(c, false, 0, {}).windowed);
 }
 
+// OLMo 2 and 3 have no input norms: no xn1 / xn2 and no statistics in any layer set (2·(N·H bf16 + N fp32) less per
+// set); the sublayers read the layer input and x2 where they are kept.
+TEST(no_input_norms_no_normed_input_buffers) {
+  ModelDims d = tiny_dims(false, 4, kQkvo);
+  d.sandwich = true;
+  const ArenaPlan with = plan_step(d, shape(2, 6, StepMode::Train), {});
+  d.input_norms = false;
+  const ArenaPlan without = plan_step(d, shape(2, 6, StepMode::Train), {});
+  check_layout(without);
+  const int64_t N = 12, H = 32;
+  for (const auto& set : without.layers) CHECK(set.xn1 == -1 && set.xn2 == -1 && set.rstd1 == -1 && set.rstd2 == -1);
+  CHECK_EQ(with.bytes(Category::Activations) - without.bytes(Category::Activations),
+           int64_t(without.layers.size()) * 2 * (N * H * 2 + N * 4));
+  CHECK(plan_step(d, shape(1, 6, StepMode::Logits), {}).layers[0].xn1 == -1);  // decoding alike
+  tf::ModelConfig c;
+  c.hidden_size = 32, c.intermediate_size = 64, c.vocab_size = 50, c.num_hidden_layers = 2;
+  c.num_attention_heads = 4, c.num_key_value_heads = 2, c.head_dim = 8, c.input_norms = false;
+  CHECK(!model_dims(c, false, 0, {}).input_norms);
+}
+
 TEST(memory_report_and_oom_message) {
   CHECK_EQ(format_bytes(812), std::string("812 B"));
   CHECK_EQ(format_bytes(1536), std::string("1.50 KiB"));

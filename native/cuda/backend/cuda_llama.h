@@ -159,9 +159,9 @@ class CudaLlama final : public TrainableModel, public Decoder {
   }
   int64_t decode_window(int l) const { return hm_.sliding(l) ? config().sliding_window : 0; }
   void embed_tokens(int64_t N);  // x_0 = the embedding rows of the uploaded tokens (Gemma: scaled)
-  // A sublayer's input norm on N rows of H, or a copy of the input where the model has none (w null: OLMo 2); its
-  // backward accumulates into dx.
-  void input_norm_forward(const bf16* w, const bf16* x, bf16* n, float* rstd, int64_t N);
+  // A sublayer's input norm on N rows of H into n, returning n; or, where the model has none (w null: OLMo 2 and 3),
+  // the input itself (n and rstd unused: the plan has no slots for them). The backward accumulates into dx.
+  const bf16* normed_input(const bf16* w, const bf16* x, bf16* n, float* rstd, int64_t N);
   void input_norm_backward(const bf16* w, const bf16* dn, const bf16* x, const float* rstd, bf16* dx, int64_t N);
   // The width of one q_norm / k_norm row for `heads` heads: a head (Qwen3, Gemma 3), or all of them (OLMo 2).
   int64_t qk_norm_width(int64_t heads) const { return hm_.cfg.qk_norm_whole ? heads * hm_.hd : hm_.hd; }

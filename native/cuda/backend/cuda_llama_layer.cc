@@ -32,11 +32,10 @@ void CudaLlama::embed_tokens(int64_t N) {
   embedding_gather_bf16(buf<int32_t>(plan_.tokens), embed_, buf<bf16>(plan_.xs[0]), N, hm_.H, stream_, hm_.embed_scale);
 }
 
-void CudaLlama::input_norm_forward(const bf16* w, const bf16* x, bf16* n, float* rstd, int64_t N) {
-  if (w)
-    rmsnorm_forward(x, w, n, rstd, N, hm_.H, static_cast<float>(config().rms_norm_eps), stream_);
-  else  // OLMo 2: the sublayer reads its input as is
-    CUDA_CHECK(cudaMemcpyAsync(n, x, size_t(N * hm_.H) * sizeof(bf16), cudaMemcpyDeviceToDevice, stream_));
+const bf16* CudaLlama::normed_input(const bf16* w, const bf16* x, bf16* n, float* rstd, int64_t N) {
+  if (!w) return x;  // OLMo 2 and 3: the sublayer reads its input as is, where it is kept (no xn1 / xn2 slots)
+  rmsnorm_forward(x, w, n, rstd, N, hm_.H, static_cast<float>(config().rms_norm_eps), stream_);
+  return n;
 }
 
 void CudaLlama::input_norm_backward(const bf16* w, const bf16* dn, const bf16* x, const float* rstd, bf16* dx,
@@ -159,8 +158,8 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const float eps = static_cast<float>(config().rms_norm_eps);
   const int32_t* pos = buf<int32_t>(plan_.positions);
   auto u = [&](int p) { return buf<bf16>(a.lora_u[p]); };
-  bf16 *xn1 = buf<bf16>(a.xn1), *q = buf<bf16>(a.q), *k = buf<bf16>(a.k), *v = buf<bf16>(a.v);
-  bf16 *att = buf<bf16>(a.att), *x2 = buf<bf16>(a.x2), *xn2 = buf<bf16>(a.xn2);
+  bf16 *q = buf<bf16>(a.q), *k = buf<bf16>(a.k), *v = buf<bf16>(a.v);
+  bf16 *att = buf<bf16>(a.att), *x2 = buf<bf16>(a.x2);
   bf16 *g = buf<bf16>(a.g), *up = buf<bf16>(a.u), *h = buf<bf16>(a.h);
   // x_out null: a checkpoint recompute. It skips the attention when the forward pass kept this layer's output and
   // lse, and the q/k/v/o projections, RoPE and the residual add when it kept q, k, v and x2 too: those projections
@@ -168,7 +167,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const bool recompute = !step && !kv && !x_out;
   const bool skip_attention = recompute && plan_.kept_attention;
   const bool skip_inputs = recompute && plan_.kept_attention_inputs;
-  input_norm_forward(ly.input_norm, x_in, xn1, buf<float>(a.rstd1), N);
+  const bf16* xn1 = normed_input(ly.input_norm, x_in, buf<bf16>(a.xn1), buf<float>(a.rstd1), N);
   mark(StepPhase::Elementwise);
   // Qwen3: the projections write q and k before the norm, which the norm's backward reads; the norm writes q and k.
   const bool qk_norm = ly.q_norm != nullptr;
@@ -217,7 +216,7 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
     if (sandwich) rmsnorm_forward(ao, ly.attn_out_norm, x2, buf<float>(a.rstd_ao), N, H, eps, stream_);
     add_inplace_bf16(x2, x_in, N * H, stream_, hm_.residual_scale);
   }
-  input_norm_forward(ly.post_norm, x2, xn2, buf<float>(a.rstd2), N);
+  const bf16* xn2 = normed_input(ly.post_norm, x2, buf<bf16>(a.xn2), buf<float>(a.rstd2), N);
   mark(StepPhase::Elementwise);
   bf16* const gate_up_out[2] = {g, up};
   fused_forward(l, kGate, 2, xn2, gate_up_out, N, a);
@@ -251,7 +250,10 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
   bf16 *dh = buf<bf16>(plan_.dh), *dg = buf<bf16>(plan_.dg), *du = buf<bf16>(plan_.du);
   bf16 *dxn = buf<bf16>(plan_.dxn), *dx2 = buf<bf16>(plan_.dx2), *datt = buf<bf16>(plan_.datt);
   bf16 *dq = buf<bf16>(plan_.dq), *dk = buf<bf16>(plan_.dk), *dv = buf<bf16>(plan_.dv);
-  const bf16 *xn2 = buf<bf16>(a.xn2), *xn1 = buf<bf16>(a.xn1), *att = buf<bf16>(a.att);
+  const bf16* att = buf<bf16>(a.att);
+  // The sublayers' inputs as the forward read them: their norms' outputs, or (OLMo 2 and 3) x_in and x2 themselves.
+  const bf16* xn1 = ly.input_norm ? buf<bf16>(a.xn1) : x_in;
+  const bf16* xn2 = ly.post_norm ? buf<bf16>(a.xn2) : buf<bf16>(a.x2);
   // MLP (through Gemma's output norm first: dxn is free until the gate and up projections write it)
   const bool sandwich = ly.mlp_out_norm != nullptr;
   const bf16* d_mlp_out = dx_out;

@@ -40,6 +40,7 @@ ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
   d.adapted = adapted;
   d.qk_norm = c.qk_norm;
   d.sandwich = c.sandwich_norms;
+  d.input_norms = c.input_norms;
   for (char s : c.layer_sliding) d.windowed |= s && c.sliding_window > 0;
   d.fused = c.fused;
   if (nf4)
@@ -91,8 +92,10 @@ void add_attention_out_norm_input(Builder& b, const ModelDims& d, int64_t N, con
 LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64_t T, const std::string& pre) {
   const auto A = Category::Activations;
   LayerSlots s;
-  s.xn1 = b.add(pre + "xn1", A, N * d.H * 2);
-  s.rstd1 = b.add(pre + "rstd1", A, N * 4);
+  if (d.input_norms) {
+    s.xn1 = b.add(pre + "xn1", A, N * d.H * 2);
+    s.rstd1 = b.add(pre + "rstd1", A, N * 4);
+  }
   s.q = b.add(pre + "q", A, N * d.qd() * 2);
   s.k = b.add(pre + "k", A, N * d.kvd() * 2);
   s.v = b.add(pre + "v", A, N * d.kvd() * 2);
@@ -101,8 +104,10 @@ LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64
   s.att = b.add(pre + "att", A, N * d.qd() * 2);
   s.x2 = b.add(pre + "x2", A, N * d.H * 2);
   if (d.sandwich) add_attention_out_norm_input(b, d, N, pre, s);
-  s.xn2 = b.add(pre + "xn2", A, N * d.H * 2);
-  s.rstd2 = b.add(pre + "rstd2", A, N * 4);
+  if (d.input_norms) {
+    s.xn2 = b.add(pre + "xn2", A, N * d.H * 2);
+    s.rstd2 = b.add(pre + "rstd2", A, N * 4);
+  }
   s.g = b.add(pre + "g", A, N * d.I * 2);
   s.u = b.add(pre + "u", A, N * d.I * 2);
   s.h = b.add(pre + "h", A, N * d.I * 2);

@@ -36,6 +36,7 @@ struct ModelDims {
   bool qk_norm = false;       // Qwen3: q and k are RMS-normalized per head before RoPE (ModelConfig::qk_norm)
   bool sandwich = false;      // Gemma 3: o_proj's and down_proj's outputs are normalized (ModelConfig::sandwich_norms)
   bool windowed = false;      // Gemma 3: some layers attend within a sliding window (their own first visible keys)
+  bool input_norms = true;    // false on OLMo 2 and 3: no xn1 / xn2 (and statistics); the sublayers read x and x2
   // Phi-3: q's slot holds qkv_proj (out q+2·kv) and gate's gate_up_proj (out 2·I); k, v and up have no weight.
   // GLM-4: gate_up_proj only.
   Fusion fused;

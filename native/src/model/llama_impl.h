@@ -49,7 +49,7 @@ struct Layer {
 
 // What a layer's backward needs from its forward. With checkpointing one of these is reused for every layer.
 struct LayerActs {
-  std::vector<float> xn1, rstd1, q, k, v, lse, att, x2, xn2, rstd2, g, u, h, tmp;
+  std::vector<float> xn1, rstd1, q, k, v, lse, att, x2, xn2, rstd2, g, u, h, tmp;  // xn1..rstd2 unused without input norms
   std::vector<float> q_raw, k_raw, rstd_q, rstd_k;  // qk_norm: q and k before their per-head norm, and its rstd
   std::vector<float> ao, rstd_ao, mo, rstd_mo;  // sandwich norms: o_proj's and down_proj's outputs, and their rstd
   std::array<std::vector<float>, kNumProj> lora_u;  // [N, r] per adapted projection
@@ -161,6 +161,10 @@ struct LlamaModel::Impl {
   // A sublayer's input norm, n = rmsnorm(x) · w on N rows of H (rstd may be null), or n = x where the model has none
   // (OLMo 2); and its backward, accumulated into dx.
   void input_norm_forward(const std::vector<float>& w, const float* x, float* n, float* rstd, int64_t N) const;
+  // The same into a layer's buffers (n, rstd sized here), returning what the sublayer reads: n, or x itself where the
+  // model has no input norm (kept by the caller for backward: the layer input, or x2).
+  const float* normed_input(const std::vector<float>& w, const float* x, std::vector<float>& n, std::vector<float>& rstd,
+                            int64_t N) const;
   void input_norm_backward(const std::vector<float>& w, const float* dn, const float* x, const float* rstd, float* dx,
                            int64_t N) const;
 

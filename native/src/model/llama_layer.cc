@@ -208,10 +208,18 @@ void LlamaModel::Impl::gate_up_backward(Layer& ly, const float* x, const float* 
 void LlamaModel::Impl::input_norm_forward(const std::vector<float>& w, const float* x, float* n, float* rstd,
                                           int64_t N) const {
   if (w.empty()) {
-    std::copy(x, x + N * H, n);  // OLMo 2: the sublayer reads its input as is (copied: the layer keeps Llama's buffers)
+    std::copy(x, x + N * H, n);  // OLMo 2 and 3: the sublayer reads its input as is
     return;
   }
   rmsnorm_forward(pool, x, w.data(), n, rstd, N, H, static_cast<float>(cfg.rms_norm_eps));
+}
+
+const float* LlamaModel::Impl::normed_input(const std::vector<float>& w, const float* x, std::vector<float>& n,
+                                            std::vector<float>& rstd, int64_t N) const {
+  if (w.empty()) return x;  // OLMo 2 and 3: no norm, so no copy either; backward reads x where it is kept
+  n.resize(N * H), rstd.resize(N);
+  input_norm_forward(w, x, n.data(), rstd.data(), N);
+  return n.data();
 }
 
 void LlamaModel::Impl::input_norm_backward(const std::vector<float>& w, const float* dn, const float* x,
@@ -253,11 +261,10 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   const int64_t N = int64_t(B) * T, qd = int64_t(nh) * hd, kvd = int64_t(nkv) * hd;
   const float eps = static_cast<float>(cfg.rms_norm_eps);
   const auto& dr = drop[l];
-  a.xn1.resize(N * H), a.rstd1.resize(N);
-  input_norm_forward(ly.input_norm, x_in, a.xn1.data(), a.rstd1.data(), N);
+  const float* xn1 = normed_input(ly.input_norm, x_in, a.xn1, a.rstd1, N);
   mark(StepPhase::Elementwise);
   a.q.resize(N * qd), a.k.resize(N * kvd), a.v.resize(N * kvd);
-  qkv_forward(ly, a.xn1.data(), a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
+  qkv_forward(ly, xn1, a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   if (rotates(l)) {
@@ -285,11 +292,10 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
     proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
   }
   add_into(pool, a.x2.data(), x_in, N * H, residual_scale);
-  a.xn2.resize(N * H), a.rstd2.resize(N);
-  input_norm_forward(ly.post_norm, a.x2.data(), a.xn2.data(), a.rstd2.data(), N);
+  const float* xn2 = normed_input(ly.post_norm, a.x2.data(), a.xn2, a.rstd2, N);
   mark(StepPhase::Elementwise);
   a.g.resize(N * I), a.u.resize(N * I), a.h.resize(N * I);
-  gate_up_forward(ly, a.xn2.data(), a.g.data(), a.u.data(), N, dr, &a);
+  gate_up_forward(ly, xn2, a.g.data(), a.u.data(), N, dr, &a);
   // The recompute needs the down projection only for its adapter, or for the output norm's backward.
   if (recompute && !ly.proj[kDown].has_lora && !sandwich) return;
   gate_forward(a.g.data(), a.u.data(), a.h.data(), N * I);
@@ -330,7 +336,8 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   proj_backward(ly.proj[kDown], a.h.data(), d_mlp_out, w.dh.data(), false, N, dr[kDown], a.lora_u[kDown]);
   gate_backward(w.dh.data(), a.g.data(), a.u.data(), w.dg.data(), w.du.data(), N * I);
   mark(StepPhase::Elementwise);
-  gate_up_backward(ly, a.xn2.data(), w.dg.data(), w.du.data(), w.dxn.data(), N, dr, a);
+  // The MLP's input: its norm's output, or (no input norm) x2 itself.
+  gate_up_backward(ly, ly.post_norm.empty() ? a.x2.data() : a.xn2.data(), w.dg.data(), w.du.data(), w.dxn.data(), N, dr, a);
   std::copy(dx_out, dx_out + N * H, w.dx2.begin());  // residual
   input_norm_backward(ly.post_norm, w.dxn.data(), a.x2.data(), a.rstd2.data(), w.dx2.data(), N);
   mark(StepPhase::Elementwise);
@@ -359,7 +366,7 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   mark(StepPhase::Elementwise);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   float* dxn = need_dx ? w.dxn.data() : nullptr;
-  qkv_backward(ly, a.xn1.data(), w.dq.data(), w.dk.data(), w.dv.data(), dxn, N, dr, a);
+  qkv_backward(ly, ly.input_norm.empty() ? x_in : a.xn1.data(), w.dq.data(), w.dk.data(), w.dv.data(), dxn, N, dr, a);
   if (!need_dx) return;
   std::copy(w.dx2.begin(), w.dx2.begin() + N * H, dx_in);
   input_norm_backward(ly.input_norm, w.dxn.data(), x_in, a.rstd1.data(), dx_in, N);

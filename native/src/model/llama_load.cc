@@ -226,8 +226,11 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   const int64_t qk_norm = m.cfg.qk_norm ? qd + kvd + (m.cfg.qk_norm_whole ? 2 : m.nh + m.nkv) : 0;
   // Sandwich norms keep o_proj's and down_proj's outputs and their rstd; a sliding window, one first key per row.
   const int64_t sandwich = m.cfg.sandwich_norms ? 2 * m.H + 2 : 0;
+  // Both input norms' outputs and statistics (2·H + 2; OLMo 2 and 3 have none: their sublayers read x and x2 where
+  // they are kept), and two more rows of H (x2 among them).
+  const int64_t norms_and_residual = m.cfg.input_norms ? 4 * m.H + 2 : 2 * m.H;
   const int64_t per_layer =
-      N * (4 * m.H + 2 + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + qk_norm + sandwich) +
+      N * (norms_and_residual + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + qk_norm + sandwich) +
       int64_t(B) * m.nh * T;
   // With checkpointing: every layer's input, one layer's intermediates, and each other layer's attention output
   // and log-sum-exp (kept so the recompute skips the attention).
