@@ -41,8 +41,12 @@ TEST(config_qwen3_yarn_long_context) {
                            "m.json").rope_scaling == c.rope_scaling);
   // Disagreeing forms name both readings.
   CHECK_THROWS(parse_model_config(minimal(yarn5 + R"(, "rope_scaling": {"type": "yarn", "factor": 2})"), "m.json"),
-               "and the top-level keys (rope_scaling: yarn scaling (factor 2, original_max_position_embeddings 0, "
-               "attention_factor 1.06931, beta_fast 32, beta_slow 1)) disagree");
+               "and the top-level keys (rope_scaling: yarn scaling (factor 2, attention_factor 1.06931, beta_fast 32, "
+               "beta_slow 1)) disagree");
+  CHECK_THROWS(parse_model_config(minimal(yarn5 + R"(, "rope_scaling": {"type": "yarn", "factor": 4, "original_max_position_embeddings": 8192})"), "m.json"),
+               "m.json: rope_parameters (rope_theta 1000000, yarn scaling (factor 4, original_max_position_embeddings 32768, "
+               "attention_factor 1.13863, beta_fast 32, beta_slow 1)) and the top-level keys (rope_scaling: yarn scaling "
+               "(factor 4, original_max_position_embeddings 8192, attention_factor 1.13863, beta_fast 32, beta_slow 1)) disagree");
 }
 
 // Without original_max_position_embeddings the turns are counted over max_position_embeddings; the attention factor

@@ -178,8 +178,10 @@ std::string describe_scaling(const RopeScaling& r) {
     return o.str();
   }
   if (r.type == "yarn") {
-    o << "yarn scaling (factor " << r.factor << ", original_max_position_embeddings " << r.original_max_position_embeddings
-      << ", attention_factor " << r.attention_factor << ", beta_fast " << r.beta_fast << ", beta_slow " << r.beta_slow
+    o << "yarn scaling (factor " << r.factor;
+    if (r.original_max_position_embeddings > 0)  // 0: not given (max_position_embeddings then)
+      o << ", original_max_position_embeddings " << r.original_max_position_embeddings;
+    o << ", attention_factor " << r.attention_factor << ", beta_fast " << r.beta_fast << ", beta_slow " << r.beta_slow
       << (r.truncate ? "" : ", truncate false") << ")";
     return o.str();
   }
