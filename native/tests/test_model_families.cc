@@ -234,3 +234,23 @@ TEST(gemma3_yarn_on_the_full_layer_matches_reference) {
   auto p = load_tiny(plain, pool, 47);
   CHECK(max_logit_gap(r, p) > 1e-2);
 }
+
+// EXAONE 4.0: OLMo 2's sublayers with per-head q/k norms, a 4-key window on layer 0, RoPE there only (layer 1 is a
+// global NoPE layer), Llama 3's RoPE scaling; fp32 and NF4 with adapters. Each difference changes the logits.
+TEST(exaone4_hybrid_attention_matches_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.exaone4 = true, s.llama3 = true, s.nf4 = nf4, s.hd = 16;
+    auto r = load_tiny(s, pool, 53);
+    CHECK_EQ(r.m->config().model_type, std::string("exaone4"));
+    CHECK(r.m->config().layer_rope == (std::vector<char>{1, 0}));
+    check_logits_match(r, nullptr, 1e-4);
+    check_adapted_logits_match(r, kAllProjections);
+  }
+  TinySpec exaone, olmo;
+  exaone.exaone4 = true, exaone.hd = 16;
+  olmo.olmo2 = true, olmo.hd = 16;
+  auto a = load_tiny(exaone, pool, 53), b = load_tiny(olmo, pool, 53);
+  CHECK(max_logit_gap(a, b) > 1e-2);
+}

@@ -134,6 +134,16 @@ TEST(lora_grads_match_reference_olmo3_yarn) {
   check_against_reference(r, packed_batch(37, 8), "olmo3 yarn");
 }
 
+// EXAONE 4.0: per-head q/k norms under output norms, the window and RoPE on layer 0, none on layer 1.
+TEST(lora_grads_match_reference_exaone4) {
+  ThreadPool pool(2);
+  TinySpec s;
+  s.exaone4 = true, s.hd = 16, s.nkv = 1;
+  auto r = load_tiny(s, pool, 27);
+  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
+  check_against_reference(r, packed_batch(37, 8), "exaone4");
+}
+
 // yarn's blended frequencies and its cos/sin scale (0.1·ln 4 + 1) are on the gradient's way back through RoPE to q's
 // and k's adapters (Qwen3 with the long-context setting).
 TEST(lora_grads_match_reference_qwen3_yarn) {

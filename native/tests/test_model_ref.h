@@ -54,6 +54,9 @@ struct TinySpec {
   // Gemma 3's; listed in layer_types) and, with yarn, its scaling on the full-attention layers only: the sliding ones
   // rotate with rope_theta, unscaled.
   bool olmo3 = false;
+  // An Exaone4ForCausalLM (EXAONE 4.0): OLMo 2's sublayers (output norms, no input norms) with per-head q/k norms, a
+  // window of `window` keys on the layers the pattern marks (listed in layer_types), and RoPE on those only.
+  bool exaone4 = false;
   // A Glm4ForCausalLM: q/k/v biases, mlp.gate_up_proj fused, post_self_attn_layernorm and post_mlp_layernorm after
   // each sublayer (plain weights), and RoPE on half of each head (partial_rotary_factor 0.5) in interleaved pairs.
   bool glm4 = false;
@@ -107,10 +110,10 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   const float norm_shift = gemma_layer ? -1.f : 0.f;  // Gemma stores scale − 1
   for (int l = 0; l < s.L; ++l) {
     const std::string p = "model.layers." + std::to_string(l);
-    if (!s.olmo2) add(p + ".input_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+    if (!s.olmo2 && !s.exaone4) add(p + ".input_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
     add(p + ".post_attention_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
+    if (s.olmo2 || s.exaone4) add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f, 1.5f);
     if (s.olmo2) {
-      add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f, 1.5f);
       add(p + ".self_attn.q_norm.weight", {int64_t(s.nh) * s.hd}, 0.5f, 1.5f);
       add(p + ".self_attn.k_norm.weight", {int64_t(s.nkv) * s.hd}, 0.5f, 1.5f);
     }
@@ -122,7 +125,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
       add(p + ".pre_feedforward_layernorm.weight", {s.H}, 0.8f + norm_shift, 1.2f + norm_shift);
       add(p + ".post_feedforward_layernorm.weight", {s.H}, 0.5f + norm_shift, 1.5f + norm_shift);
     }
-    if (s.qk_norm || s.gemma) {
+    if (s.qk_norm || s.gemma || s.exaone4) {
       // Wider than the other norms, so that a norm applied to the wrong head or left out shows in the logits.
       add(p + ".self_attn.q_norm.weight", {s.hd}, 0.5f + norm_shift, 1.5f + norm_shift);
       add(p + ".self_attn.k_norm.weight", {s.hd}, 0.5f + norm_shift, 1.5f + norm_shift);
@@ -158,6 +161,8 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            "tiny models: Qwen2 (bias), Qwen3 (qk_norm), Gemma 3, Gemma 2, Phi-3, Granite or GLM-4");
   TF_CHECK(!s.yarn || (!s.llama3 && !s.longrope), "tiny models: yarn is the only RoPE scaling");
   TF_CHECK(!s.olmo3 || s.olmo2, "tiny models: OLMo 3 is OLMo 2's layer (set olmo2 too)");
+  TF_CHECK(!s.exaone4 || (!s.olmo2 && !s.qk_norm && !s.bias && !s.gemma && !s.gemma2 && !s.phi3 && !s.granite &&
+                          !s.smollm3 && !s.glm4 && !s.window_all), "tiny models: EXAONE 4.0 is its own layer");
   TF_CHECK(!s.glm4 || (!s.smollm3 && !s.olmo2 && !s.window_all && !s.llama3), "tiny models: GLM-4 is its own layer");
   TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
@@ -168,9 +173,9 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
                    : s.gemma2 ? "Gemma2ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
                    : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM"
-                   : s.olmo3 ? "Olmo3ForCausalLM" : s.olmo2 ? "Olmo2ForCausalLM" : "LlamaForCausalLM";
+                   : s.olmo3 ? "Olmo3ForCausalLM" : s.olmo2 ? "Olmo2ForCausalLM" : s.exaone4 ? "Exaone4ForCausalLM" : "LlamaForCausalLM";
   const char* type = s.glm4 ? "glm4" : s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.gemma2 ? "gemma2" : s.phi3 ? "phi3"
-                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo3 ? "olmo3" : s.olmo2 ? "olmo2" : "llama";
+                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo3 ? "olmo3" : s.olmo2 ? "olmo2" : s.exaone4 ? "exaone4" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -207,7 +212,7 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
            ", \"attn_logit_softcapping\": " + std::to_string(s.attn_cap) +
            ", \"final_logit_softcapping\": " + std::to_string(s.logit_cap);
   if (s.window_all) cfg += ", \"sliding_window\": " + std::to_string(s.window_all);
-  if (s.olmo3) {
+  if (s.olmo3 || s.exaone4) {
     std::string kinds;
     for (int l = 0; l < s.L; ++l) kinds += std::string(l ? ", " : "") + ((l + 1) % s.pattern ? "\"sliding_attention\"" : "\"full_attention\"");
     cfg += ", \"sliding_window\": " + std::to_string(s.window) + ", \"layer_types\": [" + kinds + "]";
@@ -318,8 +323,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   }
   // Gemma3TextConfig: layer l is a sliding one unless (l + 1) is a multiple of the pattern (Gemma2Config: 2; the
   // tiny OLMo 3's layer_types likewise).
-  auto sliding = [&](int l) { return ((gemma_layer || s.olmo3) && (l + 1) % s.pattern != 0) || s.window_all > 0; };
-  const int window = gemma_layer || s.olmo3 ? s.window : s.window_all;
+  auto sliding = [&](int l) { return ((gemma_layer || s.olmo3 || s.exaone4) && (l + 1) % s.pattern != 0) || s.window_all > 0; };
+  const int window = gemma_layer || s.olmo3 || s.exaone4 ? s.window : s.window_all;
   auto rope = [&](std::vector<double>& x, int n, int heads, const std::vector<int32_t>& pos, bool local) {
     const std::vector<double>& inv_l = local ? inv_local : inv;
     const int h2 = local ? s.hd / 2 : rdim / 2;  // Phi3's apply_rotary_pos_emb: q[..., :rdim] rotated, the rest kept
@@ -356,7 +361,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
       for (auto& e : x) e *= 3.0;
     for (int l = 0; l < s.L; ++l) {
       const std::string p = "model.layers." + std::to_string(l);
-      auto xn = s.olmo2 ? x : norm(x, n, W(p + ".input_layernorm.weight"));  // Olmo2DecoderLayer: no input norm
+      // Olmo2DecoderLayer (Exaone4DecoderLayer is one): no input norm
+      auto xn = s.olmo2 || s.exaone4 ? x : norm(x, n, W(p + ".input_layernorm.weight"));
       std::vector<double> q, k, v;
       if (s.phi3) {  // Phi3Attention: qkv = qkv_proj(x); q, k, v = its first qd, next kvd and last kvd columns
         const auto qkv = lin(xn, n, H, tiny_qkv(l), qd + 2 * kvd);
@@ -369,7 +375,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         q = lin(xn, n, H, tiny_module(l, 0), qd), k = lin(xn, n, H, tiny_module(l, 1), kvd);
         v = lin(xn, n, H, tiny_module(l, 2), kvd);
       }
-      if (s.qk_norm || s.gemma) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), the same for k, then RoPE
+      if (s.qk_norm || s.gemma || s.exaone4) {  // Qwen3Attention: q_norm(q_proj(x).view(..., head_dim)), k's, then RoPE
         q = norm_rows(q, n * s.nh, s.hd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n * s.nkv, s.hd, W(p + ".self_attn.k_norm.weight"));
       }
@@ -377,7 +383,8 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         q = norm_rows(q, n, qd, W(p + ".self_attn.q_norm.weight"));
         k = norm_rows(k, n, kvd, W(p + ".self_attn.k_norm.weight"));
       }
-      if (!(s.smollm3 && l % 2 == 1)) {  // SmolLM3Attention: no RoPE where no_rope_layers says 0
+      // SmolLM3Attention: no RoPE where no_rope_layers says 0; Exaone4Attention: none on the full-attention layers.
+      if (!(s.smollm3 && l % 2 == 1) && !(s.exaone4 && !sliding(l))) {
         // Gemma 3's and OLMo 3's sliding layers have their own RoPE, unscaled.
         rope(q, n, s.nh, pos, (s.gemma || s.olmo3) && sliding(l));
         rope(k, n, s.nkv, pos, (s.gemma || s.olmo3) && sliding(l));
@@ -409,10 +416,10 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         }
       }
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
-      if (gemma_layer || s.olmo2) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
+      if (gemma_layer || s.olmo2 || s.exaone4) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
       if (s.glm4) o = norm(o, n, W(p + ".post_self_attn_layernorm.weight"));  // Glm4DecoderLayer's output norms
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * o[i];
-      auto xn2 = s.olmo2 ? x : norm(x, n, W(p + (gemma_layer ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
+      auto xn2 = s.olmo2 || s.exaone4 ? x : norm(x, n, W(p + (gemma_layer ? ".pre_feedforward_layernorm.weight" : ".post_attention_layernorm.weight")));
       std::vector<double> gt, up;
       if (s.phi3 || s.glm4) {  // Phi3MLP, Glm4MLP: gate, up = gate_up_proj(x).chunk(2, dim=-1)
         const auto gu = lin(xn2, n, H, tiny_gate_up(l), 2 * s.I);
@@ -429,7 +436,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
                          : g / (1 + std::exp(-g))) * up[i];
       }
       auto d = lin(gt, n, s.I, tiny_module(l, 6), H);
-      if (gemma_layer || s.olmo2) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
+      if (gemma_layer || s.olmo2 || s.exaone4) d = norm(d, n, W(p + ".post_feedforward_layernorm.weight"));
       if (s.glm4) d = norm(d, n, W(p + ".post_mlp_layernorm.weight"));
       for (size_t i = 0; i < x.size(); ++i) x[i] += residual * d[i];
     }

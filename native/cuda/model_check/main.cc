@@ -416,6 +416,9 @@ int main(int argc, char** argv) {
   olmo2.olmo2 = true;
   cases.push_back({"olmo2 output norms, whole q/k norms", olmo2, false, false});
   cases.push_back({"olmo2 nf4, dropout, ckpt", [&] { TinySpec t = olmo2; t.nf4 = t.double_quant = true; return t; }(), true, true});
+  // EXAONE 4.0: per-head q/k norms under output norms, a 12-key window and RoPE on layers 0 and 1 of 3, layer 2 NoPE.
+  cases.push_back({"exaone4 windows, global NoPE, ckpt",
+                   [&] { TinySpec t = base; t.exaone4 = true, t.window = 12, t.pattern = 3; return t; }(), true, true});
   // OLMo 3: a 12-key window on layers 0 and 1 of 3 with their own unscaled RoPE, yarn on layer 2.
   cases.push_back({"olmo3 windows, full-layer yarn, ckpt",
                    [&] { TinySpec t = olmo2; t.olmo3 = t.yarn = true, t.window = 12, t.pattern = 3; return t; }(), false, true});

@@ -30,7 +30,7 @@ const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCa
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
                                                "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Olmo3ForCausalLM", "Gemma2ForCausalLM",
                                                "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
-                                               nullptr};
+                                               "Exaone4ForCausalLM", nullptr};
 
 namespace config_read {
 
@@ -259,6 +259,7 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                    : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM" : m == "olmo3" ? "Olmo3ForCausalLM"
                    : m == "gemma2" ? "Gemma2ForCausalLM" : m == "gemma3_text" ? "Gemma3ForCausalLM"
                    : m == "gemma3" ? "Gemma3ForConditionalGeneration" : m == "glm4" ? "Glm4ForCausalLM"
+                   : m == "exaone4" ? "Exaone4ForCausalLM"
                    : "model_type " + m;
   }
   if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
@@ -274,15 +275,18 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool olmo3 = c.architecture == "Olmo3ForCausalLM";
   const bool olmo2 = olmo3 || c.architecture == "Olmo2ForCausalLM";  // OLMo 3 is OLMo 2's layer with windows
   const bool glm4 = c.architecture == "Glm4ForCausalLM";
+  // EXAONE 4.0: OLMo 2's sublayers (output norms, no input norms) with Qwen3's per-head q/k norms.
+  const bool exaone4 = c.architecture == "Exaone4ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
                : qwen3 ? "qwen3" : gemma2 ? "gemma2" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
-               : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : "qwen2";
+               : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : "qwen2";
   c.fused = {phi3, phi3};
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE; OLMo 2 all of q and of k, and each
   // sublayer's output instead of its input.
-  c.qk_norm = qwen3 || olmo2;
-  c.qk_norm_whole = c.sandwich_norms = olmo2;
-  c.input_norms = !olmo2;
+  c.qk_norm = qwen3 || olmo2 || exaone4;
+  c.qk_norm_whole = olmo2;
+  c.sandwich_norms = olmo2 || exaone4;
+  c.input_norms = !olmo2 && !exaone4;
 
   std::string missing;
   for (const char* k : {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads"})
@@ -331,10 +335,11 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   c.max_position_embeddings = get_int(j, "max_position_embeddings", default_max_positions(c.architecture), source);
   TF_CHECK(c.max_position_embeddings > 0, source + ": max_position_embeddings must be positive");
   if (smollm3) parse_smollm3(j, source, c);  // before the windows: its sliding layers default to the NoPE ones
+  if (exaone4) parse_exaone4(j, source, c);
   if (olmo2) refuse_dropout(j, source, "attention_dropout", olmo3 ? "OLMo 3" : "OLMo 2");
   if (!gemma) parse_windows(j, source, c);
-  // Olmo2Config's default is 1e-5, Glm4Config's 1.5625e-07.
-  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 ? 1e-5 : glm4 ? 1.5625e-07 : 1e-6, source);
+  // Olmo2Config's and Exaone4Config's default is 1e-5, Glm4Config's 1.5625e-07.
+  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 || exaone4 ? 1e-5 : glm4 ? 1.5625e-07 : 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
   if (gemma) {
     parse_gemma(j, source, c);

@@ -7,7 +7,9 @@
 // and its RoPE scaling on the full-attention layers only), Gemma 2 (Gemma2ForCausalLM) and Gemma 3's text model (Gemma3ForCausalLM, or
 // the decoder of Gemma3ForConditionalGeneration), which are the same decoder with the differences listed in
 // ModelConfig's Gemma fields; Glm4ForCausalLM (GLM-4-0414) is Llama with output norms after each sublayer, a fused
-// gate_up_proj and interleaved partial RoPE. Anything else fails with the list of supported architectures.
+// gate_up_proj and interleaved partial RoPE; Exaone4ForCausalLM (EXAONE 4.0) is OLMo 2's sublayers with per-head q/k
+// norms, three sliding layers in four and RoPE on those only. Anything else fails with the list of supported
+// architectures.
 #include <string>
 #include <vector>
 
@@ -50,7 +52,7 @@ struct Fusion {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4" | "exaone4"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -73,7 +75,8 @@ struct ModelConfig {
   double partial_rotary_factor = 1.0;
   // GLM-4: RoPE rotates interleaved pairs (values 2i and 2i + 1 of a head) instead of rotate-half's (i, i + d/2).
   bool rope_interleaved = false;
-  // SmolLM3: whether each layer applies RoPE (its "no_rope_layers": 1 = RoPE, 0 = none, "NoPE"); empty = every layer.
+  // Whether each layer applies RoPE (SmolLM3's "no_rope_layers": 1 = RoPE, 0 = none, "NoPE"; EXAONE 4.0's sliding
+  // layers only); empty = every layer.
   std::vector<char> layer_rope;
   // Granite (GraniteForCausalLM): Llama with four multipliers, each 1 elsewhere (granite-3.3-8b: 12, 1/128, 0.22, 16).
   double embedding_multiplier = 1.0;  // the embedding's output is multiplied by it

@@ -82,23 +82,18 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
 // included: transformers' sliding mask, i - j < sliding_window), as transformers' current models apply it:
 // Mistral and Phi-3 window every layer whenever sliding_window is set (MistralConfig's is 4096 when the key is
 // absent; Phi-3-mini-4k's 2047 under 4096 positions); Qwen2 and Qwen3 only with use_sliding_window, on layers from
-// max_window_layers (28 by default) on; SmolLM3 only with use_sliding_window, on its NoPE layers; OLMo 3 on three
-// layers in four (4096 keys by default); transformers 5.x lists each layer's kind in layer_types, which decides then.
+// max_window_layers (28 by default) on; SmolLM3 only with use_sliding_window, on its NoPE layers; OLMo 3 and EXAONE
+// 4.0 on three layers in four (4096 keys by default); transformers 5.x lists each layer's kind in layer_types, which
+// decides then.
 // A window as long as the context changes nothing and is dropped. Another architecture whose layer_types name a
 // sliding layer (transformers' Llama and Granite ignore them; Qwen2Config drops the window without
 // use_sliding_window) keeps the window as its longest sequence instead, where every reading agrees.
-void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
-  const std::string& arch = c.architecture;
-  const bool qwen = arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM";
-  const bool smollm3 = arch == "SmolLM3ForCausalLM";
-  const bool olmo3 = arch == "Olmo3ForCausalLM";
-  const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM";
+std::vector<char> read_layer_types(const Json& j, const std::string& src, int layers) {
   std::vector<char> sliding;
   if (const Json* lt = present(j, "layer_types")) {
     const auto& kinds = lt->as_array(src + ": layer_types");
-    TF_CHECK(int64_t(kinds.size()) == c.num_hidden_layers,
-             src + ": layer_types has " + std::to_string(kinds.size()) + " entries for " +
-                 std::to_string(c.num_hidden_layers) + " layers");
+    TF_CHECK(int64_t(kinds.size()) == layers,
+             src + ": layer_types has " + std::to_string(kinds.size()) + " entries for " + std::to_string(layers) + " layers");
     for (const Json& t : kinds) {
       const std::string& kind = t.as_string(src + ": layer_types[]");
       TF_CHECK(kind == "full_attention" || kind == "sliding_attention",
@@ -106,6 +101,44 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
       sliding.push_back(kind == "sliding_attention");
     }
   }
+  return sliding;
+}
+
+// EXAONE 4.0's layer kinds: layer_types, else every sliding_window_pattern-th layer (4 by default) full; none slide
+// without a window (sliding_window null). Exaone4Config documents a string pattern ("LLLG") but computes only a
+// number, so a string is refused unless layer_types is given.
+static std::vector<char> exaone4_layer_kinds(const Json& j, const std::string& src, int layers) {
+  std::vector<char> sliding = read_layer_types(j, src, layers);
+  if (!sliding.empty() || (j.has("sliding_window") && !present(j, "sliding_window"))) return sliding;
+  int pattern = 4;
+  if (const Json* p = present(j, "sliding_window_pattern")) {
+    TF_CHECK(!p->is_string(), src + ": sliding_window_pattern as a string needs layer_types as well (transformers' "
+                                    "Exaone4Config computes the layers from a number only)");
+    pattern = int(p->as_int(src + ": sliding_window_pattern"));
+    TF_CHECK(pattern > 0, src + ": sliding_window_pattern must be positive");
+  }
+  for (int i = 0; i < layers; ++i) sliding.push_back((i + 1) % pattern != 0);
+  return sliding;
+}
+
+// EXAONE 4.0 (Exaone4ForCausalLM): with a sliding window, RoPE rotates q and k on the sliding layers only ("global
+// NoPE": Exaone4Attention skips it on the full-attention ones); without a window, on every layer.
+void parse_exaone4(const Json& j, const std::string& src, ModelConfig& c) {
+  refuse_dropout(j, src, "attention_dropout", "EXAONE 4.0");
+  const bool windowed = !j.has("sliding_window") || present(j, "sliding_window");  // 4096 when absent, none when null
+  c.layer_rope.clear();
+  if (windowed) c.layer_rope = exaone4_layer_kinds(j, src, c.num_hidden_layers);
+}
+
+void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
+  const std::string& arch = c.architecture;
+  const bool qwen = arch == "Qwen2ForCausalLM" || arch == "Qwen3ForCausalLM";
+  const bool smollm3 = arch == "SmolLM3ForCausalLM";
+  const bool olmo3 = arch == "Olmo3ForCausalLM";
+  const bool exaone4 = arch == "Exaone4ForCausalLM";
+  const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM";
+  std::vector<char> sliding = exaone4 ? exaone4_layer_kinds(j, src, c.num_hidden_layers)
+                                      : read_layer_types(j, src, c.num_hidden_layers);
   // Qwen2, Qwen3 and SmolLM3 window only with use_sliding_window.
   const bool gated_windows = (qwen || smollm3) && present(j, "use_sliding_window") &&
                              j.at("use_sliding_window").as_bool(src + ": use_sliding_window");
@@ -123,8 +156,8 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   bool any = false;
   for (char x : sliding) any |= x;
   if (!any) return;
-  // MistralConfig's and Olmo3Config's default window is 4096 when the key is absent; null means no window.
-  const int default_window = (arch == "MistralForCausalLM" || olmo3) && !j.has("sliding_window") ? 4096 : 0;
+  // MistralConfig's, Olmo3Config's and Exaone4Config's default window is 4096 when the key is absent; null means none.
+  const int default_window = (arch == "MistralForCausalLM" || olmo3 || exaone4) && !j.has("sliding_window") ? 4096 : 0;
   // An OLMo 3 without a window would still tell its sliding layers' RoPE apart (vLLM by the window, transformers by
   // layer_types): refused rather than guessed.
   TF_CHECK(!olmo3 || present(j, "sliding_window") || default_window,
@@ -134,7 +167,7 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   TF_CHECK(w > 0, src + ": sliding_window must be positive");
   // A window as long as the context changes nothing; OLMo 3 keeps its sliding layers anyway, whose RoPE is unscaled.
   if (w >= c.max_position_embeddings && !olmo3) return;
-  if (!always && !gated_windows && !olmo3) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
+  if (!always && !gated_windows && !olmo3 && !exaone4) {  // including a Qwen whose layer_types name sliding layers without use_sliding_window
     c.max_position_embeddings = w;
     return;
   }

@@ -33,6 +33,8 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c);
 void parse_glm4(const Json& j, const std::string& src, ModelConfig& c);
 void parse_windows(const Json& j, const std::string& src, ModelConfig& c);
 void parse_smollm3(const Json& j, const std::string& src, ModelConfig& c);
+void parse_exaone4(const Json& j, const std::string& src, ModelConfig& c);  // before parse_windows
+std::vector<char> read_layer_types(const Json& j, const std::string& src, int layers);  // empty when absent
 void parse_granite(const Json& j, const std::string& src, ModelConfig& c);
 
 }  // namespace tf::config_read

@@ -149,8 +149,8 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
       ly.post_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
       ly.mlp_out_norm = read_norm(ws, dir, pre + ".post_mlp_layernorm.weight", H, c);
     } else if (c.sandwich_norms) {
-      // Gemma's and OLMo 2's post_attention_layernorm is the attention's output norm; Gemma's MLP input norm is
-      // pre_feedforward (OLMo 2 has none).
+      // Gemma's, OLMo 2's and EXAONE 4.0's post_attention_layernorm is the attention's output norm; Gemma's MLP
+      // input norm is pre_feedforward (OLMo 2 and EXAONE 4.0 have none).
       ly.attn_out_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
       if (c.input_norms) ly.post_norm = read_norm(ws, dir, pre + ".pre_feedforward_layernorm.weight", H, c);
       ly.mlp_out_norm = read_norm(ws, dir, pre + ".post_feedforward_layernorm.weight", H, c);
