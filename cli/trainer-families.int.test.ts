@@ -200,6 +200,13 @@ describe("tuneforge train / generate / merge on other model families", () => {
     await expectLearnsAnswersAndMerges(olmo3, "olmo3", 40);  // 40 epochs, as OLMo 2's (its output norms)
   }, 180_000);
 
+  // EXAONE 4.0: per-head q/k norms under output norms, a window and RoPE on its sliding layer, none on its global one,
+  // in training, KV-cache generation (the NoPE layer caches keys unrotated) and the merge.
+  it("learns the task on an EXAONE 4.0, answers and merges", async () => {
+    const exaone4 = writeTinyModel({ dir: path.join(tmp, "exaone4"), seed: 5, exaone4: true }).dir;
+    await expectLearnsAnswersAndMerges(exaone4, "exaone4", 40);  // 40 epochs, as OLMo's (its output norms)
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {

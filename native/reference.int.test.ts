@@ -61,6 +61,8 @@ describe("native forward = independent reference", () => {
     ["qwen3 yarn RoPE scaling, GQA", { qwen3: true, yarn: true, gqa: true, shape: { headDim: 32 } }],
     // OLMo 3: OLMo 2's layer, a 5-key window on layer 0 (its RoPE unscaled), yarn on layer 1 only.
     ["olmo3 window, full-layer yarn, GQA", { olmo3: true, yarn: true, gqa: true, slidingWindow: 5 }],
+    // EXAONE 4.0: OLMo 2's sublayers with per-head q/k norms, a 5-key window and RoPE on layer 0, layer 1 NoPE.
+    ["exaone4 per-head q/k norms, window, global NoPE, GQA", { exaone4: true, gqa: true, slidingWindow: 5 }],
     // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],

@@ -116,6 +116,18 @@ describe("shapeFromConfig", () => {
     expect(trainingContext({ ...olmo3, architectures: undefined, model_type: "olmo3", layer_types: ["sliding_attention"] })).toBe(65536);
   });
 
+  it("reads EXAONE 4.0: output norms in place of input norms, per-head q/k norms; its windows cap nothing", () => {
+    const exaone = { architectures: ["Exaone4ForCausalLM"], vocab_size: 102400, hidden_size: 5120, intermediate_size: 27392, num_hidden_layers: 64, num_attention_heads: 40, num_key_value_heads: 8, head_dim: 128, tie_word_embeddings: false, max_position_embeddings: 131072, sliding_window: 4096 };
+    const s = shapeFromConfig(exaone)!;
+    expect(s).toMatchObject({ qkNorm: true, sandwichNorms: true, inputNorms: false, headDim: 128 });
+    expect(s.qkNormWhole).toBeUndefined();
+    // 64 × (q 5120·5120 + k, v 2·1024·5120 + o 5120·5120 + MLP 3·5120·27392 + output norms 2·5120 + q/k norms 2·128),
+    // two 102400·5120 embeddings, the final norm: 32.0 B, as EXAONE-4.0-32B is named.
+    expect(shapeParameters(s)).toBe(32_003_216_384);
+    expect(shapeFromConfig({ ...exaone, architectures: undefined, model_type: "exaone4" })!.inputNorms).toBe(false);
+    expect(trainingContext({ ...exaone, layer_types: ["sliding_attention", "full_attention"] })).toBe(131072);
+  });
+
   it("reads Qwen3's q/k norms and its own head_dim", () => {
     const s = shapeFromConfig(qwen3)!;
     expect(s.qkNorm).toBe(true);

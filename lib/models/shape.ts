@@ -27,6 +27,8 @@ const isOlmo2 = (config: Record<string, unknown>) => isArch(config, "Olmo2ForCau
  * Gemma's 1 + w), gate and up in one gate_up_proj (q, k, v stay apart), head_dim 128 and untied by default.
  */
 const isGlm4 = (config: Record<string, unknown>) => isArch(config, "Glm4ForCausalLM", "glm4");
+/** EXAONE 4.0: OLMo 2's output norms without input norms, and per-head q/k norms (as Qwen3's). */
+const isExaone4 = (config: Record<string, unknown>) => isArch(config, "Exaone4ForCausalLM", "exaone4");
 
 /** Gemma3TextConfig's defaults, which an image-text Gemma 3's text_config leaves out (gemma-3-4b-it gives 4 keys). */
 const GEMMA3_TEXT_DEFAULTS = { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4 };
@@ -64,6 +66,7 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   if (isPhi3(config)) Object.assign(shape, { fusedQkv: true, fusedGateUp: true });
   if (isOlmo2(config)) Object.assign(shape, { qkNorm: true, qkNormWhole: true, sandwichNorms: true, inputNorms: false });
   if (glm4) Object.assign(shape, { sandwichNorms: true, fusedGateUp: true });
+  if (isExaone4(config)) Object.assign(shape, { qkNorm: true, sandwichNorms: true, inputNorms: false });
   return shape;
 }
 
@@ -159,13 +162,14 @@ const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
   smollm3: "SmolLM3ForCausalLM",
   gemma2: "Gemma2ForCausalLM",
   olmo3: "Olmo3ForCausalLM",
+  exaone4: "Exaone4ForCausalLM",
   gemma3_text: "Gemma3ForCausalLM",
 };
 
 /**
  * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
  * capped by longrope's original context (Phi-3.5-mini, Phi-4-mini: the short factors' range). Sliding windows are
- * computed as windows where transformers applies them (Mistral's, Phi-3's and OLMo 3's, Qwen2's, Qwen3's and SmolLM3's with
+ * computed as windows where transformers applies them (Mistral's, Phi-3's, OLMo 3's and EXAONE 4.0's, Qwen2's, Qwen3's and SmolLM3's with
  * use_sliding_window, Gemma 2's and Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
  * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
  * max_position_embeddings is not given.
@@ -178,7 +182,7 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   if (arch.startsWith("Gemma3") || arch === "Gemma2ForCausalLM") return max;
   const gated = arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM" || arch === "SmolLM3ForCausalLM";  // with use_sliding_window
   const computesWindows =
-    arch === "MistralForCausalLM" || arch === "Phi3ForCausalLM" || arch === "Olmo3ForCausalLM" || (gated && config.use_sliding_window === true);
+    ["MistralForCausalLM", "Phi3ForCausalLM", "Olmo3ForCausalLM", "Exaone4ForCausalLM"].includes(arch) || (gated && config.use_sliding_window === true);
   const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");
   let limit = max;
   if (slidingLayer && !computesWindows) {

@@ -24,7 +24,8 @@ import numpy as np
 # layers, tied, with its odd vocabulary (49155). "smollm3" is SmolLM3-3B's layer (16 heads of 128 on 4 kv heads) in 4
 # of its 36 layers, the fourth without RoPE (NoPE), tied, with its vocabulary. "olmo2" is OLMo-2-1124-7B's layer
 # (Olmo2ForCausalLM: output norms in place of input norms, q and k normalized whole) in 2 of its 32 layers; "olmo3"
-# OLMo-3-7B's (the same layer) in 2 layers, a sliding one (its window cut to 128) and a full one.
+# OLMo-3-7B's (the same layer) in 2 layers, a sliding one (its window cut to 128) and a full one. "exaone4" is
+# EXAONE-4.0-32B's layer in a sliding and a full layer.
 # "gemma2" is gemma-2-2b's layer (Gemma2ForCausalLM: 8 heads of 256 on 4 kv heads, sandwich norms, no q/k norms) in 4
 # of its 26 layers, alternating sliding (window cut to 128) and full attention, with its vocabulary and its soft caps
 # cut from 50 and 30 to 2 and 1, so that they bend the random model's scores and logits (about 1 in size).
@@ -94,6 +95,13 @@ SHAPES = {
     "olmo3": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=32,
                   intermediate_size=11008, vocab_size=100278, tie_word_embeddings=False, rope_theta=500000.0,
                   max_position_embeddings=65536, sliding_window=128, layer_types=["sliding_attention", "full_attention"]),
+    # EXAONE-4.0-32B's layer (Exaone4ForCausalLM: OLMo 2's sublayers with per-head q/k norms, 40 heads of 128 on 8 kv
+    # heads, Llama 3's RoPE scaling) in 2 layers: a sliding one (its window cut to 128) with RoPE and a full one without.
+    "exaone4": dict(hidden_size=5120, num_hidden_layers=2, num_attention_heads=40, num_key_value_heads=8, head_dim=128,
+                    intermediate_size=27392, vocab_size=102400, tie_word_embeddings=False, rope_theta=1000000.0,
+                    max_position_embeddings=131072, sliding_window=128, sliding_window_pattern=2,
+                    layer_types=["sliding_attention", "full_attention"],
+                    rope_scaling=dict(LLAMA3_ROPE_SCALING, factor=16.0)),
     # "qwen3" with yarn RoPE scaling (factor 8, cos and sin scaled by 0.1 ln 8 + 1) over a native context cut to 4096
     # positions, so that the blended pairs (13 to 31 of 64) turn visibly within step 3's 256 tokens. No
     # original_max_position_embeddings: transformers releases disagree on what factor means when it is given
@@ -119,6 +127,8 @@ SMOLLM3_SHAPES = ("smollm3",)
 OLMO2_SHAPES = ("olmo2",)
 # The shapes written as Olmo3ForCausalLM (transformers >= MIN_TRANSFORMERS_OLMO3).
 OLMO3_SHAPES = ("olmo3",)
+# The shapes written as Exaone4ForCausalLM (transformers >= MIN_TRANSFORMERS_EXAONE4).
+EXAONE4_SHAPES = ("exaone4",)
 # The shapes written as MistralForCausalLM (its sliding window on every layer).
 MISTRAL_SHAPES = ("mistral",)
 # The shapes written as Glm4ForCausalLM (transformers >= MIN_TRANSFORMERS_GLM4).
@@ -160,6 +170,8 @@ MIN_TRANSFORMERS_OLMO2 = (4, 47)
 MIN_TRANSFORMERS_GLM4 = (4, 51)
 # The first transformers with Olmo3ForCausalLM (added to main on 2025-09-16).
 MIN_TRANSFORMERS_OLMO3 = (4, 57)
+# The first transformers release taken to have Exaone4ForCausalLM (added to main on 2025-07-26, as 4.54 came out).
+MIN_TRANSFORMERS_EXAONE4 = (4, 55)
 
 
 def version_tuple(text):
@@ -197,6 +209,7 @@ def model_class_names(cfg, transformers_version, script):
              "SmolLM3ForCausalLM": ("SmolLM3Config", MIN_TRANSFORMERS_SMOLLM3),
              "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2),
              "Olmo3ForCausalLM": ("Olmo3Config", MIN_TRANSFORMERS_OLMO3),
+             "Exaone4ForCausalLM": ("Exaone4Config", MIN_TRANSFORMERS_EXAONE4),
              "Glm4ForCausalLM": ("Glm4Config", MIN_TRANSFORMERS_GLM4)}
     if arch in newer:
         config_name, first = newer[arch]
@@ -208,7 +221,7 @@ def model_class_names(cfg, transformers_version, script):
         return "LlamaConfig", "LlamaForCausalLM"
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
                      "Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
-                     "Olmo3ForCausalLM, "
+                     "Olmo3ForCausalLM, Exaone4ForCausalLM, "
                      "MistralForCausalLM, Glm4ForCausalLM)")
 
 
@@ -243,7 +256,7 @@ def versions_line():
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
     GEMMA3_SHAPES, Gemma2Config's for GEMMA2_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
-    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, Olmo3Config's for OLMO3_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES)
+    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, Olmo3Config's for OLMO3_SHAPES, Exaone4Config's for EXAONE4_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES)
     for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
@@ -290,6 +303,13 @@ def llama_config_dict(shape):
             architectures=["MistralForCausalLM"], model_type="mistral", hidden_act="silu", rms_norm_eps=1e-5,
             attention_dropout=0.0, initializer_range=0.02, rope_scaling=None, head_dim=128, torch_dtype="bfloat16",
             use_cache=False, bos_token_id=1, eos_token_id=2, **s,
+        )
+    if shape in EXAONE4_SHAPES:
+        # EXAONE 4.0's [BOS], [|endofturn|] and [PAD].
+        return dict(
+            architectures=["Exaone4ForCausalLM"], model_type="exaone4", hidden_act="silu", rms_norm_eps=1e-5,
+            attention_dropout=0.0, initializer_range=0.02, torch_dtype="bfloat16", use_cache=False, bos_token_id=1,
+            eos_token_id=361, pad_token_id=0, **s,
         )
     if shape in OLMO3_SHAPES:
         # OLMo 3's <|endoftext|> and <|pad|>.

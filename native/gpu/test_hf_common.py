@@ -204,6 +204,17 @@ class ShapesAndFlops(unittest.TestCase):
             hc.model_class_names(c, "4.56.2", "t")
         self.assertEqual(hc.model_targets(c, list(hc.PROJECTIONS)), list(hc.PROJECTIONS))
 
+    def test_exaone4_shape_is_exaone_4_32b_layer_in_a_sliding_and_a_full_layer(self):
+        c = hc.llama_config_dict("exaone4")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Exaone4ForCausalLM"], "exaone4"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (5120, 40, 8, 128))
+        self.assertEqual(c["layer_types"], ["sliding_attention", "full_attention"])
+        self.assertLess(c["sliding_window"], 256)  # step 3's rows cross the window
+        self.assertEqual((c["rope_scaling"]["rope_type"], c["rope_scaling"]["factor"]), ("llama3", 16.0))
+        self.assertEqual(hc.model_class_names(c, "4.55.0", "t"), ("Exaone4Config", "Exaone4ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.53.2 has no Exaone4ForCausalLM"):
+            hc.model_class_names(c, "4.53.2", "t")
+
     def test_qwen3yarn_shape_is_qwen3_with_yarn_every_transformers_reads_alike(self):
         c = hc.llama_config_dict("qwen3yarn")
         q = hc.llama_config_dict("qwen3")

@@ -80,6 +80,12 @@ export type TinyModelOptions = {
    */
   olmo3?: boolean;
   /**
+   * Write an Exaone4ForCausalLM (EXAONE 4.0): OLMo 2's sublayers (output norms, no input norms) with per-head q/k
+   * norms; layer_types with every second layer sliding over slidingWindow keys (EXAONE-4.0-32B slides three in four),
+   * RoPE on those only; the ChatML template (EXAONE's own uses [|user|] / [|endofturn|] markers).
+   */
+  exaone4?: boolean;
+  /**
    * Write a Glm4ForCausalLM (GLM-4-0414): q/k/v biases (attention_bias), post_self_attn_layernorm and
    * post_mlp_layernorm normalizing each sublayer's output beside the input norms (post_attention_layernorm is the
    * MLP's input norm, as Llama's), gate and up stacked into mlp.gate_up_proj, RoPE on half of each head
@@ -137,18 +143,19 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.olmo3, opts.glm4].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2, olmo3 and glm4 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.olmo3, opts.glm4, opts.exaone4].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2, olmo3, glm4 and exaone4 at most");
   const smollm3 = Boolean(opts.smollm3);
   const olmo3 = Boolean(opts.olmo3);
   const olmo2 = Boolean(opts.olmo2) || olmo3;  // OLMo 3's tensors are OLMo 2's
+  const exaone4 = Boolean(opts.exaone4);
   const glm4 = Boolean(opts.glm4);
   const granite = Boolean(opts.granite);
   const gemma2 = Boolean(opts.gemma2);
   const gemma = Boolean(opts.gemma3) || gemma2;  // what Gemma 2 and 3 share: norms, sandwich, GELU, tokens, ties
   if (!gemma && opts.queryPreAttnScalar !== undefined) throw new Error("tiny model: queryPreAttnScalar is one of the Gemma options (set gemma2 or gemma3)");
-  if (!gemma && !olmo3 && opts.slidingWindow !== undefined)
-    throw new Error("tiny model: slidingWindow is one of the Gemma options, and OLMo 3's (set gemma2, gemma3 or olmo3)");
+  if (!gemma && !olmo3 && !exaone4 && opts.slidingWindow !== undefined)
+    throw new Error("tiny model: slidingWindow is one of the Gemma options, and OLMo 3's and EXAONE 4.0's (set gemma2, gemma3, olmo3 or exaone4)");
   if (!opts.gemma3 && opts.slidingWindowPattern !== undefined)
     throw new Error("tiny model: slidingWindowPattern is a Gemma 3 option (Gemma 2 slides every second layer)");
   if (!gemma2 && opts.softcaps) throw new Error("tiny model: softcaps is a Gemma 2 option (set gemma2)");
@@ -173,7 +180,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   for (let l = 0; l < s.layers; l++) {
     const p = `model.layers.${l}`;
     const lin = (name: string, out: number, inp: number) => tensors.push({ name: `${p}.${name}.weight`, shape: [out, inp], data: randn(rng, out * inp, std) });
-    if (!olmo2) tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
+    if (!olmo2 && !exaone4) tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
     lin("self_attn.q_proj", q, H);
     lin("self_attn.k_proj", kv, H);
     lin("self_attn.v_proj", kv, H);
@@ -183,7 +190,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
         tensors.push({ name: `${p}.self_attn.${name}.bias`, shape: [n], data: randn(rng, n, std) });
       }
     }
-    if (opts.qwen3 || opts.gemma3) {
+    if (opts.qwen3 || opts.gemma3 || exaone4) {
       tensors.push({ name: `${p}.self_attn.q_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
       tensors.push({ name: `${p}.self_attn.k_norm.weight`, shape: [headDim], data: norm(rng, headDim, normCenter) });
     }
@@ -203,7 +210,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     lin("mlp.gate_proj", s.intermediate, H);
     lin("mlp.up_proj", s.intermediate, H);
     lin("mlp.down_proj", H, s.intermediate);
-    if (olmo2) tensors.push({ name: `${p}.post_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H) });
+    if (olmo2 || exaone4) tensors.push({ name: `${p}.post_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H) });
     if (glm4) tensors.push({ name: `${p}.post_mlp_layernorm.weight`, shape: [H], data: norm(rng, H) });
   }
   tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
@@ -216,8 +223,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo3 ? "Olmo3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo3 ? "Olmo3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : exaone4 ? "Exaone4ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,
@@ -242,7 +249,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     // Granite's scores are scaled by attention_multiplier instead of head_dim^-0.5 (granite-3.3-8b: 1/128 = 1/head_dim).
     ...(granite ? { ...GRANITE_MULTIPLIERS, attention_multiplier: 1 / headDim } : {}),
     ...(smollm3 ? { no_rope_layers: Array.from({ length: s.layers }, (_, l) => 1 - (l % 2)), use_sliding_window: false, sliding_window: null } : {}),
-    ...(olmo3
+    ...(olmo3 || exaone4
       ? { sliding_window: opts.slidingWindow ?? 8, layer_types: Array.from({ length: s.layers }, (_, l) => ((l + 1) % 2 ? "sliding_attention" : "full_attention")) }
       : {}),
     // Glm4Config's keys beyond Llama's, written out rather than left to its defaults.

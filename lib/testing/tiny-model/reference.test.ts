@@ -372,3 +372,17 @@ describe("ReferenceModel on OLMo 3", () => {
     expect(maxDiff(bothSliding, windowed)).toBeGreaterThan(1e-4);
   });
 });
+
+describe("ReferenceModel on EXAONE 4.0", () => {
+  it("rotates q and k on its sliding layers only when there is a window, on every layer without one", () => {
+    const dir = writeTinyModel({ dir: path.join(tmp, "exaone4"), exaone4: true, seed: 5, dtype: "F32", slidingWindow: 64 }).dir;
+    const hybrid = new ReferenceModel(dir).logprobs(tokens);
+    // Without a window every layer rotates: layer 1 (full attention) now takes RoPE.
+    patchConfig(dir, { sliding_window: null });
+    const allRope = new ReferenceModel(dir).logprobs(tokens);
+    expect(maxDiff(hybrid, allRope)).toBeGreaterThan(1e-4);
+    // Every layer sliding under a window wider than the sequence: every layer rotates, the same function.
+    patchConfig(dir, { sliding_window: 64, layer_types: ["sliding_attention", "sliding_attention"] });
+    expect(maxDiff(new ReferenceModel(dir).logprobs(tokens), allRope)).toBeLessThan(1e-12);
+  });
+});

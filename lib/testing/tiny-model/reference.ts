@@ -3,7 +3,7 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/OLMo 3/Gemma 2/Gemma 3/GLM-4 forward in float64, written from
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/OLMo 3/EXAONE 4.0/Gemma 2/Gemma 3/GLM-4 forward in float64, written from
 // reference/trainer.md (and, for Qwen3's per-head q/k norms, transformers' Qwen3Attention; for Gemma 2 and 3,
 // transformers' Gemma2Model and Gemma3TextModel; for GLM-4, Glm4Model) and nothing else: the independent reference the
 // native trainer's logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA,
@@ -18,7 +18,7 @@ type Config = {
   torch_dtype?: string; dtype?: string;
   // Gemma 2 and 3 only (Gemma2Config's and Gemma3TextConfig's defaults apply when absent; null = no cap); the window
   // and layer_types also OLMo 3's.
-  query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number; sliding_window_pattern?: number;
+  query_pre_attn_scalar?: number; rope_local_base_freq?: number; sliding_window?: number | null; sliding_window_pattern?: number;
   layer_types?: string[]; rope_scaling?: unknown; final_logit_softcapping?: number | null; attn_logit_softcapping?: number | null;
   // Phi-3 and GLM-4: RoPE on part of each head (GLM-4: half by default); Phi-3 only: longrope.
   partial_rotary_factor?: number; max_position_embeddings?: number; original_max_position_embeddings?: number;
@@ -112,6 +112,11 @@ export class ReferenceModel {
   readonly olmo2: boolean;
   /** Olmo3ForCausalLM: OLMo 2's layer, sliding windows on three layers in four, RoPE scaling on the full ones only. */
   readonly olmo3: boolean;
+  /**
+   * Exaone4ForCausalLM: OLMo 2's sublayers with per-head q/k norms, sliding windows on three layers in four and, when
+   * there is a window, RoPE on those only.
+   */
+  readonly exaone4: boolean;
   /** Glm4ForCausalLM: output norms beside the input norms (plain weights), q/k/v biases, interleaved half RoPE. */
   readonly glm4: boolean;
   private embedDtype: TensorDtype = "F32";
@@ -126,6 +131,7 @@ export class ReferenceModel {
     this.granite = (arch ?? (this.cfg.model_type === "granite" ? "GraniteForCausalLM" : undefined)) === "GraniteForCausalLM";
     this.smollm3 = (arch ?? (this.cfg.model_type === "smollm3" ? "SmolLM3ForCausalLM" : undefined)) === "SmolLM3ForCausalLM";
     this.olmo3 = (arch ?? (this.cfg.model_type === "olmo3" ? "Olmo3ForCausalLM" : undefined)) === "Olmo3ForCausalLM";
+    this.exaone4 = (arch ?? (this.cfg.model_type === "exaone4" ? "Exaone4ForCausalLM" : undefined)) === "Exaone4ForCausalLM";
     this.olmo2 = this.olmo3 || (arch ?? (this.cfg.model_type === "olmo2" ? "Olmo2ForCausalLM" : undefined)) === "Olmo2ForCausalLM";
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
@@ -258,10 +264,11 @@ export class ReferenceModel {
    * Gemma 3's sliding_window_pattern, 6 by default; Gemma 2's 2; OLMo 3's 4).
    */
   private sliding(l: number): boolean {
-    if (!this.gemma && !this.olmo3) return false;
+    if (!this.gemma && !this.olmo3 && !this.exaone4) return false;
+    if (this.exaone4 && this.cfg.sliding_window === null) return false;  // Exaone4Config: no window, no sliding layer
     const types = this.cfg.layer_types;
     if (Array.isArray(types)) return types[l] === "sliding_attention";
-    return (l + 1) % (this.olmo3 ? 4 : this.gemma2 ? 2 : (this.cfg.sliding_window_pattern ?? 6)) !== 0;
+    return (l + 1) % (this.olmo3 ? 4 : this.gemma2 ? 2 : (this.cfg.sliding_window_pattern ?? (this.exaone4 ? 4 : 6))) !== 0;
   }
 
   /** Gemma 2's soft cap for a key (Gemma2Config: 50 for scores, 30 for logits when absent; null = none): v ↦ cap·tanh(v / cap). */
@@ -270,8 +277,12 @@ export class ReferenceModel {
     return cap == null ? (v) => v : (v) => cap * Math.tanh(v / cap);
   }
 
-  /** SmolLM3Attention applies RoPE where no_rope_layers says 1; other models on every layer. */
+  /**
+   * SmolLM3Attention applies RoPE where no_rope_layers says 1; Exaone4Attention on the sliding layers only when there
+   * is a window ("global NoPE"); other models on every layer.
+   */
   private rotates(l: number): boolean {
+    if (this.exaone4) return this.cfg.sliding_window === null || this.sliding(l);
     if (!this.smollm3) return true;
     const flags = this.cfg.no_rope_layers;
     return flags ? flags[l] === 1 : (l + 1) % (this.cfg.no_rope_layer_interval ?? 4) !== 0;
@@ -321,8 +332,10 @@ export class ReferenceModel {
     const rope = (v: Float64Array, pos: number, head: number, theta: number, s: RopeSpec) => applyRope(v.subarray(head * hd, (head + 1) * hd), pos, theta, s);
     // The sublayers' output norms: Gemma's and OLMo 2's post_attention_layernorm and post_feedforward_layernorm,
     // GLM-4's post_self_attn_layernorm and post_mlp_layernorm (its post_attention_layernorm is the MLP's input norm).
-    const attnOutNorm = this.glm4 ? "post_self_attn_layernorm" : this.gemma || this.olmo2 ? "post_attention_layernorm" : null;
-    const mlpOutNorm = this.glm4 ? "post_mlp_layernorm" : this.gemma || this.olmo2 ? "post_feedforward_layernorm" : null;
+    const outNorms = this.gemma || this.olmo2 || this.exaone4;  // EXAONE 4.0's decoder layer is OLMo 2's
+    const attnOutNorm = this.glm4 ? "post_self_attn_layernorm" : outNorms ? "post_attention_layernorm" : null;
+    const mlpOutNorm = this.glm4 ? "post_mlp_layernorm" : outNorms ? "post_feedforward_layernorm" : null;
+    const inputNorms = !this.olmo2 && !this.exaone4;
     for (let l = 0; l < c.num_hidden_layers; l++) {
       const p = `model.layers.${l}`;
       const sliding = this.sliding(l);
@@ -331,7 +344,7 @@ export class ReferenceModel {
       // A sliding layer's query t sees keys j with t − j < window (and j ≤ t).
       const window = sliding ? (c.sliding_window ?? 4096) : Infinity;
       // Olmo2DecoderLayer: no input norm; Olmo2Attention normalizes all of q and of k (one row each), not each head.
-      const h = this.olmo2 ? x : this.rms(x, `${p}.input_layernorm.weight`);
+      const h = inputNorms ? this.rms(x, `${p}.input_layernorm.weight`) : x;
       const q = this.headNorm(this.linear(h, `${p}.self_attn.q_proj`), `${p}.self_attn.q_norm.weight`, this.olmo2 ? nh * hd : hd);
       const k = this.headNorm(this.linear(h, `${p}.self_attn.k_proj`), `${p}.self_attn.k_norm.weight`, this.olmo2 ? nkv * hd : hd);
       const v = this.linear(h, `${p}.self_attn.v_proj`);
@@ -358,7 +371,7 @@ export class ReferenceModel {
       let o = this.linear(attn, `${p}.self_attn.o_proj`);
       if (attnOutNorm) o = this.rms(o, `${p}.${attnOutNorm}.weight`);
       x = x.map((row, t) => row.map((val, i) => val + residual * o[t]![i]!));
-      const h2 = this.olmo2 ? x : this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
+      const h2 = !inputNorms ? x : this.rms(x, this.gemma ? `${p}.pre_feedforward_layernorm.weight` : `${p}.post_attention_layernorm.weight`);
       const g = this.linear(h2, `${p}.mlp.gate_proj`), u = this.linear(h2, `${p}.mlp.up_proj`);
       const gate = this.gemma ? geluTanh : (gv: number) => gv / (1 + Math.exp(-gv));
       const act = g.map((row, t) => row.map((gv, i) => gate(gv) * u[t]![i]!));

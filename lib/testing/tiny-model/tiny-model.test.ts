@@ -178,6 +178,19 @@ describe("writeTinyModel({ olmo3: true })", () => {
   });
 });
 
+describe("writeTinyModel({ exaone4: true })", () => {
+  it("writes an Exaone4ForCausalLM: no input norms, output norms, per-head q/k norms, every second layer sliding", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "exaone4"), exaone4: true, slidingWindow: 6, dtype: "F32" });
+    expect(m.config).toMatchObject({ architectures: ["Exaone4ForCausalLM"], model_type: "exaone4", sliding_window: 6, layer_types: ["sliding_attention", "full_attention"] });
+    const names = [...readSafetensors(path.join(m.dir, "model.safetensors"))].map(([n, t]) => [n, t.shape] as const);
+    const layer0 = names.filter(([n]) => n.startsWith("model.layers.0."));
+    expect(layer0.some(([n]) => n.includes("input_layernorm"))).toBe(false);
+    expect(layer0.find(([n]) => n.endsWith("q_norm.weight"))![1]).toEqual([16]);  // per head
+    expect(layer0.some(([n]) => n.endsWith("post_feedforward_layernorm.weight"))).toBe(true);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "exaone4-olmo2"), exaone4: true, olmo2: true })).toThrow(/at most/);
+  });
+});
+
 describe("writeTinyModel({ glm4: true })", () => {
   it("writes a Glm4ForCausalLM config: Glm4Config's keys (biases, half of each head rotated), untied, ChatML", () => {
     const m = writeTinyModel({ dir: path.join(tmp, "glm4"), glm4: true });
