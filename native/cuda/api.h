@@ -47,9 +47,14 @@ void rmsnorm_backward(const bf16* dy, const bf16* x, const bf16* w, const float*
 // ---- rope.cu (kernels/rope.h); inv_freq [rotary_dim/2] from the host's kernels::rope_inv_freq ----
 // rotary_dim (0 = head_dim): the rotated first values of each head, the rest passed through (Phi-4-mini); scale: the
 // rotated values' factor (longrope's or yarn's attention factor); interleaved: pairs (2j, 2j + 1), GLM-4's.
+// long_rows: longrope's per-row table for a batched decoding step (kernels/rope.h RopeLongRows).
+struct RopeLongRows {
+  const float* inv_freq = nullptr;  // device
+  int32_t from = INT32_MAX;
+};
 void rope_forward(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
                   int64_t head_dim, cudaStream_t stream, int64_t rotary_dim = 0, float scale = 1.f,
-                  bool interleaved = false);
+                  bool interleaved = false, RopeLongRows long_rows = {});
 void rope_backward(bf16* dx, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
                    int64_t head_dim, cudaStream_t stream, int64_t rotary_dim = 0, float scale = 1.f,
                    bool interleaved = false);

@@ -68,8 +68,9 @@ TEST(config_phi3_and_phi4_fused_projections) {
                "hidden_act \"gelu\" is not supported");
 }
 
-// Phi-3.5-mini-instruct and Phi-4-mini-instruct (their 48 factors cut to the fields read): longrope, the context capped
-// at original_max_position_embeddings where the short factors hold; Phi-4-mini rotates 96 of its 128 head dimensions.
+// Phi-3.5-mini-instruct and Phi-4-mini-instruct (their 48 factors cut to the fields read): longrope's short and long
+// factors, its original context and attention factor, the whole 131072 positions to train; Phi-4-mini rotates 96 of
+// its 128 head dimensions.
 std::string longrope_factors(int n, double v) {
   std::string s;
   for (int i = 0; i < n; ++i) s += (i ? ", " : "") + std::to_string(v + 0.01 * i);
@@ -87,7 +88,8 @@ TEST(config_phi35_mini_and_phi4_mini_longrope_partial_rotary) {
   CHECK_EQ(c.rope_scaling.short_factor.size(), size_t(48));
   CHECK_NEAR(c.rope_scaling.short_factor[47], 1.47, 1e-12);
   CHECK_EQ(c.rope_scaling.original_max_position_embeddings, 4096);
-  CHECK_EQ(c.max_position_embeddings, 4096);  // the short factors' range
+  CHECK_NEAR(c.rope_scaling.long_factor[47], 1.55, 1e-12);
+  CHECK_EQ(c.max_position_embeddings, 131072);  // past 4096 positions a pass takes the long factors
   // transformers' default attention factor: sqrt(1 + ln(131072 / 4096) / ln 4096) = 1.19024...
   CHECK_NEAR(c.rope_scaling.attention_factor, std::sqrt(1 + std::log(32.0) / std::log(4096.0)), 1e-12);
   CHECK_EQ(c.partial_rotary_factor, 1.0);

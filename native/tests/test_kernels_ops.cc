@@ -128,6 +128,24 @@ TEST(rope_llama3_scaling_bands) {
   CHECK_THROWS(rope_inv_freq(D, 1e4, bad), "unsupported rope_scaling type 'dynamic'");
 }
 
+// longrope's two tables: each frequency over its short factor, or over its long one (the table a pass reaching the
+// original context takes); only longrope has the second.
+TEST(rope_longrope_short_and_long_tables) {
+  RopeScaling s;
+  s.type = "longrope";
+  for (int i = 0; i < 4; ++i) s.short_factor.push_back(1 + 0.5 * i), s.long_factor.push_back(2 + i);
+  const auto plain = rope_inv_freq(8, 1e4, RopeScaling{});
+  const auto shorter = rope_inv_freq(8, 1e4, s), longer = rope_inv_freq_long(8, 1e4, s);
+  for (int i = 0; i < 4; ++i) {
+    CHECK_NEAR(shorter[i], plain[i] / (1 + 0.5 * i), 1e-6 * plain[i]);
+    CHECK_NEAR(longer[i], plain[i] / (2 + i), 1e-6 * plain[i]);
+  }
+  CHECK_EQ(rope_inv_freq_long(12, 1e4, s, 8).size(), size_t(4));  // partial rotary: the rotated dimensions' pairs
+  CHECK_THROWS(rope_inv_freq_long(8, 1e4, RopeScaling{}), "only longrope has long factors");
+  s.long_factor.pop_back();
+  CHECK_THROWS(rope_inv_freq_long(8, 1e4, s), "longrope: the factors need 4 values, got 3");
+}
+
 // yarn on Qwen3-8B's heads (head_dim 128, rope_theta 1e6, factor 4 over 32768 positions): the correction range is
 // pairs 23..40 (floor 23.6, ceil 39.65): below it each frequency is the plain one exactly, above it the plain one / 4,
 // between them the linear blend (i - 23) / 17 of the two; without truncation the range is [23.596, 39.651].

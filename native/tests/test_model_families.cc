@@ -10,14 +10,17 @@ using namespace tf;
 using namespace tf_test;
 
 // Phi-3.5-mini / Phi-4-mini: longrope (frequencies over short factors, cos and sin scaled by the attention factor)
-// and, for Phi-4-mini, RoPE on 6 of 8 head dimensions only; with GQA and NF4.
+// and, for Phi-4-mini, RoPE on 6 of 8 head dimensions only; with GQA and NF4. With an original context of 8, the
+// 9-token passes reach position 8 and take the long factors (the whole pass, as transformers switches); with 64,
+// the short ones.
 TEST(phi3_longrope_and_partial_rotary_match_reference) {
   ThreadPool pool(2);
-  for (int rotary : {0, 6}) {
+  for (int rotary : {0, 6})
+  for (int original : {64, 8}) {
     TinySpec s;
-    s.phi3 = true, s.longrope = true, s.rotary = rotary, s.nf4 = rotary > 0;
+    s.phi3 = true, s.longrope = true, s.rotary = rotary, s.nf4 = rotary > 0, s.max_pos = original;
     auto r = load_tiny(s, pool, 17);
-    CHECK_EQ(r.m->config().max_position_embeddings, 64);  // original_max_position_embeddings, not 256
+    CHECK_EQ(r.m->config().max_position_embeddings, 4 * original);  // the whole context, past the original one
     check_logits_match(r, nullptr, 1e-4);
     LoraSpec ls;
     ls.rank = 2, ls.alpha = 4, ls.targets = {"qkv_proj", "o_proj"};
@@ -25,6 +28,46 @@ TEST(phi3_longrope_and_partial_rotary_match_reference) {
     randomize_b(*r.m, 4);
     RefLora lora = ref_lora(*r.m);
     check_logits_match(r, &lora, 1e-4);
+  }
+  // The long factors change the function: the first 8 tokens' logits differ when a 9th token takes the pass past the
+  // original 8 positions (a causal model would otherwise give them unchanged).
+  TinySpec s;
+  s.phi3 = s.longrope = true, s.max_pos = 8;
+  auto r = load_tiny(s, pool, 17);
+  const std::vector<int32_t> nine = {3, 17, 0, 36, 5, 5, 21, 9, 30};
+  const auto long_pass = r.m->logits(nine), short_pass = r.m->logits({nine.begin(), nine.end() - 1});
+  double gap = 0;
+  for (size_t i = 0; i < short_pass.size(); ++i) gap = std::max(gap, std::fabs(double(long_pass[i]) - short_pass[i]));
+  CHECK(gap > 1e-2);
+  // Decoding: a prefill reaching the original context takes the long factors as the full pass does.
+  auto cache = r.m->new_cache(16);
+  std::vector<float> last(s.V);
+  r.m->decode(*cache, nine.data(), int(nine.size()), last.data());
+  for (int v = 0; v < s.V; ++v) CHECK_NEAR(last[v], long_pass[8 * s.V + v], 1e-5);
+  // A batched step whose rows sit on both sides of the original context: each row takes the table its own position
+  // gives, so each gets what decoding it alone gives (the result never depends on what else is in the batch).
+  const std::vector<int32_t> sa = {3, 17, 0, 36, 5, 5, 21, 9}, sb = {4, 8, 15};
+  auto alone = [&](const std::vector<int32_t>& toks) {
+    auto c = r.m->new_cache(16);
+    std::vector<float> out(s.V);
+    for (int32_t t : toks) r.m->decode(*c, &t, 1, out.data());
+    return out;
+  };
+  auto ca = r.m->new_cache(16), cb = r.m->new_cache(16);
+  r.m->decode(*ca, sa.data(), 7, last.data());  // positions 0..6, below 8
+  r.m->decode(*cb, sb.data(), 2, last.data());
+  std::vector<LlamaModel::KVCache*> both = {ca.get(), cb.get()};
+  const std::vector<int32_t> next = {sa[7], sb[2]};  // sa's at position 7, sb's at 2: still short; then sa crosses
+  std::vector<float> step(2 * s.V);
+  r.m->decode_step(both.data(), next.data(), 2, step.data());
+  const int32_t more[2] = {30, 31};
+  r.m->decode_step(both.data(), more, 2, step.data());  // sa's row at position 8: long; sb's at 3: short
+  std::vector<int32_t> sa9 = sa, sb4 = sb;
+  sa9.push_back(30), sb4.push_back(31);
+  const auto wa = alone(sa9), wb = alone(sb4);
+  for (int v = 0; v < s.V; ++v) {
+    CHECK_NEAR(step[v], wa[v], 1e-5);
+    CHECK_NEAR(step[s.V + v], wb[v], 1e-5);
   }
   // Without them the same weights give other logits: the reference would catch RoPE left plain.
   TinySpec plain, scaled;

@@ -31,8 +31,9 @@ struct TinySpec {
   // reference applies as transformers' Phi3Attention and Phi3MLP do (one matmul, then the split).
   bool phi3 = false;
   // Phi-3 only: RoPE on the first `rotary` values of each head (partial_rotary_factor = rotary / hd; 0 = all), and
-  // longrope: each frequency divided by short factor 1 + i/4, cos and sin scaled by sqrt(1 + ln 4 / ln max_pos) (the
-  // config says max_position_embeddings 4·max_pos over original_max_position_embeddings max_pos).
+  // longrope: each frequency divided by short factor 1 + i/4 (by long factor 2 in a pass reaching position max_pos),
+  // cos and sin scaled by sqrt(1 + ln 4 / ln max_pos) (the config says max_position_embeddings 4·max_pos over
+  // original_max_position_embeddings max_pos).
   int rotary = 0;
   bool longrope = false;
   // yarn: factor 4 over original_max_position_embeddings max_pos (the config's max_position_embeddings 4·max_pos),
@@ -301,12 +302,16 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   auto yarn_turns_at = [&](double turns) { return rdim * std::log(s.max_pos / (turns * 2 * M_PI)) / (2 * std::log(s.theta)); };
   const double yarn_low = std::max(std::floor(yarn_turns_at(32)), 0.0);
   const double yarn_high = std::min(std::ceil(yarn_turns_at(1)), double(rdim - 1));
+  // longrope: the long factors (2) for the whole pass when a position reaches original_max_position_embeddings
+  // (max_pos), as transformers' Phi3RotaryEmbedding switches (max(position_ids) + 1 > original); the short ones else.
+  const int32_t max_position = positions.empty() ? T - 1 : *std::max_element(positions.begin(), positions.end());
+  const bool long_pass = s.phi3 && s.longrope && max_position >= s.max_pos;
   std::vector<double> inv(rdim / 2), inv_local(s.hd / 2);
   // The sliding layers' own RoPE: Gemma's base, or OLMo 3's rope_theta without its scaling.
   for (int i = 0; i < s.hd / 2; ++i) inv_local[i] = std::pow(s.olmo3 ? s.theta : s.local_theta, -2.0 * i / s.hd);
   for (int i = 0; i < rdim / 2; ++i) {
     double f = std::pow(s.theta, -2.0 * i / rdim);
-    if (s.phi3 && s.longrope) f /= 1 + 0.25 * i;
+    if (s.phi3 && s.longrope) f /= long_pass ? 2.0 : 1 + 0.25 * i;
     if (s.yarn) {
       const double ramp = std::clamp((i - yarn_low) / (yarn_high - yarn_low), 0.0, 1.0);
       f = f / 4 * ramp + f * (1 - ramp);

@@ -65,6 +65,8 @@ void CudaLlama::upload_weights() {
   inv_freq_ = static_cast<const float*>(keep(upload_vector(m.inv_freq, "the rope frequencies")));
   if (!m.inv_freq_local.empty())
     inv_freq_local_ = static_cast<const float*>(keep(upload_vector(m.inv_freq_local, "the sliding layers' rope frequencies")));
+  if (!m.inv_freq_long.empty())
+    inv_freq_long_ = static_cast<const float*>(keep(upload_vector(m.inv_freq_long, "longrope's long rope frequencies")));
   const float* dyn_map = nullptr;
   layers_.resize(m.L);
   for (int l = 0; l < m.L; ++l) {

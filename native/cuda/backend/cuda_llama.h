@@ -153,7 +153,15 @@ class CudaLlama final : public TrainableModel, public Decoder {
                       const LayerSlots& a);
   // Gemma 3's per-layer choices, as the host model makes them: the RoPE table, the first visible keys (the batch's
   // segment starts, or on a sliding layer those narrowed to the window), and the window for decoding (0 = none).
-  const float* rope_freqs(int l) const { return hm_.local_rope(l) ? inv_freq_local_ : inv_freq_; }
+  const float* rope_freqs(int l) const {
+    return hm_.local_rope(l) ? inv_freq_local_ : long_rope_ ? inv_freq_long_ : inv_freq_;
+  }
+  // A batched decoding step: the short table, and the long one per row by its own position (the host's long_rows).
+  const float* step_rope_freqs(int l) const { return hm_.local_rope(l) ? inv_freq_local_ : inv_freq_; }
+  RopeLongRows step_long_rows(int l) const {
+    if (!inv_freq_long_ || hm_.local_rope(l)) return {};
+    return {inv_freq_long_, int32_t(hm_.long_rope_from)};
+  }
   const int32_t* attention_starts(int l) const {
     return buf<int32_t>(hm_.sliding(l) ? plan_.window_start : plan_.seg_start);
   }
@@ -198,6 +206,10 @@ class CudaLlama final : public TrainableModel, public Decoder {
   const bf16* final_norm_ = nullptr;
   const float* inv_freq_ = nullptr;
   const float* inv_freq_local_ = nullptr;  // the sliding layers' own RoPE, Gemma 3's and OLMo 3's (null: inv_freq_ everywhere)
+  const float* inv_freq_long_ = nullptr;   // longrope's long table (Phi-3.5-mini, Phi-4-mini); null elsewhere
+  // Whether the current step's positions reach longrope's original context (set by begin_step): its passes then
+  // rotate with inv_freq_long_, as the host model's long_rope decides.
+  bool long_rope_ = false;
   int64_t weight_bytes_ = 0;
 
   // LoRA

@@ -184,8 +184,11 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / kw, kw, eps, stream_);
     }
     if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
-      rope_forward(q, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved);
-      rope_forward(k, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved);
+      // A batched decoding step's rows are separate sequences: longrope's table per row (step_long_rows).
+      const float* freqs = step ? step_rope_freqs(l) : rope_freqs(l);
+      const RopeLongRows long_rows = step ? step_long_rows(l) : RopeLongRows{};
+      rope_forward(q, pos, freqs, N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows);
+      rope_forward(k, pos, freqs, N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows);
     }
     mark(StepPhase::Elementwise);
   }

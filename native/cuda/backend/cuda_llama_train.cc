@@ -51,6 +51,7 @@ bool CudaLlama::begin_step(const Batch& b, StepMode mode, bool checkpointing, bo
   activate();
   prepare_batch(config(), b, need_targets, positions_, seg_start_);
   hm_.window_starts(b.B, b.T, seg_start_, window_start_);
+  long_rope_ = hm_.long_rope(positions_.data(), int64_t(positions_.size()));
   check_ids(b, hm_.V, need_targets);
   const ModelDims d = dims();
   StepShape s;

@@ -400,6 +400,9 @@ int main(int argc, char** argv) {
   TinySpec phi4mini = phi3;
   phi4mini.longrope = true, phi4mini.rotary = 24;
   cases.push_back({"phi4-mini longrope, partial rotary, ckpt", phi4mini, true, true});
+  // Its long factors: an original context of 26 positions, which the 48-token rows pass; decoding's prefill of 24
+  // stays short and its steps from position 26 on take the long table, as transformers' generate does.
+  cases.push_back({"phi4-mini longrope long factors", [&] { TinySpec t = phi4mini; t.max_pos = 26; return t; }(), false, false});
   // Mistral's window on every layer (12 keys, crossed by the 48-token rows), and Phi-3-mini-4k's on its fused layers.
   TinySpec mistral = base;
   mistral.window_all = 12;

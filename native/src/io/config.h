@@ -21,9 +21,10 @@ struct RopeScaling {
   double low_freq_factor = 1.0;
   double high_freq_factor = 4.0;
   int original_max_position_embeddings = 8192;
-  // longrope (Phi-3-mini-128k, Phi-3.5-mini, Phi-4-mini): each frequency divided by its short factor (the context is
-  // capped at original_max_position_embeddings, beyond which transformers switches to the long factors), and the
-  // rotated values scaled by attention_factor (given, or sqrt(1 + ln(max / original) / ln(original))).
+  // longrope (Phi-3-mini-128k, Phi-3.5-mini, Phi-4-mini): each frequency divided by its short factor in a forward
+  // pass whose positions stay below original_max_position_embeddings, by its long factor in one that reaches it or
+  // beyond (the whole pass, as transformers switches), and the rotated values scaled by attention_factor (given, or
+  // sqrt(1 + ln(max / original) / ln(original))).
   std::vector<double> short_factor, long_factor;
   double attention_factor = 1.0;
   // yarn (Qwen2.5 and Qwen3 past their native context, OLMo 3's full-attention layers, ...): each frequency kept where

@@ -53,10 +53,11 @@ void parse_glm4(const Json& j, const std::string& src, ModelConfig& c) {
 }
 
 // Phi-3's RoPE after parse_rope: the rotated share of each head (Phi-4-mini: partial_rotary_factor 0.75, top-level in
-// 4.x, in rope_parameters in 5.x), and longrope's attention factor and context. longrope (Phi-3-mini-128k, Phi-3.5-mini,
-// Phi-4-mini) divides each frequency by a short factor up to original_max_position_embeddings tokens and by a long
-// one beyond, for the whole sequence: the context is capped there, where the short factors hold throughout, and the
-// rotated values are scaled by the attention factor as transformers' Phi3RotaryEmbedding scales cos and sin.
+// 4.x, in rope_parameters in 5.x), and longrope's attention factor and original context. longrope (Phi-3-mini-128k,
+// Phi-3.5-mini, Phi-4-mini) divides each frequency by its short factor in a forward pass whose positions all lie
+// below original_max_position_embeddings, and by its long factor in one that reaches past it, for the whole pass (as
+// transformers' Phi3RotaryEmbedding and vLLM choose); the rotated values are scaled by the attention factor either
+// way. The whole max_position_embeddings trains.
 void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
   const int rotary_dim = parse_partial_rotary(j, src, c);
   RopeScaling& r = c.rope_scaling;
@@ -75,7 +76,6 @@ void parse_phi3_rope(const Json& j, const std::string& src, ModelConfig& c) {
     const double factor = double(get_int(j, "max_position_embeddings", 4096, src)) / original;
     r.attention_factor = factor <= 1 ? 1.0 : std::sqrt(1 + std::log(factor) / std::log(double(original)));
   }
-  if (c.max_position_embeddings > original) c.max_position_embeddings = original;
 }
 
 // Sliding-window attention outside Gemma 3, computed as windows (a query sees the last sliding_window keys, itself

@@ -31,6 +31,24 @@ static std::vector<float> yarn_inv_freq(int dim, double theta, const RopeScaling
   return inv;
 }
 
+// 1 / (factor_i · theta^(2i/d)), in fp32 as transformers' tensors: longrope's short or long factors.
+static std::vector<float> longrope_inv_freq(int dim, double theta, const std::vector<double>& factors) {
+  const int half = dim / 2;
+  TF_CHECK(factors.size() == size_t(half), "longrope: the factors need " + std::to_string(half) + " values, got " +
+                                               std::to_string(factors.size()));
+  std::vector<float> inv(half);
+  for (int i = 0; i < half; ++i) {
+    const float expo = static_cast<float>(2 * i) / static_cast<float>(dim);
+    inv[i] = 1.0f / (static_cast<float>(factors[i]) * std::pow(static_cast<float>(theta), expo));
+  }
+  return inv;
+}
+
+std::vector<float> rope_inv_freq_long(int head_dim, double theta, const RopeScaling& scaling, int rotary_dim) {
+  TF_CHECK(scaling.type == "longrope", "rope_inv_freq_long: only longrope has long factors");
+  return longrope_inv_freq(rotary_dim > 0 ? rotary_dim : head_dim, theta, scaling.long_factor);
+}
+
 std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& scaling, int rotary_dim) {
   TF_CHECK(head_dim > 0 && head_dim % 2 == 0, "RoPE needs an even head_dim, got " + std::to_string(head_dim));
   const int dim = rotary_dim > 0 ? rotary_dim : head_dim;
@@ -42,14 +60,7 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
     inv[i] = 1.0f / std::pow(static_cast<float>(theta), expo);
   }
   if (scaling.type.empty() || scaling.type == "default") return inv;
-  if (scaling.type == "longrope") {  // 1 / (short_factor · theta^(2i/d)), in fp32 as transformers' tensors
-    TF_CHECK(scaling.short_factor.size() == size_t(half), "longrope: short_factor needs " + std::to_string(half) + " values");
-    for (int i = 0; i < half; ++i) {
-      const float expo = static_cast<float>(2 * i) / static_cast<float>(dim);
-      inv[i] = 1.0f / (static_cast<float>(scaling.short_factor[i]) * std::pow(static_cast<float>(theta), expo));
-    }
-    return inv;
-  }
+  if (scaling.type == "longrope") return longrope_inv_freq(dim, theta, scaling.short_factor);
   if (scaling.type == "linear") {  // positions / factor, i.e. every frequency / factor
     for (float& f : inv) f /= static_cast<float>(scaling.factor);  // in fp32, as transformers divides its tensor
     return inv;
@@ -73,7 +84,8 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
 }
 
 static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t D, int64_t rotary_dim, float scale, float sign, bool interleaved) {
+                   int64_t heads, int64_t D, int64_t rotary_dim, float scale, float sign, bool interleaved,
+                   RopeLongRows long_rows = {}) {
   const int64_t R = rotary_dim > 0 ? rotary_dim : D;
   TF_CHECK(R % 2 == 0 && R <= D, "rope: rotary_dim " + std::to_string(R) + " must be even and <= head_dim " + std::to_string(D));
   const int64_t half = R / 2;
@@ -82,8 +94,9 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
   auto rows = [&](int64_t b, int64_t e, int) {
     std::vector<float> cs(half), sn(half);
     for (int64_t i = b; i < e; ++i) {
+      const float* f = long_rows.inv_freq && positions[i] >= long_rows.from ? long_rows.inv_freq : inv_freq;
       for (int64_t j = 0; j < half; ++j) {
-        const float ang = static_cast<float>(positions[i]) * inv_freq[j];  // fp32 product, as HF
+        const float ang = static_cast<float>(positions[i]) * f[j];  // fp32 product, as HF
         // cos and sin times the scale, as transformers scales its tables (longrope's attention factor).
         cs[j] = static_cast<float>(std::cos(static_cast<double>(ang))) * scale;
         sn[j] = sign * static_cast<float>(std::sin(static_cast<double>(ang))) * scale;
@@ -103,8 +116,9 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
 }
 
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
-                  int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved) {
-  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, interleaved);
+                  int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved,
+                  RopeLongRows long_rows) {
+  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, interleaved, long_rows);
 }
 
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,

@@ -73,8 +73,9 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     m.qkv_forward(ly, xn.data(), q.data(), kl + int64_t(c.len) * kvd, vl + int64_t(c.len) * kvd, n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
     if (m.rotates(l)) {
-      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved);
-      rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.k_rope_scale_of(l), m.cfg.rope_interleaved);
+      const bool long_pass = m.long_rope(pos.data(), n);  // this call's positions, as transformers' generate decides
+      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l, long_pass), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved);
+      rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l, long_pass), n, m.nkv, m.hd, m.rope_dim, m.k_rope_scale_of(l), m.cfg.rope_interleaved);
     }
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len, m.attn_softcap()};
     attention_forward(m.pool, s, q.data(), kl, vl, m.decode_starts(l, c.len, n, starts), nullptr, att.data());
@@ -115,8 +116,9 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     m.qkv_forward(ly, xn.data(), q.data(), k.data(), v.data(), n, {}, nullptr);
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
     if (m.rotates(l)) {
-      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved);
-      rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l), n, m.nkv, m.hd, m.rope_dim, m.k_rope_scale_of(l), m.cfg.rope_interleaved);
+      // Each row is its own sequence: longrope's table by the row's position (long_rows), as decoding it alone would.
+      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l, false), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved, m.long_rows(l));
+      rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l, false), n, m.nkv, m.hd, m.rope_dim, m.k_rope_scale_of(l), m.cfg.rope_interleaved, m.long_rows(l));
     }
     for (int i = 0; i < n; ++i) {
       KVCache& c = *caches[i];

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kernels/lora.h"
+#include "kernels/rope.h"
 #include "model/llama.h"
 #include "quant/nf4.h"
 
@@ -80,6 +81,10 @@ struct LlamaModel::Impl {
   // The sliding layers' own RoPE, never scaled (Gemma 3's rope_local_base_freq; OLMo 3's rope_theta without its
   // yarn); empty = inv_freq.
   std::vector<float> inv_freq_local;
+  // longrope's long table (Phi-3.5-mini, Phi-4-mini), which a whole pass takes when its largest position reaches
+  // long_rope_from (original_max_position_embeddings); empty elsewhere.
+  std::vector<float> inv_freq_long;
+  int64_t long_rope_from = 0;
   // The rotated dimensions of each head (head_dim, or fewer with Phi-4-mini's partial_rotary_factor), and the scale of
   // the rotated values (longrope's or yarn's attention factor; 1 otherwise).
   int rope_dim = 0;
@@ -140,7 +145,22 @@ struct LlamaModel::Impl {
   bool rotates(int l) const { return cfg.layer_rope.empty() || cfg.layer_rope[l]; }
   // Layer l's RoPE: the sliding layers' own (inv_freq_local, unscaled) where there is one, else the model's.
   bool local_rope(int l) const { return sliding(l) && !inv_freq_local.empty(); }
-  const float* rope_freqs(int l) const { return local_rope(l) ? inv_freq_local.data() : inv_freq.data(); }
+  // Whether a pass over these positions takes longrope's long table (transformers: max(position_ids) + 1 > original).
+  bool long_rope(const int32_t* positions, int64_t n) const {
+    if (inv_freq_long.empty()) return false;
+    for (int64_t i = 0; i < n; ++i)
+      if (positions[i] >= long_rope_from) return true;
+    return false;
+  }
+  const float* rope_freqs(int l, bool long_pass) const {
+    return local_rope(l) ? inv_freq_local.data() : long_pass ? inv_freq_long.data() : inv_freq.data();
+  }
+  // A batched decoding step's rows are separate sequences: each takes the long table by its own position, as it would
+  // decoding alone (rope_forward's long_rows, over rope_freqs(l, false)).
+  kernels::RopeLongRows long_rows(int l) const {
+    if (inv_freq_long.empty() || local_rope(l)) return {};
+    return {inv_freq_long.data(), long_rope_from};
+  }
   float q_rope_scale_of(int l) const { return local_rope(l) ? q_rope_scale_local : q_rope_scale; }
   float k_rope_scale_of(int l) const { return local_rope(l) ? 1.f : rope_scale; }
   // First visible key of each query on layer l: the batch's segment starts, narrowed on a sliding layer to the

@@ -268,8 +268,9 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   if (rotates(l)) {
-    rope_forward(pool, a.q.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved);
-    rope_forward(pool, a.k.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
+    const bool long_pass = long_rope(positions, N);
+    rope_forward(pool, a.q.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved);
+    rope_forward(pool, a.k.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
   }
   mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
@@ -359,8 +360,9 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
                      w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
   mark(StepPhase::AttentionBackward);
   if (rotates(l)) {
-    rope_backward(pool, w.dq.data(), positions, rope_freqs(l), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved);
-    rope_backward(pool, w.dk.data(), positions, rope_freqs(l), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
+    const bool long_pass = long_rope(positions, N);
+    rope_backward(pool, w.dq.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved);
+    rope_backward(pool, w.dk.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
   }
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
   mark(StepPhase::Elementwise);

@@ -100,6 +100,10 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     TF_CHECK(m->rope_dim == m->hd, dir + "/config.json: attention_multiplier with a partial rotary factor is not supported");
     q_factors *= static_cast<float>(c.attention_multiplier * std::sqrt(double(m->hd)));
   }
+  if (c.rope_scaling.type == "longrope") {
+    m->inv_freq_long = kernels::rope_inv_freq_long(m->hd, c.rope_theta, c.rope_scaling, m->rope_dim);
+    m->long_rope_from = c.rope_scaling.original_max_position_embeddings;
+  }
   if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{}, m->rope_dim);
   if (c.embed_scaled) m->embed_scale = embedding_scale(c);
   if (c.embedding_multiplier != 1.0) m->embed_scale = static_cast<float>(c.embedding_multiplier);
