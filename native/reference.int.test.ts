@@ -47,6 +47,8 @@ describe("native forward = independent reference", () => {
     ["phi3 fused projections, GQA", { phi3: true, gqa: true }],
     // Phi-4-mini's RoPE: 12 of 16 head dimensions rotated, longrope's short factors and cos/sin scale.
     ["phi4-mini rope: partial rotary, longrope", { phi3: true, phi4MiniRope: true, gqa: true }],
+    // Its long factors: an original context of 8 positions, which the 12 tokens pass.
+    ["phi4-mini rope: longrope's long factors past the original context", { phi3: true, phi4MiniRope: true, gqa: true, shape: { maxPositions: 8 } }],
     // Granite: the embedding, score, residual and logit multipliers (2, 1/head_dim, 0.5, 0.5), tied.
     ["granite multipliers, GQA", { granite: true, gqa: true }],
     // SmolLM3: layer 1 of 2 without RoPE (NoPE).

@@ -97,7 +97,7 @@ async function describe(folder: string, name: string): Promise<LocalModel> {
       architecture: architectures[0] ?? null,
       // transformers 5 writes "dtype" where 4.x wrote "torch_dtype" (native/src/io/config.cc reads both too).
       dtype: weights?.dtype ?? [config.torch_dtype, config.dtype].find((d): d is string => typeof d === "string") ?? null,
-      // What training and generation take: a window or longrope's original context can be shorter than max_position_embeddings.
+      // What training and generation take: a window where it is not computed can be shorter than max_position_embeddings.
       contextLength: context,
       shape: shapeFromConfig(config),
     };

@@ -35,7 +35,7 @@ const phi4 = {
 };
 
 describe("trainingContext (what native/src/io/config.cc caps max_position_embeddings to)", () => {
-  it("caps at longrope's original context; windows the trainer computes cap nothing, others cap at the window", () => {
+  it("takes max_position_embeddings past longrope's original context; windows the trainer computes cap nothing, others cap at the window", () => {
     expect(trainingContext({ architectures: ["LlamaForCausalLM"], max_position_embeddings: 131072 })).toBe(131072);
     // yarn extends the context to max_position_embeddings (Qwen3 at 131072 over its native 32768): nothing capped.
     const yarn = { rope_type: "yarn", factor: 4.0, original_max_position_embeddings: 32768 };
@@ -54,10 +54,9 @@ describe("trainingContext (what native/src/io/config.cc caps max_position_embedd
     expect(trainingContext({ architectures: ["SmolLM3ForCausalLM"], ...listed, use_sliding_window: true })).toBe(32768);
     expect(trainingContext({ architectures: ["SmolLM3ForCausalLM"], ...listed, use_sliding_window: false })).toBe(4096);
     expect(trainingContext({ model_type: "smollm3", ...listed, use_sliding_window: true })).toBe(32768);  // by model_type
-    // Phi-3.5-mini and Phi-4-mini: longrope's 4096 (top-level or in rope_scaling).
+    // Phi-3.5-mini and Phi-4-mini: the whole 131072, their long factors past the original 4096.
     const longrope = { type: "longrope", short_factor: [1], long_factor: [1] };
-    expect(trainingContext({ ...phi4, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_scaling: longrope })).toBe(4096);
-    expect(trainingContext({ ...phi4, max_position_embeddings: 131072, rope_scaling: { ...longrope, original_max_position_embeddings: 8192 } })).toBe(8192);
+    expect(trainingContext({ ...phi4, max_position_embeddings: 131072, original_max_position_embeddings: 4096, rope_scaling: longrope })).toBe(131072);
     expect(trainingContext({ ...phi4, max_position_embeddings: 16384, sliding_window: null })).toBe(16384);
     // Gemma 2 and 3 compute their windows: no cap (by architecture or model_type). No max_position_embeddings: unknown.
     expect(trainingContext({ architectures: ["Gemma3ForCausalLM"], max_position_embeddings: 32768, sliding_window: 512 })).toBe(32768);

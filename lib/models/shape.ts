@@ -167,8 +167,8 @@ const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
 };
 
 /**
- * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings,
- * capped by longrope's original context (Phi-3.5-mini, Phi-4-mini: the short factors' range). Sliding windows are
+ * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings (past
+ * longrope's original context Phi-3.5-mini and Phi-4-mini take their long factors, as transformers does). Sliding windows are
  * computed as windows where transformers applies them (Mistral's, Phi-3's, OLMo 3's and EXAONE 4.0's, Qwen2's, Qwen3's and SmolLM3's with
  * use_sliding_window, Gemma 2's and Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
  * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
@@ -188,11 +188,6 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   if (slidingLayer && !computesWindows) {
     const window = posInt(config.sliding_window);
     if (window !== null) limit = Math.min(limit, window);
-  }
-  const scaling = (config.rope_scaling ?? config.rope_parameters) as Record<string, unknown> | null | undefined;
-  const ropeType = scaling && typeof scaling === "object" ? (scaling.rope_type ?? scaling.type) : undefined;
-  if (arch === "Phi3ForCausalLM" && (ropeType === "longrope" || ropeType === "su")) {
-    limit = Math.min(limit, posInt(config.original_max_position_embeddings) ?? posInt(scaling!.original_max_position_embeddings) ?? 4096);
   }
   return limit;
 }

@@ -157,26 +157,27 @@ export class ReferenceModel {
   /**
    * RoPE as transformers' Phi3RotaryEmbedding and apply_rotary_pos_emb compute it: the first
    * int(head_dim · partial_rotary_factor) values of each head rotate (the rest pass through), and longrope divides
-   * each frequency by its short factor (up to original_max_position_embeddings, beyond which it would take the long
-   * ones: the tests stay within) and scales cos and sin by sqrt(1 + ln(max / original) / ln(original)). GLM-4
+   * each frequency by its short factor, or by its long one in a pass of more than original_max_position_embeddings
+   * tokens (`tokens`: this pass's length), and scales cos and sin by sqrt(1 + ln(max / original) / ln(original)). GLM-4
    * (Glm4RotaryEmbedding): the first int(head_dim · partial_rotary_factor) values (Glm4Config: 0.5) in interleaved
    * pairs. Other models: the whole head, no factors, scale 1. yarn on any of them (see yarnRope); any other rope_scaling
    * is not computed here, so it is refused.
    */
-  private ropeSpec(hd: number): RopeSpec {
+  private ropeSpec(hd: number, tokens: number): RopeSpec {
     const c = this.cfg;
     const phi3 = (c.architectures?.[0] ?? (c.model_type === "phi3" ? "Phi3ForCausalLM" : "")) === "Phi3ForCausalLM";
     const dim = phi3 || this.glm4 ? Math.floor(hd * (c.partial_rotary_factor ?? (this.glm4 ? 0.5 : 1))) : hd;
     if (dim % 2 !== 0) throw new Error(`reference: RoPE on ${dim} values of a head (an odd number) is not implemented`);
     const interleaved = this.glm4;
-    const scaling = c.rope_scaling as (YarnScaling & { type?: string; rope_type?: string; short_factor?: number[] }) | null | undefined;
+    const scaling = c.rope_scaling as (YarnScaling & { type?: string; rope_type?: string; short_factor?: number[]; long_factor?: number[] }) | null | undefined;
     if (scaling == null) return { dim, factors: new Array<number>(dim / 2).fill(1), scale: 1, interleaved };
     const type = scaling.rope_type ?? scaling.type;
     if (type === "yarn") return { ...yarnRope(scaling, dim, c.rope_theta, c.max_position_embeddings), dim, interleaved };
-    if (!phi3 || (type !== "longrope" && type !== "su") || !scaling.short_factor) throw new Error(`reference: rope_scaling ${JSON.stringify(type)} is not implemented`);
+    if (!phi3 || (type !== "longrope" && type !== "su") || !scaling.short_factor || !scaling.long_factor) throw new Error(`reference: rope_scaling ${JSON.stringify(type)} is not implemented`);
     const original = c.original_max_position_embeddings ?? scaling.original_max_position_embeddings ?? 4096;
     const factor = (c.max_position_embeddings ?? original) / original;
-    return { dim, factors: scaling.short_factor, scale: factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)), interleaved };
+    const factors = tokens > original ? scaling.long_factor : scaling.short_factor;
+    return { dim, factors, scale: factor <= 1 ? 1 : Math.sqrt(1 + Math.log(factor) / Math.log(original)), interleaved };
   }
 
   // Phi3Attention and Phi3MLP: q, k, v are the first num_heads·head_dim, next and last num_kv_heads·head_dim outputs of
@@ -327,7 +328,7 @@ export class ReferenceModel {
     // RoPE on the first values of each head of a q or k row (ropeSpec, applyRope). Gemma 3's sliding layers use
     // rope_local_base_freq as θ; OLMo 3's rotate without its scaling (Olmo3Model's "sliding_attention" RoPE is the
     // default one).
-    const spec = this.ropeSpec(hd);
+    const spec = this.ropeSpec(hd, T);
     const unscaled: RopeSpec = { dim: hd, factors: new Array<number>(hd / 2).fill(1), scale: 1, interleaved: false };
     const rope = (v: Float64Array, pos: number, head: number, theta: number, s: RopeSpec) => applyRope(v.subarray(head * hd, (head + 1) * hd), pos, theta, s);
     // The sublayers' output norms: Gemma's and OLMo 2's post_attention_layernorm and post_feedforward_layernorm,
