@@ -6,6 +6,7 @@
 #include "model/step_timeline.h"
 #include "kernels/isa.h"
 #include "test_kernels_util.h"
+#include "test_model_checks.h"
 #include "test_model_util.h"
 
 using namespace tf;
@@ -62,6 +63,20 @@ void check_against_reference_and_checkpointed(Loaded& r, const Batch& b, const s
   CHECK(grads(*r.m) == g);
 }
 
+// A family's tiny model (seeded) with a rank-3 adapter on `targets`: its LoRA gradients on a packed batch against the
+// reference's, and with `checkpointed` those with checkpointing bitwise equal to those without.
+void check_family_grads(const TinySpec& s, uint64_t seed, std::vector<std::string> targets, const std::string& what,
+                        bool checkpointed = false) {
+  ThreadPool pool(2);
+  auto r = load_tiny(s, pool, seed);
+  adapt(r, std::move(targets));
+  const Batch b = packed_batch(37, 8);
+  if (checkpointed)
+    check_against_reference_and_checkpointed(r, b, what);
+  else
+    check_against_reference(r, b, what);
+}
+
 }  // namespace
 
 TEST(lora_grads_match_reference_fp32_gqa_all_targets) {
@@ -116,119 +131,86 @@ TEST(lora_grads_match_reference_phi3_fused) {
 // Qwen3's q/k norms sit between the q/k projections (and their adapters) and RoPE: their backward is on the
 // gradient's way to q_proj's and k_proj's LoRA factors and, through them, to every earlier layer.
 TEST(lora_grads_match_reference_qwen3_qk_norm) {
-  ThreadPool pool(2);
   TinySpec s;
   s.qk_norm = true, s.hd = 16, s.nkv = 1;
-  auto r = load_tiny(s, pool, 24);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference(r, packed_batch(37, 8), "qwen3");
+  check_family_grads(s, 24, kAllProjections, "qwen3");
 }
 
 // OLMo 3: the window on layer 0, its unscaled RoPE there and yarn's on layer 1, on the gradient's way to every adapter.
 TEST(lora_grads_match_reference_olmo3_yarn) {
-  ThreadPool pool(2);
   TinySpec s;
   s.olmo2 = s.olmo3 = s.yarn = true;
-  auto r = load_tiny(s, pool, 26);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference(r, packed_batch(37, 8), "olmo3 yarn");
+  check_family_grads(s, 26, kAllProjections, "olmo3 yarn");
 }
 
 // EXAONE 4.0: per-head q/k norms under output norms, the window and RoPE on layer 0, none on layer 1.
 TEST(lora_grads_match_reference_exaone4) {
-  ThreadPool pool(2);
   TinySpec s;
   s.exaone4 = true, s.hd = 16, s.nkv = 1;
-  auto r = load_tiny(s, pool, 27);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference(r, packed_batch(37, 8), "exaone4");
+  check_family_grads(s, 27, kAllProjections, "exaone4");
 }
 
 // yarn's blended frequencies and its cos/sin scale (0.1·ln 4 + 1) are on the gradient's way back through RoPE to q's
 // and k's adapters (Qwen3 with the long-context setting).
 TEST(lora_grads_match_reference_qwen3_yarn) {
-  ThreadPool pool(2);
   TinySpec s;
   s.qk_norm = true, s.hd = 16, s.yarn = true;
-  auto r = load_tiny(s, pool, 25);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
-  check_against_reference(r, packed_batch(37, 8), "qwen3 yarn");
+  check_family_grads(s, 25, {"q_proj", "k_proj", "v_proj", "o_proj"}, "qwen3 yarn");
 }
 
 // Gemma 3: the gradient passes through each sublayer's output norm, the GELU gate, the q/k norms, the query scale
 // (query_pre_attn_scalar ≠ head_dim) and a 3-key window on the sliding layer, into every adapter.
 TEST(lora_grads_match_reference_gemma3) {
-  ThreadPool pool(2);
   TinySpec s;
   s.gemma = true, s.tie = true, s.hd = 16, s.nkv = 2, s.window = 3, s.qpas = 12;
-  auto r = load_tiny(s, pool, 25);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference(r, packed_batch(37, 8), "gemma3");
+  check_family_grads(s, 25, kAllProjections, "gemma3");
 }
 
 // Granite: the gradient reaches each sublayer through its scaled residual add (0.5), the queries through the score
 // multiplier, the embedding's scale and the logits' divisor on its way; checkpointed too (the recompute redoes the
 // scaled adds).
 TEST(lora_grads_match_reference_granite) {
-  ThreadPool pool(2);
   TinySpec s;
   s.granite = true, s.tie = true, s.nkv = 1;
-  auto r = load_tiny(s, pool, 26);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "granite");
+  check_family_grads(s, 26, kAllProjections, "granite", true);
 }
 
 // SmolLM3: the NoPE layer's q and k gradients skip RoPE's backward; the RoPE layer's do not.
 TEST(lora_grads_match_reference_smollm3) {
-  ThreadPool pool(2);
   TinySpec s;
   s.smollm3 = true, s.tie = true;
-  auto r = load_tiny(s, pool, 28);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
-  check_against_reference(r, packed_batch(37, 8), "smollm3");
+  check_family_grads(s, 28, {"q_proj", "k_proj", "v_proj", "o_proj"}, "smollm3");
 }
 
 // OLMo 2: the gradient passes each sublayer's output norm, skips the absent input norms (the residual stream's
 // gradient joins the sublayer's input's directly), and goes through the whole-row q/k norms; checkpointed too.
 TEST(lora_grads_match_reference_olmo2) {
-  ThreadPool pool(2);
   TinySpec s;
   s.olmo2 = true, s.nkv = 1;
-  auto r = load_tiny(s, pool, 32);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "olmo2");
+  check_family_grads(s, 32, kAllProjections, "olmo2", true);
 }
 
 // Gemma 2: the gradient passes both soft caps (the logits' and the scores', each times 1 − tanh²), the output norms,
 // the GELU gate and the query scale folded into q's RoPE, under a 3-key window; checkpointed too.
 TEST(lora_grads_match_reference_gemma2) {
-  ThreadPool pool(2);
   TinySpec s;
   s.gemma2 = true, s.tie = true, s.hd = 16, s.nkv = 2, s.window = 3, s.qpas = 12;
-  auto r = load_tiny(s, pool, 34);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"});
-  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "gemma2");
+  check_family_grads(s, 34, kAllProjections, "gemma2", true);
 }
 
 // GLM-4: the gradient through each sublayer's output norm, the fused gate_up_proj's split and the interleaved partial
 // RoPE; checkpointed too.
 TEST(lora_grads_match_reference_glm4) {
-  ThreadPool pool(2);
   TinySpec s;
   s.glm4 = true, s.nkv = 1;
-  auto r = load_tiny(s, pool, 38);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"});
-  check_against_reference_and_checkpointed(r, packed_batch(37, 8), "glm4");
+  check_family_grads(s, 38, {"q_proj", "k_proj", "v_proj", "o_proj", "gate_up_proj", "down_proj"}, "glm4", true);
 }
 
 // Mistral's window on every layer: each query's gradient reaches only the last 3 keys' projections.
 TEST(lora_grads_match_reference_mistral_window) {
-  ThreadPool pool(2);
   TinySpec s;
   s.window_all = 3, s.nkv = 1;
-  auto r = load_tiny(s, pool, 27);
-  adapt(r, {"q_proj", "k_proj", "v_proj", "o_proj"});
-  check_against_reference(r, packed_batch(37, 8), "mistral window");
+  check_family_grads(s, 27, {"q_proj", "k_proj", "v_proj", "o_proj"}, "mistral window");
 }
 
 // The recompute skips the down projection (its output is the next layer's input, already kept); with down
