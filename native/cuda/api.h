@@ -48,16 +48,22 @@ void rmsnorm_backward(const bf16* dy, const bf16* x, const bf16* w, const float*
 // rotary_dim (0 = head_dim): the rotated first values of each head, the rest passed through (Phi-4-mini); scale: the
 // rotated values' factor (longrope's or yarn's attention factor); interleaved: pairs (2j, 2j + 1), GLM-4's.
 // long_rows: longrope's per-row table for a batched decoding step (kernels/rope.h RopeLongRows).
+// temperature: Ministral 3's queries' factor by position, 1 + beta · ln(1 + floor(p / interval)) (kernels/rope.h
+// QueryTemperature; every dimension must rotate); beta 0: none.
 struct RopeLongRows {
   const float* inv_freq = nullptr;  // device
   int32_t from = INT32_MAX;
 };
+struct RopeTemperature {
+  float beta = 0.f;
+  int32_t interval = 0;
+};
 void rope_forward(bf16* x, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
                   int64_t head_dim, cudaStream_t stream, int64_t rotary_dim = 0, float scale = 1.f,
-                  bool interleaved = false, RopeLongRows long_rows = {});
+                  bool interleaved = false, RopeLongRows long_rows = {}, RopeTemperature temperature = {});
 void rope_backward(bf16* dx, const int32_t* positions, const float* inv_freq, int64_t N, int64_t heads,
                    int64_t head_dim, cudaStream_t stream, int64_t rotary_dim = 0, float scale = 1.f,
-                   bool interleaved = false);
+                   bool interleaved = false, RopeTemperature temperature = {});
 
 // ---- swiglu.cu (kernels/swiglu.h): the MLP's gate, SwiGLU or Gemma 3's tanh-GELU GeGLU ----
 void swiglu_forward(const bf16* g, const bf16* u, bf16* h, int64_t n, cudaStream_t stream);

@@ -187,6 +187,40 @@ TEST(rope_yarn_correction_range) {
 
 // fast_tanh replaces tanhf in the soft caps: within 6 ulp (relative) of double tanh everywhere, exactly ±1 far out,
 // odd, and continuous across its series/exp switch at 0.0625.
+// Ministral 3's query temperature folded into RoPE: each row rotated as without it, then times 1 + beta·ln(1 +
+// floor(p / interval)) (1 below the interval, exactly); its backward is the same factor on the inverse rotation;
+// it refuses a partial rotation, whose pass-through values it would miss.
+TEST(rope_query_temperature_scales_rows_by_position) {
+  ThreadPool pool(2);
+  const int64_t N = 5, heads = 2, D = 8;
+  const auto inv = rope_inv_freq(D, 10000.0, RopeScaling{});
+  const QueryTemperature temp{0.1f, 16384};
+  CHECK_EQ(temp.at(0), 1.f);
+  CHECK_EQ(temp.at(16383), 1.f);
+  CHECK_NEAR(temp.at(16384), 1 + 0.1 * std::log(2.0), 1e-7);
+  CHECK_NEAR(temp.at(40000), 1 + 0.1 * std::log(3.0), 1e-7);  // floor(40000 / 16384) = 2
+  CHECK_EQ(QueryTemperature{}.at(40000), 1.f);
+  auto x = randv(N * heads * D, 32), r = randv(N * heads * D, 33);
+  const std::vector<int32_t> pos = {0, 16383, 16384, 40000, 100000};
+  std::vector<float> plain = x, hot = x;
+  rope_forward(&pool, plain.data(), pos.data(), inv.data(), N, heads, D, 0, 1.25f);
+  rope_forward(&pool, hot.data(), pos.data(), inv.data(), N, heads, D, 0, 1.25f, false, {}, temp);
+  for (int64_t i = 0; i < N; ++i) {
+    const double t = 1 + 0.1 * std::log(1 + std::floor(pos[i] / 16384.0));
+    for (int64_t c = 0; c < heads * D; ++c) CHECK_NEAR(hot[i * heads * D + c], plain[i * heads * D + c] * t, 1e-5);
+  }
+  auto loss = [&] {
+    std::vector<float> t = x;
+    rope_forward(&pool, t.data(), pos.data(), inv.data(), N, heads, D, 0, 1.25f, false, {}, temp);
+    return dot(r, t);
+  };
+  std::vector<float> dx = r;
+  rope_backward(&pool, dx.data(), pos.data(), inv.data(), N, heads, D, 0, 1.25f, false, temp);
+  check_grad("rope temperature dx", x, dx, loss, 1e-2f, 1e-3, 1e-3);
+  CHECK_THROWS(rope_forward(&pool, hot.data(), pos.data(), inv.data(), N, heads, D, 6, 1.f, false, {}, temp),
+               "a query temperature needs every dimension rotated");
+}
+
 TEST(fast_tanh_within_six_ulp_of_tanh) {
   double worst = 0;
   for (float x = -20.f; x < 20.f; x += 1.1e-4f) {

@@ -61,57 +61,6 @@ TEST(forward_matches_reference_gemma3_windows_sandwich_norms) {
   CHECK_EQ(r.m->num_parameters(), int64_t(37 * 32 + 2 * per_layer + 32));
 }
 
-// Gemma 3 from 4B up as published: Gemma3ForConditionalGeneration, its decoder under language_model.model. (4.50's
-// layout) or model.language_model. (4.52+), a vision tower beside it. The text model computes what the same weights
-// give as a Gemma3ForCausalLM, its PEFT modules carry the checkpoint's names, and a merge writes them there and copies
-// the vision tower.
-TEST(image_text_gemma3_trains_its_text_model_under_the_checkpoints_names) {
-  ThreadPool pool(2);
-  TinySpec s;
-  s.gemma = true, s.tie = true, s.hd = 16, s.nkv = 1;
-  auto plain = load_tiny(s, pool, 13);
-  const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 5, 21, 9, 30};
-  const auto want = plain.m->logits(toks);
-  for (const std::string prefix : {"language_model.model.", "model.language_model."}) {
-    TempDir dir("tf-gemma3-mm");
-    std::vector<TensorToWrite> out;
-    std::vector<std::string> names;
-    names.reserve(plain.tm.w.size() + 1);
-    for (auto& [name, v] : plain.tm.w) {
-      names.push_back(prefix + name.substr(std::string("model.").size()));
-      out.push_back({names.back(), DType::F32, plain.tm.shape.at(name), v.data()});
-    }
-    const std::vector<float> vision(12, 0.25f);
-    out.push_back({"vision_tower.vision_model.embeddings.patch_embedding.weight", DType::F32, {3, 4}, vision.data()});
-    write_safetensors(dir.file("model.safetensors"), out);
-    write_file(dir.file("config.json"), R"({"architectures": ["Gemma3ForConditionalGeneration"], "model_type": "gemma3",
-        "eos_token_id": [1, 106], "torch_dtype": "float32", "text_config": {"vocab_size": 37, "hidden_size": 32,
-        "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 1, "head_dim": 16,
-        "max_position_embeddings": 64, "rms_norm_eps": 1e-05, "rope_theta": 10000, "rope_local_base_freq": 1000,
-        "sliding_window": 4, "sliding_window_pattern": 2, "query_pre_attn_scalar": 16}})");
-    auto mm = LlamaModel::load(dir.path(), Quant::None, false, pool);
-    CHECK_EQ(mm->config().architecture, std::string("Gemma3ForConditionalGeneration"));
-    CHECK(mm->logits(toks) == want);
-    CHECK_EQ(mm->num_parameters(), plain.m->num_parameters());  // the vision tower is not part of the text model
-    LoraSpec ls;
-    ls.targets = {"q_proj", "down_proj"};
-    mm->init_lora(ls, 3);
-    randomize_b(*mm, 4);
-    const PeftAdapter a = mm->export_lora("gemma-3-mm");
-    CHECK_EQ(a.modules[0].module, prefix + "layers.0.self_attn.q_proj");
-    const auto tuned = mm->logits(toks);
-    TempDir merged("tf-gemma3-mm-merged");
-    merge_adapter_into_base(dir.path(), a, merged.path(), pool);
-    auto back = LlamaModel::load(merged.path(), Quant::None, false, pool);
-    const auto got = back->logits(toks);
-    double md = 0;
-    for (size_t i = 0; i < got.size(); ++i) md = std::max(md, std::fabs(double(got[i]) - tuned[i]));
-    CHECK(md < 0.05);  // bf16 weights in the merged folder
-    WeightStore ws(merged.path());
-    CHECK(ws.has("vision_tower.vision_model.embeddings.patch_embedding.weight"));
-  }
-}
-
 // Phi-3 / Phi-4: q, k, v from one qkv_proj and gate, up from one gate_up_proj, as the file stores them; the adapters
 // are on those fused modules (one A for q, k and v, as PEFT's), named so, exported, loaded back and merged.
 TEST(phi3_fused_projections_match_reference_and_keep_their_names) {
@@ -267,9 +216,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
 // llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2; Gemma 2;
-// GLM-4; Qwen3 with yarn; OLMo 3 with yarn; EXAONE 4.0.
+// GLM-4; Qwen3 with yarn; OLMo 3 with yarn; EXAONE 4.0; Ministral 3.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h, i, j, k, l, m, n, o;
+  TinySpec a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -286,7 +235,8 @@ std::vector<TinySpec> decode_specs() {
   m.qk_norm = true, m.hd = 16, m.yarn = true;  // yarn: the cached keys rotated at blended frequencies, scaled
   n.olmo2 = n.olmo3 = n.yarn = true;  // OLMo 3: a window and unscaled keys on layer 0, yarn's on layer 1
   o.exaone4 = true, o.hd = 16;  // EXAONE 4.0: a window on layer 0, its NoPE layer 1 caching keys unrotated
-  return {a, b, c, d, e, f, g, h, i, j, k, l, m, n, o};
+  p.ministral3 = true;  // Ministral 3: the queries' temperature by their absolute position, prefill and steps alike
+  return {a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -297,3 +297,37 @@ TEST(exaone4_hybrid_attention_matches_reference) {
   auto a = load_tiny(exaone, pool, 53), b = load_tiny(olmo, pool, 53);
   CHECK(max_logit_gap(a, b) > 1e-2);
 }
+
+// Ministral 3: yarn over an original context of 4 with attention factor 1, and each query after RoPE multiplied by its
+// position's temperature, 1 + 0.5·ln(1 + floor(p / 4)); fp32 and NF4 with adapters. With llama_4_scaling_beta 0 the same
+// weights give the same logits on positions 0-3 and others from position 4 on, where the temperature starts.
+TEST(ministral3_query_temperature_matches_reference) {
+  ThreadPool pool(2);
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.ministral3 = true, s.nf4 = nf4;
+    auto r = load_tiny(s, pool, 59);
+    CHECK_EQ(r.m->config().model_type, std::string("ministral3"));
+    CHECK(r.m->config().q_temperature_beta == 0.5 && r.m->config().q_temperature_interval == 4);
+    check_logits_match(r, nullptr, 1e-4);
+    check_adapted_logits_match(r, kAllProjections);
+  }
+  TinySpec s;
+  s.ministral3 = true;
+  auto r = load_tiny(s, pool, 59);
+  std::string cfg = read_file(r.dir->path() + "/config.json");
+  const std::string beta = "\"llama_4_scaling_beta\": 0.5";
+  REQUIRE(cfg.find(beta) != std::string::npos);
+  cfg.replace(cfg.find(beta), beta.size(), "\"llama_4_scaling_beta\": 0.0");
+  write_file(r.dir->path() + "/config.json", cfg);
+  auto cold = LlamaModel::load(r.dir->path(), Quant::None, false, pool);
+  const std::vector<int32_t> toks = {3, 17, 0, 36, 5, 5, 21, 9};
+  const auto a = r.m->logits(toks), b = cold->logits(toks);
+  double below = 0, from = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const double d = std::fabs(double(a[i]) - b[i]);
+    (i < size_t(4 * s.V) ? below : from) = std::max(i < size_t(4 * s.V) ? below : from, d);
+  }
+  CHECK_EQ(below, 0.0);
+  CHECK(from > 1e-2);
+}

@@ -444,3 +444,11 @@ TEST(a_row_scaler_weighs_each_rows_gradient_by_its_loss_and_row_sums_split_the_l
   CHECK_THROWS(r.m->forward_backward(b, 1.f, false, rng, false, [](const std::vector<double>&) { return std::vector<float>{1.f, 1.f}; }),
                "the row scaler gave 2 scales for a batch of 3 rows");
 }
+
+// Ministral 3: the query temperature (1 + 0.5·ln 2 on the packed batch's positions 4 and 5) on the gradient's way to
+// q_proj's adapter and every earlier layer's.
+TEST(lora_grads_match_reference_ministral3) {
+  TinySpec s;
+  s.ministral3 = true;
+  check_family_grads(s, 29, kAllProjections, "ministral3");
+}

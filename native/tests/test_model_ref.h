@@ -61,6 +61,10 @@ struct TinySpec {
   // A Glm4ForCausalLM: q/k/v biases, mlp.gate_up_proj fused, post_self_attn_layernorm and post_mlp_layernorm after
   // each sublayer (plain weights), and RoPE on half of each head (partial_rotary_factor 0.5) in interleaved pairs.
   bool glm4 = false;
+  // A Ministral3ForCausalLM (Ministral 3): Llama's layer with yarn (factor 4 over original_max_position_embeddings 4,
+  // attention factor 1 from mscale / mscale_all_dim, as its checkpoints give) and each query after RoPE multiplied by
+  // 1 + 0.5·ln(1 + floor(p / 4)): 1 on positions 0-3, 1 + 0.5·ln 2 on 4-7, so the tests' 7 to 9 tokens reach it.
+  bool ministral3 = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -164,6 +168,9 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   TF_CHECK(!s.olmo3 || s.olmo2, "tiny models: OLMo 3 is OLMo 2's layer (set olmo2 too)");
   TF_CHECK(!s.exaone4 || (!s.olmo2 && !s.qk_norm && !s.bias && !s.gemma && !s.gemma2 && !s.phi3 && !s.granite &&
                           !s.smollm3 && !s.glm4 && !s.window_all), "tiny models: EXAONE 4.0 is its own layer");
+  TF_CHECK(!s.ministral3 || (!s.yarn && !s.llama3 && !s.bias && !s.qk_norm && !s.gemma && !s.gemma2 && !s.phi3 &&
+                             !s.granite && !s.smollm3 && !s.olmo2 && !s.exaone4 && !s.glm4 && !s.window_all),
+           "tiny models: Ministral 3 is Llama's layer with its own RoPE");
   TF_CHECK(!s.glm4 || (!s.smollm3 && !s.olmo2 && !s.window_all && !s.llama3), "tiny models: GLM-4 is its own layer");
   TF_CHECK(!s.gemma2 || (s.pattern == 2 && !s.smollm3 && !s.olmo2 && !s.window_all), "tiny models: Gemma 2 is its own layer");
   TF_CHECK(s.window_all == 0 || (!s.bias && !s.qk_norm && !s.gemma && !s.granite && !s.smollm3), "tiny models: window_all is Mistral's or Phi-3's");
@@ -174,9 +181,11 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
                    : s.gemma2 ? "Gemma2ForCausalLM"
                    : s.phi3 ? "Phi3ForCausalLM" : s.granite ? "GraniteForCausalLM"
                    : s.window_all ? "MistralForCausalLM" : s.smollm3 ? "SmolLM3ForCausalLM"
-                   : s.olmo3 ? "Olmo3ForCausalLM" : s.olmo2 ? "Olmo2ForCausalLM" : s.exaone4 ? "Exaone4ForCausalLM" : "LlamaForCausalLM";
+                   : s.olmo3 ? "Olmo3ForCausalLM" : s.olmo2 ? "Olmo2ForCausalLM" : s.exaone4 ? "Exaone4ForCausalLM"
+                   : s.ministral3 ? "Ministral3ForCausalLM" : "LlamaForCausalLM";
   const char* type = s.glm4 ? "glm4" : s.bias ? "qwen2" : s.qk_norm ? "qwen3" : s.gemma ? "gemma3_text" : s.gemma2 ? "gemma2" : s.phi3 ? "phi3"
-                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo3 ? "olmo3" : s.olmo2 ? "olmo2" : s.exaone4 ? "exaone4" : "llama";
+                   : s.granite ? "granite" : s.window_all ? "mistral" : s.smollm3 ? "smollm3" : s.olmo3 ? "olmo3" : s.olmo2 ? "olmo2" : s.exaone4 ? "exaone4"
+                   : s.ministral3 ? "ministral3" : "llama";
   std::string cfg = std::string("{\"architectures\": [\"") + arch + "\"], \"model_type\": \"" + type + "\"" +
                     ", \"vocab_size\": " + std::to_string(s.V) + ", \"hidden_size\": " + std::to_string(s.H) +
                     ", \"intermediate_size\": " + std::to_string(s.I) + ", \"num_hidden_layers\": " +
@@ -193,6 +202,10 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   if (s.yarn)
     cfg += ", \"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4.0, \"original_max_position_embeddings\": " +
            std::to_string(s.max_pos) + "}";
+  if (s.ministral3)  // transformers 5.x's form: rope_theta inside rope_parameters (the top-level one agrees)
+    cfg += ", \"rope_parameters\": {\"rope_type\": \"yarn\", \"rope_theta\": " + std::to_string(s.theta) +
+           ", \"factor\": 4.0, \"original_max_position_embeddings\": 4, \"mscale\": 1.0, \"mscale_all_dim\": 1.0, "
+           "\"beta_fast\": 32.0, \"beta_slow\": 1.0, \"llama_4_scaling_beta\": 0.5}, \"sliding_window\": null";
   if (s.phi3 && s.rotary > 0) cfg += ", \"partial_rotary_factor\": " + std::to_string(double(s.rotary) / s.hd);
   if (s.phi3 && s.longrope) {
     const int dim = s.rotary > 0 ? s.rotary : s.hd;
@@ -297,11 +310,15 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   // GLM-4: half of each head, in interleaved pairs (2j, 2j + 1) rather than (j, j + rdim/2).
   const int rdim = s.phi3 && s.rotary > 0 ? s.rotary : s.glm4 ? s.hd / 2 : s.hd;
   const double rscale = s.phi3 && s.longrope ? std::sqrt(1 + std::log(4.0) / std::log(double(s.max_pos)))
-                       : s.yarn ? 0.1 * std::log(4.0) + 1 : 1.0;
-  // yarn's correction range in pair indices: where a frequency turns 32 times, then once, over max_pos positions.
-  auto yarn_turns_at = [&](double turns) { return rdim * std::log(s.max_pos / (turns * 2 * M_PI)) / (2 * std::log(s.theta)); };
+                       : s.yarn ? 0.1 * std::log(4.0) + 1 : 1.0;  // Ministral 3's mscale ratio: 1
+  // yarn's correction range in pair indices: where a frequency turns 32 times, then once, over the original context
+  // (max_pos; Ministral 3's 4).
+  const bool yarn = s.yarn || s.ministral3;
+  const double yarn_original = s.ministral3 ? 4.0 : double(s.max_pos);
+  auto yarn_turns_at = [&](double turns) { return rdim * std::log(yarn_original / (turns * 2 * M_PI)) / (2 * std::log(s.theta)); };
   const double yarn_low = std::max(std::floor(yarn_turns_at(32)), 0.0);
-  const double yarn_high = std::min(std::ceil(yarn_turns_at(1)), double(rdim - 1));
+  double yarn_high = std::min(std::ceil(yarn_turns_at(1)), double(rdim - 1));
+  if (yarn_high == yarn_low) yarn_high += 0.001;  // transformers' guard against a zero-width ramp
   // longrope: the long factors (2) for the whole pass when a position reaches original_max_position_embeddings
   // (max_pos), as transformers' Phi3RotaryEmbedding switches (max(position_ids) + 1 > original); the short ones else.
   const int32_t max_position = positions.empty() ? T - 1 : *std::max_element(positions.begin(), positions.end());
@@ -312,7 +329,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
   for (int i = 0; i < rdim / 2; ++i) {
     double f = std::pow(s.theta, -2.0 * i / rdim);
     if (s.phi3 && s.longrope) f /= long_pass ? 2.0 : 1 + 0.25 * i;
-    if (s.yarn) {
+    if (yarn) {
       const double ramp = std::clamp((i - yarn_low) / (yarn_high - yarn_low), 0.0, 1.0);
       f = f / 4 * ramp + f * (1 - ramp);
     }
@@ -394,6 +411,9 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         rope(q, n, s.nh, pos, (s.gemma || s.olmo3) && sliding(l));
         rope(k, n, s.nkv, pos, (s.gemma || s.olmo3) && sliding(l));
       }
+      if (s.ministral3)  // Ministral3Attention: query_states * (1 + beta·log(1 + floor(cache_position / original)))
+        for (int i = 0; i < n; ++i)
+          for (int c = 0; c < qd; ++c) q[size_t(i) * qd + c] *= 1 + 0.5 * std::log(1 + std::floor(pos[i] / 4.0));
       const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(gemma_layer && s.qpas > 0 ? s.qpas : double(s.hd));
       std::vector<double> att(size_t(n) * qd, 0.0);
       for (int h = 0; h < s.nh; ++h) {

@@ -162,6 +162,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
     if (!inv_freq_long_ || hm_.local_rope(l)) return {};
     return {inv_freq_long_, int32_t(hm_.long_rope_from)};
   }
+  // Ministral 3's query temperature, the host model's (every layer's q, by each row's own position).
+  RopeTemperature q_temperature() const { return {hm_.q_temperature.beta, hm_.q_temperature.interval}; }
   const int32_t* attention_starts(int l) const {
     return buf<int32_t>(hm_.sliding(l) ? plan_.window_start : plan_.seg_start);
   }

@@ -187,7 +187,8 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
       // A batched decoding step's rows are separate sequences: longrope's table per row (step_long_rows).
       const float* freqs = step ? step_rope_freqs(l) : rope_freqs(l);
       const RopeLongRows long_rows = step ? step_long_rows(l) : RopeLongRows{};
-      rope_forward(q, pos, freqs, N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows);
+      rope_forward(q, pos, freqs, N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows,
+                   q_temperature());
       rope_forward(k, pos, freqs, N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows);
     }
     mark(StepPhase::Elementwise);
@@ -289,7 +290,8 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
                      attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
   if (hm_.rotates(l)) {
-    rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved);
+    rope_backward(dq, pos, rope_freqs(l), N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved,
+                  q_temperature());
     rope_backward(dk, pos, rope_freqs(l), N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved);
   }
   if (ly.q_norm) {

@@ -152,6 +152,39 @@ void rope_long_rows_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t
                           bf16_output_tolerance(2, max_abs(scale)), ms));
 }
 
+// Ministral 3's query temperature (RopeTemperature): each row's rotation times 1 + 0.1·ln(1 + floor(p / 16384)), up to
+// 1.21 over Llama-sized positions; forward and backward against the CPU kernel's.
+void rope_temperature_checks(std::vector<Row>& rows, int64_t N, int64_t H, int64_t D) {
+  const std::vector<float> inv = kernels::rope_inv_freq(int(D), 1000000.0, RopeScaling{});
+  Rng rng(305);
+  std::vector<int32_t> pos(static_cast<size_t>(N));
+  for (auto& p : pos) p = int32_t(rng.next_u64() % 131072);
+  auto x = randn_bf16(static_cast<size_t>(N * H * D), 306);
+  const kernels::QueryTemperature host{0.1f, 16384};
+  for (float sign : {1.f, -1.f}) {
+    std::vector<float> cpu = x;
+    if (sign > 0) kernels::rope_forward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D, 0, 1.f, false, {}, host);
+    else kernels::rope_backward(nullptr, cpu.data(), pos.data(), inv.data(), N, H, D, 0, 1.f, false, host);
+    DeviceBuf<uint16_t> dX(to_bf16(x));
+    DeviceBuf<int32_t> dP(pos);
+    DeviceBuf<float> dInv(inv);
+    const RopeTemperature temp{host.beta, host.interval};
+    const double ms = time_ms([&] {
+      if (sign > 0) rope_forward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr, 0, 1.f, false, {}, temp);
+      else rope_backward(dX.bf(), dP.p, dInv.p, N, H, D, nullptr, 0, 1.f, false, temp);
+    });
+    std::vector<double> scale(x.size());
+    for (int64_t rh = 0; rh < N * H; ++rh)
+      for (int64_t j = 0; j < D / 2; ++j) {
+        const size_t a = static_cast<size_t>(rh * D + j), b = a + static_cast<size_t>(D / 2);
+        scale[a] = scale[b] = host.at(pos[size_t(rh / H)]) * (std::fabs(x[a]) + std::fabs(x[b]));
+      }
+    rows.push_back(make_row(sign > 0 ? "rope_forward" : "rope_backward",
+                            "[" + std::to_string(N) + "," + std::to_string(H) + "," + std::to_string(D) + "] temperature",
+                            from_bf16(dX.download()), to_double(cpu), scale, bf16_output_tolerance(2, max_abs(scale)), ms));
+  }
+}
+
 // `offset` leading elements before each array: at 1 every pointer is off its 16-byte boundary, so the launchers
 // take the element-by-element path instead of 16-byte groups (host/launch_plan.h bf16x8_groups).
 std::vector<uint16_t> with_lead(const std::vector<float>& v, int offset) {
@@ -222,6 +255,7 @@ void run_norm_rope_swiglu_checks(std::vector<Row>& rows) {
   rope_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(24, 6), 128, 96, 1.19f);  // Phi-4-mini: 96 of 128 rotated, longrope
   rope_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(32, 8), 128, 64, 1.f, true);  // GLM-4: 64 of 128, interleaved
   rope_long_rows_checks(rows, gpu_or_emu(64, 16), gpu_or_emu(24, 6), 96);  // Phi-3.5-mini's batched decoding
+  rope_temperature_checks(rows, gpu_or_emu(512, 64), gpu_or_emu(32, 8), 128);  // Ministral 3's queries
   swiglu_checks(rows, 0);  // 16-byte groups, and the 3 left over one at a time
   swiglu_checks(rows, 1);  // element by element
   swiglu_checks(rows, 0, true);  // Gemma 3's GeGLU

@@ -422,6 +422,9 @@ int main(int argc, char** argv) {
   // EXAONE 4.0: per-head q/k norms under output norms, a 12-key window and RoPE on layers 0 and 1 of 3, layer 2 NoPE.
   cases.push_back({"exaone4 windows, global NoPE, ckpt",
                    [&] { TinySpec t = base; t.exaone4 = true, t.window = 12, t.pattern = 3; return t; }(), true, true});
+  // Ministral 3: yarn over an original context of 4 and the queries' temperature, 1 + 0.5·ln(1 + floor(p / 4)), which
+  // the 48-token rows raise to 2.2 (forward, the recompute, backward, and decoding by each token's absolute position).
+  cases.push_back({"ministral3 query temperature, ckpt", [&] { TinySpec t = base; t.ministral3 = true; return t; }(), false, true});
   // OLMo 3: a 12-key window on layers 0 and 1 of 3 with their own unscaled RoPE, yarn on layer 2.
   cases.push_back({"olmo3 windows, full-layer yarn, ckpt",
                    [&] { TinySpec t = olmo2; t.olmo3 = t.yarn = true, t.window = 12, t.pattern = 3; return t; }(), false, true});

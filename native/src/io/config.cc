@@ -30,7 +30,8 @@ const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCa
                                                "Qwen3ForCausalLM", "Phi3ForCausalLM", "GraniteForCausalLM",
                                                "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Olmo3ForCausalLM", "Gemma2ForCausalLM",
                                                "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
-                                               "Exaone4ForCausalLM", nullptr};
+                                               "Exaone4ForCausalLM", "Ministral3ForCausalLM",
+                                               "Mistral3ForConditionalGeneration", nullptr};
 
 namespace config_read {
 
@@ -80,6 +81,7 @@ int default_max_positions(const std::string& arch) {
   if (arch == "Phi3ForCausalLM") return 4096;
   if (arch == "SmolLM3ForCausalLM") return 32768;
   if (arch == "Glm4ForCausalLM") return 131072;
+  if (arch == "Ministral3ForCausalLM") return 262144;
   return 2048;
 }
 }  // namespace
@@ -259,10 +261,12 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                    : m == "smollm3" ? "SmolLM3ForCausalLM" : m == "olmo2" ? "Olmo2ForCausalLM" : m == "olmo3" ? "Olmo3ForCausalLM"
                    : m == "gemma2" ? "Gemma2ForCausalLM" : m == "gemma3_text" ? "Gemma3ForCausalLM"
                    : m == "gemma3" ? "Gemma3ForConditionalGeneration" : m == "glm4" ? "Glm4ForCausalLM"
-                   : m == "exaone4" ? "Exaone4ForCausalLM"
+                   : m == "exaone4" ? "Exaone4ForCausalLM" : m == "ministral3" ? "Ministral3ForCausalLM"
+                   : m == "mistral3" ? "Mistral3ForConditionalGeneration"
                    : "model_type " + m;
   }
   if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
+  if (c.architecture == "Mistral3ForConditionalGeneration") return parse_mistral3_text_config(j, source);
   bool supported = false;
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
@@ -277,9 +281,12 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const bool glm4 = c.architecture == "Glm4ForCausalLM";
   // EXAONE 4.0: OLMo 2's sublayers (output norms, no input norms) with Qwen3's per-head q/k norms.
   const bool exaone4 = c.architecture == "Exaone4ForCausalLM";
+  // Ministral 3: Mistral's layer with a query temperature by position (parse_ministral3_rope).
+  const bool ministral3 = c.architecture == "Ministral3ForCausalLM";
   c.model_type = c.architecture == "LlamaForCausalLM" ? "llama" : c.architecture == "MistralForCausalLM" ? "mistral"
                : qwen3 ? "qwen3" : gemma2 ? "gemma2" : gemma ? "gemma3_text" : phi3 ? "phi3" : granite ? "granite"
-               : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : "qwen2";
+               : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4"
+               : ministral3 ? "ministral3" : "qwen2";
   c.fused = {phi3, phi3};
   // Qwen3 normalizes each head's query and key (q_norm, k_norm) before RoPE; OLMo 2 all of q and of k, and each
   // sublayer's output instead of its input.
@@ -307,9 +314,9 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   TF_CHECK(c.num_attention_heads % c.num_key_value_heads == 0,
            source + ": num_attention_heads (" + std::to_string(c.num_attention_heads) +
                ") must be a multiple of num_key_value_heads (" + std::to_string(c.num_key_value_heads) + ")");
-  if (present(j, "head_dim") || qwen3 || gemma || glm4) {
-    // Qwen3Config's and Glm4Config's head_dim defaults to 128 whatever hidden_size / num_attention_heads is
-    // (Qwen3-0.6B: 1024 / 16), Gemma2Config's and Gemma3TextConfig's to 256.
+  if (present(j, "head_dim") || qwen3 || gemma || glm4 || ministral3) {
+    // Qwen3Config's, Glm4Config's and Ministral3Config's head_dim defaults to 128 whatever hidden_size /
+    // num_attention_heads is (Qwen3-0.6B: 1024 / 16), Gemma2Config's and Gemma3TextConfig's to 256.
     c.head_dim = get_int(j, "head_dim", gemma ? 256 : 128, source);
     TF_CHECK(c.head_dim > 0, source + ": head_dim must be positive");
   } else {
@@ -338,14 +345,17 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   if (exaone4) parse_exaone4(j, source, c);
   if (olmo2) refuse_dropout(j, source, "attention_dropout", olmo3 ? "OLMo 3" : "OLMo 2");
   if (!gemma) parse_windows(j, source, c);
-  // Olmo2Config's and Exaone4Config's default is 1e-5, Glm4Config's 1.5625e-07.
-  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 || exaone4 ? 1e-5 : glm4 ? 1.5625e-07 : 1e-6, source);
+  // Olmo2Config's, Exaone4Config's and Ministral3Config's default is 1e-5, Glm4Config's 1.5625e-07.
+  c.rms_norm_eps = get_double(j, "rms_norm_eps", olmo2 || exaone4 || ministral3 ? 1e-5 : glm4 ? 1.5625e-07 : 1e-6, source);
   TF_CHECK(c.rms_norm_eps > 0 && std::isfinite(c.rms_norm_eps), source + ": rms_norm_eps must be positive");
   if (gemma) {
     parse_gemma(j, source, c);
   } else {
     if (phi3) refuse_phi3_differences(j, source);
-    parse_rope(j, source, c);
+    if (ministral3)
+      parse_ministral3_rope(j, source, c);
+    else
+      parse_rope(j, source, c);
     if (phi3) parse_phi3_rope(j, source, c);
     if (granite) parse_granite(j, source, c);
     if (glm4) parse_glm4(j, source, c);

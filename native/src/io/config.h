@@ -108,6 +108,11 @@ struct ModelConfig {
   std::vector<char> layer_sliding;  // per layer; empty = none
   double rope_local_theta = 0;      // the sliding layers' RoPE base, without scaling (0 = rope_theta, scaled):
                                     // Gemma 3's rope_local_base_freq, OLMo 3's rope_theta when it scales RoPE
+  // Ministral 3 (rope_parameters' llama_4_scaling_beta and original_max_position_embeddings): each query, after RoPE,
+  // multiplied by 1 + beta · ln(1 + floor(position / interval)), transformers' _get_llama_4_attn_scale: 1 within the
+  // original context, then growing with the log of how many contexts lie before the token. beta 0: none.
+  double q_temperature_beta = 0;
+  int q_temperature_interval = 0;
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;  // eos_token_id may be an int or a list
   std::string torch_dtype;         // "bfloat16" | "float16" | "float32" | ""

@@ -136,7 +136,7 @@ void parse_windows(const Json& j, const std::string& src, ModelConfig& c) {
   const bool smollm3 = arch == "SmolLM3ForCausalLM";
   const bool olmo3 = arch == "Olmo3ForCausalLM";
   const bool exaone4 = arch == "Exaone4ForCausalLM";
-  const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM";
+  const bool always = arch == "MistralForCausalLM" || arch == "Phi3ForCausalLM" || arch == "Ministral3ForCausalLM";
   std::vector<char> sliding = exaone4 ? exaone4_layer_kinds(j, src, c.num_hidden_layers)
                                       : read_layer_types(j, src, c.num_hidden_layers);
   // Qwen2, Qwen3 and SmolLM3 window only with use_sliding_window.

@@ -115,22 +115,10 @@ void parse_gemma(const Json& j, const std::string& src, ModelConfig& c) {
 // its window and RoPE scaling). The text model is read as a Gemma3ForCausalLM; the vision tower is not read (training
 // and generation are on text), and its weights stay in the folder for a merge to copy.
 ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source) {
-  const Json* tc = present(j, "text_config");
-  TF_CHECK(tc, source + ": Gemma3ForConditionalGeneration without a text_config");
-  Json t = *tc;
-  t.as_object(source + ": text_config");
-  const std::pair<const char*, int64_t> defaults[] = {{"vocab_size", 262208},      {"hidden_size", 2304},
-                                                      {"intermediate_size", 9216}, {"num_hidden_layers", 26},
-                                                      {"num_attention_heads", 8},  {"num_key_value_heads", 4}};
-  for (const auto& [k, v] : defaults)
-    if (!present(t, k)) t.set(k, Json::integer(v));
-  // The token ids and dtype are top-level keys of the outer config.
-  for (const char* k : {"bos_token_id", "eos_token_id", "torch_dtype", "dtype"})
-    if (!present(t, k) && present(j, k)) t.set(k, *present(j, k));
-  Json arch = Json::array();
-  arch.push(Json::string("Gemma3ForCausalLM"));
-  t.set("architectures", arch);
-  t.set("model_type", Json::string("gemma3_text"));
+  const Json t = decoder_config(j, source, "Gemma3ForConditionalGeneration",
+                                {{"vocab_size", 262208}, {"hidden_size", 2304}, {"intermediate_size", 9216},
+                                 {"num_hidden_layers", 26}, {"num_attention_heads", 8}, {"num_key_value_heads", 4}},
+                                "Gemma3ForCausalLM", "gemma3_text");
   ModelConfig c = parse_model_config(t.dump(), source + " (text_config)");
   c.architecture = "Gemma3ForConditionalGeneration";
   c.model_type = "gemma3";

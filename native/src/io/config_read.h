@@ -2,7 +2,10 @@
 // What config.cc, config_gemma.cc and config_families.cc share while reading config.json: the typed key readers (null counts as
 // absent, as transformers treats it) and the per-family readers parse_model_config calls. Not part of the public API
 // (io/config.h).
+#include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/json.h"
 #include "io/config.h"
@@ -24,6 +27,13 @@ void finish_yarn(ModelConfig& c);  // after max_position_embeddings and the RoPE
 // config_gemma.cc
 void parse_gemma(const Json& j, const std::string& src, ModelConfig& c);  // Gemma 2 and Gemma 3
 ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source);
+
+// config_mistral.cc
+void parse_ministral3_rope(const Json& j, const std::string& src, ModelConfig& c);  // in place of parse_rope
+Json decoder_config(const Json& j, const std::string& source, const std::string& outer,
+                    const std::vector<std::pair<const char*, int64_t>>& defaults, const std::string& arch,
+                    const std::string& model_type);
+ModelConfig parse_mistral3_text_config(const Json& j, const std::string& source);
 
 // config_families.cc
 void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family);

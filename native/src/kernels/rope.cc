@@ -83,11 +83,20 @@ std::vector<float> rope_inv_freq(int head_dim, double theta, const RopeScaling& 
   return inv;
 }
 
+// torch's steps: positions / interval as fp32 true division, floor, log, times beta, plus 1, each in fp32.
+float QueryTemperature::at(int32_t position) const {
+  if (!on()) return 1.f;
+  const float times = std::floor(static_cast<float>(position) / static_cast<float>(interval));
+  return 1.f + beta * std::log(1.f + times);
+}
+
 static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
                    int64_t heads, int64_t D, int64_t rotary_dim, float scale, float sign, bool interleaved,
-                   RopeLongRows long_rows = {}) {
+                   RopeLongRows long_rows, QueryTemperature temperature) {
   const int64_t R = rotary_dim > 0 ? rotary_dim : D;
   TF_CHECK(R % 2 == 0 && R <= D, "rope: rotary_dim " + std::to_string(R) + " must be even and <= head_dim " + std::to_string(D));
+  TF_CHECK(!temperature.on() || (R == D && temperature.interval > 0),
+           "rope: a query temperature needs every dimension rotated and a positive interval");
   const int64_t half = R / 2;
   // Pair j: values j and j + half (rotate-half), or 2j and 2j + 1 (interleaved, GLM-4).
   const int64_t first = interleaved ? 2 : 1, second = interleaved ? 1 : half;
@@ -95,11 +104,13 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
     std::vector<float> cs(half), sn(half);
     for (int64_t i = b; i < e; ++i) {
       const float* f = long_rows.inv_freq && positions[i] >= long_rows.from ? long_rows.inv_freq : inv_freq;
+      // The factor of every rotated value: the attention factor, times the query's temperature at this position.
+      const float row_scale = temperature.on() ? scale * temperature.at(positions[i]) : scale;
       for (int64_t j = 0; j < half; ++j) {
         const float ang = static_cast<float>(positions[i]) * f[j];  // fp32 product, as HF
         // cos and sin times the scale, as transformers scales its tables (longrope's attention factor).
-        cs[j] = static_cast<float>(std::cos(static_cast<double>(ang))) * scale;
-        sn[j] = sign * static_cast<float>(std::sin(static_cast<double>(ang))) * scale;
+        cs[j] = static_cast<float>(std::cos(static_cast<double>(ang))) * row_scale;
+        sn[j] = sign * static_cast<float>(std::sin(static_cast<double>(ang))) * row_scale;
       }
       for (int64_t h = 0; h < heads; ++h) {
         float* v = x + (i * heads + h) * D;
@@ -117,13 +128,14 @@ static void rotate(ThreadPool* pool, float* x, const int32_t* positions, const f
 
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
                   int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved,
-                  RopeLongRows long_rows) {
-  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, interleaved, long_rows);
+                  RopeLongRows long_rows, QueryTemperature temperature) {
+  rotate(pool, x, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, 1.f, interleaved, long_rows, temperature);
 }
 
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved) {
-  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f, interleaved);
+                   int64_t heads, int64_t head_dim, int64_t rotary_dim, float scale, bool interleaved,
+                   QueryTemperature temperature) {
+  rotate(pool, dx, positions, inv_freq, N, heads, head_dim, rotary_dim, scale, -1.f, interleaved, {}, temperature);
 }
 
 }  // namespace tf::kernels

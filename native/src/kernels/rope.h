@@ -30,11 +30,23 @@ struct RopeLongRows {
   const float* inv_freq = nullptr;
   int64_t from = INT64_MAX;
 };
+// temperature: the queries' factor by position (Ministral 3's llama_4_scaling_beta, transformers'
+// _get_llama_4_attn_scale): a row at position p is also multiplied by 1 + beta · ln(1 + floor(p / interval)), 1 within
+// the first interval, in fp32 as torch computes it. It needs every dimension rotated (rotary_dim 0 or head_dim), so
+// that the factor reaches all of the row. beta 0: none.
+struct QueryTemperature {
+  float beta = 0.f;
+  int32_t interval = 0;
+  bool on() const { return beta != 0.f; }
+  float at(int32_t position) const;
+};
 void rope_forward(ThreadPool* pool, float* x, const int32_t* positions, const float* inv_freq, int64_t N,
                   int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f, bool interleaved = false,
-                  RopeLongRows long_rows = {});
-// The rotation is orthogonal, so the gradient is the inverse rotation (angle negated) times the same scale, in place.
+                  RopeLongRows long_rows = {}, QueryTemperature temperature = {});
+// The rotation is orthogonal, so the gradient is the inverse rotation (angle negated) times the same scale (and
+// temperature), in place.
 void rope_backward(ThreadPool* pool, float* dx, const int32_t* positions, const float* inv_freq, int64_t N,
-                   int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f, bool interleaved = false);
+                   int64_t heads, int64_t head_dim, int64_t rotary_dim = 0, float scale = 1.f, bool interleaved = false,
+                   QueryTemperature temperature = {});
 
 }  // namespace tf::kernels

@@ -74,7 +74,8 @@ void LlamaModel::decode(KVCache& c, const int32_t* tokens, int n, float* last_lo
     m.qk_norm_forward(ly, q.data(), kl + int64_t(c.len) * kvd, n, nullptr);
     if (m.rotates(l)) {
       const bool long_pass = m.long_rope(pos.data(), n);  // this call's positions, as transformers' generate decides
-      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l, long_pass), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved);
+      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l, long_pass), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved, {},
+                   m.q_temperature);
       rope_forward(m.pool, kl + int64_t(c.len) * kvd, pos.data(), m.rope_freqs(l, long_pass), n, m.nkv, m.hd, m.rope_dim, m.k_rope_scale_of(l), m.cfg.rope_interleaved);
     }
     AttnShape s{1, n, c.len + n, m.nh, m.nkv, m.hd, c.len, m.attn_softcap()};
@@ -117,7 +118,8 @@ void LlamaModel::decode_step(KVCache* const* caches, const int32_t* tokens, int 
     m.qk_norm_forward(ly, q.data(), k.data(), n, nullptr);
     if (m.rotates(l)) {
       // Each row is its own sequence: longrope's table by the row's position (long_rows), as decoding it alone would.
-      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l, false), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved, m.long_rows(l));
+      rope_forward(m.pool, q.data(), pos.data(), m.rope_freqs(l, false), n, m.nh, m.hd, m.rope_dim, m.q_rope_scale_of(l), m.cfg.rope_interleaved, m.long_rows(l),
+                   m.q_temperature);
       rope_forward(m.pool, k.data(), pos.data(), m.rope_freqs(l, false), n, m.nkv, m.hd, m.rope_dim, m.k_rope_scale_of(l), m.cfg.rope_interleaved, m.long_rows(l));
     }
     for (int i = 0; i < n; ++i) {

@@ -94,6 +94,9 @@ struct LlamaModel::Impl {
   float q_rope_scale = 1.f;
   // q's RoPE scale on the sliding layers with their own RoPE: Granite's and Gemma 2's factors only (k's is 1 there).
   float q_rope_scale_local = 1.f;
+  // Ministral 3: the queries' factor by position past the original context (ModelConfig's q_temperature_beta), on
+  // every layer with q's RoPE; none elsewhere.
+  kernels::QueryTemperature q_temperature;
   float embed_scale = 1.f;     // Gemma 3: sqrt(hidden_size) in the weights' dtype; Granite: embedding_multiplier
   float residual_scale = 1.f;  // Granite: each sublayer's output times residual_multiplier before its residual add
   // Gemma 2's soft caps of the scaled scores and of the logits (0 = none).

@@ -269,7 +269,8 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
   if (rotates(l)) {
     const bool long_pass = long_rope(positions, N);
-    rope_forward(pool, a.q.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved);
+    rope_forward(pool, a.q.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved, {},
+                 q_temperature);
     rope_forward(pool, a.k.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
   }
   mark(StepPhase::Elementwise);
@@ -361,7 +362,8 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   mark(StepPhase::AttentionBackward);
   if (rotates(l)) {
     const bool long_pass = long_rope(positions, N);
-    rope_backward(pool, w.dq.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved);
+    rope_backward(pool, w.dq.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved,
+                  q_temperature);
     rope_backward(pool, w.dk.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
   }
   qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);

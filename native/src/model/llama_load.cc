@@ -104,6 +104,12 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     m->inv_freq_long = kernels::rope_inv_freq_long(m->hd, c.rope_theta, c.rope_scaling, m->rope_dim);
     m->long_rope_from = c.rope_scaling.original_max_position_embeddings;
   }
+  if (c.q_temperature_beta != 0) {
+    // Folded into q's RoPE, which must then reach every dimension of every layer's queries.
+    TF_CHECK(m->rope_dim == m->hd && c.layer_rope.empty() && c.rope_local_theta == 0,
+             dir + "/config.json: llama_4_scaling_beta with partial or per-layer RoPE is not supported");
+    m->q_temperature = {static_cast<float>(c.q_temperature_beta), c.q_temperature_interval};
+  }
   if (c.rope_local_theta > 0) m->inv_freq_local = kernels::rope_inv_freq(m->hd, c.rope_local_theta, RopeScaling{}, m->rope_dim);
   if (c.embed_scaled) m->embed_scale = embedding_scale(c);
   if (c.embedding_multiplier != 1.0) m->embed_scale = static_cast<float>(c.embedding_multiplier);
@@ -175,12 +181,13 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   }
   // lm_head stays fp32 even with NF4, as transformers keeps the output embedding out of bitsandbytes.
   m->lm_head.in = H, m->lm_head.out = V;
-  if (c.tie_word_embeddings || !ws.has("lm_head.weight")) {
-    TF_CHECK(c.tie_word_embeddings, dir + ": missing tensor lm_head.weight (config.json says tie_word_embeddings "
-                                          "is false)");
+  // An image-text checkpoint in transformers 4.50's layout keeps it beside its decoder, under language_model.
+  const std::string head = pre_model == "language_model.model." ? "language_model.lm_head.weight" : "lm_head.weight";
+  if (c.tie_word_embeddings || !ws.has(head)) {
+    TF_CHECK(c.tie_word_embeddings, dir + ": missing tensor " + head + " (config.json says tie_word_embeddings is false)");
     m->lm_head.w_ext = m->embed.data();
   } else {
-    m->lm_head.w = read(ws, dir, "lm_head.weight", {V, H}, &pool);
+    m->lm_head.w = read(ws, dir, head, {V, H}, &pool);
   }
   return std::unique_ptr<LlamaModel>(new LlamaModel(std::move(m)));
 }
