@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadNativeAddon } from "../native/index";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { writeImageTextGemma3 } from "../lib/testing/tiny-model/gemma3-image-text";
+import { writeImageText, writeImageTextGemma3 } from "../lib/testing/tiny-model/image-text";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { runTuneforge } from "./testing/run-bin";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
@@ -205,6 +205,19 @@ describe("tuneforge train / generate / merge on other model families", () => {
   it("learns the task on an EXAONE 4.0, answers and merges", async () => {
     const exaone4 = writeTinyModel({ dir: path.join(tmp, "exaone4"), seed: 5, exaone4: true }).dir;
     await expectLearnsAnswersAndMerges(exaone4, "exaone4", 40);  // 40 epochs, as OLMo's (its output norms)
+  }, 180_000);
+
+  // Ministral 3 as published (Mistral3ForConditionalGeneration, the decoder under language_model.model., its untied
+  // lm_head at language_model.lm_head): yarn and the queries' temperature by position in training, KV-cache generation
+  // and the merge, the adapter under the checkpoint's module names.
+  it("learns the task on a Ministral 3 published as Mistral3ForConditionalGeneration, answers and merges", async () => {
+    const text = writeTinyModel({ dir: path.join(tmp, "ministral3-text"), seed: 5, ministral3: true }).dir;
+    const mm = path.join(tmp, "ministral3-mm");
+    writeImageText(text, mm, "Mistral3ForConditionalGeneration");
+    const out = await expectLearnsAnswersAndMerges(mm, "ministral3", 20);
+    const file = fs.readFileSync(path.join(out, "adapter_model.safetensors"));
+    const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString("utf8")) as Record<string, unknown>;
+    expect(Object.keys(header)).toContain("base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight");
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower

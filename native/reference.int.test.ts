@@ -65,6 +65,8 @@ describe("native forward = independent reference", () => {
     ["olmo3 window, full-layer yarn, GQA", { olmo3: true, yarn: true, gqa: true, slidingWindow: 5 }],
     // EXAONE 4.0: OLMo 2's sublayers with per-head q/k norms, a 5-key window and RoPE on layer 0, layer 1 NoPE.
     ["exaone4 per-head q/k norms, window, global NoPE, GQA", { exaone4: true, gqa: true, slidingWindow: 5 }],
+    // Ministral 3: yarn over an original context of 8 and the queries' temperature from position 8 on (the inputs are longer).
+    ["ministral3 yarn, query temperature, GQA", { ministral3: true, gqa: true }],
     // Gemma 3 with hidden 72 (sqrt(72) = 8.485 is 8.5 in bf16, so the embedding scale's rounding shows), a
     // 5-key window on layer 0 (the inputs are longer), its own RoPE base, and query_pre_attn_scalar ≠ head_dim.
     ["gemma3 windows, sandwich norms, GELU", { gemma3: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, shape: { hidden: 72, heads: 4, headDim: 16 } }],

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
-import { TINY_VISION_PARAMETERS, writeImageTextGemma3 } from "../testing/tiny-model/gemma3-image-text";
+import { TINY_VISION_PARAMETERS, writeImageText, writeImageTextGemma3 } from "../testing/tiny-model/image-text";
 import { scanModels } from "./scan";
 import { shapeParameters } from "./shape";
 
@@ -115,6 +115,18 @@ describe("scanModels", () => {
     const m = models.find((x) => x.name === "tiny-gemma3-mm")!;
     expect(m).toMatchObject({ architecture: "Gemma3ForConditionalGeneration", parameters: text.numParameters, visionParameters: TINY_VISION_PARAMETERS });
     expect(shapeParameters(m.shape!)).toBe(text.numParameters);
+  });
+
+  it("counts a Mistral3ForConditionalGeneration's text model (Ministral 3, untied) and reads its context from text_config", async () => {
+    const text = writeTinyModel({ dir: path.join(dir, "..", `m3-src-${path.basename(dir)}`), preset: "tiny", ministral3: true });
+    writeImageText(text.dir, path.join(dir, "tiny-ministral3-mm"), "Mistral3ForConditionalGeneration");
+    await rm(text.dir, { recursive: true, force: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-ministral3-mm")!;
+    expect(m).toMatchObject({ architecture: "Mistral3ForConditionalGeneration", modelType: "mistral3", parameters: text.numParameters, visionParameters: TINY_VISION_PARAMETERS });
+    expect(m.shape).toMatchObject({ tieWordEmbeddings: false, headDim: text.config.head_dim });
+    expect(shapeParameters(m.shape!)).toBe(text.numParameters);
+    expect(m.contextLength).toBe(text.config.max_position_embeddings);
   });
 
   it("names the file when a safetensors header is corrupt", async () => {

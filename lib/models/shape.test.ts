@@ -186,6 +186,39 @@ describe("shapeFromConfig", () => {
     // o 2048·2560, MLP 3·2560·10240) 94,371,840 and norms 4·2560 + 2·256, 94,382,592, times 34; the final norm 2560.
     expect(shapeParameters(s)).toBe(3_880_263_168);
     expect(shapeFromConfig({ architectures: ["Gemma3ForConditionalGeneration"] })).toBeNull();
+    // Its context is the text model's: Gemma3TextConfig's 131072 positions when text_config does not say.
+    expect(trainingContext({ architectures: ["Gemma3ForConditionalGeneration"], text_config: { hidden_size: 2560 } })).toBe(131072);
+  });
+
+  it("reads Ministral 3 and Mistral Small 3.x from a Mistral3ForConditionalGeneration's text_config; their contexts whole", () => {
+    // Ministral-3-8B-Base-2512's config.json (its vision_config left out).
+    const ministral = {
+      architectures: ["Mistral3ForConditionalGeneration"], model_type: "mistral3", torch_dtype: "bfloat16",
+      text_config: {
+        head_dim: 128, hidden_size: 4096, intermediate_size: 14336, max_position_embeddings: 262144, model_type: "ministral3", num_attention_heads: 32,
+        num_hidden_layers: 34, num_key_value_heads: 8, rms_norm_eps: 1e-5, sliding_window: null, tie_word_embeddings: false, vocab_size: 131072,
+        rope_parameters: { rope_type: "yarn", factor: 16.0, original_max_position_embeddings: 16384, llama_4_scaling_beta: 0.1, rope_theta: 1e6, mscale: 1.0, mscale_all_dim: 1.0 },
+      },
+    };
+    const s = shapeFromConfig(ministral)!;
+    expect(s).toMatchObject({ vocabSize: 131072, hiddenSize: 4096, numLayers: 34, numHeads: 32, numKvHeads: 8, headDim: 128, tieWordEmbeddings: false });
+    expect([s.qkNorm, s.sandwichNorms, s.inputNorms]).toEqual([undefined, undefined, undefined]);
+    // Two 131072·4096 embeddings, 34 layers of linears (q and o 4096², k and v 4096·1024, MLP 3·4096·14336) and two
+    // norms, the final norm: the "8.4B language model" of its card.
+    expect(shapeParameters(s)).toBe(8_489_553_920);
+    expect(trainingContext(ministral)).toBe(262144);
+    // Ministral3Config's defaults (head_dim 128 whatever hidden / heads is) and a bare Ministral3ForCausalLM.
+    const { head_dim: _h, max_position_embeddings: _m, ...sparse } = ministral.text_config;
+    expect(shapeFromConfig({ ...ministral, text_config: sparse })!.headDim).toBe(128);
+    expect(trainingContext({ ...ministral, text_config: sparse })).toBe(262144);
+    expect(shapeFromConfig({ ...sparse, architectures: ["Ministral3ForCausalLM"], hidden_size: 64, num_attention_heads: 4 })!.headDim).toBe(128);
+    expect(trainingContext({ model_type: "ministral3", max_position_embeddings: 4096, sliding_window: 1024 })).toBe(4096);  // windows computed
+    // Mistral-Small-3.1-24B's text_config, a MistralConfig: 23.57 B in its decoder.
+    const small = { architectures: ["Mistral3ForConditionalGeneration"], text_config: { head_dim: 128, hidden_size: 5120, intermediate_size: 32768, max_position_embeddings: 131072, model_type: "mistral", num_attention_heads: 32, num_hidden_layers: 40, num_key_value_heads: 8, rope_theta: 1e9, sliding_window: null, vocab_size: 131072 } };
+    expect(shapeParameters(shapeFromConfig(small)!)).toBe(23_572_403_200);
+    expect(trainingContext(small)).toBe(131072);
+    expect(shapeFromConfig({ architectures: ["Mistral3ForConditionalGeneration"], text_config: { model_type: "llama", hidden_size: 64 } })).toBeNull();
+    expect(shapeFromConfig({ model_type: "mistral3" })).toBeNull();
   });
 
   it("keeps the Llama defaults for other architectures: untied when the key is absent, no sandwich norms", () => {

@@ -30,20 +30,44 @@ const isGlm4 = (config: Record<string, unknown>) => isArch(config, "Glm4ForCausa
 /** EXAONE 4.0: OLMo 2's output norms without input norms, and per-head q/k norms (as Qwen3's). */
 const isExaone4 = (config: Record<string, unknown>) => isArch(config, "Exaone4ForCausalLM", "exaone4");
 
-/** Gemma3TextConfig's defaults, which an image-text Gemma 3's text_config leaves out (gemma-3-4b-it gives 4 keys). */
-const GEMMA3_TEXT_DEFAULTS = { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4 };
+/** Ministral 3: Mistral's layer (its query temperature and yarn change no shape), head_dim 128 by default. */
+const isMinistral3 = (config: Record<string, unknown>) => isArch(config, "Ministral3ForCausalLM", "ministral3");
 
 /**
- * The shape, or null when config.json lacks a number the Llama layout needs. Gemma 3 from 4B up
- * (Gemma3ForConditionalGeneration) is its text model's, from text_config, as the trainer reads it (its vision tower is
- * not trained).
+ * The config classes' defaults an image-text checkpoint's text_config may leave out (gemma-3-4b-it gives 4 keys):
+ * Gemma3TextConfig's, Ministral3Config's and MistralConfig's (Mistral3ForConditionalGeneration's text_config is one of
+ * the two, "mistral" when its model_type is not given).
  */
-export function shapeFromConfig(config: Record<string, unknown>): ModelShape | null {
-  if (isArch(config, "Gemma3ForConditionalGeneration", "gemma3")) {
-    const text = config.text_config;
-    if (!text || typeof text !== "object" || Array.isArray(text)) return null;
-    return shapeFromConfig({ ...GEMMA3_TEXT_DEFAULTS, ...(text as Record<string, unknown>), architectures: ["Gemma3ForCausalLM"] });
-  }
+const TEXT_DEFAULTS: Record<string, { architecture: string; defaults: Record<string, number> }> = {
+  gemma3_text: { architecture: "Gemma3ForCausalLM", defaults: { vocab_size: 262208, hidden_size: 2304, intermediate_size: 9216, num_hidden_layers: 26, num_attention_heads: 8, num_key_value_heads: 4, max_position_embeddings: 131072 } },
+  ministral3: { architecture: "Ministral3ForCausalLM", defaults: { vocab_size: 131072, hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 34, num_attention_heads: 32, num_key_value_heads: 8, head_dim: 128, max_position_embeddings: 262144 } },
+  mistral: { architecture: "MistralForCausalLM", defaults: { vocab_size: 32000, hidden_size: 4096, intermediate_size: 14336, num_hidden_layers: 32, num_attention_heads: 32, num_key_value_heads: 8, max_position_embeddings: 131072 } },
+};
+
+/**
+ * The config the trainer reads the decoder from (native/src/io/config_mistral.cc decoder_config): an image-text
+ * checkpoint's text_config with its class's defaults, as a …ForCausalLM (Gemma3ForConditionalGeneration: Gemma 3's text
+ * model; Mistral3ForConditionalGeneration: Ministral 3's or Mistral's), its vision tower not trained; any other config as
+ * it is. Null when an image-text config has no usable text_config.
+ */
+export function decoderConfig(config: Record<string, unknown>): Record<string, unknown> | null {
+  const gemma3 = isArch(config, "Gemma3ForConditionalGeneration", "gemma3");
+  if (!gemma3 && !isArch(config, "Mistral3ForConditionalGeneration", "mistral3")) return config;
+  const text = config.text_config;
+  if (!text || typeof text !== "object" || Array.isArray(text)) return null;
+  const t = text as Record<string, unknown>;
+  const kind = TEXT_DEFAULTS[gemma3 ? "gemma3_text" : typeof t.model_type === "string" ? t.model_type : "mistral"];
+  if (!kind || (!gemma3 && kind.architecture === "Gemma3ForCausalLM")) return null;
+  return { ...kind.defaults, ...t, architectures: [kind.architecture] };
+}
+
+/**
+ * The shape, or null when config.json lacks a number the Llama layout needs. An image-text checkpoint's is its text
+ * model's (decoderConfig), as the trainer reads it (its vision tower is not trained).
+ */
+export function shapeFromConfig(outer: Record<string, unknown>): ModelShape | null {
+  const config = decoderConfig(outer);
+  if (!config) return null;
   const vocabSize = posInt(config.vocab_size);
   const hiddenSize = posInt(config.hidden_size);
   const intermediateSize = posInt(config.intermediate_size);
@@ -51,13 +75,13 @@ export function shapeFromConfig(config: Record<string, unknown>): ModelShape | n
   const numHeads = posInt(config.num_attention_heads);
   if (!vocabSize || !hiddenSize || !intermediateSize || !numLayers || !numHeads) return null;
   // num_key_value_heads absent = plain multi-head attention; head_dim absent = hidden / heads (HF semantics), except
-  // for Qwen3, GLM-4 and Gemma 2 / 3, whose config classes default it to 128, 128 and 256 (native/src/io/config.cc reads
-  // it the same way).
+  // for Qwen3, GLM-4, Ministral 3 and Gemma 2 / 3, whose config classes default it to 128, 128, 128 and 256
+  // (native/src/io/config.cc reads it the same way).
   const gemma3 = isGemma3(config);
   const gemma = gemma3 || isGemma2(config);
   const glm4 = isGlm4(config);
   const numKvHeads = posInt(config.num_key_value_heads) ?? numHeads;
-  const headDim = posInt(config.head_dim) ?? (isQwen3(config) || glm4 ? 128 : gemma ? 256 : Math.floor(hiddenSize / numHeads));
+  const headDim = posInt(config.head_dim) ?? (isQwen3(config) || glm4 || isMinistral3(config) ? 128 : gemma ? 256 : Math.floor(hiddenSize / numHeads));
   // Gemma2Config and Gemma3TextConfig tie lm_head to the embedding unless told otherwise (gemma-3-1b's config.json does not say).
   const tieWordEmbeddings = typeof config.tie_word_embeddings === "boolean" ? config.tie_word_embeddings : gemma;
   const shape: ModelShape = { vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim, tieWordEmbeddings };
@@ -163,6 +187,7 @@ const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
   gemma2: "Gemma2ForCausalLM",
   olmo3: "Olmo3ForCausalLM",
   exaone4: "Exaone4ForCausalLM",
+  ministral3: "Ministral3ForCausalLM",
   gemma3_text: "Gemma3ForCausalLM",
 };
 
@@ -170,11 +195,13 @@ const WINDOWED_ARCH_OF_MODEL_TYPE: Record<string, string> = {
  * The longest sequence the trainer takes, as native/src/io/config.cc reads config.json: max_position_embeddings (past
  * longrope's original context Phi-3.5-mini and Phi-4-mini take their long factors, as transformers does). Sliding windows are
  * computed as windows where transformers applies them (Mistral's, Phi-3's, OLMo 3's and EXAONE 4.0's, Qwen2's, Qwen3's and SmolLM3's with
- * use_sliding_window, Gemma 2's and Gemma 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
- * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. Null when
- * max_position_embeddings is not given.
+ * use_sliding_window, Gemma 2's and Gemma 3's, Ministral 3's), so they cap nothing; a sliding layer listed in layer_types where transformers would not
+ * window (a Llama, a Qwen2 without use_sliding_window) caps the context at the window instead. An image-text checkpoint's
+ * is its text model's (decoderConfig). Null when max_position_embeddings is not given.
  */
-export function trainingContext(config: Record<string, unknown>): number | null {
+export function trainingContext(outer: Record<string, unknown>): number | null {
+  const config = decoderConfig(outer);
+  if (!config) return null;
   const max = posInt(config.max_position_embeddings);
   if (max === null) return null;
   const first: unknown = Array.isArray(config.architectures) ? config.architectures[0] : undefined;
@@ -182,7 +209,7 @@ export function trainingContext(config: Record<string, unknown>): number | null 
   if (arch.startsWith("Gemma3") || arch === "Gemma2ForCausalLM") return max;
   const gated = arch === "Qwen2ForCausalLM" || arch === "Qwen3ForCausalLM" || arch === "SmolLM3ForCausalLM";  // with use_sliding_window
   const computesWindows =
-    ["MistralForCausalLM", "Phi3ForCausalLM", "Olmo3ForCausalLM", "Exaone4ForCausalLM"].includes(arch) || (gated && config.use_sliding_window === true);
+    ["MistralForCausalLM", "Ministral3ForCausalLM", "Phi3ForCausalLM", "Olmo3ForCausalLM", "Exaone4ForCausalLM"].includes(arch) || (gated && config.use_sliding_window === true);
   const slidingLayer = Array.isArray(config.layer_types) && config.layer_types.includes("sliding_attention");
   let limit = max;
   if (slidingLayer && !computesWindows) {

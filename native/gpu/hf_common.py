@@ -31,7 +31,8 @@ import numpy as np
 # cut from 50 and 30 to 2 and 1, so that they bend the random model's scores and logits (about 1 in size).
 # "mistral" is Mistral-7B-v0.1's layer (a sliding window on every layer, 32 heads on 8 kv heads) in 2 of its 32
 # layers, the window cut from 4096 to 128 keys so that step 3's 256-token rows cross it. "qwen3yarn" is "qwen3" with
-# yarn RoPE scaling.
+# yarn RoPE scaling. "ministral3" is Ministral-3-8B's layer (Ministral3ForCausalLM: Mistral's layer without a window,
+# yarn and the queries' temperature by position) in 2 of its 34 layers.
 LLAMA3_ROPE_SCALING = {
     "rope_type": "llama3",
     "factor": 32.0,
@@ -109,6 +110,16 @@ SHAPES = {
     "qwen3yarn": dict(hidden_size=1024, num_hidden_layers=4, num_attention_heads=16, num_key_value_heads=8, head_dim=128,
                       intermediate_size=3072, vocab_size=151936, tie_word_embeddings=True, rope_theta=1000000.0,
                       max_position_embeddings=4096, rope_scaling={"rope_type": "yarn", "factor": 8.0}),
+    # Ministral-3-8B's layer (32 heads of 128 on 8 kv heads, untied, its vocabulary) in 2 of its 34 layers, its RoPE as
+    # transformers 5.x writes it (rope_parameters: yarn factor 16, attention factor 1 from mscale / mscale_all_dim,
+    # llama_4_scaling_beta 0.1) with the original context cut from 16384 to 64 positions, so that step 3's 256-token
+    # rows take the queries' temperature three times over (1 + 0.1 ln 2, ln 3, ln 4), and max_position_embeddings
+    # 16 · 64 so that every reading of yarn's factor agrees (native/src/io/config.cc, finish_yarn).
+    "ministral3": dict(hidden_size=4096, num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=8, head_dim=128,
+                       intermediate_size=14336, vocab_size=131072, tie_word_embeddings=False, max_position_embeddings=1024,
+                       rope_parameters={"rope_type": "yarn", "rope_theta": 1000000.0, "factor": 16.0,
+                                        "original_max_position_embeddings": 64, "beta_fast": 32.0, "beta_slow": 1.0,
+                                        "mscale": 1.0, "mscale_all_dim": 1.0, "llama_4_scaling_beta": 0.1}),
 }
 # The shapes written as Qwen3ForCausalLM (transformers >= MIN_TRANSFORMERS_QWEN3); the others are Llama.
 QWEN3_SHAPES = ("qwen3", "qwen3yarn")
@@ -133,6 +144,8 @@ EXAONE4_SHAPES = ("exaone4",)
 MISTRAL_SHAPES = ("mistral",)
 # The shapes written as Glm4ForCausalLM (transformers >= MIN_TRANSFORMERS_GLM4).
 GLM4_SHAPES = ("glm4",)
+# The shapes written as Ministral3ForCausalLM (transformers >= MIN_TRANSFORMERS_MINISTRAL3).
+MINISTRAL3_SHAPES = ("ministral3",)
 # phi-4's <|endoftext|>, <|im_end|> and padding token.
 PHI4_BOS_ID, PHI4_EOS_ID, PHI4_PAD_ID = 100257, 100265, 100349
 # Gemma's <bos>, <eos> and <end_of_turn> (Gemma 2's <end_of_turn> is 107).
@@ -172,6 +185,8 @@ MIN_TRANSFORMERS_GLM4 = (4, 51)
 MIN_TRANSFORMERS_OLMO3 = (4, 57)
 # The first transformers release taken to have Exaone4ForCausalLM (added to main on 2025-07-26, as 4.54 came out).
 MIN_TRANSFORMERS_EXAONE4 = (4, 55)
+# The first transformers with Ministral3ForCausalLM (added on 2025-12-01, in 5.0's first release candidate).
+MIN_TRANSFORMERS_MINISTRAL3 = (5, 0)
 
 
 def version_tuple(text):
@@ -210,7 +225,8 @@ def model_class_names(cfg, transformers_version, script):
              "Olmo2ForCausalLM": ("Olmo2Config", MIN_TRANSFORMERS_OLMO2),
              "Olmo3ForCausalLM": ("Olmo3Config", MIN_TRANSFORMERS_OLMO3),
              "Exaone4ForCausalLM": ("Exaone4Config", MIN_TRANSFORMERS_EXAONE4),
-             "Glm4ForCausalLM": ("Glm4Config", MIN_TRANSFORMERS_GLM4)}
+             "Glm4ForCausalLM": ("Glm4Config", MIN_TRANSFORMERS_GLM4),
+             "Ministral3ForCausalLM": ("Ministral3Config", MIN_TRANSFORMERS_MINISTRAL3)}
     if arch in newer:
         config_name, first = newer[arch]
         if version_tuple(transformers_version) < first:
@@ -222,7 +238,7 @@ def model_class_names(cfg, transformers_version, script):
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
                      "Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
                      "Olmo3ForCausalLM, Exaone4ForCausalLM, "
-                     "MistralForCausalLM, Glm4ForCausalLM)")
+                     "MistralForCausalLM, Glm4ForCausalLM, Ministral3ForCausalLM)")
 
 
 def attn_implementation(cfg):
@@ -256,7 +272,8 @@ def versions_line():
 def llama_config_dict(shape):
     """config.json contents (transformers' LlamaConfig fields, Qwen3Config's for QWEN3_SHAPES, Gemma3TextConfig's for
     GEMMA3_SHAPES, Gemma2Config's for GEMMA2_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
-    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, Olmo3Config's for OLMO3_SHAPES, Exaone4Config's for EXAONE4_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES)
+    SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, Olmo3Config's for OLMO3_SHAPES, Exaone4Config's for EXAONE4_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES,
+    Ministral3Config's for MINISTRAL3_SHAPES)
     for a named shape."""
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
@@ -303,6 +320,13 @@ def llama_config_dict(shape):
             architectures=["MistralForCausalLM"], model_type="mistral", hidden_act="silu", rms_norm_eps=1e-5,
             attention_dropout=0.0, initializer_range=0.02, rope_scaling=None, head_dim=128, torch_dtype="bfloat16",
             use_cache=False, bos_token_id=1, eos_token_id=2, **s,
+        )
+    if shape in MINISTRAL3_SHAPES:
+        # Ministral 3's <s>, </s> and <pad>; its RoPE only in rope_parameters, as transformers 5.x writes it.
+        return dict(
+            architectures=["Ministral3ForCausalLM"], model_type="ministral3", hidden_act="silu", rms_norm_eps=1e-5,
+            attention_dropout=0.0, initializer_range=0.02, sliding_window=None, torch_dtype="bfloat16", use_cache=False,
+            bos_token_id=1, eos_token_id=2, pad_token_id=11, **s,
         )
     if shape in EXAONE4_SHAPES:
         # EXAONE 4.0's [BOS], [|endofturn|] and [PAD].

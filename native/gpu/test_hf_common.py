@@ -215,6 +215,20 @@ class ShapesAndFlops(unittest.TestCase):
         with self.assertRaisesRegex(SystemExit, "transformers 4.53.2 has no Exaone4ForCausalLM"):
             hc.model_class_names(c, "4.53.2", "t")
 
+    def test_ministral3_shape_crosses_the_original_context_in_5x_rope_parameters(self):
+        c = hc.llama_config_dict("ministral3")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Ministral3ForCausalLM"], "ministral3"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"], c["head_dim"]), (4096, 32, 8, 128))
+        self.assertNotIn("rope_theta", c)  # 5.x: RoPE in rope_parameters only
+        rp = c["rope_parameters"]
+        self.assertEqual((rp["rope_type"], rp["llama_4_scaling_beta"]), ("yarn", 0.1))
+        self.assertLess(3 * rp["original_max_position_embeddings"], 256)  # step 3's rows reach the third temperature step
+        self.assertEqual(rp["factor"] * rp["original_max_position_embeddings"], c["max_position_embeddings"])
+        self.assertIsNone(c["sliding_window"])
+        self.assertEqual(hc.model_class_names(c, "5.0.0", "t"), ("Ministral3Config", "Ministral3ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.57.3 has no Ministral3ForCausalLM"):
+            hc.model_class_names(c, "4.57.3", "t")
+
     def test_qwen3yarn_shape_is_qwen3_with_yarn_every_transformers_reads_alike(self):
         c = hc.llama_config_dict("qwen3yarn")
         q = hc.llama_config_dict("qwen3")

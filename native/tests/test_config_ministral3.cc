@@ -89,3 +89,13 @@ TEST(config_mistral3_with_a_mistral_decoder) {
   CHECK_THROWS(parse_model_config(R"({"architectures": ["Mistral3ForConditionalGeneration"]})", "t.json"),
                "t.json: Mistral3ForConditionalGeneration without a text_config");
 }
+
+// Ministral 3's instruct releases store FP8 weights (quantization_config); the trainer reads bf16/fp16/fp32 only.
+TEST(config_prequantized_checkpoints_are_refused_by_name) {
+  CHECK_THROWS(parse_model_config(R"({"architectures": ["Mistral3ForConditionalGeneration"], "model_type": "mistral3",
+      "quantization_config": {"activation_scheme": "static", "quant_method": "fp8", "weight_block_size": null},
+      "text_config": {"model_type": "ministral3"}})", "fp8.json"),
+               "fp8.json: quantization_config (quant_method \"fp8\") says the weights are stored pre-quantized");
+  CHECK_THROWS(parse_model_config(minimal(R"("quantization_config": {"load_in_4bit": true, "quant_method": "bitsandbytes"})"), "bnb.json"),
+               "use the model's BF16 (or FP16/FP32) release");
+}

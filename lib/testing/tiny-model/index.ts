@@ -86,6 +86,13 @@ export type TinyModelOptions = {
    */
   exaone4?: boolean;
   /**
+   * Write a Ministral3ForCausalLM (Ministral 3): Llama's weights, RoPE as transformers 5.x writes it (rope_parameters:
+   * yarn, factor 4 over an original context of MINISTRAL3_ORIGINAL positions, attention factor 1 from mscale /
+   * mscale_all_dim as its checkpoints give) and the query temperature llama_4_scaling_beta 0.5 (the checkpoints' 0.1,
+   * raised so that the tests' short sequences see it past position 8); the ChatML template (Mistral's own uses [INST]).
+   */
+  ministral3?: boolean;
+  /**
    * Write a Glm4ForCausalLM (GLM-4-0414): q/k/v biases (attention_bias), post_self_attn_layernorm and
    * post_mlp_layernorm normalizing each sublayer's output beside the input norms (post_attention_layernorm is the
    * MLP's input norm, as Llama's), gate and up stacked into mlp.gate_up_proj, RoPE on half of each head
@@ -117,6 +124,9 @@ export type TinyModel = { dir: string; config: Record<string, unknown>; vocabSiz
  */
 export const GRANITE_MULTIPLIERS = { embedding_multiplier: 2, residual_multiplier: 0.5, logits_scaling: 0.5 } as const;
 
+/** The tiny Ministral 3's original context: its query temperature rises by 0.5·ln 2 from this position, by 0.5·ln 3 from twice it. */
+export const MINISTRAL3_ORIGINAL = 8;
+
 /** GLM-4's share of each head that RoPE rotates (Glm4Config's default). */
 const GLM4_PARTIAL_ROTARY_FACTOR = 0.5;
 
@@ -143,8 +153,9 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.olmo3, opts.glm4, opts.exaone4].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2, olmo3, glm4 and exaone4 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.olmo3, opts.glm4, opts.exaone4, opts.ministral3].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2, olmo3, glm4, exaone4 and ministral3 at most");
+  if (opts.ministral3 && opts.yarn) throw new Error("tiny model: Ministral 3 has its own yarn (leave yarn off)");
   const smollm3 = Boolean(opts.smollm3);
   const olmo3 = Boolean(opts.olmo3);
   const olmo2 = Boolean(opts.olmo2) || olmo3;  // OLMo 3's tensors are OLMo 2's
@@ -223,8 +234,8 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : {
-    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo3 ? "Olmo3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : exaone4 ? "Exaone4ForCausalLM" : "LlamaForCausalLM"],
-    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : "llama",
+    architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo3 ? "Olmo3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : exaone4 ? "Exaone4ForCausalLM" : opts.ministral3 ? "Ministral3ForCausalLM" : "LlamaForCausalLM"],
+    model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : opts.ministral3 ? "ministral3" : "llama",
     vocab_size: V,
     hidden_size: H,
     intermediate_size: s.intermediate,
@@ -251,6 +262,15 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     ...(smollm3 ? { no_rope_layers: Array.from({ length: s.layers }, (_, l) => 1 - (l % 2)), use_sliding_window: false, sliding_window: null } : {}),
     ...(olmo3 || exaone4
       ? { sliding_window: opts.slidingWindow ?? 8, layer_types: Array.from({ length: s.layers }, (_, l) => ((l + 1) % 2 ? "sliding_attention" : "full_attention")) }
+      : {}),
+    ...(opts.ministral3
+      ? {
+          rope_theta: undefined, rope_scaling: undefined, sliding_window: null,
+          rope_parameters: {
+            rope_type: "yarn", rope_theta: 10000.0, factor: 4.0, original_max_position_embeddings: MINISTRAL3_ORIGINAL,
+            beta_fast: 32.0, beta_slow: 1.0, mscale: 1.0, mscale_all_dim: 1.0, llama_4_scaling_beta: 0.5,
+          },
+        }
       : {}),
     // Glm4Config's keys beyond Llama's, written out rather than left to its defaults.
     ...(glm4 ? { partial_rotary_factor: GLM4_PARTIAL_ROTARY_FACTOR, attention_dropout: 0.0 } : {}),

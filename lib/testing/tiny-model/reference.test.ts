@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { writeTinyModel, type TinyModelOptions } from "./index";
+import { MINISTRAL3_ORIGINAL, writeTinyModel, type TinyModelOptions } from "./index";
 import { applyRope, embedScale, ReferenceModel, yarnRope } from "./reference";
 import { readSafetensors, writeSafetensors } from "./safetensors";
 
@@ -384,5 +384,24 @@ describe("ReferenceModel on EXAONE 4.0", () => {
     // Every layer sliding under a window wider than the sequence: every layer rotates, the same function.
     patchConfig(dir, { sliding_window: 64, layer_types: ["sliding_attention", "sliding_attention"] });
     expect(maxDiff(new ReferenceModel(dir).logprobs(tokens), allRope)).toBeLessThan(1e-12);
+  });
+});
+
+describe("ReferenceModel on Ministral 3", () => {
+  it("scales each query by its position's temperature from the original context on, and reads 5.x's rope_parameters as 4.x's keys", () => {
+    const dir = writeTinyModel({ dir: path.join(tmp, "ministral3"), ministral3: true, seed: 5, dtype: "F32" }).dir;
+    const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { rope_parameters: Record<string, unknown> };
+    expect(config.rope_parameters).toMatchObject({ rope_type: "yarn", original_max_position_embeddings: MINISTRAL3_ORIGINAL, llama_4_scaling_beta: 0.5 });
+    const hot = new ReferenceModel(dir).logprobs(tokens);
+    // The same RoPE as 4.x's top-level rope_theta and rope_scaling: the same function.
+    patchConfig(dir, { rope_parameters: undefined, rope_theta: 10000, rope_scaling: config.rope_parameters });
+    expect(maxDiff(new ReferenceModel(dir).logprobs(tokens), hot)).toBeLessThan(1e-12);
+    // beta 0: the same up to position 7 (log-probability 7 is the query at position 7), others from position 8 on.
+    patchConfig(dir, { rope_scaling: undefined, rope_parameters: { ...config.rope_parameters, llama_4_scaling_beta: 0 } });
+    const cold = new ReferenceModel(dir).logprobs(tokens);
+    expect(maxDiff(cold.slice(0, MINISTRAL3_ORIGINAL), hot.slice(0, MINISTRAL3_ORIGINAL))).toBeLessThan(1e-12);
+    expect(maxDiff(cold.slice(MINISTRAL3_ORIGINAL), hot.slice(MINISTRAL3_ORIGINAL))).toBeGreaterThan(1e-4);
+    patchConfig(dir, { rope_parameters: { ...config.rope_parameters, llama_4_scaling_beta: undefined } });
+    expect(() => new ReferenceModel(dir)).toThrow("Ministral 3 without llama_4_scaling_beta");
   });
 });

@@ -3,9 +3,10 @@ import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors, type TensorDtype } from "./safetensors";
 
-// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/OLMo 3/EXAONE 4.0/Gemma 2/Gemma 3/GLM-4 forward in float64, written from
-// reference/trainer.md (and, for Qwen3's per-head q/k norms, transformers' Qwen3Attention; for Gemma 2 and 3,
-// transformers' Gemma2Model and Gemma3TextModel; for GLM-4, Glm4Model) and nothing else: the independent reference the
+// A naive Llama/Qwen2/Qwen3/Phi-3/Granite/SmolLM3/OLMo 2/OLMo 3/EXAONE 4.0/Ministral 3/Gemma 2/Gemma 3/GLM-4 forward in
+// float64, written from reference/trainer.md (and, for Qwen3's per-head q/k norms, transformers' Qwen3Attention; for
+// Gemma 2 and 3, transformers' Gemma2Model and Gemma3TextModel; for GLM-4, Glm4Model; for Ministral 3's query
+// temperature, Ministral3Attention) and nothing else: the independent reference the
 // native trainer's logprobs are compared against (base, NF4, double quant, a PEFT adapter, tied embeddings, GQA,
 // biases, q/k norms, Granite's multipliers, SmolLM3's NoPE layers, OLMo 2's norms, Gemma's differences and Gemma 2's
 // soft caps, GLM-4's output norms and interleaved partial RoPE, yarn RoPE scaling). Slow and plain on purpose; tiny
@@ -26,6 +27,8 @@ type Config = {
   embedding_multiplier?: number; attention_multiplier?: number; residual_multiplier?: number; logits_scaling?: number;
   // SmolLM3 only: 1 = the layer applies RoPE, 0 = a NoPE layer (SmolLM3Config: every no_rope_layer_interval-th).
   no_rope_layers?: number[]; no_rope_layer_interval?: number;
+  // transformers 5.x: RoPE as one object (rope_theta, rope_type and the type's keys; Ministral 3's llama_4_scaling_beta).
+  rope_parameters?: Record<string, unknown> & { rope_theta?: number; rope_type?: string; type?: string };
 };
 type Mat = { rows: number; cols: number; data: Float64Array };
 
@@ -119,6 +122,11 @@ export class ReferenceModel {
   readonly exaone4: boolean;
   /** Glm4ForCausalLM: output norms beside the input norms (plain weights), q/k/v biases, interleaved half RoPE. */
   readonly glm4: boolean;
+  /**
+   * Ministral3ForCausalLM: each query after RoPE times 1 + beta·ln(1 + floor(t / original)) (rope_parameters'
+   * llama_4_scaling_beta and original_max_position_embeddings); null elsewhere.
+   */
+  readonly queryTemperature: { beta: number; original: number } | null = null;
   private embedDtype: TensorDtype = "F32";
 
   constructor(modelDir: string, opts: ReferenceOptions = {}) {
@@ -133,6 +141,18 @@ export class ReferenceModel {
     this.olmo3 = (arch ?? (this.cfg.model_type === "olmo3" ? "Olmo3ForCausalLM" : undefined)) === "Olmo3ForCausalLM";
     this.exaone4 = (arch ?? (this.cfg.model_type === "exaone4" ? "Exaone4ForCausalLM" : undefined)) === "Exaone4ForCausalLM";
     this.olmo2 = this.olmo3 || (arch ?? (this.cfg.model_type === "olmo2" ? "Olmo2ForCausalLM" : undefined)) === "Olmo2ForCausalLM";
+    // transformers 5.x's rope_parameters, read as 4.x's rope_theta and rope_scaling (a file giving both agrees).
+    const rp = this.cfg.rope_parameters;
+    if (rp) {
+      this.cfg.rope_theta ??= rp.rope_theta ?? 10000;
+      if (this.cfg.rope_scaling == null && (rp.rope_type ?? rp.type ?? "default") !== "default") this.cfg.rope_scaling = rp;
+    }
+    if ((arch ?? (this.cfg.model_type === "ministral3" ? "Ministral3ForCausalLM" : undefined)) === "Ministral3ForCausalLM") {
+      const from = (rp ?? this.cfg.rope_scaling ?? {}) as Record<string, unknown>;
+      const beta = from.llama_4_scaling_beta, original = from.original_max_position_embeddings;
+      if (typeof beta !== "number" || typeof original !== "number") throw new Error("reference: Ministral 3 without llama_4_scaling_beta and original_max_position_embeddings");
+      this.queryTemperature = { beta, original };
+    }
     if (this.gemma) {
       // What this reference does not compute must not be compared as if it did.
       const unsupported = this.gemma2 ? (["rope_scaling"] as const) : (["rope_scaling", "final_logit_softcapping", "attn_logit_softcapping"] as const);
@@ -357,6 +377,10 @@ export class ReferenceModel {
         const ks = k.map((row, t) => (this.rotates(l) ? rope(row, t, kvh, theta, layerSpec) : unrotated(row, kvh)));
         for (let t = 0; t < T; t++) {
           const qr = this.rotates(l) ? rope(q[t]!, t, head, theta, layerSpec) : unrotated(q[t]!, head);
+          if (this.queryTemperature) {  // Ministral3Attention: query_states * (1 + beta·log(1 + floor(position / original)))
+            const { beta, original } = this.queryTemperature;
+            qr.forEach((val, i) => (qr[i] = val * (1 + beta * Math.log(1 + Math.floor(t / original)))));
+          }
           const lo = Math.max(0, t - window + 1);
           const scores = ks.slice(lo, t + 1).map((kr) => capScore(kr.reduce((s, kv, i) => s + kv * qr[i]!, 0) / scoreDiv));
           const mx = Math.max(...scores);

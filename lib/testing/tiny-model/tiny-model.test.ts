@@ -4,7 +4,7 @@ import path from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadChatTokenizer } from "../../tokenizer/chat-tokenizer";
-import { CHATML_TEMPLATE, writeTinyModel } from "./index";
+import { CHATML_TEMPLATE, MINISTRAL3_ORIGINAL, writeTinyModel } from "./index";
 import { bf16BitsToF32, f32ToBf16Bits, readSafetensors } from "./safetensors";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "tiny-model-"));
@@ -188,6 +188,22 @@ describe("writeTinyModel({ exaone4: true })", () => {
     expect(layer0.find(([n]) => n.endsWith("q_norm.weight"))![1]).toEqual([16]);  // per head
     expect(layer0.some(([n]) => n.endsWith("post_feedforward_layernorm.weight"))).toBe(true);
     expect(() => writeTinyModel({ dir: path.join(tmp, "exaone4-olmo2"), exaone4: true, olmo2: true })).toThrow(/at most/);
+  });
+});
+
+describe("writeTinyModel({ ministral3: true })", () => {
+  it("writes a Ministral3ForCausalLM: Llama's tensors, RoPE and the query temperature as transformers 5.x writes them", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "ministral3"), ministral3: true });
+    const written = JSON.parse(fs.readFileSync(path.join(m.dir, "config.json"), "utf8")) as Record<string, unknown>;
+    expect(written).toMatchObject({
+      architectures: ["Ministral3ForCausalLM"], model_type: "ministral3", sliding_window: null,
+      rope_parameters: { rope_type: "yarn", rope_theta: 1e4, factor: 4, original_max_position_embeddings: MINISTRAL3_ORIGINAL, mscale: 1, mscale_all_dim: 1, llama_4_scaling_beta: 0.5 },
+    });
+    expect([written.rope_theta, written.rope_scaling]).toEqual([undefined, undefined]);  // 5.x leaves the 4.x keys out
+    const names = [...readSafetensors(path.join(m.dir, "model.safetensors"))].map(([n]) => n);
+    expect(names).toContain("model.layers.0.input_layernorm.weight");
+    expect(names.some((n) => n.includes("q_norm"))).toBe(false);
+    expect(() => writeTinyModel({ dir: path.join(tmp, "ministral3-yarn"), ministral3: true, yarn: true })).toThrow(/own yarn/);
   });
 });
 

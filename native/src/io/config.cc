@@ -244,6 +244,15 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   const Json j = parse_json(json_text, source);
   j.as_object(source);
   ModelConfig c;
+  // Pre-quantized weights (FP8 like Ministral 3's instruct releases, bitsandbytes, GPTQ, AWQ) are other tensors than
+  // the ones the layers read; refused by name rather than failing later on a tensor's dtype or shape.
+  if (const Json* q = present(j, "quantization_config")) {
+    const Json* m = q->is_object() ? present(*q, "quant_method") : nullptr;
+    const std::string method = m && m->is_string() ? m->as_string() : "unknown";
+    throw Error(source + ": quantization_config (quant_method \"" + method + "\") says the weights are stored "
+                "pre-quantized, which the trainer does not read; use the model's BF16 (or FP16/FP32) release: tuneforge "
+                "quantizes to NF4 itself");
+  }
 
   const Json* archs = present(j, "architectures");
   const Json* mt = present(j, "model_type");

@@ -8,8 +8,9 @@
 // the decoder of Gemma3ForConditionalGeneration), which are the same decoder with the differences listed in
 // ModelConfig's Gemma fields; Glm4ForCausalLM (GLM-4-0414) is Llama with output norms after each sublayer, a fused
 // gate_up_proj and interleaved partial RoPE; Exaone4ForCausalLM (EXAONE 4.0) is OLMo 2's sublayers with per-head q/k
-// norms, three sliding layers in four and RoPE on those only. Anything else fails with the list of supported
-// architectures.
+// norms, three sliding layers in four and RoPE on those only; Ministral3ForCausalLM (Ministral 3) is Mistral's layer with
+// yarn and a query temperature by position, also the decoder of Mistral3ForConditionalGeneration (Ministral 3, Mistral
+// Small 3.x; config_mistral.cc). Anything else fails with the list of supported architectures.
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ struct Fusion {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4" | "exaone4"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4" | "exaone4" | "ministral3" | "mistral3"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
