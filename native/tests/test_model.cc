@@ -216,9 +216,9 @@ TEST(adapter_export_load_round_trip_and_wrong_base) {
 
 // The decoding tests' models: biases and a plain fp32 base; NF4 + double quant, tied embeddings, one kv head and
 // llama3 RoPE scaling; Qwen3; Gemma 3; Phi-3; Granite; Mistral's window on every layer; SmolLM3; OLMo 2; Gemma 2;
-// GLM-4; Qwen3 with yarn; OLMo 3 with yarn; EXAONE 4.0; Ministral 3.
+// GLM-4; Qwen3 with yarn; OLMo 3 with yarn; EXAONE 4.0; Ministral 3; LFM2.
 std::vector<TinySpec> decode_specs() {
-  TinySpec a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p;
+  TinySpec a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q;
   a.bias = true;
   b.nf4 = true, b.double_quant = true, b.tie = true, b.nkv = 1, b.llama3 = true;
   c.qk_norm = true, c.hd = 16;  // Qwen3: the cached keys are normalized before RoPE
@@ -236,7 +236,8 @@ std::vector<TinySpec> decode_specs() {
   n.olmo2 = n.olmo3 = n.yarn = true;  // OLMo 3: a window and unscaled keys on layer 0, yarn's on layer 1
   o.exaone4 = true, o.hd = 16;  // EXAONE 4.0: a window on layer 0, its NoPE layer 1 caching keys unrotated
   p.ministral3 = true;  // Ministral 3: the queries' temperature by their absolute position, prefill and steps alike
-  return {a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p};
+  q.lfm2 = true, q.nf4 = true, q.tie = true;  // LFM2: layer 0's convolution carries its last two inputs in the cache
+  return {a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q};
 }
 
 TEST(kv_cache_decode_matches_full_forward) {

@@ -42,6 +42,8 @@ inline void check_adapted_logits_match(Loaded& r, std::vector<std::string> targe
 }
 
 inline const std::vector<std::string> kAllProjections = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+// LFM2's modules: attention's (out_proj also on the conv layers), the conv layers' in_proj, the MLP's.
+inline const std::vector<std::string> kLfm2Modules = {"q_proj", "k_proj", "v_proj", "out_proj", "in_proj", "w1", "w3", "w2"};
 
 // The largest difference between two models' logits on the same 5 tokens: what a family's difference from Llama
 // must change (or the reference comparisons could not tell it was computed).

@@ -452,3 +452,14 @@ TEST(lora_grads_match_reference_ministral3) {
   s.ministral3 = true;
   check_family_grads(s, 29, kAllProjections, "ministral3");
 }
+
+// LFM2: the gradient back through out_proj, the gated convolution (restarting at each packed segment) and in_proj on
+// the conv layers, beside the attention layer's; fp32 and NF4, and the recompute of the convolution under
+// checkpointing bitwise equal.
+TEST(lora_grads_match_reference_lfm2) {
+  for (bool nf4 : {false, true}) {
+    TinySpec s;
+    s.lfm2 = true, s.nf4 = nf4, s.L = 3;
+    check_family_grads(s, 63, kLfm2Modules, nf4 ? "lfm2 nf4" : "lfm2", true);
+  }
+}

@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "io/safetensors.h"
 #include "quant/nf4.h"
+#include "test_model_ref_ops.h"
 
 namespace tf_test {
 
@@ -65,6 +66,9 @@ struct TinySpec {
   // attention factor 1 from mscale / mscale_all_dim, as its checkpoints give) and each query after RoPE multiplied by
   // 1 + 0.5·ln(1 + floor(p / 4)): 1 on positions 0-3, 1 + 0.5·ln 2 on 4-7, so the tests' 7 to 9 tokens reach it.
   bool ministral3 = false;
+  // An Lfm2ForCausalLM (LFM2; test_model_ref_lfm2.h): even layers are gated short convolutions over 3 positions, odd
+  // ones Qwen3-like attention (per-head q/k norms), under LFM2's module names; its own layer, nothing else combines.
+  bool lfm2 = false;
   int window = 4, pattern = 2;
   double qpas = 0;  // query_pre_attn_scalar; 0 = head_dim
   double local_theta = 1000.0;
@@ -77,6 +81,12 @@ struct TinyModel {
   std::map<std::string, std::vector<float>> w;  // what the reference uses (dequantized when s.nf4)
   std::map<std::string, std::vector<int64_t>> shape;
 };
+
+// LFM2's tiny model and reference (test_model_ref_lfm2.h, included at the end).
+inline TinyModel write_tiny_lfm2(const std::string& dir, const TinySpec& s, uint64_t seed);
+inline std::vector<double> ref_logits_lfm2(const TinyModel& m, const RefLora* lora, const std::vector<int32_t>& tokens,
+                                           int B, int T, const std::vector<int32_t>& positions,
+                                           const std::vector<int32_t>& segments);
 
 inline const char* const kTinyProj[7] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
 inline std::string tiny_module(int l, int p) {
@@ -96,6 +106,7 @@ inline std::vector<std::string> tiny_modules(const TinySpec& s, int l) {
 // Writes the folder and returns the weights as the model will see them (bf16-rounded when dtype is BF16,
 // NF4-dequantized for the projections when s.nf4).
 inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uint64_t seed) {
+  if (s.lfm2) return write_tiny_lfm2(dir, s, seed);
   TinyModel m;
   m.s = s;
   tf::Rng rng(seed);
@@ -251,59 +262,20 @@ inline TinyModel write_tiny_model(const std::string& dir, const TinySpec& s, uin
   return m;
 }
 
-// LoRA factors by module name (pointers into the model's own parameters, so perturbing them is seen here).
-struct RefLora {
-  std::map<std::string, std::pair<const float*, const float*>> ab;
-  int r = 0;
-  double scaling = 0;
-};
-
 // Reference forward of B rows of T tokens → logits [B*T, V] in double. Positions and segments as in tf::Batch.
 inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, const std::vector<int32_t>& tokens,
                                       int B, int T, const std::vector<int32_t>& positions,
                                       const std::vector<int32_t>& segments) {
+  if (m.s.lfm2) return ref_logits_lfm2(m, lora, tokens, B, T, positions, segments);
   const TinySpec& s = m.s;
   const int H = s.H, qd = s.nh * s.hd, kvd = s.nkv * s.hd;
   const bool gemma_layer = s.gemma || s.gemma2;  // what Gemma 2 and Gemma 3 share
   auto W = [&](const std::string& n) -> const std::vector<float>& { return m.w.at(n); };
-  // y[n, out] = x[n, in] Wᵀ (+ b) (+ scaling B A x)
   auto lin = [&](const std::vector<double>& x, int n, int in, const std::string& mod, int out) {
-    std::vector<double> y(size_t(n) * out, 0.0);
-    const auto& w = W(mod + ".weight");
-    const bool hb = m.w.count(mod + ".bias") > 0;
-    for (int i = 0; i < n; ++i)
-      for (int o = 0; o < out; ++o) {
-        double a = hb ? W(mod + ".bias")[o] : 0.0;
-        for (int c = 0; c < in; ++c) a += x[size_t(i) * in + c] * w[size_t(o) * in + c];
-        y[size_t(i) * out + o] = a;
-      }
-    if (lora && lora->ab.count(mod)) {
-      const float* A = lora->ab.at(mod).first;
-      const float* Bm = lora->ab.at(mod).second;
-      for (int i = 0; i < n; ++i) {
-        std::vector<double> u(lora->r, 0.0);
-        for (int k = 0; k < lora->r; ++k)
-          for (int c = 0; c < in; ++c) u[k] += double(A[k * in + c]) * x[size_t(i) * in + c];
-        for (int o = 0; o < out; ++o) {
-          double a = 0;
-          for (int k = 0; k < lora->r; ++k) a += double(Bm[o * lora->r + k]) * u[k];
-          y[size_t(i) * out + o] += lora->scaling * a;
-        }
-      }
-    }
-    return y;
+    return ref_linear(m.w, lora, x, n, in, mod, out);
   };
-  // RMSNorm of n rows of C (C = H for the layer norms, head_dim for Qwen3's per-head q/k norms).
   auto norm_rows = [&](const std::vector<double>& x, int n, int C, const std::vector<float>& w) {
-    std::vector<double> y(x.size());
-    for (int i = 0; i < n; ++i) {
-      double ss = 0;
-      for (int c = 0; c < C; ++c) ss += x[size_t(i) * C + c] * x[size_t(i) * C + c];
-      const double r = 1 / std::sqrt(ss / C + s.eps);
-      // Gemma2RMSNorm and Gemma3RMSNorm scale by (1 + w).
-      for (int c = 0; c < C; ++c) y[size_t(i) * C + c] = x[size_t(i) * C + c] * r * ((gemma_layer ? 1.0 : 0.0) + w[c]);
-    }
-    return y;
+    return ref_rmsnorm_rows(x, n, C, w, s.eps, gemma_layer);  // Gemma2RMSNorm and Gemma3RMSNorm scale by (1 + w)
   };
   auto norm = [&](const std::vector<double>& x, int n, const std::vector<float>& w) { return norm_rows(x, n, H, w); };
   // Phi-3: the rotated dimensions (partial rotary), longrope's short factors and its cos/sin scale.
@@ -415,31 +387,7 @@ inline std::vector<double> ref_logits(const TinyModel& m, const RefLora* lora, c
         for (int i = 0; i < n; ++i)
           for (int c = 0; c < qd; ++c) q[size_t(i) * qd + c] *= 1 + 0.5 * std::log(1 + std::floor(pos[i] / 4.0));
       const double score_scale = s.granite ? 1.0 / s.hd : 1 / std::sqrt(gemma_layer && s.qpas > 0 ? s.qpas : double(s.hd));
-      std::vector<double> att(size_t(n) * qd, 0.0);
-      for (int h = 0; h < s.nh; ++h) {
-        const int g = h / (s.nh / s.nkv);
-        for (int i = 0; i < n; ++i) {
-          std::vector<double> sc(n, -INFINITY);
-          double mx = -INFINITY, sum = 0;
-          for (int j = 0; j <= i; ++j) {
-            bool same = true;  // segments are contiguous runs: j sees i only if no label change in between
-            for (int t = j + 1; t <= i; ++t) same = same && seg[t] == seg[t - 1];
-            if (!same) continue;
-            if (sliding(l) && i - j >= window) continue;  // transformers' sliding mask: i − j < sliding_window
-            double d = 0;
-            for (int c = 0; c < s.hd; ++c) d += q[(size_t(i) * s.nh + h) * s.hd + c] * k[(size_t(j) * s.nkv + g) * s.hd + c];
-            sc[j] = d * score_scale;
-            if (s.gemma2) sc[j] = s.attn_cap * std::tanh(sc[j] / s.attn_cap);  // Gemma 2's soft cap, before the mask
-            mx = std::max(mx, sc[j]);
-          }
-          for (int j = 0; j <= i; ++j) sum += sc[j] == -INFINITY ? 0.0 : std::exp(sc[j] - mx);
-          for (int j = 0; j <= i; ++j) {
-            if (sc[j] == -INFINITY) continue;
-            const double pj = std::exp(sc[j] - mx) / sum;
-            for (int c = 0; c < s.hd; ++c) att[(size_t(i) * s.nh + h) * s.hd + c] += pj * v[(size_t(j) * s.nkv + g) * s.hd + c];
-          }
-        }
-      }
+      const auto att = ref_attention({s.nh, s.nkv, s.hd}, q, k, v, seg, score_scale, sliding(l) ? window : 0, s.gemma2 ? s.attn_cap : 0);
       auto o = lin(att, n, qd, tiny_module(l, 3), H);
       if (gemma_layer || s.olmo2 || s.exaone4) o = norm(o, n, W(p + ".post_attention_layernorm.weight"));
       if (s.glm4) o = norm(o, n, W(p + ".post_self_attn_layernorm.weight"));  // Glm4DecoderLayer's output norms
@@ -492,3 +440,5 @@ inline double ref_loss(const std::vector<double>& logits, const std::vector<int3
 }
 
 }  // namespace tf_test
+
+#include "test_model_ref_lfm2.h"

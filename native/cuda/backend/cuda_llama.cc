@@ -21,6 +21,8 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 }  // namespace
 
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
+  TF_CHECK(hm_.cfg.layer_conv.empty(), hm_.cfg.architecture + "'s short-convolution layers have no CUDA kernels yet; "
+                                       "train and generate with it on the CPU backend");
   activate();
   // The highest priority: where the NF4 expansions' side stream (dequant_pipeline.h) and this one both have work,
   // the GEMMs on the critical path get the SMs first.
@@ -93,13 +95,13 @@ void CudaLlama::upload_weights() {
       dl.k_norm = bf16_upload(hl.k_norm.data(), hl.k_norm.size(), pre + ".self_attn.k_norm.weight");
     }
     for (int p = 0; p < kNumProj; ++p) {
-      if (!proj_name(hm_.cfg.fused, p)) continue;  // Phi-3's k, v and up: inside qkv_proj, gate_up_proj
+      if (!proj_name(hm_.cfg, l, p)) continue;  // Phi-3's k, v and up: inside qkv_proj, gate_up_proj
       const Linear& h = hl.proj[p];
       DeviceLinear& d = dl.proj[p];
-      const std::string name = proj_module(hm_.prefix, hm_.cfg.fused, l, p) + ".weight";
+      const std::string name = proj_module(hm_.prefix, hm_.cfg, l, p) + ".weight";
       d.in = h.in, d.out = h.out, d.nf4 = h.is_nf4;
       if (!h.bias.empty())
-        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, hm_.cfg.fused, l, p) + ".bias")));
+        d.bias = static_cast<const float*>(keep(upload_vector(h.bias, proj_module(hm_.prefix, hm_.cfg, l, p) + ".bias")));
       if (!h.is_nf4) {
         d.w = bf16_upload(h.dense(), size_t(h.in * h.out), name);
         continue;
@@ -128,7 +130,13 @@ bool CudaLlama::has_nf4() const {
   return false;
 }
 
-ModelDims CudaLlama::dims() const { return model_dims(config(), has_nf4(), lora_on_ ? spec_.rank : 0, adapted_); }
+ModelDims CudaLlama::dims() const {
+  // The arena plans the attention and MLP projections; the conv slots (LFM2's, refused above) come after them.
+  static_assert(kConvIn == kArenaProjections, "the arena's projections are the first slots");
+  std::array<bool, kArenaProjections> adapted{};
+  std::copy_n(adapted_.begin(), kArenaProjections, adapted.begin());
+  return model_dims(config(), has_nf4(), lora_on_ ? spec_.rank : 0, adapted);
+}
 
 // ---- LoRA ----
 
@@ -220,7 +228,7 @@ PeftAdapter CudaLlama::export_lora(const std::string& base_name) const {
       if (s.a < 0) continue;
       const DeviceLinear& lin = layers_[l].proj[p];
       LoraTensors t;
-      t.module = proj_module(hm_.prefix, hm_.cfg.fused, l, p);
+      t.module = proj_module(hm_.prefix, hm_.cfg, l, p);
       t.rank = spec_.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A.assign(w.begin() + s.a, w.begin() + s.a + spec_.rank * lin.in);
       t.B.assign(w.begin() + s.b, w.begin() + s.b + lin.out * spec_.rank);

@@ -15,6 +15,7 @@
 #include "io/config_read.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -31,7 +32,7 @@ const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCa
                                                "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Olmo3ForCausalLM", "Gemma2ForCausalLM",
                                                "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
                                                "Exaone4ForCausalLM", "Ministral3ForCausalLM",
-                                               "Mistral3ForConditionalGeneration", nullptr};
+                                               "Mistral3ForConditionalGeneration", "Lfm2ForCausalLM", nullptr};
 
 namespace config_read {
 
@@ -272,10 +273,12 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                    : m == "gemma3" ? "Gemma3ForConditionalGeneration" : m == "glm4" ? "Glm4ForCausalLM"
                    : m == "exaone4" ? "Exaone4ForCausalLM" : m == "ministral3" ? "Ministral3ForCausalLM"
                    : m == "mistral3" ? "Mistral3ForConditionalGeneration"
+                   : m == "lfm2" ? "Lfm2ForCausalLM"
                    : "model_type " + m;
   }
   if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
   if (c.architecture == "Mistral3ForConditionalGeneration") return parse_mistral3_text_config(j, source);
+  if (c.architecture == "Lfm2ForCausalLM") return parse_lfm2_config(j, source);
   bool supported = false;
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());
@@ -419,7 +422,12 @@ long long matmul_param_count(const ModelConfig& c) {
   const long long H = c.hidden_size, I = c.intermediate_size, hd = c.head_dim;
   const long long q = H * c.num_attention_heads * hd, kv = H * c.num_key_value_heads * hd;
   const long long per_layer = q + 2 * kv + q /* o_proj */ + 3 * H * I;
-  return per_layer * c.num_hidden_layers + (long long)c.vocab_size * H;  // + lm_head (also when tied)
+  // LFM2's conv layers: in_proj [3H, H] and out_proj [H, H] in place of q, k, v and o (the convolution's H·kernel
+  // weights are not a matmul).
+  const long long conv_layers = std::count(c.layer_conv.begin(), c.layer_conv.end(), 1);
+  const long long conv_per_layer = 4 * H * H + 3 * H * I;
+  return per_layer * (c.num_hidden_layers - conv_layers) + conv_per_layer * conv_layers +
+         (long long)c.vocab_size * H;  // + lm_head (also when tied)
 }
 
 }  // namespace tf

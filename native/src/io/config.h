@@ -10,7 +10,8 @@
 // gate_up_proj and interleaved partial RoPE; Exaone4ForCausalLM (EXAONE 4.0) is OLMo 2's sublayers with per-head q/k
 // norms, three sliding layers in four and RoPE on those only; Ministral3ForCausalLM (Ministral 3) is Mistral's layer with
 // yarn and a query temperature by position, also the decoder of Mistral3ForConditionalGeneration (Ministral 3, Mistral
-// Small 3.x; config_mistral.cc). Anything else fails with the list of supported architectures.
+// Small 3.x; config_mistral.cc); Lfm2ForCausalLM (LFM2) mixes Qwen3-like attention layers with gated short-convolution
+// ones (config_lfm2.cc). Anything else fails with the list of supported architectures.
 #include <string>
 #include <vector>
 
@@ -54,7 +55,7 @@ struct Fusion {
 
 struct ModelConfig {
   std::string architecture;  // e.g. "LlamaForCausalLM"
-  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4" | "exaone4" | "ministral3" | "mistral3"
+  std::string model_type;    // "llama" | "mistral" | "qwen2" | "qwen3" | "phi3" | "granite" | "smollm3" | "olmo2" | "olmo3" | "gemma2" | "gemma3_text" | "glm4" | "exaone4" | "ministral3" | "mistral3" | "lfm2"
   int vocab_size = 0;
   int hidden_size = 0;
   int intermediate_size = 0;
@@ -114,6 +115,11 @@ struct ModelConfig {
   // original context, then growing with the log of how many contexts lie before the token. beta 0: none.
   double q_temperature_beta = 0;
   int q_temperature_interval = 0;
+  // LFM2 (Lfm2ForCausalLM): the layers whose operator is a gated short convolution instead of attention (1 = conv;
+  // empty = none), over conv_kernel positions (conv_L_cache): y = C · conv(B · x) with B, C, x = in_proj(n1) in
+  // thirds, each channel convolved causally with its own conv_kernel weights, then out_proj(y).
+  std::vector<char> layer_conv;
+  int conv_kernel = 0;
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;  // eos_token_id may be an int or a list
   std::string torch_dtype;         // "bfloat16" | "float16" | "float32" | ""

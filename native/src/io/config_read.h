@@ -35,6 +35,9 @@ Json decoder_config(const Json& j, const std::string& source, const std::string&
                     const std::string& model_type);
 ModelConfig parse_mistral3_text_config(const Json& j, const std::string& source);
 
+// config_lfm2.cc
+ModelConfig parse_lfm2_config(const Json& j, const std::string& source);
+
 // config_families.cc
 void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family);
 void refuse_phi3_differences(const Json& j, const std::string& src);

@@ -12,14 +12,6 @@ namespace tf::kernels {
 
 namespace {
 
-GemmArgs args(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
-              int64_t ldb, float* C, int64_t ldc, float alpha, float beta) {
-  GemmArgs g;
-  g.trans_a = ta, g.trans_b = tb, g.M = M, g.N = N, g.K = K;
-  g.A = A, g.lda = lda, g.B = B, g.ldb = ldb, g.C = C, g.ldc = ldc, g.alpha = alpha, g.beta = beta;
-  return g;
-}
-
 void check(const AttnShape& s) {
   TF_CHECK(s.nh > 0 && s.nkv > 0 && s.nh % s.nkv == 0,
            "attention: num_attention_heads must be a multiple of num_key_value_heads");
@@ -52,7 +44,7 @@ KeyRange block_keys(const AttnShape& s, const int32_t* seg_start, int64_t b, int
 void block_scores(const AttnShape& s, const float* qh, const float* kg, int64_t i0, int64_t m, const KeyRange& kr,
                   float scale, float* sb, float* slope = nullptr) {
   const int64_t qs = s.nh * s.hd, ks = s.nkv * s.hd, nk = kr.hi - kr.lo + 1;
-  sgemm(args(false, true, m, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, sb, nk, scale, 0.f), nullptr);
+  sgemm(gemm_args(false, true, m, nk, s.hd, qh + i0 * qs, qs, kg + kr.lo * ks, ks, sb, nk, scale, 0.f), nullptr);
   if (s.softcap <= 0.f) return;
   for (int64_t e = 0; e < m * nk; ++e) {
     const float t = fast_tanh(sb[e] / s.softcap);
@@ -95,7 +87,7 @@ void attention_forward(ThreadPool* pool, const AttnShape& s, const float* q, con
           for (int64_t j = hi + 1; j <= kr.hi; ++j) row[j] = 0.f;
           if (lse) lse[t * s.Tq + i] = mx + static_cast<float>(std::log(sum));
         }
-        sgemm(args(false, false, i1 - i0, s.hd, nk, pb.data(), nk, vg + kr.lo * ks, ks, oh + i0 * qs, qs, 1.f, 0.f),
+        sgemm(gemm_args(false, false, i1 - i0, s.hd, nk, pb.data(), nk, vg + kr.lo * ks, ks, oh + i0 * qs, qs, 1.f, 0.f),
               nullptr);
       }
     }
@@ -143,9 +135,9 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
             for (int64_t j = hi + 1; j <= kr.hi; ++j) row[j] = 0.f;
           }
           // dV += Pᵀ dout;  dP = dout Vᵀ
-          sgemm(args(true, false, nk, s.hd, m, pb.data(), nk, doh + i0 * qs, qs, dvg + kr.lo * ks, ks, 1.f, 1.f),
+          sgemm(gemm_args(true, false, nk, s.hd, m, pb.data(), nk, doh + i0 * qs, qs, dvg + kr.lo * ks, ks, 1.f, 1.f),
                 nullptr);
-          sgemm(args(false, true, m, nk, s.hd, doh + i0 * qs, qs, vg + kr.lo * ks, ks, dp.data(), nk, 1.f, 0.f),
+          sgemm(gemm_args(false, true, m, nk, s.hd, doh + i0 * qs, qs, vg + kr.lo * ks, ks, dp.data(), nk, 1.f, 0.f),
                 nullptr);
           // Softmax backward: dS = P ∘ (dP − Σ_j P dP), zero where masked (P is zero there); with a soft cap, the
           // capped scores' gradient times the cap's slope.
@@ -165,9 +157,9 @@ void attention_backward(ThreadPool* pool, const AttnShape& s, const float* q, co
             }
           }
           // dQ = scale dS K;  dK += scale dSᵀ Q
-          sgemm(args(false, false, m, s.hd, nk, dp.data(), nk, kg + kr.lo * ks, ks, dqh + i0 * qs, qs, scale, 0.f),
+          sgemm(gemm_args(false, false, m, s.hd, nk, dp.data(), nk, kg + kr.lo * ks, ks, dqh + i0 * qs, qs, scale, 0.f),
                 nullptr);
-          sgemm(args(true, false, nk, s.hd, m, dp.data(), nk, qh + i0 * qs, qs, dkg + kr.lo * ks, ks, scale, 1.f),
+          sgemm(gemm_args(true, false, nk, s.hd, m, dp.data(), nk, qh + i0 * qs, qs, dkg + kr.lo * ks, ks, scale, 1.f),
                 nullptr);
         }
       }

@@ -26,6 +26,15 @@ struct GemmArgs {
   float alpha = 1.f, beta = 0.f;  // beta == 0 never reads C (it may hold garbage)
 };
 
+// The arguments of one GEMM, positionally (the kernels that chain several GEMMs: attention, LoRA).
+inline GemmArgs gemm_args(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda,
+                          const float* B, int64_t ldb, float* C, int64_t ldc, float alpha, float beta) {
+  GemmArgs g;
+  g.trans_a = ta, g.trans_b = tb, g.M = M, g.N = N, g.K = K;
+  g.A = A, g.lda = lda, g.B = B, g.ldb = ldb, g.C = C, g.ldc = ldc, g.alpha = alpha, g.beta = beta;
+  return g;
+}
+
 // pool == nullptr runs on the calling thread (used inside other parallel loops, e.g. per attention head).
 void sgemm(const GemmArgs& g, ThreadPool* pool);
 

@@ -10,14 +10,6 @@ namespace tf::kernels {
 
 namespace {
 
-GemmArgs args(bool ta, bool tb, int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const float* B,
-              int64_t ldb, float* C, int64_t ldc, float alpha, float beta) {
-  GemmArgs g;
-  g.trans_a = ta, g.trans_b = tb, g.M = M, g.N = N, g.K = K;
-  g.A = A, g.lda = lda, g.B = B, g.ldb = ldb, g.C = C, g.ldc = ldc, g.alpha = alpha, g.beta = beta;
-  return g;
-}
-
 // out[i] = mask(i) / (1 − p) · in[i]; with in == nullptr the caller wants out *= mask / (1 − p). The work is
 // split in groups of four elements, which share one hash (lora_keep), so each hash is computed once and the
 // group's four lanes need no branch.
@@ -55,16 +47,16 @@ void lora_forward(ThreadPool* pool, const LoraDims& d, const float* x, const flo
     apply_dropout(pool, drop, x, xd.data(), d.N * d.in);
     xin = xd.data();
   }
-  sgemm(args(false, true, d.N, d.r, d.in, xin, d.in, A, d.in, u, d.r, 1.f, 0.f), pool);       // u = x Aᵀ
+  sgemm(gemm_args(false, true, d.N, d.r, d.in, xin, d.in, A, d.in, u, d.r, 1.f, 0.f), pool);       // u = x Aᵀ
   if (!y) return;
-  sgemm(args(false, true, d.N, d.out, d.r, u, d.r, B, d.r, y, d.out, scale, 1.f), pool);      // y += s u Bᵀ
+  sgemm(gemm_args(false, true, d.N, d.out, d.r, u, d.r, B, d.r, y, d.out, scale, 1.f), pool);      // y += s u Bᵀ
 }
 
 void lora_backward(ThreadPool* pool, const LoraDims& d, const float* x, const float* A, const float* B, float scale,
                    const LoraDropout& drop, const float* u, const float* dy, float* dA, float* dB, float* dx) {
   std::vector<float> du(d.N * d.r);
-  sgemm(args(false, false, d.N, d.r, d.out, dy, d.out, B, d.r, du.data(), d.r, scale, 0.f), pool);  // du = s dy B
-  sgemm(args(true, false, d.out, d.r, d.N, dy, d.out, u, d.r, dB, d.r, scale, 1.f), pool);          // dB += s dyᵀ u
+  sgemm(gemm_args(false, false, d.N, d.r, d.out, dy, d.out, B, d.r, du.data(), d.r, scale, 0.f), pool);  // du = s dy B
+  sgemm(gemm_args(true, false, d.out, d.r, d.N, dy, d.out, u, d.r, dB, d.r, scale, 1.f), pool);          // dB += s dyᵀ u
   auto& xd = lora_scratch();
   const float* xin = x;
   if (drop.p > 0.f) {
@@ -72,11 +64,11 @@ void lora_backward(ThreadPool* pool, const LoraDims& d, const float* x, const fl
     apply_dropout(pool, drop, x, xd.data(), d.N * d.in);
     xin = xd.data();
   }
-  sgemm(args(true, false, d.r, d.in, d.N, du.data(), d.r, xin, d.in, dA, d.in, 1.f, 1.f), pool);    // dA += duᵀ x
+  sgemm(gemm_args(true, false, d.r, d.in, d.N, du.data(), d.r, xin, d.in, dA, d.in, 1.f, 1.f), pool);    // dA += duᵀ x
   if (!dx) return;
   if (drop.p > 0.f) {
     // dx += mask ∘ (du A) / (1 − p): the mask must hit only this branch's share of dx.
-    sgemm(args(false, false, d.N, d.in, d.r, du.data(), d.r, A, d.in, xd.data(), d.in, 1.f, 0.f), pool);
+    sgemm(gemm_args(false, false, d.N, d.in, d.r, du.data(), d.r, A, d.in, xd.data(), d.in, 1.f, 0.f), pool);
     apply_dropout(pool, drop, nullptr, xd.data(), d.N * d.in);
     const float* t = xd.data();
     auto body = [&](int64_t b, int64_t e, int) {
@@ -84,7 +76,7 @@ void lora_backward(ThreadPool* pool, const LoraDims& d, const float* x, const fl
     };
     if (pool) pool->parallel_for_grain(d.N * d.in, 4096, body); else body(0, d.N * d.in, 0);
   } else {
-    sgemm(args(false, false, d.N, d.in, d.r, du.data(), d.r, A, d.in, dx, d.in, 1.f, 1.f), pool);   // dx += du A
+    sgemm(gemm_args(false, false, d.N, d.in, d.r, du.data(), d.r, A, d.in, dx, d.in, 1.f, 1.f), pool);   // dx += du A
   }
 }
 

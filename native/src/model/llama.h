@@ -5,6 +5,7 @@
 //
 // Threading: every method uses the pool given to load(); results are bitwise identical for any pool size.
 // A LlamaModel is not safe to call from two threads at once (it owns scratch buffers).
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -91,8 +92,14 @@ class LlamaModel final : public TrainableModel {
     int max_len = 0;
     int len = 0;              // tokens already in the cache (next position)
     int kv_dim = 0;           // num_key_value_heads * head_dim
-    std::vector<float> k, v;  // [layers][max_len][kv_dim]
-    void reset() { len = 0; }
+    std::vector<float> k, v;  // [attention layers][max_len][kv_dim]
+    // LFM2's conv layers: each one's last conv_kernel − 1 values of B·x [conv layers][conv_kernel − 1][hidden_size],
+    // zeros before the sequence's start; empty without conv layers.
+    std::vector<float> conv;
+    void reset() {
+      len = 0;
+      std::fill(conv.begin(), conv.end(), 0.f);
+    }
   };
   // max_len <= max_position_embeddings.
   std::unique_ptr<KVCache> new_cache(int max_len) const;

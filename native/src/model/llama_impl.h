@@ -12,14 +12,17 @@
 
 namespace tf {
 
-// The seven per-layer projections in PEFT target-name order (also the LoRA parameter order).
-enum Proj { kQ = 0, kK, kV, kO, kGate, kUp, kDown, kNumProj };
-extern const char* const kProjNames[kNumProj];  // "q_proj", ...
-// A model's name for projection slot p. Fused modules (cfg.fused: Phi-3's, GLM-4's) sit in the first slot of what
-// they fuse: qkv_proj in kQ's, gate_up_proj in kGate's; the kK, kV (kUp) slots they absorb are empty (null here).
-const char* proj_name(Fusion fused, int p);
-// "<prefix>layers.<l>.self_attn.q_proj", ".mlp.gate_proj", ...; prefix: the decoder's in the checkpoint (Impl::prefix).
-std::string proj_module(const std::string& prefix, Fusion fused, int layer, int p);
+// The per-layer projections in PEFT target-name order (also the LoRA parameter order): attention's four, the MLP's
+// three, and LFM2's conv layers' two (in place of attention's there).
+enum Proj { kQ = 0, kK, kV, kO, kGate, kUp, kDown, kConvIn, kConvOut, kNumProj };
+// The model's name for projection slot p on layer l, or null where the layer has none there. Fused modules
+// (cfg.fused: Phi-3's, GLM-4's) sit in the first slot of what they fuse: qkv_proj in kQ's, gate_up_proj in kGate's;
+// the kK, kV (kUp) slots they absorb are empty. LFM2 names o_proj out_proj and its MLP's w1, w3, w2; its conv layers
+// have in_proj and out_proj (kConvIn, kConvOut) and no attention slots, its attention layers no conv slots.
+const char* proj_name(const ModelConfig& c, int layer, int p);
+// "<prefix>layers.<l>.self_attn.q_proj", ".mlp.gate_proj", LFM2's ".feed_forward.w1", ".conv.in_proj", ...; prefix:
+// the decoder's in the checkpoint (Impl::prefix).
+std::string proj_module(const std::string& prefix, const ModelConfig& c, int layer, int p);
 
 // A frozen linear layer (fp32 or NF4, optional bias) with an optional LoRA branch.
 struct Linear {
@@ -46,6 +49,8 @@ struct Layer {
   // (post_feedforward_layernorm), applied before each residual add. Empty otherwise.
   std::vector<float> attn_out_norm, mlp_out_norm;
   std::array<Linear, kNumProj> proj;
+  // LFM2's conv layers: the short convolution's weights [H, conv_kernel] (conv.conv.weight [H, 1, K]); empty elsewhere.
+  std::vector<float> conv_w;
 };
 
 // What a layer's backward needs from its forward. With checkpointing one of these is reused for every layer.
@@ -53,6 +58,9 @@ struct LayerActs {
   std::vector<float> xn1, rstd1, q, k, v, lse, att, x2, xn2, rstd2, g, u, h, tmp;  // xn1..rstd2 unused without input norms
   std::vector<float> q_raw, k_raw, rstd_q, rstd_k;  // qk_norm: q and k before their per-head norm, and its rstd
   std::vector<float> ao, rstd_ao, mo, rstd_mo;  // sandwich norms: o_proj's and down_proj's outputs, and their rstd
+  // LFM2's conv layers: in_proj's output [N, 3H] (B, C, x) and the convolution of B·x [N, H]; att holds C · that, the
+  // output projection's input, as attention's output on the other layers.
+  std::vector<float> bcx, conv;
   std::array<std::vector<float>, kNumProj> lora_u;  // [N, r] per adapted projection
 };
 
@@ -62,7 +70,7 @@ struct Workspace {
   std::vector<std::vector<float>> kept_att, kept_lse;  // checkpointing: each layer's attention output and lse
   std::vector<std::vector<float>> xs;          // layer inputs x_0..x_L [N, H]
   std::vector<float> xf, rstdf, logits, dxf, dx_a, dx_b;
-  std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv;  // layer backward
+  std::vector<float> dh, dg, du, dxn, dx2, datt, dq, dk, dv, dbcx;  // layer backward
   std::vector<int32_t> positions, seg_start;
   std::vector<int32_t> window_start;  // sliding layers: seg_start narrowed to the window (empty without one)
 };
@@ -141,6 +149,14 @@ struct LlamaModel::Impl {
   void gate_up_backward(Layer& ly, const float* x, const float* dg, const float* du, float* dx, int64_t N,
                         const Drops& d, const LayerActs& a);
 
+  // LFM2's conv layers, whose operator is the short convolution (conv_forward) rather than attention, and the slot of
+  // the operator's output projection.
+  bool convolves(int l) const { return !cfg.layer_conv.empty() && cfg.layer_conv[l]; }
+  int out_slot(int l) const { return convolves(l) ? kConvOut : kO; }
+  // A layer's place in the decoding caches: among the attention layers (k, v) or among the conv layers (conv).
+  std::vector<int> cache_index;
+  int attention_layers = 0, conv_layers = 0;
+
   // Per-layer choices: the sliding-window layers (Gemma 3's, Mistral's, Phi-3's, a windowed Qwen's; every layer is a
   // full-attention one otherwise).
   bool sliding(int l) const { return !cfg.layer_sliding.empty() && cfg.layer_sliding[l]; }
@@ -197,6 +213,14 @@ struct LlamaModel::Impl {
   void qk_norm_forward(const Layer& ly, float* q, float* k, int64_t N, LayerActs* keep) const;
   // dq, dk (gradients after the norm, in place) → gradients of the projections' outputs.
   void qk_norm_backward(const Layer& ly, float* dq, float* dk, int64_t N, const LayerActs& a) const;
+
+  // LFM2's operator on a conv layer, from the normalized input xn [N, H]: in_proj into a.bcx, the convolution into
+  // a.conv, and (unless recompute, where the forward kept it) C · conv into a.att. seg_start: each row's first
+  // position in its segment, before which the convolution sees zeros (as a sequence of its own would).
+  void conv_forward(int l, const float* xn, int B, int T, const int32_t* seg_start, LayerActs& a, bool recompute) const;
+  // Its backward from d(att) [N, H] to the LoRA gradients and (when dxn is non-null) the input's gradient.
+  void conv_backward(int l, const float* xn, const float* datt, float* dxn, int B, int T, const int32_t* seg_start,
+                     LayerActs& a);
 
   // One decoder layer on N = B*T rows: x_in → x_out, filling acts (without for_backward the attention
   // log-sum-exp is not kept). x_out null: a gradient-checkpointing recompute, which fills only what

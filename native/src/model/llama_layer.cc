@@ -12,6 +12,8 @@
 // has Gemma's output norms without the input norms (input_norm_forward passes the input on), and normalizes q and k
 // whole rather than per head:
 //   x2 = x + norm_a(o_proj(attn(...))),  y = x2 + norm_m(down_proj(silu(gate_proj(x2)) * up_proj(x2)))
+// LFM2's conv layers put a gated short convolution (conv_forward, llama_conv.cc) in attention's place:
+//   x2 = x + out_proj(C · conv(B · x')),  B, C, x' = in_proj(n1)
 #include <algorithm>
 #include <initializer_list>
 #include <utility>
@@ -263,35 +265,40 @@ void LlamaModel::Impl::layer_forward(int l, const float* x_in, float* x_out, int
   const auto& dr = drop[l];
   const float* xn1 = normed_input(ly.input_norm, x_in, a.xn1, a.rstd1, N);
   mark(StepPhase::Elementwise);
-  a.q.resize(N * qd), a.k.resize(N * kvd), a.v.resize(N * kvd);
-  qkv_forward(ly, xn1, a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
-  // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
-  qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
-  if (rotates(l)) {
-    const bool long_pass = long_rope(positions, N);
-    rope_forward(pool, a.q.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved, {},
-                 q_temperature);
-    rope_forward(pool, a.k.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
-  }
-  mark(StepPhase::Elementwise);
   const bool recompute = x_out == nullptr;
-  if (!recompute) {
-    if (for_backward) a.lse.resize(int64_t(B) * nh * T);
-    a.att.resize(N * qd);
-    AttnShape s{B, T, T, nh, nkv, hd, 0, attn_softcap()};
-    attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start),
-                      for_backward ? a.lse.data() : nullptr, a.att.data());
-    mark(StepPhase::Attention);
+  const int o = out_slot(l);
+  if (convolves(l)) {
+    conv_forward(l, xn1, B, T, seg_start, a, recompute);  // a.att: the operator's output, as attention's below
+  } else {
+    a.q.resize(N * qd), a.k.resize(N * kvd), a.v.resize(N * kvd);
+    qkv_forward(ly, xn1, a.q.data(), a.k.data(), a.v.data(), N, dr, &a);
+    // The norm's input is kept only for a backward; a loss or logits pass normalizes in place.
+    qk_norm_forward(ly, a.q.data(), a.k.data(), N, for_backward ? &a : nullptr);
+    if (rotates(l)) {
+      const bool long_pass = long_rope(positions, N);
+      rope_forward(pool, a.q.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved, {},
+                   q_temperature);
+      rope_forward(pool, a.k.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
+    }
+    mark(StepPhase::Elementwise);
+    if (!recompute) {
+      if (for_backward) a.lse.resize(int64_t(B) * nh * T);
+      a.att.resize(N * qd);
+      AttnShape s{B, T, T, nh, nkv, hd, 0, attn_softcap()};
+      attention_forward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start),
+                        for_backward ? a.lse.data() : nullptr, a.att.data());
+      mark(StepPhase::Attention);
+    }
   }
   a.x2.resize(N * H);
   const bool sandwich = !ly.mlp_out_norm.empty();
   if (sandwich) {
     // x2 = x + norm(o_proj(att)): o_proj's output and its rstd are what the norm's backward reads.
     a.ao.resize(N * H), a.rstd_ao.resize(N);
-    proj_forward(ly.proj[kO], a.att.data(), a.ao.data(), N, dr[kO], &a.lora_u[kO]);
+    proj_forward(ly.proj[o], a.att.data(), a.ao.data(), N, dr[o], &a.lora_u[o]);
     rmsnorm_forward(pool, a.ao.data(), ly.attn_out_norm.data(), a.x2.data(), a.rstd_ao.data(), N, H, eps);
   } else {
-    proj_forward(ly.proj[kO], a.att.data(), a.x2.data(), N, dr[kO], &a.lora_u[kO]);
+    proj_forward(ly.proj[o], a.att.data(), a.x2.data(), N, dr[o], &a.lora_u[o]);
   }
   add_into(pool, a.x2.data(), x_in, N * H, residual_scale);
   const float* xn2 = normed_input(ly.post_norm, a.x2.data(), a.xn2, a.rstd2, N);
@@ -343,8 +350,10 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
   std::copy(dx_out, dx_out + N * H, w.dx2.begin());  // residual
   input_norm_backward(ly.post_norm, w.dxn.data(), a.x2.data(), a.rstd2.data(), w.dx2.data(), N);
   mark(StepPhase::Elementwise);
-  // Attention
-  w.datt.resize(N * qd), w.dq.resize(N * qd), w.dk.resize(N * kvd), w.dv.resize(N * kvd);
+  // Attention, or LFM2's convolution
+  const bool conv = convolves(l);
+  const int o = out_slot(l);
+  w.datt.resize(N * (conv ? H : qd));
   const float* d_attn_out = w.dx2.data();
   if (sandwich) {
     // Through the attention's output norm; dxn is free again until the q/k/v projections write it.
@@ -355,22 +364,28 @@ void LlamaModel::Impl::layer_backward(int l, const float* x_in, const float* dx_
     scale_into(pool, w.dxn.data(), w.dx2.data(), residual_scale, N * H);
     d_attn_out = w.dxn.data();
   }
-  proj_backward(ly.proj[kO], a.att.data(), d_attn_out, w.datt.data(), false, N, dr[kO], a.lora_u[kO]);
-  AttnShape s{B, T, T, nh, nkv, hd, 0, attn_softcap()};
-  attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
-                     w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
-  mark(StepPhase::AttentionBackward);
-  if (rotates(l)) {
-    const bool long_pass = long_rope(positions, N);
-    rope_backward(pool, w.dq.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved,
-                  q_temperature);
-    rope_backward(pool, w.dk.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
-  }
-  qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
-  mark(StepPhase::Elementwise);
+  proj_backward(ly.proj[o], a.att.data(), d_attn_out, w.datt.data(), false, N, dr[o], a.lora_u[o]);
   // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
   float* dxn = need_dx ? w.dxn.data() : nullptr;
-  qkv_backward(ly, ly.input_norm.empty() ? x_in : a.xn1.data(), w.dq.data(), w.dk.data(), w.dv.data(), dxn, N, dr, a);
+  const float* xn1 = ly.input_norm.empty() ? x_in : a.xn1.data();
+  if (conv) {
+    conv_backward(l, xn1, w.datt.data(), dxn, B, T, seg_start, a);
+  } else {
+    w.dq.resize(N * qd), w.dk.resize(N * kvd), w.dv.resize(N * kvd);
+    AttnShape s{B, T, T, nh, nkv, hd, 0, attn_softcap()};
+    attention_backward(pool, s, a.q.data(), a.k.data(), a.v.data(), attention_starts(l, seg_start), a.lse.data(),
+                       w.datt.data(), w.dq.data(), w.dk.data(), w.dv.data());
+    mark(StepPhase::AttentionBackward);
+    if (rotates(l)) {
+      const bool long_pass = long_rope(positions, N);
+      rope_backward(pool, w.dq.data(), positions, rope_freqs(l, long_pass), N, nh, hd, rope_dim, q_rope_scale_of(l), cfg.rope_interleaved,
+                    q_temperature);
+      rope_backward(pool, w.dk.data(), positions, rope_freqs(l, long_pass), N, nkv, hd, rope_dim, k_rope_scale_of(l), cfg.rope_interleaved);
+    }
+    qk_norm_backward(ly, w.dq.data(), w.dk.data(), N, a);
+    mark(StepPhase::Elementwise);
+    qkv_backward(ly, xn1, w.dq.data(), w.dk.data(), w.dv.data(), dxn, N, dr, a);
+  }
   if (!need_dx) return;
   std::copy(w.dx2.begin(), w.dx2.begin() + N * H, dx_in);
   input_norm_backward(ly.input_norm, w.dxn.data(), x_in, a.rstd1.data(), dx_in, N);

@@ -9,18 +9,29 @@
 
 namespace tf {
 
-const char* const kProjNames[kNumProj] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"};
+namespace {
+const char* const kProjNames[kNumProj] = {"q_proj",  "k_proj",  "v_proj",    "o_proj",  "gate_proj",
+                                          "up_proj", "down_proj", "in_proj", "out_proj"};
+// Lfm2Attention's and Lfm2MLP's names for the attention and MLP slots.
+const char* const kLfm2Names[kConvIn] = {"q_proj", "k_proj", "v_proj", "out_proj", "w1", "w3", "w2"};
+bool conv_layer(const ModelConfig& c, int layer) { return !c.layer_conv.empty() && c.layer_conv[layer]; }
+}  // namespace
 
-const char* proj_name(Fusion fused, int p) {
-  if (fused.qkv && p >= kQ && p <= kV) return p == kQ ? "qkv_proj" : nullptr;
-  if (fused.gate_up && (p == kGate || p == kUp)) return p == kGate ? "gate_up_proj" : nullptr;
+const char* proj_name(const ModelConfig& c, int layer, int p) {
+  // Attention's slots are empty on a conv layer, the conv slots everywhere else; the MLP's are on every layer.
+  const bool conv = conv_layer(c, layer);
+  if (p >= kConvIn ? !conv : p <= kO && conv) return nullptr;
+  if (c.model_type == "lfm2" && p < kConvIn) return kLfm2Names[p];
+  if (c.fused.qkv && p >= kQ && p <= kV) return p == kQ ? "qkv_proj" : nullptr;
+  if (c.fused.gate_up && (p == kGate || p == kUp)) return p == kGate ? "gate_up_proj" : nullptr;
   return kProjNames[p];
 }
 
-std::string proj_module(const std::string& prefix, Fusion fused, int layer, int p) {
-  const char* name = proj_name(fused, p);
-  TF_CHECK(name, "proj_module: a fused model has no module in slot " + std::to_string(p));
-  return prefix + "layers." + std::to_string(layer) + (p <= kO ? ".self_attn." : ".mlp.") + name;
+std::string proj_module(const std::string& prefix, const ModelConfig& c, int layer, int p) {
+  const char* name = proj_name(c, layer, p);
+  TF_CHECK(name, "proj_module: layer " + std::to_string(layer) + " has no module in slot " + std::to_string(p));
+  const char* block = p <= kO ? ".self_attn." : p >= kConvIn ? ".conv." : c.model_type == "lfm2" ? ".feed_forward." : ".mlp.";
+  return prefix + "layers." + std::to_string(layer) + block + name;
 }
 
 int64_t Linear::bytes() const {
@@ -138,7 +149,10 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     if (!ws.has("model.embed_tokens.weight") && ws.has(std::string(p) + "embed_tokens.weight")) m->prefix = p;
   const std::string& pre_model = m->prefix;
   m->embed = read(ws, dir, pre_model + "embed_tokens.weight", {V, H}, &pool);
-  m->final_norm = read_norm(ws, dir, pre_model + "norm.weight", H, c);
+  const bool lfm2 = c.model_type == "lfm2";
+  // LFM2 calls its final norm embedding_norm, each layer's input norms operator_norm and ffn_norm, and its per-head
+  // q/k norms q_layernorm and k_layernorm.
+  m->final_norm = read_norm(ws, dir, pre_model + (lfm2 ? "embedding_norm.weight" : "norm.weight"), H, c);
   // Granite divides the logits by logits_scaling. lm_head is linear, so the divisor scales the final norm's weight
   // instead: training, decoding and scoring (both backends) all read the logits through it. The norm is frozen, and
   // merges and exports read the checkpoint's own tensor.
@@ -148,12 +162,16 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
   std::vector<float> scratch;
   const Fusion fused = c.fused;  // Phi-3: [q; k; v] and [gate; up] rows in one weight each; GLM-4: [gate; up]
   const int64_t shapes[kNumProj][2] = {{fused.qkv ? qd + 2 * kvd : qd, H}, {kvd, H}, {kvd, H}, {H, qd},
-                                       {fused.gate_up ? 2 * I : I, H},     {I, H},   {H, I}};
+                                       {fused.gate_up ? 2 * I : I, H},     {I, H},   {H, I},   {3 * H, H}, {H, H}};
   for (int l = 0; l < m->L; ++l) {
     Layer& ly = m->layers[l];
     const std::string pre = pre_model + "layers." + std::to_string(l);
-    if (c.input_norms) ly.input_norm = read_norm(ws, dir, pre + ".input_layernorm.weight", H, c);
-    if (c.model_type == "glm4") {
+    const bool conv = m->convolves(l);
+    m->cache_index.push_back(conv ? m->conv_layers++ : m->attention_layers++);
+    if (c.input_norms) ly.input_norm = read_norm(ws, dir, pre + (lfm2 ? ".operator_norm.weight" : ".input_layernorm.weight"), H, c);
+    if (lfm2) {
+      ly.post_norm = read_norm(ws, dir, pre + ".ffn_norm.weight", H, c);
+    } else if (c.model_type == "glm4") {
       // GLM-4's post_attention_layernorm is the MLP's input norm, as Llama's; its output norms have their own names.
       ly.attn_out_norm = read_norm(ws, dir, pre + ".post_self_attn_layernorm.weight", H, c);
       ly.post_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
@@ -167,16 +185,19 @@ std::unique_ptr<LlamaModel> LlamaModel::load(const std::string& dir, Quant quant
     } else {
       ly.post_norm = read_norm(ws, dir, pre + ".post_attention_layernorm.weight", H, c);
     }
-    if (c.qk_norm) {
+    if (c.qk_norm && !conv) {
       // Per head ([head_dim]), or OLMo 2's over all heads ([nh·hd], [nkv·hd]).
-      ly.q_norm = read_norm(ws, dir, pre + ".self_attn.q_norm.weight", c.qk_norm_whole ? qd : m->hd, c);
+      const std::string q_name = lfm2 ? ".self_attn.q_layernorm.weight" : ".self_attn.q_norm.weight";
+      ly.q_norm = read_norm(ws, dir, pre + q_name, c.qk_norm_whole ? qd : m->hd, c);
       if (q_scale != 1.f)
         for (float& w : ly.q_norm) w *= q_scale;
-      ly.k_norm = read_norm(ws, dir, pre + ".self_attn.k_norm.weight", c.qk_norm_whole ? kvd : m->hd, c);
+      const std::string k_name = lfm2 ? ".self_attn.k_layernorm.weight" : ".self_attn.k_norm.weight";
+      ly.k_norm = read_norm(ws, dir, pre + k_name, c.qk_norm_whole ? kvd : m->hd, c);
     }
+    if (conv) ly.conv_w = read(ws, dir, pre + ".conv.conv.weight", {H, 1, c.conv_kernel});  // [H, K] as it is laid out
     for (int p = 0; p < kNumProj; ++p)
-      if (proj_name(fused, p))
-        load_linear(ws, dir, proj_module(pre_model, fused, l, p), shapes[p][0], shapes[p][1],
+      if (proj_name(c, l, p))
+        load_linear(ws, dir, proj_module(pre_model, c, l, p), shapes[p][0], shapes[p][1],
                     c.attention_bias && p <= kV, quant, m->double_quant, pool, scratch, ly.proj[p]);
   }
   // lm_head stays fp32 even with NF4, as transformers keeps the output embedding out of bitsandbytes.
@@ -203,7 +224,7 @@ int64_t LlamaModel::weight_bytes() const {
   int64_t b = (m.embed.size() + m.final_norm.size()) * 4 + m.lm_head.bytes();
   for (const Layer& ly : m.layers) {
     b += (ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size() + ly.attn_out_norm.size() +
-          ly.mlp_out_norm.size()) * 4;
+          ly.mlp_out_norm.size() + ly.conv_w.size()) * 4;
     for (const Linear& p : ly.proj) b += p.bytes();
   }
   return b;
@@ -214,7 +235,7 @@ int64_t LlamaModel::num_parameters() const {
   int64_t n = m.embed.size() + m.final_norm.size() + (m.lm_head.w_ext ? 0 : int64_t(m.V) * m.H);
   for (const Layer& ly : m.layers) {
     n += ly.input_norm.size() + ly.post_norm.size() + ly.q_norm.size() + ly.k_norm.size() + ly.attn_out_norm.size() +
-         ly.mlp_out_norm.size();
+         ly.mlp_out_norm.size() + ly.conv_w.size();
     for (const Linear& p : ly.proj) n += p.in * p.out + p.bias.size();
   }
   return n;
@@ -240,13 +261,18 @@ int64_t LlamaModel::activation_bytes(int B, int T, bool checkpointing) const {
   // Both input norms' outputs and statistics (2·H + 2; OLMo 2 and 3 have none: their sublayers read x and x2 where
   // they are kept), and two more rows of H (x2 among them).
   const int64_t norms_and_residual = m.cfg.input_norms ? 4 * m.H + 2 : 2 * m.H;
-  const int64_t per_layer =
-      N * (norms_and_residual + 2 * qd + 2 * kvd + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + qk_norm + sandwich) +
-      int64_t(B) * m.nh * T;
-  // With checkpointing: every layer's input, one layer's intermediates, and each other layer's attention output
-  // and log-sum-exp (kept so the recompute skips the attention).
-  const int64_t kept = checkpointing ? int64_t(m.L) * N * m.H + per_layer + int64_t(m.L - 1) * (N * qd + int64_t(B) * m.nh * T)
-                                     : int64_t(m.L) * (N * m.H + per_layer);
+  const int64_t mlp_and_norms = norms_and_residual + 3 * m.I + std::max<int64_t>(m.H, m.I) + 7 * r + sandwich;
+  const int64_t attention_layer = N * (mlp_and_norms + 2 * qd + 2 * kvd + qk_norm) + int64_t(B) * m.nh * T;
+  // LFM2's conv layers keep in_proj's output (3·H), the convolution and the gated output instead.
+  const int64_t conv_layer = N * (mlp_and_norms + 5 * m.H);
+  const int64_t att_kept = N * qd + int64_t(B) * m.nh * T, conv_kept = N * m.H;
+  const int64_t na = m.attention_layers, nc = m.conv_layers;
+  // With checkpointing: every layer's input, one layer's intermediates (the larger kind's), and each other layer's
+  // operator output (attention's with its log-sum-exp), kept so the recompute skips the attention.
+  const int64_t kept =
+      checkpointing ? int64_t(m.L) * N * m.H + std::max(na ? attention_layer : 0, nc ? conv_layer : 0) +
+                          (na * att_kept + nc * conv_kept - (na ? att_kept : conv_kept))
+                    : int64_t(m.L) * N * m.H + na * attention_layer + nc * conv_layer;
   // Phi-3: one buffer for a fused projection's output before its split, or its gradient before the fused backward.
   const int64_t fused = N * std::max(m.cfg.fused.qkv ? qd + 2 * kvd : 0, m.cfg.fused.gate_up ? 2 * int64_t(m.I) : 0);
   return 4 * (kept + fused + N * (int64_t(m.V) + 3 * m.H));  // + logits, final norm, residual stream gradients

@@ -18,13 +18,29 @@ float scaling_of(const LoraSpec& s) {
 // Which projection slots the targets adapt. A fused model (Phi-3; GLM-4's MLP) is targeted by its own module names (qkv_proj,
 // gate_up_proj), or by the names of what they fuse, given together: q_proj, k_proj and v_proj all adapt qkv_proj, so
 // the form's presets (q/k/v/o, all-linear) mean the same on every model. One part of a fused module alone cannot be.
-std::vector<bool> target_mask(const std::vector<std::string>& targets, Fusion fused) {
+// The model's module names in slot order, each once (LFM2's attention and conv layers both have an out_proj).
+std::vector<std::string> module_names(const ModelConfig& c) {
+  std::vector<std::string> out;
+  for (int p = 0; p < kNumProj; ++p)
+    for (int l = 0; l < c.num_hidden_layers; ++l)
+      if (const char* n = proj_name(c, l, p); n && std::find(out.begin(), out.end(), n) == out.end()) out.push_back(n);
+  return out;
+}
+
+// Whether slot p is called `name` on some layer.
+bool slot_named(const ModelConfig& c, int p, const std::string& name) {
+  for (int l = 0; l < c.num_hidden_layers; ++l)
+    if (const char* n = proj_name(c, l, p); n && name == n) return true;
+  return false;
+}
+
+std::vector<bool> target_mask(const std::vector<std::string>& targets, const ModelConfig& c) {
   TF_CHECK(!targets.empty(), "LoRA needs at least one target module");
+  const Fusion fused = c.fused;
   std::vector<bool> on(kNumProj, false);
   std::set<std::string> given(targets.begin(), targets.end());
   std::string names;
-  for (int p = 0; p < kNumProj; ++p)
-    if (proj_name(fused, p)) names += std::string(names.empty() ? "" : ", ") + proj_name(fused, p);
+  for (const std::string& n : module_names(c)) names += (names.empty() ? "" : ", ") + n;
   const std::pair<const char*, std::vector<const char*>> groups[] = {{"qkv_proj", {"q_proj", "k_proj", "v_proj"}},
                                                                      {"gate_up_proj", {"gate_proj", "up_proj"}}};
   for (const auto& [module, parts] : groups) {
@@ -39,15 +55,20 @@ std::vector<bool> target_mask(const std::vector<std::string>& targets, Fusion fu
       if (n) given.insert(module);
     }
   }
+  // LFM2 names Llama's o_proj out_proj (on its conv layers too: PEFT's out_proj adapts both) and its MLP w1, w3, w2:
+  // Llama's names stand for those, so the form's presets mean the same there.
+  if (c.model_type == "lfm2")
+    for (const auto& [llama, lfm2] : {std::pair<const char*, const char*>{"o_proj", "out_proj"},
+                                      {"gate_proj", "w1"}, {"up_proj", "w3"}, {"down_proj", "w2"}})
+      if (given.erase(llama)) given.insert(lfm2);
   for (const auto& t : given) {
-    int found = -1;
+    bool found = false;
     for (int p = 0; p < kNumProj; ++p)
-      if (proj_name(fused, p) && t == proj_name(fused, p)) found = p;
-    if (found < 0 && (t == "qkv_proj" || t == "gate_up_proj"))
+      if (slot_named(c, p, t)) on[p] = found = true;
+    if (!found && (t == "qkv_proj" || t == "gate_up_proj"))
       throw Error("LoRA target '" + t + "' is a fused module of " + (t == "gate_up_proj" ? "Phi-3 and GLM-4" : "Phi-3") +
                   "; this model has " + names);
-    TF_CHECK(found >= 0, "unknown LoRA target '" + t + "' (supported: " + names + ")");
-    on[found] = true;
+    TF_CHECK(found, "unknown LoRA target '" + t + "' (supported: " + names + ")");
   }
   return on;
 }
@@ -58,14 +79,13 @@ void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
   Impl& m = *impl_;
   TF_CHECK(spec.rank >= 1, "LoRA rank must be at least 1, got " + std::to_string(spec.rank));
   TF_CHECK(spec.dropout >= 0.f && spec.dropout < 1.f, "LoRA dropout must be in [0, 1)");
-  const Fusion fused = m.cfg.fused;
-  const std::vector<bool> on = target_mask(spec.targets, fused);
+  const std::vector<bool> on = target_mask(spec.targets, m.cfg);
   clear_lora();
   Rng rng(seed);
-  for (auto& ly : m.layers)
+  for (int l = 0; l < m.L; ++l)
     for (int p = 0; p < kNumProj; ++p) {
-      if (!on[p]) continue;
-      Linear& lin = ly.proj[p];
+      if (!on[p] || !proj_name(m.cfg, l, p)) continue;
+      Linear& lin = m.layers[l].proj[p];
       lin.has_lora = true;
       // kaiming_uniform_(a=sqrt(5)) on [r, in]: gain sqrt(2/(1+5)), bound = gain*sqrt(3/in) = 1/sqrt(in).
       const float bound = 1.f / std::sqrt(static_cast<float>(lin.in));
@@ -76,11 +96,16 @@ void LlamaModel::init_lora(const LoraSpec& spec, uint64_t seed) {
       lin.gB.assign(lin.B.size(), 0.f);
     }
   m.spec = spec;
-  // A fused model's adapter_config.json lists its own module names (qkv_proj, not q_proj, k_proj, v_proj).
-  if (fused.any()) {
+  // A fused model's adapter_config.json lists its own module names (qkv_proj, not q_proj, k_proj, v_proj), LFM2's
+  // its own for Llama's.
+  if (m.cfg.fused.any() || m.cfg.model_type == "lfm2") {
     m.spec.targets.clear();
-    for (int p = 0; p < kNumProj; ++p)
-      if (on[p]) m.spec.targets.push_back(proj_name(fused, p));
+    for (const std::string& n : module_names(m.cfg))
+      for (int p = 0; p < kNumProj; ++p)
+        if (on[p] && slot_named(m.cfg, p, n)) {
+          m.spec.targets.push_back(n);
+          break;
+        }
   }
   m.scaling = scaling_of(spec);
   m.lora_on = true;
@@ -119,10 +144,9 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
   std::set<std::string> targets;
   for (const auto& t : a.modules) {
     int layer = -1, p = -1;
-    const Fusion fused = m.cfg.fused;
     for (int l = 0; l < m.L && p < 0; ++l)
       for (int q = 0; q < kNumProj; ++q)
-        if (proj_name(fused, q) && t.module == proj_module(m.prefix, fused, l, q)) layer = l, p = q;
+        if (proj_name(m.cfg, l, q) && t.module == proj_module(m.prefix, m.cfg, l, q)) layer = l, p = q;
     if (p < 0)
       throw Error("adapter module " + t.module + " does not exist in this base model (" + m.cfg.architecture + ", " +
                   std::to_string(m.L) + " layers): the adapter was made for another base");
@@ -134,7 +158,7 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
                   "], this base expects [" + std::to_string(a.r) + ", " + std::to_string(lin.in) + "] / [" +
                   std::to_string(lin.out) + ", " + std::to_string(a.r) + "]: the adapter was made for another base");
     TF_CHECK(found.emplace(std::make_pair(layer, p), &t).second, "adapter lists module " + t.module + " twice");
-    targets.insert(proj_name(m.cfg.fused, p));
+    targets.insert(proj_name(m.cfg, layer, p));
   }
   clear_lora();
   for (const auto& [key, t] : found) {
@@ -145,9 +169,8 @@ void LlamaModel::load_lora(const PeftAdapter& a) {
   }
   m.spec.rank = a.r, m.spec.alpha = a.alpha, m.spec.dropout = a.dropout, m.spec.rslora = a.rslora;
   m.spec.targets.clear();
-  for (int p = 0; p < kNumProj; ++p)
-    if (const char* name = proj_name(m.cfg.fused, p); name && targets.count(name))
-      m.spec.targets.push_back(name);
+  for (const std::string& n : module_names(m.cfg))
+    if (targets.count(n)) m.spec.targets.push_back(n);
   m.scaling = scaling_of(m.spec);
   m.lora_on = true;
 }
@@ -164,7 +187,7 @@ PeftAdapter LlamaModel::export_lora(const std::string& base_name) const {
       const Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
       LoraTensors t;
-      t.module = proj_module(m.prefix, m.cfg.fused, l, p);
+      t.module = proj_module(m.prefix, m.cfg, l, p);
       t.rank = m.spec.rank, t.in = static_cast<int>(lin.in), t.out = static_cast<int>(lin.out);
       t.A = lin.A, t.B = lin.B;
       a.modules.push_back(std::move(t));
@@ -179,7 +202,7 @@ std::vector<ParamRef> LlamaModel::lora_params() {
     for (int p = 0; p < kNumProj; ++p) {
       Linear& lin = m.layers[l].proj[p];
       if (!lin.has_lora) continue;
-      const std::string mod = proj_module(m.prefix, m.cfg.fused, l, p);
+      const std::string mod = proj_module(m.prefix, m.cfg, l, p);
       out.push_back({lin.A.data(), lin.gA.data(), lin.A.size(), mod + ".lora_A"});
       out.push_back({lin.B.data(), lin.gB.data(), lin.B.size(), mod + ".lora_B"});
     }
