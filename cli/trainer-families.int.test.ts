@@ -220,6 +220,23 @@ describe("tuneforge train / generate / merge on other model families", () => {
     expect(Object.keys(header)).toContain("base_model.model.language_model.model.layers.0.self_attn.q_proj.lora_A.weight");
   }, 180_000);
 
+  // LFM2: gated short convolutions on layer 0, attention on layer 1, under LFM2's module names. The form's Llama names
+  // stand for LFM2's (o_proj → out_proj on both kinds of layer, gate/up/down → w1/w3/w2, q/k/v together → the conv
+  // layer's in_proj too); the convolution restarts at each packed example and carries its last inputs through
+  // KV-cache generation; the merge folds in_proj's and out_proj's adapters into the conv layer.
+  it("learns the task on an LFM2 with conv and attention layers, answers and merges", async () => {
+    const lfm2 = writeTinyModel({ dir: path.join(tmp, "lfm2"), seed: 5, lfm2: true }).dir;
+    const out = await expectLearnsAnswersAndMerges(lfm2, "lfm2", 25);
+    const cfg = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as { target_modules: string[] };
+    expect([...cfg.target_modules].sort()).toEqual(["in_proj", "k_proj", "out_proj", "q_proj", "v_proj", "w1", "w2", "w3"]);
+    const file = fs.readFileSync(path.join(out, "adapter_model.safetensors"));
+    const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString("utf8")) as Record<string, unknown>;
+    expect(Object.keys(header)).toEqual(expect.arrayContaining([
+      "base_model.model.model.layers.0.conv.in_proj.lora_A.weight", "base_model.model.model.layers.0.conv.out_proj.lora_B.weight",
+      "base_model.model.model.layers.1.self_attn.out_proj.lora_A.weight", "base_model.model.model.layers.1.feed_forward.w2.lora_A.weight",
+    ]));
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {

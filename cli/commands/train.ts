@@ -50,9 +50,9 @@ const USAGE = [
   "",
 ].join("\n");
 
-// Phi-3's and GLM-4's fused modules by their own names too (the trainer refuses them, saying so, on a model without
-// them).
-const TARGETS: readonly string[] = [...LORA_TARGETS, "qkv_proj", "gate_up_proj"];
+// Phi-3's and GLM-4's fused modules by their own names too, and LFM2's (the trainer refuses them, saying so, on a
+// model without them).
+const TARGETS: readonly string[] = [...LORA_TARGETS, "qkv_proj", "gate_up_proj", "out_proj", "in_proj", "w1", "w2", "w3"];
 
 export const trainCommand: Command = {
   name: "train",

@@ -28,7 +28,8 @@ TEST(lfm2_conv_and_attention_layers_match_reference) {
 }
 
 // Llama's names stand for LFM2's (o_proj for out_proj, which PEFT's name matching adapts on both kinds of layer;
-// gate/up/down for w1/w3/w2), and the adapter lists LFM2's own names under the checkpoint's module paths.
+// gate/up/down for w1/w3/w2; q, k and v together also for in_proj), and the adapter lists LFM2's own names under the
+// checkpoint's module paths.
 TEST(lfm2_adapter_names_follow_peft) {
   ThreadPool pool(2);
   TinySpec s;
@@ -60,6 +61,11 @@ TEST(lfm2_adapter_names_follow_peft) {
   r.m->load_lora(b);
   CHECK(r.m->logits(toks) == before);
   CHECK(r.m->lora_spec().targets == std::vector<std::string>({"in_proj"}));
+  // q, k and v together stand for the conv layers' in_proj too (the form's presets adapt every layer's operator).
+  ls.targets = {"q_proj", "k_proj", "v_proj", "o_proj"};
+  r.m->init_lora(ls, 4);
+  CHECK(r.m->lora_spec().targets == std::vector<std::string>({"q_proj", "k_proj", "v_proj", "out_proj", "in_proj"}));
+  CHECK_EQ(r.m->export_lora("tiny-lfm2").modules.size(), size_t(6));  // in_proj, out_proj on layer 0; q, k, v, out_proj on 1
   ls.targets = {"gate_up_proj"};
   CHECK_THROWS(r.m->init_lora(ls, 1), "this model has q_proj, k_proj, v_proj, out_proj, w1, w3, w2, in_proj");
 }

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { GEMMA3_CHAT_TEMPLATE, GEMMA3_SPECIAL_TOKENS } from "./gemma3-template";
 import { GRANITE_CHAT_TEMPLATE, GRANITE_SPECIAL_TOKENS } from "./granite-template";
+import { lfm2Config, lfm2Draw, lfm2LayerTensors } from "./lfm2";
 import { PRESETS, type PresetName, type Shape } from "./presets";
 import { QWEN3_CHAT_TEMPLATE } from "./qwen3-template";
 import { createRng, type Rng } from "./rng";
@@ -99,6 +100,12 @@ export type TinyModelOptions = {
    * (partial_rotary_factor 0.5) in interleaved pairs; untied unless tiedEmbeddings; the ChatML template.
    */
   glm4?: boolean;
+  /**
+   * Write an Lfm2ForCausalLM (LFM2): even layers gated short convolutions, odd ones attention with per-head q/k norms,
+   * under LFM2's module names (lfm2.ts); untied unless tiedEmbeddings (the published ones tie); the ChatML template
+   * (LFM2's own is ChatML with <|startoftext|>).
+   */
+  lfm2?: boolean;
   /** Gemma 2 and 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
   queryPreAttnScalar?: number;
   /**
@@ -153,8 +160,9 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   if (opts.gqa) s.kvHeads = Math.max(1, s.heads / 2);
   if (s.headDim === undefined && s.hidden % s.heads !== 0) throw new Error(`tiny model: hidden ${s.hidden} is not a multiple of heads ${s.heads}`);
   if (s.heads % s.kvHeads !== 0) throw new Error(`tiny model: heads ${s.heads} is not a multiple of kv heads ${s.kvHeads}`);
-  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.olmo3, opts.glm4, opts.exaone4, opts.ministral3].filter(Boolean).length > 1)
-    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2, olmo3, glm4, exaone4 and ministral3 at most");
+  if ([opts.qwen2, opts.qwen3, opts.gemma3, opts.gemma2, opts.phi3, opts.granite, opts.smollm3, opts.olmo2, opts.olmo3, opts.glm4, opts.exaone4, opts.ministral3, opts.lfm2].filter(Boolean).length > 1)
+    throw new Error("tiny model: one of qwen2, qwen3, gemma3, gemma2, phi3, granite, smollm3, olmo2, olmo3, glm4, exaone4, ministral3 and lfm2 at most");
+  if (opts.lfm2 && opts.yarn) throw new Error("tiny model: yarn is not an LFM2 option");
   if (opts.ministral3 && opts.yarn) throw new Error("tiny model: Ministral 3 has its own yarn (leave yarn off)");
   const smollm3 = Boolean(opts.smollm3);
   const olmo3 = Boolean(opts.olmo3);
@@ -189,6 +197,10 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const headStd = 1 / Math.sqrt(H);
   const tensors: Tensor[] = [{ name: "model.embed_tokens.weight", shape: [V, H], data: randn(rng, V * H, tied ? headStd : std) }];
   for (let l = 0; l < s.layers; l++) {
+    if (opts.lfm2) {
+      tensors.push(...lfm2LayerTensors(l, s, headDim, std, lfm2Draw(rng, randn, (r, n) => norm(r, n))));
+      continue;
+    }
     const p = `model.layers.${l}`;
     const lin = (name: string, out: number, inp: number) => tensors.push({ name: `${p}.${name}.weight`, shape: [out, inp], data: randn(rng, out * inp, std) });
     if (!olmo2 && !exaone4) tensors.push({ name: `${p}.input_layernorm.weight`, shape: [H], data: norm(rng, H, normCenter) });
@@ -224,7 +236,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
     if (olmo2 || exaone4) tensors.push({ name: `${p}.post_feedforward_layernorm.weight`, shape: [H], data: norm(rng, H) });
     if (glm4) tensors.push({ name: `${p}.post_mlp_layernorm.weight`, shape: [H], data: norm(rng, H) });
   }
-  tensors.push({ name: "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
+  tensors.push({ name: opts.lfm2 ? "model.embedding_norm.weight" : "model.norm.weight", shape: [H], data: norm(rng, H, normCenter) });
   if (opts.phi3 || glm4) fuseProjections(tensors, { qkv: Boolean(opts.phi3) });
   if (opts.phi4MiniRope && !opts.phi3) throw new Error("tiny model: phi4MiniRope is a Phi-3 option (set phi3)");
   if (opts.yarn && (gemma || opts.phi4MiniRope)) throw new Error("tiny model: yarn is for the Llama-style models (not Gemma, not with phi4MiniRope)");
@@ -233,7 +245,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
   const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
-  const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : {
+  const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : opts.lfm2 ? lfm2Config(s, V, tied, dtypeName, bos, eos) : {
     architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo3 ? "Olmo3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : exaone4 ? "Exaone4ForCausalLM" : opts.ministral3 ? "Ministral3ForCausalLM" : "LlamaForCausalLM"],
     model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : opts.ministral3 ? "ministral3" : "llama",
     vocab_size: V,

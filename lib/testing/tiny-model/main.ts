@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { writeTinyModel } from "./index";
 import { PRESET_NAMES, type PresetName } from "./presets";
 
-// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --olmo3 [--sliding-window N] | --exaone4 [--sliding-window N] | --ministral3 | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--yarn] [--head-dim N] [--f32]
+// npx tsx lib/testing/tiny-model/main.ts --out DIR [--preset tiny|small|medium] [--seed N] [--tied] [--gqa] [--qwen2 | --qwen3 | --phi3 [--phi4-mini-rope] | --granite | --smollm3 | --olmo2 | --olmo3 [--sliding-window N] | --exaone4 [--sliding-window N] | --ministral3 | --lfm2 | --glm4 | --gemma3 [--sliding-window N] | --gemma2 [--sliding-window N]] [--yarn] [--head-dim N] [--f32]
 // Writes a seeded HF model folder for demos and manual runs of the trainer.
 
 const { values } = parseArgs({
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     olmo3: { type: "boolean", default: false },
     exaone4: { type: "boolean", default: false },
     ministral3: { type: "boolean", default: false },
+    lfm2: { type: "boolean", default: false },
     glm4: { type: "boolean", default: false },
     "head-dim": { type: "string" },
     "sliding-window": { type: "string" },
@@ -63,6 +64,7 @@ try {
     olmo3: values.olmo3,
     exaone4: values.exaone4,
     ministral3: values.ministral3,
+    lfm2: values.lfm2,
     glm4: values.glm4,
     slidingWindow,
     shape: headDim === undefined ? undefined : { headDim },

@@ -61,6 +61,11 @@ std::vector<bool> target_mask(const std::vector<std::string>& targets, const Mod
     for (const auto& [llama, lfm2] : {std::pair<const char*, const char*>{"o_proj", "out_proj"},
                                       {"gate_proj", "w1"}, {"up_proj", "w3"}, {"down_proj", "w2"}})
       if (given.erase(llama)) given.insert(lfm2);
+  // Its conv layers' in_proj computes what q, k and v do on the attention layers (the operator's inputs B, C, x from
+  // the normalized input): targeting all three adapts it too, so the form's attention and all-linear presets reach
+  // every layer (all-linear is then Liquid AI's own list: q, k, v, out_proj, in_proj, w1, w2, w3).
+  if (c.model_type == "lfm2" && given.count("q_proj") && given.count("k_proj") && given.count("v_proj"))
+    given.insert("in_proj");
   for (const auto& t : given) {
     bool found = false;
     for (int p = 0; p < kNumProj; ++p)
