@@ -56,6 +56,10 @@ export type ModelInfo = {
   attnSoftcap: number;
   /** Gemma 2's final_logit_softcapping: the logits scored, sampled and trained on are capped likewise (0 = none). */
   logitSoftcap: number;
+  /** LFM2: how many layers are gated short convolutions (conv.in_proj, conv.out_proj) instead of attention; 0 elsewhere. */
+  convLayers: number;
+  /** LFM2: the positions each convolution spans (conv_L_cache, 3); 0 without conv layers. */
+  convKernel: number;
   eosTokenIds: number[];
   /** All parameters, embedding included. */
   numParameters: number;

@@ -1,6 +1,7 @@
 import type { LocalConfig } from "../jobs/local/config";
 import { estimateMemory, FP32_BYTES, HALF_BYTES, layerActivationValues, microBatchSeqLen, type MemoryInput } from "./memory";
 import type { LocalModel } from "./scan";
+import { attentionLayers } from "./shape";
 
 // Device memory a GPU worker's work will take, for sharing the device between a training run and playground
 // replies (lib/workers/device-share.ts). Both come from the same arithmetic as the launch form's estimate
@@ -52,9 +53,9 @@ export function replyHostBytes(model: Pick<LocalModel, "shape" | "parameters">, 
   return weights + (kvValues(shape, tokens.context) + tokens.prompt * (2 * shape.hiddenSize + layerActivationValues(shape, 0)) + shape.vocabSize) * FP32_BYTES;
 }
 
-/** Keys and values for every layer and position of a context. */
+/** Keys and values for every attention layer (all but LFM2's conv layers, which cache 2·H values) and position of a context. */
 function kvValues(shape: NonNullable<LocalModel["shape"]>, context: number): number {
-  return 2 * shape.numLayers * shape.numKvHeads * shape.headDim * context;
+  return 2 * attentionLayers(shape) * shape.numKvHeads * shape.headDim * context + (shape.convLayers ?? 0) * 2 * shape.hiddenSize;
 }
 
 /**

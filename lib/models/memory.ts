@@ -1,4 +1,4 @@
-import { adaptedModules, layerLinearParameters, type LinearModule, type ModelShape } from "./shape";
+import { attentionLayers, layerLinearParameters, loraParameterCount, type LinearModule, type ModelShape } from "./shape";
 
 // Training memory for one model at a sequence length and micro-batch, for QLoRA, LoRA and full fine-tuning,
 // split into the parts people trade off: frozen weights, LoRA parameters, optimizer state, gradients and
@@ -79,7 +79,7 @@ export function microBatchSeqLen(maxSeqLen: number, packing: boolean, longestExa
  * trainer adapts them.
  */
 export function loraParameters(shape: ModelShape, rank: number, targets: readonly LinearModule[]): number {
-  return shape.numLayers * adaptedModules(shape, targets).reduce((n, d) => n + rank * (d.in + d.out), 0);
+  return loraParameterCount(shape, rank, targets);
 }
 
 /**
@@ -107,8 +107,14 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
   const perLayer = layerActivationValues(shape, rank);
   const keptInputs = nh * hd + 2 * nkv * hd + H + qkNormValues(shape) + (shape.sandwichNorms ? H + 1 : 0);
   const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? keptInputs : 0) : 0;
-  const kept = (L - 1) * keptPerLayer;
-  const layers = checkpointing ? L * H + perLayer + kept : L * (H + perLayer);
+  // LFM2's conv layers keep their own intermediates (convLayerActivationValues) and, checkpointed, their gated output (H).
+  const conv = shape.convLayers ?? 0;
+  const attn = attentionLayers(shape);
+  const perConv = conv ? convLayerActivationValues(shape, rank) : 0;
+  const keptConv = keepAttention ? H : 0;
+  // Checkpointed: one layer of the larger kind recomputed, every other layer's operator output kept.
+  const kept = attn * keptPerLayer + conv * keptConv - (attn ? keptPerLayer : keptConv);
+  const layers = checkpointing ? L * H + Math.max(attn ? perLayer : 0, perConv) + kept : L * H + attn * perLayer + conv * perConv;
   // Fused projections: one buffer for a fused output before its split, or its gradient before the fused backward, as
   // wide as the widest fused module the model has.
   const fused = Math.max(shape.fusedQkv ? nh * hd + 2 * nkv * hd : 0, shape.fusedGateUp ? 2 * shape.intermediateSize : 0);
@@ -120,6 +126,17 @@ export function layerActivationValues(shape: ModelShape, rank: number): number {
   const { hiddenSize: H, intermediateSize: I, numHeads: nh, numKvHeads: nkv, headDim: hd } = shape;
   const normsAndResidual = shape.inputNorms === false ? 2 * H : 4 * H + 2;
   return normsAndResidual + 2 * nh * hd + 2 * nkv * hd + 3 * I + Math.max(H, I) + 7 * rank + nh + qkNormValues(shape) + (shape.sandwichNorms ? 2 * H + 2 : 0);
+}
+
+/**
+ * One of LFM2's conv layers per token: what an attention layer keeps but its q, k, v, the log-sum-exps and the q/k
+ * norms' inputs; instead in_proj's output (B, C, x: 3·H), the convolution (H) and its gated output (H), as
+ * LlamaModel::activation_bytes counts them.
+ */
+export function convLayerActivationValues(shape: ModelShape, rank: number): number {
+  const { hiddenSize: H, intermediateSize: I } = shape;
+  const normsAndResidual = shape.inputNorms === false ? 2 * H : 4 * H + 2;
+  return normsAndResidual + 5 * H + 3 * I + Math.max(H, I) + 7 * rank + (shape.sandwichNorms ? 2 * H + 2 : 0);
 }
 
 /**

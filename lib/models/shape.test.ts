@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { shapeFromConfig, shapeParameters, trainingContext } from "./shape";
+import { convAdaptedModules, layerLinearParameters, loraParameterCount, shapeFromConfig, shapeParameters, trainingContext } from "./shape";
 
 // Qwen3-0.6B's config.json (the fields the shape reads).
 const qwen3 = {
@@ -219,6 +219,45 @@ describe("shapeFromConfig", () => {
     expect(trainingContext(small)).toBe(131072);
     expect(shapeFromConfig({ architectures: ["Mistral3ForConditionalGeneration"], text_config: { model_type: "llama", hidden_size: 64 } })).toBeNull();
     expect(shapeFromConfig({ model_type: "mistral3" })).toBeNull();
+  });
+
+  // LFM2-1.2B's config.json (the keys the shape reads): block_ff_dim 12288 adjusted to 8192, ten conv layers.
+  const lfm2 = {
+    architectures: ["Lfm2ForCausalLM"], model_type: "lfm2", block_auto_adjust_ff_dim: true, block_ff_dim: 12288, block_ffn_dim_multiplier: 1.0,
+    block_multiple_of: 256, conv_L_cache: 3, conv_bias: false, hidden_size: 2048, max_position_embeddings: 128000, norm_eps: 1e-5,
+    num_attention_heads: 32, num_hidden_layers: 16, num_key_value_heads: 8, rope_theta: 1000000.0, tie_embedding: true, vocab_size: 65536,
+    layer_types: ["conv", "conv", "full_attention", "conv", "conv", "full_attention", "conv", "conv", "full_attention", "conv", "full_attention", "conv", "full_attention", "conv", "full_attention", "conv"],
+  };
+
+  it("reads LFM2: conv layers beside attention layers, the MLP's width from block_ff_dim, Lfm2Config's defaults", () => {
+    const s = shapeFromConfig(lfm2)!;
+    expect(s).toMatchObject({ vocabSize: 65536, hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, tieWordEmbeddings: true, qkNorm: true, convLayers: 10, convKernel: 3 });
+    // The card's 1,170,340,608: the embedding (tied), six attention layers (q, k, v, out_proj, per-head q/k norms), ten
+    // conv layers (in_proj 3·2048², out_proj 2048², the convolution's 2048·3), sixteen MLPs of 3·2048·8192, two norms
+    // per layer and the final one.
+    expect(shapeParameters(s)).toBe(1_170_340_608);
+    expect(layerLinearParameters(s)).toBe(6 * 2048 * 5120 + 10 * 4 * 2048 * 2048 + 16 * 3 * 2048 * 8192);
+    expect(trainingContext(lfm2)).toBe(128000);
+    // Lfm2Config's defaults (2560 wide, 32 attention layers, 12288 → 8192, tied); full_attn_idxs; the adjustment off,
+    // or with a multiplier and its rounding; intermediate_size where block_ff_dim is absent.
+    expect(shapeFromConfig({ model_type: "lfm2" })).toMatchObject({ hiddenSize: 2560, numLayers: 32, intermediateSize: 8192, numKvHeads: 8, tieWordEmbeddings: true, convLayers: 0 });
+    expect(trainingContext({ model_type: "lfm2" })).toBe(128000);
+    expect(shapeFromConfig({ ...lfm2, layer_types: undefined, full_attn_idxs: [2, 5] })!.convLayers).toBe(14);
+    expect(shapeFromConfig({ ...lfm2, block_auto_adjust_ff_dim: false })!.intermediateSize).toBe(12288);
+    expect(shapeFromConfig({ ...lfm2, block_ff_dim: 300, block_ffn_dim_multiplier: 1.5, block_multiple_of: 64 })!.intermediateSize).toBe(320);
+    expect(shapeFromConfig({ ...lfm2, block_ff_dim: 300, block_ffn_dim_multiplier: null })!.intermediateSize).toBe(200);
+    expect(shapeFromConfig({ ...lfm2, block_ff_dim: undefined, intermediate_size: 6144 })!.intermediateSize).toBe(4096);
+    expect(shapeFromConfig({ ...lfm2, tie_embedding: false })!.tieWordEmbeddings).toBe(false);
+    expect(shapeFromConfig({ ...lfm2, hidden_size: "wide" })).toBeNull();
+  });
+
+  it("adapts LFM2's conv layers as the trainer does: in_proj with q, k and v together, out_proj with o, the MLP's with theirs", () => {
+    const s = shapeFromConfig(lfm2)!;
+    expect(convAdaptedModules(s, ["q_proj", "k_proj", "v_proj", "o_proj"])).toEqual([{ name: "in_proj", in: 2048, out: 6144 }, { name: "out_proj", in: 2048, out: 2048 }]);
+    expect(convAdaptedModules(s, ["q_proj", "v_proj", "down_proj"])).toEqual([{ name: "down_proj", in: 8192, out: 2048 }]);
+    // r 16 on the attention preset: six attention layers' q, k, v, o (16·(2048+2048) + 2·16·(2048+512) + 16·(2048+2048))
+    // and ten conv layers' in_proj (16·(2048+6144)) and out_proj (16·(2048+2048)).
+    expect(loraParameterCount(s, 16, ["q_proj", "k_proj", "v_proj", "o_proj"])).toBe(6 * 16 * (4096 + 2 * 2560 + 4096) + 10 * 16 * (8192 + 4096));
   });
 
   it("keeps the Llama defaults for other architectures: untied when the key is absent, no sandwich norms", () => {

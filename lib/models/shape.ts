@@ -5,7 +5,7 @@ import type { ModelInfo } from "../../native/index";
 
 /** The same fields, under the same names, as the native addon's ModelInfo (what a loaded model reports). */
 export type ModelShape = Pick<ModelInfo, "vocabSize" | "hiddenSize" | "intermediateSize" | "numLayers" | "numHeads" | "numKvHeads" | "headDim" | "tieWordEmbeddings"> &
-  Partial<Pick<ModelInfo, "qkNorm" | "qkNormWhole" | "sandwichNorms" | "inputNorms" | "fusedQkv" | "fusedGateUp">>;
+  Partial<Pick<ModelInfo, "qkNorm" | "qkNormWhole" | "sandwichNorms" | "inputNorms" | "fusedQkv" | "fusedGateUp" | "convLayers" | "convKernel">>;
 
 const posInt = (v: unknown): number | null => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : null);
 
@@ -32,6 +32,49 @@ const isExaone4 = (config: Record<string, unknown>) => isArch(config, "Exaone4Fo
 
 /** Ministral 3: Mistral's layer (its query temperature and yarn change no shape), head_dim 128 by default. */
 const isMinistral3 = (config: Record<string, unknown>) => isArch(config, "Ministral3ForCausalLM", "ministral3");
+/** LFM2: gated short-convolution layers beside attention layers with per-head q/k norms (lfm2Decoder reads its keys). */
+export const isLfm2 = (config: Record<string, unknown>) => isArch(config, "Lfm2ForCausalLM", "lfm2");
+
+/**
+ * An LFM2 config.json in the keys the shape reads, as transformers' Lfm2Config takes it (native/src/io/config_lfm2.cc
+ * likewise): its defaults (LFM2's 2560 wide, 32 layers, vocabulary 65536, 8 kv heads, 128000 positions, tied); the
+ * MLP's width from block_ff_dim (or intermediate_size), two thirds of it times block_ffn_dim_multiplier rounded up to
+ * block_multiple_of unless block_auto_adjust_ff_dim is false; tie_embedding before tie_word_embeddings; which layers
+ * convolve from layer_types, else full_attn_idxs (default: none). Null when a size is not a positive integer.
+ */
+function lfm2Decoder(config: Record<string, unknown>): Record<string, unknown> | null {
+  const num = (key: string, def: number): number | null => (config[key] === undefined || config[key] === null ? def : posInt(config[key]));
+  const layers = num("num_hidden_layers", 32);
+  let ff = num(config.block_ff_dim !== undefined ? "block_ff_dim" : "intermediate_size", 12288);
+  if (layers === null || ff === null) return null;
+  if (config.block_auto_adjust_ff_dim !== false) {
+    ff = Math.floor((2 * ff) / 3);
+    if (config.block_ffn_dim_multiplier !== null) {
+      const mult = typeof config.block_ffn_dim_multiplier === "number" ? config.block_ffn_dim_multiplier : 1;
+      const of = num("block_multiple_of", 256) ?? 256;
+      ff = of * Math.ceil(Math.floor(mult * ff) / of);
+    }
+  }
+  let conv: boolean[];
+  if (Array.isArray(config.layer_types)) conv = config.layer_types.map((t) => t === "conv");
+  else if (Array.isArray(config.full_attn_idxs)) conv = Array.from({ length: layers }, (_, l) => !(config.full_attn_idxs as unknown[]).includes(l));
+  else conv = new Array<boolean>(layers).fill(false);
+  const tie = typeof config.tie_embedding === "boolean" ? config.tie_embedding : typeof config.tie_word_embeddings === "boolean" ? config.tie_word_embeddings : true;
+  return {
+    architectures: ["Lfm2ForCausalLM"],
+    vocab_size: num("vocab_size", 65536),
+    hidden_size: num("hidden_size", 2560),
+    intermediate_size: ff,
+    num_hidden_layers: layers,
+    num_attention_heads: num("num_attention_heads", 32),
+    num_key_value_heads: num("num_key_value_heads", 8),
+    ...(config.head_dim !== undefined ? { head_dim: config.head_dim } : {}),
+    max_position_embeddings: num("max_position_embeddings", 128000),
+    tie_word_embeddings: tie,
+    conv_layers: conv.filter(Boolean).length,
+    conv_kernel: num("conv_L_cache", 3),
+  };
+}
 
 /**
  * The config classes' defaults an image-text checkpoint's text_config may leave out (gemma-3-4b-it gives 4 keys):
@@ -51,6 +94,7 @@ const TEXT_DEFAULTS: Record<string, { architecture: string; defaults: Record<str
  * it is. Null when an image-text config has no usable text_config.
  */
 export function decoderConfig(config: Record<string, unknown>): Record<string, unknown> | null {
+  if (isLfm2(config)) return lfm2Decoder(config);
   const gemma3 = isArch(config, "Gemma3ForConditionalGeneration", "gemma3");
   if (!gemma3 && !isArch(config, "Mistral3ForConditionalGeneration", "mistral3")) return config;
   const text = config.text_config;
@@ -91,6 +135,7 @@ export function shapeFromConfig(outer: Record<string, unknown>): ModelShape | nu
   if (isOlmo2(config)) Object.assign(shape, { qkNorm: true, qkNormWhole: true, sandwichNorms: true, inputNorms: false });
   if (glm4) Object.assign(shape, { sandwichNorms: true, fusedGateUp: true });
   if (isExaone4(config)) Object.assign(shape, { qkNorm: true, sandwichNorms: true, inputNorms: false });
+  if (isLfm2(config)) Object.assign(shape, { qkNorm: true, convLayers: posInt(config.conv_layers) ?? 0, convKernel: posInt(config.conv_kernel) ?? 3 });
   return shape;
 }
 
@@ -124,7 +169,13 @@ export function fusedModuleOf(s: Fusion, p: LinearModule): FusedModule | null {
 }
 
 /** What the module arithmetic reads of a shape. */
-type ModuleShape = Pick<ModelShape, "hiddenSize" | "intermediateSize" | "numHeads" | "numKvHeads" | "headDim"> & Fusion;
+type ModuleShape = Pick<ModelShape, "hiddenSize" | "intermediateSize" | "numHeads" | "numKvHeads" | "headDim"> & Fusion & Pick<ModelShape, "convLayers">;
+
+/** The layers that attend: all of them but LFM2's conv layers. */
+export const attentionLayers = (s: Pick<ModelShape, "numLayers" | "convLayers">): number => s.numLayers - (s.convLayers ?? 0);
+
+/** The MLP's projections, which every layer has (LFM2's conv layers too). */
+const MLP_MODULES: readonly LinearModule[] = ["gate_proj", "up_proj", "down_proj"];
 
 /** [in, out] features of each per-layer linear module (weights are [out, in]). */
 export function linearDims(s: ModuleShape): Record<LinearModule, { in: number; out: number }> {
@@ -157,9 +208,35 @@ export function adaptedModules(s: ModuleShape, targets: readonly LinearModule[])
   return [...modules.values()];
 }
 
-/** Parameters of all per-layer linear weights: what QLoRA quantizes to NF4 (bitsandbytes leaves embeddings, norms and lm_head alone). */
+/**
+ * The modules LoRA adapts on one of LFM2's conv layers for `targets` (Llama's names, as the form gives them): the
+ * MLP's, in_proj [H → 3H] when q, k and v are all targeted (it computes what they do on an attention layer: the
+ * operator's inputs), and out_proj [H → H] with o_proj, as native/src/model/llama_lora.cc maps them.
+ */
+export function convAdaptedModules(s: ModuleShape, targets: readonly LinearModule[]): { name: string; in: number; out: number }[] {
+  const H = s.hiddenSize;
+  const out = adaptedModules(s, targets.filter((t) => MLP_MODULES.includes(t)));
+  if (["q_proj", "k_proj", "v_proj"].every((t) => targets.includes(t as LinearModule))) out.push({ name: "in_proj", in: H, out: 3 * H });
+  if (targets.includes("o_proj")) out.push({ name: "out_proj", in: H, out: H });
+  return out;
+}
+
+/** LoRA parameters for `targets`: r·(in + out) per adapted module, on every attention layer and every conv layer. */
+export function loraParameterCount(s: ModuleShape & Pick<ModelShape, "numLayers">, rank: number, targets: readonly LinearModule[]): number {
+  const sum = (mods: { in: number; out: number }[]) => mods.reduce((n, d) => n + rank * (d.in + d.out), 0);
+  const conv = s.convLayers ?? 0;
+  return attentionLayers(s) * sum(adaptedModules(s, targets)) + (conv ? conv * sum(convAdaptedModules(s, targets)) : 0);
+}
+
+/**
+ * Parameters of all per-layer linear weights: what QLoRA quantizes to NF4 (bitsandbytes leaves embeddings, norms and
+ * lm_head alone). LFM2's conv layers have in_proj (3·H²) and out_proj (H²) in place of q, k, v and o.
+ */
 export function layerLinearParameters(s: ModelShape): number {
-  return s.numLayers * Object.values(linearDims(s)).reduce((n, d) => n + d.in * d.out, 0);
+  const dims = linearDims(s);
+  const all = Object.values(dims).reduce((n, d) => n + d.in * d.out, 0);
+  const mlp = MLP_MODULES.reduce((n, m) => n + dims[m].in * dims[m].out, 0);
+  return attentionLayers(s) * all + (s.convLayers ?? 0) * (mlp + 4 * s.hiddenSize * s.hiddenSize);
 }
 
 /**
@@ -170,11 +247,13 @@ export function layerLinearParameters(s: ModelShape): number {
  */
 export function shapeParameters(s: ModelShape): number {
   const embed = s.vocabSize * s.hiddenSize;
-  // Input norms (2·H, none on OLMo 2), output norms (2·H, Gemma, OLMo 2, GLM-4), q/k norms per head or whole (OLMo 2).
+  // Input norms (2·H, none on OLMo 2), output norms (2·H, Gemma, OLMo 2, GLM-4), q/k norms per head or whole (OLMo 2;
+  // on the attention layers only). LFM2's conv layers hold their convolution's H·kernel weights.
   const qkNorms = !s.qkNorm ? 0 : s.qkNormWhole ? (s.numHeads + s.numKvHeads) * s.headDim : 2 * s.headDim;
-  const normsPerLayer = (s.inputNorms === false ? 0 : 2) * s.hiddenSize + (s.sandwichNorms ? 2 * s.hiddenSize : 0) + qkNorms;
-  const norms = normsPerLayer * s.numLayers + s.hiddenSize;
-  return layerLinearParameters(s) + embed + (s.tieWordEmbeddings ? 0 : embed) + norms;
+  const normsPerLayer = (s.inputNorms === false ? 0 : 2) * s.hiddenSize + (s.sandwichNorms ? 2 * s.hiddenSize : 0);
+  const norms = normsPerLayer * s.numLayers + qkNorms * attentionLayers(s) + s.hiddenSize;
+  const convolutions = (s.convLayers ?? 0) * s.hiddenSize * (s.convKernel ?? 3);
+  return layerLinearParameters(s) + embed + (s.tieWordEmbeddings ? 0 : embed) + norms + convolutions;
 }
 
 /** The architectures whose windows matter here, by model_type (a config without architectures). */

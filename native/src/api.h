@@ -33,6 +33,8 @@ struct ModelInfo {
   bool input_norms;        // false on OLMo 2: no sublayer input norms (its output norms are sandwich_norms)
   double attn_softcap;     // Gemma 2: scores capped at softcap·tanh(s / softcap) (0 = none)
   double logit_softcap;    // Gemma 2: logits capped likewise (0 = none)
+  int conv_layers;         // LFM2: layers whose operator is a gated short convolution, not attention (0 elsewhere)
+  int conv_kernel;         // LFM2: the positions each convolution spans (conv_L_cache; 0 without conv layers)
   std::vector<int> eos_token_ids;
   int64_t num_parameters;        // all parameters, embedding included
   int64_t matmul_parameters;     // N_frozen of the FLOP accounting

@@ -170,6 +170,8 @@ Napi::Object to_js(Napi::Env env, const api::ModelInfo& m) {
   o.Set("inputNorms", m.input_norms);
   o.Set("attnSoftcap", m.attn_softcap);
   o.Set("logitSoftcap", m.logit_softcap);
+  o.Set("convLayers", m.conv_layers);
+  o.Set("convKernel", m.conv_kernel);
   Napi::Array eos = Napi::Array::New(env, m.eos_token_ids.size());
   for (size_t i = 0; i < m.eos_token_ids.size(); ++i) eos.Set(static_cast<uint32_t>(i), m.eos_token_ids[i]);
   o.Set("eosTokenIds", eos);
