@@ -3,6 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadNativeAddon } from "../native/index";
+import { loraParameters } from "./native/flops";
 import { writeTinyModel } from "../lib/testing/tiny-model";
 import { writeImageText, writeImageTextGemma3 } from "../lib/testing/tiny-model/image-text";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
@@ -235,6 +236,14 @@ describe("tuneforge train / generate / merge on other model families", () => {
       "base_model.model.model.layers.0.conv.in_proj.lora_A.weight", "base_model.model.model.layers.0.conv.out_proj.lora_B.weight",
       "base_model.model.model.layers.1.self_attn.out_proj.lora_A.weight", "base_model.model.model.layers.1.feed_forward.w2.lora_A.weight",
     ]));
+    // The bench's LoRA count (cli/native/flops.ts) is what the trainer adapts, under either kind of name.
+    const model = await loadNativeAddon().loadModel({ modelDir: lfm2, quant: "none", threads: 1 });
+    const info = model.info();
+    model.close();
+    const adapted = Object.entries(header).filter(([k]) => k !== "__metadata__")
+      .reduce((n, [, t]) => n + (t as { shape: number[] }).shape.reduce((a, b) => a * b, 1), 0);
+    expect(loraParameters(info, 8, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])).toBe(adapted);
+    expect(loraParameters(info, 8, ["q_proj", "k_proj", "v_proj", "out_proj", "in_proj", "w1", "w3", "w2"])).toBe(adapted);
   }, 180_000);
 
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower

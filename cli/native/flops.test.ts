@@ -38,6 +38,29 @@ describe("FLOP accounting", () => {
     expect(() => loraParameters(glm4, 16, ["qkv_proj"])).toThrow('unknown LoRA target "qkv_proj" (known: q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, gate_up_proj)');
   });
 
+  it("takes an LFM2's own module names (out_proj, w1, w3, w2, in_proj) as the trainer does", () => {
+    // LFM2-1.2B: 16 layers, 10 of them conv layers; 2048 wide, 32 query and 8 kv heads of 64, MLP 8192.
+    const lfm2 = { hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, convLayers: 10 };
+    const H = 2048;
+    // out_proj is o_proj on both kinds of layer; w1/w3/w2 are the MLP's gate/up/down on every layer.
+    expect(loraParameters(lfm2, 16, ["out_proj"])).toBe(loraParameters(lfm2, 16, ["o_proj"]));
+    expect(loraParameters(lfm2, 16, ["out_proj"])).toBe(16 * 16 * (H + H));
+    expect(loraParameters(lfm2, 16, ["w1", "w3", "w2"])).toBe(loraParameters(lfm2, 16, ["gate_proj", "up_proj", "down_proj"]));
+    expect(loraParameters(lfm2, 16, ["w2"])).toBe(16 * 16 * (8192 + H));
+    // in_proj alone adapts the ten conv layers' [H → 3H]; q, k and v together already adapt it.
+    expect(loraParameters(lfm2, 16, ["in_proj"])).toBe(10 * 16 * (H + 3 * H));
+    const qkv = loraParameters(lfm2, 16, ["q_proj", "k_proj", "v_proj"]);
+    expect(qkv).toBe(6 * 16 * ((H + H) + 2 * (H + 512)) + 10 * 16 * (H + 3 * H));
+    expect(loraParameters(lfm2, 16, ["q_proj", "k_proj", "v_proj", "in_proj"])).toBe(qkv);
+    expect(loraParameters(lfm2, 16, ["q_proj", "in_proj"])).toBe(6 * 16 * (2 * H) + 10 * 16 * (H + 3 * H));
+    // Liquid AI's all-linear list names each module once, in the model's names.
+    expect(adaptedModuleNames(lfm2, ["q_proj", "k_proj", "v_proj", "out_proj", "in_proj", "w1", "w3", "w2"])).toEqual(["q_proj", "k_proj", "v_proj", "out_proj", "w1", "w3", "w2", "in_proj"]);
+    expect(adaptedModuleNames(lfm2, ["in_proj"])).toEqual(["in_proj"]);
+    // A Llama has no such names, and LFM2 names a mistyped one among its own.
+    expect(() => loraParameters({ ...lfm2, convLayers: 0 }, 16, ["w1"])).toThrow('unknown LoRA target "w1"');
+    expect(() => loraParameters(lfm2, 16, ["w4"])).toThrow("down_proj, out_proj, w1, w3, w2, in_proj)");
+  });
+
   it("reproduces the reference's ≈31.9 GFLOP/token for Llama-3.1-8B at T=2048", () => {
     expect(flopsPerToken(llama8b, 16, all, 2048) / 1e9).toBeCloseTo(31.9, 0);
   });
