@@ -168,6 +168,31 @@ struct AttnDecodeStepDims {
 void attention_decode_step(const AttnDecodeStepDims& d, const bf16* q, const bf16* k_new, const bf16* v_new,
                            const DecodeSeq* seqs, bf16* out, cudaStream_t stream);
 
+// ---- short_conv.cu (kernels/short_conv.h): LFM2's gated short convolution ----
+// bcx [B*T, 3H] bf16: in_proj's output, whose thirds are B, C and x; w [H, K] fp32 (the host's conv weights, w[c, K−1]
+// weighs the current position); seg_start [B*T]: the first position within its row of each position's segment (null
+// = the row's start; earlier positions count as zeros). conv [B*T, H] = Σ_j w[c, j]·(B·x)[t − (K−1) + j] in fp32,
+// stored bf16 for backward; y [B*T, H] = C·conv (from the fp32 conv); y null: conv only (a checkpoint recompute).
+struct ConvDims {
+  int64_t B = 0, T = 0, H = 0;
+  int K = 0;  // kernel length, 1..kConvMaxKernel
+};
+constexpr int kConvMaxKernel = 8;
+void short_conv_forward(const ConvDims& d, const bf16* bcx, const float* w, const int32_t* seg_start, bf16* conv,
+                        bf16* y, cudaStream_t stream);
+// dy [B*T, H] → dbcx [B*T, 3H] (overwritten): dB = dBx·x, dC = dy·conv, dx = dBx·B, with dBx[s] = Σ_j w[c, j]·(dy·C)
+// over the outputs s .. s + K − 1 of s's own segment (the CPU's short_conv_backward).
+void short_conv_backward(const ConvDims& d, const bf16* dy, const bf16* bcx, const bf16* conv, const float* w,
+                         const int32_t* seg_start, bf16* dbcx, cudaStream_t stream);
+// Decoding n new positions of one sequence: state [K−1, H] fp32 (device) holds its last K−1 values of B·x, oldest
+// first (zeros before the sequence's start); y [n, H] as short_conv_forward gives them, and state moves on past them.
+void short_conv_decode(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, float* state, bf16* y,
+                       cudaStream_t stream);
+// A batched decoding step: row i of bcx / y is sequence i's next position, its state at states[i] + state_offset
+// (elements; [K−1, H] fp32 each, moved on in place). states lives in device memory.
+void short_conv_decode_step(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, float* const* states,
+                            int64_t state_offset, bf16* y, cudaStream_t stream);
+
 // ---- matmul (blas.h / cublaslt.cc): the GEMM every caller uses ----
 // Same contract as gemm_bf16 / gemm_bf16_f32out, dispatched to cuBLASLt when libcublasLt.so could be loaded at
 // run time (dlopen; TF_CUDA_GEMM=wmma forces our kernels), otherwise to the WMMA kernels above. Thread-safe.

@@ -119,5 +119,6 @@ void run_gemm_checks(std::vector<Row>& rows);
 void run_lora_matmul_checks(std::vector<Row>& rows);  // checks_lora.cc: matmul dispatch, LoRA, casts
 void run_model_kernel_checks(std::vector<Row>& rows);
 void run_attention_checks(std::vector<Row>& rows);
+void run_short_conv_checks(std::vector<Row>& rows);  // checks_short_conv.cc: LFM2's convolution
 
 }  // namespace tf::cuda::check

@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
       {"gemm", run_gemm_checks},
       {"matmul/lora", run_lora_matmul_checks},
       {"model_kernels", run_model_kernel_checks},
-      {"attention", run_attention_checks}};
+      {"attention", run_attention_checks},
+      {"short_conv", run_short_conv_checks}};
   for (const auto& [name, run] : families) {
     try {
       run(rows);
