@@ -159,6 +159,9 @@ struct DecodeSeq {
   bf16* v = nullptr;
   int64_t layer_stride = 0;  // elements between one layer's cache and the next's
   int64_t len0 = 0;
+  // LFM2: the sequence's conv states, [K−1, H] fp32 per conv layer, conv_stride elements apart (short_conv.cu).
+  float* conv = nullptr;
+  int64_t conv_stride = 0;
 };
 struct AttnDecodeStepDims {
   int64_t n = 0, nh = 0, nkv = 0, hd = 0, layer = 0;
@@ -188,10 +191,10 @@ void short_conv_backward(const ConvDims& d, const bf16* dy, const bf16* bcx, con
 // first (zeros before the sequence's start); y [n, H] as short_conv_forward gives them, and state moves on past them.
 void short_conv_decode(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, float* state, bf16* y,
                        cudaStream_t stream);
-// A batched decoding step: row i of bcx / y is sequence i's next position, its state at states[i] + state_offset
-// (elements; [K−1, H] fp32 each, moved on in place). states lives in device memory.
-void short_conv_decode_step(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, float* const* states,
-                            int64_t state_offset, bf16* y, cudaStream_t stream);
+// A batched decoding step: row i of bcx / y is sequence i's next position, its state for conv layer `conv_layer` at
+// seqs[i].conv + conv_layer · seqs[i].conv_stride (moved on in place). seqs lives in device memory.
+void short_conv_decode_step(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, const DecodeSeq* seqs,
+                            int64_t conv_layer, bf16* y, cudaStream_t stream);
 
 // ---- matmul (blas.h / cublaslt.cc): the GEMM every caller uses ----
 // Same contract as gemm_bf16 / gemm_bf16_f32out, dispatched to cuBLASLt when libcublasLt.so could be loaded at

@@ -84,11 +84,11 @@ __global__ void short_conv_state_kernel(const bf16* bcx, int64_t n, int64_t H, i
 
 // A batched step: thread (i, c) owns channel c of sequence i's state, reads it, writes y and moves it on.
 __global__ void short_conv_decode_step_kernel(const bf16* bcx, const float* w, int64_t n, int64_t H, int K,
-                                              float* const* states, int64_t state_offset, bf16* y) {
+                                              const DecodeSeq* seqs, int64_t conv_layer, bf16* y) {
   const int64_t total = n * H, stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t e = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; e < total; e += stride) {
     const int64_t i = e / H, c = e % H;
-    float* s = states[i] + state_offset;
+    float* s = seqs[i].conv + conv_layer * seqs[i].conv_stride;
     const bf16* r = bcx + i * 3 * H;
     const float bx = to_f(r[c]) * to_f(r[2 * H + c]);
     float acc = w[c * K + K - 1] * bx;
@@ -140,13 +140,13 @@ void short_conv_decode(const bf16* bcx, const float* w, int64_t n, int64_t H, in
   CUDA_CHECK(cudaGetLastError());
 }
 
-void short_conv_decode_step(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, float* const* states,
-                            int64_t state_offset, bf16* y, cudaStream_t stream) {
+void short_conv_decode_step(const bf16* bcx, const float* w, int64_t n, int64_t H, int K, const DecodeSeq* seqs,
+                            int64_t conv_layer, bf16* y, cudaStream_t stream) {
   check_kernel(K, "short_conv_decode_step");
-  TF_CHECK(n >= 0 && H >= 0 && state_offset >= 0, "short_conv_decode_step: negative shape");
+  TF_CHECK(n >= 0 && H >= 0 && conv_layer >= 0, "short_conv_decode_step: negative shape");
   const Grid1D g = elementwise_grid(n * H);
   if (g.blocks == 0) return;
-  short_conv_decode_step_kernel<<<unsigned(g.blocks), g.threads, 0, stream>>>(bcx, w, n, H, K, states, state_offset, y);
+  short_conv_decode_step_kernel<<<unsigned(g.blocks), g.threads, 0, stream>>>(bcx, w, n, H, K, seqs, conv_layer, y);
   CUDA_CHECK(cudaGetLastError());
 }
 

@@ -59,12 +59,7 @@ class LocalSession final : public Session {
   LocalSession(const LoadOptions& o, Quant quant, const std::string& backend)
       : model_dir_(o.model_dir), pool_(o.threads) {
     model_ = LlamaModel::load(o.model_dir, quant, o.double_quant, pool_);
-    // LFM2's conv layers have no CUDA kernels yet: auto stays on the CPU backend for it, an explicit cuda is refused.
-    const bool cuda_can = model_->config().layer_conv.empty();
-    TF_CHECK(cuda_can || backend != "cuda" || o.backend != "cuda",
-             o.model_dir + ": " + model_->config().architecture + "'s short-convolution layers run on the CPU backend "
-             "only so far; use backend cpu (or auto, which picks it for this model)");
-    if (backend == "cuda" && cuda_can) cuda_ = backend::make_cuda_model(*model_, 0);
+    if (backend == "cuda") cuda_ = backend::make_cuda_model(*model_, 0);
   }
 
   ModelInfo info() const override {

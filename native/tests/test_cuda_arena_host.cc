@@ -374,3 +374,63 @@ TEST(memory_report_and_oom_message) {
   CHECK(kv.find("of 8.00 GiB. Generate less.") != std::string::npos);
   CHECK(kv.find("batch_size") == std::string::npos);
 }
+
+// LFM2: a conv layer's slot set holds in_proj's output (3·H), the convolution and its gated output (att, H wide) in
+// place of q, k, v and lse, and the LoRA intermediates of in_proj and out_proj in place of q/k/v/o's; the set every
+// layer reuses (checkpointing, forward-only passes) serves both kinds. Checkpointed, a conv layer keeps its gated output
+// and, with the attention inputs, in_proj's output and x2; the backward has in_proj's gradient as scratch.
+TEST(lfm2_conv_layers_have_their_own_slots) {
+  tf::ThreadPool pool(1);
+  tf_test::TinySpec s;
+  s.lfm2 = true, s.nf4 = true, s.L = 3;  // layers 0 and 2 convolve, layer 1 attends
+  tf_test::Loaded t = tf_test::load_tiny(s, pool);
+  std::array<bool, kArenaProjections> all{};
+  all.fill(true);
+  const ModelDims d = model_dims(t.m->config(), true, 4, all);
+  CHECK(d.has_conv() && d.has_attention() && d.conv(0) && !d.conv(1) && d.conv(2));
+  CHECK_EQ(d.conv_kernel, 3);
+  CHECK_EQ(d.proj_out(7), 3 * 32);  // in_proj: B, C, x
+  CHECK_EQ(d.proj_in(8), 32);       // out_proj
+  CHECK_EQ(d.dequant_elems, 3 * 32 * 32);  // in_proj, wider than the MLP's 48 x 32
+  const int64_t B = 2, T = 6, N = 12, H = 32, r = 4;
+  const ArenaPlan p = plan_step(d, shape(B, T, StepMode::Train), {});
+  check_layout(p);
+  REQUIRE(p.layers.size() == 3u);
+  const LayerSlots &conv = p.layers[0], &attn = p.layers[1];
+  CHECK(conv.q == -1 && conv.k == -1 && conv.v == -1 && conv.lse == -1 && conv.q_raw == -1);
+  CHECK(attn.bcx == -1 && attn.conv == -1 && attn.q >= 0 && attn.q_raw >= 0);  // LFM2's attention has q/k norms
+  CHECK_EQ(p.find("layer0.bcx")->bytes, N * 3 * H * 2);
+  CHECK_EQ(p.find("layer0.conv")->bytes, N * H * 2);
+  CHECK_EQ(p.find("layer0.att")->bytes, N * H * 2);
+  for (int q = 0; q < 4; ++q) CHECK(conv.lora_u[size_t(q)] == -1 && attn.lora_u[size_t(q)] >= 0);
+  for (int q = 7; q < 9; ++q) CHECK(conv.lora_u[size_t(q)] >= 0 && attn.lora_u[size_t(q)] == -1);
+  for (int q = 4; q < 7; ++q) CHECK(conv.lora_u[size_t(q)] >= 0 && attn.lora_u[size_t(q)] >= 0);
+  // A conv layer's set by hand: xn1, rstd1, bcx, conv, att, x2, xn2, rstd2, g, u, h, and 5 LoRA intermediates.
+  int64_t layer0 = 0;
+  for (const ArenaBuffer& b : p.buffers)
+    if (b.name.rfind("layer0.", 0) == 0) layer0 += b.bytes;
+  CHECK_EQ(layer0, 2 * N * (H + 3 * H + H + H + H + H + 3 * 48) + 2 * 4 * N + 5 * 2 * N * r);
+  CHECK_EQ(p.find("dbcx")->bytes, N * 3 * H * 2);
+  CHECK_EQ(p.find("datt")->bytes, N * H * 2);  // qd = H on LFM2
+  CHECK_EQ(activation_bytes_estimate(d, B, T, false), p.bytes(Category::Activations) + p.bytes(Category::Logits));
+
+  const ArenaPlan ckpt = plan_step(d, shape(B, T, StepMode::Train, true), {});
+  check_layout(ckpt);
+  const LayerSlots &shared = ckpt.layers[0], &kept_attn = ckpt.layers[1], &kept_conv = ckpt.layers[2];
+  CHECK(shared.q >= 0 && shared.bcx >= 0 && shared.conv >= 0);  // both kinds
+  CHECK(shared.lora_u[0] >= 0 && shared.lora_u[7] >= 0);
+  CHECK(kept_attn.att != shared.att && kept_attn.q != shared.q && kept_attn.bcx == shared.bcx);
+  CHECK(kept_conv.att != shared.att && kept_conv.bcx != shared.bcx && kept_conv.x2 != shared.x2);
+  CHECK(kept_conv.conv == shared.conv && kept_conv.q == shared.q);  // the recompute redoes the convolution
+  CHECK_EQ(ckpt.find("layer2.att")->bytes, N * H * 2);
+  CHECK_EQ(ckpt.find("layer2.bcx")->bytes, N * 3 * H * 2);
+  StepShape less = shape(B, T, StepMode::Train, true);
+  less.keep_attention_inputs = false;
+  const ArenaPlan att_only = plan_step(d, less, {});
+  CHECK(att_only.layers[2].att != att_only.layers[0].att && att_only.layers[2].bcx == att_only.layers[0].bcx);
+  // Forward-only passes: one set for both kinds, its att as wide as either kind's output.
+  const ArenaPlan logits = plan_step(d, shape(1, T, StepMode::Logits), {});
+  check_layout(logits);
+  CHECK(logits.layers.size() == 1u && logits.layers[0].bcx >= 0 && logits.layers[0].q >= 0);
+  CHECK(logits.dbcx == -1);
+}

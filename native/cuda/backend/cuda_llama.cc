@@ -21,8 +21,6 @@ std::vector<uint16_t> bf16_of(const float* x, size_t n) {
 }  // namespace
 
 CudaLlama::CudaLlama(LlamaModel& host, int device) : host_(host), hm_(host.internals()), device_(device) {
-  TF_CHECK(hm_.cfg.layer_conv.empty(), hm_.cfg.architecture + "'s short-convolution layers have no CUDA kernels yet; "
-                                       "train and generate with it on the CPU backend");
   activate();
   // The highest priority: where the NF4 expansions' side stream (dequant_pipeline.h) and this one both have work,
   // the GEMMs on the critical path get the SMs first.
@@ -94,6 +92,9 @@ void CudaLlama::upload_weights() {
       dl.q_norm = bf16_upload(hl.q_norm.data(), hl.q_norm.size(), pre + ".self_attn.q_norm.weight");
       dl.k_norm = bf16_upload(hl.k_norm.data(), hl.k_norm.size(), pre + ".self_attn.k_norm.weight");
     }
+    // LFM2's conv layers: the convolution's [H, K] weights in fp32, as the host holds them (H·K values a layer).
+    if (!hl.conv_w.empty())
+      dl.conv_w = static_cast<const float*>(keep(upload_vector(hl.conv_w, pre + ".conv.conv.weight")));
     for (int p = 0; p < kNumProj; ++p) {
       if (!proj_name(hm_.cfg, l, p)) continue;  // Phi-3's k, v and up: inside qkv_proj, gate_up_proj
       const Linear& h = hl.proj[p];
@@ -131,11 +132,8 @@ bool CudaLlama::has_nf4() const {
 }
 
 ModelDims CudaLlama::dims() const {
-  // The arena plans the attention and MLP projections; the conv slots (LFM2's, refused above) come after them.
-  static_assert(kConvIn == kArenaProjections, "the arena's projections are the first slots");
-  std::array<bool, kArenaProjections> adapted{};
-  std::copy_n(adapted_.begin(), kArenaProjections, adapted.begin());
-  return model_dims(config(), has_nf4(), lora_on_ ? spec_.rank : 0, adapted);
+  static_assert(kNumProj == kArenaProjections, "the arena plans every projection slot");
+  return model_dims(config(), has_nf4(), lora_on_ ? spec_.rank : 0, adapted_);
 }
 
 // ---- LoRA ----

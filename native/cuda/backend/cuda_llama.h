@@ -46,6 +46,7 @@ struct DeviceLayer {
   const bf16* k_norm = nullptr;
   const bf16* attn_out_norm = nullptr;  // Gemma 3's output norms (host Layer's); null otherwise
   const bf16* mlp_out_norm = nullptr;
+  const float* conv_w = nullptr;  // LFM2's conv layers: [H, K] fp32 (null on attention layers)
   std::array<DeviceLinear, kNumProj> proj;
 };
 
@@ -59,6 +60,7 @@ struct KvLayerView {
   bf16* k = nullptr;  // [max_len, nkv*hd]
   bf16* v = nullptr;
   int64_t len0 = 0;
+  float* conv = nullptr;  // LFM2's conv layers instead: the last K − 1 values of B·x, [K−1, H] fp32
 };
 
 class CudaLlama final : public TrainableModel, public Decoder {
@@ -74,6 +76,8 @@ class CudaLlama final : public TrainableModel, public Decoder {
 
   // Decoder (cuda_llama_decode.cc): the KV cache lives on the device, bf16, [layers][max_len][nkv*hd].
   std::unique_ptr<DecodeCache> new_decode_cache(int max_len) override;
+  // LFM2: one conv layer's decoding state in a cache, K − 1 values of B·x per channel (0 without conv layers).
+  int64_t conv_state_elems() const { return hm_.conv_layers ? int64_t(config().conv_kernel - 1) * hm_.H : 0; }
   void decode(DecodeCache& cache, const int32_t* tokens, int n, float* last_logits) override;
   void decode_step(DecodeCache* const* caches, const int32_t* tokens, int n, float* logits) override;
 
@@ -151,6 +155,14 @@ class CudaLlama final : public TrainableModel, public Decoder {
                      const KvLayerView* kv = nullptr, const DecodeSeq* step = nullptr);
   void layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                       const LayerSlots& a);
+  // The attention's backward from its output gradient datt to the q/k/v projections' (dxn written, or null).
+  void attention_q_k_v_backward(int l, const bf16* xn1, const bf16* datt, bf16* dxn, int B, int T, const LayerSlots& a);
+  // cuda_llama_conv.cc: LFM2's conv layers, in_proj and the convolution (a.att: its gated output, out_proj's input).
+  // kept_output / skip_inputs: a checkpoint recompute whose gated output, or also in_proj's output, the forward kept.
+  void conv_forward(int l, const bf16* xn1, int B, int T, const LayerSlots& a, bool kept_output, bool skip_inputs,
+                    const KvLayerView* kv, const DecodeSeq* step);
+  // From the gated output's gradient datt through the convolution and in_proj (dxn written, or null).
+  void conv_backward(int l, const bf16* xn1, const bf16* datt, bf16* dxn, int B, int T, const LayerSlots& a);
   // Gemma 3's per-layer choices, as the host model makes them: the RoPE table, the first visible keys (the batch's
   // segment starts, or on a sliding layer those narrowed to the window), and the window for decoding (0 = none).
   const float* rope_freqs(int l) const {

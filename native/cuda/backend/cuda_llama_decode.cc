@@ -18,14 +18,15 @@ namespace {
 
 class CudaDecodeCache final : public DecodeCache {
  public:
-  CudaDecodeCache(const CudaLlama* owner, int max_len, DeviceBuffer k, DeviceBuffer v)
-      : owner(owner), max_len_(max_len), k(std::move(k)), v(std::move(v)) {}
+  CudaDecodeCache(const CudaLlama* owner, int max_len, DeviceBuffer k, DeviceBuffer v, DeviceBuffer conv)
+      : owner(owner), max_len_(max_len), k(std::move(k)), v(std::move(v)), conv(std::move(conv)) {}
   int len() const override { return len_; }
   int max_len() const override { return max_len_; }
 
   const CudaLlama* owner;
   int max_len_, len_ = 0;
-  DeviceBuffer k, v;  // [layers][max_len][nkv*hd] bf16
+  DeviceBuffer k, v;  // [attention layers][max_len][nkv*hd] bf16
+  DeviceBuffer conv;  // LFM2: [conv layers][K−1][H] fp32, the last K − 1 values of B·x (zeros before the start)
 };
 
 }  // namespace
@@ -35,11 +36,15 @@ std::unique_ptr<DecodeCache> CudaLlama::new_decode_cache(int max_len) {
   TF_CHECK(max_len >= 1 && max_len <= config().max_position_embeddings,
            "KV cache length " + std::to_string(max_len) + " must be in [1, max_position_embeddings = " +
                std::to_string(config().max_position_embeddings) + "]");
-  const int64_t bytes = int64_t(hm_.L) * max_len * hm_.nkv * hm_.hd * int64_t(sizeof(bf16));
+  // Keys and values for the layers that attend (LFM2's conv layers keep their convolution's last inputs instead).
+  const int64_t bytes = int64_t(hm_.attention_layers) * max_len * hm_.nkv * hm_.hd * int64_t(sizeof(bf16));
   // Generation's memory is decided by its prompts and max tokens, not by the trainer's options.
   const char* advice = "Generate for fewer prompts at once or fewer max tokens, or wait until the device is free.";
   DeviceBuffer k(bytes, "the KV cache (keys)", advice), v(bytes, "the KV cache (values)", advice);
-  return std::make_unique<CudaDecodeCache>(this, max_len, std::move(k), std::move(v));
+  const int64_t conv_bytes = int64_t(hm_.conv_layers) * conv_state_elems() * int64_t(sizeof(float));
+  DeviceBuffer conv(conv_bytes, "the conv layers' decoding state", advice);
+  if (conv_bytes > 0) CUDA_CHECK(cudaMemsetAsync(conv.get(), 0, size_t(conv_bytes), stream_));
+  return std::make_unique<CudaDecodeCache>(this, max_len, std::move(k), std::move(v), std::move(conv));
 }
 
 void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last_logits) {
@@ -57,7 +62,10 @@ void CudaLlama::decode(DecodeCache& c, const int32_t* tokens, int n, float* last
   const int64_t H = hm_.H, V = hm_.V, per_layer = int64_t(cache->max_len_) * hm_.nkv * hm_.hd;
   embed_tokens(n);
   for (int l = 0; l < hm_.L; ++l) {
-    const KvLayerView kv{cache->k.as<bf16>() + l * per_layer, cache->v.as<bf16>() + l * per_layer, cache->len_};
+    const int64_t at = hm_.cache_index[size_t(l)];  // among the layers of its kind
+    const KvLayerView kv = hm_.convolves(l)
+                               ? KvLayerView{nullptr, nullptr, cache->len_, cache->conv.as<float>() + at * conv_state_elems()}
+                               : KvLayerView{cache->k.as<bf16>() + at * per_layer, cache->v.as<bf16>() + at * per_layer, cache->len_};
     layer_forward(l, buf<bf16>(plan_.xs[l]), buf<bf16>(plan_.xs[l + 1]), 1, n, plan_.layers[0], &kv);
   }
   final_norm(n);
@@ -91,7 +99,8 @@ void CudaLlama::decode_step(DecodeCache* const* caches, const int32_t* tokens, i
   std::vector<DecodeSeq> seqs(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     CudaDecodeCache& c = *cs[size_t(i)];
-    seqs[size_t(i)] = {c.k.as<bf16>(), c.v.as<bf16>(), int64_t(c.max_len_) * hm_.nkv * hm_.hd, c.len_};
+    seqs[size_t(i)] = {c.k.as<bf16>(), c.v.as<bf16>(), int64_t(c.max_len_) * hm_.nkv * hm_.hd, c.len_,
+                       c.conv.as<float>(), conv_state_elems()};
   }
   const int64_t seq_bytes = int64_t(seqs.size() * sizeof(DecodeSeq));
   if (step_seqs_.bytes() < seq_bytes) step_seqs_ = DeviceBuffer(seq_bytes, "the decode step's sequence table");

@@ -169,53 +169,59 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
   const bool skip_inputs = recompute && plan_.kept_attention_inputs;
   const bf16* xn1 = normed_input(ly.input_norm, x_in, buf<bf16>(a.xn1), buf<float>(a.rstd1), N);
   mark(StepPhase::Elementwise);
-  // Qwen3: the projections write q and k before the norm, which the norm's backward reads; the norm writes q and k.
-  const bool qk_norm = ly.q_norm != nullptr;
-  bf16* q_proj_out = qk_norm ? buf<bf16>(a.q_raw) : q;
-  bf16* k_proj_out = qk_norm ? buf<bf16>(a.k_raw) : k;
-  bf16* const qkv_out[3] = {skip_inputs ? nullptr : q_proj_out, skip_inputs ? nullptr : k_proj_out,
-                            skip_inputs ? nullptr : v};
-  fused_forward(l, kQ, 3, xn1, qkv_out, N, a);
-  if (!skip_inputs) {
-    if (qk_norm) {
-      // Rows are heads: [N, nh*hd] is [N*nh, hd]; OLMo 2's rows are whole (qk_norm_width).
-      const int64_t qw = qk_norm_width(nh), kw = qk_norm_width(nkv);
-      rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh * hd / qw, qw, eps, stream_);
-      rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / kw, kw, eps, stream_);
+  if (hm_.convolves(l)) {
+    conv_forward(l, xn1, B, T, a, skip_attention, skip_inputs, kv, step);  // a.att: the operator's output
+  } else {
+    // Qwen3: the projections write q and k before the norm, which the norm's backward reads; the norm writes q and k.
+    const bool qk_norm = ly.q_norm != nullptr;
+    bf16* q_proj_out = qk_norm ? buf<bf16>(a.q_raw) : q;
+    bf16* k_proj_out = qk_norm ? buf<bf16>(a.k_raw) : k;
+    bf16* const qkv_out[3] = {skip_inputs ? nullptr : q_proj_out, skip_inputs ? nullptr : k_proj_out,
+                              skip_inputs ? nullptr : v};
+    fused_forward(l, kQ, 3, xn1, qkv_out, N, a);
+    if (!skip_inputs) {
+      if (qk_norm) {
+        // Rows are heads: [N, nh*hd] is [N*nh, hd]; OLMo 2's rows are whole (qk_norm_width).
+        const int64_t qw = qk_norm_width(nh), kw = qk_norm_width(nkv);
+        rmsnorm_forward(q_proj_out, ly.q_norm, q, buf<float>(a.rstd_q), N * nh * hd / qw, qw, eps, stream_);
+        rmsnorm_forward(k_proj_out, ly.k_norm, k, buf<float>(a.rstd_k), N * nkv * hd / kw, kw, eps, stream_);
+      }
+      if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
+        // A batched decoding step's rows are separate sequences: longrope's table per row (step_long_rows).
+        const float* freqs = step ? step_rope_freqs(l) : rope_freqs(l);
+        const RopeLongRows long_rows = step ? step_long_rows(l) : RopeLongRows{};
+        rope_forward(q, pos, freqs, N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows,
+                     q_temperature());
+        rope_forward(k, pos, freqs, N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows);
+      }
+      mark(StepPhase::Elementwise);
     }
-    if (hm_.rotates(l)) {  // SmolLM3's NoPE layers do not
-      // A batched decoding step's rows are separate sequences: longrope's table per row (step_long_rows).
-      const float* freqs = step ? step_rope_freqs(l) : rope_freqs(l);
-      const RopeLongRows long_rows = step ? step_long_rows(l) : RopeLongRows{};
-      rope_forward(q, pos, freqs, N, nh, hd, stream_, hm_.rope_dim, hm_.q_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows,
-                   q_temperature());
-      rope_forward(k, pos, freqs, N, nkv, hd, stream_, hm_.rope_dim, hm_.k_rope_scale_of(l), hm_.cfg.rope_interleaved, long_rows);
-    }
-    mark(StepPhase::Elementwise);
-  }
-  if (step) {
-    // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
-    // attends over it.
-    attention_decode_step({N, nh, nkv, hd, l, decode_window(l), hm_.attn_softcap()}, q, k, v, step, att, stream_);
-  } else if (kv) {
-    // Decoding: this call's rotated keys and values join the cache at rows len0 .., then the rows attend over it.
-    const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);
-    CUDA_CHECK(cudaMemcpyAsync(kv->k + kv->len0 * nkv * hd, k, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
-    CUDA_CHECK(cudaMemcpyAsync(kv->v + kv->len0 * nkv * hd, v, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
-    if (kv->len0 == 0 && N > 1)  // a prompt into an empty cache: causal attention within it, on tensor cores
-      attention_forward({1, N, nh, nkv, hd, hm_.attn_softcap()}, q, k, v, attention_starts(l), buf<float>(a.lse), att,
+    if (step) {
+      // A batched decode step: row i is sequence i's next token; one launch appends every row to its own cache and
+      // attends over it.
+      attention_decode_step({N, nh, nkv, hd, hm_.cache_index[size_t(l)], decode_window(l), hm_.attn_softcap()}, q, k, v,
+                            step, att, stream_);
+    } else if (kv) {
+      // Decoding: this call's rotated keys and values join the cache at rows len0 .., then the rows attend over it.
+      const size_t row_bytes = size_t(nkv * hd) * sizeof(bf16);
+      CUDA_CHECK(cudaMemcpyAsync(kv->k + kv->len0 * nkv * hd, k, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
+      CUDA_CHECK(cudaMemcpyAsync(kv->v + kv->len0 * nkv * hd, v, size_t(N) * row_bytes, cudaMemcpyDeviceToDevice, stream_));
+      if (kv->len0 == 0 && N > 1)  // a prompt into an empty cache: causal attention within it, on tensor cores
+        attention_forward({1, N, nh, nkv, hd, hm_.attn_softcap()}, q, k, v, attention_starts(l), buf<float>(a.lse), att,
+                          stream_);
+      else
+        attention_decode({N, kv->len0, nh, nkv, hd, decode_window(l), hm_.attn_softcap()}, q, kv->k, kv->v, att, stream_);
+    } else if (!skip_attention) {
+      attention_forward({B, T, nh, nkv, hd, hm_.attn_softcap()}, q, k, v, attention_starts(l), buf<float>(a.lse), att,
                         stream_);
-    else
-      attention_decode({N, kv->len0, nh, nkv, hd, decode_window(l), hm_.attn_softcap()}, q, kv->k, kv->v, att, stream_);
-  } else if (!skip_attention) {
-    attention_forward({B, T, nh, nkv, hd, hm_.attn_softcap()}, q, k, v, attention_starts(l), buf<float>(a.lse), att,
-                      stream_);
+    }
+    if (!skip_attention) mark(StepPhase::Attention);
   }
-  if (!skip_attention) mark(StepPhase::Attention);
   // Gemma 3: x2 = x + norm(o_proj(att)); o_proj's output (ao) and the norm's rstd are what its backward reads.
   const bool sandwich = ly.mlp_out_norm != nullptr;
   bf16* ao = sandwich ? buf<bf16>(a.ao) : nullptr;
-  proj_forward(l, kO, att, skip_inputs ? nullptr : sandwich ? ao : x2, N, u(kO));
+  const int o = hm_.out_slot(l);  // o_proj, or a conv layer's out_proj
+  proj_forward(l, o, att, skip_inputs ? nullptr : sandwich ? ao : x2, N, u(o));
   if (!skip_inputs) {
     if (sandwich) rmsnorm_forward(ao, ly.attn_out_norm, x2, buf<float>(a.rstd_ao), N, H, eps, stream_);
     add_inplace_bf16(x2, x_in, N * H, stream_, hm_.residual_scale);
@@ -248,12 +254,10 @@ void CudaLlama::layer_forward(int l, const bf16* x_in, bf16* x_out, int B, int T
 void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16* dx_in, bool need_dx, int B, int T,
                                const LayerSlots& a) {
   const DeviceLayer& ly = layers_[l];
-  const int64_t N = int64_t(B) * T, H = hm_.H, I = hm_.I, nh = hm_.nh, nkv = hm_.nkv, hd = hm_.hd;
-  const int32_t* pos = buf<int32_t>(plan_.positions);
+  const int64_t N = int64_t(B) * T, H = hm_.H, I = hm_.I;
   auto u = [&](int p) { return buf<bf16>(a.lora_u[p]); };
   bf16 *dh = buf<bf16>(plan_.dh), *dg = buf<bf16>(plan_.dg), *du = buf<bf16>(plan_.du);
   bf16 *dxn = buf<bf16>(plan_.dxn), *dx2 = buf<bf16>(plan_.dx2), *datt = buf<bf16>(plan_.datt);
-  bf16 *dq = buf<bf16>(plan_.dq), *dk = buf<bf16>(plan_.dk), *dv = buf<bf16>(plan_.dv);
   const bf16* att = buf<bf16>(a.att);
   // The sublayers' inputs as the forward read them: their norms' outputs, or (OLMo 2 and 3) x_in and x2 themselves.
   const bf16* xn1 = ly.input_norm ? buf<bf16>(a.xn1) : x_in;
@@ -285,7 +289,28 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
     scale_bf16(dxn, dx2, hm_.residual_scale, N * H, stream_);
     d_attn_out = dxn;
   }
-  proj_backward(l, kO, att, d_attn_out, datt, false, N, u(kO));
+  const int o = hm_.out_slot(l);
+  proj_backward(l, o, att, d_attn_out, datt, false, N, u(o));
+  // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
+  bf16* dxn_or_null = need_dx ? dxn : nullptr;
+  if (hm_.convolves(l)) {
+    conv_backward(l, xn1, datt, dxn_or_null, B, T, a);
+  } else {
+    attention_q_k_v_backward(l, xn1, datt, dxn_or_null, B, T, a);
+  }
+  if (!need_dx) return;
+  CUDA_CHECK(cudaMemcpyAsync(dx_in, dx2, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));
+  input_norm_backward(ly.input_norm, dxn, x_in, buf<float>(a.rstd1), dx_in, N);
+  mark(StepPhase::Elementwise);
+}
+
+void CudaLlama::attention_q_k_v_backward(int l, const bf16* xn1, const bf16* datt, bf16* dxn_or_null, int B, int T,
+                                         const LayerSlots& a) {
+  const DeviceLayer& ly = layers_[l];
+  const int64_t N = int64_t(B) * T, nh = hm_.nh, nkv = hm_.nkv, hd = hm_.hd;
+  const int32_t* pos = buf<int32_t>(plan_.positions);
+  bf16 *dq = buf<bf16>(plan_.dq), *dk = buf<bf16>(plan_.dk), *dv = buf<bf16>(plan_.dv);
+  const bf16* att = buf<bf16>(a.att);
   attention_backward({B, T, nh, nkv, hd, hm_.attn_softcap()}, buf<bf16>(a.q), buf<bf16>(a.k), buf<bf16>(a.v), att, datt,
                      attention_starts(l), buf<float>(a.lse), buf<float>(plan_.attn_scratch), dq, dk, dv, stream_);
   mark(StepPhase::AttentionBackward);
@@ -301,14 +326,8 @@ void CudaLlama::layer_backward(int l, const bf16* x_in, const bf16* dx_out, bf16
     rmsnorm_backward(dk, buf<bf16>(a.k_raw), ly.k_norm, buf<float>(a.rstd_k), dk, false, N * nkv * hd / kw, kw, stream_);
   }
   mark(StepPhase::Elementwise);
-  // The first layer's input is the frozen embedding: only the LoRA gradients are needed there.
-  bf16* dxn_or_null = need_dx ? dxn : nullptr;
   const bf16* const d_qkv[3] = {dq, dk, dv};
   fused_backward(l, kQ, 3, xn1, d_qkv, dxn_or_null, N, a);
-  if (!need_dx) return;
-  CUDA_CHECK(cudaMemcpyAsync(dx_in, dx2, size_t(N * H) * 2, cudaMemcpyDeviceToDevice, stream_));
-  input_norm_backward(ly.input_norm, dxn, x_in, buf<float>(a.rstd1), dx_in, N);
-  mark(StepPhase::Elementwise);
 }
 
 }  // namespace tf::cuda

@@ -111,10 +111,10 @@ void decode_checks(std::vector<Row>& rows) {
                           fp32_output_tolerance(1, max_abs(to_double(state))), 0));
 }
 
-// Five sequences one position each, every state its own (random: positions decoded earlier), at an offset into
-// each sequence's buffer as a model's cache holds one conv layer among several.
+// Five sequences one position each, every state its own (random: positions decoded earlier), conv layer 3 of each
+// sequence's states as a model's cache holds it among its other conv layers'.
 void decode_step_checks(std::vector<Row>& rows) {
-  const int64_t H = gpu_or_emu(2048, 72) + 5, n = 5, offset = 3 * (kK - 1) * H;
+  const int64_t H = gpu_or_emu(2048, 72) + 5, n = 5, layer = 3, offset = layer * (kK - 1) * H;
   const auto bcx = randn_bf16(static_cast<size_t>(n * 3 * H), 1121);
   const auto w = weights(H, 1122);
   const auto states0 = randn_bf16(static_cast<size_t>(n * (kK - 1) * H), 1123);
@@ -128,10 +128,10 @@ void decode_step_checks(std::vector<Row>& rows) {
     std::copy_n(states0.begin() + i * (kK - 1) * H, (kK - 1) * H, buffers.begin() + i * per_seq + offset);
   DeviceBuf<uint16_t> dBcx(to_bf16(bcx)), dY(y.size());
   DeviceBuf<float> dW(w), dBuffers(buffers);
-  std::vector<float*> ptrs;
-  for (int64_t i = 0; i < n; ++i) ptrs.push_back(dBuffers.p + i * per_seq);
-  DeviceBuf<float*> dPtrs(ptrs);
-  const double ms = time_ms([&] { short_conv_decode_step(dBcx.bf(), dW.p, n, H, kK, dPtrs.p, offset, dY.bf(), nullptr); });
+  std::vector<DecodeSeq> seqs(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) seqs[size_t(i)].conv = dBuffers.p + i * per_seq, seqs[size_t(i)].conv_stride = (kK - 1) * H;
+  DeviceBuf<DecodeSeq> dSeqs(seqs);
+  const double ms = time_ms([&] { short_conv_decode_step(dBcx.bf(), dW.p, n, H, kK, dSeqs.p, layer, dY.bf(), nullptr); });
   std::vector<double> ys(y.size());
   for (int64_t i = 0; i < n; ++i)
     for (int64_t c = 0; c < H; ++c) {

@@ -12,11 +12,16 @@ int64_t align_up(int64_t n, int64_t alignment) {
   return (n + alignment - 1) / alignment * alignment;
 }
 
+bool ModelDims::has_conv() const { return std::find(layer_conv.begin(), layer_conv.end(), 1) != layer_conv.end(); }
+bool ModelDims::has_attention() const {
+  return layer_conv.empty() || std::find(layer_conv.begin(), layer_conv.end(), 0) != layer_conv.end();
+}
+
 int64_t ModelDims::proj_in(int p) const {
   switch (p) {
     case 3: return qd();      // o_proj
     case 6: return I;         // down_proj
-    default: return H;        // q, k, v, gate, up
+    default: return H;        // q, k, v, gate, up, conv in, conv out
   }
 }
 int64_t ModelDims::proj_out(int p) const {
@@ -25,7 +30,8 @@ int64_t ModelDims::proj_out(int p) const {
     case 1: case 2: return kvd();
     case 4: return fused.gate_up ? 2 * I : I;
     case 5: return I;
-    default: return H;        // o, down
+    case 7: return 3 * H;     // conv in_proj: B, C, x
+    default: return H;        // o, down, conv out_proj
   }
 }
 
@@ -43,8 +49,13 @@ ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
   d.input_norms = c.input_norms;
   for (char s : c.layer_sliding) d.windowed |= s && c.sliding_window > 0;
   d.fused = c.fused;
+  d.layer_conv = c.layer_conv;
+  d.conv_kernel = c.conv_kernel;
+  // The projections the model has: attention's where some layer attends, the conv layers' where some convolves.
+  auto present = [&](int p) { return p >= 7 ? d.has_conv() : p >= 4 || d.has_attention(); };
   if (nf4)
-    for (int p = 0; p < kArenaProjections; ++p) d.dequant_elems = std::max(d.dequant_elems, d.proj_in(p) * d.proj_out(p));
+    for (int p = 0; p < kArenaProjections; ++p)
+      if (present(p)) d.dequant_elems = std::max(d.dequant_elems, d.proj_in(p) * d.proj_out(p));
   return d;
 }
 
@@ -89,19 +100,37 @@ void add_attention_out_norm_input(Builder& b, const ModelDims& d, int64_t N, con
   s.rstd_ao = b.add(pre + "rstd_ao", Category::Activations, N * 4);
 }
 
-LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64_t T, const std::string& pre) {
+// LFM2's conv layer: in_proj's output and the convolution, which its backward reads.
+void add_conv_inputs(Builder& b, const ModelDims& d, int64_t N, const std::string& pre, LayerSlots& s) {
+  s.bcx = b.add(pre + "bcx", Category::Activations, N * 3 * d.H * 2);
+  s.conv = b.add(pre + "conv", Category::Activations, N * d.H * 2);
+}
+
+// What a slot set serves: an attention layer, one of LFM2's conv layers, or both kinds (the one set every layer
+// reuses, of a model that has both).
+struct LayerKinds {
+  bool attention = true, conv = false;
+};
+LayerKinds kinds_of_layer(const ModelDims& d, int64_t l) { return {!d.conv(l), d.conv(l)}; }
+LayerKinds kinds_of_model(const ModelDims& d) { return {d.has_attention(), d.has_conv()}; }
+
+LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64_t T, const std::string& pre,
+                     LayerKinds kinds) {
   const auto A = Category::Activations;
   LayerSlots s;
   if (d.input_norms) {
     s.xn1 = b.add(pre + "xn1", A, N * d.H * 2);
     s.rstd1 = b.add(pre + "rstd1", A, N * 4);
   }
-  s.q = b.add(pre + "q", A, N * d.qd() * 2);
-  s.k = b.add(pre + "k", A, N * d.kvd() * 2);
-  s.v = b.add(pre + "v", A, N * d.kvd() * 2);
-  if (d.qk_norm) add_qk_norm_inputs(b, d, N, pre, s);
-  s.lse = b.add(pre + "lse", A, B * d.nh * T * 4);
-  s.att = b.add(pre + "att", A, N * d.qd() * 2);
+  if (kinds.attention) {
+    s.q = b.add(pre + "q", A, N * d.qd() * 2);
+    s.k = b.add(pre + "k", A, N * d.kvd() * 2);
+    s.v = b.add(pre + "v", A, N * d.kvd() * 2);
+    if (d.qk_norm) add_qk_norm_inputs(b, d, N, pre, s);
+    s.lse = b.add(pre + "lse", A, B * d.nh * T * 4);
+  }
+  if (kinds.conv) add_conv_inputs(b, d, N, pre, s);
+  s.att = b.add(pre + "att", A, N * (kinds.conv ? kinds.attention ? d.att_width() : d.H : d.qd()) * 2);
   s.x2 = b.add(pre + "x2", A, N * d.H * 2);
   if (d.sandwich) add_attention_out_norm_input(b, d, N, pre, s);
   if (d.input_norms) {
@@ -115,10 +144,11 @@ LayerSlots add_layer(Builder& b, const ModelDims& d, int64_t N, int64_t B, int64
     s.mo = b.add(pre + "mo", A, N * d.H * 2);
     s.rstd_mo = b.add(pre + "rstd_mo", A, N * 4);
   }
-  static const char* const kProj[kArenaProjections] = {"q", "k", "v", "o", "gate", "up", "down"};
+  static const char* const kProj[kArenaProjections] = {"q", "k", "v", "o", "gate", "up", "down", "conv_in", "conv_out"};
+  auto serves = [&](int p) { return p >= 7 ? kinds.conv : p >= 4 || kinds.attention; };
   if (d.rank > 0)
     for (int p = 0; p < kArenaProjections; ++p)
-      if (d.adapted[p]) s.lora_u[p] = b.add(pre + "lora_u." + kProj[p], A, N * d.rank * 2);
+      if (d.adapted[p] && serves(p)) s.lora_u[p] = b.add(pre + "lora_u." + kProj[p], A, N * d.rank * 2);
   return s;
 }
 
@@ -151,7 +181,8 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
   }
   const int64_t sets = train && !s.checkpointing ? d.L : 1;
   for (int64_t l = 0; l < sets; ++l)
-    plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer."));
+    plan.layers.push_back(add_layer(b, d, N, s.B, s.T, sets > 1 ? "layer" + std::to_string(l) + "." : "layer.",
+                                    sets > 1 ? kinds_of_layer(d, l) : kinds_of_model(d)));
   if (train && s.checkpointing && s.keep_attention) {
     plan.kept_attention = true;
     plan.kept_attention_inputs = s.keep_attention_inputs;
@@ -160,9 +191,20 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
     // + B·nh·T fp32 per layer; and, with keep_attention_inputs, for N·(qd + 2·kvd + H) bf16 more, its q, k, v and
     // x2, so the recompute skips the q/k/v/o projections as well (about a quarter of its GEMM work on Llama-3
     // shapes, 1B and 8B alike; the MLP's down projection it never reran).
+    // LFM2's conv layers likewise keep their gated output (the recompute redoes only the convolution before the gate,
+    // a few FLOPs per value), and with keep_attention_inputs in_proj's output and x2, so it skips in_proj and out_proj.
     for (int64_t l = 1; l < d.L; ++l) {
       LayerSlots kept = plan.layers[0];
       const std::string pre = "layer" + std::to_string(l) + ".";
+      if (d.conv(l)) {
+        kept.att = b.add(pre + "att", A, N * d.H * 2);
+        if (s.keep_attention_inputs) {
+          kept.bcx = b.add(pre + "bcx", A, N * 3 * d.H * 2);
+          kept.x2 = b.add(pre + "x2", A, N * d.H * 2);
+        }
+        plan.layers.push_back(kept);
+        continue;
+      }
       kept.att = b.add(pre + "att", A, N * d.qd() * 2);
       kept.lse = b.add(pre + "lse", A, s.B * d.nh * s.T * 4);
       if (s.keep_attention_inputs) {
@@ -187,7 +229,8 @@ ArenaPlan plan_step(const ModelDims& d, const StepShape& s, const KernelScratch&
     plan.du = b.add("du", S, N * d.I * 2);
     plan.dxn = b.add("dxn", S, N * d.H * 2);
     plan.dx2 = b.add("dx2", S, N * d.H * 2);
-    plan.datt = b.add("datt", S, N * d.qd() * 2);
+    plan.datt = b.add("datt", S, N * d.att_width() * 2);
+    if (d.has_conv()) plan.dbcx = b.add("dbcx", S, N * 3 * d.H * 2);
     plan.dq = b.add("dq", S, N * d.qd() * 2);
     plan.dk = b.add("dk", S, N * d.kvd() * 2);
     plan.dv = b.add("dv", S, N * d.kvd() * 2);

@@ -23,7 +23,7 @@ namespace tf::cuda {
 constexpr int64_t kArenaAlign = 256;
 // Rows of the loss head per chunk: logits exist for at most this many rows at a time.
 constexpr int64_t kLogitsChunkRows = 2048;
-constexpr int kArenaProjections = 7;  // q, k, v, o, gate, up, down (model/llama_impl.h Proj order)
+constexpr int kArenaProjections = 9;  // q, k, v, o, gate, up, down, LFM2's conv in / out (model/llama_impl.h Proj order)
 
 int64_t align_up(int64_t n, int64_t alignment = kArenaAlign);
 
@@ -40,15 +40,24 @@ struct ModelDims {
   // Phi-3: q's slot holds qkv_proj (out q+2·kv) and gate's gate_up_proj (out 2·I); k, v and up have no weight.
   // GLM-4: gate_up_proj only.
   Fusion fused;
+  // LFM2: which layers are gated short convolutions (empty: none) and their kernel length. A conv layer's slots are
+  // in_proj's output bcx [N, 3H], the convolution [N, H] and its gated output (att, [N, H]) in place of q, k, v, lse.
+  std::vector<char> layer_conv;
+  int conv_kernel = 0;
+  bool conv(int64_t l) const { return !layer_conv.empty() && layer_conv[size_t(l)]; }
+  bool has_conv() const;
+  bool has_attention() const;
   int64_t qd() const { return nh * hd; }
   int64_t kvd() const { return nkv * hd; }
   // The wider of a fused model's fused outputs (q+k+v, gate+up); 0 when not fused.
   int64_t fused_width() const { return std::max(fused.qkv ? qd() + 2 * kvd() : 0, fused.gate_up ? 2 * I : 0); }
-  // in / out features of projection p (q, k, v, o, gate, up, down).
+  // The attention output's width, or on a model with conv layers the wider of it and their gated output's (H).
+  int64_t att_width() const { return has_conv() ? std::max(qd(), H) : qd(); }
+  // in / out features of projection p (q, k, v, o, gate, up, down, conv in, conv out).
   int64_t proj_in(int p) const;
   int64_t proj_out(int p) const;
 };
-// From a model config; nf4 says the seven projections are NF4 (two dequant buffers of the largest).
+// From a model config; nf4 says the projections are NF4 (two dequant buffers of the largest the model has).
 ModelDims model_dims(const ModelConfig& c, bool nf4, int lora_rank,
                      const std::array<bool, kArenaProjections>& adapted);
 
@@ -98,7 +107,15 @@ struct LayerSlots {
   int64_t q_raw = -1, k_raw = -1, rstd_q = -1, rstd_k = -1;
   // sandwich only: o_proj's and down_proj's outputs before their norms [N, H], and the norms' rstd [N] (fp32).
   int64_t ao = -1, rstd_ao = -1, mo = -1, rstd_mo = -1;
-  std::array<int64_t, kArenaProjections> lora_u{-1, -1, -1, -1, -1, -1, -1};  // [N, r] bf16, adapted only
+  // LFM2's conv layers only: in_proj's output [N, 3H] and the convolution before its gate [N, H] (att holds the gated
+  // output, out_proj's input).
+  int64_t bcx = -1, conv = -1;
+  std::array<int64_t, kArenaProjections> lora_u = unset_lora_u();  // [N, r] bf16, adapted only
+  static std::array<int64_t, kArenaProjections> unset_lora_u() {
+    std::array<int64_t, kArenaProjections> u;
+    u.fill(-1);
+    return u;
+  }
 };
 
 // Byte offsets of every buffer (-1 = not in this mode). Element types: bf16 unless noted.
@@ -116,6 +133,7 @@ struct ArenaPlan {
   int64_t dxf = -1, dx_a = -1, dx_b = -1;                    // residual stream gradients [N, H]
   int64_t dh = -1, dg = -1, du = -1, dxn = -1, dx2 = -1;     // layer backward
   int64_t datt = -1, dq = -1, dk = -1, dv = -1;
+  int64_t dbcx = -1;                 // LFM2: in_proj's output gradient [N, 3H]
   int64_t attn_scratch = -1, lora_scratch = -1, ce_scratch = -1;  // fp32, bf16, fp32
   // Fused models only: [N, fused_width()] bf16, a fused projection's output before its columns are split into q, k, v
   // (or gate, up), and in backward their gradients joined for the fused projection's backward.

@@ -443,6 +443,14 @@ int main(int argc, char** argv) {
   granite_nf4.nf4 = true, granite_nf4.double_quant = true;
   // The recompute redoes the scaled residual add of the attention; backward scales both sublayers' gradients.
   cases.push_back({"granite nf4+dq, dropout, ckpt", granite_nf4, true, true});
+  // LFM2: gated short convolutions on layers 0 and 2, attention with per-head q/k norms on layer 1; the convolution
+  // restarts at each packed segment, its adapters are in_proj's (with q, k, v) and out_proj's (with o), decoding
+  // carries each conv layer's last inputs. Checkpointed, the recompute skips the kept convolution (and in_proj).
+  TinySpec lfm2 = base;
+  lfm2.lfm2 = true;
+  cases.push_back({"lfm2 conv layers", lfm2, false, false});
+  cases.push_back({"lfm2 nf4+dq, dropout, ckpt", [&] { TinySpec t = lfm2; t.nf4 = t.double_quant = true; return t; }(), true, true});
+  cases.push_back({"lfm2 q/k/v/o only, ckpt", lfm2, false, true, 2, 48, true});
 
   std::vector<Row> rows;
   std::vector<std::pair<std::string, std::function<void(std::vector<Row>&)>>> runs;
