@@ -193,25 +193,22 @@ test("launch form, Local: the seed's defaults, presets, the estimate with the mo
 
 // Phi-3 / Phi-4 through the app: the Models page reads it, and the launch form's estimate says that q, k and v are one
 // module on it (qkv_proj), adapted whole, when one of them is unticked; ticking it back clears the issue.
-test("an LFM2 is listed with its architecture, and its memory panel checks RAM only: it trains on the CPU backend", async ({ page }) => {
+test("an LFM2 is listed with its architecture, and its memory panel checks the workers' GPUs as any model's", async ({ page }) => {
   const name = `lfm2-${Date.now().toString(36)}`;
   const modelDir = path.join(testSettings().e2eDataDir, "models", name);
   writeTinyModel({ dir: modelDir, lfm2: true, seed: 5 });
-  // A GPU worker's heartbeat (these machines have none): the Llama's panel lists its GPU, the LFM2's does not.
+  // A GPU worker's heartbeat (these machines have none): the CUDA backend trains LFM2's conv layers too.
   const t = testSettings();
   const redis = createRedis("client", t.redisUrl);
   const gpu = await startHeartbeat({ redis, prefix: t.e2eQueuePrefix, queues: [], id: "e2e-gpu-lfm2", devices: [{ index: 0, name: "NVIDIA H200 (e2e heartbeat)", memoryMiB: 143_000 }], backends: ["cpu", "cuda"] });
   try {
     await page.goto("/models");
     await expect(page.getByTestId(`model-row-${name}`)).toContainText("Lfm2ForCausalLM");
-    await page.getByTestId(`model-row-${MODEL}`).getByRole("button", { name: "Estimate" }).click();
-    await expect(page.getByTestId(`memory-${MODEL}`).getByTestId("memory-fits")).toContainText("NVIDIA H200 (e2e heartbeat)");
     await page.getByTestId(`model-row-${name}`).getByRole("button", { name: "Estimate" }).click();
     const panel = page.getByTestId(`memory-${name}`);
-    await expect(panel.getByTestId("memory-cpu-only")).toHaveText("Trains on the CPU backend: its short-convolution (LFM2 conv) layers have no CUDA kernels yet, so only the workers' RAM is checked.");
+    await expect(panel.getByTestId("memory-fits")).toContainText("NVIDIA H200 (e2e heartbeat)");
     await expect(panel.getByTestId("memory-fits")).toContainText(/fits .* RAM/);
-    await expect(panel.getByTestId("memory-fits")).not.toContainText("NVIDIA H200");
-    await expect(panel.getByLabel("Shown for")).toHaveValue("fp32");  // the CPU backend's precision
+    await expect(panel.getByLabel("Shown for")).toHaveValue("bf16");  // the CUDA backend's precision
     await screenshotPage(page, `${DIR}/models-lfm2.png`);
   } finally {
     await gpu.stop();

@@ -7,7 +7,6 @@ import { byteAxis } from "@/lib/models/byte-axis";
 import { checkFitByBackend, fitNeeds, type MemoryTarget } from "@/lib/models/fit";
 import { estimateAllMethods, type MemoryEstimate, type MemoryParts, type Precision } from "@/lib/models/memory";
 import type { LocalModel } from "@/lib/models/scan";
-import { cudaBackendGap } from "@/lib/models/shape";
 import { FitBadge } from "./FitBadge";
 import { Field } from "../ui/Field";
 import { Input } from "../ui/Input";
@@ -34,17 +33,14 @@ const wholeOr = (text: string, min: number): number | null => {
   return Number.isInteger(n) && n >= min ? n : null;
 };
 
-export function MemoryPanel({ model, targets: allTargets, workersKnown }: { model: LocalModel; targets: MemoryTarget[]; workersKnown: boolean }) {
-  // A model the CUDA backend cannot run (LFM2) trains on a worker's CPU: only RAM is checked for it.
-  const cudaGap = model.shape ? cudaBackendGap(model.shape) : null;
-  const targets = cudaGap ? allTargets.filter((t) => t.kind !== "gpu") : allTargets;
+export function MemoryPanel({ model, targets, workersKnown }: { model: LocalModel; targets: MemoryTarget[]; workersKnown: boolean }) {
   const context = model.contextLength ?? 2048;
   const [seqText, setSeqText] = useState(String(Math.min(2048, context)));
   const [batchText, setBatchText] = useState("4");
   const [rankText, setRankText] = useState("16");
   const [preset, setPreset] = useState<LoraTargetPreset>("attention");
   const [checkpointing, setCheckpointing] = useState(false);
-  const [precision, setPrecision] = useState<Precision>(cudaGap ? "fp32" : "bf16");
+  const [precision, setPrecision] = useState<Precision>("bf16");
   const seqLen = wholeOr(seqText, 2);
   const batch = wholeOr(batchText, 1);
   const rank = wholeOr(rankText, 1);
@@ -139,7 +135,6 @@ export function MemoryPanel({ model, targets: allTargets, workersKnown }: { mode
             </tbody>
           </table>
           <div className={styles.fits} data-testid="memory-fits">
-            {cudaGap && <p className="muted" data-testid="memory-cpu-only">Trains on the CPU backend: {cudaGap}, so only the workers&apos; RAM is checked.</p>}
             {!workersKnown ? (
               <p className="muted">Redis is unreachable, so the workers' GPUs and RAM are unknown.</p>
             ) : targets.length === 0 ? (

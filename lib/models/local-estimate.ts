@@ -9,7 +9,6 @@ import { chatTokenizerFor } from "./chat-cache";
 import { sequencesPerPass } from "./device-need";
 import { workerMemory } from "./details";
 import { checkFitByBackend, fitNeeds, type FitVerdict } from "./fit";
-import { cudaBackendGap } from "./shape";
 import { estimateAllMethods, microBatchSeqLen, type MemoryEstimate, type MemoryInput, type Precision, type TrainingMethod } from "./memory";
 import { resolveModelDir } from "./resolve";
 import { describeModel, type LocalModel } from "./scan";
@@ -142,11 +141,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   const stepsPerEpoch = microPerEpoch === null ? null : Math.ceil(microPerEpoch / t.gradAccum);
   const memorySeqLen = microBatchSeqLen(seqLen, t.packing, dataset?.longest);
   const method: TrainingMethod = config.quantization.quant === "nf4" ? "qlora" : "lora";
-  // A model the CUDA backend cannot run (LFM2) trains on the CPU under auto, and backend cuda is refused.
-  const cudaGap = model.shape ? cudaBackendGap(model.shape) : null;
-  if (cudaGap && t.backend === "cuda") issues.push({ field: "config.training.backend", message: `${model.name}: the CUDA backend cannot train it (${cudaGap}); choose backend auto or cpu` });
-  const onCpu = t.backend === "cpu" || (cudaGap !== null && t.backend === "auto");
-  const precision: Precision = onCpu ? "fp32" : "bf16";
+  const precision: Precision = t.backend === "cpu" ? "fp32" : "bf16";
   const rowsPerPass = sequencesPerPass(t.batchSize, dataset?.preference ?? false);
   const memoryInput: MemoryInput | null =
     model.shape && model.parameters
@@ -156,7 +151,7 @@ export async function estimateLocalTraining(opts: { name: string; request: Local
   if (!memoryInput) issues.push({ field: "baseModel", message: `${model.name}: config.json lacks the Llama shape (hidden_size, layers, heads) or the weights are unreadable, so memory cannot be estimated.` });
   const workers = await workerMemory({ redisUrl: opts.redisUrl, prefix: opts.prefix });
   // backend cpu trains in RAM only, cuda on GPUs only, auto wherever a worker can.
-  const targets = workers.targets.filter((w) => (onCpu ? w.kind === "ram" : t.backend === "auto" || (t.backend === "cpu") === (w.kind === "ram")));
+  const targets = workers.targets.filter((w) => t.backend === "auto" || (t.backend === "cpu") === (w.kind === "ram"));
   return {
     model: { name: model.name, parameters: model.parameters, contextLength: model.contextLength, architecture: model.architecture, dtype: model.dtype },
     seqLen,

@@ -144,6 +144,17 @@ describe("estimateMemory", () => {
     expect(estimateMemory(input, "full").parts.activations).toBe((2_963_264 - 32 * 112) * 2 * 2048);
   });
 
+  it("keeps an LFM2's conv layers' gated output checkpointed, and on a GPU with room in_proj's output and x2 too", () => {
+    // LFM2-1.2B: 16 layers, 10 of them conv layers; per-head q/k norms on its 6 attention layers.
+    const lfm2: ModelShape = { vocabSize: 65536, hiddenSize: 2048, intermediateSize: 8192, numLayers: 16, numHeads: 32, numKvHeads: 8, headDim: 64, tieWordEmbeddings: true, qkNorm: true, convLayers: 10, convKernel: 3 };
+    // Layer inputs 16·2048 = 32,768 + the recomputed layer, a conv layer's 51,314 (8,194 + 5·2048 + 3·8192 + 8192 + 112),
+    // + the kept: 6 attention layers' 9,800 (2048 + 32 + 2048 + 1024 + 2048 + 2600) and 10 conv layers' 5·2048, less
+    // one attention layer's = 151,400; + 65,536 + 3·2048 → 307,162 values · 2 B.
+    expect(activationBytesPerToken(lfm2, 16, true, 2, true, true)).toBe(614_324);
+    // Without the attention inputs: 6·2080 + 10·2048 − 2080 = 30,880 kept → 186,642 values · 2 B.
+    expect(activationBytesPerToken(lfm2, 16, true, 2, true, false)).toBe(373_284);
+  });
+
   it("in fp32 (the CPU backend) unquantized weights and activations take 4 bytes", () => {
     const fp32 = estimateMemory({ ...input, precision: "fp32" }, "qlora");
     // 3,600,457,662.46 + 1,050,939,392 · 4 = 7,804,215,230.46

@@ -107,11 +107,13 @@ export function activationValuesPerToken(shape: ModelShape, rank: number, checkp
   const perLayer = layerActivationValues(shape, rank);
   const keptInputs = nh * hd + 2 * nkv * hd + H + qkNormValues(shape) + (shape.sandwichNorms ? H + 1 : 0);
   const keptPerLayer = keepAttention ? nh * hd + nh + (keepAttentionInputs ? keptInputs : 0) : 0;
-  // LFM2's conv layers keep their own intermediates (convLayerActivationValues) and, checkpointed, their gated output (H).
+  // LFM2's conv layers keep their own intermediates (convLayerActivationValues) and, checkpointed, their gated output
+  // (H), with keepAttentionInputs also in_proj's output and the residual after the operator (3·H + H), as the CUDA
+  // backend's arena does (native/cuda/host/arena_plan.cc).
   const conv = shape.convLayers ?? 0;
   const attn = attentionLayers(shape);
   const perConv = conv ? convLayerActivationValues(shape, rank) : 0;
-  const keptConv = keepAttention ? H : 0;
+  const keptConv = keepAttention ? H + (keepAttentionInputs ? 4 * H : 0) : 0;
   // Checkpointed: one layer of the larger kind recomputed, every other layer's operator output kept.
   const kept = attn * keptPerLayer + conv * keptConv - (attn ? keptPerLayer : keptConv);
   const layers = checkpointing ? L * H + Math.max(attn ? perLayer : 0, perConv) + kept : L * H + attn * perLayer + conv * perConv;

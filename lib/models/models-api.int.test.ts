@@ -158,19 +158,16 @@ describe("estimateLocalTraining", () => {
     expect(whole.memory.find((m) => m.method === "qlora")!.trainableParameters).toBe(s.numLayers * 4 * (s.hiddenSize + (s.numHeads + 2 * s.numKvHeads) * s.headDim));
   });
 
-  // LFM2's conv layers have no CUDA kernels: auto trains it on the CPU (fp32, RAM only), cuda is an issue.
-  it("estimates an LFM2 for the CPU backend under auto, and says the CUDA backend cannot train it", async () => {
+  // LFM2 trains on the CUDA backend like the rest (its conv layers have kernels there): auto and cuda are estimated
+  // in bf16 against the workers' GPUs too, with nothing to say about the backend.
+  it("estimates an LFM2 for the GPU under auto and cuda, as any model", async () => {
     writeTinyModel({ dir: path.join(root, "tiny-lfm2"), preset: "tiny", seed: 7, lfm2: true });
-    const auto = await estimateLocalTraining({ name: "tiny-lfm2", request: { datasetVersionId: fixture.version.id, config: {} }, modelsRoot: root, prefix });
-    expect(auto.precision).toBe("fp32");
-    expect(auto.fit.length).toBeGreaterThan(0);
-    expect(auto.fit.every((f) => f.label === "RAM")).toBe(true);
-    expect(auto.issues.map((i) => i.field)).not.toContain("config.training.backend");
-    const cuda = await estimateLocalTraining({ name: "tiny-lfm2", request: { datasetVersionId: fixture.version.id, config: { training: { backend: "cuda" } } }, modelsRoot: root, prefix });
-    expect(cuda.issues).toContainEqual({ field: "config.training.backend", message: "tiny-lfm2: the CUDA backend cannot train it (its short-convolution (LFM2 conv) layers have no CUDA kernels yet); choose backend auto or cpu" });
-    // The Llama beside it keeps the GPU in its fit list (the heartbeat's 1 MiB "Test GPU").
-    const llama = await estimateLocalTraining({ name: "tiny-chat", request: { datasetVersionId: fixture.version.id, config: {} }, modelsRoot: root, prefix });
-    expect(llama.fit.some((f) => f.label.startsWith("GPU 0"))).toBe(true);
+    for (const backend of ["auto", "cuda"] as const) {
+      const e = await estimateLocalTraining({ name: "tiny-lfm2", request: { datasetVersionId: fixture.version.id, config: { training: { backend } } }, modelsRoot: root, prefix });
+      expect(e.precision).toBe("bf16");
+      expect(e.fit.some((f) => f.label.startsWith("GPU 0"))).toBe(true);  // the heartbeat's 1 MiB "Test GPU"
+      expect(e.issues.map((i) => i.field)).not.toContain("config.training.backend");
+    }
   });
 
   it("names what a model folder lacks instead of counting nothing", async () => {

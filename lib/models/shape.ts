@@ -297,11 +297,3 @@ export function trainingContext(outer: Record<string, unknown>): number | null {
   }
   return limit;
 }
-
-/**
- * Why the CUDA backend cannot train or run this model, or null when it can: LFM2's gated short-convolution layers have
- * no CUDA kernels yet (native/src/session.cc refuses backend cuda for them; auto takes the CPU).
- */
-export function cudaBackendGap(s: Pick<ModelShape, "convLayers">): string | null {
-  return s.convLayers ? "its short-convolution (LFM2 conv) layers have no CUDA kernels yet" : null;
-}

@@ -52,12 +52,6 @@ describe("a local job's device reserve", () => {
     expect(await jobDeviceReserve(db, "no-such-job", { modelsDir, backend: "cuda" })).toBeNull();
   });
 
-  it("is nothing for an LFM2 on auto, which trains on the CPU (its conv layers have no CUDA kernels)", async () => {
-    writeTinyModel({ dir: path.join(modelsDir, "tiny-lfm2"), preset: "tiny", seed: 3, lfm2: true });
-    const config = { quantization: { quant: "none" }, training: { backend: "auto", batchSize: 2, maxSeqLen: 256 } };
-    expect(await jobDeviceReserve(db, await job("tiny-lfm2", config), { modelsDir, backend: "cuda" })).toBeNull();
-  });
-
   it("counts both answers of each pair in a DPO job's passes: a micro-batch of 4 pairs holds 8 sequences", async () => {
     const config = { quantization: { quant: "none" }, training: { backend: "cuda", batchSize: 4, maxSeqLen: 256 } };
     const model = await describeModel({ name: "tiny-chat", dir });

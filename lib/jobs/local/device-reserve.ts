@@ -2,7 +2,6 @@ import type { PrismaClient } from "@prisma/client";
 import { trainingDeviceBytes } from "../../models/device-need";
 import { resolveModelDir } from "../../models/resolve";
 import { describeModel } from "../../models/scan";
-import { cudaBackendGap } from "../../models/shape";
 import { localConfigOfJob } from "./stored";
 
 // How much of a GPU worker's device a local job will hold, for sharing the device with playground replies
@@ -35,8 +34,6 @@ export async function jobDeviceReserve(db: PrismaClient, jobId: string, worker: 
   if (backend === "cpu") return null;
   try {
     const model = await describeModel(resolveModelDir(job.baseModel, { root: worker.modelsDir }));
-    // auto on a model the CUDA backend cannot run trains on the CPU (run/backend.ts): nothing to reserve.
-    if (config.training.backend === "auto" && model.shape && cudaBackendGap(model.shape) !== null) return null;
     const dpo = job.method === "dpo";
     const bytes = trainingDeviceBytes(model, config, { dpo }, worker.deviceTotalBytes);
     return { bytes, atLongestExample: (tokens) => Math.min(bytes, trainingDeviceBytes(model, config, { longestExample: tokens, dpo }, worker.deviceTotalBytes)) };

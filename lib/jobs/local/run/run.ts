@@ -2,7 +2,6 @@ import fs from "node:fs";
 import path from "node:path";
 import type { PrismaClient } from "@prisma/client";
 import { loadNativeAddon, type Backend, type NativeModel, type TrainResult } from "../../../../native/index";
-import { jobBackend } from "./backend";
 import { resolveModelDir } from "../../../models/resolve";
 import { loadChatTokenizer } from "../../../tokenizer";
 import { publishJobSummary, recordJobEvent, type LivePublisher } from "../../events";
@@ -82,16 +81,15 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
   let model: NativeModel | null = null;
   try {
     const config = await stage("data", () => localConfigOfJob(job));
+    const backendWanted: Backend = config.training.backend === "auto" ? deps.defaultBackend : config.training.backend;
     const data = await stage("data", () => loadVersionData(db, deps.dataDir, job.datasetVersionId));
     const modelDir = await stage("model", () => resolveModelDir(job.baseModel, { root: deps.modelsDir }).dir);
-    const { backend: backendWanted, why: backendWhy } = jobBackend(config.training.backend, deps.defaultBackend, modelDir);
     // Loading (and quantizing) a real model and tokenizing a large version take a while before the first step:
     // the job names its worker and says what it is doing, instead of looking unclaimed.
     // The event first: a job that names its worker has said what the worker prepares.
     await event("info", preparingLine(deps.workerId, job.baseModel, config.quantization, data), { phase: "preparing", workerId: deps.workerId });
     await db.fineTuneJob.update({ where: { id: jobId }, data: { workerId: deps.workerId } });
     await publishJobSummary(db, pub, jobId);
-    if (backendWhy) await event("info", backendWhy, { backend: backendWanted });
     const loadStart = Date.now();
     const chat = await stage("tokenize", () => loadChatTokenizer(modelDir));
     const addon = await stage("model", () => loadNativeAddon(deps.root));
