@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadChatTokenizer, tokenizeDataset } from "../lib/tokenizer";
 import { writeTinyModel, type TinyModelOptions } from "../lib/testing/tiny-model";
 import { ReferenceModel, type ReferenceOptions } from "../lib/testing/tiny-model/reference";
+import { Lfm2Reference } from "../lib/testing/tiny-model/reference-lfm2";
 import { colorTask } from "../lib/testing/tiny-model/task";
 import { loadNativeAddon, type LoadOptions, type NativeAddon } from "./index";
 
 // The native forward against an independent float64 reference written in TypeScript from the reference
 // facts alone (lib/testing/tiny-model/reference.ts): base weights, NF4, NF4 + double quant, an adapter,
-// tied embeddings, GQA, Qwen2 biases and Qwen3's q/k norms. The trainer computes in fp32; measured agreement is ≤ 2e-6, so the
+// tied embeddings, GQA, Qwen2 biases and Qwen3's q/k norms, and each family's own layer (LFM2's in reference-lfm2.ts). The trainer computes in fp32; measured agreement is ≤ 2e-6, so the
 // tolerance below is 2e-5, far under the effects being checked (NF4 error, an adapter: > 1e-3).
 
 const TOL = 2e-5;
@@ -22,11 +23,17 @@ beforeAll(() => {
   addon = loadNativeAddon();
 });
 
+/** The reference for a model folder: LFM2's own (reference-lfm2.ts) or the Llama family's. */
+function reference(dir: string, opts: ReferenceOptions = {}): { logprobs(tokens: number[]): number[] } {
+  const config = JSON.parse(fs.readFileSync(path.join(dir, "config.json"), "utf8")) as { architectures?: string[] };
+  return config.architectures?.[0] === "Lfm2ForCausalLM" ? new Lfm2Reference(dir, opts) : new ReferenceModel(dir, opts);
+}
+
 async function compare(model: TinyModelOptions, load: Omit<LoadOptions, "modelDir">, ref: ReferenceOptions, tolerance: number): Promise<void> {
   const native = await addon.loadModel({ modelDir: model.dir, ...load });
   try {
     const got = await native.logprobs(tokens, ref.adapterDir);
-    const want = new ReferenceModel(model.dir, ref).logprobs(tokens);
+    const want = reference(model.dir, ref).logprobs(tokens);
     const worst = Math.max(...got.map((g, i) => Math.abs(g - want[i]!)));
     expect(worst).toBeLessThan(tolerance);
   } finally {
@@ -73,6 +80,8 @@ describe("native forward = independent reference", () => {
     // Gemma 2: the same shape without q/k norms, one RoPE base, and caps low enough to bend the tiny model's scores
     // (a few hundredths) and logits (a few units); lib/testing/tiny-model/reference.test.ts shows each cap matters.
     ["gemma2 soft caps, windows", { gemma2: true, gqa: true, slidingWindow: 5, queryPreAttnScalar: 24, softcaps: { attn: 0.02, final: 3 }, shape: { hidden: 72, heads: 4, headDim: 16 } }],
+    // LFM2: a gated short-convolution layer (3 positions) and an attention layer with per-head q/k norms, tied.
+    ["lfm2 conv and attention layers, GQA", { lfm2: true, gqa: true, tiedEmbeddings: true }],
   ];
   for (const [name, v] of variants) {
     it(`${name}: full precision, NF4 and NF4 + double quant`, async () => {
@@ -82,8 +91,8 @@ describe("native forward = independent reference", () => {
       await compare(m, { quant: "nf4" }, { quant: "nf4" }, TOL);
       await compare(m, { quant: "nf4", doubleQuant: true }, { quant: "nf4", doubleQuant: true }, TOL);
       // NF4 must change the function visibly, or the NF4 comparisons would prove nothing.
-      const full = new ReferenceModel(m.dir).logprobs(tokens);
-      const nf4 = new ReferenceModel(m.dir, { quant: "nf4" }).logprobs(tokens);
+      const full = reference(m.dir).logprobs(tokens);
+      const nf4 = reference(m.dir, { quant: "nf4" }).logprobs(tokens);
       expect(Math.max(...nf4.map((x, i) => Math.abs(x - full[i]!)))).toBeGreaterThan(100 * TOL);
     }, 60_000);
   }
@@ -93,6 +102,7 @@ describe("native forward = independent reference", () => {
     ["llama", {}],
     ["phi3", { phi3: true }],
     ["granite", { granite: true }],
+    ["lfm2", { lfm2: true }],
   ] as const)("with a trained PEFT adapter (base and NF4 base): %s", async (family, extra) => {
     const m = { dir: path.join(tmp, `adapted-${family}`), seed: 12, gqa: true, ...extra };
     writeTinyModel(m);
@@ -104,10 +114,11 @@ describe("native forward = independent reference", () => {
     await trainer.train(examples, null, { lora, epochs: 3, batchSize: 4, gradAccum: 1, lr: 2e-2, warmupRatio: 0, maxSeqLen: 128, outDir: adapterDir });
     trainer.close();
     const targets = (JSON.parse(fs.readFileSync(path.join(adapterDir, "adapter_config.json"), "utf8")) as { target_modules: string[] }).target_modules;
-    expect(targets).toEqual(family === "phi3" ? ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"] : lora.targets);
+    const ownNames: Record<string, string[]> = { phi3: ["qkv_proj", "o_proj", "gate_up_proj", "down_proj"], lfm2: ["q_proj", "k_proj", "v_proj", "out_proj", "w1", "w3", "w2", "in_proj"] };
+    expect([...targets].sort()).toEqual([...(ownNames[family] ?? lora.targets)].sort());
     // The adapter must matter, or this comparison would only repeat the base-model one.
-    const base = new ReferenceModel(m.dir).logprobs(tokens);
-    const adapted = new ReferenceModel(m.dir, { adapterDir }).logprobs(tokens);
+    const base = reference(m.dir).logprobs(tokens);
+    const adapted = reference(m.dir, { adapterDir }).logprobs(tokens);
     expect(Math.max(...adapted.map((a, i) => Math.abs(a - base[i]!)))).toBeGreaterThan(1e-2);
     await compare(m, { quant: "none" }, { adapterDir }, TOL);
     await compare(m, { quant: "nf4" }, { quant: "nf4", adapterDir }, TOL);
@@ -117,7 +128,7 @@ describe("native forward = independent reference", () => {
     const mergedDir = path.join(tmp, `merged-${family}`);
     await merger.merge(adapterDir, mergedDir);
     merger.close();
-    const merged = new ReferenceModel(mergedDir).logprobs(tokens);
+    const merged = reference(mergedDir).logprobs(tokens);
     expect(Math.max(...merged.map((x, i) => Math.abs(x - adapted[i]!)))).toBeLessThan(0.02);
   }, 120_000);
 });
