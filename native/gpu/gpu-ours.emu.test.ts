@@ -31,6 +31,50 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/**
+ * check.sh step 3's chain on `dir` with our CPU backend in HF's place: an adapter with B ≠ 0 (trained a little on the
+ * CPU) saved as PEFT writes it, the inputs and step-0 checkpoint by hf_common's functions (hf_reference.py's), gpu_ours
+ * reference on the device and on the CPU, and hf_compare.py's verdict of the one against the other. `targets` as
+ * hf_reference.py passes them (hf_common.model_targets), each run's gradients counted.
+ */
+async function step3Chain(name: string, dir: string, targets: string[], gradients: number) {
+  const addon = loadNativeAddon();
+  const cpu = await addon.loadModel({ modelDir: dir, backend: "cpu", threads: 2 });
+  const chat = loadChatTokenizer(dir);
+  const examples = tokenizeDataset(chat, colorTask(8).map((ex, i) => ({ ...ex, line: i + 1 })), { maxSeqLen: 96, file: "task" }).examples;
+  const trained = await cpu.train(examples, null, { lora: { rank: 4, alpha: 8, dropout: 0, targets }, epochs: 1, batchSize: 4, lr: 1e-2, warmupRatio: 0, outDir: path.join(tmp, `${name}-trained`) });
+  cpu.close();
+  const stem = path.join(tmp, name);
+  fs.cpSync(trained.adapterDir, `${stem}-adapter`, { recursive: true });
+  const ex = examples[0]!;
+  fs.writeFileSync(`${stem}.inputs.json`, JSON.stringify({ tokens: Array.from(ex.tokens), loss_mask: Array.from(ex.lossMask), rank: 4, alpha: 8, targets, seed: 5 }));
+  // The step-0 checkpoint, by the function hf_reference.py uses; element counts from the adapter file, the layers'
+  // kinds from config.json (an LFM2's conv and attention layers order their parameters differently).
+  const py = [
+    "import json, sys; sys.path.insert(0, sys.argv[1]); import hf_common as hc",
+    "stem = sys.argv[2]; t = hc.read_safetensors(stem + '-adapter/adapter_model.safetensors')",
+    "sizes = {k.replace('base_model.model.', '', 1).replace('.weight', ''): v.size for k, v in t.items()}",
+    "cfg = json.load(open(sys.argv[4] + '/config.json'))",
+    "hc.write_step0_checkpoint(stem + '-adapter', stem + '-checkpoint', cfg['num_hidden_layers'], sys.argv[3].split(','), 5, sizes, hc.layer_kinds(cfg))",
+  ].join("\n");
+  ok(await run("python3", ["-c", py, GPU, stem, targets.join(","), dir]));
+  for (const backend of ["cuda", "cpu"]) {
+    const out = path.join(tmp, `${name}-ours-${backend}.json`);
+    ok(await run(OURS, ["reference", "--model", dir, "--ref", `${stem}.safetensors`, "--backend", backend, "--quant", "none", "--out", out]));
+    const o = JSON.parse(fs.readFileSync(out, "utf8")) as { backend: string; loss: number; train_loss: number; grad_norm: number; logprobs: number[] };
+    expect(o.backend).toBe(backend);
+    expect(o.logprobs).toHaveLength(ex.tokens.length - 1);
+    // Step 1 from the step-0 checkpoint trains at exactly the adapter: its loss is the adapter's mean NLL (a
+    // checkpoint whose adapter was not taken would start from B = 0, the base model's loss).
+    expect(Math.abs(o.train_loss - o.loss) / o.loss).toBeLessThan(backend === "cpu" ? 1e-5 : 1e-2);
+    expect(o.grad_norm).toBeGreaterThan(0);
+    expect(Object.keys(o).filter((k) => k.startsWith("grad.model.layers."))).toHaveLength(gradients);
+  }
+  // hf_compare.py, as check.sh runs it with HF's result as the reference: every tensor within bf16 tolerance.
+  const cmp = await run("python3", [path.join(GPU, "hf_compare.py"), path.join(tmp, `${name}-ours-cuda.json`), path.join(tmp, `${name}-ours-cpu.json`), "--label", "cuda", "--json"]);
+  return { stem, cmp, verdict: lastJson<{ ok: boolean; compared: number; failed: string[] }>(cmp.stdout) };
+}
+
 describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () => {
   it("lists the backends it was built with and the device", async () => {
     expect(lastJson(ok(await run(OURS, ["backends"])))).toEqual({ backends: ["cpu", "cuda"], devices: [expect.stringMatching(/emulator/)], reason: null });
@@ -50,56 +94,33 @@ describe("gpu_ours: check.sh steps 3-4, our side, on the emulated device", () =>
   });
 
   it("step 3: from hf_reference.py's files to hf_compare.py's verdict, the device against our CPU backend", async () => {
-    // An adapter with B ≠ 0 (trained a little on the CPU), saved as PEFT writes it.
-    const addon = loadNativeAddon();
-    const cpu = await addon.loadModel({ modelDir, backend: "cpu", threads: 2 });
-    const chat = loadChatTokenizer(modelDir);
-    const examples = tokenizeDataset(chat, colorTask(8).map((ex, i) => ({ ...ex, line: i + 1 })), { maxSeqLen: 96, file: "task" }).examples;
-    const targets = ["q_proj", "k_proj", "v_proj", "o_proj"];
-    const trained = await cpu.train(examples, null, { lora: { rank: 4, alpha: 8, dropout: 0, targets }, epochs: 1, batchSize: 4, lr: 1e-2, warmupRatio: 0, outDir: path.join(tmp, "trained") });
-    cpu.close();
-    const stem = path.join(tmp, "ref");
-    fs.cpSync(trained.adapterDir, `${stem}-adapter`, { recursive: true });
-    const ex = examples[0]!;
-    fs.writeFileSync(`${stem}.inputs.json`, JSON.stringify({ tokens: Array.from(ex.tokens), loss_mask: Array.from(ex.lossMask), rank: 4, alpha: 8, targets, seed: 5 }));
-    // The step-0 checkpoint, by the function hf_reference.py uses; element counts from the adapter file.
-    const py = [
-      "import sys; sys.path.insert(0, sys.argv[1]); import hf_common as hc",
-      "stem = sys.argv[2]; t = hc.read_safetensors(stem + '-adapter/adapter_model.safetensors')",
-      "sizes = {k.replace('base_model.model.', '', 1).replace('.weight', ''): v.size for k, v in t.items()}",
-      "hc.write_step0_checkpoint(stem + '-adapter', stem + '-checkpoint', int(sys.argv[3]), sys.argv[4].split(','), 5, sizes)",
-    ].join("\n");
-    ok(await run("python3", ["-c", py, GPU, stem, "2", targets.join(",")]));
-
-    const outputs: Record<string, { backend: string; loss: number; train_loss: number; grad_norm: number; logprobs: number[] }> = {};
-    for (const backend of ["cuda", "cpu"]) {
-      const out = path.join(tmp, `ours-${backend}.json`);
-      ok(await run(OURS, ["reference", "--model", modelDir, "--ref", `${stem}.safetensors`, "--backend", backend, "--quant", "none", "--out", out]));
-      outputs[backend] = JSON.parse(fs.readFileSync(out, "utf8"));
-      const o = outputs[backend]!;
-      expect(o.backend).toBe(backend);
-      expect(o.logprobs).toHaveLength(ex.tokens.length - 1);
-      // Step 1 from the step-0 checkpoint trains at exactly the adapter: its loss is the adapter's mean NLL (a
-      // checkpoint whose adapter was not taken would start from B = 0, the base model's loss).
-      expect(Math.abs(o.train_loss - o.loss) / o.loss).toBeLessThan(backend === "cpu" ? 1e-5 : 1e-2);
-      expect(o.grad_norm).toBeGreaterThan(0);
-      expect(Object.keys(o).filter((k) => k.startsWith("grad.model.layers."))).toHaveLength(2 * 4 * 2); // 2 layers × 4 targets × A, B
-    }
-    // hf_compare.py, as check.sh runs it with HF's result as the reference: every tensor within bf16 tolerance.
-    const cmp = await run("python3", [path.join(GPU, "hf_compare.py"), path.join(tmp, "ours-cuda.json"), path.join(tmp, "ours-cpu.json"), "--label", "cuda", "--json"]);
-    const verdict = lastJson<{ ok: boolean; compared: number; failed: string[] }>(cmp.stdout);
+    const { verdict, cmp } = await step3Chain("ref", modelDir, ["q_proj", "k_proj", "v_proj", "o_proj"], 2 * 4 * 2); // 2 layers × 4 targets × A, B
     expect(verdict.failed, cmp.stdout).toEqual([]);
     expect(verdict.ok).toBe(true);
     expect(verdict.compared).toBe(4 + 16); // logprobs, loss, train_loss, grad_norm, and every gradient
     expect(cmp.code).toBe(0);
     // And it does fail a tensor that is off: the cpu result with one gradient scaled by 1.1.
-    const skewed = JSON.parse(fs.readFileSync(path.join(tmp, "ours-cpu.json"), "utf8")) as Record<string, unknown>;
+    const skewed = JSON.parse(fs.readFileSync(path.join(tmp, "ref-ours-cpu.json"), "utf8")) as Record<string, unknown>;
     const key = Object.keys(skewed).find((k) => k.startsWith("grad.") && k.endsWith("lora_B"))!;
     skewed[key] = (skewed[key] as number[]).map((x) => x * 1.1);
     fs.writeFileSync(path.join(tmp, "skewed.json"), JSON.stringify(skewed));
-    const bad = await run("python3", [path.join(GPU, "hf_compare.py"), path.join(tmp, "skewed.json"), path.join(tmp, "ours-cpu.json"), "--json"]);
+    const bad = await run("python3", [path.join(GPU, "hf_compare.py"), path.join(tmp, "skewed.json"), path.join(tmp, "ref-ours-cpu.json"), "--json"]);
     expect(bad.code).toBe(1);
     expect(lastJson<{ failed: string[] }>(bad.stdout).failed).toEqual([key]);
+  });
+
+  // LFM2 (a conv layer, then an attention layer): the targets hf_reference.py gives PEFT for q,k,v,o (hf_lfm2.targets)
+  // and the step-0 checkpoint's parameter order by layer kind, which the trainer must take as its own.
+  it("step 3's chain on an LFM2: its own module names and each kind of layer's parameter order", async () => {
+    const lfm2 = writeTinyModel({ dir: path.join(tmp, "lfm2"), seed: 5, lfm2: true }).dir;
+    const targets = await run("python3", ["-c", "import sys, json; sys.path.insert(0, sys.argv[1]); import hf_common as hc; print(json.dumps(hc.model_targets(json.load(open(sys.argv[2] + '/config.json')), ['q_proj', 'k_proj', 'v_proj', 'o_proj'])))", GPU, lfm2]);
+    const names = JSON.parse(ok(targets)) as string[];
+    expect(names).toEqual(["q_proj", "k_proj", "v_proj", "out_proj", "in_proj"]);
+    // Layer 0: in_proj, out_proj; layer 1: q, k, v, out_proj; A and B each.
+    const { verdict, cmp } = await step3Chain("lfm2-ref", lfm2, names, 2 * (2 + 4));
+    expect(verdict.failed, cmp.stdout).toEqual([]);
+    expect(verdict.ok).toBe(true);
+    expect(verdict.compared).toBe(4 + 12);
   });
 
   it("step 4: the bench's figures, and hf_rows.py's rows from them with the FLOPs of the model's config.json", async () => {

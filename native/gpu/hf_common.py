@@ -13,6 +13,9 @@ import struct
 
 import numpy as np
 
+import hf_lfm2
+from hf_lfm2 import LFM2_SHAPES, MIN_TRANSFORMERS_LFM2
+
 # Model shapes generated on the GPU machine (no download). "1b" is Llama-3.2-1B's config, "8b" Llama-3.1-8B's,
 # "tiny" a seconds-fast shape for trying the scripts out; "qwen3" is Qwen3-0.6B's layer (per-head q/k norms, head_dim
 # 128 over hidden 1024 and 16 heads) in 4 of its 28 layers, with its vocabulary: step 3 checks our Qwen3 against
@@ -226,7 +229,8 @@ def model_class_names(cfg, transformers_version, script):
              "Olmo3ForCausalLM": ("Olmo3Config", MIN_TRANSFORMERS_OLMO3),
              "Exaone4ForCausalLM": ("Exaone4Config", MIN_TRANSFORMERS_EXAONE4),
              "Glm4ForCausalLM": ("Glm4Config", MIN_TRANSFORMERS_GLM4),
-             "Ministral3ForCausalLM": ("Ministral3Config", MIN_TRANSFORMERS_MINISTRAL3)}
+             "Ministral3ForCausalLM": ("Ministral3Config", MIN_TRANSFORMERS_MINISTRAL3),
+             "Lfm2ForCausalLM": ("Lfm2Config", MIN_TRANSFORMERS_LFM2)}
     if arch in newer:
         config_name, first = newer[arch]
         if version_tuple(transformers_version) < first:
@@ -238,7 +242,7 @@ def model_class_names(cfg, transformers_version, script):
     raise SystemExit(f"{script}: architecture {arch} is not one these scripts write (LlamaForCausalLM, Qwen3ForCausalLM, "
                      "Gemma2ForCausalLM, Gemma3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, SmolLM3ForCausalLM, Olmo2ForCausalLM, "
                      "Olmo3ForCausalLM, Exaone4ForCausalLM, "
-                     "MistralForCausalLM, Glm4ForCausalLM, Ministral3ForCausalLM)")
+                     "MistralForCausalLM, Glm4ForCausalLM, Ministral3ForCausalLM, Lfm2ForCausalLM)")
 
 
 def attn_implementation(cfg):
@@ -274,7 +278,9 @@ def llama_config_dict(shape):
     GEMMA3_SHAPES, Gemma2Config's for GEMMA2_SHAPES, Phi3Config's for PHI3_SHAPES, GraniteConfig's for GRANITE_SHAPES, SmolLM3Config's for
     SMOLLM3_SHAPES, Olmo2Config's for OLMO2_SHAPES, Olmo3Config's for OLMO3_SHAPES, Exaone4Config's for EXAONE4_SHAPES, MistralConfig's for MISTRAL_SHAPES, Glm4Config's for GLM4_SHAPES,
     Ministral3Config's for MINISTRAL3_SHAPES)
-    for a named shape."""
+    for a named shape; Lfm2Config's for LFM2_SHAPES (hf_lfm2.py)."""
+    if shape in LFM2_SHAPES:
+        return hf_lfm2.config_dict()
     if shape not in SHAPES:
         raise ValueError(f"unknown --shape {shape!r}; use one of {', '.join(SHAPES)}")
     s = dict(SHAPES[shape])
@@ -392,7 +398,10 @@ def parse_targets(raw):
 def model_targets(cfg, targets):
     """The modules a model's LoRA adapts for projection names: on a Phi3ForCausalLM q, k and v are one qkv_proj and
     gate and up one gate_up_proj (PEFT targets those; so does our trainer), given together or not at all; on a
-    Glm4ForCausalLM gate and up are. In our trainer's slot order."""
+    Glm4ForCausalLM gate and up are; an Lfm2ForCausalLM's are named its own way (hf_lfm2.targets). In our trainer's
+    slot order."""
+    if hf_lfm2.is_lfm2(cfg):
+        return hf_lfm2.targets(targets)
     modules = FUSED_BY_ARCHITECTURE.get(cfg["architectures"][0], ())
     if not modules:
         return list(targets)
@@ -478,9 +487,16 @@ def masked_mean_nll(logprobs, mask):
 
 # ---- our trainer's checkpoint folder (native/src/train/checkpoint.cc), so it starts from HF's adapter ----
 
-def lora_param_names(num_layers, targets):
+def layer_kinds(cfg):
+    """An LFM2's layer_types (each layer "conv" or "full_attention"), else None: every layer is alike."""
+    return cfg.get("layer_types") if hf_lfm2.is_lfm2(cfg) else None
+
+
+def lora_param_names(num_layers, targets, layer_types=None):
     """The trainer's optimizer order: layer by layer, modules in q,k,v,o,gate,up,down order (Phi-3's qkv_proj and
-    gate_up_proj in q's and gate's places), A then B."""
+    gate_up_proj in q's and gate's places), A then B; an LFM2's by the kind of each layer (layer_kinds)."""
+    if layer_types:
+        return hf_lfm2.lora_param_names(layer_types, targets)
     names = []
     for layer in range(num_layers):
         for p in MODULE_ORDER:
@@ -490,24 +506,24 @@ def lora_param_names(num_layers, targets):
     return names
 
 
-def trainer_state(num_layers, targets, rows, total_steps, seed):
+def trainer_state(num_layers, targets, rows, total_steps, seed, layer_types=None):
     """trainer_state.json of a step-0 checkpoint: resuming from it runs step 1 with the adapter stored next to it."""
     return {
         "format": 1, "step": 0, "total_steps": total_steps, "epoch": 0, "next_micro_batch": 0, "rows": rows,
         "seed": f"{seed:016x}", "optimizer_steps": 0,
         # Dropout's stream; the comparison runs with dropout 0, so any state works. Six words: xoshiro + spare.
         "rng": [f"{0x9E3779B97F4A7C15 * (i + 1) & 0xFFFFFFFFFFFFFFFF:016x}" for i in range(6)],
-        "params": lora_param_names(num_layers, targets),
+        "params": lora_param_names(num_layers, targets, layer_types),
     }
 
 
-def write_step0_checkpoint(adapter_dir, ckpt_dir, num_layers, targets, seed, sizes):
+def write_step0_checkpoint(adapter_dir, ckpt_dir, num_layers, targets, seed, sizes, layer_types=None):
     """Our trainer's step-0 checkpoint of a PEFT adapter: the adapter files, trainer_state.json and zero AdamW
     moments. Resuming from it trains step 1 at exactly that adapter. sizes: parameter name (lora_param_names) →
     element count."""
     shutil.rmtree(ckpt_dir, ignore_errors=True)
     shutil.copytree(adapter_dir, ckpt_dir)
-    state = trainer_state(num_layers, targets, rows=1, total_steps=1, seed=seed)
+    state = trainer_state(num_layers, targets, rows=1, total_steps=1, seed=seed, layer_types=layer_types)
     with open(os.path.join(ckpt_dir, "trainer_state.json"), "w") as f:
         json.dump(state, f)
     moments = {}

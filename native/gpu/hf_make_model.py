@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write a randomly initialized Llama model in Hugging Face format (nothing is downloaded).
 
-    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3|qwen3yarn|gemma3|gemma2|phi4|phi4mini|granite|smollm3|olmo2|olmo3|exaone4|mistral|glm4|ministral3 --out DIR [--seed 0]
+    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3|qwen3yarn|gemma3|gemma2|phi4|phi4mini|granite|smollm3|olmo2|olmo3|exaone4|mistral|glm4|ministral3|lfm2 --out DIR [--seed 0]
 
 DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling; or, for qwen3,
 Qwen3Config with Qwen3-0.6B's layer in 4 layers, and for qwen3yarn with yarn RoPE scaling too; for gemma3, Gemma3TextConfig with gemma-3-1b's layer in 4 layers; for
@@ -13,7 +13,8 @@ OLMo-3-7B's layer in 2 layers, a sliding (128-key window) and a full one; for ex
 layer in a sliding layer with RoPE and a full one without; for mistral, MistralConfig with
 Mistral-7B-v0.1's layer in 2 layers and a 128-key window; for glm4, Glm4Config with GLM-4-9B-0414's layer in 2 layers, its
 gate/up fused; for ministral3, Ministral3Config with Ministral-3-8B's layer in 2 layers, yarn and the queries'
-temperature over an original context cut to 64) and bf16
+temperature over an original context cut to 64; for lfm2, Lfm2Config with LFM2-1.2B's layer in a conv layer and an
+attention layer, native/gpu/hf_lfm2.py) and bf16
 *.safetensors (sharded with model.safetensors.index.json when large). No tokenizer is written: the checks
 (hf_reference.py, hf_throughput.py, `gpu_ours`, `tuneforge bench trainer`) feed token ids directly, and
 logits, loss, gradients and throughput do not depend on the text a token stands for.
@@ -36,7 +37,7 @@ from hf_common import GEMMA2_SHAPES, GEMMA3_SHAPES, import_torch_stack, llama_co
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3", "qwen3yarn", "gemma3", "gemma2", "phi4", "phi4mini", "granite", "smollm3", "olmo2", "olmo3", "exaone4", "mistral", "glm4", "ministral3"])
+    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3", "qwen3yarn", "gemma3", "gemma2", "phi4", "phi4mini", "granite", "smollm3", "olmo2", "olmo3", "exaone4", "mistral", "glm4", "ministral3", "lfm2"])
     ap.add_argument("--out", required=True, help="model folder to write (created; existing files replaced)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
@@ -61,6 +62,10 @@ def main():
         for name, p in model.named_parameters():
             if name.endswith("norm.weight"):
                 p.copy_(norm_center + 0.1 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
+            elif name.endswith("conv.conv.weight"):
+                # LFM2's convolution: 3 taps per channel, drawn like the tiny model's so the conv layer's output is
+                # not negligible beside the residual (a wrong convolution must show in the comparison).
+                p.copy_(0.5 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
             else:
                 p.copy_(0.02 * torch.randn(p.shape, generator=gen, device=device, dtype=torch.float32))
     if cfg_dict["tie_word_embeddings"]:

@@ -31,7 +31,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from hf_common import (assistant_mask, attn_implementation, dtype_kwargs, import_torch_stack,  # noqa: E402
-                       lora_param_names, model_class_names, model_targets, parse_targets, write_step0_checkpoint)
+                       layer_kinds, lora_param_names, model_class_names, model_targets, parse_targets,
+                       write_step0_checkpoint)
 
 
 def main():
@@ -122,7 +123,7 @@ def main():
             sys.exit(f"hf_reference: {name} got no gradient")
         short = name.replace("base_model.model.", "", 1).replace(".default.weight", "")
         grads[short] = p.grad.detach().float().cpu()
-    names = lora_param_names(cfg.num_hidden_layers, targets)
+    names = lora_param_names(cfg.num_hidden_layers, targets, layer_kinds(cfg_json))
     if sorted(names) != sorted(grads):
         sys.exit(f"hf_reference: PEFT adapted {sorted(grads)[:4]}…, expected {names[:4]}…")
     grad_norm = float(torch.sqrt(sum((g.double() ** 2).sum() for g in grads.values())))
@@ -150,7 +151,7 @@ def main():
     model.save_pretrained(adapter_dir, safe_serialization=True)
     ckpt_dir = stem + "-checkpoint"
     write_step0_checkpoint(adapter_dir, ckpt_dir, cfg.num_hidden_layers, targets, args.seed,
-                           {n: int(np.prod(g.shape)) for n, g in grads.items()})
+                           {n: int(np.prod(g.shape)) for n, g in grads.items()}, layer_kinds(cfg_json))
 
     print(json.dumps({"out": args.out, "adapter": adapter_dir, "checkpoint": ckpt_dir, "loss": float(loss),
                       "grad_norm": grad_norm, "targets_in_mask": int(mask[1:].sum()), "dtype": args.dtype,

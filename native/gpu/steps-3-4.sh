@@ -331,6 +331,7 @@ gpu_steps_3_4() {
   [[ $only8b == 1 ]] || _gpu_step3_model olmo3 "OLMo 3"
   [[ $only8b == 1 ]] || _gpu_step3_model exaone4 "EXAONE 4.0"
   [[ $only8b == 1 ]] || _gpu_step3_model ministral3 "Ministral 3"
+  [[ $only8b == 1 ]] || _gpu_step3_model lfm2 LFM2
 
   # INFO rows: the tolerances' calibration, where the 1B step's time goes, and generation speed (each skipped, with
   # a row, when the deadline leaves too little for it).

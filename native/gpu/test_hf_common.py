@@ -178,6 +178,44 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual(hc.projection_shape(phi, "qkv_proj"), (5120, 5120 + 2 * 1280))
         self.assertEqual(hc.lora_parameters(phi, 16, ["qkv_proj", "o_proj"]), 2 * 16 * ((5120 + 7680) + (5120 + 5120)))
 
+    def test_lfm2_shape_is_lfm2_1_2b_layer_in_a_conv_and_an_attention_layer(self):
+        c = hc.llama_config_dict("lfm2")
+        self.assertEqual((c["architectures"], c["model_type"]), (["Lfm2ForCausalLM"], "lfm2"))
+        self.assertEqual((c["hidden_size"], c["num_attention_heads"], c["num_key_value_heads"]), (2048, 32, 8))
+        self.assertEqual(c["layer_types"], ["conv", "full_attention"])
+        # Lfm2MLP: two thirds of 12288, rounded up to a multiple of 256, is LFM2-1.2B's 8192.
+        self.assertEqual((c["intermediate_size"], c["block_auto_adjust_ff_dim"], c["block_multiple_of"]), (12288, True, 256))
+        self.assertEqual((c["conv_L_cache"], c["conv_bias"], c["norm_eps"], c["rope_theta"]), (3, False, 1e-5, 1000000.0))
+        self.assertTrue(c["tie_word_embeddings"])
+        self.assertLess(c["eos_token_id"], c["vocab_size"])
+        self.assertEqual(hc.model_class_names(c, "4.54.0", "t"), ("Lfm2Config", "Lfm2ForCausalLM"))
+        with self.assertRaisesRegex(SystemExit, "transformers 4.53.3 has no Lfm2ForCausalLM"):
+            hc.model_class_names(c, "4.53.3", "t")
+
+    def test_lfm2_targets_and_param_order_are_the_trainers(self):
+        c = hc.llama_config_dict("lfm2")
+        # o is out_proj on both kinds of layer, gate/up/down w1/w3/w2; q, k and v together also adapt in_proj.
+        self.assertEqual(hc.model_targets(c, ["q_proj", "k_proj", "v_proj", "o_proj"]), ["q_proj", "k_proj", "v_proj", "out_proj", "in_proj"])
+        self.assertEqual(hc.model_targets(c, list(hc.PROJECTIONS)),
+                         ["q_proj", "k_proj", "v_proj", "out_proj", "w1", "w3", "w2", "in_proj"])
+        self.assertEqual(hc.model_targets(c, ["q_proj", "v_proj"]), ["q_proj", "v_proj"])
+        self.assertEqual(hc.layer_kinds(c), ["conv", "full_attention"])
+        self.assertIsNone(hc.layer_kinds(hc.llama_config_dict("tiny")))
+        # The order a checkpoint of `tuneforge train` on a tiny LFM2 lists (layer 0 convolves, layer 1 attends).
+        names = hc.lora_param_names(2, hc.model_targets(c, list(hc.PROJECTIONS)), hc.layer_kinds(c))
+        modules = [n[: -len(".lora_A")] for n in names[::2]]
+        self.assertEqual(modules, [
+            "model.layers.0.feed_forward.w1", "model.layers.0.feed_forward.w3", "model.layers.0.feed_forward.w2",
+            "model.layers.0.conv.in_proj", "model.layers.0.conv.out_proj",
+            "model.layers.1.self_attn.q_proj", "model.layers.1.self_attn.k_proj", "model.layers.1.self_attn.v_proj",
+            "model.layers.1.self_attn.out_proj", "model.layers.1.feed_forward.w1", "model.layers.1.feed_forward.w3",
+            "model.layers.1.feed_forward.w2"])
+        self.assertEqual(names[1::2], [m + ".lora_B" for m in modules])
+        state = hc.trainer_state(2, ["q_proj", "out_proj"], rows=1, total_steps=1, seed=1, layer_types=hc.layer_kinds(c))
+        self.assertEqual(state["params"], ["model.layers.0.conv.out_proj.lora_A", "model.layers.0.conv.out_proj.lora_B",
+                                           "model.layers.1.self_attn.q_proj.lora_A", "model.layers.1.self_attn.q_proj.lora_B",
+                                           "model.layers.1.self_attn.out_proj.lora_A", "model.layers.1.self_attn.out_proj.lora_B"])
+
     def test_glm4_shape_is_glm_4_9b_layer_in_2_layers_with_gate_up_fused(self):
         c = hc.llama_config_dict("glm4")
         self.assertEqual((c["architectures"], c["model_type"]), (["Glm4ForCausalLM"], "glm4"))
