@@ -4,6 +4,7 @@ import { GEMMA3_CHAT_TEMPLATE, GEMMA3_SPECIAL_TOKENS } from "./gemma3-template";
 import { GRANITE_CHAT_TEMPLATE, GRANITE_SPECIAL_TOKENS } from "./granite-template";
 import { lfm2Config, lfm2Draw, lfm2LayerTensors } from "./lfm2";
 import { PRESETS, type PresetName, type Shape } from "./presets";
+import { LFM2_CHAT_TEMPLATE, LFM2_SPECIAL_TOKENS } from "./lfm2-template";
 import { QWEN3_CHAT_TEMPLATE } from "./qwen3-template";
 import { createRng, type Rng } from "./rng";
 import { writeSafetensors, type Tensor, type TensorDtype } from "./safetensors";
@@ -102,8 +103,8 @@ export type TinyModelOptions = {
   glm4?: boolean;
   /**
    * Write an Lfm2ForCausalLM (LFM2): even layers gated short convolutions, odd ones attention with per-head q/k norms,
-   * under LFM2's module names (lfm2.ts); untied unless tiedEmbeddings (the published ones tie); the ChatML template
-   * (LFM2's own is ChatML with <|startoftext|>).
+   * under LFM2's module names (lfm2.ts); untied unless tiedEmbeddings (the published ones tie); LFM2's own chat
+   * template (lfm2-template.ts: ChatML after <|startoftext|>, its tool markers) and special tokens.
    */
   lfm2?: boolean;
   /** Gemma 2 and 3: scores are scaled by this^-0.5 (default head_dim, as in Gemma 3 270M and 1B; tests set another). */
@@ -181,7 +182,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   const headDim = s.headDim ?? s.hidden / s.heads;
   if (glm4 && (headDim * GLM4_PARTIAL_ROTARY_FACTOR) % 2 !== 0)
     throw new Error(`tiny model: half of head_dim ${headDim} is not an even number of dimensions (GLM-4 rotates half of each head in pairs)`);
-  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : granite ? GRANITE_SPECIAL_TOKENS : []);
+  const tok = buildTokenizer(s.merges, opts.qwen3 ? ["<think>", "</think>"] : [], gemma ? GEMMA3_SPECIAL_TOKENS : granite ? GRANITE_SPECIAL_TOKENS : opts.lfm2 ? LFM2_SPECIAL_TOKENS : []);
   // Gemma always ties lm_head to the (unscaled) embedding; so do the published Granite 3 models.
   const tied = gemma || granite || Boolean(opts.tiedEmbeddings);
   const normCenter = gemma ? 0 : 1;
@@ -244,7 +245,7 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
 
   const dtypeName = (opts.dtype ?? "BF16") === "BF16" ? "bfloat16" : "float32";
   const eos = gemma ? tok.tokenId("<eos>") : granite ? tok.ids["<|end_of_text|>"] : tok.ids["<|im_end|>"];
-  const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : tok.ids["<|begin_of_text|>"];
+  const bos = gemma ? tok.tokenId("<bos>") : granite ? eos : opts.lfm2 ? tok.tokenId("<|startoftext|>") : tok.ids["<|begin_of_text|>"];
   const config: Record<string, unknown> = gemma ? gemmaConfig(s, tok, headDim, dtypeName, opts) : opts.lfm2 ? lfm2Config(s, V, tied, dtypeName, bos, eos) : {
     architectures: [opts.qwen2 ? "Qwen2ForCausalLM" : opts.qwen3 ? "Qwen3ForCausalLM" : opts.phi3 ? "Phi3ForCausalLM" : granite ? "GraniteForCausalLM" : smollm3 ? "SmolLM3ForCausalLM" : olmo3 ? "Olmo3ForCausalLM" : olmo2 ? "Olmo2ForCausalLM" : glm4 ? "Glm4ForCausalLM" : exaone4 ? "Exaone4ForCausalLM" : opts.ministral3 ? "Ministral3ForCausalLM" : "LlamaForCausalLM"],
     model_type: opts.qwen2 ? "qwen2" : opts.qwen3 ? "qwen3" : opts.phi3 ? "phi3" : granite ? "granite" : smollm3 ? "smollm3" : olmo3 ? "olmo3" : olmo2 ? "olmo2" : glm4 ? "glm4" : exaone4 ? "exaone4" : opts.ministral3 ? "ministral3" : "llama",
@@ -296,12 +297,12 @@ export function writeTinyModel(opts: TinyModelOptions): TinyModel {
   // add_bos_token stays false for Gemma too (its real tokenizer adds <bos>): the template writes bos_token itself,
   // and nothing here encodes with special tokens added.
   write("tokenizer_config.json", {
-    bos_token: gemma ? "<bos>" : granite ? "<|end_of_text|>" : "<|begin_of_text|>",
+    bos_token: gemma ? "<bos>" : granite ? "<|end_of_text|>" : opts.lfm2 ? "<|startoftext|>" : "<|begin_of_text|>",
     eos_token: gemma ? "<eos>" : granite ? "<|end_of_text|>" : "<|im_end|>",
     pad_token: gemma ? "<pad>" : granite ? "<|end_of_text|>" : "<|pad|>",
     model_max_length: s.maxPositions,
     add_bos_token: false,
-    chat_template: gemma ? GEMMA3_CHAT_TEMPLATE : opts.qwen3 ? QWEN3_CHAT_TEMPLATE : granite ? GRANITE_CHAT_TEMPLATE : CHATML_TEMPLATE,
+    chat_template: gemma ? GEMMA3_CHAT_TEMPLATE : opts.qwen3 ? QWEN3_CHAT_TEMPLATE : granite ? GRANITE_CHAT_TEMPLATE : opts.lfm2 ? LFM2_CHAT_TEMPLATE : CHATML_TEMPLATE,
     tokenizer_class: "PreTrainedTokenizerFast",
   });
   writeSafetensors(path.join(opts.dir, "model.safetensors"), tensors, opts.dtype ?? "BF16");

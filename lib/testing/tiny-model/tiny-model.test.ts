@@ -287,6 +287,27 @@ describe("writeTinyModel({ granite: true })", () => {
   });
 });
 
+describe("writeTinyModel({ lfm2: true })", () => {
+  it("renders LFM2's template: <|startoftext|>, one system turn (with the tool list), ChatML turns, tool replies wrapped", () => {
+    const m = writeTinyModel({ dir: path.join(tmp, "lfm2-chat"), lfm2: true });
+    const chat = loadChatTokenizer(m.dir);
+    expect(m.bosTokenId).toBe(chat.tokenId("<|startoftext|>"));
+    const turns = [{ role: "user", content: "Hi" }, { role: "assistant", content: "Hello." }];
+    expect(chat.render(turns, { addGenerationPrompt: false })).toBe("<|startoftext|><|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello.<|im_end|>\n");
+    expect(chat.render([{ role: "system", content: "Be brief." }, turns[0]!], { addGenerationPrompt: true })).toBe(
+      "<|startoftext|><|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n",
+    );
+    const tool = { type: "function", function: { name: "get_color", parameters: { type: "object" } } };
+    expect(chat.render([{ role: "system", content: "Be brief." }, turns[0]!, { role: "tool", content: "black" }], { addGenerationPrompt: false, tools: [tool] })).toBe(
+      "<|startoftext|><|im_start|>system\nBe brief.\nList of tools: <|tool_list_start|>[" +
+        // tojson as transformers' (json.dumps): ", " and ": " between items
+        '{"type": "function", "function": {"name": "get_color", "parameters": {"type": "object"}}}' + "]<|tool_list_end|><|im_end|>\n" +
+        "<|im_start|>user\nHi<|im_end|>\n<|im_start|>tool\n<|tool_response_start|>black<|tool_response_end|><|im_end|>\n",
+    );
+    expect(chat.encode("<|startoftext|><|tool_list_start|>").map((id) => chat.tokenId("<|startoftext|>") === id || chat.tokenId("<|tool_list_start|>") === id)).toEqual([true, true]);
+  });
+});
+
 describe("bf16 conversion", () => {
   it("rounds to nearest even and keeps exact values", () => {
     const x = new Float32Array([1, -2.5, 0, 1 + 2 ** -8, 1 + 3 * 2 ** -8, Infinity]);
