@@ -82,7 +82,7 @@ class LocalSession final : public Session {
     i.fused_qkv = c.fused.qkv;
     i.fused_gate_up = c.fused.gate_up;
     i.qk_norm_whole = c.qk_norm_whole;
-    i.conv_layers = static_cast<int>(std::count(c.layer_conv.begin(), c.layer_conv.end(), 1));
+    i.conv_layers = c.conv_layer_count();
     i.conv_kernel = i.conv_layers ? c.conv_kernel : 0;
     i.input_norms = c.input_norms;
     i.attn_softcap = c.attn_logit_softcapping;

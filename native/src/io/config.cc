@@ -34,6 +34,8 @@ const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCa
                                                "Exaone4ForCausalLM", "Ministral3ForCausalLM",
                                                "Mistral3ForConditionalGeneration", "Lfm2ForCausalLM", nullptr};
 
+int ModelConfig::conv_layer_count() const { return int(std::count(layer_conv.begin(), layer_conv.end(), 1)); }
+
 namespace config_read {
 
 const Json* present(const Json& j, const char* key) {

@@ -120,6 +120,8 @@ struct ModelConfig {
   // thirds, each channel convolved causally with its own conv_kernel weights, then out_proj(y).
   std::vector<char> layer_conv;
   int conv_kernel = 0;
+  bool convolves(int layer) const { return !layer_conv.empty() && layer_conv[size_t(layer)]; }
+  int conv_layer_count() const;
   int bos_token_id = -1;
   std::vector<int> eos_token_ids;  // eos_token_id may be an int or a list
   std::string torch_dtype;         // "bfloat16" | "float16" | "float32" | ""

@@ -57,26 +57,6 @@ void parse_ministral3_rope(const Json& j, const std::string& src, ModelConfig& c
   TF_CHECK(c.q_temperature_interval > 0, what + ".original_max_position_embeddings must be positive");
 }
 
-// An image-text checkpoint's decoder config: text_config with the config class's defaults for the sizes it leaves
-// out, the token ids and dtype from the outer config (which holds them), and the text model's architecture.
-Json decoder_config(const Json& j, const std::string& source, const std::string& outer,
-                    const std::vector<std::pair<const char*, int64_t>>& defaults, const std::string& arch,
-                    const std::string& model_type) {
-  const Json* tc = present(j, "text_config");
-  TF_CHECK(tc, source + ": " + outer + " without a text_config");
-  Json t = *tc;
-  t.as_object(source + ": text_config");
-  for (const auto& [k, v] : defaults)
-    if (!present(t, k)) t.set(k, Json::integer(v));
-  for (const char* k : {"bos_token_id", "eos_token_id", "torch_dtype", "dtype"})
-    if (!present(t, k) && present(j, k)) t.set(k, *present(j, k));
-  Json archs = Json::array();
-  archs.push(Json::string(arch));
-  t.set("architectures", archs);
-  t.set("model_type", Json::string(model_type));
-  return t;
-}
-
 // Mistral3ForConditionalGeneration (Ministral 3 3B/8B/14B, Mistral Small 3.1 / 3.2): the decoder is text_config, a
 // Ministral3Config (model_type "ministral3") or a MistralConfig (the default, "mistral"), each with its class's
 // defaults; its weights are under language_model.model. (or model.language_model.), untied ones' lm_head beside them.

@@ -30,9 +30,6 @@ ModelConfig parse_gemma3_text_config(const Json& j, const std::string& source);
 
 // config_mistral.cc
 void parse_ministral3_rope(const Json& j, const std::string& src, ModelConfig& c);  // in place of parse_rope
-Json decoder_config(const Json& j, const std::string& source, const std::string& outer,
-                    const std::vector<std::pair<const char*, int64_t>>& defaults, const std::string& arch,
-                    const std::string& model_type);
 ModelConfig parse_mistral3_text_config(const Json& j, const std::string& source);
 
 // config_lfm2.cc
@@ -49,5 +46,9 @@ void parse_smollm3(const Json& j, const std::string& src, ModelConfig& c);
 void parse_exaone4(const Json& j, const std::string& src, ModelConfig& c);  // before parse_windows
 std::vector<char> read_layer_types(const Json& j, const std::string& src, int layers);  // empty when absent
 void parse_granite(const Json& j, const std::string& src, ModelConfig& c);
+// An image-text checkpoint's decoder config (Gemma 3's, Mistral 3's): its text_config as a config.json of `arch`.
+Json decoder_config(const Json& j, const std::string& source, const std::string& outer,
+                    const std::vector<std::pair<const char*, int64_t>>& defaults, const std::string& arch,
+                    const std::string& model_type);
 
 }  // namespace tf::config_read

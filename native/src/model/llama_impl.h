@@ -151,7 +151,7 @@ struct LlamaModel::Impl {
 
   // LFM2's conv layers, whose operator is the short convolution (conv_forward) rather than attention, and the slot of
   // the operator's output projection.
-  bool convolves(int l) const { return !cfg.layer_conv.empty() && cfg.layer_conv[l]; }
+  bool convolves(int l) const { return cfg.convolves(l); }
   int out_slot(int l) const { return convolves(l) ? kConvOut : kO; }
   // A layer's place in the decoding caches: among the attention layers (k, v) or among the conv layers (conv).
   std::vector<int> cache_index;

@@ -14,12 +14,11 @@ const char* const kProjNames[kNumProj] = {"q_proj",  "k_proj",  "v_proj",    "o_
                                           "up_proj", "down_proj", "in_proj", "out_proj"};
 // Lfm2Attention's and Lfm2MLP's names for the attention and MLP slots.
 const char* const kLfm2Names[kConvIn] = {"q_proj", "k_proj", "v_proj", "out_proj", "w1", "w3", "w2"};
-bool conv_layer(const ModelConfig& c, int layer) { return !c.layer_conv.empty() && c.layer_conv[layer]; }
 }  // namespace
 
 const char* proj_name(const ModelConfig& c, int layer, int p) {
   // Attention's slots are empty on a conv layer, the conv slots everywhere else; the MLP's are on every layer.
-  const bool conv = conv_layer(c, layer);
+  const bool conv = c.convolves(layer);
   if (p >= kConvIn ? !conv : p <= kO && conv) return nullptr;
   if (c.model_type == "lfm2" && p < kConvIn) return kLfm2Names[p];
   if (c.fused.qkv && p >= kQ && p <= kV) return p == kQ ? "qkv_proj" : nullptr;
