@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { nf4RoundTrip } from "./nf4";
-import { applyRope, type ReferenceOptions } from "./reference";
+import { applyRope, linearRows, mergeAdapter, type Mat, type ReferenceOptions } from "./reference";
 import { readSafetensors } from "./safetensors";
 
 // LFM2 (Lfm2ForCausalLM) in float64, written from transformers' modeling_lfm2 alone, as reference.ts is for the
@@ -16,7 +16,6 @@ type Lfm2Config = {
   hidden_size: number; num_attention_heads: number; num_key_value_heads: number; num_hidden_layers: number;
   norm_eps?: number; theta?: number; rope_theta?: number; conv_L_cache?: number; layer_types?: string[]; full_attn_idxs?: number[];
 };
-type Mat = { rows: number; cols: number; data: Float64Array };
 
 const LINEARS = ["conv.in_proj", "conv.out_proj", "self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.out_proj", "feed_forward.w1", "feed_forward.w2", "feed_forward.w3"];
 
@@ -31,7 +30,7 @@ export class Lfm2Reference {
       const values = quantize ? nf4RoundTrip(t.data, Boolean(opts.doubleQuant)) : t.data;
       this.w.set(name, { rows: t.shape[0]!, cols: t.shape.slice(1).reduce((a, b) => a * b, 1), data: Float64Array.from(values) });
     }
-    if (opts.adapterDir) this.applyAdapter(opts.adapterDir);
+    if (opts.adapterDir) mergeAdapter(this.w, opts.adapterDir);
   }
 
   /** Lfm2Config: layer_types, else full_attn_idxs names the attention layers. */
@@ -41,27 +40,6 @@ export class Lfm2Reference {
     return !(this.cfg.full_attn_idxs ?? []).includes(l);
   }
 
-  // W' = W + scaling·B·A: the unmerged LoRA forward without dropout.
-  private applyAdapter(dir: string): void {
-    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "adapter_config.json"), "utf8")) as { r: number; lora_alpha: number; use_rslora?: boolean };
-    const scaling = cfg.use_rslora ? cfg.lora_alpha / Math.sqrt(cfg.r) : cfg.lora_alpha / cfg.r;
-    const tensors = readSafetensors(path.join(dir, "adapter_model.safetensors"));
-    for (const [name, a] of tensors) {
-      if (!name.endsWith(".lora_A.weight")) continue;
-      const module = name.slice("base_model.model.".length, -".lora_A.weight".length);
-      const b = tensors.get(name.replace(".lora_A.", ".lora_B."));
-      const w = this.w.get(`${module}.weight`);
-      if (!b || !w) throw new Error(`adapter tensor ${name} has no matching lora_B or base weight ${module}.weight`);
-      const r = a.shape[0]!;
-      for (let o = 0; o < w.rows; o++)
-        for (let i = 0; i < w.cols; i++) {
-          let s = 0;
-          for (let k = 0; k < r; k++) s += b.data[o * r + k]! * a.data[k * w.cols + i]!;
-          w.data[o * w.cols + i] = w.data[o * w.cols + i]! + scaling * s;
-        }
-    }
-  }
-
   private get(name: string): Mat {
     const m = this.w.get(name);
     if (!m) throw new Error(`reference: tensor ${name} missing`);
@@ -69,16 +47,7 @@ export class Lfm2Reference {
   }
 
   private linear(x: Float64Array[], name: string): Float64Array[] {
-    const W = this.get(`${name}.weight`);
-    return x.map((row) => {
-      const y = new Float64Array(W.rows);
-      for (let o = 0; o < W.rows; o++) {
-        let s = 0;
-        for (let i = 0; i < W.cols; i++) s += row[i]! * W.data[o * W.cols + i]!;
-        y[o] = s;
-      }
-      return y;
-    });
+    return linearRows(x, this.get(`${name}.weight`));
   }
 
   private rmsRow(row: Float64Array, w: Float64Array): Float64Array {

@@ -30,7 +30,7 @@ type Config = {
   // transformers 5.x: RoPE as one object (rope_theta, rope_type and the type's keys; Ministral 3's llama_4_scaling_beta).
   rope_parameters?: Record<string, unknown> & { rope_theta?: number; rope_type?: string; type?: string };
 };
-type Mat = { rows: number; cols: number; data: Float64Array };
+export type Mat = { rows: number; cols: number; data: Float64Array };
 
 export type ReferenceOptions = { quant?: "none" | "nf4"; doubleQuant?: boolean; adapterDir?: string };
 
@@ -100,6 +100,43 @@ export function yarnRope(s: YarnScaling, dim: number, theta: number, maxPosition
   return { factors, scale };
 }
 
+/**
+ * A PEFT adapter folded into the base weights, W' = W + scaling·B·A: the same function as the unmerged LoRA forward
+ * (no dropout at inference). Each lora_A names its module's base weight (module.weight) in `w`.
+ */
+export function mergeAdapter(w: Map<string, Mat>, dir: string): void {
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, "adapter_config.json"), "utf8")) as { r: number; lora_alpha: number; use_rslora?: boolean };
+  const scaling = cfg.use_rslora ? cfg.lora_alpha / Math.sqrt(cfg.r) : cfg.lora_alpha / cfg.r;
+  const tensors = readSafetensors(path.join(dir, "adapter_model.safetensors"));
+  for (const [name, a] of tensors) {
+    if (!name.endsWith(".lora_A.weight")) continue;
+    const module = name.slice("base_model.model.".length, -".lora_A.weight".length);
+    const b = tensors.get(name.replace(".lora_A.", ".lora_B."));
+    const base = w.get(`${module}.weight`);
+    if (!b || !base) throw new Error(`adapter tensor ${name} has no matching lora_B or base weight ${module}.weight`);
+    const r = a.shape[0]!;
+    for (let o = 0; o < base.rows; o++)
+      for (let i = 0; i < base.cols; i++) {
+        let s = 0;
+        for (let k = 0; k < r; k++) s += b.data[o * r + k]! * a.data[k * base.cols + i]!;
+        base.data[o * base.cols + i] = base.data[o * base.cols + i]! + scaling * s;
+      }
+  }
+}
+
+/** y[T, rows] = x[T, cols] · Wᵀ (+ bias): a linear layer on each row, in float64. */
+export function linearRows(x: Float64Array[], W: Mat, bias?: Mat): Float64Array[] {
+  return x.map((row) => {
+    const y = new Float64Array(W.rows);
+    for (let o = 0; o < W.rows; o++) {
+      let s = bias ? bias.data[o]! : 0;
+      for (let i = 0; i < W.cols; i++) s += row[i]! * W.data[o * W.cols + i]!;
+      y[o] = s;
+    }
+    return y;
+  });
+}
+
 export class ReferenceModel {
   private readonly w = new Map<string, Mat>();
   readonly cfg: Config;
@@ -165,7 +202,7 @@ export class ReferenceModel {
       const values = quantize ? nf4RoundTrip(t.data, Boolean(opts.doubleQuant)) : t.data;
       this.w.set(name, { rows: t.shape[0]!, cols: t.shape[1] ?? 1, data: Float64Array.from(values) });
     }
-    if (opts.adapterDir) this.applyAdapter(opts.adapterDir);
+    if (opts.adapterDir) mergeAdapter(this.w, opts.adapterDir);
     this.splitFused();
   }
 
@@ -224,27 +261,6 @@ export class ReferenceModel {
     }
   }
 
-  // W' = W + scaling·B·A is the same function as the unmerged LoRA forward (no dropout at inference).
-  private applyAdapter(dir: string): void {
-    const cfg = JSON.parse(fs.readFileSync(path.join(dir, "adapter_config.json"), "utf8")) as { r: number; lora_alpha: number; use_rslora?: boolean };
-    const scaling = cfg.use_rslora ? cfg.lora_alpha / Math.sqrt(cfg.r) : cfg.lora_alpha / cfg.r;
-    const tensors = readSafetensors(path.join(dir, "adapter_model.safetensors"));
-    for (const [name, a] of tensors) {
-      if (!name.endsWith(".lora_A.weight")) continue;
-      const module = name.slice("base_model.model.".length, -".lora_A.weight".length);
-      const b = tensors.get(name.replace(".lora_A.", ".lora_B."));
-      const w = this.w.get(`${module}.weight`);
-      if (!b || !w) throw new Error(`adapter tensor ${name} has no matching lora_B or base weight ${module}.weight`);
-      const r = a.shape[0]!;
-      for (let o = 0; o < w.rows; o++)
-        for (let i = 0; i < w.cols; i++) {
-          let s = 0;
-          for (let k = 0; k < r; k++) s += b.data[o * r + k]! * a.data[k * w.cols + i]!;
-          w.data[o * w.cols + i] = w.data[o * w.cols + i]! + scaling * s;
-        }
-    }
-  }
-
   private get(name: string): Mat {
     const m = this.w.get(name);
     if (!m) throw new Error(`reference: tensor ${name} missing`);
@@ -253,18 +269,9 @@ export class ReferenceModel {
 
   /** y[T, rows] = x[T, cols] · Wᵀ (+ bias). */
   private linear(x: Float64Array[], name: string): Float64Array[] {
-    const W = this.get(`${name}.weight`);
-    const bias = this.w.get(`${name}.bias`);
-    return x.map((row) => {
-      const y = new Float64Array(W.rows);
-      for (let o = 0; o < W.rows; o++) {
-        let s = bias ? bias.data[o]! : 0;
-        for (let i = 0; i < W.cols; i++) s += row[i]! * W.data[o * W.cols + i]!;
-        y[o] = s;
-      }
-      return y;
-    });
+    return linearRows(x, this.get(`${name}.weight`), this.w.get(`${name}.bias`));
   }
+
 
   private rms(x: Float64Array[], name: string): Float64Array[] {
     const w = this.get(name).data;
