@@ -67,7 +67,10 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
   };
   const lossMask: (0 | 1)[] = new Array<0 | 1>(tokens.length).fill(0);
   example.messages.forEach((m, i) => {
-    if (m.role !== "assistant" || m.weight === 0) return;
+    if (m.role !== "assistant") return;
+    // A reply that calls tools is checked even where it is not trained: the conversation must show its calls.
+    const calls = toolCallNames(m);
+    if (m.weight === 0 && calls.length === 0) return;
     const before = encode(i, true);
     const through = encode(i + 1, false);
     if (!isPrefix(before, through)) {
@@ -78,9 +81,34 @@ export function tokenizeChat(chat: ChatTokenizer, example: ChatExample, encoded 
       end = replyEndInHistory(chat, m, before, through, tokens) ?? replyEndBeforeClosing(chat, m, before, through, tokens, closing()) ?? -1;
       if (end < 0) throw new Error(describeMismatch(chat, through, tokens, `rendering messages[0..${i}]`));
     }
+    if (calls.length) expectCallsRendered(chat, i, calls, tokens.slice(before.length, end));
+    if (m.weight === 0) return;
     for (let k = Math.max(1, before.length); k < end; k++) lossMask[k] = 1;
   });
   return { tokens, lossMask };
+}
+
+/** The functions an assistant message calls (OpenAI's tool_calls), by name. */
+function toolCallNames(m: TrainingMessage): string[] {
+  const calls = m.tool_calls;
+  if (!Array.isArray(calls)) return [];
+  return calls.map((c) => (c as { function?: { name?: unknown } } | null)?.function?.name).filter((n): n is string => typeof n === "string" && n !== "");
+}
+
+/**
+ * A reply's tool calls must be in its rendering. Templates that do not write tool_calls (LFM2's, Gemma 3's, plain
+ * ChatML) render a call-only reply as an empty turn: it would be trained, or shown in context, as saying nothing.
+ */
+function expectCallsRendered(chat: ChatTokenizer, i: number, calls: string[], reply: number[]): void {
+  const text = chat.decode(reply);
+  const missing = calls.filter((name) => !text.includes(name));
+  if (missing.length === 0) return;
+  throw new Error(
+    `${chat.templateOrigin}: messages[${i}] calls ${missing.map((n) => JSON.stringify(n)).join(", ")}, but the chat template ` +
+      `renders that reply as ${JSON.stringify(text)}: it does not write tool_calls, so the call would be lost. Write the ` +
+      "call into the message's content in the form the model was trained on (LFM2: <|tool_call_start|>[name(arg=\"value\")]" +
+      "<|tool_call_end|>), or use a chat template that renders tool_calls",
+  );
 }
 
 function isPrefix(shorter: number[], longer: number[]): boolean {

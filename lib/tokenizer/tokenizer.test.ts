@@ -285,6 +285,38 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     });
   });
 
+  describe("a template that does not write tool_calls (LFM2's: calls go in the content)", () => {
+    let lfm2: ChatTokenizer;
+    beforeAll(() => {
+      lfm2 = loadChatTokenizer(writeTinyModel({ dir: path.join(tmp, "lfm2"), lfm2: true }).dir);
+    });
+    const call = { type: "function", function: { name: "get_weather", arguments: '{"city": "Paris"}' } };
+    const weather = (weight?: 0): ChatExample => ({
+      messages: [
+        { role: "user", content: "Weather in Paris?" },
+        { role: "assistant", content: "", tool_calls: [call], ...(weight === 0 ? { weight } : {}) },
+        { role: "tool", content: "sunny" },
+        { role: "assistant", content: "Sunny." },
+      ],
+      // The tool list names the function in the system turn: the check reads the reply's own span.
+      tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
+    });
+
+    it("refuses a call-only reply it would render empty, trained or only in context, saying where the call goes", () => {
+      for (const ex of [weather(), weather(0)])
+        expect(() => tokenizeChat(lfm2, ex)).toThrow(
+          'lfm2/tokenizer_config.json (chat_template): messages[1] calls "get_weather", but the chat template renders that reply as "<|im_end|>\\n": ' +
+            "it does not write tool_calls, so the call would be lost. Write the call into the message's content in the form the model was trained on (LFM2: <|tool_call_start|>",
+        );
+    });
+
+    it("trains a call written into the content as LFM2 writes it", () => {
+      const inContent = weather();
+      inContent.messages[1] = { role: "assistant", content: '<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|>', tool_calls: [call] };
+      expect(spans(lfm2, tokenizeChat(lfm2, inContent))).toEqual(['<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|><|im_end|>\n', "Sunny.<|im_end|>\n"]);
+    });
+  });
+
   it("picks the default template from a list of named templates, tool_use when tools are given", () => {
     const chat = withTemplate("named", [{ name: "tool_use", template: "TOOLS{{ tools | length }}" }, { name: "default", template: LLAMA3 }], "config");
     expect(chat.render(convo.messages, { addGenerationPrompt: false })).toMatch(/^<\|begin_of_text\|>/);
