@@ -246,6 +246,26 @@ describe("tuneforge train / generate / merge on other model families", () => {
     expect(loraParameters(info, 8, ["q_proj", "k_proj", "v_proj", "out_proj", "in_proj", "w1", "w3", "w2"])).toBe(adapted);
   }, 180_000);
 
+  // LFM2-VL as published (Lfm2VlForConditionalGeneration: the LFM2 decoder under model.language_model., tied, a vision
+  // tower beside it): trained, answered and merged as its text model, the adapter under the checkpoint's module names.
+  it("learns the task on an LFM2-VL's text model, answers and merges", async () => {
+    // Seed 2: a tied tiny LFM2 learns the task within 25 epochs (seed 5's plateaus near a loss of 0.39).
+    const text = writeTinyModel({ dir: path.join(tmp, "lfm2-vl-text"), seed: 2, lfm2: true, tiedEmbeddings: true }).dir;
+    const mm = path.join(tmp, "lfm2-vl");
+    writeImageText(text, mm, "Lfm2VlForConditionalGeneration", "model.language_model.");
+    const out = await expectLearnsAnswersAndMerges(mm, "lfm2-vl", 25);
+    const file = fs.readFileSync(path.join(out, "adapter_model.safetensors"));
+    const header = JSON.parse(file.subarray(8, 8 + Number(file.readBigUInt64LE(0))).toString("utf8")) as Record<string, unknown>;
+    expect(Object.keys(header)).toEqual(expect.arrayContaining([
+      "base_model.model.model.language_model.layers.0.conv.in_proj.lora_A.weight",
+      "base_model.model.model.language_model.layers.1.self_attn.out_proj.lora_B.weight",
+    ]));
+    // The merged folder keeps the vision tower and the outer config.
+    const merged = fs.readFileSync(path.join(tmp, "lfm2-vl-merged", "model.safetensors"));
+    expect(merged.subarray(8, 8 + Number(merged.readBigUInt64LE(0))).toString("utf8")).toContain("model.vision_tower.vision_model.post_layernorm.weight");
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, "lfm2-vl-merged", "config.json"), "utf8"))).toMatchObject({ architectures: ["Lfm2VlForConditionalGeneration"] });
+  }, 180_000);
+
   // Gemma 3 4B+ as published (Gemma3ForConditionalGeneration, the decoder under language_model.model., a vision tower
   // beside it): tuneforge trains its text model, the adapter names the checkpoint's modules, generation loads it.
   it("learns the task on an image-text Gemma 3's text model", async () => {

@@ -129,6 +129,18 @@ describe("scanModels", () => {
     expect(m.contextLength).toBe(text.config.max_position_embeddings);
   });
 
+  it("counts an LFM2-VL's text model (an LFM2 under model.language_model.) and reads its shape from text_config", async () => {
+    const text = writeTinyModel({ dir: path.join(dir, "..", `lfm2vl-src-${path.basename(dir)}`), preset: "tiny", lfm2: true, tiedEmbeddings: true });
+    writeImageText(text.dir, path.join(dir, "tiny-lfm2-vl"), "Lfm2VlForConditionalGeneration", "model.language_model.");
+    await rm(text.dir, { recursive: true, force: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-lfm2-vl")!;
+    expect(m).toMatchObject({ architecture: "Lfm2VlForConditionalGeneration", modelType: "lfm2-vl", parameters: text.numParameters, visionParameters: TINY_VISION_PARAMETERS });
+    expect(m.shape).toMatchObject({ tieWordEmbeddings: true, convLayers: 1, convKernel: 3, intermediateSize: text.config.block_ff_dim as number * 2 / 3 });
+    expect(shapeParameters(m.shape!)).toBe(text.numParameters);
+    expect(m.contextLength).toBe(text.config.max_position_embeddings);
+  });
+
   it("names the file when a safetensors header is corrupt", async () => {
     const bad = path.join(dir, "corrupt");
     await mkdir(bad);

@@ -248,6 +248,15 @@ describe("shapeFromConfig", () => {
     expect(shapeFromConfig({ ...lfm2, block_ff_dim: 300, block_ffn_dim_multiplier: null })!.intermediateSize).toBe(200);
     expect(shapeFromConfig({ ...lfm2, block_ff_dim: undefined, intermediate_size: 6144 })!.intermediateSize).toBe(4096);
     expect(shapeFromConfig({ ...lfm2, tie_embedding: false })!.tieWordEmbeddings).toBe(false);
+    // LFM2-VL-1.6B: LFM2-1.2B's decoder as its text_config (model_type "lfm2-vl", or by its architecture); its vision
+    // tower is not counted. Another kind of text model is not read as LFM2.
+    const { architectures: _a, ...text } = lfm2;
+    const vl = { model_type: "lfm2-vl", image_token_index: 396, eos_token_id: 7, text_config: text, vision_config: { model_type: "siglip2_vision_model" } };
+    expect(shapeParameters(shapeFromConfig(vl)!)).toBe(1_170_340_608);
+    expect(shapeFromConfig({ ...vl, model_type: undefined, architectures: ["Lfm2VlForConditionalGeneration"] })).toMatchObject({ convLayers: 10, intermediateSize: 8192 });
+    expect(trainingContext(vl)).toBe(128000);
+    expect(shapeFromConfig({ ...vl, text_config: { ...text, model_type: "lfm2_moe" } })).toBeNull();
+    expect(shapeFromConfig({ model_type: "lfm2-vl" })).toBeNull();
     expect(shapeFromConfig({ ...lfm2, hidden_size: "wide" })).toBeNull();
   });
 

@@ -34,6 +34,8 @@ const isExaone4 = (config: Record<string, unknown>) => isArch(config, "Exaone4Fo
 const isMinistral3 = (config: Record<string, unknown>) => isArch(config, "Ministral3ForCausalLM", "ministral3");
 /** LFM2: gated short-convolution layers beside attention layers with per-head q/k norms (lfm2Decoder reads its keys). */
 export const isLfm2 = (config: Record<string, unknown>) => isArch(config, "Lfm2ForCausalLM", "lfm2");
+/** LFM2-VL: an LFM2 decoder (text_config) beside a SigLIP2 vision tower. */
+const isLfm2Vl = (config: Record<string, unknown>) => isArch(config, "Lfm2VlForConditionalGeneration", "lfm2-vl") || config.model_type === "lfm2_vl";
 
 /**
  * An LFM2 config.json in the keys the shape reads, as transformers' Lfm2Config takes it (native/src/io/config_lfm2.cc
@@ -90,11 +92,20 @@ const TEXT_DEFAULTS: Record<string, { architecture: string; defaults: Record<str
 /**
  * The config the trainer reads the decoder from (native/src/io/config_mistral.cc decoder_config): an image-text
  * checkpoint's text_config with its class's defaults, as a …ForCausalLM (Gemma3ForConditionalGeneration: Gemma 3's text
- * model; Mistral3ForConditionalGeneration: Ministral 3's or Mistral's), its vision tower not trained; any other config as
+ * model; Mistral3ForConditionalGeneration: Ministral 3's or Mistral's; Lfm2VlForConditionalGeneration: LFM2), its vision
+ * tower not trained; any other config as
  * it is. Null when an image-text config has no usable text_config.
  */
 export function decoderConfig(config: Record<string, unknown>): Record<string, unknown> | null {
   if (isLfm2(config)) return lfm2Decoder(config);
+  if (isLfm2Vl(config)) {
+    // Lfm2VlConfig: text_config an Lfm2Config (its defaults), the token ids outside it (config_lfm2.cc reads it so).
+    const text = config.text_config;
+    if (!text || typeof text !== "object" || Array.isArray(text)) return null;
+    const t = text as Record<string, unknown>;
+    if (t.model_type !== undefined && t.model_type !== "lfm2") return null;
+    return lfm2Decoder({ ...t, architectures: ["Lfm2ForCausalLM"] });
+  }
   const gemma3 = isArch(config, "Gemma3ForConditionalGeneration", "gemma3");
   if (!gemma3 && !isArch(config, "Mistral3ForConditionalGeneration", "mistral3")) return config;
   const text = config.text_config;

@@ -180,7 +180,7 @@ struct ConvDims {
   int64_t B = 0, T = 0, H = 0;
   int K = 0;  // kernel length, 1..kConvMaxKernel
 };
-constexpr int kConvMaxKernel = 8;
+constexpr int kConvMaxKernel = 64;  // conv_L_cache's range in native/src/io/config_lfm2.cc
 void short_conv_forward(const ConvDims& d, const bf16* bcx, const float* w, const int32_t* seg_start, bf16* conv,
                         bf16* y, cudaStream_t stream);
 // dy [B*T, H] → dbcx [B*T, 3H] (overwritten): dB = dBx·x, dC = dy·conv, dx = dBx·B, with dBx[s] = Σ_j w[c, j]·(dy·C)

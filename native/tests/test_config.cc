@@ -350,13 +350,13 @@ TEST(config_unsupported_architecture_lists_supported) {
                "MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM, Phi3ForCausalLM, GraniteForCausalLM, "
                "SmolLM3ForCausalLM, Olmo2ForCausalLM, Olmo3ForCausalLM, Gemma2ForCausalLM, Gemma3ForCausalLM, "
                "Gemma3ForConditionalGeneration, Glm4ForCausalLM, Exaone4ForCausalLM, Ministral3ForCausalLM, "
-               "Mistral3ForConditionalGeneration, Lfm2ForCausalLM");
+               "Mistral3ForConditionalGeneration, Lfm2ForCausalLM, Lfm2VlForConditionalGeneration");
   CHECK_THROWS(parse_model_config(R"({"model_type": "gemma"})", "g.json"),
                "architecture model_type gemma is not supported; supported: LlamaForCausalLM");
   CHECK_THROWS(parse_model_config(R"({"vocab_size": 3})", "x.json"), "neither architectures nor model_type is set");
   int n = 0;
   while (kSupportedArchitectures[n]) ++n;
-  CHECK_EQ(n, 17);
+  CHECK_EQ(n, 18);
 }
 
 TEST(config_invalid_values_are_named) {

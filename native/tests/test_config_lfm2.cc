@@ -78,3 +78,34 @@ TEST(config_lfm2_refusals_name_the_key) {
   CHECK_THROWS(parse_model_config(base + R"("quantization_config": {"quant_method": "gptq"}})", "q.json"),
                "quant_method \"gptq\"");
 }
+
+// LFM2-VL-1.6B's config.json as published (its vision and projector keys shortened): the decoder is text_config, an
+// Lfm2Config under LFM2's module names; the token ids and dtype come from outside when text_config lacks them.
+TEST(config_lfm2_vl_reads_its_text_config) {
+  const char* const vl = R"({
+    "architectures": ["Lfm2VlForConditionalGeneration"], "model_type": "lfm2-vl", "downsample_factor": 2,
+    "image_token_index": 396, "projector_hidden_size": 2560, "eos_token_id": 7, "torch_dtype": "bfloat16",
+    "text_config": {"model_type": "lfm2", "block_auto_adjust_ff_dim": true, "block_ff_dim": 12288, "block_multiple_of": 256,
+      "block_ffn_dim_multiplier": 1.0, "conv_L_cache": 3, "hidden_size": 2048, "num_hidden_layers": 16,
+      "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 65536, "norm_eps": 1e-05, "rope_theta": 1000000.0,
+      "full_attn_idxs": [2, 5, 8, 10, 12, 14]},
+    "vision_config": {"model_type": "siglip2_vision_model", "hidden_size": 1152, "num_hidden_layers": 27}})";
+  const ModelConfig c = parse_model_config(vl, "lfm2-vl/config.json");
+  CHECK_EQ(c.architecture, std::string("Lfm2VlForConditionalGeneration"));
+  CHECK_EQ(c.model_type, std::string("lfm2"));  // LFM2's module names and layers
+  CHECK(c.hidden_size == 2048 && c.intermediate_size == 8192 && c.num_hidden_layers == 16 && c.head_dim == 64);
+  CHECK(c.qk_norm && c.tie_word_embeddings && c.conv_kernel == 3);
+  CHECK_EQ(c.conv_layer_count(), 10);
+  CHECK(!c.convolves(2) && c.convolves(3));
+  CHECK(c.eos_token_ids == std::vector<int>{7});
+  CHECK_EQ(c.torch_dtype, std::string("bfloat16"));
+  // model_type alone names the class too; a text_config of another kind is refused by name.
+  std::string by_type = vl;
+  by_type.replace(by_type.find(R"("architectures": ["Lfm2VlForConditionalGeneration"], )"), 53, "");
+  CHECK_EQ(parse_model_config(by_type, "t").architecture, std::string("Lfm2VlForConditionalGeneration"));
+  std::string moe = vl;
+  moe.replace(moe.find(R"("model_type": "lfm2", )"), 22, R"("model_type": "lfm2_moe", )");
+  CHECK_THROWS(parse_model_config(moe, "t"), "text_config.model_type \"lfm2_moe\" is not supported (lfm2");
+  CHECK_THROWS(parse_model_config(R"({"architectures": ["Lfm2VlForConditionalGeneration"]})", "t"),
+               "Lfm2VlForConditionalGeneration without a text_config");
+}

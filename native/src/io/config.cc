@@ -32,7 +32,8 @@ const char* const kSupportedArchitectures[] = {"LlamaForCausalLM", "MistralForCa
                                                "SmolLM3ForCausalLM", "Olmo2ForCausalLM", "Olmo3ForCausalLM", "Gemma2ForCausalLM",
                                                "Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
                                                "Exaone4ForCausalLM", "Ministral3ForCausalLM",
-                                               "Mistral3ForConditionalGeneration", "Lfm2ForCausalLM", nullptr};
+                                               "Mistral3ForConditionalGeneration", "Lfm2ForCausalLM",
+                                               "Lfm2VlForConditionalGeneration", nullptr};
 
 int ModelConfig::conv_layer_count() const { return int(std::count(layer_conv.begin(), layer_conv.end(), 1)); }
 
@@ -275,12 +276,13 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
                    : m == "gemma3" ? "Gemma3ForConditionalGeneration" : m == "glm4" ? "Glm4ForCausalLM"
                    : m == "exaone4" ? "Exaone4ForCausalLM" : m == "ministral3" ? "Ministral3ForCausalLM"
                    : m == "mistral3" ? "Mistral3ForConditionalGeneration"
-                   : m == "lfm2" ? "Lfm2ForCausalLM"
+                   : m == "lfm2" ? "Lfm2ForCausalLM" : m == "lfm2-vl" || m == "lfm2_vl" ? "Lfm2VlForConditionalGeneration"
                    : "model_type " + m;
   }
   if (c.architecture == "Gemma3ForConditionalGeneration") return parse_gemma3_text_config(j, source);
   if (c.architecture == "Mistral3ForConditionalGeneration") return parse_mistral3_text_config(j, source);
   if (c.architecture == "Lfm2ForCausalLM") return parse_lfm2_config(j, source);
+  if (c.architecture == "Lfm2VlForConditionalGeneration") return parse_lfm2_vl_text_config(j, source);
   bool supported = false;
   for (int i = 0; kSupportedArchitectures[i]; ++i) supported |= c.architecture == kSupportedArchitectures[i];
   TF_CHECK(supported, source + ": architecture " + c.architecture + " is not supported; supported: " + supported_list());

@@ -104,4 +104,19 @@ ModelConfig parse_lfm2_config(const Json& j, const std::string& source) {
   return c;
 }
 
+// Lfm2VlForConditionalGeneration (LFM2-VL, LFM2.5-VL): the decoder is text_config, an Lfm2Config with its defaults;
+// its weights are under model.language_model. (transformers' Lfm2VlModel, no checkpoint renaming), the SigLIP2 vision
+// tower and projector beside them, untrained. The decoder keeps LFM2's model_type: its module names are LFM2's.
+ModelConfig parse_lfm2_vl_text_config(const Json& j, const std::string& source) {
+  const Json* tc = present(j, "text_config");
+  const Json* mt = tc && tc->is_object() ? present(*tc, "model_type") : nullptr;
+  const std::string inner = mt ? mt->as_string(source + ": text_config.model_type") : "lfm2";
+  TF_CHECK(inner == "lfm2", source + ": text_config.model_type \"" + inner + "\" is not supported (lfm2; LFM2's MoE "
+                                     "text models are not)");
+  const Json t = decoder_config(j, source, "Lfm2VlForConditionalGeneration", {}, "Lfm2ForCausalLM", "lfm2");
+  ModelConfig c = parse_lfm2_config(t, source + " (text_config)");
+  c.architecture = "Lfm2VlForConditionalGeneration";
+  return c;
+}
+
 }  // namespace tf::config_read

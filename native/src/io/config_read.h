@@ -34,6 +34,7 @@ ModelConfig parse_mistral3_text_config(const Json& j, const std::string& source)
 
 // config_lfm2.cc
 ModelConfig parse_lfm2_config(const Json& j, const std::string& source);
+ModelConfig parse_lfm2_vl_text_config(const Json& j, const std::string& source);  // LFM2-VL's decoder
 
 // config_families.cc
 void refuse_dropout(const Json& j, const std::string& src, const char* key, const char* family);
