@@ -129,6 +129,17 @@ describe("scanModels", () => {
     expect(m.contextLength).toBe(text.config.max_position_embeddings);
   });
 
+  it("counts a Mistral 3 saved by transformers 4.52+ (model.language_model., model.vision_tower, lm_head at the top)", async () => {
+    const text = writeTinyModel({ dir: path.join(dir, "..", `m3new-src-${path.basename(dir)}`), preset: "tiny", ministral3: true });
+    writeImageText(text.dir, path.join(dir, "tiny-ministral3-452"), "Mistral3ForConditionalGeneration", "model.language_model.");
+    await rm(text.dir, { recursive: true, force: true });
+    const { models } = await scanModels({ dir });
+    const m = models.find((x) => x.name === "tiny-ministral3-452")!;
+    expect(m).toMatchObject({ architecture: "Mistral3ForConditionalGeneration", parameters: text.numParameters, visionParameters: TINY_VISION_PARAMETERS });
+    expect(m.shape).toMatchObject({ tieWordEmbeddings: false });
+    expect(shapeParameters(m.shape!)).toBe(text.numParameters);
+  });
+
   it("counts an LFM2-VL's text model (an LFM2 under model.language_model.) and reads its shape from text_config", async () => {
     const text = writeTinyModel({ dir: path.join(dir, "..", `lfm2vl-src-${path.basename(dir)}`), preset: "tiny", lfm2: true, tiedEmbeddings: true });
     writeImageText(text.dir, path.join(dir, "tiny-lfm2-vl"), "Lfm2VlForConditionalGeneration", "model.language_model.");
