@@ -74,6 +74,15 @@ SHAPES = {
                      max_position_embeddings=131072, original_max_position_embeddings=4096, partial_rotary_factor=0.75,
                      rope_scaling=dict(type="longrope", short_factor=[1.0 + 0.05 * i for i in range(48)],
                                        long_factor=[2.0 + 0.1 * i for i in range(48)])),
+    # "phi4mini" in 2 layers over an original context cut from 4096 to 128 positions, so that step 3's 256-token rows
+    # take longrope's long factors (transformers: max(position_ids) + 1 > original_max_position_embeddings, for the
+    # whole pass), and max_position_embeddings 32 · 128 so that the attention factor, sqrt(1 + ln 32 / ln 128), comes
+    # from the published ratio.
+    "phi4minilong": dict(hidden_size=3072, num_hidden_layers=2, num_attention_heads=24, num_key_value_heads=8,
+                         intermediate_size=8192, vocab_size=200064, tie_word_embeddings=True, rope_theta=10000.0,
+                         max_position_embeddings=4096, original_max_position_embeddings=128, partial_rotary_factor=0.75,
+                         rope_scaling=dict(type="longrope", short_factor=[1.0 + 0.05 * i for i in range(48)],
+                                           long_factor=[2.0 + 0.1 * i for i in range(48)])),
     "granite": dict(hidden_size=2048, num_hidden_layers=4, num_attention_heads=32, num_key_value_heads=8,
                     intermediate_size=8192, vocab_size=49155, tie_word_embeddings=True, rope_theta=5000000.0,
                     max_position_embeddings=131072, embedding_multiplier=12.0, attention_multiplier=0.015625,
@@ -131,7 +140,7 @@ GEMMA3_SHAPES = ("gemma3",)
 # The shapes written as Gemma2ForCausalLM (transformers >= MIN_TRANSFORMERS_GEMMA2).
 GEMMA2_SHAPES = ("gemma2",)
 # The shapes written as Phi3ForCausalLM (fused qkv_proj and gate_up_proj; LoRA targets those modules).
-PHI3_SHAPES = ("phi4", "phi4mini")
+PHI3_SHAPES = ("phi4", "phi4mini", "phi4minilong")
 # The shapes written as GraniteForCausalLM (transformers >= MIN_TRANSFORMERS_GRANITE); <|end_of_text|>, id 0, is
 # Granite's bos, eos and pad token.
 GRANITE_SHAPES = ("granite",)

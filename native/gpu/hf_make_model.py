@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Write a randomly initialized Llama model in Hugging Face format (nothing is downloaded).
 
-    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3|qwen3yarn|gemma3|gemma2|phi4|phi4mini|granite|smollm3|olmo2|olmo3|exaone4|mistral|glm4|ministral3|lfm2 --out DIR [--seed 0]
+    python3 native/gpu/hf_make_model.py --shape 1b|8b|tiny|qwen3|qwen3yarn|gemma3|gemma2|phi4|phi4mini|phi4minilong|granite|smollm3|olmo2|olmo3|exaone4|mistral|glm4|ministral3|lfm2 --out DIR [--seed 0]
 
 DIR gets config.json (LlamaConfig with Llama-3.2-1B's or Llama-3.1-8B's shape, llama3 rope scaling; or, for qwen3,
 Qwen3Config with Qwen3-0.6B's layer in 4 layers, and for qwen3yarn with yarn RoPE scaling too; for gemma3, Gemma3TextConfig with gemma-3-1b's layer in 4 layers; for
 gemma2, Gemma2Config with gemma-2-2b's layer in 4 layers and soft caps low enough to bend its values; for phi4, Phi3Config with phi-4's layer in 2 layers, its q/k/v and gate/up fused as phi-4 stores them; for phi4mini,
-Phi-4-mini's layer in 4 layers, with its longrope and partial rotary factor; for granite, GraniteConfig with a Granite 3
+Phi-4-mini's layer in 4 layers, with its longrope and partial rotary factor; for phi4minilong, the same in 2 layers over
+an original context of 128 (step 3's rows take the long factors); for granite, GraniteConfig with a Granite 3
 2B's layer in 4 layers and its four multipliers; for smollm3, SmolLM3Config with SmolLM3-3B's layer in 4 layers, the
 fourth without RoPE; for olmo2, Olmo2Config with OLMo-2-1124-7B's layer in 2 layers; for olmo3, Olmo3Config with
 OLMo-3-7B's layer in 2 layers, a sliding (128-key window) and a full one; for exaone4, Exaone4Config with EXAONE-4.0-32B's
@@ -37,7 +38,7 @@ from hf_common import GEMMA2_SHAPES, GEMMA3_SHAPES, import_torch_stack, llama_co
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3", "qwen3yarn", "gemma3", "gemma2", "phi4", "phi4mini", "granite", "smollm3", "olmo2", "olmo3", "exaone4", "mistral", "glm4", "ministral3", "lfm2"])
+    ap.add_argument("--shape", required=True, choices=["1b", "8b", "tiny", "qwen3", "qwen3yarn", "gemma3", "gemma2", "phi4", "phi4mini", "phi4minilong", "granite", "smollm3", "olmo2", "olmo3", "exaone4", "mistral", "glm4", "ministral3", "lfm2"])
     ap.add_argument("--out", required=True, help="model folder to write (created; existing files replaced)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()

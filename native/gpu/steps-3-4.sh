@@ -322,6 +322,7 @@ gpu_steps_3_4() {
   [[ $only8b == 1 ]] || _gpu_step3_model gemma2 "Gemma 2"
   [[ $only8b == 1 ]] || _gpu_step3_model phi4 "Phi-4"
   [[ $only8b == 1 ]] || _gpu_step3_model phi4mini "Phi-4-mini"
+  [[ $only8b == 1 ]] || _gpu_step3_model phi4minilong "Phi-4-mini long factors"
   [[ $only8b == 1 ]] || _gpu_step3_model granite Granite
   [[ $only8b == 1 ]] || _gpu_step3_model smollm3 SmolLM3
   [[ $only8b == 1 ]] || _gpu_step3_model olmo2 "OLMo 2"

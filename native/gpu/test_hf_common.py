@@ -114,6 +114,19 @@ class ShapesAndFlops(unittest.TestCase):
         self.assertEqual((p["rope_scaling"], p["original_max_position_embeddings"]), (None, 16384))
         self.assertNotIn("partial_rotary_factor", p)
 
+    def test_phi4minilong_rows_reach_longropes_long_factors(self):
+        c, mini = hc.llama_config_dict("phi4minilong"), hc.llama_config_dict("phi4mini")
+        # Step 3's 256-token rows reach past the original context: the whole pass takes the long factors.
+        self.assertLess(c["original_max_position_embeddings"], 256)
+        self.assertLessEqual(256, c["max_position_embeddings"])
+        # The published ratio of contexts (131072 / 4096), so the attention factor is Phi-4-mini's.
+        self.assertEqual(c["max_position_embeddings"] / c["original_max_position_embeddings"],
+                         mini["max_position_embeddings"] / mini["original_max_position_embeddings"])
+        self.assertEqual(c["rope_scaling"], mini["rope_scaling"])
+        self.assertEqual((c["architectures"], c["num_hidden_layers"]), (["Phi3ForCausalLM"], 2))
+        for k in ("hidden_size", "num_attention_heads", "num_key_value_heads", "intermediate_size", "vocab_size", "partial_rotary_factor"):
+            self.assertEqual(c[k], mini[k], k)
+
     def test_granite_shape_is_a_granite_3_2b_layer_in_4_layers_with_its_multipliers(self):
         c = hc.llama_config_dict("granite")
         self.assertEqual((c["architectures"], c["model_type"]), (["GraniteForCausalLM"], "granite"))
