@@ -3,6 +3,7 @@ import path from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { speedUpByteLevel } from "./byte-level-fast";
+import { callsIntoContent, templateTakesCallsInContent } from "./pythonic-calls";
 import { chooseChatTemplate, tokenString } from "./template";
 
 // A model folder's tokenizer and chat template, loaded once: renders conversations exactly the way the
@@ -54,13 +55,15 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
   speedUpByteLevel(tokenizer);
   const bosToken = tokenString(config.bos_token);
   const eosToken = tokenString(config.eos_token);
-  const templates = new Map<boolean, { template: Template; origin: string }>();
+  // callsInContent: the template writes no tool_calls and the tokenizer has LFM2's call tokens (pythonic-calls.ts).
+  const templates = new Map<boolean, { template: Template; origin: string; callsInContent: boolean }>();
+  const hasToken = (token: string) => tokenizer.token_to_id(token) !== undefined;
   const templateFor = (tools: boolean) => {
     let t = templates.get(tools);
     if (!t) {
       const source = chooseChatTemplate(modelDir, config, { tools });
       try {
-        t = { template: new Template(source.text), origin: source.origin };
+        t = { template: new Template(source.text), origin: source.origin, callsInContent: templateTakesCallsInContent(source.text, hasToken) };
       } catch (err) {
         throw new Error(`${source.origin}: the chat template does not parse: ${(err as Error).message}`);
       }
@@ -83,11 +86,12 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
     },
     render(messages, opts) {
       const tools = opts.tools && opts.tools.length > 0 ? opts.tools : undefined;
-      const { template, origin } = templateFor(Boolean(tools));
+      const { template, origin, callsInContent } = templateFor(Boolean(tools));
+      const shown = callsInContent ? callsIntoContent(messages, origin) : messages;
       try {
         return template.render({
           ...opts.variables,
-          messages,
+          messages: shown,
           add_generation_prompt: opts.addGenerationPrompt,
           bos_token: bosToken ?? "",
           eos_token: eosToken ?? "",

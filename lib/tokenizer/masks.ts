@@ -96,8 +96,9 @@ function toolCallNames(m: TrainingMessage): string[] {
 }
 
 /**
- * A reply's tool calls must be in its rendering. Templates that do not write tool_calls (LFM2's, Gemma 3's, plain
- * ChatML) render a call-only reply as an empty turn: it would be trained, or shown in context, as saying nothing.
+ * A reply's tool calls must be in its rendering. Templates that do not write tool_calls (Gemma 3's, plain ChatML)
+ * render a call-only reply as an empty turn: it would be trained, or shown in context, as saying nothing. (LFM2's
+ * template takes them in the content, where ChatTokenizer.render writes them: pythonic-calls.ts.)
  */
 function expectCallsRendered(chat: ChatTokenizer, i: number, calls: string[], reply: number[]): void {
   const text = chat.decode(reply);
@@ -106,8 +107,8 @@ function expectCallsRendered(chat: ChatTokenizer, i: number, calls: string[], re
   throw new Error(
     `${chat.templateOrigin}: messages[${i}] calls ${missing.map((n) => JSON.stringify(n)).join(", ")}, but the chat template ` +
       `renders that reply as ${JSON.stringify(text)}: it does not write tool_calls, so the call would be lost. Write the ` +
-      "call into the message's content in the form the model was trained on (LFM2: <|tool_call_start|>[name(arg=\"value\")]" +
-      "<|tool_call_end|>), or use a chat template that renders tool_calls",
+      "call into the message's content in the form the model was trained on, or use a chat template that renders tool_calls " +
+      "(LFM2's, whose tokenizer has <|tool_call_start|>, gets its calls written for it: lib/tokenizer/pythonic-calls.ts)",
   );
 }
 

@@ -285,7 +285,7 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     });
   });
 
-  describe("a template that does not write tool_calls (LFM2's: calls go in the content)", () => {
+  describe("a template that does not write tool_calls", () => {
     let lfm2: ChatTokenizer;
     beforeAll(() => {
       lfm2 = loadChatTokenizer(writeTinyModel({ dir: path.join(tmp, "lfm2"), lfm2: true }).dir);
@@ -302,18 +302,63 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
       tools: [{ type: "function", function: { name: "get_weather", parameters: { type: "object" } } }],
     });
 
-    it("refuses a call-only reply it would render empty, trained or only in context, saying where the call goes", () => {
-      for (const ex of [weather(), weather(0)])
-        expect(() => tokenizeChat(lfm2, ex)).toThrow(
-          'lfm2/tokenizer_config.json (chat_template): messages[1] calls "get_weather", but the chat template renders that reply as "<|im_end|>\\n": ' +
-            "it does not write tool_calls, so the call would be lost. Write the call into the message's content in the form the model was trained on (LFM2: <|tool_call_start|>",
-        );
+    it("LFM2's: writes OpenAI's tool_calls into the reply as LFM2 does, Python calls between its tokens, and trains them", () => {
+      expect(spans(lfm2, tokenizeChat(lfm2, weather()))).toEqual(['<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|><|im_end|>\n', "Sunny.<|im_end|>\n"]);
+      // One token each, as LFM2 was trained to write them; in context too when the reply is not trained.
+      const t = tokenizeChat(lfm2, weather(0));
+      expect(t.tokens.filter((id) => id === lfm2.tokenId("<|tool_call_start|>"))).toHaveLength(1);
+      expect(spans(lfm2, t)).toEqual(["Sunny.<|im_end|>\n"]);
+      // Prompts (playground, evaluations) render the history the same way.
+      expect(lfm2.render(weather().messages.slice(0, 3), { addGenerationPrompt: true })).toContain(
+        '<|im_start|>assistant\n<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|><|im_end|>\n<|im_start|>tool\n<|tool_response_start|>sunny<|tool_response_end|>',
+      );
     });
 
-    it("trains a call written into the content as LFM2 writes it", () => {
+    it("LFM2's: several calls in one list, the reply's text after them, JSON values as Python literals", () => {
+      const ex = weather();
+      ex.messages[1] = {
+        role: "assistant",
+        content: "Checking both.",
+        tool_calls: [
+          { type: "function", function: { name: "get_weather", arguments: '{"city": "Paris \\"centre\\"\\n", "days": 3, "metric": true, "alerts": null, "at": [1.5, false], "where": {"lat": 48.8}}' } },
+          { type: "function", function: { name: "now", arguments: "{}" } },
+        ],
+      };
+      expect(spans(lfm2, tokenizeChat(lfm2, ex))[0]).toBe(
+        '<|tool_call_start|>[get_weather(city="Paris \\"centre\\"\\n", days=3, metric=True, alerts=None, at=[1.5, False], where={"lat": 48.8}), now()]<|tool_call_end|>Checking both.<|im_end|>\n',
+      );
+    });
+
+    it("LFM2's: leaves a call already written into the content as it is", () => {
       const inContent = weather();
       inContent.messages[1] = { role: "assistant", content: '<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|>', tool_calls: [call] };
       expect(spans(lfm2, tokenizeChat(lfm2, inContent))).toEqual(['<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|><|im_end|>\n', "Sunny.<|im_end|>\n"]);
+    });
+
+    it("LFM2's: refuses arguments it cannot write as Python keywords, naming the message and the call", () => {
+      const bad = (args: string) => {
+        const ex = weather();
+        ex.messages[1] = { role: "assistant", content: "", tool_calls: [call, { type: "function", function: { name: "get_weather", arguments: args } }] };
+        return ex;
+      };
+      expect(() => tokenizeChat(lfm2, bad('{"city": '))).toThrow(
+        /\/lfm2\/tokenizer_config\.json \(chat_template\): the chat template takes tool calls in the reply's text, and messages\[1\]\.tool_calls\[1\]\.function\.arguments is not valid JSON \(.*\): write the arguments as a JSON object$/,
+      );
+      expect(() => tokenizeChat(lfm2, bad('["Paris"]'))).toThrow("messages[1].tool_calls[1].function.arguments is not a JSON object: the model passes arguments by name");
+      expect(() => tokenizeChat(lfm2, bad('{"the city": "Paris"}'))).toThrow('messages[1].tool_calls[1].function.arguments has the key "the city", which is not a Python name');
+    });
+
+    it("one without LFM2's call tokens (plain ChatML): refuses a call-only reply it would render empty, saying where the call goes", () => {
+      const chatml = withTemplate(
+        "chatml-no-calls",
+        "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}{%- endfor %}{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
+        "jinja",
+      );
+      for (const ex of [weather(), weather(0)])
+        expect(() => tokenizeChat(chatml, ex)).toThrow(
+          'chatml-no-calls/chat_template.jinja: messages[1] calls "get_weather", but the chat template renders that reply as "<|im_end|>\\n": ' +
+            "it does not write tool_calls, so the call would be lost. Write the call into the message's content in the form the model was trained on",
+        );
     });
   });
 
