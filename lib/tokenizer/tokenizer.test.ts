@@ -329,6 +329,15 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
       );
     });
 
+    it("LFM2's: writes the calls as JSON when the system prompt asks for JSON calls, as Liquid AI documents", () => {
+      const ex = weather();
+      ex.messages.unshift({ role: "system", content: "Be brief. Output function calls as JSON." });
+      ex.messages[2] = { role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "get_weather", arguments: '{"city":"Paris","metric":true,"alerts":null}' } }] };
+      expect(spans(lfm2, tokenizeChat(lfm2, ex))[0]).toBe(
+        '<|tool_call_start|>[{"name": "get_weather", "arguments": {"city": "Paris", "metric": true, "alerts": null}}]<|tool_call_end|><|im_end|>\n',
+      );
+    });
+
     it("LFM2's: leaves a call already written into the content as it is", () => {
       const inContent = weather();
       inContent.messages[1] = { role: "assistant", content: '<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|>', tool_calls: [call] };
@@ -346,6 +355,12 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
       );
       expect(() => tokenizeChat(lfm2, bad('["Paris"]'))).toThrow("messages[1].tool_calls[1].function.arguments is not a JSON object: the model passes arguments by name");
       expect(() => tokenizeChat(lfm2, bad('{"the city": "Paris"}'))).toThrow('messages[1].tool_calls[1].function.arguments has the key "the city", which is not a Python name');
+      const badName = weather();
+      badName.messages[1] = { role: "assistant", content: "", tool_calls: [{ type: "function", function: { name: "get-weather", arguments: "{}" } }] };
+      expect(() => tokenizeChat(lfm2, badName)).toThrow('messages[1].tool_calls[0].function.name "get-weather" is not a Python name: the model writes a call as name(arg=value)');
+      // As JSON (the system prompt asks for it) any name and key can be written.
+      badName.messages.unshift({ role: "system", content: "Output function calls as JSON." });
+      expect(lfm2.render(badName.messages, { addGenerationPrompt: false })).toContain('[{"name": "get-weather", "arguments": {}}]');
     });
 
     it("one without LFM2's call tokens (plain ChatML): refuses a call-only reply it would render empty, saying where the call goes", () => {
