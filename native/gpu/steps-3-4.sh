@@ -23,6 +23,8 @@
 #   GPU_CHECK_ONLY_8B=1    only the 8B rows, for a second call after a GPU_CHECK_SKIP_8B=1 one: step 4's 1B rows are
 #                          rebuilt from that call's JSON files instead of being measured again
 #   GPU_CHECK_DECODE_8B=1  also measure decoding on the 8B model (loading it again costs about a minute)
+#   GPU_CHECK_FAMILIES="lfm2 phi4minilong"  only those step-3 family rows (hf_common.SHAPES names; _GPU_FAMILIES
+#                          below lists them), nothing else: a later call for the rows the first one's deadline cut
 #   GPU_DECODE_PROMPT_LEN, GPU_DECODE_TOKENS  the decode rows' prompt length and tokens generated (default 512 and
 #                          128); the emulated test of these rows uses short ones
 #   GPU_CHECK_DEADLINE_S   seconds after the start (of check.sh, or of this script run alone) by which every step has
@@ -218,6 +220,26 @@ _gpu_calibration_rows() {
   fi
 }
 
+# The family rows in the order they run: hf_common.SHAPES name, then row label.
+_GPU_FAMILIES=(qwen3 Qwen3 gemma3 "Gemma 3" gemma2 "Gemma 2" phi4 "Phi-4" phi4mini "Phi-4-mini"
+  phi4minilong "Phi-4-mini long factors" granite Granite smollm3 SmolLM3 olmo2 "OLMo 2" mistral Mistral glm4 GLM-4
+  qwen3yarn "Qwen3 + yarn" olmo3 "OLMo 3" exaone4 "EXAONE 4.0" ministral3 "Ministral 3" lfm2 LFM2)
+
+# _gpu_family_rows [SHAPES]: every family row, or only those SHAPES names (spaces or commas between them; a name
+# that is not a family row gets a FAIL row listing the names).
+_gpu_family_rows() {
+  local want=" ${1//,/ } " i shape known=" "
+  for ((i = 0; i < ${#_GPU_FAMILIES[@]}; i += 2)); do known+="${_GPU_FAMILIES[i]} "; done
+  for shape in ${1//,/ }; do
+    [[ $known == *" $shape "* ]] ||
+      _hf_row 3 "GPU_CHECK_FAMILIES" "no family row \"$shape\" (the names:${known% })" "" "" FAIL
+  done
+  for ((i = 0; i < ${#_GPU_FAMILIES[@]}; i += 2)); do
+    shape=${_GPU_FAMILIES[i]}
+    if [[ -z ${1:-} || $want == *" $shape "* ]]; then _gpu_step3_model "$shape" "${_GPU_FAMILIES[i + 1]}"; fi
+  done
+}
+
 gpu_steps_3_4() {
   local root gpu dir py batch start_all=$SECONDS
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -262,6 +284,12 @@ gpu_steps_3_4() {
   local m1b="$dir/llama-1b" only8b=${GPU_CHECK_ONLY_8B:-0}
   if _hf_past_deadline; then  # nothing would finish: straight to the summary
     _hf_row 3 "steps 3-4" "not run: $(_hf_cut_note)" "" "" MISSING
+    return 0
+  fi
+  # GPU_CHECK_FAMILIES: those family rows alone, a later call on a warm machine after check.sh's first.
+  if [[ -n ${GPU_CHECK_FAMILIES:-} ]]; then
+    _gpu_family_rows "$GPU_CHECK_FAMILIES"
+    _hf_log "steps 3-4 done in $((SECONDS - start_all)) s (GPU_CHECK_FAMILIES=$GPU_CHECK_FAMILIES: those rows alone)"
     return 0
   fi
   if [[ $only8b != 1 ]]; then
@@ -317,22 +345,7 @@ gpu_steps_3_4() {
   "$py" "$gpu/hf_rows.py" step4 --hf "$hf_json" --ours "$ours_json" --ours8b "$ours8b_json" --reason "$reason" \
     --ran "$ran" ${reason8b[@]+"${reason8b[@]}"} ${hf_cut[@]+"${hf_cut[@]}"} | _hf_append
 
-  [[ $only8b == 1 ]] || _gpu_step3_model qwen3 Qwen3
-  [[ $only8b == 1 ]] || _gpu_step3_model gemma3 "Gemma 3"
-  [[ $only8b == 1 ]] || _gpu_step3_model gemma2 "Gemma 2"
-  [[ $only8b == 1 ]] || _gpu_step3_model phi4 "Phi-4"
-  [[ $only8b == 1 ]] || _gpu_step3_model phi4mini "Phi-4-mini"
-  [[ $only8b == 1 ]] || _gpu_step3_model phi4minilong "Phi-4-mini long factors"
-  [[ $only8b == 1 ]] || _gpu_step3_model granite Granite
-  [[ $only8b == 1 ]] || _gpu_step3_model smollm3 SmolLM3
-  [[ $only8b == 1 ]] || _gpu_step3_model olmo2 "OLMo 2"
-  [[ $only8b == 1 ]] || _gpu_step3_model mistral Mistral
-  [[ $only8b == 1 ]] || _gpu_step3_model glm4 GLM-4
-  [[ $only8b == 1 ]] || _gpu_step3_model qwen3yarn "Qwen3 + yarn"
-  [[ $only8b == 1 ]] || _gpu_step3_model olmo3 "OLMo 3"
-  [[ $only8b == 1 ]] || _gpu_step3_model exaone4 "EXAONE 4.0"
-  [[ $only8b == 1 ]] || _gpu_step3_model ministral3 "Ministral 3"
-  [[ $only8b == 1 ]] || _gpu_step3_model lfm2 LFM2
+  [[ $only8b == 1 ]] || _gpu_family_rows
 
   # INFO rows: the tolerances' calibration, where the 1B step's time goes, and generation speed (each skipped, with
   # a row, when the deadline leaves too little for it).
