@@ -11,7 +11,7 @@ import { runTuneforge } from "./testing/run-bin";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer CLI on each model family beyond Llama, through the real `tuneforge` bin on generated tiny models:
-// each learns the color task under its own chat template, answers through it, and (Gemma 2 and 3, Phi-3, Granite,
+// each learns the color task under its own chat template (LFM2 also as tool calls), answers through it, and (Gemma 2 and 3, Phi-3, Granite,
 // SmolLM3, OLMo 2) merges.
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "trainer-families-"));
@@ -244,6 +244,27 @@ describe("tuneforge train / generate / merge on other model families", () => {
       .reduce((n, [, t]) => n + (t as { shape: number[] }).shape.reduce((a, b) => a * b, 1), 0);
     expect(loraParameters(info, 8, ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"])).toBe(adapted);
     expect(loraParameters(info, 8, ["q_proj", "k_proj", "v_proj", "out_proj", "in_proj", "w1", "w3", "w2"])).toBe(adapted);
+  }, 180_000);
+
+  // LFM2 on OpenAI-format tool calls: its template writes no tool_calls, so the calls are trained as LFM2 writes
+  // them in its text (lib/tokenizer/pythonic-calls.ts), and the adapter then calls the tool that way itself.
+  it("learns to call a tool on an LFM2 from OpenAI-format tool_calls, writing the call as LFM2 does", async () => {
+    const lfm2 = writeTinyModel({ dir: path.join(tmp, "lfm2-tools"), seed: 5, lfm2: true }).dir;
+    const calls = colorTask(24).map((line) => {
+      const color = (JSON.parse(line.messages[2]!.content) as { color: string }).color;
+      const call = { id: "call_1", type: "function", function: { name: "paint", arguments: JSON.stringify({ color }) } };
+      return { messages: [line.messages[0], line.messages[1], { role: "assistant", content: null, tool_calls: [call] }] };
+    });
+    const file = path.join(tmp, "lfm2-tools.jsonl");
+    fs.writeFileSync(file, calls.map((l) => JSON.stringify(l)).join("\n") + "\n");
+    const out = path.join(tmp, "lfm2-tools-adapter");
+    const r = await tuneforge(learnTheTask(lfm2, file, out, 25));
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { final_loss: number }).final_loss).toBeLessThan(0.3);
+    const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
+    const g = await tuneforge(["generate", "--model", lfm2, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
+    expect(g.code, g.stderr).toBe(0);
+    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '<|tool_call_start|>[paint(color="black")]<|tool_call_end|>', finish_reason: "stop" });
   }, 180_000);
 
   // LFM2-VL as published (Lfm2VlForConditionalGeneration: the LFM2 decoder under model.language_model., tied, a vision
