@@ -82,7 +82,9 @@ export function callsIntoContent(messages: ChatMessage[], origin: string): ChatM
   return messages.map((m, i) => {
     const calls = m.tool_calls;
     if (m.role !== "assistant" || !Array.isArray(calls) || calls.length === 0) return m;
-    const content = typeof m.content === "string" ? m.content : "";
+    // Content as parts (the JSONL reader joins them into a string first) is left for the template to show as it may.
+    if (m.content != null && typeof m.content !== "string") return m;
+    const content = m.content ?? "";
     if (content.includes(TOOL_CALL_START)) return m;
     let written: string;
     try {
