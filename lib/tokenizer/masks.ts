@@ -107,8 +107,7 @@ function expectCallsRendered(chat: ChatTokenizer, i: number, calls: string[], re
   throw new Error(
     `${chat.templateOrigin}: messages[${i}] calls ${missing.map((n) => JSON.stringify(n)).join(", ")}, but the chat template ` +
       `renders that reply as ${JSON.stringify(text)}: it does not write tool_calls, so the call would be lost. Write the ` +
-      "call into the message's content in the form the model was trained on, or use a chat template that renders tool_calls " +
-      "(LFM2's, whose tokenizer has <|tool_call_start|>, gets its calls written for it: lib/tokenizer/pythonic-calls.ts)",
+      "call into the message's content in the form the model was trained on, or use a chat template that renders tool_calls",
   );
 }
 
