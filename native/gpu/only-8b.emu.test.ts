@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runProcess, type Run } from "../../cli/testing/run-bin";
 import { writeTinyModel } from "../../lib/testing/tiny-model";
+import { expectBuiltOursAlone, fakeOursTree, GPU, OURS, rowsOf, runSteps34, tableOf, type FakeTree } from "./steps-testing";
 
 // The lent machine's second call (native/gpu/README.md, "On a lent machine"): `GPU_CHECK_ONLY_8B=1 bash
 // native/gpu/steps-3-4.sh` after a `GPU_CHECK_SKIP_8B=1 bash native/gpu/check.sh`. It must add the 8B rows alone and
@@ -16,57 +17,29 @@ import { writeTinyModel } from "../../lib/testing/tiny-model";
 // (a fixture with its keys: torch is needed to produce it).
 //
 // The CMake tree is one program, gpu_ours_emu as `npm run test:native` built it, and `cmake` only records how it was
-// called: building is the business of check.sh's dry run (gpu-ours.emu.test.ts), and the record shows that the second
-// call asks for gpu_ours alone.
+// called (steps-testing.ts): the record shows that the second call asks for gpu_ours alone.
 
-const OURS = path.resolve("native/build/cmake/gpu_ours_emu");
-const GPU = path.resolve("native/gpu");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "gpu-only-8b-"));
-const build = path.join(tmp, "build");
-const bin = path.join(tmp, "bin");
-const cmakeCalls = path.join(tmp, "cmake-calls.txt");
+let tree: FakeTree;
 // The first call's work folder (GPU_CHECK_DIR), kept for the second.
 const kept = path.join(tmp, "kept");
 const keptHf = path.join(kept, "hf");
 
-const rowsOf = (text: string): string[][] => text.split("\n").filter((l) => l.trim()).map((l) => l.split("\t"));
 const list = (dir: string) => fs.readdirSync(dir).sort();
 const NO_8B_MODEL = ["4", "generate the 8B model", "", "hf_make_model.py failed", "", "FAIL"];
 const row8b = (ours: string, status: string) => ["4", "8B tokens/s (seq 2048)", ours, "", "≥ 12,000", status];
 
-function steps34(work: string, env: Record<string, string> = {}): Promise<Run> {
-  fs.rmSync(cmakeCalls, { force: true });
-  return runProcess("bash", [path.join(GPU, "steps-3-4.sh")], {
-    cwd: process.cwd(),
-    env: {
-      GPU_CHECK_ONLY_8B: "1",
-      GPU_CHECK_SKIP_8B: "0",
-      GPU_CHECK_DECODE_8B: "0",
-      GPU_CHECK_ROWS: "", // run alone: rows.tsv in the work folder, printed as the table
-      GPU_CHECK_DIR: work,
-      GPU_CHECK_BUILD: build,
-      GPU_CHECK_TARGET_SUFFIX: "_emu",
-      PYTHON: "python3",
-      PATH: `${bin}:${process.env.PATH}`,
-      ...env,
-    },
-  });
-}
+const steps34 = (work: string, env: Record<string, string> = {}): Promise<Run> =>
+  runSteps34(tree, work, { GPU_CHECK_ONLY_8B: "1", GPU_CHECK_SKIP_8B: "0", GPU_CHECK_DECODE_8B: "0", ...env });
 
 // What the call printed last: the blank line and hf_rows.py's table of its rows.tsv (and its exit status).
-async function table(work: string): Promise<Run> {
-  return runProcess("python3", [path.join(GPU, "hf_rows.py"), "table", "--rows", path.join(work, "hf", "rows.tsv")], { cwd: process.cwd() });
-}
+const table = tableOf;
 
 let ours: Record<string, unknown>;
 let hf: Record<string, unknown>;
 
 beforeAll(async () => {
-  fs.mkdirSync(build);
-  fs.writeFileSync(path.join(build, "CMakeCache.txt"), "");
-  fs.symlinkSync(OURS, path.join(build, "gpu_ours_emu"));
-  fs.mkdirSync(bin);
-  fs.writeFileSync(path.join(bin, "cmake"), `#!/bin/sh\nprintf '%s\\n' "$*" >>'${cmakeCalls}'\n`, { mode: 0o755 });
+  tree = fakeOursTree(tmp);
 
   const m1b = writeTinyModel({ dir: path.join(keptHf, "llama-1b"), seed: 9 }).dir;
   // The first call's 1B bench (steps-3-4.sh's arguments but a tiny batch, and a small GEMM peak: emulated), its
@@ -95,7 +68,7 @@ describe("steps-3-4.sh GPU_CHECK_ONLY_8B=1: the lent machine's second call, on t
 
     // Our side was found and has the CUDA backend (else the 8B part would not run at all).
     expect(r.stderr).toContain(`[steps 3-4] our backends: cpu,cuda; work folder ${keptHf}`);
-    expect(fs.readFileSync(cmakeCalls, "utf8").trim().split("\n")).toEqual([expect.stringMatching(new RegExp(`^--build ${build} -j \\d+ --target gpu_ours_emu$`))]);
+    expectBuiltOursAlone(tree);
 
     // (1) Nothing of step 3 and no 1B bench, profile or decode ran: no log line of theirs, no file of theirs, and
     // the first call's JSON files are untouched. The stale 8B result is gone.
