@@ -254,6 +254,7 @@ describe("shapeFromConfig", () => {
     const vl = { model_type: "lfm2-vl", image_token_index: 396, eos_token_id: 7, text_config: text, vision_config: { model_type: "siglip2_vision_model" } };
     expect(shapeParameters(shapeFromConfig(vl)!)).toBe(1_170_340_608);
     expect(shapeFromConfig({ ...vl, model_type: undefined, architectures: ["Lfm2VlForConditionalGeneration"] })).toMatchObject({ convLayers: 10, intermediateSize: 8192 });
+    expect(shapeFromConfig({ ...vl, model_type: "lfm2_vl" })).toMatchObject({ convLayers: 10, intermediateSize: 8192 }); // the other spelling
     expect(trainingContext(vl)).toBe(128000);
     expect(shapeFromConfig({ ...vl, text_config: { ...text, model_type: "lfm2_moe" } })).toBeNull();
     expect(shapeFromConfig({ model_type: "lfm2-vl" })).toBeNull();

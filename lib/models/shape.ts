@@ -90,7 +90,7 @@ const TEXT_DEFAULTS: Record<string, { architecture: string; defaults: Record<str
 };
 
 /**
- * The config the trainer reads the decoder from (native/src/io/config_mistral.cc decoder_config): an image-text
+ * The config the trainer reads the decoder from (native/src/io/config_families.cc decoder_config): an image-text
  * checkpoint's text_config with its class's defaults, as a …ForCausalLM (Gemma3ForConditionalGeneration: Gemma 3's text
  * model; Mistral3ForConditionalGeneration: Ministral 3's or Mistral's; Lfm2VlForConditionalGeneration: LFM2), its vision
  * tower not trained; any other config as

@@ -7,8 +7,8 @@ import type { ChatMessage } from "./chat-tokenizer";
 // OpenAI's format would train such a reply as an empty turn. chat-tokenizer.ts rewrites those replies before the
 // template renders them, for training, token counts and prompts alike.
 
-export const TOOL_CALL_START = "<|tool_call_start|>";
-export const TOOL_CALL_END = "<|tool_call_end|>";
+const TOOL_CALL_START = "<|tool_call_start|>";
+const TOOL_CALL_END = "<|tool_call_end|>";
 
 /** Whether a chat template (its source) writes calls only through the content, for a tokenizer with these tokens. */
 export function templateTakesCallsInContent(templateSource: string, hasToken: (token: string) => boolean): boolean {
@@ -21,7 +21,7 @@ const PYTHON_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * A JSON value as a Python literal (python: true), strings double-quoted with JSON's escapes, which Python reads
  * alike; or as JSON with Python's json.dumps separators (", " and ": "), as the model saw JSON in training.
  */
-export function pythonLiteral(value: unknown, python = true): string {
+function pythonLiteral(value: unknown, python = true): string {
   if (value === null) return python ? "None" : "null";
   if (value === true) return python ? "True" : "true";
   if (value === false) return python ? "False" : "false";
@@ -68,7 +68,7 @@ function writeCall(call: unknown, where: string, json: boolean): string {
 }
 
 /** An assistant message's tool_calls as the model writes them: <|tool_call_start|>[a(x=1), b()]<|tool_call_end|>. */
-export function pythonicToolCalls(calls: unknown[], where: string, json = false): string {
+function pythonicToolCalls(calls: unknown[], where: string, json = false): string {
   return `${TOOL_CALL_START}[${calls.map((c, j) => writeCall(c, `${where}.tool_calls[${j}]`, json)).join(", ")}]${TOOL_CALL_END}`;
 }
 

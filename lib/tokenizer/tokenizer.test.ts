@@ -9,6 +9,7 @@ import { loadChatTokenizer, type ChatTokenizer } from "./chat-tokenizer";
 import { describeSkipped, tokenizeDataset } from "./dataset";
 import { parseChatJsonl } from "./jsonl";
 import { tokenizeChat, type ChatExample } from "./masks";
+import { callsIntoContent } from "./pythonic-calls";
 
 const LLAMA3 =
   "{{- bos_token }}{%- for message in messages %}{%- set content = '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' %}{{- content }}{%- endfor %}" +
@@ -336,6 +337,15 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
       expect(spans(lfm2, tokenizeChat(lfm2, ex))[0]).toBe(
         '<|tool_call_start|>[{"name": "get_weather", "arguments": {"city": "Paris", "metric": true, "alerts": null}}]<|tool_call_end|><|im_end|>\n',
       );
+    });
+
+    it("LFM2's: leaves a reply whose content is not text (unjoined parts) as it is rather than dropping the parts", () => {
+      const parts = { role: "assistant", content: [{ type: "text", text: "Checking." }] as unknown as string, tool_calls: [call] };
+      const [system, reply] = callsIntoContent([{ role: "system", content: "s" }, parts], "origin");
+      expect(reply).toBe(parts);
+      expect(system).toEqual({ role: "system", content: "s" });
+      const plain = { role: "assistant", content: "Checking.", tool_calls: [call] };
+      expect(callsIntoContent([plain], "origin")[0]!.content).toBe('<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|>Checking.');
     });
 
     it("LFM2's: leaves a call already written into the content as it is", () => {
