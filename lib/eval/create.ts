@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Prisma, PrismaClient } from "@prisma/client";
+import { Prisma, type PrismaClient } from "@prisma/client";
 import type { z } from "zod";
 import { prisma } from "../db/client";
 import { dataDir } from "../env";
@@ -112,7 +112,7 @@ export async function createEval(input: unknown, deps: CreateEvalDeps = {}): Pro
         select: { id: true },
       });
       await tx.evalSample.createMany({
-        data: samples.map((s) => ({ evalRunId: created.id, index: s.index, prompt: s.prompt, expected: s.expected, tags: s.tags })),
+        data: samples.map((s) => ({ evalRunId: created.id, index: s.index, prompt: s.prompt, tools: (s.tools ?? Prisma.DbNull) as Prisma.InputJsonValue, expected: s.expected, tags: s.tags })),
       });
       return created.id;
     });

@@ -11,7 +11,7 @@ export type ExportFormat = "csv" | "json";
 const PAGE = 500;
 
 /** The metric columns, per side, in this order. */
-const METRIC_COLUMNS = ["exactMatch", "normalizedMatch", "jsonValid", "schemaValid", "rougeL", "tokenF1", "lengthRatio", "latencyMs", "promptTokens", "completionTokens", "costUsd"] as const satisfies readonly (keyof SampleMetrics)[];
+const METRIC_COLUMNS = ["exactMatch", "normalizedMatch", "jsonValid", "schemaValid", "toolCallMatch", "toolNameMatch", "rougeL", "tokenF1", "lengthRatio", "latencyMs", "promptTokens", "completionTokens", "costUsd"] as const satisfies readonly (keyof SampleMetrics)[];
 
 export const CSV_HEADER = [
   "index",

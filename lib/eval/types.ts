@@ -65,6 +65,10 @@ export type SampleMetrics = {
   jsonValid: number;
   /** Only when the run has a jsonSchema. */
   schemaValid?: number;
+  /** Only on samples that offered tools or expect a call: the calls made are the expected ones (lib/eval/tool-calls). */
+  toolCallMatch?: number;
+  /** Only with toolCallMatch: the expected functions were called, whatever the arguments. */
+  toolNameMatch?: number;
   rougeL: number;
   tokenF1: number;
   /** Output length / expected length in characters (null when there is no expected answer). */
@@ -77,7 +81,7 @@ export type SampleMetrics = {
 };
 
 /** Metrics the summary compares with deltas and intervals (higher is better for all of them). */
-export const QUALITY_METRICS = ["exactMatch", "normalizedMatch", "jsonValid", "schemaValid", "rougeL", "tokenF1"] as const;
+export const QUALITY_METRICS = ["exactMatch", "normalizedMatch", "jsonValid", "schemaValid", "toolCallMatch", "toolNameMatch", "rougeL", "tokenF1"] as const;
 export type QualityMetric = (typeof QUALITY_METRICS)[number];
 
 /** One pairwise judgement; `winner` is in the order shown to the judge (A first). */
@@ -133,7 +137,9 @@ export type EvalProgress = { generated: { baseline: number; candidate: number };
 
 // ───── what the API returns (lib/eval/view.ts builds these; the UI and CLI read them) ─────
 
-export type ChatMessage = { role: string; content: string };
+/** A prompt message: OpenAI's chat shape, with an assistant turn's tool_calls and a tool result's tool_call_id kept. */
+export type ChatMessage = { role: string; content: string; tool_calls?: JsonValue[]; tool_call_id?: string; name?: string };
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type EvalRunView = {
   id: string;

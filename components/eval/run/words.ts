@@ -7,6 +7,8 @@ export const METRIC_LABELS: Record<QualityMetric, string> = {
   normalizedMatch: "Normalized match",
   jsonValid: "Valid JSON",
   schemaValid: "Schema valid",
+  toolCallMatch: "Tool calls match",
+  toolNameMatch: "Right tools called",
   rougeL: "ROUGE-L",
   tokenF1: "Token F1",
 };

@@ -6,6 +6,7 @@ import { Button } from "@/components/ui/Button";
 import { answerOf, splitReasoning, thinkingSummary, type ReasoningSplit } from "@/lib/reasoning";
 import type { EvalSampleView, JudgeCall, SampleMetrics, Verdict } from "@/lib/eval/types";
 import styles from "../eval.module.css";
+import { messageText } from "@/lib/eval/judge/render";
 import { DiffText } from "./DiffText";
 import { lastUserMessage } from "./filters";
 
@@ -31,6 +32,7 @@ const fig = (v: number | undefined) => (v === undefined ? "—" : Number.isInteg
 function metricsLine(m: SampleMetrics): string {
   const parts = [`EM ${fig(m.exactMatch)}`, `JSON ${m.jsonValid ? "✓" : "✗"}`];
   if (m.schemaValid !== undefined) parts.push(`schema ${m.schemaValid ? "✓" : "✗"}`);
+  if (m.toolCallMatch !== undefined) parts.push(`calls ${m.toolCallMatch ? "✓" : m.toolNameMatch ? "✗ arguments" : "✗"}`);
   parts.push(`ROUGE-L ${fig(m.rougeL)}`, `F1 ${fig(m.tokenF1)}`, `${Math.round(m.latencyMs)} ms`, `${m.completionTokens} tok`);
   return parts.join(" · ");
 }
@@ -131,7 +133,7 @@ export const SampleRow = memo(function SampleRow({ sample: s, diffMode, judged, 
               {s.prompt.map((m, i) => (
                 <li key={i}>
                   <div className={styles.role}>{m.role}</div>
-                  <pre className={`${styles.text} ${styles.textExpanded}`}>{m.content}</pre>
+                  <pre className={`${styles.text} ${styles.textExpanded}`}>{messageText(m)}</pre>
                 </li>
               ))}
             </ol>

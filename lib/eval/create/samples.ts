@@ -3,24 +3,37 @@ import type { PrismaClient } from "@prisma/client";
 import { absoluteInData } from "../../jobs/local/run/paths";
 import { exampleContentHash } from "../../datasets/content-hash";
 import { HttpError } from "../../http/errors";
+import { callsOfToolCalls, replyText } from "../tool-calls";
 import type { ChatMessage } from "../types";
 
 // The held-out side of a frozen version, read as frozen: each JSONL line of the split becomes one sample.
 // Prompt = the messages without the final assistant turn, expected = that turn's content (the seed's
-// evaluate_fine_tuned_model). A line that does not end with an assistant turn has nothing to compare against
+// evaluate_fine_tuned_model), its tool calls written after it as <tool_call> blocks (lib/eval/tool-calls); the
+// line's tool definitions go with the sample, so both models are offered the same tools the data was written
+// with, and earlier calls and tool results stay in the prompt. A line that does not end with an assistant turn has nothing to compare against
 // and is skipped (counted, so creation can warn). Tags come from the dataset's examples with the same content
 // hash: the frozen file carries no tags, and the hash is how a line is matched back to its row.
 
-export type PreparedSample = { index: number; prompt: ChatMessage[]; expected: string; tags: string[]; hash: string };
+export type PreparedSample = { index: number; prompt: ChatMessage[]; tools: unknown[] | null; expected: string; tags: string[]; hash: string };
 
 export type SplitLines = { file: string; lines: { line: number; value: Record<string, unknown>; hash: string }[] };
 
-type RawMessage = { role?: unknown; content?: unknown };
+type RawMessage = { role?: unknown; content?: unknown; tool_calls?: unknown; tool_call_id?: unknown; name?: unknown };
 
 function textOf(content: unknown): string {
   if (typeof content === "string") return content;
   if (Array.isArray(content)) return content.map((p) => (p && typeof p === "object" && typeof (p as { text?: unknown }).text === "string" ? (p as { text: string }).text : "")).join("");
   return "";
+}
+
+/** A message as a prompt holds it: role and text, and the tool fields a conversation with calls needs. */
+function promptMessage(m: RawMessage): ChatMessage {
+  const out: ChatMessage = { role: String(m.role), content: textOf(m.content) };
+  // As read from JSON: JSON values.
+  if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) out.tool_calls = m.tool_calls as ChatMessage["tool_calls"];
+  if (typeof m.tool_call_id === "string") out.tool_call_id = m.tool_call_id;
+  if (typeof m.name === "string") out.name = m.name;
+  return out;
 }
 
 /** Reads one split of a version; `field` names the request field in errors. */
@@ -61,8 +74,9 @@ export function samplesOfLines(lines: SplitLines["lines"], limit?: number): { sa
       skipped.push(l.line);
       continue;
     }
-    const prompt = messages.slice(0, -1).map((m) => ({ role: String(m.role), content: textOf(m.content) }));
-    samples.push({ index: samples.length, prompt, expected: textOf(last.content), tags: [], hash: l.hash });
+    const prompt = messages.slice(0, -1).map(promptMessage);
+    const tools = Array.isArray(l.value.tools) && l.value.tools.length > 0 ? (l.value.tools as unknown[]) : null;
+    samples.push({ index: samples.length, prompt, tools, expected: replyText(textOf(last.content), callsOfToolCalls(last.tool_calls)), tags: [], hash: l.hash });
   }
   return { samples, skipped };
 }
@@ -90,7 +104,7 @@ export function overlappingPrompts(samples: PreparedSample[], train: SplitLines[
     const messages = Array.isArray(l.value.messages) ? (l.value.messages as RawMessage[]) : [];
     const last = messages[messages.length - 1];
     const prompt = last?.role === "assistant" ? messages.slice(0, -1) : messages;
-    seen.add(key(prompt.map((m) => ({ role: String(m.role), content: textOf(m.content) }))));
+    seen.add(key(prompt.map(promptMessage)));
   }
   return samples.filter((s) => seen.has(key(s.prompt))).length;
 }

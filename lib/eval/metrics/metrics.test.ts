@@ -155,3 +155,26 @@ describe("sampleMetrics", () => {
     expect(m).toMatchObject({ exactMatch: 0, normalizedMatch: 0, rougeL: 0, tokenF1: 0, lengthRatio: null, jsonValid: 1, costUsd: null });
   });
 });
+
+describe("sampleMetrics with tool calls", () => {
+  const base = { latencyMs: 5, promptTokens: 10, completionTokens: 3, costUsd: 0 };
+  const expected = '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>';
+
+  it("scores calls when the expected reply calls a tool, whatever format the output writes them in", () => {
+    const lfm2 = sampleMetrics({ ...base, output: '<|tool_call_start|>[get_weather(city="Paris")]<|tool_call_end|>', expected });
+    expect(lfm2).toMatchObject({ toolCallMatch: 1, toolNameMatch: 1, exactMatch: 0 });
+    const wrongCity = sampleMetrics({ ...base, output: '<tool_call>\n{"name": "get_weather", "arguments": {"city": "Lyon"}}\n</tool_call>', expected });
+    expect(wrongCity).toMatchObject({ toolCallMatch: 0, toolNameMatch: 1 });
+    // A reasoning model's thinking is not its call.
+    const thought = sampleMetrics({ ...base, output: '<think>\n<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>\n</think>\nIt is sunny.', expected });
+    expect(thought).toMatchObject({ toolCallMatch: 0, toolNameMatch: 0 });
+  });
+
+  it("a sample that offered tools scores calls even when the answer is words; others carry no call metrics", () => {
+    expect(sampleMetrics({ ...base, output: "It is sunny.", expected: "Sunny.", tools: true })).toMatchObject({ toolCallMatch: 1, toolNameMatch: 1 });
+    expect(sampleMetrics({ ...base, output: expected, expected: "Sunny.", tools: true })).toMatchObject({ toolCallMatch: 0, toolNameMatch: 0 });
+    const plain = sampleMetrics({ ...base, output: "It is sunny.", expected: "Sunny." });
+    expect(plain).not.toHaveProperty("toolCallMatch");
+    expect(plain).not.toHaveProperty("toolNameMatch");
+  });
+});

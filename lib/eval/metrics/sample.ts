@@ -7,6 +7,7 @@ import { lengthRatio } from "./length";
 import { normalizedMatch } from "./normalize";
 import { rougeL } from "./rouge";
 import { schemaValid } from "./schema";
+import { callScoresOfText, parseCalls } from "../tool-calls";
 
 export type SampleMetricsInput = {
   output: string;
@@ -16,10 +17,13 @@ export type SampleMetricsInput = {
   completionTokens: number;
   costUsd: number | null;
   schema?: Record<string, unknown> | null;
+  /** The sample offered tools: the call metrics apply (they also do when the expected reply makes calls). */
+  tools?: boolean;
 };
 
 /** Every metric of one side of one sample. Without an expected answer the reference metrics are 0 (nothing to
- * match) and lengthRatio is null; jsonValid and schemaValid need no reference. A reasoning model's thinking
+ * match) and lengthRatio is null; jsonValid and schemaValid need no reference. The call metrics (toolCallMatch,
+ * toolNameMatch) are there when the sample offered tools or its expected reply calls one. A reasoning model's thinking
  * (a leading think block, lib/eval/reasoning.ts) is not part of its answer: the metrics read what follows it. */
 export function sampleMetrics(input: SampleMetricsInput): SampleMetrics {
   const { expected } = input;
@@ -37,5 +41,6 @@ export function sampleMetrics(input: SampleMetricsInput): SampleMetrics {
     costUsd: input.costUsd,
   };
   if (input.schema) metrics.schemaValid = schemaValid(output, input.schema);
+  if (input.tools || (expected !== null && parseCalls(expected).length > 0)) Object.assign(metrics, callScoresOfText(output, expected));
   return metrics;
 }

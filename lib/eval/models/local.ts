@@ -69,11 +69,12 @@ export function localGenerator(opts: LocalOptions): Generator {
 
   return {
     label: opts.label,
-    generate(messages: ChatMessage[], settings: GenerationSettings): Promise<Generation> {
+    generate(messages: ChatMessage[], settings: GenerationSettings, _signal?: AbortSignal, tools?: unknown[] | null): Promise<Generation> {
       return new Promise<Generation>((resolve, reject) => {
         let prompt: number[];
         try {
-          prompt = chat.encode(chat.render(messages, { addGenerationPrompt: true, variables: thinkingVariables(settings.thinking) }));
+          // The tools go through the model's own template, as in training; its calls come back in its own format in the text.
+          prompt = chat.encode(chat.render(messages, { addGenerationPrompt: true, tools: tools ?? undefined, variables: thinkingVariables(settings.thinking) }));
         } catch (err) {
           reject(new GenerationError(`Cannot render the prompt with ${opts.model}'s chat template: ${(err as Error).message}`));
           return;

@@ -23,6 +23,29 @@ const client = (maxRetries = 3) => new OpenAI({ apiKey: "sk-test-models", baseUR
 const ask = [{ role: "user", content: "What color is the sky?" }];
 
 describe("remote generator", () => {
+  it("offers the sample's tools, sends earlier calls and results as OpenAI takes them, and writes the calls it gets back after the content", async () => {
+    const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } } } } };
+    await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ rules: [{ model: "caller", reply: "Checking both.", toolCalls: [{ name: "get_weather", arguments: { city: "Oslo" } }, { name: "get_weather", arguments: { city: "Rome" } }] }] }),
+    });
+    const gen = remoteGenerator({ client: client(0), model: "caller", label: "endpoint:caller", concurrency: 1, price: null });
+    // The prompt holds a call-only turn with content "" (samples.ts); the API wants null there, and its result after it.
+    const prompt = [
+      { role: "user", content: "Weather in Paris?" },
+      { role: "assistant", content: "", tool_calls: [{ id: "call_a", type: "function", function: { name: "get_weather", arguments: '{"city":"Paris"}' } }] },
+      { role: "tool", tool_call_id: "call_a", content: "sunny" },
+      { role: "user", content: "And Oslo and Rome?" },
+    ];
+    const g = await gen.generate(prompt, settings, undefined, [weather]);
+    expect(g.finishReason).toBe("tool_calls");
+    expect(g.text).toBe('Checking both.\n<tool_call>\n{"name": "get_weather", "arguments": {"city":"Oslo"}}\n</tool_call>\n<tool_call>\n{"name": "get_weather", "arguments": {"city":"Rome"}}\n</tool_call>');
+    const sent = emu.requests.filter((r) => r.path === "/v1/chat/completions").at(-1)!;
+    expect(sent.status).toBe(200);
+    await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [] }) });
+  });
+
   it("returns the text with usage, latency and cost from the price (USD per 1M tokens)", async () => {
     const gen = remoteGenerator({ client: client(), model: "gpt-4o-mini-2024-07-18", label: "openai:gpt-4o-mini", concurrency: 2, price: { inputPerMTok: 1, outputPerMTok: 4 } });
     const g = await gen.generate(ask, settings);

@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIError } from "openai";
 import { separateReasoning, thinkingVariables, withReasoning } from "../../reasoning";
 import type { ChatMessage, GenerationSettings } from "../types";
+import { callsOfToolCalls, replyText } from "../tool-calls";
 import { createLimiter } from "./limiter";
 import { costOf, type TokenPrice } from "./price";
 import { GenerationError, type Generation, type Generator } from "./types";
@@ -20,7 +21,7 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
   const limiter = createLimiter(opts.concurrency);
   return {
     label: opts.label,
-    generate: (messages: ChatMessage[], settings: GenerationSettings, signal?: AbortSignal) =>
+    generate: (messages: ChatMessage[], settings: GenerationSettings, signal?: AbortSignal, tools?: unknown[] | null) =>
       limiter.run(async (): Promise<Generation> => {
         const started = performance.now();
         let res;
@@ -29,7 +30,8 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
           res = await opts.client.chat.completions.create(
             {
               model: opts.model,
-              messages: messages as OpenAI.Chat.ChatCompletionMessageParam[],
+              messages: messages.map(asMessageParam),
+              ...(tools && tools.length > 0 && { tools: tools as OpenAI.Chat.ChatCompletionTool[] }),
               temperature: settings.temperature,
               top_p: settings.topP,
               max_tokens: settings.maxTokens,
@@ -49,7 +51,8 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
         return {
           // vLLM, SGLang and DeepSeek return a reasoning model's thinking apart from the answer (reasoning_content;
           // newer vLLM and OpenRouter: reasoning); it is kept, in the form a local model writes it.
-          text: withReasoning(separateReasoning(choice?.message), choice?.message?.content ?? ""),
+          // Calls the API returns apart from the content are written after it, as the expected reply's are.
+          text: withReasoning(separateReasoning(choice?.message), replyText(choice?.message?.content ?? "", callsOfToolCalls(choice?.message?.tool_calls))),
           finishReason: choice?.finish_reason ?? "stop",
           latencyMs,
           promptTokens,
@@ -58,6 +61,12 @@ export function remoteGenerator(opts: RemoteOptions): Generator {
         };
       }),
   };
+}
+
+/** An assistant turn that only called tools has content null in OpenAI's shape (the prompt holds it as ""). */
+function asMessageParam(m: ChatMessage): OpenAI.Chat.ChatCompletionMessageParam {
+  if (m.role === "assistant" && m.tool_calls && m.content === "") return { ...m, content: null } as OpenAI.Chat.ChatCompletionMessageParam;
+  return m as OpenAI.Chat.ChatCompletionMessageParam;
 }
 
 function asGenerationError(err: unknown): Error {

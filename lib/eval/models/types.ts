@@ -5,6 +5,7 @@ import type { ChatMessage, GenerationSettings } from "../types";
 // sample at once.
 
 export type Generation = {
+  /** The reply; the calls a provider returned apart (tool_calls) are written after it (lib/eval/tool-calls). */
   text: string;
   finishReason: string;
   latencyMs: number;
@@ -16,7 +17,8 @@ export type Generation = {
 
 export type Generator = {
   label: string;
-  generate(messages: ChatMessage[], settings: GenerationSettings, signal?: AbortSignal): Promise<Generation>;
+  /** `tools`: OpenAI-format tool definitions the model may call; its calls come back in `text` as <tool_call> blocks. */
+  generate(messages: ChatMessage[], settings: GenerationSettings, signal?: AbortSignal, tools?: unknown[] | null): Promise<Generation>;
 };
 
 /** A provider error that survived its retries; the message is the provider's, verbatim. */

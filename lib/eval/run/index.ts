@@ -113,7 +113,7 @@ export async function runEval(deps: EvalRunDeps, evalRunId: string): Promise<{ o
         ],
       },
       orderBy: { index: "asc" },
-      select: { id: true, index: true, prompt: true, expected: true, baselineOutput: true, candidateOutput: true, baselineError: true, candidateError: true, verdict: true, judgeError: true },
+      select: { id: true, index: true, prompt: true, tools: true, expected: true, baselineOutput: true, candidateOutput: true, baselineError: true, candidateError: true, verdict: true, judgeError: true },
     })) as unknown as SampleRow[];
     if (todo.length > 0 && run.startedAt) deps.log.info(`[eval] run ${evalRunId}: ${todo.length} of ${progress.total} samples still need work`);
 

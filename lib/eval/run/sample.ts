@@ -14,6 +14,8 @@ export type SampleRow = {
   id: string;
   index: number;
   prompt: ChatMessage[];
+  /** The sample's tool definitions (OpenAI's "tools"), offered to both sides; null when the line had none. */
+  tools: unknown[] | null;
   expected: string | null;
   baselineOutput: string | null;
   candidateOutput: string | null;
@@ -46,8 +48,8 @@ export const needsCandidate = (s: Pick<SampleRow, "candidateOutput" | "candidate
 async function side(ctx: SampleContext, s: SampleRow, which: "baseline" | "candidate"): Promise<string | null> {
   const gen = which === "baseline" ? ctx.baseline : ctx.candidate;
   try {
-    const g = await gen.generate(s.prompt, ctx.settings, ctx.signal);
-    const metrics: SampleMetrics = sampleMetrics({ output: g.text, expected: s.expected, latencyMs: Math.round(g.latencyMs), promptTokens: g.promptTokens, completionTokens: g.completionTokens, costUsd: g.costUsd, schema: ctx.schema });
+    const g = await gen.generate(s.prompt, ctx.settings, ctx.signal, s.tools);
+    const metrics: SampleMetrics = sampleMetrics({ output: g.text, expected: s.expected, latencyMs: Math.round(g.latencyMs), promptTokens: g.promptTokens, completionTokens: g.completionTokens, costUsd: g.costUsd, schema: ctx.schema, tools: s.tools !== null });
     if (ctx.signal.aborted) return null;
     await ctx.db.evalSample.update({
       where: { id: s.id },

@@ -11,6 +11,9 @@ export type ChatRule = {
   contains?: string;
   /** The assistant content to answer with. */
   reply?: string;
+  /** Tool calls to answer with (beside `reply`, if any): message.tool_calls, finish_reason "tool_calls"; made only
+   * when the request offers every function named. */
+  toolCalls?: { name: string; arguments: unknown }[];
   /**
    * With `reply`: a reasoning model's thinking, returned beside the content as `message.reasoning_content`, the
    * field vLLM's and DeepSeek's OpenAI-compatible servers add (OpenAI's own API never sends it), for `endpoint:`
@@ -43,12 +46,15 @@ const bad = (field: string, rule: string) => new EmulatorError(400, `'${field}' 
 function parseRule(raw: unknown, i: number): ChatRule {
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw bad(`rules[${i}]`, "must be an object");
   const r = raw as Record<string, unknown>;
-  const known = ["model", "contains", "reply", "reasoning", "status", "message", "delayMs", "times"];
+  const known = ["model", "contains", "reply", "toolCalls", "reasoning", "status", "message", "delayMs", "times"];
   for (const key of Object.keys(r)) if (!known.includes(key)) throw bad(`rules[${i}].${key}`, `is not a rule field; known: ${known.join(", ")}`);
   for (const key of ["model", "contains", "reply", "reasoning", "message"]) if (r[key] !== undefined && typeof r[key] !== "string") throw bad(`rules[${i}].${key}`, "must be a string");
   for (const key of ["status", "delayMs", "times"]) if (r[key] !== undefined && (typeof r[key] !== "number" || !((r[key] as number) >= 0))) throw bad(`rules[${i}].${key}`, "must be a number >= 0");
   if (r.status !== undefined && ((r.status as number) < 400 || (r.status as number) > 599)) throw bad(`rules[${i}].status`, "must be an HTTP error status (400-599)");
-  if (r.reply === undefined && r.status === undefined && r.delayMs === undefined) throw bad(`rules[${i}]`, "needs a reply, a status or a delayMs");
+  if (r.toolCalls !== undefined && (!Array.isArray(r.toolCalls) || !r.toolCalls.every((c) => c && typeof c === "object" && typeof (c as { name?: unknown }).name === "string"))) {
+    throw bad(`rules[${i}].toolCalls`, "must be an array of {name, arguments}");
+  }
+  if (r.reply === undefined && r.toolCalls === undefined && r.status === undefined && r.delayMs === undefined) throw bad(`rules[${i}]`, "needs a reply, toolCalls, a status or a delayMs");
   if (r.reasoning !== undefined && r.reply === undefined) throw bad(`rules[${i}].reasoning`, "needs a reply to go with");
   return r as ChatRule;
 }

@@ -1,17 +1,20 @@
 import type { EmulatorState } from "../state";
 import { judgeKind, pairwiseVerdict, pointwiseScore } from "./judge";
 import { overlapF1, words } from "./overlap";
+import { callsOfExample, type EmulatedCall } from "./tools";
 
 // What an emulated chat model says, deterministically:
 //  - a judge prompt (any model) → a JSON verdict or score (judge.ts);
 //  - an `ft:` model of a succeeded emulator job → the assistant reply of the training example whose last user
-//    message overlaps most with the prompt's last user message: a fine-tune that learned its data by heart;
+//    message overlaps most with the prompt's last user message: a fine-tune that learned its data by heart; a
+//    reply that called tools calls them again when the request offers those tools (else only its content);
 //  - any other model → a generic, polite, longer paraphrase that is never JSON: a base model that has not
 //    learned the task's format.
 
 type Msg = { role: string; content: string };
 
-type Example = { user: string; reply: string };
+type Example = { user: string; reply: string; calls: EmulatedCall[] };
+export type Answer = { content: string; calls: EmulatedCall[] };
 const examplesOf = new WeakMap<Buffer, Example[]>();
 
 function trainingExamples(content: Buffer): Example[] {
@@ -21,10 +24,10 @@ function trainingExamples(content: Buffer): Example[] {
   for (const line of content.toString("utf8").split(/\r?\n/)) {
     if (!line.trim()) continue;
     try {
-      const messages = (JSON.parse(line) as { messages?: Msg[] }).messages ?? [];
+      const messages = (JSON.parse(line) as { messages?: (Msg & { tool_calls?: unknown })[] }).messages ?? [];
       const last = messages[messages.length - 1];
       const user = [...messages].reverse().find((m) => m.role === "user");
-      if (last?.role === "assistant" && user) cached.push({ user: String(user.content), reply: String(last.content) });
+      if (last?.role === "assistant" && user) cached.push({ user: String(user.content), reply: typeof last.content === "string" ? last.content : "", calls: callsOfExample(last.tool_calls) });
     } catch {
       // a line the job's file check would have refused; nothing to learn from it
     }
@@ -43,10 +46,11 @@ export function lastUser(messages: Msg[]): string {
   return [...messages].reverse().find((m) => m.role === "user")?.content ?? "";
 }
 
-export function answer(state: EmulatorState, model: string, messages: Msg[]): string {
+/** `tools`: the names of the functions the request offers. */
+export function answer(state: EmulatorState, model: string, messages: Msg[], tools: string[] = []): Answer {
   const kind = judgeKind(messages);
-  if (kind === "pairwise") return JSON.stringify(pairwiseVerdict(lastUser(messages)));
-  if (kind === "pointwise") return JSON.stringify(pointwiseScore(lastUser(messages)));
+  if (kind === "pairwise") return { content: JSON.stringify(pairwiseVerdict(lastUser(messages))), calls: [] };
+  if (kind === "pointwise") return { content: JSON.stringify(pointwiseScore(lastUser(messages))), calls: [] };
   const question = lastUser(messages);
   const job = model.startsWith("ft:") ? fineTunedJob(state, model) : null;
   if (job) {
@@ -61,9 +65,13 @@ export function answer(state: EmulatorState, model: string, messages: Msg[]): st
         bestScore = s;
       }
     }
-    if (best) return best.reply;
+    if (best) {
+      const calls = best.calls.filter((c) => tools.includes(c.name));
+      if (calls.length > 0 && calls.length === best.calls.length) return { content: best.reply, calls };
+      if (best.reply !== "") return { content: best.reply, calls: [] };
+    }
   }
-  return baseModelReply(question);
+  return { content: baseModelReply(question), calls: [] };
 }
 
 /** A base model's answer: friendly, wordy, restating the question, never in the task's format. */

@@ -3,6 +3,7 @@ import { readJson } from "../body";
 import { matchRule } from "../chat/control";
 import { tokenCount } from "../chat/overlap";
 import { answer, fineTunedJob } from "../chat/policy";
+import { checkToolMessages, toolCallsOut, toolNames } from "../chat/tools";
 import { EmulatorError, notFound } from "../errors";
 import type { EmulatorRoute, RouteResult } from "../router";
 
@@ -10,7 +11,7 @@ import type { EmulatorRoute, RouteResult } from "../router";
 // refusal null, logprobs null, finish_reason, usage, system_fingerprint). The reply comes from a scripted
 // rule when one matches, else from the deterministic policy (chat/policy.ts). max_tokens /
 // max_completion_tokens cut the reply (finish_reason "length"); an unknown ft: model is a 404
-// model_not_found; a malformed body is a 400 naming the parameter, as OpenAI words them.
+// model_not_found; a malformed body is a 400 naming the parameter, as OpenAI words them. Tools: chat/tools.ts.
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 type Msg = { role: string; content: string };
@@ -27,7 +28,7 @@ function textOf(content: unknown, param: string): string {
   throw invalidType(param, "one of a string or array of objects", content);
 }
 
-function parseBody(body: Record<string, unknown>): { model: string; messages: Msg[]; maxTokens: number | null } {
+function parseBody(body: Record<string, unknown>): { model: string; messages: Msg[]; maxTokens: number | null; tools: string[] } {
   if (body.model === undefined) throw missing("model");
   if (typeof body.model !== "string") throw invalidType("model", "a string", body.model);
   if (body.messages === undefined) throw missing("messages");
@@ -39,6 +40,8 @@ function parseBody(body: Record<string, unknown>): { model: string; messages: Ms
     if (typeof role !== "string" || !ROLES.has(role)) throw invalidValue(`messages[${i}].role`, `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`);
     return { role, content: textOf((m as { content?: unknown }).content, `messages[${i}].content`) };
   });
+  checkToolMessages(body.messages as { role?: unknown }[]);
+  const tools = toolNames(body.tools);
   const limit = body.max_completion_tokens ?? body.max_tokens ?? null;
   const param = body.max_completion_tokens !== undefined ? "max_completion_tokens" : "max_tokens";
   if (limit !== null && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)) {
@@ -48,7 +51,7 @@ function parseBody(body: Record<string, unknown>): { model: string; messages: Ms
     throw invalidValue("temperature", `Invalid 'temperature': expected a number between 0 and 2, but got ${JSON.stringify(body.temperature)} instead.`);
   }
   if (body.stream === true) throw invalidValue("stream", "The emulator does not stream chat completions; call without stream.");
-  return { model: body.model, messages, maxTokens: limit as number | null };
+  return { model: body.model, messages, maxTokens: limit as number | null, tools };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,7 +62,7 @@ export const chatRoutes: EmulatorRoute[] = [
     pattern: "/v1/chat/completions",
     handler: async ({ req, state }): Promise<RouteResult> => {
       const body = await readJson(req);
-      const { model, messages, maxTokens } = parseBody(body);
+      const { model, messages, maxTokens, tools } = parseBody(body);
       const kwargs = body.chat_template_kwargs as { enable_thinking?: unknown } | undefined;
       const thinkingOff = kwargs?.enable_thinking === false;
       if (model.startsWith("ft:") && !fineTunedJob(state, model)) {
@@ -74,17 +77,21 @@ export const chatRoutes: EmulatorRoute[] = [
         const err = new EmulatorError(rule.status, rule.message ?? `Scripted error ${rule.status}.`, rule.status === 429 ? "requests" : rule.status >= 500 ? "server_error" : "invalid_request_error", rule.status === 429 ? "rate_limit_exceeded" : null);
         return { status: rule.status, body: err.toBody(), headers: rule.status === 429 ? { "retry-after": "0" } : {} };
       }
-      let content = rule?.reply ?? answer(state, model, messages);
-      let finish: "stop" | "length" = "stop";
+      const answered = rule?.reply !== undefined || rule?.toolCalls !== undefined ? { content: rule.reply ?? "", calls: rule.toolCalls ?? [] } : answer(state, model, messages, tools);
+      let content = answered.content;
+      // A model calls only the functions the request offers; a scripted call of another one is not made.
+      const calls = toolCallsOut(answered.calls.every((c) => tools.includes(c.name)) ? answered.calls : []);
+      let finish: "stop" | "length" | "tool_calls" = calls.length > 0 ? "tool_calls" : "stop";
       if (maxTokens !== null && tokenCount(content) > maxTokens) {
         content = content.slice(0, maxTokens * 4);
         finish = "length";
       }
-      const promptTokens = messages.reduce((sum, m) => sum + tokenCount(m.content) + 3, 3);
+      // The tool definitions are part of the prompt the model reads, and are billed as such.
+      const promptTokens = messages.reduce((sum, m) => sum + tokenCount(m.content) + 3, 3) + (tools.length > 0 ? tokenCount(JSON.stringify(body.tools)) : 0);
       // As vLLM serving Qwen3 with chat_template_kwargs {"enable_thinking": false}: the template closes the think block
       // in the prompt, and the model answers without thinking.
       const reasoning = thinkingOff ? undefined : rule?.reasoning;
-      const completionTokens = tokenCount(content) + (reasoning ? tokenCount(reasoning) : 0);
+      const completionTokens = tokenCount(content) + (reasoning ? tokenCount(reasoning) : 0) + calls.reduce((sum, c) => sum + tokenCount(`${c.function.name} ${c.function.arguments}`), 0);
       state.chat.counts[model] = (state.chat.counts[model] ?? 0) + 1;
       return {
         body: {
@@ -92,7 +99,22 @@ export const chatRoutes: EmulatorRoute[] = [
           object: "chat.completion",
           created: Math.floor(state.clock.now() / 1000),
           model,
-          choices: [{ index: 0, message: { role: "assistant", content, refusal: null, annotations: [], ...(reasoning !== undefined && { reasoning_content: reasoning }) }, logprobs: null, finish_reason: finish }],
+          choices: [
+            {
+              index: 0,
+              message: {
+                role: "assistant",
+                // A reply that only calls tools has content null, as OpenAI returns it.
+                content: calls.length > 0 && content === "" ? null : content,
+                refusal: null,
+                annotations: [],
+                ...(calls.length > 0 && { tool_calls: calls }),
+                ...(reasoning !== undefined && { reasoning_content: reasoning }),
+              },
+              logprobs: null,
+              finish_reason: finish,
+            },
+          ],
           usage: {
             prompt_tokens: promptTokens,
             completion_tokens: completionTokens,

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "eval_samples" ADD COLUMN     "tools" JSONB;
+
