@@ -8,6 +8,11 @@ import { writeTinyModel } from "../lib/testing/tiny-model";
 import { writeImageText, writeImageTextGemma3 } from "../lib/testing/tiny-model/image-text";
 import { colorTask, toJsonl } from "../lib/testing/tiny-model/task";
 import { runTuneforge } from "./testing/run-bin";
+import { localGenerator } from "../lib/eval/models/local";
+import { sampleMetrics } from "../lib/eval/metrics";
+import { callsOfToolCalls, replyText } from "../lib/eval/tool-calls";
+import { generationSchema, type ChatMessage } from "../lib/eval/types";
+import { closeCachedModels } from "../lib/playground/model-cache";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer CLI on each model family beyond Llama, through the real `tuneforge` bin on generated tiny models:
@@ -265,6 +270,24 @@ describe("tuneforge train / generate / merge on other model families", () => {
     const g = await tuneforge(["generate", "--model", lfm2, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
     expect(g.code, g.stderr).toBe(0);
     expect(JSON.parse(g.stdout)).toMatchObject({ completion: '<|tool_call_start|>[paint(color="black")]<|tool_call_end|>', finish_reason: "stop" });
+
+    // As an evaluation sees it: the expected reply is the held-out line's call as <tool_call> text, the adapter's
+    // LFM2-form call reads back as the same call and scores, the base model's answer does not.
+    const expected = replyText("", callsOfToolCalls([{ function: { name: "paint", arguments: '{"color":"black"}' } }]));
+    const settings = generationSchema.parse({ maxTokens: 24 });
+    const side = (adapterDir?: string) => localGenerator({ model: "lfm2-tools", modelDir: lfm2, adapterDir, label: "local", batchSize: 1 });
+    const scored = async (adapterDir?: string) => {
+      const out = await side(adapterDir).generate(messages as ChatMessage[], settings);
+      return sampleMetrics({ output: out.text, expected, latencyMs: 0, promptTokens: out.promptTokens, completionTokens: out.completionTokens, costUsd: 0 });
+    };
+    expect(await scored(out)).toMatchObject({ toolCallMatch: 1, toolNameMatch: 1 });
+    expect(await scored()).toMatchObject({ toolCallMatch: 0, toolNameMatch: 0 });
+    // Offered tools reach the model through its template (LFM2 lists them in its system turn).
+    const paint = { type: "function", function: { name: "paint", description: "Paint in a color", parameters: { type: "object", properties: { color: { type: "string" } } } } };
+    const withTools = await side(out).generate(messages as ChatMessage[], { ...settings, maxTokens: 1 }, undefined, [paint]);
+    const without = await side(out).generate(messages as ChatMessage[], { ...settings, maxTokens: 1 });
+    expect(withTools.promptTokens).toBeGreaterThan(without.promptTokens + 10);
+    await closeCachedModels();
   }, 180_000);
 
   // LFM2-VL as published (Lfm2VlForConditionalGeneration: the LFM2 decoder under model.language_model., tied, a vision
