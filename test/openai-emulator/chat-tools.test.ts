@@ -20,6 +20,20 @@ const training = cities
       tools: [weatherTool],
     }),
   )
+  .concat(
+    // The same questions with the call made and its result given: the reply is then words.
+    cities.map((city, i) =>
+      JSON.stringify({
+        messages: [
+          { role: "user", content: `What is the weather in ${city} today?` },
+          { role: "assistant", content: null, tool_calls: [{ id: `call_${i}`, type: "function", function: { name: "get_weather", arguments: JSON.stringify({ city }) } }] },
+          { role: "tool", tool_call_id: `call_${i}`, content: "sunny" },
+          { role: "assistant", content: `It is sunny in ${city}.` },
+        ],
+        tools: [weatherTool],
+      }),
+    ),
+  )
   .join("\n");
 
 beforeAll(async () => {
@@ -38,6 +52,20 @@ describe("OpenAI emulator: tool calls", () => {
     expect(choice.message.content).toBeNull();
     expect(choice.message.tool_calls).toEqual([{ id: expect.stringMatching(/^call_[\w-]{24}$/), type: "function", function: { name: "get_weather", arguments: '{"city":"Oslo"}' } }]);
     expect(res.usage!.completion_tokens).toBeGreaterThan(0);
+  });
+
+  it("a conversation that ends with the tool's result is answered in words, as the examples that had the result", async () => {
+    const res = await sdk(emu.url).chat.completions.create({
+      model: ft,
+      tools: [weatherTool],
+      messages: [
+        { role: "user", content: "what is the weather in Lima today" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_x", type: "function", function: { name: "get_weather", arguments: '{"city":"Lima"}' } }] },
+        { role: "tool", tool_call_id: "call_x", content: "sunny" },
+      ],
+    });
+    expect(res.choices[0]!.message).toMatchObject({ content: "It is sunny in Lima." });
+    expect(res.choices[0]!.message.tool_calls).toBeUndefined();
   });
 
   it("without the tool offered the fine-tune cannot call it, and a base model answers in words", async () => {

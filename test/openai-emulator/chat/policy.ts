@@ -7,13 +7,14 @@ import { callsOfExample, type EmulatedCall } from "./tools";
 //  - a judge prompt (any model) → a JSON verdict or score (judge.ts);
 //  - an `ft:` model of a succeeded emulator job → the assistant reply of the training example whose last user
 //    message overlaps most with the prompt's last user message: a fine-tune that learned its data by heart; a
-//    reply that called tools calls them again when the request offers those tools (else only its content);
+//    reply that called tools calls them again when the request offers those tools (else only its content), and a
+//    conversation that ends with a tool's result is answered from the examples that answer a tool's result;
 //  - any other model → a generic, polite, longer paraphrase that is never JSON: a base model that has not
 //    learned the task's format.
 
 type Msg = { role: string; content: string };
 
-type Example = { user: string; reply: string; calls: EmulatedCall[] };
+type Example = { user: string; reply: string; calls: EmulatedCall[]; afterTool: boolean };
 export type Answer = { content: string; calls: EmulatedCall[] };
 const examplesOf = new WeakMap<Buffer, Example[]>();
 
@@ -27,7 +28,7 @@ function trainingExamples(content: Buffer): Example[] {
       const messages = (JSON.parse(line) as { messages?: (Msg & { tool_calls?: unknown })[] }).messages ?? [];
       const last = messages[messages.length - 1];
       const user = [...messages].reverse().find((m) => m.role === "user");
-      if (last?.role === "assistant" && user) cached.push({ user: String(user.content), reply: typeof last.content === "string" ? last.content : "", calls: callsOfExample(last.tool_calls) });
+      if (last?.role === "assistant" && user) cached.push({ user: String(user.content), reply: typeof last.content === "string" ? last.content : "", calls: callsOfExample(last.tool_calls), afterTool: messages[messages.length - 2]?.role === "tool" });
     } catch {
       // a line the job's file check would have refused; nothing to learn from it
     }
@@ -55,7 +56,10 @@ export function answer(state: EmulatorState, model: string, messages: Msg[], too
   const job = model.startsWith("ft:") ? fineTunedJob(state, model) : null;
   if (job) {
     const file = state.files.get(job.job.training_file);
-    const examples = file ? trainingExamples(file.content) : [];
+    const all = file ? trainingExamples(file.content) : [];
+    const afterTool = messages[messages.length - 1]?.role === "tool";
+    const alike = all.filter((e) => e.afterTool === afterTool);
+    const examples = alike.length > 0 ? alike : all;
     let best: Example | null = null;
     let bestScore = -1;
     for (const e of examples) {
