@@ -173,6 +173,8 @@ export type EvalRunView = {
 export type EvalSampleView = {
   index: number;
   prompt: ChatMessage[];
+  /** The tool definitions both models were offered (OpenAI's "tools"); null when the sample had none. */
+  tools: unknown[] | null;
   expected: string | null;
   tags: string[];
   baselineOutput: string | null;

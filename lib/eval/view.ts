@@ -59,6 +59,7 @@ export function toEvalSampleView(s: EvalSample): EvalSampleView {
   return {
     index: s.index,
     prompt: (s.prompt as ChatMessage[] | null) ?? [],
+    tools: (s.tools as unknown[] | null) ?? null,
     expected: s.expected,
     tags: s.tags,
     baselineOutput: s.baselineOutput,

@@ -8,7 +8,7 @@ const metrics = (exactMatch: number): SampleMetrics => ({
 
 function sample(index: number, over: Partial<EvalSampleView> = {}): EvalSampleView {
   return {
-    index, prompt: [{ role: "system", content: "s" }, { role: "user", content: `q${index}` }], expected: "a", tags: [],
+    index, prompt: [{ role: "system", content: "s" }, { role: "user", content: `q${index}` }], tools: null, expected: "a", tags: [],
     baselineOutput: "a", candidateOutput: "a", baselineMetrics: metrics(0), candidateMetrics: metrics(1), baselineError: null, candidateError: null,
     judgeForward: null, judgeSwapped: null, judgePointwise: null, judgeError: null, verdict: "candidate", humanVerdict: null, ...over,
   };

@@ -7,6 +7,7 @@ import { createEval } from "../create";
 import { evalIntHarness } from "../int-harness";
 import { removeEvalFixtures, storeTestOpenAIKey } from "../testing";
 import type { EvalSummary, SampleMetrics } from "../types";
+import { toEvalSampleView } from "../view";
 import { runEval, type EvalRunDeps } from "./index";
 
 // An evaluation of a tool-calling fine-tune, in this process against Postgres and the OpenAI emulator through the
@@ -89,6 +90,9 @@ describe("evaluating tool calls", () => {
     expect(wordsSample.candidateMetrics).toMatchObject({ toolCallMatch: 1, exactMatch: 1 });
     expect((wordsSample.baselineMetrics as SampleMetrics).toolCallMatch).toBe(1);
 
+    // The API's view of a sample (and the JSON export) names the tools offered.
+    expect(toEvalSampleView(callSample).tools).toEqual([lookup]);
+    expect(toEvalSampleView(samples[0]!).prompt).toEqual([{ role: "user", content: "Where is my order A-1030 number 30?" }]);
     const summary = run.summary as unknown as EvalSummary;
     expect(summary.metrics.toolCallMatch).toMatchObject({ candidate: 1, baseline: 0.5, n: 10 });
     expect(summary.metrics.toolNameMatch).toMatchObject({ candidate: 1, baseline: 0.5, n: 10 });
