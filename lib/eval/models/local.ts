@@ -4,6 +4,7 @@ import { chatTokenizerFor } from "../../models/chat-cache";
 import { thinkingVariables } from "../../reasoning";
 import { generateText } from "../../tokenizer/generate";
 import type { ChatMessage, GenerationSettings } from "../types";
+import { callsOfToolCalls } from "../tool-calls";
 import { createLimiter } from "./limiter";
 import { GenerationError, type Generation, type Generator } from "./types";
 
@@ -18,6 +19,19 @@ type Pending = { prompt: number[]; settings: GenerationSettings; resolve: (g: Ge
 
 // One native operation at a time in this process.
 const device = createLimiter(1);
+
+/**
+ * The earlier calls of a prompt must be in its rendering: a template that writes no tool_calls (Gemma 3's, plain
+ * ChatML) would show the model a conversation where it said nothing, and training refuses such data for the same reason.
+ */
+function expectCallsShown(messages: ChatMessage[], text: string): void {
+  messages.forEach((m, i) => {
+    const missing = callsOfToolCalls(m.tool_calls).filter((c) => !text.includes(c.name));
+    if (missing.length > 0) {
+      throw new Error(`messages[${i}] calls ${missing.map((c) => JSON.stringify(c.name)).join(", ")}, but the template does not write tool_calls, so the model would not see the call`);
+    }
+  });
+}
 
 export function localGenerator(opts: LocalOptions): Generator {
   const chat = chatTokenizerFor(opts.modelDir);
@@ -74,7 +88,9 @@ export function localGenerator(opts: LocalOptions): Generator {
         let prompt: number[];
         try {
           // The tools go through the model's own template, as in training; its calls come back in its own format in the text.
-          prompt = chat.encode(chat.render(messages, { addGenerationPrompt: true, tools: tools ?? undefined, variables: thinkingVariables(settings.thinking) }));
+          const text = chat.render(messages, { addGenerationPrompt: true, tools: tools ?? undefined, variables: thinkingVariables(settings.thinking) });
+          expectCallsShown(messages, text);
+          prompt = chat.encode(text);
         } catch (err) {
           reject(new GenerationError(`Cannot render the prompt with ${opts.model}'s chat template: ${(err as Error).message}`));
           return;
