@@ -9,7 +9,7 @@ import { trainTinyAdapter } from "../lib/artifacts/testing";
 import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorTask, colorTaskWithReasoning } from "../lib/testing/tiny-model/task";
+import { colorTask, colorTaskWithReasoning, type ChatLine } from "../lib/testing/tiny-model/task";
 import { E2E_TINY_MODEL, testSettings } from "../scripts/lib/test-env";
 import { expectSameTop, expectSelectShowsItsChoice } from "./layout";
 import { screenshotPage } from "./screenshot";
@@ -129,6 +129,48 @@ test("a reasoning model's thinking is folded above its answer", async ({ page })
     // The answer alone (which color, this tiny model learnt to reach by thinking: without it, it may miss).
     await expect(tuned.getByTestId("reply").nth(1)).toHaveText(/^\{"color": "[a-z]+"\}$/);
     await expect(tuned.getByTestId("reply-reasoning")).toHaveCount(1); // the first reply's only
+  } finally {
+    fs.rmSync(modelDir, { recursive: true, force: true });
+  }
+});
+
+// Tools through the app: a Qwen3 tuned on lines with "tools" and OpenAI tool_calls calls the tool when the Tools field
+// offers it (Qwen3's template lists the tools and writes calls as <tool_call> blocks); the reply lists its calls.
+test("tools offered in the playground reach the model's template, and the calls it writes are listed under its reply", async ({ page }) => {
+  test.setTimeout(120_000);
+  const name = `qwen3-tools-${run}`;
+  const modelDir = path.join(t.e2eDataDir, "models", name);
+  const rel = `jobs/e2e-playground-tools-${run}/adapter`;
+  const paint = { type: "function", function: { name: "paint", description: "Paint in a color", parameters: { type: "object", properties: { color: { type: "string" } }, required: ["color"] } } };
+  const task = colorTask(16).map((line) => {
+    const { color } = JSON.parse(line.messages[2]!.content) as { color: string };
+    const call = { id: "call_1", type: "function", function: { name: "paint", arguments: JSON.stringify({ color }) } };
+    return { messages: [line.messages[1], { role: "assistant", content: "", tool_calls: [call] }], tools: [paint] };
+  });
+  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5 });
+  try {
+    await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: task as unknown as ChatLine[], maxSeqLen: 512 });
+    const job = await db.fineTuneJob.create({
+      data: { provider: "local", status: "succeeded", baseModel: name, datasetVersionId: versionId, suffix: "paints", adapterPath: rel, startedAt: new Date(), finishedAt: new Date() },
+    });
+    await page.goto(`/playground?job=${job.id}`);
+    await expect(page.getByLabel("Base model")).toHaveValue(name);
+    await page.getByLabel("Temperature").fill("0");
+    await page.getByLabel("Max tokens").fill("64");
+    const tools = page.getByLabel("Tools");
+    await tools.fill('[{"type": "function", "function": {"name": "paint color"}}]');
+    await expect(page.getByText("tools[0].function.name: must be 1–64 letters, digits, _ or -")).toBeVisible();
+    await page.getByLabel("Message", { exact: true }).fill("What color is the sky?");
+    await expect(page.getByRole("button", { name: "Send" })).toBeDisabled();
+    await tools.fill(JSON.stringify([paint], null, 1));
+    await page.getByRole("button", { name: "Send" }).click();
+    const tuned = page.getByTestId("column-tuned");
+    await expect(tuned).toHaveAttribute("data-state", "done");
+    // Qwen3's template writes OpenAI's arguments string as it is, so the adapter learnt the compact JSON.
+    await expect(tuned.getByTestId("reply")).toHaveText('<tool_call>\n{"name": "paint", "arguments": {"color":"blue"}}\n</tool_call>');
+    await expect(tuned.getByTestId("reply-calls")).toHaveText('paint({"color":"blue"})');
+    await expect(page.getByTestId("column-base").getByTestId("reply-calls")).toHaveCount(0);
+    await screenshotPage(page, `${DIR}/playground-tools.png`);
   } finally {
     fs.rmSync(modelDir, { recursive: true, force: true });
   }

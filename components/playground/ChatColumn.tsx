@@ -1,5 +1,6 @@
 "use client";
 
+import { parseCalls } from "@/lib/eval/tool-calls";
 import { splitReasoning, thinkingSummary } from "@/lib/reasoning";
 import type { Column } from "./chat-state";
 import styles from "./playground.module.css";
@@ -41,7 +42,23 @@ function Reply({ content }: { content: string }) {
         </details>
       ) : null}
       <span data-testid="reply">{answer || (unfinished ? "(no answer yet: raise max tokens)" : "(empty reply)")}</span>
+      <Calls answer={answer} />
     </>
+  );
+}
+
+/** The tool calls a reply wrote, read in its family's format (as evaluations read them), one per line. */
+function Calls({ answer }: { answer: string }) {
+  const calls = parseCalls(answer);
+  if (calls.length === 0) return null;
+  return (
+    <ul className={styles.calls} data-testid="reply-calls" aria-label="Tool calls">
+      {calls.map((c, i) => (
+        <li key={i} className="mono">
+          {c.name}({typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments)})
+        </li>
+      ))}
+    </ul>
   );
 }
 

@@ -16,6 +16,7 @@ import { chatReducer, EMPTY_CHAT, messagesFor, type Side } from "./chat-state";
 import { streamReply } from "./stream-reply";
 import styles from "./playground.module.css";
 import { THINKING_MODES, type ThinkingMode } from "@/lib/reasoning";
+import { parseToolsText } from "@/lib/playground/tools";
 
 // Chat with a base model and a fine-tuned job's adapter side by side. Send starts both replies at once;
 // each streams into its own column with time to first token and tokens/s. Stop cancels both (the server
@@ -46,6 +47,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const [model, setModel] = useState("");
   const [jobId, setJobId] = useState("");
   const [system, setSystem] = useState("");
+  const [toolsText, setToolsText] = useState("");
   const [thinking, setThinking] = useState<ThinkingMode>("default");
   const [settings, setSettings] = useState<Settings>(DEFAULTS);
   const [question, setQuestion] = useState("");
@@ -78,6 +80,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const job = data.jobs.find((j) => j.id === jobId);
   const missingJob = initialJobId && !data.jobs.some((j) => j.id === initialJobId);
   const parsed = parseSettings(settings);
+  const parsedTools = parseToolsText(toolsText);
   // Qwen3-style templates let the caller switch the thinking off (enable_thinking); others have nothing to switch.
   const thinkingSwitch = data.models.find((m) => m.name === model)?.thinkingSwitch ?? false;
   const busy = inFlight > 0;
@@ -85,7 +88,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
 
   const send = () => {
     const text = question.trim();
-    if (!text || busy || !parsed.ok || !model) return;
+    if (!text || busy || !parsed.ok || !parsedTools.ok || !model) return;
     setQuestion("");
     controllers.current = [];
     for (const side of sides) {
@@ -94,6 +97,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
         messages: messagesFor(chat[side], system, text),
         ...parsed.value,
         thinking: thinkingSwitch ? thinking : "default",
+        ...(parsedTools.tools.length > 0 ? { tools: parsedTools.tools } : {}),
         ...(side === "tuned" ? { adapterJobId: jobId } : {}),
       };
       const ac = new AbortController();
@@ -205,6 +209,17 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
               {(control) => <textarea {...control} className="input" rows={2} value={system} onChange={(e) => setSystem(e.target.value)} />}
             </Field>
           </div>
+          <div className={styles.wide}>
+            <Field
+              id="pg-tools"
+              label="Tools"
+              optional
+              hint={'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}]. The model sees them through its chat template, as in training on lines with "tools"; calls it writes are listed under its reply.'}
+              error={parsedTools.ok ? undefined : parsedTools.message}
+            >
+              {(control) => <textarea {...control} className="input mono" rows={3} spellCheck={false} value={toolsText} onChange={(e) => setToolsText(e.target.value)} />}
+            </Field>
+          </div>
         </div>
       </Card>
 
@@ -238,7 +253,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
           )}
         </Field>
         <div className="form-actions">
-          <Button type="submit" variant="primary" disabled={busy || !question.trim() || !parsed.ok}>
+          <Button type="submit" variant="primary" disabled={busy || !question.trim() || !parsed.ok || !parsedTools.ok}>
             Send
           </Button>
           <Button onClick={stop} disabled={!busy}>

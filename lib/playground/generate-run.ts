@@ -94,7 +94,7 @@ export async function runPlaygroundGeneration(deps: PlaygroundDeps, p: Playgroun
       adapterDir = adapter.dir;
     }
     const chat = chatTokenizerFor(model.dir);
-    const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true, variables: thinkingVariables(p.thinking) }));
+    const prompt = chat.encode(chat.render(p.messages, { addGenerationPrompt: true, tools: p.tools, variables: thinkingVariables(p.thinking) }));
     return await runPlaced(model, { prompt: prompt.length, max: p.maxTokens }, async (placement, note) => {
       // Said before the model loads (a big one takes a while), so the browser knows a worker has it, and where.
       await publish({ type: "start", promptTokens: prompt.length, maxTokens: p.maxTokens, ...(note ? { note } : {}) });

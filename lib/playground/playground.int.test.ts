@@ -150,6 +150,18 @@ describe("POST /api/playground", () => {
     expect(Date.now() - t0).toBeLessThan(full.done!.elapsedMs / 2);
   }, 60_000);
 
+  it("offered tools reach the model's chat template (Qwen3's lists them in the prompt)", async () => {
+    writeTinyModel({ dir: path.join(modelsDir(), "qwen3-tools"), qwen3: true, seed: 2, shape: { maxPositions: 2048 } });
+    const paint = { type: "function", function: { name: "paint", description: "Paint in a color", parameters: { type: "object", properties: { color: { type: "string" } } } } };
+    const without = await ask({ model: "qwen3-tools", messages: question, maxTokens: 1 });
+    const withTools = await ask({ model: "qwen3-tools", messages: question, maxTokens: 1, tools: [paint] });
+    expect([without.error, withTools.error]).toEqual([undefined, undefined]);
+    expect(withTools.done!.promptTokens).toBeGreaterThan(without.done!.promptTokens + 30);
+    const bad = await ask({ model: "qwen3-tools", messages: question, tools: [{ type: "function", function: { name: "paint it" } }] });
+    expect(bad.status).toBe(400);
+    expect(bad.error).toMatch(/tools\.0\.function\.name|tools\[0\]\.function\.name/);
+  });
+
   it("bad inputs get a 4xx naming what is wrong, before anything is queued", async () => {
     const unknown = await ask({ model: MODEL, adapterJobId: "nosuchjob", messages: question });
     expect([unknown.status, unknown.error]).toEqual([404, "Job nosuchjob not found"]);

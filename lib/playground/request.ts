@@ -11,6 +11,7 @@ import { listWorkers } from "../workers/heartbeat";
 import { jobAdapter } from "./adapter";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 import { THINKING_MODES } from "../reasoning";
+import { toolsSchema } from "./tools";
 
 // POST /api/playground: one reply, streamed as Server-Sent Events. The request is checked here first (model
 // inside the models directory, adapter of a succeeded local job trained on that model) so mistakes get a 4xx
@@ -32,6 +33,8 @@ export const playgroundRequestSchema = z
     seed: z.number().int().min(0).optional(),
     /** A reasoning model's thinking, where its template has the switch (Qwen3's enable_thinking). */
     thinking: z.enum(THINKING_MODES).default("default"),
+    /** OpenAI-format tool definitions, shown to the model through its chat template (lib/playground/tools.ts). */
+    tools: toolsSchema.optional(),
   })
   .strict();
 export type PlaygroundRequest = z.infer<typeof playgroundRequestSchema>;

@@ -1,5 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import { z } from "zod";
+import { toolsSchema } from "../playground/tools";
 import { THINKING_MODES } from "../reasoning";
 
 // The one module that owns what travels through Redis: queue names, job names (`domain.verb`), a zod
@@ -31,6 +32,8 @@ const playgroundGenerate = z
     topP: z.number().gt(0).max(1),
     seed: z.number().int().min(0).optional(),
     thinking: z.enum(THINKING_MODES).optional(),
+    /** OpenAI-format tool definitions the template shows the model. */
+    tools: toolsSchema.optional(),
   })
   .strict();
 const pruneSessions = z.object({}).strict();
