@@ -3,6 +3,7 @@ import path from "node:path";
 import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { speedUpByteLevel } from "./byte-level-fast";
+import { withArgumentObjects } from "./call-arguments";
 import { callsIntoContent, templateTakesCallsInContent } from "./pythonic-calls";
 import { chooseChatTemplate, tokenString } from "./template";
 
@@ -87,7 +88,9 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
     render(messages, opts) {
       const tools = opts.tools && opts.tools.length > 0 ? opts.tools : undefined;
       const { template, origin, callsInContent } = templateFor(Boolean(tools));
-      const shown = callsInContent ? callsIntoContent(messages, origin) : messages;
+      // Calls' arguments as objects, as templates take them (call-arguments.ts); LFM2's go into the reply's text.
+      const withObjects = withArgumentObjects(messages);
+      const shown = callsInContent ? callsIntoContent(withObjects, origin) : withObjects;
       try {
         return template.render({
           ...opts.variables,

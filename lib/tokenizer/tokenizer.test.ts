@@ -286,6 +286,34 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     });
   });
 
+  describe("tool call arguments as templates take them: an object, not OpenAI's JSON string", () => {
+    // Llama 3.1's tool-call branch as published: the arguments go through tojson.
+    const LLAMA31_CALLS =
+      "{%- for message in messages %}{%- if 'tool_calls' in message %}{%- set tool_call = message.tool_calls[0].function %}" +
+      "{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}{{- '{\"name\": \"' + tool_call.name + '\", ' }}{{- '\"parameters\": ' }}{{- tool_call.arguments | tojson }}{{- \"}\" }}{{- '<|eot_id|>' }}" +
+      "{%- else %}{{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n' + message['content'] | trim + '<|eot_id|>' }}{%- endif %}{%- endfor %}" +
+      "{%- if add_generation_prompt %}{{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}{%- endif %}";
+    const call = (args: string) => ({ role: "assistant", content: "", tool_calls: [{ id: "c1", type: "function", function: { name: "get_weather", arguments: args } }] });
+    const ask = { role: "user", content: "Weather in Paris?" };
+
+    it("Llama 3.1's template writes the arguments as JSON, not as a quoted string (as vLLM and transformers render them)", () => {
+      const chat = withTemplate("llama31-calls", LLAMA31_CALLS, "config");
+      expect(chat.render([ask, call('{"city":"Paris","days":[1,2]}')], { addGenerationPrompt: false })).toContain('{"name": "get_weather", "parameters": {"city": "Paris", "days": [1, 2]}}<|eot_id|>');
+      expect(chat.render([ask, call("")], { addGenerationPrompt: false })).toContain('"parameters": {}}');
+      // Not a JSON object: left as the string it is (validation names it), never guessed at.
+      expect(chat.render([ask, call("Paris")], { addGenerationPrompt: false })).toContain('"parameters": "Paris"}');
+      const t = tokenizeChat(chat, { messages: [ask, call('{"city":"Paris"}')] });
+      expect(spans(chat, t)).toEqual(['{"name": "get_weather", "parameters": {"city": "Paris"}}<|eot_id|>']);
+    });
+
+    it("Qwen3's writes them in json.dumps' form whatever the string's spacing; the caller's messages are not changed", () => {
+      const chat = withTemplate("qwen3-calls", QWEN3, "config", ["<think>", "</think>"]);
+      const messages = [ask, call('{"city":"Paris"}')];
+      expect(chat.render(messages, { addGenerationPrompt: false })).toContain('<tool_call>\n{"name": "get_weather", "arguments": {"city": "Paris"}}\n</tool_call>');
+      expect((messages[1] as unknown as { tool_calls: { function: { arguments: unknown } }[] }).tool_calls[0]!.function.arguments).toBe('{"city":"Paris"}');
+    });
+  });
+
   describe("a template that does not write tool_calls", () => {
     let lfm2: ChatTokenizer;
     beforeAll(() => {
