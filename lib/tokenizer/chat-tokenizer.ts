@@ -4,6 +4,7 @@ import { Template } from "@huggingface/jinja";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { speedUpByteLevel } from "./byte-level-fast";
 import { withArgumentObjects } from "./call-arguments";
+import { templateWantsNineCharIds, withNineCharCallIds } from "./call-ids";
 import { callsIntoContent, templateTakesCallsInContent } from "./pythonic-calls";
 import { chooseChatTemplate, tokenString } from "./template";
 
@@ -57,14 +58,20 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
   const bosToken = tokenString(config.bos_token);
   const eosToken = tokenString(config.eos_token);
   // callsInContent: the template writes no tool_calls and the tokenizer has LFM2's call tokens (pythonic-calls.ts).
-  const templates = new Map<boolean, { template: Template; origin: string; callsInContent: boolean }>();
+  // nineCharIds: the template checks call ids for Mistral's 9 characters (call-ids.ts).
+  const templates = new Map<boolean, { template: Template; origin: string; callsInContent: boolean; nineCharIds: boolean }>();
   const hasToken = (token: string) => tokenizer.token_to_id(token) !== undefined;
   const templateFor = (tools: boolean) => {
     let t = templates.get(tools);
     if (!t) {
       const source = chooseChatTemplate(modelDir, config, { tools });
       try {
-        t = { template: new Template(source.text), origin: source.origin, callsInContent: templateTakesCallsInContent(source.text, hasToken) };
+        t = {
+          template: new Template(source.text),
+          origin: source.origin,
+          callsInContent: templateTakesCallsInContent(source.text, hasToken),
+          nineCharIds: templateWantsNineCharIds(source.text),
+        };
       } catch (err) {
         throw new Error(`${source.origin}: the chat template does not parse: ${(err as Error).message}`);
       }
@@ -87,10 +94,12 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
     },
     render(messages, opts) {
       const tools = opts.tools && opts.tools.length > 0 ? opts.tools : undefined;
-      const { template, origin, callsInContent } = templateFor(Boolean(tools));
-      // Calls' arguments as objects, as templates take them (call-arguments.ts); LFM2's go into the reply's text.
+      const { template, origin, callsInContent, nineCharIds } = templateFor(Boolean(tools));
+      // Calls' arguments as objects, as templates take them (call-arguments.ts); ids as Mistral's templates check them
+      // (call-ids.ts); LFM2's calls go into the reply's text (pythonic-calls.ts).
       const withObjects = withArgumentObjects(messages);
-      const shown = callsInContent ? callsIntoContent(withObjects, origin) : withObjects;
+      const withIds = nineCharIds ? withNineCharCallIds(withObjects) : withObjects;
+      const shown = callsInContent ? callsIntoContent(withIds, origin) : withIds;
       try {
         return template.render({
           ...opts.variables,
