@@ -119,3 +119,27 @@ describe("pointwise judge", () => {
     expect(() => parsePointwiseReply("good answer")).toThrow(/a score from 1 to 10 .*"good answer"/);
   });
 });
+
+describe("judge prompts with tools", () => {
+  const lookup = { type: "function", function: { name: "lookup_order", description: "Find an order", parameters: { type: "object", properties: { order_id: { type: "string" } } } } };
+  const prompt = [
+    { role: "user", content: "Where is A-1?" },
+    { role: "assistant", content: "", tool_calls: [{ id: "c1", type: "function", function: { name: "lookup_order", arguments: '{"order_id":"A-1"}' } }] },
+    { role: "tool", tool_call_id: "c1", content: "A-1: shipped" },
+  ];
+
+  it("list the offered tools before the conversation, and show earlier calls and results in it", () => {
+    const [, user] = pairwiseJudgeMessages({ prompt, tools: [lookup], expected: "It shipped.", a: "x", b: "y" });
+    expect(user!.content).toMatch(/^<tools>\n\{"name":"lookup_order","description":"Find an order","parameters":.*\}\n<\/tools>\nThe assistant could call these tools\./);
+    expect(user!.content).toContain('[assistant]\n<tool_call>\n{"name": "lookup_order", "arguments": {"order_id":"A-1"}}\n</tool_call>\n\n[tool]\nA-1: shipped');
+    const [, point] = pointwiseJudgeMessages({ prompt, tools: [lookup], expected: "It shipped.", response: "x" });
+    expect(point!.content.startsWith("<tools>\n")).toBe(true);
+  });
+
+  it("say nothing of tools when there are none", () => {
+    for (const tools of [undefined, null, []]) {
+      const [, user] = pairwiseJudgeMessages({ prompt: prompt.slice(0, 1), tools, expected: "x", a: "x", b: "y" });
+      expect(user!.content.startsWith("<conversation>")).toBe(true);
+    }
+  });
+});

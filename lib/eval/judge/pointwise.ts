@@ -1,15 +1,15 @@
 import type { ChatMessage } from "../types";
 import { JudgeParseError } from "./errors";
 import { field, jsonCandidates } from "./parse";
-import { block, renderConversation } from "./render";
+import { block, renderConversation, renderTools } from "./render";
 
 // Pointwise grading, as the seed's llm_judge(response, expected): one response scored 1..10 against the expected
 // answer. It complements the pairwise verdict with an absolute level (two bad models can still "win" pairwise).
 
-export type PointwiseInput = { prompt: ChatMessage[]; expected: string | null; response: string };
+export type PointwiseInput = { prompt: ChatMessage[]; tools?: unknown[] | null; expected: string | null; response: string };
 
 /** The system + user messages asking the judge to score one response from 1 to 10. */
-export function pointwiseJudgeMessages({ prompt, expected, response }: PointwiseInput): ChatMessage[] {
+export function pointwiseJudgeMessages({ prompt, tools, expected, response }: PointwiseInput): ChatMessage[] {
   const system = [
     "You are an impartial judge grading an AI assistant's response.",
     "Score it from 1 (wrong or useless) to 10 (fully correct, complete and well formatted)" +
@@ -17,7 +17,7 @@ export function pointwiseJudgeMessages({ prompt, expected, response }: Pointwise
     'Reply with ONE JSON object and nothing else: {"score": <integer 1-10>, "rationale": "<one or two sentences>"}',
   ].join("\n");
   const user = [
-    renderConversation(prompt),
+    renderTools(tools) + renderConversation(prompt),
     expected === null ? "There is no reference answer." : block("reference_answer", expected),
     block("response", response),
     'Reply with {"score": n, "rationale": "..."} only.',

@@ -87,8 +87,8 @@ export async function processSample(ctx: SampleContext, s: SampleRow): Promise<S
 async function judgeSample(ctx: SampleContext, judge: Generator, s: SampleRow, baseline: string, candidate: string): Promise<void> {
   // A reasoning judge's verdict is its answer; its thinking may hold JSON-like drafts the parser must not read.
   const ask = async (messages: ChatMessage[]) => answerOf((await judge.generate(messages, ctx.judgeSettings, ctx.signal)).text);
-  const pair = (a: string, b: string) => ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, expected: s.expected, a, b })).then(parseJudgeReply);
-  const point = (response: string) => ask(pointwiseJudgeMessages({ prompt: s.prompt, expected: s.expected, response })).then(parsePointwiseReply);
+  const pair = (a: string, b: string) => ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, tools: s.tools, expected: s.expected, a, b })).then(parseJudgeReply);
+  const point = (response: string) => ask(pointwiseJudgeMessages({ prompt: s.prompt, tools: s.tools, expected: s.expected, response })).then(parsePointwiseReply);
   const [fwd, swp, ptB, ptC] = await Promise.allSettled([pair(candidate, baseline), pair(baseline, candidate), point(baseline), point(candidate)]);
   if (ctx.signal.aborted) return;
   if (fwd.status === "rejected" || swp.status === "rejected") {

@@ -98,5 +98,14 @@ describe("evaluating tool calls", () => {
     expect(summary.metrics.toolNameMatch).toMatchObject({ candidate: 1, baseline: 0.5, n: 10 });
     // The judge read the calls as text: the fine-tune's call is the expected one.
     expect(summary.verdicts).toMatchObject({ candidate: 10, baseline: 0 });
+
+    // The judge is told which tools were offered: a judge that answers only when it sees them.
+    const judgeRule = { model: "gpt-4.1-mini-2025-04-14", contains: "The assistant could call these tools", reply: '{"winner": "tie", "score": 5, "rationale": "saw lookup_order"}' };
+    await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [judgeRule] }) });
+    const second = await createEval({ datasetVersionId: f.versionId, candidate: `openai:${ft}`, baseline: "openai:gpt-4o-mini-2024-07-18", judge: "openai:gpt-4.1-mini-2025-04-14", limit: 2 }, { db, queues });
+    expect((await runEval(deps(), second.runIds[0]!)).outcome).toBe("succeeded");
+    const judged = await db.evalSample.findMany({ where: { evalRunId: second.runIds[0] }, orderBy: { index: "asc" } });
+    for (const s of judged) expect([s.verdict, (s.judgeForward as { rationale: string }).rationale, s.judgePointwise]).toEqual(["tie", "saw lookup_order", { baseline: { score: 5, rationale: "saw lookup_order" }, candidate: { score: 5, rationale: "saw lookup_order" } }]);
+    await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [] }) });
   });
 });
