@@ -67,14 +67,18 @@ function mean(xs: ArrayLike<number>): number {
 }
 
 /** Metric summaries over the samples where both sides have the metric; one joint bootstrap per group of metrics
- * observed on the same samples (the five core metrics always are; schemaValid only when the run has a schema). */
+ * observed on the same samples (the five core metrics always are; schemaValid only when the run has a schema; the call
+ * metrics on the samples that offered tools or expect a call). */
 function metricSummaries(samples: SummarySample[], opts: SummaryOptions): Partial<Record<QualityMetric, MetricSummary>> {
   const paired = samples.filter((s) => s.baselineMetrics && s.candidateMetrics);
+  const position = new Map(paired.map((s, i) => [s, i]));
   const groups = new Map<string, { metric: QualityMetric; base: Float64Array; cand: Float64Array }[]>();
   for (const metric of QUALITY_METRICS) {
     const rows = paired.filter((s) => typeof s.baselineMetrics![metric] === "number" && typeof s.candidateMetrics![metric] === "number");
     if (rows.length === 0) continue;
-    const key = rows.length === paired.length ? "all" : metric;
+    // Metrics observed on the same samples (the core ones on all; the two call metrics on those that offered tools)
+    // share one bootstrap: keyed by which samples they were observed on.
+    const key = rows.length === paired.length ? "all" : rows.map((s) => position.get(s)).join(",");
     const base = Float64Array.from(rows, (s) => s.baselineMetrics![metric]!);
     const cand = Float64Array.from(rows, (s) => s.candidateMetrics![metric]!);
     groups.set(key, [...(groups.get(key) ?? []), { metric, base, cand }]);
