@@ -28,6 +28,8 @@ export const ISSUE_CODES = {
   missing_user_message: { severity: "warning", doc: "no user message" },
   last_message_not_assistant: { severity: "warning", doc: "the example does not end with an assistant message (later turns teach nothing)" },
   no_trained_assistant_message: { severity: "warning", doc: "every assistant message has weight 0, so the example trains nothing" },
+  undefined_tool: { severity: "warning", doc: "a call names a function the example's `tools` do not define (checked when it has tools)" },
+  tool_arguments_not_object: { severity: "warning", doc: "a call's `arguments` is JSON but not an object of named arguments" },
   too_many_tokens: { severity: "warning", doc: "the example is over the model's per-example token limit and will be truncated" },
   exact_duplicate: { severity: "warning", doc: "the example equals an earlier one after whitespace/case normalization" },
   near_duplicate: { severity: "warning", doc: "the example's word 3-shingles (system messages aside) overlap an earlier one's with Jaccard ≥ 0.9 (MinHash + LSH)" },

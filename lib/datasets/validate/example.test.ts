@@ -93,6 +93,19 @@ describe("validateExample: where the cookbook is wrong", () => {
     expect(codes(parallel)).toEqual([]);
   });
 
+  it("undefined_tool and tool_arguments_not_object: well-formed calls that teach the wrong thing", () => {
+    const weather = { type: "function", function: { name: "get_weather", parameters: { type: "object" } } };
+    const named = (name: string, args = "{}") => ({ id: "c1", type: "function", function: { name, arguments: args } });
+    const offered = (c: object) => ({ messages: [u("q"), a(null, { tool_calls: [c] }), { role: "tool", tool_call_id: "c1", content: "r" }, a("x")], tools: [weather] });
+    expect(codes(offered(named("get_weather", '{"city": "Paris"}')))).toEqual([]);
+    const wrong = validateExample(offered(named("get_wether")), ctx).find((i) => i.code === "undefined_tool")!;
+    expect(wrong.message).toBe('line 7: messages[1].tool_calls[0] calls "get_wether", which the example\'s tools do not define (they define "get_weather"); add its definition to "tools" or fix the name');
+    expect(wrong.severity).toBe("warning");
+    // Without tools on the line there is nothing to check the name against.
+    expect(codes({ messages: [u("q"), a(null, { tool_calls: [named("anything")] }), { role: "tool", tool_call_id: "c1", content: "r" }, a("x")] })).toEqual([]);
+    for (const args of ['["Paris"]', '"Paris"', "42", "null"]) expect(codes(offered(named("get_weather", args)))).toEqual(["tool_arguments_not_object"]);
+  });
+
   it("invalid_tool_call: malformed calls and non-JSON arguments", () => {
     expect(codes({ messages: [u("q"), a(null, { tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: { x: 1 } } }] })] })).toContain("invalid_tool_call");
     expect(codes({ messages: [u("q"), a(null, { tool_calls: [call("c1", "{x:")] })] })).toContain("invalid_tool_call");
