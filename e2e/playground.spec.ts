@@ -147,7 +147,8 @@ test("tools offered in the playground reach the model's template, and the calls 
     const call = { id: "call_1", type: "function", function: { name: "paint", arguments: JSON.stringify({ color }) } };
     return { messages: [line.messages[1], { role: "assistant", content: "", tool_calls: [call] }], tools: [paint] };
   });
-  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5 });
+  // A context of 2048: Qwen3 lists the tools in a system turn of its own, and the tool round trip adds two turns.
+  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5, shape: { maxPositions: 2048 } });
   try {
     await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: task as unknown as ChatLine[], maxSeqLen: 512 });
     const job = await db.fineTuneJob.create({
@@ -170,6 +171,16 @@ test("tools offered in the playground reach the model's template, and the calls 
     await expect(tuned.getByTestId("reply")).toHaveText('<tool_call>\n{"name": "paint", "arguments": {"color": "blue"}}\n</tool_call>');
     await expect(tuned.getByTestId("reply-calls")).toHaveText('paint({"color":"blue"})');
     await expect(page.getByTestId("column-base").getByTestId("reply-calls")).toHaveCount(0);
+    // The tool's result goes back as a tool message; each side answers it (what this tiny model says is not the point).
+    await page.getByLabel("Send as").selectOption("tool");
+    await page.getByLabel("Message", { exact: true }).fill("painted blue");
+    await page.getByRole("button", { name: "Send" }).click();
+    await expect(tuned.locator('[data-role="tool"]')).toContainText("Tool result");
+    await expect(tuned.locator('[data-role="tool"]')).toContainText("painted blue");
+    await expect(tuned).toHaveAttribute("data-state", "done");
+    await expect(tuned.locator('[data-role="assistant"]')).toHaveCount(2);
+    expect(await tuned.getByRole("alert").allTextContents()).toEqual([]);
+    await expect(page.getByLabel("Send as")).toHaveValue("user");
     await screenshotPage(page, `${DIR}/playground-tools.png`);
   } finally {
     fs.rmSync(modelDir, { recursive: true, force: true });

@@ -75,8 +75,8 @@ export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "
         {column.turns.length === 0 && !column.live ? <p className="muted">Ask something below; the reply streams here.</p> : null}
         <ol className={styles.turns} aria-live="polite">
           {column.turns.map((t, i) => (
-            <li key={i} className={`${styles.turn} ${t.role === "user" ? styles.user : styles.assistant}`} data-role={t.role}>
-              <span className={styles.role}>{t.role === "user" ? "You" : title}</span>
+            <li key={i} className={`${styles.turn} ${t.role === "assistant" ? styles.assistant : styles.user}`} data-role={t.role}>
+              <span className={styles.role}>{t.role === "user" ? "You" : t.role === "tool" ? "Tool result" : title}</span>
               {t.error ? (
                 <span className="field-error" role="alert">{t.error}</span>
               ) : t.role === "assistant" ? (

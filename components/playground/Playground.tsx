@@ -12,7 +12,7 @@ import { Field } from "../ui/Field";
 import { Input } from "../ui/Input";
 import { Notice } from "../ui/Notice";
 import { ChatColumn } from "./ChatColumn";
-import { chatReducer, EMPTY_CHAT, messagesFor, type Side } from "./chat-state";
+import { chatReducer, EMPTY_CHAT, messagesFor, type SentRole, type Side } from "./chat-state";
 import { streamReply } from "./stream-reply";
 import styles from "./playground.module.css";
 import { THINKING_MODES, type ThinkingMode } from "@/lib/reasoning";
@@ -51,6 +51,8 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const [thinking, setThinking] = useState<ThinkingMode>("default");
   const [settings, setSettings] = useState<Settings>(DEFAULTS);
   const [question, setQuestion] = useState("");
+  // With tools: the next message may be a tool's result, answering a call a reply made.
+  const [sendAs, setSendAs] = useState<SentRole>("user");
   const [chat, dispatch] = useReducer(chatReducer, EMPTY_CHAT);
   const controllers = useRef<AbortController[]>([]);
   const [inFlight, setInFlight] = useState(0);
@@ -90,11 +92,13 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
     const text = question.trim();
     if (!text || busy || !parsed.ok || !parsedTools.ok || !model) return;
     setQuestion("");
+    const role: SentRole = parsedTools.ok && parsedTools.tools.length > 0 ? sendAs : "user";
+    setSendAs("user");
     controllers.current = [];
     for (const side of sides) {
       const body: PlaygroundRequest = {
         model,
-        messages: messagesFor(chat[side], system, text),
+        messages: messagesFor(chat[side], system, text, role),
         ...parsed.value,
         thinking: thinkingSwitch ? thinking : "default",
         ...(parsedTools.tools.length > 0 ? { tools: parsedTools.tools } : {}),
@@ -102,7 +106,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
       };
       const ac = new AbortController();
       controllers.current.push(ac);
-      dispatch({ type: "send", side, text, at: performance.now() });
+      dispatch({ type: "send", side, text, at: performance.now(), role });
       setInFlight((n) => n + 1);
       let ended = false;
       void streamReply(
@@ -253,6 +257,15 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
           )}
         </Field>
         <div className="form-actions">
+          {parsedTools.ok && parsedTools.tools.length > 0 ? (
+            <label className={styles.sendAs}>
+              Send as
+              <select className="input" value={sendAs} disabled={busy} onChange={(e) => setSendAs(e.target.value as SentRole)}>
+                <option value="user">You</option>
+                <option value="tool">Tool result (answers the call above)</option>
+              </select>
+            </label>
+          ) : null}
           <Button type="submit" variant="primary" disabled={busy || !question.trim() || !parsed.ok || !parsedTools.ok}>
             Send
           </Button>

@@ -43,3 +43,18 @@ describe("playground chat state", () => {
     expect(messagesFor(c.base, "", "next")).toEqual([{ role: "user", content: "next" }]);
   });
 });
+
+describe("tool results in the playground", () => {
+  it("a tool's result is sent as a tool message after the reply that called it, and kept in that side's history", () => {
+    let c = chatReducer(EMPTY_CHAT, { type: "send", side: "tuned", text: "Paint the sky", at: 0 });
+    c = chatReducer(c, { type: "token", side: "tuned", text: '<tool_call>\n{"name": "paint", "arguments": {"color": "blue"}}\n</tool_call>', at: 1 });
+    c = chatReducer(c, { type: "done", side: "tuned", stats: { tokensPerSecond: 1, tokens: 20, finishReason: "stop" } });
+    expect(messagesFor(c.tuned, "", "painted", "tool").slice(-2)).toEqual([
+      { role: "assistant", content: '<tool_call>\n{"name": "paint", "arguments": {"color": "blue"}}\n</tool_call>' },
+      { role: "tool", content: "painted" },
+    ]);
+    c = chatReducer(c, { type: "send", side: "tuned", text: "painted", at: 2, role: "tool" });
+    expect(c.tuned.turns.at(-1)).toEqual({ role: "tool", content: "painted" });
+    expect(messagesFor(c.tuned, "", "thanks").map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
+  });
+});

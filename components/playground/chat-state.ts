@@ -3,7 +3,9 @@
 
 export type ReplyStats = { timeToFirstTokenMs: number | null; tokensPerSecond: number | null; tokens: number; finishReason: string; backend?: string };
 /** `note`: why the reply ran somewhere unusual (the worker's start message), e.g. the CPU while a run trains on the GPU. */
-export type Turn = { role: "user" | "assistant"; content: string; stats?: ReplyStats; error?: string; note?: string };
+/** role "tool": a tool's result the user typed after a reply that called it. */
+export type Turn = { role: "user" | "assistant" | "tool"; content: string; stats?: ReplyStats; error?: string; note?: string };
+export type SentRole = "user" | "tool";
 export type LiveReply = { text: string; state: "waiting" | "streaming"; sentAt: number; firstAt: number | null; note?: string };
 export type Column = { turns: Turn[]; live: LiveReply | null };
 export type Side = "base" | "tuned";
@@ -12,7 +14,7 @@ export type Chat = Record<Side, Column>;
 export const EMPTY_CHAT: Chat = { base: { turns: [], live: null }, tuned: { turns: [], live: null } };
 
 export type ChatAction =
-  | { type: "send"; side: Side; text: string; at: number }
+  | { type: "send"; side: Side; text: string; at: number; role?: SentRole }
   /** The worker took the request; `note` when it runs somewhere unusual. */
   | { type: "start"; side: Side; note?: string }
   | { type: "token"; side: Side; text: string; at: number }
@@ -34,7 +36,7 @@ export function chatReducer(chat: Chat, a: ChatAction): Chat {
   let next: Column = col;
   switch (a.type) {
     case "send":
-      next = { turns: [...col.turns, { role: "user", content: a.text }], live: { text: "", state: "waiting", sentAt: a.at, firstAt: null } };
+      next = { turns: [...col.turns, { role: a.role ?? "user", content: a.text }], live: { text: "", state: "waiting", sentAt: a.at, firstAt: null } };
       break;
     case "start":
       if (!col.live || !a.note) return chat;
@@ -61,9 +63,9 @@ export function chatReducer(chat: Chat, a: ChatAction): Chat {
   return { ...chat, [a.side]: next };
 }
 
-/** The messages a side sends for its next reply: system prompt, its own finished turns, the new question. */
-export function messagesFor(col: Column, system: string, question: string): { role: "system" | "user" | "assistant"; content: string }[] {
+/** The messages a side sends for its next reply: system prompt, its own finished turns, the new question (or tool result). */
+export function messagesFor(col: Column, system: string, question: string, role: SentRole = "user"): { role: "system" | SentRole | "assistant"; content: string }[] {
   // A question whose reply failed is left out with the failure, so the model never sees two questions in a row.
   const history = col.turns.filter((t, i) => !t.error && !col.turns[i + 1]?.error).map((t) => ({ role: t.role, content: t.content }));
-  return [...(system.trim() ? [{ role: "system" as const, content: system }] : []), ...history, { role: "user" as const, content: question }];
+  return [...(system.trim() ? [{ role: "system" as const, content: system }] : []), ...history, { role, content: question }];
 }

@@ -24,7 +24,8 @@ export const playgroundRequestSchema = z
     model: z.string().trim().min(1, "pick a base model").max(256),
     adapterJobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a job id").optional(),
     messages: z
-      .array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(100_000) }).strict())
+      // "tool": a tool's result, typed by the user after a reply that called it (the template shows it as its family does).
+      .array(z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string().max(100_000) }).strict())
       .min(1, "send at least one message")
       .max(200),
     maxTokens: z.number().int().min(1).max(8192).default(256),

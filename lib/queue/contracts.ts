@@ -26,7 +26,7 @@ const playgroundGenerate = z
     model: z.string().min(1).max(256),
     /** A local job whose adapter is applied; absent = the base model. */
     adapterJobId: domainId.optional(),
-    messages: z.array(z.object({ role: z.enum(["system", "user", "assistant"]), content: z.string().max(100_000) }).strict()).min(1).max(200),
+    messages: z.array(z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string().max(100_000) }).strict()).min(1).max(200),
     maxTokens: z.number().int().min(1).max(8192),
     temperature: z.number().min(0).max(2),
     topP: z.number().gt(0).max(1),
