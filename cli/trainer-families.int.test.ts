@@ -269,7 +269,16 @@ describe("tuneforge train / generate / merge on other model families", () => {
     const messages = [{ role: "system", content: "Answer in JSON." }, { role: "user", content: "What color is the coal?" }];
     const g = await tuneforge(["generate", "--model", lfm2, "--adapter", out, "--messages", JSON.stringify(messages), "--max-tokens", "24", "--json"]);
     expect(g.code, g.stderr).toBe(0);
-    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '<|tool_call_start|>[paint(color="black")]<|tool_call_end|>', finish_reason: "stop" });
+    expect(JSON.parse(g.stdout)).toMatchObject({ completion: '<|tool_call_start|>[paint(color="black")]<|tool_call_end|>', finish_reason: "stop", calls: [{ name: "paint", arguments: { color: "black" } }] });
+    // A dataset line as --messages brings its tools to the template; --tools is checked, and only for chat messages.
+    const paintTool = { type: "function", function: { name: "paint", parameters: { type: "object", properties: { color: { type: "string" } } } } };
+    const asLine = await tuneforge(["generate", "--model", lfm2, "--messages", JSON.stringify({ messages, tools: [paintTool] }), "--max-tokens", "1", "--json"]);
+    expect(asLine.code, asLine.stderr).toBe(0);
+    expect(JSON.parse(asLine.stdout).prompt_tokens).toBeGreaterThan(JSON.parse(g.stdout).prompt_tokens + 10);
+    const badTools = await tuneforge(["generate", "--model", lfm2, "--messages", JSON.stringify(messages), "--tools", '[{"type": "function", "function": {"name": "paint it"}}]']);
+    expect([badTools.code, badTools.stderr]).toEqual([2, expect.stringContaining("generate: --tools: tools[0].function.name: must be 1–64 letters, digits, _ or -")]);
+    const rawTools = await tuneforge(["generate", "--model", lfm2, "--prompt", "hi", "--tools", "[]"]);
+    expect([rawTools.code, rawTools.stderr]).toEqual([2, expect.stringContaining("--tools applies to --messages")]);
 
     // As an evaluation sees it: the expected reply is the held-out line's call as <tool_call> text, the adapter's
     // LFM2-form call reads back as the same call and scores, the base model's answer does not.

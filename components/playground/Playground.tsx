@@ -16,7 +16,7 @@ import { chatReducer, EMPTY_CHAT, messagesFor, type SentRole, type Side } from "
 import { streamReply } from "./stream-reply";
 import styles from "./playground.module.css";
 import { THINKING_MODES, type ThinkingMode } from "@/lib/reasoning";
-import { parseToolsText } from "@/lib/playground/tools";
+import { parseToolsText } from "@/lib/tokenizer/tool-definitions";
 
 // Chat with a base model and a fine-tuned job's adapter side by side. Send starts both replies at once;
 // each streams into its own column with time to first token and tokens/s. Stop cancels both (the server

@@ -11,7 +11,7 @@ import { listWorkers } from "../workers/heartbeat";
 import { jobAdapter } from "./adapter";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 import { THINKING_MODES } from "../reasoning";
-import { toolsSchema } from "./tools";
+import { toolsSchema } from "../tokenizer/tool-definitions";
 
 // POST /api/playground: one reply, streamed as Server-Sent Events. The request is checked here first (model
 // inside the models directory, adapter of a succeeded local job trained on that model) so mistakes get a 4xx

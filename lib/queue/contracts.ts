@@ -1,6 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import { z } from "zod";
-import { toolsSchema } from "../playground/tools";
+import { toolsSchema } from "../tokenizer/tool-definitions";
 import { THINKING_MODES } from "../reasoning";
 
 // The one module that owns what travels through Redis: queue names, job names (`domain.verb`), a zod

@@ -1,8 +1,9 @@
 import { z } from "zod";
 
-// Tool definitions for the playground, as OpenAI's chat API takes them ({type: "function", function: {name,
-// description?, parameters?}}): the model sees them through its own chat template, as it did in training on lines
-// with "tools". Shared by the request check (server) and the Tools field (browser), so both say the same thing.
+// Tool definitions as OpenAI's chat API takes them ({type: "function", function: {name, description?, parameters?}}),
+// given to a model's chat template as it saw them in training on lines with "tools". Shared by the playground's
+// request check (server), its Tools field (browser), the queue contract and `tuneforge generate --tools`, so all say
+// the same thing. No Node imports: the browser bundles it.
 
 export const toolDefinitionSchema = z
   .object({
@@ -20,7 +21,7 @@ export const toolDefinitionSchema = z
 export const toolsSchema = z.array(toolDefinitionSchema).max(128, "at most 128 tools");
 export type ToolDefinition = z.infer<typeof toolDefinitionSchema>;
 
-/** The Tools field's text: empty = no tools; else a JSON array of definitions (or one definition), or why not. */
+/** A Tools field's or --tools' text: empty = no tools; else a JSON array of definitions (or one definition), or why not. */
 export function parseToolsText(text: string): { ok: true; tools: ToolDefinition[] } | { ok: false; message: string } {
   if (text.trim() === "") return { ok: true, tools: [] };
   let value: unknown;

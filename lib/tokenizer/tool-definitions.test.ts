@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseToolsText } from "./tools";
+import { parseToolsText } from "./tool-definitions";
 
 describe("parseToolsText", () => {
   const weather = { type: "function", function: { name: "get_weather", description: "Weather in a city", parameters: { type: "object", properties: { city: { type: "string" } } } } };
