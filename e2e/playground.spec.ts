@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { expect, test } from "./stack";
 import type { PrismaClient } from "@prisma/client";
+import type { Page } from "@playwright/test";
 import { trainTinyAdapter } from "../lib/artifacts/testing";
 import type { JobArtifactsView } from "../lib/artifacts/view";
 import { createPrismaClient } from "../lib/db/client";
@@ -94,19 +95,28 @@ test("chat in the playground: base and fine-tuned stream side by side, each with
 
 // A reasoning model (a Qwen3 under Qwen3's chat template) tuned on replies that think first: the reply's thinking is
 // folded away above its answer.
+/**
+ * A tiny Qwen3 under the e2e models folder (`name`; the caller removes it), an adapter trained on `task`, a succeeded
+ * local job pointing at it, and the playground opened on that job.
+ */
+async function openTunedQwen3(page: Page, o: { name: string; suffix: string; task: ChatLine[]; maxPositions?: number; maxSeqLen?: number }): Promise<void> {
+  const modelDir = path.join(t.e2eDataDir, "models", o.name);
+  const rel = `jobs/e2e-playground-${o.name}/adapter`;
+  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5, ...(o.maxPositions ? { shape: { maxPositions: o.maxPositions } } : {}) });
+  await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: o.task, maxSeqLen: o.maxSeqLen });
+  const job = await db.fineTuneJob.create({
+    data: { provider: "local", status: "succeeded", baseModel: o.name, datasetVersionId: versionId, suffix: o.suffix, adapterPath: rel, startedAt: new Date(), finishedAt: new Date() },
+  });
+  await page.goto(`/playground?job=${job.id}`);
+  await expect(page.getByLabel("Base model")).toHaveValue(o.name);
+}
+
 test("a reasoning model's thinking is folded above its answer", async ({ page }) => {
   test.setTimeout(120_000);
   const name = `qwen3-${run}`;
   const modelDir = path.join(t.e2eDataDir, "models", name);
-  const rel = `jobs/e2e-playground-qwen3-${run}/adapter`;
-  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5 });
   try {
-    await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: colorTaskWithReasoning(16) });
-    const job = await db.fineTuneJob.create({
-      data: { provider: "local", status: "succeeded", baseModel: name, datasetVersionId: versionId, suffix: "thinks", adapterPath: rel, startedAt: new Date(), finishedAt: new Date() },
-    });
-    await page.goto(`/playground?job=${job.id}`);
-    await expect(page.getByLabel("Base model")).toHaveValue(name);
+    await openTunedQwen3(page, { name, suffix: "thinks", task: colorTaskWithReasoning(16) });
     await page.getByLabel("System prompt").fill("Answer in JSON.");
     await page.getByLabel("Temperature").fill("0");
     await page.getByLabel("Max tokens").fill("48");
@@ -140,22 +150,15 @@ test("tools offered in the playground reach the model's template, and the calls 
   test.setTimeout(120_000);
   const name = `qwen3-tools-${run}`;
   const modelDir = path.join(t.e2eDataDir, "models", name);
-  const rel = `jobs/e2e-playground-tools-${run}/adapter`;
   const paint = { type: "function", function: { name: "paint", description: "Paint in a color", parameters: { type: "object", properties: { color: { type: "string" } }, required: ["color"] } } };
   const task = colorTask(16).map((line) => {
     const { color } = JSON.parse(line.messages[2]!.content) as { color: string };
     const call = { id: "call_1", type: "function", function: { name: "paint", arguments: JSON.stringify({ color }) } };
     return { messages: [line.messages[1], { role: "assistant", content: "", tool_calls: [call] }], tools: [paint] };
   });
-  // A context of 2048: Qwen3 lists the tools in a system turn of its own, and the tool round trip adds two turns.
-  writeTinyModel({ dir: modelDir, qwen3: true, seed: 5, shape: { maxPositions: 2048 } });
   try {
-    await trainTinyAdapter({ modelDir, outDir: path.join(t.e2eDataDir, rel), epochs: 20, task: task as unknown as ChatLine[], maxSeqLen: 512 });
-    const job = await db.fineTuneJob.create({
-      data: { provider: "local", status: "succeeded", baseModel: name, datasetVersionId: versionId, suffix: "paints", adapterPath: rel, startedAt: new Date(), finishedAt: new Date() },
-    });
-    await page.goto(`/playground?job=${job.id}`);
-    await expect(page.getByLabel("Base model")).toHaveValue(name);
+    // A context of 2048: Qwen3 lists the tools in a system turn of its own, and the tool round trip adds two turns.
+    await openTunedQwen3(page, { name, suffix: "paints", task: task as unknown as ChatLine[], maxPositions: 2048, maxSeqLen: 512 });
     await page.getByLabel("Temperature").fill("0");
     await page.getByLabel("Max tokens").fill("64");
     const tools = page.getByLabel("Tools");

@@ -52,13 +52,16 @@ function Calls({ answer }: { answer: string }) {
   const calls = parseCalls(answer);
   if (calls.length === 0) return null;
   return (
-    <ul className={styles.calls} data-testid="reply-calls" aria-label="Tool calls">
-      {calls.map((c, i) => (
-        <li key={i} className="mono">
-          {c.name}({typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments)})
-        </li>
-      ))}
-    </ul>
+    <div className={styles.calls}>
+      <span className={styles.role}>Tool calls</span>
+      <ul data-testid="reply-calls" aria-label="Tool calls">
+        {calls.map((c, i) => (
+          <li key={i} className="mono">
+            {c.name}({typeof c.arguments === "string" ? c.arguments : JSON.stringify(c.arguments)})
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 
