@@ -7,7 +7,7 @@ import { lengthRatio } from "./length";
 import { normalizedMatch } from "./normalize";
 import { rougeL } from "./rouge";
 import { schemaValid } from "./schema";
-import { callScoresOfText, parseCalls } from "../tool-calls";
+import { callScores, parseCalls } from "../tool-calls";
 
 export type SampleMetricsInput = {
   output: string;
@@ -41,6 +41,8 @@ export function sampleMetrics(input: SampleMetricsInput): SampleMetrics {
     costUsd: input.costUsd,
   };
   if (input.schema) metrics.schemaValid = schemaValid(output, input.schema);
-  if (input.tools || (expected !== null && parseCalls(expected).length > 0)) Object.assign(metrics, callScoresOfText(output, expected));
+  // The expected calls are read once: they decide whether the call metrics apply and are what they compare against.
+  const expectedCalls = expected === null ? [] : parseCalls(expected);
+  if (input.tools || expectedCalls.length > 0) Object.assign(metrics, callScores(parseCalls(output), expectedCalls));
   return metrics;
 }

@@ -1,3 +1,3 @@
 export { callsOfToolCalls, formatCalls, replyText, type EvalCall } from "./format";
-export { callScores, callScoresOfText, sameValue, type CallScores } from "./match";
+export { callScores, type CallScores } from "./match";
 export { parseCalls } from "./parse";

@@ -1,5 +1,4 @@
 import type { EvalCall } from "./format";
-import { parseCalls } from "./parse";
 
 // Whether a reply made the expected calls. Calls made at once have no order that matters (a model may list
 // parallel calls either way), so both sides are compared as multisets. Arguments compare as JSON values: key order
@@ -12,7 +11,7 @@ export type CallScores = {
   toolNameMatch: number;
 };
 
-export function sameValue(a: unknown, b: unknown): boolean {
+function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
@@ -39,9 +38,4 @@ export function callScores(made: EvalCall[], expected: EvalCall[]): CallScores {
     toolCallMatch: sameMultiset(made, expected, (x, y) => x.name === y.name && sameValue(x.arguments, y.arguments)) ? 1 : 0,
     toolNameMatch: sameMultiset(made.map((c) => c.name), expected.map((c) => c.name), (x, y) => x === y) ? 1 : 0,
   };
-}
-
-/** The call scores of an output against the expected reply, both read as text. */
-export function callScoresOfText(output: string, expected: string | null): CallScores {
-  return callScores(parseCalls(output), expected === null ? [] : parseCalls(expected));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callScores, callScoresOfText, callsOfToolCalls, formatCalls, parseCalls, replyText } from "./index";
+import { callScores, callsOfToolCalls, formatCalls, parseCalls, replyText } from "./index";
 import { parsePythonicCalls } from "./pythonic";
 
 const weather = { name: "get_weather", arguments: { city: "Paris", days: 3 } };
@@ -70,6 +70,9 @@ describe("parsePythonicCalls", () => {
     expect(parsePythonicCalls('[f(a="unterminated)]')).toBeNull();
   });
 });
+
+/** As sampleMetrics reads them: both sides' calls from their text. */
+const callScoresOfText = (output: string, expected: string | null) => callScores(parseCalls(output), expected === null ? [] : parseCalls(expected));
 
 describe("call scores", () => {
   it("compares as multisets with JSON-value arguments", () => {
