@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { errorResponse } from "../http/route";
-import { openLockHolder } from "../testing/lock-holder";
+import { openLockHolder, rerunIfHolderAborted } from "../testing/lock-holder";
 import { createPrismaClient } from "./client";
 import { isTransientConflict, postgresErrorCode, retryOnConflict, transactionWithRetry } from "./conflict";
 
@@ -28,23 +28,32 @@ async function twoRows(): Promise<{ a: string; b: string }> {
 
 type Victim = (rows: { a: string; b: string }) => Promise<unknown>;
 
-/** Runs `victim` (which locks a, then b) into a deadlock with a holder of b; returns what it settled with. */
+/**
+ * Runs `victim` (which locks a, then b) into a deadlock with a holder of b; returns what it settled with. Runs
+ * again on fresh rows when Postgres aborted the holder instead (see lock-holder), so `victim` may be called more
+ * than once: only the last call's outcome is returned.
+ */
 async function deadlock(victim: Victim): Promise<{ settled: PromiseSettledResult<unknown>; rows: { a: string; b: string } }> {
-  const rows = await twoRows();
-  const holder = await openLockHolder();
-  try {
-    await holder.lockRow("examples", rows.b);
-    const running = victim(rows);
-    running.catch(() => undefined);
-    await holder.untilSomeoneWaits();
-    // Waits until the victim is aborted (its locks go), then holds a as well.
-    await holder.lockRow("examples", rows.a);
-    await holder.commit();
-    const [settled] = await Promise.allSettled([running]);
-    return { settled: settled!, rows };
-  } finally {
-    await holder.close();
-  }
+  return rerunIfHolderAborted(async () => {
+    const rows = await twoRows();
+    const holder = await openLockHolder();
+    let running: Promise<unknown> | undefined;
+    try {
+      await holder.lockRow("examples", rows.b);
+      running = victim(rows);
+      running.catch(() => undefined);
+      await holder.untilSomeoneWaits();
+      // Waits until the victim is aborted (its locks go), then holds a as well.
+      await holder.lockRow("examples", rows.a);
+      await holder.commit();
+      const [settled] = await Promise.allSettled([running]);
+      return { settled: settled!, rows };
+    } finally {
+      await holder.close();
+      // A holder aborted in the victim's place let the victim go on: it ends before the next attempt starts.
+      await running?.catch(() => undefined);
+    }
+  });
 }
 
 const lockAThenB = (write: "raw" | "model"): Victim => ({ a, b }) =>
@@ -77,8 +86,11 @@ describe("transient conflicts", () => {
   it("runs a deadlocked transaction again until it commits", async () => {
     let runs = 0;
     const retried: string[] = [];
-    const { settled, rows } = await deadlock(({ a, b }) =>
-      transactionWithRetry(
+    const { settled, rows } = await deadlock(({ a, b }) => {
+      // Counts this attempt's runs only (deadlock() runs the scenario again if the holder was aborted instead).
+      runs = 0;
+      retried.length = 0;
+      return transactionWithRetry(
         db,
         async (tx) => {
           runs++;
@@ -88,13 +100,47 @@ describe("transient conflicts", () => {
         },
         undefined,
         { onRetry: (err) => retried.push(postgresErrorCode(err) ?? "?") },
-      ),
-    );
+      );
+    });
     expect(settled).toEqual({ status: "fulfilled", value: "committed" });
     expect(runs).toBe(2);
     expect(retried).toEqual(["40P01"]);
     const tags = await db.example.findMany({ where: { id: { in: [rows.a, rows.b] } }, select: { tags: true } });
     expect(tags.map((t) => t.tags)).toEqual([["victim"], ["victim"]]);
+  });
+
+  it("tells a holder Postgres aborted in the victim's place apart from the victim, and runs the scenario again", async () => {
+    const holderErrors: string[] = [];
+    const attempts: { a: string; b: string }[] = [];
+    const settled = await rerunIfHolderAborted(async (attempt) => {
+      const rows = await twoRows();
+      attempts.push(rows);
+      const holder = await openLockHolder();
+      let running: Promise<unknown> | undefined;
+      try {
+        await holder.lockRow("examples", rows.b);
+        running = lockAThenB("raw")(rows);
+        running.catch(() => undefined);
+        await holder.untilSomeoneWaits();
+        // The first time the holder asks late, as on a loaded machine: after the victim's one deadlock check.
+        if (attempt === 1) await new Promise((r) => setTimeout(r, 2500));
+        await holder.lockRow("examples", rows.a).catch((err: unknown) => {
+          holderErrors.push((err as Error).name);
+          throw err;
+        });
+        await holder.commit();
+        return (await Promise.allSettled([running]))[0]!;
+      } finally {
+        await holder.close();
+        await running?.catch(() => undefined);
+      }
+    });
+    expect(holderErrors).toEqual(["HolderAbortedError"]);
+    expect(attempts).toHaveLength(2);
+    // The late holder's abort let the first victim commit; the second victim was the one aborted.
+    const first = await db.example.findMany({ where: { id: { in: Object.values(attempts[0]!) } }, select: { tags: true } });
+    expect(first.map((t) => t.tags)).toEqual([["victim"], ["victim"]]);
+    expect(postgresErrorCode((settled as PromiseRejectedResult).reason)).toBe("40P01");
   });
 
   it("passes other errors through at once and gives up on a conflict after the last attempt", async () => {

@@ -3,8 +3,12 @@ import { env } from "../env";
 
 // Real deadlocks for tests: a second session (plain pg, never the code under test) that takes row locks, waits
 // until another session is blocked on one of them, then asks for a row that session holds. Postgres runs its
-// deadlock check deadlock_timeout (1 s) after a session starts waiting, so the session that waited first checks
-// first and is the one aborted: the code under test is the victim, every time.
+// deadlock check once, deadlock_timeout (1 s) after a session starts waiting, and the session whose check finds
+// the cycle is the one aborted. The session under test waited first, so it checks first and is the victim, as
+// long as the holder is waiting by then. On a loaded machine the holder can be later than that: the victim's one
+// check finds no cycle, the holder's check finds it and Postgres aborts the holder. lockRow then throws
+// HolderAbortedError, and rerunIfHolderAborted runs the whole scenario again on fresh rows, so a test never
+// mistakes the holder's abort for the code under test's (a raw "deadlock detected" from the holder).
 
 export type LockHolder = {
   /** Takes a row lock in the holder's open transaction (FOR NO KEY UPDATE, the lock an UPDATE takes). */
@@ -15,6 +19,30 @@ export type LockHolder = {
   close(): Promise<void>;
 };
 
+const DEADLOCK = "40P01";
+
+/** Postgres aborted the holder instead of the session under test: the scenario proved nothing and runs again. */
+export class HolderAbortedError extends Error {
+  constructor(pid: number) {
+    super(`Postgres aborted the lock holder (backend ${pid}), not the session under test: the holder began waiting after that session's deadlock check`);
+    this.name = "HolderAbortedError";
+  }
+}
+
+/**
+ * Runs a deadlock scenario (which opens its own holder and rows) again while the holder, not the code under
+ * test, was the one aborted. The scenario must leave nothing that a later attempt trips over.
+ */
+export async function rerunIfHolderAborted<T>(scenario: (attempt: number) => Promise<T>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await scenario(attempt);
+    } catch (err) {
+      if (!(err instanceof HolderAbortedError) || attempt >= attempts) throw err;
+    }
+  }
+}
+
 export async function openLockHolder(databaseUrl: string = env().DATABASE_URL): Promise<LockHolder> {
   const holder = new pg.Client({ connectionString: databaseUrl });
   // The holder's own connection is busy while it waits for a lock; pg_stat_activity is read on another.
@@ -24,7 +52,12 @@ export async function openLockHolder(databaseUrl: string = env().DATABASE_URL): 
   await holder.query("BEGIN");
   return {
     async lockRow(table, id) {
-      await holder.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+      try {
+        await holder.query(`SELECT 1 FROM ${table} WHERE id = $1 FOR NO KEY UPDATE`, [id]);
+      } catch (err) {
+        if ((err as { code?: unknown }).code === DEADLOCK) throw new HolderAbortedError(pid);
+        throw err;
+      }
     },
     async untilSomeoneWaits(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;

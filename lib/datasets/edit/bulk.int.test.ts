@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createPrismaClient } from "../../db/client";
 import { closeQueues } from "../../queue/queues";
-import { openLockHolder } from "../../testing/lock-holder";
+import { openLockHolder, rerunIfHolderAborted } from "../../testing/lock-holder";
 import { countChatExampleTokens } from "../../tokens/count";
 import { bulkAction, deleteExample, UNDO_LIFETIME_MS } from "./bulk";
 import { chat, makeDataset } from "./test-helpers";
@@ -82,22 +82,28 @@ describe("bulk actions and undo", () => {
   });
 
   it("a tag action that deadlocks with another writer runs again and applies exactly once", async () => {
-    const { dataset, rows } = await setup(3);
-    const picked = [rows[0]!.id, rows[1]!.id];
-    // Another writer that locks the dataset row before example rows (the opposite of a bulk action's order).
-    const other = await openLockHolder();
-    try {
-      await other.lockRow("datasets", dataset.id);
-      const tagging = bulkAction({ datasetId: dataset.id, input: { ids: picked, action: "tag", tags: ["vip"] }, db });
-      tagging.catch(() => undefined);
-      // The action holds the picked rows and waits for the dataset row; the writer asks for a picked row.
-      await other.untilSomeoneWaits();
-      await other.lockRow("examples", picked[0]!);
-      await other.commit();
-      expect((await tagging).affected).toBe(2);
-    } finally {
-      await other.close();
-    }
+    // On fresh rows each time Postgres aborts the writer instead of the action (see lock-holder).
+    const { dataset } = await rerunIfHolderAborted(async () => {
+      const { dataset, rows } = await setup(3);
+      const picked = [rows[0]!.id, rows[1]!.id];
+      // Another writer that locks the dataset row before example rows (the opposite of a bulk action's order).
+      const other = await openLockHolder();
+      let tagging: ReturnType<typeof bulkAction> | undefined;
+      try {
+        await other.lockRow("datasets", dataset.id);
+        tagging = bulkAction({ datasetId: dataset.id, input: { ids: picked, action: "tag", tags: ["vip"] }, db });
+        tagging.catch(() => undefined);
+        // The action holds the picked rows and waits for the dataset row; the writer asks for a picked row.
+        await other.untilSomeoneWaits();
+        await other.lockRow("examples", picked[0]!);
+        await other.commit();
+        expect((await tagging).affected).toBe(2);
+        return { dataset };
+      } finally {
+        await other.close();
+        await tagging?.catch(() => undefined);
+      }
+    });
     expect((await rowsOf(dataset.id)).map((r) => r.tags)).toEqual([["vip"], ["vip"], []]);
     // The aborted attempt left nothing behind: one undo batch, one new revision.
     expect(await db.undoBatch.count({ where: { datasetId: dataset.id } })).toBe(1);
