@@ -19,6 +19,7 @@ import { readSse } from "../jobs/live/sse-parse";
 import { closeQueues } from "../queue/queues";
 import { createRedis } from "../redis";
 import { writeTinyModel } from "../testing/tiny-model";
+import { useMistralToolTemplate } from "../testing/tiny-model/mistral-tools-template";
 import { deleteKeysUnder } from "../workers/testing";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 import { runPlaygroundGeneration, WAITED_NOTE } from "./generate-run";
@@ -160,6 +161,19 @@ describe("POST /api/playground", () => {
     const bad = await ask({ model: "qwen3-tools", messages: question, tools: [{ type: "function", function: { name: "paint it" } }] });
     expect(bad.status).toBe(400);
     expect(bad.error).toMatch(/tools\.0\.function\.name|tools\[0\]\.function\.name/);
+  });
+
+  it("a tool result typed after a Mistral reply's raw call plays through Mistral's template, paired with the id the call wrote", async () => {
+    const dir = writeTinyModel({ dir: path.join(modelsDir(), "mistral-tools"), seed: 3 }).dir;
+    useMistralToolTemplate(dir);
+    // The playground's history: the reply as the model wrote it (text), then the result the user typed (no id).
+    const reply = '[TOOL_CALLS] [{"name": "paint", "arguments": {"color": "blue"}, "id": "a1B2c3D4e"}]';
+    const history = [{ role: "user", content: "Paint the sky" }, { role: "assistant", content: reply }];
+    const answered = await ask({ model: "mistral-tools", messages: [...history, { role: "tool", content: '"done"' }], maxTokens: 1 });
+    expect(answered.error).toBeUndefined();
+    // The result is in the prompt: more tokens than the same history with the user's words instead.
+    const asUser = await ask({ model: "mistral-tools", messages: [...history, { role: "user", content: '"done"' }], maxTokens: 1 });
+    expect(answered.done!.promptTokens).toBeGreaterThan(asUser.done!.promptTokens + 10);
   });
 
   it("bad inputs get a 4xx naming what is wrong, before anything is queued", async () => {

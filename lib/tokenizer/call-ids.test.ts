@@ -3,51 +3,18 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { writeTinyModel } from "../testing/tiny-model";
+import { useMistralToolTemplate } from "../testing/tiny-model/mistral-tools-template";
 import { loadChatTokenizer } from "./chat-tokenizer";
 import { nineCharId } from "./call-ids";
 import { tokenizeChat } from "./masks";
 
-// Mistral 7B Instruct v0.3's tool branches as published (mistralai/Mistral-7B-Instruct-v0.3, tokenizer_config.json
-// "chat_template"): calls as [TOOL_CALLS] [{…, "id": "…"}] and results as [TOOL_RESULTS] {"content": …, "call_id": …},
-// both raising unless the id has 9 characters. OpenAI-format data trains and renders through it.
-
-const MISTRAL_TOOL_BRANCHES = `{%- for message in messages %}
-    {%- if message["role"] == "user" %}
-        {{- "[INST] " + message["content"] + "[/INST]" }}
-    {%- elif message.tool_calls is defined and message.tool_calls is not none %}
-        {{- "[TOOL_CALLS] [" }}
-        {%- for tool_call in message.tool_calls %}
-            {%- set out = tool_call.function|tojson %}
-            {{- out[:-1] }}
-            {%- if not tool_call.id is defined or tool_call.id|length != 9 %}
-                {{- raise_exception("Tool call IDs should be alphanumeric strings with length 9!") }}
-            {%- endif %}
-            {{- ', "id": "' + tool_call.id + '"}' }}
-            {%- if not loop.last %}
-                {{- ", " }}
-            {%- else %}
-                {{- "]" + eos_token }}
-            {%- endif %}
-        {%- endfor %}
-    {%- elif message["role"] == "assistant" %}
-        {{- " " + message["content"]|trim + eos_token}}
-    {%- elif message["role"] == "tool_results" or message["role"] == "tool" %}
-        {%- set content = message.content %}
-        {{- '[TOOL_RESULTS] {"content": ' + content|string + ", " }}
-        {%- if not message.tool_call_id is defined or message.tool_call_id|length != 9 %}
-            {{- raise_exception("Tool call IDs should be alphanumeric strings with length 9!") }}
-        {%- endif %}
-        {{- '"call_id": "' + message.tool_call_id + '"}[/TOOL_RESULTS]' }}
-    {%- endif %}
-{%- endfor %}`;
-
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "call-ids-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+// OpenAI-format data trains and renders through Mistral's tool branches (lib/testing/tiny-model/mistral-tools-template.ts).
 function mistral() {
   const dir = writeTinyModel({ dir: path.join(tmp, "mistral") }).dir;
-  const configFile = path.join(dir, "tokenizer_config.json");
-  fs.writeFileSync(configFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(configFile, "utf8")), chat_template: MISTRAL_TOOL_BRANCHES }));
+  useMistralToolTemplate(dir);
   return loadChatTokenizer(dir);
 }
 
@@ -82,5 +49,34 @@ describe("Mistral's 9-character tool call ids", () => {
     const chat = mistral();
     const text = chat.render([{ role: "user", content: "Hi" }, { role: "assistant", content: "", tool_calls: [call(undefined)] }], { addGenerationPrompt: false });
     expect(text).toContain(`"id": "${nineCharId("messages[1].tool_calls[0]")}"}]`);
+  });
+
+  it("a tool message without tool_call_id answers the call in its place: the k-th result after a reply takes its k-th call's id", () => {
+    const chat = mistral();
+    const twoCalls = { role: "assistant", content: "", tool_calls: [call("call_a"), call(undefined)] };
+    const text = chat.render(
+      [{ role: "user", content: "Weather?" }, twoCalls, { role: "tool", content: '"sunny"' }, { role: "tool", content: '"rain"' }],
+      { addGenerationPrompt: false },
+    );
+    expect(text).toContain(`[TOOL_RESULTS] {"content": "sunny", "call_id": "${nineCharId("call_a")}"}`);
+    expect(text).toContain(`[TOOL_RESULTS] {"content": "rain", "call_id": "${nineCharId("messages[1].tool_calls[1]")}"}`);
+  });
+
+  it("after a reply whose calls are raw text (the playground's), a result takes the id the reply wrote, else one from its place", () => {
+    const chat = mistral();
+    // What a model trained through this template writes, kept as text in the playground's history.
+    const written = '[TOOL_CALLS] [{"name": "get_weather", "arguments": {"city": "Paris"}, "id": "a1B2c3D4e"}, {"name": "now", "arguments": {}, "id": "Zz9Yy8Xx7"}]';
+    const text = chat.render(
+      [{ role: "user", content: "Weather?" }, { role: "assistant", content: written }, { role: "tool", content: '"sunny"' }, { role: "tool", content: '"noon"' }],
+      { addGenerationPrompt: false },
+    );
+    expect(text).toContain('[TOOL_RESULTS] {"content": "sunny", "call_id": "a1B2c3D4e"}');
+    expect(text).toContain('[TOOL_RESULTS] {"content": "noon", "call_id": "Zz9Yy8Xx7"}');
+    // A reply that wrote no ids (or no call): the template's check still passes.
+    const bare = chat.render(
+      [{ role: "user", content: "Weather?" }, { role: "assistant", content: '[TOOL_CALLS] [{"name": "get_weather", "arguments": {}}]' }, { role: "tool", content: '"sunny"' }],
+      { addGenerationPrompt: false },
+    );
+    expect(bare).toContain(`"call_id": "${nineCharId("messages[2]")}"}[/TOOL_RESULTS]`);
   });
 });
