@@ -14,7 +14,7 @@ import type { EmulatorState, SimulationTiming } from "./state";
 //   POST /_emulator/timing  {stepMs?, fileProcessingMs?, validatingMs?, queuedMs?}
 //   POST /_emulator/advance {ms}           manual clock only
 //   GET  /_emulator/chat                  chat rules, latency and answered completions per model
-//   POST /_emulator/chat {rules?, latencyMs?, resetCounts?}  script chat completions (chat/control.ts)
+//   POST /_emulator/chat {rules?, latencyMs?, streamGapMs?, resetCounts?}  script chat completions (chat/control.ts)
 //   POST /_emulator/chat/reset             no rules, default latency, counters at zero
 // They are not OpenAI endpoints, need no API key, and are left out of emulator.requests.
 

@@ -23,6 +23,8 @@ export type RouteResult = {
   raw?: { data: Buffer; contentType: string };
   /** Destroy the connection instead of answering (the work was done; the client never hears). */
   drop?: boolean;
+  /** A streamed answer (stream: true): each chunk as an SSE `data:` line, `gapMs` apart, then `data: [DONE]`. */
+  stream?: { chunks: unknown[]; gapMs: number };
 };
 
 export type EmulatorRoute = {

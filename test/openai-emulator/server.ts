@@ -120,7 +120,8 @@ export async function startOpenAIEmulator(opts: OpenAIEmulatorOptions = {}): Pro
       }
       res.setHeader("openai-processing-ms", String(Date.now() - started));
       log.status = result.status ?? 200;
-      if (result.raw) sendRaw(res, log.status, result.raw.data, result.raw.contentType);
+      if (result.stream) await sendStream(req, res, result.stream);
+      else if (result.raw) sendRaw(res, log.status, result.raw.data, result.raw.contentType);
       else send(res, log.status, result.body, result.headers);
     } catch (err) {
       if (!(err instanceof EmulatorError)) throw err;
@@ -167,6 +168,18 @@ function injectFault(faults: EmulatorFaults, res: ServerResponse): void {
     faults.serverErrorNext -= 1;
     throw new EmulatorError(500, "The server had an error while processing your request. Sorry about that!", "server_error");
   }
+}
+
+/** OpenAI's streaming shape: text/event-stream, one `data: {chunk}` event each, ended by `data: [DONE]`. A client
+ * that hangs up mid-way (Stop) ends it: nothing more is written. */
+async function sendStream(req: IncomingMessage, res: ServerResponse, stream: { chunks: unknown[]; gapMs: number }): Promise<void> {
+  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" });
+  for (const chunk of stream.chunks) {
+    if (req.socket.destroyed) return;
+    res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+    if (stream.gapMs > 0) await new Promise((r) => setTimeout(r, stream.gapMs));
+  }
+  res.end("data: [DONE]\n\n");
 }
 
 function sendRaw(res: ServerResponse, status: number, data: Buffer, contentType: string): void {

@@ -35,11 +35,13 @@ export type ChatControl = {
   rules: ChatRule[];
   /** Added to every chat completion before it answers (real time, not the emulator clock). */
   latencyMs: number;
+  /** A streamed reply's pause between chunks (stream: true), after latencyMs before the first. */
+  streamGapMs: number;
   /** Answered completions per model (status 200 sent to a client still connected). */
   counts: Record<string, number>;
 };
 
-export const newChatControl = (): ChatControl => ({ rules: [], latencyMs: 2, counts: {} });
+export const newChatControl = (): ChatControl => ({ rules: [], latencyMs: 2, streamGapMs: 0, counts: {} });
 
 const bad = (field: string, rule: string) => new EmulatorError(400, `'${field}' ${rule}.`, "invalid_request_error", "invalid_value", field);
 
@@ -59,9 +61,11 @@ function parseRule(raw: unknown, i: number): ChatRule {
   return r as ChatRule;
 }
 
-/** POST /_emulator/chat {rules?, latencyMs?, resetCounts?}: rules replace the current ones. */
+const CONTROL_FIELDS = ["rules", "latencyMs", "streamGapMs", "resetCounts"];
+
+/** POST /_emulator/chat {rules?, latencyMs?, streamGapMs?, resetCounts?}: rules replace the current ones. */
 export function applyChatControl(chat: ChatControl, body: Record<string, unknown>): ChatControl {
-  for (const key of Object.keys(body)) if (!["rules", "latencyMs", "resetCounts"].includes(key)) throw bad(key, "is not a chat control field; known: rules, latencyMs, resetCounts");
+  for (const key of Object.keys(body)) if (!CONTROL_FIELDS.includes(key)) throw bad(key, `is not a chat control field; known: ${CONTROL_FIELDS.join(", ")}`);
   if (body.rules !== undefined) {
     if (!Array.isArray(body.rules)) throw bad("rules", "must be an array");
     chat.rules = body.rules.map(parseRule);
@@ -69,6 +73,10 @@ export function applyChatControl(chat: ChatControl, body: Record<string, unknown
   if (body.latencyMs !== undefined) {
     if (typeof body.latencyMs !== "number" || !(body.latencyMs >= 0)) throw bad("latencyMs", "must be a number >= 0");
     chat.latencyMs = body.latencyMs;
+  }
+  if (body.streamGapMs !== undefined) {
+    if (typeof body.streamGapMs !== "number" || !(body.streamGapMs >= 0)) throw bad("streamGapMs", "must be a number >= 0");
+    chat.streamGapMs = body.streamGapMs;
   }
   if (body.resetCounts === true) chat.counts = {};
   return chat;

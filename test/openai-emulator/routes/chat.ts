@@ -3,6 +3,7 @@ import { readJson } from "../body";
 import { matchRule } from "../chat/control";
 import { tokenCount } from "../chat/overlap";
 import { answer, fineTunedJob } from "../chat/policy";
+import { streamChunks } from "../chat/stream";
 import { checkToolMessages, toolCallsOut, toolNames } from "../chat/tools";
 import { EmulatorError, notFound } from "../errors";
 import type { EmulatorRoute, RouteResult } from "../router";
@@ -11,7 +12,8 @@ import type { EmulatorRoute, RouteResult } from "../router";
 // refusal null, logprobs null, finish_reason, usage, system_fingerprint). The reply comes from a scripted
 // rule when one matches, else from the deterministic policy (chat/policy.ts). max_tokens /
 // max_completion_tokens cut the reply (finish_reason "length"); an unknown ft: model is a 404
-// model_not_found; a malformed body is a 400 naming the parameter, as OpenAI words them. Tools: chat/tools.ts.
+// model_not_found; a malformed body is a 400 naming the parameter, as OpenAI words them. Tools: chat/tools.ts;
+// stream: true answers in chunks (chat/stream.ts).
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 type Msg = { role: string; content: string };
@@ -28,7 +30,9 @@ function textOf(content: unknown, param: string): string {
   throw invalidType(param, "one of a string or array of objects", content);
 }
 
-function parseBody(body: Record<string, unknown>): { model: string; messages: Msg[]; maxTokens: number | null; tools: string[] } {
+type Parsed = { model: string; messages: Msg[]; maxTokens: number | null; tools: string[]; stream: boolean; includeUsage: boolean };
+
+function parseBody(body: Record<string, unknown>): Parsed {
   if (body.model === undefined) throw missing("model");
   if (typeof body.model !== "string") throw invalidType("model", "a string", body.model);
   if (body.messages === undefined) throw missing("messages");
@@ -50,8 +54,13 @@ function parseBody(body: Record<string, unknown>): { model: string; messages: Ms
   if (body.temperature !== undefined && (typeof body.temperature !== "number" || body.temperature < 0 || body.temperature > 2)) {
     throw invalidValue("temperature", `Invalid 'temperature': expected a number between 0 and 2, but got ${JSON.stringify(body.temperature)} instead.`);
   }
-  if (body.stream === true) throw invalidValue("stream", "The emulator does not stream chat completions; call without stream.");
-  return { model: body.model, messages, maxTokens: limit as number | null, tools };
+  if (body.stream !== undefined && body.stream !== null && typeof body.stream !== "boolean") throw invalidType("stream", "a boolean", body.stream);
+  const stream = body.stream === true;
+  if (body.stream_options !== undefined && body.stream_options !== null && !stream) {
+    throw new EmulatorError(400, "The 'stream_options' parameter is only allowed when 'stream' is enabled.", "invalid_request_error", null, "stream_options");
+  }
+  const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+  return { model: body.model, messages, maxTokens: limit as number | null, tools, stream, includeUsage };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,7 +71,7 @@ export const chatRoutes: EmulatorRoute[] = [
     pattern: "/v1/chat/completions",
     handler: async ({ req, state }): Promise<RouteResult> => {
       const body = await readJson(req);
-      const { model, messages, maxTokens, tools } = parseBody(body);
+      const { model, messages, maxTokens, tools, stream, includeUsage } = parseBody(body);
       const kwargs = body.chat_template_kwargs as { enable_thinking?: unknown } | undefined;
       const thinkingOff = kwargs?.enable_thinking === false;
       if (model.startsWith("ft:") && !fineTunedJob(state, model)) {
@@ -93,11 +102,22 @@ export const chatRoutes: EmulatorRoute[] = [
       const reasoning = thinkingOff ? undefined : rule?.reasoning;
       const completionTokens = tokenCount(content) + (reasoning ? tokenCount(reasoning) : 0) + calls.reduce((sum, c) => sum + tokenCount(`${c.function.name} ${c.function.arguments}`), 0);
       state.chat.counts[model] = (state.chat.counts[model] ?? 0) + 1;
+      const head = { id: `chatcmpl-${randomBytes(15).toString("base64url")}`, created: Math.floor(state.clock.now() / 1000), model };
+      const usage = {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      };
+      if (stream) {
+        return { body: null, stream: { chunks: streamChunks({ head, content, reasoning, calls, finish, usage, includeUsage }), gapMs: state.chat.streamGapMs } };
+      }
       return {
         body: {
-          id: `chatcmpl-${randomBytes(15).toString("base64url")}`,
+          id: head.id,
           object: "chat.completion",
-          created: Math.floor(state.clock.now() / 1000),
+          created: head.created,
           model,
           choices: [
             {
@@ -115,13 +135,7 @@ export const chatRoutes: EmulatorRoute[] = [
               finish_reason: finish,
             },
           ],
-          usage: {
-            prompt_tokens: promptTokens,
-            completion_tokens: completionTokens,
-            total_tokens: promptTokens + completionTokens,
-            prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-            completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-          },
+          usage,
           service_tier: "default",
           system_fingerprint: "fp_emulator",
         },
