@@ -6,7 +6,8 @@ import { createRedis } from "../redis";
 // simply asked again. A Stop in the browser sets the request's cancel key, which the worker checks.
 
 export type GenerationStats = {
-  finishReason: "stop" | "length" | "cancelled";
+  /** "tool_calls": a hosted model's reply that ended by calling tools. */
+  finishReason: "stop" | "length" | "cancelled" | "tool_calls";
   /** Tokens generated (the stop token excluded). */
   tokens: number;
   promptTokens: number;
@@ -15,7 +16,7 @@ export type GenerationStats = {
   /** Generated tokens per second from the first token on. */
   tokensPerSecond: number | null;
   elapsedMs: number;
-  /** The backend that generated it ("cuda" or "cpu"). */
+  /** The backend that generated it ("cuda" or "cpu"; "openai" for a hosted job's models). */
   backend?: string;
 };
 

@@ -12,6 +12,9 @@ import { jobAdapter } from "./adapter";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 import { THINKING_MODES } from "../reasoning";
 import { toolsSchema } from "../tokenizer/tool-definitions";
+import type OpenAI from "openai";
+import { openAIClient } from "../providers/openai/client";
+import { hostedStreamResponse } from "./hosted";
 
 // POST /api/playground: one reply, streamed as Server-Sent Events. The request is checked here first (model
 // inside the models directory, adapter of a succeeded local job trained on that model) so mistakes get a 4xx
@@ -23,6 +26,8 @@ export const playgroundRequestSchema = z
   .object({
     model: z.string().trim().min(1, "pick a base model").max(256),
     adapterJobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a job id").optional(),
+    /** A succeeded OpenAI job: `model` is its fine-tuned model or its base, asked through the API (lib/playground/hosted.ts). */
+    hostedJobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a job id").optional(),
     messages: z
       // "tool": a tool's result, typed by the user after a reply that called it (the template shows it as its family does).
       .array(z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string().max(100_000) }).strict())
@@ -55,6 +60,8 @@ export type PlaygroundStreamDeps = {
    */
   startTimeoutMs?: number;
   heartbeatMs?: number;
+  /** The configured OpenAI client (hostedJobId requests); a 400 when no key is set. */
+  openai?: () => Promise<OpenAI>;
 };
 
 /** Checks what can be checked without the worker; throws an HttpError (4xx) naming the field. */
@@ -76,6 +83,10 @@ async function assertInferenceWorker(redis: Redis, prefix: string): Promise<void
 }
 
 export async function playgroundStreamResponse(deps: PlaygroundStreamDeps, r: PlaygroundRequest, signal?: AbortSignal): Promise<Response> {
+  if (r.hostedJobId) {
+    const client = deps.openai ?? (() => openAIClient({ db: deps.db }));
+    return hostedStreamResponse({ db: deps.db, client }, { ...r, hostedJobId: r.hostedJobId }, signal);
+  }
   await checkPlaygroundRequest(deps.db, r, deps);
   await assertInferenceWorker(await deps.redis(), deps.prefix);
   const startTimeoutMs = deps.startTimeoutMs ?? 10 * 60_000;

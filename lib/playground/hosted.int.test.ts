@@ -1,0 +1,155 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GET as choicesRoute, POST as playgroundRoute } from "../../app/api/playground/route";
+import { startOpenAIEmulator, type OpenAIEmulator } from "../../test/openai-emulator/server";
+import { fineTunedModel, sdk } from "../../test/openai-emulator/test-helpers";
+import { prisma } from "../db/client";
+import { storeTestOpenAIKey } from "../eval/testing";
+import { readSse } from "../jobs/live/sse-parse";
+import { parseInferenceMessage, type InferenceMessage } from "./channel";
+import type { PlaygroundChoices } from "./choices";
+
+// The playground for an OpenAI job, through the route, on Postgres and the OpenAI emulator (streamed through the
+// real SDK): the fine-tuned model and its base answer as the API answers them, token by token; mistakes get a 4xx
+// before any stream, provider errors arrive as the stream's error with OpenAI's words.
+
+const db = prisma();
+const run = randomBytes(4).toString("hex");
+const BASE = "gpt-4o-mini-2024-07-18";
+let emu: OpenAIEmulator;
+let ft = "";
+let removeKey: () => Promise<void> = async () => undefined;
+const jobs: Record<"succeeded" | "running" | "local", string> = { succeeded: "", running: "", local: "" };
+const colors = ["red", "blue", "green", "yellow", "purple", "orange", "black", "white", "pink", "brown"];
+const training = colors.map((c) => JSON.stringify({ messages: [{ role: "user", content: `What color is the ${c} ball?` }, { role: "assistant", content: `The ${c} ball, of course.` }] })).join("\n");
+const question = [{ role: "user", content: "What color is the blue ball?" }];
+
+type Reply = { status: number; text: string; messages: InferenceMessage[]; done?: Extract<InferenceMessage, { type: "done" }>; error?: string; code?: string };
+
+async function ask(body: Record<string, unknown>, opts: { abortAfterTokens?: number } = {}): Promise<Reply> {
+  const ac = new AbortController();
+  const res = await playgroundRoute(new Request("http://127.0.0.1/api/playground", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, signal: ac.signal }));
+  const reply: Reply = { status: res.status, text: "", messages: [] };
+  if (res.headers.get("content-type")?.startsWith("application/json")) {
+    const { error } = (await res.json()) as { error: { message: string; code: string } };
+    return { ...reply, error: error.message, code: error.code };
+  }
+  let tokens = 0;
+  try {
+    for await (const frame of readSse(res.body!)) {
+      if (!("data" in frame) || frame.event !== "message") continue;
+      const m = parseInferenceMessage(frame.data)!;
+      reply.messages.push(m);
+      if (m.type === "token") {
+        reply.text += m.text;
+        if (++tokens === opts.abortAfterTokens) ac.abort();
+      }
+      if (m.type === "done") reply.done = m;
+      if (m.type === "error") reply.error = m.message;
+    }
+  } catch (err) {
+    if ((err as Error).name !== "AbortError") throw err;
+  }
+  return reply;
+}
+
+const control = (body: unknown) => fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  emu = await startOpenAIEmulator({ timing: { fileProcessingMs: 0, validatingMs: 0, queuedMs: 0, stepMs: 1 }, chatLatencyMs: 0 });
+  ft = await fineTunedModel(emu, training, "colors");
+  removeKey = await storeTestOpenAIKey(db, emu.url);
+  const mk = async (data: { provider: "openai" | "local"; status: "succeeded" | "running"; fineTunedModel?: string }) =>
+    (await db.fineTuneJob.create({ data: { baseModel: BASE, suffix: `hosted-${run}`, finishedAt: new Date(), ...data } })).id;
+  jobs.succeeded = await mk({ provider: "openai", status: "succeeded", fineTunedModel: ft });
+  jobs.running = await mk({ provider: "openai", status: "running" });
+  jobs.local = await mk({ provider: "local", status: "succeeded" });
+}, 60_000);
+
+afterAll(async () => {
+  await removeKey();
+  await db.fineTuneJob.deleteMany({ where: { id: { in: Object.values(jobs) } } });
+  await emu.close();
+});
+
+describe("POST /api/playground with a hosted job", () => {
+  it("lists the succeeded OpenAI job with its fine-tuned model, and not the running one", async () => {
+    const res = await choicesRoute(new Request(`http://127.0.0.1/api/playground?job=${jobs.succeeded}`));
+    const choices = (await res.json()) as PlaygroundChoices;
+    expect(choices.hostedJobs.find((j) => j.id === jobs.succeeded)).toMatchObject({ baseModel: BASE, fineTunedModel: ft, label: expect.stringContaining(`hosted-${run}`) });
+    expect(choices.hostedJobs.some((j) => j.id === jobs.running)).toBe(false);
+    expect(choices.jobs.some((j) => j.id === jobs.succeeded)).toBe(false);
+  });
+
+  it("streams the fine-tuned model's reply token by token, as the API answers it, and the base model's beside it", async () => {
+    const tuned = await ask({ hostedJobId: jobs.succeeded, model: ft, messages: question, maxTokens: 64 });
+    expect(tuned.error).toBeUndefined();
+    const plain = await sdk(emu.url).chat.completions.create({ model: ft, messages: [{ role: "user", content: "What color is the blue ball?" }], max_tokens: 64 });
+    expect(tuned.text).toBe(plain.choices[0]!.message.content);
+    expect(tuned.text).toBe("The blue ball, of course.");
+    expect(tuned.messages.filter((m) => m.type === "token").length).toBeGreaterThan(3);
+    expect(tuned.messages[0]).toMatchObject({ type: "start", maxTokens: 64 });
+    expect(tuned.done).toMatchObject({ finishReason: "stop", backend: "openai", tokens: plain.usage!.completion_tokens, promptTokens: plain.usage!.prompt_tokens });
+    expect(tuned.done!.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+
+    const base = await ask({ hostedJobId: jobs.succeeded, model: BASE, messages: question, maxTokens: 64 });
+    expect(base.error).toBeUndefined();
+    expect(base.text).not.toBe(tuned.text);
+    expect(base.text.length).toBeGreaterThan(0);
+  });
+
+  it("a reply that calls an offered tool shows the call after its text, and ends with finish reason tool_calls", async () => {
+    await control({ rules: [{ contains: "paint", reply: "Painting it.", toolCalls: [{ name: "paint", arguments: { color: "blue" } }] }] });
+    try {
+      const tools = [{ type: "function", function: { name: "paint", parameters: { type: "object", properties: { color: { type: "string" } } } } }];
+      const reply = await ask({ hostedJobId: jobs.succeeded, model: ft, messages: [{ role: "user", content: "paint the ball" }], tools });
+      expect(reply.text).toBe('Painting it.\n<tool_call>\n{"name": "paint", "arguments": {"color":"blue"}}\n</tool_call>');
+      expect(reply.done).toMatchObject({ finishReason: "tool_calls" });
+    } finally {
+      await control({ rules: [] });
+    }
+  });
+
+  it("the provider's error ends the stream with its status and words; Stop ends it without one", async () => {
+    await control({ rules: [{ model: ft, status: 400, message: "This model is being retired." }] });
+    try {
+      const failed = await ask({ hostedJobId: jobs.succeeded, model: ft, messages: question });
+      expect(failed.error).toBe("OpenAI answered 400: 400 This model is being retired.");
+      expect(failed.done).toBeUndefined();
+    } finally {
+      await control({ rules: [] });
+    }
+    await control({ streamGapMs: 50 });
+    try {
+      const stopped = await ask({ hostedJobId: jobs.succeeded, model: BASE, messages: question, maxTokens: 200 }, { abortAfterTokens: 2 });
+      expect(stopped.error).toBeUndefined();
+      expect(stopped.done).toBeUndefined();
+      expect(stopped.messages.filter((m) => m.type === "token").length).toBeLessThan(6);
+    } finally {
+      await control({ streamGapMs: 0 });
+    }
+  });
+
+  it("mistakes get a 4xx naming the field before any stream", async () => {
+    const cases: [Record<string, unknown>, number, RegExp][] = [
+      [{ hostedJobId: jobs.succeeded, model: "gpt-4.1-2025-04-14", messages: question }, 400, /^model: job .* offers ft:.* and its base gpt-4o-mini-2024-07-18, not gpt-4\.1-2025-04-14/],
+      [{ hostedJobId: jobs.running, model: BASE, messages: question }, 409, /has no fine-tuned model to chat with \(it is running\)/],
+      [{ hostedJobId: jobs.local, model: BASE, messages: question }, 400, /trained here; chat with it through adapterJobId/],
+      [{ hostedJobId: "nope", model: BASE, messages: question }, 404, /there is no job nope/],
+      [{ hostedJobId: jobs.succeeded, adapterJobId: jobs.local, model: ft, messages: question }, 400, /^adapterJobId:/],
+      [{ hostedJobId: jobs.succeeded, model: ft, messages: [...question, { role: "assistant", content: "x" }, { role: "tool", content: "42" }] }, 400, /^messages\[2\]: a tool result cannot be sent to a hosted model/],
+    ];
+    for (const [body, status, message] of cases) {
+      const r = await ask(body);
+      expect([r.status, r.error], JSON.stringify(body)).toEqual([status, expect.stringMatching(message)]);
+    }
+    // No key in Settings: say where to add one.
+    await removeKey();
+    try {
+      const r = await ask({ hostedJobId: jobs.succeeded, model: ft, messages: question });
+      expect([r.status, r.code]).toEqual([400, "openai_not_configured"]);
+    } finally {
+      removeKey = await storeTestOpenAIKey(db, emu.url);
+    }
+  });
+});
