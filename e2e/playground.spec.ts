@@ -268,7 +268,7 @@ test("Stop ends the streaming reply midway and keeps what had arrived", async ({
 
 test("an unknown job in the link says so, and the chat still works with the base model", async ({ page }) => {
   await page.goto("/playground?job=nosuchjob");
-  await expect(page.getByText("is not a succeeded local job with an adapter")).toBeVisible();
+  await expect(page.getByText("is neither a succeeded local job with an adapter nor a succeeded OpenAI job")).toBeVisible();
   await expect(page.getByLabel("Fine-tuned job")).toHaveValue("");
   await expectSelectShowsItsChoice(page.getByLabel("Fine-tuned job")); // "None (base model only)"
   await page.getByLabel("Message", { exact: true }).fill("Hello?");

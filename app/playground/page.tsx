@@ -10,7 +10,7 @@ export default async function PlaygroundPage({ searchParams }: { searchParams: P
     <>
       <PageHeader
         title="Playground"
-        description="Chat with a base model and its fine-tuned adapter side by side; both replies stream at once, each side keeps its own history."
+        description="Chat with a base model and its fine-tuned adapter, or an OpenAI job's fine-tuned model and its base, side by side; both replies stream at once, each side keeps its own history."
       />
       <Playground initialJobId={typeof job === "string" ? job : undefined} />
     </>

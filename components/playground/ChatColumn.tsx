@@ -11,7 +11,7 @@ function Stats({ ttft, tps, tokens, finishReason, backend }: { ttft: number | nu
     tps !== null ? `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tokens/s` : null,
     tokens ? `${tokens} tokens` : null,
     finishReason === "length" ? "hit max tokens" : finishReason === "stopped" || finishReason === "cancelled" ? "stopped" : null,
-    backend ? `on the ${backend === "cpu" ? "CPU" : "GPU"}` : null,
+    backend === "openai" ? "via OpenAI" : backend ? `on the ${backend === "cpu" ? "CPU" : "GPU"}` : null,
   ].filter(Boolean);
   return parts.length ? <span className={styles.stats} data-testid="reply-stats">{parts.join(" · ")}</span> : null;
 }

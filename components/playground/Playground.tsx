@@ -18,9 +18,10 @@ import styles from "./playground.module.css";
 import { THINKING_MODES, type ThinkingMode } from "@/lib/reasoning";
 import { parseToolsText } from "@/lib/tokenizer/tool-definitions";
 
-// Chat with a base model and a fine-tuned job's adapter side by side. Send starts both replies at once;
-// each streams into its own column with time to first token and tokens/s. Stop cancels both (the server
-// tells the worker, which stops generating). Changing the model or the job starts a new chat.
+// Chat with a base model and a fine-tuned job's adapter side by side, or with an OpenAI job's fine-tuned model and
+// the model it was trained from (asked through the API by the server). Send starts both replies at once; each
+// streams into its own column with time to first token and tokens/s. Stop cancels both (the server tells the
+// worker, or aborts the API request). Changing the model or the job starts a new chat.
 
 type Settings = { maxTokens: string; temperature: string; topP: string; seed: string };
 const DEFAULTS: Settings = { maxTokens: "256", temperature: "0.7", topP: "0.95", seed: "" };
@@ -57,52 +58,62 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const controllers = useRef<AbortController[]>([]);
   const [inFlight, setInFlight] = useState(0);
 
-  // First load: preselect ?job= (and its base model), else the first model.
+  // First load: preselect ?job= (a local job with its base model, or an OpenAI job), else the first model.
+  const [preselected, setPreselected] = useState(false);
   useEffect(() => {
-    if (!data || model) return;
+    if (!data || preselected) return;
+    setPreselected(true);
     const job = data.jobs.find((j) => j.id === initialJobId);
     if (job) {
       setJobId(job.id);
       setModel(job.baseModel);
-    } else if (data.models[0]) setModel(data.models[0].name);
-  }, [data, model, initialJobId]);
+      return;
+    }
+    if (data.hostedJobs.some((j) => j.id === initialJobId)) setJobId(initialJobId!);
+    if (data.models[0]) setModel(data.models[0].name);
+  }, [data, preselected, initialJobId]);
   useEffect(() => () => controllers.current.forEach((c) => c.abort()), []);
 
   if (isPending) return <p className="muted" aria-busy="true">Loading models and jobs…</p>;
   if (error) return <Notice tone="danger" title="Could not load the playground">{messageOf(error)}</Notice>;
-  if (data.models.length === 0) {
+  if (data.models.length === 0 && data.hostedJobs.length === 0) {
     return (
       <EmptyState icon="❝" title="No model to chat with" actions={<ButtonLink href="/models">Models</ButtonLink>}>
-        <p>Put a Hugging Face model folder (with tokenizer.json) in the models directory; the Models page says where that is.</p>
+        <p>Put a Hugging Face model folder (with tokenizer.json) in the models directory; the Models page says where that is. An OpenAI job that succeeded can be chatted with here too.</p>
       </EmptyState>
     );
   }
 
   const jobsForModel = data.jobs.filter((j) => j.baseModel === model);
   const job = data.jobs.find((j) => j.id === jobId);
-  const missingJob = initialJobId && !data.jobs.some((j) => j.id === initialJobId);
+  // An OpenAI job: its fine-tuned model against the model it was trained from, both through the API.
+  const hosted = data.hostedJobs.find((j) => j.id === jobId);
+  const missingJob = initialJobId && !data.jobs.some((j) => j.id === initialJobId) && !data.hostedJobs.some((j) => j.id === initialJobId);
   const parsed = parseSettings(settings);
   const parsedTools = parseToolsText(toolsText);
   // Qwen3-style templates let the caller switch the thinking off (enable_thinking); others have nothing to switch.
-  const thinkingSwitch = data.models.find((m) => m.name === model)?.thinkingSwitch ?? false;
+  const thinkingSwitch = !hosted && (data.models.find((m) => m.name === model)?.thinkingSwitch ?? false);
   const busy = inFlight > 0;
-  const sides: Side[] = job ? ["base", "tuned"] : ["base"];
+  const sides: Side[] = job || hosted ? ["base", "tuned"] : ["base"];
+  const baseName = hosted ? hosted.baseModel : model;
+  // The API pairs a tool's result with its call's id, which a reply kept as text no longer has.
+  const toolResults = !hosted && parsedTools.ok && parsedTools.tools.length > 0;
 
   const send = () => {
     const text = question.trim();
-    if (!text || busy || !parsed.ok || !parsedTools.ok || !model) return;
+    if (!text || busy || !parsed.ok || !parsedTools.ok || !baseName) return;
     setQuestion("");
-    const role: SentRole = parsedTools.ok && parsedTools.tools.length > 0 ? sendAs : "user";
+    const role: SentRole = toolResults ? sendAs : "user";
     setSendAs("user");
     controllers.current = [];
     for (const side of sides) {
       const body: PlaygroundRequest = {
-        model,
+        model: hosted ? (side === "tuned" ? hosted.fineTunedModel : hosted.baseModel) : model,
         messages: messagesFor(chat[side], system, text, role),
         ...parsed.value,
         thinking: thinkingSwitch ? thinking : "default",
         ...(parsedTools.tools.length > 0 ? { tools: parsedTools.tools } : {}),
-        ...(side === "tuned" ? { adapterJobId: jobId } : {}),
+        ...(hosted ? { hostedJobId: hosted.id } : side === "tuned" ? { adapterJobId: jobId } : {}),
       };
       const ac = new AbortController();
       controllers.current.push(ac);
@@ -144,24 +155,25 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
     <div className="stack">
       {missingJob ? (
         <Notice tone="warn" title="That job cannot be used here">
-          Job <code>{initialJobId}</code> is not a succeeded local job with an adapter. Pick one below, or chat with the base model alone.
+          Job <code>{initialJobId}</code> is neither a succeeded local job with an adapter nor a succeeded OpenAI job. Pick one below, or chat with the base model alone.
         </Notice>
       ) : null}
       <Card title="Setup">
         <div className={styles.settings}>
-          <Field id="pg-model" label="Base model">
+          <Field id="pg-model" label="Base model" hint={hosted ? "The model this OpenAI job was trained from, asked through the API." : data.models.length === 0 ? "No local model: pick an OpenAI job." : undefined}>
             {(control) => (
               <select
                 {...control}
                 className="input"
-                value={model}
-                disabled={busy}
+                value={hosted ? "" : model}
+                disabled={busy || Boolean(hosted)}
                 onChange={(e) => {
                   setModel(e.target.value);
                   setJobId("");
                   restart();
                 }}
               >
+                {hosted ? <option value="">{hosted.baseModel} (OpenAI)</option> : null}
                 {data.models.map((m) => (
                   <option key={m.name} value={m.name}>
                     {m.name}
@@ -170,7 +182,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
               </select>
             )}
           </Field>
-          <Field id="pg-job" label="Fine-tuned job" hint={jobsForModel.length ? undefined : "No succeeded local job on this model yet."}>
+          <Field id="pg-job" label="Fine-tuned job" hint={jobsForModel.length || data.hostedJobs.length ? undefined : "No succeeded local job on this model yet."}>
             {(control) => (
               <select
                 {...control}
@@ -188,6 +200,15 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
                     {j.label}
                   </option>
                 ))}
+                {data.hostedJobs.length > 0 ? (
+                  <optgroup label="OpenAI jobs (through the API)">
+                    {data.hostedJobs.map((j) => (
+                      <option key={j.id} value={j.id}>
+                        {j.label} · {j.fineTunedModel}
+                      </option>
+                    ))}
+                  </optgroup>
+                ) : null}
               </select>
             )}
           </Field>
@@ -218,7 +239,11 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
               id="pg-tools"
               label="Tools"
               optional
-              hint={'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}]. The model sees them through its chat template, as in training on lines with "tools"; calls it writes are listed under its reply.'}
+              hint={
+                hosted
+                  ? 'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}], sent as the request\'s tools; the calls a reply makes are listed under it.'
+                  : 'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}]. The model sees them through its chat template, as in training on lines with "tools"; calls it writes are listed under its reply.'
+              }
               error={parsedTools.ok ? undefined : parsedTools.message}
             >
               {(control) => <textarea {...control} className="input mono" rows={3} spellCheck={false} value={toolsText} onChange={(e) => setToolsText(e.target.value)} />}
@@ -228,7 +253,8 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
       </Card>
 
       <div className={styles.columns}>
-        <ChatColumn side="base" title="Base" subtitle={model} column={chat.base} />
+        <ChatColumn side="base" title="Base" subtitle={baseName} column={chat.base} />
+        {hosted ? <ChatColumn side="tuned" title="Fine-tuned" subtitle={hosted.fineTunedModel} column={chat.tuned} /> : null}
         {job ? <ChatColumn side="tuned" title="Fine-tuned" subtitle={job.label} column={chat.tuned} /> : null}
       </div>
 
@@ -257,7 +283,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
           )}
         </Field>
         <div className="form-actions">
-          {parsedTools.ok && parsedTools.tools.length > 0 ? (
+          {toolResults ? (
             <label className={styles.sendAs}>
               Send as
               <select className="input" value={sendAs} disabled={busy} onChange={(e) => setSendAs(e.target.value as SentRole)}>

@@ -1,6 +1,7 @@
 import { BreakableId } from "@/components/ui/BreakableId";
 import { BreakablePath } from "@/components/ui/BreakablePath";
 import { CopyButton } from "@/components/settings/CopyButton";
+import { ButtonLink } from "@/components/ui/Button";
 import { targetPresetOf } from "@/lib/jobs/local/config";
 import { missingModelText } from "@/lib/jobs/monitor/fine-tuned-model";
 import type { JobSummary } from "@/lib/jobs/types";
@@ -27,6 +28,11 @@ export function DetailsPanel({ job }: { job: JobSummary }) {
               <BreakableId id={job.fineTunedModel} />
             </code>
             <CopyButton text={job.fineTunedModel} targetId="fine-tuned-model" />
+            {job.status === "succeeded" ? (
+              <ButtonLink href={`/playground?job=${encodeURIComponent(job.id)}`} size="sm">
+                Open in playground
+              </ButtonLink>
+            ) : null}
           </div>
         ) : (
           <p className="muted" data-testid="fine-tuned-model-missing">
