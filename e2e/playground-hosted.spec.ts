@@ -57,8 +57,9 @@ test("an OpenAI job's fine-tuned model and its base answer side by side in the p
   const baseReply = (await base.getByTestId("reply").textContent()) ?? "";
   expect(baseReply.length).toBeGreaterThan(0);
   expect(baseReply).not.toBe("The blue ball, of course.");
-  await expect(tuned.getByTestId("reply-stats")).toContainText(/first token \d+ ms · .*\d+ tokens · via OpenAI/);
-  await expect(base.getByTestId("reply-stats")).toContainText("via OpenAI");
+  // Each reply's cost from the price table: a few tokens cost less than a hundredth of a cent.
+  await expect(tuned.getByTestId("reply-stats")).toContainText(/first token \d+ ms · .*\d+ tokens · via OpenAI · < \$0\.0001$/);
+  await expect(base.getByTestId("reply-stats")).toContainText(/via OpenAI · (< )?\$0\.\d+$/);
 
   // A second turn: each side answers after its own history.
   await page.getByLabel("Message", { exact: true }).fill("What color is the gold ball?");

@@ -2,16 +2,21 @@
 
 import { parseCalls } from "@/lib/eval/tool-calls";
 import { splitReasoning, thinkingSummary } from "@/lib/reasoning";
+import { formatUsd } from "../ui/format";
 import type { Column } from "./chat-state";
 import styles from "./playground.module.css";
 
-function Stats({ ttft, tps, tokens, finishReason, backend }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string; backend?: string }) {
+/** A reply's cost: a typical one costs a fraction of a cent, shown to the hundredth of a cent. */
+const costText = (usd: number): string => (usd < 0.0001 ? "< $0.0001" : formatUsd(usd));
+
+function Stats({ ttft, tps, tokens, finishReason, backend, costUsd }: { ttft: number | null; tps: number | null; tokens: number; finishReason: string; backend?: string; costUsd?: number | null }) {
   const parts = [
     ttft !== null ? `first token ${Math.round(ttft)} ms` : null,
     tps !== null ? `${tps >= 100 ? Math.round(tps) : tps.toFixed(1)} tokens/s` : null,
     tokens ? `${tokens} tokens` : null,
     finishReason === "length" ? "hit max tokens" : finishReason === "stopped" || finishReason === "cancelled" ? "stopped" : null,
     backend === "openai" ? "via OpenAI" : backend ? `on the ${backend === "cpu" ? "CPU" : "GPU"}` : null,
+    typeof costUsd === "number" ? costText(costUsd) : null,
   ].filter(Boolean);
   return parts.length ? <span className={styles.stats} data-testid="reply-stats">{parts.join(" · ")}</span> : null;
 }
@@ -87,7 +92,7 @@ export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "
               ) : (
                 <span>{t.content || "(empty reply)"}</span>
               )}
-              {t.stats ? <Stats ttft={t.stats.timeToFirstTokenMs} tps={t.stats.tokensPerSecond} tokens={t.stats.tokens} finishReason={t.stats.finishReason} backend={t.stats.backend} /> : null}
+              {t.stats ? <Stats ttft={t.stats.timeToFirstTokenMs} tps={t.stats.tokensPerSecond} tokens={t.stats.tokens} finishReason={t.stats.finishReason} backend={t.stats.backend} costUsd={t.stats.costUsd} /> : null}
               {t.note ? <Note text={t.note} /> : null}
             </li>
           ))}

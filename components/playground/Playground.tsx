@@ -127,7 +127,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
           else if (m.type === "token") dispatch({ type: "token", side, text: m.text, at: performance.now() });
           else if (m.type === "done") {
             ended = true;
-            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason, backend: m.backend } });
+            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason, backend: m.backend, costUsd: m.costUsd } });
           } else if (m.type === "error") {
             ended = true;
             dispatch({ type: "error", side, message: m.message });

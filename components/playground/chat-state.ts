@@ -1,7 +1,8 @@
 // Each column of the playground keeps its own conversation: the base model's replies are never shown to
 // the fine-tuned model or the other way round, so each side answers its own history on the next turn.
 
-export type ReplyStats = { timeToFirstTokenMs: number | null; tokensPerSecond: number | null; tokens: number; finishReason: string; backend?: string };
+/** costUsd: a hosted reply's cost (null: no price for its model in the table). */
+export type ReplyStats = { timeToFirstTokenMs: number | null; tokensPerSecond: number | null; tokens: number; finishReason: string; backend?: string; costUsd?: number | null };
 /** `note`: why the reply ran somewhere unusual (the worker's start message), e.g. the CPU while a run trains on the GPU. */
 /** role "tool": a tool's result the user typed after a reply that called it. */
 export type Turn = { role: "user" | "assistant" | "tool"; content: string; stats?: ReplyStats; error?: string; note?: string };

@@ -18,6 +18,8 @@ export type GenerationStats = {
   elapsedMs: number;
   /** The backend that generated it ("cuda" or "cpu"; "openai" for a hosted job's models). */
   backend?: string;
+  /** A hosted reply's cost in USD from the price table (null: the table has no price for that model). */
+  costUsd?: number | null;
 };
 
 export type InferenceMessage =

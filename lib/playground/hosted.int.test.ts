@@ -6,6 +6,7 @@ import { fineTunedModel, sdk } from "../../test/openai-emulator/test-helpers";
 import { prisma } from "../db/client";
 import { storeTestOpenAIKey } from "../eval/testing";
 import { readSse } from "../jobs/live/sse-parse";
+import { seedDefaultPrices } from "../pricing/list";
 import { parseInferenceMessage, type InferenceMessage } from "./channel";
 import type { PlaygroundChoices } from "./choices";
 
@@ -59,6 +60,8 @@ beforeAll(async () => {
   emu = await startOpenAIEmulator({ timing: { fileProcessingMs: 0, validatingMs: 0, queuedMs: 0, stepMs: 1 }, chatLatencyMs: 0 });
   ft = await fineTunedModel(emu, training, "colors");
   removeKey = await storeTestOpenAIKey(db, emu.url);
+  // The defaults, as a new installation has them (another file's test may have emptied the table).
+  await seedDefaultPrices({ db });
   const mk = async (data: { provider: "openai" | "local"; status: "succeeded" | "running"; fineTunedModel?: string }) =>
     (await db.fineTuneJob.create({ data: { baseModel: BASE, suffix: `hosted-${run}`, finishedAt: new Date(), ...data } })).id;
   jobs.succeeded = await mk({ provider: "openai", status: "succeeded", fineTunedModel: ft });
@@ -91,11 +94,15 @@ describe("POST /api/playground with a hosted job", () => {
     expect(tuned.messages[0]).toMatchObject({ type: "start", maxTokens: 64 });
     expect(tuned.done).toMatchObject({ finishReason: "stop", backend: "openai", tokens: plain.usage!.completion_tokens, promptTokens: plain.usage!.prompt_tokens });
     expect(tuned.done!.timeToFirstTokenMs).toBeGreaterThanOrEqual(0);
+    // Billed at the fine-tuned model's inference price from the price table (gpt-4o-mini's row: $0.30 / $1.20 per 1M).
+    expect(tuned.done!.costUsd).toBeCloseTo((plain.usage!.prompt_tokens * 0.3 + plain.usage!.completion_tokens * 1.2) / 1e6, 12);
 
     const base = await ask({ hostedJobId: jobs.succeeded, model: BASE, messages: question, maxTokens: 64 });
     expect(base.error).toBeUndefined();
     expect(base.text).not.toBe(tuned.text);
     expect(base.text.length).toBeGreaterThan(0);
+    // The base model at its own (lower) price.
+    expect(base.done!.costUsd).toBeCloseTo((base.done!.promptTokens * 0.15 + base.done!.tokens * 0.6) / 1e6, 12);
   });
 
   it("a reply that calls an offered tool shows the call after its text, and ends with finish reason tool_calls", async () => {

@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import OpenAI, { APIError, APIUserAbortError } from "openai";
+import { costOf, lookupPrice } from "../eval/models/price";
 import { callsOfToolCalls, formatCalls } from "../eval/tool-calls";
 import { HttpError } from "../http/errors";
 import { sseEvent, sseResponse } from "../jobs/live/sse";
@@ -52,6 +53,8 @@ const FINISH: Record<string, GenerationStats["finishReason"]> = { stop: "stop", 
 export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: PlaygroundRequest & { hostedJobId: string }, signal?: AbortSignal): Promise<Response> {
   await checkHostedRequest(deps.db, r);
   const client = await deps.client();
+  // Each reply is billed: its cost is shown beside it, from the same price table as evaluations use.
+  const price = await lookupPrice(deps.db, r.model);
   const abort = new AbortController();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
@@ -118,6 +121,7 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
           tokensPerSecond: first !== null && ended - first > 0 && tokens > 0 ? tokens / ((ended - first) / 1000) : null,
           elapsedMs: ended - started,
           backend: "openai",
+          costUsd: usage ? costOf(price, usage.prompt_tokens, usage.completion_tokens) : null,
         });
       } catch (err) {
         if (!(err instanceof APIUserAbortError) && !abort.signal.aborted) send({ type: "error", message: hostedErrorMessage(err) });
