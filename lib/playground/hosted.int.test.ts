@@ -5,9 +5,8 @@ import { startOpenAIEmulator, type OpenAIEmulator } from "../../test/openai-emul
 import { fineTunedModel, sdk } from "../../test/openai-emulator/test-helpers";
 import { prisma } from "../db/client";
 import { storeTestOpenAIKey } from "../eval/testing";
-import { readSse } from "../jobs/live/sse-parse";
 import { seedDefaultPrices } from "../pricing/list";
-import { parseInferenceMessage, type InferenceMessage } from "./channel";
+import { askPlayground } from "./testing";
 import type { PlaygroundChoices } from "./choices";
 
 // The playground for an OpenAI job, through the route, on Postgres and the OpenAI emulator (streamed through the
@@ -25,34 +24,7 @@ const colors = ["red", "blue", "green", "yellow", "purple", "orange", "black", "
 const training = colors.map((c) => JSON.stringify({ messages: [{ role: "user", content: `What color is the ${c} ball?` }, { role: "assistant", content: `The ${c} ball, of course.` }] })).join("\n");
 const question = [{ role: "user", content: "What color is the blue ball?" }];
 
-type Reply = { status: number; text: string; messages: InferenceMessage[]; done?: Extract<InferenceMessage, { type: "done" }>; error?: string; code?: string };
-
-async function ask(body: Record<string, unknown>, opts: { abortAfterTokens?: number } = {}): Promise<Reply> {
-  const ac = new AbortController();
-  const res = await playgroundRoute(new Request("http://127.0.0.1/api/playground", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, signal: ac.signal }));
-  const reply: Reply = { status: res.status, text: "", messages: [] };
-  if (res.headers.get("content-type")?.startsWith("application/json")) {
-    const { error } = (await res.json()) as { error: { message: string; code: string } };
-    return { ...reply, error: error.message, code: error.code };
-  }
-  let tokens = 0;
-  try {
-    for await (const frame of readSse(res.body!)) {
-      if (!("data" in frame) || frame.event !== "message") continue;
-      const m = parseInferenceMessage(frame.data)!;
-      reply.messages.push(m);
-      if (m.type === "token") {
-        reply.text += m.text;
-        if (++tokens === opts.abortAfterTokens) ac.abort();
-      }
-      if (m.type === "done") reply.done = m;
-      if (m.type === "error") reply.error = m.message;
-    }
-  } catch (err) {
-    if ((err as Error).name !== "AbortError") throw err;
-  }
-  return reply;
-}
+const ask = (body: Record<string, unknown>, opts: { abortAfterTokens?: number } = {}) => askPlayground(playgroundRoute, body, opts);
 
 const control = (body: unknown) => fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
 

@@ -15,12 +15,12 @@ import { prisma } from "../db/client";
 import { dataDir, env, modelsDir } from "../env";
 import { HttpError } from "../http/errors";
 import { closeLiveHub, liveHub } from "../jobs/live/hub";
-import { readSse } from "../jobs/live/sse-parse";
 import { closeQueues } from "../queue/queues";
 import { createRedis } from "../redis";
 import { writeTinyModel } from "../testing/tiny-model";
 import { useMistralToolTemplate } from "../testing/tiny-model/mistral-tools-template";
 import { deleteKeysUnder } from "../workers/testing";
+import { askPlayground } from "./testing";
 import { inferenceChannel, parseInferenceMessage, requestCancel, type InferenceMessage } from "./channel";
 import { runPlaygroundGeneration, WAITED_NOTE } from "./generate-run";
 import { localGenerator } from "../eval/models/local";
@@ -45,33 +45,7 @@ let datasetId = "";
 const jobs: string[] = [];
 const question = [{ role: "system" as const, content: "Answer in JSON." }, { role: "user" as const, content: "What color is the sky?" }];
 
-type Reply = { status: number; text: string; messages: InferenceMessage[]; done?: Extract<InferenceMessage, { type: "done" }>; error?: string };
-
-async function ask(body: Record<string, unknown>, opts: { abortAfterTokens?: number } = {}): Promise<Reply> {
-  const ac = new AbortController();
-  const res = await playgroundRoute(
-    new Request("http://127.0.0.1/api/playground", { method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" }, signal: ac.signal }),
-  );
-  const reply: Reply = { status: res.status, text: "", messages: [] };
-  if (res.headers.get("content-type")?.startsWith("application/json")) {
-    reply.error = ((await res.json()) as { error: { message: string } }).error.message;
-    return reply;
-  }
-  expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
-  let tokens = 0;
-  for await (const frame of readSse(res.body!)) {
-    if (!("data" in frame) || frame.event !== "message") continue;
-    const m = parseInferenceMessage(frame.data)!;
-    reply.messages.push(m);
-    if (m.type === "token") {
-      reply.text += m.text;
-      if (++tokens === opts.abortAfterTokens) ac.abort();
-    }
-    if (m.type === "done") reply.done = m;
-    if (m.type === "error") reply.error = m.message;
-  }
-  return reply;
-}
+const ask = (body: Record<string, unknown>, opts: { abortAfterTokens?: number } = {}) => askPlayground(playgroundRoute, body, opts);
 
 beforeAll(async () => {
   const modelDir = path.join(modelsDir(), MODEL);
