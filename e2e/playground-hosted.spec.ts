@@ -1,5 +1,6 @@
 import { expect, test } from "./stack";
 import { emulatorFaults, launchHostedJob, useEmulatorKey } from "./hosted-data";
+import { EMULATOR } from "./stack";
 import { screenshotPage } from "./screenshot";
 
 // The playground for an OpenAI job, nothing seeded: a dataset is imported and frozen, a hosted job trains on the
@@ -67,8 +68,39 @@ test("an OpenAI job's fine-tuned model and its base answer side by side in the p
   await expect(tuned.getByTestId("reply")).toHaveCount(2);
   await expect(tuned.getByTestId("reply").nth(1)).toHaveText("The gold ball, of course.");
   await expect(base.getByTestId("reply")).toHaveCount(2);
-  // With tools, a hosted reply's calls are listed, but a typed tool result has no call id for the API: no "Send as".
-  await page.getByLabel("Tools").fill('[{"type": "function", "function": {"name": "paint", "parameters": {"type": "object"}}}]');
-  await expect(page.getByText("Send as")).toHaveCount(0);
+  // Tools: a reply that calls two tools lists them; each result answers one call by its id, and the models reply once
+  // both are answered (before that the API would refuse the conversation).
+  await page.getByRole("button", { name: "New chat" }).click();
+  const rules = await request.post(`${EMULATOR}/_emulator/chat`, { data: { rules: [{ contains: "Paint the ball", times: 2, reply: "Painting it.", toolCalls: [{ name: "paint", arguments: { color: "blue" } }, { name: "paint", arguments: { color: "red" } }] }] } });
+  expect(rules.ok(), await rules.text()).toBe(true);
+  await page.getByLabel("Tools").fill('[{"type": "function", "function": {"name": "paint", "parameters": {"type": "object", "properties": {"color": {"type": "string"}}}}}]');
+  await page.getByLabel("Message", { exact: true }).fill("Paint the ball twice");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(tuned).toHaveAttribute("data-state", "done");
+  await expect(base).toHaveAttribute("data-state", "done");
+  for (const column of [tuned, base]) {
+    await expect(column.getByTestId("reply-calls").locator("li")).toHaveText(['paint({"color":"blue"})', 'paint({"color":"red"})']);
+    await expect(column.getByTestId("reply-stats")).toContainText(/via OpenAI/);
+  }
+  await page.getByLabel("Send as").selectOption("tool");
+  await page.getByLabel("Message", { exact: true }).fill("blue: done");
+  await page.getByRole("button", { name: "Send" }).click();
+  // One call still open: the result is kept, nothing is asked yet, and the next message is a tool result too.
+  await expect(tuned.locator('[data-role="tool"]')).toHaveCount(1);
+  await expect(page.getByLabel("Send as")).toHaveValue("tool");
+  await expect(tuned.getByTestId("reply-stats")).toHaveCount(1);
+  await page.getByLabel("Message", { exact: true }).fill("red: done");
+  await page.getByRole("button", { name: "Send" }).click();
+  await expect(tuned.locator('[data-role="tool"]')).toHaveCount(2);
+  await expect(tuned.getByTestId("reply-stats")).toHaveCount(2);
+  await expect(base.getByTestId("reply-stats")).toHaveCount(2);
+  await expect(tuned.locator('[data-role="tool"]').first()).toContainText(/Tool result · paint/i);
+  // The rule answered each model's first request only: after the results, both answer in words.
+  await expect(tuned.getByTestId("reply-calls")).toHaveCount(1);
+  await expect(base.getByTestId("reply-calls")).toHaveCount(1);
+  await expect(tuned.getByRole("alert")).toHaveCount(0);
+  await expect(base.getByRole("alert")).toHaveCount(0);
+  await expect(page.getByLabel("Send as")).toHaveValue("user");
+  expect((await request.post(`${EMULATOR}/_emulator/chat`, { data: { rules: [] } })).ok()).toBe(true);
   await screenshotPage(page, `${DIR}/playground-hosted.png`);
 });

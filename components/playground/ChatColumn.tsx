@@ -3,6 +3,7 @@
 import { parseCalls } from "@/lib/eval/tool-calls";
 import { splitReasoning, thinkingSummary } from "@/lib/reasoning";
 import { formatUsd } from "../ui/format";
+import type { HostedCall } from "@/lib/playground/channel";
 import type { Column } from "./chat-state";
 import styles from "./playground.module.css";
 
@@ -34,10 +35,12 @@ function Note({ text }: { text: string }) {
  * A finished reply: a reasoning model's thinking (Qwen3 and the like write it first, in a think block) folded away
  * above the answer. An empty think block (Qwen3 without thinking, or a model tuned on such replies) shows nothing.
  */
-function Reply({ content }: { content: string }) {
+function Reply({ content, toolCalls }: { content: string; toolCalls?: HostedCall[] }) {
   const split = splitReasoning(content);
   const { reasoning, answer, unfinished } = split;
   const summary = thinkingSummary(split);
+  // A hosted reply's calls come apart from its text (a call-only reply has none); a local model writes them in it.
+  const calls = toolCalls ? toolCalls.map((c) => ({ name: c.name, arguments: c.arguments })) : parseCalls(answer);
   return (
     <>
       {summary !== null ? (
@@ -46,15 +49,14 @@ function Reply({ content }: { content: string }) {
           <span className={styles.reasoningText}>{reasoning}</span>
         </details>
       ) : null}
-      <span data-testid="reply">{answer || (unfinished ? "(no answer yet: raise max tokens)" : "(empty reply)")}</span>
-      <Calls answer={answer} />
+      {answer || !toolCalls ? <span data-testid="reply">{answer || (unfinished ? "(no answer yet: raise max tokens)" : "(empty reply)")}</span> : null}
+      <Calls calls={calls} />
     </>
   );
 }
 
-/** The tool calls a reply wrote, read in its family's format (as evaluations read them), one per line. */
-function Calls({ answer }: { answer: string }) {
-  const calls = parseCalls(answer);
+/** The tool calls a reply made (a local model's read in its family's format, as evaluations read them), one per line. */
+function Calls({ calls }: { calls: { name: string; arguments: unknown }[] }) {
   if (calls.length === 0) return null;
   return (
     <div className={styles.calls}>
@@ -68,6 +70,12 @@ function Calls({ answer }: { answer: string }) {
       </ul>
     </div>
   );
+}
+
+/** "Tool result", naming the function of the hosted call it answers. */
+function toolResultLabel(column: Column, toolCallId: string | undefined): string {
+  const call = toolCallId ? column.turns.flatMap((t) => t.toolCalls ?? []).find((c) => c.id === toolCallId) : undefined;
+  return call ? `Tool result · ${call.name}` : "Tool result";
 }
 
 /** One side of the comparison: its own turns, and the reply streaming in. */
@@ -84,11 +92,11 @@ export function ChatColumn({ side, title, subtitle, column }: { side: "base" | "
         <ol className={styles.turns} aria-live="polite">
           {column.turns.map((t, i) => (
             <li key={i} className={`${styles.turn} ${t.role === "assistant" ? styles.assistant : styles.user}`} data-role={t.role}>
-              <span className={styles.role}>{t.role === "user" ? "You" : t.role === "tool" ? "Tool result" : title}</span>
+              <span className={styles.role}>{t.role === "user" ? "You" : t.role === "tool" ? toolResultLabel(column, t.toolCallId) : title}</span>
               {t.error ? (
                 <span className="field-error" role="alert">{t.error}</span>
               ) : t.role === "assistant" ? (
-                <Reply content={t.content} />
+                <Reply content={t.content} toolCalls={t.toolCalls} />
               ) : (
                 <span>{t.content || "(empty reply)"}</span>
               )}

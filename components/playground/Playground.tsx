@@ -12,7 +12,7 @@ import { Field } from "../ui/Field";
 import { Input } from "../ui/Input";
 import { Notice } from "../ui/Notice";
 import { ChatColumn } from "./ChatColumn";
-import { chatReducer, EMPTY_CHAT, messagesFor, type SentRole, type Side } from "./chat-state";
+import { chatReducer, EMPTY_CHAT, messagesFor, unansweredCalls, type SentRole, type Side } from "./chat-state";
 import { streamReply } from "./stream-reply";
 import styles from "./playground.module.css";
 import { THINKING_MODES, type ThinkingMode } from "@/lib/reasoning";
@@ -96,20 +96,28 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
   const busy = inFlight > 0;
   const sides: Side[] = job || hosted ? ["base", "tuned"] : ["base"];
   const baseName = hosted ? hosted.baseModel : model;
-  // The API pairs a tool's result with its call's id, which a reply kept as text no longer has.
-  const toolResults = !hosted && parsedTools.ok && parsedTools.tools.length > 0;
+  const toolResults = parsedTools.ok && parsedTools.tools.length > 0;
 
   const send = () => {
     const text = question.trim();
     if (!text || busy || !parsed.ok || !parsedTools.ok || !baseName) return;
     setQuestion("");
     const role: SentRole = toolResults ? sendAs : "user";
-    setSendAs("user");
+    // Results still owed to a hosted reply's other calls: the next message is one of them too.
+    const owed = hosted !== undefined && role === "tool" && sides.some((side) => unansweredCalls(chat[side]).length > 1);
+    setSendAs(owed ? "tool" : "user");
     controllers.current = [];
     for (const side of sides) {
+      // A hosted reply's calls are answered by id, one result each; the model replies once all of them are.
+      const open = hosted && role === "tool" ? unansweredCalls(chat[side]) : [];
+      const toolCallId = open[0]?.id;
+      if (toolCallId && open.length > 1) {
+        dispatch({ type: "append", side, text, toolCallId });
+        continue;
+      }
       const body: PlaygroundRequest = {
         model: hosted ? (side === "tuned" ? hosted.fineTunedModel : hosted.baseModel) : model,
-        messages: messagesFor(chat[side], system, text, role),
+        messages: messagesFor(chat[side], system, text, role, toolCallId),
         ...parsed.value,
         thinking: thinkingSwitch ? thinking : "default",
         ...(parsedTools.tools.length > 0 ? { tools: parsedTools.tools } : {}),
@@ -117,7 +125,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
       };
       const ac = new AbortController();
       controllers.current.push(ac);
-      dispatch({ type: "send", side, text, at: performance.now(), role });
+      dispatch({ type: "send", side, text, at: performance.now(), role, toolCallId });
       setInFlight((n) => n + 1);
       let ended = false;
       void streamReply(
@@ -127,7 +135,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
           else if (m.type === "token") dispatch({ type: "token", side, text: m.text, at: performance.now() });
           else if (m.type === "done") {
             ended = true;
-            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason, backend: m.backend, costUsd: m.costUsd } });
+            dispatch({ type: "done", side, stats: { tokensPerSecond: m.tokensPerSecond, tokens: m.tokens, finishReason: m.finishReason, backend: m.backend, costUsd: m.costUsd }, toolCalls: m.toolCalls });
           } else if (m.type === "error") {
             ended = true;
             dispatch({ type: "error", side, message: m.message });
@@ -241,7 +249,7 @@ export function Playground({ initialJobId }: { initialJobId?: string }) {
               optional
               hint={
                 hosted
-                  ? 'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}], sent as the request\'s tools; the calls a reply makes are listed under it.'
+                  ? 'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}], sent as the request\'s tools; the calls a reply makes are listed under it, and a tool result answers the first one not yet answered.'
                   : 'OpenAI tool definitions, a JSON array: [{"type": "function", "function": {"name": …, "parameters": {…}}}]. The model sees them through its chat template, as in training on lines with "tools"; calls it writes are listed under its reply.'
               }
               error={parsedTools.ok ? undefined : parsedTools.message}

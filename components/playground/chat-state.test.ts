@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chatReducer, EMPTY_CHAT, messagesFor } from "./chat-state";
+import { chatReducer, EMPTY_CHAT, messagesFor, unansweredCalls } from "./chat-state";
 
 describe("playground chat state", () => {
   it("keeps each side's own history and measures time to first token from Send", () => {
@@ -56,5 +56,49 @@ describe("tool results in the playground", () => {
     c = chatReducer(c, { type: "send", side: "tuned", text: "painted", at: 2, role: "tool" });
     expect(c.tuned.turns.at(-1)).toEqual({ role: "tool", content: "painted" });
     expect(messagesFor(c.tuned, "", "thanks").map((m) => m.role)).toEqual(["user", "assistant", "tool", "user"]);
+  });
+});
+
+describe("a hosted reply's calls, answered by id", () => {
+  const calls = [
+    { id: "call_a", name: "paint", arguments: '{"color":"blue"}' },
+    { id: "call_b", name: "paint", arguments: '{"color":"red"}' },
+  ];
+  it("keeps the calls with the reply, answers them in order, and sends them back as the API wants them", () => {
+    let c = chatReducer(EMPTY_CHAT, { type: "send", side: "tuned", text: "Paint both", at: 0 });
+    c = chatReducer(c, { type: "token", side: "tuned", text: "Painting.", at: 1 });
+    c = chatReducer(c, { type: "done", side: "tuned", stats: { tokensPerSecond: 1, tokens: 9, finishReason: "tool_calls", backend: "openai" }, toolCalls: calls });
+    expect(c.tuned.turns.at(-1)).toMatchObject({ role: "assistant", content: "Painting.", toolCalls: calls });
+    expect(unansweredCalls(c.tuned).map((x) => x.id)).toEqual(["call_a", "call_b"]);
+    // The first result asks for no reply: the reply's second call is still unanswered.
+    c = chatReducer(c, { type: "append", side: "tuned", text: "blue: done", toolCallId: "call_a" });
+    expect(c.tuned.live).toBeNull();
+    expect(unansweredCalls(c.tuned).map((x) => x.id)).toEqual(["call_b"]);
+    expect(messagesFor(c.tuned, "", "red: done", "tool", "call_b")).toEqual([
+      { role: "user", content: "Paint both" },
+      {
+        role: "assistant",
+        content: "Painting.",
+        tool_calls: [
+          { id: "call_a", type: "function", function: { name: "paint", arguments: '{"color":"blue"}' } },
+          { id: "call_b", type: "function", function: { name: "paint", arguments: '{"color":"red"}' } },
+        ],
+      },
+      { role: "tool", content: "blue: done", tool_call_id: "call_a" },
+      { role: "tool", content: "red: done", tool_call_id: "call_b" },
+    ]);
+    c = chatReducer(c, { type: "send", side: "tuned", text: "red: done", at: 2, role: "tool", toolCallId: "call_b" });
+    expect(c.tuned.turns.at(-1)).toEqual({ role: "tool", content: "red: done", toolCallId: "call_b" });
+    expect(unansweredCalls(c.tuned)).toEqual([]);
+  });
+
+  it("a reply without calls, or a failed one, leaves nothing to answer", () => {
+    let c = chatReducer(EMPTY_CHAT, { type: "send", side: "base", text: "hi", at: 0 });
+    c = chatReducer(c, { type: "done", side: "base", stats: { tokensPerSecond: 1, tokens: 1, finishReason: "stop" }, toolCalls: [] });
+    expect(c.base.turns.at(-1)).not.toHaveProperty("toolCalls");
+    expect(unansweredCalls(c.base)).toEqual([]);
+    // Appending while a reply streams would cut into it: refused.
+    c = chatReducer(c, { type: "send", side: "base", text: "again", at: 1 });
+    expect(chatReducer(c, { type: "append", side: "base", text: "x", toolCallId: "call_a" })).toBe(c);
   });
 });

@@ -20,7 +20,12 @@ export type GenerationStats = {
   backend?: string;
   /** A hosted reply's cost in USD from the price table (null: the table has no price for that model). */
   costUsd?: number | null;
+  /** The calls a hosted reply made, as the API returned them (a tool result answers one by its id). */
+  toolCalls?: HostedCall[];
 };
+
+/** One call of a hosted reply: its id, the function's name and the arguments as the API's JSON string. */
+export type HostedCall = { id: string; name: string; arguments: string };
 
 export type InferenceMessage =
   /** The worker took the request (it may have waited behind another in the queue). */

@@ -77,13 +77,29 @@ describe("POST /api/playground with a hosted job", () => {
     expect(base.done!.costUsd).toBeCloseTo((base.done!.promptTokens * 0.15 + base.done!.tokens * 0.6) / 1e6, 12);
   });
 
-  it("a reply that calls an offered tool shows the call after its text, and ends with finish reason tool_calls", async () => {
-    await control({ rules: [{ contains: "paint", reply: "Painting it.", toolCalls: [{ name: "paint", arguments: { color: "blue" } }] }] });
+  it("a reply that calls an offered tool returns its calls with the API's ids, and a result answering each by id gets the next reply", async () => {
+    await control({ rules: [{ contains: "paint", reply: "Painting it.", toolCalls: [{ name: "paint", arguments: { color: "blue" } }, { name: "paint", arguments: { color: "red" } }] }] });
     try {
       const tools = [{ type: "function", function: { name: "paint", parameters: { type: "object", properties: { color: { type: "string" } } } } }];
-      const reply = await ask({ hostedJobId: jobs.succeeded, model: ft, messages: [{ role: "user", content: "paint the ball" }], tools });
-      expect(reply.text).toBe('Painting it.\n<tool_call>\n{"name": "paint", "arguments": {"color":"blue"}}\n</tool_call>');
+      const ask1 = [{ role: "user", content: "paint the ball" }];
+      const reply = await ask({ hostedJobId: jobs.succeeded, model: ft, messages: ask1, tools });
+      expect(reply.text).toBe("Painting it.");
       expect(reply.done).toMatchObject({ finishReason: "tool_calls" });
+      const calls = reply.done!.toolCalls!;
+      expect(calls).toEqual([
+        { id: expect.stringMatching(/^call_/), name: "paint", arguments: '{"color":"blue"}' },
+        { id: expect.stringMatching(/^call_/), name: "paint", arguments: '{"color":"red"}' },
+      ]);
+      // The round trip as the page sends it: the reply with its calls, then one result per call, by id.
+      const asked = { role: "assistant", content: reply.text, tool_calls: calls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })) };
+      const results = calls.map((c, i) => ({ role: "tool", content: i === 0 ? "blue: done" : "red: done", tool_call_id: c.id }));
+      await control({ rules: [] });
+      const answered = await ask({ hostedJobId: jobs.succeeded, model: BASE, messages: [...ask1, asked, ...results], tools });
+      expect(answered.error).toBeUndefined();
+      expect(answered.text.length).toBeGreaterThan(0);
+      // The API refuses a call left unanswered, in its words (the page sends the reply only once each has a result).
+      const short = await ask({ hostedJobId: jobs.succeeded, model: BASE, messages: [...ask1, asked, results[0]!], tools });
+      expect(short.error).toMatch(/^OpenAI answered 400: 400 An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'/);
     } finally {
       await control({ rules: [] });
     }
@@ -116,7 +132,9 @@ describe("POST /api/playground with a hosted job", () => {
       [{ hostedJobId: jobs.local, model: BASE, messages: question }, 400, /trained here; chat with it through adapterJobId/],
       [{ hostedJobId: "nope", model: BASE, messages: question }, 404, /there is no job nope/],
       [{ hostedJobId: jobs.succeeded, adapterJobId: jobs.local, model: ft, messages: question }, 400, /^adapterJobId:/],
-      [{ hostedJobId: jobs.succeeded, model: ft, messages: [...question, { role: "assistant", content: "x" }, { role: "tool", content: "42" }] }, 400, /^messages\[2\]: a tool result cannot be sent to a hosted model/],
+      [{ hostedJobId: jobs.succeeded, model: ft, messages: [...question, { role: "assistant", content: "x" }, { role: "tool", content: "42" }] }, 400, /^messages\[2\]: a tool result must answer a call, and the reply before it made none/],
+      // Ids are the API's: a local model's calls stay in its text.
+      [{ model: "tiny", messages: [{ role: "user", content: "hi" }, { role: "assistant", content: "", tool_calls: [{ id: "call_1", type: "function", function: { name: "f", arguments: "{}" } }] }] }, 400, /^messages\[1\]: tool_calls and tool_call_id are for an OpenAI job's models/],
     ];
     for (const [body, status, message] of cases) {
       const r = await ask(body);

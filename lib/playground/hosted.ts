@@ -1,10 +1,9 @@
 import type { PrismaClient } from "@prisma/client";
 import OpenAI, { APIError, APIUserAbortError } from "openai";
 import { costOf, lookupPrice } from "../eval/models/price";
-import { callsOfToolCalls, formatCalls } from "../eval/tool-calls";
 import { HttpError } from "../http/errors";
 import { sseEvent, sseResponse } from "../jobs/live/sse";
-import type { GenerationStats, InferenceMessage } from "./channel";
+import type { GenerationStats, HostedCall, InferenceMessage } from "./channel";
 import type { PlaygroundRequest } from "./request";
 
 // The playground for a hosted fine-tune: a succeeded OpenAI job's fine-tuned model (`ft:…`) and the model it was
@@ -31,21 +30,26 @@ async function checkHostedRequest(db: PrismaClient, r: PlaygroundRequest & { hos
   if (r.model !== baseModel && r.model !== fineTunedModel) {
     throw new HttpError(400, "model_not_in_job", `model: job ${r.hostedJobId} offers ${fineTunedModel} and its base ${baseModel}, not ${r.model}.`);
   }
-  // The API pairs a tool's result with the id of the call it answers; the playground keeps replies as text.
-  const tool = r.messages.findIndex((m) => m.role === "tool");
-  if (tool >= 0) throw new HttpError(400, "bad_request", `messages[${tool}]: a tool result cannot be sent to a hosted model from the playground (the API needs the call's id); send it as your own message.`);
+  // The API pairs a tool's result with the id of the call it answers: the page sends the id of the call it answers.
+  const orphan = r.messages.findIndex((m) => m.role === "tool" && !m.tool_call_id);
+  if (orphan >= 0) throw new HttpError(400, "bad_request", `messages[${orphan}]: a tool result must answer a call, and the reply before it made none; send it as your own message.`);
 }
 
-type CallDelta = { index: number; function?: { name?: string; arguments?: string } };
+type CallDelta = { index: number; id?: string; function?: { name?: string; arguments?: string } };
 
-/** The calls a stream's tool_calls deltas add up to: each index's name, then its arguments in pieces. */
-function collectCalls(into: { name: string; arguments: string }[], deltas: CallDelta[] | undefined): void {
+/** The calls a stream's tool_calls deltas add up to: each index's id and name, then its arguments in pieces. */
+function collectCalls(into: HostedCall[], deltas: CallDelta[] | undefined): void {
   for (const d of deltas ?? []) {
-    const call = (into[d.index] ??= { name: "", arguments: "" });
+    const call = (into[d.index] ??= { id: "", name: "", arguments: "" });
+    call.id += d.id ?? "";
     call.name += d.function?.name ?? "";
     call.arguments += d.function?.arguments ?? "";
   }
 }
+
+/** A call-only reply goes back with content null, the shape the API itself returns it in. */
+const apiMessage = (m: PlaygroundRequest["messages"][number]) =>
+  (m.tool_calls && m.content === "" ? { ...m, content: null } : m) as OpenAI.Chat.ChatCompletionMessageParam;
 
 const FINISH: Record<string, GenerationStats["finishReason"]> = { stop: "stop", length: "length", tool_calls: "tool_calls", content_filter: "stop" };
 
@@ -69,16 +73,15 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
       };
       const started = performance.now();
       let first: number | null = null;
-      let wroteText = false;
       let finish: GenerationStats["finishReason"] = "cancelled";
       let usage: { prompt_tokens: number; completion_tokens: number } | null = null;
-      const calls: { name: string; arguments: string }[] = [];
+      const calls: HostedCall[] = [];
       try {
         send({ type: "start", promptTokens: 0, maxTokens: r.maxTokens });
         const stream = await client.chat.completions.create(
           {
             model: r.model,
-            messages: r.messages as OpenAI.Chat.ChatCompletionMessageParam[],
+            messages: r.messages.map(apiMessage),
             ...(r.tools && r.tools.length > 0 && { tools: r.tools as OpenAI.Chat.ChatCompletionTool[] }),
             max_tokens: r.maxTokens,
             temperature: r.temperature,
@@ -96,7 +99,6 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
           const text = choice.delta?.content ?? "";
           if (text) {
             first ??= performance.now();
-            wroteText = true;
             send({ type: "token", text });
           }
           collectCalls(calls, choice.delta?.tool_calls as CallDelta[] | undefined);
@@ -104,12 +106,8 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
         }
         // Stop (the browser went away): the SDK ends the iteration quietly, and nobody is listening for the rest.
         if (abort.signal.aborted) return;
-        // Calls arrive as structured deltas; the column shows them as text after the content, as evaluations store them.
-        const made = callsOfToolCalls(calls.map((c) => ({ function: c })));
-        if (made.length > 0) {
-          first ??= performance.now();
-          send({ type: "token", text: `${wroteText ? "\n" : ""}${formatCalls(made)}` });
-        }
+        // The calls go with done, ids and all: the page lists them and answers them by id.
+        if (calls.length > 0) first ??= performance.now();
         const ended = performance.now();
         const tokens = usage?.completion_tokens ?? 0;
         send({
@@ -122,6 +120,7 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
           elapsedMs: ended - started,
           backend: "openai",
           costUsd: usage ? costOf(price, usage.prompt_tokens, usage.completion_tokens) : null,
+          ...(calls.length > 0 && { toolCalls: calls }),
         });
       } catch (err) {
         if (!(err instanceof APIUserAbortError) && !abort.signal.aborted) send({ type: "error", message: hostedErrorMessage(err) });

@@ -22,6 +22,10 @@ import { hostedStreamResponse } from "./hosted";
 // the first token can be published unheard. It ends with the worker's done/error, or when the browser goes
 // away, which sets the cancel key so the worker stops generating for nobody.
 
+const hostedCallSchema = z
+  .object({ id: z.string().min(1).max(256), type: z.literal("function"), function: z.object({ name: z.string().min(1).max(256), arguments: z.string().max(100_000) }).strict() })
+  .strict();
+
 export const playgroundRequestSchema = z
   .object({
     model: z.string().trim().min(1, "pick a base model").max(256),
@@ -30,7 +34,17 @@ export const playgroundRequestSchema = z
     hostedJobId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be a job id").optional(),
     messages: z
       // "tool": a tool's result, typed by the user after a reply that called it (the template shows it as its family does).
-      .array(z.object({ role: z.enum(["system", "user", "assistant", "tool"]), content: z.string().max(100_000) }).strict())
+      // tool_calls / tool_call_id: a hosted reply's calls and the result answering one (the API pairs them by id).
+      .array(
+        z
+          .object({
+            role: z.enum(["system", "user", "assistant", "tool"]),
+            content: z.string().max(100_000),
+            tool_calls: z.array(hostedCallSchema).min(1).max(64).optional(),
+            tool_call_id: z.string().min(1).max(256).optional(),
+          })
+          .strict(),
+      )
       .min(1, "send at least one message")
       .max(200),
     maxTokens: z.number().int().min(1).max(8192).default(256),
@@ -66,6 +80,9 @@ export type PlaygroundStreamDeps = {
 
 /** Checks what can be checked without the worker; throws an HttpError (4xx) naming the field. */
 export async function checkPlaygroundRequest(db: PrismaClient, r: PlaygroundRequest, opts: { modelsRoot?: string; dataRoot?: string } = {}): Promise<void> {
+  // A local model's reply keeps its calls in its text, in its family's format; ids are for the API's replies.
+  const structured = r.messages.findIndex((m) => m.tool_calls !== undefined || m.tool_call_id !== undefined);
+  if (structured >= 0) throw new HttpError(400, "bad_request", `messages[${structured}]: tool_calls and tool_call_id are for an OpenAI job's models (hostedJobId); a local model's calls stay in its reply's text.`);
   const model = resolveModelDir(r.model, { root: opts.modelsRoot });
   if (!r.adapterJobId) return;
   const adapter = await jobAdapter(db, r.adapterJobId, { dataRoot: opts.dataRoot });
