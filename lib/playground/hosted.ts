@@ -55,10 +55,9 @@ const FINISH: Record<string, GenerationStats["finishReason"]> = { stop: "stop", 
 
 /** POST /api/playground with hostedJobId: checks (4xx before any stream), then the reply streamed from the API. */
 export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: PlaygroundRequest & { hostedJobId: string }, signal?: AbortSignal): Promise<Response> {
-  await checkHostedRequest(deps.db, r);
-  const client = await deps.client();
-  // Each reply is billed: its cost is shown beside it, from the same price table as evaluations use.
-  const price = await lookupPrice(deps.db, r.model);
+  // At once, as they are independent (each is a round trip to Postgres, before the first token): the checks, the
+  // key, and the price the reply is billed at (shown beside it, from the table evaluations use).
+  const [, client, price] = await Promise.all([checkHostedRequest(deps.db, r), deps.client(), lookupPrice(deps.db, r.model)]);
   const abort = new AbortController();
   const body = new ReadableStream<Uint8Array>({
     async start(controller) {
