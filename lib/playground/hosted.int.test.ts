@@ -8,6 +8,7 @@ import { storeTestOpenAIKey } from "../eval/testing";
 import { seedDefaultPrices } from "../pricing/list";
 import { askPlayground } from "./testing";
 import type { PlaygroundChoices } from "./choices";
+import { playgroundRequestSchema, playgroundStreamResponse } from "./request";
 
 // The playground for an OpenAI job, through the route, on Postgres and the OpenAI emulator (streamed through the
 // real SDK): the fine-tuned model and its base answer as the API answers them, token by token; mistakes get a 4xx
@@ -122,6 +123,20 @@ describe("POST /api/playground with a hosted job", () => {
       expect(stopped.messages.filter((m) => m.type === "token").length).toBeLessThan(6);
     } finally {
       await control({ streamGapMs: 0 });
+    }
+  });
+
+  it("keeps a silent connection alive with SSE comments until the model answers", async () => {
+    await control({ rules: [{ model: ft, delayMs: 400 }] });
+    try {
+      const body = playgroundRequestSchema.parse({ hostedJobId: jobs.succeeded, model: ft, messages: question });
+      // A hosted request touches neither the queues nor Redis.
+      const res = await playgroundStreamResponse({ db, hub: undefined as never, queues: undefined as never, redis: undefined as never, prefix: "hosted-int", heartbeatMs: 50 }, body);
+      const raw = await res.text();
+      expect(raw.match(/^: ping$/gm)?.length ?? 0).toBeGreaterThanOrEqual(3);
+      expect(raw).toContain('"type":"done"');
+    } finally {
+      await control({ rules: [] });
     }
   });
 

@@ -2,7 +2,7 @@ import type { PrismaClient } from "@prisma/client";
 import OpenAI, { APIError, APIUserAbortError } from "openai";
 import { costOf, lookupPrice } from "../eval/models/price";
 import { HttpError } from "../http/errors";
-import { sseEvent, sseResponse } from "../jobs/live/sse";
+import { sseComment, sseEvent, sseResponse } from "../jobs/live/sse";
 import type { GenerationStats, HostedCall, InferenceMessage } from "./channel";
 import type { PlaygroundRequest } from "./request";
 
@@ -11,7 +11,7 @@ import type { PlaygroundRequest } from "./request";
 // (it never reaches the browser), in the playground's own message protocol (start, token…, done or error), so the
 // page treats both kinds of job alike. Nothing is queued: no GPU worker is involved.
 
-export type HostedPlaygroundDeps = { db: PrismaClient; client: () => Promise<OpenAI> };
+export type HostedPlaygroundDeps = { db: PrismaClient; client: () => Promise<OpenAI>; heartbeatMs?: number };
 
 /** The two models of a hosted job the playground may ask, or a 4xx naming what is wrong. */
 export async function hostedJobModels(db: PrismaClient, jobId: string): Promise<{ baseModel: string; fineTunedModel: string }> {
@@ -75,7 +75,16 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
       let finish: GenerationStats["finishReason"] = "cancelled";
       let usage: { prompt_tokens: number; completion_tokens: number } | null = null;
       const calls: HostedCall[] = [];
+      // A model that thinks before its first token can leave the connection silent for long: proxies would cut it.
+      const heartbeat = setInterval(() => {
+        try {
+          controller.enqueue(sseComment("ping"));
+        } catch {
+          abort.abort();
+        }
+      }, deps.heartbeatMs ?? 15_000);
       try {
+        // The API counts the prompt's tokens only at the end (usage); done carries them.
         send({ type: "start", promptTokens: 0, maxTokens: r.maxTokens });
         const stream = await client.chat.completions.create(
           {
@@ -124,6 +133,7 @@ export async function hostedStreamResponse(deps: HostedPlaygroundDeps, r: Playgr
       } catch (err) {
         if (!(err instanceof APIUserAbortError) && !abort.signal.aborted) send({ type: "error", message: hostedErrorMessage(err) });
       } finally {
+        clearInterval(heartbeat);
         signal?.removeEventListener("abort", onAbort);
         try {
           controller.close();

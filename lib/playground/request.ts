@@ -102,7 +102,7 @@ async function assertInferenceWorker(redis: Redis, prefix: string): Promise<void
 export async function playgroundStreamResponse(deps: PlaygroundStreamDeps, r: PlaygroundRequest, signal?: AbortSignal): Promise<Response> {
   if (r.hostedJobId) {
     const client = deps.openai ?? (() => openAIClient({ db: deps.db }));
-    return hostedStreamResponse({ db: deps.db, client }, { ...r, hostedJobId: r.hostedJobId }, signal);
+    return hostedStreamResponse({ db: deps.db, client, heartbeatMs: deps.heartbeatMs }, { ...r, hostedJobId: r.hostedJobId }, signal);
   }
   await checkPlaygroundRequest(deps.db, r, deps);
   await assertInferenceWorker(await deps.redis(), deps.prefix);
