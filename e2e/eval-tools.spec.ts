@@ -1,6 +1,6 @@
 import { expect, test } from "./stack";
 import type { EvalRunView, EvalSamplesPage } from "../lib/eval/types";
-import { emulatorFaults, launchHostedJob, useEmulatorKey } from "./hosted-data";
+import { emulatorFaults, frozenDataset, launchHostedJob, untilJobSucceeded, useEmulatorKey } from "./hosted-data";
 import { screenshotPage } from "./screenshot";
 
 // Evaluating a tool-calling fine-tune with nothing seeded: a dataset of OpenAI-format tool-call conversations is
@@ -29,24 +29,12 @@ test.beforeEach(async ({ request }) => {
 
 test("a tool-calling fine-tune evaluated against its base: call metrics, call verdicts, calls and results in the conversation", async ({ page, request }) => {
   test.setTimeout(180_000);
-  const made = await request.post("/api/datasets", { data: { name: `eval-tools-e2e-${Date.now()}` } });
-  expect(made.ok(), await made.text()).toBe(true);
-  const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
   const jsonl = Array.from({ length: 24 }, (_, i) => JSON.stringify(line(i))).join("\n");
-  const upload = await request.post(`/api/datasets/${datasetId}/imports?fileName=orders.jsonl`, { data: jsonl, headers: { "content-type": "application/x-ndjson" } });
-  expect(upload.ok(), await upload.text()).toBe(true);
-  const importId = ((await upload.json()) as { import: { id: string } }).import.id;
-  await expect.poll(async () => ((await (await request.get(`/api/datasets/${datasetId}/imports/${importId}`)).json()) as { import: { status: string } }).import.status, { timeout: 60_000 }).toBe("succeeded");
-  expect((await request.post(`/api/datasets/${datasetId}/splits`, { data: { validationRatio: 0.25, seed: 7 } })).ok()).toBe(true);
-  const frozen = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "tool calls" } });
-  expect(frozen.ok(), await frozen.text()).toBe(true);
-  const version = ((await frozen.json()) as { version: { id: string; number: number; validationCount: number } }).version;
+  const { datasetId, version } = await frozenDataset(request, { name: "eval-tools-e2e", jsonl, note: "tool calls", validationRatio: 0.25 });
   expect(version.validationCount).toBeGreaterThan(2);
 
   const jobId = await launchHostedJob(request, datasetId, version.number, "evaltools");
-  await expect
-    .poll(async () => ((await (await request.get(`/api/jobs/${jobId}`)).json()) as { job: { status: string } }).job.status, { timeout: 90_000, intervals: [500] })
-    .toBe("succeeded");
+  await untilJobSucceeded(request, jobId);
   const created = await request.post("/api/evals", { data: { name: "order lookups", datasetVersionId: version.id, candidate: `job:${jobId}`, baseline: "openai:gpt-4o-mini-2024-07-18" } });
   expect(created.status(), await created.text()).toBe(201);
   const runId = ((await created.json()) as { runs: { id: string }[] }).runs[0]!.id;

@@ -32,3 +32,28 @@ export async function launchHostedJob(request: APIRequestContext, datasetId: str
   expect(res.status(), await res.text()).toBe(201);
   return ((await res.json()) as { job: { id: string } }).job.id;
 }
+
+/**
+ * A dataset made from `jsonl` through the app (create, import, optionally a seeded re-split, freeze), as a user makes
+ * one: its id and first version.
+ */
+export async function frozenDataset(request: APIRequestContext, o: { name: string; jsonl: string; note: string; validationRatio?: number }) {
+  const made = await request.post("/api/datasets", { data: { name: `${o.name}-${Date.now()}` } });
+  expect(made.ok(), await made.text()).toBe(true);
+  const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
+  const upload = await request.post(`/api/datasets/${datasetId}/imports?fileName=${o.name}.jsonl`, { data: o.jsonl, headers: { "content-type": "application/x-ndjson" } });
+  expect(upload.ok(), await upload.text()).toBe(true);
+  const importId = ((await upload.json()) as { import: { id: string } }).import.id;
+  await expect.poll(async () => ((await (await request.get(`/api/datasets/${datasetId}/imports/${importId}`)).json()) as { import: { status: string } }).import.status, { timeout: 60_000 }).toBe("succeeded");
+  if (o.validationRatio !== undefined) expect((await request.post(`/api/datasets/${datasetId}/splits`, { data: { validationRatio: o.validationRatio, seed: 7 } })).ok()).toBe(true);
+  const frozen = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: o.note } });
+  expect(frozen.ok(), await frozen.text()).toBe(true);
+  return { datasetId, version: ((await frozen.json()) as { version: { id: string; number: number; validationCount: number } }).version };
+}
+
+/** Waits for a hosted job to succeed on the emulator (a training step every ~120 ms). */
+export async function untilJobSucceeded(request: APIRequestContext, jobId: string) {
+  await expect
+    .poll(async () => ((await (await request.get(`/api/jobs/${jobId}`)).json()) as { job: { status: string } }).job.status, { timeout: 90_000, intervals: [500] })
+    .toBe("succeeded");
+}

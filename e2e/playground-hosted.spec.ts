@@ -1,5 +1,5 @@
 import { expect, test } from "./stack";
-import { emulatorFaults, launchHostedJob, useEmulatorKey } from "./hosted-data";
+import { emulatorFaults, frozenDataset, launchHostedJob, untilJobSucceeded, useEmulatorKey } from "./hosted-data";
 import { EMULATOR } from "./stack";
 import { screenshotPage } from "./screenshot";
 
@@ -20,20 +20,9 @@ test.beforeEach(async ({ request }) => {
 
 test("an OpenAI job's fine-tuned model and its base answer side by side in the playground, streamed through the API", async ({ page, request }) => {
   test.setTimeout(180_000);
-  const made = await request.post("/api/datasets", { data: { name: `playground-hosted-e2e-${Date.now()}` } });
-  expect(made.ok(), await made.text()).toBe(true);
-  const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
-  const upload = await request.post(`/api/datasets/${datasetId}/imports?fileName=colors.jsonl`, { data: colors.map(line).join("\n"), headers: { "content-type": "application/x-ndjson" } });
-  expect(upload.ok(), await upload.text()).toBe(true);
-  const importId = ((await upload.json()) as { import: { id: string } }).import.id;
-  await expect.poll(async () => ((await (await request.get(`/api/datasets/${datasetId}/imports/${importId}`)).json()) as { import: { status: string } }).import.status, { timeout: 60_000 }).toBe("succeeded");
-  const frozen = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "colors" } });
-  expect(frozen.ok(), await frozen.text()).toBe(true);
-  const version = ((await frozen.json()) as { version: { number: number } }).version;
+  const { datasetId, version } = await frozenDataset(request, { name: "playground-hosted-e2e", jsonl: colors.map(line).join("\n"), note: "colors" });
   const jobId = await launchHostedJob(request, datasetId, version.number, "pgcolors");
-  await expect
-    .poll(async () => ((await (await request.get(`/api/jobs/${jobId}`)).json()) as { job: { status: string } }).job.status, { timeout: 90_000, intervals: [500] })
-    .toBe("succeeded");
+  await untilJobSucceeded(request, jobId);
   const ft = ((await (await request.get(`/api/jobs/${jobId}`)).json()) as { job: { fineTunedModel: string } }).job.fineTunedModel;
   expect(ft).toMatch(/^ft:gpt-4o-mini-2024-07-18:.*pgcolors/);
 
