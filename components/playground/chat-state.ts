@@ -1,4 +1,5 @@
 import type { HostedCall } from "@/lib/playground/channel";
+import type { PlaygroundRequest } from "@/lib/playground/request";
 
 // Each column of the playground keeps its own conversation: the base model's replies are never shown to
 // the fine-tuned model or the other way round, so each side answers its own history on the next turn.
@@ -86,7 +87,7 @@ export function unansweredCalls(col: Column): HostedCall[] {
   return calls.filter((c) => !answered.has(c.id));
 }
 
-type SentMessage = { role: "system" | SentRole | "assistant"; content: string; tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[]; tool_call_id?: string };
+type SentMessage = PlaygroundRequest["messages"][number];
 
 const withCallFields = (t: Turn): SentMessage => ({
   role: t.role,

@@ -1,10 +1,10 @@
-import type { PrismaClient } from "@prisma/client";
+import type { Prisma, PrismaClient } from "@prisma/client";
 import { scanModels } from "../models/scan";
 
 // What the playground offers: base models from the models directory (those with a tokenizer, which chat
 // needs), succeeded local jobs that have an adapter, and succeeded OpenAI jobs with their fine-tuned model (asked
-// through the API beside the model they were trained from: hosted.ts), the newest 200 of each first. A job's "Open in playground" link names
-// the job (`includeJob`): an older one than those is added, so the link works for every job, not the recent ones only.
+// through the API beside the model they were trained from: hosted.ts), the newest 200 of each first. A job's "Open in
+// playground" link names the job (`includeJob`): an older one than those is added, so the link works for every job.
 
 export type PlaygroundChoices = {
   /** thinkingSwitch: the template reads enable_thinking (Qwen3), so the playground offers its Thinking choice. */
@@ -18,7 +18,7 @@ const CHAT_READY = { provider: "local", status: "succeeded", adapterPath: { not:
 const HOSTED_READY = { provider: "openai", status: "succeeded", fineTunedModel: { not: null } } as const;
 const JOB_FIELDS = { id: true, baseModel: true, suffix: true, finishedAt: true, fineTunedModel: true, datasetVersion: { select: { number: true, dataset: { select: { name: true } } } } } as const;
 const NEWEST = [{ finishedAt: "desc" }, { createdAt: "desc" }] as const;
-type JobRow = { id: string; baseModel: string; suffix: string | null; finishedAt: Date | null; fineTunedModel: string | null; datasetVersion: { number: number; dataset: { name: string } } | null };
+type JobRow = Prisma.FineTuneJobGetPayload<{ select: typeof JOB_FIELDS }>;
 
 function choiceOf(j: JobRow): PlaygroundJob {
   const dv = j.datasetVersion ? `${j.datasetVersion.dataset.name} v${j.datasetVersion.number}` : null;

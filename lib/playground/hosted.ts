@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
-import OpenAI, { APIError, APIUserAbortError } from "openai";
+import type OpenAI from "openai";
+import { APIError, APIUserAbortError } from "openai";
 import { costOf, lookupPrice } from "../eval/models/price";
 import { HttpError } from "../http/errors";
 import { sseComment, sseEvent, sseResponse } from "../jobs/live/sse";

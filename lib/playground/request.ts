@@ -53,7 +53,7 @@ export const playgroundRequestSchema = z
     seed: z.number().int().min(0).optional(),
     /** A reasoning model's thinking, where its template has the switch (Qwen3's enable_thinking). */
     thinking: z.enum(THINKING_MODES).default("default"),
-    /** OpenAI-format tool definitions, shown to the model through its chat template (lib/playground/tools.ts). */
+    /** OpenAI-format tool definitions, shown to the model through its chat template (lib/tokenizer/tool-definitions.ts). */
     tools: toolsSchema.optional(),
   })
   .strict();

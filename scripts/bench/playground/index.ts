@@ -4,7 +4,9 @@ import { createPrismaClient } from "../../../lib/db/client";
 import { percentile } from "../../../lib/eval/stats/percentile";
 import { readSse } from "../../../lib/jobs/live/sse-parse";
 import { parseInferenceMessage } from "../../../lib/playground/channel";
-import { playgroundRequestSchema, playgroundStreamResponse } from "../../../lib/playground/request";
+import { hostedStreamResponse } from "../../../lib/playground/hosted";
+import { playgroundRequestSchema } from "../../../lib/playground/request";
+import { openAIClient } from "../../../lib/providers/openai/client";
 import { saveOpenAICredential } from "../../../lib/settings/credentials";
 import { startOpenAIEmulator } from "../../../test/openai-emulator/server";
 import { fineTunedModel, sdk } from "../../../test/openai-emulator/test-helpers";
@@ -59,8 +61,8 @@ async function direct(): Promise<Timing> {
 async function relayed(): Promise<Timing> {
   const t0 = performance.now();
   const body = playgroundRequestSchema.parse({ hostedJobId: job.id, model: ft, messages });
-  // The web process's own deps; a hosted request touches neither the queues nor Redis.
-  const res = await playgroundStreamResponse({ db, hub: undefined as never, queues: undefined as never, redis: undefined as never, prefix: "bench" }, body);
+  // What POST /api/playground runs for a hosted job (it touches neither the queues nor Redis).
+  const res = await hostedStreamResponse({ db, client: () => openAIClient({ db }) }, { ...body, hostedJobId: job.id });
   let first = 0;
   let tokens = 0;
   for await (const frame of readSse(res.body!)) {
