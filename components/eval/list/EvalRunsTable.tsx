@@ -32,7 +32,9 @@ export function EvalRunsTable({ runs }: { runs: EvalRunView[] }) {
           <th scope="col">Name</th>
           <th scope="col">Candidate vs baseline</th>
           <th scope="col">Dataset</th>
-          <th scope="col" className="num">Win rate (95 % CI)</th>
+          <th scope="col" className={`num ${styles.listWrappingHead}`}>
+            Win rate <span className="nowrap">(95 % CI)</span>
+          </th>
           <th scope="col" className="num">Rows</th>
           <th scope="col">Created</th>
         </tr>
