@@ -111,6 +111,14 @@ export type TrainOptions = {
   evalEvery?: number;
   /** Optimizer steps between checkpoints; 0 = each epoch end. */
   checkpointEvery?: number;
+  /**
+   * Early stopping (HF's EarlyStoppingCallback on eval_loss): stop once this many validation passes in a row have
+   * not lowered the best validation loss by more than earlyStoppingThreshold; 0 = never. Needs validation examples.
+   */
+  earlyStoppingPatience?: number;
+  earlyStoppingThreshold?: number;
+  /** The final adapter is the step with the lowest validation loss (HF's load_best_model_at_end), not the last. */
+  keepBest?: boolean;
   /** The adapter is written here; checkpoints under outDir/checkpoints/step-N. */
   outDir: string;
   resumeFrom?: string;
@@ -158,6 +166,14 @@ export type TrainResult = {
   /** Stopped at a step boundary on request; lastCheckpoint is kept. */
   cancelled: boolean;
   lastCheckpoint?: string;
+  /** Early stopping ended the run at `steps`, before its planned `totalSteps`. */
+  stoppedEarly: boolean;
+  totalSteps: number;
+  /** The lowest validation loss and its step; absent when no validation pass had a finite loss. */
+  bestStep?: number;
+  bestValidLoss?: number;
+  /** The step whose weights adapterDir holds: bestStep with keepBest, else the last (0 when cancelled). */
+  adapterStep: number;
 };
 
 export type GenerateOptions = {

@@ -83,6 +83,14 @@ struct TrainOptions {
   uint64_t seed = 0;
   int eval_every = 0;               // optimizer steps between validation passes; 0 = at each epoch end only
   int checkpoint_every = 0;         // optimizer steps between checkpoints; 0 = at each epoch end only
+  // Early stopping (train/best.h, as HF's EarlyStoppingCallback on eval_loss): training stops once this many
+  // validation passes in a row have not lowered the best validation loss by more than early_stopping_threshold;
+  // 0 = never. Needs validation examples.
+  int early_stopping_patience = 0;
+  double early_stopping_threshold = 0;
+  // The adapter written at the end is the one with the lowest validation loss (HF's load_best_model_at_end),
+  // kept under out_dir/best/ while training; false = the last step's. Needs validation examples.
+  bool keep_best = false;
   std::string out_dir;              // adapter written here; checkpoints under out_dir/checkpoints/step-N
   std::string resume_from;          // a checkpoint dir to resume from ("" = fresh start)
   std::string base_model_name;      // written into adapter_config.json
@@ -118,6 +126,12 @@ struct TrainResult {
   double final_valid_loss = 0;
   bool cancelled = false;      // stopped at a step boundary on request; the last checkpoint is kept
   std::string last_checkpoint;
+  bool stopped_early = false;  // early stopping ended the run at `steps`, before its planned total_steps
+  int total_steps = 0;         // the planned steps
+  // The lowest validation loss and its step (0 = no validation pass had a finite loss).
+  int best_step = 0;
+  double best_valid_loss = 0;
+  int adapter_step = 0;        // the step whose weights adapter_dir holds (best_step with keep_best)
 };
 
 struct GenerateOptions {

@@ -91,7 +91,8 @@ api::LoadOptions to_load_options(Napi::Value value) {
 api::TrainOptions to_train_options(Napi::Value value) {
   OptionReader r(value, "train options");
   r.only({"lora", "method", "dpoBeta", "epochs", "batchSize", "gradAccum", "lr", "weightDecay", "beta1", "beta2", "eps", "schedule", "warmupRatio",
-          "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "profile", "profileStep", "seed", "evalEvery", "checkpointEvery", "outDir",
+          "maxGradNorm", "maxSeqLen", "packing", "gradientCheckpointing", "profile", "profileStep", "seed", "evalEvery", "checkpointEvery",
+          "earlyStoppingPatience", "earlyStoppingThreshold", "keepBest", "outDir",
           "resumeFrom", "baseModelName"});
   api::TrainOptions o;
   OptionReader lora = r.object("lora");
@@ -122,6 +123,9 @@ api::TrainOptions to_train_options(Napi::Value value) {
   r.seed("seed", o.seed);
   r.integer("evalEvery", o.eval_every, 0, kMaxInt);
   r.integer("checkpointEvery", o.checkpoint_every, 0, kMaxInt);
+  r.integer("earlyStoppingPatience", o.early_stopping_patience, 0, kMaxInt);
+  r.number("earlyStoppingThreshold", o.early_stopping_threshold, 0, 1e9);
+  r.boolean("keepBest", o.keep_best);
   if (!r.has("outDir")) throw ArgError("train options.outDir is required (where the adapter is written)");
   r.string("outDir", o.out_dir);
   r.string("resumeFrom", o.resume_from);
@@ -219,6 +223,13 @@ Napi::Object to_js(Napi::Env env, const api::TrainResult& r) {
   if (r.has_valid_loss) o.Set("finalValidLoss", r.final_valid_loss);
   o.Set("cancelled", r.cancelled);
   if (!r.last_checkpoint.empty()) o.Set("lastCheckpoint", r.last_checkpoint);
+  o.Set("stoppedEarly", r.stopped_early);
+  o.Set("totalSteps", r.total_steps);
+  if (r.best_step > 0) {
+    o.Set("bestStep", r.best_step);
+    o.Set("bestValidLoss", r.best_valid_loss);
+  }
+  o.Set("adapterStep", r.adapter_step);
   return o;
 }
 

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "train/adamw.h"
+#include "train/best.h"
 #include "train/checkpoint.h"
 #include "train/objective.h"
 #include "train/preference.h"
@@ -40,6 +41,9 @@ void validate_options(const api::TrainOptions& o) {
   if (!std::isfinite(o.max_grad_norm)) bad("max_grad_norm must be finite (<= 0 disables clipping)");
   if (o.eval_every < 0) bad("eval_every must be >= 0 (0 = at each epoch end)");
   if (o.checkpoint_every < 0) bad("checkpoint_every must be >= 0 (0 = at each epoch end)");
+  if (o.early_stopping_patience < 0) bad("early_stopping_patience must be >= 0 (0 = no early stopping)");
+  if (!(std::isfinite(o.early_stopping_threshold) && o.early_stopping_threshold >= 0))
+    bad("early_stopping_threshold must be a number >= 0 (got " + num(o.early_stopping_threshold) + ")");
   if (o.out_dir.empty()) bad("out_dir is required: the adapter and checkpoints are written there");
   if (o.lora.rank < 1) bad("lora rank must be at least 1 (got " + std::to_string(o.lora.rank) + ")");
   if (!(o.lora.dropout >= 0 && o.lora.dropout < 1))
@@ -168,6 +172,10 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       o.method == "dpo" ? make_dpo_objective(train, validation, seq_len, cfg.vocab_size, o.dpo_beta, o.batch_size)
                         : make_sft_objective(train, validation, seq_len, cfg.vocab_size, o.packing, o.seed);
 
+  if ((o.early_stopping_patience > 0 || o.keep_best) && !objective->has_validation())
+    throw Error(std::string(o.early_stopping_patience > 0 ? "early stopping" : "keep_best") +
+                " needs validation examples: it acts on the validation loss. Add a validation split or turn it off");
+
   Plan plan;
   plan.rows = objective->units();
   plan.micro_per_epoch = (plan.rows + o.batch_size - 1) / o.batch_size;
@@ -207,8 +215,20 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       if (l.step <= start) history.push_back(l);
   }
 
+  // Replayed from the checkpoint's log on resume, so the patience counts on as in the uninterrupted run.
+  BestTracker best(o.early_stopping_patience, o.early_stopping_threshold);
+  best.replay(history);
+  // A fresh run must never promote a best adapter left in out_dir by an earlier run with the same step.
+  if (o.resume_from.empty()) std::filesystem::remove_all(best_adapter_dir(o.out_dir));
+
   const std::string ckpt_root = (std::filesystem::path(o.out_dir) / "checkpoints").string();
   api::TrainResult result;
+  result.total_steps = plan.total_steps;
+  auto note_best = [&]() {
+    result.best_step = best.best_step();
+    result.best_valid_loss = best.has_best() ? best.best_loss() : 0.0;
+  };
+  note_best();
   int last_ckpt_step = -1;
   if (!o.resume_from.empty()) {
     // The checkpoint resumed from is the last good one until this run writes its own.
@@ -322,18 +342,38 @@ api::TrainResult run_training(TrainableModel& model, const std::vector<api::Exam
       r.valid_reward_margin = v.reward_margin;
       result.has_valid_loss = true;
       result.final_valid_loss = r.valid_loss;
+      // Kept before the step's checkpoint: a resume from that checkpoint then finds the best it implies on disk.
+      if (best.observe(s, r.valid_loss) && o.keep_best)
+        write_best_adapter(o.out_dir, model.export_lora(o.base_model_name), s, r.valid_loss);
+      note_best();
     }
     history.push_back(logged_step(r));
-    if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end) r.checkpoint_dir = checkpoint(s);
+    // Stopping early writes a checkpoint too, so the run can be continued from where it stopped.
+    const bool stop_early = best.exhausted() && s < plan.total_steps;
+    if ((o.checkpoint_every > 0 && s % o.checkpoint_every == 0) || epoch_end || stop_early)
+      r.checkpoint_dir = checkpoint(s);
     r.elapsed_ms = ms_since(t_start);
     result.steps = s;
     result.final_loss = loss;
     if (progress) progress(r);
+    if (stop_early) {
+      result.stopped_early = true;
+      break;
+    }
   }
 
   const PeftAdapter adapter = model.export_lora(o.base_model_name);
   write_peft_adapter(o.out_dir, adapter);
   result.adapter_dir = o.out_dir;
+  result.adapter_step = result.steps;
+  // The best step's adapter replaces the last one's when it is on disk. It is not when a resumed run replayed a best
+  // whose folder a later (lost) part of the run overwrote and this run never matched again: the last step's stays,
+  // and adapter_step says so.
+  if (o.keep_best && best.has_best() && best.best_step() != result.steps &&
+      best_adapter_step(o.out_dir) == best.best_step()) {
+    promote_best_adapter(o.out_dir);
+    result.adapter_step = best.best_step();
+  }
   return result;
 }
 
