@@ -3,6 +3,7 @@ import { withAbort, type StepReport, type TrainOptions } from "../../native/inde
 import { LORA_TARGETS } from "../../lib/jobs/local/config";
 import { methodOfJsonl, parseSplit, type LocalMethod } from "../../lib/jobs/local/run/data";
 import { preparedLine } from "../../lib/jobs/local/run/preparing";
+import { stoppingLine } from "../../lib/jobs/local/run/stopping";
 import { skippedNote, type TokenizedSplit } from "../../lib/jobs/local/run/tokenize";
 import { tokenizeSplitOnThreads, tokenizeThreadCount } from "../../lib/jobs/local/run/tokenize-threads";
 import { loadChatTokenizer, readDataFile } from "../../lib/tokenizer";
@@ -37,6 +38,9 @@ const USAGE = [
   "  --seed 0                same seed, same data → same adapter",
   "  --eval-every N          optimizer steps between validation passes (default: each epoch)",
   "  --checkpoint-every N    optimizer steps between checkpoints (default: each epoch)",
+  "  --early-stopping-patience N  stop once N validation passes in a row have not lowered the best",
+  "                          validation loss (by more than --early-stopping-threshold X, default 0); needs --validation",
+  "  --keep-best             the adapter is the step with the lowest validation loss, not the last; needs --validation",
   "  --resume DIR            continue from a checkpoint folder (out/checkpoints/step-N)",
   "  --packing               pack examples into max-seq-len rows",
   "  --gradient-checkpointing  recompute activations in backward (less memory)",
@@ -89,6 +93,9 @@ export const trainCommand: Command = {
       seed: n("seed", 0, { min: 0, integer: true }),
       evalEvery: n("eval-every", 0, { min: 0, integer: true }),
       checkpointEvery: n("checkpoint-every", 0, { min: 0, integer: true }),
+      earlyStoppingPatience: n("early-stopping-patience", 0, { min: 0, integer: true }),
+      earlyStoppingThreshold: n("early-stopping-threshold", 0, { min: 0 }),
+      keepBest: Boolean(v["keep-best"]),
       packing: Boolean(v.packing),
       gradientCheckpointing: Boolean(v["gradient-checkpointing"]),
       dpoBeta: n("dpo-beta", 0.1, { min: 0.001, max: 10 }),
@@ -99,6 +106,8 @@ export const trainCommand: Command = {
       profileStep: 2,
     };
     const note = (text: string) => ctx.err(`train: ${text}\n`);
+    if (!v.validation && (options.earlyStoppingPatience || options.keepBest))
+      throw new UsageError(`train: ${options.keepBest ? "--keep-best" : "--early-stopping-patience"} acts on the validation loss; add --validation FILE.jsonl.`);
 
     // Read the data and tokenizer first: their errors should not wait for a model load. The training file's first
     // line says the method; the validation file must hold the same kind.
@@ -179,8 +188,13 @@ export const trainCommand: Command = {
       const done = {
         done: true,
         steps: result.steps,
-        // Stopped early, the trainer writes no final adapter; the last checkpoint holds a loadable one.
+        // Cancelled, the trainer writes no final adapter; the last checkpoint holds a loadable one.
         adapter: result.adapterDir || result.lastCheckpoint || null,
+        // The step whose weights the adapter holds (the best one with --keep-best); early stopping's figures.
+        ...(result.cancelled ? {} : { adapter_step: result.adapterStep }),
+        ...(result.bestStep !== undefined ? { best_step: result.bestStep, best_valid_loss: result.bestValidLoss } : {}),
+        stopped_early: result.stoppedEarly,
+        total_steps: result.totalSteps,
         final_loss: result.finalLoss,
         ...(result.finalValidLoss !== undefined ? { valid_loss: result.finalValidLoss } : {}),
         cancelled: result.cancelled,
@@ -195,7 +209,9 @@ export const trainCommand: Command = {
       if (v.json) ctx.out(JSON.stringify(done) + "\n");
       else {
         const said = rewards.reward_accuracy !== undefined ? ` (reward accuracy ${Math.round(rewards.reward_accuracy * 100)} %, margin ${rewards.reward_margin!.toFixed(3)})` : "";
-        ctx.out(`${result.cancelled ? "stopped early" : "done"}: ${result.steps} steps, final ${method === "dpo" ? "DPO " : ""}loss ${result.finalLoss.toFixed(4)}${said}; adapter in ${done.adapter ?? "(none written)"}\n`);
+        const ending = stoppingLine(result, options);
+        if (ending) ctx.out(`${ending}\n`);
+        ctx.out(`${result.cancelled ? "stopped" : "done"}: ${result.steps} steps, final ${method === "dpo" ? "DPO " : ""}loss ${result.finalLoss.toFixed(4)}${said}; adapter in ${done.adapter ?? "(none written)"}\n`);
       }
       return result.cancelled ? 130 : 0;
     } finally {

@@ -53,6 +53,7 @@ describe("jobs create --provider local arguments", () => {
       ...local, "--quant", "nf4", "--double-quant", "--backend", "cpu", "--rank", "8", "--alpha", "16", "--dropout", "0.1", "--rslora", "--targets", "all-linear",
       "--epochs", "2", "--batch-size", "2", "--grad-accum", "8", "--lr", "1e-4", "--weight-decay", "0", "--schedule", "linear", "--warmup-ratio", "0.1",
       "--max-grad-norm", "0.5", "--max-seq-len", "512", "--seed", "7", "--eval-every", "10", "--checkpoint-every", "20", "--packing", "--gradient-checkpointing", "--dpo-beta", "0.25", "--json",
+      "--early-stopping-patience", "3", "--early-stopping-threshold", "0.01", "--keep-best",
     ]);
     expect(a.provider).toBe("local");
     expect(a.model).toBe("tiny-chat");
@@ -62,9 +63,10 @@ describe("jobs create --provider local arguments", () => {
       training: {
         epochs: 2, batchSize: 2, gradAccum: 8, lr: 1e-4, weightDecay: 0, schedule: "linear", warmupRatio: 0.1, maxGradNorm: 0.5, seed: 7,
         maxSeqLen: 512, packing: true, gradientCheckpointing: true, backend: "cpu", evalEvery: 10, checkpointEvery: 20, dpoBeta: 0.25,
+        earlyStoppingPatience: 3, earlyStoppingThreshold: 0.01, keepBest: true,
       },
     });
-    expect(parseCreateArgs(local).local).toMatchObject({ lora: { rank: 16, alpha: 32, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, quantization: { quant: "nf4", doubleQuant: true }, training: { epochs: 3, lr: 2e-4, dpoBeta: 0.1 } });
+    expect(parseCreateArgs(local).local).toMatchObject({ lora: { rank: 16, alpha: 32, targets: ["q_proj", "k_proj", "v_proj", "o_proj"] }, quantization: { quant: "nf4", doubleQuant: true }, training: { epochs: 3, lr: 2e-4, dpoBeta: 0.1, earlyStoppingPatience: 0, keepBest: false } });
   });
 
   it.each([
@@ -74,6 +76,7 @@ describe("jobs create --provider local arguments", () => {
     [[...local, "--targets", "q_proj,mlp"], "jobs create: --targets: must be among q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj."],
     [[...local, "--lr", "fast"], 'jobs create: --lr must be a number, got "fast".'],
     [[...local, "--dpo-beta", "0"], "jobs create: --dpo-beta: DPO beta must be 0.001 to 10."],
+    [[...local, "--early-stopping-patience", "1.5"], "jobs create: --early-stopping-patience: early stopping patience must be a whole number."],
     [[...local, "--threads", "4"], "jobs create: --threads is a setting of the GPU worker (TUNEFORGE_LOCAL_THREADS), not of a job."],
     [["--provider", "local", "--data", "t.jsonl"], "jobs create: --model is required: a model folder in the server's models directory, e.g. --model SmolLM2-135M-Instruct."],
   ])("refuses %j", (args, message) => {

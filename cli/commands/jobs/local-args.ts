@@ -25,7 +25,8 @@ const FLAG_OF: Record<string, string> = {
   "training.weightDecay": "--weight-decay", "training.schedule": "--schedule", "training.warmupRatio": "--warmup-ratio",
   "training.maxGradNorm": "--max-grad-norm", "training.maxSeqLen": "--max-seq-len", "training.seed": "--seed",
   "training.evalEvery": "--eval-every", "training.checkpointEvery": "--checkpoint-every", "training.backend": "--backend",
-  "training.dpoBeta": "--dpo-beta",
+  "training.dpoBeta": "--dpo-beta", "training.earlyStoppingPatience": "--early-stopping-patience",
+  "training.earlyStoppingThreshold": "--early-stopping-threshold", "training.keepBest": "--keep-best",
 };
 
 type Values = { [K in keyof typeof LOCAL_FLAGS]?: (typeof LOCAL_FLAGS)[K]["type"] extends "boolean" ? boolean : string };
@@ -56,6 +57,8 @@ export function localConfigFromFlags(v: Values): LocalConfig {
       maxGradNorm: num("--max-grad-norm", v["max-grad-norm"]), maxSeqLen: num("--max-seq-len", v["max-seq-len"]), seed: num("--seed", v.seed),
       evalEvery: num("--eval-every", v["eval-every"]), checkpointEvery: num("--checkpoint-every", v["checkpoint-every"]), packing: v.packing,
       gradientCheckpointing: v["gradient-checkpointing"], backend: v.backend, dpoBeta: num("--dpo-beta", v["dpo-beta"]),
+      earlyStoppingPatience: num("--early-stopping-patience", v["early-stopping-patience"]),
+      earlyStoppingThreshold: num("--early-stopping-threshold", v["early-stopping-threshold"]), keepBest: v["keep-best"],
     }),
   };
   const parsed = localConfigSchema.safeParse(raw);

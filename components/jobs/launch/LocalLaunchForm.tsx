@@ -45,6 +45,10 @@ const RUN_NUMBERS: NumberSpec[] = [
   { field: "evalEvery", label: "Validation interval", hint: "optimizer steps; 0 = each epoch end" },
   { field: "checkpointEvery", label: "Checkpoint interval", hint: "optimizer steps; 0 = each epoch end" },
 ];
+const STOPPING_NUMBERS: NumberSpec[] = [
+  { field: "earlyStoppingPatience", label: "Early stopping patience", hint: "validation passes in a row without a new best loss, then stop; 0 = off" },
+  { field: "earlyStoppingThreshold", label: "Early stopping threshold", hint: "the least drop in validation loss that counts as better" },
+];
 
 export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: { options: LaunchOptions; initialVersionId: string; providerSwitch: ReactNode }) {
   const router = useRouter();
@@ -192,6 +196,21 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
                 </label>
                 <label title="Recompute each layer's activations in backward instead of keeping them: less memory, a slower step. Off, a GPU still turns it on when the run would not fit without it (the job's memory log says so).">
                   <input type="checkbox" checked={form.gradientCheckpointing} onChange={(e) => set("gradientCheckpointing", e.target.checked)} /> Gradient checkpointing
+                </label>
+              </div>
+            </fieldset>
+
+            <fieldset className={styles.fieldset} aria-describedby="local-stopping-hint">
+              <legend>Early stopping and the best step</legend>
+              <p id="local-stopping-hint" className="muted">
+                {version && version.validationCount === 0
+                  ? "These act on the validation loss, and this version has no validation split."
+                  : "These act on the validation loss, measured at each validation interval."}
+              </p>
+              <div className={styles.grid}>{STOPPING_NUMBERS.map(numberField)}</div>
+              <div className={styles.checks}>
+                <label title="The adapter the job keeps is the one from the validation pass with the lowest loss (kept on disk as training goes), not the last step's.">
+                  <input type="checkbox" checked={form.keepBest} onChange={(e) => set("keepBest", e.target.checked)} /> Keep the best step&apos;s adapter (lowest validation loss)
                 </label>
               </div>
             </fieldset>

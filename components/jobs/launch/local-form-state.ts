@@ -19,6 +19,8 @@ export const NUMBER_FIELDS = {
   maxSeqLen: "training",
   evalEvery: "training",
   checkpointEvery: "training",
+  earlyStoppingPatience: "training",
+  earlyStoppingThreshold: "training",
   dpoBeta: "training",
 } as const;
 export type NumberField = keyof typeof NUMBER_FIELDS;
@@ -35,6 +37,7 @@ export type LocalFormState = Record<NumberField, string> & {
   backend: LocalConfig["training"]["backend"];
   packing: boolean;
   gradientCheckpointing: boolean;
+  keepBest: boolean;
 };
 
 export function initialLocalState(datasetVersionId: string, baseModel = ""): LocalFormState {
@@ -54,6 +57,8 @@ export function initialLocalState(datasetVersionId: string, baseModel = ""): Loc
     maxSeqLen: d.training.maxSeqLen,
     evalEvery: d.training.evalEvery,
     checkpointEvery: d.training.checkpointEvery,
+    earlyStoppingPatience: d.training.earlyStoppingPatience,
+    earlyStoppingThreshold: d.training.earlyStoppingThreshold,
     dpoBeta: d.training.dpoBeta,
   };
   const text = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, String(v)])) as Record<NumberField, string>;
@@ -68,6 +73,7 @@ export function initialLocalState(datasetVersionId: string, baseModel = ""): Loc
     backend: d.training.backend,
     packing: d.training.packing,
     gradientCheckpointing: d.training.gradientCheckpointing,
+    keepBest: d.training.keepBest,
   };
 }
 
@@ -87,7 +93,7 @@ export type LocalLaunchBody = {
 
 export function toLocalLaunchRequest(s: LocalFormState): LocalLaunchBody {
   const lora: Record<string, unknown> = { targets: LORA_TARGETS.filter((t) => s.targets.includes(t)) };
-  const training: Record<string, unknown> = { schedule: s.schedule, backend: s.backend, packing: s.packing, gradientCheckpointing: s.gradientCheckpointing };
+  const training: Record<string, unknown> = { schedule: s.schedule, backend: s.backend, packing: s.packing, gradientCheckpointing: s.gradientCheckpointing, keepBest: s.keepBest };
   for (const f of Object.keys(NUMBER_FIELDS) as NumberField[]) (NUMBER_FIELDS[f] === "lora" ? lora : training)[f] = numberOrText(s[f]);
   return {
     provider: "local",

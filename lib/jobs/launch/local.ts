@@ -166,6 +166,8 @@ export async function checkLocalLaunch(raw: unknown, opts: Options = {}): Promis
     }
   }
   if (row && row.validationCount === 0) notes.push("No validation split: only the training loss is reported. Re-split with a validation share to watch for overfitting.");
+  const bestIssue = config && row ? validationNeeded(config, row.validationCount, counts.validationExamples, label, maxSeqLen) : null;
+  if (bestIssue) issues.push(bestIssue);
   if (method === "dpo") {
     notes.push(
       `DPO on preference pairs against ${modelName ?? "the base model"} as the frozen reference, beta ${config?.training.dpoBeta ?? 0.1}: batch size counts pairs, and the chart shows the DPO loss and the reward accuracy (the share of pairs whose preferred answer wins).`,
@@ -238,4 +240,21 @@ export async function launchLocalJob(raw: unknown, opts: Options = {}): Promise<
     await db.fineTuneJob.update({ where: { id: job.id }, data: { retryMessage: message } });
   }
   return loadJobView(job.id, { db });
+}
+
+/**
+ * Early stopping and keepBest act on the validation loss: without validation examples (none in the version, or
+ * none left within the max sequence length) they are refused here rather than by the trainer on a GPU worker.
+ */
+function validationNeeded(config: LocalConfig, validationCount: number, counted: number, label: string, maxSeqLen: number | null): LaunchIssue | null {
+  const t = config.training;
+  if (!t.earlyStoppingPatience && !t.keepBest) return null;
+  const what = t.earlyStoppingPatience ? "Early stopping" : "Keeping the best step";
+  const field = t.earlyStoppingPatience ? "config.training.earlyStoppingPatience" : "config.training.keepBest";
+  if (validationCount === 0)
+    return { field, code: "invalid_field", message: `${what} acts on the validation loss, and ${label} has no validation split. Re-split with a validation share and freeze a new version, or turn it off.` };
+  // Counted only when the model is known; then a split with nothing left to score is as empty.
+  if (maxSeqLen !== null && counted === 0)
+    return { field, code: "invalid_field", message: `${what} acts on the validation loss, and none of ${label}'s validation examples has a trained token within ${maxSeqLen} tokens. Raise the max sequence length, or turn it off.` };
+  return null;
 }

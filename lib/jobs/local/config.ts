@@ -67,6 +67,15 @@ export const localTrainingSchema = z
     evalEvery: int("validation interval", 0, 1e9).default(0),
     /** Optimizer steps between checkpoints; 0 = at each epoch end (epoch ends always get one). */
     checkpointEvery: int("checkpoint interval", 0, 1e9).default(0),
+    /**
+     * Early stopping (HF's EarlyStoppingCallback on the validation loss): training stops once this many validation
+     * passes in a row have not lowered the best validation loss by more than earlyStoppingThreshold; 0 = off.
+     * Needs a validation split.
+     */
+    earlyStoppingPatience: int("early stopping patience", 0, 1000).default(0),
+    earlyStoppingThreshold: num("early stopping threshold", 0, 100).default(0),
+    /** The adapter is the step with the lowest validation loss, not the last step's. Needs a validation split. */
+    keepBest: z.boolean().default(false),
   })
   .strict();
 

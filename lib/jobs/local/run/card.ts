@@ -15,7 +15,19 @@ export type AdapterCard = {
   /** Supervised fine-tuning on chat examples, or DPO on preference pairs (then the dataset counts pairs). */
   method?: "supervised" | "dpo";
   backend: string;
-  result: { steps: number; finalLoss: number; finalValidLoss?: number; trainedTokens: number; seconds: number };
+  result: {
+    steps: number;
+    /** The planned steps (more than `steps` when early stopping ended the run). */
+    totalSteps?: number;
+    finalLoss: number;
+    finalValidLoss?: number;
+    bestStep?: number;
+    bestValidLoss?: number;
+    /** The step whose weights the adapter holds. */
+    adapterStep?: number;
+    trainedTokens: number;
+    seconds: number;
+  };
   finishedAt: Date;
 };
 
@@ -62,12 +74,16 @@ export function adapterCardMarkdown(c: AdapterCard): string {
     row("max sequence length", t.maxSeqLen),
     row("packing", t.packing),
     row("seed", t.seed),
+    ...(t.earlyStoppingPatience ? [row("early stopping", `after ${t.earlyStoppingPatience} validation passes without improvement${t.earlyStoppingThreshold ? ` > ${t.earlyStoppingThreshold}` : ""}`)] : []),
+    ...(t.keepBest ? [row("adapter kept", "the step with the lowest validation loss")] : []),
     "",
     "## Result",
     "",
     "| metric | value |",
     "| --- | --- |",
-    row("optimizer steps", c.result.steps),
+    row("optimizer steps", c.result.totalSteps && c.result.totalSteps !== c.result.steps ? `${c.result.steps} of ${c.result.totalSteps} (stopped early)` : c.result.steps),
+    ...(c.result.adapterStep !== undefined && c.result.adapterStep !== c.result.steps ? [row("adapter weights from step", c.result.adapterStep)] : []),
+    ...(c.result.bestStep !== undefined && c.result.bestValidLoss !== undefined ? [row(dpo ? "best validation loss (DPO)" : "best validation loss", `${fmt(c.result.bestValidLoss)} at step ${c.result.bestStep}`)] : []),
     row(dpo ? "final train loss (DPO)" : "final train loss", c.result.finalLoss),
     ...(c.result.finalValidLoss !== undefined ? [row(dpo ? "final validation loss (DPO)" : "final validation loss", c.result.finalValidLoss)] : []),
     row("tokens trained", c.result.trainedTokens),

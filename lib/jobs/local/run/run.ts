@@ -12,6 +12,7 @@ import { localConfigOfJob } from "../stored";
 import { folderSize, sha256File, writeAdapterCard } from "./card";
 import { loadVersionData } from "./data";
 import { skippedNote } from "./tokenize";
+import { stoppingLine, trainedTokensOf } from "./stopping";
 import { preparedLine, preparingLine } from "./preparing";
 import { tokenizeSplitOnThreads, tokenizeThreadCount } from "./tokenize-threads";
 import { describeRunError, type RunFailure } from "./errors";
@@ -182,6 +183,9 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
             seed: t.seed,
             evalEvery: t.evalEvery,
             checkpointEvery: t.checkpointEvery,
+            earlyStoppingPatience: t.earlyStoppingPatience,
+            earlyStoppingThreshold: t.earlyStoppingThreshold,
+            keepBest: t.keepBest,
             outDir,
             baseModelName: job.baseModel,
             // Once per run, the log says where a step's time goes: this run's second step (the first pays for
@@ -225,6 +229,10 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     }
 
     const adapterDir = finalAdapterDir(deps.dataDir, jobId);
+    const trainedTokens = trainedTokensOf(train.tokens, config.training.epochs, result);
+    const ending = stoppingLine(result, config.training);
+    const bestLost = config.training.keepBest && result.bestStep !== undefined && result.adapterStep !== result.bestStep;
+    if (ending) await event(bestLost ? "warning" : "info", ending, { stoppedEarly: result.stoppedEarly, bestStep: result.bestStep ?? null, adapterStep: result.adapterStep });
     await stage("finish", async () => {
       moveAdapterIntoPlace(outDir, adapterDir);
       writeAdapterCard(adapterDir, {
@@ -234,7 +242,16 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
         method: data.method,
         config,
         backend: info.backend,
-        result: { steps: result.steps, finalLoss: result.finalLoss, ...(result.finalValidLoss !== undefined ? { finalValidLoss: result.finalValidLoss } : {}), trainedTokens: train.tokens * config.training.epochs, seconds: (Date.now() - t0) / 1000 },
+        result: {
+          steps: result.steps,
+          totalSteps: result.totalSteps,
+          finalLoss: result.finalLoss,
+          ...(result.finalValidLoss !== undefined ? { finalValidLoss: result.finalValidLoss } : {}),
+          ...(result.bestStep !== undefined ? { bestStep: result.bestStep, bestValidLoss: result.bestValidLoss } : {}),
+          adapterStep: result.adapterStep,
+          trainedTokens,
+          seconds: (Date.now() - t0) / 1000,
+        },
         finishedAt: new Date(),
       });
     });
@@ -248,7 +265,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       else await tx.artifact.create({ data: { jobId, kind: "adapter", ...data } });
       await tx.fineTuneJob.update({
         where: { id: jobId },
-        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, trainedTokens: train.tokens * config.training.epochs, fineTunedModel: null },
+        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, trainedTokens, fineTunedModel: null },
       });
     });
     const last = sink.lastReport;
