@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadNativeAddon, STEP_PHASES } from "../native/index";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorPreferences, colorTask, toJsonl } from "../lib/testing/tiny-model/task";
+import { colorPreferences, colorTask, colorTaskContradicted, toJsonl } from "../lib/testing/tiny-model/task";
 import { expectCleanFailure, learnTheTask, logprobsIn } from "./testing/trainer-cli";
 
 // The trainer commands as other tools drive them: the real `tuneforge` bin as a child process on a
@@ -66,6 +66,30 @@ describe("tuneforge train / logprobs / generate / merge", () => {
     adapter = out;
     const config = JSON.parse(fs.readFileSync(path.join(out, "adapter_config.json"), "utf8")) as Record<string, unknown>;
     expect(config).toMatchObject({ peft_type: "LORA", r: 8, lora_alpha: 16 });
+  }, 180_000);
+
+  it("--early-stopping-patience stops once the validation loss stops improving; --keep-best keeps the best step's adapter", async () => {
+    fs.writeFileSync(path.join(tmp, "contradicting.jsonl"), toJsonl(colorTaskContradicted(6, 2)));
+    const out = path.join(tmp, "best");
+    const args = ["train", "--model", modelDir, "--data", data, "--validation", "contradicting.jsonl", "--out", out, "--rank", "8", "--alpha", "16", "--dropout", "0",
+      "--epochs", "20", "--batch-size", "4", "--grad-accum", "1", "--lr", "1e-2", "--warmup-ratio", "0", "--targets", "q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj",
+      "--early-stopping-patience", "2", "--keep-best"];
+    const r = await tuneforge([...args, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, number | boolean>);
+    const passes = lines.filter((l) => typeof l.valid_loss === "number" && !l.done);
+    const best = passes.reduce((a, b) => (b.valid_loss! < a.valid_loss! ? b : a));
+    const done = lines.at(-1)!;
+    // 24 examples / 4 = 6 steps an epoch, validated at each epoch end; stopped at the second pass after the best.
+    expect(done).toMatchObject({ done: true, stopped_early: true, total_steps: 120, best_step: best.step, best_valid_loss: best.valid_loss, adapter_step: best.step, steps: (best.step as number) + 12 });
+    expect(fs.readFileSync(path.join(out, "adapter_model.safetensors"))).toEqual(fs.readFileSync(path.join(out, "best", "adapter_model.safetensors")));
+    // In words, without --json.
+    const text = await tuneforge(args);
+    expect(text.stdout).toContain(`Stopped early at step ${done.steps} of 120: the validation loss did not improve for 2 validation passes in a row (best ${(best.valid_loss as number).toFixed(4)} at step ${best.step}). The adapter is step ${best.step}'s`);
+    // Both act on the validation loss: without validation data they are refused before the model loads.
+    const none = await tuneforge(["train", "--model", modelDir, "--data", data, "--out", out, "--keep-best"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain("train: --keep-best acts on the validation loss; add --validation FILE.jsonl.");
   }, 180_000);
 
   it("learns the structured task end to end: loss < 0.3, and the adapter answers through the chat template", async () => {

@@ -19,7 +19,7 @@ import { createFrozenVersion, type LocalVersionFixture } from "../lib/jobs/local
 import type { JobView } from "../lib/jobs/types";
 import { closeQueues } from "../lib/queue/queues";
 import { writeTinyModel } from "../lib/testing/tiny-model";
-import { colorPreferences, colorTask, toJsonl, type ChatLine } from "../lib/testing/tiny-model/task";
+import { colorTask, colorTaskContradicted, toJsonl, type ChatLine } from "../lib/testing/tiny-model/task";
 import { loadChatTokenizer, tokenizeChat } from "../lib/tokenizer";
 import { loadNativeAddon } from "../native/index";
 import { apiCall, JOB_ROUTES, launchTinyJob, removeLocalJobs, startGpuWorker, untilWithOutput } from "./gpu-jobs-testing";
@@ -48,11 +48,6 @@ afterAll(async () => {
   await db.$disconnect();
   rmSync(modelsRoot, { recursive: true, force: true });
 });
-
-/** The color task with every answer the next thing's color (colorPreferences' non-preferred answers). */
-function contradicting(count: number, offset: number): ChatLine[] {
-  return colorPreferences(count, offset).map((p) => ({ messages: [...p.input.messages, ...p.non_preferred_output] }));
-}
 
 /** Mean -ln p of the validation answers' trained tokens under the adapter: what the trainer's validation pass measures. */
 async function validationLoss(lines: ChatLine[], adapterDir: string): Promise<number> {
@@ -87,7 +82,7 @@ describe("gpu worker: early stopping and the best step", () => {
   });
 
   it("stops once the validation loss stops improving and keeps the best step's adapter", async () => {
-    const validation = contradicting(6, 2);
+    const validation = colorTaskContradicted(6, 2);
     const f = await createFrozenVersion(db, dataDir(), { name: "gpu-best", train: toJsonl(colorTask(8)), validation: toJsonl(validation) });
     fixtures.push(f);
     // 8 examples / batch 4 = 2 steps an epoch, validated at each epoch end.

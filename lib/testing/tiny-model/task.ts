@@ -52,3 +52,11 @@ export function colorPreferences(count: number, offset = 0): PreferenceLine[] {
     };
   });
 }
+
+/**
+ * The color task with every answer the next thing's color (colorPreferences' non-preferred answers): as validation
+ * data for a run on colorTask, its loss falls while the answer format is learned, then rises as the colors are.
+ */
+export function colorTaskContradicted(count: number, offset = 0): ChatLine[] {
+  return colorPreferences(count, offset).map((p) => ({ messages: [...p.input.messages, ...p.non_preferred_output] }));
+}
