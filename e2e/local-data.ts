@@ -18,6 +18,8 @@ export type JobJson = {
   metrics: { step: number; trainLoss: number; trainAccuracy: number | null; rewardMargin: number | null }[];
   checkpoints: { step: number; path: string }[];
   progress: { step: number; totalSteps: number } | null;
+  adapterStep: number | null;
+  stoppedEarly: boolean;
 };
 
 let frozen: Promise<{ datasetId: string; versionNumber: number; trainCount: number }> | undefined;
@@ -62,6 +64,31 @@ export async function slowToTokenizeVersion(request: APIRequestContext): Promise
     .poll(async () => ((await (await request.get(`/api/datasets/${datasetId}/imports/${importId}`)).json()) as { import: { status: string } }).import.status, { timeout: 60_000 })
     .toBe("succeeded");
   const v = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e slow to tokenize" } });
+  expect(v.ok(), await v.text()).toBe(true);
+  return { datasetId, versionNumber: ((await v.json()) as { version: { number: number } }).version.number };
+}
+
+/** Imports JSONL lines into a dataset's split through the API and waits for the import to finish. */
+async function importLines(request: APIRequestContext, datasetId: string, lines: unknown[], split: "train" | "validation"): Promise<void> {
+  const upload = await request.post(`/api/datasets/${datasetId}/imports?fileName=${split}.jsonl&split=${split}`, { data: lines.map((l) => JSON.stringify(l)).join("\n"), headers: { "content-type": "application/x-ndjson" } });
+  expect(upload.ok(), await upload.text()).toBe(true);
+  const importId = ((await upload.json()) as { import: { id: string } }).import.id;
+  await expect
+    .poll(async () => ((await (await request.get(`/api/datasets/${datasetId}/imports/${importId}`)).json()) as { import: { status: string } }).import.status, { timeout: 60_000 })
+    .toBe("succeeded");
+}
+
+/**
+ * The color task with a validation split whose answers contradict the training ones: its loss falls while the
+ * answer format is learned and rises once the colors are, so early stopping ends a long run.
+ */
+export async function contradictedVersion(request: APIRequestContext, train: unknown[], validation: unknown[]): Promise<{ datasetId: string; versionNumber: number }> {
+  const made = await request.post("/api/datasets", { data: { name: `local-e2e-stop-${Date.now()}` } });
+  expect(made.ok(), await made.text()).toBe(true);
+  const datasetId = ((await made.json()) as { dataset: { id: string } }).dataset.id;
+  await importLines(request, datasetId, train, "train");
+  await importLines(request, datasetId, validation, "validation");
+  const v = await request.post(`/api/datasets/${datasetId}/versions`, { data: { note: "e2e early stopping" } });
   expect(v.ok(), await v.text()).toBe(true);
   return { datasetId, versionNumber: ((await v.json()) as { version: { number: number } }).version.number };
 }

@@ -100,6 +100,7 @@ describe("gpu worker: early stopping and the best step", () => {
     expect(last.totalSteps).toBe(80);
     expect(passes.filter((p) => p.step > best.step).every((p) => p.validLoss! >= best.validLoss!)).toBe(true);
     expect(job.checkpoints.map((c) => c.step)).toContain(last.step);
+    expect(job).toMatchObject({ stoppedEarly: true, adapterStep: best.step, progress: { step: last.step, totalSteps: 80 } });
 
     const events = (await db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { createdAt: "asc" } })).map((e) => e.message);
     expect(events).toContain(

@@ -111,6 +111,10 @@ export type JobSummary = {
   cancelRequestedAt: string | null;
   /** Local jobs: the final adapter folder (or, when cancelled, the last checkpoint kept), absolute; else null. */
   adapterPath: string | null;
+  /** Local jobs: the step whose weights the adapter holds (the lowest validation loss's with keepBest), once succeeded. */
+  adapterStep: number | null;
+  /** Local jobs: early stopping ended the run before its planned steps (progress.totalSteps). */
+  stoppedEarly: boolean;
   /** Local jobs: the compute backend the trainer ran on ("cpu", "cuda"), once started. */
   backend: string | null;
   /** Local jobs: the GPU worker (heartbeat id) running it now or last. */

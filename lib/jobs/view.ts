@@ -94,6 +94,8 @@ export function toJobSummary(j: JobRow, progress: JobSummary["progress"]): JobSu
     estimatedFinishAt: iso(j.estimatedFinishAt),
     cancelRequestedAt: iso(j.cancelRequestedAt),
     adapterPath: j.adapterPath ? absoluteInData(dataDir(), j.adapterPath) : null,
+    adapterStep: j.adapterStep,
+    stoppedEarly: j.stoppedEarly,
     backend: j.backend,
     workerId: j.workerId,
     loraConfig: (j.loraConfig ?? null) as Record<string, unknown> | null,

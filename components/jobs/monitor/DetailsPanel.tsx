@@ -85,6 +85,13 @@ function LocalDetails({ job }: { job: JobSummary }) {
     <div className="stack">
       <div>
         <strong>{adapterLabel}</strong>
+        {job.adapterStep !== null && job.status === "succeeded" ? (
+          <span className="muted" data-testid="adapter-step">
+            {" "}
+            · step {job.adapterStep}
+            {job.progress && job.adapterStep !== job.progress.step ? " (lowest validation loss)" : ""}
+          </span>
+        ) : null}
         {job.adapterPath ? (
           <div className={styles.modelName}>
             <code id="adapter-path" className="mono" data-testid="adapter-path">

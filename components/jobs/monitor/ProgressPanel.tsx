@@ -30,11 +30,13 @@ export function ProgressPanel({ job }: { job: JobView }) {
   const step = job.progress?.step ?? null;
   const total = job.progress?.totalSteps ?? null;
   const percent = step !== null && total ? Math.min(100, (step / total) * 100) : null;
+  // A run early stopping ended is done, though short of its planned steps: the bar is full and the figure says why.
+  const stoppedEarly = job.stoppedEarly && job.status === "succeeded";
   return (
     <div>
       <QueuePosition job={job} />
       <div className={styles.progressBar} role="progressbar" aria-label="Training progress" aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent === null ? undefined : Math.round(percent)}>
-        <div className={styles.progressFill} style={{ width: `${percent ?? (job.status === "succeeded" ? 100 : 0)}%` }} />
+        <div className={styles.progressFill} style={{ width: `${stoppedEarly ? 100 : (percent ?? (job.status === "succeeded" ? 100 : 0))}%` }} />
       </div>
       <dl className={styles.figures}>
         <div>
@@ -43,7 +45,7 @@ export function ProgressPanel({ job }: { job: JobView }) {
         </div>
         <div>
           <dt>Done</dt>
-          <dd>{percent === null ? "—" : `${percent.toFixed(1)} %`}</dd>
+          <dd data-testid="progress-done">{stoppedEarly ? `Stopped early${percent === null ? "" : ` (${percent.toFixed(1)} % of the planned steps)`}` : percent === null ? "—" : `${percent.toFixed(1)} %`}</dd>
         </div>
         <div>
           <dt>Elapsed</dt>

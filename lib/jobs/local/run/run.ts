@@ -265,7 +265,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
       else await tx.artifact.create({ data: { jobId, kind: "adapter", ...data } });
       await tx.fineTuneJob.update({
         where: { id: jobId },
-        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, trainedTokens, fineTunedModel: null },
+        data: { status: "succeeded", finishedAt: new Date(), adapterPath: relAdapter, adapterStep: result.adapterStep, stoppedEarly: result.stoppedEarly, trainedTokens, fineTunedModel: null },
       });
     });
     const last = sink.lastReport;
