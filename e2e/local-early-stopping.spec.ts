@@ -50,6 +50,10 @@ test("a local job with early stopping and the best step stops early and keeps th
   await expect(page.getByTestId("progress-done")).toHaveText(`Stopped early (${((stopped / 80) * 100).toFixed(1)} % of the planned steps)`);
   await expect(page.getByRole("progressbar", { name: "Training progress" }).locator("div")).toHaveAttribute("style", /width: 100%/);
   await expect(page.getByTestId("adapter-step")).toHaveText(`· step ${best.step} (lowest validation loss)`);
+  // The loss chart marks the adapter's step (a dashed line) and says so under the chart.
+  await expect(page.getByTestId("chart-loss")).toHaveAttribute("data-adapter-step", String(best.step));
+  await expect(page.getByTestId("legend-loss-adapter")).toHaveText(`┆ step ${best.step}: the adapter (lowest validation loss)`);
+  await expect(page.getByTestId("chart-loss").getByText("adapter (best)")).toBeVisible();
   const events = page.getByRole("list", { name: "Job events, newest first" });
   await expect(events.getByText(new RegExp(`^Stopped early at step ${stopped} of 80: the validation loss did not improve for 2 validation passes in a row \\(best [\\d.]+ at step ${best.step}\\)\\. The adapter is step ${best.step}'s`))).toHaveCount(1);
   await screenshotPage(page, `${DIR}/local-early-stopping-job.png`);

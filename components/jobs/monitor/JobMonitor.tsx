@@ -50,6 +50,8 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
 
   const epochs = useMemo(() => epochBoundaries(job.metrics, resolvedEpochs(job.hyperparameters)), [job.metrics, job.hyperparameters]);
   const overfitting = useMemo(() => detectOverfitting(job.metrics), [job.metrics]);
+  // A local job that kept its best step: the loss chart marks where the adapter's weights come from.
+  const keptStep = job.adapterStep !== null && job.progress && job.adapterStep !== job.progress.step ? job.adapterStep : null;
   const showAccuracy = useMemo(() => hasAccuracy(job.metrics), [job.metrics]);
   // A local DPO job's loss is the DPO loss, and its accuracy columns hold the reward accuracy (lib/jobs/local/run/sink.ts).
   const localDpo = job.provider === "local" && job.method === "dpo";
@@ -88,7 +90,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
       <div className={styles.grid}>
         <div className={styles.column}>
           <Card title={lossTitle} actions={<ChartControls value={chart} onChange={setChart} />}>
-            <MetricChart metric="loss" title={lossTitle} points={job.metrics} smoothing={chart.smoothing} logScale={chart.logScale} epochSteps={epochs} />
+            <MetricChart metric="loss" title={lossTitle} points={job.metrics} smoothing={chart.smoothing} logScale={chart.logScale} epochSteps={epochs} adapterStep={keptStep} />
           </Card>
           {/* OpenAI reports token accuracy; the native trainer reports its step dynamics instead, and under DPO the
               share of pairs whose preferred answer wins. */}

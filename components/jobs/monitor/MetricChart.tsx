@@ -26,10 +26,12 @@ type Props = {
   logScale: boolean;
   epochSteps: readonly number[];
   height?: "normal" | "small";
+  /** The step whose weights the adapter holds, where it is not the last one (a local job that kept its best step). */
+  adapterStep?: number | null;
 };
 
 
-export function MetricChart({ metric, title, points, smoothing, logScale, epochSteps, height = "normal" }: Props) {
+export function MetricChart({ metric, title, points, smoothing, logScale, epochSteps, height = "normal", adapterStep = null }: Props) {
   const series = useMemo(() => chartSeries(points, { metric, smoothing, logScale }), [points, metric, smoothing, logScale]);
   // The step axis is ours (step-axis.ts), so the epoch marks know which boundaries it shows.
   const axis = stepAxis(series.lastStep ?? 0);
@@ -67,6 +69,7 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
         data-testid={`chart-${metric}`}
         data-train-points={series.train.length}
         data-valid-points={series.valid.length}
+        data-adapter-step={adapterStep ?? ""}
       >
         {empty ? (
           <p className="muted">No {metric} figures yet; they appear here as the provider reports them.</p>
@@ -95,6 +98,15 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
               {epochMarks(epochSteps, axis.end).map((m) => (
                 <ReferenceLine key={m.step} x={m.step} stroke="var(--border-strong)" strokeDasharray="4 4" label={m.label ? { value: m.label, position: m.labelLeft ? "insideTopRight" : "insideTopLeft", fontSize: 10, fill: "var(--text-muted)" } : undefined} />
               ))}
+              {adapterStep !== null ? (
+                // Second row (offset) so it is not written over an epoch label; on the side with more room.
+                <ReferenceLine
+                  x={adapterStep}
+                  stroke={VALID_COLOR}
+                  strokeDasharray="2 3"
+                  label={{ value: "adapter (best)", position: adapterStep > axis.end / 2 ? "insideTopRight" : "insideTopLeft", offset: 20, fontSize: 10, fill: VALID_COLOR }}
+                />
+              ) : null}
               {smoothing > 0 ? (
                 <Line data={series.train} dataKey="raw" name="training (raw)" stroke={TRAIN_COLOR} strokeOpacity={0.22} dot={false} isAnimationActive={false} legendType="none" tooltipType="none" />
               ) : null}
@@ -125,6 +137,14 @@ export function MetricChart({ metric, title, points, smoothing, logScale, epochS
           </>
         ) : null}
         {epochSteps.length ? "  ·  ┆ epoch boundary" : ""}
+        {adapterStep !== null ? (
+          <>
+            {"  ·  "}
+            <span style={{ color: VALID_COLOR }} data-testid={`legend-${metric}-adapter`}>
+              ┆ step {adapterStep}: the adapter (lowest validation loss)
+            </span>
+          </>
+        ) : null}
       </figcaption>
     </figure>
   );

@@ -32,6 +32,10 @@ export function resolvedEpochs(hyperparameters: Record<string, unknown>): number
   return typeof n === "number" && n > 0 ? n : null;
 }
 
+/** Share of the axis two labels facing each other need between their lines: each "epoch 12" is about 50 px, up
+ * to an eighth of the chart's width on a narrow screen. */
+const MIN_FACING_GAP = 0.3;
+
 /** `labelLeft`: the label goes left of its line, which is near the axis's end (to its right it was cut off: "ep"). */
 export type EpochMark = { step: number; label: string | null; labelLeft?: true };
 
@@ -47,11 +51,18 @@ export function epochMarks(boundaries: readonly number[], axisEnd: number, maxLi
   const lineEvery = every(drawn, maxLines);
   const labelEvery = lineEvery * every(Math.ceil(drawn / lineEvery), maxLabels);
   const marks: EpochMark[] = [];
+  let previous: EpochMark | null = null; // the last mark that carries a label
   boundaries.forEach((step, i) => {
     const epoch = i + 1;
     if (step > axisEnd || epoch % lineEvery !== 0) return;
-    const label = epoch % labelEvery === 0 ? `epoch ${epoch}` : null;
-    marks.push(label && step > axisEnd * 0.85 ? { step, label, labelLeft: true } : { step, label });
+    let label = epoch % labelEvery === 0 ? `epoch ${epoch}` : null;
+    const left = label !== null && step > axisEnd * 0.85;
+    // A label turned left would be written over the previous one, drawn to the right of its own line, when the
+    // two lines are close (a run stopped early: its 80-step axis ends at 25, "epoch 10epoch 12"). The line stays.
+    if (left && previous && !previous.labelLeft && (step - previous.step) / axisEnd < MIN_FACING_GAP) label = null;
+    const mark: EpochMark = label && left ? { step, label, labelLeft: true } : { step, label };
+    if (label) previous = mark;
+    marks.push(mark);
   });
   return marks;
 }

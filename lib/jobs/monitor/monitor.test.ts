@@ -125,11 +125,17 @@ describe("epochMarks", () => {
     const boundaries = Array.from({ length: 99 }, (_, i) => 60 * (i + 1));  // 100 epochs of 60 steps
     const early = epochMarks(boundaries, 1000);  // at step 804 the axis runs to 1000: 16 boundaries inside it
     expect(early.map((m) => m.step)).toEqual(boundaries.slice(0, 16));
-    expect(early.filter((m) => m.label).map((m) => m.label)).toEqual(["epoch 2", "epoch 4", "epoch 6", "epoch 8", "epoch 10", "epoch 12", "epoch 14", "epoch 16"]);
+    // "epoch 16" (step 960, near the end: turned left) would overlap "epoch 14" (step 840, to the right of its line).
+    expect(early.filter((m) => m.label).map((m) => m.label)).toEqual(["epoch 2", "epoch 4", "epoch 6", "epoch 8", "epoch 10", "epoch 12", "epoch 14"]);
     // Where the estimate of the axis end (last step × 1.25) fell short: at step 400 the axis ran to 600, and ten
     // boundaries were labelled. With the axis's real end, never more than eight.
     // A label near the axis's end goes left of its line (to the right it was cut off at the chart's edge).
     expect(epochMarks([60, 120, 180], 200)).toEqual([{ step: 60, label: "epoch 1" }, { step: 120, label: "epoch 2" }, { step: 180, label: "epoch 3", labelLeft: true }]);
+    // A run stopped early at step 22 of 80 (2 steps an epoch): its axis ends at 25. "epoch 12" (step 24, turned left)
+    // would be written over "epoch 10" (step 20, to the right of its line); its line stays, unlabelled.
+    const stopped = epochMarks(Array.from({ length: 39 }, (_, i) => 2 * (i + 1)), 25);
+    expect(stopped.map((m) => m.step)).toEqual([2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24]);
+    expect(stopped.filter((m) => m.label).map((m) => m.label)).toEqual(["epoch 2", "epoch 4", "epoch 6", "epoch 8", "epoch 10"]);
     for (let last = 1; last <= 6000; last += 37) {
       const labels = epochMarks(boundaries, stepAxis(last).end).filter((m) => m.label);
       expect(labels.length, `last step ${last}`).toBeLessThanOrEqual(8);
