@@ -107,7 +107,7 @@ describe("gpu worker: early stopping and the best step", () => {
       `Stopped early at step ${last.step} of 80: the validation loss did not improve for 2 validation passes in a row (best ${best.validLoss!.toFixed(4)} at step ${best.step}). ` +
         `The adapter is step ${best.step}'s, the lowest validation loss (${best.validLoss!.toFixed(4)}), not the last step's.`,
     );
-    expect(events.at(-1)).toMatch(new RegExp(`^Succeeded after ${last.step} steps: `));
+    expect(events.at(-1)).toMatch(new RegExp(`^Succeeded after ${last.step} steps: .*\\. Adapter \\(step ${best.step}'s weights\\) in jobs/`));
 
     // The job's adapter is the best step's: its validation loss is the best one, not the last pass's.
     expect(await validationLoss(validation, job.adapterPath!)).toBeCloseTo(best.validLoss!, 4);

@@ -67,7 +67,7 @@ export function SweepCard({ run }: { run: EvalRunView }) {
                 <YAxis domain={[0, 1]} tick={axisTick} tickLine={false} axisLine={false} width={56} tickFormatter={(v: number) => `${Math.round(v * 100)} %`} />
                 <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} labelFormatter={(s) => `step ${s}`} formatter={(v) => [percent(Number(v)), label]} />
                 <Line dataKey="value" stroke="var(--accent)" strokeWidth={1.8} isAnimationActive={false} />
-                {final ? <ReferenceLine y={final.value} stroke="var(--text-muted)" strokeDasharray="4 4" label={{ value: "final adapter", position: "insideTopRight", fontSize: 10, fill: "var(--text-muted)" }} /> : null}
+                {final ? <ReferenceLine y={final.value} stroke="var(--text-muted)" strokeDasharray="4 4" label={{ value: "the job's adapter", position: "insideTopRight", fontSize: 10, fill: "var(--text-muted)" }} /> : null}
                 {best ? <ReferenceDot x={best.step} y={best.value} r={6} fill="var(--ok)" stroke="var(--surface)" label={{ value: "best", position: "top", fontSize: 11, fill: "var(--ok)" }} /> : null}
               </LineChart>
             </ResponsiveContainer>

@@ -272,7 +272,7 @@ export async function runLocalJob(deps: LocalRunDeps, jobId: string, hooks: Loca
     const rewards = (acc: number | undefined, margin: number | undefined) => (acc !== undefined && margin !== undefined ? ` (reward accuracy ${(acc * 100).toFixed(0)} %, margin ${margin.toFixed(3)})` : "");
     const valid_ =
       result.finalValidLoss !== undefined ? `, validation loss ${result.finalValidLoss.toFixed(4)}${dpo ? rewards(last?.validRewardAccuracy, last?.validRewardMargin) : ""}` : "";
-    await event("info", `Succeeded after ${result.steps} steps: ${dpo ? "DPO " : ""}train loss ${result.finalLoss.toFixed(4)}${dpo ? rewards(last?.rewardAccuracy, last?.rewardMargin) : ""}${valid_}. Adapter in ${relAdapter}.`, { adapterPath: relAdapter, sha256 });
+    await event("info", `Succeeded after ${result.steps} steps: ${dpo ? "DPO " : ""}train loss ${result.finalLoss.toFixed(4)}${dpo ? rewards(last?.rewardAccuracy, last?.rewardMargin) : ""}${valid_}. Adapter${result.adapterStep !== result.steps ? ` (step ${result.adapterStep}'s weights)` : ""} in ${relAdapter}.`, { adapterPath: relAdapter, sha256 });
     await publishJobSummary(db, pub, jobId);
     return { outcome: "succeeded" };
   } catch (err) {
