@@ -148,6 +148,11 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
                   </label>
                 ))}
               </div>
+              <div className={styles.checks}>
+                <label title="Rank-stabilized LoRA (Kalajdzievski, 2023): the update is scaled by alpha/√r instead of alpha/r, so a high rank still learns; PEFT's use_rslora.">
+                  <input type="checkbox" checked={form.rslora} onChange={(e) => set("rslora", e.target.checked)} /> rsLoRA (scale by alpha/√r instead of alpha/r)
+                </label>
+              </div>
             </fieldset>
 
             <Field id="local-quant" label="Quantization of the frozen weights" hint="NF4 + double quant ≈ 4.127 bits per weight (QLoRA); none keeps bf16 (plain LoRA).">

@@ -12,10 +12,10 @@ describe("toLocalLaunchRequest", () => {
   });
 
   it("maps quantization choices, targets in canonical order, and typed numbers", () => {
-    const s = { ...initialLocalState("v1", "m"), quant: "none" as const, targets: ["down_proj" as const, "q_proj" as const], rank: " 64 ", lr: "1e-4", packing: true, backend: "cpu" as const, suffix: "x" };
+    const s = { ...initialLocalState("v1", "m"), quant: "none" as const, targets: ["down_proj" as const, "q_proj" as const], rank: " 64 ", rslora: true, lr: "1e-4", packing: true, backend: "cpu" as const, suffix: "x" };
     const parsed = localLaunchRequestSchema.parse(toLocalLaunchRequest(s));
     expect(parsed.config.quantization).toEqual({ quant: "none", doubleQuant: false });
-    expect(parsed.config.lora).toMatchObject({ rank: 64, targets: ["q_proj", "down_proj"] });
+    expect(parsed.config.lora).toMatchObject({ rank: 64, rslora: true, targets: ["q_proj", "down_proj"] });
     expect(parsed.config.training).toMatchObject({ lr: 1e-4, packing: true, backend: "cpu" });
     expect(parsed.suffix).toBe("x");
     expect(localLaunchRequestSchema.parse(toLocalLaunchRequest({ ...s, quant: "nf4" })).config.quantization).toEqual({ quant: "nf4", doubleQuant: false });

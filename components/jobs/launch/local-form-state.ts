@@ -32,6 +32,8 @@ export type LocalFormState = Record<NumberField, string> & {
   baseModel: string;
   suffix: string;
   targets: LoraTarget[];
+  /** rsLoRA: scale the update by alpha/√r instead of alpha/r. */
+  rslora: boolean;
   quant: QuantChoice;
   schedule: LocalConfig["training"]["schedule"];
   backend: LocalConfig["training"]["backend"];
@@ -68,6 +70,7 @@ export function initialLocalState(datasetVersionId: string, baseModel = ""): Loc
     baseModel,
     suffix: "",
     targets: [...d.lora.targets],
+    rslora: d.lora.rslora,
     quant: d.quantization.quant === "none" ? "none" : d.quantization.doubleQuant ? "nf4-dq" : "nf4",
     schedule: d.training.schedule,
     backend: d.training.backend,
@@ -92,7 +95,7 @@ export type LocalLaunchBody = {
 };
 
 export function toLocalLaunchRequest(s: LocalFormState): LocalLaunchBody {
-  const lora: Record<string, unknown> = { targets: LORA_TARGETS.filter((t) => s.targets.includes(t)) };
+  const lora: Record<string, unknown> = { targets: LORA_TARGETS.filter((t) => s.targets.includes(t)), rslora: s.rslora };
   const training: Record<string, unknown> = { schedule: s.schedule, backend: s.backend, packing: s.packing, gradientCheckpointing: s.gradientCheckpointing, keepBest: s.keepBest };
   for (const f of Object.keys(NUMBER_FIELDS) as NumberField[]) (NUMBER_FIELDS[f] === "lora" ? lora : training)[f] = numberOrText(s[f]);
   return {
