@@ -21,10 +21,11 @@ export function ButtonLink({
   size = "md",
   className,
   href,
+  title,
   children,
-}: Common & { href: string; className?: string; children: ReactNode }) {
+}: Common & { href: string; className?: string; title?: string; children: ReactNode }) {
   return (
-    <Link href={href} className={classes(variant, size, className)}>
+    <Link href={href} className={classes(variant, size, className)} title={title}>
       {children}
     </Link>
   );

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import type { LaunchOptions, LaunchVersionOption } from "@/lib/jobs/launch/options";
+import type { OpenAIRelaunchDraft, RelaunchDraft } from "@/lib/jobs/launch/relaunch";
 import { messageOf } from "../../api-client";
 import { Button } from "../../ui/Button";
 import { Card } from "../../ui/Card";
@@ -15,7 +16,7 @@ import { EstimatePanel, IssueList } from "./EstimatePanel";
 import { LocalLaunchForm } from "./LocalLaunchForm";
 import { ProviderSwitch, type Provider } from "./ProviderSwitch";
 import { VersionSelect } from "./VersionSelect";
-import { initialFormState, toLaunchRequest, type HyperparameterField, type LaunchFormState, type LaunchMethod } from "./form-state";
+import { formStateFromDraft, initialFormState, toLaunchRequest, type HyperparameterField, type LaunchFormState, type LaunchMethod } from "./form-state";
 import styles from "./launch.module.css";
 
 // The launch form: every field maps to one key of POST /api/jobs. The server decides what is valid (the
@@ -36,19 +37,26 @@ function ValidationHint({ version }: { version: LaunchVersionOption | undefined 
   return <>The validation split ({formatInt(version.validationCount)} examples) is uploaded as the validation file; OpenAI reports validation loss on it.</>;
 }
 
-/** OpenAI | Local: the same form, two providers. Local renders LocalLaunchForm with the version chosen so far. */
-export function LaunchForm({ options, initialVersionId }: { options: LaunchOptions; initialVersionId: string }) {
-  const [provider, setProvider] = useState<Provider>("openai");
+/**
+ * OpenAI | Local: the same form, two providers. Local renders LocalLaunchForm with the version chosen so far. With a
+ * `draft` ("Launch again" from a job) the form opens on that job's provider, filled in with its settings.
+ */
+export function LaunchForm({ options, initialVersionId, draft }: { options: LaunchOptions; initialVersionId: string; draft?: RelaunchDraft }) {
+  const [provider, setProvider] = useState<Provider>(draft?.provider ?? "openai");
   const [versionId, setVersionId] = useState(initialVersionId);
   const providerSwitch = <ProviderSwitch value={provider} onChange={setProvider} />;
-  if (provider === "local") return <LocalLaunchForm options={options} initialVersionId={versionId} providerSwitch={providerSwitch} />;
-  return <OpenAILaunchForm options={options} initialVersionId={versionId} onVersion={setVersionId} providerSwitch={providerSwitch} />;
+  if (provider === "local") return <LocalLaunchForm options={options} initialVersionId={versionId} providerSwitch={providerSwitch} draft={draft?.provider === "local" ? draft : undefined} />;
+  return <OpenAILaunchForm options={options} initialVersionId={versionId} onVersion={setVersionId} providerSwitch={providerSwitch} draft={draft?.provider === "openai" ? draft : undefined} />;
 }
 
-function OpenAILaunchForm({ options, initialVersionId, onVersion, providerSwitch }: { options: LaunchOptions; initialVersionId: string; onVersion: (id: string) => void; providerSwitch: ReactNode }) {
+function OpenAILaunchForm({ options, initialVersionId, onVersion, providerSwitch, draft }: { options: LaunchOptions; initialVersionId: string; onVersion: (id: string) => void; providerSwitch: ReactNode; draft?: OpenAIRelaunchDraft }) {
   const router = useRouter();
   const initialVersion = options.versions.find((v) => v.id === initialVersionId);
-  const [form, setForm] = useState<LaunchFormState>(() => initialFormState(initialVersionId, methodFor(initialVersion)));
+  const [form, setForm] = useState<LaunchFormState>(() => {
+    // The job's method holds on the job's own version; another version decides by what it holds.
+    if (!draft) return initialFormState(initialVersionId, methodFor(initialVersion));
+    return formStateFromDraft(draft, initialVersionId, draft.datasetVersionId === initialVersionId ? draft.method : methodFor(initialVersion));
+  });
   const request = useMemo(() => toLaunchRequest(form), [form]);
   const estimate = useLaunchEstimate(request);
   const launch = useLaunchJob();

@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import { LORA_TARGETS, LORA_TARGET_PRESETS, targetPresetOf, type LoraTarget, type LoraTargetPreset } from "@/lib/jobs/local/config";
 import type { LaunchOptions } from "@/lib/jobs/launch/options";
+import type { LocalRelaunchDraft } from "@/lib/jobs/launch/relaunch";
 import { messageOf } from "../../api-client";
 import { formatParams } from "../../models/format";
 import { TokenPreviewPanel } from "../../tokens/TokenPreviewPanel";
@@ -14,7 +15,7 @@ import { Field } from "../../ui/Field";
 import { Input } from "../../ui/Input";
 import { Notice } from "../../ui/Notice";
 import { useLaunchLocalJob, useLocalEstimate } from "./local-api";
-import { initialLocalState, toLocalLaunchRequest, type LocalFormState, type NumberField, type QuantChoice } from "./local-form-state";
+import { initialLocalState, localStateFromConfig, toLocalLaunchRequest, type LocalFormState, type NumberField, type QuantChoice } from "./local-form-state";
 import { LocalEstimatePanel } from "./LocalEstimatePanel";
 import { VersionSelect } from "./VersionSelect";
 import styles from "./launch.module.css";
@@ -50,12 +51,14 @@ const STOPPING_NUMBERS: NumberSpec[] = [
   { field: "earlyStoppingThreshold", label: "Early stopping threshold", hint: "the least drop in validation loss that counts as better" },
 ];
 
-export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: { options: LaunchOptions; initialVersionId: string; providerSwitch: ReactNode }) {
+export function LocalLaunchForm({ options, initialVersionId, providerSwitch, draft }: { options: LaunchOptions; initialVersionId: string; providerSwitch: ReactNode; draft?: LocalRelaunchDraft }) {
   const router = useRouter();
   const models = useModels();
   const usable = (models.data?.models ?? []).filter((m) => m.hasTokenizer && m.hasChatTemplate && m.parameters && !m.error);
-  const [form, setForm] = useState<LocalFormState>(() => initialLocalState(initialVersionId));
-  const baseModel = form.baseModel || usable[0]?.name || "";
+  const [form, setForm] = useState<LocalFormState>(() => (draft ? localStateFromConfig(initialVersionId, draft.baseModel, draft.config, draft.suffix ?? "") : initialLocalState(initialVersionId)));
+  // A model named by a job being launched again may have left the models directory (or lost its tokenizer).
+  const missingModel = models.data && form.baseModel && !usable.some((m) => m.name === form.baseModel) ? form.baseModel : null;
+  const baseModel = (!missingModel && form.baseModel) || usable[0]?.name || "";
   const version = options.versions.find((v) => v.id === form.datasetVersionId);
   const dpo = !!version?.hasPreference;
   // Packing does not apply to DPO; a box ticked for a chat version is not sent for a preference one.
@@ -110,6 +113,12 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
             >
               {(p) =>
                 usable.length > 0 ? (
+                  <>
+                    {missingModel ? (
+                      <Notice tone="warn" title={`${missingModel} cannot train here`}>
+                        The job&apos;s base model is not among the models directory&apos;s trainable folders any more; {baseModel} is picked instead.
+                      </Notice>
+                    ) : null}
                   <select {...p} className="input" value={baseModel} onChange={(e) => set("baseModel", e.target.value)}>
                     {usable.map((m) => (
                       <option key={m.name} value={m.name}>
@@ -117,6 +126,7 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch }: {
                       </option>
                     ))}
                   </select>
+                  </>
                 ) : (
                   <Notice tone="warn" title={models.isPending ? "Loading models…" : "No local model can train"}>
                     {models.isPending ? null : (

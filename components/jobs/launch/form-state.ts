@@ -1,3 +1,5 @@
+import type { OpenAIRelaunchDraft } from "@/lib/jobs/launch/relaunch";
+
 // The launch form's fields as typed (strings, so "auto", "3" and a half-typed "0." all survive), and the
 // request they become. Values the server cannot accept are passed through unchanged: the estimate route
 // answers with an issue naming the field, so the form shows one source of truth for every rule.
@@ -23,6 +25,23 @@ export const DEFAULT_BASE_MODEL = "gpt-4o-mini-2024-07-18";
 
 export function initialFormState(datasetVersionId: string, method: LaunchMethod = "supervised"): LaunchFormState {
   return { datasetVersionId, baseModel: DEFAULT_BASE_MODEL, method, nEpochs: "auto", batchSize: "auto", learningRateMultiplier: "auto", beta: "auto", suffix: "", seed: "" };
+}
+
+/** The form filled in with a job's settings ("Launch again"): what it asked for, "auto" where it left OpenAI to choose. */
+export function formStateFromDraft(draft: OpenAIRelaunchDraft, datasetVersionId: string, method: LaunchMethod): LaunchFormState {
+  const text = (v: number | "auto" | undefined) => (v === undefined ? "auto" : String(v));
+  const h = draft.hyperparameters;
+  return {
+    datasetVersionId,
+    baseModel: draft.baseModel,
+    method,
+    nEpochs: text(h.nEpochs),
+    batchSize: text(h.batchSize),
+    learningRateMultiplier: text(h.learningRateMultiplier),
+    beta: text(h.beta),
+    suffix: draft.suffix ?? "",
+    seed: draft.seed === null ? "" : String(draft.seed),
+  };
 }
 
 /** "auto" or empty → absent (OpenAI's auto); a number → the number; anything else → as typed, for the server to name. */

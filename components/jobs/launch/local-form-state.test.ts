@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_LOCAL_CONFIG, localLaunchRequestSchema } from "@/lib/jobs/local/config";
-import { initialLocalState, toLocalLaunchRequest } from "./local-form-state";
+import { DEFAULT_LOCAL_CONFIG, localConfigSchema, localLaunchRequestSchema } from "@/lib/jobs/local/config";
+import { initialLocalState, localStateFromConfig, toLocalLaunchRequest } from "./local-form-state";
 
 describe("toLocalLaunchRequest", () => {
   it("starts from the seed's defaults and sends a body localLaunchRequestSchema accepts unchanged", () => {
@@ -25,5 +25,23 @@ describe("toLocalLaunchRequest", () => {
     const r = localLaunchRequestSchema.safeParse(toLocalLaunchRequest({ ...initialLocalState("v1", "m"), rank: "sixteen" }));
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]).toMatchObject({ path: ["config", "lora", "rank"], message: "rank must be a whole number" });
+  });
+});
+
+describe("localStateFromConfig (Launch again)", () => {
+  it("fills the form so that launching it unchanged sends the job's configuration back", () => {
+    const config = localConfigSchema.parse({
+      lora: { rank: 64, alpha: 8, dropout: 0.1, rslora: true, targets: ["q_proj", "v_proj", "down_proj"] },
+      quantization: { quant: "nf4", doubleQuant: false },
+      training: { epochs: 7, batchSize: 2, gradAccum: 8, lr: 1e-5, weightDecay: 0, schedule: "constant", warmupRatio: 0.1, maxGradNorm: -1, seed: 99, maxSeqLen: 4096, dpoBeta: 0.25, packing: true, gradientCheckpointing: true, backend: "cuda", evalEvery: 50, checkpointEvery: 100, earlyStoppingPatience: 4, earlyStoppingThreshold: 0.002, keepBest: true },
+    });
+    expect(config).not.toEqual(DEFAULT_LOCAL_CONFIG);
+    const state = localStateFromConfig("v9", "SmolLM2-135M-Instruct", config, "run-2");
+    expect(state).toMatchObject({ lr: "0.00001", rank: "64", quant: "nf4", rslora: true, suffix: "run-2" });
+    const parsed = localLaunchRequestSchema.parse(toLocalLaunchRequest(state));
+    expect(parsed.config).toEqual(config);
+    expect(parsed).toMatchObject({ datasetVersionId: "v9", baseModel: "SmolLM2-135M-Instruct", suffix: "run-2" });
+    expect(localStateFromConfig("v9", "m", { ...config, quantization: { quant: "nf4", doubleQuant: true } }).quant).toBe("nf4-dq");
+    expect(localStateFromConfig("v9", "m", { ...config, quantization: { quant: "none", doubleQuant: false } }).quant).toBe("none");
   });
 });

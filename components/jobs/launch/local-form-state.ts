@@ -43,7 +43,11 @@ export type LocalFormState = Record<NumberField, string> & {
 };
 
 export function initialLocalState(datasetVersionId: string, baseModel = ""): LocalFormState {
-  const d = DEFAULT_LOCAL_CONFIG;
+  return localStateFromConfig(datasetVersionId, baseModel, DEFAULT_LOCAL_CONFIG);
+}
+
+/** The form filled in with a configuration: the defaults, or a job's for "Launch again". */
+export function localStateFromConfig(datasetVersionId: string, baseModel: string, d: LocalConfig, suffix = ""): LocalFormState {
   const values: Record<NumberField, number> = {
     rank: d.lora.rank,
     alpha: d.lora.alpha,
@@ -68,7 +72,7 @@ export function initialLocalState(datasetVersionId: string, baseModel = ""): Loc
     ...text,
     datasetVersionId,
     baseModel,
-    suffix: "",
+    suffix,
     targets: [...d.lora.targets],
     rslora: d.lora.rslora,
     quant: d.quantization.quant === "none" ? "none" : d.quantization.doubleQuant ? "nf4-dq" : "nf4",

@@ -76,6 +76,10 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
               <span className={styles.liveDot} data-state={stream} aria-hidden="true" />
               {terminal ? "Finished" : STREAM_LABEL[stream]}
             </span>
+            {/* The launch form filled in with this job's settings: change one thing and try again. */}
+            <ButtonLink href={`/jobs/new?from=${encodeURIComponent(job.id)}`} title="Open the launch form with this job's settings filled in">
+              Launch again
+            </ButtonLink>
             {job.status === "succeeded" ? (
               <ButtonLink href={`/evaluations/new?job=${encodeURIComponent(job.id)}`} variant="primary">
                 Evaluate this job

@@ -1,0 +1,95 @@
+import type { APIRequestContext } from "@playwright/test";
+import { expect, test } from "./stack";
+import { colorTask, colorTaskContradicted } from "../lib/testing/tiny-model/task";
+import { sampleVersion, useEmulatorKey } from "./hosted-data";
+import { contradictedVersion, jobOf } from "./local-data";
+import { screenshotPage } from "./screenshot";
+
+// "Launch again": a job's page opens the launch form filled in with that job's settings, the way a team iterates
+// (change one thing, launch, compare). Local: every field of a non-default configuration comes back, one is changed,
+// and the new job has the old one's settings but that one. OpenAI: the provider, model and hyperparameters come back,
+// "auto" staying auto.
+
+const DIR = "e2e/artifacts";
+const API_KEY = "sk-test-e2e-relaunch-0000abcd";
+
+type StoredJob = { id: string; status: string; hyperparameters: Record<string, unknown>; loraConfig: Record<string, unknown> | null; suffix: string | null };
+const storedJob = async (request: APIRequestContext, id: string) => ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: StoredJob }).job;
+
+test("a local job launched again keeps every setting but the one changed", async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const { datasetId, versionNumber } = await contradictedVersion(request, colorTask(8), colorTaskContradicted(6, 2));
+  const config = {
+    lora: { rank: 8, alpha: 16, dropout: 0, rslora: true, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] },
+    quantization: { quant: "none" },
+    training: { epochs: 1, batchSize: 4, gradAccum: 1, lr: 0.05, warmupRatio: 0, schedule: "linear", seed: 11, maxSeqLen: 256, evalEvery: 1, earlyStoppingPatience: 3, earlyStoppingThreshold: 0.01, keepBest: true, backend: "cpu" },
+  };
+  const res = await request.post("/api/jobs", { data: { provider: "local", datasetId, versionNumber, baseModel: "tiny-chat", suffix: "first", config } });
+  expect(res.status(), await res.text()).toBe(201);
+  const firstId = ((await res.json()) as { job: { id: string } }).job.id;
+  await expect.poll(async () => (await jobOf(request, firstId)).status, { timeout: 60_000 }).toBe("succeeded");
+
+  await page.goto(`/jobs/${firstId}`);
+  await page.getByRole("link", { name: "Launch again" }).click();
+  await page.waitForURL(`**/jobs/new?from=${firstId}`);
+  const notice = page.getByTestId("relaunch-notice");
+  await expect(notice).toContainText("Settings copied from a job");
+  await expect(notice).toContainText(`(local, succeeded, on local-e2e-stop-`);
+  await expect(page.getByRole("radio", { name: "Local", exact: true })).toBeChecked();
+  const values: [string, string][] = [
+    ["Rank (r)", "8"], ["Alpha", "16"], ["Dropout", "0"], ["Epochs", "1"], ["Micro-batch", "4"], ["Gradient accumulation", "1"], ["Learning rate", "0.05"],
+    ["Warmup ratio", "0"], ["Seed", "11"], ["Max sequence length", "256"], ["Validation interval", "1"], ["Early stopping patience", "3"],
+    ["Early stopping threshold", "0.01"], ["Suffix (optional)", "first"],
+  ];
+  for (const [label, value] of values) await expect(page.getByLabel(label, { exact: true }), label).toHaveValue(value);
+  await expect(page.getByLabel("Quantization of the frozen weights")).toHaveValue("none");
+  await expect(page.getByLabel("Schedule")).toHaveValue("linear");
+  await expect(page.getByLabel("Backend")).toHaveValue("cpu");
+  await expect(page.getByLabel("Base model")).toHaveValue("tiny-chat");
+  await expect(page.getByRole("radio", { name: /all linear/ })).toBeChecked();
+  await expect(page.getByLabel("rsLoRA (scale by alpha/√r instead of alpha/r)")).toBeChecked();
+  await expect(page.getByLabel("Keep the best step's adapter (lowest validation loss)")).toBeChecked();
+  await screenshotPage(page, `${DIR}/relaunch-local-form.png`);
+
+  await page.getByLabel("Epochs", { exact: true }).fill("2");
+  await page.getByLabel("Suffix (optional)").fill("second");
+  await expect(page.getByTestId("local-estimate").getByTestId("local-total-steps")).toHaveText("4");
+  await page.getByRole("button", { name: "Launch locally" }).click();
+  await page.waitForURL((url) => /^\/jobs\/(?!new$)[^/]+$/.test(url.pathname) && !url.pathname.endsWith(firstId));
+  const secondId = new URL(page.url()).pathname.split("/").pop()!;
+
+  const [first, second] = [await storedJob(request, firstId), await storedJob(request, secondId)];
+  expect(second.loraConfig).toEqual(first.loraConfig);
+  expect(second.hyperparameters).toEqual({ ...first.hyperparameters, epochs: 2 });
+  expect(second.suffix).toBe("second");
+  await expect.poll(async () => (await jobOf(request, secondId)).status, { timeout: 60_000 }).toBe("succeeded");
+});
+
+test("an OpenAI job launched again comes back with its model and hyperparameters, auto staying auto", async ({ page, request }) => {
+  await useEmulatorKey(request, API_KEY);
+  const { datasetId, version } = await sampleVersion(request);
+  const res = await request.post("/api/jobs", {
+    data: { provider: "openai", datasetId, versionNumber: version.number, baseModel: "gpt-4o-mini-2024-07-18", suffix: "again", seed: 7, hyperparameters: { nEpochs: 2, learningRateMultiplier: 0.5 } },
+  });
+  expect(res.status(), await res.text()).toBe(201);
+  const id = ((await res.json()) as { job: { id: string } }).job.id;
+
+  await page.goto(`/jobs/${id}`);
+  await page.getByRole("link", { name: "Launch again" }).click();
+  await page.waitForURL(`**/jobs/new?from=${id}`);
+  await expect(page.getByTestId("relaunch-notice")).toContainText("(OpenAI, ");
+  await expect(page.getByRole("radio", { name: "OpenAI", exact: true })).toBeChecked();
+  await expect(page.getByLabel("Dataset version")).toHaveValue(version.id);
+  await expect(page.getByLabel("Base model")).toHaveValue("gpt-4o-mini-2024-07-18");
+  await expect(page.getByLabel("n_epochs")).toHaveValue("2");
+  await expect(page.getByLabel("batch_size")).toHaveValue("auto");
+  await expect(page.getByLabel("learning_rate_multiplier")).toHaveValue("0.5");
+  await expect(page.getByLabel("Suffix (optional)")).toHaveValue("again");
+  await expect(page.getByLabel("Seed (optional)")).toHaveValue("7");
+  // The copy is launchable as it stands: the estimate finds nothing to fix.
+  await expect(page.getByRole("button", { name: "Launch on OpenAI" })).toBeEnabled({ timeout: 15_000 });
+  await request.post(`/api/jobs/${id}/cancel`);
+
+  await page.goto("/jobs/new?from=no-such-job");
+  await expect(page.getByRole("status").filter({ hasText: "No such job" })).toContainText("There is no job no-such-job to copy settings from");
+});
