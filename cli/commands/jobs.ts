@@ -1,10 +1,12 @@
 import { UsageError } from "../args";
 import type { CliContext, Command } from "../command";
 import type { JobListPage } from "../../lib/jobs/list";
+import type { RelaunchDraft } from "../../lib/jobs/launch/relaunch";
 import type { JobView } from "../../lib/jobs/types";
 import { serverApi, serverSubcommandExit } from "./jobs/api";
 import { parseCreateArgs, parseIdArgs, parseListArgs } from "./jobs/args";
 import { runCreate } from "./jobs/create";
+import { createArgsFromDraft, hasFromFlag, parseFromCreateArgs } from "./jobs/from";
 import { formatJob, formatList } from "./jobs/format";
 import { pageFooter } from "./page-footer";
 
@@ -21,6 +23,10 @@ const USAGE = [
   "                              --max-grad-norm --max-seq-len --seed --eval-every --checkpoint-every --packing",
   "                              --gradient-checkpointing --dpo-beta (preference pairs train with DPO)]",
   "                             [--wait [--interval SECONDS]] [--json]",
+  "       tuneforge jobs create --from JOB_ID [--data FILE.jsonl [--validation FILE.jsonl]] [--model M] [--suffix S]",
+  "                             [any flag of the job's provider; --no-rslora --no-double-quant --no-packing",
+  "                              --no-gradient-checkpointing --no-keep-best turn off what the job had on]",
+  "                             [--wait [--interval SECONDS]] [--json]",
   "       tuneforge jobs list [--status S[,S…]] [--before CURSOR] [--json]",
   "       tuneforge jobs show ID [--json]",
   "       tuneforge jobs cancel ID [--json]",
@@ -34,6 +40,8 @@ const USAGE = [
   '         "auto". --wait polls until the job ends, with progress on stderr (Ctrl-C stops waiting, not the job).',
   "         --provider local trains a LoRA adapter on a GPU worker instead: --model is a folder in the server's",
   "         models directory (by name, or a path inside it); defaults are `tuneforge train`'s.",
+  "         --from JOB_ID launches again with that job's settings (as the job page's \"Launch again\"): each flag",
+  "         given replaces one of them; without --data it trains on that job's dataset version.",
   "list     newest jobs first, 200 at a time; --status filters (queued, uploading, validating_files, running,",
   "         cancelling, succeeded, failed, cancelled). When there are more, the last line gives the --before that",
   "         lists the next (older) 200.",
@@ -58,6 +66,13 @@ const jobPath = (id: string) => `/api/jobs/${encodeURIComponent(id)}`;
 async function run(sub: string | undefined, rest: string[], ctx: CliContext): Promise<number> {
   switch (sub) {
     case "create": {
+      if (hasFromFlag(rest)) {
+        const from = parseFromCreateArgs(rest);
+        const client = await serverApi(from.url);
+        const { draft } = await client.json<{ draft: RelaunchDraft }>("GET", `${jobPath(from.from)}/relaunch`);
+        ctx.err(`settings from job ${from.from} (${draft.provider === "openai" ? "OpenAI" : "local"}, ${draft.from.status}${draft.from.datasetLabel ? `, on ${draft.from.datasetLabel}` : ""})\n`);
+        return runCreate(createArgsFromDraft(from, draft), client, ctx);
+      }
       const a = parseCreateArgs(rest);
       return runCreate(a, await serverApi(a.url), ctx);
     }

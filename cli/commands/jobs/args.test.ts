@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../args";
 import { parseCreateArgs, parseIdArgs, parseListArgs } from "./args";
+import { hasFromFlag, parseFromCreateArgs } from "./from";
 
 const base = ["--provider", "openai", "--data", "train.jsonl", "--model", "gpt-4o-mini-2024-07-18"];
 
@@ -20,7 +21,9 @@ describe("jobs create arguments", () => {
       intervalMs: 200,
       url: undefined,
     });
-    expect(parseCreateArgs(base)).toMatchObject({ hyperparameters: { nEpochs: undefined, batchSize: undefined, learningRateMultiplier: undefined }, wait: false, intervalMs: 5000 });
+    // Flags left out are left out of the request: OpenAI's "auto".
+    expect(parseCreateArgs(base)).toMatchObject({ hyperparameters: {}, wait: false, intervalMs: 5000 });
+    expect(Object.keys(parseCreateArgs(base).hyperparameters)).toEqual([]);
   });
 
   it.each([
@@ -97,5 +100,21 @@ describe("jobs list / show / cancel / attach arguments", () => {
   it("takes exactly one id", () => {
     expect(parseIdArgs("show", "job ID", ["abc", "--url", "http://h:1"])).toEqual({ id: "abc", json: false, url: "http://h:1" });
     expect(() => parseIdArgs("cancel", "job ID", [])).toThrow("jobs cancel: pass exactly one job ID (got 0).");
+  });
+});
+
+describe("jobs create --from arguments (checked before the job is fetched)", () => {
+  it("takes the id and the flags of either provider, left for the job's draft to apply", () => {
+    expect(hasFromFlag(["--from=abc"])).toBe(true);
+    expect(hasFromFlag(base)).toBe(false);
+    const a = parseFromCreateArgs(["--from", " abc ", "--epochs", "2", "--no-keep-best", "--lr-multiplier", "0.5", "--wait", "--interval", "0.5"]);
+    expect(a).toMatchObject({ from: "abc", wait: true, json: false, intervalMs: 500, values: { epochs: "2", "no-keep-best": true, "lr-multiplier": "0.5" } });
+  });
+  it("refuses what no job could make sense of", () => {
+    expect(() => parseFromCreateArgs(["--from", ""])).toThrow("jobs create: --from needs a job id");
+    expect(() => parseFromCreateArgs(["--from", "abc", "extra"])).toThrow('jobs create: unexpected argument "extra"');
+    expect(() => parseFromCreateArgs(["--from", "abc", "--provider", "azure"])).toThrow('jobs create: --provider must be openai or local, got "azure".');
+    expect(() => parseFromCreateArgs(["--from", "abc", "--suffix", "x".repeat(65)])).toThrow("jobs create: --suffix must be 1 to 64 characters, got 65.");
+    expect(() => parseFromCreateArgs(["--from", "abc", "--epochz", "2"])).toThrow(UsageError);
   });
 });

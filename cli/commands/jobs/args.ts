@@ -1,4 +1,5 @@
 import { parseCommandOptions, UsageError, wholeNumberFlag } from "../../args";
+import type { LaunchHyperparameters } from "../../../lib/jobs/launch/request";
 import type { LocalConfig } from "../../../lib/jobs/local/config";
 import { JOB_STATUSES } from "../../../lib/jobs/types";
 import { LOCAL_FLAGS, localConfigFromFlags, localModelArg } from "./local-args";
@@ -6,14 +7,19 @@ import { LOCAL_FLAGS, localConfigFromFlags, localModelArg } from "./local-args";
 // Argument parsing for `tuneforge jobs <subcommand>`: every value is checked here, before any request, with
 // a message that names the flag and what it accepts. (The server checks the same ranges again.)
 
-export type Hyperparameters = { nEpochs?: number; batchSize?: number; learningRateMultiplier?: number };
+/** Numbers from flags; "auto" (or a DPO beta) only where `--from` copied them from a job. */
+export type Hyperparameters = LaunchHyperparameters;
 
 export type CreateArgs = {
   provider: "openai" | "local";
   /** provider local: the training flags as the shared local config. */
   local?: LocalConfig;
-  data: string;
+  /** The training file, imported as a new dataset; or, with `--from` and no --data, the copied job's version. */
+  data?: string;
+  datasetVersionId?: string;
   validation?: string;
+  /** `--from JOB_ID`: the job whose settings this launch copied. */
+  from?: string;
   model: string;
   suffix?: string;
   seed?: number;
@@ -25,9 +31,9 @@ export type CreateArgs = {
 };
 
 
-const wholeNumber = (flag: string, raw: string | undefined, min: number, max: number) => wholeNumberFlag("jobs", flag, raw, min, max);
+export const wholeNumber = (flag: string, raw: string | undefined, min: number, max: number) => wholeNumberFlag("jobs", flag, raw, min, max);
 
-function positive(flag: string, raw: string | undefined): number | undefined {
+export function positive(flag: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`jobs: ${flag} must be a number above 0, got "${raw}".`);
@@ -35,7 +41,7 @@ function positive(flag: string, raw: string | undefined): number | undefined {
 }
 
 /** Flags every `jobs create` takes, whatever the provider. */
-const CREATE_FLAGS = {
+export const CREATE_FLAGS = {
   provider: { type: "string" },
   data: { type: "string" },
   validation: { type: "string" },
@@ -43,8 +49,16 @@ const CREATE_FLAGS = {
   suffix: { type: "string" },
 } as const;
 
+/** `jobs create --provider openai`'s own flags. */
+export const OPENAI_FLAGS = {
+  epochs: { type: "string" },
+  "batch-size": { type: "string" },
+  "lr-multiplier": { type: "string" },
+  seed: { type: "string" },
+} as const;
+
 /** How `jobs create` reports: wait for the end, print JSON, poll interval, server URL. */
-const WAIT_FLAGS = {
+export const WAIT_FLAGS = {
   wait: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   interval: { type: "string" },
@@ -58,14 +72,7 @@ export function parseCreateArgs(args: string[]): CreateArgs {
   const { values: v, positionals } = parseCommandOptions(
     "jobs",
     args,
-    {
-      ...CREATE_FLAGS,
-      epochs: { type: "string" },
-      "batch-size": { type: "string" },
-      "lr-multiplier": { type: "string" },
-      seed: { type: "string" },
-      ...WAIT_FLAGS,
-    },
+    { ...CREATE_FLAGS, ...OPENAI_FLAGS, ...WAIT_FLAGS },
     { positionals: true },
   );
   if (positionals.length > 0) throw new UsageError(`jobs create: unexpected argument "${positionals[0]}"; pass the file with --data FILE.jsonl.`);
@@ -75,7 +82,7 @@ export function parseCreateArgs(args: string[]): CreateArgs {
   if (!v.data) throw new UsageError("jobs create: --data FILE.jsonl is required (the training examples).");
   const model = v.model?.trim();
   if (!model) throw new UsageError("jobs create: --model is required, e.g. --model gpt-4o-mini-2024-07-18.");
-  if (v.suffix !== undefined && (v.suffix.length < 1 || v.suffix.length > 64)) throw new UsageError(`jobs create: --suffix must be 1 to 64 characters, got ${v.suffix.length}.`);
+  checkSuffix(v.suffix);
   const interval = positive("--interval", v.interval);
   return {
     provider: "openai",
@@ -84,16 +91,26 @@ export function parseCreateArgs(args: string[]): CreateArgs {
     model,
     suffix: v.suffix,
     seed: wholeNumber("--seed", v.seed, 0, 2147483647),
-    hyperparameters: {
-      nEpochs: wholeNumber("--epochs", v.epochs, 1, 50),
-      batchSize: wholeNumber("--batch-size", v["batch-size"], 1, 256),
-      learningRateMultiplier: positive("--lr-multiplier", v["lr-multiplier"]),
-    },
+    hyperparameters: openaiHyperparameters(v),
     wait: !!v.wait,
     json: !!v.json,
     intervalMs: Math.round((interval ?? 5) * 1000),
     url: v.url,
   };
+}
+
+export function checkSuffix(suffix: string | undefined): void {
+  if (suffix !== undefined && (suffix.length < 1 || suffix.length > 64)) throw new UsageError(`jobs create: --suffix must be 1 to 64 characters, got ${suffix.length}.`);
+}
+
+/** --epochs, --batch-size and --lr-multiplier in OpenAI's ranges; absent flags are left out ("auto"). */
+export function openaiHyperparameters(v: { epochs?: string; "batch-size"?: string; "lr-multiplier"?: string }): Hyperparameters {
+  const given = {
+    nEpochs: wholeNumber("--epochs", v.epochs, 1, 50),
+    batchSize: wholeNumber("--batch-size", v["batch-size"], 1, 256),
+    learningRateMultiplier: positive("--lr-multiplier", v["lr-multiplier"]),
+  };
+  return Object.fromEntries(Object.entries(given).filter(([, x]) => x !== undefined));
 }
 
 /** --provider local: a model folder (name or path) and every training flag of `tuneforge train`. */
@@ -112,7 +129,7 @@ function parseLocalCreateArgs(args: string[]): CreateArgs {
   if (!v.data) throw new UsageError("jobs create: --data FILE.jsonl is required (the training examples).");
   const model = v.model?.trim();
   if (!model) throw new UsageError("jobs create: --model is required: a model folder in the server's models directory, e.g. --model SmolLM2-135M-Instruct.");
-  if (v.suffix !== undefined && (v.suffix.length < 1 || v.suffix.length > 64)) throw new UsageError(`jobs create: --suffix must be 1 to 64 characters, got ${v.suffix.length}.`);
+  checkSuffix(v.suffix);
   const interval = positive("--interval", v.interval);
   const local = localConfigFromFlags(v);
   return {

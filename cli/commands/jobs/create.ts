@@ -25,22 +25,24 @@ export function datasetNameFor(file: string, now: Date): string {
   return `${path.basename(file).replace(/\.jsonl$/i, "")} (tuneforge jobs create ${now.toISOString().slice(0, 19).replace("T", " ")})`;
 }
 
-export async function runCreate(a: CreateArgs, api: JobsApi, ctx: CliContext): Promise<number> {
+type VersionRef = { datasetVersionId: string } | { datasetId: string; versionNumber: number };
+
+/** FILE (and the --validation file) → a new dataset → its frozen version; a number is the exit code of a refusal. */
+async function frozenFromFiles(data: string, validation: string | undefined, api: JobsApi, ctx: CliContext): Promise<{ ref: VersionRef; name: string; retryPath: string } | number> {
   const log = (line: string) => ctx.err(`${line}\n`);
-  for (const f of [a.data, a.validation].filter((x): x is string => !!x)) {
+  for (const f of [data, validation].filter((x): x is string => !!x)) {
     const problem = await readable(f);
     if (problem) {
       ctx.err(`tuneforge: jobs create: ${problem}\n`);
       return 2;
     }
   }
-
-  const name = datasetNameFor(a.data, new Date());
-  const { dataset } = await api.json<{ dataset: { id: string } }>("POST", "/api/datasets", { name, description: `Created by tuneforge jobs create from ${path.basename(a.data)}` });
+  const name = datasetNameFor(data, new Date());
+  const { dataset } = await api.json<{ dataset: { id: string } }>("POST", "/api/datasets", { name, description: `Created by tuneforge jobs create from ${path.basename(data)}` });
   log(`created dataset "${name}"`);
   try {
-    await importFile(api, dataset.id, a.data, "train", log);
-    if (a.validation) await importFile(api, dataset.id, a.validation, "validation", log);
+    await importFile(api, dataset.id, data, "train", log);
+    if (validation) await importFile(api, dataset.id, validation, "validation", log);
   } catch (err) {
     if (!(err instanceof ImportRefused)) throw err;
     ctx.err(`tuneforge: jobs create: ${err.message}\n`);
@@ -48,19 +50,31 @@ export async function runCreate(a: CreateArgs, api: JobsApi, ctx: CliContext): P
   }
   const { version } = await api.json<{ version: { number: number } }>("POST", `/api/datasets/${encodeURIComponent(dataset.id)}/versions`, { note: "frozen by tuneforge jobs create" });
   log(`froze version v${version.number}`);
+  return {
+    ref: { datasetId: dataset.id, versionNumber: version.number },
+    name: `The dataset "${name}" v${version.number} was kept`,
+    retryPath: `/jobs/new?dataset=${encodeURIComponent(dataset.id)}&version=${version.number}`,
+  };
+}
+
+export async function runCreate(a: CreateArgs, api: JobsApi, ctx: CliContext): Promise<number> {
+  const log = (line: string) => ctx.err(`${line}\n`);
+  // With --from and no --data, the copied job's own version: nothing is imported.
+  const frozen = a.datasetVersionId
+    ? { ref: { datasetVersionId: a.datasetVersionId }, name: "Nothing was imported", retryPath: a.from ? `/jobs/new?from=${encodeURIComponent(a.from)}` : `/jobs/new?datasetVersion=${encodeURIComponent(a.datasetVersionId)}` }
+    : await frozenFromFiles(a.data!, a.validation, api, ctx);
+  if (typeof frozen === "number") return frozen;
 
   let job: JobView;
   try {
-    const hyperparameters = Object.fromEntries(Object.entries(a.hyperparameters).filter(([, v]) => v !== undefined));
     const body =
       a.provider === "local"
-        ? { provider: "local", datasetId: dataset.id, versionNumber: version.number, baseModel: a.model, suffix: a.suffix, config: a.local }
-        : { provider: "openai", datasetId: dataset.id, versionNumber: version.number, baseModel: a.model, hyperparameters, suffix: a.suffix, seed: a.seed };
+        ? { provider: "local", ...frozen.ref, baseModel: a.model, suffix: a.suffix, config: a.local }
+        : { provider: "openai", ...frozen.ref, baseModel: a.model, hyperparameters: a.hyperparameters, suffix: a.suffix, seed: a.seed };
     job = (await api.json<{ job: JobView }>("POST", "/api/jobs", body)).job;
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
-    const retry = api.url(`/jobs/new?dataset=${encodeURIComponent(dataset.id)}&version=${version.number}`);
-    ctx.err(`tuneforge: jobs create: launch refused: ${refusalText(err)}\nThe dataset "${name}" v${version.number} was kept; fix the above and launch it again at ${retry}\n`);
+    ctx.err(`tuneforge: jobs create: launch refused: ${refusalText(err)}\n${frozen.name}; fix the above and launch it again at ${api.url(frozen.retryPath)}\n`);
     return 1;
   }
   log(`launched job ${job.id}: ${api.url(`/jobs/${job.id}`)}`);

@@ -44,23 +44,40 @@ function targetsOf(raw: string | undefined): string[] | undefined {
   return preset ? [...preset] : raw.split(",").map((t) => t.trim()).filter(Boolean);
 }
 
-export function localConfigFromFlags(v: Values): LocalConfig {
+/** The boolean flags `jobs create --from` can also turn off (`--no-keep-best`): the copied job may have them on. */
+export const NEGATABLE_LOCAL_FLAGS = ["rslora", "double-quant", "packing", "gradient-checkpointing", "keep-best"] as const;
+type Negations = { [K in (typeof NEGATABLE_LOCAL_FLAGS)[number] as `no-${K}`]?: boolean };
+
+/**
+ * The shared local config from the flags: each flag given over `base` (the defaults, or with `jobs create --from` the
+ * copied job's configuration), checked with the server's schema and reported by flag name.
+ */
+export function localConfigFromFlags(v: Values & Negations, base?: LocalConfig): LocalConfig {
   if (v.threads !== undefined) throw new UsageError("jobs create: --threads is a setting of the GPU worker (TUNEFORGE_LOCAL_THREADS), not of a job.");
   if (v.resume !== undefined) throw new UsageError("jobs create: --resume is not needed: a local job resumes from its own last checkpoint when its worker restarts.");
+  for (const flag of NEGATABLE_LOCAL_FLAGS) {
+    if (v[flag] && v[`no-${flag}`]) throw new UsageError(`jobs create: --${flag} and --no-${flag} contradict each other; pass one.`);
+  }
+  const bool = (flag: (typeof NEGATABLE_LOCAL_FLAGS)[number]) => (v[flag] ? true : v[`no-${flag}`] ? false : undefined);
   const drop = <T extends Record<string, unknown>>(o: T) => Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
-  const raw = {
-    lora: drop({ rank: num("--rank", v.rank), alpha: num("--alpha", v.alpha), dropout: num("--dropout", v.dropout), rslora: v.rslora, targets: targetsOf(v.targets) }),
-    quantization: drop({ quant: v.quant, doubleQuant: v["double-quant"] }),
+  const given = {
+    lora: drop({ rank: num("--rank", v.rank), alpha: num("--alpha", v.alpha), dropout: num("--dropout", v.dropout), rslora: bool("rslora"), targets: targetsOf(v.targets) }),
+    quantization: drop({ quant: v.quant, doubleQuant: bool("double-quant") }),
     training: drop({
       epochs: num("--epochs", v.epochs), batchSize: num("--batch-size", v["batch-size"]), gradAccum: num("--grad-accum", v["grad-accum"]), lr: num("--lr", v.lr),
       weightDecay: num("--weight-decay", v["weight-decay"]), schedule: v.schedule, warmupRatio: num("--warmup-ratio", v["warmup-ratio"]),
       maxGradNorm: num("--max-grad-norm", v["max-grad-norm"]), maxSeqLen: num("--max-seq-len", v["max-seq-len"]), seed: num("--seed", v.seed),
       evalEvery: num("--eval-every", v["eval-every"]), checkpointEvery: num("--checkpoint-every", v["checkpoint-every"]), packing: v.packing,
-      gradientCheckpointing: v["gradient-checkpointing"], backend: v.backend, dpoBeta: num("--dpo-beta", v["dpo-beta"]),
+      gradientCheckpointing: bool("gradient-checkpointing"), backend: v.backend, dpoBeta: num("--dpo-beta", v["dpo-beta"]),
       earlyStoppingPatience: num("--early-stopping-patience", v["early-stopping-patience"]),
-      earlyStoppingThreshold: num("--early-stopping-threshold", v["early-stopping-threshold"]), keepBest: v["keep-best"],
+      earlyStoppingThreshold: num("--early-stopping-threshold", v["early-stopping-threshold"]), keepBest: bool("keep-best"),
     }),
   };
+  // A --quant given over a base leaves double quantization to follow it (on with nf4), unless that flag is given too.
+  const baseQuant = base && given.quantization.quant !== undefined ? {} : base?.quantization;
+  const raw = base
+    ? { lora: { ...base.lora, ...given.lora }, quantization: { ...baseQuant, ...given.quantization }, training: { ...base.training, ...given.training } }
+    : given;
   const parsed = localConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0]!;
