@@ -17,7 +17,7 @@ test("a local job with early stopping and the best step stops early and keeps th
   await page.getByRole("radio", { name: "Local", exact: true }).check();
   await expect(page.locator("#local-stopping-hint")).toHaveText("These act on the validation loss, measured at each validation interval.");
   await page.getByLabel("Rank (r)").fill("8");
-  await page.getByLabel("Alpha").fill("16");
+  await page.getByLabel("Alpha", { exact: true }).fill("16");
   await page.getByLabel("Dropout").fill("0");
   await page.getByLabel("Quantization of the frozen weights").selectOption("none");
   // 8 examples in micro-batches of 4: 2 steps an epoch, validated at each epoch end; 40 epochs planned.

@@ -22,7 +22,7 @@ test("launch a local job from the form, preview its tokens, watch it train live,
   await page.getByRole("radio", { name: "Local", exact: true }).check();
   await expect(page.getByLabel("Base model")).toHaveValue(E2E_TINY_MODEL);
   await page.getByLabel("Rank (r)").fill("8");
-  await page.getByLabel("Alpha").fill("16");
+  await page.getByLabel("Alpha", { exact: true }).fill("16");
   await page.getByLabel("Quantization of the frozen weights").selectOption("none");
   // Batch 1 × accumulation 1: one optimizer step per example, ~3 steps per second here, so the page sees it live.
   await page.getByLabel("Epochs").fill("4");

@@ -149,7 +149,7 @@ test("launch form, Local: the seed's defaults, presets, the estimate with the mo
   await page.getByRole("radio", { name: "Local", exact: true }).check();
   await expect(page.getByLabel("Base model")).toHaveValue(MODEL);
   await expect(page.getByLabel("Rank (r)")).toHaveValue("16");
-  await expect(page.getByLabel("Alpha")).toHaveValue("32");
+  await expect(page.getByLabel("Alpha", { exact: true })).toHaveValue("32");
   await expect(page.getByLabel("Learning rate")).toHaveValue("0.0002");
   await expect(page.getByLabel("Max sequence length")).toHaveValue("2048");
   await expect(page.getByRole("checkbox", { name: "gate_proj" })).not.toBeChecked();
