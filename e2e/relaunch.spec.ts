@@ -63,6 +63,26 @@ test("a local job launched again keeps every setting but the one changed", async
   expect(second.hyperparameters).toEqual({ ...first.hyperparameters, epochs: 2 });
   expect(second.suffix).toBe("second");
   await expect.poll(async () => (await jobOf(request, secondId)).status, { timeout: 60_000 }).toBe("succeeded");
+
+  // Compared side by side, the changed settings are the marked rows, and the results follow.
+  await page.goto(`/jobs/compare?ids=${firstId},${secondId}`);
+  const table = page.getByTestId("compare-table");
+  await expect(page.getByText("2 settings differ between these jobs (marked ●).")).toBeVisible();
+  const rowKeys = () => table.locator("tbody tr[data-row]").evaluateAll((trs) => trs.map((tr) => [tr.getAttribute("data-row"), tr.getAttribute("data-differs")] as const));
+  const settingKeys = (rows: (readonly [string | null, string | null])[]) => rows.slice(0, rows.findIndex(([k]) => k === "status"));
+  expect(settingKeys(await rowKeys()).filter(([, d]) => d === "true").map(([k]) => k)).toEqual(["suffix", "epochs"]);
+  await expect(table.locator("tr[data-row=epochs] td")).toHaveText(["1", "2"]);
+  await expect(table.locator("tr[data-row=lr] td")).toHaveText(["0.05", "0.05"]);
+  await expect(table.locator("tr[data-row=rslora] td")).toHaveText(["yes", "yes"]);
+  await expect(table.locator("tr[data-row=steps] td")).toHaveText([/^2 of 2/, /^[1-4] of 4/]);
+  await expect(page.getByTestId("compare-loss")).toHaveAttribute("data-series", "2");
+  // Long job names and values wrap in their columns: the table fits the page.
+  expect(await table.locator(".table-wrap").evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+  await screenshotPage(page, `${DIR}/relaunch-compare.png`);
+  await page.getByLabel("Only settings that differ").check();
+  await expect(table.locator("tr[data-row=lr]")).toHaveCount(0);
+  expect(settingKeys(await rowKeys()).map(([k]) => k)).toEqual(["suffix", "epochs"]);
+  await expect(table.locator("tr[data-row=finalTrainLoss]")).toHaveCount(1);
 });
 
 test("an OpenAI job launched again comes back with its model and hyperparameters, auto staying auto", async ({ page, request }) => {

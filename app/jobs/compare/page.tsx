@@ -1,10 +1,12 @@
 import type { Metadata } from "next";
 import { connection } from "next/server";
 import { CompareCharts, type CompareJob } from "@/components/jobs/monitor/CompareCharts";
+import { CompareTable } from "@/components/jobs/monitor/CompareTable";
 import { ButtonLink } from "@/components/ui/Button";
 import { Notice } from "@/components/ui/Notice";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { HttpError } from "@/lib/http/errors";
+import { compareRows } from "@/lib/jobs/compare";
 import { parseCompareIds } from "@/lib/jobs/monitor/list-filters";
 import { loadJobView } from "@/lib/jobs/view";
 
@@ -29,10 +31,11 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
     ),
   );
   const missing = ids.filter((_, i) => loaded[i] === null);
-  const jobs: CompareJob[] = loaded.flatMap((v) => (v ? [{ id: v.id, name: jobName(v), status: v.status, metrics: v.metrics }] : []));
+  const views = loaded.filter((v) => v !== null);
+  const jobs: CompareJob[] = views.map((v) => ({ id: v.id, name: jobName(v), status: v.status, metrics: v.metrics }));
   return (
     <div className="stack">
-      <PageHeader title="Compare jobs" back={{ href: "/jobs", label: "Jobs" }} description="Loss and accuracy curves of several jobs on the same axes." />
+      <PageHeader title="Compare jobs" back={{ href: "/jobs", label: "Jobs" }} description="Loss and accuracy curves of several jobs on the same axes, and the settings each was launched with: the ones that differ are the experiment." />
       {missing.length ? <Notice tone="warn">No job with id {missing.join(", ")}.</Notice> : null}
       {jobs.length < 2 ? (
         <Notice tone="info" title="Pick at least two jobs">
@@ -40,7 +43,10 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           <ButtonLink href="/jobs">Go to the jobs list</ButtonLink>
         </Notice>
       ) : (
-        <CompareCharts jobs={jobs} />
+        <>
+          <CompareCharts jobs={jobs} />
+          <CompareTable jobs={jobs.map(({ id, name, status }) => ({ id, name, status }))} rows={compareRows(views)} />
+        </>
       )}
     </div>
   );

@@ -1,22 +1,18 @@
 "use client";
 
-import Link from "next/link";
 import { useMemo, useState } from "react";
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { Card } from "@/components/ui/Card";
-import { StatusBadge } from "@/components/ui/StatusBadge";
 import { chartSeries, type Metric } from "@/lib/jobs/monitor/series";
 import type { JobStatusName, MetricPointView } from "@/lib/jobs/types";
 import { ChartControls, type ChartSettings } from "./ChartControls";
 import { ACCURACY_DOMAIN, axisTick, formatFigure, seriesValues, tooltipStyle, valueAxisRange } from "./chart-style";
+import { compareColor } from "./compare-colors";
 import styles from "./monitor.module.css";
 
 // Several jobs' curves on one chart: one colour per job, training solid, validation dashed.
 
 export type CompareJob = { id: string; name: string; status: JobStatusName; metrics: MetricPointView[] };
-
-// Distinct under the common colour-vision deficiencies (Okabe–Ito), then two extra.
-const COLORS = ["#0072b2", "#d55e00", "#009e73", "#cc79a7", "#e69f00", "#56b4e9", "#000000", "#999933"];
 
 function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: Metric; settings: ChartSettings }) {
   const series = useMemo(
@@ -38,8 +34,8 @@ function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: 
           <Tooltip isAnimationActive={false} contentStyle={tooltipStyle} labelFormatter={(s) => `step ${s}`} formatter={(v, n) => [formatFigure(Number(v)), n]} />
           <Legend wrapperStyle={{ fontSize: 12 }} />
           {jobs.flatMap((j, i) => [
-            <Line key={`${j.id}-train`} data={series[i]!.train} dataKey="smooth" name={`${j.name} · training`} stroke={COLORS[i % COLORS.length]} strokeWidth={1.6} dot={false} isAnimationActive={false} />,
-            <Line key={`${j.id}-valid`} data={series[i]!.valid} dataKey="smooth" name={`${j.name} · validation`} stroke={COLORS[i % COLORS.length]} strokeDasharray="5 3" strokeWidth={1.4} dot={false} isAnimationActive={false} />,
+            <Line key={`${j.id}-train`} data={series[i]!.train} dataKey="smooth" name={`${j.name} · training`} stroke={compareColor(i)} strokeWidth={1.6} dot={false} isAnimationActive={false} />,
+            <Line key={`${j.id}-valid`} data={series[i]!.valid} dataKey="smooth" name={`${j.name} · validation`} stroke={compareColor(i)} strokeDasharray="5 3" strokeWidth={1.4} dot={false} isAnimationActive={false} />,
           ])}
         </LineChart>
       </ResponsiveContainer>
@@ -49,26 +45,18 @@ function OverlayChart({ jobs, metric, settings }: { jobs: CompareJob[]; metric: 
 
 export function CompareCharts({ jobs }: { jobs: CompareJob[] }) {
   const [settings, setSettings] = useState<ChartSettings>({ smoothing: 0.6, logScale: false });
+  const hasAccuracy = useMemo(() => jobs.some((j) => j.metrics.some((m) => m.trainAccuracy !== null || m.validAccuracy !== null)), [jobs]);
   return (
     <div className="stack">
       <Card title="Loss" description="Training solid, validation dashed; one colour per job." actions={<ChartControls value={settings} onChange={setSettings} />}>
         <OverlayChart jobs={jobs} metric="loss" settings={settings} />
       </Card>
-      <Card title="Token accuracy">
-        <OverlayChart jobs={jobs} metric="accuracy" settings={settings} />
-      </Card>
-      <Card title="Jobs">
-        <ul className="stack" style={{ listStyle: "none", padding: 0, margin: 0 }}>
-          {jobs.map((j, i) => (
-            <li key={j.id} className="row">
-              <span aria-hidden="true" style={{ color: COLORS[i % COLORS.length] }}>■</span>
-              <Link href={`/jobs/${encodeURIComponent(j.id)}`} className="mono">{j.name}</Link>
-              <StatusBadge status={j.status} />
-              <span className="muted">{j.metrics.length} points</span>
-            </li>
-          ))}
-        </ul>
-      </Card>
+      {/* OpenAI reports token accuracy; local jobs do not, so a comparison of local jobs has no such chart. */}
+      {hasAccuracy ? (
+        <Card title="Token accuracy">
+          <OverlayChart jobs={jobs} metric="accuracy" settings={settings} />
+        </Card>
+      ) : null}
     </div>
   );
 }
