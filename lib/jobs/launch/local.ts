@@ -48,7 +48,8 @@ export type LocalLaunchEstimate = {
   issues: LaunchIssue[];
 };
 
-type Options = { db?: PrismaClient; dataDir?: string; modelsDir?: string; queues?: QueueSet };
+export type LocalLaunchOptions = { db?: PrismaClient; dataDir?: string; modelsDir?: string; queues?: QueueSet };
+type Options = LocalLaunchOptions;
 
 function zodIssues(error: z.ZodError): LaunchIssue[] {
   return error.issues.map((i) => {
