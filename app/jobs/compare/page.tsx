@@ -2,12 +2,14 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 import { CompareCharts, type CompareJob } from "@/components/jobs/monitor/CompareCharts";
 import { CompareTable } from "@/components/jobs/monitor/CompareTable";
+import { RefreshWhileRunning } from "@/components/jobs/monitor/RefreshWhileRunning";
 import { ButtonLink } from "@/components/ui/Button";
 import { Notice } from "@/components/ui/Notice";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { HttpError } from "@/lib/http/errors";
 import { compareRows } from "@/lib/jobs/compare";
 import { parseCompareIds } from "@/lib/jobs/monitor/list-filters";
+import { isTerminalJobStatus } from "@/lib/jobs/types";
 import { loadJobView } from "@/lib/jobs/view";
 
 export const metadata: Metadata = { title: "Compare jobs" };
@@ -44,6 +46,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         </Notice>
       ) : (
         <>
+          <RefreshWhileRunning active={views.some((v) => !isTerminalJobStatus(v.status))} />
           <CompareCharts jobs={jobs} />
           <CompareTable jobs={jobs.map(({ id, name, status }) => ({ id, name, status }))} rows={compareRows(views)} />
         </>

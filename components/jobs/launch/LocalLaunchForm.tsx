@@ -14,9 +14,10 @@ import { Card } from "../../ui/Card";
 import { Field } from "../../ui/Field";
 import { Input } from "../../ui/Input";
 import { Notice } from "../../ui/Notice";
-import { useLaunchLocalJob, useLocalEstimate } from "./local-api";
+import { useLaunchLocalJob, useLaunchSweep, useLocalEstimate } from "./local-api";
 import { initialLocalState, localStateFromConfig, toLocalLaunchRequest, type LocalFormState, type NumberField, type QuantChoice } from "./local-form-state";
 import { LocalEstimatePanel } from "./LocalEstimatePanel";
+import { INITIAL_SWEEP, SweepFieldset, sweepOf, type SweepState } from "./SweepFieldset";
 import { VersionSelect } from "./VersionSelect";
 import styles from "./launch.module.css";
 
@@ -65,6 +66,11 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch, dra
   const request = useMemo(() => toLocalLaunchRequest({ ...form, baseModel, packing: form.packing && !dpo }), [form, baseModel, dpo]);
   const estimate = useLocalEstimate(request);
   const launch = useLaunchLocalJob();
+  const launchSweep = useLaunchSweep();
+  const [sweepState, setSweepState] = useState<SweepState>(INITIAL_SWEEP);
+  const sweep = sweepOf(sweepState);
+  const pending = launch.isPending || launchSweep.isPending;
+  const launchError = launch.error ?? launchSweep.error;
   const [previewLine, setPreviewLine] = useState("1");
   const [showPreview, setShowPreview] = useState(false);
   const set = <K extends keyof LocalFormState>(key: K, value: LocalFormState[K]) => setForm((f) => ({ ...f, [key]: value }));
@@ -73,11 +79,14 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch, dra
   const line = Number(previewLine);
   const maxSeqLen = Number(form.maxSeqLen);
 
-  const blocked = !baseModel || !estimate.settled || !!estimate.error || launch.isPending;
+  const sweepBlocked = !!sweep && "error" in sweep;
+  const blocked = !baseModel || !estimate.settled || !!estimate.error || pending || sweepBlocked;
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     if (blocked) return;
-    launch.mutate(request, { onSuccess: (job) => router.push(`/jobs/${job.id}`) });
+    // A sweep's jobs open side by side on the compare page; one job opens its own page.
+    if (sweep && "values" in sweep) launchSweep.mutate({ launch: request, sweep }, { onSuccess: (jobs) => router.push(`/jobs/compare?ids=${jobs.map((j) => encodeURIComponent(j.id)).join(",")}`) });
+    else launch.mutate(request, { onSuccess: (job) => router.push(`/jobs/${job.id}`) });
   }
   const numberField = (given: NumberSpec) => {
     const spec = dpo && given.field === "batchSize" ? { ...given, label: "Micro-batch (pairs)", hint: "preference pairs per micro-batch" } : given;
@@ -230,7 +239,9 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch, dra
               </div>
             </fieldset>
 
-            <Field id="local-suffix" label="Suffix" optional hint="Added to the adapter's name.">
+            <SweepFieldset value={sweepState} onChange={setSweepState} dpo={dpo} />
+
+            <Field id="local-suffix" label="Suffix" optional hint={sweep ? "Added to each job's name, before the value it sweeps (\"lr=0.0002\")." : "Added to the adapter's name."}>
               {(p) => <Input {...p} value={form.suffix} onChange={(e) => set("suffix", e.target.value)} autoComplete="off" spellCheck={false} />}
             </Field>
           </form>
@@ -263,13 +274,13 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch, dra
 
       <div className={styles.side}>
         <LocalEstimatePanel estimate={estimate.data} error={estimate.error ? messageOf(estimate.error) : null} pending={estimate.isPending} stale={!estimate.settled && !!estimate.data} epochs={form.epochs} batchSize={form.batchSize} counting={version && baseModel ? { units: version.trainCount, pairs: dpo, model: baseModel } : undefined} />
-        {launch.error ? <Notice tone="danger">{messageOf(launch.error)}</Notice> : null}
+        {launchError ? <Notice tone="danger">{messageOf(launchError)}</Notice> : null}
         <div className="form-actions">
           <Button type="submit" form="local-launch-form" variant="primary" disabled={blocked}>
-            Launch locally
+            {sweep && "values" in sweep ? `Launch ${sweep.values.length} jobs` : "Launch locally"}
           </Button>
-          {blocked && !launch.isPending ? <span className="muted">{!baseModel ? "Pick a base model." : estimate.error ? "Fix the estimate's error first." : "Checking…"}</span> : null}
-          {launch.isPending ? <span className="muted">Launching…</span> : null}
+          {blocked && !pending ? <span className="muted">{!baseModel ? "Pick a base model." : estimate.error ? "Fix the estimate's error first." : sweepBlocked ? "Fix the sweep's values." : "Checking…"}</span> : null}
+          {pending ? <span className="muted">Launching…</span> : null}
         </div>
       </div>
     </div>

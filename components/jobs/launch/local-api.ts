@@ -34,3 +34,10 @@ export function useLaunchLocalJob() {
     mutationFn: (body: LocalLaunchBody) => apiFetch<{ job: JobView }>("/api/jobs", { method: "POST", body }).then((r) => r.job),
   });
 }
+
+/** POST /api/jobs/sweep: one local job per value of one setting (lib/jobs/launch/sweep.ts). */
+export function useLaunchSweep() {
+  return useMutation({
+    mutationFn: (body: { launch: LocalLaunchBody; sweep: { field: string; values: number[] } }) => apiFetch<{ jobs: JobView[] }>("/api/jobs/sweep", { method: "POST", body }).then((r) => r.jobs),
+  });
+}

@@ -3,35 +3,18 @@ import { HttpError } from "../../http/errors";
 import type { JobView } from "../types";
 import { launchRefused, type LaunchIssue } from "./issues";
 import { checkLocalLaunch, launchLocalJob, type LocalLaunchOptions } from "./local";
+import { MAX_SWEEP_VALUES, SWEEP_FIELD_NAMES, SWEEP_FIELDS, type SweepField } from "./sweep-fields";
+
+export { SWEEP_FIELDS, type SweepField } from "./sweep-fields";
 
 // A sweep (POST /api/jobs/sweep, the local launch form's "Sweep"): one local job per value of one setting, every
 // other setting the same, so a team finds its learning rate (or rank, or epochs) in one go and compares the runs on
 // /jobs/compare. Every variant is checked before any is launched: a value the schema refuses, or one that leaves
 // nothing to train, launches none. The jobs queue for the GPU workers like any others.
 
-/** The settings a sweep can vary: numbers of the local config, by the launch form's field names. */
-export const SWEEP_FIELDS = {
-  lr: { group: "training", label: "learning rate" },
-  rank: { group: "lora", label: "rank" },
-  alpha: { group: "lora", label: "alpha" },
-  dropout: { group: "lora", label: "dropout" },
-  epochs: { group: "training", label: "epochs" },
-  batchSize: { group: "training", label: "micro-batch" },
-  gradAccum: { group: "training", label: "gradient accumulation" },
-  warmupRatio: { group: "training", label: "warmup ratio" },
-  weightDecay: { group: "training", label: "weight decay" },
-  maxSeqLen: { group: "training", label: "max sequence length" },
-  dpoBeta: { group: "training", label: "DPO beta" },
-  seed: { group: "training", label: "seed" },
-} as const;
-export type SweepField = keyof typeof SWEEP_FIELDS;
-
-/** A sweep's jobs are as many as its values: each takes a GPU worker for a whole run. */
-export const MAX_SWEEP_VALUES = 8;
-
 export const sweepSchema = z
   .object({
-    field: z.enum(Object.keys(SWEEP_FIELDS) as [SweepField, ...SweepField[]], { error: `must be one of ${Object.keys(SWEEP_FIELDS).join(", ")}` }),
+    field: z.enum(SWEEP_FIELD_NAMES, { error: `must be one of ${SWEEP_FIELD_NAMES.join(", ")}` }),
     values: z
       .array(z.number({ error: "must be numbers" }).finite("must be numbers"), { error: "must be a list of numbers" })
       .min(2, "a sweep needs at least 2 values")
