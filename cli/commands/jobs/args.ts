@@ -2,7 +2,8 @@ import { parseCommandOptions, UsageError, wholeNumberFlag } from "../../args";
 import type { LaunchHyperparameters } from "../../../lib/jobs/launch/request";
 import type { LocalConfig } from "../../../lib/jobs/local/config";
 import { JOB_STATUSES } from "../../../lib/jobs/types";
-import { LOCAL_FLAGS, localConfigFromFlags, localModelArg } from "./local-args";
+import type { SweepField } from "../../../lib/jobs/launch/sweep-fields";
+import { LOCAL_FLAGS, localConfigFromFlags, localModelArg, sweepFromFlag } from "./local-args";
 
 // Argument parsing for `tuneforge jobs <subcommand>`: every value is checked here, before any request, with
 // a message that names the flag and what it accepts. (The server checks the same ranges again.)
@@ -20,6 +21,8 @@ export type CreateArgs = {
   validation?: string;
   /** `--from JOB_ID`: the job whose settings this launch copied. */
   from?: string;
+  /** provider local, `--sweep FIELD=V1,V2,…`: one job per value. */
+  sweep?: { field: SweepField; values: number[] };
   model: string;
   suffix?: string;
   seed?: number;
@@ -135,6 +138,7 @@ function parseLocalCreateArgs(args: string[]): CreateArgs {
   return {
     provider: "local",
     local,
+    sweep: sweepFromFlag(v.sweep),
     data: v.data,
     validation: v.validation,
     model: localModelArg(model),

@@ -65,22 +65,28 @@ export async function runCreate(a: CreateArgs, api: JobsApi, ctx: CliContext): P
     : await frozenFromFiles(a.data!, a.validation, api, ctx);
   if (typeof frozen === "number") return frozen;
 
-  let job: JobView;
+  let jobs: JobView[];
   try {
     const body =
       a.provider === "local"
         ? { provider: "local", ...frozen.ref, baseModel: a.model, suffix: a.suffix, config: a.local }
         : { provider: "openai", ...frozen.ref, baseModel: a.model, hyperparameters: a.hyperparameters, suffix: a.suffix, seed: a.seed };
-    job = (await api.json<{ job: JobView }>("POST", "/api/jobs", body)).job;
+    jobs = a.sweep
+      ? (await api.json<{ jobs: JobView[] }>("POST", "/api/jobs/sweep", { launch: body, sweep: a.sweep })).jobs
+      : [(await api.json<{ job: JobView }>("POST", "/api/jobs", body)).job];
   } catch (err) {
     if (!(err instanceof Refused)) throw err;
     ctx.err(`tuneforge: jobs create: launch refused: ${refusalText(err)}\n${frozen.name}; fix the above and launch it again at ${api.url(frozen.retryPath)}\n`);
     return 1;
   }
-  log(`launched job ${job.id}: ${api.url(`/jobs/${job.id}`)}`);
+  for (const job of jobs) log(`launched job ${job.id}${a.sweep ? ` (${job.suffix})` : ""}: ${api.url(`/jobs/${job.id}`)}`);
+  if (a.sweep) log(`compare them at ${api.url(`/jobs/compare?ids=${jobs.map((j) => encodeURIComponent(j.id)).join(",")}`)}`);
 
-  if (a.wait) job = await waitForJob(api, job, { intervalMs: a.intervalMs, log });
-  ctx.out(a.json ? `${JSON.stringify(job, null, 2)}\n` : formatJob(job, api.url(`/jobs/${job.id}`)));
+  // A sweep's jobs are waited for in turn: they train one after another on a GPU worker anyway.
+  if (a.wait) for (let i = 0; i < jobs.length; i++) jobs[i] = await waitForJob(api, jobs[i]!, { intervalMs: a.intervalMs, log });
+  // --json: the job, or a sweep's array of jobs.
+  if (a.json) ctx.out(`${JSON.stringify(a.sweep ? jobs : jobs[0], null, 2)}\n`);
+  else ctx.out(jobs.map((j) => formatJob(j, api.url(`/jobs/${j.id}`))).join("\n"));
   if (!a.wait) return 0;
-  return job.status === "succeeded" ? 0 : 1;
+  return jobs.every((j) => j.status === "succeeded") ? 0 : 1;
 }

@@ -15,6 +15,7 @@ const modelsRoot = vi.hoisted(() => {
 import * as jobsRoute from "../../../app/api/jobs/route";
 import * as jobRoute from "../../../app/api/jobs/[id]/route";
 import * as relaunchRoute from "../../../app/api/jobs/[id]/relaunch/route";
+import * as sweepRoute from "../../../app/api/jobs/sweep/route";
 import { createPrismaClient } from "../../../lib/db/client";
 import { dataDir } from "../../../lib/env";
 import { closeLiveRedis } from "../../../lib/jobs/launch/live";
@@ -33,8 +34,9 @@ import { serveRoutes, type RouteServer } from "../../testing/route-server";
 import { jobsCommand } from "../jobs";
 
 // `tuneforge jobs create --from ID`: launch again from a shell with the job's settings, each flag given replacing
-// one. Against the app's route handlers, a real import worker, Postgres, Redis, the OpenAI emulator (through the
-// real SDK) and a tiny model in the models directory. No training worker runs: the launches are what is checked.
+// one (and `--sweep`: one job per value). Against the app's route handlers, a real import worker, Postgres, Redis,
+// the OpenAI emulator (through the real SDK) and a tiny model in the models directory. No training worker runs: the
+// launches are what is checked.
 
 const db = createPrismaClient();
 const redis = createRedis("bullmq");
@@ -52,6 +54,7 @@ beforeAll(async () => {
   server = await serveRoutes([
     ...DATASET_IMPORT_ROUTES,
     { pattern: /^\/api\/jobs$/, keys: [], module: jobsRoute },
+    { pattern: /^\/api\/jobs\/sweep$/, keys: [], module: sweepRoute },
     { pattern: /^\/api\/jobs\/([^/]+)$/, keys: ["id"], module: jobRoute },
     { pattern: /^\/api\/jobs\/([^/]+)\/relaunch$/, keys: ["id"], module: relaunchRoute },
   ]);
@@ -119,6 +122,15 @@ describe("tuneforge jobs create --from", () => {
     expect(second.hyperparameters).toEqual({ ...first.hyperparameters, epochs: 5, keepBest: false });
     expect(first.hyperparameters).toMatchObject({ epochs: 3, lr: 0.01, earlyStoppingPatience: 2, keepBest: true, backend: "cpu" });
 
+    // --sweep: one job per value over the copied settings, printed as an array, with the compare page's address.
+    const swept = await tuneforge("create", "--from", first.id, "--sweep", "lr=0.001,0.005", "--json");
+    expect(swept.code, swept.stderr).toBe(0);
+    const sweepJobs = JSON.parse(swept.stdout) as JobView[];
+    expect(sweepJobs.map((j) => [j.suffix, j.hyperparameters.lr, j.hyperparameters.epochs])).toEqual([["one lr=0.001", 0.001, 3], ["one lr=0.005", 0.005, 3]]);
+    expect(swept.stderr).toContain(`compare them at ${server.url}/jobs/compare?ids=${sweepJobs[0]!.id},${sweepJobs[1]!.id}\n`);
+    await expect(tuneforge("create", "--from", first.id, "--sweep", "lr=0.001")).rejects.toThrow("jobs create: --sweep lr: give at least 2 values.");
+    await expect(tuneforge("create", "--from", first.id, "--sweep", "schedule=1,2")).rejects.toThrow('jobs create: --sweep takes FIELD=V1,V2,… with FIELD one of lr, rank,');
+
     // --quant over a copied "none" brings NF4's double quantization with it, as a fresh launch would.
     const nf4 = jobJson(await tuneforge("create", "--from", first.id, "--quant", "nf4", "--json"));
     expect(nf4.loraConfig).toMatchObject({ quantization: { quant: "nf4", doubleQuant: true } });
@@ -148,6 +160,7 @@ describe("tuneforge jobs create --from", () => {
     expect(third.dataset).toMatchObject({ trainCount: 14 });
     expect(third).toMatchObject({ seed: 3, suffix: "a", hyperparameters: { nEpochs: 2 } });
 
+    await expect(tuneforge("create", "--from", first.id, "--sweep", "lr=1,2")).rejects.toThrow(`jobs create: --sweep does not apply: job ${first.id} trained on OpenAI.`);
     await expect(tuneforge("create", "--from", first.id, "--rank", "8")).rejects.toThrow(`jobs create: --rank does not apply: job ${first.id} trained on OpenAI.`);
     await expect(tuneforge("create", "--from", first.id, "--epochs", "80")).rejects.toThrow('jobs: --epochs must be a whole number from 1 to 50, got "80".');
     expect(await tuneforge("create", "--from", "nope")).toMatchObject({ code: 1, stderr: "tuneforge: jobs create: No fine-tuning job with id nope\n" });

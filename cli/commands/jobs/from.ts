@@ -1,7 +1,7 @@
 import { parseCommandOptions, UsageError } from "../../args";
 import type { RelaunchDraft } from "../../../lib/jobs/launch/relaunch";
 import { CREATE_FLAGS, checkSuffix, OPENAI_FLAGS, openaiHyperparameters, positive, WAIT_FLAGS, wholeNumber, type CreateArgs } from "./args";
-import { LOCAL_FLAGS, localConfigFromFlags, localModelArg, NEGATABLE_LOCAL_FLAGS } from "./local-args";
+import { LOCAL_FLAGS, localConfigFromFlags, localModelArg, NEGATABLE_LOCAL_FLAGS, sweepFromFlag } from "./local-args";
 
 // `tuneforge jobs create --from JOB_ID [flags]`: "Launch again" from a shell. The job's settings
 // (GET /api/jobs/<id>/relaunch) are the starting point and every flag given replaces one of them, so a script
@@ -61,5 +61,5 @@ export function createArgsFromDraft(a: FromArgs, draft: RelaunchDraft): CreateAr
     };
   }
   const local = localConfigFromFlags(v, draft.config);
-  return { ...common, provider: "local", model: v.model?.trim() ? localModelArg(v.model.trim()) : draft.baseModel, local, seed: local.training.seed, hyperparameters: {} };
+  return { ...common, provider: "local", model: v.model?.trim() ? localModelArg(v.model.trim()) : draft.baseModel, local, sweep: sweepFromFlag(v.sweep), seed: local.training.seed, hyperparameters: {} };
 }

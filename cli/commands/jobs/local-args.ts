@@ -3,6 +3,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { UsageError } from "../../args";
 import { TRAINING_FLAGS } from "../../native/options";
+import { parseSweepValues, SWEEP_FIELD_NAMES, type SweepField } from "../../../lib/jobs/launch/sweep-fields";
 import { LORA_TARGET_PRESETS, localConfigSchema, type LocalConfig } from "../../../lib/jobs/local/config";
 
 // `tuneforge jobs create --provider local …`: the training flags of `tuneforge train`, turned into the shared
@@ -10,6 +11,8 @@ import { LORA_TARGET_PRESETS, localConfigSchema, type LocalConfig } from "../../
 // is reported by its flag name before anything is uploaded.
 
 export const LOCAL_FLAGS = {
+  /** FIELD=V1,V2,…: one job per value (POST /api/jobs/sweep). */
+  sweep: { type: "string" },
   quant: { type: "string" },
   "double-quant": { type: "boolean" },
   backend: { type: "string" },
@@ -99,4 +102,16 @@ export function localModelArg(raw: string): string {
 
 export function parseLocalFlags(args: string[]): Values {
   return parseArgs({ args, options: LOCAL_FLAGS, strict: false, allowPositionals: true }).values as Values;
+}
+
+/** --sweep lr=1e-4,2e-4,5e-4 → the sweep POST /api/jobs/sweep takes; undefined without the flag. */
+export function sweepFromFlag(raw: string | undefined): { field: SweepField; values: number[] } | undefined {
+  if (raw === undefined) return undefined;
+  const eq = raw.indexOf("=");
+  const field = raw.slice(0, Math.max(0, eq)).trim();
+  if (eq < 0 || !(SWEEP_FIELD_NAMES as readonly string[]).includes(field))
+    throw new UsageError(`jobs create: --sweep takes FIELD=V1,V2,… with FIELD one of ${SWEEP_FIELD_NAMES.join(", ")}, got "${raw}".`);
+  const parsed = parseSweepValues(raw.slice(eq + 1));
+  if (parsed.error) throw new UsageError(`jobs create: --sweep ${field}: ${parsed.error}.`);
+  return { field: field as SweepField, values: parsed.values };
 }
