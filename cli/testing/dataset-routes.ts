@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import path from "node:path";
 import { Worker } from "bullmq";
 import type { PrismaClient } from "@prisma/client";
 import type { Redis } from "ioredis";
@@ -8,7 +10,7 @@ import * as importConfirmRoute from "../../app/api/datasets/[id]/imports/[import
 import * as importCancelRoute from "../../app/api/datasets/[id]/imports/[importId]/cancel/route";
 import * as versionsRoute from "../../app/api/datasets/[id]/versions/route";
 import { runDatasetImport } from "../../lib/datasets/import/run";
-import { env } from "../../lib/env";
+import { dataDir, env } from "../../lib/env";
 import type { RouteEntry } from "./route-server";
 
 // Test-only: what every CLI command that uploads a file needs from the server — the dataset, import and version
@@ -29,4 +31,18 @@ export function startImportWorker(db: PrismaClient, connection: Redis): Worker {
     connection,
     prefix: env().TUNEFORGE_QUEUE_PREFIX,
   });
+}
+
+/**
+ * Removes what `tuneforge jobs create` made in a test: its datasets (named "… (tuneforge jobs create …)"), their
+ * versions, the jobs on them (and, with `attached`, every attached job), and their files.
+ */
+export async function removeJobsCreateDatasets(db: PrismaClient, opts: { attached?: boolean } = {}): Promise<void> {
+  const datasets = await db.dataset.findMany({ where: { name: { contains: "tuneforge jobs create" } }, select: { id: true } });
+  const ids = datasets.map((d) => d.id);
+  const onThem = { datasetVersion: { datasetId: { in: ids } } };
+  await db.fineTuneJob.deleteMany({ where: opts.attached ? { OR: [onThem, { attached: true }] } : onThem });
+  await db.datasetVersion.deleteMany({ where: { datasetId: { in: ids } } });
+  await db.dataset.deleteMany({ where: { id: { in: ids } } });
+  for (const id of ids) await rm(path.join(dataDir(), "datasets", id), { recursive: true, force: true });
 }

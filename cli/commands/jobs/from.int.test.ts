@@ -17,7 +17,6 @@ import * as jobRoute from "../../../app/api/jobs/[id]/route";
 import * as relaunchRoute from "../../../app/api/jobs/[id]/relaunch/route";
 import * as sweepRoute from "../../../app/api/jobs/sweep/route";
 import { createPrismaClient } from "../../../lib/db/client";
-import { dataDir } from "../../../lib/env";
 import { closeLiveRedis } from "../../../lib/jobs/launch/live";
 import { chatExample } from "../../../lib/jobs/launch/test-support";
 import type { JobView } from "../../../lib/jobs/types";
@@ -29,7 +28,7 @@ import { writeTinyModel } from "../../../lib/testing/tiny-model";
 import { colorTask } from "../../../lib/testing/tiny-model/task";
 import { startOpenAIEmulator, type OpenAIEmulator } from "../../../test/openai-emulator/server";
 import type { CliContext } from "../../command";
-import { DATASET_IMPORT_ROUTES, startImportWorker } from "../../testing/dataset-routes";
+import { DATASET_IMPORT_ROUTES, removeJobsCreateDatasets, startImportWorker } from "../../testing/dataset-routes";
 import { serveRoutes, type RouteServer } from "../../testing/route-server";
 import { jobsCommand } from "../jobs";
 
@@ -67,12 +66,7 @@ afterAll(async () => {
   await server.close();
   // Nothing trains here: the queued runs must not reach the next file's workers.
   for (const name of ["gpu-jobs", "openai-jobs"] as const) await queues().get(name).obliterate({ force: true });
-  const datasets = await db.dataset.findMany({ where: { name: { contains: "tuneforge jobs create" } }, select: { id: true } });
-  const ids = datasets.map((d) => d.id);
-  await db.fineTuneJob.deleteMany({ where: { datasetVersion: { datasetId: { in: ids } } } });
-  await db.datasetVersion.deleteMany({ where: { datasetId: { in: ids } } });
-  await db.dataset.deleteMany({ where: { id: { in: ids } } });
-  for (const id of ids) await rm(path.join(dataDir(), "datasets", id), { recursive: true, force: true });
+  await removeJobsCreateDatasets(db);
   await deleteOpenAICredential({ db });
   await closeQueues();
   await closeLiveRedis();

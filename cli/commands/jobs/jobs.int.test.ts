@@ -11,7 +11,7 @@ import * as jobRoute from "../../../app/api/jobs/[id]/route";
 import * as jobCancelRoute from "../../../app/api/jobs/[id]/cancel/route";
 import * as attachRoute from "../../../app/api/jobs/attach/route";
 import { createPrismaClient } from "../../../lib/db/client";
-import { dataDir, env } from "../../../lib/env";
+import { env } from "../../../lib/env";
 import { closeLiveRedis } from "../../../lib/jobs/launch/live";
 import { chatExample } from "../../../lib/jobs/launch/test-support";
 import { type JobView } from "../../../lib/jobs/types";
@@ -25,7 +25,7 @@ import { chatJsonl } from "../../../test/openai-emulator/test-helpers";
 import type { CliContext } from "../../command";
 import { openAIJobsProcessor } from "../../../workers/processors/openai-jobs";
 import { serveRoutes, type RouteEntry, type RouteServer } from "../../testing/route-server";
-import { DATASET_IMPORT_ROUTES, startImportWorker } from "../../testing/dataset-routes";
+import { DATASET_IMPORT_ROUTES, removeJobsCreateDatasets, startImportWorker } from "../../testing/dataset-routes";
 import { jobsCommand } from "../jobs";
 
 // `tuneforge jobs …` against the app's own route handlers (served by node:http, as Next would), a real BullMQ
@@ -62,12 +62,7 @@ afterAll(async () => {
   await importWorker.close();
   await hostedWorker?.close();
   await server.close();
-  const datasets = await db.dataset.findMany({ where: { name: { contains: "tuneforge jobs create" } }, select: { id: true } });
-  const ids = datasets.map((d) => d.id);
-  await db.fineTuneJob.deleteMany({ where: { OR: [{ datasetVersion: { datasetId: { in: ids } } }, { attached: true }] } });
-  await db.datasetVersion.deleteMany({ where: { datasetId: { in: ids } } });
-  await db.dataset.deleteMany({ where: { id: { in: ids } } });
-  for (const id of ids) await rm(path.join(dataDir(), "datasets", id), { recursive: true, force: true });
+  await removeJobsCreateDatasets(db, { attached: true });
   await deleteOpenAICredential({ db });
   await closeQueues();
   await closeLiveRedis();
