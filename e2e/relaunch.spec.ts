@@ -108,6 +108,22 @@ test("an OpenAI job launched again comes back with its model and hyperparameters
   await expect(page.getByLabel("Seed (optional)")).toHaveValue("7");
   // The copy is launchable as it stands: the estimate finds nothing to fix.
   await expect(page.getByRole("button", { name: "Launch on OpenAI" })).toBeEnabled({ timeout: 15_000 });
+
+  // OpenAI takes no new jobs after 2027-01-06: the same data and settings as a local job, and what did not carry.
+  await page.goto(`/jobs/${id}`);
+  await page.getByRole("link", { name: "Train locally" }).click();
+  await page.waitForURL(`**/jobs/new?from=${id}&provider=local`);
+  await expect(page.getByRole("radio", { name: "Local", exact: true })).toBeChecked();
+  const carried = page.getByTestId("local-from-hosted");
+  await expect(carried).toContainText("n_epochs 2 → Epochs 2.");
+  await expect(carried).toContainText("learning_rate_multiplier 0.5 has no local equivalent");
+  await expect(carried).toContainText("Pick a local base model: gpt-4o-mini-2024-07-18 is OpenAI's.");
+  await expect(page.getByLabel("Dataset version")).toHaveValue(version.id);
+  await expect(page.getByLabel("Epochs", { exact: true })).toHaveValue("2");
+  await expect(page.getByLabel("Seed", { exact: true })).toHaveValue("7");
+  await expect(page.getByLabel("Suffix (optional)")).toHaveValue("again");
+  await expect(page.getByLabel("Base model")).toHaveValue("tiny-chat");
+  await screenshotPage(page, `${DIR}/relaunch-hosted-as-local.png`);
   await request.post(`/api/jobs/${id}/cancel`);
 
   await page.goto("/jobs/new?from=no-such-job");

@@ -13,7 +13,8 @@ import { relaunchDraft } from "@/lib/jobs/launch/relaunch";
 export const metadata: Metadata = { title: "Launch a job" };
 
 /** ?from=<job id>: "Launch again", the form filled in with that job's settings (lib/jobs/launch/relaunch.ts). */
-type Props = { searchParams: Promise<{ datasetVersion?: string; dataset?: string; version?: string; from?: string }> };
+/** &provider=local with it: an OpenAI job's data and settings for a local job ("Train locally instead"). */
+type Props = { searchParams: Promise<{ datasetVersion?: string; dataset?: string; version?: string; from?: string; provider?: string }> };
 
 export default async function NewJobPage({ searchParams }: Props) {
   await connection();
@@ -38,7 +39,7 @@ export default async function NewJobPage({ searchParams }: Props) {
         </Notice>
       ) : null}
       {initial ? (
-        <LaunchForm options={options} initialVersionId={initial} draft={draft ?? undefined} />
+        <LaunchForm options={options} initialVersionId={initial} draft={draft ?? undefined} provider={query.provider === "local" || query.provider === "openai" ? query.provider : undefined} />
       ) : (
         <EmptyState icon="❄" title="Freeze a dataset version first" actions={<ButtonLink href="/datasets" variant="primary">Choose a dataset</ButtonLink>}>
           <p>A job trains on a frozen version, so the data behind a model never changes. Open a dataset, then Splits &amp; versions → Freeze.</p>

@@ -3,6 +3,7 @@
 import { useRouter } from "next/navigation";
 import { useMemo, useState, type FormEvent, type ReactNode } from "react";
 import type { LaunchOptions, LaunchVersionOption } from "@/lib/jobs/launch/options";
+import { localDraftFromHosted } from "@/lib/jobs/launch/hosted-to-local";
 import type { OpenAIRelaunchDraft, RelaunchDraft } from "@/lib/jobs/launch/relaunch";
 import { messageOf } from "../../api-client";
 import { Button } from "../../ui/Button";
@@ -41,11 +42,13 @@ function ValidationHint({ version }: { version: LaunchVersionOption | undefined 
  * OpenAI | Local: the same form, two providers. Local renders LocalLaunchForm with the version chosen so far. With a
  * `draft` ("Launch again" from a job) the form opens on that job's provider, filled in with its settings.
  */
-export function LaunchForm({ options, initialVersionId, draft }: { options: LaunchOptions; initialVersionId: string; draft?: RelaunchDraft }) {
-  const [provider, setProvider] = useState<Provider>(draft?.provider ?? "openai");
+export function LaunchForm({ options, initialVersionId, draft, provider: asked }: { options: LaunchOptions; initialVersionId: string; draft?: RelaunchDraft; provider?: Provider }) {
+  const [provider, setProvider] = useState<Provider>(asked ?? draft?.provider ?? "openai");
   const [versionId, setVersionId] = useState(initialVersionId);
+  // An OpenAI job trained locally instead: what carries over, and what the form says of the rest.
+  const local = useMemo(() => (draft?.provider === "openai" ? localDraftFromHosted(draft) : draft ? { draft, notes: [] } : null), [draft]);
   const providerSwitch = <ProviderSwitch value={provider} onChange={setProvider} />;
-  if (provider === "local") return <LocalLaunchForm options={options} initialVersionId={versionId} providerSwitch={providerSwitch} draft={draft?.provider === "local" ? draft : undefined} />;
+  if (provider === "local") return <LocalLaunchForm options={options} initialVersionId={versionId} providerSwitch={providerSwitch} draft={local?.draft} draftNotes={local?.notes} />;
   return <OpenAILaunchForm options={options} initialVersionId={versionId} onVersion={setVersionId} providerSwitch={providerSwitch} draft={draft?.provider === "openai" ? draft : undefined} />;
 }
 

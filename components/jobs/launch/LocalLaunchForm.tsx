@@ -52,7 +52,20 @@ const STOPPING_NUMBERS: NumberSpec[] = [
   { field: "earlyStoppingThreshold", label: "Early stopping threshold", hint: "the least drop in validation loss that counts as better" },
 ];
 
-export function LocalLaunchForm({ options, initialVersionId, providerSwitch, draft }: { options: LaunchOptions; initialVersionId: string; providerSwitch: ReactNode; draft?: LocalRelaunchDraft }) {
+export function LocalLaunchForm({
+  options,
+  initialVersionId,
+  providerSwitch,
+  draft,
+  draftNotes = [],
+}: {
+  options: LaunchOptions;
+  initialVersionId: string;
+  providerSwitch: ReactNode;
+  draft?: LocalRelaunchDraft;
+  /** How an OpenAI job's settings were carried over (Train locally instead). */
+  draftNotes?: string[];
+}) {
   const router = useRouter();
   const models = useModels();
   const usable = (models.data?.models ?? []).filter((m) => m.hasTokenizer && m.hasChatTemplate && m.parameters && !m.error);
@@ -103,6 +116,17 @@ export function LocalLaunchForm({ options, initialVersionId, providerSwitch, dra
         <Card title="Job settings" level={2}>
           <form id="local-launch-form" className={styles.form} onSubmit={onSubmit} aria-label="Launch a local fine-tuning job" noValidate>
             {providerSwitch}
+            {draftNotes.length ? (
+              <div data-testid="local-from-hosted">
+                <Notice tone="info" title="From an OpenAI job" live={false}>
+                  <ul>
+                    {draftNotes.map((n) => (
+                      <li key={n}>{n}</li>
+                    ))}
+                  </ul>
+                </Notice>
+              </div>
+            ) : null}
             <Field id="local-version" label="Dataset version" hint={version && version.validationCount > 0 ? `Validation loss is computed on the ${version.validationCount} validation examples.` : "No validation split: only training loss."}>
               {(p) => <VersionSelect control={p} versions={options.versions} value={form.datasetVersionId} onChange={(id) => set("datasetVersionId", id)} />}
             </Field>

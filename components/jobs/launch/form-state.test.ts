@@ -41,6 +41,7 @@ describe("formStateFromDraft (Launch again)", () => {
     method: "dpo",
     hyperparameters: { nEpochs: 2, beta: 0.2 },
     seed: 5,
+    epochsRun: 2,
   };
   it("fills what the job asked for, auto where it asked for nothing, and launches the same request", () => {
     const s = formStateFromDraft(draft, "v1", "dpo");

@@ -80,6 +80,12 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
             <ButtonLink href={`/jobs/new?from=${encodeURIComponent(job.id)}`} title="Open the launch form with this job's settings filled in">
               Launch again
             </ButtonLink>
+            {/* OpenAI takes no new fine-tuning jobs after 2027-01-06: the same data and settings on the local trainer. */}
+            {job.provider === "openai" ? (
+              <ButtonLink href={`/jobs/new?from=${encodeURIComponent(job.id)}&provider=local`} title="Open the launch form for a local job with this job's data and settings">
+                Train locally
+              </ButtonLink>
+            ) : null}
             {job.status === "succeeded" ? (
               <ButtonLink href={`/evaluations/new?job=${encodeURIComponent(job.id)}`} variant="primary">
                 Evaluate this job

@@ -69,8 +69,8 @@ describe("relaunchDraft", () => {
   });
 
   it("gives an OpenAI job what it asked for: auto where it asked for nothing", async () => {
-    const id = await job({ provider: "openai", method: "dpo", baseModel: "gpt-4o-mini-2024-07-18", datasetVersionId: fixture.version.id, hyperparameters: { nEpochs: 3, beta: 0.2 }, suffix: "s", seed: 42 });
-    expect(await relaunchDraft(id)).toMatchObject({ provider: "openai", method: "dpo", hyperparameters: { nEpochs: 3, beta: 0.2 }, suffix: "s", seed: 42, notes: [] });
+    const id = await job({ provider: "openai", method: "dpo", baseModel: "gpt-4o-mini-2024-07-18", datasetVersionId: fixture.version.id, hyperparameters: { nEpochs: 3, beta: 0.2 }, suffix: "s", seed: 42, estimatedEpochs: 3 });
+    expect(await relaunchDraft(id)).toMatchObject({ provider: "openai", method: "dpo", hyperparameters: { nEpochs: 3, beta: 0.2 }, suffix: "s", seed: 42, epochsRun: 3, notes: [] });
     const draft = await relaunchDraft(id);
     expect(draft?.provider === "openai" && Object.keys(draft.hyperparameters).sort()).toEqual(["beta", "nEpochs"]);
   });

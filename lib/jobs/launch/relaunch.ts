@@ -39,6 +39,8 @@ export type OpenAIRelaunchDraft = Common & {
   /** Absent keys are "auto". */
   hyperparameters: LaunchHyperparameters;
   seed: number | null;
+  /** The epochs the job ran (or was estimated to run) when n_epochs was "auto": for training it locally instead. */
+  epochsRun: number | null;
 };
 
 export type LocalRelaunchDraft = Common & { provider: "local"; config: LocalConfig };
@@ -68,7 +70,7 @@ export async function relaunchDraft(jobId: string, opts: { db?: PrismaClient } =
 
   if (job.provider === "openai") {
     if (job.attached) notes.push("Its hyperparameters are the ones OpenAI resolved for it (an \"auto\" shows as the number OpenAI chose).");
-    return { ...common, provider: "openai", method: job.method, hyperparameters: hyperparametersOf(job.hyperparameters), seed: job.seed };
+    return { ...common, provider: "openai", method: job.method, hyperparameters: hyperparametersOf(job.hyperparameters), seed: job.seed, epochsRun: job.estimatedEpochs };
   }
   // Parsing fills in settings added since the job was launched with their defaults, as its run did.
   const read = readLocalConfig(job);
