@@ -1,6 +1,7 @@
 import { UsageError } from "../args";
 import type { CliContext, Command } from "../command";
 import type { JobListPage } from "../../lib/jobs/list";
+import type { DeletedJob } from "../../lib/jobs/delete";
 import type { RelaunchDraft } from "../../lib/jobs/launch/relaunch";
 import type { JobView } from "../../lib/jobs/types";
 import { serverApi, serverSubcommandExit } from "./jobs/api";
@@ -32,6 +33,7 @@ const USAGE = [
   "       tuneforge jobs list [--status S[,S…]] [--before CURSOR] [--json]",
   "       tuneforge jobs show ID [--json]",
   "       tuneforge jobs cancel ID [--json]",
+  "       tuneforge jobs delete ID [--json]",
   "       tuneforge jobs attach REMOTE_ID [--json]",
   "",
   "Talks to the tuneforge server (TUNEFORGE_URL, default http://127.0.0.1:3000; TUNEFORGE_API_TOKEN when it",
@@ -52,6 +54,8 @@ const USAGE = [
   "show     one job: status, estimate and cost, model, latest metrics and events.",
   "cancel   asks the worker to cancel the job (with OpenAI; a local job stops at the next step, checkpoint kept).",
   "attach   follows a job launched elsewhere by its OpenAI id (ftjob-…): events, metrics and cost appear here.",
+  "delete   removes a finished job: its curves, events, checkpoints and (local) its folder of adapters and exports;",
+  "         refused while it or an evaluation of it runs. An OpenAI job's fine-tuned model stays on OpenAI.",
   "",
   "--json prints the job (or the page: {\"jobs\": […], \"total\", \"newer\", \"older\"}) as the API returns it: id,",
   "status, provider, baseModel, fineTunedModel, trainedTokens, estimatedUsd, actualUsd, metrics [{step, trainLoss,",
@@ -97,6 +101,12 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
       else ctx.out(`Cancel requested for job ${job.id} (now ${job.status}); the worker cancels it with OpenAI.\n`);
       return 0;
     }
+    case "delete": {
+      const a = parseIdArgs(sub, "job ID", rest);
+      const { deleted } = await (await serverApi(a.url)).json<{ deleted: DeletedJob }>("DELETE", jobPath(a.id));
+      ctx.out(a.json ? `${JSON.stringify(deleted, null, 2)}\n` : `Deleted job ${deleted.id}.${deleted.note ? ` ${deleted.note}` : ""}\n`);
+      return 0;
+    }
     case "attach": {
       const a = parseIdArgs(sub, "OpenAI job id (ftjob-…)", rest);
       const client = await serverApi(a.url);
@@ -105,13 +115,13 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
       return 0;
     }
     default:
-      throw new UsageError(sub ? `jobs: unknown subcommand "${sub}"; use create, list, show, cancel or attach.` : "jobs: say what to do: create, list, show, cancel or attach. Run `tuneforge jobs --help` for usage.");
+      throw new UsageError(sub ? `jobs: unknown subcommand "${sub}"; use create, list, show, cancel, delete or attach.` : "jobs: say what to do: create, list, show, cancel, delete or attach. Run `tuneforge jobs --help` for usage.");
   }
 }
 
 export const jobsCommand: Command = {
   name: "jobs",
-  summary: "create, list, show, cancel or attach fine-tuning jobs on a running tuneforge",
+  summary: "create, list, show, cancel, delete or attach fine-tuning jobs on a running tuneforge",
   usage: USAGE,
   async run(args, ctx) {
     const [sub, ...rest] = args;

@@ -44,6 +44,7 @@ async function whyNot(db: PrismaClient, id: string): Promise<HttpError> {
     select: { status: true, evalRuns: { where: { status: { in: ["queued", "running"] } }, select: { id: true }, take: 1 }, artifacts: { where: { status: { in: ["pending", "running"] } }, select: { id: true }, take: 1 } },
   });
   if (!job) return new HttpError(404, "job_not_found", `No fine-tuning job with id ${id}`);
+  if (job.status === "cancelling") return new HttpError(409, "job_active", `Job ${id} is cancelling; wait until it has stopped, then delete it.`);
   if (!(TERMINAL_JOB_STATUSES as readonly string[]).includes(job.status))
     return new HttpError(409, "job_active", `Job ${id} is ${job.status}; cancel it first, then delete it.`);
   if (job.evalRuns.length)

@@ -153,6 +153,9 @@ describe("tuneforge jobs list / show / cancel / attach", () => {
 
     const cancel = await tuneforge("cancel", target.id);
     expect(cancel).toMatchObject({ code: 0, stdout: `Cancel requested for job ${target.id} (now cancelling); the worker cancels it with OpenAI.\n` });
+    // Not deleted while it is being cancelled: the worker still writes to it.
+    const early = await tuneforge("delete", target.id);
+    expect(early).toMatchObject({ code: 1, stderr: `tuneforge: jobs delete: Job ${target.id} is cancelling; wait until it has stopped, then delete it.\n` });
     const missing = await tuneforge("show", "nope");
     expect(missing).toMatchObject({ code: 1, stderr: "tuneforge: jobs show: No fine-tuning job with id nope\n" });
   });
@@ -219,5 +222,10 @@ describe("tuneforge jobs create --wait", () => {
 
     const refused = await tuneforge("cancel", job.id);
     expect(refused).toMatchObject({ code: 1, stderr: `tuneforge: jobs cancel: Job ${job.id} already succeeded; there is nothing to cancel.\n` });
+
+    // Deleted, it is gone from tuneforge; its model stays on OpenAI, which the answer says.
+    const deleted = await tuneforge("delete", job.id);
+    expect(deleted).toMatchObject({ code: 0, stdout: `Deleted job ${job.id}. ${job.fineTunedModel} is still in your OpenAI organization; delete it there (DELETE /v1/models/${job.fineTunedModel}) if you no longer need it.\n` });
+    expect((await tuneforge("show", job.id)).code).toBe(1);
   }, 60_000);
 });

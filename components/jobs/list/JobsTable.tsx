@@ -9,6 +9,7 @@ import { DateTime } from "@/components/ui/DateTime";
 import { rangeText } from "@/components/ui/ListPager";
 import { StatusBadge } from "@/components/ui/StatusBadge";
 import { Table } from "@/components/ui/Table";
+import { DeleteJobsButton } from "../DeleteJobsButton";
 import { formatInt, formatUsd } from "@/components/ui/format";
 import { formatDuration } from "@/lib/jobs/monitor/progress";
 import { shownJobStatus, type JobSummary } from "@/lib/jobs/types";
@@ -62,11 +63,20 @@ export function JobsTable({ jobs, renderedAt, range }: Props) {
       <div className={styles.toolbar}>
         <span className="muted">
           {countText(jobs.length, range)}
-          {selected.length ? ` · ${selected.length} selected` : " · select two or more to compare their curves"}
+          {selected.length ? ` · ${selected.length} selected` : " · select two or more to compare them, or some to delete"}
         </span>
-        <Button variant="secondary" disabled={selected.length < 2} onClick={() => router.push(`/jobs/compare?ids=${selected.map(encodeURIComponent).join(",")}`)}>
-          Compare {selected.length >= 2 ? `(${selected.length})` : ""}
-        </Button>
+        <div className="row">
+          <Button variant="secondary" disabled={selected.length < 2} onClick={() => router.push(`/jobs/compare?ids=${selected.map(encodeURIComponent).join(",")}`)}>
+            Compare {selected.length >= 2 ? `(${selected.length})` : ""}
+          </Button>
+          {/* Deleting is for finished jobs; the server says which of the selection it refused and why. */}
+          <DeleteJobsButton
+            jobs={jobs.filter((j) => selected.includes(j.id)).map((j) => ({ id: j.id, name: j.fineTunedModel ?? `${j.baseModel}${j.suffix ? ` · ${j.suffix}` : ""}`, fineTunedModel: j.fineTunedModel }))}
+            after="refresh"
+            label={selected.length ? `Delete (${selected.length})` : "Delete"}
+            onDeleted={(ids) => setSelected((s) => s.filter((id) => !ids.includes(id)))}
+          />
+        </div>
       </div>
       <Table caption="Fine-tuning jobs" className={styles.jobs}>
         <thead>
@@ -88,7 +98,7 @@ export function JobsTable({ jobs, renderedAt, range }: Props) {
           {jobs.map((j) => (
             <tr key={j.id} className={selected.includes(j.id) ? styles.selected : undefined} data-job-id={j.id}>
               <td>
-                <input type="checkbox" checked={selected.includes(j.id)} onChange={() => toggle(j.id)} aria-label={`Select job ${j.fineTunedModel ?? j.baseModel} for comparison`} />
+                <input type="checkbox" checked={selected.includes(j.id)} onChange={() => toggle(j.id)} aria-label={`Select job ${j.fineTunedModel ?? j.baseModel}`} />
               </td>
               <td>
                 <StatusBadge status={shownJobStatus(j)} />

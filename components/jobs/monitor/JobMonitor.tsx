@@ -14,6 +14,7 @@ import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
 import { unpackPoints, type PackedPoints } from "@/lib/jobs/monitor/pack";
 import { isTerminalJobStatus, shownJobStatus, type JobView } from "@/lib/jobs/types";
 import { ArtifactsPanel } from "../artifacts/ArtifactsPanel";
+import { DeleteJobsButton } from "../DeleteJobsButton";
 import { CancelJobButton } from "./CancelJobButton";
 import { ChartControls, type ChartSettings } from "./ChartControls";
 import { CheckpointsTable } from "./CheckpointsTable";
@@ -92,6 +93,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
               </ButtonLink>
             ) : null}
             {!terminal ? <CancelJobButton jobId={job.id} disabled={job.status === "cancelling"} local={job.provider === "local"} /> : null}
+            {terminal ? <DeleteJobsButton jobs={[{ id: job.id, name: title, fineTunedModel: job.fineTunedModel }]} after="list" /> : null}
           </>
         }
       />
