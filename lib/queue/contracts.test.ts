@@ -20,7 +20,7 @@ describe("queue contracts", () => {
       for (const name of jobNamesOf(q)) expect(name).toMatch(/^[a-z]+\.[a-z][A-Za-z]*$/);
     }
     expect(jobNamesOf("openai-jobs")).toEqual(["finetune.run"]);
-    expect(jobNamesOf("system")).toEqual(["system.pruneSessions"]);
+    expect(jobNamesOf("system")).toEqual(["system.pruneSessions", "system.notifyEndedJobs", "system.deliverWebhook"]);
   });
 
   it("recognises queue names", () => {
@@ -53,6 +53,9 @@ describe("queue contracts", () => {
     expect(jobIdFor("openai-jobs", "finetune.run", { jobId: "cm1" })).toBe(a);
     expect(jobIdFor("eval", "eval.run", { evalRunId: "cm2" })).toBe("eval-cm2");
     expect(jobIdFor("system", "system.pruneSessions", {})).toBeUndefined();
+    // One delivery per webhook and job: a look that queues an ending twice (a crash before it was marked) sends it once.
+    expect(jobIdFor("system", "system.deliverWebhook", { webhookId: "w1", jobId: "cm1", event: "job.failed" })).toBe("webhook-w1-cm1");
+    expect(() => parsePayload("system", "system.deliverWebhook", { webhookId: "w1", jobId: "cm1", event: "job.started" })).toThrow(PayloadError);
     // BullMQ rejects integer-like custom ids; the prefix keeps a numeric domain id valid.
     expect(jobIdFor("gpu-jobs", "finetune.run", { jobId: "123" })).toBe("finetune-123");
     // An eval with a local side runs on a GPU worker under the same id as on the eval queue.
