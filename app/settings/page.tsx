@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { ApiTokensCard } from "@/components/settings/ApiTokensCard";
 import { OpenAICredentialsCard } from "@/components/settings/OpenAICredentialsForm";
+import { WebhooksCard } from "@/components/settings/WebhooksCard";
 import { PageHeader } from "@/components/ui/PageHeader";
 
 export const metadata: Metadata = { title: "Settings" };
@@ -10,10 +11,11 @@ export default function SettingsPage() {
     <div className="stack">
       <PageHeader
         title="Settings"
-        description="Provider credentials and API tokens. Keys are encrypted at rest and never sent back to the browser."
+        description="Provider credentials, API tokens and notifications. Keys and webhook URLs are encrypted at rest and never sent back to the browser."
       />
       <OpenAICredentialsCard />
       <ApiTokensCard />
+      <WebhooksCard />
     </div>
   );
 }
