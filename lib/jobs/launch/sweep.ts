@@ -81,6 +81,15 @@ export async function launchLocalSweep(raw: unknown, opts: LocalLaunchOptions = 
   const issues = sweepIssues(perVariant, sweep);
   if (issues.length) throw launchRefused(issues);
   const jobs: JobView[] = [];
-  for (const v of variants) jobs.push(await launchLocalJob(v, opts));
+  for (const v of variants) {
+    try {
+      jobs.push(await launchLocalJob(v, opts));
+    } catch (err) {
+      // Checked, yet one launch failed (the database went away): say which ones are already queued.
+      if (jobs.length === 0) throw err;
+      const done = jobs.map((j) => `${j.id} (${j.suffix})`).join(", ");
+      throw new HttpError(500, "sweep_partly_launched", `Launched ${jobs.length} of ${variants.length} jobs (${done}) before: ${(err as Error).message}. Launch the other values again.`);
+    }
+  }
   return jobs;
 }
