@@ -28,13 +28,13 @@ test("a webhook added in Settings is told, signed, when a job ends", async ({ pa
     await page.goto("/settings");
     const card = page.locator("#notifications");
     await card.getByLabel("Webhook URL").fill(`http://127.0.0.1:${port}/services/T01/B02/s3cretTokenPart`);
-    await card.getByLabel("cancelled").uncheck();
+    await card.getByRole("group", { name: "When a job" }).getByLabel("cancelled").uncheck();
     await card.getByRole("button", { name: "Add webhook" }).click();
     const secret = (await card.getByTestId("new-webhook-secret").textContent())!;
     expect(secret).toMatch(/^whsec_/);
     const row = card.locator("tr[data-webhook-id]");
     await expect(row.locator("td").first()).toHaveText(`127.0.0.1:${port}/…/Part`);
-    await expect(row.locator("td").nth(1)).toHaveText("succeeded, failed");
+    await expect(row.locator("td").nth(1)).toHaveText("job succeeded, job failed, evaluation succeeded, evaluation failed, evaluation cancelled");
     await expect(page.getByText("s3cretToken")).toHaveCount(0);
 
     await row.getByRole("button", { name: "Send a test" }).click();

@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { DeliveryResult } from "@/lib/notify/deliver";
-import { WEBHOOK_EVENTS, type WebhookEvent } from "@/lib/notify/events";
+import { EVAL_EVENTS, JOB_EVENTS, WEBHOOK_EVENTS, type WebhookEvent } from "@/lib/notify/events";
 import type { WebhookView } from "@/lib/notify/webhooks";
 import { apiFetch, messageOf } from "../api-client";
 import { Button } from "../ui/Button";
@@ -21,7 +21,14 @@ import { CopyButton } from "./CopyButton";
 // once saved, only a hint of it; the signing secret is shown once.
 
 const KEY = ["settings", "webhooks"] as const;
-const EVENT_LABELS: Record<WebhookEvent, string> = { "job.succeeded": "succeeded", "job.failed": "failed", "job.cancelled": "cancelled" };
+const EVENT_LABELS: Record<WebhookEvent, string> = {
+  "job.succeeded": "job succeeded",
+  "job.failed": "job failed",
+  "job.cancelled": "job cancelled",
+  "eval.succeeded": "evaluation succeeded",
+  "eval.failed": "evaluation failed",
+  "eval.cancelled": "evaluation cancelled",
+};
 
 function NewSecret({ secret, onDone }: { secret: string; onDone: () => void }) {
   return (
@@ -83,7 +90,7 @@ export function WebhooksCard() {
   }
 
   return (
-    <Card id="notifications" title="Notifications" description="Webhooks told when a fine-tuning job ends: a Slack or Discord incoming webhook shows the message; any other receiver gets the job as JSON.">
+    <Card id="notifications" title="Notifications" description="Webhooks told when a fine-tuning job or an evaluation ends: a Slack or Discord incoming webhook shows the message; any other receiver gets it as JSON.">
       <div className="stack">
         <form className="stack" onSubmit={onSubmit} aria-label="Add a webhook">
           <div className="row" style={{ alignItems: "flex-end" }}>
@@ -96,14 +103,16 @@ export function WebhooksCard() {
               {add.isPending ? "Adding…" : "Add webhook"}
             </Button>
           </div>
-          <fieldset className="row" style={{ border: "none", padding: 0, margin: 0 }}>
-            <legend className="muted">When a job</legend>
-            {WEBHOOK_EVENTS.map((ev) => (
-              <label key={ev}>
-                <input type="checkbox" checked={events.includes(ev)} onChange={(e) => setEvents((s) => (e.target.checked ? [...s, ev] : s.filter((x) => x !== ev)))} /> {EVENT_LABELS[ev]}
-              </label>
-            ))}
-          </fieldset>
+          {([["When a job", JOB_EVENTS], ["When an evaluation", EVAL_EVENTS]] as const).map(([legend, group]) => (
+            <fieldset key={legend} className="row" style={{ border: "none", padding: 0, margin: 0 }}>
+              <legend className="muted">{legend}</legend>
+              {group.map((ev) => (
+                <label key={ev}>
+                  <input type="checkbox" checked={events.includes(ev)} onChange={(e) => setEvents((s) => (e.target.checked ? [...s, ev] : s.filter((x) => x !== ev)))} /> {EVENT_LABELS[ev].replace(/^(job|evaluation) /, "")}
+                </label>
+              ))}
+            </fieldset>
+          ))}
         </form>
         {add.error ? <Notice tone="danger">{messageOf(add.error)}</Notice> : null}
         {secret ? <NewSecret secret={secret} onDone={() => setSecret(null)} /> : null}
@@ -122,7 +131,7 @@ export function WebhooksCard() {
             <thead>
               <tr>
                 <th scope="col">URL</th>
-                <th scope="col">When a job</th>
+                <th scope="col">When</th>
                 <th scope="col">Last delivery</th>
                 <th scope="col"><span className="visually-hidden">Actions</span></th>
               </tr>

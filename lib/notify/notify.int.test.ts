@@ -11,6 +11,7 @@ import { startWorkerProcess } from "../../workers/runtime";
 import { deliverJobEnding, queueEndedJobs } from "./ended";
 import { addWebhook, deleteWebhook, listWebhooks } from "./webhooks";
 import { sendTestMessage } from "./webhooks-test";
+import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch/test-support";
 
 // Webhooks against Postgres, Redis (a worker process of its own on a unique prefix) and a real HTTP receiver:
 // a job's ending reaches each webhook once, signed; a receiver that fails is retried and the job's log says so
@@ -27,6 +28,7 @@ const redis = createRedis("client");
 const prefix = uniquePrefix("notify");
 const queues = createQueueSet({ connection: redis, prefix });
 const jobs: string[] = [];
+let fixture: VersionFixture;
 
 beforeAll(async () => {
   receiver = http.createServer((req, res) => {
@@ -40,11 +42,14 @@ beforeAll(async () => {
   await new Promise<void>((r) => receiver.listen(0, "127.0.0.1", r));
   base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   await db.webhook.deleteMany({});
+  fixture = await makeVersion(db, { train: 2, validation: 2 });
 });
 
 afterAll(async () => {
   await db.webhook.deleteMany({});
   await db.fineTuneJob.deleteMany({ where: { id: { in: jobs } } });
+  await db.evalRun.deleteMany({ where: { datasetVersionId: fixture.version.id } });
+  await removeVersions(db, [fixture]);
   await queues.close();
   await deleteKeysUnder(redis, prefix);
   await redis.quit();
@@ -63,7 +68,11 @@ describe("job-ending webhooks", () => {
   it("keeps the URL server-side and shows its secret once", async () => {
     const { webhook, secret } = await addWebhook({ url: `${base}/hooks/T000/B000/XyzSecretPath` });
     expect(secret).toMatch(/^whsec_[A-Za-z0-9_-]{32}$/);
-    expect(webhook).toMatchObject({ urlHint: `127.0.0.1:${new URL(base).port}/…/Path`, events: ["job.succeeded", "job.failed", "job.cancelled"], lastDelivery: null });
+    expect(webhook).toMatchObject({
+      urlHint: `127.0.0.1:${new URL(base).port}/…/Path`,
+      events: ["job.succeeded", "job.failed", "job.cancelled", "eval.succeeded", "eval.failed", "eval.cancelled"],
+      lastDelivery: null,
+    });
     expect(JSON.stringify(await listWebhooks())).not.toContain("XyzSecret");
     expect(JSON.stringify(await db.webhook.findUniqueOrThrow({ where: { id: webhook.id } }))).not.toContain("XyzSecret");
     await expect(addWebhook({ url: "ftp://example.com/x" })).rejects.toMatchObject({ status: 400, message: "url: must be an http:// or https:// address." });
@@ -104,7 +113,7 @@ describe("job-ending webhooks", () => {
     answer = 410;
     try {
       const id = await endedJob("failed", new Date(), { errorMessage: "out of memory" });
-      const p = { webhookId: webhook.id, jobId: id, event: "job.failed" as const };
+      const p = { webhookId: webhook.id, id, event: "job.failed" as const };
       await expect(deliverJobEnding(db, p, { attemptsMade: 0 })).rejects.toThrow(/the receiver answered 410: the channel is archived/);
       expect(await db.jobEvent.count({ where: { jobId: id } })).toBe(0);
       await expect(deliverJobEnding(db, p, { attemptsMade: 4 })).rejects.toThrow();
@@ -124,6 +133,41 @@ describe("job-ending webhooks", () => {
     } finally {
       answer = 200;
       await db.webhook.deleteMany({ where: { id: webhook.id } });
+    }
+  });
+
+  it("tells a webhook that wants evaluation endings of a run that ended, with its win rate and metric deltas", async () => {
+    const { webhook } = await addWebhook({ url: `${base}/evals`, events: ["eval.succeeded"] });
+    try {
+      const run = await db.evalRun.create({
+        data: {
+          status: "succeeded",
+          name: "lr sweep winner",
+          datasetVersionId: fixture.version.id,
+          candidateSpec: "job:cmcandidate",
+          baselineSpec: "openai:gpt-4o-mini",
+          judgeSpec: "openai:gpt-4o",
+          startedAt: new Date(Date.now() - 60_000),
+          finishedAt: new Date(),
+          summary: { n: 200, winRate: { candidate: 0.62, ci: [0.55, 0.69] }, metrics: { exactMatch: { candidate: 0.5, baseline: 0.38, delta: 0.12, ci: [0.05, 0.19], n: 200 } } },
+        },
+      });
+      // A job that ended meanwhile is not this webhook's business (it asked for evaluation endings only).
+      const job = await endedJob("succeeded");
+      expect(await queueEndedJobs(db, { queues })).toBe(1);
+      expect(await queues.get("system").getJob(`webhook-${webhook.id}-${run.id}`)).toBeTruthy();
+      expect((await db.evalRun.findUniqueOrThrow({ where: { id: run.id } })).notifiedAt).not.toBeNull();
+      expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id: job } })).notifiedAt).not.toBeNull();
+
+      await deliverJobEnding(db, { webhookId: webhook.id, id: run.id, event: "eval.succeeded" }, { attemptsMade: 0 });
+      const body = JSON.parse(received.at(-1)!.body) as { text: string; job: unknown; evaluation: Record<string, unknown> };
+      expect(body.text).toBe(
+        `tuneforge: evaluation lr sweep winner on ${fixture.datasetName} v${fixture.version.number} succeeded: the candidate wins 62 % (95 % CI 55 %–69 %); exact match +12.0 pts over 200 samples. ${env().TUNEFORGE_URL}/evaluations/${run.id}`,
+      );
+      expect(body.job).toBeNull();
+      expect(body.evaluation).toMatchObject({ id: run.id, status: "succeeded", candidate: "job:cmcandidate", baseline: "openai:gpt-4o-mini", samples: 200, winRate: { candidate: 0.62 } });
+    } finally {
+      await deleteWebhook(webhook.id);
     }
   });
 });

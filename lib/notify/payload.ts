@@ -4,6 +4,26 @@ import type { WebhookEvent } from "./events";
 // What a webhook receives when a job ends: `text`, one sentence Slack's incoming webhooks show as the message
 // (`content` the same, for Discord's), and the job as JSON for receivers that act on it.
 
+export type EvalEndedView = {
+  id: string;
+  url: string;
+  status: string;
+  name: string;
+  candidate: string;
+  baseline: string;
+  judge: string | null;
+  dataset: string;
+  split: string;
+  samples: number | null;
+  /** The candidate's judged win rate and its 95 % interval; null without a judge. */
+  winRate: { candidate: number; ci: [number, number] } | null;
+  /** Per metric: each side's mean, the delta (candidate − baseline) and its 95 % interval. */
+  metrics: Record<string, { candidate: number; baseline: number; delta: number; ci: [number, number] }>;
+  errorMessage: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+};
+
 export type JobEndedPayload = {
   event: WebhookEvent | "ping";
   sentAt: string;
@@ -26,6 +46,8 @@ export type JobEndedPayload = {
     startedAt: string | null;
     finishedAt: string | null;
   } | null;
+  /** An evaluation's ending (event eval.*); null for a job's. */
+  evaluation?: EvalEndedView | null;
 };
 
 const loss = (n: number | null) => (n === null ? null : n.toFixed(4));
@@ -78,4 +100,61 @@ export async function jobEndedPayload(db: PrismaClient, jobId: string, event: We
 export function pingPayload(now = new Date()): JobEndedPayload {
   const text = "tuneforge: this webhook works. You will get a message like this one when a fine-tuning job ends.";
   return { event: "ping", sentAt: now.toISOString(), text, content: text, job: null };
+}
+
+const METRIC_WORDS: Record<string, string> = {
+  exactMatch: "exact match",
+  normalizedMatch: "normalized match",
+  jsonValid: "valid JSON",
+  schemaValid: "schema-valid",
+  toolCallMatch: "tool calls match",
+  toolNameMatch: "right tools called",
+  rougeL: "ROUGE-L",
+  tokenF1: "token F1",
+};
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+const points = (d: number) => `${d >= 0 ? "+" : "−"}${Math.abs(d * 100).toFixed(1)} pts`;
+
+type StoredSummary = { n?: number; winRate?: EvalEndedView["winRate"]; metrics?: EvalEndedView["metrics"] };
+
+/** The payload for an evaluation run that ended, read from Postgres; null when the run is gone. */
+export async function evalEndedPayload(db: PrismaClient, id: string, event: WebhookEvent, baseUrl: string, now = new Date()): Promise<JobEndedPayload | null> {
+  const run = await db.evalRun.findUnique({ where: { id }, include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } });
+  if (!run) return null;
+  const summary = (run.summary ?? {}) as StoredSummary;
+  const url = new URL(`/evaluations/${encodeURIComponent(run.id)}`, baseUrl).toString();
+  const dataset = `${run.datasetVersion.dataset.name} v${run.datasetVersion.number}`;
+  const name = run.name || `${run.candidateSpec} vs ${run.baselineSpec}`;
+  const metrics = summary.metrics ?? {};
+  const figures = [
+    summary.winRate ? `the candidate wins ${pct(summary.winRate.candidate)} (95 % CI ${pct(summary.winRate.ci[0])}–${pct(summary.winRate.ci[1])})` : null,
+    ...Object.entries(metrics).slice(0, 2).map(([m, s]) => `${METRIC_WORDS[m] ?? m} ${points(s.delta)}`),
+  ].filter(Boolean);
+  const how = event === "eval.failed" ? `failed${run.errorMessage ? `: ${run.errorMessage}` : ""}` : event === "eval.cancelled" ? "was cancelled" : "succeeded";
+  const over = summary.n ? ` over ${summary.n} samples` : "";
+  const text = `tuneforge: evaluation ${name} on ${dataset} ${how}${figures.length ? `: ${figures.join("; ")}${over}` : ""}. ${url}`;
+  return {
+    event,
+    sentAt: now.toISOString(),
+    text,
+    content: text,
+    job: null,
+    evaluation: {
+      id: run.id,
+      url,
+      status: run.status,
+      name,
+      candidate: run.candidateSpec,
+      baseline: run.baselineSpec,
+      judge: run.judgeSpec,
+      dataset,
+      split: run.split,
+      samples: summary.n ?? null,
+      winRate: summary.winRate ?? null,
+      metrics,
+      errorMessage: run.errorMessage,
+      startedAt: run.startedAt?.toISOString() ?? null,
+      finishedAt: run.finishedAt?.toISOString() ?? null,
+    },
+  };
 }

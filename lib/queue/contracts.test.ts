@@ -54,8 +54,9 @@ describe("queue contracts", () => {
     expect(jobIdFor("eval", "eval.run", { evalRunId: "cm2" })).toBe("eval-cm2");
     expect(jobIdFor("system", "system.pruneSessions", {})).toBeUndefined();
     // One delivery per webhook and job: a look that queues an ending twice (a crash before it was marked) sends it once.
-    expect(jobIdFor("system", "system.deliverWebhook", { webhookId: "w1", jobId: "cm1", event: "job.failed" })).toBe("webhook-w1-cm1");
-    expect(() => parsePayload("system", "system.deliverWebhook", { webhookId: "w1", jobId: "cm1", event: "job.started" })).toThrow(PayloadError);
+    expect(jobIdFor("system", "system.deliverWebhook", { webhookId: "w1", id: "cm1", event: "job.failed" })).toBe("webhook-w1-cm1");
+    expect(jobIdFor("system", "system.deliverWebhook", { webhookId: "w1", id: "ev1", event: "eval.succeeded" })).toBe("webhook-w1-ev1");
+    expect(() => parsePayload("system", "system.deliverWebhook", { webhookId: "w1", id: "cm1", event: "job.started" })).toThrow(PayloadError);
     // BullMQ rejects integer-like custom ids; the prefix keeps a numeric domain id valid.
     expect(jobIdFor("gpu-jobs", "finetune.run", { jobId: "123" })).toBe("finetune-123");
     // An eval with a local side runs on a GPU worker under the same id as on the eval queue.

@@ -41,8 +41,9 @@ const pruneSessions = z.object({}).strict();
 const notifyEndedJobs = z.object({}).strict();
 /** A delivery is tried this many times (5 s, 10 s, 20 s, 40 s apart) before the job's log says it failed. */
 export const WEBHOOK_ATTEMPTS = 5;
-// One job's ending told to one webhook; retried with backoff while the receiver does not answer 2xx.
-const deliverWebhook = z.object({ webhookId: domainId, jobId: domainId, event: z.enum(WEBHOOK_EVENTS) }).strict();
+// One ending (a job's or an evaluation's, as the event says; `id` is that row's) told to one webhook; retried with
+// backoff while the receiver does not answer 2xx.
+const deliverWebhook = z.object({ webhookId: domainId, id: domainId, event: z.enum(WEBHOOK_EVENTS) }).strict();
 const datasetImport = z.object({ importId: domainId }).strict();
 // `revision` is the Dataset.revision the analysis is for: a newer edit gets a new job instead of being
 // deduplicated into one that already started on older rows.
@@ -92,9 +93,9 @@ export const CONTRACTS = {
   // Housekeeping on a schedule.
   system: {
     "system.pruneSessions": contract(pruneSessions, undefined),
-    // Finds jobs that ended and queues their webhook deliveries (lib/notify/ended.ts).
+    // Finds jobs and evaluations that ended and queues their webhook deliveries (lib/notify/ended.ts).
     "system.notifyEndedJobs": contract(notifyEndedJobs, undefined),
-    "system.deliverWebhook": contract(deliverWebhook, (p) => `webhook-${p.webhookId}-${p.jobId}`, { attempts: WEBHOOK_ATTEMPTS, backoff: { type: "exponential", delay: 5_000 } }),
+    "system.deliverWebhook": contract(deliverWebhook, (p) => `webhook-${p.webhookId}-${p.id}`, { attempts: WEBHOOK_ATTEMPTS, backoff: { type: "exponential", delay: 5_000 } }),
   },
 } as const satisfies Record<QueueName, Record<string, Contract<z.ZodType>>>;
 
@@ -106,7 +107,7 @@ export type Payload<Q extends QueueName, N extends JobName<Q>> =
 /** How often expired sessions are deleted. */
 export const PRUNE_SESSIONS_EVERY_MS = 60 * 60 * 1000;
 
-/** How often ended jobs are looked for, so a webhook hears of an ending within seconds whichever path ended it. */
+/** How often ended jobs and evaluations are looked for, so a webhook hears of an ending within seconds whichever path ended it. */
 export const NOTIFY_ENDED_JOBS_EVERY_MS = 5_000;
 
 const HOUR_S = 60 * 60;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "eval_runs" ADD COLUMN     "notified_at" TIMESTAMP(3);
+
