@@ -29,7 +29,18 @@ test("a local job launched again keeps every setting but the one changed", async
   const firstId = ((await res.json()) as { job: { id: string } }).job.id;
   await expect.poll(async () => (await jobOf(request, firstId)).status, { timeout: 60_000 }).toBe("succeeded");
 
+  // The team's note on the first run: saved on its page, shown in the list and, below, on the compare page.
+  const note = "1 epoch: the loss was still falling.\nNext: 2 epochs.";
   await page.goto(`/jobs/${firstId}`);
+  await page.getByRole("button", { name: "Add a note" }).click();
+  await page.getByLabel("Note on this job").fill(note);
+  await page.getByRole("button", { name: "Save note" }).click();
+  await expect(page.getByTestId("job-note")).toHaveText(note);
+  await screenshotPage(page, `${DIR}/job-note.png`);
+  await page.goto("/jobs");
+  await expect(page.locator(`tr[data-job-id="${firstId}"]`).getByTestId("job-list-note")).toHaveText(note.replace("\n", " "));
+  await page.goto(`/jobs/${firstId}`);
+  await expect(page.getByTestId("job-note")).toHaveText(note);
   await page.getByRole("link", { name: "Launch again" }).click();
   await page.waitForURL(`**/jobs/new?from=${firstId}`);
   const notice = page.getByTestId("relaunch-notice");
@@ -75,6 +86,7 @@ test("a local job launched again keeps every setting but the one changed", async
   await expect(table.locator("tr[data-row=lr] td")).toHaveText(["0.05", "0.05"]);
   await expect(table.locator("tr[data-row=rslora] td")).toHaveText(["yes", "yes"]);
   await expect(table.locator("tr[data-row=steps] td")).toHaveText([/^2 of 2/, /^[1-4] of 4/]);
+  await expect(table.locator("tr[data-row=note] td")).toHaveText([note.replace("\n", " "), "—"]);
   await expect(page.getByTestId("compare-loss")).toHaveAttribute("data-series", "2");
   // Long job names and values wrap in their columns: the table fits the page.
   expect(await table.locator(".table-wrap").evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);

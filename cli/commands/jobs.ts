@@ -1,4 +1,4 @@
-import { UsageError } from "../args";
+import { parseCommandOptions, UsageError } from "../args";
 import type { CliContext, Command } from "../command";
 import type { JobListPage } from "../../lib/jobs/list";
 import type { DeletedJob } from "../../lib/jobs/delete";
@@ -34,6 +34,7 @@ const USAGE = [
   "       tuneforge jobs show ID [--json]",
   "       tuneforge jobs cancel ID [--json]",
   "       tuneforge jobs delete ID [--json]",
+  "       tuneforge jobs note ID TEXT [--json]",
   "       tuneforge jobs attach REMOTE_ID [--json]",
   "",
   "Talks to the tuneforge server (TUNEFORGE_URL, default http://127.0.0.1:3000; TUNEFORGE_API_TOKEN when it",
@@ -54,6 +55,7 @@ const USAGE = [
   "show     one job: status, estimate and cost, model, latest metrics and events.",
   "cancel   asks the worker to cancel the job (with OpenAI; a local job stops at the next step, checkpoint kept).",
   "attach   follows a job launched elsewhere by its OpenAI id (ftjob-…): events, metrics and cost appear here.",
+  "note     sets the team's note on a job (shown on its page, in the list and on the compare page); \"\" clears it.",
   "delete   removes a finished job: its curves, events, checkpoints and (local) its folder of adapters and exports;",
   "         refused while it or an evaluation of it runs. An OpenAI job's fine-tuned model stays on OpenAI.",
   "",
@@ -101,6 +103,14 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
       else ctx.out(`Cancel requested for job ${job.id} (now ${job.status}); the worker cancels it with OpenAI.\n`);
       return 0;
     }
+    case "note": {
+      const { values: v, positionals } = parseCommandOptions("jobs", rest, { json: { type: "boolean", default: false }, url: { type: "string" } }, { positionals: true });
+      if (positionals.length !== 2) throw new UsageError(`jobs note: pass the job ID and the note's text (in quotes; "" clears it), got ${positionals.length} argument(s).`);
+      const [id, text] = positionals as [string, string];
+      const { job } = await (await serverApi(v.url)).json<{ job: JobView }>("PATCH", jobPath(id), { note: text });
+      ctx.out(v.json ? `${JSON.stringify(job, null, 2)}\n` : job.note ? `Note on job ${job.id}: ${job.note}\n` : `Note on job ${job.id} cleared.\n`);
+      return 0;
+    }
     case "delete": {
       const a = parseIdArgs(sub, "job ID", rest);
       const { deleted } = await (await serverApi(a.url)).json<{ deleted: DeletedJob }>("DELETE", jobPath(a.id));
@@ -115,7 +125,7 @@ async function run(sub: string | undefined, rest: string[], ctx: CliContext): Pr
       return 0;
     }
     default:
-      throw new UsageError(sub ? `jobs: unknown subcommand "${sub}"; use create, list, show, cancel, delete or attach.` : "jobs: say what to do: create, list, show, cancel, delete or attach. Run `tuneforge jobs --help` for usage.");
+      throw new UsageError(sub ? `jobs: unknown subcommand "${sub}"; use create, list, show, cancel, delete, note or attach.` : "jobs: say what to do: create, list, show, cancel, delete, note or attach. Run `tuneforge jobs --help` for usage.");
   }
 }
 

@@ -93,6 +93,8 @@ export type JobSummary = {
   hyperparameters: Record<string, unknown>;
   suffix: string | null;
   seed: number | null;
+  /** The team's note on the job, edited on its page (PATCH /api/jobs/<id>). */
+  note: string | null;
   attached: boolean;
   remoteJobId: string | null;
   remoteStatus: string | null;

@@ -76,6 +76,7 @@ export function toJobSummary(j: JobRow, progress: JobSummary["progress"]): JobSu
     hyperparameters: (j.hyperparameters ?? {}) as Record<string, unknown>,
     suffix: j.suffix,
     seed: j.seed,
+    note: j.note,
     attached: j.attached,
     remoteJobId: j.remoteJobId,
     remoteStatus: j.remoteStatus,

@@ -32,6 +32,7 @@ export function formatJob(j: JobView, jobUrl: string): string {
     `job ${j.id}  ${j.status}${j.remoteStatus && j.remoteStatus !== j.status ? ` (OpenAI: ${j.remoteStatus})` : ""}`,
     `  ${j.provider} ${j.method} · ${j.baseModel} · ${datasetLabel(j)}`,
     `  hyperparameters  ${hp}${j.suffix ? ` · suffix ${j.suffix}` : ""}${j.seed !== null ? ` · seed ${j.seed}` : ""}`,
+    ...(j.note ? [`  note             ${j.note.replace(/\s*\n\s*/g, " / ")}`] : []),
     `  estimate         ${j.estimatedTokensPerEpoch !== null ? `${int(j.estimatedTokensPerEpoch)} tokens × ${j.estimatedEpochs} epochs = ` : ""}${usd(j.estimatedUsd)}`,
   ];
   if (j.provider === "local") {

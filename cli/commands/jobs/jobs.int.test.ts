@@ -151,6 +151,13 @@ describe("tuneforge jobs list / show / cancel / attach", () => {
     expect(show.stdout).toContain(`job ${target.id}  queued\n  openai supervised · gpt-4o-mini-2024-07-18 · "train (tuneforge jobs create`);
     expect(show.stdout).toContain("hyperparameters  nEpochs=2 · suffix cli · seed 7");
 
+    // The team's note: set (shown by show, its lines joined), refused when too long, cleared with "".
+    expect(await tuneforge("note", target.id, "lr too low\nnext: 2e-4")).toMatchObject({ code: 0, stdout: `Note on job ${target.id}: lr too low\nnext: 2e-4\n` });
+    expect((await tuneforge("show", target.id)).stdout).toContain("  note             lr too low / next: 2e-4\n");
+    expect(await tuneforge("note", target.id, "x".repeat(2001))).toMatchObject({ code: 1, stderr: "tuneforge: jobs note: note: must be at most 2000 characters.\n" });
+    expect(await tuneforge("note", "nope", "hi")).toMatchObject({ code: 1, stderr: "tuneforge: jobs note: No fine-tuning job with id nope\n" });
+    expect(await tuneforge("note", target.id, "")).toMatchObject({ code: 0, stdout: `Note on job ${target.id} cleared.\n` });
+
     const cancel = await tuneforge("cancel", target.id);
     expect(cancel).toMatchObject({ code: 0, stdout: `Cancel requested for job ${target.id} (now cancelling); the worker cancels it with OpenAI.\n` });
     // Not deleted while it is being cancelled: the worker still writes to it.

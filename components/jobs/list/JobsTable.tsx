@@ -115,6 +115,11 @@ export function JobsTable({ jobs, renderedAt, range }: Props) {
                 ) : j.suffix ? (
                   <div className="muted">{j.suffix}</div>
                 ) : null}
+                {j.note ? (
+                  <div className={styles.note} title={j.note} data-testid="job-list-note">
+                    {j.note}
+                  </div>
+                ) : null}
               </td>
               <td>{j.dataset ? `${j.dataset.datasetName} v${j.dataset.versionNumber}` : <span className="muted">—</span>}</td>
               <td className="num">{cost(j)}</td>

@@ -16,6 +16,7 @@ import { isTerminalJobStatus, shownJobStatus, type JobView } from "@/lib/jobs/ty
 import { ArtifactsPanel } from "../artifacts/ArtifactsPanel";
 import { DeleteJobsButton } from "../DeleteJobsButton";
 import { CancelJobButton } from "./CancelJobButton";
+import { JobNote } from "./JobNote";
 import { ChartControls, type ChartSettings } from "./ChartControls";
 import { CheckpointsTable } from "./CheckpointsTable";
 import { CostPanel } from "./CostPanel";
@@ -97,6 +98,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
           </>
         }
       />
+      <JobNote jobId={job.id} note={job.note} />
       <ProblemNotices job={job} />
       {overfitting ? <OverfittingNotice alert={overfitting} checkpoints={job.checkpoints} /> : null}
       <div className={styles.grid}>

@@ -11,7 +11,7 @@ import { compareRows, type CompareRow } from "./index";
 function job(id: string, fields: Partial<JobView>): JobView {
   return {
     id, status: "succeeded", provider: "local", method: "supervised", baseModel: "tiny-chat", fineTunedModel: null, trainedTokens: null, estimatedUsd: null, actualUsd: null,
-    estimatedTokensPerEpoch: null, estimatedEpochs: null, trainingPricePerMTok: null, hyperparameters: {}, suffix: null, seed: null, attached: false, remoteJobId: null,
+    estimatedTokensPerEpoch: null, estimatedEpochs: null, trainingPricePerMTok: null, hyperparameters: {}, suffix: null, seed: null, note: null, attached: false, remoteJobId: null,
     remoteStatus: null, remoteTrainingFileId: null, remoteValidationFileId: null, errorCode: null, errorMessage: null, retryMessage: null,
     dataset: { datasetId: "d", datasetName: "colors", versionId: "v", versionNumber: 2, trainCount: 8, validationCount: 6 },
     progress: null, createdAt: "2026-12-06T10:00:00.000Z", startedAt: null, finishedAt: null, estimatedFinishAt: null, cancelRequestedAt: null, adapterPath: null,
@@ -66,7 +66,8 @@ describe("compareRows", () => {
     expect(byKey(rows, "time").cells).toEqual(["1 min 30 s", null]);
     expect(byKey(rows, "tokens").cells).toEqual(["1,234", null]);
     expect(byKey(rows, "cost").cells).toEqual(["none (own hardware)", "none (own hardware)"]);
-    expect(rows.some((r) => r.key === "nEpochs" || r.key === "fineTunedModel")).toBe(false);
+    expect(rows.some((r) => r.key === "nEpochs" || r.key === "fineTunedModel" || r.key === "note")).toBe(false);
+    expect(byKey(compareRows([{ ...a, note: "too slow" }, b]), "note").cells).toEqual(["too slow", null]);
   });
 
   it("puts an OpenAI job beside a local one: each provider's rows apply to its own jobs", () => {

@@ -68,5 +68,7 @@ export function resultRows(jobs: readonly JobView[]): CompareRow[] {
     row("cost", "Results", "Cost", jobs.map(cost)),
   );
   if (jobs.some((j) => j.provider === "openai")) rows.push(row("fineTunedModel", "Results", "Fine-tuned model", jobs.map((j) => (j.provider === "openai" ? j.fineTunedModel : null))));
+  // What the team wrote on each job (its page's note): with the results, since it says what they meant.
+  if (jobs.some((j) => j.note)) rows.push(row("note", "Results", "Note", jobs.map((j) => j.note)));
   return rows;
 }

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "fine_tune_jobs" ADD COLUMN     "note" TEXT;
+
