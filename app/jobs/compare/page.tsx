@@ -7,7 +7,8 @@ import { ButtonLink } from "@/components/ui/Button";
 import { Notice } from "@/components/ui/Notice";
 import { PageHeader } from "@/components/ui/PageHeader";
 import { HttpError } from "@/lib/http/errors";
-import { compareRows } from "@/lib/jobs/compare";
+import { compareRows, latestEvaluations } from "@/lib/jobs/compare";
+import { prisma } from "@/lib/db/client";
 import { parseCompareIds } from "@/lib/jobs/monitor/list-filters";
 import { isTerminalJobStatus } from "@/lib/jobs/types";
 import { loadJobView } from "@/lib/jobs/view";
@@ -48,7 +49,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         <>
           <RefreshWhileRunning active={views.some((v) => !isTerminalJobStatus(v.status))} />
           <CompareCharts jobs={jobs} />
-          <CompareTable jobs={jobs.map(({ id, name, status }) => ({ id, name, status }))} rows={compareRows(views)} />
+          <CompareTable jobs={jobs.map(({ id, name, status }) => ({ id, name, status }))} rows={compareRows(views, await latestEvaluations(prisma(), views.map((v) => v.id)))} />
         </>
       )}
     </div>

@@ -68,7 +68,7 @@ export function CompareTable({ jobs, rows }: { jobs: CompareTableJob[]; rows: Co
                       {r.cells.map((c, i) => (
                         <td key={jobs[i]!.id} className={r.best === i ? styles.compareBest : undefined} data-best={r.best === i || undefined}>
                           {c ?? <span className="muted">—</span>}
-                          {r.best === i ? <span className={styles.compareBestTag}> lowest</span> : null}
+                          {r.best === i ? <span className={styles.compareBestTag}> {r.bestLabel ?? "lowest"}</span> : null}
                         </td>
                       ))}
                     </tr>

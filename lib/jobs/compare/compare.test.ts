@@ -99,4 +99,20 @@ describe("compareRows", () => {
     expect(byKey(rows, "rank").cells).toEqual(["16", null]);
     expect(byKey(rows, "method").cells).toEqual(["DPO", "supervised"]);
   });
+
+  it("lines up each job's latest evaluation: baseline, judged win rate (the highest marked), metric means and changes", () => {
+    const a = local("a", {});
+    const b = local("b", {});
+    const c = local("c", {});
+    const metric = (candidate: number, delta: number) => ({ candidate, baseline: candidate - delta, delta, ci: [delta - 0.05, delta + 0.05] as [number, number], n: 100 });
+    const rows = compareRows([a, b, c], [
+      { jobId: "a", id: "e1", baselineSpec: "local:tiny-chat", summary: { n: 100, winRate: { candidate: 0.55, ci: [0.45, 0.65] }, metrics: { exactMatch: metric(0.4, 0.1) } } },
+      { jobId: "b", id: "e2", baselineSpec: "local:tiny-chat", summary: { n: 100, winRate: { candidate: 0.7, ci: [0.6, 0.78] }, metrics: { exactMatch: metric(0.5, -0.02) } } },
+    ]);
+    expect(byKey(rows, "evalBaseline").cells).toEqual(["local:tiny-chat (100 samples)", "local:tiny-chat (100 samples)", null]);
+    expect(byKey(rows, "evalWinRate")).toMatchObject({ cells: ["55 % (95 % CI 45 %–65 %)", "70 % (95 % CI 60 %–78 %)", null], best: 1, bestLabel: "highest" });
+    expect(byKey(rows, "eval-exactMatch").cells).toEqual(["40 % (+10.0 pts)", "50 % (−2.0 pts)", null]);
+    // Without evaluations, no evaluation rows (evalEvery is the validation interval's).
+    expect(compareRows([a, b]).some((r) => r.key === "evalBaseline" || r.key === "evalWinRate" || r.key.startsWith("eval-"))).toBe(false);
+  });
 });

@@ -12,8 +12,10 @@ export type CompareRow = {
   label: string;
   cells: (string | null)[];
   differs: boolean;
-  /** Results only: the job with the lowest figure (a loss), when the figures are not all equal. */
+  /** Results only: the job with the best figure (the lowest loss, the highest win rate), when they are not all equal. */
   best?: number;
+  /** How the best figure is named beside it; "lowest" unless said. */
+  bestLabel?: "lowest" | "highest";
 };
 
 export function row(key: string, group: CompareGroup, label: string, cells: (string | null)[]): CompareRow {
