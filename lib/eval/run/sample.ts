@@ -1,3 +1,4 @@
+import { storableText } from "../../db/text";
 import { Prisma, type PrismaClient } from "@prisma/client";
 import { combineVerdicts, pairwiseJudgeMessages, parseJudgeReply, parsePointwiseReply, pointwiseJudgeMessages } from "../judge";
 import { sampleMetrics } from "../metrics";
@@ -48,7 +49,8 @@ export const needsCandidate = (s: Pick<SampleRow, "candidateOutput" | "candidate
 async function side(ctx: SampleContext, s: SampleRow, which: "baseline" | "candidate"): Promise<string | null> {
   const gen = which === "baseline" ? ctx.baseline : ctx.candidate;
   try {
-    const g = await gen.generate(s.prompt, ctx.settings, ctx.signal, s.tools);
+    const generated = await gen.generate(s.prompt, ctx.settings, ctx.signal, s.tools);
+    const g = { ...generated, text: storableText(generated.text) };
     const metrics: SampleMetrics = sampleMetrics({ output: g.text, expected: s.expected, latencyMs: Math.round(g.latencyMs), promptTokens: g.promptTokens, completionTokens: g.completionTokens, costUsd: g.costUsd, schema: ctx.schema, tools: s.tools !== null });
     if (ctx.signal.aborted) return null;
     await ctx.db.evalSample.update({
@@ -86,7 +88,7 @@ export async function processSample(ctx: SampleContext, s: SampleRow): Promise<S
  */
 async function judgeSample(ctx: SampleContext, judge: Generator, s: SampleRow, baseline: string, candidate: string): Promise<void> {
   // A reasoning judge's verdict is its answer; its thinking may hold JSON-like drafts the parser must not read.
-  const ask = async (messages: ChatMessage[]) => answerOf((await judge.generate(messages, ctx.judgeSettings, ctx.signal)).text);
+  const ask = async (messages: ChatMessage[]) => answerOf(storableText((await judge.generate(messages, ctx.judgeSettings, ctx.signal)).text));
   const pair = (a: string, b: string) => ask(pairwiseJudgeMessages({ rubric: ctx.rubric, prompt: s.prompt, tools: s.tools, expected: s.expected, a, b })).then(parseJudgeReply);
   const point = (response: string) => ask(pointwiseJudgeMessages({ prompt: s.prompt, tools: s.tools, expected: s.expected, response })).then(parsePointwiseReply);
   const [fwd, swp, ptB, ptC] = await Promise.allSettled([pair(candidate, baseline), pair(baseline, candidate), point(baseline), point(candidate)]);

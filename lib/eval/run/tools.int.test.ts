@@ -108,4 +108,20 @@ describe("evaluating tool calls", () => {
     for (const s of judged) expect([s.verdict, (s.judgeForward as { rationale: string }).rationale, s.judgePointwise]).toEqual(["tie", "saw lookup_order", { baseline: { score: 5, rationale: "saw lookup_order" }, candidate: { score: 5, rationale: "saw lookup_order" } }]);
     await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [] }) });
   });
+
+  it("keeps a reply that holds a NUL byte (Postgres text cannot), with U+FFFD where the byte was", async () => {
+    const f = await createFrozenVersion(db, dataDir(), { name: "eval-nul", train: jsonl(0, 2), validation: jsonl(40, 42) });
+    fixtures.push(f);
+    const rules = { rules: [{ model: "gpt-4o-mini-2024-07-18", reply: "Order\u0000 shipped." }, { model: "gpt-4.1-mini-2025-04-14", reply: '{"winner": "A", "score": 7, "rationale": "A is\u0000 better"}' }] };
+    await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(rules) });
+    try {
+      const { runIds } = await createEval({ datasetVersionId: f.versionId, candidate: `openai:${ft}`, baseline: "openai:gpt-4o-mini-2024-07-18", judge: "openai:gpt-4.1-mini-2025-04-14" }, { db, queues });
+      expect((await runEval(deps(), runIds[0]!)).outcome).toBe("succeeded");
+      const samples = await db.evalSample.findMany({ where: { evalRunId: runIds[0] }, orderBy: { index: "asc" } });
+      expect(samples.map((s) => [s.baselineOutput, s.baselineError])).toEqual([["Order\uFFFD shipped.", null], ["Order\uFFFD shipped.", null]]);
+      for (const s of samples) expect((s.judgeForward as { rationale: string }).rationale).toBe("A is\uFFFD better");
+    } finally {
+      await fetch(emu.url.replace(/\/v1$/, "/_emulator/chat"), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ rules: [] }) });
+    }
+  });
 });
