@@ -114,7 +114,8 @@ export function loadChatTokenizer(modelDir: string): ChatTokenizer {
       }
     },
     encode: (text) => tokenizer.encode(text, { add_special_tokens: false }).ids,
-    decode: (ids) => tokenizer.decode(ids, { skip_special_tokens: false }),
+    // A reply can be empty (EOS as its first token); the library refuses an empty array instead of answering "".
+    decode: (ids) => (ids.length === 0 ? "" : tokenizer.decode(ids, { skip_special_tokens: false })),
     tokenId: (token) => tokenizer.token_to_id(token),
   };
 }

@@ -75,6 +75,8 @@ describe("tokenizeChat (prefix-method assistant masks)", () => {
     expect(t.tokens.length).toBe(t.lossMask.length);
     expect(chat.decode(t.tokens)).toContain("<|im_start|>user\nWhat is the capital of France?<|im_end|>");
     expect(spans(chat, t)).toEqual(["Paris.<|im_end|>\n", "Rome.<|im_end|>\n"]);
+    // An empty reply (EOS first) decodes to "", not an error from the tokenizer library.
+    expect(chat.decode([])).toBe("");
   });
 
   it("encodes each rendering once: the last reply's rendering is the whole conversation's", () => {
