@@ -17,7 +17,7 @@ type StoredJob = { id: string; status: string; hyperparameters: Record<string, u
 const storedJob = async (request: APIRequestContext, id: string) => ((await (await request.get(`/api/jobs/${id}`)).json()) as { job: StoredJob }).job;
 
 test("a local job launched again keeps every setting but the one changed", async ({ page, request }) => {
-  test.setTimeout(120_000);
+  test.setTimeout(240_000);
   const { datasetId, versionNumber } = await contradictedVersion(request, colorTask(8), colorTaskContradicted(6, 2));
   const config = {
     lora: { rank: 8, alpha: 16, dropout: 0, rslora: true, targets: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"] },
@@ -95,6 +95,17 @@ test("a local job launched again keeps every setting but the one changed", async
   await expect(table.locator("tr[data-row=lr]")).toHaveCount(0);
   expect(settingKeys(await rowKeys()).map(([k]) => k)).toEqual(["suffix", "epochs"]);
   await expect(table.locator("tr[data-row=finalTrainLoss]")).toHaveCount(1);
+
+  // Both evaluated against their base model from here; their held-out metrics line up once the runs end.
+  await page.getByRole("button", { name: "Evaluate each against its base model" }).click();
+  await expect(page.getByRole("dialog")).toContainText("Evaluate 2 jobs?");
+  await page.getByRole("dialog").getByRole("button", { name: "Start 2 evaluations" }).click();
+  await expect(page.getByTestId("evaluate-outcome")).toContainText("2 evaluations started");
+  const evalIds = await page.getByTestId("evaluate-outcome").locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")!.split("/").pop()!));
+  await expect.poll(async () => (await Promise.all(evalIds.map(async (id) => ((await (await request.get(`/api/evals/${id}`)).json()) as { run: { status: string; errorMessage: string | null } }).run))).map((r) => `${r.status}:${r.errorMessage}`).join(" | "), { timeout: 120_000 }).toBe("succeeded:null | succeeded:null");
+  await expect(table.locator("tr[data-row=evalBaseline] td")).toHaveText(["local:tiny-chat (6 samples)", "local:tiny-chat (6 samples)"], { timeout: 120_000 });
+  await expect(table.locator("tr[data-row=eval-exactMatch] td")).toHaveText([/^\d+ % \([+−]\d+\.\d pts\)$/, /^\d+ % \([+−]\d+\.\d pts\)$/]);
+  await expect(page.getByTestId("compare-refreshing")).toHaveCount(0);
 });
 
 test("an OpenAI job launched again comes back with its model and hyperparameters, auto staying auto", async ({ page, request }) => {

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { connection } from "next/server";
 import { CompareCharts, type CompareJob } from "@/components/jobs/monitor/CompareCharts";
 import { CompareTable } from "@/components/jobs/monitor/CompareTable";
+import { EvaluateJobsButton } from "@/components/jobs/monitor/EvaluateJobsButton";
 import { RefreshWhileRunning } from "@/components/jobs/monitor/RefreshWhileRunning";
 import { ButtonLink } from "@/components/ui/Button";
 import { Notice } from "@/components/ui/Notice";
@@ -35,6 +36,8 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   );
   const missing = ids.filter((_, i) => loaded[i] === null);
   const views = loaded.filter((v) => v !== null);
+  // Evaluations of these jobs still running keep the page refreshing, so their rows appear when they finish.
+  const evaluating = await prisma().evalRun.count({ where: { jobId: { in: views.map((v) => v.id) }, status: { in: ["queued", "running"] } } });
   const jobs: CompareJob[] = views.map((v) => ({ id: v.id, name: jobName(v), status: v.status, metrics: v.metrics }));
   return (
     <div className="stack">
@@ -47,9 +50,21 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
         </Notice>
       ) : (
         <>
-          <RefreshWhileRunning active={views.some((v) => !isTerminalJobStatus(v.status))} />
+          <RefreshWhileRunning active={views.some((v) => !isTerminalJobStatus(v.status)) || evaluating > 0} />
           <CompareCharts jobs={jobs} />
           <CompareTable jobs={jobs.map(({ id, name, status }) => ({ id, name, status }))} rows={compareRows(views, await latestEvaluations(prisma(), views.map((v) => v.id)))} />
+          <EvaluateJobsButton
+            jobs={views.map((v, i) => ({
+              id: v.id,
+              name: jobs[i]!.name,
+              status: v.status,
+              provider: v.provider,
+              baseModel: v.baseModel,
+              fineTunedModel: v.fineTunedModel,
+              datasetVersionId: v.dataset?.versionId ?? null,
+              validationCount: v.dataset?.validationCount ?? 0,
+            }))}
+          />
         </>
       )}
     </div>

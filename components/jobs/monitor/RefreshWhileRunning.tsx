@@ -16,7 +16,7 @@ export function RefreshWhileRunning({ active, everyMs = 3000 }: { active: boolea
   }, [active, everyMs, router]);
   return active ? (
     <p className="muted" data-testid="compare-refreshing">
-      Some of these jobs are still running: this page updates every {Math.round(everyMs / 1000)} s until they end.
+      Some of these jobs (or their evaluations) are still running: this page updates every {Math.round(everyMs / 1000)} s until they end.
     </p>
   ) : null;
 }
