@@ -10,6 +10,10 @@ export type JobStatusName = (typeof JOB_STATUSES)[number];
 export const TERMINAL_JOB_STATUSES: readonly JobStatusName[] = ["succeeded", "failed", "cancelled"];
 export const isTerminalJobStatus = (s: string) => (TERMINAL_JOB_STATUSES as readonly string[]).includes(s);
 
+/** A job as people name it: the model it produced, else its base model and suffix ("tiny-chat · lr=0.01"). */
+export const jobDisplayName = (j: { fineTunedModel: string | null; baseModel: string; suffix: string | null }) =>
+  j.fineTunedModel ?? `${j.baseModel}${j.suffix ? ` · ${j.suffix}` : ""}`;
+
 type PreparingFields = { provider: string; status: string; workerId: string | null; queuePosition?: number | null };
 
 /**

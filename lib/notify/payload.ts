@@ -1,4 +1,5 @@
 import type { PrismaClient } from "@prisma/client";
+import { jobDisplayName } from "../jobs/types";
 import type { WebhookEvent } from "./events";
 
 // What a webhook receives when a job ends: `text`, one sentence Slack's incoming webhooks show as the message
@@ -61,7 +62,7 @@ export async function jobEndedPayload(db: PrismaClient, jobId: string, event: We
     db.metricPoint.findFirst({ where: { jobId, validLoss: { not: null } }, orderBy: { step: "desc" }, select: { validLoss: true } }),
   ]);
   const url = new URL(`/jobs/${encodeURIComponent(job.id)}`, baseUrl).toString();
-  const name = job.fineTunedModel ?? `${job.baseModel}${job.suffix ? ` · ${job.suffix}` : ""}`;
+  const name = jobDisplayName(job);
   const dataset = job.datasetVersion ? `${job.datasetVersion.dataset.name} v${job.datasetVersion.number}` : null;
   const figures = [
     lastTrain ? `${lastTrain.step} steps` : null,

@@ -11,16 +11,14 @@ import { HttpError } from "@/lib/http/errors";
 import { compareRows, latestEvaluations } from "@/lib/jobs/compare";
 import { prisma } from "@/lib/db/client";
 import { parseCompareIds } from "@/lib/jobs/monitor/list-filters";
-import { isTerminalJobStatus } from "@/lib/jobs/types";
+import { isTerminalJobStatus, jobDisplayName } from "@/lib/jobs/types";
 import { loadJobView } from "@/lib/jobs/view";
 
 export const metadata: Metadata = { title: "Compare jobs" };
 
-/** "gpt-4o-mini · support-v2" — the model the job produced, else its base model and suffix, else its id. */
-function jobName(j: { fineTunedModel: string | null; baseModel: string; suffix: string | null; dataset: { datasetName: string; versionNumber: number } | null }): string {
-  if (j.fineTunedModel) return j.fineTunedModel;
-  const data = j.dataset ? ` · ${j.dataset.datasetName} v${j.dataset.versionNumber}` : "";
-  return `${j.baseModel}${j.suffix ? ` · ${j.suffix}` : ""}${data}`;
+/** "tiny-chat · lr=0.01 · support v2": the job's name, then its data (jobs of one sweep differ only by suffix). */
+function jobName(j: Parameters<typeof jobDisplayName>[0] & { dataset: { datasetName: string; versionNumber: number } | null }): string {
+  return `${jobDisplayName(j)}${!j.fineTunedModel && j.dataset ? ` · ${j.dataset.datasetName} v${j.dataset.versionNumber}` : ""}`;
 }
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

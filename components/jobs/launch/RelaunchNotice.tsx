@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { RelaunchSource } from "@/lib/jobs/launch/relaunch";
+import { jobDisplayName } from "@/lib/jobs/types";
 import { DateTime } from "../../ui/DateTime";
 import { Notice } from "../../ui/Notice";
 
@@ -7,7 +8,7 @@ import { Notice } from "../../ui/Notice";
 // not carry over. A server component: the form below is the client part.
 
 export function RelaunchNotice({ from, notes }: { from: RelaunchSource; notes: readonly string[] }) {
-  const name = from.fineTunedModel ?? `${from.baseModel}${from.suffix ? ` · ${from.suffix}` : ""}`;
+  const name = jobDisplayName(from);
   return (
     <div data-testid="relaunch-notice">
       <Notice tone={notes.length ? "warn" : "info"} title="Settings copied from a job" live={false}>

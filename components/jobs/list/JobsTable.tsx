@@ -12,7 +12,7 @@ import { Table } from "@/components/ui/Table";
 import { DeleteJobsButton } from "../DeleteJobsButton";
 import { formatInt, formatUsd } from "@/components/ui/format";
 import { formatDuration } from "@/lib/jobs/monitor/progress";
-import { shownJobStatus, type JobSummary } from "@/lib/jobs/types";
+import { jobDisplayName, shownJobStatus, type JobSummary } from "@/lib/jobs/types";
 import styles from "./list.module.css";
 
 // The jobs table with row selection for Compare. Durations of running jobs are counted to the server's
@@ -71,7 +71,7 @@ export function JobsTable({ jobs, renderedAt, range }: Props) {
           </Button>
           {/* Deleting is for finished jobs; the server says which of the selection it refused and why. */}
           <DeleteJobsButton
-            jobs={jobs.filter((j) => selected.includes(j.id)).map((j) => ({ id: j.id, name: j.fineTunedModel ?? `${j.baseModel}${j.suffix ? ` · ${j.suffix}` : ""}`, fineTunedModel: j.fineTunedModel }))}
+            jobs={jobs.filter((j) => selected.includes(j.id)).map((j) => ({ id: j.id, name: jobDisplayName(j), fineTunedModel: j.fineTunedModel }))}
             after="refresh"
             label={selected.length ? `Delete (${selected.length})` : "Delete"}
             onDeleted={(ids) => setSelected((s) => s.filter((id) => !ids.includes(id)))}

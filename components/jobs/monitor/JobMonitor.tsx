@@ -12,7 +12,7 @@ import { epochBoundaries, resolvedEpochs } from "@/lib/jobs/monitor/epochs";
 import { hasAccuracy } from "@/lib/jobs/monitor/dynamics";
 import { detectOverfitting } from "@/lib/jobs/monitor/overfitting";
 import { unpackPoints, type PackedPoints } from "@/lib/jobs/monitor/pack";
-import { isTerminalJobStatus, shownJobStatus, type JobView } from "@/lib/jobs/types";
+import { isTerminalJobStatus, jobDisplayName, shownJobStatus, type JobView } from "@/lib/jobs/types";
 import { ArtifactsPanel } from "../artifacts/ArtifactsPanel";
 import { DeleteJobsButton } from "../DeleteJobsButton";
 import { CancelJobButton } from "./CancelJobButton";
@@ -59,7 +59,7 @@ export function JobMonitor({ initial: summary, packedMetrics }: { initial: JobVi
   const localDpo = job.provider === "local" && job.method === "dpo";
   const lossTitle = localDpo ? "DPO loss" : "Loss";
   const accuracyTitle = localDpo ? "Reward accuracy" : "Token accuracy";
-  const title = job.fineTunedModel ?? `${job.baseModel}${job.suffix ? ` · ${job.suffix}` : ""}`;
+  const title = jobDisplayName(job);
 
   return (
     <div className="stack">
