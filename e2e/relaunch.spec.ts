@@ -104,7 +104,7 @@ test("a local job launched again keeps every setting but the one changed", async
   const evalIds = await page.getByTestId("evaluate-outcome").locator("a").evaluateAll((as) => as.map((a) => a.getAttribute("href")!.split("/").pop()!));
   await expect.poll(async () => (await Promise.all(evalIds.map(async (id) => ((await (await request.get(`/api/evals/${id}`)).json()) as { run: { status: string; errorMessage: string | null } }).run))).map((r) => `${r.status}:${r.errorMessage}`).join(" | "), { timeout: 120_000 }).toBe("succeeded:null | succeeded:null");
   await expect(table.locator("tr[data-row=evalBaseline] td")).toHaveText(["local:tiny-chat (6 samples)", "local:tiny-chat (6 samples)"], { timeout: 120_000 });
-  await expect(table.locator("tr[data-row=eval-exactMatch] td")).toHaveText([/^\d+ % \([+−]\d+\.\d pts\)$/, /^\d+ % \([+−]\d+\.\d pts\)$/]);
+  await expect(table.locator("tr[data-row=eval-exactMatch] td")).toHaveText([/^\d+\.\d % \([+−]\d+\.\d pts\)$/, /^\d+\.\d % \([+−]\d+\.\d pts\)$/]);
   await expect(page.getByTestId("compare-refreshing")).toHaveCount(0);
 });
 

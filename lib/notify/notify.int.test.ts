@@ -162,7 +162,7 @@ describe("job-ending webhooks", () => {
       await deliverJobEnding(db, { webhookId: webhook.id, id: run.id, event: "eval.succeeded" }, { attemptsMade: 0 });
       const body = JSON.parse(received.at(-1)!.body) as { text: string; job: unknown; evaluation: Record<string, unknown> };
       expect(body.text).toBe(
-        `tuneforge: evaluation lr sweep winner on ${fixture.datasetName} v${fixture.version.number} succeeded: the candidate wins 62 % (95 % CI 55 %–69 %); exact match +12.0 pts over 200 samples. ${env().TUNEFORGE_URL}/evaluations/${run.id}`,
+        `tuneforge: evaluation lr sweep winner on ${fixture.datasetName} v${fixture.version.number} succeeded: the candidate wins 62.0 % (95 % CI 55.0–69.0 %); Exact match +12.0 pts over 200 samples. ${env().TUNEFORGE_URL}/evaluations/${run.id}`,
       );
       expect(body.job).toBeNull();
       expect(body.evaluation).toMatchObject({ id: run.id, status: "succeeded", candidate: "job:cmcandidate", baseline: "openai:gpt-4o-mini", samples: 200, winRate: { candidate: 0.62 } });

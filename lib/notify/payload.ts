@@ -1,4 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
+import type { QualityMetric } from "../eval/types";
+import { METRIC_LABELS, signedPoints, winRateText } from "../eval/words";
 import { jobDisplayName } from "../jobs/types";
 import type { WebhookEvent } from "./events";
 
@@ -103,18 +105,6 @@ export function pingPayload(now = new Date()): JobEndedPayload {
   return { event: "ping", sentAt: now.toISOString(), text, content: text, job: null };
 }
 
-const METRIC_WORDS: Record<string, string> = {
-  exactMatch: "exact match",
-  normalizedMatch: "normalized match",
-  jsonValid: "valid JSON",
-  schemaValid: "schema-valid",
-  toolCallMatch: "tool calls match",
-  toolNameMatch: "right tools called",
-  rougeL: "ROUGE-L",
-  tokenF1: "token F1",
-};
-const pct = (x: number) => `${Math.round(x * 100)} %`;
-const points = (d: number) => `${d >= 0 ? "+" : "−"}${Math.abs(d * 100).toFixed(1)} pts`;
 
 type StoredSummary = { n?: number; winRate?: EvalEndedView["winRate"]; metrics?: EvalEndedView["metrics"] };
 
@@ -128,8 +118,8 @@ export async function evalEndedPayload(db: PrismaClient, id: string, event: Webh
   const name = run.name || `${run.candidateSpec} vs ${run.baselineSpec}`;
   const metrics = summary.metrics ?? {};
   const figures = [
-    summary.winRate ? `the candidate wins ${pct(summary.winRate.candidate)} (95 % CI ${pct(summary.winRate.ci[0])}–${pct(summary.winRate.ci[1])})` : null,
-    ...Object.entries(metrics).slice(0, 2).map(([m, s]) => `${METRIC_WORDS[m] ?? m} ${points(s.delta)}`),
+    summary.winRate ? `the candidate wins ${winRateText(summary.winRate)}` : null,
+    ...Object.entries(metrics).slice(0, 2).map(([m, s]) => `${METRIC_LABELS[m as QualityMetric] ?? m} ${signedPoints(s.delta)}`),
   ].filter(Boolean);
   const how = event === "eval.failed" ? `failed${run.errorMessage ? `: ${run.errorMessage}` : ""}` : event === "eval.cancelled" ? "was cancelled" : "succeeded";
   const over = summary.n ? ` over ${summary.n} samples` : "";

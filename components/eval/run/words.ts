@@ -1,17 +1,8 @@
-import type { EvalSummary, GenerationSettings, QualityMetric, TagBreakdown } from "@/lib/eval/types";
+import type { EvalSummary, GenerationSettings, TagBreakdown } from "@/lib/eval/types";
 
 // The summary in words, for the places a chart cannot be read at a glance (and for screen readers).
 
-export const METRIC_LABELS: Record<QualityMetric, string> = {
-  exactMatch: "Exact match",
-  normalizedMatch: "Normalized match",
-  jsonValid: "Valid JSON",
-  schemaValid: "Schema valid",
-  toolCallMatch: "Tool calls match",
-  toolNameMatch: "Right tools called",
-  rougeL: "ROUGE-L",
-  tokenF1: "Token F1",
-};
+export { METRIC_LABELS, percent, signedPoints, winRateText } from "@/lib/eval/words";
 
 /** "better on format, worse on refunds" from the per-tag flags; null when no tag stands out. */
 export function tagVerdictSentence(tags: readonly Pick<TagBreakdown, "tag" | "regression" | "improvement">[]): string | null {
@@ -21,13 +12,6 @@ export function tagVerdictSentence(tags: readonly Pick<TagBreakdown, "tag" | "re
   return parts.length ? `The candidate is ${parts.join(", ")}.` : null;
 }
 
-export const percent = (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`;
-export const signedPoints = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)} pts`;
-
-/** "58.0 % (95 % CI 51.2–64.5 %)" */
-export function winRateText(w: NonNullable<EvalSummary["winRate"]>): string {
-  return `${percent(w.candidate)} (95 % CI ${(w.ci[0] * 100).toFixed(1)}–${percent(w.ci[1])})`;
-}
 
 /** One line on the win rate: which way the interval points, so nobody reads 52 % ± 9 as a win. */
 export function winRateVerdict(w: NonNullable<EvalSummary["winRate"]>): string {

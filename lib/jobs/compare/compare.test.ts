@@ -110,8 +110,8 @@ describe("compareRows", () => {
       { jobId: "b", id: "e2", baselineSpec: "local:tiny-chat", summary: { n: 100, winRate: { candidate: 0.7, ci: [0.6, 0.78] }, metrics: { exactMatch: metric(0.5, -0.02) } } },
     ]);
     expect(byKey(rows, "evalBaseline").cells).toEqual(["local:tiny-chat (100 samples)", "local:tiny-chat (100 samples)", null]);
-    expect(byKey(rows, "evalWinRate")).toMatchObject({ cells: ["55 % (95 % CI 45 %–65 %)", "70 % (95 % CI 60 %–78 %)", null], best: 1, bestLabel: "highest" });
-    expect(byKey(rows, "eval-exactMatch").cells).toEqual(["40 % (+10.0 pts)", "50 % (−2.0 pts)", null]);
+    expect(byKey(rows, "evalWinRate")).toMatchObject({ cells: ["55.0 % (95 % CI 45.0–65.0 %)", "70.0 % (95 % CI 60.0–78.0 %)", null], best: 1, bestLabel: "highest" });
+    expect(byKey(rows, "eval-exactMatch").cells).toEqual(["40.0 % (+10.0 pts)", "50.0 % (−2.0 pts)", null]);
     // Without evaluations, no evaluation rows (evalEvery is the validation interval's).
     expect(compareRows([a, b]).some((r) => r.key === "evalBaseline" || r.key === "evalWinRate" || r.key.startsWith("eval-"))).toBe(false);
   });

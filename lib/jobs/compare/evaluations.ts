@@ -1,5 +1,6 @@
 import type { PrismaClient } from "@prisma/client";
 import type { EvalSummary, QualityMetric } from "../../eval/types";
+import { METRIC_LABELS, percent, signedPoints, winRateText } from "../../eval/words";
 import type { JobView } from "../types";
 import { row, type CompareRow } from "./types";
 
@@ -9,9 +10,6 @@ import { row, type CompareRow } from "./types";
 
 export type LatestEvaluation = { jobId: string; id: string; baselineSpec: string; summary: Pick<EvalSummary, "n" | "winRate" | "metrics"> };
 
-const pct = (x: number) => `${Math.round(x * 100)} %`;
-const points = (d: number) => `${d >= 0 ? "+" : "−"}${Math.abs(d * 100).toFixed(1)} pts`;
-const METRIC_WORDS: Partial<Record<QualityMetric, string>> = { exactMatch: "exact match", normalizedMatch: "normalized match", jsonValid: "valid JSON", schemaValid: "schema-valid", toolCallMatch: "tool calls match", rougeL: "ROUGE-L", tokenF1: "token F1" };
 
 /** Each job's newest succeeded evaluation of the job itself (sweep members of checkpoints left out). */
 export async function latestEvaluations(db: PrismaClient, jobIds: readonly string[]): Promise<LatestEvaluation[]> {
@@ -29,7 +27,7 @@ export function evaluationRows(jobs: readonly JobView[], evaluations: readonly L
   const of = jobs.map((j) => evaluations.find((e) => e.jobId === j.id) ?? null);
   if (of.every((e) => e === null)) return [];
   const rows = [row("evalBaseline", "Results", "Evaluated against", of.map((e) => (e ? `${e.baselineSpec} (${e.summary.n} samples)` : null)))];
-  const win = row("evalWinRate", "Results", "Judged win rate", of.map((e) => (e?.summary.winRate ? `${pct(e.summary.winRate.candidate)} (95 % CI ${pct(e.summary.winRate.ci[0])}–${pct(e.summary.winRate.ci[1])})` : null)));
+  const win = row("evalWinRate", "Results", "Judged win rate", of.map((e) => (e?.summary.winRate ? winRateText(e.summary.winRate) : null)));
   const rates = of.flatMap((e, i) => (e?.summary.winRate ? [{ i, v: e.summary.winRate.candidate }] : []));
   if (rates.length > 1 && new Set(rates.map((r) => r.v)).size > 1) {
     win.best = rates.reduce((a, b) => (b.v > a.v ? b : a)).i;
@@ -37,11 +35,11 @@ export function evaluationRows(jobs: readonly JobView[], evaluations: readonly L
   }
   if (win.cells.some((c) => c !== null)) rows.push(win);
   // The metrics every evaluated job has, each as the candidate's mean and its change against the baseline.
-  const metrics = (Object.keys(METRIC_WORDS) as QualityMetric[]).filter((m) => of.some((e) => e?.summary.metrics[m]));
+  const metrics = (Object.keys(METRIC_LABELS) as QualityMetric[]).filter((m) => of.some((e) => e?.summary.metrics[m]));
   for (const m of metrics) {
-    rows.push(row(`eval-${m}`, "Results", `Evaluation: ${METRIC_WORDS[m]}`, of.map((e) => {
+    rows.push(row(`eval-${m}`, "Results", `Evaluation: ${METRIC_LABELS[m]}`, of.map((e) => {
       const s = e?.summary.metrics[m];
-      return s ? `${pct(s.candidate)} (${points(s.delta)})` : null;
+      return s ? `${percent(s.candidate)} (${signedPoints(s.delta)})` : null;
     })));
   }
   return rows;
