@@ -1,7 +1,7 @@
 import { createHmac, randomUUID } from "node:crypto";
 import type { PrismaClient, Webhook } from "@prisma/client";
 import type { Env } from "../env";
-import type { JobEndedPayload } from "./payload";
+import type { EndingPayload } from "./payload";
 import { webhookSecrets } from "./webhooks";
 
 // One POST to one webhook, signed: X-Tuneforge-Signature is "sha256=" + the hex HMAC-SHA256 of the raw body with
@@ -17,7 +17,7 @@ export function signature(body: string, secret: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
-export async function deliver(db: PrismaClient, webhook: Webhook, payload: JobEndedPayload, opts: { env?: Env; deliveryId?: string; timeoutMs?: number } = {}): Promise<DeliveryResult> {
+export async function deliver(db: PrismaClient, webhook: Webhook, payload: EndingPayload, opts: { env?: Env; deliveryId?: string; timeoutMs?: number } = {}): Promise<DeliveryResult> {
   const { url, secret } = webhookSecrets(webhook, opts.env);
   const body = JSON.stringify(payload);
   let result: DeliveryResult;

@@ -28,7 +28,7 @@ async function endedSince(db: PrismaClient, since: Date): Promise<Ended[]> {
 }
 
 /** Queues the deliveries of what ended since the last look; answers how many were queued. */
-export async function queueEndedJobs(db: PrismaClient, opts: { queues?: QueueSet; now?: Date } = {}): Promise<number> {
+export async function queueEndings(db: PrismaClient, opts: { queues?: QueueSet; now?: Date } = {}): Promise<number> {
   const hooks = await db.webhook.findMany({ select: { id: true, events: true, createdAt: true } });
   if (hooks.length === 0) return 0;
   const ended = await endedSince(db, new Date(Math.min(...hooks.map((h) => h.createdAt.getTime()))));
@@ -52,7 +52,7 @@ export async function queueEndedJobs(db: PrismaClient, opts: { queues?: QueueSet
 }
 
 /** system.deliverWebhook: one POST; a refusal throws so BullMQ retries, and a job's last one goes into its log. */
-export async function deliverJobEnding(db: PrismaClient, p: Payload<"system", "system.deliverWebhook">, job: Pick<Job, "attemptsMade"> | null, opts: { env?: Env } = {}) {
+export async function deliverEnding(db: PrismaClient, p: Payload<"system", "system.deliverWebhook">, job: Pick<Job, "attemptsMade"> | null, opts: { env?: Env } = {}) {
   const e = opts.env ?? defaultEnv();
   const hook = await db.webhook.findUnique({ where: { id: p.webhookId } });
   if (!hook) return { skipped: "the webhook was deleted" };

@@ -8,7 +8,7 @@ import { createQueueSet } from "../queue/queues";
 import { createRedis } from "../redis";
 import { deleteKeysUnder, uniquePrefix, waitFor } from "../workers/testing";
 import { startWorkerProcess } from "../../workers/runtime";
-import { deliverJobEnding, queueEndedJobs } from "./ended";
+import { deliverEnding, queueEndings } from "./ended";
 import { addWebhook, deleteWebhook, listWebhooks } from "./webhooks";
 import { sendTestMessage } from "./webhooks-test";
 import { makeVersion, removeVersions, type VersionFixture } from "../jobs/launch/test-support";
@@ -98,7 +98,7 @@ describe("job-ending webhooks", () => {
       expect(body.job).toMatchObject({ id, status: "succeeded", provider: "local", steps: 2, finalTrainLoss: 2.25, finalValidLoss: 2.375 });
       expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id } })).notifiedAt).not.toBeNull();
       // Once: another look queues nothing for it, and the job that ended before the webhook was never sent.
-      expect(await queueEndedJobs(db, { queues })).toBe(0);
+      expect(await queueEndings(db, { queues })).toBe(0);
       expect(received.filter((r) => r.body.includes(id))).toHaveLength(1);
       expect(received.some((r) => r.body.includes(before))).toBe(false);
       expect((await listWebhooks())[0]!.lastDelivery).toMatchObject({ ok: true, message: "job.succeeded: 200 OK" });
@@ -114,9 +114,9 @@ describe("job-ending webhooks", () => {
     try {
       const id = await endedJob("failed", new Date(), { errorMessage: "out of memory" });
       const p = { webhookId: webhook.id, id, event: "job.failed" as const };
-      await expect(deliverJobEnding(db, p, { attemptsMade: 0 })).rejects.toThrow(/the receiver answered 410: the channel is archived/);
+      await expect(deliverEnding(db, p, { attemptsMade: 0 })).rejects.toThrow(/the receiver answered 410: the channel is archived/);
       expect(await db.jobEvent.count({ where: { jobId: id } })).toBe(0);
-      await expect(deliverJobEnding(db, p, { attemptsMade: 4 })).rejects.toThrow();
+      await expect(deliverEnding(db, p, { attemptsMade: 4 })).rejects.toThrow();
       const events = await db.jobEvent.findMany({ where: { jobId: id } });
       expect(events.map((e) => [e.level, e.message])).toEqual([
         ["warning", `The webhook ${webhook.urlHint} was not told that this job ended: the receiver answered 410: the channel is archived (5 tries). Check it in Settings → Notifications.`],
@@ -129,7 +129,7 @@ describe("job-ending webhooks", () => {
       expect(JSON.parse(received.at(-1)!.body)).toMatchObject({ event: "ping", job: null });
       // A webhook deleted meanwhile is skipped, not retried.
       await deleteWebhook(webhook.id);
-      expect(await deliverJobEnding(db, p, { attemptsMade: 0 })).toEqual({ skipped: "the webhook was deleted" });
+      expect(await deliverEnding(db, p, { attemptsMade: 0 })).toEqual({ skipped: "the webhook was deleted" });
     } finally {
       answer = 200;
       await db.webhook.deleteMany({ where: { id: webhook.id } });
@@ -154,12 +154,12 @@ describe("job-ending webhooks", () => {
       });
       // A job that ended meanwhile is not this webhook's business (it asked for evaluation endings only).
       const job = await endedJob("succeeded");
-      expect(await queueEndedJobs(db, { queues })).toBe(1);
+      expect(await queueEndings(db, { queues })).toBe(1);
       expect(await queues.get("system").getJob(`webhook-${webhook.id}-${run.id}`)).toBeTruthy();
       expect((await db.evalRun.findUniqueOrThrow({ where: { id: run.id } })).notifiedAt).not.toBeNull();
       expect((await db.fineTuneJob.findUniqueOrThrow({ where: { id: job } })).notifiedAt).not.toBeNull();
 
-      await deliverJobEnding(db, { webhookId: webhook.id, id: run.id, event: "eval.succeeded" }, { attemptsMade: 0 });
+      await deliverEnding(db, { webhookId: webhook.id, id: run.id, event: "eval.succeeded" }, { attemptsMade: 0 });
       const body = JSON.parse(received.at(-1)!.body) as { text: string; job: unknown; evaluation: Record<string, unknown> };
       expect(body.text).toBe(
         `tuneforge: evaluation lr sweep winner on ${fixture.datasetName} v${fixture.version.number} succeeded: the candidate wins 62.0 % (95 % CI 55.0–69.0 %); Exact match +12.0 pts over 200 samples. ${env().TUNEFORGE_URL}/evaluations/${run.id}`,

@@ -27,7 +27,7 @@ export type EvalEndedView = {
   finishedAt: string | null;
 };
 
-export type JobEndedPayload = {
+export type EndingPayload = {
   event: WebhookEvent | "ping";
   sentAt: string;
   text: string;
@@ -56,7 +56,7 @@ export type JobEndedPayload = {
 const loss = (n: number | null) => (n === null ? null : n.toFixed(4));
 
 /** The payload for a job that ended, read from Postgres; null when the job is gone. */
-export async function jobEndedPayload(db: PrismaClient, jobId: string, event: WebhookEvent, baseUrl: string, now = new Date()): Promise<JobEndedPayload | null> {
+export async function jobEndedPayload(db: PrismaClient, jobId: string, event: WebhookEvent, baseUrl: string, now = new Date()): Promise<EndingPayload | null> {
   const job = await db.fineTuneJob.findUnique({ where: { id: jobId }, include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } });
   if (!job) return null;
   const [lastTrain, lastValid] = await Promise.all([
@@ -100,7 +100,7 @@ export async function jobEndedPayload(db: PrismaClient, jobId: string, event: We
   };
 }
 
-export function pingPayload(now = new Date()): JobEndedPayload {
+export function pingPayload(now = new Date()): EndingPayload {
   const text = "tuneforge: this webhook works. You will get a message like this one when a fine-tuning job ends.";
   return { event: "ping", sentAt: now.toISOString(), text, content: text, job: null };
 }
@@ -109,7 +109,7 @@ export function pingPayload(now = new Date()): JobEndedPayload {
 type StoredSummary = { n?: number; winRate?: EvalEndedView["winRate"]; metrics?: EvalEndedView["metrics"] };
 
 /** The payload for an evaluation run that ended, read from Postgres; null when the run is gone. */
-export async function evalEndedPayload(db: PrismaClient, id: string, event: WebhookEvent, baseUrl: string, now = new Date()): Promise<JobEndedPayload | null> {
+export async function evalEndedPayload(db: PrismaClient, id: string, event: WebhookEvent, baseUrl: string, now = new Date()): Promise<EndingPayload | null> {
   const run = await db.evalRun.findUnique({ where: { id }, include: { datasetVersion: { include: { dataset: { select: { name: true } } } } } });
   if (!run) return null;
   const summary = (run.summary ?? {}) as StoredSummary;

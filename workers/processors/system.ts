@@ -1,6 +1,6 @@
 import { createProcessor } from "../../lib/queue/dispatch";
 import { createQueueSet, type QueueSet } from "../../lib/queue/queues";
-import { deliverJobEnding, queueEndedJobs } from "../../lib/notify/ended";
+import { deliverEnding, queueEndings } from "../../lib/notify/ended";
 import { pruneExpiredSessions } from "../../lib/workers/prune-sessions";
 import type { ProcessorDeps } from "./index";
 
@@ -10,7 +10,7 @@ export function systemProcessor(deps: ProcessorDeps) {
   return createProcessor("system", {
     "system.pruneSessions": () => pruneExpiredSessions({ db: deps.db }),
     // Deliveries go on this worker's own queues (its prefix), whatever the process-wide default.
-    "system.notifyEndedJobs": () => queueEndedJobs(deps.db, { queues: (ownQueues ??= createQueueSet({ connection: deps.redis, prefix: deps.prefix })) }),
-    "system.deliverWebhook": (payload, job) => deliverJobEnding(deps.db, payload, job),
+    "system.notifyEndedJobs": () => queueEndings(deps.db, { queues: (ownQueues ??= createQueueSet({ connection: deps.redis, prefix: deps.prefix })) }),
+    "system.deliverWebhook": (payload, job) => deliverEnding(deps.db, payload, job),
   }, deps.log);
 }
