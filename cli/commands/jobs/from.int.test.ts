@@ -122,7 +122,7 @@ describe("tuneforge jobs create --from", () => {
     const sweepJobs = JSON.parse(swept.stdout) as JobView[];
     expect(sweepJobs.map((j) => [j.suffix, j.hyperparameters.lr, j.hyperparameters.epochs])).toEqual([["one lr=0.001", 0.001, 3], ["one lr=0.005", 0.005, 3]]);
     expect(swept.stderr).toContain(`compare them at ${server.url}/jobs/compare?ids=${sweepJobs[0]!.id},${sweepJobs[1]!.id}\n`);
-    await expect(tuneforge("create", "--from", first.id, "--sweep", "lr=0.001")).rejects.toThrow("jobs create: --sweep lr: give at least 2 values.");
+    await expect(tuneforge("create", "--from", first.id, "--sweep", "lr=0.001")).rejects.toThrow("jobs create: --sweep lr: a sweep needs at least 2 values.");
     await expect(tuneforge("create", "--from", first.id, "--sweep", "schedule=1,2")).rejects.toThrow('jobs create: --sweep takes FIELD=V1,V2,… with FIELD one of lr, rank,');
 
     // --quant over a copied "none" brings NF4's double quantization with it, as a fresh launch would.

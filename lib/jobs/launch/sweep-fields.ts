@@ -22,6 +22,14 @@ export const SWEEP_FIELD_NAMES = Object.keys(SWEEP_FIELDS) as [SweepField, ...Sw
 /** A sweep's jobs are as many as its values: each takes a GPU worker for a whole run (and /jobs/compare shows 8). */
 export const MAX_SWEEP_VALUES = 8;
 
+/** What is wrong with a sweep's values, or null: the one rule for the server's schema, the form and the CLI. */
+export function sweepValuesProblem(values: readonly number[]): string | null {
+  if (values.length < 2) return "a sweep needs at least 2 values";
+  if (values.length > MAX_SWEEP_VALUES) return `at most ${MAX_SWEEP_VALUES} values: each one is a job`;
+  if (new Set(values).size !== values.length) return "each value once: two jobs with the same settings compare nothing";
+  return null;
+}
+
 /** The values as typed ("1e-4, 2e-4 5e-4"): numbers, or the first piece that is not one. */
 export function parseSweepValues(text: string): { values: number[]; error: string | null } {
   const pieces = text.split(/[\s,;]+/).filter(Boolean);
@@ -31,8 +39,5 @@ export function parseSweepValues(text: string): { values: number[]; error: strin
     if (!Number.isFinite(n)) return { values, error: `"${p}" is not a number` };
     values.push(n);
   }
-  if (values.length < 2) return { values, error: "give at least 2 values" };
-  if (values.length > MAX_SWEEP_VALUES) return { values, error: `at most ${MAX_SWEEP_VALUES} values: each one is a job` };
-  if (new Set(values).size !== values.length) return { values, error: "each value once" };
-  return { values, error: null };
+  return { values, error: sweepValuesProblem(values) };
 }

@@ -3,9 +3,7 @@ import { HttpError } from "../../http/errors";
 import type { JobView } from "../types";
 import { launchRefused, type LaunchIssue } from "./issues";
 import { checkLocalLaunch, launchLocalJob, type LocalLaunchOptions } from "./local";
-import { MAX_SWEEP_VALUES, SWEEP_FIELD_NAMES, SWEEP_FIELDS, type SweepField } from "./sweep-fields";
-
-export { SWEEP_FIELDS, type SweepField } from "./sweep-fields";
+import { SWEEP_FIELD_NAMES, SWEEP_FIELDS, sweepValuesProblem, type SweepField } from "./sweep-fields";
 
 // A sweep (POST /api/jobs/sweep, the local launch form's "Sweep"): one local job per value of one setting, every
 // other setting the same, so a team finds its learning rate (or rank, or epochs) in one go and compares the runs on
@@ -17,9 +15,10 @@ export const sweepSchema = z
     field: z.enum(SWEEP_FIELD_NAMES, { error: `must be one of ${SWEEP_FIELD_NAMES.join(", ")}` }),
     values: z
       .array(z.number({ error: "must be numbers" }).finite("must be numbers"), { error: "must be a list of numbers" })
-      .min(2, "a sweep needs at least 2 values")
-      .max(MAX_SWEEP_VALUES, `at most ${MAX_SWEEP_VALUES} values: each one is a job`)
-      .refine((v) => new Set(v).size === v.length, "each value once: two jobs with the same settings compare nothing"),
+      .superRefine((v, ctx) => {
+        const problem = sweepValuesProblem(v);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+      }),
   })
   .strict();
 export type Sweep = z.infer<typeof sweepSchema>;
