@@ -88,6 +88,8 @@ test("a local job launched again keeps every setting but the one changed", async
   await expect(table.locator("tr[data-row=steps] td")).toHaveText([/^2 of 2/, /^[1-4] of 4/]);
   await expect(table.locator("tr[data-row=note] td")).toHaveText([note.replace("\n", " "), "—"]);
   await expect(page.getByTestId("compare-loss")).toHaveAttribute("data-series", "2");
+  // Local jobs report no token accuracy: no empty accuracy chart.
+  await expect(page.getByTestId("compare-accuracy")).toHaveCount(0);
   // Long job names and values wrap in their columns: the table fits the page.
   expect(await table.locator(".table-wrap").evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
   await screenshotPage(page, `${DIR}/relaunch-compare.png`);
